@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable
 from pathlib import Path
@@ -110,15 +111,31 @@ def render_literal(lit: LiteralIR) -> str:
     return _snippet("literal.py.jinja2", lit=context)
 
 
+# The client refers to its TypedDicts through their module (``type_defs.XTypeDef``),
+# not a ``from .type_defs import`` of each: mypy asks for every name so imported
+# whether it is a submodule, and EC2's 1,600 names cost a user's ``mypy --strict``
+# 5% of its time (RESULTS.md).
+TYPE_DEFS = "type_defs"
+
+
+def _local(name: str) -> str:
+    return f"{TYPE_DEFS}.{name}"
+
+
+def _kwargs(op: OperationIR) -> list[str]:
+    """``**kwargs: Unpack[...]``, if the operation takes parameters."""
+    if op.request_type is None:
+        return []
+    return [f"**kwargs: Unpack[{_local(op.request_type)}]"]
+
+
 def render_method(op: OperationIR) -> str:
-    params = ["self"]
-    if op.request_type is not None:
-        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    params = ["self", *_kwargs(op)]
     return _render_def(
         op,
         op.method_name,
         params,
-        f"TargetResults[{op.response_type}]",
+        f"TargetResults[{_local(op.response_type)}]",
         _method_doc(op),
         "self._call",
         [py_string(op.name), _params_arg(op)],
@@ -128,9 +145,7 @@ def render_method(op: OperationIR) -> str:
 def render_paginate_method(paginator: PaginatorIR) -> str:
     """``paginate_<op>``: every page in every target, merged per target."""
     op = paginator.operation
-    params = ["self", "*", *_params(PAGINATE_KEYWORDS)]
-    if op.request_type is not None:
-        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    params = ["self", "*", *_params(PAGINATE_KEYWORDS), *_kwargs(op)]
     lead = (
         f"Every page of {op.name} in every target, merged per target "
         "(botocore's build_full_result)."
@@ -139,20 +154,21 @@ def render_paginate_method(paginator: PaginatorIR) -> str:
         op,
         paginator.paginate_method,
         params,
-        f"TargetResults[{op.response_type}]",
+        f"TargetResults[{_local(op.response_type)}]",
         _method_doc(op, lead),
         "self._paginate",
         [py_string(op.name), _params_arg(op), *_pass(PAGINATE_KEYWORDS)],
     )
 
 
-def render_iter_method(paginator: PaginatorIR) -> str:
-    """``iter_<op>``: the elements of the first result key, as pages arrive."""
+def render_iter_method(paginator: PaginatorIR, local_names: set[str]) -> str:
+    """``iter_<op>``: the elements of the first result key, as pages arrive.
+
+    ``local_names``: the names the item type may use that ``type_defs`` holds."""
     op = paginator.operation
     assert paginator.iter_method is not None and paginator.item_type is not None
-    params = ["self", "*", *_params(ITEMS_KEYWORDS)]
-    if op.request_type is not None:
-        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    params = ["self", "*", *_params(ITEMS_KEYWORDS), *_kwargs(op)]
+    item = render_type(_qualified(paginator.item_type, local_names))
     lead = (
         f"Each element of {paginator.result_key} in every page of {op.name}, from "
         "every target, as its page arrives (tagged with its target)."
@@ -161,7 +177,7 @@ def render_iter_method(paginator: PaginatorIR) -> str:
         op,
         paginator.iter_method,
         params,
-        f"Items[{render_type(paginator.item_type)}]",
+        f"Items[{item}]",
         f"{lead}\n\n{op.doc_url}",
         "self._items",
         [py_string(op.name), _params_arg(op), *_pass(ITEMS_KEYWORDS)],
@@ -171,9 +187,7 @@ def render_iter_method(paginator: PaginatorIR) -> str:
 def render_wait_method(waiter: WaiterIR) -> str:
     """``wait_<waiter>``: polls the waiter's operation in every target at once."""
     op = waiter.operation
-    params = ["self", "*", *_params(WAIT_KEYWORDS)]
-    if op.request_type is not None:
-        params.append(f"**kwargs: Unpack[{op.request_type}]")
+    params = ["self", "*", *_params(WAIT_KEYWORDS), *_kwargs(op)]
     polls = (
         f"Polls {op.name} in every target at once, every {waiter.delay:g} seconds "
         f"and at most {waiter.max_attempts} times unless delay and max_attempts say "
@@ -203,6 +217,13 @@ def _pass(keywords: tuple[ExtraKeyword, ...]) -> list[str]:
 
 def _params_arg(op: OperationIR) -> str:
     return "kwargs" if op.request_type is not None else "{}"
+
+
+def _qualified(expr: TypeExpr, local_names: set[str]) -> TypeExpr:
+    """``expr`` with each name of ``local_names`` written as ``type_defs.<name>``."""
+    name = _local(expr.name) if expr.name in local_names else expr.name
+    args = tuple(_qualified(arg, local_names) for arg in expr.args)
+    return dataclasses.replace(expr, name=name, args=args)
 
 
 def _render_def(
@@ -293,17 +314,12 @@ def _service_context(service: ServiceIR) -> dict[str, str]:
 
 
 def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
-    type_names = set()
-    for op in service.operations:
-        type_names.add(op.response_type)
-        if op.request_type is not None:
-            type_names.add(op.request_type)
     item_names: set[str] = set()
     for paginator in service.paginators:
         if paginator.item_type is not None:
             item_names |= paginator.item_type.names()
     literal_names = {lit.name for lit in service.literals}
-    type_names |= item_names - _BUILTIN_NAMES - literal_names - {"datetime"}
+    local_names = item_names - _BUILTIN_NAMES - literal_names - {"datetime"}
     has_iter = any(p.iter_method is not None for p in service.paginators)
     class_doc = service.summary or service.full_name
     return _template("client.py.jinja2").render(
@@ -318,11 +334,10 @@ def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
             if used
         ],
         literal_names=sorted(item_names & literal_names),
-        type_names=sorted(type_names),
         class_literal=py_string(service.class_name),
         class_doc=docstring(docs.docstring_body(class_doc, indent=4), indent=4),
         service_literal=py_string(service.service_name),
-        methods=_methods(service),
+        methods=_methods(service, local_names),
     )
 
 
@@ -330,12 +345,14 @@ def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
 _BUILTIN_NAMES = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
 
 
-def _methods(service: ServiceIR) -> list[str]:
+def _methods(service: ServiceIR, local_names: set[str]) -> list[str]:
     """The class body: operations, then paginate_, iter_ and wait_ methods."""
     methods = [render_method(op) for op in service.operations]
     methods += [render_paginate_method(p) for p in service.paginators]
     methods += [
-        render_iter_method(p) for p in service.paginators if p.iter_method is not None
+        render_iter_method(p, local_names)
+        for p in service.paginators
+        if p.iter_method is not None
     ]
     methods += [render_wait_method(w) for w in service.waiters]
     return methods

@@ -325,11 +325,13 @@ def test_imports_are_type_only(package: Path) -> None:
         "    from collections.abc import Mapping",
         "    from datetime import datetime",
         "    from multiregion_runtime import Items, Target",
-        "    from .literals import (\n        KindType,\n    )",
-        "        RowTypeDef,",
-        "        ThingTypeDef,",
+        "    from . import type_defs\n    from .literals import (\n        KindType,\n    )",
     ):
         assert line in type_only, line
+    # TypedDicts through their module, literals by name (see render.TYPE_DEFS).
+    assert "-> Items[type_defs.RowTypeDef]:" in client
+    assert "Unpack[type_defs.ListThingsRequestTypeDef]" in client
+    assert "-> Items[KindType]:" in client
 
 
 def test_black_and_mypy_accept_the_output(package: Path) -> None:

@@ -144,7 +144,7 @@ def test_operations(widgets: ServiceIR) -> None:
 def test_rendered_client(widgets: ServiceIR) -> None:
     client = render_service(widgets)["widgets/client.py"]
     assert (
-        "    def list_widgets(self) -> TargetResults[ListWidgetsResponseTypeDef]:"
+        "    def list_widgets(self) -> TargetResults[type_defs.ListWidgetsResponseTypeDef]:"
         in client
     )
     assert 'return self._call("ListWidgets", {})' in client

@@ -15,89 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessPreviewFindingTypeDef,
-        AccessPreviewSummaryTypeDef,
-        AnalyzedResourceSummaryTypeDef,
-        AnalyzerSummaryTypeDef,
-        ApplyArchiveRuleRequestTypeDef,
-        ArchiveRuleSummaryTypeDef,
-        CancelPolicyGenerationRequestTypeDef,
-        CancelPolicyGenerationResponseTypeDef,
-        CheckAccessNotGrantedRequestTypeDef,
-        CheckAccessNotGrantedResponseTypeDef,
-        CheckNoNewAccessRequestTypeDef,
-        CheckNoNewAccessResponseTypeDef,
-        CheckNoPublicAccessRequestTypeDef,
-        CheckNoPublicAccessResponseTypeDef,
-        CreateAccessPreviewRequestTypeDef,
-        CreateAccessPreviewResponseTypeDef,
-        CreateAnalyzerRequestTypeDef,
-        CreateAnalyzerResponseTypeDef,
-        CreateArchiveRuleRequestTypeDef,
-        CreateServiceLinkedAnalyzerRequestTypeDef,
-        CreateServiceLinkedAnalyzerResponseTypeDef,
-        DeleteAnalyzerRequestTypeDef,
-        DeleteArchiveRuleRequestTypeDef,
-        DeleteServiceLinkedAnalyzerRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        FindingDetailsTypeDef,
-        FindingSummaryTypeDef,
-        FindingSummaryV2TypeDef,
-        GenerateFindingRecommendationRequestTypeDef,
-        GetAccessPreviewRequestTypeDef,
-        GetAccessPreviewResponseTypeDef,
-        GetAnalyzedResourceRequestTypeDef,
-        GetAnalyzedResourceResponseTypeDef,
-        GetAnalyzerRequestTypeDef,
-        GetAnalyzerResponseTypeDef,
-        GetArchiveRuleRequestTypeDef,
-        GetArchiveRuleResponseTypeDef,
-        GetFindingRecommendationRequestTypeDef,
-        GetFindingRecommendationResponseTypeDef,
-        GetFindingRequestTypeDef,
-        GetFindingResponseTypeDef,
-        GetFindingV2RequestTypeDef,
-        GetFindingV2ResponseTypeDef,
-        GetFindingsStatisticsRequestTypeDef,
-        GetFindingsStatisticsResponseTypeDef,
-        GetGeneratedPolicyRequestTypeDef,
-        GetGeneratedPolicyResponseTypeDef,
-        ListAccessPreviewFindingsRequestTypeDef,
-        ListAccessPreviewFindingsResponseTypeDef,
-        ListAccessPreviewsRequestTypeDef,
-        ListAccessPreviewsResponseTypeDef,
-        ListAnalyzedResourcesRequestTypeDef,
-        ListAnalyzedResourcesResponseTypeDef,
-        ListAnalyzersRequestTypeDef,
-        ListAnalyzersResponseTypeDef,
-        ListArchiveRulesRequestTypeDef,
-        ListArchiveRulesResponseTypeDef,
-        ListFindingsRequestTypeDef,
-        ListFindingsResponseTypeDef,
-        ListFindingsV2RequestTypeDef,
-        ListFindingsV2ResponseTypeDef,
-        ListPolicyGenerationsRequestTypeDef,
-        ListPolicyGenerationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PolicyGenerationTypeDef,
-        RecommendedStepTypeDef,
-        StartPolicyGenerationRequestTypeDef,
-        StartPolicyGenerationResponseTypeDef,
-        StartResourceScanRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAnalyzerRequestTypeDef,
-        UpdateAnalyzerResponseTypeDef,
-        UpdateArchiveRuleRequestTypeDef,
-        UpdateFindingsRequestTypeDef,
-        ValidatePolicyFindingTypeDef,
-        ValidatePolicyRequestTypeDef,
-        ValidatePolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAccessAnalyzer"]
 
@@ -115,8 +33,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def apply_archive_rule(
-        self, **kwargs: Unpack[ApplyArchiveRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyArchiveRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Retroactively applies the archive rule to existing findings that meet the
         archive rule criteria.
 
@@ -125,8 +43,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ApplyArchiveRule", kwargs)
 
     def cancel_policy_generation(
-        self, **kwargs: Unpack[CancelPolicyGenerationRequestTypeDef]
-    ) -> TargetResults[CancelPolicyGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelPolicyGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelPolicyGenerationResponseTypeDef]:
         """Cancels the requested policy generation.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/CancelPolicyGeneration
@@ -134,8 +52,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CancelPolicyGeneration", kwargs)
 
     def check_access_not_granted(
-        self, **kwargs: Unpack[CheckAccessNotGrantedRequestTypeDef]
-    ) -> TargetResults[CheckAccessNotGrantedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckAccessNotGrantedRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckAccessNotGrantedResponseTypeDef]:
         """Checks whether the specified access isn't allowed by a policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/CheckAccessNotGranted
@@ -143,8 +61,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CheckAccessNotGranted", kwargs)
 
     def check_no_new_access(
-        self, **kwargs: Unpack[CheckNoNewAccessRequestTypeDef]
-    ) -> TargetResults[CheckNoNewAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckNoNewAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckNoNewAccessResponseTypeDef]:
         """Checks whether new access is allowed for an updated policy when compared
         to the existing policy.
 
@@ -153,8 +71,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CheckNoNewAccess", kwargs)
 
     def check_no_public_access(
-        self, **kwargs: Unpack[CheckNoPublicAccessRequestTypeDef]
-    ) -> TargetResults[CheckNoPublicAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckNoPublicAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckNoPublicAccessResponseTypeDef]:
         """Checks whether a resource policy can grant public access to the specified
         resource type.
 
@@ -163,8 +81,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CheckNoPublicAccess", kwargs)
 
     def create_access_preview(
-        self, **kwargs: Unpack[CreateAccessPreviewRequestTypeDef]
-    ) -> TargetResults[CreateAccessPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPreviewResponseTypeDef]:
         """Creates an access preview that allows you to preview IAM Access Analyzer
         findings for your resource before deploying resource permissions.
 
@@ -173,8 +91,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CreateAccessPreview", kwargs)
 
     def create_analyzer(
-        self, **kwargs: Unpack[CreateAnalyzerRequestTypeDef]
-    ) -> TargetResults[CreateAnalyzerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnalyzerResponseTypeDef]:
         """Creates an analyzer for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/CreateAnalyzer
@@ -182,8 +100,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CreateAnalyzer", kwargs)
 
     def create_archive_rule(
-        self, **kwargs: Unpack[CreateArchiveRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateArchiveRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates an archive rule for the specified analyzer. Archive rules
         automatically archive new findings that meet the criteria you define when
         you create the rule.
@@ -193,8 +111,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CreateArchiveRule", kwargs)
 
     def create_service_linked_analyzer(
-        self, **kwargs: Unpack[CreateServiceLinkedAnalyzerRequestTypeDef]
-    ) -> TargetResults[CreateServiceLinkedAnalyzerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceLinkedAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceLinkedAnalyzerResponseTypeDef]:
         """Creates a service-linked analyzer managed by an Amazon Web Services
         service. This operation can only be invoked by authorized Amazon Web
         Services services. Direct customer invocation returns
@@ -205,8 +123,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("CreateServiceLinkedAnalyzer", kwargs)
 
     def delete_analyzer(
-        self, **kwargs: Unpack[DeleteAnalyzerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified analyzer. When you delete an analyzer, IAM Access
         Analyzer is disabled for the account or organization in the current or
         specific Region. All findings that were generated by the analyzer are
@@ -217,8 +135,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("DeleteAnalyzer", kwargs)
 
     def delete_archive_rule(
-        self, **kwargs: Unpack[DeleteArchiveRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteArchiveRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified archive rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/DeleteArchiveRule
@@ -226,8 +144,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("DeleteArchiveRule", kwargs)
 
     def delete_service_linked_analyzer(
-        self, **kwargs: Unpack[DeleteServiceLinkedAnalyzerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceLinkedAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a service-linked analyzer. This operation can be invoked by both
         authorized Amazon Web Services services and customers.
 
@@ -236,8 +154,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("DeleteServiceLinkedAnalyzer", kwargs)
 
     def generate_finding_recommendation(
-        self, **kwargs: Unpack[GenerateFindingRecommendationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateFindingRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a recommendation for an unused permissions finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/GenerateFindingRecommendation
@@ -245,8 +163,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GenerateFindingRecommendation", kwargs)
 
     def get_access_preview(
-        self, **kwargs: Unpack[GetAccessPreviewRequestTypeDef]
-    ) -> TargetResults[GetAccessPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPreviewResponseTypeDef]:
         """Retrieves information about an access preview for the specified analyzer.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/GetAccessPreview
@@ -254,8 +172,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetAccessPreview", kwargs)
 
     def get_analyzed_resource(
-        self, **kwargs: Unpack[GetAnalyzedResourceRequestTypeDef]
-    ) -> TargetResults[GetAnalyzedResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnalyzedResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnalyzedResourceResponseTypeDef]:
         """Retrieves information about a resource that was analyzed.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/GetAnalyzedResource
@@ -263,8 +181,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetAnalyzedResource", kwargs)
 
     def get_analyzer(
-        self, **kwargs: Unpack[GetAnalyzerRequestTypeDef]
-    ) -> TargetResults[GetAnalyzerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnalyzerResponseTypeDef]:
         """Retrieves information about the specified analyzer.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/GetAnalyzer
@@ -272,8 +190,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetAnalyzer", kwargs)
 
     def get_archive_rule(
-        self, **kwargs: Unpack[GetArchiveRuleRequestTypeDef]
-    ) -> TargetResults[GetArchiveRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveRuleResponseTypeDef]:
         """Retrieves information about an archive rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/GetArchiveRule
@@ -281,8 +199,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetArchiveRule", kwargs)
 
     def get_finding(
-        self, **kwargs: Unpack[GetFindingRequestTypeDef]
-    ) -> TargetResults[GetFindingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingResponseTypeDef]:
         """Retrieves information about the specified finding. GetFinding and
         GetFindingV2 both use access-analyzer:GetFinding in the Action element of
         an IAM policy statement. You must have permission to perform the
@@ -293,8 +211,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetFinding", kwargs)
 
     def get_finding_recommendation(
-        self, **kwargs: Unpack[GetFindingRecommendationRequestTypeDef]
-    ) -> TargetResults[GetFindingRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingRecommendationResponseTypeDef]:
         """Retrieves information about a finding recommendation for the specified
         analyzer.
 
@@ -303,8 +221,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetFindingRecommendation", kwargs)
 
     def get_finding_v2(
-        self, **kwargs: Unpack[GetFindingV2RequestTypeDef]
-    ) -> TargetResults[GetFindingV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingV2ResponseTypeDef]:
         """Retrieves information about the specified finding. GetFinding and
         GetFindingV2 both use access-analyzer:GetFinding in the Action element of
         an IAM policy statement. You must have permission to perform the
@@ -315,8 +233,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetFindingV2", kwargs)
 
     def get_findings_statistics(
-        self, **kwargs: Unpack[GetFindingsStatisticsRequestTypeDef]
-    ) -> TargetResults[GetFindingsStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsStatisticsResponseTypeDef]:
         """Retrieves a list of aggregated finding statistics for an external access
         or unused access analyzer.
 
@@ -325,8 +243,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetFindingsStatistics", kwargs)
 
     def get_generated_policy(
-        self, **kwargs: Unpack[GetGeneratedPolicyRequestTypeDef]
-    ) -> TargetResults[GetGeneratedPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGeneratedPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGeneratedPolicyResponseTypeDef]:
         """Retrieves the policy that was generated using StartPolicyGeneration.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/GetGeneratedPolicy
@@ -334,8 +252,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("GetGeneratedPolicy", kwargs)
 
     def list_access_preview_findings(
-        self, **kwargs: Unpack[ListAccessPreviewFindingsRequestTypeDef]
-    ) -> TargetResults[ListAccessPreviewFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPreviewFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPreviewFindingsResponseTypeDef]:
         """Retrieves a list of access preview findings generated by the specified
         access preview.
 
@@ -344,8 +262,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListAccessPreviewFindings", kwargs)
 
     def list_access_previews(
-        self, **kwargs: Unpack[ListAccessPreviewsRequestTypeDef]
-    ) -> TargetResults[ListAccessPreviewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPreviewsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPreviewsResponseTypeDef]:
         """Retrieves a list of access previews for the specified analyzer.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/ListAccessPreviews
@@ -353,8 +271,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListAccessPreviews", kwargs)
 
     def list_analyzed_resources(
-        self, **kwargs: Unpack[ListAnalyzedResourcesRequestTypeDef]
-    ) -> TargetResults[ListAnalyzedResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalyzedResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalyzedResourcesResponseTypeDef]:
         """Retrieves a list of resources of the specified type that have been
         analyzed by the specified analyzer.
 
@@ -363,8 +281,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListAnalyzedResources", kwargs)
 
     def list_analyzers(
-        self, **kwargs: Unpack[ListAnalyzersRequestTypeDef]
-    ) -> TargetResults[ListAnalyzersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalyzersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalyzersResponseTypeDef]:
         """Retrieves a list of analyzers.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/ListAnalyzers
@@ -372,8 +290,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListAnalyzers", kwargs)
 
     def list_archive_rules(
-        self, **kwargs: Unpack[ListArchiveRulesRequestTypeDef]
-    ) -> TargetResults[ListArchiveRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArchiveRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArchiveRulesResponseTypeDef]:
         """Retrieves a list of archive rules created for the specified analyzer.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/ListArchiveRules
@@ -381,8 +299,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListArchiveRules", kwargs)
 
     def list_findings(
-        self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Retrieves a list of findings generated by the specified analyzer.
         ListFindings and ListFindingsV2 both use access-analyzer:ListFindings in
         the Action element of an IAM policy statement. You must have permission to
@@ -393,8 +311,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListFindings", kwargs)
 
     def list_findings_v2(
-        self, **kwargs: Unpack[ListFindingsV2RequestTypeDef]
-    ) -> TargetResults[ListFindingsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsV2ResponseTypeDef]:
         """Retrieves a list of findings generated by the specified analyzer.
         ListFindings and ListFindingsV2 both use access-analyzer:ListFindings in
         the Action element of an IAM policy statement. You must have permission to
@@ -405,8 +323,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListFindingsV2", kwargs)
 
     def list_policy_generations(
-        self, **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef]
-    ) -> TargetResults[ListPolicyGenerationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyGenerationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyGenerationsResponseTypeDef]:
         """Lists all of the policy generations requested in the last seven days.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/ListPolicyGenerations
@@ -414,8 +332,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListPolicyGenerations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of tags applied to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/ListTagsForResource
@@ -423,8 +341,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_policy_generation(
-        self, **kwargs: Unpack[StartPolicyGenerationRequestTypeDef]
-    ) -> TargetResults[StartPolicyGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPolicyGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPolicyGenerationResponseTypeDef]:
         """Starts the policy generation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/StartPolicyGeneration
@@ -432,8 +350,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("StartPolicyGeneration", kwargs)
 
     def start_resource_scan(
-        self, **kwargs: Unpack[StartResourceScanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartResourceScanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Immediately starts a scan of the policies applied to the specified
         resource.
 
@@ -442,8 +360,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("StartResourceScan", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/TagResource
@@ -451,8 +369,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/UntagResource
@@ -460,8 +378,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_analyzer(
-        self, **kwargs: Unpack[UpdateAnalyzerRequestTypeDef]
-    ) -> TargetResults[UpdateAnalyzerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnalyzerResponseTypeDef]:
         """Modifies the configuration of an existing analyzer.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/UpdateAnalyzer
@@ -469,8 +387,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("UpdateAnalyzer", kwargs)
 
     def update_archive_rule(
-        self, **kwargs: Unpack[UpdateArchiveRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateArchiveRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the criteria and values for the specified archive rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/UpdateArchiveRule
@@ -478,8 +396,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("UpdateArchiveRule", kwargs)
 
     def update_findings(
-        self, **kwargs: Unpack[UpdateFindingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the status for the specified findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/accessanalyzer-2019-11-01/UpdateFindings
@@ -487,8 +405,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         return self._call("UpdateFindings", kwargs)
 
     def validate_policy(
-        self, **kwargs: Unpack[ValidatePolicyRequestTypeDef]
-    ) -> TargetResults[ValidatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidatePolicyResponseTypeDef]:
         """Requests the validation of a policy and returns a list of findings. The
         findings help you identify issues and provide actionable recommendations
         to resolve the issue and enable you to author functional policies that
@@ -504,8 +422,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFindingRecommendationRequestTypeDef],
-    ) -> TargetResults[GetFindingRecommendationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFindingRecommendationResponseTypeDef]:
         """Every page of GetFindingRecommendation in every target, merged per target
         (botocore's build_full_result).
 
@@ -528,8 +446,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFindingV2RequestTypeDef],
-    ) -> TargetResults[GetFindingV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetFindingV2ResponseTypeDef]:
         """Every page of GetFindingV2 in every target, merged per target (botocore's
         build_full_result).
 
@@ -554,8 +472,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPreviewFindingsRequestTypeDef],
-    ) -> TargetResults[ListAccessPreviewFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPreviewFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPreviewFindingsResponseTypeDef]:
         """Every page of ListAccessPreviewFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -578,8 +496,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPreviewsRequestTypeDef],
-    ) -> TargetResults[ListAccessPreviewsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPreviewsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPreviewsResponseTypeDef]:
         """Every page of ListAccessPreviews in every target, merged per target
         (botocore's build_full_result).
 
@@ -601,8 +519,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnalyzedResourcesRequestTypeDef],
-    ) -> TargetResults[ListAnalyzedResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalyzedResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnalyzedResourcesResponseTypeDef]:
         """Every page of ListAnalyzedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -625,8 +543,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnalyzersRequestTypeDef],
-    ) -> TargetResults[ListAnalyzersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalyzersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnalyzersResponseTypeDef]:
         """Every page of ListAnalyzers in every target, merged per target (botocore's
         build_full_result).
 
@@ -648,8 +566,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArchiveRulesRequestTypeDef],
-    ) -> TargetResults[ListArchiveRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchiveRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListArchiveRulesResponseTypeDef]:
         """Every page of ListArchiveRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -671,8 +589,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -697,8 +615,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsV2RequestTypeDef],
-    ) -> TargetResults[ListFindingsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsV2ResponseTypeDef]:
         """Every page of ListFindingsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,8 +641,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
-    ) -> TargetResults[ListPolicyGenerationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyGenerationsResponseTypeDef]:
         """Every page of ListPolicyGenerations in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,8 +664,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ValidatePolicyRequestTypeDef],
-    ) -> TargetResults[ValidatePolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ValidatePolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ValidatePolicyResponseTypeDef]:
         """Every page of ValidatePolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -771,8 +689,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFindingRecommendationRequestTypeDef],
-    ) -> Items[RecommendedStepTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingRecommendationRequestTypeDef],
+    ) -> Items[type_defs.RecommendedStepTypeDef]:
         """Each element of recommendedSteps in every page of
         GetFindingRecommendation, from every target, as its page arrives (tagged
         with its target).
@@ -788,8 +706,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFindingV2RequestTypeDef],
-    ) -> Items[FindingDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingV2RequestTypeDef],
+    ) -> Items[type_defs.FindingDetailsTypeDef]:
         """Each element of findingDetails in every page of GetFindingV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -804,8 +722,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPreviewFindingsRequestTypeDef],
-    ) -> Items[AccessPreviewFindingTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPreviewFindingsRequestTypeDef],
+    ) -> Items[type_defs.AccessPreviewFindingTypeDef]:
         """Each element of findings in every page of ListAccessPreviewFindings, from
         every target, as its page arrives (tagged with its target).
 
@@ -823,8 +741,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPreviewsRequestTypeDef],
-    ) -> Items[AccessPreviewSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPreviewsRequestTypeDef],
+    ) -> Items[type_defs.AccessPreviewSummaryTypeDef]:
         """Each element of accessPreviews in every page of ListAccessPreviews, from
         every target, as its page arrives (tagged with its target).
 
@@ -839,8 +757,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnalyzedResourcesRequestTypeDef],
-    ) -> Items[AnalyzedResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalyzedResourcesRequestTypeDef],
+    ) -> Items[type_defs.AnalyzedResourceSummaryTypeDef]:
         """Each element of analyzedResources in every page of ListAnalyzedResources,
         from every target, as its page arrives (tagged with its target).
 
@@ -855,8 +773,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnalyzersRequestTypeDef],
-    ) -> Items[AnalyzerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalyzersRequestTypeDef],
+    ) -> Items[type_defs.AnalyzerSummaryTypeDef]:
         """Each element of analyzers in every page of ListAnalyzers, from every
         target, as its page arrives (tagged with its target).
 
@@ -871,8 +789,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArchiveRulesRequestTypeDef],
-    ) -> Items[ArchiveRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchiveRulesRequestTypeDef],
+    ) -> Items[type_defs.ArchiveRuleSummaryTypeDef]:
         """Each element of archiveRules in every page of ListArchiveRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -887,8 +805,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> Items[FindingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
+    ) -> Items[type_defs.FindingSummaryTypeDef]:
         """Each element of findings in every page of ListFindings, from every target,
         as its page arrives (tagged with its target).
 
@@ -903,8 +821,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsV2RequestTypeDef],
-    ) -> Items[FindingSummaryV2TypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsV2RequestTypeDef],
+    ) -> Items[type_defs.FindingSummaryV2TypeDef]:
         """Each element of findings in every page of ListFindingsV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -919,8 +837,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
-    ) -> Items[PolicyGenerationTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationsRequestTypeDef],
+    ) -> Items[type_defs.PolicyGenerationTypeDef]:
         """Each element of policyGenerations in every page of ListPolicyGenerations,
         from every target, as its page arrives (tagged with its target).
 
@@ -935,8 +853,8 @@ class MultiRegionAccessAnalyzer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ValidatePolicyRequestTypeDef],
-    ) -> Items[ValidatePolicyFindingTypeDef]:
+        **kwargs: Unpack[type_defs.ValidatePolicyRequestTypeDef],
+    ) -> Items[type_defs.ValidatePolicyFindingTypeDef]:
         """Each element of findings in every page of ValidatePolicy, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,34 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptPrimaryEmailUpdateRequestTypeDef,
-        AcceptPrimaryEmailUpdateResponseTypeDef,
-        DeleteAlternateContactRequestTypeDef,
-        DisableRegionRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableRegionRequestTypeDef,
-        GetAccountInformationRequestTypeDef,
-        GetAccountInformationResponseTypeDef,
-        GetAlternateContactRequestTypeDef,
-        GetAlternateContactResponseTypeDef,
-        GetContactInformationRequestTypeDef,
-        GetContactInformationResponseTypeDef,
-        GetGovCloudAccountInformationRequestTypeDef,
-        GetGovCloudAccountInformationResponseTypeDef,
-        GetPrimaryEmailRequestTypeDef,
-        GetPrimaryEmailResponseTypeDef,
-        GetRegionOptStatusRequestTypeDef,
-        GetRegionOptStatusResponseTypeDef,
-        ListRegionsRequestTypeDef,
-        ListRegionsResponseTypeDef,
-        PutAccountNameRequestTypeDef,
-        PutAlternateContactRequestTypeDef,
-        PutContactInformationRequestTypeDef,
-        RegionTypeDef,
-        StartPrimaryEmailUpdateRequestTypeDef,
-        StartPrimaryEmailUpdateResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAccount"]
 
@@ -54,8 +27,8 @@ class MultiRegionAccount(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_primary_email_update(
-        self, **kwargs: Unpack[AcceptPrimaryEmailUpdateRequestTypeDef]
-    ) -> TargetResults[AcceptPrimaryEmailUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptPrimaryEmailUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptPrimaryEmailUpdateResponseTypeDef]:
         """Accepts the request that originated from StartPrimaryEmailUpdate to update
         the primary email address (also known as the root user email address) for
         the specified account.
@@ -65,8 +38,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("AcceptPrimaryEmailUpdate", kwargs)
 
     def delete_alternate_contact(
-        self, **kwargs: Unpack[DeleteAlternateContactRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlternateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified alternate contact from an Amazon Web Services
         account.
 
@@ -75,8 +48,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("DeleteAlternateContact", kwargs)
 
     def disable_region(
-        self, **kwargs: Unpack[DisableRegionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables (opts-out) a particular Region for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/DisableRegion
@@ -84,8 +57,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("DisableRegion", kwargs)
 
     def enable_region(
-        self, **kwargs: Unpack[EnableRegionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables (opts-in) a particular Region for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/EnableRegion
@@ -93,8 +66,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("EnableRegion", kwargs)
 
     def get_account_information(
-        self, **kwargs: Unpack[GetAccountInformationRequestTypeDef]
-    ) -> TargetResults[GetAccountInformationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountInformationResponseTypeDef]:
         """Retrieves information about the specified account including its account
         name, account ID, account creation date and time, and account state. To
         use this API, an IAM user or role must have the
@@ -105,8 +78,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("GetAccountInformation", kwargs)
 
     def get_alternate_contact(
-        self, **kwargs: Unpack[GetAlternateContactRequestTypeDef]
-    ) -> TargetResults[GetAlternateContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAlternateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAlternateContactResponseTypeDef]:
         """Retrieves the specified alternate contact attached to an Amazon Web
         Services account.
 
@@ -115,8 +88,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("GetAlternateContact", kwargs)
 
     def get_contact_information(
-        self, **kwargs: Unpack[GetContactInformationRequestTypeDef]
-    ) -> TargetResults[GetContactInformationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactInformationResponseTypeDef]:
         """Retrieves the primary contact information of an Amazon Web Services
         account.
 
@@ -125,8 +98,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("GetContactInformation", kwargs)
 
     def get_gov_cloud_account_information(
-        self, **kwargs: Unpack[GetGovCloudAccountInformationRequestTypeDef]
-    ) -> TargetResults[GetGovCloudAccountInformationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGovCloudAccountInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGovCloudAccountInformationResponseTypeDef]:
         """Retrieves information about the GovCloud account linked to the specified
         standard account (if it exists) including the GovCloud account ID and
         state. To use this API, an IAM user or role must have the
@@ -137,8 +110,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("GetGovCloudAccountInformation", kwargs)
 
     def get_primary_email(
-        self, **kwargs: Unpack[GetPrimaryEmailRequestTypeDef]
-    ) -> TargetResults[GetPrimaryEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPrimaryEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPrimaryEmailResponseTypeDef]:
         """Retrieves the primary email address for the specified account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/GetPrimaryEmail
@@ -146,8 +119,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("GetPrimaryEmail", kwargs)
 
     def get_region_opt_status(
-        self, **kwargs: Unpack[GetRegionOptStatusRequestTypeDef]
-    ) -> TargetResults[GetRegionOptStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegionOptStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegionOptStatusResponseTypeDef]:
         """Retrieves the opt-in status of a particular Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/GetRegionOptStatus
@@ -155,8 +128,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("GetRegionOptStatus", kwargs)
 
     def list_regions(
-        self, **kwargs: Unpack[ListRegionsRequestTypeDef]
-    ) -> TargetResults[ListRegionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegionsResponseTypeDef]:
         """Lists all the Regions for a given account and their respective opt-in
         statuses. Optionally, this list can be filtered by the
         region-opt-status-contains parameter.
@@ -166,8 +139,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("ListRegions", kwargs)
 
     def put_account_name(
-        self, **kwargs: Unpack[PutAccountNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the account name of the specified account. To use this API, IAM
         principals must have the account:PutAccountName IAM permission.
 
@@ -176,8 +149,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("PutAccountName", kwargs)
 
     def put_alternate_contact(
-        self, **kwargs: Unpack[PutAlternateContactRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAlternateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the specified alternate contact attached to an Amazon Web
         Services account.
 
@@ -186,8 +159,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("PutAlternateContact", kwargs)
 
     def put_contact_information(
-        self, **kwargs: Unpack[PutContactInformationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutContactInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the primary contact information of an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/PutContactInformation
@@ -195,8 +168,8 @@ class MultiRegionAccount(MultiRegionClient):
         return self._call("PutContactInformation", kwargs)
 
     def start_primary_email_update(
-        self, **kwargs: Unpack[StartPrimaryEmailUpdateRequestTypeDef]
-    ) -> TargetResults[StartPrimaryEmailUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPrimaryEmailUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPrimaryEmailUpdateResponseTypeDef]:
         """Starts the process to update the primary email address for the specified
         account.
 
@@ -210,8 +183,8 @@ class MultiRegionAccount(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> TargetResults[ListRegionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegionsResponseTypeDef]:
         """Every page of ListRegions in every target, merged per target (botocore's
         build_full_result).
 
@@ -234,8 +207,8 @@ class MultiRegionAccount(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> Items[RegionTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef],
+    ) -> Items[type_defs.RegionTypeDef]:
         """Each element of Regions in every page of ListRegions, from every target,
         as its page arrives (tagged with its target).
 

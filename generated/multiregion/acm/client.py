@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsToCertificateRequestTypeDef,
-        CertificateSearchResultTypeDef,
-        CertificateSummaryTypeDef,
-        DeleteCertificateRequestTypeDef,
-        DescribeCertificateRequestTypeDef,
-        DescribeCertificateResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportCertificateRequestTypeDef,
-        ExportCertificateResponseTypeDef,
-        GetAccountConfigurationResponseTypeDef,
-        GetCertificateRequestTypeDef,
-        GetCertificateResponseTypeDef,
-        ImportCertificateRequestTypeDef,
-        ImportCertificateResponseTypeDef,
-        ListCertificatesRequestTypeDef,
-        ListCertificatesResponseTypeDef,
-        ListTagsForCertificateRequestTypeDef,
-        ListTagsForCertificateResponseTypeDef,
-        PutAccountConfigurationRequestTypeDef,
-        RemoveTagsFromCertificateRequestTypeDef,
-        RenewCertificateRequestTypeDef,
-        RequestCertificateRequestTypeDef,
-        RequestCertificateResponseTypeDef,
-        ResendValidationEmailRequestTypeDef,
-        RevokeCertificateRequestTypeDef,
-        RevokeCertificateResponseTypeDef,
-        SearchCertificatesRequestTypeDef,
-        SearchCertificatesResponseTypeDef,
-        UpdateCertificateOptionsRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionACM"]
 
@@ -57,8 +27,8 @@ class MultiRegionACM(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags_to_certificate(
-        self, **kwargs: Unpack[AddTagsToCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an ACM certificate. Tags are labels that you can
         use to identify and organize your Amazon Web Services resources. Each tag
         consists of a key and an optional value. You specify the certificate on
@@ -70,8 +40,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("AddTagsToCertificate", kwargs)
 
     def delete_certificate(
-        self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a certificate and its associated private key. If this action
         succeeds, the certificate is not available for use by Amazon Web Services
         services integrated with ACM. Deleting a certificate is eventually
@@ -84,8 +54,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("DeleteCertificate", kwargs)
 
     def describe_certificate(
-        self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateResponseTypeDef]:
         """Returns detailed metadata about the specified ACM certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeCertificate
@@ -93,8 +63,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("DescribeCertificate", kwargs)
 
     def export_certificate(
-        self, **kwargs: Unpack[ExportCertificateRequestTypeDef]
-    ) -> TargetResults[ExportCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportCertificateResponseTypeDef]:
         """Exports a private certificate issued by a private certificate authority
         (CA) or a public certificate for use anywhere. The exported file contains
         the certificate, the certificate chain, and the encrypted private key
@@ -108,7 +78,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def get_account_configuration(
         self,
-    ) -> TargetResults[GetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountConfigurationResponseTypeDef]:
         """Returns the account configuration options associated with an Amazon Web
         Services account.
 
@@ -117,8 +87,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("GetAccountConfiguration", {})
 
     def get_certificate(
-        self, **kwargs: Unpack[GetCertificateRequestTypeDef]
-    ) -> TargetResults[GetCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCertificateResponseTypeDef]:
         """Retrieves a certificate and its certificate chain. The certificate may be
         either a public or private certificate issued using the ACM
         RequestCertificate action, or a certificate imported into ACM using the
@@ -132,8 +102,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("GetCertificate", kwargs)
 
     def import_certificate(
-        self, **kwargs: Unpack[ImportCertificateRequestTypeDef]
-    ) -> TargetResults[ImportCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportCertificateResponseTypeDef]:
         """Imports a certificate into Certificate Manager (ACM) to use with services
         that are integrated with ACM. Note that integrated services allow only
         certificate types and keys they support to be associated with their
@@ -148,8 +118,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("ImportCertificate", kwargs)
 
     def list_certificates(
-        self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> TargetResults[ListCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
         """Retrieves a list of certificate ARNs and domain names. You can request
         that only certificates that match a specific status be listed. You can
         also filter by specific attributes of the certificate. Default filtering
@@ -160,8 +130,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("ListCertificates", kwargs)
 
     def list_tags_for_certificate(
-        self, **kwargs: Unpack[ListTagsForCertificateRequestTypeDef]
-    ) -> TargetResults[ListTagsForCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForCertificateResponseTypeDef]:
         """Lists the tags that have been applied to the ACM certificate. Use the
         certificate's Amazon Resource Name (ARN) to specify the certificate. To
         add a tag to an ACM certificate, use the AddTagsToCertificate action. To
@@ -172,8 +142,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("ListTagsForCertificate", kwargs)
 
     def put_account_configuration(
-        self, **kwargs: Unpack[PutAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or modifies account-level configurations in ACM.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/PutAccountConfiguration
@@ -181,8 +151,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("PutAccountConfiguration", kwargs)
 
     def remove_tags_from_certificate(
-        self, **kwargs: Unpack[RemoveTagsFromCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove one or more tags from an ACM certificate. A tag consists of a
         key-value pair. If you do not specify the value portion of the tag when
         calling this function, the tag will be removed regardless of value. If you
@@ -194,8 +164,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("RemoveTagsFromCertificate", kwargs)
 
     def renew_certificate(
-        self, **kwargs: Unpack[RenewCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenewCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Renews an eligible ACM certificate. In order to renew your Amazon Web
         Services Private CA certificates with ACM, you must first grant the ACM
         service principal permission to do so. For more information, see Testing
@@ -206,8 +176,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("RenewCertificate", kwargs)
 
     def request_certificate(
-        self, **kwargs: Unpack[RequestCertificateRequestTypeDef]
-    ) -> TargetResults[RequestCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestCertificateResponseTypeDef]:
         """Requests an ACM certificate for use with other Amazon Web Services
         services. To request an ACM certificate, you must specify a fully
         qualified domain name (FQDN) in the DomainName parameter. You can also
@@ -218,8 +188,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("RequestCertificate", kwargs)
 
     def resend_validation_email(
-        self, **kwargs: Unpack[ResendValidationEmailRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResendValidationEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resends the email that requests domain ownership validation. The domain
         owner or an authorized representative must approve the ACM certificate
         before it can be issued. The certificate can be approved by clicking a
@@ -237,8 +207,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("ResendValidationEmail", kwargs)
 
     def revoke_certificate(
-        self, **kwargs: Unpack[RevokeCertificateRequestTypeDef]
-    ) -> TargetResults[RevokeCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeCertificateResponseTypeDef]:
         """Revokes a public ACM certificate. You can only revoke certificates that
         have been previously exported.
 
@@ -247,8 +217,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("RevokeCertificate", kwargs)
 
     def search_certificates(
-        self, **kwargs: Unpack[SearchCertificatesRequestTypeDef]
-    ) -> TargetResults[SearchCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchCertificatesResponseTypeDef]:
         """Retrieves a list of certificates matching search criteria. You can filter
         certificates by X.509 attributes and ACM specific properties like
         certificate status, type and renewal eligibility. This operation provides
@@ -260,8 +230,8 @@ class MultiRegionACM(MultiRegionClient):
         return self._call("SearchCertificates", kwargs)
 
     def update_certificate_options(
-        self, **kwargs: Unpack[UpdateCertificateOptionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCertificateOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a certificate. You can use this function to specify whether to opt
         in to or out of recording your certificate in a certificate transparency
         log and exporting. For more information, see Opting Out of Certificate
@@ -278,8 +248,8 @@ class MultiRegionACM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> TargetResults[ListCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -304,8 +274,8 @@ class MultiRegionACM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchCertificatesRequestTypeDef],
-    ) -> TargetResults[SearchCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchCertificatesResponseTypeDef]:
         """Every page of SearchCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -330,8 +300,8 @@ class MultiRegionACM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> Items[CertificateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> Items[type_defs.CertificateSummaryTypeDef]:
         """Each element of CertificateSummaryList in every page of ListCertificates,
         from every target, as its page arrives (tagged with its target).
 
@@ -346,8 +316,8 @@ class MultiRegionACM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchCertificatesRequestTypeDef],
-    ) -> Items[CertificateSearchResultTypeDef]:
+        **kwargs: Unpack[type_defs.SearchCertificatesRequestTypeDef],
+    ) -> Items[type_defs.CertificateSearchResultTypeDef]:
         """Each element of Results in every page of SearchCertificates, from every
         target, as its page arrives (tagged with its target).
 
@@ -362,7 +332,7 @@ class MultiRegionACM(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCertificateRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeCertificateRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until CertificateValidated.
 

@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CertificateAuthorityTypeDef,
-        CreateCertificateAuthorityAuditReportRequestTypeDef,
-        CreateCertificateAuthorityAuditReportResponseTypeDef,
-        CreateCertificateAuthorityRequestTypeDef,
-        CreateCertificateAuthorityResponseTypeDef,
-        CreatePermissionRequestTypeDef,
-        DeleteCertificateAuthorityRequestTypeDef,
-        DeletePermissionRequestTypeDef,
-        DeletePolicyRequestTypeDef,
-        DescribeCertificateAuthorityAuditReportRequestTypeDef,
-        DescribeCertificateAuthorityAuditReportResponseTypeDef,
-        DescribeCertificateAuthorityRequestTypeDef,
-        DescribeCertificateAuthorityResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCertificateAuthorityCertificateRequestTypeDef,
-        GetCertificateAuthorityCertificateResponseTypeDef,
-        GetCertificateAuthorityCsrRequestTypeDef,
-        GetCertificateAuthorityCsrResponseTypeDef,
-        GetCertificateRequestTypeDef,
-        GetCertificateResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        ImportCertificateAuthorityCertificateRequestTypeDef,
-        IssueCertificateRequestTypeDef,
-        IssueCertificateResponseTypeDef,
-        ListCertificateAuthoritiesRequestTypeDef,
-        ListCertificateAuthoritiesResponseTypeDef,
-        ListPermissionsRequestTypeDef,
-        ListPermissionsResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        PermissionTypeDef,
-        PutPolicyRequestTypeDef,
-        RestoreCertificateAuthorityRequestTypeDef,
-        RevokeCertificateRequestTypeDef,
-        TagCertificateAuthorityRequestTypeDef,
-        TagTypeDef,
-        UntagCertificateAuthorityRequestTypeDef,
-        UpdateCertificateAuthorityRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionACMPCA"]
 
@@ -71,8 +31,8 @@ class MultiRegionACMPCA(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_certificate_authority(
-        self, **kwargs: Unpack[CreateCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[CreateCertificateAuthorityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCertificateAuthorityResponseTypeDef]:
         """Creates a root or subordinate private certificate authority (CA). You must
         specify the CA configuration, an optional configuration for Online
         Certificate Status Protocol (OCSP) and/or a certificate revocation list
@@ -92,8 +52,9 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("CreateCertificateAuthority", kwargs)
 
     def create_certificate_authority_audit_report(
-        self, **kwargs: Unpack[CreateCertificateAuthorityAuditReportRequestTypeDef]
-    ) -> TargetResults[CreateCertificateAuthorityAuditReportResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCertificateAuthorityAuditReportRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCertificateAuthorityAuditReportResponseTypeDef]:
         """Creates an audit report that lists every time that your CA private key is
         used to issue a certificate. The IssueCertificate and RevokeCertificate
         actions use the private key.
@@ -103,8 +64,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("CreateCertificateAuthorityAuditReport", kwargs)
 
     def create_permission(
-        self, **kwargs: Unpack[CreatePermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Grants one or more permissions on a private CA to the Certificate Manager
         (ACM) service principal (acm.amazonaws.com). These permissions allow ACM
         to issue and renew ACM certificates that reside in the same Amazon Web
@@ -115,8 +76,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("CreatePermission", kwargs)
 
     def delete_certificate_authority(
-        self, **kwargs: Unpack[DeleteCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a private certificate authority (CA). You must provide the Amazon
         Resource Name (ARN) of the private CA that you want to delete. You can
         find the ARN by calling the ListCertificateAuthorities action.
@@ -126,8 +87,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("DeleteCertificateAuthority", kwargs)
 
     def delete_permission(
-        self, **kwargs: Unpack[DeletePermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Revokes permissions on a private CA granted to the Certificate Manager
         (ACM) service principal (acm.amazonaws.com).
 
@@ -136,8 +97,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("DeletePermission", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource-based policy attached to a private CA. Deletion will
         remove any access that the policy has granted. If there is no policy
         attached to the private CA, this action will return successful.
@@ -147,8 +108,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def describe_certificate_authority(
-        self, **kwargs: Unpack[DescribeCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateAuthorityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateAuthorityResponseTypeDef]:
         """Lists information about your private certificate authority (CA) or one
         that has been shared with you. You specify the private CA on input by its
         ARN (Amazon Resource Name). The output contains the status of your CA.
@@ -158,8 +119,13 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("DescribeCertificateAuthority", kwargs)
 
     def describe_certificate_authority_audit_report(
-        self, **kwargs: Unpack[DescribeCertificateAuthorityAuditReportRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateAuthorityAuditReportResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeCertificateAuthorityAuditReportRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCertificateAuthorityAuditReportResponseTypeDef
+    ]:
         """Lists information about a specific audit report created by calling the
         CreateCertificateAuthorityAuditReport action. Audit information is created
         every time the certificate authority (CA) private key is used. The private
@@ -171,8 +137,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("DescribeCertificateAuthorityAuditReport", kwargs)
 
     def get_certificate(
-        self, **kwargs: Unpack[GetCertificateRequestTypeDef]
-    ) -> TargetResults[GetCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCertificateResponseTypeDef]:
         """Retrieves a certificate from your private CA or one that has been shared
         with you. The ARN of the certificate is returned when you call the
         IssueCertificate action. You must specify both the ARN of your private CA
@@ -187,8 +153,9 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("GetCertificate", kwargs)
 
     def get_certificate_authority_certificate(
-        self, **kwargs: Unpack[GetCertificateAuthorityCertificateRequestTypeDef]
-    ) -> TargetResults[GetCertificateAuthorityCertificateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCertificateAuthorityCertificateRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCertificateAuthorityCertificateResponseTypeDef]:
         """Retrieves the certificate and certificate chain for your private
         certificate authority (CA) or one that has been shared with you. Both the
         certificate and the chain are base64 PEM-encoded. The chain does not
@@ -200,8 +167,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("GetCertificateAuthorityCertificate", kwargs)
 
     def get_certificate_authority_csr(
-        self, **kwargs: Unpack[GetCertificateAuthorityCsrRequestTypeDef]
-    ) -> TargetResults[GetCertificateAuthorityCsrResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCertificateAuthorityCsrRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCertificateAuthorityCsrResponseTypeDef]:
         """Retrieves the certificate signing request (CSR) for your private
         certificate authority (CA). The CSR is created when you call the
         CreateCertificateAuthority action. Sign the CSR with your Amazon Web
@@ -215,8 +182,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("GetCertificateAuthorityCsr", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to a private CA. If either
         the private CA resource or the policy cannot be found, this action returns
         a ResourceNotFoundException.
@@ -226,8 +193,9 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def import_certificate_authority_certificate(
-        self, **kwargs: Unpack[ImportCertificateAuthorityCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ImportCertificateAuthorityCertificateRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Imports a signed private CA certificate into Amazon Web Services Private
         CA. This action is used when you are using a chain of trust whose root is
         located outside Amazon Web Services Private CA.
@@ -237,8 +205,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("ImportCertificateAuthorityCertificate", kwargs)
 
     def issue_certificate(
-        self, **kwargs: Unpack[IssueCertificateRequestTypeDef]
-    ) -> TargetResults[IssueCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IssueCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.IssueCertificateResponseTypeDef]:
         """Uses your private certificate authority (CA), or one that has been shared
         with you, to issue a client certificate. This action returns the Amazon
         Resource Name (ARN) of the certificate. You can retrieve the certificate
@@ -249,8 +217,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("IssueCertificate", kwargs)
 
     def list_certificate_authorities(
-        self, **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef]
-    ) -> TargetResults[ListCertificateAuthoritiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificateAuthoritiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificateAuthoritiesResponseTypeDef]:
         """Lists the private certificate authorities that you created by using the
         CreateCertificateAuthority action.
 
@@ -259,8 +227,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("ListCertificateAuthorities", kwargs)
 
     def list_permissions(
-        self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> TargetResults[ListPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionsResponseTypeDef]:
         """List all permissions on a private CA, if any, granted to the Certificate
         Manager (ACM) service principal (acm.amazonaws.com).
 
@@ -269,8 +237,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("ListPermissions", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Lists the tags, if any, that are associated with your private CA or one
         that has been shared with you. Tags are labels that you can use to
         identify and organize your CAs. Each tag consists of a key and an optional
@@ -282,8 +250,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def put_policy(
-        self, **kwargs: Unpack[PutPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches a resource-based policy to a private CA.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/PutPolicy
@@ -291,8 +259,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("PutPolicy", kwargs)
 
     def restore_certificate_authority(
-        self, **kwargs: Unpack[RestoreCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Restores a certificate authority (CA) that is in the DELETED state. You
         can restore a CA during the period that you defined in the
         PermanentDeletionTimeInDays parameter of the DeleteCertificateAuthority
@@ -314,8 +282,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("RestoreCertificateAuthority", kwargs)
 
     def revoke_certificate(
-        self, **kwargs: Unpack[RevokeCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Revokes a certificate that was issued inside Amazon Web Services Private
         CA. If you enable a certificate revocation list (CRL) when you create or
         update your private CA, information about the revoked certificates will be
@@ -332,8 +300,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("RevokeCertificate", kwargs)
 
     def tag_certificate_authority(
-        self, **kwargs: Unpack[TagCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to your private CA. Tags are labels that you can use
         to identify and organize your Amazon Web Services resources. Each tag
         consists of a key and an optional value. You specify the private CA on
@@ -350,8 +318,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("TagCertificateAuthority", kwargs)
 
     def untag_certificate_authority(
-        self, **kwargs: Unpack[UntagCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove one or more tags from your private CA. A tag consists of a
         key-value pair. If you do not specify the value portion of the tag when
         calling this action, the tag will be removed regardless of value. If you
@@ -365,8 +333,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         return self._call("UntagCertificateAuthority", kwargs)
 
     def update_certificate_authority(
-        self, **kwargs: Unpack[UpdateCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the status or configuration of a private certificate authority
         (CA). Your private CA must be in the ACTIVE or DISABLED state before you
         can update it. You can disable a private CA that is in the ACTIVE state or
@@ -382,8 +350,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef],
-    ) -> TargetResults[ListCertificateAuthoritiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificateAuthoritiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificateAuthoritiesResponseTypeDef]:
         """Every page of ListCertificateAuthorities in every target, merged per
         target (botocore's build_full_result).
 
@@ -406,8 +374,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPermissionsRequestTypeDef],
-    ) -> TargetResults[ListPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPermissionsResponseTypeDef]:
         """Every page of ListPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -430,8 +398,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -456,8 +424,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef],
-    ) -> Items[CertificateAuthorityTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificateAuthoritiesRequestTypeDef],
+    ) -> Items[type_defs.CertificateAuthorityTypeDef]:
         """Each element of CertificateAuthorities in every page of
         ListCertificateAuthorities, from every target, as its page arrives (tagged
         with its target).
@@ -476,8 +444,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPermissionsRequestTypeDef],
-    ) -> Items[PermissionTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef],
+    ) -> Items[type_defs.PermissionTypeDef]:
         """Each element of Permissions in every page of ListPermissions, from every
         target, as its page arrives (tagged with its target).
 
@@ -492,8 +460,8 @@ class MultiRegionACMPCA(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTags, from every target, as its
         page arrives (tagged with its target).
 
@@ -506,7 +474,9 @@ class MultiRegionACMPCA(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCertificateAuthorityAuditReportRequestTypeDef],
+        **kwargs: Unpack[
+            type_defs.DescribeCertificateAuthorityAuditReportRequestTypeDef
+        ],
     ) -> TargetResults[None]:
         """Wait until a Audit Report is created
 
@@ -525,7 +495,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetCertificateAuthorityCsrRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetCertificateAuthorityCsrRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Certificate Authority CSR is created
 
@@ -547,7 +517,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetCertificateRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetCertificateRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a certificate is issued
 

@@ -15,31 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateInvestigationGroupInputTypeDef,
-        CreateInvestigationGroupOutputTypeDef,
-        DeleteInvestigationGroupPolicyOutputTypeDef,
-        DeleteInvestigationGroupPolicyRequestTypeDef,
-        DeleteInvestigationGroupRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetInvestigationGroupPolicyRequestTypeDef,
-        GetInvestigationGroupPolicyResponseTypeDef,
-        GetInvestigationGroupRequestTypeDef,
-        GetInvestigationGroupResponseTypeDef,
-        ListInvestigationGroupsInputTypeDef,
-        ListInvestigationGroupsModelTypeDef,
-        ListInvestigationGroupsOutputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        PutInvestigationGroupPolicyRequestTypeDef,
-        PutInvestigationGroupPolicyResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateInvestigationGroupOutputTypeDef,
-        UpdateInvestigationGroupRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAIOps"]
 
@@ -56,8 +32,8 @@ class MultiRegionAIOps(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_investigation_group(
-        self, **kwargs: Unpack[CreateInvestigationGroupInputTypeDef]
-    ) -> TargetResults[CreateInvestigationGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInvestigationGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateInvestigationGroupOutputTypeDef]:
         """Creates an investigation group in your account. Creating an investigation
         group is a one-time setup task for each Region in your account. It is a
         necessary task to be able to perform investigations.
@@ -67,8 +43,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("CreateInvestigationGroup", kwargs)
 
     def delete_investigation_group(
-        self, **kwargs: Unpack[DeleteInvestigationGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInvestigationGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified investigation group from your account. You can
         currently have one investigation group per Region in your account. After
         you delete an investigation group, you can later create a new
@@ -79,8 +55,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("DeleteInvestigationGroup", kwargs)
 
     def delete_investigation_group_policy(
-        self, **kwargs: Unpack[DeleteInvestigationGroupPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteInvestigationGroupPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInvestigationGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInvestigationGroupPolicyOutputTypeDef]:
         """Removes the IAM resource policy from being associated with the
         investigation group that you specify.
 
@@ -89,8 +65,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("DeleteInvestigationGroupPolicy", kwargs)
 
     def get_investigation_group(
-        self, **kwargs: Unpack[GetInvestigationGroupRequestTypeDef]
-    ) -> TargetResults[GetInvestigationGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvestigationGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvestigationGroupResponseTypeDef]:
         """Returns the configuration information for the specified investigation
         group.
 
@@ -99,8 +75,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("GetInvestigationGroup", kwargs)
 
     def get_investigation_group_policy(
-        self, **kwargs: Unpack[GetInvestigationGroupPolicyRequestTypeDef]
-    ) -> TargetResults[GetInvestigationGroupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvestigationGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvestigationGroupPolicyResponseTypeDef]:
         """Returns the JSON of the IAM resource policy associated with the specified
         investigation group in a string. For example,
         {\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Effect\\":\\"Allow\\",\\"Principal\\":{\\"Service\\":\\"aiops.alarms.cloudwatch.amazonaws.com\\"},\\"Action\\":[\\"aiops:CreateInvestigation\\",\\"aiops:CreateInvestigationEvent\\"],\\"Resource\\":\\"*\\",\\"Condition\\":{\\"StringEquals\\":{\\"aws:SourceAccount\\":\\"111122223333\\"},\\"ArnLike\\":{\\"aws:SourceArn\\":\\"arn:aws:cloudwatch:us-east-1:111122223333:alarm:*\\"}}}]}.
@@ -110,8 +86,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("GetInvestigationGroupPolicy", kwargs)
 
     def list_investigation_groups(
-        self, **kwargs: Unpack[ListInvestigationGroupsInputTypeDef]
-    ) -> TargetResults[ListInvestigationGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvestigationGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListInvestigationGroupsOutputTypeDef]:
         """Returns the ARN and name of each investigation group in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/ListInvestigationGroups
@@ -119,8 +95,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("ListInvestigationGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with a CloudWatch investigations resource.
         Currently, investigation groups support tagging.
 
@@ -129,8 +105,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_investigation_group_policy(
-        self, **kwargs: Unpack[PutInvestigationGroupPolicyRequestTypeDef]
-    ) -> TargetResults[PutInvestigationGroupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInvestigationGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInvestigationGroupPolicyResponseTypeDef]:
         """Creates an IAM resource policy and assigns it to the specified
         investigation group.
 
@@ -139,8 +115,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("PutInvestigationGroupPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/TagResource
@@ -148,8 +124,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/UntagResource
@@ -157,8 +133,8 @@ class MultiRegionAIOps(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_investigation_group(
-        self, **kwargs: Unpack[UpdateInvestigationGroupRequestTypeDef]
-    ) -> TargetResults[UpdateInvestigationGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInvestigationGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInvestigationGroupOutputTypeDef]:
         """Updates the configuration of the specified investigation group.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/UpdateInvestigationGroup
@@ -171,8 +147,8 @@ class MultiRegionAIOps(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvestigationGroupsInputTypeDef],
-    ) -> TargetResults[ListInvestigationGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvestigationGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListInvestigationGroupsOutputTypeDef]:
         """Every page of ListInvestigationGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -193,8 +169,8 @@ class MultiRegionAIOps(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvestigationGroupsInputTypeDef],
-    ) -> Items[ListInvestigationGroupsModelTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvestigationGroupsInputTypeDef],
+    ) -> Items[type_defs.ListInvestigationGroupsModelTypeDef]:
         """Each element of investigationGroups in every page of
         ListInvestigationGroups, from every target, as its page arrives (tagged
         with its target).

@@ -15,91 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AnomalyDetectorSummaryTypeDef,
-        CreateAlertManagerDefinitionRequestTypeDef,
-        CreateAlertManagerDefinitionResponseTypeDef,
-        CreateAnomalyDetectorRequestTypeDef,
-        CreateAnomalyDetectorResponseTypeDef,
-        CreateLoggingConfigurationRequestTypeDef,
-        CreateLoggingConfigurationResponseTypeDef,
-        CreateQueryLoggingConfigurationRequestTypeDef,
-        CreateQueryLoggingConfigurationResponseTypeDef,
-        CreateRuleGroupsNamespaceRequestTypeDef,
-        CreateRuleGroupsNamespaceResponseTypeDef,
-        CreateScraperRequestTypeDef,
-        CreateScraperResponseTypeDef,
-        CreateWorkspaceRequestTypeDef,
-        CreateWorkspaceResponseTypeDef,
-        DeleteAlertManagerDefinitionRequestTypeDef,
-        DeleteAnomalyDetectorRequestTypeDef,
-        DeleteLoggingConfigurationRequestTypeDef,
-        DeleteQueryLoggingConfigurationRequestTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteRuleGroupsNamespaceRequestTypeDef,
-        DeleteScraperLoggingConfigurationRequestTypeDef,
-        DeleteScraperRequestTypeDef,
-        DeleteScraperResponseTypeDef,
-        DeleteWorkspaceRequestTypeDef,
-        DescribeAlertManagerDefinitionRequestTypeDef,
-        DescribeAlertManagerDefinitionResponseTypeDef,
-        DescribeAnomalyDetectorRequestTypeDef,
-        DescribeAnomalyDetectorResponseTypeDef,
-        DescribeLoggingConfigurationRequestTypeDef,
-        DescribeLoggingConfigurationResponseTypeDef,
-        DescribeQueryLoggingConfigurationRequestTypeDef,
-        DescribeQueryLoggingConfigurationResponseTypeDef,
-        DescribeResourcePolicyRequestTypeDef,
-        DescribeResourcePolicyResponseTypeDef,
-        DescribeRuleGroupsNamespaceRequestTypeDef,
-        DescribeRuleGroupsNamespaceResponseTypeDef,
-        DescribeScraperLoggingConfigurationRequestTypeDef,
-        DescribeScraperLoggingConfigurationResponseTypeDef,
-        DescribeScraperRequestTypeDef,
-        DescribeScraperResponseTypeDef,
-        DescribeWorkspaceConfigurationRequestTypeDef,
-        DescribeWorkspaceConfigurationResponseTypeDef,
-        DescribeWorkspaceRequestTypeDef,
-        DescribeWorkspaceResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetDefaultScraperConfigurationResponseTypeDef,
-        ListAnomalyDetectorsRequestTypeDef,
-        ListAnomalyDetectorsResponseTypeDef,
-        ListRuleGroupsNamespacesRequestTypeDef,
-        ListRuleGroupsNamespacesResponseTypeDef,
-        ListScrapersRequestTypeDef,
-        ListScrapersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkspacesRequestTypeDef,
-        ListWorkspacesResponseTypeDef,
-        PutAlertManagerDefinitionRequestTypeDef,
-        PutAlertManagerDefinitionResponseTypeDef,
-        PutAnomalyDetectorRequestTypeDef,
-        PutAnomalyDetectorResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        PutRuleGroupsNamespaceRequestTypeDef,
-        PutRuleGroupsNamespaceResponseTypeDef,
-        RuleGroupsNamespaceSummaryTypeDef,
-        ScraperSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateLoggingConfigurationRequestTypeDef,
-        UpdateLoggingConfigurationResponseTypeDef,
-        UpdateQueryLoggingConfigurationRequestTypeDef,
-        UpdateQueryLoggingConfigurationResponseTypeDef,
-        UpdateScraperLoggingConfigurationRequestTypeDef,
-        UpdateScraperLoggingConfigurationResponseTypeDef,
-        UpdateScraperRequestTypeDef,
-        UpdateScraperResponseTypeDef,
-        UpdateWorkspaceAliasRequestTypeDef,
-        UpdateWorkspaceConfigurationRequestTypeDef,
-        UpdateWorkspaceConfigurationResponseTypeDef,
-        WorkspaceSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPrometheusService"]
 
@@ -118,8 +34,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_alert_manager_definition(
-        self, **kwargs: Unpack[CreateAlertManagerDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateAlertManagerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAlertManagerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAlertManagerDefinitionResponseTypeDef]:
         """The CreateAlertManagerDefinition operation creates the alert manager
         definition in a workspace. If a workspace already has an alert manager
         definition, don't use this operation to update it. Instead, use
@@ -130,8 +46,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateAlertManagerDefinition", kwargs)
 
     def create_anomaly_detector(
-        self, **kwargs: Unpack[CreateAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[CreateAnomalyDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnomalyDetectorResponseTypeDef]:
         """Creates an anomaly detector within a workspace using the Random Cut Forest
         algorithm for time-series analysis. The anomaly detector analyzes Amazon
         Managed Service for Prometheus metrics to identify unusual patterns and
@@ -142,8 +58,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateAnomalyDetector", kwargs)
 
     def create_logging_configuration(
-        self, **kwargs: Unpack[CreateLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoggingConfigurationResponseTypeDef]:
         """The CreateLoggingConfiguration operation creates rules and alerting
         logging configuration for the workspace. Use this operation to set the
         CloudWatch log group to which the logs will be published to.
@@ -153,8 +69,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateLoggingConfiguration", kwargs)
 
     def create_query_logging_configuration(
-        self, **kwargs: Unpack[CreateQueryLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateQueryLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueryLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueryLoggingConfigurationResponseTypeDef]:
         """Creates a query logging configuration for the specified workspace. This
         operation enables logging of queries that exceed the specified QSP
         threshold.
@@ -164,8 +80,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateQueryLoggingConfiguration", kwargs)
 
     def create_rule_groups_namespace(
-        self, **kwargs: Unpack[CreateRuleGroupsNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateRuleGroupsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleGroupsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleGroupsNamespaceResponseTypeDef]:
         """The CreateRuleGroupsNamespace operation creates a rule groups namespace
         within a workspace. A rule groups namespace is associated with exactly one
         rules file. A workspace can have multiple rule groups namespaces.
@@ -175,8 +91,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateRuleGroupsNamespace", kwargs)
 
     def create_scraper(
-        self, **kwargs: Unpack[CreateScraperRequestTypeDef]
-    ) -> TargetResults[CreateScraperResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScraperRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScraperResponseTypeDef]:
         """The CreateScraper operation creates a scraper to collect metrics. A
         scraper pulls metrics from Prometheus-compatible sources and sends them to
         your Amazon Managed Service for Prometheus workspace. You can configure
@@ -191,8 +107,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateScraper", kwargs)
 
     def create_workspace(
-        self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceResponseTypeDef]:
         """Creates a Prometheus workspace. A workspace is a logical space dedicated
         to the storage and querying of Prometheus metrics. You can have one or
         more workspaces in each Region in your account.
@@ -202,8 +118,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("CreateWorkspace", kwargs)
 
     def delete_alert_manager_definition(
-        self, **kwargs: Unpack[DeleteAlertManagerDefinitionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlertManagerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the alert manager definition from a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteAlertManagerDefinition
@@ -211,8 +127,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteAlertManagerDefinition", kwargs)
 
     def delete_anomaly_detector(
-        self, **kwargs: Unpack[DeleteAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes an anomaly detector from a workspace. This operation is
         idempotent.
 
@@ -221,8 +137,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteAnomalyDetector", kwargs)
 
     def delete_logging_configuration(
-        self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the rules and alerting logging configuration for a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteLoggingConfiguration
@@ -230,8 +146,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteLoggingConfiguration", kwargs)
 
     def delete_query_logging_configuration(
-        self, **kwargs: Unpack[DeleteQueryLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueryLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the query logging configuration for the specified workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteQueryLoggingConfiguration
@@ -239,8 +155,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteQueryLoggingConfiguration", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource-based policy attached to an Amazon Managed Service
         for Prometheus workspace.
 
@@ -249,8 +165,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_rule_groups_namespace(
-        self, **kwargs: Unpack[DeleteRuleGroupsNamespaceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleGroupsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes one rule groups namespace and its associated rule groups
         definition.
 
@@ -259,8 +175,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteRuleGroupsNamespace", kwargs)
 
     def delete_scraper(
-        self, **kwargs: Unpack[DeleteScraperRequestTypeDef]
-    ) -> TargetResults[DeleteScraperResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScraperRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScraperResponseTypeDef]:
         """The DeleteScraper operation deletes one scraper, and stops any metrics
         collection that the scraper performs.
 
@@ -269,8 +185,9 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteScraper", kwargs)
 
     def delete_scraper_logging_configuration(
-        self, **kwargs: Unpack[DeleteScraperLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteScraperLoggingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the logging configuration for a Amazon Managed Service for
         Prometheus scraper.
 
@@ -279,8 +196,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteScraperLoggingConfiguration", kwargs)
 
     def delete_workspace(
-        self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteWorkspace
@@ -288,8 +205,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DeleteWorkspace", kwargs)
 
     def describe_alert_manager_definition(
-        self, **kwargs: Unpack[DescribeAlertManagerDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeAlertManagerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlertManagerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlertManagerDefinitionResponseTypeDef]:
         """Retrieves the full information about the alert manager definition for a
         workspace.
 
@@ -298,8 +215,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeAlertManagerDefinition", kwargs)
 
     def describe_anomaly_detector(
-        self, **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[DescribeAnomalyDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnomalyDetectorResponseTypeDef]:
         """Retrieves detailed information about a specific anomaly detector,
         including its status and configuration.
 
@@ -308,8 +225,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeAnomalyDetector", kwargs)
 
     def describe_logging_configuration(
-        self, **kwargs: Unpack[DescribeLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoggingConfigurationResponseTypeDef]:
         """Returns complete information about the current rules and alerting logging
         configuration of the workspace.
 
@@ -318,8 +235,9 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeLoggingConfiguration", kwargs)
 
     def describe_query_logging_configuration(
-        self, **kwargs: Unpack[DescribeQueryLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeQueryLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeQueryLoggingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeQueryLoggingConfigurationResponseTypeDef]:
         """Retrieves the details of the query logging configuration for the specified
         workspace.
 
@@ -328,8 +246,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeQueryLoggingConfiguration", kwargs)
 
     def describe_resource_policy(
-        self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
         """Returns information about the resource-based policy attached to an Amazon
         Managed Service for Prometheus workspace.
 
@@ -338,8 +256,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeResourcePolicy", kwargs)
 
     def describe_rule_groups_namespace(
-        self, **kwargs: Unpack[DescribeRuleGroupsNamespaceRequestTypeDef]
-    ) -> TargetResults[DescribeRuleGroupsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuleGroupsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuleGroupsNamespaceResponseTypeDef]:
         """Returns complete information about one rule groups namespace. To retrieve
         a list of rule groups namespaces, use ListRuleGroupsNamespaces.
 
@@ -348,8 +266,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeRuleGroupsNamespace", kwargs)
 
     def describe_scraper(
-        self, **kwargs: Unpack[DescribeScraperRequestTypeDef]
-    ) -> TargetResults[DescribeScraperResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScraperRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScraperResponseTypeDef]:
         """The DescribeScraper operation displays information about an existing
         scraper.
 
@@ -358,8 +276,9 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeScraper", kwargs)
 
     def describe_scraper_logging_configuration(
-        self, **kwargs: Unpack[DescribeScraperLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeScraperLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeScraperLoggingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScraperLoggingConfigurationResponseTypeDef]:
         """Describes the logging configuration for a Amazon Managed Service for
         Prometheus scraper.
 
@@ -368,8 +287,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeScraperLoggingConfiguration", kwargs)
 
     def describe_workspace(
-        self, **kwargs: Unpack[DescribeWorkspaceRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceResponseTypeDef]:
         """Returns information about an existing workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeWorkspace
@@ -377,8 +296,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("DescribeWorkspace", kwargs)
 
     def describe_workspace_configuration(
-        self, **kwargs: Unpack[DescribeWorkspaceConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceConfigurationResponseTypeDef]:
         """Use this operation to return information about the configuration of a
         workspace. The configuration details returned include workspace
         configuration status, label set limits, and retention period.
@@ -389,7 +308,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def get_default_scraper_configuration(
         self,
-    ) -> TargetResults[GetDefaultScraperConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDefaultScraperConfigurationResponseTypeDef]:
         """The GetDefaultScraperConfiguration operation returns the default scraper
         configuration used when Amazon EKS creates a scraper for you.
 
@@ -398,8 +317,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("GetDefaultScraperConfiguration", {})
 
     def list_anomaly_detectors(
-        self, **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef]
-    ) -> TargetResults[ListAnomalyDetectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnomalyDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnomalyDetectorsResponseTypeDef]:
         """Returns a paginated list of anomaly detectors for a workspace with
         optional filtering by alias.
 
@@ -408,8 +327,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("ListAnomalyDetectors", kwargs)
 
     def list_rule_groups_namespaces(
-        self, **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef]
-    ) -> TargetResults[ListRuleGroupsNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleGroupsNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleGroupsNamespacesResponseTypeDef]:
         """Returns a list of rule groups namespaces in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListRuleGroupsNamespaces
@@ -417,8 +336,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("ListRuleGroupsNamespaces", kwargs)
 
     def list_scrapers(
-        self, **kwargs: Unpack[ListScrapersRequestTypeDef]
-    ) -> TargetResults[ListScrapersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScrapersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScrapersResponseTypeDef]:
         """The ListScrapers operation lists all of the scrapers in your account. This
         includes scrapers being created or deleted. You can optionally filter the
         returned list.
@@ -428,8 +347,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("ListScrapers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """The ListTagsForResource operation returns the tags that are associated
         with an Amazon Managed Service for Prometheus resource. Currently, the
         only resources that can be tagged are scrapers, workspaces, and rule
@@ -440,8 +359,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workspaces(
-        self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Lists all of the Amazon Managed Service for Prometheus workspaces in your
         account. This includes workspaces being created or deleted.
 
@@ -450,8 +369,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("ListWorkspaces", kwargs)
 
     def put_alert_manager_definition(
-        self, **kwargs: Unpack[PutAlertManagerDefinitionRequestTypeDef]
-    ) -> TargetResults[PutAlertManagerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAlertManagerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAlertManagerDefinitionResponseTypeDef]:
         """Updates an existing alert manager definition in a workspace. If the
         workspace does not already have an alert manager definition, don't use
         this operation to create it. Instead, use CreateAlertManagerDefinition.
@@ -461,8 +380,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("PutAlertManagerDefinition", kwargs)
 
     def put_anomaly_detector(
-        self, **kwargs: Unpack[PutAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[PutAnomalyDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAnomalyDetectorResponseTypeDef]:
         """When you call PutAnomalyDetector, the operation creates a new anomaly
         detector if one doesn't exist, or updates an existing one. Each call to
         this operation triggers a complete retraining of the detector, which
@@ -477,8 +396,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("PutAnomalyDetector", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource-based policy for an Amazon Managed Service
         for Prometheus workspace. Use resource-based policies to grant permissions
         to other AWS accounts or services to access your workspace.
@@ -488,8 +407,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_rule_groups_namespace(
-        self, **kwargs: Unpack[PutRuleGroupsNamespaceRequestTypeDef]
-    ) -> TargetResults[PutRuleGroupsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRuleGroupsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRuleGroupsNamespaceResponseTypeDef]:
         """Updates an existing rule groups namespace within a workspace. A rule
         groups namespace is associated with exactly one rules file. A workspace
         can have multiple rule groups namespaces.
@@ -499,8 +418,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("PutRuleGroupsNamespace", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """The TagResource operation associates tags with an Amazon Managed Service
         for Prometheus resource. The only resources that can be tagged are rule
         groups namespaces, scrapers, and workspaces.
@@ -510,8 +429,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from an Amazon Managed Service for Prometheus
         resource. The only resources that can be tagged are rule groups
         namespaces, scrapers, and workspaces.
@@ -521,8 +440,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_logging_configuration(
-        self, **kwargs: Unpack[UpdateLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLoggingConfigurationResponseTypeDef]:
         """Updates the log group ARN or the workspace ID of the current rules and
         alerting logging configuration.
 
@@ -531,8 +450,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("UpdateLoggingConfiguration", kwargs)
 
     def update_query_logging_configuration(
-        self, **kwargs: Unpack[UpdateQueryLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateQueryLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueryLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueryLoggingConfigurationResponseTypeDef]:
         """Updates the query logging configuration for the specified workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateQueryLoggingConfiguration
@@ -540,8 +459,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("UpdateQueryLoggingConfiguration", kwargs)
 
     def update_scraper(
-        self, **kwargs: Unpack[UpdateScraperRequestTypeDef]
-    ) -> TargetResults[UpdateScraperResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScraperRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScraperResponseTypeDef]:
         """Updates an existing scraper.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateScraper
@@ -549,8 +468,9 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("UpdateScraper", kwargs)
 
     def update_scraper_logging_configuration(
-        self, **kwargs: Unpack[UpdateScraperLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateScraperLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateScraperLoggingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateScraperLoggingConfigurationResponseTypeDef]:
         """Updates the logging configuration for a Amazon Managed Service for
         Prometheus scraper.
 
@@ -559,8 +479,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("UpdateScraperLoggingConfiguration", kwargs)
 
     def update_workspace_alias(
-        self, **kwargs: Unpack[UpdateWorkspaceAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the alias of an existing workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateWorkspaceAlias
@@ -568,8 +488,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         return self._call("UpdateWorkspaceAlias", kwargs)
 
     def update_workspace_configuration(
-        self, **kwargs: Unpack[UpdateWorkspaceConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceConfigurationResponseTypeDef]:
         """Use this operation to create or update the label sets, label set limits,
         and retention period of a workspace.
 
@@ -583,8 +503,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef],
-    ) -> TargetResults[ListAnomalyDetectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomalyDetectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnomalyDetectorsResponseTypeDef]:
         """Every page of ListAnomalyDetectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -607,8 +527,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef],
-    ) -> TargetResults[ListRuleGroupsNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleGroupsNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRuleGroupsNamespacesResponseTypeDef]:
         """Every page of ListRuleGroupsNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,8 +550,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScrapersRequestTypeDef],
-    ) -> TargetResults[ListScrapersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScrapersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScrapersResponseTypeDef]:
         """Every page of ListScrapers in every target, merged per target (botocore's
         build_full_result).
 
@@ -655,8 +575,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Every page of ListWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -678,8 +598,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef],
-    ) -> Items[AnomalyDetectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomalyDetectorsRequestTypeDef],
+    ) -> Items[type_defs.AnomalyDetectorSummaryTypeDef]:
         """Each element of anomalyDetectors in every page of ListAnomalyDetectors,
         from every target, as its page arrives (tagged with its target).
 
@@ -694,8 +614,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef],
-    ) -> Items[RuleGroupsNamespaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleGroupsNamespacesRequestTypeDef],
+    ) -> Items[type_defs.RuleGroupsNamespaceSummaryTypeDef]:
         """Each element of ruleGroupsNamespaces in every page of
         ListRuleGroupsNamespaces, from every target, as its page arrives (tagged
         with its target).
@@ -711,8 +631,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScrapersRequestTypeDef],
-    ) -> Items[ScraperSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScrapersRequestTypeDef],
+    ) -> Items[type_defs.ScraperSummaryTypeDef]:
         """Each element of scrapers in every page of ListScrapers, from every target,
         as its page arrives (tagged with its target).
 
@@ -727,8 +647,8 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> Items[WorkspaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceSummaryTypeDef]:
         """Each element of workspaces in every page of ListWorkspaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -743,7 +663,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAnomalyDetectorRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the anomaly detector reaches ACTIVE status
 
@@ -762,7 +682,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAnomalyDetectorRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the anomaly detector reaches DELETED status
 
@@ -781,7 +701,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeScraperRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeScraperRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a scraper reaches ACTIVE status
 
@@ -800,7 +720,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeScraperRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeScraperRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a scraper reaches DELETED status
 
@@ -819,7 +739,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeWorkspaceRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeWorkspaceRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a workspace reaches ACTIVE status
 
@@ -838,7 +758,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeWorkspaceRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeWorkspaceRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a workspace reaches DELETED status
 

@@ -15,86 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AppTypeDef,
-        BranchTypeDef,
-        CreateAppRequestTypeDef,
-        CreateAppResultTypeDef,
-        CreateBackendEnvironmentRequestTypeDef,
-        CreateBackendEnvironmentResultTypeDef,
-        CreateBranchRequestTypeDef,
-        CreateBranchResultTypeDef,
-        CreateDeploymentRequestTypeDef,
-        CreateDeploymentResultTypeDef,
-        CreateDomainAssociationRequestTypeDef,
-        CreateDomainAssociationResultTypeDef,
-        CreateWebhookRequestTypeDef,
-        CreateWebhookResultTypeDef,
-        DeleteAppRequestTypeDef,
-        DeleteAppResultTypeDef,
-        DeleteBackendEnvironmentRequestTypeDef,
-        DeleteBackendEnvironmentResultTypeDef,
-        DeleteBranchRequestTypeDef,
-        DeleteBranchResultTypeDef,
-        DeleteDomainAssociationRequestTypeDef,
-        DeleteDomainAssociationResultTypeDef,
-        DeleteJobRequestTypeDef,
-        DeleteJobResultTypeDef,
-        DeleteWebhookRequestTypeDef,
-        DeleteWebhookResultTypeDef,
-        DomainAssociationTypeDef,
-        GenerateAccessLogsRequestTypeDef,
-        GenerateAccessLogsResultTypeDef,
-        GetAppRequestTypeDef,
-        GetAppResultTypeDef,
-        GetArtifactUrlRequestTypeDef,
-        GetArtifactUrlResultTypeDef,
-        GetBackendEnvironmentRequestTypeDef,
-        GetBackendEnvironmentResultTypeDef,
-        GetBranchRequestTypeDef,
-        GetBranchResultTypeDef,
-        GetDomainAssociationRequestTypeDef,
-        GetDomainAssociationResultTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResultTypeDef,
-        GetWebhookRequestTypeDef,
-        GetWebhookResultTypeDef,
-        JobSummaryTypeDef,
-        ListAppsRequestTypeDef,
-        ListAppsResultTypeDef,
-        ListArtifactsRequestTypeDef,
-        ListArtifactsResultTypeDef,
-        ListBackendEnvironmentsRequestTypeDef,
-        ListBackendEnvironmentsResultTypeDef,
-        ListBranchesRequestTypeDef,
-        ListBranchesResultTypeDef,
-        ListDomainAssociationsRequestTypeDef,
-        ListDomainAssociationsResultTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWebhooksRequestTypeDef,
-        ListWebhooksResultTypeDef,
-        StartDeploymentRequestTypeDef,
-        StartDeploymentResultTypeDef,
-        StartJobRequestTypeDef,
-        StartJobResultTypeDef,
-        StopJobRequestTypeDef,
-        StopJobResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAppRequestTypeDef,
-        UpdateAppResultTypeDef,
-        UpdateBranchRequestTypeDef,
-        UpdateBranchResultTypeDef,
-        UpdateDomainAssociationRequestTypeDef,
-        UpdateDomainAssociationResultTypeDef,
-        UpdateWebhookRequestTypeDef,
-        UpdateWebhookResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAmplify"]
 
@@ -112,8 +33,8 @@ class MultiRegionAmplify(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_app(
-        self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> TargetResults[CreateAppResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppResultTypeDef]:
         """Creates a new Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateApp
@@ -121,8 +42,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("CreateApp", kwargs)
 
     def create_backend_environment(
-        self, **kwargs: Unpack[CreateBackendEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateBackendEnvironmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackendEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackendEnvironmentResultTypeDef]:
         """Creates a new backend environment for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateBackendEnvironment
@@ -130,8 +51,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("CreateBackendEnvironment", kwargs)
 
     def create_branch(
-        self, **kwargs: Unpack[CreateBranchRequestTypeDef]
-    ) -> TargetResults[CreateBranchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBranchRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBranchResultTypeDef]:
         """Creates a new branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateBranch
@@ -139,8 +60,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("CreateBranch", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateDeploymentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentResultTypeDef]:
         """Creates a deployment for a manually deployed Amplify app. Manually
         deployed apps are not connected to a Git repository.
 
@@ -149,8 +70,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def create_domain_association(
-        self, **kwargs: Unpack[CreateDomainAssociationRequestTypeDef]
-    ) -> TargetResults[CreateDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainAssociationResultTypeDef]:
         """Creates a new domain association for an Amplify app. This action
         associates a custom domain with the Amplify app
 
@@ -159,8 +80,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("CreateDomainAssociation", kwargs)
 
     def create_webhook(
-        self, **kwargs: Unpack[CreateWebhookRequestTypeDef]
-    ) -> TargetResults[CreateWebhookResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebhookRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebhookResultTypeDef]:
         """Creates a new webhook on an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateWebhook
@@ -168,8 +89,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("CreateWebhook", kwargs)
 
     def delete_app(
-        self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> TargetResults[DeleteAppResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppResultTypeDef]:
         """Deletes an existing Amplify app specified by an app ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteApp
@@ -177,8 +98,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("DeleteApp", kwargs)
 
     def delete_backend_environment(
-        self, **kwargs: Unpack[DeleteBackendEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteBackendEnvironmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackendEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackendEnvironmentResultTypeDef]:
         """Deletes a backend environment for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteBackendEnvironment
@@ -186,8 +107,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("DeleteBackendEnvironment", kwargs)
 
     def delete_branch(
-        self, **kwargs: Unpack[DeleteBranchRequestTypeDef]
-    ) -> TargetResults[DeleteBranchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBranchRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBranchResultTypeDef]:
         """Deletes a branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteBranch
@@ -195,8 +116,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("DeleteBranch", kwargs)
 
     def delete_domain_association(
-        self, **kwargs: Unpack[DeleteDomainAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainAssociationResultTypeDef]:
         """Deletes a domain association for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteDomainAssociation
@@ -204,8 +125,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("DeleteDomainAssociation", kwargs)
 
     def delete_job(
-        self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> TargetResults[DeleteJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobResultTypeDef]:
         """Deletes a job for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteJob
@@ -213,8 +134,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("DeleteJob", kwargs)
 
     def delete_webhook(
-        self, **kwargs: Unpack[DeleteWebhookRequestTypeDef]
-    ) -> TargetResults[DeleteWebhookResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebhookRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebhookResultTypeDef]:
         """Deletes a webhook.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteWebhook
@@ -222,8 +143,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("DeleteWebhook", kwargs)
 
     def generate_access_logs(
-        self, **kwargs: Unpack[GenerateAccessLogsRequestTypeDef]
-    ) -> TargetResults[GenerateAccessLogsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateAccessLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateAccessLogsResultTypeDef]:
         """Returns the website access logs for a specific time range using a
         presigned URL.
 
@@ -232,8 +153,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GenerateAccessLogs", kwargs)
 
     def get_app(
-        self, **kwargs: Unpack[GetAppRequestTypeDef]
-    ) -> TargetResults[GetAppResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppResultTypeDef]:
         """Returns an existing Amplify app specified by an app ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetApp
@@ -241,8 +162,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetApp", kwargs)
 
     def get_artifact_url(
-        self, **kwargs: Unpack[GetArtifactUrlRequestTypeDef]
-    ) -> TargetResults[GetArtifactUrlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArtifactUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArtifactUrlResultTypeDef]:
         """Returns the artifact info that corresponds to an artifact id.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetArtifactUrl
@@ -250,8 +171,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetArtifactUrl", kwargs)
 
     def get_backend_environment(
-        self, **kwargs: Unpack[GetBackendEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetBackendEnvironmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendEnvironmentResultTypeDef]:
         """Returns a backend environment for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetBackendEnvironment
@@ -259,8 +180,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetBackendEnvironment", kwargs)
 
     def get_branch(
-        self, **kwargs: Unpack[GetBranchRequestTypeDef]
-    ) -> TargetResults[GetBranchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBranchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBranchResultTypeDef]:
         """Returns a branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetBranch
@@ -268,8 +189,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetBranch", kwargs)
 
     def get_domain_association(
-        self, **kwargs: Unpack[GetDomainAssociationRequestTypeDef]
-    ) -> TargetResults[GetDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainAssociationResultTypeDef]:
         """Returns the domain information for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetDomainAssociation
@@ -277,8 +198,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetDomainAssociation", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResultTypeDef]:
         """Returns a job for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetJob
@@ -286,8 +207,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_webhook(
-        self, **kwargs: Unpack[GetWebhookRequestTypeDef]
-    ) -> TargetResults[GetWebhookResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebhookRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebhookResultTypeDef]:
         """Returns the webhook information that corresponds to a specified webhook
         ID.
 
@@ -296,8 +217,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("GetWebhook", kwargs)
 
     def list_apps(
-        self, **kwargs: Unpack[ListAppsRequestTypeDef]
-    ) -> TargetResults[ListAppsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppsResultTypeDef]:
         """Returns a list of the existing Amplify apps.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListApps
@@ -305,8 +226,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListApps", kwargs)
 
     def list_artifacts(
-        self, **kwargs: Unpack[ListArtifactsRequestTypeDef]
-    ) -> TargetResults[ListArtifactsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArtifactsResultTypeDef]:
         """Returns a list of end-to-end testing artifacts for a specified app,
         branch, and job.
 
@@ -315,8 +236,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListArtifacts", kwargs)
 
     def list_backend_environments(
-        self, **kwargs: Unpack[ListBackendEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListBackendEnvironmentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackendEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBackendEnvironmentsResultTypeDef]:
         """Lists the backend environments for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListBackendEnvironments
@@ -324,8 +245,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListBackendEnvironments", kwargs)
 
     def list_branches(
-        self, **kwargs: Unpack[ListBranchesRequestTypeDef]
-    ) -> TargetResults[ListBranchesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBranchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBranchesResultTypeDef]:
         """Lists the branches of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListBranches
@@ -333,8 +254,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListBranches", kwargs)
 
     def list_domain_associations(
-        self, **kwargs: Unpack[ListDomainAssociationsRequestTypeDef]
-    ) -> TargetResults[ListDomainAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainAssociationsResultTypeDef]:
         """Returns the domain associations for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListDomainAssociations
@@ -342,8 +263,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListDomainAssociations", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Lists the jobs for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListJobs
@@ -351,8 +272,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListTagsForResource
@@ -360,8 +281,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_webhooks(
-        self, **kwargs: Unpack[ListWebhooksRequestTypeDef]
-    ) -> TargetResults[ListWebhooksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebhooksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebhooksResultTypeDef]:
         """Returns a list of webhooks for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListWebhooks
@@ -369,8 +290,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("ListWebhooks", kwargs)
 
     def start_deployment(
-        self, **kwargs: Unpack[StartDeploymentRequestTypeDef]
-    ) -> TargetResults[StartDeploymentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeploymentResultTypeDef]:
         """Starts a deployment for a manually deployed app. Manually deployed apps
         are not connected to a Git repository.
 
@@ -379,8 +300,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("StartDeployment", kwargs)
 
     def start_job(
-        self, **kwargs: Unpack[StartJobRequestTypeDef]
-    ) -> TargetResults[StartJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobResultTypeDef]:
         """Starts a new job for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/StartJob
@@ -388,8 +309,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("StartJob", kwargs)
 
     def stop_job(
-        self, **kwargs: Unpack[StopJobRequestTypeDef]
-    ) -> TargetResults[StopJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopJobResultTypeDef]:
         """Stops a job that is in progress for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/StopJob
@@ -397,8 +318,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("StopJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags the resource with a tag key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/TagResource
@@ -406,8 +327,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untags a resource with a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UntagResource
@@ -415,8 +336,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_app(
-        self, **kwargs: Unpack[UpdateAppRequestTypeDef]
-    ) -> TargetResults[UpdateAppResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppResultTypeDef]:
         """Updates an existing Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateApp
@@ -424,8 +345,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("UpdateApp", kwargs)
 
     def update_branch(
-        self, **kwargs: Unpack[UpdateBranchRequestTypeDef]
-    ) -> TargetResults[UpdateBranchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBranchRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBranchResultTypeDef]:
         """Updates a branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateBranch
@@ -433,8 +354,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("UpdateBranch", kwargs)
 
     def update_domain_association(
-        self, **kwargs: Unpack[UpdateDomainAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainAssociationResultTypeDef]:
         """Creates a new domain association for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateDomainAssociation
@@ -442,8 +363,8 @@ class MultiRegionAmplify(MultiRegionClient):
         return self._call("UpdateDomainAssociation", kwargs)
 
     def update_webhook(
-        self, **kwargs: Unpack[UpdateWebhookRequestTypeDef]
-    ) -> TargetResults[UpdateWebhookResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebhookRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebhookResultTypeDef]:
         """Updates a webhook.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateWebhook
@@ -456,8 +377,8 @@ class MultiRegionAmplify(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppsRequestTypeDef],
-    ) -> TargetResults[ListAppsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppsResultTypeDef]:
         """Every page of ListApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -479,8 +400,8 @@ class MultiRegionAmplify(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBranchesRequestTypeDef],
-    ) -> TargetResults[ListBranchesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListBranchesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBranchesResultTypeDef]:
         """Every page of ListBranches in every target, merged per target (botocore's
         build_full_result).
 
@@ -502,8 +423,8 @@ class MultiRegionAmplify(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainAssociationsRequestTypeDef],
-    ) -> TargetResults[ListDomainAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainAssociationsResultTypeDef]:
         """Every page of ListDomainAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -525,8 +446,8 @@ class MultiRegionAmplify(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -547,8 +468,8 @@ class MultiRegionAmplify(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppsRequestTypeDef],
-    ) -> Items[AppTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppsRequestTypeDef],
+    ) -> Items[type_defs.AppTypeDef]:
         """Each element of apps in every page of ListApps, from every target, as its
         page arrives (tagged with its target).
 
@@ -561,8 +482,8 @@ class MultiRegionAmplify(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBranchesRequestTypeDef],
-    ) -> Items[BranchTypeDef]:
+        **kwargs: Unpack[type_defs.ListBranchesRequestTypeDef],
+    ) -> Items[type_defs.BranchTypeDef]:
         """Each element of branches in every page of ListBranches, from every target,
         as its page arrives (tagged with its target).
 
@@ -577,8 +498,8 @@ class MultiRegionAmplify(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainAssociationsRequestTypeDef],
-    ) -> Items[DomainAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainAssociationsRequestTypeDef],
+    ) -> Items[type_defs.DomainAssociationTypeDef]:
         """Each element of domainAssociations in every page of
         ListDomainAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -594,8 +515,8 @@ class MultiRegionAmplify(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobSummaries in every page of ListJobs, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,71 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BackendJobRespObjTypeDef,
-        CloneBackendRequestTypeDef,
-        CloneBackendResponseTypeDef,
-        CreateBackendAPIRequestTypeDef,
-        CreateBackendAPIResponseTypeDef,
-        CreateBackendAuthRequestTypeDef,
-        CreateBackendAuthResponseTypeDef,
-        CreateBackendConfigRequestTypeDef,
-        CreateBackendConfigResponseTypeDef,
-        CreateBackendRequestTypeDef,
-        CreateBackendResponseTypeDef,
-        CreateBackendStorageRequestTypeDef,
-        CreateBackendStorageResponseTypeDef,
-        CreateTokenRequestTypeDef,
-        CreateTokenResponseTypeDef,
-        DeleteBackendAPIRequestTypeDef,
-        DeleteBackendAPIResponseTypeDef,
-        DeleteBackendAuthRequestTypeDef,
-        DeleteBackendAuthResponseTypeDef,
-        DeleteBackendRequestTypeDef,
-        DeleteBackendResponseTypeDef,
-        DeleteBackendStorageRequestTypeDef,
-        DeleteBackendStorageResponseTypeDef,
-        DeleteTokenRequestTypeDef,
-        DeleteTokenResponseTypeDef,
-        GenerateBackendAPIModelsRequestTypeDef,
-        GenerateBackendAPIModelsResponseTypeDef,
-        GetBackendAPIModelsRequestTypeDef,
-        GetBackendAPIModelsResponseTypeDef,
-        GetBackendAPIRequestTypeDef,
-        GetBackendAPIResponseTypeDef,
-        GetBackendAuthRequestTypeDef,
-        GetBackendAuthResponseTypeDef,
-        GetBackendJobRequestTypeDef,
-        GetBackendJobResponseTypeDef,
-        GetBackendRequestTypeDef,
-        GetBackendResponseTypeDef,
-        GetBackendStorageRequestTypeDef,
-        GetBackendStorageResponseTypeDef,
-        GetTokenRequestTypeDef,
-        GetTokenResponseTypeDef,
-        ImportBackendAuthRequestTypeDef,
-        ImportBackendAuthResponseTypeDef,
-        ImportBackendStorageRequestTypeDef,
-        ImportBackendStorageResponseTypeDef,
-        ListBackendJobsRequestTypeDef,
-        ListBackendJobsResponseTypeDef,
-        ListS3BucketsRequestTypeDef,
-        ListS3BucketsResponseTypeDef,
-        RemoveAllBackendsRequestTypeDef,
-        RemoveAllBackendsResponseTypeDef,
-        RemoveBackendConfigRequestTypeDef,
-        RemoveBackendConfigResponseTypeDef,
-        UpdateBackendAPIRequestTypeDef,
-        UpdateBackendAPIResponseTypeDef,
-        UpdateBackendAuthRequestTypeDef,
-        UpdateBackendAuthResponseTypeDef,
-        UpdateBackendConfigRequestTypeDef,
-        UpdateBackendConfigResponseTypeDef,
-        UpdateBackendJobRequestTypeDef,
-        UpdateBackendJobResponseTypeDef,
-        UpdateBackendStorageRequestTypeDef,
-        UpdateBackendStorageResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAmplifyBackend"]
 
@@ -91,8 +27,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def clone_backend(
-        self, **kwargs: Unpack[CloneBackendRequestTypeDef]
-    ) -> TargetResults[CloneBackendResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CloneBackendRequestTypeDef]
+    ) -> TargetResults[type_defs.CloneBackendResponseTypeDef]:
         """This operation clones an existing backend.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CloneBackend
@@ -100,8 +36,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CloneBackend", kwargs)
 
     def create_backend(
-        self, **kwargs: Unpack[CreateBackendRequestTypeDef]
-    ) -> TargetResults[CreateBackendResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackendRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackendResponseTypeDef]:
         """This operation creates a backend for an Amplify app. Backends are
         automatically created at the time of app creation.
 
@@ -110,8 +46,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CreateBackend", kwargs)
 
     def create_backend_api(
-        self, **kwargs: Unpack[CreateBackendAPIRequestTypeDef]
-    ) -> TargetResults[CreateBackendAPIResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackendAPIRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackendAPIResponseTypeDef]:
         """Creates a new backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendAPI
@@ -119,8 +55,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CreateBackendAPI", kwargs)
 
     def create_backend_auth(
-        self, **kwargs: Unpack[CreateBackendAuthRequestTypeDef]
-    ) -> TargetResults[CreateBackendAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackendAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackendAuthResponseTypeDef]:
         """Creates a new backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendAuth
@@ -128,8 +64,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CreateBackendAuth", kwargs)
 
     def create_backend_config(
-        self, **kwargs: Unpack[CreateBackendConfigRequestTypeDef]
-    ) -> TargetResults[CreateBackendConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackendConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackendConfigResponseTypeDef]:
         """Creates a config object for a backend.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendConfig
@@ -137,8 +73,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CreateBackendConfig", kwargs)
 
     def create_backend_storage(
-        self, **kwargs: Unpack[CreateBackendStorageRequestTypeDef]
-    ) -> TargetResults[CreateBackendStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackendStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackendStorageResponseTypeDef]:
         """Creates a backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendStorage
@@ -146,8 +82,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CreateBackendStorage", kwargs)
 
     def create_token(
-        self, **kwargs: Unpack[CreateTokenRequestTypeDef]
-    ) -> TargetResults[CreateTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTokenResponseTypeDef]:
         """Generates a one-time challenge code to authenticate a user into your
         Amplify Admin UI.
 
@@ -156,8 +92,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("CreateToken", kwargs)
 
     def delete_backend(
-        self, **kwargs: Unpack[DeleteBackendRequestTypeDef]
-    ) -> TargetResults[DeleteBackendResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackendRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackendResponseTypeDef]:
         """Removes an existing environment from your Amplify project.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackend
@@ -165,8 +101,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("DeleteBackend", kwargs)
 
     def delete_backend_api(
-        self, **kwargs: Unpack[DeleteBackendAPIRequestTypeDef]
-    ) -> TargetResults[DeleteBackendAPIResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackendAPIRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackendAPIResponseTypeDef]:
         """Deletes an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackendAPI
@@ -174,8 +110,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("DeleteBackendAPI", kwargs)
 
     def delete_backend_auth(
-        self, **kwargs: Unpack[DeleteBackendAuthRequestTypeDef]
-    ) -> TargetResults[DeleteBackendAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackendAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackendAuthResponseTypeDef]:
         """Deletes an existing backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackendAuth
@@ -183,8 +119,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("DeleteBackendAuth", kwargs)
 
     def delete_backend_storage(
-        self, **kwargs: Unpack[DeleteBackendStorageRequestTypeDef]
-    ) -> TargetResults[DeleteBackendStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackendStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackendStorageResponseTypeDef]:
         """Removes the specified backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackendStorage
@@ -192,8 +128,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("DeleteBackendStorage", kwargs)
 
     def delete_token(
-        self, **kwargs: Unpack[DeleteTokenRequestTypeDef]
-    ) -> TargetResults[DeleteTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTokenResponseTypeDef]:
         """Deletes the challenge token based on the given appId and sessionId.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteToken
@@ -201,8 +137,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("DeleteToken", kwargs)
 
     def generate_backend_api_models(
-        self, **kwargs: Unpack[GenerateBackendAPIModelsRequestTypeDef]
-    ) -> TargetResults[GenerateBackendAPIModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateBackendAPIModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateBackendAPIModelsResponseTypeDef]:
         """Generates a model schema for an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GenerateBackendAPIModels
@@ -210,8 +146,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GenerateBackendAPIModels", kwargs)
 
     def get_backend(
-        self, **kwargs: Unpack[GetBackendRequestTypeDef]
-    ) -> TargetResults[GetBackendResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendResponseTypeDef]:
         """Provides project-level details for your Amplify UI project.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackend
@@ -219,8 +155,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetBackend", kwargs)
 
     def get_backend_api(
-        self, **kwargs: Unpack[GetBackendAPIRequestTypeDef]
-    ) -> TargetResults[GetBackendAPIResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendAPIRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendAPIResponseTypeDef]:
         """Gets the details for a backend API.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendAPI
@@ -228,8 +164,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetBackendAPI", kwargs)
 
     def get_backend_api_models(
-        self, **kwargs: Unpack[GetBackendAPIModelsRequestTypeDef]
-    ) -> TargetResults[GetBackendAPIModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendAPIModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendAPIModelsResponseTypeDef]:
         """Gets a model introspection schema for an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendAPIModels
@@ -237,8 +173,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetBackendAPIModels", kwargs)
 
     def get_backend_auth(
-        self, **kwargs: Unpack[GetBackendAuthRequestTypeDef]
-    ) -> TargetResults[GetBackendAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendAuthResponseTypeDef]:
         """Gets a backend auth details.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendAuth
@@ -246,8 +182,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetBackendAuth", kwargs)
 
     def get_backend_job(
-        self, **kwargs: Unpack[GetBackendJobRequestTypeDef]
-    ) -> TargetResults[GetBackendJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendJobResponseTypeDef]:
         """Returns information about a specific job.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendJob
@@ -255,8 +191,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetBackendJob", kwargs)
 
     def get_backend_storage(
-        self, **kwargs: Unpack[GetBackendStorageRequestTypeDef]
-    ) -> TargetResults[GetBackendStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackendStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBackendStorageResponseTypeDef]:
         """Gets details for a backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendStorage
@@ -264,8 +200,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetBackendStorage", kwargs)
 
     def get_token(
-        self, **kwargs: Unpack[GetTokenRequestTypeDef]
-    ) -> TargetResults[GetTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTokenResponseTypeDef]:
         """Gets the challenge token based on the given appId and sessionId.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetToken
@@ -273,8 +209,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("GetToken", kwargs)
 
     def import_backend_auth(
-        self, **kwargs: Unpack[ImportBackendAuthRequestTypeDef]
-    ) -> TargetResults[ImportBackendAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportBackendAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportBackendAuthResponseTypeDef]:
         """Imports an existing backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ImportBackendAuth
@@ -282,8 +218,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("ImportBackendAuth", kwargs)
 
     def import_backend_storage(
-        self, **kwargs: Unpack[ImportBackendStorageRequestTypeDef]
-    ) -> TargetResults[ImportBackendStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportBackendStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportBackendStorageResponseTypeDef]:
         """Imports an existing backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ImportBackendStorage
@@ -291,8 +227,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("ImportBackendStorage", kwargs)
 
     def list_backend_jobs(
-        self, **kwargs: Unpack[ListBackendJobsRequestTypeDef]
-    ) -> TargetResults[ListBackendJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackendJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBackendJobsResponseTypeDef]:
         """Lists the jobs for the backend of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ListBackendJobs
@@ -300,8 +236,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("ListBackendJobs", kwargs)
 
     def list_s3_buckets(
-        self, **kwargs: Unpack[ListS3BucketsRequestTypeDef]
-    ) -> TargetResults[ListS3BucketsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListS3BucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListS3BucketsResponseTypeDef]:
         """The list of S3 buckets in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ListS3Buckets
@@ -309,8 +245,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("ListS3Buckets", kwargs)
 
     def remove_all_backends(
-        self, **kwargs: Unpack[RemoveAllBackendsRequestTypeDef]
-    ) -> TargetResults[RemoveAllBackendsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAllBackendsRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveAllBackendsResponseTypeDef]:
         """Removes all backend environments from your Amplify project.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/RemoveAllBackends
@@ -318,8 +254,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("RemoveAllBackends", kwargs)
 
     def remove_backend_config(
-        self, **kwargs: Unpack[RemoveBackendConfigRequestTypeDef]
-    ) -> TargetResults[RemoveBackendConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveBackendConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveBackendConfigResponseTypeDef]:
         """Removes the AWS resources required to access the Amplify Admin UI.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/RemoveBackendConfig
@@ -327,8 +263,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("RemoveBackendConfig", kwargs)
 
     def update_backend_api(
-        self, **kwargs: Unpack[UpdateBackendAPIRequestTypeDef]
-    ) -> TargetResults[UpdateBackendAPIResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBackendAPIRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBackendAPIResponseTypeDef]:
         """Updates an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendAPI
@@ -336,8 +272,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("UpdateBackendAPI", kwargs)
 
     def update_backend_auth(
-        self, **kwargs: Unpack[UpdateBackendAuthRequestTypeDef]
-    ) -> TargetResults[UpdateBackendAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBackendAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBackendAuthResponseTypeDef]:
         """Updates an existing backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendAuth
@@ -345,8 +281,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("UpdateBackendAuth", kwargs)
 
     def update_backend_config(
-        self, **kwargs: Unpack[UpdateBackendConfigRequestTypeDef]
-    ) -> TargetResults[UpdateBackendConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBackendConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBackendConfigResponseTypeDef]:
         """Updates the AWS resources required to access the Amplify Admin UI.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendConfig
@@ -354,8 +290,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("UpdateBackendConfig", kwargs)
 
     def update_backend_job(
-        self, **kwargs: Unpack[UpdateBackendJobRequestTypeDef]
-    ) -> TargetResults[UpdateBackendJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBackendJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBackendJobResponseTypeDef]:
         """Updates a specific job.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendJob
@@ -363,8 +299,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         return self._call("UpdateBackendJob", kwargs)
 
     def update_backend_storage(
-        self, **kwargs: Unpack[UpdateBackendStorageRequestTypeDef]
-    ) -> TargetResults[UpdateBackendStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBackendStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBackendStorageResponseTypeDef]:
         """Updates an existing backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendStorage
@@ -377,8 +313,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackendJobsRequestTypeDef],
-    ) -> TargetResults[ListBackendJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackendJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBackendJobsResponseTypeDef]:
         """Every page of ListBackendJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -399,8 +335,8 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackendJobsRequestTypeDef],
-    ) -> Items[BackendJobRespObjTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackendJobsRequestTypeDef],
+    ) -> Items[type_defs.BackendJobRespObjTypeDef]:
         """Each element of Jobs in every page of ListBackendJobs, from every target,
         as its page arrives (tagged with its target).
 

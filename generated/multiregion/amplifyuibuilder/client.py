@@ -15,68 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CodegenJobSummaryTypeDef,
-        ComponentSummaryTypeDef,
-        ComponentTypeDef,
-        CreateComponentRequestTypeDef,
-        CreateComponentResponseTypeDef,
-        CreateFormRequestTypeDef,
-        CreateFormResponseTypeDef,
-        CreateThemeRequestTypeDef,
-        CreateThemeResponseTypeDef,
-        DeleteComponentRequestTypeDef,
-        DeleteFormRequestTypeDef,
-        DeleteThemeRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExchangeCodeForTokenRequestTypeDef,
-        ExchangeCodeForTokenResponseTypeDef,
-        ExportComponentsRequestTypeDef,
-        ExportComponentsResponseTypeDef,
-        ExportFormsRequestTypeDef,
-        ExportFormsResponseTypeDef,
-        ExportThemesRequestTypeDef,
-        ExportThemesResponseTypeDef,
-        FormSummaryTypeDef,
-        FormTypeDef,
-        GetCodegenJobRequestTypeDef,
-        GetCodegenJobResponseTypeDef,
-        GetComponentRequestTypeDef,
-        GetComponentResponseTypeDef,
-        GetFormRequestTypeDef,
-        GetFormResponseTypeDef,
-        GetMetadataRequestTypeDef,
-        GetMetadataResponseTypeDef,
-        GetThemeRequestTypeDef,
-        GetThemeResponseTypeDef,
-        ListCodegenJobsRequestTypeDef,
-        ListCodegenJobsResponseTypeDef,
-        ListComponentsRequestTypeDef,
-        ListComponentsResponseTypeDef,
-        ListFormsRequestTypeDef,
-        ListFormsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListThemesRequestTypeDef,
-        ListThemesResponseTypeDef,
-        PutMetadataFlagRequestTypeDef,
-        RefreshTokenRequestTypeDef,
-        RefreshTokenResponseTypeDef,
-        StartCodegenJobRequestTypeDef,
-        StartCodegenJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        ThemeSummaryTypeDef,
-        ThemeTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateComponentRequestTypeDef,
-        UpdateComponentResponseTypeDef,
-        UpdateFormRequestTypeDef,
-        UpdateFormResponseTypeDef,
-        UpdateThemeRequestTypeDef,
-        UpdateThemeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAmplifyUIBuilder"]
 
@@ -92,8 +31,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_component(
-        self, **kwargs: Unpack[CreateComponentRequestTypeDef]
-    ) -> TargetResults[CreateComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComponentResponseTypeDef]:
         """Creates a new component for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/CreateComponent
@@ -101,8 +40,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("CreateComponent", kwargs)
 
     def create_form(
-        self, **kwargs: Unpack[CreateFormRequestTypeDef]
-    ) -> TargetResults[CreateFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFormRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFormResponseTypeDef]:
         """Creates a new form for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/CreateForm
@@ -110,8 +49,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("CreateForm", kwargs)
 
     def create_theme(
-        self, **kwargs: Unpack[CreateThemeRequestTypeDef]
-    ) -> TargetResults[CreateThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThemeResponseTypeDef]:
         """Creates a theme to apply to the components in an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/CreateTheme
@@ -119,8 +58,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("CreateTheme", kwargs)
 
     def delete_component(
-        self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a component from an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/DeleteComponent
@@ -128,8 +67,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("DeleteComponent", kwargs)
 
     def delete_form(
-        self, **kwargs: Unpack[DeleteFormRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFormRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a form from an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/DeleteForm
@@ -137,8 +76,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("DeleteForm", kwargs)
 
     def delete_theme(
-        self, **kwargs: Unpack[DeleteThemeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a theme from an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/DeleteTheme
@@ -146,8 +85,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("DeleteTheme", kwargs)
 
     def exchange_code_for_token(
-        self, **kwargs: Unpack[ExchangeCodeForTokenRequestTypeDef]
-    ) -> TargetResults[ExchangeCodeForTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExchangeCodeForTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.ExchangeCodeForTokenResponseTypeDef]:
         """This is for internal use.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExchangeCodeForToken
@@ -155,8 +94,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ExchangeCodeForToken", kwargs)
 
     def export_components(
-        self, **kwargs: Unpack[ExportComponentsRequestTypeDef]
-    ) -> TargetResults[ExportComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportComponentsResponseTypeDef]:
         """Exports component configurations to code that is ready to integrate into
         an Amplify app.
 
@@ -165,8 +104,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ExportComponents", kwargs)
 
     def export_forms(
-        self, **kwargs: Unpack[ExportFormsRequestTypeDef]
-    ) -> TargetResults[ExportFormsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportFormsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportFormsResponseTypeDef]:
         """Exports form configurations to code that is ready to integrate into an
         Amplify app.
 
@@ -175,8 +114,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ExportForms", kwargs)
 
     def export_themes(
-        self, **kwargs: Unpack[ExportThemesRequestTypeDef]
-    ) -> TargetResults[ExportThemesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportThemesRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportThemesResponseTypeDef]:
         """Exports theme configurations to code that is ready to integrate into an
         Amplify app.
 
@@ -185,8 +124,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ExportThemes", kwargs)
 
     def get_codegen_job(
-        self, **kwargs: Unpack[GetCodegenJobRequestTypeDef]
-    ) -> TargetResults[GetCodegenJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodegenJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodegenJobResponseTypeDef]:
         """Returns an existing code generation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetCodegenJob
@@ -194,8 +133,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("GetCodegenJob", kwargs)
 
     def get_component(
-        self, **kwargs: Unpack[GetComponentRequestTypeDef]
-    ) -> TargetResults[GetComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComponentResponseTypeDef]:
         """Returns an existing component for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetComponent
@@ -203,8 +142,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("GetComponent", kwargs)
 
     def get_form(
-        self, **kwargs: Unpack[GetFormRequestTypeDef]
-    ) -> TargetResults[GetFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFormRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFormResponseTypeDef]:
         """Returns an existing form for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetForm
@@ -212,8 +151,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("GetForm", kwargs)
 
     def get_metadata(
-        self, **kwargs: Unpack[GetMetadataRequestTypeDef]
-    ) -> TargetResults[GetMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMetadataResponseTypeDef]:
         """Returns existing metadata for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetMetadata
@@ -221,8 +160,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("GetMetadata", kwargs)
 
     def get_theme(
-        self, **kwargs: Unpack[GetThemeRequestTypeDef]
-    ) -> TargetResults[GetThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetThemeResponseTypeDef]:
         """Returns an existing theme for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetTheme
@@ -230,8 +169,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("GetTheme", kwargs)
 
     def list_codegen_jobs(
-        self, **kwargs: Unpack[ListCodegenJobsRequestTypeDef]
-    ) -> TargetResults[ListCodegenJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodegenJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCodegenJobsResponseTypeDef]:
         """Retrieves a list of code generation jobs for a specified Amplify app and
         backend environment.
 
@@ -240,8 +179,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ListCodegenJobs", kwargs)
 
     def list_components(
-        self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Retrieves a list of components for a specified Amplify app and backend
         environment.
 
@@ -250,8 +189,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ListComponents", kwargs)
 
     def list_forms(
-        self, **kwargs: Unpack[ListFormsRequestTypeDef]
-    ) -> TargetResults[ListFormsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFormsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFormsResponseTypeDef]:
         """Retrieves a list of forms for a specified Amplify app and backend
         environment.
 
@@ -260,8 +199,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ListForms", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListTagsForResource
@@ -269,8 +208,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_themes(
-        self, **kwargs: Unpack[ListThemesRequestTypeDef]
-    ) -> TargetResults[ListThemesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThemesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThemesResponseTypeDef]:
         """Retrieves a list of themes for a specified Amplify app and backend
         environment.
 
@@ -279,8 +218,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("ListThemes", kwargs)
 
     def put_metadata_flag(
-        self, **kwargs: Unpack[PutMetadataFlagRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetadataFlagRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stores the metadata information about a feature on a form.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/PutMetadataFlag
@@ -288,8 +227,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("PutMetadataFlag", kwargs)
 
     def refresh_token(
-        self, **kwargs: Unpack[RefreshTokenRequestTypeDef]
-    ) -> TargetResults[RefreshTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RefreshTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.RefreshTokenResponseTypeDef]:
         """This is for internal use.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/RefreshToken
@@ -297,8 +236,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("RefreshToken", kwargs)
 
     def start_codegen_job(
-        self, **kwargs: Unpack[StartCodegenJobRequestTypeDef]
-    ) -> TargetResults[StartCodegenJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCodegenJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCodegenJobResponseTypeDef]:
         """Starts a code generation job for a specified Amplify app and backend
         environment.
 
@@ -307,8 +246,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("StartCodegenJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags the resource with a tag key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/TagResource
@@ -316,8 +255,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untags a resource with a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UntagResource
@@ -325,8 +264,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_component(
-        self, **kwargs: Unpack[UpdateComponentRequestTypeDef]
-    ) -> TargetResults[UpdateComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComponentResponseTypeDef]:
         """Updates an existing component.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateComponent
@@ -334,8 +273,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("UpdateComponent", kwargs)
 
     def update_form(
-        self, **kwargs: Unpack[UpdateFormRequestTypeDef]
-    ) -> TargetResults[UpdateFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFormRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFormResponseTypeDef]:
         """Updates an existing form.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateForm
@@ -343,8 +282,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         return self._call("UpdateForm", kwargs)
 
     def update_theme(
-        self, **kwargs: Unpack[UpdateThemeRequestTypeDef]
-    ) -> TargetResults[UpdateThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThemeResponseTypeDef]:
         """Updates an existing theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateTheme
@@ -357,8 +296,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ExportComponentsRequestTypeDef],
-    ) -> TargetResults[ExportComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ExportComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportComponentsResponseTypeDef]:
         """Every page of ExportComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -381,8 +320,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ExportFormsRequestTypeDef],
-    ) -> TargetResults[ExportFormsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ExportFormsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportFormsResponseTypeDef]:
         """Every page of ExportForms in every target, merged per target (botocore's
         build_full_result).
 
@@ -405,8 +344,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ExportThemesRequestTypeDef],
-    ) -> TargetResults[ExportThemesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ExportThemesRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportThemesResponseTypeDef]:
         """Every page of ExportThemes in every target, merged per target (botocore's
         build_full_result).
 
@@ -429,8 +368,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodegenJobsRequestTypeDef],
-    ) -> TargetResults[ListCodegenJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodegenJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCodegenJobsResponseTypeDef]:
         """Every page of ListCodegenJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -453,8 +392,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -477,8 +416,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFormsRequestTypeDef],
-    ) -> TargetResults[ListFormsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFormsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFormsResponseTypeDef]:
         """Every page of ListForms in every target, merged per target (botocore's
         build_full_result).
 
@@ -501,8 +440,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThemesRequestTypeDef],
-    ) -> TargetResults[ListThemesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThemesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThemesResponseTypeDef]:
         """Every page of ListThemes in every target, merged per target (botocore's
         build_full_result).
 
@@ -524,8 +463,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ExportComponentsRequestTypeDef],
-    ) -> Items[ComponentTypeDef]:
+        **kwargs: Unpack[type_defs.ExportComponentsRequestTypeDef],
+    ) -> Items[type_defs.ComponentTypeDef]:
         """Each element of entities in every page of ExportComponents, from every
         target, as its page arrives (tagged with its target).
 
@@ -540,8 +479,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ExportFormsRequestTypeDef],
-    ) -> Items[FormTypeDef]:
+        **kwargs: Unpack[type_defs.ExportFormsRequestTypeDef],
+    ) -> Items[type_defs.FormTypeDef]:
         """Each element of entities in every page of ExportForms, from every target,
         as its page arrives (tagged with its target).
 
@@ -556,8 +495,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ExportThemesRequestTypeDef],
-    ) -> Items[ThemeTypeDef]:
+        **kwargs: Unpack[type_defs.ExportThemesRequestTypeDef],
+    ) -> Items[type_defs.ThemeTypeDef]:
         """Each element of entities in every page of ExportThemes, from every target,
         as its page arrives (tagged with its target).
 
@@ -572,8 +511,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodegenJobsRequestTypeDef],
-    ) -> Items[CodegenJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodegenJobsRequestTypeDef],
+    ) -> Items[type_defs.CodegenJobSummaryTypeDef]:
         """Each element of entities in every page of ListCodegenJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -588,8 +527,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> Items[ComponentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef],
+    ) -> Items[type_defs.ComponentSummaryTypeDef]:
         """Each element of entities in every page of ListComponents, from every
         target, as its page arrives (tagged with its target).
 
@@ -604,8 +543,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFormsRequestTypeDef],
-    ) -> Items[FormSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFormsRequestTypeDef],
+    ) -> Items[type_defs.FormSummaryTypeDef]:
         """Each element of entities in every page of ListForms, from every target, as
         its page arrives (tagged with its target).
 
@@ -620,8 +559,8 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThemesRequestTypeDef],
-    ) -> Items[ThemeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListThemesRequestTypeDef],
+    ) -> Items[type_defs.ThemeSummaryTypeDef]:
         """Each element of entities in every page of ListThemes, from every target,
         as its page arrives (tagged with its target).
 

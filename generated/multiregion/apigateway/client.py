@@ -15,201 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountTypeDef,
-        ApiKeyIdsTypeDef,
-        ApiKeyResponseTypeDef,
-        ApiKeyTypeDef,
-        ApiKeysTypeDef,
-        AuthorizerResponseTypeDef,
-        AuthorizerTypeDef,
-        AuthorizersTypeDef,
-        BasePathMappingResponseTypeDef,
-        BasePathMappingTypeDef,
-        BasePathMappingsTypeDef,
-        ClientCertificateResponseTypeDef,
-        ClientCertificateTypeDef,
-        ClientCertificatesTypeDef,
-        CreateApiKeyRequestTypeDef,
-        CreateAuthorizerRequestTypeDef,
-        CreateBasePathMappingRequestTypeDef,
-        CreateDeploymentRequestTypeDef,
-        CreateDocumentationPartRequestTypeDef,
-        CreateDocumentationVersionRequestTypeDef,
-        CreateDomainNameAccessAssociationRequestTypeDef,
-        CreateDomainNameRequestTypeDef,
-        CreateModelRequestTypeDef,
-        CreateRequestValidatorRequestTypeDef,
-        CreateResourceRequestTypeDef,
-        CreateRestApiRequestTypeDef,
-        CreateStageRequestTypeDef,
-        CreateUsagePlanKeyRequestTypeDef,
-        CreateUsagePlanRequestTypeDef,
-        CreateVpcLinkRequestTypeDef,
-        DeleteApiKeyRequestTypeDef,
-        DeleteAuthorizerRequestTypeDef,
-        DeleteBasePathMappingRequestTypeDef,
-        DeleteClientCertificateRequestTypeDef,
-        DeleteDeploymentRequestTypeDef,
-        DeleteDocumentationPartRequestTypeDef,
-        DeleteDocumentationVersionRequestTypeDef,
-        DeleteDomainNameAccessAssociationRequestTypeDef,
-        DeleteDomainNameRequestTypeDef,
-        DeleteGatewayResponseRequestTypeDef,
-        DeleteIntegrationRequestTypeDef,
-        DeleteIntegrationResponseRequestTypeDef,
-        DeleteMethodRequestTypeDef,
-        DeleteMethodResponseRequestTypeDef,
-        DeleteModelRequestTypeDef,
-        DeleteRequestValidatorRequestTypeDef,
-        DeleteResourceRequestTypeDef,
-        DeleteRestApiRequestTypeDef,
-        DeleteStageRequestTypeDef,
-        DeleteUsagePlanKeyRequestTypeDef,
-        DeleteUsagePlanRequestTypeDef,
-        DeleteVpcLinkRequestTypeDef,
-        DeploymentResponseTypeDef,
-        DeploymentTypeDef,
-        DeploymentsTypeDef,
-        DocumentationPartIdsTypeDef,
-        DocumentationPartResponseTypeDef,
-        DocumentationPartTypeDef,
-        DocumentationPartsTypeDef,
-        DocumentationVersionResponseTypeDef,
-        DocumentationVersionTypeDef,
-        DocumentationVersionsTypeDef,
-        DomainNameAccessAssociationResponseTypeDef,
-        DomainNameAccessAssociationsTypeDef,
-        DomainNameResponseTypeDef,
-        DomainNameTypeDef,
-        DomainNamesTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportResponseTypeDef,
-        FlushStageAuthorizersCacheRequestTypeDef,
-        FlushStageCacheRequestTypeDef,
-        GatewayResponseResponseTypeDef,
-        GatewayResponseTypeDef,
-        GatewayResponsesTypeDef,
-        GenerateClientCertificateRequestTypeDef,
-        GetApiKeyRequestTypeDef,
-        GetApiKeysRequestTypeDef,
-        GetAuthorizerRequestTypeDef,
-        GetAuthorizersRequestTypeDef,
-        GetBasePathMappingRequestTypeDef,
-        GetBasePathMappingsRequestTypeDef,
-        GetClientCertificateRequestTypeDef,
-        GetClientCertificatesRequestTypeDef,
-        GetDeploymentRequestTypeDef,
-        GetDeploymentsRequestTypeDef,
-        GetDocumentationPartRequestTypeDef,
-        GetDocumentationPartsRequestTypeDef,
-        GetDocumentationVersionRequestTypeDef,
-        GetDocumentationVersionsRequestTypeDef,
-        GetDomainNameAccessAssociationsRequestTypeDef,
-        GetDomainNameRequestTypeDef,
-        GetDomainNamesRequestTypeDef,
-        GetExportRequestTypeDef,
-        GetGatewayResponseRequestTypeDef,
-        GetGatewayResponsesRequestTypeDef,
-        GetIntegrationRequestTypeDef,
-        GetIntegrationResponseRequestTypeDef,
-        GetMethodRequestTypeDef,
-        GetMethodResponseRequestTypeDef,
-        GetModelRequestTypeDef,
-        GetModelTemplateRequestTypeDef,
-        GetModelsRequestTypeDef,
-        GetRequestValidatorRequestTypeDef,
-        GetRequestValidatorsRequestTypeDef,
-        GetResourceRequestTypeDef,
-        GetResourcesRequestTypeDef,
-        GetRestApiRequestTypeDef,
-        GetRestApisRequestTypeDef,
-        GetSdkRequestTypeDef,
-        GetSdkTypeRequestTypeDef,
-        GetSdkTypesRequestTypeDef,
-        GetStageRequestTypeDef,
-        GetStagesRequestTypeDef,
-        GetTagsRequestTypeDef,
-        GetUsagePlanKeyRequestTypeDef,
-        GetUsagePlanKeysRequestTypeDef,
-        GetUsagePlanRequestTypeDef,
-        GetUsagePlansRequestTypeDef,
-        GetUsageRequestTypeDef,
-        GetVpcLinkRequestTypeDef,
-        GetVpcLinksRequestTypeDef,
-        ImportApiKeysRequestTypeDef,
-        ImportDocumentationPartsRequestTypeDef,
-        ImportRestApiRequestTypeDef,
-        IntegrationResponse2TypeDef,
-        IntegrationResponseResponseTypeDef,
-        MethodResponse2TypeDef,
-        MethodResponseResponseTypeDef,
-        ModelResponseTypeDef,
-        ModelTypeDef,
-        ModelsTypeDef,
-        PutGatewayResponseRequestTypeDef,
-        PutIntegrationRequestTypeDef,
-        PutIntegrationResponseRequestTypeDef,
-        PutMethodRequestTypeDef,
-        PutMethodResponseRequestTypeDef,
-        PutRestApiRequestTypeDef,
-        RejectDomainNameAccessAssociationRequestTypeDef,
-        RequestValidatorResponseTypeDef,
-        RequestValidatorTypeDef,
-        RequestValidatorsTypeDef,
-        ResourceResponseTypeDef,
-        ResourceTypeDef,
-        ResourcesTypeDef,
-        RestApiResponseTypeDef,
-        RestApiTypeDef,
-        RestApisTypeDef,
-        SdkResponseTypeDef,
-        SdkTypeResponseTypeDef,
-        SdkTypeTypeDef,
-        SdkTypesTypeDef,
-        StageResponseTypeDef,
-        StagesTypeDef,
-        TagResourceRequestTypeDef,
-        TagsTypeDef,
-        TemplateTypeDef,
-        TestInvokeAuthorizerRequestTypeDef,
-        TestInvokeAuthorizerResponseTypeDef,
-        TestInvokeMethodRequestTypeDef,
-        TestInvokeMethodResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAccountRequestTypeDef,
-        UpdateApiKeyRequestTypeDef,
-        UpdateAuthorizerRequestTypeDef,
-        UpdateBasePathMappingRequestTypeDef,
-        UpdateClientCertificateRequestTypeDef,
-        UpdateDeploymentRequestTypeDef,
-        UpdateDocumentationPartRequestTypeDef,
-        UpdateDocumentationVersionRequestTypeDef,
-        UpdateDomainNameRequestTypeDef,
-        UpdateGatewayResponseRequestTypeDef,
-        UpdateIntegrationRequestTypeDef,
-        UpdateIntegrationResponseRequestTypeDef,
-        UpdateMethodRequestTypeDef,
-        UpdateMethodResponseRequestTypeDef,
-        UpdateModelRequestTypeDef,
-        UpdateRequestValidatorRequestTypeDef,
-        UpdateResourceRequestTypeDef,
-        UpdateRestApiRequestTypeDef,
-        UpdateStageRequestTypeDef,
-        UpdateUsagePlanRequestTypeDef,
-        UpdateUsageRequestTypeDef,
-        UpdateVpcLinkRequestTypeDef,
-        UsagePlanKeyResponseTypeDef,
-        UsagePlanKeyTypeDef,
-        UsagePlanKeysTypeDef,
-        UsagePlanResponseTypeDef,
-        UsagePlanTypeDef,
-        UsagePlansTypeDef,
-        UsageTypeDef,
-        VpcLinkResponseTypeDef,
-        VpcLinkTypeDef,
-        VpcLinksTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAPIGateway"]
 
@@ -221,8 +27,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_api_key(
-        self, **kwargs: Unpack[CreateApiKeyRequestTypeDef]
-    ) -> TargetResults[ApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ApiKeyResponseTypeDef]:
         """Create an ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateApiKey
@@ -230,8 +36,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateApiKey", kwargs)
 
     def create_authorizer(
-        self, **kwargs: Unpack[CreateAuthorizerRequestTypeDef]
-    ) -> TargetResults[AuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizerResponseTypeDef]:
         """Adds a new Authorizer resource to an existing RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateAuthorizer
@@ -239,8 +45,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateAuthorizer", kwargs)
 
     def create_base_path_mapping(
-        self, **kwargs: Unpack[CreateBasePathMappingRequestTypeDef]
-    ) -> TargetResults[BasePathMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBasePathMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.BasePathMappingResponseTypeDef]:
         """Creates a new BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateBasePathMapping
@@ -248,8 +54,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateBasePathMapping", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> TargetResults[DeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentResponseTypeDef]:
         """Creates a Deployment resource, which makes a specified RestApi callable
         over the internet.
 
@@ -258,8 +64,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def create_documentation_part(
-        self, **kwargs: Unpack[CreateDocumentationPartRequestTypeDef]
-    ) -> TargetResults[DocumentationPartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDocumentationPartRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationPartResponseTypeDef]:
         """Creates a documentation part.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateDocumentationPart
@@ -267,8 +73,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateDocumentationPart", kwargs)
 
     def create_documentation_version(
-        self, **kwargs: Unpack[CreateDocumentationVersionRequestTypeDef]
-    ) -> TargetResults[DocumentationVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDocumentationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationVersionResponseTypeDef]:
         """Creates a documentation version
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateDocumentationVersion
@@ -276,8 +82,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateDocumentationVersion", kwargs)
 
     def create_domain_name(
-        self, **kwargs: Unpack[CreateDomainNameRequestTypeDef]
-    ) -> TargetResults[DomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.DomainNameResponseTypeDef]:
         """Creates a new domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateDomainName
@@ -285,8 +91,9 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateDomainName", kwargs)
 
     def create_domain_name_access_association(
-        self, **kwargs: Unpack[CreateDomainNameAccessAssociationRequestTypeDef]
-    ) -> TargetResults[DomainNameAccessAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateDomainNameAccessAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.DomainNameAccessAssociationResponseTypeDef]:
         """Creates a domain name access association resource between an access
         association source and a private custom domain name.
 
@@ -295,8 +102,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateDomainNameAccessAssociation", kwargs)
 
     def create_model(
-        self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> TargetResults[ModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.ModelResponseTypeDef]:
         """Adds a new Model resource to an existing RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateModel
@@ -304,8 +111,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateModel", kwargs)
 
     def create_request_validator(
-        self, **kwargs: Unpack[CreateRequestValidatorRequestTypeDef]
-    ) -> TargetResults[RequestValidatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRequestValidatorRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestValidatorResponseTypeDef]:
         """Creates a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateRequestValidator
@@ -313,8 +120,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateRequestValidator", kwargs)
 
     def create_resource(
-        self, **kwargs: Unpack[CreateResourceRequestTypeDef]
-    ) -> TargetResults[ResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ResourceResponseTypeDef]:
         """Creates a Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateResource
@@ -322,8 +129,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateResource", kwargs)
 
     def create_rest_api(
-        self, **kwargs: Unpack[CreateRestApiRequestTypeDef]
-    ) -> TargetResults[RestApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.RestApiResponseTypeDef]:
         """Creates a new RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateRestApi
@@ -331,8 +138,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateRestApi", kwargs)
 
     def create_stage(
-        self, **kwargs: Unpack[CreateStageRequestTypeDef]
-    ) -> TargetResults[StageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStageRequestTypeDef]
+    ) -> TargetResults[type_defs.StageResponseTypeDef]:
         """Creates a new Stage resource that references a pre-existing Deployment for
         the API.
 
@@ -341,8 +148,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateStage", kwargs)
 
     def create_usage_plan(
-        self, **kwargs: Unpack[CreateUsagePlanRequestTypeDef]
-    ) -> TargetResults[UsagePlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUsagePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlanResponseTypeDef]:
         """Creates a usage plan with the throttle and quota limits, as well as the
         associated API stages, specified in the payload.
 
@@ -351,8 +158,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateUsagePlan", kwargs)
 
     def create_usage_plan_key(
-        self, **kwargs: Unpack[CreateUsagePlanKeyRequestTypeDef]
-    ) -> TargetResults[UsagePlanKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUsagePlanKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlanKeyResponseTypeDef]:
         """Creates a usage plan key for adding an existing API key to a usage plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateUsagePlanKey
@@ -360,8 +167,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateUsagePlanKey", kwargs)
 
     def create_vpc_link(
-        self, **kwargs: Unpack[CreateVpcLinkRequestTypeDef]
-    ) -> TargetResults[VpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.VpcLinkResponseTypeDef]:
         """Creates a VPC link, under the caller's account in a selected region, in an
         asynchronous operation that typically takes 2-4 minutes to complete and
         become operational. The caller must have permissions to create and update
@@ -372,8 +179,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("CreateVpcLink", kwargs)
 
     def delete_api_key(
-        self, **kwargs: Unpack[DeleteApiKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteApiKey
@@ -381,8 +188,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteApiKey", kwargs)
 
     def delete_authorizer(
-        self, **kwargs: Unpack[DeleteAuthorizerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing Authorizer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteAuthorizer
@@ -390,8 +197,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteAuthorizer", kwargs)
 
     def delete_base_path_mapping(
-        self, **kwargs: Unpack[DeleteBasePathMappingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBasePathMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteBasePathMapping
@@ -399,8 +206,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteBasePathMapping", kwargs)
 
     def delete_client_certificate(
-        self, **kwargs: Unpack[DeleteClientCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClientCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteClientCertificate
@@ -408,8 +215,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteClientCertificate", kwargs)
 
     def delete_deployment(
-        self, **kwargs: Unpack[DeleteDeploymentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Deployment resource. Deleting a deployment will only succeed if
         there are no Stage resources associated with it.
 
@@ -418,8 +225,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteDeployment", kwargs)
 
     def delete_documentation_part(
-        self, **kwargs: Unpack[DeleteDocumentationPartRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDocumentationPartRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a documentation part
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDocumentationPart
@@ -427,8 +234,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteDocumentationPart", kwargs)
 
     def delete_documentation_version(
-        self, **kwargs: Unpack[DeleteDocumentationVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDocumentationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a documentation version.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDocumentationVersion
@@ -436,8 +243,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteDocumentationVersion", kwargs)
 
     def delete_domain_name(
-        self, **kwargs: Unpack[DeleteDomainNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the DomainName resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDomainName
@@ -445,8 +252,9 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteDomainName", kwargs)
 
     def delete_domain_name_access_association(
-        self, **kwargs: Unpack[DeleteDomainNameAccessAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteDomainNameAccessAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the DomainNameAccessAssociation resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDomainNameAccessAssociation
@@ -454,8 +262,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteDomainNameAccessAssociation", kwargs)
 
     def delete_gateway_response(
-        self, **kwargs: Unpack[DeleteGatewayResponseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Clears any customization of a GatewayResponse of a specified response type
         on the given RestApi and resets it with the default settings.
 
@@ -464,8 +272,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteGatewayResponse", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Represents a delete integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteIntegration
@@ -473,8 +281,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_integration_response(
-        self, **kwargs: Unpack[DeleteIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Represents a delete integration response.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteIntegrationResponse
@@ -482,8 +290,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteIntegrationResponse", kwargs)
 
     def delete_method(
-        self, **kwargs: Unpack[DeleteMethodRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteMethod
@@ -491,8 +299,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteMethod", kwargs)
 
     def delete_method_response(
-        self, **kwargs: Unpack[DeleteMethodResponseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMethodResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing MethodResponse resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteMethodResponse
@@ -500,8 +308,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteMethodResponse", kwargs)
 
     def delete_model(
-        self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteModel
@@ -509,8 +317,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteModel", kwargs)
 
     def delete_request_validator(
-        self, **kwargs: Unpack[DeleteRequestValidatorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRequestValidatorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteRequestValidator
@@ -518,8 +326,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteRequestValidator", kwargs)
 
     def delete_resource(
-        self, **kwargs: Unpack[DeleteResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteResource
@@ -527,8 +335,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteResource", kwargs)
 
     def delete_rest_api(
-        self, **kwargs: Unpack[DeleteRestApiRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteRestApi
@@ -536,8 +344,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteRestApi", kwargs)
 
     def delete_stage(
-        self, **kwargs: Unpack[DeleteStageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Stage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteStage
@@ -545,8 +353,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteStage", kwargs)
 
     def delete_usage_plan(
-        self, **kwargs: Unpack[DeleteUsagePlanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUsagePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a usage plan of a given plan Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteUsagePlan
@@ -554,8 +362,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteUsagePlan", kwargs)
 
     def delete_usage_plan_key(
-        self, **kwargs: Unpack[DeleteUsagePlanKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUsagePlanKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a usage plan key and remove the underlying API key from the
         associated usage plan.
 
@@ -564,8 +372,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteUsagePlanKey", kwargs)
 
     def delete_vpc_link(
-        self, **kwargs: Unpack[DeleteVpcLinkRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing VpcLink of a specified identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteVpcLink
@@ -573,8 +381,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("DeleteVpcLink", kwargs)
 
     def flush_stage_authorizers_cache(
-        self, **kwargs: Unpack[FlushStageAuthorizersCacheRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.FlushStageAuthorizersCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Flushes all authorizer cache entries on a stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/FlushStageAuthorizersCache
@@ -582,8 +390,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("FlushStageAuthorizersCache", kwargs)
 
     def flush_stage_cache(
-        self, **kwargs: Unpack[FlushStageCacheRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.FlushStageCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Flushes a stage's cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/FlushStageCache
@@ -591,15 +399,15 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("FlushStageCache", kwargs)
 
     def generate_client_certificate(
-        self, **kwargs: Unpack[GenerateClientCertificateRequestTypeDef]
-    ) -> TargetResults[ClientCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateClientCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ClientCertificateResponseTypeDef]:
         """Generates a ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GenerateClientCertificate
         """
         return self._call("GenerateClientCertificate", kwargs)
 
-    def get_account(self) -> TargetResults[AccountTypeDef]:
+    def get_account(self) -> TargetResults[type_defs.AccountTypeDef]:
         """Gets information about the current Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAccount
@@ -607,8 +415,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetAccount", {})
 
     def get_api_key(
-        self, **kwargs: Unpack[GetApiKeyRequestTypeDef]
-    ) -> TargetResults[ApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ApiKeyResponseTypeDef]:
         """Gets information about the current ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetApiKey
@@ -616,8 +424,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetApiKey", kwargs)
 
     def get_api_keys(
-        self, **kwargs: Unpack[GetApiKeysRequestTypeDef]
-    ) -> TargetResults[ApiKeysTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ApiKeysTypeDef]:
         """Gets information about the current ApiKeys resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetApiKeys
@@ -625,8 +433,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetApiKeys", kwargs)
 
     def get_authorizer(
-        self, **kwargs: Unpack[GetAuthorizerRequestTypeDef]
-    ) -> TargetResults[AuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizerResponseTypeDef]:
         """Describe an existing Authorizer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAuthorizer
@@ -634,8 +442,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetAuthorizer", kwargs)
 
     def get_authorizers(
-        self, **kwargs: Unpack[GetAuthorizersRequestTypeDef]
-    ) -> TargetResults[AuthorizersTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthorizersRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizersTypeDef]:
         """Describe an existing Authorizers resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAuthorizers
@@ -643,8 +451,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetAuthorizers", kwargs)
 
     def get_base_path_mapping(
-        self, **kwargs: Unpack[GetBasePathMappingRequestTypeDef]
-    ) -> TargetResults[BasePathMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBasePathMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.BasePathMappingResponseTypeDef]:
         """Describe a BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetBasePathMapping
@@ -652,8 +460,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetBasePathMapping", kwargs)
 
     def get_base_path_mappings(
-        self, **kwargs: Unpack[GetBasePathMappingsRequestTypeDef]
-    ) -> TargetResults[BasePathMappingsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBasePathMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.BasePathMappingsTypeDef]:
         """Represents a collection of BasePathMapping resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetBasePathMappings
@@ -661,8 +469,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetBasePathMappings", kwargs)
 
     def get_client_certificate(
-        self, **kwargs: Unpack[GetClientCertificateRequestTypeDef]
-    ) -> TargetResults[ClientCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClientCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ClientCertificateResponseTypeDef]:
         """Gets information about the current ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetClientCertificate
@@ -670,8 +478,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetClientCertificate", kwargs)
 
     def get_client_certificates(
-        self, **kwargs: Unpack[GetClientCertificatesRequestTypeDef]
-    ) -> TargetResults[ClientCertificatesTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClientCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ClientCertificatesTypeDef]:
         """Gets a collection of ClientCertificate resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetClientCertificates
@@ -679,8 +487,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetClientCertificates", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> TargetResults[DeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentResponseTypeDef]:
         """Gets information about a Deployment resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDeployment
@@ -688,8 +496,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDeployment", kwargs)
 
     def get_deployments(
-        self, **kwargs: Unpack[GetDeploymentsRequestTypeDef]
-    ) -> TargetResults[DeploymentsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentsTypeDef]:
         """Gets information about a Deployments collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDeployments
@@ -697,8 +505,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDeployments", kwargs)
 
     def get_documentation_part(
-        self, **kwargs: Unpack[GetDocumentationPartRequestTypeDef]
-    ) -> TargetResults[DocumentationPartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentationPartRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationPartResponseTypeDef]:
         """Gets a documentation part.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationPart
@@ -706,8 +514,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDocumentationPart", kwargs)
 
     def get_documentation_parts(
-        self, **kwargs: Unpack[GetDocumentationPartsRequestTypeDef]
-    ) -> TargetResults[DocumentationPartsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentationPartsRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationPartsTypeDef]:
         """Gets documentation parts.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationParts
@@ -715,8 +523,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDocumentationParts", kwargs)
 
     def get_documentation_version(
-        self, **kwargs: Unpack[GetDocumentationVersionRequestTypeDef]
-    ) -> TargetResults[DocumentationVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationVersionResponseTypeDef]:
         """Gets a documentation version.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationVersion
@@ -724,8 +532,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDocumentationVersion", kwargs)
 
     def get_documentation_versions(
-        self, **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef]
-    ) -> TargetResults[DocumentationVersionsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationVersionsTypeDef]:
         """Gets documentation versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationVersions
@@ -733,8 +541,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDocumentationVersions", kwargs)
 
     def get_domain_name(
-        self, **kwargs: Unpack[GetDomainNameRequestTypeDef]
-    ) -> TargetResults[DomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.DomainNameResponseTypeDef]:
         """Represents a domain name that is contained in a simpler, more intuitive
         URL that can be called.
 
@@ -743,8 +551,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDomainName", kwargs)
 
     def get_domain_name_access_associations(
-        self, **kwargs: Unpack[GetDomainNameAccessAssociationsRequestTypeDef]
-    ) -> TargetResults[DomainNameAccessAssociationsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainNameAccessAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DomainNameAccessAssociationsTypeDef]:
         """Represents a collection on DomainNameAccessAssociations resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDomainNameAccessAssociations
@@ -752,8 +560,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDomainNameAccessAssociations", kwargs)
 
     def get_domain_names(
-        self, **kwargs: Unpack[GetDomainNamesRequestTypeDef]
-    ) -> TargetResults[DomainNamesTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.DomainNamesTypeDef]:
         """Represents a collection of DomainName resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDomainNames
@@ -761,8 +569,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetDomainNames", kwargs)
 
     def get_export(
-        self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> TargetResults[ExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportResponseTypeDef]:
         """Exports a deployed version of a RestApi in a specified format.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetExport
@@ -770,8 +578,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetExport", kwargs)
 
     def get_gateway_response(
-        self, **kwargs: Unpack[GetGatewayResponseRequestTypeDef]
-    ) -> TargetResults[GatewayResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGatewayResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GatewayResponseResponseTypeDef]:
         """Gets a GatewayResponse of a specified response type on the given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetGatewayResponse
@@ -779,8 +587,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetGatewayResponse", kwargs)
 
     def get_gateway_responses(
-        self, **kwargs: Unpack[GetGatewayResponsesRequestTypeDef]
-    ) -> TargetResults[GatewayResponsesTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGatewayResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.GatewayResponsesTypeDef]:
         """Gets the GatewayResponses collection on the given RestApi. If an API
         developer has not added any definitions for gateway responses, the result
         will be the API Gateway-generated default GatewayResponses collection for
@@ -791,8 +599,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetGatewayResponses", kwargs)
 
     def get_integration(
-        self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> TargetResults[IntegrationResponse2TypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponse2TypeDef]:
         """Get the integration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetIntegration
@@ -800,8 +608,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetIntegration", kwargs)
 
     def get_integration_response(
-        self, **kwargs: Unpack[GetIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[IntegrationResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseResponseTypeDef]:
         """Represents a get integration response.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetIntegrationResponse
@@ -809,8 +617,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetIntegrationResponse", kwargs)
 
     def get_method(
-        self, **kwargs: Unpack[GetMethodRequestTypeDef]
-    ) -> TargetResults[MethodResponse2TypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.MethodResponse2TypeDef]:
         """Describe an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetMethod
@@ -818,8 +626,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetMethod", kwargs)
 
     def get_method_response(
-        self, **kwargs: Unpack[GetMethodResponseRequestTypeDef]
-    ) -> TargetResults[MethodResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMethodResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.MethodResponseResponseTypeDef]:
         """Describes a MethodResponse resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetMethodResponse
@@ -827,8 +635,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetMethodResponse", kwargs)
 
     def get_model(
-        self, **kwargs: Unpack[GetModelRequestTypeDef]
-    ) -> TargetResults[ModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelRequestTypeDef]
+    ) -> TargetResults[type_defs.ModelResponseTypeDef]:
         """Describes an existing model defined for a RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetModel
@@ -836,8 +644,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetModel", kwargs)
 
     def get_model_template(
-        self, **kwargs: Unpack[GetModelTemplateRequestTypeDef]
-    ) -> TargetResults[TemplateTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.TemplateTypeDef]:
         """Generates a sample mapping template that can be used to transform a
         payload into the structure of a model.
 
@@ -846,8 +654,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetModelTemplate", kwargs)
 
     def get_models(
-        self, **kwargs: Unpack[GetModelsRequestTypeDef]
-    ) -> TargetResults[ModelsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModelsTypeDef]:
         """Describes existing Models defined for a RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetModels
@@ -855,8 +663,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetModels", kwargs)
 
     def get_request_validator(
-        self, **kwargs: Unpack[GetRequestValidatorRequestTypeDef]
-    ) -> TargetResults[RequestValidatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRequestValidatorRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestValidatorResponseTypeDef]:
         """Gets a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRequestValidator
@@ -864,8 +672,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetRequestValidator", kwargs)
 
     def get_request_validators(
-        self, **kwargs: Unpack[GetRequestValidatorsRequestTypeDef]
-    ) -> TargetResults[RequestValidatorsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRequestValidatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestValidatorsTypeDef]:
         """Gets the RequestValidators collection of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRequestValidators
@@ -873,8 +681,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetRequestValidators", kwargs)
 
     def get_resource(
-        self, **kwargs: Unpack[GetResourceRequestTypeDef]
-    ) -> TargetResults[ResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ResourceResponseTypeDef]:
         """Lists information about a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetResource
@@ -882,8 +690,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetResource", kwargs)
 
     def get_resources(
-        self, **kwargs: Unpack[GetResourcesRequestTypeDef]
-    ) -> TargetResults[ResourcesTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ResourcesTypeDef]:
         """Lists information about a collection of Resource resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetResources
@@ -891,8 +699,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetResources", kwargs)
 
     def get_rest_api(
-        self, **kwargs: Unpack[GetRestApiRequestTypeDef]
-    ) -> TargetResults[RestApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.RestApiResponseTypeDef]:
         """Lists the RestApi resource in the collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRestApi
@@ -900,8 +708,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetRestApi", kwargs)
 
     def get_rest_apis(
-        self, **kwargs: Unpack[GetRestApisRequestTypeDef]
-    ) -> TargetResults[RestApisTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRestApisRequestTypeDef]
+    ) -> TargetResults[type_defs.RestApisTypeDef]:
         """Lists the RestApis resources for your collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRestApis
@@ -909,8 +717,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetRestApis", kwargs)
 
     def get_sdk(
-        self, **kwargs: Unpack[GetSdkRequestTypeDef]
-    ) -> TargetResults[SdkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSdkRequestTypeDef]
+    ) -> TargetResults[type_defs.SdkResponseTypeDef]:
         """Generates a client SDK for a RestApi and Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdk
@@ -918,8 +726,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetSdk", kwargs)
 
     def get_sdk_type(
-        self, **kwargs: Unpack[GetSdkTypeRequestTypeDef]
-    ) -> TargetResults[SdkTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSdkTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.SdkTypeResponseTypeDef]:
         """Gets an SDK type.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdkType
@@ -927,8 +735,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetSdkType", kwargs)
 
     def get_sdk_types(
-        self, **kwargs: Unpack[GetSdkTypesRequestTypeDef]
-    ) -> TargetResults[SdkTypesTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSdkTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.SdkTypesTypeDef]:
         """Gets SDK types
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdkTypes
@@ -936,8 +744,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetSdkTypes", kwargs)
 
     def get_stage(
-        self, **kwargs: Unpack[GetStageRequestTypeDef]
-    ) -> TargetResults[StageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStageRequestTypeDef]
+    ) -> TargetResults[type_defs.StageResponseTypeDef]:
         """Gets information about a Stage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetStage
@@ -945,8 +753,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetStage", kwargs)
 
     def get_stages(
-        self, **kwargs: Unpack[GetStagesRequestTypeDef]
-    ) -> TargetResults[StagesTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStagesRequestTypeDef]
+    ) -> TargetResults[type_defs.StagesTypeDef]:
         """Gets information about one or more Stage resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetStages
@@ -954,8 +762,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetStages", kwargs)
 
     def get_tags(
-        self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> TargetResults[TagsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.TagsTypeDef]:
         """Gets the Tags collection for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetTags
@@ -963,8 +771,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetTags", kwargs)
 
     def get_usage(
-        self, **kwargs: Unpack[GetUsageRequestTypeDef]
-    ) -> TargetResults[UsageTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.UsageTypeDef]:
         """Gets the usage data of a usage plan in a specified time interval.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsage
@@ -972,8 +780,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetUsage", kwargs)
 
     def get_usage_plan(
-        self, **kwargs: Unpack[GetUsagePlanRequestTypeDef]
-    ) -> TargetResults[UsagePlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsagePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlanResponseTypeDef]:
         """Gets a usage plan of a given plan identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlan
@@ -981,8 +789,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetUsagePlan", kwargs)
 
     def get_usage_plan_key(
-        self, **kwargs: Unpack[GetUsagePlanKeyRequestTypeDef]
-    ) -> TargetResults[UsagePlanKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsagePlanKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlanKeyResponseTypeDef]:
         """Gets a usage plan key of a given key identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlanKey
@@ -990,8 +798,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetUsagePlanKey", kwargs)
 
     def get_usage_plan_keys(
-        self, **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef]
-    ) -> TargetResults[UsagePlanKeysTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsagePlanKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlanKeysTypeDef]:
         """Gets all the usage plan keys representing the API keys added to a
         specified usage plan.
 
@@ -1000,8 +808,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetUsagePlanKeys", kwargs)
 
     def get_usage_plans(
-        self, **kwargs: Unpack[GetUsagePlansRequestTypeDef]
-    ) -> TargetResults[UsagePlansTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsagePlansRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlansTypeDef]:
         """Gets all the usage plans of the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlans
@@ -1009,8 +817,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetUsagePlans", kwargs)
 
     def get_vpc_link(
-        self, **kwargs: Unpack[GetVpcLinkRequestTypeDef]
-    ) -> TargetResults[VpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.VpcLinkResponseTypeDef]:
         """Gets a specified VPC link under the caller's account in a region.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetVpcLink
@@ -1018,8 +826,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetVpcLink", kwargs)
 
     def get_vpc_links(
-        self, **kwargs: Unpack[GetVpcLinksRequestTypeDef]
-    ) -> TargetResults[VpcLinksTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.VpcLinksTypeDef]:
         """Gets the VpcLinks collection under the caller's account in a selected
         region.
 
@@ -1028,8 +836,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("GetVpcLinks", kwargs)
 
     def import_api_keys(
-        self, **kwargs: Unpack[ImportApiKeysRequestTypeDef]
-    ) -> TargetResults[ApiKeyIdsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportApiKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ApiKeyIdsTypeDef]:
         """Import API keys from an external source, such as a CSV-formatted file.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/ImportApiKeys
@@ -1037,8 +845,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("ImportApiKeys", kwargs)
 
     def import_documentation_parts(
-        self, **kwargs: Unpack[ImportDocumentationPartsRequestTypeDef]
-    ) -> TargetResults[DocumentationPartIdsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportDocumentationPartsRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationPartIdsTypeDef]:
         """Imports documentation parts
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/ImportDocumentationParts
@@ -1046,8 +854,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("ImportDocumentationParts", kwargs)
 
     def import_rest_api(
-        self, **kwargs: Unpack[ImportRestApiRequestTypeDef]
-    ) -> TargetResults[RestApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.RestApiResponseTypeDef]:
         """A feature of the API Gateway control service for creating a new API from
         an external API definition file.
 
@@ -1056,8 +864,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("ImportRestApi", kwargs)
 
     def put_gateway_response(
-        self, **kwargs: Unpack[PutGatewayResponseRequestTypeDef]
-    ) -> TargetResults[GatewayResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutGatewayResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GatewayResponseResponseTypeDef]:
         """Creates a customization of a GatewayResponse of a specified response type
         and status code on the given RestApi.
 
@@ -1066,8 +874,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("PutGatewayResponse", kwargs)
 
     def put_integration(
-        self, **kwargs: Unpack[PutIntegrationRequestTypeDef]
-    ) -> TargetResults[IntegrationResponse2TypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponse2TypeDef]:
         """Sets up a method's integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutIntegration
@@ -1075,8 +883,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("PutIntegration", kwargs)
 
     def put_integration_response(
-        self, **kwargs: Unpack[PutIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[IntegrationResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseResponseTypeDef]:
         """Represents a put integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutIntegrationResponse
@@ -1084,8 +892,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("PutIntegrationResponse", kwargs)
 
     def put_method(
-        self, **kwargs: Unpack[PutMethodRequestTypeDef]
-    ) -> TargetResults[MethodResponse2TypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.MethodResponse2TypeDef]:
         """Add a method to an existing Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutMethod
@@ -1093,8 +901,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("PutMethod", kwargs)
 
     def put_method_response(
-        self, **kwargs: Unpack[PutMethodResponseRequestTypeDef]
-    ) -> TargetResults[MethodResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMethodResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.MethodResponseResponseTypeDef]:
         """Adds a MethodResponse to an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutMethodResponse
@@ -1102,8 +910,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("PutMethodResponse", kwargs)
 
     def put_rest_api(
-        self, **kwargs: Unpack[PutRestApiRequestTypeDef]
-    ) -> TargetResults[RestApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.RestApiResponseTypeDef]:
         """A feature of the API Gateway control service for updating an existing API
         with an input of external API definitions. The update can take the form of
         merging the supplied definition into the existing API or overwriting the
@@ -1114,8 +922,9 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("PutRestApi", kwargs)
 
     def reject_domain_name_access_association(
-        self, **kwargs: Unpack[RejectDomainNameAccessAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RejectDomainNameAccessAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Rejects a domain name access association with a private custom domain
         name.
 
@@ -1124,8 +933,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("RejectDomainNameAccessAssociation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates a tag on a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/TagResource
@@ -1133,8 +942,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_invoke_authorizer(
-        self, **kwargs: Unpack[TestInvokeAuthorizerRequestTypeDef]
-    ) -> TargetResults[TestInvokeAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestInvokeAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.TestInvokeAuthorizerResponseTypeDef]:
         """Simulate the execution of an Authorizer in your RestApi with headers,
         parameters, and an incoming request body.
 
@@ -1143,8 +952,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("TestInvokeAuthorizer", kwargs)
 
     def test_invoke_method(
-        self, **kwargs: Unpack[TestInvokeMethodRequestTypeDef]
-    ) -> TargetResults[TestInvokeMethodResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestInvokeMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.TestInvokeMethodResponseTypeDef]:
         """Simulate the invocation of a Method in your RestApi with headers,
         parameters, and an incoming request body.
 
@@ -1153,8 +962,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("TestInvokeMethod", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a tag from a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UntagResource
@@ -1162,8 +971,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account(
-        self, **kwargs: Unpack[UpdateAccountRequestTypeDef]
-    ) -> TargetResults[AccountTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.AccountTypeDef]:
         """Changes information about the current Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateAccount
@@ -1171,8 +980,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateAccount", kwargs)
 
     def update_api_key(
-        self, **kwargs: Unpack[UpdateApiKeyRequestTypeDef]
-    ) -> TargetResults[ApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ApiKeyResponseTypeDef]:
         """Changes information about an ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateApiKey
@@ -1180,8 +989,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateApiKey", kwargs)
 
     def update_authorizer(
-        self, **kwargs: Unpack[UpdateAuthorizerRequestTypeDef]
-    ) -> TargetResults[AuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizerResponseTypeDef]:
         """Updates an existing Authorizer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateAuthorizer
@@ -1189,8 +998,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateAuthorizer", kwargs)
 
     def update_base_path_mapping(
-        self, **kwargs: Unpack[UpdateBasePathMappingRequestTypeDef]
-    ) -> TargetResults[BasePathMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBasePathMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.BasePathMappingResponseTypeDef]:
         """Changes information about the BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateBasePathMapping
@@ -1198,8 +1007,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateBasePathMapping", kwargs)
 
     def update_client_certificate(
-        self, **kwargs: Unpack[UpdateClientCertificateRequestTypeDef]
-    ) -> TargetResults[ClientCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClientCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ClientCertificateResponseTypeDef]:
         """Changes information about an ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateClientCertificate
@@ -1207,8 +1016,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateClientCertificate", kwargs)
 
     def update_deployment(
-        self, **kwargs: Unpack[UpdateDeploymentRequestTypeDef]
-    ) -> TargetResults[DeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentResponseTypeDef]:
         """Changes information about a Deployment resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDeployment
@@ -1216,8 +1025,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateDeployment", kwargs)
 
     def update_documentation_part(
-        self, **kwargs: Unpack[UpdateDocumentationPartRequestTypeDef]
-    ) -> TargetResults[DocumentationPartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentationPartRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationPartResponseTypeDef]:
         """Updates a documentation part.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDocumentationPart
@@ -1225,8 +1034,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateDocumentationPart", kwargs)
 
     def update_documentation_version(
-        self, **kwargs: Unpack[UpdateDocumentationVersionRequestTypeDef]
-    ) -> TargetResults[DocumentationVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DocumentationVersionResponseTypeDef]:
         """Updates a documentation version.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDocumentationVersion
@@ -1234,8 +1043,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateDocumentationVersion", kwargs)
 
     def update_domain_name(
-        self, **kwargs: Unpack[UpdateDomainNameRequestTypeDef]
-    ) -> TargetResults[DomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.DomainNameResponseTypeDef]:
         """Changes information about the DomainName resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDomainName
@@ -1243,8 +1052,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateDomainName", kwargs)
 
     def update_gateway_response(
-        self, **kwargs: Unpack[UpdateGatewayResponseRequestTypeDef]
-    ) -> TargetResults[GatewayResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GatewayResponseResponseTypeDef]:
         """Updates a GatewayResponse of a specified response type on the given
         RestApi.
 
@@ -1253,8 +1062,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateGatewayResponse", kwargs)
 
     def update_integration(
-        self, **kwargs: Unpack[UpdateIntegrationRequestTypeDef]
-    ) -> TargetResults[IntegrationResponse2TypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponse2TypeDef]:
         """Represents an update integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateIntegration
@@ -1262,8 +1071,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateIntegration", kwargs)
 
     def update_integration_response(
-        self, **kwargs: Unpack[UpdateIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[IntegrationResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseResponseTypeDef]:
         """Represents an update integration response.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateIntegrationResponse
@@ -1271,8 +1080,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateIntegrationResponse", kwargs)
 
     def update_method(
-        self, **kwargs: Unpack[UpdateMethodRequestTypeDef]
-    ) -> TargetResults[MethodResponse2TypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.MethodResponse2TypeDef]:
         """Updates an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateMethod
@@ -1280,8 +1089,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateMethod", kwargs)
 
     def update_method_response(
-        self, **kwargs: Unpack[UpdateMethodResponseRequestTypeDef]
-    ) -> TargetResults[MethodResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMethodResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.MethodResponseResponseTypeDef]:
         """Updates an existing MethodResponse resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateMethodResponse
@@ -1289,8 +1098,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateMethodResponse", kwargs)
 
     def update_model(
-        self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> TargetResults[ModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.ModelResponseTypeDef]:
         """Changes information about a model. The maximum size of the model is 400
         KB.
 
@@ -1299,8 +1108,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateModel", kwargs)
 
     def update_request_validator(
-        self, **kwargs: Unpack[UpdateRequestValidatorRequestTypeDef]
-    ) -> TargetResults[RequestValidatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRequestValidatorRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestValidatorResponseTypeDef]:
         """Updates a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateRequestValidator
@@ -1308,8 +1117,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateRequestValidator", kwargs)
 
     def update_resource(
-        self, **kwargs: Unpack[UpdateResourceRequestTypeDef]
-    ) -> TargetResults[ResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ResourceResponseTypeDef]:
         """Changes information about a Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateResource
@@ -1317,8 +1126,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateResource", kwargs)
 
     def update_rest_api(
-        self, **kwargs: Unpack[UpdateRestApiRequestTypeDef]
-    ) -> TargetResults[RestApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.RestApiResponseTypeDef]:
         """Changes information about the specified API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateRestApi
@@ -1326,8 +1135,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateRestApi", kwargs)
 
     def update_stage(
-        self, **kwargs: Unpack[UpdateStageRequestTypeDef]
-    ) -> TargetResults[StageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStageRequestTypeDef]
+    ) -> TargetResults[type_defs.StageResponseTypeDef]:
         """Changes information about a Stage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateStage
@@ -1335,8 +1144,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateStage", kwargs)
 
     def update_usage(
-        self, **kwargs: Unpack[UpdateUsageRequestTypeDef]
-    ) -> TargetResults[UsageTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.UsageTypeDef]:
         """Grants a temporary extension to the remaining quota of a usage plan
         associated with a specified API key.
 
@@ -1345,8 +1154,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateUsage", kwargs)
 
     def update_usage_plan(
-        self, **kwargs: Unpack[UpdateUsagePlanRequestTypeDef]
-    ) -> TargetResults[UsagePlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUsagePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UsagePlanResponseTypeDef]:
         """Updates a usage plan of a given plan Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateUsagePlan
@@ -1354,8 +1163,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         return self._call("UpdateUsagePlan", kwargs)
 
     def update_vpc_link(
-        self, **kwargs: Unpack[UpdateVpcLinkRequestTypeDef]
-    ) -> TargetResults[VpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.VpcLinkResponseTypeDef]:
         """Updates an existing VpcLink of a specified identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateVpcLink
@@ -1368,8 +1177,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetApiKeysRequestTypeDef],
-    ) -> TargetResults[ApiKeysTypeDef]:
+        **kwargs: Unpack[type_defs.GetApiKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ApiKeysTypeDef]:
         """Every page of GetApiKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -1391,8 +1200,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
-    ) -> TargetResults[AuthorizersTypeDef]:
+        **kwargs: Unpack[type_defs.GetAuthorizersRequestTypeDef],
+    ) -> TargetResults[type_defs.AuthorizersTypeDef]:
         """Every page of GetAuthorizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1414,8 +1223,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBasePathMappingsRequestTypeDef],
-    ) -> TargetResults[BasePathMappingsTypeDef]:
+        **kwargs: Unpack[type_defs.GetBasePathMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.BasePathMappingsTypeDef]:
         """Every page of GetBasePathMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1437,8 +1246,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetClientCertificatesRequestTypeDef],
-    ) -> TargetResults[ClientCertificatesTypeDef]:
+        **kwargs: Unpack[type_defs.GetClientCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ClientCertificatesTypeDef]:
         """Every page of GetClientCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1460,8 +1269,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
-    ) -> TargetResults[DeploymentsTypeDef]:
+        **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DeploymentsTypeDef]:
         """Every page of GetDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1483,8 +1292,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDocumentationPartsRequestTypeDef],
-    ) -> TargetResults[DocumentationPartsTypeDef]:
+        **kwargs: Unpack[type_defs.GetDocumentationPartsRequestTypeDef],
+    ) -> TargetResults[type_defs.DocumentationPartsTypeDef]:
         """Every page of GetDocumentationParts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1506,8 +1315,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef],
-    ) -> TargetResults[DocumentationVersionsTypeDef]:
+        **kwargs: Unpack[type_defs.GetDocumentationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DocumentationVersionsTypeDef]:
         """Every page of GetDocumentationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1529,8 +1338,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
-    ) -> TargetResults[DomainNamesTypeDef]:
+        **kwargs: Unpack[type_defs.GetDomainNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.DomainNamesTypeDef]:
         """Every page of GetDomainNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1552,8 +1361,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetGatewayResponsesRequestTypeDef],
-    ) -> TargetResults[GatewayResponsesTypeDef]:
+        **kwargs: Unpack[type_defs.GetGatewayResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.GatewayResponsesTypeDef]:
         """Every page of GetGatewayResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,8 +1387,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetModelsRequestTypeDef],
-    ) -> TargetResults[ModelsTypeDef]:
+        **kwargs: Unpack[type_defs.GetModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ModelsTypeDef]:
         """Every page of GetModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1601,8 +1410,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRequestValidatorsRequestTypeDef],
-    ) -> TargetResults[RequestValidatorsTypeDef]:
+        **kwargs: Unpack[type_defs.GetRequestValidatorsRequestTypeDef],
+    ) -> TargetResults[type_defs.RequestValidatorsTypeDef]:
         """Every page of GetRequestValidators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1624,8 +1433,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcesRequestTypeDef],
-    ) -> TargetResults[ResourcesTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ResourcesTypeDef]:
         """Every page of GetResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -1647,8 +1456,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRestApisRequestTypeDef],
-    ) -> TargetResults[RestApisTypeDef]:
+        **kwargs: Unpack[type_defs.GetRestApisRequestTypeDef],
+    ) -> TargetResults[type_defs.RestApisTypeDef]:
         """Every page of GetRestApis in every target, merged per target (botocore's
         build_full_result).
 
@@ -1670,8 +1479,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSdkTypesRequestTypeDef],
-    ) -> TargetResults[SdkTypesTypeDef]:
+        **kwargs: Unpack[type_defs.GetSdkTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.SdkTypesTypeDef]:
         """Every page of GetSdkTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1693,8 +1502,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetUsageRequestTypeDef],
-    ) -> TargetResults[UsageTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsageRequestTypeDef],
+    ) -> TargetResults[type_defs.UsageTypeDef]:
         """Every page of GetUsage in every target, merged per target (botocore's
         build_full_result).
 
@@ -1716,8 +1525,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef],
-    ) -> TargetResults[UsagePlanKeysTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsagePlanKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.UsagePlanKeysTypeDef]:
         """Every page of GetUsagePlanKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -1740,8 +1549,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetUsagePlansRequestTypeDef],
-    ) -> TargetResults[UsagePlansTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsagePlansRequestTypeDef],
+    ) -> TargetResults[type_defs.UsagePlansTypeDef]:
         """Every page of GetUsagePlans in every target, merged per target (botocore's
         build_full_result).
 
@@ -1763,8 +1572,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetVpcLinksRequestTypeDef],
-    ) -> TargetResults[VpcLinksTypeDef]:
+        **kwargs: Unpack[type_defs.GetVpcLinksRequestTypeDef],
+    ) -> TargetResults[type_defs.VpcLinksTypeDef]:
         """Every page of GetVpcLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1786,8 +1595,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetApiKeysRequestTypeDef],
-    ) -> Items[ApiKeyTypeDef]:
+        **kwargs: Unpack[type_defs.GetApiKeysRequestTypeDef],
+    ) -> Items[type_defs.ApiKeyTypeDef]:
         """Each element of items in every page of GetApiKeys, from every target, as
         its page arrives (tagged with its target).
 
@@ -1802,8 +1611,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
-    ) -> Items[AuthorizerTypeDef]:
+        **kwargs: Unpack[type_defs.GetAuthorizersRequestTypeDef],
+    ) -> Items[type_defs.AuthorizerTypeDef]:
         """Each element of items in every page of GetAuthorizers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1818,8 +1627,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBasePathMappingsRequestTypeDef],
-    ) -> Items[BasePathMappingTypeDef]:
+        **kwargs: Unpack[type_defs.GetBasePathMappingsRequestTypeDef],
+    ) -> Items[type_defs.BasePathMappingTypeDef]:
         """Each element of items in every page of GetBasePathMappings, from every
         target, as its page arrives (tagged with its target).
 
@@ -1834,8 +1643,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetClientCertificatesRequestTypeDef],
-    ) -> Items[ClientCertificateTypeDef]:
+        **kwargs: Unpack[type_defs.GetClientCertificatesRequestTypeDef],
+    ) -> Items[type_defs.ClientCertificateTypeDef]:
         """Each element of items in every page of GetClientCertificates, from every
         target, as its page arrives (tagged with its target).
 
@@ -1850,8 +1659,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
-    ) -> Items[DeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentTypeDef]:
         """Each element of items in every page of GetDeployments, from every target,
         as its page arrives (tagged with its target).
 
@@ -1866,8 +1675,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDocumentationPartsRequestTypeDef],
-    ) -> Items[DocumentationPartTypeDef]:
+        **kwargs: Unpack[type_defs.GetDocumentationPartsRequestTypeDef],
+    ) -> Items[type_defs.DocumentationPartTypeDef]:
         """Each element of items in every page of GetDocumentationParts, from every
         target, as its page arrives (tagged with its target).
 
@@ -1882,8 +1691,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef],
-    ) -> Items[DocumentationVersionTypeDef]:
+        **kwargs: Unpack[type_defs.GetDocumentationVersionsRequestTypeDef],
+    ) -> Items[type_defs.DocumentationVersionTypeDef]:
         """Each element of items in every page of GetDocumentationVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1898,8 +1707,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
-    ) -> Items[DomainNameTypeDef]:
+        **kwargs: Unpack[type_defs.GetDomainNamesRequestTypeDef],
+    ) -> Items[type_defs.DomainNameTypeDef]:
         """Each element of items in every page of GetDomainNames, from every target,
         as its page arrives (tagged with its target).
 
@@ -1914,8 +1723,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetGatewayResponsesRequestTypeDef],
-    ) -> Items[GatewayResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetGatewayResponsesRequestTypeDef],
+    ) -> Items[type_defs.GatewayResponseTypeDef]:
         """Each element of items in every page of GetGatewayResponses, from every
         target, as its page arrives (tagged with its target).
 
@@ -1930,8 +1739,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetModelsRequestTypeDef],
-    ) -> Items[ModelTypeDef]:
+        **kwargs: Unpack[type_defs.GetModelsRequestTypeDef],
+    ) -> Items[type_defs.ModelTypeDef]:
         """Each element of items in every page of GetModels, from every target, as
         its page arrives (tagged with its target).
 
@@ -1946,8 +1755,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRequestValidatorsRequestTypeDef],
-    ) -> Items[RequestValidatorTypeDef]:
+        **kwargs: Unpack[type_defs.GetRequestValidatorsRequestTypeDef],
+    ) -> Items[type_defs.RequestValidatorTypeDef]:
         """Each element of items in every page of GetRequestValidators, from every
         target, as its page arrives (tagged with its target).
 
@@ -1962,8 +1771,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcesRequestTypeDef],
-    ) -> Items[ResourceTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesRequestTypeDef],
+    ) -> Items[type_defs.ResourceTypeDef]:
         """Each element of items in every page of GetResources, from every target, as
         its page arrives (tagged with its target).
 
@@ -1978,8 +1787,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRestApisRequestTypeDef],
-    ) -> Items[RestApiTypeDef]:
+        **kwargs: Unpack[type_defs.GetRestApisRequestTypeDef],
+    ) -> Items[type_defs.RestApiTypeDef]:
         """Each element of items in every page of GetRestApis, from every target, as
         its page arrives (tagged with its target).
 
@@ -1994,8 +1803,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSdkTypesRequestTypeDef],
-    ) -> Items[SdkTypeTypeDef]:
+        **kwargs: Unpack[type_defs.GetSdkTypesRequestTypeDef],
+    ) -> Items[type_defs.SdkTypeTypeDef]:
         """Each element of items in every page of GetSdkTypes, from every target, as
         its page arrives (tagged with its target).
 
@@ -2010,8 +1819,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef],
-    ) -> Items[UsagePlanKeyTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsagePlanKeysRequestTypeDef],
+    ) -> Items[type_defs.UsagePlanKeyTypeDef]:
         """Each element of items in every page of GetUsagePlanKeys, from every
         target, as its page arrives (tagged with its target).
 
@@ -2026,8 +1835,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetUsagePlansRequestTypeDef],
-    ) -> Items[UsagePlanTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsagePlansRequestTypeDef],
+    ) -> Items[type_defs.UsagePlanTypeDef]:
         """Each element of items in every page of GetUsagePlans, from every target,
         as its page arrives (tagged with its target).
 
@@ -2042,8 +1851,8 @@ class MultiRegionAPIGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetVpcLinksRequestTypeDef],
-    ) -> Items[VpcLinkTypeDef]:
+        **kwargs: Unpack[type_defs.GetVpcLinksRequestTypeDef],
+    ) -> Items[type_defs.VpcLinkTypeDef]:
         """Each element of items in every page of GetVpcLinks, from every target, as
         its page arrives (tagged with its target).
 

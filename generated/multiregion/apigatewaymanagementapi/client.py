@@ -12,13 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteConnectionRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetConnectionRequestTypeDef,
-        GetConnectionResponseTypeDef,
-        PostToConnectionRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionApiGatewayManagementApi"]
 
@@ -36,8 +30,8 @@ class MultiRegionApiGatewayManagementApi(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the connection with the provided id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewaymanagementapi-2018-11-29/DeleteConnection
@@ -45,8 +39,8 @@ class MultiRegionApiGatewayManagementApi(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> TargetResults[GetConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionResponseTypeDef]:
         """Get information about the connection with the provided id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewaymanagementapi-2018-11-29/GetConnection
@@ -54,8 +48,8 @@ class MultiRegionApiGatewayManagementApi(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def post_to_connection(
-        self, **kwargs: Unpack[PostToConnectionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostToConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sends the provided data to the specified connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewaymanagementapi-2018-11-29/PostToConnection

@@ -15,206 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApiTypeDef,
-        AuthorizerTypeDef,
-        CreateApiMappingRequestTypeDef,
-        CreateApiMappingResponseTypeDef,
-        CreateApiRequestTypeDef,
-        CreateApiResponseTypeDef,
-        CreateAuthorizerRequestTypeDef,
-        CreateAuthorizerResponseTypeDef,
-        CreateDeploymentRequestTypeDef,
-        CreateDeploymentResponseTypeDef,
-        CreateDomainNameRequestTypeDef,
-        CreateDomainNameResponseTypeDef,
-        CreateIntegrationRequestTypeDef,
-        CreateIntegrationResponseRequestTypeDef,
-        CreateIntegrationResponseResponseTypeDef,
-        CreateIntegrationResultTypeDef,
-        CreateModelRequestTypeDef,
-        CreateModelResponseTypeDef,
-        CreatePortalProductRequestTypeDef,
-        CreatePortalProductResponseTypeDef,
-        CreatePortalRequestTypeDef,
-        CreatePortalResponseTypeDef,
-        CreateProductPageRequestTypeDef,
-        CreateProductPageResponseTypeDef,
-        CreateProductRestEndpointPageRequestTypeDef,
-        CreateProductRestEndpointPageResponseTypeDef,
-        CreateRouteRequestTypeDef,
-        CreateRouteResponseRequestTypeDef,
-        CreateRouteResponseResponseTypeDef,
-        CreateRouteResultTypeDef,
-        CreateRoutingRuleRequestTypeDef,
-        CreateRoutingRuleResponseTypeDef,
-        CreateStageRequestTypeDef,
-        CreateStageResponseTypeDef,
-        CreateVpcLinkRequestTypeDef,
-        CreateVpcLinkResponseTypeDef,
-        DeleteAccessLogSettingsRequestTypeDef,
-        DeleteApiMappingRequestTypeDef,
-        DeleteApiRequestTypeDef,
-        DeleteAuthorizerRequestTypeDef,
-        DeleteCorsConfigurationRequestTypeDef,
-        DeleteDeploymentRequestTypeDef,
-        DeleteDomainNameRequestTypeDef,
-        DeleteIntegrationRequestTypeDef,
-        DeleteIntegrationResponseRequestTypeDef,
-        DeleteModelRequestTypeDef,
-        DeletePortalProductRequestTypeDef,
-        DeletePortalProductSharingPolicyRequestTypeDef,
-        DeletePortalRequestTypeDef,
-        DeleteProductPageRequestTypeDef,
-        DeleteProductRestEndpointPageRequestTypeDef,
-        DeleteRouteRequestParameterRequestTypeDef,
-        DeleteRouteRequestTypeDef,
-        DeleteRouteResponseRequestTypeDef,
-        DeleteRouteSettingsRequestTypeDef,
-        DeleteRoutingRuleRequestTypeDef,
-        DeleteStageRequestTypeDef,
-        DeleteVpcLinkRequestTypeDef,
-        DeleteVpcLinkResponseTypeDef,
-        DeploymentTypeDef,
-        DisablePortalRequestTypeDef,
-        DomainNameTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportApiRequestTypeDef,
-        ExportApiResponseTypeDef,
-        GetApiMappingRequestTypeDef,
-        GetApiMappingResponseTypeDef,
-        GetApiMappingsRequestTypeDef,
-        GetApiMappingsResponseTypeDef,
-        GetApiRequestTypeDef,
-        GetApiResponseTypeDef,
-        GetApisRequestTypeDef,
-        GetApisResponseTypeDef,
-        GetAuthorizerRequestTypeDef,
-        GetAuthorizerResponseTypeDef,
-        GetAuthorizersRequestTypeDef,
-        GetAuthorizersResponseTypeDef,
-        GetDeploymentRequestTypeDef,
-        GetDeploymentResponseTypeDef,
-        GetDeploymentsRequestTypeDef,
-        GetDeploymentsResponseTypeDef,
-        GetDomainNameRequestTypeDef,
-        GetDomainNameResponseTypeDef,
-        GetDomainNamesRequestTypeDef,
-        GetDomainNamesResponseTypeDef,
-        GetIntegrationRequestTypeDef,
-        GetIntegrationResponseRequestTypeDef,
-        GetIntegrationResponseResponseTypeDef,
-        GetIntegrationResponsesRequestTypeDef,
-        GetIntegrationResponsesResponseTypeDef,
-        GetIntegrationResultTypeDef,
-        GetIntegrationsRequestTypeDef,
-        GetIntegrationsResponseTypeDef,
-        GetModelRequestTypeDef,
-        GetModelResponseTypeDef,
-        GetModelTemplateRequestTypeDef,
-        GetModelTemplateResponseTypeDef,
-        GetModelsRequestTypeDef,
-        GetModelsResponseTypeDef,
-        GetPortalProductRequestTypeDef,
-        GetPortalProductResponseTypeDef,
-        GetPortalProductSharingPolicyRequestTypeDef,
-        GetPortalProductSharingPolicyResponseTypeDef,
-        GetPortalRequestTypeDef,
-        GetPortalResponseTypeDef,
-        GetProductPageRequestTypeDef,
-        GetProductPageResponseTypeDef,
-        GetProductRestEndpointPageRequestTypeDef,
-        GetProductRestEndpointPageResponseTypeDef,
-        GetRouteRequestTypeDef,
-        GetRouteResponseRequestTypeDef,
-        GetRouteResponseResponseTypeDef,
-        GetRouteResponsesRequestTypeDef,
-        GetRouteResponsesResponseTypeDef,
-        GetRouteResultTypeDef,
-        GetRoutesRequestTypeDef,
-        GetRoutesResponseTypeDef,
-        GetRoutingRuleRequestTypeDef,
-        GetRoutingRuleResponseTypeDef,
-        GetStageRequestTypeDef,
-        GetStageResponseTypeDef,
-        GetStagesRequestTypeDef,
-        GetStagesResponseTypeDef,
-        GetTagsRequestTypeDef,
-        GetTagsResponseTypeDef,
-        GetVpcLinkRequestTypeDef,
-        GetVpcLinkResponseTypeDef,
-        GetVpcLinksRequestTypeDef,
-        GetVpcLinksResponseTypeDef,
-        ImportApiRequestTypeDef,
-        ImportApiResponseTypeDef,
-        IntegrationResponseTypeDef,
-        IntegrationTypeDef,
-        ListPortalProductsRequestTypeDef,
-        ListPortalProductsResponseTypeDef,
-        ListPortalsRequestTypeDef,
-        ListPortalsResponseTypeDef,
-        ListProductPagesRequestTypeDef,
-        ListProductPagesResponseTypeDef,
-        ListProductRestEndpointPagesRequestTypeDef,
-        ListProductRestEndpointPagesResponseTypeDef,
-        ListRoutingRulesRequestTypeDef,
-        ListRoutingRulesResponseTypeDef,
-        ModelTypeDef,
-        PortalProductSummaryTypeDef,
-        PortalSummaryTypeDef,
-        PreviewPortalRequestTypeDef,
-        PreviewPortalResponseTypeDef,
-        ProductPageSummaryNoBodyTypeDef,
-        ProductRestEndpointPageSummaryNoBodyTypeDef,
-        PublishPortalRequestTypeDef,
-        PublishPortalResponseTypeDef,
-        PutPortalProductSharingPolicyRequestTypeDef,
-        PutPortalProductSharingPolicyResponseTypeDef,
-        PutRoutingRuleRequestTypeDef,
-        PutRoutingRuleResponseTypeDef,
-        ReimportApiRequestTypeDef,
-        ReimportApiResponseTypeDef,
-        ResetAuthorizersCacheRequestTypeDef,
-        RouteResponseTypeDef,
-        RouteTypeDef,
-        RoutingRuleTypeDef,
-        StageTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateApiMappingRequestTypeDef,
-        UpdateApiMappingResponseTypeDef,
-        UpdateApiRequestTypeDef,
-        UpdateApiResponseTypeDef,
-        UpdateAuthorizerRequestTypeDef,
-        UpdateAuthorizerResponseTypeDef,
-        UpdateDeploymentRequestTypeDef,
-        UpdateDeploymentResponseTypeDef,
-        UpdateDomainNameRequestTypeDef,
-        UpdateDomainNameResponseTypeDef,
-        UpdateIntegrationRequestTypeDef,
-        UpdateIntegrationResponseRequestTypeDef,
-        UpdateIntegrationResponseResponseTypeDef,
-        UpdateIntegrationResultTypeDef,
-        UpdateModelRequestTypeDef,
-        UpdateModelResponseTypeDef,
-        UpdatePortalProductRequestTypeDef,
-        UpdatePortalProductResponseTypeDef,
-        UpdatePortalRequestTypeDef,
-        UpdatePortalResponseTypeDef,
-        UpdateProductPageRequestTypeDef,
-        UpdateProductPageResponseTypeDef,
-        UpdateProductRestEndpointPageRequestTypeDef,
-        UpdateProductRestEndpointPageResponseTypeDef,
-        UpdateRouteRequestTypeDef,
-        UpdateRouteResponseRequestTypeDef,
-        UpdateRouteResponseResponseTypeDef,
-        UpdateRouteResultTypeDef,
-        UpdateStageRequestTypeDef,
-        UpdateStageResponseTypeDef,
-        UpdateVpcLinkRequestTypeDef,
-        UpdateVpcLinkResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionApiGatewayV2"]
 
@@ -226,8 +27,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_api(
-        self, **kwargs: Unpack[CreateApiRequestTypeDef]
-    ) -> TargetResults[CreateApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiResponseTypeDef]:
         """Creates an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateApi
@@ -235,8 +36,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateApi", kwargs)
 
     def create_api_mapping(
-        self, **kwargs: Unpack[CreateApiMappingRequestTypeDef]
-    ) -> TargetResults[CreateApiMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiMappingResponseTypeDef]:
         """Creates an API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateApiMapping
@@ -244,8 +45,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateApiMapping", kwargs)
 
     def create_authorizer(
-        self, **kwargs: Unpack[CreateAuthorizerRequestTypeDef]
-    ) -> TargetResults[CreateAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAuthorizerResponseTypeDef]:
         """Creates an Authorizer for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateAuthorizer
@@ -253,8 +54,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateAuthorizer", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentResponseTypeDef]:
         """Creates a Deployment for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateDeployment
@@ -262,8 +63,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def create_domain_name(
-        self, **kwargs: Unpack[CreateDomainNameRequestTypeDef]
-    ) -> TargetResults[CreateDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainNameResponseTypeDef]:
         """Creates a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateDomainName
@@ -271,8 +72,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateDomainName", kwargs)
 
     def create_integration(
-        self, **kwargs: Unpack[CreateIntegrationRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationResultTypeDef]:
         """Creates an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateIntegration
@@ -280,8 +81,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateIntegration", kwargs)
 
     def create_integration_response(
-        self, **kwargs: Unpack[CreateIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationResponseResponseTypeDef]:
         """Creates an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateIntegrationResponse
@@ -289,8 +90,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateIntegrationResponse", kwargs)
 
     def create_model(
-        self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> TargetResults[CreateModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelResponseTypeDef]:
         """Creates a Model for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateModel
@@ -298,8 +99,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateModel", kwargs)
 
     def create_portal(
-        self, **kwargs: Unpack[CreatePortalRequestTypeDef]
-    ) -> TargetResults[CreatePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePortalResponseTypeDef]:
         """Creates a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreatePortal
@@ -307,8 +108,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreatePortal", kwargs)
 
     def create_portal_product(
-        self, **kwargs: Unpack[CreatePortalProductRequestTypeDef]
-    ) -> TargetResults[CreatePortalProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePortalProductRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePortalProductResponseTypeDef]:
         """Creates a new portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreatePortalProduct
@@ -316,8 +117,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreatePortalProduct", kwargs)
 
     def create_product_page(
-        self, **kwargs: Unpack[CreateProductPageRequestTypeDef]
-    ) -> TargetResults[CreateProductPageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProductPageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProductPageResponseTypeDef]:
         """Creates a new product page for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateProductPage
@@ -325,8 +126,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateProductPage", kwargs)
 
     def create_product_rest_endpoint_page(
-        self, **kwargs: Unpack[CreateProductRestEndpointPageRequestTypeDef]
-    ) -> TargetResults[CreateProductRestEndpointPageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProductRestEndpointPageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProductRestEndpointPageResponseTypeDef]:
         """Creates a product REST endpoint page for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateProductRestEndpointPage
@@ -334,8 +135,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateProductRestEndpointPage", kwargs)
 
     def create_route(
-        self, **kwargs: Unpack[CreateRouteRequestTypeDef]
-    ) -> TargetResults[CreateRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteResultTypeDef]:
         """Creates a Route for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateRoute
@@ -343,8 +144,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateRoute", kwargs)
 
     def create_route_response(
-        self, **kwargs: Unpack[CreateRouteResponseRequestTypeDef]
-    ) -> TargetResults[CreateRouteResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteResponseResponseTypeDef]:
         """Creates a RouteResponse for a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateRouteResponse
@@ -352,8 +153,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateRouteResponse", kwargs)
 
     def create_routing_rule(
-        self, **kwargs: Unpack[CreateRoutingRuleRequestTypeDef]
-    ) -> TargetResults[CreateRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoutingRuleResponseTypeDef]:
         """Creates a RoutingRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateRoutingRule
@@ -361,8 +162,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateRoutingRule", kwargs)
 
     def create_stage(
-        self, **kwargs: Unpack[CreateStageRequestTypeDef]
-    ) -> TargetResults[CreateStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStageResponseTypeDef]:
         """Creates a Stage for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateStage
@@ -370,8 +171,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateStage", kwargs)
 
     def create_vpc_link(
-        self, **kwargs: Unpack[CreateVpcLinkRequestTypeDef]
-    ) -> TargetResults[CreateVpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcLinkResponseTypeDef]:
         """Creates a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateVpcLink
@@ -379,8 +180,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("CreateVpcLink", kwargs)
 
     def delete_access_log_settings(
-        self, **kwargs: Unpack[DeleteAccessLogSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessLogSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the AccessLogSettings for a Stage. To disable access logging for a
         Stage, delete its AccessLogSettings.
 
@@ -389,8 +190,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteAccessLogSettings", kwargs)
 
     def delete_api(
-        self, **kwargs: Unpack[DeleteApiRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteApi
@@ -398,8 +199,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteApi", kwargs)
 
     def delete_api_mapping(
-        self, **kwargs: Unpack[DeleteApiMappingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteApiMapping
@@ -407,8 +208,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteApiMapping", kwargs)
 
     def delete_authorizer(
-        self, **kwargs: Unpack[DeleteAuthorizerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteAuthorizer
@@ -416,8 +217,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteAuthorizer", kwargs)
 
     def delete_cors_configuration(
-        self, **kwargs: Unpack[DeleteCorsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCorsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a CORS configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteCorsConfiguration
@@ -425,8 +226,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteCorsConfiguration", kwargs)
 
     def delete_deployment(
-        self, **kwargs: Unpack[DeleteDeploymentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteDeployment
@@ -434,8 +235,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteDeployment", kwargs)
 
     def delete_domain_name(
-        self, **kwargs: Unpack[DeleteDomainNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteDomainName
@@ -443,8 +244,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteDomainName", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteIntegration
@@ -452,8 +253,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_integration_response(
-        self, **kwargs: Unpack[DeleteIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteIntegrationResponse
@@ -461,8 +262,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteIntegrationResponse", kwargs)
 
     def delete_model(
-        self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteModel
@@ -470,8 +271,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteModel", kwargs)
 
     def delete_portal(
-        self, **kwargs: Unpack[DeletePortalRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeletePortal
@@ -479,8 +280,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeletePortal", kwargs)
 
     def delete_portal_product(
-        self, **kwargs: Unpack[DeletePortalProductRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortalProductRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeletePortalProduct
@@ -488,8 +289,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeletePortalProduct", kwargs)
 
     def delete_portal_product_sharing_policy(
-        self, **kwargs: Unpack[DeletePortalProductSharingPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortalProductSharingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the sharing policy for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeletePortalProductSharingPolicy
@@ -497,8 +298,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeletePortalProductSharingPolicy", kwargs)
 
     def delete_product_page(
-        self, **kwargs: Unpack[DeleteProductPageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProductPageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a product page of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteProductPage
@@ -506,8 +307,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteProductPage", kwargs)
 
     def delete_product_rest_endpoint_page(
-        self, **kwargs: Unpack[DeleteProductRestEndpointPageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProductRestEndpointPageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a product REST endpoint page.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteProductRestEndpointPage
@@ -515,8 +316,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteProductRestEndpointPage", kwargs)
 
     def delete_route(
-        self, **kwargs: Unpack[DeleteRouteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRoute
@@ -524,8 +325,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteRoute", kwargs)
 
     def delete_route_request_parameter(
-        self, **kwargs: Unpack[DeleteRouteRequestParameterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteRequestParameterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a route request parameter. Supported only for WebSocket APIs.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRouteRequestParameter
@@ -533,8 +334,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteRouteRequestParameter", kwargs)
 
     def delete_route_response(
-        self, **kwargs: Unpack[DeleteRouteResponseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a RouteResponse.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRouteResponse
@@ -542,8 +343,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteRouteResponse", kwargs)
 
     def delete_route_settings(
-        self, **kwargs: Unpack[DeleteRouteSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the RouteSettings for a stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRouteSettings
@@ -551,8 +352,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteRouteSettings", kwargs)
 
     def delete_routing_rule(
-        self, **kwargs: Unpack[DeleteRoutingRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a routing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRoutingRule
@@ -560,8 +361,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteRoutingRule", kwargs)
 
     def delete_stage(
-        self, **kwargs: Unpack[DeleteStageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteStage
@@ -569,8 +370,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteStage", kwargs)
 
     def delete_vpc_link(
-        self, **kwargs: Unpack[DeleteVpcLinkRequestTypeDef]
-    ) -> TargetResults[DeleteVpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcLinkResponseTypeDef]:
         """Deletes a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteVpcLink
@@ -578,8 +379,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DeleteVpcLink", kwargs)
 
     def disable_portal(
-        self, **kwargs: Unpack[DisablePortalRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisablePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the publication of a portal portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DisablePortal
@@ -587,14 +388,14 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("DisablePortal", kwargs)
 
     def export_api(
-        self, **kwargs: Unpack[ExportApiRequestTypeDef]
-    ) -> TargetResults[ExportApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportApiRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportApiResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ExportApi"""
         return self._call("ExportApi", kwargs)
 
     def get_api(
-        self, **kwargs: Unpack[GetApiRequestTypeDef]
-    ) -> TargetResults[GetApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiResponseTypeDef]:
         """Gets an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApi
@@ -602,8 +403,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetApi", kwargs)
 
     def get_api_mapping(
-        self, **kwargs: Unpack[GetApiMappingRequestTypeDef]
-    ) -> TargetResults[GetApiMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiMappingResponseTypeDef]:
         """Gets an API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApiMapping
@@ -611,8 +412,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetApiMapping", kwargs)
 
     def get_api_mappings(
-        self, **kwargs: Unpack[GetApiMappingsRequestTypeDef]
-    ) -> TargetResults[GetApiMappingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiMappingsResponseTypeDef]:
         """Gets API mappings.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApiMappings
@@ -620,8 +421,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetApiMappings", kwargs)
 
     def get_apis(
-        self, **kwargs: Unpack[GetApisRequestTypeDef]
-    ) -> TargetResults[GetApisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApisResponseTypeDef]:
         """Gets a collection of Api resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApis
@@ -629,8 +430,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetApis", kwargs)
 
     def get_authorizer(
-        self, **kwargs: Unpack[GetAuthorizerRequestTypeDef]
-    ) -> TargetResults[GetAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAuthorizerResponseTypeDef]:
         """Gets an Authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetAuthorizer
@@ -638,8 +439,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetAuthorizer", kwargs)
 
     def get_authorizers(
-        self, **kwargs: Unpack[GetAuthorizersRequestTypeDef]
-    ) -> TargetResults[GetAuthorizersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthorizersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAuthorizersResponseTypeDef]:
         """Gets the Authorizers for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetAuthorizers
@@ -647,8 +448,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetAuthorizers", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> TargetResults[GetDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentResponseTypeDef]:
         """Gets a Deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDeployment
@@ -656,8 +457,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetDeployment", kwargs)
 
     def get_deployments(
-        self, **kwargs: Unpack[GetDeploymentsRequestTypeDef]
-    ) -> TargetResults[GetDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentsResponseTypeDef]:
         """Gets the Deployments for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDeployments
@@ -665,8 +466,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetDeployments", kwargs)
 
     def get_domain_name(
-        self, **kwargs: Unpack[GetDomainNameRequestTypeDef]
-    ) -> TargetResults[GetDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainNameResponseTypeDef]:
         """Gets a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDomainName
@@ -674,8 +475,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetDomainName", kwargs)
 
     def get_domain_names(
-        self, **kwargs: Unpack[GetDomainNamesRequestTypeDef]
-    ) -> TargetResults[GetDomainNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainNamesResponseTypeDef]:
         """Gets the domain names for an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDomainNames
@@ -683,8 +484,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetDomainNames", kwargs)
 
     def get_integration(
-        self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> TargetResults[GetIntegrationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationResultTypeDef]:
         """Gets an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegration
@@ -692,8 +493,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetIntegration", kwargs)
 
     def get_integration_response(
-        self, **kwargs: Unpack[GetIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[GetIntegrationResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationResponseResponseTypeDef]:
         """Gets an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrationResponse
@@ -701,8 +502,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetIntegrationResponse", kwargs)
 
     def get_integration_responses(
-        self, **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef]
-    ) -> TargetResults[GetIntegrationResponsesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationResponsesResponseTypeDef]:
         """Gets the IntegrationResponses for an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrationResponses
@@ -710,8 +511,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetIntegrationResponses", kwargs)
 
     def get_integrations(
-        self, **kwargs: Unpack[GetIntegrationsRequestTypeDef]
-    ) -> TargetResults[GetIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationsResponseTypeDef]:
         """Gets the Integrations for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrations
@@ -719,8 +520,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetIntegrations", kwargs)
 
     def get_model(
-        self, **kwargs: Unpack[GetModelRequestTypeDef]
-    ) -> TargetResults[GetModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelResponseTypeDef]:
         """Gets a Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModel
@@ -728,8 +529,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetModel", kwargs)
 
     def get_model_template(
-        self, **kwargs: Unpack[GetModelTemplateRequestTypeDef]
-    ) -> TargetResults[GetModelTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelTemplateResponseTypeDef]:
         """Gets a model template.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModelTemplate
@@ -737,8 +538,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetModelTemplate", kwargs)
 
     def get_models(
-        self, **kwargs: Unpack[GetModelsRequestTypeDef]
-    ) -> TargetResults[GetModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelsResponseTypeDef]:
         """Gets the Models for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModels
@@ -746,8 +547,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetModels", kwargs)
 
     def get_portal(
-        self, **kwargs: Unpack[GetPortalRequestTypeDef]
-    ) -> TargetResults[GetPortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPortalResponseTypeDef]:
         """Gets a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetPortal
@@ -755,8 +556,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetPortal", kwargs)
 
     def get_portal_product(
-        self, **kwargs: Unpack[GetPortalProductRequestTypeDef]
-    ) -> TargetResults[GetPortalProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPortalProductRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPortalProductResponseTypeDef]:
         """Gets a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetPortalProduct
@@ -764,8 +565,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetPortalProduct", kwargs)
 
     def get_portal_product_sharing_policy(
-        self, **kwargs: Unpack[GetPortalProductSharingPolicyRequestTypeDef]
-    ) -> TargetResults[GetPortalProductSharingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPortalProductSharingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPortalProductSharingPolicyResponseTypeDef]:
         """Gets the sharing policy for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetPortalProductSharingPolicy
@@ -773,8 +574,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetPortalProductSharingPolicy", kwargs)
 
     def get_product_page(
-        self, **kwargs: Unpack[GetProductPageRequestTypeDef]
-    ) -> TargetResults[GetProductPageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProductPageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProductPageResponseTypeDef]:
         """Gets a product page of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetProductPage
@@ -782,8 +583,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetProductPage", kwargs)
 
     def get_product_rest_endpoint_page(
-        self, **kwargs: Unpack[GetProductRestEndpointPageRequestTypeDef]
-    ) -> TargetResults[GetProductRestEndpointPageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProductRestEndpointPageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProductRestEndpointPageResponseTypeDef]:
         """Gets a product REST endpoint page.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetProductRestEndpointPage
@@ -791,8 +592,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetProductRestEndpointPage", kwargs)
 
     def get_route(
-        self, **kwargs: Unpack[GetRouteRequestTypeDef]
-    ) -> TargetResults[GetRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteResultTypeDef]:
         """Gets a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoute
@@ -800,8 +601,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetRoute", kwargs)
 
     def get_route_response(
-        self, **kwargs: Unpack[GetRouteResponseRequestTypeDef]
-    ) -> TargetResults[GetRouteResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteResponseResponseTypeDef]:
         """Gets a RouteResponse.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRouteResponse
@@ -809,8 +610,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetRouteResponse", kwargs)
 
     def get_route_responses(
-        self, **kwargs: Unpack[GetRouteResponsesRequestTypeDef]
-    ) -> TargetResults[GetRouteResponsesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteResponsesResponseTypeDef]:
         """Gets the RouteResponses for a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRouteResponses
@@ -818,8 +619,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetRouteResponses", kwargs)
 
     def get_routes(
-        self, **kwargs: Unpack[GetRoutesRequestTypeDef]
-    ) -> TargetResults[GetRoutesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoutesResponseTypeDef]:
         """Gets the Routes for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoutes
@@ -827,8 +628,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetRoutes", kwargs)
 
     def get_routing_rule(
-        self, **kwargs: Unpack[GetRoutingRuleRequestTypeDef]
-    ) -> TargetResults[GetRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoutingRuleResponseTypeDef]:
         """Gets a routing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoutingRule
@@ -836,8 +637,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetRoutingRule", kwargs)
 
     def get_stage(
-        self, **kwargs: Unpack[GetStageRequestTypeDef]
-    ) -> TargetResults[GetStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStageResponseTypeDef]:
         """Gets a Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetStage
@@ -845,8 +646,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetStage", kwargs)
 
     def get_stages(
-        self, **kwargs: Unpack[GetStagesRequestTypeDef]
-    ) -> TargetResults[GetStagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStagesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStagesResponseTypeDef]:
         """Gets the Stages for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetStages
@@ -854,8 +655,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetStages", kwargs)
 
     def get_tags(
-        self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> TargetResults[GetTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTagsResponseTypeDef]:
         """Gets a collection of Tag resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetTags
@@ -863,8 +664,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetTags", kwargs)
 
     def get_vpc_link(
-        self, **kwargs: Unpack[GetVpcLinkRequestTypeDef]
-    ) -> TargetResults[GetVpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpcLinkResponseTypeDef]:
         """Gets a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetVpcLink
@@ -872,8 +673,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetVpcLink", kwargs)
 
     def get_vpc_links(
-        self, **kwargs: Unpack[GetVpcLinksRequestTypeDef]
-    ) -> TargetResults[GetVpcLinksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpcLinksResponseTypeDef]:
         """Gets a collection of VPC links.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetVpcLinks
@@ -881,8 +682,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("GetVpcLinks", kwargs)
 
     def import_api(
-        self, **kwargs: Unpack[ImportApiRequestTypeDef]
-    ) -> TargetResults[ImportApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportApiRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportApiResponseTypeDef]:
         """Imports an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ImportApi
@@ -890,8 +691,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ImportApi", kwargs)
 
     def list_portal_products(
-        self, **kwargs: Unpack[ListPortalProductsRequestTypeDef]
-    ) -> TargetResults[ListPortalProductsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortalProductsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPortalProductsResponseTypeDef]:
         """Lists portal products.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortalProducts
@@ -899,8 +700,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ListPortalProducts", kwargs)
 
     def list_portals(
-        self, **kwargs: Unpack[ListPortalsRequestTypeDef]
-    ) -> TargetResults[ListPortalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPortalsResponseTypeDef]:
         """Lists portals.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortals
@@ -908,8 +709,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ListPortals", kwargs)
 
     def list_product_pages(
-        self, **kwargs: Unpack[ListProductPagesRequestTypeDef]
-    ) -> TargetResults[ListProductPagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProductPagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProductPagesResponseTypeDef]:
         """Lists the product pages for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductPages
@@ -917,8 +718,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ListProductPages", kwargs)
 
     def list_product_rest_endpoint_pages(
-        self, **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef]
-    ) -> TargetResults[ListProductRestEndpointPagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProductRestEndpointPagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProductRestEndpointPagesResponseTypeDef]:
         """Lists the product REST endpoint pages of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductRestEndpointPages
@@ -926,8 +727,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ListProductRestEndpointPages", kwargs)
 
     def list_routing_rules(
-        self, **kwargs: Unpack[ListRoutingRulesRequestTypeDef]
-    ) -> TargetResults[ListRoutingRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutingRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoutingRulesResponseTypeDef]:
         """Lists routing rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListRoutingRules
@@ -935,8 +736,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ListRoutingRules", kwargs)
 
     def preview_portal(
-        self, **kwargs: Unpack[PreviewPortalRequestTypeDef]
-    ) -> TargetResults[PreviewPortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PreviewPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.PreviewPortalResponseTypeDef]:
         """Creates a portal preview.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PreviewPortal
@@ -944,8 +745,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("PreviewPortal", kwargs)
 
     def publish_portal(
-        self, **kwargs: Unpack[PublishPortalRequestTypeDef]
-    ) -> TargetResults[PublishPortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishPortalResponseTypeDef]:
         """Publishes a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PublishPortal
@@ -953,8 +754,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("PublishPortal", kwargs)
 
     def put_portal_product_sharing_policy(
-        self, **kwargs: Unpack[PutPortalProductSharingPolicyRequestTypeDef]
-    ) -> TargetResults[PutPortalProductSharingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPortalProductSharingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPortalProductSharingPolicyResponseTypeDef]:
         """Updates the sharing policy for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PutPortalProductSharingPolicy
@@ -962,8 +763,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("PutPortalProductSharingPolicy", kwargs)
 
     def put_routing_rule(
-        self, **kwargs: Unpack[PutRoutingRuleRequestTypeDef]
-    ) -> TargetResults[PutRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRoutingRuleResponseTypeDef]:
         """Updates a routing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PutRoutingRule
@@ -971,8 +772,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("PutRoutingRule", kwargs)
 
     def reimport_api(
-        self, **kwargs: Unpack[ReimportApiRequestTypeDef]
-    ) -> TargetResults[ReimportApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReimportApiRequestTypeDef]
+    ) -> TargetResults[type_defs.ReimportApiResponseTypeDef]:
         """Puts an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ReimportApi
@@ -980,8 +781,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ReimportApi", kwargs)
 
     def reset_authorizers_cache(
-        self, **kwargs: Unpack[ResetAuthorizersCacheRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetAuthorizersCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resets all authorizer cache entries on a stage. Supported only for HTTP
         APIs.
 
@@ -990,8 +791,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("ResetAuthorizersCache", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Creates a new Tag resource to represent a tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/TagResource
@@ -999,8 +800,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UntagResource
@@ -1008,8 +809,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_api(
-        self, **kwargs: Unpack[UpdateApiRequestTypeDef]
-    ) -> TargetResults[UpdateApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiResponseTypeDef]:
         """Updates an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateApi
@@ -1017,8 +818,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateApi", kwargs)
 
     def update_api_mapping(
-        self, **kwargs: Unpack[UpdateApiMappingRequestTypeDef]
-    ) -> TargetResults[UpdateApiMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiMappingResponseTypeDef]:
         """The API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateApiMapping
@@ -1026,8 +827,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateApiMapping", kwargs)
 
     def update_authorizer(
-        self, **kwargs: Unpack[UpdateAuthorizerRequestTypeDef]
-    ) -> TargetResults[UpdateAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAuthorizerResponseTypeDef]:
         """Updates an Authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateAuthorizer
@@ -1035,8 +836,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateAuthorizer", kwargs)
 
     def update_deployment(
-        self, **kwargs: Unpack[UpdateDeploymentRequestTypeDef]
-    ) -> TargetResults[UpdateDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeploymentResponseTypeDef]:
         """Updates a Deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateDeployment
@@ -1044,8 +845,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateDeployment", kwargs)
 
     def update_domain_name(
-        self, **kwargs: Unpack[UpdateDomainNameRequestTypeDef]
-    ) -> TargetResults[UpdateDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainNameResponseTypeDef]:
         """Updates a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateDomainName
@@ -1053,8 +854,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateDomainName", kwargs)
 
     def update_integration(
-        self, **kwargs: Unpack[UpdateIntegrationRequestTypeDef]
-    ) -> TargetResults[UpdateIntegrationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntegrationResultTypeDef]:
         """Updates an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateIntegration
@@ -1062,8 +863,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateIntegration", kwargs)
 
     def update_integration_response(
-        self, **kwargs: Unpack[UpdateIntegrationResponseRequestTypeDef]
-    ) -> TargetResults[UpdateIntegrationResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntegrationResponseResponseTypeDef]:
         """Updates an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateIntegrationResponse
@@ -1071,8 +872,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateIntegrationResponse", kwargs)
 
     def update_model(
-        self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> TargetResults[UpdateModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelResponseTypeDef]:
         """Updates a Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateModel
@@ -1080,8 +881,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateModel", kwargs)
 
     def update_portal(
-        self, **kwargs: Unpack[UpdatePortalRequestTypeDef]
-    ) -> TargetResults[UpdatePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePortalResponseTypeDef]:
         """Updates a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdatePortal
@@ -1089,8 +890,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdatePortal", kwargs)
 
     def update_portal_product(
-        self, **kwargs: Unpack[UpdatePortalProductRequestTypeDef]
-    ) -> TargetResults[UpdatePortalProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePortalProductRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePortalProductResponseTypeDef]:
         """Updates the portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdatePortalProduct
@@ -1098,8 +899,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdatePortalProduct", kwargs)
 
     def update_product_page(
-        self, **kwargs: Unpack[UpdateProductPageRequestTypeDef]
-    ) -> TargetResults[UpdateProductPageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProductPageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProductPageResponseTypeDef]:
         """Updates a product page of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateProductPage
@@ -1107,8 +908,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateProductPage", kwargs)
 
     def update_product_rest_endpoint_page(
-        self, **kwargs: Unpack[UpdateProductRestEndpointPageRequestTypeDef]
-    ) -> TargetResults[UpdateProductRestEndpointPageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProductRestEndpointPageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProductRestEndpointPageResponseTypeDef]:
         """Updates a product REST endpoint page.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateProductRestEndpointPage
@@ -1116,8 +917,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateProductRestEndpointPage", kwargs)
 
     def update_route(
-        self, **kwargs: Unpack[UpdateRouteRequestTypeDef]
-    ) -> TargetResults[UpdateRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouteResultTypeDef]:
         """Updates a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateRoute
@@ -1125,8 +926,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateRoute", kwargs)
 
     def update_route_response(
-        self, **kwargs: Unpack[UpdateRouteResponseRequestTypeDef]
-    ) -> TargetResults[UpdateRouteResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouteResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouteResponseResponseTypeDef]:
         """Updates a RouteResponse.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateRouteResponse
@@ -1134,8 +935,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateRouteResponse", kwargs)
 
     def update_stage(
-        self, **kwargs: Unpack[UpdateStageRequestTypeDef]
-    ) -> TargetResults[UpdateStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStageResponseTypeDef]:
         """Updates a Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateStage
@@ -1143,8 +944,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         return self._call("UpdateStage", kwargs)
 
     def update_vpc_link(
-        self, **kwargs: Unpack[UpdateVpcLinkRequestTypeDef]
-    ) -> TargetResults[UpdateVpcLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcLinkResponseTypeDef]:
         """Updates a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateVpcLink
@@ -1157,8 +958,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetApisRequestTypeDef],
-    ) -> TargetResults[GetApisResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetApisRequestTypeDef],
+    ) -> TargetResults[type_defs.GetApisResponseTypeDef]:
         """Every page of GetApis in every target, merged per target (botocore's
         build_full_result).
 
@@ -1180,8 +981,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
-    ) -> TargetResults[GetAuthorizersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAuthorizersRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAuthorizersResponseTypeDef]:
         """Every page of GetAuthorizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1203,8 +1004,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
-    ) -> TargetResults[GetDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDeploymentsResponseTypeDef]:
         """Every page of GetDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1226,8 +1027,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
-    ) -> TargetResults[GetDomainNamesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDomainNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDomainNamesResponseTypeDef]:
         """Every page of GetDomainNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1249,8 +1050,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef],
-    ) -> TargetResults[GetIntegrationResponsesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntegrationResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIntegrationResponsesResponseTypeDef]:
         """Every page of GetIntegrationResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1272,8 +1073,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIntegrationsRequestTypeDef],
-    ) -> TargetResults[GetIntegrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntegrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIntegrationsResponseTypeDef]:
         """Every page of GetIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1295,8 +1096,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetModelsRequestTypeDef],
-    ) -> TargetResults[GetModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetModelsResponseTypeDef]:
         """Every page of GetModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1318,8 +1119,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRouteResponsesRequestTypeDef],
-    ) -> TargetResults[GetRouteResponsesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRouteResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRouteResponsesResponseTypeDef]:
         """Every page of GetRouteResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1341,8 +1142,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRoutesRequestTypeDef],
-    ) -> TargetResults[GetRoutesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRoutesResponseTypeDef]:
         """Every page of GetRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1364,8 +1165,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetStagesRequestTypeDef],
-    ) -> TargetResults[GetStagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetStagesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetStagesResponseTypeDef]:
         """Every page of GetStages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1387,8 +1188,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPortalProductsRequestTypeDef],
-    ) -> TargetResults[ListPortalProductsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortalProductsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPortalProductsResponseTypeDef]:
         """Every page of ListPortalProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1410,8 +1211,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPortalsRequestTypeDef],
-    ) -> TargetResults[ListPortalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPortalsResponseTypeDef]:
         """Every page of ListPortals in every target, merged per target (botocore's
         build_full_result).
 
@@ -1433,8 +1234,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProductPagesRequestTypeDef],
-    ) -> TargetResults[ListProductPagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProductPagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProductPagesResponseTypeDef]:
         """Every page of ListProductPages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1456,8 +1257,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef],
-    ) -> TargetResults[ListProductRestEndpointPagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProductRestEndpointPagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProductRestEndpointPagesResponseTypeDef]:
         """Every page of ListProductRestEndpointPages in every target, merged per
         target (botocore's build_full_result).
 
@@ -1479,8 +1280,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutingRulesRequestTypeDef],
-    ) -> TargetResults[ListRoutingRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoutingRulesResponseTypeDef]:
         """Every page of ListRoutingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1501,8 +1302,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetApisRequestTypeDef],
-    ) -> Items[ApiTypeDef]:
+        **kwargs: Unpack[type_defs.GetApisRequestTypeDef],
+    ) -> Items[type_defs.ApiTypeDef]:
         """Each element of Items in every page of GetApis, from every target, as its
         page arrives (tagged with its target).
 
@@ -1515,8 +1316,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAuthorizersRequestTypeDef],
-    ) -> Items[AuthorizerTypeDef]:
+        **kwargs: Unpack[type_defs.GetAuthorizersRequestTypeDef],
+    ) -> Items[type_defs.AuthorizerTypeDef]:
         """Each element of Items in every page of GetAuthorizers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1531,8 +1332,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDeploymentsRequestTypeDef],
-    ) -> Items[DeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentTypeDef]:
         """Each element of Items in every page of GetDeployments, from every target,
         as its page arrives (tagged with its target).
 
@@ -1547,8 +1348,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDomainNamesRequestTypeDef],
-    ) -> Items[DomainNameTypeDef]:
+        **kwargs: Unpack[type_defs.GetDomainNamesRequestTypeDef],
+    ) -> Items[type_defs.DomainNameTypeDef]:
         """Each element of Items in every page of GetDomainNames, from every target,
         as its page arrives (tagged with its target).
 
@@ -1563,8 +1364,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef],
-    ) -> Items[IntegrationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntegrationResponsesRequestTypeDef],
+    ) -> Items[type_defs.IntegrationResponseTypeDef]:
         """Each element of Items in every page of GetIntegrationResponses, from every
         target, as its page arrives (tagged with its target).
 
@@ -1579,8 +1380,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIntegrationsRequestTypeDef],
-    ) -> Items[IntegrationTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntegrationsRequestTypeDef],
+    ) -> Items[type_defs.IntegrationTypeDef]:
         """Each element of Items in every page of GetIntegrations, from every target,
         as its page arrives (tagged with its target).
 
@@ -1595,8 +1396,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetModelsRequestTypeDef],
-    ) -> Items[ModelTypeDef]:
+        **kwargs: Unpack[type_defs.GetModelsRequestTypeDef],
+    ) -> Items[type_defs.ModelTypeDef]:
         """Each element of Items in every page of GetModels, from every target, as
         its page arrives (tagged with its target).
 
@@ -1611,8 +1412,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRouteResponsesRequestTypeDef],
-    ) -> Items[RouteResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRouteResponsesRequestTypeDef],
+    ) -> Items[type_defs.RouteResponseTypeDef]:
         """Each element of Items in every page of GetRouteResponses, from every
         target, as its page arrives (tagged with its target).
 
@@ -1627,8 +1428,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRoutesRequestTypeDef],
-    ) -> Items[RouteTypeDef]:
+        **kwargs: Unpack[type_defs.GetRoutesRequestTypeDef],
+    ) -> Items[type_defs.RouteTypeDef]:
         """Each element of Items in every page of GetRoutes, from every target, as
         its page arrives (tagged with its target).
 
@@ -1643,8 +1444,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetStagesRequestTypeDef],
-    ) -> Items[StageTypeDef]:
+        **kwargs: Unpack[type_defs.GetStagesRequestTypeDef],
+    ) -> Items[type_defs.StageTypeDef]:
         """Each element of Items in every page of GetStages, from every target, as
         its page arrives (tagged with its target).
 
@@ -1659,8 +1460,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPortalProductsRequestTypeDef],
-    ) -> Items[PortalProductSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortalProductsRequestTypeDef],
+    ) -> Items[type_defs.PortalProductSummaryTypeDef]:
         """Each element of Items in every page of ListPortalProducts, from every
         target, as its page arrives (tagged with its target).
 
@@ -1675,8 +1476,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPortalsRequestTypeDef],
-    ) -> Items[PortalSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef],
+    ) -> Items[type_defs.PortalSummaryTypeDef]:
         """Each element of Items in every page of ListPortals, from every target, as
         its page arrives (tagged with its target).
 
@@ -1691,8 +1492,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProductPagesRequestTypeDef],
-    ) -> Items[ProductPageSummaryNoBodyTypeDef]:
+        **kwargs: Unpack[type_defs.ListProductPagesRequestTypeDef],
+    ) -> Items[type_defs.ProductPageSummaryNoBodyTypeDef]:
         """Each element of Items in every page of ListProductPages, from every
         target, as its page arrives (tagged with its target).
 
@@ -1707,8 +1508,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef],
-    ) -> Items[ProductRestEndpointPageSummaryNoBodyTypeDef]:
+        **kwargs: Unpack[type_defs.ListProductRestEndpointPagesRequestTypeDef],
+    ) -> Items[type_defs.ProductRestEndpointPageSummaryNoBodyTypeDef]:
         """Each element of Items in every page of ListProductRestEndpointPages, from
         every target, as its page arrives (tagged with its target).
 
@@ -1726,8 +1527,8 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutingRulesRequestTypeDef],
-    ) -> Items[RoutingRuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingRulesRequestTypeDef],
+    ) -> Items[type_defs.RoutingRuleTypeDef]:
         """Each element of RoutingRules in every page of ListRoutingRules, from every
         target, as its page arrives (tagged with its target).
 

@@ -16,80 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountSettingsTypeDef,
-        ApplicationResponseTypeDef,
-        ApplicationTypeDef,
-        ApplicationsTypeDef,
-        ConfigurationProfileSummaryTypeDef,
-        ConfigurationProfileTypeDef,
-        ConfigurationProfilesTypeDef,
-        ConfigurationTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateConfigurationProfileRequestTypeDef,
-        CreateDeploymentStrategyRequestTypeDef,
-        CreateEnvironmentRequestTypeDef,
-        CreateExtensionAssociationRequestTypeDef,
-        CreateExtensionRequestTypeDef,
-        CreateHostedConfigurationVersionRequestTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteConfigurationProfileRequestTypeDef,
-        DeleteDeploymentStrategyRequestTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteExtensionAssociationRequestTypeDef,
-        DeleteExtensionRequestTypeDef,
-        DeleteHostedConfigurationVersionRequestTypeDef,
-        DeploymentStrategiesTypeDef,
-        DeploymentStrategyResponseTypeDef,
-        DeploymentStrategyTypeDef,
-        DeploymentSummaryTypeDef,
-        DeploymentTypeDef,
-        DeploymentsTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnvironmentResponseTypeDef,
-        EnvironmentTypeDef,
-        EnvironmentsTypeDef,
-        ExtensionAssociationSummaryTypeDef,
-        ExtensionAssociationTypeDef,
-        ExtensionAssociationsTypeDef,
-        ExtensionSummaryTypeDef,
-        ExtensionTypeDef,
-        ExtensionsTypeDef,
-        GetApplicationRequestTypeDef,
-        GetConfigurationProfileRequestTypeDef,
-        GetConfigurationRequestTypeDef,
-        GetDeploymentRequestTypeDef,
-        GetDeploymentStrategyRequestTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetExtensionAssociationRequestTypeDef,
-        GetExtensionRequestTypeDef,
-        GetHostedConfigurationVersionRequestTypeDef,
-        HostedConfigurationVersionSummaryTypeDef,
-        HostedConfigurationVersionTypeDef,
-        HostedConfigurationVersionsTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListConfigurationProfilesRequestTypeDef,
-        ListDeploymentStrategiesRequestTypeDef,
-        ListDeploymentsRequestTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListExtensionAssociationsRequestTypeDef,
-        ListExtensionsRequestTypeDef,
-        ListHostedConfigurationVersionsRequestTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ResourceTagsTypeDef,
-        StartDeploymentRequestTypeDef,
-        StopDeploymentRequestTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAccountSettingsRequestTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateConfigurationProfileRequestTypeDef,
-        UpdateDeploymentStrategyRequestTypeDef,
-        UpdateEnvironmentRequestTypeDef,
-        UpdateExtensionAssociationRequestTypeDef,
-        UpdateExtensionRequestTypeDef,
-        ValidateConfigurationRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppConfig"]
 
@@ -111,8 +38,8 @@ class MultiRegionAppConfig(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Creates an application. In AppConfig, an application is simply an
         organizational construct like a folder. This organizational construct has
         a relationship with some unit of executable code. For example, you could
@@ -124,8 +51,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_configuration_profile(
-        self, **kwargs: Unpack[CreateConfigurationProfileRequestTypeDef]
-    ) -> TargetResults[ConfigurationProfileTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationProfileTypeDef]:
         """Creates a configuration profile, which is information that enables
         AppConfig to access the configuration source.
 
@@ -134,8 +61,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateConfigurationProfile", kwargs)
 
     def create_deployment_strategy(
-        self, **kwargs: Unpack[CreateDeploymentStrategyRequestTypeDef]
-    ) -> TargetResults[DeploymentStrategyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentStrategyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentStrategyResponseTypeDef]:
         """Creates a deployment strategy that defines important criteria for rolling
         out your configuration to the designated targets. A deployment strategy
         includes the overall duration required, a percentage of targets to receive
@@ -147,8 +74,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateDeploymentStrategy", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> TargetResults[EnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentResponseTypeDef]:
         """Creates an environment. For each application, you define one or more
         environments. An environment is a deployment group of AppConfig targets,
         such as applications in a Beta or Production environment. You can also
@@ -163,8 +90,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_extension(
-        self, **kwargs: Unpack[CreateExtensionRequestTypeDef]
-    ) -> TargetResults[ExtensionTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionTypeDef]:
         """Creates an AppConfig extension. An extension augments your ability to
         inject logic or behavior at different points during the AppConfig workflow
         of creating or deploying a configuration.
@@ -174,8 +101,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateExtension", kwargs)
 
     def create_extension_association(
-        self, **kwargs: Unpack[CreateExtensionAssociationRequestTypeDef]
-    ) -> TargetResults[ExtensionAssociationTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExtensionAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionAssociationTypeDef]:
         """When you create an extension or configure an Amazon Web Services authored
         extension, you associate the extension with an AppConfig application,
         environment, or configuration profile. For example, you can choose to run
@@ -194,8 +121,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateExtensionAssociation", kwargs)
 
     def create_hosted_configuration_version(
-        self, **kwargs: Unpack[CreateHostedConfigurationVersionRequestTypeDef]
-    ) -> TargetResults[HostedConfigurationVersionTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHostedConfigurationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.HostedConfigurationVersionTypeDef]:
         """Creates a new configuration in the AppConfig hosted configuration store.
         If you're creating a feature flag, we recommend you familiarize yourself
         with the JSON schema for feature flag data. For more information, see Type
@@ -206,8 +133,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("CreateHostedConfigurationVersion", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteApplication
@@ -215,8 +142,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_configuration_profile(
-        self, **kwargs: Unpack[DeleteConfigurationProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a configuration profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteConfigurationProfile
@@ -224,8 +151,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("DeleteConfigurationProfile", kwargs)
 
     def delete_deployment_strategy(
-        self, **kwargs: Unpack[DeleteDeploymentStrategyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentStrategyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a deployment strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteDeploymentStrategy
@@ -233,8 +160,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("DeleteDeploymentStrategy", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteEnvironment
@@ -242,8 +169,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def delete_extension(
-        self, **kwargs: Unpack[DeleteExtensionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an AppConfig extension. You must delete all associations to an
         extension before you delete the extension.
 
@@ -252,8 +179,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("DeleteExtension", kwargs)
 
     def delete_extension_association(
-        self, **kwargs: Unpack[DeleteExtensionAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExtensionAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an extension association. This action doesn't delete extensions
         defined in the association.
 
@@ -262,8 +189,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("DeleteExtensionAssociation", kwargs)
 
     def delete_hosted_configuration_version(
-        self, **kwargs: Unpack[DeleteHostedConfigurationVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHostedConfigurationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a version of a configuration from the AppConfig hosted
         configuration store.
 
@@ -271,7 +198,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._call("DeleteHostedConfigurationVersion", kwargs)
 
-    def get_account_settings(self) -> TargetResults[AccountSettingsTypeDef]:
+    def get_account_settings(self) -> TargetResults[type_defs.AccountSettingsTypeDef]:
         """Returns information about the status of the DeletionProtection parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetAccountSettings
@@ -279,8 +206,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetAccountSettings", {})
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Retrieves information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetApplication
@@ -291,8 +218,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         "GetConfiguration is deprecated. This API has been deprecated in favor of the GetLatestConfiguration API used in conjunction with StartConfigurationSession."
     )
     def get_configuration(
-        self, **kwargs: Unpack[GetConfigurationRequestTypeDef]
-    ) -> TargetResults[ConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationTypeDef]:
         """(Deprecated) Retrieves the latest deployed configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetConfiguration
@@ -300,8 +227,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetConfiguration", kwargs)
 
     def get_configuration_profile(
-        self, **kwargs: Unpack[GetConfigurationProfileRequestTypeDef]
-    ) -> TargetResults[ConfigurationProfileTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationProfileTypeDef]:
         """Retrieves information about a configuration profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetConfigurationProfile
@@ -309,8 +236,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetConfigurationProfile", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> TargetResults[DeploymentTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentTypeDef]:
         """Retrieves information about a configuration deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetDeployment
@@ -318,8 +245,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetDeployment", kwargs)
 
     def get_deployment_strategy(
-        self, **kwargs: Unpack[GetDeploymentStrategyRequestTypeDef]
-    ) -> TargetResults[DeploymentStrategyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentStrategyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentStrategyResponseTypeDef]:
         """Retrieves information about a deployment strategy. A deployment strategy
         defines important criteria for rolling out your configuration to the
         designated targets. A deployment strategy includes the overall duration
@@ -331,8 +258,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetDeploymentStrategy", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[EnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentResponseTypeDef]:
         """Retrieves information about an environment. An environment is a deployment
         group of AppConfig applications, such as applications in a Production
         environment or in an EU_Region environment. Each configuration deployment
@@ -345,8 +272,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def get_extension(
-        self, **kwargs: Unpack[GetExtensionRequestTypeDef]
-    ) -> TargetResults[ExtensionTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionTypeDef]:
         """Returns information about an AppConfig extension.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetExtension
@@ -354,8 +281,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetExtension", kwargs)
 
     def get_extension_association(
-        self, **kwargs: Unpack[GetExtensionAssociationRequestTypeDef]
-    ) -> TargetResults[ExtensionAssociationTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExtensionAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionAssociationTypeDef]:
         """Returns information about an AppConfig extension association. For more
         information about extensions and associations, see Extending workflows in
         the AppConfig User Guide.
@@ -365,8 +292,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetExtensionAssociation", kwargs)
 
     def get_hosted_configuration_version(
-        self, **kwargs: Unpack[GetHostedConfigurationVersionRequestTypeDef]
-    ) -> TargetResults[HostedConfigurationVersionTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHostedConfigurationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.HostedConfigurationVersionTypeDef]:
         """Retrieves information about a specific configuration version.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetHostedConfigurationVersion
@@ -374,8 +301,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("GetHostedConfigurationVersion", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ApplicationsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationsTypeDef]:
         """Lists all applications in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListApplications
@@ -383,8 +310,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_configuration_profiles(
-        self, **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef]
-    ) -> TargetResults[ConfigurationProfilesTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationProfilesTypeDef]:
         """Lists the configuration profiles for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListConfigurationProfiles
@@ -392,8 +319,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListConfigurationProfiles", kwargs)
 
     def list_deployment_strategies(
-        self, **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef]
-    ) -> TargetResults[DeploymentStrategiesTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentStrategiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentStrategiesTypeDef]:
         """Lists deployment strategies.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListDeploymentStrategies
@@ -401,8 +328,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListDeploymentStrategies", kwargs)
 
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> TargetResults[DeploymentsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentsTypeDef]:
         """Lists the deployments for an environment in descending deployment number
         order.
 
@@ -411,8 +338,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListDeployments", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[EnvironmentsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentsTypeDef]:
         """Lists the environments for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListEnvironments
@@ -420,8 +347,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_extension_associations(
-        self, **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef]
-    ) -> TargetResults[ExtensionAssociationsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExtensionAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionAssociationsTypeDef]:
         """Lists all AppConfig extension associations in the account. For more
         information about extensions and associations, see Extending workflows in
         the AppConfig User Guide.
@@ -431,8 +358,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListExtensionAssociations", kwargs)
 
     def list_extensions(
-        self, **kwargs: Unpack[ListExtensionsRequestTypeDef]
-    ) -> TargetResults[ExtensionsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExtensionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionsTypeDef]:
         """Lists all custom and Amazon Web Services authored AppConfig extensions in
         the account. For more information about extensions, see Extending
         workflows in the AppConfig User Guide.
@@ -442,8 +369,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListExtensions", kwargs)
 
     def list_hosted_configuration_versions(
-        self, **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef]
-    ) -> TargetResults[HostedConfigurationVersionsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostedConfigurationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.HostedConfigurationVersionsTypeDef]:
         """Lists configurations stored in the AppConfig hosted configuration store by
         version.
 
@@ -452,8 +379,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListHostedConfigurationVersions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ResourceTagsTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ResourceTagsTypeDef]:
         """Retrieves the list of key-value tags assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListTagsForResource
@@ -461,8 +388,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_deployment(
-        self, **kwargs: Unpack[StartDeploymentRequestTypeDef]
-    ) -> TargetResults[DeploymentTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentTypeDef]:
         """Starts a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/StartDeployment
@@ -470,8 +397,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("StartDeployment", kwargs)
 
     def stop_deployment(
-        self, **kwargs: Unpack[StopDeploymentRequestTypeDef]
-    ) -> TargetResults[DeploymentTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentTypeDef]:
         """Stops a deployment. This API action works only on deployments that have a
         status of DEPLOYING, unless an AllowRevert parameter is supplied. If the
         AllowRevert parameter is supplied, the status of an in-progress deployment
@@ -484,8 +411,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("StopDeployment", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns metadata to an AppConfig resource. Tags help organize and
         categorize your AppConfig resources. Each tag consists of a key and an
         optional value, both of which you define. You can specify a maximum of 50
@@ -496,8 +423,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a tag key and value from an AppConfig resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UntagResource
@@ -505,8 +432,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> TargetResults[AccountSettingsTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AccountSettingsTypeDef]:
         """Updates the value of the DeletionProtection parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateAccountSettings
@@ -514,8 +441,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Updates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateApplication
@@ -523,8 +450,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_configuration_profile(
-        self, **kwargs: Unpack[UpdateConfigurationProfileRequestTypeDef]
-    ) -> TargetResults[ConfigurationProfileTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationProfileTypeDef]:
         """Updates a configuration profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateConfigurationProfile
@@ -532,8 +459,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateConfigurationProfile", kwargs)
 
     def update_deployment_strategy(
-        self, **kwargs: Unpack[UpdateDeploymentStrategyRequestTypeDef]
-    ) -> TargetResults[DeploymentStrategyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeploymentStrategyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploymentStrategyResponseTypeDef]:
         """Updates a deployment strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateDeploymentStrategy
@@ -541,8 +468,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateDeploymentStrategy", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> TargetResults[EnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentResponseTypeDef]:
         """Updates an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateEnvironment
@@ -550,8 +477,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateEnvironment", kwargs)
 
     def update_extension(
-        self, **kwargs: Unpack[UpdateExtensionRequestTypeDef]
-    ) -> TargetResults[ExtensionTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionTypeDef]:
         """Updates an AppConfig extension. For more information about extensions, see
         Extending workflows in the AppConfig User Guide.
 
@@ -560,8 +487,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateExtension", kwargs)
 
     def update_extension_association(
-        self, **kwargs: Unpack[UpdateExtensionAssociationRequestTypeDef]
-    ) -> TargetResults[ExtensionAssociationTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExtensionAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtensionAssociationTypeDef]:
         """Updates an association. For more information about extensions and
         associations, see Extending workflows in the AppConfig User Guide.
 
@@ -570,8 +497,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         return self._call("UpdateExtensionAssociation", kwargs)
 
     def validate_configuration(
-        self, **kwargs: Unpack[ValidateConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Uses the validators in a configuration profile to validate a
         configuration.
 
@@ -585,8 +512,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ApplicationsTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ApplicationsTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -608,8 +535,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef],
-    ) -> TargetResults[ConfigurationProfilesTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ConfigurationProfilesTypeDef]:
         """Every page of ListConfigurationProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -631,8 +558,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef],
-    ) -> TargetResults[DeploymentStrategiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentStrategiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DeploymentStrategiesTypeDef]:
         """Every page of ListDeploymentStrategies in every target, merged per target
         (botocore's build_full_result).
 
@@ -654,8 +581,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> TargetResults[DeploymentsTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DeploymentsTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -678,8 +605,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[EnvironmentsTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.EnvironmentsTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -701,8 +628,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef],
-    ) -> TargetResults[ExtensionAssociationsTypeDef]:
+        **kwargs: Unpack[type_defs.ListExtensionAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExtensionAssociationsTypeDef]:
         """Every page of ListExtensionAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -726,8 +653,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExtensionsRequestTypeDef],
-    ) -> TargetResults[ExtensionsTypeDef]:
+        **kwargs: Unpack[type_defs.ListExtensionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExtensionsTypeDef]:
         """Every page of ListExtensions in every target, merged per target
         (botocore's build_full_result).
 
@@ -751,8 +678,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef],
-    ) -> TargetResults[HostedConfigurationVersionsTypeDef]:
+        **kwargs: Unpack[type_defs.ListHostedConfigurationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.HostedConfigurationVersionsTypeDef]:
         """Every page of ListHostedConfigurationVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -774,8 +701,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationTypeDef]:
         """Each element of Items in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -790,8 +717,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef],
-    ) -> Items[ConfigurationProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationProfilesRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationProfileSummaryTypeDef]:
         """Each element of Items in every page of ListConfigurationProfiles, from
         every target, as its page arrives (tagged with its target).
 
@@ -809,8 +736,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef],
-    ) -> Items[DeploymentStrategyTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentStrategiesRequestTypeDef],
+    ) -> Items[type_defs.DeploymentStrategyTypeDef]:
         """Each element of Items in every page of ListDeploymentStrategies, from
         every target, as its page arrives (tagged with its target).
 
@@ -825,8 +752,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> Items[DeploymentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentSummaryTypeDef]:
         """Each element of Items in every page of ListDeployments, from every target,
         as its page arrives (tagged with its target).
 
@@ -841,8 +768,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> Items[EnvironmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentTypeDef]:
         """Each element of Items in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).
 
@@ -857,8 +784,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef],
-    ) -> Items[ExtensionAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExtensionAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ExtensionAssociationSummaryTypeDef]:
         """Each element of Items in every page of ListExtensionAssociations, from
         every target, as its page arrives (tagged with its target).
 
@@ -876,8 +803,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExtensionsRequestTypeDef],
-    ) -> Items[ExtensionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExtensionsRequestTypeDef],
+    ) -> Items[type_defs.ExtensionSummaryTypeDef]:
         """Each element of Items in every page of ListExtensions, from every target,
         as its page arrives (tagged with its target).
 
@@ -892,8 +819,8 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef],
-    ) -> Items[HostedConfigurationVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHostedConfigurationVersionsRequestTypeDef],
+    ) -> Items[type_defs.HostedConfigurationVersionSummaryTypeDef]:
         """Each element of Items in every page of ListHostedConfigurationVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -911,7 +838,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetDeploymentRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetDeploymentRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until DeploymentComplete.
 
@@ -930,7 +857,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetEnvironmentRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until EnvironmentReadyForDeployment.
 

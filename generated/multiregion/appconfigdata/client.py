@@ -12,12 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetLatestConfigurationRequestTypeDef,
-        GetLatestConfigurationResponseTypeDef,
-        StartConfigurationSessionRequestTypeDef,
-        StartConfigurationSessionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppConfigData"]
 
@@ -31,8 +26,8 @@ class MultiRegionAppConfigData(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_latest_configuration(
-        self, **kwargs: Unpack[GetLatestConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLatestConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLatestConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLatestConfigurationResponseTypeDef]:
         """Retrieves the latest deployed configuration. This API may return empty
         configuration data if the client already has the latest version. For more
         information about this API action and to view example CLI commands that
@@ -44,8 +39,8 @@ class MultiRegionAppConfigData(MultiRegionClient):
         return self._call("GetLatestConfiguration", kwargs)
 
     def start_configuration_session(
-        self, **kwargs: Unpack[StartConfigurationSessionRequestTypeDef]
-    ) -> TargetResults[StartConfigurationSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartConfigurationSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartConfigurationSessionResponseTypeDef]:
         """Starts a configuration session used to retrieve a deployed configuration.
         For more information about this API action and to view example CLI
         commands that show how to use it with the GetLatestConfiguration API

@@ -15,64 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AppAuthorizationSummaryTypeDef,
-        AppBundleSummaryTypeDef,
-        BatchGetUserAccessTasksRequestTypeDef,
-        BatchGetUserAccessTasksResponseTypeDef,
-        ConnectAppAuthorizationRequestTypeDef,
-        ConnectAppAuthorizationResponseTypeDef,
-        CreateAppAuthorizationRequestTypeDef,
-        CreateAppAuthorizationResponseTypeDef,
-        CreateAppBundleRequestTypeDef,
-        CreateAppBundleResponseTypeDef,
-        CreateIngestionDestinationRequestTypeDef,
-        CreateIngestionDestinationResponseTypeDef,
-        CreateIngestionRequestTypeDef,
-        CreateIngestionResponseTypeDef,
-        DeleteAppAuthorizationRequestTypeDef,
-        DeleteAppAuthorizationResponseTypeDef,
-        DeleteAppBundleRequestTypeDef,
-        DeleteAppBundleResponseTypeDef,
-        DeleteIngestionDestinationRequestTypeDef,
-        DeleteIngestionDestinationResponseTypeDef,
-        DeleteIngestionRequestTypeDef,
-        DeleteIngestionResponseTypeDef,
-        GetAppAuthorizationRequestTypeDef,
-        GetAppAuthorizationResponseTypeDef,
-        GetAppBundleRequestTypeDef,
-        GetAppBundleResponseTypeDef,
-        GetIngestionDestinationRequestTypeDef,
-        GetIngestionDestinationResponseTypeDef,
-        GetIngestionRequestTypeDef,
-        GetIngestionResponseTypeDef,
-        IngestionDestinationSummaryTypeDef,
-        IngestionSummaryTypeDef,
-        ListAppAuthorizationsRequestTypeDef,
-        ListAppAuthorizationsResponseTypeDef,
-        ListAppBundlesRequestTypeDef,
-        ListAppBundlesResponseTypeDef,
-        ListIngestionDestinationsRequestTypeDef,
-        ListIngestionDestinationsResponseTypeDef,
-        ListIngestionsRequestTypeDef,
-        ListIngestionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartIngestionRequestTypeDef,
-        StartIngestionResponseTypeDef,
-        StartUserAccessTasksRequestTypeDef,
-        StartUserAccessTasksResponseTypeDef,
-        StopIngestionRequestTypeDef,
-        StopIngestionResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAppAuthorizationRequestTypeDef,
-        UpdateAppAuthorizationResponseTypeDef,
-        UpdateIngestionDestinationRequestTypeDef,
-        UpdateIngestionDestinationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppFabric"]
 
@@ -94,8 +37,8 @@ class MultiRegionAppFabric(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_user_access_tasks(
-        self, **kwargs: Unpack[BatchGetUserAccessTasksRequestTypeDef]
-    ) -> TargetResults[BatchGetUserAccessTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetUserAccessTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetUserAccessTasksResponseTypeDef]:
         """Gets user access details in a batch request.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/BatchGetUserAccessTasks
@@ -103,8 +46,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("BatchGetUserAccessTasks", kwargs)
 
     def connect_app_authorization(
-        self, **kwargs: Unpack[ConnectAppAuthorizationRequestTypeDef]
-    ) -> TargetResults[ConnectAppAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConnectAppAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectAppAuthorizationResponseTypeDef]:
         """Establishes a connection between Amazon Web Services AppFabric and an
         application, which allows AppFabric to call the APIs of the application.
 
@@ -113,8 +56,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("ConnectAppAuthorization", kwargs)
 
     def create_app_authorization(
-        self, **kwargs: Unpack[CreateAppAuthorizationRequestTypeDef]
-    ) -> TargetResults[CreateAppAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppAuthorizationResponseTypeDef]:
         """Creates an app authorization within an app bundle, which allows AppFabric
         to connect to an application.
 
@@ -123,8 +66,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("CreateAppAuthorization", kwargs)
 
     def create_app_bundle(
-        self, **kwargs: Unpack[CreateAppBundleRequestTypeDef]
-    ) -> TargetResults[CreateAppBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppBundleResponseTypeDef]:
         """Creates an app bundle to collect data from an application using AppFabric.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/CreateAppBundle
@@ -132,8 +75,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("CreateAppBundle", kwargs)
 
     def create_ingestion(
-        self, **kwargs: Unpack[CreateIngestionRequestTypeDef]
-    ) -> TargetResults[CreateIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngestionResponseTypeDef]:
         """Creates a data ingestion for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/CreateIngestion
@@ -141,8 +84,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("CreateIngestion", kwargs)
 
     def create_ingestion_destination(
-        self, **kwargs: Unpack[CreateIngestionDestinationRequestTypeDef]
-    ) -> TargetResults[CreateIngestionDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIngestionDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngestionDestinationResponseTypeDef]:
         """Creates an ingestion destination, which specifies how an application's
         ingested data is processed by Amazon Web Services AppFabric and where it's
         delivered.
@@ -152,8 +95,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("CreateIngestionDestination", kwargs)
 
     def delete_app_authorization(
-        self, **kwargs: Unpack[DeleteAppAuthorizationRequestTypeDef]
-    ) -> TargetResults[DeleteAppAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppAuthorizationResponseTypeDef]:
         """Deletes an app authorization. You must delete the associated ingestion
         before you can delete an app authorization.
 
@@ -162,8 +105,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("DeleteAppAuthorization", kwargs)
 
     def delete_app_bundle(
-        self, **kwargs: Unpack[DeleteAppBundleRequestTypeDef]
-    ) -> TargetResults[DeleteAppBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppBundleResponseTypeDef]:
         """Deletes an app bundle. You must delete all associated app authorizations
         before you can delete an app bundle.
 
@@ -172,8 +115,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("DeleteAppBundle", kwargs)
 
     def delete_ingestion(
-        self, **kwargs: Unpack[DeleteIngestionRequestTypeDef]
-    ) -> TargetResults[DeleteIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIngestionResponseTypeDef]:
         """Deletes an ingestion. You must stop (disable) the ingestion and you must
         delete all associated ingestion destinations before you can delete an app
         ingestion.
@@ -183,8 +126,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("DeleteIngestion", kwargs)
 
     def delete_ingestion_destination(
-        self, **kwargs: Unpack[DeleteIngestionDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteIngestionDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIngestionDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIngestionDestinationResponseTypeDef]:
         """Deletes an ingestion destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/DeleteIngestionDestination
@@ -192,8 +135,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("DeleteIngestionDestination", kwargs)
 
     def get_app_authorization(
-        self, **kwargs: Unpack[GetAppAuthorizationRequestTypeDef]
-    ) -> TargetResults[GetAppAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppAuthorizationResponseTypeDef]:
         """Returns information about an app authorization.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetAppAuthorization
@@ -201,8 +144,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("GetAppAuthorization", kwargs)
 
     def get_app_bundle(
-        self, **kwargs: Unpack[GetAppBundleRequestTypeDef]
-    ) -> TargetResults[GetAppBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppBundleResponseTypeDef]:
         """Returns information about an app bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetAppBundle
@@ -210,8 +153,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("GetAppBundle", kwargs)
 
     def get_ingestion(
-        self, **kwargs: Unpack[GetIngestionRequestTypeDef]
-    ) -> TargetResults[GetIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestionResponseTypeDef]:
         """Returns information about an ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetIngestion
@@ -219,8 +162,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("GetIngestion", kwargs)
 
     def get_ingestion_destination(
-        self, **kwargs: Unpack[GetIngestionDestinationRequestTypeDef]
-    ) -> TargetResults[GetIngestionDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIngestionDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestionDestinationResponseTypeDef]:
         """Returns information about an ingestion destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetIngestionDestination
@@ -228,8 +171,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("GetIngestionDestination", kwargs)
 
     def list_app_authorizations(
-        self, **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef]
-    ) -> TargetResults[ListAppAuthorizationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppAuthorizationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppAuthorizationsResponseTypeDef]:
         """Returns a list of all app authorizations configured for an app bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppAuthorizations
@@ -237,8 +180,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("ListAppAuthorizations", kwargs)
 
     def list_app_bundles(
-        self, **kwargs: Unpack[ListAppBundlesRequestTypeDef]
-    ) -> TargetResults[ListAppBundlesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppBundlesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppBundlesResponseTypeDef]:
         """Returns a list of app bundles.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppBundles
@@ -246,8 +189,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("ListAppBundles", kwargs)
 
     def list_ingestion_destinations(
-        self, **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef]
-    ) -> TargetResults[ListIngestionDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIngestionDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestionDestinationsResponseTypeDef]:
         """Returns a list of all ingestion destinations configured for an ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestionDestinations
@@ -255,8 +198,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("ListIngestionDestinations", kwargs)
 
     def list_ingestions(
-        self, **kwargs: Unpack[ListIngestionsRequestTypeDef]
-    ) -> TargetResults[ListIngestionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIngestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestionsResponseTypeDef]:
         """Returns a list of all ingestions configured for an app bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestions
@@ -264,8 +207,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("ListIngestions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListTagsForResource
@@ -273,8 +216,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_ingestion(
-        self, **kwargs: Unpack[StartIngestionRequestTypeDef]
-    ) -> TargetResults[StartIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartIngestionResponseTypeDef]:
         """Starts (enables) an ingestion, which collects data from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/StartIngestion
@@ -282,8 +225,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("StartIngestion", kwargs)
 
     def start_user_access_tasks(
-        self, **kwargs: Unpack[StartUserAccessTasksRequestTypeDef]
-    ) -> TargetResults[StartUserAccessTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartUserAccessTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.StartUserAccessTasksResponseTypeDef]:
         """Starts the tasks to search user access status for a specific email
         address.
 
@@ -292,8 +235,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("StartUserAccessTasks", kwargs)
 
     def stop_ingestion(
-        self, **kwargs: Unpack[StopIngestionRequestTypeDef]
-    ) -> TargetResults[StopIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopIngestionResponseTypeDef]:
         """Stops (disables) an ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/StopIngestion
@@ -301,8 +244,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("StopIngestion", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/TagResource
@@ -310,8 +253,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/UntagResource
@@ -319,8 +262,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_app_authorization(
-        self, **kwargs: Unpack[UpdateAppAuthorizationRequestTypeDef]
-    ) -> TargetResults[UpdateAppAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppAuthorizationResponseTypeDef]:
         """Updates an app authorization within an app bundle, which allows AppFabric
         to connect to an application.
 
@@ -329,8 +272,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         return self._call("UpdateAppAuthorization", kwargs)
 
     def update_ingestion_destination(
-        self, **kwargs: Unpack[UpdateIngestionDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateIngestionDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIngestionDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIngestionDestinationResponseTypeDef]:
         """Updates an ingestion destination, which specifies how an application's
         ingested data is processed by Amazon Web Services AppFabric and where it's
         delivered.
@@ -345,8 +288,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef],
-    ) -> TargetResults[ListAppAuthorizationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppAuthorizationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppAuthorizationsResponseTypeDef]:
         """Every page of ListAppAuthorizations in every target, merged per target
         (botocore's build_full_result).
 
@@ -368,8 +311,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppBundlesRequestTypeDef],
-    ) -> TargetResults[ListAppBundlesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppBundlesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppBundlesResponseTypeDef]:
         """Every page of ListAppBundles in every target, merged per target
         (botocore's build_full_result).
 
@@ -391,8 +334,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef],
-    ) -> TargetResults[ListIngestionDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestionDestinationsResponseTypeDef]:
         """Every page of ListIngestionDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -414,8 +357,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIngestionsRequestTypeDef],
-    ) -> TargetResults[ListIngestionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestionsResponseTypeDef]:
         """Every page of ListIngestions in every target, merged per target
         (botocore's build_full_result).
 
@@ -436,8 +379,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef],
-    ) -> Items[AppAuthorizationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppAuthorizationsRequestTypeDef],
+    ) -> Items[type_defs.AppAuthorizationSummaryTypeDef]:
         """Each element of appAuthorizationSummaryList in every page of
         ListAppAuthorizations, from every target, as its page arrives (tagged with
         its target).
@@ -453,8 +396,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppBundlesRequestTypeDef],
-    ) -> Items[AppBundleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppBundlesRequestTypeDef],
+    ) -> Items[type_defs.AppBundleSummaryTypeDef]:
         """Each element of appBundleSummaryList in every page of ListAppBundles, from
         every target, as its page arrives (tagged with its target).
 
@@ -469,8 +412,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef],
-    ) -> Items[IngestionDestinationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionDestinationsRequestTypeDef],
+    ) -> Items[type_defs.IngestionDestinationSummaryTypeDef]:
         """Each element of ingestionDestinations in every page of
         ListIngestionDestinations, from every target, as its page arrives (tagged
         with its target).
@@ -489,8 +432,8 @@ class MultiRegionAppFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIngestionsRequestTypeDef],
-    ) -> Items[IngestionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionsRequestTypeDef],
+    ) -> Items[type_defs.IngestionSummaryTypeDef]:
         """Each element of ingestions in every page of ListIngestions, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,58 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelFlowExecutionsRequestTypeDef,
-        CancelFlowExecutionsResponseTypeDef,
-        CreateConnectorProfileRequestTypeDef,
-        CreateConnectorProfileResponseTypeDef,
-        CreateFlowRequestTypeDef,
-        CreateFlowResponseTypeDef,
-        DeleteConnectorProfileRequestTypeDef,
-        DeleteConnectorProfileResponseTypeDef,
-        DeleteFlowRequestTypeDef,
-        DeleteFlowResponseTypeDef,
-        DescribeConnectorEntityRequestTypeDef,
-        DescribeConnectorEntityResponseTypeDef,
-        DescribeConnectorProfilesRequestTypeDef,
-        DescribeConnectorProfilesResponseTypeDef,
-        DescribeConnectorRequestTypeDef,
-        DescribeConnectorResponseTypeDef,
-        DescribeConnectorsRequestTypeDef,
-        DescribeConnectorsResponseTypeDef,
-        DescribeFlowExecutionRecordsRequestTypeDef,
-        DescribeFlowExecutionRecordsResponseTypeDef,
-        DescribeFlowRequestTypeDef,
-        DescribeFlowResponseTypeDef,
-        ListConnectorEntitiesRequestTypeDef,
-        ListConnectorEntitiesResponseTypeDef,
-        ListConnectorsRequestTypeDef,
-        ListConnectorsResponseTypeDef,
-        ListFlowsRequestTypeDef,
-        ListFlowsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RegisterConnectorRequestTypeDef,
-        RegisterConnectorResponseTypeDef,
-        ResetConnectorMetadataCacheRequestTypeDef,
-        ResetConnectorMetadataCacheResponseTypeDef,
-        StartFlowRequestTypeDef,
-        StartFlowResponseTypeDef,
-        StopFlowRequestTypeDef,
-        StopFlowResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UnregisterConnectorRequestTypeDef,
-        UnregisterConnectorResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectorProfileRequestTypeDef,
-        UpdateConnectorProfileResponseTypeDef,
-        UpdateConnectorRegistrationRequestTypeDef,
-        UpdateConnectorRegistrationResponseTypeDef,
-        UpdateFlowRequestTypeDef,
-        UpdateFlowResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppflow"]
 
@@ -78,8 +27,8 @@ class MultiRegionAppflow(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_flow_executions(
-        self, **kwargs: Unpack[CancelFlowExecutionsRequestTypeDef]
-    ) -> TargetResults[CancelFlowExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelFlowExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelFlowExecutionsResponseTypeDef]:
         """Cancels active runs for a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/CancelFlowExecutions
@@ -87,8 +36,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("CancelFlowExecutions", kwargs)
 
     def create_connector_profile(
-        self, **kwargs: Unpack[CreateConnectorProfileRequestTypeDef]
-    ) -> TargetResults[CreateConnectorProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorProfileResponseTypeDef]:
         """Creates a new connector profile associated with your Amazon Web Services
         account. There is a soft quota of 100 connector profiles per Amazon Web
         Services account. If you need more connector profiles than this quota
@@ -101,8 +50,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("CreateConnectorProfile", kwargs)
 
     def create_flow(
-        self, **kwargs: Unpack[CreateFlowRequestTypeDef]
-    ) -> TargetResults[CreateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowResponseTypeDef]:
         """Enables your application to create a new flow using Amazon AppFlow. You
         must create a connector profile before calling this API. Please note that
         the Request Syntax below shows syntax for multiple destinations, however,
@@ -114,8 +63,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("CreateFlow", kwargs)
 
     def delete_connector_profile(
-        self, **kwargs: Unpack[DeleteConnectorProfileRequestTypeDef]
-    ) -> TargetResults[DeleteConnectorProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorProfileResponseTypeDef]:
         """Enables you to delete an existing connector profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/DeleteConnectorProfile
@@ -123,8 +72,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DeleteConnectorProfile", kwargs)
 
     def delete_flow(
-        self, **kwargs: Unpack[DeleteFlowRequestTypeDef]
-    ) -> TargetResults[DeleteFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowResponseTypeDef]:
         """Enables your application to delete an existing flow. Before deleting the
         flow, Amazon AppFlow validates the request by checking the flow
         configuration and status. You can delete flows one at a time.
@@ -134,8 +83,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DeleteFlow", kwargs)
 
     def describe_connector(
-        self, **kwargs: Unpack[DescribeConnectorRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorResponseTypeDef]:
         """Describes the given custom connector registered in your Amazon Web
         Services account. This API can be used for custom connectors that are
         registered in your account and also for Amazon authored connectors.
@@ -145,8 +94,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DescribeConnector", kwargs)
 
     def describe_connector_entity(
-        self, **kwargs: Unpack[DescribeConnectorEntityRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorEntityResponseTypeDef]:
         """Provides details regarding the entity used with the connector, with a
         description of the data model for each field in that entity.
 
@@ -155,8 +104,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DescribeConnectorEntity", kwargs)
 
     def describe_connector_profiles(
-        self, **kwargs: Unpack[DescribeConnectorProfilesRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorProfilesResponseTypeDef]:
         """Returns a list of connector-profile details matching the provided
         connector-profile names and connector-types. Both input lists are
         optional, and you can use them to filter the result.
@@ -166,8 +115,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DescribeConnectorProfiles", kwargs)
 
     def describe_connectors(
-        self, **kwargs: Unpack[DescribeConnectorsRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorsResponseTypeDef]:
         """Describes the connectors vended by Amazon AppFlow for specified connector
         types. If you don't specify a connector type, this operation describes all
         connectors vended by Amazon AppFlow. If there are more connectors than can
@@ -180,8 +129,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DescribeConnectors", kwargs)
 
     def describe_flow(
-        self, **kwargs: Unpack[DescribeFlowRequestTypeDef]
-    ) -> TargetResults[DescribeFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowResponseTypeDef]:
         """Provides a description of the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/DescribeFlow
@@ -189,8 +138,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DescribeFlow", kwargs)
 
     def describe_flow_execution_records(
-        self, **kwargs: Unpack[DescribeFlowExecutionRecordsRequestTypeDef]
-    ) -> TargetResults[DescribeFlowExecutionRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowExecutionRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowExecutionRecordsResponseTypeDef]:
         """Fetches the execution history of the flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/DescribeFlowExecutionRecords
@@ -198,8 +147,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("DescribeFlowExecutionRecords", kwargs)
 
     def list_connector_entities(
-        self, **kwargs: Unpack[ListConnectorEntitiesRequestTypeDef]
-    ) -> TargetResults[ListConnectorEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorEntitiesResponseTypeDef]:
         """Returns the list of available connector entities supported by Amazon
         AppFlow. For example, you can query Salesforce for Account and Opportunity
         entities, or query ServiceNow for the Incident entity.
@@ -209,8 +158,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("ListConnectorEntities", kwargs)
 
     def list_connectors(
-        self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Returns the list of all registered custom connectors in your Amazon Web
         Services account. This API lists only custom connectors registered in this
         account, not the Amazon Web Services authored connectors.
@@ -220,8 +169,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("ListConnectors", kwargs)
 
     def list_flows(
-        self, **kwargs: Unpack[ListFlowsRequestTypeDef]
-    ) -> TargetResults[ListFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowsResponseTypeDef]:
         """Lists all of the flows associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/ListFlows
@@ -229,8 +178,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("ListFlows", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags that are associated with a specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/ListTagsForResource
@@ -238,8 +187,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_connector(
-        self, **kwargs: Unpack[RegisterConnectorRequestTypeDef]
-    ) -> TargetResults[RegisterConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterConnectorResponseTypeDef]:
         """Registers a new custom connector with your Amazon Web Services account.
         Before you can register the connector, you must deploy the associated AWS
         lambda function in your account.
@@ -249,8 +198,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("RegisterConnector", kwargs)
 
     def reset_connector_metadata_cache(
-        self, **kwargs: Unpack[ResetConnectorMetadataCacheRequestTypeDef]
-    ) -> TargetResults[ResetConnectorMetadataCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetConnectorMetadataCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetConnectorMetadataCacheResponseTypeDef]:
         """Resets metadata about your connector entities that Amazon AppFlow stored
         in its cache. Use this action when you want Amazon AppFlow to return the
         latest information about the data that you have in a source application.
@@ -260,8 +209,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("ResetConnectorMetadataCache", kwargs)
 
     def start_flow(
-        self, **kwargs: Unpack[StartFlowRequestTypeDef]
-    ) -> TargetResults[StartFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFlowResponseTypeDef]:
         """Activates an existing flow. For on-demand flows, this operation runs the
         flow immediately. For schedule and event-triggered flows, this operation
         activates the flow.
@@ -271,8 +220,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("StartFlow", kwargs)
 
     def stop_flow(
-        self, **kwargs: Unpack[StopFlowRequestTypeDef]
-    ) -> TargetResults[StopFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.StopFlowResponseTypeDef]:
         """Deactivates the existing flow. For on-demand flows, this operation returns
         an unsupportedOperationException error message. For schedule and
         event-triggered flows, this operation deactivates the flow.
@@ -282,8 +231,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("StopFlow", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies a tag to the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/TagResource
@@ -291,8 +240,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def unregister_connector(
-        self, **kwargs: Unpack[UnregisterConnectorRequestTypeDef]
-    ) -> TargetResults[UnregisterConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnregisterConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UnregisterConnectorResponseTypeDef]:
         """Unregisters the custom connector registered in your account that matches
         the connector label provided in the request.
 
@@ -301,8 +250,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("UnregisterConnector", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UntagResource
@@ -310,8 +259,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connector_profile(
-        self, **kwargs: Unpack[UpdateConnectorProfileRequestTypeDef]
-    ) -> TargetResults[UpdateConnectorProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorProfileResponseTypeDef]:
         """Updates a given connector profile associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UpdateConnectorProfile
@@ -319,8 +268,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("UpdateConnectorProfile", kwargs)
 
     def update_connector_registration(
-        self, **kwargs: Unpack[UpdateConnectorRegistrationRequestTypeDef]
-    ) -> TargetResults[UpdateConnectorRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorRegistrationResponseTypeDef]:
         """Updates a custom connector that you've previously registered.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UpdateConnectorRegistration
@@ -328,8 +277,8 @@ class MultiRegionAppflow(MultiRegionClient):
         return self._call("UpdateConnectorRegistration", kwargs)
 
     def update_flow(
-        self, **kwargs: Unpack[UpdateFlowRequestTypeDef]
-    ) -> TargetResults[UpdateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowResponseTypeDef]:
         """Updates an existing flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UpdateFlow

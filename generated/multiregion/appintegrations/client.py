@@ -15,60 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationAssociationSummaryTypeDef,
-        ApplicationSummaryTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateDataIntegrationAssociationRequestTypeDef,
-        CreateDataIntegrationAssociationResponseTypeDef,
-        CreateDataIntegrationRequestTypeDef,
-        CreateDataIntegrationResponseTypeDef,
-        CreateEventIntegrationRequestTypeDef,
-        CreateEventIntegrationResponseTypeDef,
-        DataIntegrationAssociationSummaryTypeDef,
-        DataIntegrationSummaryTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteDataIntegrationRequestTypeDef,
-        DeleteDataIntegrationResponseTypeDef,
-        DeleteEventIntegrationRequestTypeDef,
-        DeleteEventIntegrationResponseTypeDef,
-        EventIntegrationAssociationTypeDef,
-        EventIntegrationTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetDataIntegrationRequestTypeDef,
-        GetDataIntegrationResponseTypeDef,
-        GetEventIntegrationRequestTypeDef,
-        GetEventIntegrationResponseTypeDef,
-        ListApplicationAssociationsRequestTypeDef,
-        ListApplicationAssociationsResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListDataIntegrationAssociationsRequestTypeDef,
-        ListDataIntegrationAssociationsResponseTypeDef,
-        ListDataIntegrationsRequestTypeDef,
-        ListDataIntegrationsResponseTypeDef,
-        ListEventIntegrationAssociationsRequestTypeDef,
-        ListEventIntegrationAssociationsResponseTypeDef,
-        ListEventIntegrationsRequestTypeDef,
-        ListEventIntegrationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateDataIntegrationAssociationRequestTypeDef,
-        UpdateDataIntegrationAssociationResponseTypeDef,
-        UpdateDataIntegrationRequestTypeDef,
-        UpdateDataIntegrationResponseTypeDef,
-        UpdateEventIntegrationRequestTypeDef,
-        UpdateEventIntegrationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppIntegrationsService"]
 
@@ -80,8 +27,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates and persists an Application resource.
 
         Deprecated parameters: Subscriptions, Publications, IsService.
@@ -91,8 +38,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_data_integration(
-        self, **kwargs: Unpack[CreateDataIntegrationRequestTypeDef]
-    ) -> TargetResults[CreateDataIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataIntegrationResponseTypeDef]:
         """Creates and persists a DataIntegration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/CreateDataIntegration
@@ -100,8 +47,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("CreateDataIntegration", kwargs)
 
     def create_data_integration_association(
-        self, **kwargs: Unpack[CreateDataIntegrationAssociationRequestTypeDef]
-    ) -> TargetResults[CreateDataIntegrationAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataIntegrationAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataIntegrationAssociationResponseTypeDef]:
         """Creates and persists a DataIntegrationAssociation resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/CreateDataIntegrationAssociation
@@ -109,8 +56,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("CreateDataIntegrationAssociation", kwargs)
 
     def create_event_integration(
-        self, **kwargs: Unpack[CreateEventIntegrationRequestTypeDef]
-    ) -> TargetResults[CreateEventIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventIntegrationResponseTypeDef]:
         """Creates an EventIntegration, given a specified name, description, and a
         reference to an Amazon EventBridge bus in your account and a partner event
         source that pushes events to that bus. No objects are created in the your
@@ -122,8 +69,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("CreateEventIntegration", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes the Application. Only Applications that don't have any Application
         Associations can be deleted.
 
@@ -132,8 +79,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_data_integration(
-        self, **kwargs: Unpack[DeleteDataIntegrationRequestTypeDef]
-    ) -> TargetResults[DeleteDataIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataIntegrationResponseTypeDef]:
         """Deletes the DataIntegration. Only DataIntegrations that don't have any
         DataIntegrationAssociations can be deleted. Deleting a DataIntegration
         also deletes the underlying Amazon AppFlow flow and service linked role.
@@ -143,8 +90,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("DeleteDataIntegration", kwargs)
 
     def delete_event_integration(
-        self, **kwargs: Unpack[DeleteEventIntegrationRequestTypeDef]
-    ) -> TargetResults[DeleteEventIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventIntegrationResponseTypeDef]:
         """Deletes the specified existing event integration. If the event integration
         is associated with clients, the request is rejected.
 
@@ -153,8 +100,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("DeleteEventIntegration", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Get an Application resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/GetApplication
@@ -162,8 +109,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_data_integration(
-        self, **kwargs: Unpack[GetDataIntegrationRequestTypeDef]
-    ) -> TargetResults[GetDataIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataIntegrationResponseTypeDef]:
         """Returns information about the DataIntegration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/GetDataIntegration
@@ -171,8 +118,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("GetDataIntegration", kwargs)
 
     def get_event_integration(
-        self, **kwargs: Unpack[GetEventIntegrationRequestTypeDef]
-    ) -> TargetResults[GetEventIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventIntegrationResponseTypeDef]:
         """Returns information about the event integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/GetEventIntegration
@@ -180,8 +127,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("GetEventIntegration", kwargs)
 
     def list_application_associations(
-        self, **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationAssociationsResponseTypeDef]:
         """Returns a paginated list of application associations for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplicationAssociations
@@ -189,8 +136,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListApplicationAssociations", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists applications in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplications
@@ -198,8 +145,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_data_integration_associations(
-        self, **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef]
-    ) -> TargetResults[ListDataIntegrationAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataIntegrationAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataIntegrationAssociationsResponseTypeDef]:
         """Returns a paginated list of DataIntegration associations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrationAssociations
@@ -207,8 +154,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListDataIntegrationAssociations", kwargs)
 
     def list_data_integrations(
-        self, **kwargs: Unpack[ListDataIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListDataIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataIntegrationsResponseTypeDef]:
         """Returns a paginated list of DataIntegrations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrations
@@ -216,8 +163,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListDataIntegrations", kwargs)
 
     def list_event_integration_associations(
-        self, **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef]
-    ) -> TargetResults[ListEventIntegrationAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventIntegrationAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventIntegrationAssociationsResponseTypeDef]:
         """Returns a paginated list of event integration associations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrationAssociations
@@ -225,8 +172,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListEventIntegrationAssociations", kwargs)
 
     def list_event_integrations(
-        self, **kwargs: Unpack[ListEventIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListEventIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventIntegrationsResponseTypeDef]:
         """Returns a paginated list of event integrations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrations
@@ -234,8 +181,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListEventIntegrations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListTagsForResource
@@ -243,8 +190,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/TagResource
@@ -252,8 +199,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UntagResource
@@ -261,8 +208,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates and persists an Application resource.
 
         Deprecated parameters: Subscriptions, Publications, IsService.
@@ -272,8 +219,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_data_integration(
-        self, **kwargs: Unpack[UpdateDataIntegrationRequestTypeDef]
-    ) -> TargetResults[UpdateDataIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataIntegrationResponseTypeDef]:
         """Updates the description of a DataIntegration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateDataIntegration
@@ -281,8 +228,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("UpdateDataIntegration", kwargs)
 
     def update_data_integration_association(
-        self, **kwargs: Unpack[UpdateDataIntegrationAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateDataIntegrationAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataIntegrationAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataIntegrationAssociationResponseTypeDef]:
         """Updates and persists a DataIntegrationAssociation resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateDataIntegrationAssociation
@@ -290,8 +237,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         return self._call("UpdateDataIntegrationAssociation", kwargs)
 
     def update_event_integration(
-        self, **kwargs: Unpack[UpdateEventIntegrationRequestTypeDef]
-    ) -> TargetResults[UpdateEventIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventIntegrationResponseTypeDef]:
         """Updates the description of an event integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateEventIntegration
@@ -304,8 +251,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationAssociationsResponseTypeDef]:
         """Every page of ListApplicationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -327,8 +274,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -350,8 +297,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef],
-    ) -> TargetResults[ListDataIntegrationAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataIntegrationAssociationsResponseTypeDef]:
         """Every page of ListDataIntegrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -373,8 +320,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataIntegrationsRequestTypeDef],
-    ) -> TargetResults[ListDataIntegrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataIntegrationsResponseTypeDef]:
         """Every page of ListDataIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -396,8 +343,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef],
-    ) -> TargetResults[ListEventIntegrationAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventIntegrationAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventIntegrationAssociationsResponseTypeDef]:
         """Every page of ListEventIntegrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -419,8 +366,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventIntegrationsRequestTypeDef],
-    ) -> TargetResults[ListEventIntegrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventIntegrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventIntegrationsResponseTypeDef]:
         """Every page of ListEventIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -441,8 +388,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef],
-    ) -> Items[ApplicationAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationAssociationSummaryTypeDef]:
         """Each element of ApplicationAssociations in every page of
         ListApplicationAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -461,8 +408,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of Applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -477,8 +424,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef],
-    ) -> Items[DataIntegrationAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationAssociationsRequestTypeDef],
+    ) -> Items[type_defs.DataIntegrationAssociationSummaryTypeDef]:
         """Each element of DataIntegrationAssociations in every page of
         ListDataIntegrationAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -497,8 +444,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataIntegrationsRequestTypeDef],
-    ) -> Items[DataIntegrationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationsRequestTypeDef],
+    ) -> Items[type_defs.DataIntegrationSummaryTypeDef]:
         """Each element of DataIntegrations in every page of ListDataIntegrations,
         from every target, as its page arrives (tagged with its target).
 
@@ -513,8 +460,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef],
-    ) -> Items[EventIntegrationAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventIntegrationAssociationsRequestTypeDef],
+    ) -> Items[type_defs.EventIntegrationAssociationTypeDef]:
         """Each element of EventIntegrationAssociations in every page of
         ListEventIntegrationAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -533,8 +480,8 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventIntegrationsRequestTypeDef],
-    ) -> Items[EventIntegrationTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventIntegrationsRequestTypeDef],
+    ) -> Items[type_defs.EventIntegrationTypeDef]:
         """Each element of EventIntegrations in every page of ListEventIntegrations,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,40 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteScalingPolicyRequestTypeDef,
-        DeleteScalingPolicyResponseTypeDef,
-        DeleteScheduledActionRequestTypeDef,
-        DeleteScheduledActionResponseTypeDef,
-        DeregisterScalableTargetRequestTypeDef,
-        DeregisterScalableTargetResponseTypeDef,
-        DescribeScalableTargetsRequestTypeDef,
-        DescribeScalableTargetsResponseTypeDef,
-        DescribeScalingActivitiesRequestTypeDef,
-        DescribeScalingActivitiesResponseTypeDef,
-        DescribeScalingPoliciesRequestTypeDef,
-        DescribeScalingPoliciesResponseTypeDef,
-        DescribeScheduledActionsRequestTypeDef,
-        DescribeScheduledActionsResponseTypeDef,
-        GetPredictiveScalingForecastRequestTypeDef,
-        GetPredictiveScalingForecastResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutScalingPolicyRequestTypeDef,
-        PutScalingPolicyResponseTypeDef,
-        PutScheduledActionRequestTypeDef,
-        PutScheduledActionResponseTypeDef,
-        RegisterScalableTargetRequestTypeDef,
-        RegisterScalableTargetResponseTypeDef,
-        ScalableTargetTypeDef,
-        ScalingActivityTypeDef,
-        ScalingPolicyTypeDef,
-        ScheduledActionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionApplicationAutoScaling"]
 
@@ -80,8 +47,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_scaling_policy(
-        self, **kwargs: Unpack[DeleteScalingPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteScalingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScalingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScalingPolicyResponseTypeDef]:
         """Deletes the specified scaling policy for an Application Auto Scaling
         scalable target.
 
@@ -90,8 +57,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DeleteScalingPolicy", kwargs)
 
     def delete_scheduled_action(
-        self, **kwargs: Unpack[DeleteScheduledActionRequestTypeDef]
-    ) -> TargetResults[DeleteScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduledActionResponseTypeDef]:
         """Deletes the specified scheduled action for an Application Auto Scaling
         scalable target.
 
@@ -100,8 +67,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DeleteScheduledAction", kwargs)
 
     def deregister_scalable_target(
-        self, **kwargs: Unpack[DeregisterScalableTargetRequestTypeDef]
-    ) -> TargetResults[DeregisterScalableTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterScalableTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterScalableTargetResponseTypeDef]:
         """Deregisters an Application Auto Scaling scalable target when you have
         finished using it. To see which resources have been registered, use
         DescribeScalableTargets.
@@ -111,8 +78,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DeregisterScalableTarget", kwargs)
 
     def describe_scalable_targets(
-        self, **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeScalableTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalableTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalableTargetsResponseTypeDef]:
         """Gets information about the scalable targets in the specified namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalableTargets
@@ -120,8 +87,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DescribeScalableTargets", kwargs)
 
     def describe_scaling_activities(
-        self, **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef]
-    ) -> TargetResults[DescribeScalingActivitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingActivitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalingActivitiesResponseTypeDef]:
         """Provides descriptive information about the scaling activities in the
         specified namespace from the previous six weeks.
 
@@ -130,8 +97,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DescribeScalingActivities", kwargs)
 
     def describe_scaling_policies(
-        self, **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeScalingPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalingPoliciesResponseTypeDef]:
         """Describes the Application Auto Scaling scaling policies for the specified
         service namespace.
 
@@ -140,8 +107,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DescribeScalingPolicies", kwargs)
 
     def describe_scheduled_actions(
-        self, **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef]
-    ) -> TargetResults[DescribeScheduledActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduledActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScheduledActionsResponseTypeDef]:
         """Describes the Application Auto Scaling scheduled actions for the specified
         service namespace.
 
@@ -150,8 +117,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("DescribeScheduledActions", kwargs)
 
     def get_predictive_scaling_forecast(
-        self, **kwargs: Unpack[GetPredictiveScalingForecastRequestTypeDef]
-    ) -> TargetResults[GetPredictiveScalingForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPredictiveScalingForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPredictiveScalingForecastResponseTypeDef]:
         """Retrieves the forecast data for a predictive scaling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/GetPredictiveScalingForecast
@@ -159,8 +126,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("GetPredictiveScalingForecast", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns all the tags on the specified Application Auto Scaling scalable
         target.
 
@@ -169,8 +136,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_scaling_policy(
-        self, **kwargs: Unpack[PutScalingPolicyRequestTypeDef]
-    ) -> TargetResults[PutScalingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutScalingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutScalingPolicyResponseTypeDef]:
         """Creates or updates a scaling policy for an Application Auto Scaling
         scalable target.
 
@@ -179,8 +146,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("PutScalingPolicy", kwargs)
 
     def put_scheduled_action(
-        self, **kwargs: Unpack[PutScheduledActionRequestTypeDef]
-    ) -> TargetResults[PutScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutScheduledActionResponseTypeDef]:
         """Creates or updates a scheduled action for an Application Auto Scaling
         scalable target.
 
@@ -189,8 +156,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("PutScheduledAction", kwargs)
 
     def register_scalable_target(
-        self, **kwargs: Unpack[RegisterScalableTargetRequestTypeDef]
-    ) -> TargetResults[RegisterScalableTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterScalableTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterScalableTargetResponseTypeDef]:
         """Registers or updates a scalable target, which is the resource that you
         want to scale.
 
@@ -199,8 +166,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("RegisterScalableTarget", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or edits tags on an Application Auto Scaling scalable target.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/TagResource
@@ -208,8 +175,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes tags from an Application Auto Scaling scalable target. To delete a
         tag, specify the tag key and the Application Auto Scaling scalable target.
 
@@ -223,8 +190,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeScalableTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalableTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScalableTargetsResponseTypeDef]:
         """Every page of DescribeScalableTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -246,8 +213,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef],
-    ) -> TargetResults[DescribeScalingActivitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingActivitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScalingActivitiesResponseTypeDef]:
         """Every page of DescribeScalingActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -270,8 +237,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef],
-    ) -> TargetResults[DescribeScalingPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScalingPoliciesResponseTypeDef]:
         """Every page of DescribeScalingPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -294,8 +261,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef],
-    ) -> TargetResults[DescribeScheduledActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScheduledActionsResponseTypeDef]:
         """Every page of DescribeScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -317,8 +284,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef],
-    ) -> Items[ScalableTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalableTargetsRequestTypeDef],
+    ) -> Items[type_defs.ScalableTargetTypeDef]:
         """Each element of ScalableTargets in every page of DescribeScalableTargets,
         from every target, as its page arrives (tagged with its target).
 
@@ -333,8 +300,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef],
-    ) -> Items[ScalingActivityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingActivitiesRequestTypeDef],
+    ) -> Items[type_defs.ScalingActivityTypeDef]:
         """Each element of ScalingActivities in every page of
         DescribeScalingActivities, from every target, as its page arrives (tagged
         with its target).
@@ -353,8 +320,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef],
-    ) -> Items[ScalingPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPoliciesRequestTypeDef],
+    ) -> Items[type_defs.ScalingPolicyTypeDef]:
         """Each element of ScalingPolicies in every page of DescribeScalingPolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -369,8 +336,8 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef],
-    ) -> Items[ScheduledActionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledActionsRequestTypeDef],
+    ) -> Items[type_defs.ScheduledActionTypeDef]:
         """Each element of ScheduledActions in every page of
         DescribeScheduledActions, from every target, as its page arrives (tagged
         with its target).

@@ -12,74 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddWorkloadRequestTypeDef,
-        AddWorkloadResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateComponentRequestTypeDef,
-        CreateComponentResponseTypeDef,
-        CreateLogPatternRequestTypeDef,
-        CreateLogPatternResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteComponentRequestTypeDef,
-        DeleteComponentResponseTypeDef,
-        DeleteLogPatternRequestTypeDef,
-        DeleteLogPatternResponseTypeDef,
-        DescribeApplicationRequestTypeDef,
-        DescribeApplicationResponseTypeDef,
-        DescribeComponentConfigurationRecommendationRequestTypeDef,
-        DescribeComponentConfigurationRecommendationResponseTypeDef,
-        DescribeComponentConfigurationRequestTypeDef,
-        DescribeComponentConfigurationResponseTypeDef,
-        DescribeComponentRequestTypeDef,
-        DescribeComponentResponseTypeDef,
-        DescribeLogPatternRequestTypeDef,
-        DescribeLogPatternResponseTypeDef,
-        DescribeObservationRequestTypeDef,
-        DescribeObservationResponseTypeDef,
-        DescribeProblemObservationsRequestTypeDef,
-        DescribeProblemObservationsResponseTypeDef,
-        DescribeProblemRequestTypeDef,
-        DescribeProblemResponseTypeDef,
-        DescribeWorkloadRequestTypeDef,
-        DescribeWorkloadResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListComponentsRequestTypeDef,
-        ListComponentsResponseTypeDef,
-        ListConfigurationHistoryRequestTypeDef,
-        ListConfigurationHistoryResponseTypeDef,
-        ListLogPatternSetsRequestTypeDef,
-        ListLogPatternSetsResponseTypeDef,
-        ListLogPatternsRequestTypeDef,
-        ListLogPatternsResponseTypeDef,
-        ListProblemsRequestTypeDef,
-        ListProblemsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkloadsRequestTypeDef,
-        ListWorkloadsResponseTypeDef,
-        RemoveWorkloadRequestTypeDef,
-        RemoveWorkloadResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateComponentConfigurationRequestTypeDef,
-        UpdateComponentConfigurationResponseTypeDef,
-        UpdateComponentRequestTypeDef,
-        UpdateComponentResponseTypeDef,
-        UpdateLogPatternRequestTypeDef,
-        UpdateLogPatternResponseTypeDef,
-        UpdateProblemRequestTypeDef,
-        UpdateProblemResponseTypeDef,
-        UpdateWorkloadRequestTypeDef,
-        UpdateWorkloadResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionApplicationInsights"]
 
@@ -91,8 +24,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_workload(
-        self, **kwargs: Unpack[AddWorkloadRequestTypeDef]
-    ) -> TargetResults[AddWorkloadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddWorkloadRequestTypeDef]
+    ) -> TargetResults[type_defs.AddWorkloadResponseTypeDef]:
         """Adds a workload to a component. Each component can have at most five
         workloads.
 
@@ -101,8 +34,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("AddWorkload", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Adds an application that is created from a resource group.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/CreateApplication
@@ -110,8 +43,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_component(
-        self, **kwargs: Unpack[CreateComponentRequestTypeDef]
-    ) -> TargetResults[CreateComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComponentResponseTypeDef]:
         """Creates a custom component by grouping similar standalone instances to
         monitor.
 
@@ -120,8 +53,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("CreateComponent", kwargs)
 
     def create_log_pattern(
-        self, **kwargs: Unpack[CreateLogPatternRequestTypeDef]
-    ) -> TargetResults[CreateLogPatternResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLogPatternRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLogPatternResponseTypeDef]:
         """Adds an log pattern to a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/CreateLogPattern
@@ -129,8 +62,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("CreateLogPattern", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Removes the specified application from monitoring. Does not delete the
         application.
 
@@ -139,8 +72,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_component(
-        self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> TargetResults[DeleteComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteComponentResponseTypeDef]:
         """Ungroups a custom component. When you ungroup custom components, all
         applicable monitors that are set up for the component are removed and the
         instances revert to their standalone status.
@@ -150,8 +83,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DeleteComponent", kwargs)
 
     def delete_log_pattern(
-        self, **kwargs: Unpack[DeleteLogPatternRequestTypeDef]
-    ) -> TargetResults[DeleteLogPatternResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLogPatternRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLogPatternResponseTypeDef]:
         """Removes the specified log pattern from a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DeleteLogPattern
@@ -159,8 +92,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DeleteLogPattern", kwargs)
 
     def describe_application(
-        self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationResponseTypeDef]:
         """Describes the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeApplication
@@ -168,8 +101,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeApplication", kwargs)
 
     def describe_component(
-        self, **kwargs: Unpack[DescribeComponentRequestTypeDef]
-    ) -> TargetResults[DescribeComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComponentResponseTypeDef]:
         """Describes a component and lists the resources that are grouped together in
         a component.
 
@@ -178,8 +111,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeComponent", kwargs)
 
     def describe_component_configuration(
-        self, **kwargs: Unpack[DescribeComponentConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeComponentConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComponentConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComponentConfigurationResponseTypeDef]:
         """Describes the monitoring configuration of the component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeComponentConfiguration
@@ -188,8 +121,12 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_component_configuration_recommendation(
         self,
-        **kwargs: Unpack[DescribeComponentConfigurationRecommendationRequestTypeDef],
-    ) -> TargetResults[DescribeComponentConfigurationRecommendationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeComponentConfigurationRecommendationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeComponentConfigurationRecommendationResponseTypeDef
+    ]:
         """Describes the recommended monitoring configuration of the component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeComponentConfigurationRecommendation
@@ -197,8 +134,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeComponentConfigurationRecommendation", kwargs)
 
     def describe_log_pattern(
-        self, **kwargs: Unpack[DescribeLogPatternRequestTypeDef]
-    ) -> TargetResults[DescribeLogPatternResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLogPatternRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLogPatternResponseTypeDef]:
         """Describe a specific log pattern from a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeLogPattern
@@ -206,8 +143,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeLogPattern", kwargs)
 
     def describe_observation(
-        self, **kwargs: Unpack[DescribeObservationRequestTypeDef]
-    ) -> TargetResults[DescribeObservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeObservationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeObservationResponseTypeDef]:
         """Describes an anomaly or error with the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeObservation
@@ -215,8 +152,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeObservation", kwargs)
 
     def describe_problem(
-        self, **kwargs: Unpack[DescribeProblemRequestTypeDef]
-    ) -> TargetResults[DescribeProblemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProblemRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProblemResponseTypeDef]:
         """Describes an application problem.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeProblem
@@ -224,8 +161,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeProblem", kwargs)
 
     def describe_problem_observations(
-        self, **kwargs: Unpack[DescribeProblemObservationsRequestTypeDef]
-    ) -> TargetResults[DescribeProblemObservationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProblemObservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProblemObservationsResponseTypeDef]:
         """Describes the anomalies or errors associated with the problem.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeProblemObservations
@@ -233,8 +170,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeProblemObservations", kwargs)
 
     def describe_workload(
-        self, **kwargs: Unpack[DescribeWorkloadRequestTypeDef]
-    ) -> TargetResults[DescribeWorkloadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkloadRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkloadResponseTypeDef]:
         """Describes a workload and its configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeWorkload
@@ -242,8 +179,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("DescribeWorkload", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists the IDs of the applications that you are monitoring.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListApplications
@@ -251,8 +188,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_components(
-        self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Lists the auto-grouped, standalone, and custom components of the
         application.
 
@@ -261,8 +198,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListComponents", kwargs)
 
     def list_configuration_history(
-        self, **kwargs: Unpack[ListConfigurationHistoryRequestTypeDef]
-    ) -> TargetResults[ListConfigurationHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationHistoryResponseTypeDef]:
         """Lists the INFO, WARN, and ERROR events for periodic configuration updates
         performed by Application Insights.
 
@@ -271,8 +208,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListConfigurationHistory", kwargs)
 
     def list_log_pattern_sets(
-        self, **kwargs: Unpack[ListLogPatternSetsRequestTypeDef]
-    ) -> TargetResults[ListLogPatternSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogPatternSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogPatternSetsResponseTypeDef]:
         """Lists the log pattern sets in the specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListLogPatternSets
@@ -280,8 +217,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListLogPatternSets", kwargs)
 
     def list_log_patterns(
-        self, **kwargs: Unpack[ListLogPatternsRequestTypeDef]
-    ) -> TargetResults[ListLogPatternsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogPatternsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogPatternsResponseTypeDef]:
         """Lists the log patterns in the specific log LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListLogPatterns
@@ -289,8 +226,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListLogPatterns", kwargs)
 
     def list_problems(
-        self, **kwargs: Unpack[ListProblemsRequestTypeDef]
-    ) -> TargetResults[ListProblemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProblemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProblemsResponseTypeDef]:
         """Lists the problems with your application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListProblems
@@ -298,8 +235,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListProblems", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieve a list of the tags (keys and values) that are associated with a
         specified application. A tag is a label that you optionally define and
         associate with an application. Each tag consists of a required tag key and
@@ -312,8 +249,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workloads(
-        self, **kwargs: Unpack[ListWorkloadsRequestTypeDef]
-    ) -> TargetResults[ListWorkloadsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadsResponseTypeDef]:
         """Lists the workloads that are configured on a given component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListWorkloads
@@ -321,8 +258,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("ListWorkloads", kwargs)
 
     def remove_workload(
-        self, **kwargs: Unpack[RemoveWorkloadRequestTypeDef]
-    ) -> TargetResults[RemoveWorkloadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveWorkloadRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveWorkloadResponseTypeDef]:
         """Remove workload from a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/RemoveWorkload
@@ -330,8 +267,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("RemoveWorkload", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add one or more tags (keys and values) to a specified application. A tag
         is a label that you optionally define and associate with an application.
         Tags can help you categorize and manage application in different ways,
@@ -342,8 +279,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/UntagResource
@@ -351,8 +288,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/UpdateApplication
@@ -360,8 +297,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_component(
-        self, **kwargs: Unpack[UpdateComponentRequestTypeDef]
-    ) -> TargetResults[UpdateComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComponentResponseTypeDef]:
         """Updates the custom component name and/or the list of resources that make
         up the component.
 
@@ -370,8 +307,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("UpdateComponent", kwargs)
 
     def update_component_configuration(
-        self, **kwargs: Unpack[UpdateComponentConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateComponentConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComponentConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComponentConfigurationResponseTypeDef]:
         """Updates the monitoring configurations for the component. The configuration
         input parameter is an escaped JSON of the configuration and should match
         the schema of what is returned by
@@ -382,8 +319,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("UpdateComponentConfiguration", kwargs)
 
     def update_log_pattern(
-        self, **kwargs: Unpack[UpdateLogPatternRequestTypeDef]
-    ) -> TargetResults[UpdateLogPatternResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLogPatternRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLogPatternResponseTypeDef]:
         """Adds a log pattern to a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/UpdateLogPattern
@@ -391,8 +328,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("UpdateLogPattern", kwargs)
 
     def update_problem(
-        self, **kwargs: Unpack[UpdateProblemRequestTypeDef]
-    ) -> TargetResults[UpdateProblemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProblemRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProblemResponseTypeDef]:
         """Updates the visibility of the problem or specifies the problem as
         RESOLVED.
 
@@ -401,8 +338,8 @@ class MultiRegionApplicationInsights(MultiRegionClient):
         return self._call("UpdateProblem", kwargs)
 
     def update_workload(
-        self, **kwargs: Unpack[UpdateWorkloadRequestTypeDef]
-    ) -> TargetResults[UpdateWorkloadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkloadRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkloadResponseTypeDef]:
         """Adds a workload to a component. Each component can have at most five
         workloads.
 

@@ -15,60 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetServiceLevelObjectiveBudgetReportInputTypeDef,
-        BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef,
-        BatchUpdateExclusionWindowsInputTypeDef,
-        BatchUpdateExclusionWindowsOutputTypeDef,
-        ChangeEventTypeDef,
-        CreateServiceLevelObjectiveInputTypeDef,
-        CreateServiceLevelObjectiveOutputTypeDef,
-        DeleteGroupingConfigurationOutputTypeDef,
-        DeleteServiceLevelObjectiveInputTypeDef,
-        DeleteServiceLevelObjectiveOutputTypeDef,
-        ExclusionWindowOutputTypeDef,
-        GetServiceInputTypeDef,
-        GetServiceLevelObjectiveInputTypeDef,
-        GetServiceLevelObjectiveOutputTypeDef,
-        GetServiceOutputTypeDef,
-        ListAuditFindingsInputTypeDef,
-        ListAuditFindingsOutputTypeDef,
-        ListEntityEventsInputTypeDef,
-        ListEntityEventsOutputTypeDef,
-        ListGroupingAttributeDefinitionsInputTypeDef,
-        ListGroupingAttributeDefinitionsOutputTypeDef,
-        ListServiceDependenciesInputTypeDef,
-        ListServiceDependenciesOutputTypeDef,
-        ListServiceDependentsInputTypeDef,
-        ListServiceDependentsOutputTypeDef,
-        ListServiceLevelObjectiveExclusionWindowsInputTypeDef,
-        ListServiceLevelObjectiveExclusionWindowsOutputTypeDef,
-        ListServiceLevelObjectivesInputTypeDef,
-        ListServiceLevelObjectivesOutputTypeDef,
-        ListServiceOperationsInputTypeDef,
-        ListServiceOperationsOutputTypeDef,
-        ListServiceStatesInputTypeDef,
-        ListServiceStatesOutputTypeDef,
-        ListServicesInputTypeDef,
-        ListServicesOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutGroupingConfigurationInputTypeDef,
-        PutGroupingConfigurationOutputTypeDef,
-        ServiceDependencyTypeDef,
-        ServiceDependentTypeDef,
-        ServiceLevelObjectiveSummaryTypeDef,
-        ServiceOperationTypeDef,
-        ServiceStateTypeDef,
-        ServiceSummaryTypeDef,
-        StartDiscoveryOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateServiceLevelObjectiveInputTypeDef,
-        UpdateServiceLevelObjectiveOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchApplicationSignals"]
 
@@ -87,8 +34,13 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_service_level_objective_budget_report(
-        self, **kwargs: Unpack[BatchGetServiceLevelObjectiveBudgetReportInputTypeDef]
-    ) -> TargetResults[BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchGetServiceLevelObjectiveBudgetReportInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef
+    ]:
         """Use this operation to retrieve one or more service level objective (SLO)
         budget reports.
 
@@ -97,8 +49,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("BatchGetServiceLevelObjectiveBudgetReport", kwargs)
 
     def batch_update_exclusion_windows(
-        self, **kwargs: Unpack[BatchUpdateExclusionWindowsInputTypeDef]
-    ) -> TargetResults[BatchUpdateExclusionWindowsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateExclusionWindowsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateExclusionWindowsOutputTypeDef]:
         """Add or remove time window exclusions for one or more Service Level
         Objectives (SLOs).
 
@@ -107,8 +59,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("BatchUpdateExclusionWindows", kwargs)
 
     def create_service_level_objective(
-        self, **kwargs: Unpack[CreateServiceLevelObjectiveInputTypeDef]
-    ) -> TargetResults[CreateServiceLevelObjectiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceLevelObjectiveInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceLevelObjectiveOutputTypeDef]:
         """Creates a service level objective (SLO), which can help you ensure that
         your critical business operations are meeting customer expectations. Use
         SLOs to set and track specific target levels for the reliability and
@@ -122,7 +74,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def delete_grouping_configuration(
         self,
-    ) -> TargetResults[DeleteGroupingConfigurationOutputTypeDef]:
+    ) -> TargetResults[type_defs.DeleteGroupingConfigurationOutputTypeDef]:
         """Deletes the grouping configuration for this account. This removes all
         custom grouping attribute definitions that were previously configured.
 
@@ -131,8 +83,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("DeleteGroupingConfiguration", {})
 
     def delete_service_level_objective(
-        self, **kwargs: Unpack[DeleteServiceLevelObjectiveInputTypeDef]
-    ) -> TargetResults[DeleteServiceLevelObjectiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceLevelObjectiveInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceLevelObjectiveOutputTypeDef]:
         """Deletes the specified service level objective.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/DeleteServiceLevelObjective
@@ -140,8 +92,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("DeleteServiceLevelObjective", kwargs)
 
     def get_service(
-        self, **kwargs: Unpack[GetServiceInputTypeDef]
-    ) -> TargetResults[GetServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceOutputTypeDef]:
         """Returns information about a service discovered by Application Signals.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetService
@@ -149,8 +101,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("GetService", kwargs)
 
     def get_service_level_objective(
-        self, **kwargs: Unpack[GetServiceLevelObjectiveInputTypeDef]
-    ) -> TargetResults[GetServiceLevelObjectiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceLevelObjectiveInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceLevelObjectiveOutputTypeDef]:
         """Returns information about one SLO created in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetServiceLevelObjective
@@ -158,8 +110,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("GetServiceLevelObjective", kwargs)
 
     def list_audit_findings(
-        self, **kwargs: Unpack[ListAuditFindingsInputTypeDef]
-    ) -> TargetResults[ListAuditFindingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuditFindingsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAuditFindingsOutputTypeDef]:
         """Returns a list of audit findings that provide automated analysis of
         service behavior and root cause analysis. These findings help identify the
         most significant observations about your services, including performance
@@ -171,8 +123,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListAuditFindings", kwargs)
 
     def list_entity_events(
-        self, **kwargs: Unpack[ListEntityEventsInputTypeDef]
-    ) -> TargetResults[ListEntityEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntityEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEntityEventsOutputTypeDef]:
         """Returns a list of change events for a specific entity, such as
         deployments, configuration changes, or other state-changing activities.
         This operation helps track the history of changes that may have affected
@@ -183,8 +135,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListEntityEvents", kwargs)
 
     def list_grouping_attribute_definitions(
-        self, **kwargs: Unpack[ListGroupingAttributeDefinitionsInputTypeDef]
-    ) -> TargetResults[ListGroupingAttributeDefinitionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupingAttributeDefinitionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGroupingAttributeDefinitionsOutputTypeDef]:
         """Returns the current grouping configuration for this account, including all
         custom grouping attribute definitions that have been configured. These
         definitions determine how services are logically grouped based on
@@ -195,8 +147,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListGroupingAttributeDefinitions", kwargs)
 
     def list_service_dependencies(
-        self, **kwargs: Unpack[ListServiceDependenciesInputTypeDef]
-    ) -> TargetResults[ListServiceDependenciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceDependenciesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceDependenciesOutputTypeDef]:
         """Returns a list of service dependencies of the service that you specify. A
         dependency is an infrastructure component that an operation of this
         service connects with. Dependencies can include Amazon Web Services
@@ -207,8 +159,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServiceDependencies", kwargs)
 
     def list_service_dependents(
-        self, **kwargs: Unpack[ListServiceDependentsInputTypeDef]
-    ) -> TargetResults[ListServiceDependentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceDependentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceDependentsOutputTypeDef]:
         """Returns the list of dependents that invoked the specified service during
         the provided time range. Dependents include other services, CloudWatch
         Synthetics canaries, and clients that are instrumented with CloudWatch RUM
@@ -219,8 +171,13 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServiceDependents", kwargs)
 
     def list_service_level_objective_exclusion_windows(
-        self, **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef]
-    ) -> TargetResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListServiceLevelObjectiveExclusionWindowsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceLevelObjectiveExclusionWindowsOutputTypeDef
+    ]:
         """Retrieves all exclusion windows configured for a specific SLO.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectiveExclusionWindows
@@ -228,8 +185,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServiceLevelObjectiveExclusionWindows", kwargs)
 
     def list_service_level_objectives(
-        self, **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef]
-    ) -> TargetResults[ListServiceLevelObjectivesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceLevelObjectivesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceLevelObjectivesOutputTypeDef]:
         """Returns a list of SLOs created in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectives
@@ -237,8 +194,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServiceLevelObjectives", kwargs)
 
     def list_service_operations(
-        self, **kwargs: Unpack[ListServiceOperationsInputTypeDef]
-    ) -> TargetResults[ListServiceOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceOperationsOutputTypeDef]:
         """Returns a list of the operations of this service that have been discovered
         by Application Signals. Only the operations that were invoked during the
         specified time range are returned.
@@ -248,8 +205,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServiceOperations", kwargs)
 
     def list_service_states(
-        self, **kwargs: Unpack[ListServiceStatesInputTypeDef]
-    ) -> TargetResults[ListServiceStatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceStatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceStatesOutputTypeDef]:
         """Returns information about the last deployment and other change states of
         services. This API provides visibility into recent changes that may have
         affected service performance, helping with troubleshooting and change
@@ -260,8 +217,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServiceStates", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """Returns a list of services that have been discovered by Application
         Signals. A service represents a minimum logical and transactional unit
         that completes a business function. Services are discovered through
@@ -272,8 +229,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a CloudWatch resource. Tags can be
         assigned to service level objectives.
 
@@ -282,8 +239,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_grouping_configuration(
-        self, **kwargs: Unpack[PutGroupingConfigurationInputTypeDef]
-    ) -> TargetResults[PutGroupingConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutGroupingConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.PutGroupingConfigurationOutputTypeDef]:
         """Creates or updates the grouping configuration for this account. This
         operation allows you to define custom grouping attributes that determine
         how services are logically grouped based on telemetry attributes, Amazon
@@ -295,7 +252,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._call("PutGroupingConfiguration", kwargs)
 
-    def start_discovery(self) -> TargetResults[StartDiscoveryOutputTypeDef]:
+    def start_discovery(self) -> TargetResults[type_defs.StartDiscoveryOutputTypeDef]:
         """Enables this Amazon Web Services account to be able to use CloudWatch
         Application Signals by creating the
         AWSServiceRoleForCloudWatchApplicationSignals service-linked role.
@@ -305,8 +262,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("StartDiscovery", {})
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch
         resource, such as a service level objective.
 
@@ -315,8 +272,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/UntagResource
@@ -324,8 +281,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_service_level_objective(
-        self, **kwargs: Unpack[UpdateServiceLevelObjectiveInputTypeDef]
-    ) -> TargetResults[UpdateServiceLevelObjectiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceLevelObjectiveInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceLevelObjectiveOutputTypeDef]:
         """Updates an existing service level objective (SLO). If you omit parameters,
         the previous values of those parameters are retained.
 
@@ -339,8 +296,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntityEventsInputTypeDef],
-    ) -> TargetResults[ListEntityEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntityEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEntityEventsOutputTypeDef]:
         """Every page of ListEntityEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -365,8 +322,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceDependenciesInputTypeDef],
-    ) -> TargetResults[ListServiceDependenciesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceDependenciesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceDependenciesOutputTypeDef]:
         """Every page of ListServiceDependencies in every target, merged per target
         (botocore's build_full_result).
 
@@ -391,8 +348,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceDependentsInputTypeDef],
-    ) -> TargetResults[ListServiceDependentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceDependentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceDependentsOutputTypeDef]:
         """Every page of ListServiceDependents in every target, merged per target
         (botocore's build_full_result).
 
@@ -417,8 +374,12 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef],
-    ) -> TargetResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceLevelObjectiveExclusionWindowsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceLevelObjectiveExclusionWindowsOutputTypeDef
+    ]:
         """Every page of ListServiceLevelObjectiveExclusionWindows in every target,
         merged per target (botocore's build_full_result).
 
@@ -440,8 +401,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef],
-    ) -> TargetResults[ListServiceLevelObjectivesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceLevelObjectivesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceLevelObjectivesOutputTypeDef]:
         """Every page of ListServiceLevelObjectives in every target, merged per
         target (botocore's build_full_result).
 
@@ -463,8 +424,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceOperationsInputTypeDef],
-    ) -> TargetResults[ListServiceOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceOperationsOutputTypeDef]:
         """Every page of ListServiceOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -488,8 +449,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceStatesInputTypeDef],
-    ) -> TargetResults[ListServiceStatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceStatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceStatesOutputTypeDef]:
         """Every page of ListServiceStates in every target, merged per target
         (botocore's build_full_result).
 
@@ -514,8 +475,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -539,8 +500,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntityEventsInputTypeDef],
-    ) -> Items[ChangeEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntityEventsInputTypeDef],
+    ) -> Items[type_defs.ChangeEventTypeDef]:
         """Each element of ChangeEvents in every page of ListEntityEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -555,8 +516,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceDependenciesInputTypeDef],
-    ) -> Items[ServiceDependencyTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceDependenciesInputTypeDef],
+    ) -> Items[type_defs.ServiceDependencyTypeDef]:
         """Each element of ServiceDependencies in every page of
         ListServiceDependencies, from every target, as its page arrives (tagged
         with its target).
@@ -572,8 +533,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceDependentsInputTypeDef],
-    ) -> Items[ServiceDependentTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceDependentsInputTypeDef],
+    ) -> Items[type_defs.ServiceDependentTypeDef]:
         """Each element of ServiceDependents in every page of ListServiceDependents,
         from every target, as its page arrives (tagged with its target).
 
@@ -588,8 +549,10 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef],
-    ) -> Items[ExclusionWindowOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceLevelObjectiveExclusionWindowsInputTypeDef
+        ],
+    ) -> Items[type_defs.ExclusionWindowOutputTypeDef]:
         """Each element of ExclusionWindows in every page of
         ListServiceLevelObjectiveExclusionWindows, from every target, as its page
         arrives (tagged with its target).
@@ -608,8 +571,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef],
-    ) -> Items[ServiceLevelObjectiveSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceLevelObjectivesInputTypeDef],
+    ) -> Items[type_defs.ServiceLevelObjectiveSummaryTypeDef]:
         """Each element of SloSummaries in every page of ListServiceLevelObjectives,
         from every target, as its page arrives (tagged with its target).
 
@@ -627,8 +590,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceOperationsInputTypeDef],
-    ) -> Items[ServiceOperationTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceOperationsInputTypeDef],
+    ) -> Items[type_defs.ServiceOperationTypeDef]:
         """Each element of ServiceOperations in every page of ListServiceOperations,
         from every target, as its page arrives (tagged with its target).
 
@@ -643,8 +606,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceStatesInputTypeDef],
-    ) -> Items[ServiceStateTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceStatesInputTypeDef],
+    ) -> Items[type_defs.ServiceStateTypeDef]:
         """Each element of ServiceStates in every page of ListServiceStates, from
         every target, as its page arrives (tagged with its target).
 
@@ -659,8 +622,8 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> Items[ServiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> Items[type_defs.ServiceSummaryTypeDef]:
         """Each element of ServiceSummaries in every page of ListServices, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,21 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteReportDefinitionRequestTypeDef,
-        DeleteReportDefinitionResultTypeDef,
-        GetReportDefinitionRequestTypeDef,
-        GetReportDefinitionResultTypeDef,
-        ImportApplicationUsageRequestTypeDef,
-        ImportApplicationUsageResultTypeDef,
-        ListReportDefinitionsRequestTypeDef,
-        ListReportDefinitionsResultTypeDef,
-        PutReportDefinitionRequestTypeDef,
-        PutReportDefinitionResultTypeDef,
-        ReportDefinitionTypeDef,
-        UpdateReportDefinitionRequestTypeDef,
-        UpdateReportDefinitionResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionApplicationCostProfiler"]
 
@@ -41,8 +27,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_report_definition(
-        self, **kwargs: Unpack[DeleteReportDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteReportDefinitionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReportDefinitionResultTypeDef]:
         """Deletes the specified report definition in AWS Application Cost Profiler.
         This stops the report from being generated.
 
@@ -51,8 +37,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         return self._call("DeleteReportDefinition", kwargs)
 
     def get_report_definition(
-        self, **kwargs: Unpack[GetReportDefinitionRequestTypeDef]
-    ) -> TargetResults[GetReportDefinitionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReportDefinitionResultTypeDef]:
         """Retrieves the definition of a report already configured in AWS Application
         Cost Profiler.
 
@@ -61,8 +47,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         return self._call("GetReportDefinition", kwargs)
 
     def import_application_usage(
-        self, **kwargs: Unpack[ImportApplicationUsageRequestTypeDef]
-    ) -> TargetResults[ImportApplicationUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportApplicationUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportApplicationUsageResultTypeDef]:
         """Ingests application usage data from Amazon Simple Storage Service (Amazon
         S3).
 
@@ -71,8 +57,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         return self._call("ImportApplicationUsage", kwargs)
 
     def list_report_definitions(
-        self, **kwargs: Unpack[ListReportDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListReportDefinitionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReportDefinitionsResultTypeDef]:
         """Retrieves a list of all reports and their configurations for your AWS
         account.
 
@@ -81,8 +67,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         return self._call("ListReportDefinitions", kwargs)
 
     def put_report_definition(
-        self, **kwargs: Unpack[PutReportDefinitionRequestTypeDef]
-    ) -> TargetResults[PutReportDefinitionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutReportDefinitionResultTypeDef]:
         """Creates the report definition for a report in Application Cost Profiler.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/PutReportDefinition
@@ -90,8 +76,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         return self._call("PutReportDefinition", kwargs)
 
     def update_report_definition(
-        self, **kwargs: Unpack[UpdateReportDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateReportDefinitionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateReportDefinitionResultTypeDef]:
         """Updates existing report in AWS Application Cost Profiler.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/UpdateReportDefinition
@@ -104,8 +90,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReportDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListReportDefinitionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReportDefinitionsResultTypeDef]:
         """Every page of ListReportDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -127,8 +113,8 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReportDefinitionsRequestTypeDef],
-    ) -> Items[ReportDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.ReportDefinitionTypeDef]:
         """Each element of reportDefinitions in every page of ListReportDefinitions,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,92 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateGatewayRouteInputTypeDef,
-        CreateGatewayRouteOutputTypeDef,
-        CreateMeshInputTypeDef,
-        CreateMeshOutputTypeDef,
-        CreateRouteInputTypeDef,
-        CreateRouteOutputTypeDef,
-        CreateVirtualGatewayInputTypeDef,
-        CreateVirtualGatewayOutputTypeDef,
-        CreateVirtualNodeInputTypeDef,
-        CreateVirtualNodeOutputTypeDef,
-        CreateVirtualRouterInputTypeDef,
-        CreateVirtualRouterOutputTypeDef,
-        CreateVirtualServiceInputTypeDef,
-        CreateVirtualServiceOutputTypeDef,
-        DeleteGatewayRouteInputTypeDef,
-        DeleteGatewayRouteOutputTypeDef,
-        DeleteMeshInputTypeDef,
-        DeleteMeshOutputTypeDef,
-        DeleteRouteInputTypeDef,
-        DeleteRouteOutputTypeDef,
-        DeleteVirtualGatewayInputTypeDef,
-        DeleteVirtualGatewayOutputTypeDef,
-        DeleteVirtualNodeInputTypeDef,
-        DeleteVirtualNodeOutputTypeDef,
-        DeleteVirtualRouterInputTypeDef,
-        DeleteVirtualRouterOutputTypeDef,
-        DeleteVirtualServiceInputTypeDef,
-        DeleteVirtualServiceOutputTypeDef,
-        DescribeGatewayRouteInputTypeDef,
-        DescribeGatewayRouteOutputTypeDef,
-        DescribeMeshInputTypeDef,
-        DescribeMeshOutputTypeDef,
-        DescribeRouteInputTypeDef,
-        DescribeRouteOutputTypeDef,
-        DescribeVirtualGatewayInputTypeDef,
-        DescribeVirtualGatewayOutputTypeDef,
-        DescribeVirtualNodeInputTypeDef,
-        DescribeVirtualNodeOutputTypeDef,
-        DescribeVirtualRouterInputTypeDef,
-        DescribeVirtualRouterOutputTypeDef,
-        DescribeVirtualServiceInputTypeDef,
-        DescribeVirtualServiceOutputTypeDef,
-        GatewayRouteRefTypeDef,
-        ListGatewayRoutesInputTypeDef,
-        ListGatewayRoutesOutputTypeDef,
-        ListMeshesInputTypeDef,
-        ListMeshesOutputTypeDef,
-        ListRoutesInputTypeDef,
-        ListRoutesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListVirtualGatewaysInputTypeDef,
-        ListVirtualGatewaysOutputTypeDef,
-        ListVirtualNodesInputTypeDef,
-        ListVirtualNodesOutputTypeDef,
-        ListVirtualRoutersInputTypeDef,
-        ListVirtualRoutersOutputTypeDef,
-        ListVirtualServicesInputTypeDef,
-        ListVirtualServicesOutputTypeDef,
-        MeshRefTypeDef,
-        RouteRefTypeDef,
-        TagRefTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateGatewayRouteInputTypeDef,
-        UpdateGatewayRouteOutputTypeDef,
-        UpdateMeshInputTypeDef,
-        UpdateMeshOutputTypeDef,
-        UpdateRouteInputTypeDef,
-        UpdateRouteOutputTypeDef,
-        UpdateVirtualGatewayInputTypeDef,
-        UpdateVirtualGatewayOutputTypeDef,
-        UpdateVirtualNodeInputTypeDef,
-        UpdateVirtualNodeOutputTypeDef,
-        UpdateVirtualRouterInputTypeDef,
-        UpdateVirtualRouterOutputTypeDef,
-        UpdateVirtualServiceInputTypeDef,
-        UpdateVirtualServiceOutputTypeDef,
-        VirtualGatewayRefTypeDef,
-        VirtualNodeRefTypeDef,
-        VirtualRouterRefTypeDef,
-        VirtualServiceRefTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppMesh"]
 
@@ -116,8 +31,8 @@ class MultiRegionAppMesh(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_gateway_route(
-        self, **kwargs: Unpack[CreateGatewayRouteInputTypeDef]
-    ) -> TargetResults[CreateGatewayRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayRouteInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayRouteOutputTypeDef]:
         """Creates a gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateGatewayRoute
@@ -125,8 +40,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateGatewayRoute", kwargs)
 
     def create_mesh(
-        self, **kwargs: Unpack[CreateMeshInputTypeDef]
-    ) -> TargetResults[CreateMeshOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMeshInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMeshOutputTypeDef]:
         """Creates a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateMesh
@@ -134,8 +49,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateMesh", kwargs)
 
     def create_route(
-        self, **kwargs: Unpack[CreateRouteInputTypeDef]
-    ) -> TargetResults[CreateRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteOutputTypeDef]:
         """Creates a route that is associated with a virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateRoute
@@ -143,8 +58,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateRoute", kwargs)
 
     def create_virtual_gateway(
-        self, **kwargs: Unpack[CreateVirtualGatewayInputTypeDef]
-    ) -> TargetResults[CreateVirtualGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVirtualGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVirtualGatewayOutputTypeDef]:
         """Creates a virtual gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualGateway
@@ -152,8 +67,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateVirtualGateway", kwargs)
 
     def create_virtual_node(
-        self, **kwargs: Unpack[CreateVirtualNodeInputTypeDef]
-    ) -> TargetResults[CreateVirtualNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVirtualNodeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVirtualNodeOutputTypeDef]:
         """Creates a virtual node within a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualNode
@@ -161,8 +76,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateVirtualNode", kwargs)
 
     def create_virtual_router(
-        self, **kwargs: Unpack[CreateVirtualRouterInputTypeDef]
-    ) -> TargetResults[CreateVirtualRouterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVirtualRouterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVirtualRouterOutputTypeDef]:
         """Creates a virtual router within a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualRouter
@@ -170,8 +85,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateVirtualRouter", kwargs)
 
     def create_virtual_service(
-        self, **kwargs: Unpack[CreateVirtualServiceInputTypeDef]
-    ) -> TargetResults[CreateVirtualServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVirtualServiceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVirtualServiceOutputTypeDef]:
         """Creates a virtual service within a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualService
@@ -179,8 +94,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("CreateVirtualService", kwargs)
 
     def delete_gateway_route(
-        self, **kwargs: Unpack[DeleteGatewayRouteInputTypeDef]
-    ) -> TargetResults[DeleteGatewayRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRouteInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayRouteOutputTypeDef]:
         """Deletes an existing gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteGatewayRoute
@@ -188,8 +103,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteGatewayRoute", kwargs)
 
     def delete_mesh(
-        self, **kwargs: Unpack[DeleteMeshInputTypeDef]
-    ) -> TargetResults[DeleteMeshOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMeshInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMeshOutputTypeDef]:
         """Deletes an existing service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteMesh
@@ -197,8 +112,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteMesh", kwargs)
 
     def delete_route(
-        self, **kwargs: Unpack[DeleteRouteInputTypeDef]
-    ) -> TargetResults[DeleteRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouteOutputTypeDef]:
         """Deletes an existing route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteRoute
@@ -206,8 +121,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteRoute", kwargs)
 
     def delete_virtual_gateway(
-        self, **kwargs: Unpack[DeleteVirtualGatewayInputTypeDef]
-    ) -> TargetResults[DeleteVirtualGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVirtualGatewayOutputTypeDef]:
         """Deletes an existing virtual gateway. You cannot delete a virtual gateway
         if any gateway routes are associated to it.
 
@@ -216,8 +131,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteVirtualGateway", kwargs)
 
     def delete_virtual_node(
-        self, **kwargs: Unpack[DeleteVirtualNodeInputTypeDef]
-    ) -> TargetResults[DeleteVirtualNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualNodeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVirtualNodeOutputTypeDef]:
         """Deletes an existing virtual node.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteVirtualNode
@@ -225,8 +140,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteVirtualNode", kwargs)
 
     def delete_virtual_router(
-        self, **kwargs: Unpack[DeleteVirtualRouterInputTypeDef]
-    ) -> TargetResults[DeleteVirtualRouterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualRouterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVirtualRouterOutputTypeDef]:
         """Deletes an existing virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteVirtualRouter
@@ -234,8 +149,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteVirtualRouter", kwargs)
 
     def delete_virtual_service(
-        self, **kwargs: Unpack[DeleteVirtualServiceInputTypeDef]
-    ) -> TargetResults[DeleteVirtualServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualServiceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVirtualServiceOutputTypeDef]:
         """Deletes an existing virtual service.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteVirtualService
@@ -243,8 +158,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DeleteVirtualService", kwargs)
 
     def describe_gateway_route(
-        self, **kwargs: Unpack[DescribeGatewayRouteInputTypeDef]
-    ) -> TargetResults[DescribeGatewayRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGatewayRouteInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayRouteOutputTypeDef]:
         """Describes an existing gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeGatewayRoute
@@ -252,8 +167,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeGatewayRoute", kwargs)
 
     def describe_mesh(
-        self, **kwargs: Unpack[DescribeMeshInputTypeDef]
-    ) -> TargetResults[DescribeMeshOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMeshInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMeshOutputTypeDef]:
         """Describes an existing service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeMesh
@@ -261,8 +176,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeMesh", kwargs)
 
     def describe_route(
-        self, **kwargs: Unpack[DescribeRouteInputTypeDef]
-    ) -> TargetResults[DescribeRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouteInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouteOutputTypeDef]:
         """Describes an existing route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeRoute
@@ -270,8 +185,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeRoute", kwargs)
 
     def describe_virtual_gateway(
-        self, **kwargs: Unpack[DescribeVirtualGatewayInputTypeDef]
-    ) -> TargetResults[DescribeVirtualGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVirtualGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVirtualGatewayOutputTypeDef]:
         """Describes an existing virtual gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualGateway
@@ -279,8 +194,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeVirtualGateway", kwargs)
 
     def describe_virtual_node(
-        self, **kwargs: Unpack[DescribeVirtualNodeInputTypeDef]
-    ) -> TargetResults[DescribeVirtualNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVirtualNodeInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVirtualNodeOutputTypeDef]:
         """Describes an existing virtual node.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualNode
@@ -288,8 +203,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeVirtualNode", kwargs)
 
     def describe_virtual_router(
-        self, **kwargs: Unpack[DescribeVirtualRouterInputTypeDef]
-    ) -> TargetResults[DescribeVirtualRouterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVirtualRouterInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVirtualRouterOutputTypeDef]:
         """Describes an existing virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualRouter
@@ -297,8 +212,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeVirtualRouter", kwargs)
 
     def describe_virtual_service(
-        self, **kwargs: Unpack[DescribeVirtualServiceInputTypeDef]
-    ) -> TargetResults[DescribeVirtualServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVirtualServiceInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVirtualServiceOutputTypeDef]:
         """Describes an existing virtual service.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualService
@@ -306,8 +221,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("DescribeVirtualService", kwargs)
 
     def list_gateway_routes(
-        self, **kwargs: Unpack[ListGatewayRoutesInputTypeDef]
-    ) -> TargetResults[ListGatewayRoutesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewayRoutesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayRoutesOutputTypeDef]:
         """Returns a list of existing gateway routes that are associated to a virtual
         gateway.
 
@@ -316,8 +231,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListGatewayRoutes", kwargs)
 
     def list_meshes(
-        self, **kwargs: Unpack[ListMeshesInputTypeDef]
-    ) -> TargetResults[ListMeshesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMeshesInputTypeDef]
+    ) -> TargetResults[type_defs.ListMeshesOutputTypeDef]:
         """Returns a list of existing service meshes.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListMeshes
@@ -325,8 +240,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListMeshes", kwargs)
 
     def list_routes(
-        self, **kwargs: Unpack[ListRoutesInputTypeDef]
-    ) -> TargetResults[ListRoutesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRoutesOutputTypeDef]:
         """Returns a list of existing routes in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListRoutes
@@ -334,8 +249,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListRoutes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List the tags for an App Mesh resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListTagsForResource
@@ -343,8 +258,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_virtual_gateways(
-        self, **kwargs: Unpack[ListVirtualGatewaysInputTypeDef]
-    ) -> TargetResults[ListVirtualGatewaysOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualGatewaysInputTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualGatewaysOutputTypeDef]:
         """Returns a list of existing virtual gateways in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualGateways
@@ -352,8 +267,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListVirtualGateways", kwargs)
 
     def list_virtual_nodes(
-        self, **kwargs: Unpack[ListVirtualNodesInputTypeDef]
-    ) -> TargetResults[ListVirtualNodesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualNodesInputTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualNodesOutputTypeDef]:
         """Returns a list of existing virtual nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualNodes
@@ -361,8 +276,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListVirtualNodes", kwargs)
 
     def list_virtual_routers(
-        self, **kwargs: Unpack[ListVirtualRoutersInputTypeDef]
-    ) -> TargetResults[ListVirtualRoutersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualRoutersInputTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualRoutersOutputTypeDef]:
         """Returns a list of existing virtual routers in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualRouters
@@ -370,8 +285,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListVirtualRouters", kwargs)
 
     def list_virtual_services(
-        self, **kwargs: Unpack[ListVirtualServicesInputTypeDef]
-    ) -> TargetResults[ListVirtualServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualServicesOutputTypeDef]:
         """Returns a list of existing virtual services in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualServices
@@ -379,8 +294,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("ListVirtualServices", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -391,8 +306,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UntagResource
@@ -400,8 +315,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_gateway_route(
-        self, **kwargs: Unpack[UpdateGatewayRouteInputTypeDef]
-    ) -> TargetResults[UpdateGatewayRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayRouteInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayRouteOutputTypeDef]:
         """Updates an existing gateway route that is associated to a specified
         virtual gateway in a service mesh.
 
@@ -410,8 +325,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UpdateGatewayRoute", kwargs)
 
     def update_mesh(
-        self, **kwargs: Unpack[UpdateMeshInputTypeDef]
-    ) -> TargetResults[UpdateMeshOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMeshInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMeshOutputTypeDef]:
         """Updates an existing service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateMesh
@@ -419,8 +334,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UpdateMesh", kwargs)
 
     def update_route(
-        self, **kwargs: Unpack[UpdateRouteInputTypeDef]
-    ) -> TargetResults[UpdateRouteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouteInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouteOutputTypeDef]:
         """Updates an existing route for a specified service mesh and virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateRoute
@@ -428,8 +343,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UpdateRoute", kwargs)
 
     def update_virtual_gateway(
-        self, **kwargs: Unpack[UpdateVirtualGatewayInputTypeDef]
-    ) -> TargetResults[UpdateVirtualGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVirtualGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateVirtualGatewayOutputTypeDef]:
         """Updates an existing virtual gateway in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualGateway
@@ -437,8 +352,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UpdateVirtualGateway", kwargs)
 
     def update_virtual_node(
-        self, **kwargs: Unpack[UpdateVirtualNodeInputTypeDef]
-    ) -> TargetResults[UpdateVirtualNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVirtualNodeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateVirtualNodeOutputTypeDef]:
         """Updates an existing virtual node in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualNode
@@ -446,8 +361,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UpdateVirtualNode", kwargs)
 
     def update_virtual_router(
-        self, **kwargs: Unpack[UpdateVirtualRouterInputTypeDef]
-    ) -> TargetResults[UpdateVirtualRouterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVirtualRouterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateVirtualRouterOutputTypeDef]:
         """Updates an existing virtual router in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualRouter
@@ -455,8 +370,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         return self._call("UpdateVirtualRouter", kwargs)
 
     def update_virtual_service(
-        self, **kwargs: Unpack[UpdateVirtualServiceInputTypeDef]
-    ) -> TargetResults[UpdateVirtualServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVirtualServiceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateVirtualServiceOutputTypeDef]:
         """Updates an existing virtual service in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualService
@@ -469,8 +384,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewayRoutesInputTypeDef],
-    ) -> TargetResults[ListGatewayRoutesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayRoutesInputTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayRoutesOutputTypeDef]:
         """Every page of ListGatewayRoutes in every target, merged per target
         (botocore's build_full_result).
 
@@ -493,8 +408,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMeshesInputTypeDef],
-    ) -> TargetResults[ListMeshesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMeshesInputTypeDef],
+    ) -> TargetResults[type_defs.ListMeshesOutputTypeDef]:
         """Every page of ListMeshes in every target, merged per target (botocore's
         build_full_result).
 
@@ -516,8 +431,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutesInputTypeDef],
-    ) -> TargetResults[ListRoutesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutesInputTypeDef],
+    ) -> TargetResults[type_defs.ListRoutesOutputTypeDef]:
         """Every page of ListRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -539,8 +454,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -562,8 +477,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualGatewaysInputTypeDef],
-    ) -> TargetResults[ListVirtualGatewaysOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualGatewaysInputTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualGatewaysOutputTypeDef]:
         """Every page of ListVirtualGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -585,8 +500,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualNodesInputTypeDef],
-    ) -> TargetResults[ListVirtualNodesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualNodesInputTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualNodesOutputTypeDef]:
         """Every page of ListVirtualNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -608,8 +523,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualRoutersInputTypeDef],
-    ) -> TargetResults[ListVirtualRoutersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualRoutersInputTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualRoutersOutputTypeDef]:
         """Every page of ListVirtualRouters in every target, merged per target
         (botocore's build_full_result).
 
@@ -631,8 +546,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualServicesInputTypeDef],
-    ) -> TargetResults[ListVirtualServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualServicesOutputTypeDef]:
         """Every page of ListVirtualServices in every target, merged per target
         (botocore's build_full_result).
 
@@ -653,8 +568,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewayRoutesInputTypeDef],
-    ) -> Items[GatewayRouteRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayRoutesInputTypeDef],
+    ) -> Items[type_defs.GatewayRouteRefTypeDef]:
         """Each element of gatewayRoutes in every page of ListGatewayRoutes, from
         every target, as its page arrives (tagged with its target).
 
@@ -669,8 +584,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMeshesInputTypeDef],
-    ) -> Items[MeshRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListMeshesInputTypeDef],
+    ) -> Items[type_defs.MeshRefTypeDef]:
         """Each element of meshes in every page of ListMeshes, from every target, as
         its page arrives (tagged with its target).
 
@@ -685,8 +600,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutesInputTypeDef],
-    ) -> Items[RouteRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutesInputTypeDef],
+    ) -> Items[type_defs.RouteRefTypeDef]:
         """Each element of routes in every page of ListRoutes, from every target, as
         its page arrives (tagged with its target).
 
@@ -701,8 +616,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> Items[TagRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> Items[type_defs.TagRefTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -717,8 +632,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualGatewaysInputTypeDef],
-    ) -> Items[VirtualGatewayRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualGatewaysInputTypeDef],
+    ) -> Items[type_defs.VirtualGatewayRefTypeDef]:
         """Each element of virtualGateways in every page of ListVirtualGateways, from
         every target, as its page arrives (tagged with its target).
 
@@ -733,8 +648,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualNodesInputTypeDef],
-    ) -> Items[VirtualNodeRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualNodesInputTypeDef],
+    ) -> Items[type_defs.VirtualNodeRefTypeDef]:
         """Each element of virtualNodes in every page of ListVirtualNodes, from every
         target, as its page arrives (tagged with its target).
 
@@ -749,8 +664,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualRoutersInputTypeDef],
-    ) -> Items[VirtualRouterRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualRoutersInputTypeDef],
+    ) -> Items[type_defs.VirtualRouterRefTypeDef]:
         """Each element of virtualRouters in every page of ListVirtualRouters, from
         every target, as its page arrives (tagged with its target).
 
@@ -765,8 +680,8 @@ class MultiRegionAppMesh(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualServicesInputTypeDef],
-    ) -> Items[VirtualServiceRefTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualServicesInputTypeDef],
+    ) -> Items[type_defs.VirtualServiceRefTypeDef]:
         """Each element of virtualServices in every page of ListVirtualServices, from
         every target, as its page arrives (tagged with its target).
 

@@ -12,82 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateCustomDomainRequestTypeDef,
-        AssociateCustomDomainResponseTypeDef,
-        CreateAutoScalingConfigurationRequestTypeDef,
-        CreateAutoScalingConfigurationResponseTypeDef,
-        CreateConnectionRequestTypeDef,
-        CreateConnectionResponseTypeDef,
-        CreateObservabilityConfigurationRequestTypeDef,
-        CreateObservabilityConfigurationResponseTypeDef,
-        CreateServiceRequestTypeDef,
-        CreateServiceResponseTypeDef,
-        CreateVpcConnectorRequestTypeDef,
-        CreateVpcConnectorResponseTypeDef,
-        CreateVpcIngressConnectionRequestTypeDef,
-        CreateVpcIngressConnectionResponseTypeDef,
-        DeleteAutoScalingConfigurationRequestTypeDef,
-        DeleteAutoScalingConfigurationResponseTypeDef,
-        DeleteConnectionRequestTypeDef,
-        DeleteConnectionResponseTypeDef,
-        DeleteObservabilityConfigurationRequestTypeDef,
-        DeleteObservabilityConfigurationResponseTypeDef,
-        DeleteServiceRequestTypeDef,
-        DeleteServiceResponseTypeDef,
-        DeleteVpcConnectorRequestTypeDef,
-        DeleteVpcConnectorResponseTypeDef,
-        DeleteVpcIngressConnectionRequestTypeDef,
-        DeleteVpcIngressConnectionResponseTypeDef,
-        DescribeAutoScalingConfigurationRequestTypeDef,
-        DescribeAutoScalingConfigurationResponseTypeDef,
-        DescribeCustomDomainsRequestTypeDef,
-        DescribeCustomDomainsResponseTypeDef,
-        DescribeObservabilityConfigurationRequestTypeDef,
-        DescribeObservabilityConfigurationResponseTypeDef,
-        DescribeServiceRequestTypeDef,
-        DescribeServiceResponseTypeDef,
-        DescribeVpcConnectorRequestTypeDef,
-        DescribeVpcConnectorResponseTypeDef,
-        DescribeVpcIngressConnectionRequestTypeDef,
-        DescribeVpcIngressConnectionResponseTypeDef,
-        DisassociateCustomDomainRequestTypeDef,
-        DisassociateCustomDomainResponseTypeDef,
-        ListAutoScalingConfigurationsRequestTypeDef,
-        ListAutoScalingConfigurationsResponseTypeDef,
-        ListConnectionsRequestTypeDef,
-        ListConnectionsResponseTypeDef,
-        ListObservabilityConfigurationsRequestTypeDef,
-        ListObservabilityConfigurationsResponseTypeDef,
-        ListOperationsRequestTypeDef,
-        ListOperationsResponseTypeDef,
-        ListServicesForAutoScalingConfigurationRequestTypeDef,
-        ListServicesForAutoScalingConfigurationResponseTypeDef,
-        ListServicesRequestTypeDef,
-        ListServicesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVpcConnectorsRequestTypeDef,
-        ListVpcConnectorsResponseTypeDef,
-        ListVpcIngressConnectionsRequestTypeDef,
-        ListVpcIngressConnectionsResponseTypeDef,
-        PauseServiceRequestTypeDef,
-        PauseServiceResponseTypeDef,
-        ResumeServiceRequestTypeDef,
-        ResumeServiceResponseTypeDef,
-        StartDeploymentRequestTypeDef,
-        StartDeploymentResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDefaultAutoScalingConfigurationRequestTypeDef,
-        UpdateDefaultAutoScalingConfigurationResponseTypeDef,
-        UpdateServiceRequestTypeDef,
-        UpdateServiceResponseTypeDef,
-        UpdateVpcIngressConnectionRequestTypeDef,
-        UpdateVpcIngressConnectionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppRunner"]
 
@@ -99,8 +24,8 @@ class MultiRegionAppRunner(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_custom_domain(
-        self, **kwargs: Unpack[AssociateCustomDomainRequestTypeDef]
-    ) -> TargetResults[AssociateCustomDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateCustomDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateCustomDomainResponseTypeDef]:
         """Associate your own domain name with the App Runner subdomain URL of your
         App Runner service.
 
@@ -109,8 +34,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("AssociateCustomDomain", kwargs)
 
     def create_auto_scaling_configuration(
-        self, **kwargs: Unpack[CreateAutoScalingConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateAutoScalingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutoScalingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutoScalingConfigurationResponseTypeDef]:
         """Create an App Runner automatic scaling configuration resource. App Runner
         requires this resource when you create or update App Runner services and
         you require non-default auto scaling settings. You can share an auto
@@ -121,8 +46,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("CreateAutoScalingConfiguration", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> TargetResults[CreateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionResponseTypeDef]:
         """Create an App Runner connection resource. App Runner requires a connection
         resource when you create App Runner services that access private
         repositories from certain third-party providers. You can share a
@@ -133,8 +58,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_observability_configuration(
-        self, **kwargs: Unpack[CreateObservabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateObservabilityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateObservabilityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateObservabilityConfigurationResponseTypeDef]:
         """Create an App Runner observability configuration resource. App Runner
         requires this resource when you create or update App Runner services and
         you want to enable non-default observability features. You can share an
@@ -145,8 +70,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("CreateObservabilityConfiguration", kwargs)
 
     def create_service(
-        self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> TargetResults[CreateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceResponseTypeDef]:
         """Create an App Runner service. After the service is created, the action
         also automatically starts a deployment.
 
@@ -155,8 +80,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("CreateService", kwargs)
 
     def create_vpc_connector(
-        self, **kwargs: Unpack[CreateVpcConnectorRequestTypeDef]
-    ) -> TargetResults[CreateVpcConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcConnectorResponseTypeDef]:
         """Create an App Runner VPC connector resource. App Runner requires this
         resource when you want to associate your App Runner service to a custom
         Amazon Virtual Private Cloud (Amazon VPC).
@@ -166,8 +91,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("CreateVpcConnector", kwargs)
 
     def create_vpc_ingress_connection(
-        self, **kwargs: Unpack[CreateVpcIngressConnectionRequestTypeDef]
-    ) -> TargetResults[CreateVpcIngressConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcIngressConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcIngressConnectionResponseTypeDef]:
         """Create an App Runner VPC Ingress Connection resource. App Runner requires
         this resource when you want to associate your App Runner service with an
         Amazon VPC endpoint.
@@ -177,8 +102,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("CreateVpcIngressConnection", kwargs)
 
     def delete_auto_scaling_configuration(
-        self, **kwargs: Unpack[DeleteAutoScalingConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteAutoScalingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutoScalingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutoScalingConfigurationResponseTypeDef]:
         """Delete an App Runner automatic scaling configuration resource. You can
         delete a top level auto scaling configuration, a specific revision of one,
         or all revisions associated with the top level configuration. You can't
@@ -190,8 +115,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DeleteAutoScalingConfiguration", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionResponseTypeDef]:
         """Delete an App Runner connection. You must first ensure that there are no
         running App Runner services that use this connection. If there are any,
         the DeleteConnection action fails.
@@ -201,8 +126,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_observability_configuration(
-        self, **kwargs: Unpack[DeleteObservabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteObservabilityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObservabilityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObservabilityConfigurationResponseTypeDef]:
         """Delete an App Runner observability configuration resource. You can delete
         a specific revision or the latest active revision. You can't delete a
         configuration that's used by one or more App Runner services.
@@ -212,8 +137,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DeleteObservabilityConfiguration", kwargs)
 
     def delete_service(
-        self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> TargetResults[DeleteServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceResponseTypeDef]:
         """Delete an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DeleteService
@@ -221,8 +146,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DeleteService", kwargs)
 
     def delete_vpc_connector(
-        self, **kwargs: Unpack[DeleteVpcConnectorRequestTypeDef]
-    ) -> TargetResults[DeleteVpcConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcConnectorResponseTypeDef]:
         """Delete an App Runner VPC connector resource. You can't delete a connector
         that's used by one or more App Runner services.
 
@@ -231,8 +156,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DeleteVpcConnector", kwargs)
 
     def delete_vpc_ingress_connection(
-        self, **kwargs: Unpack[DeleteVpcIngressConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteVpcIngressConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcIngressConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcIngressConnectionResponseTypeDef]:
         """Delete an App Runner VPC Ingress Connection resource that's associated
         with an App Runner service.
 
@@ -241,8 +166,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DeleteVpcIngressConnection", kwargs)
 
     def describe_auto_scaling_configuration(
-        self, **kwargs: Unpack[DescribeAutoScalingConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeAutoScalingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutoScalingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutoScalingConfigurationResponseTypeDef]:
         """Return a full description of an App Runner automatic scaling configuration
         resource.
 
@@ -251,8 +176,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DescribeAutoScalingConfiguration", kwargs)
 
     def describe_custom_domains(
-        self, **kwargs: Unpack[DescribeCustomDomainsRequestTypeDef]
-    ) -> TargetResults[DescribeCustomDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomDomainsResponseTypeDef]:
         """Return a description of custom domain names that are associated with an
         App Runner service.
 
@@ -261,8 +186,9 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DescribeCustomDomains", kwargs)
 
     def describe_observability_configuration(
-        self, **kwargs: Unpack[DescribeObservabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeObservabilityConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeObservabilityConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeObservabilityConfigurationResponseTypeDef]:
         """Return a full description of an App Runner observability configuration
         resource.
 
@@ -271,8 +197,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DescribeObservabilityConfiguration", kwargs)
 
     def describe_service(
-        self, **kwargs: Unpack[DescribeServiceRequestTypeDef]
-    ) -> TargetResults[DescribeServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceResponseTypeDef]:
         """Return a full description of an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DescribeService
@@ -280,8 +206,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DescribeService", kwargs)
 
     def describe_vpc_connector(
-        self, **kwargs: Unpack[DescribeVpcConnectorRequestTypeDef]
-    ) -> TargetResults[DescribeVpcConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcConnectorResponseTypeDef]:
         """Return a description of an App Runner VPC connector resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DescribeVpcConnector
@@ -289,8 +215,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DescribeVpcConnector", kwargs)
 
     def describe_vpc_ingress_connection(
-        self, **kwargs: Unpack[DescribeVpcIngressConnectionRequestTypeDef]
-    ) -> TargetResults[DescribeVpcIngressConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcIngressConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcIngressConnectionResponseTypeDef]:
         """Return a full description of an App Runner VPC Ingress Connection
         resource.
 
@@ -299,8 +225,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DescribeVpcIngressConnection", kwargs)
 
     def disassociate_custom_domain(
-        self, **kwargs: Unpack[DisassociateCustomDomainRequestTypeDef]
-    ) -> TargetResults[DisassociateCustomDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateCustomDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateCustomDomainResponseTypeDef]:
         """Disassociate a custom domain name from an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DisassociateCustomDomain
@@ -308,8 +234,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("DisassociateCustomDomain", kwargs)
 
     def list_auto_scaling_configurations(
-        self, **kwargs: Unpack[ListAutoScalingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListAutoScalingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutoScalingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutoScalingConfigurationsResponseTypeDef]:
         """Returns a list of active App Runner automatic scaling configurations in
         your Amazon Web Services account. You can query the revisions for a
         specific configuration name or the revisions for all active configurations
@@ -321,8 +247,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListAutoScalingConfigurations", kwargs)
 
     def list_connections(
-        self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> TargetResults[ListConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionsResponseTypeDef]:
         """Returns a list of App Runner connections that are associated with your
         Amazon Web Services account.
 
@@ -331,8 +257,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListConnections", kwargs)
 
     def list_observability_configurations(
-        self, **kwargs: Unpack[ListObservabilityConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListObservabilityConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObservabilityConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObservabilityConfigurationsResponseTypeDef]:
         """Returns a list of active App Runner observability configurations in your
         Amazon Web Services account. You can query the revisions for a specific
         configuration name or the revisions for all active configurations in your
@@ -344,8 +270,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListObservabilityConfigurations", kwargs)
 
     def list_operations(
-        self, **kwargs: Unpack[ListOperationsRequestTypeDef]
-    ) -> TargetResults[ListOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOperationsResponseTypeDef]:
         """Return a list of operations that occurred on an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/ListOperations
@@ -353,8 +279,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListOperations", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Returns a list of running App Runner services in your Amazon Web Services
         account.
 
@@ -363,8 +289,13 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_services_for_auto_scaling_configuration(
-        self, **kwargs: Unpack[ListServicesForAutoScalingConfigurationRequestTypeDef]
-    ) -> TargetResults[ListServicesForAutoScalingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListServicesForAutoScalingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServicesForAutoScalingConfigurationResponseTypeDef
+    ]:
         """Returns a list of the associated App Runner services using an auto scaling
         configuration.
 
@@ -373,8 +304,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListServicesForAutoScalingConfiguration", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List tags that are associated with for an App Runner resource. The
         response contains a list of tag key-value pairs.
 
@@ -383,8 +314,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vpc_connectors(
-        self, **kwargs: Unpack[ListVpcConnectorsRequestTypeDef]
-    ) -> TargetResults[ListVpcConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcConnectorsResponseTypeDef]:
         """Returns a list of App Runner VPC connectors in your Amazon Web Services
         account.
 
@@ -393,8 +324,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListVpcConnectors", kwargs)
 
     def list_vpc_ingress_connections(
-        self, **kwargs: Unpack[ListVpcIngressConnectionsRequestTypeDef]
-    ) -> TargetResults[ListVpcIngressConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcIngressConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcIngressConnectionsResponseTypeDef]:
         """Return a list of App Runner VPC Ingress Connections in your Amazon Web
         Services account.
 
@@ -403,8 +334,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ListVpcIngressConnections", kwargs)
 
     def pause_service(
-        self, **kwargs: Unpack[PauseServiceRequestTypeDef]
-    ) -> TargetResults[PauseServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PauseServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.PauseServiceResponseTypeDef]:
         """Pause an active App Runner service. App Runner reduces compute capacity
         for the service to zero and loses state (for example, ephemeral storage is
         removed).
@@ -414,8 +345,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("PauseService", kwargs)
 
     def resume_service(
-        self, **kwargs: Unpack[ResumeServiceRequestTypeDef]
-    ) -> TargetResults[ResumeServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeServiceResponseTypeDef]:
         """Resume an active App Runner service. App Runner provisions compute
         capacity for the service.
 
@@ -424,8 +355,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("ResumeService", kwargs)
 
     def start_deployment(
-        self, **kwargs: Unpack[StartDeploymentRequestTypeDef]
-    ) -> TargetResults[StartDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeploymentResponseTypeDef]:
         """Initiate a manual deployment of the latest commit in a source code
         repository or the latest image in a source image repository to an App
         Runner service.
@@ -435,8 +366,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("StartDeployment", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add tags to, or update the tag values of, an App Runner resource. A tag is
         a key-value pair.
 
@@ -445,8 +376,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from an App Runner resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/UntagResource
@@ -454,8 +385,9 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_default_auto_scaling_configuration(
-        self, **kwargs: Unpack[UpdateDefaultAutoScalingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateDefaultAutoScalingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateDefaultAutoScalingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDefaultAutoScalingConfigurationResponseTypeDef]:
         """Update an auto scaling configuration to be the default. The existing
         default auto scaling configuration will be set to non-default
         automatically.
@@ -465,8 +397,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("UpdateDefaultAutoScalingConfiguration", kwargs)
 
     def update_service(
-        self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> TargetResults[UpdateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceResponseTypeDef]:
         """Update an App Runner service. You can update the source configuration and
         instance configuration of the service. You can also update the ARN of the
         auto scaling configuration resource that's associated with the service.
@@ -478,8 +410,8 @@ class MultiRegionAppRunner(MultiRegionClient):
         return self._call("UpdateService", kwargs)
 
     def update_vpc_ingress_connection(
-        self, **kwargs: Unpack[UpdateVpcIngressConnectionRequestTypeDef]
-    ) -> TargetResults[UpdateVpcIngressConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcIngressConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcIngressConnectionResponseTypeDef]:
         """Update an existing App Runner VPC Ingress Connection resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/UpdateVpcIngressConnection

@@ -15,192 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateAppBlockBuilderAppBlockRequestTypeDef,
-        AssociateAppBlockBuilderAppBlockResultTypeDef,
-        AssociateApplicationFleetRequestTypeDef,
-        AssociateApplicationFleetResultTypeDef,
-        AssociateApplicationToEntitlementRequestTypeDef,
-        AssociateApplicationToEntitlementResultTypeDef,
-        AssociateFleetRequestTypeDef,
-        AssociateFleetResultTypeDef,
-        AssociateSoftwareToImageBuilderRequestTypeDef,
-        AssociateSoftwareToImageBuilderResultTypeDef,
-        BatchAssociateUserStackRequestTypeDef,
-        BatchAssociateUserStackResultTypeDef,
-        BatchDisassociateUserStackRequestTypeDef,
-        BatchDisassociateUserStackResultTypeDef,
-        CopyImageRequestTypeDef,
-        CopyImageResponseTypeDef,
-        CreateAppBlockBuilderRequestTypeDef,
-        CreateAppBlockBuilderResultTypeDef,
-        CreateAppBlockBuilderStreamingURLRequestTypeDef,
-        CreateAppBlockBuilderStreamingURLResultTypeDef,
-        CreateAppBlockRequestTypeDef,
-        CreateAppBlockResultTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResultTypeDef,
-        CreateDirectoryConfigRequestTypeDef,
-        CreateDirectoryConfigResultTypeDef,
-        CreateEntitlementRequestTypeDef,
-        CreateEntitlementResultTypeDef,
-        CreateExportImageTaskRequestTypeDef,
-        CreateExportImageTaskResultTypeDef,
-        CreateFleetRequestTypeDef,
-        CreateFleetResultTypeDef,
-        CreateImageBuilderRequestTypeDef,
-        CreateImageBuilderResultTypeDef,
-        CreateImageBuilderStreamingURLRequestTypeDef,
-        CreateImageBuilderStreamingURLResultTypeDef,
-        CreateImportedImageRequestTypeDef,
-        CreateImportedImageResultTypeDef,
-        CreateStackRequestTypeDef,
-        CreateStackResultTypeDef,
-        CreateStreamingURLRequestTypeDef,
-        CreateStreamingURLResultTypeDef,
-        CreateThemeForStackRequestTypeDef,
-        CreateThemeForStackResultTypeDef,
-        CreateUpdatedImageRequestTypeDef,
-        CreateUpdatedImageResultTypeDef,
-        CreateUsageReportSubscriptionResultTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResultTypeDef,
-        DeleteAppBlockBuilderRequestTypeDef,
-        DeleteAppBlockBuilderResultTypeDef,
-        DeleteAppBlockRequestTypeDef,
-        DeleteAppBlockResultTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResultTypeDef,
-        DeleteDirectoryConfigRequestTypeDef,
-        DeleteDirectoryConfigResultTypeDef,
-        DeleteEntitlementRequestTypeDef,
-        DeleteEntitlementResultTypeDef,
-        DeleteFleetRequestTypeDef,
-        DeleteFleetResultTypeDef,
-        DeleteImageBuilderRequestTypeDef,
-        DeleteImageBuilderResultTypeDef,
-        DeleteImagePermissionsRequestTypeDef,
-        DeleteImagePermissionsResultTypeDef,
-        DeleteImageRequestTypeDef,
-        DeleteImageResultTypeDef,
-        DeleteStackRequestTypeDef,
-        DeleteStackResultTypeDef,
-        DeleteThemeForStackRequestTypeDef,
-        DeleteThemeForStackResultTypeDef,
-        DeleteUsageReportSubscriptionResultTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResultTypeDef,
-        DescribeAppBlockBuilderAppBlockAssociationsRequestTypeDef,
-        DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef,
-        DescribeAppBlockBuildersRequestTypeDef,
-        DescribeAppBlockBuildersResultTypeDef,
-        DescribeAppBlocksRequestTypeDef,
-        DescribeAppBlocksResultTypeDef,
-        DescribeAppLicenseUsageRequestTypeDef,
-        DescribeAppLicenseUsageResultTypeDef,
-        DescribeApplicationFleetAssociationsRequestTypeDef,
-        DescribeApplicationFleetAssociationsResultTypeDef,
-        DescribeApplicationsRequestTypeDef,
-        DescribeApplicationsResultTypeDef,
-        DescribeDirectoryConfigsRequestTypeDef,
-        DescribeDirectoryConfigsResultTypeDef,
-        DescribeEntitlementsRequestTypeDef,
-        DescribeEntitlementsResultTypeDef,
-        DescribeFleetsRequestTypeDef,
-        DescribeFleetsResultTypeDef,
-        DescribeImageBuildersRequestTypeDef,
-        DescribeImageBuildersResultTypeDef,
-        DescribeImagePermissionsRequestTypeDef,
-        DescribeImagePermissionsResultTypeDef,
-        DescribeImagesRequestTypeDef,
-        DescribeImagesResultTypeDef,
-        DescribeSessionsRequestTypeDef,
-        DescribeSessionsResultTypeDef,
-        DescribeSoftwareAssociationsRequestTypeDef,
-        DescribeSoftwareAssociationsResultTypeDef,
-        DescribeStacksRequestTypeDef,
-        DescribeStacksResultTypeDef,
-        DescribeThemeForStackRequestTypeDef,
-        DescribeThemeForStackResultTypeDef,
-        DescribeUsageReportSubscriptionsRequestTypeDef,
-        DescribeUsageReportSubscriptionsResultTypeDef,
-        DescribeUserStackAssociationsRequestTypeDef,
-        DescribeUserStackAssociationsResultTypeDef,
-        DescribeUsersRequestTypeDef,
-        DescribeUsersResultTypeDef,
-        DirectoryConfigTypeDef,
-        DisableUserRequestTypeDef,
-        DisableUserResultTypeDef,
-        DisassociateAppBlockBuilderAppBlockRequestTypeDef,
-        DisassociateAppBlockBuilderAppBlockResultTypeDef,
-        DisassociateApplicationFleetRequestTypeDef,
-        DisassociateApplicationFleetResultTypeDef,
-        DisassociateApplicationFromEntitlementRequestTypeDef,
-        DisassociateApplicationFromEntitlementResultTypeDef,
-        DisassociateFleetRequestTypeDef,
-        DisassociateFleetResultTypeDef,
-        DisassociateSoftwareFromImageBuilderRequestTypeDef,
-        DisassociateSoftwareFromImageBuilderResultTypeDef,
-        DrainSessionInstanceRequestTypeDef,
-        DrainSessionInstanceResultTypeDef,
-        EnableUserRequestTypeDef,
-        EnableUserResultTypeDef,
-        ExpireSessionRequestTypeDef,
-        ExpireSessionResultTypeDef,
-        FleetTypeDef,
-        GetExportImageTaskRequestTypeDef,
-        GetExportImageTaskResultTypeDef,
-        ImageBuilderTypeDef,
-        ImageTypeDef,
-        ListAssociatedFleetsRequestTypeDef,
-        ListAssociatedFleetsResultTypeDef,
-        ListAssociatedStacksRequestTypeDef,
-        ListAssociatedStacksResultTypeDef,
-        ListEntitledApplicationsRequestTypeDef,
-        ListEntitledApplicationsResultTypeDef,
-        ListExportImageTasksRequestTypeDef,
-        ListExportImageTasksResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SessionTypeDef,
-        StackTypeDef,
-        StartAppBlockBuilderRequestTypeDef,
-        StartAppBlockBuilderResultTypeDef,
-        StartFleetRequestTypeDef,
-        StartFleetResultTypeDef,
-        StartImageBuilderRequestTypeDef,
-        StartImageBuilderResultTypeDef,
-        StartSoftwareDeploymentToImageBuilderRequestTypeDef,
-        StartSoftwareDeploymentToImageBuilderResultTypeDef,
-        StopAppBlockBuilderRequestTypeDef,
-        StopAppBlockBuilderResultTypeDef,
-        StopFleetRequestTypeDef,
-        StopFleetResultTypeDef,
-        StopImageBuilderRequestTypeDef,
-        StopImageBuilderResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAppBlockBuilderRequestTypeDef,
-        UpdateAppBlockBuilderResultTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResultTypeDef,
-        UpdateDirectoryConfigRequestTypeDef,
-        UpdateDirectoryConfigResultTypeDef,
-        UpdateEntitlementRequestTypeDef,
-        UpdateEntitlementResultTypeDef,
-        UpdateFleetRequestTypeDef,
-        UpdateFleetResultTypeDef,
-        UpdateImagePermissionsRequestTypeDef,
-        UpdateImagePermissionsResultTypeDef,
-        UpdateStackRequestTypeDef,
-        UpdateStackResultTypeDef,
-        UpdateThemeForStackRequestTypeDef,
-        UpdateThemeForStackResultTypeDef,
-        UserStackAssociationTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppStream"]
 
@@ -212,8 +27,8 @@ class MultiRegionAppStream(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_app_block_builder_app_block(
-        self, **kwargs: Unpack[AssociateAppBlockBuilderAppBlockRequestTypeDef]
-    ) -> TargetResults[AssociateAppBlockBuilderAppBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAppBlockBuilderAppBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAppBlockBuilderAppBlockResultTypeDef]:
         """Associates the specified app block builder with the specified app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/AssociateAppBlockBuilderAppBlock
@@ -221,8 +36,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("AssociateAppBlockBuilderAppBlock", kwargs)
 
     def associate_application_fleet(
-        self, **kwargs: Unpack[AssociateApplicationFleetRequestTypeDef]
-    ) -> TargetResults[AssociateApplicationFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateApplicationFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateApplicationFleetResultTypeDef]:
         """Associates the specified application with the specified fleet. This is
         only supported for Elastic fleets.
 
@@ -231,8 +46,9 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("AssociateApplicationFleet", kwargs)
 
     def associate_application_to_entitlement(
-        self, **kwargs: Unpack[AssociateApplicationToEntitlementRequestTypeDef]
-    ) -> TargetResults[AssociateApplicationToEntitlementResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateApplicationToEntitlementRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateApplicationToEntitlementResultTypeDef]:
         """Associates an application to entitle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/AssociateApplicationToEntitlement
@@ -240,8 +56,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("AssociateApplicationToEntitlement", kwargs)
 
     def associate_fleet(
-        self, **kwargs: Unpack[AssociateFleetRequestTypeDef]
-    ) -> TargetResults[AssociateFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFleetResultTypeDef]:
         """Associates the specified fleet with the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/AssociateFleet
@@ -249,8 +65,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("AssociateFleet", kwargs)
 
     def associate_software_to_image_builder(
-        self, **kwargs: Unpack[AssociateSoftwareToImageBuilderRequestTypeDef]
-    ) -> TargetResults[AssociateSoftwareToImageBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSoftwareToImageBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSoftwareToImageBuilderResultTypeDef]:
         """Associates license included application(s) with an existing image builder
         instance.
 
@@ -259,8 +75,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("AssociateSoftwareToImageBuilder", kwargs)
 
     def batch_associate_user_stack(
-        self, **kwargs: Unpack[BatchAssociateUserStackRequestTypeDef]
-    ) -> TargetResults[BatchAssociateUserStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAssociateUserStackRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAssociateUserStackResultTypeDef]:
         """Associates the specified users with the specified stacks. Users in a user
         pool cannot be assigned to stacks with fleets that are joined to an Active
         Directory domain.
@@ -270,8 +86,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("BatchAssociateUserStack", kwargs)
 
     def batch_disassociate_user_stack(
-        self, **kwargs: Unpack[BatchDisassociateUserStackRequestTypeDef]
-    ) -> TargetResults[BatchDisassociateUserStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDisassociateUserStackRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDisassociateUserStackResultTypeDef]:
         """Disassociates the specified users from the specified stacks.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/BatchDisassociateUserStack
@@ -279,8 +95,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("BatchDisassociateUserStack", kwargs)
 
     def copy_image(
-        self, **kwargs: Unpack[CopyImageRequestTypeDef]
-    ) -> TargetResults[CopyImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyImageResponseTypeDef]:
         """Copies the image within the same region or to a new region within the same
         AWS account. Note that any tags you added to the image will not be copied.
 
@@ -289,8 +105,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CopyImage", kwargs)
 
     def create_app_block(
-        self, **kwargs: Unpack[CreateAppBlockRequestTypeDef]
-    ) -> TargetResults[CreateAppBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppBlockResultTypeDef]:
         """Creates an app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateAppBlock
@@ -298,8 +114,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateAppBlock", kwargs)
 
     def create_app_block_builder(
-        self, **kwargs: Unpack[CreateAppBlockBuilderRequestTypeDef]
-    ) -> TargetResults[CreateAppBlockBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppBlockBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppBlockBuilderResultTypeDef]:
         """Creates an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateAppBlockBuilder
@@ -307,8 +123,9 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateAppBlockBuilder", kwargs)
 
     def create_app_block_builder_streaming_url(
-        self, **kwargs: Unpack[CreateAppBlockBuilderStreamingURLRequestTypeDef]
-    ) -> TargetResults[CreateAppBlockBuilderStreamingURLResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateAppBlockBuilderStreamingURLRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateAppBlockBuilderStreamingURLResultTypeDef]:
         """Creates a URL to start a create app block builder streaming session.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateAppBlockBuilderStreamingURL
@@ -316,8 +133,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateAppBlockBuilderStreamingURL", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResultTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateApplication
@@ -325,8 +142,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_directory_config(
-        self, **kwargs: Unpack[CreateDirectoryConfigRequestTypeDef]
-    ) -> TargetResults[CreateDirectoryConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDirectoryConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDirectoryConfigResultTypeDef]:
         """Creates a Directory Config object in WorkSpaces Applications. This object
         includes the configuration information required to join fleets and image
         builders to Microsoft Active Directory domains.
@@ -336,8 +153,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateDirectoryConfig", kwargs)
 
     def create_entitlement(
-        self, **kwargs: Unpack[CreateEntitlementRequestTypeDef]
-    ) -> TargetResults[CreateEntitlementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEntitlementResultTypeDef]:
         """Creates a new entitlement. Entitlements control access to specific
         applications within a stack, based on user attributes. Entitlements apply
         to SAML 2.0 federated user identities. WorkSpaces Applications user pool
@@ -351,8 +168,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateEntitlement", kwargs)
 
     def create_export_image_task(
-        self, **kwargs: Unpack[CreateExportImageTaskRequestTypeDef]
-    ) -> TargetResults[CreateExportImageTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExportImageTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExportImageTaskResultTypeDef]:
         """Creates a task to export a WorkSpaces Applications image to an EC2 AMI.
         This allows you to use your customized WorkSpaces Applications images with
         other AWS services or for backup purposes.
@@ -362,8 +179,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateExportImageTask", kwargs)
 
     def create_fleet(
-        self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> TargetResults[CreateFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetResultTypeDef]:
         """Creates a fleet. A fleet consists of streaming instances that your users
         access for their applications and desktops.
 
@@ -372,8 +189,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateFleet", kwargs)
 
     def create_image_builder(
-        self, **kwargs: Unpack[CreateImageBuilderRequestTypeDef]
-    ) -> TargetResults[CreateImageBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageBuilderResultTypeDef]:
         """Creates an image builder. An image builder is a virtual machine that is
         used to create an image.
 
@@ -382,8 +199,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateImageBuilder", kwargs)
 
     def create_image_builder_streaming_url(
-        self, **kwargs: Unpack[CreateImageBuilderStreamingURLRequestTypeDef]
-    ) -> TargetResults[CreateImageBuilderStreamingURLResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageBuilderStreamingURLRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageBuilderStreamingURLResultTypeDef]:
         """Creates a URL to start an image builder streaming session.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateImageBuilderStreamingURL
@@ -391,8 +208,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateImageBuilderStreamingURL", kwargs)
 
     def create_imported_image(
-        self, **kwargs: Unpack[CreateImportedImageRequestTypeDef]
-    ) -> TargetResults[CreateImportedImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImportedImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImportedImageResultTypeDef]:
         """Creates a custom WorkSpaces Applications image by importing an EC2 AMI.
         This allows you to use your own customized AMI to create WorkSpaces
         Applications images that support additional instance types beyond the
@@ -403,8 +220,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateImportedImage", kwargs)
 
     def create_stack(
-        self, **kwargs: Unpack[CreateStackRequestTypeDef]
-    ) -> TargetResults[CreateStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStackRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStackResultTypeDef]:
         """Creates a stack to start streaming applications to users. A stack consists
         of an associated fleet, user access policies, and storage configurations.
 
@@ -413,8 +230,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateStack", kwargs)
 
     def create_streaming_url(
-        self, **kwargs: Unpack[CreateStreamingURLRequestTypeDef]
-    ) -> TargetResults[CreateStreamingURLResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamingURLRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamingURLResultTypeDef]:
         """Creates a temporary URL to start an WorkSpaces Applications streaming
         session for the specified user. A streaming URL enables application
         streaming to be tested without user setup.
@@ -424,8 +241,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateStreamingURL", kwargs)
 
     def create_theme_for_stack(
-        self, **kwargs: Unpack[CreateThemeForStackRequestTypeDef]
-    ) -> TargetResults[CreateThemeForStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThemeForStackRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThemeForStackResultTypeDef]:
         """Creates custom branding that customizes the appearance of the streaming
         application catalog page.
 
@@ -434,8 +251,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateThemeForStack", kwargs)
 
     def create_updated_image(
-        self, **kwargs: Unpack[CreateUpdatedImageRequestTypeDef]
-    ) -> TargetResults[CreateUpdatedImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUpdatedImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUpdatedImageResultTypeDef]:
         """Creates a new image with the latest Windows operating system updates,
         driver updates, and WorkSpaces Applications agent software.
 
@@ -445,7 +262,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_usage_report_subscription(
         self,
-    ) -> TargetResults[CreateUsageReportSubscriptionResultTypeDef]:
+    ) -> TargetResults[type_defs.CreateUsageReportSubscriptionResultTypeDef]:
         """Creates a usage report subscription. Usage reports are generated daily.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateUsageReportSubscription
@@ -453,8 +270,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateUsageReportSubscription", {})
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResultTypeDef]:
         """Creates a new user in the user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateUser
@@ -462,8 +279,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_app_block(
-        self, **kwargs: Unpack[DeleteAppBlockRequestTypeDef]
-    ) -> TargetResults[DeleteAppBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppBlockResultTypeDef]:
         """Deletes an app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteAppBlock
@@ -471,8 +288,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteAppBlock", kwargs)
 
     def delete_app_block_builder(
-        self, **kwargs: Unpack[DeleteAppBlockBuilderRequestTypeDef]
-    ) -> TargetResults[DeleteAppBlockBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppBlockBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppBlockBuilderResultTypeDef]:
         """Deletes an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteAppBlockBuilder
@@ -480,8 +297,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteAppBlockBuilder", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResultTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteApplication
@@ -489,8 +306,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_directory_config(
-        self, **kwargs: Unpack[DeleteDirectoryConfigRequestTypeDef]
-    ) -> TargetResults[DeleteDirectoryConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDirectoryConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDirectoryConfigResultTypeDef]:
         """Deletes the specified Directory Config object from WorkSpaces
         Applications. This object includes the information required to join
         streaming instances to an Active Directory domain.
@@ -500,8 +317,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteDirectoryConfig", kwargs)
 
     def delete_entitlement(
-        self, **kwargs: Unpack[DeleteEntitlementRequestTypeDef]
-    ) -> TargetResults[DeleteEntitlementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEntitlementResultTypeDef]:
         """Deletes the specified entitlement.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteEntitlement
@@ -509,8 +326,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteEntitlement", kwargs)
 
     def delete_fleet(
-        self, **kwargs: Unpack[DeleteFleetRequestTypeDef]
-    ) -> TargetResults[DeleteFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetResultTypeDef]:
         """Deletes the specified fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteFleet
@@ -518,8 +335,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteFleet", kwargs)
 
     def delete_image(
-        self, **kwargs: Unpack[DeleteImageRequestTypeDef]
-    ) -> TargetResults[DeleteImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageResultTypeDef]:
         """Deletes the specified image. You cannot delete an image when it is in use.
         After you delete an image, you cannot provision new capacity using the
         image.
@@ -529,8 +346,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteImage", kwargs)
 
     def delete_image_builder(
-        self, **kwargs: Unpack[DeleteImageBuilderRequestTypeDef]
-    ) -> TargetResults[DeleteImageBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageBuilderResultTypeDef]:
         """Deletes the specified image builder and releases the capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteImageBuilder
@@ -538,8 +355,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteImageBuilder", kwargs)
 
     def delete_image_permissions(
-        self, **kwargs: Unpack[DeleteImagePermissionsRequestTypeDef]
-    ) -> TargetResults[DeleteImagePermissionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImagePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImagePermissionsResultTypeDef]:
         """Deletes permissions for the specified private image. After you delete
         permissions for an image, AWS accounts to which you previously granted
         these permissions can no longer use the image.
@@ -549,8 +366,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteImagePermissions", kwargs)
 
     def delete_stack(
-        self, **kwargs: Unpack[DeleteStackRequestTypeDef]
-    ) -> TargetResults[DeleteStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStackRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStackResultTypeDef]:
         """Deletes the specified stack. After the stack is deleted, the application
         streaming environment provided by the stack is no longer available to
         users. Also, any reservations made for application streaming sessions for
@@ -561,8 +378,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteStack", kwargs)
 
     def delete_theme_for_stack(
-        self, **kwargs: Unpack[DeleteThemeForStackRequestTypeDef]
-    ) -> TargetResults[DeleteThemeForStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThemeForStackRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThemeForStackResultTypeDef]:
         """Deletes custom branding that customizes the appearance of the streaming
         application catalog page.
 
@@ -572,7 +389,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_usage_report_subscription(
         self,
-    ) -> TargetResults[DeleteUsageReportSubscriptionResultTypeDef]:
+    ) -> TargetResults[type_defs.DeleteUsageReportSubscriptionResultTypeDef]:
         """Disables usage report generation.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteUsageReportSubscription
@@ -580,8 +397,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DeleteUsageReportSubscription", {})
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResultTypeDef]:
         """Deletes a user from the user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteUser
@@ -590,8 +407,12 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_app_block_builder_app_block_associations(
         self,
-        **kwargs: Unpack[DescribeAppBlockBuilderAppBlockAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAppBlockBuilderAppBlockAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef
+    ]:
         """Retrieves a list that describes one or more app block builder
         associations.
 
@@ -600,8 +421,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeAppBlockBuilderAppBlockAssociations", kwargs)
 
     def describe_app_block_builders(
-        self, **kwargs: Unpack[DescribeAppBlockBuildersRequestTypeDef]
-    ) -> TargetResults[DescribeAppBlockBuildersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppBlockBuildersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppBlockBuildersResultTypeDef]:
         """Retrieves a list that describes one or more app block builders.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeAppBlockBuilders
@@ -609,8 +430,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeAppBlockBuilders", kwargs)
 
     def describe_app_blocks(
-        self, **kwargs: Unpack[DescribeAppBlocksRequestTypeDef]
-    ) -> TargetResults[DescribeAppBlocksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppBlocksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppBlocksResultTypeDef]:
         """Retrieves a list that describes one or more app blocks.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeAppBlocks
@@ -618,8 +439,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeAppBlocks", kwargs)
 
     def describe_app_license_usage(
-        self, **kwargs: Unpack[DescribeAppLicenseUsageRequestTypeDef]
-    ) -> TargetResults[DescribeAppLicenseUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppLicenseUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppLicenseUsageResultTypeDef]:
         """Retrieves license included application usage information.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeAppLicenseUsage
@@ -627,8 +448,9 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeAppLicenseUsage", kwargs)
 
     def describe_application_fleet_associations(
-        self, **kwargs: Unpack[DescribeApplicationFleetAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationFleetAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeApplicationFleetAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeApplicationFleetAssociationsResultTypeDef]:
         """Retrieves a list that describes one or more application fleet
         associations. Either ApplicationArn or FleetName must be specified.
 
@@ -637,8 +459,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeApplicationFleetAssociations", kwargs)
 
     def describe_applications(
-        self, **kwargs: Unpack[DescribeApplicationsRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationsResultTypeDef]:
         """Retrieves a list that describes one or more applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeApplications
@@ -646,8 +468,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeApplications", kwargs)
 
     def describe_directory_configs(
-        self, **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef]
-    ) -> TargetResults[DescribeDirectoryConfigsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDirectoryConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDirectoryConfigsResultTypeDef]:
         """Retrieves a list that describes one or more specified Directory Config
         objects for WorkSpaces Applications, if the names for these objects are
         provided. Otherwise, all Directory Config objects in the account are
@@ -659,8 +481,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeDirectoryConfigs", kwargs)
 
     def describe_entitlements(
-        self, **kwargs: Unpack[DescribeEntitlementsRequestTypeDef]
-    ) -> TargetResults[DescribeEntitlementsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntitlementsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntitlementsResultTypeDef]:
         """Retrieves a list that describes one of more entitlements.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeEntitlements
@@ -668,8 +490,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeEntitlements", kwargs)
 
     def describe_fleets(
-        self, **kwargs: Unpack[DescribeFleetsRequestTypeDef]
-    ) -> TargetResults[DescribeFleetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetsResultTypeDef]:
         """Retrieves a list that describes one or more specified fleets, if the fleet
         names are provided. Otherwise, all fleets in the account are described.
 
@@ -678,8 +500,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeFleets", kwargs)
 
     def describe_image_builders(
-        self, **kwargs: Unpack[DescribeImageBuildersRequestTypeDef]
-    ) -> TargetResults[DescribeImageBuildersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageBuildersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageBuildersResultTypeDef]:
         """Retrieves a list that describes one or more specified image builders, if
         the image builder names are provided. Otherwise, all image builders in the
         account are described.
@@ -689,8 +511,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeImageBuilders", kwargs)
 
     def describe_image_permissions(
-        self, **kwargs: Unpack[DescribeImagePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeImagePermissionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImagePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImagePermissionsResultTypeDef]:
         """Retrieves a list that describes the permissions for shared AWS account IDs
         on a private image that you own.
 
@@ -699,8 +521,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeImagePermissions", kwargs)
 
     def describe_images(
-        self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> TargetResults[DescribeImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImagesResultTypeDef]:
         """Retrieves a list that describes one or more specified images, if the image
         names or image ARNs are provided. Otherwise, all images in the account are
         described.
@@ -710,8 +532,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeImages", kwargs)
 
     def describe_sessions(
-        self, **kwargs: Unpack[DescribeSessionsRequestTypeDef]
-    ) -> TargetResults[DescribeSessionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSessionsResultTypeDef]:
         """Retrieves a list that describes the streaming sessions for a specified
         stack and fleet. If a UserId is provided for the stack and fleet, only
         streaming sessions for that user are described. If an authentication type
@@ -723,8 +545,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeSessions", kwargs)
 
     def describe_software_associations(
-        self, **kwargs: Unpack[DescribeSoftwareAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeSoftwareAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSoftwareAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSoftwareAssociationsResultTypeDef]:
         """Retrieves license included application associations for a specified
         resource.
 
@@ -733,8 +555,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeSoftwareAssociations", kwargs)
 
     def describe_stacks(
-        self, **kwargs: Unpack[DescribeStacksRequestTypeDef]
-    ) -> TargetResults[DescribeStacksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStacksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStacksResultTypeDef]:
         """Retrieves a list that describes one or more specified stacks, if the stack
         names are provided. Otherwise, all stacks in the account are described.
 
@@ -743,8 +565,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeStacks", kwargs)
 
     def describe_theme_for_stack(
-        self, **kwargs: Unpack[DescribeThemeForStackRequestTypeDef]
-    ) -> TargetResults[DescribeThemeForStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThemeForStackRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThemeForStackResultTypeDef]:
         """Retrieves a list that describes the theme for a specified stack. A theme
         is custom branding that customizes the appearance of the streaming
         application catalog page.
@@ -754,8 +576,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeThemeForStack", kwargs)
 
     def describe_usage_report_subscriptions(
-        self, **kwargs: Unpack[DescribeUsageReportSubscriptionsRequestTypeDef]
-    ) -> TargetResults[DescribeUsageReportSubscriptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUsageReportSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUsageReportSubscriptionsResultTypeDef]:
         """Retrieves a list that describes one or more usage report subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUsageReportSubscriptions
@@ -763,8 +585,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeUsageReportSubscriptions", kwargs)
 
     def describe_user_stack_associations(
-        self, **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeUserStackAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserStackAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserStackAssociationsResultTypeDef]:
         """Retrieves a list that describes the UserStackAssociation objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUserStackAssociations
@@ -772,8 +594,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeUserStackAssociations", kwargs)
 
     def describe_users(
-        self, **kwargs: Unpack[DescribeUsersRequestTypeDef]
-    ) -> TargetResults[DescribeUsersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUsersResultTypeDef]:
         """Retrieves a list that describes one or more specified users in the user
         pool.
 
@@ -782,8 +604,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DescribeUsers", kwargs)
 
     def disable_user(
-        self, **kwargs: Unpack[DisableUserRequestTypeDef]
-    ) -> TargetResults[DisableUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableUserResultTypeDef]:
         """Disables the specified user in the user pool. Users can't sign in to
         WorkSpaces Applications until they are re-enabled. This action does not
         delete the user.
@@ -793,8 +615,9 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DisableUser", kwargs)
 
     def disassociate_app_block_builder_app_block(
-        self, **kwargs: Unpack[DisassociateAppBlockBuilderAppBlockRequestTypeDef]
-    ) -> TargetResults[DisassociateAppBlockBuilderAppBlockResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateAppBlockBuilderAppBlockRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateAppBlockBuilderAppBlockResultTypeDef]:
         """Disassociates a specified app block builder from a specified app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateAppBlockBuilderAppBlock
@@ -802,8 +625,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DisassociateAppBlockBuilderAppBlock", kwargs)
 
     def disassociate_application_fleet(
-        self, **kwargs: Unpack[DisassociateApplicationFleetRequestTypeDef]
-    ) -> TargetResults[DisassociateApplicationFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateApplicationFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateApplicationFleetResultTypeDef]:
         """Disassociates the specified application from the fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateApplicationFleet
@@ -811,8 +634,11 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DisassociateApplicationFleet", kwargs)
 
     def disassociate_application_from_entitlement(
-        self, **kwargs: Unpack[DisassociateApplicationFromEntitlementRequestTypeDef]
-    ) -> TargetResults[DisassociateApplicationFromEntitlementResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateApplicationFromEntitlementRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DisassociateApplicationFromEntitlementResultTypeDef]:
         """Deletes the specified application from the specified entitlement.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateApplicationFromEntitlement
@@ -820,8 +646,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DisassociateApplicationFromEntitlement", kwargs)
 
     def disassociate_fleet(
-        self, **kwargs: Unpack[DisassociateFleetRequestTypeDef]
-    ) -> TargetResults[DisassociateFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFleetResultTypeDef]:
         """Disassociates the specified fleet from the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateFleet
@@ -829,8 +655,9 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DisassociateFleet", kwargs)
 
     def disassociate_software_from_image_builder(
-        self, **kwargs: Unpack[DisassociateSoftwareFromImageBuilderRequestTypeDef]
-    ) -> TargetResults[DisassociateSoftwareFromImageBuilderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateSoftwareFromImageBuilderRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateSoftwareFromImageBuilderResultTypeDef]:
         """Removes license included application(s) association(s) from an image
         builder instance.
 
@@ -839,8 +666,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DisassociateSoftwareFromImageBuilder", kwargs)
 
     def drain_session_instance(
-        self, **kwargs: Unpack[DrainSessionInstanceRequestTypeDef]
-    ) -> TargetResults[DrainSessionInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DrainSessionInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DrainSessionInstanceResultTypeDef]:
         """Drains the instance hosting the specified streaming session. The instance
         stops accepting new sessions while existing sessions continue
         uninterrupted. Once all sessions end, the instance is reclaimed and
@@ -851,8 +678,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("DrainSessionInstance", kwargs)
 
     def enable_user(
-        self, **kwargs: Unpack[EnableUserRequestTypeDef]
-    ) -> TargetResults[EnableUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableUserResultTypeDef]:
         """Enables a user in the user pool. After being enabled, users can sign in to
         WorkSpaces Applications and open applications from the stacks to which
         they are assigned.
@@ -862,8 +689,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("EnableUser", kwargs)
 
     def expire_session(
-        self, **kwargs: Unpack[ExpireSessionRequestTypeDef]
-    ) -> TargetResults[ExpireSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExpireSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExpireSessionResultTypeDef]:
         """Immediately stops the specified streaming session.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ExpireSession
@@ -871,8 +698,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("ExpireSession", kwargs)
 
     def get_export_image_task(
-        self, **kwargs: Unpack[GetExportImageTaskRequestTypeDef]
-    ) -> TargetResults[GetExportImageTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportImageTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportImageTaskResultTypeDef]:
         """Retrieves information about an export image task, including its current
         state, progress, and any error details.
 
@@ -881,8 +708,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("GetExportImageTask", kwargs)
 
     def list_associated_fleets(
-        self, **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef]
-    ) -> TargetResults[ListAssociatedFleetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedFleetsResultTypeDef]:
         """Retrieves the name of the fleet that is associated with the specified
         stack.
 
@@ -891,8 +718,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("ListAssociatedFleets", kwargs)
 
     def list_associated_stacks(
-        self, **kwargs: Unpack[ListAssociatedStacksRequestTypeDef]
-    ) -> TargetResults[ListAssociatedStacksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedStacksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedStacksResultTypeDef]:
         """Retrieves the name of the stack with which the specified fleet is
         associated.
 
@@ -901,8 +728,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("ListAssociatedStacks", kwargs)
 
     def list_entitled_applications(
-        self, **kwargs: Unpack[ListEntitledApplicationsRequestTypeDef]
-    ) -> TargetResults[ListEntitledApplicationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitledApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitledApplicationsResultTypeDef]:
         """Retrieves a list of entitled applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ListEntitledApplications
@@ -910,8 +737,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("ListEntitledApplications", kwargs)
 
     def list_export_image_tasks(
-        self, **kwargs: Unpack[ListExportImageTasksRequestTypeDef]
-    ) -> TargetResults[ListExportImageTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportImageTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportImageTasksResultTypeDef]:
         """Lists export image tasks, with optional filtering and pagination. Use this
         operation to monitor the status of multiple export operations.
 
@@ -920,8 +747,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("ListExportImageTasks", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of all tags for the specified WorkSpaces Applications
         resource. You can tag WorkSpaces Applications image builders, images,
         fleets, and stacks.
@@ -931,8 +758,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_app_block_builder(
-        self, **kwargs: Unpack[StartAppBlockBuilderRequestTypeDef]
-    ) -> TargetResults[StartAppBlockBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAppBlockBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAppBlockBuilderResultTypeDef]:
         """Starts an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StartAppBlockBuilder
@@ -940,8 +767,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StartAppBlockBuilder", kwargs)
 
     def start_fleet(
-        self, **kwargs: Unpack[StartFleetRequestTypeDef]
-    ) -> TargetResults[StartFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFleetResultTypeDef]:
         """Starts the specified fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StartFleet
@@ -949,8 +776,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StartFleet", kwargs)
 
     def start_image_builder(
-        self, **kwargs: Unpack[StartImageBuilderRequestTypeDef]
-    ) -> TargetResults[StartImageBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImageBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImageBuilderResultTypeDef]:
         """Starts the specified image builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StartImageBuilder
@@ -958,8 +785,9 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StartImageBuilder", kwargs)
 
     def start_software_deployment_to_image_builder(
-        self, **kwargs: Unpack[StartSoftwareDeploymentToImageBuilderRequestTypeDef]
-    ) -> TargetResults[StartSoftwareDeploymentToImageBuilderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartSoftwareDeploymentToImageBuilderRequestTypeDef],
+    ) -> TargetResults[type_defs.StartSoftwareDeploymentToImageBuilderResultTypeDef]:
         """Initiates license included applications deployment to an image builder
         instance.
 
@@ -968,8 +796,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StartSoftwareDeploymentToImageBuilder", kwargs)
 
     def stop_app_block_builder(
-        self, **kwargs: Unpack[StopAppBlockBuilderRequestTypeDef]
-    ) -> TargetResults[StopAppBlockBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAppBlockBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.StopAppBlockBuilderResultTypeDef]:
         """Stops an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StopAppBlockBuilder
@@ -977,8 +805,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StopAppBlockBuilder", kwargs)
 
     def stop_fleet(
-        self, **kwargs: Unpack[StopFleetRequestTypeDef]
-    ) -> TargetResults[StopFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.StopFleetResultTypeDef]:
         """Stops the specified fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StopFleet
@@ -986,8 +814,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StopFleet", kwargs)
 
     def stop_image_builder(
-        self, **kwargs: Unpack[StopImageBuilderRequestTypeDef]
-    ) -> TargetResults[StopImageBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopImageBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.StopImageBuilderResultTypeDef]:
         """Stops the specified image builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StopImageBuilder
@@ -995,8 +823,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("StopImageBuilder", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or overwrites one or more tags for the specified WorkSpaces
         Applications resource. You can tag WorkSpaces Applications image builders,
         images, fleets, and stacks.
@@ -1006,8 +834,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Disassociates one or more specified tags from the specified WorkSpaces
         Applications resource.
 
@@ -1016,8 +844,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_app_block_builder(
-        self, **kwargs: Unpack[UpdateAppBlockBuilderRequestTypeDef]
-    ) -> TargetResults[UpdateAppBlockBuilderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppBlockBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppBlockBuilderResultTypeDef]:
         """Updates an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateAppBlockBuilder
@@ -1025,8 +853,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateAppBlockBuilder", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResultTypeDef]:
         """Updates the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateApplication
@@ -1034,8 +862,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_directory_config(
-        self, **kwargs: Unpack[UpdateDirectoryConfigRequestTypeDef]
-    ) -> TargetResults[UpdateDirectoryConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDirectoryConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDirectoryConfigResultTypeDef]:
         """Updates the specified Directory Config object in WorkSpaces Applications.
         This object includes the configuration information required to join fleets
         and image builders to Microsoft Active Directory domains.
@@ -1045,8 +873,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateDirectoryConfig", kwargs)
 
     def update_entitlement(
-        self, **kwargs: Unpack[UpdateEntitlementRequestTypeDef]
-    ) -> TargetResults[UpdateEntitlementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEntitlementResultTypeDef]:
         """Updates the specified entitlement.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateEntitlement
@@ -1054,8 +882,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateEntitlement", kwargs)
 
     def update_fleet(
-        self, **kwargs: Unpack[UpdateFleetRequestTypeDef]
-    ) -> TargetResults[UpdateFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetResultTypeDef]:
         """Updates the specified fleet.
 
         Deprecated parameters: DeleteVpcConfig.
@@ -1065,8 +893,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateFleet", kwargs)
 
     def update_image_permissions(
-        self, **kwargs: Unpack[UpdateImagePermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateImagePermissionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImagePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImagePermissionsResultTypeDef]:
         """Adds or updates permissions for the specified private image.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateImagePermissions
@@ -1074,8 +902,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateImagePermissions", kwargs)
 
     def update_stack(
-        self, **kwargs: Unpack[UpdateStackRequestTypeDef]
-    ) -> TargetResults[UpdateStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStackRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStackResultTypeDef]:
         """Updates the specified fields for the specified stack.
 
         Deprecated parameters: DeleteStorageConnectors.
@@ -1085,8 +913,8 @@ class MultiRegionAppStream(MultiRegionClient):
         return self._call("UpdateStack", kwargs)
 
     def update_theme_for_stack(
-        self, **kwargs: Unpack[UpdateThemeForStackRequestTypeDef]
-    ) -> TargetResults[UpdateThemeForStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThemeForStackRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThemeForStackResultTypeDef]:
         """Updates custom branding that customizes the appearance of the streaming
         application catalog page.
 
@@ -1100,8 +928,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef],
-    ) -> TargetResults[DescribeDirectoryConfigsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDirectoryConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDirectoryConfigsResultTypeDef]:
         """Every page of DescribeDirectoryConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1127,8 +955,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> TargetResults[DescribeFleetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFleetsResultTypeDef]:
         """Every page of DescribeFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1151,8 +979,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImageBuildersRequestTypeDef],
-    ) -> TargetResults[DescribeImageBuildersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageBuildersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageBuildersResultTypeDef]:
         """Every page of DescribeImageBuilders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1176,8 +1004,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> TargetResults[DescribeImagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImagesResultTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1201,8 +1029,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
-    ) -> TargetResults[DescribeSessionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSessionsResultTypeDef]:
         """Every page of DescribeSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1228,8 +1056,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStacksRequestTypeDef],
-    ) -> TargetResults[DescribeStacksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStacksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeStacksResultTypeDef]:
         """Every page of DescribeStacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1252,8 +1080,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeUserStackAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUserStackAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeUserStackAssociationsResultTypeDef]:
         """Every page of DescribeUserStackAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1275,8 +1103,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> TargetResults[DescribeUsersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeUsersResultTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1299,8 +1127,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef],
-    ) -> TargetResults[ListAssociatedFleetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedFleetsResultTypeDef]:
         """Every page of ListAssociatedFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1323,8 +1151,8 @@ class MultiRegionAppStream(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedStacksRequestTypeDef],
-    ) -> TargetResults[ListAssociatedStacksResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedStacksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedStacksResultTypeDef]:
         """Every page of ListAssociatedStacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1346,8 +1174,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef],
-    ) -> Items[DirectoryConfigTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDirectoryConfigsRequestTypeDef],
+    ) -> Items[type_defs.DirectoryConfigTypeDef]:
         """Each element of DirectoryConfigs in every page of
         DescribeDirectoryConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -1363,8 +1191,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> Items[FleetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef],
+    ) -> Items[type_defs.FleetTypeDef]:
         """Each element of Fleets in every page of DescribeFleets, from every target,
         as its page arrives (tagged with its target).
 
@@ -1379,8 +1207,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImageBuildersRequestTypeDef],
-    ) -> Items[ImageBuilderTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageBuildersRequestTypeDef],
+    ) -> Items[type_defs.ImageBuilderTypeDef]:
         """Each element of ImageBuilders in every page of DescribeImageBuilders, from
         every target, as its page arrives (tagged with its target).
 
@@ -1395,8 +1223,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> Items[ImageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageTypeDef]:
         """Each element of Images in every page of DescribeImages, from every target,
         as its page arrives (tagged with its target).
 
@@ -1411,8 +1239,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
-    ) -> Items[SessionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionTypeDef]:
         """Each element of Sessions in every page of DescribeSessions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1427,8 +1255,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStacksRequestTypeDef],
-    ) -> Items[StackTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStacksRequestTypeDef],
+    ) -> Items[type_defs.StackTypeDef]:
         """Each element of Stacks in every page of DescribeStacks, from every target,
         as its page arrives (tagged with its target).
 
@@ -1443,8 +1271,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef],
-    ) -> Items[UserStackAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUserStackAssociationsRequestTypeDef],
+    ) -> Items[type_defs.UserStackAssociationTypeDef]:
         """Each element of UserStackAssociations in every page of
         DescribeUserStackAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1463,8 +1291,8 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of DescribeUsers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1479,7 +1307,7 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAssociatedFleetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of Names in every page of ListAssociatedFleets, from every
         target, as its page arrives (tagged with its target).
@@ -1495,7 +1323,7 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedStacksRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAssociatedStacksRequestTypeDef],
     ) -> Items[str]:
         """Each element of Names in every page of ListAssociatedStacks, from every
         target, as its page arrives (tagged with its target).
@@ -1511,7 +1339,7 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FleetStarted.
 
@@ -1530,7 +1358,7 @@ class MultiRegionAppStream(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FleetStopped.
 

@@ -15,166 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApiKeyTypeDef,
-        ApiTypeDef,
-        AssociateApiRequestTypeDef,
-        AssociateApiResponseTypeDef,
-        AssociateMergedGraphqlApiRequestTypeDef,
-        AssociateMergedGraphqlApiResponseTypeDef,
-        AssociateSourceGraphqlApiRequestTypeDef,
-        AssociateSourceGraphqlApiResponseTypeDef,
-        ChannelNamespaceTypeDef,
-        CreateApiCacheRequestTypeDef,
-        CreateApiCacheResponseTypeDef,
-        CreateApiKeyRequestTypeDef,
-        CreateApiKeyResponseTypeDef,
-        CreateApiRequestTypeDef,
-        CreateApiResponseTypeDef,
-        CreateChannelNamespaceRequestTypeDef,
-        CreateChannelNamespaceResponseTypeDef,
-        CreateDataSourceRequestTypeDef,
-        CreateDataSourceResponseTypeDef,
-        CreateDomainNameRequestTypeDef,
-        CreateDomainNameResponseTypeDef,
-        CreateFunctionRequestTypeDef,
-        CreateFunctionResponseTypeDef,
-        CreateGraphqlApiRequestTypeDef,
-        CreateGraphqlApiResponseTypeDef,
-        CreateResolverRequestTypeDef,
-        CreateResolverResponseTypeDef,
-        CreateTypeRequestTypeDef,
-        CreateTypeResponseTypeDef,
-        DataSourceTypeDef,
-        DeleteApiCacheRequestTypeDef,
-        DeleteApiCacheResponseTypeDef,
-        DeleteApiKeyRequestTypeDef,
-        DeleteApiKeyResponseTypeDef,
-        DeleteApiRequestTypeDef,
-        DeleteApiResponseTypeDef,
-        DeleteChannelNamespaceRequestTypeDef,
-        DeleteChannelNamespaceResponseTypeDef,
-        DeleteDataSourceRequestTypeDef,
-        DeleteDataSourceResponseTypeDef,
-        DeleteDomainNameRequestTypeDef,
-        DeleteDomainNameResponseTypeDef,
-        DeleteFunctionRequestTypeDef,
-        DeleteFunctionResponseTypeDef,
-        DeleteGraphqlApiRequestTypeDef,
-        DeleteGraphqlApiResponseTypeDef,
-        DeleteResolverRequestTypeDef,
-        DeleteResolverResponseTypeDef,
-        DeleteTypeRequestTypeDef,
-        DeleteTypeResponseTypeDef,
-        DisassociateApiRequestTypeDef,
-        DisassociateApiResponseTypeDef,
-        DisassociateMergedGraphqlApiRequestTypeDef,
-        DisassociateMergedGraphqlApiResponseTypeDef,
-        DisassociateSourceGraphqlApiRequestTypeDef,
-        DisassociateSourceGraphqlApiResponseTypeDef,
-        DomainNameConfigTypeDef,
-        EvaluateCodeRequestTypeDef,
-        EvaluateCodeResponseTypeDef,
-        EvaluateMappingTemplateRequestTypeDef,
-        EvaluateMappingTemplateResponseTypeDef,
-        FlushApiCacheRequestTypeDef,
-        FlushApiCacheResponseTypeDef,
-        FunctionConfigurationTypeDef,
-        GetApiAssociationRequestTypeDef,
-        GetApiAssociationResponseTypeDef,
-        GetApiCacheRequestTypeDef,
-        GetApiCacheResponseTypeDef,
-        GetApiRequestTypeDef,
-        GetApiResponseTypeDef,
-        GetChannelNamespaceRequestTypeDef,
-        GetChannelNamespaceResponseTypeDef,
-        GetDataSourceIntrospectionRequestTypeDef,
-        GetDataSourceIntrospectionResponseTypeDef,
-        GetDataSourceRequestTypeDef,
-        GetDataSourceResponseTypeDef,
-        GetDomainNameRequestTypeDef,
-        GetDomainNameResponseTypeDef,
-        GetFunctionRequestTypeDef,
-        GetFunctionResponseTypeDef,
-        GetGraphqlApiEnvironmentVariablesRequestTypeDef,
-        GetGraphqlApiEnvironmentVariablesResponseTypeDef,
-        GetGraphqlApiRequestTypeDef,
-        GetGraphqlApiResponseTypeDef,
-        GetIntrospectionSchemaRequestTypeDef,
-        GetIntrospectionSchemaResponseTypeDef,
-        GetResolverRequestTypeDef,
-        GetResolverResponseTypeDef,
-        GetSchemaCreationStatusRequestTypeDef,
-        GetSchemaCreationStatusResponseTypeDef,
-        GetSourceApiAssociationRequestTypeDef,
-        GetSourceApiAssociationResponseTypeDef,
-        GetTypeRequestTypeDef,
-        GetTypeResponseTypeDef,
-        GraphqlApiTypeDef,
-        ListApiKeysRequestTypeDef,
-        ListApiKeysResponseTypeDef,
-        ListApisRequestTypeDef,
-        ListApisResponseTypeDef,
-        ListChannelNamespacesRequestTypeDef,
-        ListChannelNamespacesResponseTypeDef,
-        ListDataSourcesRequestTypeDef,
-        ListDataSourcesResponseTypeDef,
-        ListDomainNamesRequestTypeDef,
-        ListDomainNamesResponseTypeDef,
-        ListFunctionsRequestTypeDef,
-        ListFunctionsResponseTypeDef,
-        ListGraphqlApisRequestTypeDef,
-        ListGraphqlApisResponseTypeDef,
-        ListResolversByFunctionRequestTypeDef,
-        ListResolversByFunctionResponseTypeDef,
-        ListResolversRequestTypeDef,
-        ListResolversResponseTypeDef,
-        ListSourceApiAssociationsRequestTypeDef,
-        ListSourceApiAssociationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTypesByAssociationRequestTypeDef,
-        ListTypesByAssociationResponseTypeDef,
-        ListTypesRequestTypeDef,
-        ListTypesResponseTypeDef,
-        PutGraphqlApiEnvironmentVariablesRequestTypeDef,
-        PutGraphqlApiEnvironmentVariablesResponseTypeDef,
-        ResolverTypeDef,
-        SourceApiAssociationSummaryTypeDef,
-        StartDataSourceIntrospectionRequestTypeDef,
-        StartDataSourceIntrospectionResponseTypeDef,
-        StartSchemaCreationRequestTypeDef,
-        StartSchemaCreationResponseTypeDef,
-        StartSchemaMergeRequestTypeDef,
-        StartSchemaMergeResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TypeTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApiCacheRequestTypeDef,
-        UpdateApiCacheResponseTypeDef,
-        UpdateApiKeyRequestTypeDef,
-        UpdateApiKeyResponseTypeDef,
-        UpdateApiRequestTypeDef,
-        UpdateApiResponseTypeDef,
-        UpdateChannelNamespaceRequestTypeDef,
-        UpdateChannelNamespaceResponseTypeDef,
-        UpdateDataSourceRequestTypeDef,
-        UpdateDataSourceResponseTypeDef,
-        UpdateDomainNameRequestTypeDef,
-        UpdateDomainNameResponseTypeDef,
-        UpdateFunctionRequestTypeDef,
-        UpdateFunctionResponseTypeDef,
-        UpdateGraphqlApiRequestTypeDef,
-        UpdateGraphqlApiResponseTypeDef,
-        UpdateResolverRequestTypeDef,
-        UpdateResolverResponseTypeDef,
-        UpdateSourceApiAssociationRequestTypeDef,
-        UpdateSourceApiAssociationResponseTypeDef,
-        UpdateTypeRequestTypeDef,
-        UpdateTypeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppSync"]
 
@@ -188,8 +29,8 @@ class MultiRegionAppSync(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_api(
-        self, **kwargs: Unpack[AssociateApiRequestTypeDef]
-    ) -> TargetResults[AssociateApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateApiRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateApiResponseTypeDef]:
         """Maps an endpoint to your custom domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/AssociateApi
@@ -197,8 +38,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("AssociateApi", kwargs)
 
     def associate_merged_graphql_api(
-        self, **kwargs: Unpack[AssociateMergedGraphqlApiRequestTypeDef]
-    ) -> TargetResults[AssociateMergedGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMergedGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMergedGraphqlApiResponseTypeDef]:
         """Creates an association between a Merged API and source API using the
         source API's identifier.
 
@@ -207,8 +48,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("AssociateMergedGraphqlApi", kwargs)
 
     def associate_source_graphql_api(
-        self, **kwargs: Unpack[AssociateSourceGraphqlApiRequestTypeDef]
-    ) -> TargetResults[AssociateSourceGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSourceGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSourceGraphqlApiResponseTypeDef]:
         """Creates an association between a Merged API and source API using the
         Merged API's identifier.
 
@@ -217,8 +58,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("AssociateSourceGraphqlApi", kwargs)
 
     def create_api(
-        self, **kwargs: Unpack[CreateApiRequestTypeDef]
-    ) -> TargetResults[CreateApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiResponseTypeDef]:
         """Creates an Api object. Use this operation to create an AppSync API with
         your preferred configuration, such as an Event API that provides real-time
         message publishing and message subscriptions over WebSockets.
@@ -228,8 +69,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateApi", kwargs)
 
     def create_api_cache(
-        self, **kwargs: Unpack[CreateApiCacheRequestTypeDef]
-    ) -> TargetResults[CreateApiCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiCacheResponseTypeDef]:
         """Creates a cache for the GraphQL API.
 
         Deprecated parameters: transitEncryptionEnabled, atRestEncryptionEnabled.
@@ -239,8 +80,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateApiCache", kwargs)
 
     def create_api_key(
-        self, **kwargs: Unpack[CreateApiKeyRequestTypeDef]
-    ) -> TargetResults[CreateApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiKeyResponseTypeDef]:
         """Creates a unique key that you can distribute to clients who invoke your
         API.
 
@@ -249,8 +90,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateApiKey", kwargs)
 
     def create_channel_namespace(
-        self, **kwargs: Unpack[CreateChannelNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateChannelNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelNamespaceResponseTypeDef]:
         """Creates a ChannelNamespace for an Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateChannelNamespace
@@ -258,8 +99,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateChannelNamespace", kwargs)
 
     def create_data_source(
-        self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceResponseTypeDef]:
         """Creates a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateDataSource
@@ -267,8 +108,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateDataSource", kwargs)
 
     def create_domain_name(
-        self, **kwargs: Unpack[CreateDomainNameRequestTypeDef]
-    ) -> TargetResults[CreateDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainNameResponseTypeDef]:
         """Creates a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateDomainName
@@ -276,8 +117,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateDomainName", kwargs)
 
     def create_function(
-        self, **kwargs: Unpack[CreateFunctionRequestTypeDef]
-    ) -> TargetResults[CreateFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFunctionResponseTypeDef]:
         """Creates a Function object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateFunction
@@ -285,8 +126,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateFunction", kwargs)
 
     def create_graphql_api(
-        self, **kwargs: Unpack[CreateGraphqlApiRequestTypeDef]
-    ) -> TargetResults[CreateGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGraphqlApiResponseTypeDef]:
         """Creates a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateGraphqlApi
@@ -294,8 +135,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateGraphqlApi", kwargs)
 
     def create_resolver(
-        self, **kwargs: Unpack[CreateResolverRequestTypeDef]
-    ) -> TargetResults[CreateResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResolverResponseTypeDef]:
         """Creates a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateResolver
@@ -303,8 +144,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateResolver", kwargs)
 
     def create_type(
-        self, **kwargs: Unpack[CreateTypeRequestTypeDef]
-    ) -> TargetResults[CreateTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTypeResponseTypeDef]:
         """Creates a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateType
@@ -312,8 +153,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("CreateType", kwargs)
 
     def delete_api(
-        self, **kwargs: Unpack[DeleteApiRequestTypeDef]
-    ) -> TargetResults[DeleteApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApiResponseTypeDef]:
         """Deletes an Api object
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteApi
@@ -321,8 +162,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteApi", kwargs)
 
     def delete_api_cache(
-        self, **kwargs: Unpack[DeleteApiCacheRequestTypeDef]
-    ) -> TargetResults[DeleteApiCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApiCacheResponseTypeDef]:
         """Deletes an ApiCache object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteApiCache
@@ -330,8 +171,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteApiCache", kwargs)
 
     def delete_api_key(
-        self, **kwargs: Unpack[DeleteApiKeyRequestTypeDef]
-    ) -> TargetResults[DeleteApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApiKeyResponseTypeDef]:
         """Deletes an API key.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteApiKey
@@ -339,8 +180,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteApiKey", kwargs)
 
     def delete_channel_namespace(
-        self, **kwargs: Unpack[DeleteChannelNamespaceRequestTypeDef]
-    ) -> TargetResults[DeleteChannelNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelNamespaceResponseTypeDef]:
         """Deletes a ChannelNamespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteChannelNamespace
@@ -348,8 +189,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteChannelNamespace", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceResponseTypeDef]:
         """Deletes a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteDataSource
@@ -357,8 +198,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_domain_name(
-        self, **kwargs: Unpack[DeleteDomainNameRequestTypeDef]
-    ) -> TargetResults[DeleteDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainNameResponseTypeDef]:
         """Deletes a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteDomainName
@@ -366,8 +207,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteDomainName", kwargs)
 
     def delete_function(
-        self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> TargetResults[DeleteFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFunctionResponseTypeDef]:
         """Deletes a Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteFunction
@@ -375,8 +216,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteFunction", kwargs)
 
     def delete_graphql_api(
-        self, **kwargs: Unpack[DeleteGraphqlApiRequestTypeDef]
-    ) -> TargetResults[DeleteGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGraphqlApiResponseTypeDef]:
         """Deletes a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteGraphqlApi
@@ -384,8 +225,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteGraphqlApi", kwargs)
 
     def delete_resolver(
-        self, **kwargs: Unpack[DeleteResolverRequestTypeDef]
-    ) -> TargetResults[DeleteResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResolverResponseTypeDef]:
         """Deletes a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteResolver
@@ -393,8 +234,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteResolver", kwargs)
 
     def delete_type(
-        self, **kwargs: Unpack[DeleteTypeRequestTypeDef]
-    ) -> TargetResults[DeleteTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTypeResponseTypeDef]:
         """Deletes a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteType
@@ -402,8 +243,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DeleteType", kwargs)
 
     def disassociate_api(
-        self, **kwargs: Unpack[DisassociateApiRequestTypeDef]
-    ) -> TargetResults[DisassociateApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateApiRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateApiResponseTypeDef]:
         """Removes an ApiAssociation object from a custom domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DisassociateApi
@@ -411,8 +252,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DisassociateApi", kwargs)
 
     def disassociate_merged_graphql_api(
-        self, **kwargs: Unpack[DisassociateMergedGraphqlApiRequestTypeDef]
-    ) -> TargetResults[DisassociateMergedGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMergedGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMergedGraphqlApiResponseTypeDef]:
         """Deletes an association between a Merged API and source API using the
         source API's identifier and the association ID.
 
@@ -421,8 +262,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DisassociateMergedGraphqlApi", kwargs)
 
     def disassociate_source_graphql_api(
-        self, **kwargs: Unpack[DisassociateSourceGraphqlApiRequestTypeDef]
-    ) -> TargetResults[DisassociateSourceGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSourceGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSourceGraphqlApiResponseTypeDef]:
         """Deletes an association between a Merged API and source API using the
         Merged API's identifier and the association ID.
 
@@ -431,8 +272,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("DisassociateSourceGraphqlApi", kwargs)
 
     def evaluate_code(
-        self, **kwargs: Unpack[EvaluateCodeRequestTypeDef]
-    ) -> TargetResults[EvaluateCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluateCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.EvaluateCodeResponseTypeDef]:
         """Evaluates the given code and returns the response. The code definition
         requirements depend on the specified runtime. For APPSYNC_JS runtimes, the
         code defines the request and response functions. The request function
@@ -446,8 +287,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("EvaluateCode", kwargs)
 
     def evaluate_mapping_template(
-        self, **kwargs: Unpack[EvaluateMappingTemplateRequestTypeDef]
-    ) -> TargetResults[EvaluateMappingTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluateMappingTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.EvaluateMappingTemplateResponseTypeDef]:
         """Evaluates a given template and returns the response. The mapping template
         can be a request or response template.
 
@@ -456,8 +297,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("EvaluateMappingTemplate", kwargs)
 
     def flush_api_cache(
-        self, **kwargs: Unpack[FlushApiCacheRequestTypeDef]
-    ) -> TargetResults[FlushApiCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.FlushApiCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.FlushApiCacheResponseTypeDef]:
         """Flushes an ApiCache object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/FlushApiCache
@@ -465,8 +306,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("FlushApiCache", kwargs)
 
     def get_api(
-        self, **kwargs: Unpack[GetApiRequestTypeDef]
-    ) -> TargetResults[GetApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiResponseTypeDef]:
         """Retrieves an Api object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetApi
@@ -474,8 +315,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetApi", kwargs)
 
     def get_api_association(
-        self, **kwargs: Unpack[GetApiAssociationRequestTypeDef]
-    ) -> TargetResults[GetApiAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiAssociationResponseTypeDef]:
         """Retrieves an ApiAssociation object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetApiAssociation
@@ -483,8 +324,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetApiAssociation", kwargs)
 
     def get_api_cache(
-        self, **kwargs: Unpack[GetApiCacheRequestTypeDef]
-    ) -> TargetResults[GetApiCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiCacheResponseTypeDef]:
         """Retrieves an ApiCache object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetApiCache
@@ -492,8 +333,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetApiCache", kwargs)
 
     def get_channel_namespace(
-        self, **kwargs: Unpack[GetChannelNamespaceRequestTypeDef]
-    ) -> TargetResults[GetChannelNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelNamespaceResponseTypeDef]:
         """Retrieves the channel namespace for a specified Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetChannelNamespace
@@ -501,8 +342,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetChannelNamespace", kwargs)
 
     def get_data_source(
-        self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> TargetResults[GetDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceResponseTypeDef]:
         """Retrieves a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetDataSource
@@ -510,8 +351,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetDataSource", kwargs)
 
     def get_data_source_introspection(
-        self, **kwargs: Unpack[GetDataSourceIntrospectionRequestTypeDef]
-    ) -> TargetResults[GetDataSourceIntrospectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceIntrospectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceIntrospectionResponseTypeDef]:
         """Retrieves the record of an existing introspection. If the retrieval is
         successful, the result of the instrospection will also be returned. If the
         retrieval fails the operation, an error message will be returned instead.
@@ -521,8 +362,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetDataSourceIntrospection", kwargs)
 
     def get_domain_name(
-        self, **kwargs: Unpack[GetDomainNameRequestTypeDef]
-    ) -> TargetResults[GetDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainNameResponseTypeDef]:
         """Retrieves a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetDomainName
@@ -530,8 +371,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetDomainName", kwargs)
 
     def get_function(
-        self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> TargetResults[GetFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionResponseTypeDef]:
         """Get a Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetFunction
@@ -539,8 +380,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetFunction", kwargs)
 
     def get_graphql_api(
-        self, **kwargs: Unpack[GetGraphqlApiRequestTypeDef]
-    ) -> TargetResults[GetGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGraphqlApiResponseTypeDef]:
         """Retrieves a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetGraphqlApi
@@ -548,8 +389,9 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetGraphqlApi", kwargs)
 
     def get_graphql_api_environment_variables(
-        self, **kwargs: Unpack[GetGraphqlApiEnvironmentVariablesRequestTypeDef]
-    ) -> TargetResults[GetGraphqlApiEnvironmentVariablesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetGraphqlApiEnvironmentVariablesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetGraphqlApiEnvironmentVariablesResponseTypeDef]:
         """Retrieves the list of environmental variable key-value pairs associated
         with an API by its ID value.
 
@@ -558,8 +400,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetGraphqlApiEnvironmentVariables", kwargs)
 
     def get_introspection_schema(
-        self, **kwargs: Unpack[GetIntrospectionSchemaRequestTypeDef]
-    ) -> TargetResults[GetIntrospectionSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntrospectionSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntrospectionSchemaResponseTypeDef]:
         """Retrieves the introspection schema for a GraphQL API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetIntrospectionSchema
@@ -567,8 +409,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetIntrospectionSchema", kwargs)
 
     def get_resolver(
-        self, **kwargs: Unpack[GetResolverRequestTypeDef]
-    ) -> TargetResults[GetResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverResponseTypeDef]:
         """Retrieves a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetResolver
@@ -576,8 +418,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetResolver", kwargs)
 
     def get_schema_creation_status(
-        self, **kwargs: Unpack[GetSchemaCreationStatusRequestTypeDef]
-    ) -> TargetResults[GetSchemaCreationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaCreationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaCreationStatusResponseTypeDef]:
         """Retrieves the current status of a schema creation operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetSchemaCreationStatus
@@ -585,8 +427,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetSchemaCreationStatus", kwargs)
 
     def get_source_api_association(
-        self, **kwargs: Unpack[GetSourceApiAssociationRequestTypeDef]
-    ) -> TargetResults[GetSourceApiAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSourceApiAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSourceApiAssociationResponseTypeDef]:
         """Retrieves a SourceApiAssociation object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetSourceApiAssociation
@@ -594,8 +436,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetSourceApiAssociation", kwargs)
 
     def get_type(
-        self, **kwargs: Unpack[GetTypeRequestTypeDef]
-    ) -> TargetResults[GetTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTypeResponseTypeDef]:
         """Retrieves a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetType
@@ -603,8 +445,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("GetType", kwargs)
 
     def list_api_keys(
-        self, **kwargs: Unpack[ListApiKeysRequestTypeDef]
-    ) -> TargetResults[ListApiKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApiKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApiKeysResponseTypeDef]:
         """Lists the API keys for a given API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApiKeys
@@ -612,8 +454,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListApiKeys", kwargs)
 
     def list_apis(
-        self, **kwargs: Unpack[ListApisRequestTypeDef]
-    ) -> TargetResults[ListApisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApisRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApisResponseTypeDef]:
         """Lists the APIs in your AppSync account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApis
@@ -621,8 +463,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListApis", kwargs)
 
     def list_channel_namespaces(
-        self, **kwargs: Unpack[ListChannelNamespacesRequestTypeDef]
-    ) -> TargetResults[ListChannelNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelNamespacesResponseTypeDef]:
         """Lists the channel namespaces for a specified Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListChannelNamespaces
@@ -630,8 +472,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListChannelNamespaces", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Lists the data sources for a given API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDataSources
@@ -639,8 +481,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_domain_names(
-        self, **kwargs: Unpack[ListDomainNamesRequestTypeDef]
-    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainNamesResponseTypeDef]:
         """Lists multiple custom domain names.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDomainNames
@@ -648,8 +490,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListDomainNames", kwargs)
 
     def list_functions(
-        self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> TargetResults[ListFunctionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
         """List multiple functions.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListFunctions
@@ -657,8 +499,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListFunctions", kwargs)
 
     def list_graphql_apis(
-        self, **kwargs: Unpack[ListGraphqlApisRequestTypeDef]
-    ) -> TargetResults[ListGraphqlApisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGraphqlApisRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGraphqlApisResponseTypeDef]:
         """Lists your GraphQL APIs.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListGraphqlApis
@@ -666,8 +508,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListGraphqlApis", kwargs)
 
     def list_resolvers(
-        self, **kwargs: Unpack[ListResolversRequestTypeDef]
-    ) -> TargetResults[ListResolversResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolversRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolversResponseTypeDef]:
         """Lists the resolvers for a given API and type.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolvers
@@ -675,8 +517,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListResolvers", kwargs)
 
     def list_resolvers_by_function(
-        self, **kwargs: Unpack[ListResolversByFunctionRequestTypeDef]
-    ) -> TargetResults[ListResolversByFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolversByFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolversByFunctionResponseTypeDef]:
         """List the resolvers that are associated with a specific function.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolversByFunction
@@ -684,8 +526,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListResolversByFunction", kwargs)
 
     def list_source_api_associations(
-        self, **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef]
-    ) -> TargetResults[ListSourceApiAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceApiAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceApiAssociationsResponseTypeDef]:
         """Lists the SourceApiAssociationSummary data.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListSourceApiAssociations
@@ -693,8 +535,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListSourceApiAssociations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTagsForResource
@@ -702,8 +544,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_types(
-        self, **kwargs: Unpack[ListTypesRequestTypeDef]
-    ) -> TargetResults[ListTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTypesResponseTypeDef]:
         """Lists the types for a given API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypes
@@ -711,8 +553,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListTypes", kwargs)
 
     def list_types_by_association(
-        self, **kwargs: Unpack[ListTypesByAssociationRequestTypeDef]
-    ) -> TargetResults[ListTypesByAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypesByAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTypesByAssociationResponseTypeDef]:
         """Lists Type objects by the source API association ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypesByAssociation
@@ -720,8 +562,9 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("ListTypesByAssociation", kwargs)
 
     def put_graphql_api_environment_variables(
-        self, **kwargs: Unpack[PutGraphqlApiEnvironmentVariablesRequestTypeDef]
-    ) -> TargetResults[PutGraphqlApiEnvironmentVariablesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutGraphqlApiEnvironmentVariablesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutGraphqlApiEnvironmentVariablesResponseTypeDef]:
         """Creates a list of environmental variables in an API by its ID value.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/PutGraphqlApiEnvironmentVariables
@@ -729,8 +572,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("PutGraphqlApiEnvironmentVariables", kwargs)
 
     def start_data_source_introspection(
-        self, **kwargs: Unpack[StartDataSourceIntrospectionRequestTypeDef]
-    ) -> TargetResults[StartDataSourceIntrospectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataSourceIntrospectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDataSourceIntrospectionResponseTypeDef]:
         """Creates a new introspection. Returns the introspectionId of the new
         introspection after its creation.
 
@@ -739,8 +582,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("StartDataSourceIntrospection", kwargs)
 
     def start_schema_creation(
-        self, **kwargs: Unpack[StartSchemaCreationRequestTypeDef]
-    ) -> TargetResults[StartSchemaCreationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSchemaCreationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSchemaCreationResponseTypeDef]:
         """Adds a new schema to your GraphQL API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/StartSchemaCreation
@@ -748,8 +591,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("StartSchemaCreation", kwargs)
 
     def start_schema_merge(
-        self, **kwargs: Unpack[StartSchemaMergeRequestTypeDef]
-    ) -> TargetResults[StartSchemaMergeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSchemaMergeRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSchemaMergeResponseTypeDef]:
         """Initiates a merge operation. Returns a status that shows the result of the
         merge operation.
 
@@ -758,8 +601,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("StartSchemaMerge", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource with user-supplied tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/TagResource
@@ -767,8 +610,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UntagResource
@@ -776,8 +619,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_api(
-        self, **kwargs: Unpack[UpdateApiRequestTypeDef]
-    ) -> TargetResults[UpdateApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiResponseTypeDef]:
         """Updates an Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateApi
@@ -785,8 +628,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateApi", kwargs)
 
     def update_api_cache(
-        self, **kwargs: Unpack[UpdateApiCacheRequestTypeDef]
-    ) -> TargetResults[UpdateApiCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiCacheResponseTypeDef]:
         """Updates the cache for the GraphQL API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateApiCache
@@ -794,8 +637,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateApiCache", kwargs)
 
     def update_api_key(
-        self, **kwargs: Unpack[UpdateApiKeyRequestTypeDef]
-    ) -> TargetResults[UpdateApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiKeyResponseTypeDef]:
         """Updates an API key. You can update the key as long as it's not deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateApiKey
@@ -803,8 +646,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateApiKey", kwargs)
 
     def update_channel_namespace(
-        self, **kwargs: Unpack[UpdateChannelNamespaceRequestTypeDef]
-    ) -> TargetResults[UpdateChannelNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelNamespaceResponseTypeDef]:
         """Updates a ChannelNamespace associated with an Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateChannelNamespace
@@ -812,8 +655,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateChannelNamespace", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceResponseTypeDef]:
         """Updates a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateDataSource
@@ -821,8 +664,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_domain_name(
-        self, **kwargs: Unpack[UpdateDomainNameRequestTypeDef]
-    ) -> TargetResults[UpdateDomainNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainNameRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainNameResponseTypeDef]:
         """Updates a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateDomainName
@@ -830,8 +673,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateDomainName", kwargs)
 
     def update_function(
-        self, **kwargs: Unpack[UpdateFunctionRequestTypeDef]
-    ) -> TargetResults[UpdateFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFunctionResponseTypeDef]:
         """Updates a Function object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateFunction
@@ -839,8 +682,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateFunction", kwargs)
 
     def update_graphql_api(
-        self, **kwargs: Unpack[UpdateGraphqlApiRequestTypeDef]
-    ) -> TargetResults[UpdateGraphqlApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGraphqlApiRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGraphqlApiResponseTypeDef]:
         """Updates a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateGraphqlApi
@@ -848,8 +691,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateGraphqlApi", kwargs)
 
     def update_resolver(
-        self, **kwargs: Unpack[UpdateResolverRequestTypeDef]
-    ) -> TargetResults[UpdateResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResolverResponseTypeDef]:
         """Updates a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateResolver
@@ -857,8 +700,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateResolver", kwargs)
 
     def update_source_api_association(
-        self, **kwargs: Unpack[UpdateSourceApiAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateSourceApiAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSourceApiAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSourceApiAssociationResponseTypeDef]:
         """Updates some of the configuration choices of a particular source API
         association.
 
@@ -867,8 +710,8 @@ class MultiRegionAppSync(MultiRegionClient):
         return self._call("UpdateSourceApiAssociation", kwargs)
 
     def update_type(
-        self, **kwargs: Unpack[UpdateTypeRequestTypeDef]
-    ) -> TargetResults[UpdateTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTypeResponseTypeDef]:
         """Updates a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateType
@@ -881,8 +724,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApiKeysRequestTypeDef],
-    ) -> TargetResults[ListApiKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApiKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApiKeysResponseTypeDef]:
         """Every page of ListApiKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -904,8 +747,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApisRequestTypeDef],
-    ) -> TargetResults[ListApisResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApisRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApisResponseTypeDef]:
         """Every page of ListApis in every target, merged per target (botocore's
         build_full_result).
 
@@ -927,8 +770,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelNamespacesRequestTypeDef],
-    ) -> TargetResults[ListChannelNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelNamespacesResponseTypeDef]:
         """Every page of ListChannelNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -950,8 +793,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -973,8 +816,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainNamesRequestTypeDef],
-    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainNamesResponseTypeDef]:
         """Every page of ListDomainNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -996,8 +839,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> TargetResults[ListFunctionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1019,8 +862,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGraphqlApisRequestTypeDef],
-    ) -> TargetResults[ListGraphqlApisResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGraphqlApisRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGraphqlApisResponseTypeDef]:
         """Every page of ListGraphqlApis in every target, merged per target
         (botocore's build_full_result).
 
@@ -1042,8 +885,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolversRequestTypeDef],
-    ) -> TargetResults[ListResolversResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolversRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolversResponseTypeDef]:
         """Every page of ListResolvers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1065,8 +908,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolversByFunctionRequestTypeDef],
-    ) -> TargetResults[ListResolversByFunctionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolversByFunctionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolversByFunctionResponseTypeDef]:
         """Every page of ListResolversByFunction in every target, merged per target
         (botocore's build_full_result).
 
@@ -1088,8 +931,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef],
-    ) -> TargetResults[ListSourceApiAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceApiAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceApiAssociationsResponseTypeDef]:
         """Every page of ListSourceApiAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1111,8 +954,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTypesRequestTypeDef],
-    ) -> TargetResults[ListTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTypesResponseTypeDef]:
         """Every page of ListTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1134,8 +977,8 @@ class MultiRegionAppSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTypesByAssociationRequestTypeDef],
-    ) -> TargetResults[ListTypesByAssociationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesByAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTypesByAssociationResponseTypeDef]:
         """Every page of ListTypesByAssociation in every target, merged per target
         (botocore's build_full_result).
 
@@ -1156,8 +999,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApiKeysRequestTypeDef],
-    ) -> Items[ApiKeyTypeDef]:
+        **kwargs: Unpack[type_defs.ListApiKeysRequestTypeDef],
+    ) -> Items[type_defs.ApiKeyTypeDef]:
         """Each element of apiKeys in every page of ListApiKeys, from every target,
         as its page arrives (tagged with its target).
 
@@ -1172,8 +1015,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApisRequestTypeDef],
-    ) -> Items[ApiTypeDef]:
+        **kwargs: Unpack[type_defs.ListApisRequestTypeDef],
+    ) -> Items[type_defs.ApiTypeDef]:
         """Each element of apis in every page of ListApis, from every target, as its
         page arrives (tagged with its target).
 
@@ -1186,8 +1029,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelNamespacesRequestTypeDef],
-    ) -> Items[ChannelNamespaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelNamespacesRequestTypeDef],
+    ) -> Items[type_defs.ChannelNamespaceTypeDef]:
         """Each element of channelNamespaces in every page of ListChannelNamespaces,
         from every target, as its page arrives (tagged with its target).
 
@@ -1202,8 +1045,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> Items[DataSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> Items[type_defs.DataSourceTypeDef]:
         """Each element of dataSources in every page of ListDataSources, from every
         target, as its page arrives (tagged with its target).
 
@@ -1218,8 +1061,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainNamesRequestTypeDef],
-    ) -> Items[DomainNameConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainNamesRequestTypeDef],
+    ) -> Items[type_defs.DomainNameConfigTypeDef]:
         """Each element of domainNameConfigs in every page of ListDomainNames, from
         every target, as its page arrives (tagged with its target).
 
@@ -1234,8 +1077,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> Items[FunctionConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> Items[type_defs.FunctionConfigurationTypeDef]:
         """Each element of functions in every page of ListFunctions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1250,8 +1093,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGraphqlApisRequestTypeDef],
-    ) -> Items[GraphqlApiTypeDef]:
+        **kwargs: Unpack[type_defs.ListGraphqlApisRequestTypeDef],
+    ) -> Items[type_defs.GraphqlApiTypeDef]:
         """Each element of graphqlApis in every page of ListGraphqlApis, from every
         target, as its page arrives (tagged with its target).
 
@@ -1266,8 +1109,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolversRequestTypeDef],
-    ) -> Items[ResolverTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolversRequestTypeDef],
+    ) -> Items[type_defs.ResolverTypeDef]:
         """Each element of resolvers in every page of ListResolvers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1282,8 +1125,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolversByFunctionRequestTypeDef],
-    ) -> Items[ResolverTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolversByFunctionRequestTypeDef],
+    ) -> Items[type_defs.ResolverTypeDef]:
         """Each element of resolvers in every page of ListResolversByFunction, from
         every target, as its page arrives (tagged with its target).
 
@@ -1298,8 +1141,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef],
-    ) -> Items[SourceApiAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceApiAssociationsRequestTypeDef],
+    ) -> Items[type_defs.SourceApiAssociationSummaryTypeDef]:
         """Each element of sourceApiAssociationSummaries in every page of
         ListSourceApiAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -1318,8 +1161,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTypesRequestTypeDef],
-    ) -> Items[TypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesRequestTypeDef],
+    ) -> Items[type_defs.TypeTypeDef]:
         """Each element of types in every page of ListTypes, from every target, as
         its page arrives (tagged with its target).
 
@@ -1334,8 +1177,8 @@ class MultiRegionAppSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTypesByAssociationRequestTypeDef],
-    ) -> Items[TypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesByAssociationRequestTypeDef],
+    ) -> Items[type_defs.TypeTypeDef]:
         """Each element of types in every page of ListTypesByAssociation, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,56 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AbbreviatedExecutionTypeDef,
-        AbbreviatedPlanTypeDef,
-        ApprovePlanExecutionStepRequestTypeDef,
-        ApprovePlanExecutionStepResponseTypeDef,
-        CancelPlanExecutionRequestTypeDef,
-        CancelPlanExecutionResponseTypeDef,
-        CreatePlanRequestTypeDef,
-        CreatePlanResponseTypeDef,
-        DeletePlanRequestTypeDef,
-        DeletePlanResponseTypeDef,
-        ExecutionEventTypeDef,
-        GetPlanEvaluationStatusRequestTypeDef,
-        GetPlanEvaluationStatusResponseTypeDef,
-        GetPlanExecutionRequestTypeDef,
-        GetPlanExecutionResponseTypeDef,
-        GetPlanInRegionRequestTypeDef,
-        GetPlanInRegionResponseTypeDef,
-        GetPlanRequestTypeDef,
-        GetPlanResponseTypeDef,
-        ListPlanExecutionEventsRequestTypeDef,
-        ListPlanExecutionEventsResponseTypeDef,
-        ListPlanExecutionsRequestTypeDef,
-        ListPlanExecutionsResponseTypeDef,
-        ListPlansInRegionRequestTypeDef,
-        ListPlansInRegionResponseTypeDef,
-        ListPlansRequestTypeDef,
-        ListPlansResponseTypeDef,
-        ListRoute53HealthChecksInRegionRequestTypeDef,
-        ListRoute53HealthChecksInRegionResponseTypeDef,
-        ListRoute53HealthChecksRequestTypeDef,
-        ListRoute53HealthChecksResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ResourceWarningTypeDef,
-        Route53HealthCheckTypeDef,
-        StartPlanExecutionRequestTypeDef,
-        StartPlanExecutionResponseTypeDef,
-        StepStateTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdatePlanExecutionRequestTypeDef,
-        UpdatePlanExecutionResponseTypeDef,
-        UpdatePlanExecutionStepRequestTypeDef,
-        UpdatePlanExecutionStepResponseTypeDef,
-        UpdatePlanRequestTypeDef,
-        UpdatePlanResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionARCRegionswitch"]
 
@@ -81,8 +32,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def approve_plan_execution_step(
-        self, **kwargs: Unpack[ApprovePlanExecutionStepRequestTypeDef]
-    ) -> TargetResults[ApprovePlanExecutionStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApprovePlanExecutionStepRequestTypeDef]
+    ) -> TargetResults[type_defs.ApprovePlanExecutionStepResponseTypeDef]:
         """Approves a step in a plan execution that requires manual approval. When
         you create a plan, you can include approval steps that require manual
         intervention before the execution can proceed. This operation allows you
@@ -93,8 +44,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ApprovePlanExecutionStep", kwargs)
 
     def cancel_plan_execution(
-        self, **kwargs: Unpack[CancelPlanExecutionRequestTypeDef]
-    ) -> TargetResults[CancelPlanExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelPlanExecutionResponseTypeDef]:
         """Cancels an in-progress plan execution. This operation stops the execution
         of the plan and prevents any further steps from being processed.
 
@@ -103,8 +54,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("CancelPlanExecution", kwargs)
 
     def create_plan(
-        self, **kwargs: Unpack[CreatePlanRequestTypeDef]
-    ) -> TargetResults[CreatePlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePlanResponseTypeDef]:
         """Creates a new Region switch plan. A plan defines the steps required to
         shift traffic from one Amazon Web Services Region to another.
 
@@ -113,8 +64,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("CreatePlan", kwargs)
 
     def delete_plan(
-        self, **kwargs: Unpack[DeletePlanRequestTypeDef]
-    ) -> TargetResults[DeletePlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePlanResponseTypeDef]:
         """Deletes a Region switch plan. You must specify the ARN of the plan to
         delete.
 
@@ -123,8 +74,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("DeletePlan", kwargs)
 
     def get_plan(
-        self, **kwargs: Unpack[GetPlanRequestTypeDef]
-    ) -> TargetResults[GetPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlanResponseTypeDef]:
         """Retrieves detailed information about a Region switch plan. You must
         specify the ARN of the plan.
 
@@ -133,8 +84,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("GetPlan", kwargs)
 
     def get_plan_evaluation_status(
-        self, **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef]
-    ) -> TargetResults[GetPlanEvaluationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlanEvaluationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlanEvaluationStatusResponseTypeDef]:
         """Retrieves the evaluation status of a Region switch plan. The evaluation
         status provides information about the last time the plan was evaluated and
         any warnings or issues detected.
@@ -144,8 +95,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("GetPlanEvaluationStatus", kwargs)
 
     def get_plan_execution(
-        self, **kwargs: Unpack[GetPlanExecutionRequestTypeDef]
-    ) -> TargetResults[GetPlanExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlanExecutionResponseTypeDef]:
         """Retrieves detailed information about a specific plan execution. You must
         specify the plan ARN and execution ID.
 
@@ -154,8 +105,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("GetPlanExecution", kwargs)
 
     def get_plan_in_region(
-        self, **kwargs: Unpack[GetPlanInRegionRequestTypeDef]
-    ) -> TargetResults[GetPlanInRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlanInRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlanInRegionResponseTypeDef]:
         """Retrieves information about a Region switch plan in a specific Amazon Web
         Services Region. This operation is useful for getting Region-specific
         information about a plan.
@@ -165,8 +116,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("GetPlanInRegion", kwargs)
 
     def list_plan_execution_events(
-        self, **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef]
-    ) -> TargetResults[ListPlanExecutionEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlanExecutionEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlanExecutionEventsResponseTypeDef]:
         """Lists the events that occurred during a plan execution. These events
         provide a detailed timeline of the execution process.
 
@@ -175,8 +126,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListPlanExecutionEvents", kwargs)
 
     def list_plan_executions(
-        self, **kwargs: Unpack[ListPlanExecutionsRequestTypeDef]
-    ) -> TargetResults[ListPlanExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlanExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlanExecutionsResponseTypeDef]:
         """Lists the executions of a Region switch plan. This operation returns
         information about both current and historical executions.
 
@@ -185,8 +136,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListPlanExecutions", kwargs)
 
     def list_plans(
-        self, **kwargs: Unpack[ListPlansRequestTypeDef]
-    ) -> TargetResults[ListPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlansResponseTypeDef]:
         """Lists all Region switch plans in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlans
@@ -194,8 +145,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListPlans", kwargs)
 
     def list_plans_in_region(
-        self, **kwargs: Unpack[ListPlansInRegionRequestTypeDef]
-    ) -> TargetResults[ListPlansInRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlansInRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlansInRegionResponseTypeDef]:
         """Lists all Region switch plans in your Amazon Web Services account that are
         available in the current Amazon Web Services Region.
 
@@ -204,8 +155,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListPlansInRegion", kwargs)
 
     def list_route53_health_checks(
-        self, **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef]
-    ) -> TargetResults[ListRoute53HealthChecksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoute53HealthChecksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoute53HealthChecksResponseTypeDef]:
         """List the Amazon Route 53 health checks.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListRoute53HealthChecks
@@ -213,8 +164,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListRoute53HealthChecks", kwargs)
 
     def list_route53_health_checks_in_region(
-        self, **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef]
-    ) -> TargetResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoute53HealthChecksInRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoute53HealthChecksInRegionResponseTypeDef]:
         """List the Amazon Route 53 health checks in a specific Amazon Web Services
         Region.
 
@@ -223,8 +174,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListRoute53HealthChecksInRegion", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to a Region switch resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListTagsForResource
@@ -232,8 +183,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_plan_execution(
-        self, **kwargs: Unpack[StartPlanExecutionRequestTypeDef]
-    ) -> TargetResults[StartPlanExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPlanExecutionResponseTypeDef]:
         """Starts the execution of a Region switch plan. You can execute a plan in
         either graceful or ungraceful mode.
 
@@ -242,8 +193,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("StartPlanExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a Region switch resource. You can assign metadata
         to your resources in the form of tags, which are key-value pairs.
 
@@ -252,8 +203,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a Region switch resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/UntagResource
@@ -261,8 +212,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_plan(
-        self, **kwargs: Unpack[UpdatePlanRequestTypeDef]
-    ) -> TargetResults[UpdatePlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePlanResponseTypeDef]:
         """Updates an existing Region switch plan. You can modify the plan's
         description, workflows, execution role, recovery time objective,
         associated alarms, and triggers.
@@ -272,8 +223,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("UpdatePlan", kwargs)
 
     def update_plan_execution(
-        self, **kwargs: Unpack[UpdatePlanExecutionRequestTypeDef]
-    ) -> TargetResults[UpdatePlanExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePlanExecutionResponseTypeDef]:
         """Updates an in-progress plan execution. This operation allows you to modify
         certain aspects of the execution, such as adding a comment or changing the
         action.
@@ -283,8 +234,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         return self._call("UpdatePlanExecution", kwargs)
 
     def update_plan_execution_step(
-        self, **kwargs: Unpack[UpdatePlanExecutionStepRequestTypeDef]
-    ) -> TargetResults[UpdatePlanExecutionStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePlanExecutionStepRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePlanExecutionStepResponseTypeDef]:
         """Updates a specific step in an in-progress plan execution. This operation
         allows you to modify the step's comment or action.
 
@@ -298,8 +249,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
-    ) -> TargetResults[GetPlanEvaluationStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetPlanEvaluationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetPlanEvaluationStatusResponseTypeDef]:
         """Every page of GetPlanEvaluationStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -323,8 +274,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
-    ) -> TargetResults[GetPlanExecutionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetPlanExecutionRequestTypeDef],
+    ) -> TargetResults[type_defs.GetPlanExecutionResponseTypeDef]:
         """Every page of GetPlanExecution in every target, merged per target
         (botocore's build_full_result).
 
@@ -347,8 +298,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef],
-    ) -> TargetResults[ListPlanExecutionEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlanExecutionEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlanExecutionEventsResponseTypeDef]:
         """Every page of ListPlanExecutionEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -371,8 +322,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlanExecutionsRequestTypeDef],
-    ) -> TargetResults[ListPlanExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlanExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlanExecutionsResponseTypeDef]:
         """Every page of ListPlanExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -395,8 +346,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlansRequestTypeDef],
-    ) -> TargetResults[ListPlansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlansResponseTypeDef]:
         """Every page of ListPlans in every target, merged per target (botocore's
         build_full_result).
 
@@ -418,8 +369,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlansInRegionRequestTypeDef],
-    ) -> TargetResults[ListPlansInRegionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlansInRegionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlansInRegionResponseTypeDef]:
         """Every page of ListPlansInRegion in every target, merged per target
         (botocore's build_full_result).
 
@@ -442,8 +393,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef],
-    ) -> TargetResults[ListRoute53HealthChecksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoute53HealthChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoute53HealthChecksResponseTypeDef]:
         """Every page of ListRoute53HealthChecks in every target, merged per target
         (botocore's build_full_result).
 
@@ -465,8 +416,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef],
-    ) -> TargetResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoute53HealthChecksInRegionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoute53HealthChecksInRegionResponseTypeDef]:
         """Every page of ListRoute53HealthChecksInRegion in every target, merged per
         target (botocore's build_full_result).
 
@@ -488,8 +439,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
-    ) -> Items[ResourceWarningTypeDef]:
+        **kwargs: Unpack[type_defs.GetPlanEvaluationStatusRequestTypeDef],
+    ) -> Items[type_defs.ResourceWarningTypeDef]:
         """Each element of warnings in every page of GetPlanEvaluationStatus, from
         every target, as its page arrives (tagged with its target).
 
@@ -504,8 +455,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
-    ) -> Items[StepStateTypeDef]:
+        **kwargs: Unpack[type_defs.GetPlanExecutionRequestTypeDef],
+    ) -> Items[type_defs.StepStateTypeDef]:
         """Each element of stepStates in every page of GetPlanExecution, from every
         target, as its page arrives (tagged with its target).
 
@@ -520,8 +471,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef],
-    ) -> Items[ExecutionEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlanExecutionEventsRequestTypeDef],
+    ) -> Items[type_defs.ExecutionEventTypeDef]:
         """Each element of items in every page of ListPlanExecutionEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -536,8 +487,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlanExecutionsRequestTypeDef],
-    ) -> Items[AbbreviatedExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlanExecutionsRequestTypeDef],
+    ) -> Items[type_defs.AbbreviatedExecutionTypeDef]:
         """Each element of items in every page of ListPlanExecutions, from every
         target, as its page arrives (tagged with its target).
 
@@ -552,8 +503,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlansRequestTypeDef],
-    ) -> Items[AbbreviatedPlanTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlansRequestTypeDef],
+    ) -> Items[type_defs.AbbreviatedPlanTypeDef]:
         """Each element of plans in every page of ListPlans, from every target, as
         its page arrives (tagged with its target).
 
@@ -568,8 +519,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlansInRegionRequestTypeDef],
-    ) -> Items[AbbreviatedPlanTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlansInRegionRequestTypeDef],
+    ) -> Items[type_defs.AbbreviatedPlanTypeDef]:
         """Each element of plans in every page of ListPlansInRegion, from every
         target, as its page arrives (tagged with its target).
 
@@ -584,8 +535,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef],
-    ) -> Items[Route53HealthCheckTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoute53HealthChecksRequestTypeDef],
+    ) -> Items[type_defs.Route53HealthCheckTypeDef]:
         """Each element of healthChecks in every page of ListRoute53HealthChecks,
         from every target, as its page arrives (tagged with its target).
 
@@ -600,8 +551,8 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef],
-    ) -> Items[Route53HealthCheckTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoute53HealthChecksInRegionRequestTypeDef],
+    ) -> Items[type_defs.Route53HealthCheckTypeDef]:
         """Each element of healthChecks in every page of
         ListRoute53HealthChecksInRegion, from every target, as its page arrives
         (tagged with its target).
@@ -620,7 +571,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPlanEvaluationStatusRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until PlanEvaluationStatusPassed.
 
@@ -639,7 +590,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPlanExecutionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until PlanExecutionCompleted.
 

@@ -15,38 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AutoshiftSummaryTypeDef,
-        CancelPracticeRunRequestTypeDef,
-        CancelPracticeRunResponseTypeDef,
-        CancelZonalShiftRequestTypeDef,
-        CreatePracticeRunConfigurationRequestTypeDef,
-        CreatePracticeRunConfigurationResponseTypeDef,
-        DeletePracticeRunConfigurationRequestTypeDef,
-        DeletePracticeRunConfigurationResponseTypeDef,
-        GetAutoshiftObserverNotificationStatusResponseTypeDef,
-        GetManagedResourceRequestTypeDef,
-        GetManagedResourceResponseTypeDef,
-        ListAutoshiftsRequestTypeDef,
-        ListAutoshiftsResponseTypeDef,
-        ListManagedResourcesRequestTypeDef,
-        ListManagedResourcesResponseTypeDef,
-        ListZonalShiftsRequestTypeDef,
-        ListZonalShiftsResponseTypeDef,
-        ManagedResourceSummaryTypeDef,
-        StartPracticeRunRequestTypeDef,
-        StartPracticeRunResponseTypeDef,
-        StartZonalShiftRequestTypeDef,
-        UpdateAutoshiftObserverNotificationStatusRequestTypeDef,
-        UpdateAutoshiftObserverNotificationStatusResponseTypeDef,
-        UpdatePracticeRunConfigurationRequestTypeDef,
-        UpdatePracticeRunConfigurationResponseTypeDef,
-        UpdateZonalAutoshiftConfigurationRequestTypeDef,
-        UpdateZonalAutoshiftConfigurationResponseTypeDef,
-        UpdateZonalShiftRequestTypeDef,
-        ZonalShiftSummaryTypeDef,
-        ZonalShiftTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionARCZonalShift"]
 
@@ -60,8 +29,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_practice_run(
-        self, **kwargs: Unpack[CancelPracticeRunRequestTypeDef]
-    ) -> TargetResults[CancelPracticeRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelPracticeRunRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelPracticeRunResponseTypeDef]:
         """Cancel an in-progress practice run zonal shift in Amazon Application
         Recovery Controller.
 
@@ -70,8 +39,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("CancelPracticeRun", kwargs)
 
     def cancel_zonal_shift(
-        self, **kwargs: Unpack[CancelZonalShiftRequestTypeDef]
-    ) -> TargetResults[ZonalShiftTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelZonalShiftRequestTypeDef]
+    ) -> TargetResults[type_defs.ZonalShiftTypeDef]:
         """Cancel a zonal shift in Amazon Application Recovery Controller. To cancel
         the zonal shift, specify the zonal shift ID.
 
@@ -80,8 +49,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("CancelZonalShift", kwargs)
 
     def create_practice_run_configuration(
-        self, **kwargs: Unpack[CreatePracticeRunConfigurationRequestTypeDef]
-    ) -> TargetResults[CreatePracticeRunConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePracticeRunConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePracticeRunConfigurationResponseTypeDef]:
         """A practice run configuration for zonal autoshift is required when you
         enable zonal autoshift. A practice run configuration includes
         specifications for blocked dates and blocked time windows, and for Amazon
@@ -95,8 +64,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("CreatePracticeRunConfiguration", kwargs)
 
     def delete_practice_run_configuration(
-        self, **kwargs: Unpack[DeletePracticeRunConfigurationRequestTypeDef]
-    ) -> TargetResults[DeletePracticeRunConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePracticeRunConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePracticeRunConfigurationResponseTypeDef]:
         """Deletes the practice run configuration for a resource. Before you can
         delete a practice run configuration for a resource., you must disable
         zonal autoshift for the resource. Practice runs must be configured for
@@ -108,7 +77,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def get_autoshift_observer_notification_status(
         self,
-    ) -> TargetResults[GetAutoshiftObserverNotificationStatusResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAutoshiftObserverNotificationStatusResponseTypeDef]:
         """Returns the status of the autoshift observer notification. Autoshift
         observer notifications notify you through Amazon EventBridge when there is
         an autoshift event for zonal autoshift. The status can be ENABLED or
@@ -120,8 +89,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("GetAutoshiftObserverNotificationStatus", {})
 
     def get_managed_resource(
-        self, **kwargs: Unpack[GetManagedResourceRequestTypeDef]
-    ) -> TargetResults[GetManagedResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedResourceResponseTypeDef]:
         """Get information about a resource that's been registered for zonal shifts
         with Amazon Application Recovery Controller in this Amazon Web Services
         Region. Resources that are registered for zonal shifts are managed
@@ -133,8 +102,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("GetManagedResource", kwargs)
 
     def list_autoshifts(
-        self, **kwargs: Unpack[ListAutoshiftsRequestTypeDef]
-    ) -> TargetResults[ListAutoshiftsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutoshiftsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutoshiftsResponseTypeDef]:
         """Returns the autoshifts for an Amazon Web Services Region. By default, the
         call returns only ACTIVE autoshifts. Optionally, you can specify the
         status parameter to return COMPLETED autoshifts.
@@ -144,8 +113,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("ListAutoshifts", kwargs)
 
     def list_managed_resources(
-        self, **kwargs: Unpack[ListManagedResourcesRequestTypeDef]
-    ) -> TargetResults[ListManagedResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedResourcesResponseTypeDef]:
         """Lists all the resources in your Amazon Web Services account in this Amazon
         Web Services Region that are managed for zonal shifts in Amazon
         Application Recovery Controller, and information about them. The
@@ -158,8 +127,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("ListManagedResources", kwargs)
 
     def list_zonal_shifts(
-        self, **kwargs: Unpack[ListZonalShiftsRequestTypeDef]
-    ) -> TargetResults[ListZonalShiftsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListZonalShiftsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListZonalShiftsResponseTypeDef]:
         """Lists all active and completed zonal shifts in Amazon Application Recovery
         Controller in your Amazon Web Services account in this Amazon Web Services
         Region. ListZonalShifts returns customer-initiated zonal shifts, as well
@@ -171,8 +140,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("ListZonalShifts", kwargs)
 
     def start_practice_run(
-        self, **kwargs: Unpack[StartPracticeRunRequestTypeDef]
-    ) -> TargetResults[StartPracticeRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPracticeRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPracticeRunResponseTypeDef]:
         """Start an on-demand practice run zonal shift in Amazon Application Recovery
         Controller. With zonal autoshift enabled, you can start an on-demand
         practice run to verify preparedness at any time. Amazon Web Services also
@@ -184,8 +153,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("StartPracticeRun", kwargs)
 
     def start_zonal_shift(
-        self, **kwargs: Unpack[StartZonalShiftRequestTypeDef]
-    ) -> TargetResults[ZonalShiftTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartZonalShiftRequestTypeDef]
+    ) -> TargetResults[type_defs.ZonalShiftTypeDef]:
         """You start a zonal shift to temporarily move load balancer traffic away
         from an Availability Zone in an Amazon Web Services Region, to help your
         application recover immediately, for example, from a developer's bad code
@@ -200,8 +169,13 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("StartZonalShift", kwargs)
 
     def update_autoshift_observer_notification_status(
-        self, **kwargs: Unpack[UpdateAutoshiftObserverNotificationStatusRequestTypeDef]
-    ) -> TargetResults[UpdateAutoshiftObserverNotificationStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateAutoshiftObserverNotificationStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateAutoshiftObserverNotificationStatusResponseTypeDef
+    ]:
         """Update the status of autoshift observer notification. Autoshift observer
         notification enables you to be notified, through Amazon EventBridge, when
         there is an autoshift event for zonal autoshift.
@@ -211,8 +185,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("UpdateAutoshiftObserverNotificationStatus", kwargs)
 
     def update_practice_run_configuration(
-        self, **kwargs: Unpack[UpdatePracticeRunConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdatePracticeRunConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePracticeRunConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePracticeRunConfigurationResponseTypeDef]:
         """Update a practice run configuration to change one or more of the
         following: add, change, or remove the blocking alarm; change the outcome
         alarm; or add, change, or remove blocking dates or time windows.
@@ -222,8 +196,9 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("UpdatePracticeRunConfiguration", kwargs)
 
     def update_zonal_autoshift_configuration(
-        self, **kwargs: Unpack[UpdateZonalAutoshiftConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateZonalAutoshiftConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateZonalAutoshiftConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateZonalAutoshiftConfigurationResponseTypeDef]:
         """The zonal autoshift configuration for a resource includes the practice run
         configuration and the status for running autoshifts, zonal autoshift
         status. When a resource has a practice run configuration, ARC starts
@@ -237,8 +212,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         return self._call("UpdateZonalAutoshiftConfiguration", kwargs)
 
     def update_zonal_shift(
-        self, **kwargs: Unpack[UpdateZonalShiftRequestTypeDef]
-    ) -> TargetResults[ZonalShiftTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateZonalShiftRequestTypeDef]
+    ) -> TargetResults[type_defs.ZonalShiftTypeDef]:
         """Update an active zonal shift in Amazon Application Recovery Controller in
         your Amazon Web Services account. You can update a zonal shift to set a
         new expiration, or edit or replace the comment for the zonal shift.
@@ -253,8 +228,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutoshiftsRequestTypeDef],
-    ) -> TargetResults[ListAutoshiftsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutoshiftsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutoshiftsResponseTypeDef]:
         """Every page of ListAutoshifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -278,8 +253,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedResourcesRequestTypeDef],
-    ) -> TargetResults[ListManagedResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedResourcesResponseTypeDef]:
         """Every page of ListManagedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -306,8 +281,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListZonalShiftsRequestTypeDef],
-    ) -> TargetResults[ListZonalShiftsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListZonalShiftsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListZonalShiftsResponseTypeDef]:
         """Every page of ListZonalShifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -332,8 +307,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutoshiftsRequestTypeDef],
-    ) -> Items[AutoshiftSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutoshiftsRequestTypeDef],
+    ) -> Items[type_defs.AutoshiftSummaryTypeDef]:
         """Each element of items in every page of ListAutoshifts, from every target,
         as its page arrives (tagged with its target).
 
@@ -348,8 +323,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedResourcesRequestTypeDef],
-    ) -> Items[ManagedResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedResourcesRequestTypeDef],
+    ) -> Items[type_defs.ManagedResourceSummaryTypeDef]:
         """Each element of items in every page of ListManagedResources, from every
         target, as its page arrives (tagged with its target).
 
@@ -364,8 +339,8 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListZonalShiftsRequestTypeDef],
-    ) -> Items[ZonalShiftSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListZonalShiftsRequestTypeDef],
+    ) -> Items[type_defs.ZonalShiftSummaryTypeDef]:
         """Each element of items in every page of ListZonalShifts, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,25 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CustomerAgreementSummaryTypeDef,
-        GetAccountSettingsResponseTypeDef,
-        GetReportMetadataRequestTypeDef,
-        GetReportMetadataResponseTypeDef,
-        GetReportRequestTypeDef,
-        GetReportResponseTypeDef,
-        GetTermForReportRequestTypeDef,
-        GetTermForReportResponseTypeDef,
-        ListCustomerAgreementsRequestTypeDef,
-        ListCustomerAgreementsResponseTypeDef,
-        ListReportVersionsRequestTypeDef,
-        ListReportVersionsResponseTypeDef,
-        ListReportsRequestTypeDef,
-        ListReportsResponseTypeDef,
-        PutAccountSettingsRequestTypeDef,
-        PutAccountSettingsResponseTypeDef,
-        ReportSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionArtifact"]
 
@@ -46,7 +28,9 @@ class MultiRegionArtifact(MultiRegionClient):
     _service_name = "artifact"
     _generated_from = BOTOCORE_VERSION
 
-    def get_account_settings(self) -> TargetResults[GetAccountSettingsResponseTypeDef]:
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
         """Get the account settings for Artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetAccountSettings
@@ -54,8 +38,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("GetAccountSettings", {})
 
     def get_report(
-        self, **kwargs: Unpack[GetReportRequestTypeDef]
-    ) -> TargetResults[GetReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReportResponseTypeDef]:
         """Get the content for a single report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetReport
@@ -63,8 +47,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("GetReport", kwargs)
 
     def get_report_metadata(
-        self, **kwargs: Unpack[GetReportMetadataRequestTypeDef]
-    ) -> TargetResults[GetReportMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReportMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReportMetadataResponseTypeDef]:
         """Get the metadata for a single report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetReportMetadata
@@ -72,8 +56,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("GetReportMetadata", kwargs)
 
     def get_term_for_report(
-        self, **kwargs: Unpack[GetTermForReportRequestTypeDef]
-    ) -> TargetResults[GetTermForReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTermForReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTermForReportResponseTypeDef]:
         """Get the Term content associated with a single report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetTermForReport
@@ -81,8 +65,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("GetTermForReport", kwargs)
 
     def list_customer_agreements(
-        self, **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef]
-    ) -> TargetResults[ListCustomerAgreementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomerAgreementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomerAgreementsResponseTypeDef]:
         """List active customer-agreements applicable to calling identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListCustomerAgreements
@@ -90,8 +74,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("ListCustomerAgreements", kwargs)
 
     def list_report_versions(
-        self, **kwargs: Unpack[ListReportVersionsRequestTypeDef]
-    ) -> TargetResults[ListReportVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReportVersionsResponseTypeDef]:
         """List available report versions for a given report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReportVersions
@@ -99,8 +83,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("ListReportVersions", kwargs)
 
     def list_reports(
-        self, **kwargs: Unpack[ListReportsRequestTypeDef]
-    ) -> TargetResults[ListReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReportsResponseTypeDef]:
         """List available reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReports
@@ -108,8 +92,8 @@ class MultiRegionArtifact(MultiRegionClient):
         return self._call("ListReports", kwargs)
 
     def put_account_settings(
-        self, **kwargs: Unpack[PutAccountSettingsRequestTypeDef]
-    ) -> TargetResults[PutAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSettingsResponseTypeDef]:
         """Put the account settings for Artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/PutAccountSettings
@@ -122,8 +106,8 @@ class MultiRegionArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef],
-    ) -> TargetResults[ListCustomerAgreementsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomerAgreementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomerAgreementsResponseTypeDef]:
         """Every page of ListCustomerAgreements in every target, merged per target
         (botocore's build_full_result).
 
@@ -145,8 +129,8 @@ class MultiRegionArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReportVersionsRequestTypeDef],
-    ) -> TargetResults[ListReportVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReportVersionsResponseTypeDef]:
         """Every page of ListReportVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -168,8 +152,8 @@ class MultiRegionArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReportsRequestTypeDef],
-    ) -> TargetResults[ListReportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReportsResponseTypeDef]:
         """Every page of ListReports in every target, merged per target (botocore's
         build_full_result).
 
@@ -190,8 +174,8 @@ class MultiRegionArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef],
-    ) -> Items[CustomerAgreementSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomerAgreementsRequestTypeDef],
+    ) -> Items[type_defs.CustomerAgreementSummaryTypeDef]:
         """Each element of customerAgreements in every page of
         ListCustomerAgreements, from every target, as its page arrives (tagged
         with its target).
@@ -207,8 +191,8 @@ class MultiRegionArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReportVersionsRequestTypeDef],
-    ) -> Items[ReportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportVersionsRequestTypeDef],
+    ) -> Items[type_defs.ReportSummaryTypeDef]:
         """Each element of reports in every page of ListReportVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -223,8 +207,8 @@ class MultiRegionArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReportsRequestTypeDef],
-    ) -> Items[ReportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportsRequestTypeDef],
+    ) -> Items[type_defs.ReportSummaryTypeDef]:
         """Each element of reports in every page of ListReports, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,153 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetNamedQueryInputTypeDef,
-        BatchGetNamedQueryOutputTypeDef,
-        BatchGetPreparedStatementInputTypeDef,
-        BatchGetPreparedStatementOutputTypeDef,
-        BatchGetQueryExecutionInputTypeDef,
-        BatchGetQueryExecutionOutputTypeDef,
-        CancelCapacityReservationInputTypeDef,
-        CancelCapacityReservationOutputTypeDef,
-        CreateCapacityReservationInputTypeDef,
-        CreateCapacityReservationOutputTypeDef,
-        CreateDataCatalogInputTypeDef,
-        CreateDataCatalogOutputTypeDef,
-        CreateNamedQueryInputTypeDef,
-        CreateNamedQueryOutputTypeDef,
-        CreateNotebookInputTypeDef,
-        CreateNotebookOutputTypeDef,
-        CreatePreparedStatementInputTypeDef,
-        CreatePreparedStatementOutputTypeDef,
-        CreatePresignedNotebookUrlRequestTypeDef,
-        CreatePresignedNotebookUrlResponseTypeDef,
-        CreateWorkGroupInputTypeDef,
-        CreateWorkGroupOutputTypeDef,
-        DataCatalogSummaryTypeDef,
-        DatabaseTypeDef,
-        DeleteCapacityReservationInputTypeDef,
-        DeleteCapacityReservationOutputTypeDef,
-        DeleteDataCatalogInputTypeDef,
-        DeleteDataCatalogOutputTypeDef,
-        DeleteNamedQueryInputTypeDef,
-        DeleteNamedQueryOutputTypeDef,
-        DeleteNotebookInputTypeDef,
-        DeleteNotebookOutputTypeDef,
-        DeletePreparedStatementInputTypeDef,
-        DeletePreparedStatementOutputTypeDef,
-        DeleteWorkGroupInputTypeDef,
-        DeleteWorkGroupOutputTypeDef,
-        ExportNotebookInputTypeDef,
-        ExportNotebookOutputTypeDef,
-        GetCalculationExecutionCodeRequestTypeDef,
-        GetCalculationExecutionCodeResponseTypeDef,
-        GetCalculationExecutionRequestTypeDef,
-        GetCalculationExecutionResponseTypeDef,
-        GetCalculationExecutionStatusRequestTypeDef,
-        GetCalculationExecutionStatusResponseTypeDef,
-        GetCapacityAssignmentConfigurationInputTypeDef,
-        GetCapacityAssignmentConfigurationOutputTypeDef,
-        GetCapacityReservationInputTypeDef,
-        GetCapacityReservationOutputTypeDef,
-        GetDataCatalogInputTypeDef,
-        GetDataCatalogOutputTypeDef,
-        GetDatabaseInputTypeDef,
-        GetDatabaseOutputTypeDef,
-        GetNamedQueryInputTypeDef,
-        GetNamedQueryOutputTypeDef,
-        GetNotebookMetadataInputTypeDef,
-        GetNotebookMetadataOutputTypeDef,
-        GetPreparedStatementInputTypeDef,
-        GetPreparedStatementOutputTypeDef,
-        GetQueryExecutionInputTypeDef,
-        GetQueryExecutionOutputTypeDef,
-        GetQueryResultsInputTypeDef,
-        GetQueryResultsOutputTypeDef,
-        GetQueryRuntimeStatisticsInputTypeDef,
-        GetQueryRuntimeStatisticsOutputTypeDef,
-        GetResourceDashboardRequestTypeDef,
-        GetResourceDashboardResponseTypeDef,
-        GetSessionEndpointRequestTypeDef,
-        GetSessionEndpointResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        GetSessionStatusRequestTypeDef,
-        GetSessionStatusResponseTypeDef,
-        GetTableMetadataInputTypeDef,
-        GetTableMetadataOutputTypeDef,
-        GetWorkGroupInputTypeDef,
-        GetWorkGroupOutputTypeDef,
-        ImportNotebookInputTypeDef,
-        ImportNotebookOutputTypeDef,
-        ListApplicationDPUSizesInputTypeDef,
-        ListApplicationDPUSizesOutputTypeDef,
-        ListCalculationExecutionsRequestTypeDef,
-        ListCalculationExecutionsResponseTypeDef,
-        ListCapacityReservationsInputTypeDef,
-        ListCapacityReservationsOutputTypeDef,
-        ListDataCatalogsInputTypeDef,
-        ListDataCatalogsOutputTypeDef,
-        ListDatabasesInputTypeDef,
-        ListDatabasesOutputTypeDef,
-        ListEngineVersionsInputTypeDef,
-        ListEngineVersionsOutputTypeDef,
-        ListExecutorsRequestTypeDef,
-        ListExecutorsResponseTypeDef,
-        ListNamedQueriesInputTypeDef,
-        ListNamedQueriesOutputTypeDef,
-        ListNotebookMetadataInputTypeDef,
-        ListNotebookMetadataOutputTypeDef,
-        ListNotebookSessionsRequestTypeDef,
-        ListNotebookSessionsResponseTypeDef,
-        ListPreparedStatementsInputTypeDef,
-        ListPreparedStatementsOutputTypeDef,
-        ListQueryExecutionsInputTypeDef,
-        ListQueryExecutionsOutputTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListTableMetadataInputTypeDef,
-        ListTableMetadataOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListWorkGroupsInputTypeDef,
-        ListWorkGroupsOutputTypeDef,
-        PutCapacityAssignmentConfigurationInputTypeDef,
-        PutCapacityAssignmentConfigurationOutputTypeDef,
-        RowTypeDef,
-        StartCalculationExecutionRequestTypeDef,
-        StartCalculationExecutionResponseTypeDef,
-        StartQueryExecutionInputTypeDef,
-        StartQueryExecutionOutputTypeDef,
-        StartSessionRequestTypeDef,
-        StartSessionResponseTypeDef,
-        StopCalculationExecutionRequestTypeDef,
-        StopCalculationExecutionResponseTypeDef,
-        StopQueryExecutionInputTypeDef,
-        StopQueryExecutionOutputTypeDef,
-        TableMetadataTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TagTypeDef,
-        TerminateSessionRequestTypeDef,
-        TerminateSessionResponseTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateCapacityReservationInputTypeDef,
-        UpdateCapacityReservationOutputTypeDef,
-        UpdateDataCatalogInputTypeDef,
-        UpdateDataCatalogOutputTypeDef,
-        UpdateNamedQueryInputTypeDef,
-        UpdateNamedQueryOutputTypeDef,
-        UpdateNotebookInputTypeDef,
-        UpdateNotebookMetadataInputTypeDef,
-        UpdateNotebookMetadataOutputTypeDef,
-        UpdateNotebookOutputTypeDef,
-        UpdatePreparedStatementInputTypeDef,
-        UpdatePreparedStatementOutputTypeDef,
-        UpdateWorkGroupInputTypeDef,
-        UpdateWorkGroupOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAthena"]
 
@@ -181,8 +35,8 @@ class MultiRegionAthena(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_named_query(
-        self, **kwargs: Unpack[BatchGetNamedQueryInputTypeDef]
-    ) -> TargetResults[BatchGetNamedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetNamedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetNamedQueryOutputTypeDef]:
         """Returns the details of a single named query or a list of up to 50 queries,
         which you provide as an array of query ID strings. Requires you to have
         access to the workgroup in which the queries were saved. Use
@@ -199,8 +53,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("BatchGetNamedQuery", kwargs)
 
     def batch_get_prepared_statement(
-        self, **kwargs: Unpack[BatchGetPreparedStatementInputTypeDef]
-    ) -> TargetResults[BatchGetPreparedStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetPreparedStatementInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetPreparedStatementOutputTypeDef]:
         """Returns the details of a single prepared statement or a list of up to 256
         prepared statements for the array of prepared statement names that you
         provide. Requires you to have access to the workgroup to which the
@@ -213,8 +67,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("BatchGetPreparedStatement", kwargs)
 
     def batch_get_query_execution(
-        self, **kwargs: Unpack[BatchGetQueryExecutionInputTypeDef]
-    ) -> TargetResults[BatchGetQueryExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetQueryExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetQueryExecutionOutputTypeDef]:
         """Returns the details of a single query execution or a list of up to 50
         query executions, which you provide as an array of query execution ID
         strings. Requires you to have access to the workgroup in which the queries
@@ -228,8 +82,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("BatchGetQueryExecution", kwargs)
 
     def cancel_capacity_reservation(
-        self, **kwargs: Unpack[CancelCapacityReservationInputTypeDef]
-    ) -> TargetResults[CancelCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.CancelCapacityReservationOutputTypeDef]:
         """Cancels the capacity reservation with the specified name. Cancelled
         reservations remain in your account and will be deleted 45 days after
         cancellation. During the 45 days, you cannot re-purpose or reuse a
@@ -241,8 +95,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CancelCapacityReservation", kwargs)
 
     def create_capacity_reservation(
-        self, **kwargs: Unpack[CreateCapacityReservationInputTypeDef]
-    ) -> TargetResults[CreateCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityReservationOutputTypeDef]:
         """Creates a capacity reservation with the specified name and number of
         requested data processing units.
 
@@ -251,8 +105,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreateCapacityReservation", kwargs)
 
     def create_data_catalog(
-        self, **kwargs: Unpack[CreateDataCatalogInputTypeDef]
-    ) -> TargetResults[CreateDataCatalogOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataCatalogInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataCatalogOutputTypeDef]:
         """Creates (registers) a data catalog with the specified name and properties.
         Catalogs created are visible to all users of the same Amazon Web Services
         account.
@@ -262,8 +116,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreateDataCatalog", kwargs)
 
     def create_named_query(
-        self, **kwargs: Unpack[CreateNamedQueryInputTypeDef]
-    ) -> TargetResults[CreateNamedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNamedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNamedQueryOutputTypeDef]:
         """Creates a named query in the specified workgroup. Requires that you have
         access to the workgroup.
 
@@ -272,8 +126,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreateNamedQuery", kwargs)
 
     def create_notebook(
-        self, **kwargs: Unpack[CreateNotebookInputTypeDef]
-    ) -> TargetResults[CreateNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNotebookOutputTypeDef]:
         """Creates an empty ipynb file in the specified Apache Spark enabled
         workgroup. Throws an error if a file in the workgroup with the same name
         already exists.
@@ -283,8 +137,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreateNotebook", kwargs)
 
     def create_prepared_statement(
-        self, **kwargs: Unpack[CreatePreparedStatementInputTypeDef]
-    ) -> TargetResults[CreatePreparedStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePreparedStatementInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePreparedStatementOutputTypeDef]:
         """Creates a prepared statement for use with SQL queries in Athena.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/CreatePreparedStatement
@@ -292,8 +146,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreatePreparedStatement", kwargs)
 
     def create_presigned_notebook_url(
-        self, **kwargs: Unpack[CreatePresignedNotebookUrlRequestTypeDef]
-    ) -> TargetResults[CreatePresignedNotebookUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePresignedNotebookUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePresignedNotebookUrlResponseTypeDef]:
         """Gets an authentication token and the URL at which the notebook can be
         accessed. During programmatic access, CreatePresignedNotebookUrl must be
         called every 10 minutes to refresh the authentication token. For
@@ -305,8 +159,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreatePresignedNotebookUrl", kwargs)
 
     def create_work_group(
-        self, **kwargs: Unpack[CreateWorkGroupInputTypeDef]
-    ) -> TargetResults[CreateWorkGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkGroupOutputTypeDef]:
         """Creates a workgroup with the specified name. A workgroup can be an Apache
         Spark enabled workgroup or an Athena SQL workgroup.
 
@@ -315,8 +169,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("CreateWorkGroup", kwargs)
 
     def delete_capacity_reservation(
-        self, **kwargs: Unpack[DeleteCapacityReservationInputTypeDef]
-    ) -> TargetResults[DeleteCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapacityReservationOutputTypeDef]:
         """Deletes a cancelled capacity reservation. A reservation must be cancelled
         before it can be deleted. A deleted reservation is immediately removed
         from your account and can no longer be referenced, including by its ARN. A
@@ -329,8 +183,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("DeleteCapacityReservation", kwargs)
 
     def delete_data_catalog(
-        self, **kwargs: Unpack[DeleteDataCatalogInputTypeDef]
-    ) -> TargetResults[DeleteDataCatalogOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataCatalogInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataCatalogOutputTypeDef]:
         """Deletes a data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/DeleteDataCatalog
@@ -338,8 +192,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("DeleteDataCatalog", kwargs)
 
     def delete_named_query(
-        self, **kwargs: Unpack[DeleteNamedQueryInputTypeDef]
-    ) -> TargetResults[DeleteNamedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNamedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteNamedQueryOutputTypeDef]:
         """Deletes the named query if you have access to the workgroup in which the
         query was saved.
 
@@ -348,8 +202,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("DeleteNamedQuery", kwargs)
 
     def delete_notebook(
-        self, **kwargs: Unpack[DeleteNotebookInputTypeDef]
-    ) -> TargetResults[DeleteNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotebookOutputTypeDef]:
         """Deletes the specified notebook.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/DeleteNotebook
@@ -357,8 +211,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("DeleteNotebook", kwargs)
 
     def delete_prepared_statement(
-        self, **kwargs: Unpack[DeletePreparedStatementInputTypeDef]
-    ) -> TargetResults[DeletePreparedStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePreparedStatementInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePreparedStatementOutputTypeDef]:
         """Deletes the prepared statement with the specified name from the specified
         workgroup.
 
@@ -367,8 +221,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("DeletePreparedStatement", kwargs)
 
     def delete_work_group(
-        self, **kwargs: Unpack[DeleteWorkGroupInputTypeDef]
-    ) -> TargetResults[DeleteWorkGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkGroupOutputTypeDef]:
         """Deletes the workgroup with the specified name. The primary workgroup
         cannot be deleted.
 
@@ -377,8 +231,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("DeleteWorkGroup", kwargs)
 
     def export_notebook(
-        self, **kwargs: Unpack[ExportNotebookInputTypeDef]
-    ) -> TargetResults[ExportNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.ExportNotebookOutputTypeDef]:
         """Exports the specified notebook and its metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ExportNotebook
@@ -386,8 +240,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ExportNotebook", kwargs)
 
     def get_calculation_execution(
-        self, **kwargs: Unpack[GetCalculationExecutionRequestTypeDef]
-    ) -> TargetResults[GetCalculationExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCalculationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCalculationExecutionResponseTypeDef]:
         """Describes a previously submitted calculation execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetCalculationExecution
@@ -395,8 +249,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetCalculationExecution", kwargs)
 
     def get_calculation_execution_code(
-        self, **kwargs: Unpack[GetCalculationExecutionCodeRequestTypeDef]
-    ) -> TargetResults[GetCalculationExecutionCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCalculationExecutionCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCalculationExecutionCodeResponseTypeDef]:
         """Retrieves the unencrypted code that was executed for the calculation.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetCalculationExecutionCode
@@ -404,8 +258,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetCalculationExecutionCode", kwargs)
 
     def get_calculation_execution_status(
-        self, **kwargs: Unpack[GetCalculationExecutionStatusRequestTypeDef]
-    ) -> TargetResults[GetCalculationExecutionStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCalculationExecutionStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCalculationExecutionStatusResponseTypeDef]:
         """Gets the status of a current calculation.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetCalculationExecutionStatus
@@ -413,8 +267,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetCalculationExecutionStatus", kwargs)
 
     def get_capacity_assignment_configuration(
-        self, **kwargs: Unpack[GetCapacityAssignmentConfigurationInputTypeDef]
-    ) -> TargetResults[GetCapacityAssignmentConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityAssignmentConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityAssignmentConfigurationOutputTypeDef]:
         """Gets the capacity assignment configuration for a capacity reservation, if
         one exists.
 
@@ -423,8 +277,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetCapacityAssignmentConfiguration", kwargs)
 
     def get_capacity_reservation(
-        self, **kwargs: Unpack[GetCapacityReservationInputTypeDef]
-    ) -> TargetResults[GetCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityReservationOutputTypeDef]:
         """Returns information about the capacity reservation with the specified
         name.
 
@@ -433,8 +287,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetCapacityReservation", kwargs)
 
     def get_data_catalog(
-        self, **kwargs: Unpack[GetDataCatalogInputTypeDef]
-    ) -> TargetResults[GetDataCatalogOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataCatalogInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataCatalogOutputTypeDef]:
         """Returns the specified data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetDataCatalog
@@ -442,8 +296,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetDataCatalog", kwargs)
 
     def get_database(
-        self, **kwargs: Unpack[GetDatabaseInputTypeDef]
-    ) -> TargetResults[GetDatabaseOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.GetDatabaseOutputTypeDef]:
         """Returns a database object for the specified database and data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetDatabase
@@ -451,8 +305,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetDatabase", kwargs)
 
     def get_named_query(
-        self, **kwargs: Unpack[GetNamedQueryInputTypeDef]
-    ) -> TargetResults[GetNamedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNamedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.GetNamedQueryOutputTypeDef]:
         """Returns information about a single query. Requires that you have access to
         the workgroup in which the query was saved.
 
@@ -461,8 +315,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetNamedQuery", kwargs)
 
     def get_notebook_metadata(
-        self, **kwargs: Unpack[GetNotebookMetadataInputTypeDef]
-    ) -> TargetResults[GetNotebookMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotebookMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetNotebookMetadataOutputTypeDef]:
         """Retrieves notebook metadata for the specified notebook ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetNotebookMetadata
@@ -470,8 +324,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetNotebookMetadata", kwargs)
 
     def get_prepared_statement(
-        self, **kwargs: Unpack[GetPreparedStatementInputTypeDef]
-    ) -> TargetResults[GetPreparedStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPreparedStatementInputTypeDef]
+    ) -> TargetResults[type_defs.GetPreparedStatementOutputTypeDef]:
         """Retrieves the prepared statement with the specified name from the
         specified workgroup.
 
@@ -480,8 +334,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetPreparedStatement", kwargs)
 
     def get_query_execution(
-        self, **kwargs: Unpack[GetQueryExecutionInputTypeDef]
-    ) -> TargetResults[GetQueryExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryExecutionOutputTypeDef]:
         """Returns information about a single execution of a query if you have access
         to the workgroup in which the query ran. Each time a query executes,
         information about the query execution is saved with a unique ID.
@@ -491,8 +345,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetQueryExecution", kwargs)
 
     def get_query_results(
-        self, **kwargs: Unpack[GetQueryResultsInputTypeDef]
-    ) -> TargetResults[GetQueryResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryResultsInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryResultsOutputTypeDef]:
         """Streams the results of a single query execution specified by
         QueryExecutionId from the Athena query results location in Amazon S3. For
         more information, see Working with query results, recent queries, and
@@ -505,8 +359,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetQueryResults", kwargs)
 
     def get_query_runtime_statistics(
-        self, **kwargs: Unpack[GetQueryRuntimeStatisticsInputTypeDef]
-    ) -> TargetResults[GetQueryRuntimeStatisticsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryRuntimeStatisticsInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryRuntimeStatisticsOutputTypeDef]:
         """Returns query execution runtime statistics related to a single execution
         of a query if you have access to the workgroup in which the query ran.
         Statistics from the Timeline section of the response object are available
@@ -522,8 +376,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetQueryRuntimeStatistics", kwargs)
 
     def get_resource_dashboard(
-        self, **kwargs: Unpack[GetResourceDashboardRequestTypeDef]
-    ) -> TargetResults[GetResourceDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceDashboardResponseTypeDef]:
         """Gets the Live UI/Persistence UI for a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetResourceDashboard
@@ -531,8 +385,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetResourceDashboard", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Gets the full details of a previously created session, including the
         session status and configuration.
 
@@ -541,8 +395,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def get_session_endpoint(
-        self, **kwargs: Unpack[GetSessionEndpointRequestTypeDef]
-    ) -> TargetResults[GetSessionEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionEndpointResponseTypeDef]:
         """Gets a connection endpoint and authentication token for a given session
         Id.
 
@@ -551,8 +405,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetSessionEndpoint", kwargs)
 
     def get_session_status(
-        self, **kwargs: Unpack[GetSessionStatusRequestTypeDef]
-    ) -> TargetResults[GetSessionStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionStatusResponseTypeDef]:
         """Gets the current status of a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetSessionStatus
@@ -560,8 +414,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetSessionStatus", kwargs)
 
     def get_table_metadata(
-        self, **kwargs: Unpack[GetTableMetadataInputTypeDef]
-    ) -> TargetResults[GetTableMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetTableMetadataOutputTypeDef]:
         """Returns table metadata for the specified catalog, database, and table.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetTableMetadata
@@ -569,8 +423,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetTableMetadata", kwargs)
 
     def get_work_group(
-        self, **kwargs: Unpack[GetWorkGroupInputTypeDef]
-    ) -> TargetResults[GetWorkGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkGroupInputTypeDef]
+    ) -> TargetResults[type_defs.GetWorkGroupOutputTypeDef]:
         """Returns information about the workgroup with the specified name.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetWorkGroup
@@ -578,8 +432,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("GetWorkGroup", kwargs)
 
     def import_notebook(
-        self, **kwargs: Unpack[ImportNotebookInputTypeDef]
-    ) -> TargetResults[ImportNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.ImportNotebookOutputTypeDef]:
         """Imports a single ipynb file to a Spark enabled workgroup. To import the
         notebook, the request must specify a value for either Payload or
         NoteBookS3LocationUri. If neither is specified or both are specified, an
@@ -592,8 +446,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ImportNotebook", kwargs)
 
     def list_application_dpu_sizes(
-        self, **kwargs: Unpack[ListApplicationDPUSizesInputTypeDef]
-    ) -> TargetResults[ListApplicationDPUSizesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationDPUSizesInputTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationDPUSizesOutputTypeDef]:
         """Returns the supported DPU sizes for the supported application runtimes
         (for example, Athena notebook version 1).
 
@@ -602,8 +456,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListApplicationDPUSizes", kwargs)
 
     def list_calculation_executions(
-        self, **kwargs: Unpack[ListCalculationExecutionsRequestTypeDef]
-    ) -> TargetResults[ListCalculationExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCalculationExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCalculationExecutionsResponseTypeDef]:
         """Lists the calculations that have been submitted to a session in descending
         order. Newer calculations are listed first; older calculations are listed
         later.
@@ -613,8 +467,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListCalculationExecutions", kwargs)
 
     def list_capacity_reservations(
-        self, **kwargs: Unpack[ListCapacityReservationsInputTypeDef]
-    ) -> TargetResults[ListCapacityReservationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCapacityReservationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCapacityReservationsOutputTypeDef]:
         """Lists the capacity reservations for the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListCapacityReservations
@@ -622,8 +476,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListCapacityReservations", kwargs)
 
     def list_data_catalogs(
-        self, **kwargs: Unpack[ListDataCatalogsInputTypeDef]
-    ) -> TargetResults[ListDataCatalogsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataCatalogsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDataCatalogsOutputTypeDef]:
         """Lists the data catalogs in the current Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDataCatalogs
@@ -631,8 +485,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListDataCatalogs", kwargs)
 
     def list_databases(
-        self, **kwargs: Unpack[ListDatabasesInputTypeDef]
-    ) -> TargetResults[ListDatabasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatabasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDatabasesOutputTypeDef]:
         """Lists the databases in the specified data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDatabases
@@ -640,8 +494,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListDatabases", kwargs)
 
     def list_engine_versions(
-        self, **kwargs: Unpack[ListEngineVersionsInputTypeDef]
-    ) -> TargetResults[ListEngineVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEngineVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEngineVersionsOutputTypeDef]:
         """Returns a list of engine versions that are available to choose from,
         including the Auto option.
 
@@ -650,8 +504,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListEngineVersions", kwargs)
 
     def list_executors(
-        self, **kwargs: Unpack[ListExecutorsRequestTypeDef]
-    ) -> TargetResults[ListExecutorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExecutorsResponseTypeDef]:
         """Lists, in descending order, the executors that joined a session. Newer
         executors are listed first; older executors are listed later. The result
         can be optionally filtered by state.
@@ -661,8 +515,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListExecutors", kwargs)
 
     def list_named_queries(
-        self, **kwargs: Unpack[ListNamedQueriesInputTypeDef]
-    ) -> TargetResults[ListNamedQueriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNamedQueriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListNamedQueriesOutputTypeDef]:
         """Provides a list of available query IDs only for queries saved in the
         specified workgroup. Requires that you have access to the specified
         workgroup. If a workgroup is not specified, lists the saved queries for
@@ -673,8 +527,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListNamedQueries", kwargs)
 
     def list_notebook_metadata(
-        self, **kwargs: Unpack[ListNotebookMetadataInputTypeDef]
-    ) -> TargetResults[ListNotebookMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotebookMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotebookMetadataOutputTypeDef]:
         """Displays the notebook files for the specified workgroup in paginated
         format.
 
@@ -683,8 +537,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListNotebookMetadata", kwargs)
 
     def list_notebook_sessions(
-        self, **kwargs: Unpack[ListNotebookSessionsRequestTypeDef]
-    ) -> TargetResults[ListNotebookSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotebookSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotebookSessionsResponseTypeDef]:
         """Lists, in descending order, the sessions that have been created in a
         notebook that are in an active state like CREATING, CREATED, IDLE or BUSY.
         Newer sessions are listed first; older sessions are listed later.
@@ -694,8 +548,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListNotebookSessions", kwargs)
 
     def list_prepared_statements(
-        self, **kwargs: Unpack[ListPreparedStatementsInputTypeDef]
-    ) -> TargetResults[ListPreparedStatementsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPreparedStatementsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPreparedStatementsOutputTypeDef]:
         """Lists the prepared statements in the specified workgroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListPreparedStatements
@@ -703,8 +557,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListPreparedStatements", kwargs)
 
     def list_query_executions(
-        self, **kwargs: Unpack[ListQueryExecutionsInputTypeDef]
-    ) -> TargetResults[ListQueryExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueryExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListQueryExecutionsOutputTypeDef]:
         """Provides a list of available query execution IDs for the queries in the
         specified workgroup. Athena keeps a query history for 45 days. If a
         workgroup is not specified, returns a list of query execution IDs for the
@@ -716,8 +570,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListQueryExecutions", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Lists the sessions in a workgroup that are in an active state like
         CREATING, CREATED, IDLE, or BUSY. Newer sessions are listed first; older
         sessions are listed later.
@@ -727,8 +581,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_table_metadata(
-        self, **kwargs: Unpack[ListTableMetadataInputTypeDef]
-    ) -> TargetResults[ListTableMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTableMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.ListTableMetadataOutputTypeDef]:
         """Lists the metadata for the tables in the specified data catalog database.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTableMetadata
@@ -736,8 +590,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListTableMetadata", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with an Athena resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTagsForResource
@@ -745,8 +599,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_work_groups(
-        self, **kwargs: Unpack[ListWorkGroupsInputTypeDef]
-    ) -> TargetResults[ListWorkGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListWorkGroupsOutputTypeDef]:
         """Lists available workgroups for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListWorkGroups
@@ -754,8 +608,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("ListWorkGroups", kwargs)
 
     def put_capacity_assignment_configuration(
-        self, **kwargs: Unpack[PutCapacityAssignmentConfigurationInputTypeDef]
-    ) -> TargetResults[PutCapacityAssignmentConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCapacityAssignmentConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.PutCapacityAssignmentConfigurationOutputTypeDef]:
         """Puts a new capacity assignment configuration for a specified capacity
         reservation. If a capacity assignment configuration already exists for the
         capacity reservation, replaces the existing capacity assignment
@@ -766,8 +620,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("PutCapacityAssignmentConfiguration", kwargs)
 
     def start_calculation_execution(
-        self, **kwargs: Unpack[StartCalculationExecutionRequestTypeDef]
-    ) -> TargetResults[StartCalculationExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCalculationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCalculationExecutionResponseTypeDef]:
         """Submits calculations for execution within a session. You can supply the
         code to run as an inline code block within the request.
 
@@ -778,8 +632,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("StartCalculationExecution", kwargs)
 
     def start_query_execution(
-        self, **kwargs: Unpack[StartQueryExecutionInputTypeDef]
-    ) -> TargetResults[StartQueryExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQueryExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StartQueryExecutionOutputTypeDef]:
         """Runs the SQL query statements contained in the Query. Requires you to have
         access to the workgroup in which the query ran. Running queries against an
         external catalog requires GetDataCatalog permission to the catalog. For
@@ -791,8 +645,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("StartQueryExecution", kwargs)
 
     def start_session(
-        self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> TargetResults[StartSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSessionResponseTypeDef]:
         """Creates a session for running calculations within a workgroup. The session
         is ready when it reaches an IDLE state.
 
@@ -801,8 +655,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("StartSession", kwargs)
 
     def stop_calculation_execution(
-        self, **kwargs: Unpack[StopCalculationExecutionRequestTypeDef]
-    ) -> TargetResults[StopCalculationExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCalculationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCalculationExecutionResponseTypeDef]:
         """Requests the cancellation of a calculation. A StopCalculationExecution
         call on a calculation that is already in a terminal state (for example,
         STOPPED, FAILED, or COMPLETED) succeeds but has no effect.
@@ -812,8 +666,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("StopCalculationExecution", kwargs)
 
     def stop_query_execution(
-        self, **kwargs: Unpack[StopQueryExecutionInputTypeDef]
-    ) -> TargetResults[StopQueryExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopQueryExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StopQueryExecutionOutputTypeDef]:
         """Stops a query execution. Requires you to have access to the workgroup in
         which the query ran.
 
@@ -822,8 +676,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("StopQueryExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds one or more tags to an Athena resource. A tag is a label that you
         assign to a resource. Each tag consists of a key and an optional value,
         both of which you define. For example, you can use tags to categorize
@@ -842,8 +696,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_session(
-        self, **kwargs: Unpack[TerminateSessionRequestTypeDef]
-    ) -> TargetResults[TerminateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateSessionResponseTypeDef]:
         """Terminates an active session. A TerminateSession call on a session that is
         already inactive (for example, in a FAILED, TERMINATED or TERMINATING
         state) succeeds but has no effect. Calculations running in the session
@@ -855,8 +709,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("TerminateSession", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from an Athena resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UntagResource
@@ -864,8 +718,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_capacity_reservation(
-        self, **kwargs: Unpack[UpdateCapacityReservationInputTypeDef]
-    ) -> TargetResults[UpdateCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCapacityReservationOutputTypeDef]:
         """Updates the number of requested data processing units for the capacity
         reservation with the specified name.
 
@@ -874,8 +728,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UpdateCapacityReservation", kwargs)
 
     def update_data_catalog(
-        self, **kwargs: Unpack[UpdateDataCatalogInputTypeDef]
-    ) -> TargetResults[UpdateDataCatalogOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataCatalogInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataCatalogOutputTypeDef]:
         """Updates the data catalog that has the specified name.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateDataCatalog
@@ -883,8 +737,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UpdateDataCatalog", kwargs)
 
     def update_named_query(
-        self, **kwargs: Unpack[UpdateNamedQueryInputTypeDef]
-    ) -> TargetResults[UpdateNamedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNamedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNamedQueryOutputTypeDef]:
         """Updates a NamedQuery object. The database or workgroup cannot be updated.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateNamedQuery
@@ -892,8 +746,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UpdateNamedQuery", kwargs)
 
     def update_notebook(
-        self, **kwargs: Unpack[UpdateNotebookInputTypeDef]
-    ) -> TargetResults[UpdateNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotebookOutputTypeDef]:
         """Updates the contents of a Spark notebook.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateNotebook
@@ -901,8 +755,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UpdateNotebook", kwargs)
 
     def update_notebook_metadata(
-        self, **kwargs: Unpack[UpdateNotebookMetadataInputTypeDef]
-    ) -> TargetResults[UpdateNotebookMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotebookMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotebookMetadataOutputTypeDef]:
         """Updates the metadata for a notebook.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateNotebookMetadata
@@ -910,8 +764,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UpdateNotebookMetadata", kwargs)
 
     def update_prepared_statement(
-        self, **kwargs: Unpack[UpdatePreparedStatementInputTypeDef]
-    ) -> TargetResults[UpdatePreparedStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePreparedStatementInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePreparedStatementOutputTypeDef]:
         """Updates a prepared statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdatePreparedStatement
@@ -919,8 +773,8 @@ class MultiRegionAthena(MultiRegionClient):
         return self._call("UpdatePreparedStatement", kwargs)
 
     def update_work_group(
-        self, **kwargs: Unpack[UpdateWorkGroupInputTypeDef]
-    ) -> TargetResults[UpdateWorkGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkGroupOutputTypeDef]:
         """Updates the workgroup with the specified name. The workgroup's name cannot
         be changed. Only ConfigurationUpdates can be specified.
 
@@ -934,8 +788,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetQueryResultsInputTypeDef],
-    ) -> TargetResults[GetQueryResultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetQueryResultsInputTypeDef],
+    ) -> TargetResults[type_defs.GetQueryResultsOutputTypeDef]:
         """Every page of GetQueryResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -962,8 +816,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataCatalogsInputTypeDef],
-    ) -> TargetResults[ListDataCatalogsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataCatalogsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDataCatalogsOutputTypeDef]:
         """Every page of ListDataCatalogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -985,8 +839,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatabasesInputTypeDef],
-    ) -> TargetResults[ListDatabasesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatabasesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDatabasesOutputTypeDef]:
         """Every page of ListDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1008,8 +862,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNamedQueriesInputTypeDef],
-    ) -> TargetResults[ListNamedQueriesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamedQueriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListNamedQueriesOutputTypeDef]:
         """Every page of ListNamedQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1034,8 +888,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueryExecutionsInputTypeDef],
-    ) -> TargetResults[ListQueryExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueryExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListQueryExecutionsOutputTypeDef]:
         """Every page of ListQueryExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1061,8 +915,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTableMetadataInputTypeDef],
-    ) -> TargetResults[ListTableMetadataOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableMetadataInputTypeDef],
+    ) -> TargetResults[type_defs.ListTableMetadataOutputTypeDef]:
         """Every page of ListTableMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -1084,8 +938,8 @@ class MultiRegionAthena(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1106,8 +960,8 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetQueryResultsInputTypeDef],
-    ) -> Items[RowTypeDef]:
+        **kwargs: Unpack[type_defs.GetQueryResultsInputTypeDef],
+    ) -> Items[type_defs.RowTypeDef]:
         """Each element of ResultSet.Rows in every page of GetQueryResults, from
         every target, as its page arrives (tagged with its target).
 
@@ -1122,8 +976,8 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataCatalogsInputTypeDef],
-    ) -> Items[DataCatalogSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataCatalogsInputTypeDef],
+    ) -> Items[type_defs.DataCatalogSummaryTypeDef]:
         """Each element of DataCatalogsSummary in every page of ListDataCatalogs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1138,8 +992,8 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatabasesInputTypeDef],
-    ) -> Items[DatabaseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatabasesInputTypeDef],
+    ) -> Items[type_defs.DatabaseTypeDef]:
         """Each element of DatabaseList in every page of ListDatabases, from every
         target, as its page arrives (tagged with its target).
 
@@ -1154,7 +1008,7 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNamedQueriesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListNamedQueriesInputTypeDef],
     ) -> Items[str]:
         """Each element of NamedQueryIds in every page of ListNamedQueries, from
         every target, as its page arrives (tagged with its target).
@@ -1170,7 +1024,7 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueryExecutionsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListQueryExecutionsInputTypeDef],
     ) -> Items[str]:
         """Each element of QueryExecutionIds in every page of ListQueryExecutions,
         from every target, as its page arrives (tagged with its target).
@@ -1186,8 +1040,8 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTableMetadataInputTypeDef],
-    ) -> Items[TableMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableMetadataInputTypeDef],
+    ) -> Items[type_defs.TableMetadataTypeDef]:
         """Each element of TableMetadataList in every page of ListTableMetadata, from
         every target, as its page arrives (tagged with its target).
 
@@ -1202,8 +1056,8 @@ class MultiRegionAthena(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,127 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateAssessmentReportEvidenceFolderRequestTypeDef,
-        AssociateAssessmentReportEvidenceFolderResponseTypeDef,
-        BatchAssociateAssessmentReportEvidenceRequestTypeDef,
-        BatchAssociateAssessmentReportEvidenceResponseTypeDef,
-        BatchCreateDelegationByAssessmentRequestTypeDef,
-        BatchCreateDelegationByAssessmentResponseTypeDef,
-        BatchDeleteDelegationByAssessmentRequestTypeDef,
-        BatchDeleteDelegationByAssessmentResponseTypeDef,
-        BatchDisassociateAssessmentReportEvidenceRequestTypeDef,
-        BatchDisassociateAssessmentReportEvidenceResponseTypeDef,
-        BatchImportEvidenceToAssessmentControlRequestTypeDef,
-        BatchImportEvidenceToAssessmentControlResponseTypeDef,
-        CreateAssessmentFrameworkRequestTypeDef,
-        CreateAssessmentFrameworkResponseTypeDef,
-        CreateAssessmentReportRequestTypeDef,
-        CreateAssessmentReportResponseTypeDef,
-        CreateAssessmentRequestTypeDef,
-        CreateAssessmentResponseTypeDef,
-        CreateControlRequestTypeDef,
-        CreateControlResponseTypeDef,
-        DeleteAssessmentFrameworkRequestTypeDef,
-        DeleteAssessmentFrameworkResponseTypeDef,
-        DeleteAssessmentFrameworkShareRequestTypeDef,
-        DeleteAssessmentFrameworkShareResponseTypeDef,
-        DeleteAssessmentReportRequestTypeDef,
-        DeleteAssessmentReportResponseTypeDef,
-        DeleteAssessmentRequestTypeDef,
-        DeleteAssessmentResponseTypeDef,
-        DeleteControlRequestTypeDef,
-        DeleteControlResponseTypeDef,
-        DeregisterAccountResponseTypeDef,
-        DeregisterOrganizationAdminAccountRequestTypeDef,
-        DeregisterOrganizationAdminAccountResponseTypeDef,
-        DisassociateAssessmentReportEvidenceFolderRequestTypeDef,
-        DisassociateAssessmentReportEvidenceFolderResponseTypeDef,
-        GetAccountStatusResponseTypeDef,
-        GetAssessmentFrameworkRequestTypeDef,
-        GetAssessmentFrameworkResponseTypeDef,
-        GetAssessmentReportUrlRequestTypeDef,
-        GetAssessmentReportUrlResponseTypeDef,
-        GetAssessmentRequestTypeDef,
-        GetAssessmentResponseTypeDef,
-        GetChangeLogsRequestTypeDef,
-        GetChangeLogsResponseTypeDef,
-        GetControlRequestTypeDef,
-        GetControlResponseTypeDef,
-        GetDelegationsRequestTypeDef,
-        GetDelegationsResponseTypeDef,
-        GetEvidenceByEvidenceFolderRequestTypeDef,
-        GetEvidenceByEvidenceFolderResponseTypeDef,
-        GetEvidenceFileUploadUrlRequestTypeDef,
-        GetEvidenceFileUploadUrlResponseTypeDef,
-        GetEvidenceFolderRequestTypeDef,
-        GetEvidenceFolderResponseTypeDef,
-        GetEvidenceFoldersByAssessmentControlRequestTypeDef,
-        GetEvidenceFoldersByAssessmentControlResponseTypeDef,
-        GetEvidenceFoldersByAssessmentRequestTypeDef,
-        GetEvidenceFoldersByAssessmentResponseTypeDef,
-        GetEvidenceRequestTypeDef,
-        GetEvidenceResponseTypeDef,
-        GetInsightsByAssessmentRequestTypeDef,
-        GetInsightsByAssessmentResponseTypeDef,
-        GetInsightsResponseTypeDef,
-        GetOrganizationAdminAccountResponseTypeDef,
-        GetServicesInScopeResponseTypeDef,
-        GetSettingsRequestTypeDef,
-        GetSettingsResponseTypeDef,
-        ListAssessmentControlInsightsByControlDomainRequestTypeDef,
-        ListAssessmentControlInsightsByControlDomainResponseTypeDef,
-        ListAssessmentFrameworkShareRequestsRequestTypeDef,
-        ListAssessmentFrameworkShareRequestsResponseTypeDef,
-        ListAssessmentFrameworksRequestTypeDef,
-        ListAssessmentFrameworksResponseTypeDef,
-        ListAssessmentReportsRequestTypeDef,
-        ListAssessmentReportsResponseTypeDef,
-        ListAssessmentsRequestTypeDef,
-        ListAssessmentsResponseTypeDef,
-        ListControlDomainInsightsByAssessmentRequestTypeDef,
-        ListControlDomainInsightsByAssessmentResponseTypeDef,
-        ListControlDomainInsightsRequestTypeDef,
-        ListControlDomainInsightsResponseTypeDef,
-        ListControlInsightsByControlDomainRequestTypeDef,
-        ListControlInsightsByControlDomainResponseTypeDef,
-        ListControlsRequestTypeDef,
-        ListControlsResponseTypeDef,
-        ListKeywordsForDataSourceRequestTypeDef,
-        ListKeywordsForDataSourceResponseTypeDef,
-        ListNotificationsRequestTypeDef,
-        ListNotificationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RegisterAccountRequestTypeDef,
-        RegisterAccountResponseTypeDef,
-        RegisterOrganizationAdminAccountRequestTypeDef,
-        RegisterOrganizationAdminAccountResponseTypeDef,
-        StartAssessmentFrameworkShareRequestTypeDef,
-        StartAssessmentFrameworkShareResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAssessmentControlRequestTypeDef,
-        UpdateAssessmentControlResponseTypeDef,
-        UpdateAssessmentControlSetStatusRequestTypeDef,
-        UpdateAssessmentControlSetStatusResponseTypeDef,
-        UpdateAssessmentFrameworkRequestTypeDef,
-        UpdateAssessmentFrameworkResponseTypeDef,
-        UpdateAssessmentFrameworkShareRequestTypeDef,
-        UpdateAssessmentFrameworkShareResponseTypeDef,
-        UpdateAssessmentRequestTypeDef,
-        UpdateAssessmentResponseTypeDef,
-        UpdateAssessmentStatusRequestTypeDef,
-        UpdateAssessmentStatusResponseTypeDef,
-        UpdateControlRequestTypeDef,
-        UpdateControlResponseTypeDef,
-        UpdateSettingsRequestTypeDef,
-        UpdateSettingsResponseTypeDef,
-        ValidateAssessmentReportIntegrityRequestTypeDef,
-        ValidateAssessmentReportIntegrityResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAuditManager"]
 
@@ -147,8 +27,13 @@ class MultiRegionAuditManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_assessment_report_evidence_folder(
-        self, **kwargs: Unpack[AssociateAssessmentReportEvidenceFolderRequestTypeDef]
-    ) -> TargetResults[AssociateAssessmentReportEvidenceFolderResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateAssessmentReportEvidenceFolderRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateAssessmentReportEvidenceFolderResponseTypeDef
+    ]:
         """Associates an evidence folder to an assessment report in an Audit Manager
         assessment.
 
@@ -157,8 +42,11 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("AssociateAssessmentReportEvidenceFolder", kwargs)
 
     def batch_associate_assessment_report_evidence(
-        self, **kwargs: Unpack[BatchAssociateAssessmentReportEvidenceRequestTypeDef]
-    ) -> TargetResults[BatchAssociateAssessmentReportEvidenceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchAssociateAssessmentReportEvidenceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.BatchAssociateAssessmentReportEvidenceResponseTypeDef]:
         """Associates a list of evidence to an assessment report in an Audit Manager
         assessment.
 
@@ -167,8 +55,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("BatchAssociateAssessmentReportEvidence", kwargs)
 
     def batch_create_delegation_by_assessment(
-        self, **kwargs: Unpack[BatchCreateDelegationByAssessmentRequestTypeDef]
-    ) -> TargetResults[BatchCreateDelegationByAssessmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchCreateDelegationByAssessmentRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchCreateDelegationByAssessmentResponseTypeDef]:
         """Creates a batch of delegations for an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/BatchCreateDelegationByAssessment
@@ -176,8 +65,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("BatchCreateDelegationByAssessment", kwargs)
 
     def batch_delete_delegation_by_assessment(
-        self, **kwargs: Unpack[BatchDeleteDelegationByAssessmentRequestTypeDef]
-    ) -> TargetResults[BatchDeleteDelegationByAssessmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchDeleteDelegationByAssessmentRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchDeleteDelegationByAssessmentResponseTypeDef]:
         """Deletes a batch of delegations for an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/BatchDeleteDelegationByAssessment
@@ -185,8 +75,13 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("BatchDeleteDelegationByAssessment", kwargs)
 
     def batch_disassociate_assessment_report_evidence(
-        self, **kwargs: Unpack[BatchDisassociateAssessmentReportEvidenceRequestTypeDef]
-    ) -> TargetResults[BatchDisassociateAssessmentReportEvidenceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchDisassociateAssessmentReportEvidenceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDisassociateAssessmentReportEvidenceResponseTypeDef
+    ]:
         """Disassociates a list of evidence from an assessment report in Audit
         Manager.
 
@@ -195,8 +90,11 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("BatchDisassociateAssessmentReportEvidence", kwargs)
 
     def batch_import_evidence_to_assessment_control(
-        self, **kwargs: Unpack[BatchImportEvidenceToAssessmentControlRequestTypeDef]
-    ) -> TargetResults[BatchImportEvidenceToAssessmentControlResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchImportEvidenceToAssessmentControlRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.BatchImportEvidenceToAssessmentControlResponseTypeDef]:
         """Adds one or more pieces of evidence to a control in an Audit Manager
         assessment.
 
@@ -205,8 +103,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("BatchImportEvidenceToAssessmentControl", kwargs)
 
     def create_assessment(
-        self, **kwargs: Unpack[CreateAssessmentRequestTypeDef]
-    ) -> TargetResults[CreateAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssessmentResponseTypeDef]:
         """Creates an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateAssessment
@@ -214,8 +112,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("CreateAssessment", kwargs)
 
     def create_assessment_framework(
-        self, **kwargs: Unpack[CreateAssessmentFrameworkRequestTypeDef]
-    ) -> TargetResults[CreateAssessmentFrameworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssessmentFrameworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssessmentFrameworkResponseTypeDef]:
         """Creates a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateAssessmentFramework
@@ -223,8 +121,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("CreateAssessmentFramework", kwargs)
 
     def create_assessment_report(
-        self, **kwargs: Unpack[CreateAssessmentReportRequestTypeDef]
-    ) -> TargetResults[CreateAssessmentReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssessmentReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssessmentReportResponseTypeDef]:
         """Creates an assessment report for the specified assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateAssessmentReport
@@ -232,8 +130,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("CreateAssessmentReport", kwargs)
 
     def create_control(
-        self, **kwargs: Unpack[CreateControlRequestTypeDef]
-    ) -> TargetResults[CreateControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateControlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateControlResponseTypeDef]:
         """Creates a new custom control in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateControl
@@ -241,8 +139,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("CreateControl", kwargs)
 
     def delete_assessment(
-        self, **kwargs: Unpack[DeleteAssessmentRequestTypeDef]
-    ) -> TargetResults[DeleteAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssessmentResponseTypeDef]:
         """Deletes an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessment
@@ -250,8 +148,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("DeleteAssessment", kwargs)
 
     def delete_assessment_framework(
-        self, **kwargs: Unpack[DeleteAssessmentFrameworkRequestTypeDef]
-    ) -> TargetResults[DeleteAssessmentFrameworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssessmentFrameworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssessmentFrameworkResponseTypeDef]:
         """Deletes a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessmentFramework
@@ -259,8 +157,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("DeleteAssessmentFramework", kwargs)
 
     def delete_assessment_framework_share(
-        self, **kwargs: Unpack[DeleteAssessmentFrameworkShareRequestTypeDef]
-    ) -> TargetResults[DeleteAssessmentFrameworkShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssessmentFrameworkShareRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssessmentFrameworkShareResponseTypeDef]:
         """Deletes a share request for a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessmentFrameworkShare
@@ -268,8 +166,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("DeleteAssessmentFrameworkShare", kwargs)
 
     def delete_assessment_report(
-        self, **kwargs: Unpack[DeleteAssessmentReportRequestTypeDef]
-    ) -> TargetResults[DeleteAssessmentReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssessmentReportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssessmentReportResponseTypeDef]:
         """Deletes an assessment report in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessmentReport
@@ -277,15 +175,17 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("DeleteAssessmentReport", kwargs)
 
     def delete_control(
-        self, **kwargs: Unpack[DeleteControlRequestTypeDef]
-    ) -> TargetResults[DeleteControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteControlRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteControlResponseTypeDef]:
         """Deletes a custom control in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteControl
         """
         return self._call("DeleteControl", kwargs)
 
-    def deregister_account(self) -> TargetResults[DeregisterAccountResponseTypeDef]:
+    def deregister_account(
+        self,
+    ) -> TargetResults[type_defs.DeregisterAccountResponseTypeDef]:
         """Deregisters an account in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeregisterAccount
@@ -293,8 +193,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("DeregisterAccount", {})
 
     def deregister_organization_admin_account(
-        self, **kwargs: Unpack[DeregisterOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[DeregisterOrganizationAdminAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterOrganizationAdminAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterOrganizationAdminAccountResponseTypeDef]:
         """Removes the specified Amazon Web Services account as a delegated
         administrator for Audit Manager.
 
@@ -303,8 +204,13 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("DeregisterOrganizationAdminAccount", kwargs)
 
     def disassociate_assessment_report_evidence_folder(
-        self, **kwargs: Unpack[DisassociateAssessmentReportEvidenceFolderRequestTypeDef]
-    ) -> TargetResults[DisassociateAssessmentReportEvidenceFolderResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateAssessmentReportEvidenceFolderRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateAssessmentReportEvidenceFolderResponseTypeDef
+    ]:
         """Disassociates an evidence folder from the specified assessment report in
         Audit Manager.
 
@@ -312,7 +218,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         """
         return self._call("DisassociateAssessmentReportEvidenceFolder", kwargs)
 
-    def get_account_status(self) -> TargetResults[GetAccountStatusResponseTypeDef]:
+    def get_account_status(
+        self,
+    ) -> TargetResults[type_defs.GetAccountStatusResponseTypeDef]:
         """Gets the registration status of an account in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAccountStatus
@@ -320,8 +228,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetAccountStatus", {})
 
     def get_assessment(
-        self, **kwargs: Unpack[GetAssessmentRequestTypeDef]
-    ) -> TargetResults[GetAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssessmentResponseTypeDef]:
         """Gets information about a specified assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAssessment
@@ -329,8 +237,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetAssessment", kwargs)
 
     def get_assessment_framework(
-        self, **kwargs: Unpack[GetAssessmentFrameworkRequestTypeDef]
-    ) -> TargetResults[GetAssessmentFrameworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssessmentFrameworkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssessmentFrameworkResponseTypeDef]:
         """Gets information about a specified framework.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAssessmentFramework
@@ -338,8 +246,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetAssessmentFramework", kwargs)
 
     def get_assessment_report_url(
-        self, **kwargs: Unpack[GetAssessmentReportUrlRequestTypeDef]
-    ) -> TargetResults[GetAssessmentReportUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssessmentReportUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssessmentReportUrlResponseTypeDef]:
         """Gets the URL of an assessment report in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAssessmentReportUrl
@@ -347,8 +255,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetAssessmentReportUrl", kwargs)
 
     def get_change_logs(
-        self, **kwargs: Unpack[GetChangeLogsRequestTypeDef]
-    ) -> TargetResults[GetChangeLogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChangeLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChangeLogsResponseTypeDef]:
         """Gets a list of changelogs from Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetChangeLogs
@@ -356,8 +264,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetChangeLogs", kwargs)
 
     def get_control(
-        self, **kwargs: Unpack[GetControlRequestTypeDef]
-    ) -> TargetResults[GetControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetControlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetControlResponseTypeDef]:
         """Gets information about a specified control.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetControl
@@ -365,8 +273,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetControl", kwargs)
 
     def get_delegations(
-        self, **kwargs: Unpack[GetDelegationsRequestTypeDef]
-    ) -> TargetResults[GetDelegationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDelegationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDelegationsResponseTypeDef]:
         """Gets a list of delegations from an audit owner to a delegate.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetDelegations
@@ -374,8 +282,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetDelegations", kwargs)
 
     def get_evidence(
-        self, **kwargs: Unpack[GetEvidenceRequestTypeDef]
-    ) -> TargetResults[GetEvidenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvidenceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvidenceResponseTypeDef]:
         """Gets information about a specified evidence item.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidence
@@ -383,8 +291,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetEvidence", kwargs)
 
     def get_evidence_by_evidence_folder(
-        self, **kwargs: Unpack[GetEvidenceByEvidenceFolderRequestTypeDef]
-    ) -> TargetResults[GetEvidenceByEvidenceFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvidenceByEvidenceFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvidenceByEvidenceFolderResponseTypeDef]:
         """Gets all evidence from a specified evidence folder in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidenceByEvidenceFolder
@@ -392,8 +300,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetEvidenceByEvidenceFolder", kwargs)
 
     def get_evidence_file_upload_url(
-        self, **kwargs: Unpack[GetEvidenceFileUploadUrlRequestTypeDef]
-    ) -> TargetResults[GetEvidenceFileUploadUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvidenceFileUploadUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvidenceFileUploadUrlResponseTypeDef]:
         """Creates a presigned Amazon S3 URL that can be used to upload a file as
         manual evidence. For instructions on how to use this operation, see Upload
         a file from your browser in the Audit Manager User Guide.
@@ -403,8 +311,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetEvidenceFileUploadUrl", kwargs)
 
     def get_evidence_folder(
-        self, **kwargs: Unpack[GetEvidenceFolderRequestTypeDef]
-    ) -> TargetResults[GetEvidenceFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvidenceFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvidenceFolderResponseTypeDef]:
         """Gets an evidence folder from a specified assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidenceFolder
@@ -412,8 +320,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetEvidenceFolder", kwargs)
 
     def get_evidence_folders_by_assessment(
-        self, **kwargs: Unpack[GetEvidenceFoldersByAssessmentRequestTypeDef]
-    ) -> TargetResults[GetEvidenceFoldersByAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvidenceFoldersByAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvidenceFoldersByAssessmentResponseTypeDef]:
         """Gets the evidence folders from a specified assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidenceFoldersByAssessment
@@ -421,8 +329,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetEvidenceFoldersByAssessment", kwargs)
 
     def get_evidence_folders_by_assessment_control(
-        self, **kwargs: Unpack[GetEvidenceFoldersByAssessmentControlRequestTypeDef]
-    ) -> TargetResults[GetEvidenceFoldersByAssessmentControlResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetEvidenceFoldersByAssessmentControlRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEvidenceFoldersByAssessmentControlResponseTypeDef]:
         """Gets a list of evidence folders that are associated with a specified
         control in an Audit Manager assessment.
 
@@ -430,7 +339,7 @@ class MultiRegionAuditManager(MultiRegionClient):
         """
         return self._call("GetEvidenceFoldersByAssessmentControl", kwargs)
 
-    def get_insights(self) -> TargetResults[GetInsightsResponseTypeDef]:
+    def get_insights(self) -> TargetResults[type_defs.GetInsightsResponseTypeDef]:
         """Gets the latest analytics data for all your current active assessments.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetInsights
@@ -438,8 +347,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetInsights", {})
 
     def get_insights_by_assessment(
-        self, **kwargs: Unpack[GetInsightsByAssessmentRequestTypeDef]
-    ) -> TargetResults[GetInsightsByAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightsByAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightsByAssessmentResponseTypeDef]:
         """Gets the latest analytics data for a specific active assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetInsightsByAssessment
@@ -448,7 +357,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_organization_admin_account(
         self,
-    ) -> TargetResults[GetOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetOrganizationAdminAccountResponseTypeDef]:
         """Gets the name of the delegated Amazon Web Services administrator account
         for a specified organization.
 
@@ -456,7 +365,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         """
         return self._call("GetOrganizationAdminAccount", {})
 
-    def get_services_in_scope(self) -> TargetResults[GetServicesInScopeResponseTypeDef]:
+    def get_services_in_scope(
+        self,
+    ) -> TargetResults[type_defs.GetServicesInScopeResponseTypeDef]:
         """Gets a list of the Amazon Web Services services from which Audit Manager
         can collect evidence.
 
@@ -465,8 +376,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("GetServicesInScope", {})
 
     def get_settings(
-        self, **kwargs: Unpack[GetSettingsRequestTypeDef]
-    ) -> TargetResults[GetSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSettingsResponseTypeDef]:
         """Gets the settings for a specified Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetSettings
@@ -475,8 +386,12 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_assessment_control_insights_by_control_domain(
         self,
-        **kwargs: Unpack[ListAssessmentControlInsightsByControlDomainRequestTypeDef],
-    ) -> TargetResults[ListAssessmentControlInsightsByControlDomainResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAssessmentControlInsightsByControlDomainRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAssessmentControlInsightsByControlDomainResponseTypeDef
+    ]:
         """Lists the latest analytics data for controls within a specific control
         domain and a specific active assessment.
 
@@ -485,8 +400,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListAssessmentControlInsightsByControlDomain", kwargs)
 
     def list_assessment_framework_share_requests(
-        self, **kwargs: Unpack[ListAssessmentFrameworkShareRequestsRequestTypeDef]
-    ) -> TargetResults[ListAssessmentFrameworkShareRequestsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAssessmentFrameworkShareRequestsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssessmentFrameworkShareRequestsResponseTypeDef]:
         """Returns a list of sent or received share requests for custom frameworks in
         Audit Manager.
 
@@ -495,8 +411,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListAssessmentFrameworkShareRequests", kwargs)
 
     def list_assessment_frameworks(
-        self, **kwargs: Unpack[ListAssessmentFrameworksRequestTypeDef]
-    ) -> TargetResults[ListAssessmentFrameworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssessmentFrameworksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssessmentFrameworksResponseTypeDef]:
         """Returns a list of the frameworks that are available in the Audit Manager
         framework library.
 
@@ -505,8 +421,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListAssessmentFrameworks", kwargs)
 
     def list_assessment_reports(
-        self, **kwargs: Unpack[ListAssessmentReportsRequestTypeDef]
-    ) -> TargetResults[ListAssessmentReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssessmentReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssessmentReportsResponseTypeDef]:
         """Returns a list of assessment reports created in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListAssessmentReports
@@ -514,8 +430,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListAssessmentReports", kwargs)
 
     def list_assessments(
-        self, **kwargs: Unpack[ListAssessmentsRequestTypeDef]
-    ) -> TargetResults[ListAssessmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssessmentsResponseTypeDef]:
         """Returns a list of current and past assessments from Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListAssessments
@@ -523,8 +439,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListAssessments", kwargs)
 
     def list_control_domain_insights(
-        self, **kwargs: Unpack[ListControlDomainInsightsRequestTypeDef]
-    ) -> TargetResults[ListControlDomainInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListControlDomainInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListControlDomainInsightsResponseTypeDef]:
         """Lists the latest analytics data for control domains across all of your
         active assessments.
 
@@ -533,8 +449,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListControlDomainInsights", kwargs)
 
     def list_control_domain_insights_by_assessment(
-        self, **kwargs: Unpack[ListControlDomainInsightsByAssessmentRequestTypeDef]
-    ) -> TargetResults[ListControlDomainInsightsByAssessmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListControlDomainInsightsByAssessmentRequestTypeDef],
+    ) -> TargetResults[type_defs.ListControlDomainInsightsByAssessmentResponseTypeDef]:
         """Lists analytics data for control domains within a specified active
         assessment.
 
@@ -543,8 +460,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListControlDomainInsightsByAssessment", kwargs)
 
     def list_control_insights_by_control_domain(
-        self, **kwargs: Unpack[ListControlInsightsByControlDomainRequestTypeDef]
-    ) -> TargetResults[ListControlInsightsByControlDomainResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListControlInsightsByControlDomainRequestTypeDef],
+    ) -> TargetResults[type_defs.ListControlInsightsByControlDomainResponseTypeDef]:
         """Lists the latest analytics data for controls within a specific control
         domain across all active assessments.
 
@@ -553,8 +471,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListControlInsightsByControlDomain", kwargs)
 
     def list_controls(
-        self, **kwargs: Unpack[ListControlsRequestTypeDef]
-    ) -> TargetResults[ListControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListControlsResponseTypeDef]:
         """Returns a list of controls from Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListControls
@@ -562,8 +480,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListControls", kwargs)
 
     def list_keywords_for_data_source(
-        self, **kwargs: Unpack[ListKeywordsForDataSourceRequestTypeDef]
-    ) -> TargetResults[ListKeywordsForDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeywordsForDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeywordsForDataSourceResponseTypeDef]:
         """Returns a list of keywords that are pre-mapped to the specified control
         data source.
 
@@ -572,8 +490,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListKeywordsForDataSource", kwargs)
 
     def list_notifications(
-        self, **kwargs: Unpack[ListNotificationsRequestTypeDef]
-    ) -> TargetResults[ListNotificationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationsResponseTypeDef]:
         """Returns a list of all Audit Manager notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListNotifications
@@ -581,8 +499,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListNotifications", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for the specified resource in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListTagsForResource
@@ -590,8 +508,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_account(
-        self, **kwargs: Unpack[RegisterAccountRequestTypeDef]
-    ) -> TargetResults[RegisterAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterAccountResponseTypeDef]:
         """Enables Audit Manager for the specified Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/RegisterAccount
@@ -599,8 +517,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("RegisterAccount", kwargs)
 
     def register_organization_admin_account(
-        self, **kwargs: Unpack[RegisterOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[RegisterOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterOrganizationAdminAccountResponseTypeDef]:
         """Enables an Amazon Web Services account within the organization as the
         delegated administrator for Audit Manager.
 
@@ -609,8 +527,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("RegisterOrganizationAdminAccount", kwargs)
 
     def start_assessment_framework_share(
-        self, **kwargs: Unpack[StartAssessmentFrameworkShareRequestTypeDef]
-    ) -> TargetResults[StartAssessmentFrameworkShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAssessmentFrameworkShareRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssessmentFrameworkShareResponseTypeDef]:
         """Creates a share request for a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/StartAssessmentFrameworkShare
@@ -618,8 +536,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("StartAssessmentFrameworkShare", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags the specified resource in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/TagResource
@@ -627,8 +545,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UntagResource
@@ -636,8 +554,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_assessment(
-        self, **kwargs: Unpack[UpdateAssessmentRequestTypeDef]
-    ) -> TargetResults[UpdateAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssessmentResponseTypeDef]:
         """Edits an Audit Manager assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessment
@@ -645,8 +563,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateAssessment", kwargs)
 
     def update_assessment_control(
-        self, **kwargs: Unpack[UpdateAssessmentControlRequestTypeDef]
-    ) -> TargetResults[UpdateAssessmentControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssessmentControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssessmentControlResponseTypeDef]:
         """Updates a control within an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentControl
@@ -654,8 +572,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateAssessmentControl", kwargs)
 
     def update_assessment_control_set_status(
-        self, **kwargs: Unpack[UpdateAssessmentControlSetStatusRequestTypeDef]
-    ) -> TargetResults[UpdateAssessmentControlSetStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssessmentControlSetStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssessmentControlSetStatusResponseTypeDef]:
         """Updates the status of a control set in an Audit Manager assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentControlSetStatus
@@ -663,8 +581,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateAssessmentControlSetStatus", kwargs)
 
     def update_assessment_framework(
-        self, **kwargs: Unpack[UpdateAssessmentFrameworkRequestTypeDef]
-    ) -> TargetResults[UpdateAssessmentFrameworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssessmentFrameworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssessmentFrameworkResponseTypeDef]:
         """Updates a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentFramework
@@ -672,8 +590,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateAssessmentFramework", kwargs)
 
     def update_assessment_framework_share(
-        self, **kwargs: Unpack[UpdateAssessmentFrameworkShareRequestTypeDef]
-    ) -> TargetResults[UpdateAssessmentFrameworkShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssessmentFrameworkShareRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssessmentFrameworkShareResponseTypeDef]:
         """Updates a share request for a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentFrameworkShare
@@ -681,8 +599,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateAssessmentFrameworkShare", kwargs)
 
     def update_assessment_status(
-        self, **kwargs: Unpack[UpdateAssessmentStatusRequestTypeDef]
-    ) -> TargetResults[UpdateAssessmentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssessmentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssessmentStatusResponseTypeDef]:
         """Updates the status of an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentStatus
@@ -690,8 +608,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateAssessmentStatus", kwargs)
 
     def update_control(
-        self, **kwargs: Unpack[UpdateControlRequestTypeDef]
-    ) -> TargetResults[UpdateControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateControlResponseTypeDef]:
         """Updates a custom control in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateControl
@@ -699,8 +617,8 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateControl", kwargs)
 
     def update_settings(
-        self, **kwargs: Unpack[UpdateSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSettingsResponseTypeDef]:
         """Updates Audit Manager settings for the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateSettings
@@ -708,8 +626,9 @@ class MultiRegionAuditManager(MultiRegionClient):
         return self._call("UpdateSettings", kwargs)
 
     def validate_assessment_report_integrity(
-        self, **kwargs: Unpack[ValidateAssessmentReportIntegrityRequestTypeDef]
-    ) -> TargetResults[ValidateAssessmentReportIntegrityResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ValidateAssessmentReportIntegrityRequestTypeDef],
+    ) -> TargetResults[type_defs.ValidateAssessmentReportIntegrityResponseTypeDef]:
         """Validates the integrity of an assessment report in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ValidateAssessmentReportIntegrity

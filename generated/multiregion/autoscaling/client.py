@@ -15,124 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivitiesTypeTypeDef,
-        ActivityTypeDef,
-        ActivityTypeTypeDef,
-        AttachInstancesQueryTypeDef,
-        AttachLoadBalancerTargetGroupsResultTypeTypeDef,
-        AttachLoadBalancerTargetGroupsTypeTypeDef,
-        AttachLoadBalancersResultTypeTypeDef,
-        AttachLoadBalancersTypeTypeDef,
-        AttachTrafficSourcesResultTypeTypeDef,
-        AttachTrafficSourcesTypeTypeDef,
-        AutoScalingGroupNamesTypeTypeDef,
-        AutoScalingGroupTypeDef,
-        AutoScalingGroupsTypeTypeDef,
-        AutoScalingInstanceDetailsTypeDef,
-        AutoScalingInstancesTypeTypeDef,
-        BatchDeleteScheduledActionAnswerTypeDef,
-        BatchDeleteScheduledActionTypeTypeDef,
-        BatchPutScheduledUpdateGroupActionAnswerTypeDef,
-        BatchPutScheduledUpdateGroupActionTypeTypeDef,
-        CancelInstanceRefreshAnswerTypeDef,
-        CancelInstanceRefreshTypeTypeDef,
-        CompleteLifecycleActionAnswerTypeDef,
-        CompleteLifecycleActionTypeTypeDef,
-        CreateAutoScalingGroupTypeTypeDef,
-        CreateLaunchConfigurationTypeTypeDef,
-        CreateOrUpdateTagsTypeTypeDef,
-        DeleteAutoScalingGroupTypeTypeDef,
-        DeleteLifecycleHookAnswerTypeDef,
-        DeleteLifecycleHookTypeTypeDef,
-        DeleteNotificationConfigurationTypeTypeDef,
-        DeletePolicyTypeTypeDef,
-        DeleteScheduledActionTypeTypeDef,
-        DeleteTagsTypeTypeDef,
-        DeleteWarmPoolAnswerTypeDef,
-        DeleteWarmPoolTypeTypeDef,
-        DescribeAccountLimitsAnswerTypeDef,
-        DescribeAdjustmentTypesAnswerTypeDef,
-        DescribeAutoScalingInstancesTypeTypeDef,
-        DescribeAutoScalingNotificationTypesAnswerTypeDef,
-        DescribeInstanceRefreshesAnswerTypeDef,
-        DescribeInstanceRefreshesTypeTypeDef,
-        DescribeLifecycleHookTypesAnswerTypeDef,
-        DescribeLifecycleHooksAnswerTypeDef,
-        DescribeLifecycleHooksTypeTypeDef,
-        DescribeLoadBalancerTargetGroupsRequestTypeDef,
-        DescribeLoadBalancerTargetGroupsResponseTypeDef,
-        DescribeLoadBalancersRequestTypeDef,
-        DescribeLoadBalancersResponseTypeDef,
-        DescribeMetricCollectionTypesAnswerTypeDef,
-        DescribeNotificationConfigurationsAnswerTypeDef,
-        DescribeNotificationConfigurationsTypeTypeDef,
-        DescribePoliciesTypeTypeDef,
-        DescribeScalingActivitiesTypeTypeDef,
-        DescribeScheduledActionsTypeTypeDef,
-        DescribeTagsTypeTypeDef,
-        DescribeTerminationPolicyTypesAnswerTypeDef,
-        DescribeTrafficSourcesRequestTypeDef,
-        DescribeTrafficSourcesResponseTypeDef,
-        DescribeWarmPoolAnswerTypeDef,
-        DescribeWarmPoolTypeTypeDef,
-        DetachInstancesAnswerTypeDef,
-        DetachInstancesQueryTypeDef,
-        DetachLoadBalancerTargetGroupsResultTypeTypeDef,
-        DetachLoadBalancerTargetGroupsTypeTypeDef,
-        DetachLoadBalancersResultTypeTypeDef,
-        DetachLoadBalancersTypeTypeDef,
-        DetachTrafficSourcesResultTypeTypeDef,
-        DetachTrafficSourcesTypeTypeDef,
-        DisableMetricsCollectionQueryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableMetricsCollectionQueryTypeDef,
-        EnterStandbyAnswerTypeDef,
-        EnterStandbyQueryTypeDef,
-        ExecutePolicyTypeTypeDef,
-        ExitStandbyAnswerTypeDef,
-        ExitStandbyQueryTypeDef,
-        GetPredictiveScalingForecastAnswerTypeDef,
-        GetPredictiveScalingForecastTypeTypeDef,
-        InstanceTypeDef,
-        LaunchConfigurationNameTypeTypeDef,
-        LaunchConfigurationNamesTypeTypeDef,
-        LaunchConfigurationTypeDef,
-        LaunchConfigurationsTypeTypeDef,
-        LaunchInstancesRequestTypeDef,
-        LaunchInstancesResultTypeDef,
-        LoadBalancerStateTypeDef,
-        LoadBalancerTargetGroupStateTypeDef,
-        NotificationConfigurationTypeDef,
-        PoliciesTypeTypeDef,
-        PolicyARNTypeTypeDef,
-        ProcessesTypeTypeDef,
-        PutLifecycleHookAnswerTypeDef,
-        PutLifecycleHookTypeTypeDef,
-        PutNotificationConfigurationTypeTypeDef,
-        PutScalingPolicyTypeTypeDef,
-        PutScheduledUpdateGroupActionTypeTypeDef,
-        PutWarmPoolAnswerTypeDef,
-        PutWarmPoolTypeTypeDef,
-        RecordLifecycleActionHeartbeatAnswerTypeDef,
-        RecordLifecycleActionHeartbeatTypeTypeDef,
-        RollbackInstanceRefreshAnswerTypeDef,
-        RollbackInstanceRefreshTypeTypeDef,
-        ScalingPolicyTypeDef,
-        ScalingProcessQueryTypeDef,
-        ScheduledActionsTypeTypeDef,
-        ScheduledUpdateGroupActionTypeDef,
-        SetDesiredCapacityTypeTypeDef,
-        SetInstanceHealthQueryTypeDef,
-        SetInstanceProtectionAnswerTypeDef,
-        SetInstanceProtectionQueryTypeDef,
-        StartInstanceRefreshAnswerTypeDef,
-        StartInstanceRefreshTypeTypeDef,
-        TagDescriptionTypeDef,
-        TagsTypeTypeDef,
-        TerminateInstanceInAutoScalingGroupTypeTypeDef,
-        UpdateAutoScalingGroupTypeTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAutoScaling"]
 
@@ -144,8 +27,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def attach_instances(
-        self, **kwargs: Unpack[AttachInstancesQueryTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachInstancesQueryTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches one or more EC2 instances to the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/AttachInstances
@@ -153,8 +36,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("AttachInstances", kwargs)
 
     def attach_load_balancer_target_groups(
-        self, **kwargs: Unpack[AttachLoadBalancerTargetGroupsTypeTypeDef]
-    ) -> TargetResults[AttachLoadBalancerTargetGroupsResultTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachLoadBalancerTargetGroupsTypeTypeDef]
+    ) -> TargetResults[type_defs.AttachLoadBalancerTargetGroupsResultTypeTypeDef]:
         """This API operation is superseded by AttachTrafficSources, which can attach
         multiple traffic sources types. We recommend using AttachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -167,8 +50,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("AttachLoadBalancerTargetGroups", kwargs)
 
     def attach_load_balancers(
-        self, **kwargs: Unpack[AttachLoadBalancersTypeTypeDef]
-    ) -> TargetResults[AttachLoadBalancersResultTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachLoadBalancersTypeTypeDef]
+    ) -> TargetResults[type_defs.AttachLoadBalancersResultTypeTypeDef]:
         """This API operation is superseded by AttachTrafficSources, which can attach
         multiple traffic sources types. We recommend using AttachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -180,8 +63,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("AttachLoadBalancers", kwargs)
 
     def attach_traffic_sources(
-        self, **kwargs: Unpack[AttachTrafficSourcesTypeTypeDef]
-    ) -> TargetResults[AttachTrafficSourcesResultTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachTrafficSourcesTypeTypeDef]
+    ) -> TargetResults[type_defs.AttachTrafficSourcesResultTypeTypeDef]:
         """Attaches one or more traffic sources to the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/AttachTrafficSources
@@ -189,8 +72,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("AttachTrafficSources", kwargs)
 
     def batch_delete_scheduled_action(
-        self, **kwargs: Unpack[BatchDeleteScheduledActionTypeTypeDef]
-    ) -> TargetResults[BatchDeleteScheduledActionAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteScheduledActionTypeTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteScheduledActionAnswerTypeDef]:
         """Deletes one or more scheduled actions for the specified Auto Scaling
         group.
 
@@ -199,8 +82,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("BatchDeleteScheduledAction", kwargs)
 
     def batch_put_scheduled_update_group_action(
-        self, **kwargs: Unpack[BatchPutScheduledUpdateGroupActionTypeTypeDef]
-    ) -> TargetResults[BatchPutScheduledUpdateGroupActionAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutScheduledUpdateGroupActionTypeTypeDef]
+    ) -> TargetResults[type_defs.BatchPutScheduledUpdateGroupActionAnswerTypeDef]:
         """Creates or updates one or more scheduled scaling actions for an Auto
         Scaling group.
 
@@ -209,8 +92,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("BatchPutScheduledUpdateGroupAction", kwargs)
 
     def cancel_instance_refresh(
-        self, **kwargs: Unpack[CancelInstanceRefreshTypeTypeDef]
-    ) -> TargetResults[CancelInstanceRefreshAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelInstanceRefreshTypeTypeDef]
+    ) -> TargetResults[type_defs.CancelInstanceRefreshAnswerTypeDef]:
         """Cancels an instance refresh or rollback that is in progress. If an
         instance refresh or rollback is not in progress, an
         ActiveInstanceRefreshNotFound error occurs.
@@ -220,8 +103,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("CancelInstanceRefresh", kwargs)
 
     def complete_lifecycle_action(
-        self, **kwargs: Unpack[CompleteLifecycleActionTypeTypeDef]
-    ) -> TargetResults[CompleteLifecycleActionAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteLifecycleActionTypeTypeDef]
+    ) -> TargetResults[type_defs.CompleteLifecycleActionAnswerTypeDef]:
         """Completes the lifecycle action for the specified token or instance with
         the specified result.
 
@@ -230,8 +113,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("CompleteLifecycleAction", kwargs)
 
     def create_auto_scaling_group(
-        self, **kwargs: Unpack[CreateAutoScalingGroupTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutoScalingGroupTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """We strongly recommend using a launch template when calling this operation
         to ensure full functionality for Amazon EC2 Auto Scaling and Amazon EC2.
 
@@ -240,8 +123,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("CreateAutoScalingGroup", kwargs)
 
     def create_launch_configuration(
-        self, **kwargs: Unpack[CreateLaunchConfigurationTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLaunchConfigurationTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a launch configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/CreateLaunchConfiguration
@@ -249,8 +132,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("CreateLaunchConfiguration", kwargs)
 
     def create_or_update_tags(
-        self, **kwargs: Unpack[CreateOrUpdateTagsTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOrUpdateTagsTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates tags for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/CreateOrUpdateTags
@@ -258,8 +141,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("CreateOrUpdateTags", kwargs)
 
     def delete_auto_scaling_group(
-        self, **kwargs: Unpack[DeleteAutoScalingGroupTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutoScalingGroupTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteAutoScalingGroup
@@ -267,8 +150,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeleteAutoScalingGroup", kwargs)
 
     def delete_launch_configuration(
-        self, **kwargs: Unpack[LaunchConfigurationNameTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.LaunchConfigurationNameTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified launch configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteLaunchConfiguration
@@ -276,8 +159,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeleteLaunchConfiguration", kwargs)
 
     def delete_lifecycle_hook(
-        self, **kwargs: Unpack[DeleteLifecycleHookTypeTypeDef]
-    ) -> TargetResults[DeleteLifecycleHookAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLifecycleHookTypeTypeDef]
+    ) -> TargetResults[type_defs.DeleteLifecycleHookAnswerTypeDef]:
         """Deletes the specified lifecycle hook.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteLifecycleHook
@@ -285,8 +168,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeleteLifecycleHook", kwargs)
 
     def delete_notification_configuration(
-        self, **kwargs: Unpack[DeleteNotificationConfigurationTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationConfigurationTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteNotificationConfiguration
@@ -294,8 +177,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeleteNotificationConfiguration", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified scaling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeletePolicy
@@ -303,8 +186,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def delete_scheduled_action(
-        self, **kwargs: Unpack[DeleteScheduledActionTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledActionTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteScheduledAction
@@ -312,8 +195,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeleteScheduledAction", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteTags
@@ -321,8 +204,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def delete_warm_pool(
-        self, **kwargs: Unpack[DeleteWarmPoolTypeTypeDef]
-    ) -> TargetResults[DeleteWarmPoolAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWarmPoolTypeTypeDef]
+    ) -> TargetResults[type_defs.DeleteWarmPoolAnswerTypeDef]:
         """Deletes the warm pool for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteWarmPool
@@ -331,7 +214,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_account_limits(
         self,
-    ) -> TargetResults[DescribeAccountLimitsAnswerTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountLimitsAnswerTypeDef]:
         """Describes the current Amazon EC2 Auto Scaling resource quotas for your
         account.
 
@@ -341,7 +224,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_adjustment_types(
         self,
-    ) -> TargetResults[DescribeAdjustmentTypesAnswerTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAdjustmentTypesAnswerTypeDef]:
         """Describes the available adjustment types for step scaling and simple
         scaling policies.
 
@@ -350,8 +233,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeAdjustmentTypes", {})
 
     def describe_auto_scaling_groups(
-        self, **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef]
-    ) -> TargetResults[AutoScalingGroupsTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.AutoScalingGroupNamesTypeTypeDef]
+    ) -> TargetResults[type_defs.AutoScalingGroupsTypeTypeDef]:
         """Gets information about the Auto Scaling groups in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAutoScalingGroups
@@ -359,8 +242,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeAutoScalingGroups", kwargs)
 
     def describe_auto_scaling_instances(
-        self, **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef]
-    ) -> TargetResults[AutoScalingInstancesTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutoScalingInstancesTypeTypeDef]
+    ) -> TargetResults[type_defs.AutoScalingInstancesTypeTypeDef]:
         """Gets information about the Auto Scaling instances in the account and
         Region.
 
@@ -370,7 +253,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_auto_scaling_notification_types(
         self,
-    ) -> TargetResults[DescribeAutoScalingNotificationTypesAnswerTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAutoScalingNotificationTypesAnswerTypeDef]:
         """Describes the notification types that are supported by Amazon EC2 Auto
         Scaling.
 
@@ -379,8 +262,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeAutoScalingNotificationTypes", {})
 
     def describe_instance_refreshes(
-        self, **kwargs: Unpack[DescribeInstanceRefreshesTypeTypeDef]
-    ) -> TargetResults[DescribeInstanceRefreshesAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceRefreshesTypeTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceRefreshesAnswerTypeDef]:
         """Gets information about the instance refreshes for the specified Auto
         Scaling group from the previous six weeks.
 
@@ -389,8 +272,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeInstanceRefreshes", kwargs)
 
     def describe_launch_configurations(
-        self, **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef]
-    ) -> TargetResults[LaunchConfigurationsTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.LaunchConfigurationNamesTypeTypeDef]
+    ) -> TargetResults[type_defs.LaunchConfigurationsTypeTypeDef]:
         """Gets information about the launch configurations in the account and
         Region.
 
@@ -400,7 +283,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_lifecycle_hook_types(
         self,
-    ) -> TargetResults[DescribeLifecycleHookTypesAnswerTypeDef]:
+    ) -> TargetResults[type_defs.DescribeLifecycleHookTypesAnswerTypeDef]:
         """Describes the available types of lifecycle hooks.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLifecycleHookTypes
@@ -408,8 +291,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeLifecycleHookTypes", {})
 
     def describe_lifecycle_hooks(
-        self, **kwargs: Unpack[DescribeLifecycleHooksTypeTypeDef]
-    ) -> TargetResults[DescribeLifecycleHooksAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLifecycleHooksTypeTypeDef]
+    ) -> TargetResults[type_defs.DescribeLifecycleHooksAnswerTypeDef]:
         """Gets information about the lifecycle hooks for the specified Auto Scaling
         group.
 
@@ -418,8 +301,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeLifecycleHooks", kwargs)
 
     def describe_load_balancer_target_groups(
-        self, **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancerTargetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancerTargetGroupsResponseTypeDef]:
         """This API operation is superseded by DescribeTrafficSources, which can
         describe multiple traffic sources types. We recommend using
         DetachTrafficSources to simplify how you manage traffic sources. However,
@@ -432,8 +315,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeLoadBalancerTargetGroups", kwargs)
 
     def describe_load_balancers(
-        self, **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef]
-    ) -> TargetResults[DescribeLoadBalancersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancersResponseTypeDef]:
         """This API operation is superseded by DescribeTrafficSources, which can
         describe multiple traffic sources types. We recommend using
         DescribeTrafficSources to simplify how you manage traffic sources.
@@ -447,7 +330,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_metric_collection_types(
         self,
-    ) -> TargetResults[DescribeMetricCollectionTypesAnswerTypeDef]:
+    ) -> TargetResults[type_defs.DescribeMetricCollectionTypesAnswerTypeDef]:
         """Describes the available CloudWatch metrics for Amazon EC2 Auto Scaling.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeMetricCollectionTypes
@@ -455,8 +338,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeMetricCollectionTypes", {})
 
     def describe_notification_configurations(
-        self, **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef]
-    ) -> TargetResults[DescribeNotificationConfigurationsAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotificationConfigurationsTypeTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotificationConfigurationsAnswerTypeDef]:
         """Gets information about the Amazon SNS notifications that are configured
         for one or more Auto Scaling groups.
 
@@ -465,8 +348,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeNotificationConfigurations", kwargs)
 
     def describe_policies(
-        self, **kwargs: Unpack[DescribePoliciesTypeTypeDef]
-    ) -> TargetResults[PoliciesTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePoliciesTypeTypeDef]
+    ) -> TargetResults[type_defs.PoliciesTypeTypeDef]:
         """Gets information about the scaling policies in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribePolicies
@@ -474,15 +357,17 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribePolicies", kwargs)
 
     def describe_scaling_activities(
-        self, **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef]
-    ) -> TargetResults[ActivitiesTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingActivitiesTypeTypeDef]
+    ) -> TargetResults[type_defs.ActivitiesTypeTypeDef]:
         """Gets information about the scaling activities in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeScalingActivities
         """
         return self._call("DescribeScalingActivities", kwargs)
 
-    def describe_scaling_process_types(self) -> TargetResults[ProcessesTypeTypeDef]:
+    def describe_scaling_process_types(
+        self,
+    ) -> TargetResults[type_defs.ProcessesTypeTypeDef]:
         """Describes the scaling process types for use with the ResumeProcesses and
         SuspendProcesses APIs.
 
@@ -491,8 +376,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeScalingProcessTypes", {})
 
     def describe_scheduled_actions(
-        self, **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef]
-    ) -> TargetResults[ScheduledActionsTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduledActionsTypeTypeDef]
+    ) -> TargetResults[type_defs.ScheduledActionsTypeTypeDef]:
         """Gets information about the scheduled actions that haven't run or that have
         not reached their end time.
 
@@ -501,8 +386,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeScheduledActions", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsTypeTypeDef]
-    ) -> TargetResults[TagsTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsTypeTypeDef]
+    ) -> TargetResults[type_defs.TagsTypeTypeDef]:
         """Describes the specified tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeTags
@@ -511,7 +396,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_termination_policy_types(
         self,
-    ) -> TargetResults[DescribeTerminationPolicyTypesAnswerTypeDef]:
+    ) -> TargetResults[type_defs.DescribeTerminationPolicyTypesAnswerTypeDef]:
         """Describes the termination policies supported by Amazon EC2 Auto Scaling.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeTerminationPolicyTypes
@@ -519,8 +404,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeTerminationPolicyTypes", {})
 
     def describe_traffic_sources(
-        self, **kwargs: Unpack[DescribeTrafficSourcesRequestTypeDef]
-    ) -> TargetResults[DescribeTrafficSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrafficSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrafficSourcesResponseTypeDef]:
         """Gets information about the traffic sources for the specified Auto Scaling
         group.
 
@@ -529,8 +414,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeTrafficSources", kwargs)
 
     def describe_warm_pool(
-        self, **kwargs: Unpack[DescribeWarmPoolTypeTypeDef]
-    ) -> TargetResults[DescribeWarmPoolAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWarmPoolTypeTypeDef]
+    ) -> TargetResults[type_defs.DescribeWarmPoolAnswerTypeDef]:
         """Gets information about a warm pool and its instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeWarmPool
@@ -538,8 +423,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DescribeWarmPool", kwargs)
 
     def detach_instances(
-        self, **kwargs: Unpack[DetachInstancesQueryTypeDef]
-    ) -> TargetResults[DetachInstancesAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachInstancesQueryTypeDef]
+    ) -> TargetResults[type_defs.DetachInstancesAnswerTypeDef]:
         """Removes one or more instances from the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DetachInstances
@@ -547,8 +432,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DetachInstances", kwargs)
 
     def detach_load_balancer_target_groups(
-        self, **kwargs: Unpack[DetachLoadBalancerTargetGroupsTypeTypeDef]
-    ) -> TargetResults[DetachLoadBalancerTargetGroupsResultTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachLoadBalancerTargetGroupsTypeTypeDef]
+    ) -> TargetResults[type_defs.DetachLoadBalancerTargetGroupsResultTypeTypeDef]:
         """This API operation is superseded by DetachTrafficSources, which can detach
         multiple traffic sources types. We recommend using DetachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -561,8 +446,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DetachLoadBalancerTargetGroups", kwargs)
 
     def detach_load_balancers(
-        self, **kwargs: Unpack[DetachLoadBalancersTypeTypeDef]
-    ) -> TargetResults[DetachLoadBalancersResultTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachLoadBalancersTypeTypeDef]
+    ) -> TargetResults[type_defs.DetachLoadBalancersResultTypeTypeDef]:
         """This API operation is superseded by DetachTrafficSources, which can detach
         multiple traffic sources types. We recommend using DetachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -574,8 +459,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DetachLoadBalancers", kwargs)
 
     def detach_traffic_sources(
-        self, **kwargs: Unpack[DetachTrafficSourcesTypeTypeDef]
-    ) -> TargetResults[DetachTrafficSourcesResultTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachTrafficSourcesTypeTypeDef]
+    ) -> TargetResults[type_defs.DetachTrafficSourcesResultTypeTypeDef]:
         """Detaches one or more traffic sources from the specified Auto Scaling
         group.
 
@@ -584,8 +469,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DetachTrafficSources", kwargs)
 
     def disable_metrics_collection(
-        self, **kwargs: Unpack[DisableMetricsCollectionQueryTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableMetricsCollectionQueryTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables group metrics collection for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DisableMetricsCollection
@@ -593,8 +478,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("DisableMetricsCollection", kwargs)
 
     def enable_metrics_collection(
-        self, **kwargs: Unpack[EnableMetricsCollectionQueryTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableMetricsCollectionQueryTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables group metrics collection for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/EnableMetricsCollection
@@ -602,8 +487,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("EnableMetricsCollection", kwargs)
 
     def enter_standby(
-        self, **kwargs: Unpack[EnterStandbyQueryTypeDef]
-    ) -> TargetResults[EnterStandbyAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnterStandbyQueryTypeDef]
+    ) -> TargetResults[type_defs.EnterStandbyAnswerTypeDef]:
         """Moves the specified instances into the standby state.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/EnterStandby
@@ -611,8 +496,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("EnterStandby", kwargs)
 
     def execute_policy(
-        self, **kwargs: Unpack[ExecutePolicyTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecutePolicyTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Executes the specified policy. This can be useful for testing the design
         of your scaling policy.
 
@@ -621,8 +506,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("ExecutePolicy", kwargs)
 
     def exit_standby(
-        self, **kwargs: Unpack[ExitStandbyQueryTypeDef]
-    ) -> TargetResults[ExitStandbyAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExitStandbyQueryTypeDef]
+    ) -> TargetResults[type_defs.ExitStandbyAnswerTypeDef]:
         """Moves the specified instances out of the standby state.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/ExitStandby
@@ -630,8 +515,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("ExitStandby", kwargs)
 
     def get_predictive_scaling_forecast(
-        self, **kwargs: Unpack[GetPredictiveScalingForecastTypeTypeDef]
-    ) -> TargetResults[GetPredictiveScalingForecastAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPredictiveScalingForecastTypeTypeDef]
+    ) -> TargetResults[type_defs.GetPredictiveScalingForecastAnswerTypeDef]:
         """Retrieves the forecast data for a predictive scaling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/GetPredictiveScalingForecast
@@ -639,8 +524,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("GetPredictiveScalingForecast", kwargs)
 
     def launch_instances(
-        self, **kwargs: Unpack[LaunchInstancesRequestTypeDef]
-    ) -> TargetResults[LaunchInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.LaunchInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.LaunchInstancesResultTypeDef]:
         """Launches a specified number of instances in an Auto Scaling group. Returns
         instance IDs and other details if launch is successful or error details if
         launch is unsuccessful.
@@ -650,8 +535,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("LaunchInstances", kwargs)
 
     def put_lifecycle_hook(
-        self, **kwargs: Unpack[PutLifecycleHookTypeTypeDef]
-    ) -> TargetResults[PutLifecycleHookAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLifecycleHookTypeTypeDef]
+    ) -> TargetResults[type_defs.PutLifecycleHookAnswerTypeDef]:
         """Creates or updates a lifecycle hook for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/PutLifecycleHook
@@ -659,8 +544,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("PutLifecycleHook", kwargs)
 
     def put_notification_configuration(
-        self, **kwargs: Unpack[PutNotificationConfigurationTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutNotificationConfigurationTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Configures an Auto Scaling group to send notifications when specified
         events take place. Subscribers to the specified topic can have messages
         delivered to an endpoint such as a web server or an email address.
@@ -670,8 +555,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("PutNotificationConfiguration", kwargs)
 
     def put_scaling_policy(
-        self, **kwargs: Unpack[PutScalingPolicyTypeTypeDef]
-    ) -> TargetResults[PolicyARNTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutScalingPolicyTypeTypeDef]
+    ) -> TargetResults[type_defs.PolicyARNTypeTypeDef]:
         """Creates or updates a scaling policy for an Auto Scaling group. Scaling
         policies are used to scale an Auto Scaling group based on configurable
         metrics. If no policies are defined, the dynamic scaling and predictive
@@ -684,8 +569,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("PutScalingPolicy", kwargs)
 
     def put_scheduled_update_group_action(
-        self, **kwargs: Unpack[PutScheduledUpdateGroupActionTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutScheduledUpdateGroupActionTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates a scheduled scaling action for an Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/PutScheduledUpdateGroupAction
@@ -693,8 +578,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("PutScheduledUpdateGroupAction", kwargs)
 
     def put_warm_pool(
-        self, **kwargs: Unpack[PutWarmPoolTypeTypeDef]
-    ) -> TargetResults[PutWarmPoolAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutWarmPoolTypeTypeDef]
+    ) -> TargetResults[type_defs.PutWarmPoolAnswerTypeDef]:
         """Creates or updates a warm pool for the specified Auto Scaling group. A
         warm pool is a pool of pre-initialized EC2 instances that sits alongside
         the Auto Scaling group. Whenever your application needs to scale out, the
@@ -706,8 +591,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("PutWarmPool", kwargs)
 
     def record_lifecycle_action_heartbeat(
-        self, **kwargs: Unpack[RecordLifecycleActionHeartbeatTypeTypeDef]
-    ) -> TargetResults[RecordLifecycleActionHeartbeatAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecordLifecycleActionHeartbeatTypeTypeDef]
+    ) -> TargetResults[type_defs.RecordLifecycleActionHeartbeatAnswerTypeDef]:
         """Records a heartbeat for the lifecycle action associated with the specified
         token or instance. This extends the timeout by the length of time defined
         using the PutLifecycleHook API call.
@@ -717,8 +602,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("RecordLifecycleActionHeartbeat", kwargs)
 
     def resume_processes(
-        self, **kwargs: Unpack[ScalingProcessQueryTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalingProcessQueryTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resumes the specified suspended auto scaling processes, or all suspended
         process, for the specified Auto Scaling group.
 
@@ -727,8 +612,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("ResumeProcesses", kwargs)
 
     def rollback_instance_refresh(
-        self, **kwargs: Unpack[RollbackInstanceRefreshTypeTypeDef]
-    ) -> TargetResults[RollbackInstanceRefreshAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackInstanceRefreshTypeTypeDef]
+    ) -> TargetResults[type_defs.RollbackInstanceRefreshAnswerTypeDef]:
         """Cancels an instance refresh that is in progress and rolls back any changes
         that it made. Amazon EC2 Auto Scaling replaces any instances that were
         replaced during the instance refresh. This restores your Auto Scaling
@@ -740,8 +625,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("RollbackInstanceRefresh", kwargs)
 
     def set_desired_capacity(
-        self, **kwargs: Unpack[SetDesiredCapacityTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDesiredCapacityTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the size of the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/SetDesiredCapacity
@@ -749,8 +634,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("SetDesiredCapacity", kwargs)
 
     def set_instance_health(
-        self, **kwargs: Unpack[SetInstanceHealthQueryTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetInstanceHealthQueryTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the health status of the specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/SetInstanceHealth
@@ -758,8 +643,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("SetInstanceHealth", kwargs)
 
     def set_instance_protection(
-        self, **kwargs: Unpack[SetInstanceProtectionQueryTypeDef]
-    ) -> TargetResults[SetInstanceProtectionAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetInstanceProtectionQueryTypeDef]
+    ) -> TargetResults[type_defs.SetInstanceProtectionAnswerTypeDef]:
         """Updates the instance protection settings of the specified instances. This
         operation cannot be called on instances in a warm pool.
 
@@ -768,8 +653,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("SetInstanceProtection", kwargs)
 
     def start_instance_refresh(
-        self, **kwargs: Unpack[StartInstanceRefreshTypeTypeDef]
-    ) -> TargetResults[StartInstanceRefreshAnswerTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInstanceRefreshTypeTypeDef]
+    ) -> TargetResults[type_defs.StartInstanceRefreshAnswerTypeDef]:
         """Starts an instance refresh.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/StartInstanceRefresh
@@ -777,8 +662,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("StartInstanceRefresh", kwargs)
 
     def suspend_processes(
-        self, **kwargs: Unpack[ScalingProcessQueryTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalingProcessQueryTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Suspends the specified auto scaling processes, or all processes, for the
         specified Auto Scaling group.
 
@@ -787,8 +672,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("SuspendProcesses", kwargs)
 
     def terminate_instance_in_auto_scaling_group(
-        self, **kwargs: Unpack[TerminateInstanceInAutoScalingGroupTypeTypeDef]
-    ) -> TargetResults[ActivityTypeTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateInstanceInAutoScalingGroupTypeTypeDef]
+    ) -> TargetResults[type_defs.ActivityTypeTypeDef]:
         """Terminates the specified instance and optionally adjusts the desired group
         size. This operation cannot be called on instances in a warm pool.
 
@@ -797,8 +682,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         return self._call("TerminateInstanceInAutoScalingGroup", kwargs)
 
     def update_auto_scaling_group(
-        self, **kwargs: Unpack[UpdateAutoScalingGroupTypeTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAutoScalingGroupTypeTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """We strongly recommend that all Auto Scaling groups use launch templates to
         ensure full functionality for Amazon EC2 Auto Scaling and Amazon EC2.
 
@@ -812,8 +697,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef],
-    ) -> TargetResults[AutoScalingGroupsTypeTypeDef]:
+        **kwargs: Unpack[type_defs.AutoScalingGroupNamesTypeTypeDef],
+    ) -> TargetResults[type_defs.AutoScalingGroupsTypeTypeDef]:
         """Every page of DescribeAutoScalingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -835,8 +720,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef],
-    ) -> TargetResults[AutoScalingInstancesTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAutoScalingInstancesTypeTypeDef],
+    ) -> TargetResults[type_defs.AutoScalingInstancesTypeTypeDef]:
         """Every page of DescribeAutoScalingInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -859,8 +744,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef],
-    ) -> TargetResults[LaunchConfigurationsTypeTypeDef]:
+        **kwargs: Unpack[type_defs.LaunchConfigurationNamesTypeTypeDef],
+    ) -> TargetResults[type_defs.LaunchConfigurationsTypeTypeDef]:
         """Every page of DescribeLaunchConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -883,8 +768,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLoadBalancerTargetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLoadBalancerTargetGroupsResponseTypeDef]:
         """Every page of DescribeLoadBalancerTargetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -911,8 +796,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef],
-    ) -> TargetResults[DescribeLoadBalancersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLoadBalancersResponseTypeDef]:
         """Every page of DescribeLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -939,8 +824,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef],
-    ) -> TargetResults[DescribeNotificationConfigurationsAnswerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotificationConfigurationsTypeTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotificationConfigurationsAnswerTypeDef]:
         """Every page of DescribeNotificationConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -963,8 +848,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePoliciesTypeTypeDef],
-    ) -> TargetResults[PoliciesTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePoliciesTypeTypeDef],
+    ) -> TargetResults[type_defs.PoliciesTypeTypeDef]:
         """Every page of DescribePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -986,8 +871,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef],
-    ) -> TargetResults[ActivitiesTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingActivitiesTypeTypeDef],
+    ) -> TargetResults[type_defs.ActivitiesTypeTypeDef]:
         """Every page of DescribeScalingActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -1009,8 +894,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef],
-    ) -> TargetResults[ScheduledActionsTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledActionsTypeTypeDef],
+    ) -> TargetResults[type_defs.ScheduledActionsTypeTypeDef]:
         """Every page of DescribeScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1033,8 +918,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTagsTypeTypeDef],
-    ) -> TargetResults[TagsTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsTypeTypeDef],
+    ) -> TargetResults[type_defs.TagsTypeTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -1056,8 +941,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeWarmPoolTypeTypeDef],
-    ) -> TargetResults[DescribeWarmPoolAnswerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWarmPoolTypeTypeDef],
+    ) -> TargetResults[type_defs.DescribeWarmPoolAnswerTypeDef]:
         """Every page of DescribeWarmPool in every target, merged per target
         (botocore's build_full_result).
 
@@ -1078,8 +963,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef],
-    ) -> Items[AutoScalingGroupTypeDef]:
+        **kwargs: Unpack[type_defs.AutoScalingGroupNamesTypeTypeDef],
+    ) -> Items[type_defs.AutoScalingGroupTypeDef]:
         """Each element of AutoScalingGroups in every page of
         DescribeAutoScalingGroups, from every target, as its page arrives (tagged
         with its target).
@@ -1098,8 +983,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef],
-    ) -> Items[AutoScalingInstanceDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAutoScalingInstancesTypeTypeDef],
+    ) -> Items[type_defs.AutoScalingInstanceDetailsTypeDef]:
         """Each element of AutoScalingInstances in every page of
         DescribeAutoScalingInstances, from every target, as its page arrives
         (tagged with its target).
@@ -1118,8 +1003,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef],
-    ) -> Items[LaunchConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.LaunchConfigurationNamesTypeTypeDef],
+    ) -> Items[type_defs.LaunchConfigurationTypeDef]:
         """Each element of LaunchConfigurations in every page of
         DescribeLaunchConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1138,8 +1023,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef],
-    ) -> Items[LoadBalancerTargetGroupStateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLoadBalancerTargetGroupsRequestTypeDef],
+    ) -> Items[type_defs.LoadBalancerTargetGroupStateTypeDef]:
         """Each element of LoadBalancerTargetGroups in every page of
         DescribeLoadBalancerTargetGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1158,8 +1043,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef],
-    ) -> Items[LoadBalancerStateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersRequestTypeDef],
+    ) -> Items[type_defs.LoadBalancerStateTypeDef]:
         """Each element of LoadBalancers in every page of DescribeLoadBalancers, from
         every target, as its page arrives (tagged with its target).
 
@@ -1174,8 +1059,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef],
-    ) -> Items[NotificationConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotificationConfigurationsTypeTypeDef],
+    ) -> Items[type_defs.NotificationConfigurationTypeDef]:
         """Each element of NotificationConfigurations in every page of
         DescribeNotificationConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1194,8 +1079,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePoliciesTypeTypeDef],
-    ) -> Items[ScalingPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePoliciesTypeTypeDef],
+    ) -> Items[type_defs.ScalingPolicyTypeDef]:
         """Each element of ScalingPolicies in every page of DescribePolicies, from
         every target, as its page arrives (tagged with its target).
 
@@ -1210,8 +1095,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef],
-    ) -> Items[ActivityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingActivitiesTypeTypeDef],
+    ) -> Items[type_defs.ActivityTypeDef]:
         """Each element of Activities in every page of DescribeScalingActivities,
         from every target, as its page arrives (tagged with its target).
 
@@ -1229,8 +1114,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef],
-    ) -> Items[ScheduledUpdateGroupActionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledActionsTypeTypeDef],
+    ) -> Items[type_defs.ScheduledUpdateGroupActionTypeDef]:
         """Each element of ScheduledUpdateGroupActions in every page of
         DescribeScheduledActions, from every target, as its page arrives (tagged
         with its target).
@@ -1246,8 +1131,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTagsTypeTypeDef],
-    ) -> Items[TagDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsTypeTypeDef],
+    ) -> Items[type_defs.TagDescriptionTypeDef]:
         """Each element of Tags in every page of DescribeTags, from every target, as
         its page arrives (tagged with its target).
 
@@ -1262,8 +1147,8 @@ class MultiRegionAutoScaling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeWarmPoolTypeTypeDef],
-    ) -> Items[InstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWarmPoolTypeTypeDef],
+    ) -> Items[type_defs.InstanceTypeDef]:
         """Each element of Instances in every page of DescribeWarmPool, from every
         target, as its page arrives (tagged with its target).
 

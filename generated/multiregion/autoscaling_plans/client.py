@@ -15,22 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateScalingPlanRequestTypeDef,
-        CreateScalingPlanResponseTypeDef,
-        DeleteScalingPlanRequestTypeDef,
-        DeleteScalingPlanResponseTypeDef,
-        DescribeScalingPlanResourcesRequestTypeDef,
-        DescribeScalingPlanResourcesResponseTypeDef,
-        DescribeScalingPlansRequestTypeDef,
-        DescribeScalingPlansResponseTypeDef,
-        GetScalingPlanResourceForecastDataRequestTypeDef,
-        GetScalingPlanResourceForecastDataResponseTypeDef,
-        ScalingPlanResourceTypeDef,
-        ScalingPlanTypeDef,
-        UpdateScalingPlanRequestTypeDef,
-        UpdateScalingPlanResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAutoScalingPlans"]
 
@@ -42,8 +27,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_scaling_plan(
-        self, **kwargs: Unpack[CreateScalingPlanRequestTypeDef]
-    ) -> TargetResults[CreateScalingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScalingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScalingPlanResponseTypeDef]:
         """Creates a scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/CreateScalingPlan
@@ -51,8 +36,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         return self._call("CreateScalingPlan", kwargs)
 
     def delete_scaling_plan(
-        self, **kwargs: Unpack[DeleteScalingPlanRequestTypeDef]
-    ) -> TargetResults[DeleteScalingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScalingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScalingPlanResponseTypeDef]:
         """Deletes the specified scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DeleteScalingPlan
@@ -60,8 +45,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         return self._call("DeleteScalingPlan", kwargs)
 
     def describe_scaling_plan_resources(
-        self, **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef]
-    ) -> TargetResults[DescribeScalingPlanResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingPlanResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalingPlanResourcesResponseTypeDef]:
         """Describes the scalable resources in the specified scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlanResources
@@ -69,8 +54,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         return self._call("DescribeScalingPlanResources", kwargs)
 
     def describe_scaling_plans(
-        self, **kwargs: Unpack[DescribeScalingPlansRequestTypeDef]
-    ) -> TargetResults[DescribeScalingPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalingPlansResponseTypeDef]:
         """Describes one or more of your scaling plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlans
@@ -78,8 +63,9 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         return self._call("DescribeScalingPlans", kwargs)
 
     def get_scaling_plan_resource_forecast_data(
-        self, **kwargs: Unpack[GetScalingPlanResourceForecastDataRequestTypeDef]
-    ) -> TargetResults[GetScalingPlanResourceForecastDataResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetScalingPlanResourceForecastDataRequestTypeDef],
+    ) -> TargetResults[type_defs.GetScalingPlanResourceForecastDataResponseTypeDef]:
         """Retrieves the forecast data for a scalable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/GetScalingPlanResourceForecastData
@@ -87,8 +73,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         return self._call("GetScalingPlanResourceForecastData", kwargs)
 
     def update_scaling_plan(
-        self, **kwargs: Unpack[UpdateScalingPlanRequestTypeDef]
-    ) -> TargetResults[UpdateScalingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScalingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScalingPlanResponseTypeDef]:
         """Updates the specified scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/UpdateScalingPlan
@@ -101,8 +87,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef],
-    ) -> TargetResults[DescribeScalingPlanResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPlanResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScalingPlanResourcesResponseTypeDef]:
         """Every page of DescribeScalingPlanResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -124,8 +110,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalingPlansRequestTypeDef],
-    ) -> TargetResults[DescribeScalingPlansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPlansRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScalingPlansResponseTypeDef]:
         """Every page of DescribeScalingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -146,8 +132,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef],
-    ) -> Items[ScalingPlanResourceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPlanResourcesRequestTypeDef],
+    ) -> Items[type_defs.ScalingPlanResourceTypeDef]:
         """Each element of ScalingPlanResources in every page of
         DescribeScalingPlanResources, from every target, as its page arrives
         (tagged with its target).
@@ -166,8 +152,8 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalingPlansRequestTypeDef],
-    ) -> Items[ScalingPlanTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPlansRequestTypeDef],
+    ) -> Items[type_defs.ScalingPlanTypeDef]:
         """Each element of ScalingPlans in every page of DescribeScalingPlans, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,67 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CapabilitySummaryTypeDef,
-        CreateCapabilityRequestTypeDef,
-        CreateCapabilityResponseTypeDef,
-        CreatePartnershipRequestTypeDef,
-        CreatePartnershipResponseTypeDef,
-        CreateProfileRequestTypeDef,
-        CreateProfileResponseTypeDef,
-        CreateStarterMappingTemplateRequestTypeDef,
-        CreateStarterMappingTemplateResponseTypeDef,
-        CreateTransformerRequestTypeDef,
-        CreateTransformerResponseTypeDef,
-        DeleteCapabilityRequestTypeDef,
-        DeletePartnershipRequestTypeDef,
-        DeleteProfileRequestTypeDef,
-        DeleteTransformerRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GenerateMappingRequestTypeDef,
-        GenerateMappingResponseTypeDef,
-        GetCapabilityRequestTypeDef,
-        GetCapabilityResponseTypeDef,
-        GetPartnershipRequestTypeDef,
-        GetPartnershipResponseTypeDef,
-        GetProfileRequestTypeDef,
-        GetProfileResponseTypeDef,
-        GetTransformerJobRequestTypeDef,
-        GetTransformerJobResponseTypeDef,
-        GetTransformerRequestTypeDef,
-        GetTransformerResponseTypeDef,
-        ListCapabilitiesRequestTypeDef,
-        ListCapabilitiesResponseTypeDef,
-        ListPartnershipsRequestTypeDef,
-        ListPartnershipsResponseTypeDef,
-        ListProfilesRequestTypeDef,
-        ListProfilesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTransformersRequestTypeDef,
-        ListTransformersResponseTypeDef,
-        PartnershipSummaryTypeDef,
-        ProfileSummaryTypeDef,
-        StartTransformerJobRequestTypeDef,
-        StartTransformerJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TestConversionRequestTypeDef,
-        TestConversionResponseTypeDef,
-        TestMappingRequestTypeDef,
-        TestMappingResponseTypeDef,
-        TestParsingRequestTypeDef,
-        TestParsingResponseTypeDef,
-        TransformerSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateCapabilityRequestTypeDef,
-        UpdateCapabilityResponseTypeDef,
-        UpdatePartnershipRequestTypeDef,
-        UpdatePartnershipResponseTypeDef,
-        UpdateProfileRequestTypeDef,
-        UpdateProfileResponseTypeDef,
-        UpdateTransformerRequestTypeDef,
-        UpdateTransformerResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionB2BI"]
 
@@ -90,8 +30,8 @@ class MultiRegionB2BI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_capability(
-        self, **kwargs: Unpack[CreateCapabilityRequestTypeDef]
-    ) -> TargetResults[CreateCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapabilityResponseTypeDef]:
         """Instantiates a capability based on the specified parameters. A trading
         capability contains the information required to transform incoming EDI
         documents into JSON or XML outputs.
@@ -101,8 +41,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("CreateCapability", kwargs)
 
     def create_partnership(
-        self, **kwargs: Unpack[CreatePartnershipRequestTypeDef]
-    ) -> TargetResults[CreatePartnershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartnershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartnershipResponseTypeDef]:
         """Creates a partnership between a customer and a trading partner, based on
         the supplied parameters. A partnership represents the connection between
         you and your trading partner. It ties together a profile and one or more
@@ -113,8 +53,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("CreatePartnership", kwargs)
 
     def create_profile(
-        self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> TargetResults[CreateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileResponseTypeDef]:
         """Creates a customer profile. You can have up to five customer profiles,
         each representing a distinct private network. A profile is the mechanism
         used to create the concept of a private network.
@@ -124,8 +64,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("CreateProfile", kwargs)
 
     def create_starter_mapping_template(
-        self, **kwargs: Unpack[CreateStarterMappingTemplateRequestTypeDef]
-    ) -> TargetResults[CreateStarterMappingTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStarterMappingTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStarterMappingTemplateResponseTypeDef]:
         """Amazon Web Services B2B Data Interchange uses a mapping template in
         JSONata or XSLT format to transform a customer input file into a JSON or
         XML file that can be converted to EDI.
@@ -135,8 +75,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("CreateStarterMappingTemplate", kwargs)
 
     def create_transformer(
-        self, **kwargs: Unpack[CreateTransformerRequestTypeDef]
-    ) -> TargetResults[CreateTransformerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransformerResponseTypeDef]:
         """Creates a transformer.
 
         Deprecated parameters: fileFormat, mappingTemplate, ediType,
@@ -147,8 +87,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("CreateTransformer", kwargs)
 
     def delete_capability(
-        self, **kwargs: Unpack[DeleteCapabilityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified capability. A trading capability contains the
         information required to transform incoming EDI documents into JSON or XML
         outputs.
@@ -158,8 +98,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("DeleteCapability", kwargs)
 
     def delete_partnership(
-        self, **kwargs: Unpack[DeletePartnershipRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePartnershipRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified partnership. A partnership represents the connection
         between you and your trading partner. It ties together a profile and one
         or more trading capabilities.
@@ -169,8 +109,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("DeletePartnership", kwargs)
 
     def delete_profile(
-        self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified profile. A profile is the mechanism used to create
         the concept of a private network.
 
@@ -179,8 +119,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("DeleteProfile", kwargs)
 
     def delete_transformer(
-        self, **kwargs: Unpack[DeleteTransformerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified transformer. A transformer can take an EDI file as
         input and transform it into a JSON-or XML-formatted document.
         Alternatively, a transformer can take a JSON-or XML-formatted document as
@@ -191,8 +131,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("DeleteTransformer", kwargs)
 
     def generate_mapping(
-        self, **kwargs: Unpack[GenerateMappingRequestTypeDef]
-    ) -> TargetResults[GenerateMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateMappingResponseTypeDef]:
         """Takes sample input and output documents and uses Amazon Bedrock to
         generate a mapping automatically. Depending on the accuracy and other
         factors, you can then edit the mapping for your needs.
@@ -202,8 +142,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("GenerateMapping", kwargs)
 
     def get_capability(
-        self, **kwargs: Unpack[GetCapabilityRequestTypeDef]
-    ) -> TargetResults[GetCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCapabilityResponseTypeDef]:
         """Retrieves the details for the specified capability. A trading capability
         contains the information required to transform incoming EDI documents into
         JSON or XML outputs.
@@ -213,8 +153,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("GetCapability", kwargs)
 
     def get_partnership(
-        self, **kwargs: Unpack[GetPartnershipRequestTypeDef]
-    ) -> TargetResults[GetPartnershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPartnershipRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPartnershipResponseTypeDef]:
         """Retrieves the details for a partnership, based on the partner and profile
         IDs specified. A partnership represents the connection between you and
         your trading partner. It ties together a profile and one or more trading
@@ -225,8 +165,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("GetPartnership", kwargs)
 
     def get_profile(
-        self, **kwargs: Unpack[GetProfileRequestTypeDef]
-    ) -> TargetResults[GetProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileResponseTypeDef]:
         """Retrieves the details for the profile specified by the profile ID. A
         profile is the mechanism used to create the concept of a private network.
 
@@ -235,8 +175,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("GetProfile", kwargs)
 
     def get_transformer(
-        self, **kwargs: Unpack[GetTransformerRequestTypeDef]
-    ) -> TargetResults[GetTransformerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTransformerResponseTypeDef]:
         """Retrieves the details for the transformer specified by the transformer ID.
         A transformer can take an EDI file as input and transform it into a
         JSON-or XML-formatted document. Alternatively, a transformer can take a
@@ -247,8 +187,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("GetTransformer", kwargs)
 
     def get_transformer_job(
-        self, **kwargs: Unpack[GetTransformerJobRequestTypeDef]
-    ) -> TargetResults[GetTransformerJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTransformerJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTransformerJobResponseTypeDef]:
         """Returns the details of the transformer run, based on the Transformer job
         ID.
 
@@ -257,8 +197,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("GetTransformerJob", kwargs)
 
     def list_capabilities(
-        self, **kwargs: Unpack[ListCapabilitiesRequestTypeDef]
-    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCapabilitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCapabilitiesResponseTypeDef]:
         """Lists the capabilities associated with your Amazon Web Services account
         for your current or specified region. A trading capability contains the
         information required to transform incoming EDI documents into JSON or XML
@@ -269,8 +209,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("ListCapabilities", kwargs)
 
     def list_partnerships(
-        self, **kwargs: Unpack[ListPartnershipsRequestTypeDef]
-    ) -> TargetResults[ListPartnershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartnershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartnershipsResponseTypeDef]:
         """Lists the partnerships associated with your Amazon Web Services account
         for your current or specified region. A partnership represents the
         connection between you and your trading partner. It ties together a
@@ -281,8 +221,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("ListPartnerships", kwargs)
 
     def list_profiles(
-        self, **kwargs: Unpack[ListProfilesRequestTypeDef]
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Lists the profiles associated with your Amazon Web Services account for
         your current or specified region. A profile is the mechanism used to
         create the concept of a private network.
@@ -292,8 +232,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("ListProfiles", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a capability, partnership, profile, or
         transformer.
@@ -303,8 +243,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_transformers(
-        self, **kwargs: Unpack[ListTransformersRequestTypeDef]
-    ) -> TargetResults[ListTransformersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTransformersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTransformersResponseTypeDef]:
         """Lists the available transformers. A transformer can take an EDI file as
         input and transform it into a JSON-or XML-formatted document.
         Alternatively, a transformer can take a JSON-or XML-formatted document as
@@ -315,8 +255,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("ListTransformers", kwargs)
 
     def start_transformer_job(
-        self, **kwargs: Unpack[StartTransformerJobRequestTypeDef]
-    ) -> TargetResults[StartTransformerJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTransformerJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTransformerJobResponseTypeDef]:
         """Runs a job, using a transformer, to parse input EDI (electronic data
         interchange) file into the output structures used by Amazon Web Services
         B2B Data Interchange.
@@ -326,8 +266,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("StartTransformerJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Resources are capability, partnership, profile,
         transformers and other entities.
@@ -337,8 +277,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_conversion(
-        self, **kwargs: Unpack[TestConversionRequestTypeDef]
-    ) -> TargetResults[TestConversionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestConversionRequestTypeDef]
+    ) -> TargetResults[type_defs.TestConversionResponseTypeDef]:
         """This operation mimics the latter half of a typical Outbound EDI request.
         It takes an input JSON/XML in the B2Bi shape as input, converts it to an
         X12 EDI string, and return that string.
@@ -348,8 +288,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("TestConversion", kwargs)
 
     def test_mapping(
-        self, **kwargs: Unpack[TestMappingRequestTypeDef]
-    ) -> TargetResults[TestMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.TestMappingResponseTypeDef]:
         """Maps the input file according to the provided template file. The API call
         downloads the file contents from the Amazon S3 location, and passes the
         contents in as a string, to the inputFileContent parameter.
@@ -359,8 +299,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("TestMapping", kwargs)
 
     def test_parsing(
-        self, **kwargs: Unpack[TestParsingRequestTypeDef]
-    ) -> TargetResults[TestParsingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestParsingRequestTypeDef]
+    ) -> TargetResults[type_defs.TestParsingResponseTypeDef]:
         """Parses the input EDI (electronic data interchange) file. The input file
         has a file size limit of 250 KB.
 
@@ -369,8 +309,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("TestParsing", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a key-value pair from the specified resource, as identified by
         its Amazon Resource Name (ARN). Resources are capability, partnership,
         profile, transformers and other entities.
@@ -380,8 +320,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_capability(
-        self, **kwargs: Unpack[UpdateCapabilityRequestTypeDef]
-    ) -> TargetResults[UpdateCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCapabilityResponseTypeDef]:
         """Updates some of the parameters for a capability, based on the specified
         parameters. A trading capability contains the information required to
         transform incoming EDI documents into JSON or XML outputs.
@@ -391,8 +331,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("UpdateCapability", kwargs)
 
     def update_partnership(
-        self, **kwargs: Unpack[UpdatePartnershipRequestTypeDef]
-    ) -> TargetResults[UpdatePartnershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePartnershipRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePartnershipResponseTypeDef]:
         """Updates some of the parameters for a partnership between a customer and
         trading partner. A partnership represents the connection between you and
         your trading partner. It ties together a profile and one or more trading
@@ -403,8 +343,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("UpdatePartnership", kwargs)
 
     def update_profile(
-        self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> TargetResults[UpdateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileResponseTypeDef]:
         """Updates the specified parameters for a profile. A profile is the mechanism
         used to create the concept of a private network.
 
@@ -413,8 +353,8 @@ class MultiRegionB2BI(MultiRegionClient):
         return self._call("UpdateProfile", kwargs)
 
     def update_transformer(
-        self, **kwargs: Unpack[UpdateTransformerRequestTypeDef]
-    ) -> TargetResults[UpdateTransformerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTransformerResponseTypeDef]:
         """Updates the specified parameters for a transformer. A transformer can take
         an EDI file as input and transform it into a JSON-or XML-formatted
         document. Alternatively, a transformer can take a JSON-or XML-formatted
@@ -433,8 +373,8 @@ class MultiRegionB2BI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
-    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapabilitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCapabilitiesResponseTypeDef]:
         """Every page of ListCapabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -459,8 +399,8 @@ class MultiRegionB2BI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPartnershipsRequestTypeDef],
-    ) -> TargetResults[ListPartnershipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartnershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPartnershipsResponseTypeDef]:
         """Every page of ListPartnerships in every target, merged per target
         (botocore's build_full_result).
 
@@ -485,8 +425,8 @@ class MultiRegionB2BI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -510,8 +450,8 @@ class MultiRegionB2BI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTransformersRequestTypeDef],
-    ) -> TargetResults[ListTransformersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransformersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTransformersResponseTypeDef]:
         """Every page of ListTransformers in every target, merged per target
         (botocore's build_full_result).
 
@@ -535,8 +475,8 @@ class MultiRegionB2BI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
-    ) -> Items[CapabilitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapabilitiesRequestTypeDef],
+    ) -> Items[type_defs.CapabilitySummaryTypeDef]:
         """Each element of capabilities in every page of ListCapabilities, from every
         target, as its page arrives (tagged with its target).
 
@@ -551,8 +491,8 @@ class MultiRegionB2BI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPartnershipsRequestTypeDef],
-    ) -> Items[PartnershipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartnershipsRequestTypeDef],
+    ) -> Items[type_defs.PartnershipSummaryTypeDef]:
         """Each element of partnerships in every page of ListPartnerships, from every
         target, as its page arrives (tagged with its target).
 
@@ -567,8 +507,8 @@ class MultiRegionB2BI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> Items[ProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef],
+    ) -> Items[type_defs.ProfileSummaryTypeDef]:
         """Each element of profiles in every page of ListProfiles, from every target,
         as its page arrives (tagged with its target).
 
@@ -583,8 +523,8 @@ class MultiRegionB2BI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTransformersRequestTypeDef],
-    ) -> Items[TransformerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransformersRequestTypeDef],
+    ) -> Items[type_defs.TransformerSummaryTypeDef]:
         """Each element of transformers in every page of ListTransformers, from every
         target, as its page arrives (tagged with its target).
 
@@ -599,7 +539,7 @@ class MultiRegionB2BI(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetTransformerJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetTransformerJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until TransformerJobSucceeded.
 

@@ -15,217 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateBackupVaultMpaApprovalTeamInputTypeDef,
-        BackupJobTypeDef,
-        BackupPlanTemplatesListMemberTypeDef,
-        BackupPlansListMemberTypeDef,
-        BackupSelectionsListMemberTypeDef,
-        BackupVaultListMemberTypeDef,
-        CancelLegalHoldInputTypeDef,
-        CancelLegalHoldOutputTypeDef,
-        CopyJobTypeDef,
-        CreateBackupPlanInputTypeDef,
-        CreateBackupPlanOutputTypeDef,
-        CreateBackupSelectionInputTypeDef,
-        CreateBackupSelectionOutputTypeDef,
-        CreateBackupVaultInputTypeDef,
-        CreateBackupVaultOutputTypeDef,
-        CreateFrameworkInputTypeDef,
-        CreateFrameworkOutputTypeDef,
-        CreateLegalHoldInputTypeDef,
-        CreateLegalHoldOutputTypeDef,
-        CreateLogicallyAirGappedBackupVaultInputTypeDef,
-        CreateLogicallyAirGappedBackupVaultOutputTypeDef,
-        CreateReportPlanInputTypeDef,
-        CreateReportPlanOutputTypeDef,
-        CreateRestoreAccessBackupVaultInputTypeDef,
-        CreateRestoreAccessBackupVaultOutputTypeDef,
-        CreateRestoreTestingPlanInputTypeDef,
-        CreateRestoreTestingPlanOutputTypeDef,
-        CreateRestoreTestingSelectionInputTypeDef,
-        CreateRestoreTestingSelectionOutputTypeDef,
-        CreateTieringConfigurationInputTypeDef,
-        CreateTieringConfigurationOutputTypeDef,
-        DeleteBackupPlanInputTypeDef,
-        DeleteBackupPlanOutputTypeDef,
-        DeleteBackupSelectionInputTypeDef,
-        DeleteBackupVaultAccessPolicyInputTypeDef,
-        DeleteBackupVaultInputTypeDef,
-        DeleteBackupVaultLockConfigurationInputTypeDef,
-        DeleteBackupVaultNotificationsInputTypeDef,
-        DeleteFrameworkInputTypeDef,
-        DeleteRecoveryPointInputTypeDef,
-        DeleteReportPlanInputTypeDef,
-        DeleteRestoreTestingPlanInputTypeDef,
-        DeleteRestoreTestingSelectionInputTypeDef,
-        DeleteTieringConfigurationInputTypeDef,
-        DeleteTieringConfigurationOutputTypeDef,
-        DescribeBackupJobInputTypeDef,
-        DescribeBackupJobOutputTypeDef,
-        DescribeBackupVaultInputTypeDef,
-        DescribeBackupVaultOutputTypeDef,
-        DescribeCopyJobInputTypeDef,
-        DescribeCopyJobOutputTypeDef,
-        DescribeFrameworkInputTypeDef,
-        DescribeFrameworkOutputTypeDef,
-        DescribeGlobalSettingsOutputTypeDef,
-        DescribeProtectedResourceInputTypeDef,
-        DescribeProtectedResourceOutputTypeDef,
-        DescribeRecoveryPointInputTypeDef,
-        DescribeRecoveryPointOutputTypeDef,
-        DescribeRegionSettingsOutputTypeDef,
-        DescribeReportJobInputTypeDef,
-        DescribeReportJobOutputTypeDef,
-        DescribeReportPlanInputTypeDef,
-        DescribeReportPlanOutputTypeDef,
-        DescribeRestoreJobInputTypeDef,
-        DescribeRestoreJobOutputTypeDef,
-        DescribeScanJobInputTypeDef,
-        DescribeScanJobOutputTypeDef,
-        DisassociateBackupVaultMpaApprovalTeamInputTypeDef,
-        DisassociateRecoveryPointFromParentInputTypeDef,
-        DisassociateRecoveryPointInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportBackupPlanTemplateInputTypeDef,
-        ExportBackupPlanTemplateOutputTypeDef,
-        GetBackupPlanFromJSONInputTypeDef,
-        GetBackupPlanFromJSONOutputTypeDef,
-        GetBackupPlanFromTemplateInputTypeDef,
-        GetBackupPlanFromTemplateOutputTypeDef,
-        GetBackupPlanInputTypeDef,
-        GetBackupPlanOutputTypeDef,
-        GetBackupSelectionInputTypeDef,
-        GetBackupSelectionOutputTypeDef,
-        GetBackupVaultAccessPolicyInputTypeDef,
-        GetBackupVaultAccessPolicyOutputTypeDef,
-        GetBackupVaultNotificationsInputTypeDef,
-        GetBackupVaultNotificationsOutputTypeDef,
-        GetLegalHoldInputTypeDef,
-        GetLegalHoldOutputTypeDef,
-        GetRecoveryPointIndexDetailsInputTypeDef,
-        GetRecoveryPointIndexDetailsOutputTypeDef,
-        GetRecoveryPointRestoreMetadataInputTypeDef,
-        GetRecoveryPointRestoreMetadataOutputTypeDef,
-        GetRestoreJobMetadataInputTypeDef,
-        GetRestoreJobMetadataOutputTypeDef,
-        GetRestoreTestingInferredMetadataInputTypeDef,
-        GetRestoreTestingInferredMetadataOutputTypeDef,
-        GetRestoreTestingPlanInputTypeDef,
-        GetRestoreTestingPlanOutputTypeDef,
-        GetRestoreTestingSelectionInputTypeDef,
-        GetRestoreTestingSelectionOutputTypeDef,
-        GetSupportedResourceTypesOutputTypeDef,
-        GetTieringConfigurationInputTypeDef,
-        GetTieringConfigurationOutputTypeDef,
-        IndexedRecoveryPointTypeDef,
-        LegalHoldTypeDef,
-        ListBackupJobSummariesInputTypeDef,
-        ListBackupJobSummariesOutputTypeDef,
-        ListBackupJobsInputTypeDef,
-        ListBackupJobsOutputTypeDef,
-        ListBackupPlanTemplatesInputTypeDef,
-        ListBackupPlanTemplatesOutputTypeDef,
-        ListBackupPlanVersionsInputTypeDef,
-        ListBackupPlanVersionsOutputTypeDef,
-        ListBackupPlansInputTypeDef,
-        ListBackupPlansOutputTypeDef,
-        ListBackupSelectionsInputTypeDef,
-        ListBackupSelectionsOutputTypeDef,
-        ListBackupVaultsInputTypeDef,
-        ListBackupVaultsOutputTypeDef,
-        ListCopyJobSummariesInputTypeDef,
-        ListCopyJobSummariesOutputTypeDef,
-        ListCopyJobsInputTypeDef,
-        ListCopyJobsOutputTypeDef,
-        ListFrameworksInputTypeDef,
-        ListFrameworksOutputTypeDef,
-        ListIndexedRecoveryPointsInputTypeDef,
-        ListIndexedRecoveryPointsOutputTypeDef,
-        ListLegalHoldsInputTypeDef,
-        ListLegalHoldsOutputTypeDef,
-        ListProtectedResourcesByBackupVaultInputTypeDef,
-        ListProtectedResourcesByBackupVaultOutputTypeDef,
-        ListProtectedResourcesInputTypeDef,
-        ListProtectedResourcesOutputTypeDef,
-        ListRecoveryPointsByBackupVaultInputTypeDef,
-        ListRecoveryPointsByBackupVaultOutputTypeDef,
-        ListRecoveryPointsByLegalHoldInputTypeDef,
-        ListRecoveryPointsByLegalHoldOutputTypeDef,
-        ListRecoveryPointsByResourceInputTypeDef,
-        ListRecoveryPointsByResourceOutputTypeDef,
-        ListReportJobsInputTypeDef,
-        ListReportJobsOutputTypeDef,
-        ListReportPlansInputTypeDef,
-        ListReportPlansOutputTypeDef,
-        ListRestoreAccessBackupVaultsInputTypeDef,
-        ListRestoreAccessBackupVaultsOutputTypeDef,
-        ListRestoreJobSummariesInputTypeDef,
-        ListRestoreJobSummariesOutputTypeDef,
-        ListRestoreJobsByProtectedResourceInputTypeDef,
-        ListRestoreJobsByProtectedResourceOutputTypeDef,
-        ListRestoreJobsInputTypeDef,
-        ListRestoreJobsOutputTypeDef,
-        ListRestoreTestingPlansInputTypeDef,
-        ListRestoreTestingPlansOutputTypeDef,
-        ListRestoreTestingSelectionsInputTypeDef,
-        ListRestoreTestingSelectionsOutputTypeDef,
-        ListScanJobSummariesInputTypeDef,
-        ListScanJobSummariesOutputTypeDef,
-        ListScanJobsInputTypeDef,
-        ListScanJobsOutputTypeDef,
-        ListTagsInputTypeDef,
-        ListTagsOutputTypeDef,
-        ListTieringConfigurationsInputTypeDef,
-        ListTieringConfigurationsOutputTypeDef,
-        ProtectedResourceTypeDef,
-        PutBackupVaultAccessPolicyInputTypeDef,
-        PutBackupVaultLockConfigurationInputTypeDef,
-        PutBackupVaultNotificationsInputTypeDef,
-        PutRestoreValidationResultInputTypeDef,
-        RecoveryPointByBackupVaultTypeDef,
-        RecoveryPointByResourceTypeDef,
-        RecoveryPointMemberTypeDef,
-        RestoreAccessBackupVaultListMemberTypeDef,
-        RestoreJobsListMemberTypeDef,
-        RestoreTestingPlanForListTypeDef,
-        RestoreTestingSelectionForListTypeDef,
-        RevokeRestoreAccessBackupVaultInputTypeDef,
-        ScanJobSummaryTypeDef,
-        ScanJobTypeDef,
-        StartBackupJobInputTypeDef,
-        StartBackupJobOutputTypeDef,
-        StartCopyJobInputTypeDef,
-        StartCopyJobOutputTypeDef,
-        StartReportJobInputTypeDef,
-        StartReportJobOutputTypeDef,
-        StartRestoreJobInputTypeDef,
-        StartRestoreJobOutputTypeDef,
-        StartScanJobInputTypeDef,
-        StartScanJobOutputTypeDef,
-        StopBackupJobInputTypeDef,
-        TagResourceInputTypeDef,
-        TieringConfigurationsListMemberTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateBackupPlanInputTypeDef,
-        UpdateBackupPlanOutputTypeDef,
-        UpdateFrameworkInputTypeDef,
-        UpdateFrameworkOutputTypeDef,
-        UpdateGlobalSettingsInputTypeDef,
-        UpdateRecoveryPointIndexSettingsInputTypeDef,
-        UpdateRecoveryPointIndexSettingsOutputTypeDef,
-        UpdateRecoveryPointLifecycleInputTypeDef,
-        UpdateRecoveryPointLifecycleOutputTypeDef,
-        UpdateRegionSettingsInputTypeDef,
-        UpdateReportPlanInputTypeDef,
-        UpdateReportPlanOutputTypeDef,
-        UpdateRestoreTestingPlanInputTypeDef,
-        UpdateRestoreTestingPlanOutputTypeDef,
-        UpdateRestoreTestingSelectionInputTypeDef,
-        UpdateRestoreTestingSelectionOutputTypeDef,
-        UpdateTieringConfigurationInputTypeDef,
-        UpdateTieringConfigurationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBackup"]
 
@@ -237,8 +27,9 @@ class MultiRegionBackup(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_backup_vault_mpa_approval_team(
-        self, **kwargs: Unpack[AssociateBackupVaultMpaApprovalTeamInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateBackupVaultMpaApprovalTeamInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates an MPA approval team with a backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/AssociateBackupVaultMpaApprovalTeam
@@ -246,8 +37,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("AssociateBackupVaultMpaApprovalTeam", kwargs)
 
     def cancel_legal_hold(
-        self, **kwargs: Unpack[CancelLegalHoldInputTypeDef]
-    ) -> TargetResults[CancelLegalHoldOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelLegalHoldInputTypeDef]
+    ) -> TargetResults[type_defs.CancelLegalHoldOutputTypeDef]:
         """Removes the specified legal hold on a recovery point. This action can only
         be performed by a user with sufficient permissions.
 
@@ -256,8 +47,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CancelLegalHold", kwargs)
 
     def create_backup_plan(
-        self, **kwargs: Unpack[CreateBackupPlanInputTypeDef]
-    ) -> TargetResults[CreateBackupPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackupPlanInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBackupPlanOutputTypeDef]:
         """Creates a backup plan using a backup plan name and backup rules. A backup
         plan is a document that contains information that Backup uses to schedule
         tasks that create recovery points for resources.
@@ -267,8 +58,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateBackupPlan", kwargs)
 
     def create_backup_selection(
-        self, **kwargs: Unpack[CreateBackupSelectionInputTypeDef]
-    ) -> TargetResults[CreateBackupSelectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackupSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBackupSelectionOutputTypeDef]:
         """Creates a JSON document that specifies a set of resources to assign to a
         backup plan. For examples, see Assigning resources programmatically.
 
@@ -277,8 +68,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateBackupSelection", kwargs)
 
     def create_backup_vault(
-        self, **kwargs: Unpack[CreateBackupVaultInputTypeDef]
-    ) -> TargetResults[CreateBackupVaultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackupVaultInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBackupVaultOutputTypeDef]:
         """Creates a logical container where backups are stored. A CreateBackupVault
         request includes a name, optionally one or more resource tags, an
         encryption key, and a request ID.
@@ -288,8 +79,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateBackupVault", kwargs)
 
     def create_framework(
-        self, **kwargs: Unpack[CreateFrameworkInputTypeDef]
-    ) -> TargetResults[CreateFrameworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFrameworkInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFrameworkOutputTypeDef]:
         """Creates a framework with one or more controls. A framework is a collection
         of controls that you can use to evaluate your backup practices. By using
         pre-built customizable controls to define your policies, you can evaluate
@@ -301,8 +92,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateFramework", kwargs)
 
     def create_legal_hold(
-        self, **kwargs: Unpack[CreateLegalHoldInputTypeDef]
-    ) -> TargetResults[CreateLegalHoldOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLegalHoldInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLegalHoldOutputTypeDef]:
         """Creates a legal hold on a recovery point (backup). A legal hold is a
         restraint on altering or deleting a backup until an authorized user
         cancels the legal hold. Any actions to delete or disassociate a recovery
@@ -314,8 +105,9 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateLegalHold", kwargs)
 
     def create_logically_air_gapped_backup_vault(
-        self, **kwargs: Unpack[CreateLogicallyAirGappedBackupVaultInputTypeDef]
-    ) -> TargetResults[CreateLogicallyAirGappedBackupVaultOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateLogicallyAirGappedBackupVaultInputTypeDef],
+    ) -> TargetResults[type_defs.CreateLogicallyAirGappedBackupVaultOutputTypeDef]:
         """Creates a logical container to where backups may be copied.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateLogicallyAirGappedBackupVault
@@ -323,8 +115,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateLogicallyAirGappedBackupVault", kwargs)
 
     def create_report_plan(
-        self, **kwargs: Unpack[CreateReportPlanInputTypeDef]
-    ) -> TargetResults[CreateReportPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReportPlanInputTypeDef]
+    ) -> TargetResults[type_defs.CreateReportPlanOutputTypeDef]:
         """Creates a report plan. A report plan is a document that contains
         information about the contents of the report and where Backup will deliver
         it.
@@ -334,8 +126,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateReportPlan", kwargs)
 
     def create_restore_access_backup_vault(
-        self, **kwargs: Unpack[CreateRestoreAccessBackupVaultInputTypeDef]
-    ) -> TargetResults[CreateRestoreAccessBackupVaultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRestoreAccessBackupVaultInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRestoreAccessBackupVaultOutputTypeDef]:
         """Creates a restore access backup vault that provides temporary access to
         recovery points in a logically air-gapped backup vault, subject to MPA
         approval.
@@ -345,8 +137,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateRestoreAccessBackupVault", kwargs)
 
     def create_restore_testing_plan(
-        self, **kwargs: Unpack[CreateRestoreTestingPlanInputTypeDef]
-    ) -> TargetResults[CreateRestoreTestingPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRestoreTestingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRestoreTestingPlanOutputTypeDef]:
         """Creates a restore testing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateRestoreTestingPlan
@@ -354,8 +146,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateRestoreTestingPlan", kwargs)
 
     def create_restore_testing_selection(
-        self, **kwargs: Unpack[CreateRestoreTestingSelectionInputTypeDef]
-    ) -> TargetResults[CreateRestoreTestingSelectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRestoreTestingSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRestoreTestingSelectionOutputTypeDef]:
         """This request can be sent after CreateRestoreTestingPlan request returns
         successfully. This is the second part of creating a resource testing plan,
         and it must be completed sequentially.
@@ -365,8 +157,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateRestoreTestingSelection", kwargs)
 
     def create_tiering_configuration(
-        self, **kwargs: Unpack[CreateTieringConfigurationInputTypeDef]
-    ) -> TargetResults[CreateTieringConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTieringConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTieringConfigurationOutputTypeDef]:
         """Creates a tiering configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateTieringConfiguration
@@ -374,8 +166,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("CreateTieringConfiguration", kwargs)
 
     def delete_backup_plan(
-        self, **kwargs: Unpack[DeleteBackupPlanInputTypeDef]
-    ) -> TargetResults[DeleteBackupPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupPlanInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackupPlanOutputTypeDef]:
         """Deletes a backup plan. A backup plan can only be deleted after all
         associated selections of resources have been deleted. Deleting a backup
         plan deletes the current version of a backup plan. Previous versions, if
@@ -386,8 +178,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteBackupPlan", kwargs)
 
     def delete_backup_selection(
-        self, **kwargs: Unpack[DeleteBackupSelectionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource selection associated with a backup plan that is
         specified by the SelectionId.
 
@@ -396,8 +188,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteBackupSelection", kwargs)
 
     def delete_backup_vault(
-        self, **kwargs: Unpack[DeleteBackupVaultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupVaultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the backup vault identified by its name. A vault can be deleted
         only if it is empty.
 
@@ -406,8 +198,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteBackupVault", kwargs)
 
     def delete_backup_vault_access_policy(
-        self, **kwargs: Unpack[DeleteBackupVaultAccessPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupVaultAccessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the policy document that manages permissions on a backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteBackupVaultAccessPolicy
@@ -415,8 +207,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteBackupVaultAccessPolicy", kwargs)
 
     def delete_backup_vault_lock_configuration(
-        self, **kwargs: Unpack[DeleteBackupVaultLockConfigurationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupVaultLockConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes Backup Vault Lock from a backup vault specified by a backup vault
         name.
 
@@ -425,8 +217,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteBackupVaultLockConfiguration", kwargs)
 
     def delete_backup_vault_notifications(
-        self, **kwargs: Unpack[DeleteBackupVaultNotificationsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupVaultNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes event notifications for the specified backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteBackupVaultNotifications
@@ -434,8 +226,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteBackupVaultNotifications", kwargs)
 
     def delete_framework(
-        self, **kwargs: Unpack[DeleteFrameworkInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFrameworkInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the framework specified by a framework name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteFramework
@@ -443,8 +235,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteFramework", kwargs)
 
     def delete_recovery_point(
-        self, **kwargs: Unpack[DeleteRecoveryPointInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecoveryPointInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the recovery point specified by a recovery point ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteRecoveryPoint
@@ -452,8 +244,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteRecoveryPoint", kwargs)
 
     def delete_report_plan(
-        self, **kwargs: Unpack[DeleteReportPlanInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReportPlanInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the report plan specified by a report plan name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteReportPlan
@@ -461,8 +253,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteReportPlan", kwargs)
 
     def delete_restore_testing_plan(
-        self, **kwargs: Unpack[DeleteRestoreTestingPlanInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRestoreTestingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This request deletes the specified restore testing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteRestoreTestingPlan
@@ -470,8 +262,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteRestoreTestingPlan", kwargs)
 
     def delete_restore_testing_selection(
-        self, **kwargs: Unpack[DeleteRestoreTestingSelectionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRestoreTestingSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Input the Restore Testing Plan name and Restore Testing Selection name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteRestoreTestingSelection
@@ -479,8 +271,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteRestoreTestingSelection", kwargs)
 
     def delete_tiering_configuration(
-        self, **kwargs: Unpack[DeleteTieringConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteTieringConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTieringConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTieringConfigurationOutputTypeDef]:
         """Deletes the tiering configuration specified by a tiering configuration
         name.
 
@@ -489,8 +281,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DeleteTieringConfiguration", kwargs)
 
     def describe_backup_job(
-        self, **kwargs: Unpack[DescribeBackupJobInputTypeDef]
-    ) -> TargetResults[DescribeBackupJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBackupJobInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBackupJobOutputTypeDef]:
         """Returns backup job details for the specified BackupJobId.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeBackupJob
@@ -498,8 +290,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeBackupJob", kwargs)
 
     def describe_backup_vault(
-        self, **kwargs: Unpack[DescribeBackupVaultInputTypeDef]
-    ) -> TargetResults[DescribeBackupVaultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBackupVaultInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBackupVaultOutputTypeDef]:
         """Returns metadata about a backup vault specified by its name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeBackupVault
@@ -507,8 +299,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeBackupVault", kwargs)
 
     def describe_copy_job(
-        self, **kwargs: Unpack[DescribeCopyJobInputTypeDef]
-    ) -> TargetResults[DescribeCopyJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCopyJobInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCopyJobOutputTypeDef]:
         """Returns metadata associated with creating a copy of a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeCopyJob
@@ -516,8 +308,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeCopyJob", kwargs)
 
     def describe_framework(
-        self, **kwargs: Unpack[DescribeFrameworkInputTypeDef]
-    ) -> TargetResults[DescribeFrameworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFrameworkInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFrameworkOutputTypeDef]:
         """Returns the framework details for the specified FrameworkName.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeFramework
@@ -526,7 +318,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_global_settings(
         self,
-    ) -> TargetResults[DescribeGlobalSettingsOutputTypeDef]:
+    ) -> TargetResults[type_defs.DescribeGlobalSettingsOutputTypeDef]:
         """Describes whether the Amazon Web Services account has enabled different
         cross-account management options, including cross-account backup,
         multi-party approval, and delegated administrator. Returns an error if the
@@ -538,8 +330,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeGlobalSettings", {})
 
     def describe_protected_resource(
-        self, **kwargs: Unpack[DescribeProtectedResourceInputTypeDef]
-    ) -> TargetResults[DescribeProtectedResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProtectedResourceInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProtectedResourceOutputTypeDef]:
         """Returns information about a saved resource, including the last time it was
         backed up, its Amazon Resource Name (ARN), and the Amazon Web Services
         service type of the saved resource.
@@ -549,8 +341,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeProtectedResource", kwargs)
 
     def describe_recovery_point(
-        self, **kwargs: Unpack[DescribeRecoveryPointInputTypeDef]
-    ) -> TargetResults[DescribeRecoveryPointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecoveryPointInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecoveryPointOutputTypeDef]:
         """Returns metadata associated with a recovery point, including ID, status,
         encryption, and lifecycle.
 
@@ -560,7 +352,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_region_settings(
         self,
-    ) -> TargetResults[DescribeRegionSettingsOutputTypeDef]:
+    ) -> TargetResults[type_defs.DescribeRegionSettingsOutputTypeDef]:
         """Returns the current service opt-in settings for the Region. If service
         opt-in is enabled for a service, Backup tries to protect that service's
         resources in this Region, when the resource is included in an on-demand
@@ -572,8 +364,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeRegionSettings", {})
 
     def describe_report_job(
-        self, **kwargs: Unpack[DescribeReportJobInputTypeDef]
-    ) -> TargetResults[DescribeReportJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReportJobInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeReportJobOutputTypeDef]:
         """Returns the details associated with creating a report as specified by its
         ReportJobId.
 
@@ -582,8 +374,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeReportJob", kwargs)
 
     def describe_report_plan(
-        self, **kwargs: Unpack[DescribeReportPlanInputTypeDef]
-    ) -> TargetResults[DescribeReportPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReportPlanInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeReportPlanOutputTypeDef]:
         """Returns a list of all report plans for an Amazon Web Services account and
         Amazon Web Services Region.
 
@@ -592,8 +384,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeReportPlan", kwargs)
 
     def describe_restore_job(
-        self, **kwargs: Unpack[DescribeRestoreJobInputTypeDef]
-    ) -> TargetResults[DescribeRestoreJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRestoreJobInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeRestoreJobOutputTypeDef]:
         """Returns metadata associated with a restore job that is specified by a job
         ID.
 
@@ -602,8 +394,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeRestoreJob", kwargs)
 
     def describe_scan_job(
-        self, **kwargs: Unpack[DescribeScanJobInputTypeDef]
-    ) -> TargetResults[DescribeScanJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScanJobInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeScanJobOutputTypeDef]:
         """Returns scan job details for the specified ScanJobID.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeScanJob
@@ -611,8 +403,9 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DescribeScanJob", kwargs)
 
     def disassociate_backup_vault_mpa_approval_team(
-        self, **kwargs: Unpack[DisassociateBackupVaultMpaApprovalTeamInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateBackupVaultMpaApprovalTeamInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the association between an MPA approval team and a backup vault,
         disabling the MPA approval workflow for restore operations.
 
@@ -621,8 +414,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DisassociateBackupVaultMpaApprovalTeam", kwargs)
 
     def disassociate_recovery_point(
-        self, **kwargs: Unpack[DisassociateRecoveryPointInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateRecoveryPointInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified continuous backup recovery point from Backup and
         releases control of that continuous backup to the source service, such as
         Amazon RDS. The source service will continue to create and retain
@@ -634,8 +427,9 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DisassociateRecoveryPoint", kwargs)
 
     def disassociate_recovery_point_from_parent(
-        self, **kwargs: Unpack[DisassociateRecoveryPointFromParentInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateRecoveryPointFromParentInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action to a specific child (nested) recovery point removes the
         relationship between the specified recovery point and its parent
         (composite) recovery point.
@@ -645,8 +439,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("DisassociateRecoveryPointFromParent", kwargs)
 
     def export_backup_plan_template(
-        self, **kwargs: Unpack[ExportBackupPlanTemplateInputTypeDef]
-    ) -> TargetResults[ExportBackupPlanTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportBackupPlanTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.ExportBackupPlanTemplateOutputTypeDef]:
         """Returns the backup plan that is specified by the plan ID as a backup
         template.
 
@@ -655,8 +449,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ExportBackupPlanTemplate", kwargs)
 
     def get_backup_plan(
-        self, **kwargs: Unpack[GetBackupPlanInputTypeDef]
-    ) -> TargetResults[GetBackupPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackupPlanInputTypeDef]
+    ) -> TargetResults[type_defs.GetBackupPlanOutputTypeDef]:
         """Returns BackupPlan details for the specified BackupPlanId. The details are
         the body of a backup plan in JSON format, in addition to plan metadata.
 
@@ -665,8 +459,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetBackupPlan", kwargs)
 
     def get_backup_plan_from_json(
-        self, **kwargs: Unpack[GetBackupPlanFromJSONInputTypeDef]
-    ) -> TargetResults[GetBackupPlanFromJSONOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackupPlanFromJSONInputTypeDef]
+    ) -> TargetResults[type_defs.GetBackupPlanFromJSONOutputTypeDef]:
         """Returns a valid JSON document specifying a backup plan or an error.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetBackupPlanFromJSON
@@ -674,8 +468,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetBackupPlanFromJSON", kwargs)
 
     def get_backup_plan_from_template(
-        self, **kwargs: Unpack[GetBackupPlanFromTemplateInputTypeDef]
-    ) -> TargetResults[GetBackupPlanFromTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackupPlanFromTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetBackupPlanFromTemplateOutputTypeDef]:
         """Returns the template specified by its templateId as a backup plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetBackupPlanFromTemplate
@@ -683,8 +477,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetBackupPlanFromTemplate", kwargs)
 
     def get_backup_selection(
-        self, **kwargs: Unpack[GetBackupSelectionInputTypeDef]
-    ) -> TargetResults[GetBackupSelectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackupSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetBackupSelectionOutputTypeDef]:
         """Returns selection metadata and a document in JSON format that specifies a
         list of resources that are associated with a backup plan.
 
@@ -693,8 +487,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetBackupSelection", kwargs)
 
     def get_backup_vault_access_policy(
-        self, **kwargs: Unpack[GetBackupVaultAccessPolicyInputTypeDef]
-    ) -> TargetResults[GetBackupVaultAccessPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackupVaultAccessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetBackupVaultAccessPolicyOutputTypeDef]:
         """Returns the access policy document that is associated with the named
         backup vault.
 
@@ -703,8 +497,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetBackupVaultAccessPolicy", kwargs)
 
     def get_backup_vault_notifications(
-        self, **kwargs: Unpack[GetBackupVaultNotificationsInputTypeDef]
-    ) -> TargetResults[GetBackupVaultNotificationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBackupVaultNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.GetBackupVaultNotificationsOutputTypeDef]:
         """Returns event notifications for the specified backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetBackupVaultNotifications
@@ -712,8 +506,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetBackupVaultNotifications", kwargs)
 
     def get_legal_hold(
-        self, **kwargs: Unpack[GetLegalHoldInputTypeDef]
-    ) -> TargetResults[GetLegalHoldOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLegalHoldInputTypeDef]
+    ) -> TargetResults[type_defs.GetLegalHoldOutputTypeDef]:
         """This action returns details for a specified legal hold. The details are
         the body of a legal hold in JSON format, in addition to metadata.
 
@@ -722,8 +516,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetLegalHold", kwargs)
 
     def get_recovery_point_index_details(
-        self, **kwargs: Unpack[GetRecoveryPointIndexDetailsInputTypeDef]
-    ) -> TargetResults[GetRecoveryPointIndexDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecoveryPointIndexDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPointIndexDetailsOutputTypeDef]:
         """This operation returns the metadata and details specific to the backup
         index associated with the specified recovery point.
 
@@ -732,8 +526,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetRecoveryPointIndexDetails", kwargs)
 
     def get_recovery_point_restore_metadata(
-        self, **kwargs: Unpack[GetRecoveryPointRestoreMetadataInputTypeDef]
-    ) -> TargetResults[GetRecoveryPointRestoreMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecoveryPointRestoreMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPointRestoreMetadataOutputTypeDef]:
         """Returns a set of metadata key-value pairs that were used to create the
         backup.
 
@@ -742,8 +536,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetRecoveryPointRestoreMetadata", kwargs)
 
     def get_restore_job_metadata(
-        self, **kwargs: Unpack[GetRestoreJobMetadataInputTypeDef]
-    ) -> TargetResults[GetRestoreJobMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRestoreJobMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetRestoreJobMetadataOutputTypeDef]:
         """This request returns the metadata for the specified restore job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetRestoreJobMetadata
@@ -751,8 +545,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetRestoreJobMetadata", kwargs)
 
     def get_restore_testing_inferred_metadata(
-        self, **kwargs: Unpack[GetRestoreTestingInferredMetadataInputTypeDef]
-    ) -> TargetResults[GetRestoreTestingInferredMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRestoreTestingInferredMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetRestoreTestingInferredMetadataOutputTypeDef]:
         """This request returns the minimal required set of metadata needed to start
         a restore job with secure default settings. BackupVaultName and
         RecoveryPointArn are required parameters. BackupVaultAccountId is an
@@ -763,8 +557,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetRestoreTestingInferredMetadata", kwargs)
 
     def get_restore_testing_plan(
-        self, **kwargs: Unpack[GetRestoreTestingPlanInputTypeDef]
-    ) -> TargetResults[GetRestoreTestingPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRestoreTestingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.GetRestoreTestingPlanOutputTypeDef]:
         """Returns RestoreTestingPlan details for the specified
         RestoreTestingPlanName. The details are the body of a restore testing plan
         in JSON format, in addition to plan metadata.
@@ -774,8 +568,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetRestoreTestingPlan", kwargs)
 
     def get_restore_testing_selection(
-        self, **kwargs: Unpack[GetRestoreTestingSelectionInputTypeDef]
-    ) -> TargetResults[GetRestoreTestingSelectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRestoreTestingSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetRestoreTestingSelectionOutputTypeDef]:
         """Returns RestoreTestingSelection, which displays resources and elements of
         the restore testing plan.
 
@@ -785,7 +579,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_supported_resource_types(
         self,
-    ) -> TargetResults[GetSupportedResourceTypesOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetSupportedResourceTypesOutputTypeDef]:
         """Returns the Amazon Web Services resource types supported by Backup.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetSupportedResourceTypes
@@ -793,8 +587,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetSupportedResourceTypes", {})
 
     def get_tiering_configuration(
-        self, **kwargs: Unpack[GetTieringConfigurationInputTypeDef]
-    ) -> TargetResults[GetTieringConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTieringConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetTieringConfigurationOutputTypeDef]:
         """Returns TieringConfiguration details for the specified
         TieringConfigurationName. The details are the body of a tiering
         configuration in JSON format, in addition to configuration metadata.
@@ -804,8 +598,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("GetTieringConfiguration", kwargs)
 
     def list_backup_job_summaries(
-        self, **kwargs: Unpack[ListBackupJobSummariesInputTypeDef]
-    ) -> TargetResults[ListBackupJobSummariesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupJobSummariesInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupJobSummariesOutputTypeDef]:
         """This is a request for a summary of backup jobs created or running within
         the most recent 30 days. You can include parameters AccountID, State,
         ResourceType, MessageCategory, AggregationPeriod, MaxResults, or NextToken
@@ -816,8 +610,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupJobSummaries", kwargs)
 
     def list_backup_jobs(
-        self, **kwargs: Unpack[ListBackupJobsInputTypeDef]
-    ) -> TargetResults[ListBackupJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupJobsOutputTypeDef]:
         """Returns a list of existing backup jobs for an authenticated account for
         the last 30 days. For a longer period of time, consider using these
         monitoring tools.
@@ -827,8 +621,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupJobs", kwargs)
 
     def list_backup_plan_templates(
-        self, **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef]
-    ) -> TargetResults[ListBackupPlanTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupPlanTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupPlanTemplatesOutputTypeDef]:
         """Lists the backup plan templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlanTemplates
@@ -836,8 +630,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupPlanTemplates", kwargs)
 
     def list_backup_plan_versions(
-        self, **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef]
-    ) -> TargetResults[ListBackupPlanVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupPlanVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupPlanVersionsOutputTypeDef]:
         """Returns version metadata of your backup plans, including Amazon Resource
         Names (ARNs), backup plan IDs, creation and deletion dates, plan names,
         and version IDs.
@@ -847,8 +641,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupPlanVersions", kwargs)
 
     def list_backup_plans(
-        self, **kwargs: Unpack[ListBackupPlansInputTypeDef]
-    ) -> TargetResults[ListBackupPlansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupPlansInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupPlansOutputTypeDef]:
         """Lists the active backup plans for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlans
@@ -856,8 +650,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupPlans", kwargs)
 
     def list_backup_selections(
-        self, **kwargs: Unpack[ListBackupSelectionsInputTypeDef]
-    ) -> TargetResults[ListBackupSelectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupSelectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupSelectionsOutputTypeDef]:
         """Returns an array containing metadata of the resources associated with the
         target backup plan.
 
@@ -866,8 +660,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupSelections", kwargs)
 
     def list_backup_vaults(
-        self, **kwargs: Unpack[ListBackupVaultsInputTypeDef]
-    ) -> TargetResults[ListBackupVaultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupVaultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupVaultsOutputTypeDef]:
         """Returns a list of recovery point storage containers along with information
         about them.
 
@@ -876,8 +670,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListBackupVaults", kwargs)
 
     def list_copy_job_summaries(
-        self, **kwargs: Unpack[ListCopyJobSummariesInputTypeDef]
-    ) -> TargetResults[ListCopyJobSummariesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCopyJobSummariesInputTypeDef]
+    ) -> TargetResults[type_defs.ListCopyJobSummariesOutputTypeDef]:
         """This request obtains a list of copy jobs created or running within the the
         most recent 30 days. You can include parameters AccountID, State,
         ResourceType, MessageCategory, AggregationPeriod, MaxResults, or NextToken
@@ -888,8 +682,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListCopyJobSummaries", kwargs)
 
     def list_copy_jobs(
-        self, **kwargs: Unpack[ListCopyJobsInputTypeDef]
-    ) -> TargetResults[ListCopyJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCopyJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCopyJobsOutputTypeDef]:
         """Returns metadata about your copy jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListCopyJobs
@@ -897,8 +691,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListCopyJobs", kwargs)
 
     def list_frameworks(
-        self, **kwargs: Unpack[ListFrameworksInputTypeDef]
-    ) -> TargetResults[ListFrameworksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFrameworksInputTypeDef]
+    ) -> TargetResults[type_defs.ListFrameworksOutputTypeDef]:
         """Returns a list of all frameworks for an Amazon Web Services account and
         Amazon Web Services Region.
 
@@ -907,8 +701,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListFrameworks", kwargs)
 
     def list_indexed_recovery_points(
-        self, **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef]
-    ) -> TargetResults[ListIndexedRecoveryPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndexedRecoveryPointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIndexedRecoveryPointsOutputTypeDef]:
         """This operation returns a list of recovery points that have an associated
         index, belonging to the specified account.
 
@@ -917,8 +711,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListIndexedRecoveryPoints", kwargs)
 
     def list_legal_holds(
-        self, **kwargs: Unpack[ListLegalHoldsInputTypeDef]
-    ) -> TargetResults[ListLegalHoldsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLegalHoldsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLegalHoldsOutputTypeDef]:
         """This action returns metadata about active and previous legal holds.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListLegalHolds
@@ -926,8 +720,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListLegalHolds", kwargs)
 
     def list_protected_resources(
-        self, **kwargs: Unpack[ListProtectedResourcesInputTypeDef]
-    ) -> TargetResults[ListProtectedResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProtectedResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProtectedResourcesOutputTypeDef]:
         """Returns an array of resources successfully backed up by Backup, including
         the time the resource was saved, an Amazon Resource Name (ARN) of the
         resource, and a resource type.
@@ -937,8 +731,9 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListProtectedResources", kwargs)
 
     def list_protected_resources_by_backup_vault(
-        self, **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef]
-    ) -> TargetResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListProtectedResourcesByBackupVaultInputTypeDef],
+    ) -> TargetResults[type_defs.ListProtectedResourcesByBackupVaultOutputTypeDef]:
         """This request lists the protected resources corresponding to each backup
         vault.
 
@@ -947,8 +742,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListProtectedResourcesByBackupVault", kwargs)
 
     def list_recovery_points_by_backup_vault(
-        self, **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef]
-    ) -> TargetResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecoveryPointsByBackupVaultInputTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPointsByBackupVaultOutputTypeDef]:
         """Returns detailed information about the recovery points stored in a backup
         vault.
 
@@ -957,8 +752,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRecoveryPointsByBackupVault", kwargs)
 
     def list_recovery_points_by_legal_hold(
-        self, **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef]
-    ) -> TargetResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecoveryPointsByLegalHoldInputTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPointsByLegalHoldOutputTypeDef]:
         """This action returns recovery point ARNs (Amazon Resource Names) of the
         specified legal hold.
 
@@ -967,8 +762,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRecoveryPointsByLegalHold", kwargs)
 
     def list_recovery_points_by_resource(
-        self, **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef]
-    ) -> TargetResults[ListRecoveryPointsByResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecoveryPointsByResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPointsByResourceOutputTypeDef]:
         """The information about the recovery points of the type specified by a
         resource Amazon Resource Name (ARN).
 
@@ -977,8 +772,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRecoveryPointsByResource", kwargs)
 
     def list_report_jobs(
-        self, **kwargs: Unpack[ListReportJobsInputTypeDef]
-    ) -> TargetResults[ListReportJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListReportJobsOutputTypeDef]:
         """Returns details about your report jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListReportJobs
@@ -986,8 +781,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListReportJobs", kwargs)
 
     def list_report_plans(
-        self, **kwargs: Unpack[ListReportPlansInputTypeDef]
-    ) -> TargetResults[ListReportPlansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportPlansInputTypeDef]
+    ) -> TargetResults[type_defs.ListReportPlansOutputTypeDef]:
         """Returns a list of your report plans. For detailed information about a
         single report plan, use DescribeReportPlan.
 
@@ -996,8 +791,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListReportPlans", kwargs)
 
     def list_restore_access_backup_vaults(
-        self, **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef]
-    ) -> TargetResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRestoreAccessBackupVaultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRestoreAccessBackupVaultsOutputTypeDef]:
         """Returns a list of restore access backup vaults associated with a specified
         backup vault.
 
@@ -1006,8 +801,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRestoreAccessBackupVaults", kwargs)
 
     def list_restore_job_summaries(
-        self, **kwargs: Unpack[ListRestoreJobSummariesInputTypeDef]
-    ) -> TargetResults[ListRestoreJobSummariesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRestoreJobSummariesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRestoreJobSummariesOutputTypeDef]:
         """This request obtains a summary of restore jobs created or running within
         the the most recent 30 days. You can include parameters AccountID, State,
         ResourceType, AggregationPeriod, MaxResults, or NextToken to filter
@@ -1018,8 +813,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRestoreJobSummaries", kwargs)
 
     def list_restore_jobs(
-        self, **kwargs: Unpack[ListRestoreJobsInputTypeDef]
-    ) -> TargetResults[ListRestoreJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRestoreJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRestoreJobsOutputTypeDef]:
         """Returns a list of jobs that Backup initiated to restore a saved resource,
         including details about the recovery process.
 
@@ -1028,8 +823,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRestoreJobs", kwargs)
 
     def list_restore_jobs_by_protected_resource(
-        self, **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef]
-    ) -> TargetResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRestoreJobsByProtectedResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListRestoreJobsByProtectedResourceOutputTypeDef]:
         """This returns restore jobs that contain the specified protected resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreJobsByProtectedResource
@@ -1037,8 +832,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRestoreJobsByProtectedResource", kwargs)
 
     def list_restore_testing_plans(
-        self, **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef]
-    ) -> TargetResults[ListRestoreTestingPlansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRestoreTestingPlansInputTypeDef]
+    ) -> TargetResults[type_defs.ListRestoreTestingPlansOutputTypeDef]:
         """Returns a list of restore testing plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreTestingPlans
@@ -1046,8 +841,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRestoreTestingPlans", kwargs)
 
     def list_restore_testing_selections(
-        self, **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef]
-    ) -> TargetResults[ListRestoreTestingSelectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRestoreTestingSelectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRestoreTestingSelectionsOutputTypeDef]:
         """Returns a list of restore testing selections. Can be filtered by
         MaxResults and RestoreTestingPlanName.
 
@@ -1056,8 +851,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListRestoreTestingSelections", kwargs)
 
     def list_scan_job_summaries(
-        self, **kwargs: Unpack[ListScanJobSummariesInputTypeDef]
-    ) -> TargetResults[ListScanJobSummariesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScanJobSummariesInputTypeDef]
+    ) -> TargetResults[type_defs.ListScanJobSummariesOutputTypeDef]:
         """This is a request for a summary of scan jobs created or running within the
         most recent 30 days.
 
@@ -1066,8 +861,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListScanJobSummaries", kwargs)
 
     def list_scan_jobs(
-        self, **kwargs: Unpack[ListScanJobsInputTypeDef]
-    ) -> TargetResults[ListScanJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScanJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListScanJobsOutputTypeDef]:
         """Returns a list of existing scan jobs for an authenticated account for the
         last 30 days.
 
@@ -1076,8 +871,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListScanJobs", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsInputTypeDef]
-    ) -> TargetResults[ListTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsOutputTypeDef]:
         """Returns the tags assigned to the resource, such as a target recovery
         point, backup plan, or backup vault.
 
@@ -1086,8 +881,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_tiering_configurations(
-        self, **kwargs: Unpack[ListTieringConfigurationsInputTypeDef]
-    ) -> TargetResults[ListTieringConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTieringConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTieringConfigurationsOutputTypeDef]:
         """Returns a list of tiering configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListTieringConfigurations
@@ -1095,8 +890,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("ListTieringConfigurations", kwargs)
 
     def put_backup_vault_access_policy(
-        self, **kwargs: Unpack[PutBackupVaultAccessPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBackupVaultAccessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets a resource-based policy that is used to manage access permissions on
         the target backup vault. Requires a backup vault name and an access policy
         document in JSON format.
@@ -1106,8 +901,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("PutBackupVaultAccessPolicy", kwargs)
 
     def put_backup_vault_lock_configuration(
-        self, **kwargs: Unpack[PutBackupVaultLockConfigurationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBackupVaultLockConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Applies Backup Vault Lock to a backup vault, preventing attempts to delete
         any recovery point stored in or created in a backup vault. Vault Lock also
         prevents attempts to update the lifecycle policy that controls the
@@ -1120,8 +915,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("PutBackupVaultLockConfiguration", kwargs)
 
     def put_backup_vault_notifications(
-        self, **kwargs: Unpack[PutBackupVaultNotificationsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBackupVaultNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Turns on notifications on a backup vault for the specified topic and
         events.
 
@@ -1130,8 +925,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("PutBackupVaultNotifications", kwargs)
 
     def put_restore_validation_result(
-        self, **kwargs: Unpack[PutRestoreValidationResultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRestoreValidationResultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This request allows you to send your independent self-run restore test
         validation results. RestoreJobId and ValidationStatus are required.
         Optionally, you can input a ValidationStatusMessage.
@@ -1141,8 +936,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("PutRestoreValidationResult", kwargs)
 
     def revoke_restore_access_backup_vault(
-        self, **kwargs: Unpack[RevokeRestoreAccessBackupVaultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeRestoreAccessBackupVaultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Revokes access to a restore access backup vault, removing the ability to
         restore from its recovery points and permanently deleting the vault.
 
@@ -1151,8 +946,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("RevokeRestoreAccessBackupVault", kwargs)
 
     def start_backup_job(
-        self, **kwargs: Unpack[StartBackupJobInputTypeDef]
-    ) -> TargetResults[StartBackupJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBackupJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartBackupJobOutputTypeDef]:
         """Starts an on-demand backup job for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartBackupJob
@@ -1160,8 +955,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("StartBackupJob", kwargs)
 
     def start_copy_job(
-        self, **kwargs: Unpack[StartCopyJobInputTypeDef]
-    ) -> TargetResults[StartCopyJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCopyJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartCopyJobOutputTypeDef]:
         """Starts a job to create a one-time copy of the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartCopyJob
@@ -1169,8 +964,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("StartCopyJob", kwargs)
 
     def start_report_job(
-        self, **kwargs: Unpack[StartReportJobInputTypeDef]
-    ) -> TargetResults[StartReportJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReportJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartReportJobOutputTypeDef]:
         """Starts an on-demand report job for the specified report plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartReportJob
@@ -1178,8 +973,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("StartReportJob", kwargs)
 
     def start_restore_job(
-        self, **kwargs: Unpack[StartRestoreJobInputTypeDef]
-    ) -> TargetResults[StartRestoreJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRestoreJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartRestoreJobOutputTypeDef]:
         """Recovers the saved resource identified by an Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartRestoreJob
@@ -1187,8 +982,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("StartRestoreJob", kwargs)
 
     def start_scan_job(
-        self, **kwargs: Unpack[StartScanJobInputTypeDef]
-    ) -> TargetResults[StartScanJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartScanJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartScanJobOutputTypeDef]:
         """Starts scanning jobs for specific resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartScanJob
@@ -1196,8 +991,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("StartScanJob", kwargs)
 
     def stop_backup_job(
-        self, **kwargs: Unpack[StopBackupJobInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBackupJobInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attempts to cancel a job to create a one-time backup of a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StopBackupJob
@@ -1205,8 +1000,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("StopBackupJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns a set of key-value pairs to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/TagResource
@@ -1214,8 +1009,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a set of key-value pairs from a recovery point, backup plan, or
         backup vault identified by an Amazon Resource Name (ARN)
 
@@ -1224,8 +1019,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_backup_plan(
-        self, **kwargs: Unpack[UpdateBackupPlanInputTypeDef]
-    ) -> TargetResults[UpdateBackupPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBackupPlanInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBackupPlanOutputTypeDef]:
         """Updates the specified backup plan. The new version is uniquely identified
         by its ID.
 
@@ -1234,8 +1029,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateBackupPlan", kwargs)
 
     def update_framework(
-        self, **kwargs: Unpack[UpdateFrameworkInputTypeDef]
-    ) -> TargetResults[UpdateFrameworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFrameworkInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFrameworkOutputTypeDef]:
         """Updates the specified framework.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateFramework
@@ -1243,8 +1038,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateFramework", kwargs)
 
     def update_global_settings(
-        self, **kwargs: Unpack[UpdateGlobalSettingsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates whether the Amazon Web Services account has enabled different
         cross-account management options, including cross-account backup,
         multi-party approval, and delegated administrator. Returns an error if the
@@ -1256,8 +1051,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateGlobalSettings", kwargs)
 
     def update_recovery_point_index_settings(
-        self, **kwargs: Unpack[UpdateRecoveryPointIndexSettingsInputTypeDef]
-    ) -> TargetResults[UpdateRecoveryPointIndexSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecoveryPointIndexSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecoveryPointIndexSettingsOutputTypeDef]:
         """This operation updates the settings of a recovery point index.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRecoveryPointIndexSettings
@@ -1265,8 +1060,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateRecoveryPointIndexSettings", kwargs)
 
     def update_recovery_point_lifecycle(
-        self, **kwargs: Unpack[UpdateRecoveryPointLifecycleInputTypeDef]
-    ) -> TargetResults[UpdateRecoveryPointLifecycleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecoveryPointLifecycleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecoveryPointLifecycleOutputTypeDef]:
         """Sets the transition lifecycle of a recovery point.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRecoveryPointLifecycle
@@ -1274,8 +1069,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateRecoveryPointLifecycle", kwargs)
 
     def update_region_settings(
-        self, **kwargs: Unpack[UpdateRegionSettingsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegionSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the current service opt-in settings for the Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRegionSettings
@@ -1283,8 +1078,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateRegionSettings", kwargs)
 
     def update_report_plan(
-        self, **kwargs: Unpack[UpdateReportPlanInputTypeDef]
-    ) -> TargetResults[UpdateReportPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReportPlanInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateReportPlanOutputTypeDef]:
         """Updates the specified report plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateReportPlan
@@ -1292,8 +1087,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateReportPlan", kwargs)
 
     def update_restore_testing_plan(
-        self, **kwargs: Unpack[UpdateRestoreTestingPlanInputTypeDef]
-    ) -> TargetResults[UpdateRestoreTestingPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRestoreTestingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRestoreTestingPlanOutputTypeDef]:
         """This request will send changes to your specified restore testing plan.
         RestoreTestingPlanName cannot be updated after it is created.
 
@@ -1302,8 +1097,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateRestoreTestingPlan", kwargs)
 
     def update_restore_testing_selection(
-        self, **kwargs: Unpack[UpdateRestoreTestingSelectionInputTypeDef]
-    ) -> TargetResults[UpdateRestoreTestingSelectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRestoreTestingSelectionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRestoreTestingSelectionOutputTypeDef]:
         """Updates the specified restore testing selection.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRestoreTestingSelection
@@ -1311,8 +1106,8 @@ class MultiRegionBackup(MultiRegionClient):
         return self._call("UpdateRestoreTestingSelection", kwargs)
 
     def update_tiering_configuration(
-        self, **kwargs: Unpack[UpdateTieringConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateTieringConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTieringConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTieringConfigurationOutputTypeDef]:
         """This request will send changes to your specified tiering configuration.
         TieringConfigurationName cannot be updated after it is created.
 
@@ -1326,8 +1121,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupJobsInputTypeDef],
-    ) -> TargetResults[ListBackupJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupJobsOutputTypeDef]:
         """Every page of ListBackupJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1351,8 +1146,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef],
-    ) -> TargetResults[ListBackupPlanTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupPlanTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupPlanTemplatesOutputTypeDef]:
         """Every page of ListBackupPlanTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1374,8 +1169,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef],
-    ) -> TargetResults[ListBackupPlanVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupPlanVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupPlanVersionsOutputTypeDef]:
         """Every page of ListBackupPlanVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1399,8 +1194,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupPlansInputTypeDef],
-    ) -> TargetResults[ListBackupPlansOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupPlansInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupPlansOutputTypeDef]:
         """Every page of ListBackupPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1422,8 +1217,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupSelectionsInputTypeDef],
-    ) -> TargetResults[ListBackupSelectionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupSelectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupSelectionsOutputTypeDef]:
         """Every page of ListBackupSelections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1446,8 +1241,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupVaultsInputTypeDef],
-    ) -> TargetResults[ListBackupVaultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupVaultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupVaultsOutputTypeDef]:
         """Every page of ListBackupVaults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1470,8 +1265,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCopyJobsInputTypeDef],
-    ) -> TargetResults[ListCopyJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCopyJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCopyJobsOutputTypeDef]:
         """Every page of ListCopyJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1493,8 +1288,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef],
-    ) -> TargetResults[ListIndexedRecoveryPointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexedRecoveryPointsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIndexedRecoveryPointsOutputTypeDef]:
         """Every page of ListIndexedRecoveryPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1517,8 +1312,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLegalHoldsInputTypeDef],
-    ) -> TargetResults[ListLegalHoldsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLegalHoldsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLegalHoldsOutputTypeDef]:
         """Every page of ListLegalHolds in every target, merged per target
         (botocore's build_full_result).
 
@@ -1540,8 +1335,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtectedResourcesInputTypeDef],
-    ) -> TargetResults[ListProtectedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListProtectedResourcesOutputTypeDef]:
         """Every page of ListProtectedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1565,8 +1360,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef],
-    ) -> TargetResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedResourcesByBackupVaultInputTypeDef],
+    ) -> TargetResults[type_defs.ListProtectedResourcesByBackupVaultOutputTypeDef]:
         """Every page of ListProtectedResourcesByBackupVault in every target, merged
         per target (botocore's build_full_result).
 
@@ -1589,8 +1384,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef],
-    ) -> TargetResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsByBackupVaultInputTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPointsByBackupVaultOutputTypeDef]:
         """Every page of ListRecoveryPointsByBackupVault in every target, merged per
         target (botocore's build_full_result).
 
@@ -1613,8 +1408,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef],
-    ) -> TargetResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsByLegalHoldInputTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPointsByLegalHoldOutputTypeDef]:
         """Every page of ListRecoveryPointsByLegalHold in every target, merged per
         target (botocore's build_full_result).
 
@@ -1637,8 +1432,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef],
-    ) -> TargetResults[ListRecoveryPointsByResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsByResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPointsByResourceOutputTypeDef]:
         """Every page of ListRecoveryPointsByResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -1661,8 +1456,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef],
-    ) -> TargetResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreAccessBackupVaultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRestoreAccessBackupVaultsOutputTypeDef]:
         """Every page of ListRestoreAccessBackupVaults in every target, merged per
         target (botocore's build_full_result).
 
@@ -1685,8 +1480,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRestoreJobsInputTypeDef],
-    ) -> TargetResults[ListRestoreJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRestoreJobsOutputTypeDef]:
         """Every page of ListRestoreJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1709,8 +1504,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef],
-    ) -> TargetResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreJobsByProtectedResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListRestoreJobsByProtectedResourceOutputTypeDef]:
         """Every page of ListRestoreJobsByProtectedResource in every target, merged
         per target (botocore's build_full_result).
 
@@ -1732,8 +1527,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef],
-    ) -> TargetResults[ListRestoreTestingPlansOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreTestingPlansInputTypeDef],
+    ) -> TargetResults[type_defs.ListRestoreTestingPlansOutputTypeDef]:
         """Every page of ListRestoreTestingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1755,8 +1550,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef],
-    ) -> TargetResults[ListRestoreTestingSelectionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreTestingSelectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRestoreTestingSelectionsOutputTypeDef]:
         """Every page of ListRestoreTestingSelections in every target, merged per
         target (botocore's build_full_result).
 
@@ -1779,8 +1574,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScanJobSummariesInputTypeDef],
-    ) -> TargetResults[ListScanJobSummariesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListScanJobSummariesInputTypeDef],
+    ) -> TargetResults[type_defs.ListScanJobSummariesOutputTypeDef]:
         """Every page of ListScanJobSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1803,8 +1598,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScanJobsInputTypeDef],
-    ) -> TargetResults[ListScanJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListScanJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListScanJobsOutputTypeDef]:
         """Every page of ListScanJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1827,8 +1622,8 @@ class MultiRegionBackup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTieringConfigurationsInputTypeDef],
-    ) -> TargetResults[ListTieringConfigurationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTieringConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTieringConfigurationsOutputTypeDef]:
         """Every page of ListTieringConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1849,8 +1644,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupJobsInputTypeDef],
-    ) -> Items[BackupJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupJobsInputTypeDef],
+    ) -> Items[type_defs.BackupJobTypeDef]:
         """Each element of BackupJobs in every page of ListBackupJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1865,8 +1660,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef],
-    ) -> Items[BackupPlanTemplatesListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupPlanTemplatesInputTypeDef],
+    ) -> Items[type_defs.BackupPlanTemplatesListMemberTypeDef]:
         """Each element of BackupPlanTemplatesList in every page of
         ListBackupPlanTemplates, from every target, as its page arrives (tagged
         with its target).
@@ -1882,8 +1677,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef],
-    ) -> Items[BackupPlansListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupPlanVersionsInputTypeDef],
+    ) -> Items[type_defs.BackupPlansListMemberTypeDef]:
         """Each element of BackupPlanVersionsList in every page of
         ListBackupPlanVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1899,8 +1694,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupPlansInputTypeDef],
-    ) -> Items[BackupPlansListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupPlansInputTypeDef],
+    ) -> Items[type_defs.BackupPlansListMemberTypeDef]:
         """Each element of BackupPlansList in every page of ListBackupPlans, from
         every target, as its page arrives (tagged with its target).
 
@@ -1915,8 +1710,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupSelectionsInputTypeDef],
-    ) -> Items[BackupSelectionsListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupSelectionsInputTypeDef],
+    ) -> Items[type_defs.BackupSelectionsListMemberTypeDef]:
         """Each element of BackupSelectionsList in every page of
         ListBackupSelections, from every target, as its page arrives (tagged with
         its target).
@@ -1932,8 +1727,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupVaultsInputTypeDef],
-    ) -> Items[BackupVaultListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupVaultsInputTypeDef],
+    ) -> Items[type_defs.BackupVaultListMemberTypeDef]:
         """Each element of BackupVaultList in every page of ListBackupVaults, from
         every target, as its page arrives (tagged with its target).
 
@@ -1948,8 +1743,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCopyJobsInputTypeDef],
-    ) -> Items[CopyJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListCopyJobsInputTypeDef],
+    ) -> Items[type_defs.CopyJobTypeDef]:
         """Each element of CopyJobs in every page of ListCopyJobs, from every target,
         as its page arrives (tagged with its target).
 
@@ -1964,8 +1759,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef],
-    ) -> Items[IndexedRecoveryPointTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexedRecoveryPointsInputTypeDef],
+    ) -> Items[type_defs.IndexedRecoveryPointTypeDef]:
         """Each element of IndexedRecoveryPoints in every page of
         ListIndexedRecoveryPoints, from every target, as its page arrives (tagged
         with its target).
@@ -1984,8 +1779,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLegalHoldsInputTypeDef],
-    ) -> Items[LegalHoldTypeDef]:
+        **kwargs: Unpack[type_defs.ListLegalHoldsInputTypeDef],
+    ) -> Items[type_defs.LegalHoldTypeDef]:
         """Each element of LegalHolds in every page of ListLegalHolds, from every
         target, as its page arrives (tagged with its target).
 
@@ -2000,8 +1795,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtectedResourcesInputTypeDef],
-    ) -> Items[ProtectedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedResourcesInputTypeDef],
+    ) -> Items[type_defs.ProtectedResourceTypeDef]:
         """Each element of Results in every page of ListProtectedResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -2016,8 +1811,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef],
-    ) -> Items[ProtectedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedResourcesByBackupVaultInputTypeDef],
+    ) -> Items[type_defs.ProtectedResourceTypeDef]:
         """Each element of Results in every page of
         ListProtectedResourcesByBackupVault, from every target, as its page
         arrives (tagged with its target).
@@ -2036,8 +1831,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef],
-    ) -> Items[RecoveryPointByBackupVaultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsByBackupVaultInputTypeDef],
+    ) -> Items[type_defs.RecoveryPointByBackupVaultTypeDef]:
         """Each element of RecoveryPoints in every page of
         ListRecoveryPointsByBackupVault, from every target, as its page arrives
         (tagged with its target).
@@ -2056,8 +1851,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef],
-    ) -> Items[RecoveryPointMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsByLegalHoldInputTypeDef],
+    ) -> Items[type_defs.RecoveryPointMemberTypeDef]:
         """Each element of RecoveryPoints in every page of
         ListRecoveryPointsByLegalHold, from every target, as its page arrives
         (tagged with its target).
@@ -2076,8 +1871,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef],
-    ) -> Items[RecoveryPointByResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsByResourceInputTypeDef],
+    ) -> Items[type_defs.RecoveryPointByResourceTypeDef]:
         """Each element of RecoveryPoints in every page of
         ListRecoveryPointsByResource, from every target, as its page arrives
         (tagged with its target).
@@ -2096,8 +1891,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef],
-    ) -> Items[RestoreAccessBackupVaultListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreAccessBackupVaultsInputTypeDef],
+    ) -> Items[type_defs.RestoreAccessBackupVaultListMemberTypeDef]:
         """Each element of RestoreAccessBackupVaults in every page of
         ListRestoreAccessBackupVaults, from every target, as its page arrives
         (tagged with its target).
@@ -2116,8 +1911,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRestoreJobsInputTypeDef],
-    ) -> Items[RestoreJobsListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreJobsInputTypeDef],
+    ) -> Items[type_defs.RestoreJobsListMemberTypeDef]:
         """Each element of RestoreJobs in every page of ListRestoreJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -2132,8 +1927,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef],
-    ) -> Items[RestoreJobsListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreJobsByProtectedResourceInputTypeDef],
+    ) -> Items[type_defs.RestoreJobsListMemberTypeDef]:
         """Each element of RestoreJobs in every page of
         ListRestoreJobsByProtectedResource, from every target, as its page arrives
         (tagged with its target).
@@ -2152,8 +1947,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef],
-    ) -> Items[RestoreTestingPlanForListTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreTestingPlansInputTypeDef],
+    ) -> Items[type_defs.RestoreTestingPlanForListTypeDef]:
         """Each element of RestoreTestingPlans in every page of
         ListRestoreTestingPlans, from every target, as its page arrives (tagged
         with its target).
@@ -2169,8 +1964,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef],
-    ) -> Items[RestoreTestingSelectionForListTypeDef]:
+        **kwargs: Unpack[type_defs.ListRestoreTestingSelectionsInputTypeDef],
+    ) -> Items[type_defs.RestoreTestingSelectionForListTypeDef]:
         """Each element of RestoreTestingSelections in every page of
         ListRestoreTestingSelections, from every target, as its page arrives
         (tagged with its target).
@@ -2189,8 +1984,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScanJobSummariesInputTypeDef],
-    ) -> Items[ScanJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScanJobSummariesInputTypeDef],
+    ) -> Items[type_defs.ScanJobSummaryTypeDef]:
         """Each element of ScanJobSummaries in every page of ListScanJobSummaries,
         from every target, as its page arrives (tagged with its target).
 
@@ -2205,8 +2000,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScanJobsInputTypeDef],
-    ) -> Items[ScanJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListScanJobsInputTypeDef],
+    ) -> Items[type_defs.ScanJobTypeDef]:
         """Each element of ScanJobs in every page of ListScanJobs, from every target,
         as its page arrives (tagged with its target).
 
@@ -2221,8 +2016,8 @@ class MultiRegionBackup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTieringConfigurationsInputTypeDef],
-    ) -> Items[TieringConfigurationsListMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListTieringConfigurationsInputTypeDef],
+    ) -> Items[type_defs.TieringConfigurationsListMemberTypeDef]:
         """Each element of TieringConfigurations in every page of
         ListTieringConfigurations, from every target, as its page arrives (tagged
         with its target).

@@ -15,61 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateGatewayToServerInputTypeDef,
-        AssociateGatewayToServerOutputTypeDef,
-        CreateGatewayInputTypeDef,
-        CreateGatewayOutputTypeDef,
-        DeleteGatewayInputTypeDef,
-        DeleteGatewayOutputTypeDef,
-        DeleteHypervisorInputTypeDef,
-        DeleteHypervisorOutputTypeDef,
-        DisassociateGatewayFromServerInputTypeDef,
-        DisassociateGatewayFromServerOutputTypeDef,
-        GatewayTypeDef,
-        GetBandwidthRateLimitScheduleInputTypeDef,
-        GetBandwidthRateLimitScheduleOutputTypeDef,
-        GetGatewayInputTypeDef,
-        GetGatewayOutputTypeDef,
-        GetHypervisorInputTypeDef,
-        GetHypervisorOutputTypeDef,
-        GetHypervisorPropertyMappingsInputTypeDef,
-        GetHypervisorPropertyMappingsOutputTypeDef,
-        GetVirtualMachineInputTypeDef,
-        GetVirtualMachineOutputTypeDef,
-        HypervisorTypeDef,
-        ImportHypervisorConfigurationInputTypeDef,
-        ImportHypervisorConfigurationOutputTypeDef,
-        ListGatewaysInputTypeDef,
-        ListGatewaysOutputTypeDef,
-        ListHypervisorsInputTypeDef,
-        ListHypervisorsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListVirtualMachinesInputTypeDef,
-        ListVirtualMachinesOutputTypeDef,
-        PutBandwidthRateLimitScheduleInputTypeDef,
-        PutBandwidthRateLimitScheduleOutputTypeDef,
-        PutHypervisorPropertyMappingsInputTypeDef,
-        PutHypervisorPropertyMappingsOutputTypeDef,
-        PutMaintenanceStartTimeInputTypeDef,
-        PutMaintenanceStartTimeOutputTypeDef,
-        StartVirtualMachinesMetadataSyncInputTypeDef,
-        StartVirtualMachinesMetadataSyncOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TestHypervisorConfigurationInputTypeDef,
-        TestHypervisorConfigurationOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateGatewayInformationInputTypeDef,
-        UpdateGatewayInformationOutputTypeDef,
-        UpdateGatewaySoftwareNowInputTypeDef,
-        UpdateGatewaySoftwareNowOutputTypeDef,
-        UpdateHypervisorInputTypeDef,
-        UpdateHypervisorOutputTypeDef,
-        VirtualMachineTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBackupGateway"]
 
@@ -81,8 +27,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_gateway_to_server(
-        self, **kwargs: Unpack[AssociateGatewayToServerInputTypeDef]
-    ) -> TargetResults[AssociateGatewayToServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateGatewayToServerInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateGatewayToServerOutputTypeDef]:
         """Associates a backup gateway with your server. After you complete the
         association process, you can back up and restore your VMs through the
         gateway.
@@ -92,8 +38,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("AssociateGatewayToServer", kwargs)
 
     def create_gateway(
-        self, **kwargs: Unpack[CreateGatewayInputTypeDef]
-    ) -> TargetResults[CreateGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayOutputTypeDef]:
         """Creates a backup gateway. After you create a gateway, you can associate it
         with a server using the AssociateGatewayToServer operation.
 
@@ -102,8 +48,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("CreateGateway", kwargs)
 
     def delete_gateway(
-        self, **kwargs: Unpack[DeleteGatewayInputTypeDef]
-    ) -> TargetResults[DeleteGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayOutputTypeDef]:
         """Deletes a backup gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/DeleteGateway
@@ -111,8 +57,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("DeleteGateway", kwargs)
 
     def delete_hypervisor(
-        self, **kwargs: Unpack[DeleteHypervisorInputTypeDef]
-    ) -> TargetResults[DeleteHypervisorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHypervisorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteHypervisorOutputTypeDef]:
         """Deletes a hypervisor.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/DeleteHypervisor
@@ -120,8 +66,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("DeleteHypervisor", kwargs)
 
     def disassociate_gateway_from_server(
-        self, **kwargs: Unpack[DisassociateGatewayFromServerInputTypeDef]
-    ) -> TargetResults[DisassociateGatewayFromServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateGatewayFromServerInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateGatewayFromServerOutputTypeDef]:
         """Disassociates a backup gateway from the specified server. After the
         disassociation process finishes, the gateway can no longer access the
         virtual machines on the server.
@@ -131,8 +77,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("DisassociateGatewayFromServer", kwargs)
 
     def get_bandwidth_rate_limit_schedule(
-        self, **kwargs: Unpack[GetBandwidthRateLimitScheduleInputTypeDef]
-    ) -> TargetResults[GetBandwidthRateLimitScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBandwidthRateLimitScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.GetBandwidthRateLimitScheduleOutputTypeDef]:
         """Retrieves the bandwidth rate limit schedule for a specified gateway. By
         default, gateways do not have bandwidth rate limit schedules, which means
         no bandwidth rate limiting is in effect. Use this to get a gateway's
@@ -143,8 +89,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("GetBandwidthRateLimitSchedule", kwargs)
 
     def get_gateway(
-        self, **kwargs: Unpack[GetGatewayInputTypeDef]
-    ) -> TargetResults[GetGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.GetGatewayOutputTypeDef]:
         """By providing the ARN (Amazon Resource Name), this API returns the gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/GetGateway
@@ -152,8 +98,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("GetGateway", kwargs)
 
     def get_hypervisor(
-        self, **kwargs: Unpack[GetHypervisorInputTypeDef]
-    ) -> TargetResults[GetHypervisorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHypervisorInputTypeDef]
+    ) -> TargetResults[type_defs.GetHypervisorOutputTypeDef]:
         """This action requests information about the specified hypervisor to which
         the gateway will connect. A hypervisor is hardware, software, or firmware
         that creates and manages virtual machines, and allocates resources to
@@ -164,8 +110,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("GetHypervisor", kwargs)
 
     def get_hypervisor_property_mappings(
-        self, **kwargs: Unpack[GetHypervisorPropertyMappingsInputTypeDef]
-    ) -> TargetResults[GetHypervisorPropertyMappingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHypervisorPropertyMappingsInputTypeDef]
+    ) -> TargetResults[type_defs.GetHypervisorPropertyMappingsOutputTypeDef]:
         """This action retrieves the property mappings for the specified hypervisor.
         A hypervisor property mapping displays the relationship of entity
         properties available from the hypervisor to the properties available in
@@ -176,8 +122,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("GetHypervisorPropertyMappings", kwargs)
 
     def get_virtual_machine(
-        self, **kwargs: Unpack[GetVirtualMachineInputTypeDef]
-    ) -> TargetResults[GetVirtualMachineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVirtualMachineInputTypeDef]
+    ) -> TargetResults[type_defs.GetVirtualMachineOutputTypeDef]:
         """By providing the ARN (Amazon Resource Name), this API returns the virtual
         machine.
 
@@ -186,8 +132,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("GetVirtualMachine", kwargs)
 
     def import_hypervisor_configuration(
-        self, **kwargs: Unpack[ImportHypervisorConfigurationInputTypeDef]
-    ) -> TargetResults[ImportHypervisorConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportHypervisorConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.ImportHypervisorConfigurationOutputTypeDef]:
         """Connect to a hypervisor by importing its configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ImportHypervisorConfiguration
@@ -195,8 +141,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("ImportHypervisorConfiguration", kwargs)
 
     def list_gateways(
-        self, **kwargs: Unpack[ListGatewaysInputTypeDef]
-    ) -> TargetResults[ListGatewaysOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewaysInputTypeDef]
+    ) -> TargetResults[type_defs.ListGatewaysOutputTypeDef]:
         """Lists backup gateways owned by an Amazon Web Services account in an Amazon
         Web Services Region. The returned list is ordered by gateway Amazon
         Resource Name (ARN).
@@ -206,8 +152,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("ListGateways", kwargs)
 
     def list_hypervisors(
-        self, **kwargs: Unpack[ListHypervisorsInputTypeDef]
-    ) -> TargetResults[ListHypervisorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHypervisorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListHypervisorsOutputTypeDef]:
         """Lists your hypervisors.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListHypervisors
@@ -215,8 +161,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("ListHypervisors", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags applied to the resource identified by its Amazon Resource
         Name (ARN).
 
@@ -225,8 +171,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_virtual_machines(
-        self, **kwargs: Unpack[ListVirtualMachinesInputTypeDef]
-    ) -> TargetResults[ListVirtualMachinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualMachinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualMachinesOutputTypeDef]:
         """Lists your virtual machines.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListVirtualMachines
@@ -234,8 +180,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("ListVirtualMachines", kwargs)
 
     def put_bandwidth_rate_limit_schedule(
-        self, **kwargs: Unpack[PutBandwidthRateLimitScheduleInputTypeDef]
-    ) -> TargetResults[PutBandwidthRateLimitScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBandwidthRateLimitScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.PutBandwidthRateLimitScheduleOutputTypeDef]:
         """This action sets the bandwidth rate limit schedule for a specified
         gateway. By default, gateways do not have a bandwidth rate limit schedule,
         which means no bandwidth rate limiting is in effect. Use this to initiate
@@ -246,8 +192,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("PutBandwidthRateLimitSchedule", kwargs)
 
     def put_hypervisor_property_mappings(
-        self, **kwargs: Unpack[PutHypervisorPropertyMappingsInputTypeDef]
-    ) -> TargetResults[PutHypervisorPropertyMappingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutHypervisorPropertyMappingsInputTypeDef]
+    ) -> TargetResults[type_defs.PutHypervisorPropertyMappingsOutputTypeDef]:
         """This action sets the property mappings for the specified hypervisor. A
         hypervisor property mapping displays the relationship of entity properties
         available from the hypervisor to the properties available in Amazon Web
@@ -258,8 +204,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("PutHypervisorPropertyMappings", kwargs)
 
     def put_maintenance_start_time(
-        self, **kwargs: Unpack[PutMaintenanceStartTimeInputTypeDef]
-    ) -> TargetResults[PutMaintenanceStartTimeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMaintenanceStartTimeInputTypeDef]
+    ) -> TargetResults[type_defs.PutMaintenanceStartTimeOutputTypeDef]:
         """Set the maintenance start time for a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/PutMaintenanceStartTime
@@ -267,8 +213,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("PutMaintenanceStartTime", kwargs)
 
     def start_virtual_machines_metadata_sync(
-        self, **kwargs: Unpack[StartVirtualMachinesMetadataSyncInputTypeDef]
-    ) -> TargetResults[StartVirtualMachinesMetadataSyncOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartVirtualMachinesMetadataSyncInputTypeDef]
+    ) -> TargetResults[type_defs.StartVirtualMachinesMetadataSyncOutputTypeDef]:
         """This action sends a request to sync metadata across the specified virtual
         machines.
 
@@ -277,8 +223,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("StartVirtualMachinesMetadataSync", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Tag the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/TagResource
@@ -286,8 +232,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_hypervisor_configuration(
-        self, **kwargs: Unpack[TestHypervisorConfigurationInputTypeDef]
-    ) -> TargetResults[TestHypervisorConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestHypervisorConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.TestHypervisorConfigurationOutputTypeDef]:
         """Tests your hypervisor configuration to validate that backup gateway can
         connect with the hypervisor and its resources.
 
@@ -296,8 +242,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("TestHypervisorConfiguration", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/UntagResource
@@ -305,8 +251,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_gateway_information(
-        self, **kwargs: Unpack[UpdateGatewayInformationInputTypeDef]
-    ) -> TargetResults[UpdateGatewayInformationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayInformationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayInformationOutputTypeDef]:
         """Updates a gateway's name. Specify which gateway to update using the Amazon
         Resource Name (ARN) of the gateway in your request.
 
@@ -315,8 +261,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("UpdateGatewayInformation", kwargs)
 
     def update_gateway_software_now(
-        self, **kwargs: Unpack[UpdateGatewaySoftwareNowInputTypeDef]
-    ) -> TargetResults[UpdateGatewaySoftwareNowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewaySoftwareNowInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewaySoftwareNowOutputTypeDef]:
         """Updates the gateway virtual machine (VM) software. The request immediately
         triggers the software update.
 
@@ -325,8 +271,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         return self._call("UpdateGatewaySoftwareNow", kwargs)
 
     def update_hypervisor(
-        self, **kwargs: Unpack[UpdateHypervisorInputTypeDef]
-    ) -> TargetResults[UpdateHypervisorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHypervisorInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateHypervisorOutputTypeDef]:
         """Updates a hypervisor metadata, including its host, username, and password.
         Specify which hypervisor to update using the Amazon Resource Name (ARN) of
         the hypervisor in your request.
@@ -341,8 +287,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewaysInputTypeDef],
-    ) -> TargetResults[ListGatewaysOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysInputTypeDef],
+    ) -> TargetResults[type_defs.ListGatewaysOutputTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -366,8 +312,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHypervisorsInputTypeDef],
-    ) -> TargetResults[ListHypervisorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListHypervisorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListHypervisorsOutputTypeDef]:
         """Every page of ListHypervisors in every target, merged per target
         (botocore's build_full_result).
 
@@ -389,8 +335,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualMachinesInputTypeDef],
-    ) -> TargetResults[ListVirtualMachinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualMachinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualMachinesOutputTypeDef]:
         """Every page of ListVirtualMachines in every target, merged per target
         (botocore's build_full_result).
 
@@ -411,8 +357,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewaysInputTypeDef],
-    ) -> Items[GatewayTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysInputTypeDef],
+    ) -> Items[type_defs.GatewayTypeDef]:
         """Each element of Gateways in every page of ListGateways, from every target,
         as its page arrives (tagged with its target).
 
@@ -427,8 +373,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHypervisorsInputTypeDef],
-    ) -> Items[HypervisorTypeDef]:
+        **kwargs: Unpack[type_defs.ListHypervisorsInputTypeDef],
+    ) -> Items[type_defs.HypervisorTypeDef]:
         """Each element of Hypervisors in every page of ListHypervisors, from every
         target, as its page arrives (tagged with its target).
 
@@ -443,8 +389,8 @@ class MultiRegionBackupGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualMachinesInputTypeDef],
-    ) -> Items[VirtualMachineTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualMachinesInputTypeDef],
+    ) -> Items[type_defs.VirtualMachineTypeDef]:
         """Each element of VirtualMachines in every page of ListVirtualMachines, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,36 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ExportJobSummaryTypeDef,
-        GetSearchJobInputTypeDef,
-        GetSearchJobOutputTypeDef,
-        GetSearchResultExportJobInputTypeDef,
-        GetSearchResultExportJobOutputTypeDef,
-        ListSearchJobBackupsInputTypeDef,
-        ListSearchJobBackupsOutputTypeDef,
-        ListSearchJobResultsInputTypeDef,
-        ListSearchJobResultsOutputTypeDef,
-        ListSearchJobsInputTypeDef,
-        ListSearchJobsOutputTypeDef,
-        ListSearchResultExportJobsInputTypeDef,
-        ListSearchResultExportJobsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ResultItemTypeDef,
-        SearchJobBackupsResultTypeDef,
-        SearchJobSummaryTypeDef,
-        StartSearchJobInputTypeDef,
-        StartSearchJobOutputTypeDef,
-        StartSearchResultExportJobInputTypeDef,
-        StartSearchResultExportJobOutputTypeDef,
-        StopSearchJobInputTypeDef,
-        StopSearchJobOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBackupSearch"]
 
@@ -56,8 +27,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_search_job(
-        self, **kwargs: Unpack[GetSearchJobInputTypeDef]
-    ) -> TargetResults[GetSearchJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSearchJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetSearchJobOutputTypeDef]:
         """This operation retrieves metadata of a search job, including its progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/GetSearchJob
@@ -65,8 +36,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("GetSearchJob", kwargs)
 
     def get_search_result_export_job(
-        self, **kwargs: Unpack[GetSearchResultExportJobInputTypeDef]
-    ) -> TargetResults[GetSearchResultExportJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSearchResultExportJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetSearchResultExportJobOutputTypeDef]:
         """This operation retrieves the metadata of an export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/GetSearchResultExportJob
@@ -74,8 +45,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("GetSearchResultExportJob", kwargs)
 
     def list_search_job_backups(
-        self, **kwargs: Unpack[ListSearchJobBackupsInputTypeDef]
-    ) -> TargetResults[ListSearchJobBackupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSearchJobBackupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSearchJobBackupsOutputTypeDef]:
         """This operation returns a list of all backups (recovery points) in a
         paginated format that were included in the search job.
 
@@ -84,8 +55,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("ListSearchJobBackups", kwargs)
 
     def list_search_job_results(
-        self, **kwargs: Unpack[ListSearchJobResultsInputTypeDef]
-    ) -> TargetResults[ListSearchJobResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSearchJobResultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSearchJobResultsOutputTypeDef]:
         """This operation returns a list of a specified search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobResults
@@ -93,8 +64,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("ListSearchJobResults", kwargs)
 
     def list_search_jobs(
-        self, **kwargs: Unpack[ListSearchJobsInputTypeDef]
-    ) -> TargetResults[ListSearchJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSearchJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSearchJobsOutputTypeDef]:
         """This operation returns a list of search jobs belonging to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobs
@@ -102,8 +73,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("ListSearchJobs", kwargs)
 
     def list_search_result_export_jobs(
-        self, **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef]
-    ) -> TargetResults[ListSearchResultExportJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSearchResultExportJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSearchResultExportJobsOutputTypeDef]:
         """This operation exports search results of a search job to a specified
         destination S3 bucket.
 
@@ -112,8 +83,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("ListSearchResultExportJobs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """This operation returns the tags for a resource type.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListTagsForResource
@@ -121,8 +92,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_search_job(
-        self, **kwargs: Unpack[StartSearchJobInputTypeDef]
-    ) -> TargetResults[StartSearchJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSearchJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartSearchJobOutputTypeDef]:
         """This operation creates a search job which returns recovery points filtered
         by SearchScope and items filtered by ItemFilters.
 
@@ -131,8 +102,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("StartSearchJob", kwargs)
 
     def start_search_result_export_job(
-        self, **kwargs: Unpack[StartSearchResultExportJobInputTypeDef]
-    ) -> TargetResults[StartSearchResultExportJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSearchResultExportJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartSearchResultExportJobOutputTypeDef]:
         """This operations starts a job to export the results of search job to a
         designated S3 bucket.
 
@@ -141,8 +112,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("StartSearchResultExportJob", kwargs)
 
     def stop_search_job(
-        self, **kwargs: Unpack[StopSearchJobInputTypeDef]
-    ) -> TargetResults[StopSearchJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSearchJobInputTypeDef]
+    ) -> TargetResults[type_defs.StopSearchJobOutputTypeDef]:
         """This operations ends a search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/StopSearchJob
@@ -150,8 +121,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("StopSearchJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """This operation puts tags on the resource you indicate.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/TagResource
@@ -159,8 +130,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """This operation removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/UntagResource
@@ -173,8 +144,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSearchJobBackupsInputTypeDef],
-    ) -> TargetResults[ListSearchJobBackupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchJobBackupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSearchJobBackupsOutputTypeDef]:
         """Every page of ListSearchJobBackups in every target, merged per target
         (botocore's build_full_result).
 
@@ -197,8 +168,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSearchJobResultsInputTypeDef],
-    ) -> TargetResults[ListSearchJobResultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchJobResultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSearchJobResultsOutputTypeDef]:
         """Every page of ListSearchJobResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -220,8 +191,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSearchJobsInputTypeDef],
-    ) -> TargetResults[ListSearchJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSearchJobsOutputTypeDef]:
         """Every page of ListSearchJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -243,8 +214,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef],
-    ) -> TargetResults[ListSearchResultExportJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchResultExportJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSearchResultExportJobsOutputTypeDef]:
         """Every page of ListSearchResultExportJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -266,8 +237,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSearchJobBackupsInputTypeDef],
-    ) -> Items[SearchJobBackupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchJobBackupsInputTypeDef],
+    ) -> Items[type_defs.SearchJobBackupsResultTypeDef]:
         """Each element of Results in every page of ListSearchJobBackups, from every
         target, as its page arrives (tagged with its target).
 
@@ -282,8 +253,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSearchJobResultsInputTypeDef],
-    ) -> Items[ResultItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchJobResultsInputTypeDef],
+    ) -> Items[type_defs.ResultItemTypeDef]:
         """Each element of Results in every page of ListSearchJobResults, from every
         target, as its page arrives (tagged with its target).
 
@@ -298,8 +269,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSearchJobsInputTypeDef],
-    ) -> Items[SearchJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchJobsInputTypeDef],
+    ) -> Items[type_defs.SearchJobSummaryTypeDef]:
         """Each element of SearchJobs in every page of ListSearchJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -314,8 +285,8 @@ class MultiRegionBackupSearch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef],
-    ) -> Items[ExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSearchResultExportJobsInputTypeDef],
+    ) -> Items[type_defs.ExportJobSummaryTypeDef]:
         """Each element of ExportJobs in every page of ListSearchResultExportJobs,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,108 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelJobRequestTypeDef,
-        CancelJobResponseTypeDef,
-        ComputeEnvironmentDetailTypeDef,
-        ConsumableResourceSummaryTypeDef,
-        CreateComputeEnvironmentRequestTypeDef,
-        CreateComputeEnvironmentResponseTypeDef,
-        CreateConsumableResourceRequestTypeDef,
-        CreateConsumableResourceResponseTypeDef,
-        CreateJobQueueRequestTypeDef,
-        CreateJobQueueResponseTypeDef,
-        CreateQuotaShareRequestTypeDef,
-        CreateQuotaShareResponseTypeDef,
-        CreateSchedulingPolicyRequestTypeDef,
-        CreateSchedulingPolicyResponseTypeDef,
-        CreateServiceEnvironmentRequestTypeDef,
-        CreateServiceEnvironmentResponseTypeDef,
-        DeleteComputeEnvironmentRequestTypeDef,
-        DeleteComputeEnvironmentResponseTypeDef,
-        DeleteConsumableResourceRequestTypeDef,
-        DeleteConsumableResourceResponseTypeDef,
-        DeleteJobQueueRequestTypeDef,
-        DeleteJobQueueResponseTypeDef,
-        DeleteQuotaShareRequestTypeDef,
-        DeleteQuotaShareResponseTypeDef,
-        DeleteSchedulingPolicyRequestTypeDef,
-        DeleteSchedulingPolicyResponseTypeDef,
-        DeleteServiceEnvironmentRequestTypeDef,
-        DeleteServiceEnvironmentResponseTypeDef,
-        DeregisterJobDefinitionRequestTypeDef,
-        DeregisterJobDefinitionResponseTypeDef,
-        DescribeComputeEnvironmentsRequestTypeDef,
-        DescribeComputeEnvironmentsResponseTypeDef,
-        DescribeConsumableResourceRequestTypeDef,
-        DescribeConsumableResourceResponseTypeDef,
-        DescribeJobDefinitionsRequestTypeDef,
-        DescribeJobDefinitionsResponseTypeDef,
-        DescribeJobQueuesRequestTypeDef,
-        DescribeJobQueuesResponseTypeDef,
-        DescribeJobsRequestTypeDef,
-        DescribeJobsResponseTypeDef,
-        DescribeQuotaShareRequestTypeDef,
-        DescribeQuotaShareResponseTypeDef,
-        DescribeSchedulingPoliciesRequestTypeDef,
-        DescribeSchedulingPoliciesResponseTypeDef,
-        DescribeServiceEnvironmentsRequestTypeDef,
-        DescribeServiceEnvironmentsResponseTypeDef,
-        DescribeServiceJobRequestTypeDef,
-        DescribeServiceJobResponseTypeDef,
-        GetJobQueueSnapshotRequestTypeDef,
-        GetJobQueueSnapshotResponseTypeDef,
-        JobDefinitionTypeDef,
-        JobQueueDetailTypeDef,
-        JobSummaryTypeDef,
-        ListConsumableResourcesRequestTypeDef,
-        ListConsumableResourcesResponseTypeDef,
-        ListJobsByConsumableResourceRequestTypeDef,
-        ListJobsByConsumableResourceResponseTypeDef,
-        ListJobsByConsumableResourceSummaryTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListQuotaSharesRequestTypeDef,
-        ListQuotaSharesResponseTypeDef,
-        ListSchedulingPoliciesRequestTypeDef,
-        ListSchedulingPoliciesResponseTypeDef,
-        ListServiceJobsRequestTypeDef,
-        ListServiceJobsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        QuotaShareDetailTypeDef,
-        RegisterJobDefinitionRequestTypeDef,
-        RegisterJobDefinitionResponseTypeDef,
-        SchedulingPolicyListingDetailTypeDef,
-        ServiceEnvironmentDetailTypeDef,
-        ServiceJobSummaryTypeDef,
-        SubmitJobRequestTypeDef,
-        SubmitJobResponseTypeDef,
-        SubmitServiceJobRequestTypeDef,
-        SubmitServiceJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TerminateJobRequestTypeDef,
-        TerminateJobResponseTypeDef,
-        TerminateServiceJobRequestTypeDef,
-        TerminateServiceJobResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateComputeEnvironmentRequestTypeDef,
-        UpdateComputeEnvironmentResponseTypeDef,
-        UpdateConsumableResourceRequestTypeDef,
-        UpdateConsumableResourceResponseTypeDef,
-        UpdateJobQueueRequestTypeDef,
-        UpdateJobQueueResponseTypeDef,
-        UpdateQuotaShareRequestTypeDef,
-        UpdateQuotaShareResponseTypeDef,
-        UpdateSchedulingPolicyRequestTypeDef,
-        UpdateSchedulingPolicyResponseTypeDef,
-        UpdateServiceEnvironmentRequestTypeDef,
-        UpdateServiceEnvironmentResponseTypeDef,
-        UpdateServiceJobRequestTypeDef,
-        UpdateServiceJobResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBatch"]
 
@@ -128,8 +27,8 @@ class MultiRegionBatch(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[CancelJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobResponseTypeDef]:
         """Cancels a job in an Batch job queue. Jobs that are in a SUBMITTED,
         PENDING, or RUNNABLE state are cancelled and the job status is updated to
         FAILED.
@@ -139,8 +38,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def create_compute_environment(
-        self, **kwargs: Unpack[CreateComputeEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateComputeEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComputeEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComputeEnvironmentResponseTypeDef]:
         """Creates an Batch compute environment. You can create MANAGED or UNMANAGED
         compute environments. MANAGED compute environments can use Amazon EC2 or
         Fargate resources. UNMANAGED compute environments can only use EC2
@@ -151,8 +50,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CreateComputeEnvironment", kwargs)
 
     def create_consumable_resource(
-        self, **kwargs: Unpack[CreateConsumableResourceRequestTypeDef]
-    ) -> TargetResults[CreateConsumableResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConsumableResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConsumableResourceResponseTypeDef]:
         """Creates an Batch consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/CreateConsumableResource
@@ -160,8 +59,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CreateConsumableResource", kwargs)
 
     def create_job_queue(
-        self, **kwargs: Unpack[CreateJobQueueRequestTypeDef]
-    ) -> TargetResults[CreateJobQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobQueueResponseTypeDef]:
         """Creates an Batch job queue. When you create a job queue, you associate one
         or more compute environments to the queue and assign an order of
         preference for the compute environments.
@@ -171,8 +70,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CreateJobQueue", kwargs)
 
     def create_quota_share(
-        self, **kwargs: Unpack[CreateQuotaShareRequestTypeDef]
-    ) -> TargetResults[CreateQuotaShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQuotaShareRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuotaShareResponseTypeDef]:
         """Creates an Batch quota share. Each quota share operates as a virtual queue
         with a configured compute capacity, resource sharing strategy, and borrow
         limits.
@@ -182,8 +81,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CreateQuotaShare", kwargs)
 
     def create_scheduling_policy(
-        self, **kwargs: Unpack[CreateSchedulingPolicyRequestTypeDef]
-    ) -> TargetResults[CreateSchedulingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSchedulingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSchedulingPolicyResponseTypeDef]:
         """Creates an Batch scheduling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/CreateSchedulingPolicy
@@ -191,8 +90,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CreateSchedulingPolicy", kwargs)
 
     def create_service_environment(
-        self, **kwargs: Unpack[CreateServiceEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateServiceEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceEnvironmentResponseTypeDef]:
         """Creates a service environment for running service jobs. Service
         environments define capacity limits for specific service types such as
         SageMaker Training jobs.
@@ -202,8 +101,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("CreateServiceEnvironment", kwargs)
 
     def delete_compute_environment(
-        self, **kwargs: Unpack[DeleteComputeEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteComputeEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComputeEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteComputeEnvironmentResponseTypeDef]:
         """Deletes an Batch compute environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DeleteComputeEnvironment
@@ -211,8 +110,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeleteComputeEnvironment", kwargs)
 
     def delete_consumable_resource(
-        self, **kwargs: Unpack[DeleteConsumableResourceRequestTypeDef]
-    ) -> TargetResults[DeleteConsumableResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConsumableResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConsumableResourceResponseTypeDef]:
         """Deletes the specified consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DeleteConsumableResource
@@ -220,8 +119,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeleteConsumableResource", kwargs)
 
     def delete_job_queue(
-        self, **kwargs: Unpack[DeleteJobQueueRequestTypeDef]
-    ) -> TargetResults[DeleteJobQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobQueueResponseTypeDef]:
         """Deletes the specified job queue. You must first disable submissions for a
         queue with the UpdateJobQueue operation. All jobs in the queue are
         eventually terminated when you delete a job queue.
@@ -231,8 +130,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeleteJobQueue", kwargs)
 
     def delete_quota_share(
-        self, **kwargs: Unpack[DeleteQuotaShareRequestTypeDef]
-    ) -> TargetResults[DeleteQuotaShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQuotaShareRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQuotaShareResponseTypeDef]:
         """Deletes the specified quota share. You must first disable submissions for
         the share by updating the state to DISABLED using the UpdateQuotaShare
         operation. All jobs in the share are eventually terminated when you delete
@@ -243,8 +142,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeleteQuotaShare", kwargs)
 
     def delete_scheduling_policy(
-        self, **kwargs: Unpack[DeleteSchedulingPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteSchedulingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchedulingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSchedulingPolicyResponseTypeDef]:
         """Deletes the specified scheduling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DeleteSchedulingPolicy
@@ -252,8 +151,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeleteSchedulingPolicy", kwargs)
 
     def delete_service_environment(
-        self, **kwargs: Unpack[DeleteServiceEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteServiceEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceEnvironmentResponseTypeDef]:
         """Deletes a Service environment. Before you can delete a service
         environment, you must first set its state to DISABLED with the
         UpdateServiceEnvironment API operation and disassociate it from any job
@@ -264,8 +163,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeleteServiceEnvironment", kwargs)
 
     def deregister_job_definition(
-        self, **kwargs: Unpack[DeregisterJobDefinitionRequestTypeDef]
-    ) -> TargetResults[DeregisterJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterJobDefinitionResponseTypeDef]:
         """Deregisters an Batch job definition. Job definitions are permanently
         deleted after 180 days.
 
@@ -274,8 +173,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DeregisterJobDefinition", kwargs)
 
     def describe_compute_environments(
-        self, **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef]
-    ) -> TargetResults[DescribeComputeEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComputeEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComputeEnvironmentsResponseTypeDef]:
         """Describes one or more of your compute environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeComputeEnvironments
@@ -283,8 +182,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeComputeEnvironments", kwargs)
 
     def describe_consumable_resource(
-        self, **kwargs: Unpack[DescribeConsumableResourceRequestTypeDef]
-    ) -> TargetResults[DescribeConsumableResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConsumableResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConsumableResourceResponseTypeDef]:
         """Returns a description of the specified consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeConsumableResource
@@ -292,8 +191,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeConsumableResource", kwargs)
 
     def describe_job_definitions(
-        self, **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef]
-    ) -> TargetResults[DescribeJobDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobDefinitionsResponseTypeDef]:
         """Describes a list of job definitions. You can specify a status (such as
         ACTIVE) to only return job definitions that match that status.
 
@@ -302,8 +201,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeJobDefinitions", kwargs)
 
     def describe_job_queues(
-        self, **kwargs: Unpack[DescribeJobQueuesRequestTypeDef]
-    ) -> TargetResults[DescribeJobQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobQueuesResponseTypeDef]:
         """Describes one or more of your job queues.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobQueues
@@ -311,8 +210,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeJobQueues", kwargs)
 
     def describe_jobs(
-        self, **kwargs: Unpack[DescribeJobsRequestTypeDef]
-    ) -> TargetResults[DescribeJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobsResponseTypeDef]:
         """Describes a list of Batch jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobs
@@ -320,8 +219,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeJobs", kwargs)
 
     def describe_quota_share(
-        self, **kwargs: Unpack[DescribeQuotaShareRequestTypeDef]
-    ) -> TargetResults[DescribeQuotaShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQuotaShareRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQuotaShareResponseTypeDef]:
         """Returns a description of the specified quota share.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeQuotaShare
@@ -329,8 +228,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeQuotaShare", kwargs)
 
     def describe_scheduling_policies(
-        self, **kwargs: Unpack[DescribeSchedulingPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeSchedulingPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSchedulingPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSchedulingPoliciesResponseTypeDef]:
         """Describes one or more of your scheduling policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeSchedulingPolicies
@@ -338,8 +237,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeSchedulingPolicies", kwargs)
 
     def describe_service_environments(
-        self, **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef]
-    ) -> TargetResults[DescribeServiceEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceEnvironmentsResponseTypeDef]:
         """Describes one or more of your service environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeServiceEnvironments
@@ -347,8 +246,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeServiceEnvironments", kwargs)
 
     def describe_service_job(
-        self, **kwargs: Unpack[DescribeServiceJobRequestTypeDef]
-    ) -> TargetResults[DescribeServiceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceJobResponseTypeDef]:
         """The details of a service job.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeServiceJob
@@ -356,8 +255,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("DescribeServiceJob", kwargs)
 
     def get_job_queue_snapshot(
-        self, **kwargs: Unpack[GetJobQueueSnapshotRequestTypeDef]
-    ) -> TargetResults[GetJobQueueSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobQueueSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobQueueSnapshotResponseTypeDef]:
         """Provides a snapshot of job queue state, including ordering of RUNNABLE
         jobs, as well as capacity utilization for already dispatched jobs. The
         first 100 RUNNABLE jobs in the job queue are listed in order of dispatch.
@@ -371,8 +270,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("GetJobQueueSnapshot", kwargs)
 
     def list_consumable_resources(
-        self, **kwargs: Unpack[ListConsumableResourcesRequestTypeDef]
-    ) -> TargetResults[ListConsumableResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConsumableResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConsumableResourcesResponseTypeDef]:
         """Returns a list of Batch consumable resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListConsumableResources
@@ -380,8 +279,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListConsumableResources", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Returns a list of Batch jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobs
@@ -389,8 +288,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_jobs_by_consumable_resource(
-        self, **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef]
-    ) -> TargetResults[ListJobsByConsumableResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsByConsumableResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsByConsumableResourceResponseTypeDef]:
         """Returns a list of Batch jobs that require a specific consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobsByConsumableResource
@@ -398,8 +297,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListJobsByConsumableResource", kwargs)
 
     def list_quota_shares(
-        self, **kwargs: Unpack[ListQuotaSharesRequestTypeDef]
-    ) -> TargetResults[ListQuotaSharesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQuotaSharesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuotaSharesResponseTypeDef]:
         """Returns a list of Batch quota shares associated with a job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListQuotaShares
@@ -407,8 +306,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListQuotaShares", kwargs)
 
     def list_scheduling_policies(
-        self, **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef]
-    ) -> TargetResults[ListSchedulingPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchedulingPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchedulingPoliciesResponseTypeDef]:
         """Returns a list of Batch scheduling policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListSchedulingPolicies
@@ -416,8 +315,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListSchedulingPolicies", kwargs)
 
     def list_service_jobs(
-        self, **kwargs: Unpack[ListServiceJobsRequestTypeDef]
-    ) -> TargetResults[ListServiceJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceJobsResponseTypeDef]:
         """Returns a list of service jobs for a specified job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListServiceJobs
@@ -425,8 +324,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListServiceJobs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for an Batch resource. Batch resources that support tags
         are compute environments, jobs, job definitions, job queues, and
         scheduling policies. ARNs for child jobs of array and multi-node parallel
@@ -437,8 +336,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_job_definition(
-        self, **kwargs: Unpack[RegisterJobDefinitionRequestTypeDef]
-    ) -> TargetResults[RegisterJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterJobDefinitionResponseTypeDef]:
         """Registers an Batch job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/RegisterJobDefinition
@@ -446,8 +345,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("RegisterJobDefinition", kwargs)
 
     def submit_job(
-        self, **kwargs: Unpack[SubmitJobRequestTypeDef]
-    ) -> TargetResults[SubmitJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitJobRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitJobResponseTypeDef]:
         """Submits an Batch job from a job definition. Parameters that are specified
         during SubmitJob override parameters defined in the job definition. vCPU
         and memory requirements that are specified in the resourceRequirements
@@ -461,8 +360,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("SubmitJob", kwargs)
 
     def submit_service_job(
-        self, **kwargs: Unpack[SubmitServiceJobRequestTypeDef]
-    ) -> TargetResults[SubmitServiceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitServiceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitServiceJobResponseTypeDef]:
         """Submits a service job to a specified job queue to run on SageMaker AI. A
         service job is a unit of work that you submit to Batch for execution on
         SageMaker AI.
@@ -472,8 +371,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("SubmitServiceJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -487,8 +386,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_job(
-        self, **kwargs: Unpack[TerminateJobRequestTypeDef]
-    ) -> TargetResults[TerminateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateJobResponseTypeDef]:
         """Terminates a job in a job queue. Jobs that are in the STARTING or RUNNING
         state are terminated, which causes them to transition to FAILED. Jobs that
         have not progressed to the STARTING state are cancelled.
@@ -498,8 +397,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("TerminateJob", kwargs)
 
     def terminate_service_job(
-        self, **kwargs: Unpack[TerminateServiceJobRequestTypeDef]
-    ) -> TargetResults[TerminateServiceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateServiceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateServiceJobResponseTypeDef]:
         """Terminates a service job in a job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/TerminateServiceJob
@@ -507,8 +406,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("TerminateServiceJob", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from an Batch resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UntagResource
@@ -516,8 +415,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_compute_environment(
-        self, **kwargs: Unpack[UpdateComputeEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateComputeEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComputeEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComputeEnvironmentResponseTypeDef]:
         """Updates an Batch compute environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateComputeEnvironment
@@ -525,8 +424,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UpdateComputeEnvironment", kwargs)
 
     def update_consumable_resource(
-        self, **kwargs: Unpack[UpdateConsumableResourceRequestTypeDef]
-    ) -> TargetResults[UpdateConsumableResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConsumableResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConsumableResourceResponseTypeDef]:
         """Updates a consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateConsumableResource
@@ -534,8 +433,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UpdateConsumableResource", kwargs)
 
     def update_job_queue(
-        self, **kwargs: Unpack[UpdateJobQueueRequestTypeDef]
-    ) -> TargetResults[UpdateJobQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobQueueResponseTypeDef]:
         """Updates a job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateJobQueue
@@ -543,8 +442,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UpdateJobQueue", kwargs)
 
     def update_quota_share(
-        self, **kwargs: Unpack[UpdateQuotaShareRequestTypeDef]
-    ) -> TargetResults[UpdateQuotaShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuotaShareRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQuotaShareResponseTypeDef]:
         """Updates a quota share.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateQuotaShare
@@ -552,8 +451,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UpdateQuotaShare", kwargs)
 
     def update_scheduling_policy(
-        self, **kwargs: Unpack[UpdateSchedulingPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateSchedulingPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSchedulingPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSchedulingPolicyResponseTypeDef]:
         """Updates a scheduling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateSchedulingPolicy
@@ -561,8 +460,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UpdateSchedulingPolicy", kwargs)
 
     def update_service_environment(
-        self, **kwargs: Unpack[UpdateServiceEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateServiceEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceEnvironmentResponseTypeDef]:
         """Updates a service environment. You can update the state of a service
         environment from ENABLED to DISABLED to prevent new service jobs from
         being placed in the service environment.
@@ -572,8 +471,8 @@ class MultiRegionBatch(MultiRegionClient):
         return self._call("UpdateServiceEnvironment", kwargs)
 
     def update_service_job(
-        self, **kwargs: Unpack[UpdateServiceJobRequestTypeDef]
-    ) -> TargetResults[UpdateServiceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceJobResponseTypeDef]:
         """Updates the priority of a specified service job in an Batch job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateServiceJob
@@ -586,8 +485,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef],
-    ) -> TargetResults[DescribeComputeEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeComputeEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeComputeEnvironmentsResponseTypeDef]:
         """Every page of DescribeComputeEnvironments in every target, merged per
         target (botocore's build_full_result).
 
@@ -609,8 +508,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef],
-    ) -> TargetResults[DescribeJobDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeJobDefinitionsResponseTypeDef]:
         """Every page of DescribeJobDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -633,8 +532,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeJobQueuesRequestTypeDef],
-    ) -> TargetResults[DescribeJobQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeJobQueuesResponseTypeDef]:
         """Every page of DescribeJobQueues in every target, merged per target
         (botocore's build_full_result).
 
@@ -656,8 +555,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef],
-    ) -> TargetResults[DescribeServiceEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServiceEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServiceEnvironmentsResponseTypeDef]:
         """Every page of DescribeServiceEnvironments in every target, merged per
         target (botocore's build_full_result).
 
@@ -679,8 +578,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConsumableResourcesRequestTypeDef],
-    ) -> TargetResults[ListConsumableResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConsumableResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConsumableResourcesResponseTypeDef]:
         """Every page of ListConsumableResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -702,8 +601,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -725,8 +624,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef],
-    ) -> TargetResults[ListJobsByConsumableResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsByConsumableResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsByConsumableResourceResponseTypeDef]:
         """Every page of ListJobsByConsumableResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -748,8 +647,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQuotaSharesRequestTypeDef],
-    ) -> TargetResults[ListQuotaSharesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuotaSharesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQuotaSharesResponseTypeDef]:
         """Every page of ListQuotaShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -771,8 +670,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef],
-    ) -> TargetResults[ListSchedulingPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchedulingPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchedulingPoliciesResponseTypeDef]:
         """Every page of ListSchedulingPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -794,8 +693,8 @@ class MultiRegionBatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceJobsRequestTypeDef],
-    ) -> TargetResults[ListServiceJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceJobsResponseTypeDef]:
         """Every page of ListServiceJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -816,8 +715,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef],
-    ) -> Items[ComputeEnvironmentDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeComputeEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.ComputeEnvironmentDetailTypeDef]:
         """Each element of computeEnvironments in every page of
         DescribeComputeEnvironments, from every target, as its page arrives
         (tagged with its target).
@@ -836,8 +735,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef],
-    ) -> Items[JobDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.JobDefinitionTypeDef]:
         """Each element of jobDefinitions in every page of DescribeJobDefinitions,
         from every target, as its page arrives (tagged with its target).
 
@@ -852,8 +751,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeJobQueuesRequestTypeDef],
-    ) -> Items[JobQueueDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobQueuesRequestTypeDef],
+    ) -> Items[type_defs.JobQueueDetailTypeDef]:
         """Each element of jobQueues in every page of DescribeJobQueues, from every
         target, as its page arrives (tagged with its target).
 
@@ -868,8 +767,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef],
-    ) -> Items[ServiceEnvironmentDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServiceEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.ServiceEnvironmentDetailTypeDef]:
         """Each element of serviceEnvironments in every page of
         DescribeServiceEnvironments, from every target, as its page arrives
         (tagged with its target).
@@ -888,8 +787,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConsumableResourcesRequestTypeDef],
-    ) -> Items[ConsumableResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConsumableResourcesRequestTypeDef],
+    ) -> Items[type_defs.ConsumableResourceSummaryTypeDef]:
         """Each element of consumableResources in every page of
         ListConsumableResources, from every target, as its page arrives (tagged
         with its target).
@@ -905,8 +804,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobSummaryList in every page of ListJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -919,8 +818,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef],
-    ) -> Items[ListJobsByConsumableResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsByConsumableResourceRequestTypeDef],
+    ) -> Items[type_defs.ListJobsByConsumableResourceSummaryTypeDef]:
         """Each element of jobs in every page of ListJobsByConsumableResource, from
         every target, as its page arrives (tagged with its target).
 
@@ -938,8 +837,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQuotaSharesRequestTypeDef],
-    ) -> Items[QuotaShareDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuotaSharesRequestTypeDef],
+    ) -> Items[type_defs.QuotaShareDetailTypeDef]:
         """Each element of quotaShares in every page of ListQuotaShares, from every
         target, as its page arrives (tagged with its target).
 
@@ -954,8 +853,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef],
-    ) -> Items[SchedulingPolicyListingDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchedulingPoliciesRequestTypeDef],
+    ) -> Items[type_defs.SchedulingPolicyListingDetailTypeDef]:
         """Each element of schedulingPolicies in every page of
         ListSchedulingPolicies, from every target, as its page arrives (tagged
         with its target).
@@ -971,8 +870,8 @@ class MultiRegionBatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceJobsRequestTypeDef],
-    ) -> Items[ServiceJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceJobsRequestTypeDef],
+    ) -> Items[type_defs.ServiceJobSummaryTypeDef]:
         """Each element of jobSummaryList in every page of ListServiceJobs, from
         every target, as its page arrives (tagged with its target).
 

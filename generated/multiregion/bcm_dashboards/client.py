@@ -15,40 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateDashboardRequestTypeDef,
-        CreateDashboardResponseTypeDef,
-        CreateScheduledReportRequestTypeDef,
-        CreateScheduledReportResponseTypeDef,
-        DashboardReferenceTypeDef,
-        DeleteDashboardRequestTypeDef,
-        DeleteDashboardResponseTypeDef,
-        DeleteScheduledReportRequestTypeDef,
-        DeleteScheduledReportResponseTypeDef,
-        ExecuteScheduledReportRequestTypeDef,
-        ExecuteScheduledReportResponseTypeDef,
-        GetDashboardRequestTypeDef,
-        GetDashboardResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetScheduledReportRequestTypeDef,
-        GetScheduledReportResponseTypeDef,
-        ListDashboardsRequestTypeDef,
-        ListDashboardsResponseTypeDef,
-        ListScheduledReportsRequestTypeDef,
-        ListScheduledReportsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ScheduledReportSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDashboardRequestTypeDef,
-        UpdateDashboardResponseTypeDef,
-        UpdateScheduledReportRequestTypeDef,
-        UpdateScheduledReportResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBillingandCostManagementDashboards"]
 
@@ -66,8 +33,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_dashboard(
-        self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> TargetResults[CreateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDashboardResponseTypeDef]:
         """Creates a new dashboard that can contain multiple widgets displaying cost
         and usage data. You can add custom widgets or use predefined widgets,
         arranging them in your preferred layout.
@@ -77,8 +44,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("CreateDashboard", kwargs)
 
     def create_scheduled_report(
-        self, **kwargs: Unpack[CreateScheduledReportRequestTypeDef]
-    ) -> TargetResults[CreateScheduledReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduledReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduledReportResponseTypeDef]:
         """Creates a new scheduled report for a dashboard. A scheduled report
         automatically generates and delivers dashboard snapshots on a recurring
         schedule. Reports are delivered within 15 minutes of the scheduled
@@ -89,8 +56,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("CreateScheduledReport", kwargs)
 
     def delete_dashboard(
-        self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDashboardResponseTypeDef]:
         """Deletes a specified dashboard. This action cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/DeleteDashboard
@@ -98,8 +65,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("DeleteDashboard", kwargs)
 
     def delete_scheduled_report(
-        self, **kwargs: Unpack[DeleteScheduledReportRequestTypeDef]
-    ) -> TargetResults[DeleteScheduledReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledReportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduledReportResponseTypeDef]:
         """Deletes a specified scheduled report. This is an irreversible operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/DeleteScheduledReport
@@ -107,8 +74,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("DeleteScheduledReport", kwargs)
 
     def execute_scheduled_report(
-        self, **kwargs: Unpack[ExecuteScheduledReportRequestTypeDef]
-    ) -> TargetResults[ExecuteScheduledReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteScheduledReportRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteScheduledReportResponseTypeDef]:
         """Triggers an immediate execution of a scheduled report, outside of its
         regular schedule. The scheduled report must be in ENABLED state. Calling
         this operation on a DISABLED scheduled report returns a
@@ -119,8 +86,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("ExecuteScheduledReport", kwargs)
 
     def get_dashboard(
-        self, **kwargs: Unpack[GetDashboardRequestTypeDef]
-    ) -> TargetResults[GetDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDashboardResponseTypeDef]:
         """Retrieves the configuration and metadata of a specified dashboard,
         including its widgets and layout settings.
 
@@ -129,8 +96,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("GetDashboard", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to a dashboard, showing
         sharing configurations and permissions.
 
@@ -139,8 +106,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_scheduled_report(
-        self, **kwargs: Unpack[GetScheduledReportRequestTypeDef]
-    ) -> TargetResults[GetScheduledReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScheduledReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetScheduledReportResponseTypeDef]:
         """Retrieves the configuration and metadata of a specified scheduled report.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/GetScheduledReport
@@ -148,8 +115,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("GetScheduledReport", kwargs)
 
     def list_dashboards(
-        self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Returns a list of all dashboards in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListDashboards
@@ -157,8 +124,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("ListDashboards", kwargs)
 
     def list_scheduled_reports(
-        self, **kwargs: Unpack[ListScheduledReportsRequestTypeDef]
-    ) -> TargetResults[ListScheduledReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduledReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduledReportsResponseTypeDef]:
         """Returns a list of scheduled reports in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListScheduledReports
@@ -166,8 +133,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("ListScheduledReports", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of all tags associated with a specified dashboard resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListTagsForResource
@@ -175,8 +142,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified dashboard resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/TagResource
@@ -184,8 +151,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes specified tags from a dashboard resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/UntagResource
@@ -193,8 +160,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_dashboard(
-        self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardResponseTypeDef]:
         """Updates an existing dashboard's properties, including its name,
         description, and widget configurations.
 
@@ -203,8 +170,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         return self._call("UpdateDashboard", kwargs)
 
     def update_scheduled_report(
-        self, **kwargs: Unpack[UpdateScheduledReportRequestTypeDef]
-    ) -> TargetResults[UpdateScheduledReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduledReportRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduledReportResponseTypeDef]:
         """Updates an existing scheduled report's properties, including its name,
         description, schedule configuration, and widget settings. Only the
         parameters included in the request are updated; all other properties
@@ -220,8 +187,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -243,8 +210,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScheduledReportsRequestTypeDef],
-    ) -> TargetResults[ListScheduledReportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScheduledReportsResponseTypeDef]:
         """Every page of ListScheduledReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -265,8 +232,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> Items[DashboardReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef],
+    ) -> Items[type_defs.DashboardReferenceTypeDef]:
         """Each element of dashboards in every page of ListDashboards, from every
         target, as its page arrives (tagged with its target).
 
@@ -281,8 +248,8 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScheduledReportsRequestTypeDef],
-    ) -> Items[ScheduledReportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledReportsRequestTypeDef],
+    ) -> Items[type_defs.ScheduledReportSummaryTypeDef]:
         """Each element of scheduledReports in every page of ListScheduledReports,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,35 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateExportRequestTypeDef,
-        CreateExportResponseTypeDef,
-        DeleteExportRequestTypeDef,
-        DeleteExportResponseTypeDef,
-        ExecutionReferenceTypeDef,
-        ExportReferenceTypeDef,
-        GetExecutionRequestTypeDef,
-        GetExecutionResponseTypeDef,
-        GetExportRequestTypeDef,
-        GetExportResponseTypeDef,
-        GetTableRequestTypeDef,
-        GetTableResponseTypeDef,
-        ListExecutionsRequestTypeDef,
-        ListExecutionsResponseTypeDef,
-        ListExportsRequestTypeDef,
-        ListExportsResponseTypeDef,
-        ListTablesRequestTypeDef,
-        ListTablesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TableTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateExportRequestTypeDef,
-        UpdateExportResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBillingandCostManagementDataExports"]
 
@@ -58,8 +30,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_export(
-        self, **kwargs: Unpack[CreateExportRequestTypeDef]
-    ) -> TargetResults[CreateExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExportResponseTypeDef]:
         """Creates a data export and specifies the data query, the delivery
         preference, and any optional resource tags.
 
@@ -68,8 +40,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("CreateExport", kwargs)
 
     def delete_export(
-        self, **kwargs: Unpack[DeleteExportRequestTypeDef]
-    ) -> TargetResults[DeleteExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExportResponseTypeDef]:
         """Deletes an existing data export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/DeleteExport
@@ -77,8 +49,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("DeleteExport", kwargs)
 
     def get_execution(
-        self, **kwargs: Unpack[GetExecutionRequestTypeDef]
-    ) -> TargetResults[GetExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExecutionResponseTypeDef]:
         """Exports data based on the source data update.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/GetExecution
@@ -86,8 +58,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("GetExecution", kwargs)
 
     def get_export(
-        self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> TargetResults[GetExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportResponseTypeDef]:
         """Views the definition of an existing data export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/GetExport
@@ -95,8 +67,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("GetExport", kwargs)
 
     def get_table(
-        self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> TargetResults[GetTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableResponseTypeDef]:
         """Returns the metadata for the specified table and table properties. This
         includes the list of columns in the table schema, their data types, and
         column descriptions.
@@ -106,8 +78,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("GetTable", kwargs)
 
     def list_executions(
-        self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Lists the historical executions for the export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExecutions
@@ -115,8 +87,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("ListExecutions", kwargs)
 
     def list_exports(
-        self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """Lists all data export definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExports
@@ -124,8 +96,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("ListExports", kwargs)
 
     def list_tables(
-        self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """Lists all available tables in data exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListTables
@@ -133,8 +105,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("ListTables", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List tags associated with an existing data export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListTagsForResource
@@ -142,8 +114,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags for an existing data export definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/TagResource
@@ -151,8 +123,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes tags associated with an existing data export definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/UntagResource
@@ -160,8 +132,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_export(
-        self, **kwargs: Unpack[UpdateExportRequestTypeDef]
-    ) -> TargetResults[UpdateExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExportRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExportResponseTypeDef]:
         """Updates an existing data export by overwriting all export parameters. All
         export parameters must be provided in the UpdateExport request.
 
@@ -175,8 +147,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -198,8 +170,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -221,8 +193,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -243,8 +215,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> Items[ExecutionReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> Items[type_defs.ExecutionReferenceTypeDef]:
         """Each element of Executions in every page of ListExecutions, from every
         target, as its page arrives (tagged with its target).
 
@@ -259,8 +231,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> Items[ExportReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsRequestTypeDef],
+    ) -> Items[type_defs.ExportReferenceTypeDef]:
         """Each element of Exports in every page of ListExports, from every target,
         as its page arrives (tagged with its target).
 
@@ -275,8 +247,8 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> Items[TableTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> Items[type_defs.TableTypeDef]:
         """Each element of Tables in every page of ListTables, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,89 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCreateBillScenarioCommitmentModificationRequestTypeDef,
-        BatchCreateBillScenarioCommitmentModificationResponseTypeDef,
-        BatchCreateBillScenarioUsageModificationRequestTypeDef,
-        BatchCreateBillScenarioUsageModificationResponseTypeDef,
-        BatchCreateWorkloadEstimateUsageRequestTypeDef,
-        BatchCreateWorkloadEstimateUsageResponseTypeDef,
-        BatchDeleteBillScenarioCommitmentModificationRequestTypeDef,
-        BatchDeleteBillScenarioCommitmentModificationResponseTypeDef,
-        BatchDeleteBillScenarioUsageModificationRequestTypeDef,
-        BatchDeleteBillScenarioUsageModificationResponseTypeDef,
-        BatchDeleteWorkloadEstimateUsageRequestTypeDef,
-        BatchDeleteWorkloadEstimateUsageResponseTypeDef,
-        BatchUpdateBillScenarioCommitmentModificationRequestTypeDef,
-        BatchUpdateBillScenarioCommitmentModificationResponseTypeDef,
-        BatchUpdateBillScenarioUsageModificationRequestTypeDef,
-        BatchUpdateBillScenarioUsageModificationResponseTypeDef,
-        BatchUpdateWorkloadEstimateUsageRequestTypeDef,
-        BatchUpdateWorkloadEstimateUsageResponseTypeDef,
-        BillEstimateCommitmentSummaryTypeDef,
-        BillEstimateInputCommitmentModificationSummaryTypeDef,
-        BillEstimateInputUsageModificationSummaryTypeDef,
-        BillEstimateLineItemSummaryTypeDef,
-        BillEstimateSummaryTypeDef,
-        BillScenarioCommitmentModificationItemTypeDef,
-        BillScenarioSummaryTypeDef,
-        BillScenarioUsageModificationItemTypeDef,
-        CreateBillEstimateRequestTypeDef,
-        CreateBillEstimateResponseTypeDef,
-        CreateBillScenarioRequestTypeDef,
-        CreateBillScenarioResponseTypeDef,
-        CreateWorkloadEstimateRequestTypeDef,
-        CreateWorkloadEstimateResponseTypeDef,
-        DeleteBillEstimateRequestTypeDef,
-        DeleteBillEstimateResponseTypeDef,
-        DeleteBillScenarioRequestTypeDef,
-        DeleteBillScenarioResponseTypeDef,
-        DeleteWorkloadEstimateRequestTypeDef,
-        DeleteWorkloadEstimateResponseTypeDef,
-        GetBillEstimateRequestTypeDef,
-        GetBillEstimateResponseTypeDef,
-        GetBillScenarioRequestTypeDef,
-        GetBillScenarioResponseTypeDef,
-        GetPreferencesResponseTypeDef,
-        GetWorkloadEstimateRequestTypeDef,
-        GetWorkloadEstimateResponseTypeDef,
-        ListBillEstimateCommitmentsRequestTypeDef,
-        ListBillEstimateCommitmentsResponseTypeDef,
-        ListBillEstimateInputCommitmentModificationsRequestTypeDef,
-        ListBillEstimateInputCommitmentModificationsResponseTypeDef,
-        ListBillEstimateInputUsageModificationsRequestTypeDef,
-        ListBillEstimateInputUsageModificationsResponseTypeDef,
-        ListBillEstimateLineItemsRequestTypeDef,
-        ListBillEstimateLineItemsResponseTypeDef,
-        ListBillEstimatesRequestTypeDef,
-        ListBillEstimatesResponseTypeDef,
-        ListBillScenarioCommitmentModificationsRequestTypeDef,
-        ListBillScenarioCommitmentModificationsResponseTypeDef,
-        ListBillScenarioUsageModificationsRequestTypeDef,
-        ListBillScenarioUsageModificationsResponseTypeDef,
-        ListBillScenariosRequestTypeDef,
-        ListBillScenariosResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkloadEstimateUsageRequestTypeDef,
-        ListWorkloadEstimateUsageResponseTypeDef,
-        ListWorkloadEstimatesRequestTypeDef,
-        ListWorkloadEstimatesResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBillEstimateRequestTypeDef,
-        UpdateBillEstimateResponseTypeDef,
-        UpdateBillScenarioRequestTypeDef,
-        UpdateBillScenarioResponseTypeDef,
-        UpdatePreferencesRequestTypeDef,
-        UpdatePreferencesResponseTypeDef,
-        UpdateWorkloadEstimateRequestTypeDef,
-        UpdateWorkloadEstimateResponseTypeDef,
-        WorkloadEstimateSummaryTypeDef,
-        WorkloadEstimateUsageItemTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBillingandCostManagementPricingCalculator"]
 
@@ -114,8 +32,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_create_bill_scenario_commitment_modification(
         self,
-        **kwargs: Unpack[BatchCreateBillScenarioCommitmentModificationRequestTypeDef],
-    ) -> TargetResults[BatchCreateBillScenarioCommitmentModificationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.BatchCreateBillScenarioCommitmentModificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchCreateBillScenarioCommitmentModificationResponseTypeDef
+    ]:
         """Create Compute Savings Plans, EC2 Instance Savings Plans, or EC2 Reserved
         Instances commitments that you want to model in a Bill Scenario.
 
@@ -124,8 +46,13 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchCreateBillScenarioCommitmentModification", kwargs)
 
     def batch_create_bill_scenario_usage_modification(
-        self, **kwargs: Unpack[BatchCreateBillScenarioUsageModificationRequestTypeDef]
-    ) -> TargetResults[BatchCreateBillScenarioUsageModificationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchCreateBillScenarioUsageModificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchCreateBillScenarioUsageModificationResponseTypeDef
+    ]:
         """Create Amazon Web Services service usage that you want to model in a Bill
         Scenario.
 
@@ -134,8 +61,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchCreateBillScenarioUsageModification", kwargs)
 
     def batch_create_workload_estimate_usage(
-        self, **kwargs: Unpack[BatchCreateWorkloadEstimateUsageRequestTypeDef]
-    ) -> TargetResults[BatchCreateWorkloadEstimateUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateWorkloadEstimateUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateWorkloadEstimateUsageResponseTypeDef]:
         """Create Amazon Web Services service usage that you want to model in a
         Workload Estimate.
 
@@ -145,8 +72,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_delete_bill_scenario_commitment_modification(
         self,
-        **kwargs: Unpack[BatchDeleteBillScenarioCommitmentModificationRequestTypeDef],
-    ) -> TargetResults[BatchDeleteBillScenarioCommitmentModificationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.BatchDeleteBillScenarioCommitmentModificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDeleteBillScenarioCommitmentModificationResponseTypeDef
+    ]:
         """Delete commitment that you have created in a Bill Scenario. You can only
         delete a commitment that you had added and cannot model deletion (or
         removal) of a existing commitment. If you want model deletion of an
@@ -159,8 +90,13 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchDeleteBillScenarioCommitmentModification", kwargs)
 
     def batch_delete_bill_scenario_usage_modification(
-        self, **kwargs: Unpack[BatchDeleteBillScenarioUsageModificationRequestTypeDef]
-    ) -> TargetResults[BatchDeleteBillScenarioUsageModificationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchDeleteBillScenarioUsageModificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDeleteBillScenarioUsageModificationResponseTypeDef
+    ]:
         """Delete usage that you have created in a Bill Scenario. You can only delete
         usage that you had added and cannot model deletion (or removal) of a
         existing usage. If you want model removal of an existing usage, see
@@ -171,8 +107,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchDeleteBillScenarioUsageModification", kwargs)
 
     def batch_delete_workload_estimate_usage(
-        self, **kwargs: Unpack[BatchDeleteWorkloadEstimateUsageRequestTypeDef]
-    ) -> TargetResults[BatchDeleteWorkloadEstimateUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteWorkloadEstimateUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteWorkloadEstimateUsageResponseTypeDef]:
         """Delete usage that you have created in a Workload estimate. You can only
         delete usage that you had added and cannot model deletion (or removal) of
         a existing usage. If you want model removal of an existing usage, see
@@ -184,8 +120,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_update_bill_scenario_commitment_modification(
         self,
-        **kwargs: Unpack[BatchUpdateBillScenarioCommitmentModificationRequestTypeDef],
-    ) -> TargetResults[BatchUpdateBillScenarioCommitmentModificationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.BatchUpdateBillScenarioCommitmentModificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchUpdateBillScenarioCommitmentModificationResponseTypeDef
+    ]:
         """Update a newly added or existing commitment. You can update the commitment
         group based on a commitment ID and a Bill scenario ID.
 
@@ -194,8 +134,13 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchUpdateBillScenarioCommitmentModification", kwargs)
 
     def batch_update_bill_scenario_usage_modification(
-        self, **kwargs: Unpack[BatchUpdateBillScenarioUsageModificationRequestTypeDef]
-    ) -> TargetResults[BatchUpdateBillScenarioUsageModificationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchUpdateBillScenarioUsageModificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchUpdateBillScenarioUsageModificationResponseTypeDef
+    ]:
         """Update a newly added or existing usage lines. You can update the usage
         amounts, usage hour, and usage group based on a usage ID and a Bill
         scenario ID.
@@ -205,8 +150,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchUpdateBillScenarioUsageModification", kwargs)
 
     def batch_update_workload_estimate_usage(
-        self, **kwargs: Unpack[BatchUpdateWorkloadEstimateUsageRequestTypeDef]
-    ) -> TargetResults[BatchUpdateWorkloadEstimateUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateWorkloadEstimateUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateWorkloadEstimateUsageResponseTypeDef]:
         """Update a newly added or existing usage lines. You can update the usage
         amounts and usage group based on a usage ID and a Workload estimate ID.
 
@@ -215,8 +160,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("BatchUpdateWorkloadEstimateUsage", kwargs)
 
     def create_bill_estimate(
-        self, **kwargs: Unpack[CreateBillEstimateRequestTypeDef]
-    ) -> TargetResults[CreateBillEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBillEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBillEstimateResponseTypeDef]:
         """Create a Bill estimate from a Bill scenario. In the Bill scenario you can
         model usage addition, usage changes, and usage removal. You can also model
         commitment addition and commitment removal. After all changes in a Bill
@@ -232,8 +177,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("CreateBillEstimate", kwargs)
 
     def create_bill_scenario(
-        self, **kwargs: Unpack[CreateBillScenarioRequestTypeDef]
-    ) -> TargetResults[CreateBillScenarioResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBillScenarioRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBillScenarioResponseTypeDef]:
         """Creates a new bill scenario to model potential changes to Amazon Web
         Services usage and costs.
 
@@ -242,8 +187,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("CreateBillScenario", kwargs)
 
     def create_workload_estimate(
-        self, **kwargs: Unpack[CreateWorkloadEstimateRequestTypeDef]
-    ) -> TargetResults[CreateWorkloadEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkloadEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkloadEstimateResponseTypeDef]:
         """Creates a new workload estimate to model costs for a specific workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/CreateWorkloadEstimate
@@ -251,8 +196,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("CreateWorkloadEstimate", kwargs)
 
     def delete_bill_estimate(
-        self, **kwargs: Unpack[DeleteBillEstimateRequestTypeDef]
-    ) -> TargetResults[DeleteBillEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBillEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBillEstimateResponseTypeDef]:
         """Deletes an existing bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/DeleteBillEstimate
@@ -260,8 +205,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("DeleteBillEstimate", kwargs)
 
     def delete_bill_scenario(
-        self, **kwargs: Unpack[DeleteBillScenarioRequestTypeDef]
-    ) -> TargetResults[DeleteBillScenarioResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBillScenarioRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBillScenarioResponseTypeDef]:
         """Deletes an existing bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/DeleteBillScenario
@@ -269,8 +214,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("DeleteBillScenario", kwargs)
 
     def delete_workload_estimate(
-        self, **kwargs: Unpack[DeleteWorkloadEstimateRequestTypeDef]
-    ) -> TargetResults[DeleteWorkloadEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkloadEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkloadEstimateResponseTypeDef]:
         """Deletes an existing workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/DeleteWorkloadEstimate
@@ -278,8 +223,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("DeleteWorkloadEstimate", kwargs)
 
     def get_bill_estimate(
-        self, **kwargs: Unpack[GetBillEstimateRequestTypeDef]
-    ) -> TargetResults[GetBillEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBillEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBillEstimateResponseTypeDef]:
         """Retrieves details of a specific bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetBillEstimate
@@ -287,15 +232,15 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("GetBillEstimate", kwargs)
 
     def get_bill_scenario(
-        self, **kwargs: Unpack[GetBillScenarioRequestTypeDef]
-    ) -> TargetResults[GetBillScenarioResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBillScenarioRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBillScenarioResponseTypeDef]:
         """Retrieves details of a specific bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetBillScenario
         """
         return self._call("GetBillScenario", kwargs)
 
-    def get_preferences(self) -> TargetResults[GetPreferencesResponseTypeDef]:
+    def get_preferences(self) -> TargetResults[type_defs.GetPreferencesResponseTypeDef]:
         """Retrieves the current preferences for Pricing Calculator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetPreferences
@@ -303,8 +248,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("GetPreferences", {})
 
     def get_workload_estimate(
-        self, **kwargs: Unpack[GetWorkloadEstimateRequestTypeDef]
-    ) -> TargetResults[GetWorkloadEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadEstimateResponseTypeDef]:
         """Retrieves details of a specific workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetWorkloadEstimate
@@ -312,8 +257,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("GetWorkloadEstimate", kwargs)
 
     def list_bill_estimate_commitments(
-        self, **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef]
-    ) -> TargetResults[ListBillEstimateCommitmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillEstimateCommitmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillEstimateCommitmentsResponseTypeDef]:
         """Lists the commitments associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateCommitments
@@ -322,8 +267,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_estimate_input_commitment_modifications(
         self,
-        **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
-    ) -> TargetResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillEstimateInputCommitmentModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBillEstimateInputCommitmentModificationsResponseTypeDef
+    ]:
         """Lists the input commitment modifications associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputCommitmentModifications
@@ -331,8 +280,13 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillEstimateInputCommitmentModifications", kwargs)
 
     def list_bill_estimate_input_usage_modifications(
-        self, **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef]
-    ) -> TargetResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListBillEstimateInputUsageModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBillEstimateInputUsageModificationsResponseTypeDef
+    ]:
         """Lists the input usage modifications associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputUsageModifications
@@ -340,8 +294,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillEstimateInputUsageModifications", kwargs)
 
     def list_bill_estimate_line_items(
-        self, **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef]
-    ) -> TargetResults[ListBillEstimateLineItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillEstimateLineItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillEstimateLineItemsResponseTypeDef]:
         """Lists the line items associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateLineItems
@@ -349,8 +303,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillEstimateLineItems", kwargs)
 
     def list_bill_estimates(
-        self, **kwargs: Unpack[ListBillEstimatesRequestTypeDef]
-    ) -> TargetResults[ListBillEstimatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillEstimatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillEstimatesResponseTypeDef]:
         """Lists all bill estimates for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimates
@@ -358,8 +312,13 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillEstimates", kwargs)
 
     def list_bill_scenario_commitment_modifications(
-        self, **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef]
-    ) -> TargetResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListBillScenarioCommitmentModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBillScenarioCommitmentModificationsResponseTypeDef
+    ]:
         """Lists the commitment modifications associated with a bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioCommitmentModifications
@@ -367,8 +326,9 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillScenarioCommitmentModifications", kwargs)
 
     def list_bill_scenario_usage_modifications(
-        self, **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef]
-    ) -> TargetResults[ListBillScenarioUsageModificationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListBillScenarioUsageModificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillScenarioUsageModificationsResponseTypeDef]:
         """Lists the usage modifications associated with a bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioUsageModifications
@@ -376,8 +336,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillScenarioUsageModifications", kwargs)
 
     def list_bill_scenarios(
-        self, **kwargs: Unpack[ListBillScenariosRequestTypeDef]
-    ) -> TargetResults[ListBillScenariosResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillScenariosRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillScenariosResponseTypeDef]:
         """Lists all bill scenarios for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarios
@@ -385,8 +345,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListBillScenarios", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListTagsForResource
@@ -394,8 +354,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workload_estimate_usage(
-        self, **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef]
-    ) -> TargetResults[ListWorkloadEstimateUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadEstimateUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadEstimateUsageResponseTypeDef]:
         """Lists the usage associated with a workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimateUsage
@@ -403,8 +363,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListWorkloadEstimateUsage", kwargs)
 
     def list_workload_estimates(
-        self, **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef]
-    ) -> TargetResults[ListWorkloadEstimatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadEstimatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadEstimatesResponseTypeDef]:
         """Lists all workload estimates for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimates
@@ -412,8 +372,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("ListWorkloadEstimates", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/TagResource
@@ -421,8 +381,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UntagResource
@@ -430,8 +390,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_bill_estimate(
-        self, **kwargs: Unpack[UpdateBillEstimateRequestTypeDef]
-    ) -> TargetResults[UpdateBillEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBillEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillEstimateResponseTypeDef]:
         """Updates an existing bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateBillEstimate
@@ -439,8 +399,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("UpdateBillEstimate", kwargs)
 
     def update_bill_scenario(
-        self, **kwargs: Unpack[UpdateBillScenarioRequestTypeDef]
-    ) -> TargetResults[UpdateBillScenarioResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBillScenarioRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillScenarioResponseTypeDef]:
         """Updates an existing bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateBillScenario
@@ -448,8 +408,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("UpdateBillScenario", kwargs)
 
     def update_preferences(
-        self, **kwargs: Unpack[UpdatePreferencesRequestTypeDef]
-    ) -> TargetResults[UpdatePreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePreferencesResponseTypeDef]:
         """Updates the preferences for Pricing Calculator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdatePreferences
@@ -457,8 +417,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         return self._call("UpdatePreferences", kwargs)
 
     def update_workload_estimate(
-        self, **kwargs: Unpack[UpdateWorkloadEstimateRequestTypeDef]
-    ) -> TargetResults[UpdateWorkloadEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkloadEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkloadEstimateResponseTypeDef]:
         """Updates an existing workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateWorkloadEstimate
@@ -471,8 +431,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef],
-    ) -> TargetResults[ListBillEstimateCommitmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillEstimateCommitmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillEstimateCommitmentsResponseTypeDef]:
         """Every page of ListBillEstimateCommitments in every target, merged per
         target (botocore's build_full_result).
 
@@ -494,8 +454,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
-    ) -> TargetResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillEstimateInputCommitmentModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBillEstimateInputCommitmentModificationsResponseTypeDef
+    ]:
         """Every page of ListBillEstimateInputCommitmentModifications in every
         target, merged per target (botocore's build_full_result).
 
@@ -517,8 +481,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef],
-    ) -> TargetResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillEstimateInputUsageModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBillEstimateInputUsageModificationsResponseTypeDef
+    ]:
         """Every page of ListBillEstimateInputUsageModifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -540,8 +508,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef],
-    ) -> TargetResults[ListBillEstimateLineItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillEstimateLineItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillEstimateLineItemsResponseTypeDef]:
         """Every page of ListBillEstimateLineItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -563,8 +531,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillEstimatesRequestTypeDef],
-    ) -> TargetResults[ListBillEstimatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillEstimatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillEstimatesResponseTypeDef]:
         """Every page of ListBillEstimates in every target, merged per target
         (botocore's build_full_result).
 
@@ -586,8 +554,12 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef],
-    ) -> TargetResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillScenarioCommitmentModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBillScenarioCommitmentModificationsResponseTypeDef
+    ]:
         """Every page of ListBillScenarioCommitmentModifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -609,8 +581,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef],
-    ) -> TargetResults[ListBillScenarioUsageModificationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillScenarioUsageModificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillScenarioUsageModificationsResponseTypeDef]:
         """Every page of ListBillScenarioUsageModifications in every target, merged
         per target (botocore's build_full_result).
 
@@ -632,8 +604,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillScenariosRequestTypeDef],
-    ) -> TargetResults[ListBillScenariosResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillScenariosRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillScenariosResponseTypeDef]:
         """Every page of ListBillScenarios in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,8 +627,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef],
-    ) -> TargetResults[ListWorkloadEstimateUsageResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadEstimateUsageRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkloadEstimateUsageResponseTypeDef]:
         """Every page of ListWorkloadEstimateUsage in every target, merged per target
         (botocore's build_full_result).
 
@@ -678,8 +650,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef],
-    ) -> TargetResults[ListWorkloadEstimatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadEstimatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkloadEstimatesResponseTypeDef]:
         """Every page of ListWorkloadEstimates in every target, merged per target
         (botocore's build_full_result).
 
@@ -700,8 +672,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef],
-    ) -> Items[BillEstimateCommitmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillEstimateCommitmentsRequestTypeDef],
+    ) -> Items[type_defs.BillEstimateCommitmentSummaryTypeDef]:
         """Each element of items in every page of ListBillEstimateCommitments, from
         every target, as its page arrives (tagged with its target).
 
@@ -719,8 +691,10 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
-    ) -> Items[BillEstimateInputCommitmentModificationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillEstimateInputCommitmentModificationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.BillEstimateInputCommitmentModificationSummaryTypeDef]:
         """Each element of items in every page of
         ListBillEstimateInputCommitmentModifications, from every target, as its
         page arrives (tagged with its target).
@@ -739,8 +713,10 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef],
-    ) -> Items[BillEstimateInputUsageModificationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillEstimateInputUsageModificationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.BillEstimateInputUsageModificationSummaryTypeDef]:
         """Each element of items in every page of
         ListBillEstimateInputUsageModifications, from every target, as its page
         arrives (tagged with its target).
@@ -759,8 +735,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef],
-    ) -> Items[BillEstimateLineItemSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillEstimateLineItemsRequestTypeDef],
+    ) -> Items[type_defs.BillEstimateLineItemSummaryTypeDef]:
         """Each element of items in every page of ListBillEstimateLineItems, from
         every target, as its page arrives (tagged with its target).
 
@@ -778,8 +754,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillEstimatesRequestTypeDef],
-    ) -> Items[BillEstimateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillEstimatesRequestTypeDef],
+    ) -> Items[type_defs.BillEstimateSummaryTypeDef]:
         """Each element of items in every page of ListBillEstimates, from every
         target, as its page arrives (tagged with its target).
 
@@ -794,8 +770,10 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef],
-    ) -> Items[BillScenarioCommitmentModificationItemTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListBillScenarioCommitmentModificationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.BillScenarioCommitmentModificationItemTypeDef]:
         """Each element of items in every page of
         ListBillScenarioCommitmentModifications, from every target, as its page
         arrives (tagged with its target).
@@ -814,8 +792,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef],
-    ) -> Items[BillScenarioUsageModificationItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillScenarioUsageModificationsRequestTypeDef],
+    ) -> Items[type_defs.BillScenarioUsageModificationItemTypeDef]:
         """Each element of items in every page of ListBillScenarioUsageModifications,
         from every target, as its page arrives (tagged with its target).
 
@@ -833,8 +811,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillScenariosRequestTypeDef],
-    ) -> Items[BillScenarioSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillScenariosRequestTypeDef],
+    ) -> Items[type_defs.BillScenarioSummaryTypeDef]:
         """Each element of items in every page of ListBillScenarios, from every
         target, as its page arrives (tagged with its target).
 
@@ -849,8 +827,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef],
-    ) -> Items[WorkloadEstimateUsageItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadEstimateUsageRequestTypeDef],
+    ) -> Items[type_defs.WorkloadEstimateUsageItemTypeDef]:
         """Each element of items in every page of ListWorkloadEstimateUsage, from
         every target, as its page arrives (tagged with its target).
 
@@ -868,8 +846,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef],
-    ) -> Items[WorkloadEstimateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadEstimatesRequestTypeDef],
+    ) -> Items[type_defs.WorkloadEstimateSummaryTypeDef]:
         """Each element of items in every page of ListWorkloadEstimates, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,11 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ListRecommendedActionsRequestTypeDef,
-        ListRecommendedActionsResponseTypeDef,
-        RecommendedActionTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBillingandCostManagementRecommendedActions"]
 
@@ -34,8 +30,8 @@ class MultiRegionBillingandCostManagementRecommendedActions(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def list_recommended_actions(
-        self, **kwargs: Unpack[ListRecommendedActionsRequestTypeDef]
-    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendedActionsResponseTypeDef]:
         """Returns a list of recommended actions that match the filter criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-recommended-actions-2024-11-14/ListRecommendedActions
@@ -48,8 +44,8 @@ class MultiRegionBillingandCostManagementRecommendedActions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
-    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendedActionsResponseTypeDef]:
         """Every page of ListRecommendedActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -70,8 +66,8 @@ class MultiRegionBillingandCostManagementRecommendedActions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
-    ) -> Items[RecommendedActionTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef],
+    ) -> Items[type_defs.RecommendedActionTypeDef]:
         """Each element of recommendedActions in every page of
         ListRecommendedActions, from every target, as its page arrives (tagged
         with its target).

@@ -15,236 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountEnforcedGuardrailOutputConfigurationTypeDef,
-        AdvancedPromptOptimizationJobSummaryTypeDef,
-        AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef,
-        AutomatedReasoningPolicySummaryTypeDef,
-        AutomatedReasoningPolicyTestCaseTypeDef,
-        AutomatedReasoningPolicyTestResultTypeDef,
-        BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef,
-        BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef,
-        BatchDeleteEvaluationJobRequestTypeDef,
-        BatchDeleteEvaluationJobResponseTypeDef,
-        CancelAutomatedReasoningPolicyBuildWorkflowRequestTypeDef,
-        CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef,
-        CreateAdvancedPromptOptimizationJobRequestTypeDef,
-        CreateAdvancedPromptOptimizationJobResponseTypeDef,
-        CreateAutomatedReasoningPolicyRequestTypeDef,
-        CreateAutomatedReasoningPolicyResponseTypeDef,
-        CreateAutomatedReasoningPolicyTestCaseRequestTypeDef,
-        CreateAutomatedReasoningPolicyTestCaseResponseTypeDef,
-        CreateAutomatedReasoningPolicyVersionRequestTypeDef,
-        CreateAutomatedReasoningPolicyVersionResponseTypeDef,
-        CreateCustomModelDeploymentRequestTypeDef,
-        CreateCustomModelDeploymentResponseTypeDef,
-        CreateCustomModelRequestTypeDef,
-        CreateCustomModelResponseTypeDef,
-        CreateEvaluationJobRequestTypeDef,
-        CreateEvaluationJobResponseTypeDef,
-        CreateFoundationModelAgreementRequestTypeDef,
-        CreateFoundationModelAgreementResponseTypeDef,
-        CreateGuardrailRequestTypeDef,
-        CreateGuardrailResponseTypeDef,
-        CreateGuardrailVersionRequestTypeDef,
-        CreateGuardrailVersionResponseTypeDef,
-        CreateInferenceProfileRequestTypeDef,
-        CreateInferenceProfileResponseTypeDef,
-        CreateMarketplaceModelEndpointRequestTypeDef,
-        CreateMarketplaceModelEndpointResponseTypeDef,
-        CreateModelCopyJobRequestTypeDef,
-        CreateModelCopyJobResponseTypeDef,
-        CreateModelCustomizationJobRequestTypeDef,
-        CreateModelCustomizationJobResponseTypeDef,
-        CreateModelImportJobRequestTypeDef,
-        CreateModelImportJobResponseTypeDef,
-        CreateModelInvocationJobRequestTypeDef,
-        CreateModelInvocationJobResponseTypeDef,
-        CreatePromptRouterRequestTypeDef,
-        CreatePromptRouterResponseTypeDef,
-        CreateProvisionedModelThroughputRequestTypeDef,
-        CreateProvisionedModelThroughputResponseTypeDef,
-        CustomModelDeploymentSummaryTypeDef,
-        CustomModelSummaryTypeDef,
-        DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef,
-        DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef,
-        DeleteAutomatedReasoningPolicyRequestTypeDef,
-        DeleteAutomatedReasoningPolicyResponseTypeDef,
-        DeleteAutomatedReasoningPolicyTestCaseRequestTypeDef,
-        DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef,
-        DeleteCustomModelDeploymentRequestTypeDef,
-        DeleteCustomModelDeploymentResponseTypeDef,
-        DeleteCustomModelRequestTypeDef,
-        DeleteCustomModelResponseTypeDef,
-        DeleteEnforcedGuardrailConfigurationRequestTypeDef,
-        DeleteEnforcedGuardrailConfigurationResponseTypeDef,
-        DeleteFoundationModelAgreementRequestTypeDef,
-        DeleteFoundationModelAgreementResponseTypeDef,
-        DeleteGuardrailRequestTypeDef,
-        DeleteGuardrailResponseTypeDef,
-        DeleteImportedModelRequestTypeDef,
-        DeleteImportedModelResponseTypeDef,
-        DeleteInferenceProfileRequestTypeDef,
-        DeleteInferenceProfileResponseTypeDef,
-        DeleteMarketplaceModelEndpointRequestTypeDef,
-        DeleteMarketplaceModelEndpointResponseTypeDef,
-        DeleteModelInvocationLoggingConfigurationResponseTypeDef,
-        DeletePromptRouterRequestTypeDef,
-        DeletePromptRouterResponseTypeDef,
-        DeleteProvisionedModelThroughputRequestTypeDef,
-        DeleteProvisionedModelThroughputResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeregisterMarketplaceModelEndpointRequestTypeDef,
-        DeregisterMarketplaceModelEndpointResponseTypeDef,
-        EvaluationSummaryTypeDef,
-        ExportAutomatedReasoningPolicyVersionRequestTypeDef,
-        ExportAutomatedReasoningPolicyVersionResponseTypeDef,
-        GetAdvancedPromptOptimizationJobRequestTypeDef,
-        GetAdvancedPromptOptimizationJobResponseTypeDef,
-        GetAutomatedReasoningPolicyAnnotationsRequestTypeDef,
-        GetAutomatedReasoningPolicyAnnotationsResponseTypeDef,
-        GetAutomatedReasoningPolicyBuildWorkflowRequestTypeDef,
-        GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef,
-        GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequestTypeDef,
-        GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponseTypeDef,
-        GetAutomatedReasoningPolicyNextScenarioRequestTypeDef,
-        GetAutomatedReasoningPolicyNextScenarioResponseTypeDef,
-        GetAutomatedReasoningPolicyRequestTypeDef,
-        GetAutomatedReasoningPolicyResponseTypeDef,
-        GetAutomatedReasoningPolicyTestCaseRequestTypeDef,
-        GetAutomatedReasoningPolicyTestCaseResponseTypeDef,
-        GetAutomatedReasoningPolicyTestResultRequestTypeDef,
-        GetAutomatedReasoningPolicyTestResultResponseTypeDef,
-        GetCustomModelDeploymentRequestTypeDef,
-        GetCustomModelDeploymentResponseTypeDef,
-        GetCustomModelRequestTypeDef,
-        GetCustomModelResponseTypeDef,
-        GetEvaluationJobRequestTypeDef,
-        GetEvaluationJobResponseTypeDef,
-        GetFoundationModelAvailabilityRequestTypeDef,
-        GetFoundationModelAvailabilityResponseTypeDef,
-        GetFoundationModelRequestTypeDef,
-        GetFoundationModelResponseTypeDef,
-        GetGuardrailRequestTypeDef,
-        GetGuardrailResponseTypeDef,
-        GetImportedModelRequestTypeDef,
-        GetImportedModelResponseTypeDef,
-        GetInferenceProfileRequestTypeDef,
-        GetInferenceProfileResponseTypeDef,
-        GetMarketplaceModelEndpointRequestTypeDef,
-        GetMarketplaceModelEndpointResponseTypeDef,
-        GetModelCopyJobRequestTypeDef,
-        GetModelCopyJobResponseTypeDef,
-        GetModelCustomizationJobRequestTypeDef,
-        GetModelCustomizationJobResponseTypeDef,
-        GetModelImportJobRequestTypeDef,
-        GetModelImportJobResponseTypeDef,
-        GetModelInvocationJobRequestTypeDef,
-        GetModelInvocationJobResponseTypeDef,
-        GetModelInvocationLoggingConfigurationResponseTypeDef,
-        GetPromptRouterRequestTypeDef,
-        GetPromptRouterResponseTypeDef,
-        GetProvisionedModelThroughputRequestTypeDef,
-        GetProvisionedModelThroughputResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetUseCaseForModelAccessResponseTypeDef,
-        GuardrailSummaryTypeDef,
-        ImportedModelSummaryTypeDef,
-        InferenceProfileSummaryTypeDef,
-        ListAdvancedPromptOptimizationJobsRequestTypeDef,
-        ListAdvancedPromptOptimizationJobsResponseTypeDef,
-        ListAutomatedReasoningPoliciesRequestTypeDef,
-        ListAutomatedReasoningPoliciesResponseTypeDef,
-        ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef,
-        ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef,
-        ListAutomatedReasoningPolicyTestCasesRequestTypeDef,
-        ListAutomatedReasoningPolicyTestCasesResponseTypeDef,
-        ListAutomatedReasoningPolicyTestResultsRequestTypeDef,
-        ListAutomatedReasoningPolicyTestResultsResponseTypeDef,
-        ListCustomModelDeploymentsRequestTypeDef,
-        ListCustomModelDeploymentsResponseTypeDef,
-        ListCustomModelsRequestTypeDef,
-        ListCustomModelsResponseTypeDef,
-        ListEnforcedGuardrailsConfigurationRequestTypeDef,
-        ListEnforcedGuardrailsConfigurationResponseTypeDef,
-        ListEvaluationJobsRequestTypeDef,
-        ListEvaluationJobsResponseTypeDef,
-        ListFoundationModelAgreementOffersRequestTypeDef,
-        ListFoundationModelAgreementOffersResponseTypeDef,
-        ListFoundationModelsRequestTypeDef,
-        ListFoundationModelsResponseTypeDef,
-        ListGuardrailsRequestTypeDef,
-        ListGuardrailsResponseTypeDef,
-        ListImportedModelsRequestTypeDef,
-        ListImportedModelsResponseTypeDef,
-        ListInferenceProfilesRequestTypeDef,
-        ListInferenceProfilesResponseTypeDef,
-        ListMarketplaceModelEndpointsRequestTypeDef,
-        ListMarketplaceModelEndpointsResponseTypeDef,
-        ListModelCopyJobsRequestTypeDef,
-        ListModelCopyJobsResponseTypeDef,
-        ListModelCustomizationJobsRequestTypeDef,
-        ListModelCustomizationJobsResponseTypeDef,
-        ListModelImportJobsRequestTypeDef,
-        ListModelImportJobsResponseTypeDef,
-        ListModelInvocationJobsRequestTypeDef,
-        ListModelInvocationJobsResponseTypeDef,
-        ListPromptRoutersRequestTypeDef,
-        ListPromptRoutersResponseTypeDef,
-        ListProvisionedModelThroughputsRequestTypeDef,
-        ListProvisionedModelThroughputsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MarketplaceModelEndpointSummaryTypeDef,
-        ModelCopyJobSummaryTypeDef,
-        ModelCustomizationJobSummaryTypeDef,
-        ModelImportJobSummaryTypeDef,
-        ModelInvocationJobSummaryTypeDef,
-        PromptRouterSummaryTypeDef,
-        ProvisionedModelSummaryTypeDef,
-        PutEnforcedGuardrailConfigurationRequestTypeDef,
-        PutEnforcedGuardrailConfigurationResponseTypeDef,
-        PutModelInvocationLoggingConfigurationRequestTypeDef,
-        PutModelInvocationLoggingConfigurationResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        PutUseCaseForModelAccessRequestTypeDef,
-        PutUseCaseForModelAccessResponseTypeDef,
-        RegisterMarketplaceModelEndpointRequestTypeDef,
-        RegisterMarketplaceModelEndpointResponseTypeDef,
-        StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef,
-        StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef,
-        StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef,
-        StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef,
-        StopAdvancedPromptOptimizationJobRequestTypeDef,
-        StopAdvancedPromptOptimizationJobResponseTypeDef,
-        StopEvaluationJobRequestTypeDef,
-        StopEvaluationJobResponseTypeDef,
-        StopModelCustomizationJobRequestTypeDef,
-        StopModelCustomizationJobResponseTypeDef,
-        StopModelInvocationJobRequestTypeDef,
-        StopModelInvocationJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef,
-        UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef,
-        UpdateAutomatedReasoningPolicyRequestTypeDef,
-        UpdateAutomatedReasoningPolicyResponseTypeDef,
-        UpdateAutomatedReasoningPolicyTestCaseRequestTypeDef,
-        UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef,
-        UpdateCustomModelDeploymentRequestTypeDef,
-        UpdateCustomModelDeploymentResponseTypeDef,
-        UpdateGuardrailRequestTypeDef,
-        UpdateGuardrailResponseTypeDef,
-        UpdateMarketplaceModelEndpointRequestTypeDef,
-        UpdateMarketplaceModelEndpointResponseTypeDef,
-        UpdateProvisionedModelThroughputRequestTypeDef,
-        UpdateProvisionedModelThroughputResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBedrock"]
 
@@ -258,8 +29,13 @@ class MultiRegionBedrock(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_delete_advanced_prompt_optimization_job(
-        self, **kwargs: Unpack[BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> TargetResults[BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef
+    ]:
         """Batch delete the specified advanced prompt optimization jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/BatchDeleteAdvancedPromptOptimizationJob
@@ -267,8 +43,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("BatchDeleteAdvancedPromptOptimizationJob", kwargs)
 
     def batch_delete_evaluation_job(
-        self, **kwargs: Unpack[BatchDeleteEvaluationJobRequestTypeDef]
-    ) -> TargetResults[BatchDeleteEvaluationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteEvaluationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteEvaluationJobResponseTypeDef]:
         """Deletes a batch of evaluation jobs. An evaluation job can only be deleted
         if it has following status FAILED, COMPLETED, and STOPPED. You can request
         up to 25 model evaluation jobs be deleted in a single request.
@@ -279,8 +55,12 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def cancel_automated_reasoning_policy_build_workflow(
         self,
-        **kwargs: Unpack[CancelAutomatedReasoningPolicyBuildWorkflowRequestTypeDef],
-    ) -> TargetResults[CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.CancelAutomatedReasoningPolicyBuildWorkflowRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef
+    ]:
         """Cancels a running Automated Reasoning policy build workflow. This stops
         the policy generation process and prevents further processing of the
         source documents.
@@ -290,8 +70,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CancelAutomatedReasoningPolicyBuildWorkflow", kwargs)
 
     def create_advanced_prompt_optimization_job(
-        self, **kwargs: Unpack[CreateAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> TargetResults[CreateAdvancedPromptOptimizationJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateAdvancedPromptOptimizationJobRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateAdvancedPromptOptimizationJobResponseTypeDef]:
         """Creates an asynchronous batch job for advanced prompt optimization.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateAdvancedPromptOptimizationJob
@@ -299,8 +80,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateAdvancedPromptOptimizationJob", kwargs)
 
     def create_automated_reasoning_policy(
-        self, **kwargs: Unpack[CreateAutomatedReasoningPolicyRequestTypeDef]
-    ) -> TargetResults[CreateAutomatedReasoningPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutomatedReasoningPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutomatedReasoningPolicyResponseTypeDef]:
         """Creates an Automated Reasoning policy for Amazon Bedrock Guardrails.
         Automated Reasoning policies use mathematical techniques to detect
         hallucinations, suggest corrections, and highlight unstated assumptions in
@@ -311,8 +92,11 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateAutomatedReasoningPolicy", kwargs)
 
     def create_automated_reasoning_policy_test_case(
-        self, **kwargs: Unpack[CreateAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> TargetResults[CreateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateAutomatedReasoningPolicyTestCaseRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Creates a test for an Automated Reasoning policy. Tests validate that your
         policy works as expected by providing sample inputs and expected outcomes.
         Use tests to verify policy behavior before deploying to production.
@@ -322,8 +106,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateAutomatedReasoningPolicyTestCase", kwargs)
 
     def create_automated_reasoning_policy_version(
-        self, **kwargs: Unpack[CreateAutomatedReasoningPolicyVersionRequestTypeDef]
-    ) -> TargetResults[CreateAutomatedReasoningPolicyVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateAutomatedReasoningPolicyVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateAutomatedReasoningPolicyVersionResponseTypeDef]:
         """Creates a new version of an existing Automated Reasoning policy. This
         allows you to iterate on your policy rules while maintaining previous
         versions for rollback or comparison purposes.
@@ -333,8 +118,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateAutomatedReasoningPolicyVersion", kwargs)
 
     def create_custom_model(
-        self, **kwargs: Unpack[CreateCustomModelRequestTypeDef]
-    ) -> TargetResults[CreateCustomModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomModelResponseTypeDef]:
         """Creates a new custom model in Amazon Bedrock. After the model is active,
         you can use it for inference.
 
@@ -343,8 +128,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateCustomModel", kwargs)
 
     def create_custom_model_deployment(
-        self, **kwargs: Unpack[CreateCustomModelDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateCustomModelDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomModelDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomModelDeploymentResponseTypeDef]:
         """Deploys a custom model for on-demand inference in Amazon Bedrock. After
         you deploy your custom model, you use the deployment's Amazon Resource
         Name (ARN) as the modelId parameter when you submit prompts and generate
@@ -355,8 +140,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateCustomModelDeployment", kwargs)
 
     def create_evaluation_job(
-        self, **kwargs: Unpack[CreateEvaluationJobRequestTypeDef]
-    ) -> TargetResults[CreateEvaluationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEvaluationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEvaluationJobResponseTypeDef]:
         """Creates an evaluation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateEvaluationJob
@@ -364,8 +149,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateEvaluationJob", kwargs)
 
     def create_foundation_model_agreement(
-        self, **kwargs: Unpack[CreateFoundationModelAgreementRequestTypeDef]
-    ) -> TargetResults[CreateFoundationModelAgreementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFoundationModelAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFoundationModelAgreementResponseTypeDef]:
         """Request a model access agreement for the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateFoundationModelAgreement
@@ -373,8 +158,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateFoundationModelAgreement", kwargs)
 
     def create_guardrail(
-        self, **kwargs: Unpack[CreateGuardrailRequestTypeDef]
-    ) -> TargetResults[CreateGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGuardrailResponseTypeDef]:
         """Creates a guardrail to block topics and to implement safeguards for your
         generative AI applications.
 
@@ -383,8 +168,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateGuardrail", kwargs)
 
     def create_guardrail_version(
-        self, **kwargs: Unpack[CreateGuardrailVersionRequestTypeDef]
-    ) -> TargetResults[CreateGuardrailVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGuardrailVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGuardrailVersionResponseTypeDef]:
         """Creates a version of the guardrail. Use this API to create a snapshot of
         the guardrail when you are satisfied with a configuration, or to compare
         the configuration with another version.
@@ -394,8 +179,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateGuardrailVersion", kwargs)
 
     def create_inference_profile(
-        self, **kwargs: Unpack[CreateInferenceProfileRequestTypeDef]
-    ) -> TargetResults[CreateInferenceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInferenceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInferenceProfileResponseTypeDef]:
         """Creates an application inference profile to track metrics and costs when
         invoking a model. To create an application inference profile for a
         foundation model in one region, specify the ARN of the model in that
@@ -410,8 +195,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateInferenceProfile", kwargs)
 
     def create_marketplace_model_endpoint(
-        self, **kwargs: Unpack[CreateMarketplaceModelEndpointRequestTypeDef]
-    ) -> TargetResults[CreateMarketplaceModelEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMarketplaceModelEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMarketplaceModelEndpointResponseTypeDef]:
         """Creates an endpoint for a model from Amazon Bedrock Marketplace. The
         endpoint is hosted by Amazon SageMaker.
 
@@ -420,8 +205,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateMarketplaceModelEndpoint", kwargs)
 
     def create_model_copy_job(
-        self, **kwargs: Unpack[CreateModelCopyJobRequestTypeDef]
-    ) -> TargetResults[CreateModelCopyJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelCopyJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelCopyJobResponseTypeDef]:
         """Copies a model to another region so that it can be used there. For more
         information, see Copy models to be used in other regions in the Amazon
         Bedrock User Guide.
@@ -431,8 +216,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateModelCopyJob", kwargs)
 
     def create_model_customization_job(
-        self, **kwargs: Unpack[CreateModelCustomizationJobRequestTypeDef]
-    ) -> TargetResults[CreateModelCustomizationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelCustomizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelCustomizationJobResponseTypeDef]:
         """Creates a fine-tuning job to customize a base model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateModelCustomizationJob
@@ -440,8 +225,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateModelCustomizationJob", kwargs)
 
     def create_model_import_job(
-        self, **kwargs: Unpack[CreateModelImportJobRequestTypeDef]
-    ) -> TargetResults[CreateModelImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelImportJobResponseTypeDef]:
         """Creates a model import job to import model that you have customized in
         other environments, such as Amazon SageMaker. For more information, see
         Import a customized model
@@ -451,8 +236,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateModelImportJob", kwargs)
 
     def create_model_invocation_job(
-        self, **kwargs: Unpack[CreateModelInvocationJobRequestTypeDef]
-    ) -> TargetResults[CreateModelInvocationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelInvocationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelInvocationJobResponseTypeDef]:
         """Creates a batch inference job to invoke a model on multiple prompts.
         Format your data according to Format your inference data and upload it to
         an Amazon S3 bucket. For more information, see Process multiple prompts
@@ -463,8 +248,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateModelInvocationJob", kwargs)
 
     def create_prompt_router(
-        self, **kwargs: Unpack[CreatePromptRouterRequestTypeDef]
-    ) -> TargetResults[CreatePromptRouterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePromptRouterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePromptRouterResponseTypeDef]:
         """Creates a prompt router that manages the routing of requests between
         multiple foundation models based on the routing criteria.
 
@@ -473,8 +258,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreatePromptRouter", kwargs)
 
     def create_provisioned_model_throughput(
-        self, **kwargs: Unpack[CreateProvisionedModelThroughputRequestTypeDef]
-    ) -> TargetResults[CreateProvisionedModelThroughputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProvisionedModelThroughputRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProvisionedModelThroughputResponseTypeDef]:
         """Creates dedicated throughput for a base or custom model with the model
         units and for the duration that you specify. For pricing details, see
         Amazon Bedrock Pricing. For more information, see Provisioned Throughput
@@ -485,8 +270,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("CreateProvisionedModelThroughput", kwargs)
 
     def delete_automated_reasoning_policy(
-        self, **kwargs: Unpack[DeleteAutomatedReasoningPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteAutomatedReasoningPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutomatedReasoningPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutomatedReasoningPolicyResponseTypeDef]:
         """Deletes an Automated Reasoning policy or policy version. This operation is
         idempotent. If you delete a policy more than once, each call succeeds.
         Deleting a policy removes it permanently and cannot be undone.
@@ -497,8 +282,12 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_automated_reasoning_policy_build_workflow(
         self,
-        **kwargs: Unpack[DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef],
-    ) -> TargetResults[DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef
+    ]:
         """Deletes an Automated Reasoning policy build workflow and its associated
         artifacts. This permanently removes the workflow history and any generated
         assets.
@@ -508,8 +297,11 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteAutomatedReasoningPolicyBuildWorkflow", kwargs)
 
     def delete_automated_reasoning_policy_test_case(
-        self, **kwargs: Unpack[DeleteAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> TargetResults[DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteAutomatedReasoningPolicyTestCaseRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Deletes an Automated Reasoning policy test. This operation is idempotent;
         if you delete a test more than once, each call succeeds.
 
@@ -518,8 +310,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteAutomatedReasoningPolicyTestCase", kwargs)
 
     def delete_custom_model(
-        self, **kwargs: Unpack[DeleteCustomModelRequestTypeDef]
-    ) -> TargetResults[DeleteCustomModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomModelResponseTypeDef]:
         """Deletes a custom model that you created earlier. For more information, see
         Custom models in the Amazon Bedrock User Guide.
 
@@ -528,8 +320,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteCustomModel", kwargs)
 
     def delete_custom_model_deployment(
-        self, **kwargs: Unpack[DeleteCustomModelDeploymentRequestTypeDef]
-    ) -> TargetResults[DeleteCustomModelDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomModelDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomModelDeploymentResponseTypeDef]:
         """Deletes a custom model deployment. This operation stops the deployment and
         removes it from your account. After deletion, the deployment ARN can no
         longer be used for inference requests.
@@ -539,8 +331,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteCustomModelDeployment", kwargs)
 
     def delete_enforced_guardrail_configuration(
-        self, **kwargs: Unpack[DeleteEnforcedGuardrailConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteEnforcedGuardrailConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteEnforcedGuardrailConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteEnforcedGuardrailConfigurationResponseTypeDef]:
         """Deletes the account-level enforced guardrail configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteEnforcedGuardrailConfiguration
@@ -548,8 +341,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteEnforcedGuardrailConfiguration", kwargs)
 
     def delete_foundation_model_agreement(
-        self, **kwargs: Unpack[DeleteFoundationModelAgreementRequestTypeDef]
-    ) -> TargetResults[DeleteFoundationModelAgreementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFoundationModelAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFoundationModelAgreementResponseTypeDef]:
         """Delete the model access agreement for the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteFoundationModelAgreement
@@ -557,8 +350,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteFoundationModelAgreement", kwargs)
 
     def delete_guardrail(
-        self, **kwargs: Unpack[DeleteGuardrailRequestTypeDef]
-    ) -> TargetResults[DeleteGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGuardrailResponseTypeDef]:
         """Deletes a guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteGuardrail
@@ -566,8 +359,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteGuardrail", kwargs)
 
     def delete_imported_model(
-        self, **kwargs: Unpack[DeleteImportedModelRequestTypeDef]
-    ) -> TargetResults[DeleteImportedModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImportedModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImportedModelResponseTypeDef]:
         """Deletes a custom model that you imported earlier. For more information,
         see Import a customized model in the Amazon Bedrock User Guide.
 
@@ -576,8 +369,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteImportedModel", kwargs)
 
     def delete_inference_profile(
-        self, **kwargs: Unpack[DeleteInferenceProfileRequestTypeDef]
-    ) -> TargetResults[DeleteInferenceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInferenceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInferenceProfileResponseTypeDef]:
         """Deletes an application inference profile. For more information, see
         Increase throughput and resilience with cross-region inference in Amazon
         Bedrock. in the Amazon Bedrock User Guide.
@@ -587,8 +380,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteInferenceProfile", kwargs)
 
     def delete_marketplace_model_endpoint(
-        self, **kwargs: Unpack[DeleteMarketplaceModelEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteMarketplaceModelEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMarketplaceModelEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMarketplaceModelEndpointResponseTypeDef]:
         """Deletes an endpoint for a model from Amazon Bedrock Marketplace.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteMarketplaceModelEndpoint
@@ -597,7 +390,9 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_model_invocation_logging_configuration(
         self,
-    ) -> TargetResults[DeleteModelInvocationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DeleteModelInvocationLoggingConfigurationResponseTypeDef
+    ]:
         """Delete the invocation logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteModelInvocationLoggingConfiguration
@@ -605,8 +400,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteModelInvocationLoggingConfiguration", {})
 
     def delete_prompt_router(
-        self, **kwargs: Unpack[DeletePromptRouterRequestTypeDef]
-    ) -> TargetResults[DeletePromptRouterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePromptRouterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePromptRouterResponseTypeDef]:
         """Deletes a specified prompt router. This action cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeletePromptRouter
@@ -614,8 +409,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeletePromptRouter", kwargs)
 
     def delete_provisioned_model_throughput(
-        self, **kwargs: Unpack[DeleteProvisionedModelThroughputRequestTypeDef]
-    ) -> TargetResults[DeleteProvisionedModelThroughputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProvisionedModelThroughputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProvisionedModelThroughputResponseTypeDef]:
         """Deletes a Provisioned Throughput. You can't delete a Provisioned
         Throughput before the commitment term is over. For more information, see
         Provisioned Throughput in the Amazon Bedrock User Guide.
@@ -625,8 +420,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteProvisionedModelThroughput", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a previously created Bedrock resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteResourcePolicy
@@ -634,8 +429,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def deregister_marketplace_model_endpoint(
-        self, **kwargs: Unpack[DeregisterMarketplaceModelEndpointRequestTypeDef]
-    ) -> TargetResults[DeregisterMarketplaceModelEndpointResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterMarketplaceModelEndpointRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterMarketplaceModelEndpointResponseTypeDef]:
         """Deregisters an endpoint for a model from Amazon Bedrock Marketplace. This
         operation removes the endpoint's association with Amazon Bedrock but does
         not delete the underlying Amazon SageMaker endpoint.
@@ -645,8 +441,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("DeregisterMarketplaceModelEndpoint", kwargs)
 
     def export_automated_reasoning_policy_version(
-        self, **kwargs: Unpack[ExportAutomatedReasoningPolicyVersionRequestTypeDef]
-    ) -> TargetResults[ExportAutomatedReasoningPolicyVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ExportAutomatedReasoningPolicyVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportAutomatedReasoningPolicyVersionResponseTypeDef]:
         """Exports the policy definition for an Automated Reasoning policy version.
         Returns the complete policy definition including rules, variables, and
         custom variable types in a structured format.
@@ -656,8 +453,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ExportAutomatedReasoningPolicyVersion", kwargs)
 
     def get_advanced_prompt_optimization_job(
-        self, **kwargs: Unpack[GetAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> TargetResults[GetAdvancedPromptOptimizationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdvancedPromptOptimizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdvancedPromptOptimizationJobResponseTypeDef]:
         """Retrieves the details and status of an advanced prompt optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAdvancedPromptOptimizationJob
@@ -665,8 +462,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetAdvancedPromptOptimizationJob", kwargs)
 
     def get_automated_reasoning_policy(
-        self, **kwargs: Unpack[GetAutomatedReasoningPolicyRequestTypeDef]
-    ) -> TargetResults[GetAutomatedReasoningPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutomatedReasoningPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutomatedReasoningPolicyResponseTypeDef]:
         """Retrieves details about an Automated Reasoning policy or policy version.
         Returns information including the policy definition, metadata, and
         timestamps.
@@ -676,8 +473,11 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetAutomatedReasoningPolicy", kwargs)
 
     def get_automated_reasoning_policy_annotations(
-        self, **kwargs: Unpack[GetAutomatedReasoningPolicyAnnotationsRequestTypeDef]
-    ) -> TargetResults[GetAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAutomatedReasoningPolicyAnnotationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
         """Retrieves the current annotations for an Automated Reasoning policy build
         workflow. Annotations contain corrections to the rules, variables and
         types to be applied to the policy.
@@ -687,8 +487,13 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetAutomatedReasoningPolicyAnnotations", kwargs)
 
     def get_automated_reasoning_policy_build_workflow(
-        self, **kwargs: Unpack[GetAutomatedReasoningPolicyBuildWorkflowRequestTypeDef]
-    ) -> TargetResults[GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAutomatedReasoningPolicyBuildWorkflowRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef
+    ]:
         """Retrieves detailed information about an Automated Reasoning policy build
         workflow, including its status, configuration, and metadata.
 
@@ -699,10 +504,10 @@ class MultiRegionBedrock(MultiRegionClient):
     def get_automated_reasoning_policy_build_workflow_result_assets(
         self,
         **kwargs: Unpack[
-            GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequestTypeDef
+            type_defs.GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequestTypeDef
         ],
     ) -> TargetResults[
-        GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponseTypeDef
+        type_defs.GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponseTypeDef
     ]:
         """Retrieves the resulting assets from a completed Automated Reasoning policy
         build workflow, including build logs, quality reports, and generated
@@ -715,8 +520,13 @@ class MultiRegionBedrock(MultiRegionClient):
         )
 
     def get_automated_reasoning_policy_next_scenario(
-        self, **kwargs: Unpack[GetAutomatedReasoningPolicyNextScenarioRequestTypeDef]
-    ) -> TargetResults[GetAutomatedReasoningPolicyNextScenarioResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAutomatedReasoningPolicyNextScenarioRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAutomatedReasoningPolicyNextScenarioResponseTypeDef
+    ]:
         """Retrieves the next test scenario for validating an Automated Reasoning
         policy. This is used during the interactive policy refinement process to
         test policy behavior.
@@ -726,8 +536,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetAutomatedReasoningPolicyNextScenario", kwargs)
 
     def get_automated_reasoning_policy_test_case(
-        self, **kwargs: Unpack[GetAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> TargetResults[GetAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetAutomatedReasoningPolicyTestCaseRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Retrieves details about a specific Automated Reasoning policy test.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAutomatedReasoningPolicyTestCase
@@ -735,8 +546,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetAutomatedReasoningPolicyTestCase", kwargs)
 
     def get_automated_reasoning_policy_test_result(
-        self, **kwargs: Unpack[GetAutomatedReasoningPolicyTestResultRequestTypeDef]
-    ) -> TargetResults[GetAutomatedReasoningPolicyTestResultResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetAutomatedReasoningPolicyTestResultRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAutomatedReasoningPolicyTestResultResponseTypeDef]:
         """Retrieves the test result for a specific Automated Reasoning policy test.
         Returns detailed validation findings and execution status.
 
@@ -745,8 +557,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetAutomatedReasoningPolicyTestResult", kwargs)
 
     def get_custom_model(
-        self, **kwargs: Unpack[GetCustomModelRequestTypeDef]
-    ) -> TargetResults[GetCustomModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomModelResponseTypeDef]:
         """Get the properties associated with a Amazon Bedrock custom model that you
         have created. For more information, see Custom models in the Amazon
         Bedrock User Guide.
@@ -756,8 +568,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetCustomModel", kwargs)
 
     def get_custom_model_deployment(
-        self, **kwargs: Unpack[GetCustomModelDeploymentRequestTypeDef]
-    ) -> TargetResults[GetCustomModelDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomModelDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomModelDeploymentResponseTypeDef]:
         """Retrieves information about a custom model deployment, including its
         status, configuration, and metadata. Use this operation to monitor the
         deployment status and retrieve details needed for inference requests.
@@ -767,8 +579,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetCustomModelDeployment", kwargs)
 
     def get_evaluation_job(
-        self, **kwargs: Unpack[GetEvaluationJobRequestTypeDef]
-    ) -> TargetResults[GetEvaluationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvaluationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvaluationJobResponseTypeDef]:
         """Gets information about an evaluation job, such as the status of the job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetEvaluationJob
@@ -776,8 +588,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetEvaluationJob", kwargs)
 
     def get_foundation_model(
-        self, **kwargs: Unpack[GetFoundationModelRequestTypeDef]
-    ) -> TargetResults[GetFoundationModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFoundationModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFoundationModelResponseTypeDef]:
         """Get details about a Amazon Bedrock foundation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetFoundationModel
@@ -785,8 +597,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetFoundationModel", kwargs)
 
     def get_foundation_model_availability(
-        self, **kwargs: Unpack[GetFoundationModelAvailabilityRequestTypeDef]
-    ) -> TargetResults[GetFoundationModelAvailabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFoundationModelAvailabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFoundationModelAvailabilityResponseTypeDef]:
         """Get information about the Foundation model availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetFoundationModelAvailability
@@ -794,8 +606,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetFoundationModelAvailability", kwargs)
 
     def get_guardrail(
-        self, **kwargs: Unpack[GetGuardrailRequestTypeDef]
-    ) -> TargetResults[GetGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGuardrailResponseTypeDef]:
         """Gets details about a guardrail. If you don't specify a version, the
         response returns details for the DRAFT version.
 
@@ -804,8 +616,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetGuardrail", kwargs)
 
     def get_imported_model(
-        self, **kwargs: Unpack[GetImportedModelRequestTypeDef]
-    ) -> TargetResults[GetImportedModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportedModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportedModelResponseTypeDef]:
         """Gets properties associated with a customized model you imported.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetImportedModel
@@ -813,8 +625,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetImportedModel", kwargs)
 
     def get_inference_profile(
-        self, **kwargs: Unpack[GetInferenceProfileRequestTypeDef]
-    ) -> TargetResults[GetInferenceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInferenceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInferenceProfileResponseTypeDef]:
         """Gets information about an inference profile. For more information, see
         Increase throughput and resilience with cross-region inference in Amazon
         Bedrock. in the Amazon Bedrock User Guide.
@@ -824,8 +636,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetInferenceProfile", kwargs)
 
     def get_marketplace_model_endpoint(
-        self, **kwargs: Unpack[GetMarketplaceModelEndpointRequestTypeDef]
-    ) -> TargetResults[GetMarketplaceModelEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMarketplaceModelEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMarketplaceModelEndpointResponseTypeDef]:
         """Retrieves details about a specific endpoint for a model from Amazon
         Bedrock Marketplace.
 
@@ -834,8 +646,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetMarketplaceModelEndpoint", kwargs)
 
     def get_model_copy_job(
-        self, **kwargs: Unpack[GetModelCopyJobRequestTypeDef]
-    ) -> TargetResults[GetModelCopyJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelCopyJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelCopyJobResponseTypeDef]:
         """Retrieves information about a model copy job. For more information, see
         Copy models to be used in other regions in the Amazon Bedrock User Guide.
 
@@ -844,8 +656,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetModelCopyJob", kwargs)
 
     def get_model_customization_job(
-        self, **kwargs: Unpack[GetModelCustomizationJobRequestTypeDef]
-    ) -> TargetResults[GetModelCustomizationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelCustomizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelCustomizationJobResponseTypeDef]:
         """Retrieves the properties associated with a model-customization job,
         including the status of the job. For more information, see Custom models
         in the Amazon Bedrock User Guide.
@@ -855,8 +667,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetModelCustomizationJob", kwargs)
 
     def get_model_import_job(
-        self, **kwargs: Unpack[GetModelImportJobRequestTypeDef]
-    ) -> TargetResults[GetModelImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelImportJobResponseTypeDef]:
         """Retrieves the properties associated with import model job, including the
         status of the job. For more information, see Import a customized model in
         the Amazon Bedrock User Guide.
@@ -866,8 +678,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetModelImportJob", kwargs)
 
     def get_model_invocation_job(
-        self, **kwargs: Unpack[GetModelInvocationJobRequestTypeDef]
-    ) -> TargetResults[GetModelInvocationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelInvocationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelInvocationJobResponseTypeDef]:
         """Gets details about a batch inference job. For more information, see
         Monitor batch inference jobs
 
@@ -877,7 +689,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_model_invocation_logging_configuration(
         self,
-    ) -> TargetResults[GetModelInvocationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetModelInvocationLoggingConfigurationResponseTypeDef]:
         """Get the current configuration values for model invocation logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetModelInvocationLoggingConfiguration
@@ -885,8 +697,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetModelInvocationLoggingConfiguration", {})
 
     def get_prompt_router(
-        self, **kwargs: Unpack[GetPromptRouterRequestTypeDef]
-    ) -> TargetResults[GetPromptRouterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPromptRouterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPromptRouterResponseTypeDef]:
         """Retrieves details about a prompt router.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetPromptRouter
@@ -894,8 +706,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetPromptRouter", kwargs)
 
     def get_provisioned_model_throughput(
-        self, **kwargs: Unpack[GetProvisionedModelThroughputRequestTypeDef]
-    ) -> TargetResults[GetProvisionedModelThroughputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProvisionedModelThroughputRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProvisionedModelThroughputResponseTypeDef]:
         """Returns details for a Provisioned Throughput. For more information, see
         Provisioned Throughput in the Amazon Bedrock User Guide.
 
@@ -904,8 +716,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetProvisionedModelThroughput", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Gets the resource policy document for a Bedrock resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetResourcePolicy
@@ -914,7 +726,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_use_case_for_model_access(
         self,
-    ) -> TargetResults[GetUseCaseForModelAccessResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetUseCaseForModelAccessResponseTypeDef]:
         """Get usecase for model access.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetUseCaseForModelAccess
@@ -922,8 +734,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("GetUseCaseForModelAccess", {})
 
     def list_advanced_prompt_optimization_jobs(
-        self, **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef]
-    ) -> TargetResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAdvancedPromptOptimizationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdvancedPromptOptimizationJobsResponseTypeDef]:
         """Lists all advanced prompt optimization jobs for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAdvancedPromptOptimizationJobs
@@ -931,8 +744,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListAdvancedPromptOptimizationJobs", kwargs)
 
     def list_automated_reasoning_policies(
-        self, **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomatedReasoningPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomatedReasoningPoliciesResponseTypeDef]:
         """Lists all Automated Reasoning policies in your account, with optional
         filtering by policy ARN. This helps you manage and discover existing
         policies.
@@ -942,8 +755,13 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListAutomatedReasoningPolicies", kwargs)
 
     def list_automated_reasoning_policy_build_workflows(
-        self, **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef
+    ]:
         """Lists all build workflows for an Automated Reasoning policy, showing the
         history of policy creation and modification attempts.
 
@@ -952,8 +770,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListAutomatedReasoningPolicyBuildWorkflows", kwargs)
 
     def list_automated_reasoning_policy_test_cases(
-        self, **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef]
-    ) -> TargetResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
         """Lists tests for an Automated Reasoning policy. We recommend using
         pagination to ensure that the operation returns quickly and successfully.
 
@@ -962,8 +781,13 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListAutomatedReasoningPolicyTestCases", kwargs)
 
     def list_automated_reasoning_policy_test_results(
-        self, **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef]
-    ) -> TargetResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAutomatedReasoningPolicyTestResultsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAutomatedReasoningPolicyTestResultsResponseTypeDef
+    ]:
         """Lists test results for an Automated Reasoning policy, showing how the
         policy performed against various test scenarios and validation checks.
 
@@ -972,8 +796,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListAutomatedReasoningPolicyTestResults", kwargs)
 
     def list_custom_model_deployments(
-        self, **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListCustomModelDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomModelDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomModelDeploymentsResponseTypeDef]:
         """Lists custom model deployments in your account. You can filter the results
         by creation time, name, status, and associated model. Use this operation
         to manage and monitor your custom model deployments.
@@ -983,8 +807,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListCustomModelDeployments", kwargs)
 
     def list_custom_models(
-        self, **kwargs: Unpack[ListCustomModelsRequestTypeDef]
-    ) -> TargetResults[ListCustomModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomModelsResponseTypeDef]:
         """Returns a list of the custom models that you have created with the
         CreateModelCustomizationJob operation.
 
@@ -993,8 +817,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListCustomModels", kwargs)
 
     def list_enforced_guardrails_configuration(
-        self, **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef]
-    ) -> TargetResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEnforcedGuardrailsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnforcedGuardrailsConfigurationResponseTypeDef]:
         """Lists the account-level enforced guardrail configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEnforcedGuardrailsConfiguration
@@ -1002,8 +827,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListEnforcedGuardrailsConfiguration", kwargs)
 
     def list_evaluation_jobs(
-        self, **kwargs: Unpack[ListEvaluationJobsRequestTypeDef]
-    ) -> TargetResults[ListEvaluationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEvaluationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEvaluationJobsResponseTypeDef]:
         """Lists all existing evaluation jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEvaluationJobs
@@ -1011,8 +836,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListEvaluationJobs", kwargs)
 
     def list_foundation_model_agreement_offers(
-        self, **kwargs: Unpack[ListFoundationModelAgreementOffersRequestTypeDef]
-    ) -> TargetResults[ListFoundationModelAgreementOffersResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListFoundationModelAgreementOffersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFoundationModelAgreementOffersResponseTypeDef]:
         """Get the offers associated with the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListFoundationModelAgreementOffers
@@ -1020,8 +846,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListFoundationModelAgreementOffers", kwargs)
 
     def list_foundation_models(
-        self, **kwargs: Unpack[ListFoundationModelsRequestTypeDef]
-    ) -> TargetResults[ListFoundationModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFoundationModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFoundationModelsResponseTypeDef]:
         """Lists Amazon Bedrock foundation models that you can use. You can filter
         the results with the request parameters. For more information, see
         Foundation models in the Amazon Bedrock User Guide.
@@ -1031,8 +857,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListFoundationModels", kwargs)
 
     def list_guardrails(
-        self, **kwargs: Unpack[ListGuardrailsRequestTypeDef]
-    ) -> TargetResults[ListGuardrailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGuardrailsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGuardrailsResponseTypeDef]:
         """Lists details about all the guardrails in an account. To list the DRAFT
         version of all your guardrails, don't specify the guardrailIdentifier
         field. To list all versions of a guardrail, specify the ARN of the
@@ -1043,8 +869,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListGuardrails", kwargs)
 
     def list_imported_models(
-        self, **kwargs: Unpack[ListImportedModelsRequestTypeDef]
-    ) -> TargetResults[ListImportedModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportedModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportedModelsResponseTypeDef]:
         """Returns a list of models you've imported. You can filter the results to
         return based on one or more criteria. For more information, see Import a
         customized model in the Amazon Bedrock User Guide.
@@ -1054,8 +880,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListImportedModels", kwargs)
 
     def list_inference_profiles(
-        self, **kwargs: Unpack[ListInferenceProfilesRequestTypeDef]
-    ) -> TargetResults[ListInferenceProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceProfilesResponseTypeDef]:
         """Returns a list of inference profiles that you can use. For more
         information, see Increase throughput and resilience with cross-region
         inference in Amazon Bedrock. in the Amazon Bedrock User Guide.
@@ -1065,8 +891,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListInferenceProfiles", kwargs)
 
     def list_marketplace_model_endpoints(
-        self, **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef]
-    ) -> TargetResults[ListMarketplaceModelEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMarketplaceModelEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMarketplaceModelEndpointsResponseTypeDef]:
         """Lists the endpoints for models from Amazon Bedrock Marketplace in your
         Amazon Web Services account.
 
@@ -1075,8 +901,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListMarketplaceModelEndpoints", kwargs)
 
     def list_model_copy_jobs(
-        self, **kwargs: Unpack[ListModelCopyJobsRequestTypeDef]
-    ) -> TargetResults[ListModelCopyJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelCopyJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelCopyJobsResponseTypeDef]:
         """Returns a list of model copy jobs that you have submitted. You can filter
         the jobs to return based on one or more criteria. For more information,
         see Copy models to be used in other regions in the Amazon Bedrock User
@@ -1087,8 +913,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListModelCopyJobs", kwargs)
 
     def list_model_customization_jobs(
-        self, **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef]
-    ) -> TargetResults[ListModelCustomizationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelCustomizationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelCustomizationJobsResponseTypeDef]:
         """Returns a list of model customization jobs that you have submitted. You
         can filter the jobs to return based on one or more criteria.
 
@@ -1097,8 +923,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListModelCustomizationJobs", kwargs)
 
     def list_model_import_jobs(
-        self, **kwargs: Unpack[ListModelImportJobsRequestTypeDef]
-    ) -> TargetResults[ListModelImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelImportJobsResponseTypeDef]:
         """Returns a list of import jobs you've submitted. You can filter the results
         to return based on one or more criteria. For more information, see Import
         a customized model in the Amazon Bedrock User Guide.
@@ -1108,8 +934,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListModelImportJobs", kwargs)
 
     def list_model_invocation_jobs(
-        self, **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef]
-    ) -> TargetResults[ListModelInvocationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelInvocationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelInvocationJobsResponseTypeDef]:
         """Lists all batch inference jobs in the account. For more information, see
         View details about a batch inference job.
 
@@ -1118,8 +944,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListModelInvocationJobs", kwargs)
 
     def list_prompt_routers(
-        self, **kwargs: Unpack[ListPromptRoutersRequestTypeDef]
-    ) -> TargetResults[ListPromptRoutersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPromptRoutersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPromptRoutersResponseTypeDef]:
         """Retrieves a list of prompt routers.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListPromptRouters
@@ -1127,8 +953,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListPromptRouters", kwargs)
 
     def list_provisioned_model_throughputs(
-        self, **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef]
-    ) -> TargetResults[ListProvisionedModelThroughputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisionedModelThroughputsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProvisionedModelThroughputsResponseTypeDef]:
         """Lists the Provisioned Throughputs in the account. For more information,
         see Provisioned Throughput in the Amazon Bedrock User Guide.
 
@@ -1137,8 +963,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListProvisionedModelThroughputs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListTagsForResource
@@ -1146,8 +972,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_enforced_guardrail_configuration(
-        self, **kwargs: Unpack[PutEnforcedGuardrailConfigurationRequestTypeDef]
-    ) -> TargetResults[PutEnforcedGuardrailConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEnforcedGuardrailConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutEnforcedGuardrailConfigurationResponseTypeDef]:
         """Sets the account-level enforced guardrail configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutEnforcedGuardrailConfiguration
@@ -1155,8 +982,11 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("PutEnforcedGuardrailConfiguration", kwargs)
 
     def put_model_invocation_logging_configuration(
-        self, **kwargs: Unpack[PutModelInvocationLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutModelInvocationLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutModelInvocationLoggingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.PutModelInvocationLoggingConfigurationResponseTypeDef]:
         """Set the configuration values for model invocation logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutModelInvocationLoggingConfiguration
@@ -1164,8 +994,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("PutModelInvocationLoggingConfiguration", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Adds a resource policy for a Bedrock resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutResourcePolicy
@@ -1173,8 +1003,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_use_case_for_model_access(
-        self, **kwargs: Unpack[PutUseCaseForModelAccessRequestTypeDef]
-    ) -> TargetResults[PutUseCaseForModelAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutUseCaseForModelAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.PutUseCaseForModelAccessResponseTypeDef]:
         """Put usecase for model access.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutUseCaseForModelAccess
@@ -1182,8 +1012,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("PutUseCaseForModelAccess", kwargs)
 
     def register_marketplace_model_endpoint(
-        self, **kwargs: Unpack[RegisterMarketplaceModelEndpointRequestTypeDef]
-    ) -> TargetResults[RegisterMarketplaceModelEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterMarketplaceModelEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterMarketplaceModelEndpointResponseTypeDef]:
         """Registers an existing Amazon SageMaker endpoint with Amazon Bedrock
         Marketplace, allowing it to be used with Amazon Bedrock APIs.
 
@@ -1192,8 +1022,13 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("RegisterMarketplaceModelEndpoint", kwargs)
 
     def start_automated_reasoning_policy_build_workflow(
-        self, **kwargs: Unpack[StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef]
-    ) -> TargetResults[StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef
+    ]:
         """Starts a new build workflow for an Automated Reasoning policy. This
         initiates the process of analyzing source documents and generating policy
         rules, variables, and types.
@@ -1203,8 +1038,13 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("StartAutomatedReasoningPolicyBuildWorkflow", kwargs)
 
     def start_automated_reasoning_policy_test_workflow(
-        self, **kwargs: Unpack[StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef]
-    ) -> TargetResults[StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef
+    ]:
         """Initiates a test workflow to validate Automated Reasoning policy tests.
         The workflow executes the specified tests against the policy and generates
         validation results.
@@ -1214,8 +1054,9 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("StartAutomatedReasoningPolicyTestWorkflow", kwargs)
 
     def stop_advanced_prompt_optimization_job(
-        self, **kwargs: Unpack[StopAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> TargetResults[StopAdvancedPromptOptimizationJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StopAdvancedPromptOptimizationJobRequestTypeDef],
+    ) -> TargetResults[type_defs.StopAdvancedPromptOptimizationJobResponseTypeDef]:
         """Stops an in-progress advanced prompt optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StopAdvancedPromptOptimizationJob
@@ -1223,8 +1064,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("StopAdvancedPromptOptimizationJob", kwargs)
 
     def stop_evaluation_job(
-        self, **kwargs: Unpack[StopEvaluationJobRequestTypeDef]
-    ) -> TargetResults[StopEvaluationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEvaluationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopEvaluationJobResponseTypeDef]:
         """Stops an evaluation job that is current being created or running.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StopEvaluationJob
@@ -1232,8 +1073,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("StopEvaluationJob", kwargs)
 
     def stop_model_customization_job(
-        self, **kwargs: Unpack[StopModelCustomizationJobRequestTypeDef]
-    ) -> TargetResults[StopModelCustomizationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopModelCustomizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopModelCustomizationJobResponseTypeDef]:
         """Stops an active model customization job. For more information, see Custom
         models in the Amazon Bedrock User Guide.
 
@@ -1242,8 +1083,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("StopModelCustomizationJob", kwargs)
 
     def stop_model_invocation_job(
-        self, **kwargs: Unpack[StopModelInvocationJobRequestTypeDef]
-    ) -> TargetResults[StopModelInvocationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopModelInvocationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopModelInvocationJobResponseTypeDef]:
         """Stops a batch inference job. You're only charged for tokens that were
         already processed. For more information, see Stop a batch inference job.
 
@@ -1252,8 +1093,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("StopModelInvocationJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associate tags with a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -1262,8 +1103,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove one or more tags from a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -1272,8 +1113,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_automated_reasoning_policy(
-        self, **kwargs: Unpack[UpdateAutomatedReasoningPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateAutomatedReasoningPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAutomatedReasoningPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutomatedReasoningPolicyResponseTypeDef]:
         """Updates an existing Automated Reasoning policy with new rules, variables,
         or configuration. This creates a new version of the policy while
         preserving the previous version.
@@ -1283,8 +1124,13 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UpdateAutomatedReasoningPolicy", kwargs)
 
     def update_automated_reasoning_policy_annotations(
-        self, **kwargs: Unpack[UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef]
-    ) -> TargetResults[UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef
+    ]:
         """Updates the annotations for an Automated Reasoning policy build workflow.
         This allows you to modify extracted rules, variables, and types before
         finalizing the policy.
@@ -1294,8 +1140,11 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UpdateAutomatedReasoningPolicyAnnotations", kwargs)
 
     def update_automated_reasoning_policy_test_case(
-        self, **kwargs: Unpack[UpdateAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> TargetResults[UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateAutomatedReasoningPolicyTestCaseRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Updates an existing Automated Reasoning policy test. You can modify the
         content, query, expected result, and confidence threshold.
 
@@ -1304,8 +1153,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UpdateAutomatedReasoningPolicyTestCase", kwargs)
 
     def update_custom_model_deployment(
-        self, **kwargs: Unpack[UpdateCustomModelDeploymentRequestTypeDef]
-    ) -> TargetResults[UpdateCustomModelDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomModelDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomModelDeploymentResponseTypeDef]:
         """Updates a custom model deployment with a new custom model. This allows you
         to deploy updated models without creating new deployment endpoints.
 
@@ -1314,8 +1163,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UpdateCustomModelDeployment", kwargs)
 
     def update_guardrail(
-        self, **kwargs: Unpack[UpdateGuardrailRequestTypeDef]
-    ) -> TargetResults[UpdateGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGuardrailResponseTypeDef]:
         """Updates a guardrail with the values you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/UpdateGuardrail
@@ -1323,8 +1172,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UpdateGuardrail", kwargs)
 
     def update_marketplace_model_endpoint(
-        self, **kwargs: Unpack[UpdateMarketplaceModelEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateMarketplaceModelEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMarketplaceModelEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMarketplaceModelEndpointResponseTypeDef]:
         """Updates the configuration of an existing endpoint for a model from Amazon
         Bedrock Marketplace.
 
@@ -1333,8 +1182,8 @@ class MultiRegionBedrock(MultiRegionClient):
         return self._call("UpdateMarketplaceModelEndpoint", kwargs)
 
     def update_provisioned_model_throughput(
-        self, **kwargs: Unpack[UpdateProvisionedModelThroughputRequestTypeDef]
-    ) -> TargetResults[UpdateProvisionedModelThroughputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProvisionedModelThroughputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProvisionedModelThroughputResponseTypeDef]:
         """Updates the name or associated model for a Provisioned Throughput. For
         more information, see Provisioned Throughput in the Amazon Bedrock User
         Guide.
@@ -1349,8 +1198,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef],
-    ) -> TargetResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdvancedPromptOptimizationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdvancedPromptOptimizationJobsResponseTypeDef]:
         """Every page of ListAdvancedPromptOptimizationJobs in every target, merged
         per target (botocore's build_full_result).
 
@@ -1372,8 +1221,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomatedReasoningPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomatedReasoningPoliciesResponseTypeDef]:
         """Every page of ListAutomatedReasoningPolicies in every target, merged per
         target (botocore's build_full_result).
 
@@ -1397,8 +1246,12 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef
+    ]:
         """Every page of ListAutomatedReasoningPolicyBuildWorkflows in every target,
         merged per target (botocore's build_full_result).
 
@@ -1421,8 +1274,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
-    ) -> TargetResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
         """Every page of ListAutomatedReasoningPolicyTestCases in every target,
         merged per target (botocore's build_full_result).
 
@@ -1445,8 +1298,12 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef],
-    ) -> TargetResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAutomatedReasoningPolicyTestResultsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAutomatedReasoningPolicyTestResultsResponseTypeDef
+    ]:
         """Every page of ListAutomatedReasoningPolicyTestResults in every target,
         merged per target (botocore's build_full_result).
 
@@ -1469,8 +1326,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListCustomModelDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomModelDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomModelDeploymentsResponseTypeDef]:
         """Every page of ListCustomModelDeployments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1494,8 +1351,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomModelsRequestTypeDef],
-    ) -> TargetResults[ListCustomModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomModelsResponseTypeDef]:
         """Every page of ListCustomModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1518,8 +1375,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef],
-    ) -> TargetResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnforcedGuardrailsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnforcedGuardrailsConfigurationResponseTypeDef]:
         """Every page of ListEnforcedGuardrailsConfiguration in every target, merged
         per target (botocore's build_full_result).
 
@@ -1541,8 +1398,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEvaluationJobsRequestTypeDef],
-    ) -> TargetResults[ListEvaluationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEvaluationJobsResponseTypeDef]:
         """Every page of ListEvaluationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1564,8 +1421,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGuardrailsRequestTypeDef],
-    ) -> TargetResults[ListGuardrailsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGuardrailsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGuardrailsResponseTypeDef]:
         """Every page of ListGuardrails in every target, merged per target
         (botocore's build_full_result).
 
@@ -1590,8 +1447,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportedModelsRequestTypeDef],
-    ) -> TargetResults[ListImportedModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportedModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportedModelsResponseTypeDef]:
         """Every page of ListImportedModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1615,8 +1472,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInferenceProfilesRequestTypeDef],
-    ) -> TargetResults[ListInferenceProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceProfilesResponseTypeDef]:
         """Every page of ListInferenceProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1640,8 +1497,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef],
-    ) -> TargetResults[ListMarketplaceModelEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMarketplaceModelEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMarketplaceModelEndpointsResponseTypeDef]:
         """Every page of ListMarketplaceModelEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -1664,8 +1521,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelCopyJobsRequestTypeDef],
-    ) -> TargetResults[ListModelCopyJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCopyJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelCopyJobsResponseTypeDef]:
         """Every page of ListModelCopyJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1690,8 +1547,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef],
-    ) -> TargetResults[ListModelCustomizationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCustomizationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelCustomizationJobsResponseTypeDef]:
         """Every page of ListModelCustomizationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1714,8 +1571,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelImportJobsRequestTypeDef],
-    ) -> TargetResults[ListModelImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelImportJobsResponseTypeDef]:
         """Every page of ListModelImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1739,8 +1596,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef],
-    ) -> TargetResults[ListModelInvocationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelInvocationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelInvocationJobsResponseTypeDef]:
         """Every page of ListModelInvocationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1763,8 +1620,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPromptRoutersRequestTypeDef],
-    ) -> TargetResults[ListPromptRoutersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPromptRoutersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPromptRoutersResponseTypeDef]:
         """Every page of ListPromptRouters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1786,8 +1643,8 @@ class MultiRegionBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef],
-    ) -> TargetResults[ListProvisionedModelThroughputsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisionedModelThroughputsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProvisionedModelThroughputsResponseTypeDef]:
         """Every page of ListProvisionedModelThroughputs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1809,8 +1666,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef],
-    ) -> Items[AdvancedPromptOptimizationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdvancedPromptOptimizationJobsRequestTypeDef],
+    ) -> Items[type_defs.AdvancedPromptOptimizationJobSummaryTypeDef]:
         """Each element of jobSummaries in every page of
         ListAdvancedPromptOptimizationJobs, from every target, as its page arrives
         (tagged with its target).
@@ -1829,8 +1686,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef],
-    ) -> Items[AutomatedReasoningPolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomatedReasoningPoliciesRequestTypeDef],
+    ) -> Items[type_defs.AutomatedReasoningPolicySummaryTypeDef]:
         """Each element of automatedReasoningPolicySummaries in every page of
         ListAutomatedReasoningPolicies, from every target, as its page arrives
         (tagged with its target).
@@ -1849,8 +1706,10 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef],
-    ) -> Items[AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef
+        ],
+    ) -> Items[type_defs.AutomatedReasoningPolicyBuildWorkflowSummaryTypeDef]:
         """Each element of automatedReasoningPolicyBuildWorkflowSummaries in every
         page of ListAutomatedReasoningPolicyBuildWorkflows, from every target, as
         its page arrives (tagged with its target).
@@ -1869,8 +1728,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
-    ) -> Items[AutomatedReasoningPolicyTestCaseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
+    ) -> Items[type_defs.AutomatedReasoningPolicyTestCaseTypeDef]:
         """Each element of testCases in every page of
         ListAutomatedReasoningPolicyTestCases, from every target, as its page
         arrives (tagged with its target).
@@ -1889,8 +1748,10 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef],
-    ) -> Items[AutomatedReasoningPolicyTestResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAutomatedReasoningPolicyTestResultsRequestTypeDef
+        ],
+    ) -> Items[type_defs.AutomatedReasoningPolicyTestResultTypeDef]:
         """Each element of testResults in every page of
         ListAutomatedReasoningPolicyTestResults, from every target, as its page
         arrives (tagged with its target).
@@ -1909,8 +1770,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef],
-    ) -> Items[CustomModelDeploymentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomModelDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.CustomModelDeploymentSummaryTypeDef]:
         """Each element of modelDeploymentSummaries in every page of
         ListCustomModelDeployments, from every target, as its page arrives (tagged
         with its target).
@@ -1929,8 +1790,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomModelsRequestTypeDef],
-    ) -> Items[CustomModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomModelsRequestTypeDef],
+    ) -> Items[type_defs.CustomModelSummaryTypeDef]:
         """Each element of modelSummaries in every page of ListCustomModels, from
         every target, as its page arrives (tagged with its target).
 
@@ -1945,8 +1806,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef],
-    ) -> Items[AccountEnforcedGuardrailOutputConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnforcedGuardrailsConfigurationRequestTypeDef],
+    ) -> Items[type_defs.AccountEnforcedGuardrailOutputConfigurationTypeDef]:
         """Each element of guardrailsConfig in every page of
         ListEnforcedGuardrailsConfiguration, from every target, as its page
         arrives (tagged with its target).
@@ -1965,8 +1826,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEvaluationJobsRequestTypeDef],
-    ) -> Items[EvaluationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluationJobsRequestTypeDef],
+    ) -> Items[type_defs.EvaluationSummaryTypeDef]:
         """Each element of jobSummaries in every page of ListEvaluationJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1981,8 +1842,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGuardrailsRequestTypeDef],
-    ) -> Items[GuardrailSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGuardrailsRequestTypeDef],
+    ) -> Items[type_defs.GuardrailSummaryTypeDef]:
         """Each element of guardrails in every page of ListGuardrails, from every
         target, as its page arrives (tagged with its target).
 
@@ -1997,8 +1858,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportedModelsRequestTypeDef],
-    ) -> Items[ImportedModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportedModelsRequestTypeDef],
+    ) -> Items[type_defs.ImportedModelSummaryTypeDef]:
         """Each element of modelSummaries in every page of ListImportedModels, from
         every target, as its page arrives (tagged with its target).
 
@@ -2013,8 +1874,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInferenceProfilesRequestTypeDef],
-    ) -> Items[InferenceProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceProfilesRequestTypeDef],
+    ) -> Items[type_defs.InferenceProfileSummaryTypeDef]:
         """Each element of inferenceProfileSummaries in every page of
         ListInferenceProfiles, from every target, as its page arrives (tagged with
         its target).
@@ -2030,8 +1891,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef],
-    ) -> Items[MarketplaceModelEndpointSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMarketplaceModelEndpointsRequestTypeDef],
+    ) -> Items[type_defs.MarketplaceModelEndpointSummaryTypeDef]:
         """Each element of marketplaceModelEndpoints in every page of
         ListMarketplaceModelEndpoints, from every target, as its page arrives
         (tagged with its target).
@@ -2050,8 +1911,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelCopyJobsRequestTypeDef],
-    ) -> Items[ModelCopyJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCopyJobsRequestTypeDef],
+    ) -> Items[type_defs.ModelCopyJobSummaryTypeDef]:
         """Each element of modelCopyJobSummaries in every page of ListModelCopyJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -2066,8 +1927,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef],
-    ) -> Items[ModelCustomizationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCustomizationJobsRequestTypeDef],
+    ) -> Items[type_defs.ModelCustomizationJobSummaryTypeDef]:
         """Each element of modelCustomizationJobSummaries in every page of
         ListModelCustomizationJobs, from every target, as its page arrives (tagged
         with its target).
@@ -2086,8 +1947,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelImportJobsRequestTypeDef],
-    ) -> Items[ModelImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelImportJobsRequestTypeDef],
+    ) -> Items[type_defs.ModelImportJobSummaryTypeDef]:
         """Each element of modelImportJobSummaries in every page of
         ListModelImportJobs, from every target, as its page arrives (tagged with
         its target).
@@ -2103,8 +1964,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef],
-    ) -> Items[ModelInvocationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelInvocationJobsRequestTypeDef],
+    ) -> Items[type_defs.ModelInvocationJobSummaryTypeDef]:
         """Each element of invocationJobSummaries in every page of
         ListModelInvocationJobs, from every target, as its page arrives (tagged
         with its target).
@@ -2120,8 +1981,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPromptRoutersRequestTypeDef],
-    ) -> Items[PromptRouterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPromptRoutersRequestTypeDef],
+    ) -> Items[type_defs.PromptRouterSummaryTypeDef]:
         """Each element of promptRouterSummaries in every page of ListPromptRouters,
         from every target, as its page arrives (tagged with its target).
 
@@ -2136,8 +1997,8 @@ class MultiRegionBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef],
-    ) -> Items[ProvisionedModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisionedModelThroughputsRequestTypeDef],
+    ) -> Items[type_defs.ProvisionedModelSummaryTypeDef]:
         """Each element of provisionedModelSummaries in every page of
         ListProvisionedModelThroughputs, from every target, as its page arrives
         (tagged with its target).

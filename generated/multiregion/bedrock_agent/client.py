@@ -15,166 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActionGroupSummaryTypeDef,
-        AgentAliasSummaryTypeDef,
-        AgentCollaboratorSummaryTypeDef,
-        AgentKnowledgeBaseSummaryTypeDef,
-        AgentSummaryTypeDef,
-        AgentVersionSummaryTypeDef,
-        AssociateAgentCollaboratorRequestTypeDef,
-        AssociateAgentCollaboratorResponseTypeDef,
-        AssociateAgentKnowledgeBaseRequestTypeDef,
-        AssociateAgentKnowledgeBaseResponseTypeDef,
-        CreateAgentActionGroupRequestTypeDef,
-        CreateAgentActionGroupResponseTypeDef,
-        CreateAgentAliasRequestTypeDef,
-        CreateAgentAliasResponseTypeDef,
-        CreateAgentRequestTypeDef,
-        CreateAgentResponseTypeDef,
-        CreateDataSourceRequestTypeDef,
-        CreateDataSourceResponseTypeDef,
-        CreateFlowAliasRequestTypeDef,
-        CreateFlowAliasResponseTypeDef,
-        CreateFlowRequestTypeDef,
-        CreateFlowResponseTypeDef,
-        CreateFlowVersionRequestTypeDef,
-        CreateFlowVersionResponseTypeDef,
-        CreateKnowledgeBaseRequestTypeDef,
-        CreateKnowledgeBaseResponseTypeDef,
-        CreatePromptRequestTypeDef,
-        CreatePromptResponseTypeDef,
-        CreatePromptVersionRequestTypeDef,
-        CreatePromptVersionResponseTypeDef,
-        DataSourceSummaryTypeDef,
-        DeleteAgentActionGroupRequestTypeDef,
-        DeleteAgentActionGroupResponseTypeDef,
-        DeleteAgentAliasRequestTypeDef,
-        DeleteAgentAliasResponseTypeDef,
-        DeleteAgentRequestTypeDef,
-        DeleteAgentResponseTypeDef,
-        DeleteAgentVersionRequestTypeDef,
-        DeleteAgentVersionResponseTypeDef,
-        DeleteDataSourceRequestTypeDef,
-        DeleteDataSourceResponseTypeDef,
-        DeleteFlowAliasRequestTypeDef,
-        DeleteFlowAliasResponseTypeDef,
-        DeleteFlowRequestTypeDef,
-        DeleteFlowResponseTypeDef,
-        DeleteFlowVersionRequestTypeDef,
-        DeleteFlowVersionResponseTypeDef,
-        DeleteKnowledgeBaseDocumentsRequestTypeDef,
-        DeleteKnowledgeBaseDocumentsResponseTypeDef,
-        DeleteKnowledgeBaseRequestTypeDef,
-        DeleteKnowledgeBaseResponseTypeDef,
-        DeletePromptRequestTypeDef,
-        DeletePromptResponseTypeDef,
-        DisassociateAgentCollaboratorRequestTypeDef,
-        DisassociateAgentCollaboratorResponseTypeDef,
-        DisassociateAgentKnowledgeBaseRequestTypeDef,
-        DisassociateAgentKnowledgeBaseResponseTypeDef,
-        FlowAliasSummaryTypeDef,
-        FlowSummaryTypeDef,
-        FlowVersionSummaryTypeDef,
-        GetAgentActionGroupRequestTypeDef,
-        GetAgentActionGroupResponseTypeDef,
-        GetAgentAliasRequestTypeDef,
-        GetAgentAliasResponseTypeDef,
-        GetAgentCollaboratorRequestTypeDef,
-        GetAgentCollaboratorResponseTypeDef,
-        GetAgentKnowledgeBaseRequestTypeDef,
-        GetAgentKnowledgeBaseResponseTypeDef,
-        GetAgentRequestTypeDef,
-        GetAgentResponseTypeDef,
-        GetAgentVersionRequestTypeDef,
-        GetAgentVersionResponseTypeDef,
-        GetDataSourceRequestTypeDef,
-        GetDataSourceResponseTypeDef,
-        GetFlowAliasRequestTypeDef,
-        GetFlowAliasResponseTypeDef,
-        GetFlowRequestTypeDef,
-        GetFlowResponseTypeDef,
-        GetFlowVersionRequestTypeDef,
-        GetFlowVersionResponseTypeDef,
-        GetIngestionJobRequestTypeDef,
-        GetIngestionJobResponseTypeDef,
-        GetKnowledgeBaseDocumentsRequestTypeDef,
-        GetKnowledgeBaseDocumentsResponseTypeDef,
-        GetKnowledgeBaseRequestTypeDef,
-        GetKnowledgeBaseResponseTypeDef,
-        GetPromptRequestTypeDef,
-        GetPromptResponseTypeDef,
-        IngestKnowledgeBaseDocumentsRequestTypeDef,
-        IngestKnowledgeBaseDocumentsResponseTypeDef,
-        IngestionJobSummaryTypeDef,
-        KnowledgeBaseDocumentDetailTypeDef,
-        KnowledgeBaseSummaryTypeDef,
-        ListAgentActionGroupsRequestTypeDef,
-        ListAgentActionGroupsResponseTypeDef,
-        ListAgentAliasesRequestTypeDef,
-        ListAgentAliasesResponseTypeDef,
-        ListAgentCollaboratorsRequestTypeDef,
-        ListAgentCollaboratorsResponseTypeDef,
-        ListAgentKnowledgeBasesRequestTypeDef,
-        ListAgentKnowledgeBasesResponseTypeDef,
-        ListAgentVersionsRequestTypeDef,
-        ListAgentVersionsResponseTypeDef,
-        ListAgentsRequestTypeDef,
-        ListAgentsResponseTypeDef,
-        ListDataSourcesRequestTypeDef,
-        ListDataSourcesResponseTypeDef,
-        ListFlowAliasesRequestTypeDef,
-        ListFlowAliasesResponseTypeDef,
-        ListFlowVersionsRequestTypeDef,
-        ListFlowVersionsResponseTypeDef,
-        ListFlowsRequestTypeDef,
-        ListFlowsResponseTypeDef,
-        ListIngestionJobsRequestTypeDef,
-        ListIngestionJobsResponseTypeDef,
-        ListKnowledgeBaseDocumentsRequestTypeDef,
-        ListKnowledgeBaseDocumentsResponseTypeDef,
-        ListKnowledgeBasesRequestTypeDef,
-        ListKnowledgeBasesResponseTypeDef,
-        ListPromptsRequestTypeDef,
-        ListPromptsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PrepareAgentRequestTypeDef,
-        PrepareAgentResponseTypeDef,
-        PrepareFlowRequestTypeDef,
-        PrepareFlowResponseTypeDef,
-        PromptSummaryTypeDef,
-        StartIngestionJobRequestTypeDef,
-        StartIngestionJobResponseTypeDef,
-        StopIngestionJobRequestTypeDef,
-        StopIngestionJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAgentActionGroupRequestTypeDef,
-        UpdateAgentActionGroupResponseTypeDef,
-        UpdateAgentAliasRequestTypeDef,
-        UpdateAgentAliasResponseTypeDef,
-        UpdateAgentCollaboratorRequestTypeDef,
-        UpdateAgentCollaboratorResponseTypeDef,
-        UpdateAgentKnowledgeBaseRequestTypeDef,
-        UpdateAgentKnowledgeBaseResponseTypeDef,
-        UpdateAgentRequestTypeDef,
-        UpdateAgentResponseTypeDef,
-        UpdateDataSourceRequestTypeDef,
-        UpdateDataSourceResponseTypeDef,
-        UpdateFlowAliasRequestTypeDef,
-        UpdateFlowAliasResponseTypeDef,
-        UpdateFlowRequestTypeDef,
-        UpdateFlowResponseTypeDef,
-        UpdateKnowledgeBaseRequestTypeDef,
-        UpdateKnowledgeBaseResponseTypeDef,
-        UpdatePromptRequestTypeDef,
-        UpdatePromptResponseTypeDef,
-        ValidateFlowDefinitionRequestTypeDef,
-        ValidateFlowDefinitionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAgentsforBedrock"]
 
@@ -186,8 +27,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_agent_collaborator(
-        self, **kwargs: Unpack[AssociateAgentCollaboratorRequestTypeDef]
-    ) -> TargetResults[AssociateAgentCollaboratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAgentCollaboratorRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAgentCollaboratorResponseTypeDef]:
         """Makes an agent a collaborator for another agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/AssociateAgentCollaborator
@@ -195,8 +36,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("AssociateAgentCollaborator", kwargs)
 
     def associate_agent_knowledge_base(
-        self, **kwargs: Unpack[AssociateAgentKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[AssociateAgentKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAgentKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAgentKnowledgeBaseResponseTypeDef]:
         """Associates a knowledge base with an agent. If a knowledge base is
         associated and its indexState is set to Enabled, the agent queries the
         knowledge base for information to augment its response to the user.
@@ -206,8 +47,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("AssociateAgentKnowledgeBase", kwargs)
 
     def create_agent(
-        self, **kwargs: Unpack[CreateAgentRequestTypeDef]
-    ) -> TargetResults[CreateAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentResponseTypeDef]:
         """Creates an agent that orchestrates interactions between foundation models,
         data sources, software applications, user conversations, and APIs to carry
         out tasks to help customers.
@@ -217,8 +58,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateAgent", kwargs)
 
     def create_agent_action_group(
-        self, **kwargs: Unpack[CreateAgentActionGroupRequestTypeDef]
-    ) -> TargetResults[CreateAgentActionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentActionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentActionGroupResponseTypeDef]:
         """Creates an action group for an agent. An action group represents the
         actions that an agent can carry out for the customer by defining the APIs
         that an agent can call and the logic for calling them.
@@ -228,8 +69,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateAgentActionGroup", kwargs)
 
     def create_agent_alias(
-        self, **kwargs: Unpack[CreateAgentAliasRequestTypeDef]
-    ) -> TargetResults[CreateAgentAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentAliasResponseTypeDef]:
         """Creates an alias of an agent that can be used to deploy the agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreateAgentAlias
@@ -237,8 +78,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateAgentAlias", kwargs)
 
     def create_data_source(
-        self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceResponseTypeDef]:
         """Connects a knowledge base to a data source. You specify the configuration
         for the specific data source service in the dataSourceConfiguration field.
 
@@ -247,8 +88,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateDataSource", kwargs)
 
     def create_flow(
-        self, **kwargs: Unpack[CreateFlowRequestTypeDef]
-    ) -> TargetResults[CreateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowResponseTypeDef]:
         """Creates a prompt flow that you can use to send an input through various
         steps to yield an output. Configure nodes, each of which corresponds to a
         step of the flow, and create connections between the nodes to create paths
@@ -260,8 +101,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateFlow", kwargs)
 
     def create_flow_alias(
-        self, **kwargs: Unpack[CreateFlowAliasRequestTypeDef]
-    ) -> TargetResults[CreateFlowAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowAliasResponseTypeDef]:
         """Creates an alias of a flow for deployment. For more information, see
         Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -270,8 +111,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateFlowAlias", kwargs)
 
     def create_flow_version(
-        self, **kwargs: Unpack[CreateFlowVersionRequestTypeDef]
-    ) -> TargetResults[CreateFlowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowVersionResponseTypeDef]:
         """Creates a version of the flow that you can deploy. For more information,
         see Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -280,8 +121,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateFlowVersion", kwargs)
 
     def create_knowledge_base(
-        self, **kwargs: Unpack[CreateKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[CreateKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKnowledgeBaseResponseTypeDef]:
         """Creates a knowledge base. A knowledge base contains your data sources so
         that Large Language Models (LLMs) can use your data. To create a knowledge
         base, you must first set up your data sources and configure a supported
@@ -292,8 +133,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreateKnowledgeBase", kwargs)
 
     def create_prompt(
-        self, **kwargs: Unpack[CreatePromptRequestTypeDef]
-    ) -> TargetResults[CreatePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePromptResponseTypeDef]:
         """Creates a prompt in your prompt library that you can add to a flow. For
         more information, see Prompt management in Amazon Bedrock, Create a prompt
         using Prompt management and Prompt flows in Amazon Bedrock in the Amazon
@@ -304,8 +145,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreatePrompt", kwargs)
 
     def create_prompt_version(
-        self, **kwargs: Unpack[CreatePromptVersionRequestTypeDef]
-    ) -> TargetResults[CreatePromptVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePromptVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePromptVersionResponseTypeDef]:
         """Creates a static snapshot of your prompt that can be deployed to
         production. For more information, see Deploy prompts using Prompt
         management by creating versions in the Amazon Bedrock User Guide.
@@ -315,8 +156,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("CreatePromptVersion", kwargs)
 
     def delete_agent(
-        self, **kwargs: Unpack[DeleteAgentRequestTypeDef]
-    ) -> TargetResults[DeleteAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentResponseTypeDef]:
         """Deletes an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgent
@@ -324,8 +165,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteAgent", kwargs)
 
     def delete_agent_action_group(
-        self, **kwargs: Unpack[DeleteAgentActionGroupRequestTypeDef]
-    ) -> TargetResults[DeleteAgentActionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentActionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentActionGroupResponseTypeDef]:
         """Deletes an action group in an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgentActionGroup
@@ -333,8 +174,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteAgentActionGroup", kwargs)
 
     def delete_agent_alias(
-        self, **kwargs: Unpack[DeleteAgentAliasRequestTypeDef]
-    ) -> TargetResults[DeleteAgentAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentAliasResponseTypeDef]:
         """Deletes an alias of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgentAlias
@@ -342,8 +183,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteAgentAlias", kwargs)
 
     def delete_agent_version(
-        self, **kwargs: Unpack[DeleteAgentVersionRequestTypeDef]
-    ) -> TargetResults[DeleteAgentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentVersionResponseTypeDef]:
         """Deletes a version of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgentVersion
@@ -351,8 +192,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteAgentVersion", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceResponseTypeDef]:
         """Deletes a data source from a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteDataSource
@@ -360,8 +201,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_flow(
-        self, **kwargs: Unpack[DeleteFlowRequestTypeDef]
-    ) -> TargetResults[DeleteFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowResponseTypeDef]:
         """Deletes a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteFlow
@@ -369,8 +210,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteFlow", kwargs)
 
     def delete_flow_alias(
-        self, **kwargs: Unpack[DeleteFlowAliasRequestTypeDef]
-    ) -> TargetResults[DeleteFlowAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowAliasResponseTypeDef]:
         """Deletes an alias of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteFlowAlias
@@ -378,8 +219,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteFlowAlias", kwargs)
 
     def delete_flow_version(
-        self, **kwargs: Unpack[DeleteFlowVersionRequestTypeDef]
-    ) -> TargetResults[DeleteFlowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowVersionResponseTypeDef]:
         """Deletes a version of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteFlowVersion
@@ -387,8 +228,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteFlowVersion", kwargs)
 
     def delete_knowledge_base(
-        self, **kwargs: Unpack[DeleteKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[DeleteKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKnowledgeBaseResponseTypeDef]:
         """Deletes a knowledge base. Before deleting a knowledge base, you should
         disassociate the knowledge base from any agents that it is associated with
         by making a DisassociateAgentKnowledgeBase request.
@@ -398,8 +239,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteKnowledgeBase", kwargs)
 
     def delete_knowledge_base_documents(
-        self, **kwargs: Unpack[DeleteKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> TargetResults[DeleteKnowledgeBaseDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKnowledgeBaseDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKnowledgeBaseDocumentsResponseTypeDef]:
         """Deletes documents from a data source and syncs the changes to the
         knowledge base that is connected to it. For more information, see Ingest
         changes directly into a knowledge base in the Amazon Bedrock User Guide.
@@ -409,8 +250,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeleteKnowledgeBaseDocuments", kwargs)
 
     def delete_prompt(
-        self, **kwargs: Unpack[DeletePromptRequestTypeDef]
-    ) -> TargetResults[DeletePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePromptResponseTypeDef]:
         """Deletes a prompt or a version of it, depending on whether you include the
         promptVersion field or not. For more information, see Delete prompts from
         the Prompt management tool and Delete a version of a prompt from the
@@ -421,8 +262,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DeletePrompt", kwargs)
 
     def disassociate_agent_collaborator(
-        self, **kwargs: Unpack[DisassociateAgentCollaboratorRequestTypeDef]
-    ) -> TargetResults[DisassociateAgentCollaboratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAgentCollaboratorRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAgentCollaboratorResponseTypeDef]:
         """Disassociates an agent collaborator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DisassociateAgentCollaborator
@@ -430,8 +271,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DisassociateAgentCollaborator", kwargs)
 
     def disassociate_agent_knowledge_base(
-        self, **kwargs: Unpack[DisassociateAgentKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[DisassociateAgentKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAgentKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAgentKnowledgeBaseResponseTypeDef]:
         """Disassociates a knowledge base from an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DisassociateAgentKnowledgeBase
@@ -439,8 +280,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("DisassociateAgentKnowledgeBase", kwargs)
 
     def get_agent(
-        self, **kwargs: Unpack[GetAgentRequestTypeDef]
-    ) -> TargetResults[GetAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentResponseTypeDef]:
         """Gets information about an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgent
@@ -448,8 +289,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetAgent", kwargs)
 
     def get_agent_action_group(
-        self, **kwargs: Unpack[GetAgentActionGroupRequestTypeDef]
-    ) -> TargetResults[GetAgentActionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentActionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentActionGroupResponseTypeDef]:
         """Gets information about an action group for an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentActionGroup
@@ -457,8 +298,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetAgentActionGroup", kwargs)
 
     def get_agent_alias(
-        self, **kwargs: Unpack[GetAgentAliasRequestTypeDef]
-    ) -> TargetResults[GetAgentAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentAliasResponseTypeDef]:
         """Gets information about an alias of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentAlias
@@ -466,8 +307,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetAgentAlias", kwargs)
 
     def get_agent_collaborator(
-        self, **kwargs: Unpack[GetAgentCollaboratorRequestTypeDef]
-    ) -> TargetResults[GetAgentCollaboratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentCollaboratorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentCollaboratorResponseTypeDef]:
         """Retrieves information about an agent's collaborator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentCollaborator
@@ -475,8 +316,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetAgentCollaborator", kwargs)
 
     def get_agent_knowledge_base(
-        self, **kwargs: Unpack[GetAgentKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[GetAgentKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentKnowledgeBaseResponseTypeDef]:
         """Gets information about a knowledge base associated with an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentKnowledgeBase
@@ -484,8 +325,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetAgentKnowledgeBase", kwargs)
 
     def get_agent_version(
-        self, **kwargs: Unpack[GetAgentVersionRequestTypeDef]
-    ) -> TargetResults[GetAgentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentVersionResponseTypeDef]:
         """Gets details about a version of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentVersion
@@ -493,8 +334,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetAgentVersion", kwargs)
 
     def get_data_source(
-        self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> TargetResults[GetDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceResponseTypeDef]:
         """Gets information about a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetDataSource
@@ -502,8 +343,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetDataSource", kwargs)
 
     def get_flow(
-        self, **kwargs: Unpack[GetFlowRequestTypeDef]
-    ) -> TargetResults[GetFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowResponseTypeDef]:
         """Retrieves information about a flow. For more information, see Manage a
         flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -512,8 +353,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetFlow", kwargs)
 
     def get_flow_alias(
-        self, **kwargs: Unpack[GetFlowAliasRequestTypeDef]
-    ) -> TargetResults[GetFlowAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowAliasResponseTypeDef]:
         """Retrieves information about a flow. For more information, see Deploy a
         flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -522,8 +363,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetFlowAlias", kwargs)
 
     def get_flow_version(
-        self, **kwargs: Unpack[GetFlowVersionRequestTypeDef]
-    ) -> TargetResults[GetFlowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowVersionResponseTypeDef]:
         """Retrieves information about a version of a flow. For more information, see
         Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -532,8 +373,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetFlowVersion", kwargs)
 
     def get_ingestion_job(
-        self, **kwargs: Unpack[GetIngestionJobRequestTypeDef]
-    ) -> TargetResults[GetIngestionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestionJobResponseTypeDef]:
         """Gets information about a data ingestion job. Data sources are ingested
         into your knowledge base so that Large Language Models (LLMs) can use your
         data.
@@ -543,8 +384,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetIngestionJob", kwargs)
 
     def get_knowledge_base(
-        self, **kwargs: Unpack[GetKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[GetKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKnowledgeBaseResponseTypeDef]:
         """Gets information about a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetKnowledgeBase
@@ -552,8 +393,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetKnowledgeBase", kwargs)
 
     def get_knowledge_base_documents(
-        self, **kwargs: Unpack[GetKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> TargetResults[GetKnowledgeBaseDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKnowledgeBaseDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKnowledgeBaseDocumentsResponseTypeDef]:
         """Retrieves specific documents from a data source that is connected to a
         knowledge base. For more information, see Ingest changes directly into a
         knowledge base in the Amazon Bedrock User Guide.
@@ -563,8 +404,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetKnowledgeBaseDocuments", kwargs)
 
     def get_prompt(
-        self, **kwargs: Unpack[GetPromptRequestTypeDef]
-    ) -> TargetResults[GetPromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPromptRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPromptResponseTypeDef]:
         """Retrieves information about the working draft (DRAFT version) of a prompt
         or a version of it, depending on whether you include the promptVersion
         field or not. For more information, see View information about prompts
@@ -576,8 +417,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("GetPrompt", kwargs)
 
     def ingest_knowledge_base_documents(
-        self, **kwargs: Unpack[IngestKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> TargetResults[IngestKnowledgeBaseDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IngestKnowledgeBaseDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.IngestKnowledgeBaseDocumentsResponseTypeDef]:
         """Ingests documents directly into the knowledge base that is connected to
         the data source. The dataSourceType specified in the content for each
         document must match the type of the data source that you specify in the
@@ -589,8 +430,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("IngestKnowledgeBaseDocuments", kwargs)
 
     def list_agent_action_groups(
-        self, **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef]
-    ) -> TargetResults[ListAgentActionGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentActionGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentActionGroupsResponseTypeDef]:
         """Lists the action groups for an agent and information about each one.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentActionGroups
@@ -598,8 +439,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListAgentActionGroups", kwargs)
 
     def list_agent_aliases(
-        self, **kwargs: Unpack[ListAgentAliasesRequestTypeDef]
-    ) -> TargetResults[ListAgentAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentAliasesResponseTypeDef]:
         """Lists the aliases of an agent and information about each one.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentAliases
@@ -607,8 +448,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListAgentAliases", kwargs)
 
     def list_agent_collaborators(
-        self, **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef]
-    ) -> TargetResults[ListAgentCollaboratorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentCollaboratorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentCollaboratorsResponseTypeDef]:
         """Retrieve a list of an agent's collaborators.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentCollaborators
@@ -616,8 +457,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListAgentCollaborators", kwargs)
 
     def list_agent_knowledge_bases(
-        self, **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef]
-    ) -> TargetResults[ListAgentKnowledgeBasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentKnowledgeBasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentKnowledgeBasesResponseTypeDef]:
         """Lists knowledge bases associated with an agent and information about each
         one.
 
@@ -626,8 +467,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListAgentKnowledgeBases", kwargs)
 
     def list_agent_versions(
-        self, **kwargs: Unpack[ListAgentVersionsRequestTypeDef]
-    ) -> TargetResults[ListAgentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentVersionsResponseTypeDef]:
         """Lists the versions of an agent and information about each version.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentVersions
@@ -635,8 +476,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListAgentVersions", kwargs)
 
     def list_agents(
-        self, **kwargs: Unpack[ListAgentsRequestTypeDef]
-    ) -> TargetResults[ListAgentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentsResponseTypeDef]:
         """Lists the agents belonging to an account and information about each agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgents
@@ -644,8 +485,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListAgents", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Lists the data sources in a knowledge base and information about each one.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListDataSources
@@ -653,8 +494,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_flow_aliases(
-        self, **kwargs: Unpack[ListFlowAliasesRequestTypeDef]
-    ) -> TargetResults[ListFlowAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowAliasesResponseTypeDef]:
         """Returns a list of aliases for a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlowAliases
@@ -662,8 +503,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListFlowAliases", kwargs)
 
     def list_flow_versions(
-        self, **kwargs: Unpack[ListFlowVersionsRequestTypeDef]
-    ) -> TargetResults[ListFlowVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowVersionsResponseTypeDef]:
         """Returns a list of information about each flow. For more information, see
         Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -672,8 +513,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListFlowVersions", kwargs)
 
     def list_flows(
-        self, **kwargs: Unpack[ListFlowsRequestTypeDef]
-    ) -> TargetResults[ListFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowsResponseTypeDef]:
         """Returns a list of flows and information about each flow. For more
         information, see Manage a flow in Amazon Bedrock in the Amazon Bedrock
         User Guide.
@@ -683,8 +524,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListFlows", kwargs)
 
     def list_ingestion_jobs(
-        self, **kwargs: Unpack[ListIngestionJobsRequestTypeDef]
-    ) -> TargetResults[ListIngestionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIngestionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestionJobsResponseTypeDef]:
         """Lists the data ingestion jobs for a data source. The list also includes
         information about each job.
 
@@ -693,8 +534,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListIngestionJobs", kwargs)
 
     def list_knowledge_base_documents(
-        self, **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> TargetResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKnowledgeBaseDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKnowledgeBaseDocumentsResponseTypeDef]:
         """Retrieves all the documents contained in a data source that is connected
         to a knowledge base. For more information, see Ingest changes directly
         into a knowledge base in the Amazon Bedrock User Guide.
@@ -704,8 +545,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListKnowledgeBaseDocuments", kwargs)
 
     def list_knowledge_bases(
-        self, **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef]
-    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
         """Lists the knowledge bases in an account. The list also includesinformation
         about each knowledge base.
 
@@ -714,8 +555,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListKnowledgeBases", kwargs)
 
     def list_prompts(
-        self, **kwargs: Unpack[ListPromptsRequestTypeDef]
-    ) -> TargetResults[ListPromptsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPromptsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPromptsResponseTypeDef]:
         """Returns either information about the working draft (DRAFT version) of each
         prompt in an account, or information about of all versions of a prompt,
         depending on whether you include the promptIdentifier field or not. For
@@ -727,8 +568,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListPrompts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all the tags for the resource you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListTagsForResource
@@ -736,8 +577,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def prepare_agent(
-        self, **kwargs: Unpack[PrepareAgentRequestTypeDef]
-    ) -> TargetResults[PrepareAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PrepareAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.PrepareAgentResponseTypeDef]:
         """Creates a DRAFT version of the agent that can be used for internal
         testing.
 
@@ -746,8 +587,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("PrepareAgent", kwargs)
 
     def prepare_flow(
-        self, **kwargs: Unpack[PrepareFlowRequestTypeDef]
-    ) -> TargetResults[PrepareFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PrepareFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.PrepareFlowResponseTypeDef]:
         """Prepares the DRAFT version of a flow so that it can be invoked. For more
         information, see Test a flow in Amazon Bedrock in the Amazon Bedrock User
         Guide.
@@ -757,8 +598,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("PrepareFlow", kwargs)
 
     def start_ingestion_job(
-        self, **kwargs: Unpack[StartIngestionJobRequestTypeDef]
-    ) -> TargetResults[StartIngestionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartIngestionJobResponseTypeDef]:
         """Begins a data ingestion job. Data sources are ingested into your knowledge
         base so that Large Language Models (LLMs) can use your data.
 
@@ -767,8 +608,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("StartIngestionJob", kwargs)
 
     def stop_ingestion_job(
-        self, **kwargs: Unpack[StopIngestionJobRequestTypeDef]
-    ) -> TargetResults[StopIngestionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopIngestionJobResponseTypeDef]:
         """Stops a currently running data ingestion job. You can send a
         StartIngestionJob request again to ingest the rest of your data when you
         are ready.
@@ -778,8 +619,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("StopIngestionJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associate tags with a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -788,8 +629,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UntagResource
@@ -797,8 +638,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent(
-        self, **kwargs: Unpack[UpdateAgentRequestTypeDef]
-    ) -> TargetResults[UpdateAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentResponseTypeDef]:
         """Updates the configuration of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgent
@@ -806,8 +647,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateAgent", kwargs)
 
     def update_agent_action_group(
-        self, **kwargs: Unpack[UpdateAgentActionGroupRequestTypeDef]
-    ) -> TargetResults[UpdateAgentActionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentActionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentActionGroupResponseTypeDef]:
         """Updates the configuration for an action group for an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgentActionGroup
@@ -815,8 +656,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateAgentActionGroup", kwargs)
 
     def update_agent_alias(
-        self, **kwargs: Unpack[UpdateAgentAliasRequestTypeDef]
-    ) -> TargetResults[UpdateAgentAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentAliasResponseTypeDef]:
         """Updates configurations for an alias of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgentAlias
@@ -824,8 +665,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateAgentAlias", kwargs)
 
     def update_agent_collaborator(
-        self, **kwargs: Unpack[UpdateAgentCollaboratorRequestTypeDef]
-    ) -> TargetResults[UpdateAgentCollaboratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentCollaboratorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentCollaboratorResponseTypeDef]:
         """Updates an agent's collaborator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgentCollaborator
@@ -833,8 +674,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateAgentCollaborator", kwargs)
 
     def update_agent_knowledge_base(
-        self, **kwargs: Unpack[UpdateAgentKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[UpdateAgentKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentKnowledgeBaseResponseTypeDef]:
         """Updates the configuration for a knowledge base that has been associated
         with an agent.
 
@@ -843,8 +684,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateAgentKnowledgeBase", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceResponseTypeDef]:
         """Updates the configurations for a data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateDataSource
@@ -852,8 +693,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_flow(
-        self, **kwargs: Unpack[UpdateFlowRequestTypeDef]
-    ) -> TargetResults[UpdateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowResponseTypeDef]:
         """Modifies a flow. Include both fields that you want to keep and fields that
         you want to change. For more information, see How it works and Create a
         flow in Amazon Bedrock in the Amazon Bedrock User Guide.
@@ -863,8 +704,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateFlow", kwargs)
 
     def update_flow_alias(
-        self, **kwargs: Unpack[UpdateFlowAliasRequestTypeDef]
-    ) -> TargetResults[UpdateFlowAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowAliasResponseTypeDef]:
         """Modifies the alias of a flow. Include both fields that you want to keep
         and ones that you want to change. For more information, see Deploy a flow
         in Amazon Bedrock in the Amazon Bedrock User Guide.
@@ -874,8 +715,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateFlowAlias", kwargs)
 
     def update_knowledge_base(
-        self, **kwargs: Unpack[UpdateKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[UpdateKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKnowledgeBaseResponseTypeDef]:
         """Updates the configuration of a knowledge base with the fields that you
         specify. Because all fields will be overwritten, you must include the same
         values for fields that you want to keep the same.
@@ -885,8 +726,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdateKnowledgeBase", kwargs)
 
     def update_prompt(
-        self, **kwargs: Unpack[UpdatePromptRequestTypeDef]
-    ) -> TargetResults[UpdatePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePromptResponseTypeDef]:
         """Modifies a prompt in your prompt library. Include both fields that you
         want to keep and fields that you want to replace. For more information,
         see Prompt management in Amazon Bedrock and Edit prompts in your prompt
@@ -897,8 +738,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         return self._call("UpdatePrompt", kwargs)
 
     def validate_flow_definition(
-        self, **kwargs: Unpack[ValidateFlowDefinitionRequestTypeDef]
-    ) -> TargetResults[ValidateFlowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateFlowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidateFlowDefinitionResponseTypeDef]:
         """Validates the definition of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ValidateFlowDefinition
@@ -911,8 +752,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef],
-    ) -> TargetResults[ListAgentActionGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentActionGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentActionGroupsResponseTypeDef]:
         """Every page of ListAgentActionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -934,8 +775,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentAliasesRequestTypeDef],
-    ) -> TargetResults[ListAgentAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentAliasesResponseTypeDef]:
         """Every page of ListAgentAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -957,8 +798,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef],
-    ) -> TargetResults[ListAgentCollaboratorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentCollaboratorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentCollaboratorsResponseTypeDef]:
         """Every page of ListAgentCollaborators in every target, merged per target
         (botocore's build_full_result).
 
@@ -980,8 +821,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef],
-    ) -> TargetResults[ListAgentKnowledgeBasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentKnowledgeBasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentKnowledgeBasesResponseTypeDef]:
         """Every page of ListAgentKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1004,8 +845,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentVersionsRequestTypeDef],
-    ) -> TargetResults[ListAgentVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentVersionsResponseTypeDef]:
         """Every page of ListAgentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1027,8 +868,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentsRequestTypeDef],
-    ) -> TargetResults[ListAgentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentsResponseTypeDef]:
         """Every page of ListAgents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1050,8 +891,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1073,8 +914,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowAliasesRequestTypeDef],
-    ) -> TargetResults[ListFlowAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowAliasesResponseTypeDef]:
         """Every page of ListFlowAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1096,8 +937,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowVersionsRequestTypeDef],
-    ) -> TargetResults[ListFlowVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowVersionsResponseTypeDef]:
         """Every page of ListFlowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1120,8 +961,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowsRequestTypeDef],
-    ) -> TargetResults[ListFlowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowsResponseTypeDef]:
         """Every page of ListFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1145,8 +986,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIngestionJobsRequestTypeDef],
-    ) -> TargetResults[ListIngestionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestionJobsResponseTypeDef]:
         """Every page of ListIngestionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1169,8 +1010,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef],
-    ) -> TargetResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBaseDocumentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKnowledgeBaseDocumentsResponseTypeDef]:
         """Every page of ListKnowledgeBaseDocuments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1194,8 +1035,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
         """Every page of ListKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1218,8 +1059,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPromptsRequestTypeDef],
-    ) -> TargetResults[ListPromptsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPromptsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPromptsResponseTypeDef]:
         """Every page of ListPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1244,8 +1085,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef],
-    ) -> Items[ActionGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentActionGroupsRequestTypeDef],
+    ) -> Items[type_defs.ActionGroupSummaryTypeDef]:
         """Each element of actionGroupSummaries in every page of
         ListAgentActionGroups, from every target, as its page arrives (tagged with
         its target).
@@ -1261,8 +1102,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentAliasesRequestTypeDef],
-    ) -> Items[AgentAliasSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentAliasesRequestTypeDef],
+    ) -> Items[type_defs.AgentAliasSummaryTypeDef]:
         """Each element of agentAliasSummaries in every page of ListAgentAliases,
         from every target, as its page arrives (tagged with its target).
 
@@ -1277,8 +1118,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef],
-    ) -> Items[AgentCollaboratorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentCollaboratorsRequestTypeDef],
+    ) -> Items[type_defs.AgentCollaboratorSummaryTypeDef]:
         """Each element of agentCollaboratorSummaries in every page of
         ListAgentCollaborators, from every target, as its page arrives (tagged
         with its target).
@@ -1294,8 +1135,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef],
-    ) -> Items[AgentKnowledgeBaseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentKnowledgeBasesRequestTypeDef],
+    ) -> Items[type_defs.AgentKnowledgeBaseSummaryTypeDef]:
         """Each element of agentKnowledgeBaseSummaries in every page of
         ListAgentKnowledgeBases, from every target, as its page arrives (tagged
         with its target).
@@ -1311,8 +1152,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentVersionsRequestTypeDef],
-    ) -> Items[AgentVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentVersionsRequestTypeDef],
+    ) -> Items[type_defs.AgentVersionSummaryTypeDef]:
         """Each element of agentVersionSummaries in every page of ListAgentVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1327,8 +1168,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentsRequestTypeDef],
-    ) -> Items[AgentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef],
+    ) -> Items[type_defs.AgentSummaryTypeDef]:
         """Each element of agentSummaries in every page of ListAgents, from every
         target, as its page arrives (tagged with its target).
 
@@ -1343,8 +1184,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> Items[DataSourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> Items[type_defs.DataSourceSummaryTypeDef]:
         """Each element of dataSourceSummaries in every page of ListDataSources, from
         every target, as its page arrives (tagged with its target).
 
@@ -1359,8 +1200,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowAliasesRequestTypeDef],
-    ) -> Items[FlowAliasSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowAliasesRequestTypeDef],
+    ) -> Items[type_defs.FlowAliasSummaryTypeDef]:
         """Each element of flowAliasSummaries in every page of ListFlowAliases, from
         every target, as its page arrives (tagged with its target).
 
@@ -1375,8 +1216,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowVersionsRequestTypeDef],
-    ) -> Items[FlowVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowVersionsRequestTypeDef],
+    ) -> Items[type_defs.FlowVersionSummaryTypeDef]:
         """Each element of flowVersionSummaries in every page of ListFlowVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1391,8 +1232,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowsRequestTypeDef],
-    ) -> Items[FlowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef],
+    ) -> Items[type_defs.FlowSummaryTypeDef]:
         """Each element of flowSummaries in every page of ListFlows, from every
         target, as its page arrives (tagged with its target).
 
@@ -1407,8 +1248,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIngestionJobsRequestTypeDef],
-    ) -> Items[IngestionJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionJobsRequestTypeDef],
+    ) -> Items[type_defs.IngestionJobSummaryTypeDef]:
         """Each element of ingestionJobSummaries in every page of ListIngestionJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1423,8 +1264,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef],
-    ) -> Items[KnowledgeBaseDocumentDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBaseDocumentsRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseDocumentDetailTypeDef]:
         """Each element of documentDetails in every page of
         ListKnowledgeBaseDocuments, from every target, as its page arrives (tagged
         with its target).
@@ -1443,8 +1284,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> Items[KnowledgeBaseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseSummaryTypeDef]:
         """Each element of knowledgeBaseSummaries in every page of
         ListKnowledgeBases, from every target, as its page arrives (tagged with
         its target).
@@ -1460,8 +1301,8 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPromptsRequestTypeDef],
-    ) -> Items[PromptSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPromptsRequestTypeDef],
+    ) -> Items[type_defs.PromptSummaryTypeDef]:
         """Each element of promptSummaries in every page of ListPrompts, from every
         target, as its page arrives (tagged with its target).
 

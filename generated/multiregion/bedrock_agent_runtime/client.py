@@ -15,78 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateInvocationRequestTypeDef,
-        CreateInvocationResponseTypeDef,
-        CreateSessionRequestTypeDef,
-        CreateSessionResponseTypeDef,
-        DeleteAgentMemoryRequestTypeDef,
-        DeleteAgentMemoryResponseTypeDef,
-        DeleteSessionRequestTypeDef,
-        DeleteSessionResponseTypeDef,
-        EndSessionRequestTypeDef,
-        EndSessionResponseTypeDef,
-        FlowExecutionEventTypeDef,
-        FlowExecutionSummaryTypeDef,
-        GenerateQueryRequestTypeDef,
-        GenerateQueryResponseTypeDef,
-        GetAgentMemoryRequestTypeDef,
-        GetAgentMemoryResponseTypeDef,
-        GetExecutionFlowSnapshotRequestTypeDef,
-        GetExecutionFlowSnapshotResponseTypeDef,
-        GetFlowExecutionRequestTypeDef,
-        GetFlowExecutionResponseTypeDef,
-        GetInvocationStepRequestTypeDef,
-        GetInvocationStepResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        InvocationStepSummaryTypeDef,
-        InvocationSummaryTypeDef,
-        InvokeAgentRequestTypeDef,
-        InvokeAgentResponseTypeDef,
-        InvokeFlowRequestTypeDef,
-        InvokeFlowResponseTypeDef,
-        InvokeInlineAgentRequestTypeDef,
-        InvokeInlineAgentResponseTypeDef,
-        KnowledgeBaseRetrievalResultTypeDef,
-        ListFlowExecutionEventsRequestTypeDef,
-        ListFlowExecutionEventsResponseTypeDef,
-        ListFlowExecutionsRequestTypeDef,
-        ListFlowExecutionsResponseTypeDef,
-        ListInvocationStepsRequestTypeDef,
-        ListInvocationStepsResponseTypeDef,
-        ListInvocationsRequestTypeDef,
-        ListInvocationsResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MemoryTypeDef,
-        OptimizePromptRequestTypeDef,
-        OptimizePromptResponseTypeDef,
-        PutInvocationStepRequestTypeDef,
-        PutInvocationStepResponseTypeDef,
-        RerankRequestTypeDef,
-        RerankResponseTypeDef,
-        RerankResultTypeDef,
-        RetrieveAndGenerateRequestTypeDef,
-        RetrieveAndGenerateResponseTypeDef,
-        RetrieveAndGenerateStreamRequestTypeDef,
-        RetrieveAndGenerateStreamResponseTypeDef,
-        RetrieveRequestTypeDef,
-        RetrieveResponseTypeDef,
-        SessionSummaryTypeDef,
-        StartFlowExecutionRequestTypeDef,
-        StartFlowExecutionResponseTypeDef,
-        StopFlowExecutionRequestTypeDef,
-        StopFlowExecutionResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateSessionRequestTypeDef,
-        UpdateSessionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAgentsforBedrockRuntime"]
 
@@ -98,8 +27,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_invocation(
-        self, **kwargs: Unpack[CreateInvocationRequestTypeDef]
-    ) -> TargetResults[CreateInvocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInvocationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInvocationResponseTypeDef]:
         """Creates a new invocation within a session. An invocation groups the
         related invocation steps that store the content from a conversation. For
         more information about sessions, see Store and retrieve conversation
@@ -110,8 +39,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("CreateInvocation", kwargs)
 
     def create_session(
-        self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> TargetResults[CreateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionResponseTypeDef]:
         """Creates a session to temporarily store conversations for generative AI
         (GenAI) applications built with open-source frameworks such as LangGraph
         and LlamaIndex. Sessions enable you to save the state of conversations at
@@ -124,8 +53,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("CreateSession", kwargs)
 
     def delete_agent_memory(
-        self, **kwargs: Unpack[DeleteAgentMemoryRequestTypeDef]
-    ) -> TargetResults[DeleteAgentMemoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentMemoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentMemoryResponseTypeDef]:
         """Deletes memory from the specified memory identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/DeleteAgentMemory
@@ -133,8 +62,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("DeleteAgentMemory", kwargs)
 
     def delete_session(
-        self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> TargetResults[DeleteSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSessionResponseTypeDef]:
         """Deletes a session that you ended. You can't delete a session with an
         ACTIVE status. To delete an active session, you must first end it with the
         EndSession API operation. For more information about sessions, see Store
@@ -146,8 +75,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("DeleteSession", kwargs)
 
     def end_session(
-        self, **kwargs: Unpack[EndSessionRequestTypeDef]
-    ) -> TargetResults[EndSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EndSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.EndSessionResponseTypeDef]:
         """Ends the session. After you end a session, you can still access its
         content but you can’t add to it. To delete the session and it's content,
         you use the DeleteSession API operation. For more information about
@@ -159,8 +88,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("EndSession", kwargs)
 
     def generate_query(
-        self, **kwargs: Unpack[GenerateQueryRequestTypeDef]
-    ) -> TargetResults[GenerateQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateQueryResponseTypeDef]:
         """Generates an SQL query from a natural language query. For more
         information, see Generate a query for structured data in the Amazon
         Bedrock User Guide.
@@ -170,8 +99,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("GenerateQuery", kwargs)
 
     def get_agent_memory(
-        self, **kwargs: Unpack[GetAgentMemoryRequestTypeDef]
-    ) -> TargetResults[GetAgentMemoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentMemoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentMemoryResponseTypeDef]:
         """Gets the sessions stored in the memory of the agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetAgentMemory
@@ -179,8 +108,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("GetAgentMemory", kwargs)
 
     def get_execution_flow_snapshot(
-        self, **kwargs: Unpack[GetExecutionFlowSnapshotRequestTypeDef]
-    ) -> TargetResults[GetExecutionFlowSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExecutionFlowSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExecutionFlowSnapshotResponseTypeDef]:
         """Retrieves the flow definition snapshot used for a flow execution. The
         snapshot represents the flow metadata and definition as it existed at the
         time the execution was started. Note that even if the flow is edited after
@@ -192,8 +121,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("GetExecutionFlowSnapshot", kwargs)
 
     def get_flow_execution(
-        self, **kwargs: Unpack[GetFlowExecutionRequestTypeDef]
-    ) -> TargetResults[GetFlowExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowExecutionResponseTypeDef]:
         """Retrieves details about a specific flow execution, including its status,
         start and end times, and any errors that occurred during execution.
 
@@ -202,8 +131,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("GetFlowExecution", kwargs)
 
     def get_invocation_step(
-        self, **kwargs: Unpack[GetInvocationStepRequestTypeDef]
-    ) -> TargetResults[GetInvocationStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvocationStepRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvocationStepResponseTypeDef]:
         """Retrieves the details of a specific invocation step within an invocation
         in a session. For more information about sessions, see Store and retrieve
         conversation history and context with Amazon Bedrock sessions.
@@ -213,8 +142,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("GetInvocationStep", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Retrieves details about a specific session. For more information about
         sessions, see Store and retrieve conversation history and context with
         Amazon Bedrock sessions.
@@ -224,8 +153,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def invoke_agent(
-        self, **kwargs: Unpack[InvokeAgentRequestTypeDef]
-    ) -> TargetResults[InvokeAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeAgentResponseTypeDef]:
         """Sends a prompt for the agent to process and respond to.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/InvokeAgent
@@ -233,8 +162,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("InvokeAgent", kwargs)
 
     def invoke_flow(
-        self, **kwargs: Unpack[InvokeFlowRequestTypeDef]
-    ) -> TargetResults[InvokeFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeFlowResponseTypeDef]:
         """Invokes an alias of a flow to run the inputs that you specify and return
         the output of each node as a stream. If there's an error, the error is
         returned. For more information, see Test a flow in Amazon Bedrock in the
@@ -245,8 +174,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("InvokeFlow", kwargs)
 
     def invoke_inline_agent(
-        self, **kwargs: Unpack[InvokeInlineAgentRequestTypeDef]
-    ) -> TargetResults[InvokeInlineAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeInlineAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeInlineAgentResponseTypeDef]:
         """Invokes an inline Amazon Bedrock agent using the configurations you
         provide with the request.
 
@@ -255,8 +184,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("InvokeInlineAgent", kwargs)
 
     def list_flow_execution_events(
-        self, **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef]
-    ) -> TargetResults[ListFlowExecutionEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowExecutionEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowExecutionEventsResponseTypeDef]:
         """Lists events that occurred during a flow execution. Events provide
         detailed information about the execution progress, including node inputs
         and outputs, flow inputs and outputs, condition results, and failure
@@ -267,8 +196,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("ListFlowExecutionEvents", kwargs)
 
     def list_flow_executions(
-        self, **kwargs: Unpack[ListFlowExecutionsRequestTypeDef]
-    ) -> TargetResults[ListFlowExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowExecutionsResponseTypeDef]:
         """Lists all executions of a flow. Results can be paginated and include
         summary information about each execution, such as status, start and end
         times, and the execution's Amazon Resource Name (ARN).
@@ -278,8 +207,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("ListFlowExecutions", kwargs)
 
     def list_invocation_steps(
-        self, **kwargs: Unpack[ListInvocationStepsRequestTypeDef]
-    ) -> TargetResults[ListInvocationStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvocationStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvocationStepsResponseTypeDef]:
         """Lists all invocation steps associated with a session and optionally, an
         invocation within the session. For more information about sessions, see
         Store and retrieve conversation history and context with Amazon Bedrock
@@ -290,8 +219,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("ListInvocationSteps", kwargs)
 
     def list_invocations(
-        self, **kwargs: Unpack[ListInvocationsRequestTypeDef]
-    ) -> TargetResults[ListInvocationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvocationsResponseTypeDef]:
         """Lists all invocations associated with a specific session. For more
         information about sessions, see Store and retrieve conversation history
         and context with Amazon Bedrock sessions.
@@ -301,8 +230,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("ListInvocations", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Lists all sessions in your Amazon Web Services account. For more
         information about sessions, see Store and retrieve conversation history
         and context with Amazon Bedrock sessions.
@@ -312,8 +241,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all the tags for the resource you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListTagsForResource
@@ -321,8 +250,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def optimize_prompt(
-        self, **kwargs: Unpack[OptimizePromptRequestTypeDef]
-    ) -> TargetResults[OptimizePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.OptimizePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.OptimizePromptResponseTypeDef]:
         """Optimizes a prompt for the task that you specify. For more information,
         see Optimize a prompt in the Amazon Bedrock User Guide.
 
@@ -331,8 +260,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("OptimizePrompt", kwargs)
 
     def put_invocation_step(
-        self, **kwargs: Unpack[PutInvocationStepRequestTypeDef]
-    ) -> TargetResults[PutInvocationStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInvocationStepRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInvocationStepResponseTypeDef]:
         """Add an invocation step to an invocation in a session. An invocation step
         stores fine-grained state checkpoints, including text and images, for each
         interaction. For more information about sessions, see Store and retrieve
@@ -343,8 +272,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("PutInvocationStep", kwargs)
 
     def rerank(
-        self, **kwargs: Unpack[RerankRequestTypeDef]
-    ) -> TargetResults[RerankResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RerankRequestTypeDef]
+    ) -> TargetResults[type_defs.RerankResponseTypeDef]:
         """Reranks the relevance of sources based on queries. For more information,
         see Improve the relevance of query responses with a reranker model.
 
@@ -353,8 +282,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("Rerank", kwargs)
 
     def retrieve(
-        self, **kwargs: Unpack[RetrieveRequestTypeDef]
-    ) -> TargetResults[RetrieveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveRequestTypeDef]
+    ) -> TargetResults[type_defs.RetrieveResponseTypeDef]:
         """Queries a knowledge base and retrieves information from it.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/Retrieve
@@ -362,8 +291,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("Retrieve", kwargs)
 
     def retrieve_and_generate(
-        self, **kwargs: Unpack[RetrieveAndGenerateRequestTypeDef]
-    ) -> TargetResults[RetrieveAndGenerateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveAndGenerateRequestTypeDef]
+    ) -> TargetResults[type_defs.RetrieveAndGenerateResponseTypeDef]:
         """Queries a knowledge base and generates responses based on the retrieved
         results and using the specified foundation model or inference profile. The
         response only cites sources that are relevant to the query.
@@ -373,8 +302,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("RetrieveAndGenerate", kwargs)
 
     def retrieve_and_generate_stream(
-        self, **kwargs: Unpack[RetrieveAndGenerateStreamRequestTypeDef]
-    ) -> TargetResults[RetrieveAndGenerateStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveAndGenerateStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.RetrieveAndGenerateStreamResponseTypeDef]:
         """Queries a knowledge base and generates responses based on the retrieved
         results, with output in streaming format.
 
@@ -383,8 +312,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("RetrieveAndGenerateStream", kwargs)
 
     def start_flow_execution(
-        self, **kwargs: Unpack[StartFlowExecutionRequestTypeDef]
-    ) -> TargetResults[StartFlowExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFlowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFlowExecutionResponseTypeDef]:
         """Starts an execution of an Amazon Bedrock flow. Unlike flows that run until
         completion or time out after five minutes, flow executions let you run
         flows asynchronously for longer durations. Flow executions also yield
@@ -395,8 +324,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("StartFlowExecution", kwargs)
 
     def stop_flow_execution(
-        self, **kwargs: Unpack[StopFlowExecutionRequestTypeDef]
-    ) -> TargetResults[StopFlowExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopFlowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopFlowExecutionResponseTypeDef]:
         """Stops an Amazon Bedrock flow's execution. This operation prevents further
         processing of the flow and changes the execution status to Aborted.
 
@@ -405,8 +334,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("StopFlowExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associate tags with a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -415,8 +344,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/UntagResource
@@ -424,8 +353,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_session(
-        self, **kwargs: Unpack[UpdateSessionRequestTypeDef]
-    ) -> TargetResults[UpdateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSessionResponseTypeDef]:
         """Updates the metadata or encryption settings of a session. For more
         information about sessions, see Store and retrieve conversation history
         and context with Amazon Bedrock sessions.
@@ -440,8 +369,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAgentMemoryRequestTypeDef],
-    ) -> TargetResults[GetAgentMemoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAgentMemoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAgentMemoryResponseTypeDef]:
         """Every page of GetAgentMemory in every target, merged per target
         (botocore's build_full_result).
 
@@ -463,8 +392,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef],
-    ) -> TargetResults[ListFlowExecutionEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowExecutionEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowExecutionEventsResponseTypeDef]:
         """Every page of ListFlowExecutionEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -489,8 +418,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowExecutionsRequestTypeDef],
-    ) -> TargetResults[ListFlowExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowExecutionsResponseTypeDef]:
         """Every page of ListFlowExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -514,8 +443,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvocationStepsRequestTypeDef],
-    ) -> TargetResults[ListInvocationStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvocationStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvocationStepsResponseTypeDef]:
         """Every page of ListInvocationSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -540,8 +469,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvocationsRequestTypeDef],
-    ) -> TargetResults[ListInvocationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvocationsResponseTypeDef]:
         """Every page of ListInvocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -565,8 +494,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -590,8 +519,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[RerankRequestTypeDef],
-    ) -> TargetResults[RerankResponseTypeDef]:
+        **kwargs: Unpack[type_defs.RerankRequestTypeDef],
+    ) -> TargetResults[type_defs.RerankResponseTypeDef]:
         """Every page of Rerank in every target, merged per target (botocore's
         build_full_result).
 
@@ -614,8 +543,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[RetrieveRequestTypeDef],
-    ) -> TargetResults[RetrieveResponseTypeDef]:
+        **kwargs: Unpack[type_defs.RetrieveRequestTypeDef],
+    ) -> TargetResults[type_defs.RetrieveResponseTypeDef]:
         """Every page of Retrieve in every target, merged per target (botocore's
         build_full_result).
 
@@ -636,8 +565,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAgentMemoryRequestTypeDef],
-    ) -> Items[MemoryTypeDef]:
+        **kwargs: Unpack[type_defs.GetAgentMemoryRequestTypeDef],
+    ) -> Items[type_defs.MemoryTypeDef]:
         """Each element of memoryContents in every page of GetAgentMemory, from every
         target, as its page arrives (tagged with its target).
 
@@ -652,8 +581,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef],
-    ) -> Items[FlowExecutionEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowExecutionEventsRequestTypeDef],
+    ) -> Items[type_defs.FlowExecutionEventTypeDef]:
         """Each element of flowExecutionEvents in every page of
         ListFlowExecutionEvents, from every target, as its page arrives (tagged
         with its target).
@@ -669,8 +598,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowExecutionsRequestTypeDef],
-    ) -> Items[FlowExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowExecutionsRequestTypeDef],
+    ) -> Items[type_defs.FlowExecutionSummaryTypeDef]:
         """Each element of flowExecutionSummaries in every page of
         ListFlowExecutions, from every target, as its page arrives (tagged with
         its target).
@@ -686,8 +615,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvocationStepsRequestTypeDef],
-    ) -> Items[InvocationStepSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvocationStepsRequestTypeDef],
+    ) -> Items[type_defs.InvocationStepSummaryTypeDef]:
         """Each element of invocationStepSummaries in every page of
         ListInvocationSteps, from every target, as its page arrives (tagged with
         its target).
@@ -703,8 +632,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvocationsRequestTypeDef],
-    ) -> Items[InvocationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvocationsRequestTypeDef],
+    ) -> Items[type_defs.InvocationSummaryTypeDef]:
         """Each element of invocationSummaries in every page of ListInvocations, from
         every target, as its page arrives (tagged with its target).
 
@@ -719,8 +648,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessionSummaries in every page of ListSessions, from every
         target, as its page arrives (tagged with its target).
 
@@ -735,8 +664,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[RerankRequestTypeDef],
-    ) -> Items[RerankResultTypeDef]:
+        **kwargs: Unpack[type_defs.RerankRequestTypeDef],
+    ) -> Items[type_defs.RerankResultTypeDef]:
         """Each element of results in every page of Rerank, from every target, as its
         page arrives (tagged with its target).
 
@@ -749,8 +678,8 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[RetrieveRequestTypeDef],
-    ) -> Items[KnowledgeBaseRetrievalResultTypeDef]:
+        **kwargs: Unpack[type_defs.RetrieveRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseRetrievalResultTypeDef]:
         """Each element of retrievalResults in every page of Retrieve, from every
         target, as its page arrives (tagged with its target).
 

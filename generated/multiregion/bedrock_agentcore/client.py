@@ -15,148 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ABTestSummaryTypeDef,
-        ActorSummaryTypeDef,
-        BatchCreateMemoryRecordsInputTypeDef,
-        BatchCreateMemoryRecordsOutputTypeDef,
-        BatchDeleteMemoryRecordsInputTypeDef,
-        BatchDeleteMemoryRecordsOutputTypeDef,
-        BatchEvaluationSummaryTypeDef,
-        BatchUpdateMemoryRecordsInputTypeDef,
-        BatchUpdateMemoryRecordsOutputTypeDef,
-        CompleteResourceTokenAuthRequestTypeDef,
-        CompleteResourceTokenAuthResponseTypeDef,
-        CreateABTestRequestTypeDef,
-        CreateABTestResponseTypeDef,
-        CreateEventInputTypeDef,
-        CreateEventOutputTypeDef,
-        CreatePaymentInstrumentRequestTypeDef,
-        CreatePaymentInstrumentResponseTypeDef,
-        CreatePaymentSessionRequestTypeDef,
-        CreatePaymentSessionResponseTypeDef,
-        DeleteABTestRequestTypeDef,
-        DeleteABTestResponseTypeDef,
-        DeleteBatchEvaluationRequestTypeDef,
-        DeleteBatchEvaluationResponseTypeDef,
-        DeleteEventInputTypeDef,
-        DeleteEventOutputTypeDef,
-        DeleteMemoryRecordInputTypeDef,
-        DeleteMemoryRecordOutputTypeDef,
-        DeletePaymentInstrumentRequestTypeDef,
-        DeletePaymentInstrumentResponseTypeDef,
-        DeletePaymentSessionRequestTypeDef,
-        DeletePaymentSessionResponseTypeDef,
-        DeleteRecommendationRequestTypeDef,
-        DeleteRecommendationResponseTypeDef,
-        EvaluateRequestTypeDef,
-        EvaluateResponseTypeDef,
-        EventTypeDef,
-        ExtractionJobMetadataTypeDef,
-        GetABTestRequestTypeDef,
-        GetABTestResponseTypeDef,
-        GetAgentCardRequestTypeDef,
-        GetAgentCardResponseTypeDef,
-        GetBatchEvaluationRequestTypeDef,
-        GetBatchEvaluationResponseTypeDef,
-        GetBrowserSessionRequestTypeDef,
-        GetBrowserSessionResponseTypeDef,
-        GetCodeInterpreterSessionRequestTypeDef,
-        GetCodeInterpreterSessionResponseTypeDef,
-        GetEventInputTypeDef,
-        GetEventOutputTypeDef,
-        GetMemoryRecordInputTypeDef,
-        GetMemoryRecordOutputTypeDef,
-        GetPaymentInstrumentBalanceRequestTypeDef,
-        GetPaymentInstrumentBalanceResponseTypeDef,
-        GetPaymentInstrumentRequestTypeDef,
-        GetPaymentInstrumentResponseTypeDef,
-        GetPaymentSessionRequestTypeDef,
-        GetPaymentSessionResponseTypeDef,
-        GetRecommendationRequestTypeDef,
-        GetRecommendationResponseTypeDef,
-        GetResourceApiKeyRequestTypeDef,
-        GetResourceApiKeyResponseTypeDef,
-        GetResourceOauth2TokenRequestTypeDef,
-        GetResourceOauth2TokenResponseTypeDef,
-        GetResourcePaymentTokenRequestTypeDef,
-        GetResourcePaymentTokenResponseTypeDef,
-        GetWorkloadAccessTokenForJWTRequestTypeDef,
-        GetWorkloadAccessTokenForJWTResponseTypeDef,
-        GetWorkloadAccessTokenForUserIdRequestTypeDef,
-        GetWorkloadAccessTokenForUserIdResponseTypeDef,
-        GetWorkloadAccessTokenRequestTypeDef,
-        GetWorkloadAccessTokenResponseTypeDef,
-        InvokeAgentRuntimeCommandRequestTypeDef,
-        InvokeAgentRuntimeCommandResponseTypeDef,
-        InvokeAgentRuntimeRequestTypeDef,
-        InvokeAgentRuntimeResponseTypeDef,
-        InvokeBrowserRequestTypeDef,
-        InvokeBrowserResponseTypeDef,
-        InvokeCodeInterpreterRequestTypeDef,
-        InvokeCodeInterpreterResponseTypeDef,
-        InvokeHarnessRequestTypeDef,
-        InvokeHarnessResponseTypeDef,
-        ListABTestsRequestTypeDef,
-        ListABTestsResponseTypeDef,
-        ListActorsInputTypeDef,
-        ListActorsOutputTypeDef,
-        ListBatchEvaluationsRequestTypeDef,
-        ListBatchEvaluationsResponseTypeDef,
-        ListBrowserSessionsRequestTypeDef,
-        ListBrowserSessionsResponseTypeDef,
-        ListCodeInterpreterSessionsRequestTypeDef,
-        ListCodeInterpreterSessionsResponseTypeDef,
-        ListEventsInputTypeDef,
-        ListEventsOutputTypeDef,
-        ListMemoryExtractionJobsInputTypeDef,
-        ListMemoryExtractionJobsOutputTypeDef,
-        ListMemoryRecordsInputTypeDef,
-        ListMemoryRecordsOutputTypeDef,
-        ListPaymentInstrumentsRequestTypeDef,
-        ListPaymentInstrumentsResponseTypeDef,
-        ListPaymentSessionsRequestTypeDef,
-        ListPaymentSessionsResponseTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        ListSessionsInputTypeDef,
-        ListSessionsOutputTypeDef,
-        MemoryRecordSummaryTypeDef,
-        PaymentInstrumentSummaryTypeDef,
-        PaymentSessionSummaryTypeDef,
-        ProcessPaymentRequestTypeDef,
-        ProcessPaymentResponseTypeDef,
-        RecommendationSummaryTypeDef,
-        RetrieveMemoryRecordsInputTypeDef,
-        RetrieveMemoryRecordsOutputTypeDef,
-        SaveBrowserSessionProfileRequestTypeDef,
-        SaveBrowserSessionProfileResponseTypeDef,
-        SearchRegistryRecordsRequestTypeDef,
-        SearchRegistryRecordsResponseTypeDef,
-        SessionSummaryTypeDef,
-        StartBatchEvaluationRequestTypeDef,
-        StartBatchEvaluationResponseTypeDef,
-        StartBrowserSessionRequestTypeDef,
-        StartBrowserSessionResponseTypeDef,
-        StartCodeInterpreterSessionRequestTypeDef,
-        StartCodeInterpreterSessionResponseTypeDef,
-        StartMemoryExtractionJobInputTypeDef,
-        StartMemoryExtractionJobOutputTypeDef,
-        StartRecommendationRequestTypeDef,
-        StartRecommendationResponseTypeDef,
-        StopBatchEvaluationRequestTypeDef,
-        StopBatchEvaluationResponseTypeDef,
-        StopBrowserSessionRequestTypeDef,
-        StopBrowserSessionResponseTypeDef,
-        StopCodeInterpreterSessionRequestTypeDef,
-        StopCodeInterpreterSessionResponseTypeDef,
-        StopRuntimeSessionRequestTypeDef,
-        StopRuntimeSessionResponseTypeDef,
-        UpdateABTestRequestTypeDef,
-        UpdateABTestResponseTypeDef,
-        UpdateBrowserStreamRequestTypeDef,
-        UpdateBrowserStreamResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBedrockAgentCore"]
 
@@ -171,8 +30,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_memory_records(
-        self, **kwargs: Unpack[BatchCreateMemoryRecordsInputTypeDef]
-    ) -> TargetResults[BatchCreateMemoryRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateMemoryRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateMemoryRecordsOutputTypeDef]:
         """Creates multiple memory records in a single batch operation for the
         specified memory with custom content.
 
@@ -181,8 +40,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("BatchCreateMemoryRecords", kwargs)
 
     def batch_delete_memory_records(
-        self, **kwargs: Unpack[BatchDeleteMemoryRecordsInputTypeDef]
-    ) -> TargetResults[BatchDeleteMemoryRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteMemoryRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteMemoryRecordsOutputTypeDef]:
         """Deletes multiple memory records in a single batch operation from the
         specified memory.
 
@@ -191,8 +50,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("BatchDeleteMemoryRecords", kwargs)
 
     def batch_update_memory_records(
-        self, **kwargs: Unpack[BatchUpdateMemoryRecordsInputTypeDef]
-    ) -> TargetResults[BatchUpdateMemoryRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateMemoryRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateMemoryRecordsOutputTypeDef]:
         """Updates multiple memory records with custom content in a single batch
         operation within the specified memory.
 
@@ -201,8 +60,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("BatchUpdateMemoryRecords", kwargs)
 
     def complete_resource_token_auth(
-        self, **kwargs: Unpack[CompleteResourceTokenAuthRequestTypeDef]
-    ) -> TargetResults[CompleteResourceTokenAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteResourceTokenAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteResourceTokenAuthResponseTypeDef]:
         """Confirms the user authentication session for obtaining OAuth2.0 tokens for
         a resource.
 
@@ -211,8 +70,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("CompleteResourceTokenAuth", kwargs)
 
     def create_ab_test(
-        self, **kwargs: Unpack[CreateABTestRequestTypeDef]
-    ) -> TargetResults[CreateABTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateABTestRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateABTestResponseTypeDef]:
         """Creates an A/B test for comparing agent configurations. A/B tests split
         traffic between a control variant and a treatment variant through a
         gateway, then evaluate performance using online evaluation configurations
@@ -223,8 +82,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("CreateABTest", kwargs)
 
     def create_event(
-        self, **kwargs: Unpack[CreateEventInputTypeDef]
-    ) -> TargetResults[CreateEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEventOutputTypeDef]:
         """Creates an event in an AgentCore Memory resource. Events represent
         interactions or activities that occur within a session and are associated
         with specific actors.
@@ -234,8 +93,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("CreateEvent", kwargs)
 
     def create_payment_instrument(
-        self, **kwargs: Unpack[CreatePaymentInstrumentRequestTypeDef]
-    ) -> TargetResults[CreatePaymentInstrumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePaymentInstrumentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePaymentInstrumentResponseTypeDef]:
         """Create a new payment instrument for a connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/CreatePaymentInstrument
@@ -243,8 +102,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("CreatePaymentInstrument", kwargs)
 
     def create_payment_session(
-        self, **kwargs: Unpack[CreatePaymentSessionRequestTypeDef]
-    ) -> TargetResults[CreatePaymentSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePaymentSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePaymentSessionResponseTypeDef]:
         """Create a new payment session.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/CreatePaymentSession
@@ -252,8 +111,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("CreatePaymentSession", kwargs)
 
     def delete_ab_test(
-        self, **kwargs: Unpack[DeleteABTestRequestTypeDef]
-    ) -> TargetResults[DeleteABTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteABTestRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteABTestResponseTypeDef]:
         """Deletes an A/B test and its associated gateway rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteABTest
@@ -261,8 +120,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeleteABTest", kwargs)
 
     def delete_batch_evaluation(
-        self, **kwargs: Unpack[DeleteBatchEvaluationRequestTypeDef]
-    ) -> TargetResults[DeleteBatchEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBatchEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBatchEvaluationResponseTypeDef]:
         """Deletes a batch evaluation and its associated results.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteBatchEvaluation
@@ -270,8 +129,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeleteBatchEvaluation", kwargs)
 
     def delete_event(
-        self, **kwargs: Unpack[DeleteEventInputTypeDef]
-    ) -> TargetResults[DeleteEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventOutputTypeDef]:
         """Deletes an event from an AgentCore Memory resource. When you delete an
         event, it is permanently removed.
 
@@ -280,8 +139,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeleteEvent", kwargs)
 
     def delete_memory_record(
-        self, **kwargs: Unpack[DeleteMemoryRecordInputTypeDef]
-    ) -> TargetResults[DeleteMemoryRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMemoryRecordInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMemoryRecordOutputTypeDef]:
         """Deletes a memory record from an AgentCore Memory resource. When you delete
         a memory record, it is permanently removed.
 
@@ -290,8 +149,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeleteMemoryRecord", kwargs)
 
     def delete_payment_instrument(
-        self, **kwargs: Unpack[DeletePaymentInstrumentRequestTypeDef]
-    ) -> TargetResults[DeletePaymentInstrumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePaymentInstrumentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePaymentInstrumentResponseTypeDef]:
         """Deletes a payment instrument. This is a soft delete operation that
         preserves the record for audit and compliance purposes.
 
@@ -300,8 +159,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeletePaymentInstrument", kwargs)
 
     def delete_payment_session(
-        self, **kwargs: Unpack[DeletePaymentSessionRequestTypeDef]
-    ) -> TargetResults[DeletePaymentSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePaymentSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePaymentSessionResponseTypeDef]:
         """Deletes a payment session. This permanently removes the payment session
         record.
 
@@ -310,8 +169,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeletePaymentSession", kwargs)
 
     def delete_recommendation(
-        self, **kwargs: Unpack[DeleteRecommendationRequestTypeDef]
-    ) -> TargetResults[DeleteRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommendationResponseTypeDef]:
         """Deletes a recommendation and its associated results.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteRecommendation
@@ -319,8 +178,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("DeleteRecommendation", kwargs)
 
     def evaluate(
-        self, **kwargs: Unpack[EvaluateRequestTypeDef]
-    ) -> TargetResults[EvaluateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluateRequestTypeDef]
+    ) -> TargetResults[type_defs.EvaluateResponseTypeDef]:
         """Performs on-demand evaluation of agent traces using a specified evaluator.
         This synchronous API accepts traces in OpenTelemetry format and returns
         immediate scoring results with detailed explanations.
@@ -330,8 +189,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("Evaluate", kwargs)
 
     def get_ab_test(
-        self, **kwargs: Unpack[GetABTestRequestTypeDef]
-    ) -> TargetResults[GetABTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetABTestRequestTypeDef]
+    ) -> TargetResults[type_defs.GetABTestResponseTypeDef]:
         """Retrieves detailed information about an A/B test, including its
         configuration, status, and statistical results.
 
@@ -340,8 +199,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetABTest", kwargs)
 
     def get_agent_card(
-        self, **kwargs: Unpack[GetAgentCardRequestTypeDef]
-    ) -> TargetResults[GetAgentCardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentCardRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentCardResponseTypeDef]:
         """Retrieves the A2A agent card associated with an AgentCore Runtime agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetAgentCard
@@ -349,8 +208,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetAgentCard", kwargs)
 
     def get_batch_evaluation(
-        self, **kwargs: Unpack[GetBatchEvaluationRequestTypeDef]
-    ) -> TargetResults[GetBatchEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBatchEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBatchEvaluationResponseTypeDef]:
         """Retrieves detailed information about a batch evaluation, including its
         status, configuration, results, and any error details.
 
@@ -359,8 +218,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetBatchEvaluation", kwargs)
 
     def get_browser_session(
-        self, **kwargs: Unpack[GetBrowserSessionRequestTypeDef]
-    ) -> TargetResults[GetBrowserSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBrowserSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBrowserSessionResponseTypeDef]:
         """Retrieves detailed information about a specific browser session in Amazon
         Bedrock AgentCore. This operation returns the session's configuration,
         current status, associated streams, and metadata.
@@ -370,8 +229,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetBrowserSession", kwargs)
 
     def get_code_interpreter_session(
-        self, **kwargs: Unpack[GetCodeInterpreterSessionRequestTypeDef]
-    ) -> TargetResults[GetCodeInterpreterSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeInterpreterSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeInterpreterSessionResponseTypeDef]:
         """Retrieves detailed information about a specific code interpreter session
         in Amazon Bedrock AgentCore. This operation returns the session's
         configuration, current status, and metadata.
@@ -381,8 +240,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetCodeInterpreterSession", kwargs)
 
     def get_event(
-        self, **kwargs: Unpack[GetEventInputTypeDef]
-    ) -> TargetResults[GetEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventInputTypeDef]
+    ) -> TargetResults[type_defs.GetEventOutputTypeDef]:
         """Retrieves information about a specific event in an AgentCore Memory
         resource.
 
@@ -391,8 +250,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetEvent", kwargs)
 
     def get_memory_record(
-        self, **kwargs: Unpack[GetMemoryRecordInputTypeDef]
-    ) -> TargetResults[GetMemoryRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemoryRecordInputTypeDef]
+    ) -> TargetResults[type_defs.GetMemoryRecordOutputTypeDef]:
         """Retrieves a specific memory record from an AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetMemoryRecord
@@ -400,8 +259,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetMemoryRecord", kwargs)
 
     def get_payment_instrument(
-        self, **kwargs: Unpack[GetPaymentInstrumentRequestTypeDef]
-    ) -> TargetResults[GetPaymentInstrumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPaymentInstrumentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPaymentInstrumentResponseTypeDef]:
         """Get a payment instrument by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetPaymentInstrument
@@ -409,8 +268,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetPaymentInstrument", kwargs)
 
     def get_payment_instrument_balance(
-        self, **kwargs: Unpack[GetPaymentInstrumentBalanceRequestTypeDef]
-    ) -> TargetResults[GetPaymentInstrumentBalanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPaymentInstrumentBalanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPaymentInstrumentBalanceResponseTypeDef]:
         """Get the balance of a payment instrument.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetPaymentInstrumentBalance
@@ -418,8 +277,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetPaymentInstrumentBalance", kwargs)
 
     def get_payment_session(
-        self, **kwargs: Unpack[GetPaymentSessionRequestTypeDef]
-    ) -> TargetResults[GetPaymentSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPaymentSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPaymentSessionResponseTypeDef]:
         """Get a payment session.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetPaymentSession
@@ -427,8 +286,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetPaymentSession", kwargs)
 
     def get_recommendation(
-        self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> TargetResults[GetRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationResponseTypeDef]:
         """Retrieves detailed information about a recommendation, including its
         configuration, status, and results.
 
@@ -437,8 +296,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetRecommendation", kwargs)
 
     def get_resource_api_key(
-        self, **kwargs: Unpack[GetResourceApiKeyRequestTypeDef]
-    ) -> TargetResults[GetResourceApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceApiKeyResponseTypeDef]:
         """Retrieves the API key associated with an API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetResourceApiKey
@@ -446,8 +305,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetResourceApiKey", kwargs)
 
     def get_resource_oauth2_token(
-        self, **kwargs: Unpack[GetResourceOauth2TokenRequestTypeDef]
-    ) -> TargetResults[GetResourceOauth2TokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceOauth2TokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceOauth2TokenResponseTypeDef]:
         """Returns the OAuth 2.0 token of the provided resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetResourceOauth2Token
@@ -455,8 +314,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetResourceOauth2Token", kwargs)
 
     def get_resource_payment_token(
-        self, **kwargs: Unpack[GetResourcePaymentTokenRequestTypeDef]
-    ) -> TargetResults[GetResourcePaymentTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePaymentTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePaymentTokenResponseTypeDef]:
         """Generates authentication tokens for payment providers that use
         vendor-specific authentication mechanisms.
 
@@ -465,8 +324,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetResourcePaymentToken", kwargs)
 
     def get_workload_access_token(
-        self, **kwargs: Unpack[GetWorkloadAccessTokenRequestTypeDef]
-    ) -> TargetResults[GetWorkloadAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadAccessTokenResponseTypeDef]:
         """Obtains a workload access token for agentic workloads not acting on behalf
         of a user.
 
@@ -475,8 +334,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetWorkloadAccessToken", kwargs)
 
     def get_workload_access_token_for_jwt(
-        self, **kwargs: Unpack[GetWorkloadAccessTokenForJWTRequestTypeDef]
-    ) -> TargetResults[GetWorkloadAccessTokenForJWTResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadAccessTokenForJWTRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadAccessTokenForJWTResponseTypeDef]:
         """Obtains a workload access token for agentic workloads acting on behalf of
         a user, using a JWT token.
 
@@ -485,8 +344,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetWorkloadAccessTokenForJWT", kwargs)
 
     def get_workload_access_token_for_user_id(
-        self, **kwargs: Unpack[GetWorkloadAccessTokenForUserIdRequestTypeDef]
-    ) -> TargetResults[GetWorkloadAccessTokenForUserIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadAccessTokenForUserIdRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadAccessTokenForUserIdResponseTypeDef]:
         """Obtains a workload access token for agentic workloads acting on behalf of
         a user, using the user's ID.
 
@@ -495,8 +354,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("GetWorkloadAccessTokenForUserId", kwargs)
 
     def invoke_agent_runtime(
-        self, **kwargs: Unpack[InvokeAgentRuntimeRequestTypeDef]
-    ) -> TargetResults[InvokeAgentRuntimeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeAgentRuntimeRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeAgentRuntimeResponseTypeDef]:
         """Sends a request to an agent or tool hosted in an Amazon Bedrock AgentCore
         Runtime and receives responses in real-time.
 
@@ -505,8 +364,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("InvokeAgentRuntime", kwargs)
 
     def invoke_agent_runtime_command(
-        self, **kwargs: Unpack[InvokeAgentRuntimeCommandRequestTypeDef]
-    ) -> TargetResults[InvokeAgentRuntimeCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeAgentRuntimeCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeAgentRuntimeCommandResponseTypeDef]:
         """Executes a command in a runtime session container and streams the output
         back to the caller. This operation allows you to run shell commands within
         the agent runtime environment and receive real-time streaming responses
@@ -517,8 +376,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("InvokeAgentRuntimeCommand", kwargs)
 
     def invoke_browser(
-        self, **kwargs: Unpack[InvokeBrowserRequestTypeDef]
-    ) -> TargetResults[InvokeBrowserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeBrowserRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeBrowserResponseTypeDef]:
         """Invokes an operating system-level action on a browser session in Amazon
         Bedrock AgentCore. This operation provides direct OS-level control over
         browser sessions, enabling mouse actions, keyboard input, and screenshots
@@ -531,8 +390,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("InvokeBrowser", kwargs)
 
     def invoke_code_interpreter(
-        self, **kwargs: Unpack[InvokeCodeInterpreterRequestTypeDef]
-    ) -> TargetResults[InvokeCodeInterpreterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeCodeInterpreterRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeCodeInterpreterResponseTypeDef]:
         """Executes code within an active code interpreter session in Amazon Bedrock
         AgentCore. This operation processes the provided code, runs it in a secure
         environment, and returns the execution results including output, errors,
@@ -543,8 +402,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("InvokeCodeInterpreter", kwargs)
 
     def invoke_harness(
-        self, **kwargs: Unpack[InvokeHarnessRequestTypeDef]
-    ) -> TargetResults[InvokeHarnessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeHarnessRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeHarnessResponseTypeDef]:
         """Operation to invoke a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/InvokeHarness
@@ -552,8 +411,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("InvokeHarness", kwargs)
 
     def list_ab_tests(
-        self, **kwargs: Unpack[ListABTestsRequestTypeDef]
-    ) -> TargetResults[ListABTestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListABTestsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListABTestsResponseTypeDef]:
         """Lists all A/B tests in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListABTests
@@ -561,8 +420,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListABTests", kwargs)
 
     def list_actors(
-        self, **kwargs: Unpack[ListActorsInputTypeDef]
-    ) -> TargetResults[ListActorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListActorsOutputTypeDef]:
         """Lists all actors in an AgentCore Memory resource. We recommend using
         pagination to ensure that the operation returns quickly and successfully.
 
@@ -571,8 +430,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListActors", kwargs)
 
     def list_batch_evaluations(
-        self, **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef]
-    ) -> TargetResults[ListBatchEvaluationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchEvaluationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchEvaluationsResponseTypeDef]:
         """Lists all batch evaluations in the account, providing summary information
         about each evaluation's status and configuration.
 
@@ -581,8 +440,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListBatchEvaluations", kwargs)
 
     def list_browser_sessions(
-        self, **kwargs: Unpack[ListBrowserSessionsRequestTypeDef]
-    ) -> TargetResults[ListBrowserSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBrowserSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBrowserSessionsResponseTypeDef]:
         """Retrieves a list of browser sessions in Amazon Bedrock AgentCore that
         match the specified criteria. This operation returns summary information
         about each session, including identifiers, status, and timestamps.
@@ -592,8 +451,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListBrowserSessions", kwargs)
 
     def list_code_interpreter_sessions(
-        self, **kwargs: Unpack[ListCodeInterpreterSessionsRequestTypeDef]
-    ) -> TargetResults[ListCodeInterpreterSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeInterpreterSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCodeInterpreterSessionsResponseTypeDef]:
         """Retrieves a list of code interpreter sessions in Amazon Bedrock AgentCore
         that match the specified criteria. This operation returns summary
         information about each session, including identifiers, status, and
@@ -604,8 +463,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListCodeInterpreterSessions", kwargs)
 
     def list_events(
-        self, **kwargs: Unpack[ListEventsInputTypeDef]
-    ) -> TargetResults[ListEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEventsOutputTypeDef]:
         """Lists events in an AgentCore Memory resource based on specified criteria.
         We recommend using pagination to ensure that the operation returns quickly
         and successfully.
@@ -615,8 +474,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListEvents", kwargs)
 
     def list_memory_extraction_jobs(
-        self, **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef]
-    ) -> TargetResults[ListMemoryExtractionJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMemoryExtractionJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMemoryExtractionJobsOutputTypeDef]:
         """Lists all long-term memory extraction jobs that are eligible to be started
         with optional filtering.
 
@@ -625,8 +484,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListMemoryExtractionJobs", kwargs)
 
     def list_memory_records(
-        self, **kwargs: Unpack[ListMemoryRecordsInputTypeDef]
-    ) -> TargetResults[ListMemoryRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMemoryRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMemoryRecordsOutputTypeDef]:
         """Lists memory records in an AgentCore Memory resource based on specified
         criteria. We recommend using pagination to ensure that the operation
         returns quickly and successfully.
@@ -636,8 +495,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListMemoryRecords", kwargs)
 
     def list_payment_instruments(
-        self, **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef]
-    ) -> TargetResults[ListPaymentInstrumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPaymentInstrumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPaymentInstrumentsResponseTypeDef]:
         """List payment instruments for a manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentInstruments
@@ -645,8 +504,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListPaymentInstruments", kwargs)
 
     def list_payment_sessions(
-        self, **kwargs: Unpack[ListPaymentSessionsRequestTypeDef]
-    ) -> TargetResults[ListPaymentSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPaymentSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPaymentSessionsResponseTypeDef]:
         """List payment sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentSessions
@@ -654,8 +513,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListPaymentSessions", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Lists all recommendations in the account, with optional filtering by
         status.
 
@@ -664,8 +523,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsInputTypeDef]
-    ) -> TargetResults[ListSessionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsOutputTypeDef]:
         """Lists sessions in an AgentCore Memory resource based on specified
         criteria. We recommend using pagination to ensure that the operation
         returns quickly and successfully.
@@ -675,8 +534,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def process_payment(
-        self, **kwargs: Unpack[ProcessPaymentRequestTypeDef]
-    ) -> TargetResults[ProcessPaymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProcessPaymentRequestTypeDef]
+    ) -> TargetResults[type_defs.ProcessPaymentResponseTypeDef]:
         """Processes a payment using a payment instrument within a payment session.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ProcessPayment
@@ -684,8 +543,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("ProcessPayment", kwargs)
 
     def retrieve_memory_records(
-        self, **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef]
-    ) -> TargetResults[RetrieveMemoryRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveMemoryRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.RetrieveMemoryRecordsOutputTypeDef]:
         """Searches for and retrieves memory records from an AgentCore Memory
         resource based on specified search criteria. We recommend using pagination
         to ensure that the operation returns quickly and successfully.
@@ -695,8 +554,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("RetrieveMemoryRecords", kwargs)
 
     def save_browser_session_profile(
-        self, **kwargs: Unpack[SaveBrowserSessionProfileRequestTypeDef]
-    ) -> TargetResults[SaveBrowserSessionProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SaveBrowserSessionProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.SaveBrowserSessionProfileResponseTypeDef]:
         """Saves the current state of a browser session as a reusable profile in
         Amazon Bedrock AgentCore. A browser profile captures persistent browser
         data such as cookies and local storage from an active session, enabling
@@ -707,8 +566,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("SaveBrowserSessionProfile", kwargs)
 
     def search_registry_records(
-        self, **kwargs: Unpack[SearchRegistryRecordsRequestTypeDef]
-    ) -> TargetResults[SearchRegistryRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRegistryRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchRegistryRecordsResponseTypeDef]:
         """Searches for registry records using semantic, lexical, or hybrid queries.
         Returns metadata for matching records ordered by relevance within the
         specified registry.
@@ -718,8 +577,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("SearchRegistryRecords", kwargs)
 
     def start_batch_evaluation(
-        self, **kwargs: Unpack[StartBatchEvaluationRequestTypeDef]
-    ) -> TargetResults[StartBatchEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBatchEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBatchEvaluationResponseTypeDef]:
         """Starts a batch evaluation job that evaluates agent performance across
         multiple sessions. Batch evaluations pull agent traces from CloudWatch
         Logs or an existing online evaluation configuration and run specified
@@ -730,8 +589,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StartBatchEvaluation", kwargs)
 
     def start_browser_session(
-        self, **kwargs: Unpack[StartBrowserSessionRequestTypeDef]
-    ) -> TargetResults[StartBrowserSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBrowserSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBrowserSessionResponseTypeDef]:
         """Creates and initializes a browser session in Amazon Bedrock AgentCore. The
         session enables agents to navigate and interact with web content, extract
         information from websites, and perform web-based tasks as part of their
@@ -742,8 +601,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StartBrowserSession", kwargs)
 
     def start_code_interpreter_session(
-        self, **kwargs: Unpack[StartCodeInterpreterSessionRequestTypeDef]
-    ) -> TargetResults[StartCodeInterpreterSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCodeInterpreterSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCodeInterpreterSessionResponseTypeDef]:
         """Creates and initializes a code interpreter session in Amazon Bedrock
         AgentCore. The session enables agents to execute code as part of their
         response generation, supporting programming languages such as Python for
@@ -754,8 +613,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StartCodeInterpreterSession", kwargs)
 
     def start_memory_extraction_job(
-        self, **kwargs: Unpack[StartMemoryExtractionJobInputTypeDef]
-    ) -> TargetResults[StartMemoryExtractionJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMemoryExtractionJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartMemoryExtractionJobOutputTypeDef]:
         """Starts a memory extraction job that processes events that failed
         extraction previously in an AgentCore Memory resource and produces
         structured memory records. When earlier extraction attempts have left
@@ -766,8 +625,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StartMemoryExtractionJob", kwargs)
 
     def start_recommendation(
-        self, **kwargs: Unpack[StartRecommendationRequestTypeDef]
-    ) -> TargetResults[StartRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRecommendationResponseTypeDef]:
         """Starts a recommendation job that analyzes agent traces and generates
         optimization suggestions for system prompts or tool descriptions to
         improve agent performance.
@@ -777,8 +636,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StartRecommendation", kwargs)
 
     def stop_batch_evaluation(
-        self, **kwargs: Unpack[StopBatchEvaluationRequestTypeDef]
-    ) -> TargetResults[StopBatchEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBatchEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopBatchEvaluationResponseTypeDef]:
         """Stops a running batch evaluation. Sessions that have already been
         evaluated retain their results.
 
@@ -787,8 +646,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StopBatchEvaluation", kwargs)
 
     def stop_browser_session(
-        self, **kwargs: Unpack[StopBrowserSessionRequestTypeDef]
-    ) -> TargetResults[StopBrowserSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBrowserSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopBrowserSessionResponseTypeDef]:
         """Terminates an active browser session in Amazon Bedrock AgentCore. This
         operation stops the session, releases associated resources, and makes the
         session unavailable for further use.
@@ -798,8 +657,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StopBrowserSession", kwargs)
 
     def stop_code_interpreter_session(
-        self, **kwargs: Unpack[StopCodeInterpreterSessionRequestTypeDef]
-    ) -> TargetResults[StopCodeInterpreterSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCodeInterpreterSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCodeInterpreterSessionResponseTypeDef]:
         """Terminates an active code interpreter session in Amazon Bedrock AgentCore.
         This operation stops the session, releases associated resources, and makes
         the session unavailable for further use.
@@ -809,8 +668,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StopCodeInterpreterSession", kwargs)
 
     def stop_runtime_session(
-        self, **kwargs: Unpack[StopRuntimeSessionRequestTypeDef]
-    ) -> TargetResults[StopRuntimeSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRuntimeSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRuntimeSessionResponseTypeDef]:
         """Stops a session that is running in an running AgentCore Runtime agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/StopRuntimeSession
@@ -818,8 +677,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("StopRuntimeSession", kwargs)
 
     def update_ab_test(
-        self, **kwargs: Unpack[UpdateABTestRequestTypeDef]
-    ) -> TargetResults[UpdateABTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateABTestRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateABTestResponseTypeDef]:
         """Updates an A/B test's configuration, including variants, traffic
         allocation, evaluation settings, or execution status.
 
@@ -828,8 +687,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         return self._call("UpdateABTest", kwargs)
 
     def update_browser_stream(
-        self, **kwargs: Unpack[UpdateBrowserStreamRequestTypeDef]
-    ) -> TargetResults[UpdateBrowserStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrowserStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrowserStreamResponseTypeDef]:
         """Updates a browser stream. To use this operation, you must have permissions
         to perform the bedrock:UpdateBrowserStream action.
 
@@ -843,8 +702,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListABTestsRequestTypeDef],
-    ) -> TargetResults[ListABTestsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListABTestsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListABTestsResponseTypeDef]:
         """Every page of ListABTests in every target, merged per target (botocore's
         build_full_result).
 
@@ -866,8 +725,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActorsInputTypeDef],
-    ) -> TargetResults[ListActorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListActorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListActorsOutputTypeDef]:
         """Every page of ListActors in every target, merged per target (botocore's
         build_full_result).
 
@@ -890,8 +749,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef],
-    ) -> TargetResults[ListBatchEvaluationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchEvaluationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBatchEvaluationsResponseTypeDef]:
         """Every page of ListBatchEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -914,8 +773,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventsInputTypeDef],
-    ) -> TargetResults[ListEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEventsOutputTypeDef]:
         """Every page of ListEvents in every target, merged per target (botocore's
         build_full_result).
 
@@ -939,8 +798,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef],
-    ) -> TargetResults[ListMemoryExtractionJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemoryExtractionJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMemoryExtractionJobsOutputTypeDef]:
         """Every page of ListMemoryExtractionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -963,8 +822,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMemoryRecordsInputTypeDef],
-    ) -> TargetResults[ListMemoryRecordsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemoryRecordsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMemoryRecordsOutputTypeDef]:
         """Every page of ListMemoryRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -988,8 +847,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef],
-    ) -> TargetResults[ListPaymentInstrumentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentInstrumentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPaymentInstrumentsResponseTypeDef]:
         """Every page of ListPaymentInstruments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1011,8 +870,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPaymentSessionsRequestTypeDef],
-    ) -> TargetResults[ListPaymentSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPaymentSessionsResponseTypeDef]:
         """Every page of ListPaymentSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1034,8 +893,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1058,8 +917,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsInputTypeDef],
-    ) -> TargetResults[ListSessionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsOutputTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1083,8 +942,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef],
-    ) -> TargetResults[RetrieveMemoryRecordsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.RetrieveMemoryRecordsInputTypeDef],
+    ) -> TargetResults[type_defs.RetrieveMemoryRecordsOutputTypeDef]:
         """Every page of RetrieveMemoryRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -1107,8 +966,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListABTestsRequestTypeDef],
-    ) -> Items[ABTestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListABTestsRequestTypeDef],
+    ) -> Items[type_defs.ABTestSummaryTypeDef]:
         """Each element of abTests in every page of ListABTests, from every target,
         as its page arrives (tagged with its target).
 
@@ -1123,8 +982,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActorsInputTypeDef],
-    ) -> Items[ActorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListActorsInputTypeDef],
+    ) -> Items[type_defs.ActorSummaryTypeDef]:
         """Each element of actorSummaries in every page of ListActors, from every
         target, as its page arrives (tagged with its target).
 
@@ -1139,8 +998,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef],
-    ) -> Items[BatchEvaluationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchEvaluationsRequestTypeDef],
+    ) -> Items[type_defs.BatchEvaluationSummaryTypeDef]:
         """Each element of batchEvaluations in every page of ListBatchEvaluations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1155,8 +1014,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventsInputTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventsInputTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of events in every page of ListEvents, from every target, as
         its page arrives (tagged with its target).
 
@@ -1171,8 +1030,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef],
-    ) -> Items[ExtractionJobMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemoryExtractionJobsInputTypeDef],
+    ) -> Items[type_defs.ExtractionJobMetadataTypeDef]:
         """Each element of jobs in every page of ListMemoryExtractionJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1187,8 +1046,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMemoryRecordsInputTypeDef],
-    ) -> Items[MemoryRecordSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemoryRecordsInputTypeDef],
+    ) -> Items[type_defs.MemoryRecordSummaryTypeDef]:
         """Each element of memoryRecordSummaries in every page of ListMemoryRecords,
         from every target, as its page arrives (tagged with its target).
 
@@ -1203,8 +1062,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef],
-    ) -> Items[PaymentInstrumentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentInstrumentsRequestTypeDef],
+    ) -> Items[type_defs.PaymentInstrumentSummaryTypeDef]:
         """Each element of paymentInstruments in every page of
         ListPaymentInstruments, from every target, as its page arrives (tagged
         with its target).
@@ -1220,8 +1079,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPaymentSessionsRequestTypeDef],
-    ) -> Items[PaymentSessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentSessionsRequestTypeDef],
+    ) -> Items[type_defs.PaymentSessionSummaryTypeDef]:
         """Each element of paymentSessions in every page of ListPaymentSessions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1236,8 +1095,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> Items[RecommendationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.RecommendationSummaryTypeDef]:
         """Each element of recommendationSummaries in every page of
         ListRecommendations, from every target, as its page arrives (tagged with
         its target).
@@ -1253,8 +1112,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsInputTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsInputTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessionSummaries in every page of ListSessions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1269,8 +1128,8 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef],
-    ) -> Items[MemoryRecordSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.RetrieveMemoryRecordsInputTypeDef],
+    ) -> Items[type_defs.MemoryRecordSummaryTypeDef]:
         """Each element of memoryRecordSummaries in every page of
         RetrieveMemoryRecords, from every target, as its page arrives (tagged with
         its target).

@@ -15,309 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AgentRuntimeEndpointTypeDef,
-        AgentRuntimeTypeDef,
-        ApiKeyCredentialProviderItemTypeDef,
-        BrowserProfileSummaryTypeDef,
-        BrowserSummaryTypeDef,
-        CodeInterpreterSummaryTypeDef,
-        ConfigurationBundleSummaryTypeDef,
-        ConfigurationBundleVersionSummaryTypeDef,
-        CreateAgentRuntimeEndpointRequestTypeDef,
-        CreateAgentRuntimeEndpointResponseTypeDef,
-        CreateAgentRuntimeRequestTypeDef,
-        CreateAgentRuntimeResponseTypeDef,
-        CreateApiKeyCredentialProviderRequestTypeDef,
-        CreateApiKeyCredentialProviderResponseTypeDef,
-        CreateBrowserProfileRequestTypeDef,
-        CreateBrowserProfileResponseTypeDef,
-        CreateBrowserRequestTypeDef,
-        CreateBrowserResponseTypeDef,
-        CreateCodeInterpreterRequestTypeDef,
-        CreateCodeInterpreterResponseTypeDef,
-        CreateConfigurationBundleRequestTypeDef,
-        CreateConfigurationBundleResponseTypeDef,
-        CreateEvaluatorRequestTypeDef,
-        CreateEvaluatorResponseTypeDef,
-        CreateGatewayRequestTypeDef,
-        CreateGatewayResponseTypeDef,
-        CreateGatewayRuleRequestTypeDef,
-        CreateGatewayRuleResponseTypeDef,
-        CreateGatewayTargetRequestTypeDef,
-        CreateGatewayTargetResponseTypeDef,
-        CreateHarnessRequestTypeDef,
-        CreateHarnessResponseTypeDef,
-        CreateMemoryInputTypeDef,
-        CreateMemoryOutputTypeDef,
-        CreateOauth2CredentialProviderRequestTypeDef,
-        CreateOauth2CredentialProviderResponseTypeDef,
-        CreateOnlineEvaluationConfigRequestTypeDef,
-        CreateOnlineEvaluationConfigResponseTypeDef,
-        CreatePaymentConnectorRequestTypeDef,
-        CreatePaymentConnectorResponseTypeDef,
-        CreatePaymentCredentialProviderRequestTypeDef,
-        CreatePaymentCredentialProviderResponseTypeDef,
-        CreatePaymentManagerRequestTypeDef,
-        CreatePaymentManagerResponseTypeDef,
-        CreatePolicyEngineRequestTypeDef,
-        CreatePolicyEngineResponseTypeDef,
-        CreatePolicyRequestTypeDef,
-        CreatePolicyResponseTypeDef,
-        CreateRegistryRecordRequestTypeDef,
-        CreateRegistryRecordResponseTypeDef,
-        CreateRegistryRequestTypeDef,
-        CreateRegistryResponseTypeDef,
-        CreateWorkloadIdentityRequestTypeDef,
-        CreateWorkloadIdentityResponseTypeDef,
-        DeleteAgentRuntimeEndpointRequestTypeDef,
-        DeleteAgentRuntimeEndpointResponseTypeDef,
-        DeleteAgentRuntimeRequestTypeDef,
-        DeleteAgentRuntimeResponseTypeDef,
-        DeleteApiKeyCredentialProviderRequestTypeDef,
-        DeleteApiKeyCredentialProviderResponseTypeDef,
-        DeleteBrowserProfileRequestTypeDef,
-        DeleteBrowserProfileResponseTypeDef,
-        DeleteBrowserRequestTypeDef,
-        DeleteBrowserResponseTypeDef,
-        DeleteCodeInterpreterRequestTypeDef,
-        DeleteCodeInterpreterResponseTypeDef,
-        DeleteConfigurationBundleRequestTypeDef,
-        DeleteConfigurationBundleResponseTypeDef,
-        DeleteEvaluatorRequestTypeDef,
-        DeleteEvaluatorResponseTypeDef,
-        DeleteGatewayRequestTypeDef,
-        DeleteGatewayResponseTypeDef,
-        DeleteGatewayRuleRequestTypeDef,
-        DeleteGatewayRuleResponseTypeDef,
-        DeleteGatewayTargetRequestTypeDef,
-        DeleteGatewayTargetResponseTypeDef,
-        DeleteHarnessRequestTypeDef,
-        DeleteHarnessResponseTypeDef,
-        DeleteMemoryInputTypeDef,
-        DeleteMemoryOutputTypeDef,
-        DeleteOauth2CredentialProviderRequestTypeDef,
-        DeleteOauth2CredentialProviderResponseTypeDef,
-        DeleteOnlineEvaluationConfigRequestTypeDef,
-        DeleteOnlineEvaluationConfigResponseTypeDef,
-        DeletePaymentConnectorRequestTypeDef,
-        DeletePaymentConnectorResponseTypeDef,
-        DeletePaymentCredentialProviderRequestTypeDef,
-        DeletePaymentCredentialProviderResponseTypeDef,
-        DeletePaymentManagerRequestTypeDef,
-        DeletePaymentManagerResponseTypeDef,
-        DeletePolicyEngineRequestTypeDef,
-        DeletePolicyEngineResponseTypeDef,
-        DeletePolicyRequestTypeDef,
-        DeletePolicyResponseTypeDef,
-        DeleteRegistryRecordRequestTypeDef,
-        DeleteRegistryRecordResponseTypeDef,
-        DeleteRegistryRequestTypeDef,
-        DeleteRegistryResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteWorkloadIdentityRequestTypeDef,
-        DeleteWorkloadIdentityResponseTypeDef,
-        EvaluatorSummaryTypeDef,
-        GatewayRuleDetailTypeDef,
-        GatewaySummaryTypeDef,
-        GetAgentRuntimeEndpointRequestTypeDef,
-        GetAgentRuntimeEndpointResponseTypeDef,
-        GetAgentRuntimeRequestTypeDef,
-        GetAgentRuntimeResponseTypeDef,
-        GetApiKeyCredentialProviderRequestTypeDef,
-        GetApiKeyCredentialProviderResponseTypeDef,
-        GetBrowserProfileRequestTypeDef,
-        GetBrowserProfileResponseTypeDef,
-        GetBrowserRequestTypeDef,
-        GetBrowserResponseTypeDef,
-        GetCodeInterpreterRequestTypeDef,
-        GetCodeInterpreterResponseTypeDef,
-        GetConfigurationBundleRequestTypeDef,
-        GetConfigurationBundleResponseTypeDef,
-        GetConfigurationBundleVersionRequestTypeDef,
-        GetConfigurationBundleVersionResponseTypeDef,
-        GetEvaluatorRequestTypeDef,
-        GetEvaluatorResponseTypeDef,
-        GetGatewayRequestTypeDef,
-        GetGatewayResponseTypeDef,
-        GetGatewayRuleRequestTypeDef,
-        GetGatewayRuleResponseTypeDef,
-        GetGatewayTargetRequestTypeDef,
-        GetGatewayTargetResponseTypeDef,
-        GetHarnessRequestTypeDef,
-        GetHarnessResponseTypeDef,
-        GetMemoryInputTypeDef,
-        GetMemoryOutputTypeDef,
-        GetOauth2CredentialProviderRequestTypeDef,
-        GetOauth2CredentialProviderResponseTypeDef,
-        GetOnlineEvaluationConfigRequestTypeDef,
-        GetOnlineEvaluationConfigResponseTypeDef,
-        GetPaymentConnectorRequestTypeDef,
-        GetPaymentConnectorResponseTypeDef,
-        GetPaymentCredentialProviderRequestTypeDef,
-        GetPaymentCredentialProviderResponseTypeDef,
-        GetPaymentManagerRequestTypeDef,
-        GetPaymentManagerResponseTypeDef,
-        GetPolicyEngineRequestTypeDef,
-        GetPolicyEngineResponseTypeDef,
-        GetPolicyEngineSummaryRequestTypeDef,
-        GetPolicyEngineSummaryResponseTypeDef,
-        GetPolicyGenerationRequestTypeDef,
-        GetPolicyGenerationResponseTypeDef,
-        GetPolicyGenerationSummaryRequestTypeDef,
-        GetPolicyGenerationSummaryResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetPolicySummaryRequestTypeDef,
-        GetPolicySummaryResponseTypeDef,
-        GetRegistryRecordRequestTypeDef,
-        GetRegistryRecordResponseTypeDef,
-        GetRegistryRequestTypeDef,
-        GetRegistryResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetTokenVaultRequestTypeDef,
-        GetTokenVaultResponseTypeDef,
-        GetWorkloadIdentityRequestTypeDef,
-        GetWorkloadIdentityResponseTypeDef,
-        HarnessSummaryTypeDef,
-        ListAgentRuntimeEndpointsRequestTypeDef,
-        ListAgentRuntimeEndpointsResponseTypeDef,
-        ListAgentRuntimeVersionsRequestTypeDef,
-        ListAgentRuntimeVersionsResponseTypeDef,
-        ListAgentRuntimesRequestTypeDef,
-        ListAgentRuntimesResponseTypeDef,
-        ListApiKeyCredentialProvidersRequestTypeDef,
-        ListApiKeyCredentialProvidersResponseTypeDef,
-        ListBrowserProfilesRequestTypeDef,
-        ListBrowserProfilesResponseTypeDef,
-        ListBrowsersRequestTypeDef,
-        ListBrowsersResponseTypeDef,
-        ListCodeInterpretersRequestTypeDef,
-        ListCodeInterpretersResponseTypeDef,
-        ListConfigurationBundleVersionsRequestTypeDef,
-        ListConfigurationBundleVersionsResponseTypeDef,
-        ListConfigurationBundlesRequestTypeDef,
-        ListConfigurationBundlesResponseTypeDef,
-        ListEvaluatorsRequestTypeDef,
-        ListEvaluatorsResponseTypeDef,
-        ListGatewayRulesRequestTypeDef,
-        ListGatewayRulesResponseTypeDef,
-        ListGatewayTargetsRequestTypeDef,
-        ListGatewayTargetsResponseTypeDef,
-        ListGatewaysRequestTypeDef,
-        ListGatewaysResponseTypeDef,
-        ListHarnessesRequestTypeDef,
-        ListHarnessesResponseTypeDef,
-        ListMemoriesInputTypeDef,
-        ListMemoriesOutputTypeDef,
-        ListOauth2CredentialProvidersRequestTypeDef,
-        ListOauth2CredentialProvidersResponseTypeDef,
-        ListOnlineEvaluationConfigsRequestTypeDef,
-        ListOnlineEvaluationConfigsResponseTypeDef,
-        ListPaymentConnectorsRequestTypeDef,
-        ListPaymentConnectorsResponseTypeDef,
-        ListPaymentCredentialProvidersRequestTypeDef,
-        ListPaymentCredentialProvidersResponseTypeDef,
-        ListPaymentManagersRequestTypeDef,
-        ListPaymentManagersResponseTypeDef,
-        ListPoliciesRequestTypeDef,
-        ListPoliciesResponseTypeDef,
-        ListPolicyEngineSummariesRequestTypeDef,
-        ListPolicyEngineSummariesResponseTypeDef,
-        ListPolicyEnginesRequestTypeDef,
-        ListPolicyEnginesResponseTypeDef,
-        ListPolicyGenerationAssetsRequestTypeDef,
-        ListPolicyGenerationAssetsResponseTypeDef,
-        ListPolicyGenerationSummariesRequestTypeDef,
-        ListPolicyGenerationSummariesResponseTypeDef,
-        ListPolicyGenerationsRequestTypeDef,
-        ListPolicyGenerationsResponseTypeDef,
-        ListPolicySummariesRequestTypeDef,
-        ListPolicySummariesResponseTypeDef,
-        ListRegistriesRequestTypeDef,
-        ListRegistriesResponseTypeDef,
-        ListRegistryRecordsRequestTypeDef,
-        ListRegistryRecordsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkloadIdentitiesRequestTypeDef,
-        ListWorkloadIdentitiesResponseTypeDef,
-        MemorySummaryTypeDef,
-        Oauth2CredentialProviderItemTypeDef,
-        OnlineEvaluationConfigSummaryTypeDef,
-        PaymentConnectorSummaryTypeDef,
-        PaymentCredentialProviderItemTypeDef,
-        PaymentManagerSummaryTypeDef,
-        PolicyEngineSummaryTypeDef,
-        PolicyEngineTypeDef,
-        PolicyGenerationAssetTypeDef,
-        PolicyGenerationSummaryTypeDef,
-        PolicyGenerationTypeDef,
-        PolicySummaryTypeDef,
-        PolicyTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegistryRecordSummaryTypeDef,
-        RegistrySummaryTypeDef,
-        SetTokenVaultCMKRequestTypeDef,
-        SetTokenVaultCMKResponseTypeDef,
-        StartPolicyGenerationRequestTypeDef,
-        StartPolicyGenerationResponseTypeDef,
-        SubmitRegistryRecordForApprovalRequestTypeDef,
-        SubmitRegistryRecordForApprovalResponseTypeDef,
-        SynchronizeGatewayTargetsRequestTypeDef,
-        SynchronizeGatewayTargetsResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TargetSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAgentRuntimeEndpointRequestTypeDef,
-        UpdateAgentRuntimeEndpointResponseTypeDef,
-        UpdateAgentRuntimeRequestTypeDef,
-        UpdateAgentRuntimeResponseTypeDef,
-        UpdateApiKeyCredentialProviderRequestTypeDef,
-        UpdateApiKeyCredentialProviderResponseTypeDef,
-        UpdateConfigurationBundleRequestTypeDef,
-        UpdateConfigurationBundleResponseTypeDef,
-        UpdateEvaluatorRequestTypeDef,
-        UpdateEvaluatorResponseTypeDef,
-        UpdateGatewayRequestTypeDef,
-        UpdateGatewayResponseTypeDef,
-        UpdateGatewayRuleRequestTypeDef,
-        UpdateGatewayRuleResponseTypeDef,
-        UpdateGatewayTargetRequestTypeDef,
-        UpdateGatewayTargetResponseTypeDef,
-        UpdateHarnessRequestTypeDef,
-        UpdateHarnessResponseTypeDef,
-        UpdateMemoryInputTypeDef,
-        UpdateMemoryOutputTypeDef,
-        UpdateOauth2CredentialProviderRequestTypeDef,
-        UpdateOauth2CredentialProviderResponseTypeDef,
-        UpdateOnlineEvaluationConfigRequestTypeDef,
-        UpdateOnlineEvaluationConfigResponseTypeDef,
-        UpdatePaymentConnectorRequestTypeDef,
-        UpdatePaymentConnectorResponseTypeDef,
-        UpdatePaymentCredentialProviderRequestTypeDef,
-        UpdatePaymentCredentialProviderResponseTypeDef,
-        UpdatePaymentManagerRequestTypeDef,
-        UpdatePaymentManagerResponseTypeDef,
-        UpdatePolicyEngineRequestTypeDef,
-        UpdatePolicyEngineResponseTypeDef,
-        UpdatePolicyRequestTypeDef,
-        UpdatePolicyResponseTypeDef,
-        UpdateRegistryRecordRequestTypeDef,
-        UpdateRegistryRecordResponseTypeDef,
-        UpdateRegistryRecordStatusRequestTypeDef,
-        UpdateRegistryRecordStatusResponseTypeDef,
-        UpdateRegistryRequestTypeDef,
-        UpdateRegistryResponseTypeDef,
-        UpdateWorkloadIdentityRequestTypeDef,
-        UpdateWorkloadIdentityResponseTypeDef,
-        WorkloadIdentityTypeTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBedrockAgentCoreControl"]
 
@@ -332,8 +30,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_agent_runtime(
-        self, **kwargs: Unpack[CreateAgentRuntimeRequestTypeDef]
-    ) -> TargetResults[CreateAgentRuntimeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentRuntimeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentRuntimeResponseTypeDef]:
         """Creates an Amazon Bedrock AgentCore Runtime.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateAgentRuntime
@@ -341,8 +39,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateAgentRuntime", kwargs)
 
     def create_agent_runtime_endpoint(
-        self, **kwargs: Unpack[CreateAgentRuntimeEndpointRequestTypeDef]
-    ) -> TargetResults[CreateAgentRuntimeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentRuntimeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentRuntimeEndpointResponseTypeDef]:
         """Creates an AgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateAgentRuntimeEndpoint
@@ -350,8 +48,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateAgentRuntimeEndpoint", kwargs)
 
     def create_api_key_credential_provider(
-        self, **kwargs: Unpack[CreateApiKeyCredentialProviderRequestTypeDef]
-    ) -> TargetResults[CreateApiKeyCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiKeyCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiKeyCredentialProviderResponseTypeDef]:
         """Creates a new API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateApiKeyCredentialProvider
@@ -359,8 +57,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateApiKeyCredentialProvider", kwargs)
 
     def create_browser(
-        self, **kwargs: Unpack[CreateBrowserRequestTypeDef]
-    ) -> TargetResults[CreateBrowserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBrowserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBrowserResponseTypeDef]:
         """Creates a custom browser.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateBrowser
@@ -368,8 +66,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateBrowser", kwargs)
 
     def create_browser_profile(
-        self, **kwargs: Unpack[CreateBrowserProfileRequestTypeDef]
-    ) -> TargetResults[CreateBrowserProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBrowserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBrowserProfileResponseTypeDef]:
         """Creates a browser profile in Amazon Bedrock AgentCore. A browser profile
         stores persistent browser data such as cookies, local storage, session
         storage, and browsing history that can be saved from browser sessions and
@@ -380,8 +78,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateBrowserProfile", kwargs)
 
     def create_code_interpreter(
-        self, **kwargs: Unpack[CreateCodeInterpreterRequestTypeDef]
-    ) -> TargetResults[CreateCodeInterpreterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCodeInterpreterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCodeInterpreterResponseTypeDef]:
         """Creates a custom code interpreter.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateCodeInterpreter
@@ -389,8 +87,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateCodeInterpreter", kwargs)
 
     def create_configuration_bundle(
-        self, **kwargs: Unpack[CreateConfigurationBundleRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationBundleResponseTypeDef]:
         """Creates a new configuration bundle resource. A configuration bundle stores
         versioned component configurations for agent evaluation workflows.
 
@@ -399,8 +97,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateConfigurationBundle", kwargs)
 
     def create_evaluator(
-        self, **kwargs: Unpack[CreateEvaluatorRequestTypeDef]
-    ) -> TargetResults[CreateEvaluatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEvaluatorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEvaluatorResponseTypeDef]:
         """Creates a custom evaluator for agent quality assessment. Custom evaluators
         can use either LLM-as-a-Judge configurations with user-defined prompts,
         rating scales, and model settings, or code-based configurations with
@@ -412,8 +110,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateEvaluator", kwargs)
 
     def create_gateway(
-        self, **kwargs: Unpack[CreateGatewayRequestTypeDef]
-    ) -> TargetResults[CreateGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayResponseTypeDef]:
         """Creates a gateway for Amazon Bedrock Agent. A gateway serves as an
         integration point between your agent and external services.
 
@@ -422,8 +120,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateGateway", kwargs)
 
     def create_gateway_rule(
-        self, **kwargs: Unpack[CreateGatewayRuleRequestTypeDef]
-    ) -> TargetResults[CreateGatewayRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayRuleResponseTypeDef]:
         """Creates a rule for a gateway. Rules define conditions and actions that
         control how requests are routed and processed through the gateway,
         including principal-based access control and path-based routing.
@@ -433,8 +131,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateGatewayRule", kwargs)
 
     def create_gateway_target(
-        self, **kwargs: Unpack[CreateGatewayTargetRequestTypeDef]
-    ) -> TargetResults[CreateGatewayTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayTargetResponseTypeDef]:
         """Creates a target for a gateway. A target defines an endpoint that the
         gateway can connect to.
 
@@ -443,8 +141,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateGatewayTarget", kwargs)
 
     def create_harness(
-        self, **kwargs: Unpack[CreateHarnessRequestTypeDef]
-    ) -> TargetResults[CreateHarnessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHarnessRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHarnessResponseTypeDef]:
         """Operation to create a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateHarness
@@ -452,8 +150,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateHarness", kwargs)
 
     def create_memory(
-        self, **kwargs: Unpack[CreateMemoryInputTypeDef]
-    ) -> TargetResults[CreateMemoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMemoryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMemoryOutputTypeDef]:
         """Creates a new Amazon Bedrock AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateMemory
@@ -461,8 +159,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateMemory", kwargs)
 
     def create_oauth2_credential_provider(
-        self, **kwargs: Unpack[CreateOauth2CredentialProviderRequestTypeDef]
-    ) -> TargetResults[CreateOauth2CredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOauth2CredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOauth2CredentialProviderResponseTypeDef]:
         """Creates a new OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateOauth2CredentialProvider
@@ -470,8 +168,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateOauth2CredentialProvider", kwargs)
 
     def create_online_evaluation_config(
-        self, **kwargs: Unpack[CreateOnlineEvaluationConfigRequestTypeDef]
-    ) -> TargetResults[CreateOnlineEvaluationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOnlineEvaluationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOnlineEvaluationConfigResponseTypeDef]:
         """Creates an online evaluation configuration for continuous monitoring of
         agent performance. Online evaluation automatically samples live traffic
         from CloudWatch logs at specified rates and applies evaluators to assess
@@ -482,8 +180,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateOnlineEvaluationConfig", kwargs)
 
     def create_payment_connector(
-        self, **kwargs: Unpack[CreatePaymentConnectorRequestTypeDef]
-    ) -> TargetResults[CreatePaymentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePaymentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePaymentConnectorResponseTypeDef]:
         """Creates a new payment connector for a payment manager. A payment connector
         integrates with a supported payment provider to enable payment processing
         capabilities.
@@ -493,8 +191,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreatePaymentConnector", kwargs)
 
     def create_payment_credential_provider(
-        self, **kwargs: Unpack[CreatePaymentCredentialProviderRequestTypeDef]
-    ) -> TargetResults[CreatePaymentCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePaymentCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePaymentCredentialProviderResponseTypeDef]:
         """Creates a new payment credential provider for storing authentication
         credentials used by payment connectors to communicate with external
         payment providers.
@@ -504,8 +202,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreatePaymentCredentialProvider", kwargs)
 
     def create_payment_manager(
-        self, **kwargs: Unpack[CreatePaymentManagerRequestTypeDef]
-    ) -> TargetResults[CreatePaymentManagerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePaymentManagerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePaymentManagerResponseTypeDef]:
         """Creates a new payment manager in your Amazon Web Services account. A
         payment manager serves as the top-level resource for managing payment
         processing capabilities, including payment connectors that integrate with
@@ -516,8 +214,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreatePaymentManager", kwargs)
 
     def create_policy(
-        self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> TargetResults[CreatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyResponseTypeDef]:
         """Creates a policy within the AgentCore Policy system. Policies provide
         real-time, deterministic control over agentic interactions with AgentCore
         Gateway. Using the Cedar policy language, you can define fine-grained
@@ -534,8 +232,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreatePolicy", kwargs)
 
     def create_policy_engine(
-        self, **kwargs: Unpack[CreatePolicyEngineRequestTypeDef]
-    ) -> TargetResults[CreatePolicyEngineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyEngineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyEngineResponseTypeDef]:
         """Creates a new policy engine within the AgentCore Policy system. A policy
         engine is a collection of policies that evaluates and authorizes agent
         tool calls. When associated with Gateways (each Gateway can be associated
@@ -550,8 +248,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreatePolicyEngine", kwargs)
 
     def create_registry(
-        self, **kwargs: Unpack[CreateRegistryRequestTypeDef]
-    ) -> TargetResults[CreateRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistryResponseTypeDef]:
         """Creates a new registry in your Amazon Web Services account. A registry
         serves as a centralized catalog for organizing and managing registry
         records, including MCP servers, A2A agents, agent skills, and custom
@@ -562,8 +260,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateRegistry", kwargs)
 
     def create_registry_record(
-        self, **kwargs: Unpack[CreateRegistryRecordRequestTypeDef]
-    ) -> TargetResults[CreateRegistryRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistryRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistryRecordResponseTypeDef]:
         """Creates a new registry record within the specified registry. A registry
         record represents an individual AI resource's metadata in the registry.
         This could be an MCP server (and associated tools), A2A agent, agent
@@ -574,8 +272,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateRegistryRecord", kwargs)
 
     def create_workload_identity(
-        self, **kwargs: Unpack[CreateWorkloadIdentityRequestTypeDef]
-    ) -> TargetResults[CreateWorkloadIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkloadIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkloadIdentityResponseTypeDef]:
         """Creates a new workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateWorkloadIdentity
@@ -583,8 +281,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("CreateWorkloadIdentity", kwargs)
 
     def delete_agent_runtime(
-        self, **kwargs: Unpack[DeleteAgentRuntimeRequestTypeDef]
-    ) -> TargetResults[DeleteAgentRuntimeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentRuntimeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentRuntimeResponseTypeDef]:
         """Deletes an Amazon Bedrock AgentCore Runtime.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteAgentRuntime
@@ -592,8 +290,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteAgentRuntime", kwargs)
 
     def delete_agent_runtime_endpoint(
-        self, **kwargs: Unpack[DeleteAgentRuntimeEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteAgentRuntimeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentRuntimeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentRuntimeEndpointResponseTypeDef]:
         """Deletes an AAgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteAgentRuntimeEndpoint
@@ -601,8 +299,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteAgentRuntimeEndpoint", kwargs)
 
     def delete_api_key_credential_provider(
-        self, **kwargs: Unpack[DeleteApiKeyCredentialProviderRequestTypeDef]
-    ) -> TargetResults[DeleteApiKeyCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiKeyCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApiKeyCredentialProviderResponseTypeDef]:
         """Deletes an API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteApiKeyCredentialProvider
@@ -610,8 +308,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteApiKeyCredentialProvider", kwargs)
 
     def delete_browser(
-        self, **kwargs: Unpack[DeleteBrowserRequestTypeDef]
-    ) -> TargetResults[DeleteBrowserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBrowserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBrowserResponseTypeDef]:
         """Deletes a custom browser.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteBrowser
@@ -619,8 +317,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteBrowser", kwargs)
 
     def delete_browser_profile(
-        self, **kwargs: Unpack[DeleteBrowserProfileRequestTypeDef]
-    ) -> TargetResults[DeleteBrowserProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBrowserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBrowserProfileResponseTypeDef]:
         """Deletes a browser profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteBrowserProfile
@@ -628,8 +326,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteBrowserProfile", kwargs)
 
     def delete_code_interpreter(
-        self, **kwargs: Unpack[DeleteCodeInterpreterRequestTypeDef]
-    ) -> TargetResults[DeleteCodeInterpreterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCodeInterpreterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCodeInterpreterResponseTypeDef]:
         """Deletes a custom code interpreter.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteCodeInterpreter
@@ -637,8 +335,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteCodeInterpreter", kwargs)
 
     def delete_configuration_bundle(
-        self, **kwargs: Unpack[DeleteConfigurationBundleRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationBundleResponseTypeDef]:
         """Deletes a configuration bundle and all of its versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteConfigurationBundle
@@ -646,8 +344,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteConfigurationBundle", kwargs)
 
     def delete_evaluator(
-        self, **kwargs: Unpack[DeleteEvaluatorRequestTypeDef]
-    ) -> TargetResults[DeleteEvaluatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEvaluatorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEvaluatorResponseTypeDef]:
         """Deletes a custom evaluator. Builtin evaluators cannot be deleted. The
         evaluator must not be referenced by any active online evaluation
         configurations.
@@ -657,8 +355,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteEvaluator", kwargs)
 
     def delete_gateway(
-        self, **kwargs: Unpack[DeleteGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayResponseTypeDef]:
         """Deletes a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGateway
@@ -666,8 +364,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteGateway", kwargs)
 
     def delete_gateway_rule(
-        self, **kwargs: Unpack[DeleteGatewayRuleRequestTypeDef]
-    ) -> TargetResults[DeleteGatewayRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayRuleResponseTypeDef]:
         """Deletes a gateway rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGatewayRule
@@ -675,8 +373,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteGatewayRule", kwargs)
 
     def delete_gateway_target(
-        self, **kwargs: Unpack[DeleteGatewayTargetRequestTypeDef]
-    ) -> TargetResults[DeleteGatewayTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayTargetResponseTypeDef]:
         """Deletes a gateway target.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGatewayTarget
@@ -684,8 +382,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteGatewayTarget", kwargs)
 
     def delete_harness(
-        self, **kwargs: Unpack[DeleteHarnessRequestTypeDef]
-    ) -> TargetResults[DeleteHarnessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHarnessRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHarnessResponseTypeDef]:
         """Operation to delete a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteHarness
@@ -693,8 +391,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteHarness", kwargs)
 
     def delete_memory(
-        self, **kwargs: Unpack[DeleteMemoryInputTypeDef]
-    ) -> TargetResults[DeleteMemoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMemoryInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMemoryOutputTypeDef]:
         """Deletes an Amazon Bedrock AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteMemory
@@ -702,8 +400,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteMemory", kwargs)
 
     def delete_oauth2_credential_provider(
-        self, **kwargs: Unpack[DeleteOauth2CredentialProviderRequestTypeDef]
-    ) -> TargetResults[DeleteOauth2CredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOauth2CredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOauth2CredentialProviderResponseTypeDef]:
         """Deletes an OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteOauth2CredentialProvider
@@ -711,8 +409,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteOauth2CredentialProvider", kwargs)
 
     def delete_online_evaluation_config(
-        self, **kwargs: Unpack[DeleteOnlineEvaluationConfigRequestTypeDef]
-    ) -> TargetResults[DeleteOnlineEvaluationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOnlineEvaluationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOnlineEvaluationConfigResponseTypeDef]:
         """Deletes an online evaluation configuration and stops any ongoing
         evaluation processes associated with it.
 
@@ -721,8 +419,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteOnlineEvaluationConfig", kwargs)
 
     def delete_payment_connector(
-        self, **kwargs: Unpack[DeletePaymentConnectorRequestTypeDef]
-    ) -> TargetResults[DeletePaymentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePaymentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePaymentConnectorResponseTypeDef]:
         """Deletes a payment connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeletePaymentConnector
@@ -730,8 +428,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeletePaymentConnector", kwargs)
 
     def delete_payment_credential_provider(
-        self, **kwargs: Unpack[DeletePaymentCredentialProviderRequestTypeDef]
-    ) -> TargetResults[DeletePaymentCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePaymentCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePaymentCredentialProviderResponseTypeDef]:
         """Deletes a payment credential provider and its associated stored
         credentials.
 
@@ -740,8 +438,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeletePaymentCredentialProvider", kwargs)
 
     def delete_payment_manager(
-        self, **kwargs: Unpack[DeletePaymentManagerRequestTypeDef]
-    ) -> TargetResults[DeletePaymentManagerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePaymentManagerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePaymentManagerResponseTypeDef]:
         """Deletes a payment manager. All payment connectors associated with the
         payment manager must be deleted before the payment manager can be deleted.
         This operation initiates the deletion process asynchronously.
@@ -751,8 +449,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeletePaymentManager", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> TargetResults[DeletePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyResponseTypeDef]:
         """Deletes an existing policy from the AgentCore Policy system. Once deleted,
         the policy can no longer be used for agent behavior control and all
         references to it become invalid. This is an asynchronous operation. Use
@@ -763,8 +461,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def delete_policy_engine(
-        self, **kwargs: Unpack[DeletePolicyEngineRequestTypeDef]
-    ) -> TargetResults[DeletePolicyEngineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyEngineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyEngineResponseTypeDef]:
         """Deletes an existing policy engine from the AgentCore Policy system. The
         policy engine must not have any associated policies before deletion. Once
         deleted, the policy engine and all its configurations become unavailable
@@ -777,8 +475,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeletePolicyEngine", kwargs)
 
     def delete_registry(
-        self, **kwargs: Unpack[DeleteRegistryRequestTypeDef]
-    ) -> TargetResults[DeleteRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegistryResponseTypeDef]:
         """Deletes a registry. The registry must contain zero records before it can
         be deleted. This operation initiates the deletion process asynchronously.
 
@@ -787,8 +485,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteRegistry", kwargs)
 
     def delete_registry_record(
-        self, **kwargs: Unpack[DeleteRegistryRecordRequestTypeDef]
-    ) -> TargetResults[DeleteRegistryRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistryRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegistryRecordResponseTypeDef]:
         """Deletes a registry record. The record's status transitions to DELETING and
         the record is removed asynchronously.
 
@@ -797,8 +495,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteRegistryRecord", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource-based policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteResourcePolicy
@@ -806,8 +504,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_workload_identity(
-        self, **kwargs: Unpack[DeleteWorkloadIdentityRequestTypeDef]
-    ) -> TargetResults[DeleteWorkloadIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkloadIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkloadIdentityResponseTypeDef]:
         """Deletes a workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteWorkloadIdentity
@@ -815,8 +513,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("DeleteWorkloadIdentity", kwargs)
 
     def get_agent_runtime(
-        self, **kwargs: Unpack[GetAgentRuntimeRequestTypeDef]
-    ) -> TargetResults[GetAgentRuntimeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentRuntimeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentRuntimeResponseTypeDef]:
         """Gets an Amazon Bedrock AgentCore Runtime.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetAgentRuntime
@@ -824,8 +522,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetAgentRuntime", kwargs)
 
     def get_agent_runtime_endpoint(
-        self, **kwargs: Unpack[GetAgentRuntimeEndpointRequestTypeDef]
-    ) -> TargetResults[GetAgentRuntimeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentRuntimeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentRuntimeEndpointResponseTypeDef]:
         """Gets information about an Amazon Secure AgentEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetAgentRuntimeEndpoint
@@ -833,8 +531,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetAgentRuntimeEndpoint", kwargs)
 
     def get_api_key_credential_provider(
-        self, **kwargs: Unpack[GetApiKeyCredentialProviderRequestTypeDef]
-    ) -> TargetResults[GetApiKeyCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApiKeyCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApiKeyCredentialProviderResponseTypeDef]:
         """Retrieves information about an API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetApiKeyCredentialProvider
@@ -842,8 +540,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetApiKeyCredentialProvider", kwargs)
 
     def get_browser(
-        self, **kwargs: Unpack[GetBrowserRequestTypeDef]
-    ) -> TargetResults[GetBrowserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBrowserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBrowserResponseTypeDef]:
         """Gets information about a custom browser.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetBrowser
@@ -851,8 +549,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetBrowser", kwargs)
 
     def get_browser_profile(
-        self, **kwargs: Unpack[GetBrowserProfileRequestTypeDef]
-    ) -> TargetResults[GetBrowserProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBrowserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBrowserProfileResponseTypeDef]:
         """Gets information about a browser profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetBrowserProfile
@@ -860,8 +558,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetBrowserProfile", kwargs)
 
     def get_code_interpreter(
-        self, **kwargs: Unpack[GetCodeInterpreterRequestTypeDef]
-    ) -> TargetResults[GetCodeInterpreterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeInterpreterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeInterpreterResponseTypeDef]:
         """Gets information about a custom code interpreter.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetCodeInterpreter
@@ -869,8 +567,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetCodeInterpreter", kwargs)
 
     def get_configuration_bundle(
-        self, **kwargs: Unpack[GetConfigurationBundleRequestTypeDef]
-    ) -> TargetResults[GetConfigurationBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationBundleResponseTypeDef]:
         """Gets the latest version of a configuration bundle. By default, returns the
         latest version on the mainline branch. Use GetConfigurationBundleVersion
         to retrieve a specific historical version.
@@ -880,8 +578,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetConfigurationBundle", kwargs)
 
     def get_configuration_bundle_version(
-        self, **kwargs: Unpack[GetConfigurationBundleVersionRequestTypeDef]
-    ) -> TargetResults[GetConfigurationBundleVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationBundleVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationBundleVersionResponseTypeDef]:
         """Gets a specific version of a configuration bundle by its version
         identifier.
 
@@ -890,8 +588,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetConfigurationBundleVersion", kwargs)
 
     def get_evaluator(
-        self, **kwargs: Unpack[GetEvaluatorRequestTypeDef]
-    ) -> TargetResults[GetEvaluatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvaluatorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvaluatorResponseTypeDef]:
         """Retrieves detailed information about an evaluator, including its
         configuration, status, and metadata. Works with both built-in and custom
         evaluators.
@@ -901,8 +599,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetEvaluator", kwargs)
 
     def get_gateway(
-        self, **kwargs: Unpack[GetGatewayRequestTypeDef]
-    ) -> TargetResults[GetGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGatewayResponseTypeDef]:
         """Retrieves information about a specific Gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGateway
@@ -910,8 +608,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetGateway", kwargs)
 
     def get_gateway_rule(
-        self, **kwargs: Unpack[GetGatewayRuleRequestTypeDef]
-    ) -> TargetResults[GetGatewayRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGatewayRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGatewayRuleResponseTypeDef]:
         """Retrieves detailed information about a specific gateway rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGatewayRule
@@ -919,8 +617,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetGatewayRule", kwargs)
 
     def get_gateway_target(
-        self, **kwargs: Unpack[GetGatewayTargetRequestTypeDef]
-    ) -> TargetResults[GetGatewayTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGatewayTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGatewayTargetResponseTypeDef]:
         """Retrieves information about a specific gateway target.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGatewayTarget
@@ -928,8 +626,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetGatewayTarget", kwargs)
 
     def get_harness(
-        self, **kwargs: Unpack[GetHarnessRequestTypeDef]
-    ) -> TargetResults[GetHarnessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHarnessRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHarnessResponseTypeDef]:
         """Operation to get a single Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetHarness
@@ -937,8 +635,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetHarness", kwargs)
 
     def get_memory(
-        self, **kwargs: Unpack[GetMemoryInputTypeDef]
-    ) -> TargetResults[GetMemoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemoryInputTypeDef]
+    ) -> TargetResults[type_defs.GetMemoryOutputTypeDef]:
         """Retrieve an existing Amazon Bedrock AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetMemory
@@ -946,8 +644,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetMemory", kwargs)
 
     def get_oauth2_credential_provider(
-        self, **kwargs: Unpack[GetOauth2CredentialProviderRequestTypeDef]
-    ) -> TargetResults[GetOauth2CredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOauth2CredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOauth2CredentialProviderResponseTypeDef]:
         """Retrieves information about an OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetOauth2CredentialProvider
@@ -955,8 +653,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetOauth2CredentialProvider", kwargs)
 
     def get_online_evaluation_config(
-        self, **kwargs: Unpack[GetOnlineEvaluationConfigRequestTypeDef]
-    ) -> TargetResults[GetOnlineEvaluationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOnlineEvaluationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOnlineEvaluationConfigResponseTypeDef]:
         """Retrieves detailed information about an online evaluation configuration,
         including its rules, data sources, evaluators, and execution status.
 
@@ -965,8 +663,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetOnlineEvaluationConfig", kwargs)
 
     def get_payment_connector(
-        self, **kwargs: Unpack[GetPaymentConnectorRequestTypeDef]
-    ) -> TargetResults[GetPaymentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPaymentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPaymentConnectorResponseTypeDef]:
         """Retrieves information about a specific payment connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPaymentConnector
@@ -974,8 +672,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPaymentConnector", kwargs)
 
     def get_payment_credential_provider(
-        self, **kwargs: Unpack[GetPaymentCredentialProviderRequestTypeDef]
-    ) -> TargetResults[GetPaymentCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPaymentCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPaymentCredentialProviderResponseTypeDef]:
         """Retrieves information about a specific payment credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPaymentCredentialProvider
@@ -983,8 +681,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPaymentCredentialProvider", kwargs)
 
     def get_payment_manager(
-        self, **kwargs: Unpack[GetPaymentManagerRequestTypeDef]
-    ) -> TargetResults[GetPaymentManagerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPaymentManagerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPaymentManagerResponseTypeDef]:
         """Retrieves information about a specific payment manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPaymentManager
@@ -992,8 +690,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPaymentManager", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Retrieves detailed information about a specific policy within the
         AgentCore Policy system. This operation returns the complete policy
         definition, metadata, and current status, allowing administrators to
@@ -1004,8 +702,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_policy_engine(
-        self, **kwargs: Unpack[GetPolicyEngineRequestTypeDef]
-    ) -> TargetResults[GetPolicyEngineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyEngineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyEngineResponseTypeDef]:
         """Retrieves detailed information about a specific policy engine within the
         AgentCore Policy system. This operation returns the complete policy engine
         configuration, metadata, and current status, allowing administrators to
@@ -1016,8 +714,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPolicyEngine", kwargs)
 
     def get_policy_engine_summary(
-        self, **kwargs: Unpack[GetPolicyEngineSummaryRequestTypeDef]
-    ) -> TargetResults[GetPolicyEngineSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyEngineSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyEngineSummaryResponseTypeDef]:
         """Retrieves a metadata-only summary of a specific policy engine without
         decrypting customer content. This lightweight read operation returns
         resource identifiers, status, timestamps, and the encryption key ARN, but
@@ -1031,8 +729,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPolicyEngineSummary", kwargs)
 
     def get_policy_generation(
-        self, **kwargs: Unpack[GetPolicyGenerationRequestTypeDef]
-    ) -> TargetResults[GetPolicyGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyGenerationResponseTypeDef]:
         """Retrieves information about a policy generation request within the
         AgentCore Policy system. Policy generation converts natural language
         descriptions into Cedar policy statements using AI-powered translation,
@@ -1043,8 +741,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPolicyGeneration", kwargs)
 
     def get_policy_generation_summary(
-        self, **kwargs: Unpack[GetPolicyGenerationSummaryRequestTypeDef]
-    ) -> TargetResults[GetPolicyGenerationSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyGenerationSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyGenerationSummaryResponseTypeDef]:
         """Retrieves a metadata-only summary of a specific policy generation request
         without decrypting customer content. This lightweight read operation
         returns resource identifiers, status, timestamps, and findings, but does
@@ -1057,8 +755,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPolicyGenerationSummary", kwargs)
 
     def get_policy_summary(
-        self, **kwargs: Unpack[GetPolicySummaryRequestTypeDef]
-    ) -> TargetResults[GetPolicySummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicySummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicySummaryResponseTypeDef]:
         """Retrieves a metadata-only summary of a specific policy without decrypting
         customer content. This lightweight read operation returns resource
         identifiers, status, and timestamps, but does not include the policy
@@ -1072,8 +770,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetPolicySummary", kwargs)
 
     def get_registry(
-        self, **kwargs: Unpack[GetRegistryRequestTypeDef]
-    ) -> TargetResults[GetRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegistryResponseTypeDef]:
         """Retrieves information about a specific registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetRegistry
@@ -1081,8 +779,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetRegistry", kwargs)
 
     def get_registry_record(
-        self, **kwargs: Unpack[GetRegistryRecordRequestTypeDef]
-    ) -> TargetResults[GetRegistryRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegistryRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegistryRecordResponseTypeDef]:
         """Retrieves information about a specific registry record.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetRegistryRecord
@@ -1090,8 +788,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetRegistryRecord", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetResourcePolicy
@@ -1099,8 +797,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_token_vault(
-        self, **kwargs: Unpack[GetTokenVaultRequestTypeDef]
-    ) -> TargetResults[GetTokenVaultResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTokenVaultRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTokenVaultResponseTypeDef]:
         """Retrieves information about a token vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetTokenVault
@@ -1108,8 +806,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetTokenVault", kwargs)
 
     def get_workload_identity(
-        self, **kwargs: Unpack[GetWorkloadIdentityRequestTypeDef]
-    ) -> TargetResults[GetWorkloadIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadIdentityResponseTypeDef]:
         """Retrieves information about a workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetWorkloadIdentity
@@ -1117,8 +815,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("GetWorkloadIdentity", kwargs)
 
     def list_agent_runtime_endpoints(
-        self, **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef]
-    ) -> TargetResults[ListAgentRuntimeEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentRuntimeEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentRuntimeEndpointsResponseTypeDef]:
         """Lists all endpoints for a specific Amazon Secure Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeEndpoints
@@ -1126,8 +824,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListAgentRuntimeEndpoints", kwargs)
 
     def list_agent_runtime_versions(
-        self, **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef]
-    ) -> TargetResults[ListAgentRuntimeVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentRuntimeVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentRuntimeVersionsResponseTypeDef]:
         """Lists all versions of a specific Amazon Secure Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersions
@@ -1135,8 +833,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListAgentRuntimeVersions", kwargs)
 
     def list_agent_runtimes(
-        self, **kwargs: Unpack[ListAgentRuntimesRequestTypeDef]
-    ) -> TargetResults[ListAgentRuntimesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentRuntimesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentRuntimesResponseTypeDef]:
         """Lists all Amazon Secure Agents in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimes
@@ -1144,8 +842,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListAgentRuntimes", kwargs)
 
     def list_api_key_credential_providers(
-        self, **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef]
-    ) -> TargetResults[ListApiKeyCredentialProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApiKeyCredentialProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApiKeyCredentialProvidersResponseTypeDef]:
         """Lists all API key credential providers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListApiKeyCredentialProviders
@@ -1153,8 +851,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListApiKeyCredentialProviders", kwargs)
 
     def list_browser_profiles(
-        self, **kwargs: Unpack[ListBrowserProfilesRequestTypeDef]
-    ) -> TargetResults[ListBrowserProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBrowserProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBrowserProfilesResponseTypeDef]:
         """Lists all browser profiles in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowserProfiles
@@ -1162,8 +860,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListBrowserProfiles", kwargs)
 
     def list_browsers(
-        self, **kwargs: Unpack[ListBrowsersRequestTypeDef]
-    ) -> TargetResults[ListBrowsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBrowsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBrowsersResponseTypeDef]:
         """Lists all custom browsers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowsers
@@ -1171,8 +869,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListBrowsers", kwargs)
 
     def list_code_interpreters(
-        self, **kwargs: Unpack[ListCodeInterpretersRequestTypeDef]
-    ) -> TargetResults[ListCodeInterpretersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeInterpretersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCodeInterpretersResponseTypeDef]:
         """Lists all custom code interpreters in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCodeInterpreters
@@ -1180,8 +878,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListCodeInterpreters", kwargs)
 
     def list_configuration_bundle_versions(
-        self, **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationBundleVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationBundleVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationBundleVersionsResponseTypeDef]:
         """Lists all versions of a configuration bundle, with optional filtering by
         branch name or creation source.
 
@@ -1190,8 +888,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListConfigurationBundleVersions", kwargs)
 
     def list_configuration_bundles(
-        self, **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef]
-    ) -> TargetResults[ListConfigurationBundlesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationBundlesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationBundlesResponseTypeDef]:
         """Lists all configuration bundles in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConfigurationBundles
@@ -1199,8 +897,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListConfigurationBundles", kwargs)
 
     def list_evaluators(
-        self, **kwargs: Unpack[ListEvaluatorsRequestTypeDef]
-    ) -> TargetResults[ListEvaluatorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEvaluatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEvaluatorsResponseTypeDef]:
         """Lists all available evaluators, including both builtin evaluators provided
         by the service and custom evaluators created by the user.
 
@@ -1209,8 +907,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListEvaluators", kwargs)
 
     def list_gateway_rules(
-        self, **kwargs: Unpack[ListGatewayRulesRequestTypeDef]
-    ) -> TargetResults[ListGatewayRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewayRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayRulesResponseTypeDef]:
         """Lists all rules for a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRules
@@ -1218,8 +916,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListGatewayRules", kwargs)
 
     def list_gateway_targets(
-        self, **kwargs: Unpack[ListGatewayTargetsRequestTypeDef]
-    ) -> TargetResults[ListGatewayTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewayTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayTargetsResponseTypeDef]:
         """Lists all targets for a specific gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayTargets
@@ -1227,8 +925,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListGatewayTargets", kwargs)
 
     def list_gateways(
-        self, **kwargs: Unpack[ListGatewaysRequestTypeDef]
-    ) -> TargetResults[ListGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
         """Lists all gateways in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGateways
@@ -1236,8 +934,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListGateways", kwargs)
 
     def list_harnesses(
-        self, **kwargs: Unpack[ListHarnessesRequestTypeDef]
-    ) -> TargetResults[ListHarnessesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHarnessesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHarnessesResponseTypeDef]:
         """Operation to list Harnesses.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnesses
@@ -1245,8 +943,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListHarnesses", kwargs)
 
     def list_memories(
-        self, **kwargs: Unpack[ListMemoriesInputTypeDef]
-    ) -> TargetResults[ListMemoriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMemoriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListMemoriesOutputTypeDef]:
         """Lists the available Amazon Bedrock AgentCore Memory resources in the
         current Amazon Web Services Region.
 
@@ -1255,8 +953,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListMemories", kwargs)
 
     def list_oauth2_credential_providers(
-        self, **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef]
-    ) -> TargetResults[ListOauth2CredentialProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOauth2CredentialProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOauth2CredentialProvidersResponseTypeDef]:
         """Lists all OAuth2 credential providers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListOauth2CredentialProviders
@@ -1264,8 +962,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListOauth2CredentialProviders", kwargs)
 
     def list_online_evaluation_configs(
-        self, **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef]
-    ) -> TargetResults[ListOnlineEvaluationConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOnlineEvaluationConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOnlineEvaluationConfigsResponseTypeDef]:
         """Lists all online evaluation configurations in the account, providing
         summary information about each configuration's status and settings.
 
@@ -1274,8 +972,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListOnlineEvaluationConfigs", kwargs)
 
     def list_payment_connectors(
-        self, **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef]
-    ) -> TargetResults[ListPaymentConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPaymentConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPaymentConnectorsResponseTypeDef]:
         """Lists all payment connectors for a specified payment manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentConnectors
@@ -1283,8 +981,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPaymentConnectors", kwargs)
 
     def list_payment_credential_providers(
-        self, **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef]
-    ) -> TargetResults[ListPaymentCredentialProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPaymentCredentialProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPaymentCredentialProvidersResponseTypeDef]:
         """Lists all payment credential providers in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentCredentialProviders
@@ -1292,8 +990,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPaymentCredentialProviders", kwargs)
 
     def list_payment_managers(
-        self, **kwargs: Unpack[ListPaymentManagersRequestTypeDef]
-    ) -> TargetResults[ListPaymentManagersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPaymentManagersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPaymentManagersResponseTypeDef]:
         """Lists all payment managers in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentManagers
@@ -1301,8 +999,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPaymentManagers", kwargs)
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Retrieves a list of policies within the AgentCore Policy engine. This
         operation supports pagination and filtering to help administrators manage
         and discover policies across policy engines. Results can be filtered by
@@ -1313,8 +1011,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicies", kwargs)
 
     def list_policy_engine_summaries(
-        self, **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef]
-    ) -> TargetResults[ListPolicyEngineSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyEngineSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyEngineSummariesResponseTypeDef]:
         """Retrieves a paginated list of metadata-only policy engine summaries
         without decrypting customer content. This lightweight read operation
         returns resource identifiers, status, and timestamps for each policy
@@ -1328,8 +1026,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicyEngineSummaries", kwargs)
 
     def list_policy_engines(
-        self, **kwargs: Unpack[ListPolicyEnginesRequestTypeDef]
-    ) -> TargetResults[ListPolicyEnginesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyEnginesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyEnginesResponseTypeDef]:
         """Retrieves a list of policy engines within the AgentCore Policy system.
         This operation supports pagination to help administrators discover and
         manage policy engines across their account. Each policy engine serves as a
@@ -1340,8 +1038,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicyEngines", kwargs)
 
     def list_policy_generation_assets(
-        self, **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef]
-    ) -> TargetResults[ListPolicyGenerationAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyGenerationAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyGenerationAssetsResponseTypeDef]:
         """Retrieves a list of generated policy assets from a policy generation
         request within the AgentCore Policy system. This operation returns the
         actual Cedar policies and related artifacts produced by the AI-powered
@@ -1353,8 +1051,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicyGenerationAssets", kwargs)
 
     def list_policy_generation_summaries(
-        self, **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef]
-    ) -> TargetResults[ListPolicyGenerationSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyGenerationSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyGenerationSummariesResponseTypeDef]:
         """Retrieves a paginated list of metadata-only policy generation summaries
         within a policy engine without decrypting customer content. This
         lightweight read operation returns resource identifiers, status,
@@ -1368,8 +1066,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicyGenerationSummaries", kwargs)
 
     def list_policy_generations(
-        self, **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef]
-    ) -> TargetResults[ListPolicyGenerationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyGenerationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyGenerationsResponseTypeDef]:
         """Retrieves a list of policy generation requests within the AgentCore Policy
         system. This operation supports pagination and filtering to help track and
         manage AI-powered policy generation operations.
@@ -1379,8 +1077,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicyGenerations", kwargs)
 
     def list_policy_summaries(
-        self, **kwargs: Unpack[ListPolicySummariesRequestTypeDef]
-    ) -> TargetResults[ListPolicySummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicySummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicySummariesResponseTypeDef]:
         """Retrieves a paginated list of metadata-only policy summaries within a
         policy engine without decrypting customer content. This lightweight read
         operation returns resource identifiers, status, and timestamps for each
@@ -1394,8 +1092,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListPolicySummaries", kwargs)
 
     def list_registries(
-        self, **kwargs: Unpack[ListRegistriesRequestTypeDef]
-    ) -> TargetResults[ListRegistriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegistriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegistriesResponseTypeDef]:
         """Lists all registries in the account. You can optionally filter results by
         status using the status parameter, or by authorizer type using the
         authorizerType parameter.
@@ -1405,8 +1103,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListRegistries", kwargs)
 
     def list_registry_records(
-        self, **kwargs: Unpack[ListRegistryRecordsRequestTypeDef]
-    ) -> TargetResults[ListRegistryRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegistryRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegistryRecordsResponseTypeDef]:
         """Lists registry records within a registry. You can optionally filter
         results using the name, status, and descriptorType parameters. When
         multiple filters are specified, they are combined using AND logic.
@@ -1416,8 +1114,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListRegistryRecords", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListTagsForResource
@@ -1425,8 +1123,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workload_identities(
-        self, **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListWorkloadIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadIdentitiesResponseTypeDef]:
         """Lists all workload identities in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListWorkloadIdentities
@@ -1434,8 +1132,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("ListWorkloadIdentities", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource-based policy for a resource with the
         specified resourceArn.
 
@@ -1444,8 +1142,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def set_token_vault_cmk(
-        self, **kwargs: Unpack[SetTokenVaultCMKRequestTypeDef]
-    ) -> TargetResults[SetTokenVaultCMKResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTokenVaultCMKRequestTypeDef]
+    ) -> TargetResults[type_defs.SetTokenVaultCMKResponseTypeDef]:
         """Sets the customer master key (CMK) for a token vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/SetTokenVaultCMK
@@ -1453,8 +1151,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("SetTokenVaultCMK", kwargs)
 
     def start_policy_generation(
-        self, **kwargs: Unpack[StartPolicyGenerationRequestTypeDef]
-    ) -> TargetResults[StartPolicyGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPolicyGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPolicyGenerationResponseTypeDef]:
         """Initiates the AI-powered generation of Cedar policies from natural
         language descriptions within the AgentCore Policy system. This feature
         enables both technical and non-technical users to create policies by
@@ -1475,8 +1173,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("StartPolicyGeneration", kwargs)
 
     def submit_registry_record_for_approval(
-        self, **kwargs: Unpack[SubmitRegistryRecordForApprovalRequestTypeDef]
-    ) -> TargetResults[SubmitRegistryRecordForApprovalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitRegistryRecordForApprovalRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitRegistryRecordForApprovalResponseTypeDef]:
         """Submits a registry record for approval. This transitions the record from
         DRAFT status to PENDING_APPROVAL status. If the registry has auto-approval
         enabled, the record is automatically approved.
@@ -1486,8 +1184,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("SubmitRegistryRecordForApproval", kwargs)
 
     def synchronize_gateway_targets(
-        self, **kwargs: Unpack[SynchronizeGatewayTargetsRequestTypeDef]
-    ) -> TargetResults[SynchronizeGatewayTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SynchronizeGatewayTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.SynchronizeGatewayTargetsResponseTypeDef]:
         """Synchronizes the gateway targets by fetching the latest tool definitions
         from the target endpoints.
 
@@ -1496,8 +1194,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("SynchronizeGatewayTargets", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. When a resource is deleted, the
@@ -1508,8 +1206,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UntagResource
@@ -1517,8 +1215,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent_runtime(
-        self, **kwargs: Unpack[UpdateAgentRuntimeRequestTypeDef]
-    ) -> TargetResults[UpdateAgentRuntimeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentRuntimeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentRuntimeResponseTypeDef]:
         """Updates an existing Amazon Secure Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateAgentRuntime
@@ -1526,8 +1224,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateAgentRuntime", kwargs)
 
     def update_agent_runtime_endpoint(
-        self, **kwargs: Unpack[UpdateAgentRuntimeEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateAgentRuntimeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentRuntimeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentRuntimeEndpointResponseTypeDef]:
         """Updates an existing Amazon Bedrock AgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateAgentRuntimeEndpoint
@@ -1535,8 +1233,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateAgentRuntimeEndpoint", kwargs)
 
     def update_api_key_credential_provider(
-        self, **kwargs: Unpack[UpdateApiKeyCredentialProviderRequestTypeDef]
-    ) -> TargetResults[UpdateApiKeyCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiKeyCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiKeyCredentialProviderResponseTypeDef]:
         """Updates an existing API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateApiKeyCredentialProvider
@@ -1544,8 +1242,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateApiKeyCredentialProvider", kwargs)
 
     def update_configuration_bundle(
-        self, **kwargs: Unpack[UpdateConfigurationBundleRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationBundleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfigurationBundleResponseTypeDef]:
         """Updates a configuration bundle by creating a new version with the
         specified changes. Each update creates a new version in the version
         history.
@@ -1555,8 +1253,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateConfigurationBundle", kwargs)
 
     def update_evaluator(
-        self, **kwargs: Unpack[UpdateEvaluatorRequestTypeDef]
-    ) -> TargetResults[UpdateEvaluatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEvaluatorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEvaluatorResponseTypeDef]:
         """Updates a custom evaluator's configuration, description, or evaluation
         level. Built-in evaluators cannot be updated. The evaluator must not be
         locked for modification.
@@ -1566,8 +1264,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateEvaluator", kwargs)
 
     def update_gateway(
-        self, **kwargs: Unpack[UpdateGatewayRequestTypeDef]
-    ) -> TargetResults[UpdateGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayResponseTypeDef]:
         """Updates an existing gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGateway
@@ -1575,8 +1273,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateGateway", kwargs)
 
     def update_gateway_rule(
-        self, **kwargs: Unpack[UpdateGatewayRuleRequestTypeDef]
-    ) -> TargetResults[UpdateGatewayRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayRuleResponseTypeDef]:
         """Updates a gateway rule's priority, conditions, actions, or description.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGatewayRule
@@ -1584,8 +1282,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateGatewayRule", kwargs)
 
     def update_gateway_target(
-        self, **kwargs: Unpack[UpdateGatewayTargetRequestTypeDef]
-    ) -> TargetResults[UpdateGatewayTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayTargetResponseTypeDef]:
         """Updates an existing gateway target.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGatewayTarget
@@ -1593,8 +1291,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateGatewayTarget", kwargs)
 
     def update_harness(
-        self, **kwargs: Unpack[UpdateHarnessRequestTypeDef]
-    ) -> TargetResults[UpdateHarnessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHarnessRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHarnessResponseTypeDef]:
         """Operation to update a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateHarness
@@ -1602,8 +1300,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateHarness", kwargs)
 
     def update_memory(
-        self, **kwargs: Unpack[UpdateMemoryInputTypeDef]
-    ) -> TargetResults[UpdateMemoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMemoryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMemoryOutputTypeDef]:
         """Update an Amazon Bedrock AgentCore Memory resource memory.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateMemory
@@ -1611,8 +1309,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateMemory", kwargs)
 
     def update_oauth2_credential_provider(
-        self, **kwargs: Unpack[UpdateOauth2CredentialProviderRequestTypeDef]
-    ) -> TargetResults[UpdateOauth2CredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOauth2CredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOauth2CredentialProviderResponseTypeDef]:
         """Updates an existing OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateOauth2CredentialProvider
@@ -1620,8 +1318,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateOauth2CredentialProvider", kwargs)
 
     def update_online_evaluation_config(
-        self, **kwargs: Unpack[UpdateOnlineEvaluationConfigRequestTypeDef]
-    ) -> TargetResults[UpdateOnlineEvaluationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOnlineEvaluationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOnlineEvaluationConfigResponseTypeDef]:
         """Updates an online evaluation configuration's settings, including rules,
         data sources, evaluators, and execution status. Changes take effect
         immediately for ongoing evaluations.
@@ -1631,8 +1329,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateOnlineEvaluationConfig", kwargs)
 
     def update_payment_connector(
-        self, **kwargs: Unpack[UpdatePaymentConnectorRequestTypeDef]
-    ) -> TargetResults[UpdatePaymentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePaymentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePaymentConnectorResponseTypeDef]:
         """Updates an existing payment connector. This operation uses PATCH
         semantics, so you only need to specify the fields you want to change.
 
@@ -1641,8 +1339,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdatePaymentConnector", kwargs)
 
     def update_payment_credential_provider(
-        self, **kwargs: Unpack[UpdatePaymentCredentialProviderRequestTypeDef]
-    ) -> TargetResults[UpdatePaymentCredentialProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePaymentCredentialProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePaymentCredentialProviderResponseTypeDef]:
         """Updates an existing payment credential provider with new authentication
         credentials.
 
@@ -1651,8 +1349,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdatePaymentCredentialProvider", kwargs)
 
     def update_payment_manager(
-        self, **kwargs: Unpack[UpdatePaymentManagerRequestTypeDef]
-    ) -> TargetResults[UpdatePaymentManagerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePaymentManagerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePaymentManagerResponseTypeDef]:
         """Updates an existing payment manager. This operation uses PATCH semantics,
         so you only need to specify the fields you want to change.
 
@@ -1661,8 +1359,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdatePaymentManager", kwargs)
 
     def update_policy(
-        self, **kwargs: Unpack[UpdatePolicyRequestTypeDef]
-    ) -> TargetResults[UpdatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePolicyResponseTypeDef]:
         """Updates an existing policy within the AgentCore Policy system. This
         operation allows modification of the policy description and definition
         while maintaining the policy's identity. The updated policy is validated
@@ -1675,8 +1373,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdatePolicy", kwargs)
 
     def update_policy_engine(
-        self, **kwargs: Unpack[UpdatePolicyEngineRequestTypeDef]
-    ) -> TargetResults[UpdatePolicyEngineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePolicyEngineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePolicyEngineResponseTypeDef]:
         """Updates an existing policy engine within the AgentCore Policy system. This
         operation allows modification of the policy engine description while
         maintaining its identity. This is an asynchronous operation. Use the
@@ -1687,8 +1385,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdatePolicyEngine", kwargs)
 
     def update_registry(
-        self, **kwargs: Unpack[UpdateRegistryRequestTypeDef]
-    ) -> TargetResults[UpdateRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegistryResponseTypeDef]:
         """Updates an existing registry. This operation uses PATCH semantics, so you
         only need to specify the fields you want to change.
 
@@ -1697,8 +1395,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateRegistry", kwargs)
 
     def update_registry_record(
-        self, **kwargs: Unpack[UpdateRegistryRecordRequestTypeDef]
-    ) -> TargetResults[UpdateRegistryRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegistryRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegistryRecordResponseTypeDef]:
         """Updates an existing registry record. This operation uses PATCH semantics,
         so you only need to specify the fields you want to change. The update is
         processed asynchronously and returns HTTP 202 Accepted.
@@ -1708,8 +1406,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateRegistryRecord", kwargs)
 
     def update_registry_record_status(
-        self, **kwargs: Unpack[UpdateRegistryRecordStatusRequestTypeDef]
-    ) -> TargetResults[UpdateRegistryRecordStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegistryRecordStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegistryRecordStatusResponseTypeDef]:
         """Updates the status of a registry record. Use this operation to approve,
         reject, or deprecate a registry record.
 
@@ -1718,8 +1416,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         return self._call("UpdateRegistryRecordStatus", kwargs)
 
     def update_workload_identity(
-        self, **kwargs: Unpack[UpdateWorkloadIdentityRequestTypeDef]
-    ) -> TargetResults[UpdateWorkloadIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkloadIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkloadIdentityResponseTypeDef]:
         """Updates an existing workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateWorkloadIdentity
@@ -1732,8 +1430,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef],
-    ) -> TargetResults[ListAgentRuntimeEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentRuntimeEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRuntimeEndpointsResponseTypeDef]:
         """Every page of ListAgentRuntimeEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1755,8 +1453,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef],
-    ) -> TargetResults[ListAgentRuntimeVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentRuntimeVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRuntimeVersionsResponseTypeDef]:
         """Every page of ListAgentRuntimeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1778,8 +1476,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentRuntimesRequestTypeDef],
-    ) -> TargetResults[ListAgentRuntimesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentRuntimesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRuntimesResponseTypeDef]:
         """Every page of ListAgentRuntimes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1801,8 +1499,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef],
-    ) -> TargetResults[ListApiKeyCredentialProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApiKeyCredentialProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApiKeyCredentialProvidersResponseTypeDef]:
         """Every page of ListApiKeyCredentialProviders in every target, merged per
         target (botocore's build_full_result).
 
@@ -1824,8 +1522,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBrowserProfilesRequestTypeDef],
-    ) -> TargetResults[ListBrowserProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrowserProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBrowserProfilesResponseTypeDef]:
         """Every page of ListBrowserProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1847,8 +1545,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBrowsersRequestTypeDef],
-    ) -> TargetResults[ListBrowsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrowsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBrowsersResponseTypeDef]:
         """Every page of ListBrowsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1870,8 +1568,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodeInterpretersRequestTypeDef],
-    ) -> TargetResults[ListCodeInterpretersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeInterpretersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCodeInterpretersResponseTypeDef]:
         """Every page of ListCodeInterpreters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1893,8 +1591,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationBundleVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationBundleVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationBundleVersionsResponseTypeDef]:
         """Every page of ListConfigurationBundleVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1917,8 +1615,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef],
-    ) -> TargetResults[ListConfigurationBundlesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationBundlesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationBundlesResponseTypeDef]:
         """Every page of ListConfigurationBundles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1940,8 +1638,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEvaluatorsRequestTypeDef],
-    ) -> TargetResults[ListEvaluatorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluatorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEvaluatorsResponseTypeDef]:
         """Every page of ListEvaluators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1964,8 +1662,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewayRulesRequestTypeDef],
-    ) -> TargetResults[ListGatewayRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayRulesResponseTypeDef]:
         """Every page of ListGatewayRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1987,8 +1685,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewayTargetsRequestTypeDef],
-    ) -> TargetResults[ListGatewayTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayTargetsResponseTypeDef]:
         """Every page of ListGatewayTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -2010,8 +1708,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> TargetResults[ListGatewaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -2033,8 +1731,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHarnessesRequestTypeDef],
-    ) -> TargetResults[ListHarnessesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHarnessesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHarnessesResponseTypeDef]:
         """Every page of ListHarnesses in every target, merged per target (botocore's
         build_full_result).
 
@@ -2056,8 +1754,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMemoriesInputTypeDef],
-    ) -> TargetResults[ListMemoriesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemoriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListMemoriesOutputTypeDef]:
         """Every page of ListMemories in every target, merged per target (botocore's
         build_full_result).
 
@@ -2080,8 +1778,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef],
-    ) -> TargetResults[ListOauth2CredentialProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOauth2CredentialProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOauth2CredentialProvidersResponseTypeDef]:
         """Every page of ListOauth2CredentialProviders in every target, merged per
         target (botocore's build_full_result).
 
@@ -2103,8 +1801,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef],
-    ) -> TargetResults[ListOnlineEvaluationConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOnlineEvaluationConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOnlineEvaluationConfigsResponseTypeDef]:
         """Every page of ListOnlineEvaluationConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -2127,8 +1825,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef],
-    ) -> TargetResults[ListPaymentConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPaymentConnectorsResponseTypeDef]:
         """Every page of ListPaymentConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -2150,8 +1848,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef],
-    ) -> TargetResults[ListPaymentCredentialProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentCredentialProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPaymentCredentialProvidersResponseTypeDef]:
         """Every page of ListPaymentCredentialProviders in every target, merged per
         target (botocore's build_full_result).
 
@@ -2173,8 +1871,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPaymentManagersRequestTypeDef],
-    ) -> TargetResults[ListPaymentManagersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentManagersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPaymentManagersResponseTypeDef]:
         """Every page of ListPaymentManagers in every target, merged per target
         (botocore's build_full_result).
 
@@ -2196,8 +1894,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -2222,8 +1920,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef],
-    ) -> TargetResults[ListPolicyEngineSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyEngineSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyEngineSummariesResponseTypeDef]:
         """Every page of ListPolicyEngineSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2251,8 +1949,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyEnginesRequestTypeDef],
-    ) -> TargetResults[ListPolicyEnginesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyEnginesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyEnginesResponseTypeDef]:
         """Every page of ListPolicyEngines in every target, merged per target
         (botocore's build_full_result).
 
@@ -2277,8 +1975,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef],
-    ) -> TargetResults[ListPolicyGenerationAssetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyGenerationAssetsResponseTypeDef]:
         """Every page of ListPolicyGenerationAssets in every target, merged per
         target (botocore's build_full_result).
 
@@ -2304,8 +2002,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef],
-    ) -> TargetResults[ListPolicyGenerationSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyGenerationSummariesResponseTypeDef]:
         """Every page of ListPolicyGenerationSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -2333,8 +2031,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
-    ) -> TargetResults[ListPolicyGenerationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyGenerationsResponseTypeDef]:
         """Every page of ListPolicyGenerations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2358,8 +2056,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicySummariesRequestTypeDef],
-    ) -> TargetResults[ListPolicySummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicySummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicySummariesResponseTypeDef]:
         """Every page of ListPolicySummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2387,8 +2085,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegistriesRequestTypeDef],
-    ) -> TargetResults[ListRegistriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegistriesResponseTypeDef]:
         """Every page of ListRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2412,8 +2110,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegistryRecordsRequestTypeDef],
-    ) -> TargetResults[ListRegistryRecordsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistryRecordsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegistryRecordsResponseTypeDef]:
         """Every page of ListRegistryRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -2437,8 +2135,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef],
-    ) -> TargetResults[ListWorkloadIdentitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkloadIdentitiesResponseTypeDef]:
         """Every page of ListWorkloadIdentities in every target, merged per target
         (botocore's build_full_result).
 
@@ -2459,8 +2157,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef],
-    ) -> Items[AgentRuntimeEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentRuntimeEndpointsRequestTypeDef],
+    ) -> Items[type_defs.AgentRuntimeEndpointTypeDef]:
         """Each element of runtimeEndpoints in every page of
         ListAgentRuntimeEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -2479,8 +2177,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef],
-    ) -> Items[AgentRuntimeTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentRuntimeVersionsRequestTypeDef],
+    ) -> Items[type_defs.AgentRuntimeTypeDef]:
         """Each element of agentRuntimes in every page of ListAgentRuntimeVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2495,8 +2193,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentRuntimesRequestTypeDef],
-    ) -> Items[AgentRuntimeTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentRuntimesRequestTypeDef],
+    ) -> Items[type_defs.AgentRuntimeTypeDef]:
         """Each element of agentRuntimes in every page of ListAgentRuntimes, from
         every target, as its page arrives (tagged with its target).
 
@@ -2511,8 +2209,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef],
-    ) -> Items[ApiKeyCredentialProviderItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListApiKeyCredentialProvidersRequestTypeDef],
+    ) -> Items[type_defs.ApiKeyCredentialProviderItemTypeDef]:
         """Each element of credentialProviders in every page of
         ListApiKeyCredentialProviders, from every target, as its page arrives
         (tagged with its target).
@@ -2531,8 +2229,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBrowserProfilesRequestTypeDef],
-    ) -> Items[BrowserProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrowserProfilesRequestTypeDef],
+    ) -> Items[type_defs.BrowserProfileSummaryTypeDef]:
         """Each element of profileSummaries in every page of ListBrowserProfiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -2547,8 +2245,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBrowsersRequestTypeDef],
-    ) -> Items[BrowserSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrowsersRequestTypeDef],
+    ) -> Items[type_defs.BrowserSummaryTypeDef]:
         """Each element of browserSummaries in every page of ListBrowsers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2563,8 +2261,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodeInterpretersRequestTypeDef],
-    ) -> Items[CodeInterpreterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeInterpretersRequestTypeDef],
+    ) -> Items[type_defs.CodeInterpreterSummaryTypeDef]:
         """Each element of codeInterpreterSummaries in every page of
         ListCodeInterpreters, from every target, as its page arrives (tagged with
         its target).
@@ -2580,8 +2278,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef],
-    ) -> Items[ConfigurationBundleVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationBundleVersionsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationBundleVersionSummaryTypeDef]:
         """Each element of versions in every page of ListConfigurationBundleVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2599,8 +2297,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef],
-    ) -> Items[ConfigurationBundleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationBundlesRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationBundleSummaryTypeDef]:
         """Each element of bundles in every page of ListConfigurationBundles, from
         every target, as its page arrives (tagged with its target).
 
@@ -2615,8 +2313,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEvaluatorsRequestTypeDef],
-    ) -> Items[EvaluatorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluatorsRequestTypeDef],
+    ) -> Items[type_defs.EvaluatorSummaryTypeDef]:
         """Each element of evaluators in every page of ListEvaluators, from every
         target, as its page arrives (tagged with its target).
 
@@ -2631,8 +2329,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewayRulesRequestTypeDef],
-    ) -> Items[GatewayRuleDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayRulesRequestTypeDef],
+    ) -> Items[type_defs.GatewayRuleDetailTypeDef]:
         """Each element of gatewayRules in every page of ListGatewayRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -2647,8 +2345,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewayTargetsRequestTypeDef],
-    ) -> Items[TargetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayTargetsRequestTypeDef],
+    ) -> Items[type_defs.TargetSummaryTypeDef]:
         """Each element of items in every page of ListGatewayTargets, from every
         target, as its page arrives (tagged with its target).
 
@@ -2663,8 +2361,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> Items[GatewaySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> Items[type_defs.GatewaySummaryTypeDef]:
         """Each element of items in every page of ListGateways, from every target, as
         its page arrives (tagged with its target).
 
@@ -2679,8 +2377,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHarnessesRequestTypeDef],
-    ) -> Items[HarnessSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHarnessesRequestTypeDef],
+    ) -> Items[type_defs.HarnessSummaryTypeDef]:
         """Each element of harnesses in every page of ListHarnesses, from every
         target, as its page arrives (tagged with its target).
 
@@ -2695,8 +2393,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMemoriesInputTypeDef],
-    ) -> Items[MemorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemoriesInputTypeDef],
+    ) -> Items[type_defs.MemorySummaryTypeDef]:
         """Each element of memories in every page of ListMemories, from every target,
         as its page arrives (tagged with its target).
 
@@ -2711,8 +2409,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef],
-    ) -> Items[Oauth2CredentialProviderItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListOauth2CredentialProvidersRequestTypeDef],
+    ) -> Items[type_defs.Oauth2CredentialProviderItemTypeDef]:
         """Each element of credentialProviders in every page of
         ListOauth2CredentialProviders, from every target, as its page arrives
         (tagged with its target).
@@ -2731,8 +2429,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef],
-    ) -> Items[OnlineEvaluationConfigSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOnlineEvaluationConfigsRequestTypeDef],
+    ) -> Items[type_defs.OnlineEvaluationConfigSummaryTypeDef]:
         """Each element of onlineEvaluationConfigs in every page of
         ListOnlineEvaluationConfigs, from every target, as its page arrives
         (tagged with its target).
@@ -2751,8 +2449,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef],
-    ) -> Items[PaymentConnectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentConnectorsRequestTypeDef],
+    ) -> Items[type_defs.PaymentConnectorSummaryTypeDef]:
         """Each element of paymentConnectors in every page of ListPaymentConnectors,
         from every target, as its page arrives (tagged with its target).
 
@@ -2767,8 +2465,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef],
-    ) -> Items[PaymentCredentialProviderItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentCredentialProvidersRequestTypeDef],
+    ) -> Items[type_defs.PaymentCredentialProviderItemTypeDef]:
         """Each element of credentialProviders in every page of
         ListPaymentCredentialProviders, from every target, as its page arrives
         (tagged with its target).
@@ -2787,8 +2485,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPaymentManagersRequestTypeDef],
-    ) -> Items[PaymentManagerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPaymentManagersRequestTypeDef],
+    ) -> Items[type_defs.PaymentManagerSummaryTypeDef]:
         """Each element of paymentManagers in every page of ListPaymentManagers, from
         every target, as its page arrives (tagged with its target).
 
@@ -2803,8 +2501,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> Items[PolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicyTypeDef]:
         """Each element of policies in every page of ListPolicies, from every target,
         as its page arrives (tagged with its target).
 
@@ -2819,8 +2517,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef],
-    ) -> Items[PolicyEngineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyEngineSummariesRequestTypeDef],
+    ) -> Items[type_defs.PolicyEngineSummaryTypeDef]:
         """Each element of policyEngines in every page of ListPolicyEngineSummaries,
         from every target, as its page arrives (tagged with its target).
 
@@ -2838,8 +2536,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyEnginesRequestTypeDef],
-    ) -> Items[PolicyEngineTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyEnginesRequestTypeDef],
+    ) -> Items[type_defs.PolicyEngineTypeDef]:
         """Each element of policyEngines in every page of ListPolicyEngines, from
         every target, as its page arrives (tagged with its target).
 
@@ -2854,8 +2552,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef],
-    ) -> Items[PolicyGenerationAssetTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationAssetsRequestTypeDef],
+    ) -> Items[type_defs.PolicyGenerationAssetTypeDef]:
         """Each element of policyGenerationAssets in every page of
         ListPolicyGenerationAssets, from every target, as its page arrives (tagged
         with its target).
@@ -2874,8 +2572,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef],
-    ) -> Items[PolicyGenerationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationSummariesRequestTypeDef],
+    ) -> Items[type_defs.PolicyGenerationSummaryTypeDef]:
         """Each element of policyGenerations in every page of
         ListPolicyGenerationSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -2894,8 +2592,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
-    ) -> Items[PolicyGenerationTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGenerationsRequestTypeDef],
+    ) -> Items[type_defs.PolicyGenerationTypeDef]:
         """Each element of policyGenerations in every page of ListPolicyGenerations,
         from every target, as its page arrives (tagged with its target).
 
@@ -2910,8 +2608,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicySummariesRequestTypeDef],
-    ) -> Items[PolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicySummariesRequestTypeDef],
+    ) -> Items[type_defs.PolicySummaryTypeDef]:
         """Each element of policies in every page of ListPolicySummaries, from every
         target, as its page arrives (tagged with its target).
 
@@ -2926,8 +2624,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegistriesRequestTypeDef],
-    ) -> Items[RegistrySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistriesRequestTypeDef],
+    ) -> Items[type_defs.RegistrySummaryTypeDef]:
         """Each element of registries in every page of ListRegistries, from every
         target, as its page arrives (tagged with its target).
 
@@ -2942,8 +2640,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegistryRecordsRequestTypeDef],
-    ) -> Items[RegistryRecordSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistryRecordsRequestTypeDef],
+    ) -> Items[type_defs.RegistryRecordSummaryTypeDef]:
         """Each element of registryRecords in every page of ListRegistryRecords, from
         every target, as its page arrives (tagged with its target).
 
@@ -2958,8 +2656,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef],
-    ) -> Items[WorkloadIdentityTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadIdentitiesRequestTypeDef],
+    ) -> Items[type_defs.WorkloadIdentityTypeTypeDef]:
         """Each element of workloadIdentities in every page of
         ListWorkloadIdentities, from every target, as its page arrives (tagged
         with its target).
@@ -2975,7 +2673,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetMemoryInputTypeDef],
+        **kwargs: Unpack[type_defs.GetMemoryInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until MemoryCreated.
 
@@ -2994,7 +2692,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPolicyRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Policy is active
 
@@ -3013,7 +2711,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPolicyRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Policy is deleted
 
@@ -3032,7 +2730,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPolicyEngineRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPolicyEngineRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a PolicyEngine is active
 
@@ -3051,7 +2749,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPolicyEngineRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPolicyEngineRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a PolicyEngine is deleted
 
@@ -3070,7 +2768,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPolicyGenerationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPolicyGenerationRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until policy generation is completed
 

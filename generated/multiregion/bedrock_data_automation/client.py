@@ -15,67 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BlueprintSummaryTypeDef,
-        CopyBlueprintStageRequestTypeDef,
-        CopyBlueprintStageResponseTypeDef,
-        CreateBlueprintRequestTypeDef,
-        CreateBlueprintResponseTypeDef,
-        CreateBlueprintVersionRequestTypeDef,
-        CreateBlueprintVersionResponseTypeDef,
-        CreateDataAutomationLibraryRequestTypeDef,
-        CreateDataAutomationLibraryResponseTypeDef,
-        CreateDataAutomationProjectRequestTypeDef,
-        CreateDataAutomationProjectResponseTypeDef,
-        DataAutomationLibraryEntitySummaryTypeDef,
-        DataAutomationLibraryIngestionJobSummaryTypeDef,
-        DataAutomationLibrarySummaryTypeDef,
-        DataAutomationProjectSummaryTypeDef,
-        DeleteBlueprintRequestTypeDef,
-        DeleteBlueprintResponseTypeDef,
-        DeleteDataAutomationLibraryRequestTypeDef,
-        DeleteDataAutomationLibraryResponseTypeDef,
-        DeleteDataAutomationProjectRequestTypeDef,
-        DeleteDataAutomationProjectResponseTypeDef,
-        GetBlueprintOptimizationStatusRequestTypeDef,
-        GetBlueprintOptimizationStatusResponseTypeDef,
-        GetBlueprintRequestTypeDef,
-        GetBlueprintResponseTypeDef,
-        GetDataAutomationLibraryEntityRequestTypeDef,
-        GetDataAutomationLibraryEntityResponseTypeDef,
-        GetDataAutomationLibraryIngestionJobRequestTypeDef,
-        GetDataAutomationLibraryIngestionJobResponseTypeDef,
-        GetDataAutomationLibraryRequestTypeDef,
-        GetDataAutomationLibraryResponseTypeDef,
-        GetDataAutomationProjectRequestTypeDef,
-        GetDataAutomationProjectResponseTypeDef,
-        InvokeBlueprintOptimizationAsyncRequestTypeDef,
-        InvokeBlueprintOptimizationAsyncResponseTypeDef,
-        InvokeDataAutomationLibraryIngestionJobRequestTypeDef,
-        InvokeDataAutomationLibraryIngestionJobResponseTypeDef,
-        ListBlueprintsRequestTypeDef,
-        ListBlueprintsResponseTypeDef,
-        ListDataAutomationLibrariesRequestTypeDef,
-        ListDataAutomationLibrariesResponseTypeDef,
-        ListDataAutomationLibraryEntitiesRequestTypeDef,
-        ListDataAutomationLibraryEntitiesResponseTypeDef,
-        ListDataAutomationLibraryIngestionJobsRequestTypeDef,
-        ListDataAutomationLibraryIngestionJobsResponseTypeDef,
-        ListDataAutomationProjectsRequestTypeDef,
-        ListDataAutomationProjectsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBlueprintRequestTypeDef,
-        UpdateBlueprintResponseTypeDef,
-        UpdateDataAutomationLibraryRequestTypeDef,
-        UpdateDataAutomationLibraryResponseTypeDef,
-        UpdateDataAutomationProjectRequestTypeDef,
-        UpdateDataAutomationProjectResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDataAutomationforBedrock"]
 
@@ -87,8 +27,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def copy_blueprint_stage(
-        self, **kwargs: Unpack[CopyBlueprintStageRequestTypeDef]
-    ) -> TargetResults[CopyBlueprintStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyBlueprintStageRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyBlueprintStageResponseTypeDef]:
         """Copies a Blueprint from one stage to another
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CopyBlueprintStage
@@ -96,8 +36,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("CopyBlueprintStage", kwargs)
 
     def create_blueprint(
-        self, **kwargs: Unpack[CreateBlueprintRequestTypeDef]
-    ) -> TargetResults[CreateBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBlueprintResponseTypeDef]:
         """Creates an Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CreateBlueprint
@@ -105,8 +45,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("CreateBlueprint", kwargs)
 
     def create_blueprint_version(
-        self, **kwargs: Unpack[CreateBlueprintVersionRequestTypeDef]
-    ) -> TargetResults[CreateBlueprintVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBlueprintVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBlueprintVersionResponseTypeDef]:
         """Creates a new version of an existing Amazon Bedrock Data Automation
         Blueprint
 
@@ -115,8 +55,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("CreateBlueprintVersion", kwargs)
 
     def create_data_automation_library(
-        self, **kwargs: Unpack[CreateDataAutomationLibraryRequestTypeDef]
-    ) -> TargetResults[CreateDataAutomationLibraryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataAutomationLibraryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataAutomationLibraryResponseTypeDef]:
         """Creates an Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CreateDataAutomationLibrary
@@ -124,8 +64,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("CreateDataAutomationLibrary", kwargs)
 
     def create_data_automation_project(
-        self, **kwargs: Unpack[CreateDataAutomationProjectRequestTypeDef]
-    ) -> TargetResults[CreateDataAutomationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataAutomationProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataAutomationProjectResponseTypeDef]:
         """Creates an Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CreateDataAutomationProject
@@ -133,8 +73,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("CreateDataAutomationProject", kwargs)
 
     def delete_blueprint(
-        self, **kwargs: Unpack[DeleteBlueprintRequestTypeDef]
-    ) -> TargetResults[DeleteBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBlueprintResponseTypeDef]:
         """Deletes an existing Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/DeleteBlueprint
@@ -142,8 +82,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("DeleteBlueprint", kwargs)
 
     def delete_data_automation_library(
-        self, **kwargs: Unpack[DeleteDataAutomationLibraryRequestTypeDef]
-    ) -> TargetResults[DeleteDataAutomationLibraryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataAutomationLibraryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataAutomationLibraryResponseTypeDef]:
         """Deletes an existing Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/DeleteDataAutomationLibrary
@@ -151,8 +91,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("DeleteDataAutomationLibrary", kwargs)
 
     def delete_data_automation_project(
-        self, **kwargs: Unpack[DeleteDataAutomationProjectRequestTypeDef]
-    ) -> TargetResults[DeleteDataAutomationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataAutomationProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataAutomationProjectResponseTypeDef]:
         """Deletes an existing Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/DeleteDataAutomationProject
@@ -160,8 +100,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("DeleteDataAutomationProject", kwargs)
 
     def get_blueprint(
-        self, **kwargs: Unpack[GetBlueprintRequestTypeDef]
-    ) -> TargetResults[GetBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintResponseTypeDef]:
         """Gets an existing Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetBlueprint
@@ -169,8 +109,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("GetBlueprint", kwargs)
 
     def get_blueprint_optimization_status(
-        self, **kwargs: Unpack[GetBlueprintOptimizationStatusRequestTypeDef]
-    ) -> TargetResults[GetBlueprintOptimizationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlueprintOptimizationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintOptimizationStatusResponseTypeDef]:
         """API used to get blueprint optimization status.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetBlueprintOptimizationStatus
@@ -178,8 +118,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("GetBlueprintOptimizationStatus", kwargs)
 
     def get_data_automation_library(
-        self, **kwargs: Unpack[GetDataAutomationLibraryRequestTypeDef]
-    ) -> TargetResults[GetDataAutomationLibraryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataAutomationLibraryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataAutomationLibraryResponseTypeDef]:
         """Gets an existing Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationLibrary
@@ -187,8 +127,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("GetDataAutomationLibrary", kwargs)
 
     def get_data_automation_library_entity(
-        self, **kwargs: Unpack[GetDataAutomationLibraryEntityRequestTypeDef]
-    ) -> TargetResults[GetDataAutomationLibraryEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataAutomationLibraryEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataAutomationLibraryEntityResponseTypeDef]:
         """Gets an existing entity based on entity type from the library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationLibraryEntity
@@ -196,8 +136,9 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("GetDataAutomationLibraryEntity", kwargs)
 
     def get_data_automation_library_ingestion_job(
-        self, **kwargs: Unpack[GetDataAutomationLibraryIngestionJobRequestTypeDef]
-    ) -> TargetResults[GetDataAutomationLibraryIngestionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetDataAutomationLibraryIngestionJobRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDataAutomationLibraryIngestionJobResponseTypeDef]:
         """API used to get status of data automation library ingestion job
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationLibraryIngestionJob
@@ -205,8 +146,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("GetDataAutomationLibraryIngestionJob", kwargs)
 
     def get_data_automation_project(
-        self, **kwargs: Unpack[GetDataAutomationProjectRequestTypeDef]
-    ) -> TargetResults[GetDataAutomationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataAutomationProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataAutomationProjectResponseTypeDef]:
         """Gets an existing Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationProject
@@ -214,8 +155,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("GetDataAutomationProject", kwargs)
 
     def invoke_blueprint_optimization_async(
-        self, **kwargs: Unpack[InvokeBlueprintOptimizationAsyncRequestTypeDef]
-    ) -> TargetResults[InvokeBlueprintOptimizationAsyncResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeBlueprintOptimizationAsyncRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeBlueprintOptimizationAsyncResponseTypeDef]:
         """Invoke an async job to perform Blueprint Optimization
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/InvokeBlueprintOptimizationAsync
@@ -223,8 +164,13 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("InvokeBlueprintOptimizationAsync", kwargs)
 
     def invoke_data_automation_library_ingestion_job(
-        self, **kwargs: Unpack[InvokeDataAutomationLibraryIngestionJobRequestTypeDef]
-    ) -> TargetResults[InvokeDataAutomationLibraryIngestionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.InvokeDataAutomationLibraryIngestionJobRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.InvokeDataAutomationLibraryIngestionJobResponseTypeDef
+    ]:
         """Async API: Invoke data automation library ingestion job
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/InvokeDataAutomationLibraryIngestionJob
@@ -232,8 +178,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("InvokeDataAutomationLibraryIngestionJob", kwargs)
 
     def list_blueprints(
-        self, **kwargs: Unpack[ListBlueprintsRequestTypeDef]
-    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
         """Lists all existing Amazon Bedrock Data Automation Blueprints
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListBlueprints
@@ -241,8 +187,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("ListBlueprints", kwargs)
 
     def list_data_automation_libraries(
-        self, **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef]
-    ) -> TargetResults[ListDataAutomationLibrariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataAutomationLibrariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataAutomationLibrariesResponseTypeDef]:
         """Lists all existing Amazon Bedrock Data Automation Libraries
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraries
@@ -250,8 +196,9 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("ListDataAutomationLibraries", kwargs)
 
     def list_data_automation_library_entities(
-        self, **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef]
-    ) -> TargetResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDataAutomationLibraryEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataAutomationLibraryEntitiesResponseTypeDef]:
         """Lists all stored entities in the library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryEntities
@@ -259,8 +206,11 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("ListDataAutomationLibraryEntities", kwargs)
 
     def list_data_automation_library_ingestion_jobs(
-        self, **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef]
-    ) -> TargetResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListDataAutomationLibraryIngestionJobsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
         """Lists all data automation library ingestion jobs
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryIngestionJobs
@@ -268,8 +218,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("ListDataAutomationLibraryIngestionJobs", kwargs)
 
     def list_data_automation_projects(
-        self, **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef]
-    ) -> TargetResults[ListDataAutomationProjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataAutomationProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataAutomationProjectsResponseTypeDef]:
         """Lists all existing Amazon Bedrock Data Automation Projects
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationProjects
@@ -277,8 +227,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("ListDataAutomationProjects", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List tags for an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListTagsForResource
@@ -286,8 +236,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/TagResource
@@ -295,8 +245,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UntagResource
@@ -304,8 +254,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_blueprint(
-        self, **kwargs: Unpack[UpdateBlueprintRequestTypeDef]
-    ) -> TargetResults[UpdateBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBlueprintResponseTypeDef]:
         """Updates an existing Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateBlueprint
@@ -313,8 +263,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("UpdateBlueprint", kwargs)
 
     def update_data_automation_library(
-        self, **kwargs: Unpack[UpdateDataAutomationLibraryRequestTypeDef]
-    ) -> TargetResults[UpdateDataAutomationLibraryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataAutomationLibraryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataAutomationLibraryResponseTypeDef]:
         """Updates an existing Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateDataAutomationLibrary
@@ -322,8 +272,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         return self._call("UpdateDataAutomationLibrary", kwargs)
 
     def update_data_automation_project(
-        self, **kwargs: Unpack[UpdateDataAutomationProjectRequestTypeDef]
-    ) -> TargetResults[UpdateDataAutomationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataAutomationProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataAutomationProjectResponseTypeDef]:
         """Updates an existing Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateDataAutomationProject
@@ -336,8 +286,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
-    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
         """Every page of ListBlueprints in every target, merged per target
         (botocore's build_full_result).
 
@@ -359,8 +309,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef],
-    ) -> TargetResults[ListDataAutomationLibrariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAutomationLibrariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataAutomationLibrariesResponseTypeDef]:
         """Every page of ListDataAutomationLibraries in every target, merged per
         target (botocore's build_full_result).
 
@@ -382,8 +332,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef],
-    ) -> TargetResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAutomationLibraryEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataAutomationLibraryEntitiesResponseTypeDef]:
         """Every page of ListDataAutomationLibraryEntities in every target, merged
         per target (botocore's build_full_result).
 
@@ -405,8 +355,10 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef],
-    ) -> TargetResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListDataAutomationLibraryIngestionJobsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
         """Every page of ListDataAutomationLibraryIngestionJobs in every target,
         merged per target (botocore's build_full_result).
 
@@ -428,8 +380,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef],
-    ) -> TargetResults[ListDataAutomationProjectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAutomationProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataAutomationProjectsResponseTypeDef]:
         """Every page of ListDataAutomationProjects in every target, merged per
         target (botocore's build_full_result).
 
@@ -450,8 +402,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
-    ) -> Items[BlueprintSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef],
+    ) -> Items[type_defs.BlueprintSummaryTypeDef]:
         """Each element of blueprints in every page of ListBlueprints, from every
         target, as its page arrives (tagged with its target).
 
@@ -466,8 +418,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef],
-    ) -> Items[DataAutomationLibrarySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAutomationLibrariesRequestTypeDef],
+    ) -> Items[type_defs.DataAutomationLibrarySummaryTypeDef]:
         """Each element of libraries in every page of ListDataAutomationLibraries,
         from every target, as its page arrives (tagged with its target).
 
@@ -485,8 +437,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef],
-    ) -> Items[DataAutomationLibraryEntitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAutomationLibraryEntitiesRequestTypeDef],
+    ) -> Items[type_defs.DataAutomationLibraryEntitySummaryTypeDef]:
         """Each element of entities in every page of
         ListDataAutomationLibraryEntities, from every target, as its page arrives
         (tagged with its target).
@@ -505,8 +457,10 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef],
-    ) -> Items[DataAutomationLibraryIngestionJobSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListDataAutomationLibraryIngestionJobsRequestTypeDef
+        ],
+    ) -> Items[type_defs.DataAutomationLibraryIngestionJobSummaryTypeDef]:
         """Each element of jobs in every page of
         ListDataAutomationLibraryIngestionJobs, from every target, as its page
         arrives (tagged with its target).
@@ -525,8 +479,8 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef],
-    ) -> Items[DataAutomationProjectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAutomationProjectsRequestTypeDef],
+    ) -> Items[type_defs.DataAutomationProjectSummaryTypeDef]:
         """Each element of projects in every page of ListDataAutomationProjects, from
         every target, as its page arrives (tagged with its target).
 

@@ -12,20 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetDataAutomationStatusRequestTypeDef,
-        GetDataAutomationStatusResponseTypeDef,
-        InvokeDataAutomationAsyncRequestTypeDef,
-        InvokeDataAutomationAsyncResponseTypeDef,
-        InvokeDataAutomationRequestTypeDef,
-        InvokeDataAutomationResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRuntimeforBedrockDataAutomation"]
 
@@ -37,8 +24,8 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_data_automation_status(
-        self, **kwargs: Unpack[GetDataAutomationStatusRequestTypeDef]
-    ) -> TargetResults[GetDataAutomationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataAutomationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataAutomationStatusResponseTypeDef]:
         """API used to get data automation status.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/GetDataAutomationStatus
@@ -46,8 +33,8 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
         return self._call("GetDataAutomationStatus", kwargs)
 
     def invoke_data_automation(
-        self, **kwargs: Unpack[InvokeDataAutomationRequestTypeDef]
-    ) -> TargetResults[InvokeDataAutomationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeDataAutomationRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeDataAutomationResponseTypeDef]:
         """Sync API: Invoke data automation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/InvokeDataAutomation
@@ -55,8 +42,8 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
         return self._call("InvokeDataAutomation", kwargs)
 
     def invoke_data_automation_async(
-        self, **kwargs: Unpack[InvokeDataAutomationAsyncRequestTypeDef]
-    ) -> TargetResults[InvokeDataAutomationAsyncResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeDataAutomationAsyncRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeDataAutomationAsyncResponseTypeDef]:
         """Async API: Invoke data automation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/InvokeDataAutomationAsync
@@ -64,8 +51,8 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
         return self._call("InvokeDataAutomationAsync", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List tags for an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/ListTagsForResource
@@ -73,8 +60,8 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/TagResource
@@ -82,8 +69,8 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/UntagResource

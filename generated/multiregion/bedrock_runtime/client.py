@@ -15,29 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplyGuardrailRequestTypeDef,
-        ApplyGuardrailResponseTypeDef,
-        AsyncInvokeSummaryTypeDef,
-        ConverseRequestTypeDef,
-        ConverseResponseTypeDef,
-        ConverseStreamRequestTypeDef,
-        ConverseStreamResponseTypeDef,
-        CountTokensRequestTypeDef,
-        CountTokensResponseTypeDef,
-        GetAsyncInvokeRequestTypeDef,
-        GetAsyncInvokeResponseTypeDef,
-        InvokeModelRequestTypeDef,
-        InvokeModelResponseTypeDef,
-        InvokeModelWithBidirectionalStreamRequestTypeDef,
-        InvokeModelWithBidirectionalStreamResponseTypeDef,
-        InvokeModelWithResponseStreamRequestTypeDef,
-        InvokeModelWithResponseStreamResponseTypeDef,
-        ListAsyncInvokesRequestTypeDef,
-        ListAsyncInvokesResponseTypeDef,
-        StartAsyncInvokeRequestTypeDef,
-        StartAsyncInvokeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBedrockRuntime"]
 
@@ -51,8 +29,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def apply_guardrail(
-        self, **kwargs: Unpack[ApplyGuardrailRequestTypeDef]
-    ) -> TargetResults[ApplyGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplyGuardrailResponseTypeDef]:
         """The action to apply a guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/ApplyGuardrail
@@ -60,8 +38,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("ApplyGuardrail", kwargs)
 
     def converse(
-        self, **kwargs: Unpack[ConverseRequestTypeDef]
-    ) -> TargetResults[ConverseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConverseRequestTypeDef]
+    ) -> TargetResults[type_defs.ConverseResponseTypeDef]:
         """Sends messages to the specified Amazon Bedrock model. Converse provides a
         consistent interface that works with all models that support messages.
         This allows you to write code once and use it with different models. If a
@@ -73,8 +51,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("Converse", kwargs)
 
     def converse_stream(
-        self, **kwargs: Unpack[ConverseStreamRequestTypeDef]
-    ) -> TargetResults[ConverseStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConverseStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.ConverseStreamResponseTypeDef]:
         """Sends messages to the specified Amazon Bedrock model and returns the
         response in a stream. ConverseStream provides a consistent API that works
         with all Amazon Bedrock models that support messages. This allows you to
@@ -87,8 +65,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("ConverseStream", kwargs)
 
     def count_tokens(
-        self, **kwargs: Unpack[CountTokensRequestTypeDef]
-    ) -> TargetResults[CountTokensResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CountTokensRequestTypeDef]
+    ) -> TargetResults[type_defs.CountTokensResponseTypeDef]:
         """Returns the token count for a given inference request. This operation
         helps you estimate token usage before sending requests to foundation
         models by returning the token count that would be used if the same input
@@ -99,8 +77,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("CountTokens", kwargs)
 
     def get_async_invoke(
-        self, **kwargs: Unpack[GetAsyncInvokeRequestTypeDef]
-    ) -> TargetResults[GetAsyncInvokeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAsyncInvokeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAsyncInvokeResponseTypeDef]:
         """Retrieve information about an asynchronous invocation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/GetAsyncInvoke
@@ -108,8 +86,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("GetAsyncInvoke", kwargs)
 
     def invoke_model(
-        self, **kwargs: Unpack[InvokeModelRequestTypeDef]
-    ) -> TargetResults[InvokeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeModelResponseTypeDef]:
         """Invokes the specified Amazon Bedrock model to run inference using the
         prompt and inference parameters provided in the request body. You use
         model inference to generate text, images, and embeddings.
@@ -119,8 +97,9 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("InvokeModel", kwargs)
 
     def invoke_model_with_bidirectional_stream(
-        self, **kwargs: Unpack[InvokeModelWithBidirectionalStreamRequestTypeDef]
-    ) -> TargetResults[InvokeModelWithBidirectionalStreamResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.InvokeModelWithBidirectionalStreamRequestTypeDef],
+    ) -> TargetResults[type_defs.InvokeModelWithBidirectionalStreamResponseTypeDef]:
         """Invoke the specified Amazon Bedrock model to run inference using the
         bidirectional stream. The response is returned in a stream that remains
         open for 8 minutes. A single session can contain multiple prompts and
@@ -133,8 +112,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("InvokeModelWithBidirectionalStream", kwargs)
 
     def invoke_model_with_response_stream(
-        self, **kwargs: Unpack[InvokeModelWithResponseStreamRequestTypeDef]
-    ) -> TargetResults[InvokeModelWithResponseStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeModelWithResponseStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeModelWithResponseStreamResponseTypeDef]:
         """Invoke the specified Amazon Bedrock model to run inference using the
         prompt and inference parameters provided in the request body. The response
         is returned in a stream.
@@ -144,8 +123,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("InvokeModelWithResponseStream", kwargs)
 
     def list_async_invokes(
-        self, **kwargs: Unpack[ListAsyncInvokesRequestTypeDef]
-    ) -> TargetResults[ListAsyncInvokesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAsyncInvokesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAsyncInvokesResponseTypeDef]:
         """Lists asynchronous invocations.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/ListAsyncInvokes
@@ -153,8 +132,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         return self._call("ListAsyncInvokes", kwargs)
 
     def start_async_invoke(
-        self, **kwargs: Unpack[StartAsyncInvokeRequestTypeDef]
-    ) -> TargetResults[StartAsyncInvokeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAsyncInvokeRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAsyncInvokeResponseTypeDef]:
         """Starts an asynchronous invocation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/StartAsyncInvoke
@@ -167,8 +146,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAsyncInvokesRequestTypeDef],
-    ) -> TargetResults[ListAsyncInvokesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAsyncInvokesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAsyncInvokesResponseTypeDef]:
         """Every page of ListAsyncInvokes in every target, merged per target
         (botocore's build_full_result).
 
@@ -189,8 +168,8 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAsyncInvokesRequestTypeDef],
-    ) -> Items[AsyncInvokeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAsyncInvokesRequestTypeDef],
+    ) -> Items[type_defs.AsyncInvokeSummaryTypeDef]:
         """Each element of asyncInvokeSummaries in every page of ListAsyncInvokes,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,33 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateSourceViewsRequestTypeDef,
-        AssociateSourceViewsResponseTypeDef,
-        BillingViewListElementTypeDef,
-        CreateBillingViewRequestTypeDef,
-        CreateBillingViewResponseTypeDef,
-        DeleteBillingViewRequestTypeDef,
-        DeleteBillingViewResponseTypeDef,
-        DisassociateSourceViewsRequestTypeDef,
-        DisassociateSourceViewsResponseTypeDef,
-        GetBillingViewRequestTypeDef,
-        GetBillingViewResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        ListBillingViewsRequestTypeDef,
-        ListBillingViewsResponseTypeDef,
-        ListSourceViewsForBillingViewRequestTypeDef,
-        ListSourceViewsForBillingViewResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBillingViewRequestTypeDef,
-        UpdateBillingViewResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBilling"]
 
@@ -56,8 +30,8 @@ class MultiRegionBilling(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_source_views(
-        self, **kwargs: Unpack[AssociateSourceViewsRequestTypeDef]
-    ) -> TargetResults[AssociateSourceViewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSourceViewsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSourceViewsResponseTypeDef]:
         """Associates one or more source billing views with an existing billing view.
         This allows creating aggregate billing views that combine data from
         multiple sources.
@@ -67,8 +41,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("AssociateSourceViews", kwargs)
 
     def create_billing_view(
-        self, **kwargs: Unpack[CreateBillingViewRequestTypeDef]
-    ) -> TargetResults[CreateBillingViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBillingViewRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBillingViewResponseTypeDef]:
         """Creates a billing view with the specified billing view attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/CreateBillingView
@@ -76,8 +50,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("CreateBillingView", kwargs)
 
     def delete_billing_view(
-        self, **kwargs: Unpack[DeleteBillingViewRequestTypeDef]
-    ) -> TargetResults[DeleteBillingViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBillingViewRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBillingViewResponseTypeDef]:
         """Deletes the specified billing view.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/DeleteBillingView
@@ -85,8 +59,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("DeleteBillingView", kwargs)
 
     def disassociate_source_views(
-        self, **kwargs: Unpack[DisassociateSourceViewsRequestTypeDef]
-    ) -> TargetResults[DisassociateSourceViewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSourceViewsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSourceViewsResponseTypeDef]:
         """Removes the association between one or more source billing views and an
         existing billing view. This allows modifying the composition of aggregate
         billing views.
@@ -96,8 +70,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("DisassociateSourceViews", kwargs)
 
     def get_billing_view(
-        self, **kwargs: Unpack[GetBillingViewRequestTypeDef]
-    ) -> TargetResults[GetBillingViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBillingViewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBillingViewResponseTypeDef]:
         """Returns the metadata associated to the specified billing view ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetBillingView
@@ -105,8 +79,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("GetBillingView", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Returns the resource-based policy document attached to the resource in
         JSON format.
 
@@ -115,8 +89,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_billing_views(
-        self, **kwargs: Unpack[ListBillingViewsRequestTypeDef]
-    ) -> TargetResults[ListBillingViewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillingViewsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillingViewsResponseTypeDef]:
         """Lists the billing views available for a given time period.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViews
@@ -124,8 +98,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("ListBillingViews", kwargs)
 
     def list_source_views_for_billing_view(
-        self, **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef]
-    ) -> TargetResults[ListSourceViewsForBillingViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceViewsForBillingViewRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceViewsForBillingViewResponseTypeDef]:
         """Lists the source views (managed Amazon Web Services billing views)
         associated with the billing view.
 
@@ -134,8 +108,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("ListSourceViewsForBillingView", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags associated with the billing view resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListTagsForResource
@@ -143,8 +117,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """An API operation for adding one or more tags (key-value pairs) to a
         resource.
 
@@ -153,8 +127,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource. Specify only tag keys in your
         request. Don't specify the value.
 
@@ -163,8 +137,8 @@ class MultiRegionBilling(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_billing_view(
-        self, **kwargs: Unpack[UpdateBillingViewRequestTypeDef]
-    ) -> TargetResults[UpdateBillingViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBillingViewRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillingViewResponseTypeDef]:
         """An API to update the attributes of the billing view.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/UpdateBillingView
@@ -177,8 +151,8 @@ class MultiRegionBilling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillingViewsRequestTypeDef],
-    ) -> TargetResults[ListBillingViewsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingViewsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillingViewsResponseTypeDef]:
         """Every page of ListBillingViews in every target, merged per target
         (botocore's build_full_result).
 
@@ -200,8 +174,8 @@ class MultiRegionBilling(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef],
-    ) -> TargetResults[ListSourceViewsForBillingViewResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceViewsForBillingViewRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceViewsForBillingViewResponseTypeDef]:
         """Every page of ListSourceViewsForBillingView in every target, merged per
         target (botocore's build_full_result).
 
@@ -223,8 +197,8 @@ class MultiRegionBilling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillingViewsRequestTypeDef],
-    ) -> Items[BillingViewListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingViewsRequestTypeDef],
+    ) -> Items[type_defs.BillingViewListElementTypeDef]:
         """Each element of billingViews in every page of ListBillingViews, from every
         target, as its page arrives (tagged with its target).
 
@@ -239,7 +213,7 @@ class MultiRegionBilling(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListSourceViewsForBillingViewRequestTypeDef],
     ) -> Items[str]:
         """Each element of sourceViews in every page of
         ListSourceViewsForBillingView, from every target, as its page arrives

@@ -15,80 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountAssociationsListElementTypeDef,
-        AssociateAccountsInputTypeDef,
-        AssociateAccountsOutputTypeDef,
-        AssociatePricingRulesInputTypeDef,
-        AssociatePricingRulesOutputTypeDef,
-        BatchAssociateResourcesToCustomLineItemInputTypeDef,
-        BatchAssociateResourcesToCustomLineItemOutputTypeDef,
-        BatchDisassociateResourcesFromCustomLineItemInputTypeDef,
-        BatchDisassociateResourcesFromCustomLineItemOutputTypeDef,
-        BillingGroupCostReportElementTypeDef,
-        BillingGroupListElementTypeDef,
-        CreateBillingGroupInputTypeDef,
-        CreateBillingGroupOutputTypeDef,
-        CreateCustomLineItemInputTypeDef,
-        CreateCustomLineItemOutputTypeDef,
-        CreatePricingPlanInputTypeDef,
-        CreatePricingPlanOutputTypeDef,
-        CreatePricingRuleInputTypeDef,
-        CreatePricingRuleOutputTypeDef,
-        CustomLineItemListElementTypeDef,
-        CustomLineItemVersionListElementTypeDef,
-        DeleteBillingGroupInputTypeDef,
-        DeleteBillingGroupOutputTypeDef,
-        DeleteCustomLineItemInputTypeDef,
-        DeleteCustomLineItemOutputTypeDef,
-        DeletePricingPlanInputTypeDef,
-        DeletePricingPlanOutputTypeDef,
-        DeletePricingRuleInputTypeDef,
-        DeletePricingRuleOutputTypeDef,
-        DisassociateAccountsInputTypeDef,
-        DisassociateAccountsOutputTypeDef,
-        DisassociatePricingRulesInputTypeDef,
-        DisassociatePricingRulesOutputTypeDef,
-        GetBillingGroupCostReportInputTypeDef,
-        GetBillingGroupCostReportOutputTypeDef,
-        ListAccountAssociationsInputTypeDef,
-        ListAccountAssociationsOutputTypeDef,
-        ListBillingGroupCostReportsInputTypeDef,
-        ListBillingGroupCostReportsOutputTypeDef,
-        ListBillingGroupsInputTypeDef,
-        ListBillingGroupsOutputTypeDef,
-        ListCustomLineItemVersionsInputTypeDef,
-        ListCustomLineItemVersionsOutputTypeDef,
-        ListCustomLineItemsInputTypeDef,
-        ListCustomLineItemsOutputTypeDef,
-        ListPricingPlansAssociatedWithPricingRuleInputTypeDef,
-        ListPricingPlansAssociatedWithPricingRuleOutputTypeDef,
-        ListPricingPlansInputTypeDef,
-        ListPricingPlansOutputTypeDef,
-        ListPricingRulesAssociatedToPricingPlanInputTypeDef,
-        ListPricingRulesAssociatedToPricingPlanOutputTypeDef,
-        ListPricingRulesInputTypeDef,
-        ListPricingRulesOutputTypeDef,
-        ListResourcesAssociatedToCustomLineItemInputTypeDef,
-        ListResourcesAssociatedToCustomLineItemOutputTypeDef,
-        ListResourcesAssociatedToCustomLineItemResponseElementTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PricingPlanListElementTypeDef,
-        PricingRuleListElementTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBillingGroupInputTypeDef,
-        UpdateBillingGroupOutputTypeDef,
-        UpdateCustomLineItemInputTypeDef,
-        UpdateCustomLineItemOutputTypeDef,
-        UpdatePricingPlanInputTypeDef,
-        UpdatePricingPlanOutputTypeDef,
-        UpdatePricingRuleInputTypeDef,
-        UpdatePricingRuleOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBillingConductor"]
 
@@ -111,8 +38,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_accounts(
-        self, **kwargs: Unpack[AssociateAccountsInputTypeDef]
-    ) -> TargetResults[AssociateAccountsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAccountsInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateAccountsOutputTypeDef]:
         """Connects an array of account IDs in a consolidated billing family to a
         predefined billing group. The account IDs must be a part of the
         consolidated billing family during the current month, and not already
@@ -124,8 +51,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("AssociateAccounts", kwargs)
 
     def associate_pricing_rules(
-        self, **kwargs: Unpack[AssociatePricingRulesInputTypeDef]
-    ) -> TargetResults[AssociatePricingRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePricingRulesInputTypeDef]
+    ) -> TargetResults[type_defs.AssociatePricingRulesOutputTypeDef]:
         """Connects an array of PricingRuleArns to a defined PricingPlan. The maximum
         number PricingRuleArn that can be associated in one call is 30.
 
@@ -134,8 +61,9 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("AssociatePricingRules", kwargs)
 
     def batch_associate_resources_to_custom_line_item(
-        self, **kwargs: Unpack[BatchAssociateResourcesToCustomLineItemInputTypeDef]
-    ) -> TargetResults[BatchAssociateResourcesToCustomLineItemOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchAssociateResourcesToCustomLineItemInputTypeDef],
+    ) -> TargetResults[type_defs.BatchAssociateResourcesToCustomLineItemOutputTypeDef]:
         """Associates a batch of resources to a percentage custom line item.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/BatchAssociateResourcesToCustomLineItem
@@ -143,8 +71,13 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("BatchAssociateResourcesToCustomLineItem", kwargs)
 
     def batch_disassociate_resources_from_custom_line_item(
-        self, **kwargs: Unpack[BatchDisassociateResourcesFromCustomLineItemInputTypeDef]
-    ) -> TargetResults[BatchDisassociateResourcesFromCustomLineItemOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchDisassociateResourcesFromCustomLineItemInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDisassociateResourcesFromCustomLineItemOutputTypeDef
+    ]:
         """Disassociates a batch of resources from a percentage custom line item.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/BatchDisassociateResourcesFromCustomLineItem
@@ -152,8 +85,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("BatchDisassociateResourcesFromCustomLineItem", kwargs)
 
     def create_billing_group(
-        self, **kwargs: Unpack[CreateBillingGroupInputTypeDef]
-    ) -> TargetResults[CreateBillingGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBillingGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBillingGroupOutputTypeDef]:
         """Creates a billing group that resembles a consolidated billing family that
         Amazon Web Services charges, based off of the predefined pricing plan
         computation.
@@ -163,8 +96,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("CreateBillingGroup", kwargs)
 
     def create_custom_line_item(
-        self, **kwargs: Unpack[CreateCustomLineItemInputTypeDef]
-    ) -> TargetResults[CreateCustomLineItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomLineItemInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomLineItemOutputTypeDef]:
         """Creates a custom line item that can be used to create a one-time fixed
         charge that can be applied to a single billing group for the current or
         previous billing period. The one-time fixed charge is either a fee or
@@ -175,8 +108,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("CreateCustomLineItem", kwargs)
 
     def create_pricing_plan(
-        self, **kwargs: Unpack[CreatePricingPlanInputTypeDef]
-    ) -> TargetResults[CreatePricingPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePricingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePricingPlanOutputTypeDef]:
         """Creates a pricing plan that is used for computing Amazon Web Services
         charges for billing groups.
 
@@ -185,8 +118,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("CreatePricingPlan", kwargs)
 
     def create_pricing_rule(
-        self, **kwargs: Unpack[CreatePricingRuleInputTypeDef]
-    ) -> TargetResults[CreatePricingRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePricingRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePricingRuleOutputTypeDef]:
         """Creates a pricing rule can be associated to a pricing plan, or a set of
         pricing plans.
 
@@ -195,8 +128,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("CreatePricingRule", kwargs)
 
     def delete_billing_group(
-        self, **kwargs: Unpack[DeleteBillingGroupInputTypeDef]
-    ) -> TargetResults[DeleteBillingGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBillingGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBillingGroupOutputTypeDef]:
         """Deletes a billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/DeleteBillingGroup
@@ -204,8 +137,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("DeleteBillingGroup", kwargs)
 
     def delete_custom_line_item(
-        self, **kwargs: Unpack[DeleteCustomLineItemInputTypeDef]
-    ) -> TargetResults[DeleteCustomLineItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomLineItemInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomLineItemOutputTypeDef]:
         """Deletes the custom line item identified by the given ARN in the current,
         or previous billing period.
 
@@ -214,8 +147,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("DeleteCustomLineItem", kwargs)
 
     def delete_pricing_plan(
-        self, **kwargs: Unpack[DeletePricingPlanInputTypeDef]
-    ) -> TargetResults[DeletePricingPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePricingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePricingPlanOutputTypeDef]:
         """Deletes a pricing plan. The pricing plan must not be associated with any
         billing groups to delete successfully.
 
@@ -224,8 +157,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("DeletePricingPlan", kwargs)
 
     def delete_pricing_rule(
-        self, **kwargs: Unpack[DeletePricingRuleInputTypeDef]
-    ) -> TargetResults[DeletePricingRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePricingRuleInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePricingRuleOutputTypeDef]:
         """Deletes the pricing rule that's identified by the input Amazon Resource
         Name (ARN).
 
@@ -234,8 +167,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("DeletePricingRule", kwargs)
 
     def disassociate_accounts(
-        self, **kwargs: Unpack[DisassociateAccountsInputTypeDef]
-    ) -> TargetResults[DisassociateAccountsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAccountsInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAccountsOutputTypeDef]:
         """Removes the specified list of account IDs from the given billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/DisassociateAccounts
@@ -243,8 +176,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("DisassociateAccounts", kwargs)
 
     def disassociate_pricing_rules(
-        self, **kwargs: Unpack[DisassociatePricingRulesInputTypeDef]
-    ) -> TargetResults[DisassociatePricingRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociatePricingRulesInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociatePricingRulesOutputTypeDef]:
         """Disassociates a list of pricing rules from a pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/DisassociatePricingRules
@@ -252,8 +185,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("DisassociatePricingRules", kwargs)
 
     def get_billing_group_cost_report(
-        self, **kwargs: Unpack[GetBillingGroupCostReportInputTypeDef]
-    ) -> TargetResults[GetBillingGroupCostReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBillingGroupCostReportInputTypeDef]
+    ) -> TargetResults[type_defs.GetBillingGroupCostReportOutputTypeDef]:
         """Retrieves the margin summary report, which includes the Amazon Web
         Services cost and charged amount (pro forma cost) by Amazon Web Services
         service for a specific billing group.
@@ -263,8 +196,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("GetBillingGroupCostReport", kwargs)
 
     def list_account_associations(
-        self, **kwargs: Unpack[ListAccountAssociationsInputTypeDef]
-    ) -> TargetResults[ListAccountAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAccountAssociationsOutputTypeDef]:
         """This is a paginated call to list linked accounts that are linked to the
         payer account for the specified time period. If no information is
         provided, the current billing period is used. The response will optionally
@@ -275,8 +208,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListAccountAssociations", kwargs)
 
     def list_billing_group_cost_reports(
-        self, **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef]
-    ) -> TargetResults[ListBillingGroupCostReportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillingGroupCostReportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBillingGroupCostReportsOutputTypeDef]:
         """A paginated call to retrieve a summary report of actual Amazon Web
         Services charges and the calculated Amazon Web Services charges based on
         the associated pricing plan of a billing group.
@@ -286,8 +219,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListBillingGroupCostReports", kwargs)
 
     def list_billing_groups(
-        self, **kwargs: Unpack[ListBillingGroupsInputTypeDef]
-    ) -> TargetResults[ListBillingGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillingGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBillingGroupsOutputTypeDef]:
         """A paginated call to retrieve a list of billing groups for the given
         billing period. If you don't provide a billing group, the current billing
         period is used.
@@ -297,8 +230,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListBillingGroups", kwargs)
 
     def list_custom_line_item_versions(
-        self, **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef]
-    ) -> TargetResults[ListCustomLineItemVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomLineItemVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCustomLineItemVersionsOutputTypeDef]:
         """A paginated call to get a list of all custom line item versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListCustomLineItemVersions
@@ -306,8 +239,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListCustomLineItemVersions", kwargs)
 
     def list_custom_line_items(
-        self, **kwargs: Unpack[ListCustomLineItemsInputTypeDef]
-    ) -> TargetResults[ListCustomLineItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomLineItemsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCustomLineItemsOutputTypeDef]:
         """A paginated call to get a list of all custom line items (FFLIs) for the
         given billing period. If you don't provide a billing period, the current
         billing period is used.
@@ -317,8 +250,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListCustomLineItems", kwargs)
 
     def list_pricing_plans(
-        self, **kwargs: Unpack[ListPricingPlansInputTypeDef]
-    ) -> TargetResults[ListPricingPlansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPricingPlansInputTypeDef]
+    ) -> TargetResults[type_defs.ListPricingPlansOutputTypeDef]:
         """A paginated call to get pricing plans for the given billing period. If you
         don't provide a billing period, the current billing period is used.
 
@@ -327,8 +260,13 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListPricingPlans", kwargs)
 
     def list_pricing_plans_associated_with_pricing_rule(
-        self, **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef]
-    ) -> TargetResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListPricingPlansAssociatedWithPricingRuleInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListPricingPlansAssociatedWithPricingRuleOutputTypeDef
+    ]:
         """A list of the pricing plans that are associated with a pricing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingPlansAssociatedWithPricingRule
@@ -336,8 +274,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListPricingPlansAssociatedWithPricingRule", kwargs)
 
     def list_pricing_rules(
-        self, **kwargs: Unpack[ListPricingRulesInputTypeDef]
-    ) -> TargetResults[ListPricingRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPricingRulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPricingRulesOutputTypeDef]:
         """Describes a pricing rule that can be associated to a pricing plan, or set
         of pricing plans.
 
@@ -346,8 +284,9 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListPricingRules", kwargs)
 
     def list_pricing_rules_associated_to_pricing_plan(
-        self, **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef]
-    ) -> TargetResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListPricingRulesAssociatedToPricingPlanInputTypeDef],
+    ) -> TargetResults[type_defs.ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
         """Lists the pricing rules that are associated with a pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingRulesAssociatedToPricingPlan
@@ -355,8 +294,9 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListPricingRulesAssociatedToPricingPlan", kwargs)
 
     def list_resources_associated_to_custom_line_item(
-        self, **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef]
-    ) -> TargetResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListResourcesAssociatedToCustomLineItemInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
         """List the resources that are associated to a custom line item.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListResourcesAssociatedToCustomLineItem
@@ -364,8 +304,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListResourcesAssociatedToCustomLineItem", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """A list the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListTagsForResource
@@ -373,8 +313,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed.
@@ -384,8 +324,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UntagResource
@@ -393,8 +333,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_billing_group(
-        self, **kwargs: Unpack[UpdateBillingGroupInputTypeDef]
-    ) -> TargetResults[UpdateBillingGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBillingGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillingGroupOutputTypeDef]:
         """This updates an existing billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdateBillingGroup
@@ -402,8 +342,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("UpdateBillingGroup", kwargs)
 
     def update_custom_line_item(
-        self, **kwargs: Unpack[UpdateCustomLineItemInputTypeDef]
-    ) -> TargetResults[UpdateCustomLineItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomLineItemInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomLineItemOutputTypeDef]:
         """Update an existing custom line item in the current or previous billing
         period.
 
@@ -412,8 +352,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("UpdateCustomLineItem", kwargs)
 
     def update_pricing_plan(
-        self, **kwargs: Unpack[UpdatePricingPlanInputTypeDef]
-    ) -> TargetResults[UpdatePricingPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePricingPlanInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePricingPlanOutputTypeDef]:
         """This updates an existing pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdatePricingPlan
@@ -421,8 +361,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         return self._call("UpdatePricingPlan", kwargs)
 
     def update_pricing_rule(
-        self, **kwargs: Unpack[UpdatePricingRuleInputTypeDef]
-    ) -> TargetResults[UpdatePricingRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePricingRuleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePricingRuleOutputTypeDef]:
         """Updates an existing pricing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdatePricingRule
@@ -435,8 +375,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAssociationsInputTypeDef],
-    ) -> TargetResults[ListAccountAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssociationsOutputTypeDef]:
         """Every page of ListAccountAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -461,8 +401,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef],
-    ) -> TargetResults[ListBillingGroupCostReportsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingGroupCostReportsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBillingGroupCostReportsOutputTypeDef]:
         """Every page of ListBillingGroupCostReports in every target, merged per
         target (botocore's build_full_result).
 
@@ -486,8 +426,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillingGroupsInputTypeDef],
-    ) -> TargetResults[ListBillingGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBillingGroupsOutputTypeDef]:
         """Every page of ListBillingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,8 +451,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef],
-    ) -> TargetResults[ListCustomLineItemVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomLineItemVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCustomLineItemVersionsOutputTypeDef]:
         """Every page of ListCustomLineItemVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -534,8 +474,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomLineItemsInputTypeDef],
-    ) -> TargetResults[ListCustomLineItemsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomLineItemsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCustomLineItemsOutputTypeDef]:
         """Every page of ListCustomLineItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -559,8 +499,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPricingPlansInputTypeDef],
-    ) -> TargetResults[ListPricingPlansOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricingPlansInputTypeDef],
+    ) -> TargetResults[type_defs.ListPricingPlansOutputTypeDef]:
         """Every page of ListPricingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -583,8 +523,12 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef],
-    ) -> TargetResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListPricingPlansAssociatedWithPricingRuleInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListPricingPlansAssociatedWithPricingRuleOutputTypeDef
+    ]:
         """Every page of ListPricingPlansAssociatedWithPricingRule in every target,
         merged per target (botocore's build_full_result).
 
@@ -606,8 +550,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPricingRulesInputTypeDef],
-    ) -> TargetResults[ListPricingRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricingRulesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPricingRulesOutputTypeDef]:
         """Every page of ListPricingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,8 +574,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef],
-    ) -> TargetResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricingRulesAssociatedToPricingPlanInputTypeDef],
+    ) -> TargetResults[type_defs.ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
         """Every page of ListPricingRulesAssociatedToPricingPlan in every target,
         merged per target (botocore's build_full_result).
 
@@ -653,8 +597,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef],
-    ) -> TargetResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesAssociatedToCustomLineItemInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
         """Every page of ListResourcesAssociatedToCustomLineItem in every target,
         merged per target (botocore's build_full_result).
 
@@ -675,8 +619,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAssociationsInputTypeDef],
-    ) -> Items[AccountAssociationsListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssociationsInputTypeDef],
+    ) -> Items[type_defs.AccountAssociationsListElementTypeDef]:
         """Each element of LinkedAccounts in every page of ListAccountAssociations,
         from every target, as its page arrives (tagged with its target).
 
@@ -691,8 +635,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef],
-    ) -> Items[BillingGroupCostReportElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingGroupCostReportsInputTypeDef],
+    ) -> Items[type_defs.BillingGroupCostReportElementTypeDef]:
         """Each element of BillingGroupCostReports in every page of
         ListBillingGroupCostReports, from every target, as its page arrives
         (tagged with its target).
@@ -711,8 +655,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillingGroupsInputTypeDef],
-    ) -> Items[BillingGroupListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingGroupsInputTypeDef],
+    ) -> Items[type_defs.BillingGroupListElementTypeDef]:
         """Each element of BillingGroups in every page of ListBillingGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -727,8 +671,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef],
-    ) -> Items[CustomLineItemVersionListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomLineItemVersionsInputTypeDef],
+    ) -> Items[type_defs.CustomLineItemVersionListElementTypeDef]:
         """Each element of CustomLineItemVersions in every page of
         ListCustomLineItemVersions, from every target, as its page arrives (tagged
         with its target).
@@ -747,8 +691,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomLineItemsInputTypeDef],
-    ) -> Items[CustomLineItemListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomLineItemsInputTypeDef],
+    ) -> Items[type_defs.CustomLineItemListElementTypeDef]:
         """Each element of CustomLineItems in every page of ListCustomLineItems, from
         every target, as its page arrives (tagged with its target).
 
@@ -763,8 +707,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPricingPlansInputTypeDef],
-    ) -> Items[PricingPlanListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricingPlansInputTypeDef],
+    ) -> Items[type_defs.PricingPlanListElementTypeDef]:
         """Each element of PricingPlans in every page of ListPricingPlans, from every
         target, as its page arrives (tagged with its target).
 
@@ -779,7 +723,9 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef],
+        **kwargs: Unpack[
+            type_defs.ListPricingPlansAssociatedWithPricingRuleInputTypeDef
+        ],
     ) -> Items[str]:
         """Each element of PricingPlanArns in every page of
         ListPricingPlansAssociatedWithPricingRule, from every target, as its page
@@ -799,8 +745,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPricingRulesInputTypeDef],
-    ) -> Items[PricingRuleListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricingRulesInputTypeDef],
+    ) -> Items[type_defs.PricingRuleListElementTypeDef]:
         """Each element of PricingRules in every page of ListPricingRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -815,7 +761,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef],
+        **kwargs: Unpack[type_defs.ListPricingRulesAssociatedToPricingPlanInputTypeDef],
     ) -> Items[str]:
         """Each element of PricingRuleArns in every page of
         ListPricingRulesAssociatedToPricingPlan, from every target, as its page
@@ -835,8 +781,8 @@ class MultiRegionBillingConductor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef],
-    ) -> Items[ListResourcesAssociatedToCustomLineItemResponseElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesAssociatedToCustomLineItemInputTypeDef],
+    ) -> Items[type_defs.ListResourcesAssociatedToCustomLineItemResponseElementTypeDef]:
         """Each element of AssociatedResources in every page of
         ListResourcesAssociatedToCustomLineItem, from every target, as its page
         arrives (tagged with its target).

@@ -15,46 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelJobRequestTypeDef,
-        CancelJobResponseTypeDef,
-        CancelQuantumTaskRequestTypeDef,
-        CancelQuantumTaskResponseTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResponseTypeDef,
-        CreateQuantumTaskRequestTypeDef,
-        CreateQuantumTaskResponseTypeDef,
-        CreateSpendingLimitRequestTypeDef,
-        CreateSpendingLimitResponseTypeDef,
-        DeleteSpendingLimitRequestTypeDef,
-        DeleteSpendingLimitResponseTypeDef,
-        DeviceSummaryTypeDef,
-        GetDeviceRequestTypeDef,
-        GetDeviceResponseTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResponseTypeDef,
-        GetQuantumTaskRequestTypeDef,
-        GetQuantumTaskResponseTypeDef,
-        JobSummaryTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        QuantumTaskSummaryTypeDef,
-        SearchDevicesRequestTypeDef,
-        SearchDevicesResponseTypeDef,
-        SearchJobsRequestTypeDef,
-        SearchJobsResponseTypeDef,
-        SearchQuantumTasksRequestTypeDef,
-        SearchQuantumTasksResponseTypeDef,
-        SearchSpendingLimitsRequestTypeDef,
-        SearchSpendingLimitsResponseTypeDef,
-        SpendingLimitSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateSpendingLimitRequestTypeDef,
-        UpdateSpendingLimitResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBraket"]
 
@@ -68,8 +29,8 @@ class MultiRegionBraket(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[CancelJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobResponseTypeDef]:
         """Cancels an Amazon Braket hybrid job.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CancelJob
@@ -77,8 +38,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def cancel_quantum_task(
-        self, **kwargs: Unpack[CancelQuantumTaskRequestTypeDef]
-    ) -> TargetResults[CancelQuantumTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelQuantumTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelQuantumTaskResponseTypeDef]:
         """Cancels the specified task.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CancelQuantumTask
@@ -86,8 +47,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("CancelQuantumTask", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
         """Creates an Amazon Braket hybrid job.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CreateJob
@@ -95,8 +56,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_quantum_task(
-        self, **kwargs: Unpack[CreateQuantumTaskRequestTypeDef]
-    ) -> TargetResults[CreateQuantumTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQuantumTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuantumTaskResponseTypeDef]:
         """Creates a quantum task.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CreateQuantumTask
@@ -104,8 +65,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("CreateQuantumTask", kwargs)
 
     def create_spending_limit(
-        self, **kwargs: Unpack[CreateSpendingLimitRequestTypeDef]
-    ) -> TargetResults[CreateSpendingLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSpendingLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSpendingLimitResponseTypeDef]:
         """Creates a spending limit for a specified quantum device. Spending limits
         help you control costs by setting maximum amounts that can be spent on
         quantum computing tasks within a specified time period. Simulators do not
@@ -116,8 +77,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("CreateSpendingLimit", kwargs)
 
     def delete_spending_limit(
-        self, **kwargs: Unpack[DeleteSpendingLimitRequestTypeDef]
-    ) -> TargetResults[DeleteSpendingLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSpendingLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSpendingLimitResponseTypeDef]:
         """Deletes an existing spending limit. This operation permanently removes the
         spending limit and cannot be undone. After deletion, the associated device
         becomes unrestricted for spending.
@@ -127,8 +88,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("DeleteSpendingLimit", kwargs)
 
     def get_device(
-        self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> TargetResults[GetDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceResponseTypeDef]:
         """Retrieves the devices available in Amazon Braket.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/GetDevice
@@ -136,8 +97,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("GetDevice", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResponseTypeDef]:
         """Retrieves the specified Amazon Braket hybrid job.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/GetJob
@@ -145,8 +106,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_quantum_task(
-        self, **kwargs: Unpack[GetQuantumTaskRequestTypeDef]
-    ) -> TargetResults[GetQuantumTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQuantumTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQuantumTaskResponseTypeDef]:
         """Retrieves the specified quantum task.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/GetQuantumTask
@@ -154,8 +115,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("GetQuantumTask", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Shows the tags associated with this resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/ListTagsForResource
@@ -163,8 +124,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def search_devices(
-        self, **kwargs: Unpack[SearchDevicesRequestTypeDef]
-    ) -> TargetResults[SearchDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchDevicesResponseTypeDef]:
         """Searches for devices using the specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchDevices
@@ -172,8 +133,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("SearchDevices", kwargs)
 
     def search_jobs(
-        self, **kwargs: Unpack[SearchJobsRequestTypeDef]
-    ) -> TargetResults[SearchJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchJobsResponseTypeDef]:
         """Searches for Amazon Braket hybrid jobs that match the specified filter
         values.
 
@@ -182,8 +143,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("SearchJobs", kwargs)
 
     def search_quantum_tasks(
-        self, **kwargs: Unpack[SearchQuantumTasksRequestTypeDef]
-    ) -> TargetResults[SearchQuantumTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchQuantumTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchQuantumTasksResponseTypeDef]:
         """Searches for tasks that match the specified filter values.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchQuantumTasks
@@ -191,8 +152,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("SearchQuantumTasks", kwargs)
 
     def search_spending_limits(
-        self, **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef]
-    ) -> TargetResults[SearchSpendingLimitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSpendingLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSpendingLimitsResponseTypeDef]:
         """Searches and lists spending limits based on specified filters. This
         operation supports pagination and allows filtering by various criteria to
         find specific spending limits. We recommend using pagination to ensure
@@ -203,8 +164,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("SearchSpendingLimits", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add a tag to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/TagResource
@@ -212,8 +173,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/UntagResource
@@ -221,8 +182,8 @@ class MultiRegionBraket(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_spending_limit(
-        self, **kwargs: Unpack[UpdateSpendingLimitRequestTypeDef]
-    ) -> TargetResults[UpdateSpendingLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSpendingLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSpendingLimitResponseTypeDef]:
         """Updates an existing spending limit. You can modify the spending amount or
         time period. Changes take effect immediately.
 
@@ -236,8 +197,8 @@ class MultiRegionBraket(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchDevicesRequestTypeDef],
-    ) -> TargetResults[SearchDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchDevicesResponseTypeDef]:
         """Every page of SearchDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -259,8 +220,8 @@ class MultiRegionBraket(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchJobsRequestTypeDef],
-    ) -> TargetResults[SearchJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchJobsResponseTypeDef]:
         """Every page of SearchJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -283,8 +244,8 @@ class MultiRegionBraket(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchQuantumTasksRequestTypeDef],
-    ) -> TargetResults[SearchQuantumTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuantumTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchQuantumTasksResponseTypeDef]:
         """Every page of SearchQuantumTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -306,8 +267,8 @@ class MultiRegionBraket(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef],
-    ) -> TargetResults[SearchSpendingLimitsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSpendingLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSpendingLimitsResponseTypeDef]:
         """Every page of SearchSpendingLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -331,8 +292,8 @@ class MultiRegionBraket(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchDevicesRequestTypeDef],
-    ) -> Items[DeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDevicesRequestTypeDef],
+    ) -> Items[type_defs.DeviceSummaryTypeDef]:
         """Each element of devices in every page of SearchDevices, from every target,
         as its page arrives (tagged with its target).
 
@@ -347,8 +308,8 @@ class MultiRegionBraket(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobs in every page of SearchJobs, from every target, as
         its page arrives (tagged with its target).
 
@@ -363,8 +324,8 @@ class MultiRegionBraket(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchQuantumTasksRequestTypeDef],
-    ) -> Items[QuantumTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuantumTasksRequestTypeDef],
+    ) -> Items[type_defs.QuantumTaskSummaryTypeDef]:
         """Each element of quantumTasks in every page of SearchQuantumTasks, from
         every target, as its page arrives (tagged with its target).
 
@@ -379,8 +340,8 @@ class MultiRegionBraket(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef],
-    ) -> Items[SpendingLimitSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSpendingLimitsRequestTypeDef],
+    ) -> Items[type_defs.SpendingLimitSummaryTypeDef]:
         """Each element of spendingLimits in every page of SearchSpendingLimits, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,66 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActionHistoryTypeDef,
-        ActionTypeDef,
-        BudgetNotificationsForAccountTypeDef,
-        BudgetOutputTypeDef,
-        CreateBudgetActionRequestTypeDef,
-        CreateBudgetActionResponseTypeDef,
-        CreateBudgetRequestTypeDef,
-        CreateBudgetResponseTypeDef,
-        CreateNotificationRequestTypeDef,
-        CreateNotificationResponseTypeDef,
-        CreateSubscriberRequestTypeDef,
-        CreateSubscriberResponseTypeDef,
-        DeleteBudgetActionRequestTypeDef,
-        DeleteBudgetActionResponseTypeDef,
-        DeleteBudgetRequestTypeDef,
-        DeleteBudgetResponseTypeDef,
-        DeleteNotificationRequestTypeDef,
-        DeleteNotificationResponseTypeDef,
-        DeleteSubscriberRequestTypeDef,
-        DeleteSubscriberResponseTypeDef,
-        DescribeBudgetActionHistoriesRequestTypeDef,
-        DescribeBudgetActionHistoriesResponseTypeDef,
-        DescribeBudgetActionRequestTypeDef,
-        DescribeBudgetActionResponseTypeDef,
-        DescribeBudgetActionsForAccountRequestTypeDef,
-        DescribeBudgetActionsForAccountResponseTypeDef,
-        DescribeBudgetActionsForBudgetRequestTypeDef,
-        DescribeBudgetActionsForBudgetResponseTypeDef,
-        DescribeBudgetNotificationsForAccountRequestTypeDef,
-        DescribeBudgetNotificationsForAccountResponseTypeDef,
-        DescribeBudgetPerformanceHistoryRequestTypeDef,
-        DescribeBudgetPerformanceHistoryResponseTypeDef,
-        DescribeBudgetRequestTypeDef,
-        DescribeBudgetResponseTypeDef,
-        DescribeBudgetsRequestTypeDef,
-        DescribeBudgetsResponseTypeDef,
-        DescribeNotificationsForBudgetRequestTypeDef,
-        DescribeNotificationsForBudgetResponseTypeDef,
-        DescribeSubscribersForNotificationRequestTypeDef,
-        DescribeSubscribersForNotificationResponseTypeDef,
-        ExecuteBudgetActionRequestTypeDef,
-        ExecuteBudgetActionResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        NotificationTypeDef,
-        SubscriberTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBudgetActionRequestTypeDef,
-        UpdateBudgetActionResponseTypeDef,
-        UpdateBudgetRequestTypeDef,
-        UpdateBudgetResponseTypeDef,
-        UpdateNotificationRequestTypeDef,
-        UpdateNotificationResponseTypeDef,
-        UpdateSubscriberRequestTypeDef,
-        UpdateSubscriberResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionBudgets"]
 
@@ -90,8 +31,8 @@ class MultiRegionBudgets(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_budget(
-        self, **kwargs: Unpack[CreateBudgetRequestTypeDef]
-    ) -> TargetResults[CreateBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBudgetResponseTypeDef]:
         """Creates a budget and, if included, notifications and subscribers.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/CreateBudget
@@ -99,8 +40,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("CreateBudget", kwargs)
 
     def create_budget_action(
-        self, **kwargs: Unpack[CreateBudgetActionRequestTypeDef]
-    ) -> TargetResults[CreateBudgetActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBudgetActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBudgetActionResponseTypeDef]:
         """Creates a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/CreateBudgetAction
@@ -108,8 +49,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("CreateBudgetAction", kwargs)
 
     def create_notification(
-        self, **kwargs: Unpack[CreateNotificationRequestTypeDef]
-    ) -> TargetResults[CreateNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotificationResponseTypeDef]:
         """Creates a notification. You must create the budget before you create the
         associated notification.
 
@@ -118,8 +59,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("CreateNotification", kwargs)
 
     def create_subscriber(
-        self, **kwargs: Unpack[CreateSubscriberRequestTypeDef]
-    ) -> TargetResults[CreateSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriberResponseTypeDef]:
         """Creates a subscriber. You must create the associated budget and
         notification before you create the subscriber.
 
@@ -128,8 +69,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("CreateSubscriber", kwargs)
 
     def delete_budget(
-        self, **kwargs: Unpack[DeleteBudgetRequestTypeDef]
-    ) -> TargetResults[DeleteBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBudgetResponseTypeDef]:
         """Deletes a budget. You can delete your budget at any time.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteBudget
@@ -137,8 +78,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DeleteBudget", kwargs)
 
     def delete_budget_action(
-        self, **kwargs: Unpack[DeleteBudgetActionRequestTypeDef]
-    ) -> TargetResults[DeleteBudgetActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBudgetActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBudgetActionResponseTypeDef]:
         """Deletes a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteBudgetAction
@@ -146,8 +87,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DeleteBudgetAction", kwargs)
 
     def delete_notification(
-        self, **kwargs: Unpack[DeleteNotificationRequestTypeDef]
-    ) -> TargetResults[DeleteNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotificationResponseTypeDef]:
         """Deletes a notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteNotification
@@ -155,8 +96,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DeleteNotification", kwargs)
 
     def delete_subscriber(
-        self, **kwargs: Unpack[DeleteSubscriberRequestTypeDef]
-    ) -> TargetResults[DeleteSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubscriberResponseTypeDef]:
         """Deletes a subscriber.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteSubscriber
@@ -164,8 +105,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DeleteSubscriber", kwargs)
 
     def describe_budget(
-        self, **kwargs: Unpack[DescribeBudgetRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetResponseTypeDef]:
         """Describes a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudget
@@ -173,8 +114,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudget", kwargs)
 
     def describe_budget_action(
-        self, **kwargs: Unpack[DescribeBudgetActionRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetActionResponseTypeDef]:
         """Describes a budget action detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetAction
@@ -182,8 +123,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgetAction", kwargs)
 
     def describe_budget_action_histories(
-        self, **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetActionHistoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetActionHistoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetActionHistoriesResponseTypeDef]:
         """Describes a budget action history detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionHistories
@@ -191,8 +132,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgetActionHistories", kwargs)
 
     def describe_budget_actions_for_account(
-        self, **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetActionsForAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetActionsForAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetActionsForAccountResponseTypeDef]:
         """Describes all of the budget actions for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForAccount
@@ -200,8 +141,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgetActionsForAccount", kwargs)
 
     def describe_budget_actions_for_budget(
-        self, **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetActionsForBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetActionsForBudgetResponseTypeDef]:
         """Describes all of the budget actions for a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForBudget
@@ -209,8 +150,9 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgetActionsForBudget", kwargs)
 
     def describe_budget_notifications_for_account(
-        self, **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeBudgetNotificationsForAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetNotificationsForAccountResponseTypeDef]:
         """Lists the budget names and notifications that are associated with an
         account.
 
@@ -219,8 +161,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgetNotificationsForAccount", kwargs)
 
     def describe_budget_performance_history(
-        self, **kwargs: Unpack[DescribeBudgetPerformanceHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetPerformanceHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetPerformanceHistoryResponseTypeDef]:
         """Describes the history for DAILY, MONTHLY, and QUARTERLY budgets. Budget
         history isn't available for ANNUAL budgets.
 
@@ -229,8 +171,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgetPerformanceHistory", kwargs)
 
     def describe_budgets(
-        self, **kwargs: Unpack[DescribeBudgetsRequestTypeDef]
-    ) -> TargetResults[DescribeBudgetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBudgetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBudgetsResponseTypeDef]:
         """Lists the budgets that are associated with an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgets
@@ -238,8 +180,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeBudgets", kwargs)
 
     def describe_notifications_for_budget(
-        self, **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef]
-    ) -> TargetResults[DescribeNotificationsForBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotificationsForBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotificationsForBudgetResponseTypeDef]:
         """Lists the notifications that are associated with a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeNotificationsForBudget
@@ -247,8 +189,9 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeNotificationsForBudget", kwargs)
 
     def describe_subscribers_for_notification(
-        self, **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef]
-    ) -> TargetResults[DescribeSubscribersForNotificationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeSubscribersForNotificationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSubscribersForNotificationResponseTypeDef]:
         """Lists the subscribers that are associated with a notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeSubscribersForNotification
@@ -256,8 +199,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("DescribeSubscribersForNotification", kwargs)
 
     def execute_budget_action(
-        self, **kwargs: Unpack[ExecuteBudgetActionRequestTypeDef]
-    ) -> TargetResults[ExecuteBudgetActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteBudgetActionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteBudgetActionResponseTypeDef]:
         """Executes a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/ExecuteBudgetAction
@@ -265,8 +208,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("ExecuteBudgetAction", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags associated with a budget or budget action resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/ListTagsForResource
@@ -274,8 +217,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Creates tags for a budget or budget action resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/TagResource
@@ -283,8 +226,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes tags associated with a budget or budget action resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UntagResource
@@ -292,8 +235,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_budget(
-        self, **kwargs: Unpack[UpdateBudgetRequestTypeDef]
-    ) -> TargetResults[UpdateBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBudgetResponseTypeDef]:
         """Updates a budget. You can change every part of a budget except for the
         budgetName and the calculatedSpend. When you modify a budget, the
         calculatedSpend drops to zero until Amazon Web Services has new usage data
@@ -304,8 +247,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("UpdateBudget", kwargs)
 
     def update_budget_action(
-        self, **kwargs: Unpack[UpdateBudgetActionRequestTypeDef]
-    ) -> TargetResults[UpdateBudgetActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBudgetActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBudgetActionResponseTypeDef]:
         """Updates a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateBudgetAction
@@ -313,8 +256,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("UpdateBudgetAction", kwargs)
 
     def update_notification(
-        self, **kwargs: Unpack[UpdateNotificationRequestTypeDef]
-    ) -> TargetResults[UpdateNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotificationResponseTypeDef]:
         """Updates a notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateNotification
@@ -322,8 +265,8 @@ class MultiRegionBudgets(MultiRegionClient):
         return self._call("UpdateNotification", kwargs)
 
     def update_subscriber(
-        self, **kwargs: Unpack[UpdateSubscriberRequestTypeDef]
-    ) -> TargetResults[UpdateSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriberResponseTypeDef]:
         """Updates a subscriber.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateSubscriber
@@ -336,8 +279,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef],
-    ) -> TargetResults[DescribeBudgetActionHistoriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetActionHistoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetActionHistoriesResponseTypeDef]:
         """Every page of DescribeBudgetActionHistories in every target, merged per
         target (botocore's build_full_result).
 
@@ -359,8 +302,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef],
-    ) -> TargetResults[DescribeBudgetActionsForAccountResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetActionsForAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetActionsForAccountResponseTypeDef]:
         """Every page of DescribeBudgetActionsForAccount in every target, merged per
         target (botocore's build_full_result).
 
@@ -382,8 +325,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef],
-    ) -> TargetResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetActionsForBudgetRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetActionsForBudgetResponseTypeDef]:
         """Every page of DescribeBudgetActionsForBudget in every target, merged per
         target (botocore's build_full_result).
 
@@ -405,8 +348,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef],
-    ) -> TargetResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetNotificationsForAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetNotificationsForAccountResponseTypeDef]:
         """Every page of DescribeBudgetNotificationsForAccount in every target,
         merged per target (botocore's build_full_result).
 
@@ -429,8 +372,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBudgetPerformanceHistoryRequestTypeDef],
-    ) -> TargetResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetPerformanceHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetPerformanceHistoryResponseTypeDef]:
         """Every page of DescribeBudgetPerformanceHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -453,8 +396,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBudgetsRequestTypeDef],
-    ) -> TargetResults[DescribeBudgetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBudgetsResponseTypeDef]:
         """Every page of DescribeBudgets in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,8 +419,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef],
-    ) -> TargetResults[DescribeNotificationsForBudgetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotificationsForBudgetRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotificationsForBudgetResponseTypeDef]:
         """Every page of DescribeNotificationsForBudget in every target, merged per
         target (botocore's build_full_result).
 
@@ -499,8 +442,8 @@ class MultiRegionBudgets(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef],
-    ) -> TargetResults[DescribeSubscribersForNotificationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubscribersForNotificationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSubscribersForNotificationResponseTypeDef]:
         """Every page of DescribeSubscribersForNotification in every target, merged
         per target (botocore's build_full_result).
 
@@ -521,8 +464,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef],
-    ) -> Items[ActionHistoryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetActionHistoriesRequestTypeDef],
+    ) -> Items[type_defs.ActionHistoryTypeDef]:
         """Each element of ActionHistories in every page of
         DescribeBudgetActionHistories, from every target, as its page arrives
         (tagged with its target).
@@ -541,8 +484,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef],
-    ) -> Items[ActionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetActionsForAccountRequestTypeDef],
+    ) -> Items[type_defs.ActionTypeDef]:
         """Each element of Actions in every page of DescribeBudgetActionsForAccount,
         from every target, as its page arrives (tagged with its target).
 
@@ -560,8 +503,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef],
-    ) -> Items[ActionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetActionsForBudgetRequestTypeDef],
+    ) -> Items[type_defs.ActionTypeDef]:
         """Each element of Actions in every page of DescribeBudgetActionsForBudget,
         from every target, as its page arrives (tagged with its target).
 
@@ -579,8 +522,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef],
-    ) -> Items[BudgetNotificationsForAccountTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetNotificationsForAccountRequestTypeDef],
+    ) -> Items[type_defs.BudgetNotificationsForAccountTypeDef]:
         """Each element of BudgetNotificationsForAccount in every page of
         DescribeBudgetNotificationsForAccount, from every target, as its page
         arrives (tagged with its target).
@@ -599,8 +542,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBudgetsRequestTypeDef],
-    ) -> Items[BudgetOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBudgetsRequestTypeDef],
+    ) -> Items[type_defs.BudgetOutputTypeDef]:
         """Each element of Budgets in every page of DescribeBudgets, from every
         target, as its page arrives (tagged with its target).
 
@@ -615,8 +558,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef],
-    ) -> Items[NotificationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotificationsForBudgetRequestTypeDef],
+    ) -> Items[type_defs.NotificationTypeDef]:
         """Each element of Notifications in every page of
         DescribeNotificationsForBudget, from every target, as its page arrives
         (tagged with its target).
@@ -635,8 +578,8 @@ class MultiRegionBudgets(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef],
-    ) -> Items[SubscriberTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubscribersForNotificationRequestTypeDef],
+    ) -> Items[type_defs.SubscriberTypeDef]:
         """Each element of Subscribers in every page of
         DescribeSubscribersForNotification, from every target, as its page arrives
         (tagged with its target).

@@ -15,114 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AnalysisSummaryTypeDef,
-        AnomalyMonitorOutputTypeDef,
-        AnomalySubscriptionOutputTypeDef,
-        AnomalyTypeDef,
-        CostAllocationTagBackfillRequestTypeDef,
-        CostAllocationTagTypeDef,
-        CostAndUsageComparisonTypeDef,
-        CostCategoryReferenceTypeDef,
-        CostCategoryResourceAssociationTypeDef,
-        CostComparisonDriverTypeDef,
-        CreateAnomalyMonitorRequestTypeDef,
-        CreateAnomalyMonitorResponseTypeDef,
-        CreateAnomalySubscriptionRequestTypeDef,
-        CreateAnomalySubscriptionResponseTypeDef,
-        CreateCostCategoryDefinitionRequestTypeDef,
-        CreateCostCategoryDefinitionResponseTypeDef,
-        DeleteAnomalyMonitorRequestTypeDef,
-        DeleteAnomalyMonitorResponseTypeDef,
-        DeleteAnomalySubscriptionRequestTypeDef,
-        DeleteAnomalySubscriptionResponseTypeDef,
-        DeleteCostCategoryDefinitionRequestTypeDef,
-        DeleteCostCategoryDefinitionResponseTypeDef,
-        DescribeCostCategoryDefinitionRequestTypeDef,
-        DescribeCostCategoryDefinitionResponseTypeDef,
-        GenerationSummaryTypeDef,
-        GetAnomaliesRequestTypeDef,
-        GetAnomaliesResponseTypeDef,
-        GetAnomalyMonitorsRequestTypeDef,
-        GetAnomalyMonitorsResponseTypeDef,
-        GetAnomalySubscriptionsRequestTypeDef,
-        GetAnomalySubscriptionsResponseTypeDef,
-        GetApproximateUsageRecordsRequestTypeDef,
-        GetApproximateUsageRecordsResponseTypeDef,
-        GetCommitmentPurchaseAnalysisRequestTypeDef,
-        GetCommitmentPurchaseAnalysisResponseTypeDef,
-        GetCostAndUsageComparisonsRequestTypeDef,
-        GetCostAndUsageComparisonsResponseTypeDef,
-        GetCostAndUsageRequestTypeDef,
-        GetCostAndUsageResponseTypeDef,
-        GetCostAndUsageWithResourcesRequestTypeDef,
-        GetCostAndUsageWithResourcesResponseTypeDef,
-        GetCostCategoriesRequestTypeDef,
-        GetCostCategoriesResponseTypeDef,
-        GetCostComparisonDriversRequestTypeDef,
-        GetCostComparisonDriversResponseTypeDef,
-        GetCostForecastRequestTypeDef,
-        GetCostForecastResponseTypeDef,
-        GetDimensionValuesRequestTypeDef,
-        GetDimensionValuesResponseTypeDef,
-        GetReservationCoverageRequestTypeDef,
-        GetReservationCoverageResponseTypeDef,
-        GetReservationPurchaseRecommendationRequestTypeDef,
-        GetReservationPurchaseRecommendationResponseTypeDef,
-        GetReservationUtilizationRequestTypeDef,
-        GetReservationUtilizationResponseTypeDef,
-        GetRightsizingRecommendationRequestTypeDef,
-        GetRightsizingRecommendationResponseTypeDef,
-        GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef,
-        GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef,
-        GetSavingsPlansCoverageRequestTypeDef,
-        GetSavingsPlansCoverageResponseTypeDef,
-        GetSavingsPlansPurchaseRecommendationRequestTypeDef,
-        GetSavingsPlansPurchaseRecommendationResponseTypeDef,
-        GetSavingsPlansUtilizationDetailsRequestTypeDef,
-        GetSavingsPlansUtilizationDetailsResponseTypeDef,
-        GetSavingsPlansUtilizationRequestTypeDef,
-        GetSavingsPlansUtilizationResponseTypeDef,
-        GetTagsRequestTypeDef,
-        GetTagsResponseTypeDef,
-        GetUsageForecastRequestTypeDef,
-        GetUsageForecastResponseTypeDef,
-        ListCommitmentPurchaseAnalysesRequestTypeDef,
-        ListCommitmentPurchaseAnalysesResponseTypeDef,
-        ListCostAllocationTagBackfillHistoryRequestTypeDef,
-        ListCostAllocationTagBackfillHistoryResponseTypeDef,
-        ListCostAllocationTagsRequestTypeDef,
-        ListCostAllocationTagsResponseTypeDef,
-        ListCostCategoryDefinitionsRequestTypeDef,
-        ListCostCategoryDefinitionsResponseTypeDef,
-        ListCostCategoryResourceAssociationsRequestTypeDef,
-        ListCostCategoryResourceAssociationsResponseTypeDef,
-        ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef,
-        ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProvideAnomalyFeedbackRequestTypeDef,
-        ProvideAnomalyFeedbackResponseTypeDef,
-        ReservationPurchaseRecommendationTypeDef,
-        RightsizingRecommendationTypeDef,
-        StartCommitmentPurchaseAnalysisRequestTypeDef,
-        StartCommitmentPurchaseAnalysisResponseTypeDef,
-        StartCostAllocationTagBackfillRequestTypeDef,
-        StartCostAllocationTagBackfillResponseTypeDef,
-        StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAnomalyMonitorRequestTypeDef,
-        UpdateAnomalyMonitorResponseTypeDef,
-        UpdateAnomalySubscriptionRequestTypeDef,
-        UpdateAnomalySubscriptionResponseTypeDef,
-        UpdateCostAllocationTagsStatusRequestTypeDef,
-        UpdateCostAllocationTagsStatusResponseTypeDef,
-        UpdateCostCategoryDefinitionRequestTypeDef,
-        UpdateCostCategoryDefinitionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCostExplorer"]
 
@@ -139,8 +32,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_anomaly_monitor(
-        self, **kwargs: Unpack[CreateAnomalyMonitorRequestTypeDef]
-    ) -> TargetResults[CreateAnomalyMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnomalyMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnomalyMonitorResponseTypeDef]:
         """Creates a new cost anomaly detection monitor with the requested type and
         monitor specification.
 
@@ -149,8 +42,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("CreateAnomalyMonitor", kwargs)
 
     def create_anomaly_subscription(
-        self, **kwargs: Unpack[CreateAnomalySubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateAnomalySubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnomalySubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnomalySubscriptionResponseTypeDef]:
         """Adds an alert subscription to a cost anomaly detection monitor. You can
         use each subscription to define subscribers with email or SNS
         notifications. Email subscribers can set an absolute or percentage
@@ -161,8 +54,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("CreateAnomalySubscription", kwargs)
 
     def create_cost_category_definition(
-        self, **kwargs: Unpack[CreateCostCategoryDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateCostCategoryDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCostCategoryDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCostCategoryDefinitionResponseTypeDef]:
         """Creates a new cost category with the requested name and rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/CreateCostCategoryDefinition
@@ -170,8 +63,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("CreateCostCategoryDefinition", kwargs)
 
     def delete_anomaly_monitor(
-        self, **kwargs: Unpack[DeleteAnomalyMonitorRequestTypeDef]
-    ) -> TargetResults[DeleteAnomalyMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnomalyMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnomalyMonitorResponseTypeDef]:
         """Deletes a cost anomaly monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/DeleteAnomalyMonitor
@@ -179,8 +72,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("DeleteAnomalyMonitor", kwargs)
 
     def delete_anomaly_subscription(
-        self, **kwargs: Unpack[DeleteAnomalySubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteAnomalySubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnomalySubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnomalySubscriptionResponseTypeDef]:
         """Deletes a cost anomaly subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/DeleteAnomalySubscription
@@ -188,8 +81,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("DeleteAnomalySubscription", kwargs)
 
     def delete_cost_category_definition(
-        self, **kwargs: Unpack[DeleteCostCategoryDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteCostCategoryDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCostCategoryDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCostCategoryDefinitionResponseTypeDef]:
         """Deletes a cost category. Expenses from this month going forward will no
         longer be categorized with this cost category.
 
@@ -198,8 +91,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("DeleteCostCategoryDefinition", kwargs)
 
     def describe_cost_category_definition(
-        self, **kwargs: Unpack[DescribeCostCategoryDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeCostCategoryDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCostCategoryDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCostCategoryDefinitionResponseTypeDef]:
         """Returns the name, Amazon Resource Name (ARN), rules, definition, and
         effective dates of a cost category that's defined in the account.
 
@@ -208,8 +101,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("DescribeCostCategoryDefinition", kwargs)
 
     def get_anomalies(
-        self, **kwargs: Unpack[GetAnomaliesRequestTypeDef]
-    ) -> TargetResults[GetAnomaliesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnomaliesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnomaliesResponseTypeDef]:
         """Retrieves all of the cost anomalies detected on your account during the
         time period that's specified by the DateInterval object. Anomalies are
         available for up to 90 days.
@@ -219,8 +112,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetAnomalies", kwargs)
 
     def get_anomaly_monitors(
-        self, **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef]
-    ) -> TargetResults[GetAnomalyMonitorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnomalyMonitorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnomalyMonitorsResponseTypeDef]:
         """Retrieves the cost anomaly monitor definitions for your account. You can
         filter using a list of cost anomaly monitor Amazon Resource Names (ARNs).
 
@@ -229,8 +122,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetAnomalyMonitors", kwargs)
 
     def get_anomaly_subscriptions(
-        self, **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef]
-    ) -> TargetResults[GetAnomalySubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnomalySubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnomalySubscriptionsResponseTypeDef]:
         """Retrieves the cost anomaly subscription objects for your account. You can
         filter using a list of cost anomaly monitor Amazon Resource Names (ARNs).
 
@@ -239,8 +132,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetAnomalySubscriptions", kwargs)
 
     def get_approximate_usage_records(
-        self, **kwargs: Unpack[GetApproximateUsageRecordsRequestTypeDef]
-    ) -> TargetResults[GetApproximateUsageRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApproximateUsageRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApproximateUsageRecordsResponseTypeDef]:
         """Retrieves estimated usage records for hourly granularity or resource-level
         data at daily granularity.
 
@@ -249,8 +142,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetApproximateUsageRecords", kwargs)
 
     def get_commitment_purchase_analysis(
-        self, **kwargs: Unpack[GetCommitmentPurchaseAnalysisRequestTypeDef]
-    ) -> TargetResults[GetCommitmentPurchaseAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommitmentPurchaseAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCommitmentPurchaseAnalysisResponseTypeDef]:
         """Retrieves a commitment purchase analysis result based on the AnalysisId.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCommitmentPurchaseAnalysis
@@ -258,8 +151,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCommitmentPurchaseAnalysis", kwargs)
 
     def get_cost_and_usage(
-        self, **kwargs: Unpack[GetCostAndUsageRequestTypeDef]
-    ) -> TargetResults[GetCostAndUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostAndUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostAndUsageResponseTypeDef]:
         """Retrieves cost and usage metrics for your account. You can specify which
         cost and usage-related metric that you want the request to return. For
         example, you can specify BlendedCosts or UsageQuantity. You can also
@@ -273,8 +166,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCostAndUsage", kwargs)
 
     def get_cost_and_usage_comparisons(
-        self, **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef]
-    ) -> TargetResults[GetCostAndUsageComparisonsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostAndUsageComparisonsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostAndUsageComparisonsResponseTypeDef]:
         """Retrieves cost and usage comparisons for your account between two periods
         within the last 13 months. If you have enabled multi-year data at monthly
         granularity, you can go back up to 38 months.
@@ -284,8 +177,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCostAndUsageComparisons", kwargs)
 
     def get_cost_and_usage_with_resources(
-        self, **kwargs: Unpack[GetCostAndUsageWithResourcesRequestTypeDef]
-    ) -> TargetResults[GetCostAndUsageWithResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostAndUsageWithResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostAndUsageWithResourcesResponseTypeDef]:
         """Retrieves cost and usage metrics with resources for your account. You can
         specify which cost and usage-related metric, such as BlendedCosts or
         UsageQuantity, that you want the request to return. You can also filter
@@ -299,8 +192,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCostAndUsageWithResources", kwargs)
 
     def get_cost_categories(
-        self, **kwargs: Unpack[GetCostCategoriesRequestTypeDef]
-    ) -> TargetResults[GetCostCategoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostCategoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostCategoriesResponseTypeDef]:
         """Retrieves an array of cost category names and values incurred cost.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCostCategories
@@ -308,8 +201,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCostCategories", kwargs)
 
     def get_cost_comparison_drivers(
-        self, **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef]
-    ) -> TargetResults[GetCostComparisonDriversResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostComparisonDriversRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostComparisonDriversResponseTypeDef]:
         """Retrieves key factors driving cost changes between two time periods within
         the last 13 months, such as usage changes, discount changes, and
         commitment-based savings. If you have enabled multi-year data at monthly
@@ -320,8 +213,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCostComparisonDrivers", kwargs)
 
     def get_cost_forecast(
-        self, **kwargs: Unpack[GetCostForecastRequestTypeDef]
-    ) -> TargetResults[GetCostForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostForecastResponseTypeDef]:
         """Retrieves a forecast for how much Amazon Web Services predicts that you
         will spend over the forecast time period that you select, based on your
         past costs.
@@ -331,8 +224,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetCostForecast", kwargs)
 
     def get_dimension_values(
-        self, **kwargs: Unpack[GetDimensionValuesRequestTypeDef]
-    ) -> TargetResults[GetDimensionValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDimensionValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDimensionValuesResponseTypeDef]:
         """Retrieves all available filter values for a specified filter over a period
         of time. You can search the dimension values for an arbitrary string.
 
@@ -341,8 +234,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetDimensionValues", kwargs)
 
     def get_reservation_coverage(
-        self, **kwargs: Unpack[GetReservationCoverageRequestTypeDef]
-    ) -> TargetResults[GetReservationCoverageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReservationCoverageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReservationCoverageResponseTypeDef]:
         """Retrieves the reservation coverage for your account, which you can use to
         see how much of your Amazon Elastic Compute Cloud, Amazon ElastiCache,
         Amazon Relational Database Service, or Amazon Redshift usage is covered by
@@ -355,8 +248,9 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetReservationCoverage", kwargs)
 
     def get_reservation_purchase_recommendation(
-        self, **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef]
-    ) -> TargetResults[GetReservationPurchaseRecommendationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetReservationPurchaseRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetReservationPurchaseRecommendationResponseTypeDef]:
         """Gets recommendations for reservation purchases. These recommendations
         might help you to reduce your costs. Reservations provide a discounted
         hourly rate (up to 75%) compared to On-Demand pricing.
@@ -366,8 +260,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetReservationPurchaseRecommendation", kwargs)
 
     def get_reservation_utilization(
-        self, **kwargs: Unpack[GetReservationUtilizationRequestTypeDef]
-    ) -> TargetResults[GetReservationUtilizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReservationUtilizationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReservationUtilizationResponseTypeDef]:
         """Retrieves the reservation utilization for your account. Management account
         in an organization have access to member accounts. You can filter data by
         dimensions in a time period. You can use GetDimensionValues to determine
@@ -379,8 +273,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetReservationUtilization", kwargs)
 
     def get_rightsizing_recommendation(
-        self, **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef]
-    ) -> TargetResults[GetRightsizingRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRightsizingRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRightsizingRecommendationResponseTypeDef]:
         """Creates recommendations that help you save cost by identifying idle and
         underutilized Amazon EC2 instances.
 
@@ -390,8 +284,12 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_savings_plan_purchase_recommendation_details(
         self,
-        **kwargs: Unpack[GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef],
-    ) -> TargetResults[GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef
+    ]:
         """Retrieves the details for a Savings Plan recommendation. These details
         include the hourly data-points that construct the cost, coverage, and
         utilization charts.
@@ -401,8 +299,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetSavingsPlanPurchaseRecommendationDetails", kwargs)
 
     def get_savings_plans_coverage(
-        self, **kwargs: Unpack[GetSavingsPlansCoverageRequestTypeDef]
-    ) -> TargetResults[GetSavingsPlansCoverageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSavingsPlansCoverageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSavingsPlansCoverageResponseTypeDef]:
         """Retrieves the Savings Plans covered for your account. This enables you to
         see how much of your cost is covered by a Savings Plan. An organization’s
         management account can see the coverage of the associated member accounts.
@@ -413,8 +311,9 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetSavingsPlansCoverage", kwargs)
 
     def get_savings_plans_purchase_recommendation(
-        self, **kwargs: Unpack[GetSavingsPlansPurchaseRecommendationRequestTypeDef]
-    ) -> TargetResults[GetSavingsPlansPurchaseRecommendationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetSavingsPlansPurchaseRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSavingsPlansPurchaseRecommendationResponseTypeDef]:
         """Retrieves the Savings Plans recommendations for your account. First use
         StartSavingsPlansPurchaseRecommendationGeneration to generate a new set of
         recommendations, and then use GetSavingsPlansPurchaseRecommendation to
@@ -425,8 +324,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetSavingsPlansPurchaseRecommendation", kwargs)
 
     def get_savings_plans_utilization(
-        self, **kwargs: Unpack[GetSavingsPlansUtilizationRequestTypeDef]
-    ) -> TargetResults[GetSavingsPlansUtilizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSavingsPlansUtilizationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSavingsPlansUtilizationResponseTypeDef]:
         """Retrieves the Savings Plans utilization for your account across date
         ranges with daily or monthly granularity. Management account in an
         organization have access to member accounts. You can use
@@ -438,8 +337,9 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetSavingsPlansUtilization", kwargs)
 
     def get_savings_plans_utilization_details(
-        self, **kwargs: Unpack[GetSavingsPlansUtilizationDetailsRequestTypeDef]
-    ) -> TargetResults[GetSavingsPlansUtilizationDetailsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetSavingsPlansUtilizationDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSavingsPlansUtilizationDetailsResponseTypeDef]:
         """Retrieves attribute data along with aggregate utilization and savings data
         for a given time period. This doesn't support granular or grouped data
         (daily/monthly) in response. You can't retrieve data by dates in a single
@@ -453,8 +353,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetSavingsPlansUtilizationDetails", kwargs)
 
     def get_tags(
-        self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> TargetResults[GetTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTagsResponseTypeDef]:
         """Queries for available tag keys and tag values for a specified period. You
         can search the tag values for an arbitrary string.
 
@@ -463,8 +363,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetTags", kwargs)
 
     def get_usage_forecast(
-        self, **kwargs: Unpack[GetUsageForecastRequestTypeDef]
-    ) -> TargetResults[GetUsageForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageForecastResponseTypeDef]:
         """Retrieves a forecast for how much Amazon Web Services predicts that you
         will use over the forecast time period that you select, based on your past
         usage.
@@ -474,8 +374,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("GetUsageForecast", kwargs)
 
     def list_commitment_purchase_analyses(
-        self, **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef]
-    ) -> TargetResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommitmentPurchaseAnalysesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommitmentPurchaseAnalysesResponseTypeDef]:
         """Lists the commitment purchase analyses for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCommitmentPurchaseAnalyses
@@ -483,8 +383,9 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ListCommitmentPurchaseAnalyses", kwargs)
 
     def list_cost_allocation_tag_backfill_history(
-        self, **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef]
-    ) -> TargetResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCostAllocationTagBackfillHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCostAllocationTagBackfillHistoryResponseTypeDef]:
         """Retrieves a list of your historical cost allocation tag backfill requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostAllocationTagBackfillHistory
@@ -492,8 +393,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ListCostAllocationTagBackfillHistory", kwargs)
 
     def list_cost_allocation_tags(
-        self, **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef]
-    ) -> TargetResults[ListCostAllocationTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCostAllocationTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCostAllocationTagsResponseTypeDef]:
         """Get a list of cost allocation tags. All inputs in the API are optional and
         serve as filters. By default, all cost allocation tags are returned.
 
@@ -502,8 +403,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ListCostAllocationTags", kwargs)
 
     def list_cost_category_definitions(
-        self, **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListCostCategoryDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCostCategoryDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCostCategoryDefinitionsResponseTypeDef]:
         """Returns the name, Amazon Resource Name (ARN), NumberOfRules and effective
         dates of all cost categories defined in the account. You have the option
         to use EffectiveOn and SupportedResourceTypes to return a list of cost
@@ -518,8 +419,9 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ListCostCategoryDefinitions", kwargs)
 
     def list_cost_category_resource_associations(
-        self, **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef]
-    ) -> TargetResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCostCategoryResourceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCostCategoryResourceAssociationsResponseTypeDef]:
         """Returns resource associations of all cost categories defined in the
         account. You have the option to use CostCategoryArn to get the association
         for a specific cost category. ListCostCategoryResourceAssociations
@@ -532,9 +434,11 @@ class MultiRegionCostExplorer(MultiRegionClient):
     def list_savings_plans_purchase_recommendation_generation(
         self,
         **kwargs: Unpack[
-            ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
+            type_defs.ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
         ],
-    ) -> TargetResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef
+    ]:
         """Retrieves a list of your historical recommendation generations within the
         past 30 days.
 
@@ -543,8 +447,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ListSavingsPlansPurchaseRecommendationGeneration", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of resource tags associated with the resource specified by
         the Amazon Resource Name (ARN).
 
@@ -553,8 +457,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def provide_anomaly_feedback(
-        self, **kwargs: Unpack[ProvideAnomalyFeedbackRequestTypeDef]
-    ) -> TargetResults[ProvideAnomalyFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvideAnomalyFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvideAnomalyFeedbackResponseTypeDef]:
         """Modifies the feedback property of a given cost anomaly.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ProvideAnomalyFeedback
@@ -562,8 +466,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("ProvideAnomalyFeedback", kwargs)
 
     def start_commitment_purchase_analysis(
-        self, **kwargs: Unpack[StartCommitmentPurchaseAnalysisRequestTypeDef]
-    ) -> TargetResults[StartCommitmentPurchaseAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCommitmentPurchaseAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCommitmentPurchaseAnalysisResponseTypeDef]:
         """Specifies the parameters of a planned commitment purchase and starts the
         generation of the analysis. This enables you to estimate the cost,
         coverage, and utilization impact of your planned commitment purchases.
@@ -573,8 +477,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("StartCommitmentPurchaseAnalysis", kwargs)
 
     def start_cost_allocation_tag_backfill(
-        self, **kwargs: Unpack[StartCostAllocationTagBackfillRequestTypeDef]
-    ) -> TargetResults[StartCostAllocationTagBackfillResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCostAllocationTagBackfillRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCostAllocationTagBackfillResponseTypeDef]:
         """Request a cost allocation tag backfill. This will backfill the activation
         status (either active or inactive) for all tag keys from para:BackfillFrom
         up to the time this request is made.
@@ -586,7 +490,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
     def start_savings_plans_purchase_recommendation_generation(
         self,
     ) -> TargetResults[
-        StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef
+        type_defs.StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef
     ]:
         """Requests a Savings Plans recommendation generation. This enables you to
         calculate a fresh set of Savings Plans recommendations that takes your
@@ -599,8 +503,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("StartSavingsPlansPurchaseRecommendationGeneration", {})
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """An API operation for adding one or more tags (key-value pairs) to a
         resource.
 
@@ -609,8 +513,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource. Specify only tag keys in your
         request. Don't specify the value.
 
@@ -619,8 +523,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_anomaly_monitor(
-        self, **kwargs: Unpack[UpdateAnomalyMonitorRequestTypeDef]
-    ) -> TargetResults[UpdateAnomalyMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnomalyMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnomalyMonitorResponseTypeDef]:
         """Updates an existing cost anomaly monitor. The changes made are applied
         going forward, and doesn't change anomalies detected in the past.
 
@@ -629,8 +533,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("UpdateAnomalyMonitor", kwargs)
 
     def update_anomaly_subscription(
-        self, **kwargs: Unpack[UpdateAnomalySubscriptionRequestTypeDef]
-    ) -> TargetResults[UpdateAnomalySubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnomalySubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnomalySubscriptionResponseTypeDef]:
         """Updates an existing cost anomaly subscription. Specify the fields that you
         want to update. Omitted fields are unchanged.
 
@@ -641,8 +545,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("UpdateAnomalySubscription", kwargs)
 
     def update_cost_allocation_tags_status(
-        self, **kwargs: Unpack[UpdateCostAllocationTagsStatusRequestTypeDef]
-    ) -> TargetResults[UpdateCostAllocationTagsStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCostAllocationTagsStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCostAllocationTagsStatusResponseTypeDef]:
         """Updates status for cost allocation tags in bulk, with maximum batch size
         of 20. If the tag status that's updated is the same as the existing tag
         status, the request doesn't fail. Instead, it doesn't have any effect on
@@ -653,8 +557,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         return self._call("UpdateCostAllocationTagsStatus", kwargs)
 
     def update_cost_category_definition(
-        self, **kwargs: Unpack[UpdateCostCategoryDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateCostCategoryDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCostCategoryDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCostCategoryDefinitionResponseTypeDef]:
         """Updates an existing cost category. Changes made to the cost category rules
         will be used to categorize the current month’s expenses and future
         expenses. This won’t change categorization for the previous months.
@@ -669,8 +573,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAnomaliesRequestTypeDef],
-    ) -> TargetResults[GetAnomaliesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnomaliesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAnomaliesResponseTypeDef]:
         """Every page of GetAnomalies in every target, merged per target (botocore's
         build_full_result).
 
@@ -694,8 +598,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef],
-    ) -> TargetResults[GetAnomalyMonitorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnomalyMonitorsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAnomalyMonitorsResponseTypeDef]:
         """Every page of GetAnomalyMonitors in every target, merged per target
         (botocore's build_full_result).
 
@@ -718,8 +622,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef],
-    ) -> TargetResults[GetAnomalySubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnomalySubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAnomalySubscriptionsResponseTypeDef]:
         """Every page of GetAnomalySubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -742,8 +646,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef],
-    ) -> TargetResults[GetCostAndUsageComparisonsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCostAndUsageComparisonsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCostAndUsageComparisonsResponseTypeDef]:
         """Every page of GetCostAndUsageComparisons in every target, merged per
         target (botocore's build_full_result).
 
@@ -767,8 +671,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef],
-    ) -> TargetResults[GetCostComparisonDriversResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCostComparisonDriversRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCostComparisonDriversResponseTypeDef]:
         """Every page of GetCostComparisonDrivers in every target, merged per target
         (botocore's build_full_result).
 
@@ -793,8 +697,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef],
-    ) -> TargetResults[GetReservationPurchaseRecommendationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetReservationPurchaseRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetReservationPurchaseRecommendationResponseTypeDef]:
         """Every page of GetReservationPurchaseRecommendation in every target, merged
         per target (botocore's build_full_result).
 
@@ -818,8 +722,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef],
-    ) -> TargetResults[GetRightsizingRecommendationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRightsizingRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRightsizingRecommendationResponseTypeDef]:
         """Every page of GetRightsizingRecommendation in every target, merged per
         target (botocore's build_full_result).
 
@@ -842,8 +746,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef],
-    ) -> TargetResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommitmentPurchaseAnalysesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommitmentPurchaseAnalysesResponseTypeDef]:
         """Every page of ListCommitmentPurchaseAnalyses in every target, merged per
         target (botocore's build_full_result).
 
@@ -865,8 +769,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef],
-    ) -> TargetResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostAllocationTagBackfillHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCostAllocationTagBackfillHistoryResponseTypeDef]:
         """Every page of ListCostAllocationTagBackfillHistory in every target, merged
         per target (botocore's build_full_result).
 
@@ -888,8 +792,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef],
-    ) -> TargetResults[ListCostAllocationTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostAllocationTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCostAllocationTagsResponseTypeDef]:
         """Every page of ListCostAllocationTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -912,8 +816,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListCostCategoryDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostCategoryDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCostCategoryDefinitionsResponseTypeDef]:
         """Every page of ListCostCategoryDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -942,8 +846,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef],
-    ) -> TargetResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostCategoryResourceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCostCategoryResourceAssociationsResponseTypeDef]:
         """Every page of ListCostCategoryResourceAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -969,9 +873,11 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
+            type_defs.ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
         ],
-    ) -> TargetResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef
+    ]:
         """Every page of ListSavingsPlansPurchaseRecommendationGeneration in every
         target, merged per target (botocore's build_full_result).
 
@@ -993,8 +899,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAnomaliesRequestTypeDef],
-    ) -> Items[AnomalyTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnomaliesRequestTypeDef],
+    ) -> Items[type_defs.AnomalyTypeDef]:
         """Each element of Anomalies in every page of GetAnomalies, from every
         target, as its page arrives (tagged with its target).
 
@@ -1009,8 +915,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef],
-    ) -> Items[AnomalyMonitorOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnomalyMonitorsRequestTypeDef],
+    ) -> Items[type_defs.AnomalyMonitorOutputTypeDef]:
         """Each element of AnomalyMonitors in every page of GetAnomalyMonitors, from
         every target, as its page arrives (tagged with its target).
 
@@ -1025,8 +931,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef],
-    ) -> Items[AnomalySubscriptionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnomalySubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.AnomalySubscriptionOutputTypeDef]:
         """Each element of AnomalySubscriptions in every page of
         GetAnomalySubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -1042,8 +948,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef],
-    ) -> Items[CostAndUsageComparisonTypeDef]:
+        **kwargs: Unpack[type_defs.GetCostAndUsageComparisonsRequestTypeDef],
+    ) -> Items[type_defs.CostAndUsageComparisonTypeDef]:
         """Each element of CostAndUsageComparisons in every page of
         GetCostAndUsageComparisons, from every target, as its page arrives (tagged
         with its target).
@@ -1062,8 +968,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef],
-    ) -> Items[CostComparisonDriverTypeDef]:
+        **kwargs: Unpack[type_defs.GetCostComparisonDriversRequestTypeDef],
+    ) -> Items[type_defs.CostComparisonDriverTypeDef]:
         """Each element of CostComparisonDrivers in every page of
         GetCostComparisonDrivers, from every target, as its page arrives (tagged
         with its target).
@@ -1079,8 +985,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef],
-    ) -> Items[ReservationPurchaseRecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.GetReservationPurchaseRecommendationRequestTypeDef],
+    ) -> Items[type_defs.ReservationPurchaseRecommendationTypeDef]:
         """Each element of Recommendations in every page of
         GetReservationPurchaseRecommendation, from every target, as its page
         arrives (tagged with its target).
@@ -1099,8 +1005,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef],
-    ) -> Items[RightsizingRecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.GetRightsizingRecommendationRequestTypeDef],
+    ) -> Items[type_defs.RightsizingRecommendationTypeDef]:
         """Each element of RightsizingRecommendations in every page of
         GetRightsizingRecommendation, from every target, as its page arrives
         (tagged with its target).
@@ -1119,8 +1025,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef],
-    ) -> Items[AnalysisSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommitmentPurchaseAnalysesRequestTypeDef],
+    ) -> Items[type_defs.AnalysisSummaryTypeDef]:
         """Each element of AnalysisSummaryList in every page of
         ListCommitmentPurchaseAnalyses, from every target, as its page arrives
         (tagged with its target).
@@ -1139,8 +1045,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef],
-    ) -> Items[CostAllocationTagBackfillRequestTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostAllocationTagBackfillHistoryRequestTypeDef],
+    ) -> Items[type_defs.CostAllocationTagBackfillRequestTypeDef]:
         """Each element of BackfillRequests in every page of
         ListCostAllocationTagBackfillHistory, from every target, as its page
         arrives (tagged with its target).
@@ -1159,8 +1065,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef],
-    ) -> Items[CostAllocationTagTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostAllocationTagsRequestTypeDef],
+    ) -> Items[type_defs.CostAllocationTagTypeDef]:
         """Each element of CostAllocationTags in every page of
         ListCostAllocationTags, from every target, as its page arrives (tagged
         with its target).
@@ -1176,8 +1082,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef],
-    ) -> Items[CostCategoryReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostCategoryDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.CostCategoryReferenceTypeDef]:
         """Each element of CostCategoryReferences in every page of
         ListCostCategoryDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -1196,8 +1102,8 @@ class MultiRegionCostExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef],
-    ) -> Items[CostCategoryResourceAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCostCategoryResourceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.CostCategoryResourceAssociationTypeDef]:
         """Each element of CostCategoryResourceAssociations in every page of
         ListCostCategoryResourceAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1217,9 +1123,9 @@ class MultiRegionCostExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
+            type_defs.ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
         ],
-    ) -> Items[GenerationSummaryTypeDef]:
+    ) -> Items[type_defs.GenerationSummaryTypeDef]:
         """Each element of GenerationSummaryList in every page of
         ListSavingsPlansPurchaseRecommendationGeneration, from every target, as
         its page arrives (tagged with its target).

@@ -15,83 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateToConfigurationRequestTypeDef,
-        AssociateToConfigurationResultTypeDef,
-        AssociationListingTypeDef,
-        ChimeWebhookConfigurationTypeDef,
-        ConfiguredTeamTypeDef,
-        CreateChimeWebhookConfigurationRequestTypeDef,
-        CreateChimeWebhookConfigurationResultTypeDef,
-        CreateCustomActionRequestTypeDef,
-        CreateCustomActionResultTypeDef,
-        CreateSlackChannelConfigurationRequestTypeDef,
-        CreateSlackChannelConfigurationResultTypeDef,
-        CreateTeamsChannelConfigurationRequestTypeDef,
-        CreateTeamsChannelConfigurationResultTypeDef,
-        DeleteChimeWebhookConfigurationRequestTypeDef,
-        DeleteChimeWebhookConfigurationResultTypeDef,
-        DeleteCustomActionRequestTypeDef,
-        DeleteCustomActionResultTypeDef,
-        DeleteMicrosoftTeamsUserIdentityRequestTypeDef,
-        DeleteMicrosoftTeamsUserIdentityResultTypeDef,
-        DeleteSlackChannelConfigurationRequestTypeDef,
-        DeleteSlackChannelConfigurationResultTypeDef,
-        DeleteSlackUserIdentityRequestTypeDef,
-        DeleteSlackUserIdentityResultTypeDef,
-        DeleteSlackWorkspaceAuthorizationRequestTypeDef,
-        DeleteSlackWorkspaceAuthorizationResultTypeDef,
-        DeleteTeamsChannelConfigurationRequestTypeDef,
-        DeleteTeamsChannelConfigurationResultTypeDef,
-        DeleteTeamsConfiguredTeamRequestTypeDef,
-        DeleteTeamsConfiguredTeamResultTypeDef,
-        DescribeChimeWebhookConfigurationsRequestTypeDef,
-        DescribeChimeWebhookConfigurationsResultTypeDef,
-        DescribeSlackChannelConfigurationsRequestTypeDef,
-        DescribeSlackChannelConfigurationsResultTypeDef,
-        DescribeSlackUserIdentitiesRequestTypeDef,
-        DescribeSlackUserIdentitiesResultTypeDef,
-        DescribeSlackWorkspacesRequestTypeDef,
-        DescribeSlackWorkspacesResultTypeDef,
-        DisassociateFromConfigurationRequestTypeDef,
-        DisassociateFromConfigurationResultTypeDef,
-        GetAccountPreferencesResultTypeDef,
-        GetCustomActionRequestTypeDef,
-        GetCustomActionResultTypeDef,
-        GetTeamsChannelConfigurationRequestTypeDef,
-        GetTeamsChannelConfigurationResultTypeDef,
-        ListAssociationsRequestTypeDef,
-        ListAssociationsResultTypeDef,
-        ListCustomActionsRequestTypeDef,
-        ListCustomActionsResultTypeDef,
-        ListMicrosoftTeamsConfiguredTeamsRequestTypeDef,
-        ListMicrosoftTeamsConfiguredTeamsResultTypeDef,
-        ListMicrosoftTeamsUserIdentitiesRequestTypeDef,
-        ListMicrosoftTeamsUserIdentitiesResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTeamsChannelConfigurationsRequestTypeDef,
-        ListTeamsChannelConfigurationsResultTypeDef,
-        SlackChannelConfigurationTypeDef,
-        SlackUserIdentityTypeDef,
-        SlackWorkspaceTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TeamsChannelConfigurationTypeDef,
-        TeamsUserIdentityTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccountPreferencesRequestTypeDef,
-        UpdateAccountPreferencesResultTypeDef,
-        UpdateChimeWebhookConfigurationRequestTypeDef,
-        UpdateChimeWebhookConfigurationResultTypeDef,
-        UpdateCustomActionRequestTypeDef,
-        UpdateCustomActionResultTypeDef,
-        UpdateSlackChannelConfigurationRequestTypeDef,
-        UpdateSlackChannelConfigurationResultTypeDef,
-        UpdateTeamsChannelConfigurationRequestTypeDef,
-        UpdateTeamsChannelConfigurationResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChatbot"]
 
@@ -105,8 +29,8 @@ class MultiRegionChatbot(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_to_configuration(
-        self, **kwargs: Unpack[AssociateToConfigurationRequestTypeDef]
-    ) -> TargetResults[AssociateToConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateToConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateToConfigurationResultTypeDef]:
         """Links a resource (for example, a custom action) to a channel
         configuration.
 
@@ -115,8 +39,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("AssociateToConfiguration", kwargs)
 
     def create_chime_webhook_configuration(
-        self, **kwargs: Unpack[CreateChimeWebhookConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateChimeWebhookConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChimeWebhookConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChimeWebhookConfigurationResultTypeDef]:
         """Creates an AWS Chatbot configuration for Amazon Chime.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/CreateChimeWebhookConfiguration
@@ -124,8 +48,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("CreateChimeWebhookConfiguration", kwargs)
 
     def create_custom_action(
-        self, **kwargs: Unpack[CreateCustomActionRequestTypeDef]
-    ) -> TargetResults[CreateCustomActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomActionResultTypeDef]:
         """Creates a custom action that can be invoked as an alias or as a button on
         a notification.
 
@@ -134,8 +58,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("CreateCustomAction", kwargs)
 
     def create_microsoft_teams_channel_configuration(
-        self, **kwargs: Unpack[CreateTeamsChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateTeamsChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTeamsChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTeamsChannelConfigurationResultTypeDef]:
         """Creates an AWS Chatbot configuration for Microsoft Teams.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/CreateMicrosoftTeamsChannelConfiguration
@@ -143,8 +67,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("CreateMicrosoftTeamsChannelConfiguration", kwargs)
 
     def create_slack_channel_configuration(
-        self, **kwargs: Unpack[CreateSlackChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateSlackChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSlackChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSlackChannelConfigurationResultTypeDef]:
         """Creates an AWS Chatbot confugration for Slack.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/CreateSlackChannelConfiguration
@@ -152,8 +76,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("CreateSlackChannelConfiguration", kwargs)
 
     def delete_chime_webhook_configuration(
-        self, **kwargs: Unpack[DeleteChimeWebhookConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteChimeWebhookConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChimeWebhookConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChimeWebhookConfigurationResultTypeDef]:
         """Deletes a Amazon Chime webhook configuration for AWS Chatbot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteChimeWebhookConfiguration
@@ -161,8 +85,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteChimeWebhookConfiguration", kwargs)
 
     def delete_custom_action(
-        self, **kwargs: Unpack[DeleteCustomActionRequestTypeDef]
-    ) -> TargetResults[DeleteCustomActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomActionResultTypeDef]:
         """Deletes a custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteCustomAction
@@ -170,8 +94,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteCustomAction", kwargs)
 
     def delete_microsoft_teams_channel_configuration(
-        self, **kwargs: Unpack[DeleteTeamsChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteTeamsChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTeamsChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTeamsChannelConfigurationResultTypeDef]:
         """Deletes a Microsoft Teams channel configuration for AWS Chatbot
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteMicrosoftTeamsChannelConfiguration
@@ -179,8 +103,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteMicrosoftTeamsChannelConfiguration", kwargs)
 
     def delete_microsoft_teams_configured_team(
-        self, **kwargs: Unpack[DeleteTeamsConfiguredTeamRequestTypeDef]
-    ) -> TargetResults[DeleteTeamsConfiguredTeamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTeamsConfiguredTeamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTeamsConfiguredTeamResultTypeDef]:
         """Deletes the Microsoft Teams team authorization allowing for channels to be
         configured in that Microsoft Teams team. Note that the Microsoft Teams
         team must have no channels configured to remove it.
@@ -190,8 +114,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteMicrosoftTeamsConfiguredTeam", kwargs)
 
     def delete_microsoft_teams_user_identity(
-        self, **kwargs: Unpack[DeleteMicrosoftTeamsUserIdentityRequestTypeDef]
-    ) -> TargetResults[DeleteMicrosoftTeamsUserIdentityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMicrosoftTeamsUserIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMicrosoftTeamsUserIdentityResultTypeDef]:
         """Identifes a user level permission for a channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteMicrosoftTeamsUserIdentity
@@ -199,8 +123,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteMicrosoftTeamsUserIdentity", kwargs)
 
     def delete_slack_channel_configuration(
-        self, **kwargs: Unpack[DeleteSlackChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteSlackChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlackChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSlackChannelConfigurationResultTypeDef]:
         """Deletes a Slack channel configuration for AWS Chatbot
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteSlackChannelConfiguration
@@ -208,8 +132,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteSlackChannelConfiguration", kwargs)
 
     def delete_slack_user_identity(
-        self, **kwargs: Unpack[DeleteSlackUserIdentityRequestTypeDef]
-    ) -> TargetResults[DeleteSlackUserIdentityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlackUserIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSlackUserIdentityResultTypeDef]:
         """Deletes a user level permission for a Slack channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteSlackUserIdentity
@@ -217,8 +141,9 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteSlackUserIdentity", kwargs)
 
     def delete_slack_workspace_authorization(
-        self, **kwargs: Unpack[DeleteSlackWorkspaceAuthorizationRequestTypeDef]
-    ) -> TargetResults[DeleteSlackWorkspaceAuthorizationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteSlackWorkspaceAuthorizationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteSlackWorkspaceAuthorizationResultTypeDef]:
         """Deletes the Slack workspace authorization that allows channels to be
         configured in that workspace. This requires all configured channels in the
         workspace to be deleted.
@@ -228,8 +153,9 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DeleteSlackWorkspaceAuthorization", kwargs)
 
     def describe_chime_webhook_configurations(
-        self, **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeChimeWebhookConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeChimeWebhookConfigurationsResultTypeDef]:
         """Lists Amazon Chime webhook configurations optionally filtered by
         ChatConfigurationArn
 
@@ -238,8 +164,9 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DescribeChimeWebhookConfigurations", kwargs)
 
     def describe_slack_channel_configurations(
-        self, **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeSlackChannelConfigurationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeSlackChannelConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSlackChannelConfigurationsResultTypeDef]:
         """Lists Slack channel configurations optionally filtered by
         ChatConfigurationArn
 
@@ -248,8 +175,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DescribeSlackChannelConfigurations", kwargs)
 
     def describe_slack_user_identities(
-        self, **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef]
-    ) -> TargetResults[DescribeSlackUserIdentitiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSlackUserIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSlackUserIdentitiesResultTypeDef]:
         """Lists all Slack user identities with a mapped role.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackUserIdentities
@@ -257,8 +184,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DescribeSlackUserIdentities", kwargs)
 
     def describe_slack_workspaces(
-        self, **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef]
-    ) -> TargetResults[DescribeSlackWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSlackWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSlackWorkspacesResultTypeDef]:
         """List all authorized Slack workspaces connected to the AWS Account
         onboarded with AWS Chatbot.
 
@@ -267,8 +194,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("DescribeSlackWorkspaces", kwargs)
 
     def disassociate_from_configuration(
-        self, **kwargs: Unpack[DisassociateFromConfigurationRequestTypeDef]
-    ) -> TargetResults[DisassociateFromConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFromConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFromConfigurationResultTypeDef]:
         """Unlink a resource, for example a custom action, from a channel
         configuration.
 
@@ -278,7 +205,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def get_account_preferences(
         self,
-    ) -> TargetResults[GetAccountPreferencesResultTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountPreferencesResultTypeDef]:
         """Returns AWS Chatbot account preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/GetAccountPreferences
@@ -286,8 +213,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("GetAccountPreferences", {})
 
     def get_custom_action(
-        self, **kwargs: Unpack[GetCustomActionRequestTypeDef]
-    ) -> TargetResults[GetCustomActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomActionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomActionResultTypeDef]:
         """Returns a custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/GetCustomAction
@@ -295,8 +222,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("GetCustomAction", kwargs)
 
     def get_microsoft_teams_channel_configuration(
-        self, **kwargs: Unpack[GetTeamsChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[GetTeamsChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTeamsChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTeamsChannelConfigurationResultTypeDef]:
         """Returns a Microsoft Teams channel configuration in an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/GetMicrosoftTeamsChannelConfiguration
@@ -304,8 +231,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("GetMicrosoftTeamsChannelConfiguration", kwargs)
 
     def list_associations(
-        self, **kwargs: Unpack[ListAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociationsResultTypeDef]:
         """Lists resources associated with a channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListAssociations
@@ -313,8 +240,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("ListAssociations", kwargs)
 
     def list_custom_actions(
-        self, **kwargs: Unpack[ListCustomActionsRequestTypeDef]
-    ) -> TargetResults[ListCustomActionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomActionsResultTypeDef]:
         """Lists custom actions defined in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListCustomActions
@@ -322,8 +249,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("ListCustomActions", kwargs)
 
     def list_microsoft_teams_channel_configurations(
-        self, **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListTeamsChannelConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTeamsChannelConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTeamsChannelConfigurationsResultTypeDef]:
         """Lists all AWS Chatbot Microsoft Teams channel configurations in an AWS
         account.
 
@@ -332,8 +259,9 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("ListMicrosoftTeamsChannelConfigurations", kwargs)
 
     def list_microsoft_teams_configured_teams(
-        self, **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef]
-    ) -> TargetResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
         """Lists all authorized Microsoft Teams for an AWS Account
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsConfiguredTeams
@@ -341,8 +269,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("ListMicrosoftTeamsConfiguredTeams", kwargs)
 
     def list_microsoft_teams_user_identities(
-        self, **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMicrosoftTeamsUserIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
         """A list all Microsoft Teams user identities with a mapped role.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsUserIdentities
@@ -350,8 +278,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("ListMicrosoftTeamsUserIdentities", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a user, server, or role.
 
@@ -360,8 +288,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -371,8 +299,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Detaches a key-value pair from a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -382,8 +310,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_preferences(
-        self, **kwargs: Unpack[UpdateAccountPreferencesRequestTypeDef]
-    ) -> TargetResults[UpdateAccountPreferencesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountPreferencesResultTypeDef]:
         """Updates AWS Chatbot account preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateAccountPreferences
@@ -391,8 +319,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("UpdateAccountPreferences", kwargs)
 
     def update_chime_webhook_configuration(
-        self, **kwargs: Unpack[UpdateChimeWebhookConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateChimeWebhookConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChimeWebhookConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChimeWebhookConfigurationResultTypeDef]:
         """Updates a Amazon Chime webhook configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateChimeWebhookConfiguration
@@ -400,8 +328,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("UpdateChimeWebhookConfiguration", kwargs)
 
     def update_custom_action(
-        self, **kwargs: Unpack[UpdateCustomActionRequestTypeDef]
-    ) -> TargetResults[UpdateCustomActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomActionResultTypeDef]:
         """Updates a custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateCustomAction
@@ -409,8 +337,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("UpdateCustomAction", kwargs)
 
     def update_microsoft_teams_channel_configuration(
-        self, **kwargs: Unpack[UpdateTeamsChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateTeamsChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTeamsChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTeamsChannelConfigurationResultTypeDef]:
         """Updates an Microsoft Teams channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateMicrosoftTeamsChannelConfiguration
@@ -418,8 +346,8 @@ class MultiRegionChatbot(MultiRegionClient):
         return self._call("UpdateMicrosoftTeamsChannelConfiguration", kwargs)
 
     def update_slack_channel_configuration(
-        self, **kwargs: Unpack[UpdateSlackChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSlackChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSlackChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSlackChannelConfigurationResultTypeDef]:
         """Updates a Slack channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateSlackChannelConfiguration
@@ -432,8 +360,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeChimeWebhookConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeChimeWebhookConfigurationsResultTypeDef]:
         """Every page of DescribeChimeWebhookConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -456,8 +384,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeSlackChannelConfigurationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSlackChannelConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSlackChannelConfigurationsResultTypeDef]:
         """Every page of DescribeSlackChannelConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -480,8 +408,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef],
-    ) -> TargetResults[DescribeSlackUserIdentitiesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSlackUserIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSlackUserIdentitiesResultTypeDef]:
         """Every page of DescribeSlackUserIdentities in every target, merged per
         target (botocore's build_full_result).
 
@@ -503,8 +431,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef],
-    ) -> TargetResults[DescribeSlackWorkspacesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSlackWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSlackWorkspacesResultTypeDef]:
         """Every page of DescribeSlackWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -527,8 +455,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociationsResultTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -550,8 +478,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomActionsRequestTypeDef],
-    ) -> TargetResults[ListCustomActionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomActionsResultTypeDef]:
         """Every page of ListCustomActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -573,8 +501,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListTeamsChannelConfigurationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListTeamsChannelConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTeamsChannelConfigurationsResultTypeDef]:
         """Every page of ListMicrosoftTeamsChannelConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -597,8 +525,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
-    ) -> TargetResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
         """Every page of ListMicrosoftTeamsConfiguredTeams in every target, merged
         per target (botocore's build_full_result).
 
@@ -620,8 +548,8 @@ class MultiRegionChatbot(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
-    ) -> TargetResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
         """Every page of ListMicrosoftTeamsUserIdentities in every target, merged per
         target (botocore's build_full_result).
 
@@ -642,8 +570,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef],
-    ) -> Items[ChimeWebhookConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeChimeWebhookConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ChimeWebhookConfigurationTypeDef]:
         """Each element of WebhookConfigurations in every page of
         DescribeChimeWebhookConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -662,8 +590,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef],
-    ) -> Items[SlackChannelConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSlackChannelConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.SlackChannelConfigurationTypeDef]:
         """Each element of SlackChannelConfigurations in every page of
         DescribeSlackChannelConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -682,8 +610,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef],
-    ) -> Items[SlackUserIdentityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSlackUserIdentitiesRequestTypeDef],
+    ) -> Items[type_defs.SlackUserIdentityTypeDef]:
         """Each element of SlackUserIdentities in every page of
         DescribeSlackUserIdentities, from every target, as its page arrives
         (tagged with its target).
@@ -702,8 +630,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef],
-    ) -> Items[SlackWorkspaceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSlackWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.SlackWorkspaceTypeDef]:
         """Each element of SlackWorkspaces in every page of DescribeSlackWorkspaces,
         from every target, as its page arrives (tagged with its target).
 
@@ -718,8 +646,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> Items[AssociationListingTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssociationListingTypeDef]:
         """Each element of Associations in every page of ListAssociations, from every
         target, as its page arrives (tagged with its target).
 
@@ -734,7 +662,7 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomActionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListCustomActionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of CustomActions in every page of ListCustomActions, from
         every target, as its page arrives (tagged with its target).
@@ -750,8 +678,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef],
-    ) -> Items[TeamsChannelConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListTeamsChannelConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.TeamsChannelConfigurationTypeDef]:
         """Each element of TeamChannelConfigurations in every page of
         ListMicrosoftTeamsChannelConfigurations, from every target, as its page
         arrives (tagged with its target).
@@ -770,8 +698,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
-    ) -> Items[ConfiguredTeamTypeDef]:
+        **kwargs: Unpack[type_defs.ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
+    ) -> Items[type_defs.ConfiguredTeamTypeDef]:
         """Each element of ConfiguredTeams in every page of
         ListMicrosoftTeamsConfiguredTeams, from every target, as its page arrives
         (tagged with its target).
@@ -790,8 +718,8 @@ class MultiRegionChatbot(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
-    ) -> Items[TeamsUserIdentityTypeDef]:
+        **kwargs: Unpack[type_defs.ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
+    ) -> Items[type_defs.TeamsUserIdentityTypeDef]:
         """Each element of TeamsUserIdentities in every page of
         ListMicrosoftTeamsUserIdentities, from every target, as its page arrives
         (tagged with its target).

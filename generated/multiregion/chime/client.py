@@ -15,126 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountTypeDef,
-        AssociatePhoneNumberWithUserRequestTypeDef,
-        AssociatePhoneNumberWithUserResponseTypeDef,
-        AssociateSigninDelegateGroupsWithAccountRequestTypeDef,
-        AssociateSigninDelegateGroupsWithAccountResponseTypeDef,
-        BatchCreateRoomMembershipRequestTypeDef,
-        BatchCreateRoomMembershipResponseTypeDef,
-        BatchDeletePhoneNumberRequestTypeDef,
-        BatchDeletePhoneNumberResponseTypeDef,
-        BatchSuspendUserRequestTypeDef,
-        BatchSuspendUserResponseTypeDef,
-        BatchUnsuspendUserRequestTypeDef,
-        BatchUnsuspendUserResponseTypeDef,
-        BatchUpdatePhoneNumberRequestTypeDef,
-        BatchUpdatePhoneNumberResponseTypeDef,
-        BatchUpdateUserRequestTypeDef,
-        BatchUpdateUserResponseTypeDef,
-        CreateAccountRequestTypeDef,
-        CreateAccountResponseTypeDef,
-        CreateBotRequestTypeDef,
-        CreateBotResponseTypeDef,
-        CreateMeetingDialOutRequestTypeDef,
-        CreateMeetingDialOutResponseTypeDef,
-        CreatePhoneNumberOrderRequestTypeDef,
-        CreatePhoneNumberOrderResponseTypeDef,
-        CreateRoomMembershipRequestTypeDef,
-        CreateRoomMembershipResponseTypeDef,
-        CreateRoomRequestTypeDef,
-        CreateRoomResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DeleteAccountRequestTypeDef,
-        DeleteAccountResponseTypeDef,
-        DeleteEventsConfigurationRequestTypeDef,
-        DeletePhoneNumberRequestTypeDef,
-        DeleteRoomMembershipRequestTypeDef,
-        DeleteRoomRequestTypeDef,
-        DisassociatePhoneNumberFromUserRequestTypeDef,
-        DisassociatePhoneNumberFromUserResponseTypeDef,
-        DisassociateSigninDelegateGroupsFromAccountRequestTypeDef,
-        DisassociateSigninDelegateGroupsFromAccountResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAccountRequestTypeDef,
-        GetAccountResponseTypeDef,
-        GetAccountSettingsRequestTypeDef,
-        GetAccountSettingsResponseTypeDef,
-        GetBotRequestTypeDef,
-        GetBotResponseTypeDef,
-        GetEventsConfigurationRequestTypeDef,
-        GetEventsConfigurationResponseTypeDef,
-        GetGlobalSettingsResponseTypeDef,
-        GetPhoneNumberOrderRequestTypeDef,
-        GetPhoneNumberOrderResponseTypeDef,
-        GetPhoneNumberRequestTypeDef,
-        GetPhoneNumberResponseTypeDef,
-        GetPhoneNumberSettingsResponseTypeDef,
-        GetRetentionSettingsRequestTypeDef,
-        GetRetentionSettingsResponseTypeDef,
-        GetRoomRequestTypeDef,
-        GetRoomResponseTypeDef,
-        GetUserRequestTypeDef,
-        GetUserResponseTypeDef,
-        GetUserSettingsRequestTypeDef,
-        GetUserSettingsResponseTypeDef,
-        InviteUsersRequestTypeDef,
-        InviteUsersResponseTypeDef,
-        ListAccountsRequestTypeDef,
-        ListAccountsResponseTypeDef,
-        ListBotsRequestTypeDef,
-        ListBotsResponseTypeDef,
-        ListPhoneNumberOrdersRequestTypeDef,
-        ListPhoneNumberOrdersResponseTypeDef,
-        ListPhoneNumbersRequestTypeDef,
-        ListPhoneNumbersResponseTypeDef,
-        ListRoomMembershipsRequestTypeDef,
-        ListRoomMembershipsResponseTypeDef,
-        ListRoomsRequestTypeDef,
-        ListRoomsResponseTypeDef,
-        ListSupportedPhoneNumberCountriesRequestTypeDef,
-        ListSupportedPhoneNumberCountriesResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        LogoutUserRequestTypeDef,
-        LogoutUserResponseTypeDef,
-        PutEventsConfigurationRequestTypeDef,
-        PutEventsConfigurationResponseTypeDef,
-        PutRetentionSettingsRequestTypeDef,
-        PutRetentionSettingsResponseTypeDef,
-        RedactConversationMessageRequestTypeDef,
-        RedactConversationMessageResponseTypeDef,
-        RedactRoomMessageRequestTypeDef,
-        RedactRoomMessageResponseTypeDef,
-        RegenerateSecurityTokenRequestTypeDef,
-        RegenerateSecurityTokenResponseTypeDef,
-        ResetPersonalPINRequestTypeDef,
-        ResetPersonalPINResponseTypeDef,
-        RestorePhoneNumberRequestTypeDef,
-        RestorePhoneNumberResponseTypeDef,
-        SearchAvailablePhoneNumbersRequestTypeDef,
-        SearchAvailablePhoneNumbersResponseTypeDef,
-        UpdateAccountRequestTypeDef,
-        UpdateAccountResponseTypeDef,
-        UpdateAccountSettingsRequestTypeDef,
-        UpdateAccountSettingsResponseTypeDef,
-        UpdateBotRequestTypeDef,
-        UpdateBotResponseTypeDef,
-        UpdateGlobalSettingsRequestTypeDef,
-        UpdatePhoneNumberRequestTypeDef,
-        UpdatePhoneNumberResponseTypeDef,
-        UpdatePhoneNumberSettingsRequestTypeDef,
-        UpdateRoomMembershipRequestTypeDef,
-        UpdateRoomMembershipResponseTypeDef,
-        UpdateRoomRequestTypeDef,
-        UpdateRoomResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UpdateUserSettingsRequestTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChime"]
 
@@ -149,8 +30,8 @@ class MultiRegionChime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_phone_number_with_user(
-        self, **kwargs: Unpack[AssociatePhoneNumberWithUserRequestTypeDef]
-    ) -> TargetResults[AssociatePhoneNumberWithUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePhoneNumberWithUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociatePhoneNumberWithUserResponseTypeDef]:
         """Associates a phone number with the specified Amazon Chime user.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/AssociatePhoneNumberWithUser
@@ -158,8 +39,13 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("AssociatePhoneNumberWithUser", kwargs)
 
     def associate_signin_delegate_groups_with_account(
-        self, **kwargs: Unpack[AssociateSigninDelegateGroupsWithAccountRequestTypeDef]
-    ) -> TargetResults[AssociateSigninDelegateGroupsWithAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateSigninDelegateGroupsWithAccountRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateSigninDelegateGroupsWithAccountResponseTypeDef
+    ]:
         """Associates the specified sign-in delegate groups with the specified Amazon
         Chime account.
 
@@ -168,8 +54,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("AssociateSigninDelegateGroupsWithAccount", kwargs)
 
     def batch_create_room_membership(
-        self, **kwargs: Unpack[BatchCreateRoomMembershipRequestTypeDef]
-    ) -> TargetResults[BatchCreateRoomMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateRoomMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateRoomMembershipResponseTypeDef]:
         """Adds up to 50 members to a chat room in an Amazon Chime Enterprise
         account. Members can be users or bots. The member role designates whether
         the member is a chat room administrator or a general chat room member.
@@ -179,8 +65,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("BatchCreateRoomMembership", kwargs)
 
     def batch_delete_phone_number(
-        self, **kwargs: Unpack[BatchDeletePhoneNumberRequestTypeDef]
-    ) -> TargetResults[BatchDeletePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeletePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeletePhoneNumberResponseTypeDef]:
         """Moves phone numbers into the Deletion queue. Phone numbers must be
         disassociated from any users or Amazon Chime Voice Connectors before they
         can be deleted.
@@ -190,8 +76,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("BatchDeletePhoneNumber", kwargs)
 
     def batch_suspend_user(
-        self, **kwargs: Unpack[BatchSuspendUserRequestTypeDef]
-    ) -> TargetResults[BatchSuspendUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchSuspendUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchSuspendUserResponseTypeDef]:
         """Suspends up to 50 users from a Team or EnterpriseLWA Amazon Chime account.
         For more information about different account types, see Managing Your
         Amazon Chime Accounts in the Amazon Chime Administration Guide.
@@ -201,8 +87,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("BatchSuspendUser", kwargs)
 
     def batch_unsuspend_user(
-        self, **kwargs: Unpack[BatchUnsuspendUserRequestTypeDef]
-    ) -> TargetResults[BatchUnsuspendUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUnsuspendUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUnsuspendUserResponseTypeDef]:
         """Removes the suspension from up to 50 previously suspended users for the
         specified Amazon Chime EnterpriseLWA account. Only users on EnterpriseLWA
         accounts can be unsuspended using this action. For more information about
@@ -214,8 +100,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("BatchUnsuspendUser", kwargs)
 
     def batch_update_phone_number(
-        self, **kwargs: Unpack[BatchUpdatePhoneNumberRequestTypeDef]
-    ) -> TargetResults[BatchUpdatePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdatePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdatePhoneNumberResponseTypeDef]:
         """Updates phone number product types or calling names. You can update one
         attribute at a time for each UpdatePhoneNumberRequestItem. For example,
         you can update the product type or the calling name.
@@ -225,8 +111,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("BatchUpdatePhoneNumber", kwargs)
 
     def batch_update_user(
-        self, **kwargs: Unpack[BatchUpdateUserRequestTypeDef]
-    ) -> TargetResults[BatchUpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateUserResponseTypeDef]:
         """Updates user details within the UpdateUserRequestItem object for up to 20
         users for the specified Amazon Chime account. Currently, only LicenseType
         updates are supported for this action.
@@ -236,8 +122,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("BatchUpdateUser", kwargs)
 
     def create_account(
-        self, **kwargs: Unpack[CreateAccountRequestTypeDef]
-    ) -> TargetResults[CreateAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountResponseTypeDef]:
         """Creates an Amazon Chime account under the administrator's AWS account.
         Only Team account types are currently supported for this action. For more
         information about different account types, see Managing Your Amazon Chime
@@ -248,8 +134,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreateAccount", kwargs)
 
     def create_bot(
-        self, **kwargs: Unpack[CreateBotRequestTypeDef]
-    ) -> TargetResults[CreateBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotResponseTypeDef]:
         """Creates a bot for an Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/CreateBot
@@ -257,8 +143,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreateBot", kwargs)
 
     def create_meeting_dial_out(
-        self, **kwargs: Unpack[CreateMeetingDialOutRequestTypeDef]
-    ) -> TargetResults[CreateMeetingDialOutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMeetingDialOutRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMeetingDialOutResponseTypeDef]:
         """Uses the join token and call metadata in a meeting request (From number,
         To number, and so forth) to initiate an outbound call to a public switched
         telephone network (PSTN) and join them into a Chime meeting. Also ensures
@@ -269,8 +155,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreateMeetingDialOut", kwargs)
 
     def create_phone_number_order(
-        self, **kwargs: Unpack[CreatePhoneNumberOrderRequestTypeDef]
-    ) -> TargetResults[CreatePhoneNumberOrderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePhoneNumberOrderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePhoneNumberOrderResponseTypeDef]:
         """Creates an order for phone numbers to be provisioned. For toll-free
         numbers, you cannot use the Amazon Chime Business Calling product type.
         For numbers outside the U.S., you must use the Amazon Chime SIP Media
@@ -281,8 +167,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreatePhoneNumberOrder", kwargs)
 
     def create_room(
-        self, **kwargs: Unpack[CreateRoomRequestTypeDef]
-    ) -> TargetResults[CreateRoomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoomResponseTypeDef]:
         """Creates a chat room for the specified Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/CreateRoom
@@ -290,8 +176,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreateRoom", kwargs)
 
     def create_room_membership(
-        self, **kwargs: Unpack[CreateRoomMembershipRequestTypeDef]
-    ) -> TargetResults[CreateRoomMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoomMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoomMembershipResponseTypeDef]:
         """Adds a member to a chat room in an Amazon Chime Enterprise account. A
         member can be either a user or a bot. The member role designates whether
         the member is a chat room administrator or a general chat room member.
@@ -301,8 +187,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreateRoomMembership", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a user under the specified Amazon Chime account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/CreateUser
@@ -310,8 +196,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_account(
-        self, **kwargs: Unpack[DeleteAccountRequestTypeDef]
-    ) -> TargetResults[DeleteAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountResponseTypeDef]:
         """Deletes the specified Amazon Chime account. You must suspend all users
         before deleting Team account. You can use the BatchSuspendUser action to
         dodo.
@@ -321,8 +207,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("DeleteAccount", kwargs)
 
     def delete_events_configuration(
-        self, **kwargs: Unpack[DeleteEventsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the events configuration that allows a bot to receive outgoing
         events.
 
@@ -331,8 +217,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("DeleteEventsConfiguration", kwargs)
 
     def delete_phone_number(
-        self, **kwargs: Unpack[DeletePhoneNumberRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Moves the specified phone number into the Deletion queue. A phone number
         must be disassociated from any users or Amazon Chime Voice Connectors
         before it can be deleted.
@@ -342,8 +228,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("DeletePhoneNumber", kwargs)
 
     def delete_room(
-        self, **kwargs: Unpack[DeleteRoomRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a chat room in an Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/DeleteRoom
@@ -351,8 +237,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("DeleteRoom", kwargs)
 
     def delete_room_membership(
-        self, **kwargs: Unpack[DeleteRoomMembershipRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoomMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a member from a chat room in an Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/DeleteRoomMembership
@@ -360,8 +246,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("DeleteRoomMembership", kwargs)
 
     def disassociate_phone_number_from_user(
-        self, **kwargs: Unpack[DisassociatePhoneNumberFromUserRequestTypeDef]
-    ) -> TargetResults[DisassociatePhoneNumberFromUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociatePhoneNumberFromUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociatePhoneNumberFromUserResponseTypeDef]:
         """Disassociates the primary provisioned phone number from the specified
         Amazon Chime user.
 
@@ -371,8 +257,12 @@ class MultiRegionChime(MultiRegionClient):
 
     def disassociate_signin_delegate_groups_from_account(
         self,
-        **kwargs: Unpack[DisassociateSigninDelegateGroupsFromAccountRequestTypeDef],
-    ) -> TargetResults[DisassociateSigninDelegateGroupsFromAccountResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateSigninDelegateGroupsFromAccountRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateSigninDelegateGroupsFromAccountResponseTypeDef
+    ]:
         """Disassociates the specified sign-in delegate groups from the specified
         Amazon Chime account.
 
@@ -381,8 +271,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("DisassociateSigninDelegateGroupsFromAccount", kwargs)
 
     def get_account(
-        self, **kwargs: Unpack[GetAccountRequestTypeDef]
-    ) -> TargetResults[GetAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountResponseTypeDef]:
         """Retrieves details for the specified Amazon Chime account, such as account
         type and supported licenses.
 
@@ -391,8 +281,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetAccount", kwargs)
 
     def get_account_settings(
-        self, **kwargs: Unpack[GetAccountSettingsRequestTypeDef]
-    ) -> TargetResults[GetAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
         """Retrieves account settings for the specified Amazon Chime account ID, such
         as remote control and dialout settings. For more information about these
         settings, see Use the Policies Page in the Amazon Chime Administration
@@ -403,8 +293,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetAccountSettings", kwargs)
 
     def get_bot(
-        self, **kwargs: Unpack[GetBotRequestTypeDef]
-    ) -> TargetResults[GetBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotResponseTypeDef]:
         """Retrieves details for the specified bot, such as bot email address, bot
         type, status, and display name.
 
@@ -413,8 +303,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetBot", kwargs)
 
     def get_events_configuration(
-        self, **kwargs: Unpack[GetEventsConfigurationRequestTypeDef]
-    ) -> TargetResults[GetEventsConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventsConfigurationResponseTypeDef]:
         """Gets details for an events configuration that allows a bot to receive
         outgoing events, such as an HTTPS endpoint or Lambda function ARN.
 
@@ -422,7 +312,9 @@ class MultiRegionChime(MultiRegionClient):
         """
         return self._call("GetEventsConfiguration", kwargs)
 
-    def get_global_settings(self) -> TargetResults[GetGlobalSettingsResponseTypeDef]:
+    def get_global_settings(
+        self,
+    ) -> TargetResults[type_defs.GetGlobalSettingsResponseTypeDef]:
         """Retrieves global settings for the administrator's AWS account, such as
         Amazon Chime Business Calling and Amazon Chime Voice Connector settings.
 
@@ -431,8 +323,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetGlobalSettings", {})
 
     def get_phone_number(
-        self, **kwargs: Unpack[GetPhoneNumberRequestTypeDef]
-    ) -> TargetResults[GetPhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPhoneNumberResponseTypeDef]:
         """Retrieves details for the specified phone number ID, such as associations,
         capabilities, and product type.
 
@@ -441,8 +333,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetPhoneNumber", kwargs)
 
     def get_phone_number_order(
-        self, **kwargs: Unpack[GetPhoneNumberOrderRequestTypeDef]
-    ) -> TargetResults[GetPhoneNumberOrderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPhoneNumberOrderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPhoneNumberOrderResponseTypeDef]:
         """Retrieves details for the specified phone number order, such as the order
         creation timestamp, phone numbers in E.164 format, product type, and order
         status.
@@ -453,7 +345,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_phone_number_settings(
         self,
-    ) -> TargetResults[GetPhoneNumberSettingsResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetPhoneNumberSettingsResponseTypeDef]:
         """Retrieves the phone number settings for the administrator's AWS account,
         such as the default outbound calling name.
 
@@ -462,8 +354,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetPhoneNumberSettings", {})
 
     def get_retention_settings(
-        self, **kwargs: Unpack[GetRetentionSettingsRequestTypeDef]
-    ) -> TargetResults[GetRetentionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRetentionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRetentionSettingsResponseTypeDef]:
         """Gets the retention settings for the specified Amazon Chime Enterprise
         account. For more information about retention settings, see Managing Chat
         Retention Policies in the Amazon Chime Administration Guide.
@@ -473,8 +365,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetRetentionSettings", kwargs)
 
     def get_room(
-        self, **kwargs: Unpack[GetRoomRequestTypeDef]
-    ) -> TargetResults[GetRoomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoomResponseTypeDef]:
         """Retrieves room details, such as the room name, for a room in an Amazon
         Chime Enterprise account.
 
@@ -483,8 +375,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetRoom", kwargs)
 
     def get_user(
-        self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> TargetResults[GetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserResponseTypeDef]:
         """Retrieves details for the specified user ID, such as primary email
         address, license type,and personal meeting PIN.
 
@@ -493,8 +385,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetUser", kwargs)
 
     def get_user_settings(
-        self, **kwargs: Unpack[GetUserSettingsRequestTypeDef]
-    ) -> TargetResults[GetUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserSettingsResponseTypeDef]:
         """Retrieves settings for the specified user ID, such as any associated phone
         number settings.
 
@@ -503,8 +395,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("GetUserSettings", kwargs)
 
     def invite_users(
-        self, **kwargs: Unpack[InviteUsersRequestTypeDef]
-    ) -> TargetResults[InviteUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InviteUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.InviteUsersResponseTypeDef]:
         """Sends email to a maximum of 50 users, inviting them to the specified
         Amazon Chime Team account. Only Team account types are currently supported
         for this action.
@@ -514,8 +406,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("InviteUsers", kwargs)
 
     def list_accounts(
-        self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Lists the Amazon Chime accounts under the administrator's AWS account. You
         can filter accounts by account name prefix. To find out which Amazon Chime
         account a user belongs to, you can filter by the user's email address,
@@ -526,8 +418,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListAccounts", kwargs)
 
     def list_bots(
-        self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> TargetResults[ListBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotsResponseTypeDef]:
         """Lists the bots associated with the administrator's Amazon Chime Enterprise
         account ID.
 
@@ -536,8 +428,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListBots", kwargs)
 
     def list_phone_number_orders(
-        self, **kwargs: Unpack[ListPhoneNumberOrdersRequestTypeDef]
-    ) -> TargetResults[ListPhoneNumberOrdersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumberOrdersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumberOrdersResponseTypeDef]:
         """Lists the phone number orders for the administrator's Amazon Chime
         account.
 
@@ -546,8 +438,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListPhoneNumberOrders", kwargs)
 
     def list_phone_numbers(
-        self, **kwargs: Unpack[ListPhoneNumbersRequestTypeDef]
-    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumbersResponseTypeDef]:
         """Lists the phone numbers for the specified Amazon Chime account, Amazon
         Chime user, Amazon Chime Voice Connector, or Amazon Chime Voice Connector
         group.
@@ -557,8 +449,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListPhoneNumbers", kwargs)
 
     def list_room_memberships(
-        self, **kwargs: Unpack[ListRoomMembershipsRequestTypeDef]
-    ) -> TargetResults[ListRoomMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoomMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoomMembershipsResponseTypeDef]:
         """Lists the membership details for the specified room in an Amazon Chime
         Enterprise account, such as the members' IDs, email addresses, and names.
 
@@ -567,8 +459,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListRoomMemberships", kwargs)
 
     def list_rooms(
-        self, **kwargs: Unpack[ListRoomsRequestTypeDef]
-    ) -> TargetResults[ListRoomsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoomsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoomsResponseTypeDef]:
         """Lists the room details for the specified Amazon Chime Enterprise account.
         Optionally, filter the results by a member ID (user ID or bot ID) to see a
         list of rooms that the member belongs to.
@@ -578,8 +470,9 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListRooms", kwargs)
 
     def list_supported_phone_number_countries(
-        self, **kwargs: Unpack[ListSupportedPhoneNumberCountriesRequestTypeDef]
-    ) -> TargetResults[ListSupportedPhoneNumberCountriesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListSupportedPhoneNumberCountriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSupportedPhoneNumberCountriesResponseTypeDef]:
         """Lists supported phone number countries.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/ListSupportedPhoneNumberCountries
@@ -587,8 +480,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListSupportedPhoneNumberCountries", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Lists the users that belong to the specified Amazon Chime account. You can
         specify an email address to list only the user that the email address
         belongs to.
@@ -598,8 +491,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def logout_user(
-        self, **kwargs: Unpack[LogoutUserRequestTypeDef]
-    ) -> TargetResults[LogoutUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.LogoutUserRequestTypeDef]
+    ) -> TargetResults[type_defs.LogoutUserResponseTypeDef]:
         """Logs out the specified user from all of the devices they are currently
         logged into.
 
@@ -608,8 +501,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("LogoutUser", kwargs)
 
     def put_events_configuration(
-        self, **kwargs: Unpack[PutEventsConfigurationRequestTypeDef]
-    ) -> TargetResults[PutEventsConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventsConfigurationResponseTypeDef]:
         """Creates an events configuration that allows a bot to receive outgoing
         events sent by Amazon Chime. Choose either an HTTPS endpoint or a Lambda
         function ARN. For more information, see Bot.
@@ -619,8 +512,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("PutEventsConfiguration", kwargs)
 
     def put_retention_settings(
-        self, **kwargs: Unpack[PutRetentionSettingsRequestTypeDef]
-    ) -> TargetResults[PutRetentionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRetentionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRetentionSettingsResponseTypeDef]:
         """Puts retention settings for the specified Amazon Chime Enterprise account.
         We recommend using AWS CloudTrail to monitor usage of this API for your
         account. For more information, see Logging Amazon Chime API Calls with AWS
@@ -631,8 +524,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("PutRetentionSettings", kwargs)
 
     def redact_conversation_message(
-        self, **kwargs: Unpack[RedactConversationMessageRequestTypeDef]
-    ) -> TargetResults[RedactConversationMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RedactConversationMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.RedactConversationMessageResponseTypeDef]:
         """Redacts the specified message from the specified Amazon Chime
         conversation.
 
@@ -641,8 +534,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("RedactConversationMessage", kwargs)
 
     def redact_room_message(
-        self, **kwargs: Unpack[RedactRoomMessageRequestTypeDef]
-    ) -> TargetResults[RedactRoomMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RedactRoomMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.RedactRoomMessageResponseTypeDef]:
         """Redacts the specified message from the specified Amazon Chime channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/RedactRoomMessage
@@ -650,8 +543,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("RedactRoomMessage", kwargs)
 
     def regenerate_security_token(
-        self, **kwargs: Unpack[RegenerateSecurityTokenRequestTypeDef]
-    ) -> TargetResults[RegenerateSecurityTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegenerateSecurityTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.RegenerateSecurityTokenResponseTypeDef]:
         """Regenerates the security token for a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/RegenerateSecurityToken
@@ -659,8 +552,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("RegenerateSecurityToken", kwargs)
 
     def reset_personal_pin(
-        self, **kwargs: Unpack[ResetPersonalPINRequestTypeDef]
-    ) -> TargetResults[ResetPersonalPINResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetPersonalPINRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetPersonalPINResponseTypeDef]:
         """Resets the personal meeting PIN for the specified user on an Amazon Chime
         account. Returns the User object with the updated personal meeting PIN.
 
@@ -669,8 +562,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("ResetPersonalPIN", kwargs)
 
     def restore_phone_number(
-        self, **kwargs: Unpack[RestorePhoneNumberRequestTypeDef]
-    ) -> TargetResults[RestorePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestorePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.RestorePhoneNumberResponseTypeDef]:
         """Moves a phone number from the Deletion queue back into the phone number
         Inventory.
 
@@ -679,8 +572,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("RestorePhoneNumber", kwargs)
 
     def search_available_phone_numbers(
-        self, **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef]
-    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAvailablePhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAvailablePhoneNumbersResponseTypeDef]:
         """Searches for phone numbers that can be ordered. For US numbers, provide at
         least one of the following search filters: AreaCode, City, State, or
         TollFreePrefix. If you provide City, you must also provide State. Numbers
@@ -692,8 +585,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("SearchAvailablePhoneNumbers", kwargs)
 
     def update_account(
-        self, **kwargs: Unpack[UpdateAccountRequestTypeDef]
-    ) -> TargetResults[UpdateAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountResponseTypeDef]:
         """Updates account details for the specified Amazon Chime account. Currently,
         only account name and default license updates are supported for this
         action.
@@ -703,8 +596,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateAccount", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsResponseTypeDef]:
         """Updates the settings for the specified Amazon Chime account. You can
         update settings for remote control of shared screens, or for the dial-out
         option. For more information about these settings, see Use the Policies
@@ -715,8 +608,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_bot(
-        self, **kwargs: Unpack[UpdateBotRequestTypeDef]
-    ) -> TargetResults[UpdateBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBotResponseTypeDef]:
         """Updates the status of the specified bot, such as starting or stopping the
         bot from running in your Amazon Chime Enterprise account.
 
@@ -725,8 +618,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateBot", kwargs)
 
     def update_global_settings(
-        self, **kwargs: Unpack[UpdateGlobalSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates global settings for the administrator's AWS account, such as
         Amazon Chime Business Calling and Amazon Chime Voice Connector settings.
 
@@ -735,8 +628,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateGlobalSettings", kwargs)
 
     def update_phone_number(
-        self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> TargetResults[UpdatePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePhoneNumberResponseTypeDef]:
         """Updates phone number details, such as product type or calling name, for
         the specified phone number ID. You can update one phone number detail at a
         time. For example, you can update either the product type or the calling
@@ -747,8 +640,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdatePhoneNumber", kwargs)
 
     def update_phone_number_settings(
-        self, **kwargs: Unpack[UpdatePhoneNumberSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the phone number settings for the administrator's AWS account,
         such as the default outbound calling name. You can update the default
         outbound calling name once every seven days. Outbound calling names can
@@ -759,8 +652,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdatePhoneNumberSettings", kwargs)
 
     def update_room(
-        self, **kwargs: Unpack[UpdateRoomRequestTypeDef]
-    ) -> TargetResults[UpdateRoomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoomResponseTypeDef]:
         """Updates room details, such as the room name, for a room in an Amazon Chime
         Enterprise account.
 
@@ -769,8 +662,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateRoom", kwargs)
 
     def update_room_membership(
-        self, **kwargs: Unpack[UpdateRoomMembershipRequestTypeDef]
-    ) -> TargetResults[UpdateRoomMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoomMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoomMembershipResponseTypeDef]:
         """Updates room membership details, such as the member role, for a room in an
         Amazon Chime Enterprise account. The member role designates whether the
         member is a chat room administrator or a general chat room member. The
@@ -781,8 +674,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateRoomMembership", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates user details for a specified user ID. Currently, only LicenseType
         updates are supported for this action.
 
@@ -791,8 +684,8 @@ class MultiRegionChime(MultiRegionClient):
         return self._call("UpdateUser", kwargs)
 
     def update_user_settings(
-        self, **kwargs: Unpack[UpdateUserSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the settings for the specified user, such as phone number
         settings.
 
@@ -806,8 +699,8 @@ class MultiRegionChime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -832,8 +725,8 @@ class MultiRegionChime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -856,8 +749,8 @@ class MultiRegionChime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> Items[AccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> Items[type_defs.AccountTypeDef]:
         """Each element of Accounts in every page of ListAccounts, from every target,
         as its page arrives (tagged with its target).
 
@@ -872,8 +765,8 @@ class MultiRegionChime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 

@@ -12,62 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateAppInstanceAdminRequestTypeDef,
-        CreateAppInstanceAdminResponseTypeDef,
-        CreateAppInstanceBotRequestTypeDef,
-        CreateAppInstanceBotResponseTypeDef,
-        CreateAppInstanceRequestTypeDef,
-        CreateAppInstanceResponseTypeDef,
-        CreateAppInstanceUserRequestTypeDef,
-        CreateAppInstanceUserResponseTypeDef,
-        DeleteAppInstanceAdminRequestTypeDef,
-        DeleteAppInstanceBotRequestTypeDef,
-        DeleteAppInstanceRequestTypeDef,
-        DeleteAppInstanceUserRequestTypeDef,
-        DeregisterAppInstanceUserEndpointRequestTypeDef,
-        DescribeAppInstanceAdminRequestTypeDef,
-        DescribeAppInstanceAdminResponseTypeDef,
-        DescribeAppInstanceBotRequestTypeDef,
-        DescribeAppInstanceBotResponseTypeDef,
-        DescribeAppInstanceRequestTypeDef,
-        DescribeAppInstanceResponseTypeDef,
-        DescribeAppInstanceUserEndpointRequestTypeDef,
-        DescribeAppInstanceUserEndpointResponseTypeDef,
-        DescribeAppInstanceUserRequestTypeDef,
-        DescribeAppInstanceUserResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAppInstanceRetentionSettingsRequestTypeDef,
-        GetAppInstanceRetentionSettingsResponseTypeDef,
-        ListAppInstanceAdminsRequestTypeDef,
-        ListAppInstanceAdminsResponseTypeDef,
-        ListAppInstanceBotsRequestTypeDef,
-        ListAppInstanceBotsResponseTypeDef,
-        ListAppInstanceUserEndpointsRequestTypeDef,
-        ListAppInstanceUserEndpointsResponseTypeDef,
-        ListAppInstanceUsersRequestTypeDef,
-        ListAppInstanceUsersResponseTypeDef,
-        ListAppInstancesRequestTypeDef,
-        ListAppInstancesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutAppInstanceRetentionSettingsRequestTypeDef,
-        PutAppInstanceRetentionSettingsResponseTypeDef,
-        PutAppInstanceUserExpirationSettingsRequestTypeDef,
-        PutAppInstanceUserExpirationSettingsResponseTypeDef,
-        RegisterAppInstanceUserEndpointRequestTypeDef,
-        RegisterAppInstanceUserEndpointResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAppInstanceBotRequestTypeDef,
-        UpdateAppInstanceBotResponseTypeDef,
-        UpdateAppInstanceRequestTypeDef,
-        UpdateAppInstanceResponseTypeDef,
-        UpdateAppInstanceUserEndpointRequestTypeDef,
-        UpdateAppInstanceUserEndpointResponseTypeDef,
-        UpdateAppInstanceUserRequestTypeDef,
-        UpdateAppInstanceUserResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChimeSDKIdentity"]
 
@@ -83,8 +28,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_app_instance(
-        self, **kwargs: Unpack[CreateAppInstanceRequestTypeDef]
-    ) -> TargetResults[CreateAppInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppInstanceResponseTypeDef]:
         """Creates an Amazon Chime SDK messaging AppInstance under an AWS account.
         Only SDK messaging customers use this API. CreateAppInstance supports
         idempotency behavior as described in the AWS API Standard.
@@ -94,8 +39,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("CreateAppInstance", kwargs)
 
     def create_app_instance_admin(
-        self, **kwargs: Unpack[CreateAppInstanceAdminRequestTypeDef]
-    ) -> TargetResults[CreateAppInstanceAdminResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppInstanceAdminRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppInstanceAdminResponseTypeDef]:
         """Promotes an AppInstanceUser or AppInstanceBot to an AppInstanceAdmin. The
         promoted entity can perform the following actions.
 
@@ -104,8 +49,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("CreateAppInstanceAdmin", kwargs)
 
     def create_app_instance_bot(
-        self, **kwargs: Unpack[CreateAppInstanceBotRequestTypeDef]
-    ) -> TargetResults[CreateAppInstanceBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppInstanceBotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppInstanceBotResponseTypeDef]:
         """Creates a bot under an Amazon Chime AppInstance. The request consists of a
         unique Configuration and Name for that bot.
 
@@ -114,8 +59,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("CreateAppInstanceBot", kwargs)
 
     def create_app_instance_user(
-        self, **kwargs: Unpack[CreateAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[CreateAppInstanceUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppInstanceUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppInstanceUserResponseTypeDef]:
         """Creates a user under an Amazon Chime AppInstance. The request consists of
         a unique appInstanceUserId and Name for that user.
 
@@ -124,8 +69,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("CreateAppInstanceUser", kwargs)
 
     def delete_app_instance(
-        self, **kwargs: Unpack[DeleteAppInstanceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an AppInstance and all associated data asynchronously.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeleteAppInstance
@@ -133,8 +78,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DeleteAppInstance", kwargs)
 
     def delete_app_instance_admin(
-        self, **kwargs: Unpack[DeleteAppInstanceAdminRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppInstanceAdminRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Demotes an AppInstanceAdmin to an AppInstanceUser or AppInstanceBot. This
         action does not delete the user.
 
@@ -143,8 +88,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DeleteAppInstanceAdmin", kwargs)
 
     def delete_app_instance_bot(
-        self, **kwargs: Unpack[DeleteAppInstanceBotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppInstanceBotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an AppInstanceBot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeleteAppInstanceBot
@@ -152,8 +97,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DeleteAppInstanceBot", kwargs)
 
     def delete_app_instance_user(
-        self, **kwargs: Unpack[DeleteAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppInstanceUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an AppInstanceUser.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeleteAppInstanceUser
@@ -161,8 +106,9 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DeleteAppInstanceUser", kwargs)
 
     def deregister_app_instance_user_endpoint(
-        self, **kwargs: Unpack[DeregisterAppInstanceUserEndpointRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterAppInstanceUserEndpointRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deregisters an AppInstanceUserEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeregisterAppInstanceUserEndpoint
@@ -170,8 +116,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DeregisterAppInstanceUserEndpoint", kwargs)
 
     def describe_app_instance(
-        self, **kwargs: Unpack[DescribeAppInstanceRequestTypeDef]
-    ) -> TargetResults[DescribeAppInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppInstanceResponseTypeDef]:
         """Returns the full details of an AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstance
@@ -179,8 +125,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DescribeAppInstance", kwargs)
 
     def describe_app_instance_admin(
-        self, **kwargs: Unpack[DescribeAppInstanceAdminRequestTypeDef]
-    ) -> TargetResults[DescribeAppInstanceAdminResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppInstanceAdminRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppInstanceAdminResponseTypeDef]:
         """Returns the full details of an AppInstanceAdmin.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceAdmin
@@ -188,8 +134,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DescribeAppInstanceAdmin", kwargs)
 
     def describe_app_instance_bot(
-        self, **kwargs: Unpack[DescribeAppInstanceBotRequestTypeDef]
-    ) -> TargetResults[DescribeAppInstanceBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppInstanceBotRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppInstanceBotResponseTypeDef]:
         """The AppInstanceBot's information.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceBot
@@ -197,8 +143,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DescribeAppInstanceBot", kwargs)
 
     def describe_app_instance_user(
-        self, **kwargs: Unpack[DescribeAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[DescribeAppInstanceUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppInstanceUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppInstanceUserResponseTypeDef]:
         """Returns the full details of an AppInstanceUser.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceUser
@@ -206,8 +152,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DescribeAppInstanceUser", kwargs)
 
     def describe_app_instance_user_endpoint(
-        self, **kwargs: Unpack[DescribeAppInstanceUserEndpointRequestTypeDef]
-    ) -> TargetResults[DescribeAppInstanceUserEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppInstanceUserEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppInstanceUserEndpointResponseTypeDef]:
         """Returns the full details of an AppInstanceUserEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceUserEndpoint
@@ -215,8 +161,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("DescribeAppInstanceUserEndpoint", kwargs)
 
     def get_app_instance_retention_settings(
-        self, **kwargs: Unpack[GetAppInstanceRetentionSettingsRequestTypeDef]
-    ) -> TargetResults[GetAppInstanceRetentionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppInstanceRetentionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppInstanceRetentionSettingsResponseTypeDef]:
         """Gets the retention settings for an AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/GetAppInstanceRetentionSettings
@@ -224,8 +170,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("GetAppInstanceRetentionSettings", kwargs)
 
     def list_app_instance_admins(
-        self, **kwargs: Unpack[ListAppInstanceAdminsRequestTypeDef]
-    ) -> TargetResults[ListAppInstanceAdminsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppInstanceAdminsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppInstanceAdminsResponseTypeDef]:
         """Returns a list of the administrators in the AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstanceAdmins
@@ -233,8 +179,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("ListAppInstanceAdmins", kwargs)
 
     def list_app_instance_bots(
-        self, **kwargs: Unpack[ListAppInstanceBotsRequestTypeDef]
-    ) -> TargetResults[ListAppInstanceBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppInstanceBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppInstanceBotsResponseTypeDef]:
         """Lists all AppInstanceBots created under a single AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstanceBots
@@ -242,8 +188,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("ListAppInstanceBots", kwargs)
 
     def list_app_instance_user_endpoints(
-        self, **kwargs: Unpack[ListAppInstanceUserEndpointsRequestTypeDef]
-    ) -> TargetResults[ListAppInstanceUserEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppInstanceUserEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppInstanceUserEndpointsResponseTypeDef]:
         """Lists all the AppInstanceUserEndpoints created under a single
         AppInstanceUser.
 
@@ -252,8 +198,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("ListAppInstanceUserEndpoints", kwargs)
 
     def list_app_instance_users(
-        self, **kwargs: Unpack[ListAppInstanceUsersRequestTypeDef]
-    ) -> TargetResults[ListAppInstanceUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppInstanceUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppInstanceUsersResponseTypeDef]:
         """List all AppInstanceUsers created under a single AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstanceUsers
@@ -261,8 +207,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("ListAppInstanceUsers", kwargs)
 
     def list_app_instances(
-        self, **kwargs: Unpack[ListAppInstancesRequestTypeDef]
-    ) -> TargetResults[ListAppInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppInstancesResponseTypeDef]:
         """Lists all Amazon Chime AppInstances created under a single AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstances
@@ -270,8 +216,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("ListAppInstances", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags applied to an Amazon Chime SDK identity resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListTagsForResource
@@ -279,8 +225,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_app_instance_retention_settings(
-        self, **kwargs: Unpack[PutAppInstanceRetentionSettingsRequestTypeDef]
-    ) -> TargetResults[PutAppInstanceRetentionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAppInstanceRetentionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAppInstanceRetentionSettingsResponseTypeDef]:
         """Sets the amount of time in days that a given AppInstance retains data.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/PutAppInstanceRetentionSettings
@@ -288,8 +234,9 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("PutAppInstanceRetentionSettings", kwargs)
 
     def put_app_instance_user_expiration_settings(
-        self, **kwargs: Unpack[PutAppInstanceUserExpirationSettingsRequestTypeDef]
-    ) -> TargetResults[PutAppInstanceUserExpirationSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutAppInstanceUserExpirationSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutAppInstanceUserExpirationSettingsResponseTypeDef]:
         """Sets the number of days before the AppInstanceUser is automatically
         deleted.
 
@@ -298,8 +245,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("PutAppInstanceUserExpirationSettings", kwargs)
 
     def register_app_instance_user_endpoint(
-        self, **kwargs: Unpack[RegisterAppInstanceUserEndpointRequestTypeDef]
-    ) -> TargetResults[RegisterAppInstanceUserEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterAppInstanceUserEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterAppInstanceUserEndpointResponseTypeDef]:
         """Registers an endpoint under an Amazon Chime AppInstanceUser. The endpoint
         receives messages for a user. For push notifications, the endpoint is a
         mobile device used to receive mobile push notifications for a user.
@@ -309,8 +256,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("RegisterAppInstanceUserEndpoint", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Applies the specified tags to the specified Amazon Chime SDK identity
         resource.
 
@@ -319,8 +266,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified Amazon Chime SDK identity
         resource.
 
@@ -329,8 +276,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_app_instance(
-        self, **kwargs: Unpack[UpdateAppInstanceRequestTypeDef]
-    ) -> TargetResults[UpdateAppInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppInstanceResponseTypeDef]:
         """Updates AppInstance metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/UpdateAppInstance
@@ -338,8 +285,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("UpdateAppInstance", kwargs)
 
     def update_app_instance_bot(
-        self, **kwargs: Unpack[UpdateAppInstanceBotRequestTypeDef]
-    ) -> TargetResults[UpdateAppInstanceBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppInstanceBotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppInstanceBotResponseTypeDef]:
         """Updates the name and metadata of an AppInstanceBot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/UpdateAppInstanceBot
@@ -347,8 +294,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("UpdateAppInstanceBot", kwargs)
 
     def update_app_instance_user(
-        self, **kwargs: Unpack[UpdateAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[UpdateAppInstanceUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppInstanceUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppInstanceUserResponseTypeDef]:
         """Updates the details of an AppInstanceUser. You can update names and
         metadata.
 
@@ -357,8 +304,8 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
         return self._call("UpdateAppInstanceUser", kwargs)
 
     def update_app_instance_user_endpoint(
-        self, **kwargs: Unpack[UpdateAppInstanceUserEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateAppInstanceUserEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppInstanceUserEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppInstanceUserEndpointResponseTypeDef]:
         """Updates the details of an AppInstanceUserEndpoint. You can update the name
         and AllowMessage values.
 

@@ -12,64 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateMediaCapturePipelineRequestTypeDef,
-        CreateMediaCapturePipelineResponseTypeDef,
-        CreateMediaConcatenationPipelineRequestTypeDef,
-        CreateMediaConcatenationPipelineResponseTypeDef,
-        CreateMediaInsightsPipelineConfigurationRequestTypeDef,
-        CreateMediaInsightsPipelineConfigurationResponseTypeDef,
-        CreateMediaInsightsPipelineRequestTypeDef,
-        CreateMediaInsightsPipelineResponseTypeDef,
-        CreateMediaLiveConnectorPipelineRequestTypeDef,
-        CreateMediaLiveConnectorPipelineResponseTypeDef,
-        CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef,
-        CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef,
-        CreateMediaStreamPipelineRequestTypeDef,
-        CreateMediaStreamPipelineResponseTypeDef,
-        DeleteMediaCapturePipelineRequestTypeDef,
-        DeleteMediaInsightsPipelineConfigurationRequestTypeDef,
-        DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef,
-        DeleteMediaPipelineRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetMediaCapturePipelineRequestTypeDef,
-        GetMediaCapturePipelineResponseTypeDef,
-        GetMediaInsightsPipelineConfigurationRequestTypeDef,
-        GetMediaInsightsPipelineConfigurationResponseTypeDef,
-        GetMediaPipelineKinesisVideoStreamPoolRequestTypeDef,
-        GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef,
-        GetMediaPipelineRequestTypeDef,
-        GetMediaPipelineResponseTypeDef,
-        GetSpeakerSearchTaskRequestTypeDef,
-        GetSpeakerSearchTaskResponseTypeDef,
-        GetVoiceToneAnalysisTaskRequestTypeDef,
-        GetVoiceToneAnalysisTaskResponseTypeDef,
-        ListMediaCapturePipelinesRequestTypeDef,
-        ListMediaCapturePipelinesResponseTypeDef,
-        ListMediaInsightsPipelineConfigurationsRequestTypeDef,
-        ListMediaInsightsPipelineConfigurationsResponseTypeDef,
-        ListMediaPipelineKinesisVideoStreamPoolsRequestTypeDef,
-        ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef,
-        ListMediaPipelinesRequestTypeDef,
-        ListMediaPipelinesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartSpeakerSearchTaskRequestTypeDef,
-        StartSpeakerSearchTaskResponseTypeDef,
-        StartVoiceToneAnalysisTaskRequestTypeDef,
-        StartVoiceToneAnalysisTaskResponseTypeDef,
-        StopSpeakerSearchTaskRequestTypeDef,
-        StopVoiceToneAnalysisTaskRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateMediaInsightsPipelineConfigurationRequestTypeDef,
-        UpdateMediaInsightsPipelineConfigurationResponseTypeDef,
-        UpdateMediaInsightsPipelineStatusRequestTypeDef,
-        UpdateMediaPipelineKinesisVideoStreamPoolRequestTypeDef,
-        UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChimeSDKMediaPipelines"]
 
@@ -85,8 +28,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_media_capture_pipeline(
-        self, **kwargs: Unpack[CreateMediaCapturePipelineRequestTypeDef]
-    ) -> TargetResults[CreateMediaCapturePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMediaCapturePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMediaCapturePipelineResponseTypeDef]:
         """Creates a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaCapturePipeline
@@ -94,8 +37,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaCapturePipeline", kwargs)
 
     def create_media_concatenation_pipeline(
-        self, **kwargs: Unpack[CreateMediaConcatenationPipelineRequestTypeDef]
-    ) -> TargetResults[CreateMediaConcatenationPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMediaConcatenationPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMediaConcatenationPipelineResponseTypeDef]:
         """Creates a media concatenation pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaConcatenationPipeline
@@ -103,8 +46,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaConcatenationPipeline", kwargs)
 
     def create_media_insights_pipeline(
-        self, **kwargs: Unpack[CreateMediaInsightsPipelineRequestTypeDef]
-    ) -> TargetResults[CreateMediaInsightsPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMediaInsightsPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMediaInsightsPipelineResponseTypeDef]:
         """Creates a media insights pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaInsightsPipeline
@@ -112,8 +55,13 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaInsightsPipeline", kwargs)
 
     def create_media_insights_pipeline_configuration(
-        self, **kwargs: Unpack[CreateMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateMediaInsightsPipelineConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateMediaInsightsPipelineConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateMediaInsightsPipelineConfigurationResponseTypeDef
+    ]:
         """A structure that contains the static configurations for a media insights
         pipeline.
 
@@ -122,8 +70,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaInsightsPipelineConfiguration", kwargs)
 
     def create_media_live_connector_pipeline(
-        self, **kwargs: Unpack[CreateMediaLiveConnectorPipelineRequestTypeDef]
-    ) -> TargetResults[CreateMediaLiveConnectorPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMediaLiveConnectorPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMediaLiveConnectorPipelineResponseTypeDef]:
         """Creates a media live connector pipeline in an Amazon Chime SDK meeting.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaLiveConnectorPipeline
@@ -131,8 +79,13 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaLiveConnectorPipeline", kwargs)
 
     def create_media_pipeline_kinesis_video_stream_pool(
-        self, **kwargs: Unpack[CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> TargetResults[CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef
+    ]:
         """Creates an Amazon Kinesis Video Stream pool for use with media stream
         pipelines.
 
@@ -141,8 +94,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaPipelineKinesisVideoStreamPool", kwargs)
 
     def create_media_stream_pipeline(
-        self, **kwargs: Unpack[CreateMediaStreamPipelineRequestTypeDef]
-    ) -> TargetResults[CreateMediaStreamPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMediaStreamPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMediaStreamPipelineResponseTypeDef]:
         """Creates a streaming media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaStreamPipeline
@@ -150,8 +103,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("CreateMediaStreamPipeline", kwargs)
 
     def delete_media_capture_pipeline(
-        self, **kwargs: Unpack[DeleteMediaCapturePipelineRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMediaCapturePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaCapturePipeline
@@ -159,8 +112,11 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("DeleteMediaCapturePipeline", kwargs)
 
     def delete_media_insights_pipeline_configuration(
-        self, **kwargs: Unpack[DeleteMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteMediaInsightsPipelineConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified configuration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaInsightsPipelineConfiguration
@@ -168,8 +124,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("DeleteMediaInsightsPipelineConfiguration", kwargs)
 
     def delete_media_pipeline(
-        self, **kwargs: Unpack[DeleteMediaPipelineRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMediaPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaPipeline
@@ -177,8 +133,11 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("DeleteMediaPipeline", kwargs)
 
     def delete_media_pipeline_kinesis_video_stream_pool(
-        self, **kwargs: Unpack[DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kinesis Video Stream pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaPipelineKinesisVideoStreamPool
@@ -186,8 +145,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("DeleteMediaPipelineKinesisVideoStreamPool", kwargs)
 
     def get_media_capture_pipeline(
-        self, **kwargs: Unpack[GetMediaCapturePipelineRequestTypeDef]
-    ) -> TargetResults[GetMediaCapturePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMediaCapturePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMediaCapturePipelineResponseTypeDef]:
         """Gets an existing media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaCapturePipeline
@@ -195,8 +154,9 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("GetMediaCapturePipeline", kwargs)
 
     def get_media_insights_pipeline_configuration(
-        self, **kwargs: Unpack[GetMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> TargetResults[GetMediaInsightsPipelineConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetMediaInsightsPipelineConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetMediaInsightsPipelineConfigurationResponseTypeDef]:
         """Gets the configuration settings for a media insights pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaInsightsPipelineConfiguration
@@ -204,8 +164,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("GetMediaInsightsPipelineConfiguration", kwargs)
 
     def get_media_pipeline(
-        self, **kwargs: Unpack[GetMediaPipelineRequestTypeDef]
-    ) -> TargetResults[GetMediaPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMediaPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMediaPipelineResponseTypeDef]:
         """Gets an existing media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaPipeline
@@ -213,8 +173,11 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("GetMediaPipeline", kwargs)
 
     def get_media_pipeline_kinesis_video_stream_pool(
-        self, **kwargs: Unpack[GetMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> TargetResults[GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetMediaPipelineKinesisVideoStreamPoolRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
         """Gets an Kinesis video stream pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaPipelineKinesisVideoStreamPool
@@ -222,8 +185,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("GetMediaPipelineKinesisVideoStreamPool", kwargs)
 
     def get_speaker_search_task(
-        self, **kwargs: Unpack[GetSpeakerSearchTaskRequestTypeDef]
-    ) -> TargetResults[GetSpeakerSearchTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpeakerSearchTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSpeakerSearchTaskResponseTypeDef]:
         """Retrieves the details of the specified speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetSpeakerSearchTask
@@ -231,8 +194,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("GetSpeakerSearchTask", kwargs)
 
     def get_voice_tone_analysis_task(
-        self, **kwargs: Unpack[GetVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> TargetResults[GetVoiceToneAnalysisTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceToneAnalysisTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceToneAnalysisTaskResponseTypeDef]:
         """Retrieves the details of a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetVoiceToneAnalysisTask
@@ -240,8 +203,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("GetVoiceToneAnalysisTask", kwargs)
 
     def list_media_capture_pipelines(
-        self, **kwargs: Unpack[ListMediaCapturePipelinesRequestTypeDef]
-    ) -> TargetResults[ListMediaCapturePipelinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMediaCapturePipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMediaCapturePipelinesResponseTypeDef]:
         """Returns a list of media pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaCapturePipelines
@@ -249,8 +212,13 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("ListMediaCapturePipelines", kwargs)
 
     def list_media_insights_pipeline_configurations(
-        self, **kwargs: Unpack[ListMediaInsightsPipelineConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListMediaInsightsPipelineConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListMediaInsightsPipelineConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListMediaInsightsPipelineConfigurationsResponseTypeDef
+    ]:
         """Lists the available media insights pipeline configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaInsightsPipelineConfigurations
@@ -258,8 +226,13 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("ListMediaInsightsPipelineConfigurations", kwargs)
 
     def list_media_pipeline_kinesis_video_stream_pools(
-        self, **kwargs: Unpack[ListMediaPipelineKinesisVideoStreamPoolsRequestTypeDef]
-    ) -> TargetResults[ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListMediaPipelineKinesisVideoStreamPoolsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef
+    ]:
         """Lists the video stream pools in the media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaPipelineKinesisVideoStreamPools
@@ -267,8 +240,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("ListMediaPipelineKinesisVideoStreamPools", kwargs)
 
     def list_media_pipelines(
-        self, **kwargs: Unpack[ListMediaPipelinesRequestTypeDef]
-    ) -> TargetResults[ListMediaPipelinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMediaPipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMediaPipelinesResponseTypeDef]:
         """Returns a list of media pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaPipelines
@@ -276,8 +249,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("ListMediaPipelines", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags available for a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListTagsForResource
@@ -285,8 +258,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_speaker_search_task(
-        self, **kwargs: Unpack[StartSpeakerSearchTaskRequestTypeDef]
-    ) -> TargetResults[StartSpeakerSearchTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSpeakerSearchTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSpeakerSearchTaskResponseTypeDef]:
         """Starts a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/StartSpeakerSearchTask
@@ -294,8 +267,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("StartSpeakerSearchTask", kwargs)
 
     def start_voice_tone_analysis_task(
-        self, **kwargs: Unpack[StartVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> TargetResults[StartVoiceToneAnalysisTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartVoiceToneAnalysisTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartVoiceToneAnalysisTaskResponseTypeDef]:
         """Starts a voice tone analysis task. For more information about voice tone
         analysis, see Using Amazon Chime SDK voice analytics in the Amazon Chime
         SDK Developer Guide.
@@ -305,8 +278,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("StartVoiceToneAnalysisTask", kwargs)
 
     def stop_speaker_search_task(
-        self, **kwargs: Unpack[StopSpeakerSearchTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSpeakerSearchTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/StopSpeakerSearchTask
@@ -314,8 +287,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("StopSpeakerSearchTask", kwargs)
 
     def stop_voice_tone_analysis_task(
-        self, **kwargs: Unpack[StopVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopVoiceToneAnalysisTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/StopVoiceToneAnalysisTask
@@ -323,8 +296,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("StopVoiceToneAnalysisTask", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """The ARN of the media pipeline that you want to tag. Consists of the
         pipeline's endpoint region, resource ID, and pipeline ID.
 
@@ -333,8 +306,8 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes any tags from a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UntagResource
@@ -342,8 +315,13 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_media_insights_pipeline_configuration(
-        self, **kwargs: Unpack[UpdateMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateMediaInsightsPipelineConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateMediaInsightsPipelineConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateMediaInsightsPipelineConfigurationResponseTypeDef
+    ]:
         """Updates the media insights pipeline's configuration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UpdateMediaInsightsPipelineConfiguration
@@ -351,8 +329,9 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("UpdateMediaInsightsPipelineConfiguration", kwargs)
 
     def update_media_insights_pipeline_status(
-        self, **kwargs: Unpack[UpdateMediaInsightsPipelineStatusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateMediaInsightsPipelineStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the status of a media insights pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UpdateMediaInsightsPipelineStatus
@@ -360,8 +339,13 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
         return self._call("UpdateMediaInsightsPipelineStatus", kwargs)
 
     def update_media_pipeline_kinesis_video_stream_pool(
-        self, **kwargs: Unpack[UpdateMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> TargetResults[UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateMediaPipelineKinesisVideoStreamPoolRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef
+    ]:
         """Updates an Amazon Kinesis Video Stream pool in a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UpdateMediaPipelineKinesisVideoStreamPool

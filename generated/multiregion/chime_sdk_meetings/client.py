@@ -12,36 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCreateAttendeeRequestTypeDef,
-        BatchCreateAttendeeResponseTypeDef,
-        BatchUpdateAttendeeCapabilitiesExceptRequestTypeDef,
-        CreateAttendeeRequestTypeDef,
-        CreateAttendeeResponseTypeDef,
-        CreateMeetingRequestTypeDef,
-        CreateMeetingResponseTypeDef,
-        CreateMeetingWithAttendeesRequestTypeDef,
-        CreateMeetingWithAttendeesResponseTypeDef,
-        DeleteAttendeeRequestTypeDef,
-        DeleteMeetingRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAttendeeRequestTypeDef,
-        GetAttendeeResponseTypeDef,
-        GetMeetingRequestTypeDef,
-        GetMeetingResponseTypeDef,
-        ListAttendeesRequestTypeDef,
-        ListAttendeesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartMeetingTranscriptionRequestTypeDef,
-        StopMeetingTranscriptionRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAttendeeCapabilitiesRequestTypeDef,
-        UpdateAttendeeCapabilitiesResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChimeSDKMeetings"]
 
@@ -57,8 +28,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_attendee(
-        self, **kwargs: Unpack[BatchCreateAttendeeRequestTypeDef]
-    ) -> TargetResults[BatchCreateAttendeeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateAttendeeRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateAttendeeResponseTypeDef]:
         """Creates up to 100 attendees for an active Amazon Chime SDK meeting. For
         more information about the Amazon Chime SDK, see Using the Amazon Chime
         SDK in the Amazon Chime Developer Guide.
@@ -68,8 +39,9 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("BatchCreateAttendee", kwargs)
 
     def batch_update_attendee_capabilities_except(
-        self, **kwargs: Unpack[BatchUpdateAttendeeCapabilitiesExceptRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchUpdateAttendeeCapabilitiesExceptRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates AttendeeCapabilities except the capabilities listed in an
         ExcludedAttendeeIds table.
 
@@ -78,8 +50,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("BatchUpdateAttendeeCapabilitiesExcept", kwargs)
 
     def create_attendee(
-        self, **kwargs: Unpack[CreateAttendeeRequestTypeDef]
-    ) -> TargetResults[CreateAttendeeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAttendeeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAttendeeResponseTypeDef]:
         """Creates a new attendee for an active Amazon Chime SDK meeting. For more
         information about the Amazon Chime SDK, see Using the Amazon Chime SDK in
         the Amazon Chime Developer Guide.
@@ -89,8 +61,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("CreateAttendee", kwargs)
 
     def create_meeting(
-        self, **kwargs: Unpack[CreateMeetingRequestTypeDef]
-    ) -> TargetResults[CreateMeetingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMeetingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMeetingResponseTypeDef]:
         """Creates a new Amazon Chime SDK meeting in the specified media Region with
         no initial attendees. For more information about specifying media Regions,
         see Available Regions and Using meeting Regions, both in the Amazon Chime
@@ -102,8 +74,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("CreateMeeting", kwargs)
 
     def create_meeting_with_attendees(
-        self, **kwargs: Unpack[CreateMeetingWithAttendeesRequestTypeDef]
-    ) -> TargetResults[CreateMeetingWithAttendeesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMeetingWithAttendeesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMeetingWithAttendeesResponseTypeDef]:
         """Creates a new Amazon Chime SDK meeting in the specified media Region, with
         attendees. For more information about specifying media Regions, see
         Available Regions and Using meeting Regions, both in the Amazon Chime SDK
@@ -115,8 +87,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("CreateMeetingWithAttendees", kwargs)
 
     def delete_attendee(
-        self, **kwargs: Unpack[DeleteAttendeeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttendeeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an attendee from the specified Amazon Chime SDK meeting and
         deletes their JoinToken. Attendees are automatically deleted when a Amazon
         Chime SDK meeting is deleted. For more information about the Amazon Chime
@@ -127,8 +99,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("DeleteAttendee", kwargs)
 
     def delete_meeting(
-        self, **kwargs: Unpack[DeleteMeetingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMeetingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Amazon Chime SDK meeting. The operation deletes all
         attendees, disconnects all clients, and prevents new clients from joining
         the meeting. For more information about the Amazon Chime SDK, see Using
@@ -139,8 +111,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("DeleteMeeting", kwargs)
 
     def get_attendee(
-        self, **kwargs: Unpack[GetAttendeeRequestTypeDef]
-    ) -> TargetResults[GetAttendeeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAttendeeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttendeeResponseTypeDef]:
         """Gets the Amazon Chime SDK attendee details for a specified meeting ID and
         attendee ID. For more information about the Amazon Chime SDK, see Using
         the Amazon Chime SDK in the Amazon Chime Developer Guide.
@@ -150,8 +122,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("GetAttendee", kwargs)
 
     def get_meeting(
-        self, **kwargs: Unpack[GetMeetingRequestTypeDef]
-    ) -> TargetResults[GetMeetingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMeetingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMeetingResponseTypeDef]:
         """Gets the Amazon Chime SDK meeting details for the specified meeting ID.
         For more information about the Amazon Chime SDK, see Using the Amazon
         Chime SDK in the Amazon Chime Developer Guide.
@@ -161,8 +133,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("GetMeeting", kwargs)
 
     def list_attendees(
-        self, **kwargs: Unpack[ListAttendeesRequestTypeDef]
-    ) -> TargetResults[ListAttendeesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttendeesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttendeesResponseTypeDef]:
         """Lists the attendees for the specified Amazon Chime SDK meeting. For more
         information about the Amazon Chime SDK, see Using the Amazon Chime SDK in
         the Amazon Chime Developer Guide.
@@ -172,8 +144,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("ListAttendees", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags available for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/ListTagsForResource
@@ -181,8 +153,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_meeting_transcription(
-        self, **kwargs: Unpack[StartMeetingTranscriptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMeetingTranscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts transcription for the specified meetingId. For more information,
         refer to Using Amazon Chime SDK live transcription in the Amazon Chime SDK
         Developer Guide.
@@ -192,8 +164,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("StartMeetingTranscription", kwargs)
 
     def stop_meeting_transcription(
-        self, **kwargs: Unpack[StopMeetingTranscriptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMeetingTranscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops transcription for the specified meetingId. For more information,
         refer to Using Amazon Chime SDK live transcription in the Amazon Chime SDK
         Developer Guide.
@@ -203,8 +175,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("StopMeetingTranscription", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """The resource that supports tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/TagResource
@@ -212,8 +184,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resources. When you specify
         a tag key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from a resource that
@@ -224,8 +196,8 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_attendee_capabilities(
-        self, **kwargs: Unpack[UpdateAttendeeCapabilitiesRequestTypeDef]
-    ) -> TargetResults[UpdateAttendeeCapabilitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAttendeeCapabilitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAttendeeCapabilitiesResponseTypeDef]:
         """The capabilities that you want to update.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/UpdateAttendeeCapabilities

@@ -12,100 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateChannelFlowRequestTypeDef,
-        BatchCreateChannelMembershipRequestTypeDef,
-        BatchCreateChannelMembershipResponseTypeDef,
-        ChannelFlowCallbackRequestTypeDef,
-        ChannelFlowCallbackResponseTypeDef,
-        CreateChannelBanRequestTypeDef,
-        CreateChannelBanResponseTypeDef,
-        CreateChannelFlowRequestTypeDef,
-        CreateChannelFlowResponseTypeDef,
-        CreateChannelMembershipRequestTypeDef,
-        CreateChannelMembershipResponseTypeDef,
-        CreateChannelModeratorRequestTypeDef,
-        CreateChannelModeratorResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        DeleteChannelBanRequestTypeDef,
-        DeleteChannelFlowRequestTypeDef,
-        DeleteChannelMembershipRequestTypeDef,
-        DeleteChannelMessageRequestTypeDef,
-        DeleteChannelModeratorRequestTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeleteMessagingStreamingConfigurationsRequestTypeDef,
-        DescribeChannelBanRequestTypeDef,
-        DescribeChannelBanResponseTypeDef,
-        DescribeChannelFlowRequestTypeDef,
-        DescribeChannelFlowResponseTypeDef,
-        DescribeChannelMembershipForAppInstanceUserRequestTypeDef,
-        DescribeChannelMembershipForAppInstanceUserResponseTypeDef,
-        DescribeChannelMembershipRequestTypeDef,
-        DescribeChannelMembershipResponseTypeDef,
-        DescribeChannelModeratedByAppInstanceUserRequestTypeDef,
-        DescribeChannelModeratedByAppInstanceUserResponseTypeDef,
-        DescribeChannelModeratorRequestTypeDef,
-        DescribeChannelModeratorResponseTypeDef,
-        DescribeChannelRequestTypeDef,
-        DescribeChannelResponseTypeDef,
-        DisassociateChannelFlowRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetChannelMembershipPreferencesRequestTypeDef,
-        GetChannelMembershipPreferencesResponseTypeDef,
-        GetChannelMessageRequestTypeDef,
-        GetChannelMessageResponseTypeDef,
-        GetChannelMessageStatusRequestTypeDef,
-        GetChannelMessageStatusResponseTypeDef,
-        GetMessagingSessionEndpointRequestTypeDef,
-        GetMessagingSessionEndpointResponseTypeDef,
-        GetMessagingStreamingConfigurationsRequestTypeDef,
-        GetMessagingStreamingConfigurationsResponseTypeDef,
-        ListChannelBansRequestTypeDef,
-        ListChannelBansResponseTypeDef,
-        ListChannelFlowsRequestTypeDef,
-        ListChannelFlowsResponseTypeDef,
-        ListChannelMembershipsForAppInstanceUserRequestTypeDef,
-        ListChannelMembershipsForAppInstanceUserResponseTypeDef,
-        ListChannelMembershipsRequestTypeDef,
-        ListChannelMembershipsResponseTypeDef,
-        ListChannelMessagesRequestTypeDef,
-        ListChannelMessagesResponseTypeDef,
-        ListChannelModeratorsRequestTypeDef,
-        ListChannelModeratorsResponseTypeDef,
-        ListChannelsAssociatedWithChannelFlowRequestTypeDef,
-        ListChannelsAssociatedWithChannelFlowResponseTypeDef,
-        ListChannelsModeratedByAppInstanceUserRequestTypeDef,
-        ListChannelsModeratedByAppInstanceUserResponseTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListSubChannelsRequestTypeDef,
-        ListSubChannelsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutChannelExpirationSettingsRequestTypeDef,
-        PutChannelExpirationSettingsResponseTypeDef,
-        PutChannelMembershipPreferencesRequestTypeDef,
-        PutChannelMembershipPreferencesResponseTypeDef,
-        PutMessagingStreamingConfigurationsRequestTypeDef,
-        PutMessagingStreamingConfigurationsResponseTypeDef,
-        RedactChannelMessageRequestTypeDef,
-        RedactChannelMessageResponseTypeDef,
-        SearchChannelsRequestTypeDef,
-        SearchChannelsResponseTypeDef,
-        SendChannelMessageRequestTypeDef,
-        SendChannelMessageResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateChannelFlowRequestTypeDef,
-        UpdateChannelFlowResponseTypeDef,
-        UpdateChannelMessageRequestTypeDef,
-        UpdateChannelMessageResponseTypeDef,
-        UpdateChannelReadMarkerRequestTypeDef,
-        UpdateChannelReadMarkerResponseTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChimeSDKMessaging"]
 
@@ -121,8 +28,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_channel_flow(
-        self, **kwargs: Unpack[AssociateChannelFlowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateChannelFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a channel flow with a channel. Once associated, all messages to
         that channel go through channel flow processors. To stop processing, use
         the DisassociateChannelFlow API.
@@ -132,8 +39,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("AssociateChannelFlow", kwargs)
 
     def batch_create_channel_membership(
-        self, **kwargs: Unpack[BatchCreateChannelMembershipRequestTypeDef]
-    ) -> TargetResults[BatchCreateChannelMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateChannelMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateChannelMembershipResponseTypeDef]:
         """Adds a specified number of users and bots to a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/BatchCreateChannelMembership
@@ -141,8 +48,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("BatchCreateChannelMembership", kwargs)
 
     def channel_flow_callback(
-        self, **kwargs: Unpack[ChannelFlowCallbackRequestTypeDef]
-    ) -> TargetResults[ChannelFlowCallbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChannelFlowCallbackRequestTypeDef]
+    ) -> TargetResults[type_defs.ChannelFlowCallbackResponseTypeDef]:
         """Calls back Amazon Chime SDK messaging with a processing response message.
         This should be invoked from the processor Lambda. This is a developer API.
 
@@ -151,8 +58,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ChannelFlowCallback", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Creates a channel to which you can add users and send messages.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/CreateChannel
@@ -160,8 +67,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_channel_ban(
-        self, **kwargs: Unpack[CreateChannelBanRequestTypeDef]
-    ) -> TargetResults[CreateChannelBanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelBanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelBanResponseTypeDef]:
         """Permanently bans a member from a channel. Moderators can't add banned
         members to a channel. To undo a ban, you first have to DeleteChannelBan,
         and then CreateChannelMembership. Bans are cleaned up when you delete
@@ -172,8 +79,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("CreateChannelBan", kwargs)
 
     def create_channel_flow(
-        self, **kwargs: Unpack[CreateChannelFlowRequestTypeDef]
-    ) -> TargetResults[CreateChannelFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelFlowResponseTypeDef]:
         """Creates a channel flow, a container for processors. Processors are AWS
         Lambda functions that perform actions on chat messages, such as stripping
         out profanity. You can associate channel flows with channels, and the
@@ -185,8 +92,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("CreateChannelFlow", kwargs)
 
     def create_channel_membership(
-        self, **kwargs: Unpack[CreateChannelMembershipRequestTypeDef]
-    ) -> TargetResults[CreateChannelMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelMembershipResponseTypeDef]:
         """Adds a member to a channel. The InvitedBy field in ChannelMembership is
         derived from the request header.
 
@@ -195,8 +102,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("CreateChannelMembership", kwargs)
 
     def create_channel_moderator(
-        self, **kwargs: Unpack[CreateChannelModeratorRequestTypeDef]
-    ) -> TargetResults[CreateChannelModeratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelModeratorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelModeratorResponseTypeDef]:
         """Creates a new ChannelModerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/CreateChannelModerator
@@ -204,8 +111,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("CreateChannelModerator", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Immediately makes a channel and its memberships inaccessible and marks
         them for deletion. This is an irreversible process.
 
@@ -214,8 +121,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_channel_ban(
-        self, **kwargs: Unpack[DeleteChannelBanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelBanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a member from a channel's ban list.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelBan
@@ -223,8 +130,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteChannelBan", kwargs)
 
     def delete_channel_flow(
-        self, **kwargs: Unpack[DeleteChannelFlowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a channel flow, an irreversible process. This is a developer API.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelFlow
@@ -232,8 +139,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteChannelFlow", kwargs)
 
     def delete_channel_membership(
-        self, **kwargs: Unpack[DeleteChannelMembershipRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a member from a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelMembership
@@ -241,8 +148,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteChannelMembership", kwargs)
 
     def delete_channel_message(
-        self, **kwargs: Unpack[DeleteChannelMessageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a channel message. Only admins can perform this action. Deletion
         makes messages inaccessible immediately. A background process deletes any
         revisions created by UpdateChannelMessage.
@@ -252,8 +159,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteChannelMessage", kwargs)
 
     def delete_channel_moderator(
-        self, **kwargs: Unpack[DeleteChannelModeratorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelModeratorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a channel moderator.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelModerator
@@ -261,8 +168,11 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteChannelModerator", kwargs)
 
     def delete_messaging_streaming_configurations(
-        self, **kwargs: Unpack[DeleteMessagingStreamingConfigurationsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteMessagingStreamingConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the streaming configurations for an AppInstance. For more
         information, see Streaming messaging data in the Amazon Chime SDK
         Developer Guide.
@@ -272,8 +182,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DeleteMessagingStreamingConfigurations", kwargs)
 
     def describe_channel(
-        self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> TargetResults[DescribeChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelResponseTypeDef]:
         """Returns the full details of a channel in an Amazon Chime AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannel
@@ -281,8 +191,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DescribeChannel", kwargs)
 
     def describe_channel_ban(
-        self, **kwargs: Unpack[DescribeChannelBanRequestTypeDef]
-    ) -> TargetResults[DescribeChannelBanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelBanRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelBanResponseTypeDef]:
         """Returns the full details of a channel ban.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannelBan
@@ -290,8 +200,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DescribeChannelBan", kwargs)
 
     def describe_channel_flow(
-        self, **kwargs: Unpack[DescribeChannelFlowRequestTypeDef]
-    ) -> TargetResults[DescribeChannelFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelFlowResponseTypeDef]:
         """Returns the full details of a channel flow in an Amazon Chime AppInstance.
         This is a developer API.
 
@@ -300,8 +210,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DescribeChannelFlow", kwargs)
 
     def describe_channel_membership(
-        self, **kwargs: Unpack[DescribeChannelMembershipRequestTypeDef]
-    ) -> TargetResults[DescribeChannelMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelMembershipResponseTypeDef]:
         """Returns the full details of a user's channel membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannelMembership
@@ -310,8 +220,12 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel_membership_for_app_instance_user(
         self,
-        **kwargs: Unpack[DescribeChannelMembershipForAppInstanceUserRequestTypeDef],
-    ) -> TargetResults[DescribeChannelMembershipForAppInstanceUserResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeChannelMembershipForAppInstanceUserRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeChannelMembershipForAppInstanceUserResponseTypeDef
+    ]:
         """Returns the details of a channel based on the membership of the specified
         AppInstanceUser or AppInstanceBot.
 
@@ -320,8 +234,13 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DescribeChannelMembershipForAppInstanceUser", kwargs)
 
     def describe_channel_moderated_by_app_instance_user(
-        self, **kwargs: Unpack[DescribeChannelModeratedByAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[DescribeChannelModeratedByAppInstanceUserResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeChannelModeratedByAppInstanceUserRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeChannelModeratedByAppInstanceUserResponseTypeDef
+    ]:
         """Returns the full details of a channel moderated by the specified
         AppInstanceUser or AppInstanceBot.
 
@@ -330,8 +249,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DescribeChannelModeratedByAppInstanceUser", kwargs)
 
     def describe_channel_moderator(
-        self, **kwargs: Unpack[DescribeChannelModeratorRequestTypeDef]
-    ) -> TargetResults[DescribeChannelModeratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelModeratorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelModeratorResponseTypeDef]:
         """Returns the full details of a single ChannelModerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannelModerator
@@ -339,8 +258,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DescribeChannelModerator", kwargs)
 
     def disassociate_channel_flow(
-        self, **kwargs: Unpack[DisassociateChannelFlowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateChannelFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a channel flow from all its channels. Once disassociated,
         all messages to that channel stop going through the channel flow
         processor.
@@ -350,8 +269,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("DisassociateChannelFlow", kwargs)
 
     def get_channel_membership_preferences(
-        self, **kwargs: Unpack[GetChannelMembershipPreferencesRequestTypeDef]
-    ) -> TargetResults[GetChannelMembershipPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelMembershipPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelMembershipPreferencesResponseTypeDef]:
         """Gets the membership preferences of an AppInstanceUser or AppInstanceBot
         for the specified channel. A user or a bot must be a member of the channel
         and own the membership in order to retrieve membership preferences. Users
@@ -364,8 +283,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("GetChannelMembershipPreferences", kwargs)
 
     def get_channel_message(
-        self, **kwargs: Unpack[GetChannelMessageRequestTypeDef]
-    ) -> TargetResults[GetChannelMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelMessageResponseTypeDef]:
         """Gets the full details of a channel message.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/GetChannelMessage
@@ -373,8 +292,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("GetChannelMessage", kwargs)
 
     def get_channel_message_status(
-        self, **kwargs: Unpack[GetChannelMessageStatusRequestTypeDef]
-    ) -> TargetResults[GetChannelMessageStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelMessageStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelMessageStatusResponseTypeDef]:
         """Gets message status for a specified messageId. Use this API to determine
         the intermediate status of messages going through channel flow processing.
         The API provides an alternative to retrieving message status if the event
@@ -385,8 +304,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("GetChannelMessageStatus", kwargs)
 
     def get_messaging_session_endpoint(
-        self, **kwargs: Unpack[GetMessagingSessionEndpointRequestTypeDef]
-    ) -> TargetResults[GetMessagingSessionEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMessagingSessionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMessagingSessionEndpointResponseTypeDef]:
         """The details of the endpoint for the messaging session.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/GetMessagingSessionEndpoint
@@ -394,8 +313,9 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("GetMessagingSessionEndpoint", kwargs)
 
     def get_messaging_streaming_configurations(
-        self, **kwargs: Unpack[GetMessagingStreamingConfigurationsRequestTypeDef]
-    ) -> TargetResults[GetMessagingStreamingConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetMessagingStreamingConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetMessagingStreamingConfigurationsResponseTypeDef]:
         """Retrieves the data streaming configuration for an AppInstance. For more
         information, see Streaming messaging data in the Amazon Chime SDK
         Developer Guide.
@@ -405,8 +325,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("GetMessagingStreamingConfigurations", kwargs)
 
     def list_channel_bans(
-        self, **kwargs: Unpack[ListChannelBansRequestTypeDef]
-    ) -> TargetResults[ListChannelBansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelBansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelBansResponseTypeDef]:
         """Lists all the users and bots banned from a particular channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelBans
@@ -414,8 +334,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelBans", kwargs)
 
     def list_channel_flows(
-        self, **kwargs: Unpack[ListChannelFlowsRequestTypeDef]
-    ) -> TargetResults[ListChannelFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelFlowsResponseTypeDef]:
         """Returns a paginated lists of all the channel flows created under a single
         Chime. This is a developer API.
 
@@ -424,8 +344,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelFlows", kwargs)
 
     def list_channel_memberships(
-        self, **kwargs: Unpack[ListChannelMembershipsRequestTypeDef]
-    ) -> TargetResults[ListChannelMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelMembershipsResponseTypeDef]:
         """Lists all channel memberships in a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelMemberships
@@ -433,8 +353,13 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelMemberships", kwargs)
 
     def list_channel_memberships_for_app_instance_user(
-        self, **kwargs: Unpack[ListChannelMembershipsForAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[ListChannelMembershipsForAppInstanceUserResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListChannelMembershipsForAppInstanceUserRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListChannelMembershipsForAppInstanceUserResponseTypeDef
+    ]:
         """Lists all channels that an AppInstanceUser or AppInstanceBot is a part of.
         Only an AppInstanceAdmin can call the API with a user ARN that is not
         their own.
@@ -444,8 +369,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelMembershipsForAppInstanceUser", kwargs)
 
     def list_channel_messages(
-        self, **kwargs: Unpack[ListChannelMessagesRequestTypeDef]
-    ) -> TargetResults[ListChannelMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelMessagesResponseTypeDef]:
         """List all the messages in a channel. Returns a paginated list of
         ChannelMessages. By default, sorted by creation timestamp in descending
         order.
@@ -455,8 +380,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelMessages", kwargs)
 
     def list_channel_moderators(
-        self, **kwargs: Unpack[ListChannelModeratorsRequestTypeDef]
-    ) -> TargetResults[ListChannelModeratorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelModeratorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelModeratorsResponseTypeDef]:
         """Lists all the moderators for a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelModerators
@@ -464,8 +389,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelModerators", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Lists all Channels created under a single Chime App as a paginated list.
         You can specify filters to narrow results.
 
@@ -474,8 +399,9 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_channels_associated_with_channel_flow(
-        self, **kwargs: Unpack[ListChannelsAssociatedWithChannelFlowRequestTypeDef]
-    ) -> TargetResults[ListChannelsAssociatedWithChannelFlowResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListChannelsAssociatedWithChannelFlowRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsAssociatedWithChannelFlowResponseTypeDef]:
         """Lists all channels associated with a specified channel flow. You can
         associate a channel flow with multiple channels, but you can only
         associate a channel with one channel flow. This is a developer API.
@@ -485,8 +411,11 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelsAssociatedWithChannelFlow", kwargs)
 
     def list_channels_moderated_by_app_instance_user(
-        self, **kwargs: Unpack[ListChannelsModeratedByAppInstanceUserRequestTypeDef]
-    ) -> TargetResults[ListChannelsModeratedByAppInstanceUserResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListChannelsModeratedByAppInstanceUserRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListChannelsModeratedByAppInstanceUserResponseTypeDef]:
         """A list of the channels moderated by an AppInstanceUser.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelsModeratedByAppInstanceUser
@@ -494,8 +423,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListChannelsModeratedByAppInstanceUser", kwargs)
 
     def list_sub_channels(
-        self, **kwargs: Unpack[ListSubChannelsRequestTypeDef]
-    ) -> TargetResults[ListSubChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubChannelsResponseTypeDef]:
         """Lists all the SubChannels in an elastic channel when given a channel ID.
         Available only to the app instance admins and channel moderators of
         elastic channels.
@@ -505,8 +434,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListSubChannels", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags applied to an Amazon Chime SDK messaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListTagsForResource
@@ -514,8 +443,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_channel_expiration_settings(
-        self, **kwargs: Unpack[PutChannelExpirationSettingsRequestTypeDef]
-    ) -> TargetResults[PutChannelExpirationSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutChannelExpirationSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutChannelExpirationSettingsResponseTypeDef]:
         """Sets the number of days before the channel is automatically deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/PutChannelExpirationSettings
@@ -523,8 +452,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("PutChannelExpirationSettings", kwargs)
 
     def put_channel_membership_preferences(
-        self, **kwargs: Unpack[PutChannelMembershipPreferencesRequestTypeDef]
-    ) -> TargetResults[PutChannelMembershipPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutChannelMembershipPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutChannelMembershipPreferencesResponseTypeDef]:
         """Sets the membership preferences of an AppInstanceUser or AppInstanceBot
         for the specified channel. The user or bot must be a member of the
         channel. Only the user or bot who owns the membership can set preferences.
@@ -537,8 +466,9 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("PutChannelMembershipPreferences", kwargs)
 
     def put_messaging_streaming_configurations(
-        self, **kwargs: Unpack[PutMessagingStreamingConfigurationsRequestTypeDef]
-    ) -> TargetResults[PutMessagingStreamingConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutMessagingStreamingConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutMessagingStreamingConfigurationsResponseTypeDef]:
         """Sets the data streaming configuration for an AppInstance. For more
         information, see Streaming messaging data in the Amazon Chime SDK
         Developer Guide.
@@ -548,8 +478,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("PutMessagingStreamingConfigurations", kwargs)
 
     def redact_channel_message(
-        self, **kwargs: Unpack[RedactChannelMessageRequestTypeDef]
-    ) -> TargetResults[RedactChannelMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RedactChannelMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.RedactChannelMessageResponseTypeDef]:
         """Redacts message content and metadata. The message exists in the back end,
         but the action returns null content, and the state shows as redacted.
 
@@ -558,8 +488,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("RedactChannelMessage", kwargs)
 
     def search_channels(
-        self, **kwargs: Unpack[SearchChannelsRequestTypeDef]
-    ) -> TargetResults[SearchChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchChannelsResponseTypeDef]:
         """Allows the ChimeBearer to search channels by channel members. Users or
         bots can search across the channels that they belong to. Users in the
         AppInstanceAdmin role can search across all channels.
@@ -569,8 +499,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("SearchChannels", kwargs)
 
     def send_channel_message(
-        self, **kwargs: Unpack[SendChannelMessageRequestTypeDef]
-    ) -> TargetResults[SendChannelMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendChannelMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendChannelMessageResponseTypeDef]:
         """Sends a message to a particular channel that the member is a part of.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/SendChannelMessage
@@ -578,8 +508,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("SendChannelMessage", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Applies the specified tags to the specified Amazon Chime SDK messaging
         resource.
 
@@ -588,8 +518,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified Amazon Chime SDK messaging
         resource.
 
@@ -598,8 +528,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Update a channel's attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannel
@@ -607,8 +537,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_channel_flow(
-        self, **kwargs: Unpack[UpdateChannelFlowRequestTypeDef]
-    ) -> TargetResults[UpdateChannelFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelFlowResponseTypeDef]:
         """Updates channel flow attributes. This is a developer API.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannelFlow
@@ -616,8 +546,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("UpdateChannelFlow", kwargs)
 
     def update_channel_message(
-        self, **kwargs: Unpack[UpdateChannelMessageRequestTypeDef]
-    ) -> TargetResults[UpdateChannelMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelMessageResponseTypeDef]:
         """Updates the content of a message.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannelMessage
@@ -625,8 +555,8 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
         return self._call("UpdateChannelMessage", kwargs)
 
     def update_channel_read_marker(
-        self, **kwargs: Unpack[UpdateChannelReadMarkerRequestTypeDef]
-    ) -> TargetResults[UpdateChannelReadMarkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelReadMarkerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelReadMarkerResponseTypeDef]:
         """The details of the time when a user last read messages in a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannelReadMarker

@@ -16,178 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef,
-        AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef,
-        AssociatePhoneNumbersWithVoiceConnectorRequestTypeDef,
-        AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef,
-        BatchDeletePhoneNumberRequestTypeDef,
-        BatchDeletePhoneNumberResponseTypeDef,
-        BatchUpdatePhoneNumberRequestTypeDef,
-        BatchUpdatePhoneNumberResponseTypeDef,
-        CreatePhoneNumberOrderRequestTypeDef,
-        CreatePhoneNumberOrderResponseTypeDef,
-        CreateProxySessionRequestTypeDef,
-        CreateProxySessionResponseTypeDef,
-        CreateSipMediaApplicationCallRequestTypeDef,
-        CreateSipMediaApplicationCallResponseTypeDef,
-        CreateSipMediaApplicationRequestTypeDef,
-        CreateSipMediaApplicationResponseTypeDef,
-        CreateSipRuleRequestTypeDef,
-        CreateSipRuleResponseTypeDef,
-        CreateVoiceConnectorGroupRequestTypeDef,
-        CreateVoiceConnectorGroupResponseTypeDef,
-        CreateVoiceConnectorRequestTypeDef,
-        CreateVoiceConnectorResponseTypeDef,
-        CreateVoiceProfileDomainRequestTypeDef,
-        CreateVoiceProfileDomainResponseTypeDef,
-        CreateVoiceProfileRequestTypeDef,
-        CreateVoiceProfileResponseTypeDef,
-        DeletePhoneNumberRequestTypeDef,
-        DeleteProxySessionRequestTypeDef,
-        DeleteSipMediaApplicationRequestTypeDef,
-        DeleteSipRuleRequestTypeDef,
-        DeleteVoiceConnectorEmergencyCallingConfigurationRequestTypeDef,
-        DeleteVoiceConnectorExternalSystemsConfigurationRequestTypeDef,
-        DeleteVoiceConnectorGroupRequestTypeDef,
-        DeleteVoiceConnectorOriginationRequestTypeDef,
-        DeleteVoiceConnectorProxyRequestTypeDef,
-        DeleteVoiceConnectorRequestTypeDef,
-        DeleteVoiceConnectorStreamingConfigurationRequestTypeDef,
-        DeleteVoiceConnectorTerminationCredentialsRequestTypeDef,
-        DeleteVoiceConnectorTerminationRequestTypeDef,
-        DeleteVoiceProfileDomainRequestTypeDef,
-        DeleteVoiceProfileRequestTypeDef,
-        DisassociatePhoneNumbersFromVoiceConnectorGroupRequestTypeDef,
-        DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef,
-        DisassociatePhoneNumbersFromVoiceConnectorRequestTypeDef,
-        DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetGlobalSettingsResponseTypeDef,
-        GetPhoneNumberOrderRequestTypeDef,
-        GetPhoneNumberOrderResponseTypeDef,
-        GetPhoneNumberRequestTypeDef,
-        GetPhoneNumberResponseTypeDef,
-        GetPhoneNumberSettingsResponseTypeDef,
-        GetProxySessionRequestTypeDef,
-        GetProxySessionResponseTypeDef,
-        GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef,
-        GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef,
-        GetSipMediaApplicationLoggingConfigurationRequestTypeDef,
-        GetSipMediaApplicationLoggingConfigurationResponseTypeDef,
-        GetSipMediaApplicationRequestTypeDef,
-        GetSipMediaApplicationResponseTypeDef,
-        GetSipRuleRequestTypeDef,
-        GetSipRuleResponseTypeDef,
-        GetSpeakerSearchTaskRequestTypeDef,
-        GetSpeakerSearchTaskResponseTypeDef,
-        GetVoiceConnectorEmergencyCallingConfigurationRequestTypeDef,
-        GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef,
-        GetVoiceConnectorExternalSystemsConfigurationRequestTypeDef,
-        GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef,
-        GetVoiceConnectorGroupRequestTypeDef,
-        GetVoiceConnectorGroupResponseTypeDef,
-        GetVoiceConnectorLoggingConfigurationRequestTypeDef,
-        GetVoiceConnectorLoggingConfigurationResponseTypeDef,
-        GetVoiceConnectorOriginationRequestTypeDef,
-        GetVoiceConnectorOriginationResponseTypeDef,
-        GetVoiceConnectorProxyRequestTypeDef,
-        GetVoiceConnectorProxyResponseTypeDef,
-        GetVoiceConnectorRequestTypeDef,
-        GetVoiceConnectorResponseTypeDef,
-        GetVoiceConnectorStreamingConfigurationRequestTypeDef,
-        GetVoiceConnectorStreamingConfigurationResponseTypeDef,
-        GetVoiceConnectorTerminationHealthRequestTypeDef,
-        GetVoiceConnectorTerminationHealthResponseTypeDef,
-        GetVoiceConnectorTerminationRequestTypeDef,
-        GetVoiceConnectorTerminationResponseTypeDef,
-        GetVoiceProfileDomainRequestTypeDef,
-        GetVoiceProfileDomainResponseTypeDef,
-        GetVoiceProfileRequestTypeDef,
-        GetVoiceProfileResponseTypeDef,
-        GetVoiceToneAnalysisTaskRequestTypeDef,
-        GetVoiceToneAnalysisTaskResponseTypeDef,
-        ListAvailableVoiceConnectorRegionsResponseTypeDef,
-        ListPhoneNumberOrdersRequestTypeDef,
-        ListPhoneNumberOrdersResponseTypeDef,
-        ListPhoneNumbersRequestTypeDef,
-        ListPhoneNumbersResponseTypeDef,
-        ListProxySessionsRequestTypeDef,
-        ListProxySessionsResponseTypeDef,
-        ListSipMediaApplicationsRequestTypeDef,
-        ListSipMediaApplicationsResponseTypeDef,
-        ListSipRulesRequestTypeDef,
-        ListSipRulesResponseTypeDef,
-        ListSupportedPhoneNumberCountriesRequestTypeDef,
-        ListSupportedPhoneNumberCountriesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVoiceConnectorGroupsRequestTypeDef,
-        ListVoiceConnectorGroupsResponseTypeDef,
-        ListVoiceConnectorTerminationCredentialsRequestTypeDef,
-        ListVoiceConnectorTerminationCredentialsResponseTypeDef,
-        ListVoiceConnectorsRequestTypeDef,
-        ListVoiceConnectorsResponseTypeDef,
-        ListVoiceProfileDomainsRequestTypeDef,
-        ListVoiceProfileDomainsResponseTypeDef,
-        ListVoiceProfilesRequestTypeDef,
-        ListVoiceProfilesResponseTypeDef,
-        PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef,
-        PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef,
-        PutSipMediaApplicationLoggingConfigurationRequestTypeDef,
-        PutSipMediaApplicationLoggingConfigurationResponseTypeDef,
-        PutVoiceConnectorEmergencyCallingConfigurationRequestTypeDef,
-        PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef,
-        PutVoiceConnectorExternalSystemsConfigurationRequestTypeDef,
-        PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef,
-        PutVoiceConnectorLoggingConfigurationRequestTypeDef,
-        PutVoiceConnectorLoggingConfigurationResponseTypeDef,
-        PutVoiceConnectorOriginationRequestTypeDef,
-        PutVoiceConnectorOriginationResponseTypeDef,
-        PutVoiceConnectorProxyRequestTypeDef,
-        PutVoiceConnectorProxyResponseTypeDef,
-        PutVoiceConnectorStreamingConfigurationRequestTypeDef,
-        PutVoiceConnectorStreamingConfigurationResponseTypeDef,
-        PutVoiceConnectorTerminationCredentialsRequestTypeDef,
-        PutVoiceConnectorTerminationRequestTypeDef,
-        PutVoiceConnectorTerminationResponseTypeDef,
-        RestorePhoneNumberRequestTypeDef,
-        RestorePhoneNumberResponseTypeDef,
-        SearchAvailablePhoneNumbersRequestTypeDef,
-        SearchAvailablePhoneNumbersResponseTypeDef,
-        SipMediaApplicationTypeDef,
-        SipRuleTypeDef,
-        StartSpeakerSearchTaskRequestTypeDef,
-        StartSpeakerSearchTaskResponseTypeDef,
-        StartVoiceToneAnalysisTaskRequestTypeDef,
-        StartVoiceToneAnalysisTaskResponseTypeDef,
-        StopSpeakerSearchTaskRequestTypeDef,
-        StopVoiceToneAnalysisTaskRequestTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateGlobalSettingsRequestTypeDef,
-        UpdatePhoneNumberRequestTypeDef,
-        UpdatePhoneNumberResponseTypeDef,
-        UpdatePhoneNumberSettingsRequestTypeDef,
-        UpdateProxySessionRequestTypeDef,
-        UpdateProxySessionResponseTypeDef,
-        UpdateSipMediaApplicationCallRequestTypeDef,
-        UpdateSipMediaApplicationCallResponseTypeDef,
-        UpdateSipMediaApplicationRequestTypeDef,
-        UpdateSipMediaApplicationResponseTypeDef,
-        UpdateSipRuleRequestTypeDef,
-        UpdateSipRuleResponseTypeDef,
-        UpdateVoiceConnectorGroupRequestTypeDef,
-        UpdateVoiceConnectorGroupResponseTypeDef,
-        UpdateVoiceConnectorRequestTypeDef,
-        UpdateVoiceConnectorResponseTypeDef,
-        UpdateVoiceProfileDomainRequestTypeDef,
-        UpdateVoiceProfileDomainResponseTypeDef,
-        UpdateVoiceProfileRequestTypeDef,
-        UpdateVoiceProfileResponseTypeDef,
-        ValidateE911AddressRequestTypeDef,
-        ValidateE911AddressResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionChimeSDKVoice"]
 
@@ -204,8 +33,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_phone_numbers_with_voice_connector(
-        self, **kwargs: Unpack[AssociatePhoneNumbersWithVoiceConnectorRequestTypeDef]
-    ) -> TargetResults[AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociatePhoneNumbersWithVoiceConnectorRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef
+    ]:
         """Associates phone numbers with the specified Amazon Chime SDK Voice
         Connector.
 
@@ -215,8 +49,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def associate_phone_numbers_with_voice_connector_group(
         self,
-        **kwargs: Unpack[AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef],
-    ) -> TargetResults[AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef
+    ]:
         """Associates phone numbers with the specified Amazon Chime SDK Voice
         Connector group.
 
@@ -225,8 +63,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("AssociatePhoneNumbersWithVoiceConnectorGroup", kwargs)
 
     def batch_delete_phone_number(
-        self, **kwargs: Unpack[BatchDeletePhoneNumberRequestTypeDef]
-    ) -> TargetResults[BatchDeletePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeletePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeletePhoneNumberResponseTypeDef]:
         """Moves phone numbers into the Deletion queue. Phone numbers must be
         disassociated from any users or Amazon Chime SDK Voice Connectors before
         they can be deleted.
@@ -236,8 +74,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("BatchDeletePhoneNumber", kwargs)
 
     def batch_update_phone_number(
-        self, **kwargs: Unpack[BatchUpdatePhoneNumberRequestTypeDef]
-    ) -> TargetResults[BatchUpdatePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdatePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdatePhoneNumberResponseTypeDef]:
         """Updates phone number product types, calling names, or phone number names.
         You can update one attribute at a time for each
         UpdatePhoneNumberRequestItem. For example, you can update the product
@@ -248,8 +86,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("BatchUpdatePhoneNumber", kwargs)
 
     def create_phone_number_order(
-        self, **kwargs: Unpack[CreatePhoneNumberOrderRequestTypeDef]
-    ) -> TargetResults[CreatePhoneNumberOrderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePhoneNumberOrderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePhoneNumberOrderResponseTypeDef]:
         """Creates an order for phone numbers to be provisioned. For numbers outside
         the U.S., you must use the Amazon Chime SDK SIP media application dial-in
         product type.
@@ -259,8 +97,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreatePhoneNumberOrder", kwargs)
 
     def create_proxy_session(
-        self, **kwargs: Unpack[CreateProxySessionRequestTypeDef]
-    ) -> TargetResults[CreateProxySessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProxySessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProxySessionResponseTypeDef]:
         """Creates a proxy session for the specified Amazon Chime SDK Voice Connector
         for the specified participant phone numbers.
 
@@ -269,8 +107,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateProxySession", kwargs)
 
     def create_sip_media_application(
-        self, **kwargs: Unpack[CreateSipMediaApplicationRequestTypeDef]
-    ) -> TargetResults[CreateSipMediaApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSipMediaApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSipMediaApplicationResponseTypeDef]:
         """Creates a SIP media application. For more information about SIP media
         applications, see Managing SIP media applications and rules in the Amazon
         Chime SDK Administrator Guide.
@@ -280,8 +118,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateSipMediaApplication", kwargs)
 
     def create_sip_media_application_call(
-        self, **kwargs: Unpack[CreateSipMediaApplicationCallRequestTypeDef]
-    ) -> TargetResults[CreateSipMediaApplicationCallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSipMediaApplicationCallRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSipMediaApplicationCallResponseTypeDef]:
         """Creates an outbound call to a phone number from the phone number specified
         in the request, and it invokes the endpoint of the specified
         sipMediaApplicationId.
@@ -291,8 +129,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateSipMediaApplicationCall", kwargs)
 
     def create_sip_rule(
-        self, **kwargs: Unpack[CreateSipRuleRequestTypeDef]
-    ) -> TargetResults[CreateSipRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSipRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSipRuleResponseTypeDef]:
         """Creates a SIP rule, which can be used to run a SIP media application as a
         target for a specific trigger type. For more information about SIP rules,
         see Managing SIP media applications and rules in the Amazon Chime SDK
@@ -303,8 +141,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateSipRule", kwargs)
 
     def create_voice_connector(
-        self, **kwargs: Unpack[CreateVoiceConnectorRequestTypeDef]
-    ) -> TargetResults[CreateVoiceConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVoiceConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVoiceConnectorResponseTypeDef]:
         """Creates an Amazon Chime SDK Voice Connector. For more information about
         Voice Connectors, see Managing Amazon Chime SDK Voice Connector groups in
         the Amazon Chime SDK Administrator Guide.
@@ -314,8 +152,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateVoiceConnector", kwargs)
 
     def create_voice_connector_group(
-        self, **kwargs: Unpack[CreateVoiceConnectorGroupRequestTypeDef]
-    ) -> TargetResults[CreateVoiceConnectorGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVoiceConnectorGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVoiceConnectorGroupResponseTypeDef]:
         """Creates an Amazon Chime SDK Voice Connector group under the
         administrator's AWS account. You can associate Amazon Chime SDK Voice
         Connectors with the Voice Connector group by including VoiceConnectorItems
@@ -326,8 +164,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateVoiceConnectorGroup", kwargs)
 
     def create_voice_profile(
-        self, **kwargs: Unpack[CreateVoiceProfileRequestTypeDef]
-    ) -> TargetResults[CreateVoiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVoiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVoiceProfileResponseTypeDef]:
         """Creates a voice profile, which consists of an enrolled user and their
         latest voice print.
 
@@ -336,8 +174,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateVoiceProfile", kwargs)
 
     def create_voice_profile_domain(
-        self, **kwargs: Unpack[CreateVoiceProfileDomainRequestTypeDef]
-    ) -> TargetResults[CreateVoiceProfileDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVoiceProfileDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVoiceProfileDomainResponseTypeDef]:
         """Creates a voice profile domain, a collection of voice profiles, their
         voice prints, and encrypted enrollment audio.
 
@@ -346,8 +184,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("CreateVoiceProfileDomain", kwargs)
 
     def delete_phone_number(
-        self, **kwargs: Unpack[DeletePhoneNumberRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Moves the specified phone number into the Deletion queue. A phone number
         must be disassociated from any users or Amazon Chime SDK Voice Connectors
         before it can be deleted.
@@ -357,8 +195,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeletePhoneNumber", kwargs)
 
     def delete_proxy_session(
-        self, **kwargs: Unpack[DeleteProxySessionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProxySessionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified proxy session from the specified Amazon Chime SDK
         Voice Connector.
 
@@ -367,8 +205,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteProxySession", kwargs)
 
     def delete_sip_media_application(
-        self, **kwargs: Unpack[DeleteSipMediaApplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSipMediaApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteSipMediaApplication
@@ -376,8 +214,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteSipMediaApplication", kwargs)
 
     def delete_sip_rule(
-        self, **kwargs: Unpack[DeleteSipRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSipRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a SIP rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteSipRule
@@ -385,8 +223,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteSipRule", kwargs)
 
     def delete_voice_connector(
-        self, **kwargs: Unpack[DeleteVoiceConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Chime SDK Voice Connector. Any phone numbers associated
         with the Amazon Chime SDK Voice Connector must be disassociated from it
         before it can be deleted.
@@ -398,9 +236,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def delete_voice_connector_emergency_calling_configuration(
         self,
         **kwargs: Unpack[
-            DeleteVoiceConnectorEmergencyCallingConfigurationRequestTypeDef
+            type_defs.DeleteVoiceConnectorEmergencyCallingConfigurationRequestTypeDef
         ],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the emergency calling details from the specified Amazon Chime SDK
         Voice Connector.
 
@@ -411,9 +249,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def delete_voice_connector_external_systems_configuration(
         self,
         **kwargs: Unpack[
-            DeleteVoiceConnectorExternalSystemsConfigurationRequestTypeDef
+            type_defs.DeleteVoiceConnectorExternalSystemsConfigurationRequestTypeDef
         ],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the external systems configuration for a Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteVoiceConnectorExternalSystemsConfiguration
@@ -421,8 +259,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorExternalSystemsConfiguration", kwargs)
 
     def delete_voice_connector_group(
-        self, **kwargs: Unpack[DeleteVoiceConnectorGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceConnectorGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Chime SDK Voice Connector group. Any VoiceConnectorItems
         and phone numbers associated with the group must be removed before it can
         be deleted.
@@ -432,8 +270,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorGroup", kwargs)
 
     def delete_voice_connector_origination(
-        self, **kwargs: Unpack[DeleteVoiceConnectorOriginationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceConnectorOriginationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the origination settings for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -442,8 +280,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorOrigination", kwargs)
 
     def delete_voice_connector_proxy(
-        self, **kwargs: Unpack[DeleteVoiceConnectorProxyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceConnectorProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the proxy configuration from the specified Amazon Chime SDK Voice
         Connector.
 
@@ -452,8 +290,11 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorProxy", kwargs)
 
     def delete_voice_connector_streaming_configuration(
-        self, **kwargs: Unpack[DeleteVoiceConnectorStreamingConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteVoiceConnectorStreamingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Voice Connector's streaming configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteVoiceConnectorStreamingConfiguration
@@ -461,8 +302,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorStreamingConfiguration", kwargs)
 
     def delete_voice_connector_termination(
-        self, **kwargs: Unpack[DeleteVoiceConnectorTerminationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceConnectorTerminationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the termination settings for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -471,8 +312,11 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorTermination", kwargs)
 
     def delete_voice_connector_termination_credentials(
-        self, **kwargs: Unpack[DeleteVoiceConnectorTerminationCredentialsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteVoiceConnectorTerminationCredentialsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified SIP credentials used by your equipment to
         authenticate during call termination.
 
@@ -481,8 +325,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceConnectorTerminationCredentials", kwargs)
 
     def delete_voice_profile(
-        self, **kwargs: Unpack[DeleteVoiceProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a voice profile, including its voice print and enrollment data.
         WARNING: This action is not reversible.
 
@@ -491,8 +335,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceProfile", kwargs)
 
     def delete_voice_profile_domain(
-        self, **kwargs: Unpack[DeleteVoiceProfileDomainRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceProfileDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes all voice profiles in the domain. WARNING: This action is not
         reversible.
 
@@ -501,8 +345,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("DeleteVoiceProfileDomain", kwargs)
 
     def disassociate_phone_numbers_from_voice_connector(
-        self, **kwargs: Unpack[DisassociatePhoneNumbersFromVoiceConnectorRequestTypeDef]
-    ) -> TargetResults[DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociatePhoneNumbersFromVoiceConnectorRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef
+    ]:
         """Disassociates the specified phone numbers from the specified Amazon Chime
         SDK Voice Connector.
 
@@ -512,8 +361,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def disassociate_phone_numbers_from_voice_connector_group(
         self,
-        **kwargs: Unpack[DisassociatePhoneNumbersFromVoiceConnectorGroupRequestTypeDef],
-    ) -> TargetResults[DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociatePhoneNumbersFromVoiceConnectorGroupRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef
+    ]:
         """Disassociates the specified phone numbers from the specified Amazon Chime
         SDK Voice Connector group.
 
@@ -521,7 +374,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("DisassociatePhoneNumbersFromVoiceConnectorGroup", kwargs)
 
-    def get_global_settings(self) -> TargetResults[GetGlobalSettingsResponseTypeDef]:
+    def get_global_settings(
+        self,
+    ) -> TargetResults[type_defs.GetGlobalSettingsResponseTypeDef]:
         """Retrieves the global settings for the Amazon Chime SDK Voice Connectors in
         an AWS account.
 
@@ -530,8 +385,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetGlobalSettings", {})
 
     def get_phone_number(
-        self, **kwargs: Unpack[GetPhoneNumberRequestTypeDef]
-    ) -> TargetResults[GetPhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPhoneNumberResponseTypeDef]:
         """Retrieves details for the specified phone number ID, such as associations,
         capabilities, and product type.
 
@@ -540,8 +395,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetPhoneNumber", kwargs)
 
     def get_phone_number_order(
-        self, **kwargs: Unpack[GetPhoneNumberOrderRequestTypeDef]
-    ) -> TargetResults[GetPhoneNumberOrderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPhoneNumberOrderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPhoneNumberOrderResponseTypeDef]:
         """Retrieves details for the specified phone number order, such as the order
         creation timestamp, phone numbers in E.164 format, product type, and order
         status.
@@ -552,7 +407,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_phone_number_settings(
         self,
-    ) -> TargetResults[GetPhoneNumberSettingsResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetPhoneNumberSettingsResponseTypeDef]:
         """Retrieves the phone number settings for the administrator's AWS account,
         such as the default outbound calling name.
 
@@ -561,8 +416,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetPhoneNumberSettings", {})
 
     def get_proxy_session(
-        self, **kwargs: Unpack[GetProxySessionRequestTypeDef]
-    ) -> TargetResults[GetProxySessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProxySessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProxySessionResponseTypeDef]:
         """Retrieves the specified proxy session details for the specified Amazon
         Chime SDK Voice Connector.
 
@@ -571,8 +426,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetProxySession", kwargs)
 
     def get_sip_media_application(
-        self, **kwargs: Unpack[GetSipMediaApplicationRequestTypeDef]
-    ) -> TargetResults[GetSipMediaApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSipMediaApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSipMediaApplicationResponseTypeDef]:
         """Retrieves the information for a SIP media application, including name, AWS
         Region, and endpoints.
 
@@ -585,8 +440,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     )
     def get_sip_media_application_alexa_skill_configuration(
         self,
-        **kwargs: Unpack[GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef],
-    ) -> TargetResults[GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef
+    ]:
         """Gets the Alexa Skill configuration for the SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetSipMediaApplicationAlexaSkillConfiguration
@@ -594,8 +453,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetSipMediaApplicationAlexaSkillConfiguration", kwargs)
 
     def get_sip_media_application_logging_configuration(
-        self, **kwargs: Unpack[GetSipMediaApplicationLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetSipMediaApplicationLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetSipMediaApplicationLoggingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetSipMediaApplicationLoggingConfigurationResponseTypeDef
+    ]:
         """Retrieves the logging configuration for the specified SIP media
         application.
 
@@ -604,8 +468,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetSipMediaApplicationLoggingConfiguration", kwargs)
 
     def get_sip_rule(
-        self, **kwargs: Unpack[GetSipRuleRequestTypeDef]
-    ) -> TargetResults[GetSipRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSipRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSipRuleResponseTypeDef]:
         """Retrieves the details of a SIP rule, such as the rule ID, name, triggers,
         and target endpoints.
 
@@ -614,8 +478,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetSipRule", kwargs)
 
     def get_speaker_search_task(
-        self, **kwargs: Unpack[GetSpeakerSearchTaskRequestTypeDef]
-    ) -> TargetResults[GetSpeakerSearchTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpeakerSearchTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSpeakerSearchTaskResponseTypeDef]:
         """Retrieves the details of the specified speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetSpeakerSearchTask
@@ -623,8 +487,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetSpeakerSearchTask", kwargs)
 
     def get_voice_connector(
-        self, **kwargs: Unpack[GetVoiceConnectorRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceConnectorResponseTypeDef]:
         """Retrieves details for the specified Amazon Chime SDK Voice Connector, such
         as timestamps,name, outbound host, and encryption requirements.
 
@@ -634,8 +498,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_emergency_calling_configuration(
         self,
-        **kwargs: Unpack[GetVoiceConnectorEmergencyCallingConfigurationRequestTypeDef],
-    ) -> TargetResults[GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetVoiceConnectorEmergencyCallingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef
+    ]:
         """Retrieves the emergency calling configuration details for the specified
         Voice Connector.
 
@@ -645,8 +513,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_external_systems_configuration(
         self,
-        **kwargs: Unpack[GetVoiceConnectorExternalSystemsConfigurationRequestTypeDef],
-    ) -> TargetResults[GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetVoiceConnectorExternalSystemsConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef
+    ]:
         """Gets information about an external systems configuration for a Voice
         Connector.
 
@@ -655,8 +527,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorExternalSystemsConfiguration", kwargs)
 
     def get_voice_connector_group(
-        self, **kwargs: Unpack[GetVoiceConnectorGroupRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceConnectorGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceConnectorGroupResponseTypeDef]:
         """Retrieves details for the specified Amazon Chime SDK Voice Connector
         group, such as timestamps,name, and associated VoiceConnectorItems.
 
@@ -665,8 +537,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorGroup", kwargs)
 
     def get_voice_connector_logging_configuration(
-        self, **kwargs: Unpack[GetVoiceConnectorLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetVoiceConnectorLoggingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetVoiceConnectorLoggingConfigurationResponseTypeDef]:
         """Retrieves the logging configuration settings for the specified Voice
         Connector. Shows whether SIP message logs are enabled for sending to
         Amazon CloudWatch Logs.
@@ -676,8 +549,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorLoggingConfiguration", kwargs)
 
     def get_voice_connector_origination(
-        self, **kwargs: Unpack[GetVoiceConnectorOriginationRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorOriginationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceConnectorOriginationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceConnectorOriginationResponseTypeDef]:
         """Retrieves the origination settings for the specified Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceConnectorOrigination
@@ -685,8 +558,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorOrigination", kwargs)
 
     def get_voice_connector_proxy(
-        self, **kwargs: Unpack[GetVoiceConnectorProxyRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceConnectorProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceConnectorProxyResponseTypeDef]:
         """Retrieves the proxy configuration details for the specified Amazon Chime
         SDK Voice Connector.
 
@@ -695,8 +568,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorProxy", kwargs)
 
     def get_voice_connector_streaming_configuration(
-        self, **kwargs: Unpack[GetVoiceConnectorStreamingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorStreamingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetVoiceConnectorStreamingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetVoiceConnectorStreamingConfigurationResponseTypeDef
+    ]:
         """Retrieves the streaming configuration details for the specified Amazon
         Chime SDK Voice Connector. Shows whether media streaming is enabled for
         sending to Amazon Kinesis. It also shows the retention period, in hours,
@@ -707,8 +585,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorStreamingConfiguration", kwargs)
 
     def get_voice_connector_termination(
-        self, **kwargs: Unpack[GetVoiceConnectorTerminationRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorTerminationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceConnectorTerminationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceConnectorTerminationResponseTypeDef]:
         """Retrieves the termination setting details for the specified Voice
         Connector.
 
@@ -717,8 +595,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorTermination", kwargs)
 
     def get_voice_connector_termination_health(
-        self, **kwargs: Unpack[GetVoiceConnectorTerminationHealthRequestTypeDef]
-    ) -> TargetResults[GetVoiceConnectorTerminationHealthResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetVoiceConnectorTerminationHealthRequestTypeDef],
+    ) -> TargetResults[type_defs.GetVoiceConnectorTerminationHealthResponseTypeDef]:
         """Retrieves information about the last time a SIP OPTIONS ping was received
         from your SIP infrastructure for the specified Amazon Chime SDK Voice
         Connector.
@@ -728,8 +607,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceConnectorTerminationHealth", kwargs)
 
     def get_voice_profile(
-        self, **kwargs: Unpack[GetVoiceProfileRequestTypeDef]
-    ) -> TargetResults[GetVoiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceProfileResponseTypeDef]:
         """Retrieves the details of the specified voice profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceProfile
@@ -737,8 +616,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceProfile", kwargs)
 
     def get_voice_profile_domain(
-        self, **kwargs: Unpack[GetVoiceProfileDomainRequestTypeDef]
-    ) -> TargetResults[GetVoiceProfileDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceProfileDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceProfileDomainResponseTypeDef]:
         """Retrieves the details of the specified voice profile domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceProfileDomain
@@ -746,8 +625,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("GetVoiceProfileDomain", kwargs)
 
     def get_voice_tone_analysis_task(
-        self, **kwargs: Unpack[GetVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> TargetResults[GetVoiceToneAnalysisTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceToneAnalysisTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceToneAnalysisTaskResponseTypeDef]:
         """Retrieves the details of a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceToneAnalysisTask
@@ -756,7 +635,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_available_voice_connector_regions(
         self,
-    ) -> TargetResults[ListAvailableVoiceConnectorRegionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.ListAvailableVoiceConnectorRegionsResponseTypeDef]:
         """Lists the available AWS Regions in which you can create an Amazon Chime
         SDK Voice Connector.
 
@@ -765,8 +644,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListAvailableVoiceConnectorRegions", {})
 
     def list_phone_number_orders(
-        self, **kwargs: Unpack[ListPhoneNumberOrdersRequestTypeDef]
-    ) -> TargetResults[ListPhoneNumberOrdersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumberOrdersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumberOrdersResponseTypeDef]:
         """Lists the phone numbers for an administrator's Amazon Chime SDK account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListPhoneNumberOrders
@@ -774,8 +653,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListPhoneNumberOrders", kwargs)
 
     def list_phone_numbers(
-        self, **kwargs: Unpack[ListPhoneNumbersRequestTypeDef]
-    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumbersResponseTypeDef]:
         """Lists the phone numbers for the specified Amazon Chime SDK account, Amazon
         Chime SDK user, Amazon Chime SDK Voice Connector, or Amazon Chime SDK
         Voice Connector group.
@@ -785,8 +664,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListPhoneNumbers", kwargs)
 
     def list_proxy_sessions(
-        self, **kwargs: Unpack[ListProxySessionsRequestTypeDef]
-    ) -> TargetResults[ListProxySessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProxySessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProxySessionsResponseTypeDef]:
         """Lists the proxy sessions for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -795,8 +674,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListProxySessions", kwargs)
 
     def list_sip_media_applications(
-        self, **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef]
-    ) -> TargetResults[ListSipMediaApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSipMediaApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSipMediaApplicationsResponseTypeDef]:
         """Lists the SIP media applications under the administrator's AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipMediaApplications
@@ -804,8 +683,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListSipMediaApplications", kwargs)
 
     def list_sip_rules(
-        self, **kwargs: Unpack[ListSipRulesRequestTypeDef]
-    ) -> TargetResults[ListSipRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSipRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSipRulesResponseTypeDef]:
         """Lists the SIP rules under the administrator's AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipRules
@@ -813,8 +692,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListSipRules", kwargs)
 
     def list_supported_phone_number_countries(
-        self, **kwargs: Unpack[ListSupportedPhoneNumberCountriesRequestTypeDef]
-    ) -> TargetResults[ListSupportedPhoneNumberCountriesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListSupportedPhoneNumberCountriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSupportedPhoneNumberCountriesResponseTypeDef]:
         """Lists the countries that you can order phone numbers from.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSupportedPhoneNumberCountries
@@ -822,8 +702,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListSupportedPhoneNumberCountries", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags in a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListTagsForResource
@@ -831,8 +711,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_voice_connector_groups(
-        self, **kwargs: Unpack[ListVoiceConnectorGroupsRequestTypeDef]
-    ) -> TargetResults[ListVoiceConnectorGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVoiceConnectorGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVoiceConnectorGroupsResponseTypeDef]:
         """Lists the Amazon Chime SDK Voice Connector groups in the administrator's
         AWS account.
 
@@ -841,8 +721,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListVoiceConnectorGroups", kwargs)
 
     def list_voice_connector_termination_credentials(
-        self, **kwargs: Unpack[ListVoiceConnectorTerminationCredentialsRequestTypeDef]
-    ) -> TargetResults[ListVoiceConnectorTerminationCredentialsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListVoiceConnectorTerminationCredentialsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListVoiceConnectorTerminationCredentialsResponseTypeDef
+    ]:
         """Lists the SIP credentials for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -851,8 +736,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListVoiceConnectorTerminationCredentials", kwargs)
 
     def list_voice_connectors(
-        self, **kwargs: Unpack[ListVoiceConnectorsRequestTypeDef]
-    ) -> TargetResults[ListVoiceConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVoiceConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVoiceConnectorsResponseTypeDef]:
         """Lists the Amazon Chime SDK Voice Connectors in the administrators AWS
         account.
 
@@ -861,8 +746,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListVoiceConnectors", kwargs)
 
     def list_voice_profile_domains(
-        self, **kwargs: Unpack[ListVoiceProfileDomainsRequestTypeDef]
-    ) -> TargetResults[ListVoiceProfileDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVoiceProfileDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVoiceProfileDomainsResponseTypeDef]:
         """Lists the specified voice profile domains in the administrator's AWS
         account.
 
@@ -871,8 +756,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("ListVoiceProfileDomains", kwargs)
 
     def list_voice_profiles(
-        self, **kwargs: Unpack[ListVoiceProfilesRequestTypeDef]
-    ) -> TargetResults[ListVoiceProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVoiceProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVoiceProfilesResponseTypeDef]:
         """Lists the voice profiles in a voice profile domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListVoiceProfiles
@@ -884,8 +769,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     )
     def put_sip_media_application_alexa_skill_configuration(
         self,
-        **kwargs: Unpack[PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef],
-    ) -> TargetResults[PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef
+    ]:
         """Updates the Alexa Skill configuration for the SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutSipMediaApplicationAlexaSkillConfiguration
@@ -893,8 +782,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutSipMediaApplicationAlexaSkillConfiguration", kwargs)
 
     def put_sip_media_application_logging_configuration(
-        self, **kwargs: Unpack[PutSipMediaApplicationLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutSipMediaApplicationLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutSipMediaApplicationLoggingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutSipMediaApplicationLoggingConfigurationResponseTypeDef
+    ]:
         """Updates the logging configuration for the specified SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutSipMediaApplicationLoggingConfiguration
@@ -903,8 +797,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_emergency_calling_configuration(
         self,
-        **kwargs: Unpack[PutVoiceConnectorEmergencyCallingConfigurationRequestTypeDef],
-    ) -> TargetResults[PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.PutVoiceConnectorEmergencyCallingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef
+    ]:
         """Updates a Voice Connector's emergency calling configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorEmergencyCallingConfiguration
@@ -913,8 +811,12 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_external_systems_configuration(
         self,
-        **kwargs: Unpack[PutVoiceConnectorExternalSystemsConfigurationRequestTypeDef],
-    ) -> TargetResults[PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.PutVoiceConnectorExternalSystemsConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef
+    ]:
         """Adds an external systems configuration to a Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorExternalSystemsConfiguration
@@ -922,8 +824,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorExternalSystemsConfiguration", kwargs)
 
     def put_voice_connector_logging_configuration(
-        self, **kwargs: Unpack[PutVoiceConnectorLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutVoiceConnectorLoggingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutVoiceConnectorLoggingConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutVoiceConnectorLoggingConfigurationResponseTypeDef]:
         """Updates a Voice Connector's logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorLoggingConfiguration
@@ -931,8 +834,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorLoggingConfiguration", kwargs)
 
     def put_voice_connector_origination(
-        self, **kwargs: Unpack[PutVoiceConnectorOriginationRequestTypeDef]
-    ) -> TargetResults[PutVoiceConnectorOriginationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutVoiceConnectorOriginationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutVoiceConnectorOriginationResponseTypeDef]:
         """Updates a Voice Connector's origination settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorOrigination
@@ -940,8 +843,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorOrigination", kwargs)
 
     def put_voice_connector_proxy(
-        self, **kwargs: Unpack[PutVoiceConnectorProxyRequestTypeDef]
-    ) -> TargetResults[PutVoiceConnectorProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutVoiceConnectorProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutVoiceConnectorProxyResponseTypeDef]:
         """Puts the specified proxy configuration to the specified Amazon Chime SDK
         Voice Connector.
 
@@ -950,8 +853,13 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorProxy", kwargs)
 
     def put_voice_connector_streaming_configuration(
-        self, **kwargs: Unpack[PutVoiceConnectorStreamingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutVoiceConnectorStreamingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutVoiceConnectorStreamingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutVoiceConnectorStreamingConfigurationResponseTypeDef
+    ]:
         """Updates a Voice Connector's streaming configuration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorStreamingConfiguration
@@ -959,8 +867,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorStreamingConfiguration", kwargs)
 
     def put_voice_connector_termination(
-        self, **kwargs: Unpack[PutVoiceConnectorTerminationRequestTypeDef]
-    ) -> TargetResults[PutVoiceConnectorTerminationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutVoiceConnectorTerminationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutVoiceConnectorTerminationResponseTypeDef]:
         """Updates a Voice Connector's termination settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorTermination
@@ -968,8 +876,11 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorTermination", kwargs)
 
     def put_voice_connector_termination_credentials(
-        self, **kwargs: Unpack[PutVoiceConnectorTerminationCredentialsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutVoiceConnectorTerminationCredentialsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a Voice Connector's termination credentials.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorTerminationCredentials
@@ -977,8 +888,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("PutVoiceConnectorTerminationCredentials", kwargs)
 
     def restore_phone_number(
-        self, **kwargs: Unpack[RestorePhoneNumberRequestTypeDef]
-    ) -> TargetResults[RestorePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestorePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.RestorePhoneNumberResponseTypeDef]:
         """Restores a deleted phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/RestorePhoneNumber
@@ -986,8 +897,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("RestorePhoneNumber", kwargs)
 
     def search_available_phone_numbers(
-        self, **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef]
-    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAvailablePhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAvailablePhoneNumbersResponseTypeDef]:
         """Searches the provisioned phone numbers in an organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/SearchAvailablePhoneNumbers
@@ -995,8 +906,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("SearchAvailablePhoneNumbers", kwargs)
 
     def start_speaker_search_task(
-        self, **kwargs: Unpack[StartSpeakerSearchTaskRequestTypeDef]
-    ) -> TargetResults[StartSpeakerSearchTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSpeakerSearchTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSpeakerSearchTaskResponseTypeDef]:
         """Starts a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/StartSpeakerSearchTask
@@ -1004,8 +915,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("StartSpeakerSearchTask", kwargs)
 
     def start_voice_tone_analysis_task(
-        self, **kwargs: Unpack[StartVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> TargetResults[StartVoiceToneAnalysisTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartVoiceToneAnalysisTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartVoiceToneAnalysisTaskResponseTypeDef]:
         """Starts a voice tone analysis task. For more information about voice tone
         analysis, see Using Amazon Chime SDK voice analytics in the Amazon Chime
         SDK Developer Guide.
@@ -1015,8 +926,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("StartVoiceToneAnalysisTask", kwargs)
 
     def stop_speaker_search_task(
-        self, **kwargs: Unpack[StopSpeakerSearchTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSpeakerSearchTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/StopSpeakerSearchTask
@@ -1024,8 +935,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("StopSpeakerSearchTask", kwargs)
 
     def stop_voice_tone_analysis_task(
-        self, **kwargs: Unpack[StopVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopVoiceToneAnalysisTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/StopVoiceToneAnalysisTask
@@ -1033,8 +944,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("StopVoiceToneAnalysisTask", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds a tag to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/TagResource
@@ -1042,8 +953,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UntagResource
@@ -1051,8 +962,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_global_settings(
-        self, **kwargs: Unpack[UpdateGlobalSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates global settings for the Amazon Chime SDK Voice Connectors in an
         AWS account.
 
@@ -1061,8 +972,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateGlobalSettings", kwargs)
 
     def update_phone_number(
-        self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> TargetResults[UpdatePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePhoneNumberResponseTypeDef]:
         """Updates phone number details, such as product type, calling name, or phone
         number name for the specified phone number ID. You can update one phone
         number detail at a time. For example, you can update either the product
@@ -1073,8 +984,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdatePhoneNumber", kwargs)
 
     def update_phone_number_settings(
-        self, **kwargs: Unpack[UpdatePhoneNumberSettingsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the phone number settings for the administrator's AWS account,
         such as the default outbound calling name. You can update the default
         outbound calling name once every seven days. Outbound calling names can
@@ -1085,8 +996,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdatePhoneNumberSettings", kwargs)
 
     def update_proxy_session(
-        self, **kwargs: Unpack[UpdateProxySessionRequestTypeDef]
-    ) -> TargetResults[UpdateProxySessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProxySessionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxySessionResponseTypeDef]:
         """Updates the specified proxy session details, such as voice or SMS
         capabilities.
 
@@ -1095,8 +1006,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateProxySession", kwargs)
 
     def update_sip_media_application(
-        self, **kwargs: Unpack[UpdateSipMediaApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateSipMediaApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSipMediaApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSipMediaApplicationResponseTypeDef]:
         """Updates the details of the specified SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateSipMediaApplication
@@ -1104,8 +1015,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateSipMediaApplication", kwargs)
 
     def update_sip_media_application_call(
-        self, **kwargs: Unpack[UpdateSipMediaApplicationCallRequestTypeDef]
-    ) -> TargetResults[UpdateSipMediaApplicationCallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSipMediaApplicationCallRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSipMediaApplicationCallResponseTypeDef]:
         """Invokes the AWS Lambda function associated with the SIP media application
         and transaction ID in an update request. The Lambda function can then
         return a new set of actions.
@@ -1115,8 +1026,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateSipMediaApplicationCall", kwargs)
 
     def update_sip_rule(
-        self, **kwargs: Unpack[UpdateSipRuleRequestTypeDef]
-    ) -> TargetResults[UpdateSipRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSipRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSipRuleResponseTypeDef]:
         """Updates the details of the specified SIP rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateSipRule
@@ -1124,8 +1035,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateSipRule", kwargs)
 
     def update_voice_connector(
-        self, **kwargs: Unpack[UpdateVoiceConnectorRequestTypeDef]
-    ) -> TargetResults[UpdateVoiceConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVoiceConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVoiceConnectorResponseTypeDef]:
         """Updates the details for the specified Amazon Chime SDK Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateVoiceConnector
@@ -1133,8 +1044,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateVoiceConnector", kwargs)
 
     def update_voice_connector_group(
-        self, **kwargs: Unpack[UpdateVoiceConnectorGroupRequestTypeDef]
-    ) -> TargetResults[UpdateVoiceConnectorGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVoiceConnectorGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVoiceConnectorGroupResponseTypeDef]:
         """Updates the settings for the specified Amazon Chime SDK Voice Connector
         group.
 
@@ -1143,8 +1054,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateVoiceConnectorGroup", kwargs)
 
     def update_voice_profile(
-        self, **kwargs: Unpack[UpdateVoiceProfileRequestTypeDef]
-    ) -> TargetResults[UpdateVoiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVoiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVoiceProfileResponseTypeDef]:
         """Updates the specified voice profile’s voice print and refreshes its
         expiration timestamp.
 
@@ -1153,8 +1064,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateVoiceProfile", kwargs)
 
     def update_voice_profile_domain(
-        self, **kwargs: Unpack[UpdateVoiceProfileDomainRequestTypeDef]
-    ) -> TargetResults[UpdateVoiceProfileDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVoiceProfileDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVoiceProfileDomainResponseTypeDef]:
         """Updates the settings for the specified voice profile domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateVoiceProfileDomain
@@ -1162,8 +1073,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         return self._call("UpdateVoiceProfileDomain", kwargs)
 
     def validate_e911_address(
-        self, **kwargs: Unpack[ValidateE911AddressRequestTypeDef]
-    ) -> TargetResults[ValidateE911AddressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateE911AddressRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidateE911AddressResponseTypeDef]:
         """Validates an address to be used for 911 calls made with Amazon Chime SDK
         Voice Connectors. You can use validated addresses in a Presence
         Information Data Format Location Object file that you include in SIP
@@ -1180,8 +1091,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef],
-    ) -> TargetResults[ListSipMediaApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSipMediaApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSipMediaApplicationsResponseTypeDef]:
         """Every page of ListSipMediaApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1203,8 +1114,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSipRulesRequestTypeDef],
-    ) -> TargetResults[ListSipRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSipRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSipRulesResponseTypeDef]:
         """Every page of ListSipRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -1225,8 +1136,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef],
-    ) -> Items[SipMediaApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSipMediaApplicationsRequestTypeDef],
+    ) -> Items[type_defs.SipMediaApplicationTypeDef]:
         """Each element of SipMediaApplications in every page of
         ListSipMediaApplications, from every target, as its page arrives (tagged
         with its target).
@@ -1242,8 +1153,8 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSipRulesRequestTypeDef],
-    ) -> Items[SipRuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListSipRulesRequestTypeDef],
+    ) -> Items[type_defs.SipRuleTypeDef]:
         """Each element of SipRules in every page of ListSipRules, from every target,
         as its page arrives (tagged with its target).
 

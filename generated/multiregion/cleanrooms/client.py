@@ -15,204 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AnalysisTemplateSummaryTypeDef,
-        BatchGetCollaborationAnalysisTemplateInputTypeDef,
-        BatchGetCollaborationAnalysisTemplateOutputTypeDef,
-        BatchGetSchemaAnalysisRuleInputTypeDef,
-        BatchGetSchemaAnalysisRuleOutputTypeDef,
-        BatchGetSchemaInputTypeDef,
-        BatchGetSchemaOutputTypeDef,
-        CollaborationAnalysisTemplateSummaryTypeDef,
-        CollaborationChangeRequestSummaryTypeDef,
-        CollaborationConfiguredAudienceModelAssociationSummaryTypeDef,
-        CollaborationIdNamespaceAssociationSummaryTypeDef,
-        CollaborationPrivacyBudgetSummaryTypeDef,
-        CollaborationPrivacyBudgetTemplateSummaryTypeDef,
-        CollaborationSummaryTypeDef,
-        ConfiguredAudienceModelAssociationSummaryTypeDef,
-        ConfiguredTableAssociationSummaryTypeDef,
-        ConfiguredTableSummaryTypeDef,
-        CreateAnalysisTemplateInputTypeDef,
-        CreateAnalysisTemplateOutputTypeDef,
-        CreateCollaborationChangeRequestInputTypeDef,
-        CreateCollaborationChangeRequestOutputTypeDef,
-        CreateCollaborationInputTypeDef,
-        CreateCollaborationOutputTypeDef,
-        CreateConfiguredAudienceModelAssociationInputTypeDef,
-        CreateConfiguredAudienceModelAssociationOutputTypeDef,
-        CreateConfiguredTableAnalysisRuleInputTypeDef,
-        CreateConfiguredTableAnalysisRuleOutputTypeDef,
-        CreateConfiguredTableAssociationAnalysisRuleInputTypeDef,
-        CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef,
-        CreateConfiguredTableAssociationInputTypeDef,
-        CreateConfiguredTableAssociationOutputTypeDef,
-        CreateConfiguredTableInputTypeDef,
-        CreateConfiguredTableOutputTypeDef,
-        CreateIdMappingTableInputTypeDef,
-        CreateIdMappingTableOutputTypeDef,
-        CreateIdNamespaceAssociationInputTypeDef,
-        CreateIdNamespaceAssociationOutputTypeDef,
-        CreateMembershipInputTypeDef,
-        CreateMembershipOutputTypeDef,
-        CreatePrivacyBudgetTemplateInputTypeDef,
-        CreatePrivacyBudgetTemplateOutputTypeDef,
-        DeleteAnalysisTemplateInputTypeDef,
-        DeleteAnalysisTemplateOutputTypeDef,
-        DeleteCollaborationInputTypeDef,
-        DeleteCollaborationOutputTypeDef,
-        DeleteConfiguredAudienceModelAssociationInputTypeDef,
-        DeleteConfiguredAudienceModelAssociationOutputTypeDef,
-        DeleteConfiguredTableAnalysisRuleInputTypeDef,
-        DeleteConfiguredTableAnalysisRuleOutputTypeDef,
-        DeleteConfiguredTableAssociationAnalysisRuleInputTypeDef,
-        DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef,
-        DeleteConfiguredTableAssociationInputTypeDef,
-        DeleteConfiguredTableAssociationOutputTypeDef,
-        DeleteConfiguredTableInputTypeDef,
-        DeleteConfiguredTableOutputTypeDef,
-        DeleteIdMappingTableInputTypeDef,
-        DeleteIdMappingTableOutputTypeDef,
-        DeleteIdNamespaceAssociationInputTypeDef,
-        DeleteIdNamespaceAssociationOutputTypeDef,
-        DeleteMemberInputTypeDef,
-        DeleteMemberOutputTypeDef,
-        DeleteMembershipInputTypeDef,
-        DeleteMembershipOutputTypeDef,
-        DeletePrivacyBudgetTemplateInputTypeDef,
-        DeletePrivacyBudgetTemplateOutputTypeDef,
-        GetAnalysisTemplateInputTypeDef,
-        GetAnalysisTemplateOutputTypeDef,
-        GetCollaborationAnalysisTemplateInputTypeDef,
-        GetCollaborationAnalysisTemplateOutputTypeDef,
-        GetCollaborationChangeRequestInputTypeDef,
-        GetCollaborationChangeRequestOutputTypeDef,
-        GetCollaborationConfiguredAudienceModelAssociationInputTypeDef,
-        GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef,
-        GetCollaborationIdNamespaceAssociationInputTypeDef,
-        GetCollaborationIdNamespaceAssociationOutputTypeDef,
-        GetCollaborationInputTypeDef,
-        GetCollaborationOutputTypeDef,
-        GetCollaborationPrivacyBudgetTemplateInputTypeDef,
-        GetCollaborationPrivacyBudgetTemplateOutputTypeDef,
-        GetConfiguredAudienceModelAssociationInputTypeDef,
-        GetConfiguredAudienceModelAssociationOutputTypeDef,
-        GetConfiguredTableAnalysisRuleInputTypeDef,
-        GetConfiguredTableAnalysisRuleOutputTypeDef,
-        GetConfiguredTableAssociationAnalysisRuleInputTypeDef,
-        GetConfiguredTableAssociationAnalysisRuleOutputTypeDef,
-        GetConfiguredTableAssociationInputTypeDef,
-        GetConfiguredTableAssociationOutputTypeDef,
-        GetConfiguredTableInputTypeDef,
-        GetConfiguredTableOutputTypeDef,
-        GetIdMappingTableInputTypeDef,
-        GetIdMappingTableOutputTypeDef,
-        GetIdNamespaceAssociationInputTypeDef,
-        GetIdNamespaceAssociationOutputTypeDef,
-        GetMembershipInputTypeDef,
-        GetMembershipOutputTypeDef,
-        GetPrivacyBudgetTemplateInputTypeDef,
-        GetPrivacyBudgetTemplateOutputTypeDef,
-        GetProtectedJobInputTypeDef,
-        GetProtectedJobOutputTypeDef,
-        GetProtectedQueryInputTypeDef,
-        GetProtectedQueryOutputTypeDef,
-        GetSchemaAnalysisRuleInputTypeDef,
-        GetSchemaAnalysisRuleOutputTypeDef,
-        GetSchemaInputTypeDef,
-        GetSchemaOutputTypeDef,
-        IdMappingTableSummaryTypeDef,
-        IdNamespaceAssociationSummaryTypeDef,
-        ListAnalysisTemplatesInputTypeDef,
-        ListAnalysisTemplatesOutputTypeDef,
-        ListCollaborationAnalysisTemplatesInputTypeDef,
-        ListCollaborationAnalysisTemplatesOutputTypeDef,
-        ListCollaborationChangeRequestsInputTypeDef,
-        ListCollaborationChangeRequestsOutputTypeDef,
-        ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef,
-        ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef,
-        ListCollaborationIdNamespaceAssociationsInputTypeDef,
-        ListCollaborationIdNamespaceAssociationsOutputTypeDef,
-        ListCollaborationPrivacyBudgetTemplatesInputTypeDef,
-        ListCollaborationPrivacyBudgetTemplatesOutputTypeDef,
-        ListCollaborationPrivacyBudgetsInputTypeDef,
-        ListCollaborationPrivacyBudgetsOutputTypeDef,
-        ListCollaborationsInputTypeDef,
-        ListCollaborationsOutputTypeDef,
-        ListConfiguredAudienceModelAssociationsInputTypeDef,
-        ListConfiguredAudienceModelAssociationsOutputTypeDef,
-        ListConfiguredTableAssociationsInputTypeDef,
-        ListConfiguredTableAssociationsOutputTypeDef,
-        ListConfiguredTablesInputTypeDef,
-        ListConfiguredTablesOutputTypeDef,
-        ListIdMappingTablesInputTypeDef,
-        ListIdMappingTablesOutputTypeDef,
-        ListIdNamespaceAssociationsInputTypeDef,
-        ListIdNamespaceAssociationsOutputTypeDef,
-        ListMembersInputTypeDef,
-        ListMembersOutputTypeDef,
-        ListMembershipsInputTypeDef,
-        ListMembershipsOutputTypeDef,
-        ListPrivacyBudgetTemplatesInputTypeDef,
-        ListPrivacyBudgetTemplatesOutputTypeDef,
-        ListPrivacyBudgetsInputTypeDef,
-        ListPrivacyBudgetsOutputTypeDef,
-        ListProtectedJobsInputTypeDef,
-        ListProtectedJobsOutputTypeDef,
-        ListProtectedQueriesInputTypeDef,
-        ListProtectedQueriesOutputTypeDef,
-        ListSchemasInputTypeDef,
-        ListSchemasOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MemberSummaryTypeDef,
-        MembershipSummaryTypeDef,
-        PopulateIdMappingTableInputTypeDef,
-        PopulateIdMappingTableOutputTypeDef,
-        PreviewPrivacyImpactInputTypeDef,
-        PreviewPrivacyImpactOutputTypeDef,
-        PrivacyBudgetSummaryTypeDef,
-        PrivacyBudgetTemplateSummaryTypeDef,
-        ProtectedJobSummaryTypeDef,
-        ProtectedQuerySummaryTypeDef,
-        SchemaSummaryTypeDef,
-        StartProtectedJobInputTypeDef,
-        StartProtectedJobOutputTypeDef,
-        StartProtectedQueryInputTypeDef,
-        StartProtectedQueryOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateAnalysisTemplateInputTypeDef,
-        UpdateAnalysisTemplateOutputTypeDef,
-        UpdateCollaborationChangeRequestInputTypeDef,
-        UpdateCollaborationChangeRequestOutputTypeDef,
-        UpdateCollaborationInputTypeDef,
-        UpdateCollaborationOutputTypeDef,
-        UpdateConfiguredAudienceModelAssociationInputTypeDef,
-        UpdateConfiguredAudienceModelAssociationOutputTypeDef,
-        UpdateConfiguredTableAnalysisRuleInputTypeDef,
-        UpdateConfiguredTableAnalysisRuleOutputTypeDef,
-        UpdateConfiguredTableAssociationAnalysisRuleInputTypeDef,
-        UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef,
-        UpdateConfiguredTableAssociationInputTypeDef,
-        UpdateConfiguredTableAssociationOutputTypeDef,
-        UpdateConfiguredTableInputTypeDef,
-        UpdateConfiguredTableOutputTypeDef,
-        UpdateIdMappingTableInputTypeDef,
-        UpdateIdMappingTableOutputTypeDef,
-        UpdateIdNamespaceAssociationInputTypeDef,
-        UpdateIdNamespaceAssociationOutputTypeDef,
-        UpdateMembershipInputTypeDef,
-        UpdateMembershipOutputTypeDef,
-        UpdatePrivacyBudgetTemplateInputTypeDef,
-        UpdatePrivacyBudgetTemplateOutputTypeDef,
-        UpdateProtectedJobInputTypeDef,
-        UpdateProtectedJobOutputTypeDef,
-        UpdateProtectedQueryInputTypeDef,
-        UpdateProtectedQueryOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCleanRoomsService"]
 
@@ -224,8 +27,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_collaboration_analysis_template(
-        self, **kwargs: Unpack[BatchGetCollaborationAnalysisTemplateInputTypeDef]
-    ) -> TargetResults[BatchGetCollaborationAnalysisTemplateOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchGetCollaborationAnalysisTemplateInputTypeDef],
+    ) -> TargetResults[type_defs.BatchGetCollaborationAnalysisTemplateOutputTypeDef]:
         """Retrieves multiple analysis templates within a collaboration by their
         Amazon Resource Names (ARNs).
 
@@ -234,8 +38,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("BatchGetCollaborationAnalysisTemplate", kwargs)
 
     def batch_get_schema(
-        self, **kwargs: Unpack[BatchGetSchemaInputTypeDef]
-    ) -> TargetResults[BatchGetSchemaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSchemaOutputTypeDef]:
         """Retrieves multiple schemas by their identifiers.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/BatchGetSchema
@@ -243,8 +47,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("BatchGetSchema", kwargs)
 
     def batch_get_schema_analysis_rule(
-        self, **kwargs: Unpack[BatchGetSchemaAnalysisRuleInputTypeDef]
-    ) -> TargetResults[BatchGetSchemaAnalysisRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSchemaAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSchemaAnalysisRuleOutputTypeDef]:
         """Retrieves multiple analysis rule schemas.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/BatchGetSchemaAnalysisRule
@@ -252,8 +56,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("BatchGetSchemaAnalysisRule", kwargs)
 
     def create_analysis_template(
-        self, **kwargs: Unpack[CreateAnalysisTemplateInputTypeDef]
-    ) -> TargetResults[CreateAnalysisTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnalysisTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAnalysisTemplateOutputTypeDef]:
         """Creates a new analysis template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateAnalysisTemplate
@@ -261,8 +65,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateAnalysisTemplate", kwargs)
 
     def create_collaboration(
-        self, **kwargs: Unpack[CreateCollaborationInputTypeDef]
-    ) -> TargetResults[CreateCollaborationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCollaborationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCollaborationOutputTypeDef]:
         """Creates a new collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateCollaboration
@@ -270,8 +74,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateCollaboration", kwargs)
 
     def create_collaboration_change_request(
-        self, **kwargs: Unpack[CreateCollaborationChangeRequestInputTypeDef]
-    ) -> TargetResults[CreateCollaborationChangeRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCollaborationChangeRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCollaborationChangeRequestOutputTypeDef]:
         """Creates a new change request to modify an existing collaboration. This
         enables post-creation modifications to collaborations through a structured
         API-driven approach.
@@ -281,8 +85,11 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateCollaborationChangeRequest", kwargs)
 
     def create_configured_audience_model_association(
-        self, **kwargs: Unpack[CreateConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> TargetResults[CreateConfiguredAudienceModelAssociationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfiguredAudienceModelAssociationInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateConfiguredAudienceModelAssociationOutputTypeDef]:
         """Provides the details necessary to create a configured audience model
         association.
 
@@ -291,8 +98,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateConfiguredAudienceModelAssociation", kwargs)
 
     def create_configured_table(
-        self, **kwargs: Unpack[CreateConfiguredTableInputTypeDef]
-    ) -> TargetResults[CreateConfiguredTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfiguredTableInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConfiguredTableOutputTypeDef]:
         """Creates a new configured table resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateConfiguredTable
@@ -300,8 +107,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateConfiguredTable", kwargs)
 
     def create_configured_table_analysis_rule(
-        self, **kwargs: Unpack[CreateConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> TargetResults[CreateConfiguredTableAnalysisRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfiguredTableAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConfiguredTableAnalysisRuleOutputTypeDef]:
         """Creates a new analysis rule for a configured table. Currently, only one
         analysis rule can be created for a given configured table.
 
@@ -310,8 +117,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateConfiguredTableAnalysisRule", kwargs)
 
     def create_configured_table_association(
-        self, **kwargs: Unpack[CreateConfiguredTableAssociationInputTypeDef]
-    ) -> TargetResults[CreateConfiguredTableAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfiguredTableAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConfiguredTableAssociationOutputTypeDef]:
         """Creates a configured table association. A configured table association
         links a configured table with a collaboration.
 
@@ -320,8 +127,13 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateConfiguredTableAssociation", kwargs)
 
     def create_configured_table_association_analysis_rule(
-        self, **kwargs: Unpack[CreateConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> TargetResults[CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfiguredTableAssociationAnalysisRuleInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef
+    ]:
         """Creates a new analysis rule for an associated configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateConfiguredTableAssociationAnalysisRule
@@ -329,8 +141,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateConfiguredTableAssociationAnalysisRule", kwargs)
 
     def create_id_mapping_table(
-        self, **kwargs: Unpack[CreateIdMappingTableInputTypeDef]
-    ) -> TargetResults[CreateIdMappingTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdMappingTableInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIdMappingTableOutputTypeDef]:
         """Creates an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateIdMappingTable
@@ -338,8 +150,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateIdMappingTable", kwargs)
 
     def create_id_namespace_association(
-        self, **kwargs: Unpack[CreateIdNamespaceAssociationInputTypeDef]
-    ) -> TargetResults[CreateIdNamespaceAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdNamespaceAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIdNamespaceAssociationOutputTypeDef]:
         """Creates an ID namespace association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateIdNamespaceAssociation
@@ -347,8 +159,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateIdNamespaceAssociation", kwargs)
 
     def create_membership(
-        self, **kwargs: Unpack[CreateMembershipInputTypeDef]
-    ) -> TargetResults[CreateMembershipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMembershipInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMembershipOutputTypeDef]:
         """Creates a membership for a specific collaboration identifier and joins the
         collaboration.
 
@@ -357,8 +169,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreateMembership", kwargs)
 
     def create_privacy_budget_template(
-        self, **kwargs: Unpack[CreatePrivacyBudgetTemplateInputTypeDef]
-    ) -> TargetResults[CreatePrivacyBudgetTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePrivacyBudgetTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePrivacyBudgetTemplateOutputTypeDef]:
         """Creates a privacy budget template for a specified collaboration. Each
         collaboration can have only one privacy budget template. If you need to
         change the privacy budget template, use the UpdatePrivacyBudgetTemplate
@@ -369,8 +181,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("CreatePrivacyBudgetTemplate", kwargs)
 
     def delete_analysis_template(
-        self, **kwargs: Unpack[DeleteAnalysisTemplateInputTypeDef]
-    ) -> TargetResults[DeleteAnalysisTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnalysisTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnalysisTemplateOutputTypeDef]:
         """Deletes an analysis template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteAnalysisTemplate
@@ -378,8 +190,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteAnalysisTemplate", kwargs)
 
     def delete_collaboration(
-        self, **kwargs: Unpack[DeleteCollaborationInputTypeDef]
-    ) -> TargetResults[DeleteCollaborationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCollaborationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCollaborationOutputTypeDef]:
         """Deletes a collaboration. It can only be called by the collaboration owner.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteCollaboration
@@ -387,8 +199,11 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteCollaboration", kwargs)
 
     def delete_configured_audience_model_association(
-        self, **kwargs: Unpack[DeleteConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> TargetResults[DeleteConfiguredAudienceModelAssociationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfiguredAudienceModelAssociationInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteConfiguredAudienceModelAssociationOutputTypeDef]:
         """Provides the information necessary to delete a configured audience model
         association.
 
@@ -397,8 +212,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteConfiguredAudienceModelAssociation", kwargs)
 
     def delete_configured_table(
-        self, **kwargs: Unpack[DeleteConfiguredTableInputTypeDef]
-    ) -> TargetResults[DeleteConfiguredTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfiguredTableInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfiguredTableOutputTypeDef]:
         """Deletes a configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTable
@@ -406,8 +221,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteConfiguredTable", kwargs)
 
     def delete_configured_table_analysis_rule(
-        self, **kwargs: Unpack[DeleteConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> TargetResults[DeleteConfiguredTableAnalysisRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfiguredTableAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfiguredTableAnalysisRuleOutputTypeDef]:
         """Deletes a configured table analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTableAnalysisRule
@@ -415,8 +230,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteConfiguredTableAnalysisRule", kwargs)
 
     def delete_configured_table_association(
-        self, **kwargs: Unpack[DeleteConfiguredTableAssociationInputTypeDef]
-    ) -> TargetResults[DeleteConfiguredTableAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfiguredTableAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfiguredTableAssociationOutputTypeDef]:
         """Deletes a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTableAssociation
@@ -424,8 +239,13 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteConfiguredTableAssociation", kwargs)
 
     def delete_configured_table_association_analysis_rule(
-        self, **kwargs: Unpack[DeleteConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> TargetResults[DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfiguredTableAssociationAnalysisRuleInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef
+    ]:
         """Deletes an analysis rule for a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTableAssociationAnalysisRule
@@ -433,8 +253,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteConfiguredTableAssociationAnalysisRule", kwargs)
 
     def delete_id_mapping_table(
-        self, **kwargs: Unpack[DeleteIdMappingTableInputTypeDef]
-    ) -> TargetResults[DeleteIdMappingTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdMappingTableInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdMappingTableOutputTypeDef]:
         """Deletes an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteIdMappingTable
@@ -442,8 +262,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteIdMappingTable", kwargs)
 
     def delete_id_namespace_association(
-        self, **kwargs: Unpack[DeleteIdNamespaceAssociationInputTypeDef]
-    ) -> TargetResults[DeleteIdNamespaceAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdNamespaceAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdNamespaceAssociationOutputTypeDef]:
         """Deletes an ID namespace association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteIdNamespaceAssociation
@@ -451,8 +271,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteIdNamespaceAssociation", kwargs)
 
     def delete_member(
-        self, **kwargs: Unpack[DeleteMemberInputTypeDef]
-    ) -> TargetResults[DeleteMemberOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMemberInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMemberOutputTypeDef]:
         """Removes the specified member from a collaboration. The removed member is
         placed in the Removed status and can't interact with the collaboration.
         The removed member's data is inaccessible to active members of the
@@ -463,8 +283,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteMember", kwargs)
 
     def delete_membership(
-        self, **kwargs: Unpack[DeleteMembershipInputTypeDef]
-    ) -> TargetResults[DeleteMembershipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMembershipInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMembershipOutputTypeDef]:
         """Deletes a specified membership. All resources under a membership must be
         deleted.
 
@@ -473,8 +293,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeleteMembership", kwargs)
 
     def delete_privacy_budget_template(
-        self, **kwargs: Unpack[DeletePrivacyBudgetTemplateInputTypeDef]
-    ) -> TargetResults[DeletePrivacyBudgetTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePrivacyBudgetTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePrivacyBudgetTemplateOutputTypeDef]:
         """Deletes a privacy budget template for a specified collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeletePrivacyBudgetTemplate
@@ -482,8 +302,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("DeletePrivacyBudgetTemplate", kwargs)
 
     def get_analysis_template(
-        self, **kwargs: Unpack[GetAnalysisTemplateInputTypeDef]
-    ) -> TargetResults[GetAnalysisTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnalysisTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetAnalysisTemplateOutputTypeDef]:
         """Retrieves an analysis template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetAnalysisTemplate
@@ -491,8 +311,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetAnalysisTemplate", kwargs)
 
     def get_collaboration(
-        self, **kwargs: Unpack[GetCollaborationInputTypeDef]
-    ) -> TargetResults[GetCollaborationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCollaborationInputTypeDef]
+    ) -> TargetResults[type_defs.GetCollaborationOutputTypeDef]:
         """Returns metadata about a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaboration
@@ -500,8 +320,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetCollaboration", kwargs)
 
     def get_collaboration_analysis_template(
-        self, **kwargs: Unpack[GetCollaborationAnalysisTemplateInputTypeDef]
-    ) -> TargetResults[GetCollaborationAnalysisTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCollaborationAnalysisTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetCollaborationAnalysisTemplateOutputTypeDef]:
         """Retrieves an analysis template within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationAnalysisTemplate
@@ -509,8 +329,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetCollaborationAnalysisTemplate", kwargs)
 
     def get_collaboration_change_request(
-        self, **kwargs: Unpack[GetCollaborationChangeRequestInputTypeDef]
-    ) -> TargetResults[GetCollaborationChangeRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCollaborationChangeRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetCollaborationChangeRequestOutputTypeDef]:
         """Retrieves detailed information about a specific collaboration change
         request.
 
@@ -521,9 +341,11 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
     def get_collaboration_configured_audience_model_association(
         self,
         **kwargs: Unpack[
-            GetCollaborationConfiguredAudienceModelAssociationInputTypeDef
+            type_defs.GetCollaborationConfiguredAudienceModelAssociationInputTypeDef
         ],
-    ) -> TargetResults[GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef
+    ]:
         """Retrieves a configured audience model association within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationConfiguredAudienceModelAssociation
@@ -531,8 +353,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetCollaborationConfiguredAudienceModelAssociation", kwargs)
 
     def get_collaboration_id_namespace_association(
-        self, **kwargs: Unpack[GetCollaborationIdNamespaceAssociationInputTypeDef]
-    ) -> TargetResults[GetCollaborationIdNamespaceAssociationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCollaborationIdNamespaceAssociationInputTypeDef],
+    ) -> TargetResults[type_defs.GetCollaborationIdNamespaceAssociationOutputTypeDef]:
         """Retrieves an ID namespace association from a specific collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationIdNamespaceAssociation
@@ -540,8 +363,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetCollaborationIdNamespaceAssociation", kwargs)
 
     def get_collaboration_privacy_budget_template(
-        self, **kwargs: Unpack[GetCollaborationPrivacyBudgetTemplateInputTypeDef]
-    ) -> TargetResults[GetCollaborationPrivacyBudgetTemplateOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCollaborationPrivacyBudgetTemplateInputTypeDef],
+    ) -> TargetResults[type_defs.GetCollaborationPrivacyBudgetTemplateOutputTypeDef]:
         """Returns details about a specified privacy budget template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationPrivacyBudgetTemplate
@@ -549,8 +373,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetCollaborationPrivacyBudgetTemplate", kwargs)
 
     def get_configured_audience_model_association(
-        self, **kwargs: Unpack[GetConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> TargetResults[GetConfiguredAudienceModelAssociationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConfiguredAudienceModelAssociationInputTypeDef],
+    ) -> TargetResults[type_defs.GetConfiguredAudienceModelAssociationOutputTypeDef]:
         """Returns information about a configured audience model association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredAudienceModelAssociation
@@ -558,8 +383,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetConfiguredAudienceModelAssociation", kwargs)
 
     def get_configured_table(
-        self, **kwargs: Unpack[GetConfiguredTableInputTypeDef]
-    ) -> TargetResults[GetConfiguredTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfiguredTableInputTypeDef]
+    ) -> TargetResults[type_defs.GetConfiguredTableOutputTypeDef]:
         """Retrieves a configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTable
@@ -567,8 +392,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetConfiguredTable", kwargs)
 
     def get_configured_table_analysis_rule(
-        self, **kwargs: Unpack[GetConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> TargetResults[GetConfiguredTableAnalysisRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfiguredTableAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetConfiguredTableAnalysisRuleOutputTypeDef]:
         """Retrieves a configured table analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTableAnalysisRule
@@ -576,8 +401,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetConfiguredTableAnalysisRule", kwargs)
 
     def get_configured_table_association(
-        self, **kwargs: Unpack[GetConfiguredTableAssociationInputTypeDef]
-    ) -> TargetResults[GetConfiguredTableAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfiguredTableAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.GetConfiguredTableAssociationOutputTypeDef]:
         """Retrieves a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTableAssociation
@@ -585,8 +410,13 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetConfiguredTableAssociation", kwargs)
 
     def get_configured_table_association_analysis_rule(
-        self, **kwargs: Unpack[GetConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> TargetResults[GetConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetConfiguredTableAssociationAnalysisRuleInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetConfiguredTableAssociationAnalysisRuleOutputTypeDef
+    ]:
         """Retrieves the analysis rule for a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTableAssociationAnalysisRule
@@ -594,8 +424,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetConfiguredTableAssociationAnalysisRule", kwargs)
 
     def get_id_mapping_table(
-        self, **kwargs: Unpack[GetIdMappingTableInputTypeDef]
-    ) -> TargetResults[GetIdMappingTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdMappingTableInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdMappingTableOutputTypeDef]:
         """Retrieves an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetIdMappingTable
@@ -603,8 +433,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetIdMappingTable", kwargs)
 
     def get_id_namespace_association(
-        self, **kwargs: Unpack[GetIdNamespaceAssociationInputTypeDef]
-    ) -> TargetResults[GetIdNamespaceAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdNamespaceAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdNamespaceAssociationOutputTypeDef]:
         """Retrieves an ID namespace association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetIdNamespaceAssociation
@@ -612,8 +442,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetIdNamespaceAssociation", kwargs)
 
     def get_membership(
-        self, **kwargs: Unpack[GetMembershipInputTypeDef]
-    ) -> TargetResults[GetMembershipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMembershipInputTypeDef]
+    ) -> TargetResults[type_defs.GetMembershipOutputTypeDef]:
         """Retrieves a specified membership for an identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetMembership
@@ -621,8 +451,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetMembership", kwargs)
 
     def get_privacy_budget_template(
-        self, **kwargs: Unpack[GetPrivacyBudgetTemplateInputTypeDef]
-    ) -> TargetResults[GetPrivacyBudgetTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPrivacyBudgetTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetPrivacyBudgetTemplateOutputTypeDef]:
         """Returns details for a specified privacy budget template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetPrivacyBudgetTemplate
@@ -630,8 +460,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetPrivacyBudgetTemplate", kwargs)
 
     def get_protected_job(
-        self, **kwargs: Unpack[GetProtectedJobInputTypeDef]
-    ) -> TargetResults[GetProtectedJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProtectedJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetProtectedJobOutputTypeDef]:
         """Returns job processing metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetProtectedJob
@@ -639,8 +469,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetProtectedJob", kwargs)
 
     def get_protected_query(
-        self, **kwargs: Unpack[GetProtectedQueryInputTypeDef]
-    ) -> TargetResults[GetProtectedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProtectedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.GetProtectedQueryOutputTypeDef]:
         """Returns query processing metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetProtectedQuery
@@ -648,8 +478,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetProtectedQuery", kwargs)
 
     def get_schema(
-        self, **kwargs: Unpack[GetSchemaInputTypeDef]
-    ) -> TargetResults[GetSchemaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaOutputTypeDef]:
         """Retrieves the schema for a relation within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetSchema
@@ -657,8 +487,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetSchema", kwargs)
 
     def get_schema_analysis_rule(
-        self, **kwargs: Unpack[GetSchemaAnalysisRuleInputTypeDef]
-    ) -> TargetResults[GetSchemaAnalysisRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaAnalysisRuleOutputTypeDef]:
         """Retrieves a schema analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetSchemaAnalysisRule
@@ -666,8 +496,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("GetSchemaAnalysisRule", kwargs)
 
     def list_analysis_templates(
-        self, **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef]
-    ) -> TargetResults[ListAnalysisTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalysisTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAnalysisTemplatesOutputTypeDef]:
         """Lists analysis templates that the caller owns.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisTemplates
@@ -675,8 +505,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListAnalysisTemplates", kwargs)
 
     def list_collaboration_analysis_templates(
-        self, **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef]
-    ) -> TargetResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollaborationAnalysisTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListCollaborationAnalysisTemplatesOutputTypeDef]:
         """Lists analysis templates within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationAnalysisTemplates
@@ -684,8 +514,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListCollaborationAnalysisTemplates", kwargs)
 
     def list_collaboration_change_requests(
-        self, **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef]
-    ) -> TargetResults[ListCollaborationChangeRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollaborationChangeRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCollaborationChangeRequestsOutputTypeDef]:
         """Lists all change requests for a collaboration with pagination support.
         Returns change requests sorted by creation time.
 
@@ -696,10 +526,10 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
     def list_collaboration_configured_audience_model_associations(
         self,
         **kwargs: Unpack[
-            ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
+            type_defs.ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
         ],
     ) -> TargetResults[
-        ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
+        type_defs.ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
     ]:
         """Lists configured audience model associations within a collaboration.
 
@@ -710,8 +540,11 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         )
 
     def list_collaboration_id_namespace_associations(
-        self, **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef]
-    ) -> TargetResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListCollaborationIdNamespaceAssociationsInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
         """Returns a list of the ID namespace associations in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationIdNamespaceAssociations
@@ -719,8 +552,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListCollaborationIdNamespaceAssociations", kwargs)
 
     def list_collaboration_privacy_budget_templates(
-        self, **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef]
-    ) -> TargetResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
         """Returns an array that summarizes each privacy budget template in a
         specified collaboration.
 
@@ -729,8 +563,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListCollaborationPrivacyBudgetTemplates", kwargs)
 
     def list_collaboration_privacy_budgets(
-        self, **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef]
-    ) -> TargetResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollaborationPrivacyBudgetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCollaborationPrivacyBudgetsOutputTypeDef]:
         """Returns an array that summarizes each privacy budget in a specified
         collaboration. The summary includes the collaboration ARN, creation time,
         creating account, and privacy budget details.
@@ -740,8 +574,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListCollaborationPrivacyBudgets", kwargs)
 
     def list_collaborations(
-        self, **kwargs: Unpack[ListCollaborationsInputTypeDef]
-    ) -> TargetResults[ListCollaborationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollaborationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCollaborationsOutputTypeDef]:
         """Lists collaborations the caller owns, is active in, or has been invited
         to.
 
@@ -750,8 +584,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListCollaborations", kwargs)
 
     def list_configured_audience_model_associations(
-        self, **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef]
-    ) -> TargetResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListConfiguredAudienceModelAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfiguredAudienceModelAssociationsOutputTypeDef]:
         """Lists information about requested configured audience model associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredAudienceModelAssociations
@@ -759,8 +594,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListConfiguredAudienceModelAssociations", kwargs)
 
     def list_configured_table_associations(
-        self, **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef]
-    ) -> TargetResults[ListConfiguredTableAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfiguredTableAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConfiguredTableAssociationsOutputTypeDef]:
         """Lists configured table associations for a membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTableAssociations
@@ -768,8 +603,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListConfiguredTableAssociations", kwargs)
 
     def list_configured_tables(
-        self, **kwargs: Unpack[ListConfiguredTablesInputTypeDef]
-    ) -> TargetResults[ListConfiguredTablesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfiguredTablesInputTypeDef]
+    ) -> TargetResults[type_defs.ListConfiguredTablesOutputTypeDef]:
         """Lists configured tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTables
@@ -777,8 +612,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListConfiguredTables", kwargs)
 
     def list_id_mapping_tables(
-        self, **kwargs: Unpack[ListIdMappingTablesInputTypeDef]
-    ) -> TargetResults[ListIdMappingTablesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdMappingTablesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdMappingTablesOutputTypeDef]:
         """Returns a list of ID mapping tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdMappingTables
@@ -786,8 +621,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListIdMappingTables", kwargs)
 
     def list_id_namespace_associations(
-        self, **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef]
-    ) -> TargetResults[ListIdNamespaceAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdNamespaceAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdNamespaceAssociationsOutputTypeDef]:
         """Returns a list of ID namespace associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdNamespaceAssociations
@@ -795,8 +630,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListIdNamespaceAssociations", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersInputTypeDef]
-    ) -> TargetResults[ListMembersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersInputTypeDef]
+    ) -> TargetResults[type_defs.ListMembersOutputTypeDef]:
         """Lists all members within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMembers
@@ -804,8 +639,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_memberships(
-        self, **kwargs: Unpack[ListMembershipsInputTypeDef]
-    ) -> TargetResults[ListMembershipsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembershipsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMembershipsOutputTypeDef]:
         """Lists all memberships resources within the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMemberships
@@ -813,8 +648,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListMemberships", kwargs)
 
     def list_privacy_budget_templates(
-        self, **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef]
-    ) -> TargetResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrivacyBudgetTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPrivacyBudgetTemplatesOutputTypeDef]:
         """Returns detailed information about the privacy budget templates in a
         specified membership.
 
@@ -823,8 +658,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListPrivacyBudgetTemplates", kwargs)
 
     def list_privacy_budgets(
-        self, **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef]
-    ) -> TargetResults[ListPrivacyBudgetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrivacyBudgetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPrivacyBudgetsOutputTypeDef]:
         """Returns detailed information about the privacy budgets in a specified
         membership.
 
@@ -833,8 +668,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListPrivacyBudgets", kwargs)
 
     def list_protected_jobs(
-        self, **kwargs: Unpack[ListProtectedJobsInputTypeDef]
-    ) -> TargetResults[ListProtectedJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProtectedJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProtectedJobsOutputTypeDef]:
         """Lists protected jobs, sorted by most recent job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedJobs
@@ -842,8 +677,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListProtectedJobs", kwargs)
 
     def list_protected_queries(
-        self, **kwargs: Unpack[ListProtectedQueriesInputTypeDef]
-    ) -> TargetResults[ListProtectedQueriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProtectedQueriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProtectedQueriesOutputTypeDef]:
         """Lists protected queries, sorted by the most recent query.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedQueries
@@ -851,8 +686,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListProtectedQueries", kwargs)
 
     def list_schemas(
-        self, **kwargs: Unpack[ListSchemasInputTypeDef]
-    ) -> TargetResults[ListSchemasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemasInputTypeDef]
+    ) -> TargetResults[type_defs.ListSchemasOutputTypeDef]:
         """Lists the schemas for relations within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListSchemas
@@ -860,8 +695,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListSchemas", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists all of the tags that have been added to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListTagsForResource
@@ -869,8 +704,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def populate_id_mapping_table(
-        self, **kwargs: Unpack[PopulateIdMappingTableInputTypeDef]
-    ) -> TargetResults[PopulateIdMappingTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PopulateIdMappingTableInputTypeDef]
+    ) -> TargetResults[type_defs.PopulateIdMappingTableOutputTypeDef]:
         """Defines the information that's necessary to populate an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/PopulateIdMappingTable
@@ -878,8 +713,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("PopulateIdMappingTable", kwargs)
 
     def preview_privacy_impact(
-        self, **kwargs: Unpack[PreviewPrivacyImpactInputTypeDef]
-    ) -> TargetResults[PreviewPrivacyImpactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PreviewPrivacyImpactInputTypeDef]
+    ) -> TargetResults[type_defs.PreviewPrivacyImpactOutputTypeDef]:
         """An estimate of the number of aggregation functions that the member who can
         query can run given epsilon and noise parameters.
 
@@ -888,8 +723,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("PreviewPrivacyImpact", kwargs)
 
     def start_protected_job(
-        self, **kwargs: Unpack[StartProtectedJobInputTypeDef]
-    ) -> TargetResults[StartProtectedJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartProtectedJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartProtectedJobOutputTypeDef]:
         """Creates a protected job that is started by Clean Rooms.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/StartProtectedJob
@@ -897,8 +732,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("StartProtectedJob", kwargs)
 
     def start_protected_query(
-        self, **kwargs: Unpack[StartProtectedQueryInputTypeDef]
-    ) -> TargetResults[StartProtectedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartProtectedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.StartProtectedQueryOutputTypeDef]:
         """Creates a protected query that is started by Clean Rooms.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/StartProtectedQuery
@@ -906,8 +741,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("StartProtectedQuery", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/TagResource
@@ -915,8 +750,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes a tag or list of tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UntagResource
@@ -924,8 +759,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_analysis_template(
-        self, **kwargs: Unpack[UpdateAnalysisTemplateInputTypeDef]
-    ) -> TargetResults[UpdateAnalysisTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnalysisTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnalysisTemplateOutputTypeDef]:
         """Updates the analysis template metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateAnalysisTemplate
@@ -933,8 +768,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateAnalysisTemplate", kwargs)
 
     def update_collaboration(
-        self, **kwargs: Unpack[UpdateCollaborationInputTypeDef]
-    ) -> TargetResults[UpdateCollaborationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCollaborationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCollaborationOutputTypeDef]:
         """Updates collaboration metadata and can only be called by the collaboration
         owner.
 
@@ -943,8 +778,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateCollaboration", kwargs)
 
     def update_collaboration_change_request(
-        self, **kwargs: Unpack[UpdateCollaborationChangeRequestInputTypeDef]
-    ) -> TargetResults[UpdateCollaborationChangeRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCollaborationChangeRequestInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCollaborationChangeRequestOutputTypeDef]:
         """Updates an existing collaboration change request. This operation allows
         approval actions for pending change requests in collaborations (APPROVE,
         DENY, CANCEL, COMMIT).
@@ -954,8 +789,11 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateCollaborationChangeRequest", kwargs)
 
     def update_configured_audience_model_association(
-        self, **kwargs: Unpack[UpdateConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> TargetResults[UpdateConfiguredAudienceModelAssociationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateConfiguredAudienceModelAssociationInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateConfiguredAudienceModelAssociationOutputTypeDef]:
         """Provides the details necessary to update a configured audience model
         association.
 
@@ -964,8 +802,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateConfiguredAudienceModelAssociation", kwargs)
 
     def update_configured_table(
-        self, **kwargs: Unpack[UpdateConfiguredTableInputTypeDef]
-    ) -> TargetResults[UpdateConfiguredTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfiguredTableInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfiguredTableOutputTypeDef]:
         """Updates a configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTable
@@ -973,8 +811,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateConfiguredTable", kwargs)
 
     def update_configured_table_analysis_rule(
-        self, **kwargs: Unpack[UpdateConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> TargetResults[UpdateConfiguredTableAnalysisRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfiguredTableAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfiguredTableAnalysisRuleOutputTypeDef]:
         """Updates a configured table analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTableAnalysisRule
@@ -982,8 +820,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateConfiguredTableAnalysisRule", kwargs)
 
     def update_configured_table_association(
-        self, **kwargs: Unpack[UpdateConfiguredTableAssociationInputTypeDef]
-    ) -> TargetResults[UpdateConfiguredTableAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfiguredTableAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfiguredTableAssociationOutputTypeDef]:
         """Updates a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTableAssociation
@@ -991,8 +829,13 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateConfiguredTableAssociation", kwargs)
 
     def update_configured_table_association_analysis_rule(
-        self, **kwargs: Unpack[UpdateConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> TargetResults[UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateConfiguredTableAssociationAnalysisRuleInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef
+    ]:
         """Updates the analysis rule for a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTableAssociationAnalysisRule
@@ -1000,8 +843,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateConfiguredTableAssociationAnalysisRule", kwargs)
 
     def update_id_mapping_table(
-        self, **kwargs: Unpack[UpdateIdMappingTableInputTypeDef]
-    ) -> TargetResults[UpdateIdMappingTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdMappingTableInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdMappingTableOutputTypeDef]:
         """Provides the details that are necessary to update an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateIdMappingTable
@@ -1009,8 +852,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateIdMappingTable", kwargs)
 
     def update_id_namespace_association(
-        self, **kwargs: Unpack[UpdateIdNamespaceAssociationInputTypeDef]
-    ) -> TargetResults[UpdateIdNamespaceAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdNamespaceAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdNamespaceAssociationOutputTypeDef]:
         """Provides the details that are necessary to update an ID namespace
         association.
 
@@ -1019,8 +862,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateIdNamespaceAssociation", kwargs)
 
     def update_membership(
-        self, **kwargs: Unpack[UpdateMembershipInputTypeDef]
-    ) -> TargetResults[UpdateMembershipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMembershipInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMembershipOutputTypeDef]:
         """Updates a membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateMembership
@@ -1028,8 +871,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateMembership", kwargs)
 
     def update_privacy_budget_template(
-        self, **kwargs: Unpack[UpdatePrivacyBudgetTemplateInputTypeDef]
-    ) -> TargetResults[UpdatePrivacyBudgetTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePrivacyBudgetTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePrivacyBudgetTemplateOutputTypeDef]:
         """Updates the privacy budget template for the specified collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdatePrivacyBudgetTemplate
@@ -1037,8 +880,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdatePrivacyBudgetTemplate", kwargs)
 
     def update_protected_job(
-        self, **kwargs: Unpack[UpdateProtectedJobInputTypeDef]
-    ) -> TargetResults[UpdateProtectedJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProtectedJobInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProtectedJobOutputTypeDef]:
         """Updates the processing of a currently running job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateProtectedJob
@@ -1046,8 +889,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         return self._call("UpdateProtectedJob", kwargs)
 
     def update_protected_query(
-        self, **kwargs: Unpack[UpdateProtectedQueryInputTypeDef]
-    ) -> TargetResults[UpdateProtectedQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProtectedQueryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProtectedQueryOutputTypeDef]:
         """Updates the processing of a currently running query.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateProtectedQuery
@@ -1060,8 +903,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef],
-    ) -> TargetResults[ListAnalysisTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalysisTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAnalysisTemplatesOutputTypeDef]:
         """Every page of ListAnalysisTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1083,8 +926,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef],
-    ) -> TargetResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationAnalysisTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationAnalysisTemplatesOutputTypeDef]:
         """Every page of ListCollaborationAnalysisTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1106,8 +949,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef],
-    ) -> TargetResults[ListCollaborationChangeRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationChangeRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationChangeRequestsOutputTypeDef]:
         """Every page of ListCollaborationChangeRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -1131,10 +974,10 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
+            type_defs.ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
         ],
     ) -> TargetResults[
-        ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
+        type_defs.ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
     ]:
         """Every page of ListCollaborationConfiguredAudienceModelAssociations in
         every target, merged per target (botocore's build_full_result).
@@ -1157,8 +1000,10 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef],
-    ) -> TargetResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCollaborationIdNamespaceAssociationsInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
         """Every page of ListCollaborationIdNamespaceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1180,8 +1025,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
-    ) -> TargetResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
         """Every page of ListCollaborationPrivacyBudgetTemplates in every target,
         merged per target (botocore's build_full_result).
 
@@ -1204,8 +1049,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef],
-    ) -> TargetResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationPrivacyBudgetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationPrivacyBudgetsOutputTypeDef]:
         """Every page of ListCollaborationPrivacyBudgets in every target, merged per
         target (botocore's build_full_result).
 
@@ -1229,8 +1074,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationsInputTypeDef],
-    ) -> TargetResults[ListCollaborationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationsOutputTypeDef]:
         """Every page of ListCollaborations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1253,8 +1098,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef],
-    ) -> TargetResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredAudienceModelAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfiguredAudienceModelAssociationsOutputTypeDef]:
         """Every page of ListConfiguredAudienceModelAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1276,8 +1121,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef],
-    ) -> TargetResults[ListConfiguredTableAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredTableAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfiguredTableAssociationsOutputTypeDef]:
         """Every page of ListConfiguredTableAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1299,8 +1144,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfiguredTablesInputTypeDef],
-    ) -> TargetResults[ListConfiguredTablesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredTablesInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfiguredTablesOutputTypeDef]:
         """Every page of ListConfiguredTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -1322,8 +1167,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdMappingTablesInputTypeDef],
-    ) -> TargetResults[ListIdMappingTablesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdMappingTablesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdMappingTablesOutputTypeDef]:
         """Every page of ListIdMappingTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -1345,8 +1190,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef],
-    ) -> TargetResults[ListIdNamespaceAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdNamespaceAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdNamespaceAssociationsOutputTypeDef]:
         """Every page of ListIdNamespaceAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1368,8 +1213,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembersInputTypeDef],
-    ) -> TargetResults[ListMembersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersInputTypeDef],
+    ) -> TargetResults[type_defs.ListMembersOutputTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1391,8 +1236,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembershipsInputTypeDef],
-    ) -> TargetResults[ListMembershipsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembershipsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMembershipsOutputTypeDef]:
         """Every page of ListMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -1414,8 +1259,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef],
-    ) -> TargetResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrivacyBudgetTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPrivacyBudgetTemplatesOutputTypeDef]:
         """Every page of ListPrivacyBudgetTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1438,8 +1283,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef],
-    ) -> TargetResults[ListPrivacyBudgetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrivacyBudgetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPrivacyBudgetsOutputTypeDef]:
         """Every page of ListPrivacyBudgets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1462,8 +1307,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtectedJobsInputTypeDef],
-    ) -> TargetResults[ListProtectedJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListProtectedJobsOutputTypeDef]:
         """Every page of ListProtectedJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1485,8 +1330,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtectedQueriesInputTypeDef],
-    ) -> TargetResults[ListProtectedQueriesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedQueriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListProtectedQueriesOutputTypeDef]:
         """Every page of ListProtectedQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1508,8 +1353,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemasInputTypeDef],
-    ) -> TargetResults[ListSchemasOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasInputTypeDef],
+    ) -> TargetResults[type_defs.ListSchemasOutputTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -1530,8 +1375,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef],
-    ) -> Items[AnalysisTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalysisTemplatesInputTypeDef],
+    ) -> Items[type_defs.AnalysisTemplateSummaryTypeDef]:
         """Each element of analysisTemplateSummaries in every page of
         ListAnalysisTemplates, from every target, as its page arrives (tagged with
         its target).
@@ -1547,8 +1392,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef],
-    ) -> Items[CollaborationAnalysisTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationAnalysisTemplatesInputTypeDef],
+    ) -> Items[type_defs.CollaborationAnalysisTemplateSummaryTypeDef]:
         """Each element of collaborationAnalysisTemplateSummaries in every page of
         ListCollaborationAnalysisTemplates, from every target, as its page arrives
         (tagged with its target).
@@ -1567,8 +1412,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef],
-    ) -> Items[CollaborationChangeRequestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationChangeRequestsInputTypeDef],
+    ) -> Items[type_defs.CollaborationChangeRequestSummaryTypeDef]:
         """Each element of collaborationChangeRequestSummaries in every page of
         ListCollaborationChangeRequests, from every target, as its page arrives
         (tagged with its target).
@@ -1588,9 +1433,9 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
+            type_defs.ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
         ],
-    ) -> Items[CollaborationConfiguredAudienceModelAssociationSummaryTypeDef]:
+    ) -> Items[type_defs.CollaborationConfiguredAudienceModelAssociationSummaryTypeDef]:
         """Each element of collaborationConfiguredAudienceModelAssociationSummaries
         in every page of ListCollaborationConfiguredAudienceModelAssociations,
         from every target, as its page arrives (tagged with its target).
@@ -1609,8 +1454,10 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef],
-    ) -> Items[CollaborationIdNamespaceAssociationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCollaborationIdNamespaceAssociationsInputTypeDef
+        ],
+    ) -> Items[type_defs.CollaborationIdNamespaceAssociationSummaryTypeDef]:
         """Each element of collaborationIdNamespaceAssociationSummaries in every page
         of ListCollaborationIdNamespaceAssociations, from every target, as its
         page arrives (tagged with its target).
@@ -1629,8 +1476,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
-    ) -> Items[CollaborationPrivacyBudgetTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
+    ) -> Items[type_defs.CollaborationPrivacyBudgetTemplateSummaryTypeDef]:
         """Each element of collaborationPrivacyBudgetTemplateSummaries in every page
         of ListCollaborationPrivacyBudgetTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -1649,8 +1496,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef],
-    ) -> Items[CollaborationPrivacyBudgetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationPrivacyBudgetsInputTypeDef],
+    ) -> Items[type_defs.CollaborationPrivacyBudgetSummaryTypeDef]:
         """Each element of collaborationPrivacyBudgetSummaries in every page of
         ListCollaborationPrivacyBudgets, from every target, as its page arrives
         (tagged with its target).
@@ -1669,8 +1516,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationsInputTypeDef],
-    ) -> Items[CollaborationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationsInputTypeDef],
+    ) -> Items[type_defs.CollaborationSummaryTypeDef]:
         """Each element of collaborationList in every page of ListCollaborations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1685,8 +1532,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef],
-    ) -> Items[ConfiguredAudienceModelAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredAudienceModelAssociationsInputTypeDef],
+    ) -> Items[type_defs.ConfiguredAudienceModelAssociationSummaryTypeDef]:
         """Each element of configuredAudienceModelAssociationSummaries in every page
         of ListConfiguredAudienceModelAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1705,8 +1552,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef],
-    ) -> Items[ConfiguredTableAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredTableAssociationsInputTypeDef],
+    ) -> Items[type_defs.ConfiguredTableAssociationSummaryTypeDef]:
         """Each element of configuredTableAssociationSummaries in every page of
         ListConfiguredTableAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1725,8 +1572,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfiguredTablesInputTypeDef],
-    ) -> Items[ConfiguredTableSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredTablesInputTypeDef],
+    ) -> Items[type_defs.ConfiguredTableSummaryTypeDef]:
         """Each element of configuredTableSummaries in every page of
         ListConfiguredTables, from every target, as its page arrives (tagged with
         its target).
@@ -1742,8 +1589,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdMappingTablesInputTypeDef],
-    ) -> Items[IdMappingTableSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdMappingTablesInputTypeDef],
+    ) -> Items[type_defs.IdMappingTableSummaryTypeDef]:
         """Each element of idMappingTableSummaries in every page of
         ListIdMappingTables, from every target, as its page arrives (tagged with
         its target).
@@ -1759,8 +1606,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef],
-    ) -> Items[IdNamespaceAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdNamespaceAssociationsInputTypeDef],
+    ) -> Items[type_defs.IdNamespaceAssociationSummaryTypeDef]:
         """Each element of idNamespaceAssociationSummaries in every page of
         ListIdNamespaceAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1779,8 +1626,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembersInputTypeDef],
-    ) -> Items[MemberSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersInputTypeDef],
+    ) -> Items[type_defs.MemberSummaryTypeDef]:
         """Each element of memberSummaries in every page of ListMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1795,8 +1642,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembershipsInputTypeDef],
-    ) -> Items[MembershipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembershipsInputTypeDef],
+    ) -> Items[type_defs.MembershipSummaryTypeDef]:
         """Each element of membershipSummaries in every page of ListMemberships, from
         every target, as its page arrives (tagged with its target).
 
@@ -1811,8 +1658,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef],
-    ) -> Items[PrivacyBudgetTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrivacyBudgetTemplatesInputTypeDef],
+    ) -> Items[type_defs.PrivacyBudgetTemplateSummaryTypeDef]:
         """Each element of privacyBudgetTemplateSummaries in every page of
         ListPrivacyBudgetTemplates, from every target, as its page arrives (tagged
         with its target).
@@ -1831,8 +1678,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef],
-    ) -> Items[PrivacyBudgetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrivacyBudgetsInputTypeDef],
+    ) -> Items[type_defs.PrivacyBudgetSummaryTypeDef]:
         """Each element of privacyBudgetSummaries in every page of
         ListPrivacyBudgets, from every target, as its page arrives (tagged with
         its target).
@@ -1848,8 +1695,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtectedJobsInputTypeDef],
-    ) -> Items[ProtectedJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedJobsInputTypeDef],
+    ) -> Items[type_defs.ProtectedJobSummaryTypeDef]:
         """Each element of protectedJobs in every page of ListProtectedJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1864,8 +1711,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtectedQueriesInputTypeDef],
-    ) -> Items[ProtectedQuerySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectedQueriesInputTypeDef],
+    ) -> Items[type_defs.ProtectedQuerySummaryTypeDef]:
         """Each element of protectedQueries in every page of ListProtectedQueries,
         from every target, as its page arrives (tagged with its target).
 
@@ -1880,8 +1727,8 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemasInputTypeDef],
-    ) -> Items[SchemaSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasInputTypeDef],
+    ) -> Items[type_defs.SchemaSummaryTypeDef]:
         """Each element of schemaSummaries in every page of ListSchemas, from every
         target, as its page arrives (tagged with its target).
 

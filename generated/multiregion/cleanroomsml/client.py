@@ -15,127 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AudienceExportJobSummaryTypeDef,
-        AudienceGenerationJobSummaryTypeDef,
-        AudienceModelSummaryTypeDef,
-        CancelTrainedModelInferenceJobRequestTypeDef,
-        CancelTrainedModelRequestTypeDef,
-        CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef,
-        CollaborationMLInputChannelSummaryTypeDef,
-        CollaborationTrainedModelExportJobSummaryTypeDef,
-        CollaborationTrainedModelInferenceJobSummaryTypeDef,
-        CollaborationTrainedModelSummaryTypeDef,
-        ConfiguredAudienceModelSummaryTypeDef,
-        ConfiguredModelAlgorithmAssociationSummaryTypeDef,
-        ConfiguredModelAlgorithmSummaryTypeDef,
-        CreateAudienceModelRequestTypeDef,
-        CreateAudienceModelResponseTypeDef,
-        CreateConfiguredAudienceModelRequestTypeDef,
-        CreateConfiguredAudienceModelResponseTypeDef,
-        CreateConfiguredModelAlgorithmAssociationRequestTypeDef,
-        CreateConfiguredModelAlgorithmAssociationResponseTypeDef,
-        CreateConfiguredModelAlgorithmRequestTypeDef,
-        CreateConfiguredModelAlgorithmResponseTypeDef,
-        CreateMLInputChannelRequestTypeDef,
-        CreateMLInputChannelResponseTypeDef,
-        CreateTrainedModelRequestTypeDef,
-        CreateTrainedModelResponseTypeDef,
-        CreateTrainingDatasetRequestTypeDef,
-        CreateTrainingDatasetResponseTypeDef,
-        DeleteAudienceGenerationJobRequestTypeDef,
-        DeleteAudienceModelRequestTypeDef,
-        DeleteConfiguredAudienceModelPolicyRequestTypeDef,
-        DeleteConfiguredAudienceModelRequestTypeDef,
-        DeleteConfiguredModelAlgorithmAssociationRequestTypeDef,
-        DeleteConfiguredModelAlgorithmRequestTypeDef,
-        DeleteMLConfigurationRequestTypeDef,
-        DeleteMLInputChannelDataRequestTypeDef,
-        DeleteTrainedModelOutputRequestTypeDef,
-        DeleteTrainingDatasetRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAudienceGenerationJobRequestTypeDef,
-        GetAudienceGenerationJobResponseTypeDef,
-        GetAudienceModelRequestTypeDef,
-        GetAudienceModelResponseTypeDef,
-        GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef,
-        GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef,
-        GetCollaborationMLInputChannelRequestTypeDef,
-        GetCollaborationMLInputChannelResponseTypeDef,
-        GetCollaborationTrainedModelRequestTypeDef,
-        GetCollaborationTrainedModelResponseTypeDef,
-        GetConfiguredAudienceModelPolicyRequestTypeDef,
-        GetConfiguredAudienceModelPolicyResponseTypeDef,
-        GetConfiguredAudienceModelRequestTypeDef,
-        GetConfiguredAudienceModelResponseTypeDef,
-        GetConfiguredModelAlgorithmAssociationRequestTypeDef,
-        GetConfiguredModelAlgorithmAssociationResponseTypeDef,
-        GetConfiguredModelAlgorithmRequestTypeDef,
-        GetConfiguredModelAlgorithmResponseTypeDef,
-        GetMLConfigurationRequestTypeDef,
-        GetMLConfigurationResponseTypeDef,
-        GetMLInputChannelRequestTypeDef,
-        GetMLInputChannelResponseTypeDef,
-        GetTrainedModelInferenceJobRequestTypeDef,
-        GetTrainedModelInferenceJobResponseTypeDef,
-        GetTrainedModelRequestTypeDef,
-        GetTrainedModelResponseTypeDef,
-        GetTrainingDatasetRequestTypeDef,
-        GetTrainingDatasetResponseTypeDef,
-        ListAudienceExportJobsRequestTypeDef,
-        ListAudienceExportJobsResponseTypeDef,
-        ListAudienceGenerationJobsRequestTypeDef,
-        ListAudienceGenerationJobsResponseTypeDef,
-        ListAudienceModelsRequestTypeDef,
-        ListAudienceModelsResponseTypeDef,
-        ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef,
-        ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef,
-        ListCollaborationMLInputChannelsRequestTypeDef,
-        ListCollaborationMLInputChannelsResponseTypeDef,
-        ListCollaborationTrainedModelExportJobsRequestTypeDef,
-        ListCollaborationTrainedModelExportJobsResponseTypeDef,
-        ListCollaborationTrainedModelInferenceJobsRequestTypeDef,
-        ListCollaborationTrainedModelInferenceJobsResponseTypeDef,
-        ListCollaborationTrainedModelsRequestTypeDef,
-        ListCollaborationTrainedModelsResponseTypeDef,
-        ListConfiguredAudienceModelsRequestTypeDef,
-        ListConfiguredAudienceModelsResponseTypeDef,
-        ListConfiguredModelAlgorithmAssociationsRequestTypeDef,
-        ListConfiguredModelAlgorithmAssociationsResponseTypeDef,
-        ListConfiguredModelAlgorithmsRequestTypeDef,
-        ListConfiguredModelAlgorithmsResponseTypeDef,
-        ListMLInputChannelsRequestTypeDef,
-        ListMLInputChannelsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTrainedModelInferenceJobsRequestTypeDef,
-        ListTrainedModelInferenceJobsResponseTypeDef,
-        ListTrainedModelVersionsRequestTypeDef,
-        ListTrainedModelVersionsResponseTypeDef,
-        ListTrainedModelsRequestTypeDef,
-        ListTrainedModelsResponseTypeDef,
-        ListTrainingDatasetsRequestTypeDef,
-        ListTrainingDatasetsResponseTypeDef,
-        MLInputChannelSummaryTypeDef,
-        PutConfiguredAudienceModelPolicyRequestTypeDef,
-        PutConfiguredAudienceModelPolicyResponseTypeDef,
-        PutMLConfigurationRequestTypeDef,
-        StartAudienceExportJobRequestTypeDef,
-        StartAudienceGenerationJobRequestTypeDef,
-        StartAudienceGenerationJobResponseTypeDef,
-        StartTrainedModelExportJobRequestTypeDef,
-        StartTrainedModelInferenceJobRequestTypeDef,
-        StartTrainedModelInferenceJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TrainedModelInferenceJobSummaryTypeDef,
-        TrainedModelSummaryTypeDef,
-        TrainingDatasetSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConfiguredAudienceModelRequestTypeDef,
-        UpdateConfiguredAudienceModelResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCleanRoomsML"]
 
@@ -147,8 +27,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_trained_model(
-        self, **kwargs: Unpack[CancelTrainedModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTrainedModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Submits a request to cancel the trained model job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/CancelTrainedModel
@@ -156,8 +36,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CancelTrainedModel", kwargs)
 
     def cancel_trained_model_inference_job(
-        self, **kwargs: Unpack[CancelTrainedModelInferenceJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTrainedModelInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Submits a request to cancel a trained model inference job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/CancelTrainedModelInferenceJob
@@ -165,8 +45,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CancelTrainedModelInferenceJob", kwargs)
 
     def create_audience_model(
-        self, **kwargs: Unpack[CreateAudienceModelRequestTypeDef]
-    ) -> TargetResults[CreateAudienceModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAudienceModelResponseTypeDef]:
         """Defines the information necessary to create an audience model. An audience
         model is a machine learning model that Clean Rooms ML trains to measure
         similarity between users. Clean Rooms ML manages training and storing the
@@ -178,8 +58,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateAudienceModel", kwargs)
 
     def create_configured_audience_model(
-        self, **kwargs: Unpack[CreateConfiguredAudienceModelRequestTypeDef]
-    ) -> TargetResults[CreateConfiguredAudienceModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfiguredAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfiguredAudienceModelResponseTypeDef]:
         """Defines the information necessary to create a configured audience model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/CreateConfiguredAudienceModel
@@ -187,8 +67,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateConfiguredAudienceModel", kwargs)
 
     def create_configured_model_algorithm(
-        self, **kwargs: Unpack[CreateConfiguredModelAlgorithmRequestTypeDef]
-    ) -> TargetResults[CreateConfiguredModelAlgorithmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfiguredModelAlgorithmRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfiguredModelAlgorithmResponseTypeDef]:
         """Creates a configured model algorithm using a container image stored in an
         ECR repository.
 
@@ -197,8 +77,13 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateConfiguredModelAlgorithm", kwargs)
 
     def create_configured_model_algorithm_association(
-        self, **kwargs: Unpack[CreateConfiguredModelAlgorithmAssociationRequestTypeDef]
-    ) -> TargetResults[CreateConfiguredModelAlgorithmAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfiguredModelAlgorithmAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateConfiguredModelAlgorithmAssociationResponseTypeDef
+    ]:
         """Associates a configured model algorithm to a collaboration for use by any
         member of the collaboration.
 
@@ -207,8 +92,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateConfiguredModelAlgorithmAssociation", kwargs)
 
     def create_ml_input_channel(
-        self, **kwargs: Unpack[CreateMLInputChannelRequestTypeDef]
-    ) -> TargetResults[CreateMLInputChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMLInputChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMLInputChannelResponseTypeDef]:
         """Provides the information to create an ML input channel. An ML input
         channel is the result of a query that can be used for ML modeling.
 
@@ -217,8 +102,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateMLInputChannel", kwargs)
 
     def create_trained_model(
-        self, **kwargs: Unpack[CreateTrainedModelRequestTypeDef]
-    ) -> TargetResults[CreateTrainedModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrainedModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrainedModelResponseTypeDef]:
         """Creates a trained model from an associated configured model algorithm
         using data from any member of the collaboration.
 
@@ -227,8 +112,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateTrainedModel", kwargs)
 
     def create_training_dataset(
-        self, **kwargs: Unpack[CreateTrainingDatasetRequestTypeDef]
-    ) -> TargetResults[CreateTrainingDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrainingDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrainingDatasetResponseTypeDef]:
         """Defines the information necessary to create a training dataset. In Clean
         Rooms ML, the TrainingDataset is metadata that points to a Glue table,
         which is read only during AudienceModel creation.
@@ -238,8 +123,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("CreateTrainingDataset", kwargs)
 
     def delete_audience_generation_job(
-        self, **kwargs: Unpack[DeleteAudienceGenerationJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAudienceGenerationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified audience generation job, and removes all data
         associated with the job.
 
@@ -248,8 +133,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteAudienceGenerationJob", kwargs)
 
     def delete_audience_model(
-        self, **kwargs: Unpack[DeleteAudienceModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Specifies an audience model that you want to delete. You can't delete an
         audience model if there are any configured audience models that depend on
         the audience model.
@@ -259,8 +144,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteAudienceModel", kwargs)
 
     def delete_configured_audience_model(
-        self, **kwargs: Unpack[DeleteConfiguredAudienceModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfiguredAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified configured audience model. You can't delete a
         configured audience model if there are any lookalike models that use the
         configured audience model. If you delete a configured audience model, it
@@ -271,8 +156,9 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteConfiguredAudienceModel", kwargs)
 
     def delete_configured_audience_model_policy(
-        self, **kwargs: Unpack[DeleteConfiguredAudienceModelPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteConfiguredAudienceModelPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified configured audience model policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteConfiguredAudienceModelPolicy
@@ -280,8 +166,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteConfiguredAudienceModelPolicy", kwargs)
 
     def delete_configured_model_algorithm(
-        self, **kwargs: Unpack[DeleteConfiguredModelAlgorithmRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfiguredModelAlgorithmRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a configured model algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteConfiguredModelAlgorithm
@@ -289,8 +175,11 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteConfiguredModelAlgorithm", kwargs)
 
     def delete_configured_model_algorithm_association(
-        self, **kwargs: Unpack[DeleteConfiguredModelAlgorithmAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfiguredModelAlgorithmAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a configured model algorithm association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteConfiguredModelAlgorithmAssociation
@@ -298,8 +187,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteConfiguredModelAlgorithmAssociation", kwargs)
 
     def delete_ml_configuration(
-        self, **kwargs: Unpack[DeleteMLConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMLConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a ML modeling configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteMLConfiguration
@@ -307,8 +196,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteMLConfiguration", kwargs)
 
     def delete_ml_input_channel_data(
-        self, **kwargs: Unpack[DeleteMLInputChannelDataRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMLInputChannelDataRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Provides the information necessary to delete an ML input channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteMLInputChannelData
@@ -316,8 +205,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteMLInputChannelData", kwargs)
 
     def delete_trained_model_output(
-        self, **kwargs: Unpack[DeleteTrainedModelOutputRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrainedModelOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the model artifacts stored by the service.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteTrainedModelOutput
@@ -325,8 +214,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteTrainedModelOutput", kwargs)
 
     def delete_training_dataset(
-        self, **kwargs: Unpack[DeleteTrainingDatasetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrainingDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Specifies a training dataset that you want to delete. You can't delete a
         training dataset if there are any audience models that depend on the
         training dataset. In Clean Rooms ML, the TrainingDataset is metadata that
@@ -338,8 +227,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("DeleteTrainingDataset", kwargs)
 
     def get_audience_generation_job(
-        self, **kwargs: Unpack[GetAudienceGenerationJobRequestTypeDef]
-    ) -> TargetResults[GetAudienceGenerationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAudienceGenerationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAudienceGenerationJobResponseTypeDef]:
         """Returns information about an audience generation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetAudienceGenerationJob
@@ -347,8 +236,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetAudienceGenerationJob", kwargs)
 
     def get_audience_model(
-        self, **kwargs: Unpack[GetAudienceModelRequestTypeDef]
-    ) -> TargetResults[GetAudienceModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAudienceModelResponseTypeDef]:
         """Returns information about an audience model
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetAudienceModel
@@ -358,10 +247,10 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
     def get_collaboration_configured_model_algorithm_association(
         self,
         **kwargs: Unpack[
-            GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef
+            type_defs.GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef
         ],
     ) -> TargetResults[
-        GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef
+        type_defs.GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef
     ]:
         """Returns information about the configured model algorithm association in a
         collaboration.
@@ -371,8 +260,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetCollaborationConfiguredModelAlgorithmAssociation", kwargs)
 
     def get_collaboration_ml_input_channel(
-        self, **kwargs: Unpack[GetCollaborationMLInputChannelRequestTypeDef]
-    ) -> TargetResults[GetCollaborationMLInputChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCollaborationMLInputChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCollaborationMLInputChannelResponseTypeDef]:
         """Returns information about a specific ML input channel in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetCollaborationMLInputChannel
@@ -380,8 +269,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetCollaborationMLInputChannel", kwargs)
 
     def get_collaboration_trained_model(
-        self, **kwargs: Unpack[GetCollaborationTrainedModelRequestTypeDef]
-    ) -> TargetResults[GetCollaborationTrainedModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCollaborationTrainedModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCollaborationTrainedModelResponseTypeDef]:
         """Returns information about a trained model in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetCollaborationTrainedModel
@@ -389,8 +278,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetCollaborationTrainedModel", kwargs)
 
     def get_configured_audience_model(
-        self, **kwargs: Unpack[GetConfiguredAudienceModelRequestTypeDef]
-    ) -> TargetResults[GetConfiguredAudienceModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfiguredAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfiguredAudienceModelResponseTypeDef]:
         """Returns information about a specified configured audience model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredAudienceModel
@@ -398,8 +287,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetConfiguredAudienceModel", kwargs)
 
     def get_configured_audience_model_policy(
-        self, **kwargs: Unpack[GetConfiguredAudienceModelPolicyRequestTypeDef]
-    ) -> TargetResults[GetConfiguredAudienceModelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfiguredAudienceModelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfiguredAudienceModelPolicyResponseTypeDef]:
         """Returns information about a configured audience model policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredAudienceModelPolicy
@@ -407,8 +296,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetConfiguredAudienceModelPolicy", kwargs)
 
     def get_configured_model_algorithm(
-        self, **kwargs: Unpack[GetConfiguredModelAlgorithmRequestTypeDef]
-    ) -> TargetResults[GetConfiguredModelAlgorithmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfiguredModelAlgorithmRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfiguredModelAlgorithmResponseTypeDef]:
         """Returns information about a configured model algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredModelAlgorithm
@@ -416,8 +305,11 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetConfiguredModelAlgorithm", kwargs)
 
     def get_configured_model_algorithm_association(
-        self, **kwargs: Unpack[GetConfiguredModelAlgorithmAssociationRequestTypeDef]
-    ) -> TargetResults[GetConfiguredModelAlgorithmAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetConfiguredModelAlgorithmAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetConfiguredModelAlgorithmAssociationResponseTypeDef]:
         """Returns information about a configured model algorithm association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredModelAlgorithmAssociation
@@ -425,8 +317,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetConfiguredModelAlgorithmAssociation", kwargs)
 
     def get_ml_configuration(
-        self, **kwargs: Unpack[GetMLConfigurationRequestTypeDef]
-    ) -> TargetResults[GetMLConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMLConfigurationResponseTypeDef]:
         """Returns information about a specific ML configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetMLConfiguration
@@ -434,8 +326,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetMLConfiguration", kwargs)
 
     def get_ml_input_channel(
-        self, **kwargs: Unpack[GetMLInputChannelRequestTypeDef]
-    ) -> TargetResults[GetMLInputChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLInputChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMLInputChannelResponseTypeDef]:
         """Returns information about an ML input channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetMLInputChannel
@@ -443,8 +335,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetMLInputChannel", kwargs)
 
     def get_trained_model(
-        self, **kwargs: Unpack[GetTrainedModelRequestTypeDef]
-    ) -> TargetResults[GetTrainedModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrainedModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrainedModelResponseTypeDef]:
         """Returns information about a trained model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetTrainedModel
@@ -452,8 +344,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetTrainedModel", kwargs)
 
     def get_trained_model_inference_job(
-        self, **kwargs: Unpack[GetTrainedModelInferenceJobRequestTypeDef]
-    ) -> TargetResults[GetTrainedModelInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrainedModelInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrainedModelInferenceJobResponseTypeDef]:
         """Returns information about a trained model inference job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetTrainedModelInferenceJob
@@ -461,8 +353,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetTrainedModelInferenceJob", kwargs)
 
     def get_training_dataset(
-        self, **kwargs: Unpack[GetTrainingDatasetRequestTypeDef]
-    ) -> TargetResults[GetTrainingDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrainingDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrainingDatasetResponseTypeDef]:
         """Returns information about a training dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetTrainingDataset
@@ -470,8 +362,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("GetTrainingDataset", kwargs)
 
     def list_audience_export_jobs(
-        self, **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef]
-    ) -> TargetResults[ListAudienceExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAudienceExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAudienceExportJobsResponseTypeDef]:
         """Returns a list of the audience export jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceExportJobs
@@ -479,8 +371,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListAudienceExportJobs", kwargs)
 
     def list_audience_generation_jobs(
-        self, **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef]
-    ) -> TargetResults[ListAudienceGenerationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAudienceGenerationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAudienceGenerationJobsResponseTypeDef]:
         """Returns a list of audience generation jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceGenerationJobs
@@ -488,8 +380,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListAudienceGenerationJobs", kwargs)
 
     def list_audience_models(
-        self, **kwargs: Unpack[ListAudienceModelsRequestTypeDef]
-    ) -> TargetResults[ListAudienceModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAudienceModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAudienceModelsResponseTypeDef]:
         """Returns a list of audience models.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceModels
@@ -499,10 +391,10 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
     def list_collaboration_configured_model_algorithm_associations(
         self,
         **kwargs: Unpack[
-            ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
+            type_defs.ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
         ],
     ) -> TargetResults[
-        ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
+        type_defs.ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
     ]:
         """Returns a list of the configured model algorithm associations in a
         collaboration.
@@ -514,8 +406,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         )
 
     def list_collaboration_ml_input_channels(
-        self, **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef]
-    ) -> TargetResults[ListCollaborationMLInputChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollaborationMLInputChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCollaborationMLInputChannelsResponseTypeDef]:
         """Returns a list of the ML input channels in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationMLInputChannels
@@ -523,8 +415,13 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListCollaborationMLInputChannels", kwargs)
 
     def list_collaboration_trained_model_export_jobs(
-        self, **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef]
-    ) -> TargetResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListCollaborationTrainedModelExportJobsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCollaborationTrainedModelExportJobsResponseTypeDef
+    ]:
         """Returns a list of the export jobs for a trained model in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModelExportJobs
@@ -532,8 +429,13 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListCollaborationTrainedModelExportJobs", kwargs)
 
     def list_collaboration_trained_model_inference_jobs(
-        self, **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef]
-    ) -> TargetResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListCollaborationTrainedModelInferenceJobsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCollaborationTrainedModelInferenceJobsResponseTypeDef
+    ]:
         """Returns a list of trained model inference jobs in a specified
         collaboration.
 
@@ -542,8 +444,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListCollaborationTrainedModelInferenceJobs", kwargs)
 
     def list_collaboration_trained_models(
-        self, **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef]
-    ) -> TargetResults[ListCollaborationTrainedModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollaborationTrainedModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCollaborationTrainedModelsResponseTypeDef]:
         """Returns a list of the trained models in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModels
@@ -551,8 +453,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListCollaborationTrainedModels", kwargs)
 
     def list_configured_audience_models(
-        self, **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef]
-    ) -> TargetResults[ListConfiguredAudienceModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfiguredAudienceModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfiguredAudienceModelsResponseTypeDef]:
         """Returns a list of the configured audience models.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredAudienceModels
@@ -560,8 +462,13 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListConfiguredAudienceModels", kwargs)
 
     def list_configured_model_algorithm_associations(
-        self, **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef]
-    ) -> TargetResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListConfiguredModelAlgorithmAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListConfiguredModelAlgorithmAssociationsResponseTypeDef
+    ]:
         """Returns a list of configured model algorithm associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithmAssociations
@@ -569,8 +476,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListConfiguredModelAlgorithmAssociations", kwargs)
 
     def list_configured_model_algorithms(
-        self, **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef]
-    ) -> TargetResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfiguredModelAlgorithmsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfiguredModelAlgorithmsResponseTypeDef]:
         """Returns a list of configured model algorithms.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithms
@@ -578,8 +485,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListConfiguredModelAlgorithms", kwargs)
 
     def list_ml_input_channels(
-        self, **kwargs: Unpack[ListMLInputChannelsRequestTypeDef]
-    ) -> TargetResults[ListMLInputChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMLInputChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMLInputChannelsResponseTypeDef]:
         """Returns a list of ML input channels.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListMLInputChannels
@@ -587,8 +494,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListMLInputChannels", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a provided resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTagsForResource
@@ -596,8 +503,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_trained_model_inference_jobs(
-        self, **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef]
-    ) -> TargetResults[ListTrainedModelInferenceJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrainedModelInferenceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainedModelInferenceJobsResponseTypeDef]:
         """Returns a list of trained model inference jobs that match the request
         parameters.
 
@@ -606,8 +513,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListTrainedModelInferenceJobs", kwargs)
 
     def list_trained_model_versions(
-        self, **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef]
-    ) -> TargetResults[ListTrainedModelVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrainedModelVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainedModelVersionsResponseTypeDef]:
         """Returns a list of trained model versions for a specified trained model.
         This operation allows you to view all versions of a trained model,
         including information about their status and creation details. You can use
@@ -619,8 +526,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListTrainedModelVersions", kwargs)
 
     def list_trained_models(
-        self, **kwargs: Unpack[ListTrainedModelsRequestTypeDef]
-    ) -> TargetResults[ListTrainedModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrainedModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainedModelsResponseTypeDef]:
         """Returns a list of trained models.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModels
@@ -628,8 +535,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListTrainedModels", kwargs)
 
     def list_training_datasets(
-        self, **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef]
-    ) -> TargetResults[ListTrainingDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrainingDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainingDatasetsResponseTypeDef]:
         """Returns a list of training datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainingDatasets
@@ -637,8 +544,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("ListTrainingDatasets", kwargs)
 
     def put_configured_audience_model_policy(
-        self, **kwargs: Unpack[PutConfiguredAudienceModelPolicyRequestTypeDef]
-    ) -> TargetResults[PutConfiguredAudienceModelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConfiguredAudienceModelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutConfiguredAudienceModelPolicyResponseTypeDef]:
         """Create or update the resource policy for a configured audience model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/PutConfiguredAudienceModelPolicy
@@ -646,8 +553,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("PutConfiguredAudienceModelPolicy", kwargs)
 
     def put_ml_configuration(
-        self, **kwargs: Unpack[PutMLConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMLConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns information about an ML configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/PutMLConfiguration
@@ -655,8 +562,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("PutMLConfiguration", kwargs)
 
     def start_audience_export_job(
-        self, **kwargs: Unpack[StartAudienceExportJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAudienceExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Export an audience of a specified size after you have generated an
         audience.
 
@@ -665,8 +572,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("StartAudienceExportJob", kwargs)
 
     def start_audience_generation_job(
-        self, **kwargs: Unpack[StartAudienceGenerationJobRequestTypeDef]
-    ) -> TargetResults[StartAudienceGenerationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAudienceGenerationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAudienceGenerationJobResponseTypeDef]:
         """Information necessary to start the audience generation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/StartAudienceGenerationJob
@@ -674,8 +581,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("StartAudienceGenerationJob", kwargs)
 
     def start_trained_model_export_job(
-        self, **kwargs: Unpack[StartTrainedModelExportJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTrainedModelExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Provides the information necessary to start a trained model export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/StartTrainedModelExportJob
@@ -683,8 +590,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("StartTrainedModelExportJob", kwargs)
 
     def start_trained_model_inference_job(
-        self, **kwargs: Unpack[StartTrainedModelInferenceJobRequestTypeDef]
-    ) -> TargetResults[StartTrainedModelInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTrainedModelInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTrainedModelInferenceJobResponseTypeDef]:
         """Defines the information necessary to begin a trained model inference job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/StartTrainedModelInferenceJob
@@ -692,8 +599,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("StartTrainedModelInferenceJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds metadata tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/TagResource
@@ -701,8 +608,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes metadata tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/UntagResource
@@ -710,8 +617,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_configured_audience_model(
-        self, **kwargs: Unpack[UpdateConfiguredAudienceModelRequestTypeDef]
-    ) -> TargetResults[UpdateConfiguredAudienceModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfiguredAudienceModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfiguredAudienceModelResponseTypeDef]:
         """Provides the information necessary to update a configured audience model.
         Updates that impact audience generation jobs take effect when a new job
         starts, but do not impact currently running jobs.
@@ -726,8 +633,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef],
-    ) -> TargetResults[ListAudienceExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAudienceExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAudienceExportJobsResponseTypeDef]:
         """Every page of ListAudienceExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -749,8 +656,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef],
-    ) -> TargetResults[ListAudienceGenerationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAudienceGenerationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAudienceGenerationJobsResponseTypeDef]:
         """Every page of ListAudienceGenerationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -772,8 +679,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAudienceModelsRequestTypeDef],
-    ) -> TargetResults[ListAudienceModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAudienceModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAudienceModelsResponseTypeDef]:
         """Every page of ListAudienceModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -796,10 +703,10 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
+            type_defs.ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
         ],
     ) -> TargetResults[
-        ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
+        type_defs.ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
     ]:
         """Every page of ListCollaborationConfiguredModelAlgorithmAssociations in
         every target, merged per target (botocore's build_full_result).
@@ -823,8 +730,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef],
-    ) -> TargetResults[ListCollaborationMLInputChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationMLInputChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationMLInputChannelsResponseTypeDef]:
         """Every page of ListCollaborationMLInputChannels in every target, merged per
         target (botocore's build_full_result).
 
@@ -846,8 +753,12 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef],
-    ) -> TargetResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCollaborationTrainedModelExportJobsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCollaborationTrainedModelExportJobsResponseTypeDef
+    ]:
         """Every page of ListCollaborationTrainedModelExportJobs in every target,
         merged per target (botocore's build_full_result).
 
@@ -869,8 +780,12 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef],
-    ) -> TargetResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCollaborationTrainedModelInferenceJobsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCollaborationTrainedModelInferenceJobsResponseTypeDef
+    ]:
         """Every page of ListCollaborationTrainedModelInferenceJobs in every target,
         merged per target (botocore's build_full_result).
 
@@ -893,8 +808,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef],
-    ) -> TargetResults[ListCollaborationTrainedModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationTrainedModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCollaborationTrainedModelsResponseTypeDef]:
         """Every page of ListCollaborationTrainedModels in every target, merged per
         target (botocore's build_full_result).
 
@@ -916,8 +831,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef],
-    ) -> TargetResults[ListConfiguredAudienceModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredAudienceModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfiguredAudienceModelsResponseTypeDef]:
         """Every page of ListConfiguredAudienceModels in every target, merged per
         target (botocore's build_full_result).
 
@@ -939,8 +854,12 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef],
-    ) -> TargetResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListConfiguredModelAlgorithmAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListConfiguredModelAlgorithmAssociationsResponseTypeDef
+    ]:
         """Every page of ListConfiguredModelAlgorithmAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -962,8 +881,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef],
-    ) -> TargetResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredModelAlgorithmsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfiguredModelAlgorithmsResponseTypeDef]:
         """Every page of ListConfiguredModelAlgorithms in every target, merged per
         target (botocore's build_full_result).
 
@@ -985,8 +904,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMLInputChannelsRequestTypeDef],
-    ) -> TargetResults[ListMLInputChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMLInputChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMLInputChannelsResponseTypeDef]:
         """Every page of ListMLInputChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1008,8 +927,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef],
-    ) -> TargetResults[ListTrainedModelInferenceJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainedModelInferenceJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainedModelInferenceJobsResponseTypeDef]:
         """Every page of ListTrainedModelInferenceJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1032,8 +951,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef],
-    ) -> TargetResults[ListTrainedModelVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainedModelVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainedModelVersionsResponseTypeDef]:
         """Every page of ListTrainedModelVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1059,8 +978,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainedModelsRequestTypeDef],
-    ) -> TargetResults[ListTrainedModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainedModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainedModelsResponseTypeDef]:
         """Every page of ListTrainedModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1082,8 +1001,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef],
-    ) -> TargetResults[ListTrainingDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainingDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainingDatasetsResponseTypeDef]:
         """Every page of ListTrainingDatasets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1104,8 +1023,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef],
-    ) -> Items[AudienceExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAudienceExportJobsRequestTypeDef],
+    ) -> Items[type_defs.AudienceExportJobSummaryTypeDef]:
         """Each element of audienceExportJobs in every page of
         ListAudienceExportJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1121,8 +1040,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef],
-    ) -> Items[AudienceGenerationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAudienceGenerationJobsRequestTypeDef],
+    ) -> Items[type_defs.AudienceGenerationJobSummaryTypeDef]:
         """Each element of audienceGenerationJobs in every page of
         ListAudienceGenerationJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1141,8 +1060,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAudienceModelsRequestTypeDef],
-    ) -> Items[AudienceModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAudienceModelsRequestTypeDef],
+    ) -> Items[type_defs.AudienceModelSummaryTypeDef]:
         """Each element of audienceModels in every page of ListAudienceModels, from
         every target, as its page arrives (tagged with its target).
 
@@ -1158,9 +1077,11 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
+            type_defs.ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
         ],
-    ) -> Items[CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef]:
+    ) -> Items[
+        type_defs.CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef
+    ]:
         """Each element of collaborationConfiguredModelAlgorithmAssociations in every
         page of ListCollaborationConfiguredModelAlgorithmAssociations, from every
         target, as its page arrives (tagged with its target).
@@ -1179,8 +1100,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef],
-    ) -> Items[CollaborationMLInputChannelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationMLInputChannelsRequestTypeDef],
+    ) -> Items[type_defs.CollaborationMLInputChannelSummaryTypeDef]:
         """Each element of collaborationMLInputChannelsList in every page of
         ListCollaborationMLInputChannels, from every target, as its page arrives
         (tagged with its target).
@@ -1199,8 +1120,10 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef],
-    ) -> Items[CollaborationTrainedModelExportJobSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCollaborationTrainedModelExportJobsRequestTypeDef
+        ],
+    ) -> Items[type_defs.CollaborationTrainedModelExportJobSummaryTypeDef]:
         """Each element of collaborationTrainedModelExportJobs in every page of
         ListCollaborationTrainedModelExportJobs, from every target, as its page
         arrives (tagged with its target).
@@ -1219,8 +1142,10 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef],
-    ) -> Items[CollaborationTrainedModelInferenceJobSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCollaborationTrainedModelInferenceJobsRequestTypeDef
+        ],
+    ) -> Items[type_defs.CollaborationTrainedModelInferenceJobSummaryTypeDef]:
         """Each element of collaborationTrainedModelInferenceJobs in every page of
         ListCollaborationTrainedModelInferenceJobs, from every target, as its page
         arrives (tagged with its target).
@@ -1239,8 +1164,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef],
-    ) -> Items[CollaborationTrainedModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollaborationTrainedModelsRequestTypeDef],
+    ) -> Items[type_defs.CollaborationTrainedModelSummaryTypeDef]:
         """Each element of collaborationTrainedModels in every page of
         ListCollaborationTrainedModels, from every target, as its page arrives
         (tagged with its target).
@@ -1259,8 +1184,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef],
-    ) -> Items[ConfiguredAudienceModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredAudienceModelsRequestTypeDef],
+    ) -> Items[type_defs.ConfiguredAudienceModelSummaryTypeDef]:
         """Each element of configuredAudienceModels in every page of
         ListConfiguredAudienceModels, from every target, as its page arrives
         (tagged with its target).
@@ -1279,8 +1204,10 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef],
-    ) -> Items[ConfiguredModelAlgorithmAssociationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListConfiguredModelAlgorithmAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ConfiguredModelAlgorithmAssociationSummaryTypeDef]:
         """Each element of configuredModelAlgorithmAssociations in every page of
         ListConfiguredModelAlgorithmAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1299,8 +1226,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef],
-    ) -> Items[ConfiguredModelAlgorithmSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfiguredModelAlgorithmsRequestTypeDef],
+    ) -> Items[type_defs.ConfiguredModelAlgorithmSummaryTypeDef]:
         """Each element of configuredModelAlgorithms in every page of
         ListConfiguredModelAlgorithms, from every target, as its page arrives
         (tagged with its target).
@@ -1319,8 +1246,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMLInputChannelsRequestTypeDef],
-    ) -> Items[MLInputChannelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMLInputChannelsRequestTypeDef],
+    ) -> Items[type_defs.MLInputChannelSummaryTypeDef]:
         """Each element of mlInputChannelsList in every page of ListMLInputChannels,
         from every target, as its page arrives (tagged with its target).
 
@@ -1335,8 +1262,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef],
-    ) -> Items[TrainedModelInferenceJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainedModelInferenceJobsRequestTypeDef],
+    ) -> Items[type_defs.TrainedModelInferenceJobSummaryTypeDef]:
         """Each element of trainedModelInferenceJobs in every page of
         ListTrainedModelInferenceJobs, from every target, as its page arrives
         (tagged with its target).
@@ -1355,8 +1282,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef],
-    ) -> Items[TrainedModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainedModelVersionsRequestTypeDef],
+    ) -> Items[type_defs.TrainedModelSummaryTypeDef]:
         """Each element of trainedModels in every page of ListTrainedModelVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1371,8 +1298,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainedModelsRequestTypeDef],
-    ) -> Items[TrainedModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainedModelsRequestTypeDef],
+    ) -> Items[type_defs.TrainedModelSummaryTypeDef]:
         """Each element of trainedModels in every page of ListTrainedModels, from
         every target, as its page arrives (tagged with its target).
 
@@ -1387,8 +1314,8 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef],
-    ) -> Items[TrainingDatasetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainingDatasetsRequestTypeDef],
+    ) -> Items[type_defs.TrainingDatasetSummaryTypeDef]:
         """Each element of trainingDatasets in every page of ListTrainingDatasets,
         from every target, as its page arrives (tagged with its target).
 

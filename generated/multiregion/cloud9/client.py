@@ -15,35 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateEnvironmentEC2RequestTypeDef,
-        CreateEnvironmentEC2ResultTypeDef,
-        CreateEnvironmentMembershipRequestTypeDef,
-        CreateEnvironmentMembershipResultTypeDef,
-        DeleteEnvironmentMembershipRequestTypeDef,
-        DeleteEnvironmentMembershipResultTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteEnvironmentResultTypeDef,
-        DescribeEnvironmentMembershipsRequestTypeDef,
-        DescribeEnvironmentMembershipsResultTypeDef,
-        DescribeEnvironmentStatusRequestTypeDef,
-        DescribeEnvironmentStatusResultTypeDef,
-        DescribeEnvironmentsRequestTypeDef,
-        DescribeEnvironmentsResultTypeDef,
-        EnvironmentMemberTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateEnvironmentMembershipRequestTypeDef,
-        UpdateEnvironmentMembershipResultTypeDef,
-        UpdateEnvironmentRequestTypeDef,
-        UpdateEnvironmentResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloud9"]
 
@@ -55,8 +27,8 @@ class MultiRegionCloud9(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_environment_ec2(
-        self, **kwargs: Unpack[CreateEnvironmentEC2RequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentEC2ResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentEC2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentEC2ResultTypeDef]:
         """Creates an Cloud9 development environment, launches an Amazon Elastic
         Compute Cloud (Amazon EC2) instance, and then connects from the instance
         to the environment.
@@ -66,8 +38,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("CreateEnvironmentEC2", kwargs)
 
     def create_environment_membership(
-        self, **kwargs: Unpack[CreateEnvironmentMembershipRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentMembershipResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentMembershipResultTypeDef]:
         """Adds an environment member to an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/CreateEnvironmentMembership
@@ -75,8 +47,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("CreateEnvironmentMembership", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentResultTypeDef]:
         """Deletes an Cloud9 development environment. If an Amazon EC2 instance is
         connected to the environment, also terminates the instance.
 
@@ -85,8 +57,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def delete_environment_membership(
-        self, **kwargs: Unpack[DeleteEnvironmentMembershipRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentMembershipResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentMembershipResultTypeDef]:
         """Deletes an environment member from a development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DeleteEnvironmentMembership
@@ -94,8 +66,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("DeleteEnvironmentMembership", kwargs)
 
     def describe_environment_memberships(
-        self, **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef]
-    ) -> TargetResults[DescribeEnvironmentMembershipsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEnvironmentMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEnvironmentMembershipsResultTypeDef]:
         """Gets information about environment members for an Cloud9 development
         environment.
 
@@ -104,8 +76,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("DescribeEnvironmentMemberships", kwargs)
 
     def describe_environment_status(
-        self, **kwargs: Unpack[DescribeEnvironmentStatusRequestTypeDef]
-    ) -> TargetResults[DescribeEnvironmentStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEnvironmentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEnvironmentStatusResultTypeDef]:
         """Gets status information for an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DescribeEnvironmentStatus
@@ -113,8 +85,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("DescribeEnvironmentStatus", kwargs)
 
     def describe_environments(
-        self, **kwargs: Unpack[DescribeEnvironmentsRequestTypeDef]
-    ) -> TargetResults[DescribeEnvironmentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEnvironmentsResultTypeDef]:
         """Gets information about Cloud9 development environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DescribeEnvironments
@@ -122,8 +94,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("DescribeEnvironments", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResultTypeDef]:
         """Gets a list of Cloud9 development environment identifiers.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/ListEnvironments
@@ -131,8 +103,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets a list of the tags associated with an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/ListTagsForResource
@@ -140,8 +112,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/TagResource
@@ -149,8 +121,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/UntagResource
@@ -158,8 +130,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateEnvironmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentResultTypeDef]:
         """Changes the settings of an existing Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/UpdateEnvironment
@@ -167,8 +139,8 @@ class MultiRegionCloud9(MultiRegionClient):
         return self._call("UpdateEnvironment", kwargs)
 
     def update_environment_membership(
-        self, **kwargs: Unpack[UpdateEnvironmentMembershipRequestTypeDef]
-    ) -> TargetResults[UpdateEnvironmentMembershipResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentMembershipResultTypeDef]:
         """Changes the settings of an existing environment member for an Cloud9
         development environment.
 
@@ -182,8 +154,8 @@ class MultiRegionCloud9(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef],
-    ) -> TargetResults[DescribeEnvironmentMembershipsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEnvironmentMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEnvironmentMembershipsResultTypeDef]:
         """Every page of DescribeEnvironmentMemberships in every target, merged per
         target (botocore's build_full_result).
 
@@ -206,8 +178,8 @@ class MultiRegionCloud9(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsResultTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -228,8 +200,8 @@ class MultiRegionCloud9(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef],
-    ) -> Items[EnvironmentMemberTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEnvironmentMembershipsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentMemberTypeDef]:
         """Each element of memberships in every page of
         DescribeEnvironmentMemberships, from every target, as its page arrives
         (tagged with its target).
@@ -248,7 +220,7 @@ class MultiRegionCloud9(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
     ) -> Items[str]:
         """Each element of environmentIds in every page of ListEnvironments, from
         every target, as its page arrives (tagged with its target).

@@ -15,26 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelResourceRequestInputTypeDef,
-        CancelResourceRequestOutputTypeDef,
-        CreateResourceInputTypeDef,
-        CreateResourceOutputTypeDef,
-        DeleteResourceInputTypeDef,
-        DeleteResourceOutputTypeDef,
-        GetResourceInputTypeDef,
-        GetResourceOutputTypeDef,
-        GetResourceRequestStatusInputTypeDef,
-        GetResourceRequestStatusOutputTypeDef,
-        ListResourceRequestsInputTypeDef,
-        ListResourceRequestsOutputTypeDef,
-        ListResourcesInputTypeDef,
-        ListResourcesOutputTypeDef,
-        ProgressEventTypeDef,
-        ResourceDescriptionTypeDef,
-        UpdateResourceInputTypeDef,
-        UpdateResourceOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudControlApi"]
 
@@ -48,8 +29,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_resource_request(
-        self, **kwargs: Unpack[CancelResourceRequestInputTypeDef]
-    ) -> TargetResults[CancelResourceRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelResourceRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CancelResourceRequestOutputTypeDef]:
         """Cancels the specified resource operation request. For more information,
         see Canceling resource operation requests in the Amazon Web Services Cloud
         Control API User Guide.
@@ -59,8 +40,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("CancelResourceRequest", kwargs)
 
     def create_resource(
-        self, **kwargs: Unpack[CreateResourceInputTypeDef]
-    ) -> TargetResults[CreateResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceOutputTypeDef]:
         """Creates the specified resource. For more information, see Creating a
         resource in the Amazon Web Services Cloud Control API User Guide.
 
@@ -69,8 +50,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("CreateResource", kwargs)
 
     def delete_resource(
-        self, **kwargs: Unpack[DeleteResourceInputTypeDef]
-    ) -> TargetResults[DeleteResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceOutputTypeDef]:
         """Deletes the specified resource. For details, see Deleting a resource in
         the Amazon Web Services Cloud Control API User Guide.
 
@@ -79,8 +60,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("DeleteResource", kwargs)
 
     def get_resource(
-        self, **kwargs: Unpack[GetResourceInputTypeDef]
-    ) -> TargetResults[GetResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourceOutputTypeDef]:
         """Returns information about the current state of the specified resource. For
         details, see Reading a resource's current state.
 
@@ -89,8 +70,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("GetResource", kwargs)
 
     def get_resource_request_status(
-        self, **kwargs: Unpack[GetResourceRequestStatusInputTypeDef]
-    ) -> TargetResults[GetResourceRequestStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceRequestStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourceRequestStatusOutputTypeDef]:
         """Returns the current status of a resource operation request. For more
         information, see Tracking the progress of resource operation requests in
         the Amazon Web Services Cloud Control API User Guide.
@@ -100,8 +81,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("GetResourceRequestStatus", kwargs)
 
     def list_resource_requests(
-        self, **kwargs: Unpack[ListResourceRequestsInputTypeDef]
-    ) -> TargetResults[ListResourceRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourceRequestsOutputTypeDef]:
         """Returns existing resource operation requests. This includes requests of
         all status types. For more information, see Listing active resource
         operation requests in the Amazon Web Services Cloud Control API User
@@ -112,8 +93,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("ListResourceRequests", kwargs)
 
     def list_resources(
-        self, **kwargs: Unpack[ListResourcesInputTypeDef]
-    ) -> TargetResults[ListResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesOutputTypeDef]:
         """Returns information about the specified resources. For more information,
         see Discovering resources in the Amazon Web Services Cloud Control API
         User Guide.
@@ -123,8 +104,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         return self._call("ListResources", kwargs)
 
     def update_resource(
-        self, **kwargs: Unpack[UpdateResourceInputTypeDef]
-    ) -> TargetResults[UpdateResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceOutputTypeDef]:
         """Updates the specified property values in the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/UpdateResource
@@ -137,8 +118,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceRequestsInputTypeDef],
-    ) -> TargetResults[ListResourceRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceRequestsOutputTypeDef]:
         """Every page of ListResourceRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -163,8 +144,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcesInputTypeDef],
-    ) -> TargetResults[ListResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesOutputTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -187,8 +168,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceRequestsInputTypeDef],
-    ) -> Items[ProgressEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceRequestsInputTypeDef],
+    ) -> Items[type_defs.ProgressEventTypeDef]:
         """Each element of ResourceRequestStatusSummaries in every page of
         ListResourceRequests, from every target, as its page arrives (tagged with
         its target).
@@ -204,8 +185,8 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcesInputTypeDef],
-    ) -> Items[ResourceDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesInputTypeDef],
+    ) -> Items[type_defs.ResourceDescriptionTypeDef]:
         """Each element of ResourceDescriptions in every page of ListResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -220,7 +201,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetResourceRequestStatusInputTypeDef],
+        **kwargs: Unpack[type_defs.GetResourceRequestStatusInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until resource operation request is successful
 

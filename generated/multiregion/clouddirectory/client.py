@@ -15,149 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddFacetToObjectRequestTypeDef,
-        AddFacetToObjectResponseTypeDef,
-        ApplySchemaRequestTypeDef,
-        ApplySchemaResponseTypeDef,
-        AttachObjectRequestTypeDef,
-        AttachObjectResponseTypeDef,
-        AttachPolicyRequestTypeDef,
-        AttachPolicyResponseTypeDef,
-        AttachToIndexRequestTypeDef,
-        AttachToIndexResponseTypeDef,
-        AttachTypedLinkRequestTypeDef,
-        AttachTypedLinkResponseTypeDef,
-        AttributeKeyAndValueOutputTypeDef,
-        BatchReadRequestTypeDef,
-        BatchReadResponseTypeDef,
-        BatchWriteRequestTypeDef,
-        BatchWriteResponseTypeDef,
-        CreateDirectoryRequestTypeDef,
-        CreateDirectoryResponseTypeDef,
-        CreateFacetRequestTypeDef,
-        CreateFacetResponseTypeDef,
-        CreateIndexRequestTypeDef,
-        CreateIndexResponseTypeDef,
-        CreateObjectRequestTypeDef,
-        CreateObjectResponseTypeDef,
-        CreateSchemaRequestTypeDef,
-        CreateSchemaResponseTypeDef,
-        CreateTypedLinkFacetRequestTypeDef,
-        CreateTypedLinkFacetResponseTypeDef,
-        DeleteDirectoryRequestTypeDef,
-        DeleteDirectoryResponseTypeDef,
-        DeleteFacetRequestTypeDef,
-        DeleteFacetResponseTypeDef,
-        DeleteObjectRequestTypeDef,
-        DeleteObjectResponseTypeDef,
-        DeleteSchemaRequestTypeDef,
-        DeleteSchemaResponseTypeDef,
-        DeleteTypedLinkFacetRequestTypeDef,
-        DeleteTypedLinkFacetResponseTypeDef,
-        DetachFromIndexRequestTypeDef,
-        DetachFromIndexResponseTypeDef,
-        DetachObjectRequestTypeDef,
-        DetachObjectResponseTypeDef,
-        DetachPolicyRequestTypeDef,
-        DetachPolicyResponseTypeDef,
-        DetachTypedLinkRequestTypeDef,
-        DirectoryTypeDef,
-        DisableDirectoryRequestTypeDef,
-        DisableDirectoryResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableDirectoryRequestTypeDef,
-        EnableDirectoryResponseTypeDef,
-        FacetAttributeOutputTypeDef,
-        GetAppliedSchemaVersionRequestTypeDef,
-        GetAppliedSchemaVersionResponseTypeDef,
-        GetDirectoryRequestTypeDef,
-        GetDirectoryResponseTypeDef,
-        GetFacetRequestTypeDef,
-        GetFacetResponseTypeDef,
-        GetLinkAttributesRequestTypeDef,
-        GetLinkAttributesResponseTypeDef,
-        GetObjectAttributesRequestTypeDef,
-        GetObjectAttributesResponseTypeDef,
-        GetObjectInformationRequestTypeDef,
-        GetObjectInformationResponseTypeDef,
-        GetSchemaAsJsonRequestTypeDef,
-        GetSchemaAsJsonResponseTypeDef,
-        GetTypedLinkFacetInformationRequestTypeDef,
-        GetTypedLinkFacetInformationResponseTypeDef,
-        IndexAttachmentTypeDef,
-        ListAppliedSchemaArnsRequestTypeDef,
-        ListAppliedSchemaArnsResponseTypeDef,
-        ListAttachedIndicesRequestTypeDef,
-        ListAttachedIndicesResponseTypeDef,
-        ListDevelopmentSchemaArnsRequestTypeDef,
-        ListDevelopmentSchemaArnsResponseTypeDef,
-        ListDirectoriesRequestTypeDef,
-        ListDirectoriesResponseTypeDef,
-        ListFacetAttributesRequestTypeDef,
-        ListFacetAttributesResponseTypeDef,
-        ListFacetNamesRequestTypeDef,
-        ListFacetNamesResponseTypeDef,
-        ListIncomingTypedLinksRequestTypeDef,
-        ListIncomingTypedLinksResponseTypeDef,
-        ListIndexRequestTypeDef,
-        ListIndexResponseTypeDef,
-        ListManagedSchemaArnsRequestTypeDef,
-        ListManagedSchemaArnsResponseTypeDef,
-        ListObjectAttributesRequestTypeDef,
-        ListObjectAttributesResponseTypeDef,
-        ListObjectChildrenRequestTypeDef,
-        ListObjectChildrenResponseTypeDef,
-        ListObjectParentPathsRequestTypeDef,
-        ListObjectParentPathsResponseTypeDef,
-        ListObjectParentsRequestTypeDef,
-        ListObjectParentsResponseTypeDef,
-        ListObjectPoliciesRequestTypeDef,
-        ListObjectPoliciesResponseTypeDef,
-        ListOutgoingTypedLinksRequestTypeDef,
-        ListOutgoingTypedLinksResponseTypeDef,
-        ListPolicyAttachmentsRequestTypeDef,
-        ListPolicyAttachmentsResponseTypeDef,
-        ListPublishedSchemaArnsRequestTypeDef,
-        ListPublishedSchemaArnsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTypedLinkFacetAttributesRequestTypeDef,
-        ListTypedLinkFacetAttributesResponseTypeDef,
-        ListTypedLinkFacetNamesRequestTypeDef,
-        ListTypedLinkFacetNamesResponseTypeDef,
-        LookupPolicyRequestTypeDef,
-        LookupPolicyResponseTypeDef,
-        PathToObjectIdentifiersTypeDef,
-        PolicyToPathTypeDef,
-        PublishSchemaRequestTypeDef,
-        PublishSchemaResponseTypeDef,
-        PutSchemaFromJsonRequestTypeDef,
-        PutSchemaFromJsonResponseTypeDef,
-        RemoveFacetFromObjectRequestTypeDef,
-        RemoveFacetFromObjectResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        TypedLinkAttributeDefinitionOutputTypeDef,
-        TypedLinkSpecifierOutputTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateFacetRequestTypeDef,
-        UpdateFacetResponseTypeDef,
-        UpdateLinkAttributesRequestTypeDef,
-        UpdateLinkAttributesResponseTypeDef,
-        UpdateObjectAttributesRequestTypeDef,
-        UpdateObjectAttributesResponseTypeDef,
-        UpdateSchemaRequestTypeDef,
-        UpdateSchemaResponseTypeDef,
-        UpdateTypedLinkFacetRequestTypeDef,
-        UpdateTypedLinkFacetResponseTypeDef,
-        UpgradeAppliedSchemaRequestTypeDef,
-        UpgradeAppliedSchemaResponseTypeDef,
-        UpgradePublishedSchemaRequestTypeDef,
-        UpgradePublishedSchemaResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudDirectory"]
 
@@ -169,8 +27,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_facet_to_object(
-        self, **kwargs: Unpack[AddFacetToObjectRequestTypeDef]
-    ) -> TargetResults[AddFacetToObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddFacetToObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.AddFacetToObjectResponseTypeDef]:
         """Adds a new Facet to an object. An object can have more than one facet
         applied on it.
 
@@ -179,8 +37,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("AddFacetToObject", kwargs)
 
     def apply_schema(
-        self, **kwargs: Unpack[ApplySchemaRequestTypeDef]
-    ) -> TargetResults[ApplySchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplySchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplySchemaResponseTypeDef]:
         """Copies the input published schema, at the specified version, into the
         Directory with the same name and version as that of the published schema.
 
@@ -189,8 +47,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ApplySchema", kwargs)
 
     def attach_object(
-        self, **kwargs: Unpack[AttachObjectRequestTypeDef]
-    ) -> TargetResults[AttachObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachObjectResponseTypeDef]:
         """Attaches an existing object to another object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/AttachObject
@@ -198,8 +56,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("AttachObject", kwargs)
 
     def attach_policy(
-        self, **kwargs: Unpack[AttachPolicyRequestTypeDef]
-    ) -> TargetResults[AttachPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachPolicyResponseTypeDef]:
         """Attaches a policy object to a regular object. An object can have a limited
         number of attached policies.
 
@@ -208,8 +66,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("AttachPolicy", kwargs)
 
     def attach_to_index(
-        self, **kwargs: Unpack[AttachToIndexRequestTypeDef]
-    ) -> TargetResults[AttachToIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachToIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachToIndexResponseTypeDef]:
         """Attaches the specified object to the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/AttachToIndex
@@ -217,8 +75,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("AttachToIndex", kwargs)
 
     def attach_typed_link(
-        self, **kwargs: Unpack[AttachTypedLinkRequestTypeDef]
-    ) -> TargetResults[AttachTypedLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachTypedLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachTypedLinkResponseTypeDef]:
         """Attaches a typed link to a specified source and target object. For more
         information, see Typed Links.
 
@@ -227,8 +85,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("AttachTypedLink", kwargs)
 
     def batch_read(
-        self, **kwargs: Unpack[BatchReadRequestTypeDef]
-    ) -> TargetResults[BatchReadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchReadRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchReadResponseTypeDef]:
         """Performs all the read operations in a batch.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/BatchRead
@@ -236,8 +94,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("BatchRead", kwargs)
 
     def batch_write(
-        self, **kwargs: Unpack[BatchWriteRequestTypeDef]
-    ) -> TargetResults[BatchWriteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchWriteRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchWriteResponseTypeDef]:
         """Performs all the write operations in a batch. Either all the operations
         succeed or none.
 
@@ -246,8 +104,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("BatchWrite", kwargs)
 
     def create_directory(
-        self, **kwargs: Unpack[CreateDirectoryRequestTypeDef]
-    ) -> TargetResults[CreateDirectoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDirectoryResponseTypeDef]:
         """Creates a Directory by copying the published schema into the directory. A
         directory cannot be created without a schema.
 
@@ -256,8 +114,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("CreateDirectory", kwargs)
 
     def create_facet(
-        self, **kwargs: Unpack[CreateFacetRequestTypeDef]
-    ) -> TargetResults[CreateFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFacetResponseTypeDef]:
         """Creates a new Facet in a schema. Facet creation is allowed only in
         development or applied schemas.
 
@@ -266,8 +124,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("CreateFacet", kwargs)
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> TargetResults[CreateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexResponseTypeDef]:
         """Creates an index object. See Indexing and search for more information.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/CreateIndex
@@ -275,8 +133,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_object(
-        self, **kwargs: Unpack[CreateObjectRequestTypeDef]
-    ) -> TargetResults[CreateObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateObjectResponseTypeDef]:
         """Creates an object in a Directory. Additionally attaches the object to a
         parent, if a parent reference and LinkName is specified. An object is
         simply a collection of Facet attributes. You can also use this API call to
@@ -288,8 +146,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("CreateObject", kwargs)
 
     def create_schema(
-        self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
-    ) -> TargetResults[CreateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSchemaResponseTypeDef]:
         """Creates a new schema in a development state.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/CreateSchema
@@ -297,8 +155,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("CreateSchema", kwargs)
 
     def create_typed_link_facet(
-        self, **kwargs: Unpack[CreateTypedLinkFacetRequestTypeDef]
-    ) -> TargetResults[CreateTypedLinkFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTypedLinkFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTypedLinkFacetResponseTypeDef]:
         """Creates a TypedLinkFacet. For more information, see Typed Links.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/CreateTypedLinkFacet
@@ -306,8 +164,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("CreateTypedLinkFacet", kwargs)
 
     def delete_directory(
-        self, **kwargs: Unpack[DeleteDirectoryRequestTypeDef]
-    ) -> TargetResults[DeleteDirectoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDirectoryResponseTypeDef]:
         """Deletes a directory. Only disabled directories can be deleted. A deleted
         directory cannot be undone. Exercise extreme caution when deleting
         directories.
@@ -317,8 +175,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DeleteDirectory", kwargs)
 
     def delete_facet(
-        self, **kwargs: Unpack[DeleteFacetRequestTypeDef]
-    ) -> TargetResults[DeleteFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFacetResponseTypeDef]:
         """Deletes a given Facet. All attributes and Rules that are associated with
         the facet will be deleted. Only development schema facets are allowed
         deletion.
@@ -328,8 +186,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DeleteFacet", kwargs)
 
     def delete_object(
-        self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
-    ) -> TargetResults[DeleteObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectResponseTypeDef]:
         """Deletes an object and its associated attributes. Only objects with no
         children and no parents can be deleted. The maximum number of attributes
         that can be deleted during an object deletion is 30. For more information,
@@ -340,8 +198,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DeleteObject", kwargs)
 
     def delete_schema(
-        self, **kwargs: Unpack[DeleteSchemaRequestTypeDef]
-    ) -> TargetResults[DeleteSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSchemaResponseTypeDef]:
         """Deletes a given schema. Schemas in a development and published state can
         only be deleted.
 
@@ -350,8 +208,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DeleteSchema", kwargs)
 
     def delete_typed_link_facet(
-        self, **kwargs: Unpack[DeleteTypedLinkFacetRequestTypeDef]
-    ) -> TargetResults[DeleteTypedLinkFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTypedLinkFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTypedLinkFacetResponseTypeDef]:
         """Deletes a TypedLinkFacet. For more information, see Typed Links.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/DeleteTypedLinkFacet
@@ -359,8 +217,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DeleteTypedLinkFacet", kwargs)
 
     def detach_from_index(
-        self, **kwargs: Unpack[DetachFromIndexRequestTypeDef]
-    ) -> TargetResults[DetachFromIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachFromIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachFromIndexResponseTypeDef]:
         """Detaches the specified object from the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/DetachFromIndex
@@ -368,8 +226,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DetachFromIndex", kwargs)
 
     def detach_object(
-        self, **kwargs: Unpack[DetachObjectRequestTypeDef]
-    ) -> TargetResults[DetachObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachObjectResponseTypeDef]:
         """Detaches a given object from the parent object. The object that is to be
         detached from the parent is specified by the link name.
 
@@ -378,8 +236,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DetachObject", kwargs)
 
     def detach_policy(
-        self, **kwargs: Unpack[DetachPolicyRequestTypeDef]
-    ) -> TargetResults[DetachPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachPolicyResponseTypeDef]:
         """Detaches a policy from an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/DetachPolicy
@@ -387,8 +245,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DetachPolicy", kwargs)
 
     def detach_typed_link(
-        self, **kwargs: Unpack[DetachTypedLinkRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachTypedLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a typed link from a specified source and target object. For more
         information, see Typed Links.
 
@@ -397,8 +255,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DetachTypedLink", kwargs)
 
     def disable_directory(
-        self, **kwargs: Unpack[DisableDirectoryRequestTypeDef]
-    ) -> TargetResults[DisableDirectoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableDirectoryResponseTypeDef]:
         """Disables the specified directory. Disabled directories cannot be read or
         written to. Only enabled directories can be disabled. Disabled directories
         may be reenabled.
@@ -408,8 +266,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("DisableDirectory", kwargs)
 
     def enable_directory(
-        self, **kwargs: Unpack[EnableDirectoryRequestTypeDef]
-    ) -> TargetResults[EnableDirectoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableDirectoryResponseTypeDef]:
         """Enables the specified directory. Only disabled directories can be enabled.
         Once enabled, the directory can then be read and written to.
 
@@ -418,8 +276,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("EnableDirectory", kwargs)
 
     def get_applied_schema_version(
-        self, **kwargs: Unpack[GetAppliedSchemaVersionRequestTypeDef]
-    ) -> TargetResults[GetAppliedSchemaVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppliedSchemaVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppliedSchemaVersionResponseTypeDef]:
         """Returns current applied schema version ARN, including the minor version in
         use.
 
@@ -428,8 +286,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetAppliedSchemaVersion", kwargs)
 
     def get_directory(
-        self, **kwargs: Unpack[GetDirectoryRequestTypeDef]
-    ) -> TargetResults[GetDirectoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDirectoryResponseTypeDef]:
         """Retrieves metadata about a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetDirectory
@@ -437,8 +295,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetDirectory", kwargs)
 
     def get_facet(
-        self, **kwargs: Unpack[GetFacetRequestTypeDef]
-    ) -> TargetResults[GetFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFacetResponseTypeDef]:
         """Gets details of the Facet, such as facet name, attributes, Rules, or
         ObjectType. You can call this on all kinds of schema facets -- published,
         development, or applied.
@@ -448,8 +306,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetFacet", kwargs)
 
     def get_link_attributes(
-        self, **kwargs: Unpack[GetLinkAttributesRequestTypeDef]
-    ) -> TargetResults[GetLinkAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinkAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLinkAttributesResponseTypeDef]:
         """Retrieves attributes that are associated with a typed link.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetLinkAttributes
@@ -457,8 +315,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetLinkAttributes", kwargs)
 
     def get_object_attributes(
-        self, **kwargs: Unpack[GetObjectAttributesRequestTypeDef]
-    ) -> TargetResults[GetObjectAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectAttributesResponseTypeDef]:
         """Retrieves attributes within a facet that are associated with an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetObjectAttributes
@@ -466,8 +324,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetObjectAttributes", kwargs)
 
     def get_object_information(
-        self, **kwargs: Unpack[GetObjectInformationRequestTypeDef]
-    ) -> TargetResults[GetObjectInformationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectInformationResponseTypeDef]:
         """Retrieves metadata about an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetObjectInformation
@@ -475,8 +333,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetObjectInformation", kwargs)
 
     def get_schema_as_json(
-        self, **kwargs: Unpack[GetSchemaAsJsonRequestTypeDef]
-    ) -> TargetResults[GetSchemaAsJsonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaAsJsonRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaAsJsonResponseTypeDef]:
         """Retrieves a JSON representation of the schema. See JSON Schema Format for
         more information.
 
@@ -485,8 +343,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetSchemaAsJson", kwargs)
 
     def get_typed_link_facet_information(
-        self, **kwargs: Unpack[GetTypedLinkFacetInformationRequestTypeDef]
-    ) -> TargetResults[GetTypedLinkFacetInformationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTypedLinkFacetInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTypedLinkFacetInformationResponseTypeDef]:
         """Returns the identity attribute order for a specific TypedLinkFacet. For
         more information, see Typed Links.
 
@@ -495,8 +353,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("GetTypedLinkFacetInformation", kwargs)
 
     def list_applied_schema_arns(
-        self, **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef]
-    ) -> TargetResults[ListAppliedSchemaArnsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppliedSchemaArnsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppliedSchemaArnsResponseTypeDef]:
         """Lists schema major versions applied to a directory. If SchemaArn is
         provided, lists the minor version.
 
@@ -505,8 +363,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListAppliedSchemaArns", kwargs)
 
     def list_attached_indices(
-        self, **kwargs: Unpack[ListAttachedIndicesRequestTypeDef]
-    ) -> TargetResults[ListAttachedIndicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedIndicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedIndicesResponseTypeDef]:
         """Lists indices attached to the specified object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListAttachedIndices
@@ -514,8 +372,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListAttachedIndices", kwargs)
 
     def list_development_schema_arns(
-        self, **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef]
-    ) -> TargetResults[ListDevelopmentSchemaArnsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevelopmentSchemaArnsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevelopmentSchemaArnsResponseTypeDef]:
         """Retrieves each Amazon Resource Name (ARN) of schemas in the development
         state.
 
@@ -524,8 +382,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListDevelopmentSchemaArns", kwargs)
 
     def list_directories(
-        self, **kwargs: Unpack[ListDirectoriesRequestTypeDef]
-    ) -> TargetResults[ListDirectoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDirectoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDirectoriesResponseTypeDef]:
         """Lists directories created within an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListDirectories
@@ -533,8 +391,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListDirectories", kwargs)
 
     def list_facet_attributes(
-        self, **kwargs: Unpack[ListFacetAttributesRequestTypeDef]
-    ) -> TargetResults[ListFacetAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFacetAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFacetAttributesResponseTypeDef]:
         """Retrieves attributes attached to the facet.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetAttributes
@@ -542,8 +400,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListFacetAttributes", kwargs)
 
     def list_facet_names(
-        self, **kwargs: Unpack[ListFacetNamesRequestTypeDef]
-    ) -> TargetResults[ListFacetNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFacetNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFacetNamesResponseTypeDef]:
         """Retrieves the names of facets that exist in a schema.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetNames
@@ -551,8 +409,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListFacetNames", kwargs)
 
     def list_incoming_typed_links(
-        self, **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef]
-    ) -> TargetResults[ListIncomingTypedLinksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIncomingTypedLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIncomingTypedLinksResponseTypeDef]:
         """Returns a paginated list of all the incoming TypedLinkSpecifier
         information for an object. It also supports filtering by typed link facet
         and identity attributes. For more information, see Typed Links.
@@ -562,8 +420,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListIncomingTypedLinks", kwargs)
 
     def list_index(
-        self, **kwargs: Unpack[ListIndexRequestTypeDef]
-    ) -> TargetResults[ListIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIndexResponseTypeDef]:
         """Lists objects attached to the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListIndex
@@ -571,8 +429,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListIndex", kwargs)
 
     def list_managed_schema_arns(
-        self, **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef]
-    ) -> TargetResults[ListManagedSchemaArnsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedSchemaArnsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedSchemaArnsResponseTypeDef]:
         """Lists the major version families of each managed schema. If a major
         version ARN is provided as SchemaArn, the minor version revisions in that
         family are listed instead.
@@ -582,8 +440,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListManagedSchemaArns", kwargs)
 
     def list_object_attributes(
-        self, **kwargs: Unpack[ListObjectAttributesRequestTypeDef]
-    ) -> TargetResults[ListObjectAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectAttributesResponseTypeDef]:
         """Lists all attributes that are associated with an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectAttributes
@@ -591,8 +449,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListObjectAttributes", kwargs)
 
     def list_object_children(
-        self, **kwargs: Unpack[ListObjectChildrenRequestTypeDef]
-    ) -> TargetResults[ListObjectChildrenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectChildrenRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectChildrenResponseTypeDef]:
         """Returns a paginated list of child objects that are associated with a given
         object.
 
@@ -601,8 +459,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListObjectChildren", kwargs)
 
     def list_object_parent_paths(
-        self, **kwargs: Unpack[ListObjectParentPathsRequestTypeDef]
-    ) -> TargetResults[ListObjectParentPathsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectParentPathsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectParentPathsResponseTypeDef]:
         """Retrieves all available parent paths for any object type such as node,
         leaf node, policy node, and index node objects. For more information about
         objects, see Directory Structure.
@@ -612,8 +470,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListObjectParentPaths", kwargs)
 
     def list_object_parents(
-        self, **kwargs: Unpack[ListObjectParentsRequestTypeDef]
-    ) -> TargetResults[ListObjectParentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectParentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectParentsResponseTypeDef]:
         """Lists parent objects that are associated with a given object in pagination
         fashion.
 
@@ -622,8 +480,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListObjectParents", kwargs)
 
     def list_object_policies(
-        self, **kwargs: Unpack[ListObjectPoliciesRequestTypeDef]
-    ) -> TargetResults[ListObjectPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectPoliciesResponseTypeDef]:
         """Returns policies attached to an object in pagination fashion.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectPolicies
@@ -631,8 +489,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListObjectPolicies", kwargs)
 
     def list_outgoing_typed_links(
-        self, **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef]
-    ) -> TargetResults[ListOutgoingTypedLinksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOutgoingTypedLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOutgoingTypedLinksResponseTypeDef]:
         """Returns a paginated list of all the outgoing TypedLinkSpecifier
         information for an object. It also supports filtering by typed link facet
         and identity attributes. For more information, see Typed Links.
@@ -642,8 +500,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListOutgoingTypedLinks", kwargs)
 
     def list_policy_attachments(
-        self, **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef]
-    ) -> TargetResults[ListPolicyAttachmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyAttachmentsResponseTypeDef]:
         """Returns all of the ObjectIdentifiers to which a given policy is attached.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListPolicyAttachments
@@ -651,8 +509,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListPolicyAttachments", kwargs)
 
     def list_published_schema_arns(
-        self, **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef]
-    ) -> TargetResults[ListPublishedSchemaArnsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPublishedSchemaArnsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPublishedSchemaArnsResponseTypeDef]:
         """Lists the major version families of each published schema. If a major
         version ARN is provided as SchemaArn, the minor version revisions in that
         family are listed instead.
@@ -662,8 +520,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListPublishedSchemaArns", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns tags for a resource. Tagging is currently supported only for
         directories with a limit of 50 tags per directory. All 50 tags are
         returned for a given directory with this API call.
@@ -673,8 +531,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_typed_link_facet_attributes(
-        self, **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef]
-    ) -> TargetResults[ListTypedLinkFacetAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypedLinkFacetAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTypedLinkFacetAttributesResponseTypeDef]:
         """Returns a paginated list of all attribute definitions for a particular
         TypedLinkFacet. For more information, see Typed Links.
 
@@ -683,8 +541,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListTypedLinkFacetAttributes", kwargs)
 
     def list_typed_link_facet_names(
-        self, **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef]
-    ) -> TargetResults[ListTypedLinkFacetNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypedLinkFacetNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTypedLinkFacetNamesResponseTypeDef]:
         """Returns a paginated list of TypedLink facet names for a particular schema.
         For more information, see Typed Links.
 
@@ -693,8 +551,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("ListTypedLinkFacetNames", kwargs)
 
     def lookup_policy(
-        self, **kwargs: Unpack[LookupPolicyRequestTypeDef]
-    ) -> TargetResults[LookupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.LookupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.LookupPolicyResponseTypeDef]:
         """Lists all policies from the root of the Directory to the object specified.
         If there are no policies present, an empty list is returned. If policies
         are present, and if some objects don't have the policies attached, it
@@ -708,8 +566,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("LookupPolicy", kwargs)
 
     def publish_schema(
-        self, **kwargs: Unpack[PublishSchemaRequestTypeDef]
-    ) -> TargetResults[PublishSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishSchemaResponseTypeDef]:
         """Publishes a development schema with a major version and a recommended
         minor version.
 
@@ -718,8 +576,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("PublishSchema", kwargs)
 
     def put_schema_from_json(
-        self, **kwargs: Unpack[PutSchemaFromJsonRequestTypeDef]
-    ) -> TargetResults[PutSchemaFromJsonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSchemaFromJsonRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSchemaFromJsonResponseTypeDef]:
         """Allows a schema to be updated using JSON upload. Only available for
         development schemas. See JSON Schema Format for more information.
 
@@ -728,8 +586,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("PutSchemaFromJson", kwargs)
 
     def remove_facet_from_object(
-        self, **kwargs: Unpack[RemoveFacetFromObjectRequestTypeDef]
-    ) -> TargetResults[RemoveFacetFromObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFacetFromObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveFacetFromObjectResponseTypeDef]:
         """Removes the specified facet from the specified object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/RemoveFacetFromObject
@@ -737,8 +595,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("RemoveFacetFromObject", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """An API operation for adding tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/TagResource
@@ -746,8 +604,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """An API operation for removing tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UntagResource
@@ -755,8 +613,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_facet(
-        self, **kwargs: Unpack[UpdateFacetRequestTypeDef]
-    ) -> TargetResults[UpdateFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFacetResponseTypeDef]:
         """Does the following:
         - Adds new Attributes, Rules, or ObjectTypes.
         - Updates existing Attributes, Rules, or ObjectTypes.
@@ -767,8 +625,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UpdateFacet", kwargs)
 
     def update_link_attributes(
-        self, **kwargs: Unpack[UpdateLinkAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateLinkAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLinkAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLinkAttributesResponseTypeDef]:
         """Updates a given typed link’s attributes. Attributes to be updated must not
         contribute to the typed link’s identity, as defined by its
         IdentityAttributeOrder.
@@ -778,8 +636,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UpdateLinkAttributes", kwargs)
 
     def update_object_attributes(
-        self, **kwargs: Unpack[UpdateObjectAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateObjectAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateObjectAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateObjectAttributesResponseTypeDef]:
         """Updates a given object's attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpdateObjectAttributes
@@ -787,8 +645,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UpdateObjectAttributes", kwargs)
 
     def update_schema(
-        self, **kwargs: Unpack[UpdateSchemaRequestTypeDef]
-    ) -> TargetResults[UpdateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSchemaResponseTypeDef]:
         """Updates the schema name with a new name. Only development schema names can
         be updated.
 
@@ -797,8 +655,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UpdateSchema", kwargs)
 
     def update_typed_link_facet(
-        self, **kwargs: Unpack[UpdateTypedLinkFacetRequestTypeDef]
-    ) -> TargetResults[UpdateTypedLinkFacetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTypedLinkFacetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTypedLinkFacetResponseTypeDef]:
         """Updates a TypedLinkFacet. For more information, see Typed Links.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpdateTypedLinkFacet
@@ -806,8 +664,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UpdateTypedLinkFacet", kwargs)
 
     def upgrade_applied_schema(
-        self, **kwargs: Unpack[UpgradeAppliedSchemaRequestTypeDef]
-    ) -> TargetResults[UpgradeAppliedSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeAppliedSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpgradeAppliedSchemaResponseTypeDef]:
         """Upgrades a single directory in-place using the PublishedSchemaArn with
         schema updates found in MinorVersion. Backwards-compatible minor version
         upgrades are instantaneously available for readers on all objects in the
@@ -820,8 +678,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         return self._call("UpgradeAppliedSchema", kwargs)
 
     def upgrade_published_schema(
-        self, **kwargs: Unpack[UpgradePublishedSchemaRequestTypeDef]
-    ) -> TargetResults[UpgradePublishedSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradePublishedSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpgradePublishedSchemaResponseTypeDef]:
         """Upgrades a published schema under a new minor version revision using the
         current contents of DevelopmentSchemaArn.
 
@@ -835,8 +693,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef],
-    ) -> TargetResults[ListAppliedSchemaArnsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppliedSchemaArnsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppliedSchemaArnsResponseTypeDef]:
         """Every page of ListAppliedSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -859,8 +717,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedIndicesRequestTypeDef],
-    ) -> TargetResults[ListAttachedIndicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedIndicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedIndicesResponseTypeDef]:
         """Every page of ListAttachedIndices in every target, merged per target
         (botocore's build_full_result).
 
@@ -882,8 +740,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef],
-    ) -> TargetResults[ListDevelopmentSchemaArnsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevelopmentSchemaArnsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevelopmentSchemaArnsResponseTypeDef]:
         """Every page of ListDevelopmentSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -906,8 +764,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDirectoriesRequestTypeDef],
-    ) -> TargetResults[ListDirectoriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDirectoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDirectoriesResponseTypeDef]:
         """Every page of ListDirectories in every target, merged per target
         (botocore's build_full_result).
 
@@ -929,8 +787,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFacetAttributesRequestTypeDef],
-    ) -> TargetResults[ListFacetAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFacetAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFacetAttributesResponseTypeDef]:
         """Every page of ListFacetAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -952,8 +810,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFacetNamesRequestTypeDef],
-    ) -> TargetResults[ListFacetNamesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFacetNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFacetNamesResponseTypeDef]:
         """Every page of ListFacetNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -975,8 +833,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef],
-    ) -> TargetResults[ListIncomingTypedLinksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIncomingTypedLinksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIncomingTypedLinksResponseTypeDef]:
         """Every page of ListIncomingTypedLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1000,8 +858,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndexRequestTypeDef],
-    ) -> TargetResults[ListIndexResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIndexResponseTypeDef]:
         """Every page of ListIndex in every target, merged per target (botocore's
         build_full_result).
 
@@ -1023,8 +881,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef],
-    ) -> TargetResults[ListManagedSchemaArnsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedSchemaArnsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedSchemaArnsResponseTypeDef]:
         """Every page of ListManagedSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -1048,8 +906,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectAttributesRequestTypeDef],
-    ) -> TargetResults[ListObjectAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectAttributesResponseTypeDef]:
         """Every page of ListObjectAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1071,8 +929,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectParentPathsRequestTypeDef],
-    ) -> TargetResults[ListObjectParentPathsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectParentPathsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectParentPathsResponseTypeDef]:
         """Every page of ListObjectParentPaths in every target, merged per target
         (botocore's build_full_result).
 
@@ -1096,8 +954,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectPoliciesRequestTypeDef],
-    ) -> TargetResults[ListObjectPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectPoliciesResponseTypeDef]:
         """Every page of ListObjectPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1119,8 +977,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef],
-    ) -> TargetResults[ListOutgoingTypedLinksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutgoingTypedLinksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOutgoingTypedLinksResponseTypeDef]:
         """Every page of ListOutgoingTypedLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1144,8 +1002,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef],
-    ) -> TargetResults[ListPolicyAttachmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyAttachmentsResponseTypeDef]:
         """Every page of ListPolicyAttachments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1167,8 +1025,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef],
-    ) -> TargetResults[ListPublishedSchemaArnsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublishedSchemaArnsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPublishedSchemaArnsResponseTypeDef]:
         """Every page of ListPublishedSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -1192,8 +1050,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1217,8 +1075,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef],
-    ) -> TargetResults[ListTypedLinkFacetAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypedLinkFacetAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTypedLinkFacetAttributesResponseTypeDef]:
         """Every page of ListTypedLinkFacetAttributes in every target, merged per
         target (botocore's build_full_result).
 
@@ -1241,8 +1099,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef],
-    ) -> TargetResults[ListTypedLinkFacetNamesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypedLinkFacetNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTypedLinkFacetNamesResponseTypeDef]:
         """Every page of ListTypedLinkFacetNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1265,8 +1123,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[LookupPolicyRequestTypeDef],
-    ) -> TargetResults[LookupPolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.LookupPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.LookupPolicyResponseTypeDef]:
         """Every page of LookupPolicy in every target, merged per target (botocore's
         build_full_result).
 
@@ -1293,7 +1151,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAppliedSchemaArnsRequestTypeDef],
     ) -> Items[str]:
         """Each element of SchemaArns in every page of ListAppliedSchemaArns, from
         every target, as its page arrives (tagged with its target).
@@ -1309,8 +1167,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedIndicesRequestTypeDef],
-    ) -> Items[IndexAttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedIndicesRequestTypeDef],
+    ) -> Items[type_defs.IndexAttachmentTypeDef]:
         """Each element of IndexAttachments in every page of ListAttachedIndices,
         from every target, as its page arrives (tagged with its target).
 
@@ -1325,7 +1183,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDevelopmentSchemaArnsRequestTypeDef],
     ) -> Items[str]:
         """Each element of SchemaArns in every page of ListDevelopmentSchemaArns,
         from every target, as its page arrives (tagged with its target).
@@ -1344,8 +1202,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDirectoriesRequestTypeDef],
-    ) -> Items[DirectoryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDirectoriesRequestTypeDef],
+    ) -> Items[type_defs.DirectoryTypeDef]:
         """Each element of Directories in every page of ListDirectories, from every
         target, as its page arrives (tagged with its target).
 
@@ -1360,8 +1218,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFacetAttributesRequestTypeDef],
-    ) -> Items[FacetAttributeOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFacetAttributesRequestTypeDef],
+    ) -> Items[type_defs.FacetAttributeOutputTypeDef]:
         """Each element of Attributes in every page of ListFacetAttributes, from
         every target, as its page arrives (tagged with its target).
 
@@ -1376,7 +1234,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFacetNamesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFacetNamesRequestTypeDef],
     ) -> Items[str]:
         """Each element of FacetNames in every page of ListFacetNames, from every
         target, as its page arrives (tagged with its target).
@@ -1392,8 +1250,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef],
-    ) -> Items[TypedLinkSpecifierOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIncomingTypedLinksRequestTypeDef],
+    ) -> Items[type_defs.TypedLinkSpecifierOutputTypeDef]:
         """Each element of LinkSpecifiers in every page of ListIncomingTypedLinks,
         from every target, as its page arrives (tagged with its target).
 
@@ -1408,8 +1266,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndexRequestTypeDef],
-    ) -> Items[IndexAttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexRequestTypeDef],
+    ) -> Items[type_defs.IndexAttachmentTypeDef]:
         """Each element of IndexAttachments in every page of ListIndex, from every
         target, as its page arrives (tagged with its target).
 
@@ -1424,7 +1282,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListManagedSchemaArnsRequestTypeDef],
     ) -> Items[str]:
         """Each element of SchemaArns in every page of ListManagedSchemaArns, from
         every target, as its page arrives (tagged with its target).
@@ -1440,8 +1298,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectAttributesRequestTypeDef],
-    ) -> Items[AttributeKeyAndValueOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectAttributesRequestTypeDef],
+    ) -> Items[type_defs.AttributeKeyAndValueOutputTypeDef]:
         """Each element of Attributes in every page of ListObjectAttributes, from
         every target, as its page arrives (tagged with its target).
 
@@ -1456,8 +1314,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectParentPathsRequestTypeDef],
-    ) -> Items[PathToObjectIdentifiersTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectParentPathsRequestTypeDef],
+    ) -> Items[type_defs.PathToObjectIdentifiersTypeDef]:
         """Each element of PathToObjectIdentifiersList in every page of
         ListObjectParentPaths, from every target, as its page arrives (tagged with
         its target).
@@ -1473,7 +1331,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectPoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListObjectPoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of AttachedPolicyIds in every page of ListObjectPolicies,
         from every target, as its page arrives (tagged with its target).
@@ -1489,8 +1347,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef],
-    ) -> Items[TypedLinkSpecifierOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutgoingTypedLinksRequestTypeDef],
+    ) -> Items[type_defs.TypedLinkSpecifierOutputTypeDef]:
         """Each element of TypedLinkSpecifiers in every page of
         ListOutgoingTypedLinks, from every target, as its page arrives (tagged
         with its target).
@@ -1506,7 +1364,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListPolicyAttachmentsRequestTypeDef],
     ) -> Items[str]:
         """Each element of ObjectIdentifiers in every page of ListPolicyAttachments,
         from every target, as its page arrives (tagged with its target).
@@ -1522,7 +1380,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListPublishedSchemaArnsRequestTypeDef],
     ) -> Items[str]:
         """Each element of SchemaArns in every page of ListPublishedSchemaArns, from
         every target, as its page arrives (tagged with its target).
@@ -1538,8 +1396,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1554,8 +1412,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef],
-    ) -> Items[TypedLinkAttributeDefinitionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypedLinkFacetAttributesRequestTypeDef],
+    ) -> Items[type_defs.TypedLinkAttributeDefinitionOutputTypeDef]:
         """Each element of Attributes in every page of ListTypedLinkFacetAttributes,
         from every target, as its page arrives (tagged with its target).
 
@@ -1573,7 +1431,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTypedLinkFacetNamesRequestTypeDef],
     ) -> Items[str]:
         """Each element of FacetNames in every page of ListTypedLinkFacetNames, from
         every target, as its page arrives (tagged with its target).
@@ -1589,8 +1447,8 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[LookupPolicyRequestTypeDef],
-    ) -> Items[PolicyToPathTypeDef]:
+        **kwargs: Unpack[type_defs.LookupPolicyRequestTypeDef],
+    ) -> Items[type_defs.PolicyToPathTypeDef]:
         """Each element of PolicyToPathList in every page of LookupPolicy, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,200 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountLimitTypeDef,
-        ActivateOrganizationsAccessOutputTypeDef,
-        ActivateTypeInputTypeDef,
-        ActivateTypeOutputTypeDef,
-        BatchDescribeTypeConfigurationsInputTypeDef,
-        BatchDescribeTypeConfigurationsOutputTypeDef,
-        CancelUpdateStackInputTypeDef,
-        ChangeSetSummaryTypeDef,
-        ChangeTypeDef,
-        ContinueUpdateRollbackInputTypeDef,
-        ContinueUpdateRollbackOutputTypeDef,
-        CreateChangeSetInputTypeDef,
-        CreateChangeSetOutputTypeDef,
-        CreateGeneratedTemplateInputTypeDef,
-        CreateGeneratedTemplateOutputTypeDef,
-        CreateStackInputTypeDef,
-        CreateStackInstancesInputTypeDef,
-        CreateStackInstancesOutputTypeDef,
-        CreateStackOutputTypeDef,
-        CreateStackRefactorInputTypeDef,
-        CreateStackRefactorOutputTypeDef,
-        CreateStackSetInputTypeDef,
-        CreateStackSetOutputTypeDef,
-        DeactivateOrganizationsAccessOutputTypeDef,
-        DeactivateTypeInputTypeDef,
-        DeactivateTypeOutputTypeDef,
-        DeleteChangeSetInputTypeDef,
-        DeleteChangeSetOutputTypeDef,
-        DeleteGeneratedTemplateInputTypeDef,
-        DeleteStackInputTypeDef,
-        DeleteStackInstancesInputTypeDef,
-        DeleteStackInstancesOutputTypeDef,
-        DeleteStackSetInputTypeDef,
-        DeleteStackSetOutputTypeDef,
-        DeregisterTypeInputTypeDef,
-        DeregisterTypeOutputTypeDef,
-        DescribeAccountLimitsInputTypeDef,
-        DescribeAccountLimitsOutputTypeDef,
-        DescribeChangeSetHooksInputTypeDef,
-        DescribeChangeSetHooksOutputTypeDef,
-        DescribeChangeSetInputTypeDef,
-        DescribeChangeSetOutputTypeDef,
-        DescribeEventsInputTypeDef,
-        DescribeEventsOutputTypeDef,
-        DescribeGeneratedTemplateInputTypeDef,
-        DescribeGeneratedTemplateOutputTypeDef,
-        DescribeOrganizationsAccessInputTypeDef,
-        DescribeOrganizationsAccessOutputTypeDef,
-        DescribePublisherInputTypeDef,
-        DescribePublisherOutputTypeDef,
-        DescribeResourceScanInputTypeDef,
-        DescribeResourceScanOutputTypeDef,
-        DescribeStackDriftDetectionStatusInputTypeDef,
-        DescribeStackDriftDetectionStatusOutputTypeDef,
-        DescribeStackEventsInputTypeDef,
-        DescribeStackEventsOutputTypeDef,
-        DescribeStackInstanceInputTypeDef,
-        DescribeStackInstanceOutputTypeDef,
-        DescribeStackRefactorInputTypeDef,
-        DescribeStackRefactorOutputTypeDef,
-        DescribeStackResourceDriftsInputTypeDef,
-        DescribeStackResourceDriftsOutputTypeDef,
-        DescribeStackResourceInputTypeDef,
-        DescribeStackResourceOutputTypeDef,
-        DescribeStackResourcesInputTypeDef,
-        DescribeStackResourcesOutputTypeDef,
-        DescribeStackSetInputTypeDef,
-        DescribeStackSetOperationInputTypeDef,
-        DescribeStackSetOperationOutputTypeDef,
-        DescribeStackSetOutputTypeDef,
-        DescribeStacksInputTypeDef,
-        DescribeStacksOutputTypeDef,
-        DescribeTypeInputTypeDef,
-        DescribeTypeOutputTypeDef,
-        DescribeTypeRegistrationInputTypeDef,
-        DescribeTypeRegistrationOutputTypeDef,
-        DetectStackDriftInputTypeDef,
-        DetectStackDriftOutputTypeDef,
-        DetectStackResourceDriftInputTypeDef,
-        DetectStackResourceDriftOutputTypeDef,
-        DetectStackSetDriftInputTypeDef,
-        DetectStackSetDriftOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EstimateTemplateCostInputTypeDef,
-        EstimateTemplateCostOutputTypeDef,
-        ExecuteChangeSetInputTypeDef,
-        ExecuteChangeSetOutputTypeDef,
-        ExecuteStackRefactorInputTypeDef,
-        ExportTypeDef,
-        GetGeneratedTemplateInputTypeDef,
-        GetGeneratedTemplateOutputTypeDef,
-        GetHookResultInputTypeDef,
-        GetHookResultOutputTypeDef,
-        GetStackPolicyInputTypeDef,
-        GetStackPolicyOutputTypeDef,
-        GetTemplateInputTypeDef,
-        GetTemplateOutputTypeDef,
-        GetTemplateSummaryInputTypeDef,
-        GetTemplateSummaryOutputTypeDef,
-        ImportStacksToStackSetInputTypeDef,
-        ImportStacksToStackSetOutputTypeDef,
-        ListChangeSetsInputTypeDef,
-        ListChangeSetsOutputTypeDef,
-        ListExportsInputTypeDef,
-        ListExportsOutputTypeDef,
-        ListGeneratedTemplatesInputTypeDef,
-        ListGeneratedTemplatesOutputTypeDef,
-        ListHookResultsInputTypeDef,
-        ListHookResultsOutputTypeDef,
-        ListImportsInputTypeDef,
-        ListImportsOutputTypeDef,
-        ListResourceScanRelatedResourcesInputTypeDef,
-        ListResourceScanRelatedResourcesOutputTypeDef,
-        ListResourceScanResourcesInputTypeDef,
-        ListResourceScanResourcesOutputTypeDef,
-        ListResourceScansInputTypeDef,
-        ListResourceScansOutputTypeDef,
-        ListStackInstanceResourceDriftsInputTypeDef,
-        ListStackInstanceResourceDriftsOutputTypeDef,
-        ListStackInstancesInputTypeDef,
-        ListStackInstancesOutputTypeDef,
-        ListStackRefactorActionsInputTypeDef,
-        ListStackRefactorActionsOutputTypeDef,
-        ListStackRefactorsInputTypeDef,
-        ListStackRefactorsOutputTypeDef,
-        ListStackResourcesInputTypeDef,
-        ListStackResourcesOutputTypeDef,
-        ListStackSetAutoDeploymentTargetsInputTypeDef,
-        ListStackSetAutoDeploymentTargetsOutputTypeDef,
-        ListStackSetOperationResultsInputTypeDef,
-        ListStackSetOperationResultsOutputTypeDef,
-        ListStackSetOperationsInputTypeDef,
-        ListStackSetOperationsOutputTypeDef,
-        ListStackSetsInputTypeDef,
-        ListStackSetsOutputTypeDef,
-        ListStacksInputTypeDef,
-        ListStacksOutputTypeDef,
-        ListTypeRegistrationsInputTypeDef,
-        ListTypeRegistrationsOutputTypeDef,
-        ListTypeVersionsInputTypeDef,
-        ListTypeVersionsOutputTypeDef,
-        ListTypesInputTypeDef,
-        ListTypesOutputTypeDef,
-        OperationEventTypeDef,
-        PublishTypeInputTypeDef,
-        PublishTypeOutputTypeDef,
-        RecordHandlerProgressInputTypeDef,
-        RecordHandlerProgressOutputTypeDef,
-        RegisterPublisherInputTypeDef,
-        RegisterPublisherOutputTypeDef,
-        RegisterTypeInputTypeDef,
-        RegisterTypeOutputTypeDef,
-        ResourceScanSummaryTypeDef,
-        RollbackStackInputTypeDef,
-        RollbackStackOutputTypeDef,
-        ScannedResourceTypeDef,
-        SetStackPolicyInputTypeDef,
-        SetTypeConfigurationInputTypeDef,
-        SetTypeConfigurationOutputTypeDef,
-        SetTypeDefaultVersionInputTypeDef,
-        SetTypeDefaultVersionOutputTypeDef,
-        SignalResourceInputTypeDef,
-        StackEventTypeDef,
-        StackInstanceSummaryTypeDef,
-        StackRefactorActionTypeDef,
-        StackRefactorSummaryTypeDef,
-        StackResourceSummaryTypeDef,
-        StackSetOperationResultSummaryTypeDef,
-        StackSetOperationSummaryTypeDef,
-        StackSetSummaryTypeDef,
-        StackSummaryTypeDef,
-        StackTypeDef,
-        StartResourceScanInputTypeDef,
-        StartResourceScanOutputTypeDef,
-        StopStackSetOperationInputTypeDef,
-        StopStackSetOperationOutputTypeDef,
-        TemplateSummaryTypeDef,
-        TestTypeInputTypeDef,
-        TestTypeOutputTypeDef,
-        TypeSummaryTypeDef,
-        UpdateGeneratedTemplateInputTypeDef,
-        UpdateGeneratedTemplateOutputTypeDef,
-        UpdateStackInputTypeDef,
-        UpdateStackInstancesInputTypeDef,
-        UpdateStackInstancesOutputTypeDef,
-        UpdateStackOutputTypeDef,
-        UpdateStackSetInputTypeDef,
-        UpdateStackSetOutputTypeDef,
-        UpdateTerminationProtectionInputTypeDef,
-        UpdateTerminationProtectionOutputTypeDef,
-        ValidateTemplateInputTypeDef,
-        ValidateTemplateOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudFormation"]
 
@@ -221,7 +28,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def activate_organizations_access(
         self,
-    ) -> TargetResults[ActivateOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[type_defs.ActivateOrganizationsAccessOutputTypeDef]:
         """Activate trusted access with Organizations. With trusted access between
         StackSets and Organizations activated, the management account has
         permissions to create and manage StackSets for your organization.
@@ -231,8 +38,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ActivateOrganizationsAccess", {})
 
     def activate_type(
-        self, **kwargs: Unpack[ActivateTypeInputTypeDef]
-    ) -> TargetResults[ActivateTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateTypeInputTypeDef]
+    ) -> TargetResults[type_defs.ActivateTypeOutputTypeDef]:
         """Activates a public third-party extension, such as a resource or module, to
         make it available for use in stack templates in your current account and
         Region. It can also create CloudFormation Hooks, which allow you to
@@ -244,8 +51,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ActivateType", kwargs)
 
     def batch_describe_type_configurations(
-        self, **kwargs: Unpack[BatchDescribeTypeConfigurationsInputTypeDef]
-    ) -> TargetResults[BatchDescribeTypeConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDescribeTypeConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDescribeTypeConfigurationsOutputTypeDef]:
         """Returns configuration data for the specified CloudFormation extensions,
         from the CloudFormation registry in your current account and Region.
 
@@ -254,8 +61,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("BatchDescribeTypeConfigurations", kwargs)
 
     def cancel_update_stack(
-        self, **kwargs: Unpack[CancelUpdateStackInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelUpdateStackInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels an update on the specified stack. If the call completes
         successfully, the stack rolls back the update and reverts to the previous
         stack configuration.
@@ -265,8 +72,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("CancelUpdateStack", kwargs)
 
     def continue_update_rollback(
-        self, **kwargs: Unpack[ContinueUpdateRollbackInputTypeDef]
-    ) -> TargetResults[ContinueUpdateRollbackOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ContinueUpdateRollbackInputTypeDef]
+    ) -> TargetResults[type_defs.ContinueUpdateRollbackOutputTypeDef]:
         """Continues rolling back a stack from UPDATE_ROLLBACK_FAILED to
         UPDATE_ROLLBACK_COMPLETE state. Depending on the cause of the failure, you
         can manually fix the error and continue the rollback. By continuing the
@@ -278,8 +85,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ContinueUpdateRollback", kwargs)
 
     def create_change_set(
-        self, **kwargs: Unpack[CreateChangeSetInputTypeDef]
-    ) -> TargetResults[CreateChangeSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChangeSetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateChangeSetOutputTypeDef]:
         """Creates a list of changes that will be applied to a stack so that you can
         review the changes before executing them. You can create a change set for
         a stack that doesn't exist or an existing stack. If you create a change
@@ -296,8 +103,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("CreateChangeSet", kwargs)
 
     def create_generated_template(
-        self, **kwargs: Unpack[CreateGeneratedTemplateInputTypeDef]
-    ) -> TargetResults[CreateGeneratedTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGeneratedTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGeneratedTemplateOutputTypeDef]:
         """Creates a template from existing resources that are not already managed
         with CloudFormation. You can check the status of the template generation
         using the DescribeGeneratedTemplate API action.
@@ -307,8 +114,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("CreateGeneratedTemplate", kwargs)
 
     def create_stack(
-        self, **kwargs: Unpack[CreateStackInputTypeDef]
-    ) -> TargetResults[CreateStackOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStackInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStackOutputTypeDef]:
         """Creates a stack as specified in the template. After the call completes
         successfully, the stack creation starts. You can check the status of the
         stack through the DescribeStacks operation.
@@ -318,8 +125,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("CreateStack", kwargs)
 
     def create_stack_instances(
-        self, **kwargs: Unpack[CreateStackInstancesInputTypeDef]
-    ) -> TargetResults[CreateStackInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStackInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStackInstancesOutputTypeDef]:
         """Creates stack instances for the specified accounts, within the specified
         Amazon Web Services Regions. A stack instance refers to a stack in a
         specific account and Region. You must specify at least one value for
@@ -331,8 +138,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("CreateStackInstances", kwargs)
 
     def create_stack_refactor(
-        self, **kwargs: Unpack[CreateStackRefactorInputTypeDef]
-    ) -> TargetResults[CreateStackRefactorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStackRefactorInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStackRefactorOutputTypeDef]:
         """Creates a refactor across multiple stacks, with the list of stacks and
         resources that are affected.
 
@@ -341,8 +148,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("CreateStackRefactor", kwargs)
 
     def create_stack_set(
-        self, **kwargs: Unpack[CreateStackSetInputTypeDef]
-    ) -> TargetResults[CreateStackSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStackSetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStackSetOutputTypeDef]:
         """Creates a StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/CreateStackSet
@@ -351,7 +158,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def deactivate_organizations_access(
         self,
-    ) -> TargetResults[DeactivateOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[type_defs.DeactivateOrganizationsAccessOutputTypeDef]:
         """Deactivates trusted access with Organizations. If trusted access is
         deactivated, the management account does not have permissions to create
         and manage service-managed StackSets for your organization.
@@ -361,8 +168,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeactivateOrganizationsAccess", {})
 
     def deactivate_type(
-        self, **kwargs: Unpack[DeactivateTypeInputTypeDef]
-    ) -> TargetResults[DeactivateTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateTypeInputTypeDef]
+    ) -> TargetResults[type_defs.DeactivateTypeOutputTypeDef]:
         """Deactivates a public third-party extension, such as a resource or module,
         or a CloudFormation Hook when you no longer use it.
 
@@ -371,8 +178,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeactivateType", kwargs)
 
     def delete_change_set(
-        self, **kwargs: Unpack[DeleteChangeSetInputTypeDef]
-    ) -> TargetResults[DeleteChangeSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChangeSetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteChangeSetOutputTypeDef]:
         """Deletes the specified change set. Deleting change sets ensures that no one
         executes the wrong change set.
 
@@ -381,8 +188,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeleteChangeSet", kwargs)
 
     def delete_generated_template(
-        self, **kwargs: Unpack[DeleteGeneratedTemplateInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGeneratedTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deleted a generated template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DeleteGeneratedTemplate
@@ -390,8 +197,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeleteGeneratedTemplate", kwargs)
 
     def delete_stack(
-        self, **kwargs: Unpack[DeleteStackInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStackInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified stack. Once the call completes successfully, stack
         deletion starts. Deleted stacks don't show up in the DescribeStacks
         operation if the deletion has been completed successfully.
@@ -401,8 +208,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeleteStack", kwargs)
 
     def delete_stack_instances(
-        self, **kwargs: Unpack[DeleteStackInstancesInputTypeDef]
-    ) -> TargetResults[DeleteStackInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStackInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStackInstancesOutputTypeDef]:
         """Deletes stack instances for the specified accounts, in the specified
         Amazon Web Services Regions.
 
@@ -411,8 +218,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeleteStackInstances", kwargs)
 
     def delete_stack_set(
-        self, **kwargs: Unpack[DeleteStackSetInputTypeDef]
-    ) -> TargetResults[DeleteStackSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStackSetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStackSetOutputTypeDef]:
         """Deletes a StackSet. Before you can delete a StackSet, all its member stack
         instances must be deleted. For more information about how to complete
         this, see DeleteStackInstances.
@@ -422,8 +229,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeleteStackSet", kwargs)
 
     def deregister_type(
-        self, **kwargs: Unpack[DeregisterTypeInputTypeDef]
-    ) -> TargetResults[DeregisterTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterTypeInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterTypeOutputTypeDef]:
         """Marks an extension or extension version as DEPRECATED in the
         CloudFormation registry, removing it from active use. Deprecated
         extensions or extension versions cannot be used in CloudFormation
@@ -434,8 +241,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DeregisterType", kwargs)
 
     def describe_account_limits(
-        self, **kwargs: Unpack[DescribeAccountLimitsInputTypeDef]
-    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountLimitsOutputTypeDef]:
         """Retrieves your account's CloudFormation limits, such as the maximum number
         of stacks that you can create in your account. For more information about
         account limits, see Understand CloudFormation quotas in the CloudFormation
@@ -446,8 +253,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeAccountLimits", kwargs)
 
     def describe_change_set(
-        self, **kwargs: Unpack[DescribeChangeSetInputTypeDef]
-    ) -> TargetResults[DescribeChangeSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChangeSetInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeChangeSetOutputTypeDef]:
         """Returns the inputs for the change set and a list of changes that
         CloudFormation will make if you execute the change set. For more
         information, see Update CloudFormation stacks using change sets in the
@@ -458,8 +265,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeChangeSet", kwargs)
 
     def describe_change_set_hooks(
-        self, **kwargs: Unpack[DescribeChangeSetHooksInputTypeDef]
-    ) -> TargetResults[DescribeChangeSetHooksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChangeSetHooksInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeChangeSetHooksOutputTypeDef]:
         """Returns Hook-related information for the change set and a list of changes
         that CloudFormation makes when you run the change set.
 
@@ -468,8 +275,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeChangeSetHooks", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsInputTypeDef]
-    ) -> TargetResults[DescribeEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsOutputTypeDef]:
         """Returns CloudFormation events based on flexible query criteria. Groups
         events by operation ID, enabling you to focus on individual stack
         operations during deployment.
@@ -479,8 +286,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_generated_template(
-        self, **kwargs: Unpack[DescribeGeneratedTemplateInputTypeDef]
-    ) -> TargetResults[DescribeGeneratedTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGeneratedTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGeneratedTemplateOutputTypeDef]:
         """Describes a generated template. The output includes details about the
         progress of the creation of a generated template started by a
         CreateGeneratedTemplate API action or the update of a generated template
@@ -491,8 +298,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeGeneratedTemplate", kwargs)
 
     def describe_organizations_access(
-        self, **kwargs: Unpack[DescribeOrganizationsAccessInputTypeDef]
-    ) -> TargetResults[DescribeOrganizationsAccessOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrganizationsAccessInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeOrganizationsAccessOutputTypeDef]:
         """Retrieves information about the account's OrganizationAccess status. This
         API can be called either by the management account or the delegated
         administrator by using the CallAs parameter. This API can also be called
@@ -503,8 +310,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeOrganizationsAccess", kwargs)
 
     def describe_publisher(
-        self, **kwargs: Unpack[DescribePublisherInputTypeDef]
-    ) -> TargetResults[DescribePublisherOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePublisherInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePublisherOutputTypeDef]:
         """Returns information about a CloudFormation extension publisher.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribePublisher
@@ -512,8 +319,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribePublisher", kwargs)
 
     def describe_resource_scan(
-        self, **kwargs: Unpack[DescribeResourceScanInputTypeDef]
-    ) -> TargetResults[DescribeResourceScanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourceScanInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourceScanOutputTypeDef]:
         """Describes details of a resource scan.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeResourceScan
@@ -521,8 +328,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeResourceScan", kwargs)
 
     def describe_stack_drift_detection_status(
-        self, **kwargs: Unpack[DescribeStackDriftDetectionStatusInputTypeDef]
-    ) -> TargetResults[DescribeStackDriftDetectionStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackDriftDetectionStatusInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackDriftDetectionStatusOutputTypeDef]:
         """Returns information about a stack drift detection operation. A stack drift
         detection operation detects whether a stack's actual configuration
         differs, or has drifted, from its expected configuration, as defined in
@@ -537,8 +344,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackDriftDetectionStatus", kwargs)
 
     def describe_stack_events(
-        self, **kwargs: Unpack[DescribeStackEventsInputTypeDef]
-    ) -> TargetResults[DescribeStackEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackEventsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackEventsOutputTypeDef]:
         """Returns all stack related events for a specified stack in reverse
         chronological order. For more information about a stack's event history,
         see Understand CloudFormation stack creation events in the CloudFormation
@@ -549,8 +356,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackEvents", kwargs)
 
     def describe_stack_instance(
-        self, **kwargs: Unpack[DescribeStackInstanceInputTypeDef]
-    ) -> TargetResults[DescribeStackInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackInstanceOutputTypeDef]:
         """Returns the stack instance that's associated with the specified StackSet,
         Amazon Web Services account, and Amazon Web Services Region.
 
@@ -559,8 +366,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackInstance", kwargs)
 
     def describe_stack_refactor(
-        self, **kwargs: Unpack[DescribeStackRefactorInputTypeDef]
-    ) -> TargetResults[DescribeStackRefactorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackRefactorInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackRefactorOutputTypeDef]:
         """Describes the stack refactor status.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackRefactor
@@ -568,8 +375,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackRefactor", kwargs)
 
     def describe_stack_resource(
-        self, **kwargs: Unpack[DescribeStackResourceInputTypeDef]
-    ) -> TargetResults[DescribeStackResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackResourceInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackResourceOutputTypeDef]:
         """Returns a description of the specified resource in the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackResource
@@ -577,8 +384,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackResource", kwargs)
 
     def describe_stack_resource_drifts(
-        self, **kwargs: Unpack[DescribeStackResourceDriftsInputTypeDef]
-    ) -> TargetResults[DescribeStackResourceDriftsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackResourceDriftsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackResourceDriftsOutputTypeDef]:
         """Returns drift information for the resources that have been checked for
         drift in the specified stack. This includes actual and expected
         configuration values for resources where CloudFormation detects
@@ -589,8 +396,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackResourceDrifts", kwargs)
 
     def describe_stack_resources(
-        self, **kwargs: Unpack[DescribeStackResourcesInputTypeDef]
-    ) -> TargetResults[DescribeStackResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackResourcesOutputTypeDef]:
         """Returns Amazon Web Services resource descriptions for running and deleted
         stacks. If StackName is specified, all the associated resources that are
         part of the stack are returned. If PhysicalResourceId is specified, the
@@ -602,8 +409,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackResources", kwargs)
 
     def describe_stack_set(
-        self, **kwargs: Unpack[DescribeStackSetInputTypeDef]
-    ) -> TargetResults[DescribeStackSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackSetInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackSetOutputTypeDef]:
         """Returns the description of the specified StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackSet
@@ -611,8 +418,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackSet", kwargs)
 
     def describe_stack_set_operation(
-        self, **kwargs: Unpack[DescribeStackSetOperationInputTypeDef]
-    ) -> TargetResults[DescribeStackSetOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStackSetOperationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStackSetOperationOutputTypeDef]:
         """Returns the description of the specified StackSet operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackSetOperation
@@ -620,8 +427,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStackSetOperation", kwargs)
 
     def describe_stacks(
-        self, **kwargs: Unpack[DescribeStacksInputTypeDef]
-    ) -> TargetResults[DescribeStacksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStacksOutputTypeDef]:
         """Returns the description for the specified stack; if no stack name was
         specified, then it returns the description for all the stacks created. For
         more information about a stack's event history, see Understand
@@ -632,8 +439,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeStacks", kwargs)
 
     def describe_type(
-        self, **kwargs: Unpack[DescribeTypeInputTypeDef]
-    ) -> TargetResults[DescribeTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTypeInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTypeOutputTypeDef]:
         """Returns detailed information about an extension from the CloudFormation
         registry in your current account and Region.
 
@@ -642,8 +449,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeType", kwargs)
 
     def describe_type_registration(
-        self, **kwargs: Unpack[DescribeTypeRegistrationInputTypeDef]
-    ) -> TargetResults[DescribeTypeRegistrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTypeRegistrationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTypeRegistrationOutputTypeDef]:
         """Returns information about an extension's registration, including its
         current status and type and version identifiers.
 
@@ -652,8 +459,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DescribeTypeRegistration", kwargs)
 
     def detect_stack_drift(
-        self, **kwargs: Unpack[DetectStackDriftInputTypeDef]
-    ) -> TargetResults[DetectStackDriftOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectStackDriftInputTypeDef]
+    ) -> TargetResults[type_defs.DetectStackDriftOutputTypeDef]:
         """Detects whether a stack's actual configuration differs, or has drifted,
         from its expected configuration, as defined in the stack template and any
         values specified as template parameters. For each resource in the stack
@@ -670,8 +477,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DetectStackDrift", kwargs)
 
     def detect_stack_resource_drift(
-        self, **kwargs: Unpack[DetectStackResourceDriftInputTypeDef]
-    ) -> TargetResults[DetectStackResourceDriftOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectStackResourceDriftInputTypeDef]
+    ) -> TargetResults[type_defs.DetectStackResourceDriftOutputTypeDef]:
         """Returns information about whether a resource's actual configuration
         differs, or has drifted, from its expected configuration, as defined in
         the stack template and any values specified as template parameters. This
@@ -686,8 +493,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DetectStackResourceDrift", kwargs)
 
     def detect_stack_set_drift(
-        self, **kwargs: Unpack[DetectStackSetDriftInputTypeDef]
-    ) -> TargetResults[DetectStackSetDriftOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectStackSetDriftInputTypeDef]
+    ) -> TargetResults[type_defs.DetectStackSetDriftOutputTypeDef]:
         """Detect drift on a StackSet. When CloudFormation performs drift detection
         on a StackSet, it performs drift detection on the stack associated with
         each stack instance in the StackSet. For more information, see Performing
@@ -698,8 +505,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("DetectStackSetDrift", kwargs)
 
     def estimate_template_cost(
-        self, **kwargs: Unpack[EstimateTemplateCostInputTypeDef]
-    ) -> TargetResults[EstimateTemplateCostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EstimateTemplateCostInputTypeDef]
+    ) -> TargetResults[type_defs.EstimateTemplateCostOutputTypeDef]:
         """Returns the estimated monthly cost of a template. The return value is an
         Amazon Web Services Simple Monthly Calculator URL with a query string that
         describes the resources required to run the template.
@@ -709,8 +516,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("EstimateTemplateCost", kwargs)
 
     def execute_change_set(
-        self, **kwargs: Unpack[ExecuteChangeSetInputTypeDef]
-    ) -> TargetResults[ExecuteChangeSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteChangeSetInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteChangeSetOutputTypeDef]:
         """Updates a stack using the input information that was provided when the
         specified change set was created. After the call successfully completes,
         CloudFormation starts updating the stack. Use the DescribeStacks action to
@@ -721,8 +528,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ExecuteChangeSet", kwargs)
 
     def execute_stack_refactor(
-        self, **kwargs: Unpack[ExecuteStackRefactorInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteStackRefactorInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Executes the stack refactor operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ExecuteStackRefactor
@@ -730,8 +537,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ExecuteStackRefactor", kwargs)
 
     def get_generated_template(
-        self, **kwargs: Unpack[GetGeneratedTemplateInputTypeDef]
-    ) -> TargetResults[GetGeneratedTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGeneratedTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetGeneratedTemplateOutputTypeDef]:
         """Retrieves a generated template. If the template is in an InProgress or
         Pending status then the template returned will be the template when the
         template was last in a Complete status. If the template has not yet been
@@ -742,8 +549,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("GetGeneratedTemplate", kwargs)
 
     def get_hook_result(
-        self, **kwargs: Unpack[GetHookResultInputTypeDef]
-    ) -> TargetResults[GetHookResultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHookResultInputTypeDef]
+    ) -> TargetResults[type_defs.GetHookResultOutputTypeDef]:
         """Retrieves detailed information and remediation guidance for a Hook
         invocation result.
 
@@ -752,8 +559,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("GetHookResult", kwargs)
 
     def get_stack_policy(
-        self, **kwargs: Unpack[GetStackPolicyInputTypeDef]
-    ) -> TargetResults[GetStackPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStackPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetStackPolicyOutputTypeDef]:
         """Returns the stack policy for a specified stack. If a stack doesn't have a
         policy, a null value is returned.
 
@@ -762,8 +569,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("GetStackPolicy", kwargs)
 
     def get_template(
-        self, **kwargs: Unpack[GetTemplateInputTypeDef]
-    ) -> TargetResults[GetTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateOutputTypeDef]:
         """Returns the template body for a specified stack. You can get the template
         for running or deleted stacks.
 
@@ -772,8 +579,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("GetTemplate", kwargs)
 
     def get_template_summary(
-        self, **kwargs: Unpack[GetTemplateSummaryInputTypeDef]
-    ) -> TargetResults[GetTemplateSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateSummaryOutputTypeDef]:
         """Returns information about a new or existing template. The
         GetTemplateSummary action is useful for viewing parameter information,
         such as default parameter values and parameter types, before you create or
@@ -784,8 +591,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("GetTemplateSummary", kwargs)
 
     def import_stacks_to_stack_set(
-        self, **kwargs: Unpack[ImportStacksToStackSetInputTypeDef]
-    ) -> TargetResults[ImportStacksToStackSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportStacksToStackSetInputTypeDef]
+    ) -> TargetResults[type_defs.ImportStacksToStackSetOutputTypeDef]:
         """Import existing stacks into a new StackSets. Use the stack import
         operation to import up to 10 stacks into a new StackSet in the same
         account as the source stack or in a different administrator account and
@@ -796,8 +603,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ImportStacksToStackSet", kwargs)
 
     def list_change_sets(
-        self, **kwargs: Unpack[ListChangeSetsInputTypeDef]
-    ) -> TargetResults[ListChangeSetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChangeSetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListChangeSetsOutputTypeDef]:
         """Returns the ID and status of each active change set for a stack. For
         example, CloudFormation lists change sets that are in the
         CREATE_IN_PROGRESS or CREATE_PENDING state.
@@ -807,8 +614,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListChangeSets", kwargs)
 
     def list_exports(
-        self, **kwargs: Unpack[ListExportsInputTypeDef]
-    ) -> TargetResults[ListExportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListExportsOutputTypeDef]:
         """Lists all exported output values in the account and Region in which you
         call this action. Use this action to see the exported output values that
         you can import into other stacks. To import values, use the
@@ -819,8 +626,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListExports", kwargs)
 
     def list_generated_templates(
-        self, **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef]
-    ) -> TargetResults[ListGeneratedTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGeneratedTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGeneratedTemplatesOutputTypeDef]:
         """Lists your generated templates in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListGeneratedTemplates
@@ -828,8 +635,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListGeneratedTemplates", kwargs)
 
     def list_hook_results(
-        self, **kwargs: Unpack[ListHookResultsInputTypeDef]
-    ) -> TargetResults[ListHookResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHookResultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListHookResultsOutputTypeDef]:
         """Returns summaries of invoked Hooks. For more information, see View
         invocation summaries for CloudFormation Hooks in the CloudFormation Hooks
         User Guide.
@@ -839,8 +646,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListHookResults", kwargs)
 
     def list_imports(
-        self, **kwargs: Unpack[ListImportsInputTypeDef]
-    ) -> TargetResults[ListImportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListImportsOutputTypeDef]:
         """Lists all stacks that are importing an exported output value. To modify or
         remove an exported output value, first use this action to see which stacks
         are using it. To see the exported output values in your account, see
@@ -851,8 +658,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListImports", kwargs)
 
     def list_resource_scan_related_resources(
-        self, **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef]
-    ) -> TargetResults[ListResourceScanRelatedResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceScanRelatedResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourceScanRelatedResourcesOutputTypeDef]:
         """Lists the related resources for a list of resources from a resource scan.
         The response indicates whether each returned resource is already managed
         by CloudFormation.
@@ -862,8 +669,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListResourceScanRelatedResources", kwargs)
 
     def list_resource_scan_resources(
-        self, **kwargs: Unpack[ListResourceScanResourcesInputTypeDef]
-    ) -> TargetResults[ListResourceScanResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceScanResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourceScanResourcesOutputTypeDef]:
         """Lists the resources from a resource scan. The results can be filtered by
         resource identifier, resource type prefix, tag key, and tag value. Only
         resources that match all specified filters are returned. The response
@@ -875,8 +682,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListResourceScanResources", kwargs)
 
     def list_resource_scans(
-        self, **kwargs: Unpack[ListResourceScansInputTypeDef]
-    ) -> TargetResults[ListResourceScansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceScansInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourceScansOutputTypeDef]:
         """List the resource scans from newest to oldest. By default it will return
         up to 10 resource scans.
 
@@ -885,8 +692,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListResourceScans", kwargs)
 
     def list_stack_instance_resource_drifts(
-        self, **kwargs: Unpack[ListStackInstanceResourceDriftsInputTypeDef]
-    ) -> TargetResults[ListStackInstanceResourceDriftsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackInstanceResourceDriftsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackInstanceResourceDriftsOutputTypeDef]:
         """Returns drift information for resources in a stack instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackInstanceResourceDrifts
@@ -894,8 +701,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackInstanceResourceDrifts", kwargs)
 
     def list_stack_instances(
-        self, **kwargs: Unpack[ListStackInstancesInputTypeDef]
-    ) -> TargetResults[ListStackInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackInstancesOutputTypeDef]:
         """Returns summary information about stack instances that are associated with
         the specified StackSet. You can filter for stack instances that are
         associated with a specific Amazon Web Services account name or Region, or
@@ -906,8 +713,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackInstances", kwargs)
 
     def list_stack_refactor_actions(
-        self, **kwargs: Unpack[ListStackRefactorActionsInputTypeDef]
-    ) -> TargetResults[ListStackRefactorActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackRefactorActionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackRefactorActionsOutputTypeDef]:
         """Lists the stack refactor actions that will be taken after calling the
         ExecuteStackRefactor action.
 
@@ -916,8 +723,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackRefactorActions", kwargs)
 
     def list_stack_refactors(
-        self, **kwargs: Unpack[ListStackRefactorsInputTypeDef]
-    ) -> TargetResults[ListStackRefactorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackRefactorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackRefactorsOutputTypeDef]:
         """Lists all account stack refactor operations and their statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackRefactors
@@ -925,8 +732,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackRefactors", kwargs)
 
     def list_stack_resources(
-        self, **kwargs: Unpack[ListStackResourcesInputTypeDef]
-    ) -> TargetResults[ListStackResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackResourcesOutputTypeDef]:
         """Returns descriptions of all resources of the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackResources
@@ -934,8 +741,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackResources", kwargs)
 
     def list_stack_set_auto_deployment_targets(
-        self, **kwargs: Unpack[ListStackSetAutoDeploymentTargetsInputTypeDef]
-    ) -> TargetResults[ListStackSetAutoDeploymentTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackSetAutoDeploymentTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackSetAutoDeploymentTargetsOutputTypeDef]:
         """Returns summary information about deployment targets for a StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetAutoDeploymentTargets
@@ -943,8 +750,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackSetAutoDeploymentTargets", kwargs)
 
     def list_stack_set_operation_results(
-        self, **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef]
-    ) -> TargetResults[ListStackSetOperationResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackSetOperationResultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackSetOperationResultsOutputTypeDef]:
         """Returns summary information about the results of a StackSet operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperationResults
@@ -952,8 +759,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackSetOperationResults", kwargs)
 
     def list_stack_set_operations(
-        self, **kwargs: Unpack[ListStackSetOperationsInputTypeDef]
-    ) -> TargetResults[ListStackSetOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackSetOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackSetOperationsOutputTypeDef]:
         """Returns summary information about operations performed on a StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperations
@@ -961,8 +768,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackSetOperations", kwargs)
 
     def list_stack_sets(
-        self, **kwargs: Unpack[ListStackSetsInputTypeDef]
-    ) -> TargetResults[ListStackSetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStackSetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStackSetsOutputTypeDef]:
         """Returns summary information about StackSets that are associated with the
         user.
 
@@ -971,8 +778,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStackSets", kwargs)
 
     def list_stacks(
-        self, **kwargs: Unpack[ListStacksInputTypeDef]
-    ) -> TargetResults[ListStacksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStacksInputTypeDef]
+    ) -> TargetResults[type_defs.ListStacksOutputTypeDef]:
         """Returns the summary information for stacks whose status matches the
         specified StackStatusFilter. Summary information for stacks that have been
         deleted is kept for 90 days after the stack is deleted. If no
@@ -984,8 +791,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListStacks", kwargs)
 
     def list_type_registrations(
-        self, **kwargs: Unpack[ListTypeRegistrationsInputTypeDef]
-    ) -> TargetResults[ListTypeRegistrationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypeRegistrationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTypeRegistrationsOutputTypeDef]:
         """Returns a list of registration tokens for the specified extension(s).
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListTypeRegistrations
@@ -993,8 +800,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListTypeRegistrations", kwargs)
 
     def list_type_versions(
-        self, **kwargs: Unpack[ListTypeVersionsInputTypeDef]
-    ) -> TargetResults[ListTypeVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypeVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTypeVersionsOutputTypeDef]:
         """Returns summary information about the versions of an extension.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListTypeVersions
@@ -1002,8 +809,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListTypeVersions", kwargs)
 
     def list_types(
-        self, **kwargs: Unpack[ListTypesInputTypeDef]
-    ) -> TargetResults[ListTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTypesOutputTypeDef]:
         """Returns summary information about all extensions, including your private
         resource types, modules, and Hooks as well as all public extensions from
         Amazon Web Services and third-party publishers.
@@ -1013,8 +820,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("ListTypes", kwargs)
 
     def publish_type(
-        self, **kwargs: Unpack[PublishTypeInputTypeDef]
-    ) -> TargetResults[PublishTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishTypeInputTypeDef]
+    ) -> TargetResults[type_defs.PublishTypeOutputTypeDef]:
         """Publishes the specified extension to the CloudFormation registry as a
         public extension in this Region. Public extensions are available for use
         by all CloudFormation users. For more information about publishing
@@ -1026,8 +833,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("PublishType", kwargs)
 
     def record_handler_progress(
-        self, **kwargs: Unpack[RecordHandlerProgressInputTypeDef]
-    ) -> TargetResults[RecordHandlerProgressOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecordHandlerProgressInputTypeDef]
+    ) -> TargetResults[type_defs.RecordHandlerProgressOutputTypeDef]:
         """Reports progress of a resource handler to CloudFormation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/RecordHandlerProgress
@@ -1035,8 +842,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("RecordHandlerProgress", kwargs)
 
     def register_publisher(
-        self, **kwargs: Unpack[RegisterPublisherInputTypeDef]
-    ) -> TargetResults[RegisterPublisherOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterPublisherInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterPublisherOutputTypeDef]:
         """Registers your account as a publisher of public extensions in the
         CloudFormation registry. Public extensions are available for use by all
         CloudFormation users. This publisher ID applies to your account in all
@@ -1047,8 +854,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("RegisterPublisher", kwargs)
 
     def register_type(
-        self, **kwargs: Unpack[RegisterTypeInputTypeDef]
-    ) -> TargetResults[RegisterTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterTypeInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterTypeOutputTypeDef]:
         """Registers an extension with the CloudFormation service.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/RegisterType
@@ -1056,8 +863,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("RegisterType", kwargs)
 
     def rollback_stack(
-        self, **kwargs: Unpack[RollbackStackInputTypeDef]
-    ) -> TargetResults[RollbackStackOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackStackInputTypeDef]
+    ) -> TargetResults[type_defs.RollbackStackOutputTypeDef]:
         """When specifying RollbackStack, you preserve the state of previously
         provisioned resources when an operation fails. You can check the status of
         the stack through the DescribeStacks operation.
@@ -1067,8 +874,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("RollbackStack", kwargs)
 
     def set_stack_policy(
-        self, **kwargs: Unpack[SetStackPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetStackPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets a stack policy for a specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/SetStackPolicy
@@ -1076,8 +883,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("SetStackPolicy", kwargs)
 
     def set_type_configuration(
-        self, **kwargs: Unpack[SetTypeConfigurationInputTypeDef]
-    ) -> TargetResults[SetTypeConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTypeConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.SetTypeConfigurationOutputTypeDef]:
         """Specifies the configuration data for a CloudFormation extension, such as a
         resource or Hook, in the given account and Region.
 
@@ -1086,8 +893,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("SetTypeConfiguration", kwargs)
 
     def set_type_default_version(
-        self, **kwargs: Unpack[SetTypeDefaultVersionInputTypeDef]
-    ) -> TargetResults[SetTypeDefaultVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTypeDefaultVersionInputTypeDef]
+    ) -> TargetResults[type_defs.SetTypeDefaultVersionOutputTypeDef]:
         """Specify the default version of an extension. The default version of an
         extension will be used in CloudFormation operations.
 
@@ -1096,8 +903,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("SetTypeDefaultVersion", kwargs)
 
     def signal_resource(
-        self, **kwargs: Unpack[SignalResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SignalResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sends a signal to the specified resource with a success or failure status.
         You can use the SignalResource operation in conjunction with a creation
         policy or update policy. CloudFormation doesn't proceed with a stack
@@ -1111,8 +918,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("SignalResource", kwargs)
 
     def start_resource_scan(
-        self, **kwargs: Unpack[StartResourceScanInputTypeDef]
-    ) -> TargetResults[StartResourceScanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartResourceScanInputTypeDef]
+    ) -> TargetResults[type_defs.StartResourceScanOutputTypeDef]:
         """Starts a scan of the resources in this account in this Region. You can the
         status of a scan using the ListResourceScans API action.
 
@@ -1121,8 +928,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("StartResourceScan", kwargs)
 
     def stop_stack_set_operation(
-        self, **kwargs: Unpack[StopStackSetOperationInputTypeDef]
-    ) -> TargetResults[StopStackSetOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopStackSetOperationInputTypeDef]
+    ) -> TargetResults[type_defs.StopStackSetOperationOutputTypeDef]:
         """Stops an in-progress operation on a StackSet and its associated stack
         instances. StackSets will cancel all the unstarted stack instance
         deployments and wait for those are in-progress to complete.
@@ -1132,8 +939,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("StopStackSetOperation", kwargs)
 
     def test_type(
-        self, **kwargs: Unpack[TestTypeInputTypeDef]
-    ) -> TargetResults[TestTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestTypeInputTypeDef]
+    ) -> TargetResults[type_defs.TestTypeOutputTypeDef]:
         """Tests a registered extension to make sure it meets all necessary
         requirements for being published in the CloudFormation registry.
 
@@ -1142,8 +949,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("TestType", kwargs)
 
     def update_generated_template(
-        self, **kwargs: Unpack[UpdateGeneratedTemplateInputTypeDef]
-    ) -> TargetResults[UpdateGeneratedTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGeneratedTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGeneratedTemplateOutputTypeDef]:
         """Updates a generated template. This can be used to change the name, add and
         remove resources, refresh resources, and change the DeletionPolicy and
         UpdateReplacePolicy settings. You can check the status of the update to
@@ -1154,8 +961,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("UpdateGeneratedTemplate", kwargs)
 
     def update_stack(
-        self, **kwargs: Unpack[UpdateStackInputTypeDef]
-    ) -> TargetResults[UpdateStackOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStackInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStackOutputTypeDef]:
         """Updates a stack as specified in the template. After the call completes
         successfully, the stack update starts. You can check the status of the
         stack through the DescribeStacks action.
@@ -1165,8 +972,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("UpdateStack", kwargs)
 
     def update_stack_instances(
-        self, **kwargs: Unpack[UpdateStackInstancesInputTypeDef]
-    ) -> TargetResults[UpdateStackInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStackInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStackInstancesOutputTypeDef]:
         """Updates the parameter values for stack instances for the specified
         accounts, within the specified Amazon Web Services Regions. A stack
         instance refers to a stack in a specific account and Region.
@@ -1176,8 +983,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("UpdateStackInstances", kwargs)
 
     def update_stack_set(
-        self, **kwargs: Unpack[UpdateStackSetInputTypeDef]
-    ) -> TargetResults[UpdateStackSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStackSetInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStackSetOutputTypeDef]:
         """Updates the StackSet and associated stack instances in the specified
         accounts and Amazon Web Services Regions.
 
@@ -1186,8 +993,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("UpdateStackSet", kwargs)
 
     def update_termination_protection(
-        self, **kwargs: Unpack[UpdateTerminationProtectionInputTypeDef]
-    ) -> TargetResults[UpdateTerminationProtectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTerminationProtectionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTerminationProtectionOutputTypeDef]:
         """Updates termination protection for the specified stack. If a user attempts
         to delete a stack with termination protection enabled, the operation fails
         and the stack remains unchanged. For more information, see Protect a
@@ -1198,8 +1005,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         return self._call("UpdateTerminationProtection", kwargs)
 
     def validate_template(
-        self, **kwargs: Unpack[ValidateTemplateInputTypeDef]
-    ) -> TargetResults[ValidateTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.ValidateTemplateOutputTypeDef]:
         """Validates a specified template. CloudFormation first checks if the
         template is valid JSON. If it isn't, CloudFormation checks if the template
         is valid YAML. If both these checks fail, CloudFormation returns a
@@ -1215,8 +1022,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountLimitsOutputTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1241,8 +1048,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeChangeSetInputTypeDef],
-    ) -> TargetResults[DescribeChangeSetOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeChangeSetInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeChangeSetOutputTypeDef]:
         """Every page of DescribeChangeSet in every target, merged per target
         (botocore's build_full_result).
 
@@ -1267,8 +1074,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsInputTypeDef],
-    ) -> TargetResults[DescribeEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventsOutputTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1292,8 +1099,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStackEventsInputTypeDef],
-    ) -> TargetResults[DescribeStackEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStackEventsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeStackEventsOutputTypeDef]:
         """Every page of DescribeStackEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1318,8 +1125,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> TargetResults[DescribeStacksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeStacksOutputTypeDef]:
         """Every page of DescribeStacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1344,8 +1151,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChangeSetsInputTypeDef],
-    ) -> TargetResults[ListChangeSetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListChangeSetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListChangeSetsOutputTypeDef]:
         """Every page of ListChangeSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1369,8 +1176,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExportsInputTypeDef],
-    ) -> TargetResults[ListExportsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsInputTypeDef],
+    ) -> TargetResults[type_defs.ListExportsOutputTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1395,8 +1202,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef],
-    ) -> TargetResults[ListGeneratedTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeneratedTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListGeneratedTemplatesOutputTypeDef]:
         """Every page of ListGeneratedTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1418,8 +1225,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportsInputTypeDef],
-    ) -> TargetResults[ListImportsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportsInputTypeDef],
+    ) -> TargetResults[type_defs.ListImportsOutputTypeDef]:
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1444,8 +1251,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef],
-    ) -> TargetResults[ListResourceScanRelatedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceScanRelatedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceScanRelatedResourcesOutputTypeDef]:
         """Every page of ListResourceScanRelatedResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -1469,8 +1276,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceScanResourcesInputTypeDef],
-    ) -> TargetResults[ListResourceScanResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceScanResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceScanResourcesOutputTypeDef]:
         """Every page of ListResourceScanResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1496,8 +1303,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceScansInputTypeDef],
-    ) -> TargetResults[ListResourceScansOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceScansInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceScansOutputTypeDef]:
         """Every page of ListResourceScans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1520,8 +1327,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackInstancesInputTypeDef],
-    ) -> TargetResults[ListStackInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackInstancesOutputTypeDef]:
         """Every page of ListStackInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1546,8 +1353,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackRefactorActionsInputTypeDef],
-    ) -> TargetResults[ListStackRefactorActionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackRefactorActionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackRefactorActionsOutputTypeDef]:
         """Every page of ListStackRefactorActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1570,8 +1377,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackRefactorsInputTypeDef],
-    ) -> TargetResults[ListStackRefactorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackRefactorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackRefactorsOutputTypeDef]:
         """Every page of ListStackRefactors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1593,8 +1400,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackResourcesInputTypeDef],
-    ) -> TargetResults[ListStackResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackResourcesOutputTypeDef]:
         """Every page of ListStackResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1616,8 +1423,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef],
-    ) -> TargetResults[ListStackSetOperationResultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackSetOperationResultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackSetOperationResultsOutputTypeDef]:
         """Every page of ListStackSetOperationResults in every target, merged per
         target (botocore's build_full_result).
 
@@ -1639,8 +1446,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackSetOperationsInputTypeDef],
-    ) -> TargetResults[ListStackSetOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackSetOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackSetOperationsOutputTypeDef]:
         """Every page of ListStackSetOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1662,8 +1469,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStackSetsInputTypeDef],
-    ) -> TargetResults[ListStackSetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackSetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackSetsOutputTypeDef]:
         """Every page of ListStackSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1686,8 +1493,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStacksInputTypeDef],
-    ) -> TargetResults[ListStacksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStacksInputTypeDef],
+    ) -> TargetResults[type_defs.ListStacksOutputTypeDef]:
         """Every page of ListStacks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1713,8 +1520,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTypesInputTypeDef],
-    ) -> TargetResults[ListTypesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesInputTypeDef],
+    ) -> TargetResults[type_defs.ListTypesOutputTypeDef]:
         """Every page of ListTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1737,8 +1544,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> Items[AccountLimitTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef],
+    ) -> Items[type_defs.AccountLimitTypeDef]:
         """Each element of AccountLimits in every page of DescribeAccountLimits, from
         every target, as its page arrives (tagged with its target).
 
@@ -1753,8 +1560,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeChangeSetInputTypeDef],
-    ) -> Items[ChangeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeChangeSetInputTypeDef],
+    ) -> Items[type_defs.ChangeTypeDef]:
         """Each element of Changes in every page of DescribeChangeSet, from every
         target, as its page arrives (tagged with its target).
 
@@ -1769,8 +1576,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsInputTypeDef],
-    ) -> Items[OperationEventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsInputTypeDef],
+    ) -> Items[type_defs.OperationEventTypeDef]:
         """Each element of OperationEvents in every page of DescribeEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -1785,8 +1592,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStackEventsInputTypeDef],
-    ) -> Items[StackEventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStackEventsInputTypeDef],
+    ) -> Items[type_defs.StackEventTypeDef]:
         """Each element of StackEvents in every page of DescribeStackEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -1801,8 +1608,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> Items[StackTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
+    ) -> Items[type_defs.StackTypeDef]:
         """Each element of Stacks in every page of DescribeStacks, from every target,
         as its page arrives (tagged with its target).
 
@@ -1817,8 +1624,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChangeSetsInputTypeDef],
-    ) -> Items[ChangeSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChangeSetsInputTypeDef],
+    ) -> Items[type_defs.ChangeSetSummaryTypeDef]:
         """Each element of Summaries in every page of ListChangeSets, from every
         target, as its page arrives (tagged with its target).
 
@@ -1833,8 +1640,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExportsInputTypeDef],
-    ) -> Items[ExportTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsInputTypeDef],
+    ) -> Items[type_defs.ExportTypeDef]:
         """Each element of Exports in every page of ListExports, from every target,
         as its page arrives (tagged with its target).
 
@@ -1849,8 +1656,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef],
-    ) -> Items[TemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeneratedTemplatesInputTypeDef],
+    ) -> Items[type_defs.TemplateSummaryTypeDef]:
         """Each element of Summaries in every page of ListGeneratedTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -1865,7 +1672,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListImportsInputTypeDef],
     ) -> Items[str]:
         """Each element of Imports in every page of ListImports, from every target,
         as its page arrives (tagged with its target).
@@ -1881,8 +1688,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef],
-    ) -> Items[ScannedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceScanRelatedResourcesInputTypeDef],
+    ) -> Items[type_defs.ScannedResourceTypeDef]:
         """Each element of RelatedResources in every page of
         ListResourceScanRelatedResources, from every target, as its page arrives
         (tagged with its target).
@@ -1901,8 +1708,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceScanResourcesInputTypeDef],
-    ) -> Items[ScannedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceScanResourcesInputTypeDef],
+    ) -> Items[type_defs.ScannedResourceTypeDef]:
         """Each element of Resources in every page of ListResourceScanResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -1920,8 +1727,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceScansInputTypeDef],
-    ) -> Items[ResourceScanSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceScansInputTypeDef],
+    ) -> Items[type_defs.ResourceScanSummaryTypeDef]:
         """Each element of ResourceScanSummaries in every page of ListResourceScans,
         from every target, as its page arrives (tagged with its target).
 
@@ -1936,8 +1743,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackInstancesInputTypeDef],
-    ) -> Items[StackInstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackInstancesInputTypeDef],
+    ) -> Items[type_defs.StackInstanceSummaryTypeDef]:
         """Each element of Summaries in every page of ListStackInstances, from every
         target, as its page arrives (tagged with its target).
 
@@ -1952,8 +1759,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackRefactorActionsInputTypeDef],
-    ) -> Items[StackRefactorActionTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackRefactorActionsInputTypeDef],
+    ) -> Items[type_defs.StackRefactorActionTypeDef]:
         """Each element of StackRefactorActions in every page of
         ListStackRefactorActions, from every target, as its page arrives (tagged
         with its target).
@@ -1969,8 +1776,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackRefactorsInputTypeDef],
-    ) -> Items[StackRefactorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackRefactorsInputTypeDef],
+    ) -> Items[type_defs.StackRefactorSummaryTypeDef]:
         """Each element of StackRefactorSummaries in every page of
         ListStackRefactors, from every target, as its page arrives (tagged with
         its target).
@@ -1986,8 +1793,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackResourcesInputTypeDef],
-    ) -> Items[StackResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackResourcesInputTypeDef],
+    ) -> Items[type_defs.StackResourceSummaryTypeDef]:
         """Each element of StackResourceSummaries in every page of
         ListStackResources, from every target, as its page arrives (tagged with
         its target).
@@ -2003,8 +1810,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef],
-    ) -> Items[StackSetOperationResultSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackSetOperationResultsInputTypeDef],
+    ) -> Items[type_defs.StackSetOperationResultSummaryTypeDef]:
         """Each element of Summaries in every page of ListStackSetOperationResults,
         from every target, as its page arrives (tagged with its target).
 
@@ -2022,8 +1829,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackSetOperationsInputTypeDef],
-    ) -> Items[StackSetOperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackSetOperationsInputTypeDef],
+    ) -> Items[type_defs.StackSetOperationSummaryTypeDef]:
         """Each element of Summaries in every page of ListStackSetOperations, from
         every target, as its page arrives (tagged with its target).
 
@@ -2038,8 +1845,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStackSetsInputTypeDef],
-    ) -> Items[StackSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStackSetsInputTypeDef],
+    ) -> Items[type_defs.StackSetSummaryTypeDef]:
         """Each element of Summaries in every page of ListStackSets, from every
         target, as its page arrives (tagged with its target).
 
@@ -2054,8 +1861,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStacksInputTypeDef],
-    ) -> Items[StackSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStacksInputTypeDef],
+    ) -> Items[type_defs.StackSummaryTypeDef]:
         """Each element of StackSummaries in every page of ListStacks, from every
         target, as its page arrives (tagged with its target).
 
@@ -2070,8 +1877,8 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTypesInputTypeDef],
-    ) -> Items[TypeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesInputTypeDef],
+    ) -> Items[type_defs.TypeSummaryTypeDef]:
         """Each element of TypeSummaries in every page of ListTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -2086,7 +1893,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChangeSetInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChangeSetInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until change set status is CREATE_COMPLETE.
 
@@ -2105,7 +1912,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until stack status is CREATE_COMPLETE.
 
@@ -2124,7 +1931,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until stack status is DELETE_COMPLETE.
 
@@ -2143,7 +1950,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until StackExists.
 
@@ -2160,7 +1967,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until stack status is IMPORT_COMPLETE.
 
@@ -2179,7 +1986,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStackRefactorInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStackRefactorInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until the stack refactor status is CREATE_COMPLETE.
 
@@ -2201,7 +2008,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStackRefactorInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStackRefactorInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until the stack refactor status is EXECUTE_COMPLETE.
 
@@ -2223,7 +2030,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until stack status is UPDATE_ROLLBACK_COMPLETE.
 
@@ -2242,7 +2049,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStacksInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStacksInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until stack status is UPDATE_COMPLETE.
 
@@ -2261,7 +2068,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTypeRegistrationInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTypeRegistrationInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until type registration is COMPLETE.
 

@@ -15,331 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateAliasRequestTypeDef,
-        AssociateDistributionTenantWebACLRequestTypeDef,
-        AssociateDistributionTenantWebACLResultTypeDef,
-        AssociateDistributionWebACLRequestTypeDef,
-        AssociateDistributionWebACLResultTypeDef,
-        CloudFrontOriginAccessIdentitySummaryTypeDef,
-        ConnectionFunctionSummaryTypeDef,
-        ConnectionGroupSummaryTypeDef,
-        CopyDistributionRequestTypeDef,
-        CopyDistributionResultTypeDef,
-        CreateAnycastIpListRequestTypeDef,
-        CreateAnycastIpListResultTypeDef,
-        CreateCachePolicyRequestTypeDef,
-        CreateCachePolicyResultTypeDef,
-        CreateCloudFrontOriginAccessIdentityRequestTypeDef,
-        CreateCloudFrontOriginAccessIdentityResultTypeDef,
-        CreateConnectionFunctionRequestTypeDef,
-        CreateConnectionFunctionResultTypeDef,
-        CreateConnectionGroupRequestTypeDef,
-        CreateConnectionGroupResultTypeDef,
-        CreateContinuousDeploymentPolicyRequestTypeDef,
-        CreateContinuousDeploymentPolicyResultTypeDef,
-        CreateDistributionRequestTypeDef,
-        CreateDistributionResultTypeDef,
-        CreateDistributionTenantRequestTypeDef,
-        CreateDistributionTenantResultTypeDef,
-        CreateDistributionWithTagsRequestTypeDef,
-        CreateDistributionWithTagsResultTypeDef,
-        CreateFieldLevelEncryptionConfigRequestTypeDef,
-        CreateFieldLevelEncryptionConfigResultTypeDef,
-        CreateFieldLevelEncryptionProfileRequestTypeDef,
-        CreateFieldLevelEncryptionProfileResultTypeDef,
-        CreateFunctionRequestTypeDef,
-        CreateFunctionResultTypeDef,
-        CreateInvalidationForDistributionTenantRequestTypeDef,
-        CreateInvalidationForDistributionTenantResultTypeDef,
-        CreateInvalidationRequestTypeDef,
-        CreateInvalidationResultTypeDef,
-        CreateKeyGroupRequestTypeDef,
-        CreateKeyGroupResultTypeDef,
-        CreateKeyValueStoreRequestTypeDef,
-        CreateKeyValueStoreResultTypeDef,
-        CreateMonitoringSubscriptionRequestTypeDef,
-        CreateMonitoringSubscriptionResultTypeDef,
-        CreateOriginAccessControlRequestTypeDef,
-        CreateOriginAccessControlResultTypeDef,
-        CreateOriginRequestPolicyRequestTypeDef,
-        CreateOriginRequestPolicyResultTypeDef,
-        CreatePublicKeyRequestTypeDef,
-        CreatePublicKeyResultTypeDef,
-        CreateRealtimeLogConfigRequestTypeDef,
-        CreateRealtimeLogConfigResultTypeDef,
-        CreateResponseHeadersPolicyRequestTypeDef,
-        CreateResponseHeadersPolicyResultTypeDef,
-        CreateStreamingDistributionRequestTypeDef,
-        CreateStreamingDistributionResultTypeDef,
-        CreateStreamingDistributionWithTagsRequestTypeDef,
-        CreateStreamingDistributionWithTagsResultTypeDef,
-        CreateTrustStoreRequestTypeDef,
-        CreateTrustStoreResultTypeDef,
-        CreateVpcOriginRequestTypeDef,
-        CreateVpcOriginResultTypeDef,
-        DeleteAnycastIpListRequestTypeDef,
-        DeleteCachePolicyRequestTypeDef,
-        DeleteCloudFrontOriginAccessIdentityRequestTypeDef,
-        DeleteConnectionFunctionRequestTypeDef,
-        DeleteConnectionGroupRequestTypeDef,
-        DeleteContinuousDeploymentPolicyRequestTypeDef,
-        DeleteDistributionRequestTypeDef,
-        DeleteDistributionTenantRequestTypeDef,
-        DeleteFieldLevelEncryptionConfigRequestTypeDef,
-        DeleteFieldLevelEncryptionProfileRequestTypeDef,
-        DeleteFunctionRequestTypeDef,
-        DeleteKeyGroupRequestTypeDef,
-        DeleteKeyValueStoreRequestTypeDef,
-        DeleteMonitoringSubscriptionRequestTypeDef,
-        DeleteMonitoringSubscriptionResultTypeDef,
-        DeleteOriginAccessControlRequestTypeDef,
-        DeleteOriginRequestPolicyRequestTypeDef,
-        DeletePublicKeyRequestTypeDef,
-        DeleteRealtimeLogConfigRequestTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResponseHeadersPolicyRequestTypeDef,
-        DeleteStreamingDistributionRequestTypeDef,
-        DeleteTrustStoreRequestTypeDef,
-        DeleteVpcOriginRequestTypeDef,
-        DeleteVpcOriginResultTypeDef,
-        DescribeConnectionFunctionRequestTypeDef,
-        DescribeConnectionFunctionResultTypeDef,
-        DescribeFunctionRequestTypeDef,
-        DescribeFunctionResultTypeDef,
-        DescribeKeyValueStoreRequestTypeDef,
-        DescribeKeyValueStoreResultTypeDef,
-        DisassociateDistributionTenantWebACLRequestTypeDef,
-        DisassociateDistributionTenantWebACLResultTypeDef,
-        DisassociateDistributionWebACLRequestTypeDef,
-        DisassociateDistributionWebACLResultTypeDef,
-        DistributionSummaryTypeDef,
-        DistributionTenantSummaryTypeDef,
-        DomainConflictTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAnycastIpListRequestTypeDef,
-        GetAnycastIpListResultTypeDef,
-        GetCachePolicyConfigRequestTypeDef,
-        GetCachePolicyConfigResultTypeDef,
-        GetCachePolicyRequestTypeDef,
-        GetCachePolicyResultTypeDef,
-        GetCloudFrontOriginAccessIdentityConfigRequestTypeDef,
-        GetCloudFrontOriginAccessIdentityConfigResultTypeDef,
-        GetCloudFrontOriginAccessIdentityRequestTypeDef,
-        GetCloudFrontOriginAccessIdentityResultTypeDef,
-        GetConnectionFunctionRequestTypeDef,
-        GetConnectionFunctionResultTypeDef,
-        GetConnectionGroupByRoutingEndpointRequestTypeDef,
-        GetConnectionGroupByRoutingEndpointResultTypeDef,
-        GetConnectionGroupRequestTypeDef,
-        GetConnectionGroupResultTypeDef,
-        GetContinuousDeploymentPolicyConfigRequestTypeDef,
-        GetContinuousDeploymentPolicyConfigResultTypeDef,
-        GetContinuousDeploymentPolicyRequestTypeDef,
-        GetContinuousDeploymentPolicyResultTypeDef,
-        GetDistributionConfigRequestTypeDef,
-        GetDistributionConfigResultTypeDef,
-        GetDistributionRequestTypeDef,
-        GetDistributionResultTypeDef,
-        GetDistributionTenantByDomainRequestTypeDef,
-        GetDistributionTenantByDomainResultTypeDef,
-        GetDistributionTenantRequestTypeDef,
-        GetDistributionTenantResultTypeDef,
-        GetFieldLevelEncryptionConfigRequestTypeDef,
-        GetFieldLevelEncryptionConfigResultTypeDef,
-        GetFieldLevelEncryptionProfileConfigRequestTypeDef,
-        GetFieldLevelEncryptionProfileConfigResultTypeDef,
-        GetFieldLevelEncryptionProfileRequestTypeDef,
-        GetFieldLevelEncryptionProfileResultTypeDef,
-        GetFieldLevelEncryptionRequestTypeDef,
-        GetFieldLevelEncryptionResultTypeDef,
-        GetFunctionRequestTypeDef,
-        GetFunctionResultTypeDef,
-        GetInvalidationForDistributionTenantRequestTypeDef,
-        GetInvalidationForDistributionTenantResultTypeDef,
-        GetInvalidationRequestTypeDef,
-        GetInvalidationResultTypeDef,
-        GetKeyGroupConfigRequestTypeDef,
-        GetKeyGroupConfigResultTypeDef,
-        GetKeyGroupRequestTypeDef,
-        GetKeyGroupResultTypeDef,
-        GetManagedCertificateDetailsRequestTypeDef,
-        GetManagedCertificateDetailsResultTypeDef,
-        GetMonitoringSubscriptionRequestTypeDef,
-        GetMonitoringSubscriptionResultTypeDef,
-        GetOriginAccessControlConfigRequestTypeDef,
-        GetOriginAccessControlConfigResultTypeDef,
-        GetOriginAccessControlRequestTypeDef,
-        GetOriginAccessControlResultTypeDef,
-        GetOriginRequestPolicyConfigRequestTypeDef,
-        GetOriginRequestPolicyConfigResultTypeDef,
-        GetOriginRequestPolicyRequestTypeDef,
-        GetOriginRequestPolicyResultTypeDef,
-        GetPublicKeyConfigRequestTypeDef,
-        GetPublicKeyConfigResultTypeDef,
-        GetPublicKeyRequestTypeDef,
-        GetPublicKeyResultTypeDef,
-        GetRealtimeLogConfigRequestTypeDef,
-        GetRealtimeLogConfigResultTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResultTypeDef,
-        GetResponseHeadersPolicyConfigRequestTypeDef,
-        GetResponseHeadersPolicyConfigResultTypeDef,
-        GetResponseHeadersPolicyRequestTypeDef,
-        GetResponseHeadersPolicyResultTypeDef,
-        GetStreamingDistributionConfigRequestTypeDef,
-        GetStreamingDistributionConfigResultTypeDef,
-        GetStreamingDistributionRequestTypeDef,
-        GetStreamingDistributionResultTypeDef,
-        GetTrustStoreRequestTypeDef,
-        GetTrustStoreResultTypeDef,
-        GetVpcOriginRequestTypeDef,
-        GetVpcOriginResultTypeDef,
-        InvalidationSummaryTypeDef,
-        KeyValueStoreTypeDef,
-        ListAnycastIpListsRequestTypeDef,
-        ListAnycastIpListsResultTypeDef,
-        ListCachePoliciesRequestTypeDef,
-        ListCachePoliciesResultTypeDef,
-        ListCloudFrontOriginAccessIdentitiesRequestTypeDef,
-        ListCloudFrontOriginAccessIdentitiesResultTypeDef,
-        ListConflictingAliasesRequestTypeDef,
-        ListConflictingAliasesResultTypeDef,
-        ListConnectionFunctionsRequestTypeDef,
-        ListConnectionFunctionsResultTypeDef,
-        ListConnectionGroupsRequestTypeDef,
-        ListConnectionGroupsResultTypeDef,
-        ListContinuousDeploymentPoliciesRequestTypeDef,
-        ListContinuousDeploymentPoliciesResultTypeDef,
-        ListDistributionTenantsByCustomizationRequestTypeDef,
-        ListDistributionTenantsByCustomizationResultTypeDef,
-        ListDistributionTenantsRequestTypeDef,
-        ListDistributionTenantsResultTypeDef,
-        ListDistributionsByAnycastIpListIdRequestTypeDef,
-        ListDistributionsByAnycastIpListIdResultTypeDef,
-        ListDistributionsByCachePolicyIdRequestTypeDef,
-        ListDistributionsByCachePolicyIdResultTypeDef,
-        ListDistributionsByConnectionFunctionRequestTypeDef,
-        ListDistributionsByConnectionFunctionResultTypeDef,
-        ListDistributionsByConnectionModeRequestTypeDef,
-        ListDistributionsByConnectionModeResultTypeDef,
-        ListDistributionsByKeyGroupRequestTypeDef,
-        ListDistributionsByKeyGroupResultTypeDef,
-        ListDistributionsByOriginRequestPolicyIdRequestTypeDef,
-        ListDistributionsByOriginRequestPolicyIdResultTypeDef,
-        ListDistributionsByOwnedResourceRequestTypeDef,
-        ListDistributionsByOwnedResourceResultTypeDef,
-        ListDistributionsByRealtimeLogConfigRequestTypeDef,
-        ListDistributionsByRealtimeLogConfigResultTypeDef,
-        ListDistributionsByResponseHeadersPolicyIdRequestTypeDef,
-        ListDistributionsByResponseHeadersPolicyIdResultTypeDef,
-        ListDistributionsByTrustStoreRequestTypeDef,
-        ListDistributionsByTrustStoreResultTypeDef,
-        ListDistributionsByVpcOriginIdRequestTypeDef,
-        ListDistributionsByVpcOriginIdResultTypeDef,
-        ListDistributionsByWebACLIdRequestTypeDef,
-        ListDistributionsByWebACLIdResultTypeDef,
-        ListDistributionsRequestTypeDef,
-        ListDistributionsResultTypeDef,
-        ListDomainConflictsRequestTypeDef,
-        ListDomainConflictsResultTypeDef,
-        ListFieldLevelEncryptionConfigsRequestTypeDef,
-        ListFieldLevelEncryptionConfigsResultTypeDef,
-        ListFieldLevelEncryptionProfilesRequestTypeDef,
-        ListFieldLevelEncryptionProfilesResultTypeDef,
-        ListFunctionsRequestTypeDef,
-        ListFunctionsResultTypeDef,
-        ListInvalidationsForDistributionTenantRequestTypeDef,
-        ListInvalidationsForDistributionTenantResultTypeDef,
-        ListInvalidationsRequestTypeDef,
-        ListInvalidationsResultTypeDef,
-        ListKeyGroupsRequestTypeDef,
-        ListKeyGroupsResultTypeDef,
-        ListKeyValueStoresRequestTypeDef,
-        ListKeyValueStoresResultTypeDef,
-        ListOriginAccessControlsRequestTypeDef,
-        ListOriginAccessControlsResultTypeDef,
-        ListOriginRequestPoliciesRequestTypeDef,
-        ListOriginRequestPoliciesResultTypeDef,
-        ListPublicKeysRequestTypeDef,
-        ListPublicKeysResultTypeDef,
-        ListRealtimeLogConfigsRequestTypeDef,
-        ListRealtimeLogConfigsResultTypeDef,
-        ListResponseHeadersPoliciesRequestTypeDef,
-        ListResponseHeadersPoliciesResultTypeDef,
-        ListStreamingDistributionsRequestTypeDef,
-        ListStreamingDistributionsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        ListTrustStoresRequestTypeDef,
-        ListTrustStoresResultTypeDef,
-        ListVpcOriginsRequestTypeDef,
-        ListVpcOriginsResultTypeDef,
-        OriginAccessControlSummaryTypeDef,
-        PublicKeySummaryTypeDef,
-        PublishConnectionFunctionRequestTypeDef,
-        PublishConnectionFunctionResultTypeDef,
-        PublishFunctionRequestTypeDef,
-        PublishFunctionResultTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResultTypeDef,
-        StreamingDistributionSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TestConnectionFunctionRequestTypeDef,
-        TestConnectionFunctionResultTypeDef,
-        TestFunctionRequestTypeDef,
-        TestFunctionResultTypeDef,
-        TrustStoreSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAnycastIpListRequestTypeDef,
-        UpdateAnycastIpListResultTypeDef,
-        UpdateCachePolicyRequestTypeDef,
-        UpdateCachePolicyResultTypeDef,
-        UpdateCloudFrontOriginAccessIdentityRequestTypeDef,
-        UpdateCloudFrontOriginAccessIdentityResultTypeDef,
-        UpdateConnectionFunctionRequestTypeDef,
-        UpdateConnectionFunctionResultTypeDef,
-        UpdateConnectionGroupRequestTypeDef,
-        UpdateConnectionGroupResultTypeDef,
-        UpdateContinuousDeploymentPolicyRequestTypeDef,
-        UpdateContinuousDeploymentPolicyResultTypeDef,
-        UpdateDistributionRequestTypeDef,
-        UpdateDistributionResultTypeDef,
-        UpdateDistributionTenantRequestTypeDef,
-        UpdateDistributionTenantResultTypeDef,
-        UpdateDistributionWithStagingConfigRequestTypeDef,
-        UpdateDistributionWithStagingConfigResultTypeDef,
-        UpdateDomainAssociationRequestTypeDef,
-        UpdateDomainAssociationResultTypeDef,
-        UpdateFieldLevelEncryptionConfigRequestTypeDef,
-        UpdateFieldLevelEncryptionConfigResultTypeDef,
-        UpdateFieldLevelEncryptionProfileRequestTypeDef,
-        UpdateFieldLevelEncryptionProfileResultTypeDef,
-        UpdateFunctionRequestTypeDef,
-        UpdateFunctionResultTypeDef,
-        UpdateKeyGroupRequestTypeDef,
-        UpdateKeyGroupResultTypeDef,
-        UpdateKeyValueStoreRequestTypeDef,
-        UpdateKeyValueStoreResultTypeDef,
-        UpdateOriginAccessControlRequestTypeDef,
-        UpdateOriginAccessControlResultTypeDef,
-        UpdateOriginRequestPolicyRequestTypeDef,
-        UpdateOriginRequestPolicyResultTypeDef,
-        UpdatePublicKeyRequestTypeDef,
-        UpdatePublicKeyResultTypeDef,
-        UpdateRealtimeLogConfigRequestTypeDef,
-        UpdateRealtimeLogConfigResultTypeDef,
-        UpdateResponseHeadersPolicyRequestTypeDef,
-        UpdateResponseHeadersPolicyResultTypeDef,
-        UpdateStreamingDistributionRequestTypeDef,
-        UpdateStreamingDistributionResultTypeDef,
-        UpdateTrustStoreRequestTypeDef,
-        UpdateTrustStoreResultTypeDef,
-        UpdateVpcOriginRequestTypeDef,
-        UpdateVpcOriginResultTypeDef,
-        VerifyDnsConfigurationRequestTypeDef,
-        VerifyDnsConfigurationResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudFront"]
 
@@ -351,8 +27,8 @@ class MultiRegionCloudFront(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_alias(
-        self, **kwargs: Unpack[AssociateAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The AssociateAlias API operation only supports standard distributions. To
         move domains between distribution tenants and/or standard distributions,
         we recommend that you use the UpdateDomainAssociation API operation
@@ -363,8 +39,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("AssociateAlias", kwargs)
 
     def associate_distribution_tenant_web_acl(
-        self, **kwargs: Unpack[AssociateDistributionTenantWebACLRequestTypeDef]
-    ) -> TargetResults[AssociateDistributionTenantWebACLResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateDistributionTenantWebACLRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateDistributionTenantWebACLResultTypeDef]:
         """Associates the WAF web ACL with a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/AssociateDistributionTenantWebACL
@@ -372,8 +49,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("AssociateDistributionTenantWebACL", kwargs)
 
     def associate_distribution_web_acl(
-        self, **kwargs: Unpack[AssociateDistributionWebACLRequestTypeDef]
-    ) -> TargetResults[AssociateDistributionWebACLResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDistributionWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDistributionWebACLResultTypeDef]:
         """Associates the WAF web ACL with a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/AssociateDistributionWebACL
@@ -381,8 +58,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("AssociateDistributionWebACL", kwargs)
 
     def copy_distribution(
-        self, **kwargs: Unpack[CopyDistributionRequestTypeDef]
-    ) -> TargetResults[CopyDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyDistributionResultTypeDef]:
         """Creates a staging distribution using the configuration of the provided
         primary distribution. A staging distribution is a copy of an existing
         distribution (called the primary distribution) that you can use in a
@@ -393,8 +70,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CopyDistribution", kwargs)
 
     def create_anycast_ip_list(
-        self, **kwargs: Unpack[CreateAnycastIpListRequestTypeDef]
-    ) -> TargetResults[CreateAnycastIpListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnycastIpListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnycastIpListResultTypeDef]:
         """Creates an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateAnycastIpList
@@ -402,8 +79,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateAnycastIpList", kwargs)
 
     def create_cache_policy(
-        self, **kwargs: Unpack[CreateCachePolicyRequestTypeDef]
-    ) -> TargetResults[CreateCachePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCachePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCachePolicyResultTypeDef]:
         """Creates a cache policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateCachePolicy
@@ -411,8 +88,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateCachePolicy", kwargs)
 
     def create_cloud_front_origin_access_identity(
-        self, **kwargs: Unpack[CreateCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> TargetResults[CreateCloudFrontOriginAccessIdentityResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCloudFrontOriginAccessIdentityRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCloudFrontOriginAccessIdentityResultTypeDef]:
         """Creates a new origin access identity. If you're using Amazon S3 for your
         origin, you can use an origin access identity to require users to access
         your content using a CloudFront URL instead of the Amazon S3 URL. For more
@@ -424,8 +102,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateCloudFrontOriginAccessIdentity", kwargs)
 
     def create_connection_function(
-        self, **kwargs: Unpack[CreateConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[CreateConnectionFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionFunctionResultTypeDef]:
         """Creates a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateConnectionFunction
@@ -433,8 +111,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateConnectionFunction", kwargs)
 
     def create_connection_group(
-        self, **kwargs: Unpack[CreateConnectionGroupRequestTypeDef]
-    ) -> TargetResults[CreateConnectionGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionGroupResultTypeDef]:
         """Creates a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateConnectionGroup
@@ -442,8 +120,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateConnectionGroup", kwargs)
 
     def create_continuous_deployment_policy(
-        self, **kwargs: Unpack[CreateContinuousDeploymentPolicyRequestTypeDef]
-    ) -> TargetResults[CreateContinuousDeploymentPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContinuousDeploymentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContinuousDeploymentPolicyResultTypeDef]:
         """Creates a continuous deployment policy that distributes traffic for a
         custom domain name to two different CloudFront distributions.
 
@@ -452,8 +130,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateContinuousDeploymentPolicy", kwargs)
 
     def create_distribution(
-        self, **kwargs: Unpack[CreateDistributionRequestTypeDef]
-    ) -> TargetResults[CreateDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDistributionResultTypeDef]:
         """Creates a CloudFront distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateDistribution
@@ -461,8 +139,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateDistribution", kwargs)
 
     def create_distribution_tenant(
-        self, **kwargs: Unpack[CreateDistributionTenantRequestTypeDef]
-    ) -> TargetResults[CreateDistributionTenantResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDistributionTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDistributionTenantResultTypeDef]:
         """Creates a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateDistributionTenant
@@ -470,8 +148,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateDistributionTenant", kwargs)
 
     def create_distribution_with_tags(
-        self, **kwargs: Unpack[CreateDistributionWithTagsRequestTypeDef]
-    ) -> TargetResults[CreateDistributionWithTagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDistributionWithTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDistributionWithTagsResultTypeDef]:
         """Create a new distribution with tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateDistributionWithTags
@@ -479,8 +157,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateDistributionWithTags", kwargs)
 
     def create_field_level_encryption_config(
-        self, **kwargs: Unpack[CreateFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> TargetResults[CreateFieldLevelEncryptionConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFieldLevelEncryptionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFieldLevelEncryptionConfigResultTypeDef]:
         """Create a new field-level encryption configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateFieldLevelEncryptionConfig
@@ -488,8 +166,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateFieldLevelEncryptionConfig", kwargs)
 
     def create_field_level_encryption_profile(
-        self, **kwargs: Unpack[CreateFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> TargetResults[CreateFieldLevelEncryptionProfileResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateFieldLevelEncryptionProfileRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateFieldLevelEncryptionProfileResultTypeDef]:
         """Create a field-level encryption profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateFieldLevelEncryptionProfile
@@ -497,8 +176,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateFieldLevelEncryptionProfile", kwargs)
 
     def create_function(
-        self, **kwargs: Unpack[CreateFunctionRequestTypeDef]
-    ) -> TargetResults[CreateFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFunctionResultTypeDef]:
         """Creates a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateFunction
@@ -506,8 +185,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateFunction", kwargs)
 
     def create_invalidation(
-        self, **kwargs: Unpack[CreateInvalidationRequestTypeDef]
-    ) -> TargetResults[CreateInvalidationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInvalidationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInvalidationResultTypeDef]:
         """Create a new invalidation. For more information, see Invalidating files in
         the Amazon CloudFront Developer Guide.
 
@@ -516,8 +195,11 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateInvalidation", kwargs)
 
     def create_invalidation_for_distribution_tenant(
-        self, **kwargs: Unpack[CreateInvalidationForDistributionTenantRequestTypeDef]
-    ) -> TargetResults[CreateInvalidationForDistributionTenantResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateInvalidationForDistributionTenantRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateInvalidationForDistributionTenantResultTypeDef]:
         """Creates an invalidation for a distribution tenant. For more information,
         see Invalidating files in the Amazon CloudFront Developer Guide.
 
@@ -526,8 +208,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateInvalidationForDistributionTenant", kwargs)
 
     def create_key_group(
-        self, **kwargs: Unpack[CreateKeyGroupRequestTypeDef]
-    ) -> TargetResults[CreateKeyGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyGroupResultTypeDef]:
         """Creates a key group that you can use with CloudFront signed URLs and
         signed cookies.
 
@@ -536,8 +218,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateKeyGroup", kwargs)
 
     def create_key_value_store(
-        self, **kwargs: Unpack[CreateKeyValueStoreRequestTypeDef]
-    ) -> TargetResults[CreateKeyValueStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyValueStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyValueStoreResultTypeDef]:
         """Specifies the key value store resource to add to your account. In your
         account, the key value store names must be unique. You can also import key
         value store data in JSON format from an S3 bucket by providing a valid
@@ -548,8 +230,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateKeyValueStore", kwargs)
 
     def create_monitoring_subscription(
-        self, **kwargs: Unpack[CreateMonitoringSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateMonitoringSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitoringSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitoringSubscriptionResultTypeDef]:
         """Enables or disables additional Amazon CloudWatch metrics for the specified
         CloudFront distribution. The additional metrics incur an additional cost.
 
@@ -558,8 +240,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateMonitoringSubscription", kwargs)
 
     def create_origin_access_control(
-        self, **kwargs: Unpack[CreateOriginAccessControlRequestTypeDef]
-    ) -> TargetResults[CreateOriginAccessControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOriginAccessControlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOriginAccessControlResultTypeDef]:
         """Creates a new origin access control in CloudFront. After you create an
         origin access control, you can add it to an origin in a CloudFront
         distribution so that CloudFront sends authenticated (signed) requests to
@@ -570,8 +252,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateOriginAccessControl", kwargs)
 
     def create_origin_request_policy(
-        self, **kwargs: Unpack[CreateOriginRequestPolicyRequestTypeDef]
-    ) -> TargetResults[CreateOriginRequestPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOriginRequestPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOriginRequestPolicyResultTypeDef]:
         """Creates an origin request policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateOriginRequestPolicy
@@ -579,8 +261,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateOriginRequestPolicy", kwargs)
 
     def create_public_key(
-        self, **kwargs: Unpack[CreatePublicKeyRequestTypeDef]
-    ) -> TargetResults[CreatePublicKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePublicKeyResultTypeDef]:
         """Uploads a public key to CloudFront that you can use with signed URLs and
         signed cookies, or with field-level encryption.
 
@@ -589,8 +271,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreatePublicKey", kwargs)
 
     def create_realtime_log_config(
-        self, **kwargs: Unpack[CreateRealtimeLogConfigRequestTypeDef]
-    ) -> TargetResults[CreateRealtimeLogConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRealtimeLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRealtimeLogConfigResultTypeDef]:
         """Creates a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateRealtimeLogConfig
@@ -598,8 +280,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateRealtimeLogConfig", kwargs)
 
     def create_response_headers_policy(
-        self, **kwargs: Unpack[CreateResponseHeadersPolicyRequestTypeDef]
-    ) -> TargetResults[CreateResponseHeadersPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResponseHeadersPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResponseHeadersPolicyResultTypeDef]:
         """Creates a response headers policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateResponseHeadersPolicy
@@ -607,8 +289,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateResponseHeadersPolicy", kwargs)
 
     def create_streaming_distribution(
-        self, **kwargs: Unpack[CreateStreamingDistributionRequestTypeDef]
-    ) -> TargetResults[CreateStreamingDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamingDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamingDistributionResultTypeDef]:
         """This API is deprecated. Amazon CloudFront is deprecating real-time
         messaging protocol (RTMP) distributions on December 31, 2020. For more
         information, read the announcement on the Amazon CloudFront discussion
@@ -619,8 +301,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateStreamingDistribution", kwargs)
 
     def create_streaming_distribution_with_tags(
-        self, **kwargs: Unpack[CreateStreamingDistributionWithTagsRequestTypeDef]
-    ) -> TargetResults[CreateStreamingDistributionWithTagsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateStreamingDistributionWithTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateStreamingDistributionWithTagsResultTypeDef]:
         """This API is deprecated. Amazon CloudFront is deprecating real-time
         messaging protocol (RTMP) distributions on December 31, 2020. For more
         information, read the announcement on the Amazon CloudFront discussion
@@ -631,8 +314,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateStreamingDistributionWithTags", kwargs)
 
     def create_trust_store(
-        self, **kwargs: Unpack[CreateTrustStoreRequestTypeDef]
-    ) -> TargetResults[CreateTrustStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrustStoreResultTypeDef]:
         """Creates a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateTrustStore
@@ -640,8 +323,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateTrustStore", kwargs)
 
     def create_vpc_origin(
-        self, **kwargs: Unpack[CreateVpcOriginRequestTypeDef]
-    ) -> TargetResults[CreateVpcOriginResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcOriginRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcOriginResultTypeDef]:
         """Create an Amazon CloudFront VPC origin.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateVpcOrigin
@@ -649,8 +332,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("CreateVpcOrigin", kwargs)
 
     def delete_anycast_ip_list(
-        self, **kwargs: Unpack[DeleteAnycastIpListRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnycastIpListRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteAnycastIpList
@@ -658,8 +341,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteAnycastIpList", kwargs)
 
     def delete_cache_policy(
-        self, **kwargs: Unpack[DeleteCachePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCachePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a cache policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteCachePolicy
@@ -667,8 +350,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteCachePolicy", kwargs)
 
     def delete_cloud_front_origin_access_identity(
-        self, **kwargs: Unpack[DeleteCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCloudFrontOriginAccessIdentityRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteCloudFrontOriginAccessIdentity
@@ -676,8 +360,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteCloudFrontOriginAccessIdentity", kwargs)
 
     def delete_connection_function(
-        self, **kwargs: Unpack[DeleteConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteConnectionFunction
@@ -685,8 +369,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteConnectionFunction", kwargs)
 
     def delete_connection_group(
-        self, **kwargs: Unpack[DeleteConnectionGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteConnectionGroup
@@ -694,8 +378,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteConnectionGroup", kwargs)
 
     def delete_continuous_deployment_policy(
-        self, **kwargs: Unpack[DeleteContinuousDeploymentPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContinuousDeploymentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a continuous deployment policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteContinuousDeploymentPolicy
@@ -703,8 +387,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteContinuousDeploymentPolicy", kwargs)
 
     def delete_distribution(
-        self, **kwargs: Unpack[DeleteDistributionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteDistribution
@@ -712,8 +396,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteDistribution", kwargs)
 
     def delete_distribution_tenant(
-        self, **kwargs: Unpack[DeleteDistributionTenantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDistributionTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a distribution tenant. If you use this API operation to delete a
         distribution tenant that is currently enabled, the request will fail.
 
@@ -722,8 +406,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteDistributionTenant", kwargs)
 
     def delete_field_level_encryption_config(
-        self, **kwargs: Unpack[DeleteFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFieldLevelEncryptionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove a field-level encryption configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteFieldLevelEncryptionConfig
@@ -731,8 +415,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteFieldLevelEncryptionConfig", kwargs)
 
     def delete_field_level_encryption_profile(
-        self, **kwargs: Unpack[DeleteFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteFieldLevelEncryptionProfileRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove a field-level encryption profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteFieldLevelEncryptionProfile
@@ -740,8 +425,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteFieldLevelEncryptionProfile", kwargs)
 
     def delete_function(
-        self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteFunction
@@ -749,8 +434,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteFunction", kwargs)
 
     def delete_key_group(
-        self, **kwargs: Unpack[DeleteKeyGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a key group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteKeyGroup
@@ -758,8 +443,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteKeyGroup", kwargs)
 
     def delete_key_value_store(
-        self, **kwargs: Unpack[DeleteKeyValueStoreRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyValueStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Specifies the key value store to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteKeyValueStore
@@ -767,8 +452,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteKeyValueStore", kwargs)
 
     def delete_monitoring_subscription(
-        self, **kwargs: Unpack[DeleteMonitoringSubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteMonitoringSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitoringSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMonitoringSubscriptionResultTypeDef]:
         """Disables additional CloudWatch metrics for the specified CloudFront
         distribution.
 
@@ -777,8 +462,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteMonitoringSubscription", kwargs)
 
     def delete_origin_access_control(
-        self, **kwargs: Unpack[DeleteOriginAccessControlRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOriginAccessControlRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a CloudFront origin access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteOriginAccessControl
@@ -786,8 +471,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteOriginAccessControl", kwargs)
 
     def delete_origin_request_policy(
-        self, **kwargs: Unpack[DeleteOriginRequestPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOriginRequestPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an origin request policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteOriginRequestPolicy
@@ -795,8 +480,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteOriginRequestPolicy", kwargs)
 
     def delete_public_key(
-        self, **kwargs: Unpack[DeletePublicKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove a public key you previously added to CloudFront.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeletePublicKey
@@ -804,8 +489,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeletePublicKey", kwargs)
 
     def delete_realtime_log_config(
-        self, **kwargs: Unpack[DeleteRealtimeLogConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRealtimeLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteRealtimeLogConfig
@@ -813,8 +498,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteRealtimeLogConfig", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy attached to the CloudFront resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteResourcePolicy
@@ -822,8 +507,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_response_headers_policy(
-        self, **kwargs: Unpack[DeleteResponseHeadersPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResponseHeadersPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a response headers policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteResponseHeadersPolicy
@@ -831,8 +516,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteResponseHeadersPolicy", kwargs)
 
     def delete_streaming_distribution(
-        self, **kwargs: Unpack[DeleteStreamingDistributionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamingDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a streaming distribution. To delete an RTMP distribution using the
         CloudFront API, perform the following steps.
 
@@ -841,8 +526,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteStreamingDistribution", kwargs)
 
     def delete_trust_store(
-        self, **kwargs: Unpack[DeleteTrustStoreRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteTrustStore
@@ -850,8 +535,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteTrustStore", kwargs)
 
     def delete_vpc_origin(
-        self, **kwargs: Unpack[DeleteVpcOriginRequestTypeDef]
-    ) -> TargetResults[DeleteVpcOriginResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcOriginRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcOriginResultTypeDef]:
         """Delete an Amazon CloudFront VPC origin.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteVpcOrigin
@@ -859,8 +544,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DeleteVpcOrigin", kwargs)
 
     def describe_connection_function(
-        self, **kwargs: Unpack[DescribeConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionFunctionResultTypeDef]:
         """Describes a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DescribeConnectionFunction
@@ -868,8 +553,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DescribeConnectionFunction", kwargs)
 
     def describe_function(
-        self, **kwargs: Unpack[DescribeFunctionRequestTypeDef]
-    ) -> TargetResults[DescribeFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFunctionResultTypeDef]:
         """Gets configuration information and metadata about a CloudFront function,
         but not the function's code. To get a function's code, use GetFunction.
 
@@ -878,8 +563,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DescribeFunction", kwargs)
 
     def describe_key_value_store(
-        self, **kwargs: Unpack[DescribeKeyValueStoreRequestTypeDef]
-    ) -> TargetResults[DescribeKeyValueStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyValueStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyValueStoreResultTypeDef]:
         """Specifies the key value store and its configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DescribeKeyValueStore
@@ -887,8 +572,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DescribeKeyValueStore", kwargs)
 
     def disassociate_distribution_tenant_web_acl(
-        self, **kwargs: Unpack[DisassociateDistributionTenantWebACLRequestTypeDef]
-    ) -> TargetResults[DisassociateDistributionTenantWebACLResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateDistributionTenantWebACLRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateDistributionTenantWebACLResultTypeDef]:
         """Disassociates a distribution tenant from the WAF web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DisassociateDistributionTenantWebACL
@@ -896,8 +582,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DisassociateDistributionTenantWebACL", kwargs)
 
     def disassociate_distribution_web_acl(
-        self, **kwargs: Unpack[DisassociateDistributionWebACLRequestTypeDef]
-    ) -> TargetResults[DisassociateDistributionWebACLResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateDistributionWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateDistributionWebACLResultTypeDef]:
         """Disassociates a distribution from the WAF web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DisassociateDistributionWebACL
@@ -905,8 +591,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("DisassociateDistributionWebACL", kwargs)
 
     def get_anycast_ip_list(
-        self, **kwargs: Unpack[GetAnycastIpListRequestTypeDef]
-    ) -> TargetResults[GetAnycastIpListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnycastIpListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnycastIpListResultTypeDef]:
         """Gets an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetAnycastIpList
@@ -914,8 +600,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetAnycastIpList", kwargs)
 
     def get_cache_policy(
-        self, **kwargs: Unpack[GetCachePolicyRequestTypeDef]
-    ) -> TargetResults[GetCachePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCachePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCachePolicyResultTypeDef]:
         """Gets a cache policy, including the following metadata:
         - The policy's identifier.
         - The date and time when the policy was last modified.
@@ -925,8 +611,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetCachePolicy", kwargs)
 
     def get_cache_policy_config(
-        self, **kwargs: Unpack[GetCachePolicyConfigRequestTypeDef]
-    ) -> TargetResults[GetCachePolicyConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCachePolicyConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCachePolicyConfigResultTypeDef]:
         """Gets a cache policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCachePolicyConfig
@@ -934,8 +620,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetCachePolicyConfig", kwargs)
 
     def get_cloud_front_origin_access_identity(
-        self, **kwargs: Unpack[GetCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> TargetResults[GetCloudFrontOriginAccessIdentityResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCloudFrontOriginAccessIdentityRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCloudFrontOriginAccessIdentityResultTypeDef]:
         """Get the information about an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCloudFrontOriginAccessIdentity
@@ -943,8 +630,11 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetCloudFrontOriginAccessIdentity", kwargs)
 
     def get_cloud_front_origin_access_identity_config(
-        self, **kwargs: Unpack[GetCloudFrontOriginAccessIdentityConfigRequestTypeDef]
-    ) -> TargetResults[GetCloudFrontOriginAccessIdentityConfigResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetCloudFrontOriginAccessIdentityConfigRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetCloudFrontOriginAccessIdentityConfigResultTypeDef]:
         """Get the configuration information about an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCloudFrontOriginAccessIdentityConfig
@@ -952,8 +642,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetCloudFrontOriginAccessIdentityConfig", kwargs)
 
     def get_connection_function(
-        self, **kwargs: Unpack[GetConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[GetConnectionFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionFunctionResultTypeDef]:
         """Gets a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetConnectionFunction
@@ -961,8 +651,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetConnectionFunction", kwargs)
 
     def get_connection_group(
-        self, **kwargs: Unpack[GetConnectionGroupRequestTypeDef]
-    ) -> TargetResults[GetConnectionGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionGroupResultTypeDef]:
         """Gets information about a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetConnectionGroup
@@ -970,8 +660,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetConnectionGroup", kwargs)
 
     def get_connection_group_by_routing_endpoint(
-        self, **kwargs: Unpack[GetConnectionGroupByRoutingEndpointRequestTypeDef]
-    ) -> TargetResults[GetConnectionGroupByRoutingEndpointResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConnectionGroupByRoutingEndpointRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConnectionGroupByRoutingEndpointResultTypeDef]:
         """Gets information about a connection group by using the endpoint that you
         specify.
 
@@ -980,8 +671,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetConnectionGroupByRoutingEndpoint", kwargs)
 
     def get_continuous_deployment_policy(
-        self, **kwargs: Unpack[GetContinuousDeploymentPolicyRequestTypeDef]
-    ) -> TargetResults[GetContinuousDeploymentPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContinuousDeploymentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContinuousDeploymentPolicyResultTypeDef]:
         """Gets a continuous deployment policy, including metadata (the policy's
         identifier and the date and time when the policy was last modified).
 
@@ -990,8 +681,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetContinuousDeploymentPolicy", kwargs)
 
     def get_continuous_deployment_policy_config(
-        self, **kwargs: Unpack[GetContinuousDeploymentPolicyConfigRequestTypeDef]
-    ) -> TargetResults[GetContinuousDeploymentPolicyConfigResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetContinuousDeploymentPolicyConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.GetContinuousDeploymentPolicyConfigResultTypeDef]:
         """Gets configuration information about a continuous deployment policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetContinuousDeploymentPolicyConfig
@@ -999,8 +691,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetContinuousDeploymentPolicyConfig", kwargs)
 
     def get_distribution(
-        self, **kwargs: Unpack[GetDistributionRequestTypeDef]
-    ) -> TargetResults[GetDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionResultTypeDef]:
         """Get the information about a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistribution
@@ -1008,8 +700,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetDistribution", kwargs)
 
     def get_distribution_config(
-        self, **kwargs: Unpack[GetDistributionConfigRequestTypeDef]
-    ) -> TargetResults[GetDistributionConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionConfigResultTypeDef]:
         """Get the configuration information about a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistributionConfig
@@ -1017,8 +709,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetDistributionConfig", kwargs)
 
     def get_distribution_tenant(
-        self, **kwargs: Unpack[GetDistributionTenantRequestTypeDef]
-    ) -> TargetResults[GetDistributionTenantResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionTenantResultTypeDef]:
         """Gets information about a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistributionTenant
@@ -1026,8 +718,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetDistributionTenant", kwargs)
 
     def get_distribution_tenant_by_domain(
-        self, **kwargs: Unpack[GetDistributionTenantByDomainRequestTypeDef]
-    ) -> TargetResults[GetDistributionTenantByDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionTenantByDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionTenantByDomainResultTypeDef]:
         """Gets information about a distribution tenant by the associated domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistributionTenantByDomain
@@ -1035,8 +727,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetDistributionTenantByDomain", kwargs)
 
     def get_field_level_encryption(
-        self, **kwargs: Unpack[GetFieldLevelEncryptionRequestTypeDef]
-    ) -> TargetResults[GetFieldLevelEncryptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFieldLevelEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFieldLevelEncryptionResultTypeDef]:
         """Get the field-level encryption configuration information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryption
@@ -1044,8 +736,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetFieldLevelEncryption", kwargs)
 
     def get_field_level_encryption_config(
-        self, **kwargs: Unpack[GetFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> TargetResults[GetFieldLevelEncryptionConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFieldLevelEncryptionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFieldLevelEncryptionConfigResultTypeDef]:
         """Get the field-level encryption configuration information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryptionConfig
@@ -1053,8 +745,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetFieldLevelEncryptionConfig", kwargs)
 
     def get_field_level_encryption_profile(
-        self, **kwargs: Unpack[GetFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> TargetResults[GetFieldLevelEncryptionProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFieldLevelEncryptionProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFieldLevelEncryptionProfileResultTypeDef]:
         """Get the field-level encryption profile information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryptionProfile
@@ -1062,8 +754,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetFieldLevelEncryptionProfile", kwargs)
 
     def get_field_level_encryption_profile_config(
-        self, **kwargs: Unpack[GetFieldLevelEncryptionProfileConfigRequestTypeDef]
-    ) -> TargetResults[GetFieldLevelEncryptionProfileConfigResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetFieldLevelEncryptionProfileConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFieldLevelEncryptionProfileConfigResultTypeDef]:
         """Get the field-level encryption profile configuration information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryptionProfileConfig
@@ -1071,8 +764,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetFieldLevelEncryptionProfileConfig", kwargs)
 
     def get_function(
-        self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> TargetResults[GetFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionResultTypeDef]:
         """Gets the code of a CloudFront function. To get configuration information
         and metadata about a function, use DescribeFunction.
 
@@ -1081,8 +774,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetFunction", kwargs)
 
     def get_invalidation(
-        self, **kwargs: Unpack[GetInvalidationRequestTypeDef]
-    ) -> TargetResults[GetInvalidationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvalidationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvalidationResultTypeDef]:
         """Get the information about an invalidation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetInvalidation
@@ -1090,8 +783,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetInvalidation", kwargs)
 
     def get_invalidation_for_distribution_tenant(
-        self, **kwargs: Unpack[GetInvalidationForDistributionTenantRequestTypeDef]
-    ) -> TargetResults[GetInvalidationForDistributionTenantResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetInvalidationForDistributionTenantRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInvalidationForDistributionTenantResultTypeDef]:
         """Gets information about a specific invalidation for a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetInvalidationForDistributionTenant
@@ -1099,8 +793,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetInvalidationForDistributionTenant", kwargs)
 
     def get_key_group(
-        self, **kwargs: Unpack[GetKeyGroupRequestTypeDef]
-    ) -> TargetResults[GetKeyGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyGroupResultTypeDef]:
         """Gets a key group, including the date and time when the key group was last
         modified.
 
@@ -1109,8 +803,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetKeyGroup", kwargs)
 
     def get_key_group_config(
-        self, **kwargs: Unpack[GetKeyGroupConfigRequestTypeDef]
-    ) -> TargetResults[GetKeyGroupConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyGroupConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyGroupConfigResultTypeDef]:
         """Gets a key group configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetKeyGroupConfig
@@ -1118,8 +812,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetKeyGroupConfig", kwargs)
 
     def get_managed_certificate_details(
-        self, **kwargs: Unpack[GetManagedCertificateDetailsRequestTypeDef]
-    ) -> TargetResults[GetManagedCertificateDetailsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedCertificateDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedCertificateDetailsResultTypeDef]:
         """Gets details about the CloudFront managed ACM certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetManagedCertificateDetails
@@ -1127,8 +821,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetManagedCertificateDetails", kwargs)
 
     def get_monitoring_subscription(
-        self, **kwargs: Unpack[GetMonitoringSubscriptionRequestTypeDef]
-    ) -> TargetResults[GetMonitoringSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMonitoringSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMonitoringSubscriptionResultTypeDef]:
         """Gets information about whether additional CloudWatch metrics are enabled
         for the specified CloudFront distribution.
 
@@ -1137,8 +831,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetMonitoringSubscription", kwargs)
 
     def get_origin_access_control(
-        self, **kwargs: Unpack[GetOriginAccessControlRequestTypeDef]
-    ) -> TargetResults[GetOriginAccessControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOriginAccessControlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOriginAccessControlResultTypeDef]:
         """Gets a CloudFront origin access control, including its unique identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginAccessControl
@@ -1146,8 +840,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetOriginAccessControl", kwargs)
 
     def get_origin_access_control_config(
-        self, **kwargs: Unpack[GetOriginAccessControlConfigRequestTypeDef]
-    ) -> TargetResults[GetOriginAccessControlConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOriginAccessControlConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOriginAccessControlConfigResultTypeDef]:
         """Gets a CloudFront origin access control configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginAccessControlConfig
@@ -1155,8 +849,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetOriginAccessControlConfig", kwargs)
 
     def get_origin_request_policy(
-        self, **kwargs: Unpack[GetOriginRequestPolicyRequestTypeDef]
-    ) -> TargetResults[GetOriginRequestPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOriginRequestPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOriginRequestPolicyResultTypeDef]:
         """Gets an origin request policy, including the following metadata:
         - The policy's identifier.
         - The date and time when the policy was last modified.
@@ -1166,8 +860,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetOriginRequestPolicy", kwargs)
 
     def get_origin_request_policy_config(
-        self, **kwargs: Unpack[GetOriginRequestPolicyConfigRequestTypeDef]
-    ) -> TargetResults[GetOriginRequestPolicyConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOriginRequestPolicyConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOriginRequestPolicyConfigResultTypeDef]:
         """Gets an origin request policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginRequestPolicyConfig
@@ -1175,8 +869,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetOriginRequestPolicyConfig", kwargs)
 
     def get_public_key(
-        self, **kwargs: Unpack[GetPublicKeyRequestTypeDef]
-    ) -> TargetResults[GetPublicKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPublicKeyResultTypeDef]:
         """Gets a public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetPublicKey
@@ -1184,8 +878,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetPublicKey", kwargs)
 
     def get_public_key_config(
-        self, **kwargs: Unpack[GetPublicKeyConfigRequestTypeDef]
-    ) -> TargetResults[GetPublicKeyConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicKeyConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPublicKeyConfigResultTypeDef]:
         """Gets a public key configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetPublicKeyConfig
@@ -1193,8 +887,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetPublicKeyConfig", kwargs)
 
     def get_realtime_log_config(
-        self, **kwargs: Unpack[GetRealtimeLogConfigRequestTypeDef]
-    ) -> TargetResults[GetRealtimeLogConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRealtimeLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRealtimeLogConfigResultTypeDef]:
         """Gets a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetRealtimeLogConfig
@@ -1202,8 +896,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetRealtimeLogConfig", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResultTypeDef]:
         """Retrieves the resource policy for the specified CloudFront resource that
         you own and have shared.
 
@@ -1212,8 +906,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_response_headers_policy(
-        self, **kwargs: Unpack[GetResponseHeadersPolicyRequestTypeDef]
-    ) -> TargetResults[GetResponseHeadersPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResponseHeadersPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResponseHeadersPolicyResultTypeDef]:
         """Gets a response headers policy, including metadata (the policy's
         identifier and the date and time when the policy was last modified).
 
@@ -1222,8 +916,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetResponseHeadersPolicy", kwargs)
 
     def get_response_headers_policy_config(
-        self, **kwargs: Unpack[GetResponseHeadersPolicyConfigRequestTypeDef]
-    ) -> TargetResults[GetResponseHeadersPolicyConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResponseHeadersPolicyConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResponseHeadersPolicyConfigResultTypeDef]:
         """Gets a response headers policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetResponseHeadersPolicyConfig
@@ -1231,8 +925,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetResponseHeadersPolicyConfig", kwargs)
 
     def get_streaming_distribution(
-        self, **kwargs: Unpack[GetStreamingDistributionRequestTypeDef]
-    ) -> TargetResults[GetStreamingDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamingDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStreamingDistributionResultTypeDef]:
         """Gets information about a specified RTMP distribution, including the
         distribution configuration.
 
@@ -1241,8 +935,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetStreamingDistribution", kwargs)
 
     def get_streaming_distribution_config(
-        self, **kwargs: Unpack[GetStreamingDistributionConfigRequestTypeDef]
-    ) -> TargetResults[GetStreamingDistributionConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamingDistributionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStreamingDistributionConfigResultTypeDef]:
         """Get the configuration information about a streaming distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetStreamingDistributionConfig
@@ -1250,8 +944,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetStreamingDistributionConfig", kwargs)
 
     def get_trust_store(
-        self, **kwargs: Unpack[GetTrustStoreRequestTypeDef]
-    ) -> TargetResults[GetTrustStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrustStoreResultTypeDef]:
         """Gets a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetTrustStore
@@ -1259,8 +953,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetTrustStore", kwargs)
 
     def get_vpc_origin(
-        self, **kwargs: Unpack[GetVpcOriginRequestTypeDef]
-    ) -> TargetResults[GetVpcOriginResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcOriginRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpcOriginResultTypeDef]:
         """Get the details of an Amazon CloudFront VPC origin.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetVpcOrigin
@@ -1268,8 +962,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("GetVpcOrigin", kwargs)
 
     def list_anycast_ip_lists(
-        self, **kwargs: Unpack[ListAnycastIpListsRequestTypeDef]
-    ) -> TargetResults[ListAnycastIpListsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnycastIpListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnycastIpListsResultTypeDef]:
         """Lists your Anycast static IP lists.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListAnycastIpLists
@@ -1277,8 +971,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListAnycastIpLists", kwargs)
 
     def list_cache_policies(
-        self, **kwargs: Unpack[ListCachePoliciesRequestTypeDef]
-    ) -> TargetResults[ListCachePoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCachePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCachePoliciesResultTypeDef]:
         """Gets a list of cache policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListCachePolicies
@@ -1286,8 +980,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListCachePolicies", kwargs)
 
     def list_cloud_front_origin_access_identities(
-        self, **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
         """Lists origin access identities.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListCloudFrontOriginAccessIdentities
@@ -1295,8 +990,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListCloudFrontOriginAccessIdentities", kwargs)
 
     def list_conflicting_aliases(
-        self, **kwargs: Unpack[ListConflictingAliasesRequestTypeDef]
-    ) -> TargetResults[ListConflictingAliasesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConflictingAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConflictingAliasesResultTypeDef]:
         """The ListConflictingAliases API operation only supports standard
         distributions. To list domain conflicts for both standard distributions
         and distribution tenants, we recommend that you use the
@@ -1307,8 +1002,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListConflictingAliases", kwargs)
 
     def list_connection_functions(
-        self, **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef]
-    ) -> TargetResults[ListConnectionFunctionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionFunctionsResultTypeDef]:
         """Lists connection functions.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionFunctions
@@ -1316,8 +1011,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListConnectionFunctions", kwargs)
 
     def list_connection_groups(
-        self, **kwargs: Unpack[ListConnectionGroupsRequestTypeDef]
-    ) -> TargetResults[ListConnectionGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionGroupsResultTypeDef]:
         """Lists the connection groups in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionGroups
@@ -1325,8 +1020,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListConnectionGroups", kwargs)
 
     def list_continuous_deployment_policies(
-        self, **kwargs: Unpack[ListContinuousDeploymentPoliciesRequestTypeDef]
-    ) -> TargetResults[ListContinuousDeploymentPoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContinuousDeploymentPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContinuousDeploymentPoliciesResultTypeDef]:
         """Gets a list of the continuous deployment policies in your Amazon Web
         Services account.
 
@@ -1335,8 +1030,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListContinuousDeploymentPolicies", kwargs)
 
     def list_distribution_tenants(
-        self, **kwargs: Unpack[ListDistributionTenantsRequestTypeDef]
-    ) -> TargetResults[ListDistributionTenantsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionTenantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionTenantsResultTypeDef]:
         """Lists the distribution tenants in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenants
@@ -1344,8 +1039,11 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionTenants", kwargs)
 
     def list_distribution_tenants_by_customization(
-        self, **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef]
-    ) -> TargetResults[ListDistributionTenantsByCustomizationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListDistributionTenantsByCustomizationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListDistributionTenantsByCustomizationResultTypeDef]:
         """Lists distribution tenants by the customization that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenantsByCustomization
@@ -1353,8 +1051,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionTenantsByCustomization", kwargs)
 
     def list_distributions(
-        self, **kwargs: Unpack[ListDistributionsRequestTypeDef]
-    ) -> TargetResults[ListDistributionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsResultTypeDef]:
         """List CloudFront distributions.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributions
@@ -1362,8 +1060,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributions", kwargs)
 
     def list_distributions_by_anycast_ip_list_id(
-        self, **kwargs: Unpack[ListDistributionsByAnycastIpListIdRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByAnycastIpListIdResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDistributionsByAnycastIpListIdRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByAnycastIpListIdResultTypeDef]:
         """Lists the distributions in your account that are associated with the
         specified AnycastIpListId.
 
@@ -1372,8 +1071,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByAnycastIpListId", kwargs)
 
     def list_distributions_by_cache_policy_id(
-        self, **kwargs: Unpack[ListDistributionsByCachePolicyIdRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByCachePolicyIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsByCachePolicyIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsByCachePolicyIdResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that's associated with the specified cache policy.
 
@@ -1382,8 +1081,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByCachePolicyId", kwargs)
 
     def list_distributions_by_connection_function(
-        self, **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByConnectionFunctionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDistributionsByConnectionFunctionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByConnectionFunctionResultTypeDef]:
         """Lists distributions by connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionFunction
@@ -1391,8 +1091,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByConnectionFunction", kwargs)
 
     def list_distributions_by_connection_mode(
-        self, **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByConnectionModeResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDistributionsByConnectionModeRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByConnectionModeResultTypeDef]:
         """Lists the distributions by the connection mode that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionMode
@@ -1400,8 +1101,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByConnectionMode", kwargs)
 
     def list_distributions_by_key_group(
-        self, **kwargs: Unpack[ListDistributionsByKeyGroupRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByKeyGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsByKeyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsByKeyGroupResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that references the specified key group.
 
@@ -1410,8 +1111,11 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByKeyGroup", kwargs)
 
     def list_distributions_by_origin_request_policy_id(
-        self, **kwargs: Unpack[ListDistributionsByOriginRequestPolicyIdRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByOriginRequestPolicyIdResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListDistributionsByOriginRequestPolicyIdRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListDistributionsByOriginRequestPolicyIdResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that's associated with the specified origin request policy.
 
@@ -1420,8 +1124,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByOriginRequestPolicyId", kwargs)
 
     def list_distributions_by_owned_resource(
-        self, **kwargs: Unpack[ListDistributionsByOwnedResourceRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByOwnedResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsByOwnedResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsByOwnedResourceResultTypeDef]:
         """Lists the CloudFront distributions that are associated with the specified
         resource that you own.
 
@@ -1430,8 +1134,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByOwnedResource", kwargs)
 
     def list_distributions_by_realtime_log_config(
-        self, **kwargs: Unpack[ListDistributionsByRealtimeLogConfigRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByRealtimeLogConfigResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDistributionsByRealtimeLogConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByRealtimeLogConfigResultTypeDef]:
         """Gets a list of distributions that have a cache behavior that's associated
         with the specified real-time log configuration.
 
@@ -1440,8 +1145,13 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByRealtimeLogConfig", kwargs)
 
     def list_distributions_by_response_headers_policy_id(
-        self, **kwargs: Unpack[ListDistributionsByResponseHeadersPolicyIdRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByResponseHeadersPolicyIdResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListDistributionsByResponseHeadersPolicyIdRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListDistributionsByResponseHeadersPolicyIdResultTypeDef
+    ]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that's associated with the specified response headers policy.
 
@@ -1450,8 +1160,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByResponseHeadersPolicyId", kwargs)
 
     def list_distributions_by_trust_store(
-        self, **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByTrustStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsByTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsByTrustStoreResultTypeDef]:
         """Lists distributions by trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByTrustStore
@@ -1459,8 +1169,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByTrustStore", kwargs)
 
     def list_distributions_by_vpc_origin_id(
-        self, **kwargs: Unpack[ListDistributionsByVpcOriginIdRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByVpcOriginIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsByVpcOriginIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsByVpcOriginIdResultTypeDef]:
         """List CloudFront distributions by their VPC origin ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByVpcOriginId
@@ -1468,8 +1178,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByVpcOriginId", kwargs)
 
     def list_distributions_by_web_acl_id(
-        self, **kwargs: Unpack[ListDistributionsByWebACLIdRequestTypeDef]
-    ) -> TargetResults[ListDistributionsByWebACLIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionsByWebACLIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionsByWebACLIdResultTypeDef]:
         """List the distributions that are associated with a specified WAF web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByWebACLId
@@ -1477,8 +1187,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDistributionsByWebACLId", kwargs)
 
     def list_domain_conflicts(
-        self, **kwargs: Unpack[ListDomainConflictsRequestTypeDef]
-    ) -> TargetResults[ListDomainConflictsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainConflictsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainConflictsResultTypeDef]:
         """We recommend that you use the ListDomainConflicts API operation to check
         for domain conflicts, as it supports both standard distributions and
         distribution tenants. ListConflictingAliases performs similar checks but
@@ -1489,8 +1199,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListDomainConflicts", kwargs)
 
     def list_field_level_encryption_configs(
-        self, **kwargs: Unpack[ListFieldLevelEncryptionConfigsRequestTypeDef]
-    ) -> TargetResults[ListFieldLevelEncryptionConfigsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFieldLevelEncryptionConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFieldLevelEncryptionConfigsResultTypeDef]:
         """List all field-level encryption configurations that have been created in
         CloudFront for this account.
 
@@ -1499,8 +1209,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListFieldLevelEncryptionConfigs", kwargs)
 
     def list_field_level_encryption_profiles(
-        self, **kwargs: Unpack[ListFieldLevelEncryptionProfilesRequestTypeDef]
-    ) -> TargetResults[ListFieldLevelEncryptionProfilesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFieldLevelEncryptionProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFieldLevelEncryptionProfilesResultTypeDef]:
         """Request a list of field-level encryption profiles that have been created
         in CloudFront for this account.
 
@@ -1509,8 +1219,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListFieldLevelEncryptionProfiles", kwargs)
 
     def list_functions(
-        self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> TargetResults[ListFunctionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionsResultTypeDef]:
         """Gets a list of all CloudFront functions in your Amazon Web Services
         account.
 
@@ -1519,8 +1229,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListFunctions", kwargs)
 
     def list_invalidations(
-        self, **kwargs: Unpack[ListInvalidationsRequestTypeDef]
-    ) -> TargetResults[ListInvalidationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvalidationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvalidationsResultTypeDef]:
         """Lists invalidation batches.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidations
@@ -1528,8 +1238,11 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListInvalidations", kwargs)
 
     def list_invalidations_for_distribution_tenant(
-        self, **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef]
-    ) -> TargetResults[ListInvalidationsForDistributionTenantResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListInvalidationsForDistributionTenantRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListInvalidationsForDistributionTenantResultTypeDef]:
         """Lists the invalidations for a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidationsForDistributionTenant
@@ -1537,8 +1250,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListInvalidationsForDistributionTenant", kwargs)
 
     def list_key_groups(
-        self, **kwargs: Unpack[ListKeyGroupsRequestTypeDef]
-    ) -> TargetResults[ListKeyGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeyGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeyGroupsResultTypeDef]:
         """Gets a list of key groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListKeyGroups
@@ -1546,8 +1259,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListKeyGroups", kwargs)
 
     def list_key_value_stores(
-        self, **kwargs: Unpack[ListKeyValueStoresRequestTypeDef]
-    ) -> TargetResults[ListKeyValueStoresResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeyValueStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeyValueStoresResultTypeDef]:
         """Specifies the key value stores to list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListKeyValueStores
@@ -1555,8 +1268,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListKeyValueStores", kwargs)
 
     def list_origin_access_controls(
-        self, **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef]
-    ) -> TargetResults[ListOriginAccessControlsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOriginAccessControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOriginAccessControlsResultTypeDef]:
         """Gets the list of CloudFront origin access controls (OACs) in this Amazon
         Web Services account.
 
@@ -1565,8 +1278,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListOriginAccessControls", kwargs)
 
     def list_origin_request_policies(
-        self, **kwargs: Unpack[ListOriginRequestPoliciesRequestTypeDef]
-    ) -> TargetResults[ListOriginRequestPoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOriginRequestPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOriginRequestPoliciesResultTypeDef]:
         """Gets a list of origin request policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListOriginRequestPolicies
@@ -1574,8 +1287,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListOriginRequestPolicies", kwargs)
 
     def list_public_keys(
-        self, **kwargs: Unpack[ListPublicKeysRequestTypeDef]
-    ) -> TargetResults[ListPublicKeysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPublicKeysResultTypeDef]:
         """List all public keys that have been added to CloudFront for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListPublicKeys
@@ -1583,8 +1296,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListPublicKeys", kwargs)
 
     def list_realtime_log_configs(
-        self, **kwargs: Unpack[ListRealtimeLogConfigsRequestTypeDef]
-    ) -> TargetResults[ListRealtimeLogConfigsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRealtimeLogConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRealtimeLogConfigsResultTypeDef]:
         """Gets a list of real-time log configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListRealtimeLogConfigs
@@ -1592,8 +1305,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListRealtimeLogConfigs", kwargs)
 
     def list_response_headers_policies(
-        self, **kwargs: Unpack[ListResponseHeadersPoliciesRequestTypeDef]
-    ) -> TargetResults[ListResponseHeadersPoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResponseHeadersPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResponseHeadersPoliciesResultTypeDef]:
         """Gets a list of response headers policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListResponseHeadersPolicies
@@ -1601,8 +1314,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListResponseHeadersPolicies", kwargs)
 
     def list_streaming_distributions(
-        self, **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef]
-    ) -> TargetResults[ListStreamingDistributionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamingDistributionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStreamingDistributionsResultTypeDef]:
         """List streaming distributions.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListStreamingDistributions
@@ -1610,8 +1323,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListStreamingDistributions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """List tags for a CloudFront resource. For more information, see Tagging a
         distribution in the Amazon CloudFront Developer Guide.
 
@@ -1620,8 +1333,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_trust_stores(
-        self, **kwargs: Unpack[ListTrustStoresRequestTypeDef]
-    ) -> TargetResults[ListTrustStoresResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrustStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustStoresResultTypeDef]:
         """Lists trust stores.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListTrustStores
@@ -1629,8 +1342,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListTrustStores", kwargs)
 
     def list_vpc_origins(
-        self, **kwargs: Unpack[ListVpcOriginsRequestTypeDef]
-    ) -> TargetResults[ListVpcOriginsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcOriginsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcOriginsResultTypeDef]:
         """List the CloudFront VPC origins in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListVpcOrigins
@@ -1638,8 +1351,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("ListVpcOrigins", kwargs)
 
     def publish_connection_function(
-        self, **kwargs: Unpack[PublishConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[PublishConnectionFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishConnectionFunctionResultTypeDef]:
         """Publishes a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/PublishConnectionFunction
@@ -1647,8 +1360,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("PublishConnectionFunction", kwargs)
 
     def publish_function(
-        self, **kwargs: Unpack[PublishFunctionRequestTypeDef]
-    ) -> TargetResults[PublishFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishFunctionResultTypeDef]:
         """Publishes a CloudFront function by copying the function code from the
         DEVELOPMENT stage to LIVE. This automatically updates all cache behaviors
         that are using this function to use the newly published copy in the LIVE
@@ -1659,8 +1372,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("PublishFunction", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResultTypeDef]:
         """Creates a resource control policy for a given CloudFront resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/PutResourcePolicy
@@ -1668,8 +1381,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Add tags to a CloudFront resource. For more information, see Tagging a
         distribution in the Amazon CloudFront Developer Guide.
 
@@ -1678,8 +1391,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_connection_function(
-        self, **kwargs: Unpack[TestConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[TestConnectionFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.TestConnectionFunctionResultTypeDef]:
         """Tests a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/TestConnectionFunction
@@ -1687,8 +1400,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("TestConnectionFunction", kwargs)
 
     def test_function(
-        self, **kwargs: Unpack[TestFunctionRequestTypeDef]
-    ) -> TargetResults[TestFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.TestFunctionResultTypeDef]:
         """Tests a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/TestFunction
@@ -1696,8 +1409,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("TestFunction", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove tags from a CloudFront resource. For more information, see Tagging
         a distribution in the Amazon CloudFront Developer Guide.
 
@@ -1706,8 +1419,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_anycast_ip_list(
-        self, **kwargs: Unpack[UpdateAnycastIpListRequestTypeDef]
-    ) -> TargetResults[UpdateAnycastIpListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnycastIpListRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnycastIpListResultTypeDef]:
         """Updates an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateAnycastIpList
@@ -1715,8 +1428,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateAnycastIpList", kwargs)
 
     def update_cache_policy(
-        self, **kwargs: Unpack[UpdateCachePolicyRequestTypeDef]
-    ) -> TargetResults[UpdateCachePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCachePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCachePolicyResultTypeDef]:
         """Updates a cache policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateCachePolicy
@@ -1724,8 +1437,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateCachePolicy", kwargs)
 
     def update_cloud_front_origin_access_identity(
-        self, **kwargs: Unpack[UpdateCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> TargetResults[UpdateCloudFrontOriginAccessIdentityResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCloudFrontOriginAccessIdentityRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCloudFrontOriginAccessIdentityResultTypeDef]:
         """Update an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateCloudFrontOriginAccessIdentity
@@ -1733,8 +1447,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateCloudFrontOriginAccessIdentity", kwargs)
 
     def update_connection_function(
-        self, **kwargs: Unpack[UpdateConnectionFunctionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionFunctionResultTypeDef]:
         """Updates a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateConnectionFunction
@@ -1742,8 +1456,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateConnectionFunction", kwargs)
 
     def update_connection_group(
-        self, **kwargs: Unpack[UpdateConnectionGroupRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionGroupResultTypeDef]:
         """Updates a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateConnectionGroup
@@ -1751,8 +1465,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateConnectionGroup", kwargs)
 
     def update_continuous_deployment_policy(
-        self, **kwargs: Unpack[UpdateContinuousDeploymentPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateContinuousDeploymentPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContinuousDeploymentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContinuousDeploymentPolicyResultTypeDef]:
         """Updates a continuous deployment policy. You can update a continuous
         deployment policy to enable or disable it, to change the percentage of
         traffic that it sends to the staging distribution, or to change the
@@ -1763,8 +1477,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateContinuousDeploymentPolicy", kwargs)
 
     def update_distribution(
-        self, **kwargs: Unpack[UpdateDistributionRequestTypeDef]
-    ) -> TargetResults[UpdateDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDistributionResultTypeDef]:
         """Updates the configuration for a CloudFront distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateDistribution
@@ -1772,8 +1486,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateDistribution", kwargs)
 
     def update_distribution_tenant(
-        self, **kwargs: Unpack[UpdateDistributionTenantRequestTypeDef]
-    ) -> TargetResults[UpdateDistributionTenantResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDistributionTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDistributionTenantResultTypeDef]:
         """Updates a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateDistributionTenant
@@ -1781,8 +1495,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateDistributionTenant", kwargs)
 
     def update_distribution_with_staging_config(
-        self, **kwargs: Unpack[UpdateDistributionWithStagingConfigRequestTypeDef]
-    ) -> TargetResults[UpdateDistributionWithStagingConfigResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateDistributionWithStagingConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDistributionWithStagingConfigResultTypeDef]:
         """Copies the staging distribution's configuration to its corresponding
         primary distribution. The primary distribution retains its Aliases (also
         known as alternate domain names or CNAMEs) and
@@ -1794,8 +1509,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateDistributionWithStagingConfig", kwargs)
 
     def update_domain_association(
-        self, **kwargs: Unpack[UpdateDomainAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainAssociationResultTypeDef]:
         """We recommend that you use the UpdateDomainAssociation API operation to
         move a domain association, as it supports both standard distributions and
         distribution tenants. AssociateAlias performs similar checks but only
@@ -1806,8 +1521,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateDomainAssociation", kwargs)
 
     def update_field_level_encryption_config(
-        self, **kwargs: Unpack[UpdateFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> TargetResults[UpdateFieldLevelEncryptionConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFieldLevelEncryptionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFieldLevelEncryptionConfigResultTypeDef]:
         """Update a field-level encryption configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateFieldLevelEncryptionConfig
@@ -1815,8 +1530,9 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateFieldLevelEncryptionConfig", kwargs)
 
     def update_field_level_encryption_profile(
-        self, **kwargs: Unpack[UpdateFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> TargetResults[UpdateFieldLevelEncryptionProfileResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateFieldLevelEncryptionProfileRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateFieldLevelEncryptionProfileResultTypeDef]:
         """Update a field-level encryption profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateFieldLevelEncryptionProfile
@@ -1824,8 +1540,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateFieldLevelEncryptionProfile", kwargs)
 
     def update_function(
-        self, **kwargs: Unpack[UpdateFunctionRequestTypeDef]
-    ) -> TargetResults[UpdateFunctionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFunctionResultTypeDef]:
         """Updates a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateFunction
@@ -1833,8 +1549,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateFunction", kwargs)
 
     def update_key_group(
-        self, **kwargs: Unpack[UpdateKeyGroupRequestTypeDef]
-    ) -> TargetResults[UpdateKeyGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKeyGroupResultTypeDef]:
         """Updates a key group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateKeyGroup
@@ -1842,8 +1558,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateKeyGroup", kwargs)
 
     def update_key_value_store(
-        self, **kwargs: Unpack[UpdateKeyValueStoreRequestTypeDef]
-    ) -> TargetResults[UpdateKeyValueStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeyValueStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKeyValueStoreResultTypeDef]:
         """Specifies the key value store to update.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateKeyValueStore
@@ -1851,8 +1567,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateKeyValueStore", kwargs)
 
     def update_origin_access_control(
-        self, **kwargs: Unpack[UpdateOriginAccessControlRequestTypeDef]
-    ) -> TargetResults[UpdateOriginAccessControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOriginAccessControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOriginAccessControlResultTypeDef]:
         """Updates a CloudFront origin access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateOriginAccessControl
@@ -1860,8 +1576,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateOriginAccessControl", kwargs)
 
     def update_origin_request_policy(
-        self, **kwargs: Unpack[UpdateOriginRequestPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateOriginRequestPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOriginRequestPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOriginRequestPolicyResultTypeDef]:
         """Updates an origin request policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateOriginRequestPolicy
@@ -1869,8 +1585,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateOriginRequestPolicy", kwargs)
 
     def update_public_key(
-        self, **kwargs: Unpack[UpdatePublicKeyRequestTypeDef]
-    ) -> TargetResults[UpdatePublicKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePublicKeyResultTypeDef]:
         """Update public key information. Note that the only value you can change is
         the comment.
 
@@ -1879,8 +1595,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdatePublicKey", kwargs)
 
     def update_realtime_log_config(
-        self, **kwargs: Unpack[UpdateRealtimeLogConfigRequestTypeDef]
-    ) -> TargetResults[UpdateRealtimeLogConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRealtimeLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRealtimeLogConfigResultTypeDef]:
         """Updates a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateRealtimeLogConfig
@@ -1888,8 +1604,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateRealtimeLogConfig", kwargs)
 
     def update_response_headers_policy(
-        self, **kwargs: Unpack[UpdateResponseHeadersPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateResponseHeadersPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResponseHeadersPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResponseHeadersPolicyResultTypeDef]:
         """Updates a response headers policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateResponseHeadersPolicy
@@ -1897,8 +1613,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateResponseHeadersPolicy", kwargs)
 
     def update_streaming_distribution(
-        self, **kwargs: Unpack[UpdateStreamingDistributionRequestTypeDef]
-    ) -> TargetResults[UpdateStreamingDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamingDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamingDistributionResultTypeDef]:
         """Update a streaming distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateStreamingDistribution
@@ -1906,8 +1622,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateStreamingDistribution", kwargs)
 
     def update_trust_store(
-        self, **kwargs: Unpack[UpdateTrustStoreRequestTypeDef]
-    ) -> TargetResults[UpdateTrustStoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrustStoreResultTypeDef]:
         """Updates a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateTrustStore
@@ -1915,8 +1631,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateTrustStore", kwargs)
 
     def update_vpc_origin(
-        self, **kwargs: Unpack[UpdateVpcOriginRequestTypeDef]
-    ) -> TargetResults[UpdateVpcOriginResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcOriginRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcOriginResultTypeDef]:
         """Update an Amazon CloudFront VPC origin in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateVpcOrigin
@@ -1924,8 +1640,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         return self._call("UpdateVpcOrigin", kwargs)
 
     def verify_dns_configuration(
-        self, **kwargs: Unpack[VerifyDnsConfigurationRequestTypeDef]
-    ) -> TargetResults[VerifyDnsConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyDnsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyDnsConfigurationResultTypeDef]:
         """Verify the DNS configuration for your domain names. This API operation
         checks whether your domain name points to the correct routing endpoint of
         the connection group, such as d111111abcdef8.cloudfront.net. You can use
@@ -1941,8 +1657,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
-    ) -> TargetResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
         """Every page of ListCloudFrontOriginAccessIdentities in every target, merged
         per target (botocore's build_full_result).
 
@@ -1964,8 +1680,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef],
-    ) -> TargetResults[ListConnectionFunctionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionFunctionsResultTypeDef]:
         """Every page of ListConnectionFunctions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1987,8 +1703,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionGroupsRequestTypeDef],
-    ) -> TargetResults[ListConnectionGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionGroupsResultTypeDef]:
         """Every page of ListConnectionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2010,8 +1726,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionTenantsRequestTypeDef],
-    ) -> TargetResults[ListDistributionTenantsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionTenantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionTenantsResultTypeDef]:
         """Every page of ListDistributionTenants in every target, merged per target
         (botocore's build_full_result).
 
@@ -2033,8 +1749,10 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef],
-    ) -> TargetResults[ListDistributionTenantsByCustomizationResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListDistributionTenantsByCustomizationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListDistributionTenantsByCustomizationResultTypeDef]:
         """Every page of ListDistributionTenantsByCustomization in every target,
         merged per target (botocore's build_full_result).
 
@@ -2056,8 +1774,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionsRequestTypeDef],
-    ) -> TargetResults[ListDistributionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsResultTypeDef]:
         """Every page of ListDistributions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2079,8 +1797,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef],
-    ) -> TargetResults[ListDistributionsByConnectionFunctionResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsByConnectionFunctionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByConnectionFunctionResultTypeDef]:
         """Every page of ListDistributionsByConnectionFunction in every target,
         merged per target (botocore's build_full_result).
 
@@ -2102,8 +1820,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef],
-    ) -> TargetResults[ListDistributionsByConnectionModeResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsByConnectionModeRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByConnectionModeResultTypeDef]:
         """Every page of ListDistributionsByConnectionMode in every target, merged
         per target (botocore's build_full_result).
 
@@ -2125,8 +1843,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef],
-    ) -> TargetResults[ListDistributionsByTrustStoreResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsByTrustStoreRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionsByTrustStoreResultTypeDef]:
         """Every page of ListDistributionsByTrustStore in every target, merged per
         target (botocore's build_full_result).
 
@@ -2148,8 +1866,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainConflictsRequestTypeDef],
-    ) -> TargetResults[ListDomainConflictsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainConflictsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainConflictsResultTypeDef]:
         """Every page of ListDomainConflicts in every target, merged per target
         (botocore's build_full_result).
 
@@ -2174,8 +1892,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvalidationsRequestTypeDef],
-    ) -> TargetResults[ListInvalidationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvalidationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvalidationsResultTypeDef]:
         """Every page of ListInvalidations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2197,8 +1915,10 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef],
-    ) -> TargetResults[ListInvalidationsForDistributionTenantResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListInvalidationsForDistributionTenantRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListInvalidationsForDistributionTenantResultTypeDef]:
         """Every page of ListInvalidationsForDistributionTenant in every target,
         merged per target (botocore's build_full_result).
 
@@ -2220,8 +1940,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeyValueStoresRequestTypeDef],
-    ) -> TargetResults[ListKeyValueStoresResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyValueStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeyValueStoresResultTypeDef]:
         """Every page of ListKeyValueStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -2243,8 +1963,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef],
-    ) -> TargetResults[ListOriginAccessControlsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginAccessControlsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOriginAccessControlsResultTypeDef]:
         """Every page of ListOriginAccessControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -2267,8 +1987,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> TargetResults[ListPublicKeysResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPublicKeysResultTypeDef]:
         """Every page of ListPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -2290,8 +2010,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef],
-    ) -> TargetResults[ListStreamingDistributionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamingDistributionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStreamingDistributionsResultTypeDef]:
         """Every page of ListStreamingDistributions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2313,8 +2033,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrustStoresRequestTypeDef],
-    ) -> TargetResults[ListTrustStoresResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrustStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrustStoresResultTypeDef]:
         """Every page of ListTrustStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -2335,8 +2055,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
-    ) -> Items[CloudFrontOriginAccessIdentitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
+    ) -> Items[type_defs.CloudFrontOriginAccessIdentitySummaryTypeDef]:
         """Each element of CloudFrontOriginAccessIdentityList.Items in every page of
         ListCloudFrontOriginAccessIdentities, from every target, as its page
         arrives (tagged with its target).
@@ -2355,8 +2075,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef],
-    ) -> Items[ConnectionFunctionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionFunctionsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionFunctionSummaryTypeDef]:
         """Each element of ConnectionFunctions in every page of
         ListConnectionFunctions, from every target, as its page arrives (tagged
         with its target).
@@ -2372,8 +2092,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionGroupsRequestTypeDef],
-    ) -> Items[ConnectionGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionGroupsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionGroupSummaryTypeDef]:
         """Each element of ConnectionGroups in every page of ListConnectionGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -2388,8 +2108,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionTenantsRequestTypeDef],
-    ) -> Items[DistributionTenantSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionTenantsRequestTypeDef],
+    ) -> Items[type_defs.DistributionTenantSummaryTypeDef]:
         """Each element of DistributionTenantList in every page of
         ListDistributionTenants, from every target, as its page arrives (tagged
         with its target).
@@ -2405,8 +2125,10 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef],
-    ) -> Items[DistributionTenantSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListDistributionTenantsByCustomizationRequestTypeDef
+        ],
+    ) -> Items[type_defs.DistributionTenantSummaryTypeDef]:
         """Each element of DistributionTenantList in every page of
         ListDistributionTenantsByCustomization, from every target, as its page
         arrives (tagged with its target).
@@ -2425,8 +2147,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionsRequestTypeDef],
-    ) -> Items[DistributionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsRequestTypeDef],
+    ) -> Items[type_defs.DistributionSummaryTypeDef]:
         """Each element of DistributionList.Items in every page of ListDistributions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2441,8 +2163,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef],
-    ) -> Items[DistributionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsByConnectionFunctionRequestTypeDef],
+    ) -> Items[type_defs.DistributionSummaryTypeDef]:
         """Each element of DistributionList.Items in every page of
         ListDistributionsByConnectionFunction, from every target, as its page
         arrives (tagged with its target).
@@ -2461,8 +2183,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef],
-    ) -> Items[DistributionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsByConnectionModeRequestTypeDef],
+    ) -> Items[type_defs.DistributionSummaryTypeDef]:
         """Each element of DistributionList.Items in every page of
         ListDistributionsByConnectionMode, from every target, as its page arrives
         (tagged with its target).
@@ -2481,8 +2203,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef],
-    ) -> Items[DistributionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionsByTrustStoreRequestTypeDef],
+    ) -> Items[type_defs.DistributionSummaryTypeDef]:
         """Each element of DistributionList.Items in every page of
         ListDistributionsByTrustStore, from every target, as its page arrives
         (tagged with its target).
@@ -2501,8 +2223,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainConflictsRequestTypeDef],
-    ) -> Items[DomainConflictTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainConflictsRequestTypeDef],
+    ) -> Items[type_defs.DomainConflictTypeDef]:
         """Each element of DomainConflicts in every page of ListDomainConflicts, from
         every target, as its page arrives (tagged with its target).
 
@@ -2517,8 +2239,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvalidationsRequestTypeDef],
-    ) -> Items[InvalidationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvalidationsRequestTypeDef],
+    ) -> Items[type_defs.InvalidationSummaryTypeDef]:
         """Each element of InvalidationList.Items in every page of ListInvalidations,
         from every target, as its page arrives (tagged with its target).
 
@@ -2533,8 +2255,10 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef],
-    ) -> Items[InvalidationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListInvalidationsForDistributionTenantRequestTypeDef
+        ],
+    ) -> Items[type_defs.InvalidationSummaryTypeDef]:
         """Each element of InvalidationList.Items in every page of
         ListInvalidationsForDistributionTenant, from every target, as its page
         arrives (tagged with its target).
@@ -2553,8 +2277,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeyValueStoresRequestTypeDef],
-    ) -> Items[KeyValueStoreTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyValueStoresRequestTypeDef],
+    ) -> Items[type_defs.KeyValueStoreTypeDef]:
         """Each element of KeyValueStoreList.Items in every page of
         ListKeyValueStores, from every target, as its page arrives (tagged with
         its target).
@@ -2570,8 +2294,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef],
-    ) -> Items[OriginAccessControlSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginAccessControlsRequestTypeDef],
+    ) -> Items[type_defs.OriginAccessControlSummaryTypeDef]:
         """Each element of OriginAccessControlList.Items in every page of
         ListOriginAccessControls, from every target, as its page arrives (tagged
         with its target).
@@ -2587,8 +2311,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> Items[PublicKeySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef],
+    ) -> Items[type_defs.PublicKeySummaryTypeDef]:
         """Each element of PublicKeyList.Items in every page of ListPublicKeys, from
         every target, as its page arrives (tagged with its target).
 
@@ -2603,8 +2327,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef],
-    ) -> Items[StreamingDistributionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamingDistributionsRequestTypeDef],
+    ) -> Items[type_defs.StreamingDistributionSummaryTypeDef]:
         """Each element of StreamingDistributionList.Items in every page of
         ListStreamingDistributions, from every target, as its page arrives (tagged
         with its target).
@@ -2623,8 +2347,8 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrustStoresRequestTypeDef],
-    ) -> Items[TrustStoreSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrustStoresRequestTypeDef],
+    ) -> Items[type_defs.TrustStoreSummaryTypeDef]:
         """Each element of TrustStoreList in every page of ListTrustStores, from
         every target, as its page arrives (tagged with its target).
 
@@ -2639,7 +2363,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetDistributionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetDistributionRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a distribution is deployed.
 
@@ -2658,7 +2382,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetInvalidationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetInvalidationRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an invalidation has completed.
 
@@ -2677,7 +2401,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetInvalidationForDistributionTenantRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetInvalidationForDistributionTenantRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an invalidation for distribution tenant has completed.
 
@@ -2699,7 +2423,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetStreamingDistributionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetStreamingDistributionRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a streaming distribution is deployed.
 

@@ -15,21 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteKeyRequestTypeDef,
-        DeleteKeyResponseTypeDef,
-        DescribeKeyValueStoreRequestTypeDef,
-        DescribeKeyValueStoreResponseTypeDef,
-        GetKeyRequestTypeDef,
-        GetKeyResponseTypeDef,
-        ListKeysRequestTypeDef,
-        ListKeysResponseListItemTypeDef,
-        ListKeysResponseTypeDef,
-        PutKeyRequestTypeDef,
-        PutKeyResponseTypeDef,
-        UpdateKeysRequestTypeDef,
-        UpdateKeysResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudFrontKeyValueStore"]
 
@@ -43,8 +29,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_key(
-        self, **kwargs: Unpack[DeleteKeyRequestTypeDef]
-    ) -> TargetResults[DeleteKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeyResponseTypeDef]:
         """Deletes the key value pair specified by the key.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/DeleteKey
@@ -52,8 +38,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         return self._call("DeleteKey", kwargs)
 
     def describe_key_value_store(
-        self, **kwargs: Unpack[DescribeKeyValueStoreRequestTypeDef]
-    ) -> TargetResults[DescribeKeyValueStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyValueStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyValueStoreResponseTypeDef]:
         """Returns metadata information about Key Value Store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/DescribeKeyValueStore
@@ -61,8 +47,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         return self._call("DescribeKeyValueStore", kwargs)
 
     def get_key(
-        self, **kwargs: Unpack[GetKeyRequestTypeDef]
-    ) -> TargetResults[GetKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyResponseTypeDef]:
         """Returns a key value pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/GetKey
@@ -70,8 +56,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         return self._call("GetKey", kwargs)
 
     def list_keys(
-        self, **kwargs: Unpack[ListKeysRequestTypeDef]
-    ) -> TargetResults[ListKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeysResponseTypeDef]:
         """Returns a list of key value pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/ListKeys
@@ -79,8 +65,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         return self._call("ListKeys", kwargs)
 
     def put_key(
-        self, **kwargs: Unpack[PutKeyRequestTypeDef]
-    ) -> TargetResults[PutKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutKeyResponseTypeDef]:
         """Creates a new key value pair or replaces the value of an existing key.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/PutKey
@@ -88,8 +74,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         return self._call("PutKey", kwargs)
 
     def update_keys(
-        self, **kwargs: Unpack[UpdateKeysRequestTypeDef]
-    ) -> TargetResults[UpdateKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKeysResponseTypeDef]:
         """Puts or Deletes multiple key value pairs in a single, all-or-nothing
         operation.
 
@@ -103,8 +89,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> TargetResults[ListKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeysResponseTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -125,8 +111,8 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> Items[ListKeysResponseListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysRequestTypeDef],
+    ) -> Items[type_defs.ListKeysResponseListItemTypeDef]:
         """Each element of Items in every page of ListKeys, from every target, as its
         page arrives (tagged with its target).
 

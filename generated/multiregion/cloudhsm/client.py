@@ -16,47 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsToResourceRequestTypeDef,
-        AddTagsToResourceResponseTypeDef,
-        CreateHapgRequestTypeDef,
-        CreateHapgResponseTypeDef,
-        CreateHsmRequestTypeDef,
-        CreateHsmResponseTypeDef,
-        CreateLunaClientRequestTypeDef,
-        CreateLunaClientResponseTypeDef,
-        DeleteHapgRequestTypeDef,
-        DeleteHapgResponseTypeDef,
-        DeleteHsmRequestTypeDef,
-        DeleteHsmResponseTypeDef,
-        DeleteLunaClientRequestTypeDef,
-        DeleteLunaClientResponseTypeDef,
-        DescribeHapgRequestTypeDef,
-        DescribeHapgResponseTypeDef,
-        DescribeHsmRequestTypeDef,
-        DescribeHsmResponseTypeDef,
-        DescribeLunaClientRequestTypeDef,
-        DescribeLunaClientResponseTypeDef,
-        GetConfigRequestTypeDef,
-        GetConfigResponseTypeDef,
-        ListAvailableZonesResponseTypeDef,
-        ListHapgsRequestTypeDef,
-        ListHapgsResponseTypeDef,
-        ListHsmsRequestTypeDef,
-        ListHsmsResponseTypeDef,
-        ListLunaClientsRequestTypeDef,
-        ListLunaClientsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ModifyHapgRequestTypeDef,
-        ModifyHapgResponseTypeDef,
-        ModifyHsmRequestTypeDef,
-        ModifyHsmResponseTypeDef,
-        ModifyLunaClientRequestTypeDef,
-        ModifyLunaClientResponseTypeDef,
-        RemoveTagsFromResourceRequestTypeDef,
-        RemoveTagsFromResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudHSM"]
 
@@ -69,8 +29,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("AddTagsToResource is deprecated. This API is deprecated.")
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceRequestTypeDef]
-    ) -> TargetResults[AddTagsToResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AddTagsToResourceResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -81,8 +41,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("CreateHapg is deprecated. This API is deprecated.")
     def create_hapg(
-        self, **kwargs: Unpack[CreateHapgRequestTypeDef]
-    ) -> TargetResults[CreateHapgResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHapgRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -93,8 +53,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("CreateHsm is deprecated. This API is deprecated.")
     def create_hsm(
-        self, **kwargs: Unpack[CreateHsmRequestTypeDef]
-    ) -> TargetResults[CreateHsmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHsmRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -105,8 +65,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("CreateLunaClient is deprecated. This API is deprecated.")
     def create_luna_client(
-        self, **kwargs: Unpack[CreateLunaClientRequestTypeDef]
-    ) -> TargetResults[CreateLunaClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLunaClientRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -117,8 +77,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("DeleteHapg is deprecated. This API is deprecated.")
     def delete_hapg(
-        self, **kwargs: Unpack[DeleteHapgRequestTypeDef]
-    ) -> TargetResults[DeleteHapgResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHapgRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -129,8 +89,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("DeleteHsm is deprecated. This API is deprecated.")
     def delete_hsm(
-        self, **kwargs: Unpack[DeleteHsmRequestTypeDef]
-    ) -> TargetResults[DeleteHsmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHsmRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -141,8 +101,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("DeleteLunaClient is deprecated. This API is deprecated.")
     def delete_luna_client(
-        self, **kwargs: Unpack[DeleteLunaClientRequestTypeDef]
-    ) -> TargetResults[DeleteLunaClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLunaClientRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -153,8 +113,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("DescribeHapg is deprecated. This API is deprecated.")
     def describe_hapg(
-        self, **kwargs: Unpack[DescribeHapgRequestTypeDef]
-    ) -> TargetResults[DescribeHapgResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHapgRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -165,8 +125,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("DescribeHsm is deprecated. This API is deprecated.")
     def describe_hsm(
-        self, **kwargs: Unpack[DescribeHsmRequestTypeDef]
-    ) -> TargetResults[DescribeHsmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHsmRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -177,8 +137,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("DescribeLunaClient is deprecated. This API is deprecated.")
     def describe_luna_client(
-        self, **kwargs: Unpack[DescribeLunaClientRequestTypeDef]
-    ) -> TargetResults[DescribeLunaClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLunaClientRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -189,8 +149,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("GetConfig is deprecated. This API is deprecated.")
     def get_config(
-        self, **kwargs: Unpack[GetConfigRequestTypeDef]
-    ) -> TargetResults[GetConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -200,7 +160,9 @@ class MultiRegionCloudHSM(MultiRegionClient):
         return self._call("GetConfig", kwargs)
 
     @deprecated("ListAvailableZones is deprecated. This API is deprecated.")
-    def list_available_zones(self) -> TargetResults[ListAvailableZonesResponseTypeDef]:
+    def list_available_zones(
+        self,
+    ) -> TargetResults[type_defs.ListAvailableZonesResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -211,8 +173,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ListHapgs is deprecated. This API is deprecated.")
     def list_hapgs(
-        self, **kwargs: Unpack[ListHapgsRequestTypeDef]
-    ) -> TargetResults[ListHapgsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHapgsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHapgsResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -223,8 +185,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ListHsms is deprecated. This API is deprecated.")
     def list_hsms(
-        self, **kwargs: Unpack[ListHsmsRequestTypeDef]
-    ) -> TargetResults[ListHsmsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHsmsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHsmsResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -235,8 +197,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ListLunaClients is deprecated. This API is deprecated.")
     def list_luna_clients(
-        self, **kwargs: Unpack[ListLunaClientsRequestTypeDef]
-    ) -> TargetResults[ListLunaClientsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLunaClientsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLunaClientsResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -247,8 +209,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ListTagsForResource is deprecated. This API is deprecated.")
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -259,8 +221,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ModifyHapg is deprecated. This API is deprecated.")
     def modify_hapg(
-        self, **kwargs: Unpack[ModifyHapgRequestTypeDef]
-    ) -> TargetResults[ModifyHapgResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyHapgRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -271,8 +233,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ModifyHsm is deprecated. This API is deprecated.")
     def modify_hsm(
-        self, **kwargs: Unpack[ModifyHsmRequestTypeDef]
-    ) -> TargetResults[ModifyHsmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyHsmRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -283,8 +245,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("ModifyLunaClient is deprecated. This API is deprecated.")
     def modify_luna_client(
-        self, **kwargs: Unpack[ModifyLunaClientRequestTypeDef]
-    ) -> TargetResults[ModifyLunaClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyLunaClientRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -295,8 +257,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
 
     @deprecated("RemoveTagsFromResource is deprecated. This API is deprecated.")
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceRequestTypeDef]
-    ) -> TargetResults[RemoveTagsFromResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsFromResourceResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -312,8 +274,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHapgsRequestTypeDef],
-    ) -> TargetResults[ListHapgsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHapgsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHapgsResponseTypeDef]:
         """Every page of ListHapgs in every target, merged per target (botocore's
         build_full_result).
 
@@ -338,8 +300,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHsmsRequestTypeDef],
-    ) -> TargetResults[ListHsmsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHsmsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHsmsResponseTypeDef]:
         """Every page of ListHsms in every target, merged per target (botocore's
         build_full_result).
 
@@ -364,8 +326,8 @@ class MultiRegionCloudHSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLunaClientsRequestTypeDef],
-    ) -> TargetResults[ListLunaClientsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLunaClientsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLunaClientsResponseTypeDef]:
         """Every page of ListLunaClients in every target, merged per target
         (botocore's build_full_result).
 
@@ -389,7 +351,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHapgsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListHapgsRequestTypeDef],
     ) -> Items[str]:
         """Each element of HapgList in every page of ListHapgs, from every target, as
         its page arrives (tagged with its target).
@@ -406,7 +368,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHsmsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListHsmsRequestTypeDef],
     ) -> Items[str]:
         """Each element of HsmList in every page of ListHsms, from every target, as
         its page arrives (tagged with its target).
@@ -421,7 +383,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLunaClientsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListLunaClientsRequestTypeDef],
     ) -> Items[str]:
         """Each element of ClientList in every page of ListLunaClients, from every
         target, as its page arrives (tagged with its target).

@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BackupTypeDef,
-        ClusterTypeDef,
-        CopyBackupToRegionRequestTypeDef,
-        CopyBackupToRegionResponseTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateHsmRequestTypeDef,
-        CreateHsmResponseTypeDef,
-        DeleteBackupRequestTypeDef,
-        DeleteBackupResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteHsmRequestTypeDef,
-        DeleteHsmResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DescribeBackupsRequestTypeDef,
-        DescribeBackupsResponseTypeDef,
-        DescribeClustersRequestTypeDef,
-        DescribeClustersResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        InitializeClusterRequestTypeDef,
-        InitializeClusterResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ModifyBackupAttributesRequestTypeDef,
-        ModifyBackupAttributesResponseTypeDef,
-        ModifyClusterRequestTypeDef,
-        ModifyClusterResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RestoreBackupRequestTypeDef,
-        RestoreBackupResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudHSMV2"]
 
@@ -67,8 +27,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def copy_backup_to_region(
-        self, **kwargs: Unpack[CopyBackupToRegionRequestTypeDef]
-    ) -> TargetResults[CopyBackupToRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyBackupToRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyBackupToRegionResponseTypeDef]:
         """Copy an CloudHSM cluster backup to a different region.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/CopyBackupToRegion
@@ -76,8 +36,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("CopyBackupToRegion", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates a new CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/CreateCluster
@@ -85,8 +45,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_hsm(
-        self, **kwargs: Unpack[CreateHsmRequestTypeDef]
-    ) -> TargetResults[CreateHsmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHsmRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHsmResponseTypeDef]:
         """Creates a new hardware security module (HSM) in the specified CloudHSM
         cluster.
 
@@ -95,8 +55,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("CreateHsm", kwargs)
 
     def delete_backup(
-        self, **kwargs: Unpack[DeleteBackupRequestTypeDef]
-    ) -> TargetResults[DeleteBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackupResponseTypeDef]:
         """Deletes a specified CloudHSM backup. A backup can be restored up to 7 days
         after the DeleteBackup request is made. For more information on restoring
         a backup, see RestoreBackup.
@@ -106,8 +66,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("DeleteBackup", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes the specified CloudHSM cluster. Before you can delete a cluster,
         you must delete all HSMs in the cluster. To see if the cluster contains
         any HSMs, use DescribeClusters. To delete an HSM, use DeleteHsm.
@@ -117,8 +77,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_hsm(
-        self, **kwargs: Unpack[DeleteHsmRequestTypeDef]
-    ) -> TargetResults[DeleteHsmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHsmRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHsmResponseTypeDef]:
         """Deletes the specified HSM. To specify an HSM, you can use its identifier
         (ID), the IP address of the HSM's elastic network interface (ENI), or the
         ID of the HSM's ENI. You need to specify only one of these values. To find
@@ -129,8 +89,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("DeleteHsm", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes an CloudHSM resource policy. Deleting a resource policy will
         result in the resource being unshared and removed from any RAM resource
         shares. Deleting the resource policy attached to a backup will not impact
@@ -141,8 +101,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def describe_backups(
-        self, **kwargs: Unpack[DescribeBackupsRequestTypeDef]
-    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBackupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBackupsResponseTypeDef]:
         """Gets information about backups of CloudHSM clusters. Lists either the
         backups you own or the backups shared with you when the Shared parameter
         is true.
@@ -152,8 +112,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("DescribeBackups", kwargs)
 
     def describe_clusters(
-        self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Gets information about CloudHSM clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/DescribeClusters
@@ -161,8 +121,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("DescribeClusters", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource policy document attached to a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/GetResourcePolicy
@@ -170,8 +130,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def initialize_cluster(
-        self, **kwargs: Unpack[InitializeClusterRequestTypeDef]
-    ) -> TargetResults[InitializeClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitializeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.InitializeClusterResponseTypeDef]:
         """Claims an CloudHSM cluster by submitting the cluster certificate issued by
         your issuing certificate authority (CA) and the CA's root certificate.
         Before you can claim a cluster, you must sign the cluster's certificate
@@ -183,8 +143,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("InitializeCluster", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Gets a list of tags for the specified CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ListTags
@@ -192,8 +152,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def modify_backup_attributes(
-        self, **kwargs: Unpack[ModifyBackupAttributesRequestTypeDef]
-    ) -> TargetResults[ModifyBackupAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyBackupAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyBackupAttributesResponseTypeDef]:
         """Modifies attributes for CloudHSM backup.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ModifyBackupAttributes
@@ -201,8 +161,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("ModifyBackupAttributes", kwargs)
 
     def modify_cluster(
-        self, **kwargs: Unpack[ModifyClusterRequestTypeDef]
-    ) -> TargetResults[ModifyClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterResponseTypeDef]:
         """Modifies CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ModifyCluster
@@ -210,8 +170,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("ModifyCluster", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates an CloudHSM resource policy. A resource policy helps
         you to define the IAM entity (for example, an Amazon Web Services account)
         that can manage your CloudHSM resources.
@@ -221,8 +181,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def restore_backup(
-        self, **kwargs: Unpack[RestoreBackupRequestTypeDef]
-    ) -> TargetResults[RestoreBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreBackupResponseTypeDef]:
         """Restores a specified CloudHSM backup that is in the PENDING_DELETION
         state. For more information on deleting a backup, see DeleteBackup.
 
@@ -231,8 +191,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("RestoreBackup", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or overwrites one or more tags for the specified CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/TagResource
@@ -240,8 +200,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tag or tags from the specified CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/UntagResource
@@ -254,8 +214,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
-    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBackupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBackupsResponseTypeDef]:
         """Every page of DescribeBackups in every target, merged per target
         (botocore's build_full_result).
 
@@ -279,8 +239,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -302,8 +262,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -324,8 +284,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
-    ) -> Items[BackupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBackupsRequestTypeDef],
+    ) -> Items[type_defs.BackupTypeDef]:
         """Each element of Backups in every page of DescribeBackups, from every
         target, as its page arrives (tagged with its target).
 
@@ -340,8 +300,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> Items[ClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterTypeDef]:
         """Each element of Clusters in every page of DescribeClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -356,8 +316,8 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of TagList in every page of ListTags, from every target, as
         its page arrives (tagged with its target).
 

@@ -12,59 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BuildSuggestersRequestTypeDef,
-        BuildSuggestersResponseTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResponseTypeDef,
-        DefineAnalysisSchemeRequestTypeDef,
-        DefineAnalysisSchemeResponseTypeDef,
-        DefineExpressionRequestTypeDef,
-        DefineExpressionResponseTypeDef,
-        DefineIndexFieldRequestTypeDef,
-        DefineIndexFieldResponseTypeDef,
-        DefineSuggesterRequestTypeDef,
-        DefineSuggesterResponseTypeDef,
-        DeleteAnalysisSchemeRequestTypeDef,
-        DeleteAnalysisSchemeResponseTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResponseTypeDef,
-        DeleteExpressionRequestTypeDef,
-        DeleteExpressionResponseTypeDef,
-        DeleteIndexFieldRequestTypeDef,
-        DeleteIndexFieldResponseTypeDef,
-        DeleteSuggesterRequestTypeDef,
-        DeleteSuggesterResponseTypeDef,
-        DescribeAnalysisSchemesRequestTypeDef,
-        DescribeAnalysisSchemesResponseTypeDef,
-        DescribeAvailabilityOptionsRequestTypeDef,
-        DescribeAvailabilityOptionsResponseTypeDef,
-        DescribeDomainEndpointOptionsRequestTypeDef,
-        DescribeDomainEndpointOptionsResponseTypeDef,
-        DescribeDomainsRequestTypeDef,
-        DescribeDomainsResponseTypeDef,
-        DescribeExpressionsRequestTypeDef,
-        DescribeExpressionsResponseTypeDef,
-        DescribeIndexFieldsRequestTypeDef,
-        DescribeIndexFieldsResponseTypeDef,
-        DescribeScalingParametersRequestTypeDef,
-        DescribeScalingParametersResponseTypeDef,
-        DescribeServiceAccessPoliciesRequestTypeDef,
-        DescribeServiceAccessPoliciesResponseTypeDef,
-        DescribeSuggestersRequestTypeDef,
-        DescribeSuggestersResponseTypeDef,
-        IndexDocumentsRequestTypeDef,
-        IndexDocumentsResponseTypeDef,
-        ListDomainNamesResponseTypeDef,
-        UpdateAvailabilityOptionsRequestTypeDef,
-        UpdateAvailabilityOptionsResponseTypeDef,
-        UpdateDomainEndpointOptionsRequestTypeDef,
-        UpdateDomainEndpointOptionsResponseTypeDef,
-        UpdateScalingParametersRequestTypeDef,
-        UpdateScalingParametersResponseTypeDef,
-        UpdateServiceAccessPoliciesRequestTypeDef,
-        UpdateServiceAccessPoliciesResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudSearch"]
 
@@ -76,8 +24,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def build_suggesters(
-        self, **kwargs: Unpack[BuildSuggestersRequestTypeDef]
-    ) -> TargetResults[BuildSuggestersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BuildSuggestersRequestTypeDef]
+    ) -> TargetResults[type_defs.BuildSuggestersResponseTypeDef]:
         """Indexes the search suggestions. For more information, see Configuring
         Suggesters in the Amazon CloudSearch Developer Guide.
 
@@ -86,8 +34,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("BuildSuggesters", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates a new search domain. For more information, see Creating a Search
         Domain in the Amazon CloudSearch Developer Guide.
 
@@ -96,8 +44,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def define_analysis_scheme(
-        self, **kwargs: Unpack[DefineAnalysisSchemeRequestTypeDef]
-    ) -> TargetResults[DefineAnalysisSchemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DefineAnalysisSchemeRequestTypeDef]
+    ) -> TargetResults[type_defs.DefineAnalysisSchemeResponseTypeDef]:
         """Configures an analysis scheme that can be applied to a text or text-array
         field to define language-specific text processing options. For more
         information, see Configuring Analysis Schemes in the Amazon CloudSearch
@@ -108,8 +56,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DefineAnalysisScheme", kwargs)
 
     def define_expression(
-        self, **kwargs: Unpack[DefineExpressionRequestTypeDef]
-    ) -> TargetResults[DefineExpressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DefineExpressionRequestTypeDef]
+    ) -> TargetResults[type_defs.DefineExpressionResponseTypeDef]:
         """Configures an Expression for the search domain. Used to create new
         expressions and modify existing ones. If the expression exists, the new
         configuration replaces the old one. For more information, see Configuring
@@ -120,8 +68,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DefineExpression", kwargs)
 
     def define_index_field(
-        self, **kwargs: Unpack[DefineIndexFieldRequestTypeDef]
-    ) -> TargetResults[DefineIndexFieldResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DefineIndexFieldRequestTypeDef]
+    ) -> TargetResults[type_defs.DefineIndexFieldResponseTypeDef]:
         """Configures an IndexField for the search domain. Used to create new fields
         and modify existing ones. You must specify the name of the domain you are
         configuring and an index field configuration. The index field
@@ -136,8 +84,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DefineIndexField", kwargs)
 
     def define_suggester(
-        self, **kwargs: Unpack[DefineSuggesterRequestTypeDef]
-    ) -> TargetResults[DefineSuggesterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DefineSuggesterRequestTypeDef]
+    ) -> TargetResults[type_defs.DefineSuggesterResponseTypeDef]:
         """Configures a suggester for a domain. A suggester enables you to display
         possible matches before users finish typing their queries. When you
         configure a suggester, you must specify the name of the text field you
@@ -150,8 +98,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DefineSuggester", kwargs)
 
     def delete_analysis_scheme(
-        self, **kwargs: Unpack[DeleteAnalysisSchemeRequestTypeDef]
-    ) -> TargetResults[DeleteAnalysisSchemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnalysisSchemeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnalysisSchemeResponseTypeDef]:
         """Deletes an analysis scheme. For more information, see Configuring Analysis
         Schemes in the Amazon CloudSearch Developer Guide.
 
@@ -160,8 +108,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DeleteAnalysisScheme", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResponseTypeDef]:
         """Permanently deletes a search domain and all of its data. Once a domain has
         been deleted, it cannot be recovered. For more information, see Deleting a
         Search Domain in the Amazon CloudSearch Developer Guide.
@@ -171,8 +119,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_expression(
-        self, **kwargs: Unpack[DeleteExpressionRequestTypeDef]
-    ) -> TargetResults[DeleteExpressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExpressionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExpressionResponseTypeDef]:
         """Removes an Expression from the search domain. For more information, see
         Configuring Expressions in the Amazon CloudSearch Developer Guide.
 
@@ -181,8 +129,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DeleteExpression", kwargs)
 
     def delete_index_field(
-        self, **kwargs: Unpack[DeleteIndexFieldRequestTypeDef]
-    ) -> TargetResults[DeleteIndexFieldResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexFieldRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexFieldResponseTypeDef]:
         """Removes an IndexField from the search domain. For more information, see
         Configuring Index Fields in the Amazon CloudSearch Developer Guide.
 
@@ -191,8 +139,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DeleteIndexField", kwargs)
 
     def delete_suggester(
-        self, **kwargs: Unpack[DeleteSuggesterRequestTypeDef]
-    ) -> TargetResults[DeleteSuggesterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSuggesterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSuggesterResponseTypeDef]:
         """Deletes a suggester. For more information, see Getting Search Suggestions
         in the Amazon CloudSearch Developer Guide.
 
@@ -201,8 +149,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DeleteSuggester", kwargs)
 
     def describe_analysis_schemes(
-        self, **kwargs: Unpack[DescribeAnalysisSchemesRequestTypeDef]
-    ) -> TargetResults[DescribeAnalysisSchemesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnalysisSchemesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnalysisSchemesResponseTypeDef]:
         """Gets the analysis schemes configured for a domain. An analysis scheme
         defines language-specific text processing options for a text field. Can be
         limited to specific analysis schemes by name. By default, shows all
@@ -216,8 +164,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeAnalysisSchemes", kwargs)
 
     def describe_availability_options(
-        self, **kwargs: Unpack[DescribeAvailabilityOptionsRequestTypeDef]
-    ) -> TargetResults[DescribeAvailabilityOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAvailabilityOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAvailabilityOptionsResponseTypeDef]:
         """Gets the availability options configured for a domain. By default, shows
         the configuration with any pending changes. Set the Deployed option to
         true to show the active configuration and exclude pending changes. For
@@ -229,8 +177,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeAvailabilityOptions", kwargs)
 
     def describe_domain_endpoint_options(
-        self, **kwargs: Unpack[DescribeDomainEndpointOptionsRequestTypeDef]
-    ) -> TargetResults[DescribeDomainEndpointOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainEndpointOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainEndpointOptionsResponseTypeDef]:
         """Returns the domain's endpoint options, specifically whether all requests
         to the domain must arrive over HTTPS. For more information, see
         Configuring Domain Endpoint Options in the Amazon CloudSearch Developer
@@ -241,8 +189,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeDomainEndpointOptions", kwargs)
 
     def describe_domains(
-        self, **kwargs: Unpack[DescribeDomainsRequestTypeDef]
-    ) -> TargetResults[DescribeDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainsResponseTypeDef]:
         """Gets information about the search domains owned by this account. Can be
         limited to specific domains. Shows all domains by default. To get the
         number of searchable documents in a domain, use the console or submit a
@@ -256,8 +204,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeDomains", kwargs)
 
     def describe_expressions(
-        self, **kwargs: Unpack[DescribeExpressionsRequestTypeDef]
-    ) -> TargetResults[DescribeExpressionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExpressionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExpressionsResponseTypeDef]:
         """Gets the expressions configured for the search domain. Can be limited to
         specific expressions by name. By default, shows all expressions and
         includes any pending changes to the configuration. Set the Deployed option
@@ -270,8 +218,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeExpressions", kwargs)
 
     def describe_index_fields(
-        self, **kwargs: Unpack[DescribeIndexFieldsRequestTypeDef]
-    ) -> TargetResults[DescribeIndexFieldsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIndexFieldsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIndexFieldsResponseTypeDef]:
         """Gets information about the index fields configured for the search domain.
         Can be limited to specific fields by name. By default, shows all fields
         and includes any pending changes to the configuration. Set the Deployed
@@ -284,8 +232,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeIndexFields", kwargs)
 
     def describe_scaling_parameters(
-        self, **kwargs: Unpack[DescribeScalingParametersRequestTypeDef]
-    ) -> TargetResults[DescribeScalingParametersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalingParametersResponseTypeDef]:
         """Gets the scaling parameters configured for a domain. A domain's scaling
         parameters specify the desired search instance type and replication count.
         For more information, see Configuring Scaling Options in the Amazon
@@ -296,8 +244,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeScalingParameters", kwargs)
 
     def describe_service_access_policies(
-        self, **kwargs: Unpack[DescribeServiceAccessPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeServiceAccessPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceAccessPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceAccessPoliciesResponseTypeDef]:
         """Gets information about the access policies that control access to the
         domain's document and search endpoints. By default, shows the
         configuration with any pending changes. Set the Deployed option to true to
@@ -310,8 +258,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeServiceAccessPolicies", kwargs)
 
     def describe_suggesters(
-        self, **kwargs: Unpack[DescribeSuggestersRequestTypeDef]
-    ) -> TargetResults[DescribeSuggestersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSuggestersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSuggestersResponseTypeDef]:
         """Gets the suggesters configured for a domain. A suggester enables you to
         display possible matches before users finish typing their queries. Can be
         limited to specific suggesters by name. By default, shows all suggesters
@@ -325,8 +273,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("DescribeSuggesters", kwargs)
 
     def index_documents(
-        self, **kwargs: Unpack[IndexDocumentsRequestTypeDef]
-    ) -> TargetResults[IndexDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IndexDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.IndexDocumentsResponseTypeDef]:
         """Tells the search domain to start indexing its documents using the latest
         indexing options. This operation must be invoked to activate options whose
         OptionStatus is RequiresIndexDocuments.
@@ -335,7 +283,9 @@ class MultiRegionCloudSearch(MultiRegionClient):
         """
         return self._call("IndexDocuments", kwargs)
 
-    def list_domain_names(self) -> TargetResults[ListDomainNamesResponseTypeDef]:
+    def list_domain_names(
+        self,
+    ) -> TargetResults[type_defs.ListDomainNamesResponseTypeDef]:
         """Lists all search domains owned by an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudsearch-2013-01-01/ListDomainNames
@@ -343,8 +293,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("ListDomainNames", {})
 
     def update_availability_options(
-        self, **kwargs: Unpack[UpdateAvailabilityOptionsRequestTypeDef]
-    ) -> TargetResults[UpdateAvailabilityOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAvailabilityOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAvailabilityOptionsResponseTypeDef]:
         """Configures the availability options for a domain. Enabling the Multi-AZ
         option expands an Amazon CloudSearch domain to an additional Availability
         Zone in the same Region to increase fault tolerance in the event of a
@@ -357,8 +307,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("UpdateAvailabilityOptions", kwargs)
 
     def update_domain_endpoint_options(
-        self, **kwargs: Unpack[UpdateDomainEndpointOptionsRequestTypeDef]
-    ) -> TargetResults[UpdateDomainEndpointOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainEndpointOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainEndpointOptionsResponseTypeDef]:
         """Updates the domain's endpoint options, specifically whether all requests
         to the domain must arrive over HTTPS. For more information, see
         Configuring Domain Endpoint Options in the Amazon CloudSearch Developer
@@ -369,8 +319,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("UpdateDomainEndpointOptions", kwargs)
 
     def update_scaling_parameters(
-        self, **kwargs: Unpack[UpdateScalingParametersRequestTypeDef]
-    ) -> TargetResults[UpdateScalingParametersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScalingParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScalingParametersResponseTypeDef]:
         """Configures scaling parameters for a domain. A domain's scaling parameters
         specify the desired search instance type and replication count. Amazon
         CloudSearch will still automatically scale your domain based on the volume
@@ -384,8 +334,8 @@ class MultiRegionCloudSearch(MultiRegionClient):
         return self._call("UpdateScalingParameters", kwargs)
 
     def update_service_access_policies(
-        self, **kwargs: Unpack[UpdateServiceAccessPoliciesRequestTypeDef]
-    ) -> TargetResults[UpdateServiceAccessPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceAccessPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceAccessPoliciesResponseTypeDef]:
         """Configures the access rules that control access to the domain's document
         and search endpoints. For more information, see Configuring Access for an
         Amazon CloudSearch Domain.

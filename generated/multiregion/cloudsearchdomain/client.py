@@ -12,14 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        SearchRequestTypeDef,
-        SearchResponseTypeDef,
-        SuggestRequestTypeDef,
-        SuggestResponseTypeDef,
-        UploadDocumentsRequestTypeDef,
-        UploadDocumentsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudSearchDomain"]
 
@@ -33,8 +26,8 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def search(
-        self, **kwargs: Unpack[SearchRequestTypeDef]
-    ) -> TargetResults[SearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchResponseTypeDef]:
         """Retrieves a list of documents that match the specified search criteria.
         How you specify the search criteria depends on which query parser you use.
 
@@ -43,8 +36,8 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
         return self._call("Search", kwargs)
 
     def suggest(
-        self, **kwargs: Unpack[SuggestRequestTypeDef]
-    ) -> TargetResults[SuggestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SuggestRequestTypeDef]
+    ) -> TargetResults[type_defs.SuggestResponseTypeDef]:
         """Retrieves autocomplete suggestions for a partial query string. You can use
         suggestions enable you to display likely matches before users finish
         typing. In Amazon CloudSearch, suggestions are based on the contents of a
@@ -58,8 +51,8 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
         return self._call("Suggest", kwargs)
 
     def upload_documents(
-        self, **kwargs: Unpack[UploadDocumentsRequestTypeDef]
-    ) -> TargetResults[UploadDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadDocumentsResponseTypeDef]:
         """Posts a batch of documents to a search domain for indexing. A document
         batch is a collection of add and delete operations that represent the
         documents you want to add, update, or delete from your domain. Batches can

@@ -15,134 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsRequestTypeDef,
-        AddTagsResponseTypeDef,
-        CancelQueryRequestTypeDef,
-        CancelQueryResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        CreateDashboardRequestTypeDef,
-        CreateDashboardResponseTypeDef,
-        CreateEventDataStoreRequestTypeDef,
-        CreateEventDataStoreResponseTypeDef,
-        CreateTrailRequestTypeDef,
-        CreateTrailResponseTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeleteChannelResponseTypeDef,
-        DeleteDashboardRequestTypeDef,
-        DeleteDashboardResponseTypeDef,
-        DeleteEventDataStoreRequestTypeDef,
-        DeleteEventDataStoreResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteTrailRequestTypeDef,
-        DeleteTrailResponseTypeDef,
-        DeregisterOrganizationDelegatedAdminRequestTypeDef,
-        DeregisterOrganizationDelegatedAdminResponseTypeDef,
-        DescribeQueryRequestTypeDef,
-        DescribeQueryResponseTypeDef,
-        DescribeTrailsRequestTypeDef,
-        DescribeTrailsResponseTypeDef,
-        DisableFederationRequestTypeDef,
-        DisableFederationResponseTypeDef,
-        EnableFederationRequestTypeDef,
-        EnableFederationResponseTypeDef,
-        EventTypeDef,
-        GenerateQueryRequestTypeDef,
-        GenerateQueryResponseTypeDef,
-        GetChannelRequestTypeDef,
-        GetChannelResponseTypeDef,
-        GetDashboardRequestTypeDef,
-        GetDashboardResponseTypeDef,
-        GetEventConfigurationRequestTypeDef,
-        GetEventConfigurationResponseTypeDef,
-        GetEventDataStoreRequestTypeDef,
-        GetEventDataStoreResponseTypeDef,
-        GetEventSelectorsRequestTypeDef,
-        GetEventSelectorsResponseTypeDef,
-        GetImportRequestTypeDef,
-        GetImportResponseTypeDef,
-        GetInsightSelectorsRequestTypeDef,
-        GetInsightSelectorsResponseTypeDef,
-        GetQueryResultsRequestTypeDef,
-        GetQueryResultsResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetTrailRequestTypeDef,
-        GetTrailResponseTypeDef,
-        GetTrailStatusRequestTypeDef,
-        GetTrailStatusResponseTypeDef,
-        ImportFailureListItemTypeDef,
-        ImportsListItemTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListDashboardsRequestTypeDef,
-        ListDashboardsResponseTypeDef,
-        ListEventDataStoresRequestTypeDef,
-        ListEventDataStoresResponseTypeDef,
-        ListImportFailuresRequestTypeDef,
-        ListImportFailuresResponseTypeDef,
-        ListImportsRequestTypeDef,
-        ListImportsResponseTypeDef,
-        ListInsightsDataRequestTypeDef,
-        ListInsightsDataResponseTypeDef,
-        ListInsightsMetricDataRequestTypeDef,
-        ListInsightsMetricDataResponseTypeDef,
-        ListPublicKeysRequestTypeDef,
-        ListPublicKeysResponseTypeDef,
-        ListQueriesRequestTypeDef,
-        ListQueriesResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ListTrailsRequestTypeDef,
-        ListTrailsResponseTypeDef,
-        LookupEventsRequestTypeDef,
-        LookupEventsResponseTypeDef,
-        PublicKeyTypeDef,
-        PutEventConfigurationRequestTypeDef,
-        PutEventConfigurationResponseTypeDef,
-        PutEventSelectorsRequestTypeDef,
-        PutEventSelectorsResponseTypeDef,
-        PutInsightSelectorsRequestTypeDef,
-        PutInsightSelectorsResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegisterOrganizationDelegatedAdminRequestTypeDef,
-        RegisterOrganizationDelegatedAdminResponseTypeDef,
-        RemoveTagsRequestTypeDef,
-        RemoveTagsResponseTypeDef,
-        ResourceTagTypeDef,
-        RestoreEventDataStoreRequestTypeDef,
-        RestoreEventDataStoreResponseTypeDef,
-        SearchSampleQueriesRequestTypeDef,
-        SearchSampleQueriesResponseTypeDef,
-        StartDashboardRefreshRequestTypeDef,
-        StartDashboardRefreshResponseTypeDef,
-        StartEventDataStoreIngestionRequestTypeDef,
-        StartEventDataStoreIngestionResponseTypeDef,
-        StartImportRequestTypeDef,
-        StartImportResponseTypeDef,
-        StartLoggingRequestTypeDef,
-        StartLoggingResponseTypeDef,
-        StartQueryRequestTypeDef,
-        StartQueryResponseTypeDef,
-        StopEventDataStoreIngestionRequestTypeDef,
-        StopEventDataStoreIngestionResponseTypeDef,
-        StopImportRequestTypeDef,
-        StopImportResponseTypeDef,
-        StopLoggingRequestTypeDef,
-        StopLoggingResponseTypeDef,
-        TrailInfoTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-        UpdateDashboardRequestTypeDef,
-        UpdateDashboardResponseTypeDef,
-        UpdateEventDataStoreRequestTypeDef,
-        UpdateEventDataStoreResponseTypeDef,
-        UpdateTrailRequestTypeDef,
-        UpdateTrailResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudTrail"]
 
@@ -154,8 +27,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsRequestTypeDef]
-    ) -> TargetResults[AddTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddTagsResponseTypeDef]:
         """Adds one or more tags to a trail, event data store, dashboard, or channel,
         up to a limit of 50. Overwrites an existing tag's value when a new value
         is specified for an existing tag key. Tag key names must be unique; you
@@ -170,8 +43,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def cancel_query(
-        self, **kwargs: Unpack[CancelQueryRequestTypeDef]
-    ) -> TargetResults[CancelQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelQueryResponseTypeDef]:
         """Cancels a query if the query is not in a terminated state, such as
         CANCELLED, FAILED, TIMED_OUT, or FINISHED. You must specify an ARN value
         for EventDataStore. The ID of the query that you want to cancel is also
@@ -185,8 +58,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("CancelQuery", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Creates a channel for CloudTrail to ingest events from a partner or
         external source. After you create a channel, a CloudTrail Lake event data
         store can log events from the partner or source that you specify.
@@ -196,8 +69,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_dashboard(
-        self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> TargetResults[CreateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDashboardResponseTypeDef]:
         """Creates a custom dashboard or the Highlights dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateDashboard
@@ -205,8 +78,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("CreateDashboard", kwargs)
 
     def create_event_data_store(
-        self, **kwargs: Unpack[CreateEventDataStoreRequestTypeDef]
-    ) -> TargetResults[CreateEventDataStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventDataStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventDataStoreResponseTypeDef]:
         """Creates a new event data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateEventDataStore
@@ -214,8 +87,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("CreateEventDataStore", kwargs)
 
     def create_trail(
-        self, **kwargs: Unpack[CreateTrailRequestTypeDef]
-    ) -> TargetResults[CreateTrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrailRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrailResponseTypeDef]:
         """Creates a trail that specifies the settings for delivery of log data to an
         Amazon S3 bucket.
 
@@ -224,8 +97,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("CreateTrail", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[DeleteChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
         """Deletes a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/DeleteChannel
@@ -233,8 +106,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_dashboard(
-        self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDashboardResponseTypeDef]:
         """Deletes the specified dashboard. You cannot delete a dashboard that has
         termination protection enabled.
 
@@ -243,8 +116,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DeleteDashboard", kwargs)
 
     def delete_event_data_store(
-        self, **kwargs: Unpack[DeleteEventDataStoreRequestTypeDef]
-    ) -> TargetResults[DeleteEventDataStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventDataStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventDataStoreResponseTypeDef]:
         """Disables the event data store specified by EventDataStore, which accepts
         an event data store ARN. After you run DeleteEventDataStore, the event
         data store enters a PENDING_DELETION state, and is automatically deleted
@@ -258,8 +131,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DeleteEventDataStore", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource-based policy attached to the CloudTrail event data
         store, dashboard, or channel.
 
@@ -268,8 +141,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_trail(
-        self, **kwargs: Unpack[DeleteTrailRequestTypeDef]
-    ) -> TargetResults[DeleteTrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrailRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrailResponseTypeDef]:
         """Deletes a trail. This operation must be called from the Region in which
         the trail was created. DeleteTrail cannot be called on the shadow trails
         (replicated trails in other Regions) of a trail that is enabled in all
@@ -280,8 +153,9 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DeleteTrail", kwargs)
 
     def deregister_organization_delegated_admin(
-        self, **kwargs: Unpack[DeregisterOrganizationDelegatedAdminRequestTypeDef]
-    ) -> TargetResults[DeregisterOrganizationDelegatedAdminResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterOrganizationDelegatedAdminRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterOrganizationDelegatedAdminResponseTypeDef]:
         """Removes CloudTrail delegated administrator permissions from a member
         account in an organization.
 
@@ -290,8 +164,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DeregisterOrganizationDelegatedAdmin", kwargs)
 
     def describe_query(
-        self, **kwargs: Unpack[DescribeQueryRequestTypeDef]
-    ) -> TargetResults[DescribeQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQueryResponseTypeDef]:
         """Returns metadata about a query, including query run time in milliseconds,
         number of events scanned and matched, and query status. If the query
         results were delivered to an S3 bucket, the response also provides the S3
@@ -304,8 +178,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DescribeQuery", kwargs)
 
     def describe_trails(
-        self, **kwargs: Unpack[DescribeTrailsRequestTypeDef]
-    ) -> TargetResults[DescribeTrailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrailsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrailsResponseTypeDef]:
         """Retrieves settings for one or more trails associated with the current
         Region for your account.
 
@@ -314,8 +188,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DescribeTrails", kwargs)
 
     def disable_federation(
-        self, **kwargs: Unpack[DisableFederationRequestTypeDef]
-    ) -> TargetResults[DisableFederationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableFederationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableFederationResponseTypeDef]:
         """Disables Lake query federation on the specified event data store. When you
         disable federation, CloudTrail disables the integration with Glue, Lake
         Formation, and Amazon Athena. After disabling Lake query federation, you
@@ -326,8 +200,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("DisableFederation", kwargs)
 
     def enable_federation(
-        self, **kwargs: Unpack[EnableFederationRequestTypeDef]
-    ) -> TargetResults[EnableFederationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableFederationRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableFederationResponseTypeDef]:
         """Enables Lake query federation on the specified event data store.
         Federating an event data store lets you view the metadata associated with
         the event data store in the Glue Data Catalog and run SQL queries against
@@ -340,8 +214,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("EnableFederation", kwargs)
 
     def generate_query(
-        self, **kwargs: Unpack[GenerateQueryRequestTypeDef]
-    ) -> TargetResults[GenerateQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateQueryResponseTypeDef]:
         """Generates a query from a natural language prompt. This operation uses
         generative artificial intelligence (generative AI) to produce a
         ready-to-use SQL query from the prompt.
@@ -351,8 +225,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GenerateQuery", kwargs)
 
     def get_channel(
-        self, **kwargs: Unpack[GetChannelRequestTypeDef]
-    ) -> TargetResults[GetChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelResponseTypeDef]:
         """Returns information about a specific channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetChannel
@@ -360,8 +234,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetChannel", kwargs)
 
     def get_dashboard(
-        self, **kwargs: Unpack[GetDashboardRequestTypeDef]
-    ) -> TargetResults[GetDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDashboardResponseTypeDef]:
         """Returns the specified dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetDashboard
@@ -369,8 +243,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetDashboard", kwargs)
 
     def get_event_configuration(
-        self, **kwargs: Unpack[GetEventConfigurationRequestTypeDef]
-    ) -> TargetResults[GetEventConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventConfigurationResponseTypeDef]:
         """Retrieves the current event configuration settings for the specified event
         data store or trail. The response includes maximum event size
         configuration, the context key selectors configured for the event data
@@ -381,8 +255,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetEventConfiguration", kwargs)
 
     def get_event_data_store(
-        self, **kwargs: Unpack[GetEventDataStoreRequestTypeDef]
-    ) -> TargetResults[GetEventDataStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventDataStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventDataStoreResponseTypeDef]:
         """Returns information about an event data store specified as either an ARN
         or the ID portion of the ARN.
 
@@ -391,8 +265,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetEventDataStore", kwargs)
 
     def get_event_selectors(
-        self, **kwargs: Unpack[GetEventSelectorsRequestTypeDef]
-    ) -> TargetResults[GetEventSelectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventSelectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventSelectorsResponseTypeDef]:
         """Describes the settings for the event selectors that you configured for
         your trail.
 
@@ -401,8 +275,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetEventSelectors", kwargs)
 
     def get_import(
-        self, **kwargs: Unpack[GetImportRequestTypeDef]
-    ) -> TargetResults[GetImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportResponseTypeDef]:
         """Returns information about a specific import.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetImport
@@ -410,8 +284,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetImport", kwargs)
 
     def get_insight_selectors(
-        self, **kwargs: Unpack[GetInsightSelectorsRequestTypeDef]
-    ) -> TargetResults[GetInsightSelectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightSelectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightSelectorsResponseTypeDef]:
         """Describes the settings for the Insights event selectors that you
         configured for your trail or event data store. GetInsightSelectors shows
         if CloudTrail Insights logging is enabled and which Insights types are
@@ -425,8 +299,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetInsightSelectors", kwargs)
 
     def get_query_results(
-        self, **kwargs: Unpack[GetQueryResultsRequestTypeDef]
-    ) -> TargetResults[GetQueryResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueryResultsResponseTypeDef]:
         """Gets event data results of a query. You must specify the QueryID value
         returned by the StartQuery operation.
 
@@ -437,8 +311,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetQueryResults", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the JSON text of the resource-based policy document attached to
         the CloudTrail event data store, dashboard, or channel.
 
@@ -447,8 +321,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_trail(
-        self, **kwargs: Unpack[GetTrailRequestTypeDef]
-    ) -> TargetResults[GetTrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrailResponseTypeDef]:
         """Returns settings information for a specified trail.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetTrail
@@ -456,8 +330,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetTrail", kwargs)
 
     def get_trail_status(
-        self, **kwargs: Unpack[GetTrailStatusRequestTypeDef]
-    ) -> TargetResults[GetTrailStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrailStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrailStatusResponseTypeDef]:
         """Returns a JSON-formatted list of information about the specified trail.
         Fields include information on delivery errors, Amazon SNS and Amazon S3
         errors, and start and stop logging times for each trail. This operation
@@ -469,8 +343,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("GetTrailStatus", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Lists the channels in the current account, and their source names.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListChannels
@@ -478,8 +352,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_dashboards(
-        self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Returns information about all dashboards in the account, in the current
         Region.
 
@@ -488,8 +362,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListDashboards", kwargs)
 
     def list_event_data_stores(
-        self, **kwargs: Unpack[ListEventDataStoresRequestTypeDef]
-    ) -> TargetResults[ListEventDataStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventDataStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventDataStoresResponseTypeDef]:
         """Returns information about all event data stores in the account, in the
         current Region.
 
@@ -498,8 +372,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListEventDataStores", kwargs)
 
     def list_import_failures(
-        self, **kwargs: Unpack[ListImportFailuresRequestTypeDef]
-    ) -> TargetResults[ListImportFailuresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportFailuresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportFailuresResponseTypeDef]:
         """Returns a list of failures for the specified import.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImportFailures
@@ -507,8 +381,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListImportFailures", kwargs)
 
     def list_imports(
-        self, **kwargs: Unpack[ListImportsRequestTypeDef]
-    ) -> TargetResults[ListImportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportsResponseTypeDef]:
         """Returns information on all imports, or a select set of imports by
         ImportStatus or Destination.
 
@@ -517,8 +391,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListImports", kwargs)
 
     def list_insights_data(
-        self, **kwargs: Unpack[ListInsightsDataRequestTypeDef]
-    ) -> TargetResults[ListInsightsDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInsightsDataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInsightsDataResponseTypeDef]:
         """Returns Insights events generated on a trail that logs data events. You
         can list Insights events that occurred in a Region within the last 90
         days.
@@ -528,8 +402,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListInsightsData", kwargs)
 
     def list_insights_metric_data(
-        self, **kwargs: Unpack[ListInsightsMetricDataRequestTypeDef]
-    ) -> TargetResults[ListInsightsMetricDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInsightsMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInsightsMetricDataResponseTypeDef]:
         """Returns Insights metrics data for trails that have enabled Insights. The
         request must include the EventSource, EventName, and InsightType
         parameters.
@@ -539,8 +413,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListInsightsMetricData", kwargs)
 
     def list_public_keys(
-        self, **kwargs: Unpack[ListPublicKeysRequestTypeDef]
-    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPublicKeysResponseTypeDef]:
         """Returns all public keys whose private keys were used to sign the digest
         files within the specified time range. The public key is needed to
         validate digest files that were signed with its corresponding private key.
@@ -550,8 +424,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListPublicKeys", kwargs)
 
     def list_queries(
-        self, **kwargs: Unpack[ListQueriesRequestTypeDef]
-    ) -> TargetResults[ListQueriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueriesResponseTypeDef]:
         """Returns a list of queries and query statuses for the past seven days. You
         must specify an ARN value for EventDataStore. Optionally, to shorten the
         list of results, you can specify a time range, formatted as timestamps, by
@@ -564,8 +438,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListQueries", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Lists the tags for the specified trails, event data stores, dashboards, or
         channels in the current Region.
 
@@ -574,8 +448,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_trails(
-        self, **kwargs: Unpack[ListTrailsRequestTypeDef]
-    ) -> TargetResults[ListTrailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrailsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrailsResponseTypeDef]:
         """Lists trails that are in the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListTrails
@@ -583,8 +457,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("ListTrails", kwargs)
 
     def lookup_events(
-        self, **kwargs: Unpack[LookupEventsRequestTypeDef]
-    ) -> TargetResults[LookupEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.LookupEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.LookupEventsResponseTypeDef]:
         """Looks up management events or CloudTrail Insights events that are captured
         by CloudTrail. You can look up events that occurred in a Region within the
         last 90 days.
@@ -594,8 +468,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("LookupEvents", kwargs)
 
     def put_event_configuration(
-        self, **kwargs: Unpack[PutEventConfigurationRequestTypeDef]
-    ) -> TargetResults[PutEventConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventConfigurationResponseTypeDef]:
         """Updates the event configuration settings for the specified event data
         store or trail. This operation supports updating the maximum event size,
         adding or modifying context key selectors for event data store, and
@@ -606,8 +480,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("PutEventConfiguration", kwargs)
 
     def put_event_selectors(
-        self, **kwargs: Unpack[PutEventSelectorsRequestTypeDef]
-    ) -> TargetResults[PutEventSelectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventSelectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventSelectorsResponseTypeDef]:
         """Configures event selectors (also referred to as basic event selectors) or
         advanced event selectors for your trail. You can use either
         AdvancedEventSelectors or EventSelectors, but not both. If you apply
@@ -619,8 +493,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("PutEventSelectors", kwargs)
 
     def put_insight_selectors(
-        self, **kwargs: Unpack[PutInsightSelectorsRequestTypeDef]
-    ) -> TargetResults[PutInsightSelectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInsightSelectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInsightSelectorsResponseTypeDef]:
         """Lets you enable Insights event logging on specific event categories by
         specifying the Insights selectors that you want to enable on an existing
         trail or event data store. You also use PutInsightSelectors to turn off
@@ -633,8 +507,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("PutInsightSelectors", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to a CloudTrail event data
         store, dashboard, or channel. For more information about resource-based
         policies, see CloudTrail resource-based policy examples in the CloudTrail
@@ -645,8 +519,9 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def register_organization_delegated_admin(
-        self, **kwargs: Unpack[RegisterOrganizationDelegatedAdminRequestTypeDef]
-    ) -> TargetResults[RegisterOrganizationDelegatedAdminResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RegisterOrganizationDelegatedAdminRequestTypeDef],
+    ) -> TargetResults[type_defs.RegisterOrganizationDelegatedAdminResponseTypeDef]:
         """Registers an organization’s member account as the CloudTrail delegated
         administrator.
 
@@ -655,8 +530,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("RegisterOrganizationDelegatedAdmin", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsRequestTypeDef]
-    ) -> TargetResults[RemoveTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsResponseTypeDef]:
         """Removes the specified tags from a trail, event data store, dashboard, or
         channel.
 
@@ -665,8 +540,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def restore_event_data_store(
-        self, **kwargs: Unpack[RestoreEventDataStoreRequestTypeDef]
-    ) -> TargetResults[RestoreEventDataStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreEventDataStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreEventDataStoreResponseTypeDef]:
         """Restores a deleted event data store specified by EventDataStore, which
         accepts an event data store ARN. You can only restore a deleted event data
         store within the seven-day wait period after deletion. Restoring an event
@@ -678,8 +553,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("RestoreEventDataStore", kwargs)
 
     def search_sample_queries(
-        self, **kwargs: Unpack[SearchSampleQueriesRequestTypeDef]
-    ) -> TargetResults[SearchSampleQueriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSampleQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSampleQueriesResponseTypeDef]:
         """Searches sample queries and returns a list of sample queries that are
         sorted by relevance. To search for sample queries, provide a natural
         language SearchPhrase in English.
@@ -689,8 +564,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("SearchSampleQueries", kwargs)
 
     def start_dashboard_refresh(
-        self, **kwargs: Unpack[StartDashboardRefreshRequestTypeDef]
-    ) -> TargetResults[StartDashboardRefreshResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDashboardRefreshRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDashboardRefreshResponseTypeDef]:
         """Starts a refresh of the specified dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StartDashboardRefresh
@@ -698,8 +573,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StartDashboardRefresh", kwargs)
 
     def start_event_data_store_ingestion(
-        self, **kwargs: Unpack[StartEventDataStoreIngestionRequestTypeDef]
-    ) -> TargetResults[StartEventDataStoreIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEventDataStoreIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEventDataStoreIngestionResponseTypeDef]:
         """Starts the ingestion of live events on an event data store specified as
         either an ARN or the ID portion of the ARN. To start ingestion, the event
         data store Status must be STOPPED_INGESTION and the eventCategory must be
@@ -710,8 +585,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StartEventDataStoreIngestion", kwargs)
 
     def start_import(
-        self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> TargetResults[StartImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportResponseTypeDef]:
         """Starts an import of logged trail events from a source S3 bucket to a
         destination event data store. By default, CloudTrail only imports events
         contained in the S3 bucket's CloudTrail prefix and the prefixes inside the
@@ -726,8 +601,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StartImport", kwargs)
 
     def start_logging(
-        self, **kwargs: Unpack[StartLoggingRequestTypeDef]
-    ) -> TargetResults[StartLoggingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartLoggingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartLoggingResponseTypeDef]:
         """Starts the recording of Amazon Web Services API calls and log file
         delivery for a trail. For a trail that is enabled in all Regions, this
         operation must be called from the Region in which the trail was created.
@@ -739,8 +614,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StartLogging", kwargs)
 
     def start_query(
-        self, **kwargs: Unpack[StartQueryRequestTypeDef]
-    ) -> TargetResults[StartQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartQueryResponseTypeDef]:
         """Starts a CloudTrail Lake query. Use the QueryStatement parameter to
         provide your SQL query, enclosed in single quotation marks. Use the
         optional DeliveryS3Uri parameter to deliver the query results to an S3
@@ -751,8 +626,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StartQuery", kwargs)
 
     def stop_event_data_store_ingestion(
-        self, **kwargs: Unpack[StopEventDataStoreIngestionRequestTypeDef]
-    ) -> TargetResults[StopEventDataStoreIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEventDataStoreIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopEventDataStoreIngestionResponseTypeDef]:
         """Stops the ingestion of live events on an event data store specified as
         either an ARN or the ID portion of the ARN. To stop ingestion, the event
         data store Status must be ENABLED and the eventCategory must be
@@ -763,8 +638,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StopEventDataStoreIngestion", kwargs)
 
     def stop_import(
-        self, **kwargs: Unpack[StopImportRequestTypeDef]
-    ) -> TargetResults[StopImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StopImportResponseTypeDef]:
         """Stops a specified import.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StopImport
@@ -772,8 +647,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StopImport", kwargs)
 
     def stop_logging(
-        self, **kwargs: Unpack[StopLoggingRequestTypeDef]
-    ) -> TargetResults[StopLoggingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopLoggingRequestTypeDef]
+    ) -> TargetResults[type_defs.StopLoggingResponseTypeDef]:
         """Suspends the recording of Amazon Web Services API calls and log file
         delivery for the specified trail. Under most circumstances, there is no
         need to use this action. You can update a trail without stopping it first.
@@ -788,8 +663,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("StopLogging", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Updates a channel specified by a required channel ARN or UUID.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateChannel
@@ -797,8 +672,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_dashboard(
-        self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardResponseTypeDef]:
         """Updates the specified dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateDashboard
@@ -806,8 +681,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("UpdateDashboard", kwargs)
 
     def update_event_data_store(
-        self, **kwargs: Unpack[UpdateEventDataStoreRequestTypeDef]
-    ) -> TargetResults[UpdateEventDataStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventDataStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventDataStoreResponseTypeDef]:
         """Updates an event data store. The required EventDataStore value is an ARN
         or the ID portion of the ARN. Other parameters are optional, but at least
         one optional parameter must be specified, or CloudTrail throws an error.
@@ -821,8 +696,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         return self._call("UpdateEventDataStore", kwargs)
 
     def update_trail(
-        self, **kwargs: Unpack[UpdateTrailRequestTypeDef]
-    ) -> TargetResults[UpdateTrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrailRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrailResponseTypeDef]:
         """Updates trail settings that control what events you are logging, and how
         to handle log files. Changes to a trail do not require stopping the
         CloudTrail service. Use this action to designate an existing bucket for
@@ -841,8 +716,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportFailuresRequestTypeDef],
-    ) -> TargetResults[ListImportFailuresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportFailuresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportFailuresResponseTypeDef]:
         """Every page of ListImportFailures in every target, merged per target
         (botocore's build_full_result).
 
@@ -864,8 +739,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportsRequestTypeDef],
-    ) -> TargetResults[ListImportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportsResponseTypeDef]:
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
@@ -888,8 +763,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInsightsDataRequestTypeDef],
-    ) -> TargetResults[ListInsightsDataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInsightsDataRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInsightsDataResponseTypeDef]:
         """Every page of ListInsightsData in every target, merged per target
         (botocore's build_full_result).
 
@@ -913,8 +788,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPublicKeysResponseTypeDef]:
         """Every page of ListPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -938,8 +813,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -962,8 +837,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrailsRequestTypeDef],
-    ) -> TargetResults[ListTrailsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrailsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrailsResponseTypeDef]:
         """Every page of ListTrails in every target, merged per target (botocore's
         build_full_result).
 
@@ -985,8 +860,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[LookupEventsRequestTypeDef],
-    ) -> TargetResults[LookupEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.LookupEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.LookupEventsResponseTypeDef]:
         """Every page of LookupEvents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1009,8 +884,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportFailuresRequestTypeDef],
-    ) -> Items[ImportFailureListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportFailuresRequestTypeDef],
+    ) -> Items[type_defs.ImportFailureListItemTypeDef]:
         """Each element of Failures in every page of ListImportFailures, from every
         target, as its page arrives (tagged with its target).
 
@@ -1025,8 +900,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportsRequestTypeDef],
-    ) -> Items[ImportsListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportsRequestTypeDef],
+    ) -> Items[type_defs.ImportsListItemTypeDef]:
         """Each element of Imports in every page of ListImports, from every target,
         as its page arrives (tagged with its target).
 
@@ -1041,8 +916,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInsightsDataRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.ListInsightsDataRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of ListInsightsData, from every
         target, as its page arrives (tagged with its target).
 
@@ -1057,8 +932,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> Items[PublicKeyTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef],
+    ) -> Items[type_defs.PublicKeyTypeDef]:
         """Each element of PublicKeyList in every page of ListPublicKeys, from every
         target, as its page arrives (tagged with its target).
 
@@ -1073,8 +948,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> Items[ResourceTagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> Items[type_defs.ResourceTagTypeDef]:
         """Each element of ResourceTagList in every page of ListTags, from every
         target, as its page arrives (tagged with its target).
 
@@ -1087,8 +962,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrailsRequestTypeDef],
-    ) -> Items[TrailInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrailsRequestTypeDef],
+    ) -> Items[type_defs.TrailInfoTypeDef]:
         """Each element of Trails in every page of ListTrails, from every target, as
         its page arrives (tagged with its target).
 
@@ -1103,8 +978,8 @@ class MultiRegionCloudTrail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[LookupEventsRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.LookupEventsRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of LookupEvents, from every target,
         as its page arrives (tagged with its target).
 

@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        PutAuditEventsRequestTypeDef,
-        PutAuditEventsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudTrailDataService"]
 
@@ -35,8 +32,8 @@ class MultiRegionCloudTrailDataService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def put_audit_events(
-        self, **kwargs: Unpack[PutAuditEventsRequestTypeDef]
-    ) -> TargetResults[PutAuditEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAuditEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAuditEventsResponseTypeDef]:
         """Ingests your application events into CloudTrail Lake. A required
         parameter, auditEvents, accepts the JSON records (also called payload) of
         events that you want CloudTrail to ingest. You can add up to 100 of these

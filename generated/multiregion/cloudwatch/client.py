@@ -15,96 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AlarmHistoryItemTypeDef,
-        AlarmMuteRuleSummaryTypeDef,
-        AnomalyDetectorTypeDef,
-        DashboardEntryTypeDef,
-        DeleteAlarmMuteRuleInputTypeDef,
-        DeleteAlarmsInputTypeDef,
-        DeleteAnomalyDetectorInputTypeDef,
-        DeleteAnomalyDetectorOutputTypeDef,
-        DeleteDashboardsInputTypeDef,
-        DeleteDashboardsOutputTypeDef,
-        DeleteInsightRulesInputTypeDef,
-        DeleteInsightRulesOutputTypeDef,
-        DeleteMetricStreamInputTypeDef,
-        DeleteMetricStreamOutputTypeDef,
-        DescribeAlarmContributorsInputTypeDef,
-        DescribeAlarmContributorsOutputTypeDef,
-        DescribeAlarmHistoryInputTypeDef,
-        DescribeAlarmHistoryOutputTypeDef,
-        DescribeAlarmsForMetricInputTypeDef,
-        DescribeAlarmsForMetricOutputTypeDef,
-        DescribeAlarmsInputTypeDef,
-        DescribeAlarmsOutputTypeDef,
-        DescribeAnomalyDetectorsInputTypeDef,
-        DescribeAnomalyDetectorsOutputTypeDef,
-        DescribeInsightRulesInputTypeDef,
-        DescribeInsightRulesOutputTypeDef,
-        DisableAlarmActionsInputTypeDef,
-        DisableInsightRulesInputTypeDef,
-        DisableInsightRulesOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableAlarmActionsInputTypeDef,
-        EnableInsightRulesInputTypeDef,
-        EnableInsightRulesOutputTypeDef,
-        GetAlarmMuteRuleInputTypeDef,
-        GetAlarmMuteRuleOutputTypeDef,
-        GetDashboardInputTypeDef,
-        GetDashboardOutputTypeDef,
-        GetInsightRuleReportInputTypeDef,
-        GetInsightRuleReportOutputTypeDef,
-        GetMetricDataInputTypeDef,
-        GetMetricDataOutputTypeDef,
-        GetMetricStatisticsInputTypeDef,
-        GetMetricStatisticsOutputTypeDef,
-        GetMetricStreamInputTypeDef,
-        GetMetricStreamOutputTypeDef,
-        GetMetricWidgetImageInputTypeDef,
-        GetMetricWidgetImageOutputTypeDef,
-        GetOTelEnrichmentOutputTypeDef,
-        ListAlarmMuteRulesInputTypeDef,
-        ListAlarmMuteRulesOutputTypeDef,
-        ListDashboardsInputTypeDef,
-        ListDashboardsOutputTypeDef,
-        ListManagedInsightRulesInputTypeDef,
-        ListManagedInsightRulesOutputTypeDef,
-        ListMetricStreamsInputTypeDef,
-        ListMetricStreamsOutputTypeDef,
-        ListMetricsInputTypeDef,
-        ListMetricsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MetricAlarmTypeDef,
-        MetricDataResultTypeDef,
-        MetricOutputTypeDef,
-        PutAlarmMuteRuleInputTypeDef,
-        PutAnomalyDetectorInputTypeDef,
-        PutAnomalyDetectorOutputTypeDef,
-        PutCompositeAlarmInputTypeDef,
-        PutDashboardInputTypeDef,
-        PutDashboardOutputTypeDef,
-        PutInsightRuleInputTypeDef,
-        PutInsightRuleOutputTypeDef,
-        PutManagedInsightRulesInputTypeDef,
-        PutManagedInsightRulesOutputTypeDef,
-        PutMetricAlarmInputTypeDef,
-        PutMetricDataInputTypeDef,
-        PutMetricStreamInputTypeDef,
-        PutMetricStreamOutputTypeDef,
-        SetAlarmStateInputTypeDef,
-        StartMetricStreamsInputTypeDef,
-        StartMetricStreamsOutputTypeDef,
-        StartOTelEnrichmentOutputTypeDef,
-        StopMetricStreamsInputTypeDef,
-        StopMetricStreamsOutputTypeDef,
-        StopOTelEnrichmentOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatch"]
 
@@ -120,8 +31,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_alarm_mute_rule(
-        self, **kwargs: Unpack[DeleteAlarmMuteRuleInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlarmMuteRuleInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specific alarm mute rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteAlarmMuteRule
@@ -129,8 +40,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DeleteAlarmMuteRule", kwargs)
 
     def delete_alarms(
-        self, **kwargs: Unpack[DeleteAlarmsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlarmsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified alarms. You can delete up to 100 alarms in one
         operation. However, this total can include no more than one composite
         alarm. For example, you could delete 99 metric alarms and one composite
@@ -142,8 +53,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DeleteAlarms", kwargs)
 
     def delete_anomaly_detector(
-        self, **kwargs: Unpack[DeleteAnomalyDetectorInputTypeDef]
-    ) -> TargetResults[DeleteAnomalyDetectorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnomalyDetectorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnomalyDetectorOutputTypeDef]:
         """Deletes the specified anomaly detection model from your account. For more
         information about how to delete an anomaly detection model, see Deleting
         an anomaly detection model in the CloudWatch User Guide.
@@ -155,8 +66,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DeleteAnomalyDetector", kwargs)
 
     def delete_dashboards(
-        self, **kwargs: Unpack[DeleteDashboardsInputTypeDef]
-    ) -> TargetResults[DeleteDashboardsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDashboardsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDashboardsOutputTypeDef]:
         """Deletes all dashboards that you specify. You can specify up to 100
         dashboards to delete. If there is an error during this call, the operation
         attempts to delete as many dashboards as possible.
@@ -166,8 +77,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DeleteDashboards", kwargs)
 
     def delete_insight_rules(
-        self, **kwargs: Unpack[DeleteInsightRulesInputTypeDef]
-    ) -> TargetResults[DeleteInsightRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInsightRulesInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteInsightRulesOutputTypeDef]:
         """Permanently deletes the specified Contributor Insights rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteInsightRules
@@ -175,8 +86,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DeleteInsightRules", kwargs)
 
     def delete_metric_stream(
-        self, **kwargs: Unpack[DeleteMetricStreamInputTypeDef]
-    ) -> TargetResults[DeleteMetricStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMetricStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMetricStreamOutputTypeDef]:
         """Permanently deletes the metric stream that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteMetricStream
@@ -184,8 +95,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DeleteMetricStream", kwargs)
 
     def describe_alarm_contributors(
-        self, **kwargs: Unpack[DescribeAlarmContributorsInputTypeDef]
-    ) -> TargetResults[DescribeAlarmContributorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlarmContributorsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlarmContributorsOutputTypeDef]:
         """Returns the information of the current alarm contributors that are in
         ALARM state. This operation returns details about the individual time
         series that contribute to the alarm's state.
@@ -195,8 +106,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DescribeAlarmContributors", kwargs)
 
     def describe_alarm_history(
-        self, **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef]
-    ) -> TargetResults[DescribeAlarmHistoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlarmHistoryInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlarmHistoryOutputTypeDef]:
         """Retrieves the history for the specified alarm. You can filter the results
         by date range or item type. If an alarm name is not specified, the
         histories for either all metric alarms or all composite alarms are
@@ -207,8 +118,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DescribeAlarmHistory", kwargs)
 
     def describe_alarms(
-        self, **kwargs: Unpack[DescribeAlarmsInputTypeDef]
-    ) -> TargetResults[DescribeAlarmsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlarmsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlarmsOutputTypeDef]:
         """Retrieves the specified alarms. You can filter the results by specifying a
         prefix for the alarm name, the alarm state, or a prefix for any action.
 
@@ -217,8 +128,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DescribeAlarms", kwargs)
 
     def describe_alarms_for_metric(
-        self, **kwargs: Unpack[DescribeAlarmsForMetricInputTypeDef]
-    ) -> TargetResults[DescribeAlarmsForMetricOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlarmsForMetricInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlarmsForMetricOutputTypeDef]:
         """Retrieves the alarms for the specified metric. To filter the results,
         specify a statistic, period, or unit.
 
@@ -227,8 +138,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DescribeAlarmsForMetric", kwargs)
 
     def describe_anomaly_detectors(
-        self, **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef]
-    ) -> TargetResults[DescribeAnomalyDetectorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnomalyDetectorsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnomalyDetectorsOutputTypeDef]:
         """Lists the anomaly detection models that you have created in your account.
         For single metric anomaly detectors, you can list all of the models in
         your account or filter the results to only the models that are related to
@@ -242,8 +153,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DescribeAnomalyDetectors", kwargs)
 
     def describe_insight_rules(
-        self, **kwargs: Unpack[DescribeInsightRulesInputTypeDef]
-    ) -> TargetResults[DescribeInsightRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInsightRulesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeInsightRulesOutputTypeDef]:
         """Returns a list of all the Contributor Insights rules in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeInsightRules
@@ -251,8 +162,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DescribeInsightRules", kwargs)
 
     def disable_alarm_actions(
-        self, **kwargs: Unpack[DisableAlarmActionsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableAlarmActionsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables the actions for the specified alarms. When an alarm's actions are
         disabled, the alarm actions do not execute when the alarm state changes.
 
@@ -261,8 +172,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DisableAlarmActions", kwargs)
 
     def disable_insight_rules(
-        self, **kwargs: Unpack[DisableInsightRulesInputTypeDef]
-    ) -> TargetResults[DisableInsightRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableInsightRulesInputTypeDef]
+    ) -> TargetResults[type_defs.DisableInsightRulesOutputTypeDef]:
         """Disables the specified Contributor Insights rules. When rules are
         disabled, they do not analyze log groups and do not incur costs.
 
@@ -271,8 +182,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("DisableInsightRules", kwargs)
 
     def enable_alarm_actions(
-        self, **kwargs: Unpack[EnableAlarmActionsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableAlarmActionsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables the actions for the specified alarms.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/EnableAlarmActions
@@ -280,8 +191,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("EnableAlarmActions", kwargs)
 
     def enable_insight_rules(
-        self, **kwargs: Unpack[EnableInsightRulesInputTypeDef]
-    ) -> TargetResults[EnableInsightRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableInsightRulesInputTypeDef]
+    ) -> TargetResults[type_defs.EnableInsightRulesOutputTypeDef]:
         """Enables the specified Contributor Insights rules. When rules are enabled,
         they immediately begin analyzing log data.
 
@@ -290,8 +201,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("EnableInsightRules", kwargs)
 
     def get_alarm_mute_rule(
-        self, **kwargs: Unpack[GetAlarmMuteRuleInputTypeDef]
-    ) -> TargetResults[GetAlarmMuteRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAlarmMuteRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetAlarmMuteRuleOutputTypeDef]:
         """Retrieves details for a specific alarm mute rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetAlarmMuteRule
@@ -299,8 +210,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetAlarmMuteRule", kwargs)
 
     def get_dashboard(
-        self, **kwargs: Unpack[GetDashboardInputTypeDef]
-    ) -> TargetResults[GetDashboardOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDashboardInputTypeDef]
+    ) -> TargetResults[type_defs.GetDashboardOutputTypeDef]:
         """Displays the details of the dashboard that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetDashboard
@@ -308,8 +219,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetDashboard", kwargs)
 
     def get_insight_rule_report(
-        self, **kwargs: Unpack[GetInsightRuleReportInputTypeDef]
-    ) -> TargetResults[GetInsightRuleReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightRuleReportInputTypeDef]
+    ) -> TargetResults[type_defs.GetInsightRuleReportOutputTypeDef]:
         """This operation returns the time series data collected by a Contributor
         Insights rule. The data includes the identity and number of contributors
         to the log group.
@@ -319,8 +230,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetInsightRuleReport", kwargs)
 
     def get_metric_data(
-        self, **kwargs: Unpack[GetMetricDataInputTypeDef]
-    ) -> TargetResults[GetMetricDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricDataInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetricDataOutputTypeDef]:
         """You can use the GetMetricData API to retrieve CloudWatch metric values.
         The operation can also include a CloudWatch Metrics Insights query, and
         one or more metric math functions.
@@ -330,8 +241,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetMetricData", kwargs)
 
     def get_metric_statistics(
-        self, **kwargs: Unpack[GetMetricStatisticsInputTypeDef]
-    ) -> TargetResults[GetMetricStatisticsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricStatisticsInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetricStatisticsOutputTypeDef]:
         """Gets statistics for the specified metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricStatistics
@@ -339,8 +250,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetMetricStatistics", kwargs)
 
     def get_metric_stream(
-        self, **kwargs: Unpack[GetMetricStreamInputTypeDef]
-    ) -> TargetResults[GetMetricStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricStreamInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetricStreamOutputTypeDef]:
         """Returns information about the metric stream that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricStream
@@ -348,8 +259,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetMetricStream", kwargs)
 
     def get_metric_widget_image(
-        self, **kwargs: Unpack[GetMetricWidgetImageInputTypeDef]
-    ) -> TargetResults[GetMetricWidgetImageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricWidgetImageInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetricWidgetImageOutputTypeDef]:
         """You can use the GetMetricWidgetImage API to retrieve a snapshot graph of
         one or more Amazon CloudWatch metrics as a bitmap image. You can then
         embed this image into your services and products, such as wiki pages,
@@ -360,7 +271,9 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("GetMetricWidgetImage", kwargs)
 
-    def get_otel_enrichment(self) -> TargetResults[GetOTelEnrichmentOutputTypeDef]:
+    def get_otel_enrichment(
+        self,
+    ) -> TargetResults[type_defs.GetOTelEnrichmentOutputTypeDef]:
         """Returns the current status of vended metric enrichment for the account,
         including whether CloudWatch vended metrics are enriched with resource ARN
         and resource tag labels and queryable using PromQL. For the list of
@@ -372,8 +285,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("GetOTelEnrichment", {})
 
     def list_alarm_mute_rules(
-        self, **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef]
-    ) -> TargetResults[ListAlarmMuteRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlarmMuteRulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAlarmMuteRulesOutputTypeDef]:
         """Lists alarm mute rules in your Amazon Web Services account and region.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListAlarmMuteRules
@@ -381,8 +294,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("ListAlarmMuteRules", kwargs)
 
     def list_dashboards(
-        self, **kwargs: Unpack[ListDashboardsInputTypeDef]
-    ) -> TargetResults[ListDashboardsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDashboardsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDashboardsOutputTypeDef]:
         """Returns a list of the dashboards for your account. If you include
         DashboardNamePrefix, only those dashboards with names starting with the
         prefix are listed. Otherwise, all dashboards in your account are listed.
@@ -392,8 +305,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("ListDashboards", kwargs)
 
     def list_managed_insight_rules(
-        self, **kwargs: Unpack[ListManagedInsightRulesInputTypeDef]
-    ) -> TargetResults[ListManagedInsightRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedInsightRulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListManagedInsightRulesOutputTypeDef]:
         """Returns a list that contains the number of managed Contributor Insights
         rules in your account.
 
@@ -402,8 +315,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("ListManagedInsightRules", kwargs)
 
     def list_metric_streams(
-        self, **kwargs: Unpack[ListMetricStreamsInputTypeDef]
-    ) -> TargetResults[ListMetricStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetricStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMetricStreamsOutputTypeDef]:
         """Returns a list of metric streams in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetricStreams
@@ -411,8 +324,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("ListMetricStreams", kwargs)
 
     def list_metrics(
-        self, **kwargs: Unpack[ListMetricsInputTypeDef]
-    ) -> TargetResults[ListMetricsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetricsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMetricsOutputTypeDef]:
         """List the specified metrics. You can use the returned metrics with
         GetMetricData or GetMetricStatistics to get statistical data.
 
@@ -421,8 +334,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("ListMetrics", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with a CloudWatch resource. Currently,
         alarms, dashboards, metric streams and Contributor Insights rules support
         tagging.
@@ -432,8 +345,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_alarm_mute_rule(
-        self, **kwargs: Unpack[PutAlarmMuteRuleInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAlarmMuteRuleInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates an alarm mute rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/PutAlarmMuteRule
@@ -441,8 +354,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutAlarmMuteRule", kwargs)
 
     def put_anomaly_detector(
-        self, **kwargs: Unpack[PutAnomalyDetectorInputTypeDef]
-    ) -> TargetResults[PutAnomalyDetectorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAnomalyDetectorInputTypeDef]
+    ) -> TargetResults[type_defs.PutAnomalyDetectorOutputTypeDef]:
         """Creates an anomaly detection model for a CloudWatch metric. You can use
         the model to display a band of expected normal values when the metric is
         graphed.
@@ -454,8 +367,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutAnomalyDetector", kwargs)
 
     def put_composite_alarm(
-        self, **kwargs: Unpack[PutCompositeAlarmInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCompositeAlarmInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates a composite alarm. When you create a composite alarm,
         you specify a rule expression for the alarm that takes into account the
         alarm states of other alarms that you have created. The composite alarm
@@ -466,8 +379,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutCompositeAlarm", kwargs)
 
     def put_dashboard(
-        self, **kwargs: Unpack[PutDashboardInputTypeDef]
-    ) -> TargetResults[PutDashboardOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDashboardInputTypeDef]
+    ) -> TargetResults[type_defs.PutDashboardOutputTypeDef]:
         """Creates a dashboard if it does not already exist, or updates an existing
         dashboard. If you update a dashboard, the entire contents are replaced
         with what you specify here.
@@ -477,8 +390,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutDashboard", kwargs)
 
     def put_insight_rule(
-        self, **kwargs: Unpack[PutInsightRuleInputTypeDef]
-    ) -> TargetResults[PutInsightRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInsightRuleInputTypeDef]
+    ) -> TargetResults[type_defs.PutInsightRuleOutputTypeDef]:
         """Creates a Contributor Insights rule. Rules evaluate log events in a
         CloudWatch Logs log group, enabling you to find contributor data for the
         log events in that log group. For more information, see Using Contributor
@@ -489,8 +402,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutInsightRule", kwargs)
 
     def put_managed_insight_rules(
-        self, **kwargs: Unpack[PutManagedInsightRulesInputTypeDef]
-    ) -> TargetResults[PutManagedInsightRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutManagedInsightRulesInputTypeDef]
+    ) -> TargetResults[type_defs.PutManagedInsightRulesOutputTypeDef]:
         """Creates a managed Contributor Insights rule for a specified Amazon Web
         Services resource. When you enable a managed rule, you create a
         Contributor Insights rule that collects data from Amazon Web Services
@@ -505,8 +418,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutManagedInsightRules", kwargs)
 
     def put_metric_alarm(
-        self, **kwargs: Unpack[PutMetricAlarmInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetricAlarmInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates an alarm and associates it with the specified metric,
         metric math expression, anomaly detection model, Metrics Insights query,
         or PromQL query. For more information about using a Metrics Insights query
@@ -517,8 +430,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutMetricAlarm", kwargs)
 
     def put_metric_data(
-        self, **kwargs: Unpack[PutMetricDataInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetricDataInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Publishes metric data to Amazon CloudWatch. CloudWatch associates the data
         with the specified metric. If the specified metric does not exist,
         CloudWatch creates the metric. When CloudWatch creates a metric, it can
@@ -530,8 +443,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutMetricData", kwargs)
 
     def put_metric_stream(
-        self, **kwargs: Unpack[PutMetricStreamInputTypeDef]
-    ) -> TargetResults[PutMetricStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetricStreamInputTypeDef]
+    ) -> TargetResults[type_defs.PutMetricStreamOutputTypeDef]:
         """Creates or updates a metric stream. Metric streams can automatically
         stream CloudWatch metrics to Amazon Web Services destinations, including
         Amazon S3, and to many third-party solutions.
@@ -541,8 +454,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("PutMetricStream", kwargs)
 
     def set_alarm_state(
-        self, **kwargs: Unpack[SetAlarmStateInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetAlarmStateInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Temporarily sets the state of an alarm for testing purposes. When the
         updated state differs from the previous value, the action configured for
         the appropriate state is invoked. For example, if your alarm is configured
@@ -554,15 +467,17 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("SetAlarmState", kwargs)
 
     def start_metric_streams(
-        self, **kwargs: Unpack[StartMetricStreamsInputTypeDef]
-    ) -> TargetResults[StartMetricStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetricStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.StartMetricStreamsOutputTypeDef]:
         """Starts the streaming of metrics for one or more of your metric streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/StartMetricStreams
         """
         return self._call("StartMetricStreams", kwargs)
 
-    def start_otel_enrichment(self) -> TargetResults[StartOTelEnrichmentOutputTypeDef]:
+    def start_otel_enrichment(
+        self,
+    ) -> TargetResults[type_defs.StartOTelEnrichmentOutputTypeDef]:
         """Enables enrichment and PromQL access for CloudWatch vended metrics for
         supported Amazon Web Services resources in the account. Once enabled,
         metrics that contain a resource identifier dimension (for example, EC2
@@ -574,15 +489,17 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("StartOTelEnrichment", {})
 
     def stop_metric_streams(
-        self, **kwargs: Unpack[StopMetricStreamsInputTypeDef]
-    ) -> TargetResults[StopMetricStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMetricStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.StopMetricStreamsOutputTypeDef]:
         """Stops the streaming of metrics for one or more of your metric streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/StopMetricStreams
         """
         return self._call("StopMetricStreams", kwargs)
 
-    def stop_otel_enrichment(self) -> TargetResults[StopOTelEnrichmentOutputTypeDef]:
+    def stop_otel_enrichment(
+        self,
+    ) -> TargetResults[type_defs.StopOTelEnrichmentOutputTypeDef]:
         """Disables enrichment and PromQL access for CloudWatch vended metrics for
         supported Amazon Web Services resources in the account. After disabling,
         these metrics are no longer enriched with resource ARN and resource tag
@@ -593,8 +510,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("StopOTelEnrichment", {})
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch
         resource. Currently, the only CloudWatch resources that can be tagged are
         alarms, dashboards, metric streams and Contributor Insights rules.
@@ -604,8 +521,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified resource. Currently, alarms,
         dashboards, metric streams and Contributor Insights rules support tagging.
 
@@ -619,8 +536,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef],
-    ) -> TargetResults[DescribeAlarmHistoryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAlarmHistoryInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAlarmHistoryOutputTypeDef]:
         """Every page of DescribeAlarmHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -645,8 +562,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
-    ) -> TargetResults[DescribeAlarmsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAlarmsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAlarmsOutputTypeDef]:
         """Every page of DescribeAlarms in every target, merged per target
         (botocore's build_full_result).
 
@@ -669,8 +586,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef],
-    ) -> TargetResults[DescribeAnomalyDetectorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAnomalyDetectorsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAnomalyDetectorsOutputTypeDef]:
         """Every page of DescribeAnomalyDetectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -698,8 +615,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetMetricDataInputTypeDef],
-    ) -> TargetResults[GetMetricDataOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetMetricDataInputTypeDef],
+    ) -> TargetResults[type_defs.GetMetricDataOutputTypeDef]:
         """Every page of GetMetricData in every target, merged per target (botocore's
         build_full_result).
 
@@ -723,8 +640,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef],
-    ) -> TargetResults[ListAlarmMuteRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlarmMuteRulesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAlarmMuteRulesOutputTypeDef]:
         """Every page of ListAlarmMuteRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,8 +663,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDashboardsInputTypeDef],
-    ) -> TargetResults[ListDashboardsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDashboardsOutputTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -771,8 +688,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMetricsInputTypeDef],
-    ) -> TargetResults[ListMetricsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMetricsOutputTypeDef]:
         """Every page of ListMetrics in every target, merged per target (botocore's
         build_full_result).
 
@@ -794,8 +711,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef],
-    ) -> Items[AlarmHistoryItemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAlarmHistoryInputTypeDef],
+    ) -> Items[type_defs.AlarmHistoryItemTypeDef]:
         """Each element of AlarmHistoryItems in every page of DescribeAlarmHistory,
         from every target, as its page arrives (tagged with its target).
 
@@ -810,8 +727,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
-    ) -> Items[MetricAlarmTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAlarmsInputTypeDef],
+    ) -> Items[type_defs.MetricAlarmTypeDef]:
         """Each element of MetricAlarms in every page of DescribeAlarms, from every
         target, as its page arrives (tagged with its target).
 
@@ -826,8 +743,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef],
-    ) -> Items[AnomalyDetectorTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAnomalyDetectorsInputTypeDef],
+    ) -> Items[type_defs.AnomalyDetectorTypeDef]:
         """Each element of AnomalyDetectors in every page of
         DescribeAnomalyDetectors, from every target, as its page arrives (tagged
         with its target).
@@ -843,8 +760,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetMetricDataInputTypeDef],
-    ) -> Items[MetricDataResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetMetricDataInputTypeDef],
+    ) -> Items[type_defs.MetricDataResultTypeDef]:
         """Each element of MetricDataResults in every page of GetMetricData, from
         every target, as its page arrives (tagged with its target).
 
@@ -859,8 +776,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef],
-    ) -> Items[AlarmMuteRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlarmMuteRulesInputTypeDef],
+    ) -> Items[type_defs.AlarmMuteRuleSummaryTypeDef]:
         """Each element of AlarmMuteRuleSummaries in every page of
         ListAlarmMuteRules, from every target, as its page arrives (tagged with
         its target).
@@ -876,8 +793,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDashboardsInputTypeDef],
-    ) -> Items[DashboardEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsInputTypeDef],
+    ) -> Items[type_defs.DashboardEntryTypeDef]:
         """Each element of DashboardEntries in every page of ListDashboards, from
         every target, as its page arrives (tagged with its target).
 
@@ -892,8 +809,8 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMetricsInputTypeDef],
-    ) -> Items[MetricOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricsInputTypeDef],
+    ) -> Items[type_defs.MetricOutputTypeDef]:
         """Each element of Metrics in every page of ListMetrics, from every target,
         as its page arrives (tagged with its target).
 
@@ -908,7 +825,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAlarmsInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until AlarmExists.
 
@@ -925,7 +842,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetAlarmMuteRuleInputTypeDef],
+        **kwargs: Unpack[type_defs.GetAlarmMuteRuleInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until AlarmMuteRuleExists.
 
@@ -944,7 +861,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAlarmsInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAlarmsInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until CompositeAlarmExists.
 

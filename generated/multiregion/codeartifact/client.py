@@ -15,111 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssetSummaryTypeDef,
-        AssociateExternalConnectionRequestTypeDef,
-        AssociateExternalConnectionResultTypeDef,
-        AssociatedPackageTypeDef,
-        CopyPackageVersionsRequestTypeDef,
-        CopyPackageVersionsResultTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResultTypeDef,
-        CreatePackageGroupRequestTypeDef,
-        CreatePackageGroupResultTypeDef,
-        CreateRepositoryRequestTypeDef,
-        CreateRepositoryResultTypeDef,
-        DeleteDomainPermissionsPolicyRequestTypeDef,
-        DeleteDomainPermissionsPolicyResultTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResultTypeDef,
-        DeletePackageGroupRequestTypeDef,
-        DeletePackageGroupResultTypeDef,
-        DeletePackageRequestTypeDef,
-        DeletePackageResultTypeDef,
-        DeletePackageVersionsRequestTypeDef,
-        DeletePackageVersionsResultTypeDef,
-        DeleteRepositoryPermissionsPolicyRequestTypeDef,
-        DeleteRepositoryPermissionsPolicyResultTypeDef,
-        DeleteRepositoryRequestTypeDef,
-        DeleteRepositoryResultTypeDef,
-        DescribeDomainRequestTypeDef,
-        DescribeDomainResultTypeDef,
-        DescribePackageGroupRequestTypeDef,
-        DescribePackageGroupResultTypeDef,
-        DescribePackageRequestTypeDef,
-        DescribePackageResultTypeDef,
-        DescribePackageVersionRequestTypeDef,
-        DescribePackageVersionResultTypeDef,
-        DescribeRepositoryRequestTypeDef,
-        DescribeRepositoryResultTypeDef,
-        DisassociateExternalConnectionRequestTypeDef,
-        DisassociateExternalConnectionResultTypeDef,
-        DisposePackageVersionsRequestTypeDef,
-        DisposePackageVersionsResultTypeDef,
-        DomainSummaryTypeDef,
-        GetAssociatedPackageGroupRequestTypeDef,
-        GetAssociatedPackageGroupResultTypeDef,
-        GetAuthorizationTokenRequestTypeDef,
-        GetAuthorizationTokenResultTypeDef,
-        GetDomainPermissionsPolicyRequestTypeDef,
-        GetDomainPermissionsPolicyResultTypeDef,
-        GetPackageVersionAssetRequestTypeDef,
-        GetPackageVersionAssetResultTypeDef,
-        GetPackageVersionReadmeRequestTypeDef,
-        GetPackageVersionReadmeResultTypeDef,
-        GetRepositoryEndpointRequestTypeDef,
-        GetRepositoryEndpointResultTypeDef,
-        GetRepositoryPermissionsPolicyRequestTypeDef,
-        GetRepositoryPermissionsPolicyResultTypeDef,
-        ListAllowedRepositoriesForGroupRequestTypeDef,
-        ListAllowedRepositoriesForGroupResultTypeDef,
-        ListAssociatedPackagesRequestTypeDef,
-        ListAssociatedPackagesResultTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResultTypeDef,
-        ListPackageGroupsRequestTypeDef,
-        ListPackageGroupsResultTypeDef,
-        ListPackageVersionAssetsRequestTypeDef,
-        ListPackageVersionAssetsResultTypeDef,
-        ListPackageVersionDependenciesRequestTypeDef,
-        ListPackageVersionDependenciesResultTypeDef,
-        ListPackageVersionsRequestTypeDef,
-        ListPackageVersionsResultTypeDef,
-        ListPackagesRequestTypeDef,
-        ListPackagesResultTypeDef,
-        ListRepositoriesInDomainRequestTypeDef,
-        ListRepositoriesInDomainResultTypeDef,
-        ListRepositoriesRequestTypeDef,
-        ListRepositoriesResultTypeDef,
-        ListSubPackageGroupsRequestTypeDef,
-        ListSubPackageGroupsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        PackageGroupSummaryTypeDef,
-        PackageSummaryTypeDef,
-        PackageVersionSummaryTypeDef,
-        PublishPackageVersionRequestTypeDef,
-        PublishPackageVersionResultTypeDef,
-        PutDomainPermissionsPolicyRequestTypeDef,
-        PutDomainPermissionsPolicyResultTypeDef,
-        PutPackageOriginConfigurationRequestTypeDef,
-        PutPackageOriginConfigurationResultTypeDef,
-        PutRepositoryPermissionsPolicyRequestTypeDef,
-        PutRepositoryPermissionsPolicyResultTypeDef,
-        RepositorySummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdatePackageGroupOriginConfigurationRequestTypeDef,
-        UpdatePackageGroupOriginConfigurationResultTypeDef,
-        UpdatePackageGroupRequestTypeDef,
-        UpdatePackageGroupResultTypeDef,
-        UpdatePackageVersionsStatusRequestTypeDef,
-        UpdatePackageVersionsStatusResultTypeDef,
-        UpdateRepositoryRequestTypeDef,
-        UpdateRepositoryResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeArtifact"]
 
@@ -138,8 +34,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_external_connection(
-        self, **kwargs: Unpack[AssociateExternalConnectionRequestTypeDef]
-    ) -> TargetResults[AssociateExternalConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateExternalConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateExternalConnectionResultTypeDef]:
         """Adds an existing external connection to a repository. One external
         connection is allowed per repository.
 
@@ -148,8 +44,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("AssociateExternalConnection", kwargs)
 
     def copy_package_versions(
-        self, **kwargs: Unpack[CopyPackageVersionsRequestTypeDef]
-    ) -> TargetResults[CopyPackageVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyPackageVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyPackageVersionsResultTypeDef]:
         """Copies package versions from one repository to another repository in the
         same domain.
 
@@ -158,8 +54,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("CopyPackageVersions", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResultTypeDef]:
         """Creates a domain. CodeArtifact domains make it easier to manage multiple
         repositories across an organization. You can use a domain to apply
         permissions across many repositories owned by different Amazon Web
@@ -171,8 +67,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_package_group(
-        self, **kwargs: Unpack[CreatePackageGroupRequestTypeDef]
-    ) -> TargetResults[CreatePackageGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageGroupResultTypeDef]:
         """Creates a package group. For more information about creating package
         groups, including example CLI commands, see Create a package group in the
         CodeArtifact User Guide.
@@ -182,8 +78,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("CreatePackageGroup", kwargs)
 
     def create_repository(
-        self, **kwargs: Unpack[CreateRepositoryRequestTypeDef]
-    ) -> TargetResults[CreateRepositoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryResultTypeDef]:
         """Creates a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/CreateRepository
@@ -191,8 +87,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("CreateRepository", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResultTypeDef]:
         """Deletes a domain. You cannot delete a domain that contains repositories.
         If you want to delete a domain with repositories, first delete its
         repositories.
@@ -202,8 +98,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_domain_permissions_policy(
-        self, **kwargs: Unpack[DeleteDomainPermissionsPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteDomainPermissionsPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainPermissionsPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainPermissionsPolicyResultTypeDef]:
         """Deletes the resource policy set on a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/DeleteDomainPermissionsPolicy
@@ -211,8 +107,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeleteDomainPermissionsPolicy", kwargs)
 
     def delete_package(
-        self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> TargetResults[DeletePackageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageResultTypeDef]:
         """Deletes a package and all associated package versions. A deleted package
         cannot be restored. To delete one or more package versions, use the
         DeletePackageVersions API.
@@ -222,8 +118,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeletePackage", kwargs)
 
     def delete_package_group(
-        self, **kwargs: Unpack[DeletePackageGroupRequestTypeDef]
-    ) -> TargetResults[DeletePackageGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageGroupResultTypeDef]:
         """Deletes a package group. Deleting a package group does not delete packages
         or package versions associated with the package group. When a package
         group is deleted, the direct child package groups will become children of
@@ -236,8 +132,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeletePackageGroup", kwargs)
 
     def delete_package_versions(
-        self, **kwargs: Unpack[DeletePackageVersionsRequestTypeDef]
-    ) -> TargetResults[DeletePackageVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageVersionsResultTypeDef]:
         """Deletes one or more versions of a package. A deleted package version
         cannot be restored in your repository. If you want to remove a package
         version from your repository and be able to restore it later, set its
@@ -251,8 +147,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeletePackageVersions", kwargs)
 
     def delete_repository(
-        self, **kwargs: Unpack[DeleteRepositoryRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryResultTypeDef]:
         """Deletes a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/DeleteRepository
@@ -260,8 +156,9 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeleteRepository", kwargs)
 
     def delete_repository_permissions_policy(
-        self, **kwargs: Unpack[DeleteRepositoryPermissionsPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryPermissionsPolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteRepositoryPermissionsPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteRepositoryPermissionsPolicyResultTypeDef]:
         """Deletes the resource policy that is set on a repository. After a resource
         policy is deleted, the permissions allowed and denied by the deleted
         policy are removed. The effect of deleting a resource policy might not be
@@ -272,8 +169,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DeleteRepositoryPermissionsPolicy", kwargs)
 
     def describe_domain(
-        self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> TargetResults[DescribeDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainResultTypeDef]:
         """Returns a DomainDescription object that contains information about the
         requested domain.
 
@@ -282,8 +179,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DescribeDomain", kwargs)
 
     def describe_package(
-        self, **kwargs: Unpack[DescribePackageRequestTypeDef]
-    ) -> TargetResults[DescribePackageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackageResultTypeDef]:
         """Returns a PackageDescription object that contains information about the
         requested package.
 
@@ -292,8 +189,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DescribePackage", kwargs)
 
     def describe_package_group(
-        self, **kwargs: Unpack[DescribePackageGroupRequestTypeDef]
-    ) -> TargetResults[DescribePackageGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackageGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackageGroupResultTypeDef]:
         """Returns a PackageGroupDescription object that contains information about
         the requested package group.
 
@@ -302,8 +199,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DescribePackageGroup", kwargs)
 
     def describe_package_version(
-        self, **kwargs: Unpack[DescribePackageVersionRequestTypeDef]
-    ) -> TargetResults[DescribePackageVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackageVersionResultTypeDef]:
         """Returns a PackageVersionDescription object that contains information about
         the requested package version.
 
@@ -312,8 +209,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DescribePackageVersion", kwargs)
 
     def describe_repository(
-        self, **kwargs: Unpack[DescribeRepositoryRequestTypeDef]
-    ) -> TargetResults[DescribeRepositoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRepositoryResultTypeDef]:
         """Returns a RepositoryDescription object that contains detailed information
         about the requested repository.
 
@@ -322,8 +219,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DescribeRepository", kwargs)
 
     def disassociate_external_connection(
-        self, **kwargs: Unpack[DisassociateExternalConnectionRequestTypeDef]
-    ) -> TargetResults[DisassociateExternalConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateExternalConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateExternalConnectionResultTypeDef]:
         """Removes an existing external connection from a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/DisassociateExternalConnection
@@ -331,8 +228,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DisassociateExternalConnection", kwargs)
 
     def dispose_package_versions(
-        self, **kwargs: Unpack[DisposePackageVersionsRequestTypeDef]
-    ) -> TargetResults[DisposePackageVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisposePackageVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisposePackageVersionsResultTypeDef]:
         """Deletes the assets in package versions and sets the package versions'
         status to Disposed. A disposed package version cannot be restored in your
         repository because its assets are deleted.
@@ -342,8 +239,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("DisposePackageVersions", kwargs)
 
     def get_associated_package_group(
-        self, **kwargs: Unpack[GetAssociatedPackageGroupRequestTypeDef]
-    ) -> TargetResults[GetAssociatedPackageGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssociatedPackageGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssociatedPackageGroupResultTypeDef]:
         """Returns the most closely associated package group to the specified
         package. This API does not require that the package exist in any
         repository in the domain. As such, GetAssociatedPackageGroup can be used
@@ -356,8 +253,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetAssociatedPackageGroup", kwargs)
 
     def get_authorization_token(
-        self, **kwargs: Unpack[GetAuthorizationTokenRequestTypeDef]
-    ) -> TargetResults[GetAuthorizationTokenResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthorizationTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAuthorizationTokenResultTypeDef]:
         """Generates a temporary authorization token for accessing repositories in
         the domain. This API requires the codeartifact:GetAuthorizationToken and
         sts:GetServiceBearerToken permissions. For more information about
@@ -368,8 +265,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetAuthorizationToken", kwargs)
 
     def get_domain_permissions_policy(
-        self, **kwargs: Unpack[GetDomainPermissionsPolicyRequestTypeDef]
-    ) -> TargetResults[GetDomainPermissionsPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainPermissionsPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainPermissionsPolicyResultTypeDef]:
         """Returns the resource policy attached to the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetDomainPermissionsPolicy
@@ -377,8 +274,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetDomainPermissionsPolicy", kwargs)
 
     def get_package_version_asset(
-        self, **kwargs: Unpack[GetPackageVersionAssetRequestTypeDef]
-    ) -> TargetResults[GetPackageVersionAssetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPackageVersionAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPackageVersionAssetResultTypeDef]:
         """Returns an asset (or file) that is in a package. For example, for a Maven
         package version, use GetPackageVersionAsset to download a JAR file, a POM
         file, or any other assets in the package version.
@@ -388,8 +285,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetPackageVersionAsset", kwargs)
 
     def get_package_version_readme(
-        self, **kwargs: Unpack[GetPackageVersionReadmeRequestTypeDef]
-    ) -> TargetResults[GetPackageVersionReadmeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPackageVersionReadmeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPackageVersionReadmeResultTypeDef]:
         """Gets the readme file or descriptive text for a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetPackageVersionReadme
@@ -397,8 +294,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetPackageVersionReadme", kwargs)
 
     def get_repository_endpoint(
-        self, **kwargs: Unpack[GetRepositoryEndpointRequestTypeDef]
-    ) -> TargetResults[GetRepositoryEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryEndpointResultTypeDef]:
         """Returns the endpoint of a repository for a specific package format.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetRepositoryEndpoint
@@ -406,8 +303,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetRepositoryEndpoint", kwargs)
 
     def get_repository_permissions_policy(
-        self, **kwargs: Unpack[GetRepositoryPermissionsPolicyRequestTypeDef]
-    ) -> TargetResults[GetRepositoryPermissionsPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryPermissionsPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryPermissionsPolicyResultTypeDef]:
         """Returns the resource policy that is set on a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetRepositoryPermissionsPolicy
@@ -415,8 +312,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("GetRepositoryPermissionsPolicy", kwargs)
 
     def list_allowed_repositories_for_group(
-        self, **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef]
-    ) -> TargetResults[ListAllowedRepositoriesForGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAllowedRepositoriesForGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAllowedRepositoriesForGroupResultTypeDef]:
         """Lists the repositories in the added repositories list of the specified
         restriction type for a package group. For more information about
         restriction types and added repository lists, see Package group origin
@@ -427,8 +324,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListAllowedRepositoriesForGroup", kwargs)
 
     def list_associated_packages(
-        self, **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef]
-    ) -> TargetResults[ListAssociatedPackagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedPackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedPackagesResultTypeDef]:
         """Returns a list of packages associated with the requested package group.
         For information package group association and matching, see Package group
         definition syntax and matching behavior in the CodeArtifact User Guide.
@@ -438,8 +335,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListAssociatedPackages", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResultTypeDef]:
         """Returns a list of DomainSummary objects for all domains owned by the
         Amazon Web Services account that makes this call. Each returned
         DomainSummary object contains information about a domain.
@@ -449,8 +346,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_package_groups(
-        self, **kwargs: Unpack[ListPackageGroupsRequestTypeDef]
-    ) -> TargetResults[ListPackageGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackageGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackageGroupsResultTypeDef]:
         """Returns a list of package groups in the requested domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageGroups
@@ -458,8 +355,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListPackageGroups", kwargs)
 
     def list_package_version_assets(
-        self, **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef]
-    ) -> TargetResults[ListPackageVersionAssetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackageVersionAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackageVersionAssetsResultTypeDef]:
         """Returns a list of AssetSummary objects for assets in a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageVersionAssets
@@ -467,8 +364,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListPackageVersionAssets", kwargs)
 
     def list_package_version_dependencies(
-        self, **kwargs: Unpack[ListPackageVersionDependenciesRequestTypeDef]
-    ) -> TargetResults[ListPackageVersionDependenciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackageVersionDependenciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackageVersionDependenciesResultTypeDef]:
         """Returns the direct dependencies for a package version. The dependencies
         are returned as PackageDependency objects. CodeArtifact extracts the
         dependencies for a package version from the metadata file for the package
@@ -481,8 +378,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListPackageVersionDependencies", kwargs)
 
     def list_package_versions(
-        self, **kwargs: Unpack[ListPackageVersionsRequestTypeDef]
-    ) -> TargetResults[ListPackageVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackageVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackageVersionsResultTypeDef]:
         """Returns a list of PackageVersionSummary objects for package versions in a
         repository that match the request parameters. Package versions of all
         statuses will be returned by default when calling list-package-versions
@@ -493,8 +390,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListPackageVersions", kwargs)
 
     def list_packages(
-        self, **kwargs: Unpack[ListPackagesRequestTypeDef]
-    ) -> TargetResults[ListPackagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagesResultTypeDef]:
         """Returns a list of PackageSummary objects for packages in a repository that
         match the request parameters.
 
@@ -503,8 +400,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListPackages", kwargs)
 
     def list_repositories(
-        self, **kwargs: Unpack[ListRepositoriesRequestTypeDef]
-    ) -> TargetResults[ListRepositoriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRepositoriesResultTypeDef]:
         """Returns a list of RepositorySummary objects. Each RepositorySummary
         contains information about a repository in the specified Amazon Web
         Services account and that matches the input parameters.
@@ -514,8 +411,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListRepositories", kwargs)
 
     def list_repositories_in_domain(
-        self, **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef]
-    ) -> TargetResults[ListRepositoriesInDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositoriesInDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRepositoriesInDomainResultTypeDef]:
         """Returns a list of RepositorySummary objects. Each RepositorySummary
         contains information about a repository in the specified domain and that
         matches the input parameters.
@@ -525,8 +422,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListRepositoriesInDomain", kwargs)
 
     def list_sub_package_groups(
-        self, **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef]
-    ) -> TargetResults[ListSubPackageGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubPackageGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubPackageGroupsResultTypeDef]:
         """Returns a list of direct children of the specified package group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListSubPackageGroups
@@ -534,8 +431,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListSubPackageGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Gets information about Amazon Web Services tags for a specified Amazon
         Resource Name (ARN) in CodeArtifact.
 
@@ -544,8 +441,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def publish_package_version(
-        self, **kwargs: Unpack[PublishPackageVersionRequestTypeDef]
-    ) -> TargetResults[PublishPackageVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishPackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishPackageVersionResultTypeDef]:
         """Creates a new package version containing one or more assets (or files).
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/PublishPackageVersion
@@ -553,8 +450,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("PublishPackageVersion", kwargs)
 
     def put_domain_permissions_policy(
-        self, **kwargs: Unpack[PutDomainPermissionsPolicyRequestTypeDef]
-    ) -> TargetResults[PutDomainPermissionsPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDomainPermissionsPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDomainPermissionsPolicyResultTypeDef]:
         """Sets a resource policy on a domain that specifies permissions to access
         it.
 
@@ -563,8 +460,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("PutDomainPermissionsPolicy", kwargs)
 
     def put_package_origin_configuration(
-        self, **kwargs: Unpack[PutPackageOriginConfigurationRequestTypeDef]
-    ) -> TargetResults[PutPackageOriginConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPackageOriginConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPackageOriginConfigurationResultTypeDef]:
         """Sets the package origin configuration for a package.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/PutPackageOriginConfiguration
@@ -572,8 +469,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("PutPackageOriginConfiguration", kwargs)
 
     def put_repository_permissions_policy(
-        self, **kwargs: Unpack[PutRepositoryPermissionsPolicyRequestTypeDef]
-    ) -> TargetResults[PutRepositoryPermissionsPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRepositoryPermissionsPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRepositoryPermissionsPolicyResultTypeDef]:
         """Sets the resource policy on a repository that specifies permissions to
         access it.
 
@@ -582,8 +479,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("PutRepositoryPermissionsPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Adds or updates tags for a resource in CodeArtifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/TagResource
@@ -591,8 +488,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """Removes tags from a resource in CodeArtifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UntagResource
@@ -600,8 +497,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_package_group(
-        self, **kwargs: Unpack[UpdatePackageGroupRequestTypeDef]
-    ) -> TargetResults[UpdatePackageGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageGroupResultTypeDef]:
         """Updates a package group. This API cannot be used to update a package
         group's origin configuration or pattern. To update a package group's
         origin configuration, use UpdatePackageGroupOriginConfiguration.
@@ -611,8 +508,9 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("UpdatePackageGroup", kwargs)
 
     def update_package_group_origin_configuration(
-        self, **kwargs: Unpack[UpdatePackageGroupOriginConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdatePackageGroupOriginConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdatePackageGroupOriginConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdatePackageGroupOriginConfigurationResultTypeDef]:
         """Updates the package origin configuration for a package group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UpdatePackageGroupOriginConfiguration
@@ -620,8 +518,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("UpdatePackageGroupOriginConfiguration", kwargs)
 
     def update_package_versions_status(
-        self, **kwargs: Unpack[UpdatePackageVersionsStatusRequestTypeDef]
-    ) -> TargetResults[UpdatePackageVersionsStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageVersionsStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageVersionsStatusResultTypeDef]:
         """Updates the status of one or more versions of a package. Using
         UpdatePackageVersionsStatus, you can update the status of package versions
         to Archived, Published, or Unlisted. To set the status of a package
@@ -632,8 +530,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         return self._call("UpdatePackageVersionsStatus", kwargs)
 
     def update_repository(
-        self, **kwargs: Unpack[UpdateRepositoryRequestTypeDef]
-    ) -> TargetResults[UpdateRepositoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRepositoryResultTypeDef]:
         """Update the properties of a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UpdateRepository
@@ -646,8 +544,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef],
-    ) -> TargetResults[ListAllowedRepositoriesForGroupResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAllowedRepositoriesForGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAllowedRepositoriesForGroupResultTypeDef]:
         """Every page of ListAllowedRepositoriesForGroup in every target, merged per
         target (botocore's build_full_result).
 
@@ -672,8 +570,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef],
-    ) -> TargetResults[ListAssociatedPackagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedPackagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedPackagesResultTypeDef]:
         """Every page of ListAssociatedPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -697,8 +595,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> TargetResults[ListDomainsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsResultTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -722,8 +620,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackageGroupsRequestTypeDef],
-    ) -> TargetResults[ListPackageGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackageGroupsResultTypeDef]:
         """Every page of ListPackageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -745,8 +643,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef],
-    ) -> TargetResults[ListPackageVersionAssetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageVersionAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackageVersionAssetsResultTypeDef]:
         """Every page of ListPackageVersionAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -768,8 +666,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
-    ) -> TargetResults[ListPackageVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackageVersionsResultTypeDef]:
         """Every page of ListPackageVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -794,8 +692,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackagesRequestTypeDef],
-    ) -> TargetResults[ListPackagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackagesResultTypeDef]:
         """Every page of ListPackages in every target, merged per target (botocore's
         build_full_result).
 
@@ -818,8 +716,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRepositoriesRequestTypeDef],
-    ) -> TargetResults[ListRepositoriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRepositoriesResultTypeDef]:
         """Every page of ListRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -843,8 +741,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef],
-    ) -> TargetResults[ListRepositoriesInDomainResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesInDomainRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRepositoriesInDomainResultTypeDef]:
         """Every page of ListRepositoriesInDomain in every target, merged per target
         (botocore's build_full_result).
 
@@ -868,8 +766,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef],
-    ) -> TargetResults[ListSubPackageGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubPackageGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubPackageGroupsResultTypeDef]:
         """Every page of ListSubPackageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -890,7 +788,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAllowedRepositoriesForGroupRequestTypeDef],
     ) -> Items[str]:
         """Each element of allowedRepositories in every page of
         ListAllowedRepositoriesForGroup, from every target, as its page arrives
@@ -910,8 +808,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef],
-    ) -> Items[AssociatedPackageTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedPackagesRequestTypeDef],
+    ) -> Items[type_defs.AssociatedPackageTypeDef]:
         """Each element of packages in every page of ListAssociatedPackages, from
         every target, as its page arrives (tagged with its target).
 
@@ -926,8 +824,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> Items[DomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> Items[type_defs.DomainSummaryTypeDef]:
         """Each element of domains in every page of ListDomains, from every target,
         as its page arrives (tagged with its target).
 
@@ -942,8 +840,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackageGroupsRequestTypeDef],
-    ) -> Items[PackageGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageGroupsRequestTypeDef],
+    ) -> Items[type_defs.PackageGroupSummaryTypeDef]:
         """Each element of packageGroups in every page of ListPackageGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -958,8 +856,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef],
-    ) -> Items[AssetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageVersionAssetsRequestTypeDef],
+    ) -> Items[type_defs.AssetSummaryTypeDef]:
         """Each element of assets in every page of ListPackageVersionAssets, from
         every target, as its page arrives (tagged with its target).
 
@@ -974,8 +872,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
-    ) -> Items[PackageVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageVersionsRequestTypeDef],
+    ) -> Items[type_defs.PackageVersionSummaryTypeDef]:
         """Each element of versions in every page of ListPackageVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -990,8 +888,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackagesRequestTypeDef],
-    ) -> Items[PackageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef],
+    ) -> Items[type_defs.PackageSummaryTypeDef]:
         """Each element of packages in every page of ListPackages, from every target,
         as its page arrives (tagged with its target).
 
@@ -1006,8 +904,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRepositoriesRequestTypeDef],
-    ) -> Items[RepositorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesRequestTypeDef],
+    ) -> Items[type_defs.RepositorySummaryTypeDef]:
         """Each element of repositories in every page of ListRepositories, from every
         target, as its page arrives (tagged with its target).
 
@@ -1022,8 +920,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef],
-    ) -> Items[RepositorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesInDomainRequestTypeDef],
+    ) -> Items[type_defs.RepositorySummaryTypeDef]:
         """Each element of repositories in every page of ListRepositoriesInDomain,
         from every target, as its page arrives (tagged with its target).
 
@@ -1038,8 +936,8 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef],
-    ) -> Items[PackageGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubPackageGroupsRequestTypeDef],
+    ) -> Items[type_defs.PackageGroupSummaryTypeDef]:
         """Each element of packageGroups in every page of ListSubPackageGroups, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,127 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchDeleteBuildsInputTypeDef,
-        BatchDeleteBuildsOutputTypeDef,
-        BatchGetBuildBatchesInputTypeDef,
-        BatchGetBuildBatchesOutputTypeDef,
-        BatchGetBuildsInputTypeDef,
-        BatchGetBuildsOutputTypeDef,
-        BatchGetCommandExecutionsInputTypeDef,
-        BatchGetCommandExecutionsOutputTypeDef,
-        BatchGetFleetsInputTypeDef,
-        BatchGetFleetsOutputTypeDef,
-        BatchGetProjectsInputTypeDef,
-        BatchGetProjectsOutputTypeDef,
-        BatchGetReportGroupsInputTypeDef,
-        BatchGetReportGroupsOutputTypeDef,
-        BatchGetReportsInputTypeDef,
-        BatchGetReportsOutputTypeDef,
-        BatchGetSandboxesInputTypeDef,
-        BatchGetSandboxesOutputTypeDef,
-        CodeCoverageTypeDef,
-        CommandExecutionTypeDef,
-        CreateFleetInputTypeDef,
-        CreateFleetOutputTypeDef,
-        CreateProjectInputTypeDef,
-        CreateProjectOutputTypeDef,
-        CreateReportGroupInputTypeDef,
-        CreateReportGroupOutputTypeDef,
-        CreateWebhookInputTypeDef,
-        CreateWebhookOutputTypeDef,
-        DeleteBuildBatchInputTypeDef,
-        DeleteBuildBatchOutputTypeDef,
-        DeleteFleetInputTypeDef,
-        DeleteFleetOutputTypeDef,
-        DeleteProjectInputTypeDef,
-        DeleteProjectOutputTypeDef,
-        DeleteReportGroupInputTypeDef,
-        DeleteReportGroupOutputTypeDef,
-        DeleteReportInputTypeDef,
-        DeleteReportOutputTypeDef,
-        DeleteResourcePolicyInputTypeDef,
-        DeleteResourcePolicyOutputTypeDef,
-        DeleteSourceCredentialsInputTypeDef,
-        DeleteSourceCredentialsOutputTypeDef,
-        DeleteWebhookInputTypeDef,
-        DeleteWebhookOutputTypeDef,
-        DescribeCodeCoveragesInputTypeDef,
-        DescribeCodeCoveragesOutputTypeDef,
-        DescribeTestCasesInputTypeDef,
-        DescribeTestCasesOutputTypeDef,
-        GetReportGroupTrendInputTypeDef,
-        GetReportGroupTrendOutputTypeDef,
-        GetResourcePolicyInputTypeDef,
-        GetResourcePolicyOutputTypeDef,
-        ImportSourceCredentialsInputTypeDef,
-        ImportSourceCredentialsOutputTypeDef,
-        InvalidateProjectCacheInputTypeDef,
-        InvalidateProjectCacheOutputTypeDef,
-        ListBuildBatchesForProjectInputTypeDef,
-        ListBuildBatchesForProjectOutputTypeDef,
-        ListBuildBatchesInputTypeDef,
-        ListBuildBatchesOutputTypeDef,
-        ListBuildsForProjectInputTypeDef,
-        ListBuildsForProjectOutputTypeDef,
-        ListBuildsInputTypeDef,
-        ListBuildsOutputTypeDef,
-        ListCommandExecutionsForSandboxInputTypeDef,
-        ListCommandExecutionsForSandboxOutputTypeDef,
-        ListCuratedEnvironmentImagesOutputTypeDef,
-        ListFleetsInputTypeDef,
-        ListFleetsOutputTypeDef,
-        ListProjectsInputTypeDef,
-        ListProjectsOutputTypeDef,
-        ListReportGroupsInputTypeDef,
-        ListReportGroupsOutputTypeDef,
-        ListReportsForReportGroupInputTypeDef,
-        ListReportsForReportGroupOutputTypeDef,
-        ListReportsInputTypeDef,
-        ListReportsOutputTypeDef,
-        ListSandboxesForProjectInputTypeDef,
-        ListSandboxesForProjectOutputTypeDef,
-        ListSandboxesInputTypeDef,
-        ListSandboxesOutputTypeDef,
-        ListSharedProjectsInputTypeDef,
-        ListSharedProjectsOutputTypeDef,
-        ListSharedReportGroupsInputTypeDef,
-        ListSharedReportGroupsOutputTypeDef,
-        ListSourceCredentialsOutputTypeDef,
-        PutResourcePolicyInputTypeDef,
-        PutResourcePolicyOutputTypeDef,
-        RetryBuildBatchInputTypeDef,
-        RetryBuildBatchOutputTypeDef,
-        RetryBuildInputTypeDef,
-        RetryBuildOutputTypeDef,
-        StartBuildBatchInputTypeDef,
-        StartBuildBatchOutputTypeDef,
-        StartBuildInputTypeDef,
-        StartBuildOutputTypeDef,
-        StartCommandExecutionInputTypeDef,
-        StartCommandExecutionOutputTypeDef,
-        StartSandboxConnectionInputTypeDef,
-        StartSandboxConnectionOutputTypeDef,
-        StartSandboxInputTypeDef,
-        StartSandboxOutputTypeDef,
-        StopBuildBatchInputTypeDef,
-        StopBuildBatchOutputTypeDef,
-        StopBuildInputTypeDef,
-        StopBuildOutputTypeDef,
-        StopSandboxInputTypeDef,
-        StopSandboxOutputTypeDef,
-        TestCaseTypeDef,
-        UpdateFleetInputTypeDef,
-        UpdateFleetOutputTypeDef,
-        UpdateProjectInputTypeDef,
-        UpdateProjectOutputTypeDef,
-        UpdateProjectVisibilityInputTypeDef,
-        UpdateProjectVisibilityOutputTypeDef,
-        UpdateReportGroupInputTypeDef,
-        UpdateReportGroupOutputTypeDef,
-        UpdateWebhookInputTypeDef,
-        UpdateWebhookOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeBuild"]
 
@@ -147,8 +27,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_delete_builds(
-        self, **kwargs: Unpack[BatchDeleteBuildsInputTypeDef]
-    ) -> TargetResults[BatchDeleteBuildsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteBuildsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteBuildsOutputTypeDef]:
         """Deletes one or more builds.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchDeleteBuilds
@@ -156,8 +36,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchDeleteBuilds", kwargs)
 
     def batch_get_build_batches(
-        self, **kwargs: Unpack[BatchGetBuildBatchesInputTypeDef]
-    ) -> TargetResults[BatchGetBuildBatchesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetBuildBatchesInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetBuildBatchesOutputTypeDef]:
         """Retrieves information about one or more batch builds.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetBuildBatches
@@ -165,8 +45,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetBuildBatches", kwargs)
 
     def batch_get_builds(
-        self, **kwargs: Unpack[BatchGetBuildsInputTypeDef]
-    ) -> TargetResults[BatchGetBuildsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetBuildsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetBuildsOutputTypeDef]:
         """Gets information about one or more builds.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetBuilds
@@ -174,8 +54,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetBuilds", kwargs)
 
     def batch_get_command_executions(
-        self, **kwargs: Unpack[BatchGetCommandExecutionsInputTypeDef]
-    ) -> TargetResults[BatchGetCommandExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCommandExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCommandExecutionsOutputTypeDef]:
         """Gets information about the command executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetCommandExecutions
@@ -183,8 +63,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetCommandExecutions", kwargs)
 
     def batch_get_fleets(
-        self, **kwargs: Unpack[BatchGetFleetsInputTypeDef]
-    ) -> TargetResults[BatchGetFleetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFleetsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFleetsOutputTypeDef]:
         """Gets information about one or more compute fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetFleets
@@ -192,8 +72,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetFleets", kwargs)
 
     def batch_get_projects(
-        self, **kwargs: Unpack[BatchGetProjectsInputTypeDef]
-    ) -> TargetResults[BatchGetProjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetProjectsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetProjectsOutputTypeDef]:
         """Gets information about one or more build projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetProjects
@@ -201,8 +81,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetProjects", kwargs)
 
     def batch_get_report_groups(
-        self, **kwargs: Unpack[BatchGetReportGroupsInputTypeDef]
-    ) -> TargetResults[BatchGetReportGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetReportGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetReportGroupsOutputTypeDef]:
         """Returns an array of report groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetReportGroups
@@ -210,8 +90,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetReportGroups", kwargs)
 
     def batch_get_reports(
-        self, **kwargs: Unpack[BatchGetReportsInputTypeDef]
-    ) -> TargetResults[BatchGetReportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetReportsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetReportsOutputTypeDef]:
         """Returns an array of reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetReports
@@ -219,8 +99,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetReports", kwargs)
 
     def batch_get_sandboxes(
-        self, **kwargs: Unpack[BatchGetSandboxesInputTypeDef]
-    ) -> TargetResults[BatchGetSandboxesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSandboxesInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSandboxesOutputTypeDef]:
         """Gets information about the sandbox status.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetSandboxes
@@ -228,8 +108,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("BatchGetSandboxes", kwargs)
 
     def create_fleet(
-        self, **kwargs: Unpack[CreateFleetInputTypeDef]
-    ) -> TargetResults[CreateFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetOutputTypeDef]:
         """Creates a compute fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/CreateFleet
@@ -237,8 +117,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("CreateFleet", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectInputTypeDef]
-    ) -> TargetResults[CreateProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectOutputTypeDef]:
         """Creates a build project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/CreateProject
@@ -246,8 +126,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_report_group(
-        self, **kwargs: Unpack[CreateReportGroupInputTypeDef]
-    ) -> TargetResults[CreateReportGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReportGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateReportGroupOutputTypeDef]:
         """Creates a report group. A report group contains a collection of reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/CreateReportGroup
@@ -255,8 +135,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("CreateReportGroup", kwargs)
 
     def create_webhook(
-        self, **kwargs: Unpack[CreateWebhookInputTypeDef]
-    ) -> TargetResults[CreateWebhookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebhookInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWebhookOutputTypeDef]:
         """For an existing CodeBuild build project that has its source code stored in
         a GitHub or Bitbucket repository, enables CodeBuild to start rebuilding
         the source code every time a code change is pushed to the repository.
@@ -266,8 +146,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("CreateWebhook", kwargs)
 
     def delete_build_batch(
-        self, **kwargs: Unpack[DeleteBuildBatchInputTypeDef]
-    ) -> TargetResults[DeleteBuildBatchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBuildBatchInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBuildBatchOutputTypeDef]:
         """Deletes a batch build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DeleteBuildBatch
@@ -275,8 +155,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteBuildBatch", kwargs)
 
     def delete_fleet(
-        self, **kwargs: Unpack[DeleteFleetInputTypeDef]
-    ) -> TargetResults[DeleteFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetOutputTypeDef]:
         """Deletes a compute fleet. When you delete a compute fleet, its builds are
         not deleted.
 
@@ -285,8 +165,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteFleet", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectInputTypeDef]
-    ) -> TargetResults[DeleteProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectOutputTypeDef]:
         """Deletes a build project. When you delete a project, its builds are not
         deleted.
 
@@ -295,8 +175,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_report(
-        self, **kwargs: Unpack[DeleteReportInputTypeDef]
-    ) -> TargetResults[DeleteReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReportInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteReportOutputTypeDef]:
         """Deletes a report.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DeleteReport
@@ -304,8 +184,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteReport", kwargs)
 
     def delete_report_group(
-        self, **kwargs: Unpack[DeleteReportGroupInputTypeDef]
-    ) -> TargetResults[DeleteReportGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReportGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteReportGroupOutputTypeDef]:
         """Deletes a report group. Before you delete a report group, you must delete
         its reports.
 
@@ -314,8 +194,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteReportGroup", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyOutputTypeDef]:
         """Deletes a resource policy that is identified by its resource ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DeleteResourcePolicy
@@ -323,8 +203,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_source_credentials(
-        self, **kwargs: Unpack[DeleteSourceCredentialsInputTypeDef]
-    ) -> TargetResults[DeleteSourceCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSourceCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSourceCredentialsOutputTypeDef]:
         """Deletes a set of GitHub, GitHub Enterprise, or Bitbucket source
         credentials.
 
@@ -333,8 +213,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteSourceCredentials", kwargs)
 
     def delete_webhook(
-        self, **kwargs: Unpack[DeleteWebhookInputTypeDef]
-    ) -> TargetResults[DeleteWebhookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebhookInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebhookOutputTypeDef]:
         """For an existing CodeBuild build project that has its source code stored in
         a GitHub or Bitbucket repository, stops CodeBuild from rebuilding the
         source code every time a code change is pushed to the repository.
@@ -344,8 +224,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DeleteWebhook", kwargs)
 
     def describe_code_coverages(
-        self, **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef]
-    ) -> TargetResults[DescribeCodeCoveragesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCodeCoveragesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCodeCoveragesOutputTypeDef]:
         """Retrieves one or more code coverage reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeCodeCoverages
@@ -353,8 +233,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DescribeCodeCoverages", kwargs)
 
     def describe_test_cases(
-        self, **kwargs: Unpack[DescribeTestCasesInputTypeDef]
-    ) -> TargetResults[DescribeTestCasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTestCasesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTestCasesOutputTypeDef]:
         """Returns a list of details about test cases for a report.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeTestCases
@@ -362,8 +242,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("DescribeTestCases", kwargs)
 
     def get_report_group_trend(
-        self, **kwargs: Unpack[GetReportGroupTrendInputTypeDef]
-    ) -> TargetResults[GetReportGroupTrendOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReportGroupTrendInputTypeDef]
+    ) -> TargetResults[type_defs.GetReportGroupTrendOutputTypeDef]:
         """Analyzes and accumulates test report values for the specified test
         reports.
 
@@ -372,8 +252,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("GetReportGroupTrend", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
         """Gets a resource policy that is identified by its resource ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/GetResourcePolicy
@@ -381,8 +261,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def import_source_credentials(
-        self, **kwargs: Unpack[ImportSourceCredentialsInputTypeDef]
-    ) -> TargetResults[ImportSourceCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportSourceCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.ImportSourceCredentialsOutputTypeDef]:
         """Imports the source repository credentials for an CodeBuild project that
         has its source code stored in a GitHub, GitHub Enterprise, GitLab, GitLab
         Self Managed, or Bitbucket repository.
@@ -392,8 +272,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ImportSourceCredentials", kwargs)
 
     def invalidate_project_cache(
-        self, **kwargs: Unpack[InvalidateProjectCacheInputTypeDef]
-    ) -> TargetResults[InvalidateProjectCacheOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvalidateProjectCacheInputTypeDef]
+    ) -> TargetResults[type_defs.InvalidateProjectCacheOutputTypeDef]:
         """Resets the cache for a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/InvalidateProjectCache
@@ -401,8 +281,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("InvalidateProjectCache", kwargs)
 
     def list_build_batches(
-        self, **kwargs: Unpack[ListBuildBatchesInputTypeDef]
-    ) -> TargetResults[ListBuildBatchesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuildBatchesInputTypeDef]
+    ) -> TargetResults[type_defs.ListBuildBatchesOutputTypeDef]:
         """Retrieves the identifiers of your build batches in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatches
@@ -410,8 +290,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListBuildBatches", kwargs)
 
     def list_build_batches_for_project(
-        self, **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef]
-    ) -> TargetResults[ListBuildBatchesForProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuildBatchesForProjectInputTypeDef]
+    ) -> TargetResults[type_defs.ListBuildBatchesForProjectOutputTypeDef]:
         """Retrieves the identifiers of the build batches for a specific project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatchesForProject
@@ -419,8 +299,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListBuildBatchesForProject", kwargs)
 
     def list_builds(
-        self, **kwargs: Unpack[ListBuildsInputTypeDef]
-    ) -> TargetResults[ListBuildsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuildsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBuildsOutputTypeDef]:
         """Gets a list of build IDs, with each build ID representing a single build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuilds
@@ -428,8 +308,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListBuilds", kwargs)
 
     def list_builds_for_project(
-        self, **kwargs: Unpack[ListBuildsForProjectInputTypeDef]
-    ) -> TargetResults[ListBuildsForProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuildsForProjectInputTypeDef]
+    ) -> TargetResults[type_defs.ListBuildsForProjectOutputTypeDef]:
         """Gets a list of build identifiers for the specified build project, with
         each build identifier representing a single build.
 
@@ -438,8 +318,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListBuildsForProject", kwargs)
 
     def list_command_executions_for_sandbox(
-        self, **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef]
-    ) -> TargetResults[ListCommandExecutionsForSandboxOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommandExecutionsForSandboxInputTypeDef]
+    ) -> TargetResults[type_defs.ListCommandExecutionsForSandboxOutputTypeDef]:
         """Gets a list of command executions for a sandbox.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListCommandExecutionsForSandbox
@@ -448,7 +328,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_curated_environment_images(
         self,
-    ) -> TargetResults[ListCuratedEnvironmentImagesOutputTypeDef]:
+    ) -> TargetResults[type_defs.ListCuratedEnvironmentImagesOutputTypeDef]:
         """Gets information about Docker images that are managed by CodeBuild.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListCuratedEnvironmentImages
@@ -456,8 +336,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListCuratedEnvironmentImages", {})
 
     def list_fleets(
-        self, **kwargs: Unpack[ListFleetsInputTypeDef]
-    ) -> TargetResults[ListFleetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFleetsOutputTypeDef]:
         """Gets a list of compute fleet names with each compute fleet name
         representing a single compute fleet.
 
@@ -466,8 +346,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListFleets", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsInputTypeDef]
-    ) -> TargetResults[ListProjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsOutputTypeDef]:
         """Gets a list of build project names, with each build project name
         representing a single build project.
 
@@ -476,8 +356,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_report_groups(
-        self, **kwargs: Unpack[ListReportGroupsInputTypeDef]
-    ) -> TargetResults[ListReportGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListReportGroupsOutputTypeDef]:
         """Gets a list ARNs for the report groups in the current Amazon Web Services
         account.
 
@@ -486,8 +366,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListReportGroups", kwargs)
 
     def list_reports(
-        self, **kwargs: Unpack[ListReportsInputTypeDef]
-    ) -> TargetResults[ListReportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListReportsOutputTypeDef]:
         """Returns a list of ARNs for the reports in the current Amazon Web Services
         account.
 
@@ -496,8 +376,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListReports", kwargs)
 
     def list_reports_for_report_group(
-        self, **kwargs: Unpack[ListReportsForReportGroupInputTypeDef]
-    ) -> TargetResults[ListReportsForReportGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReportsForReportGroupInputTypeDef]
+    ) -> TargetResults[type_defs.ListReportsForReportGroupOutputTypeDef]:
         """Returns a list of ARNs for the reports that belong to a ReportGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReportsForReportGroup
@@ -505,8 +385,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListReportsForReportGroup", kwargs)
 
     def list_sandboxes(
-        self, **kwargs: Unpack[ListSandboxesInputTypeDef]
-    ) -> TargetResults[ListSandboxesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSandboxesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSandboxesOutputTypeDef]:
         """Gets a list of sandboxes.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxes
@@ -514,8 +394,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListSandboxes", kwargs)
 
     def list_sandboxes_for_project(
-        self, **kwargs: Unpack[ListSandboxesForProjectInputTypeDef]
-    ) -> TargetResults[ListSandboxesForProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSandboxesForProjectInputTypeDef]
+    ) -> TargetResults[type_defs.ListSandboxesForProjectOutputTypeDef]:
         """Gets a list of sandboxes for a given project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxesForProject
@@ -523,8 +403,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListSandboxesForProject", kwargs)
 
     def list_shared_projects(
-        self, **kwargs: Unpack[ListSharedProjectsInputTypeDef]
-    ) -> TargetResults[ListSharedProjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSharedProjectsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSharedProjectsOutputTypeDef]:
         """Gets a list of projects that are shared with other Amazon Web Services
         accounts or users.
 
@@ -533,8 +413,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListSharedProjects", kwargs)
 
     def list_shared_report_groups(
-        self, **kwargs: Unpack[ListSharedReportGroupsInputTypeDef]
-    ) -> TargetResults[ListSharedReportGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSharedReportGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSharedReportGroupsOutputTypeDef]:
         """Gets a list of report groups that are shared with other Amazon Web
         Services accounts or users.
 
@@ -544,7 +424,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_source_credentials(
         self,
-    ) -> TargetResults[ListSourceCredentialsOutputTypeDef]:
+    ) -> TargetResults[type_defs.ListSourceCredentialsOutputTypeDef]:
         """Returns a list of SourceCredentialsInfo objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSourceCredentials
@@ -552,8 +432,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("ListSourceCredentials", {})
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyOutputTypeDef]:
         """Stores a resource policy for the ARN of a Project or ReportGroup object.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/PutResourcePolicy
@@ -561,8 +441,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def retry_build(
-        self, **kwargs: Unpack[RetryBuildInputTypeDef]
-    ) -> TargetResults[RetryBuildOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryBuildInputTypeDef]
+    ) -> TargetResults[type_defs.RetryBuildOutputTypeDef]:
         """Restarts a build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/RetryBuild
@@ -570,8 +450,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("RetryBuild", kwargs)
 
     def retry_build_batch(
-        self, **kwargs: Unpack[RetryBuildBatchInputTypeDef]
-    ) -> TargetResults[RetryBuildBatchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryBuildBatchInputTypeDef]
+    ) -> TargetResults[type_defs.RetryBuildBatchOutputTypeDef]:
         """Restarts a failed batch build. Only batch builds that have failed can be
         retried.
 
@@ -580,8 +460,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("RetryBuildBatch", kwargs)
 
     def start_build(
-        self, **kwargs: Unpack[StartBuildInputTypeDef]
-    ) -> TargetResults[StartBuildOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBuildInputTypeDef]
+    ) -> TargetResults[type_defs.StartBuildOutputTypeDef]:
         """Starts running a build with the settings defined in the project. These
         setting include: how to run a build, where to get the source code, which
         build environment to use, which build commands to run, and where to store
@@ -592,8 +472,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StartBuild", kwargs)
 
     def start_build_batch(
-        self, **kwargs: Unpack[StartBuildBatchInputTypeDef]
-    ) -> TargetResults[StartBuildBatchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBuildBatchInputTypeDef]
+    ) -> TargetResults[type_defs.StartBuildBatchOutputTypeDef]:
         """Starts a batch build for a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartBuildBatch
@@ -601,8 +481,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StartBuildBatch", kwargs)
 
     def start_command_execution(
-        self, **kwargs: Unpack[StartCommandExecutionInputTypeDef]
-    ) -> TargetResults[StartCommandExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCommandExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StartCommandExecutionOutputTypeDef]:
         """Starts a command execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartCommandExecution
@@ -610,8 +490,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StartCommandExecution", kwargs)
 
     def start_sandbox(
-        self, **kwargs: Unpack[StartSandboxInputTypeDef]
-    ) -> TargetResults[StartSandboxOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSandboxInputTypeDef]
+    ) -> TargetResults[type_defs.StartSandboxOutputTypeDef]:
         """Starts a sandbox.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartSandbox
@@ -619,8 +499,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StartSandbox", kwargs)
 
     def start_sandbox_connection(
-        self, **kwargs: Unpack[StartSandboxConnectionInputTypeDef]
-    ) -> TargetResults[StartSandboxConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSandboxConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.StartSandboxConnectionOutputTypeDef]:
         """Starts a sandbox connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartSandboxConnection
@@ -628,8 +508,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StartSandboxConnection", kwargs)
 
     def stop_build(
-        self, **kwargs: Unpack[StopBuildInputTypeDef]
-    ) -> TargetResults[StopBuildOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBuildInputTypeDef]
+    ) -> TargetResults[type_defs.StopBuildOutputTypeDef]:
         """Attempts to stop running a build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StopBuild
@@ -637,8 +517,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StopBuild", kwargs)
 
     def stop_build_batch(
-        self, **kwargs: Unpack[StopBuildBatchInputTypeDef]
-    ) -> TargetResults[StopBuildBatchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBuildBatchInputTypeDef]
+    ) -> TargetResults[type_defs.StopBuildBatchOutputTypeDef]:
         """Stops a running batch build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StopBuildBatch
@@ -646,8 +526,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StopBuildBatch", kwargs)
 
     def stop_sandbox(
-        self, **kwargs: Unpack[StopSandboxInputTypeDef]
-    ) -> TargetResults[StopSandboxOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSandboxInputTypeDef]
+    ) -> TargetResults[type_defs.StopSandboxOutputTypeDef]:
         """Stops a sandbox.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StopSandbox
@@ -655,8 +535,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("StopSandbox", kwargs)
 
     def update_fleet(
-        self, **kwargs: Unpack[UpdateFleetInputTypeDef]
-    ) -> TargetResults[UpdateFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetOutputTypeDef]:
         """Updates a compute fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateFleet
@@ -664,8 +544,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("UpdateFleet", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectInputTypeDef]
-    ) -> TargetResults[UpdateProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectOutputTypeDef]:
         """Changes the settings of a build project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateProject
@@ -673,8 +553,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("UpdateProject", kwargs)
 
     def update_project_visibility(
-        self, **kwargs: Unpack[UpdateProjectVisibilityInputTypeDef]
-    ) -> TargetResults[UpdateProjectVisibilityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectVisibilityInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectVisibilityOutputTypeDef]:
         """Changes the public visibility for a project. The project's build results,
         logs, and artifacts are available to the general public. For more
         information, see Public build projects in the CodeBuild User Guide.
@@ -684,8 +564,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("UpdateProjectVisibility", kwargs)
 
     def update_report_group(
-        self, **kwargs: Unpack[UpdateReportGroupInputTypeDef]
-    ) -> TargetResults[UpdateReportGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReportGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateReportGroupOutputTypeDef]:
         """Updates a report group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateReportGroup
@@ -693,8 +573,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         return self._call("UpdateReportGroup", kwargs)
 
     def update_webhook(
-        self, **kwargs: Unpack[UpdateWebhookInputTypeDef]
-    ) -> TargetResults[UpdateWebhookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebhookInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebhookOutputTypeDef]:
         """Updates the webhook associated with an CodeBuild build project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateWebhook
@@ -707,8 +587,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef],
-    ) -> TargetResults[DescribeCodeCoveragesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCodeCoveragesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeCodeCoveragesOutputTypeDef]:
         """Every page of DescribeCodeCoverages in every target, merged per target
         (botocore's build_full_result).
 
@@ -730,8 +610,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTestCasesInputTypeDef],
-    ) -> TargetResults[DescribeTestCasesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTestCasesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTestCasesOutputTypeDef]:
         """Every page of DescribeTestCases in every target, merged per target
         (botocore's build_full_result).
 
@@ -753,8 +633,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBuildBatchesInputTypeDef],
-    ) -> TargetResults[ListBuildBatchesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBuildBatchesInputTypeDef],
+    ) -> TargetResults[type_defs.ListBuildBatchesOutputTypeDef]:
         """Every page of ListBuildBatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -776,8 +656,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef],
-    ) -> TargetResults[ListBuildBatchesForProjectOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBuildBatchesForProjectInputTypeDef],
+    ) -> TargetResults[type_defs.ListBuildBatchesForProjectOutputTypeDef]:
         """Every page of ListBuildBatchesForProject in every target, merged per
         target (botocore's build_full_result).
 
@@ -799,8 +679,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBuildsInputTypeDef],
-    ) -> TargetResults[ListBuildsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBuildsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBuildsOutputTypeDef]:
         """Every page of ListBuilds in every target, merged per target (botocore's
         build_full_result).
 
@@ -822,8 +702,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBuildsForProjectInputTypeDef],
-    ) -> TargetResults[ListBuildsForProjectOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBuildsForProjectInputTypeDef],
+    ) -> TargetResults[type_defs.ListBuildsForProjectOutputTypeDef]:
         """Every page of ListBuildsForProject in every target, merged per target
         (botocore's build_full_result).
 
@@ -846,8 +726,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef],
-    ) -> TargetResults[ListCommandExecutionsForSandboxOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandExecutionsForSandboxInputTypeDef],
+    ) -> TargetResults[type_defs.ListCommandExecutionsForSandboxOutputTypeDef]:
         """Every page of ListCommandExecutionsForSandbox in every target, merged per
         target (botocore's build_full_result).
 
@@ -869,8 +749,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectsInputTypeDef],
-    ) -> TargetResults[ListProjectsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsInputTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsOutputTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -893,8 +773,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReportGroupsInputTypeDef],
-    ) -> TargetResults[ListReportGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListReportGroupsOutputTypeDef]:
         """Every page of ListReportGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -917,8 +797,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReportsInputTypeDef],
-    ) -> TargetResults[ListReportsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportsInputTypeDef],
+    ) -> TargetResults[type_defs.ListReportsOutputTypeDef]:
         """Every page of ListReports in every target, merged per target (botocore's
         build_full_result).
 
@@ -941,8 +821,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReportsForReportGroupInputTypeDef],
-    ) -> TargetResults[ListReportsForReportGroupOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListReportsForReportGroupInputTypeDef],
+    ) -> TargetResults[type_defs.ListReportsForReportGroupOutputTypeDef]:
         """Every page of ListReportsForReportGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -964,8 +844,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSandboxesInputTypeDef],
-    ) -> TargetResults[ListSandboxesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSandboxesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSandboxesOutputTypeDef]:
         """Every page of ListSandboxes in every target, merged per target (botocore's
         build_full_result).
 
@@ -987,8 +867,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSandboxesForProjectInputTypeDef],
-    ) -> TargetResults[ListSandboxesForProjectOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSandboxesForProjectInputTypeDef],
+    ) -> TargetResults[type_defs.ListSandboxesForProjectOutputTypeDef]:
         """Every page of ListSandboxesForProject in every target, merged per target
         (botocore's build_full_result).
 
@@ -1010,8 +890,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSharedProjectsInputTypeDef],
-    ) -> TargetResults[ListSharedProjectsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSharedProjectsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSharedProjectsOutputTypeDef]:
         """Every page of ListSharedProjects in every target, merged per target
         (botocore's build_full_result).
 
@@ -1034,8 +914,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSharedReportGroupsInputTypeDef],
-    ) -> TargetResults[ListSharedReportGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSharedReportGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSharedReportGroupsOutputTypeDef]:
         """Every page of ListSharedReportGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1057,8 +937,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef],
-    ) -> Items[CodeCoverageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCodeCoveragesInputTypeDef],
+    ) -> Items[type_defs.CodeCoverageTypeDef]:
         """Each element of codeCoverages in every page of DescribeCodeCoverages, from
         every target, as its page arrives (tagged with its target).
 
@@ -1073,8 +953,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTestCasesInputTypeDef],
-    ) -> Items[TestCaseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTestCasesInputTypeDef],
+    ) -> Items[type_defs.TestCaseTypeDef]:
         """Each element of testCases in every page of DescribeTestCases, from every
         target, as its page arrives (tagged with its target).
 
@@ -1089,7 +969,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBuildBatchesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListBuildBatchesInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of ListBuildBatches, from every target,
         as its page arrives (tagged with its target).
@@ -1105,7 +985,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef],
+        **kwargs: Unpack[type_defs.ListBuildBatchesForProjectInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of ListBuildBatchesForProject, from
         every target, as its page arrives (tagged with its target).
@@ -1124,7 +1004,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBuildsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListBuildsInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of ListBuilds, from every target, as its
         page arrives (tagged with its target).
@@ -1140,7 +1020,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBuildsForProjectInputTypeDef],
+        **kwargs: Unpack[type_defs.ListBuildsForProjectInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of ListBuildsForProject, from every
         target, as its page arrives (tagged with its target).
@@ -1156,8 +1036,8 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef],
-    ) -> Items[CommandExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandExecutionsForSandboxInputTypeDef],
+    ) -> Items[type_defs.CommandExecutionTypeDef]:
         """Each element of commandExecutions in every page of
         ListCommandExecutionsForSandbox, from every target, as its page arrives
         (tagged with its target).
@@ -1176,7 +1056,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListProjectsInputTypeDef],
     ) -> Items[str]:
         """Each element of projects in every page of ListProjects, from every target,
         as its page arrives (tagged with its target).
@@ -1192,7 +1072,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReportGroupsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListReportGroupsInputTypeDef],
     ) -> Items[str]:
         """Each element of reportGroups in every page of ListReportGroups, from every
         target, as its page arrives (tagged with its target).
@@ -1208,7 +1088,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReportsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListReportsInputTypeDef],
     ) -> Items[str]:
         """Each element of reports in every page of ListReports, from every target,
         as its page arrives (tagged with its target).
@@ -1224,7 +1104,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReportsForReportGroupInputTypeDef],
+        **kwargs: Unpack[type_defs.ListReportsForReportGroupInputTypeDef],
     ) -> Items[str]:
         """Each element of reports in every page of ListReportsForReportGroup, from
         every target, as its page arrives (tagged with its target).
@@ -1243,7 +1123,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSandboxesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListSandboxesInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of ListSandboxes, from every target, as
         its page arrives (tagged with its target).
@@ -1259,7 +1139,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSandboxesForProjectInputTypeDef],
+        **kwargs: Unpack[type_defs.ListSandboxesForProjectInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of ListSandboxesForProject, from every
         target, as its page arrives (tagged with its target).
@@ -1275,7 +1155,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSharedProjectsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListSharedProjectsInputTypeDef],
     ) -> Items[str]:
         """Each element of projects in every page of ListSharedProjects, from every
         target, as its page arrives (tagged with its target).
@@ -1291,7 +1171,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSharedReportGroupsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListSharedReportGroupsInputTypeDef],
     ) -> Items[str]:
         """Each element of reportGroups in every page of ListSharedReportGroups, from
         every target, as its page arrives (tagged with its target).

@@ -15,93 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessTokenSummaryTypeDef,
-        CreateAccessTokenRequestTypeDef,
-        CreateAccessTokenResponseTypeDef,
-        CreateDevEnvironmentRequestTypeDef,
-        CreateDevEnvironmentResponseTypeDef,
-        CreateProjectRequestTypeDef,
-        CreateProjectResponseTypeDef,
-        CreateSourceRepositoryBranchRequestTypeDef,
-        CreateSourceRepositoryBranchResponseTypeDef,
-        CreateSourceRepositoryRequestTypeDef,
-        CreateSourceRepositoryResponseTypeDef,
-        DeleteAccessTokenRequestTypeDef,
-        DeleteAccessTokenResponseTypeDef,
-        DeleteDevEnvironmentRequestTypeDef,
-        DeleteDevEnvironmentResponseTypeDef,
-        DeleteProjectRequestTypeDef,
-        DeleteProjectResponseTypeDef,
-        DeleteSourceRepositoryRequestTypeDef,
-        DeleteSourceRepositoryResponseTypeDef,
-        DeleteSpaceRequestTypeDef,
-        DeleteSpaceResponseTypeDef,
-        DevEnvironmentSessionSummaryTypeDef,
-        DevEnvironmentSummaryTypeDef,
-        EventLogEntryTypeDef,
-        GetDevEnvironmentRequestTypeDef,
-        GetDevEnvironmentResponseTypeDef,
-        GetProjectRequestTypeDef,
-        GetProjectResponseTypeDef,
-        GetSourceRepositoryCloneUrlsRequestTypeDef,
-        GetSourceRepositoryCloneUrlsResponseTypeDef,
-        GetSourceRepositoryRequestTypeDef,
-        GetSourceRepositoryResponseTypeDef,
-        GetSpaceRequestTypeDef,
-        GetSpaceResponseTypeDef,
-        GetSubscriptionRequestTypeDef,
-        GetSubscriptionResponseTypeDef,
-        GetUserDetailsRequestTypeDef,
-        GetUserDetailsResponseTypeDef,
-        GetWorkflowRequestTypeDef,
-        GetWorkflowResponseTypeDef,
-        GetWorkflowRunRequestTypeDef,
-        GetWorkflowRunResponseTypeDef,
-        ListAccessTokensRequestTypeDef,
-        ListAccessTokensResponseTypeDef,
-        ListDevEnvironmentSessionsRequestTypeDef,
-        ListDevEnvironmentSessionsResponseTypeDef,
-        ListDevEnvironmentsRequestTypeDef,
-        ListDevEnvironmentsResponseTypeDef,
-        ListEventLogsRequestTypeDef,
-        ListEventLogsResponseTypeDef,
-        ListProjectsRequestTypeDef,
-        ListProjectsResponseTypeDef,
-        ListSourceRepositoriesItemTypeDef,
-        ListSourceRepositoriesRequestTypeDef,
-        ListSourceRepositoriesResponseTypeDef,
-        ListSourceRepositoryBranchesItemTypeDef,
-        ListSourceRepositoryBranchesRequestTypeDef,
-        ListSourceRepositoryBranchesResponseTypeDef,
-        ListSpacesRequestTypeDef,
-        ListSpacesResponseTypeDef,
-        ListWorkflowRunsRequestTypeDef,
-        ListWorkflowRunsResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        ProjectSummaryTypeDef,
-        SpaceSummaryTypeDef,
-        StartDevEnvironmentRequestTypeDef,
-        StartDevEnvironmentResponseTypeDef,
-        StartDevEnvironmentSessionRequestTypeDef,
-        StartDevEnvironmentSessionResponseTypeDef,
-        StartWorkflowRunRequestTypeDef,
-        StartWorkflowRunResponseTypeDef,
-        StopDevEnvironmentRequestTypeDef,
-        StopDevEnvironmentResponseTypeDef,
-        StopDevEnvironmentSessionRequestTypeDef,
-        StopDevEnvironmentSessionResponseTypeDef,
-        UpdateDevEnvironmentRequestTypeDef,
-        UpdateDevEnvironmentResponseTypeDef,
-        UpdateProjectRequestTypeDef,
-        UpdateProjectResponseTypeDef,
-        UpdateSpaceRequestTypeDef,
-        UpdateSpaceResponseTypeDef,
-        VerifySessionResponseTypeDef,
-        WorkflowRunSummaryTypeDef,
-        WorkflowSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeCatalyst"]
 
@@ -116,8 +30,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_access_token(
-        self, **kwargs: Unpack[CreateAccessTokenRequestTypeDef]
-    ) -> TargetResults[CreateAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessTokenResponseTypeDef]:
         """Creates a personal access token (PAT) for the current user. A personal
         access token (PAT) is similar to a password. It is associated with your
         user identity for use across all spaces and projects in Amazon
@@ -132,8 +46,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("CreateAccessToken", kwargs)
 
     def create_dev_environment(
-        self, **kwargs: Unpack[CreateDevEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateDevEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDevEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDevEnvironmentResponseTypeDef]:
         """Creates a Dev Environment in Amazon CodeCatalyst, a cloud-based
         development environment that you can use to quickly work on the code
         stored in the source repositories of your project.
@@ -143,8 +57,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("CreateDevEnvironment", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> TargetResults[CreateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
         """Creates a project in a specified space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/CreateProject
@@ -152,8 +66,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_source_repository(
-        self, **kwargs: Unpack[CreateSourceRepositoryRequestTypeDef]
-    ) -> TargetResults[CreateSourceRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSourceRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSourceRepositoryResponseTypeDef]:
         """Creates an empty Git-based source repository in a specified project. The
         repository is created with an initial empty commit with a default branch
         named main.
@@ -163,8 +77,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("CreateSourceRepository", kwargs)
 
     def create_source_repository_branch(
-        self, **kwargs: Unpack[CreateSourceRepositoryBranchRequestTypeDef]
-    ) -> TargetResults[CreateSourceRepositoryBranchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSourceRepositoryBranchRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSourceRepositoryBranchResponseTypeDef]:
         """Creates a branch in a specified source repository in Amazon CodeCatalyst.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/CreateSourceRepositoryBranch
@@ -172,8 +86,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("CreateSourceRepositoryBranch", kwargs)
 
     def delete_access_token(
-        self, **kwargs: Unpack[DeleteAccessTokenRequestTypeDef]
-    ) -> TargetResults[DeleteAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessTokenResponseTypeDef]:
         """Deletes a specified personal access token (PAT). A personal access token
         can only be deleted by the user who created it.
 
@@ -182,8 +96,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("DeleteAccessToken", kwargs)
 
     def delete_dev_environment(
-        self, **kwargs: Unpack[DeleteDevEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteDevEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDevEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDevEnvironmentResponseTypeDef]:
         """Deletes a Dev Environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/DeleteDevEnvironment
@@ -191,8 +105,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("DeleteDevEnvironment", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> TargetResults[DeleteProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectResponseTypeDef]:
         """Deletes a project in a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/DeleteProject
@@ -200,8 +114,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_source_repository(
-        self, **kwargs: Unpack[DeleteSourceRepositoryRequestTypeDef]
-    ) -> TargetResults[DeleteSourceRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSourceRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSourceRepositoryResponseTypeDef]:
         """Deletes a source repository in Amazon CodeCatalyst. You cannot use this
         API to delete a linked repository. It can only be used to delete a Amazon
         CodeCatalyst source repository.
@@ -211,8 +125,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("DeleteSourceRepository", kwargs)
 
     def delete_space(
-        self, **kwargs: Unpack[DeleteSpaceRequestTypeDef]
-    ) -> TargetResults[DeleteSpaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSpaceResponseTypeDef]:
         """Deletes a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/DeleteSpace
@@ -220,8 +134,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("DeleteSpace", kwargs)
 
     def get_dev_environment(
-        self, **kwargs: Unpack[GetDevEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetDevEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevEnvironmentResponseTypeDef]:
         """Returns information about a Dev Environment for a source repository in a
         project. Dev Environments are specific to the user who creates them.
 
@@ -230,8 +144,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetDevEnvironment", kwargs)
 
     def get_project(
-        self, **kwargs: Unpack[GetProjectRequestTypeDef]
-    ) -> TargetResults[GetProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProjectResponseTypeDef]:
         """Returns information about a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetProject
@@ -239,8 +153,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetProject", kwargs)
 
     def get_source_repository(
-        self, **kwargs: Unpack[GetSourceRepositoryRequestTypeDef]
-    ) -> TargetResults[GetSourceRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSourceRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSourceRepositoryResponseTypeDef]:
         """Returns information about a source repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetSourceRepository
@@ -248,8 +162,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetSourceRepository", kwargs)
 
     def get_source_repository_clone_urls(
-        self, **kwargs: Unpack[GetSourceRepositoryCloneUrlsRequestTypeDef]
-    ) -> TargetResults[GetSourceRepositoryCloneUrlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSourceRepositoryCloneUrlsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSourceRepositoryCloneUrlsResponseTypeDef]:
         """Returns information about the URLs that can be used with a Git client to
         clone a source repository.
 
@@ -258,8 +172,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetSourceRepositoryCloneUrls", kwargs)
 
     def get_space(
-        self, **kwargs: Unpack[GetSpaceRequestTypeDef]
-    ) -> TargetResults[GetSpaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSpaceResponseTypeDef]:
         """Returns information about an space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetSpace
@@ -267,8 +181,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetSpace", kwargs)
 
     def get_subscription(
-        self, **kwargs: Unpack[GetSubscriptionRequestTypeDef]
-    ) -> TargetResults[GetSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionResponseTypeDef]:
         """Returns information about the Amazon Web Services account used for billing
         purposes and the billing plan for the space.
 
@@ -277,8 +191,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetSubscription", kwargs)
 
     def get_user_details(
-        self, **kwargs: Unpack[GetUserDetailsRequestTypeDef]
-    ) -> TargetResults[GetUserDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserDetailsResponseTypeDef]:
         """Returns information about a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetUserDetails
@@ -286,8 +200,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetUserDetails", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> TargetResults[GetWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
         """Returns information about a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetWorkflow
@@ -295,8 +209,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_run(
-        self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowRunResponseTypeDef]:
         """Returns information about a specified run of a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetWorkflowRun
@@ -304,8 +218,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("GetWorkflowRun", kwargs)
 
     def list_access_tokens(
-        self, **kwargs: Unpack[ListAccessTokensRequestTypeDef]
-    ) -> TargetResults[ListAccessTokensResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessTokensRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessTokensResponseTypeDef]:
         """Lists all personal access tokens (PATs) associated with the user who calls
         the API. You can only list PATs associated with your Amazon Web Services
         Builder ID.
@@ -315,8 +229,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListAccessTokens", kwargs)
 
     def list_dev_environment_sessions(
-        self, **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef]
-    ) -> TargetResults[ListDevEnvironmentSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevEnvironmentSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevEnvironmentSessionsResponseTypeDef]:
         """Retrieves a list of active sessions for a Dev Environment in a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironmentSessions
@@ -324,8 +238,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListDevEnvironmentSessions", kwargs)
 
     def list_dev_environments(
-        self, **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListDevEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevEnvironmentsResponseTypeDef]:
         """Retrieves a list of Dev Environments in a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironments
@@ -333,8 +247,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListDevEnvironments", kwargs)
 
     def list_event_logs(
-        self, **kwargs: Unpack[ListEventLogsRequestTypeDef]
-    ) -> TargetResults[ListEventLogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventLogsResponseTypeDef]:
         """Retrieves a list of events that occurred during a specific time in a
         space. You can use these events to audit user and system activity in a
         space. For more information, see Monitoring in the Amazon CodeCatalyst
@@ -345,8 +259,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListEventLogs", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> TargetResults[ListProjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
         """Retrieves a list of projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListProjects
@@ -354,8 +268,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_source_repositories(
-        self, **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef]
-    ) -> TargetResults[ListSourceRepositoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceRepositoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceRepositoriesResponseTypeDef]:
         """Retrieves a list of source repositories in a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositories
@@ -363,8 +277,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListSourceRepositories", kwargs)
 
     def list_source_repository_branches(
-        self, **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef]
-    ) -> TargetResults[ListSourceRepositoryBranchesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceRepositoryBranchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceRepositoryBranchesResponseTypeDef]:
         """Retrieves a list of branches in a specified source repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositoryBranches
@@ -372,8 +286,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListSourceRepositoryBranches", kwargs)
 
     def list_spaces(
-        self, **kwargs: Unpack[ListSpacesRequestTypeDef]
-    ) -> TargetResults[ListSpacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpacesResponseTypeDef]:
         """Retrieves a list of spaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSpaces
@@ -381,8 +295,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListSpaces", kwargs)
 
     def list_workflow_runs(
-        self, **kwargs: Unpack[ListWorkflowRunsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowRunsResponseTypeDef]:
         """Retrieves a list of workflow runs of a specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflowRuns
@@ -390,8 +304,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListWorkflowRuns", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Retrieves a list of workflows in a specified project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflows
@@ -399,8 +313,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def start_dev_environment(
-        self, **kwargs: Unpack[StartDevEnvironmentRequestTypeDef]
-    ) -> TargetResults[StartDevEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDevEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDevEnvironmentResponseTypeDef]:
         """Starts a specified Dev Environment and puts it into an active state.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StartDevEnvironment
@@ -408,8 +322,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("StartDevEnvironment", kwargs)
 
     def start_dev_environment_session(
-        self, **kwargs: Unpack[StartDevEnvironmentSessionRequestTypeDef]
-    ) -> TargetResults[StartDevEnvironmentSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDevEnvironmentSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDevEnvironmentSessionResponseTypeDef]:
         """Starts a session for a specified Dev Environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StartDevEnvironmentSession
@@ -417,8 +331,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("StartDevEnvironmentSession", kwargs)
 
     def start_workflow_run(
-        self, **kwargs: Unpack[StartWorkflowRunRequestTypeDef]
-    ) -> TargetResults[StartWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWorkflowRunResponseTypeDef]:
         """Begins a run of a specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StartWorkflowRun
@@ -426,8 +340,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("StartWorkflowRun", kwargs)
 
     def stop_dev_environment(
-        self, **kwargs: Unpack[StopDevEnvironmentRequestTypeDef]
-    ) -> TargetResults[StopDevEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDevEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDevEnvironmentResponseTypeDef]:
         """Pauses a specified Dev Environment and places it in a non-running state.
         Stopped Dev Environments do not consume compute minutes.
 
@@ -436,8 +350,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("StopDevEnvironment", kwargs)
 
     def stop_dev_environment_session(
-        self, **kwargs: Unpack[StopDevEnvironmentSessionRequestTypeDef]
-    ) -> TargetResults[StopDevEnvironmentSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDevEnvironmentSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDevEnvironmentSessionResponseTypeDef]:
         """Stops a session for a specified Dev Environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StopDevEnvironmentSession
@@ -445,8 +359,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("StopDevEnvironmentSession", kwargs)
 
     def update_dev_environment(
-        self, **kwargs: Unpack[UpdateDevEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateDevEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDevEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDevEnvironmentResponseTypeDef]:
         """Changes one or more values for a Dev Environment. Updating certain values
         of the Dev Environment will cause a restart.
 
@@ -455,8 +369,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("UpdateDevEnvironment", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> TargetResults[UpdateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectResponseTypeDef]:
         """Changes one or more values for a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/UpdateProject
@@ -464,15 +378,15 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         return self._call("UpdateProject", kwargs)
 
     def update_space(
-        self, **kwargs: Unpack[UpdateSpaceRequestTypeDef]
-    ) -> TargetResults[UpdateSpaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSpaceResponseTypeDef]:
         """Changes one or more values for a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/UpdateSpace
         """
         return self._call("UpdateSpace", kwargs)
 
-    def verify_session(self) -> TargetResults[VerifySessionResponseTypeDef]:
+    def verify_session(self) -> TargetResults[type_defs.VerifySessionResponseTypeDef]:
         """Verifies whether the calling user has a valid Amazon CodeCatalyst login
         and session. If successful, this returns the ID of the user in Amazon
         CodeCatalyst.
@@ -487,8 +401,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessTokensRequestTypeDef],
-    ) -> TargetResults[ListAccessTokensResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessTokensRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessTokensResponseTypeDef]:
         """Every page of ListAccessTokens in every target, merged per target
         (botocore's build_full_result).
 
@@ -512,8 +426,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef],
-    ) -> TargetResults[ListDevEnvironmentSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevEnvironmentSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevEnvironmentSessionsResponseTypeDef]:
         """Every page of ListDevEnvironmentSessions in every target, merged per
         target (botocore's build_full_result).
 
@@ -535,8 +449,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListDevEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevEnvironmentsResponseTypeDef]:
         """Every page of ListDevEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -558,8 +472,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventLogsRequestTypeDef],
-    ) -> TargetResults[ListEventLogsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventLogsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventLogsResponseTypeDef]:
         """Every page of ListEventLogs in every target, merged per target (botocore's
         build_full_result).
 
@@ -584,8 +498,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> TargetResults[ListProjectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -607,8 +521,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef],
-    ) -> TargetResults[ListSourceRepositoriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceRepositoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceRepositoriesResponseTypeDef]:
         """Every page of ListSourceRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,8 +544,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef],
-    ) -> TargetResults[ListSourceRepositoryBranchesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceRepositoryBranchesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceRepositoryBranchesResponseTypeDef]:
         """Every page of ListSourceRepositoryBranches in every target, merged per
         target (botocore's build_full_result).
 
@@ -653,8 +567,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpacesRequestTypeDef],
-    ) -> TargetResults[ListSpacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSpacesResponseTypeDef]:
         """Every page of ListSpaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -676,8 +590,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowRunsResponseTypeDef]:
         """Every page of ListWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -699,8 +613,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -721,8 +635,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessTokensRequestTypeDef],
-    ) -> Items[AccessTokenSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessTokensRequestTypeDef],
+    ) -> Items[type_defs.AccessTokenSummaryTypeDef]:
         """Each element of items in every page of ListAccessTokens, from every
         target, as its page arrives (tagged with its target).
 
@@ -737,8 +651,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef],
-    ) -> Items[DevEnvironmentSessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevEnvironmentSessionsRequestTypeDef],
+    ) -> Items[type_defs.DevEnvironmentSessionSummaryTypeDef]:
         """Each element of items in every page of ListDevEnvironmentSessions, from
         every target, as its page arrives (tagged with its target).
 
@@ -756,8 +670,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef],
-    ) -> Items[DevEnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.DevEnvironmentSummaryTypeDef]:
         """Each element of items in every page of ListDevEnvironments, from every
         target, as its page arrives (tagged with its target).
 
@@ -772,8 +686,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventLogsRequestTypeDef],
-    ) -> Items[EventLogEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventLogsRequestTypeDef],
+    ) -> Items[type_defs.EventLogEntryTypeDef]:
         """Each element of items in every page of ListEventLogs, from every target,
         as its page arrives (tagged with its target).
 
@@ -788,8 +702,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> Items[ProjectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectSummaryTypeDef]:
         """Each element of items in every page of ListProjects, from every target, as
         its page arrives (tagged with its target).
 
@@ -804,8 +718,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef],
-    ) -> Items[ListSourceRepositoriesItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceRepositoriesRequestTypeDef],
+    ) -> Items[type_defs.ListSourceRepositoriesItemTypeDef]:
         """Each element of items in every page of ListSourceRepositories, from every
         target, as its page arrives (tagged with its target).
 
@@ -820,8 +734,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef],
-    ) -> Items[ListSourceRepositoryBranchesItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceRepositoryBranchesRequestTypeDef],
+    ) -> Items[type_defs.ListSourceRepositoryBranchesItemTypeDef]:
         """Each element of items in every page of ListSourceRepositoryBranches, from
         every target, as its page arrives (tagged with its target).
 
@@ -839,8 +753,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpacesRequestTypeDef],
-    ) -> Items[SpaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef],
+    ) -> Items[type_defs.SpaceSummaryTypeDef]:
         """Each element of items in every page of ListSpaces, from every target, as
         its page arrives (tagged with its target).
 
@@ -855,8 +769,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> Items[WorkflowRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowRunSummaryTypeDef]:
         """Each element of items in every page of ListWorkflowRuns, from every
         target, as its page arrives (tagged with its target).
 
@@ -871,8 +785,8 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> Items[WorkflowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowSummaryTypeDef]:
         """Each element of items in every page of ListWorkflows, from every target,
         as its page arrives (tagged with its target).
 

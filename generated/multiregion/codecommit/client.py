@@ -15,161 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateApprovalRuleTemplateWithRepositoryInputTypeDef,
-        BatchAssociateApprovalRuleTemplateWithRepositoriesInputTypeDef,
-        BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef,
-        BatchDescribeMergeConflictsInputTypeDef,
-        BatchDescribeMergeConflictsOutputTypeDef,
-        BatchDisassociateApprovalRuleTemplateFromRepositoriesInputTypeDef,
-        BatchDisassociateApprovalRuleTemplateFromRepositoriesOutputTypeDef,
-        BatchGetCommitsInputTypeDef,
-        BatchGetCommitsOutputTypeDef,
-        BatchGetRepositoriesInputTypeDef,
-        BatchGetRepositoriesOutputTypeDef,
-        CommentsForComparedCommitTypeDef,
-        CommentsForPullRequestTypeDef,
-        CreateApprovalRuleTemplateInputTypeDef,
-        CreateApprovalRuleTemplateOutputTypeDef,
-        CreateBranchInputTypeDef,
-        CreateCommitInputTypeDef,
-        CreateCommitOutputTypeDef,
-        CreatePullRequestApprovalRuleInputTypeDef,
-        CreatePullRequestApprovalRuleOutputTypeDef,
-        CreatePullRequestInputTypeDef,
-        CreatePullRequestOutputTypeDef,
-        CreateRepositoryInputTypeDef,
-        CreateRepositoryOutputTypeDef,
-        CreateUnreferencedMergeCommitInputTypeDef,
-        CreateUnreferencedMergeCommitOutputTypeDef,
-        DeleteApprovalRuleTemplateInputTypeDef,
-        DeleteApprovalRuleTemplateOutputTypeDef,
-        DeleteBranchInputTypeDef,
-        DeleteBranchOutputTypeDef,
-        DeleteCommentContentInputTypeDef,
-        DeleteCommentContentOutputTypeDef,
-        DeleteFileInputTypeDef,
-        DeleteFileOutputTypeDef,
-        DeletePullRequestApprovalRuleInputTypeDef,
-        DeletePullRequestApprovalRuleOutputTypeDef,
-        DeleteRepositoryInputTypeDef,
-        DeleteRepositoryOutputTypeDef,
-        DescribeMergeConflictsInputTypeDef,
-        DescribeMergeConflictsOutputTypeDef,
-        DescribePullRequestEventsInputTypeDef,
-        DescribePullRequestEventsOutputTypeDef,
-        DifferenceTypeDef,
-        DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EvaluatePullRequestApprovalRulesInputTypeDef,
-        EvaluatePullRequestApprovalRulesOutputTypeDef,
-        GetApprovalRuleTemplateInputTypeDef,
-        GetApprovalRuleTemplateOutputTypeDef,
-        GetBlobInputTypeDef,
-        GetBlobOutputTypeDef,
-        GetBranchInputTypeDef,
-        GetBranchOutputTypeDef,
-        GetCommentInputTypeDef,
-        GetCommentOutputTypeDef,
-        GetCommentReactionsInputTypeDef,
-        GetCommentReactionsOutputTypeDef,
-        GetCommentsForComparedCommitInputTypeDef,
-        GetCommentsForComparedCommitOutputTypeDef,
-        GetCommentsForPullRequestInputTypeDef,
-        GetCommentsForPullRequestOutputTypeDef,
-        GetCommitInputTypeDef,
-        GetCommitOutputTypeDef,
-        GetDifferencesInputTypeDef,
-        GetDifferencesOutputTypeDef,
-        GetFileInputTypeDef,
-        GetFileOutputTypeDef,
-        GetFolderInputTypeDef,
-        GetFolderOutputTypeDef,
-        GetMergeCommitInputTypeDef,
-        GetMergeCommitOutputTypeDef,
-        GetMergeConflictsInputTypeDef,
-        GetMergeConflictsOutputTypeDef,
-        GetMergeOptionsInputTypeDef,
-        GetMergeOptionsOutputTypeDef,
-        GetPullRequestApprovalStatesInputTypeDef,
-        GetPullRequestApprovalStatesOutputTypeDef,
-        GetPullRequestInputTypeDef,
-        GetPullRequestOutputTypeDef,
-        GetPullRequestOverrideStateInputTypeDef,
-        GetPullRequestOverrideStateOutputTypeDef,
-        GetRepositoryInputTypeDef,
-        GetRepositoryOutputTypeDef,
-        GetRepositoryTriggersInputTypeDef,
-        GetRepositoryTriggersOutputTypeDef,
-        ListApprovalRuleTemplatesInputTypeDef,
-        ListApprovalRuleTemplatesOutputTypeDef,
-        ListAssociatedApprovalRuleTemplatesForRepositoryInputTypeDef,
-        ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef,
-        ListBranchesInputTypeDef,
-        ListBranchesOutputTypeDef,
-        ListFileCommitHistoryRequestTypeDef,
-        ListFileCommitHistoryResponseTypeDef,
-        ListPullRequestsInputTypeDef,
-        ListPullRequestsOutputTypeDef,
-        ListRepositoriesForApprovalRuleTemplateInputTypeDef,
-        ListRepositoriesForApprovalRuleTemplateOutputTypeDef,
-        ListRepositoriesInputTypeDef,
-        ListRepositoriesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MergeBranchesByFastForwardInputTypeDef,
-        MergeBranchesByFastForwardOutputTypeDef,
-        MergeBranchesBySquashInputTypeDef,
-        MergeBranchesBySquashOutputTypeDef,
-        MergeBranchesByThreeWayInputTypeDef,
-        MergeBranchesByThreeWayOutputTypeDef,
-        MergePullRequestByFastForwardInputTypeDef,
-        MergePullRequestByFastForwardOutputTypeDef,
-        MergePullRequestBySquashInputTypeDef,
-        MergePullRequestBySquashOutputTypeDef,
-        MergePullRequestByThreeWayInputTypeDef,
-        MergePullRequestByThreeWayOutputTypeDef,
-        OverridePullRequestApprovalRulesInputTypeDef,
-        PostCommentForComparedCommitInputTypeDef,
-        PostCommentForComparedCommitOutputTypeDef,
-        PostCommentForPullRequestInputTypeDef,
-        PostCommentForPullRequestOutputTypeDef,
-        PostCommentReplyInputTypeDef,
-        PostCommentReplyOutputTypeDef,
-        PullRequestEventTypeDef,
-        PutCommentReactionInputTypeDef,
-        PutFileInputTypeDef,
-        PutFileOutputTypeDef,
-        PutRepositoryTriggersInputTypeDef,
-        PutRepositoryTriggersOutputTypeDef,
-        RepositoryNameIdPairTypeDef,
-        TagResourceInputTypeDef,
-        TestRepositoryTriggersInputTypeDef,
-        TestRepositoryTriggersOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateApprovalRuleTemplateContentInputTypeDef,
-        UpdateApprovalRuleTemplateContentOutputTypeDef,
-        UpdateApprovalRuleTemplateDescriptionInputTypeDef,
-        UpdateApprovalRuleTemplateDescriptionOutputTypeDef,
-        UpdateApprovalRuleTemplateNameInputTypeDef,
-        UpdateApprovalRuleTemplateNameOutputTypeDef,
-        UpdateCommentInputTypeDef,
-        UpdateCommentOutputTypeDef,
-        UpdateDefaultBranchInputTypeDef,
-        UpdatePullRequestApprovalRuleContentInputTypeDef,
-        UpdatePullRequestApprovalRuleContentOutputTypeDef,
-        UpdatePullRequestApprovalStateInputTypeDef,
-        UpdatePullRequestDescriptionInputTypeDef,
-        UpdatePullRequestDescriptionOutputTypeDef,
-        UpdatePullRequestStatusInputTypeDef,
-        UpdatePullRequestStatusOutputTypeDef,
-        UpdatePullRequestTitleInputTypeDef,
-        UpdatePullRequestTitleOutputTypeDef,
-        UpdateRepositoryDescriptionInputTypeDef,
-        UpdateRepositoryEncryptionKeyInputTypeDef,
-        UpdateRepositoryEncryptionKeyOutputTypeDef,
-        UpdateRepositoryNameInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeCommit"]
 
@@ -181,8 +27,11 @@ class MultiRegionCodeCommit(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_approval_rule_template_with_repository(
-        self, **kwargs: Unpack[AssociateApprovalRuleTemplateWithRepositoryInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateApprovalRuleTemplateWithRepositoryInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates an association between an approval rule template and a specified
         repository. Then, the next time a pull request is created in the
         repository where the destination reference (if specified) matches the
@@ -199,9 +48,11 @@ class MultiRegionCodeCommit(MultiRegionClient):
     def batch_associate_approval_rule_template_with_repositories(
         self,
         **kwargs: Unpack[
-            BatchAssociateApprovalRuleTemplateWithRepositoriesInputTypeDef
+            type_defs.BatchAssociateApprovalRuleTemplateWithRepositoriesInputTypeDef
         ],
-    ) -> TargetResults[BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef
+    ]:
         """Creates an association between an approval rule template and one or more
         specified repositories.
 
@@ -210,8 +61,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("BatchAssociateApprovalRuleTemplateWithRepositories", kwargs)
 
     def batch_describe_merge_conflicts(
-        self, **kwargs: Unpack[BatchDescribeMergeConflictsInputTypeDef]
-    ) -> TargetResults[BatchDescribeMergeConflictsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDescribeMergeConflictsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDescribeMergeConflictsOutputTypeDef]:
         """Returns information about one or more merge conflicts in the attempted
         merge of two commit specifiers using the squash or three-way merge
         strategy.
@@ -223,10 +74,10 @@ class MultiRegionCodeCommit(MultiRegionClient):
     def batch_disassociate_approval_rule_template_from_repositories(
         self,
         **kwargs: Unpack[
-            BatchDisassociateApprovalRuleTemplateFromRepositoriesInputTypeDef
+            type_defs.BatchDisassociateApprovalRuleTemplateFromRepositoriesInputTypeDef
         ],
     ) -> TargetResults[
-        BatchDisassociateApprovalRuleTemplateFromRepositoriesOutputTypeDef
+        type_defs.BatchDisassociateApprovalRuleTemplateFromRepositoriesOutputTypeDef
     ]:
         """Removes the association between an approval rule template and one or more
         specified repositories.
@@ -238,8 +89,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         )
 
     def batch_get_commits(
-        self, **kwargs: Unpack[BatchGetCommitsInputTypeDef]
-    ) -> TargetResults[BatchGetCommitsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCommitsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCommitsOutputTypeDef]:
         """Returns information about the contents of one or more commits in a
         repository.
 
@@ -248,8 +99,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("BatchGetCommits", kwargs)
 
     def batch_get_repositories(
-        self, **kwargs: Unpack[BatchGetRepositoriesInputTypeDef]
-    ) -> TargetResults[BatchGetRepositoriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetRepositoriesInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetRepositoriesOutputTypeDef]:
         """Returns information about one or more repositories.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/BatchGetRepositories
@@ -257,8 +108,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("BatchGetRepositories", kwargs)
 
     def create_approval_rule_template(
-        self, **kwargs: Unpack[CreateApprovalRuleTemplateInputTypeDef]
-    ) -> TargetResults[CreateApprovalRuleTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApprovalRuleTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateApprovalRuleTemplateOutputTypeDef]:
         """Creates a template for approval rules that can then be associated with one
         or more repositories in your Amazon Web Services account. When you
         associate a template with a repository, CodeCommit creates an approval
@@ -271,8 +122,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreateApprovalRuleTemplate", kwargs)
 
     def create_branch(
-        self, **kwargs: Unpack[CreateBranchInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBranchInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a branch in a repository and points the branch to a commit.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreateBranch
@@ -280,8 +131,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreateBranch", kwargs)
 
     def create_commit(
-        self, **kwargs: Unpack[CreateCommitInputTypeDef]
-    ) -> TargetResults[CreateCommitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCommitInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCommitOutputTypeDef]:
         """Creates a commit for a repository on the tip of a specified branch.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreateCommit
@@ -289,8 +140,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreateCommit", kwargs)
 
     def create_pull_request(
-        self, **kwargs: Unpack[CreatePullRequestInputTypeDef]
-    ) -> TargetResults[CreatePullRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePullRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePullRequestOutputTypeDef]:
         """Creates a pull request in the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreatePullRequest
@@ -298,8 +149,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreatePullRequest", kwargs)
 
     def create_pull_request_approval_rule(
-        self, **kwargs: Unpack[CreatePullRequestApprovalRuleInputTypeDef]
-    ) -> TargetResults[CreatePullRequestApprovalRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePullRequestApprovalRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePullRequestApprovalRuleOutputTypeDef]:
         """Creates an approval rule for a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreatePullRequestApprovalRule
@@ -307,8 +158,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreatePullRequestApprovalRule", kwargs)
 
     def create_repository(
-        self, **kwargs: Unpack[CreateRepositoryInputTypeDef]
-    ) -> TargetResults[CreateRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryOutputTypeDef]:
         """Creates a new, empty repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreateRepository
@@ -316,8 +167,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreateRepository", kwargs)
 
     def create_unreferenced_merge_commit(
-        self, **kwargs: Unpack[CreateUnreferencedMergeCommitInputTypeDef]
-    ) -> TargetResults[CreateUnreferencedMergeCommitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUnreferencedMergeCommitInputTypeDef]
+    ) -> TargetResults[type_defs.CreateUnreferencedMergeCommitOutputTypeDef]:
         """Creates an unreferenced commit that represents the result of merging two
         branches using a specified merge strategy. This can help you determine the
         outcome of a potential merge. This API cannot be used with the
@@ -329,8 +180,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("CreateUnreferencedMergeCommit", kwargs)
 
     def delete_approval_rule_template(
-        self, **kwargs: Unpack[DeleteApprovalRuleTemplateInputTypeDef]
-    ) -> TargetResults[DeleteApprovalRuleTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApprovalRuleTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteApprovalRuleTemplateOutputTypeDef]:
         """Deletes a specified approval rule template. Deleting a template does not
         remove approval rules on pull requests already created with the template.
 
@@ -339,8 +190,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DeleteApprovalRuleTemplate", kwargs)
 
     def delete_branch(
-        self, **kwargs: Unpack[DeleteBranchInputTypeDef]
-    ) -> TargetResults[DeleteBranchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBranchInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBranchOutputTypeDef]:
         """Deletes a branch from a repository, unless that branch is the default
         branch for the repository.
 
@@ -349,8 +200,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DeleteBranch", kwargs)
 
     def delete_comment_content(
-        self, **kwargs: Unpack[DeleteCommentContentInputTypeDef]
-    ) -> TargetResults[DeleteCommentContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCommentContentInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCommentContentOutputTypeDef]:
         """Deletes the content of a comment made on a change, file, or commit in a
         repository.
 
@@ -359,8 +210,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DeleteCommentContent", kwargs)
 
     def delete_file(
-        self, **kwargs: Unpack[DeleteFileInputTypeDef]
-    ) -> TargetResults[DeleteFileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFileOutputTypeDef]:
         """Deletes a specified file from a specified branch. A commit is created on
         the branch that contains the revision. The file still exists in the
         commits earlier to the commit that contains the deletion.
@@ -370,8 +221,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DeleteFile", kwargs)
 
     def delete_pull_request_approval_rule(
-        self, **kwargs: Unpack[DeletePullRequestApprovalRuleInputTypeDef]
-    ) -> TargetResults[DeletePullRequestApprovalRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePullRequestApprovalRuleInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePullRequestApprovalRuleOutputTypeDef]:
         """Deletes an approval rule from a specified pull request. Approval rules can
         be deleted from a pull request only if the pull request is open, and if
         the approval rule was created specifically for a pull request and not
@@ -384,8 +235,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DeletePullRequestApprovalRule", kwargs)
 
     def delete_repository(
-        self, **kwargs: Unpack[DeleteRepositoryInputTypeDef]
-    ) -> TargetResults[DeleteRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryOutputTypeDef]:
         """Deletes a repository. If a specified repository was already deleted, a
         null repository ID is returned.
 
@@ -394,8 +245,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DeleteRepository", kwargs)
 
     def describe_merge_conflicts(
-        self, **kwargs: Unpack[DescribeMergeConflictsInputTypeDef]
-    ) -> TargetResults[DescribeMergeConflictsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMergeConflictsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMergeConflictsOutputTypeDef]:
         """Returns information about one or more merge conflicts in the attempted
         merge of two commit specifiers using the squash or three-way merge
         strategy. If the merge option for the attempted merge is specified as
@@ -406,8 +257,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DescribeMergeConflicts", kwargs)
 
     def describe_pull_request_events(
-        self, **kwargs: Unpack[DescribePullRequestEventsInputTypeDef]
-    ) -> TargetResults[DescribePullRequestEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePullRequestEventsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePullRequestEventsOutputTypeDef]:
         """Returns information about one or more pull request events.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/DescribePullRequestEvents
@@ -416,8 +267,10 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def disassociate_approval_rule_template_from_repository(
         self,
-        **kwargs: Unpack[DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the association between a template and a repository so that
         approval rules based on the template are not automatically created when
         pull requests are created in the specified repository. This does not
@@ -429,8 +282,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("DisassociateApprovalRuleTemplateFromRepository", kwargs)
 
     def evaluate_pull_request_approval_rules(
-        self, **kwargs: Unpack[EvaluatePullRequestApprovalRulesInputTypeDef]
-    ) -> TargetResults[EvaluatePullRequestApprovalRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluatePullRequestApprovalRulesInputTypeDef]
+    ) -> TargetResults[type_defs.EvaluatePullRequestApprovalRulesOutputTypeDef]:
         """Evaluates whether a pull request has met all the conditions specified in
         its associated approval rules.
 
@@ -439,8 +292,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("EvaluatePullRequestApprovalRules", kwargs)
 
     def get_approval_rule_template(
-        self, **kwargs: Unpack[GetApprovalRuleTemplateInputTypeDef]
-    ) -> TargetResults[GetApprovalRuleTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApprovalRuleTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetApprovalRuleTemplateOutputTypeDef]:
         """Returns information about a specified approval rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetApprovalRuleTemplate
@@ -448,8 +301,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetApprovalRuleTemplate", kwargs)
 
     def get_blob(
-        self, **kwargs: Unpack[GetBlobInputTypeDef]
-    ) -> TargetResults[GetBlobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlobInputTypeDef]
+    ) -> TargetResults[type_defs.GetBlobOutputTypeDef]:
         """Returns the base-64 encoded content of an individual blob in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetBlob
@@ -457,8 +310,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetBlob", kwargs)
 
     def get_branch(
-        self, **kwargs: Unpack[GetBranchInputTypeDef]
-    ) -> TargetResults[GetBranchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBranchInputTypeDef]
+    ) -> TargetResults[type_defs.GetBranchOutputTypeDef]:
         """Returns information about a repository branch, including its name and the
         last commit ID.
 
@@ -467,8 +320,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetBranch", kwargs)
 
     def get_comment(
-        self, **kwargs: Unpack[GetCommentInputTypeDef]
-    ) -> TargetResults[GetCommentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommentInputTypeDef]
+    ) -> TargetResults[type_defs.GetCommentOutputTypeDef]:
         """Returns the content of a comment made on a change, file, or commit in a
         repository.
 
@@ -477,8 +330,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetComment", kwargs)
 
     def get_comment_reactions(
-        self, **kwargs: Unpack[GetCommentReactionsInputTypeDef]
-    ) -> TargetResults[GetCommentReactionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommentReactionsInputTypeDef]
+    ) -> TargetResults[type_defs.GetCommentReactionsOutputTypeDef]:
         """Returns information about reactions to a specified comment ID. Reactions
         from users who have been deleted will not be included in the count.
 
@@ -487,8 +340,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetCommentReactions", kwargs)
 
     def get_comments_for_compared_commit(
-        self, **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef]
-    ) -> TargetResults[GetCommentsForComparedCommitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommentsForComparedCommitInputTypeDef]
+    ) -> TargetResults[type_defs.GetCommentsForComparedCommitOutputTypeDef]:
         """Returns information about comments made on the comparison between two
         commits.
 
@@ -497,8 +350,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetCommentsForComparedCommit", kwargs)
 
     def get_comments_for_pull_request(
-        self, **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef]
-    ) -> TargetResults[GetCommentsForPullRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommentsForPullRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetCommentsForPullRequestOutputTypeDef]:
         """Returns comments made on a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetCommentsForPullRequest
@@ -506,8 +359,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetCommentsForPullRequest", kwargs)
 
     def get_commit(
-        self, **kwargs: Unpack[GetCommitInputTypeDef]
-    ) -> TargetResults[GetCommitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommitInputTypeDef]
+    ) -> TargetResults[type_defs.GetCommitOutputTypeDef]:
         """Returns information about a commit, including commit message and committer
         information.
 
@@ -516,8 +369,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetCommit", kwargs)
 
     def get_differences(
-        self, **kwargs: Unpack[GetDifferencesInputTypeDef]
-    ) -> TargetResults[GetDifferencesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDifferencesInputTypeDef]
+    ) -> TargetResults[type_defs.GetDifferencesOutputTypeDef]:
         """Returns information about the differences in a valid commit specifier
         (such as a branch, tag, HEAD, commit ID, or other fully qualified
         reference). Results can be limited to a specified path.
@@ -527,8 +380,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetDifferences", kwargs)
 
     def get_file(
-        self, **kwargs: Unpack[GetFileInputTypeDef]
-    ) -> TargetResults[GetFileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFileInputTypeDef]
+    ) -> TargetResults[type_defs.GetFileOutputTypeDef]:
         """Returns the base-64 encoded contents of a specified file and its metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetFile
@@ -536,8 +389,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetFile", kwargs)
 
     def get_folder(
-        self, **kwargs: Unpack[GetFolderInputTypeDef]
-    ) -> TargetResults[GetFolderOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFolderInputTypeDef]
+    ) -> TargetResults[type_defs.GetFolderOutputTypeDef]:
         """Returns the contents of a specified folder in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetFolder
@@ -545,8 +398,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetFolder", kwargs)
 
     def get_merge_commit(
-        self, **kwargs: Unpack[GetMergeCommitInputTypeDef]
-    ) -> TargetResults[GetMergeCommitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMergeCommitInputTypeDef]
+    ) -> TargetResults[type_defs.GetMergeCommitOutputTypeDef]:
         """Returns information about a specified merge commit.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetMergeCommit
@@ -554,8 +407,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetMergeCommit", kwargs)
 
     def get_merge_conflicts(
-        self, **kwargs: Unpack[GetMergeConflictsInputTypeDef]
-    ) -> TargetResults[GetMergeConflictsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMergeConflictsInputTypeDef]
+    ) -> TargetResults[type_defs.GetMergeConflictsOutputTypeDef]:
         """Returns information about merge conflicts between the before and after
         commit IDs for a pull request in a repository.
 
@@ -564,8 +417,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetMergeConflicts", kwargs)
 
     def get_merge_options(
-        self, **kwargs: Unpack[GetMergeOptionsInputTypeDef]
-    ) -> TargetResults[GetMergeOptionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMergeOptionsInputTypeDef]
+    ) -> TargetResults[type_defs.GetMergeOptionsOutputTypeDef]:
         """Returns information about the merge options available for merging two
         specified branches. For details about why a merge option is not available,
         use GetMergeConflicts or DescribeMergeConflicts.
@@ -575,8 +428,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetMergeOptions", kwargs)
 
     def get_pull_request(
-        self, **kwargs: Unpack[GetPullRequestInputTypeDef]
-    ) -> TargetResults[GetPullRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPullRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetPullRequestOutputTypeDef]:
         """Gets information about a pull request in a specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetPullRequest
@@ -584,8 +437,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetPullRequest", kwargs)
 
     def get_pull_request_approval_states(
-        self, **kwargs: Unpack[GetPullRequestApprovalStatesInputTypeDef]
-    ) -> TargetResults[GetPullRequestApprovalStatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPullRequestApprovalStatesInputTypeDef]
+    ) -> TargetResults[type_defs.GetPullRequestApprovalStatesOutputTypeDef]:
         """Gets information about the approval states for a specified pull request.
         Approval states only apply to pull requests that have one or more approval
         rules applied to them.
@@ -595,8 +448,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetPullRequestApprovalStates", kwargs)
 
     def get_pull_request_override_state(
-        self, **kwargs: Unpack[GetPullRequestOverrideStateInputTypeDef]
-    ) -> TargetResults[GetPullRequestOverrideStateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPullRequestOverrideStateInputTypeDef]
+    ) -> TargetResults[type_defs.GetPullRequestOverrideStateOutputTypeDef]:
         """Returns information about whether approval rules have been set aside
         (overridden) for a pull request, and if so, the Amazon Resource Name (ARN)
         of the user or identity that overrode the rules and their requirements for
@@ -607,8 +460,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetPullRequestOverrideState", kwargs)
 
     def get_repository(
-        self, **kwargs: Unpack[GetRepositoryInputTypeDef]
-    ) -> TargetResults[GetRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryOutputTypeDef]:
         """Returns information about a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetRepository
@@ -616,8 +469,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetRepository", kwargs)
 
     def get_repository_triggers(
-        self, **kwargs: Unpack[GetRepositoryTriggersInputTypeDef]
-    ) -> TargetResults[GetRepositoryTriggersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryTriggersInputTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryTriggersOutputTypeDef]:
         """Gets information about triggers configured for a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetRepositoryTriggers
@@ -625,8 +478,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("GetRepositoryTriggers", kwargs)
 
     def list_approval_rule_templates(
-        self, **kwargs: Unpack[ListApprovalRuleTemplatesInputTypeDef]
-    ) -> TargetResults[ListApprovalRuleTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApprovalRuleTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListApprovalRuleTemplatesOutputTypeDef]:
         """Lists all approval rule templates in the specified Amazon Web Services
         Region in your Amazon Web Services account. If an Amazon Web Services
         Region is not specified, the Amazon Web Services Region where you are
@@ -638,8 +491,12 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_associated_approval_rule_templates_for_repository(
         self,
-        **kwargs: Unpack[ListAssociatedApprovalRuleTemplatesForRepositoryInputTypeDef],
-    ) -> TargetResults[ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAssociatedApprovalRuleTemplatesForRepositoryInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef
+    ]:
         """Lists all approval rule templates that are associated with a specified
         repository.
 
@@ -648,8 +505,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListAssociatedApprovalRuleTemplatesForRepository", kwargs)
 
     def list_branches(
-        self, **kwargs: Unpack[ListBranchesInputTypeDef]
-    ) -> TargetResults[ListBranchesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBranchesInputTypeDef]
+    ) -> TargetResults[type_defs.ListBranchesOutputTypeDef]:
         """Gets information about one or more branches in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListBranches
@@ -657,8 +514,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListBranches", kwargs)
 
     def list_file_commit_history(
-        self, **kwargs: Unpack[ListFileCommitHistoryRequestTypeDef]
-    ) -> TargetResults[ListFileCommitHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFileCommitHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFileCommitHistoryResponseTypeDef]:
         """Retrieves a list of commits and changes to a specified file.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListFileCommitHistory
@@ -666,8 +523,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListFileCommitHistory", kwargs)
 
     def list_pull_requests(
-        self, **kwargs: Unpack[ListPullRequestsInputTypeDef]
-    ) -> TargetResults[ListPullRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPullRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPullRequestsOutputTypeDef]:
         """Returns a list of pull requests for a specified repository. The return
         list can be refined by pull request status or pull request author ARN.
 
@@ -676,8 +533,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListPullRequests", kwargs)
 
     def list_repositories(
-        self, **kwargs: Unpack[ListRepositoriesInputTypeDef]
-    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositoriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRepositoriesOutputTypeDef]:
         """Gets information about one or more repositories.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListRepositories
@@ -685,8 +542,9 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListRepositories", kwargs)
 
     def list_repositories_for_approval_rule_template(
-        self, **kwargs: Unpack[ListRepositoriesForApprovalRuleTemplateInputTypeDef]
-    ) -> TargetResults[ListRepositoriesForApprovalRuleTemplateOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListRepositoriesForApprovalRuleTemplateInputTypeDef],
+    ) -> TargetResults[type_defs.ListRepositoriesForApprovalRuleTemplateOutputTypeDef]:
         """Lists all repositories associated with the specified approval rule
         template.
 
@@ -695,8 +553,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListRepositoriesForApprovalRuleTemplate", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Gets information about Amazon Web Servicestags for a specified Amazon
         Resource Name (ARN) in CodeCommit. For a list of valid resources in
         CodeCommit, see CodeCommit Resources and Operations in the CodeCommit User
@@ -707,8 +565,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def merge_branches_by_fast_forward(
-        self, **kwargs: Unpack[MergeBranchesByFastForwardInputTypeDef]
-    ) -> TargetResults[MergeBranchesByFastForwardOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergeBranchesByFastForwardInputTypeDef]
+    ) -> TargetResults[type_defs.MergeBranchesByFastForwardOutputTypeDef]:
         """Merges two branches using the fast-forward merge strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/MergeBranchesByFastForward
@@ -716,8 +574,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("MergeBranchesByFastForward", kwargs)
 
     def merge_branches_by_squash(
-        self, **kwargs: Unpack[MergeBranchesBySquashInputTypeDef]
-    ) -> TargetResults[MergeBranchesBySquashOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergeBranchesBySquashInputTypeDef]
+    ) -> TargetResults[type_defs.MergeBranchesBySquashOutputTypeDef]:
         """Merges two branches using the squash merge strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/MergeBranchesBySquash
@@ -725,8 +583,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("MergeBranchesBySquash", kwargs)
 
     def merge_branches_by_three_way(
-        self, **kwargs: Unpack[MergeBranchesByThreeWayInputTypeDef]
-    ) -> TargetResults[MergeBranchesByThreeWayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergeBranchesByThreeWayInputTypeDef]
+    ) -> TargetResults[type_defs.MergeBranchesByThreeWayOutputTypeDef]:
         """Merges two specified branches using the three-way merge strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/MergeBranchesByThreeWay
@@ -734,8 +592,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("MergeBranchesByThreeWay", kwargs)
 
     def merge_pull_request_by_fast_forward(
-        self, **kwargs: Unpack[MergePullRequestByFastForwardInputTypeDef]
-    ) -> TargetResults[MergePullRequestByFastForwardOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergePullRequestByFastForwardInputTypeDef]
+    ) -> TargetResults[type_defs.MergePullRequestByFastForwardOutputTypeDef]:
         """Attempts to merge the source commit of a pull request into the specified
         destination branch for that pull request at the specified commit using the
         fast-forward merge strategy. If the merge is successful, it closes the
@@ -746,8 +604,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("MergePullRequestByFastForward", kwargs)
 
     def merge_pull_request_by_squash(
-        self, **kwargs: Unpack[MergePullRequestBySquashInputTypeDef]
-    ) -> TargetResults[MergePullRequestBySquashOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergePullRequestBySquashInputTypeDef]
+    ) -> TargetResults[type_defs.MergePullRequestBySquashOutputTypeDef]:
         """Attempts to merge the source commit of a pull request into the specified
         destination branch for that pull request at the specified commit using the
         squash merge strategy. If the merge is successful, it closes the pull
@@ -758,8 +616,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("MergePullRequestBySquash", kwargs)
 
     def merge_pull_request_by_three_way(
-        self, **kwargs: Unpack[MergePullRequestByThreeWayInputTypeDef]
-    ) -> TargetResults[MergePullRequestByThreeWayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergePullRequestByThreeWayInputTypeDef]
+    ) -> TargetResults[type_defs.MergePullRequestByThreeWayOutputTypeDef]:
         """Attempts to merge the source commit of a pull request into the specified
         destination branch for that pull request at the specified commit using the
         three-way merge strategy. If the merge is successful, it closes the pull
@@ -770,8 +628,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("MergePullRequestByThreeWay", kwargs)
 
     def override_pull_request_approval_rules(
-        self, **kwargs: Unpack[OverridePullRequestApprovalRulesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.OverridePullRequestApprovalRulesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets aside (overrides) all approval rule requirements for a specified pull
         request.
 
@@ -780,8 +638,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("OverridePullRequestApprovalRules", kwargs)
 
     def post_comment_for_compared_commit(
-        self, **kwargs: Unpack[PostCommentForComparedCommitInputTypeDef]
-    ) -> TargetResults[PostCommentForComparedCommitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostCommentForComparedCommitInputTypeDef]
+    ) -> TargetResults[type_defs.PostCommentForComparedCommitOutputTypeDef]:
         """Posts a comment on the comparison between two commits.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/PostCommentForComparedCommit
@@ -789,8 +647,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("PostCommentForComparedCommit", kwargs)
 
     def post_comment_for_pull_request(
-        self, **kwargs: Unpack[PostCommentForPullRequestInputTypeDef]
-    ) -> TargetResults[PostCommentForPullRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostCommentForPullRequestInputTypeDef]
+    ) -> TargetResults[type_defs.PostCommentForPullRequestOutputTypeDef]:
         """Posts a comment on a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/PostCommentForPullRequest
@@ -798,8 +656,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("PostCommentForPullRequest", kwargs)
 
     def post_comment_reply(
-        self, **kwargs: Unpack[PostCommentReplyInputTypeDef]
-    ) -> TargetResults[PostCommentReplyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostCommentReplyInputTypeDef]
+    ) -> TargetResults[type_defs.PostCommentReplyOutputTypeDef]:
         """Posts a comment in reply to an existing comment on a comparison between
         commits or a pull request.
 
@@ -808,8 +666,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("PostCommentReply", kwargs)
 
     def put_comment_reaction(
-        self, **kwargs: Unpack[PutCommentReactionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCommentReactionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates a reaction to a specified comment for the user whose
         identity is used to make the request. You can only add or update a
         reaction for yourself. You cannot add, modify, or delete a reaction for
@@ -820,8 +678,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("PutCommentReaction", kwargs)
 
     def put_file(
-        self, **kwargs: Unpack[PutFileInputTypeDef]
-    ) -> TargetResults[PutFileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFileInputTypeDef]
+    ) -> TargetResults[type_defs.PutFileOutputTypeDef]:
         """Adds or updates a file in a branch in an CodeCommit repository, and
         generates a commit for the addition in the specified branch.
 
@@ -830,8 +688,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("PutFile", kwargs)
 
     def put_repository_triggers(
-        self, **kwargs: Unpack[PutRepositoryTriggersInputTypeDef]
-    ) -> TargetResults[PutRepositoryTriggersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRepositoryTriggersInputTypeDef]
+    ) -> TargetResults[type_defs.PutRepositoryTriggersOutputTypeDef]:
         """Replaces all triggers for a repository. Used to create or delete triggers.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/PutRepositoryTriggers
@@ -839,8 +697,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("PutRepositoryTriggers", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for a resource in CodeCommit. For a list of valid
         resources in CodeCommit, see CodeCommit Resources and Operations in the
         CodeCommit User Guide.
@@ -850,8 +708,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_repository_triggers(
-        self, **kwargs: Unpack[TestRepositoryTriggersInputTypeDef]
-    ) -> TargetResults[TestRepositoryTriggersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestRepositoryTriggersInputTypeDef]
+    ) -> TargetResults[type_defs.TestRepositoryTriggersOutputTypeDef]:
         """Tests the functionality of repository triggers by sending information to
         the trigger target. If real data is available in the repository, the test
         sends data from the last commit. If no data is available, sample data is
@@ -862,8 +720,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("TestRepositoryTriggers", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags for a resource in CodeCommit. For a list of valid resources
         in CodeCommit, see CodeCommit Resources and Operations in the CodeCommit
         User Guide.
@@ -873,8 +731,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_approval_rule_template_content(
-        self, **kwargs: Unpack[UpdateApprovalRuleTemplateContentInputTypeDef]
-    ) -> TargetResults[UpdateApprovalRuleTemplateContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApprovalRuleTemplateContentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateApprovalRuleTemplateContentOutputTypeDef]:
         """Updates the content of an approval rule template. You can change the
         number of required approvals, the membership of the approval rule, and
         whether an approval pool is defined.
@@ -884,8 +742,9 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateApprovalRuleTemplateContent", kwargs)
 
     def update_approval_rule_template_description(
-        self, **kwargs: Unpack[UpdateApprovalRuleTemplateDescriptionInputTypeDef]
-    ) -> TargetResults[UpdateApprovalRuleTemplateDescriptionOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateApprovalRuleTemplateDescriptionInputTypeDef],
+    ) -> TargetResults[type_defs.UpdateApprovalRuleTemplateDescriptionOutputTypeDef]:
         """Updates the description for a specified approval rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateApprovalRuleTemplateDescription
@@ -893,8 +752,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateApprovalRuleTemplateDescription", kwargs)
 
     def update_approval_rule_template_name(
-        self, **kwargs: Unpack[UpdateApprovalRuleTemplateNameInputTypeDef]
-    ) -> TargetResults[UpdateApprovalRuleTemplateNameOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApprovalRuleTemplateNameInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateApprovalRuleTemplateNameOutputTypeDef]:
         """Updates the name of a specified approval rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateApprovalRuleTemplateName
@@ -902,8 +761,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateApprovalRuleTemplateName", kwargs)
 
     def update_comment(
-        self, **kwargs: Unpack[UpdateCommentInputTypeDef]
-    ) -> TargetResults[UpdateCommentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCommentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCommentOutputTypeDef]:
         """Replaces the contents of a comment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateComment
@@ -911,8 +770,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateComment", kwargs)
 
     def update_default_branch(
-        self, **kwargs: Unpack[UpdateDefaultBranchInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDefaultBranchInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets or changes the default branch name for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateDefaultBranch
@@ -920,8 +779,9 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateDefaultBranch", kwargs)
 
     def update_pull_request_approval_rule_content(
-        self, **kwargs: Unpack[UpdatePullRequestApprovalRuleContentInputTypeDef]
-    ) -> TargetResults[UpdatePullRequestApprovalRuleContentOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdatePullRequestApprovalRuleContentInputTypeDef],
+    ) -> TargetResults[type_defs.UpdatePullRequestApprovalRuleContentOutputTypeDef]:
         """Updates the structure of an approval rule created specifically for a pull
         request. For example, you can change the number of required approvers and
         the approval pool for approvers.
@@ -931,8 +791,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdatePullRequestApprovalRuleContent", kwargs)
 
     def update_pull_request_approval_state(
-        self, **kwargs: Unpack[UpdatePullRequestApprovalStateInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePullRequestApprovalStateInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the state of a user's approval on a pull request. The user is
         derived from the signed-in account when the request is made.
 
@@ -941,8 +801,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdatePullRequestApprovalState", kwargs)
 
     def update_pull_request_description(
-        self, **kwargs: Unpack[UpdatePullRequestDescriptionInputTypeDef]
-    ) -> TargetResults[UpdatePullRequestDescriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePullRequestDescriptionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePullRequestDescriptionOutputTypeDef]:
         """Replaces the contents of the description of a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdatePullRequestDescription
@@ -950,8 +810,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdatePullRequestDescription", kwargs)
 
     def update_pull_request_status(
-        self, **kwargs: Unpack[UpdatePullRequestStatusInputTypeDef]
-    ) -> TargetResults[UpdatePullRequestStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePullRequestStatusInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePullRequestStatusOutputTypeDef]:
         """Updates the status of a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdatePullRequestStatus
@@ -959,8 +819,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdatePullRequestStatus", kwargs)
 
     def update_pull_request_title(
-        self, **kwargs: Unpack[UpdatePullRequestTitleInputTypeDef]
-    ) -> TargetResults[UpdatePullRequestTitleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePullRequestTitleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePullRequestTitleOutputTypeDef]:
         """Replaces the title of a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdatePullRequestTitle
@@ -968,8 +828,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdatePullRequestTitle", kwargs)
 
     def update_repository_description(
-        self, **kwargs: Unpack[UpdateRepositoryDescriptionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRepositoryDescriptionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets or changes the comment or description for a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateRepositoryDescription
@@ -977,8 +837,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateRepositoryDescription", kwargs)
 
     def update_repository_encryption_key(
-        self, **kwargs: Unpack[UpdateRepositoryEncryptionKeyInputTypeDef]
-    ) -> TargetResults[UpdateRepositoryEncryptionKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRepositoryEncryptionKeyInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRepositoryEncryptionKeyOutputTypeDef]:
         """Updates the Key Management Service encryption key used to encrypt and
         decrypt a CodeCommit repository.
 
@@ -987,8 +847,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         return self._call("UpdateRepositoryEncryptionKey", kwargs)
 
     def update_repository_name(
-        self, **kwargs: Unpack[UpdateRepositoryNameInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRepositoryNameInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Renames a repository. The repository name must be unique across the
         calling Amazon Web Services account. Repository names are limited to 100
         alphanumeric, dash, and underscore characters, and cannot include certain
@@ -1005,8 +865,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePullRequestEventsInputTypeDef],
-    ) -> TargetResults[DescribePullRequestEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePullRequestEventsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribePullRequestEventsOutputTypeDef]:
         """Every page of DescribePullRequestEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1028,8 +888,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef],
-    ) -> TargetResults[GetCommentsForComparedCommitOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetCommentsForComparedCommitInputTypeDef],
+    ) -> TargetResults[type_defs.GetCommentsForComparedCommitOutputTypeDef]:
         """Every page of GetCommentsForComparedCommit in every target, merged per
         target (botocore's build_full_result).
 
@@ -1052,8 +912,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef],
-    ) -> TargetResults[GetCommentsForPullRequestOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetCommentsForPullRequestInputTypeDef],
+    ) -> TargetResults[type_defs.GetCommentsForPullRequestOutputTypeDef]:
         """Every page of GetCommentsForPullRequest in every target, merged per target
         (botocore's build_full_result).
 
@@ -1075,8 +935,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDifferencesInputTypeDef],
-    ) -> TargetResults[GetDifferencesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetDifferencesInputTypeDef],
+    ) -> TargetResults[type_defs.GetDifferencesOutputTypeDef]:
         """Every page of GetDifferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -1100,8 +960,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBranchesInputTypeDef],
-    ) -> TargetResults[ListBranchesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBranchesInputTypeDef],
+    ) -> TargetResults[type_defs.ListBranchesOutputTypeDef]:
         """Every page of ListBranches in every target, merged per target (botocore's
         build_full_result).
 
@@ -1123,8 +983,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPullRequestsInputTypeDef],
-    ) -> TargetResults[ListPullRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPullRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPullRequestsOutputTypeDef]:
         """Every page of ListPullRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -1147,8 +1007,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRepositoriesInputTypeDef],
-    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListRepositoriesOutputTypeDef]:
         """Every page of ListRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1169,8 +1029,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePullRequestEventsInputTypeDef],
-    ) -> Items[PullRequestEventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePullRequestEventsInputTypeDef],
+    ) -> Items[type_defs.PullRequestEventTypeDef]:
         """Each element of pullRequestEvents in every page of
         DescribePullRequestEvents, from every target, as its page arrives (tagged
         with its target).
@@ -1189,8 +1049,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef],
-    ) -> Items[CommentsForComparedCommitTypeDef]:
+        **kwargs: Unpack[type_defs.GetCommentsForComparedCommitInputTypeDef],
+    ) -> Items[type_defs.CommentsForComparedCommitTypeDef]:
         """Each element of commentsForComparedCommitData in every page of
         GetCommentsForComparedCommit, from every target, as its page arrives
         (tagged with its target).
@@ -1209,8 +1069,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef],
-    ) -> Items[CommentsForPullRequestTypeDef]:
+        **kwargs: Unpack[type_defs.GetCommentsForPullRequestInputTypeDef],
+    ) -> Items[type_defs.CommentsForPullRequestTypeDef]:
         """Each element of commentsForPullRequestData in every page of
         GetCommentsForPullRequest, from every target, as its page arrives (tagged
         with its target).
@@ -1229,8 +1089,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDifferencesInputTypeDef],
-    ) -> Items[DifferenceTypeDef]:
+        **kwargs: Unpack[type_defs.GetDifferencesInputTypeDef],
+    ) -> Items[type_defs.DifferenceTypeDef]:
         """Each element of differences in every page of GetDifferences, from every
         target, as its page arrives (tagged with its target).
 
@@ -1245,7 +1105,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBranchesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListBranchesInputTypeDef],
     ) -> Items[str]:
         """Each element of branches in every page of ListBranches, from every target,
         as its page arrives (tagged with its target).
@@ -1261,7 +1121,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPullRequestsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListPullRequestsInputTypeDef],
     ) -> Items[str]:
         """Each element of pullRequestIds in every page of ListPullRequests, from
         every target, as its page arrives (tagged with its target).
@@ -1277,8 +1137,8 @@ class MultiRegionCodeCommit(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRepositoriesInputTypeDef],
-    ) -> Items[RepositoryNameIdPairTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesInputTypeDef],
+    ) -> Items[type_defs.RepositoryNameIdPairTypeDef]:
         """Each element of repositories in every page of ListRepositories, from every
         target, as its page arrives (tagged with its target).
 

@@ -16,94 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsToOnPremisesInstancesInputTypeDef,
-        BatchGetApplicationRevisionsInputTypeDef,
-        BatchGetApplicationRevisionsOutputTypeDef,
-        BatchGetApplicationsInputTypeDef,
-        BatchGetApplicationsOutputTypeDef,
-        BatchGetDeploymentGroupsInputTypeDef,
-        BatchGetDeploymentGroupsOutputTypeDef,
-        BatchGetDeploymentInstancesInputTypeDef,
-        BatchGetDeploymentInstancesOutputTypeDef,
-        BatchGetDeploymentTargetsInputTypeDef,
-        BatchGetDeploymentTargetsOutputTypeDef,
-        BatchGetDeploymentsInputTypeDef,
-        BatchGetDeploymentsOutputTypeDef,
-        BatchGetOnPremisesInstancesInputTypeDef,
-        BatchGetOnPremisesInstancesOutputTypeDef,
-        ContinueDeploymentInputTypeDef,
-        CreateApplicationInputTypeDef,
-        CreateApplicationOutputTypeDef,
-        CreateDeploymentConfigInputTypeDef,
-        CreateDeploymentConfigOutputTypeDef,
-        CreateDeploymentGroupInputTypeDef,
-        CreateDeploymentGroupOutputTypeDef,
-        CreateDeploymentInputTypeDef,
-        CreateDeploymentOutputTypeDef,
-        DeleteApplicationInputTypeDef,
-        DeleteDeploymentConfigInputTypeDef,
-        DeleteDeploymentGroupInputTypeDef,
-        DeleteDeploymentGroupOutputTypeDef,
-        DeleteGitHubAccountTokenInputTypeDef,
-        DeleteGitHubAccountTokenOutputTypeDef,
-        DeleteResourcesByExternalIdInputTypeDef,
-        DeleteResourcesByExternalIdOutputTypeDef,
-        DeregisterOnPremisesInstanceInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApplicationInputTypeDef,
-        GetApplicationOutputTypeDef,
-        GetApplicationRevisionInputTypeDef,
-        GetApplicationRevisionOutputTypeDef,
-        GetDeploymentConfigInputTypeDef,
-        GetDeploymentConfigOutputTypeDef,
-        GetDeploymentGroupInputTypeDef,
-        GetDeploymentGroupOutputTypeDef,
-        GetDeploymentInputTypeDef,
-        GetDeploymentInstanceInputTypeDef,
-        GetDeploymentInstanceOutputTypeDef,
-        GetDeploymentOutputTypeDef,
-        GetDeploymentTargetInputTypeDef,
-        GetDeploymentTargetOutputTypeDef,
-        GetOnPremisesInstanceInputTypeDef,
-        GetOnPremisesInstanceOutputTypeDef,
-        ListApplicationRevisionsInputTypeDef,
-        ListApplicationRevisionsOutputTypeDef,
-        ListApplicationsInputTypeDef,
-        ListApplicationsOutputTypeDef,
-        ListDeploymentConfigsInputTypeDef,
-        ListDeploymentConfigsOutputTypeDef,
-        ListDeploymentGroupsInputTypeDef,
-        ListDeploymentGroupsOutputTypeDef,
-        ListDeploymentInstancesInputTypeDef,
-        ListDeploymentInstancesOutputTypeDef,
-        ListDeploymentTargetsInputTypeDef,
-        ListDeploymentTargetsOutputTypeDef,
-        ListDeploymentsInputTypeDef,
-        ListDeploymentsOutputTypeDef,
-        ListGitHubAccountTokenNamesInputTypeDef,
-        ListGitHubAccountTokenNamesOutputTypeDef,
-        ListOnPremisesInstancesInputTypeDef,
-        ListOnPremisesInstancesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PutLifecycleEventHookExecutionStatusInputTypeDef,
-        PutLifecycleEventHookExecutionStatusOutputTypeDef,
-        RegisterApplicationRevisionInputTypeDef,
-        RegisterOnPremisesInstanceInputTypeDef,
-        RemoveTagsFromOnPremisesInstancesInputTypeDef,
-        RevisionLocationTypeDef,
-        SkipWaitTimeForInstanceTerminationInputTypeDef,
-        StopDeploymentInputTypeDef,
-        StopDeploymentOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateApplicationInputTypeDef,
-        UpdateDeploymentGroupInputTypeDef,
-        UpdateDeploymentGroupOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeDeploy"]
 
@@ -118,8 +31,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags_to_on_premises_instances(
-        self, **kwargs: Unpack[AddTagsToOnPremisesInstancesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToOnPremisesInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to on-premises instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/AddTagsToOnPremisesInstances
@@ -127,8 +40,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("AddTagsToOnPremisesInstances", kwargs)
 
     def batch_get_application_revisions(
-        self, **kwargs: Unpack[BatchGetApplicationRevisionsInputTypeDef]
-    ) -> TargetResults[BatchGetApplicationRevisionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetApplicationRevisionsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetApplicationRevisionsOutputTypeDef]:
         """Gets information about one or more application revisions. The maximum
         number of application revisions that can be returned is 25.
 
@@ -137,8 +50,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("BatchGetApplicationRevisions", kwargs)
 
     def batch_get_applications(
-        self, **kwargs: Unpack[BatchGetApplicationsInputTypeDef]
-    ) -> TargetResults[BatchGetApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetApplicationsOutputTypeDef]:
         """Gets information about one or more applications. The maximum number of
         applications that can be returned is 100.
 
@@ -147,8 +60,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("BatchGetApplications", kwargs)
 
     def batch_get_deployment_groups(
-        self, **kwargs: Unpack[BatchGetDeploymentGroupsInputTypeDef]
-    ) -> TargetResults[BatchGetDeploymentGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDeploymentGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDeploymentGroupsOutputTypeDef]:
         """Gets information about one or more deployment groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/BatchGetDeploymentGroups
@@ -159,8 +72,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         "BatchGetDeploymentInstances is deprecated. This operation is deprecated, use BatchGetDeploymentTargets instead."
     )
     def batch_get_deployment_instances(
-        self, **kwargs: Unpack[BatchGetDeploymentInstancesInputTypeDef]
-    ) -> TargetResults[BatchGetDeploymentInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDeploymentInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDeploymentInstancesOutputTypeDef]:
         """This method works, but is deprecated. Use BatchGetDeploymentTargets
         instead.
 
@@ -169,8 +82,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("BatchGetDeploymentInstances", kwargs)
 
     def batch_get_deployment_targets(
-        self, **kwargs: Unpack[BatchGetDeploymentTargetsInputTypeDef]
-    ) -> TargetResults[BatchGetDeploymentTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDeploymentTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDeploymentTargetsOutputTypeDef]:
         """Returns an array of one or more targets associated with a deployment. This
         method works with all compute types and should be used instead of the
         deprecated BatchGetDeploymentInstances. The maximum number of targets that
@@ -181,8 +94,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("BatchGetDeploymentTargets", kwargs)
 
     def batch_get_deployments(
-        self, **kwargs: Unpack[BatchGetDeploymentsInputTypeDef]
-    ) -> TargetResults[BatchGetDeploymentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDeploymentsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDeploymentsOutputTypeDef]:
         """Gets information about one or more deployments. The maximum number of
         deployments that can be returned is 25.
 
@@ -191,8 +104,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("BatchGetDeployments", kwargs)
 
     def batch_get_on_premises_instances(
-        self, **kwargs: Unpack[BatchGetOnPremisesInstancesInputTypeDef]
-    ) -> TargetResults[BatchGetOnPremisesInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetOnPremisesInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetOnPremisesInstancesOutputTypeDef]:
         """Gets information about one or more on-premises instances. The maximum
         number of on-premises instances that can be returned is 25.
 
@@ -201,8 +114,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("BatchGetOnPremisesInstances", kwargs)
 
     def continue_deployment(
-        self, **kwargs: Unpack[ContinueDeploymentInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ContinueDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """For a blue/green deployment, starts the process of rerouting traffic from
         instances in the original environment to instances in the replacement
         environment without waiting for a specified wait time to elapse. (Traffic
@@ -215,8 +128,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ContinueDeployment", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationInputTypeDef]
-    ) -> TargetResults[CreateApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationOutputTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateApplication
@@ -224,8 +137,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentInputTypeDef]
-    ) -> TargetResults[CreateDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentOutputTypeDef]:
         """Deploys an application revision through the specified deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateDeployment
@@ -233,8 +146,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def create_deployment_config(
-        self, **kwargs: Unpack[CreateDeploymentConfigInputTypeDef]
-    ) -> TargetResults[CreateDeploymentConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentConfigInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentConfigOutputTypeDef]:
         """Creates a deployment configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateDeploymentConfig
@@ -242,8 +155,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("CreateDeploymentConfig", kwargs)
 
     def create_deployment_group(
-        self, **kwargs: Unpack[CreateDeploymentGroupInputTypeDef]
-    ) -> TargetResults[CreateDeploymentGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentGroupOutputTypeDef]:
         """Creates a deployment group to which application revisions are deployed.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateDeploymentGroup
@@ -251,8 +164,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("CreateDeploymentGroup", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteApplication
@@ -260,8 +173,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_deployment_config(
-        self, **kwargs: Unpack[DeleteDeploymentConfigInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentConfigInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a deployment configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteDeploymentConfig
@@ -269,8 +182,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("DeleteDeploymentConfig", kwargs)
 
     def delete_deployment_group(
-        self, **kwargs: Unpack[DeleteDeploymentGroupInputTypeDef]
-    ) -> TargetResults[DeleteDeploymentGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeploymentGroupOutputTypeDef]:
         """Deletes a deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteDeploymentGroup
@@ -278,8 +191,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("DeleteDeploymentGroup", kwargs)
 
     def delete_git_hub_account_token(
-        self, **kwargs: Unpack[DeleteGitHubAccountTokenInputTypeDef]
-    ) -> TargetResults[DeleteGitHubAccountTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGitHubAccountTokenInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGitHubAccountTokenOutputTypeDef]:
         """Deletes a GitHub account connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteGitHubAccountToken
@@ -287,8 +200,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("DeleteGitHubAccountToken", kwargs)
 
     def delete_resources_by_external_id(
-        self, **kwargs: Unpack[DeleteResourcesByExternalIdInputTypeDef]
-    ) -> TargetResults[DeleteResourcesByExternalIdOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcesByExternalIdInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcesByExternalIdOutputTypeDef]:
         """Deletes resources linked to an external ID. This action only applies if
         you have configured blue/green deployments through CloudFormation.
 
@@ -297,8 +210,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("DeleteResourcesByExternalId", kwargs)
 
     def deregister_on_premises_instance(
-        self, **kwargs: Unpack[DeregisterOnPremisesInstanceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterOnPremisesInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deregisters an on-premises instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeregisterOnPremisesInstance
@@ -306,8 +219,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("DeregisterOnPremisesInstance", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationInputTypeDef]
-    ) -> TargetResults[GetApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationOutputTypeDef]:
         """Gets information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetApplication
@@ -315,8 +228,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_application_revision(
-        self, **kwargs: Unpack[GetApplicationRevisionInputTypeDef]
-    ) -> TargetResults[GetApplicationRevisionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRevisionInputTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationRevisionOutputTypeDef]:
         """Gets information about an application revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetApplicationRevision
@@ -324,8 +237,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetApplicationRevision", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentInputTypeDef]
-    ) -> TargetResults[GetDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentOutputTypeDef]:
         """Gets information about a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeployment
@@ -333,8 +246,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetDeployment", kwargs)
 
     def get_deployment_config(
-        self, **kwargs: Unpack[GetDeploymentConfigInputTypeDef]
-    ) -> TargetResults[GetDeploymentConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentConfigInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentConfigOutputTypeDef]:
         """Gets information about a deployment configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentConfig
@@ -342,8 +255,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetDeploymentConfig", kwargs)
 
     def get_deployment_group(
-        self, **kwargs: Unpack[GetDeploymentGroupInputTypeDef]
-    ) -> TargetResults[GetDeploymentGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentGroupInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentGroupOutputTypeDef]:
         """Gets information about a deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentGroup
@@ -354,8 +267,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         "GetDeploymentInstance is deprecated. This operation is deprecated, use GetDeploymentTarget instead."
     )
     def get_deployment_instance(
-        self, **kwargs: Unpack[GetDeploymentInstanceInputTypeDef]
-    ) -> TargetResults[GetDeploymentInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentInstanceOutputTypeDef]:
         """Gets information about an instance as part of a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentInstance
@@ -363,8 +276,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetDeploymentInstance", kwargs)
 
     def get_deployment_target(
-        self, **kwargs: Unpack[GetDeploymentTargetInputTypeDef]
-    ) -> TargetResults[GetDeploymentTargetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentTargetInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentTargetOutputTypeDef]:
         """Returns information about a deployment target.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentTarget
@@ -372,8 +285,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetDeploymentTarget", kwargs)
 
     def get_on_premises_instance(
-        self, **kwargs: Unpack[GetOnPremisesInstanceInputTypeDef]
-    ) -> TargetResults[GetOnPremisesInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOnPremisesInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetOnPremisesInstanceOutputTypeDef]:
         """Gets information about an on-premises instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetOnPremisesInstance
@@ -381,8 +294,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("GetOnPremisesInstance", kwargs)
 
     def list_application_revisions(
-        self, **kwargs: Unpack[ListApplicationRevisionsInputTypeDef]
-    ) -> TargetResults[ListApplicationRevisionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationRevisionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationRevisionsOutputTypeDef]:
         """Lists information about revisions for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListApplicationRevisions
@@ -390,8 +303,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListApplicationRevisions", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsInputTypeDef]
-    ) -> TargetResults[ListApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
         """Lists the applications registered with the user or Amazon Web Services
         account.
 
@@ -400,8 +313,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_deployment_configs(
-        self, **kwargs: Unpack[ListDeploymentConfigsInputTypeDef]
-    ) -> TargetResults[ListDeploymentConfigsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentConfigsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentConfigsOutputTypeDef]:
         """Lists the deployment configurations with the user or Amazon Web Services
         account.
 
@@ -410,8 +323,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListDeploymentConfigs", kwargs)
 
     def list_deployment_groups(
-        self, **kwargs: Unpack[ListDeploymentGroupsInputTypeDef]
-    ) -> TargetResults[ListDeploymentGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentGroupsOutputTypeDef]:
         """Lists the deployment groups for an application registered with the Amazon
         Web Services user or Amazon Web Services account.
 
@@ -423,8 +336,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         "ListDeploymentInstances is deprecated. This operation is deprecated, use ListDeploymentTargets instead."
     )
     def list_deployment_instances(
-        self, **kwargs: Unpack[ListDeploymentInstancesInputTypeDef]
-    ) -> TargetResults[ListDeploymentInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentInstancesOutputTypeDef]:
         """The newer BatchGetDeploymentTargets should be used instead because it
         works with all compute types. ListDeploymentInstances throws an exception
         if it is used with a compute platform other than EC2/On-premises or
@@ -435,8 +348,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListDeploymentInstances", kwargs)
 
     def list_deployment_targets(
-        self, **kwargs: Unpack[ListDeploymentTargetsInputTypeDef]
-    ) -> TargetResults[ListDeploymentTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentTargetsOutputTypeDef]:
         """Returns an array of target IDs that are associated a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentTargets
@@ -444,8 +357,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListDeploymentTargets", kwargs)
 
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsInputTypeDef]
-    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentsOutputTypeDef]:
         """Lists the deployments in a deployment group for an application registered
         with the user or Amazon Web Services account.
 
@@ -454,8 +367,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListDeployments", kwargs)
 
     def list_git_hub_account_token_names(
-        self, **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef]
-    ) -> TargetResults[ListGitHubAccountTokenNamesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGitHubAccountTokenNamesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGitHubAccountTokenNamesOutputTypeDef]:
         """Lists the names of stored connections to GitHub accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListGitHubAccountTokenNames
@@ -463,8 +376,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListGitHubAccountTokenNames", kwargs)
 
     def list_on_premises_instances(
-        self, **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef]
-    ) -> TargetResults[ListOnPremisesInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOnPremisesInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListOnPremisesInstancesOutputTypeDef]:
         """Gets a list of names for one or more on-premises instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListOnPremisesInstances
@@ -472,8 +385,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListOnPremisesInstances", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags for the resource identified by a specified Amazon
         Resource Name (ARN). Tags are used to organize and categorize your
         CodeDeploy resources.
@@ -483,8 +396,9 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_lifecycle_event_hook_execution_status(
-        self, **kwargs: Unpack[PutLifecycleEventHookExecutionStatusInputTypeDef]
-    ) -> TargetResults[PutLifecycleEventHookExecutionStatusOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutLifecycleEventHookExecutionStatusInputTypeDef],
+    ) -> TargetResults[type_defs.PutLifecycleEventHookExecutionStatusOutputTypeDef]:
         """Sets the result of a Lambda validation function. The function validates
         lifecycle hooks during a deployment that uses the Lambda or Amazon ECS
         compute platform. For Lambda deployments, the available lifecycle hooks
@@ -500,8 +414,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("PutLifecycleEventHookExecutionStatus", kwargs)
 
     def register_application_revision(
-        self, **kwargs: Unpack[RegisterApplicationRevisionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterApplicationRevisionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Registers with CodeDeploy a revision for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/RegisterApplicationRevision
@@ -509,8 +423,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("RegisterApplicationRevision", kwargs)
 
     def register_on_premises_instance(
-        self, **kwargs: Unpack[RegisterOnPremisesInstanceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterOnPremisesInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Registers an on-premises instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/RegisterOnPremisesInstance
@@ -518,8 +432,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("RegisterOnPremisesInstance", kwargs)
 
     def remove_tags_from_on_premises_instances(
-        self, **kwargs: Unpack[RemoveTagsFromOnPremisesInstancesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromOnPremisesInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from one or more on-premises instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/RemoveTagsFromOnPremisesInstances
@@ -530,8 +444,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         "SkipWaitTimeForInstanceTermination is deprecated. This operation is deprecated, use ContinueDeployment with DeploymentWaitType instead."
     )
     def skip_wait_time_for_instance_termination(
-        self, **kwargs: Unpack[SkipWaitTimeForInstanceTerminationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SkipWaitTimeForInstanceTerminationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """In a blue/green deployment, overrides any specified wait time and starts
         terminating instances immediately after the traffic routing is complete.
 
@@ -540,8 +454,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("SkipWaitTimeForInstanceTermination", kwargs)
 
     def stop_deployment(
-        self, **kwargs: Unpack[StopDeploymentInputTypeDef]
-    ) -> TargetResults[StopDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.StopDeploymentOutputTypeDef]:
         """Attempts to stop an ongoing deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/StopDeployment
@@ -549,8 +463,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("StopDeployment", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Associates the list of tags in the input Tags parameter with the resource
         identified by the ResourceArn input parameter.
 
@@ -559,8 +473,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Disassociates a resource from a list of tags. The resource is identified
         by the ResourceArn input parameter. The tags are identified by the list of
         keys in the TagKeys input parameter.
@@ -570,8 +484,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the name of an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/UpdateApplication
@@ -579,8 +493,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_deployment_group(
-        self, **kwargs: Unpack[UpdateDeploymentGroupInputTypeDef]
-    ) -> TargetResults[UpdateDeploymentGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeploymentGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeploymentGroupOutputTypeDef]:
         """Changes information about a deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/UpdateDeploymentGroup
@@ -593,8 +507,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationRevisionsInputTypeDef],
-    ) -> TargetResults[ListApplicationRevisionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationRevisionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationRevisionsOutputTypeDef]:
         """Every page of ListApplicationRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -616,8 +530,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> TargetResults[ListApplicationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -640,8 +554,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentConfigsInputTypeDef],
-    ) -> TargetResults[ListDeploymentConfigsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentConfigsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentConfigsOutputTypeDef]:
         """Every page of ListDeploymentConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -664,8 +578,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentGroupsInputTypeDef],
-    ) -> TargetResults[ListDeploymentGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentGroupsOutputTypeDef]:
         """Every page of ListDeploymentGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -691,8 +605,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentInstancesInputTypeDef],
-    ) -> TargetResults[ListDeploymentInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentInstancesOutputTypeDef]:
         """Every page of ListDeploymentInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -717,8 +631,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentTargetsInputTypeDef],
-    ) -> TargetResults[ListDeploymentTargetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentTargetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentTargetsOutputTypeDef]:
         """Every page of ListDeploymentTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -740,8 +654,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentsOutputTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -764,8 +678,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef],
-    ) -> TargetResults[ListGitHubAccountTokenNamesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGitHubAccountTokenNamesInputTypeDef],
+    ) -> TargetResults[type_defs.ListGitHubAccountTokenNamesOutputTypeDef]:
         """Every page of ListGitHubAccountTokenNames in every target, merged per
         target (botocore's build_full_result).
 
@@ -787,8 +701,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef],
-    ) -> TargetResults[ListOnPremisesInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOnPremisesInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListOnPremisesInstancesOutputTypeDef]:
         """Every page of ListOnPremisesInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -809,8 +723,8 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationRevisionsInputTypeDef],
-    ) -> Items[RevisionLocationTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationRevisionsInputTypeDef],
+    ) -> Items[type_defs.RevisionLocationTypeDef]:
         """Each element of revisions in every page of ListApplicationRevisions, from
         every target, as its page arrives (tagged with its target).
 
@@ -825,7 +739,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef],
     ) -> Items[str]:
         """Each element of applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
@@ -841,7 +755,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentConfigsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListDeploymentConfigsInputTypeDef],
     ) -> Items[str]:
         """Each element of deploymentConfigsList in every page of
         ListDeploymentConfigs, from every target, as its page arrives (tagged with
@@ -858,7 +772,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentGroupsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListDeploymentGroupsInputTypeDef],
     ) -> Items[str]:
         """Each element of deploymentGroups in every page of ListDeploymentGroups,
         from every target, as its page arrives (tagged with its target).
@@ -877,7 +791,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentInstancesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListDeploymentInstancesInputTypeDef],
     ) -> Items[str]:
         """Each element of instancesList in every page of ListDeploymentInstances,
         from every target, as its page arrives (tagged with its target).
@@ -893,7 +807,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentTargetsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListDeploymentTargetsInputTypeDef],
     ) -> Items[str]:
         """Each element of targetIds in every page of ListDeploymentTargets, from
         every target, as its page arrives (tagged with its target).
@@ -909,7 +823,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef],
     ) -> Items[str]:
         """Each element of deployments in every page of ListDeployments, from every
         target, as its page arrives (tagged with its target).
@@ -925,7 +839,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListGitHubAccountTokenNamesInputTypeDef],
     ) -> Items[str]:
         """Each element of tokenNameList in every page of
         ListGitHubAccountTokenNames, from every target, as its page arrives
@@ -945,7 +859,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListOnPremisesInstancesInputTypeDef],
     ) -> Items[str]:
         """Each element of instanceNames in every page of ListOnPremisesInstances,
         from every target, as its page arrives (tagged with its target).
@@ -961,7 +875,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetDeploymentInputTypeDef],
+        **kwargs: Unpack[type_defs.GetDeploymentInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until DeploymentSuccessful.
 

@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateRepositoryRequestTypeDef,
-        AssociateRepositoryResponseTypeDef,
-        CreateCodeReviewRequestTypeDef,
-        CreateCodeReviewResponseTypeDef,
-        DescribeCodeReviewRequestTypeDef,
-        DescribeCodeReviewResponseTypeDef,
-        DescribeRecommendationFeedbackRequestTypeDef,
-        DescribeRecommendationFeedbackResponseTypeDef,
-        DescribeRepositoryAssociationRequestTypeDef,
-        DescribeRepositoryAssociationResponseTypeDef,
-        DisassociateRepositoryRequestTypeDef,
-        DisassociateRepositoryResponseTypeDef,
-        ListCodeReviewsRequestTypeDef,
-        ListCodeReviewsResponseTypeDef,
-        ListRecommendationFeedbackRequestTypeDef,
-        ListRecommendationFeedbackResponseTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        ListRepositoryAssociationsRequestTypeDef,
-        ListRepositoryAssociationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutRecommendationFeedbackRequestTypeDef,
-        PutRecommendationFeedbackResponseTypeDef,
-        RepositoryAssociationSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeGuruReviewer"]
 
@@ -61,8 +31,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_repository(
-        self, **kwargs: Unpack[AssociateRepositoryRequestTypeDef]
-    ) -> TargetResults[AssociateRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateRepositoryResponseTypeDef]:
         """Use to associate an Amazon Web Services CodeCommit repository or a
         repository managed by Amazon Web Services CodeStar Connections with Amazon
         CodeGuru Reviewer. When you associate a repository, CodeGuru Reviewer
@@ -76,8 +46,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("AssociateRepository", kwargs)
 
     def create_code_review(
-        self, **kwargs: Unpack[CreateCodeReviewRequestTypeDef]
-    ) -> TargetResults[CreateCodeReviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCodeReviewRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCodeReviewResponseTypeDef]:
         """Use to create a code review with a CodeReviewType of RepositoryAnalysis.
         This type of code review analyzes all code under a specified branch in an
         associated repository. PullRequest code reviews are automatically
@@ -88,8 +58,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("CreateCodeReview", kwargs)
 
     def describe_code_review(
-        self, **kwargs: Unpack[DescribeCodeReviewRequestTypeDef]
-    ) -> TargetResults[DescribeCodeReviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCodeReviewRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCodeReviewResponseTypeDef]:
         """Returns the metadata associated with the code review along with its
         status.
 
@@ -98,8 +68,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("DescribeCodeReview", kwargs)
 
     def describe_recommendation_feedback(
-        self, **kwargs: Unpack[DescribeRecommendationFeedbackRequestTypeDef]
-    ) -> TargetResults[DescribeRecommendationFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecommendationFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecommendationFeedbackResponseTypeDef]:
         """Describes the customer feedback for a CodeGuru Reviewer recommendation.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/DescribeRecommendationFeedback
@@ -107,8 +77,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("DescribeRecommendationFeedback", kwargs)
 
     def describe_repository_association(
-        self, **kwargs: Unpack[DescribeRepositoryAssociationRequestTypeDef]
-    ) -> TargetResults[DescribeRepositoryAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRepositoryAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRepositoryAssociationResponseTypeDef]:
         """Returns a RepositoryAssociation object that contains information about the
         requested repository association.
 
@@ -117,8 +87,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("DescribeRepositoryAssociation", kwargs)
 
     def disassociate_repository(
-        self, **kwargs: Unpack[DisassociateRepositoryRequestTypeDef]
-    ) -> TargetResults[DisassociateRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateRepositoryResponseTypeDef]:
         """Removes the association between Amazon CodeGuru Reviewer and a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/DisassociateRepository
@@ -126,8 +96,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("DisassociateRepository", kwargs)
 
     def list_code_reviews(
-        self, **kwargs: Unpack[ListCodeReviewsRequestTypeDef]
-    ) -> TargetResults[ListCodeReviewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeReviewsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCodeReviewsResponseTypeDef]:
         """Lists all the code reviews that the customer has created in the past 90
         days.
 
@@ -136,8 +106,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("ListCodeReviews", kwargs)
 
     def list_recommendation_feedback(
-        self, **kwargs: Unpack[ListRecommendationFeedbackRequestTypeDef]
-    ) -> TargetResults[ListRecommendationFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationFeedbackResponseTypeDef]:
         """Returns a list of RecommendationFeedbackSummary objects that contain
         customer recommendation feedback for all CodeGuru Reviewer users.
 
@@ -146,8 +116,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("ListRecommendationFeedback", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Returns the list of all recommendations for a completed code review.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/ListRecommendations
@@ -155,8 +125,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def list_repository_associations(
-        self, **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef]
-    ) -> TargetResults[ListRepositoryAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositoryAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRepositoryAssociationsResponseTypeDef]:
         """Returns a list of RepositoryAssociationSummary objects that contain
         summary information about a repository association. You can filter the
         returned list by ProviderType, Name, State, and Owner.
@@ -166,8 +136,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("ListRepositoryAssociations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns the list of tags associated with an associated repository
         resource.
 
@@ -176,8 +146,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_recommendation_feedback(
-        self, **kwargs: Unpack[PutRecommendationFeedbackRequestTypeDef]
-    ) -> TargetResults[PutRecommendationFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecommendationFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRecommendationFeedbackResponseTypeDef]:
         """Stores customer feedback for a CodeGuru Reviewer recommendation. When this
         API is called again with different reactions the previous feedback is
         overwritten.
@@ -187,8 +157,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("PutRecommendationFeedback", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to an associated repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/TagResource
@@ -196,8 +166,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from an associated repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/UntagResource
@@ -210,8 +180,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef],
-    ) -> TargetResults[ListRepositoryAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoryAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRepositoryAssociationsResponseTypeDef]:
         """Every page of ListRepositoryAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -234,8 +204,8 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef],
-    ) -> Items[RepositoryAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoryAssociationsRequestTypeDef],
+    ) -> Items[type_defs.RepositoryAssociationSummaryTypeDef]:
         """Each element of RepositoryAssociationSummaries in every page of
         ListRepositoryAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -254,7 +224,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCodeReviewRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeCodeReviewRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a code review is complete.
 
@@ -273,7 +243,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeRepositoryAssociationRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeRepositoryAssociationRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a repository association is complete.
 

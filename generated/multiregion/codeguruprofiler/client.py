@@ -15,55 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddNotificationChannelsRequestTypeDef,
-        AddNotificationChannelsResponseTypeDef,
-        BatchGetFrameMetricDataRequestTypeDef,
-        BatchGetFrameMetricDataResponseTypeDef,
-        ConfigureAgentRequestTypeDef,
-        ConfigureAgentResponseTypeDef,
-        CreateProfilingGroupRequestTypeDef,
-        CreateProfilingGroupResponseTypeDef,
-        DeleteProfilingGroupRequestTypeDef,
-        DeleteProfilingGroupResponseTypeDef,
-        DescribeProfilingGroupRequestTypeDef,
-        DescribeProfilingGroupResponseTypeDef,
-        GetFindingsReportAccountSummaryRequestTypeDef,
-        GetFindingsReportAccountSummaryResponseTypeDef,
-        GetNotificationConfigurationRequestTypeDef,
-        GetNotificationConfigurationResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetProfileRequestTypeDef,
-        GetProfileResponseTypeDef,
-        GetRecommendationsRequestTypeDef,
-        GetRecommendationsResponseTypeDef,
-        ListFindingsReportsRequestTypeDef,
-        ListFindingsReportsResponseTypeDef,
-        ListProfileTimesRequestTypeDef,
-        ListProfileTimesResponseTypeDef,
-        ListProfilingGroupsRequestTypeDef,
-        ListProfilingGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PostAgentProfileRequestTypeDef,
-        PostAgentProfileResponseTypeDef,
-        ProfileTimeTypeDef,
-        PutPermissionRequestTypeDef,
-        PutPermissionResponseTypeDef,
-        RemoveNotificationChannelRequestTypeDef,
-        RemoveNotificationChannelResponseTypeDef,
-        RemovePermissionRequestTypeDef,
-        RemovePermissionResponseTypeDef,
-        SubmitFeedbackRequestTypeDef,
-        SubmitFeedbackResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateProfilingGroupRequestTypeDef,
-        UpdateProfilingGroupResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeGuruProfiler"]
 
@@ -77,8 +29,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_notification_channels(
-        self, **kwargs: Unpack[AddNotificationChannelsRequestTypeDef]
-    ) -> TargetResults[AddNotificationChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddNotificationChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddNotificationChannelsResponseTypeDef]:
         """Add up to 2 anomaly notifications channels for a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/AddNotificationChannels
@@ -86,8 +38,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("AddNotificationChannels", kwargs)
 
     def batch_get_frame_metric_data(
-        self, **kwargs: Unpack[BatchGetFrameMetricDataRequestTypeDef]
-    ) -> TargetResults[BatchGetFrameMetricDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFrameMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFrameMetricDataResponseTypeDef]:
         """Returns the time series of values for a requested list of frame metrics
         from a time period.
 
@@ -96,8 +48,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("BatchGetFrameMetricData", kwargs)
 
     def configure_agent(
-        self, **kwargs: Unpack[ConfigureAgentRequestTypeDef]
-    ) -> TargetResults[ConfigureAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfigureAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigureAgentResponseTypeDef]:
         """Used by profiler agents to report their current state and to receive
         remote configuration updates. For example, ConfigureAgent can be used to
         tell an agent whether to profile or not and for how long to return
@@ -108,8 +60,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("ConfigureAgent", kwargs)
 
     def create_profiling_group(
-        self, **kwargs: Unpack[CreateProfilingGroupRequestTypeDef]
-    ) -> TargetResults[CreateProfilingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfilingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProfilingGroupResponseTypeDef]:
         """Creates a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/CreateProfilingGroup
@@ -117,8 +69,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("CreateProfilingGroup", kwargs)
 
     def delete_profiling_group(
-        self, **kwargs: Unpack[DeleteProfilingGroupRequestTypeDef]
-    ) -> TargetResults[DeleteProfilingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfilingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProfilingGroupResponseTypeDef]:
         """Deletes a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/DeleteProfilingGroup
@@ -126,8 +78,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("DeleteProfilingGroup", kwargs)
 
     def describe_profiling_group(
-        self, **kwargs: Unpack[DescribeProfilingGroupRequestTypeDef]
-    ) -> TargetResults[DescribeProfilingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProfilingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProfilingGroupResponseTypeDef]:
         """Returns a ProfilingGroupDescription object that contains information about
         the requested profiling group.
 
@@ -136,8 +88,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("DescribeProfilingGroup", kwargs)
 
     def get_findings_report_account_summary(
-        self, **kwargs: Unpack[GetFindingsReportAccountSummaryRequestTypeDef]
-    ) -> TargetResults[GetFindingsReportAccountSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsReportAccountSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsReportAccountSummaryResponseTypeDef]:
         """Returns a list of FindingsReportSummary objects that contain analysis
         results for all profiling groups in your AWS account.
 
@@ -146,8 +98,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("GetFindingsReportAccountSummary", kwargs)
 
     def get_notification_configuration(
-        self, **kwargs: Unpack[GetNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNotificationConfigurationResponseTypeDef]:
         """Get the current configuration for anomaly notifications for a profiling
         group.
 
@@ -156,8 +108,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("GetNotificationConfiguration", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Returns the JSON-formatted resource-based policy on a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/GetPolicy
@@ -165,8 +117,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_profile(
-        self, **kwargs: Unpack[GetProfileRequestTypeDef]
-    ) -> TargetResults[GetProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileResponseTypeDef]:
         """Gets the aggregated profile of a profiling group for a specified time
         range. Amazon CodeGuru Profiler collects posted agent profiles for a
         profiling group into aggregated profiles.
@@ -176,8 +128,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("GetProfile", kwargs)
 
     def get_recommendations(
-        self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationsResponseTypeDef]:
         """Returns a list of Recommendation objects that contain recommendations for
         a profiling group for a given time period. A list of Anomaly objects that
         contains details about anomalies detected in the profiling group for the
@@ -188,8 +140,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("GetRecommendations", kwargs)
 
     def list_findings_reports(
-        self, **kwargs: Unpack[ListFindingsReportsRequestTypeDef]
-    ) -> TargetResults[ListFindingsReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsReportsResponseTypeDef]:
         """List the available reports for a given profiling group and time range.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/ListFindingsReports
@@ -197,8 +149,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("ListFindingsReports", kwargs)
 
     def list_profile_times(
-        self, **kwargs: Unpack[ListProfileTimesRequestTypeDef]
-    ) -> TargetResults[ListProfileTimesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileTimesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileTimesResponseTypeDef]:
         """Lists the start times of the available aggregated profiles of a profiling
         group for an aggregation period within the specified time range.
 
@@ -207,8 +159,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("ListProfileTimes", kwargs)
 
     def list_profiling_groups(
-        self, **kwargs: Unpack[ListProfilingGroupsRequestTypeDef]
-    ) -> TargetResults[ListProfilingGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfilingGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfilingGroupsResponseTypeDef]:
         """Returns a list of profiling groups. The profiling groups are returned as
         ProfilingGroupDescription objects.
 
@@ -217,8 +169,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("ListProfilingGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags that are assigned to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/ListTagsForResource
@@ -226,8 +178,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def post_agent_profile(
-        self, **kwargs: Unpack[PostAgentProfileRequestTypeDef]
-    ) -> TargetResults[PostAgentProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostAgentProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.PostAgentProfileResponseTypeDef]:
         """Submits profiling data to an aggregated profile of a profiling group. To
         get an aggregated profile that is created with this profiling data, use
         GetProfile .
@@ -237,8 +189,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("PostAgentProfile", kwargs)
 
     def put_permission(
-        self, **kwargs: Unpack[PutPermissionRequestTypeDef]
-    ) -> TargetResults[PutPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPermissionResponseTypeDef]:
         """Adds permissions to a profiling group's resource-based policy that are
         provided using an action group. If a profiling group doesn't have a
         resource-based policy, one is created for it using the permissions in the
@@ -249,8 +201,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("PutPermission", kwargs)
 
     def remove_notification_channel(
-        self, **kwargs: Unpack[RemoveNotificationChannelRequestTypeDef]
-    ) -> TargetResults[RemoveNotificationChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveNotificationChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveNotificationChannelResponseTypeDef]:
         """Remove one anomaly notifications channel for a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/RemoveNotificationChannel
@@ -258,8 +210,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("RemoveNotificationChannel", kwargs)
 
     def remove_permission(
-        self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> TargetResults[RemovePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemovePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.RemovePermissionResponseTypeDef]:
         """Removes permissions from a profiling group's resource-based policy that
         are provided using an action group. The one supported action group that
         can be removed is agentPermission which grants ConfigureAgent and
@@ -272,8 +224,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("RemovePermission", kwargs)
 
     def submit_feedback(
-        self, **kwargs: Unpack[SubmitFeedbackRequestTypeDef]
-    ) -> TargetResults[SubmitFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitFeedbackResponseTypeDef]:
         """Sends feedback to CodeGuru Profiler about whether the anomaly detected by
         the analysis is useful or not.
 
@@ -282,8 +234,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("SubmitFeedback", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Use to assign one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/TagResource
@@ -291,8 +243,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Use to remove one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/UntagResource
@@ -300,8 +252,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_profiling_group(
-        self, **kwargs: Unpack[UpdateProfilingGroupRequestTypeDef]
-    ) -> TargetResults[UpdateProfilingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfilingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfilingGroupResponseTypeDef]:
         """Updates a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/UpdateProfilingGroup
@@ -314,8 +266,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProfileTimesRequestTypeDef],
-    ) -> TargetResults[ListProfileTimesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfileTimesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfileTimesResponseTypeDef]:
         """Every page of ListProfileTimes in every target, merged per target
         (botocore's build_full_result).
 
@@ -337,8 +289,8 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProfileTimesRequestTypeDef],
-    ) -> Items[ProfileTimeTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfileTimesRequestTypeDef],
+    ) -> Items[type_defs.ProfileTimeTypeDef]:
         """Each element of profileTimes in every page of ListProfileTimes, from every
         target, as its page arrives (tagged with its target).
 

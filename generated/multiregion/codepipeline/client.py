@@ -15,95 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcknowledgeJobInputTypeDef,
-        AcknowledgeJobOutputTypeDef,
-        AcknowledgeThirdPartyJobInputTypeDef,
-        AcknowledgeThirdPartyJobOutputTypeDef,
-        ActionExecutionDetailTypeDef,
-        ActionTypeTypeDef,
-        CreateCustomActionTypeInputTypeDef,
-        CreateCustomActionTypeOutputTypeDef,
-        CreatePipelineInputTypeDef,
-        CreatePipelineOutputTypeDef,
-        DeleteCustomActionTypeInputTypeDef,
-        DeletePipelineInputTypeDef,
-        DeleteWebhookInputTypeDef,
-        DeleteWebhookOutputTypeDef,
-        DeployActionExecutionTargetTypeDef,
-        DeregisterWebhookWithThirdPartyInputTypeDef,
-        DeregisterWebhookWithThirdPartyOutputTypeDef,
-        DisableStageTransitionInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableStageTransitionInputTypeDef,
-        GetActionTypeInputTypeDef,
-        GetActionTypeOutputTypeDef,
-        GetJobDetailsInputTypeDef,
-        GetJobDetailsOutputTypeDef,
-        GetPipelineExecutionInputTypeDef,
-        GetPipelineExecutionOutputTypeDef,
-        GetPipelineInputTypeDef,
-        GetPipelineOutputTypeDef,
-        GetPipelineStateInputTypeDef,
-        GetPipelineStateOutputTypeDef,
-        GetThirdPartyJobDetailsInputTypeDef,
-        GetThirdPartyJobDetailsOutputTypeDef,
-        ListActionExecutionsInputTypeDef,
-        ListActionExecutionsOutputTypeDef,
-        ListActionTypesInputTypeDef,
-        ListActionTypesOutputTypeDef,
-        ListDeployActionExecutionTargetsInputTypeDef,
-        ListDeployActionExecutionTargetsOutputTypeDef,
-        ListPipelineExecutionsInputTypeDef,
-        ListPipelineExecutionsOutputTypeDef,
-        ListPipelinesInputTypeDef,
-        ListPipelinesOutputTypeDef,
-        ListRuleExecutionsInputTypeDef,
-        ListRuleExecutionsOutputTypeDef,
-        ListRuleTypesInputTypeDef,
-        ListRuleTypesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListWebhookItemTypeDef,
-        ListWebhooksInputTypeDef,
-        ListWebhooksOutputTypeDef,
-        OverrideStageConditionInputTypeDef,
-        PipelineExecutionSummaryTypeDef,
-        PipelineSummaryTypeDef,
-        PollForJobsInputTypeDef,
-        PollForJobsOutputTypeDef,
-        PollForThirdPartyJobsInputTypeDef,
-        PollForThirdPartyJobsOutputTypeDef,
-        PutActionRevisionInputTypeDef,
-        PutActionRevisionOutputTypeDef,
-        PutApprovalResultInputTypeDef,
-        PutApprovalResultOutputTypeDef,
-        PutJobFailureResultInputTypeDef,
-        PutJobSuccessResultInputTypeDef,
-        PutThirdPartyJobFailureResultInputTypeDef,
-        PutThirdPartyJobSuccessResultInputTypeDef,
-        PutWebhookInputTypeDef,
-        PutWebhookOutputTypeDef,
-        RegisterWebhookWithThirdPartyInputTypeDef,
-        RegisterWebhookWithThirdPartyOutputTypeDef,
-        RetryStageExecutionInputTypeDef,
-        RetryStageExecutionOutputTypeDef,
-        RollbackStageInputTypeDef,
-        RollbackStageOutputTypeDef,
-        RuleExecutionDetailTypeDef,
-        StartPipelineExecutionInputTypeDef,
-        StartPipelineExecutionOutputTypeDef,
-        StopPipelineExecutionInputTypeDef,
-        StopPipelineExecutionOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TagTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateActionTypeInputTypeDef,
-        UpdatePipelineInputTypeDef,
-        UpdatePipelineOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodePipeline"]
 
@@ -115,8 +27,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def acknowledge_job(
-        self, **kwargs: Unpack[AcknowledgeJobInputTypeDef]
-    ) -> TargetResults[AcknowledgeJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcknowledgeJobInputTypeDef]
+    ) -> TargetResults[type_defs.AcknowledgeJobOutputTypeDef]:
         """Returns information about a specified job and whether that job has been
         received by the job worker. Used for custom actions only.
 
@@ -125,8 +37,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("AcknowledgeJob", kwargs)
 
     def acknowledge_third_party_job(
-        self, **kwargs: Unpack[AcknowledgeThirdPartyJobInputTypeDef]
-    ) -> TargetResults[AcknowledgeThirdPartyJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcknowledgeThirdPartyJobInputTypeDef]
+    ) -> TargetResults[type_defs.AcknowledgeThirdPartyJobOutputTypeDef]:
         """Confirms a job worker has received the specified job. Used for partner
         actions only.
 
@@ -135,8 +47,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("AcknowledgeThirdPartyJob", kwargs)
 
     def create_custom_action_type(
-        self, **kwargs: Unpack[CreateCustomActionTypeInputTypeDef]
-    ) -> TargetResults[CreateCustomActionTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomActionTypeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomActionTypeOutputTypeDef]:
         """Creates a new custom action that can be used in all pipelines associated
         with the Amazon Web Services account. Only used for custom actions.
 
@@ -145,8 +57,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("CreateCustomActionType", kwargs)
 
     def create_pipeline(
-        self, **kwargs: Unpack[CreatePipelineInputTypeDef]
-    ) -> TargetResults[CreatePipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePipelineOutputTypeDef]:
         """Creates a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/CreatePipeline
@@ -154,8 +66,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("CreatePipeline", kwargs)
 
     def delete_custom_action_type(
-        self, **kwargs: Unpack[DeleteCustomActionTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomActionTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Marks a custom action as deleted. PollForJobs for the custom action fails
         after the action is marked for deletion. Used for custom actions only.
 
@@ -164,8 +76,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("DeleteCustomActionType", kwargs)
 
     def delete_pipeline(
-        self, **kwargs: Unpack[DeletePipelineInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/DeletePipeline
@@ -173,8 +85,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("DeletePipeline", kwargs)
 
     def delete_webhook(
-        self, **kwargs: Unpack[DeleteWebhookInputTypeDef]
-    ) -> TargetResults[DeleteWebhookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebhookInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebhookOutputTypeDef]:
         """Deletes a previously created webhook by name. Deleting the webhook stops
         CodePipeline from starting a pipeline every time an external event occurs.
         The API returns successfully when trying to delete a webhook that is
@@ -186,8 +98,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("DeleteWebhook", kwargs)
 
     def deregister_webhook_with_third_party(
-        self, **kwargs: Unpack[DeregisterWebhookWithThirdPartyInputTypeDef]
-    ) -> TargetResults[DeregisterWebhookWithThirdPartyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterWebhookWithThirdPartyInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterWebhookWithThirdPartyOutputTypeDef]:
         """Removes the connection between the webhook that was created by
         CodePipeline and the external tool with events to be detected. Currently
         supported only for webhooks that target an action type of GitHub.
@@ -197,8 +109,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("DeregisterWebhookWithThirdParty", kwargs)
 
     def disable_stage_transition(
-        self, **kwargs: Unpack[DisableStageTransitionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableStageTransitionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Prevents artifacts in a pipeline from transitioning to the next stage in
         the pipeline.
 
@@ -207,8 +119,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("DisableStageTransition", kwargs)
 
     def enable_stage_transition(
-        self, **kwargs: Unpack[EnableStageTransitionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableStageTransitionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables artifacts in a pipeline to transition to a stage in a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/EnableStageTransition
@@ -216,8 +128,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("EnableStageTransition", kwargs)
 
     def get_action_type(
-        self, **kwargs: Unpack[GetActionTypeInputTypeDef]
-    ) -> TargetResults[GetActionTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetActionTypeInputTypeDef]
+    ) -> TargetResults[type_defs.GetActionTypeOutputTypeDef]:
         """Returns information about an action type created for an external provider,
         where the action is to be used by customers of the external provider. The
         action can be created with any supported integration model.
@@ -227,8 +139,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("GetActionType", kwargs)
 
     def get_job_details(
-        self, **kwargs: Unpack[GetJobDetailsInputTypeDef]
-    ) -> TargetResults[GetJobDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.GetJobDetailsOutputTypeDef]:
         """Returns information about a job. Used for custom actions only.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/GetJobDetails
@@ -236,8 +148,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("GetJobDetails", kwargs)
 
     def get_pipeline(
-        self, **kwargs: Unpack[GetPipelineInputTypeDef]
-    ) -> TargetResults[GetPipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineInputTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineOutputTypeDef]:
         """Returns the metadata, structure, stages, and actions of a pipeline. Can be
         used to return the entire structure of a pipeline in JSON format, which
         can then be modified and used to update the pipeline structure with
@@ -248,8 +160,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("GetPipeline", kwargs)
 
     def get_pipeline_execution(
-        self, **kwargs: Unpack[GetPipelineExecutionInputTypeDef]
-    ) -> TargetResults[GetPipelineExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineExecutionOutputTypeDef]:
         """Returns information about an execution of a pipeline, including details
         about artifacts, the pipeline execution ID, and the name, version, and
         status of the pipeline.
@@ -259,8 +171,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("GetPipelineExecution", kwargs)
 
     def get_pipeline_state(
-        self, **kwargs: Unpack[GetPipelineStateInputTypeDef]
-    ) -> TargetResults[GetPipelineStateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineStateInputTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineStateOutputTypeDef]:
         """Returns information about the state of a pipeline, including the stages
         and actions.
 
@@ -269,8 +181,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("GetPipelineState", kwargs)
 
     def get_third_party_job_details(
-        self, **kwargs: Unpack[GetThirdPartyJobDetailsInputTypeDef]
-    ) -> TargetResults[GetThirdPartyJobDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThirdPartyJobDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.GetThirdPartyJobDetailsOutputTypeDef]:
         """Requests the details of a job for a third party action. Used for partner
         actions only.
 
@@ -279,8 +191,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("GetThirdPartyJobDetails", kwargs)
 
     def list_action_executions(
-        self, **kwargs: Unpack[ListActionExecutionsInputTypeDef]
-    ) -> TargetResults[ListActionExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActionExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListActionExecutionsOutputTypeDef]:
         """Lists the action executions that have occurred in a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListActionExecutions
@@ -288,8 +200,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListActionExecutions", kwargs)
 
     def list_action_types(
-        self, **kwargs: Unpack[ListActionTypesInputTypeDef]
-    ) -> TargetResults[ListActionTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActionTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ListActionTypesOutputTypeDef]:
         """Gets a summary of all CodePipeline action types associated with your
         account.
 
@@ -298,8 +210,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListActionTypes", kwargs)
 
     def list_deploy_action_execution_targets(
-        self, **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef]
-    ) -> TargetResults[ListDeployActionExecutionTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeployActionExecutionTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeployActionExecutionTargetsOutputTypeDef]:
         """Lists the targets for the deploy action.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListDeployActionExecutionTargets
@@ -307,8 +219,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListDeployActionExecutionTargets", kwargs)
 
     def list_pipeline_executions(
-        self, **kwargs: Unpack[ListPipelineExecutionsInputTypeDef]
-    ) -> TargetResults[ListPipelineExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelineExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineExecutionsOutputTypeDef]:
         """Gets a summary of the most recent executions for a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelineExecutions
@@ -316,8 +228,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListPipelineExecutions", kwargs)
 
     def list_pipelines(
-        self, **kwargs: Unpack[ListPipelinesInputTypeDef]
-    ) -> TargetResults[ListPipelinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPipelinesOutputTypeDef]:
         """Gets a summary of all of the pipelines associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelines
@@ -325,8 +237,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListPipelines", kwargs)
 
     def list_rule_executions(
-        self, **kwargs: Unpack[ListRuleExecutionsInputTypeDef]
-    ) -> TargetResults[ListRuleExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRuleExecutionsOutputTypeDef]:
         """Lists the rule executions that have occurred in a pipeline configured for
         conditions with rules.
 
@@ -335,8 +247,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListRuleExecutions", kwargs)
 
     def list_rule_types(
-        self, **kwargs: Unpack[ListRuleTypesInputTypeDef]
-    ) -> TargetResults[ListRuleTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRuleTypesOutputTypeDef]:
         """Lists the rules for the condition. For more information about conditions,
         see Stage conditions and How do stage conditions work?.For more
         information about rules, see the CodePipeline rule reference.
@@ -346,8 +258,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListRuleTypes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Gets the set of key-value pairs (metadata) that are used to manage the
         resource.
 
@@ -356,8 +268,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_webhooks(
-        self, **kwargs: Unpack[ListWebhooksInputTypeDef]
-    ) -> TargetResults[ListWebhooksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebhooksInputTypeDef]
+    ) -> TargetResults[type_defs.ListWebhooksOutputTypeDef]:
         """Gets a listing of all the webhooks in this Amazon Web Services Region for
         this account. The output lists all webhooks and includes the webhook URL
         and ARN and the configuration for each webhook.
@@ -367,8 +279,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("ListWebhooks", kwargs)
 
     def override_stage_condition(
-        self, **kwargs: Unpack[OverrideStageConditionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.OverrideStageConditionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used to override a stage condition. For more information about conditions,
         see Stage conditions and How do stage conditions work?.
 
@@ -377,8 +289,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("OverrideStageCondition", kwargs)
 
     def poll_for_jobs(
-        self, **kwargs: Unpack[PollForJobsInputTypeDef]
-    ) -> TargetResults[PollForJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PollForJobsInputTypeDef]
+    ) -> TargetResults[type_defs.PollForJobsOutputTypeDef]:
         """Returns information about any jobs for CodePipeline to act on. PollForJobs
         is valid only for action types with "Custom" in the owner field. If the
         action type contains AWS or ThirdParty in the owner field, the PollForJobs
@@ -389,8 +301,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PollForJobs", kwargs)
 
     def poll_for_third_party_jobs(
-        self, **kwargs: Unpack[PollForThirdPartyJobsInputTypeDef]
-    ) -> TargetResults[PollForThirdPartyJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PollForThirdPartyJobsInputTypeDef]
+    ) -> TargetResults[type_defs.PollForThirdPartyJobsOutputTypeDef]:
         """Determines whether there are any third party jobs for a job worker to act
         on. Used for partner actions only.
 
@@ -399,8 +311,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PollForThirdPartyJobs", kwargs)
 
     def put_action_revision(
-        self, **kwargs: Unpack[PutActionRevisionInputTypeDef]
-    ) -> TargetResults[PutActionRevisionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutActionRevisionInputTypeDef]
+    ) -> TargetResults[type_defs.PutActionRevisionOutputTypeDef]:
         """Provides information to CodePipeline about new revisions to a source.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/PutActionRevision
@@ -408,8 +320,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutActionRevision", kwargs)
 
     def put_approval_result(
-        self, **kwargs: Unpack[PutApprovalResultInputTypeDef]
-    ) -> TargetResults[PutApprovalResultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutApprovalResultInputTypeDef]
+    ) -> TargetResults[type_defs.PutApprovalResultOutputTypeDef]:
         """Provides the response to a manual approval request to CodePipeline. Valid
         responses include Approved and Rejected.
 
@@ -418,8 +330,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutApprovalResult", kwargs)
 
     def put_job_failure_result(
-        self, **kwargs: Unpack[PutJobFailureResultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutJobFailureResultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Represents the failure of a job as returned to the pipeline by a job
         worker. Used for custom actions only.
 
@@ -428,8 +340,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutJobFailureResult", kwargs)
 
     def put_job_success_result(
-        self, **kwargs: Unpack[PutJobSuccessResultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutJobSuccessResultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Represents the success of a job as returned to the pipeline by a job
         worker. Used for custom actions only.
 
@@ -438,8 +350,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutJobSuccessResult", kwargs)
 
     def put_third_party_job_failure_result(
-        self, **kwargs: Unpack[PutThirdPartyJobFailureResultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutThirdPartyJobFailureResultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Represents the failure of a third party job as returned to the pipeline by
         a job worker. Used for partner actions only.
 
@@ -448,8 +360,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutThirdPartyJobFailureResult", kwargs)
 
     def put_third_party_job_success_result(
-        self, **kwargs: Unpack[PutThirdPartyJobSuccessResultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutThirdPartyJobSuccessResultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Represents the success of a third party job as returned to the pipeline by
         a job worker. Used for partner actions only.
 
@@ -458,8 +370,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutThirdPartyJobSuccessResult", kwargs)
 
     def put_webhook(
-        self, **kwargs: Unpack[PutWebhookInputTypeDef]
-    ) -> TargetResults[PutWebhookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutWebhookInputTypeDef]
+    ) -> TargetResults[type_defs.PutWebhookOutputTypeDef]:
         """Defines a webhook and returns a unique webhook URL generated by
         CodePipeline. This URL can be supplied to third party source hosting
         providers to call every time there's a code change. When CodePipeline
@@ -475,8 +387,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("PutWebhook", kwargs)
 
     def register_webhook_with_third_party(
-        self, **kwargs: Unpack[RegisterWebhookWithThirdPartyInputTypeDef]
-    ) -> TargetResults[RegisterWebhookWithThirdPartyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterWebhookWithThirdPartyInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterWebhookWithThirdPartyOutputTypeDef]:
         """Configures a connection between the webhook that was created and the
         external tool with events to be detected.
 
@@ -485,8 +397,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("RegisterWebhookWithThirdParty", kwargs)
 
     def retry_stage_execution(
-        self, **kwargs: Unpack[RetryStageExecutionInputTypeDef]
-    ) -> TargetResults[RetryStageExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryStageExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.RetryStageExecutionOutputTypeDef]:
         """You can retry a stage that has failed without having to run a pipeline
         again from the beginning. You do this by either retrying the failed
         actions in a stage or by retrying all actions in the stage starting from
@@ -502,8 +414,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("RetryStageExecution", kwargs)
 
     def rollback_stage(
-        self, **kwargs: Unpack[RollbackStageInputTypeDef]
-    ) -> TargetResults[RollbackStageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackStageInputTypeDef]
+    ) -> TargetResults[type_defs.RollbackStageOutputTypeDef]:
         """Rolls back a stage execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/RollbackStage
@@ -511,8 +423,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("RollbackStage", kwargs)
 
     def start_pipeline_execution(
-        self, **kwargs: Unpack[StartPipelineExecutionInputTypeDef]
-    ) -> TargetResults[StartPipelineExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPipelineExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StartPipelineExecutionOutputTypeDef]:
         """Starts the specified pipeline. Specifically, it begins processing the
         latest commit to the source location specified as part of the pipeline.
 
@@ -521,8 +433,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("StartPipelineExecution", kwargs)
 
     def stop_pipeline_execution(
-        self, **kwargs: Unpack[StopPipelineExecutionInputTypeDef]
-    ) -> TargetResults[StopPipelineExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPipelineExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StopPipelineExecutionOutputTypeDef]:
         """Stops the specified pipeline execution. You choose to either stop the
         pipeline execution by completing in-progress actions without starting
         subsequent actions, or by abandoning in-progress actions. While completing
@@ -535,8 +447,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("StopPipelineExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata that
         can be used to manage a resource.
 
@@ -545,8 +457,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/UntagResource
@@ -554,8 +466,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_action_type(
-        self, **kwargs: Unpack[UpdateActionTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActionTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an action type that was created with any supported integration
         model, where the action type is to be used by customers of the action type
         provider. Use a JSON file with the action definition and UpdateActionType
@@ -566,8 +478,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         return self._call("UpdateActionType", kwargs)
 
     def update_pipeline(
-        self, **kwargs: Unpack[UpdatePipelineInputTypeDef]
-    ) -> TargetResults[UpdatePipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipelineOutputTypeDef]:
         """Updates a specified pipeline with edits or changes to its structure. Use a
         JSON file with the pipeline structure and UpdatePipeline to provide the
         full structure of the pipeline. Updating the pipeline increases the
@@ -583,8 +495,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActionExecutionsInputTypeDef],
-    ) -> TargetResults[ListActionExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListActionExecutionsOutputTypeDef]:
         """Every page of ListActionExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -606,8 +518,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActionTypesInputTypeDef],
-    ) -> TargetResults[ListActionTypesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionTypesInputTypeDef],
+    ) -> TargetResults[type_defs.ListActionTypesOutputTypeDef]:
         """Every page of ListActionTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,8 +542,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef],
-    ) -> TargetResults[ListDeployActionExecutionTargetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeployActionExecutionTargetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeployActionExecutionTargetsOutputTypeDef]:
         """Every page of ListDeployActionExecutionTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -653,8 +565,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineExecutionsInputTypeDef],
-    ) -> TargetResults[ListPipelineExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineExecutionsOutputTypeDef]:
         """Every page of ListPipelineExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -676,8 +588,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelinesInputTypeDef],
-    ) -> TargetResults[ListPipelinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPipelinesOutputTypeDef]:
         """Every page of ListPipelines in every target, merged per target (botocore's
         build_full_result).
 
@@ -699,8 +611,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleExecutionsInputTypeDef],
-    ) -> TargetResults[ListRuleExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRuleExecutionsOutputTypeDef]:
         """Every page of ListRuleExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,8 +635,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -747,8 +659,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWebhooksInputTypeDef],
-    ) -> TargetResults[ListWebhooksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebhooksInputTypeDef],
+    ) -> TargetResults[type_defs.ListWebhooksOutputTypeDef]:
         """Every page of ListWebhooks in every target, merged per target (botocore's
         build_full_result).
 
@@ -771,8 +683,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActionExecutionsInputTypeDef],
-    ) -> Items[ActionExecutionDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionExecutionsInputTypeDef],
+    ) -> Items[type_defs.ActionExecutionDetailTypeDef]:
         """Each element of actionExecutionDetails in every page of
         ListActionExecutions, from every target, as its page arrives (tagged with
         its target).
@@ -788,8 +700,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActionTypesInputTypeDef],
-    ) -> Items[ActionTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionTypesInputTypeDef],
+    ) -> Items[type_defs.ActionTypeTypeDef]:
         """Each element of actionTypes in every page of ListActionTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -804,8 +716,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef],
-    ) -> Items[DeployActionExecutionTargetTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeployActionExecutionTargetsInputTypeDef],
+    ) -> Items[type_defs.DeployActionExecutionTargetTypeDef]:
         """Each element of targets in every page of ListDeployActionExecutionTargets,
         from every target, as its page arrives (tagged with its target).
 
@@ -823,8 +735,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineExecutionsInputTypeDef],
-    ) -> Items[PipelineExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineExecutionsInputTypeDef],
+    ) -> Items[type_defs.PipelineExecutionSummaryTypeDef]:
         """Each element of pipelineExecutionSummaries in every page of
         ListPipelineExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -840,8 +752,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelinesInputTypeDef],
-    ) -> Items[PipelineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelinesInputTypeDef],
+    ) -> Items[type_defs.PipelineSummaryTypeDef]:
         """Each element of pipelines in every page of ListPipelines, from every
         target, as its page arrives (tagged with its target).
 
@@ -856,8 +768,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleExecutionsInputTypeDef],
-    ) -> Items[RuleExecutionDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleExecutionsInputTypeDef],
+    ) -> Items[type_defs.RuleExecutionDetailTypeDef]:
         """Each element of ruleExecutionDetails in every page of ListRuleExecutions,
         from every target, as its page arrives (tagged with its target).
 
@@ -872,8 +784,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -888,8 +800,8 @@ class MultiRegionCodePipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWebhooksInputTypeDef],
-    ) -> Items[ListWebhookItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebhooksInputTypeDef],
+    ) -> Items[type_defs.ListWebhookItemTypeDef]:
         """Each element of webhooks in every page of ListWebhooks, from every target,
         as its page arrives (tagged with its target).
 

@@ -12,62 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateConnectionInputTypeDef,
-        CreateConnectionOutputTypeDef,
-        CreateHostInputTypeDef,
-        CreateHostOutputTypeDef,
-        CreateRepositoryLinkInputTypeDef,
-        CreateRepositoryLinkOutputTypeDef,
-        CreateSyncConfigurationInputTypeDef,
-        CreateSyncConfigurationOutputTypeDef,
-        DeleteConnectionInputTypeDef,
-        DeleteConnectionOutputTypeDef,
-        DeleteHostInputTypeDef,
-        DeleteHostOutputTypeDef,
-        DeleteRepositoryLinkInputTypeDef,
-        DeleteRepositoryLinkOutputTypeDef,
-        DeleteSyncConfigurationInputTypeDef,
-        DeleteSyncConfigurationOutputTypeDef,
-        GetConnectionInputTypeDef,
-        GetConnectionOutputTypeDef,
-        GetHostInputTypeDef,
-        GetHostOutputTypeDef,
-        GetRepositoryLinkInputTypeDef,
-        GetRepositoryLinkOutputTypeDef,
-        GetRepositorySyncStatusInputTypeDef,
-        GetRepositorySyncStatusOutputTypeDef,
-        GetResourceSyncStatusInputTypeDef,
-        GetResourceSyncStatusOutputTypeDef,
-        GetSyncBlockerSummaryInputTypeDef,
-        GetSyncBlockerSummaryOutputTypeDef,
-        GetSyncConfigurationInputTypeDef,
-        GetSyncConfigurationOutputTypeDef,
-        ListConnectionsInputTypeDef,
-        ListConnectionsOutputTypeDef,
-        ListHostsInputTypeDef,
-        ListHostsOutputTypeDef,
-        ListRepositoryLinksInputTypeDef,
-        ListRepositoryLinksOutputTypeDef,
-        ListRepositorySyncDefinitionsInputTypeDef,
-        ListRepositorySyncDefinitionsOutputTypeDef,
-        ListSyncConfigurationsInputTypeDef,
-        ListSyncConfigurationsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateHostInputTypeDef,
-        UpdateHostOutputTypeDef,
-        UpdateRepositoryLinkInputTypeDef,
-        UpdateRepositoryLinkOutputTypeDef,
-        UpdateSyncBlockerInputTypeDef,
-        UpdateSyncBlockerOutputTypeDef,
-        UpdateSyncConfigurationInputTypeDef,
-        UpdateSyncConfigurationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeStarconnections"]
 
@@ -79,8 +24,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionInputTypeDef]
-    ) -> TargetResults[CreateConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionOutputTypeDef]:
         """Creates a connection that can then be given to other Amazon Web Services
         services like CodePipeline so that it can access third-party code
         repositories. The connection is in pending status until the third-party
@@ -91,8 +36,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_host(
-        self, **kwargs: Unpack[CreateHostInputTypeDef]
-    ) -> TargetResults[CreateHostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHostInputTypeDef]
+    ) -> TargetResults[type_defs.CreateHostOutputTypeDef]:
         """Creates a resource that represents the infrastructure where a third-party
         provider is installed. The host is used when you create connections to an
         installed third-party provider type, such as GitHub Enterprise Server. You
@@ -103,8 +48,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("CreateHost", kwargs)
 
     def create_repository_link(
-        self, **kwargs: Unpack[CreateRepositoryLinkInputTypeDef]
-    ) -> TargetResults[CreateRepositoryLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryLinkInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryLinkOutputTypeDef]:
         """Creates a link to a specified external Git repository. A repository link
         allows Git sync to monitor and sync changes to files in a specified Git
         repository.
@@ -114,8 +59,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("CreateRepositoryLink", kwargs)
 
     def create_sync_configuration(
-        self, **kwargs: Unpack[CreateSyncConfigurationInputTypeDef]
-    ) -> TargetResults[CreateSyncConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSyncConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSyncConfigurationOutputTypeDef]:
         """Creates a sync configuration which allows Amazon Web Services to sync
         content from a Git repository to update a specified Amazon Web Services
         resource. Parameters for the sync configuration are determined by the sync
@@ -126,8 +71,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("CreateSyncConfiguration", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionInputTypeDef]
-    ) -> TargetResults[DeleteConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionOutputTypeDef]:
         """The connection to be deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/DeleteConnection
@@ -135,8 +80,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_host(
-        self, **kwargs: Unpack[DeleteHostInputTypeDef]
-    ) -> TargetResults[DeleteHostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHostInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteHostOutputTypeDef]:
         """The host to be deleted. Before you delete a host, all connections
         associated to the host must be deleted.
 
@@ -145,8 +90,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("DeleteHost", kwargs)
 
     def delete_repository_link(
-        self, **kwargs: Unpack[DeleteRepositoryLinkInputTypeDef]
-    ) -> TargetResults[DeleteRepositoryLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryLinkInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryLinkOutputTypeDef]:
         """Deletes the association between your connection and a specified external
         Git repository.
 
@@ -155,8 +100,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("DeleteRepositoryLink", kwargs)
 
     def delete_sync_configuration(
-        self, **kwargs: Unpack[DeleteSyncConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteSyncConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSyncConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSyncConfigurationOutputTypeDef]:
         """Deletes the sync configuration for a specified repository and connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/DeleteSyncConfiguration
@@ -164,8 +109,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("DeleteSyncConfiguration", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionInputTypeDef]
-    ) -> TargetResults[GetConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionOutputTypeDef]:
         """Returns the connection ARN and details such as status, owner, and provider
         type.
 
@@ -174,8 +119,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def get_host(
-        self, **kwargs: Unpack[GetHostInputTypeDef]
-    ) -> TargetResults[GetHostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHostInputTypeDef]
+    ) -> TargetResults[type_defs.GetHostOutputTypeDef]:
         """Returns the host ARN and details such as status, provider type, endpoint,
         and, if applicable, the VPC configuration.
 
@@ -184,8 +129,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetHost", kwargs)
 
     def get_repository_link(
-        self, **kwargs: Unpack[GetRepositoryLinkInputTypeDef]
-    ) -> TargetResults[GetRepositoryLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryLinkInputTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryLinkOutputTypeDef]:
         """Returns details about a repository link. A repository link allows Git sync
         to monitor and sync changes from files in a specified Git repository.
 
@@ -194,8 +139,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetRepositoryLink", kwargs)
 
     def get_repository_sync_status(
-        self, **kwargs: Unpack[GetRepositorySyncStatusInputTypeDef]
-    ) -> TargetResults[GetRepositorySyncStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositorySyncStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetRepositorySyncStatusOutputTypeDef]:
         """Returns details about the sync status for a repository. A repository sync
         uses Git sync to push and pull changes from your remote repository.
 
@@ -204,8 +149,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetRepositorySyncStatus", kwargs)
 
     def get_resource_sync_status(
-        self, **kwargs: Unpack[GetResourceSyncStatusInputTypeDef]
-    ) -> TargetResults[GetResourceSyncStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceSyncStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourceSyncStatusOutputTypeDef]:
         """Returns the status of the sync with the Git repository for a specific
         Amazon Web Services resource.
 
@@ -214,8 +159,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetResourceSyncStatus", kwargs)
 
     def get_sync_blocker_summary(
-        self, **kwargs: Unpack[GetSyncBlockerSummaryInputTypeDef]
-    ) -> TargetResults[GetSyncBlockerSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSyncBlockerSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetSyncBlockerSummaryOutputTypeDef]:
         """Returns a list of the most recent sync blockers.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/GetSyncBlockerSummary
@@ -223,8 +168,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetSyncBlockerSummary", kwargs)
 
     def get_sync_configuration(
-        self, **kwargs: Unpack[GetSyncConfigurationInputTypeDef]
-    ) -> TargetResults[GetSyncConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSyncConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetSyncConfigurationOutputTypeDef]:
         """Returns details about a sync configuration, including the sync type and
         resource name. A sync configuration allows the configuration to sync (push
         and pull) changes from the remote repository for a specified branch in a
@@ -235,8 +180,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("GetSyncConfiguration", kwargs)
 
     def list_connections(
-        self, **kwargs: Unpack[ListConnectionsInputTypeDef]
-    ) -> TargetResults[ListConnectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionsOutputTypeDef]:
         """Lists the connections associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListConnections
@@ -244,8 +189,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("ListConnections", kwargs)
 
     def list_hosts(
-        self, **kwargs: Unpack[ListHostsInputTypeDef]
-    ) -> TargetResults[ListHostsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostsInputTypeDef]
+    ) -> TargetResults[type_defs.ListHostsOutputTypeDef]:
         """Lists the hosts associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListHosts
@@ -253,8 +198,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("ListHosts", kwargs)
 
     def list_repository_links(
-        self, **kwargs: Unpack[ListRepositoryLinksInputTypeDef]
-    ) -> TargetResults[ListRepositoryLinksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositoryLinksInputTypeDef]
+    ) -> TargetResults[type_defs.ListRepositoryLinksOutputTypeDef]:
         """Lists the repository links created for connections in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListRepositoryLinks
@@ -262,8 +207,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("ListRepositoryLinks", kwargs)
 
     def list_repository_sync_definitions(
-        self, **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef]
-    ) -> TargetResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositorySyncDefinitionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRepositorySyncDefinitionsOutputTypeDef]:
         """Lists the repository sync definitions for repository links in your
         account.
 
@@ -272,8 +217,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("ListRepositorySyncDefinitions", kwargs)
 
     def list_sync_configurations(
-        self, **kwargs: Unpack[ListSyncConfigurationsInputTypeDef]
-    ) -> TargetResults[ListSyncConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSyncConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSyncConfigurationsOutputTypeDef]:
         """Returns a list of sync configurations for a specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListSyncConfigurations
@@ -281,8 +226,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("ListSyncConfigurations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Gets the set of key-value pairs (metadata) that are used to manage the
         resource.
 
@@ -291,8 +236,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata that
         can be used to manage a resource.
 
@@ -301,8 +246,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/UntagResource
@@ -310,8 +255,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_host(
-        self, **kwargs: Unpack[UpdateHostInputTypeDef]
-    ) -> TargetResults[UpdateHostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHostInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateHostOutputTypeDef]:
         """Updates a specified host with the provided configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/UpdateHost
@@ -319,8 +264,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("UpdateHost", kwargs)
 
     def update_repository_link(
-        self, **kwargs: Unpack[UpdateRepositoryLinkInputTypeDef]
-    ) -> TargetResults[UpdateRepositoryLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRepositoryLinkInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRepositoryLinkOutputTypeDef]:
         """Updates the association between your connection and a specified external
         Git repository. A repository link allows Git sync to monitor and sync
         changes to files in a specified Git repository.
@@ -330,8 +275,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("UpdateRepositoryLink", kwargs)
 
     def update_sync_blocker(
-        self, **kwargs: Unpack[UpdateSyncBlockerInputTypeDef]
-    ) -> TargetResults[UpdateSyncBlockerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSyncBlockerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSyncBlockerOutputTypeDef]:
         """Allows you to update the status of a sync blocker, resolving the blocker
         and allowing syncing to continue.
 
@@ -340,8 +285,8 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
         return self._call("UpdateSyncBlocker", kwargs)
 
     def update_sync_configuration(
-        self, **kwargs: Unpack[UpdateSyncConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateSyncConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSyncConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSyncConfigurationOutputTypeDef]:
         """Updates the sync configuration for your connection and a specified
         external Git repository.
 

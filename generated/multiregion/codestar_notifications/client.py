@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateNotificationRuleRequestTypeDef,
-        CreateNotificationRuleResultTypeDef,
-        DeleteNotificationRuleRequestTypeDef,
-        DeleteNotificationRuleResultTypeDef,
-        DeleteTargetRequestTypeDef,
-        DeleteTargetResultTypeDef,
-        DescribeNotificationRuleRequestTypeDef,
-        DescribeNotificationRuleResultTypeDef,
-        EventTypeSummaryTypeDef,
-        ListEventTypesRequestTypeDef,
-        ListEventTypesResultTypeDef,
-        ListNotificationRulesRequestTypeDef,
-        ListNotificationRulesResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        ListTargetsRequestTypeDef,
-        ListTargetsResultTypeDef,
-        NotificationRuleSummaryTypeDef,
-        SubscribeRequestTypeDef,
-        SubscribeResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        TargetSummaryTypeDef,
-        UnsubscribeRequestTypeDef,
-        UnsubscribeResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdateNotificationRuleRequestTypeDef,
-        UpdateNotificationRuleResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCodeStarNotifications"]
 
@@ -59,8 +29,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_notification_rule(
-        self, **kwargs: Unpack[CreateNotificationRuleRequestTypeDef]
-    ) -> TargetResults[CreateNotificationRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotificationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotificationRuleResultTypeDef]:
         """Creates a notification rule for a resource. The rule specifies the events
         you want notifications about and the targets (such as Amazon Q Developer
         in chat applications topics or Amazon Q Developer in chat applications
@@ -71,8 +41,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("CreateNotificationRule", kwargs)
 
     def delete_notification_rule(
-        self, **kwargs: Unpack[DeleteNotificationRuleRequestTypeDef]
-    ) -> TargetResults[DeleteNotificationRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotificationRuleResultTypeDef]:
         """Deletes a notification rule for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/DeleteNotificationRule
@@ -80,8 +50,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("DeleteNotificationRule", kwargs)
 
     def delete_target(
-        self, **kwargs: Unpack[DeleteTargetRequestTypeDef]
-    ) -> TargetResults[DeleteTargetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTargetResultTypeDef]:
         """Deletes a specified target for notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/DeleteTarget
@@ -89,8 +59,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("DeleteTarget", kwargs)
 
     def describe_notification_rule(
-        self, **kwargs: Unpack[DescribeNotificationRuleRequestTypeDef]
-    ) -> TargetResults[DescribeNotificationRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotificationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotificationRuleResultTypeDef]:
         """Returns information about a specified notification rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/DescribeNotificationRule
@@ -98,8 +68,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("DescribeNotificationRule", kwargs)
 
     def list_event_types(
-        self, **kwargs: Unpack[ListEventTypesRequestTypeDef]
-    ) -> TargetResults[ListEventTypesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventTypesResultTypeDef]:
         """Returns information about the event types available for configuring
         notifications.
 
@@ -108,8 +78,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("ListEventTypes", kwargs)
 
     def list_notification_rules(
-        self, **kwargs: Unpack[ListNotificationRulesRequestTypeDef]
-    ) -> TargetResults[ListNotificationRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationRulesResultTypeDef]:
         """Returns a list of the notification rules for an Amazon Web Services
         account.
 
@@ -118,8 +88,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("ListNotificationRules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Returns a list of the tags associated with a notification rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListTagsForResource
@@ -127,8 +97,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_targets(
-        self, **kwargs: Unpack[ListTargetsRequestTypeDef]
-    ) -> TargetResults[ListTargetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetsResultTypeDef]:
         """Returns a list of the notification rule targets for an Amazon Web Services
         account.
 
@@ -137,8 +107,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("ListTargets", kwargs)
 
     def subscribe(
-        self, **kwargs: Unpack[SubscribeRequestTypeDef]
-    ) -> TargetResults[SubscribeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubscribeRequestTypeDef]
+    ) -> TargetResults[type_defs.SubscribeResultTypeDef]:
         """Creates an association between a notification rule and an Amazon Q
         Developer in chat applications topic or Amazon Q Developer in chat
         applications client so that the associated target can receive
@@ -149,8 +119,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("Subscribe", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Associates a set of provided tags with a notification rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/TagResource
@@ -158,8 +128,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def unsubscribe(
-        self, **kwargs: Unpack[UnsubscribeRequestTypeDef]
-    ) -> TargetResults[UnsubscribeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnsubscribeRequestTypeDef]
+    ) -> TargetResults[type_defs.UnsubscribeResultTypeDef]:
         """Removes an association between a notification rule and an Amazon Q
         Developer in chat applications topic so that subscribers to that topic
         stop receiving notifications when the events described in the rule are
@@ -170,8 +140,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("Unsubscribe", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """Removes the association between one or more provided tags and a
         notification rule.
 
@@ -180,8 +150,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_notification_rule(
-        self, **kwargs: Unpack[UpdateNotificationRuleRequestTypeDef]
-    ) -> TargetResults[UpdateNotificationRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotificationRuleResultTypeDef]:
         """Updates a notification rule for a resource. You can change the events that
         trigger the notification rule, the status of the rule, and the targets
         that receive the notifications.
@@ -196,8 +166,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventTypesRequestTypeDef],
-    ) -> TargetResults[ListEventTypesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventTypesResultTypeDef]:
         """Every page of ListEventTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -220,8 +190,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationRulesRequestTypeDef],
-    ) -> TargetResults[ListNotificationRulesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationRulesResultTypeDef]:
         """Every page of ListNotificationRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -244,8 +214,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetsRequestTypeDef],
-    ) -> TargetResults[ListTargetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetsResultTypeDef]:
         """Every page of ListTargets in every target, merged per target (botocore's
         build_full_result).
 
@@ -267,8 +237,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventTypesRequestTypeDef],
-    ) -> Items[EventTypeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventTypesRequestTypeDef],
+    ) -> Items[type_defs.EventTypeSummaryTypeDef]:
         """Each element of EventTypes in every page of ListEventTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -283,8 +253,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationRulesRequestTypeDef],
-    ) -> Items[NotificationRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationRulesRequestTypeDef],
+    ) -> Items[type_defs.NotificationRuleSummaryTypeDef]:
         """Each element of NotificationRules in every page of ListNotificationRules,
         from every target, as its page arrives (tagged with its target).
 
@@ -299,8 +269,8 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetsRequestTypeDef],
-    ) -> Items[TargetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsRequestTypeDef],
+    ) -> Items[type_defs.TargetSummaryTypeDef]:
         """Each element of Targets in every page of ListTargets, from every target,
         as its page arrives (tagged with its target).
 

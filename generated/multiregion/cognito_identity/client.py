@@ -15,50 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateIdentityPoolInputTypeDef,
-        DeleteIdentitiesInputTypeDef,
-        DeleteIdentitiesResponseTypeDef,
-        DeleteIdentityPoolInputTypeDef,
-        DescribeIdentityInputTypeDef,
-        DescribeIdentityPoolInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCredentialsForIdentityInputTypeDef,
-        GetCredentialsForIdentityResponseTypeDef,
-        GetIdInputTypeDef,
-        GetIdResponseTypeDef,
-        GetIdentityPoolRolesInputTypeDef,
-        GetIdentityPoolRolesResponseTypeDef,
-        GetOpenIdTokenForDeveloperIdentityInputTypeDef,
-        GetOpenIdTokenForDeveloperIdentityResponseTypeDef,
-        GetOpenIdTokenInputTypeDef,
-        GetOpenIdTokenResponseTypeDef,
-        GetPrincipalTagAttributeMapInputTypeDef,
-        GetPrincipalTagAttributeMapResponseTypeDef,
-        IdentityDescriptionResponseTypeDef,
-        IdentityPoolResponseTypeDef,
-        IdentityPoolShortDescriptionTypeDef,
-        IdentityPoolTypeDef,
-        ListIdentitiesInputTypeDef,
-        ListIdentitiesResponseTypeDef,
-        ListIdentityPoolsInputTypeDef,
-        ListIdentityPoolsResponseTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        LookupDeveloperIdentityInputTypeDef,
-        LookupDeveloperIdentityResponseTypeDef,
-        MergeDeveloperIdentitiesInputTypeDef,
-        MergeDeveloperIdentitiesResponseTypeDef,
-        SetIdentityPoolRolesInputTypeDef,
-        SetPrincipalTagAttributeMapInputTypeDef,
-        SetPrincipalTagAttributeMapResponseTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceResponseTypeDef,
-        UnlinkDeveloperIdentityInputTypeDef,
-        UnlinkIdentityInputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCognitoIdentity"]
 
@@ -70,8 +27,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_identity_pool(
-        self, **kwargs: Unpack[CreateIdentityPoolInputTypeDef]
-    ) -> TargetResults[IdentityPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdentityPoolInputTypeDef]
+    ) -> TargetResults[type_defs.IdentityPoolResponseTypeDef]:
         """Creates a new identity pool. The identity pool is a store of user identity
         information that is specific to your Amazon Web Services account.
 
@@ -80,8 +37,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("CreateIdentityPool", kwargs)
 
     def delete_identities(
-        self, **kwargs: Unpack[DeleteIdentitiesInputTypeDef]
-    ) -> TargetResults[DeleteIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentitiesInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentitiesResponseTypeDef]:
         """Deletes identities from an identity pool. You can specify a list of 1-60
         identities that you want to delete.
 
@@ -90,8 +47,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("DeleteIdentities", kwargs)
 
     def delete_identity_pool(
-        self, **kwargs: Unpack[DeleteIdentityPoolInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityPoolInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an identity pool. Once a pool is deleted, users will not be able
         to authenticate with the pool.
 
@@ -100,8 +57,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("DeleteIdentityPool", kwargs)
 
     def describe_identity(
-        self, **kwargs: Unpack[DescribeIdentityInputTypeDef]
-    ) -> TargetResults[IdentityDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityInputTypeDef]
+    ) -> TargetResults[type_defs.IdentityDescriptionResponseTypeDef]:
         """Returns metadata related to the given identity, including when the
         identity was created and any associated linked logins.
 
@@ -110,8 +67,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("DescribeIdentity", kwargs)
 
     def describe_identity_pool(
-        self, **kwargs: Unpack[DescribeIdentityPoolInputTypeDef]
-    ) -> TargetResults[IdentityPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityPoolInputTypeDef]
+    ) -> TargetResults[type_defs.IdentityPoolResponseTypeDef]:
         """Gets details about a particular identity pool, including the pool name, ID
         description, creation date, and current number of users.
 
@@ -120,8 +77,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("DescribeIdentityPool", kwargs)
 
     def get_credentials_for_identity(
-        self, **kwargs: Unpack[GetCredentialsForIdentityInputTypeDef]
-    ) -> TargetResults[GetCredentialsForIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCredentialsForIdentityInputTypeDef]
+    ) -> TargetResults[type_defs.GetCredentialsForIdentityResponseTypeDef]:
         """Returns credentials for the provided identity ID. Any provided logins will
         be validated against supported login providers. If the token is for
         cognito-identity.amazonaws.com, it will be passed through to Security
@@ -132,8 +89,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("GetCredentialsForIdentity", kwargs)
 
     def get_id(
-        self, **kwargs: Unpack[GetIdInputTypeDef]
-    ) -> TargetResults[GetIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdResponseTypeDef]:
         """Generates (or retrieves) IdentityID. Supplying multiple logins will create
         an implicit linked account.
 
@@ -142,8 +99,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("GetId", kwargs)
 
     def get_identity_pool_roles(
-        self, **kwargs: Unpack[GetIdentityPoolRolesInputTypeDef]
-    ) -> TargetResults[GetIdentityPoolRolesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityPoolRolesInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityPoolRolesResponseTypeDef]:
         """Gets the roles for an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/GetIdentityPoolRoles
@@ -151,8 +108,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("GetIdentityPoolRoles", kwargs)
 
     def get_open_id_token(
-        self, **kwargs: Unpack[GetOpenIdTokenInputTypeDef]
-    ) -> TargetResults[GetOpenIdTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpenIdTokenInputTypeDef]
+    ) -> TargetResults[type_defs.GetOpenIdTokenResponseTypeDef]:
         """Gets an OpenID token, using a known Cognito ID. This known Cognito ID is
         returned by GetId. You can optionally add additional logins for the
         identity. Supplying multiple logins creates an implicit link.
@@ -162,8 +119,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("GetOpenIdToken", kwargs)
 
     def get_open_id_token_for_developer_identity(
-        self, **kwargs: Unpack[GetOpenIdTokenForDeveloperIdentityInputTypeDef]
-    ) -> TargetResults[GetOpenIdTokenForDeveloperIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpenIdTokenForDeveloperIdentityInputTypeDef]
+    ) -> TargetResults[type_defs.GetOpenIdTokenForDeveloperIdentityResponseTypeDef]:
         """Registers (or retrieves) a Cognito IdentityId and an OpenID Connect token
         for a user authenticated by your backend authentication process. Supplying
         multiple logins will create an implicit linked account. You can only
@@ -176,8 +133,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("GetOpenIdTokenForDeveloperIdentity", kwargs)
 
     def get_principal_tag_attribute_map(
-        self, **kwargs: Unpack[GetPrincipalTagAttributeMapInputTypeDef]
-    ) -> TargetResults[GetPrincipalTagAttributeMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPrincipalTagAttributeMapInputTypeDef]
+    ) -> TargetResults[type_defs.GetPrincipalTagAttributeMapResponseTypeDef]:
         """Use GetPrincipalTagAttributeMap to list all mappings between PrincipalTags
         and user attributes.
 
@@ -186,8 +143,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("GetPrincipalTagAttributeMap", kwargs)
 
     def list_identities(
-        self, **kwargs: Unpack[ListIdentitiesInputTypeDef]
-    ) -> TargetResults[ListIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentitiesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdentitiesResponseTypeDef]:
         """Lists the identities in an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListIdentities
@@ -195,8 +152,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("ListIdentities", kwargs)
 
     def list_identity_pools(
-        self, **kwargs: Unpack[ListIdentityPoolsInputTypeDef]
-    ) -> TargetResults[ListIdentityPoolsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityPoolsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityPoolsResponseTypeDef]:
         """Lists all of the Cognito identity pools registered for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListIdentityPools
@@ -204,8 +161,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("ListIdentityPools", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are assigned to an Amazon Cognito identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListTagsForResource
@@ -213,8 +170,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def lookup_developer_identity(
-        self, **kwargs: Unpack[LookupDeveloperIdentityInputTypeDef]
-    ) -> TargetResults[LookupDeveloperIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.LookupDeveloperIdentityInputTypeDef]
+    ) -> TargetResults[type_defs.LookupDeveloperIdentityResponseTypeDef]:
         """Retrieves the IdentityID associated with a DeveloperUserIdentifier or the
         list of DeveloperUserIdentifier values associated with an IdentityId for
         an existing identity. Either IdentityID or DeveloperUserIdentifier must
@@ -230,8 +187,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("LookupDeveloperIdentity", kwargs)
 
     def merge_developer_identities(
-        self, **kwargs: Unpack[MergeDeveloperIdentitiesInputTypeDef]
-    ) -> TargetResults[MergeDeveloperIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergeDeveloperIdentitiesInputTypeDef]
+    ) -> TargetResults[type_defs.MergeDeveloperIdentitiesResponseTypeDef]:
         """Merges two users having different IdentityIds, existing in the same
         identity pool, and identified by the same developer provider. You can use
         this action to request that discrete users be merged and identified as a
@@ -246,8 +203,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("MergeDeveloperIdentities", kwargs)
 
     def set_identity_pool_roles(
-        self, **kwargs: Unpack[SetIdentityPoolRolesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIdentityPoolRolesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the roles for an identity pool. These roles are used when making
         calls to GetCredentialsForIdentity action.
 
@@ -256,8 +213,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("SetIdentityPoolRoles", kwargs)
 
     def set_principal_tag_attribute_map(
-        self, **kwargs: Unpack[SetPrincipalTagAttributeMapInputTypeDef]
-    ) -> TargetResults[SetPrincipalTagAttributeMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetPrincipalTagAttributeMapInputTypeDef]
+    ) -> TargetResults[type_defs.SetPrincipalTagAttributeMapResponseTypeDef]:
         """You can use this operation to use default (username and clientID)
         attribute or custom attribute mappings.
 
@@ -266,8 +223,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("SetPrincipalTagAttributeMap", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns a set of tags to the specified Amazon Cognito identity pool. A tag
         is a label that you can use to categorize and manage identity pools in
         different ways, such as by purpose, owner, environment, or other criteria.
@@ -277,8 +234,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def unlink_developer_identity(
-        self, **kwargs: Unpack[UnlinkDeveloperIdentityInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnlinkDeveloperIdentityInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Unlinks a DeveloperUserIdentifier from an existing identity. Unlinked
         developer users will be considered new identities next time they are seen.
         If, for a given Cognito identity, you remove all federated identities as
@@ -290,8 +247,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("UnlinkDeveloperIdentity", kwargs)
 
     def unlink_identity(
-        self, **kwargs: Unpack[UnlinkIdentityInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnlinkIdentityInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Unlinks a federated identity from an existing account. Unlinked logins
         will be considered new identities next time they are seen. Removing the
         last linked login will make this identity inaccessible.
@@ -301,8 +258,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("UnlinkIdentity", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified Amazon Cognito identity
         pool. You can use this action up to 5 times per second, per account
 
@@ -311,8 +268,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_identity_pool(
-        self, **kwargs: Unpack[IdentityPoolTypeDef]
-    ) -> TargetResults[IdentityPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IdentityPoolTypeDef]
+    ) -> TargetResults[type_defs.IdentityPoolResponseTypeDef]:
         """Updates the configuration of an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/UpdateIdentityPool
@@ -325,8 +282,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentityPoolsInputTypeDef],
-    ) -> TargetResults[ListIdentityPoolsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityPoolsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdentityPoolsResponseTypeDef]:
         """Every page of ListIdentityPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -347,8 +304,8 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentityPoolsInputTypeDef],
-    ) -> Items[IdentityPoolShortDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityPoolsInputTypeDef],
+    ) -> Items[type_defs.IdentityPoolShortDescriptionTypeDef]:
         """Each element of IdentityPools in every page of ListIdentityPools, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,247 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddCustomAttributesRequestTypeDef,
-        AddCustomAttributesResponseTypeDef,
-        AddUserPoolClientSecretRequestTypeDef,
-        AddUserPoolClientSecretResponseTypeDef,
-        AdminAddUserToGroupRequestTypeDef,
-        AdminConfirmSignUpRequestTypeDef,
-        AdminConfirmSignUpResponseTypeDef,
-        AdminCreateUserRequestTypeDef,
-        AdminCreateUserResponseTypeDef,
-        AdminDeleteUserAttributesRequestTypeDef,
-        AdminDeleteUserAttributesResponseTypeDef,
-        AdminDeleteUserRequestTypeDef,
-        AdminDisableProviderForUserRequestTypeDef,
-        AdminDisableProviderForUserResponseTypeDef,
-        AdminDisableUserRequestTypeDef,
-        AdminDisableUserResponseTypeDef,
-        AdminEnableUserRequestTypeDef,
-        AdminEnableUserResponseTypeDef,
-        AdminForgetDeviceRequestTypeDef,
-        AdminGetDeviceRequestTypeDef,
-        AdminGetDeviceResponseTypeDef,
-        AdminGetUserRequestTypeDef,
-        AdminGetUserResponseTypeDef,
-        AdminInitiateAuthRequestTypeDef,
-        AdminInitiateAuthResponseTypeDef,
-        AdminLinkProviderForUserRequestTypeDef,
-        AdminLinkProviderForUserResponseTypeDef,
-        AdminListDevicesRequestTypeDef,
-        AdminListDevicesResponseTypeDef,
-        AdminListGroupsForUserRequestTypeDef,
-        AdminListGroupsForUserResponseTypeDef,
-        AdminListUserAuthEventsRequestTypeDef,
-        AdminListUserAuthEventsResponseTypeDef,
-        AdminRemoveUserFromGroupRequestTypeDef,
-        AdminResetUserPasswordRequestTypeDef,
-        AdminResetUserPasswordResponseTypeDef,
-        AdminRespondToAuthChallengeRequestTypeDef,
-        AdminRespondToAuthChallengeResponseTypeDef,
-        AdminSetUserMFAPreferenceRequestTypeDef,
-        AdminSetUserMFAPreferenceResponseTypeDef,
-        AdminSetUserPasswordRequestTypeDef,
-        AdminSetUserPasswordResponseTypeDef,
-        AdminSetUserSettingsRequestTypeDef,
-        AdminSetUserSettingsResponseTypeDef,
-        AdminUpdateAuthEventFeedbackRequestTypeDef,
-        AdminUpdateAuthEventFeedbackResponseTypeDef,
-        AdminUpdateDeviceStatusRequestTypeDef,
-        AdminUpdateDeviceStatusResponseTypeDef,
-        AdminUpdateUserAttributesRequestTypeDef,
-        AdminUpdateUserAttributesResponseTypeDef,
-        AdminUserGlobalSignOutRequestTypeDef,
-        AdminUserGlobalSignOutResponseTypeDef,
-        AssociateSoftwareTokenRequestTypeDef,
-        AssociateSoftwareTokenResponseTypeDef,
-        AuthEventTypeTypeDef,
-        ChangePasswordRequestTypeDef,
-        ChangePasswordResponseTypeDef,
-        CompleteWebAuthnRegistrationRequestTypeDef,
-        CompleteWebAuthnRegistrationResponseTypeDef,
-        ConfirmDeviceRequestTypeDef,
-        ConfirmDeviceResponseTypeDef,
-        ConfirmForgotPasswordRequestTypeDef,
-        ConfirmForgotPasswordResponseTypeDef,
-        ConfirmSignUpRequestTypeDef,
-        ConfirmSignUpResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        CreateIdentityProviderRequestTypeDef,
-        CreateIdentityProviderResponseTypeDef,
-        CreateManagedLoginBrandingRequestTypeDef,
-        CreateManagedLoginBrandingResponseTypeDef,
-        CreateResourceServerRequestTypeDef,
-        CreateResourceServerResponseTypeDef,
-        CreateTermsRequestTypeDef,
-        CreateTermsResponseTypeDef,
-        CreateUserImportJobRequestTypeDef,
-        CreateUserImportJobResponseTypeDef,
-        CreateUserPoolClientRequestTypeDef,
-        CreateUserPoolClientResponseTypeDef,
-        CreateUserPoolDomainRequestTypeDef,
-        CreateUserPoolDomainResponseTypeDef,
-        CreateUserPoolRequestTypeDef,
-        CreateUserPoolResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteIdentityProviderRequestTypeDef,
-        DeleteManagedLoginBrandingRequestTypeDef,
-        DeleteResourceServerRequestTypeDef,
-        DeleteTermsRequestTypeDef,
-        DeleteUserAttributesRequestTypeDef,
-        DeleteUserAttributesResponseTypeDef,
-        DeleteUserPoolClientRequestTypeDef,
-        DeleteUserPoolClientSecretRequestTypeDef,
-        DeleteUserPoolClientSecretResponseTypeDef,
-        DeleteUserPoolDomainRequestTypeDef,
-        DeleteUserPoolDomainResponseTypeDef,
-        DeleteUserPoolRequestTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteWebAuthnCredentialRequestTypeDef,
-        DeleteWebAuthnCredentialResponseTypeDef,
-        DescribeIdentityProviderRequestTypeDef,
-        DescribeIdentityProviderResponseTypeDef,
-        DescribeManagedLoginBrandingByClientRequestTypeDef,
-        DescribeManagedLoginBrandingByClientResponseTypeDef,
-        DescribeManagedLoginBrandingRequestTypeDef,
-        DescribeManagedLoginBrandingResponseTypeDef,
-        DescribeResourceServerRequestTypeDef,
-        DescribeResourceServerResponseTypeDef,
-        DescribeRiskConfigurationRequestTypeDef,
-        DescribeRiskConfigurationResponseTypeDef,
-        DescribeTermsRequestTypeDef,
-        DescribeTermsResponseTypeDef,
-        DescribeUserImportJobRequestTypeDef,
-        DescribeUserImportJobResponseTypeDef,
-        DescribeUserPoolClientRequestTypeDef,
-        DescribeUserPoolClientResponseTypeDef,
-        DescribeUserPoolDomainRequestTypeDef,
-        DescribeUserPoolDomainResponseTypeDef,
-        DescribeUserPoolRequestTypeDef,
-        DescribeUserPoolResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ForgetDeviceRequestTypeDef,
-        ForgotPasswordRequestTypeDef,
-        ForgotPasswordResponseTypeDef,
-        GetCSVHeaderRequestTypeDef,
-        GetCSVHeaderResponseTypeDef,
-        GetDeviceRequestTypeDef,
-        GetDeviceResponseTypeDef,
-        GetGroupRequestTypeDef,
-        GetGroupResponseTypeDef,
-        GetIdentityProviderByIdentifierRequestTypeDef,
-        GetIdentityProviderByIdentifierResponseTypeDef,
-        GetLogDeliveryConfigurationRequestTypeDef,
-        GetLogDeliveryConfigurationResponseTypeDef,
-        GetSigningCertificateRequestTypeDef,
-        GetSigningCertificateResponseTypeDef,
-        GetTokensFromRefreshTokenRequestTypeDef,
-        GetTokensFromRefreshTokenResponseTypeDef,
-        GetUICustomizationRequestTypeDef,
-        GetUICustomizationResponseTypeDef,
-        GetUserAttributeVerificationCodeRequestTypeDef,
-        GetUserAttributeVerificationCodeResponseTypeDef,
-        GetUserAuthFactorsRequestTypeDef,
-        GetUserAuthFactorsResponseTypeDef,
-        GetUserPoolMfaConfigRequestTypeDef,
-        GetUserPoolMfaConfigResponseTypeDef,
-        GetUserRequestTypeDef,
-        GetUserResponseTypeDef,
-        GlobalSignOutRequestTypeDef,
-        GlobalSignOutResponseTypeDef,
-        GroupTypeTypeDef,
-        InitiateAuthRequestTypeDef,
-        InitiateAuthResponseTypeDef,
-        ListDevicesRequestTypeDef,
-        ListDevicesResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListIdentityProvidersRequestTypeDef,
-        ListIdentityProvidersResponseTypeDef,
-        ListResourceServersRequestTypeDef,
-        ListResourceServersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTermsRequestTypeDef,
-        ListTermsResponseTypeDef,
-        ListUserImportJobsRequestTypeDef,
-        ListUserImportJobsResponseTypeDef,
-        ListUserPoolClientSecretsRequestTypeDef,
-        ListUserPoolClientSecretsResponseTypeDef,
-        ListUserPoolClientsRequestTypeDef,
-        ListUserPoolClientsResponseTypeDef,
-        ListUserPoolsRequestTypeDef,
-        ListUserPoolsResponseTypeDef,
-        ListUsersInGroupRequestTypeDef,
-        ListUsersInGroupResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        ListWebAuthnCredentialsRequestTypeDef,
-        ListWebAuthnCredentialsResponseTypeDef,
-        ProviderDescriptionTypeDef,
-        ResendConfirmationCodeRequestTypeDef,
-        ResendConfirmationCodeResponseTypeDef,
-        ResourceServerTypeTypeDef,
-        RespondToAuthChallengeRequestTypeDef,
-        RespondToAuthChallengeResponseTypeDef,
-        RevokeTokenRequestTypeDef,
-        RevokeTokenResponseTypeDef,
-        SetLogDeliveryConfigurationRequestTypeDef,
-        SetLogDeliveryConfigurationResponseTypeDef,
-        SetRiskConfigurationRequestTypeDef,
-        SetRiskConfigurationResponseTypeDef,
-        SetUICustomizationRequestTypeDef,
-        SetUICustomizationResponseTypeDef,
-        SetUserMFAPreferenceRequestTypeDef,
-        SetUserMFAPreferenceResponseTypeDef,
-        SetUserPoolMfaConfigRequestTypeDef,
-        SetUserPoolMfaConfigResponseTypeDef,
-        SetUserSettingsRequestTypeDef,
-        SetUserSettingsResponseTypeDef,
-        SignUpRequestTypeDef,
-        SignUpResponseTypeDef,
-        StartUserImportJobRequestTypeDef,
-        StartUserImportJobResponseTypeDef,
-        StartWebAuthnRegistrationRequestTypeDef,
-        StartWebAuthnRegistrationResponseTypeDef,
-        StopUserImportJobRequestTypeDef,
-        StopUserImportJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAuthEventFeedbackRequestTypeDef,
-        UpdateAuthEventFeedbackResponseTypeDef,
-        UpdateDeviceStatusRequestTypeDef,
-        UpdateDeviceStatusResponseTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResponseTypeDef,
-        UpdateIdentityProviderRequestTypeDef,
-        UpdateIdentityProviderResponseTypeDef,
-        UpdateManagedLoginBrandingRequestTypeDef,
-        UpdateManagedLoginBrandingResponseTypeDef,
-        UpdateResourceServerRequestTypeDef,
-        UpdateResourceServerResponseTypeDef,
-        UpdateTermsRequestTypeDef,
-        UpdateTermsResponseTypeDef,
-        UpdateUserAttributesRequestTypeDef,
-        UpdateUserAttributesResponseTypeDef,
-        UpdateUserPoolClientRequestTypeDef,
-        UpdateUserPoolClientResponseTypeDef,
-        UpdateUserPoolDomainRequestTypeDef,
-        UpdateUserPoolDomainResponseTypeDef,
-        UpdateUserPoolRequestTypeDef,
-        UpdateUserPoolResponseTypeDef,
-        UserPoolClientDescriptionTypeDef,
-        UserPoolDescriptionTypeTypeDef,
-        UserTypeTypeDef,
-        VerifySoftwareTokenRequestTypeDef,
-        VerifySoftwareTokenResponseTypeDef,
-        VerifyUserAttributeRequestTypeDef,
-        VerifyUserAttributeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCognitoIdentityProvider"]
 
@@ -273,8 +33,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_custom_attributes(
-        self, **kwargs: Unpack[AddCustomAttributesRequestTypeDef]
-    ) -> TargetResults[AddCustomAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddCustomAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.AddCustomAttributesResponseTypeDef]:
         """Adds additional user attributes to the user pool schema. Custom attributes
         can be mutable or immutable and have a custom: or dev: prefix. For more
         information, see Custom attributes.
@@ -284,8 +44,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AddCustomAttributes", kwargs)
 
     def add_user_pool_client_secret(
-        self, **kwargs: Unpack[AddUserPoolClientSecretRequestTypeDef]
-    ) -> TargetResults[AddUserPoolClientSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddUserPoolClientSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.AddUserPoolClientSecretResponseTypeDef]:
         """Creates a new client secret for an existing confidential user pool app
         client. Supports up to 2 active secrets per app client for zero-downtime
         credential rotation workflows.
@@ -295,8 +55,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AddUserPoolClientSecret", kwargs)
 
     def admin_add_user_to_group(
-        self, **kwargs: Unpack[AdminAddUserToGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminAddUserToGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds a user to a group. A user who is in a group can present a
         preferred-role claim to an identity pool, and populates a cognito:groups
         claim to their access and identity tokens.
@@ -306,8 +66,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminAddUserToGroup", kwargs)
 
     def admin_confirm_sign_up(
-        self, **kwargs: Unpack[AdminConfirmSignUpRequestTypeDef]
-    ) -> TargetResults[AdminConfirmSignUpResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminConfirmSignUpRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminConfirmSignUpResponseTypeDef]:
         """Confirms user sign-up as an administrator.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminConfirmSignUp
@@ -315,8 +75,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminConfirmSignUp", kwargs)
 
     def admin_create_user(
-        self, **kwargs: Unpack[AdminCreateUserRequestTypeDef]
-    ) -> TargetResults[AdminCreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminCreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminCreateUserResponseTypeDef]:
         """Creates a new user in the specified user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminCreateUser
@@ -324,8 +84,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminCreateUser", kwargs)
 
     def admin_delete_user(
-        self, **kwargs: Unpack[AdminDeleteUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminDeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user profile in your user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminDeleteUser
@@ -333,8 +93,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminDeleteUser", kwargs)
 
     def admin_delete_user_attributes(
-        self, **kwargs: Unpack[AdminDeleteUserAttributesRequestTypeDef]
-    ) -> TargetResults[AdminDeleteUserAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminDeleteUserAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminDeleteUserAttributesResponseTypeDef]:
         """Deletes attribute values from a user. This operation doesn't affect tokens
         for existing user sessions. The next ID token that the user receives will
         no longer have the deleted attributes.
@@ -344,8 +104,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminDeleteUserAttributes", kwargs)
 
     def admin_disable_provider_for_user(
-        self, **kwargs: Unpack[AdminDisableProviderForUserRequestTypeDef]
-    ) -> TargetResults[AdminDisableProviderForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminDisableProviderForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminDisableProviderForUserResponseTypeDef]:
         """Prevents the user from signing in with the specified external (SAML or
         social) identity provider (IdP). If the user that you want to deactivate
         is a Amazon Cognito user pools native username + password user, they can't
@@ -360,8 +120,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminDisableProviderForUser", kwargs)
 
     def admin_disable_user(
-        self, **kwargs: Unpack[AdminDisableUserRequestTypeDef]
-    ) -> TargetResults[AdminDisableUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminDisableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminDisableUserResponseTypeDef]:
         """Deactivates a user profile and revokes all access tokens for the user. A
         deactivated user can't sign in, but still appears in the responses to
         ListUsers API requests.
@@ -371,8 +131,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminDisableUser", kwargs)
 
     def admin_enable_user(
-        self, **kwargs: Unpack[AdminEnableUserRequestTypeDef]
-    ) -> TargetResults[AdminEnableUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminEnableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminEnableUserResponseTypeDef]:
         """Activates sign-in for a user profile that previously had sign-in access
         disabled.
 
@@ -381,8 +141,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminEnableUser", kwargs)
 
     def admin_forget_device(
-        self, **kwargs: Unpack[AdminForgetDeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminForgetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Forgets, or deletes, a remembered device from a user's profile. After you
         forget the device, the user can no longer complete device authentication
         with that device and when applicable, must submit MFA codes again. For
@@ -393,8 +153,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminForgetDevice", kwargs)
 
     def admin_get_device(
-        self, **kwargs: Unpack[AdminGetDeviceRequestTypeDef]
-    ) -> TargetResults[AdminGetDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminGetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminGetDeviceResponseTypeDef]:
         """Given the device key, returns details for a user's device. For more
         information, see Working with devices.
 
@@ -403,8 +163,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminGetDevice", kwargs)
 
     def admin_get_user(
-        self, **kwargs: Unpack[AdminGetUserRequestTypeDef]
-    ) -> TargetResults[AdminGetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminGetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminGetUserResponseTypeDef]:
         """Given a username, returns details about a user profile in a user pool. You
         can specify alias attributes in the Username request parameter.
 
@@ -413,8 +173,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminGetUser", kwargs)
 
     def admin_initiate_auth(
-        self, **kwargs: Unpack[AdminInitiateAuthRequestTypeDef]
-    ) -> TargetResults[AdminInitiateAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminInitiateAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminInitiateAuthResponseTypeDef]:
         """Starts sign-in for applications with a server-side component, for example
         a traditional web application. This operation specifies the authentication
         flow that you'd like to begin. The authentication flow that you specify
@@ -426,8 +186,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminInitiateAuth", kwargs)
 
     def admin_link_provider_for_user(
-        self, **kwargs: Unpack[AdminLinkProviderForUserRequestTypeDef]
-    ) -> TargetResults[AdminLinkProviderForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminLinkProviderForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminLinkProviderForUserResponseTypeDef]:
         """Links an existing user account in a user pool, or DestinationUser, to an
         identity from an external IdP, or SourceUser, based on a specified
         attribute name and value from the external IdP.
@@ -437,8 +197,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminLinkProviderForUser", kwargs)
 
     def admin_list_devices(
-        self, **kwargs: Unpack[AdminListDevicesRequestTypeDef]
-    ) -> TargetResults[AdminListDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminListDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminListDevicesResponseTypeDef]:
         """Lists a user's registered devices. Remembered devices are used in
         authentication services where you offer a "Remember me" option for users
         who you want to permit to sign in without MFA from a trusted device. Users
@@ -450,8 +210,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminListDevices", kwargs)
 
     def admin_list_groups_for_user(
-        self, **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef]
-    ) -> TargetResults[AdminListGroupsForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminListGroupsForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminListGroupsForUserResponseTypeDef]:
         """Lists the groups that a user belongs to. User pool groups are identifiers
         that you can reference from the contents of ID and access tokens, and set
         preferred IAM roles for identity-pool authentication. For more
@@ -462,8 +222,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminListGroupsForUser", kwargs)
 
     def admin_list_user_auth_events(
-        self, **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef]
-    ) -> TargetResults[AdminListUserAuthEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminListUserAuthEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminListUserAuthEventsResponseTypeDef]:
         """Requests a history of user activity and any risks detected as part of
         Amazon Cognito threat protection. For more information, see Viewing user
         event history.
@@ -473,8 +233,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminListUserAuthEvents", kwargs)
 
     def admin_remove_user_from_group(
-        self, **kwargs: Unpack[AdminRemoveUserFromGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminRemoveUserFromGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Given a username and a group name, removes them from the group. User pool
         groups are identifiers that you can reference from the contents of ID and
         access tokens, and set preferred IAM roles for identity-pool
@@ -485,8 +245,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminRemoveUserFromGroup", kwargs)
 
     def admin_reset_user_password(
-        self, **kwargs: Unpack[AdminResetUserPasswordRequestTypeDef]
-    ) -> TargetResults[AdminResetUserPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminResetUserPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminResetUserPasswordResponseTypeDef]:
         """Begins the password reset process. Sets the requested user’s account into
         a RESET_REQUIRED status, and sends them a password-reset code. Your user
         pool also sends the user a notification with a reset code and the
@@ -499,8 +259,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminResetUserPassword", kwargs)
 
     def admin_respond_to_auth_challenge(
-        self, **kwargs: Unpack[AdminRespondToAuthChallengeRequestTypeDef]
-    ) -> TargetResults[AdminRespondToAuthChallengeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminRespondToAuthChallengeRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminRespondToAuthChallengeResponseTypeDef]:
         """Some API operations in a user pool generate a challenge, like a prompt for
         an MFA code, for device authentication that bypasses MFA, or for a custom
         authentication challenge. An AdminRespondToAuthChallenge API request
@@ -513,8 +273,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminRespondToAuthChallenge", kwargs)
 
     def admin_set_user_mfa_preference(
-        self, **kwargs: Unpack[AdminSetUserMFAPreferenceRequestTypeDef]
-    ) -> TargetResults[AdminSetUserMFAPreferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminSetUserMFAPreferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminSetUserMFAPreferenceResponseTypeDef]:
         """Sets the user's multi-factor authentication (MFA) preference, including
         which MFA options are activated, and if any are preferred. Only one factor
         can be set as preferred. The preferred MFA factor will be used to
@@ -527,8 +287,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminSetUserMFAPreference", kwargs)
 
     def admin_set_user_password(
-        self, **kwargs: Unpack[AdminSetUserPasswordRequestTypeDef]
-    ) -> TargetResults[AdminSetUserPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminSetUserPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminSetUserPasswordResponseTypeDef]:
         """Sets the specified user's password in a user pool. This operation
         administratively sets a temporary or permanent password for a user. With
         this operation, you can bypass self-service password changes and permit
@@ -540,8 +300,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminSetUserPassword", kwargs)
 
     def admin_set_user_settings(
-        self, **kwargs: Unpack[AdminSetUserSettingsRequestTypeDef]
-    ) -> TargetResults[AdminSetUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminSetUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminSetUserSettingsResponseTypeDef]:
         """This action is no longer supported. You can use it to configure only SMS
         MFA. You can't use it to configure time-based one-time password (TOTP)
         software token MFA.
@@ -551,8 +311,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminSetUserSettings", kwargs)
 
     def admin_update_auth_event_feedback(
-        self, **kwargs: Unpack[AdminUpdateAuthEventFeedbackRequestTypeDef]
-    ) -> TargetResults[AdminUpdateAuthEventFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminUpdateAuthEventFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminUpdateAuthEventFeedbackResponseTypeDef]:
         """Provides the feedback for an authentication event generated by threat
         protection features. Your response indicates that you think that the event
         either was from a valid user or was an unwanted authentication attempt.
@@ -565,8 +325,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminUpdateAuthEventFeedback", kwargs)
 
     def admin_update_device_status(
-        self, **kwargs: Unpack[AdminUpdateDeviceStatusRequestTypeDef]
-    ) -> TargetResults[AdminUpdateDeviceStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminUpdateDeviceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminUpdateDeviceStatusResponseTypeDef]:
         """Updates the status of a user's device so that it is marked as remembered
         or not remembered for the purpose of device authentication. Device
         authentication is a "remember me" mechanism that silently completes
@@ -580,8 +340,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminUpdateDeviceStatus", kwargs)
 
     def admin_update_user_attributes(
-        self, **kwargs: Unpack[AdminUpdateUserAttributesRequestTypeDef]
-    ) -> TargetResults[AdminUpdateUserAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminUpdateUserAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminUpdateUserAttributesResponseTypeDef]:
         """Updates the specified user's attributes. To delete an attribute from your
         user, submit the attribute in your API request with a blank value.
 
@@ -590,8 +350,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminUpdateUserAttributes", kwargs)
 
     def admin_user_global_sign_out(
-        self, **kwargs: Unpack[AdminUserGlobalSignOutRequestTypeDef]
-    ) -> TargetResults[AdminUserGlobalSignOutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdminUserGlobalSignOutRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminUserGlobalSignOutResponseTypeDef]:
         """Invalidates the identity, access, and refresh tokens that Amazon Cognito
         issued to a user. Call this operation with your administrative credentials
         when your user signs out of your app. This results in the following
@@ -602,8 +362,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AdminUserGlobalSignOut", kwargs)
 
     def associate_software_token(
-        self, **kwargs: Unpack[AssociateSoftwareTokenRequestTypeDef]
-    ) -> TargetResults[AssociateSoftwareTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSoftwareTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSoftwareTokenResponseTypeDef]:
         """Begins setup of time-based one-time password (TOTP) multi-factor
         authentication (MFA) for a user, with a unique private key that Amazon
         Cognito generates and returns in the API response. You can authorize an
@@ -616,8 +376,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("AssociateSoftwareToken", kwargs)
 
     def change_password(
-        self, **kwargs: Unpack[ChangePasswordRequestTypeDef]
-    ) -> TargetResults[ChangePasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangePasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.ChangePasswordResponseTypeDef]:
         """Changes the password for the currently signed-in user.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ChangePassword
@@ -625,8 +385,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ChangePassword", kwargs)
 
     def complete_web_authn_registration(
-        self, **kwargs: Unpack[CompleteWebAuthnRegistrationRequestTypeDef]
-    ) -> TargetResults[CompleteWebAuthnRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteWebAuthnRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteWebAuthnRegistrationResponseTypeDef]:
         """Completes registration of a passkey authenticator for the currently
         signed-in user.
 
@@ -635,8 +395,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CompleteWebAuthnRegistration", kwargs)
 
     def confirm_device(
-        self, **kwargs: Unpack[ConfirmDeviceRequestTypeDef]
-    ) -> TargetResults[ConfirmDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmDeviceResponseTypeDef]:
         """Confirms a device that a user wants to remember. A remembered device is a
         "Remember me on this device" option for user pools that perform
         authentication with the device key of a trusted device in the back end,
@@ -648,8 +408,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ConfirmDevice", kwargs)
 
     def confirm_forgot_password(
-        self, **kwargs: Unpack[ConfirmForgotPasswordRequestTypeDef]
-    ) -> TargetResults[ConfirmForgotPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmForgotPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmForgotPasswordResponseTypeDef]:
         """This public API operation accepts a confirmation code that Amazon Cognito
         sent to a user and accepts a new password for that user.
 
@@ -658,8 +418,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ConfirmForgotPassword", kwargs)
 
     def confirm_sign_up(
-        self, **kwargs: Unpack[ConfirmSignUpRequestTypeDef]
-    ) -> TargetResults[ConfirmSignUpResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmSignUpRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmSignUpResponseTypeDef]:
         """Confirms the account of a new user. This public API operation submits a
         code that Amazon Cognito sent to your user when they signed up in your
         user pool. After your user enters their code, they confirm ownership of
@@ -672,8 +432,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ConfirmSignUp", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Creates a new group in the specified user pool. For more information about
         user pool groups, see Adding groups to a user pool.
 
@@ -682,8 +442,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_identity_provider(
-        self, **kwargs: Unpack[CreateIdentityProviderRequestTypeDef]
-    ) -> TargetResults[CreateIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIdentityProviderResponseTypeDef]:
         """Adds a configuration and trust relationship between a third-party identity
         provider (IdP) and a user pool. Amazon Cognito accepts sign-in with
         third-party identity providers through managed login and OIDC
@@ -695,8 +455,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateIdentityProvider", kwargs)
 
     def create_managed_login_branding(
-        self, **kwargs: Unpack[CreateManagedLoginBrandingRequestTypeDef]
-    ) -> TargetResults[CreateManagedLoginBrandingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateManagedLoginBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateManagedLoginBrandingResponseTypeDef]:
         """Creates a new set of branding settings for a user pool style and
         associates it with an app client. This operation is the programmatic
         option for the creation of a new style in the branding editor.
@@ -706,8 +466,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateManagedLoginBranding", kwargs)
 
     def create_resource_server(
-        self, **kwargs: Unpack[CreateResourceServerRequestTypeDef]
-    ) -> TargetResults[CreateResourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceServerResponseTypeDef]:
         """Creates a new OAuth2.0 resource server and defines custom scopes within
         it. Resource servers are associated with custom scopes and
         machine-to-machine (M2M) authorization. For more information, see Access
@@ -718,8 +478,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateResourceServer", kwargs)
 
     def create_terms(
-        self, **kwargs: Unpack[CreateTermsRequestTypeDef]
-    ) -> TargetResults[CreateTermsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTermsResponseTypeDef]:
         """Creates terms documents for the requested app client. When Terms and
         conditions and Privacy policy documents are configured, the app client
         displays links to them in the sign-up page of managed login for the app
@@ -730,8 +490,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateTerms", kwargs)
 
     def create_user_import_job(
-        self, **kwargs: Unpack[CreateUserImportJobRequestTypeDef]
-    ) -> TargetResults[CreateUserImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserImportJobResponseTypeDef]:
         """Creates a user import job. You can import users into user pools from a
         comma-separated values (CSV) file without adding Amazon Cognito MAU costs
         to your Amazon Web Services bill.
@@ -741,8 +501,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateUserImportJob", kwargs)
 
     def create_user_pool(
-        self, **kwargs: Unpack[CreateUserPoolRequestTypeDef]
-    ) -> TargetResults[CreateUserPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserPoolResponseTypeDef]:
         """Creates a new Amazon Cognito user pool. This operation sets basic and
         advanced configuration options.
 
@@ -751,8 +511,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateUserPool", kwargs)
 
     def create_user_pool_client(
-        self, **kwargs: Unpack[CreateUserPoolClientRequestTypeDef]
-    ) -> TargetResults[CreateUserPoolClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserPoolClientRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserPoolClientResponseTypeDef]:
         """Creates an app client in a user pool. This operation sets basic and
         advanced configuration options.
 
@@ -761,8 +521,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateUserPoolClient", kwargs)
 
     def create_user_pool_domain(
-        self, **kwargs: Unpack[CreateUserPoolDomainRequestTypeDef]
-    ) -> TargetResults[CreateUserPoolDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserPoolDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserPoolDomainResponseTypeDef]:
         """A user pool domain hosts managed login, an authorization server and web
         server for authentication in your application. This operation creates a
         new user pool prefix domain or custom domain and sets the managed login
@@ -776,8 +536,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("CreateUserPoolDomain", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a group from the specified user pool. When you delete a group,
         that group no longer contributes to users' cognito:preferred_group or
         cognito:groups claims, and no longer influence access-control decision
@@ -789,8 +549,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_identity_provider(
-        self, **kwargs: Unpack[DeleteIdentityProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user pool identity provider (IdP). After you delete an IdP,
         users can no longer sign in to your user pool through that IdP. For more
         information about user pool IdPs, see Third-party IdP sign-in.
@@ -800,8 +560,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteIdentityProvider", kwargs)
 
     def delete_managed_login_branding(
-        self, **kwargs: Unpack[DeleteManagedLoginBrandingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteManagedLoginBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a managed login branding style. When you delete a style, you
         delete the branding association for an app client. When an app client
         doesn't have a style assigned, your managed login pages for that app
@@ -813,8 +573,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteManagedLoginBranding", kwargs)
 
     def delete_resource_server(
-        self, **kwargs: Unpack[DeleteResourceServerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a resource server. After you delete a resource server, users can
         no longer generate access tokens with scopes that are associate with that
         resource server.
@@ -824,8 +584,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteResourceServer", kwargs)
 
     def delete_terms(
-        self, **kwargs: Unpack[DeleteTermsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the terms documents with the requested ID from your app client.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DeleteTerms
@@ -833,8 +593,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteTerms", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the profile of the currently signed-in user. A deleted user
         profile can no longer be used to sign in and can't be restored.
 
@@ -843,8 +603,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_user_attributes(
-        self, **kwargs: Unpack[DeleteUserAttributesRequestTypeDef]
-    ) -> TargetResults[DeleteUserAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserAttributesResponseTypeDef]:
         """Deletes attributes from the currently signed-in user. For example, your
         application can submit a request to this operation when a user wants to
         remove their birthdate attribute value.
@@ -854,8 +614,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteUserAttributes", kwargs)
 
     def delete_user_pool(
-        self, **kwargs: Unpack[DeleteUserPoolRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user pool. After you delete a user pool, users can no longer
         sign in to any associated applications.
 
@@ -864,8 +624,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteUserPool", kwargs)
 
     def delete_user_pool_client(
-        self, **kwargs: Unpack[DeleteUserPoolClientRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserPoolClientRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user pool app client. After you delete an app client, users can
         no longer sign in to the associated application.
 
@@ -874,8 +634,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteUserPoolClient", kwargs)
 
     def delete_user_pool_client_secret(
-        self, **kwargs: Unpack[DeleteUserPoolClientSecretRequestTypeDef]
-    ) -> TargetResults[DeleteUserPoolClientSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserPoolClientSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserPoolClientSecretResponseTypeDef]:
         """Deletes a specific client secret from a user pool app client. You cannot
         delete the last remaining secret for an app client.
 
@@ -884,8 +644,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteUserPoolClientSecret", kwargs)
 
     def delete_user_pool_domain(
-        self, **kwargs: Unpack[DeleteUserPoolDomainRequestTypeDef]
-    ) -> TargetResults[DeleteUserPoolDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserPoolDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserPoolDomainResponseTypeDef]:
         """Given a user pool ID and domain identifier, deletes a user pool domain.
         After you delete a user pool domain, your managed login pages and
         authorization server are no longer available.
@@ -895,8 +655,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteUserPoolDomain", kwargs)
 
     def delete_web_authn_credential(
-        self, **kwargs: Unpack[DeleteWebAuthnCredentialRequestTypeDef]
-    ) -> TargetResults[DeleteWebAuthnCredentialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebAuthnCredentialRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebAuthnCredentialResponseTypeDef]:
         """Deletes a registered passkey, or WebAuthn, authenticator for the currently
         signed-in user.
 
@@ -905,8 +665,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DeleteWebAuthnCredential", kwargs)
 
     def describe_identity_provider(
-        self, **kwargs: Unpack[DescribeIdentityProviderRequestTypeDef]
-    ) -> TargetResults[DescribeIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdentityProviderResponseTypeDef]:
         """Given a user pool ID and identity provider (IdP) name, returns details
         about the IdP.
 
@@ -915,8 +675,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeIdentityProvider", kwargs)
 
     def describe_managed_login_branding(
-        self, **kwargs: Unpack[DescribeManagedLoginBrandingRequestTypeDef]
-    ) -> TargetResults[DescribeManagedLoginBrandingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeManagedLoginBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeManagedLoginBrandingResponseTypeDef]:
         """Given the ID of a managed login branding style, returns detailed
         information about the style.
 
@@ -925,8 +685,9 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeManagedLoginBranding", kwargs)
 
     def describe_managed_login_branding_by_client(
-        self, **kwargs: Unpack[DescribeManagedLoginBrandingByClientRequestTypeDef]
-    ) -> TargetResults[DescribeManagedLoginBrandingByClientResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeManagedLoginBrandingByClientRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeManagedLoginBrandingByClientResponseTypeDef]:
         """Given the ID of a user pool app client, returns detailed information about
         the style assigned to the app client.
 
@@ -935,8 +696,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeManagedLoginBrandingByClient", kwargs)
 
     def describe_resource_server(
-        self, **kwargs: Unpack[DescribeResourceServerRequestTypeDef]
-    ) -> TargetResults[DescribeResourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourceServerResponseTypeDef]:
         """Describes a resource server. For more information about resource servers,
         see Access control with resource servers.
 
@@ -945,8 +706,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeResourceServer", kwargs)
 
     def describe_risk_configuration(
-        self, **kwargs: Unpack[DescribeRiskConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeRiskConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRiskConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRiskConfigurationResponseTypeDef]:
         """Given an app client or user pool ID where threat protection is configured,
         describes the risk configuration. This operation returns details about
         adaptive authentication, compromised credentials, and IP-address allow-
@@ -958,8 +719,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeRiskConfiguration", kwargs)
 
     def describe_terms(
-        self, **kwargs: Unpack[DescribeTermsRequestTypeDef]
-    ) -> TargetResults[DescribeTermsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTermsResponseTypeDef]:
         """Returns details for the requested terms documents ID. For more
         information, see Terms documents.
 
@@ -968,8 +729,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeTerms", kwargs)
 
     def describe_user_import_job(
-        self, **kwargs: Unpack[DescribeUserImportJobRequestTypeDef]
-    ) -> TargetResults[DescribeUserImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserImportJobResponseTypeDef]:
         """Describes a user import job. For more information about user CSV import,
         see Importing users from a CSV file.
 
@@ -978,8 +739,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeUserImportJob", kwargs)
 
     def describe_user_pool(
-        self, **kwargs: Unpack[DescribeUserPoolRequestTypeDef]
-    ) -> TargetResults[DescribeUserPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserPoolResponseTypeDef]:
         """Given a user pool ID, returns configuration information. This operation is
         useful when you want to inspect an existing user pool and programmatically
         replicate the configuration to another user pool.
@@ -989,8 +750,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeUserPool", kwargs)
 
     def describe_user_pool_client(
-        self, **kwargs: Unpack[DescribeUserPoolClientRequestTypeDef]
-    ) -> TargetResults[DescribeUserPoolClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserPoolClientRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserPoolClientResponseTypeDef]:
         """Given an app client ID, returns configuration information. This operation
         is useful when you want to inspect an existing app client and
         programmatically replicate the configuration to another app client. For
@@ -1001,8 +762,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeUserPoolClient", kwargs)
 
     def describe_user_pool_domain(
-        self, **kwargs: Unpack[DescribeUserPoolDomainRequestTypeDef]
-    ) -> TargetResults[DescribeUserPoolDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserPoolDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserPoolDomainResponseTypeDef]:
         """Given a user pool domain name, returns information about the domain
         configuration.
 
@@ -1011,8 +772,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("DescribeUserPoolDomain", kwargs)
 
     def forget_device(
-        self, **kwargs: Unpack[ForgetDeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ForgetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Given a device key, deletes a remembered device as the currently signed-in
         user. For more information about device authentication, see Working with
         user devices in your user pool.
@@ -1022,8 +783,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ForgetDevice", kwargs)
 
     def forgot_password(
-        self, **kwargs: Unpack[ForgotPasswordRequestTypeDef]
-    ) -> TargetResults[ForgotPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ForgotPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.ForgotPasswordResponseTypeDef]:
         """Sends a password-reset confirmation code to the email address or phone
         number of the requested username. The message delivery method is
         determined by the user's available attributes and the
@@ -1034,8 +795,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ForgotPassword", kwargs)
 
     def get_csv_header(
-        self, **kwargs: Unpack[GetCSVHeaderRequestTypeDef]
-    ) -> TargetResults[GetCSVHeaderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCSVHeaderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCSVHeaderResponseTypeDef]:
         """Given a user pool ID, generates a comma-separated value (CSV) list
         populated with available user attributes in the user pool. This list is
         the header for the CSV file that determines the users in a user import
@@ -1049,8 +810,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetCSVHeader", kwargs)
 
     def get_device(
-        self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> TargetResults[GetDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceResponseTypeDef]:
         """Given a device key, returns information about a remembered device for the
         current user. For more information about device authentication, see
         Working with user devices in your user pool.
@@ -1060,8 +821,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetDevice", kwargs)
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> TargetResults[GetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupResponseTypeDef]:
         """Given a user pool ID and a group name, returns information about the user
         group.
 
@@ -1070,8 +831,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def get_identity_provider_by_identifier(
-        self, **kwargs: Unpack[GetIdentityProviderByIdentifierRequestTypeDef]
-    ) -> TargetResults[GetIdentityProviderByIdentifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityProviderByIdentifierRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityProviderByIdentifierResponseTypeDef]:
         """Given the identifier of an identity provider (IdP), for example
         examplecorp, returns information about the user pool configuration for
         that IdP. For more information about IdPs, see Third-party IdP sign-in.
@@ -1081,8 +842,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetIdentityProviderByIdentifier", kwargs)
 
     def get_log_delivery_configuration(
-        self, **kwargs: Unpack[GetLogDeliveryConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLogDeliveryConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogDeliveryConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogDeliveryConfigurationResponseTypeDef]:
         """Given a user pool ID, returns the logging configuration. User pools can
         export message-delivery error and threat-protection activity logs to
         external Amazon Web Services services. For more information, see Exporting
@@ -1093,8 +854,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetLogDeliveryConfiguration", kwargs)
 
     def get_signing_certificate(
-        self, **kwargs: Unpack[GetSigningCertificateRequestTypeDef]
-    ) -> TargetResults[GetSigningCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSigningCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSigningCertificateResponseTypeDef]:
         """Given a user pool ID, returns the signing certificate for SAML 2.0
         federation.
 
@@ -1103,8 +864,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetSigningCertificate", kwargs)
 
     def get_tokens_from_refresh_token(
-        self, **kwargs: Unpack[GetTokensFromRefreshTokenRequestTypeDef]
-    ) -> TargetResults[GetTokensFromRefreshTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTokensFromRefreshTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTokensFromRefreshTokenResponseTypeDef]:
         """Given a refresh token, issues new ID, access, and optionally refresh
         tokens for the user who owns the submitted token. This operation issues a
         new refresh token and invalidates the original refresh token after an
@@ -1116,8 +877,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetTokensFromRefreshToken", kwargs)
 
     def get_ui_customization(
-        self, **kwargs: Unpack[GetUICustomizationRequestTypeDef]
-    ) -> TargetResults[GetUICustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUICustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUICustomizationResponseTypeDef]:
         """Given a user pool ID or app client, returns information about classic
         hosted UI branding that you applied, if any. Returns user-pool level
         branding information if no app client branding is applied, or if you don't
@@ -1130,8 +891,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetUICustomization", kwargs)
 
     def get_user(
-        self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> TargetResults[GetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserResponseTypeDef]:
         """Gets user attributes and and MFA settings for the currently signed-in
         user.
 
@@ -1140,8 +901,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetUser", kwargs)
 
     def get_user_attribute_verification_code(
-        self, **kwargs: Unpack[GetUserAttributeVerificationCodeRequestTypeDef]
-    ) -> TargetResults[GetUserAttributeVerificationCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserAttributeVerificationCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserAttributeVerificationCodeResponseTypeDef]:
         """Given an attribute name, sends a user attribute verification code for the
         specified attribute name to the currently signed-in user.
 
@@ -1150,8 +911,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetUserAttributeVerificationCode", kwargs)
 
     def get_user_auth_factors(
-        self, **kwargs: Unpack[GetUserAuthFactorsRequestTypeDef]
-    ) -> TargetResults[GetUserAuthFactorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserAuthFactorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserAuthFactorsResponseTypeDef]:
         """Lists the authentication options for the currently signed-in user.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetUserAuthFactors
@@ -1159,8 +920,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetUserAuthFactors", kwargs)
 
     def get_user_pool_mfa_config(
-        self, **kwargs: Unpack[GetUserPoolMfaConfigRequestTypeDef]
-    ) -> TargetResults[GetUserPoolMfaConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserPoolMfaConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserPoolMfaConfigResponseTypeDef]:
         """Given a user pool ID, returns configuration for sign-in with WebAuthn
         authenticators and for multi-factor authentication (MFA).
 
@@ -1169,8 +930,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GetUserPoolMfaConfig", kwargs)
 
     def global_sign_out(
-        self, **kwargs: Unpack[GlobalSignOutRequestTypeDef]
-    ) -> TargetResults[GlobalSignOutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GlobalSignOutRequestTypeDef]
+    ) -> TargetResults[type_defs.GlobalSignOutResponseTypeDef]:
         """Invalidates the identity, access, and refresh tokens that Amazon Cognito
         issued to a user. Call this operation when your user signs out of your
         app. This results in the following behavior.
@@ -1180,8 +941,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("GlobalSignOut", kwargs)
 
     def initiate_auth(
-        self, **kwargs: Unpack[InitiateAuthRequestTypeDef]
-    ) -> TargetResults[InitiateAuthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateAuthRequestTypeDef]
+    ) -> TargetResults[type_defs.InitiateAuthResponseTypeDef]:
         """Declares an authentication flow and initiates sign-in for a user in the
         Amazon Cognito user directory. Amazon Cognito might respond with an
         additional challenge or an AuthenticationResult that contains the outcome
@@ -1193,8 +954,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("InitiateAuth", kwargs)
 
     def list_devices(
-        self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> TargetResults[ListDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesResponseTypeDef]:
         """Lists the devices that Amazon Cognito has registered to the currently
         signed-in user. For more information about device authentication, see
         Working with user devices in your user pool.
@@ -1204,8 +965,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListDevices", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Given a user pool ID, returns user pool groups and their details.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListGroups
@@ -1213,8 +974,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_identity_providers(
-        self, **kwargs: Unpack[ListIdentityProvidersRequestTypeDef]
-    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityProvidersResponseTypeDef]:
         """Given a user pool ID, returns information about configured identity
         providers (IdPs). For more information about IdPs, see Third-party IdP
         sign-in.
@@ -1224,8 +985,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListIdentityProviders", kwargs)
 
     def list_resource_servers(
-        self, **kwargs: Unpack[ListResourceServersRequestTypeDef]
-    ) -> TargetResults[ListResourceServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceServersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceServersResponseTypeDef]:
         """Given a user pool ID, returns all resource servers and their details. For
         more information about resource servers, see Access control with resource
         servers.
@@ -1235,8 +996,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListResourceServers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are assigned to an Amazon Cognito user pool. For more
         information, see Tagging resources.
 
@@ -1245,8 +1006,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_terms(
-        self, **kwargs: Unpack[ListTermsRequestTypeDef]
-    ) -> TargetResults[ListTermsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTermsResponseTypeDef]:
         """Returns details about all terms documents for the requested user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListTerms
@@ -1254,8 +1015,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListTerms", kwargs)
 
     def list_user_import_jobs(
-        self, **kwargs: Unpack[ListUserImportJobsRequestTypeDef]
-    ) -> TargetResults[ListUserImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserImportJobsResponseTypeDef]:
         """Given a user pool ID, returns user import jobs and their details. Import
         jobs are retained in user pool configuration so that you can stage, stop,
         start, review, and delete them. For more information about user import,
@@ -1266,8 +1027,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListUserImportJobs", kwargs)
 
     def list_user_pool_client_secrets(
-        self, **kwargs: Unpack[ListUserPoolClientSecretsRequestTypeDef]
-    ) -> TargetResults[ListUserPoolClientSecretsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserPoolClientSecretsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserPoolClientSecretsResponseTypeDef]:
         """Lists all client secrets associated with a user pool app client. Returns
         metadata about the secrets. The response does not include pagination
         tokens as there are only 2 secrets at any given time and we return both
@@ -1279,8 +1040,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListUserPoolClientSecrets", kwargs)
 
     def list_user_pool_clients(
-        self, **kwargs: Unpack[ListUserPoolClientsRequestTypeDef]
-    ) -> TargetResults[ListUserPoolClientsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserPoolClientsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserPoolClientsResponseTypeDef]:
         """Given a user pool ID, lists app clients. App clients are sets of rules for
         the access that you want a user pool to grant to one application. For more
         information, see App clients.
@@ -1290,8 +1051,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListUserPoolClients", kwargs)
 
     def list_user_pools(
-        self, **kwargs: Unpack[ListUserPoolsRequestTypeDef]
-    ) -> TargetResults[ListUserPoolsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserPoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserPoolsResponseTypeDef]:
         """Lists user pools and their details in the current Amazon Web Services
         account.
 
@@ -1300,8 +1061,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListUserPools", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Given a user pool ID, returns a list of users and their basic details in a
         user pool.
 
@@ -1310,8 +1071,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def list_users_in_group(
-        self, **kwargs: Unpack[ListUsersInGroupRequestTypeDef]
-    ) -> TargetResults[ListUsersInGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersInGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersInGroupResponseTypeDef]:
         """Given a user pool ID and a group name, returns a list of users in the
         group. For more information about user pool groups, see Adding groups to a
         user pool.
@@ -1321,8 +1082,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListUsersInGroup", kwargs)
 
     def list_web_authn_credentials(
-        self, **kwargs: Unpack[ListWebAuthnCredentialsRequestTypeDef]
-    ) -> TargetResults[ListWebAuthnCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebAuthnCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebAuthnCredentialsResponseTypeDef]:
         """Generates a list of the currently signed-in user's registered passkey, or
         WebAuthn, credentials.
 
@@ -1331,8 +1092,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ListWebAuthnCredentials", kwargs)
 
     def resend_confirmation_code(
-        self, **kwargs: Unpack[ResendConfirmationCodeRequestTypeDef]
-    ) -> TargetResults[ResendConfirmationCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResendConfirmationCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.ResendConfirmationCodeResponseTypeDef]:
         """Resends the code that confirms a new account for a user who has signed up
         in your user pool. Amazon Cognito sends confirmation codes to the user
         attribute in the AutoVerifiedAttributes property of your user pool. When
@@ -1344,8 +1105,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("ResendConfirmationCode", kwargs)
 
     def respond_to_auth_challenge(
-        self, **kwargs: Unpack[RespondToAuthChallengeRequestTypeDef]
-    ) -> TargetResults[RespondToAuthChallengeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RespondToAuthChallengeRequestTypeDef]
+    ) -> TargetResults[type_defs.RespondToAuthChallengeResponseTypeDef]:
         """Some API operations in a user pool generate a challenge, like a prompt for
         an MFA code, for device authentication that bypasses MFA, or for a custom
         authentication challenge. A RespondToAuthChallenge API request provides
@@ -1358,8 +1119,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("RespondToAuthChallenge", kwargs)
 
     def revoke_token(
-        self, **kwargs: Unpack[RevokeTokenRequestTypeDef]
-    ) -> TargetResults[RevokeTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeTokenResponseTypeDef]:
         """Revokes all of the access tokens generated by, and at the same time as,
         the specified refresh token. After a token is revoked, you can't use the
         revoked token to access Amazon Cognito user APIs, or to authorize access
@@ -1370,8 +1131,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("RevokeToken", kwargs)
 
     def set_log_delivery_configuration(
-        self, **kwargs: Unpack[SetLogDeliveryConfigurationRequestTypeDef]
-    ) -> TargetResults[SetLogDeliveryConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetLogDeliveryConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.SetLogDeliveryConfigurationResponseTypeDef]:
         """Sets up or modifies the logging configuration of a user pool. User pools
         can export user notification logs and, when threat protection is active,
         user-activity logs. For more information, see Exporting user pool logs.
@@ -1381,8 +1142,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SetLogDeliveryConfiguration", kwargs)
 
     def set_risk_configuration(
-        self, **kwargs: Unpack[SetRiskConfigurationRequestTypeDef]
-    ) -> TargetResults[SetRiskConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetRiskConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.SetRiskConfigurationResponseTypeDef]:
         """Configures threat protection for a user pool or app client. Sets
         configuration for the following.
 
@@ -1391,8 +1152,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SetRiskConfiguration", kwargs)
 
     def set_ui_customization(
-        self, **kwargs: Unpack[SetUICustomizationRequestTypeDef]
-    ) -> TargetResults[SetUICustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetUICustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.SetUICustomizationResponseTypeDef]:
         """Configures UI branding settings for domains with the hosted UI (classic)
         branding version. Your user pool must have a domain. Configure a domain
         with .
@@ -1402,8 +1163,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SetUICustomization", kwargs)
 
     def set_user_mfa_preference(
-        self, **kwargs: Unpack[SetUserMFAPreferenceRequestTypeDef]
-    ) -> TargetResults[SetUserMFAPreferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetUserMFAPreferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.SetUserMFAPreferenceResponseTypeDef]:
         """Set the user's multi-factor authentication (MFA) method preference,
         including which MFA factors are activated and if any are preferred. Only
         one factor can be set as preferred. The preferred MFA factor will be used
@@ -1421,8 +1182,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SetUserMFAPreference", kwargs)
 
     def set_user_pool_mfa_config(
-        self, **kwargs: Unpack[SetUserPoolMfaConfigRequestTypeDef]
-    ) -> TargetResults[SetUserPoolMfaConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetUserPoolMfaConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.SetUserPoolMfaConfigResponseTypeDef]:
         """Sets user pool multi-factor authentication (MFA) and passkey
         configuration. For more information about user pool MFA, see Adding MFA.
         For more information about WebAuthn passkeys see Authentication flows.
@@ -1432,8 +1193,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SetUserPoolMfaConfig", kwargs)
 
     def set_user_settings(
-        self, **kwargs: Unpack[SetUserSettingsRequestTypeDef]
-    ) -> TargetResults[SetUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.SetUserSettingsResponseTypeDef]:
         """This action is no longer supported. You can use it to configure only SMS
         MFA. You can't use it to configure time-based one-time password (TOTP)
         software token or email MFA.
@@ -1443,8 +1204,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SetUserSettings", kwargs)
 
     def sign_up(
-        self, **kwargs: Unpack[SignUpRequestTypeDef]
-    ) -> TargetResults[SignUpResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SignUpRequestTypeDef]
+    ) -> TargetResults[type_defs.SignUpResponseTypeDef]:
         """Registers a user with an app client and requests a user name, password,
         and user attributes in the user pool.
 
@@ -1453,8 +1214,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("SignUp", kwargs)
 
     def start_user_import_job(
-        self, **kwargs: Unpack[StartUserImportJobRequestTypeDef]
-    ) -> TargetResults[StartUserImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartUserImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartUserImportJobResponseTypeDef]:
         """Instructs your user pool to start importing users from a CSV file that
         contains their usernames and attributes. For more information about
         importing users from a CSV file, see Importing users from a CSV file.
@@ -1464,8 +1225,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("StartUserImportJob", kwargs)
 
     def start_web_authn_registration(
-        self, **kwargs: Unpack[StartWebAuthnRegistrationRequestTypeDef]
-    ) -> TargetResults[StartWebAuthnRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWebAuthnRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWebAuthnRegistrationResponseTypeDef]:
         """Requests credential creation options from your user pool for the currently
         signed-in user. Returns information about the user pool, the user profile,
         and authentication requirements. Users must provide this information in
@@ -1476,8 +1237,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("StartWebAuthnRegistration", kwargs)
 
     def stop_user_import_job(
-        self, **kwargs: Unpack[StopUserImportJobRequestTypeDef]
-    ) -> TargetResults[StopUserImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopUserImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopUserImportJobResponseTypeDef]:
         """Instructs your user pool to stop a running job that's importing users from
         a CSV file that contains their usernames and attributes. For more
         information about importing users from a CSV file, see Importing users
@@ -1488,8 +1249,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("StopUserImportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns a set of tags to an Amazon Cognito user pool. A tag is a label
         that you can use to categorize and manage user pools in different ways,
         such as by purpose, owner, environment, or other criteria.
@@ -1499,8 +1260,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Given tag IDs that you previously assigned to a user pool, removes them.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UntagResource
@@ -1508,8 +1269,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_auth_event_feedback(
-        self, **kwargs: Unpack[UpdateAuthEventFeedbackRequestTypeDef]
-    ) -> TargetResults[UpdateAuthEventFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAuthEventFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAuthEventFeedbackResponseTypeDef]:
         """Provides the feedback for an authentication event generated by threat
         protection features. The user's response indicates that you think that the
         event either was from a valid user or was an unwanted authentication
@@ -1522,8 +1283,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateAuthEventFeedback", kwargs)
 
     def update_device_status(
-        self, **kwargs: Unpack[UpdateDeviceStatusRequestTypeDef]
-    ) -> TargetResults[UpdateDeviceStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeviceStatusResponseTypeDef]:
         """Updates the status of a the currently signed-in user's device so that it
         is marked as remembered or not remembered for the purpose of device
         authentication. Device authentication is a "remember me" mechanism that
@@ -1537,8 +1298,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateDeviceStatus", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResponseTypeDef]:
         """Given the name of a user pool group, updates any of the properties for
         precedence, IAM role, or description. For more information about user pool
         groups, see Adding groups to a user pool.
@@ -1548,8 +1309,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_identity_provider(
-        self, **kwargs: Unpack[UpdateIdentityProviderRequestTypeDef]
-    ) -> TargetResults[UpdateIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdentityProviderResponseTypeDef]:
         """Modifies the configuration and trust relationship between a third-party
         identity provider (IdP) and a user pool. Amazon Cognito accepts sign-in
         with third-party identity providers through managed login and OIDC
@@ -1561,8 +1322,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateIdentityProvider", kwargs)
 
     def update_managed_login_branding(
-        self, **kwargs: Unpack[UpdateManagedLoginBrandingRequestTypeDef]
-    ) -> TargetResults[UpdateManagedLoginBrandingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateManagedLoginBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateManagedLoginBrandingResponseTypeDef]:
         """Configures the branding settings for a user pool style. This operation is
         the programmatic option for the configuration of a style in the branding
         editor.
@@ -1572,8 +1333,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateManagedLoginBranding", kwargs)
 
     def update_resource_server(
-        self, **kwargs: Unpack[UpdateResourceServerRequestTypeDef]
-    ) -> TargetResults[UpdateResourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceServerResponseTypeDef]:
         """Updates the name and scopes of a resource server. All other fields are
         read-only. For more information about resource servers, see Access control
         with resource servers.
@@ -1583,8 +1344,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateResourceServer", kwargs)
 
     def update_terms(
-        self, **kwargs: Unpack[UpdateTermsRequestTypeDef]
-    ) -> TargetResults[UpdateTermsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTermsResponseTypeDef]:
         """Modifies existing terms documents for the requested app client. When Terms
         and conditions and Privacy policy documents are configured, the app client
         displays links to them in the sign-up page of managed login for the app
@@ -1595,8 +1356,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateTerms", kwargs)
 
     def update_user_attributes(
-        self, **kwargs: Unpack[UpdateUserAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateUserAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserAttributesResponseTypeDef]:
         """Updates the currently signed-in user's attributes. To delete an attribute
         from the user, submit the attribute in your API request with a blank
         value.
@@ -1606,8 +1367,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateUserAttributes", kwargs)
 
     def update_user_pool(
-        self, **kwargs: Unpack[UpdateUserPoolRequestTypeDef]
-    ) -> TargetResults[UpdateUserPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserPoolResponseTypeDef]:
         """Updates the configuration of a user pool. To avoid setting parameters to
         Amazon Cognito defaults, construct this API request to pass the existing
         configuration of your user pool, modified to include the changes that you
@@ -1618,8 +1379,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateUserPool", kwargs)
 
     def update_user_pool_client(
-        self, **kwargs: Unpack[UpdateUserPoolClientRequestTypeDef]
-    ) -> TargetResults[UpdateUserPoolClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserPoolClientRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserPoolClientResponseTypeDef]:
         """Given a user pool app client ID, updates the configuration. To avoid
         setting parameters to Amazon Cognito defaults, construct this API request
         to pass the existing configuration of your app client, modified to include
@@ -1630,8 +1391,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateUserPoolClient", kwargs)
 
     def update_user_pool_domain(
-        self, **kwargs: Unpack[UpdateUserPoolDomainRequestTypeDef]
-    ) -> TargetResults[UpdateUserPoolDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserPoolDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserPoolDomainResponseTypeDef]:
         """A user pool domain hosts managed login, an authorization server and web
         server for authentication in your application. This operation updates the
         branding version for user pool domains between 1 for hosted UI (classic)
@@ -1643,8 +1404,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("UpdateUserPoolDomain", kwargs)
 
     def verify_software_token(
-        self, **kwargs: Unpack[VerifySoftwareTokenRequestTypeDef]
-    ) -> TargetResults[VerifySoftwareTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifySoftwareTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifySoftwareTokenResponseTypeDef]:
         """Registers the current user's time-based one-time password (TOTP)
         authenticator with a code generated in their authenticator app from a
         private key that's supplied by your user pool. Marks the user's software
@@ -1656,8 +1417,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         return self._call("VerifySoftwareToken", kwargs)
 
     def verify_user_attribute(
-        self, **kwargs: Unpack[VerifyUserAttributeRequestTypeDef]
-    ) -> TargetResults[VerifyUserAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyUserAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyUserAttributeResponseTypeDef]:
         """Submits a verification code for a signed-in user who has added or changed
         a value of an auto-verified attribute. When successful, the user's
         attribute becomes verified and the attribute email_verified or
@@ -1673,8 +1434,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef],
-    ) -> TargetResults[AdminListGroupsForUserResponseTypeDef]:
+        **kwargs: Unpack[type_defs.AdminListGroupsForUserRequestTypeDef],
+    ) -> TargetResults[type_defs.AdminListGroupsForUserResponseTypeDef]:
         """Every page of AdminListGroupsForUser in every target, merged per target
         (botocore's build_full_result).
 
@@ -1699,8 +1460,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef],
-    ) -> TargetResults[AdminListUserAuthEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.AdminListUserAuthEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.AdminListUserAuthEventsResponseTypeDef]:
         """Every page of AdminListUserAuthEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1724,8 +1485,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1747,8 +1508,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
-    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIdentityProvidersResponseTypeDef]:
         """Every page of ListIdentityProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1772,8 +1533,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceServersRequestTypeDef],
-    ) -> TargetResults[ListResourceServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceServersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceServersResponseTypeDef]:
         """Every page of ListResourceServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1797,8 +1558,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserPoolClientsRequestTypeDef],
-    ) -> TargetResults[ListUserPoolClientsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserPoolClientsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserPoolClientsResponseTypeDef]:
         """Every page of ListUserPoolClients in every target, merged per target
         (botocore's build_full_result).
 
@@ -1822,8 +1583,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserPoolsRequestTypeDef],
-    ) -> TargetResults[ListUserPoolsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserPoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserPoolsResponseTypeDef]:
         """Every page of ListUserPools in every target, merged per target (botocore's
         build_full_result).
 
@@ -1846,8 +1607,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1870,8 +1631,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersInGroupRequestTypeDef],
-    ) -> TargetResults[ListUsersInGroupResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersInGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersInGroupResponseTypeDef]:
         """Every page of ListUsersInGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -1894,8 +1655,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef],
-    ) -> Items[GroupTypeTypeDef]:
+        **kwargs: Unpack[type_defs.AdminListGroupsForUserRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeTypeDef]:
         """Each element of Groups in every page of AdminListGroupsForUser, from every
         target, as its page arrives (tagged with its target).
 
@@ -1910,8 +1671,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef],
-    ) -> Items[AuthEventTypeTypeDef]:
+        **kwargs: Unpack[type_defs.AdminListUserAuthEventsRequestTypeDef],
+    ) -> Items[type_defs.AuthEventTypeTypeDef]:
         """Each element of AuthEvents in every page of AdminListUserAuthEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -1926,8 +1687,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeTypeDef]:
         """Each element of Groups in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -1942,8 +1703,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
-    ) -> Items[ProviderDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef],
+    ) -> Items[type_defs.ProviderDescriptionTypeDef]:
         """Each element of Providers in every page of ListIdentityProviders, from
         every target, as its page arrives (tagged with its target).
 
@@ -1958,8 +1719,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceServersRequestTypeDef],
-    ) -> Items[ResourceServerTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceServersRequestTypeDef],
+    ) -> Items[type_defs.ResourceServerTypeTypeDef]:
         """Each element of ResourceServers in every page of ListResourceServers, from
         every target, as its page arrives (tagged with its target).
 
@@ -1974,8 +1735,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserPoolClientsRequestTypeDef],
-    ) -> Items[UserPoolClientDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserPoolClientsRequestTypeDef],
+    ) -> Items[type_defs.UserPoolClientDescriptionTypeDef]:
         """Each element of UserPoolClients in every page of ListUserPoolClients, from
         every target, as its page arrives (tagged with its target).
 
@@ -1990,8 +1751,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserPoolsRequestTypeDef],
-    ) -> Items[UserPoolDescriptionTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserPoolsRequestTypeDef],
+    ) -> Items[type_defs.UserPoolDescriptionTypeTypeDef]:
         """Each element of UserPools in every page of ListUserPools, from every
         target, as its page arrives (tagged with its target).
 
@@ -2006,8 +1767,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -2022,8 +1783,8 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersInGroupRequestTypeDef],
-    ) -> Items[UserTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersInGroupRequestTypeDef],
+    ) -> Items[type_defs.UserTypeTypeDef]:
         """Each element of Users in every page of ListUsersInGroup, from every
         target, as its page arrives (tagged with its target).
 

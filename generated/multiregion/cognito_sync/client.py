@@ -12,42 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BulkPublishRequestTypeDef,
-        BulkPublishResponseTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteDatasetResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeIdentityPoolUsageRequestTypeDef,
-        DescribeIdentityPoolUsageResponseTypeDef,
-        DescribeIdentityUsageRequestTypeDef,
-        DescribeIdentityUsageResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetBulkPublishDetailsRequestTypeDef,
-        GetBulkPublishDetailsResponseTypeDef,
-        GetCognitoEventsRequestTypeDef,
-        GetCognitoEventsResponseTypeDef,
-        GetIdentityPoolConfigurationRequestTypeDef,
-        GetIdentityPoolConfigurationResponseTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListIdentityPoolUsageRequestTypeDef,
-        ListIdentityPoolUsageResponseTypeDef,
-        ListRecordsRequestTypeDef,
-        ListRecordsResponseTypeDef,
-        RegisterDeviceRequestTypeDef,
-        RegisterDeviceResponseTypeDef,
-        SetCognitoEventsRequestTypeDef,
-        SetIdentityPoolConfigurationRequestTypeDef,
-        SetIdentityPoolConfigurationResponseTypeDef,
-        SubscribeToDatasetRequestTypeDef,
-        SubscribeToDatasetResponseTypeDef,
-        UnsubscribeFromDatasetRequestTypeDef,
-        UnsubscribeFromDatasetResponseTypeDef,
-        UpdateRecordsRequestTypeDef,
-        UpdateRecordsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCognitoSync"]
 
@@ -59,8 +24,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def bulk_publish(
-        self, **kwargs: Unpack[BulkPublishRequestTypeDef]
-    ) -> TargetResults[BulkPublishResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BulkPublishRequestTypeDef]
+    ) -> TargetResults[type_defs.BulkPublishResponseTypeDef]:
         """Initiates a bulk publish of all existing datasets for an Identity Pool to
         the configured stream. Customers are limited to one successful bulk
         publish per 24 hours. Bulk publish is an asynchronous request, customers
@@ -71,8 +36,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("BulkPublish", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
         """Deletes the specific dataset. The dataset will be deleted permanently, and
         the action can't be undone. Datasets that this dataset was merged with
         will no longer report the merge. Any subsequent operation on this dataset
@@ -83,8 +48,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Gets meta data about a dataset by identity and dataset name. With Amazon
         Cognito Sync, each identity has access only to its own data. Thus, the
         credentials used to make this API call need to have access to the identity
@@ -95,8 +60,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_identity_pool_usage(
-        self, **kwargs: Unpack[DescribeIdentityPoolUsageRequestTypeDef]
-    ) -> TargetResults[DescribeIdentityPoolUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityPoolUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdentityPoolUsageResponseTypeDef]:
         """Gets usage details (for example, data storage) about a particular identity
         pool.
 
@@ -105,8 +70,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("DescribeIdentityPoolUsage", kwargs)
 
     def describe_identity_usage(
-        self, **kwargs: Unpack[DescribeIdentityUsageRequestTypeDef]
-    ) -> TargetResults[DescribeIdentityUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdentityUsageResponseTypeDef]:
         """Gets usage information for an identity, including number of datasets and
         data usage.
 
@@ -115,8 +80,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("DescribeIdentityUsage", kwargs)
 
     def get_bulk_publish_details(
-        self, **kwargs: Unpack[GetBulkPublishDetailsRequestTypeDef]
-    ) -> TargetResults[GetBulkPublishDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBulkPublishDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBulkPublishDetailsResponseTypeDef]:
         """Get the status of the last BulkPublish operation for an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/GetBulkPublishDetails
@@ -124,8 +89,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("GetBulkPublishDetails", kwargs)
 
     def get_cognito_events(
-        self, **kwargs: Unpack[GetCognitoEventsRequestTypeDef]
-    ) -> TargetResults[GetCognitoEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCognitoEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCognitoEventsResponseTypeDef]:
         """Gets the events and the corresponding Lambda functions associated with an
         identity pool.
 
@@ -134,8 +99,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("GetCognitoEvents", kwargs)
 
     def get_identity_pool_configuration(
-        self, **kwargs: Unpack[GetIdentityPoolConfigurationRequestTypeDef]
-    ) -> TargetResults[GetIdentityPoolConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityPoolConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityPoolConfigurationResponseTypeDef]:
         """Gets the configuration settings of an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/GetIdentityPoolConfiguration
@@ -143,8 +108,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("GetIdentityPoolConfiguration", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Lists datasets for an identity. With Amazon Cognito Sync, each identity
         has access only to its own data. Thus, the credentials used to make this
         API call need to have access to the identity data.
@@ -154,8 +119,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_identity_pool_usage(
-        self, **kwargs: Unpack[ListIdentityPoolUsageRequestTypeDef]
-    ) -> TargetResults[ListIdentityPoolUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityPoolUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityPoolUsageResponseTypeDef]:
         """Gets a list of identity pools registered with Cognito.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/ListIdentityPoolUsage
@@ -163,8 +128,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("ListIdentityPoolUsage", kwargs)
 
     def list_records(
-        self, **kwargs: Unpack[ListRecordsRequestTypeDef]
-    ) -> TargetResults[ListRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecordsResponseTypeDef]:
         """Gets paginated records, optionally changed after a particular sync count
         for a dataset and identity. With Amazon Cognito Sync, each identity has
         access only to its own data. Thus, the credentials used to make this API
@@ -175,8 +140,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("ListRecords", kwargs)
 
     def register_device(
-        self, **kwargs: Unpack[RegisterDeviceRequestTypeDef]
-    ) -> TargetResults[RegisterDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterDeviceResponseTypeDef]:
         """Registers a device to receive push sync notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/RegisterDevice
@@ -184,8 +149,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("RegisterDevice", kwargs)
 
     def set_cognito_events(
-        self, **kwargs: Unpack[SetCognitoEventsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetCognitoEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the AWS Lambda function for a given event type for an identity pool.
         This request only updates the key/value pair specified. Other key/values
         pairs are not updated. To remove a key value pair, pass a empty value for
@@ -196,8 +161,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("SetCognitoEvents", kwargs)
 
     def set_identity_pool_configuration(
-        self, **kwargs: Unpack[SetIdentityPoolConfigurationRequestTypeDef]
-    ) -> TargetResults[SetIdentityPoolConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIdentityPoolConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.SetIdentityPoolConfigurationResponseTypeDef]:
         """Sets the necessary configuration for push sync.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/SetIdentityPoolConfiguration
@@ -205,8 +170,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("SetIdentityPoolConfiguration", kwargs)
 
     def subscribe_to_dataset(
-        self, **kwargs: Unpack[SubscribeToDatasetRequestTypeDef]
-    ) -> TargetResults[SubscribeToDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubscribeToDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.SubscribeToDatasetResponseTypeDef]:
         """Subscribes to receive notifications when a dataset is modified by another
         device.
 
@@ -215,8 +180,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("SubscribeToDataset", kwargs)
 
     def unsubscribe_from_dataset(
-        self, **kwargs: Unpack[UnsubscribeFromDatasetRequestTypeDef]
-    ) -> TargetResults[UnsubscribeFromDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnsubscribeFromDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UnsubscribeFromDatasetResponseTypeDef]:
         """Unsubscribes from receiving notifications when a dataset is modified by
         another device.
 
@@ -225,8 +190,8 @@ class MultiRegionCognitoSync(MultiRegionClient):
         return self._call("UnsubscribeFromDataset", kwargs)
 
     def update_records(
-        self, **kwargs: Unpack[UpdateRecordsRequestTypeDef]
-    ) -> TargetResults[UpdateRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecordsResponseTypeDef]:
         """Posts updates to records and adds and deletes records for a dataset and
         user.
 

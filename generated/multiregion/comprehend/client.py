@@ -15,188 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchDetectDominantLanguageRequestTypeDef,
-        BatchDetectDominantLanguageResponseTypeDef,
-        BatchDetectEntitiesRequestTypeDef,
-        BatchDetectEntitiesResponseTypeDef,
-        BatchDetectKeyPhrasesRequestTypeDef,
-        BatchDetectKeyPhrasesResponseTypeDef,
-        BatchDetectSentimentRequestTypeDef,
-        BatchDetectSentimentResponseTypeDef,
-        BatchDetectSyntaxRequestTypeDef,
-        BatchDetectSyntaxResponseTypeDef,
-        BatchDetectTargetedSentimentRequestTypeDef,
-        BatchDetectTargetedSentimentResponseTypeDef,
-        ClassifyDocumentRequestTypeDef,
-        ClassifyDocumentResponseTypeDef,
-        ContainsPiiEntitiesRequestTypeDef,
-        ContainsPiiEntitiesResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateDocumentClassifierRequestTypeDef,
-        CreateDocumentClassifierResponseTypeDef,
-        CreateEndpointRequestTypeDef,
-        CreateEndpointResponseTypeDef,
-        CreateEntityRecognizerRequestTypeDef,
-        CreateEntityRecognizerResponseTypeDef,
-        CreateFlywheelRequestTypeDef,
-        CreateFlywheelResponseTypeDef,
-        DeleteDocumentClassifierRequestTypeDef,
-        DeleteDocumentClassifierResponseTypeDef,
-        DeleteEndpointRequestTypeDef,
-        DeleteEndpointResponseTypeDef,
-        DeleteEntityRecognizerRequestTypeDef,
-        DeleteEntityRecognizerResponseTypeDef,
-        DeleteFlywheelRequestTypeDef,
-        DeleteFlywheelResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeDocumentClassificationJobRequestTypeDef,
-        DescribeDocumentClassificationJobResponseTypeDef,
-        DescribeDocumentClassifierRequestTypeDef,
-        DescribeDocumentClassifierResponseTypeDef,
-        DescribeDominantLanguageDetectionJobRequestTypeDef,
-        DescribeDominantLanguageDetectionJobResponseTypeDef,
-        DescribeEndpointRequestTypeDef,
-        DescribeEndpointResponseTypeDef,
-        DescribeEntitiesDetectionJobRequestTypeDef,
-        DescribeEntitiesDetectionJobResponseTypeDef,
-        DescribeEntityRecognizerRequestTypeDef,
-        DescribeEntityRecognizerResponseTypeDef,
-        DescribeEventsDetectionJobRequestTypeDef,
-        DescribeEventsDetectionJobResponseTypeDef,
-        DescribeFlywheelIterationRequestTypeDef,
-        DescribeFlywheelIterationResponseTypeDef,
-        DescribeFlywheelRequestTypeDef,
-        DescribeFlywheelResponseTypeDef,
-        DescribeKeyPhrasesDetectionJobRequestTypeDef,
-        DescribeKeyPhrasesDetectionJobResponseTypeDef,
-        DescribePiiEntitiesDetectionJobRequestTypeDef,
-        DescribePiiEntitiesDetectionJobResponseTypeDef,
-        DescribeResourcePolicyRequestTypeDef,
-        DescribeResourcePolicyResponseTypeDef,
-        DescribeSentimentDetectionJobRequestTypeDef,
-        DescribeSentimentDetectionJobResponseTypeDef,
-        DescribeTargetedSentimentDetectionJobRequestTypeDef,
-        DescribeTargetedSentimentDetectionJobResponseTypeDef,
-        DescribeTopicsDetectionJobRequestTypeDef,
-        DescribeTopicsDetectionJobResponseTypeDef,
-        DetectDominantLanguageRequestTypeDef,
-        DetectDominantLanguageResponseTypeDef,
-        DetectEntitiesRequestTypeDef,
-        DetectEntitiesResponseTypeDef,
-        DetectKeyPhrasesRequestTypeDef,
-        DetectKeyPhrasesResponseTypeDef,
-        DetectPiiEntitiesRequestTypeDef,
-        DetectPiiEntitiesResponseTypeDef,
-        DetectSentimentRequestTypeDef,
-        DetectSentimentResponseTypeDef,
-        DetectSyntaxRequestTypeDef,
-        DetectSyntaxResponseTypeDef,
-        DetectTargetedSentimentRequestTypeDef,
-        DetectTargetedSentimentResponseTypeDef,
-        DetectToxicContentRequestTypeDef,
-        DetectToxicContentResponseTypeDef,
-        DocumentClassificationJobPropertiesTypeDef,
-        DocumentClassifierPropertiesTypeDef,
-        DominantLanguageDetectionJobPropertiesTypeDef,
-        EndpointPropertiesTypeDef,
-        EntitiesDetectionJobPropertiesTypeDef,
-        EntityRecognizerPropertiesTypeDef,
-        ImportModelRequestTypeDef,
-        ImportModelResponseTypeDef,
-        KeyPhrasesDetectionJobPropertiesTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListDocumentClassificationJobsRequestTypeDef,
-        ListDocumentClassificationJobsResponseTypeDef,
-        ListDocumentClassifierSummariesRequestTypeDef,
-        ListDocumentClassifierSummariesResponseTypeDef,
-        ListDocumentClassifiersRequestTypeDef,
-        ListDocumentClassifiersResponseTypeDef,
-        ListDominantLanguageDetectionJobsRequestTypeDef,
-        ListDominantLanguageDetectionJobsResponseTypeDef,
-        ListEndpointsRequestTypeDef,
-        ListEndpointsResponseTypeDef,
-        ListEntitiesDetectionJobsRequestTypeDef,
-        ListEntitiesDetectionJobsResponseTypeDef,
-        ListEntityRecognizerSummariesRequestTypeDef,
-        ListEntityRecognizerSummariesResponseTypeDef,
-        ListEntityRecognizersRequestTypeDef,
-        ListEntityRecognizersResponseTypeDef,
-        ListEventsDetectionJobsRequestTypeDef,
-        ListEventsDetectionJobsResponseTypeDef,
-        ListFlywheelIterationHistoryRequestTypeDef,
-        ListFlywheelIterationHistoryResponseTypeDef,
-        ListFlywheelsRequestTypeDef,
-        ListFlywheelsResponseTypeDef,
-        ListKeyPhrasesDetectionJobsRequestTypeDef,
-        ListKeyPhrasesDetectionJobsResponseTypeDef,
-        ListPiiEntitiesDetectionJobsRequestTypeDef,
-        ListPiiEntitiesDetectionJobsResponseTypeDef,
-        ListSentimentDetectionJobsRequestTypeDef,
-        ListSentimentDetectionJobsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTargetedSentimentDetectionJobsRequestTypeDef,
-        ListTargetedSentimentDetectionJobsResponseTypeDef,
-        ListTopicsDetectionJobsRequestTypeDef,
-        ListTopicsDetectionJobsResponseTypeDef,
-        PiiEntitiesDetectionJobPropertiesTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        SentimentDetectionJobPropertiesTypeDef,
-        StartDocumentClassificationJobRequestTypeDef,
-        StartDocumentClassificationJobResponseTypeDef,
-        StartDominantLanguageDetectionJobRequestTypeDef,
-        StartDominantLanguageDetectionJobResponseTypeDef,
-        StartEntitiesDetectionJobRequestTypeDef,
-        StartEntitiesDetectionJobResponseTypeDef,
-        StartEventsDetectionJobRequestTypeDef,
-        StartEventsDetectionJobResponseTypeDef,
-        StartFlywheelIterationRequestTypeDef,
-        StartFlywheelIterationResponseTypeDef,
-        StartKeyPhrasesDetectionJobRequestTypeDef,
-        StartKeyPhrasesDetectionJobResponseTypeDef,
-        StartPiiEntitiesDetectionJobRequestTypeDef,
-        StartPiiEntitiesDetectionJobResponseTypeDef,
-        StartSentimentDetectionJobRequestTypeDef,
-        StartSentimentDetectionJobResponseTypeDef,
-        StartTargetedSentimentDetectionJobRequestTypeDef,
-        StartTargetedSentimentDetectionJobResponseTypeDef,
-        StartTopicsDetectionJobRequestTypeDef,
-        StartTopicsDetectionJobResponseTypeDef,
-        StopDominantLanguageDetectionJobRequestTypeDef,
-        StopDominantLanguageDetectionJobResponseTypeDef,
-        StopEntitiesDetectionJobRequestTypeDef,
-        StopEntitiesDetectionJobResponseTypeDef,
-        StopEventsDetectionJobRequestTypeDef,
-        StopEventsDetectionJobResponseTypeDef,
-        StopKeyPhrasesDetectionJobRequestTypeDef,
-        StopKeyPhrasesDetectionJobResponseTypeDef,
-        StopPiiEntitiesDetectionJobRequestTypeDef,
-        StopPiiEntitiesDetectionJobResponseTypeDef,
-        StopSentimentDetectionJobRequestTypeDef,
-        StopSentimentDetectionJobResponseTypeDef,
-        StopTargetedSentimentDetectionJobRequestTypeDef,
-        StopTargetedSentimentDetectionJobResponseTypeDef,
-        StopTrainingDocumentClassifierRequestTypeDef,
-        StopTrainingDocumentClassifierResponseTypeDef,
-        StopTrainingEntityRecognizerRequestTypeDef,
-        StopTrainingEntityRecognizerResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TopicsDetectionJobPropertiesTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateEndpointRequestTypeDef,
-        UpdateEndpointResponseTypeDef,
-        UpdateFlywheelRequestTypeDef,
-        UpdateFlywheelResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionComprehend"]
 
@@ -212,8 +31,8 @@ class MultiRegionComprehend(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_detect_dominant_language(
-        self, **kwargs: Unpack[BatchDetectDominantLanguageRequestTypeDef]
-    ) -> TargetResults[BatchDetectDominantLanguageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDetectDominantLanguageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDetectDominantLanguageResponseTypeDef]:
         """Determines the dominant language of the input text for a batch of
         documents. For a list of languages that Amazon Comprehend can detect, see
         Amazon Comprehend Supported Languages.
@@ -223,8 +42,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("BatchDetectDominantLanguage", kwargs)
 
     def batch_detect_entities(
-        self, **kwargs: Unpack[BatchDetectEntitiesRequestTypeDef]
-    ) -> TargetResults[BatchDetectEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDetectEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDetectEntitiesResponseTypeDef]:
         """Inspects the text of a batch of documents for named entities and returns
         information about them. For more information about named entities, see
         Entities in the Comprehend Developer Guide.
@@ -234,8 +53,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("BatchDetectEntities", kwargs)
 
     def batch_detect_key_phrases(
-        self, **kwargs: Unpack[BatchDetectKeyPhrasesRequestTypeDef]
-    ) -> TargetResults[BatchDetectKeyPhrasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDetectKeyPhrasesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDetectKeyPhrasesResponseTypeDef]:
         """Detects the key noun phrases found in a batch of documents.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/BatchDetectKeyPhrases
@@ -243,8 +62,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("BatchDetectKeyPhrases", kwargs)
 
     def batch_detect_sentiment(
-        self, **kwargs: Unpack[BatchDetectSentimentRequestTypeDef]
-    ) -> TargetResults[BatchDetectSentimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDetectSentimentRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDetectSentimentResponseTypeDef]:
         """Inspects a batch of documents and returns an inference of the prevailing
         sentiment, POSITIVE, NEUTRAL, MIXED, or NEGATIVE, in each one.
 
@@ -253,8 +72,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("BatchDetectSentiment", kwargs)
 
     def batch_detect_syntax(
-        self, **kwargs: Unpack[BatchDetectSyntaxRequestTypeDef]
-    ) -> TargetResults[BatchDetectSyntaxResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDetectSyntaxRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDetectSyntaxResponseTypeDef]:
         """Inspects the text of a batch of documents for the syntax and part of
         speech of the words in the document and returns information about them.
         For more information, see Syntax in the Comprehend Developer Guide.
@@ -264,8 +83,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("BatchDetectSyntax", kwargs)
 
     def batch_detect_targeted_sentiment(
-        self, **kwargs: Unpack[BatchDetectTargetedSentimentRequestTypeDef]
-    ) -> TargetResults[BatchDetectTargetedSentimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDetectTargetedSentimentRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDetectTargetedSentimentResponseTypeDef]:
         """Inspects a batch of documents and returns a sentiment analysis for each
         entity identified in the documents.
 
@@ -274,8 +93,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("BatchDetectTargetedSentiment", kwargs)
 
     def classify_document(
-        self, **kwargs: Unpack[ClassifyDocumentRequestTypeDef]
-    ) -> TargetResults[ClassifyDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ClassifyDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.ClassifyDocumentResponseTypeDef]:
         """Creates a classification request to analyze a single document in
         real-time.
 
@@ -284,8 +103,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ClassifyDocument", kwargs)
 
     def contains_pii_entities(
-        self, **kwargs: Unpack[ContainsPiiEntitiesRequestTypeDef]
-    ) -> TargetResults[ContainsPiiEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ContainsPiiEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ContainsPiiEntitiesResponseTypeDef]:
         """Analyzes input text for the presence of personally identifiable
         information (PII) and returns the labels of identified PII entity types
         such as name, address, bank account number, or phone number.
@@ -295,8 +114,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ContainsPiiEntities", kwargs)
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates a dataset to upload training or test data for a model associated
         with a flywheel. For more information about datasets, see Flywheel
         overview in the Amazon Comprehend Developer Guide.
@@ -306,8 +125,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_document_classifier(
-        self, **kwargs: Unpack[CreateDocumentClassifierRequestTypeDef]
-    ) -> TargetResults[CreateDocumentClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDocumentClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDocumentClassifierResponseTypeDef]:
         """Creates a new document classifier that you can use to categorize
         documents. To create a classifier, you provide a set of training documents
         that are labeled with the categories that you want to use. For more
@@ -319,8 +138,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("CreateDocumentClassifier", kwargs)
 
     def create_endpoint(
-        self, **kwargs: Unpack[CreateEndpointRequestTypeDef]
-    ) -> TargetResults[CreateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointResponseTypeDef]:
         """Creates a model-specific endpoint for synchronous inference for a
         previously trained custom model For information about endpoints, see
         Managing endpoints.
@@ -330,8 +149,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("CreateEndpoint", kwargs)
 
     def create_entity_recognizer(
-        self, **kwargs: Unpack[CreateEntityRecognizerRequestTypeDef]
-    ) -> TargetResults[CreateEntityRecognizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEntityRecognizerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEntityRecognizerResponseTypeDef]:
         """Creates an entity recognizer using submitted files. After your
         CreateEntityRecognizer request is submitted, you can check job status
         using the DescribeEntityRecognizer API.
@@ -341,8 +160,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("CreateEntityRecognizer", kwargs)
 
     def create_flywheel(
-        self, **kwargs: Unpack[CreateFlywheelRequestTypeDef]
-    ) -> TargetResults[CreateFlywheelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlywheelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlywheelResponseTypeDef]:
         """A flywheel is an Amazon Web Services resource that orchestrates the
         ongoing training of a model for custom classification or custom entity
         recognition. You can create a flywheel to start with an existing trained
@@ -353,8 +172,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("CreateFlywheel", kwargs)
 
     def delete_document_classifier(
-        self, **kwargs: Unpack[DeleteDocumentClassifierRequestTypeDef]
-    ) -> TargetResults[DeleteDocumentClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDocumentClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDocumentClassifierResponseTypeDef]:
         """Deletes a previously created document classifier
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DeleteDocumentClassifier
@@ -362,8 +181,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DeleteDocumentClassifier", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEndpointResponseTypeDef]:
         """Deletes a model-specific endpoint for a previously-trained custom model.
         All endpoints must be deleted in order for the model to be deleted. For
         information about endpoints, see Managing endpoints.
@@ -373,8 +192,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def delete_entity_recognizer(
-        self, **kwargs: Unpack[DeleteEntityRecognizerRequestTypeDef]
-    ) -> TargetResults[DeleteEntityRecognizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEntityRecognizerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEntityRecognizerResponseTypeDef]:
         """Deletes an entity recognizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DeleteEntityRecognizer
@@ -382,8 +201,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DeleteEntityRecognizer", kwargs)
 
     def delete_flywheel(
-        self, **kwargs: Unpack[DeleteFlywheelRequestTypeDef]
-    ) -> TargetResults[DeleteFlywheelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlywheelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlywheelResponseTypeDef]:
         """Deletes a flywheel. When you delete the flywheel, Amazon Comprehend does
         not delete the data lake or the model associated with the flywheel.
 
@@ -392,8 +211,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DeleteFlywheel", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource-based policy that is attached to a custom model.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DeleteResourcePolicy
@@ -401,8 +220,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Returns information about the dataset that you specify. For more
         information about datasets, see Flywheel overview in the Amazon Comprehend
         Developer Guide.
@@ -412,8 +231,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_document_classification_job(
-        self, **kwargs: Unpack[DescribeDocumentClassificationJobRequestTypeDef]
-    ) -> TargetResults[DescribeDocumentClassificationJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDocumentClassificationJobRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDocumentClassificationJobResponseTypeDef]:
         """Gets the properties associated with a document classification job. Use
         this operation to get the status of a classification job.
 
@@ -422,8 +242,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeDocumentClassificationJob", kwargs)
 
     def describe_document_classifier(
-        self, **kwargs: Unpack[DescribeDocumentClassifierRequestTypeDef]
-    ) -> TargetResults[DescribeDocumentClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDocumentClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDocumentClassifierResponseTypeDef]:
         """Gets the properties associated with a document classifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DescribeDocumentClassifier
@@ -431,8 +251,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeDocumentClassifier", kwargs)
 
     def describe_dominant_language_detection_job(
-        self, **kwargs: Unpack[DescribeDominantLanguageDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeDominantLanguageDetectionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDominantLanguageDetectionJobRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDominantLanguageDetectionJobResponseTypeDef]:
         """Gets the properties associated with a dominant language detection job. Use
         this operation to get the status of a detection job.
 
@@ -441,8 +262,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeDominantLanguageDetectionJob", kwargs)
 
     def describe_endpoint(
-        self, **kwargs: Unpack[DescribeEndpointRequestTypeDef]
-    ) -> TargetResults[DescribeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointResponseTypeDef]:
         """Gets the properties associated with a specific endpoint. Use this
         operation to get the status of an endpoint. For information about
         endpoints, see Managing endpoints.
@@ -452,8 +273,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeEndpoint", kwargs)
 
     def describe_entities_detection_job(
-        self, **kwargs: Unpack[DescribeEntitiesDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeEntitiesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntitiesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntitiesDetectionJobResponseTypeDef]:
         """Gets the properties associated with an entities detection job. Use this
         operation to get the status of a detection job.
 
@@ -462,8 +283,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeEntitiesDetectionJob", kwargs)
 
     def describe_entity_recognizer(
-        self, **kwargs: Unpack[DescribeEntityRecognizerRequestTypeDef]
-    ) -> TargetResults[DescribeEntityRecognizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntityRecognizerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntityRecognizerResponseTypeDef]:
         """Provides details about an entity recognizer including status, S3 buckets
         containing training data, recognizer metadata, metrics, and so on.
 
@@ -472,8 +293,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeEntityRecognizer", kwargs)
 
     def describe_events_detection_job(
-        self, **kwargs: Unpack[DescribeEventsDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeEventsDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsDetectionJobResponseTypeDef]:
         """Gets the status and details of an events detection job.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DescribeEventsDetectionJob
@@ -481,8 +302,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeEventsDetectionJob", kwargs)
 
     def describe_flywheel(
-        self, **kwargs: Unpack[DescribeFlywheelRequestTypeDef]
-    ) -> TargetResults[DescribeFlywheelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlywheelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlywheelResponseTypeDef]:
         """Provides configuration information about the flywheel. For more
         information about flywheels, see Flywheel overview in the Amazon
         Comprehend Developer Guide.
@@ -492,8 +313,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeFlywheel", kwargs)
 
     def describe_flywheel_iteration(
-        self, **kwargs: Unpack[DescribeFlywheelIterationRequestTypeDef]
-    ) -> TargetResults[DescribeFlywheelIterationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlywheelIterationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlywheelIterationResponseTypeDef]:
         """Retrieve the configuration properties of a flywheel iteration. For more
         information about flywheels, see Flywheel overview in the Amazon
         Comprehend Developer Guide.
@@ -503,8 +324,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeFlywheelIteration", kwargs)
 
     def describe_key_phrases_detection_job(
-        self, **kwargs: Unpack[DescribeKeyPhrasesDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeKeyPhrasesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyPhrasesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyPhrasesDetectionJobResponseTypeDef]:
         """Gets the properties associated with a key phrases detection job. Use this
         operation to get the status of a detection job.
 
@@ -513,8 +334,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeKeyPhrasesDetectionJob", kwargs)
 
     def describe_pii_entities_detection_job(
-        self, **kwargs: Unpack[DescribePiiEntitiesDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribePiiEntitiesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePiiEntitiesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePiiEntitiesDetectionJobResponseTypeDef]:
         """Gets the properties associated with a PII entities detection job. For
         example, you can use this operation to get the job status.
 
@@ -523,8 +344,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribePiiEntitiesDetectionJob", kwargs)
 
     def describe_resource_policy(
-        self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
         """Gets the details of a resource-based policy that is attached to a custom
         model, including the JSON body of the policy.
 
@@ -533,8 +354,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeResourcePolicy", kwargs)
 
     def describe_sentiment_detection_job(
-        self, **kwargs: Unpack[DescribeSentimentDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeSentimentDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSentimentDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSentimentDetectionJobResponseTypeDef]:
         """Gets the properties associated with a sentiment detection job. Use this
         operation to get the status of a detection job.
 
@@ -543,8 +364,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeSentimentDetectionJob", kwargs)
 
     def describe_targeted_sentiment_detection_job(
-        self, **kwargs: Unpack[DescribeTargetedSentimentDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeTargetedSentimentDetectionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTargetedSentimentDetectionJobRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTargetedSentimentDetectionJobResponseTypeDef]:
         """Gets the properties associated with a targeted sentiment detection job.
         Use this operation to get the status of the job.
 
@@ -553,8 +375,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeTargetedSentimentDetectionJob", kwargs)
 
     def describe_topics_detection_job(
-        self, **kwargs: Unpack[DescribeTopicsDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribeTopicsDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicsDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicsDetectionJobResponseTypeDef]:
         """Gets the properties associated with a topic detection job. Use this
         operation to get the status of a detection job.
 
@@ -563,8 +385,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DescribeTopicsDetectionJob", kwargs)
 
     def detect_dominant_language(
-        self, **kwargs: Unpack[DetectDominantLanguageRequestTypeDef]
-    ) -> TargetResults[DetectDominantLanguageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectDominantLanguageRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectDominantLanguageResponseTypeDef]:
         """Determines the dominant language of the input text. For a list of
         languages that Amazon Comprehend can detect, see Amazon Comprehend
         Supported Languages.
@@ -574,8 +396,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectDominantLanguage", kwargs)
 
     def detect_entities(
-        self, **kwargs: Unpack[DetectEntitiesRequestTypeDef]
-    ) -> TargetResults[DetectEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectEntitiesResponseTypeDef]:
         """Detects named entities in input text when you use the pre-trained model.
         Detects custom entities if you have a custom entity recognition model.
 
@@ -584,8 +406,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectEntities", kwargs)
 
     def detect_key_phrases(
-        self, **kwargs: Unpack[DetectKeyPhrasesRequestTypeDef]
-    ) -> TargetResults[DetectKeyPhrasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectKeyPhrasesRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectKeyPhrasesResponseTypeDef]:
         """Detects the key noun phrases found in the text.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DetectKeyPhrases
@@ -593,8 +415,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectKeyPhrases", kwargs)
 
     def detect_pii_entities(
-        self, **kwargs: Unpack[DetectPiiEntitiesRequestTypeDef]
-    ) -> TargetResults[DetectPiiEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectPiiEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectPiiEntitiesResponseTypeDef]:
         """Inspects the input text for entities that contain personally identifiable
         information (PII) and returns information about them.
 
@@ -603,8 +425,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectPiiEntities", kwargs)
 
     def detect_sentiment(
-        self, **kwargs: Unpack[DetectSentimentRequestTypeDef]
-    ) -> TargetResults[DetectSentimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectSentimentRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectSentimentResponseTypeDef]:
         """Inspects text and returns an inference of the prevailing sentiment
         (POSITIVE, NEUTRAL, MIXED, or NEGATIVE).
 
@@ -613,8 +435,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectSentiment", kwargs)
 
     def detect_syntax(
-        self, **kwargs: Unpack[DetectSyntaxRequestTypeDef]
-    ) -> TargetResults[DetectSyntaxResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectSyntaxRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectSyntaxResponseTypeDef]:
         """Inspects text for syntax and the part of speech of words in the document.
         For more information, see Syntax in the Comprehend Developer Guide.
 
@@ -623,8 +445,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectSyntax", kwargs)
 
     def detect_targeted_sentiment(
-        self, **kwargs: Unpack[DetectTargetedSentimentRequestTypeDef]
-    ) -> TargetResults[DetectTargetedSentimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectTargetedSentimentRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectTargetedSentimentResponseTypeDef]:
         """Inspects the input text and returns a sentiment analysis for each entity
         identified in the text.
 
@@ -633,8 +455,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectTargetedSentiment", kwargs)
 
     def detect_toxic_content(
-        self, **kwargs: Unpack[DetectToxicContentRequestTypeDef]
-    ) -> TargetResults[DetectToxicContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectToxicContentRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectToxicContentResponseTypeDef]:
         """Performs toxicity analysis on the list of text strings that you provide as
         input. The API response contains a results list that matches the size of
         the input list. For more information about toxicity detection, see
@@ -645,8 +467,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("DetectToxicContent", kwargs)
 
     def import_model(
-        self, **kwargs: Unpack[ImportModelRequestTypeDef]
-    ) -> TargetResults[ImportModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportModelRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportModelResponseTypeDef]:
         """Creates a new custom model that replicates a source custom model that you
         import. The source model can be in your Amazon Web Services account or
         another one.
@@ -656,8 +478,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ImportModel", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """List the datasets that you have configured in this Region. For more
         information about datasets, see Flywheel overview in the Amazon Comprehend
         Developer Guide.
@@ -667,8 +489,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_document_classification_jobs(
-        self, **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef]
-    ) -> TargetResults[ListDocumentClassificationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentClassificationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentClassificationJobsResponseTypeDef]:
         """Gets a list of the documentation classification jobs that you have
         submitted.
 
@@ -677,8 +499,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListDocumentClassificationJobs", kwargs)
 
     def list_document_classifier_summaries(
-        self, **kwargs: Unpack[ListDocumentClassifierSummariesRequestTypeDef]
-    ) -> TargetResults[ListDocumentClassifierSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentClassifierSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentClassifierSummariesResponseTypeDef]:
         """Gets a list of summaries of the document classifiers that you have created
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassifierSummaries
@@ -686,8 +508,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListDocumentClassifierSummaries", kwargs)
 
     def list_document_classifiers(
-        self, **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef]
-    ) -> TargetResults[ListDocumentClassifiersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentClassifiersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentClassifiersResponseTypeDef]:
         """Gets a list of the document classifiers that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassifiers
@@ -695,8 +517,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListDocumentClassifiers", kwargs)
 
     def list_dominant_language_detection_jobs(
-        self, **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDominantLanguageDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDominantLanguageDetectionJobsResponseTypeDef]:
         """Gets a list of the dominant language detection jobs that you have
         submitted.
 
@@ -705,8 +528,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListDominantLanguageDetectionJobs", kwargs)
 
     def list_endpoints(
-        self, **kwargs: Unpack[ListEndpointsRequestTypeDef]
-    ) -> TargetResults[ListEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointsResponseTypeDef]:
         """Gets a list of all existing endpoints that you've created. For information
         about endpoints, see Managing endpoints.
 
@@ -715,8 +538,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListEndpoints", kwargs)
 
     def list_entities_detection_jobs(
-        self, **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListEntitiesDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitiesDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitiesDetectionJobsResponseTypeDef]:
         """Gets a list of the entity detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntitiesDetectionJobs
@@ -724,8 +547,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListEntitiesDetectionJobs", kwargs)
 
     def list_entity_recognizer_summaries(
-        self, **kwargs: Unpack[ListEntityRecognizerSummariesRequestTypeDef]
-    ) -> TargetResults[ListEntityRecognizerSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntityRecognizerSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntityRecognizerSummariesResponseTypeDef]:
         """Gets a list of summaries for the entity recognizers that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntityRecognizerSummaries
@@ -733,8 +556,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListEntityRecognizerSummaries", kwargs)
 
     def list_entity_recognizers(
-        self, **kwargs: Unpack[ListEntityRecognizersRequestTypeDef]
-    ) -> TargetResults[ListEntityRecognizersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntityRecognizersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntityRecognizersResponseTypeDef]:
         """Gets a list of the properties of all entity recognizers that you created,
         including recognizers currently in training. Allows you to filter the list
         of recognizers based on criteria such as status and submission time. This
@@ -746,8 +569,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListEntityRecognizers", kwargs)
 
     def list_events_detection_jobs(
-        self, **kwargs: Unpack[ListEventsDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListEventsDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventsDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventsDetectionJobsResponseTypeDef]:
         """Gets a list of the events detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEventsDetectionJobs
@@ -755,8 +578,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListEventsDetectionJobs", kwargs)
 
     def list_flywheel_iteration_history(
-        self, **kwargs: Unpack[ListFlywheelIterationHistoryRequestTypeDef]
-    ) -> TargetResults[ListFlywheelIterationHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlywheelIterationHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlywheelIterationHistoryResponseTypeDef]:
         """Information about the history of a flywheel iteration. For more
         information about flywheels, see Flywheel overview in the Amazon
         Comprehend Developer Guide.
@@ -766,8 +589,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListFlywheelIterationHistory", kwargs)
 
     def list_flywheels(
-        self, **kwargs: Unpack[ListFlywheelsRequestTypeDef]
-    ) -> TargetResults[ListFlywheelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlywheelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlywheelsResponseTypeDef]:
         """Gets a list of the flywheels that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListFlywheels
@@ -775,8 +598,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListFlywheels", kwargs)
 
     def list_key_phrases_detection_jobs(
-        self, **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeyPhrasesDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeyPhrasesDetectionJobsResponseTypeDef]:
         """Get a list of key phrase detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListKeyPhrasesDetectionJobs
@@ -784,8 +607,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListKeyPhrasesDetectionJobs", kwargs)
 
     def list_pii_entities_detection_jobs(
-        self, **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPiiEntitiesDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPiiEntitiesDetectionJobsResponseTypeDef]:
         """Gets a list of the PII entity detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListPiiEntitiesDetectionJobs
@@ -793,8 +616,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListPiiEntitiesDetectionJobs", kwargs)
 
     def list_sentiment_detection_jobs(
-        self, **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListSentimentDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSentimentDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSentimentDetectionJobsResponseTypeDef]:
         """Gets a list of sentiment detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListSentimentDetectionJobs
@@ -802,8 +625,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListSentimentDetectionJobs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a given Amazon Comprehend resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTagsForResource
@@ -811,8 +634,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_targeted_sentiment_detection_jobs(
-        self, **kwargs: Unpack[ListTargetedSentimentDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListTargetedSentimentDetectionJobsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListTargetedSentimentDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetedSentimentDetectionJobsResponseTypeDef]:
         """Gets a list of targeted sentiment detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTargetedSentimentDetectionJobs
@@ -820,8 +644,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListTargetedSentimentDetectionJobs", kwargs)
 
     def list_topics_detection_jobs(
-        self, **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListTopicsDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicsDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicsDetectionJobsResponseTypeDef]:
         """Gets a list of the topic detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTopicsDetectionJobs
@@ -829,8 +653,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("ListTopicsDetectionJobs", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based policy to a custom model. You can use this
         policy to authorize an entity in another Amazon Web Services account to
         import the custom model, which replicates it in Amazon Comprehend in their
@@ -841,8 +665,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def start_document_classification_job(
-        self, **kwargs: Unpack[StartDocumentClassificationJobRequestTypeDef]
-    ) -> TargetResults[StartDocumentClassificationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDocumentClassificationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDocumentClassificationJobResponseTypeDef]:
         """Starts an asynchronous document classification job using a custom
         classification model. Use the DescribeDocumentClassificationJob operation
         to track the progress of the job.
@@ -852,8 +676,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartDocumentClassificationJob", kwargs)
 
     def start_dominant_language_detection_job(
-        self, **kwargs: Unpack[StartDominantLanguageDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartDominantLanguageDetectionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartDominantLanguageDetectionJobRequestTypeDef],
+    ) -> TargetResults[type_defs.StartDominantLanguageDetectionJobResponseTypeDef]:
         """Starts an asynchronous dominant language detection job for a collection of
         documents. Use the operation to track the status of a job.
 
@@ -862,8 +687,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartDominantLanguageDetectionJob", kwargs)
 
     def start_entities_detection_job(
-        self, **kwargs: Unpack[StartEntitiesDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartEntitiesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEntitiesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEntitiesDetectionJobResponseTypeDef]:
         """Starts an asynchronous entity detection job for a collection of documents.
         Use the operation to track the status of a job.
 
@@ -872,8 +697,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartEntitiesDetectionJob", kwargs)
 
     def start_events_detection_job(
-        self, **kwargs: Unpack[StartEventsDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartEventsDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEventsDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEventsDetectionJobResponseTypeDef]:
         """Starts an asynchronous event detection job for a collection of documents.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StartEventsDetectionJob
@@ -881,8 +706,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartEventsDetectionJob", kwargs)
 
     def start_flywheel_iteration(
-        self, **kwargs: Unpack[StartFlywheelIterationRequestTypeDef]
-    ) -> TargetResults[StartFlywheelIterationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFlywheelIterationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFlywheelIterationResponseTypeDef]:
         """Start the flywheel iteration.This operation uses any new datasets to train
         a new model version. For more information about flywheels, see Flywheel
         overview in the Amazon Comprehend Developer Guide.
@@ -892,8 +717,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartFlywheelIteration", kwargs)
 
     def start_key_phrases_detection_job(
-        self, **kwargs: Unpack[StartKeyPhrasesDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartKeyPhrasesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartKeyPhrasesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartKeyPhrasesDetectionJobResponseTypeDef]:
         """Starts an asynchronous key phrase detection job for a collection of
         documents. Use the operation to track the status of a job.
 
@@ -902,8 +727,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartKeyPhrasesDetectionJob", kwargs)
 
     def start_pii_entities_detection_job(
-        self, **kwargs: Unpack[StartPiiEntitiesDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartPiiEntitiesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPiiEntitiesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPiiEntitiesDetectionJobResponseTypeDef]:
         """Starts an asynchronous PII entity detection job for a collection of
         documents.
 
@@ -912,8 +737,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartPiiEntitiesDetectionJob", kwargs)
 
     def start_sentiment_detection_job(
-        self, **kwargs: Unpack[StartSentimentDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartSentimentDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSentimentDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSentimentDetectionJobResponseTypeDef]:
         """Starts an asynchronous sentiment detection job for a collection of
         documents. Use the operation to track the status of a job.
 
@@ -922,8 +747,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartSentimentDetectionJob", kwargs)
 
     def start_targeted_sentiment_detection_job(
-        self, **kwargs: Unpack[StartTargetedSentimentDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartTargetedSentimentDetectionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartTargetedSentimentDetectionJobRequestTypeDef],
+    ) -> TargetResults[type_defs.StartTargetedSentimentDetectionJobResponseTypeDef]:
         """Starts an asynchronous targeted sentiment detection job for a collection
         of documents. Use the DescribeTargetedSentimentDetectionJob operation to
         track the status of a job.
@@ -933,8 +759,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartTargetedSentimentDetectionJob", kwargs)
 
     def start_topics_detection_job(
-        self, **kwargs: Unpack[StartTopicsDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartTopicsDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTopicsDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTopicsDetectionJobResponseTypeDef]:
         """Starts an asynchronous topic detection job. Use the
         DescribeTopicDetectionJob operation to track the status of a job.
 
@@ -943,8 +769,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StartTopicsDetectionJob", kwargs)
 
     def stop_dominant_language_detection_job(
-        self, **kwargs: Unpack[StopDominantLanguageDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopDominantLanguageDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDominantLanguageDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDominantLanguageDetectionJobResponseTypeDef]:
         """Stops a dominant language detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopDominantLanguageDetectionJob
@@ -952,8 +778,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopDominantLanguageDetectionJob", kwargs)
 
     def stop_entities_detection_job(
-        self, **kwargs: Unpack[StopEntitiesDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopEntitiesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEntitiesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopEntitiesDetectionJobResponseTypeDef]:
         """Stops an entities detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopEntitiesDetectionJob
@@ -961,8 +787,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopEntitiesDetectionJob", kwargs)
 
     def stop_events_detection_job(
-        self, **kwargs: Unpack[StopEventsDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopEventsDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEventsDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopEventsDetectionJobResponseTypeDef]:
         """Stops an events detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopEventsDetectionJob
@@ -970,8 +796,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopEventsDetectionJob", kwargs)
 
     def stop_key_phrases_detection_job(
-        self, **kwargs: Unpack[StopKeyPhrasesDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopKeyPhrasesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopKeyPhrasesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopKeyPhrasesDetectionJobResponseTypeDef]:
         """Stops a key phrases detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopKeyPhrasesDetectionJob
@@ -979,8 +805,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopKeyPhrasesDetectionJob", kwargs)
 
     def stop_pii_entities_detection_job(
-        self, **kwargs: Unpack[StopPiiEntitiesDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopPiiEntitiesDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPiiEntitiesDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopPiiEntitiesDetectionJobResponseTypeDef]:
         """Stops a PII entities detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopPiiEntitiesDetectionJob
@@ -988,8 +814,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopPiiEntitiesDetectionJob", kwargs)
 
     def stop_sentiment_detection_job(
-        self, **kwargs: Unpack[StopSentimentDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopSentimentDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSentimentDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopSentimentDetectionJobResponseTypeDef]:
         """Stops a sentiment detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopSentimentDetectionJob
@@ -997,8 +823,9 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopSentimentDetectionJob", kwargs)
 
     def stop_targeted_sentiment_detection_job(
-        self, **kwargs: Unpack[StopTargetedSentimentDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopTargetedSentimentDetectionJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StopTargetedSentimentDetectionJobRequestTypeDef],
+    ) -> TargetResults[type_defs.StopTargetedSentimentDetectionJobResponseTypeDef]:
         """Stops a targeted sentiment detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopTargetedSentimentDetectionJob
@@ -1006,8 +833,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopTargetedSentimentDetectionJob", kwargs)
 
     def stop_training_document_classifier(
-        self, **kwargs: Unpack[StopTrainingDocumentClassifierRequestTypeDef]
-    ) -> TargetResults[StopTrainingDocumentClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTrainingDocumentClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTrainingDocumentClassifierResponseTypeDef]:
         """Stops a document classifier training job while in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopTrainingDocumentClassifier
@@ -1015,8 +842,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopTrainingDocumentClassifier", kwargs)
 
     def stop_training_entity_recognizer(
-        self, **kwargs: Unpack[StopTrainingEntityRecognizerRequestTypeDef]
-    ) -> TargetResults[StopTrainingEntityRecognizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTrainingEntityRecognizerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTrainingEntityRecognizerResponseTypeDef]:
         """Stops an entity recognizer training job while in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopTrainingEntityRecognizer
@@ -1024,8 +851,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("StopTrainingEntityRecognizer", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a specific tag with an Amazon Comprehend resource. A tag is a
         key-value pair that adds as a metadata to a resource used by Amazon
         Comprehend. For example, a tag with "Sales" as the key might be added to a
@@ -1036,8 +863,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a specific tag associated with an Amazon Comprehend resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/UntagResource
@@ -1045,8 +872,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_endpoint(
-        self, **kwargs: Unpack[UpdateEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointResponseTypeDef]:
         """Updates information about the specified endpoint. For information about
         endpoints, see Managing endpoints.
 
@@ -1055,8 +882,8 @@ class MultiRegionComprehend(MultiRegionClient):
         return self._call("UpdateEndpoint", kwargs)
 
     def update_flywheel(
-        self, **kwargs: Unpack[UpdateFlywheelRequestTypeDef]
-    ) -> TargetResults[UpdateFlywheelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlywheelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlywheelResponseTypeDef]:
         """Update the configuration information for an existing flywheel.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/UpdateFlywheel
@@ -1069,8 +896,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef],
-    ) -> TargetResults[ListDocumentClassificationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentClassificationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDocumentClassificationJobsResponseTypeDef]:
         """Every page of ListDocumentClassificationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1093,8 +920,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef],
-    ) -> TargetResults[ListDocumentClassifiersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentClassifiersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDocumentClassifiersResponseTypeDef]:
         """Every page of ListDocumentClassifiers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1116,8 +943,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef],
-    ) -> TargetResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDominantLanguageDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDominantLanguageDetectionJobsResponseTypeDef]:
         """Every page of ListDominantLanguageDetectionJobs in every target, merged
         per target (botocore's build_full_result).
 
@@ -1140,8 +967,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointsRequestTypeDef],
-    ) -> TargetResults[ListEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointsResponseTypeDef]:
         """Every page of ListEndpoints in every target, merged per target (botocore's
         build_full_result).
 
@@ -1164,8 +991,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef],
-    ) -> TargetResults[ListEntitiesDetectionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntitiesDetectionJobsResponseTypeDef]:
         """Every page of ListEntitiesDetectionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1187,8 +1014,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntityRecognizersRequestTypeDef],
-    ) -> TargetResults[ListEntityRecognizersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntityRecognizersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntityRecognizersResponseTypeDef]:
         """Every page of ListEntityRecognizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1214,8 +1041,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef],
-    ) -> TargetResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyPhrasesDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeyPhrasesDetectionJobsResponseTypeDef]:
         """Every page of ListKeyPhrasesDetectionJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1237,8 +1064,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef],
-    ) -> TargetResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPiiEntitiesDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPiiEntitiesDetectionJobsResponseTypeDef]:
         """Every page of ListPiiEntitiesDetectionJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1260,8 +1087,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef],
-    ) -> TargetResults[ListSentimentDetectionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSentimentDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSentimentDetectionJobsResponseTypeDef]:
         """Every page of ListSentimentDetectionJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1283,8 +1110,8 @@ class MultiRegionComprehend(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef],
-    ) -> TargetResults[ListTopicsDetectionJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicsDetectionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTopicsDetectionJobsResponseTypeDef]:
         """Every page of ListTopicsDetectionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1305,8 +1132,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef],
-    ) -> Items[DocumentClassificationJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentClassificationJobsRequestTypeDef],
+    ) -> Items[type_defs.DocumentClassificationJobPropertiesTypeDef]:
         """Each element of DocumentClassificationJobPropertiesList in every page of
         ListDocumentClassificationJobs, from every target, as its page arrives
         (tagged with its target).
@@ -1325,8 +1152,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef],
-    ) -> Items[DocumentClassifierPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentClassifiersRequestTypeDef],
+    ) -> Items[type_defs.DocumentClassifierPropertiesTypeDef]:
         """Each element of DocumentClassifierPropertiesList in every page of
         ListDocumentClassifiers, from every target, as its page arrives (tagged
         with its target).
@@ -1342,8 +1169,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef],
-    ) -> Items[DominantLanguageDetectionJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListDominantLanguageDetectionJobsRequestTypeDef],
+    ) -> Items[type_defs.DominantLanguageDetectionJobPropertiesTypeDef]:
         """Each element of DominantLanguageDetectionJobPropertiesList in every page
         of ListDominantLanguageDetectionJobs, from every target, as its page
         arrives (tagged with its target).
@@ -1362,8 +1189,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointsRequestTypeDef],
-    ) -> Items[EndpointPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef],
+    ) -> Items[type_defs.EndpointPropertiesTypeDef]:
         """Each element of EndpointPropertiesList in every page of ListEndpoints,
         from every target, as its page arrives (tagged with its target).
 
@@ -1378,8 +1205,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef],
-    ) -> Items[EntitiesDetectionJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesDetectionJobsRequestTypeDef],
+    ) -> Items[type_defs.EntitiesDetectionJobPropertiesTypeDef]:
         """Each element of EntitiesDetectionJobPropertiesList in every page of
         ListEntitiesDetectionJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1398,8 +1225,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntityRecognizersRequestTypeDef],
-    ) -> Items[EntityRecognizerPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntityRecognizersRequestTypeDef],
+    ) -> Items[type_defs.EntityRecognizerPropertiesTypeDef]:
         """Each element of EntityRecognizerPropertiesList in every page of
         ListEntityRecognizers, from every target, as its page arrives (tagged with
         its target).
@@ -1415,8 +1242,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef],
-    ) -> Items[KeyPhrasesDetectionJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyPhrasesDetectionJobsRequestTypeDef],
+    ) -> Items[type_defs.KeyPhrasesDetectionJobPropertiesTypeDef]:
         """Each element of KeyPhrasesDetectionJobPropertiesList in every page of
         ListKeyPhrasesDetectionJobs, from every target, as its page arrives
         (tagged with its target).
@@ -1435,8 +1262,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef],
-    ) -> Items[PiiEntitiesDetectionJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListPiiEntitiesDetectionJobsRequestTypeDef],
+    ) -> Items[type_defs.PiiEntitiesDetectionJobPropertiesTypeDef]:
         """Each element of PiiEntitiesDetectionJobPropertiesList in every page of
         ListPiiEntitiesDetectionJobs, from every target, as its page arrives
         (tagged with its target).
@@ -1455,8 +1282,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef],
-    ) -> Items[SentimentDetectionJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListSentimentDetectionJobsRequestTypeDef],
+    ) -> Items[type_defs.SentimentDetectionJobPropertiesTypeDef]:
         """Each element of SentimentDetectionJobPropertiesList in every page of
         ListSentimentDetectionJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1475,8 +1302,8 @@ class MultiRegionComprehend(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef],
-    ) -> Items[TopicsDetectionJobPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicsDetectionJobsRequestTypeDef],
+    ) -> Items[type_defs.TopicsDetectionJobPropertiesTypeDef]:
         """Each element of TopicsDetectionJobPropertiesList in every page of
         ListTopicsDetectionJobs, from every target, as its page arrives (tagged
         with its target).

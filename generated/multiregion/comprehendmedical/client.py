@@ -13,60 +13,7 @@ from typing_extensions import deprecated
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DescribeEntitiesDetectionV2JobRequestTypeDef,
-        DescribeEntitiesDetectionV2JobResponseTypeDef,
-        DescribeICD10CMInferenceJobRequestTypeDef,
-        DescribeICD10CMInferenceJobResponseTypeDef,
-        DescribePHIDetectionJobRequestTypeDef,
-        DescribePHIDetectionJobResponseTypeDef,
-        DescribeRxNormInferenceJobRequestTypeDef,
-        DescribeRxNormInferenceJobResponseTypeDef,
-        DescribeSNOMEDCTInferenceJobRequestTypeDef,
-        DescribeSNOMEDCTInferenceJobResponseTypeDef,
-        DetectEntitiesRequestTypeDef,
-        DetectEntitiesResponseTypeDef,
-        DetectEntitiesV2RequestTypeDef,
-        DetectEntitiesV2ResponseTypeDef,
-        DetectPHIRequestTypeDef,
-        DetectPHIResponseTypeDef,
-        InferICD10CMRequestTypeDef,
-        InferICD10CMResponseTypeDef,
-        InferRxNormRequestTypeDef,
-        InferRxNormResponseTypeDef,
-        InferSNOMEDCTRequestTypeDef,
-        InferSNOMEDCTResponseTypeDef,
-        ListEntitiesDetectionV2JobsRequestTypeDef,
-        ListEntitiesDetectionV2JobsResponseTypeDef,
-        ListICD10CMInferenceJobsRequestTypeDef,
-        ListICD10CMInferenceJobsResponseTypeDef,
-        ListPHIDetectionJobsRequestTypeDef,
-        ListPHIDetectionJobsResponseTypeDef,
-        ListRxNormInferenceJobsRequestTypeDef,
-        ListRxNormInferenceJobsResponseTypeDef,
-        ListSNOMEDCTInferenceJobsRequestTypeDef,
-        ListSNOMEDCTInferenceJobsResponseTypeDef,
-        StartEntitiesDetectionV2JobRequestTypeDef,
-        StartEntitiesDetectionV2JobResponseTypeDef,
-        StartICD10CMInferenceJobRequestTypeDef,
-        StartICD10CMInferenceJobResponseTypeDef,
-        StartPHIDetectionJobRequestTypeDef,
-        StartPHIDetectionJobResponseTypeDef,
-        StartRxNormInferenceJobRequestTypeDef,
-        StartRxNormInferenceJobResponseTypeDef,
-        StartSNOMEDCTInferenceJobRequestTypeDef,
-        StartSNOMEDCTInferenceJobResponseTypeDef,
-        StopEntitiesDetectionV2JobRequestTypeDef,
-        StopEntitiesDetectionV2JobResponseTypeDef,
-        StopICD10CMInferenceJobRequestTypeDef,
-        StopICD10CMInferenceJobResponseTypeDef,
-        StopPHIDetectionJobRequestTypeDef,
-        StopPHIDetectionJobResponseTypeDef,
-        StopRxNormInferenceJobRequestTypeDef,
-        StopRxNormInferenceJobResponseTypeDef,
-        StopSNOMEDCTInferenceJobRequestTypeDef,
-        StopSNOMEDCTInferenceJobResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionComprehendMedical"]
 
@@ -84,8 +31,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def describe_entities_detection_v2_job(
-        self, **kwargs: Unpack[DescribeEntitiesDetectionV2JobRequestTypeDef]
-    ) -> TargetResults[DescribeEntitiesDetectionV2JobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntitiesDetectionV2JobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntitiesDetectionV2JobResponseTypeDef]:
         """Gets the properties associated with a medical entities detection job. Use
         this operation to get the status of a detection job.
 
@@ -94,8 +41,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DescribeEntitiesDetectionV2Job", kwargs)
 
     def describe_icd10_cm_inference_job(
-        self, **kwargs: Unpack[DescribeICD10CMInferenceJobRequestTypeDef]
-    ) -> TargetResults[DescribeICD10CMInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeICD10CMInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeICD10CMInferenceJobResponseTypeDef]:
         """Gets the properties associated with an InferICD10CM job. Use this
         operation to get the status of an inference job.
 
@@ -104,8 +51,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DescribeICD10CMInferenceJob", kwargs)
 
     def describe_phi_detection_job(
-        self, **kwargs: Unpack[DescribePHIDetectionJobRequestTypeDef]
-    ) -> TargetResults[DescribePHIDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePHIDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePHIDetectionJobResponseTypeDef]:
         """Gets the properties associated with a protected health information (PHI)
         detection job. Use this operation to get the status of a detection job.
 
@@ -114,8 +61,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DescribePHIDetectionJob", kwargs)
 
     def describe_rx_norm_inference_job(
-        self, **kwargs: Unpack[DescribeRxNormInferenceJobRequestTypeDef]
-    ) -> TargetResults[DescribeRxNormInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRxNormInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRxNormInferenceJobResponseTypeDef]:
         """Gets the properties associated with an InferRxNorm job. Use this operation
         to get the status of an inference job.
 
@@ -124,8 +71,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DescribeRxNormInferenceJob", kwargs)
 
     def describe_snomedct_inference_job(
-        self, **kwargs: Unpack[DescribeSNOMEDCTInferenceJobRequestTypeDef]
-    ) -> TargetResults[DescribeSNOMEDCTInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSNOMEDCTInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSNOMEDCTInferenceJobResponseTypeDef]:
         """Gets the properties associated with an InferSNOMEDCT job. Use this
         operation to get the status of an inference job.
 
@@ -137,8 +84,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         "DetectEntities is deprecated. This operation is deprecated, use DetectEntitiesV2 instead."
     )
     def detect_entities(
-        self, **kwargs: Unpack[DetectEntitiesRequestTypeDef]
-    ) -> TargetResults[DetectEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectEntitiesResponseTypeDef]:
         """The DetectEntities operation is deprecated. You should use the
         DetectEntitiesV2 operation instead.
 
@@ -147,8 +94,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DetectEntities", kwargs)
 
     def detect_entities_v2(
-        self, **kwargs: Unpack[DetectEntitiesV2RequestTypeDef]
-    ) -> TargetResults[DetectEntitiesV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectEntitiesV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DetectEntitiesV2ResponseTypeDef]:
         """Inspects the clinical text for a variety of medical entities and returns
         specific information about them such as entity category, location, and
         confidence score on that information. Amazon Comprehend Medical only
@@ -159,8 +106,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DetectEntitiesV2", kwargs)
 
     def detect_phi(
-        self, **kwargs: Unpack[DetectPHIRequestTypeDef]
-    ) -> TargetResults[DetectPHIResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectPHIRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectPHIResponseTypeDef]:
         """Inspects the clinical text for protected health information (PHI) entities
         and returns the entity category, location, and confidence score for each
         entity. Amazon Comprehend Medical only detects entities in English
@@ -171,8 +118,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("DetectPHI", kwargs)
 
     def infer_icd10_cm(
-        self, **kwargs: Unpack[InferICD10CMRequestTypeDef]
-    ) -> TargetResults[InferICD10CMResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InferICD10CMRequestTypeDef]
+    ) -> TargetResults[type_defs.InferICD10CMResponseTypeDef]:
         """InferICD10CM detects medical conditions as entities listed in a patient
         record and links those entities to normalized concept identifiers in the
         ICD-10-CM knowledge base from the Centers for Disease Control. Amazon
@@ -184,8 +131,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("InferICD10CM", kwargs)
 
     def infer_rx_norm(
-        self, **kwargs: Unpack[InferRxNormRequestTypeDef]
-    ) -> TargetResults[InferRxNormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InferRxNormRequestTypeDef]
+    ) -> TargetResults[type_defs.InferRxNormResponseTypeDef]:
         """InferRxNorm detects medications as entities listed in a patient record and
         links to the normalized concept identifiers in the RxNorm database from
         the National Library of Medicine. Amazon Comprehend Medical only detects
@@ -196,8 +143,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("InferRxNorm", kwargs)
 
     def infer_snomedct(
-        self, **kwargs: Unpack[InferSNOMEDCTRequestTypeDef]
-    ) -> TargetResults[InferSNOMEDCTResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InferSNOMEDCTRequestTypeDef]
+    ) -> TargetResults[type_defs.InferSNOMEDCTResponseTypeDef]:
         """InferSNOMEDCT detects possible medical concepts as entities and links them
         to codes from the Systematized Nomenclature of Medicine, Clinical Terms
         (SNOMED-CT) ontology
@@ -207,8 +154,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("InferSNOMEDCT", kwargs)
 
     def list_entities_detection_v2_jobs(
-        self, **kwargs: Unpack[ListEntitiesDetectionV2JobsRequestTypeDef]
-    ) -> TargetResults[ListEntitiesDetectionV2JobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitiesDetectionV2JobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitiesDetectionV2JobsResponseTypeDef]:
         """Gets a list of medical entity detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListEntitiesDetectionV2Jobs
@@ -216,8 +163,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("ListEntitiesDetectionV2Jobs", kwargs)
 
     def list_icd10_cm_inference_jobs(
-        self, **kwargs: Unpack[ListICD10CMInferenceJobsRequestTypeDef]
-    ) -> TargetResults[ListICD10CMInferenceJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListICD10CMInferenceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListICD10CMInferenceJobsResponseTypeDef]:
         """Gets a list of InferICD10CM jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListICD10CMInferenceJobs
@@ -225,8 +172,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("ListICD10CMInferenceJobs", kwargs)
 
     def list_phi_detection_jobs(
-        self, **kwargs: Unpack[ListPHIDetectionJobsRequestTypeDef]
-    ) -> TargetResults[ListPHIDetectionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPHIDetectionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPHIDetectionJobsResponseTypeDef]:
         """Gets a list of protected health information (PHI) detection jobs you have
         submitted.
 
@@ -235,8 +182,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("ListPHIDetectionJobs", kwargs)
 
     def list_rx_norm_inference_jobs(
-        self, **kwargs: Unpack[ListRxNormInferenceJobsRequestTypeDef]
-    ) -> TargetResults[ListRxNormInferenceJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRxNormInferenceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRxNormInferenceJobsResponseTypeDef]:
         """Gets a list of InferRxNorm jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListRxNormInferenceJobs
@@ -244,8 +191,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("ListRxNormInferenceJobs", kwargs)
 
     def list_snomedct_inference_jobs(
-        self, **kwargs: Unpack[ListSNOMEDCTInferenceJobsRequestTypeDef]
-    ) -> TargetResults[ListSNOMEDCTInferenceJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSNOMEDCTInferenceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSNOMEDCTInferenceJobsResponseTypeDef]:
         """Gets a list of InferSNOMEDCT jobs a user has submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListSNOMEDCTInferenceJobs
@@ -253,8 +200,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("ListSNOMEDCTInferenceJobs", kwargs)
 
     def start_entities_detection_v2_job(
-        self, **kwargs: Unpack[StartEntitiesDetectionV2JobRequestTypeDef]
-    ) -> TargetResults[StartEntitiesDetectionV2JobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEntitiesDetectionV2JobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEntitiesDetectionV2JobResponseTypeDef]:
         """Starts an asynchronous medical entity detection job for a collection of
         documents. Use the DescribeEntitiesDetectionV2Job operation to track the
         status of a job.
@@ -264,8 +211,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StartEntitiesDetectionV2Job", kwargs)
 
     def start_icd10_cm_inference_job(
-        self, **kwargs: Unpack[StartICD10CMInferenceJobRequestTypeDef]
-    ) -> TargetResults[StartICD10CMInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartICD10CMInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartICD10CMInferenceJobResponseTypeDef]:
         """Starts an asynchronous job to detect medical conditions and link them to
         the ICD-10-CM ontology. Use the DescribeICD10CMInferenceJob operation to
         track the status of a job.
@@ -275,8 +222,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StartICD10CMInferenceJob", kwargs)
 
     def start_phi_detection_job(
-        self, **kwargs: Unpack[StartPHIDetectionJobRequestTypeDef]
-    ) -> TargetResults[StartPHIDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPHIDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPHIDetectionJobResponseTypeDef]:
         """Starts an asynchronous job to detect protected health information (PHI).
         Use the DescribePHIDetectionJob operation to track the status of a job.
 
@@ -285,8 +232,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StartPHIDetectionJob", kwargs)
 
     def start_rx_norm_inference_job(
-        self, **kwargs: Unpack[StartRxNormInferenceJobRequestTypeDef]
-    ) -> TargetResults[StartRxNormInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRxNormInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRxNormInferenceJobResponseTypeDef]:
         """Starts an asynchronous job to detect medication entities and link them to
         the RxNorm ontology. Use the DescribeRxNormInferenceJob operation to track
         the status of a job.
@@ -296,8 +243,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StartRxNormInferenceJob", kwargs)
 
     def start_snomedct_inference_job(
-        self, **kwargs: Unpack[StartSNOMEDCTInferenceJobRequestTypeDef]
-    ) -> TargetResults[StartSNOMEDCTInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSNOMEDCTInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSNOMEDCTInferenceJobResponseTypeDef]:
         """Starts an asynchronous job to detect medical concepts and link them to the
         SNOMED-CT ontology. Use the DescribeSNOMEDCTInferenceJob operation to
         track the status of a job.
@@ -307,8 +254,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StartSNOMEDCTInferenceJob", kwargs)
 
     def stop_entities_detection_v2_job(
-        self, **kwargs: Unpack[StopEntitiesDetectionV2JobRequestTypeDef]
-    ) -> TargetResults[StopEntitiesDetectionV2JobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEntitiesDetectionV2JobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopEntitiesDetectionV2JobResponseTypeDef]:
         """Stops a medical entities detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopEntitiesDetectionV2Job
@@ -316,8 +263,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StopEntitiesDetectionV2Job", kwargs)
 
     def stop_icd10_cm_inference_job(
-        self, **kwargs: Unpack[StopICD10CMInferenceJobRequestTypeDef]
-    ) -> TargetResults[StopICD10CMInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopICD10CMInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopICD10CMInferenceJobResponseTypeDef]:
         """Stops an InferICD10CM inference job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopICD10CMInferenceJob
@@ -325,8 +272,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StopICD10CMInferenceJob", kwargs)
 
     def stop_phi_detection_job(
-        self, **kwargs: Unpack[StopPHIDetectionJobRequestTypeDef]
-    ) -> TargetResults[StopPHIDetectionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPHIDetectionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopPHIDetectionJobResponseTypeDef]:
         """Stops a protected health information (PHI) detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopPHIDetectionJob
@@ -334,8 +281,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StopPHIDetectionJob", kwargs)
 
     def stop_rx_norm_inference_job(
-        self, **kwargs: Unpack[StopRxNormInferenceJobRequestTypeDef]
-    ) -> TargetResults[StopRxNormInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRxNormInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRxNormInferenceJobResponseTypeDef]:
         """Stops an InferRxNorm inference job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopRxNormInferenceJob
@@ -343,8 +290,8 @@ class MultiRegionComprehendMedical(MultiRegionClient):
         return self._call("StopRxNormInferenceJob", kwargs)
 
     def stop_snomedct_inference_job(
-        self, **kwargs: Unpack[StopSNOMEDCTInferenceJobRequestTypeDef]
-    ) -> TargetResults[StopSNOMEDCTInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSNOMEDCTInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopSNOMEDCTInferenceJobResponseTypeDef]:
         """Stops an InferSNOMEDCT inference job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopSNOMEDCTInferenceJob

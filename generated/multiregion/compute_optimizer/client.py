@@ -15,68 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountEnrollmentStatusTypeDef,
-        DeleteRecommendationPreferencesRequestTypeDef,
-        DeleteRecommendationPreferencesResponseTypeDef,
-        DescribeRecommendationExportJobsRequestTypeDef,
-        DescribeRecommendationExportJobsResponseTypeDef,
-        ExportAutoScalingGroupRecommendationsRequestTypeDef,
-        ExportAutoScalingGroupRecommendationsResponseTypeDef,
-        ExportEBSVolumeRecommendationsRequestTypeDef,
-        ExportEBSVolumeRecommendationsResponseTypeDef,
-        ExportEC2InstanceRecommendationsRequestTypeDef,
-        ExportEC2InstanceRecommendationsResponseTypeDef,
-        ExportECSServiceRecommendationsRequestTypeDef,
-        ExportECSServiceRecommendationsResponseTypeDef,
-        ExportIdleRecommendationsRequestTypeDef,
-        ExportIdleRecommendationsResponseTypeDef,
-        ExportLambdaFunctionRecommendationsRequestTypeDef,
-        ExportLambdaFunctionRecommendationsResponseTypeDef,
-        ExportLicenseRecommendationsRequestTypeDef,
-        ExportLicenseRecommendationsResponseTypeDef,
-        ExportRDSDatabaseRecommendationsRequestTypeDef,
-        ExportRDSDatabaseRecommendationsResponseTypeDef,
-        GetAutoScalingGroupRecommendationsRequestTypeDef,
-        GetAutoScalingGroupRecommendationsResponseTypeDef,
-        GetEBSVolumeRecommendationsRequestTypeDef,
-        GetEBSVolumeRecommendationsResponseTypeDef,
-        GetEC2InstanceRecommendationsRequestTypeDef,
-        GetEC2InstanceRecommendationsResponseTypeDef,
-        GetEC2RecommendationProjectedMetricsRequestTypeDef,
-        GetEC2RecommendationProjectedMetricsResponseTypeDef,
-        GetECSServiceRecommendationProjectedMetricsRequestTypeDef,
-        GetECSServiceRecommendationProjectedMetricsResponseTypeDef,
-        GetECSServiceRecommendationsRequestTypeDef,
-        GetECSServiceRecommendationsResponseTypeDef,
-        GetEffectiveRecommendationPreferencesRequestTypeDef,
-        GetEffectiveRecommendationPreferencesResponseTypeDef,
-        GetEnrollmentStatusResponseTypeDef,
-        GetEnrollmentStatusesForOrganizationRequestTypeDef,
-        GetEnrollmentStatusesForOrganizationResponseTypeDef,
-        GetIdleRecommendationsRequestTypeDef,
-        GetIdleRecommendationsResponseTypeDef,
-        GetLambdaFunctionRecommendationsRequestTypeDef,
-        GetLambdaFunctionRecommendationsResponseTypeDef,
-        GetLicenseRecommendationsRequestTypeDef,
-        GetLicenseRecommendationsResponseTypeDef,
-        GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef,
-        GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef,
-        GetRDSDatabaseRecommendationsRequestTypeDef,
-        GetRDSDatabaseRecommendationsResponseTypeDef,
-        GetRecommendationPreferencesRequestTypeDef,
-        GetRecommendationPreferencesResponseTypeDef,
-        GetRecommendationSummariesRequestTypeDef,
-        GetRecommendationSummariesResponseTypeDef,
-        LambdaFunctionRecommendationTypeDef,
-        PutRecommendationPreferencesRequestTypeDef,
-        PutRecommendationPreferencesResponseTypeDef,
-        RecommendationExportJobTypeDef,
-        RecommendationPreferencesDetailTypeDef,
-        RecommendationSummaryTypeDef,
-        UpdateEnrollmentStatusRequestTypeDef,
-        UpdateEnrollmentStatusResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionComputeOptimizer"]
 
@@ -101,8 +40,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_recommendation_preferences(
-        self, **kwargs: Unpack[DeleteRecommendationPreferencesRequestTypeDef]
-    ) -> TargetResults[DeleteRecommendationPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommendationPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommendationPreferencesResponseTypeDef]:
         """Deletes a recommendation preference, such as enhanced infrastructure
         metrics.
 
@@ -111,8 +50,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("DeleteRecommendationPreferences", kwargs)
 
     def describe_recommendation_export_jobs(
-        self, **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef]
-    ) -> TargetResults[DescribeRecommendationExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecommendationExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecommendationExportJobsResponseTypeDef]:
         """Describes recommendation export jobs created in the last seven days.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/DescribeRecommendationExportJobs
@@ -120,8 +59,9 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("DescribeRecommendationExportJobs", kwargs)
 
     def export_auto_scaling_group_recommendations(
-        self, **kwargs: Unpack[ExportAutoScalingGroupRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportAutoScalingGroupRecommendationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ExportAutoScalingGroupRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportAutoScalingGroupRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Auto Scaling groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportAutoScalingGroupRecommendations
@@ -129,8 +69,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportAutoScalingGroupRecommendations", kwargs)
 
     def export_ebs_volume_recommendations(
-        self, **kwargs: Unpack[ExportEBSVolumeRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportEBSVolumeRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportEBSVolumeRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportEBSVolumeRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Amazon EBS volumes.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportEBSVolumeRecommendations
@@ -138,8 +78,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportEBSVolumeRecommendations", kwargs)
 
     def export_ec2_instance_recommendations(
-        self, **kwargs: Unpack[ExportEC2InstanceRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportEC2InstanceRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportEC2InstanceRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportEC2InstanceRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Amazon EC2 instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportEC2InstanceRecommendations
@@ -147,8 +87,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportEC2InstanceRecommendations", kwargs)
 
     def export_ecs_service_recommendations(
-        self, **kwargs: Unpack[ExportECSServiceRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportECSServiceRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportECSServiceRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportECSServiceRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Amazon ECS services on Fargate.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportECSServiceRecommendations
@@ -156,8 +96,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportECSServiceRecommendations", kwargs)
 
     def export_idle_recommendations(
-        self, **kwargs: Unpack[ExportIdleRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportIdleRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportIdleRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportIdleRecommendationsResponseTypeDef]:
         """Export optimization recommendations for your idle resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportIdleRecommendations
@@ -165,8 +105,9 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportIdleRecommendations", kwargs)
 
     def export_lambda_function_recommendations(
-        self, **kwargs: Unpack[ExportLambdaFunctionRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportLambdaFunctionRecommendationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ExportLambdaFunctionRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportLambdaFunctionRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Lambda functions.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportLambdaFunctionRecommendations
@@ -174,8 +115,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportLambdaFunctionRecommendations", kwargs)
 
     def export_license_recommendations(
-        self, **kwargs: Unpack[ExportLicenseRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportLicenseRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportLicenseRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportLicenseRecommendationsResponseTypeDef]:
         """Export optimization recommendations for your licenses.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportLicenseRecommendations
@@ -183,8 +124,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportLicenseRecommendations", kwargs)
 
     def export_rds_database_recommendations(
-        self, **kwargs: Unpack[ExportRDSDatabaseRecommendationsRequestTypeDef]
-    ) -> TargetResults[ExportRDSDatabaseRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportRDSDatabaseRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportRDSDatabaseRecommendationsResponseTypeDef]:
         """Export optimization recommendations for your Amazon Aurora and Amazon
         Relational Database Service (Amazon RDS) databases.
 
@@ -193,8 +134,9 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("ExportRDSDatabaseRecommendations", kwargs)
 
     def get_auto_scaling_group_recommendations(
-        self, **kwargs: Unpack[GetAutoScalingGroupRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetAutoScalingGroupRecommendationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetAutoScalingGroupRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAutoScalingGroupRecommendationsResponseTypeDef]:
         """Returns Auto Scaling group recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetAutoScalingGroupRecommendations
@@ -202,8 +144,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetAutoScalingGroupRecommendations", kwargs)
 
     def get_ebs_volume_recommendations(
-        self, **kwargs: Unpack[GetEBSVolumeRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetEBSVolumeRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEBSVolumeRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEBSVolumeRecommendationsResponseTypeDef]:
         """Returns Amazon Elastic Block Store (Amazon EBS) volume recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetEBSVolumeRecommendations
@@ -211,8 +153,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetEBSVolumeRecommendations", kwargs)
 
     def get_ec2_instance_recommendations(
-        self, **kwargs: Unpack[GetEC2InstanceRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetEC2InstanceRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEC2InstanceRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEC2InstanceRecommendationsResponseTypeDef]:
         """Returns Amazon EC2 instance recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetEC2InstanceRecommendations
@@ -220,8 +162,9 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetEC2InstanceRecommendations", kwargs)
 
     def get_ec2_recommendation_projected_metrics(
-        self, **kwargs: Unpack[GetEC2RecommendationProjectedMetricsRequestTypeDef]
-    ) -> TargetResults[GetEC2RecommendationProjectedMetricsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetEC2RecommendationProjectedMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEC2RecommendationProjectedMetricsResponseTypeDef]:
         """Returns the projected utilization metrics of Amazon EC2 instance
         recommendations.
 
@@ -231,8 +174,12 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_ecs_service_recommendation_projected_metrics(
         self,
-        **kwargs: Unpack[GetECSServiceRecommendationProjectedMetricsRequestTypeDef],
-    ) -> TargetResults[GetECSServiceRecommendationProjectedMetricsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetECSServiceRecommendationProjectedMetricsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetECSServiceRecommendationProjectedMetricsResponseTypeDef
+    ]:
         """Returns the projected metrics of Amazon ECS service recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetECSServiceRecommendationProjectedMetrics
@@ -240,8 +187,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetECSServiceRecommendationProjectedMetrics", kwargs)
 
     def get_ecs_service_recommendations(
-        self, **kwargs: Unpack[GetECSServiceRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetECSServiceRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetECSServiceRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetECSServiceRecommendationsResponseTypeDef]:
         """Returns Amazon ECS service recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetECSServiceRecommendations
@@ -249,8 +196,9 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetECSServiceRecommendations", kwargs)
 
     def get_effective_recommendation_preferences(
-        self, **kwargs: Unpack[GetEffectiveRecommendationPreferencesRequestTypeDef]
-    ) -> TargetResults[GetEffectiveRecommendationPreferencesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetEffectiveRecommendationPreferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEffectiveRecommendationPreferencesResponseTypeDef]:
         """Returns the recommendation preferences that are in effect for a given
         resource, such as enhanced infrastructure metrics. Considers all
         applicable preferences that you might have set at the resource, account,
@@ -262,7 +210,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_enrollment_status(
         self,
-    ) -> TargetResults[GetEnrollmentStatusResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetEnrollmentStatusResponseTypeDef]:
         """Returns the enrollment (opt in) status of an account to the Compute
         Optimizer service.
 
@@ -271,8 +219,9 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetEnrollmentStatus", {})
 
     def get_enrollment_statuses_for_organization(
-        self, **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef]
-    ) -> TargetResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetEnrollmentStatusesForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEnrollmentStatusesForOrganizationResponseTypeDef]:
         """Returns the Compute Optimizer enrollment (opt-in) status of organization
         member accounts, if your account is an organization management account.
 
@@ -281,8 +230,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetEnrollmentStatusesForOrganization", kwargs)
 
     def get_idle_recommendations(
-        self, **kwargs: Unpack[GetIdleRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetIdleRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdleRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdleRecommendationsResponseTypeDef]:
         """Returns idle resource recommendations. Compute Optimizer generates
         recommendations for idle resources that meet a specific set of
         requirements. For more information, see Resource requirements in the
@@ -293,8 +242,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetIdleRecommendations", kwargs)
 
     def get_lambda_function_recommendations(
-        self, **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLambdaFunctionRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLambdaFunctionRecommendationsResponseTypeDef]:
         """Returns Lambda function recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetLambdaFunctionRecommendations
@@ -302,8 +251,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetLambdaFunctionRecommendations", kwargs)
 
     def get_license_recommendations(
-        self, **kwargs: Unpack[GetLicenseRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetLicenseRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseRecommendationsResponseTypeDef]:
         """Returns license recommendations for Amazon EC2 instances that run on a
         specific license.
 
@@ -313,8 +262,12 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_rds_database_recommendation_projected_metrics(
         self,
-        **kwargs: Unpack[GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef],
-    ) -> TargetResults[GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef
+    ]:
         """Returns the projected metrics of Aurora and RDS database recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRDSDatabaseRecommendationProjectedMetrics
@@ -322,8 +275,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetRDSDatabaseRecommendationProjectedMetrics", kwargs)
 
     def get_rds_database_recommendations(
-        self, **kwargs: Unpack[GetRDSDatabaseRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetRDSDatabaseRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRDSDatabaseRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRDSDatabaseRecommendationsResponseTypeDef]:
         """Returns Amazon Aurora and RDS database recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRDSDatabaseRecommendations
@@ -331,8 +284,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetRDSDatabaseRecommendations", kwargs)
 
     def get_recommendation_preferences(
-        self, **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef]
-    ) -> TargetResults[GetRecommendationPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationPreferencesResponseTypeDef]:
         """Returns existing recommendation preferences, such as enhanced
         infrastructure metrics.
 
@@ -341,8 +294,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetRecommendationPreferences", kwargs)
 
     def get_recommendation_summaries(
-        self, **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef]
-    ) -> TargetResults[GetRecommendationSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationSummariesResponseTypeDef]:
         """Returns the optimization findings for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRecommendationSummaries
@@ -350,8 +303,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("GetRecommendationSummaries", kwargs)
 
     def put_recommendation_preferences(
-        self, **kwargs: Unpack[PutRecommendationPreferencesRequestTypeDef]
-    ) -> TargetResults[PutRecommendationPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecommendationPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRecommendationPreferencesResponseTypeDef]:
         """Creates a new recommendation preference or updates an existing
         recommendation preference, such as enhanced infrastructure metrics.
 
@@ -360,8 +313,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         return self._call("PutRecommendationPreferences", kwargs)
 
     def update_enrollment_status(
-        self, **kwargs: Unpack[UpdateEnrollmentStatusRequestTypeDef]
-    ) -> TargetResults[UpdateEnrollmentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnrollmentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnrollmentStatusResponseTypeDef]:
         """Updates the enrollment (opt in and opt out) status of an account to the
         Compute Optimizer service.
 
@@ -375,8 +328,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef],
-    ) -> TargetResults[DescribeRecommendationExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRecommendationExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRecommendationExportJobsResponseTypeDef]:
         """Every page of DescribeRecommendationExportJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -398,8 +351,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef],
-    ) -> TargetResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetEnrollmentStatusesForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEnrollmentStatusesForOrganizationResponseTypeDef]:
         """Every page of GetEnrollmentStatusesForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -422,8 +375,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef],
-    ) -> TargetResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetLambdaFunctionRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetLambdaFunctionRecommendationsResponseTypeDef]:
         """Every page of GetLambdaFunctionRecommendations in every target, merged per
         target (botocore's build_full_result).
 
@@ -445,8 +398,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef],
-    ) -> TargetResults[GetRecommendationPreferencesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecommendationPreferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRecommendationPreferencesResponseTypeDef]:
         """Every page of GetRecommendationPreferences in every target, merged per
         target (botocore's build_full_result).
 
@@ -469,8 +422,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef],
-    ) -> TargetResults[GetRecommendationSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecommendationSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRecommendationSummariesResponseTypeDef]:
         """Every page of GetRecommendationSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -491,8 +444,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef],
-    ) -> Items[RecommendationExportJobTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRecommendationExportJobsRequestTypeDef],
+    ) -> Items[type_defs.RecommendationExportJobTypeDef]:
         """Each element of recommendationExportJobs in every page of
         DescribeRecommendationExportJobs, from every target, as its page arrives
         (tagged with its target).
@@ -511,8 +464,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef],
-    ) -> Items[AccountEnrollmentStatusTypeDef]:
+        **kwargs: Unpack[type_defs.GetEnrollmentStatusesForOrganizationRequestTypeDef],
+    ) -> Items[type_defs.AccountEnrollmentStatusTypeDef]:
         """Each element of accountEnrollmentStatuses in every page of
         GetEnrollmentStatusesForOrganization, from every target, as its page
         arrives (tagged with its target).
@@ -531,8 +484,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef],
-    ) -> Items[LambdaFunctionRecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.GetLambdaFunctionRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.LambdaFunctionRecommendationTypeDef]:
         """Each element of lambdaFunctionRecommendations in every page of
         GetLambdaFunctionRecommendations, from every target, as its page arrives
         (tagged with its target).
@@ -551,8 +504,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef],
-    ) -> Items[RecommendationPreferencesDetailTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecommendationPreferencesRequestTypeDef],
+    ) -> Items[type_defs.RecommendationPreferencesDetailTypeDef]:
         """Each element of recommendationPreferencesDetails in every page of
         GetRecommendationPreferences, from every target, as its page arrives
         (tagged with its target).
@@ -571,8 +524,8 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef],
-    ) -> Items[RecommendationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecommendationSummariesRequestTypeDef],
+    ) -> Items[type_defs.RecommendationSummaryTypeDef]:
         """Each element of recommendationSummaries in every page of
         GetRecommendationSummaries, from every target, as its page arrives (tagged
         with its target).

@@ -15,62 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountInfoTypeDef,
-        AssociateAccountsRequestTypeDef,
-        AssociateAccountsResponseTypeDef,
-        AutomationEventStepTypeDef,
-        AutomationEventSummaryTypeDef,
-        AutomationEventTypeDef,
-        AutomationRuleTypeDef,
-        CreateAutomationRuleRequestTypeDef,
-        CreateAutomationRuleResponseTypeDef,
-        DeleteAutomationRuleRequestTypeDef,
-        DeleteAutomationRuleResponseTypeDef,
-        DisassociateAccountsRequestTypeDef,
-        DisassociateAccountsResponseTypeDef,
-        GetAutomationEventRequestTypeDef,
-        GetAutomationEventResponseTypeDef,
-        GetAutomationRuleRequestTypeDef,
-        GetAutomationRuleResponseTypeDef,
-        GetEnrollmentConfigurationResponseTypeDef,
-        ListAccountsRequestTypeDef,
-        ListAccountsResponseTypeDef,
-        ListAutomationEventStepsRequestTypeDef,
-        ListAutomationEventStepsResponseTypeDef,
-        ListAutomationEventSummariesRequestTypeDef,
-        ListAutomationEventSummariesResponseTypeDef,
-        ListAutomationEventsRequestTypeDef,
-        ListAutomationEventsResponseTypeDef,
-        ListAutomationRulePreviewRequestTypeDef,
-        ListAutomationRulePreviewResponseTypeDef,
-        ListAutomationRulePreviewSummariesRequestTypeDef,
-        ListAutomationRulePreviewSummariesResponseTypeDef,
-        ListAutomationRulesRequestTypeDef,
-        ListAutomationRulesResponseTypeDef,
-        ListRecommendedActionSummariesRequestTypeDef,
-        ListRecommendedActionSummariesResponseTypeDef,
-        ListRecommendedActionsRequestTypeDef,
-        ListRecommendedActionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PreviewResultSummaryTypeDef,
-        PreviewResultTypeDef,
-        RecommendedActionSummaryTypeDef,
-        RecommendedActionTypeDef,
-        RollbackAutomationEventRequestTypeDef,
-        RollbackAutomationEventResponseTypeDef,
-        StartAutomationEventRequestTypeDef,
-        StartAutomationEventResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAutomationRuleRequestTypeDef,
-        UpdateAutomationRuleResponseTypeDef,
-        UpdateEnrollmentConfigurationRequestTypeDef,
-        UpdateEnrollmentConfigurationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionComputeOptimizerAutomation"]
 
@@ -93,8 +38,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_accounts(
-        self, **kwargs: Unpack[AssociateAccountsRequestTypeDef]
-    ) -> TargetResults[AssociateAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAccountsResponseTypeDef]:
         """Associates one or more member accounts with your organization's management
         account, enabling centralized implementation of optimization actions
         across those accounts. Once associated, the management account (or a
@@ -110,8 +55,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("AssociateAccounts", kwargs)
 
     def create_automation_rule(
-        self, **kwargs: Unpack[CreateAutomationRuleRequestTypeDef]
-    ) -> TargetResults[CreateAutomationRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutomationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutomationRuleResponseTypeDef]:
         """Creates a new automation rule to apply recommended actions to resources
         based on specified criteria.
 
@@ -120,8 +65,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("CreateAutomationRule", kwargs)
 
     def delete_automation_rule(
-        self, **kwargs: Unpack[DeleteAutomationRuleRequestTypeDef]
-    ) -> TargetResults[DeleteAutomationRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutomationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutomationRuleResponseTypeDef]:
         """Deletes an existing automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/DeleteAutomationRule
@@ -129,8 +74,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("DeleteAutomationRule", kwargs)
 
     def disassociate_accounts(
-        self, **kwargs: Unpack[DisassociateAccountsRequestTypeDef]
-    ) -> TargetResults[DisassociateAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAccountsResponseTypeDef]:
         """Disassociates member accounts from your organization's management account,
         removing centralized automation capabilities. Once disassociated,
         organization rules no longer apply to the member account, and the
@@ -142,8 +87,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("DisassociateAccounts", kwargs)
 
     def get_automation_event(
-        self, **kwargs: Unpack[GetAutomationEventRequestTypeDef]
-    ) -> TargetResults[GetAutomationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutomationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutomationEventResponseTypeDef]:
         """Retrieves details about a specific automation event.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/GetAutomationEvent
@@ -151,8 +96,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("GetAutomationEvent", kwargs)
 
     def get_automation_rule(
-        self, **kwargs: Unpack[GetAutomationRuleRequestTypeDef]
-    ) -> TargetResults[GetAutomationRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutomationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutomationRuleResponseTypeDef]:
         """Retrieves details about a specific automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/GetAutomationRule
@@ -161,7 +106,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def get_enrollment_configuration(
         self,
-    ) -> TargetResults[GetEnrollmentConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetEnrollmentConfigurationResponseTypeDef]:
         """Retrieves the current enrollment configuration for Compute Optimizer
         Automation.
 
@@ -170,8 +115,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("GetEnrollmentConfiguration", {})
 
     def list_accounts(
-        self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Lists the accounts in your organization that are enrolled in Compute
         Optimizer and whether they have enabled Automation.
 
@@ -180,8 +125,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAccounts", kwargs)
 
     def list_automation_event_steps(
-        self, **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef]
-    ) -> TargetResults[ListAutomationEventStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationEventStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationEventStepsResponseTypeDef]:
         """Lists the steps for a specific automation event. You can only list steps
         for events created within the past year.
 
@@ -190,8 +135,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAutomationEventSteps", kwargs)
 
     def list_automation_event_summaries(
-        self, **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef]
-    ) -> TargetResults[ListAutomationEventSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationEventSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationEventSummariesResponseTypeDef]:
         """Provides a summary of automation events based on specified filters. Only
         events created within the past year will be included in the summary.
 
@@ -200,8 +145,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAutomationEventSummaries", kwargs)
 
     def list_automation_events(
-        self, **kwargs: Unpack[ListAutomationEventsRequestTypeDef]
-    ) -> TargetResults[ListAutomationEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationEventsResponseTypeDef]:
         """Lists automation events based on specified filters. You can retrieve
         events that were created within the past year.
 
@@ -210,8 +155,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAutomationEvents", kwargs)
 
     def list_automation_rule_preview(
-        self, **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef]
-    ) -> TargetResults[ListAutomationRulePreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationRulePreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationRulePreviewResponseTypeDef]:
         """Returns a preview of the recommended actions that match your Automation
         rule's configuration and criteria.
 
@@ -220,8 +165,9 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAutomationRulePreview", kwargs)
 
     def list_automation_rule_preview_summaries(
-        self, **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef]
-    ) -> TargetResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAutomationRulePreviewSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationRulePreviewSummariesResponseTypeDef]:
         """Returns a summary of the recommended actions that match your rule preview
         configuration and criteria.
 
@@ -230,8 +176,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAutomationRulePreviewSummaries", kwargs)
 
     def list_automation_rules(
-        self, **kwargs: Unpack[ListAutomationRulesRequestTypeDef]
-    ) -> TargetResults[ListAutomationRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationRulesResponseTypeDef]:
         """Lists the automation rules that match specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRules
@@ -239,8 +185,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListAutomationRules", kwargs)
 
     def list_recommended_action_summaries(
-        self, **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef]
-    ) -> TargetResults[ListRecommendedActionSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendedActionSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendedActionSummariesResponseTypeDef]:
         """Provides a summary of recommended actions based on specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActionSummaries
@@ -248,8 +194,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListRecommendedActionSummaries", kwargs)
 
     def list_recommended_actions(
-        self, **kwargs: Unpack[ListRecommendedActionsRequestTypeDef]
-    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendedActionsResponseTypeDef]:
         """Lists the recommended actions based that match specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActions
@@ -257,8 +203,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListRecommendedActions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListTagsForResource
@@ -266,8 +212,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def rollback_automation_event(
-        self, **kwargs: Unpack[RollbackAutomationEventRequestTypeDef]
-    ) -> TargetResults[RollbackAutomationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackAutomationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.RollbackAutomationEventResponseTypeDef]:
         """Initiates a rollback for a completed automation event.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/RollbackAutomationEvent
@@ -275,8 +221,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("RollbackAutomationEvent", kwargs)
 
     def start_automation_event(
-        self, **kwargs: Unpack[StartAutomationEventRequestTypeDef]
-    ) -> TargetResults[StartAutomationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAutomationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAutomationEventResponseTypeDef]:
         """Initiates a one-time, on-demand automation for the specified recommended
         action.
 
@@ -285,8 +231,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("StartAutomationEvent", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/TagResource
@@ -294,8 +240,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/UntagResource
@@ -303,8 +249,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_automation_rule(
-        self, **kwargs: Unpack[UpdateAutomationRuleRequestTypeDef]
-    ) -> TargetResults[UpdateAutomationRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAutomationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutomationRuleResponseTypeDef]:
         """Updates an existing automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/UpdateAutomationRule
@@ -312,8 +258,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         return self._call("UpdateAutomationRule", kwargs)
 
     def update_enrollment_configuration(
-        self, **kwargs: Unpack[UpdateEnrollmentConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateEnrollmentConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnrollmentConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnrollmentConfigurationResponseTypeDef]:
         """Updates your account’s Compute Optimizer Automation enrollment
         configuration.
 
@@ -327,8 +273,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -351,8 +297,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef],
-    ) -> TargetResults[ListAutomationEventStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationEventStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationEventStepsResponseTypeDef]:
         """Every page of ListAutomationEventSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -375,8 +321,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef],
-    ) -> TargetResults[ListAutomationEventSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationEventSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationEventSummariesResponseTypeDef]:
         """Every page of ListAutomationEventSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -399,8 +345,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomationEventsRequestTypeDef],
-    ) -> TargetResults[ListAutomationEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationEventsResponseTypeDef]:
         """Every page of ListAutomationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -423,8 +369,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef],
-    ) -> TargetResults[ListAutomationRulePreviewResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationRulePreviewRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationRulePreviewResponseTypeDef]:
         """Every page of ListAutomationRulePreview in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,8 +393,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef],
-    ) -> TargetResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationRulePreviewSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationRulePreviewSummariesResponseTypeDef]:
         """Every page of ListAutomationRulePreviewSummaries in every target, merged
         per target (botocore's build_full_result).
 
@@ -471,8 +417,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomationRulesRequestTypeDef],
-    ) -> TargetResults[ListAutomationRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomationRulesResponseTypeDef]:
         """Every page of ListAutomationRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -494,8 +440,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef],
-    ) -> TargetResults[ListRecommendedActionSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendedActionSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendedActionSummariesResponseTypeDef]:
         """Every page of ListRecommendedActionSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -517,8 +463,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
-    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendedActionsResponseTypeDef]:
         """Every page of ListRecommendedActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -539,8 +485,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> Items[AccountInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> Items[type_defs.AccountInfoTypeDef]:
         """Each element of accounts in every page of ListAccounts, from every target,
         as its page arrives (tagged with its target).
 
@@ -555,8 +501,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef],
-    ) -> Items[AutomationEventStepTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationEventStepsRequestTypeDef],
+    ) -> Items[type_defs.AutomationEventStepTypeDef]:
         """Each element of automationEventSteps in every page of
         ListAutomationEventSteps, from every target, as its page arrives (tagged
         with its target).
@@ -572,8 +518,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef],
-    ) -> Items[AutomationEventSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationEventSummariesRequestTypeDef],
+    ) -> Items[type_defs.AutomationEventSummaryTypeDef]:
         """Each element of automationEventSummaries in every page of
         ListAutomationEventSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -592,8 +538,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomationEventsRequestTypeDef],
-    ) -> Items[AutomationEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationEventsRequestTypeDef],
+    ) -> Items[type_defs.AutomationEventTypeDef]:
         """Each element of automationEvents in every page of ListAutomationEvents,
         from every target, as its page arrives (tagged with its target).
 
@@ -608,8 +554,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef],
-    ) -> Items[PreviewResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationRulePreviewRequestTypeDef],
+    ) -> Items[type_defs.PreviewResultTypeDef]:
         """Each element of previewResults in every page of ListAutomationRulePreview,
         from every target, as its page arrives (tagged with its target).
 
@@ -627,8 +573,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef],
-    ) -> Items[PreviewResultSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationRulePreviewSummariesRequestTypeDef],
+    ) -> Items[type_defs.PreviewResultSummaryTypeDef]:
         """Each element of previewResultSummaries in every page of
         ListAutomationRulePreviewSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -647,8 +593,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomationRulesRequestTypeDef],
-    ) -> Items[AutomationRuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomationRulesRequestTypeDef],
+    ) -> Items[type_defs.AutomationRuleTypeDef]:
         """Each element of automationRules in every page of ListAutomationRules, from
         every target, as its page arrives (tagged with its target).
 
@@ -663,8 +609,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef],
-    ) -> Items[RecommendedActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendedActionSummariesRequestTypeDef],
+    ) -> Items[type_defs.RecommendedActionSummaryTypeDef]:
         """Each element of recommendedActionSummaries in every page of
         ListRecommendedActionSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -683,8 +629,8 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
-    ) -> Items[RecommendedActionTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef],
+    ) -> Items[type_defs.RecommendedActionTypeDef]:
         """Each element of recommendedActions in every page of
         ListRecommendedActions, from every target, as its page arrives (tagged
         with its target).

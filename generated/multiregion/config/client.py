@@ -15,213 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AggregateComplianceByConfigRuleTypeDef,
-        AggregateComplianceByConformancePackTypeDef,
-        AggregateEvaluationResultTypeDef,
-        AggregateResourceIdentifierTypeDef,
-        AggregatedSourceStatusTypeDef,
-        AggregationAuthorizationTypeDef,
-        AssociateResourceTypesRequestTypeDef,
-        AssociateResourceTypesResponseTypeDef,
-        BatchGetAggregateResourceConfigRequestTypeDef,
-        BatchGetAggregateResourceConfigResponseTypeDef,
-        BatchGetResourceConfigRequestTypeDef,
-        BatchGetResourceConfigResponseTypeDef,
-        ComplianceByConfigRuleTypeDef,
-        ComplianceByResourceTypeDef,
-        ConfigRuleEvaluationStatusTypeDef,
-        ConfigRuleOutputTypeDef,
-        ConfigurationAggregatorTypeDef,
-        ConfigurationItemTypeDef,
-        ConfigurationRecorderSummaryTypeDef,
-        ConformancePackComplianceSummaryTypeDef,
-        ConformancePackDetailTypeDef,
-        ConformancePackRuleComplianceTypeDef,
-        ConformancePackStatusDetailTypeDef,
-        DeleteAggregationAuthorizationRequestTypeDef,
-        DeleteConfigRuleRequestTypeDef,
-        DeleteConfigurationAggregatorRequestTypeDef,
-        DeleteConfigurationRecorderRequestTypeDef,
-        DeleteConformancePackRequestTypeDef,
-        DeleteDeliveryChannelRequestTypeDef,
-        DeleteEvaluationResultsRequestTypeDef,
-        DeleteEvaluationResultsResponseTypeDef,
-        DeleteOrganizationConfigRuleRequestTypeDef,
-        DeleteOrganizationConformancePackRequestTypeDef,
-        DeletePendingAggregationRequestRequestTypeDef,
-        DeleteRemediationConfigurationRequestTypeDef,
-        DeleteRemediationConfigurationResponseTypeDef,
-        DeleteRemediationExceptionsRequestTypeDef,
-        DeleteRemediationExceptionsResponseTypeDef,
-        DeleteResourceConfigRequestTypeDef,
-        DeleteRetentionConfigurationRequestTypeDef,
-        DeleteServiceLinkedConfigurationRecorderRequestTypeDef,
-        DeleteServiceLinkedConfigurationRecorderResponseTypeDef,
-        DeleteStoredQueryRequestTypeDef,
-        DeleteStoredQueryResponseTypeDef,
-        DeliverConfigSnapshotRequestTypeDef,
-        DeliverConfigSnapshotResponseTypeDef,
-        DescribeAggregateComplianceByConfigRulesRequestTypeDef,
-        DescribeAggregateComplianceByConfigRulesResponseTypeDef,
-        DescribeAggregateComplianceByConformancePacksRequestTypeDef,
-        DescribeAggregateComplianceByConformancePacksResponseTypeDef,
-        DescribeAggregationAuthorizationsRequestTypeDef,
-        DescribeAggregationAuthorizationsResponseTypeDef,
-        DescribeComplianceByConfigRuleRequestTypeDef,
-        DescribeComplianceByConfigRuleResponseTypeDef,
-        DescribeComplianceByResourceRequestTypeDef,
-        DescribeComplianceByResourceResponseTypeDef,
-        DescribeConfigRuleEvaluationStatusRequestTypeDef,
-        DescribeConfigRuleEvaluationStatusResponseTypeDef,
-        DescribeConfigRulesRequestTypeDef,
-        DescribeConfigRulesResponseTypeDef,
-        DescribeConfigurationAggregatorSourcesStatusRequestTypeDef,
-        DescribeConfigurationAggregatorSourcesStatusResponseTypeDef,
-        DescribeConfigurationAggregatorsRequestTypeDef,
-        DescribeConfigurationAggregatorsResponseTypeDef,
-        DescribeConfigurationRecorderStatusRequestTypeDef,
-        DescribeConfigurationRecorderStatusResponseTypeDef,
-        DescribeConfigurationRecordersRequestTypeDef,
-        DescribeConfigurationRecordersResponseTypeDef,
-        DescribeConformancePackComplianceRequestTypeDef,
-        DescribeConformancePackComplianceResponseTypeDef,
-        DescribeConformancePackStatusRequestTypeDef,
-        DescribeConformancePackStatusResponseTypeDef,
-        DescribeConformancePacksRequestTypeDef,
-        DescribeConformancePacksResponseTypeDef,
-        DescribeDeliveryChannelStatusRequestTypeDef,
-        DescribeDeliveryChannelStatusResponseTypeDef,
-        DescribeDeliveryChannelsRequestTypeDef,
-        DescribeDeliveryChannelsResponseTypeDef,
-        DescribeOrganizationConfigRuleStatusesRequestTypeDef,
-        DescribeOrganizationConfigRuleStatusesResponseTypeDef,
-        DescribeOrganizationConfigRulesRequestTypeDef,
-        DescribeOrganizationConfigRulesResponseTypeDef,
-        DescribeOrganizationConformancePackStatusesRequestTypeDef,
-        DescribeOrganizationConformancePackStatusesResponseTypeDef,
-        DescribeOrganizationConformancePacksRequestTypeDef,
-        DescribeOrganizationConformancePacksResponseTypeDef,
-        DescribePendingAggregationRequestsRequestTypeDef,
-        DescribePendingAggregationRequestsResponseTypeDef,
-        DescribeRemediationConfigurationsRequestTypeDef,
-        DescribeRemediationConfigurationsResponseTypeDef,
-        DescribeRemediationExceptionsRequestTypeDef,
-        DescribeRemediationExceptionsResponseTypeDef,
-        DescribeRemediationExecutionStatusRequestTypeDef,
-        DescribeRemediationExecutionStatusResponseTypeDef,
-        DescribeRetentionConfigurationsRequestTypeDef,
-        DescribeRetentionConfigurationsResponseTypeDef,
-        DisassociateResourceTypesRequestTypeDef,
-        DisassociateResourceTypesResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EvaluationResultTypeDef,
-        GetAggregateComplianceDetailsByConfigRuleRequestTypeDef,
-        GetAggregateComplianceDetailsByConfigRuleResponseTypeDef,
-        GetAggregateConfigRuleComplianceSummaryRequestTypeDef,
-        GetAggregateConfigRuleComplianceSummaryResponseTypeDef,
-        GetAggregateConformancePackComplianceSummaryRequestTypeDef,
-        GetAggregateConformancePackComplianceSummaryResponseTypeDef,
-        GetAggregateDiscoveredResourceCountsRequestTypeDef,
-        GetAggregateDiscoveredResourceCountsResponseTypeDef,
-        GetAggregateResourceConfigRequestTypeDef,
-        GetAggregateResourceConfigResponseTypeDef,
-        GetComplianceDetailsByConfigRuleRequestTypeDef,
-        GetComplianceDetailsByConfigRuleResponseTypeDef,
-        GetComplianceDetailsByResourceRequestTypeDef,
-        GetComplianceDetailsByResourceResponseTypeDef,
-        GetComplianceSummaryByConfigRuleResponseTypeDef,
-        GetComplianceSummaryByResourceTypeRequestTypeDef,
-        GetComplianceSummaryByResourceTypeResponseTypeDef,
-        GetConformancePackComplianceDetailsRequestTypeDef,
-        GetConformancePackComplianceDetailsResponseTypeDef,
-        GetConformancePackComplianceSummaryRequestTypeDef,
-        GetConformancePackComplianceSummaryResponseTypeDef,
-        GetCustomRulePolicyRequestTypeDef,
-        GetCustomRulePolicyResponseTypeDef,
-        GetDiscoveredResourceCountsRequestTypeDef,
-        GetDiscoveredResourceCountsResponseTypeDef,
-        GetOrganizationConfigRuleDetailedStatusRequestTypeDef,
-        GetOrganizationConfigRuleDetailedStatusResponseTypeDef,
-        GetOrganizationConformancePackDetailedStatusRequestTypeDef,
-        GetOrganizationConformancePackDetailedStatusResponseTypeDef,
-        GetOrganizationCustomRulePolicyRequestTypeDef,
-        GetOrganizationCustomRulePolicyResponseTypeDef,
-        GetResourceConfigHistoryRequestTypeDef,
-        GetResourceConfigHistoryResponseTypeDef,
-        GetResourceEvaluationSummaryRequestTypeDef,
-        GetResourceEvaluationSummaryResponseTypeDef,
-        GetStoredQueryRequestTypeDef,
-        GetStoredQueryResponseTypeDef,
-        ListAggregateDiscoveredResourcesRequestTypeDef,
-        ListAggregateDiscoveredResourcesResponseTypeDef,
-        ListConfigurationRecordersRequestTypeDef,
-        ListConfigurationRecordersResponseTypeDef,
-        ListConformancePackComplianceScoresRequestTypeDef,
-        ListConformancePackComplianceScoresResponseTypeDef,
-        ListDiscoveredResourcesRequestTypeDef,
-        ListDiscoveredResourcesResponseTypeDef,
-        ListResourceEvaluationsRequestTypeDef,
-        ListResourceEvaluationsResponseTypeDef,
-        ListStoredQueriesRequestTypeDef,
-        ListStoredQueriesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MemberAccountStatusTypeDef,
-        OrganizationConfigRuleStatusTypeDef,
-        OrganizationConfigRuleTypeDef,
-        OrganizationConformancePackDetailedStatusTypeDef,
-        OrganizationConformancePackStatusTypeDef,
-        OrganizationConformancePackTypeDef,
-        PendingAggregationRequestTypeDef,
-        PutAggregationAuthorizationRequestTypeDef,
-        PutAggregationAuthorizationResponseTypeDef,
-        PutConfigRuleRequestTypeDef,
-        PutConfigurationAggregatorRequestTypeDef,
-        PutConfigurationAggregatorResponseTypeDef,
-        PutConfigurationRecorderRequestTypeDef,
-        PutConformancePackRequestTypeDef,
-        PutConformancePackResponseTypeDef,
-        PutDeliveryChannelRequestTypeDef,
-        PutEvaluationsRequestTypeDef,
-        PutEvaluationsResponseTypeDef,
-        PutExternalEvaluationRequestTypeDef,
-        PutExternalEvaluationResponseTypeDef,
-        PutOrganizationConfigRuleRequestTypeDef,
-        PutOrganizationConfigRuleResponseTypeDef,
-        PutOrganizationConformancePackRequestTypeDef,
-        PutOrganizationConformancePackResponseTypeDef,
-        PutRemediationConfigurationsRequestTypeDef,
-        PutRemediationConfigurationsResponseTypeDef,
-        PutRemediationExceptionsRequestTypeDef,
-        PutRemediationExceptionsResponseTypeDef,
-        PutResourceConfigRequestTypeDef,
-        PutRetentionConfigurationRequestTypeDef,
-        PutRetentionConfigurationResponseTypeDef,
-        PutServiceLinkedConfigurationRecorderRequestTypeDef,
-        PutServiceLinkedConfigurationRecorderResponseTypeDef,
-        PutStoredQueryRequestTypeDef,
-        PutStoredQueryResponseTypeDef,
-        RemediationExecutionStatusTypeDef,
-        ResourceEvaluationTypeDef,
-        ResourceIdentifierTypeDef,
-        RetentionConfigurationTypeDef,
-        SelectAggregateResourceConfigRequestTypeDef,
-        SelectAggregateResourceConfigResponseTypeDef,
-        SelectResourceConfigRequestTypeDef,
-        SelectResourceConfigResponseTypeDef,
-        StartConfigRulesEvaluationRequestTypeDef,
-        StartConfigRulesEvaluationResponseTypeDef,
-        StartConfigurationRecorderRequestTypeDef,
-        StartRemediationExecutionRequestTypeDef,
-        StartRemediationExecutionResponseTypeDef,
-        StartResourceEvaluationRequestTypeDef,
-        StartResourceEvaluationResponseTypeDef,
-        StopConfigurationRecorderRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConfigService"]
 
@@ -233,8 +27,8 @@ class MultiRegionConfigService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_resource_types(
-        self, **kwargs: Unpack[AssociateResourceTypesRequestTypeDef]
-    ) -> TargetResults[AssociateResourceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResourceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResourceTypesResponseTypeDef]:
         """Adds all resource types specified in the ResourceTypes list to the
         RecordingGroup of specified configuration recorder and includes those
         resource types when recording.
@@ -244,8 +38,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("AssociateResourceTypes", kwargs)
 
     def batch_get_aggregate_resource_config(
-        self, **kwargs: Unpack[BatchGetAggregateResourceConfigRequestTypeDef]
-    ) -> TargetResults[BatchGetAggregateResourceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAggregateResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAggregateResourceConfigResponseTypeDef]:
         """Returns the current configuration items for resources that are present in
         your Config aggregator. The operation also returns a list of resources
         that are not processed in the current request. If there are no unprocessed
@@ -257,8 +51,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("BatchGetAggregateResourceConfig", kwargs)
 
     def batch_get_resource_config(
-        self, **kwargs: Unpack[BatchGetResourceConfigRequestTypeDef]
-    ) -> TargetResults[BatchGetResourceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetResourceConfigResponseTypeDef]:
         """Returns the BaseConfigurationItem for one or more requested resources. The
         operation also returns a list of resources that are not processed in the
         current request. If there are no unprocessed resources, the operation
@@ -269,8 +63,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("BatchGetResourceConfig", kwargs)
 
     def delete_aggregation_authorization(
-        self, **kwargs: Unpack[DeleteAggregationAuthorizationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAggregationAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the authorization granted to the specified configuration
         aggregator account in a specified region.
 
@@ -279,8 +73,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteAggregationAuthorization", kwargs)
 
     def delete_config_rule(
-        self, **kwargs: Unpack[DeleteConfigRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Config rule and all of its evaluation results.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteConfigRule
@@ -288,8 +82,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteConfigRule", kwargs)
 
     def delete_configuration_aggregator(
-        self, **kwargs: Unpack[DeleteConfigurationAggregatorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationAggregatorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified configuration aggregator and the aggregated data
         associated with the aggregator.
 
@@ -298,8 +92,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteConfigurationAggregator", kwargs)
 
     def delete_configuration_recorder(
-        self, **kwargs: Unpack[DeleteConfigurationRecorderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationRecorderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the customer managed configuration recorder.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteConfigurationRecorder
@@ -307,8 +101,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteConfigurationRecorder", kwargs)
 
     def delete_conformance_pack(
-        self, **kwargs: Unpack[DeleteConformancePackRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConformancePackRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified conformance pack and all the Config rules,
         remediation actions, and all evaluation results within that conformance
         pack.
@@ -318,8 +112,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteConformancePack", kwargs)
 
     def delete_delivery_channel(
-        self, **kwargs: Unpack[DeleteDeliveryChannelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeliveryChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the delivery channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteDeliveryChannel
@@ -327,8 +121,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteDeliveryChannel", kwargs)
 
     def delete_evaluation_results(
-        self, **kwargs: Unpack[DeleteEvaluationResultsRequestTypeDef]
-    ) -> TargetResults[DeleteEvaluationResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEvaluationResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEvaluationResultsResponseTypeDef]:
         """Deletes the evaluation results for the specified Config rule. You can
         specify one Config rule per request. After you delete the evaluation
         results, you can call the StartConfigRulesEvaluation API to start
@@ -339,8 +133,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteEvaluationResults", kwargs)
 
     def delete_organization_config_rule(
-        self, **kwargs: Unpack[DeleteOrganizationConfigRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOrganizationConfigRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified organization Config rule and all of its evaluation
         results from all member accounts in that organization.
 
@@ -349,8 +143,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteOrganizationConfigRule", kwargs)
 
     def delete_organization_conformance_pack(
-        self, **kwargs: Unpack[DeleteOrganizationConformancePackRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteOrganizationConformancePackRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified organization conformance pack and all of the Config
         rules and remediation actions from all member accounts in that
         organization.
@@ -360,8 +155,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteOrganizationConformancePack", kwargs)
 
     def delete_pending_aggregation_request(
-        self, **kwargs: Unpack[DeletePendingAggregationRequestRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePendingAggregationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes pending authorization requests for a specified aggregator account
         in a specified region.
 
@@ -370,8 +165,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeletePendingAggregationRequest", kwargs)
 
     def delete_remediation_configuration(
-        self, **kwargs: Unpack[DeleteRemediationConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteRemediationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRemediationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRemediationConfigurationResponseTypeDef]:
         """Deletes the remediation configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteRemediationConfiguration
@@ -379,8 +174,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteRemediationConfiguration", kwargs)
 
     def delete_remediation_exceptions(
-        self, **kwargs: Unpack[DeleteRemediationExceptionsRequestTypeDef]
-    ) -> TargetResults[DeleteRemediationExceptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRemediationExceptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRemediationExceptionsResponseTypeDef]:
         """Deletes one or more remediation exceptions mentioned in the resource keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteRemediationExceptions
@@ -388,8 +183,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteRemediationExceptions", kwargs)
 
     def delete_resource_config(
-        self, **kwargs: Unpack[DeleteResourceConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records the configuration state for a custom resource that has been
         deleted. This API records a new ConfigurationItem with a ResourceDeleted
         status. You can retrieve the ConfigurationItems recorded for this resource
@@ -400,8 +195,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteResourceConfig", kwargs)
 
     def delete_retention_configuration(
-        self, **kwargs: Unpack[DeleteRetentionConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRetentionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the retention configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteRetentionConfiguration
@@ -409,8 +204,13 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteRetentionConfiguration", kwargs)
 
     def delete_service_linked_configuration_recorder(
-        self, **kwargs: Unpack[DeleteServiceLinkedConfigurationRecorderRequestTypeDef]
-    ) -> TargetResults[DeleteServiceLinkedConfigurationRecorderResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteServiceLinkedConfigurationRecorderRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteServiceLinkedConfigurationRecorderResponseTypeDef
+    ]:
         """Deletes an existing service-linked configuration recorder.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteServiceLinkedConfigurationRecorder
@@ -418,8 +218,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteServiceLinkedConfigurationRecorder", kwargs)
 
     def delete_stored_query(
-        self, **kwargs: Unpack[DeleteStoredQueryRequestTypeDef]
-    ) -> TargetResults[DeleteStoredQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStoredQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStoredQueryResponseTypeDef]:
         """Deletes the stored query for a single Amazon Web Services account and a
         single Amazon Web Services Region.
 
@@ -428,8 +228,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeleteStoredQuery", kwargs)
 
     def deliver_config_snapshot(
-        self, **kwargs: Unpack[DeliverConfigSnapshotRequestTypeDef]
-    ) -> TargetResults[DeliverConfigSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeliverConfigSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeliverConfigSnapshotResponseTypeDef]:
         """Schedules delivery of a configuration snapshot to the Amazon S3 bucket in
         the specified delivery channel. After the delivery has started, Config
         sends the following notifications using an Amazon SNS topic that you have
@@ -440,8 +240,13 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DeliverConfigSnapshot", kwargs)
 
     def describe_aggregate_compliance_by_config_rules(
-        self, **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef]
-    ) -> TargetResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeAggregateComplianceByConfigRulesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAggregateComplianceByConfigRulesResponseTypeDef
+    ]:
         """Returns a list of compliant and noncompliant rules with the number of
         resources for compliant and noncompliant rules. Does not display rules
         that do not have compliance results.
@@ -452,8 +257,12 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_aggregate_compliance_by_conformance_packs(
         self,
-        **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
-    ) -> TargetResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAggregateComplianceByConformancePacksRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAggregateComplianceByConformancePacksResponseTypeDef
+    ]:
         """Returns a list of the existing and deleted conformance packs and their
         associated compliance status with the count of compliant and noncompliant
         Config rules within each conformance pack. Also returns the total rule
@@ -465,8 +274,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeAggregateComplianceByConformancePacks", kwargs)
 
     def describe_aggregation_authorizations(
-        self, **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef]
-    ) -> TargetResults[DescribeAggregationAuthorizationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeAggregationAuthorizationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAggregationAuthorizationsResponseTypeDef]:
         """Returns a list of authorizations granted to various aggregator accounts
         and regions.
 
@@ -475,8 +285,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeAggregationAuthorizations", kwargs)
 
     def describe_compliance_by_config_rule(
-        self, **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef]
-    ) -> TargetResults[DescribeComplianceByConfigRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComplianceByConfigRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComplianceByConfigRuleResponseTypeDef]:
         """Indicates whether the specified Config rules are compliant. If a rule is
         noncompliant, this operation returns the number of Amazon Web Services
         resources that do not comply with the rule.
@@ -486,8 +296,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeComplianceByConfigRule", kwargs)
 
     def describe_compliance_by_resource(
-        self, **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef]
-    ) -> TargetResults[DescribeComplianceByResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComplianceByResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComplianceByResourceResponseTypeDef]:
         """Indicates whether the specified Amazon Web Services resources are
         compliant. If a resource is noncompliant, this operation returns the
         number of Config rules that the resource does not comply with.
@@ -497,8 +307,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeComplianceByResource", kwargs)
 
     def describe_config_rule_evaluation_status(
-        self, **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef]
-    ) -> TargetResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeConfigRuleEvaluationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigRuleEvaluationStatusResponseTypeDef]:
         """Returns status information for each of your Config managed rules. The
         status includes information such as the last time Config invoked the rule,
         the last time Config failed to invoke the rule, and the related error for
@@ -509,8 +320,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConfigRuleEvaluationStatus", kwargs)
 
     def describe_config_rules(
-        self, **kwargs: Unpack[DescribeConfigRulesRequestTypeDef]
-    ) -> TargetResults[DescribeConfigRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigRulesResponseTypeDef]:
         """Returns details about your Config rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigRules
@@ -519,8 +330,12 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_configuration_aggregator_sources_status(
         self,
-        **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
-    ) -> TargetResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeConfigurationAggregatorSourcesStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeConfigurationAggregatorSourcesStatusResponseTypeDef
+    ]:
         """Returns status information for sources within an aggregator. The status
         includes information about the last time Config verified authorization
         between the source account and an aggregator account. In case of a
@@ -531,8 +346,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConfigurationAggregatorSourcesStatus", kwargs)
 
     def describe_configuration_aggregators(
-        self, **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationAggregatorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationAggregatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationAggregatorsResponseTypeDef]:
         """Returns the details of one or more configuration aggregators. If the
         configuration aggregator is not specified, this operation returns the
         details for all the configuration aggregators associated with the account.
@@ -542,8 +357,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConfigurationAggregators", kwargs)
 
     def describe_configuration_recorder_status(
-        self, **kwargs: Unpack[DescribeConfigurationRecorderStatusRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationRecorderStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeConfigurationRecorderStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigurationRecorderStatusResponseTypeDef]:
         """Returns the current status of the configuration recorder you specify as
         well as the status of the last recording event for the configuration
         recorders.
@@ -553,8 +369,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConfigurationRecorderStatus", kwargs)
 
     def describe_configuration_recorders(
-        self, **kwargs: Unpack[DescribeConfigurationRecordersRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationRecordersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationRecordersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationRecordersResponseTypeDef]:
         """Returns details for the configuration recorder you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigurationRecorders
@@ -562,8 +378,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConfigurationRecorders", kwargs)
 
     def describe_conformance_pack_compliance(
-        self, **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef]
-    ) -> TargetResults[DescribeConformancePackComplianceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeConformancePackComplianceRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConformancePackComplianceResponseTypeDef]:
         """Returns compliance details for each rule in that conformance pack.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackCompliance
@@ -571,8 +388,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConformancePackCompliance", kwargs)
 
     def describe_conformance_pack_status(
-        self, **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef]
-    ) -> TargetResults[DescribeConformancePackStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConformancePackStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConformancePackStatusResponseTypeDef]:
         """Provides one or more conformance packs deployment status.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackStatus
@@ -580,8 +397,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConformancePackStatus", kwargs)
 
     def describe_conformance_packs(
-        self, **kwargs: Unpack[DescribeConformancePacksRequestTypeDef]
-    ) -> TargetResults[DescribeConformancePacksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConformancePacksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConformancePacksResponseTypeDef]:
         """Returns a list of one or more conformance packs.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePacks
@@ -589,8 +406,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeConformancePacks", kwargs)
 
     def describe_delivery_channel_status(
-        self, **kwargs: Unpack[DescribeDeliveryChannelStatusRequestTypeDef]
-    ) -> TargetResults[DescribeDeliveryChannelStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeliveryChannelStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeliveryChannelStatusResponseTypeDef]:
         """Returns the current status of the specified delivery channel. If a
         delivery channel is not specified, this operation returns the current
         status of all delivery channels associated with the account.
@@ -600,8 +417,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeDeliveryChannelStatus", kwargs)
 
     def describe_delivery_channels(
-        self, **kwargs: Unpack[DescribeDeliveryChannelsRequestTypeDef]
-    ) -> TargetResults[DescribeDeliveryChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeliveryChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeliveryChannelsResponseTypeDef]:
         """Returns details about the specified delivery channel. If a delivery
         channel is not specified, this operation returns the details of all
         delivery channels associated with the account.
@@ -611,8 +428,11 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeDeliveryChannels", kwargs)
 
     def describe_organization_config_rule_statuses(
-        self, **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationConfigRuleStatusesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
         """Provides organization Config rule deployment status for an organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRuleStatuses
@@ -620,8 +440,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeOrganizationConfigRuleStatuses", kwargs)
 
     def describe_organization_config_rules(
-        self, **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationConfigRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrganizationConfigRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigRulesResponseTypeDef]:
         """Returns a list of organization Config rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRules
@@ -630,8 +450,12 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_organization_conformance_pack_statuses(
         self,
-        **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationConformancePackStatusesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeOrganizationConformancePackStatusesResponseTypeDef
+    ]:
         """Provides organization conformance pack deployment status for an
         organization.
 
@@ -640,8 +464,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeOrganizationConformancePackStatuses", kwargs)
 
     def describe_organization_conformance_packs(
-        self, **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationConformancePacksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrganizationConformancePacksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrganizationConformancePacksResponseTypeDef]:
         """Returns a list of organization conformance packs.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConformancePacks
@@ -649,8 +474,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeOrganizationConformancePacks", kwargs)
 
     def describe_pending_aggregation_requests(
-        self, **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef]
-    ) -> TargetResults[DescribePendingAggregationRequestsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribePendingAggregationRequestsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePendingAggregationRequestsResponseTypeDef]:
         """Returns a list of all pending aggregation requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribePendingAggregationRequests
@@ -658,8 +484,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribePendingAggregationRequests", kwargs)
 
     def describe_remediation_configurations(
-        self, **kwargs: Unpack[DescribeRemediationConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeRemediationConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRemediationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRemediationConfigurationsResponseTypeDef]:
         """Returns the details of one or more remediation configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeRemediationConfigurations
@@ -667,8 +494,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeRemediationConfigurations", kwargs)
 
     def describe_remediation_exceptions(
-        self, **kwargs: Unpack[DescribeRemediationExceptionsRequestTypeDef]
-    ) -> TargetResults[DescribeRemediationExceptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRemediationExceptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRemediationExceptionsResponseTypeDef]:
         """Returns the details of one or more remediation exceptions. A detailed view
         of a remediation exception for a set of resources that includes an
         explanation of an exception and the time when the exception will be
@@ -680,8 +507,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeRemediationExceptions", kwargs)
 
     def describe_remediation_execution_status(
-        self, **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef]
-    ) -> TargetResults[DescribeRemediationExecutionStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRemediationExecutionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRemediationExecutionStatusResponseTypeDef]:
         """Provides a detailed view of a Remediation Execution for a set of resources
         including state, timestamps for when steps for the remediation execution
         occur, and any error messages for steps that have failed. When you specify
@@ -692,8 +520,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeRemediationExecutionStatus", kwargs)
 
     def describe_retention_configurations(
-        self, **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeRetentionConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRetentionConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRetentionConfigurationsResponseTypeDef]:
         """Returns the details of one or more retention configurations. If the
         retention configuration name is not specified, this operation returns the
         details for all the retention configurations for that account.
@@ -703,8 +531,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DescribeRetentionConfigurations", kwargs)
 
     def disassociate_resource_types(
-        self, **kwargs: Unpack[DisassociateResourceTypesRequestTypeDef]
-    ) -> TargetResults[DisassociateResourceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateResourceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateResourceTypesResponseTypeDef]:
         """Removes all resource types specified in the ResourceTypes list from the
         RecordingGroup of configuration recorder and excludes these resource types
         when recording.
@@ -714,8 +542,13 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("DisassociateResourceTypes", kwargs)
 
     def get_aggregate_compliance_details_by_config_rule(
-        self, **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef]
-    ) -> TargetResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAggregateComplianceDetailsByConfigRuleRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAggregateComplianceDetailsByConfigRuleResponseTypeDef
+    ]:
         """Returns the evaluation results for the specified Config rule for a
         specific resource in a rule. The results indicate which Amazon Web
         Services resources were evaluated by the rule, when each resource was last
@@ -726,8 +559,13 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetAggregateComplianceDetailsByConfigRule", kwargs)
 
     def get_aggregate_config_rule_compliance_summary(
-        self, **kwargs: Unpack[GetAggregateConfigRuleComplianceSummaryRequestTypeDef]
-    ) -> TargetResults[GetAggregateConfigRuleComplianceSummaryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAggregateConfigRuleComplianceSummaryRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAggregateConfigRuleComplianceSummaryResponseTypeDef
+    ]:
         """Returns the number of compliant and noncompliant rules for one or more
         accounts and regions in an aggregator.
 
@@ -737,8 +575,12 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_aggregate_conformance_pack_compliance_summary(
         self,
-        **kwargs: Unpack[GetAggregateConformancePackComplianceSummaryRequestTypeDef],
-    ) -> TargetResults[GetAggregateConformancePackComplianceSummaryResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetAggregateConformancePackComplianceSummaryRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAggregateConformancePackComplianceSummaryResponseTypeDef
+    ]:
         """Returns the count of compliant and noncompliant conformance packs across
         all Amazon Web Services accounts and Amazon Web Services Regions in an
         aggregator. You can filter based on Amazon Web Services account ID or
@@ -749,8 +591,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetAggregateConformancePackComplianceSummary", kwargs)
 
     def get_aggregate_discovered_resource_counts(
-        self, **kwargs: Unpack[GetAggregateDiscoveredResourceCountsRequestTypeDef]
-    ) -> TargetResults[GetAggregateDiscoveredResourceCountsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetAggregateDiscoveredResourceCountsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAggregateDiscoveredResourceCountsResponseTypeDef]:
         """Returns the resource counts across accounts and regions that are present
         in your Config aggregator. You can request the resource counts by
         providing filters and GroupByKey.
@@ -760,8 +603,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetAggregateDiscoveredResourceCounts", kwargs)
 
     def get_aggregate_resource_config(
-        self, **kwargs: Unpack[GetAggregateResourceConfigRequestTypeDef]
-    ) -> TargetResults[GetAggregateResourceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAggregateResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAggregateResourceConfigResponseTypeDef]:
         """Returns configuration item that is aggregated for your specific resource
         in a specific source account and region.
 
@@ -770,8 +613,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetAggregateResourceConfig", kwargs)
 
     def get_compliance_details_by_config_rule(
-        self, **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef]
-    ) -> TargetResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComplianceDetailsByConfigRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComplianceDetailsByConfigRuleResponseTypeDef]:
         """Returns the evaluation results for the specified Config rule. The results
         indicate which Amazon Web Services resources were evaluated by the rule,
         when each resource was last evaluated, and whether each resource complies
@@ -782,8 +625,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetComplianceDetailsByConfigRule", kwargs)
 
     def get_compliance_details_by_resource(
-        self, **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef]
-    ) -> TargetResults[GetComplianceDetailsByResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComplianceDetailsByResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComplianceDetailsByResourceResponseTypeDef]:
         """Returns the evaluation results for the specified Amazon Web Services
         resource. The results indicate which Config rules were used to evaluate
         the resource, when each rule was last invoked, and whether the resource
@@ -795,7 +638,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_compliance_summary_by_config_rule(
         self,
-    ) -> TargetResults[GetComplianceSummaryByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetComplianceSummaryByConfigRuleResponseTypeDef]:
         """Returns the number of Config rules that are compliant and noncompliant, up
         to a maximum of 25 for each.
 
@@ -804,8 +647,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetComplianceSummaryByConfigRule", {})
 
     def get_compliance_summary_by_resource_type(
-        self, **kwargs: Unpack[GetComplianceSummaryByResourceTypeRequestTypeDef]
-    ) -> TargetResults[GetComplianceSummaryByResourceTypeResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetComplianceSummaryByResourceTypeRequestTypeDef],
+    ) -> TargetResults[type_defs.GetComplianceSummaryByResourceTypeResponseTypeDef]:
         """Returns the number of resources that are compliant and the number that are
         noncompliant. You can specify one or more resource types to get these
         numbers for each resource type. The maximum number returned is 100.
@@ -815,8 +659,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetComplianceSummaryByResourceType", kwargs)
 
     def get_conformance_pack_compliance_details(
-        self, **kwargs: Unpack[GetConformancePackComplianceDetailsRequestTypeDef]
-    ) -> TargetResults[GetConformancePackComplianceDetailsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConformancePackComplianceDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConformancePackComplianceDetailsResponseTypeDef]:
         """Returns compliance details of a conformance pack for all Amazon Web
         Services resources that are monitered by conformance pack.
 
@@ -825,8 +670,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetConformancePackComplianceDetails", kwargs)
 
     def get_conformance_pack_compliance_summary(
-        self, **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef]
-    ) -> TargetResults[GetConformancePackComplianceSummaryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConformancePackComplianceSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConformancePackComplianceSummaryResponseTypeDef]:
         """Returns compliance details for the conformance pack based on the
         cumulative compliance results of all the rules in that conformance pack.
 
@@ -835,8 +681,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetConformancePackComplianceSummary", kwargs)
 
     def get_custom_rule_policy(
-        self, **kwargs: Unpack[GetCustomRulePolicyRequestTypeDef]
-    ) -> TargetResults[GetCustomRulePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomRulePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomRulePolicyResponseTypeDef]:
         """Returns the policy definition containing the logic for your Config Custom
         Policy rule.
 
@@ -845,8 +691,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetCustomRulePolicy", kwargs)
 
     def get_discovered_resource_counts(
-        self, **kwargs: Unpack[GetDiscoveredResourceCountsRequestTypeDef]
-    ) -> TargetResults[GetDiscoveredResourceCountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDiscoveredResourceCountsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDiscoveredResourceCountsResponseTypeDef]:
         """Returns the resource types, the number of each resource type, and the
         total number of resources that Config is recording in this region for your
         Amazon Web Services account.
@@ -856,8 +702,13 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetDiscoveredResourceCounts", kwargs)
 
     def get_organization_config_rule_detailed_status(
-        self, **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef]
-    ) -> TargetResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetOrganizationConfigRuleDetailedStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetOrganizationConfigRuleDetailedStatusResponseTypeDef
+    ]:
         """Returns detailed status for each member account within an organization for
         a given organization Config rule.
 
@@ -867,8 +718,12 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_organization_conformance_pack_detailed_status(
         self,
-        **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
-    ) -> TargetResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetOrganizationConformancePackDetailedStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetOrganizationConformancePackDetailedStatusResponseTypeDef
+    ]:
         """Returns detailed status for each member account within an organization for
         a given organization conformance pack.
 
@@ -877,8 +732,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetOrganizationConformancePackDetailedStatus", kwargs)
 
     def get_organization_custom_rule_policy(
-        self, **kwargs: Unpack[GetOrganizationCustomRulePolicyRequestTypeDef]
-    ) -> TargetResults[GetOrganizationCustomRulePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOrganizationCustomRulePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOrganizationCustomRulePolicyResponseTypeDef]:
         """Returns the policy definition containing the logic for your organization
         Config Custom Policy rule.
 
@@ -887,8 +742,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetOrganizationCustomRulePolicy", kwargs)
 
     def get_resource_config_history(
-        self, **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef]
-    ) -> TargetResults[GetResourceConfigHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceConfigHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceConfigHistoryResponseTypeDef]:
         """For accurate reporting on the compliance status, you must record the
         AWS::Config::ResourceCompliance resource type.
 
@@ -897,8 +752,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetResourceConfigHistory", kwargs)
 
     def get_resource_evaluation_summary(
-        self, **kwargs: Unpack[GetResourceEvaluationSummaryRequestTypeDef]
-    ) -> TargetResults[GetResourceEvaluationSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceEvaluationSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceEvaluationSummaryResponseTypeDef]:
         """Returns a summary of resource evaluation for the specified resource
         evaluation ID from the proactive rules that were run. The results indicate
         which evaluation context was used to evaluate the rules, which resource
@@ -910,8 +765,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetResourceEvaluationSummary", kwargs)
 
     def get_stored_query(
-        self, **kwargs: Unpack[GetStoredQueryRequestTypeDef]
-    ) -> TargetResults[GetStoredQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStoredQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStoredQueryResponseTypeDef]:
         """Returns the details of a specific stored query.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetStoredQuery
@@ -919,8 +774,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("GetStoredQuery", kwargs)
 
     def list_aggregate_discovered_resources(
-        self, **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef]
-    ) -> TargetResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAggregateDiscoveredResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAggregateDiscoveredResourcesResponseTypeDef]:
         """Accepts a resource type and returns a list of resource identifiers that
         are aggregated for a specific resource type across accounts and regions. A
         resource identifier includes the resource type, ID, (if available) the
@@ -933,8 +788,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListAggregateDiscoveredResources", kwargs)
 
     def list_configuration_recorders(
-        self, **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef]
-    ) -> TargetResults[ListConfigurationRecordersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationRecordersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationRecordersResponseTypeDef]:
         """Returns a list of configuration recorders depending on the filters you
         specify.
 
@@ -943,8 +798,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListConfigurationRecorders", kwargs)
 
     def list_conformance_pack_compliance_scores(
-        self, **kwargs: Unpack[ListConformancePackComplianceScoresRequestTypeDef]
-    ) -> TargetResults[ListConformancePackComplianceScoresResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListConformancePackComplianceScoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConformancePackComplianceScoresResponseTypeDef]:
         """Returns a list of conformance pack compliance scores. A compliance score
         is the percentage of the number of compliant rule-resource combinations in
         a conformance pack compared to the number of total possible rule-resource
@@ -958,8 +814,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListConformancePackComplianceScores", kwargs)
 
     def list_discovered_resources(
-        self, **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef]
-    ) -> TargetResults[ListDiscoveredResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDiscoveredResourcesResponseTypeDef]:
         """Returns a list of resource resource identifiers for the specified resource
         types for the resources of that type. A resource identifier includes the
         resource type, ID, and (if available) the custom resource name.
@@ -969,8 +825,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListDiscoveredResources", kwargs)
 
     def list_resource_evaluations(
-        self, **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef]
-    ) -> TargetResults[ListResourceEvaluationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceEvaluationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceEvaluationsResponseTypeDef]:
         """Returns a list of proactive resource evaluations.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListResourceEvaluations
@@ -978,8 +834,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListResourceEvaluations", kwargs)
 
     def list_stored_queries(
-        self, **kwargs: Unpack[ListStoredQueriesRequestTypeDef]
-    ) -> TargetResults[ListStoredQueriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStoredQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStoredQueriesResponseTypeDef]:
         """Lists the stored queries for a single Amazon Web Services account and a
         single Amazon Web Services Region. The default is 100.
 
@@ -988,8 +844,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListStoredQueries", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags for Config resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListTagsForResource
@@ -997,8 +853,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_aggregation_authorization(
-        self, **kwargs: Unpack[PutAggregationAuthorizationRequestTypeDef]
-    ) -> TargetResults[PutAggregationAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAggregationAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAggregationAuthorizationResponseTypeDef]:
         """Authorizes the aggregator account and region to collect data from the
         source account and region.
 
@@ -1007,8 +863,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutAggregationAuthorization", kwargs)
 
     def put_config_rule(
-        self, **kwargs: Unpack[PutConfigRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConfigRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates an Config rule to evaluate if your Amazon Web Services
         resources comply with your desired configurations. For information on how
         many Config rules you can have per account, see Service Limits in the
@@ -1019,8 +875,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutConfigRule", kwargs)
 
     def put_configuration_aggregator(
-        self, **kwargs: Unpack[PutConfigurationAggregatorRequestTypeDef]
-    ) -> TargetResults[PutConfigurationAggregatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConfigurationAggregatorRequestTypeDef]
+    ) -> TargetResults[type_defs.PutConfigurationAggregatorResponseTypeDef]:
         """Creates and updates the configuration aggregator with the selected source
         accounts and regions. The source account can be individual account(s) or
         an organization.
@@ -1030,8 +886,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutConfigurationAggregator", kwargs)
 
     def put_configuration_recorder(
-        self, **kwargs: Unpack[PutConfigurationRecorderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConfigurationRecorderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates the customer managed configuration recorder.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/PutConfigurationRecorder
@@ -1039,8 +895,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutConfigurationRecorder", kwargs)
 
     def put_conformance_pack(
-        self, **kwargs: Unpack[PutConformancePackRequestTypeDef]
-    ) -> TargetResults[PutConformancePackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConformancePackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutConformancePackResponseTypeDef]:
         """Creates or updates a conformance pack. A conformance pack is a collection
         of Config rules that can be easily deployed in an account and a region and
         across an organization. For information on how many conformance packs you
@@ -1051,8 +907,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutConformancePack", kwargs)
 
     def put_delivery_channel(
-        self, **kwargs: Unpack[PutDeliveryChannelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeliveryChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates a delivery channel to deliver configuration information
         and other compliance information.
 
@@ -1061,8 +917,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutDeliveryChannel", kwargs)
 
     def put_evaluations(
-        self, **kwargs: Unpack[PutEvaluationsRequestTypeDef]
-    ) -> TargetResults[PutEvaluationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEvaluationsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEvaluationsResponseTypeDef]:
         """Used by an Lambda function to deliver evaluation results to Config. This
         operation is required in every Lambda function that is invoked by an
         Config rule.
@@ -1072,8 +928,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutEvaluations", kwargs)
 
     def put_external_evaluation(
-        self, **kwargs: Unpack[PutExternalEvaluationRequestTypeDef]
-    ) -> TargetResults[PutExternalEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutExternalEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutExternalEvaluationResponseTypeDef]:
         """Add or updates the evaluations for process checks. This API checks if the
         rule is a process check when the name of the Config rule is provided.
 
@@ -1082,8 +938,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutExternalEvaluation", kwargs)
 
     def put_organization_config_rule(
-        self, **kwargs: Unpack[PutOrganizationConfigRuleRequestTypeDef]
-    ) -> TargetResults[PutOrganizationConfigRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutOrganizationConfigRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.PutOrganizationConfigRuleResponseTypeDef]:
         """Adds or updates an Config rule for your entire organization to evaluate if
         your Amazon Web Services resources comply with your desired
         configurations. For information on how many organization Config rules you
@@ -1094,8 +950,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutOrganizationConfigRule", kwargs)
 
     def put_organization_conformance_pack(
-        self, **kwargs: Unpack[PutOrganizationConformancePackRequestTypeDef]
-    ) -> TargetResults[PutOrganizationConformancePackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutOrganizationConformancePackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutOrganizationConformancePackResponseTypeDef]:
         """Deploys conformance packs across member accounts in an Amazon Web Services
         Organization. For information on how many organization conformance packs
         and how many Config rules you can have per account, see Service Limits in
@@ -1106,8 +962,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutOrganizationConformancePack", kwargs)
 
     def put_remediation_configurations(
-        self, **kwargs: Unpack[PutRemediationConfigurationsRequestTypeDef]
-    ) -> TargetResults[PutRemediationConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRemediationConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRemediationConfigurationsResponseTypeDef]:
         """Adds or updates the remediation configuration with a specific Config rule
         with the selected target or action. The API creates the
         RemediationConfiguration object for the Config rule. The Config rule must
@@ -1119,8 +975,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutRemediationConfigurations", kwargs)
 
     def put_remediation_exceptions(
-        self, **kwargs: Unpack[PutRemediationExceptionsRequestTypeDef]
-    ) -> TargetResults[PutRemediationExceptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRemediationExceptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRemediationExceptionsResponseTypeDef]:
         """A remediation exception is when a specified resource is no longer
         considered for auto-remediation. This API adds a new exception or updates
         an existing exception for a specified resource with a specified Config
@@ -1131,8 +987,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutRemediationExceptions", kwargs)
 
     def put_resource_config(
-        self, **kwargs: Unpack[PutResourceConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records the configuration state for the resource provided in the request.
         The configuration state of a resource is represented in Config as
         Configuration Items. Once this API records the configuration item, you can
@@ -1144,8 +1000,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutResourceConfig", kwargs)
 
     def put_retention_configuration(
-        self, **kwargs: Unpack[PutRetentionConfigurationRequestTypeDef]
-    ) -> TargetResults[PutRetentionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRetentionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRetentionConfigurationResponseTypeDef]:
         """Creates and updates the retention configuration with details about
         retention period (number of days) that Config stores your historical
         information. The API creates the RetentionConfiguration object and names
@@ -1157,8 +1013,9 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutRetentionConfiguration", kwargs)
 
     def put_service_linked_configuration_recorder(
-        self, **kwargs: Unpack[PutServiceLinkedConfigurationRecorderRequestTypeDef]
-    ) -> TargetResults[PutServiceLinkedConfigurationRecorderResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutServiceLinkedConfigurationRecorderRequestTypeDef],
+    ) -> TargetResults[type_defs.PutServiceLinkedConfigurationRecorderResponseTypeDef]:
         """Creates a service-linked configuration recorder that is linked to a
         specific Amazon Web Services service based on the ServicePrincipal you
         specify.
@@ -1168,8 +1025,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutServiceLinkedConfigurationRecorder", kwargs)
 
     def put_stored_query(
-        self, **kwargs: Unpack[PutStoredQueryRequestTypeDef]
-    ) -> TargetResults[PutStoredQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutStoredQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.PutStoredQueryResponseTypeDef]:
         """Saves a new query or updates an existing saved query. The QueryName must
         be unique for a single Amazon Web Services account and a single Amazon Web
         Services Region. You can create upto 300 queries in a single Amazon Web
@@ -1180,8 +1037,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("PutStoredQuery", kwargs)
 
     def select_aggregate_resource_config(
-        self, **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef]
-    ) -> TargetResults[SelectAggregateResourceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SelectAggregateResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.SelectAggregateResourceConfigResponseTypeDef]:
         """Accepts a structured query language (SQL) SELECT command and an aggregator
         to query configuration state of Amazon Web Services resources across
         multiple accounts and regions, performs the corresponding search, and
@@ -1192,8 +1049,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("SelectAggregateResourceConfig", kwargs)
 
     def select_resource_config(
-        self, **kwargs: Unpack[SelectResourceConfigRequestTypeDef]
-    ) -> TargetResults[SelectResourceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SelectResourceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.SelectResourceConfigResponseTypeDef]:
         """Accepts a structured query language (SQL) SELECT command, performs the
         corresponding search, and returns resource configurations matching the
         properties.
@@ -1203,8 +1060,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("SelectResourceConfig", kwargs)
 
     def start_config_rules_evaluation(
-        self, **kwargs: Unpack[StartConfigRulesEvaluationRequestTypeDef]
-    ) -> TargetResults[StartConfigRulesEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartConfigRulesEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartConfigRulesEvaluationResponseTypeDef]:
         """Runs an on-demand evaluation for the specified Config rules against the
         last known configuration state of the resources. Use
         StartConfigRulesEvaluation when you want to test that a rule you updated
@@ -1217,8 +1074,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("StartConfigRulesEvaluation", kwargs)
 
     def start_configuration_recorder(
-        self, **kwargs: Unpack[StartConfigurationRecorderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartConfigurationRecorderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts the customer managed configuration recorder. The customer managed
         configuration recorder will begin recording configuration changes for the
         resource types you specify.
@@ -1228,8 +1085,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("StartConfigurationRecorder", kwargs)
 
     def start_remediation_execution(
-        self, **kwargs: Unpack[StartRemediationExecutionRequestTypeDef]
-    ) -> TargetResults[StartRemediationExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRemediationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRemediationExecutionResponseTypeDef]:
         """Runs an on-demand remediation for the specified Config rules against the
         last known remediation configuration. It runs an execution against the
         current state of your resources. Remediation execution is asynchronous.
@@ -1239,8 +1096,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("StartRemediationExecution", kwargs)
 
     def start_resource_evaluation(
-        self, **kwargs: Unpack[StartResourceEvaluationRequestTypeDef]
-    ) -> TargetResults[StartResourceEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartResourceEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartResourceEvaluationResponseTypeDef]:
         """Runs an on-demand evaluation for the specified resource to determine
         whether the resource details will comply with configured Config rules. You
         can also use it for evaluation purposes. Config recommends using an
@@ -1253,8 +1110,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("StartResourceEvaluation", kwargs)
 
     def stop_configuration_recorder(
-        self, **kwargs: Unpack[StopConfigurationRecorderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopConfigurationRecorderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops the customer managed configuration recorder. The customer managed
         configuration recorder will stop recording configuration changes for the
         resource types you have specified.
@@ -1264,8 +1121,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("StopConfigurationRecorder", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates the specified tags to a resource with the specified
         ResourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. If existing tags are specified,
@@ -1277,8 +1134,8 @@ class MultiRegionConfigService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/UntagResource
@@ -1291,8 +1148,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef],
-    ) -> TargetResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAggregateComplianceByConfigRulesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAggregateComplianceByConfigRulesResponseTypeDef
+    ]:
         """Every page of DescribeAggregateComplianceByConfigRules in every target,
         merged per target (botocore's build_full_result).
 
@@ -1316,8 +1177,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
-    ) -> TargetResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAggregateComplianceByConformancePacksRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAggregateComplianceByConformancePacksResponseTypeDef
+    ]:
         """Every page of DescribeAggregateComplianceByConformancePacks in every
         target, merged per target (botocore's build_full_result).
 
@@ -1343,8 +1208,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef],
-    ) -> TargetResults[DescribeAggregationAuthorizationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAggregationAuthorizationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAggregationAuthorizationsResponseTypeDef]:
         """Every page of DescribeAggregationAuthorizations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1367,8 +1232,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef],
-    ) -> TargetResults[DescribeComplianceByConfigRuleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeComplianceByConfigRuleRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeComplianceByConfigRuleResponseTypeDef]:
         """Every page of DescribeComplianceByConfigRule in every target, merged per
         target (botocore's build_full_result).
 
@@ -1392,8 +1257,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef],
-    ) -> TargetResults[DescribeComplianceByResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeComplianceByResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeComplianceByResourceResponseTypeDef]:
         """Every page of DescribeComplianceByResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -1417,8 +1282,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef],
-    ) -> TargetResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigRuleEvaluationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigRuleEvaluationStatusResponseTypeDef]:
         """Every page of DescribeConfigRuleEvaluationStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1443,8 +1308,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConfigRulesRequestTypeDef],
-    ) -> TargetResults[DescribeConfigRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigRulesResponseTypeDef]:
         """Every page of DescribeConfigRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1466,8 +1331,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
-    ) -> TargetResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeConfigurationAggregatorSourcesStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeConfigurationAggregatorSourcesStatusResponseTypeDef
+    ]:
         """Every page of DescribeConfigurationAggregatorSourcesStatus in every
         target, merged per target (botocore's build_full_result).
 
@@ -1492,8 +1361,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef],
-    ) -> TargetResults[DescribeConfigurationAggregatorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigurationAggregatorsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigurationAggregatorsResponseTypeDef]:
         """Every page of DescribeConfigurationAggregators in every target, merged per
         target (botocore's build_full_result).
 
@@ -1517,8 +1386,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef],
-    ) -> TargetResults[DescribeConformancePackComplianceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConformancePackComplianceRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConformancePackComplianceResponseTypeDef]:
         """Every page of DescribeConformancePackCompliance in every target, merged
         per target (botocore's build_full_result).
 
@@ -1540,8 +1409,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef],
-    ) -> TargetResults[DescribeConformancePackStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConformancePackStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConformancePackStatusResponseTypeDef]:
         """Every page of DescribeConformancePackStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -1563,8 +1432,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConformancePacksRequestTypeDef],
-    ) -> TargetResults[DescribeConformancePacksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConformancePacksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConformancePacksResponseTypeDef]:
         """Every page of DescribeConformancePacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1586,8 +1455,10 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationConfigRuleStatusesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
         """Every page of DescribeOrganizationConfigRuleStatuses in every target,
         merged per target (botocore's build_full_result).
 
@@ -1609,8 +1480,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationConfigRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrganizationConfigRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigRulesResponseTypeDef]:
         """Every page of DescribeOrganizationConfigRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -1632,8 +1503,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationConformancePackStatusesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeOrganizationConformancePackStatusesResponseTypeDef
+    ]:
         """Every page of DescribeOrganizationConformancePackStatuses in every target,
         merged per target (botocore's build_full_result).
 
@@ -1656,8 +1531,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationConformancePacksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrganizationConformancePacksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrganizationConformancePacksResponseTypeDef]:
         """Every page of DescribeOrganizationConformancePacks in every target, merged
         per target (botocore's build_full_result).
 
@@ -1679,8 +1554,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef],
-    ) -> TargetResults[DescribePendingAggregationRequestsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingAggregationRequestsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePendingAggregationRequestsResponseTypeDef]:
         """Every page of DescribePendingAggregationRequests in every target, merged
         per target (botocore's build_full_result).
 
@@ -1702,8 +1577,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef],
-    ) -> TargetResults[DescribeRemediationExecutionStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRemediationExecutionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRemediationExecutionStatusResponseTypeDef]:
         """Every page of DescribeRemediationExecutionStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1728,8 +1603,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeRetentionConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRetentionConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRetentionConfigurationsResponseTypeDef]:
         """Every page of DescribeRetentionConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1753,8 +1628,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef],
-    ) -> TargetResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetAggregateComplianceDetailsByConfigRuleRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAggregateComplianceDetailsByConfigRuleResponseTypeDef
+    ]:
         """Every page of GetAggregateComplianceDetailsByConfigRule in every target,
         merged per target (botocore's build_full_result).
 
@@ -1779,8 +1658,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef],
-    ) -> TargetResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetComplianceDetailsByConfigRuleRequestTypeDef],
+    ) -> TargetResults[type_defs.GetComplianceDetailsByConfigRuleResponseTypeDef]:
         """Every page of GetComplianceDetailsByConfigRule in every target, merged per
         target (botocore's build_full_result).
 
@@ -1805,8 +1684,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef],
-    ) -> TargetResults[GetComplianceDetailsByResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetComplianceDetailsByResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.GetComplianceDetailsByResourceResponseTypeDef]:
         """Every page of GetComplianceDetailsByResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -1831,8 +1710,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef],
-    ) -> TargetResults[GetConformancePackComplianceSummaryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetConformancePackComplianceSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConformancePackComplianceSummaryResponseTypeDef]:
         """Every page of GetConformancePackComplianceSummary in every target, merged
         per target (botocore's build_full_result).
 
@@ -1855,8 +1734,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef],
-    ) -> TargetResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetOrganizationConfigRuleDetailedStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetOrganizationConfigRuleDetailedStatusResponseTypeDef
+    ]:
         """Every page of GetOrganizationConfigRuleDetailedStatus in every target,
         merged per target (botocore's build_full_result).
 
@@ -1879,8 +1762,12 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
-    ) -> TargetResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetOrganizationConformancePackDetailedStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetOrganizationConformancePackDetailedStatusResponseTypeDef
+    ]:
         """Every page of GetOrganizationConformancePackDetailedStatus in every
         target, merged per target (botocore's build_full_result).
 
@@ -1903,8 +1790,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef],
-    ) -> TargetResults[GetResourceConfigHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceConfigHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourceConfigHistoryResponseTypeDef]:
         """Every page of GetResourceConfigHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1927,8 +1814,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef],
-    ) -> TargetResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAggregateDiscoveredResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAggregateDiscoveredResourcesResponseTypeDef]:
         """Every page of ListAggregateDiscoveredResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -1955,8 +1842,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef],
-    ) -> TargetResults[ListConfigurationRecordersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationRecordersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationRecordersResponseTypeDef]:
         """Every page of ListConfigurationRecorders in every target, merged per
         target (botocore's build_full_result).
 
@@ -1979,8 +1866,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
-    ) -> TargetResults[ListDiscoveredResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDiscoveredResourcesResponseTypeDef]:
         """Every page of ListDiscoveredResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -2004,8 +1891,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef],
-    ) -> TargetResults[ListResourceEvaluationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceEvaluationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceEvaluationsResponseTypeDef]:
         """Every page of ListResourceEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2027,8 +1914,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -2050,8 +1937,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef],
-    ) -> TargetResults[SelectAggregateResourceConfigResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SelectAggregateResourceConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.SelectAggregateResourceConfigResponseTypeDef]:
         """Every page of SelectAggregateResourceConfig in every target, merged per
         target (botocore's build_full_result).
 
@@ -2076,8 +1963,8 @@ class MultiRegionConfigService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SelectResourceConfigRequestTypeDef],
-    ) -> TargetResults[SelectResourceConfigResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SelectResourceConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.SelectResourceConfigResponseTypeDef]:
         """Every page of SelectResourceConfig in every target, merged per target
         (botocore's build_full_result).
 
@@ -2100,8 +1987,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef],
-    ) -> Items[AggregateComplianceByConfigRuleTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAggregateComplianceByConfigRulesRequestTypeDef
+        ],
+    ) -> Items[type_defs.AggregateComplianceByConfigRuleTypeDef]:
         """Each element of AggregateComplianceByConfigRules in every page of
         DescribeAggregateComplianceByConfigRules, from every target, as its page
         arrives (tagged with its target).
@@ -2120,8 +2009,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
-    ) -> Items[AggregateComplianceByConformancePackTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAggregateComplianceByConformancePacksRequestTypeDef
+        ],
+    ) -> Items[type_defs.AggregateComplianceByConformancePackTypeDef]:
         """Each element of AggregateComplianceByConformancePacks in every page of
         DescribeAggregateComplianceByConformancePacks, from every target, as its
         page arrives (tagged with its target).
@@ -2140,8 +2031,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef],
-    ) -> Items[AggregationAuthorizationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAggregationAuthorizationsRequestTypeDef],
+    ) -> Items[type_defs.AggregationAuthorizationTypeDef]:
         """Each element of AggregationAuthorizations in every page of
         DescribeAggregationAuthorizations, from every target, as its page arrives
         (tagged with its target).
@@ -2160,8 +2051,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef],
-    ) -> Items[ComplianceByConfigRuleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeComplianceByConfigRuleRequestTypeDef],
+    ) -> Items[type_defs.ComplianceByConfigRuleTypeDef]:
         """Each element of ComplianceByConfigRules in every page of
         DescribeComplianceByConfigRule, from every target, as its page arrives
         (tagged with its target).
@@ -2180,8 +2071,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef],
-    ) -> Items[ComplianceByResourceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeComplianceByResourceRequestTypeDef],
+    ) -> Items[type_defs.ComplianceByResourceTypeDef]:
         """Each element of ComplianceByResources in every page of
         DescribeComplianceByResource, from every target, as its page arrives
         (tagged with its target).
@@ -2200,8 +2091,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef],
-    ) -> Items[ConfigRuleEvaluationStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigRuleEvaluationStatusRequestTypeDef],
+    ) -> Items[type_defs.ConfigRuleEvaluationStatusTypeDef]:
         """Each element of ConfigRulesEvaluationStatus in every page of
         DescribeConfigRuleEvaluationStatus, from every target, as its page arrives
         (tagged with its target).
@@ -2220,8 +2111,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConfigRulesRequestTypeDef],
-    ) -> Items[ConfigRuleOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigRulesRequestTypeDef],
+    ) -> Items[type_defs.ConfigRuleOutputTypeDef]:
         """Each element of ConfigRules in every page of DescribeConfigRules, from
         every target, as its page arrives (tagged with its target).
 
@@ -2236,8 +2127,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
-    ) -> Items[AggregatedSourceStatusTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeConfigurationAggregatorSourcesStatusRequestTypeDef
+        ],
+    ) -> Items[type_defs.AggregatedSourceStatusTypeDef]:
         """Each element of AggregatedSourceStatusList in every page of
         DescribeConfigurationAggregatorSourcesStatus, from every target, as its
         page arrives (tagged with its target).
@@ -2256,8 +2149,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef],
-    ) -> Items[ConfigurationAggregatorTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigurationAggregatorsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationAggregatorTypeDef]:
         """Each element of ConfigurationAggregators in every page of
         DescribeConfigurationAggregators, from every target, as its page arrives
         (tagged with its target).
@@ -2276,8 +2169,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef],
-    ) -> Items[ConformancePackRuleComplianceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConformancePackComplianceRequestTypeDef],
+    ) -> Items[type_defs.ConformancePackRuleComplianceTypeDef]:
         """Each element of ConformancePackRuleComplianceList in every page of
         DescribeConformancePackCompliance, from every target, as its page arrives
         (tagged with its target).
@@ -2296,8 +2189,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef],
-    ) -> Items[ConformancePackStatusDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConformancePackStatusRequestTypeDef],
+    ) -> Items[type_defs.ConformancePackStatusDetailTypeDef]:
         """Each element of ConformancePackStatusDetails in every page of
         DescribeConformancePackStatus, from every target, as its page arrives
         (tagged with its target).
@@ -2316,8 +2209,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConformancePacksRequestTypeDef],
-    ) -> Items[ConformancePackDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConformancePacksRequestTypeDef],
+    ) -> Items[type_defs.ConformancePackDetailTypeDef]:
         """Each element of ConformancePackDetails in every page of
         DescribeConformancePacks, from every target, as its page arrives (tagged
         with its target).
@@ -2333,8 +2226,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef],
-    ) -> Items[OrganizationConfigRuleStatusTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationConfigRuleStatusesRequestTypeDef
+        ],
+    ) -> Items[type_defs.OrganizationConfigRuleStatusTypeDef]:
         """Each element of OrganizationConfigRuleStatuses in every page of
         DescribeOrganizationConfigRuleStatuses, from every target, as its page
         arrives (tagged with its target).
@@ -2353,8 +2248,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef],
-    ) -> Items[OrganizationConfigRuleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrganizationConfigRulesRequestTypeDef],
+    ) -> Items[type_defs.OrganizationConfigRuleTypeDef]:
         """Each element of OrganizationConfigRules in every page of
         DescribeOrganizationConfigRules, from every target, as its page arrives
         (tagged with its target).
@@ -2373,8 +2268,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
-    ) -> Items[OrganizationConformancePackStatusTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationConformancePackStatusesRequestTypeDef
+        ],
+    ) -> Items[type_defs.OrganizationConformancePackStatusTypeDef]:
         """Each element of OrganizationConformancePackStatuses in every page of
         DescribeOrganizationConformancePackStatuses, from every target, as its
         page arrives (tagged with its target).
@@ -2393,8 +2290,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef],
-    ) -> Items[OrganizationConformancePackTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrganizationConformancePacksRequestTypeDef],
+    ) -> Items[type_defs.OrganizationConformancePackTypeDef]:
         """Each element of OrganizationConformancePacks in every page of
         DescribeOrganizationConformancePacks, from every target, as its page
         arrives (tagged with its target).
@@ -2413,8 +2310,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef],
-    ) -> Items[PendingAggregationRequestTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingAggregationRequestsRequestTypeDef],
+    ) -> Items[type_defs.PendingAggregationRequestTypeDef]:
         """Each element of PendingAggregationRequests in every page of
         DescribePendingAggregationRequests, from every target, as its page arrives
         (tagged with its target).
@@ -2433,8 +2330,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef],
-    ) -> Items[RemediationExecutionStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRemediationExecutionStatusRequestTypeDef],
+    ) -> Items[type_defs.RemediationExecutionStatusTypeDef]:
         """Each element of RemediationExecutionStatuses in every page of
         DescribeRemediationExecutionStatus, from every target, as its page arrives
         (tagged with its target).
@@ -2453,8 +2350,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef],
-    ) -> Items[RetentionConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRetentionConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.RetentionConfigurationTypeDef]:
         """Each element of RetentionConfigurations in every page of
         DescribeRetentionConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -2473,8 +2370,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef],
-    ) -> Items[AggregateEvaluationResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetAggregateComplianceDetailsByConfigRuleRequestTypeDef
+        ],
+    ) -> Items[type_defs.AggregateEvaluationResultTypeDef]:
         """Each element of AggregateEvaluationResults in every page of
         GetAggregateComplianceDetailsByConfigRule, from every target, as its page
         arrives (tagged with its target).
@@ -2493,8 +2392,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef],
-    ) -> Items[EvaluationResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetComplianceDetailsByConfigRuleRequestTypeDef],
+    ) -> Items[type_defs.EvaluationResultTypeDef]:
         """Each element of EvaluationResults in every page of
         GetComplianceDetailsByConfigRule, from every target, as its page arrives
         (tagged with its target).
@@ -2513,8 +2412,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef],
-    ) -> Items[EvaluationResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetComplianceDetailsByResourceRequestTypeDef],
+    ) -> Items[type_defs.EvaluationResultTypeDef]:
         """Each element of EvaluationResults in every page of
         GetComplianceDetailsByResource, from every target, as its page arrives
         (tagged with its target).
@@ -2533,8 +2432,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef],
-    ) -> Items[ConformancePackComplianceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetConformancePackComplianceSummaryRequestTypeDef],
+    ) -> Items[type_defs.ConformancePackComplianceSummaryTypeDef]:
         """Each element of ConformancePackComplianceSummaryList in every page of
         GetConformancePackComplianceSummary, from every target, as its page
         arrives (tagged with its target).
@@ -2553,8 +2452,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef],
-    ) -> Items[MemberAccountStatusTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetOrganizationConfigRuleDetailedStatusRequestTypeDef
+        ],
+    ) -> Items[type_defs.MemberAccountStatusTypeDef]:
         """Each element of OrganizationConfigRuleDetailedStatus in every page of
         GetOrganizationConfigRuleDetailedStatus, from every target, as its page
         arrives (tagged with its target).
@@ -2573,8 +2474,10 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
-    ) -> Items[OrganizationConformancePackDetailedStatusTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetOrganizationConformancePackDetailedStatusRequestTypeDef
+        ],
+    ) -> Items[type_defs.OrganizationConformancePackDetailedStatusTypeDef]:
         """Each element of OrganizationConformancePackDetailedStatuses in every page
         of GetOrganizationConformancePackDetailedStatus, from every target, as its
         page arrives (tagged with its target).
@@ -2593,8 +2496,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef],
-    ) -> Items[ConfigurationItemTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceConfigHistoryRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationItemTypeDef]:
         """Each element of configurationItems in every page of
         GetResourceConfigHistory, from every target, as its page arrives (tagged
         with its target).
@@ -2610,8 +2513,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef],
-    ) -> Items[AggregateResourceIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListAggregateDiscoveredResourcesRequestTypeDef],
+    ) -> Items[type_defs.AggregateResourceIdentifierTypeDef]:
         """Each element of ResourceIdentifiers in every page of
         ListAggregateDiscoveredResources, from every target, as its page arrives
         (tagged with its target).
@@ -2630,8 +2533,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef],
-    ) -> Items[ConfigurationRecorderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationRecordersRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationRecorderSummaryTypeDef]:
         """Each element of ConfigurationRecorderSummaries in every page of
         ListConfigurationRecorders, from every target, as its page arrives (tagged
         with its target).
@@ -2650,8 +2553,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
-    ) -> Items[ResourceIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef],
+    ) -> Items[type_defs.ResourceIdentifierTypeDef]:
         """Each element of resourceIdentifiers in every page of
         ListDiscoveredResources, from every target, as its page arrives (tagged
         with its target).
@@ -2667,8 +2570,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef],
-    ) -> Items[ResourceEvaluationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceEvaluationsRequestTypeDef],
+    ) -> Items[type_defs.ResourceEvaluationTypeDef]:
         """Each element of ResourceEvaluations in every page of
         ListResourceEvaluations, from every target, as its page arrives (tagged
         with its target).
@@ -2684,8 +2587,8 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -2700,7 +2603,7 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef],
+        **kwargs: Unpack[type_defs.SelectAggregateResourceConfigRequestTypeDef],
     ) -> Items[str]:
         """Each element of Results in every page of SelectAggregateResourceConfig,
         from every target, as its page arrives (tagged with its target).
@@ -2719,7 +2622,7 @@ class MultiRegionConfigService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SelectResourceConfigRequestTypeDef],
+        **kwargs: Unpack[type_defs.SelectResourceConfigRequestTypeDef],
     ) -> Items[str]:
         """Each element of Results in every page of SelectResourceConfig, from every
         target, as its page arrives (tagged with its target).

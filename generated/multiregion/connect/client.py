@@ -15,748 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivateEvaluationFormRequestTypeDef,
-        ActivateEvaluationFormResponseTypeDef,
-        AgentStatusSummaryTypeDef,
-        AgentStatusTypeDef,
-        ApplicationOutputTypeDef,
-        AssociateAnalyticsDataSetRequestTypeDef,
-        AssociateAnalyticsDataSetResponseTypeDef,
-        AssociateApprovedOriginRequestTypeDef,
-        AssociateBotRequestTypeDef,
-        AssociateContactWithUserRequestTypeDef,
-        AssociateContactWithUserResponseTypeDef,
-        AssociateDefaultVocabularyRequestTypeDef,
-        AssociateDefaultVocabularyResponseTypeDef,
-        AssociateEmailAddressAliasRequestTypeDef,
-        AssociateEmailAddressAliasResponseTypeDef,
-        AssociateFlowRequestTypeDef,
-        AssociateFlowResponseTypeDef,
-        AssociateHoursOfOperationsRequestTypeDef,
-        AssociateInstanceStorageConfigRequestTypeDef,
-        AssociateInstanceStorageConfigResponseTypeDef,
-        AssociateLambdaFunctionRequestTypeDef,
-        AssociateLexBotRequestTypeDef,
-        AssociatePhoneNumberContactFlowRequestTypeDef,
-        AssociateQueueEmailAddressesRequestTypeDef,
-        AssociateQueueQuickConnectsRequestTypeDef,
-        AssociateRoutingProfileQueuesRequestTypeDef,
-        AssociateSecurityKeyRequestTypeDef,
-        AssociateSecurityKeyResponseTypeDef,
-        AssociateSecurityProfilesRequestTypeDef,
-        AssociateTrafficDistributionGroupUserRequestTypeDef,
-        AssociateTrafficDistributionGroupUserResponseTypeDef,
-        AssociateUserProficienciesRequestTypeDef,
-        AssociateWorkspaceRequestTypeDef,
-        AssociateWorkspaceResponseTypeDef,
-        AttachedFilesConfigurationSummaryTypeDef,
-        AttributeTypeDef,
-        AuthenticationProfileSummaryTypeDef,
-        AvailableNumberSummaryTypeDef,
-        BatchAssociateAnalyticsDataSetRequestTypeDef,
-        BatchAssociateAnalyticsDataSetResponseTypeDef,
-        BatchCreateDataTableValueRequestTypeDef,
-        BatchCreateDataTableValueResponseTypeDef,
-        BatchDeleteDataTableValueRequestTypeDef,
-        BatchDeleteDataTableValueResponseTypeDef,
-        BatchDescribeDataTableValueRequestTypeDef,
-        BatchDescribeDataTableValueResponseTypeDef,
-        BatchDisassociateAnalyticsDataSetRequestTypeDef,
-        BatchDisassociateAnalyticsDataSetResponseTypeDef,
-        BatchGetAttachedFileMetadataRequestTypeDef,
-        BatchGetAttachedFileMetadataResponseTypeDef,
-        BatchGetFlowAssociationRequestTypeDef,
-        BatchGetFlowAssociationResponseTypeDef,
-        BatchPutContactRequestTypeDef,
-        BatchPutContactResponseTypeDef,
-        BatchUpdateDataTableValueRequestTypeDef,
-        BatchUpdateDataTableValueResponseTypeDef,
-        ClaimPhoneNumberRequestTypeDef,
-        ClaimPhoneNumberResponseTypeDef,
-        CompleteAttachedFileUploadRequestTypeDef,
-        CompleteAttachedFileUploadResponseTypeDef,
-        ContactFlowModuleAliasSummaryTypeDef,
-        ContactFlowModuleSummaryTypeDef,
-        ContactFlowModuleTypeDef,
-        ContactFlowModuleVersionSummaryTypeDef,
-        ContactFlowSummaryTypeDef,
-        ContactFlowTypeDef,
-        ContactFlowVersionSummaryTypeDef,
-        ContactSearchSummaryTypeDef,
-        CreateAgentStatusRequestTypeDef,
-        CreateAgentStatusResponseTypeDef,
-        CreateContactFlowModuleAliasRequestTypeDef,
-        CreateContactFlowModuleAliasResponseTypeDef,
-        CreateContactFlowModuleRequestTypeDef,
-        CreateContactFlowModuleResponseTypeDef,
-        CreateContactFlowModuleVersionRequestTypeDef,
-        CreateContactFlowModuleVersionResponseTypeDef,
-        CreateContactFlowRequestTypeDef,
-        CreateContactFlowResponseTypeDef,
-        CreateContactFlowVersionRequestTypeDef,
-        CreateContactFlowVersionResponseTypeDef,
-        CreateContactRequestTypeDef,
-        CreateContactResponseTypeDef,
-        CreateDataTableAttributeRequestTypeDef,
-        CreateDataTableAttributeResponseTypeDef,
-        CreateDataTableRequestTypeDef,
-        CreateDataTableResponseTypeDef,
-        CreateEmailAddressRequestTypeDef,
-        CreateEmailAddressResponseTypeDef,
-        CreateEvaluationFormRequestTypeDef,
-        CreateEvaluationFormResponseTypeDef,
-        CreateHoursOfOperationOverrideRequestTypeDef,
-        CreateHoursOfOperationOverrideResponseTypeDef,
-        CreateHoursOfOperationRequestTypeDef,
-        CreateHoursOfOperationResponseTypeDef,
-        CreateInstanceRequestTypeDef,
-        CreateInstanceResponseTypeDef,
-        CreateIntegrationAssociationRequestTypeDef,
-        CreateIntegrationAssociationResponseTypeDef,
-        CreateNotificationRequestTypeDef,
-        CreateNotificationResponseTypeDef,
-        CreateParticipantRequestTypeDef,
-        CreateParticipantResponseTypeDef,
-        CreatePersistentContactAssociationRequestTypeDef,
-        CreatePersistentContactAssociationResponseTypeDef,
-        CreatePredefinedAttributeRequestTypeDef,
-        CreatePromptRequestTypeDef,
-        CreatePromptResponseTypeDef,
-        CreatePushNotificationRegistrationRequestTypeDef,
-        CreatePushNotificationRegistrationResponseTypeDef,
-        CreateQueueRequestTypeDef,
-        CreateQueueResponseTypeDef,
-        CreateQuickConnectRequestTypeDef,
-        CreateQuickConnectResponseTypeDef,
-        CreateRoutingProfileRequestTypeDef,
-        CreateRoutingProfileResponseTypeDef,
-        CreateRuleRequestTypeDef,
-        CreateRuleResponseTypeDef,
-        CreateSecurityProfileRequestTypeDef,
-        CreateSecurityProfileResponseTypeDef,
-        CreateTaskTemplateRequestTypeDef,
-        CreateTaskTemplateResponseTypeDef,
-        CreateTestCaseRequestTypeDef,
-        CreateTestCaseResponseTypeDef,
-        CreateTrafficDistributionGroupRequestTypeDef,
-        CreateTrafficDistributionGroupResponseTypeDef,
-        CreateUseCaseRequestTypeDef,
-        CreateUseCaseResponseTypeDef,
-        CreateUserHierarchyGroupRequestTypeDef,
-        CreateUserHierarchyGroupResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        CreateViewRequestTypeDef,
-        CreateViewResponseTypeDef,
-        CreateViewVersionRequestTypeDef,
-        CreateViewVersionResponseTypeDef,
-        CreateVocabularyRequestTypeDef,
-        CreateVocabularyResponseTypeDef,
-        CreateWorkspacePageRequestTypeDef,
-        CreateWorkspacePageResponseTypeDef,
-        CreateWorkspaceRequestTypeDef,
-        CreateWorkspaceResponseTypeDef,
-        DataTableAttributeTypeDef,
-        DataTableSummaryTypeDef,
-        DataTableTypeDef,
-        DataTableValueSummaryTypeDef,
-        DeactivateEvaluationFormRequestTypeDef,
-        DeactivateEvaluationFormResponseTypeDef,
-        DefaultVocabularyTypeDef,
-        DeleteAttachedFileRequestTypeDef,
-        DeleteAttachedFileResponseTypeDef,
-        DeleteContactEvaluationRequestTypeDef,
-        DeleteContactFlowModuleAliasRequestTypeDef,
-        DeleteContactFlowModuleAliasResponseTypeDef,
-        DeleteContactFlowModuleRequestTypeDef,
-        DeleteContactFlowModuleResponseTypeDef,
-        DeleteContactFlowModuleVersionRequestTypeDef,
-        DeleteContactFlowModuleVersionResponseTypeDef,
-        DeleteContactFlowRequestTypeDef,
-        DeleteContactFlowResponseTypeDef,
-        DeleteContactFlowVersionRequestTypeDef,
-        DeleteContactFlowVersionResponseTypeDef,
-        DeleteDataTableAttributeRequestTypeDef,
-        DeleteDataTableAttributeResponseTypeDef,
-        DeleteDataTableRequestTypeDef,
-        DeleteDataTableResponseTypeDef,
-        DeleteEmailAddressRequestTypeDef,
-        DeleteEmailAddressResponseTypeDef,
-        DeleteEvaluationFormRequestTypeDef,
-        DeleteHoursOfOperationOverrideRequestTypeDef,
-        DeleteHoursOfOperationRequestTypeDef,
-        DeleteInstanceRequestTypeDef,
-        DeleteIntegrationAssociationRequestTypeDef,
-        DeleteNotificationRequestTypeDef,
-        DeleteNotificationResponseTypeDef,
-        DeletePredefinedAttributeRequestTypeDef,
-        DeletePromptRequestTypeDef,
-        DeletePushNotificationRegistrationRequestTypeDef,
-        DeletePushNotificationRegistrationResponseTypeDef,
-        DeleteQueueRequestTypeDef,
-        DeleteQuickConnectRequestTypeDef,
-        DeleteRoutingProfileRequestTypeDef,
-        DeleteRuleRequestTypeDef,
-        DeleteSecurityProfileRequestTypeDef,
-        DeleteTaskTemplateRequestTypeDef,
-        DeleteTaskTemplateResponseTypeDef,
-        DeleteTestCaseRequestTypeDef,
-        DeleteTestCaseResponseTypeDef,
-        DeleteTrafficDistributionGroupRequestTypeDef,
-        DeleteTrafficDistributionGroupResponseTypeDef,
-        DeleteUseCaseRequestTypeDef,
-        DeleteUserHierarchyGroupRequestTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteViewRequestTypeDef,
-        DeleteViewResponseTypeDef,
-        DeleteViewVersionRequestTypeDef,
-        DeleteViewVersionResponseTypeDef,
-        DeleteVocabularyRequestTypeDef,
-        DeleteVocabularyResponseTypeDef,
-        DeleteWorkspaceMediaRequestTypeDef,
-        DeleteWorkspaceMediaResponseTypeDef,
-        DeleteWorkspacePageRequestTypeDef,
-        DeleteWorkspacePageResponseTypeDef,
-        DeleteWorkspaceRequestTypeDef,
-        DeleteWorkspaceResponseTypeDef,
-        DescribeAgentStatusRequestTypeDef,
-        DescribeAgentStatusResponseTypeDef,
-        DescribeAttachedFilesConfigurationRequestTypeDef,
-        DescribeAttachedFilesConfigurationResponseTypeDef,
-        DescribeAuthenticationProfileRequestTypeDef,
-        DescribeAuthenticationProfileResponseTypeDef,
-        DescribeContactEvaluationRequestTypeDef,
-        DescribeContactEvaluationResponseTypeDef,
-        DescribeContactFlowModuleAliasRequestTypeDef,
-        DescribeContactFlowModuleAliasResponseTypeDef,
-        DescribeContactFlowModuleRequestTypeDef,
-        DescribeContactFlowModuleResponseTypeDef,
-        DescribeContactFlowRequestTypeDef,
-        DescribeContactFlowResponseTypeDef,
-        DescribeContactRequestTypeDef,
-        DescribeContactResponseTypeDef,
-        DescribeDataTableAttributeRequestTypeDef,
-        DescribeDataTableAttributeResponseTypeDef,
-        DescribeDataTableRequestTypeDef,
-        DescribeDataTableResponseTypeDef,
-        DescribeEmailAddressRequestTypeDef,
-        DescribeEmailAddressResponseTypeDef,
-        DescribeEvaluationFormRequestTypeDef,
-        DescribeEvaluationFormResponseTypeDef,
-        DescribeHoursOfOperationOverrideRequestTypeDef,
-        DescribeHoursOfOperationOverrideResponseTypeDef,
-        DescribeHoursOfOperationRequestTypeDef,
-        DescribeHoursOfOperationResponseTypeDef,
-        DescribeInstanceAttributeRequestTypeDef,
-        DescribeInstanceAttributeResponseTypeDef,
-        DescribeInstanceRequestTypeDef,
-        DescribeInstanceResponseTypeDef,
-        DescribeInstanceStorageConfigRequestTypeDef,
-        DescribeInstanceStorageConfigResponseTypeDef,
-        DescribeNotificationRequestTypeDef,
-        DescribeNotificationResponseTypeDef,
-        DescribePhoneNumberRequestTypeDef,
-        DescribePhoneNumberResponseTypeDef,
-        DescribePredefinedAttributeRequestTypeDef,
-        DescribePredefinedAttributeResponseTypeDef,
-        DescribePromptRequestTypeDef,
-        DescribePromptResponseTypeDef,
-        DescribeQueueRequestTypeDef,
-        DescribeQueueResponseTypeDef,
-        DescribeQuickConnectRequestTypeDef,
-        DescribeQuickConnectResponseTypeDef,
-        DescribeRoutingProfileRequestTypeDef,
-        DescribeRoutingProfileResponseTypeDef,
-        DescribeRuleRequestTypeDef,
-        DescribeRuleResponseTypeDef,
-        DescribeSecurityProfileRequestTypeDef,
-        DescribeSecurityProfileResponseTypeDef,
-        DescribeTestCaseRequestTypeDef,
-        DescribeTestCaseResponseTypeDef,
-        DescribeTrafficDistributionGroupRequestTypeDef,
-        DescribeTrafficDistributionGroupResponseTypeDef,
-        DescribeUserHierarchyGroupRequestTypeDef,
-        DescribeUserHierarchyGroupResponseTypeDef,
-        DescribeUserHierarchyStructureRequestTypeDef,
-        DescribeUserHierarchyStructureResponseTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResponseTypeDef,
-        DescribeViewRequestTypeDef,
-        DescribeViewResponseTypeDef,
-        DescribeVocabularyRequestTypeDef,
-        DescribeVocabularyResponseTypeDef,
-        DescribeWorkspaceRequestTypeDef,
-        DescribeWorkspaceResponseTypeDef,
-        DisassociateAnalyticsDataSetRequestTypeDef,
-        DisassociateApprovedOriginRequestTypeDef,
-        DisassociateBotRequestTypeDef,
-        DisassociateEmailAddressAliasRequestTypeDef,
-        DisassociateEmailAddressAliasResponseTypeDef,
-        DisassociateFlowRequestTypeDef,
-        DisassociateFlowResponseTypeDef,
-        DisassociateHoursOfOperationsRequestTypeDef,
-        DisassociateInstanceStorageConfigRequestTypeDef,
-        DisassociateLambdaFunctionRequestTypeDef,
-        DisassociateLexBotRequestTypeDef,
-        DisassociatePhoneNumberContactFlowRequestTypeDef,
-        DisassociateQueueEmailAddressesRequestTypeDef,
-        DisassociateQueueQuickConnectsRequestTypeDef,
-        DisassociateRoutingProfileQueuesRequestTypeDef,
-        DisassociateSecurityKeyRequestTypeDef,
-        DisassociateSecurityProfilesRequestTypeDef,
-        DisassociateTrafficDistributionGroupUserRequestTypeDef,
-        DisassociateTrafficDistributionGroupUserResponseTypeDef,
-        DisassociateUserProficienciesRequestTypeDef,
-        DisassociateWorkspaceRequestTypeDef,
-        DisassociateWorkspaceResponseTypeDef,
-        DismissUserContactRequestTypeDef,
-        DismissUserContactResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EvaluateDataTableValuesRequestTypeDef,
-        EvaluateDataTableValuesResponseTypeDef,
-        EvaluationFormSummaryTypeDef,
-        EvaluationFormVersionSummaryTypeDef,
-        EvaluationSummaryTypeDef,
-        FlowAssociationSummaryTypeDef,
-        FlowModuleTypeDef,
-        GetAttachedFileRequestTypeDef,
-        GetAttachedFileResponseTypeDef,
-        GetContactAttributesRequestTypeDef,
-        GetContactAttributesResponseTypeDef,
-        GetContactMetricsRequestTypeDef,
-        GetContactMetricsResponseTypeDef,
-        GetCurrentMetricDataRequestTypeDef,
-        GetCurrentMetricDataResponseTypeDef,
-        GetCurrentUserDataRequestTypeDef,
-        GetCurrentUserDataResponseTypeDef,
-        GetEffectiveHoursOfOperationsRequestTypeDef,
-        GetEffectiveHoursOfOperationsResponseTypeDef,
-        GetFederationTokenRequestTypeDef,
-        GetFederationTokenResponseTypeDef,
-        GetFlowAssociationRequestTypeDef,
-        GetFlowAssociationResponseTypeDef,
-        GetMetricDataRequestTypeDef,
-        GetMetricDataResponseTypeDef,
-        GetMetricDataV2RequestTypeDef,
-        GetMetricDataV2ResponseTypeDef,
-        GetPromptFileRequestTypeDef,
-        GetPromptFileResponseTypeDef,
-        GetTaskTemplateRequestTypeDef,
-        GetTaskTemplateResponseTypeDef,
-        GetTestCaseExecutionSummaryRequestTypeDef,
-        GetTestCaseExecutionSummaryResponseTypeDef,
-        GetTrafficDistributionRequestTypeDef,
-        GetTrafficDistributionResponseTypeDef,
-        HierarchyGroupSummaryTypeDef,
-        HierarchyGroupTypeDef,
-        HistoricalMetricResultTypeDef,
-        HoursOfOperationOverrideTypeDef,
-        HoursOfOperationSummaryTypeDef,
-        HoursOfOperationTypeDef,
-        HoursOfOperationsIdentifierTypeDef,
-        ImportPhoneNumberRequestTypeDef,
-        ImportPhoneNumberResponseTypeDef,
-        ImportWorkspaceMediaRequestTypeDef,
-        ImportWorkspaceMediaResponseTypeDef,
-        InstanceStorageConfigTypeDef,
-        InstanceSummaryTypeDef,
-        IntegrationAssociationSummaryTypeDef,
-        LexBotConfigTypeDef,
-        LexBotTypeDef,
-        ListAgentStatusRequestTypeDef,
-        ListAgentStatusResponseTypeDef,
-        ListAnalyticsDataAssociationsRequestTypeDef,
-        ListAnalyticsDataAssociationsResponseTypeDef,
-        ListAnalyticsDataLakeDataSetsRequestTypeDef,
-        ListAnalyticsDataLakeDataSetsResponseTypeDef,
-        ListApprovedOriginsRequestTypeDef,
-        ListApprovedOriginsResponseTypeDef,
-        ListAssociatedContactsRequestTypeDef,
-        ListAssociatedContactsResponseTypeDef,
-        ListAttachedFilesConfigurationsRequestTypeDef,
-        ListAttachedFilesConfigurationsResponseTypeDef,
-        ListAuthenticationProfilesRequestTypeDef,
-        ListAuthenticationProfilesResponseTypeDef,
-        ListBotsRequestTypeDef,
-        ListBotsResponseTypeDef,
-        ListChildHoursOfOperationsRequestTypeDef,
-        ListChildHoursOfOperationsResponseTypeDef,
-        ListContactEvaluationsRequestTypeDef,
-        ListContactEvaluationsResponseTypeDef,
-        ListContactFlowModuleAliasesRequestTypeDef,
-        ListContactFlowModuleAliasesResponseTypeDef,
-        ListContactFlowModuleVersionsRequestTypeDef,
-        ListContactFlowModuleVersionsResponseTypeDef,
-        ListContactFlowModulesRequestTypeDef,
-        ListContactFlowModulesResponseTypeDef,
-        ListContactFlowVersionsRequestTypeDef,
-        ListContactFlowVersionsResponseTypeDef,
-        ListContactFlowsRequestTypeDef,
-        ListContactFlowsResponseTypeDef,
-        ListContactReferencesRequestTypeDef,
-        ListContactReferencesResponseTypeDef,
-        ListDataTableAttributesRequestTypeDef,
-        ListDataTableAttributesResponseTypeDef,
-        ListDataTablePrimaryValuesRequestTypeDef,
-        ListDataTablePrimaryValuesResponseTypeDef,
-        ListDataTableValuesRequestTypeDef,
-        ListDataTableValuesResponseTypeDef,
-        ListDataTablesRequestTypeDef,
-        ListDataTablesResponseTypeDef,
-        ListDefaultVocabulariesRequestTypeDef,
-        ListDefaultVocabulariesResponseTypeDef,
-        ListEntitySecurityProfilesRequestTypeDef,
-        ListEntitySecurityProfilesResponseTypeDef,
-        ListEvaluationFormVersionsRequestTypeDef,
-        ListEvaluationFormVersionsResponseTypeDef,
-        ListEvaluationFormsRequestTypeDef,
-        ListEvaluationFormsResponseTypeDef,
-        ListFlowAssociationsRequestTypeDef,
-        ListFlowAssociationsResponseTypeDef,
-        ListHoursOfOperationOverridesRequestTypeDef,
-        ListHoursOfOperationOverridesResponseTypeDef,
-        ListHoursOfOperationsRequestTypeDef,
-        ListHoursOfOperationsResponseTypeDef,
-        ListInstanceAttributesRequestTypeDef,
-        ListInstanceAttributesResponseTypeDef,
-        ListInstanceStorageConfigsRequestTypeDef,
-        ListInstanceStorageConfigsResponseTypeDef,
-        ListInstancesRequestTypeDef,
-        ListInstancesResponseTypeDef,
-        ListIntegrationAssociationsRequestTypeDef,
-        ListIntegrationAssociationsResponseTypeDef,
-        ListLambdaFunctionsRequestTypeDef,
-        ListLambdaFunctionsResponseTypeDef,
-        ListLexBotsRequestTypeDef,
-        ListLexBotsResponseTypeDef,
-        ListNotificationsRequestTypeDef,
-        ListNotificationsResponseTypeDef,
-        ListPhoneNumbersRequestTypeDef,
-        ListPhoneNumbersResponseTypeDef,
-        ListPhoneNumbersSummaryTypeDef,
-        ListPhoneNumbersV2RequestTypeDef,
-        ListPhoneNumbersV2ResponseTypeDef,
-        ListPredefinedAttributesRequestTypeDef,
-        ListPredefinedAttributesResponseTypeDef,
-        ListPromptsRequestTypeDef,
-        ListPromptsResponseTypeDef,
-        ListQueueEmailAddressesRequestTypeDef,
-        ListQueueEmailAddressesResponseTypeDef,
-        ListQueueQuickConnectsRequestTypeDef,
-        ListQueueQuickConnectsResponseTypeDef,
-        ListQueuesRequestTypeDef,
-        ListQueuesResponseTypeDef,
-        ListQuickConnectsRequestTypeDef,
-        ListQuickConnectsResponseTypeDef,
-        ListRealtimeContactAnalysisSegmentsV2RequestTypeDef,
-        ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef,
-        ListRoutingProfileManualAssignmentQueuesRequestTypeDef,
-        ListRoutingProfileManualAssignmentQueuesResponseTypeDef,
-        ListRoutingProfileQueuesRequestTypeDef,
-        ListRoutingProfileQueuesResponseTypeDef,
-        ListRoutingProfilesRequestTypeDef,
-        ListRoutingProfilesResponseTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListSecurityKeysRequestTypeDef,
-        ListSecurityKeysResponseTypeDef,
-        ListSecurityProfileApplicationsRequestTypeDef,
-        ListSecurityProfileApplicationsResponseTypeDef,
-        ListSecurityProfileFlowModulesRequestTypeDef,
-        ListSecurityProfileFlowModulesResponseTypeDef,
-        ListSecurityProfilePermissionsRequestTypeDef,
-        ListSecurityProfilePermissionsResponseTypeDef,
-        ListSecurityProfilesRequestTypeDef,
-        ListSecurityProfilesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTaskTemplatesRequestTypeDef,
-        ListTaskTemplatesResponseTypeDef,
-        ListTestCaseExecutionRecordsRequestTypeDef,
-        ListTestCaseExecutionRecordsResponseTypeDef,
-        ListTestCaseExecutionsRequestTypeDef,
-        ListTestCaseExecutionsResponseTypeDef,
-        ListTestCasesRequestTypeDef,
-        ListTestCasesResponseTypeDef,
-        ListTrafficDistributionGroupUsersRequestTypeDef,
-        ListTrafficDistributionGroupUsersResponseTypeDef,
-        ListTrafficDistributionGroupsRequestTypeDef,
-        ListTrafficDistributionGroupsResponseTypeDef,
-        ListUseCasesRequestTypeDef,
-        ListUseCasesResponseTypeDef,
-        ListUserHierarchyGroupsRequestTypeDef,
-        ListUserHierarchyGroupsResponseTypeDef,
-        ListUserNotificationsRequestTypeDef,
-        ListUserNotificationsResponseTypeDef,
-        ListUserProficienciesRequestTypeDef,
-        ListUserProficienciesResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        ListViewVersionsRequestTypeDef,
-        ListViewVersionsResponseTypeDef,
-        ListViewsRequestTypeDef,
-        ListViewsResponseTypeDef,
-        ListWorkspaceMediaRequestTypeDef,
-        ListWorkspaceMediaResponseTypeDef,
-        ListWorkspacePagesRequestTypeDef,
-        ListWorkspacePagesResponseTypeDef,
-        ListWorkspacesRequestTypeDef,
-        ListWorkspacesResponseTypeDef,
-        MonitorContactRequestTypeDef,
-        MonitorContactResponseTypeDef,
-        PauseContactRequestTypeDef,
-        PauseContactResponseTypeDef,
-        PhoneNumberSummaryTypeDef,
-        PredefinedAttributeSummaryTypeDef,
-        PredefinedAttributeTypeDef,
-        PromptSummaryTypeDef,
-        PromptTypeDef,
-        PutUserStatusRequestTypeDef,
-        PutUserStatusResponseTypeDef,
-        QueueSummaryTypeDef,
-        QueueTypeDef,
-        QuickConnectSummaryTypeDef,
-        QuickConnectTypeDef,
-        RecordPrimaryValueTypeDef,
-        ReferenceSummaryTypeDef,
-        ReleasePhoneNumberRequestTypeDef,
-        ReplicateInstanceRequestTypeDef,
-        ReplicateInstanceResponseTypeDef,
-        ResumeContactRecordingRequestTypeDef,
-        ResumeContactRecordingResponseTypeDef,
-        ResumeContactRequestTypeDef,
-        ResumeContactResponseTypeDef,
-        RoutingProfileManualAssignmentQueueConfigSummaryTypeDef,
-        RoutingProfileQueueConfigSummaryTypeDef,
-        RoutingProfileSummaryTypeDef,
-        RoutingProfileTypeDef,
-        RuleSummaryTypeDef,
-        SearchAgentStatusesRequestTypeDef,
-        SearchAgentStatusesResponseTypeDef,
-        SearchAvailablePhoneNumbersRequestTypeDef,
-        SearchAvailablePhoneNumbersResponseTypeDef,
-        SearchContactEvaluationsRequestTypeDef,
-        SearchContactEvaluationsResponseTypeDef,
-        SearchContactFlowModulesRequestTypeDef,
-        SearchContactFlowModulesResponseTypeDef,
-        SearchContactFlowsRequestTypeDef,
-        SearchContactFlowsResponseTypeDef,
-        SearchContactsRequestTypeDef,
-        SearchContactsResponseTypeDef,
-        SearchDataTablesRequestTypeDef,
-        SearchDataTablesResponseTypeDef,
-        SearchEmailAddressesRequestTypeDef,
-        SearchEmailAddressesResponseTypeDef,
-        SearchEvaluationFormsRequestTypeDef,
-        SearchEvaluationFormsResponseTypeDef,
-        SearchHoursOfOperationOverridesRequestTypeDef,
-        SearchHoursOfOperationOverridesResponseTypeDef,
-        SearchHoursOfOperationsRequestTypeDef,
-        SearchHoursOfOperationsResponseTypeDef,
-        SearchNotificationsRequestTypeDef,
-        SearchNotificationsResponseTypeDef,
-        SearchPredefinedAttributesRequestTypeDef,
-        SearchPredefinedAttributesResponseTypeDef,
-        SearchPromptsRequestTypeDef,
-        SearchPromptsResponseTypeDef,
-        SearchQueuesRequestTypeDef,
-        SearchQueuesResponseTypeDef,
-        SearchQuickConnectsRequestTypeDef,
-        SearchQuickConnectsResponseTypeDef,
-        SearchResourceTagsRequestTypeDef,
-        SearchResourceTagsResponseTypeDef,
-        SearchRoutingProfilesRequestTypeDef,
-        SearchRoutingProfilesResponseTypeDef,
-        SearchSecurityProfilesRequestTypeDef,
-        SearchSecurityProfilesResponseTypeDef,
-        SearchTestCasesRequestTypeDef,
-        SearchTestCasesResponseTypeDef,
-        SearchUserHierarchyGroupsRequestTypeDef,
-        SearchUserHierarchyGroupsResponseTypeDef,
-        SearchUsersRequestTypeDef,
-        SearchUsersResponseTypeDef,
-        SearchViewsRequestTypeDef,
-        SearchViewsResponseTypeDef,
-        SearchVocabulariesRequestTypeDef,
-        SearchVocabulariesResponseTypeDef,
-        SearchWorkspaceAssociationsRequestTypeDef,
-        SearchWorkspaceAssociationsResponseTypeDef,
-        SearchWorkspacesRequestTypeDef,
-        SearchWorkspacesResponseTypeDef,
-        SecurityKeyTypeDef,
-        SecurityProfileItemTypeDef,
-        SecurityProfileSearchSummaryTypeDef,
-        SecurityProfileSummaryTypeDef,
-        SendChatIntegrationEventRequestTypeDef,
-        SendChatIntegrationEventResponseTypeDef,
-        SendOutboundEmailRequestTypeDef,
-        SendOutboundEmailResponseTypeDef,
-        StartAttachedFileUploadRequestTypeDef,
-        StartAttachedFileUploadResponseTypeDef,
-        StartChatContactRequestTypeDef,
-        StartChatContactResponseTypeDef,
-        StartContactEvaluationRequestTypeDef,
-        StartContactEvaluationResponseTypeDef,
-        StartContactMediaProcessingRequestTypeDef,
-        StartContactMediaProcessingResponseTypeDef,
-        StartContactRecordingRequestTypeDef,
-        StartContactRecordingResponseTypeDef,
-        StartContactStreamingRequestTypeDef,
-        StartContactStreamingResponseTypeDef,
-        StartEmailContactRequestTypeDef,
-        StartEmailContactResponseTypeDef,
-        StartOutboundChatContactRequestTypeDef,
-        StartOutboundChatContactResponseTypeDef,
-        StartOutboundEmailContactRequestTypeDef,
-        StartOutboundEmailContactResponseTypeDef,
-        StartOutboundVoiceContactRequestTypeDef,
-        StartOutboundVoiceContactResponseTypeDef,
-        StartScreenSharingRequestTypeDef,
-        StartScreenSharingResponseTypeDef,
-        StartTaskContactRequestTypeDef,
-        StartTaskContactResponseTypeDef,
-        StartTestCaseExecutionRequestTypeDef,
-        StartTestCaseExecutionResponseTypeDef,
-        StartWebRTCContactRequestTypeDef,
-        StartWebRTCContactResponseTypeDef,
-        StopContactMediaProcessingRequestTypeDef,
-        StopContactMediaProcessingResponseTypeDef,
-        StopContactRecordingRequestTypeDef,
-        StopContactRecordingResponseTypeDef,
-        StopContactRequestTypeDef,
-        StopContactResponseTypeDef,
-        StopContactStreamingRequestTypeDef,
-        StopContactStreamingResponseTypeDef,
-        StopTestCaseExecutionRequestTypeDef,
-        StopTestCaseExecutionResponseTypeDef,
-        SubmitContactEvaluationRequestTypeDef,
-        SubmitContactEvaluationResponseTypeDef,
-        SuspendContactRecordingRequestTypeDef,
-        SuspendContactRecordingResponseTypeDef,
-        TagContactRequestTypeDef,
-        TagContactResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagSetTypeDef,
-        TaskTemplateMetadataTypeDef,
-        TestCaseSummaryTypeDef,
-        TestCaseTypeDef,
-        TrafficDistributionGroupSummaryTypeDef,
-        TrafficDistributionGroupUserSummaryTypeDef,
-        TransferContactRequestTypeDef,
-        TransferContactResponseTypeDef,
-        UntagContactRequestTypeDef,
-        UntagContactResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAgentStatusRequestTypeDef,
-        UpdateAttachedFilesConfigurationRequestTypeDef,
-        UpdateAttachedFilesConfigurationResponseTypeDef,
-        UpdateAuthenticationProfileRequestTypeDef,
-        UpdateContactAttributesRequestTypeDef,
-        UpdateContactAttributesResponseTypeDef,
-        UpdateContactEvaluationRequestTypeDef,
-        UpdateContactEvaluationResponseTypeDef,
-        UpdateContactFlowContentRequestTypeDef,
-        UpdateContactFlowContentResponseTypeDef,
-        UpdateContactFlowMetadataRequestTypeDef,
-        UpdateContactFlowMetadataResponseTypeDef,
-        UpdateContactFlowModuleAliasRequestTypeDef,
-        UpdateContactFlowModuleAliasResponseTypeDef,
-        UpdateContactFlowModuleContentRequestTypeDef,
-        UpdateContactFlowModuleContentResponseTypeDef,
-        UpdateContactFlowModuleMetadataRequestTypeDef,
-        UpdateContactFlowModuleMetadataResponseTypeDef,
-        UpdateContactFlowNameRequestTypeDef,
-        UpdateContactFlowNameResponseTypeDef,
-        UpdateContactRequestTypeDef,
-        UpdateContactResponseTypeDef,
-        UpdateContactRoutingDataRequestTypeDef,
-        UpdateContactRoutingDataResponseTypeDef,
-        UpdateContactScheduleRequestTypeDef,
-        UpdateContactScheduleResponseTypeDef,
-        UpdateDataTableAttributeRequestTypeDef,
-        UpdateDataTableAttributeResponseTypeDef,
-        UpdateDataTableMetadataRequestTypeDef,
-        UpdateDataTableMetadataResponseTypeDef,
-        UpdateDataTablePrimaryValuesRequestTypeDef,
-        UpdateDataTablePrimaryValuesResponseTypeDef,
-        UpdateEmailAddressMetadataRequestTypeDef,
-        UpdateEmailAddressMetadataResponseTypeDef,
-        UpdateEvaluationFormRequestTypeDef,
-        UpdateEvaluationFormResponseTypeDef,
-        UpdateHoursOfOperationOverrideRequestTypeDef,
-        UpdateHoursOfOperationRequestTypeDef,
-        UpdateInstanceAttributeRequestTypeDef,
-        UpdateInstanceStorageConfigRequestTypeDef,
-        UpdateNotificationContentRequestTypeDef,
-        UpdateNotificationContentResponseTypeDef,
-        UpdateParticipantAuthenticationRequestTypeDef,
-        UpdateParticipantAuthenticationResponseTypeDef,
-        UpdateParticipantRoleConfigRequestTypeDef,
-        UpdateParticipantRoleConfigResponseTypeDef,
-        UpdatePhoneNumberMetadataRequestTypeDef,
-        UpdatePhoneNumberRequestTypeDef,
-        UpdatePhoneNumberResponseTypeDef,
-        UpdatePredefinedAttributeRequestTypeDef,
-        UpdatePromptRequestTypeDef,
-        UpdatePromptResponseTypeDef,
-        UpdateQueueHoursOfOperationRequestTypeDef,
-        UpdateQueueMaxContactsRequestTypeDef,
-        UpdateQueueNameRequestTypeDef,
-        UpdateQueueOutboundCallerConfigRequestTypeDef,
-        UpdateQueueOutboundEmailConfigRequestTypeDef,
-        UpdateQueueStatusRequestTypeDef,
-        UpdateQuickConnectConfigRequestTypeDef,
-        UpdateQuickConnectNameRequestTypeDef,
-        UpdateRoutingProfileAgentAvailabilityTimerRequestTypeDef,
-        UpdateRoutingProfileConcurrencyRequestTypeDef,
-        UpdateRoutingProfileDefaultOutboundQueueRequestTypeDef,
-        UpdateRoutingProfileNameRequestTypeDef,
-        UpdateRoutingProfileQueuesRequestTypeDef,
-        UpdateRuleRequestTypeDef,
-        UpdateSecurityProfileRequestTypeDef,
-        UpdateTaskTemplateRequestTypeDef,
-        UpdateTaskTemplateResponseTypeDef,
-        UpdateTestCaseRequestTypeDef,
-        UpdateTestCaseResponseTypeDef,
-        UpdateTrafficDistributionRequestTypeDef,
-        UpdateTrafficDistributionResponseTypeDef,
-        UpdateUserConfigRequestTypeDef,
-        UpdateUserHierarchyGroupNameRequestTypeDef,
-        UpdateUserHierarchyRequestTypeDef,
-        UpdateUserHierarchyStructureRequestTypeDef,
-        UpdateUserIdentityInfoRequestTypeDef,
-        UpdateUserNotificationStatusRequestTypeDef,
-        UpdateUserNotificationStatusResponseTypeDef,
-        UpdateUserPhoneConfigRequestTypeDef,
-        UpdateUserProficienciesRequestTypeDef,
-        UpdateUserRoutingProfileRequestTypeDef,
-        UpdateUserSecurityProfilesRequestTypeDef,
-        UpdateViewContentRequestTypeDef,
-        UpdateViewContentResponseTypeDef,
-        UpdateViewMetadataRequestTypeDef,
-        UpdateViewMetadataResponseTypeDef,
-        UpdateWorkspaceMetadataRequestTypeDef,
-        UpdateWorkspaceMetadataResponseTypeDef,
-        UpdateWorkspacePageRequestTypeDef,
-        UpdateWorkspacePageResponseTypeDef,
-        UpdateWorkspaceThemeRequestTypeDef,
-        UpdateWorkspaceThemeResponseTypeDef,
-        UpdateWorkspaceVisibilityRequestTypeDef,
-        UpdateWorkspaceVisibilityResponseTypeDef,
-        UseCaseTypeDef,
-        UserProficiencyTypeDef,
-        UserSearchSummaryTypeDef,
-        UserSummaryTypeDef,
-        ViewSummaryTypeDef,
-        ViewTypeDef,
-        ViewVersionSummaryTypeDef,
-        VocabularySummaryTypeDef,
-        WorkspaceAssociationSearchSummaryTypeDef,
-        WorkspacePageTypeDef,
-        WorkspaceSearchSummaryTypeDef,
-        WorkspaceSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnect"]
 
@@ -768,8 +27,8 @@ class MultiRegionConnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_evaluation_form(
-        self, **kwargs: Unpack[ActivateEvaluationFormRequestTypeDef]
-    ) -> TargetResults[ActivateEvaluationFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateEvaluationFormRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateEvaluationFormResponseTypeDef]:
         """Activates an evaluation form in the specified Connect Customer instance.
         After the evaluation form is activated, it is available to start new
         evaluations based on the form.
@@ -779,8 +38,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ActivateEvaluationForm", kwargs)
 
     def associate_analytics_data_set(
-        self, **kwargs: Unpack[AssociateAnalyticsDataSetRequestTypeDef]
-    ) -> TargetResults[AssociateAnalyticsDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAnalyticsDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAnalyticsDataSetResponseTypeDef]:
         """Associates the specified dataset for a Connect Customer instance with the
         target account. You can associate only one dataset in a single call.
 
@@ -789,8 +48,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateAnalyticsDataSet", kwargs)
 
     def associate_approved_origin(
-        self, **kwargs: Unpack[AssociateApprovedOriginRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateApprovedOriginRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -799,8 +58,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateApprovedOrigin", kwargs)
 
     def associate_bot(
-        self, **kwargs: Unpack[AssociateBotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -809,8 +68,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateBot", kwargs)
 
     def associate_contact_with_user(
-        self, **kwargs: Unpack[AssociateContactWithUserRequestTypeDef]
-    ) -> TargetResults[AssociateContactWithUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateContactWithUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateContactWithUserResponseTypeDef]:
         """Associates a queued contact with an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateContactWithUser
@@ -818,8 +77,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateContactWithUser", kwargs)
 
     def associate_default_vocabulary(
-        self, **kwargs: Unpack[AssociateDefaultVocabularyRequestTypeDef]
-    ) -> TargetResults[AssociateDefaultVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDefaultVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDefaultVocabularyResponseTypeDef]:
         """Associates an existing vocabulary as the default. Contact Lens for Connect
         Customer uses the vocabulary in post-call and real-time analysis sessions
         for the given language.
@@ -829,8 +88,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateDefaultVocabulary", kwargs)
 
     def associate_email_address_alias(
-        self, **kwargs: Unpack[AssociateEmailAddressAliasRequestTypeDef]
-    ) -> TargetResults[AssociateEmailAddressAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateEmailAddressAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateEmailAddressAliasResponseTypeDef]:
         """Associates an email address alias with an existing email address in an
         Connect Customer instance. This creates a forwarding relationship where
         emails sent to the alias email address are automatically forwarded to the
@@ -841,8 +100,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateEmailAddressAlias", kwargs)
 
     def associate_flow(
-        self, **kwargs: Unpack[AssociateFlowRequestTypeDef]
-    ) -> TargetResults[AssociateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFlowResponseTypeDef]:
         """Associates a connect resource to a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateFlow
@@ -850,8 +109,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateFlow", kwargs)
 
     def associate_hours_of_operations(
-        self, **kwargs: Unpack[AssociateHoursOfOperationsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateHoursOfOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of hours of operations with another hours of operation.
         Refer to Administrator Guide here for more information on inheriting
         overrides from parent hours of operation(s).
@@ -861,8 +120,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateHoursOfOperations", kwargs)
 
     def associate_instance_storage_config(
-        self, **kwargs: Unpack[AssociateInstanceStorageConfigRequestTypeDef]
-    ) -> TargetResults[AssociateInstanceStorageConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateInstanceStorageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateInstanceStorageConfigResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -871,8 +130,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateInstanceStorageConfig", kwargs)
 
     def associate_lambda_function(
-        self, **kwargs: Unpack[AssociateLambdaFunctionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateLambdaFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -881,8 +140,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateLambdaFunction", kwargs)
 
     def associate_lex_bot(
-        self, **kwargs: Unpack[AssociateLexBotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateLexBotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -891,8 +150,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateLexBot", kwargs)
 
     def associate_phone_number_contact_flow(
-        self, **kwargs: Unpack[AssociatePhoneNumberContactFlowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePhoneNumberContactFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a flow with a phone number claimed to your Connect Customer
         instance.
 
@@ -901,8 +160,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociatePhoneNumberContactFlow", kwargs)
 
     def associate_queue_email_addresses(
-        self, **kwargs: Unpack[AssociateQueueEmailAddressesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateQueueEmailAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of email addresses with a queue to enable agents to
         select different "From" (system) email addresses when replying to inbound
         email contacts or initiating outbound email contacts. This allows agents
@@ -914,8 +173,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateQueueEmailAddresses", kwargs)
 
     def associate_queue_quick_connects(
-        self, **kwargs: Unpack[AssociateQueueQuickConnectsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateQueueQuickConnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of quick connects with a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateQueueQuickConnects
@@ -923,8 +182,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateQueueQuickConnects", kwargs)
 
     def associate_routing_profile_queues(
-        self, **kwargs: Unpack[AssociateRoutingProfileQueuesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateRoutingProfileQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of queues with a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateRoutingProfileQueues
@@ -932,8 +191,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateRoutingProfileQueues", kwargs)
 
     def associate_security_key(
-        self, **kwargs: Unpack[AssociateSecurityKeyRequestTypeDef]
-    ) -> TargetResults[AssociateSecurityKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSecurityKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSecurityKeyResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -942,8 +201,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateSecurityKey", kwargs)
 
     def associate_security_profiles(
-        self, **kwargs: Unpack[AssociateSecurityProfilesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associate security profiles with an Entity in an Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateSecurityProfiles
@@ -951,8 +210,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateSecurityProfiles", kwargs)
 
     def associate_traffic_distribution_group_user(
-        self, **kwargs: Unpack[AssociateTrafficDistributionGroupUserRequestTypeDef]
-    ) -> TargetResults[AssociateTrafficDistributionGroupUserResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateTrafficDistributionGroupUserRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateTrafficDistributionGroupUserResponseTypeDef]:
         """Associates an agent with a traffic distribution group. This API can be
         called only in the Region where the traffic distribution group is created.
 
@@ -961,8 +221,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateTrafficDistributionGroupUser", kwargs)
 
     def associate_user_proficiencies(
-        self, **kwargs: Unpack[AssociateUserProficienciesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateUserProficienciesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of proficiencies with a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateUserProficiencies
@@ -970,8 +230,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateUserProficiencies", kwargs)
 
     def associate_workspace(
-        self, **kwargs: Unpack[AssociateWorkspaceRequestTypeDef]
-    ) -> TargetResults[AssociateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateWorkspaceResponseTypeDef]:
         """Associates a workspace with one or more users or routing profiles,
         allowing them to access the workspace's configured views and pages.
 
@@ -980,8 +240,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("AssociateWorkspace", kwargs)
 
     def batch_associate_analytics_data_set(
-        self, **kwargs: Unpack[BatchAssociateAnalyticsDataSetRequestTypeDef]
-    ) -> TargetResults[BatchAssociateAnalyticsDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAssociateAnalyticsDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAssociateAnalyticsDataSetResponseTypeDef]:
         """Associates a list of analytics datasets for a given Connect Customer
         instance to a target account. You can associate multiple datasets in a
         single call.
@@ -991,8 +251,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchAssociateAnalyticsDataSet", kwargs)
 
     def batch_create_data_table_value(
-        self, **kwargs: Unpack[BatchCreateDataTableValueRequestTypeDef]
-    ) -> TargetResults[BatchCreateDataTableValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateDataTableValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateDataTableValueResponseTypeDef]:
         """Creates values for attributes in a data table. The value may be a default
         or it may be associated with a primary value. The value must pass all
         customer defined validation as well as the default validation for the
@@ -1008,8 +268,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchCreateDataTableValue", kwargs)
 
     def batch_delete_data_table_value(
-        self, **kwargs: Unpack[BatchDeleteDataTableValueRequestTypeDef]
-    ) -> TargetResults[BatchDeleteDataTableValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteDataTableValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteDataTableValueResponseTypeDef]:
         """Deletes multiple values from a data table. API users may delete values at
         any time. When deletion is requested from the admin website, a warning is
         shown alerting the user of the most recent time the attribute and its
@@ -1021,8 +281,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchDeleteDataTableValue", kwargs)
 
     def batch_describe_data_table_value(
-        self, **kwargs: Unpack[BatchDescribeDataTableValueRequestTypeDef]
-    ) -> TargetResults[BatchDescribeDataTableValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDescribeDataTableValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDescribeDataTableValueResponseTypeDef]:
         """Retrieves multiple values from a data table without evaluating
         expressions. Returns the raw stored values along with metadata such as
         lock versions and modification timestamps. "Describe" is a deprecated term
@@ -1033,8 +293,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchDescribeDataTableValue", kwargs)
 
     def batch_disassociate_analytics_data_set(
-        self, **kwargs: Unpack[BatchDisassociateAnalyticsDataSetRequestTypeDef]
-    ) -> TargetResults[BatchDisassociateAnalyticsDataSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchDisassociateAnalyticsDataSetRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchDisassociateAnalyticsDataSetResponseTypeDef]:
         """Removes a list of analytics datasets associated with a given Connect
         Customer instance. You can disassociate multiple datasets in a single
         call.
@@ -1044,8 +305,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchDisassociateAnalyticsDataSet", kwargs)
 
     def batch_get_attached_file_metadata(
-        self, **kwargs: Unpack[BatchGetAttachedFileMetadataRequestTypeDef]
-    ) -> TargetResults[BatchGetAttachedFileMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAttachedFileMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAttachedFileMetadataResponseTypeDef]:
         """Allows you to retrieve metadata about multiple attached files on an
         associated resource. Each attached file provided in the input list must be
         associated with the input AssociatedResourceArn.
@@ -1055,8 +316,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchGetAttachedFileMetadata", kwargs)
 
     def batch_get_flow_association(
-        self, **kwargs: Unpack[BatchGetFlowAssociationRequestTypeDef]
-    ) -> TargetResults[BatchGetFlowAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFlowAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFlowAssociationResponseTypeDef]:
         """Retrieve the flow associations for the given resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/BatchGetFlowAssociation
@@ -1064,8 +325,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchGetFlowAssociation", kwargs)
 
     def batch_put_contact(
-        self, **kwargs: Unpack[BatchPutContactRequestTypeDef]
-    ) -> TargetResults[BatchPutContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutContactRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutContactResponseTypeDef]:
         """Only the Connect Customer outbound campaigns service principal is allowed
         to assume a role in your account and call this API.
 
@@ -1074,8 +335,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchPutContact", kwargs)
 
     def batch_update_data_table_value(
-        self, **kwargs: Unpack[BatchUpdateDataTableValueRequestTypeDef]
-    ) -> TargetResults[BatchUpdateDataTableValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateDataTableValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateDataTableValueResponseTypeDef]:
         """Updates multiple data table values using all properties from
         BatchCreateDataTableValue. System managed values are not modifiable by
         customers. The operation requires proper lock versions to prevent
@@ -1086,8 +347,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("BatchUpdateDataTableValue", kwargs)
 
     def claim_phone_number(
-        self, **kwargs: Unpack[ClaimPhoneNumberRequestTypeDef]
-    ) -> TargetResults[ClaimPhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ClaimPhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.ClaimPhoneNumberResponseTypeDef]:
         """Claims an available phone number to your Connect Customer instance or
         traffic distribution group. You can call this API only in the same Amazon
         Web Services Region where the Connect Customer instance or traffic
@@ -1098,8 +359,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ClaimPhoneNumber", kwargs)
 
     def complete_attached_file_upload(
-        self, **kwargs: Unpack[CompleteAttachedFileUploadRequestTypeDef]
-    ) -> TargetResults[CompleteAttachedFileUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteAttachedFileUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteAttachedFileUploadResponseTypeDef]:
         """Allows you to confirm that the attached file has been uploaded using the
         pre-signed URL provided in the StartAttachedFileUpload API.
 
@@ -1108,8 +369,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CompleteAttachedFileUpload", kwargs)
 
     def create_agent_status(
-        self, **kwargs: Unpack[CreateAgentStatusRequestTypeDef]
-    ) -> TargetResults[CreateAgentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentStatusResponseTypeDef]:
         """Creates an agent status for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateAgentStatus
@@ -1117,8 +378,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateAgentStatus", kwargs)
 
     def create_contact(
-        self, **kwargs: Unpack[CreateContactRequestTypeDef]
-    ) -> TargetResults[CreateContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactResponseTypeDef]:
         """Only the VOICE, EMAIL, and TASK channels are supported.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContact
@@ -1126,8 +387,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateContact", kwargs)
 
     def create_contact_flow(
-        self, **kwargs: Unpack[CreateContactFlowRequestTypeDef]
-    ) -> TargetResults[CreateContactFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactFlowResponseTypeDef]:
         """Creates a flow for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlow
@@ -1135,8 +396,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateContactFlow", kwargs)
 
     def create_contact_flow_module(
-        self, **kwargs: Unpack[CreateContactFlowModuleRequestTypeDef]
-    ) -> TargetResults[CreateContactFlowModuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactFlowModuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactFlowModuleResponseTypeDef]:
         """Creates a flow module for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlowModule
@@ -1144,8 +405,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateContactFlowModule", kwargs)
 
     def create_contact_flow_module_alias(
-        self, **kwargs: Unpack[CreateContactFlowModuleAliasRequestTypeDef]
-    ) -> TargetResults[CreateContactFlowModuleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactFlowModuleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactFlowModuleAliasResponseTypeDef]:
         """Creates a named alias that points to a specific version of a contact flow
         module.
 
@@ -1154,8 +415,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateContactFlowModuleAlias", kwargs)
 
     def create_contact_flow_module_version(
-        self, **kwargs: Unpack[CreateContactFlowModuleVersionRequestTypeDef]
-    ) -> TargetResults[CreateContactFlowModuleVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactFlowModuleVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactFlowModuleVersionResponseTypeDef]:
         """Creates an immutable snapshot of a contact flow module, preserving its
         content and settings at a specific point in time for version control and
         rollback capabilities.
@@ -1165,8 +426,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateContactFlowModuleVersion", kwargs)
 
     def create_contact_flow_version(
-        self, **kwargs: Unpack[CreateContactFlowVersionRequestTypeDef]
-    ) -> TargetResults[CreateContactFlowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactFlowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactFlowVersionResponseTypeDef]:
         """Publishes a new version of the flow provided. Versions are immutable and
         monotonically increasing. If the FlowContentSha256 provided is different
         from the FlowContentSha256 of the $LATEST published flow content, then an
@@ -1178,8 +439,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateContactFlowVersion", kwargs)
 
     def create_data_table(
-        self, **kwargs: Unpack[CreateDataTableRequestTypeDef]
-    ) -> TargetResults[CreateDataTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataTableResponseTypeDef]:
         """Creates a new data table with the specified properties. Supports the
         creation of all table properties except for attributes and values. A table
         with no attributes and values is a valid state for a table. The number of
@@ -1191,8 +452,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateDataTable", kwargs)
 
     def create_data_table_attribute(
-        self, **kwargs: Unpack[CreateDataTableAttributeRequestTypeDef]
-    ) -> TargetResults[CreateDataTableAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataTableAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataTableAttributeResponseTypeDef]:
         """Adds an attribute to an existing data table. Creating a new primary
         attribute uses the empty value for the specified value type for all
         existing records. This should not affect uniqueness of published data
@@ -1205,8 +466,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateDataTableAttribute", kwargs)
 
     def create_email_address(
-        self, **kwargs: Unpack[CreateEmailAddressRequestTypeDef]
-    ) -> TargetResults[CreateEmailAddressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailAddressResponseTypeDef]:
         """Create new email address in the specified Connect Customer instance. For
         more information about email addresses, see Create email addresses in the
         Connect Customer Administrator Guide.
@@ -1216,8 +477,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateEmailAddress", kwargs)
 
     def create_evaluation_form(
-        self, **kwargs: Unpack[CreateEvaluationFormRequestTypeDef]
-    ) -> TargetResults[CreateEvaluationFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEvaluationFormRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEvaluationFormResponseTypeDef]:
         """Creates an evaluation form in the specified Connect Customer instance. The
         form can be used to define questions related to agent performance, and
         create sections to organize such questions. Question and section
@@ -1228,8 +489,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateEvaluationForm", kwargs)
 
     def create_hours_of_operation(
-        self, **kwargs: Unpack[CreateHoursOfOperationRequestTypeDef]
-    ) -> TargetResults[CreateHoursOfOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHoursOfOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHoursOfOperationResponseTypeDef]:
         """Creates hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateHoursOfOperation
@@ -1237,8 +498,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateHoursOfOperation", kwargs)
 
     def create_hours_of_operation_override(
-        self, **kwargs: Unpack[CreateHoursOfOperationOverrideRequestTypeDef]
-    ) -> TargetResults[CreateHoursOfOperationOverrideResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHoursOfOperationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHoursOfOperationOverrideResponseTypeDef]:
         """Creates an hours of operation override in an Connect Customer hours of
         operation resource.
 
@@ -1247,8 +508,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateHoursOfOperationOverride", kwargs)
 
     def create_instance(
-        self, **kwargs: Unpack[CreateInstanceRequestTypeDef]
-    ) -> TargetResults[CreateInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1257,8 +518,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateInstance", kwargs)
 
     def create_integration_association(
-        self, **kwargs: Unpack[CreateIntegrationAssociationRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationAssociationResponseTypeDef]:
         """Creates an Amazon Web Services resource association with an Connect
         Customer instance.
 
@@ -1267,8 +528,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateIntegrationAssociation", kwargs)
 
     def create_notification(
-        self, **kwargs: Unpack[CreateNotificationRequestTypeDef]
-    ) -> TargetResults[CreateNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotificationResponseTypeDef]:
         """Creates a new notification to be delivered to specified recipients.
         Notifications can include localized content with links, and an optional
         expiration time. Recipients can be specified as individual user ARNs or
@@ -1281,8 +542,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateNotification", kwargs)
 
     def create_participant(
-        self, **kwargs: Unpack[CreateParticipantRequestTypeDef]
-    ) -> TargetResults[CreateParticipantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateParticipantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateParticipantResponseTypeDef]:
         """Adds a new participant into an on-going chat contact or webRTC call. For
         more information, see Customize chat flow experiences by integrating
         custom participants or Enable multi-user web, in-app, and video calling.
@@ -1292,8 +553,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateParticipant", kwargs)
 
     def create_persistent_contact_association(
-        self, **kwargs: Unpack[CreatePersistentContactAssociationRequestTypeDef]
-    ) -> TargetResults[CreatePersistentContactAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreatePersistentContactAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreatePersistentContactAssociationResponseTypeDef]:
         """Enables rehydration of chats for the lifespan of a contact. For more
         information about chat rehydration, see Enable persistent chat in the
         Connect Customer Administrator Guide.
@@ -1303,8 +565,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreatePersistentContactAssociation", kwargs)
 
     def create_predefined_attribute(
-        self, **kwargs: Unpack[CreatePredefinedAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePredefinedAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new predefined attribute for the specified Connect Customer
         instance. A predefined attribute is made up of a name and a value.
 
@@ -1313,8 +575,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreatePredefinedAttribute", kwargs)
 
     def create_prompt(
-        self, **kwargs: Unpack[CreatePromptRequestTypeDef]
-    ) -> TargetResults[CreatePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePromptResponseTypeDef]:
         """Creates a prompt. For more information about prompts, such as supported
         file types and maximum length, see Create prompts in the Connect Customer
         Administrator Guide.
@@ -1324,8 +586,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreatePrompt", kwargs)
 
     def create_push_notification_registration(
-        self, **kwargs: Unpack[CreatePushNotificationRegistrationRequestTypeDef]
-    ) -> TargetResults[CreatePushNotificationRegistrationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreatePushNotificationRegistrationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreatePushNotificationRegistrationResponseTypeDef]:
         """Creates registration for a device token and a chat contact to receive
         real-time push notifications. For more information about push
         notifications, see Set up push notifications in Connect Customer for
@@ -1336,8 +599,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreatePushNotificationRegistration", kwargs)
 
     def create_queue(
-        self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> TargetResults[CreateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueResponseTypeDef]:
         """Creates a new queue for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateQueue
@@ -1345,8 +608,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateQueue", kwargs)
 
     def create_quick_connect(
-        self, **kwargs: Unpack[CreateQuickConnectRequestTypeDef]
-    ) -> TargetResults[CreateQuickConnectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQuickConnectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuickConnectResponseTypeDef]:
         """Creates a quick connect for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateQuickConnect
@@ -1354,8 +617,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateQuickConnect", kwargs)
 
     def create_routing_profile(
-        self, **kwargs: Unpack[CreateRoutingProfileRequestTypeDef]
-    ) -> TargetResults[CreateRoutingProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoutingProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoutingProfileResponseTypeDef]:
         """Creates a new routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateRoutingProfile
@@ -1363,8 +626,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateRoutingProfile", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> TargetResults[CreateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleResponseTypeDef]:
         """Creates a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateRule
@@ -1372,8 +635,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_security_profile(
-        self, **kwargs: Unpack[CreateSecurityProfileRequestTypeDef]
-    ) -> TargetResults[CreateSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityProfileResponseTypeDef]:
         """Creates a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateSecurityProfile
@@ -1381,8 +644,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateSecurityProfile", kwargs)
 
     def create_task_template(
-        self, **kwargs: Unpack[CreateTaskTemplateRequestTypeDef]
-    ) -> TargetResults[CreateTaskTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTaskTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTaskTemplateResponseTypeDef]:
         """Creates a new task template in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateTaskTemplate
@@ -1390,8 +653,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateTaskTemplate", kwargs)
 
     def create_test_case(
-        self, **kwargs: Unpack[CreateTestCaseRequestTypeDef]
-    ) -> TargetResults[CreateTestCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTestCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTestCaseResponseTypeDef]:
         """Creates a test case with its content and metadata for the specified Amazon
         Connect instance.
 
@@ -1400,8 +663,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateTestCase", kwargs)
 
     def create_traffic_distribution_group(
-        self, **kwargs: Unpack[CreateTrafficDistributionGroupRequestTypeDef]
-    ) -> TargetResults[CreateTrafficDistributionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficDistributionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficDistributionGroupResponseTypeDef]:
         """Creates a traffic distribution group given an Connect Customer instance
         that has been replicated.
 
@@ -1410,8 +673,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateTrafficDistributionGroup", kwargs)
 
     def create_use_case(
-        self, **kwargs: Unpack[CreateUseCaseRequestTypeDef]
-    ) -> TargetResults[CreateUseCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUseCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUseCaseResponseTypeDef]:
         """Creates a use case for an integration association.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateUseCase
@@ -1419,8 +682,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateUseCase", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a user account for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateUser
@@ -1428,8 +691,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def create_user_hierarchy_group(
-        self, **kwargs: Unpack[CreateUserHierarchyGroupRequestTypeDef]
-    ) -> TargetResults[CreateUserHierarchyGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserHierarchyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserHierarchyGroupResponseTypeDef]:
         """Creates a new user hierarchy group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateUserHierarchyGroup
@@ -1437,8 +700,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateUserHierarchyGroup", kwargs)
 
     def create_view(
-        self, **kwargs: Unpack[CreateViewRequestTypeDef]
-    ) -> TargetResults[CreateViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateViewRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateViewResponseTypeDef]:
         """Creates a new view with the possible status of SAVED or PUBLISHED.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateView
@@ -1446,8 +709,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateView", kwargs)
 
     def create_view_version(
-        self, **kwargs: Unpack[CreateViewVersionRequestTypeDef]
-    ) -> TargetResults[CreateViewVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateViewVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateViewVersionResponseTypeDef]:
         """Publishes a new version of the view identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateViewVersion
@@ -1455,8 +718,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateViewVersion", kwargs)
 
     def create_vocabulary(
-        self, **kwargs: Unpack[CreateVocabularyRequestTypeDef]
-    ) -> TargetResults[CreateVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVocabularyResponseTypeDef]:
         """Creates a custom vocabulary associated with your Connect Customer
         instance. You can set a custom vocabulary to be your default vocabulary
         for a given language. Contact Lens for Connect Customer uses the default
@@ -1468,8 +731,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateVocabulary", kwargs)
 
     def create_workspace(
-        self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceResponseTypeDef]:
         """Creates a workspace that defines the user experience by mapping views to
         pages. Workspaces can be assigned to users or routing profiles.
 
@@ -1478,8 +741,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateWorkspace", kwargs)
 
     def create_workspace_page(
-        self, **kwargs: Unpack[CreateWorkspacePageRequestTypeDef]
-    ) -> TargetResults[CreateWorkspacePageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspacePageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspacePageResponseTypeDef]:
         """Associates a view with a page in a workspace, defining what users see when
         they navigate to that page.
 
@@ -1488,8 +751,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("CreateWorkspacePage", kwargs)
 
     def deactivate_evaluation_form(
-        self, **kwargs: Unpack[DeactivateEvaluationFormRequestTypeDef]
-    ) -> TargetResults[DeactivateEvaluationFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateEvaluationFormRequestTypeDef]
+    ) -> TargetResults[type_defs.DeactivateEvaluationFormResponseTypeDef]:
         """Deactivates an evaluation form in the specified Connect Customer instance.
         After a form is deactivated, it is no longer available for users to start
         new evaluations based on the form.
@@ -1499,8 +762,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeactivateEvaluationForm", kwargs)
 
     def delete_attached_file(
-        self, **kwargs: Unpack[DeleteAttachedFileRequestTypeDef]
-    ) -> TargetResults[DeleteAttachedFileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttachedFileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttachedFileResponseTypeDef]:
         """Deletes an attached file along with the underlying S3 Object.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteAttachedFile
@@ -1508,8 +771,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteAttachedFile", kwargs)
 
     def delete_contact_evaluation(
-        self, **kwargs: Unpack[DeleteContactEvaluationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a contact evaluation in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactEvaluation
@@ -1517,8 +780,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteContactEvaluation", kwargs)
 
     def delete_contact_flow(
-        self, **kwargs: Unpack[DeleteContactFlowRequestTypeDef]
-    ) -> TargetResults[DeleteContactFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactFlowResponseTypeDef]:
         """Deletes a flow for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlow
@@ -1526,8 +789,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteContactFlow", kwargs)
 
     def delete_contact_flow_module(
-        self, **kwargs: Unpack[DeleteContactFlowModuleRequestTypeDef]
-    ) -> TargetResults[DeleteContactFlowModuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactFlowModuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactFlowModuleResponseTypeDef]:
         """Deletes the specified flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowModule
@@ -1535,8 +798,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteContactFlowModule", kwargs)
 
     def delete_contact_flow_module_alias(
-        self, **kwargs: Unpack[DeleteContactFlowModuleAliasRequestTypeDef]
-    ) -> TargetResults[DeleteContactFlowModuleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactFlowModuleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactFlowModuleAliasResponseTypeDef]:
         """Removes an alias reference, breaking the named connection to the
         underlying module version without affecting the version itself.
 
@@ -1545,8 +808,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteContactFlowModuleAlias", kwargs)
 
     def delete_contact_flow_module_version(
-        self, **kwargs: Unpack[DeleteContactFlowModuleVersionRequestTypeDef]
-    ) -> TargetResults[DeleteContactFlowModuleVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactFlowModuleVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactFlowModuleVersionResponseTypeDef]:
         """Removes a specific version of a contact flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowModuleVersion
@@ -1554,8 +817,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteContactFlowModuleVersion", kwargs)
 
     def delete_contact_flow_version(
-        self, **kwargs: Unpack[DeleteContactFlowVersionRequestTypeDef]
-    ) -> TargetResults[DeleteContactFlowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactFlowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactFlowVersionResponseTypeDef]:
         """Deletes the particular version specified in flow version identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowVersion
@@ -1563,8 +826,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteContactFlowVersion", kwargs)
 
     def delete_data_table(
-        self, **kwargs: Unpack[DeleteDataTableRequestTypeDef]
-    ) -> TargetResults[DeleteDataTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataTableResponseTypeDef]:
         """Deletes a data table and all associated attributes, versions, audits, and
         values. Does not update any references to the data table, even from other
         data tables. This includes dynamic values and conditional validations.
@@ -1578,8 +841,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteDataTable", kwargs)
 
     def delete_data_table_attribute(
-        self, **kwargs: Unpack[DeleteDataTableAttributeRequestTypeDef]
-    ) -> TargetResults[DeleteDataTableAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataTableAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataTableAttributeResponseTypeDef]:
         """Deletes an attribute and all its values from a data table.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteDataTableAttribute
@@ -1587,8 +850,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteDataTableAttribute", kwargs)
 
     def delete_email_address(
-        self, **kwargs: Unpack[DeleteEmailAddressRequestTypeDef]
-    ) -> TargetResults[DeleteEmailAddressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailAddressResponseTypeDef]:
         """Deletes email address from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteEmailAddress
@@ -1596,8 +859,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteEmailAddress", kwargs)
 
     def delete_evaluation_form(
-        self, **kwargs: Unpack[DeleteEvaluationFormRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEvaluationFormRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an evaluation form in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteEvaluationForm
@@ -1605,8 +868,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteEvaluationForm", kwargs)
 
     def delete_hours_of_operation(
-        self, **kwargs: Unpack[DeleteHoursOfOperationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHoursOfOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteHoursOfOperation
@@ -1614,8 +877,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteHoursOfOperation", kwargs)
 
     def delete_hours_of_operation_override(
-        self, **kwargs: Unpack[DeleteHoursOfOperationOverrideRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHoursOfOperationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an hours of operation override in an Connect Customer hours of
         operation resource.
 
@@ -1624,8 +887,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteHoursOfOperationOverride", kwargs)
 
     def delete_instance(
-        self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1634,8 +897,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteInstance", kwargs)
 
     def delete_integration_association(
-        self, **kwargs: Unpack[DeleteIntegrationAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Web Services resource association from an Connect
         Customer instance. The association must not have any use cases associated
         with it.
@@ -1645,8 +908,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteIntegrationAssociation", kwargs)
 
     def delete_notification(
-        self, **kwargs: Unpack[DeleteNotificationRequestTypeDef]
-    ) -> TargetResults[DeleteNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotificationResponseTypeDef]:
         """Deletes a notification. Once deleted, the notification is no longer
         visible to all users and cannot be managed through the Admin Website or
         APIs.
@@ -1656,8 +919,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteNotification", kwargs)
 
     def delete_predefined_attribute(
-        self, **kwargs: Unpack[DeletePredefinedAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePredefinedAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a predefined attribute from the specified Connect Customer
         instance.
 
@@ -1666,8 +929,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeletePredefinedAttribute", kwargs)
 
     def delete_prompt(
-        self, **kwargs: Unpack[DeletePromptRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeletePrompt
@@ -1675,8 +938,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeletePrompt", kwargs)
 
     def delete_push_notification_registration(
-        self, **kwargs: Unpack[DeletePushNotificationRegistrationRequestTypeDef]
-    ) -> TargetResults[DeletePushNotificationRegistrationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeletePushNotificationRegistrationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeletePushNotificationRegistrationResponseTypeDef]:
         """Deletes registration for a device token and a chat contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeletePushNotificationRegistration
@@ -1684,8 +948,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeletePushNotificationRegistration", kwargs)
 
     def delete_queue(
-        self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteQueue
@@ -1693,8 +957,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteQueue", kwargs)
 
     def delete_quick_connect(
-        self, **kwargs: Unpack[DeleteQuickConnectRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQuickConnectRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a quick connect.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteQuickConnect
@@ -1702,8 +966,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteQuickConnect", kwargs)
 
     def delete_routing_profile(
-        self, **kwargs: Unpack[DeleteRoutingProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoutingProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteRoutingProfile
@@ -1711,8 +975,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteRoutingProfile", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteRule
@@ -1720,8 +984,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_security_profile(
-        self, **kwargs: Unpack[DeleteSecurityProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteSecurityProfile
@@ -1729,8 +993,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteSecurityProfile", kwargs)
 
     def delete_task_template(
-        self, **kwargs: Unpack[DeleteTaskTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteTaskTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTaskTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTaskTemplateResponseTypeDef]:
         """Deletes the task template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteTaskTemplate
@@ -1738,8 +1002,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteTaskTemplate", kwargs)
 
     def delete_test_case(
-        self, **kwargs: Unpack[DeleteTestCaseRequestTypeDef]
-    ) -> TargetResults[DeleteTestCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTestCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTestCaseResponseTypeDef]:
         """Deletes the test case that has already been created for the specified
         Amazon Connect instance.
 
@@ -1748,8 +1012,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteTestCase", kwargs)
 
     def delete_traffic_distribution_group(
-        self, **kwargs: Unpack[DeleteTrafficDistributionGroupRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficDistributionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficDistributionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficDistributionGroupResponseTypeDef]:
         """Deletes a traffic distribution group. This API can be called only in the
         Region where the traffic distribution group is created.
 
@@ -1758,8 +1022,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteTrafficDistributionGroup", kwargs)
 
     def delete_use_case(
-        self, **kwargs: Unpack[DeleteUseCaseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUseCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a use case from an integration association.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteUseCase
@@ -1767,8 +1031,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteUseCase", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user account from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteUser
@@ -1776,8 +1040,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_user_hierarchy_group(
-        self, **kwargs: Unpack[DeleteUserHierarchyGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserHierarchyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing user hierarchy group. It must not be associated with
         any agents or have any active child groups.
 
@@ -1786,8 +1050,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteUserHierarchyGroup", kwargs)
 
     def delete_view(
-        self, **kwargs: Unpack[DeleteViewRequestTypeDef]
-    ) -> TargetResults[DeleteViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteViewRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteViewResponseTypeDef]:
         """Deletes the view entirely. It deletes the view and all associated
         qualifiers (versions and aliases).
 
@@ -1796,8 +1060,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteView", kwargs)
 
     def delete_view_version(
-        self, **kwargs: Unpack[DeleteViewVersionRequestTypeDef]
-    ) -> TargetResults[DeleteViewVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteViewVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteViewVersionResponseTypeDef]:
         """Deletes the particular version specified in ViewVersion identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteViewVersion
@@ -1805,8 +1069,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteViewVersion", kwargs)
 
     def delete_vocabulary(
-        self, **kwargs: Unpack[DeleteVocabularyRequestTypeDef]
-    ) -> TargetResults[DeleteVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVocabularyResponseTypeDef]:
         """Deletes the vocabulary that has the given identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteVocabulary
@@ -1814,8 +1078,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteVocabulary", kwargs)
 
     def delete_workspace(
-        self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceResponseTypeDef]:
         """Deletes a workspace and removes all associated view and resource
         assignments.
 
@@ -1824,8 +1088,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteWorkspace", kwargs)
 
     def delete_workspace_media(
-        self, **kwargs: Unpack[DeleteWorkspaceMediaRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceMediaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceMediaRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceMediaResponseTypeDef]:
         """Deletes a media asset (such as a logo) from a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteWorkspaceMedia
@@ -1833,8 +1097,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteWorkspaceMedia", kwargs)
 
     def delete_workspace_page(
-        self, **kwargs: Unpack[DeleteWorkspacePageRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspacePageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspacePageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspacePageResponseTypeDef]:
         """Removes the association between a view and a page in a workspace. The page
         will display the default view after deletion.
 
@@ -1843,8 +1107,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DeleteWorkspacePage", kwargs)
 
     def describe_agent_status(
-        self, **kwargs: Unpack[DescribeAgentStatusRequestTypeDef]
-    ) -> TargetResults[DescribeAgentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAgentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgentStatusResponseTypeDef]:
         """Describes an agent status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeAgentStatus
@@ -1852,8 +1116,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeAgentStatus", kwargs)
 
     def describe_attached_files_configuration(
-        self, **kwargs: Unpack[DescribeAttachedFilesConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeAttachedFilesConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeAttachedFilesConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAttachedFilesConfigurationResponseTypeDef]:
         """Describes the attached files configuration for the specified Connect
         Customer instance and attachment scope.
 
@@ -1862,8 +1127,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeAttachedFilesConfiguration", kwargs)
 
     def describe_authentication_profile(
-        self, **kwargs: Unpack[DescribeAuthenticationProfileRequestTypeDef]
-    ) -> TargetResults[DescribeAuthenticationProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAuthenticationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAuthenticationProfileResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change. To request access to this API, contact Amazon Web Services
         Support.
@@ -1873,8 +1138,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeAuthenticationProfile", kwargs)
 
     def describe_contact(
-        self, **kwargs: Unpack[DescribeContactRequestTypeDef]
-    ) -> TargetResults[DescribeContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1883,8 +1148,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeContact", kwargs)
 
     def describe_contact_evaluation(
-        self, **kwargs: Unpack[DescribeContactEvaluationRequestTypeDef]
-    ) -> TargetResults[DescribeContactEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactEvaluationResponseTypeDef]:
         """Describes a contact evaluation in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactEvaluation
@@ -1892,8 +1157,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeContactEvaluation", kwargs)
 
     def describe_contact_flow(
-        self, **kwargs: Unpack[DescribeContactFlowRequestTypeDef]
-    ) -> TargetResults[DescribeContactFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactFlowResponseTypeDef]:
         """Describes the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactFlow
@@ -1901,8 +1166,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeContactFlow", kwargs)
 
     def describe_contact_flow_module(
-        self, **kwargs: Unpack[DescribeContactFlowModuleRequestTypeDef]
-    ) -> TargetResults[DescribeContactFlowModuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactFlowModuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactFlowModuleResponseTypeDef]:
         """Describes the specified flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactFlowModule
@@ -1910,8 +1175,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeContactFlowModule", kwargs)
 
     def describe_contact_flow_module_alias(
-        self, **kwargs: Unpack[DescribeContactFlowModuleAliasRequestTypeDef]
-    ) -> TargetResults[DescribeContactFlowModuleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactFlowModuleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactFlowModuleAliasResponseTypeDef]:
         """Retrieves detailed information about a specific alias, including which
         version it currently points to and its metadata.
 
@@ -1920,8 +1185,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeContactFlowModuleAlias", kwargs)
 
     def describe_data_table(
-        self, **kwargs: Unpack[DescribeDataTableRequestTypeDef]
-    ) -> TargetResults[DescribeDataTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataTableResponseTypeDef]:
         """Returns all properties for a data table except for attributes and values.
         All properties from CreateDataTable are returned as well as properties for
         region replication, versioning, and system tables. "Describe" is a
@@ -1933,8 +1198,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeDataTable", kwargs)
 
     def describe_data_table_attribute(
-        self, **kwargs: Unpack[DescribeDataTableAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeDataTableAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataTableAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataTableAttributeResponseTypeDef]:
         """Returns detailed information for a specific data table attribute including
         its configuration, validation rules, and metadata. "Describe" is a
         deprecated term but is allowed to maintain consistency with existing
@@ -1945,8 +1210,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeDataTableAttribute", kwargs)
 
     def describe_email_address(
-        self, **kwargs: Unpack[DescribeEmailAddressRequestTypeDef]
-    ) -> TargetResults[DescribeEmailAddressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEmailAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEmailAddressResponseTypeDef]:
         """Describe email address form the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeEmailAddress
@@ -1954,8 +1219,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeEmailAddress", kwargs)
 
     def describe_evaluation_form(
-        self, **kwargs: Unpack[DescribeEvaluationFormRequestTypeDef]
-    ) -> TargetResults[DescribeEvaluationFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEvaluationFormRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEvaluationFormResponseTypeDef]:
         """Describes an evaluation form in the specified Connect Customer instance.
         If the version property is not provided, the latest version of the
         evaluation form is described.
@@ -1965,8 +1230,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeEvaluationForm", kwargs)
 
     def describe_hours_of_operation(
-        self, **kwargs: Unpack[DescribeHoursOfOperationRequestTypeDef]
-    ) -> TargetResults[DescribeHoursOfOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHoursOfOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHoursOfOperationResponseTypeDef]:
         """Describes the hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeHoursOfOperation
@@ -1974,8 +1239,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeHoursOfOperation", kwargs)
 
     def describe_hours_of_operation_override(
-        self, **kwargs: Unpack[DescribeHoursOfOperationOverrideRequestTypeDef]
-    ) -> TargetResults[DescribeHoursOfOperationOverrideResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHoursOfOperationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHoursOfOperationOverrideResponseTypeDef]:
         """Describes the hours of operation override.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeHoursOfOperationOverride
@@ -1983,8 +1248,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeHoursOfOperationOverride", kwargs)
 
     def describe_instance(
-        self, **kwargs: Unpack[DescribeInstanceRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1993,8 +1258,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeInstance", kwargs)
 
     def describe_instance_attribute(
-        self, **kwargs: Unpack[DescribeInstanceAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceAttributeResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2003,8 +1268,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeInstanceAttribute", kwargs)
 
     def describe_instance_storage_config(
-        self, **kwargs: Unpack[DescribeInstanceStorageConfigRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceStorageConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceStorageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceStorageConfigResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2013,8 +1278,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeInstanceStorageConfig", kwargs)
 
     def describe_notification(
-        self, **kwargs: Unpack[DescribeNotificationRequestTypeDef]
-    ) -> TargetResults[DescribeNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotificationResponseTypeDef]:
         """Retrieves detailed information about a specific notification, including
         its content, priority, recipients, and metadata.
 
@@ -2023,8 +1288,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeNotification", kwargs)
 
     def describe_phone_number(
-        self, **kwargs: Unpack[DescribePhoneNumberRequestTypeDef]
-    ) -> TargetResults[DescribePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePhoneNumberResponseTypeDef]:
         """Gets details and status of a phone number that’s claimed to your Connect
         Customer instance or traffic distribution group.
 
@@ -2033,8 +1298,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribePhoneNumber", kwargs)
 
     def describe_predefined_attribute(
-        self, **kwargs: Unpack[DescribePredefinedAttributeRequestTypeDef]
-    ) -> TargetResults[DescribePredefinedAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePredefinedAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePredefinedAttributeResponseTypeDef]:
         """Describes a predefined attribute for the specified Connect Customer
         instance. A predefined attribute is made up of a name and a value.
 
@@ -2043,8 +1308,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribePredefinedAttribute", kwargs)
 
     def describe_prompt(
-        self, **kwargs: Unpack[DescribePromptRequestTypeDef]
-    ) -> TargetResults[DescribePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePromptResponseTypeDef]:
         """Describes the prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribePrompt
@@ -2052,8 +1317,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribePrompt", kwargs)
 
     def describe_queue(
-        self, **kwargs: Unpack[DescribeQueueRequestTypeDef]
-    ) -> TargetResults[DescribeQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQueueResponseTypeDef]:
         """Describes the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeQueue
@@ -2061,8 +1326,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeQueue", kwargs)
 
     def describe_quick_connect(
-        self, **kwargs: Unpack[DescribeQuickConnectRequestTypeDef]
-    ) -> TargetResults[DescribeQuickConnectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQuickConnectRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQuickConnectResponseTypeDef]:
         """Describes the quick connect.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeQuickConnect
@@ -2070,8 +1335,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeQuickConnect", kwargs)
 
     def describe_routing_profile(
-        self, **kwargs: Unpack[DescribeRoutingProfileRequestTypeDef]
-    ) -> TargetResults[DescribeRoutingProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRoutingProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRoutingProfileResponseTypeDef]:
         """Describes the specified routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeRoutingProfile
@@ -2079,8 +1344,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeRoutingProfile", kwargs)
 
     def describe_rule(
-        self, **kwargs: Unpack[DescribeRuleRequestTypeDef]
-    ) -> TargetResults[DescribeRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuleResponseTypeDef]:
         """Describes a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeRule
@@ -2088,8 +1353,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeRule", kwargs)
 
     def describe_security_profile(
-        self, **kwargs: Unpack[DescribeSecurityProfileRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityProfileResponseTypeDef]:
         """Gets basic information about the security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeSecurityProfile
@@ -2097,8 +1362,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeSecurityProfile", kwargs)
 
     def describe_test_case(
-        self, **kwargs: Unpack[DescribeTestCaseRequestTypeDef]
-    ) -> TargetResults[DescribeTestCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTestCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTestCaseResponseTypeDef]:
         """Describes the specified test case and allows you to get the content and
         metadata of the test case for the specified Amazon Connect instance.
 
@@ -2107,8 +1372,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeTestCase", kwargs)
 
     def describe_traffic_distribution_group(
-        self, **kwargs: Unpack[DescribeTrafficDistributionGroupRequestTypeDef]
-    ) -> TargetResults[DescribeTrafficDistributionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrafficDistributionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrafficDistributionGroupResponseTypeDef]:
         """Gets details and status of a traffic distribution group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeTrafficDistributionGroup
@@ -2116,8 +1381,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeTrafficDistributionGroup", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
         """Describes the specified user. You can find the instance ID in the Connect
         Customer console (it’s the final part of the ARN). The console does not
         display the user IDs. Instead, list the users and note the IDs provided in
@@ -2128,8 +1393,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def describe_user_hierarchy_group(
-        self, **kwargs: Unpack[DescribeUserHierarchyGroupRequestTypeDef]
-    ) -> TargetResults[DescribeUserHierarchyGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserHierarchyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserHierarchyGroupResponseTypeDef]:
         """Describes the specified hierarchy group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeUserHierarchyGroup
@@ -2137,8 +1402,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeUserHierarchyGroup", kwargs)
 
     def describe_user_hierarchy_structure(
-        self, **kwargs: Unpack[DescribeUserHierarchyStructureRequestTypeDef]
-    ) -> TargetResults[DescribeUserHierarchyStructureResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserHierarchyStructureRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserHierarchyStructureResponseTypeDef]:
         """Describes the hierarchy structure of the specified Connect Customer
         instance.
 
@@ -2147,8 +1412,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeUserHierarchyStructure", kwargs)
 
     def describe_view(
-        self, **kwargs: Unpack[DescribeViewRequestTypeDef]
-    ) -> TargetResults[DescribeViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeViewRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeViewResponseTypeDef]:
         """Retrieves the view for the specified Connect Customer instance and view
         identifier.
 
@@ -2157,8 +1422,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeView", kwargs)
 
     def describe_vocabulary(
-        self, **kwargs: Unpack[DescribeVocabularyRequestTypeDef]
-    ) -> TargetResults[DescribeVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVocabularyResponseTypeDef]:
         """Describes the specified vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeVocabulary
@@ -2166,8 +1431,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeVocabulary", kwargs)
 
     def describe_workspace(
-        self, **kwargs: Unpack[DescribeWorkspaceRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceResponseTypeDef]:
         """Retrieves details about a workspace, including its configuration and
         metadata.
 
@@ -2176,8 +1441,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DescribeWorkspace", kwargs)
 
     def disassociate_analytics_data_set(
-        self, **kwargs: Unpack[DisassociateAnalyticsDataSetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAnalyticsDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the dataset ID associated with a given Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateAnalyticsDataSet
@@ -2185,8 +1450,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateAnalyticsDataSet", kwargs)
 
     def disassociate_approved_origin(
-        self, **kwargs: Unpack[DisassociateApprovedOriginRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateApprovedOriginRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2195,8 +1460,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateApprovedOrigin", kwargs)
 
     def disassociate_bot(
-        self, **kwargs: Unpack[DisassociateBotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2205,8 +1470,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateBot", kwargs)
 
     def disassociate_email_address_alias(
-        self, **kwargs: Unpack[DisassociateEmailAddressAliasRequestTypeDef]
-    ) -> TargetResults[DisassociateEmailAddressAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateEmailAddressAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateEmailAddressAliasResponseTypeDef]:
         """Removes the alias association between two email addresses in an Connect
         Customer instance. After disassociation, emails sent to the former alias
         email address are no longer forwarded to the primary email address. Both
@@ -2218,8 +1483,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateEmailAddressAlias", kwargs)
 
     def disassociate_flow(
-        self, **kwargs: Unpack[DisassociateFlowRequestTypeDef]
-    ) -> TargetResults[DisassociateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFlowResponseTypeDef]:
         """Disassociates a connect resource from a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateFlow
@@ -2227,8 +1492,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateFlow", kwargs)
 
     def disassociate_hours_of_operations(
-        self, **kwargs: Unpack[DisassociateHoursOfOperationsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateHoursOfOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a set of hours of operations with another hours of
         operation. Refer to Administrator Guide here for more information on
         inheriting overrides from parent hours of operation(s).
@@ -2238,8 +1503,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateHoursOfOperations", kwargs)
 
     def disassociate_instance_storage_config(
-        self, **kwargs: Unpack[DisassociateInstanceStorageConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateInstanceStorageConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2248,8 +1514,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateInstanceStorageConfig", kwargs)
 
     def disassociate_lambda_function(
-        self, **kwargs: Unpack[DisassociateLambdaFunctionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateLambdaFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2258,8 +1524,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateLambdaFunction", kwargs)
 
     def disassociate_lex_bot(
-        self, **kwargs: Unpack[DisassociateLexBotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateLexBotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2268,8 +1534,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateLexBot", kwargs)
 
     def disassociate_phone_number_contact_flow(
-        self, **kwargs: Unpack[DisassociatePhoneNumberContactFlowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociatePhoneNumberContactFlowRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the flow association from a phone number claimed to your Connect
         Customer instance.
 
@@ -2278,8 +1545,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociatePhoneNumberContactFlow", kwargs)
 
     def disassociate_queue_email_addresses(
-        self, **kwargs: Unpack[DisassociateQueueEmailAddressesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateQueueEmailAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the association between a set of email addresses and a queue.
         After disassociation, agents will no longer be able to select these email
         addresses as "From" addresses when replying to inbound email contacts or
@@ -2290,8 +1557,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateQueueEmailAddresses", kwargs)
 
     def disassociate_queue_quick_connects(
-        self, **kwargs: Unpack[DisassociateQueueQuickConnectsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateQueueQuickConnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a set of quick connects from a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateQueueQuickConnects
@@ -2299,8 +1566,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateQueueQuickConnects", kwargs)
 
     def disassociate_routing_profile_queues(
-        self, **kwargs: Unpack[DisassociateRoutingProfileQueuesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateRoutingProfileQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a set of queues from a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateRoutingProfileQueues
@@ -2308,8 +1575,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateRoutingProfileQueues", kwargs)
 
     def disassociate_security_key(
-        self, **kwargs: Unpack[DisassociateSecurityKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSecurityKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2318,8 +1585,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateSecurityKey", kwargs)
 
     def disassociate_security_profiles(
-        self, **kwargs: Unpack[DisassociateSecurityProfilesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a security profile attached to a Q in Connect AI Agent
         Entity in an Amazon Connect instance.
 
@@ -2328,8 +1595,13 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateSecurityProfiles", kwargs)
 
     def disassociate_traffic_distribution_group_user(
-        self, **kwargs: Unpack[DisassociateTrafficDistributionGroupUserRequestTypeDef]
-    ) -> TargetResults[DisassociateTrafficDistributionGroupUserResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateTrafficDistributionGroupUserRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateTrafficDistributionGroupUserResponseTypeDef
+    ]:
         """Disassociates an agent from a traffic distribution group. This API can be
         called only in the Region where the traffic distribution group is created.
 
@@ -2338,8 +1610,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateTrafficDistributionGroupUser", kwargs)
 
     def disassociate_user_proficiencies(
-        self, **kwargs: Unpack[DisassociateUserProficienciesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateUserProficienciesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a set of proficiencies from a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateUserProficiencies
@@ -2347,8 +1619,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateUserProficiencies", kwargs)
 
     def disassociate_workspace(
-        self, **kwargs: Unpack[DisassociateWorkspaceRequestTypeDef]
-    ) -> TargetResults[DisassociateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateWorkspaceResponseTypeDef]:
         """Removes the association between a workspace and one or more users or
         routing profiles.
 
@@ -2357,8 +1629,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DisassociateWorkspace", kwargs)
 
     def dismiss_user_contact(
-        self, **kwargs: Unpack[DismissUserContactRequestTypeDef]
-    ) -> TargetResults[DismissUserContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DismissUserContactRequestTypeDef]
+    ) -> TargetResults[type_defs.DismissUserContactResponseTypeDef]:
         """Dismisses contacts from an agent’s CCP and returns the agent to an
         available state, which allows the agent to receive a new routed contact.
         Contacts can only be dismissed if they are in a MISSED, ERROR, ENDED, or
@@ -2369,8 +1641,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("DismissUserContact", kwargs)
 
     def evaluate_data_table_values(
-        self, **kwargs: Unpack[EvaluateDataTableValuesRequestTypeDef]
-    ) -> TargetResults[EvaluateDataTableValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluateDataTableValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.EvaluateDataTableValuesResponseTypeDef]:
         """Evaluates values at the time of the request and returns them. It considers
         the request's timezone or the table's timezone, in that order, when
         accessing time based tables. When a value is accessed, the accessor's
@@ -2385,8 +1657,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("EvaluateDataTableValues", kwargs)
 
     def get_attached_file(
-        self, **kwargs: Unpack[GetAttachedFileRequestTypeDef]
-    ) -> TargetResults[GetAttachedFileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAttachedFileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttachedFileResponseTypeDef]:
         """Provides a pre-signed URL for download of an approved attached file. This
         API also returns metadata about the attached file. It will only return a
         downloadURL if the status of the attached file is APPROVED.
@@ -2396,8 +1668,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetAttachedFile", kwargs)
 
     def get_contact_attributes(
-        self, **kwargs: Unpack[GetContactAttributesRequestTypeDef]
-    ) -> TargetResults[GetContactAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactAttributesResponseTypeDef]:
         """Retrieves the contact attributes for the specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetContactAttributes
@@ -2405,8 +1677,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetContactAttributes", kwargs)
 
     def get_contact_metrics(
-        self, **kwargs: Unpack[GetContactMetricsRequestTypeDef]
-    ) -> TargetResults[GetContactMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactMetricsResponseTypeDef]:
         """Retrieves contact metric data for a specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetContactMetrics
@@ -2414,8 +1686,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetContactMetrics", kwargs)
 
     def get_current_metric_data(
-        self, **kwargs: Unpack[GetCurrentMetricDataRequestTypeDef]
-    ) -> TargetResults[GetCurrentMetricDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCurrentMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCurrentMetricDataResponseTypeDef]:
         """Gets the real-time metric data from the specified Connect Customer
         instance.
 
@@ -2424,8 +1696,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetCurrentMetricData", kwargs)
 
     def get_current_user_data(
-        self, **kwargs: Unpack[GetCurrentUserDataRequestTypeDef]
-    ) -> TargetResults[GetCurrentUserDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCurrentUserDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCurrentUserDataResponseTypeDef]:
         """Gets the real-time active user data from the specified Connect Customer
         instance.
 
@@ -2434,8 +1706,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetCurrentUserData", kwargs)
 
     def get_effective_hours_of_operations(
-        self, **kwargs: Unpack[GetEffectiveHoursOfOperationsRequestTypeDef]
-    ) -> TargetResults[GetEffectiveHoursOfOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEffectiveHoursOfOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEffectiveHoursOfOperationsResponseTypeDef]:
         """Get the hours of operations with the effective override applied.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetEffectiveHoursOfOperations
@@ -2443,8 +1715,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetEffectiveHoursOfOperations", kwargs)
 
     def get_federation_token(
-        self, **kwargs: Unpack[GetFederationTokenRequestTypeDef]
-    ) -> TargetResults[GetFederationTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFederationTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFederationTokenResponseTypeDef]:
         """Supports SAML sign-in for Connect Customer. Retrieves a token for
         federation. The token is for the Connect Customer user which corresponds
         to the IAM credentials that were used to invoke this action.
@@ -2454,8 +1726,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetFederationToken", kwargs)
 
     def get_flow_association(
-        self, **kwargs: Unpack[GetFlowAssociationRequestTypeDef]
-    ) -> TargetResults[GetFlowAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowAssociationResponseTypeDef]:
         """Retrieves the flow associated for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetFlowAssociation
@@ -2463,8 +1735,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetFlowAssociation", kwargs)
 
     def get_metric_data(
-        self, **kwargs: Unpack[GetMetricDataRequestTypeDef]
-    ) -> TargetResults[GetMetricDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMetricDataResponseTypeDef]:
         """Gets historical metric data from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetMetricData
@@ -2472,8 +1744,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetMetricData", kwargs)
 
     def get_metric_data_v2(
-        self, **kwargs: Unpack[GetMetricDataV2RequestTypeDef]
-    ) -> TargetResults[GetMetricDataV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricDataV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetMetricDataV2ResponseTypeDef]:
         """Gets metric data from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetMetricDataV2
@@ -2481,8 +1753,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetMetricDataV2", kwargs)
 
     def get_prompt_file(
-        self, **kwargs: Unpack[GetPromptFileRequestTypeDef]
-    ) -> TargetResults[GetPromptFileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPromptFileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPromptFileResponseTypeDef]:
         """Gets the prompt file.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetPromptFile
@@ -2490,8 +1762,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetPromptFile", kwargs)
 
     def get_task_template(
-        self, **kwargs: Unpack[GetTaskTemplateRequestTypeDef]
-    ) -> TargetResults[GetTaskTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTaskTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTaskTemplateResponseTypeDef]:
         """Gets details about a specific task template in the specified Connect
         Customer instance.
 
@@ -2500,8 +1772,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetTaskTemplate", kwargs)
 
     def get_test_case_execution_summary(
-        self, **kwargs: Unpack[GetTestCaseExecutionSummaryRequestTypeDef]
-    ) -> TargetResults[GetTestCaseExecutionSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTestCaseExecutionSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTestCaseExecutionSummaryResponseTypeDef]:
         """Retrieves an overview of a test execution that includes the status of the
         execution, start and end time, and observation summary.
 
@@ -2510,8 +1782,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetTestCaseExecutionSummary", kwargs)
 
     def get_traffic_distribution(
-        self, **kwargs: Unpack[GetTrafficDistributionRequestTypeDef]
-    ) -> TargetResults[GetTrafficDistributionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrafficDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrafficDistributionResponseTypeDef]:
         """Retrieves the current traffic distribution for a given traffic
         distribution group.
 
@@ -2520,8 +1792,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("GetTrafficDistribution", kwargs)
 
     def import_phone_number(
-        self, **kwargs: Unpack[ImportPhoneNumberRequestTypeDef]
-    ) -> TargetResults[ImportPhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportPhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportPhoneNumberResponseTypeDef]:
         """Imports a claimed phone number from an external service, such as Amazon
         Web Services End User Messaging, into an Connect Customer instance. You
         can call this API only in the same Amazon Web Services Region where the
@@ -2532,8 +1804,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ImportPhoneNumber", kwargs)
 
     def import_workspace_media(
-        self, **kwargs: Unpack[ImportWorkspaceMediaRequestTypeDef]
-    ) -> TargetResults[ImportWorkspaceMediaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportWorkspaceMediaRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportWorkspaceMediaResponseTypeDef]:
         """Imports a media asset (such as a logo) for use in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ImportWorkspaceMedia
@@ -2541,8 +1813,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ImportWorkspaceMedia", kwargs)
 
     def list_agent_statuses(
-        self, **kwargs: Unpack[ListAgentStatusRequestTypeDef]
-    ) -> TargetResults[ListAgentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentStatusResponseTypeDef]:
         """Lists agent statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAgentStatuses
@@ -2550,8 +1822,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListAgentStatuses", kwargs)
 
     def list_analytics_data_associations(
-        self, **kwargs: Unpack[ListAnalyticsDataAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAnalyticsDataAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalyticsDataAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalyticsDataAssociationsResponseTypeDef]:
         """Lists the association status of requested dataset ID for a given Connect
         Customer instance.
 
@@ -2560,8 +1832,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListAnalyticsDataAssociations", kwargs)
 
     def list_analytics_data_lake_data_sets(
-        self, **kwargs: Unpack[ListAnalyticsDataLakeDataSetsRequestTypeDef]
-    ) -> TargetResults[ListAnalyticsDataLakeDataSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalyticsDataLakeDataSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalyticsDataLakeDataSetsResponseTypeDef]:
         """Lists the data lake datasets available to associate with for a given
         Connect Customer instance.
 
@@ -2570,8 +1842,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListAnalyticsDataLakeDataSets", kwargs)
 
     def list_approved_origins(
-        self, **kwargs: Unpack[ListApprovedOriginsRequestTypeDef]
-    ) -> TargetResults[ListApprovedOriginsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApprovedOriginsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApprovedOriginsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2580,8 +1852,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListApprovedOrigins", kwargs)
 
     def list_associated_contacts(
-        self, **kwargs: Unpack[ListAssociatedContactsRequestTypeDef]
-    ) -> TargetResults[ListAssociatedContactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedContactsResponseTypeDef]:
         """Provides information about contact tree, a list of associated contacts
         with a unique identifier.
 
@@ -2590,8 +1862,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListAssociatedContacts", kwargs)
 
     def list_attached_files_configurations(
-        self, **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListAttachedFilesConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedFilesConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedFilesConfigurationsResponseTypeDef]:
         """Provides summary information about the attached files configurations for
         the specified Connect Customer instance.
 
@@ -2600,8 +1872,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListAttachedFilesConfigurations", kwargs)
 
     def list_authentication_profiles(
-        self, **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef]
-    ) -> TargetResults[ListAuthenticationProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuthenticationProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAuthenticationProfilesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change. To request access to this API, contact Amazon Web Services
         Support.
@@ -2611,8 +1883,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListAuthenticationProfiles", kwargs)
 
     def list_bots(
-        self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> TargetResults[ListBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2621,8 +1893,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListBots", kwargs)
 
     def list_child_hours_of_operations(
-        self, **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef]
-    ) -> TargetResults[ListChildHoursOfOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChildHoursOfOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChildHoursOfOperationsResponseTypeDef]:
         """Provides information about the child hours of operations for the specified
         parent hours of operation.
 
@@ -2631,8 +1903,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListChildHoursOfOperations", kwargs)
 
     def list_contact_evaluations(
-        self, **kwargs: Unpack[ListContactEvaluationsRequestTypeDef]
-    ) -> TargetResults[ListContactEvaluationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactEvaluationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactEvaluationsResponseTypeDef]:
         """Lists contact evaluations in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactEvaluations
@@ -2640,8 +1912,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactEvaluations", kwargs)
 
     def list_contact_flow_module_aliases(
-        self, **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef]
-    ) -> TargetResults[ListContactFlowModuleAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactFlowModuleAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactFlowModuleAliasesResponseTypeDef]:
         """Lists all aliases associated with a contact flow module, showing their
         current version mappings and metadata.
 
@@ -2650,8 +1922,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactFlowModuleAliases", kwargs)
 
     def list_contact_flow_module_versions(
-        self, **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef]
-    ) -> TargetResults[ListContactFlowModuleVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactFlowModuleVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactFlowModuleVersionsResponseTypeDef]:
         """Retrieves a paginated list of all versions for a specific contact flow
         module.
 
@@ -2660,8 +1932,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactFlowModuleVersions", kwargs)
 
     def list_contact_flow_modules(
-        self, **kwargs: Unpack[ListContactFlowModulesRequestTypeDef]
-    ) -> TargetResults[ListContactFlowModulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactFlowModulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactFlowModulesResponseTypeDef]:
         """Provides information about the flow modules for the specified Connect
         Customer instance.
 
@@ -2670,8 +1942,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactFlowModules", kwargs)
 
     def list_contact_flow_versions(
-        self, **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef]
-    ) -> TargetResults[ListContactFlowVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactFlowVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactFlowVersionsResponseTypeDef]:
         """Returns all the available versions for the specified Connect Customer
         instance and flow identifier.
 
@@ -2680,8 +1952,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactFlowVersions", kwargs)
 
     def list_contact_flows(
-        self, **kwargs: Unpack[ListContactFlowsRequestTypeDef]
-    ) -> TargetResults[ListContactFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactFlowsResponseTypeDef]:
         """Provides information about the flows for the specified Connect Customer
         instance.
 
@@ -2690,8 +1962,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactFlows", kwargs)
 
     def list_contact_references(
-        self, **kwargs: Unpack[ListContactReferencesRequestTypeDef]
-    ) -> TargetResults[ListContactReferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactReferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactReferencesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2700,8 +1972,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListContactReferences", kwargs)
 
     def list_data_table_attributes(
-        self, **kwargs: Unpack[ListDataTableAttributesRequestTypeDef]
-    ) -> TargetResults[ListDataTableAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataTableAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataTableAttributesResponseTypeDef]:
         """Returns all attributes for a specified data table. A maximum of 100
         attributes per data table is allowed. Customers can request an increase by
         using Amazon Web Services Service Quotas. The response can be filtered by
@@ -2712,8 +1984,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListDataTableAttributes", kwargs)
 
     def list_data_table_primary_values(
-        self, **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef]
-    ) -> TargetResults[ListDataTablePrimaryValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataTablePrimaryValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataTablePrimaryValuesResponseTypeDef]:
         """Lists all primary value combinations for a given data table. Returns the
         unique combinations of primary attribute values that identify records in
         the table. Up to 100 records are returned per request.
@@ -2723,8 +1995,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListDataTablePrimaryValues", kwargs)
 
     def list_data_table_values(
-        self, **kwargs: Unpack[ListDataTableValuesRequestTypeDef]
-    ) -> TargetResults[ListDataTableValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataTableValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataTableValuesResponseTypeDef]:
         """Lists values stored in a data table with optional filtering by record IDs
         or primary attribute values. Returns the raw stored values along with
         metadata such as lock versions and modification timestamps.
@@ -2734,8 +2006,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListDataTableValues", kwargs)
 
     def list_data_tables(
-        self, **kwargs: Unpack[ListDataTablesRequestTypeDef]
-    ) -> TargetResults[ListDataTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataTablesResponseTypeDef]:
         """Lists all data tables for the specified Amazon Connect instance. Returns
         summary information for each table including basic metadata and
         modification details.
@@ -2745,8 +2017,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListDataTables", kwargs)
 
     def list_default_vocabularies(
-        self, **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef]
-    ) -> TargetResults[ListDefaultVocabulariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDefaultVocabulariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDefaultVocabulariesResponseTypeDef]:
         """Lists the default vocabularies for the specified Connect Customer
         instance.
 
@@ -2755,8 +2027,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListDefaultVocabularies", kwargs)
 
     def list_entity_security_profiles(
-        self, **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef]
-    ) -> TargetResults[ListEntitySecurityProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitySecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitySecurityProfilesResponseTypeDef]:
         """Lists all security profiles attached to a Q in Connect AIAgent Entity in
         an Amazon Connect instance.
 
@@ -2765,8 +2037,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListEntitySecurityProfiles", kwargs)
 
     def list_evaluation_form_versions(
-        self, **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef]
-    ) -> TargetResults[ListEvaluationFormVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEvaluationFormVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEvaluationFormVersionsResponseTypeDef]:
         """Lists versions of an evaluation form in the specified Connect Customer
         instance.
 
@@ -2775,8 +2047,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListEvaluationFormVersions", kwargs)
 
     def list_evaluation_forms(
-        self, **kwargs: Unpack[ListEvaluationFormsRequestTypeDef]
-    ) -> TargetResults[ListEvaluationFormsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEvaluationFormsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEvaluationFormsResponseTypeDef]:
         """Lists evaluation forms in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationForms
@@ -2784,8 +2056,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListEvaluationForms", kwargs)
 
     def list_flow_associations(
-        self, **kwargs: Unpack[ListFlowAssociationsRequestTypeDef]
-    ) -> TargetResults[ListFlowAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowAssociationsResponseTypeDef]:
         """List the flow association based on the filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListFlowAssociations
@@ -2793,8 +2065,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListFlowAssociations", kwargs)
 
     def list_hours_of_operation_overrides(
-        self, **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef]
-    ) -> TargetResults[ListHoursOfOperationOverridesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHoursOfOperationOverridesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHoursOfOperationOverridesResponseTypeDef]:
         """List the hours of operation overrides.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListHoursOfOperationOverrides
@@ -2802,8 +2074,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListHoursOfOperationOverrides", kwargs)
 
     def list_hours_of_operations(
-        self, **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef]
-    ) -> TargetResults[ListHoursOfOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHoursOfOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHoursOfOperationsResponseTypeDef]:
         """Provides information about the hours of operation for the specified
         Connect Customer instance.
 
@@ -2812,8 +2084,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListHoursOfOperations", kwargs)
 
     def list_instance_attributes(
-        self, **kwargs: Unpack[ListInstanceAttributesRequestTypeDef]
-    ) -> TargetResults[ListInstanceAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceAttributesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2822,8 +2094,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListInstanceAttributes", kwargs)
 
     def list_instance_storage_configs(
-        self, **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef]
-    ) -> TargetResults[ListInstanceStorageConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceStorageConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceStorageConfigsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2832,8 +2104,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListInstanceStorageConfigs", kwargs)
 
     def list_instances(
-        self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2842,8 +2114,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListInstances", kwargs)
 
     def list_integration_associations(
-        self, **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef]
-    ) -> TargetResults[ListIntegrationAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntegrationAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntegrationAssociationsResponseTypeDef]:
         """Provides summary information about the Amazon Web Services resource
         associations for the specified Connect Customer instance.
 
@@ -2852,8 +2124,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListIntegrationAssociations", kwargs)
 
     def list_lambda_functions(
-        self, **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef]
-    ) -> TargetResults[ListLambdaFunctionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLambdaFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLambdaFunctionsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2862,8 +2134,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListLambdaFunctions", kwargs)
 
     def list_lex_bots(
-        self, **kwargs: Unpack[ListLexBotsRequestTypeDef]
-    ) -> TargetResults[ListLexBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLexBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLexBotsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2872,8 +2144,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListLexBots", kwargs)
 
     def list_notifications(
-        self, **kwargs: Unpack[ListNotificationsRequestTypeDef]
-    ) -> TargetResults[ListNotificationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationsResponseTypeDef]:
         """Retrieves a paginated list of all notifications in the Amazon Connect
         instance.
 
@@ -2882,8 +2154,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListNotifications", kwargs)
 
     def list_phone_numbers(
-        self, **kwargs: Unpack[ListPhoneNumbersRequestTypeDef]
-    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumbersResponseTypeDef]:
         """Provides information about the phone numbers for the specified Connect
         Customer instance.
 
@@ -2892,8 +2164,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListPhoneNumbers", kwargs)
 
     def list_phone_numbers_v2(
-        self, **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef]
-    ) -> TargetResults[ListPhoneNumbersV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumbersV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumbersV2ResponseTypeDef]:
         """Lists phone numbers claimed to your Connect Customer instance or traffic
         distribution group. If the provided TargetArn is a traffic distribution
         group, you can call this API in both Amazon Web Services Regions
@@ -2904,8 +2176,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListPhoneNumbersV2", kwargs)
 
     def list_predefined_attributes(
-        self, **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef]
-    ) -> TargetResults[ListPredefinedAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPredefinedAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPredefinedAttributesResponseTypeDef]:
         """Lists predefined attributes for the specified Connect Customer instance. A
         predefined attribute is made up of a name and a value.
 
@@ -2914,8 +2186,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListPredefinedAttributes", kwargs)
 
     def list_prompts(
-        self, **kwargs: Unpack[ListPromptsRequestTypeDef]
-    ) -> TargetResults[ListPromptsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPromptsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPromptsResponseTypeDef]:
         """Provides information about the prompts for the specified Connect Customer
         instance.
 
@@ -2924,8 +2196,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListPrompts", kwargs)
 
     def list_queue_email_addresses(
-        self, **kwargs: Unpack[ListQueueEmailAddressesRequestTypeDef]
-    ) -> TargetResults[ListQueueEmailAddressesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueEmailAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueEmailAddressesResponseTypeDef]:
         """Lists all email addresses that are currently associated with a specific
         queue, providing details about which "From" email addresses agents can
         select when handling email contacts. This helps administrators manage
@@ -2937,8 +2209,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListQueueEmailAddresses", kwargs)
 
     def list_queue_quick_connects(
-        self, **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef]
-    ) -> TargetResults[ListQueueQuickConnectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueQuickConnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueQuickConnectsResponseTypeDef]:
         """Lists the quick connects associated with a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQueueQuickConnects
@@ -2946,8 +2218,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListQueueQuickConnects", kwargs)
 
     def list_queues(
-        self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Provides information about the queues for the specified Connect Customer
         instance.
 
@@ -2956,8 +2228,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListQueues", kwargs)
 
     def list_quick_connects(
-        self, **kwargs: Unpack[ListQuickConnectsRequestTypeDef]
-    ) -> TargetResults[ListQuickConnectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQuickConnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuickConnectsResponseTypeDef]:
         """Provides information about the quick connects for the specified Connect
         Customer instance.
 
@@ -2966,8 +2238,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListQuickConnects", kwargs)
 
     def list_realtime_contact_analysis_segments_v2(
-        self, **kwargs: Unpack[ListRealtimeContactAnalysisSegmentsV2RequestTypeDef]
-    ) -> TargetResults[ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListRealtimeContactAnalysisSegmentsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef]:
         """Provides a list of analysis segments for a real-time chat analysis
         session. This API supports CHAT channels only.
 
@@ -2976,8 +2249,13 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListRealtimeContactAnalysisSegmentsV2", kwargs)
 
     def list_routing_profile_manual_assignment_queues(
-        self, **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef]
-    ) -> TargetResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListRoutingProfileManualAssignmentQueuesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListRoutingProfileManualAssignmentQueuesResponseTypeDef
+    ]:
         """Lists the manual assignment queues associated with a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileManualAssignmentQueues
@@ -2985,8 +2263,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListRoutingProfileManualAssignmentQueues", kwargs)
 
     def list_routing_profile_queues(
-        self, **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef]
-    ) -> TargetResults[ListRoutingProfileQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutingProfileQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoutingProfileQueuesResponseTypeDef]:
         """Lists the queues associated with a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileQueues
@@ -2994,8 +2272,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListRoutingProfileQueues", kwargs)
 
     def list_routing_profiles(
-        self, **kwargs: Unpack[ListRoutingProfilesRequestTypeDef]
-    ) -> TargetResults[ListRoutingProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutingProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoutingProfilesResponseTypeDef]:
         """Provides summary information about the routing profiles for the specified
         Connect Customer instance.
 
@@ -3004,8 +2282,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListRoutingProfiles", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """List all rules for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRules
@@ -3013,8 +2291,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_security_keys(
-        self, **kwargs: Unpack[ListSecurityKeysRequestTypeDef]
-    ) -> TargetResults[ListSecurityKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityKeysResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -3023,8 +2301,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListSecurityKeys", kwargs)
 
     def list_security_profile_applications(
-        self, **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef]
-    ) -> TargetResults[ListSecurityProfileApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityProfileApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfileApplicationsResponseTypeDef]:
         """Returns a list of third-party applications or MCP Servers in a specific
         security profile.
 
@@ -3033,8 +2311,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListSecurityProfileApplications", kwargs)
 
     def list_security_profile_flow_modules(
-        self, **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef]
-    ) -> TargetResults[ListSecurityProfileFlowModulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityProfileFlowModulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfileFlowModulesResponseTypeDef]:
         """A list of Flow Modules an AI Agent can invoke as a tool
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileFlowModules
@@ -3042,8 +2320,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListSecurityProfileFlowModules", kwargs)
 
     def list_security_profile_permissions(
-        self, **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef]
-    ) -> TargetResults[ListSecurityProfilePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityProfilePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfilePermissionsResponseTypeDef]:
         """Lists the permissions granted to a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfilePermissions
@@ -3051,8 +2329,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListSecurityProfilePermissions", kwargs)
 
     def list_security_profiles(
-        self, **kwargs: Unpack[ListSecurityProfilesRequestTypeDef]
-    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfilesResponseTypeDef]:
         """Provides summary information about the security profiles for the specified
         Connect Customer instance.
 
@@ -3061,8 +2339,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListSecurityProfiles", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTagsForResource
@@ -3070,8 +2348,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_task_templates(
-        self, **kwargs: Unpack[ListTaskTemplatesRequestTypeDef]
-    ) -> TargetResults[ListTaskTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaskTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaskTemplatesResponseTypeDef]:
         """Lists task templates for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTaskTemplates
@@ -3079,8 +2357,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTaskTemplates", kwargs)
 
     def list_test_case_execution_records(
-        self, **kwargs: Unpack[ListTestCaseExecutionRecordsRequestTypeDef]
-    ) -> TargetResults[ListTestCaseExecutionRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestCaseExecutionRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestCaseExecutionRecordsResponseTypeDef]:
         """Lists detailed steps of test case execution that includes all observations
         along with actions taken and data associated in the specified Amazon
         Connect instance.
@@ -3090,8 +2368,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTestCaseExecutionRecords", kwargs)
 
     def list_test_case_executions(
-        self, **kwargs: Unpack[ListTestCaseExecutionsRequestTypeDef]
-    ) -> TargetResults[ListTestCaseExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestCaseExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestCaseExecutionsResponseTypeDef]:
         """Lists all test case executions and allows filtering by test case id, test
         case name, start time, end time or status of the execution for the
         specified Amazon Connect instance.
@@ -3101,8 +2379,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTestCaseExecutions", kwargs)
 
     def list_test_cases(
-        self, **kwargs: Unpack[ListTestCasesRequestTypeDef]
-    ) -> TargetResults[ListTestCasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestCasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestCasesResponseTypeDef]:
         """Lists the test cases present in the specific Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTestCases
@@ -3110,8 +2388,9 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTestCases", kwargs)
 
     def list_traffic_distribution_group_users(
-        self, **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef]
-    ) -> TargetResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListTrafficDistributionGroupUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrafficDistributionGroupUsersResponseTypeDef]:
         """Lists traffic distribution group users.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroupUsers
@@ -3119,8 +2398,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTrafficDistributionGroupUsers", kwargs)
 
     def list_traffic_distribution_groups(
-        self, **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef]
-    ) -> TargetResults[ListTrafficDistributionGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrafficDistributionGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrafficDistributionGroupsResponseTypeDef]:
         """Lists traffic distribution groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroups
@@ -3128,8 +2407,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListTrafficDistributionGroups", kwargs)
 
     def list_use_cases(
-        self, **kwargs: Unpack[ListUseCasesRequestTypeDef]
-    ) -> TargetResults[ListUseCasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUseCasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUseCasesResponseTypeDef]:
         """Lists the use cases for the integration association.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUseCases
@@ -3137,8 +2416,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListUseCases", kwargs)
 
     def list_user_hierarchy_groups(
-        self, **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef]
-    ) -> TargetResults[ListUserHierarchyGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserHierarchyGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserHierarchyGroupsResponseTypeDef]:
         """Provides summary information about the hierarchy groups for the specified
         Connect Customer instance.
 
@@ -3147,8 +2426,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListUserHierarchyGroups", kwargs)
 
     def list_user_notifications(
-        self, **kwargs: Unpack[ListUserNotificationsRequestTypeDef]
-    ) -> TargetResults[ListUserNotificationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserNotificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserNotificationsResponseTypeDef]:
         """Retrieves a paginated list of notifications for a specific user, including
         the notification status for that user.
 
@@ -3157,8 +2436,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListUserNotifications", kwargs)
 
     def list_user_proficiencies(
-        self, **kwargs: Unpack[ListUserProficienciesRequestTypeDef]
-    ) -> TargetResults[ListUserProficienciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserProficienciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserProficienciesResponseTypeDef]:
         """Lists proficiencies associated with a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUserProficiencies
@@ -3166,8 +2445,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListUserProficiencies", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Provides summary information about the users for the specified Connect
         Customer instance.
 
@@ -3176,8 +2455,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def list_view_versions(
-        self, **kwargs: Unpack[ListViewVersionsRequestTypeDef]
-    ) -> TargetResults[ListViewVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListViewVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListViewVersionsResponseTypeDef]:
         """Returns all the available versions for the specified Connect Customer
         instance and view identifier.
 
@@ -3186,8 +2465,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListViewVersions", kwargs)
 
     def list_views(
-        self, **kwargs: Unpack[ListViewsRequestTypeDef]
-    ) -> TargetResults[ListViewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListViewsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListViewsResponseTypeDef]:
         """Returns views in the given instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListViews
@@ -3195,8 +2474,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListViews", kwargs)
 
     def list_workspace_media(
-        self, **kwargs: Unpack[ListWorkspaceMediaRequestTypeDef]
-    ) -> TargetResults[ListWorkspaceMediaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspaceMediaRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspaceMediaResponseTypeDef]:
         """Lists media assets (such as logos) associated with a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspaceMedia
@@ -3204,8 +2483,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListWorkspaceMedia", kwargs)
 
     def list_workspace_pages(
-        self, **kwargs: Unpack[ListWorkspacePagesRequestTypeDef]
-    ) -> TargetResults[ListWorkspacePagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspacePagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspacePagesResponseTypeDef]:
         """Lists the page configurations in a workspace, including the views assigned
         to each page.
 
@@ -3214,8 +2493,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListWorkspacePages", kwargs)
 
     def list_workspaces(
-        self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Lists the workspaces in an Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspaces
@@ -3223,8 +2502,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ListWorkspaces", kwargs)
 
     def monitor_contact(
-        self, **kwargs: Unpack[MonitorContactRequestTypeDef]
-    ) -> TargetResults[MonitorContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.MonitorContactRequestTypeDef]
+    ) -> TargetResults[type_defs.MonitorContactResponseTypeDef]:
         """Initiates silent monitoring of a contact. The Contact Control Panel (CCP)
         of the user specified by userId will be set to silent monitoring mode on
         the contact.
@@ -3234,8 +2513,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("MonitorContact", kwargs)
 
     def pause_contact(
-        self, **kwargs: Unpack[PauseContactRequestTypeDef]
-    ) -> TargetResults[PauseContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PauseContactRequestTypeDef]
+    ) -> TargetResults[type_defs.PauseContactResponseTypeDef]:
         """Allows pausing an ongoing task contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/PauseContact
@@ -3243,8 +2522,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("PauseContact", kwargs)
 
     def put_user_status(
-        self, **kwargs: Unpack[PutUserStatusRequestTypeDef]
-    ) -> TargetResults[PutUserStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutUserStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.PutUserStatusResponseTypeDef]:
         """Changes the current status of a user or agent in Connect Customer. If the
         agent is currently handling a contact, this sets the agent's next status.
 
@@ -3253,8 +2532,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("PutUserStatus", kwargs)
 
     def release_phone_number(
-        self, **kwargs: Unpack[ReleasePhoneNumberRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleasePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Releases a phone number previously claimed to an Connect Customer instance
         or traffic distribution group. You can call this API only in the Amazon
         Web Services Region where the number was claimed.
@@ -3264,8 +2543,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ReleasePhoneNumber", kwargs)
 
     def replicate_instance(
-        self, **kwargs: Unpack[ReplicateInstanceRequestTypeDef]
-    ) -> TargetResults[ReplicateInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplicateInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicateInstanceResponseTypeDef]:
         """Replicates an Connect Customer instance in the specified Amazon Web
         Services Region and copies configuration information for Connect Customer
         resources across Amazon Web Services Regions.
@@ -3275,8 +2554,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ReplicateInstance", kwargs)
 
     def resume_contact(
-        self, **kwargs: Unpack[ResumeContactRequestTypeDef]
-    ) -> TargetResults[ResumeContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeContactRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeContactResponseTypeDef]:
         """Allows resuming a task contact in a paused state.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ResumeContact
@@ -3284,8 +2563,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ResumeContact", kwargs)
 
     def resume_contact_recording(
-        self, **kwargs: Unpack[ResumeContactRecordingRequestTypeDef]
-    ) -> TargetResults[ResumeContactRecordingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeContactRecordingRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeContactRecordingResponseTypeDef]:
         """When a contact is being recorded, and the recording has been suspended
         using SuspendContactRecording, this API resumes recording whatever
         recording is selected in the flow configuration: call, screen, or both. If
@@ -3297,8 +2576,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("ResumeContactRecording", kwargs)
 
     def search_agent_statuses(
-        self, **kwargs: Unpack[SearchAgentStatusesRequestTypeDef]
-    ) -> TargetResults[SearchAgentStatusesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAgentStatusesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAgentStatusesResponseTypeDef]:
         """Searches AgentStatuses in an Connect Customer instance, with optional
         filtering.
 
@@ -3307,8 +2586,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchAgentStatuses", kwargs)
 
     def search_available_phone_numbers(
-        self, **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef]
-    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAvailablePhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAvailablePhoneNumbersResponseTypeDef]:
         """Searches for available phone numbers that you can claim to your Connect
         Customer instance or traffic distribution group. If the provided TargetArn
         is a traffic distribution group, you can call this API in both Amazon Web
@@ -3319,8 +2598,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchAvailablePhoneNumbers", kwargs)
 
     def search_contact_evaluations(
-        self, **kwargs: Unpack[SearchContactEvaluationsRequestTypeDef]
-    ) -> TargetResults[SearchContactEvaluationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchContactEvaluationsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchContactEvaluationsResponseTypeDef]:
         """Searches contact evaluations in an Connect Customer instance, with
         optional filtering.
 
@@ -3329,8 +2608,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchContactEvaluations", kwargs)
 
     def search_contact_flow_modules(
-        self, **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef]
-    ) -> TargetResults[SearchContactFlowModulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchContactFlowModulesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchContactFlowModulesResponseTypeDef]:
         """Searches the flow modules in an Connect Customer instance, with optional
         filtering.
 
@@ -3339,8 +2618,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchContactFlowModules", kwargs)
 
     def search_contact_flows(
-        self, **kwargs: Unpack[SearchContactFlowsRequestTypeDef]
-    ) -> TargetResults[SearchContactFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchContactFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchContactFlowsResponseTypeDef]:
         """Searches the flows in an Connect Customer instance, with optional
         filtering.
 
@@ -3349,8 +2628,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchContactFlows", kwargs)
 
     def search_contacts(
-        self, **kwargs: Unpack[SearchContactsRequestTypeDef]
-    ) -> TargetResults[SearchContactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchContactsResponseTypeDef]:
         """Searches contacts in an Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContacts
@@ -3358,8 +2637,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchContacts", kwargs)
 
     def search_data_tables(
-        self, **kwargs: Unpack[SearchDataTablesRequestTypeDef]
-    ) -> TargetResults[SearchDataTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchDataTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchDataTablesResponseTypeDef]:
         """Searches for data tables based on the table's ID, name, and description.
         In the future, this operation can support searching on attribute names and
         possibly primary values. Follows other search operations closely and
@@ -3370,8 +2649,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchDataTables", kwargs)
 
     def search_email_addresses(
-        self, **kwargs: Unpack[SearchEmailAddressesRequestTypeDef]
-    ) -> TargetResults[SearchEmailAddressesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchEmailAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchEmailAddressesResponseTypeDef]:
         """Searches email address in an instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchEmailAddresses
@@ -3379,8 +2658,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchEmailAddresses", kwargs)
 
     def search_evaluation_forms(
-        self, **kwargs: Unpack[SearchEvaluationFormsRequestTypeDef]
-    ) -> TargetResults[SearchEvaluationFormsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchEvaluationFormsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchEvaluationFormsResponseTypeDef]:
         """Searches evaluation forms in an Connect Customer instance, with optional
         filtering.
 
@@ -3389,8 +2668,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchEvaluationForms", kwargs)
 
     def search_hours_of_operation_overrides(
-        self, **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef]
-    ) -> TargetResults[SearchHoursOfOperationOverridesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchHoursOfOperationOverridesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchHoursOfOperationOverridesResponseTypeDef]:
         """Searches the hours of operation overrides.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchHoursOfOperationOverrides
@@ -3398,8 +2677,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchHoursOfOperationOverrides", kwargs)
 
     def search_hours_of_operations(
-        self, **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef]
-    ) -> TargetResults[SearchHoursOfOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchHoursOfOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchHoursOfOperationsResponseTypeDef]:
         """Searches the hours of operation in an Connect Customer instance, with
         optional filtering.
 
@@ -3408,8 +2687,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchHoursOfOperations", kwargs)
 
     def search_notifications(
-        self, **kwargs: Unpack[SearchNotificationsRequestTypeDef]
-    ) -> TargetResults[SearchNotificationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchNotificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchNotificationsResponseTypeDef]:
         """Searches for notifications based on specified criteria and filters.
         Returns a paginated list of notifications matching the search parameters,
         ordered by descending creation time. Supports filtering by content and
@@ -3420,8 +2699,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchNotifications", kwargs)
 
     def search_predefined_attributes(
-        self, **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef]
-    ) -> TargetResults[SearchPredefinedAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchPredefinedAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchPredefinedAttributesResponseTypeDef]:
         """Searches predefined attributes that meet certain criteria. A predefined
         attribute is made up of a name and a value.
 
@@ -3430,8 +2709,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchPredefinedAttributes", kwargs)
 
     def search_prompts(
-        self, **kwargs: Unpack[SearchPromptsRequestTypeDef]
-    ) -> TargetResults[SearchPromptsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchPromptsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchPromptsResponseTypeDef]:
         """Searches prompts in an Connect Customer instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPrompts
@@ -3439,8 +2718,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchPrompts", kwargs)
 
     def search_queues(
-        self, **kwargs: Unpack[SearchQueuesRequestTypeDef]
-    ) -> TargetResults[SearchQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchQueuesResponseTypeDef]:
         """Searches queues in an Connect Customer instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchQueues
@@ -3448,8 +2727,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchQueues", kwargs)
 
     def search_quick_connects(
-        self, **kwargs: Unpack[SearchQuickConnectsRequestTypeDef]
-    ) -> TargetResults[SearchQuickConnectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchQuickConnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchQuickConnectsResponseTypeDef]:
         """Searches quick connects in an Connect Customer instance, with optional
         filtering.
 
@@ -3458,8 +2737,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchQuickConnects", kwargs)
 
     def search_resource_tags(
-        self, **kwargs: Unpack[SearchResourceTagsRequestTypeDef]
-    ) -> TargetResults[SearchResourceTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchResourceTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchResourceTagsResponseTypeDef]:
         """Searches tags used in an Connect Customer instance using optional search
         criteria.
 
@@ -3468,8 +2747,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchResourceTags", kwargs)
 
     def search_routing_profiles(
-        self, **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef]
-    ) -> TargetResults[SearchRoutingProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRoutingProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchRoutingProfilesResponseTypeDef]:
         """Searches routing profiles in an Connect Customer instance, with optional
         filtering.
 
@@ -3478,8 +2757,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchRoutingProfiles", kwargs)
 
     def search_security_profiles(
-        self, **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef]
-    ) -> TargetResults[SearchSecurityProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSecurityProfilesResponseTypeDef]:
         """Searches security profiles in an Connect Customer instance, with optional
         filtering.
 
@@ -3488,8 +2767,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchSecurityProfiles", kwargs)
 
     def search_test_cases(
-        self, **kwargs: Unpack[SearchTestCasesRequestTypeDef]
-    ) -> TargetResults[SearchTestCasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTestCasesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTestCasesResponseTypeDef]:
         """Searches for test cases in the specified Amazon Connect instance, with
         optional filtering.
 
@@ -3498,8 +2777,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchTestCases", kwargs)
 
     def search_user_hierarchy_groups(
-        self, **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef]
-    ) -> TargetResults[SearchUserHierarchyGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchUserHierarchyGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchUserHierarchyGroupsResponseTypeDef]:
         """Searches UserHierarchyGroups in an Connect Customer instance, with
         optional filtering.
 
@@ -3508,8 +2787,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchUserHierarchyGroups", kwargs)
 
     def search_users(
-        self, **kwargs: Unpack[SearchUsersRequestTypeDef]
-    ) -> TargetResults[SearchUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchUsersResponseTypeDef]:
         """Searches users in an Connect Customer instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchUsers
@@ -3517,8 +2796,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchUsers", kwargs)
 
     def search_views(
-        self, **kwargs: Unpack[SearchViewsRequestTypeDef]
-    ) -> TargetResults[SearchViewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchViewsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchViewsResponseTypeDef]:
         """Searches views based on name, description, or tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchViews
@@ -3526,8 +2805,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchViews", kwargs)
 
     def search_vocabularies(
-        self, **kwargs: Unpack[SearchVocabulariesRequestTypeDef]
-    ) -> TargetResults[SearchVocabulariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchVocabulariesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchVocabulariesResponseTypeDef]:
         """Searches for vocabularies within a specific Connect Customer instance
         using State, NameStartsWith, and LanguageCode.
 
@@ -3536,8 +2815,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchVocabularies", kwargs)
 
     def search_workspace_associations(
-        self, **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef]
-    ) -> TargetResults[SearchWorkspaceAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchWorkspaceAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchWorkspaceAssociationsResponseTypeDef]:
         """Searches for workspace associations with users or routing profiles based
         on various criteria.
 
@@ -3546,8 +2825,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchWorkspaceAssociations", kwargs)
 
     def search_workspaces(
-        self, **kwargs: Unpack[SearchWorkspacesRequestTypeDef]
-    ) -> TargetResults[SearchWorkspacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchWorkspacesResponseTypeDef]:
         """Searches workspaces based on name, description, visibility, or tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchWorkspaces
@@ -3555,8 +2834,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SearchWorkspaces", kwargs)
 
     def send_chat_integration_event(
-        self, **kwargs: Unpack[SendChatIntegrationEventRequestTypeDef]
-    ) -> TargetResults[SendChatIntegrationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendChatIntegrationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.SendChatIntegrationEventResponseTypeDef]:
         """Processes chat integration events from Amazon Web Services or external
         integrations to Connect Customer.
 
@@ -3565,8 +2844,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SendChatIntegrationEvent", kwargs)
 
     def send_outbound_email(
-        self, **kwargs: Unpack[SendOutboundEmailRequestTypeDef]
-    ) -> TargetResults[SendOutboundEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendOutboundEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendOutboundEmailResponseTypeDef]:
         """Send outbound email for outbound campaigns. For more information about
         outbound campaigns, see Set up Connect Customer outbound campaigns.
 
@@ -3575,8 +2854,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SendOutboundEmail", kwargs)
 
     def start_attached_file_upload(
-        self, **kwargs: Unpack[StartAttachedFileUploadRequestTypeDef]
-    ) -> TargetResults[StartAttachedFileUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAttachedFileUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAttachedFileUploadResponseTypeDef]:
         """Provides a pre-signed Amazon S3 URL in response for uploading your
         content.
 
@@ -3585,8 +2864,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartAttachedFileUpload", kwargs)
 
     def start_chat_contact(
-        self, **kwargs: Unpack[StartChatContactRequestTypeDef]
-    ) -> TargetResults[StartChatContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartChatContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartChatContactResponseTypeDef]:
         """Initiates a flow to start a new chat for the customer. Response of this
         API provides a token required to obtain credentials from the
         CreateParticipantConnection API in the Connect Customer Participant
@@ -3597,8 +2876,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartChatContact", kwargs)
 
     def start_contact_evaluation(
-        self, **kwargs: Unpack[StartContactEvaluationRequestTypeDef]
-    ) -> TargetResults[StartContactEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContactEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContactEvaluationResponseTypeDef]:
         """Starts an empty evaluation in the specified Connect Customer instance,
         using the given evaluation form for the particular contact. The evaluation
         form version used for the contact evaluation corresponds to the currently
@@ -3610,8 +2889,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartContactEvaluation", kwargs)
 
     def start_contact_media_processing(
-        self, **kwargs: Unpack[StartContactMediaProcessingRequestTypeDef]
-    ) -> TargetResults[StartContactMediaProcessingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContactMediaProcessingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContactMediaProcessingResponseTypeDef]:
         """Enables in-flight message processing for an ongoing chat session. Message
         processing will stay active for the rest of the chat, even if an
         individual contact segment ends.
@@ -3621,8 +2900,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartContactMediaProcessing", kwargs)
 
     def start_contact_recording(
-        self, **kwargs: Unpack[StartContactRecordingRequestTypeDef]
-    ) -> TargetResults[StartContactRecordingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContactRecordingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContactRecordingResponseTypeDef]:
         """Starts recording the contact:
         - If the API is called before the agent joins the call, recording starts
           when the agent joins the call.
@@ -3634,8 +2913,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartContactRecording", kwargs)
 
     def start_contact_streaming(
-        self, **kwargs: Unpack[StartContactStreamingRequestTypeDef]
-    ) -> TargetResults[StartContactStreamingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContactStreamingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContactStreamingResponseTypeDef]:
         """Initiates real-time message streaming for a new chat contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartContactStreaming
@@ -3643,8 +2922,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartContactStreaming", kwargs)
 
     def start_email_contact(
-        self, **kwargs: Unpack[StartEmailContactRequestTypeDef]
-    ) -> TargetResults[StartEmailContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEmailContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEmailContactResponseTypeDef]:
         """Creates an inbound email contact and initiates a flow to start the email
         contact for the customer. Response of this API provides the ContactId of
         the email contact created.
@@ -3654,8 +2933,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartEmailContact", kwargs)
 
     def start_outbound_chat_contact(
-        self, **kwargs: Unpack[StartOutboundChatContactRequestTypeDef]
-    ) -> TargetResults[StartOutboundChatContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartOutboundChatContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartOutboundChatContactResponseTypeDef]:
         """Initiates a new outbound SMS or WhatsApp contact to a customer. Response
         of this API provides the ContactId of the outbound SMS or WhatsApp contact
         created.
@@ -3665,8 +2944,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartOutboundChatContact", kwargs)
 
     def start_outbound_email_contact(
-        self, **kwargs: Unpack[StartOutboundEmailContactRequestTypeDef]
-    ) -> TargetResults[StartOutboundEmailContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartOutboundEmailContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartOutboundEmailContactResponseTypeDef]:
         """Initiates a flow to send an agent reply or outbound email contact (created
         from the CreateContact API) to a customer.
 
@@ -3675,8 +2954,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartOutboundEmailContact", kwargs)
 
     def start_outbound_voice_contact(
-        self, **kwargs: Unpack[StartOutboundVoiceContactRequestTypeDef]
-    ) -> TargetResults[StartOutboundVoiceContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartOutboundVoiceContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartOutboundVoiceContactResponseTypeDef]:
         """Places an outbound call to a contact, and then initiates the flow. It
         performs the actions in the flow that's specified (in ContactFlowId).
 
@@ -3685,8 +2964,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartOutboundVoiceContact", kwargs)
 
     def start_screen_sharing(
-        self, **kwargs: Unpack[StartScreenSharingRequestTypeDef]
-    ) -> TargetResults[StartScreenSharingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartScreenSharingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartScreenSharingResponseTypeDef]:
         """Starts screen sharing for a contact. For more information about screen
         sharing, see Set up in-app, web, video calling, and screen sharing
         capabilities in the Connect Customer Administrator Guide.
@@ -3696,8 +2975,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartScreenSharing", kwargs)
 
     def start_task_contact(
-        self, **kwargs: Unpack[StartTaskContactRequestTypeDef]
-    ) -> TargetResults[StartTaskContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTaskContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTaskContactResponseTypeDef]:
         """Initiates a flow to start a new task contact. For more information about
         task contacts, see Concepts: Tasks in Connect Customer in the Connect
         Customer Administrator Guide.
@@ -3707,8 +2986,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartTaskContact", kwargs)
 
     def start_test_case_execution(
-        self, **kwargs: Unpack[StartTestCaseExecutionRequestTypeDef]
-    ) -> TargetResults[StartTestCaseExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTestCaseExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTestCaseExecutionResponseTypeDef]:
         """Starts executing a published test case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartTestCaseExecution
@@ -3716,8 +2995,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartTestCaseExecution", kwargs)
 
     def start_web_rtc_contact(
-        self, **kwargs: Unpack[StartWebRTCContactRequestTypeDef]
-    ) -> TargetResults[StartWebRTCContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWebRTCContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWebRTCContactResponseTypeDef]:
         """Places an inbound in-app, web, or video call to a contact, and then
         initiates the flow. It performs the actions in the flow that are specified
         (in ContactFlowId) and present in the Connect Customer instance (specified
@@ -3728,8 +3007,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StartWebRTCContact", kwargs)
 
     def stop_contact(
-        self, **kwargs: Unpack[StopContactRequestTypeDef]
-    ) -> TargetResults[StopContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StopContactResponseTypeDef]:
         """Ends the specified contact. Use this API to stop queued callbacks.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StopContact
@@ -3737,8 +3016,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StopContact", kwargs)
 
     def stop_contact_media_processing(
-        self, **kwargs: Unpack[StopContactMediaProcessingRequestTypeDef]
-    ) -> TargetResults[StopContactMediaProcessingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopContactMediaProcessingRequestTypeDef]
+    ) -> TargetResults[type_defs.StopContactMediaProcessingResponseTypeDef]:
         """Stops in-flight message processing for an ongoing chat session.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StopContactMediaProcessing
@@ -3746,8 +3025,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StopContactMediaProcessing", kwargs)
 
     def stop_contact_recording(
-        self, **kwargs: Unpack[StopContactRecordingRequestTypeDef]
-    ) -> TargetResults[StopContactRecordingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopContactRecordingRequestTypeDef]
+    ) -> TargetResults[type_defs.StopContactRecordingResponseTypeDef]:
         """Stops recording a call when a contact is being recorded.
         StopContactRecording is a one-time action. If you use StopContactRecording
         to stop recording an ongoing call, you can't use StartContactRecording to
@@ -3761,8 +3040,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StopContactRecording", kwargs)
 
     def stop_contact_streaming(
-        self, **kwargs: Unpack[StopContactStreamingRequestTypeDef]
-    ) -> TargetResults[StopContactStreamingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopContactStreamingRequestTypeDef]
+    ) -> TargetResults[type_defs.StopContactStreamingResponseTypeDef]:
         """Ends message streaming on a specified contact. To restart message
         streaming on that contact, call the StartContactStreaming API.
 
@@ -3771,8 +3050,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StopContactStreaming", kwargs)
 
     def stop_test_case_execution(
-        self, **kwargs: Unpack[StopTestCaseExecutionRequestTypeDef]
-    ) -> TargetResults[StopTestCaseExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTestCaseExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTestCaseExecutionResponseTypeDef]:
         """Stops a running test execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StopTestCaseExecution
@@ -3780,8 +3059,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("StopTestCaseExecution", kwargs)
 
     def submit_contact_evaluation(
-        self, **kwargs: Unpack[SubmitContactEvaluationRequestTypeDef]
-    ) -> TargetResults[SubmitContactEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitContactEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitContactEvaluationResponseTypeDef]:
         """Submits a contact evaluation in the specified Connect Customer instance.
         Answers included in the request are merged with existing answers for the
         given evaluation. If no answers or notes are passed, the evaluation is
@@ -3793,8 +3072,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SubmitContactEvaluation", kwargs)
 
     def suspend_contact_recording(
-        self, **kwargs: Unpack[SuspendContactRecordingRequestTypeDef]
-    ) -> TargetResults[SuspendContactRecordingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SuspendContactRecordingRequestTypeDef]
+    ) -> TargetResults[type_defs.SuspendContactRecordingResponseTypeDef]:
         """When a contact is being recorded, this API suspends recording whatever is
         selected in the flow configuration: call (IVR or agent), screen, or both.
         If only call recording or only screen recording is enabled, then it would
@@ -3807,8 +3086,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("SuspendContactRecording", kwargs)
 
     def tag_contact(
-        self, **kwargs: Unpack[TagContactRequestTypeDef]
-    ) -> TargetResults[TagContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagContactRequestTypeDef]
+    ) -> TargetResults[type_defs.TagContactResponseTypeDef]:
         """Adds the specified tags to the contact resource. For more information
         about this API is used, see Set up granular billing for a detailed view of
         your Connect Customer usage.
@@ -3818,8 +3097,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("TagContact", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/TagResource
@@ -3827,8 +3106,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def transfer_contact(
-        self, **kwargs: Unpack[TransferContactRequestTypeDef]
-    ) -> TargetResults[TransferContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TransferContactRequestTypeDef]
+    ) -> TargetResults[type_defs.TransferContactResponseTypeDef]:
         """Transfers TASK or EMAIL contacts from one agent or queue to another agent
         or queue at any point after a contact is created. You can transfer a
         contact to another queue by providing the flow which orchestrates the
@@ -3841,8 +3120,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("TransferContact", kwargs)
 
     def untag_contact(
-        self, **kwargs: Unpack[UntagContactRequestTypeDef]
-    ) -> TargetResults[UntagContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagContactRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagContactResponseTypeDef]:
         """Removes the specified tags from the contact resource. For more information
         about this API is used, see Set up granular billing for a detailed view of
         your Connect Customer usage.
@@ -3852,8 +3131,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UntagContact", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UntagResource
@@ -3861,8 +3140,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent_status(
-        self, **kwargs: Unpack[UpdateAgentStatusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates agent status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateAgentStatus
@@ -3870,8 +3149,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateAgentStatus", kwargs)
 
     def update_attached_files_configuration(
-        self, **kwargs: Unpack[UpdateAttachedFilesConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateAttachedFilesConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAttachedFilesConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAttachedFilesConfigurationResponseTypeDef]:
         """Updates the attached files configuration for the specified Connect
         Customer instance and attachment scope.
 
@@ -3880,8 +3159,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateAttachedFilesConfiguration", kwargs)
 
     def update_authentication_profile(
-        self, **kwargs: Unpack[UpdateAuthenticationProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAuthenticationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change. To request access to this API, contact Amazon Web Services
         Support.
@@ -3893,8 +3172,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateAuthenticationProfile", kwargs)
 
     def update_contact(
-        self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> TargetResults[UpdateContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -3903,8 +3182,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContact", kwargs)
 
     def update_contact_attributes(
-        self, **kwargs: Unpack[UpdateContactAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateContactAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactAttributesResponseTypeDef]:
         """Creates or updates user-defined contact attributes associated with the
         specified contact.
 
@@ -3913,8 +3192,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactAttributes", kwargs)
 
     def update_contact_evaluation(
-        self, **kwargs: Unpack[UpdateContactEvaluationRequestTypeDef]
-    ) -> TargetResults[UpdateContactEvaluationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactEvaluationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactEvaluationResponseTypeDef]:
         """Updates details about a contact evaluation in the specified Connect
         Customer instance. A contact evaluation must be in draft state. Answers
         included in the request are merged with existing answers for the given
@@ -3926,8 +3205,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactEvaluation", kwargs)
 
     def update_contact_flow_content(
-        self, **kwargs: Unpack[UpdateContactFlowContentRequestTypeDef]
-    ) -> TargetResults[UpdateContactFlowContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowContentResponseTypeDef]:
         """Updates the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowContent
@@ -3935,8 +3214,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactFlowContent", kwargs)
 
     def update_contact_flow_metadata(
-        self, **kwargs: Unpack[UpdateContactFlowMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateContactFlowMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowMetadataResponseTypeDef]:
         """Updates metadata about specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowMetadata
@@ -3944,8 +3223,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactFlowMetadata", kwargs)
 
     def update_contact_flow_module_alias(
-        self, **kwargs: Unpack[UpdateContactFlowModuleAliasRequestTypeDef]
-    ) -> TargetResults[UpdateContactFlowModuleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowModuleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowModuleAliasResponseTypeDef]:
         """Updates a specific Aliases metadata, including the version it’s tied to,
         it’s name, and description.
 
@@ -3954,8 +3233,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactFlowModuleAlias", kwargs)
 
     def update_contact_flow_module_content(
-        self, **kwargs: Unpack[UpdateContactFlowModuleContentRequestTypeDef]
-    ) -> TargetResults[UpdateContactFlowModuleContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowModuleContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowModuleContentResponseTypeDef]:
         """Updates specified flow module for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowModuleContent
@@ -3963,8 +3242,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactFlowModuleContent", kwargs)
 
     def update_contact_flow_module_metadata(
-        self, **kwargs: Unpack[UpdateContactFlowModuleMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateContactFlowModuleMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowModuleMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowModuleMetadataResponseTypeDef]:
         """Updates metadata about specified flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowModuleMetadata
@@ -3972,8 +3251,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactFlowModuleMetadata", kwargs)
 
     def update_contact_flow_name(
-        self, **kwargs: Unpack[UpdateContactFlowNameRequestTypeDef]
-    ) -> TargetResults[UpdateContactFlowNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowNameRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowNameResponseTypeDef]:
         """The name of the flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowName
@@ -3981,8 +3260,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactFlowName", kwargs)
 
     def update_contact_routing_data(
-        self, **kwargs: Unpack[UpdateContactRoutingDataRequestTypeDef]
-    ) -> TargetResults[UpdateContactRoutingDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactRoutingDataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactRoutingDataResponseTypeDef]:
         """Updates routing priority and age on the contact (QueuePriority and
         QueueTimeAdjustmentInSeconds). These properties can be used to change a
         customer's position in the queue. For example, you can move a contact to
@@ -4000,8 +3279,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactRoutingData", kwargs)
 
     def update_contact_schedule(
-        self, **kwargs: Unpack[UpdateContactScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateContactScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactScheduleResponseTypeDef]:
         """Updates the scheduled time of a task contact that is already scheduled.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactSchedule
@@ -4009,8 +3288,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateContactSchedule", kwargs)
 
     def update_data_table_attribute(
-        self, **kwargs: Unpack[UpdateDataTableAttributeRequestTypeDef]
-    ) -> TargetResults[UpdateDataTableAttributeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataTableAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataTableAttributeResponseTypeDef]:
         """Updates all properties for an attribute using all properties from
         CreateDataTableAttribute. There are no other granular update endpoints. It
         does not act as a patch operation - all properties must be provided.
@@ -4023,8 +3302,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateDataTableAttribute", kwargs)
 
     def update_data_table_metadata(
-        self, **kwargs: Unpack[UpdateDataTableMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateDataTableMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataTableMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataTableMetadataResponseTypeDef]:
         """Updates the metadata properties of a data table. Accepts all fields
         similar to CreateDataTable, except for fields and tags. There are no other
         granular update endpoints. It does not act as a patch operation - all
@@ -4036,8 +3315,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateDataTableMetadata", kwargs)
 
     def update_data_table_primary_values(
-        self, **kwargs: Unpack[UpdateDataTablePrimaryValuesRequestTypeDef]
-    ) -> TargetResults[UpdateDataTablePrimaryValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataTablePrimaryValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataTablePrimaryValuesResponseTypeDef]:
         """Updates the primary values for a record. This operation affects all
         existing values that are currently associated to the record and its
         primary values. Users that have restrictions on attributes and/or primary
@@ -4049,8 +3328,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateDataTablePrimaryValues", kwargs)
 
     def update_email_address_metadata(
-        self, **kwargs: Unpack[UpdateEmailAddressMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateEmailAddressMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEmailAddressMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEmailAddressMetadataResponseTypeDef]:
         """Updates an email address metadata. For more information about email
         addresses, see Create email addresses in the Connect Customer
         Administrator Guide.
@@ -4060,8 +3339,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateEmailAddressMetadata", kwargs)
 
     def update_evaluation_form(
-        self, **kwargs: Unpack[UpdateEvaluationFormRequestTypeDef]
-    ) -> TargetResults[UpdateEvaluationFormResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEvaluationFormRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEvaluationFormResponseTypeDef]:
         """Updates details about a specific evaluation form version in the specified
         Connect Customer instance. Question and section identifiers cannot be
         duplicated within the same evaluation form.
@@ -4071,8 +3350,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateEvaluationForm", kwargs)
 
     def update_hours_of_operation(
-        self, **kwargs: Unpack[UpdateHoursOfOperationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHoursOfOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateHoursOfOperation
@@ -4080,8 +3359,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateHoursOfOperation", kwargs)
 
     def update_hours_of_operation_override(
-        self, **kwargs: Unpack[UpdateHoursOfOperationOverrideRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHoursOfOperationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update the hours of operation override.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateHoursOfOperationOverride
@@ -4089,8 +3368,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateHoursOfOperationOverride", kwargs)
 
     def update_instance_attribute(
-        self, **kwargs: Unpack[UpdateInstanceAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -4099,8 +3378,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateInstanceAttribute", kwargs)
 
     def update_instance_storage_config(
-        self, **kwargs: Unpack[UpdateInstanceStorageConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceStorageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -4109,8 +3388,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateInstanceStorageConfig", kwargs)
 
     def update_notification_content(
-        self, **kwargs: Unpack[UpdateNotificationContentRequestTypeDef]
-    ) -> TargetResults[UpdateNotificationContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotificationContentResponseTypeDef]:
         """Updates the localized content of an existing notification. This operation
         applies to all users for whom the notification was sent.
 
@@ -4119,8 +3398,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateNotificationContent", kwargs)
 
     def update_participant_authentication(
-        self, **kwargs: Unpack[UpdateParticipantAuthenticationRequestTypeDef]
-    ) -> TargetResults[UpdateParticipantAuthenticationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateParticipantAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateParticipantAuthenticationResponseTypeDef]:
         """Instructs Connect Customer to resume the authentication process.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateParticipantAuthentication
@@ -4128,8 +3407,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateParticipantAuthentication", kwargs)
 
     def update_participant_role_config(
-        self, **kwargs: Unpack[UpdateParticipantRoleConfigRequestTypeDef]
-    ) -> TargetResults[UpdateParticipantRoleConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateParticipantRoleConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateParticipantRoleConfigResponseTypeDef]:
         """Updates timeouts for when human chat participants are to be considered
         idle, and when agents are automatically disconnected from a chat due to
         idleness.
@@ -4139,8 +3418,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateParticipantRoleConfig", kwargs)
 
     def update_phone_number(
-        self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> TargetResults[UpdatePhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePhoneNumberResponseTypeDef]:
         """Updates your claimed phone number from its current Connect Customer
         instance or traffic distribution group to another Connect Customer
         instance or traffic distribution group in the same Amazon Web Services
@@ -4151,8 +3430,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdatePhoneNumber", kwargs)
 
     def update_phone_number_metadata(
-        self, **kwargs: Unpack[UpdatePhoneNumberMetadataRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a phone number’s metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdatePhoneNumberMetadata
@@ -4160,8 +3439,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdatePhoneNumberMetadata", kwargs)
 
     def update_predefined_attribute(
-        self, **kwargs: Unpack[UpdatePredefinedAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePredefinedAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a predefined attribute for the specified Connect Customer
         instance. A predefined attribute is made up of a name and a value.
 
@@ -4170,8 +3449,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdatePredefinedAttribute", kwargs)
 
     def update_prompt(
-        self, **kwargs: Unpack[UpdatePromptRequestTypeDef]
-    ) -> TargetResults[UpdatePromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePromptRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePromptResponseTypeDef]:
         """Updates a prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdatePrompt
@@ -4179,8 +3458,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdatePrompt", kwargs)
 
     def update_queue_hours_of_operation(
-        self, **kwargs: Unpack[UpdateQueueHoursOfOperationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueHoursOfOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the hours of operation for the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQueueHoursOfOperation
@@ -4188,8 +3467,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQueueHoursOfOperation", kwargs)
 
     def update_queue_max_contacts(
-        self, **kwargs: Unpack[UpdateQueueMaxContactsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueMaxContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the maximum number of contacts allowed in a queue before it is
         considered full.
 
@@ -4198,8 +3477,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQueueMaxContacts", kwargs)
 
     def update_queue_name(
-        self, **kwargs: Unpack[UpdateQueueNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name and description of a queue. At least Name or Description
         must be provided.
 
@@ -4208,8 +3487,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQueueName", kwargs)
 
     def update_queue_outbound_caller_config(
-        self, **kwargs: Unpack[UpdateQueueOutboundCallerConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueOutboundCallerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the outbound caller ID name, number, and outbound whisper flow for
         a specified queue.
 
@@ -4218,8 +3497,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQueueOutboundCallerConfig", kwargs)
 
     def update_queue_outbound_email_config(
-        self, **kwargs: Unpack[UpdateQueueOutboundEmailConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueOutboundEmailConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the outbound email address Id for a specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQueueOutboundEmailConfig
@@ -4227,8 +3506,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQueueOutboundEmailConfig", kwargs)
 
     def update_queue_status(
-        self, **kwargs: Unpack[UpdateQueueStatusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the status of the queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQueueStatus
@@ -4236,8 +3515,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQueueStatus", kwargs)
 
     def update_quick_connect_config(
-        self, **kwargs: Unpack[UpdateQuickConnectConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuickConnectConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the configuration settings for the specified quick connect.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQuickConnectConfig
@@ -4245,8 +3524,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQuickConnectConfig", kwargs)
 
     def update_quick_connect_name(
-        self, **kwargs: Unpack[UpdateQuickConnectNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuickConnectNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name and description of a quick connect. The request accepts
         the following data in JSON format. At least Name or Description must be
         provided.
@@ -4256,8 +3535,11 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateQuickConnectName", kwargs)
 
     def update_routing_profile_agent_availability_timer(
-        self, **kwargs: Unpack[UpdateRoutingProfileAgentAvailabilityTimerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateRoutingProfileAgentAvailabilityTimerRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Whether agents with this routing profile will have their routing order
         calculated based on time since their last inbound contact or longest idle
         time.
@@ -4267,8 +3549,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateRoutingProfileAgentAvailabilityTimer", kwargs)
 
     def update_routing_profile_concurrency(
-        self, **kwargs: Unpack[UpdateRoutingProfileConcurrencyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoutingProfileConcurrencyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the channels that agents can handle in the Contact Control Panel
         (CCP) for a routing profile.
 
@@ -4277,8 +3559,11 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateRoutingProfileConcurrency", kwargs)
 
     def update_routing_profile_default_outbound_queue(
-        self, **kwargs: Unpack[UpdateRoutingProfileDefaultOutboundQueueRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateRoutingProfileDefaultOutboundQueueRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the default outbound queue of a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateRoutingProfileDefaultOutboundQueue
@@ -4286,8 +3571,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateRoutingProfileDefaultOutboundQueue", kwargs)
 
     def update_routing_profile_name(
-        self, **kwargs: Unpack[UpdateRoutingProfileNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoutingProfileNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name and description of a routing profile. The request accepts
         the following data in JSON format. At least Name or Description must be
         provided.
@@ -4297,8 +3582,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateRoutingProfileName", kwargs)
 
     def update_routing_profile_queues(
-        self, **kwargs: Unpack[UpdateRoutingProfileQueuesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoutingProfileQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the properties associated with a set of queues for a routing
         profile.
 
@@ -4307,8 +3592,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateRoutingProfileQueues", kwargs)
 
     def update_rule(
-        self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateRule
@@ -4316,8 +3601,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateRule", kwargs)
 
     def update_security_profile(
-        self, **kwargs: Unpack[UpdateSecurityProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateSecurityProfile
@@ -4325,8 +3610,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateSecurityProfile", kwargs)
 
     def update_task_template(
-        self, **kwargs: Unpack[UpdateTaskTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateTaskTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTaskTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskTemplateResponseTypeDef]:
         """Updates details about a specific task template in the specified Connect
         Customer instance. This operation does not support partial updates.
         Instead it does a full update of template content.
@@ -4336,8 +3621,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateTaskTemplate", kwargs)
 
     def update_test_case(
-        self, **kwargs: Unpack[UpdateTestCaseRequestTypeDef]
-    ) -> TargetResults[UpdateTestCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTestCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTestCaseResponseTypeDef]:
         """Updates any of the metadata for a test case, such as the name,
         description, and status or content of an existing test case. This API
         doesn't allow customers to update the tags of the test case resource for
@@ -4348,8 +3633,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateTestCase", kwargs)
 
     def update_traffic_distribution(
-        self, **kwargs: Unpack[UpdateTrafficDistributionRequestTypeDef]
-    ) -> TargetResults[UpdateTrafficDistributionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrafficDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrafficDistributionResponseTypeDef]:
         """Updates the traffic distribution for a given traffic distribution group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateTrafficDistribution
@@ -4357,8 +3642,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateTrafficDistribution", kwargs)
 
     def update_user_config(
-        self, **kwargs: Unpack[UpdateUserConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the configuration settings for the specified user, including
         per-channel auto-accept and after contact work (ACW) timeout settings.
 
@@ -4367,8 +3652,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserConfig", kwargs)
 
     def update_user_hierarchy(
-        self, **kwargs: Unpack[UpdateUserHierarchyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserHierarchyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns the specified hierarchy group to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserHierarchy
@@ -4376,8 +3661,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserHierarchy", kwargs)
 
     def update_user_hierarchy_group_name(
-        self, **kwargs: Unpack[UpdateUserHierarchyGroupNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserHierarchyGroupNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name of the user hierarchy group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserHierarchyGroupName
@@ -4385,8 +3670,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserHierarchyGroupName", kwargs)
 
     def update_user_hierarchy_structure(
-        self, **kwargs: Unpack[UpdateUserHierarchyStructureRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserHierarchyStructureRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the user hierarchy structure: add, remove, and rename user
         hierarchy levels.
 
@@ -4395,8 +3680,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserHierarchyStructure", kwargs)
 
     def update_user_identity_info(
-        self, **kwargs: Unpack[UpdateUserIdentityInfoRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserIdentityInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the identity information for the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserIdentityInfo
@@ -4404,8 +3689,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserIdentityInfo", kwargs)
 
     def update_user_notification_status(
-        self, **kwargs: Unpack[UpdateUserNotificationStatusRequestTypeDef]
-    ) -> TargetResults[UpdateUserNotificationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserNotificationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserNotificationStatusResponseTypeDef]:
         """Updates the status of a notification for a specific user, such as marking
         it as read or hidden. Users can only update notification status for
         notifications that have been sent to them. READ status deprioritizes the
@@ -4417,8 +3702,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserNotificationStatus", kwargs)
 
     def update_user_phone_config(
-        self, **kwargs: Unpack[UpdateUserPhoneConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserPhoneConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the phone configuration settings for the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserPhoneConfig
@@ -4426,8 +3711,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserPhoneConfig", kwargs)
 
     def update_user_proficiencies(
-        self, **kwargs: Unpack[UpdateUserProficienciesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserProficienciesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the properties associated with the proficiencies of a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserProficiencies
@@ -4435,8 +3720,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserProficiencies", kwargs)
 
     def update_user_routing_profile(
-        self, **kwargs: Unpack[UpdateUserRoutingProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRoutingProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns the specified routing profile to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserRoutingProfile
@@ -4444,8 +3729,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserRoutingProfile", kwargs)
 
     def update_user_security_profiles(
-        self, **kwargs: Unpack[UpdateUserSecurityProfilesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserSecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns the specified security profiles to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserSecurityProfiles
@@ -4453,8 +3738,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateUserSecurityProfiles", kwargs)
 
     def update_view_content(
-        self, **kwargs: Unpack[UpdateViewContentRequestTypeDef]
-    ) -> TargetResults[UpdateViewContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateViewContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateViewContentResponseTypeDef]:
         """Updates the view content of the given view identifier in the specified
         Connect Customer instance.
 
@@ -4463,8 +3748,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateViewContent", kwargs)
 
     def update_view_metadata(
-        self, **kwargs: Unpack[UpdateViewMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateViewMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateViewMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateViewMetadataResponseTypeDef]:
         """Updates the view metadata. Note that either Name or Description must be
         provided.
 
@@ -4473,8 +3758,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateViewMetadata", kwargs)
 
     def update_workspace_metadata(
-        self, **kwargs: Unpack[UpdateWorkspaceMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceMetadataResponseTypeDef]:
         """Updates the metadata of a workspace, such as its name and description.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateWorkspaceMetadata
@@ -4482,8 +3767,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateWorkspaceMetadata", kwargs)
 
     def update_workspace_page(
-        self, **kwargs: Unpack[UpdateWorkspacePageRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspacePageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspacePageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspacePageResponseTypeDef]:
         """Updates the configuration of a page in a workspace, including the
         associated view and input data.
 
@@ -4492,8 +3777,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateWorkspacePage", kwargs)
 
     def update_workspace_theme(
-        self, **kwargs: Unpack[UpdateWorkspaceThemeRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceThemeResponseTypeDef]:
         """Updates the theme configuration for a workspace, including colors and
         styling.
 
@@ -4502,8 +3787,8 @@ class MultiRegionConnect(MultiRegionClient):
         return self._call("UpdateWorkspaceTheme", kwargs)
 
     def update_workspace_visibility(
-        self, **kwargs: Unpack[UpdateWorkspaceVisibilityRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceVisibilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceVisibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceVisibilityResponseTypeDef]:
         """Updates the visibility setting of a workspace, controlling whether it is
         available to all users, assigned users only, or none.
 
@@ -4517,8 +3802,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetMetricDataRequestTypeDef],
-    ) -> TargetResults[GetMetricDataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetMetricDataRequestTypeDef],
+    ) -> TargetResults[type_defs.GetMetricDataResponseTypeDef]:
         """Every page of GetMetricData in every target, merged per target (botocore's
         build_full_result).
 
@@ -4540,8 +3825,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentStatusRequestTypeDef],
-    ) -> TargetResults[ListAgentStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentStatusResponseTypeDef]:
         """Every page of ListAgentStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -4563,8 +3848,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApprovedOriginsRequestTypeDef],
-    ) -> TargetResults[ListApprovedOriginsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApprovedOriginsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApprovedOriginsResponseTypeDef]:
         """Every page of ListApprovedOrigins in every target, merged per target
         (botocore's build_full_result).
 
@@ -4587,8 +3872,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListAttachedFilesConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedFilesConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedFilesConfigurationsResponseTypeDef]:
         """Every page of ListAttachedFilesConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -4611,8 +3896,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef],
-    ) -> TargetResults[ListAuthenticationProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuthenticationProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuthenticationProfilesResponseTypeDef]:
         """Every page of ListAuthenticationProfiles in every target, merged per
         target (botocore's build_full_result).
 
@@ -4636,8 +3921,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBotsRequestTypeDef],
-    ) -> TargetResults[ListBotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBotsResponseTypeDef]:
         """Every page of ListBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -4660,8 +3945,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef],
-    ) -> TargetResults[ListChildHoursOfOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChildHoursOfOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChildHoursOfOperationsResponseTypeDef]:
         """Every page of ListChildHoursOfOperations in every target, merged per
         target (botocore's build_full_result).
 
@@ -4684,8 +3969,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactEvaluationsRequestTypeDef],
-    ) -> TargetResults[ListContactEvaluationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactEvaluationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactEvaluationsResponseTypeDef]:
         """Every page of ListContactEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -4707,8 +3992,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef],
-    ) -> TargetResults[ListContactFlowModuleAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowModuleAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactFlowModuleAliasesResponseTypeDef]:
         """Every page of ListContactFlowModuleAliases in every target, merged per
         target (botocore's build_full_result).
 
@@ -4731,8 +4016,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef],
-    ) -> TargetResults[ListContactFlowModuleVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowModuleVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactFlowModuleVersionsResponseTypeDef]:
         """Every page of ListContactFlowModuleVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -4755,8 +4040,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactFlowModulesRequestTypeDef],
-    ) -> TargetResults[ListContactFlowModulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowModulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactFlowModulesResponseTypeDef]:
         """Every page of ListContactFlowModules in every target, merged per target
         (botocore's build_full_result).
 
@@ -4779,8 +4064,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef],
-    ) -> TargetResults[ListContactFlowVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactFlowVersionsResponseTypeDef]:
         """Every page of ListContactFlowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -4803,8 +4088,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactFlowsRequestTypeDef],
-    ) -> TargetResults[ListContactFlowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactFlowsResponseTypeDef]:
         """Every page of ListContactFlows in every target, merged per target
         (botocore's build_full_result).
 
@@ -4827,8 +4112,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactReferencesRequestTypeDef],
-    ) -> TargetResults[ListContactReferencesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactReferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactReferencesResponseTypeDef]:
         """Every page of ListContactReferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -4851,8 +4136,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataTableAttributesRequestTypeDef],
-    ) -> TargetResults[ListDataTableAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTableAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTableAttributesResponseTypeDef]:
         """Every page of ListDataTableAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -4877,8 +4162,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef],
-    ) -> TargetResults[ListDataTablePrimaryValuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTablePrimaryValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTablePrimaryValuesResponseTypeDef]:
         """Every page of ListDataTablePrimaryValues in every target, merged per
         target (botocore's build_full_result).
 
@@ -4902,8 +4187,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataTableValuesRequestTypeDef],
-    ) -> TargetResults[ListDataTableValuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTableValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTableValuesResponseTypeDef]:
         """Every page of ListDataTableValues in every target, merged per target
         (botocore's build_full_result).
 
@@ -4927,8 +4212,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataTablesRequestTypeDef],
-    ) -> TargetResults[ListDataTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTablesResponseTypeDef]:
         """Every page of ListDataTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -4952,8 +4237,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef],
-    ) -> TargetResults[ListDefaultVocabulariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDefaultVocabulariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDefaultVocabulariesResponseTypeDef]:
         """Every page of ListDefaultVocabularies in every target, merged per target
         (botocore's build_full_result).
 
@@ -4976,8 +4261,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef],
-    ) -> TargetResults[ListEntitySecurityProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitySecurityProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntitySecurityProfilesResponseTypeDef]:
         """Every page of ListEntitySecurityProfiles in every target, merged per
         target (botocore's build_full_result).
 
@@ -5000,8 +4285,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef],
-    ) -> TargetResults[ListEvaluationFormVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluationFormVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEvaluationFormVersionsResponseTypeDef]:
         """Every page of ListEvaluationFormVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5024,8 +4309,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEvaluationFormsRequestTypeDef],
-    ) -> TargetResults[ListEvaluationFormsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluationFormsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEvaluationFormsResponseTypeDef]:
         """Every page of ListEvaluationForms in every target, merged per target
         (botocore's build_full_result).
 
@@ -5047,8 +4332,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowAssociationsRequestTypeDef],
-    ) -> TargetResults[ListFlowAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowAssociationsResponseTypeDef]:
         """Every page of ListFlowAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -5070,8 +4355,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef],
-    ) -> TargetResults[ListHoursOfOperationOverridesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHoursOfOperationOverridesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHoursOfOperationOverridesResponseTypeDef]:
         """Every page of ListHoursOfOperationOverrides in every target, merged per
         target (botocore's build_full_result).
 
@@ -5093,8 +4378,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef],
-    ) -> TargetResults[ListHoursOfOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHoursOfOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHoursOfOperationsResponseTypeDef]:
         """Every page of ListHoursOfOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -5117,8 +4402,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceAttributesRequestTypeDef],
-    ) -> TargetResults[ListInstanceAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceAttributesResponseTypeDef]:
         """Every page of ListInstanceAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -5141,8 +4426,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef],
-    ) -> TargetResults[ListInstanceStorageConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceStorageConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceStorageConfigsResponseTypeDef]:
         """Every page of ListInstanceStorageConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5165,8 +4450,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -5189,8 +4474,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef],
-    ) -> TargetResults[ListIntegrationAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIntegrationAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIntegrationAssociationsResponseTypeDef]:
         """Every page of ListIntegrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -5213,8 +4498,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef],
-    ) -> TargetResults[ListLambdaFunctionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLambdaFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLambdaFunctionsResponseTypeDef]:
         """Every page of ListLambdaFunctions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5237,8 +4522,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLexBotsRequestTypeDef],
-    ) -> TargetResults[ListLexBotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLexBotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLexBotsResponseTypeDef]:
         """Every page of ListLexBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -5261,8 +4546,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPhoneNumbersRequestTypeDef],
-    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPhoneNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPhoneNumbersResponseTypeDef]:
         """Every page of ListPhoneNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -5285,8 +4570,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef],
-    ) -> TargetResults[ListPhoneNumbersV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPhoneNumbersV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListPhoneNumbersV2ResponseTypeDef]:
         """Every page of ListPhoneNumbersV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -5311,8 +4596,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef],
-    ) -> TargetResults[ListPredefinedAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPredefinedAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPredefinedAttributesResponseTypeDef]:
         """Every page of ListPredefinedAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -5335,8 +4620,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPromptsRequestTypeDef],
-    ) -> TargetResults[ListPromptsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPromptsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPromptsResponseTypeDef]:
         """Every page of ListPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -5359,8 +4644,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef],
-    ) -> TargetResults[ListQueueQuickConnectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueQuickConnectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueueQuickConnectsResponseTypeDef]:
         """Every page of ListQueueQuickConnects in every target, merged per target
         (botocore's build_full_result).
 
@@ -5382,8 +4667,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -5406,8 +4691,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQuickConnectsRequestTypeDef],
-    ) -> TargetResults[ListQuickConnectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuickConnectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQuickConnectsResponseTypeDef]:
         """Every page of ListQuickConnects in every target, merged per target
         (botocore's build_full_result).
 
@@ -5430,8 +4715,12 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef],
-    ) -> TargetResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRoutingProfileManualAssignmentQueuesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListRoutingProfileManualAssignmentQueuesResponseTypeDef
+    ]:
         """Every page of ListRoutingProfileManualAssignmentQueues in every target,
         merged per target (botocore's build_full_result).
 
@@ -5453,8 +4742,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef],
-    ) -> TargetResults[ListRoutingProfileQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingProfileQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoutingProfileQueuesResponseTypeDef]:
         """Every page of ListRoutingProfileQueues in every target, merged per target
         (botocore's build_full_result).
 
@@ -5476,8 +4765,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutingProfilesRequestTypeDef],
-    ) -> TargetResults[ListRoutingProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoutingProfilesResponseTypeDef]:
         """Every page of ListRoutingProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -5500,8 +4789,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -5523,8 +4812,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityKeysRequestTypeDef],
-    ) -> TargetResults[ListSecurityKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityKeysResponseTypeDef]:
         """Every page of ListSecurityKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -5547,8 +4836,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef],
-    ) -> TargetResults[ListSecurityProfileApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfileApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfileApplicationsResponseTypeDef]:
         """Every page of ListSecurityProfileApplications in every target, merged per
         target (botocore's build_full_result).
 
@@ -5571,8 +4860,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef],
-    ) -> TargetResults[ListSecurityProfileFlowModulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfileFlowModulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfileFlowModulesResponseTypeDef]:
         """Every page of ListSecurityProfileFlowModules in every target, merged per
         target (botocore's build_full_result).
 
@@ -5594,8 +4883,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef],
-    ) -> TargetResults[ListSecurityProfilePermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfilePermissionsResponseTypeDef]:
         """Every page of ListSecurityProfilePermissions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5617,8 +4906,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
-    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfilesResponseTypeDef]:
         """Every page of ListSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -5641,8 +4930,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaskTemplatesRequestTypeDef],
-    ) -> TargetResults[ListTaskTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaskTemplatesResponseTypeDef]:
         """Every page of ListTaskTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -5664,8 +4953,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTestCasesRequestTypeDef],
-    ) -> TargetResults[ListTestCasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTestCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTestCasesResponseTypeDef]:
         """Every page of ListTestCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -5687,8 +4976,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef],
-    ) -> TargetResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrafficDistributionGroupUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrafficDistributionGroupUsersResponseTypeDef]:
         """Every page of ListTrafficDistributionGroupUsers in every target, merged
         per target (botocore's build_full_result).
 
@@ -5710,8 +4999,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef],
-    ) -> TargetResults[ListTrafficDistributionGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrafficDistributionGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrafficDistributionGroupsResponseTypeDef]:
         """Every page of ListTrafficDistributionGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -5733,8 +5022,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUseCasesRequestTypeDef],
-    ) -> TargetResults[ListUseCasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUseCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUseCasesResponseTypeDef]:
         """Every page of ListUseCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -5756,8 +5045,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef],
-    ) -> TargetResults[ListUserHierarchyGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserHierarchyGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserHierarchyGroupsResponseTypeDef]:
         """Every page of ListUserHierarchyGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -5780,8 +5069,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserProficienciesRequestTypeDef],
-    ) -> TargetResults[ListUserProficienciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserProficienciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserProficienciesResponseTypeDef]:
         """Every page of ListUserProficiencies in every target, merged per target
         (botocore's build_full_result).
 
@@ -5803,8 +5092,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -5827,8 +5116,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListViewVersionsRequestTypeDef],
-    ) -> TargetResults[ListViewVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListViewVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListViewVersionsResponseTypeDef]:
         """Every page of ListViewVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5851,8 +5140,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListViewsRequestTypeDef],
-    ) -> TargetResults[ListViewsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListViewsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListViewsResponseTypeDef]:
         """Every page of ListViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -5874,8 +5163,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspacePagesRequestTypeDef],
-    ) -> TargetResults[ListWorkspacePagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacePagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspacePagesResponseTypeDef]:
         """Every page of ListWorkspacePages in every target, merged per target
         (botocore's build_full_result).
 
@@ -5898,8 +5187,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Every page of ListWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -5921,8 +5210,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchAgentStatusesRequestTypeDef],
-    ) -> TargetResults[SearchAgentStatusesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAgentStatusesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchAgentStatusesResponseTypeDef]:
         """Every page of SearchAgentStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -5945,8 +5234,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef],
-    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAvailablePhoneNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchAvailablePhoneNumbersResponseTypeDef]:
         """Every page of SearchAvailablePhoneNumbers in every target, merged per
         target (botocore's build_full_result).
 
@@ -5971,8 +5260,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef],
-    ) -> TargetResults[SearchContactFlowModulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContactFlowModulesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchContactFlowModulesResponseTypeDef]:
         """Every page of SearchContactFlowModules in every target, merged per target
         (botocore's build_full_result).
 
@@ -5995,8 +5284,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchContactFlowsRequestTypeDef],
-    ) -> TargetResults[SearchContactFlowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContactFlowsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchContactFlowsResponseTypeDef]:
         """Every page of SearchContactFlows in every target, merged per target
         (botocore's build_full_result).
 
@@ -6019,8 +5308,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchContactsRequestTypeDef],
-    ) -> TargetResults[SearchContactsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContactsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchContactsResponseTypeDef]:
         """Every page of SearchContacts in every target, merged per target
         (botocore's build_full_result).
 
@@ -6042,8 +5331,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchDataTablesRequestTypeDef],
-    ) -> TargetResults[SearchDataTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDataTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchDataTablesResponseTypeDef]:
         """Every page of SearchDataTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -6068,8 +5357,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef],
-    ) -> TargetResults[SearchHoursOfOperationOverridesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchHoursOfOperationOverridesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchHoursOfOperationOverridesResponseTypeDef]:
         """Every page of SearchHoursOfOperationOverrides in every target, merged per
         target (botocore's build_full_result).
 
@@ -6091,8 +5380,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef],
-    ) -> TargetResults[SearchHoursOfOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchHoursOfOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchHoursOfOperationsResponseTypeDef]:
         """Every page of SearchHoursOfOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -6115,8 +5404,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef],
-    ) -> TargetResults[SearchPredefinedAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchPredefinedAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchPredefinedAttributesResponseTypeDef]:
         """Every page of SearchPredefinedAttributes in every target, merged per
         target (botocore's build_full_result).
 
@@ -6139,8 +5428,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchPromptsRequestTypeDef],
-    ) -> TargetResults[SearchPromptsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchPromptsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchPromptsResponseTypeDef]:
         """Every page of SearchPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -6162,8 +5451,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchQueuesRequestTypeDef],
-    ) -> TargetResults[SearchQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchQueuesResponseTypeDef]:
         """Every page of SearchQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -6185,8 +5474,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchQuickConnectsRequestTypeDef],
-    ) -> TargetResults[SearchQuickConnectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuickConnectsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchQuickConnectsResponseTypeDef]:
         """Every page of SearchQuickConnects in every target, merged per target
         (botocore's build_full_result).
 
@@ -6209,8 +5498,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchResourceTagsRequestTypeDef],
-    ) -> TargetResults[SearchResourceTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourceTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchResourceTagsResponseTypeDef]:
         """Every page of SearchResourceTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -6233,8 +5522,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef],
-    ) -> TargetResults[SearchRoutingProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRoutingProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchRoutingProfilesResponseTypeDef]:
         """Every page of SearchRoutingProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -6257,8 +5546,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef],
-    ) -> TargetResults[SearchSecurityProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSecurityProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSecurityProfilesResponseTypeDef]:
         """Every page of SearchSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -6281,8 +5570,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchTestCasesRequestTypeDef],
-    ) -> TargetResults[SearchTestCasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTestCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTestCasesResponseTypeDef]:
         """Every page of SearchTestCases in every target, merged per target
         (botocore's build_full_result).
 
@@ -6305,8 +5594,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef],
-    ) -> TargetResults[SearchUserHierarchyGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUserHierarchyGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchUserHierarchyGroupsResponseTypeDef]:
         """Every page of SearchUserHierarchyGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -6329,8 +5618,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchUsersRequestTypeDef],
-    ) -> TargetResults[SearchUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchUsersResponseTypeDef]:
         """Every page of SearchUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -6352,8 +5641,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchViewsRequestTypeDef],
-    ) -> TargetResults[SearchViewsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchViewsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchViewsResponseTypeDef]:
         """Every page of SearchViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -6375,8 +5664,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchVocabulariesRequestTypeDef],
-    ) -> TargetResults[SearchVocabulariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchVocabulariesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchVocabulariesResponseTypeDef]:
         """Every page of SearchVocabularies in every target, merged per target
         (botocore's build_full_result).
 
@@ -6399,8 +5688,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef],
-    ) -> TargetResults[SearchWorkspaceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchWorkspaceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchWorkspaceAssociationsResponseTypeDef]:
         """Every page of SearchWorkspaceAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -6423,8 +5712,8 @@ class MultiRegionConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchWorkspacesRequestTypeDef],
-    ) -> TargetResults[SearchWorkspacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchWorkspacesResponseTypeDef]:
         """Every page of SearchWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -6445,8 +5734,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetMetricDataRequestTypeDef],
-    ) -> Items[HistoricalMetricResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetMetricDataRequestTypeDef],
+    ) -> Items[type_defs.HistoricalMetricResultTypeDef]:
         """Each element of MetricResults in every page of GetMetricData, from every
         target, as its page arrives (tagged with its target).
 
@@ -6461,8 +5750,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentStatusRequestTypeDef],
-    ) -> Items[AgentStatusSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentStatusRequestTypeDef],
+    ) -> Items[type_defs.AgentStatusSummaryTypeDef]:
         """Each element of AgentStatusSummaryList in every page of ListAgentStatuses,
         from every target, as its page arrives (tagged with its target).
 
@@ -6477,7 +5766,7 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApprovedOriginsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListApprovedOriginsRequestTypeDef],
     ) -> Items[str]:
         """Each element of Origins in every page of ListApprovedOrigins, from every
         target, as its page arrives (tagged with its target).
@@ -6493,8 +5782,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef],
-    ) -> Items[AttachedFilesConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedFilesConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.AttachedFilesConfigurationSummaryTypeDef]:
         """Each element of AttachedFilesConfigurations in every page of
         ListAttachedFilesConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -6513,8 +5802,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef],
-    ) -> Items[AuthenticationProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuthenticationProfilesRequestTypeDef],
+    ) -> Items[type_defs.AuthenticationProfileSummaryTypeDef]:
         """Each element of AuthenticationProfileSummaryList in every page of
         ListAuthenticationProfiles, from every target, as its page arrives (tagged
         with its target).
@@ -6533,8 +5822,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBotsRequestTypeDef],
-    ) -> Items[LexBotConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListBotsRequestTypeDef],
+    ) -> Items[type_defs.LexBotConfigTypeDef]:
         """Each element of LexBots in every page of ListBots, from every target, as
         its page arrives (tagged with its target).
 
@@ -6547,8 +5836,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef],
-    ) -> Items[HoursOfOperationsIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListChildHoursOfOperationsRequestTypeDef],
+    ) -> Items[type_defs.HoursOfOperationsIdentifierTypeDef]:
         """Each element of ChildHoursOfOperationsSummaryList in every page of
         ListChildHoursOfOperations, from every target, as its page arrives (tagged
         with its target).
@@ -6567,8 +5856,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactEvaluationsRequestTypeDef],
-    ) -> Items[EvaluationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactEvaluationsRequestTypeDef],
+    ) -> Items[type_defs.EvaluationSummaryTypeDef]:
         """Each element of EvaluationSummaryList in every page of
         ListContactEvaluations, from every target, as its page arrives (tagged
         with its target).
@@ -6584,8 +5873,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef],
-    ) -> Items[ContactFlowModuleAliasSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowModuleAliasesRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowModuleAliasSummaryTypeDef]:
         """Each element of ContactFlowModuleAliasSummaryList in every page of
         ListContactFlowModuleAliases, from every target, as its page arrives
         (tagged with its target).
@@ -6604,8 +5893,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef],
-    ) -> Items[ContactFlowModuleVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowModuleVersionsRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowModuleVersionSummaryTypeDef]:
         """Each element of ContactFlowModuleVersionSummaryList in every page of
         ListContactFlowModuleVersions, from every target, as its page arrives
         (tagged with its target).
@@ -6624,8 +5913,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactFlowModulesRequestTypeDef],
-    ) -> Items[ContactFlowModuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowModulesRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowModuleSummaryTypeDef]:
         """Each element of ContactFlowModulesSummaryList in every page of
         ListContactFlowModules, from every target, as its page arrives (tagged
         with its target).
@@ -6641,8 +5930,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef],
-    ) -> Items[ContactFlowVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowVersionsRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowVersionSummaryTypeDef]:
         """Each element of ContactFlowVersionSummaryList in every page of
         ListContactFlowVersions, from every target, as its page arrives (tagged
         with its target).
@@ -6658,8 +5947,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactFlowsRequestTypeDef],
-    ) -> Items[ContactFlowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactFlowsRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowSummaryTypeDef]:
         """Each element of ContactFlowSummaryList in every page of ListContactFlows,
         from every target, as its page arrives (tagged with its target).
 
@@ -6674,8 +5963,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactReferencesRequestTypeDef],
-    ) -> Items[ReferenceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactReferencesRequestTypeDef],
+    ) -> Items[type_defs.ReferenceSummaryTypeDef]:
         """Each element of ReferenceSummaryList in every page of
         ListContactReferences, from every target, as its page arrives (tagged with
         its target).
@@ -6691,8 +5980,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataTableAttributesRequestTypeDef],
-    ) -> Items[DataTableAttributeTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTableAttributesRequestTypeDef],
+    ) -> Items[type_defs.DataTableAttributeTypeDef]:
         """Each element of Attributes in every page of ListDataTableAttributes, from
         every target, as its page arrives (tagged with its target).
 
@@ -6707,8 +5996,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef],
-    ) -> Items[RecordPrimaryValueTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTablePrimaryValuesRequestTypeDef],
+    ) -> Items[type_defs.RecordPrimaryValueTypeDef]:
         """Each element of PrimaryValuesList in every page of
         ListDataTablePrimaryValues, from every target, as its page arrives (tagged
         with its target).
@@ -6727,8 +6016,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataTableValuesRequestTypeDef],
-    ) -> Items[DataTableValueSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTableValuesRequestTypeDef],
+    ) -> Items[type_defs.DataTableValueSummaryTypeDef]:
         """Each element of Values in every page of ListDataTableValues, from every
         target, as its page arrives (tagged with its target).
 
@@ -6743,8 +6032,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataTablesRequestTypeDef],
-    ) -> Items[DataTableSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataTablesRequestTypeDef],
+    ) -> Items[type_defs.DataTableSummaryTypeDef]:
         """Each element of DataTableSummaryList in every page of ListDataTables, from
         every target, as its page arrives (tagged with its target).
 
@@ -6759,8 +6048,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef],
-    ) -> Items[DefaultVocabularyTypeDef]:
+        **kwargs: Unpack[type_defs.ListDefaultVocabulariesRequestTypeDef],
+    ) -> Items[type_defs.DefaultVocabularyTypeDef]:
         """Each element of DefaultVocabularyList in every page of
         ListDefaultVocabularies, from every target, as its page arrives (tagged
         with its target).
@@ -6776,8 +6065,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef],
-    ) -> Items[SecurityProfileItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitySecurityProfilesRequestTypeDef],
+    ) -> Items[type_defs.SecurityProfileItemTypeDef]:
         """Each element of SecurityProfiles in every page of
         ListEntitySecurityProfiles, from every target, as its page arrives (tagged
         with its target).
@@ -6796,8 +6085,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef],
-    ) -> Items[EvaluationFormVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluationFormVersionsRequestTypeDef],
+    ) -> Items[type_defs.EvaluationFormVersionSummaryTypeDef]:
         """Each element of EvaluationFormVersionSummaryList in every page of
         ListEvaluationFormVersions, from every target, as its page arrives (tagged
         with its target).
@@ -6816,8 +6105,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEvaluationFormsRequestTypeDef],
-    ) -> Items[EvaluationFormSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEvaluationFormsRequestTypeDef],
+    ) -> Items[type_defs.EvaluationFormSummaryTypeDef]:
         """Each element of EvaluationFormSummaryList in every page of
         ListEvaluationForms, from every target, as its page arrives (tagged with
         its target).
@@ -6833,8 +6122,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowAssociationsRequestTypeDef],
-    ) -> Items[FlowAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowAssociationsRequestTypeDef],
+    ) -> Items[type_defs.FlowAssociationSummaryTypeDef]:
         """Each element of FlowAssociationSummaryList in every page of
         ListFlowAssociations, from every target, as its page arrives (tagged with
         its target).
@@ -6850,8 +6139,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef],
-    ) -> Items[HoursOfOperationOverrideTypeDef]:
+        **kwargs: Unpack[type_defs.ListHoursOfOperationOverridesRequestTypeDef],
+    ) -> Items[type_defs.HoursOfOperationOverrideTypeDef]:
         """Each element of HoursOfOperationOverrideList in every page of
         ListHoursOfOperationOverrides, from every target, as its page arrives
         (tagged with its target).
@@ -6870,8 +6159,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef],
-    ) -> Items[HoursOfOperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHoursOfOperationsRequestTypeDef],
+    ) -> Items[type_defs.HoursOfOperationSummaryTypeDef]:
         """Each element of HoursOfOperationSummaryList in every page of
         ListHoursOfOperations, from every target, as its page arrives (tagged with
         its target).
@@ -6887,8 +6176,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceAttributesRequestTypeDef],
-    ) -> Items[AttributeTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceAttributesRequestTypeDef],
+    ) -> Items[type_defs.AttributeTypeDef]:
         """Each element of Attributes in every page of ListInstanceAttributes, from
         every target, as its page arrives (tagged with its target).
 
@@ -6903,8 +6192,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef],
-    ) -> Items[InstanceStorageConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceStorageConfigsRequestTypeDef],
+    ) -> Items[type_defs.InstanceStorageConfigTypeDef]:
         """Each element of StorageConfigs in every page of
         ListInstanceStorageConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -6923,8 +6212,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> Items[InstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceSummaryTypeDef]:
         """Each element of InstanceSummaryList in every page of ListInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -6939,8 +6228,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef],
-    ) -> Items[IntegrationAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIntegrationAssociationsRequestTypeDef],
+    ) -> Items[type_defs.IntegrationAssociationSummaryTypeDef]:
         """Each element of IntegrationAssociationSummaryList in every page of
         ListIntegrationAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -6959,7 +6248,7 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListLambdaFunctionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of LambdaFunctions in every page of ListLambdaFunctions, from
         every target, as its page arrives (tagged with its target).
@@ -6975,8 +6264,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLexBotsRequestTypeDef],
-    ) -> Items[LexBotTypeDef]:
+        **kwargs: Unpack[type_defs.ListLexBotsRequestTypeDef],
+    ) -> Items[type_defs.LexBotTypeDef]:
         """Each element of LexBots in every page of ListLexBots, from every target,
         as its page arrives (tagged with its target).
 
@@ -6991,8 +6280,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPhoneNumbersRequestTypeDef],
-    ) -> Items[PhoneNumberSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPhoneNumbersRequestTypeDef],
+    ) -> Items[type_defs.PhoneNumberSummaryTypeDef]:
         """Each element of PhoneNumberSummaryList in every page of ListPhoneNumbers,
         from every target, as its page arrives (tagged with its target).
 
@@ -7007,8 +6296,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef],
-    ) -> Items[ListPhoneNumbersSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPhoneNumbersV2RequestTypeDef],
+    ) -> Items[type_defs.ListPhoneNumbersSummaryTypeDef]:
         """Each element of ListPhoneNumbersSummaryList in every page of
         ListPhoneNumbersV2, from every target, as its page arrives (tagged with
         its target).
@@ -7024,8 +6313,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef],
-    ) -> Items[PredefinedAttributeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPredefinedAttributesRequestTypeDef],
+    ) -> Items[type_defs.PredefinedAttributeSummaryTypeDef]:
         """Each element of PredefinedAttributeSummaryList in every page of
         ListPredefinedAttributes, from every target, as its page arrives (tagged
         with its target).
@@ -7041,8 +6330,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPromptsRequestTypeDef],
-    ) -> Items[PromptSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPromptsRequestTypeDef],
+    ) -> Items[type_defs.PromptSummaryTypeDef]:
         """Each element of PromptSummaryList in every page of ListPrompts, from every
         target, as its page arrives (tagged with its target).
 
@@ -7057,8 +6346,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef],
-    ) -> Items[QuickConnectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueQuickConnectsRequestTypeDef],
+    ) -> Items[type_defs.QuickConnectSummaryTypeDef]:
         """Each element of QuickConnectSummaryList in every page of
         ListQueueQuickConnects, from every target, as its page arrives (tagged
         with its target).
@@ -7074,8 +6363,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> Items[QueueSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> Items[type_defs.QueueSummaryTypeDef]:
         """Each element of QueueSummaryList in every page of ListQueues, from every
         target, as its page arrives (tagged with its target).
 
@@ -7090,8 +6379,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQuickConnectsRequestTypeDef],
-    ) -> Items[QuickConnectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuickConnectsRequestTypeDef],
+    ) -> Items[type_defs.QuickConnectSummaryTypeDef]:
         """Each element of QuickConnectSummaryList in every page of
         ListQuickConnects, from every target, as its page arrives (tagged with its
         target).
@@ -7107,8 +6396,10 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef],
-    ) -> Items[RoutingProfileManualAssignmentQueueConfigSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRoutingProfileManualAssignmentQueuesRequestTypeDef
+        ],
+    ) -> Items[type_defs.RoutingProfileManualAssignmentQueueConfigSummaryTypeDef]:
         """Each element of RoutingProfileManualAssignmentQueueConfigSummaryList in
         every page of ListRoutingProfileManualAssignmentQueues, from every target,
         as its page arrives (tagged with its target).
@@ -7127,8 +6418,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef],
-    ) -> Items[RoutingProfileQueueConfigSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingProfileQueuesRequestTypeDef],
+    ) -> Items[type_defs.RoutingProfileQueueConfigSummaryTypeDef]:
         """Each element of RoutingProfileQueueConfigSummaryList in every page of
         ListRoutingProfileQueues, from every target, as its page arrives (tagged
         with its target).
@@ -7144,8 +6435,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutingProfilesRequestTypeDef],
-    ) -> Items[RoutingProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingProfilesRequestTypeDef],
+    ) -> Items[type_defs.RoutingProfileSummaryTypeDef]:
         """Each element of RoutingProfileSummaryList in every page of
         ListRoutingProfiles, from every target, as its page arrives (tagged with
         its target).
@@ -7161,8 +6452,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> Items[RuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
         """Each element of RuleSummaryList in every page of ListRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -7177,8 +6468,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityKeysRequestTypeDef],
-    ) -> Items[SecurityKeyTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityKeysRequestTypeDef],
+    ) -> Items[type_defs.SecurityKeyTypeDef]:
         """Each element of SecurityKeys in every page of ListSecurityKeys, from every
         target, as its page arrives (tagged with its target).
 
@@ -7193,8 +6484,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef],
-    ) -> Items[ApplicationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfileApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationOutputTypeDef]:
         """Each element of Applications in every page of
         ListSecurityProfileApplications, from every target, as its page arrives
         (tagged with its target).
@@ -7213,8 +6504,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef],
-    ) -> Items[FlowModuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfileFlowModulesRequestTypeDef],
+    ) -> Items[type_defs.FlowModuleTypeDef]:
         """Each element of AllowedFlowModules in every page of
         ListSecurityProfileFlowModules, from every target, as its page arrives
         (tagged with its target).
@@ -7233,7 +6524,7 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListSecurityProfilePermissionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of Permissions in every page of
         ListSecurityProfilePermissions, from every target, as its page arrives
@@ -7253,8 +6544,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
-    ) -> Items[SecurityProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef],
+    ) -> Items[type_defs.SecurityProfileSummaryTypeDef]:
         """Each element of SecurityProfileSummaryList in every page of
         ListSecurityProfiles, from every target, as its page arrives (tagged with
         its target).
@@ -7270,8 +6561,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTaskTemplatesRequestTypeDef],
-    ) -> Items[TaskTemplateMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskTemplatesRequestTypeDef],
+    ) -> Items[type_defs.TaskTemplateMetadataTypeDef]:
         """Each element of TaskTemplates in every page of ListTaskTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -7286,8 +6577,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTestCasesRequestTypeDef],
-    ) -> Items[TestCaseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTestCasesRequestTypeDef],
+    ) -> Items[type_defs.TestCaseSummaryTypeDef]:
         """Each element of TestCaseSummaryList in every page of ListTestCases, from
         every target, as its page arrives (tagged with its target).
 
@@ -7302,8 +6593,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef],
-    ) -> Items[TrafficDistributionGroupUserSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrafficDistributionGroupUsersRequestTypeDef],
+    ) -> Items[type_defs.TrafficDistributionGroupUserSummaryTypeDef]:
         """Each element of TrafficDistributionGroupUserSummaryList in every page of
         ListTrafficDistributionGroupUsers, from every target, as its page arrives
         (tagged with its target).
@@ -7322,8 +6613,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef],
-    ) -> Items[TrafficDistributionGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrafficDistributionGroupsRequestTypeDef],
+    ) -> Items[type_defs.TrafficDistributionGroupSummaryTypeDef]:
         """Each element of TrafficDistributionGroupSummaryList in every page of
         ListTrafficDistributionGroups, from every target, as its page arrives
         (tagged with its target).
@@ -7342,8 +6633,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUseCasesRequestTypeDef],
-    ) -> Items[UseCaseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUseCasesRequestTypeDef],
+    ) -> Items[type_defs.UseCaseTypeDef]:
         """Each element of UseCaseSummaryList in every page of ListUseCases, from
         every target, as its page arrives (tagged with its target).
 
@@ -7358,8 +6649,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef],
-    ) -> Items[HierarchyGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserHierarchyGroupsRequestTypeDef],
+    ) -> Items[type_defs.HierarchyGroupSummaryTypeDef]:
         """Each element of UserHierarchyGroupSummaryList in every page of
         ListUserHierarchyGroups, from every target, as its page arrives (tagged
         with its target).
@@ -7375,8 +6666,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserProficienciesRequestTypeDef],
-    ) -> Items[UserProficiencyTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserProficienciesRequestTypeDef],
+    ) -> Items[type_defs.UserProficiencyTypeDef]:
         """Each element of UserProficiencyList in every page of
         ListUserProficiencies, from every target, as its page arrives (tagged with
         its target).
@@ -7392,8 +6683,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserSummaryTypeDef]:
         """Each element of UserSummaryList in every page of ListUsers, from every
         target, as its page arrives (tagged with its target).
 
@@ -7408,8 +6699,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListViewVersionsRequestTypeDef],
-    ) -> Items[ViewVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListViewVersionsRequestTypeDef],
+    ) -> Items[type_defs.ViewVersionSummaryTypeDef]:
         """Each element of ViewVersionSummaryList in every page of ListViewVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -7424,8 +6715,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListViewsRequestTypeDef],
-    ) -> Items[ViewSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListViewsRequestTypeDef],
+    ) -> Items[type_defs.ViewSummaryTypeDef]:
         """Each element of ViewsSummaryList in every page of ListViews, from every
         target, as its page arrives (tagged with its target).
 
@@ -7440,8 +6731,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspacePagesRequestTypeDef],
-    ) -> Items[WorkspacePageTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacePagesRequestTypeDef],
+    ) -> Items[type_defs.WorkspacePageTypeDef]:
         """Each element of WorkspacePageList in every page of ListWorkspacePages,
         from every target, as its page arrives (tagged with its target).
 
@@ -7456,8 +6747,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> Items[WorkspaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceSummaryTypeDef]:
         """Each element of WorkspaceSummaryList in every page of ListWorkspaces, from
         every target, as its page arrives (tagged with its target).
 
@@ -7472,8 +6763,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchAgentStatusesRequestTypeDef],
-    ) -> Items[AgentStatusTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAgentStatusesRequestTypeDef],
+    ) -> Items[type_defs.AgentStatusTypeDef]:
         """Each element of AgentStatuses in every page of SearchAgentStatuses, from
         every target, as its page arrives (tagged with its target).
 
@@ -7488,8 +6779,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef],
-    ) -> Items[AvailableNumberSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAvailablePhoneNumbersRequestTypeDef],
+    ) -> Items[type_defs.AvailableNumberSummaryTypeDef]:
         """Each element of AvailableNumbersList in every page of
         SearchAvailablePhoneNumbers, from every target, as its page arrives
         (tagged with its target).
@@ -7508,8 +6799,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef],
-    ) -> Items[ContactFlowModuleTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContactFlowModulesRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowModuleTypeDef]:
         """Each element of ContactFlowModules in every page of
         SearchContactFlowModules, from every target, as its page arrives (tagged
         with its target).
@@ -7525,8 +6816,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchContactFlowsRequestTypeDef],
-    ) -> Items[ContactFlowTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContactFlowsRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowTypeDef]:
         """Each element of ContactFlows in every page of SearchContactFlows, from
         every target, as its page arrives (tagged with its target).
 
@@ -7541,8 +6832,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchContactsRequestTypeDef],
-    ) -> Items[ContactSearchSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContactsRequestTypeDef],
+    ) -> Items[type_defs.ContactSearchSummaryTypeDef]:
         """Each element of Contacts in every page of SearchContacts, from every
         target, as its page arrives (tagged with its target).
 
@@ -7557,8 +6848,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchDataTablesRequestTypeDef],
-    ) -> Items[DataTableTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDataTablesRequestTypeDef],
+    ) -> Items[type_defs.DataTableTypeDef]:
         """Each element of DataTables in every page of SearchDataTables, from every
         target, as its page arrives (tagged with its target).
 
@@ -7573,8 +6864,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef],
-    ) -> Items[HoursOfOperationOverrideTypeDef]:
+        **kwargs: Unpack[type_defs.SearchHoursOfOperationOverridesRequestTypeDef],
+    ) -> Items[type_defs.HoursOfOperationOverrideTypeDef]:
         """Each element of HoursOfOperationOverrides in every page of
         SearchHoursOfOperationOverrides, from every target, as its page arrives
         (tagged with its target).
@@ -7593,8 +6884,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef],
-    ) -> Items[HoursOfOperationTypeDef]:
+        **kwargs: Unpack[type_defs.SearchHoursOfOperationsRequestTypeDef],
+    ) -> Items[type_defs.HoursOfOperationTypeDef]:
         """Each element of HoursOfOperations in every page of
         SearchHoursOfOperations, from every target, as its page arrives (tagged
         with its target).
@@ -7610,8 +6901,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef],
-    ) -> Items[PredefinedAttributeTypeDef]:
+        **kwargs: Unpack[type_defs.SearchPredefinedAttributesRequestTypeDef],
+    ) -> Items[type_defs.PredefinedAttributeTypeDef]:
         """Each element of PredefinedAttributes in every page of
         SearchPredefinedAttributes, from every target, as its page arrives (tagged
         with its target).
@@ -7630,8 +6921,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchPromptsRequestTypeDef],
-    ) -> Items[PromptTypeDef]:
+        **kwargs: Unpack[type_defs.SearchPromptsRequestTypeDef],
+    ) -> Items[type_defs.PromptTypeDef]:
         """Each element of Prompts in every page of SearchPrompts, from every target,
         as its page arrives (tagged with its target).
 
@@ -7646,8 +6937,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchQueuesRequestTypeDef],
-    ) -> Items[QueueTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQueuesRequestTypeDef],
+    ) -> Items[type_defs.QueueTypeDef]:
         """Each element of Queues in every page of SearchQueues, from every target,
         as its page arrives (tagged with its target).
 
@@ -7662,8 +6953,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchQuickConnectsRequestTypeDef],
-    ) -> Items[QuickConnectTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuickConnectsRequestTypeDef],
+    ) -> Items[type_defs.QuickConnectTypeDef]:
         """Each element of QuickConnects in every page of SearchQuickConnects, from
         every target, as its page arrives (tagged with its target).
 
@@ -7678,8 +6969,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchResourceTagsRequestTypeDef],
-    ) -> Items[TagSetTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourceTagsRequestTypeDef],
+    ) -> Items[type_defs.TagSetTypeDef]:
         """Each element of Tags in every page of SearchResourceTags, from every
         target, as its page arrives (tagged with its target).
 
@@ -7694,8 +6985,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef],
-    ) -> Items[RoutingProfileTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRoutingProfilesRequestTypeDef],
+    ) -> Items[type_defs.RoutingProfileTypeDef]:
         """Each element of RoutingProfiles in every page of SearchRoutingProfiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -7710,8 +7001,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef],
-    ) -> Items[SecurityProfileSearchSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSecurityProfilesRequestTypeDef],
+    ) -> Items[type_defs.SecurityProfileSearchSummaryTypeDef]:
         """Each element of SecurityProfiles in every page of SearchSecurityProfiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -7726,8 +7017,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchTestCasesRequestTypeDef],
-    ) -> Items[TestCaseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTestCasesRequestTypeDef],
+    ) -> Items[type_defs.TestCaseTypeDef]:
         """Each element of TestCases in every page of SearchTestCases, from every
         target, as its page arrives (tagged with its target).
 
@@ -7742,8 +7033,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef],
-    ) -> Items[HierarchyGroupTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUserHierarchyGroupsRequestTypeDef],
+    ) -> Items[type_defs.HierarchyGroupTypeDef]:
         """Each element of UserHierarchyGroups in every page of
         SearchUserHierarchyGroups, from every target, as its page arrives (tagged
         with its target).
@@ -7762,8 +7053,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchUsersRequestTypeDef],
-    ) -> Items[UserSearchSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef],
+    ) -> Items[type_defs.UserSearchSummaryTypeDef]:
         """Each element of Users in every page of SearchUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -7778,8 +7069,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchViewsRequestTypeDef],
-    ) -> Items[ViewTypeDef]:
+        **kwargs: Unpack[type_defs.SearchViewsRequestTypeDef],
+    ) -> Items[type_defs.ViewTypeDef]:
         """Each element of Views in every page of SearchViews, from every target, as
         its page arrives (tagged with its target).
 
@@ -7794,8 +7085,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchVocabulariesRequestTypeDef],
-    ) -> Items[VocabularySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchVocabulariesRequestTypeDef],
+    ) -> Items[type_defs.VocabularySummaryTypeDef]:
         """Each element of VocabularySummaryList in every page of SearchVocabularies,
         from every target, as its page arrives (tagged with its target).
 
@@ -7810,8 +7101,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef],
-    ) -> Items[WorkspaceAssociationSearchSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchWorkspaceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceAssociationSearchSummaryTypeDef]:
         """Each element of WorkspaceAssociations in every page of
         SearchWorkspaceAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -7830,8 +7121,8 @@ class MultiRegionConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchWorkspacesRequestTypeDef],
-    ) -> Items[WorkspaceSearchSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceSearchSummaryTypeDef]:
         """Each element of Workspaces in every page of SearchWorkspaces, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ListRealtimeContactAnalysisSegmentsRequestTypeDef,
-        ListRealtimeContactAnalysisSegmentsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectContactLens"]
 
@@ -27,8 +24,9 @@ class MultiRegionConnectContactLens(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def list_realtime_contact_analysis_segments(
-        self, **kwargs: Unpack[ListRealtimeContactAnalysisSegmentsRequestTypeDef]
-    ) -> TargetResults[ListRealtimeContactAnalysisSegmentsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListRealtimeContactAnalysisSegmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRealtimeContactAnalysisSegmentsResponseTypeDef]:
         """Provides a list of analysis segments for a real-time analysis session.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-contact-lens-2020-08-21/ListRealtimeContactAnalysisSegments

@@ -15,42 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CampaignSummaryTypeDef,
-        CreateCampaignRequestTypeDef,
-        CreateCampaignResponseTypeDef,
-        DeleteCampaignRequestTypeDef,
-        DeleteConnectInstanceConfigRequestTypeDef,
-        DeleteInstanceOnboardingJobRequestTypeDef,
-        DescribeCampaignRequestTypeDef,
-        DescribeCampaignResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCampaignStateBatchRequestTypeDef,
-        GetCampaignStateBatchResponseTypeDef,
-        GetCampaignStateRequestTypeDef,
-        GetCampaignStateResponseTypeDef,
-        GetConnectInstanceConfigRequestTypeDef,
-        GetConnectInstanceConfigResponseTypeDef,
-        GetInstanceOnboardingJobStatusRequestTypeDef,
-        GetInstanceOnboardingJobStatusResponseTypeDef,
-        ListCampaignsRequestTypeDef,
-        ListCampaignsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PauseCampaignRequestTypeDef,
-        PutDialRequestBatchRequestTypeDef,
-        PutDialRequestBatchResponseTypeDef,
-        ResumeCampaignRequestTypeDef,
-        StartCampaignRequestTypeDef,
-        StartInstanceOnboardingJobRequestTypeDef,
-        StartInstanceOnboardingJobResponseTypeDef,
-        StopCampaignRequestTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateCampaignDialerConfigRequestTypeDef,
-        UpdateCampaignNameRequestTypeDef,
-        UpdateCampaignOutboundCallConfigRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectCampaignService"]
 
@@ -62,8 +27,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_campaign(
-        self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> TargetResults[CreateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCampaignResponseTypeDef]:
         """Creates a campaign for the specified Amazon Connect account. This API is
         idempotent.
 
@@ -72,8 +37,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("CreateCampaign", kwargs)
 
     def delete_campaign(
-        self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a campaign from the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/DeleteCampaign
@@ -81,8 +46,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("DeleteCampaign", kwargs)
 
     def delete_connect_instance_config(
-        self, **kwargs: Unpack[DeleteConnectInstanceConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectInstanceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a connect instance config from the specified AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/DeleteConnectInstanceConfig
@@ -90,8 +55,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("DeleteConnectInstanceConfig", kwargs)
 
     def delete_instance_onboarding_job(
-        self, **kwargs: Unpack[DeleteInstanceOnboardingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceOnboardingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the Connect Campaigns onboarding job for the specified Amazon
         Connect instance.
 
@@ -100,8 +65,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("DeleteInstanceOnboardingJob", kwargs)
 
     def describe_campaign(
-        self, **kwargs: Unpack[DescribeCampaignRequestTypeDef]
-    ) -> TargetResults[DescribeCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCampaignResponseTypeDef]:
         """Describes the specific campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/DescribeCampaign
@@ -109,8 +74,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("DescribeCampaign", kwargs)
 
     def get_campaign_state(
-        self, **kwargs: Unpack[GetCampaignStateRequestTypeDef]
-    ) -> TargetResults[GetCampaignStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignStateResponseTypeDef]:
         """Get state of a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetCampaignState
@@ -118,8 +83,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("GetCampaignState", kwargs)
 
     def get_campaign_state_batch(
-        self, **kwargs: Unpack[GetCampaignStateBatchRequestTypeDef]
-    ) -> TargetResults[GetCampaignStateBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignStateBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignStateBatchResponseTypeDef]:
         """Get state of campaigns for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetCampaignStateBatch
@@ -127,8 +92,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("GetCampaignStateBatch", kwargs)
 
     def get_connect_instance_config(
-        self, **kwargs: Unpack[GetConnectInstanceConfigRequestTypeDef]
-    ) -> TargetResults[GetConnectInstanceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectInstanceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectInstanceConfigResponseTypeDef]:
         """Get the specific Connect instance config.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetConnectInstanceConfig
@@ -136,8 +101,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("GetConnectInstanceConfig", kwargs)
 
     def get_instance_onboarding_job_status(
-        self, **kwargs: Unpack[GetInstanceOnboardingJobStatusRequestTypeDef]
-    ) -> TargetResults[GetInstanceOnboardingJobStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceOnboardingJobStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceOnboardingJobStatusResponseTypeDef]:
         """Get the specific instance onboarding job status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetInstanceOnboardingJobStatus
@@ -145,8 +110,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("GetInstanceOnboardingJobStatus", kwargs)
 
     def list_campaigns(
-        self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Provides summary information about the campaigns under the specified
         Amazon Connect account.
 
@@ -155,8 +120,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("ListCampaigns", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/ListTagsForResource
@@ -164,8 +129,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def pause_campaign(
-        self, **kwargs: Unpack[PauseCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PauseCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Pauses a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/PauseCampaign
@@ -173,8 +138,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("PauseCampaign", kwargs)
 
     def put_dial_request_batch(
-        self, **kwargs: Unpack[PutDialRequestBatchRequestTypeDef]
-    ) -> TargetResults[PutDialRequestBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDialRequestBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDialRequestBatchResponseTypeDef]:
         """Creates dials requests for the specified campaign Amazon Connect account.
         This API is idempotent.
 
@@ -183,8 +148,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("PutDialRequestBatch", kwargs)
 
     def resume_campaign(
-        self, **kwargs: Unpack[ResumeCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/ResumeCampaign
@@ -192,8 +157,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("ResumeCampaign", kwargs)
 
     def start_campaign(
-        self, **kwargs: Unpack[StartCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/StartCampaign
@@ -201,8 +166,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("StartCampaign", kwargs)
 
     def start_instance_onboarding_job(
-        self, **kwargs: Unpack[StartInstanceOnboardingJobRequestTypeDef]
-    ) -> TargetResults[StartInstanceOnboardingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInstanceOnboardingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInstanceOnboardingJobResponseTypeDef]:
         """Onboard the specific Amazon Connect instance to Connect Campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/StartInstanceOnboardingJob
@@ -210,8 +175,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("StartInstanceOnboardingJob", kwargs)
 
     def stop_campaign(
-        self, **kwargs: Unpack[StopCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/StopCampaign
@@ -219,8 +184,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("StopCampaign", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Tag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/TagResource
@@ -228,8 +193,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Untag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UntagResource
@@ -237,8 +202,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_campaign_dialer_config(
-        self, **kwargs: Unpack[UpdateCampaignDialerConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignDialerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the dialer config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignDialerConfig
@@ -246,8 +211,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("UpdateCampaignDialerConfig", kwargs)
 
     def update_campaign_name(
-        self, **kwargs: Unpack[UpdateCampaignNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignName
@@ -255,8 +220,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         return self._call("UpdateCampaignName", kwargs)
 
     def update_campaign_outbound_call_config(
-        self, **kwargs: Unpack[UpdateCampaignOutboundCallConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignOutboundCallConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the outbound call config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignOutboundCallConfig
@@ -269,8 +234,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -292,8 +257,8 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> Items[CampaignSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> Items[type_defs.CampaignSummaryTypeDef]:
         """Each element of campaignSummaryList in every page of ListCampaigns, from
         every target, as its page arrives (tagged with its target).
 

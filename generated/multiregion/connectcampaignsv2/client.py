@@ -15,61 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CampaignSummaryTypeDef,
-        CreateCampaignRequestTypeDef,
-        CreateCampaignResponseTypeDef,
-        DeleteCampaignChannelSubtypeConfigRequestTypeDef,
-        DeleteCampaignCommunicationLimitsRequestTypeDef,
-        DeleteCampaignCommunicationTimeRequestTypeDef,
-        DeleteCampaignEntryLimitsRequestTypeDef,
-        DeleteCampaignRequestTypeDef,
-        DeleteConnectInstanceConfigRequestTypeDef,
-        DeleteConnectInstanceIntegrationRequestTypeDef,
-        DeleteInstanceOnboardingJobRequestTypeDef,
-        DescribeCampaignRequestTypeDef,
-        DescribeCampaignResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCampaignStateBatchRequestTypeDef,
-        GetCampaignStateBatchResponseTypeDef,
-        GetCampaignStateRequestTypeDef,
-        GetCampaignStateResponseTypeDef,
-        GetConnectInstanceConfigRequestTypeDef,
-        GetConnectInstanceConfigResponseTypeDef,
-        GetInstanceCommunicationLimitsRequestTypeDef,
-        GetInstanceCommunicationLimitsResponseTypeDef,
-        GetInstanceOnboardingJobStatusRequestTypeDef,
-        GetInstanceOnboardingJobStatusResponseTypeDef,
-        IntegrationSummaryTypeDef,
-        ListCampaignsRequestTypeDef,
-        ListCampaignsResponseTypeDef,
-        ListConnectInstanceIntegrationsRequestTypeDef,
-        ListConnectInstanceIntegrationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PauseCampaignRequestTypeDef,
-        PutConnectInstanceIntegrationRequestTypeDef,
-        PutInstanceCommunicationLimitsRequestTypeDef,
-        PutOutboundRequestBatchRequestTypeDef,
-        PutOutboundRequestBatchResponseTypeDef,
-        PutProfileOutboundRequestBatchRequestTypeDef,
-        PutProfileOutboundRequestBatchResponseTypeDef,
-        ResumeCampaignRequestTypeDef,
-        StartCampaignRequestTypeDef,
-        StartInstanceOnboardingJobRequestTypeDef,
-        StartInstanceOnboardingJobResponseTypeDef,
-        StopCampaignRequestTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateCampaignChannelSubtypeConfigRequestTypeDef,
-        UpdateCampaignCommunicationLimitsRequestTypeDef,
-        UpdateCampaignCommunicationTimeRequestTypeDef,
-        UpdateCampaignEntryLimitsRequestTypeDef,
-        UpdateCampaignFlowAssociationRequestTypeDef,
-        UpdateCampaignNameRequestTypeDef,
-        UpdateCampaignScheduleRequestTypeDef,
-        UpdateCampaignSourceRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectCampaignServiceV2"]
 
@@ -81,8 +27,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_campaign(
-        self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> TargetResults[CreateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCampaignResponseTypeDef]:
         """Creates a campaign for the specified Amazon Connect account. This API is
         idempotent.
 
@@ -91,8 +37,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("CreateCampaign", kwargs)
 
     def delete_campaign(
-        self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a campaign from the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteCampaign
@@ -100,8 +46,9 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteCampaign", kwargs)
 
     def delete_campaign_channel_subtype_config(
-        self, **kwargs: Unpack[DeleteCampaignChannelSubtypeConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCampaignChannelSubtypeConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the channel subtype config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteCampaignChannelSubtypeConfig
@@ -109,8 +56,9 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteCampaignChannelSubtypeConfig", kwargs)
 
     def delete_campaign_communication_limits(
-        self, **kwargs: Unpack[DeleteCampaignCommunicationLimitsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCampaignCommunicationLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the communication limits config for a campaign. This API is
         idempotent.
 
@@ -119,8 +67,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteCampaignCommunicationLimits", kwargs)
 
     def delete_campaign_communication_time(
-        self, **kwargs: Unpack[DeleteCampaignCommunicationTimeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignCommunicationTimeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the communication time config for a campaign. This API is
         idempotent.
 
@@ -129,8 +77,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteCampaignCommunicationTime", kwargs)
 
     def delete_campaign_entry_limits(
-        self, **kwargs: Unpack[DeleteCampaignEntryLimitsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignEntryLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the entry limits config for a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteCampaignEntryLimits
@@ -138,8 +86,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteCampaignEntryLimits", kwargs)
 
     def delete_connect_instance_config(
-        self, **kwargs: Unpack[DeleteConnectInstanceConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectInstanceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a connect instance config from the specified AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteConnectInstanceConfig
@@ -147,8 +95,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteConnectInstanceConfig", kwargs)
 
     def delete_connect_instance_integration(
-        self, **kwargs: Unpack[DeleteConnectInstanceIntegrationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectInstanceIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the integration for the specified Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteConnectInstanceIntegration
@@ -156,8 +104,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteConnectInstanceIntegration", kwargs)
 
     def delete_instance_onboarding_job(
-        self, **kwargs: Unpack[DeleteInstanceOnboardingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceOnboardingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the Connect Campaigns onboarding job for the specified Amazon
         Connect instance.
 
@@ -166,8 +114,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DeleteInstanceOnboardingJob", kwargs)
 
     def describe_campaign(
-        self, **kwargs: Unpack[DescribeCampaignRequestTypeDef]
-    ) -> TargetResults[DescribeCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCampaignResponseTypeDef]:
         """Describes the specific campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DescribeCampaign
@@ -175,8 +123,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("DescribeCampaign", kwargs)
 
     def get_campaign_state(
-        self, **kwargs: Unpack[GetCampaignStateRequestTypeDef]
-    ) -> TargetResults[GetCampaignStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignStateResponseTypeDef]:
         """Get state of a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetCampaignState
@@ -184,8 +132,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("GetCampaignState", kwargs)
 
     def get_campaign_state_batch(
-        self, **kwargs: Unpack[GetCampaignStateBatchRequestTypeDef]
-    ) -> TargetResults[GetCampaignStateBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignStateBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignStateBatchResponseTypeDef]:
         """Get state of campaigns for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetCampaignStateBatch
@@ -193,8 +141,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("GetCampaignStateBatch", kwargs)
 
     def get_connect_instance_config(
-        self, **kwargs: Unpack[GetConnectInstanceConfigRequestTypeDef]
-    ) -> TargetResults[GetConnectInstanceConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectInstanceConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectInstanceConfigResponseTypeDef]:
         """Get the specific Connect instance config.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetConnectInstanceConfig
@@ -202,8 +150,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("GetConnectInstanceConfig", kwargs)
 
     def get_instance_communication_limits(
-        self, **kwargs: Unpack[GetInstanceCommunicationLimitsRequestTypeDef]
-    ) -> TargetResults[GetInstanceCommunicationLimitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceCommunicationLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceCommunicationLimitsResponseTypeDef]:
         """Get the instance communication limits.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetInstanceCommunicationLimits
@@ -211,8 +159,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("GetInstanceCommunicationLimits", kwargs)
 
     def get_instance_onboarding_job_status(
-        self, **kwargs: Unpack[GetInstanceOnboardingJobStatusRequestTypeDef]
-    ) -> TargetResults[GetInstanceOnboardingJobStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceOnboardingJobStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceOnboardingJobStatusResponseTypeDef]:
         """Get the specific instance onboarding job status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetInstanceOnboardingJobStatus
@@ -220,8 +168,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("GetInstanceOnboardingJobStatus", kwargs)
 
     def list_campaigns(
-        self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Provides summary information about the campaigns under the specified
         Amazon Connect account.
 
@@ -230,8 +178,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("ListCampaigns", kwargs)
 
     def list_connect_instance_integrations(
-        self, **kwargs: Unpack[ListConnectInstanceIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListConnectInstanceIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectInstanceIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectInstanceIntegrationsResponseTypeDef]:
         """Provides summary information about the integration under the specified
         Connect instance.
 
@@ -240,8 +188,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("ListConnectInstanceIntegrations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/ListTagsForResource
@@ -249,8 +197,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def pause_campaign(
-        self, **kwargs: Unpack[PauseCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PauseCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Pauses a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/PauseCampaign
@@ -258,8 +206,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("PauseCampaign", kwargs)
 
     def put_connect_instance_integration(
-        self, **kwargs: Unpack[PutConnectInstanceIntegrationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConnectInstanceIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Put or update the integration for the specified Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/PutConnectInstanceIntegration
@@ -267,8 +215,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("PutConnectInstanceIntegration", kwargs)
 
     def put_instance_communication_limits(
-        self, **kwargs: Unpack[PutInstanceCommunicationLimitsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInstanceCommunicationLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Put the instance communication limits. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/PutInstanceCommunicationLimits
@@ -276,8 +224,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("PutInstanceCommunicationLimits", kwargs)
 
     def put_outbound_request_batch(
-        self, **kwargs: Unpack[PutOutboundRequestBatchRequestTypeDef]
-    ) -> TargetResults[PutOutboundRequestBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutOutboundRequestBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.PutOutboundRequestBatchResponseTypeDef]:
         """Creates outbound requests for the specified campaign Amazon Connect
         account. This API is idempotent.
 
@@ -286,8 +234,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("PutOutboundRequestBatch", kwargs)
 
     def put_profile_outbound_request_batch(
-        self, **kwargs: Unpack[PutProfileOutboundRequestBatchRequestTypeDef]
-    ) -> TargetResults[PutProfileOutboundRequestBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProfileOutboundRequestBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProfileOutboundRequestBatchResponseTypeDef]:
         """Takes in a list of profile outbound requests to be placed as part of an
         outbound campaign. This API is idempotent.
 
@@ -296,8 +244,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("PutProfileOutboundRequestBatch", kwargs)
 
     def resume_campaign(
-        self, **kwargs: Unpack[ResumeCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/ResumeCampaign
@@ -305,8 +253,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("ResumeCampaign", kwargs)
 
     def start_campaign(
-        self, **kwargs: Unpack[StartCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/StartCampaign
@@ -314,8 +262,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("StartCampaign", kwargs)
 
     def start_instance_onboarding_job(
-        self, **kwargs: Unpack[StartInstanceOnboardingJobRequestTypeDef]
-    ) -> TargetResults[StartInstanceOnboardingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInstanceOnboardingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInstanceOnboardingJobResponseTypeDef]:
         """Onboard the specific Amazon Connect instance to Connect Campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/StartInstanceOnboardingJob
@@ -323,8 +271,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("StartInstanceOnboardingJob", kwargs)
 
     def stop_campaign(
-        self, **kwargs: Unpack[StopCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/StopCampaign
@@ -332,8 +280,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("StopCampaign", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Tag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/TagResource
@@ -341,8 +289,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Untag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UntagResource
@@ -350,8 +298,9 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_campaign_channel_subtype_config(
-        self, **kwargs: Unpack[UpdateCampaignChannelSubtypeConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCampaignChannelSubtypeConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the channel subtype config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignChannelSubtypeConfig
@@ -359,8 +308,9 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignChannelSubtypeConfig", kwargs)
 
     def update_campaign_communication_limits(
-        self, **kwargs: Unpack[UpdateCampaignCommunicationLimitsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCampaignCommunicationLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the communication limits config for a campaign. This API is
         idempotent.
 
@@ -369,8 +319,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignCommunicationLimits", kwargs)
 
     def update_campaign_communication_time(
-        self, **kwargs: Unpack[UpdateCampaignCommunicationTimeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignCommunicationTimeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the communication time config for a campaign. This API is
         idempotent.
 
@@ -379,8 +329,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignCommunicationTime", kwargs)
 
     def update_campaign_entry_limits(
-        self, **kwargs: Unpack[UpdateCampaignEntryLimitsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignEntryLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the entry limits config for a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignEntryLimits
@@ -388,8 +338,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignEntryLimits", kwargs)
 
     def update_campaign_flow_association(
-        self, **kwargs: Unpack[UpdateCampaignFlowAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignFlowAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the campaign flow associated with a campaign. This API is
         idempotent.
 
@@ -398,8 +348,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignFlowAssociation", kwargs)
 
     def update_campaign_name(
-        self, **kwargs: Unpack[UpdateCampaignNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignName
@@ -407,8 +357,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignName", kwargs)
 
     def update_campaign_schedule(
-        self, **kwargs: Unpack[UpdateCampaignScheduleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the schedule for a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignSchedule
@@ -416,8 +366,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         return self._call("UpdateCampaignSchedule", kwargs)
 
     def update_campaign_source(
-        self, **kwargs: Unpack[UpdateCampaignSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the campaign source with a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignSource
@@ -430,8 +380,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -454,8 +404,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectInstanceIntegrationsRequestTypeDef],
-    ) -> TargetResults[ListConnectInstanceIntegrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectInstanceIntegrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectInstanceIntegrationsResponseTypeDef]:
         """Every page of ListConnectInstanceIntegrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -477,8 +427,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> Items[CampaignSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> Items[type_defs.CampaignSummaryTypeDef]:
         """Each element of campaignSummaryList in every page of ListCampaigns, from
         every target, as its page arrives (tagged with its target).
 
@@ -493,8 +443,8 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectInstanceIntegrationsRequestTypeDef],
-    ) -> Items[IntegrationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectInstanceIntegrationsRequestTypeDef],
+    ) -> Items[type_defs.IntegrationSummaryTypeDef]:
         """Each element of integrationSummaryList in every page of
         ListConnectInstanceIntegrations, from every target, as its page arrives
         (tagged with its target).

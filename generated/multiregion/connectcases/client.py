@@ -15,97 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetCaseRuleRequestTypeDef,
-        BatchGetCaseRuleResponseTypeDef,
-        BatchGetFieldRequestTypeDef,
-        BatchGetFieldResponseTypeDef,
-        BatchPutFieldOptionsRequestTypeDef,
-        BatchPutFieldOptionsResponseTypeDef,
-        CaseRuleSummaryTypeDef,
-        CreateCaseRequestTypeDef,
-        CreateCaseResponseTypeDef,
-        CreateCaseRuleRequestTypeDef,
-        CreateCaseRuleResponseTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResponseTypeDef,
-        CreateFieldRequestTypeDef,
-        CreateFieldResponseTypeDef,
-        CreateLayoutRequestTypeDef,
-        CreateLayoutResponseTypeDef,
-        CreateRelatedItemRequestTypeDef,
-        CreateRelatedItemResponseTypeDef,
-        CreateTemplateRequestTypeDef,
-        CreateTemplateResponseTypeDef,
-        DeleteCaseRequestTypeDef,
-        DeleteCaseResponseTypeDef,
-        DeleteCaseRuleRequestTypeDef,
-        DeleteCaseRuleResponseTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResponseTypeDef,
-        DeleteFieldRequestTypeDef,
-        DeleteFieldResponseTypeDef,
-        DeleteLayoutRequestTypeDef,
-        DeleteLayoutResponseTypeDef,
-        DeleteRelatedItemRequestTypeDef,
-        DeleteRelatedItemResponseTypeDef,
-        DeleteTemplateRequestTypeDef,
-        DeleteTemplateResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCaseAuditEventsRequestTypeDef,
-        GetCaseAuditEventsResponseTypeDef,
-        GetCaseEventConfigurationRequestTypeDef,
-        GetCaseEventConfigurationResponseTypeDef,
-        GetCaseRequestTypeDef,
-        GetCaseResponseTypeDef,
-        GetDomainRequestTypeDef,
-        GetDomainResponseTypeDef,
-        GetLayoutRequestTypeDef,
-        GetLayoutResponseTypeDef,
-        GetTemplateRequestTypeDef,
-        GetTemplateResponseTypeDef,
-        ListCaseRulesRequestTypeDef,
-        ListCaseRulesResponseTypeDef,
-        ListCasesForContactRequestTypeDef,
-        ListCasesForContactResponseTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResponseTypeDef,
-        ListFieldOptionsRequestTypeDef,
-        ListFieldOptionsResponseTypeDef,
-        ListFieldsRequestTypeDef,
-        ListFieldsResponseTypeDef,
-        ListLayoutsRequestTypeDef,
-        ListLayoutsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTemplatesRequestTypeDef,
-        ListTemplatesResponseTypeDef,
-        PutCaseEventConfigurationRequestTypeDef,
-        PutCaseEventConfigurationResponseTypeDef,
-        SearchAllRelatedItemsRequestTypeDef,
-        SearchAllRelatedItemsResponseItemTypeDef,
-        SearchAllRelatedItemsResponseTypeDef,
-        SearchCasesRequestTypeDef,
-        SearchCasesResponseItemTypeDef,
-        SearchCasesResponseTypeDef,
-        SearchRelatedItemsRequestTypeDef,
-        SearchRelatedItemsResponseItemTypeDef,
-        SearchRelatedItemsResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateCaseRequestTypeDef,
-        UpdateCaseResponseTypeDef,
-        UpdateCaseRuleRequestTypeDef,
-        UpdateCaseRuleResponseTypeDef,
-        UpdateFieldRequestTypeDef,
-        UpdateFieldResponseTypeDef,
-        UpdateLayoutRequestTypeDef,
-        UpdateLayoutResponseTypeDef,
-        UpdateRelatedItemRequestTypeDef,
-        UpdateRelatedItemResponseTypeDef,
-        UpdateTemplateRequestTypeDef,
-        UpdateTemplateResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectCases"]
 
@@ -117,8 +27,8 @@ class MultiRegionConnectCases(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_case_rule(
-        self, **kwargs: Unpack[BatchGetCaseRuleRequestTypeDef]
-    ) -> TargetResults[BatchGetCaseRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCaseRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCaseRuleResponseTypeDef]:
         """Gets a batch of case rules. In the Amazon Connect admin website, case
         rules are known as case field conditions. For more information about case
         field conditions, see Add case field conditions to a case template.
@@ -128,8 +38,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("BatchGetCaseRule", kwargs)
 
     def batch_get_field(
-        self, **kwargs: Unpack[BatchGetFieldRequestTypeDef]
-    ) -> TargetResults[BatchGetFieldResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFieldRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFieldResponseTypeDef]:
         """Returns the description for the list of fields in the request parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/BatchGetField
@@ -137,8 +47,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("BatchGetField", kwargs)
 
     def batch_put_field_options(
-        self, **kwargs: Unpack[BatchPutFieldOptionsRequestTypeDef]
-    ) -> TargetResults[BatchPutFieldOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutFieldOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutFieldOptionsResponseTypeDef]:
         """Creates and updates a set of field options for a single select field in a
         Cases domain.
 
@@ -147,8 +57,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("BatchPutFieldOptions", kwargs)
 
     def create_case(
-        self, **kwargs: Unpack[CreateCaseRequestTypeDef]
-    ) -> TargetResults[CreateCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCaseResponseTypeDef]:
         """If you provide a value for PerformedBy.UserArn you must also have
         connect:DescribeUser permission on the User ARN resource that you provide
 
@@ -157,8 +67,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateCase", kwargs)
 
     def create_case_rule(
-        self, **kwargs: Unpack[CreateCaseRuleRequestTypeDef]
-    ) -> TargetResults[CreateCaseRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCaseRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCaseRuleResponseTypeDef]:
         """Creates a new case rule. In the Amazon Connect admin website, case rules
         are known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
@@ -168,8 +78,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateCaseRule", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates a domain, which is a container for all case data, such as cases,
         fields, templates and layouts. Each Amazon Connect instance can be
         associated with only one Cases domain.
@@ -179,8 +89,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_field(
-        self, **kwargs: Unpack[CreateFieldRequestTypeDef]
-    ) -> TargetResults[CreateFieldResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFieldRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFieldResponseTypeDef]:
         """Creates a field in the Cases domain. This field is used to define the case
         object model (that is, defines what data can be captured on cases) in a
         Cases domain.
@@ -190,8 +100,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateField", kwargs)
 
     def create_layout(
-        self, **kwargs: Unpack[CreateLayoutRequestTypeDef]
-    ) -> TargetResults[CreateLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLayoutResponseTypeDef]:
         """Creates a layout in the Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/CreateLayout
@@ -199,8 +109,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateLayout", kwargs)
 
     def create_related_item(
-        self, **kwargs: Unpack[CreateRelatedItemRequestTypeDef]
-    ) -> TargetResults[CreateRelatedItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRelatedItemRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRelatedItemResponseTypeDef]:
         """Creates a related item (comments, tasks, and contacts) and associates it
         with a case.
 
@@ -209,8 +119,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateRelatedItem", kwargs)
 
     def create_template(
-        self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> TargetResults[CreateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateResponseTypeDef]:
         """Creates a template in the Cases domain. This template is used to define
         the case object model (that is, to define what data can be captured on
         cases) in a Cases domain. A template must have a unique name within a
@@ -224,8 +134,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("CreateTemplate", kwargs)
 
     def delete_case(
-        self, **kwargs: Unpack[DeleteCaseRequestTypeDef]
-    ) -> TargetResults[DeleteCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCaseResponseTypeDef]:
         """The DeleteCase API permanently deletes a case and all its associated
         resources from the cases data store.
 
@@ -234,8 +144,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteCase", kwargs)
 
     def delete_case_rule(
-        self, **kwargs: Unpack[DeleteCaseRuleRequestTypeDef]
-    ) -> TargetResults[DeleteCaseRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCaseRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCaseRuleResponseTypeDef]:
         """Deletes a case rule. In the Amazon Connect admin website, case rules are
         known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
@@ -245,8 +155,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteCaseRule", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResponseTypeDef]:
         """Deletes a Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteDomain
@@ -254,8 +164,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_field(
-        self, **kwargs: Unpack[DeleteFieldRequestTypeDef]
-    ) -> TargetResults[DeleteFieldResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFieldRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFieldResponseTypeDef]:
         """Deletes a field from a cases template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteField
@@ -263,8 +173,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteField", kwargs)
 
     def delete_layout(
-        self, **kwargs: Unpack[DeleteLayoutRequestTypeDef]
-    ) -> TargetResults[DeleteLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLayoutResponseTypeDef]:
         """Deletes a layout from a cases template. You can delete up to 100 layouts
         per domain.
 
@@ -273,8 +183,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteLayout", kwargs)
 
     def delete_related_item(
-        self, **kwargs: Unpack[DeleteRelatedItemRequestTypeDef]
-    ) -> TargetResults[DeleteRelatedItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRelatedItemRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRelatedItemResponseTypeDef]:
         """Deletes the related item resource under a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteRelatedItem
@@ -282,8 +192,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteRelatedItem", kwargs)
 
     def delete_template(
-        self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTemplateResponseTypeDef]:
         """Deletes a cases template. You can delete up to 100 templates per domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteTemplate
@@ -291,8 +201,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("DeleteTemplate", kwargs)
 
     def get_case(
-        self, **kwargs: Unpack[GetCaseRequestTypeDef]
-    ) -> TargetResults[GetCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaseResponseTypeDef]:
         """Returns information about a specific case if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetCase
@@ -300,8 +210,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("GetCase", kwargs)
 
     def get_case_audit_events(
-        self, **kwargs: Unpack[GetCaseAuditEventsRequestTypeDef]
-    ) -> TargetResults[GetCaseAuditEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCaseAuditEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaseAuditEventsResponseTypeDef]:
         """Returns the audit history about a specific case if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetCaseAuditEvents
@@ -309,8 +219,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("GetCaseAuditEvents", kwargs)
 
     def get_case_event_configuration(
-        self, **kwargs: Unpack[GetCaseEventConfigurationRequestTypeDef]
-    ) -> TargetResults[GetCaseEventConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCaseEventConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaseEventConfigurationResponseTypeDef]:
         """Returns the case event publishing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetCaseEventConfiguration
@@ -318,8 +228,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("GetCaseEventConfiguration", kwargs)
 
     def get_domain(
-        self, **kwargs: Unpack[GetDomainRequestTypeDef]
-    ) -> TargetResults[GetDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainResponseTypeDef]:
         """Returns information about a specific domain if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetDomain
@@ -327,8 +237,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("GetDomain", kwargs)
 
     def get_layout(
-        self, **kwargs: Unpack[GetLayoutRequestTypeDef]
-    ) -> TargetResults[GetLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLayoutResponseTypeDef]:
         """Returns the details for the requested layout.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetLayout
@@ -336,8 +246,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("GetLayout", kwargs)
 
     def get_template(
-        self, **kwargs: Unpack[GetTemplateRequestTypeDef]
-    ) -> TargetResults[GetTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateResponseTypeDef]:
         """Returns the details for the requested template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetTemplate
@@ -345,8 +255,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("GetTemplate", kwargs)
 
     def list_case_rules(
-        self, **kwargs: Unpack[ListCaseRulesRequestTypeDef]
-    ) -> TargetResults[ListCaseRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCaseRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCaseRulesResponseTypeDef]:
         """Lists all case rules in a Cases domain. In the Amazon Connect admin
         website, case rules are known as case field conditions. For more
         information about case field conditions, see Add case field conditions to
@@ -357,8 +267,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListCaseRules", kwargs)
 
     def list_cases_for_contact(
-        self, **kwargs: Unpack[ListCasesForContactRequestTypeDef]
-    ) -> TargetResults[ListCasesForContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCasesForContactRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCasesForContactResponseTypeDef]:
         """Lists cases for a given contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListCasesForContact
@@ -366,8 +276,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListCasesForContact", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Lists all cases domains in the Amazon Web Services account. Each list item
         is a condensed summary object of the domain.
 
@@ -376,8 +286,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_field_options(
-        self, **kwargs: Unpack[ListFieldOptionsRequestTypeDef]
-    ) -> TargetResults[ListFieldOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFieldOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFieldOptionsResponseTypeDef]:
         """Lists all of the field options for a field identifier in the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListFieldOptions
@@ -385,8 +295,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListFieldOptions", kwargs)
 
     def list_fields(
-        self, **kwargs: Unpack[ListFieldsRequestTypeDef]
-    ) -> TargetResults[ListFieldsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFieldsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFieldsResponseTypeDef]:
         """Lists all fields in a Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListFields
@@ -394,8 +304,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListFields", kwargs)
 
     def list_layouts(
-        self, **kwargs: Unpack[ListLayoutsRequestTypeDef]
-    ) -> TargetResults[ListLayoutsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLayoutsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLayoutsResponseTypeDef]:
         """Lists all layouts in the given cases domain. Each list item is a condensed
         summary object of the layout.
 
@@ -404,8 +314,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListLayouts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListTagsForResource
@@ -413,8 +323,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_templates(
-        self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Lists all of the templates in a Cases domain. Each list item is a
         condensed summary object of the template.
 
@@ -423,8 +333,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("ListTemplates", kwargs)
 
     def put_case_event_configuration(
-        self, **kwargs: Unpack[PutCaseEventConfigurationRequestTypeDef]
-    ) -> TargetResults[PutCaseEventConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCaseEventConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutCaseEventConfigurationResponseTypeDef]:
         """Adds case event publishing configuration. For a complete list of fields
         you can add to the event message, see Create case fields in the Amazon
         Connect Administrator Guide
@@ -434,8 +344,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("PutCaseEventConfiguration", kwargs)
 
     def search_all_related_items(
-        self, **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef]
-    ) -> TargetResults[SearchAllRelatedItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAllRelatedItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAllRelatedItemsResponseTypeDef]:
         """Searches for related items across all cases within a domain. This is a
         global search operation that returns related items from multiple cases,
         unlike the case-specific SearchRelatedItems API.
@@ -445,8 +355,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("SearchAllRelatedItems", kwargs)
 
     def search_cases(
-        self, **kwargs: Unpack[SearchCasesRequestTypeDef]
-    ) -> TargetResults[SearchCasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchCasesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchCasesResponseTypeDef]:
         """Searches for cases within their associated Cases domain. Search results
         are returned as a paginated list of abridged case documents.
 
@@ -455,8 +365,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("SearchCases", kwargs)
 
     def search_related_items(
-        self, **kwargs: Unpack[SearchRelatedItemsRequestTypeDef]
-    ) -> TargetResults[SearchRelatedItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRelatedItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchRelatedItemsResponseTypeDef]:
         """Searches for related items that are associated with a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchRelatedItems
@@ -464,8 +374,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("SearchRelatedItems", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/TagResource
@@ -473,8 +383,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Untags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UntagResource
@@ -482,8 +392,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_case(
-        self, **kwargs: Unpack[UpdateCaseRequestTypeDef]
-    ) -> TargetResults[UpdateCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCaseResponseTypeDef]:
         """If you provide a value for PerformedBy.UserArn you must also have
         connect:DescribeUser permission on the User ARN resource that you provide
 
@@ -492,8 +402,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("UpdateCase", kwargs)
 
     def update_case_rule(
-        self, **kwargs: Unpack[UpdateCaseRuleRequestTypeDef]
-    ) -> TargetResults[UpdateCaseRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCaseRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCaseRuleResponseTypeDef]:
         """Updates a case rule. In the Amazon Connect admin website, case rules are
         known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
@@ -503,8 +413,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("UpdateCaseRule", kwargs)
 
     def update_field(
-        self, **kwargs: Unpack[UpdateFieldRequestTypeDef]
-    ) -> TargetResults[UpdateFieldResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFieldRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFieldResponseTypeDef]:
         """Updates the properties of an existing field.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateField
@@ -512,8 +422,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("UpdateField", kwargs)
 
     def update_layout(
-        self, **kwargs: Unpack[UpdateLayoutRequestTypeDef]
-    ) -> TargetResults[UpdateLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLayoutResponseTypeDef]:
         """Updates the attributes of an existing layout.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateLayout
@@ -521,8 +431,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("UpdateLayout", kwargs)
 
     def update_related_item(
-        self, **kwargs: Unpack[UpdateRelatedItemRequestTypeDef]
-    ) -> TargetResults[UpdateRelatedItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRelatedItemRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRelatedItemResponseTypeDef]:
         """Updates the content of a related item associated with a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateRelatedItem
@@ -530,8 +440,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         return self._call("UpdateRelatedItem", kwargs)
 
     def update_template(
-        self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateResponseTypeDef]:
         """Updates the attributes of an existing template. The template attributes
         that can be modified include name, description, layoutConfiguration,
         requiredFields, and status. At least one of these attributes must not be
@@ -548,8 +458,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCaseRulesRequestTypeDef],
-    ) -> TargetResults[ListCaseRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCaseRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCaseRulesResponseTypeDef]:
         """Every page of ListCaseRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -574,8 +484,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef],
-    ) -> TargetResults[SearchAllRelatedItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAllRelatedItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchAllRelatedItemsResponseTypeDef]:
         """Every page of SearchAllRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -599,8 +509,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchCasesRequestTypeDef],
-    ) -> TargetResults[SearchCasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchCasesResponseTypeDef]:
         """Every page of SearchCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -623,8 +533,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchRelatedItemsRequestTypeDef],
-    ) -> TargetResults[SearchRelatedItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRelatedItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchRelatedItemsResponseTypeDef]:
         """Every page of SearchRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -645,8 +555,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCaseRulesRequestTypeDef],
-    ) -> Items[CaseRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCaseRulesRequestTypeDef],
+    ) -> Items[type_defs.CaseRuleSummaryTypeDef]:
         """Each element of caseRules in every page of ListCaseRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -661,8 +571,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef],
-    ) -> Items[SearchAllRelatedItemsResponseItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAllRelatedItemsRequestTypeDef],
+    ) -> Items[type_defs.SearchAllRelatedItemsResponseItemTypeDef]:
         """Each element of relatedItems in every page of SearchAllRelatedItems, from
         every target, as its page arrives (tagged with its target).
 
@@ -677,8 +587,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchCasesRequestTypeDef],
-    ) -> Items[SearchCasesResponseItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchCasesRequestTypeDef],
+    ) -> Items[type_defs.SearchCasesResponseItemTypeDef]:
         """Each element of cases in every page of SearchCases, from every target, as
         its page arrives (tagged with its target).
 
@@ -693,8 +603,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchRelatedItemsRequestTypeDef],
-    ) -> Items[SearchRelatedItemsResponseItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRelatedItemsRequestTypeDef],
+    ) -> Items[type_defs.SearchRelatedItemsResponseItemTypeDef]:
         """Each element of relatedItems in every page of SearchRelatedItems, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,41 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivateSubscriptionInputTypeDef,
-        ActivateSubscriptionOutputTypeDef,
-        CreateDomainInputTypeDef,
-        CreateDomainOutputTypeDef,
-        CreateSubscriptionInputTypeDef,
-        CreateSubscriptionOutputTypeDef,
-        DeactivateSubscriptionInputTypeDef,
-        DeactivateSubscriptionOutputTypeDef,
-        DeleteDomainInputTypeDef,
-        DeleteDomainOutputTypeDef,
-        DomainSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetDomainInputTypeDef,
-        GetDomainOutputTypeDef,
-        GetMedicalScribeListeningSessionInputTypeDef,
-        GetMedicalScribeListeningSessionOutputTypeDef,
-        GetPatientInsightsJobRequestTypeDef,
-        GetPatientInsightsJobResponseTypeDef,
-        GetSubscriptionInputTypeDef,
-        GetSubscriptionOutputTypeDef,
-        ListDomainsInputTypeDef,
-        ListDomainsOutputTypeDef,
-        ListSubscriptionsInputTypeDef,
-        ListSubscriptionsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        StartMedicalScribeListeningSessionInputTypeDef,
-        StartMedicalScribeListeningSessionOutputTypeDef,
-        StartPatientInsightsJobRequestTypeDef,
-        StartPatientInsightsJobResponseTypeDef,
-        SubscriptionDescriptionTypeDef,
-        TagResourceInputTypeDef,
-        UntagResourceInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectHealth"]
 
@@ -61,8 +27,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_subscription(
-        self, **kwargs: Unpack[ActivateSubscriptionInputTypeDef]
-    ) -> TargetResults[ActivateSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.ActivateSubscriptionOutputTypeDef]:
         """Activates a Subscription to enable billing for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ActivateSubscription
@@ -70,8 +36,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("ActivateSubscription", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainInputTypeDef]
-    ) -> TargetResults[CreateDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainOutputTypeDef]:
         """Creates a new Domain for managing HealthAgent resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/CreateDomain
@@ -79,8 +45,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_subscription(
-        self, **kwargs: Unpack[CreateSubscriptionInputTypeDef]
-    ) -> TargetResults[CreateSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriptionOutputTypeDef]:
         """Creates a new Subscription within a Domain for billing and user
         management.
 
@@ -89,8 +55,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("CreateSubscription", kwargs)
 
     def deactivate_subscription(
-        self, **kwargs: Unpack[DeactivateSubscriptionInputTypeDef]
-    ) -> TargetResults[DeactivateSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.DeactivateSubscriptionOutputTypeDef]:
         """Deactivates a Subscription to stop billing for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/DeactivateSubscription
@@ -98,8 +64,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("DeactivateSubscription", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainInputTypeDef]
-    ) -> TargetResults[DeleteDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainOutputTypeDef]:
         """Deletes a Domain and all associated resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/DeleteDomain
@@ -107,8 +73,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def get_domain(
-        self, **kwargs: Unpack[GetDomainInputTypeDef]
-    ) -> TargetResults[GetDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainInputTypeDef]
+    ) -> TargetResults[type_defs.GetDomainOutputTypeDef]:
         """Retrieves information about a Domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetDomain
@@ -116,8 +82,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("GetDomain", kwargs)
 
     def get_medical_scribe_listening_session(
-        self, **kwargs: Unpack[GetMedicalScribeListeningSessionInputTypeDef]
-    ) -> TargetResults[GetMedicalScribeListeningSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMedicalScribeListeningSessionInputTypeDef]
+    ) -> TargetResults[type_defs.GetMedicalScribeListeningSessionOutputTypeDef]:
         """Retrieves details about an existing Medical Scribe listening session
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetMedicalScribeListeningSession
@@ -125,8 +91,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("GetMedicalScribeListeningSession", kwargs)
 
     def get_patient_insights_job(
-        self, **kwargs: Unpack[GetPatientInsightsJobRequestTypeDef]
-    ) -> TargetResults[GetPatientInsightsJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPatientInsightsJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPatientInsightsJobResponseTypeDef]:
         """Get details of a started patient insights job.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetPatientInsightsJob
@@ -134,8 +100,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("GetPatientInsightsJob", kwargs)
 
     def get_subscription(
-        self, **kwargs: Unpack[GetSubscriptionInputTypeDef]
-    ) -> TargetResults[GetSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionOutputTypeDef]:
         """Retrieves information about a Subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetSubscription
@@ -143,8 +109,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("GetSubscription", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsInputTypeDef]
-    ) -> TargetResults[ListDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsOutputTypeDef]:
         """Lists Domains for a given account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDomains
@@ -152,8 +118,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_subscriptions(
-        self, **kwargs: Unpack[ListSubscriptionsInputTypeDef]
-    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionsOutputTypeDef]:
         """Lists all Subscriptions within a Domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListSubscriptions
@@ -161,8 +127,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("ListSubscriptions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with the specified resource
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListTagsForResource
@@ -170,8 +136,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_medical_scribe_listening_session(
-        self, **kwargs: Unpack[StartMedicalScribeListeningSessionInputTypeDef]
-    ) -> TargetResults[StartMedicalScribeListeningSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMedicalScribeListeningSessionInputTypeDef]
+    ) -> TargetResults[type_defs.StartMedicalScribeListeningSessionOutputTypeDef]:
         """Starts a new Medical Scribe listening session for real-time audio
         transcription
 
@@ -180,8 +146,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("StartMedicalScribeListeningSession", kwargs)
 
     def start_patient_insights_job(
-        self, **kwargs: Unpack[StartPatientInsightsJobRequestTypeDef]
-    ) -> TargetResults[StartPatientInsightsJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPatientInsightsJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPatientInsightsJobResponseTypeDef]:
         """Starts a new patient insights job.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/StartPatientInsightsJob
@@ -189,8 +155,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("StartPatientInsightsJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates the specified tags with the specified resource
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/TagResource
@@ -198,8 +164,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified resource
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/UntagResource
@@ -212,8 +178,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> TargetResults[ListDomainsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsOutputTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -235,8 +201,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionsOutputTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -257,8 +223,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> Items[DomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsInputTypeDef],
+    ) -> Items[type_defs.DomainSummaryTypeDef]:
         """Each element of domains in every page of ListDomains, from every target,
         as its page arrives (tagged with its target).
 
@@ -273,8 +239,8 @@ class MultiRegionConnectHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> Items[SubscriptionDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef],
+    ) -> Items[type_defs.SubscriptionDescriptionTypeDef]:
         """Each element of subscriptions in every page of ListSubscriptions, from
         every target, as its page arrives (tagged with its target).
 

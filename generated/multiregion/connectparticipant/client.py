@@ -12,30 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelParticipantAuthenticationRequestTypeDef,
-        CancelParticipantAuthenticationResponseTypeDef,
-        CompleteAttachmentUploadRequestTypeDef,
-        CompleteAttachmentUploadResponseTypeDef,
-        CreateParticipantConnectionRequestTypeDef,
-        CreateParticipantConnectionResponseTypeDef,
-        DescribeViewRequestTypeDef,
-        DescribeViewResponseTypeDef,
-        DisconnectParticipantRequestTypeDef,
-        DisconnectParticipantResponseTypeDef,
-        GetAttachmentRequestTypeDef,
-        GetAttachmentResponseTypeDef,
-        GetAuthenticationUrlRequestTypeDef,
-        GetAuthenticationUrlResponseTypeDef,
-        GetTranscriptRequestTypeDef,
-        GetTranscriptResponseTypeDef,
-        SendEventRequestTypeDef,
-        SendEventResponseTypeDef,
-        SendMessageRequestTypeDef,
-        SendMessageResponseTypeDef,
-        StartAttachmentUploadRequestTypeDef,
-        StartAttachmentUploadResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectParticipant"]
 
@@ -47,8 +24,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_participant_authentication(
-        self, **kwargs: Unpack[CancelParticipantAuthenticationRequestTypeDef]
-    ) -> TargetResults[CancelParticipantAuthenticationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelParticipantAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelParticipantAuthenticationResponseTypeDef]:
         """Cancels the authentication session. The opted out branch of the
         Authenticate Customer flow block will be taken.
 
@@ -57,8 +34,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("CancelParticipantAuthentication", kwargs)
 
     def complete_attachment_upload(
-        self, **kwargs: Unpack[CompleteAttachmentUploadRequestTypeDef]
-    ) -> TargetResults[CompleteAttachmentUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteAttachmentUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteAttachmentUploadResponseTypeDef]:
         """Allows you to confirm that the attachment has been uploaded using the
         pre-signed URL provided in StartAttachmentUpload API. A conflict exception
         is thrown when an attachment with that identifier is already being
@@ -69,8 +46,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("CompleteAttachmentUpload", kwargs)
 
     def create_participant_connection(
-        self, **kwargs: Unpack[CreateParticipantConnectionRequestTypeDef]
-    ) -> TargetResults[CreateParticipantConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateParticipantConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateParticipantConnectionResponseTypeDef]:
         """Creates the participant's connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/CreateParticipantConnection
@@ -78,8 +55,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("CreateParticipantConnection", kwargs)
 
     def describe_view(
-        self, **kwargs: Unpack[DescribeViewRequestTypeDef]
-    ) -> TargetResults[DescribeViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeViewRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeViewResponseTypeDef]:
         """Retrieves the view for the specified view token.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/DescribeView
@@ -87,8 +64,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("DescribeView", kwargs)
 
     def disconnect_participant(
-        self, **kwargs: Unpack[DisconnectParticipantRequestTypeDef]
-    ) -> TargetResults[DisconnectParticipantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectParticipantRequestTypeDef]
+    ) -> TargetResults[type_defs.DisconnectParticipantResponseTypeDef]:
         """Disconnects a participant.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/DisconnectParticipant
@@ -96,8 +73,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("DisconnectParticipant", kwargs)
 
     def get_attachment(
-        self, **kwargs: Unpack[GetAttachmentRequestTypeDef]
-    ) -> TargetResults[GetAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttachmentResponseTypeDef]:
         """Provides a pre-signed URL for download of a completed attachment. This is
         an asynchronous API for use with active contacts.
 
@@ -106,8 +83,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("GetAttachment", kwargs)
 
     def get_authentication_url(
-        self, **kwargs: Unpack[GetAuthenticationUrlRequestTypeDef]
-    ) -> TargetResults[GetAuthenticationUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthenticationUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAuthenticationUrlResponseTypeDef]:
         """Retrieves the AuthenticationUrl for the current authentication session for
         the AuthenticateCustomer flow block.
 
@@ -116,8 +93,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("GetAuthenticationUrl", kwargs)
 
     def get_transcript(
-        self, **kwargs: Unpack[GetTranscriptRequestTypeDef]
-    ) -> TargetResults[GetTranscriptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTranscriptRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTranscriptResponseTypeDef]:
         """Retrieves a transcript of the session, including details about any
         attachments. For information about accessing past chat contact transcripts
         for a persistent chat, see Enable persistent chat.
@@ -127,8 +104,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("GetTranscript", kwargs)
 
     def send_event(
-        self, **kwargs: Unpack[SendEventRequestTypeDef]
-    ) -> TargetResults[SendEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEventRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEventResponseTypeDef]:
         """The application/vnd.amazonaws.connect.event.connection.acknowledged
         ContentType is no longer maintained since December 31, 2024. This event
         has been migrated to the CreateParticipantConnection API using the
@@ -139,8 +116,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("SendEvent", kwargs)
 
     def send_message(
-        self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> TargetResults[SendMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMessageResponseTypeDef]:
         """Sends a message.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/SendMessage
@@ -148,8 +125,8 @@ class MultiRegionConnectParticipant(MultiRegionClient):
         return self._call("SendMessage", kwargs)
 
     def start_attachment_upload(
-        self, **kwargs: Unpack[StartAttachmentUploadRequestTypeDef]
-    ) -> TargetResults[StartAttachmentUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAttachmentUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAttachmentUploadResponseTypeDef]:
         """Provides a pre-signed Amazon S3 URL in response for uploading the file
         directly to S3.
 

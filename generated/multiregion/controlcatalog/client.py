@@ -15,25 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CommonControlSummaryTypeDef,
-        ControlMappingTypeDef,
-        ControlSummaryTypeDef,
-        DomainSummaryTypeDef,
-        GetControlRequestTypeDef,
-        GetControlResponseTypeDef,
-        ListCommonControlsRequestTypeDef,
-        ListCommonControlsResponseTypeDef,
-        ListControlMappingsRequestTypeDef,
-        ListControlMappingsResponseTypeDef,
-        ListControlsRequestTypeDef,
-        ListControlsResponseTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResponseTypeDef,
-        ListObjectivesRequestTypeDef,
-        ListObjectivesResponseTypeDef,
-        ObjectiveSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionControlCatalog"]
 
@@ -51,8 +33,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_control(
-        self, **kwargs: Unpack[GetControlRequestTypeDef]
-    ) -> TargetResults[GetControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetControlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetControlResponseTypeDef]:
         """Returns details about a specific control, most notably a list of Amazon
         Web Services Regions where this control is supported. Input a value for
         the ControlArn parameter, in ARN form. GetControl accepts controltower or
@@ -63,8 +45,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         return self._call("GetControl", kwargs)
 
     def list_common_controls(
-        self, **kwargs: Unpack[ListCommonControlsRequestTypeDef]
-    ) -> TargetResults[ListCommonControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommonControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommonControlsResponseTypeDef]:
         """Returns a paginated list of common controls from the Amazon Web Services
         Control Catalog.
 
@@ -73,8 +55,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         return self._call("ListCommonControls", kwargs)
 
     def list_control_mappings(
-        self, **kwargs: Unpack[ListControlMappingsRequestTypeDef]
-    ) -> TargetResults[ListControlMappingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListControlMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListControlMappingsResponseTypeDef]:
         """Returns a paginated list of control mappings from the Control Catalog.
         Control mappings show relationships between controls and other entities,
         such as common controls or compliance frameworks.
@@ -84,8 +66,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         return self._call("ListControlMappings", kwargs)
 
     def list_controls(
-        self, **kwargs: Unpack[ListControlsRequestTypeDef]
-    ) -> TargetResults[ListControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListControlsResponseTypeDef]:
         """Returns a paginated list of all available controls in the Control Catalog
         library. Allows you to discover available controls. The list of controls
         is given as structures of type controlSummary. The ARN is returned in the
@@ -96,8 +78,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         return self._call("ListControls", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Returns a paginated list of domains from the Control Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListDomains
@@ -105,8 +87,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_objectives(
-        self, **kwargs: Unpack[ListObjectivesRequestTypeDef]
-    ) -> TargetResults[ListObjectivesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectivesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectivesResponseTypeDef]:
         """Returns a paginated list of objectives from the Control Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListObjectives
@@ -119,8 +101,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommonControlsRequestTypeDef],
-    ) -> TargetResults[ListCommonControlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommonControlsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommonControlsResponseTypeDef]:
         """Every page of ListCommonControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -143,8 +125,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListControlMappingsRequestTypeDef],
-    ) -> TargetResults[ListControlMappingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListControlMappingsResponseTypeDef]:
         """Every page of ListControlMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -168,8 +150,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListControlsRequestTypeDef],
-    ) -> TargetResults[ListControlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListControlsResponseTypeDef]:
         """Every page of ListControls in every target, merged per target (botocore's
         build_full_result).
 
@@ -194,8 +176,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -217,8 +199,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectivesRequestTypeDef],
-    ) -> TargetResults[ListObjectivesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectivesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectivesResponseTypeDef]:
         """Every page of ListObjectives in every target, merged per target
         (botocore's build_full_result).
 
@@ -239,8 +221,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommonControlsRequestTypeDef],
-    ) -> Items[CommonControlSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommonControlsRequestTypeDef],
+    ) -> Items[type_defs.CommonControlSummaryTypeDef]:
         """Each element of CommonControls in every page of ListCommonControls, from
         every target, as its page arrives (tagged with its target).
 
@@ -255,8 +237,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListControlMappingsRequestTypeDef],
-    ) -> Items[ControlMappingTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlMappingsRequestTypeDef],
+    ) -> Items[type_defs.ControlMappingTypeDef]:
         """Each element of ControlMappings in every page of ListControlMappings, from
         every target, as its page arrives (tagged with its target).
 
@@ -271,8 +253,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListControlsRequestTypeDef],
-    ) -> Items[ControlSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlsRequestTypeDef],
+    ) -> Items[type_defs.ControlSummaryTypeDef]:
         """Each element of Controls in every page of ListControls, from every target,
         as its page arrives (tagged with its target).
 
@@ -287,8 +269,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> Items[DomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> Items[type_defs.DomainSummaryTypeDef]:
         """Each element of Domains in every page of ListDomains, from every target,
         as its page arrives (tagged with its target).
 
@@ -303,8 +285,8 @@ class MultiRegionControlCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectivesRequestTypeDef],
-    ) -> Items[ObjectiveSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectivesRequestTypeDef],
+    ) -> Items[type_defs.ObjectiveSummaryTypeDef]:
         """Each element of Objectives in every page of ListObjectives, from every
         target, as its page arrives (tagged with its target).
 

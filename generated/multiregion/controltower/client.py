@@ -15,70 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BaselineSummaryTypeDef,
-        ControlOperationSummaryTypeDef,
-        CreateLandingZoneInputTypeDef,
-        CreateLandingZoneOutputTypeDef,
-        DeleteLandingZoneInputTypeDef,
-        DeleteLandingZoneOutputTypeDef,
-        DisableBaselineInputTypeDef,
-        DisableBaselineOutputTypeDef,
-        DisableControlInputTypeDef,
-        DisableControlOutputTypeDef,
-        EnableBaselineInputTypeDef,
-        EnableBaselineOutputTypeDef,
-        EnableControlInputTypeDef,
-        EnableControlOutputTypeDef,
-        EnabledBaselineSummaryTypeDef,
-        EnabledControlSummaryTypeDef,
-        GetBaselineInputTypeDef,
-        GetBaselineOperationInputTypeDef,
-        GetBaselineOperationOutputTypeDef,
-        GetBaselineOutputTypeDef,
-        GetControlOperationInputTypeDef,
-        GetControlOperationOutputTypeDef,
-        GetEnabledBaselineInputTypeDef,
-        GetEnabledBaselineOutputTypeDef,
-        GetEnabledControlInputTypeDef,
-        GetEnabledControlOutputTypeDef,
-        GetLandingZoneInputTypeDef,
-        GetLandingZoneOperationInputTypeDef,
-        GetLandingZoneOperationOutputTypeDef,
-        GetLandingZoneOutputTypeDef,
-        LandingZoneOperationSummaryTypeDef,
-        LandingZoneSummaryTypeDef,
-        ListBaselinesInputTypeDef,
-        ListBaselinesOutputTypeDef,
-        ListControlOperationsInputTypeDef,
-        ListControlOperationsOutputTypeDef,
-        ListEnabledBaselinesInputTypeDef,
-        ListEnabledBaselinesOutputTypeDef,
-        ListEnabledControlsInputTypeDef,
-        ListEnabledControlsOutputTypeDef,
-        ListLandingZoneOperationsInputTypeDef,
-        ListLandingZoneOperationsOutputTypeDef,
-        ListLandingZonesInputTypeDef,
-        ListLandingZonesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ResetEnabledBaselineInputTypeDef,
-        ResetEnabledBaselineOutputTypeDef,
-        ResetEnabledControlInputTypeDef,
-        ResetEnabledControlOutputTypeDef,
-        ResetLandingZoneInputTypeDef,
-        ResetLandingZoneOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateEnabledBaselineInputTypeDef,
-        UpdateEnabledBaselineOutputTypeDef,
-        UpdateEnabledControlInputTypeDef,
-        UpdateEnabledControlOutputTypeDef,
-        UpdateLandingZoneInputTypeDef,
-        UpdateLandingZoneOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionControlTower"]
 
@@ -103,8 +40,8 @@ class MultiRegionControlTower(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_landing_zone(
-        self, **kwargs: Unpack[CreateLandingZoneInputTypeDef]
-    ) -> TargetResults[CreateLandingZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLandingZoneInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLandingZoneOutputTypeDef]:
         """Creates a new landing zone. This API call starts an asynchronous operation
         that creates and configures a landing zone, based on the parameters
         specified in the manifest JSON file.
@@ -114,8 +51,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("CreateLandingZone", kwargs)
 
     def delete_landing_zone(
-        self, **kwargs: Unpack[DeleteLandingZoneInputTypeDef]
-    ) -> TargetResults[DeleteLandingZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLandingZoneInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLandingZoneOutputTypeDef]:
         """Decommissions a landing zone. This API call starts an asynchronous
         operation that deletes Amazon Web Services Control Tower resources
         deployed in accounts managed by Amazon Web Services Control Tower.
@@ -125,8 +62,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("DeleteLandingZone", kwargs)
 
     def disable_baseline(
-        self, **kwargs: Unpack[DisableBaselineInputTypeDef]
-    ) -> TargetResults[DisableBaselineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableBaselineInputTypeDef]
+    ) -> TargetResults[type_defs.DisableBaselineOutputTypeDef]:
         """Disable an EnabledBaseline resource on the specified Target. This API
         starts an asynchronous operation to remove all resources deployed as part
         of the baseline enablement. The resource will vary depending on the
@@ -138,8 +75,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("DisableBaseline", kwargs)
 
     def disable_control(
-        self, **kwargs: Unpack[DisableControlInputTypeDef]
-    ) -> TargetResults[DisableControlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableControlInputTypeDef]
+    ) -> TargetResults[type_defs.DisableControlOutputTypeDef]:
         """This API call turns off a control. It starts an asynchronous operation
         that deletes Amazon Web Services resources on the specified organizational
         unit and the accounts it contains. The resources will vary according to
@@ -151,8 +88,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("DisableControl", kwargs)
 
     def enable_baseline(
-        self, **kwargs: Unpack[EnableBaselineInputTypeDef]
-    ) -> TargetResults[EnableBaselineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableBaselineInputTypeDef]
+    ) -> TargetResults[type_defs.EnableBaselineOutputTypeDef]:
         """Enable (apply) a Baseline to a Target. This API starts an asynchronous
         operation to deploy resources specified by the Baseline to the specified
         Target. For usage examples, see the Amazon Web Services Control Tower User
@@ -163,8 +100,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("EnableBaseline", kwargs)
 
     def enable_control(
-        self, **kwargs: Unpack[EnableControlInputTypeDef]
-    ) -> TargetResults[EnableControlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableControlInputTypeDef]
+    ) -> TargetResults[type_defs.EnableControlOutputTypeDef]:
         """This API call activates a control. It starts an asynchronous operation
         that creates Amazon Web Services resources on the specified organizational
         unit and the accounts it contains. The resources created will vary
@@ -176,8 +113,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("EnableControl", kwargs)
 
     def get_baseline(
-        self, **kwargs: Unpack[GetBaselineInputTypeDef]
-    ) -> TargetResults[GetBaselineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBaselineInputTypeDef]
+    ) -> TargetResults[type_defs.GetBaselineOutputTypeDef]:
         """Retrieve details about an existing Baseline resource by specifying its
         identifier. For usage examples, see the Amazon Web Services Control Tower
         User Guide .
@@ -187,8 +124,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetBaseline", kwargs)
 
     def get_baseline_operation(
-        self, **kwargs: Unpack[GetBaselineOperationInputTypeDef]
-    ) -> TargetResults[GetBaselineOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBaselineOperationInputTypeDef]
+    ) -> TargetResults[type_defs.GetBaselineOperationOutputTypeDef]:
         """Returns the details of an asynchronous baseline operation, as initiated by
         any of these APIs: EnableBaseline, DisableBaseline, UpdateEnabledBaseline,
         ResetEnabledBaseline. A status message is displayed in case of operation
@@ -200,8 +137,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetBaselineOperation", kwargs)
 
     def get_control_operation(
-        self, **kwargs: Unpack[GetControlOperationInputTypeDef]
-    ) -> TargetResults[GetControlOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetControlOperationInputTypeDef]
+    ) -> TargetResults[type_defs.GetControlOperationOutputTypeDef]:
         """Returns the status of a particular EnableControl or DisableControl
         operation. Displays a message in case of error. Details for an operation
         are available for 90 days. For usage examples, see the Controls Reference
@@ -212,8 +149,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetControlOperation", kwargs)
 
     def get_enabled_baseline(
-        self, **kwargs: Unpack[GetEnabledBaselineInputTypeDef]
-    ) -> TargetResults[GetEnabledBaselineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnabledBaselineInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnabledBaselineOutputTypeDef]:
         """Retrieve details of an EnabledBaseline resource by specifying its
         identifier.
 
@@ -222,8 +159,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetEnabledBaseline", kwargs)
 
     def get_enabled_control(
-        self, **kwargs: Unpack[GetEnabledControlInputTypeDef]
-    ) -> TargetResults[GetEnabledControlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnabledControlInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnabledControlOutputTypeDef]:
         """Retrieves details about an enabled control. For usage examples, see the
         Controls Reference Guide .
 
@@ -232,8 +169,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetEnabledControl", kwargs)
 
     def get_landing_zone(
-        self, **kwargs: Unpack[GetLandingZoneInputTypeDef]
-    ) -> TargetResults[GetLandingZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLandingZoneInputTypeDef]
+    ) -> TargetResults[type_defs.GetLandingZoneOutputTypeDef]:
         """Returns details about the landing zone. Displays a message in case of
         error.
 
@@ -242,8 +179,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetLandingZone", kwargs)
 
     def get_landing_zone_operation(
-        self, **kwargs: Unpack[GetLandingZoneOperationInputTypeDef]
-    ) -> TargetResults[GetLandingZoneOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLandingZoneOperationInputTypeDef]
+    ) -> TargetResults[type_defs.GetLandingZoneOperationOutputTypeDef]:
         """Returns the status of the specified landing zone operation. Details for an
         operation are available for 90 days.
 
@@ -252,8 +189,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("GetLandingZoneOperation", kwargs)
 
     def list_baselines(
-        self, **kwargs: Unpack[ListBaselinesInputTypeDef]
-    ) -> TargetResults[ListBaselinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBaselinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListBaselinesOutputTypeDef]:
         """Returns a summary list of all available baselines. For usage examples, see
         the Amazon Web Services Control Tower User Guide .
 
@@ -262,8 +199,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListBaselines", kwargs)
 
     def list_control_operations(
-        self, **kwargs: Unpack[ListControlOperationsInputTypeDef]
-    ) -> TargetResults[ListControlOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListControlOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListControlOperationsOutputTypeDef]:
         """Provides a list of operations in progress or queued. For usage examples,
         see ListControlOperation examples.
 
@@ -272,8 +209,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListControlOperations", kwargs)
 
     def list_enabled_baselines(
-        self, **kwargs: Unpack[ListEnabledBaselinesInputTypeDef]
-    ) -> TargetResults[ListEnabledBaselinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnabledBaselinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnabledBaselinesOutputTypeDef]:
         """Returns a list of summaries describing EnabledBaseline resources. You can
         filter the list by the corresponding Baseline or Target of the
         EnabledBaseline resources. For usage examples, see the Amazon Web Services
@@ -284,8 +221,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListEnabledBaselines", kwargs)
 
     def list_enabled_controls(
-        self, **kwargs: Unpack[ListEnabledControlsInputTypeDef]
-    ) -> TargetResults[ListEnabledControlsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnabledControlsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnabledControlsOutputTypeDef]:
         """Lists the controls enabled by Amazon Web Services Control Tower on the
         specified organizational unit and the accounts it contains. For usage
         examples, see the Controls Reference Guide .
@@ -295,8 +232,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListEnabledControls", kwargs)
 
     def list_landing_zone_operations(
-        self, **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef]
-    ) -> TargetResults[ListLandingZoneOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLandingZoneOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLandingZoneOperationsOutputTypeDef]:
         """Lists all landing zone operations from the past 90 days. Results are
         sorted by time, with the most recent operation first.
 
@@ -305,8 +242,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListLandingZoneOperations", kwargs)
 
     def list_landing_zones(
-        self, **kwargs: Unpack[ListLandingZonesInputTypeDef]
-    ) -> TargetResults[ListLandingZonesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLandingZonesInputTypeDef]
+    ) -> TargetResults[type_defs.ListLandingZonesOutputTypeDef]:
         """Returns the landing zone ARN for the landing zone deployed in your managed
         account. This API also creates an ARN for existing accounts that do not
         yet have a landing zone ARN.
@@ -316,8 +253,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListLandingZones", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags associated with the resource. For usage examples,
         see the Controls Reference Guide .
 
@@ -326,8 +263,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reset_enabled_baseline(
-        self, **kwargs: Unpack[ResetEnabledBaselineInputTypeDef]
-    ) -> TargetResults[ResetEnabledBaselineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetEnabledBaselineInputTypeDef]
+    ) -> TargetResults[type_defs.ResetEnabledBaselineOutputTypeDef]:
         """Re-enables an EnabledBaseline resource. For example, this API can re-apply
         the existing Baseline after a new member account is moved to the target
         OU. For usage examples, see the Amazon Web Services Control Tower User
@@ -338,8 +275,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ResetEnabledBaseline", kwargs)
 
     def reset_enabled_control(
-        self, **kwargs: Unpack[ResetEnabledControlInputTypeDef]
-    ) -> TargetResults[ResetEnabledControlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetEnabledControlInputTypeDef]
+    ) -> TargetResults[type_defs.ResetEnabledControlOutputTypeDef]:
         """Resets an enabled control. Does not work for controls implemented with
         SCPs.
 
@@ -348,8 +285,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ResetEnabledControl", kwargs)
 
     def reset_landing_zone(
-        self, **kwargs: Unpack[ResetLandingZoneInputTypeDef]
-    ) -> TargetResults[ResetLandingZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetLandingZoneInputTypeDef]
+    ) -> TargetResults[type_defs.ResetLandingZoneOutputTypeDef]:
         """This API call resets a landing zone. It starts an asynchronous operation
         that resets the landing zone to the parameters specified in the original
         configuration, which you specified in the manifest file. Nothing in the
@@ -362,8 +299,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("ResetLandingZone", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Applies tags to a resource. For usage examples, see the Controls Reference
         Guide .
 
@@ -372,8 +309,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from a resource. For usage examples, see the Controls
         Reference Guide .
 
@@ -382,8 +319,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_enabled_baseline(
-        self, **kwargs: Unpack[UpdateEnabledBaselineInputTypeDef]
-    ) -> TargetResults[UpdateEnabledBaselineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnabledBaselineInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnabledBaselineOutputTypeDef]:
         """Updates an EnabledBaseline resource's applied parameters or version. For
         usage examples, see the Amazon Web Services Control Tower User Guide .
 
@@ -392,8 +329,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("UpdateEnabledBaseline", kwargs)
 
     def update_enabled_control(
-        self, **kwargs: Unpack[UpdateEnabledControlInputTypeDef]
-    ) -> TargetResults[UpdateEnabledControlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnabledControlInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnabledControlOutputTypeDef]:
         """Updates the configuration of an already enabled control.
 
         https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/UpdateEnabledControl
@@ -401,8 +338,8 @@ class MultiRegionControlTower(MultiRegionClient):
         return self._call("UpdateEnabledControl", kwargs)
 
     def update_landing_zone(
-        self, **kwargs: Unpack[UpdateLandingZoneInputTypeDef]
-    ) -> TargetResults[UpdateLandingZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLandingZoneInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateLandingZoneOutputTypeDef]:
         """This API call updates the landing zone. It starts an asynchronous
         operation that updates the landing zone based on the new landing zone
         version, or on the changed parameters specified in the updated manifest
@@ -418,8 +355,8 @@ class MultiRegionControlTower(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBaselinesInputTypeDef],
-    ) -> TargetResults[ListBaselinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBaselinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListBaselinesOutputTypeDef]:
         """Every page of ListBaselines in every target, merged per target (botocore's
         build_full_result).
 
@@ -442,8 +379,8 @@ class MultiRegionControlTower(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListControlOperationsInputTypeDef],
-    ) -> TargetResults[ListControlOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListControlOperationsOutputTypeDef]:
         """Every page of ListControlOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -466,8 +403,8 @@ class MultiRegionControlTower(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnabledBaselinesInputTypeDef],
-    ) -> TargetResults[ListEnabledBaselinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnabledBaselinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnabledBaselinesOutputTypeDef]:
         """Every page of ListEnabledBaselines in every target, merged per target
         (botocore's build_full_result).
 
@@ -492,8 +429,8 @@ class MultiRegionControlTower(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnabledControlsInputTypeDef],
-    ) -> TargetResults[ListEnabledControlsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnabledControlsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnabledControlsOutputTypeDef]:
         """Every page of ListEnabledControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -517,8 +454,8 @@ class MultiRegionControlTower(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef],
-    ) -> TargetResults[ListLandingZoneOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLandingZoneOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLandingZoneOperationsOutputTypeDef]:
         """Every page of ListLandingZoneOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -541,8 +478,8 @@ class MultiRegionControlTower(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLandingZonesInputTypeDef],
-    ) -> TargetResults[ListLandingZonesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLandingZonesInputTypeDef],
+    ) -> TargetResults[type_defs.ListLandingZonesOutputTypeDef]:
         """Every page of ListLandingZones in every target, merged per target
         (botocore's build_full_result).
 
@@ -565,8 +502,8 @@ class MultiRegionControlTower(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBaselinesInputTypeDef],
-    ) -> Items[BaselineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBaselinesInputTypeDef],
+    ) -> Items[type_defs.BaselineSummaryTypeDef]:
         """Each element of baselines in every page of ListBaselines, from every
         target, as its page arrives (tagged with its target).
 
@@ -581,8 +518,8 @@ class MultiRegionControlTower(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListControlOperationsInputTypeDef],
-    ) -> Items[ControlOperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlOperationsInputTypeDef],
+    ) -> Items[type_defs.ControlOperationSummaryTypeDef]:
         """Each element of controlOperations in every page of ListControlOperations,
         from every target, as its page arrives (tagged with its target).
 
@@ -597,8 +534,8 @@ class MultiRegionControlTower(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnabledBaselinesInputTypeDef],
-    ) -> Items[EnabledBaselineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnabledBaselinesInputTypeDef],
+    ) -> Items[type_defs.EnabledBaselineSummaryTypeDef]:
         """Each element of enabledBaselines in every page of ListEnabledBaselines,
         from every target, as its page arrives (tagged with its target).
 
@@ -613,8 +550,8 @@ class MultiRegionControlTower(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnabledControlsInputTypeDef],
-    ) -> Items[EnabledControlSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnabledControlsInputTypeDef],
+    ) -> Items[type_defs.EnabledControlSummaryTypeDef]:
         """Each element of enabledControls in every page of ListEnabledControls, from
         every target, as its page arrives (tagged with its target).
 
@@ -629,8 +566,8 @@ class MultiRegionControlTower(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef],
-    ) -> Items[LandingZoneOperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLandingZoneOperationsInputTypeDef],
+    ) -> Items[type_defs.LandingZoneOperationSummaryTypeDef]:
         """Each element of landingZoneOperations in every page of
         ListLandingZoneOperations, from every target, as its page arrives (tagged
         with its target).
@@ -649,8 +586,8 @@ class MultiRegionControlTower(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLandingZonesInputTypeDef],
-    ) -> Items[LandingZoneSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLandingZonesInputTypeDef],
+    ) -> Items[type_defs.LandingZoneSummaryTypeDef]:
         """Each element of landingZones in every page of ListLandingZones, from every
         target, as its page arrives (tagged with its target).
 

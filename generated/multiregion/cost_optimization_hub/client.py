@@ -15,27 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountEnrollmentStatusTypeDef,
-        EfficiencyMetricsByGroupTypeDef,
-        GetPreferencesResponseTypeDef,
-        GetRecommendationRequestTypeDef,
-        GetRecommendationResponseTypeDef,
-        ListEfficiencyMetricsRequestTypeDef,
-        ListEfficiencyMetricsResponseTypeDef,
-        ListEnrollmentStatusesRequestTypeDef,
-        ListEnrollmentStatusesResponseTypeDef,
-        ListRecommendationSummariesRequestTypeDef,
-        ListRecommendationSummariesResponseTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        RecommendationSummaryTypeDef,
-        RecommendationTypeDef,
-        UpdateEnrollmentStatusRequestTypeDef,
-        UpdateEnrollmentStatusResponseTypeDef,
-        UpdatePreferencesRequestTypeDef,
-        UpdatePreferencesResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCostOptimizationHub"]
 
@@ -50,7 +30,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
     _service_name = "cost-optimization-hub"
     _generated_from = BOTOCORE_VERSION
 
-    def get_preferences(self) -> TargetResults[GetPreferencesResponseTypeDef]:
+    def get_preferences(self) -> TargetResults[type_defs.GetPreferencesResponseTypeDef]:
         """Returns a set of preferences for an account in order to add
         account-specific preferences into the service. These preferences impact
         how the savings associated with recommendations are presented—estimated
@@ -62,8 +42,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("GetPreferences", {})
 
     def get_recommendation(
-        self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> TargetResults[GetRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationResponseTypeDef]:
         """Returns both the current and recommended resource configuration and the
         estimated cost impact for a recommendation.
 
@@ -72,8 +52,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("GetRecommendation", kwargs)
 
     def list_efficiency_metrics(
-        self, **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef]
-    ) -> TargetResults[ListEfficiencyMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEfficiencyMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEfficiencyMetricsResponseTypeDef]:
         """Returns cost efficiency metrics aggregated over time and optionally
         grouped by a specified dimension. The metrics provide insights into your
         cost optimization progress by tracking estimated savings, spending, and
@@ -84,8 +64,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("ListEfficiencyMetrics", kwargs)
 
     def list_enrollment_statuses(
-        self, **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef]
-    ) -> TargetResults[ListEnrollmentStatusesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnrollmentStatusesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnrollmentStatusesResponseTypeDef]:
         """Retrieves the enrollment status for an account. It can also return the
         list of accounts that are enrolled under the organization.
 
@@ -94,8 +74,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("ListEnrollmentStatuses", kwargs)
 
     def list_recommendation_summaries(
-        self, **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef]
-    ) -> TargetResults[ListRecommendationSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationSummariesResponseTypeDef]:
         """Returns a concise representation of savings estimates for resources. Also
         returns de-duped savings across different types of recommendations.
 
@@ -104,8 +84,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("ListRecommendationSummaries", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Returns a list of recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListRecommendations
@@ -113,8 +93,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def update_enrollment_status(
-        self, **kwargs: Unpack[UpdateEnrollmentStatusRequestTypeDef]
-    ) -> TargetResults[UpdateEnrollmentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnrollmentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnrollmentStatusResponseTypeDef]:
         """Updates the enrollment (opt in and opt out) status of an account to the
         Cost Optimization Hub service.
 
@@ -123,8 +103,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         return self._call("UpdateEnrollmentStatus", kwargs)
 
     def update_preferences(
-        self, **kwargs: Unpack[UpdatePreferencesRequestTypeDef]
-    ) -> TargetResults[UpdatePreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePreferencesResponseTypeDef]:
         """Updates a set of preferences for an account in order to add
         account-specific preferences into the service. These preferences impact
         how the savings associated with recommendations are presented.
@@ -139,8 +119,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef],
-    ) -> TargetResults[ListEfficiencyMetricsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEfficiencyMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEfficiencyMetricsResponseTypeDef]:
         """Every page of ListEfficiencyMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -165,8 +145,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef],
-    ) -> TargetResults[ListEnrollmentStatusesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnrollmentStatusesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnrollmentStatusesResponseTypeDef]:
         """Every page of ListEnrollmentStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -189,8 +169,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef],
-    ) -> TargetResults[ListRecommendationSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationSummariesResponseTypeDef]:
         """Every page of ListRecommendationSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -213,8 +193,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -235,8 +215,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef],
-    ) -> Items[EfficiencyMetricsByGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListEfficiencyMetricsRequestTypeDef],
+    ) -> Items[type_defs.EfficiencyMetricsByGroupTypeDef]:
         """Each element of efficiencyMetricsByGroup in every page of
         ListEfficiencyMetrics, from every target, as its page arrives (tagged with
         its target).
@@ -252,8 +232,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef],
-    ) -> Items[AccountEnrollmentStatusTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnrollmentStatusesRequestTypeDef],
+    ) -> Items[type_defs.AccountEnrollmentStatusTypeDef]:
         """Each element of items in every page of ListEnrollmentStatuses, from every
         target, as its page arrives (tagged with its target).
 
@@ -268,8 +248,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef],
-    ) -> Items[RecommendationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationSummariesRequestTypeDef],
+    ) -> Items[type_defs.RecommendationSummaryTypeDef]:
         """Each element of items in every page of ListRecommendationSummaries, from
         every target, as its page arrives (tagged with its target).
 
@@ -287,8 +267,8 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> Items[RecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.RecommendationTypeDef]:
         """Each element of items in every page of ListRecommendations, from every
         target, as its page arrives (tagged with its target).
 

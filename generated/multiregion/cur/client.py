@@ -15,23 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteReportDefinitionRequestTypeDef,
-        DeleteReportDefinitionResponseTypeDef,
-        DescribeReportDefinitionsRequestTypeDef,
-        DescribeReportDefinitionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ModifyReportDefinitionRequestTypeDef,
-        ModifyReportDefinitionResponseTypeDef,
-        PutReportDefinitionRequestTypeDef,
-        PutReportDefinitionResponseTypeDef,
-        ReportDefinitionOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCostandUsageReportService"]
 
@@ -46,8 +30,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_report_definition(
-        self, **kwargs: Unpack[DeleteReportDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteReportDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReportDefinitionResponseTypeDef]:
         """Deletes the specified report. Any tags associated with the report are also
         deleted.
 
@@ -56,8 +40,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         return self._call("DeleteReportDefinition", kwargs)
 
     def describe_report_definitions(
-        self, **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef]
-    ) -> TargetResults[DescribeReportDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReportDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReportDefinitionsResponseTypeDef]:
         """Lists the Amazon Web Services Cost and Usage Report available to this
         account.
 
@@ -66,8 +50,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         return self._call("DescribeReportDefinitions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with the specified report definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/ListTagsForResource
@@ -75,8 +59,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_report_definition(
-        self, **kwargs: Unpack[ModifyReportDefinitionRequestTypeDef]
-    ) -> TargetResults[ModifyReportDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyReportDefinitionResponseTypeDef]:
         """Allows you to programmatically update your report preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/ModifyReportDefinition
@@ -84,8 +68,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         return self._call("ModifyReportDefinition", kwargs)
 
     def put_report_definition(
-        self, **kwargs: Unpack[PutReportDefinitionRequestTypeDef]
-    ) -> TargetResults[PutReportDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutReportDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutReportDefinitionResponseTypeDef]:
         """Creates a new report using the description that you provide.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/PutReportDefinition
@@ -93,8 +77,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         return self._call("PutReportDefinition", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a set of tags with a report definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/TagResource
@@ -102,8 +86,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Disassociates a set of tags from a report definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/UntagResource
@@ -116,8 +100,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef],
-    ) -> TargetResults[DescribeReportDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReportDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReportDefinitionsResponseTypeDef]:
         """Every page of DescribeReportDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -139,8 +123,8 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef],
-    ) -> Items[ReportDefinitionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReportDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.ReportDefinitionOutputTypeDef]:
         """Each element of ReportDefinitions in every page of
         DescribeReportDefinitions, from every target, as its page arrives (tagged
         with its target).

@@ -15,231 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddProfileKeyRequestTypeDef,
-        AddProfileKeyResponseTypeDef,
-        BatchGetCalculatedAttributeForProfileRequestTypeDef,
-        BatchGetCalculatedAttributeForProfileResponseTypeDef,
-        BatchGetProfileRequestTypeDef,
-        BatchGetProfileResponseTypeDef,
-        CreateCalculatedAttributeDefinitionRequestTypeDef,
-        CreateCalculatedAttributeDefinitionResponseTypeDef,
-        CreateDomainLayoutRequestTypeDef,
-        CreateDomainLayoutResponseTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResponseTypeDef,
-        CreateEventStreamRequestTypeDef,
-        CreateEventStreamResponseTypeDef,
-        CreateEventTriggerRequestTypeDef,
-        CreateEventTriggerResponseTypeDef,
-        CreateIntegrationWorkflowRequestTypeDef,
-        CreateIntegrationWorkflowResponseTypeDef,
-        CreateProfileRequestTypeDef,
-        CreateProfileResponseTypeDef,
-        CreateRecommenderFilterRequestTypeDef,
-        CreateRecommenderFilterResponseTypeDef,
-        CreateRecommenderRequestTypeDef,
-        CreateRecommenderResponseTypeDef,
-        CreateRecommenderSchemaRequestTypeDef,
-        CreateRecommenderSchemaResponseTypeDef,
-        CreateSegmentDefinitionRequestTypeDef,
-        CreateSegmentDefinitionResponseTypeDef,
-        CreateSegmentEstimateRequestTypeDef,
-        CreateSegmentEstimateResponseTypeDef,
-        CreateSegmentSnapshotRequestTypeDef,
-        CreateSegmentSnapshotResponseTypeDef,
-        CreateUploadJobRequestTypeDef,
-        CreateUploadJobResponseTypeDef,
-        DeleteCalculatedAttributeDefinitionRequestTypeDef,
-        DeleteCalculatedAttributeDefinitionResponseTypeDef,
-        DeleteDomainLayoutRequestTypeDef,
-        DeleteDomainLayoutResponseTypeDef,
-        DeleteDomainObjectTypeRequestTypeDef,
-        DeleteDomainObjectTypeResponseTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResponseTypeDef,
-        DeleteEventStreamRequestTypeDef,
-        DeleteEventStreamResponseTypeDef,
-        DeleteEventTriggerRequestTypeDef,
-        DeleteEventTriggerResponseTypeDef,
-        DeleteIntegrationRequestTypeDef,
-        DeleteIntegrationResponseTypeDef,
-        DeleteProfileKeyRequestTypeDef,
-        DeleteProfileKeyResponseTypeDef,
-        DeleteProfileObjectRequestTypeDef,
-        DeleteProfileObjectResponseTypeDef,
-        DeleteProfileObjectTypeRequestTypeDef,
-        DeleteProfileObjectTypeResponseTypeDef,
-        DeleteProfileRequestTypeDef,
-        DeleteProfileResponseTypeDef,
-        DeleteRecommenderFilterRequestTypeDef,
-        DeleteRecommenderFilterResponseTypeDef,
-        DeleteRecommenderRequestTypeDef,
-        DeleteRecommenderResponseTypeDef,
-        DeleteRecommenderSchemaRequestTypeDef,
-        DeleteRecommenderSchemaResponseTypeDef,
-        DeleteSegmentDefinitionRequestTypeDef,
-        DeleteSegmentDefinitionResponseTypeDef,
-        DeleteWorkflowRequestTypeDef,
-        DeleteWorkflowResponseTypeDef,
-        DetectProfileObjectTypeRequestTypeDef,
-        DetectProfileObjectTypeResponseTypeDef,
-        DomainObjectTypesListItemTypeDef,
-        EventStreamSummaryTypeDef,
-        EventTriggerSummaryItemTypeDef,
-        GetAutoMergingPreviewRequestTypeDef,
-        GetAutoMergingPreviewResponseTypeDef,
-        GetCalculatedAttributeDefinitionRequestTypeDef,
-        GetCalculatedAttributeDefinitionResponseTypeDef,
-        GetCalculatedAttributeForProfileRequestTypeDef,
-        GetCalculatedAttributeForProfileResponseTypeDef,
-        GetDomainLayoutRequestTypeDef,
-        GetDomainLayoutResponseTypeDef,
-        GetDomainObjectTypeRequestTypeDef,
-        GetDomainObjectTypeResponseTypeDef,
-        GetDomainRequestTypeDef,
-        GetDomainResponseTypeDef,
-        GetEventStreamRequestTypeDef,
-        GetEventStreamResponseTypeDef,
-        GetEventTriggerRequestTypeDef,
-        GetEventTriggerResponseTypeDef,
-        GetIdentityResolutionJobRequestTypeDef,
-        GetIdentityResolutionJobResponseTypeDef,
-        GetIntegrationRequestTypeDef,
-        GetIntegrationResponseTypeDef,
-        GetMatchesRequestTypeDef,
-        GetMatchesResponseTypeDef,
-        GetObjectTypeAttributeStatisticsRequestTypeDef,
-        GetObjectTypeAttributeStatisticsResponseTypeDef,
-        GetProfileHistoryRecordRequestTypeDef,
-        GetProfileHistoryRecordResponseTypeDef,
-        GetProfileObjectTypeRequestTypeDef,
-        GetProfileObjectTypeResponseTypeDef,
-        GetProfileObjectTypeTemplateRequestTypeDef,
-        GetProfileObjectTypeTemplateResponseTypeDef,
-        GetProfileRecommendationsRequestTypeDef,
-        GetProfileRecommendationsResponseTypeDef,
-        GetRecommenderFilterRequestTypeDef,
-        GetRecommenderFilterResponseTypeDef,
-        GetRecommenderRequestTypeDef,
-        GetRecommenderResponseTypeDef,
-        GetRecommenderSchemaRequestTypeDef,
-        GetRecommenderSchemaResponseTypeDef,
-        GetSegmentDefinitionRequestTypeDef,
-        GetSegmentDefinitionResponseTypeDef,
-        GetSegmentEstimateRequestTypeDef,
-        GetSegmentEstimateResponseTypeDef,
-        GetSegmentMembershipRequestTypeDef,
-        GetSegmentMembershipResponseTypeDef,
-        GetSegmentSnapshotRequestTypeDef,
-        GetSegmentSnapshotResponseTypeDef,
-        GetSimilarProfilesRequestTypeDef,
-        GetSimilarProfilesResponseTypeDef,
-        GetUploadJobPathRequestTypeDef,
-        GetUploadJobPathResponseTypeDef,
-        GetUploadJobRequestTypeDef,
-        GetUploadJobResponseTypeDef,
-        GetWorkflowRequestTypeDef,
-        GetWorkflowResponseTypeDef,
-        GetWorkflowStepsRequestTypeDef,
-        GetWorkflowStepsResponseTypeDef,
-        LayoutItemTypeDef,
-        ListAccountIntegrationsRequestTypeDef,
-        ListAccountIntegrationsResponseTypeDef,
-        ListCalculatedAttributeDefinitionsRequestTypeDef,
-        ListCalculatedAttributeDefinitionsResponseTypeDef,
-        ListCalculatedAttributesForProfileRequestTypeDef,
-        ListCalculatedAttributesForProfileResponseTypeDef,
-        ListDomainLayoutsRequestTypeDef,
-        ListDomainLayoutsResponseTypeDef,
-        ListDomainObjectTypesRequestTypeDef,
-        ListDomainObjectTypesResponseTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResponseTypeDef,
-        ListEventStreamsRequestTypeDef,
-        ListEventStreamsResponseTypeDef,
-        ListEventTriggersRequestTypeDef,
-        ListEventTriggersResponseTypeDef,
-        ListIdentityResolutionJobsRequestTypeDef,
-        ListIdentityResolutionJobsResponseTypeDef,
-        ListIntegrationsRequestTypeDef,
-        ListIntegrationsResponseTypeDef,
-        ListObjectTypeAttributeItemTypeDef,
-        ListObjectTypeAttributeValuesRequestTypeDef,
-        ListObjectTypeAttributeValuesResponseTypeDef,
-        ListObjectTypeAttributesRequestTypeDef,
-        ListObjectTypeAttributesResponseTypeDef,
-        ListProfileHistoryRecordsRequestTypeDef,
-        ListProfileHistoryRecordsResponseTypeDef,
-        ListProfileObjectTypeTemplatesRequestTypeDef,
-        ListProfileObjectTypeTemplatesResponseTypeDef,
-        ListProfileObjectTypesRequestTypeDef,
-        ListProfileObjectTypesResponseTypeDef,
-        ListProfileObjectsRequestTypeDef,
-        ListProfileObjectsResponseTypeDef,
-        ListRecommenderFiltersRequestTypeDef,
-        ListRecommenderFiltersResponseTypeDef,
-        ListRecommenderRecipesRequestTypeDef,
-        ListRecommenderRecipesResponseTypeDef,
-        ListRecommenderSchemasRequestTypeDef,
-        ListRecommenderSchemasResponseTypeDef,
-        ListRecommendersRequestTypeDef,
-        ListRecommendersResponseTypeDef,
-        ListRuleBasedMatchesRequestTypeDef,
-        ListRuleBasedMatchesResponseTypeDef,
-        ListSegmentDefinitionsRequestTypeDef,
-        ListSegmentDefinitionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUploadJobsRequestTypeDef,
-        ListUploadJobsResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        MergeProfilesRequestTypeDef,
-        MergeProfilesResponseTypeDef,
-        ProfileAttributeValuesRequestTypeDef,
-        ProfileAttributeValuesResponseTypeDef,
-        PutDomainObjectTypeRequestTypeDef,
-        PutDomainObjectTypeResponseTypeDef,
-        PutIntegrationRequestTypeDef,
-        PutIntegrationResponseTypeDef,
-        PutProfileObjectRequestTypeDef,
-        PutProfileObjectResponseTypeDef,
-        PutProfileObjectTypeRequestTypeDef,
-        PutProfileObjectTypeResponseTypeDef,
-        RecommenderFilterSummaryTypeDef,
-        RecommenderRecipeTypeDef,
-        RecommenderSchemaSummaryTypeDef,
-        RecommenderSummaryTypeDef,
-        SearchProfilesRequestTypeDef,
-        SearchProfilesResponseTypeDef,
-        SegmentDefinitionItemTypeDef,
-        StartRecommenderRequestTypeDef,
-        StartRecommenderResponseTypeDef,
-        StartUploadJobRequestTypeDef,
-        StartUploadJobResponseTypeDef,
-        StopRecommenderRequestTypeDef,
-        StopRecommenderResponseTypeDef,
-        StopUploadJobRequestTypeDef,
-        StopUploadJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCalculatedAttributeDefinitionRequestTypeDef,
-        UpdateCalculatedAttributeDefinitionResponseTypeDef,
-        UpdateDomainLayoutRequestTypeDef,
-        UpdateDomainLayoutResponseTypeDef,
-        UpdateDomainRequestTypeDef,
-        UpdateDomainResponseTypeDef,
-        UpdateEventTriggerRequestTypeDef,
-        UpdateEventTriggerResponseTypeDef,
-        UpdateProfileRequestTypeDef,
-        UpdateProfileResponseTypeDef,
-        UpdateRecommenderRequestTypeDef,
-        UpdateRecommenderResponseTypeDef,
-        UploadJobItemTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCustomerProfiles"]
 
@@ -251,8 +27,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_profile_key(
-        self, **kwargs: Unpack[AddProfileKeyRequestTypeDef]
-    ) -> TargetResults[AddProfileKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddProfileKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.AddProfileKeyResponseTypeDef]:
         """Associates a new key value with a specific profile, such as a Contact
         Record ContactId.
 
@@ -261,8 +37,9 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("AddProfileKey", kwargs)
 
     def batch_get_calculated_attribute_for_profile(
-        self, **kwargs: Unpack[BatchGetCalculatedAttributeForProfileRequestTypeDef]
-    ) -> TargetResults[BatchGetCalculatedAttributeForProfileResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchGetCalculatedAttributeForProfileRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchGetCalculatedAttributeForProfileResponseTypeDef]:
         """Fetch the possible attribute values given the attribute name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/BatchGetCalculatedAttributeForProfile
@@ -270,8 +47,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("BatchGetCalculatedAttributeForProfile", kwargs)
 
     def batch_get_profile(
-        self, **kwargs: Unpack[BatchGetProfileRequestTypeDef]
-    ) -> TargetResults[BatchGetProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetProfileResponseTypeDef]:
         """Get a batch of profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/BatchGetProfile
@@ -279,8 +56,9 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("BatchGetProfile", kwargs)
 
     def create_calculated_attribute_definition(
-        self, **kwargs: Unpack[CreateCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateCalculatedAttributeDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCalculatedAttributeDefinitionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCalculatedAttributeDefinitionResponseTypeDef]:
         """Creates a new calculated attribute definition. After creation, new object
         data ingested into Customer Profiles will be included in the calculated
         attribute, which can be retrieved for a profile using the
@@ -294,8 +72,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateCalculatedAttributeDefinition", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates a domain, which is a container for all customer data, such as
         customer profile attributes, object types, profile keys, and encryption
         keys. You can create multiple domains, and each domain can have multiple
@@ -306,8 +84,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_domain_layout(
-        self, **kwargs: Unpack[CreateDomainLayoutRequestTypeDef]
-    ) -> TargetResults[CreateDomainLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainLayoutResponseTypeDef]:
         """Creates the layout to view data for a specific domain. This API can only
         be invoked from the Amazon Connect admin website.
 
@@ -316,8 +94,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateDomainLayout", kwargs)
 
     def create_event_stream(
-        self, **kwargs: Unpack[CreateEventStreamRequestTypeDef]
-    ) -> TargetResults[CreateEventStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventStreamResponseTypeDef]:
         """Creates an event stream, which is a subscription to real-time events, such
         as when profiles are created and updated through Amazon Connect Customer
         Profiles.
@@ -327,8 +105,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateEventStream", kwargs)
 
     def create_event_trigger(
-        self, **kwargs: Unpack[CreateEventTriggerRequestTypeDef]
-    ) -> TargetResults[CreateEventTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventTriggerResponseTypeDef]:
         """Creates an event trigger, which specifies the rules when to perform action
         based on customer's ingested data.
 
@@ -337,8 +115,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateEventTrigger", kwargs)
 
     def create_integration_workflow(
-        self, **kwargs: Unpack[CreateIntegrationWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationWorkflowResponseTypeDef]:
         """Creates an integration workflow. An integration workflow is an async
         process which ingests historic data and sets up an integration for ongoing
         updates. The supported Amazon AppFlow sources are Salesforce, ServiceNow,
@@ -349,8 +127,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateIntegrationWorkflow", kwargs)
 
     def create_profile(
-        self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> TargetResults[CreateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileResponseTypeDef]:
         """Creates a standard profile.
 
         Deprecated parameters: PartyType, Gender.
@@ -360,8 +138,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateProfile", kwargs)
 
     def create_recommender(
-        self, **kwargs: Unpack[CreateRecommenderRequestTypeDef]
-    ) -> TargetResults[CreateRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecommenderResponseTypeDef]:
         """Creates a recommender
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateRecommender
@@ -369,8 +147,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateRecommender", kwargs)
 
     def create_recommender_filter(
-        self, **kwargs: Unpack[CreateRecommenderFilterRequestTypeDef]
-    ) -> TargetResults[CreateRecommenderFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecommenderFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecommenderFilterResponseTypeDef]:
         """Creates a recommender filter. A recommender filter specifies which items
         to include or exclude from recommendations.
 
@@ -379,8 +157,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateRecommenderFilter", kwargs)
 
     def create_recommender_schema(
-        self, **kwargs: Unpack[CreateRecommenderSchemaRequestTypeDef]
-    ) -> TargetResults[CreateRecommenderSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecommenderSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecommenderSchemaResponseTypeDef]:
         """Creates a recommender schema. A recommender schema defines the set of data
         columns available for training recommenders and filters under a domain.
 
@@ -389,8 +167,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateRecommenderSchema", kwargs)
 
     def create_segment_definition(
-        self, **kwargs: Unpack[CreateSegmentDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateSegmentDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSegmentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSegmentDefinitionResponseTypeDef]:
         """Creates a segment definition associated to the given domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateSegmentDefinition
@@ -398,8 +176,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateSegmentDefinition", kwargs)
 
     def create_segment_estimate(
-        self, **kwargs: Unpack[CreateSegmentEstimateRequestTypeDef]
-    ) -> TargetResults[CreateSegmentEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSegmentEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSegmentEstimateResponseTypeDef]:
         """Creates a segment estimate query.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateSegmentEstimate
@@ -407,8 +185,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateSegmentEstimate", kwargs)
 
     def create_segment_snapshot(
-        self, **kwargs: Unpack[CreateSegmentSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateSegmentSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSegmentSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSegmentSnapshotResponseTypeDef]:
         """Triggers a job to export a segment to a specified destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateSegmentSnapshot
@@ -416,8 +194,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateSegmentSnapshot", kwargs)
 
     def create_upload_job(
-        self, **kwargs: Unpack[CreateUploadJobRequestTypeDef]
-    ) -> TargetResults[CreateUploadJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUploadJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUploadJobResponseTypeDef]:
         """Creates an Upload job to ingest data for segment imports. The metadata is
         created for the job with the provided field mapping and unique key.
 
@@ -426,8 +204,9 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("CreateUploadJob", kwargs)
 
     def delete_calculated_attribute_definition(
-        self, **kwargs: Unpack[DeleteCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteCalculatedAttributeDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCalculatedAttributeDefinitionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteCalculatedAttributeDefinitionResponseTypeDef]:
         """Deletes an existing calculated attribute definition. Note that deleting a
         default calculated attribute is possible, however once deleted, you will
         be unable to undo that action and will need to recreate it on your own
@@ -438,8 +217,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteCalculatedAttributeDefinition", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResponseTypeDef]:
         """Deletes a specific domain and all of its customer data, such as customer
         profile attributes and their related objects.
 
@@ -448,8 +227,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_domain_layout(
-        self, **kwargs: Unpack[DeleteDomainLayoutRequestTypeDef]
-    ) -> TargetResults[DeleteDomainLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainLayoutResponseTypeDef]:
         """Deletes the layout used to view data for a specific domain. This API can
         only be invoked from the Amazon Connect admin website.
 
@@ -458,8 +237,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteDomainLayout", kwargs)
 
     def delete_domain_object_type(
-        self, **kwargs: Unpack[DeleteDomainObjectTypeRequestTypeDef]
-    ) -> TargetResults[DeleteDomainObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainObjectTypeResponseTypeDef]:
         """Delete a DomainObjectType for the given Domain and ObjectType name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteDomainObjectType
@@ -467,8 +246,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteDomainObjectType", kwargs)
 
     def delete_event_stream(
-        self, **kwargs: Unpack[DeleteEventStreamRequestTypeDef]
-    ) -> TargetResults[DeleteEventStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventStreamResponseTypeDef]:
         """Disables and deletes the specified event stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteEventStream
@@ -476,8 +255,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteEventStream", kwargs)
 
     def delete_event_trigger(
-        self, **kwargs: Unpack[DeleteEventTriggerRequestTypeDef]
-    ) -> TargetResults[DeleteEventTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventTriggerResponseTypeDef]:
         """Disable and deletes the Event Trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteEventTrigger
@@ -485,8 +264,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteEventTrigger", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> TargetResults[DeleteIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIntegrationResponseTypeDef]:
         """Removes an integration from a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteIntegration
@@ -494,8 +273,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_profile(
-        self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> TargetResults[DeleteProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProfileResponseTypeDef]:
         """Deletes the standard customer profile and all data pertaining to the
         profile.
 
@@ -504,8 +283,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteProfile", kwargs)
 
     def delete_profile_key(
-        self, **kwargs: Unpack[DeleteProfileKeyRequestTypeDef]
-    ) -> TargetResults[DeleteProfileKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProfileKeyResponseTypeDef]:
         """Removes a searchable key from a customer profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteProfileKey
@@ -513,8 +292,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteProfileKey", kwargs)
 
     def delete_profile_object(
-        self, **kwargs: Unpack[DeleteProfileObjectRequestTypeDef]
-    ) -> TargetResults[DeleteProfileObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProfileObjectResponseTypeDef]:
         """Removes an object associated with a profile of a given ProfileObjectType.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteProfileObject
@@ -522,8 +301,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteProfileObject", kwargs)
 
     def delete_profile_object_type(
-        self, **kwargs: Unpack[DeleteProfileObjectTypeRequestTypeDef]
-    ) -> TargetResults[DeleteProfileObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProfileObjectTypeResponseTypeDef]:
         """Removes a ProfileObjectType from a specific domain as well as removes all
         the ProfileObjects of that type. It also disables integrations from this
         specific ProfileObjectType. In addition, it scrubs all of the fields of
@@ -534,8 +313,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteProfileObjectType", kwargs)
 
     def delete_recommender(
-        self, **kwargs: Unpack[DeleteRecommenderRequestTypeDef]
-    ) -> TargetResults[DeleteRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommenderResponseTypeDef]:
         """Deletes a recommender.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteRecommender
@@ -543,8 +322,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteRecommender", kwargs)
 
     def delete_recommender_filter(
-        self, **kwargs: Unpack[DeleteRecommenderFilterRequestTypeDef]
-    ) -> TargetResults[DeleteRecommenderFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommenderFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommenderFilterResponseTypeDef]:
         """Deletes a recommender filter from a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteRecommenderFilter
@@ -552,8 +331,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteRecommenderFilter", kwargs)
 
     def delete_recommender_schema(
-        self, **kwargs: Unpack[DeleteRecommenderSchemaRequestTypeDef]
-    ) -> TargetResults[DeleteRecommenderSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommenderSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommenderSchemaResponseTypeDef]:
         """Deletes a recommender schema from a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteRecommenderSchema
@@ -561,8 +340,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteRecommenderSchema", kwargs)
 
     def delete_segment_definition(
-        self, **kwargs: Unpack[DeleteSegmentDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteSegmentDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSegmentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSegmentDefinitionResponseTypeDef]:
         """Deletes a segment definition from the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteSegmentDefinition
@@ -570,8 +349,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteSegmentDefinition", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowResponseTypeDef]:
         """Deletes the specified workflow and all its corresponding resources. This
         is an async process.
 
@@ -580,8 +359,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def detect_profile_object_type(
-        self, **kwargs: Unpack[DetectProfileObjectTypeRequestTypeDef]
-    ) -> TargetResults[DetectProfileObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectProfileObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectProfileObjectTypeResponseTypeDef]:
         """The process of detecting profile object type mapping by using given
         objects.
 
@@ -590,8 +369,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("DetectProfileObjectType", kwargs)
 
     def get_auto_merging_preview(
-        self, **kwargs: Unpack[GetAutoMergingPreviewRequestTypeDef]
-    ) -> TargetResults[GetAutoMergingPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutoMergingPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutoMergingPreviewResponseTypeDef]:
         """Tests the auto-merging settings of your Identity Resolution Job without
         merging your data. It randomly selects a sample of matching groups from
         the existing matching results, and applies the automerging settings that
@@ -605,8 +384,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetAutoMergingPreview", kwargs)
 
     def get_calculated_attribute_definition(
-        self, **kwargs: Unpack[GetCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> TargetResults[GetCalculatedAttributeDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCalculatedAttributeDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCalculatedAttributeDefinitionResponseTypeDef]:
         """Provides more information on a calculated attribute definition for
         Customer Profiles.
 
@@ -615,8 +394,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetCalculatedAttributeDefinition", kwargs)
 
     def get_calculated_attribute_for_profile(
-        self, **kwargs: Unpack[GetCalculatedAttributeForProfileRequestTypeDef]
-    ) -> TargetResults[GetCalculatedAttributeForProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCalculatedAttributeForProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCalculatedAttributeForProfileResponseTypeDef]:
         """Retrieve a calculated attribute for a customer profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetCalculatedAttributeForProfile
@@ -624,8 +403,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetCalculatedAttributeForProfile", kwargs)
 
     def get_domain(
-        self, **kwargs: Unpack[GetDomainRequestTypeDef]
-    ) -> TargetResults[GetDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainResponseTypeDef]:
         """Returns information about a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetDomain
@@ -633,8 +412,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetDomain", kwargs)
 
     def get_domain_layout(
-        self, **kwargs: Unpack[GetDomainLayoutRequestTypeDef]
-    ) -> TargetResults[GetDomainLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainLayoutResponseTypeDef]:
         """Gets the layout to view data for a specific domain. This API can only be
         invoked from the Amazon Connect admin website.
 
@@ -643,8 +422,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetDomainLayout", kwargs)
 
     def get_domain_object_type(
-        self, **kwargs: Unpack[GetDomainObjectTypeRequestTypeDef]
-    ) -> TargetResults[GetDomainObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainObjectTypeResponseTypeDef]:
         """Return a DomainObjectType for the input Domain and ObjectType names.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetDomainObjectType
@@ -652,8 +431,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetDomainObjectType", kwargs)
 
     def get_event_stream(
-        self, **kwargs: Unpack[GetEventStreamRequestTypeDef]
-    ) -> TargetResults[GetEventStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventStreamResponseTypeDef]:
         """Returns information about the specified event stream in a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetEventStream
@@ -661,8 +440,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetEventStream", kwargs)
 
     def get_event_trigger(
-        self, **kwargs: Unpack[GetEventTriggerRequestTypeDef]
-    ) -> TargetResults[GetEventTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventTriggerResponseTypeDef]:
         """Get a specific Event Trigger from the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetEventTrigger
@@ -670,8 +449,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetEventTrigger", kwargs)
 
     def get_identity_resolution_job(
-        self, **kwargs: Unpack[GetIdentityResolutionJobRequestTypeDef]
-    ) -> TargetResults[GetIdentityResolutionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityResolutionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityResolutionJobResponseTypeDef]:
         """Returns information about an Identity Resolution Job in a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetIdentityResolutionJob
@@ -679,8 +458,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetIdentityResolutionJob", kwargs)
 
     def get_integration(
-        self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> TargetResults[GetIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationResponseTypeDef]:
         """Returns an integration for a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetIntegration
@@ -688,8 +467,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetIntegration", kwargs)
 
     def get_matches(
-        self, **kwargs: Unpack[GetMatchesRequestTypeDef]
-    ) -> TargetResults[GetMatchesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMatchesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMatchesResponseTypeDef]:
         """Before calling this API, use CreateDomain or UpdateDomain to enable
         identity resolution: set Matching to true.
 
@@ -698,8 +477,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetMatches", kwargs)
 
     def get_object_type_attribute_statistics(
-        self, **kwargs: Unpack[GetObjectTypeAttributeStatisticsRequestTypeDef]
-    ) -> TargetResults[GetObjectTypeAttributeStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectTypeAttributeStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectTypeAttributeStatisticsResponseTypeDef]:
         """The GetObjectTypeAttributeValues API delivers statistical insights about
         attributes within a specific object type, but is exclusively available for
         domains with data store enabled. This API performs daily calculations to
@@ -713,8 +492,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetObjectTypeAttributeStatistics", kwargs)
 
     def get_profile_history_record(
-        self, **kwargs: Unpack[GetProfileHistoryRecordRequestTypeDef]
-    ) -> TargetResults[GetProfileHistoryRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileHistoryRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileHistoryRecordResponseTypeDef]:
         """Returns a history record for a specific profile, for a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetProfileHistoryRecord
@@ -722,8 +501,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetProfileHistoryRecord", kwargs)
 
     def get_profile_object_type(
-        self, **kwargs: Unpack[GetProfileObjectTypeRequestTypeDef]
-    ) -> TargetResults[GetProfileObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileObjectTypeResponseTypeDef]:
         """Returns the object types for a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetProfileObjectType
@@ -731,8 +510,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetProfileObjectType", kwargs)
 
     def get_profile_object_type_template(
-        self, **kwargs: Unpack[GetProfileObjectTypeTemplateRequestTypeDef]
-    ) -> TargetResults[GetProfileObjectTypeTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileObjectTypeTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileObjectTypeTemplateResponseTypeDef]:
         """Returns the template information for a specific object type.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetProfileObjectTypeTemplate
@@ -740,8 +519,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetProfileObjectTypeTemplate", kwargs)
 
     def get_profile_recommendations(
-        self, **kwargs: Unpack[GetProfileRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetProfileRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileRecommendationsResponseTypeDef]:
         """Fetches the recommendations for a profile in the input Customer Profiles
         domain. Fetches all the profile recommendations
 
@@ -750,8 +529,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetProfileRecommendations", kwargs)
 
     def get_recommender(
-        self, **kwargs: Unpack[GetRecommenderRequestTypeDef]
-    ) -> TargetResults[GetRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommenderResponseTypeDef]:
         """Retrieves a recommender.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetRecommender
@@ -759,8 +538,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetRecommender", kwargs)
 
     def get_recommender_filter(
-        self, **kwargs: Unpack[GetRecommenderFilterRequestTypeDef]
-    ) -> TargetResults[GetRecommenderFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommenderFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommenderFilterResponseTypeDef]:
         """Retrieves information about a specific recommender filter in a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetRecommenderFilter
@@ -768,8 +547,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetRecommenderFilter", kwargs)
 
     def get_recommender_schema(
-        self, **kwargs: Unpack[GetRecommenderSchemaRequestTypeDef]
-    ) -> TargetResults[GetRecommenderSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommenderSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommenderSchemaResponseTypeDef]:
         """Retrieves information about a specific recommender schema in a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetRecommenderSchema
@@ -777,8 +556,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetRecommenderSchema", kwargs)
 
     def get_segment_definition(
-        self, **kwargs: Unpack[GetSegmentDefinitionRequestTypeDef]
-    ) -> TargetResults[GetSegmentDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentDefinitionResponseTypeDef]:
         """Gets a segment definition from the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentDefinition
@@ -786,8 +565,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetSegmentDefinition", kwargs)
 
     def get_segment_estimate(
-        self, **kwargs: Unpack[GetSegmentEstimateRequestTypeDef]
-    ) -> TargetResults[GetSegmentEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentEstimateResponseTypeDef]:
         """Gets the result of a segment estimate query.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentEstimate
@@ -795,8 +574,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetSegmentEstimate", kwargs)
 
     def get_segment_membership(
-        self, **kwargs: Unpack[GetSegmentMembershipRequestTypeDef]
-    ) -> TargetResults[GetSegmentMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentMembershipResponseTypeDef]:
         """Determines if the given profiles are within a segment.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentMembership
@@ -804,8 +583,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetSegmentMembership", kwargs)
 
     def get_segment_snapshot(
-        self, **kwargs: Unpack[GetSegmentSnapshotRequestTypeDef]
-    ) -> TargetResults[GetSegmentSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentSnapshotResponseTypeDef]:
         """Retrieve the latest status of a segment snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentSnapshot
@@ -813,8 +592,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetSegmentSnapshot", kwargs)
 
     def get_similar_profiles(
-        self, **kwargs: Unpack[GetSimilarProfilesRequestTypeDef]
-    ) -> TargetResults[GetSimilarProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSimilarProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSimilarProfilesResponseTypeDef]:
         """Returns a set of profiles that belong to the same matching group using the
         matchId or profileId. You can also specify the type of matching that you
         want for finding similar profiles using either RULE_BASED_MATCHING or
@@ -825,8 +604,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetSimilarProfiles", kwargs)
 
     def get_upload_job(
-        self, **kwargs: Unpack[GetUploadJobRequestTypeDef]
-    ) -> TargetResults[GetUploadJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUploadJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUploadJobResponseTypeDef]:
         """This API retrieves the details of a specific upload job.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetUploadJob
@@ -834,8 +613,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetUploadJob", kwargs)
 
     def get_upload_job_path(
-        self, **kwargs: Unpack[GetUploadJobPathRequestTypeDef]
-    ) -> TargetResults[GetUploadJobPathResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUploadJobPathRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUploadJobPathResponseTypeDef]:
         """This API retrieves the pre-signed URL and client token for uploading the
         file associated with the upload job.
 
@@ -844,8 +623,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetUploadJobPath", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> TargetResults[GetWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
         """Get details of specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetWorkflow
@@ -853,8 +632,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_steps(
-        self, **kwargs: Unpack[GetWorkflowStepsRequestTypeDef]
-    ) -> TargetResults[GetWorkflowStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowStepsResponseTypeDef]:
         """Get granular list of steps in workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetWorkflowSteps
@@ -862,8 +641,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("GetWorkflowSteps", kwargs)
 
     def list_account_integrations(
-        self, **kwargs: Unpack[ListAccountIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListAccountIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountIntegrationsResponseTypeDef]:
         """Lists all of the integrations associated to a specific URI in the AWS
         account.
 
@@ -872,8 +651,9 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListAccountIntegrations", kwargs)
 
     def list_calculated_attribute_definitions(
-        self, **kwargs: Unpack[ListCalculatedAttributeDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListCalculatedAttributeDefinitionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCalculatedAttributeDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCalculatedAttributeDefinitionsResponseTypeDef]:
         """Lists calculated attribute definitions for Customer Profiles
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListCalculatedAttributeDefinitions
@@ -881,8 +661,9 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListCalculatedAttributeDefinitions", kwargs)
 
     def list_calculated_attributes_for_profile(
-        self, **kwargs: Unpack[ListCalculatedAttributesForProfileRequestTypeDef]
-    ) -> TargetResults[ListCalculatedAttributesForProfileResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCalculatedAttributesForProfileRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCalculatedAttributesForProfileResponseTypeDef]:
         """Retrieve a list of calculated attributes for a customer profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListCalculatedAttributesForProfile
@@ -890,8 +671,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListCalculatedAttributesForProfile", kwargs)
 
     def list_domain_layouts(
-        self, **kwargs: Unpack[ListDomainLayoutsRequestTypeDef]
-    ) -> TargetResults[ListDomainLayoutsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainLayoutsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainLayoutsResponseTypeDef]:
         """Lists the existing layouts that can be used to view data for a specific
         domain. This API can only be invoked from the Amazon Connect admin
         website.
@@ -901,8 +682,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListDomainLayouts", kwargs)
 
     def list_domain_object_types(
-        self, **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef]
-    ) -> TargetResults[ListDomainObjectTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainObjectTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainObjectTypesResponseTypeDef]:
         """List all DomainObjectType(s) in a Customer Profiles domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListDomainObjectTypes
@@ -910,8 +691,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListDomainObjectTypes", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Returns a list of all the domains for an AWS account that have been
         created.
 
@@ -920,8 +701,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_event_streams(
-        self, **kwargs: Unpack[ListEventStreamsRequestTypeDef]
-    ) -> TargetResults[ListEventStreamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventStreamsResponseTypeDef]:
         """Returns a list of all the event streams in a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventStreams
@@ -929,8 +710,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListEventStreams", kwargs)
 
     def list_event_triggers(
-        self, **kwargs: Unpack[ListEventTriggersRequestTypeDef]
-    ) -> TargetResults[ListEventTriggersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventTriggersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventTriggersResponseTypeDef]:
         """List all Event Triggers under a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventTriggers
@@ -938,8 +719,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListEventTriggers", kwargs)
 
     def list_identity_resolution_jobs(
-        self, **kwargs: Unpack[ListIdentityResolutionJobsRequestTypeDef]
-    ) -> TargetResults[ListIdentityResolutionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityResolutionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityResolutionJobsResponseTypeDef]:
         """Lists all of the Identity Resolution Jobs in your domain. The response
         sorts the list by JobStartTime.
 
@@ -948,8 +729,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListIdentityResolutionJobs", kwargs)
 
     def list_integrations(
-        self, **kwargs: Unpack[ListIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntegrationsResponseTypeDef]:
         """Lists all of the integrations in your domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListIntegrations
@@ -957,8 +738,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListIntegrations", kwargs)
 
     def list_object_type_attribute_values(
-        self, **kwargs: Unpack[ListObjectTypeAttributeValuesRequestTypeDef]
-    ) -> TargetResults[ListObjectTypeAttributeValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectTypeAttributeValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectTypeAttributeValuesResponseTypeDef]:
         """The ListObjectTypeAttributeValues API provides access to the most recent
         distinct values for any specified attribute, making it valuable for
         real-time data validation and consistency checks within your object types.
@@ -972,8 +753,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListObjectTypeAttributeValues", kwargs)
 
     def list_object_type_attributes(
-        self, **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef]
-    ) -> TargetResults[ListObjectTypeAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectTypeAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectTypeAttributesResponseTypeDef]:
         """Fetch the possible attribute values given the attribute name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListObjectTypeAttributes
@@ -981,8 +762,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListObjectTypeAttributes", kwargs)
 
     def list_profile_attribute_values(
-        self, **kwargs: Unpack[ProfileAttributeValuesRequestTypeDef]
-    ) -> TargetResults[ProfileAttributeValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProfileAttributeValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileAttributeValuesResponseTypeDef]:
         """Fetch the possible attribute values given the attribute name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListProfileAttributeValues
@@ -990,8 +771,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListProfileAttributeValues", kwargs)
 
     def list_profile_history_records(
-        self, **kwargs: Unpack[ListProfileHistoryRecordsRequestTypeDef]
-    ) -> TargetResults[ListProfileHistoryRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileHistoryRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileHistoryRecordsResponseTypeDef]:
         """Returns a list of history records for a specific profile, for a specific
         domain.
 
@@ -1000,8 +781,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListProfileHistoryRecords", kwargs)
 
     def list_profile_object_type_templates(
-        self, **kwargs: Unpack[ListProfileObjectTypeTemplatesRequestTypeDef]
-    ) -> TargetResults[ListProfileObjectTypeTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileObjectTypeTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileObjectTypeTemplatesResponseTypeDef]:
         """Lists all of the template information for object types.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListProfileObjectTypeTemplates
@@ -1009,8 +790,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListProfileObjectTypeTemplates", kwargs)
 
     def list_profile_object_types(
-        self, **kwargs: Unpack[ListProfileObjectTypesRequestTypeDef]
-    ) -> TargetResults[ListProfileObjectTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileObjectTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileObjectTypesResponseTypeDef]:
         """Lists all of the templates available within the service.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListProfileObjectTypes
@@ -1018,8 +799,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListProfileObjectTypes", kwargs)
 
     def list_profile_objects(
-        self, **kwargs: Unpack[ListProfileObjectsRequestTypeDef]
-    ) -> TargetResults[ListProfileObjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileObjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileObjectsResponseTypeDef]:
         """Returns a list of objects associated with a profile of a given
         ProfileObjectType.
 
@@ -1028,8 +809,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListProfileObjects", kwargs)
 
     def list_recommender_filters(
-        self, **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef]
-    ) -> TargetResults[ListRecommenderFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommenderFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommenderFiltersResponseTypeDef]:
         """Returns a list of recommender filters in the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderFilters
@@ -1037,8 +818,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListRecommenderFilters", kwargs)
 
     def list_recommender_recipes(
-        self, **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef]
-    ) -> TargetResults[ListRecommenderRecipesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommenderRecipesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommenderRecipesResponseTypeDef]:
         """Returns a list of available recommender recipes that can be used to create
         recommenders.
 
@@ -1047,8 +828,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListRecommenderRecipes", kwargs)
 
     def list_recommender_schemas(
-        self, **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef]
-    ) -> TargetResults[ListRecommenderSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommenderSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommenderSchemasResponseTypeDef]:
         """Returns a list of recommender schemas in the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderSchemas
@@ -1056,8 +837,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListRecommenderSchemas", kwargs)
 
     def list_recommenders(
-        self, **kwargs: Unpack[ListRecommendersRequestTypeDef]
-    ) -> TargetResults[ListRecommendersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendersResponseTypeDef]:
         """Returns a list of recommenders in the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenders
@@ -1065,8 +846,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListRecommenders", kwargs)
 
     def list_rule_based_matches(
-        self, **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef]
-    ) -> TargetResults[ListRuleBasedMatchesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleBasedMatchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleBasedMatchesResponseTypeDef]:
         """Returns a set of MatchIds that belong to the given domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRuleBasedMatches
@@ -1074,8 +855,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListRuleBasedMatches", kwargs)
 
     def list_segment_definitions(
-        self, **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListSegmentDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSegmentDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSegmentDefinitionsResponseTypeDef]:
         """Lists all segment definitions under a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentDefinitions
@@ -1083,8 +864,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListSegmentDefinitions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with an Amazon Connect Customer Profiles
         resource. In Connect Customer Profiles, domains, profile object types, and
         integrations can be tagged.
@@ -1094,8 +875,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_upload_jobs(
-        self, **kwargs: Unpack[ListUploadJobsRequestTypeDef]
-    ) -> TargetResults[ListUploadJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUploadJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUploadJobsResponseTypeDef]:
         """This API retrieves a list of upload jobs for the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListUploadJobs
@@ -1103,8 +884,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListUploadJobs", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Query to list all workflows.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListWorkflows
@@ -1112,8 +893,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def merge_profiles(
-        self, **kwargs: Unpack[MergeProfilesRequestTypeDef]
-    ) -> TargetResults[MergeProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergeProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.MergeProfilesResponseTypeDef]:
         """Runs an AWS Lambda job that does the following:
         - All the profileKeys in the ProfileToBeMerged will be moved to the main
           profile.
@@ -1134,8 +915,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("MergeProfiles", kwargs)
 
     def put_domain_object_type(
-        self, **kwargs: Unpack[PutDomainObjectTypeRequestTypeDef]
-    ) -> TargetResults[PutDomainObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDomainObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDomainObjectTypeResponseTypeDef]:
         """Create/Update a DomainObjectType in a Customer Profiles domain. To create
         a new DomainObjectType, Data Store needs to be enabled on the Domain.
 
@@ -1144,8 +925,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("PutDomainObjectType", kwargs)
 
     def put_integration(
-        self, **kwargs: Unpack[PutIntegrationRequestTypeDef]
-    ) -> TargetResults[PutIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutIntegrationResponseTypeDef]:
         """Adds an integration between the service and a third-party service, which
         includes Amazon AppFlow and Amazon Connect.
 
@@ -1154,8 +935,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("PutIntegration", kwargs)
 
     def put_profile_object(
-        self, **kwargs: Unpack[PutProfileObjectRequestTypeDef]
-    ) -> TargetResults[PutProfileObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProfileObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProfileObjectResponseTypeDef]:
         """Adds additional objects to customer profiles of a given ObjectType.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/PutProfileObject
@@ -1163,8 +944,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("PutProfileObject", kwargs)
 
     def put_profile_object_type(
-        self, **kwargs: Unpack[PutProfileObjectTypeRequestTypeDef]
-    ) -> TargetResults[PutProfileObjectTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProfileObjectTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProfileObjectTypeResponseTypeDef]:
         """Defines a ProfileObjectType.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/PutProfileObjectType
@@ -1172,8 +953,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("PutProfileObjectType", kwargs)
 
     def search_profiles(
-        self, **kwargs: Unpack[SearchProfilesRequestTypeDef]
-    ) -> TargetResults[SearchProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchProfilesResponseTypeDef]:
         """Searches for profiles within a specific domain using one or more
         predefined search keys (e.g., _fullName, _phone, _email, _account, etc.)
         and/or custom-defined search keys. A search key is a data type pair that
@@ -1184,8 +965,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("SearchProfiles", kwargs)
 
     def start_recommender(
-        self, **kwargs: Unpack[StartRecommenderRequestTypeDef]
-    ) -> TargetResults[StartRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRecommenderResponseTypeDef]:
         """Starts a recommender that was previously stopped. Starting a recommender
         resumes its ability to generate recommendations.
 
@@ -1194,8 +975,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("StartRecommender", kwargs)
 
     def start_upload_job(
-        self, **kwargs: Unpack[StartUploadJobRequestTypeDef]
-    ) -> TargetResults[StartUploadJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartUploadJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartUploadJobResponseTypeDef]:
         """This API starts the processing of an upload job to ingest profile data.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/StartUploadJob
@@ -1203,8 +984,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("StartUploadJob", kwargs)
 
     def stop_recommender(
-        self, **kwargs: Unpack[StopRecommenderRequestTypeDef]
-    ) -> TargetResults[StopRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRecommenderResponseTypeDef]:
         """Stops a recommender, suspending its ability to generate recommendations.
         The recommender can be restarted later using StartRecommender.
 
@@ -1213,8 +994,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("StopRecommender", kwargs)
 
     def stop_upload_job(
-        self, **kwargs: Unpack[StopUploadJobRequestTypeDef]
-    ) -> TargetResults[StopUploadJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopUploadJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopUploadJobResponseTypeDef]:
         """This API stops the processing of an upload job.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/StopUploadJob
@@ -1222,8 +1003,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("StopUploadJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon Connect
         Customer Profiles resource. Tags can help you organize and categorize your
         resources. You can also use them to scope user permissions by granting a
@@ -1236,8 +1017,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified Amazon Connect Customer
         Profiles resource. In Connect Customer Profiles, domains, profile object
         types, and integrations can be tagged.
@@ -1247,8 +1028,9 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_calculated_attribute_definition(
-        self, **kwargs: Unpack[UpdateCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateCalculatedAttributeDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCalculatedAttributeDefinitionRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCalculatedAttributeDefinitionResponseTypeDef]:
         """Updates an existing calculated attribute definition. When updating the
         Conditions, note that increasing the date range of a calculated attribute
         will not trigger inclusion of historical data greater than the current
@@ -1259,8 +1041,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("UpdateCalculatedAttributeDefinition", kwargs)
 
     def update_domain(
-        self, **kwargs: Unpack[UpdateDomainRequestTypeDef]
-    ) -> TargetResults[UpdateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainResponseTypeDef]:
         """Updates the properties of a domain, including creating or selecting a dead
         letter queue or an encryption key.
 
@@ -1269,8 +1051,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("UpdateDomain", kwargs)
 
     def update_domain_layout(
-        self, **kwargs: Unpack[UpdateDomainLayoutRequestTypeDef]
-    ) -> TargetResults[UpdateDomainLayoutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainLayoutRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainLayoutResponseTypeDef]:
         """Updates the layout used to view data for a specific domain. This API can
         only be invoked from the Amazon Connect admin website.
 
@@ -1279,8 +1061,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("UpdateDomainLayout", kwargs)
 
     def update_event_trigger(
-        self, **kwargs: Unpack[UpdateEventTriggerRequestTypeDef]
-    ) -> TargetResults[UpdateEventTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventTriggerResponseTypeDef]:
         """Update the properties of an Event Trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/UpdateEventTrigger
@@ -1288,8 +1070,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("UpdateEventTrigger", kwargs)
 
     def update_profile(
-        self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> TargetResults[UpdateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileResponseTypeDef]:
         """Updates the properties of a profile. The ProfileId is required for
         updating a customer profile.
 
@@ -1300,8 +1082,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         return self._call("UpdateProfile", kwargs)
 
     def update_recommender(
-        self, **kwargs: Unpack[UpdateRecommenderRequestTypeDef]
-    ) -> TargetResults[UpdateRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecommenderResponseTypeDef]:
         """Updates the properties of an existing recommender, allowing you to modify
         its configuration and description.
 
@@ -1315,8 +1097,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSimilarProfilesRequestTypeDef],
-    ) -> TargetResults[GetSimilarProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSimilarProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSimilarProfilesResponseTypeDef]:
         """Every page of GetSimilarProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1341,8 +1123,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainLayoutsRequestTypeDef],
-    ) -> TargetResults[ListDomainLayoutsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainLayoutsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainLayoutsResponseTypeDef]:
         """Every page of ListDomainLayouts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1366,8 +1148,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef],
-    ) -> TargetResults[ListDomainObjectTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainObjectTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainObjectTypesResponseTypeDef]:
         """Every page of ListDomainObjectTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1389,8 +1171,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventStreamsRequestTypeDef],
-    ) -> TargetResults[ListEventStreamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventStreamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventStreamsResponseTypeDef]:
         """Every page of ListEventStreams in every target, merged per target
         (botocore's build_full_result).
 
@@ -1412,8 +1194,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventTriggersRequestTypeDef],
-    ) -> TargetResults[ListEventTriggersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventTriggersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventTriggersResponseTypeDef]:
         """Every page of ListEventTriggers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1435,8 +1217,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef],
-    ) -> TargetResults[ListObjectTypeAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectTypeAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectTypeAttributesResponseTypeDef]:
         """Every page of ListObjectTypeAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1458,8 +1240,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef],
-    ) -> TargetResults[ListRecommenderFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommenderFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommenderFiltersResponseTypeDef]:
         """Every page of ListRecommenderFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1481,8 +1263,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef],
-    ) -> TargetResults[ListRecommenderRecipesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommenderRecipesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommenderRecipesResponseTypeDef]:
         """Every page of ListRecommenderRecipes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1505,8 +1287,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef],
-    ) -> TargetResults[ListRecommenderSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommenderSchemasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommenderSchemasResponseTypeDef]:
         """Every page of ListRecommenderSchemas in every target, merged per target
         (botocore's build_full_result).
 
@@ -1528,8 +1310,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendersRequestTypeDef],
-    ) -> TargetResults[ListRecommendersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendersResponseTypeDef]:
         """Every page of ListRecommenders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1551,8 +1333,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef],
-    ) -> TargetResults[ListRuleBasedMatchesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleBasedMatchesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRuleBasedMatchesResponseTypeDef]:
         """Every page of ListRuleBasedMatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -1574,8 +1356,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListSegmentDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSegmentDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSegmentDefinitionsResponseTypeDef]:
         """Every page of ListSegmentDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1597,8 +1379,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUploadJobsRequestTypeDef],
-    ) -> TargetResults[ListUploadJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUploadJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUploadJobsResponseTypeDef]:
         """Every page of ListUploadJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1619,7 +1401,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSimilarProfilesRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetSimilarProfilesRequestTypeDef],
     ) -> Items[str]:
         """Each element of ProfileIds in every page of GetSimilarProfiles, from every
         target, as its page arrives (tagged with its target).
@@ -1635,8 +1417,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainLayoutsRequestTypeDef],
-    ) -> Items[LayoutItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainLayoutsRequestTypeDef],
+    ) -> Items[type_defs.LayoutItemTypeDef]:
         """Each element of Items in every page of ListDomainLayouts, from every
         target, as its page arrives (tagged with its target).
 
@@ -1651,8 +1433,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef],
-    ) -> Items[DomainObjectTypesListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainObjectTypesRequestTypeDef],
+    ) -> Items[type_defs.DomainObjectTypesListItemTypeDef]:
         """Each element of Items in every page of ListDomainObjectTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1667,8 +1449,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventStreamsRequestTypeDef],
-    ) -> Items[EventStreamSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventStreamsRequestTypeDef],
+    ) -> Items[type_defs.EventStreamSummaryTypeDef]:
         """Each element of Items in every page of ListEventStreams, from every
         target, as its page arrives (tagged with its target).
 
@@ -1683,8 +1465,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventTriggersRequestTypeDef],
-    ) -> Items[EventTriggerSummaryItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventTriggersRequestTypeDef],
+    ) -> Items[type_defs.EventTriggerSummaryItemTypeDef]:
         """Each element of Items in every page of ListEventTriggers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1699,8 +1481,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef],
-    ) -> Items[ListObjectTypeAttributeItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectTypeAttributesRequestTypeDef],
+    ) -> Items[type_defs.ListObjectTypeAttributeItemTypeDef]:
         """Each element of Items in every page of ListObjectTypeAttributes, from
         every target, as its page arrives (tagged with its target).
 
@@ -1715,8 +1497,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef],
-    ) -> Items[RecommenderFilterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommenderFiltersRequestTypeDef],
+    ) -> Items[type_defs.RecommenderFilterSummaryTypeDef]:
         """Each element of RecommenderFilters in every page of
         ListRecommenderFilters, from every target, as its page arrives (tagged
         with its target).
@@ -1732,8 +1514,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef],
-    ) -> Items[RecommenderRecipeTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommenderRecipesRequestTypeDef],
+    ) -> Items[type_defs.RecommenderRecipeTypeDef]:
         """Each element of RecommenderRecipes in every page of
         ListRecommenderRecipes, from every target, as its page arrives (tagged
         with its target).
@@ -1749,8 +1531,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef],
-    ) -> Items[RecommenderSchemaSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommenderSchemasRequestTypeDef],
+    ) -> Items[type_defs.RecommenderSchemaSummaryTypeDef]:
         """Each element of RecommenderSchemas in every page of
         ListRecommenderSchemas, from every target, as its page arrives (tagged
         with its target).
@@ -1766,8 +1548,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendersRequestTypeDef],
-    ) -> Items[RecommenderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendersRequestTypeDef],
+    ) -> Items[type_defs.RecommenderSummaryTypeDef]:
         """Each element of Recommenders in every page of ListRecommenders, from every
         target, as its page arrives (tagged with its target).
 
@@ -1782,7 +1564,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListRuleBasedMatchesRequestTypeDef],
     ) -> Items[str]:
         """Each element of MatchIds in every page of ListRuleBasedMatches, from every
         target, as its page arrives (tagged with its target).
@@ -1798,8 +1580,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef],
-    ) -> Items[SegmentDefinitionItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSegmentDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.SegmentDefinitionItemTypeDef]:
         """Each element of Items in every page of ListSegmentDefinitions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1814,8 +1596,8 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUploadJobsRequestTypeDef],
-    ) -> Items[UploadJobItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListUploadJobsRequestTypeDef],
+    ) -> Items[type_defs.UploadJobItemTypeDef]:
         """Each element of Items in every page of ListUploadJobs, from every target,
         as its page arrives (tagged with its target).
 

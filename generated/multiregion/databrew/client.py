@@ -15,103 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchDeleteRecipeVersionRequestTypeDef,
-        BatchDeleteRecipeVersionResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateProfileJobRequestTypeDef,
-        CreateProfileJobResponseTypeDef,
-        CreateProjectRequestTypeDef,
-        CreateProjectResponseTypeDef,
-        CreateRecipeJobRequestTypeDef,
-        CreateRecipeJobResponseTypeDef,
-        CreateRecipeRequestTypeDef,
-        CreateRecipeResponseTypeDef,
-        CreateRulesetRequestTypeDef,
-        CreateRulesetResponseTypeDef,
-        CreateScheduleRequestTypeDef,
-        CreateScheduleResponseTypeDef,
-        DatasetTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteDatasetResponseTypeDef,
-        DeleteJobRequestTypeDef,
-        DeleteJobResponseTypeDef,
-        DeleteProjectRequestTypeDef,
-        DeleteProjectResponseTypeDef,
-        DeleteRecipeVersionRequestTypeDef,
-        DeleteRecipeVersionResponseTypeDef,
-        DeleteRulesetRequestTypeDef,
-        DeleteRulesetResponseTypeDef,
-        DeleteScheduleRequestTypeDef,
-        DeleteScheduleResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeJobRequestTypeDef,
-        DescribeJobResponseTypeDef,
-        DescribeJobRunRequestTypeDef,
-        DescribeJobRunResponseTypeDef,
-        DescribeProjectRequestTypeDef,
-        DescribeProjectResponseTypeDef,
-        DescribeRecipeRequestTypeDef,
-        DescribeRecipeResponseTypeDef,
-        DescribeRulesetRequestTypeDef,
-        DescribeRulesetResponseTypeDef,
-        DescribeScheduleRequestTypeDef,
-        DescribeScheduleResponseTypeDef,
-        JobRunTypeDef,
-        JobTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListJobRunsRequestTypeDef,
-        ListJobRunsResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListProjectsRequestTypeDef,
-        ListProjectsResponseTypeDef,
-        ListRecipeVersionsRequestTypeDef,
-        ListRecipeVersionsResponseTypeDef,
-        ListRecipesRequestTypeDef,
-        ListRecipesResponseTypeDef,
-        ListRulesetsRequestTypeDef,
-        ListRulesetsResponseTypeDef,
-        ListSchedulesRequestTypeDef,
-        ListSchedulesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProjectTypeDef,
-        PublishRecipeRequestTypeDef,
-        PublishRecipeResponseTypeDef,
-        RecipeTypeDef,
-        RulesetItemTypeDef,
-        ScheduleTypeDef,
-        SendProjectSessionActionRequestTypeDef,
-        SendProjectSessionActionResponseTypeDef,
-        StartJobRunRequestTypeDef,
-        StartJobRunResponseTypeDef,
-        StartProjectSessionRequestTypeDef,
-        StartProjectSessionResponseTypeDef,
-        StopJobRunRequestTypeDef,
-        StopJobRunResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDatasetRequestTypeDef,
-        UpdateDatasetResponseTypeDef,
-        UpdateProfileJobRequestTypeDef,
-        UpdateProfileJobResponseTypeDef,
-        UpdateProjectRequestTypeDef,
-        UpdateProjectResponseTypeDef,
-        UpdateRecipeJobRequestTypeDef,
-        UpdateRecipeJobResponseTypeDef,
-        UpdateRecipeRequestTypeDef,
-        UpdateRecipeResponseTypeDef,
-        UpdateRulesetRequestTypeDef,
-        UpdateRulesetResponseTypeDef,
-        UpdateScheduleRequestTypeDef,
-        UpdateScheduleResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGlueDataBrew"]
 
@@ -128,8 +32,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_delete_recipe_version(
-        self, **kwargs: Unpack[BatchDeleteRecipeVersionRequestTypeDef]
-    ) -> TargetResults[BatchDeleteRecipeVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteRecipeVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteRecipeVersionResponseTypeDef]:
         """Deletes one or more versions of a recipe at a time.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/BatchDeleteRecipeVersion
@@ -137,8 +41,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("BatchDeleteRecipeVersion", kwargs)
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates a new DataBrew dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateDataset
@@ -146,8 +50,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_profile_job(
-        self, **kwargs: Unpack[CreateProfileJobRequestTypeDef]
-    ) -> TargetResults[CreateProfileJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileJobResponseTypeDef]:
         """Creates a new job to analyze a dataset and create its data profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateProfileJob
@@ -155,8 +59,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateProfileJob", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> TargetResults[CreateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
         """Creates a new DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateProject
@@ -164,8 +68,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_recipe(
-        self, **kwargs: Unpack[CreateRecipeRequestTypeDef]
-    ) -> TargetResults[CreateRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecipeResponseTypeDef]:
         """Creates a new DataBrew recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateRecipe
@@ -173,8 +77,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateRecipe", kwargs)
 
     def create_recipe_job(
-        self, **kwargs: Unpack[CreateRecipeJobRequestTypeDef]
-    ) -> TargetResults[CreateRecipeJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecipeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecipeJobResponseTypeDef]:
         """Creates a new job to transform input data, using steps defined in an
         existing Glue DataBrew recipe
 
@@ -183,8 +87,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateRecipeJob", kwargs)
 
     def create_ruleset(
-        self, **kwargs: Unpack[CreateRulesetRequestTypeDef]
-    ) -> TargetResults[CreateRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRulesetResponseTypeDef]:
         """Creates a new ruleset that can be used in a profile job to validate the
         data quality of a dataset.
 
@@ -193,8 +97,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateRuleset", kwargs)
 
     def create_schedule(
-        self, **kwargs: Unpack[CreateScheduleRequestTypeDef]
-    ) -> TargetResults[CreateScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduleResponseTypeDef]:
         """Creates a new schedule for one or more DataBrew jobs. Jobs can be run at a
         specific date and time, or at regular intervals.
 
@@ -203,8 +107,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("CreateSchedule", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
         """Deletes a dataset from DataBrew.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteDataset
@@ -212,8 +116,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def delete_job(
-        self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> TargetResults[DeleteJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobResponseTypeDef]:
         """Deletes the specified DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteJob
@@ -221,8 +125,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DeleteJob", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> TargetResults[DeleteProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectResponseTypeDef]:
         """Deletes an existing DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteProject
@@ -230,8 +134,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_recipe_version(
-        self, **kwargs: Unpack[DeleteRecipeVersionRequestTypeDef]
-    ) -> TargetResults[DeleteRecipeVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecipeVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecipeVersionResponseTypeDef]:
         """Deletes a single version of a DataBrew recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteRecipeVersion
@@ -239,8 +143,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DeleteRecipeVersion", kwargs)
 
     def delete_ruleset(
-        self, **kwargs: Unpack[DeleteRulesetRequestTypeDef]
-    ) -> TargetResults[DeleteRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRulesetResponseTypeDef]:
         """Deletes a ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteRuleset
@@ -248,8 +152,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DeleteRuleset", kwargs)
 
     def delete_schedule(
-        self, **kwargs: Unpack[DeleteScheduleRequestTypeDef]
-    ) -> TargetResults[DeleteScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduleResponseTypeDef]:
         """Deletes the specified DataBrew schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteSchedule
@@ -257,8 +161,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DeleteSchedule", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Returns the definition of a specific DataBrew dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeDataset
@@ -266,8 +170,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_job(
-        self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> TargetResults[DescribeJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobResponseTypeDef]:
         """Returns the definition of a specific DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeJob
@@ -275,8 +179,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeJob", kwargs)
 
     def describe_job_run(
-        self, **kwargs: Unpack[DescribeJobRunRequestTypeDef]
-    ) -> TargetResults[DescribeJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobRunResponseTypeDef]:
         """Represents one run of a DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeJobRun
@@ -284,8 +188,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeJobRun", kwargs)
 
     def describe_project(
-        self, **kwargs: Unpack[DescribeProjectRequestTypeDef]
-    ) -> TargetResults[DescribeProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProjectResponseTypeDef]:
         """Returns the definition of a specific DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeProject
@@ -293,8 +197,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeProject", kwargs)
 
     def describe_recipe(
-        self, **kwargs: Unpack[DescribeRecipeRequestTypeDef]
-    ) -> TargetResults[DescribeRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecipeResponseTypeDef]:
         """Returns the definition of a specific DataBrew recipe corresponding to a
         particular version.
 
@@ -303,8 +207,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeRecipe", kwargs)
 
     def describe_ruleset(
-        self, **kwargs: Unpack[DescribeRulesetRequestTypeDef]
-    ) -> TargetResults[DescribeRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRulesetResponseTypeDef]:
         """Retrieves detailed information about the ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeRuleset
@@ -312,8 +216,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeRuleset", kwargs)
 
     def describe_schedule(
-        self, **kwargs: Unpack[DescribeScheduleRequestTypeDef]
-    ) -> TargetResults[DescribeScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScheduleResponseTypeDef]:
         """Returns the definition of a specific DataBrew schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeSchedule
@@ -321,8 +225,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("DescribeSchedule", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Lists all of the DataBrew datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListDatasets
@@ -330,8 +234,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_job_runs(
-        self, **kwargs: Unpack[ListJobRunsRequestTypeDef]
-    ) -> TargetResults[ListJobRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobRunsResponseTypeDef]:
         """Lists all of the previous runs of a particular DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobRuns
@@ -339,8 +243,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListJobRuns", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Lists all of the DataBrew jobs that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobs
@@ -348,8 +252,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> TargetResults[ListProjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
         """Lists all of the DataBrew projects that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListProjects
@@ -357,8 +261,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_recipe_versions(
-        self, **kwargs: Unpack[ListRecipeVersionsRequestTypeDef]
-    ) -> TargetResults[ListRecipeVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecipeVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecipeVersionsResponseTypeDef]:
         """Lists the versions of a particular DataBrew recipe, except for
         LATEST_WORKING.
 
@@ -367,8 +271,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListRecipeVersions", kwargs)
 
     def list_recipes(
-        self, **kwargs: Unpack[ListRecipesRequestTypeDef]
-    ) -> TargetResults[ListRecipesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecipesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecipesResponseTypeDef]:
         """Lists all of the DataBrew recipes that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRecipes
@@ -376,8 +280,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListRecipes", kwargs)
 
     def list_rulesets(
-        self, **kwargs: Unpack[ListRulesetsRequestTypeDef]
-    ) -> TargetResults[ListRulesetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesetsResponseTypeDef]:
         """List all rulesets available in the current account or rulesets associated
         with a specific resource (dataset).
 
@@ -386,8 +290,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListRulesets", kwargs)
 
     def list_schedules(
-        self, **kwargs: Unpack[ListSchedulesRequestTypeDef]
-    ) -> TargetResults[ListSchedulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchedulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchedulesResponseTypeDef]:
         """Lists the DataBrew schedules that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListSchedules
@@ -395,8 +299,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListSchedules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all the tags for a DataBrew resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListTagsForResource
@@ -404,8 +308,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def publish_recipe(
-        self, **kwargs: Unpack[PublishRecipeRequestTypeDef]
-    ) -> TargetResults[PublishRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishRecipeResponseTypeDef]:
         """Publishes a new version of a DataBrew recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/PublishRecipe
@@ -413,8 +317,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("PublishRecipe", kwargs)
 
     def send_project_session_action(
-        self, **kwargs: Unpack[SendProjectSessionActionRequestTypeDef]
-    ) -> TargetResults[SendProjectSessionActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendProjectSessionActionRequestTypeDef]
+    ) -> TargetResults[type_defs.SendProjectSessionActionResponseTypeDef]:
         """Performs a recipe step within an interactive DataBrew session that's
         currently open.
 
@@ -423,8 +327,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("SendProjectSessionAction", kwargs)
 
     def start_job_run(
-        self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> TargetResults[StartJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobRunResponseTypeDef]:
         """Runs a DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/StartJobRun
@@ -432,8 +336,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("StartJobRun", kwargs)
 
     def start_project_session(
-        self, **kwargs: Unpack[StartProjectSessionRequestTypeDef]
-    ) -> TargetResults[StartProjectSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartProjectSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartProjectSessionResponseTypeDef]:
         """Creates an interactive session, enabling you to manipulate data in a
         DataBrew project.
 
@@ -442,8 +346,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("StartProjectSession", kwargs)
 
     def stop_job_run(
-        self, **kwargs: Unpack[StopJobRunRequestTypeDef]
-    ) -> TargetResults[StopJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StopJobRunResponseTypeDef]:
         """Stops a particular run of a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/StopJobRun
@@ -451,8 +355,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("StopJobRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds metadata tags to a DataBrew resource, such as a dataset, project,
         recipe, job, or schedule.
 
@@ -461,8 +365,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes metadata tags from a DataBrew resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UntagResource
@@ -470,8 +374,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_dataset(
-        self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetResponseTypeDef]:
         """Modifies the definition of an existing DataBrew dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateDataset
@@ -479,8 +383,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UpdateDataset", kwargs)
 
     def update_profile_job(
-        self, **kwargs: Unpack[UpdateProfileJobRequestTypeDef]
-    ) -> TargetResults[UpdateProfileJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileJobResponseTypeDef]:
         """Modifies the definition of an existing profile job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateProfileJob
@@ -488,8 +392,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UpdateProfileJob", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> TargetResults[UpdateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectResponseTypeDef]:
         """Modifies the definition of an existing DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateProject
@@ -497,8 +401,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UpdateProject", kwargs)
 
     def update_recipe(
-        self, **kwargs: Unpack[UpdateRecipeRequestTypeDef]
-    ) -> TargetResults[UpdateRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecipeResponseTypeDef]:
         """Modifies the definition of the LATEST_WORKING version of a DataBrew
         recipe.
 
@@ -507,8 +411,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UpdateRecipe", kwargs)
 
     def update_recipe_job(
-        self, **kwargs: Unpack[UpdateRecipeJobRequestTypeDef]
-    ) -> TargetResults[UpdateRecipeJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecipeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecipeJobResponseTypeDef]:
         """Modifies the definition of an existing DataBrew recipe job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateRecipeJob
@@ -516,8 +420,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UpdateRecipeJob", kwargs)
 
     def update_ruleset(
-        self, **kwargs: Unpack[UpdateRulesetRequestTypeDef]
-    ) -> TargetResults[UpdateRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRulesetResponseTypeDef]:
         """Updates specified ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateRuleset
@@ -525,8 +429,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         return self._call("UpdateRuleset", kwargs)
 
     def update_schedule(
-        self, **kwargs: Unpack[UpdateScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduleResponseTypeDef]:
         """Modifies the definition of an existing DataBrew schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateSchedule
@@ -539,8 +443,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -562,8 +466,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> TargetResults[ListJobRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobRunsResponseTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -585,8 +489,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -608,8 +512,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> TargetResults[ListProjectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -631,8 +535,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecipeVersionsRequestTypeDef],
-    ) -> TargetResults[ListRecipeVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecipeVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecipeVersionsResponseTypeDef]:
         """Every page of ListRecipeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,8 +559,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecipesRequestTypeDef],
-    ) -> TargetResults[ListRecipesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecipesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecipesResponseTypeDef]:
         """Every page of ListRecipes in every target, merged per target (botocore's
         build_full_result).
 
@@ -678,8 +582,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesetsRequestTypeDef],
-    ) -> TargetResults[ListRulesetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesetsResponseTypeDef]:
         """Every page of ListRulesets in every target, merged per target (botocore's
         build_full_result).
 
@@ -702,8 +606,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchedulesRequestTypeDef],
-    ) -> TargetResults[ListSchedulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchedulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchedulesResponseTypeDef]:
         """Every page of ListSchedules in every target, merged per target (botocore's
         build_full_result).
 
@@ -724,8 +628,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> Items[DatasetTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DatasetTypeDef]:
         """Each element of Datasets in every page of ListDatasets, from every target,
         as its page arrives (tagged with its target).
 
@@ -740,8 +644,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> Items[JobRunTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef],
+    ) -> Items[type_defs.JobRunTypeDef]:
         """Each element of JobRuns in every page of ListJobRuns, from every target,
         as its page arrives (tagged with its target).
 
@@ -756,8 +660,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of Jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -770,8 +674,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> Items[ProjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectTypeDef]:
         """Each element of Projects in every page of ListProjects, from every target,
         as its page arrives (tagged with its target).
 
@@ -786,8 +690,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecipeVersionsRequestTypeDef],
-    ) -> Items[RecipeTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecipeVersionsRequestTypeDef],
+    ) -> Items[type_defs.RecipeTypeDef]:
         """Each element of Recipes in every page of ListRecipeVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -802,8 +706,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecipesRequestTypeDef],
-    ) -> Items[RecipeTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecipesRequestTypeDef],
+    ) -> Items[type_defs.RecipeTypeDef]:
         """Each element of Recipes in every page of ListRecipes, from every target,
         as its page arrives (tagged with its target).
 
@@ -818,8 +722,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesetsRequestTypeDef],
-    ) -> Items[RulesetItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesetsRequestTypeDef],
+    ) -> Items[type_defs.RulesetItemTypeDef]:
         """Each element of Rulesets in every page of ListRulesets, from every target,
         as its page arrives (tagged with its target).
 
@@ -834,8 +738,8 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchedulesRequestTypeDef],
-    ) -> Items[ScheduleTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchedulesRequestTypeDef],
+    ) -> Items[type_defs.ScheduleTypeDef]:
         """Each element of Schedules in every page of ListSchedules, from every
         target, as its page arrives (tagged with its target).
 

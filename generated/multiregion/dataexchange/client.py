@@ -15,82 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptDataGrantRequestTypeDef,
-        AcceptDataGrantResponseTypeDef,
-        AssetEntryTypeDef,
-        CancelJobRequestTypeDef,
-        CreateDataGrantRequestTypeDef,
-        CreateDataGrantResponseTypeDef,
-        CreateDataSetRequestTypeDef,
-        CreateDataSetResponseTypeDef,
-        CreateEventActionRequestTypeDef,
-        CreateEventActionResponseTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResponseTypeDef,
-        CreateRevisionRequestTypeDef,
-        CreateRevisionResponseTypeDef,
-        DataGrantSummaryEntryTypeDef,
-        DataSetEntryTypeDef,
-        DeleteAssetRequestTypeDef,
-        DeleteDataGrantRequestTypeDef,
-        DeleteDataSetRequestTypeDef,
-        DeleteEventActionRequestTypeDef,
-        DeleteRevisionRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventActionEntryTypeDef,
-        GetAssetRequestTypeDef,
-        GetAssetResponseTypeDef,
-        GetDataGrantRequestTypeDef,
-        GetDataGrantResponseTypeDef,
-        GetDataSetRequestTypeDef,
-        GetDataSetResponseTypeDef,
-        GetEventActionRequestTypeDef,
-        GetEventActionResponseTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResponseTypeDef,
-        GetReceivedDataGrantRequestTypeDef,
-        GetReceivedDataGrantResponseTypeDef,
-        GetRevisionRequestTypeDef,
-        GetRevisionResponseTypeDef,
-        JobEntryTypeDef,
-        ListDataGrantsRequestTypeDef,
-        ListDataGrantsResponseTypeDef,
-        ListDataSetRevisionsRequestTypeDef,
-        ListDataSetRevisionsResponseTypeDef,
-        ListDataSetsRequestTypeDef,
-        ListDataSetsResponseTypeDef,
-        ListEventActionsRequestTypeDef,
-        ListEventActionsResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListReceivedDataGrantsRequestTypeDef,
-        ListReceivedDataGrantsResponseTypeDef,
-        ListRevisionAssetsRequestTypeDef,
-        ListRevisionAssetsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ReceivedDataGrantSummariesEntryTypeDef,
-        RevisionEntryTypeDef,
-        RevokeRevisionRequestTypeDef,
-        RevokeRevisionResponseTypeDef,
-        SendApiAssetRequestTypeDef,
-        SendApiAssetResponseTypeDef,
-        SendDataSetNotificationRequestTypeDef,
-        SendDataSetNotificationResponseTypeDef,
-        StartJobRequestTypeDef,
-        StartJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAssetRequestTypeDef,
-        UpdateAssetResponseTypeDef,
-        UpdateDataSetRequestTypeDef,
-        UpdateDataSetResponseTypeDef,
-        UpdateEventActionRequestTypeDef,
-        UpdateEventActionResponseTypeDef,
-        UpdateRevisionRequestTypeDef,
-        UpdateRevisionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDataExchange"]
 
@@ -105,8 +30,8 @@ class MultiRegionDataExchange(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_data_grant(
-        self, **kwargs: Unpack[AcceptDataGrantRequestTypeDef]
-    ) -> TargetResults[AcceptDataGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptDataGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptDataGrantResponseTypeDef]:
         """This operation accepts a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/AcceptDataGrant
@@ -114,8 +39,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("AcceptDataGrant", kwargs)
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation cancels a job. Jobs can be cancelled only when they are in
         the WAITING state.
 
@@ -124,8 +49,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def create_data_grant(
-        self, **kwargs: Unpack[CreateDataGrantRequestTypeDef]
-    ) -> TargetResults[CreateDataGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataGrantResponseTypeDef]:
         """This operation creates a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateDataGrant
@@ -133,8 +58,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("CreateDataGrant", kwargs)
 
     def create_data_set(
-        self, **kwargs: Unpack[CreateDataSetRequestTypeDef]
-    ) -> TargetResults[CreateDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSetResponseTypeDef]:
         """This operation creates a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateDataSet
@@ -142,8 +67,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("CreateDataSet", kwargs)
 
     def create_event_action(
-        self, **kwargs: Unpack[CreateEventActionRequestTypeDef]
-    ) -> TargetResults[CreateEventActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventActionResponseTypeDef]:
         """This operation creates an event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateEventAction
@@ -151,8 +76,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("CreateEventAction", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
         """This operation creates a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateJob
@@ -160,8 +85,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_revision(
-        self, **kwargs: Unpack[CreateRevisionRequestTypeDef]
-    ) -> TargetResults[CreateRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRevisionResponseTypeDef]:
         """This operation creates a revision for a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateRevision
@@ -169,8 +94,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("CreateRevision", kwargs)
 
     def delete_asset(
-        self, **kwargs: Unpack[DeleteAssetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteAsset
@@ -178,8 +103,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("DeleteAsset", kwargs)
 
     def delete_data_grant(
-        self, **kwargs: Unpack[DeleteDataGrantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteDataGrant
@@ -187,8 +112,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("DeleteDataGrant", kwargs)
 
     def delete_data_set(
-        self, **kwargs: Unpack[DeleteDataSetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteDataSet
@@ -196,8 +121,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("DeleteDataSet", kwargs)
 
     def delete_event_action(
-        self, **kwargs: Unpack[DeleteEventActionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventActionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes the event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteEventAction
@@ -205,8 +130,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("DeleteEventAction", kwargs)
 
     def delete_revision(
-        self, **kwargs: Unpack[DeleteRevisionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteRevision
@@ -214,8 +139,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("DeleteRevision", kwargs)
 
     def get_asset(
-        self, **kwargs: Unpack[GetAssetRequestTypeDef]
-    ) -> TargetResults[GetAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetResponseTypeDef]:
         """This operation returns information about an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetAsset
@@ -223,8 +148,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetAsset", kwargs)
 
     def get_data_grant(
-        self, **kwargs: Unpack[GetDataGrantRequestTypeDef]
-    ) -> TargetResults[GetDataGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataGrantResponseTypeDef]:
         """This operation returns information about a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetDataGrant
@@ -232,8 +157,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetDataGrant", kwargs)
 
     def get_data_set(
-        self, **kwargs: Unpack[GetDataSetRequestTypeDef]
-    ) -> TargetResults[GetDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSetResponseTypeDef]:
         """This operation returns information about a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetDataSet
@@ -241,8 +166,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetDataSet", kwargs)
 
     def get_event_action(
-        self, **kwargs: Unpack[GetEventActionRequestTypeDef]
-    ) -> TargetResults[GetEventActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventActionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventActionResponseTypeDef]:
         """This operation retrieves information about an event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetEventAction
@@ -250,8 +175,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetEventAction", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResponseTypeDef]:
         """This operation returns information about a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetJob
@@ -259,8 +184,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_received_data_grant(
-        self, **kwargs: Unpack[GetReceivedDataGrantRequestTypeDef]
-    ) -> TargetResults[GetReceivedDataGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReceivedDataGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReceivedDataGrantResponseTypeDef]:
         """This operation returns information about a received data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetReceivedDataGrant
@@ -268,8 +193,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetReceivedDataGrant", kwargs)
 
     def get_revision(
-        self, **kwargs: Unpack[GetRevisionRequestTypeDef]
-    ) -> TargetResults[GetRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRevisionResponseTypeDef]:
         """This operation returns information about a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetRevision
@@ -277,8 +202,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("GetRevision", kwargs)
 
     def list_data_grants(
-        self, **kwargs: Unpack[ListDataGrantsRequestTypeDef]
-    ) -> TargetResults[ListDataGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataGrantsResponseTypeDef]:
         """This operation returns information about all data grants.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataGrants
@@ -286,8 +211,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListDataGrants", kwargs)
 
     def list_data_set_revisions(
-        self, **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef]
-    ) -> TargetResults[ListDataSetRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSetRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSetRevisionsResponseTypeDef]:
         """This operation lists a data set's revisions sorted by CreatedAt in
         descending order.
 
@@ -296,8 +221,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListDataSetRevisions", kwargs)
 
     def list_data_sets(
-        self, **kwargs: Unpack[ListDataSetsRequestTypeDef]
-    ) -> TargetResults[ListDataSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSetsResponseTypeDef]:
         """This operation lists your data sets. When listing by origin OWNED, results
         are sorted by CreatedAt in descending order. When listing by origin
         ENTITLED, there is no order.
@@ -307,8 +232,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListDataSets", kwargs)
 
     def list_event_actions(
-        self, **kwargs: Unpack[ListEventActionsRequestTypeDef]
-    ) -> TargetResults[ListEventActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventActionsResponseTypeDef]:
         """This operation lists your event actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListEventActions
@@ -316,8 +241,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListEventActions", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """This operation lists your jobs sorted by CreatedAt in descending order.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListJobs
@@ -325,8 +250,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_received_data_grants(
-        self, **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef]
-    ) -> TargetResults[ListReceivedDataGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReceivedDataGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReceivedDataGrantsResponseTypeDef]:
         """This operation returns information about all received data grants.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListReceivedDataGrants
@@ -334,8 +259,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListReceivedDataGrants", kwargs)
 
     def list_revision_assets(
-        self, **kwargs: Unpack[ListRevisionAssetsRequestTypeDef]
-    ) -> TargetResults[ListRevisionAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRevisionAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRevisionAssetsResponseTypeDef]:
         """This operation lists a revision's assets sorted alphabetically in
         descending order.
 
@@ -344,8 +269,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListRevisionAssets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """This operation lists the tags on the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListTagsForResource
@@ -353,8 +278,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def revoke_revision(
-        self, **kwargs: Unpack[RevokeRevisionRequestTypeDef]
-    ) -> TargetResults[RevokeRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeRevisionResponseTypeDef]:
         """This operation revokes subscribers' access to a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/RevokeRevision
@@ -362,8 +287,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("RevokeRevision", kwargs)
 
     def send_api_asset(
-        self, **kwargs: Unpack[SendApiAssetRequestTypeDef]
-    ) -> TargetResults[SendApiAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendApiAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.SendApiAssetResponseTypeDef]:
         """This operation invokes an API Gateway API asset. The request is proxied to
         the provider’s API Gateway API.
 
@@ -372,8 +297,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("SendApiAsset", kwargs)
 
     def send_data_set_notification(
-        self, **kwargs: Unpack[SendDataSetNotificationRequestTypeDef]
-    ) -> TargetResults[SendDataSetNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendDataSetNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.SendDataSetNotificationResponseTypeDef]:
         """The type of event associated with the data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/SendDataSetNotification
@@ -381,8 +306,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("SendDataSetNotification", kwargs)
 
     def start_job(
-        self, **kwargs: Unpack[StartJobRequestTypeDef]
-    ) -> TargetResults[StartJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobResponseTypeDef]:
         """This operation starts a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/StartJob
@@ -390,8 +315,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("StartJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/TagResource
@@ -399,8 +324,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UntagResource
@@ -408,8 +333,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_asset(
-        self, **kwargs: Unpack[UpdateAssetRequestTypeDef]
-    ) -> TargetResults[UpdateAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetResponseTypeDef]:
         """This operation updates an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateAsset
@@ -417,8 +342,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("UpdateAsset", kwargs)
 
     def update_data_set(
-        self, **kwargs: Unpack[UpdateDataSetRequestTypeDef]
-    ) -> TargetResults[UpdateDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSetResponseTypeDef]:
         """This operation updates a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateDataSet
@@ -426,8 +351,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("UpdateDataSet", kwargs)
 
     def update_event_action(
-        self, **kwargs: Unpack[UpdateEventActionRequestTypeDef]
-    ) -> TargetResults[UpdateEventActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventActionResponseTypeDef]:
         """This operation updates the event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateEventAction
@@ -435,8 +360,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         return self._call("UpdateEventAction", kwargs)
 
     def update_revision(
-        self, **kwargs: Unpack[UpdateRevisionRequestTypeDef]
-    ) -> TargetResults[UpdateRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRevisionResponseTypeDef]:
         """This operation updates a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateRevision
@@ -449,8 +374,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataGrantsRequestTypeDef],
-    ) -> TargetResults[ListDataGrantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataGrantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataGrantsResponseTypeDef]:
         """Every page of ListDataGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -472,8 +397,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef],
-    ) -> TargetResults[ListDataSetRevisionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetRevisionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSetRevisionsResponseTypeDef]:
         """Every page of ListDataSetRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -496,8 +421,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> TargetResults[ListDataSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSetsResponseTypeDef]:
         """Every page of ListDataSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -521,8 +446,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventActionsRequestTypeDef],
-    ) -> TargetResults[ListEventActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventActionsResponseTypeDef]:
         """Every page of ListEventActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -544,8 +469,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -567,8 +492,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef],
-    ) -> TargetResults[ListReceivedDataGrantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReceivedDataGrantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReceivedDataGrantsResponseTypeDef]:
         """Every page of ListReceivedDataGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -590,8 +515,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRevisionAssetsRequestTypeDef],
-    ) -> TargetResults[ListRevisionAssetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRevisionAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRevisionAssetsResponseTypeDef]:
         """Every page of ListRevisionAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -613,8 +538,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataGrantsRequestTypeDef],
-    ) -> Items[DataGrantSummaryEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataGrantsRequestTypeDef],
+    ) -> Items[type_defs.DataGrantSummaryEntryTypeDef]:
         """Each element of DataGrantSummaries in every page of ListDataGrants, from
         every target, as its page arrives (tagged with its target).
 
@@ -629,8 +554,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef],
-    ) -> Items[RevisionEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetRevisionsRequestTypeDef],
+    ) -> Items[type_defs.RevisionEntryTypeDef]:
         """Each element of Revisions in every page of ListDataSetRevisions, from
         every target, as its page arrives (tagged with its target).
 
@@ -645,8 +570,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> Items[DataSetEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef],
+    ) -> Items[type_defs.DataSetEntryTypeDef]:
         """Each element of DataSets in every page of ListDataSets, from every target,
         as its page arrives (tagged with its target).
 
@@ -661,8 +586,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventActionsRequestTypeDef],
-    ) -> Items[EventActionEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventActionsRequestTypeDef],
+    ) -> Items[type_defs.EventActionEntryTypeDef]:
         """Each element of EventActions in every page of ListEventActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -677,8 +602,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobEntryTypeDef]:
         """Each element of Jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -691,8 +616,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef],
-    ) -> Items[ReceivedDataGrantSummariesEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListReceivedDataGrantsRequestTypeDef],
+    ) -> Items[type_defs.ReceivedDataGrantSummariesEntryTypeDef]:
         """Each element of DataGrantSummaries in every page of
         ListReceivedDataGrants, from every target, as its page arrives (tagged
         with its target).
@@ -708,8 +633,8 @@ class MultiRegionDataExchange(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRevisionAssetsRequestTypeDef],
-    ) -> Items[AssetEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRevisionAssetsRequestTypeDef],
+    ) -> Items[type_defs.AssetEntryTypeDef]:
         """Each element of Assets in every page of ListRevisionAssets, from every
         target, as its page arrives (tagged with its target).
 

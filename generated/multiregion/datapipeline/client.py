@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivatePipelineInputTypeDef,
-        ActivatePipelineOutputTypeDef,
-        AddTagsInputTypeDef,
-        AddTagsOutputTypeDef,
-        CreatePipelineInputTypeDef,
-        CreatePipelineOutputTypeDef,
-        DeactivatePipelineInputTypeDef,
-        DeactivatePipelineOutputTypeDef,
-        DeletePipelineInputTypeDef,
-        DescribeObjectsInputTypeDef,
-        DescribeObjectsOutputTypeDef,
-        DescribePipelinesInputTypeDef,
-        DescribePipelinesOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EvaluateExpressionInputTypeDef,
-        EvaluateExpressionOutputTypeDef,
-        GetPipelineDefinitionInputTypeDef,
-        GetPipelineDefinitionOutputTypeDef,
-        ListPipelinesInputTypeDef,
-        ListPipelinesOutputTypeDef,
-        PipelineIdNameTypeDef,
-        PipelineObjectOutputTypeDef,
-        PollForTaskInputTypeDef,
-        PollForTaskOutputTypeDef,
-        PutPipelineDefinitionInputTypeDef,
-        PutPipelineDefinitionOutputTypeDef,
-        QueryObjectsInputTypeDef,
-        QueryObjectsOutputTypeDef,
-        RemoveTagsInputTypeDef,
-        RemoveTagsOutputTypeDef,
-        ReportTaskProgressInputTypeDef,
-        ReportTaskProgressOutputTypeDef,
-        ReportTaskRunnerHeartbeatInputTypeDef,
-        ReportTaskRunnerHeartbeatOutputTypeDef,
-        SetStatusInputTypeDef,
-        SetTaskStatusInputTypeDef,
-        SetTaskStatusOutputTypeDef,
-        ValidatePipelineDefinitionInputTypeDef,
-        ValidatePipelineDefinitionOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDataPipeline"]
 
@@ -71,8 +31,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_pipeline(
-        self, **kwargs: Unpack[ActivatePipelineInputTypeDef]
-    ) -> TargetResults[ActivatePipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivatePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.ActivatePipelineOutputTypeDef]:
         """Validates the specified pipeline and starts processing pipeline tasks. If
         the pipeline does not pass validation, activation fails.
 
@@ -81,8 +41,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("ActivatePipeline", kwargs)
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> TargetResults[AddTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
         """Adds or modifies tags for the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/AddTags
@@ -90,8 +50,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def create_pipeline(
-        self, **kwargs: Unpack[CreatePipelineInputTypeDef]
-    ) -> TargetResults[CreatePipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePipelineOutputTypeDef]:
         """Creates a new, empty pipeline. Use PutPipelineDefinition to populate the
         pipeline.
 
@@ -100,8 +60,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("CreatePipeline", kwargs)
 
     def deactivate_pipeline(
-        self, **kwargs: Unpack[DeactivatePipelineInputTypeDef]
-    ) -> TargetResults[DeactivatePipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivatePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.DeactivatePipelineOutputTypeDef]:
         """Deactivates the specified running pipeline. The pipeline is set to the
         DEACTIVATING state until the deactivation process completes.
 
@@ -110,8 +70,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("DeactivatePipeline", kwargs)
 
     def delete_pipeline(
-        self, **kwargs: Unpack[DeletePipelineInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a pipeline, its pipeline definition, and its run history. AWS Data
         Pipeline attempts to cancel instances associated with the pipeline that
         are currently being processed by task runners.
@@ -121,8 +81,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("DeletePipeline", kwargs)
 
     def describe_objects(
-        self, **kwargs: Unpack[DescribeObjectsInputTypeDef]
-    ) -> TargetResults[DescribeObjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeObjectsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeObjectsOutputTypeDef]:
         """Gets the object definitions for a set of objects associated with the
         pipeline. Object definitions are composed of a set of fields that define
         the properties of the object.
@@ -132,8 +92,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("DescribeObjects", kwargs)
 
     def describe_pipelines(
-        self, **kwargs: Unpack[DescribePipelinesInputTypeDef]
-    ) -> TargetResults[DescribePipelinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePipelinesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePipelinesOutputTypeDef]:
         """Retrieves metadata about one or more pipelines. The information retrieved
         includes the name of the pipeline, the pipeline identifier, its current
         state, and the user account that owns the pipeline. Using account
@@ -147,8 +107,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("DescribePipelines", kwargs)
 
     def evaluate_expression(
-        self, **kwargs: Unpack[EvaluateExpressionInputTypeDef]
-    ) -> TargetResults[EvaluateExpressionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluateExpressionInputTypeDef]
+    ) -> TargetResults[type_defs.EvaluateExpressionOutputTypeDef]:
         """Task runners call EvaluateExpression to evaluate a string in the context
         of the specified object. For example, a task runner can evaluate SQL
         queries stored in Amazon S3.
@@ -158,8 +118,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("EvaluateExpression", kwargs)
 
     def get_pipeline_definition(
-        self, **kwargs: Unpack[GetPipelineDefinitionInputTypeDef]
-    ) -> TargetResults[GetPipelineDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineDefinitionOutputTypeDef]:
         """Gets the definition of the specified pipeline. You can call
         GetPipelineDefinition to retrieve the pipeline definition that you
         provided using PutPipelineDefinition.
@@ -169,8 +129,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("GetPipelineDefinition", kwargs)
 
     def list_pipelines(
-        self, **kwargs: Unpack[ListPipelinesInputTypeDef]
-    ) -> TargetResults[ListPipelinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPipelinesOutputTypeDef]:
         """Lists the pipeline identifiers for all active pipelines that you have
         permission to access.
 
@@ -179,8 +139,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("ListPipelines", kwargs)
 
     def poll_for_task(
-        self, **kwargs: Unpack[PollForTaskInputTypeDef]
-    ) -> TargetResults[PollForTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PollForTaskInputTypeDef]
+    ) -> TargetResults[type_defs.PollForTaskOutputTypeDef]:
         """Task runners call PollForTask to receive a task to perform from AWS Data
         Pipeline. The task runner specifies which tasks it can perform by setting
         a value for the workerGroup parameter. The task returned can come from any
@@ -193,8 +153,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("PollForTask", kwargs)
 
     def put_pipeline_definition(
-        self, **kwargs: Unpack[PutPipelineDefinitionInputTypeDef]
-    ) -> TargetResults[PutPipelineDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPipelineDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.PutPipelineDefinitionOutputTypeDef]:
         """Adds tasks, schedules, and preconditions to the specified pipeline. You
         can use PutPipelineDefinition to populate a new pipeline.
 
@@ -203,8 +163,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("PutPipelineDefinition", kwargs)
 
     def query_objects(
-        self, **kwargs: Unpack[QueryObjectsInputTypeDef]
-    ) -> TargetResults[QueryObjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryObjectsInputTypeDef]
+    ) -> TargetResults[type_defs.QueryObjectsOutputTypeDef]:
         """Queries the specified pipeline for the names of objects that match the
         specified set of conditions.
 
@@ -213,8 +173,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("QueryObjects", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> TargetResults[RemoveTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsOutputTypeDef]:
         """Removes existing tags from the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/RemoveTags
@@ -222,8 +182,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def report_task_progress(
-        self, **kwargs: Unpack[ReportTaskProgressInputTypeDef]
-    ) -> TargetResults[ReportTaskProgressOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReportTaskProgressInputTypeDef]
+    ) -> TargetResults[type_defs.ReportTaskProgressOutputTypeDef]:
         """Task runners call ReportTaskProgress when assigned a task to acknowledge
         that it has the task. If the web service does not receive this
         acknowledgement within 2 minutes, it assigns the task in a subsequent
@@ -237,8 +197,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("ReportTaskProgress", kwargs)
 
     def report_task_runner_heartbeat(
-        self, **kwargs: Unpack[ReportTaskRunnerHeartbeatInputTypeDef]
-    ) -> TargetResults[ReportTaskRunnerHeartbeatOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReportTaskRunnerHeartbeatInputTypeDef]
+    ) -> TargetResults[type_defs.ReportTaskRunnerHeartbeatOutputTypeDef]:
         """Task runners call ReportTaskRunnerHeartbeat every 15 minutes to indicate
         that they are operational. If the AWS Data Pipeline Task Runner is
         launched on a resource managed by AWS Data Pipeline, the web service can
@@ -250,8 +210,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("ReportTaskRunnerHeartbeat", kwargs)
 
     def set_status(
-        self, **kwargs: Unpack[SetStatusInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetStatusInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Requests that the status of the specified physical or logical pipeline
         objects be updated in the specified pipeline. This update might not occur
         immediately, but is eventually consistent. The status that can be set
@@ -264,8 +224,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("SetStatus", kwargs)
 
     def set_task_status(
-        self, **kwargs: Unpack[SetTaskStatusInputTypeDef]
-    ) -> TargetResults[SetTaskStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTaskStatusInputTypeDef]
+    ) -> TargetResults[type_defs.SetTaskStatusOutputTypeDef]:
         """Task runners call SetTaskStatus to notify AWS Data Pipeline that a task is
         completed and provide information about the final status. A task runner
         makes this call regardless of whether the task was sucessful. A task
@@ -277,8 +237,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         return self._call("SetTaskStatus", kwargs)
 
     def validate_pipeline_definition(
-        self, **kwargs: Unpack[ValidatePipelineDefinitionInputTypeDef]
-    ) -> TargetResults[ValidatePipelineDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidatePipelineDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.ValidatePipelineDefinitionOutputTypeDef]:
         """Validates the specified pipeline definition to ensure that it is well
         formed and can be run without error.
 
@@ -292,8 +252,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeObjectsInputTypeDef],
-    ) -> TargetResults[DescribeObjectsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeObjectsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeObjectsOutputTypeDef]:
         """Every page of DescribeObjects in every target, merged per target
         (botocore's build_full_result).
 
@@ -317,8 +277,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelinesInputTypeDef],
-    ) -> TargetResults[ListPipelinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPipelinesOutputTypeDef]:
         """Every page of ListPipelines in every target, merged per target (botocore's
         build_full_result).
 
@@ -341,8 +301,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[QueryObjectsInputTypeDef],
-    ) -> TargetResults[QueryObjectsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.QueryObjectsInputTypeDef],
+    ) -> TargetResults[type_defs.QueryObjectsOutputTypeDef]:
         """Every page of QueryObjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -364,8 +324,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeObjectsInputTypeDef],
-    ) -> Items[PipelineObjectOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeObjectsInputTypeDef],
+    ) -> Items[type_defs.PipelineObjectOutputTypeDef]:
         """Each element of pipelineObjects in every page of DescribeObjects, from
         every target, as its page arrives (tagged with its target).
 
@@ -380,8 +340,8 @@ class MultiRegionDataPipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelinesInputTypeDef],
-    ) -> Items[PipelineIdNameTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelinesInputTypeDef],
+    ) -> Items[type_defs.PipelineIdNameTypeDef]:
         """Each element of pipelineIdList in every page of ListPipelines, from every
         target, as its page arrives (tagged with its target).
 
@@ -396,7 +356,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[QueryObjectsInputTypeDef],
+        **kwargs: Unpack[type_defs.QueryObjectsInputTypeDef],
     ) -> Items[str]:
         """Each element of ids in every page of QueryObjects, from every target, as
         its page arrives (tagged with its target).

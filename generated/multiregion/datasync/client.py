@@ -15,119 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AgentListEntryTypeDef,
-        CancelTaskExecutionRequestTypeDef,
-        CancelTaskExecutionResponseTypeDef,
-        CreateAgentRequestTypeDef,
-        CreateAgentResponseTypeDef,
-        CreateLocationAzureBlobRequestTypeDef,
-        CreateLocationAzureBlobResponseTypeDef,
-        CreateLocationEfsRequestTypeDef,
-        CreateLocationEfsResponseTypeDef,
-        CreateLocationFsxLustreRequestTypeDef,
-        CreateLocationFsxLustreResponseTypeDef,
-        CreateLocationFsxOntapRequestTypeDef,
-        CreateLocationFsxOntapResponseTypeDef,
-        CreateLocationFsxOpenZfsRequestTypeDef,
-        CreateLocationFsxOpenZfsResponseTypeDef,
-        CreateLocationFsxWindowsRequestTypeDef,
-        CreateLocationFsxWindowsResponseTypeDef,
-        CreateLocationHdfsRequestTypeDef,
-        CreateLocationHdfsResponseTypeDef,
-        CreateLocationNfsRequestTypeDef,
-        CreateLocationNfsResponseTypeDef,
-        CreateLocationObjectStorageRequestTypeDef,
-        CreateLocationObjectStorageResponseTypeDef,
-        CreateLocationS3RequestTypeDef,
-        CreateLocationS3ResponseTypeDef,
-        CreateLocationSmbRequestTypeDef,
-        CreateLocationSmbResponseTypeDef,
-        CreateTaskRequestTypeDef,
-        CreateTaskResponseTypeDef,
-        DeleteAgentRequestTypeDef,
-        DeleteAgentResponseTypeDef,
-        DeleteLocationRequestTypeDef,
-        DeleteLocationResponseTypeDef,
-        DeleteTaskRequestTypeDef,
-        DeleteTaskResponseTypeDef,
-        DescribeAgentRequestTypeDef,
-        DescribeAgentResponseTypeDef,
-        DescribeLocationAzureBlobRequestTypeDef,
-        DescribeLocationAzureBlobResponseTypeDef,
-        DescribeLocationEfsRequestTypeDef,
-        DescribeLocationEfsResponseTypeDef,
-        DescribeLocationFsxLustreRequestTypeDef,
-        DescribeLocationFsxLustreResponseTypeDef,
-        DescribeLocationFsxOntapRequestTypeDef,
-        DescribeLocationFsxOntapResponseTypeDef,
-        DescribeLocationFsxOpenZfsRequestTypeDef,
-        DescribeLocationFsxOpenZfsResponseTypeDef,
-        DescribeLocationFsxWindowsRequestTypeDef,
-        DescribeLocationFsxWindowsResponseTypeDef,
-        DescribeLocationHdfsRequestTypeDef,
-        DescribeLocationHdfsResponseTypeDef,
-        DescribeLocationNfsRequestTypeDef,
-        DescribeLocationNfsResponseTypeDef,
-        DescribeLocationObjectStorageRequestTypeDef,
-        DescribeLocationObjectStorageResponseTypeDef,
-        DescribeLocationS3RequestTypeDef,
-        DescribeLocationS3ResponseTypeDef,
-        DescribeLocationSmbRequestTypeDef,
-        DescribeLocationSmbResponseTypeDef,
-        DescribeTaskExecutionRequestTypeDef,
-        DescribeTaskExecutionResponseTypeDef,
-        DescribeTaskRequestTypeDef,
-        DescribeTaskResponseTypeDef,
-        ListAgentsRequestTypeDef,
-        ListAgentsResponseTypeDef,
-        ListLocationsRequestTypeDef,
-        ListLocationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTaskExecutionsRequestTypeDef,
-        ListTaskExecutionsResponseTypeDef,
-        ListTasksRequestTypeDef,
-        ListTasksResponseTypeDef,
-        LocationListEntryTypeDef,
-        StartTaskExecutionRequestTypeDef,
-        StartTaskExecutionResponseTypeDef,
-        TagListEntryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TaskExecutionListEntryTypeDef,
-        TaskListEntryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAgentRequestTypeDef,
-        UpdateAgentResponseTypeDef,
-        UpdateLocationAzureBlobRequestTypeDef,
-        UpdateLocationAzureBlobResponseTypeDef,
-        UpdateLocationEfsRequestTypeDef,
-        UpdateLocationEfsResponseTypeDef,
-        UpdateLocationFsxLustreRequestTypeDef,
-        UpdateLocationFsxLustreResponseTypeDef,
-        UpdateLocationFsxOntapRequestTypeDef,
-        UpdateLocationFsxOntapResponseTypeDef,
-        UpdateLocationFsxOpenZfsRequestTypeDef,
-        UpdateLocationFsxOpenZfsResponseTypeDef,
-        UpdateLocationFsxWindowsRequestTypeDef,
-        UpdateLocationFsxWindowsResponseTypeDef,
-        UpdateLocationHdfsRequestTypeDef,
-        UpdateLocationHdfsResponseTypeDef,
-        UpdateLocationNfsRequestTypeDef,
-        UpdateLocationNfsResponseTypeDef,
-        UpdateLocationObjectStorageRequestTypeDef,
-        UpdateLocationObjectStorageResponseTypeDef,
-        UpdateLocationS3RequestTypeDef,
-        UpdateLocationS3ResponseTypeDef,
-        UpdateLocationSmbRequestTypeDef,
-        UpdateLocationSmbResponseTypeDef,
-        UpdateTaskExecutionRequestTypeDef,
-        UpdateTaskExecutionResponseTypeDef,
-        UpdateTaskRequestTypeDef,
-        UpdateTaskResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDataSync"]
 
@@ -139,8 +27,8 @@ class MultiRegionDataSync(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_task_execution(
-        self, **kwargs: Unpack[CancelTaskExecutionRequestTypeDef]
-    ) -> TargetResults[CancelTaskExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTaskExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelTaskExecutionResponseTypeDef]:
         """Stops an DataSync task execution that's in progress. The transfer of some
         files are abruptly interrupted. File contents that're transferred to the
         destination might be incomplete or inconsistent with the source files.
@@ -150,8 +38,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CancelTaskExecution", kwargs)
 
     def create_agent(
-        self, **kwargs: Unpack[CreateAgentRequestTypeDef]
-    ) -> TargetResults[CreateAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentResponseTypeDef]:
         """Activates an DataSync agent that you deploy in your storage environment.
         The activation process associates the agent with your Amazon Web Services
         account.
@@ -161,8 +49,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateAgent", kwargs)
 
     def create_location_azure_blob(
-        self, **kwargs: Unpack[CreateLocationAzureBlobRequestTypeDef]
-    ) -> TargetResults[CreateLocationAzureBlobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationAzureBlobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationAzureBlobResponseTypeDef]:
         """Creates a transfer location for a Microsoft Azure Blob Storage container.
         DataSync can use this location as a transfer source or destination. You
         can make transfers with or without a DataSync agent that connects to your
@@ -173,8 +61,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationAzureBlob", kwargs)
 
     def create_location_efs(
-        self, **kwargs: Unpack[CreateLocationEfsRequestTypeDef]
-    ) -> TargetResults[CreateLocationEfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationEfsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationEfsResponseTypeDef]:
         """Creates a transfer location for an Amazon EFS file system. DataSync can
         use this location as a source or destination for transferring data.
 
@@ -183,8 +71,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationEfs", kwargs)
 
     def create_location_fsx_lustre(
-        self, **kwargs: Unpack[CreateLocationFsxLustreRequestTypeDef]
-    ) -> TargetResults[CreateLocationFsxLustreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationFsxLustreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationFsxLustreResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for Lustre file system.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -194,8 +82,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationFsxLustre", kwargs)
 
     def create_location_fsx_ontap(
-        self, **kwargs: Unpack[CreateLocationFsxOntapRequestTypeDef]
-    ) -> TargetResults[CreateLocationFsxOntapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationFsxOntapRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationFsxOntapResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for NetApp ONTAP file
         system. DataSync can use this location as a source or destination for
         transferring data.
@@ -205,8 +93,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationFsxOntap", kwargs)
 
     def create_location_fsx_open_zfs(
-        self, **kwargs: Unpack[CreateLocationFsxOpenZfsRequestTypeDef]
-    ) -> TargetResults[CreateLocationFsxOpenZfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationFsxOpenZfsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationFsxOpenZfsResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for OpenZFS file system.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -216,8 +104,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationFsxOpenZfs", kwargs)
 
     def create_location_fsx_windows(
-        self, **kwargs: Unpack[CreateLocationFsxWindowsRequestTypeDef]
-    ) -> TargetResults[CreateLocationFsxWindowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationFsxWindowsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationFsxWindowsResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for Windows File Server file
         system. DataSync can use this location as a source or destination for
         transferring data.
@@ -227,8 +115,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationFsxWindows", kwargs)
 
     def create_location_hdfs(
-        self, **kwargs: Unpack[CreateLocationHdfsRequestTypeDef]
-    ) -> TargetResults[CreateLocationHdfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationHdfsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationHdfsResponseTypeDef]:
         """Creates a transfer location for a Hadoop Distributed File System (HDFS).
         DataSync can use this location as a source or destination for transferring
         data.
@@ -238,8 +126,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationHdfs", kwargs)
 
     def create_location_nfs(
-        self, **kwargs: Unpack[CreateLocationNfsRequestTypeDef]
-    ) -> TargetResults[CreateLocationNfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationNfsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationNfsResponseTypeDef]:
         """Creates a transfer location for a Network File System (NFS) file server.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -249,8 +137,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationNfs", kwargs)
 
     def create_location_object_storage(
-        self, **kwargs: Unpack[CreateLocationObjectStorageRequestTypeDef]
-    ) -> TargetResults[CreateLocationObjectStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationObjectStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationObjectStorageResponseTypeDef]:
         """Creates a transfer location for an object storage system. DataSync can use
         this location as a source or destination for transferring data. You can
         make transfers with or without a DataSync agent.
@@ -260,8 +148,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationObjectStorage", kwargs)
 
     def create_location_s3(
-        self, **kwargs: Unpack[CreateLocationS3RequestTypeDef]
-    ) -> TargetResults[CreateLocationS3ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationS3RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationS3ResponseTypeDef]:
         """Creates a transfer location for an Amazon S3 bucket. DataSync can use this
         location as a source or destination for transferring data.
 
@@ -270,8 +158,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationS3", kwargs)
 
     def create_location_smb(
-        self, **kwargs: Unpack[CreateLocationSmbRequestTypeDef]
-    ) -> TargetResults[CreateLocationSmbResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationSmbRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationSmbResponseTypeDef]:
         """Creates a transfer location for a Server Message Block (SMB) file server.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -281,8 +169,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateLocationSmb", kwargs)
 
     def create_task(
-        self, **kwargs: Unpack[CreateTaskRequestTypeDef]
-    ) -> TargetResults[CreateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTaskResponseTypeDef]:
         """Configures a task, which defines where and how DataSync transfers your
         data.
 
@@ -291,8 +179,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("CreateTask", kwargs)
 
     def delete_agent(
-        self, **kwargs: Unpack[DeleteAgentRequestTypeDef]
-    ) -> TargetResults[DeleteAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentResponseTypeDef]:
         """Removes an DataSync agent resource from your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/DeleteAgent
@@ -300,8 +188,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DeleteAgent", kwargs)
 
     def delete_location(
-        self, **kwargs: Unpack[DeleteLocationRequestTypeDef]
-    ) -> TargetResults[DeleteLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLocationResponseTypeDef]:
         """Deletes a transfer location resource from DataSync.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/DeleteLocation
@@ -309,8 +197,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DeleteLocation", kwargs)
 
     def delete_task(
-        self, **kwargs: Unpack[DeleteTaskRequestTypeDef]
-    ) -> TargetResults[DeleteTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTaskResponseTypeDef]:
         """Deletes a transfer task resource from DataSync.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/DeleteTask
@@ -318,8 +206,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DeleteTask", kwargs)
 
     def describe_agent(
-        self, **kwargs: Unpack[DescribeAgentRequestTypeDef]
-    ) -> TargetResults[DescribeAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgentResponseTypeDef]:
         """Returns information about an DataSync agent, such as its name, service
         endpoint type, and status.
 
@@ -328,8 +216,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeAgent", kwargs)
 
     def describe_location_azure_blob(
-        self, **kwargs: Unpack[DescribeLocationAzureBlobRequestTypeDef]
-    ) -> TargetResults[DescribeLocationAzureBlobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationAzureBlobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationAzureBlobResponseTypeDef]:
         """Provides details about how an DataSync transfer location for Microsoft
         Azure Blob Storage is configured.
 
@@ -338,8 +226,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationAzureBlob", kwargs)
 
     def describe_location_efs(
-        self, **kwargs: Unpack[DescribeLocationEfsRequestTypeDef]
-    ) -> TargetResults[DescribeLocationEfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationEfsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationEfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon EFS
         file system is configured.
 
@@ -348,8 +236,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationEfs", kwargs)
 
     def describe_location_fsx_lustre(
-        self, **kwargs: Unpack[DescribeLocationFsxLustreRequestTypeDef]
-    ) -> TargetResults[DescribeLocationFsxLustreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationFsxLustreRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationFsxLustreResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for Lustre file system is configured.
 
@@ -358,8 +246,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationFsxLustre", kwargs)
 
     def describe_location_fsx_ontap(
-        self, **kwargs: Unpack[DescribeLocationFsxOntapRequestTypeDef]
-    ) -> TargetResults[DescribeLocationFsxOntapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationFsxOntapRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationFsxOntapResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for NetApp ONTAP file system is configured.
 
@@ -368,8 +256,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationFsxOntap", kwargs)
 
     def describe_location_fsx_open_zfs(
-        self, **kwargs: Unpack[DescribeLocationFsxOpenZfsRequestTypeDef]
-    ) -> TargetResults[DescribeLocationFsxOpenZfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationFsxOpenZfsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationFsxOpenZfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for OpenZFS file system is configured.
 
@@ -378,8 +266,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationFsxOpenZfs", kwargs)
 
     def describe_location_fsx_windows(
-        self, **kwargs: Unpack[DescribeLocationFsxWindowsRequestTypeDef]
-    ) -> TargetResults[DescribeLocationFsxWindowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationFsxWindowsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationFsxWindowsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for Windows File Server file system is configured.
 
@@ -388,8 +276,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationFsxWindows", kwargs)
 
     def describe_location_hdfs(
-        self, **kwargs: Unpack[DescribeLocationHdfsRequestTypeDef]
-    ) -> TargetResults[DescribeLocationHdfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationHdfsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationHdfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for a Hadoop
         Distributed File System (HDFS) is configured.
 
@@ -398,8 +286,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationHdfs", kwargs)
 
     def describe_location_nfs(
-        self, **kwargs: Unpack[DescribeLocationNfsRequestTypeDef]
-    ) -> TargetResults[DescribeLocationNfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationNfsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationNfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for a Network
         File System (NFS) file server is configured.
 
@@ -408,8 +296,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationNfs", kwargs)
 
     def describe_location_object_storage(
-        self, **kwargs: Unpack[DescribeLocationObjectStorageRequestTypeDef]
-    ) -> TargetResults[DescribeLocationObjectStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationObjectStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationObjectStorageResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an object
         storage system is configured.
 
@@ -418,8 +306,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationObjectStorage", kwargs)
 
     def describe_location_s3(
-        self, **kwargs: Unpack[DescribeLocationS3RequestTypeDef]
-    ) -> TargetResults[DescribeLocationS3ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationS3RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationS3ResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an S3 bucket
         is configured.
 
@@ -428,8 +316,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationS3", kwargs)
 
     def describe_location_smb(
-        self, **kwargs: Unpack[DescribeLocationSmbRequestTypeDef]
-    ) -> TargetResults[DescribeLocationSmbResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocationSmbRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocationSmbResponseTypeDef]:
         """Provides details about how an DataSync transfer location for a Server
         Message Block (SMB) file server is configured.
 
@@ -438,8 +326,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeLocationSmb", kwargs)
 
     def describe_task(
-        self, **kwargs: Unpack[DescribeTaskRequestTypeDef]
-    ) -> TargetResults[DescribeTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTaskResponseTypeDef]:
         """Provides information about a task, which defines where and how DataSync
         transfers your data.
 
@@ -448,8 +336,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeTask", kwargs)
 
     def describe_task_execution(
-        self, **kwargs: Unpack[DescribeTaskExecutionRequestTypeDef]
-    ) -> TargetResults[DescribeTaskExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTaskExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTaskExecutionResponseTypeDef]:
         """Provides information about an execution of your DataSync task. You can use
         this operation to help monitor the progress of an ongoing data transfer or
         check the results of the transfer.
@@ -459,8 +347,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("DescribeTaskExecution", kwargs)
 
     def list_agents(
-        self, **kwargs: Unpack[ListAgentsRequestTypeDef]
-    ) -> TargetResults[ListAgentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentsResponseTypeDef]:
         """Returns a list of DataSync agents that belong to an Amazon Web Services
         account in the Amazon Web Services Region specified in the request.
 
@@ -469,8 +357,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("ListAgents", kwargs)
 
     def list_locations(
-        self, **kwargs: Unpack[ListLocationsRequestTypeDef]
-    ) -> TargetResults[ListLocationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLocationsResponseTypeDef]:
         """Returns a list of source and destination locations.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListLocations
@@ -478,8 +366,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("ListLocations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns all the tags associated with an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTagsForResource
@@ -487,8 +375,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_task_executions(
-        self, **kwargs: Unpack[ListTaskExecutionsRequestTypeDef]
-    ) -> TargetResults[ListTaskExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaskExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaskExecutionsResponseTypeDef]:
         """Returns a list of executions for an DataSync transfer task.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTaskExecutions
@@ -496,8 +384,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("ListTaskExecutions", kwargs)
 
     def list_tasks(
-        self, **kwargs: Unpack[ListTasksRequestTypeDef]
-    ) -> TargetResults[ListTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
         """Returns a list of the DataSync tasks you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTasks
@@ -505,8 +393,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("ListTasks", kwargs)
 
     def start_task_execution(
-        self, **kwargs: Unpack[StartTaskExecutionRequestTypeDef]
-    ) -> TargetResults[StartTaskExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTaskExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTaskExecutionResponseTypeDef]:
         """Starts an DataSync transfer task. For each task, you can only run one task
         execution at a time.
 
@@ -515,8 +403,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("StartTaskExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies a tag to an Amazon Web Services resource. Tags are key-value pairs
         that can help you manage, filter, and search for your resources.
 
@@ -525,8 +413,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UntagResource
@@ -534,8 +422,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent(
-        self, **kwargs: Unpack[UpdateAgentRequestTypeDef]
-    ) -> TargetResults[UpdateAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentResponseTypeDef]:
         """Updates the name of an DataSync agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UpdateAgent
@@ -543,8 +431,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateAgent", kwargs)
 
     def update_location_azure_blob(
-        self, **kwargs: Unpack[UpdateLocationAzureBlobRequestTypeDef]
-    ) -> TargetResults[UpdateLocationAzureBlobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationAzureBlobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationAzureBlobResponseTypeDef]:
         """Modifies the following configurations of the Microsoft Azure Blob Storage
         transfer location that you're using with DataSync.
 
@@ -553,8 +441,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationAzureBlob", kwargs)
 
     def update_location_efs(
-        self, **kwargs: Unpack[UpdateLocationEfsRequestTypeDef]
-    ) -> TargetResults[UpdateLocationEfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationEfsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationEfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon EFS transfer
         location that you're using with DataSync.
 
@@ -563,8 +451,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationEfs", kwargs)
 
     def update_location_fsx_lustre(
-        self, **kwargs: Unpack[UpdateLocationFsxLustreRequestTypeDef]
-    ) -> TargetResults[UpdateLocationFsxLustreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationFsxLustreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationFsxLustreResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         Lustre transfer location that you're using with DataSync.
 
@@ -573,8 +461,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationFsxLustre", kwargs)
 
     def update_location_fsx_ontap(
-        self, **kwargs: Unpack[UpdateLocationFsxOntapRequestTypeDef]
-    ) -> TargetResults[UpdateLocationFsxOntapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationFsxOntapRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationFsxOntapResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         NetApp ONTAP transfer location that you're using with DataSync.
 
@@ -583,8 +471,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationFsxOntap", kwargs)
 
     def update_location_fsx_open_zfs(
-        self, **kwargs: Unpack[UpdateLocationFsxOpenZfsRequestTypeDef]
-    ) -> TargetResults[UpdateLocationFsxOpenZfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationFsxOpenZfsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationFsxOpenZfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         OpenZFS transfer location that you're using with DataSync.
 
@@ -593,8 +481,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationFsxOpenZfs", kwargs)
 
     def update_location_fsx_windows(
-        self, **kwargs: Unpack[UpdateLocationFsxWindowsRequestTypeDef]
-    ) -> TargetResults[UpdateLocationFsxWindowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationFsxWindowsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationFsxWindowsResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         Windows File Server transfer location that you're using with DataSync.
 
@@ -603,8 +491,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationFsxWindows", kwargs)
 
     def update_location_hdfs(
-        self, **kwargs: Unpack[UpdateLocationHdfsRequestTypeDef]
-    ) -> TargetResults[UpdateLocationHdfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationHdfsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationHdfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Hadoop Distributed
         File System (HDFS) transfer location that you're using with DataSync.
 
@@ -613,8 +501,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationHdfs", kwargs)
 
     def update_location_nfs(
-        self, **kwargs: Unpack[UpdateLocationNfsRequestTypeDef]
-    ) -> TargetResults[UpdateLocationNfsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationNfsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationNfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Network File System
         (NFS) transfer location that you're using with DataSync.
 
@@ -623,8 +511,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationNfs", kwargs)
 
     def update_location_object_storage(
-        self, **kwargs: Unpack[UpdateLocationObjectStorageRequestTypeDef]
-    ) -> TargetResults[UpdateLocationObjectStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationObjectStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationObjectStorageResponseTypeDef]:
         """Modifies the following configuration parameters of the object storage
         transfer location that you're using with DataSync.
 
@@ -633,8 +521,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationObjectStorage", kwargs)
 
     def update_location_s3(
-        self, **kwargs: Unpack[UpdateLocationS3RequestTypeDef]
-    ) -> TargetResults[UpdateLocationS3ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationS3RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationS3ResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon S3 transfer
         location that you're using with DataSync.
 
@@ -643,8 +531,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationS3", kwargs)
 
     def update_location_smb(
-        self, **kwargs: Unpack[UpdateLocationSmbRequestTypeDef]
-    ) -> TargetResults[UpdateLocationSmbResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLocationSmbRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLocationSmbResponseTypeDef]:
         """Modifies the following configuration parameters of the Server Message
         Block (SMB) transfer location that you're using with DataSync.
 
@@ -653,8 +541,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateLocationSmb", kwargs)
 
     def update_task(
-        self, **kwargs: Unpack[UpdateTaskRequestTypeDef]
-    ) -> TargetResults[UpdateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskResponseTypeDef]:
         """Updates the configuration of a task, which defines where and how DataSync
         transfers your data.
 
@@ -663,8 +551,8 @@ class MultiRegionDataSync(MultiRegionClient):
         return self._call("UpdateTask", kwargs)
 
     def update_task_execution(
-        self, **kwargs: Unpack[UpdateTaskExecutionRequestTypeDef]
-    ) -> TargetResults[UpdateTaskExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTaskExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskExecutionResponseTypeDef]:
         """Updates the configuration of a running DataSync task execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UpdateTaskExecution
@@ -677,8 +565,8 @@ class MultiRegionDataSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentsRequestTypeDef],
-    ) -> TargetResults[ListAgentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentsResponseTypeDef]:
         """Every page of ListAgents in every target, merged per target (botocore's
         build_full_result).
 
@@ -701,8 +589,8 @@ class MultiRegionDataSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLocationsRequestTypeDef],
-    ) -> TargetResults[ListLocationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLocationsResponseTypeDef]:
         """Every page of ListLocations in every target, merged per target (botocore's
         build_full_result).
 
@@ -724,8 +612,8 @@ class MultiRegionDataSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -747,8 +635,8 @@ class MultiRegionDataSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaskExecutionsRequestTypeDef],
-    ) -> TargetResults[ListTaskExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaskExecutionsResponseTypeDef]:
         """Every page of ListTaskExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -770,8 +658,8 @@ class MultiRegionDataSync(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> TargetResults[ListTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -792,8 +680,8 @@ class MultiRegionDataSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentsRequestTypeDef],
-    ) -> Items[AgentListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef],
+    ) -> Items[type_defs.AgentListEntryTypeDef]:
         """Each element of Agents in every page of ListAgents, from every target, as
         its page arrives (tagged with its target).
 
@@ -808,8 +696,8 @@ class MultiRegionDataSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLocationsRequestTypeDef],
-    ) -> Items[LocationListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLocationsRequestTypeDef],
+    ) -> Items[type_defs.LocationListEntryTypeDef]:
         """Each element of Locations in every page of ListLocations, from every
         target, as its page arrives (tagged with its target).
 
@@ -824,8 +712,8 @@ class MultiRegionDataSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagListEntryTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -840,8 +728,8 @@ class MultiRegionDataSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTaskExecutionsRequestTypeDef],
-    ) -> Items[TaskExecutionListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskExecutionsRequestTypeDef],
+    ) -> Items[type_defs.TaskExecutionListEntryTypeDef]:
         """Each element of TaskExecutions in every page of ListTaskExecutions, from
         every target, as its page arrives (tagged with its target).
 
@@ -856,8 +744,8 @@ class MultiRegionDataSync(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> Items[TaskListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> Items[type_defs.TaskListEntryTypeDef]:
         """Each element of Tasks in every page of ListTasks, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,418 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptPredictionsInputTypeDef,
-        AcceptPredictionsOutputTypeDef,
-        AcceptSubscriptionRequestInputTypeDef,
-        AcceptSubscriptionRequestOutputTypeDef,
-        AccountInfoOutputTypeDef,
-        AccountPoolSummaryTypeDef,
-        AddEntityOwnerInputTypeDef,
-        AddEntityOwnerOutputTypeDef,
-        AddPolicyGrantInputTypeDef,
-        AddPolicyGrantOutputTypeDef,
-        AssetFilterSummaryTypeDef,
-        AssetRevisionTypeDef,
-        AssociateEnvironmentRoleInputTypeDef,
-        AssociateEnvironmentRoleOutputTypeDef,
-        AssociateGovernedTermsInputTypeDef,
-        AssociateGovernedTermsOutputTypeDef,
-        BatchGetAttributesMetadataInputTypeDef,
-        BatchGetAttributesMetadataOutputTypeDef,
-        BatchPutAttributesMetadataInputTypeDef,
-        BatchPutAttributesMetadataOutputTypeDef,
-        CancelMetadataGenerationRunInputTypeDef,
-        CancelMetadataGenerationRunOutputTypeDef,
-        CancelSubscriptionInputTypeDef,
-        CancelSubscriptionOutputTypeDef,
-        ConnectionSummaryTypeDef,
-        CreateAccountPoolInputTypeDef,
-        CreateAccountPoolOutputTypeDef,
-        CreateAssetFilterInputTypeDef,
-        CreateAssetFilterOutputTypeDef,
-        CreateAssetInputTypeDef,
-        CreateAssetOutputTypeDef,
-        CreateAssetRevisionInputTypeDef,
-        CreateAssetRevisionOutputTypeDef,
-        CreateAssetTypeInputTypeDef,
-        CreateAssetTypeOutputTypeDef,
-        CreateConnectionInputTypeDef,
-        CreateConnectionOutputTypeDef,
-        CreateDataProductInputTypeDef,
-        CreateDataProductOutputTypeDef,
-        CreateDataProductRevisionInputTypeDef,
-        CreateDataProductRevisionOutputTypeDef,
-        CreateDataSourceInputTypeDef,
-        CreateDataSourceOutputTypeDef,
-        CreateDomainInputTypeDef,
-        CreateDomainOutputTypeDef,
-        CreateDomainUnitInputTypeDef,
-        CreateDomainUnitOutputTypeDef,
-        CreateEnvironmentActionInputTypeDef,
-        CreateEnvironmentActionOutputTypeDef,
-        CreateEnvironmentBlueprintInputTypeDef,
-        CreateEnvironmentBlueprintOutputTypeDef,
-        CreateEnvironmentInputTypeDef,
-        CreateEnvironmentOutputTypeDef,
-        CreateEnvironmentProfileInputTypeDef,
-        CreateEnvironmentProfileOutputTypeDef,
-        CreateFormTypeInputTypeDef,
-        CreateFormTypeOutputTypeDef,
-        CreateGlossaryInputTypeDef,
-        CreateGlossaryOutputTypeDef,
-        CreateGlossaryTermInputTypeDef,
-        CreateGlossaryTermOutputTypeDef,
-        CreateGroupProfileInputTypeDef,
-        CreateGroupProfileOutputTypeDef,
-        CreateListingChangeSetInputTypeDef,
-        CreateListingChangeSetOutputTypeDef,
-        CreateNotebookInputTypeDef,
-        CreateNotebookOutputTypeDef,
-        CreateProjectInputTypeDef,
-        CreateProjectMembershipInputTypeDef,
-        CreateProjectMembershipOutputTypeDef,
-        CreateProjectOutputTypeDef,
-        CreateProjectProfileInputTypeDef,
-        CreateProjectProfileOutputTypeDef,
-        CreateRuleInputTypeDef,
-        CreateRuleOutputTypeDef,
-        CreateSubscriptionGrantInputTypeDef,
-        CreateSubscriptionGrantOutputTypeDef,
-        CreateSubscriptionRequestInputTypeDef,
-        CreateSubscriptionRequestOutputTypeDef,
-        CreateSubscriptionTargetInputTypeDef,
-        CreateSubscriptionTargetOutputTypeDef,
-        CreateUserProfileInputTypeDef,
-        CreateUserProfileOutputTypeDef,
-        DataProductRevisionTypeDef,
-        DataSourceRunActivityTypeDef,
-        DataSourceRunSummaryTypeDef,
-        DataSourceSummaryTypeDef,
-        DeleteAccountPoolInputTypeDef,
-        DeleteAccountPoolOutputTypeDef,
-        DeleteAssetFilterInputTypeDef,
-        DeleteAssetInputTypeDef,
-        DeleteAssetOutputTypeDef,
-        DeleteAssetTypeInputTypeDef,
-        DeleteAssetTypeOutputTypeDef,
-        DeleteConnectionInputTypeDef,
-        DeleteConnectionOutputTypeDef,
-        DeleteDataExportConfigurationInputTypeDef,
-        DeleteDataExportConfigurationOutputTypeDef,
-        DeleteDataProductInputTypeDef,
-        DeleteDataProductOutputTypeDef,
-        DeleteDataSourceInputTypeDef,
-        DeleteDataSourceOutputTypeDef,
-        DeleteDomainInputTypeDef,
-        DeleteDomainOutputTypeDef,
-        DeleteDomainUnitInputTypeDef,
-        DeleteDomainUnitOutputTypeDef,
-        DeleteEnvironmentActionInputTypeDef,
-        DeleteEnvironmentBlueprintConfigurationInputTypeDef,
-        DeleteEnvironmentBlueprintConfigurationOutputTypeDef,
-        DeleteEnvironmentBlueprintInputTypeDef,
-        DeleteEnvironmentInputTypeDef,
-        DeleteEnvironmentProfileInputTypeDef,
-        DeleteFormTypeInputTypeDef,
-        DeleteFormTypeOutputTypeDef,
-        DeleteGlossaryInputTypeDef,
-        DeleteGlossaryOutputTypeDef,
-        DeleteGlossaryTermInputTypeDef,
-        DeleteGlossaryTermOutputTypeDef,
-        DeleteListingInputTypeDef,
-        DeleteListingOutputTypeDef,
-        DeleteNotebookInputTypeDef,
-        DeleteNotebookOutputTypeDef,
-        DeleteProjectInputTypeDef,
-        DeleteProjectMembershipInputTypeDef,
-        DeleteProjectMembershipOutputTypeDef,
-        DeleteProjectOutputTypeDef,
-        DeleteProjectProfileInputTypeDef,
-        DeleteProjectProfileOutputTypeDef,
-        DeleteRuleInputTypeDef,
-        DeleteRuleOutputTypeDef,
-        DeleteSubscriptionGrantInputTypeDef,
-        DeleteSubscriptionGrantOutputTypeDef,
-        DeleteSubscriptionRequestInputTypeDef,
-        DeleteSubscriptionTargetInputTypeDef,
-        DeleteTimeSeriesDataPointsInputTypeDef,
-        DeleteTimeSeriesDataPointsOutputTypeDef,
-        DisassociateEnvironmentRoleInputTypeDef,
-        DisassociateEnvironmentRoleOutputTypeDef,
-        DisassociateGovernedTermsInputTypeDef,
-        DisassociateGovernedTermsOutputTypeDef,
-        DomainSummaryTypeDef,
-        DomainUnitSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnvironmentActionSummaryTypeDef,
-        EnvironmentBlueprintConfigurationItemTypeDef,
-        EnvironmentBlueprintSummaryTypeDef,
-        EnvironmentProfileSummaryTypeDef,
-        EnvironmentSummaryTypeDef,
-        GetAccountPoolInputTypeDef,
-        GetAccountPoolOutputTypeDef,
-        GetAssetFilterInputTypeDef,
-        GetAssetFilterOutputTypeDef,
-        GetAssetInputTypeDef,
-        GetAssetOutputTypeDef,
-        GetAssetTypeInputTypeDef,
-        GetAssetTypeOutputTypeDef,
-        GetConnectionInputTypeDef,
-        GetConnectionOutputTypeDef,
-        GetDataExportConfigurationInputTypeDef,
-        GetDataExportConfigurationOutputTypeDef,
-        GetDataProductInputTypeDef,
-        GetDataProductOutputTypeDef,
-        GetDataSourceInputTypeDef,
-        GetDataSourceOutputTypeDef,
-        GetDataSourceRunInputTypeDef,
-        GetDataSourceRunOutputTypeDef,
-        GetDomainInputTypeDef,
-        GetDomainOutputTypeDef,
-        GetDomainUnitInputTypeDef,
-        GetDomainUnitOutputTypeDef,
-        GetEnvironmentActionInputTypeDef,
-        GetEnvironmentActionOutputTypeDef,
-        GetEnvironmentBlueprintConfigurationInputTypeDef,
-        GetEnvironmentBlueprintConfigurationOutputTypeDef,
-        GetEnvironmentBlueprintInputTypeDef,
-        GetEnvironmentBlueprintOutputTypeDef,
-        GetEnvironmentCredentialsInputTypeDef,
-        GetEnvironmentCredentialsOutputTypeDef,
-        GetEnvironmentInputTypeDef,
-        GetEnvironmentOutputTypeDef,
-        GetEnvironmentProfileInputTypeDef,
-        GetEnvironmentProfileOutputTypeDef,
-        GetFormTypeInputTypeDef,
-        GetFormTypeOutputTypeDef,
-        GetGlossaryInputTypeDef,
-        GetGlossaryOutputTypeDef,
-        GetGlossaryTermInputTypeDef,
-        GetGlossaryTermOutputTypeDef,
-        GetGroupProfileInputTypeDef,
-        GetGroupProfileOutputTypeDef,
-        GetIamPortalLoginUrlInputTypeDef,
-        GetIamPortalLoginUrlOutputTypeDef,
-        GetJobRunInputTypeDef,
-        GetJobRunOutputTypeDef,
-        GetLineageEventInputTypeDef,
-        GetLineageEventOutputTypeDef,
-        GetLineageNodeInputTypeDef,
-        GetLineageNodeOutputTypeDef,
-        GetListingInputTypeDef,
-        GetListingOutputTypeDef,
-        GetMetadataGenerationRunInputTypeDef,
-        GetMetadataGenerationRunOutputTypeDef,
-        GetNotebookExportInputTypeDef,
-        GetNotebookExportOutputTypeDef,
-        GetNotebookInputTypeDef,
-        GetNotebookOutputTypeDef,
-        GetNotebookRunInputTypeDef,
-        GetNotebookRunOutputTypeDef,
-        GetProjectInputTypeDef,
-        GetProjectOutputTypeDef,
-        GetProjectProfileInputTypeDef,
-        GetProjectProfileOutputTypeDef,
-        GetRuleInputTypeDef,
-        GetRuleOutputTypeDef,
-        GetSubscriptionGrantInputTypeDef,
-        GetSubscriptionGrantOutputTypeDef,
-        GetSubscriptionInputTypeDef,
-        GetSubscriptionOutputTypeDef,
-        GetSubscriptionRequestDetailsInputTypeDef,
-        GetSubscriptionRequestDetailsOutputTypeDef,
-        GetSubscriptionTargetInputTypeDef,
-        GetSubscriptionTargetOutputTypeDef,
-        GetTimeSeriesDataPointInputTypeDef,
-        GetTimeSeriesDataPointOutputTypeDef,
-        GetUserProfileInputTypeDef,
-        GetUserProfileOutputTypeDef,
-        GroupProfileSummaryTypeDef,
-        JobRunSummaryTypeDef,
-        LineageEventSummaryTypeDef,
-        LineageNodeSummaryTypeDef,
-        ListAccountPoolsInputTypeDef,
-        ListAccountPoolsOutputTypeDef,
-        ListAccountsInAccountPoolInputTypeDef,
-        ListAccountsInAccountPoolOutputTypeDef,
-        ListAssetFiltersInputTypeDef,
-        ListAssetFiltersOutputTypeDef,
-        ListAssetRevisionsInputTypeDef,
-        ListAssetRevisionsOutputTypeDef,
-        ListConnectionsInputTypeDef,
-        ListConnectionsOutputTypeDef,
-        ListDataProductRevisionsInputTypeDef,
-        ListDataProductRevisionsOutputTypeDef,
-        ListDataSourceRunActivitiesInputTypeDef,
-        ListDataSourceRunActivitiesOutputTypeDef,
-        ListDataSourceRunsInputTypeDef,
-        ListDataSourceRunsOutputTypeDef,
-        ListDataSourcesInputTypeDef,
-        ListDataSourcesOutputTypeDef,
-        ListDomainUnitsForParentInputTypeDef,
-        ListDomainUnitsForParentOutputTypeDef,
-        ListDomainsInputTypeDef,
-        ListDomainsOutputTypeDef,
-        ListEntityOwnersInputTypeDef,
-        ListEntityOwnersOutputTypeDef,
-        ListEnvironmentActionsInputTypeDef,
-        ListEnvironmentActionsOutputTypeDef,
-        ListEnvironmentBlueprintConfigurationsInputTypeDef,
-        ListEnvironmentBlueprintConfigurationsOutputTypeDef,
-        ListEnvironmentBlueprintsInputTypeDef,
-        ListEnvironmentBlueprintsOutputTypeDef,
-        ListEnvironmentProfilesInputTypeDef,
-        ListEnvironmentProfilesOutputTypeDef,
-        ListEnvironmentsInputTypeDef,
-        ListEnvironmentsOutputTypeDef,
-        ListJobRunsInputTypeDef,
-        ListJobRunsOutputTypeDef,
-        ListLineageEventsInputTypeDef,
-        ListLineageEventsOutputTypeDef,
-        ListLineageNodeHistoryInputTypeDef,
-        ListLineageNodeHistoryOutputTypeDef,
-        ListMetadataGenerationRunsInputTypeDef,
-        ListMetadataGenerationRunsOutputTypeDef,
-        ListNotebookRunsInputTypeDef,
-        ListNotebookRunsOutputTypeDef,
-        ListNotebooksInputTypeDef,
-        ListNotebooksOutputTypeDef,
-        ListNotificationsInputTypeDef,
-        ListNotificationsOutputTypeDef,
-        ListPolicyGrantsInputTypeDef,
-        ListPolicyGrantsOutputTypeDef,
-        ListProjectMembershipsInputTypeDef,
-        ListProjectMembershipsOutputTypeDef,
-        ListProjectProfilesInputTypeDef,
-        ListProjectProfilesOutputTypeDef,
-        ListProjectsInputTypeDef,
-        ListProjectsOutputTypeDef,
-        ListRulesInputTypeDef,
-        ListRulesOutputTypeDef,
-        ListSubscriptionGrantsInputTypeDef,
-        ListSubscriptionGrantsOutputTypeDef,
-        ListSubscriptionRequestsInputTypeDef,
-        ListSubscriptionRequestsOutputTypeDef,
-        ListSubscriptionTargetsInputTypeDef,
-        ListSubscriptionTargetsOutputTypeDef,
-        ListSubscriptionsInputTypeDef,
-        ListSubscriptionsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTimeSeriesDataPointsInputTypeDef,
-        ListTimeSeriesDataPointsOutputTypeDef,
-        MetadataGenerationRunItemTypeDef,
-        NotebookRunSummaryTypeDef,
-        NotebookSummaryTypeDef,
-        NotificationOutputTypeDef,
-        OwnerPropertiesOutputTypeDef,
-        PolicyGrantMemberTypeDef,
-        PostLineageEventInputTypeDef,
-        PostLineageEventOutputTypeDef,
-        PostTimeSeriesDataPointsInputTypeDef,
-        PostTimeSeriesDataPointsOutputTypeDef,
-        ProjectMemberTypeDef,
-        ProjectProfileSummaryTypeDef,
-        ProjectSummaryTypeDef,
-        PutDataExportConfigurationInputTypeDef,
-        PutDataExportConfigurationOutputTypeDef,
-        PutEnvironmentBlueprintConfigurationInputTypeDef,
-        PutEnvironmentBlueprintConfigurationOutputTypeDef,
-        QueryGraphInputTypeDef,
-        QueryGraphOutputTypeDef,
-        RejectPredictionsInputTypeDef,
-        RejectPredictionsOutputTypeDef,
-        RejectSubscriptionRequestInputTypeDef,
-        RejectSubscriptionRequestOutputTypeDef,
-        RemoveEntityOwnerInputTypeDef,
-        RemoveEntityOwnerOutputTypeDef,
-        RemovePolicyGrantInputTypeDef,
-        RemovePolicyGrantOutputTypeDef,
-        ResultItemTypeDef,
-        RevokeSubscriptionInputTypeDef,
-        RevokeSubscriptionOutputTypeDef,
-        RuleSummaryTypeDef,
-        SearchGroupProfilesInputTypeDef,
-        SearchGroupProfilesOutputTypeDef,
-        SearchInputTypeDef,
-        SearchInventoryResultItemTypeDef,
-        SearchListingsInputTypeDef,
-        SearchListingsOutputTypeDef,
-        SearchOutputTypeDef,
-        SearchResultItemTypeDef,
-        SearchTypesInputTypeDef,
-        SearchTypesOutputTypeDef,
-        SearchTypesResultItemTypeDef,
-        SearchUserProfilesInputTypeDef,
-        SearchUserProfilesOutputTypeDef,
-        StartDataSourceRunInputTypeDef,
-        StartDataSourceRunOutputTypeDef,
-        StartMetadataGenerationRunInputTypeDef,
-        StartMetadataGenerationRunOutputTypeDef,
-        StartNotebookExportInputTypeDef,
-        StartNotebookExportOutputTypeDef,
-        StartNotebookImportInputTypeDef,
-        StartNotebookImportOutputTypeDef,
-        StartNotebookRunInputTypeDef,
-        StartNotebookRunOutputTypeDef,
-        StopNotebookRunInputTypeDef,
-        StopNotebookRunOutputTypeDef,
-        SubscriptionGrantSummaryTypeDef,
-        SubscriptionRequestSummaryTypeDef,
-        SubscriptionSummaryTypeDef,
-        SubscriptionTargetSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TimeSeriesDataPointSummaryFormOutputTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccountPoolInputTypeDef,
-        UpdateAccountPoolOutputTypeDef,
-        UpdateAssetFilterInputTypeDef,
-        UpdateAssetFilterOutputTypeDef,
-        UpdateConnectionInputTypeDef,
-        UpdateConnectionOutputTypeDef,
-        UpdateDataSourceInputTypeDef,
-        UpdateDataSourceOutputTypeDef,
-        UpdateDomainInputTypeDef,
-        UpdateDomainOutputTypeDef,
-        UpdateDomainUnitInputTypeDef,
-        UpdateDomainUnitOutputTypeDef,
-        UpdateEnvironmentActionInputTypeDef,
-        UpdateEnvironmentActionOutputTypeDef,
-        UpdateEnvironmentBlueprintInputTypeDef,
-        UpdateEnvironmentBlueprintOutputTypeDef,
-        UpdateEnvironmentInputTypeDef,
-        UpdateEnvironmentOutputTypeDef,
-        UpdateEnvironmentProfileInputTypeDef,
-        UpdateEnvironmentProfileOutputTypeDef,
-        UpdateGlossaryInputTypeDef,
-        UpdateGlossaryOutputTypeDef,
-        UpdateGlossaryTermInputTypeDef,
-        UpdateGlossaryTermOutputTypeDef,
-        UpdateGroupProfileInputTypeDef,
-        UpdateGroupProfileOutputTypeDef,
-        UpdateNotebookInputTypeDef,
-        UpdateNotebookOutputTypeDef,
-        UpdateProjectInputTypeDef,
-        UpdateProjectOutputTypeDef,
-        UpdateProjectProfileInputTypeDef,
-        UpdateProjectProfileOutputTypeDef,
-        UpdateRootDomainUnitOwnerInputTypeDef,
-        UpdateRootDomainUnitOwnerOutputTypeDef,
-        UpdateRuleInputTypeDef,
-        UpdateRuleOutputTypeDef,
-        UpdateSubscriptionGrantStatusInputTypeDef,
-        UpdateSubscriptionGrantStatusOutputTypeDef,
-        UpdateSubscriptionRequestInputTypeDef,
-        UpdateSubscriptionRequestOutputTypeDef,
-        UpdateSubscriptionTargetInputTypeDef,
-        UpdateSubscriptionTargetOutputTypeDef,
-        UpdateUserProfileInputTypeDef,
-        UpdateUserProfileOutputTypeDef,
-        UserProfileSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDataZone"]
 
@@ -444,8 +33,8 @@ class MultiRegionDataZone(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_predictions(
-        self, **kwargs: Unpack[AcceptPredictionsInputTypeDef]
-    ) -> TargetResults[AcceptPredictionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptPredictionsInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptPredictionsOutputTypeDef]:
         """Accepts automatically generated business-friendly metadata for your Amazon
         DataZone assets.
 
@@ -454,8 +43,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("AcceptPredictions", kwargs)
 
     def accept_subscription_request(
-        self, **kwargs: Unpack[AcceptSubscriptionRequestInputTypeDef]
-    ) -> TargetResults[AcceptSubscriptionRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptSubscriptionRequestInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptSubscriptionRequestOutputTypeDef]:
         """Accepts a subscription request to a specific asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AcceptSubscriptionRequest
@@ -463,8 +52,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("AcceptSubscriptionRequest", kwargs)
 
     def add_entity_owner(
-        self, **kwargs: Unpack[AddEntityOwnerInputTypeDef]
-    ) -> TargetResults[AddEntityOwnerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddEntityOwnerInputTypeDef]
+    ) -> TargetResults[type_defs.AddEntityOwnerOutputTypeDef]:
         """Adds the owner of an entity (a domain unit).
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AddEntityOwner
@@ -472,8 +61,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("AddEntityOwner", kwargs)
 
     def add_policy_grant(
-        self, **kwargs: Unpack[AddPolicyGrantInputTypeDef]
-    ) -> TargetResults[AddPolicyGrantOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddPolicyGrantInputTypeDef]
+    ) -> TargetResults[type_defs.AddPolicyGrantOutputTypeDef]:
         """Adds a policy grant (an authorization policy) to a specified entity,
         including domain units, environment blueprint configurations, or
         environment profiles.
@@ -483,8 +72,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("AddPolicyGrant", kwargs)
 
     def associate_environment_role(
-        self, **kwargs: Unpack[AssociateEnvironmentRoleInputTypeDef]
-    ) -> TargetResults[AssociateEnvironmentRoleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateEnvironmentRoleInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateEnvironmentRoleOutputTypeDef]:
         """Associates the environment role in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AssociateEnvironmentRole
@@ -492,8 +81,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("AssociateEnvironmentRole", kwargs)
 
     def associate_governed_terms(
-        self, **kwargs: Unpack[AssociateGovernedTermsInputTypeDef]
-    ) -> TargetResults[AssociateGovernedTermsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateGovernedTermsInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateGovernedTermsOutputTypeDef]:
         """Associates governed terms with an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AssociateGovernedTerms
@@ -501,8 +90,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("AssociateGovernedTerms", kwargs)
 
     def batch_get_attributes_metadata(
-        self, **kwargs: Unpack[BatchGetAttributesMetadataInputTypeDef]
-    ) -> TargetResults[BatchGetAttributesMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAttributesMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAttributesMetadataOutputTypeDef]:
         """Gets the attribute metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/BatchGetAttributesMetadata
@@ -510,8 +99,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("BatchGetAttributesMetadata", kwargs)
 
     def batch_put_attributes_metadata(
-        self, **kwargs: Unpack[BatchPutAttributesMetadataInputTypeDef]
-    ) -> TargetResults[BatchPutAttributesMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutAttributesMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.BatchPutAttributesMetadataOutputTypeDef]:
         """Writes the attribute metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/BatchPutAttributesMetadata
@@ -519,8 +108,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("BatchPutAttributesMetadata", kwargs)
 
     def cancel_metadata_generation_run(
-        self, **kwargs: Unpack[CancelMetadataGenerationRunInputTypeDef]
-    ) -> TargetResults[CancelMetadataGenerationRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMetadataGenerationRunInputTypeDef]
+    ) -> TargetResults[type_defs.CancelMetadataGenerationRunOutputTypeDef]:
         """Cancels the metadata generation run.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CancelMetadataGenerationRun
@@ -528,8 +117,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CancelMetadataGenerationRun", kwargs)
 
     def cancel_subscription(
-        self, **kwargs: Unpack[CancelSubscriptionInputTypeDef]
-    ) -> TargetResults[CancelSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.CancelSubscriptionOutputTypeDef]:
         """Cancels the subscription to the specified asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CancelSubscription
@@ -537,8 +126,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CancelSubscription", kwargs)
 
     def create_account_pool(
-        self, **kwargs: Unpack[CreateAccountPoolInputTypeDef]
-    ) -> TargetResults[CreateAccountPoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountPoolInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountPoolOutputTypeDef]:
         """Creates an account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAccountPool
@@ -546,8 +135,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateAccountPool", kwargs)
 
     def create_asset(
-        self, **kwargs: Unpack[CreateAssetInputTypeDef]
-    ) -> TargetResults[CreateAssetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetOutputTypeDef]:
         """Creates an asset in Amazon DataZone catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAsset
@@ -555,8 +144,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateAsset", kwargs)
 
     def create_asset_filter(
-        self, **kwargs: Unpack[CreateAssetFilterInputTypeDef]
-    ) -> TargetResults[CreateAssetFilterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetFilterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetFilterOutputTypeDef]:
         """Creates a data asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAssetFilter
@@ -564,8 +153,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateAssetFilter", kwargs)
 
     def create_asset_revision(
-        self, **kwargs: Unpack[CreateAssetRevisionInputTypeDef]
-    ) -> TargetResults[CreateAssetRevisionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetRevisionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetRevisionOutputTypeDef]:
         """Creates a revision of the asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAssetRevision
@@ -573,8 +162,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateAssetRevision", kwargs)
 
     def create_asset_type(
-        self, **kwargs: Unpack[CreateAssetTypeInputTypeDef]
-    ) -> TargetResults[CreateAssetTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetTypeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetTypeOutputTypeDef]:
         """Creates a custom asset type.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAssetType
@@ -582,8 +171,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateAssetType", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionInputTypeDef]
-    ) -> TargetResults[CreateConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionOutputTypeDef]:
         """Creates a new connection. In Amazon DataZone, a connection enables you to
         connect your resources (domains, projects, and environments) to external
         resources and services.
@@ -593,8 +182,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_data_product(
-        self, **kwargs: Unpack[CreateDataProductInputTypeDef]
-    ) -> TargetResults[CreateDataProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataProductInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataProductOutputTypeDef]:
         """Creates a data product.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDataProduct
@@ -602,8 +191,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateDataProduct", kwargs)
 
     def create_data_product_revision(
-        self, **kwargs: Unpack[CreateDataProductRevisionInputTypeDef]
-    ) -> TargetResults[CreateDataProductRevisionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataProductRevisionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataProductRevisionOutputTypeDef]:
         """Creates a data product revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDataProductRevision
@@ -611,8 +200,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateDataProductRevision", kwargs)
 
     def create_data_source(
-        self, **kwargs: Unpack[CreateDataSourceInputTypeDef]
-    ) -> TargetResults[CreateDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceOutputTypeDef]:
         """Creates an Amazon DataZone data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDataSource
@@ -620,8 +209,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateDataSource", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainInputTypeDef]
-    ) -> TargetResults[CreateDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainOutputTypeDef]:
         """Creates an Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDomain
@@ -629,8 +218,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_domain_unit(
-        self, **kwargs: Unpack[CreateDomainUnitInputTypeDef]
-    ) -> TargetResults[CreateDomainUnitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainUnitInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainUnitOutputTypeDef]:
         """Creates a domain unit in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDomainUnit
@@ -638,8 +227,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateDomainUnit", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentOutputTypeDef]:
         """Create an Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateEnvironment
@@ -647,8 +236,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_environment_action(
-        self, **kwargs: Unpack[CreateEnvironmentActionInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentActionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentActionOutputTypeDef]:
         """Creates an action for the environment, for example, creates a console link
         for an analytics tool that is available in this environment.
 
@@ -657,8 +246,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateEnvironmentAction", kwargs)
 
     def create_environment_blueprint(
-        self, **kwargs: Unpack[CreateEnvironmentBlueprintInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentBlueprintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentBlueprintInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentBlueprintOutputTypeDef]:
         """Creates a Amazon DataZone blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateEnvironmentBlueprint
@@ -666,8 +255,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateEnvironmentBlueprint", kwargs)
 
     def create_environment_profile(
-        self, **kwargs: Unpack[CreateEnvironmentProfileInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentProfileInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentProfileOutputTypeDef]:
         """Creates an Amazon DataZone environment profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateEnvironmentProfile
@@ -675,8 +264,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateEnvironmentProfile", kwargs)
 
     def create_form_type(
-        self, **kwargs: Unpack[CreateFormTypeInputTypeDef]
-    ) -> TargetResults[CreateFormTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFormTypeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFormTypeOutputTypeDef]:
         """Creates a metadata form type.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateFormType
@@ -684,8 +273,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateFormType", kwargs)
 
     def create_glossary(
-        self, **kwargs: Unpack[CreateGlossaryInputTypeDef]
-    ) -> TargetResults[CreateGlossaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlossaryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGlossaryOutputTypeDef]:
         """Creates an Amazon DataZone business glossary.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateGlossary
@@ -693,8 +282,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateGlossary", kwargs)
 
     def create_glossary_term(
-        self, **kwargs: Unpack[CreateGlossaryTermInputTypeDef]
-    ) -> TargetResults[CreateGlossaryTermOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlossaryTermInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGlossaryTermOutputTypeDef]:
         """Creates a business glossary term.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateGlossaryTerm
@@ -702,8 +291,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateGlossaryTerm", kwargs)
 
     def create_group_profile(
-        self, **kwargs: Unpack[CreateGroupProfileInputTypeDef]
-    ) -> TargetResults[CreateGroupProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupProfileInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupProfileOutputTypeDef]:
         """Creates a group profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateGroupProfile
@@ -711,8 +300,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateGroupProfile", kwargs)
 
     def create_listing_change_set(
-        self, **kwargs: Unpack[CreateListingChangeSetInputTypeDef]
-    ) -> TargetResults[CreateListingChangeSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateListingChangeSetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateListingChangeSetOutputTypeDef]:
         """Publishes a listing (a record of an asset at a given time) or removes a
         listing from the catalog.
 
@@ -721,8 +310,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateListingChangeSet", kwargs)
 
     def create_notebook(
-        self, **kwargs: Unpack[CreateNotebookInputTypeDef]
-    ) -> TargetResults[CreateNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNotebookOutputTypeDef]:
         """Creates a notebook in Amazon SageMaker Unified Studio. A notebook is a
         collaborative document within a project that contains code cells for
         interactive computing.
@@ -732,8 +321,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateNotebook", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectInputTypeDef]
-    ) -> TargetResults[CreateProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectOutputTypeDef]:
         """Creates an Amazon DataZone project.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateProject
@@ -741,8 +330,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_project_membership(
-        self, **kwargs: Unpack[CreateProjectMembershipInputTypeDef]
-    ) -> TargetResults[CreateProjectMembershipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectMembershipInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectMembershipOutputTypeDef]:
         """Creates a project membership in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateProjectMembership
@@ -750,8 +339,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateProjectMembership", kwargs)
 
     def create_project_profile(
-        self, **kwargs: Unpack[CreateProjectProfileInputTypeDef]
-    ) -> TargetResults[CreateProjectProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectProfileInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectProfileOutputTypeDef]:
         """Creates a project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateProjectProfile
@@ -759,8 +348,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateProjectProfile", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleInputTypeDef]
-    ) -> TargetResults[CreateRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleOutputTypeDef]:
         """Creates a rule in Amazon DataZone. A rule is a formal agreement that
         enforces specific requirements across user workflows (e.g., publishing
         assets to the catalog, requesting subscriptions, creating projects) within
@@ -776,8 +365,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_subscription_grant(
-        self, **kwargs: Unpack[CreateSubscriptionGrantInputTypeDef]
-    ) -> TargetResults[CreateSubscriptionGrantOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriptionGrantInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriptionGrantOutputTypeDef]:
         """Creates a subsscription grant in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateSubscriptionGrant
@@ -785,8 +374,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateSubscriptionGrant", kwargs)
 
     def create_subscription_request(
-        self, **kwargs: Unpack[CreateSubscriptionRequestInputTypeDef]
-    ) -> TargetResults[CreateSubscriptionRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriptionRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriptionRequestOutputTypeDef]:
         """Creates a subscription request in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateSubscriptionRequest
@@ -794,8 +383,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateSubscriptionRequest", kwargs)
 
     def create_subscription_target(
-        self, **kwargs: Unpack[CreateSubscriptionTargetInputTypeDef]
-    ) -> TargetResults[CreateSubscriptionTargetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriptionTargetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriptionTargetOutputTypeDef]:
         """Creates a subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateSubscriptionTarget
@@ -803,8 +392,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateSubscriptionTarget", kwargs)
 
     def create_user_profile(
-        self, **kwargs: Unpack[CreateUserProfileInputTypeDef]
-    ) -> TargetResults[CreateUserProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserProfileInputTypeDef]
+    ) -> TargetResults[type_defs.CreateUserProfileOutputTypeDef]:
         """Creates a user profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateUserProfile
@@ -812,8 +401,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("CreateUserProfile", kwargs)
 
     def delete_account_pool(
-        self, **kwargs: Unpack[DeleteAccountPoolInputTypeDef]
-    ) -> TargetResults[DeleteAccountPoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountPoolInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountPoolOutputTypeDef]:
         """Deletes an account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAccountPool
@@ -821,8 +410,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteAccountPool", kwargs)
 
     def delete_asset(
-        self, **kwargs: Unpack[DeleteAssetInputTypeDef]
-    ) -> TargetResults[DeleteAssetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetOutputTypeDef]:
         """Deletes an asset in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAsset
@@ -830,8 +419,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteAsset", kwargs)
 
     def delete_asset_filter(
-        self, **kwargs: Unpack[DeleteAssetFilterInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetFilterInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAssetFilter
@@ -839,8 +428,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteAssetFilter", kwargs)
 
     def delete_asset_type(
-        self, **kwargs: Unpack[DeleteAssetTypeInputTypeDef]
-    ) -> TargetResults[DeleteAssetTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetTypeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetTypeOutputTypeDef]:
         """Deletes an asset type in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAssetType
@@ -848,8 +437,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteAssetType", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionInputTypeDef]
-    ) -> TargetResults[DeleteConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionOutputTypeDef]:
         """Deletes and connection. In Amazon DataZone, a connection enables you to
         connect your resources (domains, projects, and environments) to external
         resources and services.
@@ -859,8 +448,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_data_export_configuration(
-        self, **kwargs: Unpack[DeleteDataExportConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteDataExportConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataExportConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataExportConfigurationOutputTypeDef]:
         """Deletes data export configuration for a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDataExportConfiguration
@@ -868,8 +457,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteDataExportConfiguration", kwargs)
 
     def delete_data_product(
-        self, **kwargs: Unpack[DeleteDataProductInputTypeDef]
-    ) -> TargetResults[DeleteDataProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataProductInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataProductOutputTypeDef]:
         """Deletes a data product in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDataProduct
@@ -877,8 +466,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteDataProduct", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceInputTypeDef]
-    ) -> TargetResults[DeleteDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceOutputTypeDef]:
         """Deletes a data source in Amazon DataZone.
 
         Deprecated parameters: clientToken.
@@ -888,8 +477,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainInputTypeDef]
-    ) -> TargetResults[DeleteDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainOutputTypeDef]:
         """Deletes a Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDomain
@@ -897,8 +486,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_domain_unit(
-        self, **kwargs: Unpack[DeleteDomainUnitInputTypeDef]
-    ) -> TargetResults[DeleteDomainUnitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainUnitInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainUnitOutputTypeDef]:
         """Deletes a domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDomainUnit
@@ -906,8 +495,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteDomainUnit", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an environment in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironment
@@ -915,8 +504,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def delete_environment_action(
-        self, **kwargs: Unpack[DeleteEnvironmentActionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentActionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an action for the environment, for example, deletes a console link
         for an analytics tool that is available in this environment.
 
@@ -925,8 +514,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteEnvironmentAction", kwargs)
 
     def delete_environment_blueprint(
-        self, **kwargs: Unpack[DeleteEnvironmentBlueprintInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentBlueprintInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a blueprint in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironmentBlueprint
@@ -934,8 +523,9 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteEnvironmentBlueprint", kwargs)
 
     def delete_environment_blueprint_configuration(
-        self, **kwargs: Unpack[DeleteEnvironmentBlueprintConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteEnvironmentBlueprintConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteEnvironmentBlueprintConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.DeleteEnvironmentBlueprintConfigurationOutputTypeDef]:
         """Deletes the blueprint configuration in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironmentBlueprintConfiguration
@@ -943,8 +533,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteEnvironmentBlueprintConfiguration", kwargs)
 
     def delete_environment_profile(
-        self, **kwargs: Unpack[DeleteEnvironmentProfileInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentProfileInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an environment profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironmentProfile
@@ -952,8 +542,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteEnvironmentProfile", kwargs)
 
     def delete_form_type(
-        self, **kwargs: Unpack[DeleteFormTypeInputTypeDef]
-    ) -> TargetResults[DeleteFormTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFormTypeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFormTypeOutputTypeDef]:
         """Deletes and metadata form type in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteFormType
@@ -961,8 +551,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteFormType", kwargs)
 
     def delete_glossary(
-        self, **kwargs: Unpack[DeleteGlossaryInputTypeDef]
-    ) -> TargetResults[DeleteGlossaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlossaryInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlossaryOutputTypeDef]:
         """Deletes a business glossary in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteGlossary
@@ -970,8 +560,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteGlossary", kwargs)
 
     def delete_glossary_term(
-        self, **kwargs: Unpack[DeleteGlossaryTermInputTypeDef]
-    ) -> TargetResults[DeleteGlossaryTermOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlossaryTermInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlossaryTermOutputTypeDef]:
         """Deletes a business glossary term in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteGlossaryTerm
@@ -979,8 +569,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteGlossaryTerm", kwargs)
 
     def delete_listing(
-        self, **kwargs: Unpack[DeleteListingInputTypeDef]
-    ) -> TargetResults[DeleteListingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteListingInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteListingOutputTypeDef]:
         """Deletes a listing (a record of an asset at a given time).
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteListing
@@ -988,8 +578,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteListing", kwargs)
 
     def delete_notebook(
-        self, **kwargs: Unpack[DeleteNotebookInputTypeDef]
-    ) -> TargetResults[DeleteNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotebookOutputTypeDef]:
         """Deletes a notebook in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteNotebook
@@ -997,8 +587,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteNotebook", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectInputTypeDef]
-    ) -> TargetResults[DeleteProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectOutputTypeDef]:
         """Deletes a project in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteProject
@@ -1006,8 +596,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_project_membership(
-        self, **kwargs: Unpack[DeleteProjectMembershipInputTypeDef]
-    ) -> TargetResults[DeleteProjectMembershipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectMembershipInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectMembershipOutputTypeDef]:
         """Deletes project membership in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteProjectMembership
@@ -1015,8 +605,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteProjectMembership", kwargs)
 
     def delete_project_profile(
-        self, **kwargs: Unpack[DeleteProjectProfileInputTypeDef]
-    ) -> TargetResults[DeleteProjectProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectProfileInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectProfileOutputTypeDef]:
         """Deletes a project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteProjectProfile
@@ -1024,8 +614,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteProjectProfile", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleInputTypeDef]
-    ) -> TargetResults[DeleteRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleOutputTypeDef]:
         """Deletes a rule in Amazon DataZone. A rule is a formal agreement that
         enforces specific requirements across user workflows (e.g., publishing
         assets to the catalog, requesting subscriptions, creating projects) within
@@ -1041,8 +631,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_subscription_grant(
-        self, **kwargs: Unpack[DeleteSubscriptionGrantInputTypeDef]
-    ) -> TargetResults[DeleteSubscriptionGrantOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriptionGrantInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubscriptionGrantOutputTypeDef]:
         """Deletes and subscription grant in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteSubscriptionGrant
@@ -1050,8 +640,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteSubscriptionGrant", kwargs)
 
     def delete_subscription_request(
-        self, **kwargs: Unpack[DeleteSubscriptionRequestInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriptionRequestInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a subscription request in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteSubscriptionRequest
@@ -1059,8 +649,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteSubscriptionRequest", kwargs)
 
     def delete_subscription_target(
-        self, **kwargs: Unpack[DeleteSubscriptionTargetInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriptionTargetInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteSubscriptionTarget
@@ -1068,8 +658,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteSubscriptionTarget", kwargs)
 
     def delete_time_series_data_points(
-        self, **kwargs: Unpack[DeleteTimeSeriesDataPointsInputTypeDef]
-    ) -> TargetResults[DeleteTimeSeriesDataPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTimeSeriesDataPointsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTimeSeriesDataPointsOutputTypeDef]:
         """Deletes the specified time series form for the specified asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteTimeSeriesDataPoints
@@ -1077,8 +667,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DeleteTimeSeriesDataPoints", kwargs)
 
     def disassociate_environment_role(
-        self, **kwargs: Unpack[DisassociateEnvironmentRoleInputTypeDef]
-    ) -> TargetResults[DisassociateEnvironmentRoleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateEnvironmentRoleInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateEnvironmentRoleOutputTypeDef]:
         """Disassociates the environment role in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DisassociateEnvironmentRole
@@ -1086,8 +676,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DisassociateEnvironmentRole", kwargs)
 
     def disassociate_governed_terms(
-        self, **kwargs: Unpack[DisassociateGovernedTermsInputTypeDef]
-    ) -> TargetResults[DisassociateGovernedTermsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateGovernedTermsInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateGovernedTermsOutputTypeDef]:
         """Disassociates restricted terms from an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DisassociateGovernedTerms
@@ -1095,8 +685,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("DisassociateGovernedTerms", kwargs)
 
     def get_account_pool(
-        self, **kwargs: Unpack[GetAccountPoolInputTypeDef]
-    ) -> TargetResults[GetAccountPoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountPoolInputTypeDef]
+    ) -> TargetResults[type_defs.GetAccountPoolOutputTypeDef]:
         """Gets the details of the account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAccountPool
@@ -1104,8 +694,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetAccountPool", kwargs)
 
     def get_asset(
-        self, **kwargs: Unpack[GetAssetInputTypeDef]
-    ) -> TargetResults[GetAssetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetInputTypeDef]
+    ) -> TargetResults[type_defs.GetAssetOutputTypeDef]:
         """Gets an Amazon DataZone asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAsset
@@ -1113,8 +703,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetAsset", kwargs)
 
     def get_asset_filter(
-        self, **kwargs: Unpack[GetAssetFilterInputTypeDef]
-    ) -> TargetResults[GetAssetFilterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetFilterInputTypeDef]
+    ) -> TargetResults[type_defs.GetAssetFilterOutputTypeDef]:
         """Gets an asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAssetFilter
@@ -1122,8 +712,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetAssetFilter", kwargs)
 
     def get_asset_type(
-        self, **kwargs: Unpack[GetAssetTypeInputTypeDef]
-    ) -> TargetResults[GetAssetTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetTypeInputTypeDef]
+    ) -> TargetResults[type_defs.GetAssetTypeOutputTypeDef]:
         """Gets an Amazon DataZone asset type.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAssetType
@@ -1131,8 +721,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetAssetType", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionInputTypeDef]
-    ) -> TargetResults[GetConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionOutputTypeDef]:
         """Gets a connection. In Amazon DataZone, a connection enables you to connect
         your resources (domains, projects, and environments) to external resources
         and services.
@@ -1142,8 +732,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def get_data_export_configuration(
-        self, **kwargs: Unpack[GetDataExportConfigurationInputTypeDef]
-    ) -> TargetResults[GetDataExportConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataExportConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataExportConfigurationOutputTypeDef]:
         """Gets data export configuration details.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataExportConfiguration
@@ -1151,8 +741,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetDataExportConfiguration", kwargs)
 
     def get_data_product(
-        self, **kwargs: Unpack[GetDataProductInputTypeDef]
-    ) -> TargetResults[GetDataProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataProductInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataProductOutputTypeDef]:
         """Gets the data product.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataProduct
@@ -1160,8 +750,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetDataProduct", kwargs)
 
     def get_data_source(
-        self, **kwargs: Unpack[GetDataSourceInputTypeDef]
-    ) -> TargetResults[GetDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceOutputTypeDef]:
         """Gets an Amazon DataZone data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataSource
@@ -1169,8 +759,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetDataSource", kwargs)
 
     def get_data_source_run(
-        self, **kwargs: Unpack[GetDataSourceRunInputTypeDef]
-    ) -> TargetResults[GetDataSourceRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceRunInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceRunOutputTypeDef]:
         """Gets an Amazon DataZone data source run.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataSourceRun
@@ -1178,8 +768,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetDataSourceRun", kwargs)
 
     def get_domain(
-        self, **kwargs: Unpack[GetDomainInputTypeDef]
-    ) -> TargetResults[GetDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainInputTypeDef]
+    ) -> TargetResults[type_defs.GetDomainOutputTypeDef]:
         """Gets an Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDomain
@@ -1187,8 +777,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetDomain", kwargs)
 
     def get_domain_unit(
-        self, **kwargs: Unpack[GetDomainUnitInputTypeDef]
-    ) -> TargetResults[GetDomainUnitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainUnitInputTypeDef]
+    ) -> TargetResults[type_defs.GetDomainUnitOutputTypeDef]:
         """Gets the details of the specified domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDomainUnit
@@ -1196,8 +786,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetDomainUnit", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentInputTypeDef]
-    ) -> TargetResults[GetEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentOutputTypeDef]:
         """Gets an Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironment
@@ -1205,8 +795,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def get_environment_action(
-        self, **kwargs: Unpack[GetEnvironmentActionInputTypeDef]
-    ) -> TargetResults[GetEnvironmentActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentActionInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentActionOutputTypeDef]:
         """Gets the specified environment action.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentAction
@@ -1214,8 +804,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetEnvironmentAction", kwargs)
 
     def get_environment_blueprint(
-        self, **kwargs: Unpack[GetEnvironmentBlueprintInputTypeDef]
-    ) -> TargetResults[GetEnvironmentBlueprintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentBlueprintInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentBlueprintOutputTypeDef]:
         """Gets an Amazon DataZone blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentBlueprint
@@ -1223,8 +813,9 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetEnvironmentBlueprint", kwargs)
 
     def get_environment_blueprint_configuration(
-        self, **kwargs: Unpack[GetEnvironmentBlueprintConfigurationInputTypeDef]
-    ) -> TargetResults[GetEnvironmentBlueprintConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetEnvironmentBlueprintConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.GetEnvironmentBlueprintConfigurationOutputTypeDef]:
         """Gets the blueprint configuration in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentBlueprintConfiguration
@@ -1232,8 +823,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetEnvironmentBlueprintConfiguration", kwargs)
 
     def get_environment_credentials(
-        self, **kwargs: Unpack[GetEnvironmentCredentialsInputTypeDef]
-    ) -> TargetResults[GetEnvironmentCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentCredentialsOutputTypeDef]:
         """Gets the credentials of an environment in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentCredentials
@@ -1241,8 +832,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetEnvironmentCredentials", kwargs)
 
     def get_environment_profile(
-        self, **kwargs: Unpack[GetEnvironmentProfileInputTypeDef]
-    ) -> TargetResults[GetEnvironmentProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentProfileInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentProfileOutputTypeDef]:
         """Gets an evinronment profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentProfile
@@ -1250,8 +841,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetEnvironmentProfile", kwargs)
 
     def get_form_type(
-        self, **kwargs: Unpack[GetFormTypeInputTypeDef]
-    ) -> TargetResults[GetFormTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFormTypeInputTypeDef]
+    ) -> TargetResults[type_defs.GetFormTypeOutputTypeDef]:
         """Gets a metadata form type in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetFormType
@@ -1259,8 +850,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetFormType", kwargs)
 
     def get_glossary(
-        self, **kwargs: Unpack[GetGlossaryInputTypeDef]
-    ) -> TargetResults[GetGlossaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGlossaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetGlossaryOutputTypeDef]:
         """Gets a business glossary in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetGlossary
@@ -1268,8 +859,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetGlossary", kwargs)
 
     def get_glossary_term(
-        self, **kwargs: Unpack[GetGlossaryTermInputTypeDef]
-    ) -> TargetResults[GetGlossaryTermOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGlossaryTermInputTypeDef]
+    ) -> TargetResults[type_defs.GetGlossaryTermOutputTypeDef]:
         """Gets a business glossary term in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetGlossaryTerm
@@ -1277,8 +868,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetGlossaryTerm", kwargs)
 
     def get_group_profile(
-        self, **kwargs: Unpack[GetGroupProfileInputTypeDef]
-    ) -> TargetResults[GetGroupProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupProfileInputTypeDef]
+    ) -> TargetResults[type_defs.GetGroupProfileOutputTypeDef]:
         """Gets a group profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetGroupProfile
@@ -1286,8 +877,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetGroupProfile", kwargs)
 
     def get_iam_portal_login_url(
-        self, **kwargs: Unpack[GetIamPortalLoginUrlInputTypeDef]
-    ) -> TargetResults[GetIamPortalLoginUrlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIamPortalLoginUrlInputTypeDef]
+    ) -> TargetResults[type_defs.GetIamPortalLoginUrlOutputTypeDef]:
         """Gets the data portal URL for the specified Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetIamPortalLoginUrl
@@ -1295,8 +886,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetIamPortalLoginUrl", kwargs)
 
     def get_job_run(
-        self, **kwargs: Unpack[GetJobRunInputTypeDef]
-    ) -> TargetResults[GetJobRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRunInputTypeDef]
+    ) -> TargetResults[type_defs.GetJobRunOutputTypeDef]:
         """The details of the job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetJobRun
@@ -1304,8 +895,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetJobRun", kwargs)
 
     def get_lineage_event(
-        self, **kwargs: Unpack[GetLineageEventInputTypeDef]
-    ) -> TargetResults[GetLineageEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLineageEventInputTypeDef]
+    ) -> TargetResults[type_defs.GetLineageEventOutputTypeDef]:
         """Describes the lineage event.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetLineageEvent
@@ -1313,8 +904,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetLineageEvent", kwargs)
 
     def get_lineage_node(
-        self, **kwargs: Unpack[GetLineageNodeInputTypeDef]
-    ) -> TargetResults[GetLineageNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLineageNodeInputTypeDef]
+    ) -> TargetResults[type_defs.GetLineageNodeOutputTypeDef]:
         """Gets the data lineage node.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetLineageNode
@@ -1322,8 +913,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetLineageNode", kwargs)
 
     def get_listing(
-        self, **kwargs: Unpack[GetListingInputTypeDef]
-    ) -> TargetResults[GetListingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetListingInputTypeDef]
+    ) -> TargetResults[type_defs.GetListingOutputTypeDef]:
         """Gets a listing (a record of an asset at a given time). If you specify a
         listing version, only details that are specific to that version are
         returned.
@@ -1333,8 +924,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetListing", kwargs)
 
     def get_metadata_generation_run(
-        self, **kwargs: Unpack[GetMetadataGenerationRunInputTypeDef]
-    ) -> TargetResults[GetMetadataGenerationRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetadataGenerationRunInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetadataGenerationRunOutputTypeDef]:
         """Gets a metadata generation run in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetMetadataGenerationRun
@@ -1342,8 +933,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetMetadataGenerationRun", kwargs)
 
     def get_notebook(
-        self, **kwargs: Unpack[GetNotebookInputTypeDef]
-    ) -> TargetResults[GetNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.GetNotebookOutputTypeDef]:
         """Gets the details of a notebook in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetNotebook
@@ -1351,8 +942,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetNotebook", kwargs)
 
     def get_notebook_export(
-        self, **kwargs: Unpack[GetNotebookExportInputTypeDef]
-    ) -> TargetResults[GetNotebookExportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotebookExportInputTypeDef]
+    ) -> TargetResults[type_defs.GetNotebookExportOutputTypeDef]:
         """Gets the details of a notebook export in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetNotebookExport
@@ -1360,8 +951,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetNotebookExport", kwargs)
 
     def get_notebook_run(
-        self, **kwargs: Unpack[GetNotebookRunInputTypeDef]
-    ) -> TargetResults[GetNotebookRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotebookRunInputTypeDef]
+    ) -> TargetResults[type_defs.GetNotebookRunOutputTypeDef]:
         """Gets the details of a notebook run in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetNotebookRun
@@ -1369,8 +960,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetNotebookRun", kwargs)
 
     def get_project(
-        self, **kwargs: Unpack[GetProjectInputTypeDef]
-    ) -> TargetResults[GetProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProjectInputTypeDef]
+    ) -> TargetResults[type_defs.GetProjectOutputTypeDef]:
         """Gets a project in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetProject
@@ -1378,8 +969,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetProject", kwargs)
 
     def get_project_profile(
-        self, **kwargs: Unpack[GetProjectProfileInputTypeDef]
-    ) -> TargetResults[GetProjectProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProjectProfileInputTypeDef]
+    ) -> TargetResults[type_defs.GetProjectProfileOutputTypeDef]:
         """The details of the project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetProjectProfile
@@ -1387,8 +978,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetProjectProfile", kwargs)
 
     def get_rule(
-        self, **kwargs: Unpack[GetRuleInputTypeDef]
-    ) -> TargetResults[GetRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetRuleOutputTypeDef]:
         """Gets the details of a rule in Amazon DataZone. A rule is a formal
         agreement that enforces specific requirements across user workflows (e.g.,
         publishing assets to the catalog, requesting subscriptions, creating
@@ -1404,8 +995,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetRule", kwargs)
 
     def get_subscription(
-        self, **kwargs: Unpack[GetSubscriptionInputTypeDef]
-    ) -> TargetResults[GetSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionOutputTypeDef]:
         """Gets a subscription in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscription
@@ -1413,8 +1004,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetSubscription", kwargs)
 
     def get_subscription_grant(
-        self, **kwargs: Unpack[GetSubscriptionGrantInputTypeDef]
-    ) -> TargetResults[GetSubscriptionGrantOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionGrantInputTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionGrantOutputTypeDef]:
         """Gets the subscription grant in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscriptionGrant
@@ -1422,8 +1013,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetSubscriptionGrant", kwargs)
 
     def get_subscription_request_details(
-        self, **kwargs: Unpack[GetSubscriptionRequestDetailsInputTypeDef]
-    ) -> TargetResults[GetSubscriptionRequestDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionRequestDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionRequestDetailsOutputTypeDef]:
         """Gets the details of the specified subscription request.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscriptionRequestDetails
@@ -1431,8 +1022,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetSubscriptionRequestDetails", kwargs)
 
     def get_subscription_target(
-        self, **kwargs: Unpack[GetSubscriptionTargetInputTypeDef]
-    ) -> TargetResults[GetSubscriptionTargetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionTargetInputTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionTargetOutputTypeDef]:
         """Gets the subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscriptionTarget
@@ -1440,8 +1031,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetSubscriptionTarget", kwargs)
 
     def get_time_series_data_point(
-        self, **kwargs: Unpack[GetTimeSeriesDataPointInputTypeDef]
-    ) -> TargetResults[GetTimeSeriesDataPointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTimeSeriesDataPointInputTypeDef]
+    ) -> TargetResults[type_defs.GetTimeSeriesDataPointOutputTypeDef]:
         """Gets the existing data point for the asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetTimeSeriesDataPoint
@@ -1449,8 +1040,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetTimeSeriesDataPoint", kwargs)
 
     def get_user_profile(
-        self, **kwargs: Unpack[GetUserProfileInputTypeDef]
-    ) -> TargetResults[GetUserProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserProfileInputTypeDef]
+    ) -> TargetResults[type_defs.GetUserProfileOutputTypeDef]:
         """Gets a user profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetUserProfile
@@ -1458,8 +1049,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("GetUserProfile", kwargs)
 
     def list_account_pools(
-        self, **kwargs: Unpack[ListAccountPoolsInputTypeDef]
-    ) -> TargetResults[ListAccountPoolsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountPoolsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAccountPoolsOutputTypeDef]:
         """Lists existing account pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountPools
@@ -1467,8 +1058,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListAccountPools", kwargs)
 
     def list_accounts_in_account_pool(
-        self, **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef]
-    ) -> TargetResults[ListAccountsInAccountPoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountsInAccountPoolInputTypeDef]
+    ) -> TargetResults[type_defs.ListAccountsInAccountPoolOutputTypeDef]:
         """Lists the accounts in the specified account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountsInAccountPool
@@ -1476,8 +1067,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListAccountsInAccountPool", kwargs)
 
     def list_asset_filters(
-        self, **kwargs: Unpack[ListAssetFiltersInputTypeDef]
-    ) -> TargetResults[ListAssetFiltersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetFiltersInputTypeDef]
+    ) -> TargetResults[type_defs.ListAssetFiltersOutputTypeDef]:
         """Lists asset filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetFilters
@@ -1485,8 +1076,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListAssetFilters", kwargs)
 
     def list_asset_revisions(
-        self, **kwargs: Unpack[ListAssetRevisionsInputTypeDef]
-    ) -> TargetResults[ListAssetRevisionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetRevisionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAssetRevisionsOutputTypeDef]:
         """Lists the revisions for the asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetRevisions
@@ -1494,8 +1085,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListAssetRevisions", kwargs)
 
     def list_connections(
-        self, **kwargs: Unpack[ListConnectionsInputTypeDef]
-    ) -> TargetResults[ListConnectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionsOutputTypeDef]:
         """Lists connections. In Amazon DataZone, a connection enables you to connect
         your resources (domains, projects, and environments) to external resources
         and services.
@@ -1505,8 +1096,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListConnections", kwargs)
 
     def list_data_product_revisions(
-        self, **kwargs: Unpack[ListDataProductRevisionsInputTypeDef]
-    ) -> TargetResults[ListDataProductRevisionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataProductRevisionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDataProductRevisionsOutputTypeDef]:
         """Lists data product revisions.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataProductRevisions
@@ -1514,8 +1105,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListDataProductRevisions", kwargs)
 
     def list_data_source_run_activities(
-        self, **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef]
-    ) -> TargetResults[ListDataSourceRunActivitiesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourceRunActivitiesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourceRunActivitiesOutputTypeDef]:
         """Lists data source run activities.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRunActivities
@@ -1523,8 +1114,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListDataSourceRunActivities", kwargs)
 
     def list_data_source_runs(
-        self, **kwargs: Unpack[ListDataSourceRunsInputTypeDef]
-    ) -> TargetResults[ListDataSourceRunsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourceRunsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourceRunsOutputTypeDef]:
         """Lists data source runs in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRuns
@@ -1532,8 +1123,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListDataSourceRuns", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesInputTypeDef]
-    ) -> TargetResults[ListDataSourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesOutputTypeDef]:
         """Lists data sources in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSources
@@ -1541,8 +1132,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_domain_units_for_parent(
-        self, **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef]
-    ) -> TargetResults[ListDomainUnitsForParentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainUnitsForParentInputTypeDef]
+    ) -> TargetResults[type_defs.ListDomainUnitsForParentOutputTypeDef]:
         """Lists child domain units for the specified parent domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomainUnitsForParent
@@ -1550,8 +1141,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListDomainUnitsForParent", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsInputTypeDef]
-    ) -> TargetResults[ListDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsOutputTypeDef]:
         """Lists Amazon DataZone domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomains
@@ -1559,8 +1150,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_entity_owners(
-        self, **kwargs: Unpack[ListEntityOwnersInputTypeDef]
-    ) -> TargetResults[ListEntityOwnersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntityOwnersInputTypeDef]
+    ) -> TargetResults[type_defs.ListEntityOwnersOutputTypeDef]:
         """Lists the entity (domain units) owners.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEntityOwners
@@ -1568,8 +1159,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListEntityOwners", kwargs)
 
     def list_environment_actions(
-        self, **kwargs: Unpack[ListEnvironmentActionsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentActionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentActionsOutputTypeDef]:
         """Lists existing environment actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentActions
@@ -1577,8 +1168,9 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListEnvironmentActions", kwargs)
 
     def list_environment_blueprint_configurations(
-        self, **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEnvironmentBlueprintConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
         """Lists blueprint configurations for a Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprintConfigurations
@@ -1586,8 +1178,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListEnvironmentBlueprintConfigurations", kwargs)
 
     def list_environment_blueprints(
-        self, **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentBlueprintsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentBlueprintsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentBlueprintsOutputTypeDef]:
         """Lists blueprints in an Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprints
@@ -1595,8 +1187,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListEnvironmentBlueprints", kwargs)
 
     def list_environment_profiles(
-        self, **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef]
-    ) -> TargetResults[ListEnvironmentProfilesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentProfilesOutputTypeDef]:
         """Lists Amazon DataZone environment profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentProfiles
@@ -1604,8 +1196,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListEnvironmentProfiles", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsOutputTypeDef]:
         """Lists Amazon DataZone environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironments
@@ -1613,8 +1205,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_job_runs(
-        self, **kwargs: Unpack[ListJobRunsInputTypeDef]
-    ) -> TargetResults[ListJobRunsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobRunsInputTypeDef]
+    ) -> TargetResults[type_defs.ListJobRunsOutputTypeDef]:
         """Lists job runs.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListJobRuns
@@ -1622,8 +1214,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListJobRuns", kwargs)
 
     def list_lineage_events(
-        self, **kwargs: Unpack[ListLineageEventsInputTypeDef]
-    ) -> TargetResults[ListLineageEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLineageEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLineageEventsOutputTypeDef]:
         """Lists lineage events.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageEvents
@@ -1631,8 +1223,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListLineageEvents", kwargs)
 
     def list_lineage_node_history(
-        self, **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef]
-    ) -> TargetResults[ListLineageNodeHistoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLineageNodeHistoryInputTypeDef]
+    ) -> TargetResults[type_defs.ListLineageNodeHistoryOutputTypeDef]:
         """Lists the history of the specified data lineage node.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageNodeHistory
@@ -1640,8 +1232,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListLineageNodeHistory", kwargs)
 
     def list_metadata_generation_runs(
-        self, **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef]
-    ) -> TargetResults[ListMetadataGenerationRunsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetadataGenerationRunsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMetadataGenerationRunsOutputTypeDef]:
         """Lists all metadata generation runs.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListMetadataGenerationRuns
@@ -1649,8 +1241,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListMetadataGenerationRuns", kwargs)
 
     def list_notebook_runs(
-        self, **kwargs: Unpack[ListNotebookRunsInputTypeDef]
-    ) -> TargetResults[ListNotebookRunsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotebookRunsInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotebookRunsOutputTypeDef]:
         """Lists notebook runs in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebookRuns
@@ -1658,8 +1250,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListNotebookRuns", kwargs)
 
     def list_notebooks(
-        self, **kwargs: Unpack[ListNotebooksInputTypeDef]
-    ) -> TargetResults[ListNotebooksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotebooksInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotebooksOutputTypeDef]:
         """Lists notebooks in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebooks
@@ -1667,8 +1259,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListNotebooks", kwargs)
 
     def list_notifications(
-        self, **kwargs: Unpack[ListNotificationsInputTypeDef]
-    ) -> TargetResults[ListNotificationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationsOutputTypeDef]:
         """Lists all Amazon DataZone notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotifications
@@ -1676,8 +1268,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListNotifications", kwargs)
 
     def list_policy_grants(
-        self, **kwargs: Unpack[ListPolicyGrantsInputTypeDef]
-    ) -> TargetResults[ListPolicyGrantsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyGrantsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyGrantsOutputTypeDef]:
         """Lists policy grants.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListPolicyGrants
@@ -1685,8 +1277,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListPolicyGrants", kwargs)
 
     def list_project_memberships(
-        self, **kwargs: Unpack[ListProjectMembershipsInputTypeDef]
-    ) -> TargetResults[ListProjectMembershipsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectMembershipsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProjectMembershipsOutputTypeDef]:
         """Lists all members of the specified project.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectMemberships
@@ -1694,8 +1286,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListProjectMemberships", kwargs)
 
     def list_project_profiles(
-        self, **kwargs: Unpack[ListProjectProfilesInputTypeDef]
-    ) -> TargetResults[ListProjectProfilesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProjectProfilesOutputTypeDef]:
         """Lists project profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectProfiles
@@ -1703,8 +1295,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListProjectProfiles", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsInputTypeDef]
-    ) -> TargetResults[ListProjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsOutputTypeDef]:
         """Lists Amazon DataZone projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjects
@@ -1712,8 +1304,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesInputTypeDef]
-    ) -> TargetResults[ListRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRulesOutputTypeDef]:
         """Lists existing rules. In Amazon DataZone, a rule is a formal agreement
         that enforces specific requirements across user workflows (e.g.,
         publishing assets to the catalog, requesting subscriptions, creating
@@ -1729,8 +1321,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_subscription_grants(
-        self, **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef]
-    ) -> TargetResults[ListSubscriptionGrantsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionGrantsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionGrantsOutputTypeDef]:
         """Lists subscription grants.
 
         Deprecated parameters: sortBy.
@@ -1740,8 +1332,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListSubscriptionGrants", kwargs)
 
     def list_subscription_requests(
-        self, **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef]
-    ) -> TargetResults[ListSubscriptionRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionRequestsOutputTypeDef]:
         """Lists Amazon DataZone subscription requests.
 
         Deprecated parameters: sortBy.
@@ -1751,8 +1343,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListSubscriptionRequests", kwargs)
 
     def list_subscription_targets(
-        self, **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef]
-    ) -> TargetResults[ListSubscriptionTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionTargetsOutputTypeDef]:
         """Lists subscription targets in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionTargets
@@ -1760,8 +1352,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListSubscriptionTargets", kwargs)
 
     def list_subscriptions(
-        self, **kwargs: Unpack[ListSubscriptionsInputTypeDef]
-    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionsOutputTypeDef]:
         """Lists subscriptions in Amazon DataZone.
 
         Deprecated parameters: sortBy.
@@ -1771,8 +1363,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListSubscriptions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for the specified resource in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListTagsForResource
@@ -1780,8 +1372,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_time_series_data_points(
-        self, **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef]
-    ) -> TargetResults[ListTimeSeriesDataPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTimeSeriesDataPointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTimeSeriesDataPointsOutputTypeDef]:
         """Lists time series data points.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListTimeSeriesDataPoints
@@ -1789,8 +1381,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("ListTimeSeriesDataPoints", kwargs)
 
     def post_lineage_event(
-        self, **kwargs: Unpack[PostLineageEventInputTypeDef]
-    ) -> TargetResults[PostLineageEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostLineageEventInputTypeDef]
+    ) -> TargetResults[type_defs.PostLineageEventOutputTypeDef]:
         """Posts a data lineage event.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/PostLineageEvent
@@ -1798,8 +1390,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("PostLineageEvent", kwargs)
 
     def post_time_series_data_points(
-        self, **kwargs: Unpack[PostTimeSeriesDataPointsInputTypeDef]
-    ) -> TargetResults[PostTimeSeriesDataPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostTimeSeriesDataPointsInputTypeDef]
+    ) -> TargetResults[type_defs.PostTimeSeriesDataPointsOutputTypeDef]:
         """Posts time series data points to Amazon DataZone for the specified asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/PostTimeSeriesDataPoints
@@ -1807,8 +1399,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("PostTimeSeriesDataPoints", kwargs)
 
     def put_data_export_configuration(
-        self, **kwargs: Unpack[PutDataExportConfigurationInputTypeDef]
-    ) -> TargetResults[PutDataExportConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataExportConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.PutDataExportConfigurationOutputTypeDef]:
         """Creates data export configuration details.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/PutDataExportConfiguration
@@ -1816,8 +1408,9 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("PutDataExportConfiguration", kwargs)
 
     def put_environment_blueprint_configuration(
-        self, **kwargs: Unpack[PutEnvironmentBlueprintConfigurationInputTypeDef]
-    ) -> TargetResults[PutEnvironmentBlueprintConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEnvironmentBlueprintConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.PutEnvironmentBlueprintConfigurationOutputTypeDef]:
         """Writes the configuration for the specified environment blueprint in Amazon
         DataZone.
 
@@ -1826,8 +1419,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("PutEnvironmentBlueprintConfiguration", kwargs)
 
     def query_graph(
-        self, **kwargs: Unpack[QueryGraphInputTypeDef]
-    ) -> TargetResults[QueryGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryGraphInputTypeDef]
+    ) -> TargetResults[type_defs.QueryGraphOutputTypeDef]:
         """Queries entities in the graph store.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/QueryGraph
@@ -1835,8 +1428,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("QueryGraph", kwargs)
 
     def reject_predictions(
-        self, **kwargs: Unpack[RejectPredictionsInputTypeDef]
-    ) -> TargetResults[RejectPredictionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectPredictionsInputTypeDef]
+    ) -> TargetResults[type_defs.RejectPredictionsOutputTypeDef]:
         """Rejects automatically generated business-friendly metadata for your Amazon
         DataZone assets.
 
@@ -1845,8 +1438,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("RejectPredictions", kwargs)
 
     def reject_subscription_request(
-        self, **kwargs: Unpack[RejectSubscriptionRequestInputTypeDef]
-    ) -> TargetResults[RejectSubscriptionRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectSubscriptionRequestInputTypeDef]
+    ) -> TargetResults[type_defs.RejectSubscriptionRequestOutputTypeDef]:
         """Rejects the specified subscription request.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RejectSubscriptionRequest
@@ -1854,8 +1447,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("RejectSubscriptionRequest", kwargs)
 
     def remove_entity_owner(
-        self, **kwargs: Unpack[RemoveEntityOwnerInputTypeDef]
-    ) -> TargetResults[RemoveEntityOwnerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveEntityOwnerInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveEntityOwnerOutputTypeDef]:
         """Removes an owner from an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RemoveEntityOwner
@@ -1863,8 +1456,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("RemoveEntityOwner", kwargs)
 
     def remove_policy_grant(
-        self, **kwargs: Unpack[RemovePolicyGrantInputTypeDef]
-    ) -> TargetResults[RemovePolicyGrantOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemovePolicyGrantInputTypeDef]
+    ) -> TargetResults[type_defs.RemovePolicyGrantOutputTypeDef]:
         """Removes a policy grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RemovePolicyGrant
@@ -1872,8 +1465,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("RemovePolicyGrant", kwargs)
 
     def revoke_subscription(
-        self, **kwargs: Unpack[RevokeSubscriptionInputTypeDef]
-    ) -> TargetResults[RevokeSubscriptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.RevokeSubscriptionOutputTypeDef]:
         """Revokes a specified subscription in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RevokeSubscription
@@ -1881,8 +1474,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("RevokeSubscription", kwargs)
 
     def search(
-        self, **kwargs: Unpack[SearchInputTypeDef]
-    ) -> TargetResults[SearchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchInputTypeDef]
+    ) -> TargetResults[type_defs.SearchOutputTypeDef]:
         """Searches for assets in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/Search
@@ -1890,8 +1483,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("Search", kwargs)
 
     def search_group_profiles(
-        self, **kwargs: Unpack[SearchGroupProfilesInputTypeDef]
-    ) -> TargetResults[SearchGroupProfilesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchGroupProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.SearchGroupProfilesOutputTypeDef]:
         """Searches group profiles in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchGroupProfiles
@@ -1899,8 +1492,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("SearchGroupProfiles", kwargs)
 
     def search_listings(
-        self, **kwargs: Unpack[SearchListingsInputTypeDef]
-    ) -> TargetResults[SearchListingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchListingsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchListingsOutputTypeDef]:
         """Searches listings in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchListings
@@ -1908,8 +1501,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("SearchListings", kwargs)
 
     def search_types(
-        self, **kwargs: Unpack[SearchTypesInputTypeDef]
-    ) -> TargetResults[SearchTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTypesInputTypeDef]
+    ) -> TargetResults[type_defs.SearchTypesOutputTypeDef]:
         """Searches for types in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchTypes
@@ -1917,8 +1510,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("SearchTypes", kwargs)
 
     def search_user_profiles(
-        self, **kwargs: Unpack[SearchUserProfilesInputTypeDef]
-    ) -> TargetResults[SearchUserProfilesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchUserProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.SearchUserProfilesOutputTypeDef]:
         """Searches user profiles in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchUserProfiles
@@ -1926,8 +1519,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("SearchUserProfiles", kwargs)
 
     def start_data_source_run(
-        self, **kwargs: Unpack[StartDataSourceRunInputTypeDef]
-    ) -> TargetResults[StartDataSourceRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataSourceRunInputTypeDef]
+    ) -> TargetResults[type_defs.StartDataSourceRunOutputTypeDef]:
         """Start the run of the specified data source in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/StartDataSourceRun
@@ -1935,8 +1528,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("StartDataSourceRun", kwargs)
 
     def start_metadata_generation_run(
-        self, **kwargs: Unpack[StartMetadataGenerationRunInputTypeDef]
-    ) -> TargetResults[StartMetadataGenerationRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataGenerationRunInputTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataGenerationRunOutputTypeDef]:
         """Starts the metadata generation run.
 
         Deprecated parameters: type.
@@ -1946,8 +1539,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("StartMetadataGenerationRun", kwargs)
 
     def start_notebook_export(
-        self, **kwargs: Unpack[StartNotebookExportInputTypeDef]
-    ) -> TargetResults[StartNotebookExportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNotebookExportInputTypeDef]
+    ) -> TargetResults[type_defs.StartNotebookExportOutputTypeDef]:
         """Starts a notebook export in Amazon SageMaker Unified Studio. This
         operation exports a notebook to a specified file format and stores the
         output in Amazon Simple Storage Service.
@@ -1957,8 +1550,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("StartNotebookExport", kwargs)
 
     def start_notebook_import(
-        self, **kwargs: Unpack[StartNotebookImportInputTypeDef]
-    ) -> TargetResults[StartNotebookImportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNotebookImportInputTypeDef]
+    ) -> TargetResults[type_defs.StartNotebookImportOutputTypeDef]:
         """Starts a notebook import in Amazon SageMaker Unified Studio. This
         operation imports a notebook from an Amazon Simple Storage Service
         location into a project.
@@ -1968,8 +1561,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("StartNotebookImport", kwargs)
 
     def start_notebook_run(
-        self, **kwargs: Unpack[StartNotebookRunInputTypeDef]
-    ) -> TargetResults[StartNotebookRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNotebookRunInputTypeDef]
+    ) -> TargetResults[type_defs.StartNotebookRunOutputTypeDef]:
         """Starts a notebook run in Amazon SageMaker Unified Studio. A notebook run
         represents the execution of an Amazon SageMaker notebook within a project.
         You can configure compute, network, timeout, and environment settings for
@@ -1980,8 +1573,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("StartNotebookRun", kwargs)
 
     def stop_notebook_run(
-        self, **kwargs: Unpack[StopNotebookRunInputTypeDef]
-    ) -> TargetResults[StopNotebookRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopNotebookRunInputTypeDef]
+    ) -> TargetResults[type_defs.StopNotebookRunOutputTypeDef]:
         """Stops a running notebook run in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/StopNotebookRun
@@ -1989,8 +1582,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("StopNotebookRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/TagResource
@@ -1998,8 +1591,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untags a resource in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UntagResource
@@ -2007,8 +1600,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_pool(
-        self, **kwargs: Unpack[UpdateAccountPoolInputTypeDef]
-    ) -> TargetResults[UpdateAccountPoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountPoolInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountPoolOutputTypeDef]:
         """Updates the account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateAccountPool
@@ -2016,8 +1609,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateAccountPool", kwargs)
 
     def update_asset_filter(
-        self, **kwargs: Unpack[UpdateAssetFilterInputTypeDef]
-    ) -> TargetResults[UpdateAssetFilterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssetFilterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetFilterOutputTypeDef]:
         """Updates an asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateAssetFilter
@@ -2025,8 +1618,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateAssetFilter", kwargs)
 
     def update_connection(
-        self, **kwargs: Unpack[UpdateConnectionInputTypeDef]
-    ) -> TargetResults[UpdateConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionOutputTypeDef]:
         """Updates a connection. In Amazon DataZone, a connection enables you to
         connect your resources (domains, projects, and environments) to external
         resources and services.
@@ -2036,8 +1629,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateConnection", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceInputTypeDef]
-    ) -> TargetResults[UpdateDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceOutputTypeDef]:
         """Updates the specified data source in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDataSource
@@ -2045,8 +1638,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_domain(
-        self, **kwargs: Unpack[UpdateDomainInputTypeDef]
-    ) -> TargetResults[UpdateDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainOutputTypeDef]:
         """Updates a Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDomain
@@ -2054,8 +1647,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateDomain", kwargs)
 
     def update_domain_unit(
-        self, **kwargs: Unpack[UpdateDomainUnitInputTypeDef]
-    ) -> TargetResults[UpdateDomainUnitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainUnitInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainUnitOutputTypeDef]:
         """Updates the domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDomainUnit
@@ -2063,8 +1656,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateDomainUnit", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentOutputTypeDef]:
         """Updates the specified environment in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironment
@@ -2072,8 +1665,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateEnvironment", kwargs)
 
     def update_environment_action(
-        self, **kwargs: Unpack[UpdateEnvironmentActionInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentActionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentActionOutputTypeDef]:
         """Updates an environment action.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironmentAction
@@ -2081,8 +1674,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateEnvironmentAction", kwargs)
 
     def update_environment_blueprint(
-        self, **kwargs: Unpack[UpdateEnvironmentBlueprintInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentBlueprintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentBlueprintInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentBlueprintOutputTypeDef]:
         """Updates an environment blueprint in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironmentBlueprint
@@ -2090,8 +1683,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateEnvironmentBlueprint", kwargs)
 
     def update_environment_profile(
-        self, **kwargs: Unpack[UpdateEnvironmentProfileInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentProfileInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentProfileOutputTypeDef]:
         """Updates the specified environment profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironmentProfile
@@ -2099,8 +1692,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateEnvironmentProfile", kwargs)
 
     def update_glossary(
-        self, **kwargs: Unpack[UpdateGlossaryInputTypeDef]
-    ) -> TargetResults[UpdateGlossaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlossaryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlossaryOutputTypeDef]:
         """Updates the business glossary in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateGlossary
@@ -2108,8 +1701,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateGlossary", kwargs)
 
     def update_glossary_term(
-        self, **kwargs: Unpack[UpdateGlossaryTermInputTypeDef]
-    ) -> TargetResults[UpdateGlossaryTermOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlossaryTermInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlossaryTermOutputTypeDef]:
         """Updates a business glossary term in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateGlossaryTerm
@@ -2117,8 +1710,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateGlossaryTerm", kwargs)
 
     def update_group_profile(
-        self, **kwargs: Unpack[UpdateGroupProfileInputTypeDef]
-    ) -> TargetResults[UpdateGroupProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupProfileInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupProfileOutputTypeDef]:
         """Updates the specified group profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateGroupProfile
@@ -2126,8 +1719,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateGroupProfile", kwargs)
 
     def update_notebook(
-        self, **kwargs: Unpack[UpdateNotebookInputTypeDef]
-    ) -> TargetResults[UpdateNotebookOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotebookInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotebookOutputTypeDef]:
         """Updates a notebook in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateNotebook
@@ -2135,8 +1728,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateNotebook", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectInputTypeDef]
-    ) -> TargetResults[UpdateProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectOutputTypeDef]:
         """Updates the specified project in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateProject
@@ -2144,8 +1737,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateProject", kwargs)
 
     def update_project_profile(
-        self, **kwargs: Unpack[UpdateProjectProfileInputTypeDef]
-    ) -> TargetResults[UpdateProjectProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectProfileInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectProfileOutputTypeDef]:
         """Updates a project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateProjectProfile
@@ -2153,8 +1746,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateProjectProfile", kwargs)
 
     def update_root_domain_unit_owner(
-        self, **kwargs: Unpack[UpdateRootDomainUnitOwnerInputTypeDef]
-    ) -> TargetResults[UpdateRootDomainUnitOwnerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRootDomainUnitOwnerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRootDomainUnitOwnerOutputTypeDef]:
         """Updates the owner of the root domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateRootDomainUnitOwner
@@ -2162,8 +1755,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateRootDomainUnitOwner", kwargs)
 
     def update_rule(
-        self, **kwargs: Unpack[UpdateRuleInputTypeDef]
-    ) -> TargetResults[UpdateRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleOutputTypeDef]:
         """Updates a rule. In Amazon DataZone, a rule is a formal agreement that
         enforces specific requirements across user workflows (e.g., publishing
         assets to the catalog, requesting subscriptions, creating projects) within
@@ -2179,8 +1772,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateRule", kwargs)
 
     def update_subscription_grant_status(
-        self, **kwargs: Unpack[UpdateSubscriptionGrantStatusInputTypeDef]
-    ) -> TargetResults[UpdateSubscriptionGrantStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionGrantStatusInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionGrantStatusOutputTypeDef]:
         """Updates the status of the specified subscription grant status in Amazon
         DataZone.
 
@@ -2189,8 +1782,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateSubscriptionGrantStatus", kwargs)
 
     def update_subscription_request(
-        self, **kwargs: Unpack[UpdateSubscriptionRequestInputTypeDef]
-    ) -> TargetResults[UpdateSubscriptionRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionRequestInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionRequestOutputTypeDef]:
         """Updates a specified subscription request in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateSubscriptionRequest
@@ -2198,8 +1791,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateSubscriptionRequest", kwargs)
 
     def update_subscription_target(
-        self, **kwargs: Unpack[UpdateSubscriptionTargetInputTypeDef]
-    ) -> TargetResults[UpdateSubscriptionTargetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionTargetInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionTargetOutputTypeDef]:
         """Updates the specified subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateSubscriptionTarget
@@ -2207,8 +1800,8 @@ class MultiRegionDataZone(MultiRegionClient):
         return self._call("UpdateSubscriptionTarget", kwargs)
 
     def update_user_profile(
-        self, **kwargs: Unpack[UpdateUserProfileInputTypeDef]
-    ) -> TargetResults[UpdateUserProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserProfileInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserProfileOutputTypeDef]:
         """Updates the specified user profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateUserProfile
@@ -2221,8 +1814,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountPoolsInputTypeDef],
-    ) -> TargetResults[ListAccountPoolsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountPoolsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAccountPoolsOutputTypeDef]:
         """Every page of ListAccountPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -2244,8 +1837,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef],
-    ) -> TargetResults[ListAccountsInAccountPoolOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsInAccountPoolInputTypeDef],
+    ) -> TargetResults[type_defs.ListAccountsInAccountPoolOutputTypeDef]:
         """Every page of ListAccountsInAccountPool in every target, merged per target
         (botocore's build_full_result).
 
@@ -2267,8 +1860,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetFiltersInputTypeDef],
-    ) -> TargetResults[ListAssetFiltersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetFiltersInputTypeDef],
+    ) -> TargetResults[type_defs.ListAssetFiltersOutputTypeDef]:
         """Every page of ListAssetFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2290,8 +1883,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetRevisionsInputTypeDef],
-    ) -> TargetResults[ListAssetRevisionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetRevisionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAssetRevisionsOutputTypeDef]:
         """Every page of ListAssetRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2313,8 +1906,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionsInputTypeDef],
-    ) -> TargetResults[ListConnectionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionsOutputTypeDef]:
         """Every page of ListConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -2338,8 +1931,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataProductRevisionsInputTypeDef],
-    ) -> TargetResults[ListDataProductRevisionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataProductRevisionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDataProductRevisionsOutputTypeDef]:
         """Every page of ListDataProductRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2361,8 +1954,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef],
-    ) -> TargetResults[ListDataSourceRunActivitiesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourceRunActivitiesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourceRunActivitiesOutputTypeDef]:
         """Every page of ListDataSourceRunActivities in every target, merged per
         target (botocore's build_full_result).
 
@@ -2384,8 +1977,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourceRunsInputTypeDef],
-    ) -> TargetResults[ListDataSourceRunsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourceRunsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourceRunsOutputTypeDef]:
         """Every page of ListDataSourceRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -2407,8 +2000,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourcesInputTypeDef],
-    ) -> TargetResults[ListDataSourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourcesOutputTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -2430,8 +2023,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef],
-    ) -> TargetResults[ListDomainUnitsForParentOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainUnitsForParentInputTypeDef],
+    ) -> TargetResults[type_defs.ListDomainUnitsForParentOutputTypeDef]:
         """Every page of ListDomainUnitsForParent in every target, merged per target
         (botocore's build_full_result).
 
@@ -2453,8 +2046,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> TargetResults[ListDomainsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsOutputTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -2476,8 +2069,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntityOwnersInputTypeDef],
-    ) -> TargetResults[ListEntityOwnersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntityOwnersInputTypeDef],
+    ) -> TargetResults[type_defs.ListEntityOwnersOutputTypeDef]:
         """Every page of ListEntityOwners in every target, merged per target
         (botocore's build_full_result).
 
@@ -2499,8 +2092,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentActionsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentActionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentActionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentActionsOutputTypeDef]:
         """Every page of ListEnvironmentActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2522,8 +2115,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentBlueprintConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
         """Every page of ListEnvironmentBlueprintConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -2545,8 +2138,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentBlueprintsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentBlueprintsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentBlueprintsOutputTypeDef]:
         """Every page of ListEnvironmentBlueprints in every target, merged per target
         (botocore's build_full_result).
 
@@ -2568,8 +2161,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef],
-    ) -> TargetResults[ListEnvironmentProfilesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentProfilesInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentProfilesOutputTypeDef]:
         """Every page of ListEnvironmentProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2591,8 +2184,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsOutputTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -2614,8 +2207,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobRunsInputTypeDef],
-    ) -> TargetResults[ListJobRunsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsInputTypeDef],
+    ) -> TargetResults[type_defs.ListJobRunsOutputTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -2637,8 +2230,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLineageEventsInputTypeDef],
-    ) -> TargetResults[ListLineageEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLineageEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLineageEventsOutputTypeDef]:
         """Every page of ListLineageEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -2660,8 +2253,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef],
-    ) -> TargetResults[ListLineageNodeHistoryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLineageNodeHistoryInputTypeDef],
+    ) -> TargetResults[type_defs.ListLineageNodeHistoryOutputTypeDef]:
         """Every page of ListLineageNodeHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -2683,8 +2276,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef],
-    ) -> TargetResults[ListMetadataGenerationRunsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetadataGenerationRunsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMetadataGenerationRunsOutputTypeDef]:
         """Every page of ListMetadataGenerationRuns in every target, merged per
         target (botocore's build_full_result).
 
@@ -2706,8 +2299,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotebookRunsInputTypeDef],
-    ) -> TargetResults[ListNotebookRunsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookRunsInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotebookRunsOutputTypeDef]:
         """Every page of ListNotebookRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -2729,8 +2322,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotebooksInputTypeDef],
-    ) -> TargetResults[ListNotebooksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebooksInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotebooksOutputTypeDef]:
         """Every page of ListNotebooks in every target, merged per target (botocore's
         build_full_result).
 
@@ -2752,8 +2345,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationsInputTypeDef],
-    ) -> TargetResults[ListNotificationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationsOutputTypeDef]:
         """Every page of ListNotifications in every target, merged per target
         (botocore's build_full_result).
 
@@ -2775,8 +2368,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyGrantsInputTypeDef],
-    ) -> TargetResults[ListPolicyGrantsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGrantsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyGrantsOutputTypeDef]:
         """Every page of ListPolicyGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -2798,8 +2391,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectMembershipsInputTypeDef],
-    ) -> TargetResults[ListProjectMembershipsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectMembershipsInputTypeDef],
+    ) -> TargetResults[type_defs.ListProjectMembershipsOutputTypeDef]:
         """Every page of ListProjectMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -2821,8 +2414,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectProfilesInputTypeDef],
-    ) -> TargetResults[ListProjectProfilesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectProfilesInputTypeDef],
+    ) -> TargetResults[type_defs.ListProjectProfilesOutputTypeDef]:
         """Every page of ListProjectProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2844,8 +2437,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectsInputTypeDef],
-    ) -> TargetResults[ListProjectsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsInputTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsOutputTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -2867,8 +2460,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesInputTypeDef],
-    ) -> TargetResults[ListRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesInputTypeDef],
+    ) -> TargetResults[type_defs.ListRulesOutputTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -2898,8 +2491,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef],
-    ) -> TargetResults[ListSubscriptionGrantsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionGrantsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionGrantsOutputTypeDef]:
         """Every page of ListSubscriptionGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -2923,8 +2516,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef],
-    ) -> TargetResults[ListSubscriptionRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionRequestsOutputTypeDef]:
         """Every page of ListSubscriptionRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -2948,8 +2541,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef],
-    ) -> TargetResults[ListSubscriptionTargetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionTargetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionTargetsOutputTypeDef]:
         """Every page of ListSubscriptionTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -2971,8 +2564,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionsOutputTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2996,8 +2589,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef],
-    ) -> TargetResults[ListTimeSeriesDataPointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTimeSeriesDataPointsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTimeSeriesDataPointsOutputTypeDef]:
         """Every page of ListTimeSeriesDataPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -3019,8 +2612,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[QueryGraphInputTypeDef],
-    ) -> TargetResults[QueryGraphOutputTypeDef]:
+        **kwargs: Unpack[type_defs.QueryGraphInputTypeDef],
+    ) -> TargetResults[type_defs.QueryGraphOutputTypeDef]:
         """Every page of QueryGraph in every target, merged per target (botocore's
         build_full_result).
 
@@ -3042,8 +2635,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchInputTypeDef],
-    ) -> TargetResults[SearchOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchInputTypeDef],
+    ) -> TargetResults[type_defs.SearchOutputTypeDef]:
         """Every page of Search in every target, merged per target (botocore's
         build_full_result).
 
@@ -3065,8 +2658,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchGroupProfilesInputTypeDef],
-    ) -> TargetResults[SearchGroupProfilesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGroupProfilesInputTypeDef],
+    ) -> TargetResults[type_defs.SearchGroupProfilesOutputTypeDef]:
         """Every page of SearchGroupProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -3088,8 +2681,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchListingsInputTypeDef],
-    ) -> TargetResults[SearchListingsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchListingsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchListingsOutputTypeDef]:
         """Every page of SearchListings in every target, merged per target
         (botocore's build_full_result).
 
@@ -3111,8 +2704,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchTypesInputTypeDef],
-    ) -> TargetResults[SearchTypesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTypesInputTypeDef],
+    ) -> TargetResults[type_defs.SearchTypesOutputTypeDef]:
         """Every page of SearchTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -3134,8 +2727,8 @@ class MultiRegionDataZone(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchUserProfilesInputTypeDef],
-    ) -> TargetResults[SearchUserProfilesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUserProfilesInputTypeDef],
+    ) -> TargetResults[type_defs.SearchUserProfilesOutputTypeDef]:
         """Every page of SearchUserProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -3156,8 +2749,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountPoolsInputTypeDef],
-    ) -> Items[AccountPoolSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountPoolsInputTypeDef],
+    ) -> Items[type_defs.AccountPoolSummaryTypeDef]:
         """Each element of items in every page of ListAccountPools, from every
         target, as its page arrives (tagged with its target).
 
@@ -3172,8 +2765,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef],
-    ) -> Items[AccountInfoOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsInAccountPoolInputTypeDef],
+    ) -> Items[type_defs.AccountInfoOutputTypeDef]:
         """Each element of items in every page of ListAccountsInAccountPool, from
         every target, as its page arrives (tagged with its target).
 
@@ -3191,8 +2784,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetFiltersInputTypeDef],
-    ) -> Items[AssetFilterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetFiltersInputTypeDef],
+    ) -> Items[type_defs.AssetFilterSummaryTypeDef]:
         """Each element of items in every page of ListAssetFilters, from every
         target, as its page arrives (tagged with its target).
 
@@ -3207,8 +2800,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetRevisionsInputTypeDef],
-    ) -> Items[AssetRevisionTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetRevisionsInputTypeDef],
+    ) -> Items[type_defs.AssetRevisionTypeDef]:
         """Each element of items in every page of ListAssetRevisions, from every
         target, as its page arrives (tagged with its target).
 
@@ -3223,8 +2816,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionsInputTypeDef],
-    ) -> Items[ConnectionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionsInputTypeDef],
+    ) -> Items[type_defs.ConnectionSummaryTypeDef]:
         """Each element of items in every page of ListConnections, from every target,
         as its page arrives (tagged with its target).
 
@@ -3239,8 +2832,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataProductRevisionsInputTypeDef],
-    ) -> Items[DataProductRevisionTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataProductRevisionsInputTypeDef],
+    ) -> Items[type_defs.DataProductRevisionTypeDef]:
         """Each element of items in every page of ListDataProductRevisions, from
         every target, as its page arrives (tagged with its target).
 
@@ -3255,8 +2848,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef],
-    ) -> Items[DataSourceRunActivityTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourceRunActivitiesInputTypeDef],
+    ) -> Items[type_defs.DataSourceRunActivityTypeDef]:
         """Each element of items in every page of ListDataSourceRunActivities, from
         every target, as its page arrives (tagged with its target).
 
@@ -3274,8 +2867,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourceRunsInputTypeDef],
-    ) -> Items[DataSourceRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourceRunsInputTypeDef],
+    ) -> Items[type_defs.DataSourceRunSummaryTypeDef]:
         """Each element of items in every page of ListDataSourceRuns, from every
         target, as its page arrives (tagged with its target).
 
@@ -3290,8 +2883,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourcesInputTypeDef],
-    ) -> Items[DataSourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesInputTypeDef],
+    ) -> Items[type_defs.DataSourceSummaryTypeDef]:
         """Each element of items in every page of ListDataSources, from every target,
         as its page arrives (tagged with its target).
 
@@ -3306,8 +2899,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef],
-    ) -> Items[DomainUnitSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainUnitsForParentInputTypeDef],
+    ) -> Items[type_defs.DomainUnitSummaryTypeDef]:
         """Each element of items in every page of ListDomainUnitsForParent, from
         every target, as its page arrives (tagged with its target).
 
@@ -3322,8 +2915,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> Items[DomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsInputTypeDef],
+    ) -> Items[type_defs.DomainSummaryTypeDef]:
         """Each element of items in every page of ListDomains, from every target, as
         its page arrives (tagged with its target).
 
@@ -3338,8 +2931,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntityOwnersInputTypeDef],
-    ) -> Items[OwnerPropertiesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntityOwnersInputTypeDef],
+    ) -> Items[type_defs.OwnerPropertiesOutputTypeDef]:
         """Each element of owners in every page of ListEntityOwners, from every
         target, as its page arrives (tagged with its target).
 
@@ -3354,8 +2947,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentActionsInputTypeDef],
-    ) -> Items[EnvironmentActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentActionsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentActionSummaryTypeDef]:
         """Each element of items in every page of ListEnvironmentActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -3370,8 +2963,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef],
-    ) -> Items[EnvironmentBlueprintConfigurationItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentBlueprintConfigurationsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentBlueprintConfigurationItemTypeDef]:
         """Each element of items in every page of
         ListEnvironmentBlueprintConfigurations, from every target, as its page
         arrives (tagged with its target).
@@ -3390,8 +2983,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef],
-    ) -> Items[EnvironmentBlueprintSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentBlueprintsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentBlueprintSummaryTypeDef]:
         """Each element of items in every page of ListEnvironmentBlueprints, from
         every target, as its page arrives (tagged with its target).
 
@@ -3409,8 +3002,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef],
-    ) -> Items[EnvironmentProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentProfilesInputTypeDef],
+    ) -> Items[type_defs.EnvironmentProfileSummaryTypeDef]:
         """Each element of items in every page of ListEnvironmentProfiles, from every
         target, as its page arrives (tagged with its target).
 
@@ -3425,8 +3018,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> Items[EnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentSummaryTypeDef]:
         """Each element of items in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).
 
@@ -3441,8 +3034,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobRunsInputTypeDef],
-    ) -> Items[JobRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsInputTypeDef],
+    ) -> Items[type_defs.JobRunSummaryTypeDef]:
         """Each element of items in every page of ListJobRuns, from every target, as
         its page arrives (tagged with its target).
 
@@ -3457,8 +3050,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLineageEventsInputTypeDef],
-    ) -> Items[LineageEventSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLineageEventsInputTypeDef],
+    ) -> Items[type_defs.LineageEventSummaryTypeDef]:
         """Each element of items in every page of ListLineageEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -3473,8 +3066,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef],
-    ) -> Items[LineageNodeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLineageNodeHistoryInputTypeDef],
+    ) -> Items[type_defs.LineageNodeSummaryTypeDef]:
         """Each element of nodes in every page of ListLineageNodeHistory, from every
         target, as its page arrives (tagged with its target).
 
@@ -3489,8 +3082,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef],
-    ) -> Items[MetadataGenerationRunItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetadataGenerationRunsInputTypeDef],
+    ) -> Items[type_defs.MetadataGenerationRunItemTypeDef]:
         """Each element of items in every page of ListMetadataGenerationRuns, from
         every target, as its page arrives (tagged with its target).
 
@@ -3508,8 +3101,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotebookRunsInputTypeDef],
-    ) -> Items[NotebookRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookRunsInputTypeDef],
+    ) -> Items[type_defs.NotebookRunSummaryTypeDef]:
         """Each element of items in every page of ListNotebookRuns, from every
         target, as its page arrives (tagged with its target).
 
@@ -3524,8 +3117,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotebooksInputTypeDef],
-    ) -> Items[NotebookSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebooksInputTypeDef],
+    ) -> Items[type_defs.NotebookSummaryTypeDef]:
         """Each element of items in every page of ListNotebooks, from every target,
         as its page arrives (tagged with its target).
 
@@ -3540,8 +3133,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationsInputTypeDef],
-    ) -> Items[NotificationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationsInputTypeDef],
+    ) -> Items[type_defs.NotificationOutputTypeDef]:
         """Each element of notifications in every page of ListNotifications, from
         every target, as its page arrives (tagged with its target).
 
@@ -3556,8 +3149,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyGrantsInputTypeDef],
-    ) -> Items[PolicyGrantMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyGrantsInputTypeDef],
+    ) -> Items[type_defs.PolicyGrantMemberTypeDef]:
         """Each element of grantList in every page of ListPolicyGrants, from every
         target, as its page arrives (tagged with its target).
 
@@ -3572,8 +3165,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectMembershipsInputTypeDef],
-    ) -> Items[ProjectMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectMembershipsInputTypeDef],
+    ) -> Items[type_defs.ProjectMemberTypeDef]:
         """Each element of members in every page of ListProjectMemberships, from
         every target, as its page arrives (tagged with its target).
 
@@ -3588,8 +3181,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectProfilesInputTypeDef],
-    ) -> Items[ProjectProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectProfilesInputTypeDef],
+    ) -> Items[type_defs.ProjectProfileSummaryTypeDef]:
         """Each element of items in every page of ListProjectProfiles, from every
         target, as its page arrives (tagged with its target).
 
@@ -3604,8 +3197,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectsInputTypeDef],
-    ) -> Items[ProjectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsInputTypeDef],
+    ) -> Items[type_defs.ProjectSummaryTypeDef]:
         """Each element of items in every page of ListProjects, from every target, as
         its page arrives (tagged with its target).
 
@@ -3620,8 +3213,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesInputTypeDef],
-    ) -> Items[RuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesInputTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
         """Each element of items in every page of ListRules, from every target, as
         its page arrives (tagged with its target).
 
@@ -3636,8 +3229,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef],
-    ) -> Items[SubscriptionGrantSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionGrantsInputTypeDef],
+    ) -> Items[type_defs.SubscriptionGrantSummaryTypeDef]:
         """Each element of items in every page of ListSubscriptionGrants, from every
         target, as its page arrives (tagged with its target).
 
@@ -3652,8 +3245,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef],
-    ) -> Items[SubscriptionRequestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionRequestsInputTypeDef],
+    ) -> Items[type_defs.SubscriptionRequestSummaryTypeDef]:
         """Each element of items in every page of ListSubscriptionRequests, from
         every target, as its page arrives (tagged with its target).
 
@@ -3668,8 +3261,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef],
-    ) -> Items[SubscriptionTargetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionTargetsInputTypeDef],
+    ) -> Items[type_defs.SubscriptionTargetSummaryTypeDef]:
         """Each element of items in every page of ListSubscriptionTargets, from every
         target, as its page arrives (tagged with its target).
 
@@ -3684,8 +3277,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> Items[SubscriptionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef],
+    ) -> Items[type_defs.SubscriptionSummaryTypeDef]:
         """Each element of items in every page of ListSubscriptions, from every
         target, as its page arrives (tagged with its target).
 
@@ -3700,8 +3293,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef],
-    ) -> Items[TimeSeriesDataPointSummaryFormOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTimeSeriesDataPointsInputTypeDef],
+    ) -> Items[type_defs.TimeSeriesDataPointSummaryFormOutputTypeDef]:
         """Each element of items in every page of ListTimeSeriesDataPoints, from
         every target, as its page arrives (tagged with its target).
 
@@ -3716,8 +3309,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[QueryGraphInputTypeDef],
-    ) -> Items[ResultItemTypeDef]:
+        **kwargs: Unpack[type_defs.QueryGraphInputTypeDef],
+    ) -> Items[type_defs.ResultItemTypeDef]:
         """Each element of items in every page of QueryGraph, from every target, as
         its page arrives (tagged with its target).
 
@@ -3732,8 +3325,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchInputTypeDef],
-    ) -> Items[SearchInventoryResultItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchInputTypeDef],
+    ) -> Items[type_defs.SearchInventoryResultItemTypeDef]:
         """Each element of items in every page of Search, from every target, as its
         page arrives (tagged with its target).
 
@@ -3746,8 +3339,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchGroupProfilesInputTypeDef],
-    ) -> Items[GroupProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGroupProfilesInputTypeDef],
+    ) -> Items[type_defs.GroupProfileSummaryTypeDef]:
         """Each element of items in every page of SearchGroupProfiles, from every
         target, as its page arrives (tagged with its target).
 
@@ -3762,8 +3355,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchListingsInputTypeDef],
-    ) -> Items[SearchResultItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchListingsInputTypeDef],
+    ) -> Items[type_defs.SearchResultItemTypeDef]:
         """Each element of items in every page of SearchListings, from every target,
         as its page arrives (tagged with its target).
 
@@ -3778,8 +3371,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchTypesInputTypeDef],
-    ) -> Items[SearchTypesResultItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTypesInputTypeDef],
+    ) -> Items[type_defs.SearchTypesResultItemTypeDef]:
         """Each element of items in every page of SearchTypes, from every target, as
         its page arrives (tagged with its target).
 
@@ -3794,8 +3387,8 @@ class MultiRegionDataZone(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchUserProfilesInputTypeDef],
-    ) -> Items[UserProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUserProfilesInputTypeDef],
+    ) -> Items[type_defs.UserProfileSummaryTypeDef]:
         """Each element of items in every page of SearchUserProfiles, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,56 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ClusterTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateParameterGroupRequestTypeDef,
-        CreateParameterGroupResponseTypeDef,
-        CreateSubnetGroupRequestTypeDef,
-        CreateSubnetGroupResponseTypeDef,
-        DecreaseReplicationFactorRequestTypeDef,
-        DecreaseReplicationFactorResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteParameterGroupRequestTypeDef,
-        DeleteParameterGroupResponseTypeDef,
-        DeleteSubnetGroupRequestTypeDef,
-        DeleteSubnetGroupResponseTypeDef,
-        DescribeClustersRequestTypeDef,
-        DescribeClustersResponseTypeDef,
-        DescribeDefaultParametersRequestTypeDef,
-        DescribeDefaultParametersResponseTypeDef,
-        DescribeEventsRequestTypeDef,
-        DescribeEventsResponseTypeDef,
-        DescribeParameterGroupsRequestTypeDef,
-        DescribeParameterGroupsResponseTypeDef,
-        DescribeParametersRequestTypeDef,
-        DescribeParametersResponseTypeDef,
-        DescribeSubnetGroupsRequestTypeDef,
-        DescribeSubnetGroupsResponseTypeDef,
-        EventTypeDef,
-        IncreaseReplicationFactorRequestTypeDef,
-        IncreaseReplicationFactorResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ParameterGroupTypeDef,
-        ParameterTypeDef,
-        RebootNodeRequestTypeDef,
-        RebootNodeResponseTypeDef,
-        SubnetGroupTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateParameterGroupRequestTypeDef,
-        UpdateParameterGroupResponseTypeDef,
-        UpdateSubnetGroupRequestTypeDef,
-        UpdateSubnetGroupResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDAX"]
 
@@ -83,8 +34,8 @@ class MultiRegionDAX(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates a DAX cluster. All nodes in the cluster run the same DAX caching
         software.
 
@@ -93,8 +44,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_parameter_group(
-        self, **kwargs: Unpack[CreateParameterGroupRequestTypeDef]
-    ) -> TargetResults[CreateParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateParameterGroupResponseTypeDef]:
         """Creates a new parameter group. A parameter group is a collection of
         parameters that you apply to all of the nodes in a DAX cluster.
 
@@ -103,8 +54,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("CreateParameterGroup", kwargs)
 
     def create_subnet_group(
-        self, **kwargs: Unpack[CreateSubnetGroupRequestTypeDef]
-    ) -> TargetResults[CreateSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubnetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubnetGroupResponseTypeDef]:
         """Creates a new subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/CreateSubnetGroup
@@ -112,8 +63,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("CreateSubnetGroup", kwargs)
 
     def decrease_replication_factor(
-        self, **kwargs: Unpack[DecreaseReplicationFactorRequestTypeDef]
-    ) -> TargetResults[DecreaseReplicationFactorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DecreaseReplicationFactorRequestTypeDef]
+    ) -> TargetResults[type_defs.DecreaseReplicationFactorResponseTypeDef]:
         """Removes one or more nodes from a DAX cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DecreaseReplicationFactor
@@ -121,8 +72,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DecreaseReplicationFactor", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes a previously provisioned DAX cluster. DeleteCluster deletes all
         associated nodes, node endpoints and the DAX cluster itself. When you
         receive a successful response from this action, DAX immediately begins
@@ -133,8 +84,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_parameter_group(
-        self, **kwargs: Unpack[DeleteParameterGroupRequestTypeDef]
-    ) -> TargetResults[DeleteParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteParameterGroupResponseTypeDef]:
         """Deletes the specified parameter group. You cannot delete a parameter group
         if it is associated with any DAX clusters.
 
@@ -143,8 +94,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DeleteParameterGroup", kwargs)
 
     def delete_subnet_group(
-        self, **kwargs: Unpack[DeleteSubnetGroupRequestTypeDef]
-    ) -> TargetResults[DeleteSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubnetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubnetGroupResponseTypeDef]:
         """Deletes a subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DeleteSubnetGroup
@@ -152,8 +103,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DeleteSubnetGroup", kwargs)
 
     def describe_clusters(
-        self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Returns information about all provisioned DAX clusters if no cluster
         identifier is specified, or about a specific DAX cluster if a cluster
         identifier is supplied.
@@ -163,8 +114,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DescribeClusters", kwargs)
 
     def describe_default_parameters(
-        self, **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef]
-    ) -> TargetResults[DescribeDefaultParametersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDefaultParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDefaultParametersResponseTypeDef]:
         """Returns the default system parameter information for the DAX caching
         software.
 
@@ -173,8 +124,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DescribeDefaultParameters", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsRequestTypeDef]
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Returns events related to DAX clusters and parameter groups. You can
         obtain events specific to a particular DAX cluster or parameter group by
         providing the name as a parameter.
@@ -184,8 +135,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_parameter_groups(
-        self, **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeParameterGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeParameterGroupsResponseTypeDef]:
         """Returns a list of parameter group descriptions. If a parameter group name
         is specified, the list will contain only the descriptions for that group.
 
@@ -194,8 +145,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DescribeParameterGroups", kwargs)
 
     def describe_parameters(
-        self, **kwargs: Unpack[DescribeParametersRequestTypeDef]
-    ) -> TargetResults[DescribeParametersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeParametersResponseTypeDef]:
         """Returns the detailed parameter list for a particular parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeParameters
@@ -203,8 +154,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DescribeParameters", kwargs)
 
     def describe_subnet_groups(
-        self, **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSubnetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSubnetGroupsResponseTypeDef]:
         """Returns a list of subnet group descriptions. If a subnet group name is
         specified, the list will contain only the description of that group.
 
@@ -213,8 +164,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("DescribeSubnetGroups", kwargs)
 
     def increase_replication_factor(
-        self, **kwargs: Unpack[IncreaseReplicationFactorRequestTypeDef]
-    ) -> TargetResults[IncreaseReplicationFactorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IncreaseReplicationFactorRequestTypeDef]
+    ) -> TargetResults[type_defs.IncreaseReplicationFactorResponseTypeDef]:
         """Adds one or more nodes to a DAX cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/IncreaseReplicationFactor
@@ -222,8 +173,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("IncreaseReplicationFactor", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """List all of the tags for a DAX cluster. You can call ListTags up to 10
         times per second, per account.
 
@@ -232,8 +183,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def reboot_node(
-        self, **kwargs: Unpack[RebootNodeRequestTypeDef]
-    ) -> TargetResults[RebootNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootNodeResponseTypeDef]:
         """Reboots a single node of a DAX cluster. The reboot action takes place as
         soon as possible. During the reboot, the node status is set to REBOOTING.
 
@@ -242,8 +193,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("RebootNode", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a set of tags with a DAX resource. You can call TagResource up
         to 5 times per second, per account.
 
@@ -252,8 +203,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the association of tags from a DAX resource. You can call
         UntagResource up to 5 times per second, per account.
 
@@ -262,8 +213,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Modifies the settings for a DAX cluster. You can use this action to change
         one or more cluster configuration parameters by specifying the parameters
         and the new values.
@@ -273,8 +224,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_parameter_group(
-        self, **kwargs: Unpack[UpdateParameterGroupRequestTypeDef]
-    ) -> TargetResults[UpdateParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateParameterGroupResponseTypeDef]:
         """Modifies the parameters of a parameter group. You can modify up to 20
         parameters in a single request by submitting a list parameter name and
         value pairs.
@@ -284,8 +235,8 @@ class MultiRegionDAX(MultiRegionClient):
         return self._call("UpdateParameterGroup", kwargs)
 
     def update_subnet_group(
-        self, **kwargs: Unpack[UpdateSubnetGroupRequestTypeDef]
-    ) -> TargetResults[UpdateSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubnetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubnetGroupResponseTypeDef]:
         """Modifies an existing subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/UpdateSubnetGroup
@@ -298,8 +249,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -323,8 +274,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef],
-    ) -> TargetResults[DescribeDefaultParametersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDefaultParametersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDefaultParametersResponseTypeDef]:
         """Every page of DescribeDefaultParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -347,8 +298,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -372,8 +323,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParameterGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeParameterGroupsResponseTypeDef]:
         """Every page of DescribeParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -396,8 +347,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> TargetResults[DescribeParametersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeParametersResponseTypeDef]:
         """Every page of DescribeParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -419,8 +370,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubnetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSubnetGroupsResponseTypeDef]:
         """Every page of DescribeSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -443,8 +394,8 @@ class MultiRegionDAX(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -466,8 +417,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> Items[ClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterTypeDef]:
         """Each element of Clusters in every page of DescribeClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -482,8 +433,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDefaultParametersRequestTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeDefaultParameters,
         from every target, as its page arrives (tagged with its target).
 
@@ -501,8 +452,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -517,8 +468,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
-    ) -> Items[ParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParameterGroupsRequestTypeDef],
+    ) -> Items[type_defs.ParameterGroupTypeDef]:
         """Each element of ParameterGroups in every page of DescribeParameterGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -533,8 +484,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeParameters, from every
         target, as its page arrives (tagged with its target).
 
@@ -549,8 +500,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
-    ) -> Items[SubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubnetGroupsRequestTypeDef],
+    ) -> Items[type_defs.SubnetGroupTypeDef]:
         """Each element of SubnetGroups in every page of DescribeSubnetGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -565,8 +516,8 @@ class MultiRegionDAX(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTags, from every target, as its
         page arrives (tagged with its target).
 

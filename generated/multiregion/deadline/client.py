@@ -15,281 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateMemberToFarmRequestTypeDef,
-        AssociateMemberToFarmResponseTypeDef,
-        AssociateMemberToFleetRequestTypeDef,
-        AssociateMemberToFleetResponseTypeDef,
-        AssociateMemberToJobRequestTypeDef,
-        AssociateMemberToJobResponseTypeDef,
-        AssociateMemberToQueueRequestTypeDef,
-        AssociateMemberToQueueResponseTypeDef,
-        AssumeFleetRoleForReadRequestTypeDef,
-        AssumeFleetRoleForReadResponseTypeDef,
-        AssumeFleetRoleForWorkerRequestTypeDef,
-        AssumeFleetRoleForWorkerResponseTypeDef,
-        AssumeQueueRoleForReadRequestTypeDef,
-        AssumeQueueRoleForReadResponseTypeDef,
-        AssumeQueueRoleForUserRequestTypeDef,
-        AssumeQueueRoleForUserResponseTypeDef,
-        AssumeQueueRoleForWorkerRequestTypeDef,
-        AssumeQueueRoleForWorkerResponseTypeDef,
-        BatchGetJobEntityRequestTypeDef,
-        BatchGetJobEntityResponseTypeDef,
-        BatchGetJobRequestTypeDef,
-        BatchGetJobResponseTypeDef,
-        BatchGetSessionActionRequestTypeDef,
-        BatchGetSessionActionResponseTypeDef,
-        BatchGetSessionRequestTypeDef,
-        BatchGetSessionResponseTypeDef,
-        BatchGetStepRequestTypeDef,
-        BatchGetStepResponseTypeDef,
-        BatchGetTaskRequestTypeDef,
-        BatchGetTaskResponseTypeDef,
-        BatchGetWorkerRequestTypeDef,
-        BatchGetWorkerResponseTypeDef,
-        BatchUpdateJobRequestTypeDef,
-        BatchUpdateJobResponseTypeDef,
-        BatchUpdateTaskRequestTypeDef,
-        BatchUpdateTaskResponseTypeDef,
-        BudgetSummaryTypeDef,
-        CopyJobTemplateRequestTypeDef,
-        CopyJobTemplateResponseTypeDef,
-        CreateBudgetRequestTypeDef,
-        CreateBudgetResponseTypeDef,
-        CreateFarmRequestTypeDef,
-        CreateFarmResponseTypeDef,
-        CreateFleetRequestTypeDef,
-        CreateFleetResponseTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResponseTypeDef,
-        CreateLicenseEndpointRequestTypeDef,
-        CreateLicenseEndpointResponseTypeDef,
-        CreateLimitRequestTypeDef,
-        CreateLimitResponseTypeDef,
-        CreateMonitorRequestTypeDef,
-        CreateMonitorResponseTypeDef,
-        CreateQueueEnvironmentRequestTypeDef,
-        CreateQueueEnvironmentResponseTypeDef,
-        CreateQueueFleetAssociationRequestTypeDef,
-        CreateQueueFleetAssociationResponseTypeDef,
-        CreateQueueLimitAssociationRequestTypeDef,
-        CreateQueueLimitAssociationResponseTypeDef,
-        CreateQueueRequestTypeDef,
-        CreateQueueResponseTypeDef,
-        CreateStorageProfileRequestTypeDef,
-        CreateStorageProfileResponseTypeDef,
-        CreateWorkerRequestTypeDef,
-        CreateWorkerResponseTypeDef,
-        DeleteBudgetRequestTypeDef,
-        DeleteBudgetResponseTypeDef,
-        DeleteFarmRequestTypeDef,
-        DeleteFarmResponseTypeDef,
-        DeleteFleetRequestTypeDef,
-        DeleteFleetResponseTypeDef,
-        DeleteLicenseEndpointRequestTypeDef,
-        DeleteLicenseEndpointResponseTypeDef,
-        DeleteLimitRequestTypeDef,
-        DeleteLimitResponseTypeDef,
-        DeleteMeteredProductRequestTypeDef,
-        DeleteMeteredProductResponseTypeDef,
-        DeleteMonitorRequestTypeDef,
-        DeleteMonitorResponseTypeDef,
-        DeleteQueueEnvironmentRequestTypeDef,
-        DeleteQueueEnvironmentResponseTypeDef,
-        DeleteQueueFleetAssociationRequestTypeDef,
-        DeleteQueueFleetAssociationResponseTypeDef,
-        DeleteQueueLimitAssociationRequestTypeDef,
-        DeleteQueueLimitAssociationResponseTypeDef,
-        DeleteQueueRequestTypeDef,
-        DeleteQueueResponseTypeDef,
-        DeleteStorageProfileRequestTypeDef,
-        DeleteStorageProfileResponseTypeDef,
-        DeleteWorkerRequestTypeDef,
-        DeleteWorkerResponseTypeDef,
-        DisassociateMemberFromFarmRequestTypeDef,
-        DisassociateMemberFromFarmResponseTypeDef,
-        DisassociateMemberFromFleetRequestTypeDef,
-        DisassociateMemberFromFleetResponseTypeDef,
-        DisassociateMemberFromJobRequestTypeDef,
-        DisassociateMemberFromJobResponseTypeDef,
-        DisassociateMemberFromQueueRequestTypeDef,
-        DisassociateMemberFromQueueResponseTypeDef,
-        DocumentOutputValue,
-        FarmMemberTypeDef,
-        FarmSummaryTypeDef,
-        FleetMemberTypeDef,
-        FleetSummaryTypeDef,
-        GetBudgetRequestTypeDef,
-        GetBudgetResponseTypeDef,
-        GetFarmRequestTypeDef,
-        GetFarmResponseTypeDef,
-        GetFleetRequestTypeDef,
-        GetFleetResponseTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResponseTypeDef,
-        GetLicenseEndpointRequestTypeDef,
-        GetLicenseEndpointResponseTypeDef,
-        GetLimitRequestTypeDef,
-        GetLimitResponseTypeDef,
-        GetMonitorRequestTypeDef,
-        GetMonitorResponseTypeDef,
-        GetMonitorSettingsRequestTypeDef,
-        GetMonitorSettingsResponseTypeDef,
-        GetQueueEnvironmentRequestTypeDef,
-        GetQueueEnvironmentResponseTypeDef,
-        GetQueueFleetAssociationRequestTypeDef,
-        GetQueueFleetAssociationResponseTypeDef,
-        GetQueueLimitAssociationRequestTypeDef,
-        GetQueueLimitAssociationResponseTypeDef,
-        GetQueueRequestTypeDef,
-        GetQueueResponseTypeDef,
-        GetSessionActionRequestTypeDef,
-        GetSessionActionResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        GetSessionsStatisticsAggregationRequestTypeDef,
-        GetSessionsStatisticsAggregationResponseTypeDef,
-        GetStepRequestTypeDef,
-        GetStepResponseTypeDef,
-        GetStorageProfileForQueueRequestTypeDef,
-        GetStorageProfileForQueueResponseTypeDef,
-        GetStorageProfileRequestTypeDef,
-        GetStorageProfileResponseTypeDef,
-        GetTaskRequestTypeDef,
-        GetTaskResponseTypeDef,
-        GetWorkerRequestTypeDef,
-        GetWorkerResponseTypeDef,
-        JobMemberTypeDef,
-        JobSummaryTypeDef,
-        LicenseEndpointSummaryTypeDef,
-        LimitSummaryTypeDef,
-        ListAvailableMeteredProductsRequestTypeDef,
-        ListAvailableMeteredProductsResponseTypeDef,
-        ListBudgetsRequestTypeDef,
-        ListBudgetsResponseTypeDef,
-        ListFarmMembersRequestTypeDef,
-        ListFarmMembersResponseTypeDef,
-        ListFarmsRequestTypeDef,
-        ListFarmsResponseTypeDef,
-        ListFleetMembersRequestTypeDef,
-        ListFleetMembersResponseTypeDef,
-        ListFleetsRequestTypeDef,
-        ListFleetsResponseTypeDef,
-        ListJobMembersRequestTypeDef,
-        ListJobMembersResponseTypeDef,
-        ListJobParameterDefinitionsRequestTypeDef,
-        ListJobParameterDefinitionsResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListLicenseEndpointsRequestTypeDef,
-        ListLicenseEndpointsResponseTypeDef,
-        ListLimitsRequestTypeDef,
-        ListLimitsResponseTypeDef,
-        ListMeteredProductsRequestTypeDef,
-        ListMeteredProductsResponseTypeDef,
-        ListMonitorsRequestTypeDef,
-        ListMonitorsResponseTypeDef,
-        ListQueueEnvironmentsRequestTypeDef,
-        ListQueueEnvironmentsResponseTypeDef,
-        ListQueueFleetAssociationsRequestTypeDef,
-        ListQueueFleetAssociationsResponseTypeDef,
-        ListQueueLimitAssociationsRequestTypeDef,
-        ListQueueLimitAssociationsResponseTypeDef,
-        ListQueueMembersRequestTypeDef,
-        ListQueueMembersResponseTypeDef,
-        ListQueuesRequestTypeDef,
-        ListQueuesResponseTypeDef,
-        ListSessionActionsRequestTypeDef,
-        ListSessionActionsResponseTypeDef,
-        ListSessionsForWorkerRequestTypeDef,
-        ListSessionsForWorkerResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListStepConsumersRequestTypeDef,
-        ListStepConsumersResponseTypeDef,
-        ListStepDependenciesRequestTypeDef,
-        ListStepDependenciesResponseTypeDef,
-        ListStepsRequestTypeDef,
-        ListStepsResponseTypeDef,
-        ListStorageProfilesForQueueRequestTypeDef,
-        ListStorageProfilesForQueueResponseTypeDef,
-        ListStorageProfilesRequestTypeDef,
-        ListStorageProfilesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTasksRequestTypeDef,
-        ListTasksResponseTypeDef,
-        ListWorkersRequestTypeDef,
-        ListWorkersResponseTypeDef,
-        MeteredProductSummaryTypeDef,
-        MonitorSummaryTypeDef,
-        PutMeteredProductRequestTypeDef,
-        PutMeteredProductResponseTypeDef,
-        QueueEnvironmentSummaryTypeDef,
-        QueueFleetAssociationSummaryTypeDef,
-        QueueLimitAssociationSummaryTypeDef,
-        QueueMemberTypeDef,
-        QueueSummaryTypeDef,
-        SearchJobsRequestTypeDef,
-        SearchJobsResponseTypeDef,
-        SearchStepsRequestTypeDef,
-        SearchStepsResponseTypeDef,
-        SearchTasksRequestTypeDef,
-        SearchTasksResponseTypeDef,
-        SearchWorkersRequestTypeDef,
-        SearchWorkersResponseTypeDef,
-        SessionActionSummaryTypeDef,
-        SessionSummaryTypeDef,
-        StartSessionsStatisticsAggregationRequestTypeDef,
-        StartSessionsStatisticsAggregationResponseTypeDef,
-        StatisticsTypeDef,
-        StepConsumerTypeDef,
-        StepDependencyTypeDef,
-        StepSummaryTypeDef,
-        StorageProfileSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TaskSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBudgetRequestTypeDef,
-        UpdateBudgetResponseTypeDef,
-        UpdateFarmRequestTypeDef,
-        UpdateFarmResponseTypeDef,
-        UpdateFleetRequestTypeDef,
-        UpdateFleetResponseTypeDef,
-        UpdateJobRequestTypeDef,
-        UpdateJobResponseTypeDef,
-        UpdateLimitRequestTypeDef,
-        UpdateLimitResponseTypeDef,
-        UpdateMonitorRequestTypeDef,
-        UpdateMonitorResponseTypeDef,
-        UpdateMonitorSettingsRequestTypeDef,
-        UpdateMonitorSettingsResponseTypeDef,
-        UpdateQueueEnvironmentRequestTypeDef,
-        UpdateQueueEnvironmentResponseTypeDef,
-        UpdateQueueFleetAssociationRequestTypeDef,
-        UpdateQueueFleetAssociationResponseTypeDef,
-        UpdateQueueLimitAssociationRequestTypeDef,
-        UpdateQueueLimitAssociationResponseTypeDef,
-        UpdateQueueRequestTypeDef,
-        UpdateQueueResponseTypeDef,
-        UpdateSessionRequestTypeDef,
-        UpdateSessionResponseTypeDef,
-        UpdateStepRequestTypeDef,
-        UpdateStepResponseTypeDef,
-        UpdateStorageProfileRequestTypeDef,
-        UpdateStorageProfileResponseTypeDef,
-        UpdateTaskRequestTypeDef,
-        UpdateTaskResponseTypeDef,
-        UpdateWorkerRequestTypeDef,
-        UpdateWorkerResponseTypeDef,
-        UpdateWorkerScheduleRequestTypeDef,
-        UpdateWorkerScheduleResponseTypeDef,
-        WorkerSessionSummaryTypeDef,
-        WorkerSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDeadlineCloud"]
 
@@ -305,8 +31,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_member_to_farm(
-        self, **kwargs: Unpack[AssociateMemberToFarmRequestTypeDef]
-    ) -> TargetResults[AssociateMemberToFarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMemberToFarmRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMemberToFarmResponseTypeDef]:
         """Assigns a farm membership level to a member.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToFarm
@@ -314,8 +40,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssociateMemberToFarm", kwargs)
 
     def associate_member_to_fleet(
-        self, **kwargs: Unpack[AssociateMemberToFleetRequestTypeDef]
-    ) -> TargetResults[AssociateMemberToFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMemberToFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMemberToFleetResponseTypeDef]:
         """Assigns a fleet membership level to a member.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToFleet
@@ -323,8 +49,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssociateMemberToFleet", kwargs)
 
     def associate_member_to_job(
-        self, **kwargs: Unpack[AssociateMemberToJobRequestTypeDef]
-    ) -> TargetResults[AssociateMemberToJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMemberToJobRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMemberToJobResponseTypeDef]:
         """Assigns a job membership level to a member
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToJob
@@ -332,8 +58,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssociateMemberToJob", kwargs)
 
     def associate_member_to_queue(
-        self, **kwargs: Unpack[AssociateMemberToQueueRequestTypeDef]
-    ) -> TargetResults[AssociateMemberToQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMemberToQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMemberToQueueResponseTypeDef]:
         """Assigns a queue membership level to a member
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToQueue
@@ -341,8 +67,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssociateMemberToQueue", kwargs)
 
     def assume_fleet_role_for_read(
-        self, **kwargs: Unpack[AssumeFleetRoleForReadRequestTypeDef]
-    ) -> TargetResults[AssumeFleetRoleForReadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeFleetRoleForReadRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeFleetRoleForReadResponseTypeDef]:
         """Get Amazon Web Services credentials from the fleet role. The IAM
         permissions of the credentials are scoped down to have read-only access.
 
@@ -351,8 +77,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssumeFleetRoleForRead", kwargs)
 
     def assume_fleet_role_for_worker(
-        self, **kwargs: Unpack[AssumeFleetRoleForWorkerRequestTypeDef]
-    ) -> TargetResults[AssumeFleetRoleForWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeFleetRoleForWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeFleetRoleForWorkerResponseTypeDef]:
         """Get credentials from the fleet role for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssumeFleetRoleForWorker
@@ -360,8 +86,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssumeFleetRoleForWorker", kwargs)
 
     def assume_queue_role_for_read(
-        self, **kwargs: Unpack[AssumeQueueRoleForReadRequestTypeDef]
-    ) -> TargetResults[AssumeQueueRoleForReadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeQueueRoleForReadRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeQueueRoleForReadResponseTypeDef]:
         """Gets Amazon Web Services credentials from the queue role. The IAM
         permissions of the credentials are scoped down to have read-only access.
 
@@ -370,8 +96,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssumeQueueRoleForRead", kwargs)
 
     def assume_queue_role_for_user(
-        self, **kwargs: Unpack[AssumeQueueRoleForUserRequestTypeDef]
-    ) -> TargetResults[AssumeQueueRoleForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeQueueRoleForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeQueueRoleForUserResponseTypeDef]:
         """Allows a user to assume a role for a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssumeQueueRoleForUser
@@ -379,8 +105,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssumeQueueRoleForUser", kwargs)
 
     def assume_queue_role_for_worker(
-        self, **kwargs: Unpack[AssumeQueueRoleForWorkerRequestTypeDef]
-    ) -> TargetResults[AssumeQueueRoleForWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeQueueRoleForWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeQueueRoleForWorkerResponseTypeDef]:
         """Allows a worker to assume a queue role.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssumeQueueRoleForWorker
@@ -388,8 +114,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("AssumeQueueRoleForWorker", kwargs)
 
     def batch_get_job(
-        self, **kwargs: Unpack[BatchGetJobRequestTypeDef]
-    ) -> TargetResults[BatchGetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetJobResponseTypeDef]:
         """Retrieves multiple jobs in a single request. This is a batch version of
         the GetJob API.
 
@@ -398,8 +124,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetJob", kwargs)
 
     def batch_get_job_entity(
-        self, **kwargs: Unpack[BatchGetJobEntityRequestTypeDef]
-    ) -> TargetResults[BatchGetJobEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetJobEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetJobEntityResponseTypeDef]:
         """Get batched job details for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/BatchGetJobEntity
@@ -407,8 +133,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetJobEntity", kwargs)
 
     def batch_get_session(
-        self, **kwargs: Unpack[BatchGetSessionRequestTypeDef]
-    ) -> TargetResults[BatchGetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSessionResponseTypeDef]:
         """Retrieves multiple sessions in a single request. This is a batch version
         of the GetSession API.
 
@@ -417,8 +143,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetSession", kwargs)
 
     def batch_get_session_action(
-        self, **kwargs: Unpack[BatchGetSessionActionRequestTypeDef]
-    ) -> TargetResults[BatchGetSessionActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSessionActionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSessionActionResponseTypeDef]:
         """Retrieves multiple session actions in a single request. This is a batch
         version of the GetSessionAction API.
 
@@ -427,8 +153,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetSessionAction", kwargs)
 
     def batch_get_step(
-        self, **kwargs: Unpack[BatchGetStepRequestTypeDef]
-    ) -> TargetResults[BatchGetStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetStepRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetStepResponseTypeDef]:
         """Retrieves multiple steps in a single request. This is a batch version of
         the GetStep API.
 
@@ -437,8 +163,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetStep", kwargs)
 
     def batch_get_task(
-        self, **kwargs: Unpack[BatchGetTaskRequestTypeDef]
-    ) -> TargetResults[BatchGetTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTaskResponseTypeDef]:
         """Retrieves multiple tasks in a single request. This is a batch version of
         the GetTask API.
 
@@ -447,8 +173,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetTask", kwargs)
 
     def batch_get_worker(
-        self, **kwargs: Unpack[BatchGetWorkerRequestTypeDef]
-    ) -> TargetResults[BatchGetWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetWorkerResponseTypeDef]:
         """Retrieves multiple workers in a single request. This is a batch version of
         the GetWorker API.
 
@@ -457,8 +183,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchGetWorker", kwargs)
 
     def batch_update_job(
-        self, **kwargs: Unpack[BatchUpdateJobRequestTypeDef]
-    ) -> TargetResults[BatchUpdateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateJobResponseTypeDef]:
         """Updates multiple jobs in a single request. This is a batch version of the
         UpdateJob API.
 
@@ -467,8 +193,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchUpdateJob", kwargs)
 
     def batch_update_task(
-        self, **kwargs: Unpack[BatchUpdateTaskRequestTypeDef]
-    ) -> TargetResults[BatchUpdateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateTaskResponseTypeDef]:
         """Updates multiple tasks in a single request. This is a batch version of the
         UpdateTask API.
 
@@ -477,8 +203,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("BatchUpdateTask", kwargs)
 
     def copy_job_template(
-        self, **kwargs: Unpack[CopyJobTemplateRequestTypeDef]
-    ) -> TargetResults[CopyJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyJobTemplateResponseTypeDef]:
         """Copies a job template to an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CopyJobTemplate
@@ -486,8 +212,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CopyJobTemplate", kwargs)
 
     def create_budget(
-        self, **kwargs: Unpack[CreateBudgetRequestTypeDef]
-    ) -> TargetResults[CreateBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBudgetResponseTypeDef]:
         """Creates a budget to set spending thresholds for your rendering activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CreateBudget
@@ -495,8 +221,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateBudget", kwargs)
 
     def create_farm(
-        self, **kwargs: Unpack[CreateFarmRequestTypeDef]
-    ) -> TargetResults[CreateFarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFarmRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFarmResponseTypeDef]:
         """Creates a farm to allow space for queues and fleets. Farms are the space
         where the components of your renders gather and are pieced together in the
         cloud. Farms contain budgets and allow you to enforce permissions.
@@ -507,8 +233,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateFarm", kwargs)
 
     def create_fleet(
-        self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> TargetResults[CreateFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetResponseTypeDef]:
         """Creates a fleet. Fleets gather information relating to compute, or
         capacity, for renders within your farms. You can choose to manage your own
         capacity or opt to have fleets fully managed by Deadline Cloud.
@@ -518,8 +244,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateFleet", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
         """Creates a job. A job is a set of instructions that Deadline Cloud uses to
         schedule and run work on available workers. For more information, see
         Deadline Cloud jobs.
@@ -529,8 +255,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_license_endpoint(
-        self, **kwargs: Unpack[CreateLicenseEndpointRequestTypeDef]
-    ) -> TargetResults[CreateLicenseEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseEndpointResponseTypeDef]:
         """Creates a license endpoint to integrate your various licensed software
         used for rendering on Deadline Cloud.
 
@@ -539,8 +265,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateLicenseEndpoint", kwargs)
 
     def create_limit(
-        self, **kwargs: Unpack[CreateLimitRequestTypeDef]
-    ) -> TargetResults[CreateLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLimitResponseTypeDef]:
         """Creates a limit that manages the distribution of shared resources, such as
         floating licenses. A limit can throttle work assignments, help manage
         workloads, and track current usage. Before you use a limit, you must
@@ -551,8 +277,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateLimit", kwargs)
 
     def create_monitor(
-        self, **kwargs: Unpack[CreateMonitorRequestTypeDef]
-    ) -> TargetResults[CreateMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitorResponseTypeDef]:
         """Creates an Amazon Web Services Deadline Cloud monitor that you can use to
         view your farms, queues, and fleets. After you submit a job, you can track
         the progress of the tasks and steps that make up the job, and then
@@ -563,8 +289,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateMonitor", kwargs)
 
     def create_queue(
-        self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> TargetResults[CreateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueResponseTypeDef]:
         """Creates a queue to coordinate the order in which jobs run on a farm. A
         queue can also specify where to pull resources and indicate where to
         output completed jobs.
@@ -574,8 +300,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateQueue", kwargs)
 
     def create_queue_environment(
-        self, **kwargs: Unpack[CreateQueueEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateQueueEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueEnvironmentResponseTypeDef]:
         """Creates an environment for a queue that defines how jobs in the queue run.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CreateQueueEnvironment
@@ -583,8 +309,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateQueueEnvironment", kwargs)
 
     def create_queue_fleet_association(
-        self, **kwargs: Unpack[CreateQueueFleetAssociationRequestTypeDef]
-    ) -> TargetResults[CreateQueueFleetAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueFleetAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueFleetAssociationResponseTypeDef]:
         """Creates an association between a queue and a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CreateQueueFleetAssociation
@@ -592,8 +318,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateQueueFleetAssociation", kwargs)
 
     def create_queue_limit_association(
-        self, **kwargs: Unpack[CreateQueueLimitAssociationRequestTypeDef]
-    ) -> TargetResults[CreateQueueLimitAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueLimitAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueLimitAssociationResponseTypeDef]:
         """Associates a limit with a particular queue. After the limit is associated,
         all workers for jobs that specify the limit associated with the queue are
         subject to the limit. You can't associate two limits with the same
@@ -604,8 +330,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateQueueLimitAssociation", kwargs)
 
     def create_storage_profile(
-        self, **kwargs: Unpack[CreateStorageProfileRequestTypeDef]
-    ) -> TargetResults[CreateStorageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStorageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStorageProfileResponseTypeDef]:
         """Creates a storage profile that specifies the operating system, file type,
         and file location of resources used on a farm.
 
@@ -614,8 +340,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateStorageProfile", kwargs)
 
     def create_worker(
-        self, **kwargs: Unpack[CreateWorkerRequestTypeDef]
-    ) -> TargetResults[CreateWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkerResponseTypeDef]:
         """Creates a worker. A worker tells your instance how much processing power
         (vCPU), and memory (GiB) you’ll need to assemble the digital assets held
         within a particular instance. You can specify certain instance types to
@@ -626,8 +352,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("CreateWorker", kwargs)
 
     def delete_budget(
-        self, **kwargs: Unpack[DeleteBudgetRequestTypeDef]
-    ) -> TargetResults[DeleteBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBudgetResponseTypeDef]:
         """Deletes a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteBudget
@@ -635,8 +361,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteBudget", kwargs)
 
     def delete_farm(
-        self, **kwargs: Unpack[DeleteFarmRequestTypeDef]
-    ) -> TargetResults[DeleteFarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFarmRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFarmResponseTypeDef]:
         """Deletes a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteFarm
@@ -644,8 +370,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteFarm", kwargs)
 
     def delete_fleet(
-        self, **kwargs: Unpack[DeleteFleetRequestTypeDef]
-    ) -> TargetResults[DeleteFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetResponseTypeDef]:
         """Deletes a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteFleet
@@ -653,8 +379,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteFleet", kwargs)
 
     def delete_license_endpoint(
-        self, **kwargs: Unpack[DeleteLicenseEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLicenseEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLicenseEndpointResponseTypeDef]:
         """Deletes a license endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteLicenseEndpoint
@@ -662,8 +388,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteLicenseEndpoint", kwargs)
 
     def delete_limit(
-        self, **kwargs: Unpack[DeleteLimitRequestTypeDef]
-    ) -> TargetResults[DeleteLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLimitResponseTypeDef]:
         """Removes a limit from the specified farm. Before you delete a limit you
         must use the DeleteQueueLimitAssociation operation to remove the
         association with any queues.
@@ -673,8 +399,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteLimit", kwargs)
 
     def delete_metered_product(
-        self, **kwargs: Unpack[DeleteMeteredProductRequestTypeDef]
-    ) -> TargetResults[DeleteMeteredProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMeteredProductRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMeteredProductResponseTypeDef]:
         """Deletes a metered product.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteMeteredProduct
@@ -682,8 +408,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteMeteredProduct", kwargs)
 
     def delete_monitor(
-        self, **kwargs: Unpack[DeleteMonitorRequestTypeDef]
-    ) -> TargetResults[DeleteMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMonitorResponseTypeDef]:
         """Removes a Deadline Cloud monitor. After you delete a monitor, you can
         create a new one and attach farms to the monitor.
 
@@ -692,8 +418,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteMonitor", kwargs)
 
     def delete_queue(
-        self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> TargetResults[DeleteQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueueResponseTypeDef]:
         """Deletes a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteQueue
@@ -701,8 +427,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteQueue", kwargs)
 
     def delete_queue_environment(
-        self, **kwargs: Unpack[DeleteQueueEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteQueueEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueueEnvironmentResponseTypeDef]:
         """Deletes a queue environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteQueueEnvironment
@@ -710,8 +436,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteQueueEnvironment", kwargs)
 
     def delete_queue_fleet_association(
-        self, **kwargs: Unpack[DeleteQueueFleetAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteQueueFleetAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueFleetAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueueFleetAssociationResponseTypeDef]:
         """Deletes a queue-fleet association.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteQueueFleetAssociation
@@ -719,8 +445,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteQueueFleetAssociation", kwargs)
 
     def delete_queue_limit_association(
-        self, **kwargs: Unpack[DeleteQueueLimitAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteQueueLimitAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueLimitAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueueLimitAssociationResponseTypeDef]:
         """Removes the association between a queue and a limit. You must use the
         UpdateQueueLimitAssociation operation to set the status to
         STOP_LIMIT_USAGE_AND_COMPLETE_TASKS or STOP_LIMIT_USAGE_AND_CANCEL_TASKS.
@@ -733,8 +459,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteQueueLimitAssociation", kwargs)
 
     def delete_storage_profile(
-        self, **kwargs: Unpack[DeleteStorageProfileRequestTypeDef]
-    ) -> TargetResults[DeleteStorageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStorageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStorageProfileResponseTypeDef]:
         """Deletes a storage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteStorageProfile
@@ -742,8 +468,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteStorageProfile", kwargs)
 
     def delete_worker(
-        self, **kwargs: Unpack[DeleteWorkerRequestTypeDef]
-    ) -> TargetResults[DeleteWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkerResponseTypeDef]:
         """Deletes a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteWorker
@@ -751,8 +477,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DeleteWorker", kwargs)
 
     def disassociate_member_from_farm(
-        self, **kwargs: Unpack[DisassociateMemberFromFarmRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberFromFarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberFromFarmRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberFromFarmResponseTypeDef]:
         """Disassociates a member from a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromFarm
@@ -760,8 +486,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DisassociateMemberFromFarm", kwargs)
 
     def disassociate_member_from_fleet(
-        self, **kwargs: Unpack[DisassociateMemberFromFleetRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberFromFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberFromFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberFromFleetResponseTypeDef]:
         """Disassociates a member from a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromFleet
@@ -769,8 +495,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DisassociateMemberFromFleet", kwargs)
 
     def disassociate_member_from_job(
-        self, **kwargs: Unpack[DisassociateMemberFromJobRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberFromJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberFromJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberFromJobResponseTypeDef]:
         """Disassociates a member from a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromJob
@@ -778,8 +504,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DisassociateMemberFromJob", kwargs)
 
     def disassociate_member_from_queue(
-        self, **kwargs: Unpack[DisassociateMemberFromQueueRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberFromQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberFromQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberFromQueueResponseTypeDef]:
         """Disassociates a member from a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromQueue
@@ -787,8 +513,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("DisassociateMemberFromQueue", kwargs)
 
     def get_budget(
-        self, **kwargs: Unpack[GetBudgetRequestTypeDef]
-    ) -> TargetResults[GetBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBudgetResponseTypeDef]:
         """Get a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetBudget
@@ -796,8 +522,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetBudget", kwargs)
 
     def get_farm(
-        self, **kwargs: Unpack[GetFarmRequestTypeDef]
-    ) -> TargetResults[GetFarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFarmRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFarmResponseTypeDef]:
         """Get a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetFarm
@@ -805,8 +531,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetFarm", kwargs)
 
     def get_fleet(
-        self, **kwargs: Unpack[GetFleetRequestTypeDef]
-    ) -> TargetResults[GetFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFleetResponseTypeDef]:
         """Get a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetFleet
@@ -814,8 +540,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetFleet", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResponseTypeDef]:
         """Gets a Deadline Cloud job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetJob
@@ -823,8 +549,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_license_endpoint(
-        self, **kwargs: Unpack[GetLicenseEndpointRequestTypeDef]
-    ) -> TargetResults[GetLicenseEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseEndpointResponseTypeDef]:
         """Gets a licence endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetLicenseEndpoint
@@ -832,8 +558,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetLicenseEndpoint", kwargs)
 
     def get_limit(
-        self, **kwargs: Unpack[GetLimitRequestTypeDef]
-    ) -> TargetResults[GetLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLimitResponseTypeDef]:
         """Gets information about a specific limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetLimit
@@ -841,8 +567,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetLimit", kwargs)
 
     def get_monitor(
-        self, **kwargs: Unpack[GetMonitorRequestTypeDef]
-    ) -> TargetResults[GetMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMonitorResponseTypeDef]:
         """Gets information about the specified monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetMonitor
@@ -850,8 +576,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetMonitor", kwargs)
 
     def get_monitor_settings(
-        self, **kwargs: Unpack[GetMonitorSettingsRequestTypeDef]
-    ) -> TargetResults[GetMonitorSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMonitorSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMonitorSettingsResponseTypeDef]:
         """Gets the settings for a Deadline Cloud monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetMonitorSettings
@@ -859,8 +585,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetMonitorSettings", kwargs)
 
     def get_queue(
-        self, **kwargs: Unpack[GetQueueRequestTypeDef]
-    ) -> TargetResults[GetQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueResponseTypeDef]:
         """Gets a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueue
@@ -868,8 +594,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetQueue", kwargs)
 
     def get_queue_environment(
-        self, **kwargs: Unpack[GetQueueEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetQueueEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueEnvironmentResponseTypeDef]:
         """Gets a queue environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueEnvironment
@@ -877,8 +603,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetQueueEnvironment", kwargs)
 
     def get_queue_fleet_association(
-        self, **kwargs: Unpack[GetQueueFleetAssociationRequestTypeDef]
-    ) -> TargetResults[GetQueueFleetAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueFleetAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueFleetAssociationResponseTypeDef]:
         """Gets a queue-fleet association.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueFleetAssociation
@@ -886,8 +612,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetQueueFleetAssociation", kwargs)
 
     def get_queue_limit_association(
-        self, **kwargs: Unpack[GetQueueLimitAssociationRequestTypeDef]
-    ) -> TargetResults[GetQueueLimitAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueLimitAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueLimitAssociationResponseTypeDef]:
         """Gets information about a specific association between a queue and a limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueLimitAssociation
@@ -895,8 +621,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetQueueLimitAssociation", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Gets a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetSession
@@ -904,8 +630,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def get_session_action(
-        self, **kwargs: Unpack[GetSessionActionRequestTypeDef]
-    ) -> TargetResults[GetSessionActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionActionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionActionResponseTypeDef]:
         """Gets a session action for the job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetSessionAction
@@ -913,8 +639,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetSessionAction", kwargs)
 
     def get_sessions_statistics_aggregation(
-        self, **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef]
-    ) -> TargetResults[GetSessionsStatisticsAggregationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionsStatisticsAggregationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionsStatisticsAggregationResponseTypeDef]:
         """Gets a set of statistics for queues or farms. Before you can call the
         GetSessionStatisticsAggregation operation, you must first call the
         StartSessionsStatisticsAggregation operation. Statistics are available for
@@ -925,8 +651,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetSessionsStatisticsAggregation", kwargs)
 
     def get_step(
-        self, **kwargs: Unpack[GetStepRequestTypeDef]
-    ) -> TargetResults[GetStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStepRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStepResponseTypeDef]:
         """Gets a step.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetStep
@@ -934,8 +660,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetStep", kwargs)
 
     def get_storage_profile(
-        self, **kwargs: Unpack[GetStorageProfileRequestTypeDef]
-    ) -> TargetResults[GetStorageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStorageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStorageProfileResponseTypeDef]:
         """Gets a storage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetStorageProfile
@@ -943,8 +669,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetStorageProfile", kwargs)
 
     def get_storage_profile_for_queue(
-        self, **kwargs: Unpack[GetStorageProfileForQueueRequestTypeDef]
-    ) -> TargetResults[GetStorageProfileForQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStorageProfileForQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStorageProfileForQueueResponseTypeDef]:
         """Gets a storage profile for a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetStorageProfileForQueue
@@ -952,8 +678,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetStorageProfileForQueue", kwargs)
 
     def get_task(
-        self, **kwargs: Unpack[GetTaskRequestTypeDef]
-    ) -> TargetResults[GetTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTaskResponseTypeDef]:
         """Gets a task.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetTask
@@ -961,8 +687,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetTask", kwargs)
 
     def get_worker(
-        self, **kwargs: Unpack[GetWorkerRequestTypeDef]
-    ) -> TargetResults[GetWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkerResponseTypeDef]:
         """Gets a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetWorker
@@ -970,8 +696,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("GetWorker", kwargs)
 
     def list_available_metered_products(
-        self, **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef]
-    ) -> TargetResults[ListAvailableMeteredProductsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAvailableMeteredProductsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailableMeteredProductsResponseTypeDef]:
         """A list of the available metered products.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListAvailableMeteredProducts
@@ -979,8 +705,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListAvailableMeteredProducts", kwargs)
 
     def list_budgets(
-        self, **kwargs: Unpack[ListBudgetsRequestTypeDef]
-    ) -> TargetResults[ListBudgetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBudgetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBudgetsResponseTypeDef]:
         """A list of budgets in a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListBudgets
@@ -988,8 +714,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListBudgets", kwargs)
 
     def list_farm_members(
-        self, **kwargs: Unpack[ListFarmMembersRequestTypeDef]
-    ) -> TargetResults[ListFarmMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFarmMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFarmMembersResponseTypeDef]:
         """Lists the members of a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarmMembers
@@ -997,8 +723,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListFarmMembers", kwargs)
 
     def list_farms(
-        self, **kwargs: Unpack[ListFarmsRequestTypeDef]
-    ) -> TargetResults[ListFarmsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFarmsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFarmsResponseTypeDef]:
         """Lists farms.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarms
@@ -1006,8 +732,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListFarms", kwargs)
 
     def list_fleet_members(
-        self, **kwargs: Unpack[ListFleetMembersRequestTypeDef]
-    ) -> TargetResults[ListFleetMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFleetMembersResponseTypeDef]:
         """Lists fleet members.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleetMembers
@@ -1015,8 +741,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListFleetMembers", kwargs)
 
     def list_fleets(
-        self, **kwargs: Unpack[ListFleetsRequestTypeDef]
-    ) -> TargetResults[ListFleetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFleetsResponseTypeDef]:
         """Lists fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleets
@@ -1024,8 +750,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListFleets", kwargs)
 
     def list_job_members(
-        self, **kwargs: Unpack[ListJobMembersRequestTypeDef]
-    ) -> TargetResults[ListJobMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobMembersResponseTypeDef]:
         """Lists members on a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobMembers
@@ -1033,8 +759,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListJobMembers", kwargs)
 
     def list_job_parameter_definitions(
-        self, **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListJobParameterDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobParameterDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobParameterDefinitionsResponseTypeDef]:
         """Lists parameter definitions of a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobParameterDefinitions
@@ -1042,8 +768,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListJobParameterDefinitions", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Lists jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobs
@@ -1051,8 +777,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_license_endpoints(
-        self, **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef]
-    ) -> TargetResults[ListLicenseEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseEndpointsResponseTypeDef]:
         """Lists license endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLicenseEndpoints
@@ -1060,8 +786,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListLicenseEndpoints", kwargs)
 
     def list_limits(
-        self, **kwargs: Unpack[ListLimitsRequestTypeDef]
-    ) -> TargetResults[ListLimitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLimitsResponseTypeDef]:
         """Gets a list of limits defined in the specified farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLimits
@@ -1069,8 +795,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListLimits", kwargs)
 
     def list_metered_products(
-        self, **kwargs: Unpack[ListMeteredProductsRequestTypeDef]
-    ) -> TargetResults[ListMeteredProductsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMeteredProductsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMeteredProductsResponseTypeDef]:
         """Lists metered products.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMeteredProducts
@@ -1078,8 +804,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListMeteredProducts", kwargs)
 
     def list_monitors(
-        self, **kwargs: Unpack[ListMonitorsRequestTypeDef]
-    ) -> TargetResults[ListMonitorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitorsResponseTypeDef]:
         """Gets a list of your monitors in Deadline Cloud.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMonitors
@@ -1087,8 +813,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListMonitors", kwargs)
 
     def list_queue_environments(
-        self, **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListQueueEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueEnvironmentsResponseTypeDef]:
         """Lists queue environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueEnvironments
@@ -1096,8 +822,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListQueueEnvironments", kwargs)
 
     def list_queue_fleet_associations(
-        self, **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef]
-    ) -> TargetResults[ListQueueFleetAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueFleetAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueFleetAssociationsResponseTypeDef]:
         """Lists queue-fleet associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueFleetAssociations
@@ -1105,8 +831,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListQueueFleetAssociations", kwargs)
 
     def list_queue_limit_associations(
-        self, **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef]
-    ) -> TargetResults[ListQueueLimitAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueLimitAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueLimitAssociationsResponseTypeDef]:
         """Gets a list of the associations between queues and limits defined in a
         farm.
 
@@ -1115,8 +841,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListQueueLimitAssociations", kwargs)
 
     def list_queue_members(
-        self, **kwargs: Unpack[ListQueueMembersRequestTypeDef]
-    ) -> TargetResults[ListQueueMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueMembersResponseTypeDef]:
         """Lists the members in a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueMembers
@@ -1124,8 +850,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListQueueMembers", kwargs)
 
     def list_queues(
-        self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Lists queues.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueues
@@ -1133,8 +859,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListQueues", kwargs)
 
     def list_session_actions(
-        self, **kwargs: Unpack[ListSessionActionsRequestTypeDef]
-    ) -> TargetResults[ListSessionActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionActionsResponseTypeDef]:
         """Lists session actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionActions
@@ -1142,8 +868,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListSessionActions", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Lists sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessions
@@ -1151,8 +877,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_sessions_for_worker(
-        self, **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef]
-    ) -> TargetResults[ListSessionsForWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsForWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsForWorkerResponseTypeDef]:
         """Lists sessions for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionsForWorker
@@ -1160,8 +886,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListSessionsForWorker", kwargs)
 
     def list_step_consumers(
-        self, **kwargs: Unpack[ListStepConsumersRequestTypeDef]
-    ) -> TargetResults[ListStepConsumersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStepConsumersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStepConsumersResponseTypeDef]:
         """Lists step consumers.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepConsumers
@@ -1169,8 +895,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListStepConsumers", kwargs)
 
     def list_step_dependencies(
-        self, **kwargs: Unpack[ListStepDependenciesRequestTypeDef]
-    ) -> TargetResults[ListStepDependenciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStepDependenciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStepDependenciesResponseTypeDef]:
         """Lists the dependencies for a step.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepDependencies
@@ -1178,8 +904,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListStepDependencies", kwargs)
 
     def list_steps(
-        self, **kwargs: Unpack[ListStepsRequestTypeDef]
-    ) -> TargetResults[ListStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStepsResponseTypeDef]:
         """Lists steps for a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSteps
@@ -1187,8 +913,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListSteps", kwargs)
 
     def list_storage_profiles(
-        self, **kwargs: Unpack[ListStorageProfilesRequestTypeDef]
-    ) -> TargetResults[ListStorageProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStorageProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStorageProfilesResponseTypeDef]:
         """Lists storage profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfiles
@@ -1196,8 +922,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListStorageProfiles", kwargs)
 
     def list_storage_profiles_for_queue(
-        self, **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef]
-    ) -> TargetResults[ListStorageProfilesForQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStorageProfilesForQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStorageProfilesForQueueResponseTypeDef]:
         """Lists storage profiles for a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfilesForQueue
@@ -1205,8 +931,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListStorageProfilesForQueue", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTagsForResource
@@ -1214,8 +940,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tasks(
-        self, **kwargs: Unpack[ListTasksRequestTypeDef]
-    ) -> TargetResults[ListTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
         """Lists tasks for a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTasks
@@ -1223,8 +949,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListTasks", kwargs)
 
     def list_workers(
-        self, **kwargs: Unpack[ListWorkersRequestTypeDef]
-    ) -> TargetResults[ListWorkersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkersResponseTypeDef]:
         """Lists workers.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListWorkers
@@ -1232,8 +958,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("ListWorkers", kwargs)
 
     def put_metered_product(
-        self, **kwargs: Unpack[PutMeteredProductRequestTypeDef]
-    ) -> TargetResults[PutMeteredProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMeteredProductRequestTypeDef]
+    ) -> TargetResults[type_defs.PutMeteredProductResponseTypeDef]:
         """Adds a metered product.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/PutMeteredProduct
@@ -1241,8 +967,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("PutMeteredProduct", kwargs)
 
     def search_jobs(
-        self, **kwargs: Unpack[SearchJobsRequestTypeDef]
-    ) -> TargetResults[SearchJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchJobsResponseTypeDef]:
         """Searches for jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchJobs
@@ -1250,8 +976,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("SearchJobs", kwargs)
 
     def search_steps(
-        self, **kwargs: Unpack[SearchStepsRequestTypeDef]
-    ) -> TargetResults[SearchStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchStepsResponseTypeDef]:
         """Searches for steps.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchSteps
@@ -1259,8 +985,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("SearchSteps", kwargs)
 
     def search_tasks(
-        self, **kwargs: Unpack[SearchTasksRequestTypeDef]
-    ) -> TargetResults[SearchTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTasksResponseTypeDef]:
         """Searches for tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchTasks
@@ -1268,8 +994,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("SearchTasks", kwargs)
 
     def search_workers(
-        self, **kwargs: Unpack[SearchWorkersRequestTypeDef]
-    ) -> TargetResults[SearchWorkersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchWorkersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchWorkersResponseTypeDef]:
         """Searches for workers.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchWorkers
@@ -1277,8 +1003,9 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("SearchWorkers", kwargs)
 
     def start_sessions_statistics_aggregation(
-        self, **kwargs: Unpack[StartSessionsStatisticsAggregationRequestTypeDef]
-    ) -> TargetResults[StartSessionsStatisticsAggregationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartSessionsStatisticsAggregationRequestTypeDef],
+    ) -> TargetResults[type_defs.StartSessionsStatisticsAggregationResponseTypeDef]:
         """Starts an asynchronous request for getting aggregated statistics about
         queues and farms. Get the statistics using the
         GetSessionsStatisticsAggregation operation. You can only have one running
@@ -1292,8 +1019,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("StartSessionsStatisticsAggregation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource using the resource's ARN and desired tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/TagResource
@@ -1301,8 +1028,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource using the resource's ARN and tag to remove.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UntagResource
@@ -1310,8 +1037,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_budget(
-        self, **kwargs: Unpack[UpdateBudgetRequestTypeDef]
-    ) -> TargetResults[UpdateBudgetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBudgetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBudgetResponseTypeDef]:
         """Updates a budget that sets spending thresholds for rendering activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateBudget
@@ -1319,8 +1046,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateBudget", kwargs)
 
     def update_farm(
-        self, **kwargs: Unpack[UpdateFarmRequestTypeDef]
-    ) -> TargetResults[UpdateFarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFarmRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFarmResponseTypeDef]:
         """Updates a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateFarm
@@ -1328,8 +1055,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateFarm", kwargs)
 
     def update_fleet(
-        self, **kwargs: Unpack[UpdateFleetRequestTypeDef]
-    ) -> TargetResults[UpdateFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetResponseTypeDef]:
         """Updates a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateFleet
@@ -1337,8 +1064,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateFleet", kwargs)
 
     def update_job(
-        self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> TargetResults[UpdateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobResponseTypeDef]:
         """Updates a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateJob
@@ -1346,8 +1073,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateJob", kwargs)
 
     def update_limit(
-        self, **kwargs: Unpack[UpdateLimitRequestTypeDef]
-    ) -> TargetResults[UpdateLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLimitResponseTypeDef]:
         """Updates the properties of the specified limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateLimit
@@ -1355,8 +1082,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateLimit", kwargs)
 
     def update_monitor(
-        self, **kwargs: Unpack[UpdateMonitorRequestTypeDef]
-    ) -> TargetResults[UpdateMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitorResponseTypeDef]:
         """Modifies the settings for a Deadline Cloud monitor. You can modify one or
         all of the settings when you call UpdateMonitor.
 
@@ -1365,8 +1092,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateMonitor", kwargs)
 
     def update_monitor_settings(
-        self, **kwargs: Unpack[UpdateMonitorSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateMonitorSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitorSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitorSettingsResponseTypeDef]:
         """Updates the settings for a Deadline Cloud monitor. Keys present in the
         request are upserted; keys absent are left unchanged. Send an empty string
         value to delete a key.
@@ -1376,8 +1103,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateMonitorSettings", kwargs)
 
     def update_queue(
-        self, **kwargs: Unpack[UpdateQueueRequestTypeDef]
-    ) -> TargetResults[UpdateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueResponseTypeDef]:
         """Updates a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateQueue
@@ -1385,8 +1112,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateQueue", kwargs)
 
     def update_queue_environment(
-        self, **kwargs: Unpack[UpdateQueueEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateQueueEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueEnvironmentResponseTypeDef]:
         """Updates the queue environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateQueueEnvironment
@@ -1394,8 +1121,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateQueueEnvironment", kwargs)
 
     def update_queue_fleet_association(
-        self, **kwargs: Unpack[UpdateQueueFleetAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateQueueFleetAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueFleetAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueFleetAssociationResponseTypeDef]:
         """Updates a queue-fleet association.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateQueueFleetAssociation
@@ -1403,8 +1130,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateQueueFleetAssociation", kwargs)
 
     def update_queue_limit_association(
-        self, **kwargs: Unpack[UpdateQueueLimitAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateQueueLimitAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueLimitAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueLimitAssociationResponseTypeDef]:
         """Updates the status of the queue. If you set the status to one of the
         STOP_LIMIT_USAGE* values, there will be a delay before the status
         transitions to the STOPPED state.
@@ -1414,8 +1141,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateQueueLimitAssociation", kwargs)
 
     def update_session(
-        self, **kwargs: Unpack[UpdateSessionRequestTypeDef]
-    ) -> TargetResults[UpdateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSessionResponseTypeDef]:
         """Updates a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateSession
@@ -1423,8 +1150,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateSession", kwargs)
 
     def update_step(
-        self, **kwargs: Unpack[UpdateStepRequestTypeDef]
-    ) -> TargetResults[UpdateStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStepRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStepResponseTypeDef]:
         """Updates a step.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateStep
@@ -1432,8 +1159,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateStep", kwargs)
 
     def update_storage_profile(
-        self, **kwargs: Unpack[UpdateStorageProfileRequestTypeDef]
-    ) -> TargetResults[UpdateStorageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStorageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStorageProfileResponseTypeDef]:
         """Updates a storage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateStorageProfile
@@ -1441,8 +1168,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateStorageProfile", kwargs)
 
     def update_task(
-        self, **kwargs: Unpack[UpdateTaskRequestTypeDef]
-    ) -> TargetResults[UpdateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskResponseTypeDef]:
         """Updates a task.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateTask
@@ -1450,8 +1177,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateTask", kwargs)
 
     def update_worker(
-        self, **kwargs: Unpack[UpdateWorkerRequestTypeDef]
-    ) -> TargetResults[UpdateWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkerResponseTypeDef]:
         """Updates a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateWorker
@@ -1459,8 +1186,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         return self._call("UpdateWorker", kwargs)
 
     def update_worker_schedule(
-        self, **kwargs: Unpack[UpdateWorkerScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateWorkerScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkerScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkerScheduleResponseTypeDef]:
         """Updates the schedule for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateWorkerSchedule
@@ -1473,8 +1200,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef],
-    ) -> TargetResults[GetSessionsStatisticsAggregationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSessionsStatisticsAggregationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSessionsStatisticsAggregationResponseTypeDef]:
         """Every page of GetSessionsStatisticsAggregation in every target, merged per
         target (botocore's build_full_result).
 
@@ -1499,8 +1226,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef],
-    ) -> TargetResults[ListAvailableMeteredProductsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAvailableMeteredProductsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailableMeteredProductsResponseTypeDef]:
         """Every page of ListAvailableMeteredProducts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1522,8 +1249,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBudgetsRequestTypeDef],
-    ) -> TargetResults[ListBudgetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBudgetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBudgetsResponseTypeDef]:
         """Every page of ListBudgets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1545,8 +1272,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFarmMembersRequestTypeDef],
-    ) -> TargetResults[ListFarmMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFarmMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFarmMembersResponseTypeDef]:
         """Every page of ListFarmMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1568,8 +1295,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFarmsRequestTypeDef],
-    ) -> TargetResults[ListFarmsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFarmsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFarmsResponseTypeDef]:
         """Every page of ListFarms in every target, merged per target (botocore's
         build_full_result).
 
@@ -1591,8 +1318,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetMembersRequestTypeDef],
-    ) -> TargetResults[ListFleetMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFleetMembersResponseTypeDef]:
         """Every page of ListFleetMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1614,8 +1341,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetsRequestTypeDef],
-    ) -> TargetResults[ListFleetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFleetsResponseTypeDef]:
         """Every page of ListFleets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1637,8 +1364,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobMembersRequestTypeDef],
-    ) -> TargetResults[ListJobMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobMembersResponseTypeDef]:
         """Every page of ListJobMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1660,8 +1387,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListJobParameterDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobParameterDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobParameterDefinitionsResponseTypeDef]:
         """Every page of ListJobParameterDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1683,8 +1410,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1706,8 +1433,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef],
-    ) -> TargetResults[ListLicenseEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLicenseEndpointsResponseTypeDef]:
         """Every page of ListLicenseEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1729,8 +1456,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLimitsRequestTypeDef],
-    ) -> TargetResults[ListLimitsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLimitsResponseTypeDef]:
         """Every page of ListLimits in every target, merged per target (botocore's
         build_full_result).
 
@@ -1752,8 +1479,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMeteredProductsRequestTypeDef],
-    ) -> TargetResults[ListMeteredProductsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMeteredProductsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMeteredProductsResponseTypeDef]:
         """Every page of ListMeteredProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1775,8 +1502,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitorsRequestTypeDef],
-    ) -> TargetResults[ListMonitorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitorsResponseTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -1798,8 +1525,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListQueueEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueueEnvironmentsResponseTypeDef]:
         """Every page of ListQueueEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1821,8 +1548,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef],
-    ) -> TargetResults[ListQueueFleetAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueFleetAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueueFleetAssociationsResponseTypeDef]:
         """Every page of ListQueueFleetAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1844,8 +1571,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef],
-    ) -> TargetResults[ListQueueLimitAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueLimitAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueueLimitAssociationsResponseTypeDef]:
         """Every page of ListQueueLimitAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1868,8 +1595,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueueMembersRequestTypeDef],
-    ) -> TargetResults[ListQueueMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueueMembersResponseTypeDef]:
         """Every page of ListQueueMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1891,8 +1618,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -1914,8 +1641,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionActionsRequestTypeDef],
-    ) -> TargetResults[ListSessionActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionActionsResponseTypeDef]:
         """Every page of ListSessionActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1937,8 +1664,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1960,8 +1687,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef],
-    ) -> TargetResults[ListSessionsForWorkerResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsForWorkerRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsForWorkerResponseTypeDef]:
         """Every page of ListSessionsForWorker in every target, merged per target
         (botocore's build_full_result).
 
@@ -1983,8 +1710,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStepConsumersRequestTypeDef],
-    ) -> TargetResults[ListStepConsumersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepConsumersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStepConsumersResponseTypeDef]:
         """Every page of ListStepConsumers in every target, merged per target
         (botocore's build_full_result).
 
@@ -2006,8 +1733,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStepDependenciesRequestTypeDef],
-    ) -> TargetResults[ListStepDependenciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepDependenciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStepDependenciesResponseTypeDef]:
         """Every page of ListStepDependencies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2029,8 +1756,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStepsRequestTypeDef],
-    ) -> TargetResults[ListStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStepsResponseTypeDef]:
         """Every page of ListSteps in every target, merged per target (botocore's
         build_full_result).
 
@@ -2052,8 +1779,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStorageProfilesRequestTypeDef],
-    ) -> TargetResults[ListStorageProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStorageProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStorageProfilesResponseTypeDef]:
         """Every page of ListStorageProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2075,8 +1802,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef],
-    ) -> TargetResults[ListStorageProfilesForQueueResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStorageProfilesForQueueRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStorageProfilesForQueueResponseTypeDef]:
         """Every page of ListStorageProfilesForQueue in every target, merged per
         target (botocore's build_full_result).
 
@@ -2098,8 +1825,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> TargetResults[ListTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -2121,8 +1848,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkersRequestTypeDef],
-    ) -> TargetResults[ListWorkersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkersResponseTypeDef]:
         """Every page of ListWorkers in every target, merged per target (botocore's
         build_full_result).
 
@@ -2143,8 +1870,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef],
-    ) -> Items[StatisticsTypeDef]:
+        **kwargs: Unpack[type_defs.GetSessionsStatisticsAggregationRequestTypeDef],
+    ) -> Items[type_defs.StatisticsTypeDef]:
         """Each element of statistics in every page of
         GetSessionsStatisticsAggregation, from every target, as its page arrives
         (tagged with its target).
@@ -2163,8 +1890,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef],
-    ) -> Items[MeteredProductSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAvailableMeteredProductsRequestTypeDef],
+    ) -> Items[type_defs.MeteredProductSummaryTypeDef]:
         """Each element of meteredProducts in every page of
         ListAvailableMeteredProducts, from every target, as its page arrives
         (tagged with its target).
@@ -2183,8 +1910,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBudgetsRequestTypeDef],
-    ) -> Items[BudgetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBudgetsRequestTypeDef],
+    ) -> Items[type_defs.BudgetSummaryTypeDef]:
         """Each element of budgets in every page of ListBudgets, from every target,
         as its page arrives (tagged with its target).
 
@@ -2199,8 +1926,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFarmMembersRequestTypeDef],
-    ) -> Items[FarmMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListFarmMembersRequestTypeDef],
+    ) -> Items[type_defs.FarmMemberTypeDef]:
         """Each element of members in every page of ListFarmMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2215,8 +1942,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFarmsRequestTypeDef],
-    ) -> Items[FarmSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFarmsRequestTypeDef],
+    ) -> Items[type_defs.FarmSummaryTypeDef]:
         """Each element of farms in every page of ListFarms, from every target, as
         its page arrives (tagged with its target).
 
@@ -2231,8 +1958,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetMembersRequestTypeDef],
-    ) -> Items[FleetMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetMembersRequestTypeDef],
+    ) -> Items[type_defs.FleetMemberTypeDef]:
         """Each element of members in every page of ListFleetMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2247,8 +1974,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetsRequestTypeDef],
-    ) -> Items[FleetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetsRequestTypeDef],
+    ) -> Items[type_defs.FleetSummaryTypeDef]:
         """Each element of fleets in every page of ListFleets, from every target, as
         its page arrives (tagged with its target).
 
@@ -2263,8 +1990,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobMembersRequestTypeDef],
-    ) -> Items[JobMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobMembersRequestTypeDef],
+    ) -> Items[type_defs.JobMemberTypeDef]:
         """Each element of members in every page of ListJobMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2279,8 +2006,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef],
-    ) -> Items[DocumentOutputValue]:
+        **kwargs: Unpack[type_defs.ListJobParameterDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DocumentOutputValue]:
         """Each element of jobParameterDefinitions in every page of
         ListJobParameterDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -2299,8 +2026,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -2313,8 +2040,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef],
-    ) -> Items[LicenseEndpointSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseEndpointsRequestTypeDef],
+    ) -> Items[type_defs.LicenseEndpointSummaryTypeDef]:
         """Each element of licenseEndpoints in every page of ListLicenseEndpoints,
         from every target, as its page arrives (tagged with its target).
 
@@ -2329,8 +2056,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLimitsRequestTypeDef],
-    ) -> Items[LimitSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLimitsRequestTypeDef],
+    ) -> Items[type_defs.LimitSummaryTypeDef]:
         """Each element of limits in every page of ListLimits, from every target, as
         its page arrives (tagged with its target).
 
@@ -2345,8 +2072,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMeteredProductsRequestTypeDef],
-    ) -> Items[MeteredProductSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMeteredProductsRequestTypeDef],
+    ) -> Items[type_defs.MeteredProductSummaryTypeDef]:
         """Each element of meteredProducts in every page of ListMeteredProducts, from
         every target, as its page arrives (tagged with its target).
 
@@ -2361,8 +2088,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitorsRequestTypeDef],
-    ) -> Items[MonitorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsRequestTypeDef],
+    ) -> Items[type_defs.MonitorSummaryTypeDef]:
         """Each element of monitors in every page of ListMonitors, from every target,
         as its page arrives (tagged with its target).
 
@@ -2377,8 +2104,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef],
-    ) -> Items[QueueEnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.QueueEnvironmentSummaryTypeDef]:
         """Each element of environments in every page of ListQueueEnvironments, from
         every target, as its page arrives (tagged with its target).
 
@@ -2393,8 +2120,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef],
-    ) -> Items[QueueFleetAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueFleetAssociationsRequestTypeDef],
+    ) -> Items[type_defs.QueueFleetAssociationSummaryTypeDef]:
         """Each element of queueFleetAssociations in every page of
         ListQueueFleetAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -2413,8 +2140,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef],
-    ) -> Items[QueueLimitAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueLimitAssociationsRequestTypeDef],
+    ) -> Items[type_defs.QueueLimitAssociationSummaryTypeDef]:
         """Each element of queueLimitAssociations in every page of
         ListQueueLimitAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -2433,8 +2160,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueueMembersRequestTypeDef],
-    ) -> Items[QueueMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueueMembersRequestTypeDef],
+    ) -> Items[type_defs.QueueMemberTypeDef]:
         """Each element of members in every page of ListQueueMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2449,8 +2176,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> Items[QueueSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> Items[type_defs.QueueSummaryTypeDef]:
         """Each element of queues in every page of ListQueues, from every target, as
         its page arrives (tagged with its target).
 
@@ -2465,8 +2192,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionActionsRequestTypeDef],
-    ) -> Items[SessionActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionActionsRequestTypeDef],
+    ) -> Items[type_defs.SessionActionSummaryTypeDef]:
         """Each element of sessionActions in every page of ListSessionActions, from
         every target, as its page arrives (tagged with its target).
 
@@ -2481,8 +2208,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessions in every page of ListSessions, from every target,
         as its page arrives (tagged with its target).
 
@@ -2497,8 +2224,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef],
-    ) -> Items[WorkerSessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsForWorkerRequestTypeDef],
+    ) -> Items[type_defs.WorkerSessionSummaryTypeDef]:
         """Each element of sessions in every page of ListSessionsForWorker, from
         every target, as its page arrives (tagged with its target).
 
@@ -2513,8 +2240,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStepConsumersRequestTypeDef],
-    ) -> Items[StepConsumerTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepConsumersRequestTypeDef],
+    ) -> Items[type_defs.StepConsumerTypeDef]:
         """Each element of consumers in every page of ListStepConsumers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2529,8 +2256,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStepDependenciesRequestTypeDef],
-    ) -> Items[StepDependencyTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepDependenciesRequestTypeDef],
+    ) -> Items[type_defs.StepDependencyTypeDef]:
         """Each element of dependencies in every page of ListStepDependencies, from
         every target, as its page arrives (tagged with its target).
 
@@ -2545,8 +2272,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStepsRequestTypeDef],
-    ) -> Items[StepSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepsRequestTypeDef],
+    ) -> Items[type_defs.StepSummaryTypeDef]:
         """Each element of steps in every page of ListSteps, from every target, as
         its page arrives (tagged with its target).
 
@@ -2561,8 +2288,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStorageProfilesRequestTypeDef],
-    ) -> Items[StorageProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStorageProfilesRequestTypeDef],
+    ) -> Items[type_defs.StorageProfileSummaryTypeDef]:
         """Each element of storageProfiles in every page of ListStorageProfiles, from
         every target, as its page arrives (tagged with its target).
 
@@ -2577,8 +2304,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef],
-    ) -> Items[StorageProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStorageProfilesForQueueRequestTypeDef],
+    ) -> Items[type_defs.StorageProfileSummaryTypeDef]:
         """Each element of storageProfiles in every page of
         ListStorageProfilesForQueue, from every target, as its page arrives
         (tagged with its target).
@@ -2597,8 +2324,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> Items[TaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> Items[type_defs.TaskSummaryTypeDef]:
         """Each element of tasks in every page of ListTasks, from every target, as
         its page arrives (tagged with its target).
 
@@ -2613,8 +2340,8 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkersRequestTypeDef],
-    ) -> Items[WorkerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkersRequestTypeDef],
+    ) -> Items[type_defs.WorkerSummaryTypeDef]:
         """Each element of workers in every page of ListWorkers, from every target,
         as its page arrives (tagged with its target).
 
@@ -2629,7 +2356,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFleetRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFleetRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Fleet is activated. Use this after invoking CreateFleet or
         UpdateFleet.
@@ -2647,7 +2374,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job reaches any terminal status. Waits up to 1 hour by
         default.
@@ -2665,7 +2392,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job is created. Use this after invoking CreateJob.
 
@@ -2684,7 +2411,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job has succeeded. Fails if the job reaches a non-successful
         terminal status. Waits up to 1 hour by default.
@@ -2704,7 +2431,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLicenseEndpointRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLicenseEndpointRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a LicenseEndpoint is Deleted. Use this after invoking
         DeleteLicenseEndpoint.
@@ -2724,7 +2451,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLicenseEndpointRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLicenseEndpointRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a LicenseEndpoint is Ready. Use this after invoking
         CreateLicenseEndpoint.
@@ -2744,7 +2471,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetQueueFleetAssociationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetQueueFleetAssociationRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a QueueFleetAssociation is stopped. Use this after setting the
         status to STOP_SCHEDULING_AND_COMPLETE_TASKS or
@@ -2769,7 +2496,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetQueueLimitAssociationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetQueueLimitAssociationRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a QueueLimitAssociation is stopped. Use this after setting the
         status to STOP_LIMIT_USAGE_AND_COMPLETE_TASKS or
@@ -2794,7 +2521,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetQueueRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetQueueRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until QueueScheduling.
 
@@ -2813,7 +2540,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetQueueRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetQueueRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until QueueSchedulingBlocked.
 

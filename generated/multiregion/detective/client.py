@@ -12,56 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptInvitationRequestTypeDef,
-        BatchGetGraphMemberDatasourcesRequestTypeDef,
-        BatchGetGraphMemberDatasourcesResponseTypeDef,
-        BatchGetMembershipDatasourcesRequestTypeDef,
-        BatchGetMembershipDatasourcesResponseTypeDef,
-        CreateGraphRequestTypeDef,
-        CreateGraphResponseTypeDef,
-        CreateMembersRequestTypeDef,
-        CreateMembersResponseTypeDef,
-        DeleteGraphRequestTypeDef,
-        DeleteMembersRequestTypeDef,
-        DeleteMembersResponseTypeDef,
-        DescribeOrganizationConfigurationRequestTypeDef,
-        DescribeOrganizationConfigurationResponseTypeDef,
-        DisassociateMembershipRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableOrganizationAdminAccountRequestTypeDef,
-        GetInvestigationRequestTypeDef,
-        GetInvestigationResponseTypeDef,
-        GetMembersRequestTypeDef,
-        GetMembersResponseTypeDef,
-        ListDatasourcePackagesRequestTypeDef,
-        ListDatasourcePackagesResponseTypeDef,
-        ListGraphsRequestTypeDef,
-        ListGraphsResponseTypeDef,
-        ListIndicatorsRequestTypeDef,
-        ListIndicatorsResponseTypeDef,
-        ListInvestigationsRequestTypeDef,
-        ListInvestigationsResponseTypeDef,
-        ListInvitationsRequestTypeDef,
-        ListInvitationsResponseTypeDef,
-        ListMembersRequestTypeDef,
-        ListMembersResponseTypeDef,
-        ListOrganizationAdminAccountsRequestTypeDef,
-        ListOrganizationAdminAccountsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RejectInvitationRequestTypeDef,
-        StartInvestigationRequestTypeDef,
-        StartInvestigationResponseTypeDef,
-        StartMonitoringMemberRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDatasourcePackagesRequestTypeDef,
-        UpdateInvestigationStateRequestTypeDef,
-        UpdateOrganizationConfigurationRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDetective"]
 
@@ -79,8 +30,8 @@ class MultiRegionDetective(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_invitation(
-        self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Accepts an invitation for the member account to contribute data to a
         behavior graph. This operation can only be called by an invited member
         account.
@@ -90,8 +41,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("AcceptInvitation", kwargs)
 
     def batch_get_graph_member_datasources(
-        self, **kwargs: Unpack[BatchGetGraphMemberDatasourcesRequestTypeDef]
-    ) -> TargetResults[BatchGetGraphMemberDatasourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetGraphMemberDatasourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetGraphMemberDatasourcesResponseTypeDef]:
         """Gets data source package information for the behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/BatchGetGraphMemberDatasources
@@ -99,8 +50,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("BatchGetGraphMemberDatasources", kwargs)
 
     def batch_get_membership_datasources(
-        self, **kwargs: Unpack[BatchGetMembershipDatasourcesRequestTypeDef]
-    ) -> TargetResults[BatchGetMembershipDatasourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetMembershipDatasourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetMembershipDatasourcesResponseTypeDef]:
         """Gets information on the data source package history for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/BatchGetMembershipDatasources
@@ -108,8 +59,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("BatchGetMembershipDatasources", kwargs)
 
     def create_graph(
-        self, **kwargs: Unpack[CreateGraphRequestTypeDef]
-    ) -> TargetResults[CreateGraphResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGraphResponseTypeDef]:
         """Creates a new behavior graph for the calling account, and sets that
         account as the administrator account. This operation is called by the
         account that is enabling Detective.
@@ -119,8 +70,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("CreateGraph", kwargs)
 
     def create_members(
-        self, **kwargs: Unpack[CreateMembersRequestTypeDef]
-    ) -> TargetResults[CreateMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMembersResponseTypeDef]:
         """CreateMembers is used to send invitations to accounts. For the
         organization behavior graph, the Detective administrator account uses
         CreateMembers to enable organization accounts as member accounts.
@@ -130,8 +81,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("CreateMembers", kwargs)
 
     def delete_graph(
-        self, **kwargs: Unpack[DeleteGraphRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables the specified behavior graph and queues it to be deleted. This
         operation removes the behavior graph from each member account's list of
         behavior graphs.
@@ -141,8 +92,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("DeleteGraph", kwargs)
 
     def delete_members(
-        self, **kwargs: Unpack[DeleteMembersRequestTypeDef]
-    ) -> TargetResults[DeleteMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMembersResponseTypeDef]:
         """Removes the specified member accounts from the behavior graph. The removed
         accounts no longer contribute data to the behavior graph. This operation
         can only be called by the administrator account for the behavior graph.
@@ -152,8 +103,9 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("DeleteMembers", kwargs)
 
     def describe_organization_configuration(
-        self, **kwargs: Unpack[DescribeOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrganizationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigurationResponseTypeDef]:
         """Returns information about the configuration for the organization behavior
         graph. Currently indicates whether to automatically enable new
         organization accounts as member accounts.
@@ -164,7 +116,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def disable_organization_admin_account(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the Detective administrator account in the current Region. Deletes
         the organization behavior graph.
 
@@ -173,8 +125,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("DisableOrganizationAdminAccount", {})
 
     def disassociate_membership(
-        self, **kwargs: Unpack[DisassociateMembershipRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the member account from the specified behavior graph. This
         operation can only be called by an invited member account that has the
         ENABLED status.
@@ -184,8 +136,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("DisassociateMembership", kwargs)
 
     def enable_organization_admin_account(
-        self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Designates the Detective administrator account for the organization in the
         current Region.
 
@@ -194,8 +146,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("EnableOrganizationAdminAccount", kwargs)
 
     def get_investigation(
-        self, **kwargs: Unpack[GetInvestigationRequestTypeDef]
-    ) -> TargetResults[GetInvestigationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvestigationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvestigationResponseTypeDef]:
         """Detective investigations lets you investigate IAM users and IAM roles
         using indicators of compromise. An indicator of compromise (IOC) is an
         artifact observed in or on a network, system, or environment that can
@@ -208,8 +160,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("GetInvestigation", kwargs)
 
     def get_members(
-        self, **kwargs: Unpack[GetMembersRequestTypeDef]
-    ) -> TargetResults[GetMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMembersResponseTypeDef]:
         """Returns the membership details for specified member accounts for a
         behavior graph.
 
@@ -218,8 +170,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("GetMembers", kwargs)
 
     def list_datasource_packages(
-        self, **kwargs: Unpack[ListDatasourcePackagesRequestTypeDef]
-    ) -> TargetResults[ListDatasourcePackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasourcePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasourcePackagesResponseTypeDef]:
         """Lists data source packages in the behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/ListDatasourcePackages
@@ -227,8 +179,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListDatasourcePackages", kwargs)
 
     def list_graphs(
-        self, **kwargs: Unpack[ListGraphsRequestTypeDef]
-    ) -> TargetResults[ListGraphsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGraphsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGraphsResponseTypeDef]:
         """Returns the list of behavior graphs that the calling account is an
         administrator account of. This operation can only be called by an
         administrator account.
@@ -238,8 +190,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListGraphs", kwargs)
 
     def list_indicators(
-        self, **kwargs: Unpack[ListIndicatorsRequestTypeDef]
-    ) -> TargetResults[ListIndicatorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndicatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIndicatorsResponseTypeDef]:
         """Gets the indicators from an investigation. You can use the information
         from the indicators to determine if an IAM user and/or IAM role is
         involved in an unusual activity that could indicate malicious behavior and
@@ -250,8 +202,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListIndicators", kwargs)
 
     def list_investigations(
-        self, **kwargs: Unpack[ListInvestigationsRequestTypeDef]
-    ) -> TargetResults[ListInvestigationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvestigationsResponseTypeDef]:
         """Detective investigations lets you investigate IAM users and IAM roles
         using indicators of compromise. An indicator of compromise (IOC) is an
         artifact observed in or on a network, system, or environment that can
@@ -264,8 +216,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListInvestigations", kwargs)
 
     def list_invitations(
-        self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """Retrieves the list of open and accepted behavior graph invitations for the
         member account. This operation can only be called by an invited member
         account.
@@ -275,8 +227,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListInvitations", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Retrieves the list of member accounts for a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/ListMembers
@@ -284,8 +236,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_organization_admin_accounts(
-        self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Returns information about the Detective administrator account for an
         organization. Can only be called by the organization management account.
 
@@ -294,8 +246,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListOrganizationAdminAccounts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns the tag values that are assigned to a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/ListTagsForResource
@@ -303,8 +255,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reject_invitation(
-        self, **kwargs: Unpack[RejectInvitationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Rejects an invitation to contribute the account data to a behavior graph.
         This operation must be called by an invited member account that has the
         INVITED status.
@@ -314,8 +266,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("RejectInvitation", kwargs)
 
     def start_investigation(
-        self, **kwargs: Unpack[StartInvestigationRequestTypeDef]
-    ) -> TargetResults[StartInvestigationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInvestigationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInvestigationResponseTypeDef]:
         """Detective investigations lets you investigate IAM users and IAM roles
         using indicators of compromise. An indicator of compromise (IOC) is an
         artifact observed in or on a network, system, or environment that can
@@ -328,8 +280,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("StartInvestigation", kwargs)
 
     def start_monitoring_member(
-        self, **kwargs: Unpack[StartMonitoringMemberRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMonitoringMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sends a request to enable data ingest for a member account that has a
         status of ACCEPTED_BUT_DISABLED.
 
@@ -338,8 +290,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("StartMonitoringMember", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies tag values to a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/TagResource
@@ -347,8 +299,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/UntagResource
@@ -356,8 +308,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_datasource_packages(
-        self, **kwargs: Unpack[UpdateDatasourcePackagesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasourcePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a data source package for the Detective behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/UpdateDatasourcePackages
@@ -365,8 +317,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("UpdateDatasourcePackages", kwargs)
 
     def update_investigation_state(
-        self, **kwargs: Unpack[UpdateInvestigationStateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInvestigationStateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the state of an investigation.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/UpdateInvestigationState
@@ -374,8 +326,8 @@ class MultiRegionDetective(MultiRegionClient):
         return self._call("UpdateInvestigationState", kwargs)
 
     def update_organization_configuration(
-        self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOrganizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the configuration for the Organizations integration in the current
         Region. Can only be called by the Detective administrator account for the
         organization.

@@ -15,179 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ArtifactTypeDef,
-        CreateDevicePoolRequestTypeDef,
-        CreateDevicePoolResultTypeDef,
-        CreateInstanceProfileRequestTypeDef,
-        CreateInstanceProfileResultTypeDef,
-        CreateNetworkProfileRequestTypeDef,
-        CreateNetworkProfileResultTypeDef,
-        CreateProjectRequestTypeDef,
-        CreateProjectResultTypeDef,
-        CreateRemoteAccessSessionRequestTypeDef,
-        CreateRemoteAccessSessionResultTypeDef,
-        CreateTestGridProjectRequestTypeDef,
-        CreateTestGridProjectResultTypeDef,
-        CreateTestGridUrlRequestTypeDef,
-        CreateTestGridUrlResultTypeDef,
-        CreateUploadRequestTypeDef,
-        CreateUploadResultTypeDef,
-        CreateVPCEConfigurationRequestTypeDef,
-        CreateVPCEConfigurationResultTypeDef,
-        DeleteDevicePoolRequestTypeDef,
-        DeleteDevicePoolResultTypeDef,
-        DeleteInstanceProfileRequestTypeDef,
-        DeleteInstanceProfileResultTypeDef,
-        DeleteNetworkProfileRequestTypeDef,
-        DeleteNetworkProfileResultTypeDef,
-        DeleteProjectRequestTypeDef,
-        DeleteProjectResultTypeDef,
-        DeleteRemoteAccessSessionRequestTypeDef,
-        DeleteRemoteAccessSessionResultTypeDef,
-        DeleteRunRequestTypeDef,
-        DeleteRunResultTypeDef,
-        DeleteTestGridProjectRequestTypeDef,
-        DeleteTestGridProjectResultTypeDef,
-        DeleteUploadRequestTypeDef,
-        DeleteUploadResultTypeDef,
-        DeleteVPCEConfigurationRequestTypeDef,
-        DeleteVPCEConfigurationResultTypeDef,
-        DeviceInstanceTypeDef,
-        DevicePoolTypeDef,
-        DeviceTypeDef,
-        GetAccountSettingsResultTypeDef,
-        GetDeviceInstanceRequestTypeDef,
-        GetDeviceInstanceResultTypeDef,
-        GetDevicePoolCompatibilityRequestTypeDef,
-        GetDevicePoolCompatibilityResultTypeDef,
-        GetDevicePoolRequestTypeDef,
-        GetDevicePoolResultTypeDef,
-        GetDeviceRequestTypeDef,
-        GetDeviceResultTypeDef,
-        GetInstanceProfileRequestTypeDef,
-        GetInstanceProfileResultTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResultTypeDef,
-        GetNetworkProfileRequestTypeDef,
-        GetNetworkProfileResultTypeDef,
-        GetOfferingStatusRequestTypeDef,
-        GetOfferingStatusResultTypeDef,
-        GetProjectRequestTypeDef,
-        GetProjectResultTypeDef,
-        GetRemoteAccessSessionRequestTypeDef,
-        GetRemoteAccessSessionResultTypeDef,
-        GetRunRequestTypeDef,
-        GetRunResultTypeDef,
-        GetSuiteRequestTypeDef,
-        GetSuiteResultTypeDef,
-        GetTestGridProjectRequestTypeDef,
-        GetTestGridProjectResultTypeDef,
-        GetTestGridSessionRequestTypeDef,
-        GetTestGridSessionResultTypeDef,
-        GetTestRequestTypeDef,
-        GetTestResultTypeDef,
-        GetUploadRequestTypeDef,
-        GetUploadResultTypeDef,
-        GetVPCEConfigurationRequestTypeDef,
-        GetVPCEConfigurationResultTypeDef,
-        InstallToRemoteAccessSessionRequestTypeDef,
-        InstallToRemoteAccessSessionResultTypeDef,
-        InstanceProfileTypeDef,
-        JobTypeDef,
-        ListArtifactsRequestTypeDef,
-        ListArtifactsResultTypeDef,
-        ListDeviceInstancesRequestTypeDef,
-        ListDeviceInstancesResultTypeDef,
-        ListDevicePoolsRequestTypeDef,
-        ListDevicePoolsResultTypeDef,
-        ListDevicesRequestTypeDef,
-        ListDevicesResultTypeDef,
-        ListInstanceProfilesRequestTypeDef,
-        ListInstanceProfilesResultTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResultTypeDef,
-        ListNetworkProfilesRequestTypeDef,
-        ListNetworkProfilesResultTypeDef,
-        ListOfferingPromotionsRequestTypeDef,
-        ListOfferingPromotionsResultTypeDef,
-        ListOfferingTransactionsRequestTypeDef,
-        ListOfferingTransactionsResultTypeDef,
-        ListOfferingsRequestTypeDef,
-        ListOfferingsResultTypeDef,
-        ListProjectsRequestTypeDef,
-        ListProjectsResultTypeDef,
-        ListRemoteAccessSessionsRequestTypeDef,
-        ListRemoteAccessSessionsResultTypeDef,
-        ListRunsRequestTypeDef,
-        ListRunsResultTypeDef,
-        ListSamplesRequestTypeDef,
-        ListSamplesResultTypeDef,
-        ListSuitesRequestTypeDef,
-        ListSuitesResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTestGridProjectsRequestTypeDef,
-        ListTestGridProjectsResultTypeDef,
-        ListTestGridSessionActionsRequestTypeDef,
-        ListTestGridSessionActionsResultTypeDef,
-        ListTestGridSessionArtifactsRequestTypeDef,
-        ListTestGridSessionArtifactsResultTypeDef,
-        ListTestGridSessionsRequestTypeDef,
-        ListTestGridSessionsResultTypeDef,
-        ListTestsRequestTypeDef,
-        ListTestsResultTypeDef,
-        ListUniqueProblemsRequestTypeDef,
-        ListUniqueProblemsResultTypeDef,
-        ListUploadsRequestTypeDef,
-        ListUploadsResultTypeDef,
-        ListVPCEConfigurationsRequestTypeDef,
-        ListVPCEConfigurationsResultTypeDef,
-        NetworkProfileTypeDef,
-        OfferingPromotionTypeDef,
-        OfferingTransactionTypeDef,
-        OfferingTypeDef,
-        ProjectTypeDef,
-        PurchaseOfferingRequestTypeDef,
-        PurchaseOfferingResultTypeDef,
-        RemoteAccessSessionTypeDef,
-        RenewOfferingRequestTypeDef,
-        RenewOfferingResultTypeDef,
-        RunTypeDef,
-        SampleTypeDef,
-        ScheduleRunRequestTypeDef,
-        ScheduleRunResultTypeDef,
-        StopJobRequestTypeDef,
-        StopJobResultTypeDef,
-        StopRemoteAccessSessionRequestTypeDef,
-        StopRemoteAccessSessionResultTypeDef,
-        StopRunRequestTypeDef,
-        StopRunResultTypeDef,
-        SuiteTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TestTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDeviceInstanceRequestTypeDef,
-        UpdateDeviceInstanceResultTypeDef,
-        UpdateDevicePoolRequestTypeDef,
-        UpdateDevicePoolResultTypeDef,
-        UpdateInstanceProfileRequestTypeDef,
-        UpdateInstanceProfileResultTypeDef,
-        UpdateNetworkProfileRequestTypeDef,
-        UpdateNetworkProfileResultTypeDef,
-        UpdateProjectRequestTypeDef,
-        UpdateProjectResultTypeDef,
-        UpdateTestGridProjectRequestTypeDef,
-        UpdateTestGridProjectResultTypeDef,
-        UpdateUploadRequestTypeDef,
-        UpdateUploadResultTypeDef,
-        UpdateVPCEConfigurationRequestTypeDef,
-        UpdateVPCEConfigurationResultTypeDef,
-        UploadTypeDef,
-        VPCEConfigurationTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDeviceFarm"]
 
@@ -207,8 +35,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_device_pool(
-        self, **kwargs: Unpack[CreateDevicePoolRequestTypeDef]
-    ) -> TargetResults[CreateDevicePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDevicePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDevicePoolResultTypeDef]:
         """Creates a device pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateDevicePool
@@ -216,8 +44,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateDevicePool", kwargs)
 
     def create_instance_profile(
-        self, **kwargs: Unpack[CreateInstanceProfileRequestTypeDef]
-    ) -> TargetResults[CreateInstanceProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceProfileResultTypeDef]:
         """Creates a profile that can be applied to one or more private fleet device
         instances.
 
@@ -226,8 +54,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateInstanceProfile", kwargs)
 
     def create_network_profile(
-        self, **kwargs: Unpack[CreateNetworkProfileRequestTypeDef]
-    ) -> TargetResults[CreateNetworkProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkProfileResultTypeDef]:
         """Creates a network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateNetworkProfile
@@ -235,8 +63,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateNetworkProfile", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> TargetResults[CreateProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResultTypeDef]:
         """Creates a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateProject
@@ -244,8 +72,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_remote_access_session(
-        self, **kwargs: Unpack[CreateRemoteAccessSessionRequestTypeDef]
-    ) -> TargetResults[CreateRemoteAccessSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRemoteAccessSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRemoteAccessSessionResultTypeDef]:
         """Specifies and starts a remote access session.
 
         Deprecated parameters: interactionMode.
@@ -255,8 +83,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateRemoteAccessSession", kwargs)
 
     def create_test_grid_project(
-        self, **kwargs: Unpack[CreateTestGridProjectRequestTypeDef]
-    ) -> TargetResults[CreateTestGridProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTestGridProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTestGridProjectResultTypeDef]:
         """Creates a Selenium testing project. Projects are used to track
         TestGridSession instances.
 
@@ -265,8 +93,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateTestGridProject", kwargs)
 
     def create_test_grid_url(
-        self, **kwargs: Unpack[CreateTestGridUrlRequestTypeDef]
-    ) -> TargetResults[CreateTestGridUrlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTestGridUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTestGridUrlResultTypeDef]:
         """Creates a signed, short-term URL that can be passed to a Selenium
         RemoteWebDriver constructor.
 
@@ -275,8 +103,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateTestGridUrl", kwargs)
 
     def create_upload(
-        self, **kwargs: Unpack[CreateUploadRequestTypeDef]
-    ) -> TargetResults[CreateUploadResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUploadResultTypeDef]:
         """Uploads an app or test scripts.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateUpload
@@ -284,8 +112,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateUpload", kwargs)
 
     def create_vpce_configuration(
-        self, **kwargs: Unpack[CreateVPCEConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateVPCEConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVPCEConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVPCEConfigurationResultTypeDef]:
         """Creates a configuration record in Device Farm for your Amazon Virtual
         Private Cloud (VPC) endpoint.
 
@@ -294,8 +122,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("CreateVPCEConfiguration", kwargs)
 
     def delete_device_pool(
-        self, **kwargs: Unpack[DeleteDevicePoolRequestTypeDef]
-    ) -> TargetResults[DeleteDevicePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDevicePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDevicePoolResultTypeDef]:
         """Deletes a device pool given the pool ARN. Does not allow deletion of
         curated pools owned by the system.
 
@@ -304,8 +132,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteDevicePool", kwargs)
 
     def delete_instance_profile(
-        self, **kwargs: Unpack[DeleteInstanceProfileRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceProfileResultTypeDef]:
         """Deletes a profile that can be applied to one or more private device
         instances.
 
@@ -314,8 +142,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteInstanceProfile", kwargs)
 
     def delete_network_profile(
-        self, **kwargs: Unpack[DeleteNetworkProfileRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkProfileResultTypeDef]:
         """Deletes a network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/DeleteNetworkProfile
@@ -323,8 +151,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteNetworkProfile", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> TargetResults[DeleteProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectResultTypeDef]:
         """Deletes an AWS Device Farm project, given the project ARN. You cannot
         delete a project if it has an active run or session.
 
@@ -333,8 +161,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_remote_access_session(
-        self, **kwargs: Unpack[DeleteRemoteAccessSessionRequestTypeDef]
-    ) -> TargetResults[DeleteRemoteAccessSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRemoteAccessSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRemoteAccessSessionResultTypeDef]:
         """Deletes a completed remote access session and its results. You cannot
         delete a remote access session if it is still active.
 
@@ -343,8 +171,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteRemoteAccessSession", kwargs)
 
     def delete_run(
-        self, **kwargs: Unpack[DeleteRunRequestTypeDef]
-    ) -> TargetResults[DeleteRunResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRunRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRunResultTypeDef]:
         """Deletes the run, given the run ARN. You cannot delete a run if it is still
         active.
 
@@ -353,8 +181,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteRun", kwargs)
 
     def delete_test_grid_project(
-        self, **kwargs: Unpack[DeleteTestGridProjectRequestTypeDef]
-    ) -> TargetResults[DeleteTestGridProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTestGridProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTestGridProjectResultTypeDef]:
         """Deletes a Selenium testing project and all content generated under it. You
         cannot delete a project if it has active sessions.
 
@@ -363,8 +191,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteTestGridProject", kwargs)
 
     def delete_upload(
-        self, **kwargs: Unpack[DeleteUploadRequestTypeDef]
-    ) -> TargetResults[DeleteUploadResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUploadResultTypeDef]:
         """Deletes an upload given the upload ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/DeleteUpload
@@ -372,8 +200,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("DeleteUpload", kwargs)
 
     def delete_vpce_configuration(
-        self, **kwargs: Unpack[DeleteVPCEConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteVPCEConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVPCEConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVPCEConfigurationResultTypeDef]:
         """Deletes a configuration for your Amazon Virtual Private Cloud (VPC)
         endpoint.
 
@@ -381,7 +209,9 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         """
         return self._call("DeleteVPCEConfiguration", kwargs)
 
-    def get_account_settings(self) -> TargetResults[GetAccountSettingsResultTypeDef]:
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsResultTypeDef]:
         """Returns the number of unmetered iOS or unmetered Android devices that have
         been purchased by the account.
 
@@ -390,8 +220,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetAccountSettings", {})
 
     def get_device(
-        self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> TargetResults[GetDeviceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceResultTypeDef]:
         """Gets information about a unique device type.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetDevice
@@ -399,8 +229,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetDevice", kwargs)
 
     def get_device_instance(
-        self, **kwargs: Unpack[GetDeviceInstanceRequestTypeDef]
-    ) -> TargetResults[GetDeviceInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceInstanceResultTypeDef]:
         """Returns information about a device instance that belongs to a private
         device fleet.
 
@@ -409,8 +239,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetDeviceInstance", kwargs)
 
     def get_device_pool(
-        self, **kwargs: Unpack[GetDevicePoolRequestTypeDef]
-    ) -> TargetResults[GetDevicePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevicePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevicePoolResultTypeDef]:
         """Gets information about a device pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetDevicePool
@@ -418,8 +248,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetDevicePool", kwargs)
 
     def get_device_pool_compatibility(
-        self, **kwargs: Unpack[GetDevicePoolCompatibilityRequestTypeDef]
-    ) -> TargetResults[GetDevicePoolCompatibilityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevicePoolCompatibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevicePoolCompatibilityResultTypeDef]:
         """Gets information about compatibility with a device pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetDevicePoolCompatibility
@@ -427,8 +257,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetDevicePoolCompatibility", kwargs)
 
     def get_instance_profile(
-        self, **kwargs: Unpack[GetInstanceProfileRequestTypeDef]
-    ) -> TargetResults[GetInstanceProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceProfileResultTypeDef]:
         """Returns information about the specified instance profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetInstanceProfile
@@ -436,8 +266,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetInstanceProfile", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResultTypeDef]:
         """Gets information about a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetJob
@@ -445,8 +275,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_network_profile(
-        self, **kwargs: Unpack[GetNetworkProfileRequestTypeDef]
-    ) -> TargetResults[GetNetworkProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkProfileResultTypeDef]:
         """Returns information about a network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetNetworkProfile
@@ -454,8 +284,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetNetworkProfile", kwargs)
 
     def get_offering_status(
-        self, **kwargs: Unpack[GetOfferingStatusRequestTypeDef]
-    ) -> TargetResults[GetOfferingStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOfferingStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOfferingStatusResultTypeDef]:
         """Gets the current status and future status of all offerings purchased by an
         AWS account. The response indicates how many offerings are currently
         available and the offerings that will be available in the next period. The
@@ -468,8 +298,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetOfferingStatus", kwargs)
 
     def get_project(
-        self, **kwargs: Unpack[GetProjectRequestTypeDef]
-    ) -> TargetResults[GetProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProjectResultTypeDef]:
         """Gets information about a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetProject
@@ -477,8 +307,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetProject", kwargs)
 
     def get_remote_access_session(
-        self, **kwargs: Unpack[GetRemoteAccessSessionRequestTypeDef]
-    ) -> TargetResults[GetRemoteAccessSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRemoteAccessSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRemoteAccessSessionResultTypeDef]:
         """Returns a link to a currently running remote access session.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetRemoteAccessSession
@@ -486,8 +316,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetRemoteAccessSession", kwargs)
 
     def get_run(
-        self, **kwargs: Unpack[GetRunRequestTypeDef]
-    ) -> TargetResults[GetRunResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRunResultTypeDef]:
         """Gets information about a run.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetRun
@@ -495,8 +325,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetRun", kwargs)
 
     def get_suite(
-        self, **kwargs: Unpack[GetSuiteRequestTypeDef]
-    ) -> TargetResults[GetSuiteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSuiteRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSuiteResultTypeDef]:
         """Gets information about a suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetSuite
@@ -504,8 +334,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetSuite", kwargs)
 
     def get_test(
-        self, **kwargs: Unpack[GetTestRequestTypeDef]
-    ) -> TargetResults[GetTestResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTestRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTestResultTypeDef]:
         """Gets information about a test.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetTest
@@ -513,8 +343,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetTest", kwargs)
 
     def get_test_grid_project(
-        self, **kwargs: Unpack[GetTestGridProjectRequestTypeDef]
-    ) -> TargetResults[GetTestGridProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTestGridProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTestGridProjectResultTypeDef]:
         """Retrieves information about a Selenium testing project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetTestGridProject
@@ -522,8 +352,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetTestGridProject", kwargs)
 
     def get_test_grid_session(
-        self, **kwargs: Unpack[GetTestGridSessionRequestTypeDef]
-    ) -> TargetResults[GetTestGridSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTestGridSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTestGridSessionResultTypeDef]:
         """A session is an instance of a browser created through a RemoteWebDriver
         with the URL from CreateTestGridUrlResult$url.
 
@@ -532,8 +362,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetTestGridSession", kwargs)
 
     def get_upload(
-        self, **kwargs: Unpack[GetUploadRequestTypeDef]
-    ) -> TargetResults[GetUploadResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUploadResultTypeDef]:
         """Gets information about an upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetUpload
@@ -541,8 +371,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetUpload", kwargs)
 
     def get_vpce_configuration(
-        self, **kwargs: Unpack[GetVPCEConfigurationRequestTypeDef]
-    ) -> TargetResults[GetVPCEConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVPCEConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVPCEConfigurationResultTypeDef]:
         """Returns information about the configuration settings for your Amazon
         Virtual Private Cloud (VPC) endpoint.
 
@@ -551,8 +381,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("GetVPCEConfiguration", kwargs)
 
     def install_to_remote_access_session(
-        self, **kwargs: Unpack[InstallToRemoteAccessSessionRequestTypeDef]
-    ) -> TargetResults[InstallToRemoteAccessSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.InstallToRemoteAccessSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.InstallToRemoteAccessSessionResultTypeDef]:
         """Installs an application to the device in a remote access session. For
         Android applications, the file must be in .apk format. For iOS
         applications, the file must be in .ipa format.
@@ -562,8 +392,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("InstallToRemoteAccessSession", kwargs)
 
     def list_artifacts(
-        self, **kwargs: Unpack[ListArtifactsRequestTypeDef]
-    ) -> TargetResults[ListArtifactsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArtifactsResultTypeDef]:
         """Gets information about artifacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListArtifacts
@@ -571,8 +401,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListArtifacts", kwargs)
 
     def list_device_instances(
-        self, **kwargs: Unpack[ListDeviceInstancesRequestTypeDef]
-    ) -> TargetResults[ListDeviceInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceInstancesResultTypeDef]:
         """Returns information about the private device instances associated with one
         or more AWS accounts.
 
@@ -581,8 +411,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListDeviceInstances", kwargs)
 
     def list_device_pools(
-        self, **kwargs: Unpack[ListDevicePoolsRequestTypeDef]
-    ) -> TargetResults[ListDevicePoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicePoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicePoolsResultTypeDef]:
         """Gets information about device pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevicePools
@@ -590,8 +420,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListDevicePools", kwargs)
 
     def list_devices(
-        self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> TargetResults[ListDevicesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesResultTypeDef]:
         """Gets information about unique device types.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevices
@@ -599,8 +429,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListDevices", kwargs)
 
     def list_instance_profiles(
-        self, **kwargs: Unpack[ListInstanceProfilesRequestTypeDef]
-    ) -> TargetResults[ListInstanceProfilesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceProfilesResultTypeDef]:
         """Returns information about all the instance profiles in an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListInstanceProfiles
@@ -608,8 +438,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListInstanceProfiles", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Gets information about jobs for a given test run.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListJobs
@@ -617,8 +447,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_network_profiles(
-        self, **kwargs: Unpack[ListNetworkProfilesRequestTypeDef]
-    ) -> TargetResults[ListNetworkProfilesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkProfilesResultTypeDef]:
         """Returns the list of available network profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListNetworkProfiles
@@ -626,8 +456,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListNetworkProfiles", kwargs)
 
     def list_offering_promotions(
-        self, **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef]
-    ) -> TargetResults[ListOfferingPromotionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOfferingPromotionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOfferingPromotionsResultTypeDef]:
         """Returns a list of offering promotions. Each offering promotion record
         contains the ID and description of the promotion. The API returns a
         NotEligible error if the caller is not permitted to invoke the operation.
@@ -639,8 +469,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListOfferingPromotions", kwargs)
 
     def list_offering_transactions(
-        self, **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef]
-    ) -> TargetResults[ListOfferingTransactionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOfferingTransactionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOfferingTransactionsResultTypeDef]:
         """Returns a list of all historical purchases, renewals, and system renewal
         transactions for an AWS account. The list is paginated and ordered by a
         descending timestamp (most recent transactions are first). The API returns
@@ -653,8 +483,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListOfferingTransactions", kwargs)
 
     def list_offerings(
-        self, **kwargs: Unpack[ListOfferingsRequestTypeDef]
-    ) -> TargetResults[ListOfferingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOfferingsResultTypeDef]:
         """Returns a list of products or offerings that the user can manage through
         the API. Each offering record indicates the recurring price per unit and
         the frequency for that offering. The API returns a NotEligible error if
@@ -666,8 +496,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListOfferings", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> TargetResults[ListProjectsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsResultTypeDef]:
         """Gets information about projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListProjects
@@ -675,8 +505,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_remote_access_sessions(
-        self, **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef]
-    ) -> TargetResults[ListRemoteAccessSessionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRemoteAccessSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRemoteAccessSessionsResultTypeDef]:
         """Returns a list of all currently running remote access sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRemoteAccessSessions
@@ -684,8 +514,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListRemoteAccessSessions", kwargs)
 
     def list_runs(
-        self, **kwargs: Unpack[ListRunsRequestTypeDef]
-    ) -> TargetResults[ListRunsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRunsResultTypeDef]:
         """Gets information about runs, given an AWS Device Farm project ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRuns
@@ -693,8 +523,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListRuns", kwargs)
 
     def list_samples(
-        self, **kwargs: Unpack[ListSamplesRequestTypeDef]
-    ) -> TargetResults[ListSamplesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSamplesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSamplesResultTypeDef]:
         """Gets information about samples, given an AWS Device Farm job ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSamples
@@ -702,8 +532,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListSamples", kwargs)
 
     def list_suites(
-        self, **kwargs: Unpack[ListSuitesRequestTypeDef]
-    ) -> TargetResults[ListSuitesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSuitesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSuitesResultTypeDef]:
         """Gets information about test suites for a given job.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSuites
@@ -711,8 +541,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListSuites", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags for an AWS Device Farm resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTagsForResource
@@ -720,8 +550,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_test_grid_projects(
-        self, **kwargs: Unpack[ListTestGridProjectsRequestTypeDef]
-    ) -> TargetResults[ListTestGridProjectsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestGridProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestGridProjectsResultTypeDef]:
         """Gets a list of all Selenium testing projects in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridProjects
@@ -729,8 +559,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListTestGridProjects", kwargs)
 
     def list_test_grid_session_actions(
-        self, **kwargs: Unpack[ListTestGridSessionActionsRequestTypeDef]
-    ) -> TargetResults[ListTestGridSessionActionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestGridSessionActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestGridSessionActionsResultTypeDef]:
         """Returns a list of the actions taken in a TestGridSession.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridSessionActions
@@ -738,8 +568,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListTestGridSessionActions", kwargs)
 
     def list_test_grid_session_artifacts(
-        self, **kwargs: Unpack[ListTestGridSessionArtifactsRequestTypeDef]
-    ) -> TargetResults[ListTestGridSessionArtifactsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestGridSessionArtifactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestGridSessionArtifactsResultTypeDef]:
         """Retrieves a list of artifacts created during the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridSessionArtifacts
@@ -747,8 +577,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListTestGridSessionArtifacts", kwargs)
 
     def list_test_grid_sessions(
-        self, **kwargs: Unpack[ListTestGridSessionsRequestTypeDef]
-    ) -> TargetResults[ListTestGridSessionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestGridSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestGridSessionsResultTypeDef]:
         """Retrieves a list of sessions for a TestGridProject.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridSessions
@@ -756,8 +586,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListTestGridSessions", kwargs)
 
     def list_tests(
-        self, **kwargs: Unpack[ListTestsRequestTypeDef]
-    ) -> TargetResults[ListTestsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestsResultTypeDef]:
         """Gets information about tests in a given test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTests
@@ -765,8 +595,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListTests", kwargs)
 
     def list_unique_problems(
-        self, **kwargs: Unpack[ListUniqueProblemsRequestTypeDef]
-    ) -> TargetResults[ListUniqueProblemsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUniqueProblemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUniqueProblemsResultTypeDef]:
         """Gets information about unique problems, such as exceptions or crashes.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUniqueProblems
@@ -774,8 +604,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListUniqueProblems", kwargs)
 
     def list_uploads(
-        self, **kwargs: Unpack[ListUploadsRequestTypeDef]
-    ) -> TargetResults[ListUploadsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUploadsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUploadsResultTypeDef]:
         """Gets information about uploads, given an AWS Device Farm project ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUploads
@@ -783,8 +613,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListUploads", kwargs)
 
     def list_vpce_configurations(
-        self, **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListVPCEConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVPCEConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVPCEConfigurationsResultTypeDef]:
         """Returns information about all Amazon Virtual Private Cloud (VPC) endpoint
         configurations in the AWS account.
 
@@ -793,8 +623,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ListVPCEConfigurations", kwargs)
 
     def purchase_offering(
-        self, **kwargs: Unpack[PurchaseOfferingRequestTypeDef]
-    ) -> TargetResults[PurchaseOfferingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseOfferingResultTypeDef]:
         """Immediately purchases offerings for an AWS account. Offerings renew with
         the latest total purchased quantity for an offering, unless the renewal
         was overridden. The API returns a NotEligible error if the user is not
@@ -806,8 +636,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("PurchaseOffering", kwargs)
 
     def renew_offering(
-        self, **kwargs: Unpack[RenewOfferingRequestTypeDef]
-    ) -> TargetResults[RenewOfferingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenewOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.RenewOfferingResultTypeDef]:
         """Explicitly sets the quantity of devices to renew for an offering, starting
         from the effectiveDate of the next period. The API returns a NotEligible
         error if the user is not permitted to invoke the operation. If you must be
@@ -818,8 +648,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("RenewOffering", kwargs)
 
     def schedule_run(
-        self, **kwargs: Unpack[ScheduleRunRequestTypeDef]
-    ) -> TargetResults[ScheduleRunResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScheduleRunRequestTypeDef]
+    ) -> TargetResults[type_defs.ScheduleRunResultTypeDef]:
         """Schedules a run.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ScheduleRun
@@ -827,8 +657,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("ScheduleRun", kwargs)
 
     def stop_job(
-        self, **kwargs: Unpack[StopJobRequestTypeDef]
-    ) -> TargetResults[StopJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopJobResultTypeDef]:
         """Initiates a stop request for the current job. AWS Device Farm immediately
         stops the job on the device where tests have not started. You are not
         billed for this device. On the device where tests have started, setup
@@ -841,8 +671,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("StopJob", kwargs)
 
     def stop_remote_access_session(
-        self, **kwargs: Unpack[StopRemoteAccessSessionRequestTypeDef]
-    ) -> TargetResults[StopRemoteAccessSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRemoteAccessSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRemoteAccessSessionResultTypeDef]:
         """Ends a specified remote access session.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/StopRemoteAccessSession
@@ -850,8 +680,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("StopRemoteAccessSession", kwargs)
 
     def stop_run(
-        self, **kwargs: Unpack[StopRunRequestTypeDef]
-    ) -> TargetResults[StopRunResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRunResultTypeDef]:
         """Initiates a stop request for the current test run. AWS Device Farm
         immediately stops the run on devices where tests have not started. You are
         not billed for these devices. On devices where tests have started
@@ -864,8 +694,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("StopRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. When a resource is deleted, the
@@ -876,8 +706,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes the specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UntagResource
@@ -885,8 +715,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_device_instance(
-        self, **kwargs: Unpack[UpdateDeviceInstanceRequestTypeDef]
-    ) -> TargetResults[UpdateDeviceInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeviceInstanceResultTypeDef]:
         """Updates information about a private device instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateDeviceInstance
@@ -894,8 +724,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateDeviceInstance", kwargs)
 
     def update_device_pool(
-        self, **kwargs: Unpack[UpdateDevicePoolRequestTypeDef]
-    ) -> TargetResults[UpdateDevicePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDevicePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDevicePoolResultTypeDef]:
         """Modifies the name, description, and rules in a device pool given the
         attributes and the pool ARN. Rule updates are all-or-nothing, meaning they
         can only be updated as a whole (or not at all).
@@ -905,8 +735,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateDevicePool", kwargs)
 
     def update_instance_profile(
-        self, **kwargs: Unpack[UpdateInstanceProfileRequestTypeDef]
-    ) -> TargetResults[UpdateInstanceProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInstanceProfileResultTypeDef]:
         """Updates information about an existing private device instance profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateInstanceProfile
@@ -914,8 +744,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateInstanceProfile", kwargs)
 
     def update_network_profile(
-        self, **kwargs: Unpack[UpdateNetworkProfileRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNetworkProfileResultTypeDef]:
         """Updates the network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateNetworkProfile
@@ -923,8 +753,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateNetworkProfile", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> TargetResults[UpdateProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectResultTypeDef]:
         """Modifies the specified project name, given the project ARN and a new name.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateProject
@@ -932,8 +762,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateProject", kwargs)
 
     def update_test_grid_project(
-        self, **kwargs: Unpack[UpdateTestGridProjectRequestTypeDef]
-    ) -> TargetResults[UpdateTestGridProjectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTestGridProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTestGridProjectResultTypeDef]:
         """Change details of a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateTestGridProject
@@ -941,8 +771,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateTestGridProject", kwargs)
 
     def update_upload(
-        self, **kwargs: Unpack[UpdateUploadRequestTypeDef]
-    ) -> TargetResults[UpdateUploadResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUploadResultTypeDef]:
         """Updates an uploaded test spec.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateUpload
@@ -950,8 +780,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         return self._call("UpdateUpload", kwargs)
 
     def update_vpce_configuration(
-        self, **kwargs: Unpack[UpdateVPCEConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateVPCEConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVPCEConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVPCEConfigurationResultTypeDef]:
         """Updates information about an Amazon Virtual Private Cloud (VPC) endpoint
         configuration.
 
@@ -965,8 +795,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOfferingStatusRequestTypeDef],
-    ) -> TargetResults[GetOfferingStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetOfferingStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetOfferingStatusResultTypeDef]:
         """Every page of GetOfferingStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -993,8 +823,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArtifactsRequestTypeDef],
-    ) -> TargetResults[ListArtifactsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListArtifactsResultTypeDef]:
         """Every page of ListArtifacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1016,8 +846,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeviceInstancesRequestTypeDef],
-    ) -> TargetResults[ListDeviceInstancesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeviceInstancesResultTypeDef]:
         """Every page of ListDeviceInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1040,8 +870,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicePoolsRequestTypeDef],
-    ) -> TargetResults[ListDevicePoolsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicePoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevicePoolsResultTypeDef]:
         """Every page of ListDevicePools in every target, merged per target
         (botocore's build_full_result).
 
@@ -1063,8 +893,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> TargetResults[ListDevicesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevicesResultTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1086,8 +916,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
-    ) -> TargetResults[ListInstanceProfilesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceProfilesResultTypeDef]:
         """Every page of ListInstanceProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1109,8 +939,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1132,8 +962,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkProfilesRequestTypeDef],
-    ) -> TargetResults[ListNetworkProfilesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkProfilesResultTypeDef]:
         """Every page of ListNetworkProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1155,8 +985,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef],
-    ) -> TargetResults[ListOfferingPromotionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingPromotionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOfferingPromotionsResultTypeDef]:
         """Every page of ListOfferingPromotions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1182,8 +1012,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef],
-    ) -> TargetResults[ListOfferingTransactionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingTransactionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOfferingTransactionsResultTypeDef]:
         """Every page of ListOfferingTransactions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1210,8 +1040,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> TargetResults[ListOfferingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOfferingsResultTypeDef]:
         """Every page of ListOfferings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1237,8 +1067,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> TargetResults[ListProjectsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsResultTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -1260,8 +1090,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef],
-    ) -> TargetResults[ListRemoteAccessSessionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRemoteAccessSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRemoteAccessSessionsResultTypeDef]:
         """Every page of ListRemoteAccessSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1283,8 +1113,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRunsRequestTypeDef],
-    ) -> TargetResults[ListRunsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRunsResultTypeDef]:
         """Every page of ListRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -1306,8 +1136,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSamplesRequestTypeDef],
-    ) -> TargetResults[ListSamplesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSamplesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSamplesResultTypeDef]:
         """Every page of ListSamples in every target, merged per target (botocore's
         build_full_result).
 
@@ -1329,8 +1159,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSuitesRequestTypeDef],
-    ) -> TargetResults[ListSuitesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSuitesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSuitesResultTypeDef]:
         """Every page of ListSuites in every target, merged per target (botocore's
         build_full_result).
 
@@ -1352,8 +1182,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTestsRequestTypeDef],
-    ) -> TargetResults[ListTestsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListTestsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTestsResultTypeDef]:
         """Every page of ListTests in every target, merged per target (botocore's
         build_full_result).
 
@@ -1375,8 +1205,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUniqueProblemsRequestTypeDef],
-    ) -> TargetResults[ListUniqueProblemsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListUniqueProblemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUniqueProblemsResultTypeDef]:
         """Every page of ListUniqueProblems in every target, merged per target
         (botocore's build_full_result).
 
@@ -1398,8 +1228,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUploadsRequestTypeDef],
-    ) -> TargetResults[ListUploadsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListUploadsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUploadsResultTypeDef]:
         """Every page of ListUploads in every target, merged per target (botocore's
         build_full_result).
 
@@ -1421,8 +1251,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListVPCEConfigurationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListVPCEConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVPCEConfigurationsResultTypeDef]:
         """Every page of ListVPCEConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1444,8 +1274,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArtifactsRequestTypeDef],
-    ) -> Items[ArtifactTypeDef]:
+        **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef],
+    ) -> Items[type_defs.ArtifactTypeDef]:
         """Each element of artifacts in every page of ListArtifacts, from every
         target, as its page arrives (tagged with its target).
 
@@ -1460,8 +1290,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeviceInstancesRequestTypeDef],
-    ) -> Items[DeviceInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceInstancesRequestTypeDef],
+    ) -> Items[type_defs.DeviceInstanceTypeDef]:
         """Each element of deviceInstances in every page of ListDeviceInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -1476,8 +1306,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicePoolsRequestTypeDef],
-    ) -> Items[DevicePoolTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicePoolsRequestTypeDef],
+    ) -> Items[type_defs.DevicePoolTypeDef]:
         """Each element of devicePools in every page of ListDevicePools, from every
         target, as its page arrives (tagged with its target).
 
@@ -1492,8 +1322,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> Items[DeviceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef],
+    ) -> Items[type_defs.DeviceTypeDef]:
         """Each element of devices in every page of ListDevices, from every target,
         as its page arrives (tagged with its target).
 
@@ -1508,8 +1338,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
-    ) -> Items[InstanceProfileTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfilesRequestTypeDef],
+    ) -> Items[type_defs.InstanceProfileTypeDef]:
         """Each element of instanceProfiles in every page of ListInstanceProfiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -1524,8 +1354,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -1538,8 +1368,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkProfilesRequestTypeDef],
-    ) -> Items[NetworkProfileTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkProfilesRequestTypeDef],
+    ) -> Items[type_defs.NetworkProfileTypeDef]:
         """Each element of networkProfiles in every page of ListNetworkProfiles, from
         every target, as its page arrives (tagged with its target).
 
@@ -1554,8 +1384,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef],
-    ) -> Items[OfferingPromotionTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingPromotionsRequestTypeDef],
+    ) -> Items[type_defs.OfferingPromotionTypeDef]:
         """Each element of offeringPromotions in every page of
         ListOfferingPromotions, from every target, as its page arrives (tagged
         with its target).
@@ -1571,8 +1401,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef],
-    ) -> Items[OfferingTransactionTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingTransactionsRequestTypeDef],
+    ) -> Items[type_defs.OfferingTransactionTypeDef]:
         """Each element of offeringTransactions in every page of
         ListOfferingTransactions, from every target, as its page arrives (tagged
         with its target).
@@ -1588,8 +1418,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> Items[OfferingTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef],
+    ) -> Items[type_defs.OfferingTypeDef]:
         """Each element of offerings in every page of ListOfferings, from every
         target, as its page arrives (tagged with its target).
 
@@ -1604,8 +1434,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> Items[ProjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectTypeDef]:
         """Each element of projects in every page of ListProjects, from every target,
         as its page arrives (tagged with its target).
 
@@ -1620,8 +1450,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef],
-    ) -> Items[RemoteAccessSessionTypeDef]:
+        **kwargs: Unpack[type_defs.ListRemoteAccessSessionsRequestTypeDef],
+    ) -> Items[type_defs.RemoteAccessSessionTypeDef]:
         """Each element of remoteAccessSessions in every page of
         ListRemoteAccessSessions, from every target, as its page arrives (tagged
         with its target).
@@ -1637,8 +1467,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRunsRequestTypeDef],
-    ) -> Items[RunTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunsRequestTypeDef],
+    ) -> Items[type_defs.RunTypeDef]:
         """Each element of runs in every page of ListRuns, from every target, as its
         page arrives (tagged with its target).
 
@@ -1651,8 +1481,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSamplesRequestTypeDef],
-    ) -> Items[SampleTypeDef]:
+        **kwargs: Unpack[type_defs.ListSamplesRequestTypeDef],
+    ) -> Items[type_defs.SampleTypeDef]:
         """Each element of samples in every page of ListSamples, from every target,
         as its page arrives (tagged with its target).
 
@@ -1667,8 +1497,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSuitesRequestTypeDef],
-    ) -> Items[SuiteTypeDef]:
+        **kwargs: Unpack[type_defs.ListSuitesRequestTypeDef],
+    ) -> Items[type_defs.SuiteTypeDef]:
         """Each element of suites in every page of ListSuites, from every target, as
         its page arrives (tagged with its target).
 
@@ -1683,8 +1513,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTestsRequestTypeDef],
-    ) -> Items[TestTypeDef]:
+        **kwargs: Unpack[type_defs.ListTestsRequestTypeDef],
+    ) -> Items[type_defs.TestTypeDef]:
         """Each element of tests in every page of ListTests, from every target, as
         its page arrives (tagged with its target).
 
@@ -1699,8 +1529,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUploadsRequestTypeDef],
-    ) -> Items[UploadTypeDef]:
+        **kwargs: Unpack[type_defs.ListUploadsRequestTypeDef],
+    ) -> Items[type_defs.UploadTypeDef]:
         """Each element of uploads in every page of ListUploads, from every target,
         as its page arrives (tagged with its target).
 
@@ -1715,8 +1545,8 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef],
-    ) -> Items[VPCEConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListVPCEConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.VPCEConfigurationTypeDef]:
         """Each element of vpceConfigurations in every page of
         ListVPCEConfigurations, from every target, as its page arrives (tagged
         with its target).

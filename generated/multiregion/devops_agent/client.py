@@ -15,101 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AgentSpaceTypeDef,
-        AssociateServiceInputTypeDef,
-        AssociateServiceOutputTypeDef,
-        AssociationTypeDef,
-        CreateAgentSpaceInputTypeDef,
-        CreateAgentSpaceOutputTypeDef,
-        CreateBacklogTaskRequestTypeDef,
-        CreateBacklogTaskResponseTypeDef,
-        CreateChatRequestTypeDef,
-        CreateChatResponseTypeDef,
-        CreatePrivateConnectionInputTypeDef,
-        CreatePrivateConnectionOutputTypeDef,
-        DeleteAgentSpaceInputTypeDef,
-        DeleteAgentSpaceOutputTypeDef,
-        DeletePrivateConnectionInputTypeDef,
-        DeletePrivateConnectionOutputTypeDef,
-        DeregisterServiceInputTypeDef,
-        DeregisterServiceOutputTypeDef,
-        DescribePrivateConnectionInputTypeDef,
-        DescribePrivateConnectionOutputTypeDef,
-        DisableOperatorAppInputTypeDef,
-        DisassociateServiceInputTypeDef,
-        DisassociateServiceOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableOperatorAppInputTypeDef,
-        EnableOperatorAppOutputTypeDef,
-        ExecutionTypeDef,
-        GetAccountUsageOutputTypeDef,
-        GetAgentSpaceInputTypeDef,
-        GetAgentSpaceOutputTypeDef,
-        GetAssociationInputTypeDef,
-        GetAssociationOutputTypeDef,
-        GetBacklogTaskRequestTypeDef,
-        GetBacklogTaskResponseTypeDef,
-        GetOperatorAppInputTypeDef,
-        GetOperatorAppOutputTypeDef,
-        GetRecommendationRequestTypeDef,
-        GetRecommendationResponseTypeDef,
-        GetServiceInputTypeDef,
-        GetServiceOutputTypeDef,
-        GoalTypeDef,
-        JournalRecordTypeDef,
-        ListAgentSpacesInputTypeDef,
-        ListAgentSpacesOutputTypeDef,
-        ListAssociationsInputTypeDef,
-        ListAssociationsOutputTypeDef,
-        ListBacklogTasksRequestTypeDef,
-        ListBacklogTasksResponseTypeDef,
-        ListChatsRequestTypeDef,
-        ListChatsResponseTypeDef,
-        ListExecutionsRequestTypeDef,
-        ListExecutionsResponseTypeDef,
-        ListGoalsRequestTypeDef,
-        ListGoalsResponseTypeDef,
-        ListJournalRecordsRequestTypeDef,
-        ListJournalRecordsResponseTypeDef,
-        ListPendingMessagesRequestTypeDef,
-        ListPendingMessagesResponseTypeDef,
-        ListPrivateConnectionsOutputTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        ListServicesInputTypeDef,
-        ListServicesOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWebhooksInputTypeDef,
-        ListWebhooksOutputTypeDef,
-        RegisterServiceInputTypeDef,
-        RegisterServiceOutputTypeDef,
-        RegisteredServiceTypeDef,
-        SendMessageRequestTypeDef,
-        SendMessageResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TaskTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAgentSpaceInputTypeDef,
-        UpdateAgentSpaceOutputTypeDef,
-        UpdateAssociationInputTypeDef,
-        UpdateAssociationOutputTypeDef,
-        UpdateBacklogTaskRequestTypeDef,
-        UpdateBacklogTaskResponseTypeDef,
-        UpdateGoalRequestTypeDef,
-        UpdateGoalResponseTypeDef,
-        UpdateOperatorAppIdpConfigInputTypeDef,
-        UpdateOperatorAppIdpConfigOutputTypeDef,
-        UpdatePrivateConnectionCertificateInputTypeDef,
-        UpdatePrivateConnectionCertificateOutputTypeDef,
-        UpdateRecommendationRequestTypeDef,
-        UpdateRecommendationResponseTypeDef,
-        ValidateAwsAssociationsInputTypeDef,
-        ValidateAwsAssociationsOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDevOpsAgentService"]
 
@@ -129,8 +35,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_service(
-        self, **kwargs: Unpack[AssociateServiceInputTypeDef]
-    ) -> TargetResults[AssociateServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateServiceInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateServiceOutputTypeDef]:
         """Adds a specific service association to an AgentSpace. It overwrites the
         existing association of the same service. Returns 201 Created on success.
 
@@ -139,8 +45,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("AssociateService", kwargs)
 
     def create_agent_space(
-        self, **kwargs: Unpack[CreateAgentSpaceInputTypeDef]
-    ) -> TargetResults[CreateAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentSpaceOutputTypeDef]:
         """Creates a new AgentSpace with the specified name and description.
         Duplicate space names are allowed.
 
@@ -149,8 +55,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("CreateAgentSpace", kwargs)
 
     def create_backlog_task(
-        self, **kwargs: Unpack[CreateBacklogTaskRequestTypeDef]
-    ) -> TargetResults[CreateBacklogTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBacklogTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBacklogTaskResponseTypeDef]:
         """Creates a new backlog task in the specified agent space
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreateBacklogTask
@@ -158,8 +64,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("CreateBacklogTask", kwargs)
 
     def create_chat(
-        self, **kwargs: Unpack[CreateChatRequestTypeDef]
-    ) -> TargetResults[CreateChatResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChatRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChatResponseTypeDef]:
         """Creates a new chat execution in the specified agent space
 
         Deprecated parameters: userId.
@@ -169,8 +75,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("CreateChat", kwargs)
 
     def create_private_connection(
-        self, **kwargs: Unpack[CreatePrivateConnectionInputTypeDef]
-    ) -> TargetResults[CreatePrivateConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePrivateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePrivateConnectionOutputTypeDef]:
         """Creates a Private Connection to a target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreatePrivateConnection
@@ -178,8 +84,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("CreatePrivateConnection", kwargs)
 
     def delete_agent_space(
-        self, **kwargs: Unpack[DeleteAgentSpaceInputTypeDef]
-    ) -> TargetResults[DeleteAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentSpaceOutputTypeDef]:
         """Deletes an AgentSpace. This operation is idempotent and returns a 204 No
         Content response on success.
 
@@ -188,8 +94,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("DeleteAgentSpace", kwargs)
 
     def delete_private_connection(
-        self, **kwargs: Unpack[DeletePrivateConnectionInputTypeDef]
-    ) -> TargetResults[DeletePrivateConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePrivateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePrivateConnectionOutputTypeDef]:
         """Deletes a Private Connection. The deletion is asynchronous and returns
         DELETE_IN_PROGRESS status.
 
@@ -198,8 +104,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("DeletePrivateConnection", kwargs)
 
     def deregister_service(
-        self, **kwargs: Unpack[DeregisterServiceInputTypeDef]
-    ) -> TargetResults[DeregisterServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterServiceInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterServiceOutputTypeDef]:
         """Deregister a service
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DeregisterService
@@ -207,8 +113,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("DeregisterService", kwargs)
 
     def describe_private_connection(
-        self, **kwargs: Unpack[DescribePrivateConnectionInputTypeDef]
-    ) -> TargetResults[DescribePrivateConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePrivateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePrivateConnectionOutputTypeDef]:
         """Retrieves details of an existing Private Connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DescribePrivateConnection
@@ -216,8 +122,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("DescribePrivateConnection", kwargs)
 
     def disable_operator_app(
-        self, **kwargs: Unpack[DisableOperatorAppInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableOperatorAppInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disable the Operator App for the specified AgentSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DisableOperatorApp
@@ -225,8 +131,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("DisableOperatorApp", kwargs)
 
     def disassociate_service(
-        self, **kwargs: Unpack[DisassociateServiceInputTypeDef]
-    ) -> TargetResults[DisassociateServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateServiceInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateServiceOutputTypeDef]:
         """Deletes a specific service association from an AgentSpace. This operation
         is idempotent and returns a 204 No Content response on success.
 
@@ -235,15 +141,17 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("DisassociateService", kwargs)
 
     def enable_operator_app(
-        self, **kwargs: Unpack[EnableOperatorAppInputTypeDef]
-    ) -> TargetResults[EnableOperatorAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableOperatorAppInputTypeDef]
+    ) -> TargetResults[type_defs.EnableOperatorAppOutputTypeDef]:
         """Enable the Operator App to access the given AgentSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/EnableOperatorApp
         """
         return self._call("EnableOperatorApp", kwargs)
 
-    def get_account_usage(self) -> TargetResults[GetAccountUsageOutputTypeDef]:
+    def get_account_usage(
+        self,
+    ) -> TargetResults[type_defs.GetAccountUsageOutputTypeDef]:
         """Retrieves monthly account usage metrics and limits for the AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAccountUsage
@@ -251,8 +159,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetAccountUsage", {})
 
     def get_agent_space(
-        self, **kwargs: Unpack[GetAgentSpaceInputTypeDef]
-    ) -> TargetResults[GetAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgentSpaceOutputTypeDef]:
         """Retrieves detailed information about a specific AgentSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAgentSpace
@@ -260,8 +168,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetAgentSpace", kwargs)
 
     def get_association(
-        self, **kwargs: Unpack[GetAssociationInputTypeDef]
-    ) -> TargetResults[GetAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.GetAssociationOutputTypeDef]:
         """Retrieves given associations configured for a specific AgentSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAssociation
@@ -269,8 +177,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetAssociation", kwargs)
 
     def get_backlog_task(
-        self, **kwargs: Unpack[GetBacklogTaskRequestTypeDef]
-    ) -> TargetResults[GetBacklogTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBacklogTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBacklogTaskResponseTypeDef]:
         """Gets a backlog task for the specified agent space and task id
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetBacklogTask
@@ -278,8 +186,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetBacklogTask", kwargs)
 
     def get_operator_app(
-        self, **kwargs: Unpack[GetOperatorAppInputTypeDef]
-    ) -> TargetResults[GetOperatorAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperatorAppInputTypeDef]
+    ) -> TargetResults[type_defs.GetOperatorAppOutputTypeDef]:
         """Get the full auth configuration of operator including any enabled auth
         flow
 
@@ -288,8 +196,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetOperatorApp", kwargs)
 
     def get_recommendation(
-        self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> TargetResults[GetRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationResponseTypeDef]:
         """Retrieves a specific recommendation by its ID
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetRecommendation
@@ -297,8 +205,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetRecommendation", kwargs)
 
     def get_service(
-        self, **kwargs: Unpack[GetServiceInputTypeDef]
-    ) -> TargetResults[GetServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceOutputTypeDef]:
         """Retrieves given service by it's unique identifier
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetService
@@ -306,8 +214,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("GetService", kwargs)
 
     def list_agent_spaces(
-        self, **kwargs: Unpack[ListAgentSpacesInputTypeDef]
-    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgentSpacesOutputTypeDef]:
         """Lists all AgentSpaces with optional pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAgentSpaces
@@ -315,8 +223,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListAgentSpaces", kwargs)
 
     def list_associations(
-        self, **kwargs: Unpack[ListAssociationsInputTypeDef]
-    ) -> TargetResults[ListAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAssociationsOutputTypeDef]:
         """List all associations for given AgentSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssociations
@@ -324,8 +232,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListAssociations", kwargs)
 
     def list_backlog_tasks(
-        self, **kwargs: Unpack[ListBacklogTasksRequestTypeDef]
-    ) -> TargetResults[ListBacklogTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBacklogTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBacklogTasksResponseTypeDef]:
         """Lists backlog tasks in the specified agent space with optional filtering
         and sorting
 
@@ -334,8 +242,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListBacklogTasks", kwargs)
 
     def list_chats(
-        self, **kwargs: Unpack[ListChatsRequestTypeDef]
-    ) -> TargetResults[ListChatsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChatsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChatsResponseTypeDef]:
         """Retrieves a paginated list of the user's recent chat executions
 
         Deprecated parameters: userId.
@@ -345,8 +253,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListChats", kwargs)
 
     def list_executions(
-        self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """List executions
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListExecutions
@@ -354,8 +262,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListExecutions", kwargs)
 
     def list_goals(
-        self, **kwargs: Unpack[ListGoalsRequestTypeDef]
-    ) -> TargetResults[ListGoalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGoalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGoalsResponseTypeDef]:
         """Lists goals in the specified agent space with optional filtering
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListGoals
@@ -363,8 +271,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListGoals", kwargs)
 
     def list_journal_records(
-        self, **kwargs: Unpack[ListJournalRecordsRequestTypeDef]
-    ) -> TargetResults[ListJournalRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJournalRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJournalRecordsResponseTypeDef]:
         """List journal records for a specific execution
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListJournalRecords
@@ -372,8 +280,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListJournalRecords", kwargs)
 
     def list_pending_messages(
-        self, **kwargs: Unpack[ListPendingMessagesRequestTypeDef]
-    ) -> TargetResults[ListPendingMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPendingMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPendingMessagesResponseTypeDef]:
         """List pending messages for a specific execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListPendingMessages
@@ -382,7 +290,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_private_connections(
         self,
-    ) -> TargetResults[ListPrivateConnectionsOutputTypeDef]:
+    ) -> TargetResults[type_defs.ListPrivateConnectionsOutputTypeDef]:
         """Lists all Private Connections in the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListPrivateConnections
@@ -390,8 +298,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListPrivateConnections", {})
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Lists recommendations for the specified agent space
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListRecommendations
@@ -399,8 +307,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """List a list of registered service on the account level.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListServices
@@ -408,8 +316,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for the specified AWS DevOps Agent resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListTagsForResource
@@ -417,8 +325,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_webhooks(
-        self, **kwargs: Unpack[ListWebhooksInputTypeDef]
-    ) -> TargetResults[ListWebhooksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebhooksInputTypeDef]
+    ) -> TargetResults[type_defs.ListWebhooksOutputTypeDef]:
         """List all webhooks for given Association
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListWebhooks
@@ -426,8 +334,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("ListWebhooks", kwargs)
 
     def register_service(
-        self, **kwargs: Unpack[RegisterServiceInputTypeDef]
-    ) -> TargetResults[RegisterServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterServiceInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterServiceOutputTypeDef]:
         """This operation registers the specified service
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/RegisterService
@@ -435,8 +343,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("RegisterService", kwargs)
 
     def send_message(
-        self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> TargetResults[SendMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMessageResponseTypeDef]:
         """Sends a chat message and streams the response for the specified agent
         space execution
 
@@ -447,8 +355,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("SendMessage", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or overwrites tags for the specified AWS DevOps Agent resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/TagResource
@@ -456,8 +364,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified AWS DevOps Agent resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UntagResource
@@ -465,8 +373,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent_space(
-        self, **kwargs: Unpack[UpdateAgentSpaceInputTypeDef]
-    ) -> TargetResults[UpdateAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentSpaceOutputTypeDef]:
         """Updates the information of an existing AgentSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateAgentSpace
@@ -474,8 +382,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdateAgentSpace", kwargs)
 
     def update_association(
-        self, **kwargs: Unpack[UpdateAssociationInputTypeDef]
-    ) -> TargetResults[UpdateAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssociationOutputTypeDef]:
         """Partially updates the configuration of an existing service association for
         an AgentSpace. Present fields are fully replaced; absent fields are left
         unchanged. Returns 200 OK on success.
@@ -485,8 +393,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdateAssociation", kwargs)
 
     def update_backlog_task(
-        self, **kwargs: Unpack[UpdateBacklogTaskRequestTypeDef]
-    ) -> TargetResults[UpdateBacklogTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBacklogTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBacklogTaskResponseTypeDef]:
         """Update an existing backlog task.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateBacklogTask
@@ -494,8 +402,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdateBacklogTask", kwargs)
 
     def update_goal(
-        self, **kwargs: Unpack[UpdateGoalRequestTypeDef]
-    ) -> TargetResults[UpdateGoalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGoalRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGoalResponseTypeDef]:
         """Update an existing goal
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateGoal
@@ -503,8 +411,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdateGoal", kwargs)
 
     def update_operator_app_idp_config(
-        self, **kwargs: Unpack[UpdateOperatorAppIdpConfigInputTypeDef]
-    ) -> TargetResults[UpdateOperatorAppIdpConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOperatorAppIdpConfigInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateOperatorAppIdpConfigOutputTypeDef]:
         """Update the external Identity Provider configuration for the Operator App
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateOperatorAppIdpConfig
@@ -512,8 +420,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdateOperatorAppIdpConfig", kwargs)
 
     def update_private_connection_certificate(
-        self, **kwargs: Unpack[UpdatePrivateConnectionCertificateInputTypeDef]
-    ) -> TargetResults[UpdatePrivateConnectionCertificateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePrivateConnectionCertificateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePrivateConnectionCertificateOutputTypeDef]:
         """Updates the certificate associated with a Private Connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdatePrivateConnectionCertificate
@@ -521,8 +429,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdatePrivateConnectionCertificate", kwargs)
 
     def update_recommendation(
-        self, **kwargs: Unpack[UpdateRecommendationRequestTypeDef]
-    ) -> TargetResults[UpdateRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecommendationResponseTypeDef]:
         """Updates an existing recommendation with new content, status, or metadata
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateRecommendation
@@ -530,8 +438,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         return self._call("UpdateRecommendation", kwargs)
 
     def validate_aws_associations(
-        self, **kwargs: Unpack[ValidateAwsAssociationsInputTypeDef]
-    ) -> TargetResults[ValidateAwsAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateAwsAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ValidateAwsAssociationsOutputTypeDef]:
         """Validates an aws association and set status and returns a 204 No Content
         response on success.
 
@@ -545,8 +453,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
-    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgentSpacesOutputTypeDef]:
         """Every page of ListAgentSpaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -568,8 +476,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociationsInputTypeDef],
-    ) -> TargetResults[ListAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAssociationsOutputTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -591,8 +499,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBacklogTasksRequestTypeDef],
-    ) -> TargetResults[ListBacklogTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBacklogTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBacklogTasksResponseTypeDef]:
         """Every page of ListBacklogTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -615,8 +523,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,8 +546,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGoalsRequestTypeDef],
-    ) -> TargetResults[ListGoalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGoalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGoalsResponseTypeDef]:
         """Every page of ListGoals in every target, merged per target (botocore's
         build_full_result).
 
@@ -661,8 +569,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJournalRecordsRequestTypeDef],
-    ) -> TargetResults[ListJournalRecordsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJournalRecordsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJournalRecordsResponseTypeDef]:
         """Every page of ListJournalRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -684,8 +592,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -706,8 +614,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
-    ) -> Items[AgentSpaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef],
+    ) -> Items[type_defs.AgentSpaceTypeDef]:
         """Each element of agentSpaces in every page of ListAgentSpaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -722,8 +630,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociationsInputTypeDef],
-    ) -> Items[AssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsInputTypeDef],
+    ) -> Items[type_defs.AssociationTypeDef]:
         """Each element of associations in every page of ListAssociations, from every
         target, as its page arrives (tagged with its target).
 
@@ -738,8 +646,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBacklogTasksRequestTypeDef],
-    ) -> Items[TaskTypeDef]:
+        **kwargs: Unpack[type_defs.ListBacklogTasksRequestTypeDef],
+    ) -> Items[type_defs.TaskTypeDef]:
         """Each element of tasks in every page of ListBacklogTasks, from every
         target, as its page arrives (tagged with its target).
 
@@ -754,8 +662,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> Items[ExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> Items[type_defs.ExecutionTypeDef]:
         """Each element of executions in every page of ListExecutions, from every
         target, as its page arrives (tagged with its target).
 
@@ -770,8 +678,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGoalsRequestTypeDef],
-    ) -> Items[GoalTypeDef]:
+        **kwargs: Unpack[type_defs.ListGoalsRequestTypeDef],
+    ) -> Items[type_defs.GoalTypeDef]:
         """Each element of goals in every page of ListGoals, from every target, as
         its page arrives (tagged with its target).
 
@@ -786,8 +694,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJournalRecordsRequestTypeDef],
-    ) -> Items[JournalRecordTypeDef]:
+        **kwargs: Unpack[type_defs.ListJournalRecordsRequestTypeDef],
+    ) -> Items[type_defs.JournalRecordTypeDef]:
         """Each element of records in every page of ListJournalRecords, from every
         target, as its page arrives (tagged with its target).
 
@@ -802,8 +710,8 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> Items[RegisteredServiceTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> Items[type_defs.RegisteredServiceTypeDef]:
         """Each element of services in every page of ListServices, from every target,
         as its page arrives (tagged with its target).
 

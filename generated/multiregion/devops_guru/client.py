@@ -15,76 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddNotificationChannelRequestTypeDef,
-        AddNotificationChannelResponseTypeDef,
-        CloudFormationHealthTypeDef,
-        DeleteInsightRequestTypeDef,
-        DeleteInsightResponseTypeDef,
-        DescribeAccountHealthResponseTypeDef,
-        DescribeAccountOverviewRequestTypeDef,
-        DescribeAccountOverviewResponseTypeDef,
-        DescribeAnomalyRequestTypeDef,
-        DescribeAnomalyResponseTypeDef,
-        DescribeEventSourcesConfigResponseTypeDef,
-        DescribeFeedbackRequestTypeDef,
-        DescribeFeedbackResponseTypeDef,
-        DescribeInsightRequestTypeDef,
-        DescribeInsightResponseTypeDef,
-        DescribeOrganizationHealthRequestTypeDef,
-        DescribeOrganizationHealthResponseTypeDef,
-        DescribeOrganizationOverviewRequestTypeDef,
-        DescribeOrganizationOverviewResponseTypeDef,
-        DescribeOrganizationResourceCollectionHealthRequestTypeDef,
-        DescribeOrganizationResourceCollectionHealthResponseTypeDef,
-        DescribeResourceCollectionHealthRequestTypeDef,
-        DescribeResourceCollectionHealthResponseTypeDef,
-        DescribeServiceIntegrationResponseTypeDef,
-        EventTypeDef,
-        GetCostEstimationRequestTypeDef,
-        GetCostEstimationResponseTypeDef,
-        GetResourceCollectionRequestTypeDef,
-        GetResourceCollectionResponseTypeDef,
-        ListAnomaliesForInsightRequestTypeDef,
-        ListAnomaliesForInsightResponseTypeDef,
-        ListAnomalousLogGroupsRequestTypeDef,
-        ListAnomalousLogGroupsResponseTypeDef,
-        ListEventsRequestTypeDef,
-        ListEventsResponseTypeDef,
-        ListInsightsRequestTypeDef,
-        ListInsightsResponseTypeDef,
-        ListMonitoredResourcesRequestTypeDef,
-        ListMonitoredResourcesResponseTypeDef,
-        ListNotificationChannelsRequestTypeDef,
-        ListNotificationChannelsResponseTypeDef,
-        ListOrganizationInsightsRequestTypeDef,
-        ListOrganizationInsightsResponseTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        MonitoredResourceIdentifierTypeDef,
-        NotificationChannelTypeDef,
-        ProactiveInsightSummaryTypeDef,
-        ProactiveOrganizationInsightSummaryTypeDef,
-        PutFeedbackRequestTypeDef,
-        PutFeedbackResponseTypeDef,
-        ReactiveAnomalySummaryTypeDef,
-        RecommendationTypeDef,
-        RemoveNotificationChannelRequestTypeDef,
-        RemoveNotificationChannelResponseTypeDef,
-        SearchInsightsRequestTypeDef,
-        SearchInsightsResponseTypeDef,
-        SearchOrganizationInsightsRequestTypeDef,
-        SearchOrganizationInsightsResponseTypeDef,
-        ServiceResourceCostTypeDef,
-        StartCostEstimationRequestTypeDef,
-        StartCostEstimationResponseTypeDef,
-        UpdateEventSourcesConfigRequestTypeDef,
-        UpdateEventSourcesConfigResponseTypeDef,
-        UpdateResourceCollectionRequestTypeDef,
-        UpdateResourceCollectionResponseTypeDef,
-        UpdateServiceIntegrationRequestTypeDef,
-        UpdateServiceIntegrationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDevOpsGuru"]
 
@@ -104,8 +35,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_notification_channel(
-        self, **kwargs: Unpack[AddNotificationChannelRequestTypeDef]
-    ) -> TargetResults[AddNotificationChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddNotificationChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.AddNotificationChannelResponseTypeDef]:
         """Adds a notification channel to DevOps Guru. A notification channel is used
         to notify you about important DevOps Guru events, such as when an insight
         is generated.
@@ -115,8 +46,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("AddNotificationChannel", kwargs)
 
     def delete_insight(
-        self, **kwargs: Unpack[DeleteInsightRequestTypeDef]
-    ) -> TargetResults[DeleteInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInsightResponseTypeDef]:
         """Deletes the insight along with the associated anomalies, events and
         recommendations.
 
@@ -126,7 +57,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_account_health(
         self,
-    ) -> TargetResults[DescribeAccountHealthResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountHealthResponseTypeDef]:
         """Returns the number of open reactive insights, the number of open proactive
         insights, and the number of metrics analyzed in your Amazon Web Services
         account. Use these numbers to gauge the health of operations in your
@@ -137,8 +68,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeAccountHealth", {})
 
     def describe_account_overview(
-        self, **kwargs: Unpack[DescribeAccountOverviewRequestTypeDef]
-    ) -> TargetResults[DescribeAccountOverviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountOverviewRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountOverviewResponseTypeDef]:
         """For the time range passed in, returns the number of open reactive insight
         that were created, the number of open proactive insights that were
         created, and the Mean Time to Recover (MTTR) for all closed reactive
@@ -149,8 +80,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeAccountOverview", kwargs)
 
     def describe_anomaly(
-        self, **kwargs: Unpack[DescribeAnomalyRequestTypeDef]
-    ) -> TargetResults[DescribeAnomalyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnomalyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnomalyResponseTypeDef]:
         """Returns details about an anomaly that you specify using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeAnomaly
@@ -159,7 +90,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_event_sources_config(
         self,
-    ) -> TargetResults[DescribeEventSourcesConfigResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeEventSourcesConfigResponseTypeDef]:
         """Returns the integration status of services that are integrated with DevOps
         Guru as Consumer via EventBridge. The one service that can be integrated
         with DevOps Guru is Amazon CodeGuru Profiler, which can produce proactive
@@ -170,8 +101,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeEventSourcesConfig", {})
 
     def describe_feedback(
-        self, **kwargs: Unpack[DescribeFeedbackRequestTypeDef]
-    ) -> TargetResults[DescribeFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFeedbackResponseTypeDef]:
         """Returns the most recent feedback submitted in the current Amazon Web
         Services account and Region.
 
@@ -180,8 +111,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeFeedback", kwargs)
 
     def describe_insight(
-        self, **kwargs: Unpack[DescribeInsightRequestTypeDef]
-    ) -> TargetResults[DescribeInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInsightResponseTypeDef]:
         """Returns details about an insight that you specify using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeInsight
@@ -189,8 +120,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeInsight", kwargs)
 
     def describe_organization_health(
-        self, **kwargs: Unpack[DescribeOrganizationHealthRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationHealthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrganizationHealthRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOrganizationHealthResponseTypeDef]:
         """Returns active insights, predictive insights, and resource hours analyzed
         in last hour.
 
@@ -199,8 +130,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeOrganizationHealth", kwargs)
 
     def describe_organization_overview(
-        self, **kwargs: Unpack[DescribeOrganizationOverviewRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationOverviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrganizationOverviewRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOrganizationOverviewResponseTypeDef]:
         """Returns an overview of your organization's history based on the specified
         time range. The overview includes the total reactive and proactive
         insights.
@@ -211,8 +142,12 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_organization_resource_collection_health(
         self,
-        **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationResourceCollectionHealthRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeOrganizationResourceCollectionHealthResponseTypeDef
+    ]:
         """Provides an overview of your system's health. If additional member
         accounts are part of your organization, you can filter those accounts
         using the AccountIds field.
@@ -222,8 +157,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeOrganizationResourceCollectionHealth", kwargs)
 
     def describe_resource_collection_health(
-        self, **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef]
-    ) -> TargetResults[DescribeResourceCollectionHealthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourceCollectionHealthRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourceCollectionHealthResponseTypeDef]:
         """Returns the number of open proactive insights, open reactive insights, and
         the Mean Time to Recover (MTTR) for all closed insights in resource
         collections in your account. You specify the type of Amazon Web Services
@@ -241,7 +176,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_service_integration(
         self,
-    ) -> TargetResults[DescribeServiceIntegrationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeServiceIntegrationResponseTypeDef]:
         """Returns the integration status of services that are integrated with DevOps
         Guru. The one service that can be integrated with DevOps Guru is Amazon
         Web Services Systems Manager, which can be used to create an OpsItem for
@@ -252,8 +187,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("DescribeServiceIntegration", {})
 
     def get_cost_estimation(
-        self, **kwargs: Unpack[GetCostEstimationRequestTypeDef]
-    ) -> TargetResults[GetCostEstimationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostEstimationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostEstimationResponseTypeDef]:
         """Returns an estimate of the monthly cost for DevOps Guru to analyze your
         Amazon Web Services resources. For more information, see Estimate your
         Amazon DevOps Guru costs and Amazon DevOps Guru pricing.
@@ -263,8 +198,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("GetCostEstimation", kwargs)
 
     def get_resource_collection(
-        self, **kwargs: Unpack[GetResourceCollectionRequestTypeDef]
-    ) -> TargetResults[GetResourceCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceCollectionResponseTypeDef]:
         """Returns lists Amazon Web Services resources that are of the specified
         resource collection type. The two types of Amazon Web Services resource
         collections supported are Amazon Web Services CloudFormation stacks and
@@ -279,8 +214,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("GetResourceCollection", kwargs)
 
     def list_anomalies_for_insight(
-        self, **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef]
-    ) -> TargetResults[ListAnomaliesForInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnomaliesForInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnomaliesForInsightResponseTypeDef]:
         """Returns a list of the anomalies that belong to an insight that you specify
         using its ID.
 
@@ -289,8 +224,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListAnomaliesForInsight", kwargs)
 
     def list_anomalous_log_groups(
-        self, **kwargs: Unpack[ListAnomalousLogGroupsRequestTypeDef]
-    ) -> TargetResults[ListAnomalousLogGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnomalousLogGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnomalousLogGroupsResponseTypeDef]:
         """Returns the list of log groups that contain log anomalies.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListAnomalousLogGroups
@@ -298,8 +233,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListAnomalousLogGroups", kwargs)
 
     def list_events(
-        self, **kwargs: Unpack[ListEventsRequestTypeDef]
-    ) -> TargetResults[ListEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventsResponseTypeDef]:
         """Returns a list of the events emitted by the resources that are evaluated
         by DevOps Guru. You can use filters to specify which events are returned.
 
@@ -308,8 +243,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListEvents", kwargs)
 
     def list_insights(
-        self, **kwargs: Unpack[ListInsightsRequestTypeDef]
-    ) -> TargetResults[ListInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInsightsResponseTypeDef]:
         """Returns a list of insights in your Amazon Web Services account. You can
         specify which insights are returned by their start time and status
         (ONGOING, CLOSED, or ANY).
@@ -319,8 +254,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListInsights", kwargs)
 
     def list_monitored_resources(
-        self, **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef]
-    ) -> TargetResults[ListMonitoredResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitoredResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitoredResourcesResponseTypeDef]:
         """Returns the list of all log groups that are being monitored and tagged by
         DevOps Guru.
 
@@ -329,8 +264,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListMonitoredResources", kwargs)
 
     def list_notification_channels(
-        self, **kwargs: Unpack[ListNotificationChannelsRequestTypeDef]
-    ) -> TargetResults[ListNotificationChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationChannelsResponseTypeDef]:
         """Returns a list of notification channels configured for DevOps Guru. Each
         notification channel is used to notify you when DevOps Guru generates an
         insight that contains information about how to improve your operations.
@@ -342,8 +277,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListNotificationChannels", kwargs)
 
     def list_organization_insights(
-        self, **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationInsightsResponseTypeDef]:
         """Returns a list of insights associated with the account or OU Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListOrganizationInsights
@@ -351,8 +286,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListOrganizationInsights", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Returns a list of a specified insight's recommendations. Each
         recommendation includes a list of related metrics and a list of related
         events.
@@ -362,8 +297,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def put_feedback(
-        self, **kwargs: Unpack[PutFeedbackRequestTypeDef]
-    ) -> TargetResults[PutFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFeedbackResponseTypeDef]:
         """Collects customer feedback about the specified insight.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/PutFeedback
@@ -371,8 +306,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("PutFeedback", kwargs)
 
     def remove_notification_channel(
-        self, **kwargs: Unpack[RemoveNotificationChannelRequestTypeDef]
-    ) -> TargetResults[RemoveNotificationChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveNotificationChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveNotificationChannelResponseTypeDef]:
         """Removes a notification channel from DevOps Guru. A notification channel is
         used to notify you when DevOps Guru generates an insight that contains
         information about how to improve your operations.
@@ -382,8 +317,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("RemoveNotificationChannel", kwargs)
 
     def search_insights(
-        self, **kwargs: Unpack[SearchInsightsRequestTypeDef]
-    ) -> TargetResults[SearchInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchInsightsResponseTypeDef]:
         """Returns a list of insights in your Amazon Web Services account. You can
         specify which insights are returned by their start time, one or more
         statuses (ONGOING or CLOSED), one or more severities (LOW, MEDIUM, and
@@ -394,8 +329,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("SearchInsights", kwargs)
 
     def search_organization_insights(
-        self, **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef]
-    ) -> TargetResults[SearchOrganizationInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchOrganizationInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchOrganizationInsightsResponseTypeDef]:
         """Returns a list of insights in your organization. You can specify which
         insights are returned by their start time, one or more statuses (ONGOING,
         CLOSED, and CLOSED), one or more severities (LOW, MEDIUM, and HIGH), and
@@ -406,8 +341,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("SearchOrganizationInsights", kwargs)
 
     def start_cost_estimation(
-        self, **kwargs: Unpack[StartCostEstimationRequestTypeDef]
-    ) -> TargetResults[StartCostEstimationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCostEstimationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCostEstimationResponseTypeDef]:
         """Starts the creation of an estimate of the monthly cost to analyze your
         Amazon Web Services resources.
 
@@ -416,8 +351,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("StartCostEstimation", kwargs)
 
     def update_event_sources_config(
-        self, **kwargs: Unpack[UpdateEventSourcesConfigRequestTypeDef]
-    ) -> TargetResults[UpdateEventSourcesConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventSourcesConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventSourcesConfigResponseTypeDef]:
         """Enables or disables integration with a service that can be integrated with
         DevOps Guru. The one service that can be integrated with DevOps Guru is
         Amazon CodeGuru Profiler, which can produce proactive recommendations
@@ -428,8 +363,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("UpdateEventSourcesConfig", kwargs)
 
     def update_resource_collection(
-        self, **kwargs: Unpack[UpdateResourceCollectionRequestTypeDef]
-    ) -> TargetResults[UpdateResourceCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceCollectionResponseTypeDef]:
         """Updates the collection of resources that DevOps Guru analyzes. The two
         types of Amazon Web Services resource collections supported are Amazon Web
         Services CloudFormation stacks and Amazon Web Services resources that
@@ -444,8 +379,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         return self._call("UpdateResourceCollection", kwargs)
 
     def update_service_integration(
-        self, **kwargs: Unpack[UpdateServiceIntegrationRequestTypeDef]
-    ) -> TargetResults[UpdateServiceIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceIntegrationResponseTypeDef]:
         """Enables or disables integration with a service that can be integrated with
         DevOps Guru. The one service that can be integrated with DevOps Guru is
         Amazon Web Services Systems Manager, which can be used to create an
@@ -461,8 +396,12 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
-    ) -> TargetResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationResourceCollectionHealthRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeOrganizationResourceCollectionHealthResponseTypeDef
+    ]:
         """Every page of DescribeOrganizationResourceCollectionHealth in every
         target, merged per target (botocore's build_full_result).
 
@@ -486,8 +425,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef],
-    ) -> TargetResults[DescribeResourceCollectionHealthResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeResourceCollectionHealthRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeResourceCollectionHealthResponseTypeDef]:
         """Every page of DescribeResourceCollectionHealth in every target, merged per
         target (botocore's build_full_result).
 
@@ -518,8 +457,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCostEstimationRequestTypeDef],
-    ) -> TargetResults[GetCostEstimationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCostEstimationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCostEstimationResponseTypeDef]:
         """Every page of GetCostEstimation in every target, merged per target
         (botocore's build_full_result).
 
@@ -543,8 +482,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourceCollectionRequestTypeDef],
-    ) -> TargetResults[GetResourceCollectionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceCollectionRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourceCollectionResponseTypeDef]:
         """Every page of GetResourceCollection in every target, merged per target
         (botocore's build_full_result).
 
@@ -573,8 +512,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef],
-    ) -> TargetResults[ListAnomaliesForInsightResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomaliesForInsightRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnomaliesForInsightResponseTypeDef]:
         """Every page of ListAnomaliesForInsight in every target, merged per target
         (botocore's build_full_result).
 
@@ -597,8 +536,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnomalousLogGroupsRequestTypeDef],
-    ) -> TargetResults[ListAnomalousLogGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomalousLogGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnomalousLogGroupsResponseTypeDef]:
         """Every page of ListAnomalousLogGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -620,8 +559,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventsRequestTypeDef],
-    ) -> TargetResults[ListEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventsResponseTypeDef]:
         """Every page of ListEvents in every target, merged per target (botocore's
         build_full_result).
 
@@ -644,8 +583,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInsightsRequestTypeDef],
-    ) -> TargetResults[ListInsightsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInsightsResponseTypeDef]:
         """Every page of ListInsights in every target, merged per target (botocore's
         build_full_result).
 
@@ -669,8 +608,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef],
-    ) -> TargetResults[ListMonitoredResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoredResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitoredResourcesResponseTypeDef]:
         """Every page of ListMonitoredResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -693,8 +632,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationChannelsRequestTypeDef],
-    ) -> TargetResults[ListNotificationChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationChannelsResponseTypeDef]:
         """Every page of ListNotificationChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -720,8 +659,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationInsightsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationInsightsResponseTypeDef]:
         """Every page of ListOrganizationInsights in every target, merged per target
         (botocore's build_full_result).
 
@@ -743,8 +682,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -768,8 +707,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchInsightsRequestTypeDef],
-    ) -> TargetResults[SearchInsightsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchInsightsResponseTypeDef]:
         """Every page of SearchInsights in every target, merged per target
         (botocore's build_full_result).
 
@@ -794,8 +733,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef],
-    ) -> TargetResults[SearchOrganizationInsightsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchOrganizationInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchOrganizationInsightsResponseTypeDef]:
         """Every page of SearchOrganizationInsights in every target, merged per
         target (botocore's build_full_result).
 
@@ -819,8 +758,10 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
-    ) -> Items[CloudFormationHealthTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOrganizationResourceCollectionHealthRequestTypeDef
+        ],
+    ) -> Items[type_defs.CloudFormationHealthTypeDef]:
         """Each element of CloudFormation in every page of
         DescribeOrganizationResourceCollectionHealth, from every target, as its
         page arrives (tagged with its target).
@@ -839,8 +780,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef],
-    ) -> Items[CloudFormationHealthTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeResourceCollectionHealthRequestTypeDef],
+    ) -> Items[type_defs.CloudFormationHealthTypeDef]:
         """Each element of CloudFormation in every page of
         DescribeResourceCollectionHealth, from every target, as its page arrives
         (tagged with its target).
@@ -859,8 +800,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCostEstimationRequestTypeDef],
-    ) -> Items[ServiceResourceCostTypeDef]:
+        **kwargs: Unpack[type_defs.GetCostEstimationRequestTypeDef],
+    ) -> Items[type_defs.ServiceResourceCostTypeDef]:
         """Each element of Costs in every page of GetCostEstimation, from every
         target, as its page arrives (tagged with its target).
 
@@ -875,7 +816,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourceCollectionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetResourceCollectionRequestTypeDef],
     ) -> Items[str]:
         """Each element of ResourceCollection.CloudFormation.StackNames in every page
         of GetResourceCollection, from every target, as its page arrives (tagged
@@ -892,8 +833,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef],
-    ) -> Items[ReactiveAnomalySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomaliesForInsightRequestTypeDef],
+    ) -> Items[type_defs.ReactiveAnomalySummaryTypeDef]:
         """Each element of ReactiveAnomalies in every page of
         ListAnomaliesForInsight, from every target, as its page arrives (tagged
         with its target).
@@ -909,8 +850,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventsRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventsRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of ListEvents, from every target, as
         its page arrives (tagged with its target).
 
@@ -925,8 +866,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInsightsRequestTypeDef],
-    ) -> Items[ProactiveInsightSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef],
+    ) -> Items[type_defs.ProactiveInsightSummaryTypeDef]:
         """Each element of ProactiveInsights in every page of ListInsights, from
         every target, as its page arrives (tagged with its target).
 
@@ -941,8 +882,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef],
-    ) -> Items[MonitoredResourceIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoredResourcesRequestTypeDef],
+    ) -> Items[type_defs.MonitoredResourceIdentifierTypeDef]:
         """Each element of MonitoredResourceIdentifiers in every page of
         ListMonitoredResources, from every target, as its page arrives (tagged
         with its target).
@@ -958,8 +899,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationChannelsRequestTypeDef],
-    ) -> Items[NotificationChannelTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationChannelsRequestTypeDef],
+    ) -> Items[type_defs.NotificationChannelTypeDef]:
         """Each element of Channels in every page of ListNotificationChannels, from
         every target, as its page arrives (tagged with its target).
 
@@ -974,8 +915,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef],
-    ) -> Items[ProactiveOrganizationInsightSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationInsightsRequestTypeDef],
+    ) -> Items[type_defs.ProactiveOrganizationInsightSummaryTypeDef]:
         """Each element of ProactiveInsights in every page of
         ListOrganizationInsights, from every target, as its page arrives (tagged
         with its target).
@@ -991,8 +932,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> Items[RecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.RecommendationTypeDef]:
         """Each element of Recommendations in every page of ListRecommendations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1007,8 +948,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchInsightsRequestTypeDef],
-    ) -> Items[ProactiveInsightSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchInsightsRequestTypeDef],
+    ) -> Items[type_defs.ProactiveInsightSummaryTypeDef]:
         """Each element of ProactiveInsights in every page of SearchInsights, from
         every target, as its page arrives (tagged with its target).
 
@@ -1023,8 +964,8 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef],
-    ) -> Items[ProactiveInsightSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchOrganizationInsightsRequestTypeDef],
+    ) -> Items[type_defs.ProactiveInsightSummaryTypeDef]:
         """Each element of ProactiveInsights in every page of
         SearchOrganizationInsights, from every target, as its page arrives (tagged
         with its target).

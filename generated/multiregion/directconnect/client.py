@@ -16,118 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptDirectConnectGatewayAssociationProposalRequestTypeDef,
-        AcceptDirectConnectGatewayAssociationProposalResultTypeDef,
-        AllocateConnectionOnInterconnectRequestTypeDef,
-        AllocateHostedConnectionRequestTypeDef,
-        AllocatePrivateVirtualInterfaceRequestTypeDef,
-        AllocatePublicVirtualInterfaceRequestTypeDef,
-        AllocateTransitVirtualInterfaceRequestTypeDef,
-        AllocateTransitVirtualInterfaceResultTypeDef,
-        AssociateConnectionWithLagRequestTypeDef,
-        AssociateHostedConnectionRequestTypeDef,
-        AssociateMacSecKeyRequestTypeDef,
-        AssociateMacSecKeyResponseTypeDef,
-        AssociateVirtualInterfaceRequestTypeDef,
-        ConfirmConnectionRequestTypeDef,
-        ConfirmConnectionResponseTypeDef,
-        ConfirmCustomerAgreementRequestTypeDef,
-        ConfirmCustomerAgreementResponseTypeDef,
-        ConfirmPrivateVirtualInterfaceRequestTypeDef,
-        ConfirmPrivateVirtualInterfaceResponseTypeDef,
-        ConfirmPublicVirtualInterfaceRequestTypeDef,
-        ConfirmPublicVirtualInterfaceResponseTypeDef,
-        ConfirmTransitVirtualInterfaceRequestTypeDef,
-        ConfirmTransitVirtualInterfaceResponseTypeDef,
-        ConnectionResponseTypeDef,
-        ConnectionsTypeDef,
-        CreateBGPPeerRequestTypeDef,
-        CreateBGPPeerResponseTypeDef,
-        CreateConnectionRequestTypeDef,
-        CreateDirectConnectGatewayAssociationProposalRequestTypeDef,
-        CreateDirectConnectGatewayAssociationProposalResultTypeDef,
-        CreateDirectConnectGatewayAssociationRequestTypeDef,
-        CreateDirectConnectGatewayAssociationResultTypeDef,
-        CreateDirectConnectGatewayRequestTypeDef,
-        CreateDirectConnectGatewayResultTypeDef,
-        CreateInterconnectRequestTypeDef,
-        CreateLagRequestTypeDef,
-        CreatePrivateVirtualInterfaceRequestTypeDef,
-        CreatePublicVirtualInterfaceRequestTypeDef,
-        CreateTransitVirtualInterfaceRequestTypeDef,
-        CreateTransitVirtualInterfaceResultTypeDef,
-        DeleteBGPPeerRequestTypeDef,
-        DeleteBGPPeerResponseTypeDef,
-        DeleteConnectionRequestTypeDef,
-        DeleteDirectConnectGatewayAssociationProposalRequestTypeDef,
-        DeleteDirectConnectGatewayAssociationProposalResultTypeDef,
-        DeleteDirectConnectGatewayAssociationRequestTypeDef,
-        DeleteDirectConnectGatewayAssociationResultTypeDef,
-        DeleteDirectConnectGatewayRequestTypeDef,
-        DeleteDirectConnectGatewayResultTypeDef,
-        DeleteInterconnectRequestTypeDef,
-        DeleteInterconnectResponseTypeDef,
-        DeleteLagRequestTypeDef,
-        DeleteVirtualInterfaceRequestTypeDef,
-        DeleteVirtualInterfaceResponseTypeDef,
-        DescribeConnectionLoaRequestTypeDef,
-        DescribeConnectionLoaResponseTypeDef,
-        DescribeConnectionsOnInterconnectRequestTypeDef,
-        DescribeConnectionsRequestTypeDef,
-        DescribeCustomerMetadataResponseTypeDef,
-        DescribeDirectConnectGatewayAssociationProposalsRequestTypeDef,
-        DescribeDirectConnectGatewayAssociationProposalsResultTypeDef,
-        DescribeDirectConnectGatewayAssociationsRequestTypeDef,
-        DescribeDirectConnectGatewayAssociationsResultTypeDef,
-        DescribeDirectConnectGatewayAttachmentsRequestTypeDef,
-        DescribeDirectConnectGatewayAttachmentsResultTypeDef,
-        DescribeDirectConnectGatewaysRequestTypeDef,
-        DescribeDirectConnectGatewaysResultTypeDef,
-        DescribeHostedConnectionsRequestTypeDef,
-        DescribeInterconnectLoaRequestTypeDef,
-        DescribeInterconnectLoaResponseTypeDef,
-        DescribeInterconnectsRequestTypeDef,
-        DescribeLagsRequestTypeDef,
-        DescribeLoaRequestTypeDef,
-        DescribeRouterConfigurationRequestTypeDef,
-        DescribeRouterConfigurationResponseTypeDef,
-        DescribeTagsRequestTypeDef,
-        DescribeTagsResponseTypeDef,
-        DescribeVirtualInterfacesRequestTypeDef,
-        DirectConnectGatewayAssociationTypeDef,
-        DirectConnectGatewayAttachmentTypeDef,
-        DirectConnectGatewayTypeDef,
-        DisassociateConnectionFromLagRequestTypeDef,
-        DisassociateMacSecKeyRequestTypeDef,
-        DisassociateMacSecKeyResponseTypeDef,
-        InterconnectResponseTypeDef,
-        InterconnectsTypeDef,
-        LagResponseTypeDef,
-        LagsTypeDef,
-        ListVirtualInterfaceTestHistoryRequestTypeDef,
-        ListVirtualInterfaceTestHistoryResponseTypeDef,
-        LoaResponseTypeDef,
-        LocationsTypeDef,
-        StartBgpFailoverTestRequestTypeDef,
-        StartBgpFailoverTestResponseTypeDef,
-        StopBgpFailoverTestRequestTypeDef,
-        StopBgpFailoverTestResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectionRequestTypeDef,
-        UpdateDirectConnectGatewayAssociationRequestTypeDef,
-        UpdateDirectConnectGatewayAssociationResultTypeDef,
-        UpdateDirectConnectGatewayRequestTypeDef,
-        UpdateDirectConnectGatewayResponseTypeDef,
-        UpdateLagRequestTypeDef,
-        UpdateVirtualInterfaceAttributesRequestTypeDef,
-        VirtualGatewaysTypeDef,
-        VirtualInterfaceResponseTypeDef,
-        VirtualInterfacesTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDirectConnect"]
 
@@ -149,8 +38,12 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def accept_direct_connect_gateway_association_proposal(
         self,
-        **kwargs: Unpack[AcceptDirectConnectGatewayAssociationProposalRequestTypeDef],
-    ) -> TargetResults[AcceptDirectConnectGatewayAssociationProposalResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AcceptDirectConnectGatewayAssociationProposalRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AcceptDirectConnectGatewayAssociationProposalResultTypeDef
+    ]:
         """Accepts a proposal request to attach a virtual private gateway or transit
         gateway to a Direct Connect gateway.
 
@@ -160,8 +53,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     @deprecated("AllocateConnectionOnInterconnect is deprecated.")
     def allocate_connection_on_interconnect(
-        self, **kwargs: Unpack[AllocateConnectionOnInterconnectRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateConnectionOnInterconnectRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Deprecated. Use AllocateHostedConnection instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/AllocateConnectionOnInterconnect
@@ -169,8 +62,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AllocateConnectionOnInterconnect", kwargs)
 
     def allocate_hosted_connection(
-        self, **kwargs: Unpack[AllocateHostedConnectionRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateHostedConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Creates a hosted connection on the specified interconnect or a link
         aggregation group (LAG) of interconnects.
 
@@ -179,8 +72,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AllocateHostedConnection", kwargs)
 
     def allocate_private_virtual_interface(
-        self, **kwargs: Unpack[AllocatePrivateVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocatePrivateVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfaceResponseTypeDef]:
         """Provisions a private virtual interface to be owned by the specified Amazon
         Web Services account.
 
@@ -189,8 +82,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AllocatePrivateVirtualInterface", kwargs)
 
     def allocate_public_virtual_interface(
-        self, **kwargs: Unpack[AllocatePublicVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocatePublicVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfaceResponseTypeDef]:
         """Provisions a public virtual interface to be owned by the specified Amazon
         Web Services account.
 
@@ -199,8 +92,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AllocatePublicVirtualInterface", kwargs)
 
     def allocate_transit_virtual_interface(
-        self, **kwargs: Unpack[AllocateTransitVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[AllocateTransitVirtualInterfaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateTransitVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.AllocateTransitVirtualInterfaceResultTypeDef]:
         """Provisions a transit virtual interface to be owned by the specified Amazon
         Web Services account. Use this type of interface to connect a transit
         gateway to your Direct Connect gateway.
@@ -210,8 +103,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AllocateTransitVirtualInterface", kwargs)
 
     def associate_connection_with_lag(
-        self, **kwargs: Unpack[AssociateConnectionWithLagRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateConnectionWithLagRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Associates an existing connection with a link aggregation group (LAG). The
         connection is interrupted and re-established as a member of the LAG
         (connectivity to Amazon Web Services is interrupted). The connection must
@@ -226,8 +119,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AssociateConnectionWithLag", kwargs)
 
     def associate_hosted_connection(
-        self, **kwargs: Unpack[AssociateHostedConnectionRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateHostedConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Associates a hosted connection and its virtual interfaces with a link
         aggregation group (LAG) or interconnect. If the target interconnect or LAG
         has an existing hosted connection with a conflicting VLAN number or IP
@@ -240,8 +133,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AssociateHostedConnection", kwargs)
 
     def associate_mac_sec_key(
-        self, **kwargs: Unpack[AssociateMacSecKeyRequestTypeDef]
-    ) -> TargetResults[AssociateMacSecKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMacSecKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMacSecKeyResponseTypeDef]:
         """Associates a MAC Security (MACsec) Connection Key Name (CKN)/ Connectivity
         Association Key (CAK) pair with a Direct Connect connection.
 
@@ -250,8 +143,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AssociateMacSecKey", kwargs)
 
     def associate_virtual_interface(
-        self, **kwargs: Unpack[AssociateVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfaceResponseTypeDef]:
         """Associates a virtual interface with a specified link aggregation group
         (LAG) or connection. Connectivity to Amazon Web Services is temporarily
         interrupted as the virtual interface is being migrated. If the target
@@ -263,8 +156,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("AssociateVirtualInterface", kwargs)
 
     def confirm_connection(
-        self, **kwargs: Unpack[ConfirmConnectionRequestTypeDef]
-    ) -> TargetResults[ConfirmConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmConnectionResponseTypeDef]:
         """Confirms the creation of the specified hosted connection on an
         interconnect.
 
@@ -273,8 +166,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("ConfirmConnection", kwargs)
 
     def confirm_customer_agreement(
-        self, **kwargs: Unpack[ConfirmCustomerAgreementRequestTypeDef]
-    ) -> TargetResults[ConfirmCustomerAgreementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmCustomerAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmCustomerAgreementResponseTypeDef]:
         """The confirmation of the terms of agreement when creating the
         connection/link aggregation group (LAG).
 
@@ -283,8 +176,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("ConfirmCustomerAgreement", kwargs)
 
     def confirm_private_virtual_interface(
-        self, **kwargs: Unpack[ConfirmPrivateVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[ConfirmPrivateVirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmPrivateVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmPrivateVirtualInterfaceResponseTypeDef]:
         """Accepts ownership of a private virtual interface created by another Amazon
         Web Services account.
 
@@ -293,8 +186,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("ConfirmPrivateVirtualInterface", kwargs)
 
     def confirm_public_virtual_interface(
-        self, **kwargs: Unpack[ConfirmPublicVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[ConfirmPublicVirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmPublicVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmPublicVirtualInterfaceResponseTypeDef]:
         """Accepts ownership of a public virtual interface created by another Amazon
         Web Services account.
 
@@ -303,8 +196,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("ConfirmPublicVirtualInterface", kwargs)
 
     def confirm_transit_virtual_interface(
-        self, **kwargs: Unpack[ConfirmTransitVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[ConfirmTransitVirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmTransitVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmTransitVirtualInterfaceResponseTypeDef]:
         """Accepts ownership of a transit virtual interface created by another Amazon
         Web Services account.
 
@@ -313,8 +206,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("ConfirmTransitVirtualInterface", kwargs)
 
     def create_bgp_peer(
-        self, **kwargs: Unpack[CreateBGPPeerRequestTypeDef]
-    ) -> TargetResults[CreateBGPPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBGPPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBGPPeerResponseTypeDef]:
         """Creates a BGP peer on the specified virtual interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/CreateBGPPeer
@@ -322,8 +215,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateBGPPeer", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Creates a connection between a customer network and a specific Direct
         Connect location.
 
@@ -332,8 +225,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_direct_connect_gateway(
-        self, **kwargs: Unpack[CreateDirectConnectGatewayRequestTypeDef]
-    ) -> TargetResults[CreateDirectConnectGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDirectConnectGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDirectConnectGatewayResultTypeDef]:
         """Creates a Direct Connect gateway, which is an intermediate object that
         enables you to connect a set of virtual interfaces and virtual private
         gateways. A Direct Connect gateway is global and visible in any Amazon Web
@@ -348,8 +241,9 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateDirectConnectGateway", kwargs)
 
     def create_direct_connect_gateway_association(
-        self, **kwargs: Unpack[CreateDirectConnectGatewayAssociationRequestTypeDef]
-    ) -> TargetResults[CreateDirectConnectGatewayAssociationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateDirectConnectGatewayAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateDirectConnectGatewayAssociationResultTypeDef]:
         """Creates an association between a Direct Connect gateway and a virtual
         private gateway. The virtual private gateway must be attached to a VPC and
         must not be associated with another Direct Connect gateway.
@@ -360,8 +254,12 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_direct_connect_gateway_association_proposal(
         self,
-        **kwargs: Unpack[CreateDirectConnectGatewayAssociationProposalRequestTypeDef],
-    ) -> TargetResults[CreateDirectConnectGatewayAssociationProposalResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.CreateDirectConnectGatewayAssociationProposalRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateDirectConnectGatewayAssociationProposalResultTypeDef
+    ]:
         """Creates a proposal to associate the specified virtual private gateway or
         transit gateway with the specified Direct Connect gateway.
 
@@ -370,8 +268,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateDirectConnectGatewayAssociationProposal", kwargs)
 
     def create_interconnect(
-        self, **kwargs: Unpack[CreateInterconnectRequestTypeDef]
-    ) -> TargetResults[InterconnectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInterconnectRequestTypeDef]
+    ) -> TargetResults[type_defs.InterconnectResponseTypeDef]:
         """Creates an interconnect between an Direct Connect Partner's network and a
         specific Direct Connect location.
 
@@ -380,8 +278,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateInterconnect", kwargs)
 
     def create_lag(
-        self, **kwargs: Unpack[CreateLagRequestTypeDef]
-    ) -> TargetResults[LagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLagRequestTypeDef]
+    ) -> TargetResults[type_defs.LagResponseTypeDef]:
         """Creates a link aggregation group (LAG) with the specified number of
         bundled physical dedicated connections between the customer network and a
         specific Direct Connect location. A LAG is a logical interface that uses
@@ -393,8 +291,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateLag", kwargs)
 
     def create_private_virtual_interface(
-        self, **kwargs: Unpack[CreatePrivateVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePrivateVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfaceResponseTypeDef]:
         """Creates a private virtual interface. A virtual interface is the VLAN that
         transports Direct Connect traffic. A private virtual interface can be
         connected to either a Direct Connect gateway or a Virtual Private Gateway
@@ -409,8 +307,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreatePrivateVirtualInterface", kwargs)
 
     def create_public_virtual_interface(
-        self, **kwargs: Unpack[CreatePublicVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePublicVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfaceResponseTypeDef]:
         """Creates a public virtual interface. A virtual interface is the VLAN that
         transports Direct Connect traffic. A public virtual interface supports
         sending traffic to public services of Amazon Web Services such as Amazon
@@ -421,8 +319,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreatePublicVirtualInterface", kwargs)
 
     def create_transit_virtual_interface(
-        self, **kwargs: Unpack[CreateTransitVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[CreateTransitVirtualInterfaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitVirtualInterfaceResultTypeDef]:
         """Creates a transit virtual interface. A transit virtual interface should be
         used to access one or more transit gateways associated with Direct Connect
         gateways. A transit virtual interface enables the connection of multiple
@@ -433,8 +331,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("CreateTransitVirtualInterface", kwargs)
 
     def delete_bgp_peer(
-        self, **kwargs: Unpack[DeleteBGPPeerRequestTypeDef]
-    ) -> TargetResults[DeleteBGPPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBGPPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBGPPeerResponseTypeDef]:
         """Deletes the specified BGP peer on the specified virtual interface with the
         specified customer address and ASN.
 
@@ -443,8 +341,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DeleteBGPPeer", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Deletes the specified connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteConnection
@@ -452,8 +350,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_direct_connect_gateway(
-        self, **kwargs: Unpack[DeleteDirectConnectGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteDirectConnectGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDirectConnectGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDirectConnectGatewayResultTypeDef]:
         """Deletes the specified Direct Connect gateway. You must first delete all
         virtual interfaces that are attached to the Direct Connect gateway and
         disassociate all virtual private gateways associated with the Direct
@@ -464,8 +362,9 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DeleteDirectConnectGateway", kwargs)
 
     def delete_direct_connect_gateway_association(
-        self, **kwargs: Unpack[DeleteDirectConnectGatewayAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteDirectConnectGatewayAssociationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteDirectConnectGatewayAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteDirectConnectGatewayAssociationResultTypeDef]:
         """Deletes the association between the specified Direct Connect gateway and
         virtual private gateway.
 
@@ -475,8 +374,12 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_direct_connect_gateway_association_proposal(
         self,
-        **kwargs: Unpack[DeleteDirectConnectGatewayAssociationProposalRequestTypeDef],
-    ) -> TargetResults[DeleteDirectConnectGatewayAssociationProposalResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteDirectConnectGatewayAssociationProposalRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteDirectConnectGatewayAssociationProposalResultTypeDef
+    ]:
         """Deletes the association proposal request between the specified Direct
         Connect gateway and virtual private gateway or transit gateway.
 
@@ -485,8 +388,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DeleteDirectConnectGatewayAssociationProposal", kwargs)
 
     def delete_interconnect(
-        self, **kwargs: Unpack[DeleteInterconnectRequestTypeDef]
-    ) -> TargetResults[DeleteInterconnectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInterconnectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInterconnectResponseTypeDef]:
         """Deletes the specified interconnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteInterconnect
@@ -494,8 +397,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DeleteInterconnect", kwargs)
 
     def delete_lag(
-        self, **kwargs: Unpack[DeleteLagRequestTypeDef]
-    ) -> TargetResults[LagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLagRequestTypeDef]
+    ) -> TargetResults[type_defs.LagResponseTypeDef]:
         """Deletes the specified link aggregation group (LAG). You cannot delete a
         LAG if it has active virtual interfaces or hosted connections.
 
@@ -504,8 +407,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DeleteLag", kwargs)
 
     def delete_virtual_interface(
-        self, **kwargs: Unpack[DeleteVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[DeleteVirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVirtualInterfaceResponseTypeDef]:
         """Deletes a virtual interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteVirtualInterface
@@ -514,8 +417,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     @deprecated("DescribeConnectionLoa is deprecated.")
     def describe_connection_loa(
-        self, **kwargs: Unpack[DescribeConnectionLoaRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionLoaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionLoaRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionLoaResponseTypeDef]:
         """Deprecated. Use DescribeLoa instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeConnectionLoa
@@ -523,8 +426,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeConnectionLoa", kwargs)
 
     def describe_connections(
-        self, **kwargs: Unpack[DescribeConnectionsRequestTypeDef]
-    ) -> TargetResults[ConnectionsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionsTypeDef]:
         """Displays the specified connection or all connections in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeConnections
@@ -533,8 +436,9 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     @deprecated("DescribeConnectionsOnInterconnect is deprecated.")
     def describe_connections_on_interconnect(
-        self, **kwargs: Unpack[DescribeConnectionsOnInterconnectRequestTypeDef]
-    ) -> TargetResults[ConnectionsTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeConnectionsOnInterconnectRequestTypeDef],
+    ) -> TargetResults[type_defs.ConnectionsTypeDef]:
         """Deprecated. Use DescribeHostedConnections instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeConnectionsOnInterconnect
@@ -543,7 +447,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_customer_metadata(
         self,
-    ) -> TargetResults[DescribeCustomerMetadataResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeCustomerMetadataResponseTypeDef]:
         """Get and view a list of customer agreements, along with their signed status
         and whether the customer is an NNIPartner, NNIPartnerV2, or a nonPartner.
 
@@ -554,9 +458,11 @@ class MultiRegionDirectConnect(MultiRegionClient):
     def describe_direct_connect_gateway_association_proposals(
         self,
         **kwargs: Unpack[
-            DescribeDirectConnectGatewayAssociationProposalsRequestTypeDef
+            type_defs.DescribeDirectConnectGatewayAssociationProposalsRequestTypeDef
         ],
-    ) -> TargetResults[DescribeDirectConnectGatewayAssociationProposalsResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeDirectConnectGatewayAssociationProposalsResultTypeDef
+    ]:
         """Describes one or more association proposals for connection between a
         virtual private gateway or transit gateway and a Direct Connect gateway.
 
@@ -565,8 +471,11 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeDirectConnectGatewayAssociationProposals", kwargs)
 
     def describe_direct_connect_gateway_associations(
-        self, **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeDirectConnectGatewayAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeDirectConnectGatewayAssociationsResultTypeDef]:
         """Lists the associations between your Direct Connect gateways and virtual
         private gateways and transit gateways.
 
@@ -575,8 +484,11 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeDirectConnectGatewayAssociations", kwargs)
 
     def describe_direct_connect_gateway_attachments(
-        self, **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef]
-    ) -> TargetResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeDirectConnectGatewayAttachmentsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
         """Lists the attachments between your Direct Connect gateways and virtual
         interfaces. You must specify a Direct Connect gateway, a virtual
         interface, or both. If you specify a Direct Connect gateway, the response
@@ -591,8 +503,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeDirectConnectGatewayAttachments", kwargs)
 
     def describe_direct_connect_gateways(
-        self, **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeDirectConnectGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDirectConnectGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDirectConnectGatewaysResultTypeDef]:
         """Lists all your Direct Connect gateways or only the specified Direct
         Connect gateway. Deleted Direct Connect gateways are not returned.
 
@@ -601,8 +513,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeDirectConnectGateways", kwargs)
 
     def describe_hosted_connections(
-        self, **kwargs: Unpack[DescribeHostedConnectionsRequestTypeDef]
-    ) -> TargetResults[ConnectionsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHostedConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionsTypeDef]:
         """Lists the hosted connections that have been provisioned on the specified
         interconnect or link aggregation group (LAG).
 
@@ -612,8 +524,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     @deprecated("DescribeInterconnectLoa is deprecated.")
     def describe_interconnect_loa(
-        self, **kwargs: Unpack[DescribeInterconnectLoaRequestTypeDef]
-    ) -> TargetResults[DescribeInterconnectLoaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInterconnectLoaRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInterconnectLoaResponseTypeDef]:
         """Deprecated. Use DescribeLoa instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeInterconnectLoa
@@ -621,8 +533,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeInterconnectLoa", kwargs)
 
     def describe_interconnects(
-        self, **kwargs: Unpack[DescribeInterconnectsRequestTypeDef]
-    ) -> TargetResults[InterconnectsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInterconnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.InterconnectsTypeDef]:
         """Lists the interconnects owned by the Amazon Web Services account or only
         the specified interconnect.
 
@@ -631,8 +543,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeInterconnects", kwargs)
 
     def describe_lags(
-        self, **kwargs: Unpack[DescribeLagsRequestTypeDef]
-    ) -> TargetResults[LagsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLagsRequestTypeDef]
+    ) -> TargetResults[type_defs.LagsTypeDef]:
         """Describes all your link aggregation groups (LAG) or the specified LAG.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeLags
@@ -640,8 +552,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeLags", kwargs)
 
     def describe_loa(
-        self, **kwargs: Unpack[DescribeLoaRequestTypeDef]
-    ) -> TargetResults[LoaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoaRequestTypeDef]
+    ) -> TargetResults[type_defs.LoaResponseTypeDef]:
         """Gets the LOA-CFA for a connection, interconnect, or link aggregation group
         (LAG).
 
@@ -649,7 +561,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         """
         return self._call("DescribeLoa", kwargs)
 
-    def describe_locations(self) -> TargetResults[LocationsTypeDef]:
+    def describe_locations(self) -> TargetResults[type_defs.LocationsTypeDef]:
         """Lists the Direct Connect locations in the current Amazon Web Services
         Region. These are the locations that can be selected when calling
         CreateConnection or CreateInterconnect.
@@ -659,8 +571,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeLocations", {})
 
     def describe_router_configuration(
-        self, **kwargs: Unpack[DescribeRouterConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeRouterConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouterConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouterConfigurationResponseTypeDef]:
         """Details about the router.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeRouterConfiguration
@@ -668,15 +580,17 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeRouterConfiguration", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> TargetResults[DescribeTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
         """Describes the tags associated with the specified Direct Connect resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeTags
         """
         return self._call("DescribeTags", kwargs)
 
-    def describe_virtual_gateways(self) -> TargetResults[VirtualGatewaysTypeDef]:
+    def describe_virtual_gateways(
+        self,
+    ) -> TargetResults[type_defs.VirtualGatewaysTypeDef]:
         """Deprecated. Use DescribeVpnGateways instead. See DescribeVPNGateways in
         the Amazon Elastic Compute Cloud API Reference.
 
@@ -685,8 +599,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeVirtualGateways", {})
 
     def describe_virtual_interfaces(
-        self, **kwargs: Unpack[DescribeVirtualInterfacesRequestTypeDef]
-    ) -> TargetResults[VirtualInterfacesTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVirtualInterfacesRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfacesTypeDef]:
         """Displays all virtual interfaces for an Amazon Web Services account.
         Virtual interfaces deleted fewer than 15 minutes before you make the
         request are also returned. If you specify a connection ID, only the
@@ -699,8 +613,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DescribeVirtualInterfaces", kwargs)
 
     def disassociate_connection_from_lag(
-        self, **kwargs: Unpack[DisassociateConnectionFromLagRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateConnectionFromLagRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Disassociates a connection from a link aggregation group (LAG). The
         connection is interrupted and re-established as a standalone connection
         (the connection is not deleted; to delete the connection, use the
@@ -714,8 +628,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DisassociateConnectionFromLag", kwargs)
 
     def disassociate_mac_sec_key(
-        self, **kwargs: Unpack[DisassociateMacSecKeyRequestTypeDef]
-    ) -> TargetResults[DisassociateMacSecKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMacSecKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMacSecKeyResponseTypeDef]:
         """Removes the association between a MAC Security (MACsec) security key and a
         Direct Connect connection.
 
@@ -724,8 +638,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("DisassociateMacSecKey", kwargs)
 
     def list_virtual_interface_test_history(
-        self, **kwargs: Unpack[ListVirtualInterfaceTestHistoryRequestTypeDef]
-    ) -> TargetResults[ListVirtualInterfaceTestHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualInterfaceTestHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualInterfaceTestHistoryResponseTypeDef]:
         """Lists the virtual interface failover test history.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/ListVirtualInterfaceTestHistory
@@ -733,8 +647,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("ListVirtualInterfaceTestHistory", kwargs)
 
     def start_bgp_failover_test(
-        self, **kwargs: Unpack[StartBgpFailoverTestRequestTypeDef]
-    ) -> TargetResults[StartBgpFailoverTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBgpFailoverTestRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBgpFailoverTestResponseTypeDef]:
         """Starts the virtual interface failover test that verifies your
         configuration meets your resiliency requirements by placing the BGP
         peering session in the DOWN state. You can then send traffic to verify
@@ -745,8 +659,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("StartBgpFailoverTest", kwargs)
 
     def stop_bgp_failover_test(
-        self, **kwargs: Unpack[StopBgpFailoverTestRequestTypeDef]
-    ) -> TargetResults[StopBgpFailoverTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBgpFailoverTestRequestTypeDef]
+    ) -> TargetResults[type_defs.StopBgpFailoverTestResponseTypeDef]:
         """Stops the virtual interface failover test.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/StopBgpFailoverTest
@@ -754,8 +668,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("StopBgpFailoverTest", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified Direct Connect resource. Each
         resource can have a maximum of 50 tags.
 
@@ -764,8 +678,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified Direct Connect resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UntagResource
@@ -773,8 +687,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connection(
-        self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> TargetResults[ConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
         """Updates the Direct Connect connection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateConnection
@@ -782,8 +696,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("UpdateConnection", kwargs)
 
     def update_direct_connect_gateway(
-        self, **kwargs: Unpack[UpdateDirectConnectGatewayRequestTypeDef]
-    ) -> TargetResults[UpdateDirectConnectGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDirectConnectGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDirectConnectGatewayResponseTypeDef]:
         """Updates the name of a current Direct Connect gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateDirectConnectGateway
@@ -791,8 +705,9 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("UpdateDirectConnectGateway", kwargs)
 
     def update_direct_connect_gateway_association(
-        self, **kwargs: Unpack[UpdateDirectConnectGatewayAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateDirectConnectGatewayAssociationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateDirectConnectGatewayAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDirectConnectGatewayAssociationResultTypeDef]:
         """Updates the specified attributes of the Direct Connect gateway
         association.
 
@@ -801,8 +716,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("UpdateDirectConnectGatewayAssociation", kwargs)
 
     def update_lag(
-        self, **kwargs: Unpack[UpdateLagRequestTypeDef]
-    ) -> TargetResults[LagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLagRequestTypeDef]
+    ) -> TargetResults[type_defs.LagResponseTypeDef]:
         """Updates the attributes of the specified link aggregation group (LAG).
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateLag
@@ -810,8 +725,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         return self._call("UpdateLag", kwargs)
 
     def update_virtual_interface_attributes(
-        self, **kwargs: Unpack[UpdateVirtualInterfaceAttributesRequestTypeDef]
-    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVirtualInterfaceAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.VirtualInterfaceResponseTypeDef]:
         """Updates the specified attributes of the specified virtual private
         interface.
 
@@ -825,8 +740,10 @@ class MultiRegionDirectConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeDirectConnectGatewayAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeDirectConnectGatewayAssociationsResultTypeDef]:
         """Every page of DescribeDirectConnectGatewayAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -849,8 +766,10 @@ class MultiRegionDirectConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef],
-    ) -> TargetResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeDirectConnectGatewayAttachmentsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
         """Every page of DescribeDirectConnectGatewayAttachments in every target,
         merged per target (botocore's build_full_result).
 
@@ -879,8 +798,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeDirectConnectGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDirectConnectGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDirectConnectGatewaysResultTypeDef]:
         """Every page of DescribeDirectConnectGateways in every target, merged per
         target (botocore's build_full_result).
 
@@ -902,8 +821,10 @@ class MultiRegionDirectConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef],
-    ) -> Items[DirectConnectGatewayAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeDirectConnectGatewayAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.DirectConnectGatewayAssociationTypeDef]:
         """Each element of directConnectGatewayAssociations in every page of
         DescribeDirectConnectGatewayAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -922,8 +843,10 @@ class MultiRegionDirectConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef],
-    ) -> Items[DirectConnectGatewayAttachmentTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeDirectConnectGatewayAttachmentsRequestTypeDef
+        ],
+    ) -> Items[type_defs.DirectConnectGatewayAttachmentTypeDef]:
         """Each element of directConnectGatewayAttachments in every page of
         DescribeDirectConnectGatewayAttachments, from every target, as its page
         arrives (tagged with its target).
@@ -942,8 +865,8 @@ class MultiRegionDirectConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef],
-    ) -> Items[DirectConnectGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDirectConnectGatewaysRequestTypeDef],
+    ) -> Items[type_defs.DirectConnectGatewayTypeDef]:
         """Each element of directConnectGateways in every page of
         DescribeDirectConnectGateways, from every target, as its page arrives
         (tagged with its target).

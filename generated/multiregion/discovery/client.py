@@ -16,66 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AgentInfoTypeDef,
-        AssociateConfigurationItemsToApplicationRequestTypeDef,
-        AssociateConfigurationItemsToApplicationResponseTypeDef,
-        BatchDeleteAgentsRequestTypeDef,
-        BatchDeleteAgentsResponseTypeDef,
-        BatchDeleteImportDataRequestTypeDef,
-        BatchDeleteImportDataResponseTypeDef,
-        ConfigurationTagTypeDef,
-        ContinuousExportDescriptionTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateTagsRequestTypeDef,
-        CreateTagsResponseTypeDef,
-        DeleteApplicationsRequestTypeDef,
-        DeleteApplicationsResponseTypeDef,
-        DeleteTagsRequestTypeDef,
-        DeleteTagsResponseTypeDef,
-        DescribeAgentsRequestTypeDef,
-        DescribeAgentsResponseTypeDef,
-        DescribeBatchDeleteConfigurationTaskRequestTypeDef,
-        DescribeBatchDeleteConfigurationTaskResponseTypeDef,
-        DescribeConfigurationsRequestTypeDef,
-        DescribeConfigurationsResponseTypeDef,
-        DescribeContinuousExportsRequestTypeDef,
-        DescribeContinuousExportsResponseTypeDef,
-        DescribeExportConfigurationsRequestTypeDef,
-        DescribeExportConfigurationsResponseTypeDef,
-        DescribeExportTasksRequestTypeDef,
-        DescribeExportTasksResponseTypeDef,
-        DescribeImportTasksRequestTypeDef,
-        DescribeImportTasksResponseTypeDef,
-        DescribeTagsRequestTypeDef,
-        DescribeTagsResponseTypeDef,
-        DisassociateConfigurationItemsFromApplicationRequestTypeDef,
-        DisassociateConfigurationItemsFromApplicationResponseTypeDef,
-        ExportConfigurationsResponseTypeDef,
-        ExportInfoTypeDef,
-        GetDiscoverySummaryResponseTypeDef,
-        ImportTaskTypeDef,
-        ListConfigurationsRequestTypeDef,
-        ListConfigurationsResponseTypeDef,
-        ListServerNeighborsRequestTypeDef,
-        ListServerNeighborsResponseTypeDef,
-        StartBatchDeleteConfigurationTaskRequestTypeDef,
-        StartBatchDeleteConfigurationTaskResponseTypeDef,
-        StartContinuousExportResponseTypeDef,
-        StartDataCollectionByAgentIdsRequestTypeDef,
-        StartDataCollectionByAgentIdsResponseTypeDef,
-        StartExportTaskRequestTypeDef,
-        StartExportTaskResponseTypeDef,
-        StartImportTaskRequestTypeDef,
-        StartImportTaskResponseTypeDef,
-        StopContinuousExportRequestTypeDef,
-        StopContinuousExportResponseTypeDef,
-        StopDataCollectionByAgentIdsRequestTypeDef,
-        StopDataCollectionByAgentIdsResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionApplicationDiscoveryService"]
 
@@ -87,8 +28,13 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_configuration_items_to_application(
-        self, **kwargs: Unpack[AssociateConfigurationItemsToApplicationRequestTypeDef]
-    ) -> TargetResults[AssociateConfigurationItemsToApplicationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateConfigurationItemsToApplicationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateConfigurationItemsToApplicationResponseTypeDef
+    ]:
         """Associates one or more configuration items with an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/AssociateConfigurationItemsToApplication
@@ -96,8 +42,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("AssociateConfigurationItemsToApplication", kwargs)
 
     def batch_delete_agents(
-        self, **kwargs: Unpack[BatchDeleteAgentsRequestTypeDef]
-    ) -> TargetResults[BatchDeleteAgentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteAgentsResponseTypeDef]:
         """Deletes one or more agents or collectors as specified by ID. Deleting an
         agent or collector does not delete the previously discovered data. To
         delete the data collected, use StartBatchDeleteConfigurationTask.
@@ -107,8 +53,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("BatchDeleteAgents", kwargs)
 
     def batch_delete_import_data(
-        self, **kwargs: Unpack[BatchDeleteImportDataRequestTypeDef]
-    ) -> TargetResults[BatchDeleteImportDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteImportDataRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteImportDataResponseTypeDef]:
         """Deletes one or more import tasks, each identified by their import ID. Each
         import task has a number of records that can identify servers or
         applications.
@@ -118,8 +64,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("BatchDeleteImportData", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an application with the given name and description.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/CreateApplication
@@ -127,8 +73,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> TargetResults[CreateTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTagsResponseTypeDef]:
         """Creates one or more tags for configuration items. Tags are metadata that
         help you categorize IT assets. This API accepts a list of multiple
         configuration items.
@@ -138,8 +84,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def delete_applications(
-        self, **kwargs: Unpack[DeleteApplicationsRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationsResponseTypeDef]:
         """Deletes a list of applications and their associations with configuration
         items.
 
@@ -148,8 +94,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DeleteApplications", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> TargetResults[DeleteTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTagsResponseTypeDef]:
         """Deletes the association between configuration items and one or more tags.
         This API accepts a list of multiple configuration items.
 
@@ -158,8 +104,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def describe_agents(
-        self, **kwargs: Unpack[DescribeAgentsRequestTypeDef]
-    ) -> TargetResults[DescribeAgentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgentsResponseTypeDef]:
         """Lists agents or collectors as specified by ID or other filters. All
         agents/collectors associated with your user can be listed if you call
         DescribeAgents as is without passing any parameters.
@@ -169,8 +115,9 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DescribeAgents", kwargs)
 
     def describe_batch_delete_configuration_task(
-        self, **kwargs: Unpack[DescribeBatchDeleteConfigurationTaskRequestTypeDef]
-    ) -> TargetResults[DescribeBatchDeleteConfigurationTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeBatchDeleteConfigurationTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBatchDeleteConfigurationTaskResponseTypeDef]:
         """Takes a unique deletion task identifier as input and returns metadata
         about a configuration deletion task.
 
@@ -179,8 +126,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DescribeBatchDeleteConfigurationTask", kwargs)
 
     def describe_configurations(
-        self, **kwargs: Unpack[DescribeConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationsResponseTypeDef]:
         """Retrieves attributes for a list of configuration item IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeConfigurations
@@ -188,8 +135,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DescribeConfigurations", kwargs)
 
     def describe_continuous_exports(
-        self, **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef]
-    ) -> TargetResults[DescribeContinuousExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContinuousExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContinuousExportsResponseTypeDef]:
         """Lists exports as specified by ID. All continuous exports associated with
         your user can be listed if you call DescribeContinuousExports as is
         without passing any parameters.
@@ -200,8 +147,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     @deprecated("DescribeExportConfigurations is deprecated.")
     def describe_export_configurations(
-        self, **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeExportConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportConfigurationsResponseTypeDef]:
         """DescribeExportConfigurations is deprecated. Use DescribeExportTasks,
         instead.
 
@@ -210,8 +157,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DescribeExportConfigurations", kwargs)
 
     def describe_export_tasks(
-        self, **kwargs: Unpack[DescribeExportTasksRequestTypeDef]
-    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportTasksResponseTypeDef]:
         """Retrieve status of one or more export tasks. You can retrieve the status
         of up to 100 export tasks.
 
@@ -220,8 +167,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DescribeExportTasks", kwargs)
 
     def describe_import_tasks(
-        self, **kwargs: Unpack[DescribeImportTasksRequestTypeDef]
-    ) -> TargetResults[DescribeImportTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportTasksResponseTypeDef]:
         """Returns an array of import tasks for your account, including status
         information, times, IDs, the Amazon S3 Object URL for the import file, and
         more.
@@ -231,8 +178,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("DescribeImportTasks", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> TargetResults[DescribeTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
         """Retrieves a list of configuration items that have tags as specified by the
         key-value pairs, name and value, passed to the optional parameter filters.
 
@@ -242,8 +189,12 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def disassociate_configuration_items_from_application(
         self,
-        **kwargs: Unpack[DisassociateConfigurationItemsFromApplicationRequestTypeDef],
-    ) -> TargetResults[DisassociateConfigurationItemsFromApplicationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateConfigurationItemsFromApplicationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateConfigurationItemsFromApplicationResponseTypeDef
+    ]:
         """Disassociates one or more configuration items from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DisassociateConfigurationItemsFromApplication
@@ -253,7 +204,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
     @deprecated("ExportConfigurations is deprecated.")
     def export_configurations(
         self,
-    ) -> TargetResults[ExportConfigurationsResponseTypeDef]:
+    ) -> TargetResults[type_defs.ExportConfigurationsResponseTypeDef]:
         """Deprecated. Use StartExportTask instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/ExportConfigurations
@@ -262,7 +213,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def get_discovery_summary(
         self,
-    ) -> TargetResults[GetDiscoverySummaryResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDiscoverySummaryResponseTypeDef]:
         """Retrieves a short summary of discovered assets.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/GetDiscoverySummary
@@ -270,8 +221,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("GetDiscoverySummary", {})
 
     def list_configurations(
-        self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """Retrieves a list of configuration items as specified by the value passed
         to the required parameter configurationType. Optional filtering may be
         applied to refine search results.
@@ -281,8 +232,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("ListConfigurations", kwargs)
 
     def list_server_neighbors(
-        self, **kwargs: Unpack[ListServerNeighborsRequestTypeDef]
-    ) -> TargetResults[ListServerNeighborsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServerNeighborsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServerNeighborsResponseTypeDef]:
         """Retrieves a list of servers that are one network hop away from a specified
         server.
 
@@ -291,8 +242,9 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("ListServerNeighbors", kwargs)
 
     def start_batch_delete_configuration_task(
-        self, **kwargs: Unpack[StartBatchDeleteConfigurationTaskRequestTypeDef]
-    ) -> TargetResults[StartBatchDeleteConfigurationTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartBatchDeleteConfigurationTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartBatchDeleteConfigurationTaskResponseTypeDef]:
         """Takes a list of configurationId as input and starts an asynchronous
         deletion task to remove the configurationItems. Returns a unique deletion
         task identifier.
@@ -303,7 +255,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def start_continuous_export(
         self,
-    ) -> TargetResults[StartContinuousExportResponseTypeDef]:
+    ) -> TargetResults[type_defs.StartContinuousExportResponseTypeDef]:
         """Start the continuous flow of agent's discovered data into Amazon Athena.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StartContinuousExport
@@ -311,8 +263,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("StartContinuousExport", {})
 
     def start_data_collection_by_agent_ids(
-        self, **kwargs: Unpack[StartDataCollectionByAgentIdsRequestTypeDef]
-    ) -> TargetResults[StartDataCollectionByAgentIdsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataCollectionByAgentIdsRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDataCollectionByAgentIdsResponseTypeDef]:
         """Instructs the specified agents to start collecting data.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StartDataCollectionByAgentIds
@@ -320,8 +272,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("StartDataCollectionByAgentIds", kwargs)
 
     def start_export_task(
-        self, **kwargs: Unpack[StartExportTaskRequestTypeDef]
-    ) -> TargetResults[StartExportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartExportTaskResponseTypeDef]:
         """Begins the export of a discovered data report to an Amazon S3 bucket
         managed by Amazon Web Services.
 
@@ -330,8 +282,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("StartExportTask", kwargs)
 
     def start_import_task(
-        self, **kwargs: Unpack[StartImportTaskRequestTypeDef]
-    ) -> TargetResults[StartImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportTaskResponseTypeDef]:
         """Starts an import task, which allows you to import details of your
         on-premises environment directly into Amazon Web Services Migration Hub
         without having to use the Amazon Web Services Application Discovery
@@ -346,8 +298,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("StartImportTask", kwargs)
 
     def stop_continuous_export(
-        self, **kwargs: Unpack[StopContinuousExportRequestTypeDef]
-    ) -> TargetResults[StopContinuousExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopContinuousExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StopContinuousExportResponseTypeDef]:
         """Stop the continuous flow of agent's discovered data into Amazon Athena.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StopContinuousExport
@@ -355,8 +307,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("StopContinuousExport", kwargs)
 
     def stop_data_collection_by_agent_ids(
-        self, **kwargs: Unpack[StopDataCollectionByAgentIdsRequestTypeDef]
-    ) -> TargetResults[StopDataCollectionByAgentIdsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDataCollectionByAgentIdsRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDataCollectionByAgentIdsResponseTypeDef]:
         """Instructs the specified agents to stop collecting data.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StopDataCollectionByAgentIds
@@ -364,8 +316,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         return self._call("StopDataCollectionByAgentIds", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates metadata about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/UpdateApplication
@@ -378,8 +330,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAgentsRequestTypeDef],
-    ) -> TargetResults[DescribeAgentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAgentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAgentsResponseTypeDef]:
         """Every page of DescribeAgents in every target, merged per target
         (botocore's build_full_result).
 
@@ -403,8 +355,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef],
-    ) -> TargetResults[DescribeContinuousExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeContinuousExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeContinuousExportsResponseTypeDef]:
         """Every page of DescribeContinuousExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -429,8 +381,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeExportConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeExportConfigurationsResponseTypeDef]:
         """Every page of DescribeExportConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -453,8 +405,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeExportTasksResponseTypeDef]:
         """Every page of DescribeExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -477,8 +429,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImportTasksRequestTypeDef],
-    ) -> TargetResults[DescribeImportTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImportTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImportTasksResponseTypeDef]:
         """Every page of DescribeImportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -502,8 +454,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> TargetResults[DescribeTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -526,8 +478,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -550,8 +502,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAgentsRequestTypeDef],
-    ) -> Items[AgentInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAgentsRequestTypeDef],
+    ) -> Items[type_defs.AgentInfoTypeDef]:
         """Each element of agentsInfo in every page of DescribeAgents, from every
         target, as its page arrives (tagged with its target).
 
@@ -566,8 +518,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef],
-    ) -> Items[ContinuousExportDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeContinuousExportsRequestTypeDef],
+    ) -> Items[type_defs.ContinuousExportDescriptionTypeDef]:
         """Each element of descriptions in every page of DescribeContinuousExports,
         from every target, as its page arrives (tagged with its target).
 
@@ -586,8 +538,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef],
-    ) -> Items[ExportInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ExportInfoTypeDef]:
         """Each element of exportsInfo in every page of DescribeExportConfigurations,
         from every target, as its page arrives (tagged with its target).
 
@@ -605,8 +557,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> Items[ExportInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef],
+    ) -> Items[type_defs.ExportInfoTypeDef]:
         """Each element of exportsInfo in every page of DescribeExportTasks, from
         every target, as its page arrives (tagged with its target).
 
@@ -621,8 +573,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImportTasksRequestTypeDef],
-    ) -> Items[ImportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImportTasksRequestTypeDef],
+    ) -> Items[type_defs.ImportTaskTypeDef]:
         """Each element of tasks in every page of DescribeImportTasks, from every
         target, as its page arrives (tagged with its target).
 
@@ -637,8 +589,8 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> Items[ConfigurationTagTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationTagTypeDef]:
         """Each element of tags in every page of DescribeTags, from every target, as
         its page arrives (tagged with its target).
 
@@ -653,7 +605,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef],
     ) -> Items[dict[str, str]]:
         """Each element of configurations in every page of ListConfigurations, from
         every target, as its page arrives (tagged with its target).

@@ -12,24 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateLifecyclePolicyRequestTypeDef,
-        CreateLifecyclePolicyResponseTypeDef,
-        DeleteLifecyclePolicyRequestTypeDef,
-        DeleteLifecyclePolicyResponseTypeDef,
-        GetLifecyclePoliciesRequestTypeDef,
-        GetLifecyclePoliciesResponseTypeDef,
-        GetLifecyclePolicyRequestTypeDef,
-        GetLifecyclePolicyResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateLifecyclePolicyRequestTypeDef,
-        UpdateLifecyclePolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDLM"]
 
@@ -41,8 +24,8 @@ class MultiRegionDLM(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_lifecycle_policy(
-        self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLifecyclePolicyResponseTypeDef]:
         """Creates an Amazon Data Lifecycle Manager lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/CreateLifecyclePolicy
@@ -50,8 +33,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("CreateLifecyclePolicy", kwargs)
 
     def delete_lifecycle_policy(
-        self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLifecyclePolicyResponseTypeDef]:
         """Deletes the specified lifecycle policy and halts the automated operations
         that the policy specified.
 
@@ -60,8 +43,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("DeleteLifecyclePolicy", kwargs)
 
     def get_lifecycle_policies(
-        self, **kwargs: Unpack[GetLifecyclePoliciesRequestTypeDef]
-    ) -> TargetResults[GetLifecyclePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecyclePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLifecyclePoliciesResponseTypeDef]:
         """Gets summary information about all or the specified data lifecycle
         policies.
 
@@ -70,8 +53,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("GetLifecyclePolicies", kwargs)
 
     def get_lifecycle_policy(
-        self, **kwargs: Unpack[GetLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[GetLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLifecyclePolicyResponseTypeDef]:
         """Gets detailed information about the specified lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/GetLifecyclePolicy
@@ -79,8 +62,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("GetLifecyclePolicy", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/ListTagsForResource
@@ -88,8 +71,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/TagResource
@@ -97,8 +80,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/UntagResource
@@ -106,8 +89,8 @@ class MultiRegionDLM(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_lifecycle_policy(
-        self, **kwargs: Unpack[UpdateLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[UpdateLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLifecyclePolicyResponseTypeDef]:
         """Updates the specified lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/UpdateLifecyclePolicy

@@ -15,258 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsToResourceMessageTypeDef,
-        AddTagsToResourceResponseTypeDef,
-        ApplyPendingMaintenanceActionMessageTypeDef,
-        ApplyPendingMaintenanceActionResponseTypeDef,
-        BatchStartRecommendationsRequestTypeDef,
-        BatchStartRecommendationsResponseTypeDef,
-        CancelMetadataModelConversionMessageTypeDef,
-        CancelMetadataModelConversionResponseTypeDef,
-        CancelMetadataModelCreationMessageTypeDef,
-        CancelMetadataModelCreationResponseTypeDef,
-        CancelReplicationTaskAssessmentRunMessageTypeDef,
-        CancelReplicationTaskAssessmentRunResponseTypeDef,
-        CertificateTypeDef,
-        ConnectionTypeDef,
-        CreateDataMigrationMessageTypeDef,
-        CreateDataMigrationResponseTypeDef,
-        CreateDataProviderMessageTypeDef,
-        CreateDataProviderResponseTypeDef,
-        CreateEndpointMessageTypeDef,
-        CreateEndpointResponseTypeDef,
-        CreateEventSubscriptionMessageTypeDef,
-        CreateEventSubscriptionResponseTypeDef,
-        CreateFleetAdvisorCollectorRequestTypeDef,
-        CreateFleetAdvisorCollectorResponseTypeDef,
-        CreateInstanceProfileMessageTypeDef,
-        CreateInstanceProfileResponseTypeDef,
-        CreateMigrationProjectMessageTypeDef,
-        CreateMigrationProjectResponseTypeDef,
-        CreateReplicationConfigMessageTypeDef,
-        CreateReplicationConfigResponseTypeDef,
-        CreateReplicationInstanceMessageTypeDef,
-        CreateReplicationInstanceResponseTypeDef,
-        CreateReplicationSubnetGroupMessageTypeDef,
-        CreateReplicationSubnetGroupResponseTypeDef,
-        CreateReplicationTaskMessageTypeDef,
-        CreateReplicationTaskResponseTypeDef,
-        DataMigrationTypeDef,
-        DeleteCertificateMessageTypeDef,
-        DeleteCertificateResponseTypeDef,
-        DeleteCollectorRequestTypeDef,
-        DeleteConnectionMessageTypeDef,
-        DeleteConnectionResponseTypeDef,
-        DeleteDataMigrationMessageTypeDef,
-        DeleteDataMigrationResponseTypeDef,
-        DeleteDataProviderMessageTypeDef,
-        DeleteDataProviderResponseTypeDef,
-        DeleteEndpointMessageTypeDef,
-        DeleteEndpointResponseTypeDef,
-        DeleteEventSubscriptionMessageTypeDef,
-        DeleteEventSubscriptionResponseTypeDef,
-        DeleteFleetAdvisorDatabasesRequestTypeDef,
-        DeleteFleetAdvisorDatabasesResponseTypeDef,
-        DeleteInstanceProfileMessageTypeDef,
-        DeleteInstanceProfileResponseTypeDef,
-        DeleteMigrationProjectMessageTypeDef,
-        DeleteMigrationProjectResponseTypeDef,
-        DeleteReplicationConfigMessageTypeDef,
-        DeleteReplicationConfigResponseTypeDef,
-        DeleteReplicationInstanceMessageTypeDef,
-        DeleteReplicationInstanceResponseTypeDef,
-        DeleteReplicationSubnetGroupMessageTypeDef,
-        DeleteReplicationSubnetGroupResponseTypeDef,
-        DeleteReplicationTaskAssessmentRunMessageTypeDef,
-        DeleteReplicationTaskAssessmentRunResponseTypeDef,
-        DeleteReplicationTaskMessageTypeDef,
-        DeleteReplicationTaskResponseTypeDef,
-        DescribeAccountAttributesResponseTypeDef,
-        DescribeApplicableIndividualAssessmentsMessageTypeDef,
-        DescribeApplicableIndividualAssessmentsResponseTypeDef,
-        DescribeCertificatesMessageTypeDef,
-        DescribeCertificatesResponseTypeDef,
-        DescribeConnectionsMessageTypeDef,
-        DescribeConnectionsResponseTypeDef,
-        DescribeConversionConfigurationMessageTypeDef,
-        DescribeConversionConfigurationResponseTypeDef,
-        DescribeDataMigrationsMessageTypeDef,
-        DescribeDataMigrationsResponseTypeDef,
-        DescribeDataProvidersMessageTypeDef,
-        DescribeDataProvidersResponseTypeDef,
-        DescribeEndpointSettingsMessageTypeDef,
-        DescribeEndpointSettingsResponseTypeDef,
-        DescribeEndpointTypesMessageTypeDef,
-        DescribeEndpointTypesResponseTypeDef,
-        DescribeEndpointsMessageTypeDef,
-        DescribeEndpointsResponseTypeDef,
-        DescribeEngineVersionsMessageTypeDef,
-        DescribeEngineVersionsResponseTypeDef,
-        DescribeEventCategoriesMessageTypeDef,
-        DescribeEventCategoriesResponseTypeDef,
-        DescribeEventSubscriptionsMessageTypeDef,
-        DescribeEventSubscriptionsResponseTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeEventsResponseTypeDef,
-        DescribeExtensionPackAssociationsMessageTypeDef,
-        DescribeExtensionPackAssociationsResponseTypeDef,
-        DescribeFleetAdvisorCollectorsRequestTypeDef,
-        DescribeFleetAdvisorCollectorsResponseTypeDef,
-        DescribeFleetAdvisorDatabasesRequestTypeDef,
-        DescribeFleetAdvisorDatabasesResponseTypeDef,
-        DescribeFleetAdvisorLsaAnalysisRequestTypeDef,
-        DescribeFleetAdvisorLsaAnalysisResponseTypeDef,
-        DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef,
-        DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef,
-        DescribeFleetAdvisorSchemasRequestTypeDef,
-        DescribeFleetAdvisorSchemasResponseTypeDef,
-        DescribeInstanceProfilesMessageTypeDef,
-        DescribeInstanceProfilesResponseTypeDef,
-        DescribeMetadataModelAssessmentsMessageTypeDef,
-        DescribeMetadataModelAssessmentsResponseTypeDef,
-        DescribeMetadataModelChildrenMessageTypeDef,
-        DescribeMetadataModelChildrenResponseTypeDef,
-        DescribeMetadataModelConversionsMessageTypeDef,
-        DescribeMetadataModelConversionsResponseTypeDef,
-        DescribeMetadataModelCreationsMessageTypeDef,
-        DescribeMetadataModelCreationsResponseTypeDef,
-        DescribeMetadataModelExportsAsScriptMessageTypeDef,
-        DescribeMetadataModelExportsAsScriptResponseTypeDef,
-        DescribeMetadataModelExportsToTargetMessageTypeDef,
-        DescribeMetadataModelExportsToTargetResponseTypeDef,
-        DescribeMetadataModelImportsMessageTypeDef,
-        DescribeMetadataModelImportsResponseTypeDef,
-        DescribeMetadataModelMessageTypeDef,
-        DescribeMetadataModelResponseTypeDef,
-        DescribeMigrationProjectsMessageTypeDef,
-        DescribeMigrationProjectsResponseTypeDef,
-        DescribeOrderableReplicationInstancesMessageTypeDef,
-        DescribeOrderableReplicationInstancesResponseTypeDef,
-        DescribePendingMaintenanceActionsMessageTypeDef,
-        DescribePendingMaintenanceActionsResponseTypeDef,
-        DescribeRecommendationLimitationsRequestTypeDef,
-        DescribeRecommendationLimitationsResponseTypeDef,
-        DescribeRecommendationsRequestTypeDef,
-        DescribeRecommendationsResponseTypeDef,
-        DescribeRefreshSchemasStatusMessageTypeDef,
-        DescribeRefreshSchemasStatusResponseTypeDef,
-        DescribeReplicationConfigsMessageTypeDef,
-        DescribeReplicationConfigsResponseTypeDef,
-        DescribeReplicationInstanceTaskLogsMessageTypeDef,
-        DescribeReplicationInstanceTaskLogsResponseTypeDef,
-        DescribeReplicationInstancesMessageTypeDef,
-        DescribeReplicationInstancesResponseTypeDef,
-        DescribeReplicationSubnetGroupsMessageTypeDef,
-        DescribeReplicationSubnetGroupsResponseTypeDef,
-        DescribeReplicationTableStatisticsMessageTypeDef,
-        DescribeReplicationTableStatisticsResponseTypeDef,
-        DescribeReplicationTaskAssessmentResultsMessageTypeDef,
-        DescribeReplicationTaskAssessmentResultsResponseTypeDef,
-        DescribeReplicationTaskAssessmentRunsMessageTypeDef,
-        DescribeReplicationTaskAssessmentRunsResponseTypeDef,
-        DescribeReplicationTaskIndividualAssessmentsMessageTypeDef,
-        DescribeReplicationTaskIndividualAssessmentsResponseTypeDef,
-        DescribeReplicationTasksMessageTypeDef,
-        DescribeReplicationTasksResponseTypeDef,
-        DescribeReplicationsMessageTypeDef,
-        DescribeReplicationsResponseTypeDef,
-        DescribeSchemasMessageTypeDef,
-        DescribeSchemasResponseTypeDef,
-        DescribeTableStatisticsMessageTypeDef,
-        DescribeTableStatisticsResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EndpointTypeDef,
-        EventSubscriptionTypeDef,
-        EventTypeDef,
-        ExportMetadataModelAssessmentMessageTypeDef,
-        ExportMetadataModelAssessmentResponseTypeDef,
-        GetTargetSelectionRulesMessageTypeDef,
-        GetTargetSelectionRulesResponseTypeDef,
-        ImportCertificateMessageTypeDef,
-        ImportCertificateResponseTypeDef,
-        ListTagsForResourceMessageTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MetadataModelReferenceTypeDef,
-        ModifyConversionConfigurationMessageTypeDef,
-        ModifyConversionConfigurationResponseTypeDef,
-        ModifyDataMigrationMessageTypeDef,
-        ModifyDataMigrationResponseTypeDef,
-        ModifyDataProviderMessageTypeDef,
-        ModifyDataProviderResponseTypeDef,
-        ModifyEndpointMessageTypeDef,
-        ModifyEndpointResponseTypeDef,
-        ModifyEventSubscriptionMessageTypeDef,
-        ModifyEventSubscriptionResponseTypeDef,
-        ModifyInstanceProfileMessageTypeDef,
-        ModifyInstanceProfileResponseTypeDef,
-        ModifyMigrationProjectMessageTypeDef,
-        ModifyMigrationProjectResponseTypeDef,
-        ModifyReplicationConfigMessageTypeDef,
-        ModifyReplicationConfigResponseTypeDef,
-        ModifyReplicationInstanceMessageTypeDef,
-        ModifyReplicationInstanceResponseTypeDef,
-        ModifyReplicationSubnetGroupMessageTypeDef,
-        ModifyReplicationSubnetGroupResponseTypeDef,
-        ModifyReplicationTaskMessageTypeDef,
-        ModifyReplicationTaskResponseTypeDef,
-        MoveReplicationTaskMessageTypeDef,
-        MoveReplicationTaskResponseTypeDef,
-        OrderableReplicationInstanceTypeDef,
-        RebootReplicationInstanceMessageTypeDef,
-        RebootReplicationInstanceResponseTypeDef,
-        RefreshSchemasMessageTypeDef,
-        RefreshSchemasResponseTypeDef,
-        ReloadReplicationTablesMessageTypeDef,
-        ReloadReplicationTablesResponseTypeDef,
-        ReloadTablesMessageTypeDef,
-        ReloadTablesResponseTypeDef,
-        RemoveTagsFromResourceMessageTypeDef,
-        RemoveTagsFromResourceResponseTypeDef,
-        ReplicationInstanceTypeDef,
-        ReplicationSubnetGroupTypeDef,
-        ReplicationTaskAssessmentResultTypeDef,
-        ReplicationTaskTypeDef,
-        RunFleetAdvisorLsaAnalysisResponseTypeDef,
-        SchemaConversionRequestTypeDef,
-        StartDataMigrationMessageTypeDef,
-        StartDataMigrationResponseTypeDef,
-        StartExtensionPackAssociationMessageTypeDef,
-        StartExtensionPackAssociationResponseTypeDef,
-        StartMetadataModelAssessmentMessageTypeDef,
-        StartMetadataModelAssessmentResponseTypeDef,
-        StartMetadataModelConversionMessageTypeDef,
-        StartMetadataModelConversionResponseTypeDef,
-        StartMetadataModelCreationMessageTypeDef,
-        StartMetadataModelCreationResponseTypeDef,
-        StartMetadataModelExportAsScriptMessageTypeDef,
-        StartMetadataModelExportAsScriptResponseTypeDef,
-        StartMetadataModelExportToTargetMessageTypeDef,
-        StartMetadataModelExportToTargetResponseTypeDef,
-        StartMetadataModelImportMessageTypeDef,
-        StartMetadataModelImportResponseTypeDef,
-        StartRecommendationsRequestTypeDef,
-        StartReplicationMessageTypeDef,
-        StartReplicationResponseTypeDef,
-        StartReplicationTaskAssessmentMessageTypeDef,
-        StartReplicationTaskAssessmentResponseTypeDef,
-        StartReplicationTaskAssessmentRunMessageTypeDef,
-        StartReplicationTaskAssessmentRunResponseTypeDef,
-        StartReplicationTaskMessageTypeDef,
-        StartReplicationTaskResponseTypeDef,
-        StopDataMigrationMessageTypeDef,
-        StopDataMigrationResponseTypeDef,
-        StopReplicationMessageTypeDef,
-        StopReplicationResponseTypeDef,
-        StopReplicationTaskMessageTypeDef,
-        StopReplicationTaskResponseTypeDef,
-        SupportedEndpointTypeTypeDef,
-        TableStatisticsTypeDef,
-        TestConnectionMessageTypeDef,
-        TestConnectionResponseTypeDef,
-        UpdateSubscriptionsToEventBridgeMessageTypeDef,
-        UpdateSubscriptionsToEventBridgeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDatabaseMigrationService"]
 
@@ -278,8 +27,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> TargetResults[AddTagsToResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.AddTagsToResourceResponseTypeDef]:
         """Adds metadata tags to an DMS resource, including replication instance,
         endpoint, subnet group, and migration task. These tags can also be used
         with cost allocation reporting to track cost associated with DMS
@@ -291,8 +40,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def apply_pending_maintenance_action(
-        self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> TargetResults[ApplyPendingMaintenanceActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyPendingMaintenanceActionMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplyPendingMaintenanceActionResponseTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to a
         replication instance).
 
@@ -301,8 +50,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ApplyPendingMaintenanceAction", kwargs)
 
     def batch_start_recommendations(
-        self, **kwargs: Unpack[BatchStartRecommendationsRequestTypeDef]
-    ) -> TargetResults[BatchStartRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchStartRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchStartRecommendationsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -315,8 +64,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("BatchStartRecommendations", kwargs)
 
     def cancel_metadata_model_conversion(
-        self, **kwargs: Unpack[CancelMetadataModelConversionMessageTypeDef]
-    ) -> TargetResults[CancelMetadataModelConversionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMetadataModelConversionMessageTypeDef]
+    ) -> TargetResults[type_defs.CancelMetadataModelConversionResponseTypeDef]:
         """Cancels a single metadata model conversion operation that was started with
         StartMetadataModelConversion.
 
@@ -325,8 +74,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CancelMetadataModelConversion", kwargs)
 
     def cancel_metadata_model_creation(
-        self, **kwargs: Unpack[CancelMetadataModelCreationMessageTypeDef]
-    ) -> TargetResults[CancelMetadataModelCreationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMetadataModelCreationMessageTypeDef]
+    ) -> TargetResults[type_defs.CancelMetadataModelCreationResponseTypeDef]:
         """Cancels a single metadata model creation operation that was started with
         StartMetadataModelCreation.
 
@@ -335,8 +84,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CancelMetadataModelCreation", kwargs)
 
     def cancel_replication_task_assessment_run(
-        self, **kwargs: Unpack[CancelReplicationTaskAssessmentRunMessageTypeDef]
-    ) -> TargetResults[CancelReplicationTaskAssessmentRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CancelReplicationTaskAssessmentRunMessageTypeDef],
+    ) -> TargetResults[type_defs.CancelReplicationTaskAssessmentRunResponseTypeDef]:
         """Cancels a single premigration assessment run.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CancelReplicationTaskAssessmentRun
@@ -344,8 +94,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CancelReplicationTaskAssessmentRun", kwargs)
 
     def create_data_migration(
-        self, **kwargs: Unpack[CreateDataMigrationMessageTypeDef]
-    ) -> TargetResults[CreateDataMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDataMigrationResponseTypeDef]:
         """Creates a data migration using the provided settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateDataMigration
@@ -353,8 +103,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateDataMigration", kwargs)
 
     def create_data_provider(
-        self, **kwargs: Unpack[CreateDataProviderMessageTypeDef]
-    ) -> TargetResults[CreateDataProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataProviderMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDataProviderResponseTypeDef]:
         """Creates a data provider using the provided settings. A data provider
         stores a data store type and location information about your database.
 
@@ -363,8 +113,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateDataProvider", kwargs)
 
     def create_endpoint(
-        self, **kwargs: Unpack[CreateEndpointMessageTypeDef]
-    ) -> TargetResults[CreateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointResponseTypeDef]:
         """Creates an endpoint using the provided settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateEndpoint
@@ -372,8 +122,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateEndpoint", kwargs)
 
     def create_event_subscription(
-        self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[CreateEventSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateEventSubscriptionResponseTypeDef]:
         """Creates an DMS event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateEventSubscription
@@ -381,8 +131,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateEventSubscription", kwargs)
 
     def create_fleet_advisor_collector(
-        self, **kwargs: Unpack[CreateFleetAdvisorCollectorRequestTypeDef]
-    ) -> TargetResults[CreateFleetAdvisorCollectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetAdvisorCollectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetAdvisorCollectorResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -395,8 +145,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateFleetAdvisorCollector", kwargs)
 
     def create_instance_profile(
-        self, **kwargs: Unpack[CreateInstanceProfileMessageTypeDef]
-    ) -> TargetResults[CreateInstanceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceProfileMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceProfileResponseTypeDef]:
         """Creates the instance profile using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateInstanceProfile
@@ -404,8 +154,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateInstanceProfile", kwargs)
 
     def create_migration_project(
-        self, **kwargs: Unpack[CreateMigrationProjectMessageTypeDef]
-    ) -> TargetResults[CreateMigrationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMigrationProjectMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateMigrationProjectResponseTypeDef]:
         """Creates the migration project using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateMigrationProject
@@ -413,8 +163,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateMigrationProject", kwargs)
 
     def create_replication_config(
-        self, **kwargs: Unpack[CreateReplicationConfigMessageTypeDef]
-    ) -> TargetResults[CreateReplicationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationConfigMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicationConfigResponseTypeDef]:
         """Creates a configuration that you can later provide to configure and start
         an DMS Serverless replication. You can also provide options to validate
         the configuration inputs before you start the replication.
@@ -424,8 +174,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateReplicationConfig", kwargs)
 
     def create_replication_instance(
-        self, **kwargs: Unpack[CreateReplicationInstanceMessageTypeDef]
-    ) -> TargetResults[CreateReplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicationInstanceResponseTypeDef]:
         """Creates the replication instance using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateReplicationInstance
@@ -433,8 +183,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateReplicationInstance", kwargs)
 
     def create_replication_subnet_group(
-        self, **kwargs: Unpack[CreateReplicationSubnetGroupMessageTypeDef]
-    ) -> TargetResults[CreateReplicationSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicationSubnetGroupResponseTypeDef]:
         """Creates a replication subnet group given a list of the subnet IDs in a
         VPC.
 
@@ -443,8 +193,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateReplicationSubnetGroup", kwargs)
 
     def create_replication_task(
-        self, **kwargs: Unpack[CreateReplicationTaskMessageTypeDef]
-    ) -> TargetResults[CreateReplicationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicationTaskResponseTypeDef]:
         """Creates a replication task using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateReplicationTask
@@ -452,8 +202,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("CreateReplicationTask", kwargs)
 
     def delete_certificate(
-        self, **kwargs: Unpack[DeleteCertificateMessageTypeDef]
-    ) -> TargetResults[DeleteCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteCertificateResponseTypeDef]:
         """Deletes the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteCertificate
@@ -461,8 +211,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteCertificate", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionMessageTypeDef]
-    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionResponseTypeDef]:
         """Deletes the connection between a replication instance and an endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteConnection
@@ -470,8 +220,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_data_migration(
-        self, **kwargs: Unpack[DeleteDataMigrationMessageTypeDef]
-    ) -> TargetResults[DeleteDataMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataMigrationResponseTypeDef]:
         """Deletes the specified data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteDataMigration
@@ -479,8 +229,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteDataMigration", kwargs)
 
     def delete_data_provider(
-        self, **kwargs: Unpack[DeleteDataProviderMessageTypeDef]
-    ) -> TargetResults[DeleteDataProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataProviderMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataProviderResponseTypeDef]:
         """Deletes the specified data provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteDataProvider
@@ -488,8 +238,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteDataProvider", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointMessageTypeDef]
-    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteEndpointResponseTypeDef]:
         """Deletes the specified endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteEndpoint
@@ -497,8 +247,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def delete_event_subscription(
-        self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[DeleteEventSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventSubscriptionResponseTypeDef]:
         """Deletes an DMS event subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteEventSubscription
@@ -506,8 +256,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteEventSubscription", kwargs)
 
     def delete_fleet_advisor_collector(
-        self, **kwargs: Unpack[DeleteCollectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCollectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -520,8 +270,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteFleetAdvisorCollector", kwargs)
 
     def delete_fleet_advisor_databases(
-        self, **kwargs: Unpack[DeleteFleetAdvisorDatabasesRequestTypeDef]
-    ) -> TargetResults[DeleteFleetAdvisorDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetAdvisorDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetAdvisorDatabasesResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -534,8 +284,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteFleetAdvisorDatabases", kwargs)
 
     def delete_instance_profile(
-        self, **kwargs: Unpack[DeleteInstanceProfileMessageTypeDef]
-    ) -> TargetResults[DeleteInstanceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceProfileMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceProfileResponseTypeDef]:
         """Deletes the specified instance profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteInstanceProfile
@@ -543,8 +293,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteInstanceProfile", kwargs)
 
     def delete_migration_project(
-        self, **kwargs: Unpack[DeleteMigrationProjectMessageTypeDef]
-    ) -> TargetResults[DeleteMigrationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMigrationProjectMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteMigrationProjectResponseTypeDef]:
         """Deletes the specified migration project.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteMigrationProject
@@ -552,8 +302,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteMigrationProject", kwargs)
 
     def delete_replication_config(
-        self, **kwargs: Unpack[DeleteReplicationConfigMessageTypeDef]
-    ) -> TargetResults[DeleteReplicationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationConfigMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicationConfigResponseTypeDef]:
         """Deletes an DMS Serverless replication configuration. This effectively
         deprovisions any and all replications that use this configuration. You
         can't delete the configuration for an DMS Serverless replication that is
@@ -565,8 +315,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteReplicationConfig", kwargs)
 
     def delete_replication_instance(
-        self, **kwargs: Unpack[DeleteReplicationInstanceMessageTypeDef]
-    ) -> TargetResults[DeleteReplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicationInstanceResponseTypeDef]:
         """Deletes the specified replication instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationInstance
@@ -574,8 +324,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteReplicationInstance", kwargs)
 
     def delete_replication_subnet_group(
-        self, **kwargs: Unpack[DeleteReplicationSubnetGroupMessageTypeDef]
-    ) -> TargetResults[DeleteReplicationSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicationSubnetGroupResponseTypeDef]:
         """Deletes a subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationSubnetGroup
@@ -583,8 +333,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteReplicationSubnetGroup", kwargs)
 
     def delete_replication_task(
-        self, **kwargs: Unpack[DeleteReplicationTaskMessageTypeDef]
-    ) -> TargetResults[DeleteReplicationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicationTaskResponseTypeDef]:
         """Deletes the specified replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationTask
@@ -592,8 +342,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DeleteReplicationTask", kwargs)
 
     def delete_replication_task_assessment_run(
-        self, **kwargs: Unpack[DeleteReplicationTaskAssessmentRunMessageTypeDef]
-    ) -> TargetResults[DeleteReplicationTaskAssessmentRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteReplicationTaskAssessmentRunMessageTypeDef],
+    ) -> TargetResults[type_defs.DeleteReplicationTaskAssessmentRunResponseTypeDef]:
         """Deletes the record of a single premigration assessment run.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationTaskAssessmentRun
@@ -602,7 +353,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_account_attributes(
         self,
-    ) -> TargetResults[DescribeAccountAttributesResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountAttributesResponseTypeDef]:
         """Lists all of the DMS attributes for a customer account. These attributes
         include DMS quotas for the account and a unique account identifier in a
         particular DMS region. DMS quotas include a list of resource quotas
@@ -617,8 +368,13 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeAccountAttributes", {})
 
     def describe_applicable_individual_assessments(
-        self, **kwargs: Unpack[DescribeApplicableIndividualAssessmentsMessageTypeDef]
-    ) -> TargetResults[DescribeApplicableIndividualAssessmentsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeApplicableIndividualAssessmentsMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeApplicableIndividualAssessmentsResponseTypeDef
+    ]:
         """Provides a list of individual assessments that you can specify for a new
         premigration assessment run, given one or more parameters.
 
@@ -627,8 +383,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeApplicableIndividualAssessments", kwargs)
 
     def describe_certificates(
-        self, **kwargs: Unpack[DescribeCertificatesMessageTypeDef]
-    ) -> TargetResults[DescribeCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificatesResponseTypeDef]:
         """Provides a description of the certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeCertificates
@@ -636,8 +392,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeCertificates", kwargs)
 
     def describe_connections(
-        self, **kwargs: Unpack[DescribeConnectionsMessageTypeDef]
-    ) -> TargetResults[DescribeConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionsResponseTypeDef]:
         """Describes the status of the connections that have been made between the
         replication instance and an endpoint. Connections are created when you
         test an endpoint.
@@ -647,8 +403,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeConnections", kwargs)
 
     def describe_conversion_configuration(
-        self, **kwargs: Unpack[DescribeConversionConfigurationMessageTypeDef]
-    ) -> TargetResults[DescribeConversionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConversionConfigurationMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeConversionConfigurationResponseTypeDef]:
         """Returns configuration parameters for a schema conversion project.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeConversionConfiguration
@@ -656,8 +412,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeConversionConfiguration", kwargs)
 
     def describe_data_migrations(
-        self, **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef]
-    ) -> TargetResults[DescribeDataMigrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataMigrationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataMigrationsResponseTypeDef]:
         """Returns information about data migrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeDataMigrations
@@ -665,8 +421,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeDataMigrations", kwargs)
 
     def describe_data_providers(
-        self, **kwargs: Unpack[DescribeDataProvidersMessageTypeDef]
-    ) -> TargetResults[DescribeDataProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataProvidersMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataProvidersResponseTypeDef]:
         """Returns a paginated list of data providers for your account in the current
         region.
 
@@ -675,8 +431,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeDataProviders", kwargs)
 
     def describe_endpoint_settings(
-        self, **kwargs: Unpack[DescribeEndpointSettingsMessageTypeDef]
-    ) -> TargetResults[DescribeEndpointSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointSettingsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointSettingsResponseTypeDef]:
         """Returns information about the possible endpoint settings available when
         you create an endpoint for a specific database engine.
 
@@ -685,8 +441,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEndpointSettings", kwargs)
 
     def describe_endpoint_types(
-        self, **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef]
-    ) -> TargetResults[DescribeEndpointTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointTypesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointTypesResponseTypeDef]:
         """Returns information about the type of endpoints available.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpointTypes
@@ -694,8 +450,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEndpointTypes", kwargs)
 
     def describe_endpoints(
-        self, **kwargs: Unpack[DescribeEndpointsMessageTypeDef]
-    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """Returns information about the endpoints for your account in the current
         region.
 
@@ -704,8 +460,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEndpoints", kwargs)
 
     def describe_engine_versions(
-        self, **kwargs: Unpack[DescribeEngineVersionsMessageTypeDef]
-    ) -> TargetResults[DescribeEngineVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEngineVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEngineVersionsResponseTypeDef]:
         """Returns information about the replication instance versions used in the
         project.
 
@@ -714,8 +470,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEngineVersions", kwargs)
 
     def describe_event_categories(
-        self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> TargetResults[DescribeEventCategoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventCategoriesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventCategoriesResponseTypeDef]:
         """Lists categories for all event source types, or, if specified, for a
         specified source type. You can see a list of the event categories and
         source types in Working with Events and Notifications in the Database
@@ -726,8 +482,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEventCategories", kwargs)
 
     def describe_event_subscriptions(
-        self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> TargetResults[DescribeEventSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventSubscriptionsResponseTypeDef]:
         """Lists all the event subscriptions for a customer account. The description
         of a subscription includes SubscriptionName, SNSTopicARN, CustomerID,
         SourceType, SourceID, CreationTime, and Status.
@@ -737,8 +493,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEventSubscriptions", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Lists events for a given source identifier and source type. You can also
         specify a start and end time. For more information on DMS events, see
         Working with Events and Notifications in the Database Migration Service
@@ -749,8 +505,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_extension_pack_associations(
-        self, **kwargs: Unpack[DescribeExtensionPackAssociationsMessageTypeDef]
-    ) -> TargetResults[DescribeExtensionPackAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeExtensionPackAssociationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeExtensionPackAssociationsResponseTypeDef]:
         """Returns a paginated list of extension pack associations for the specified
         migration project. An extension pack is an add-on module that emulates
         functions present in a source database that are required when converting
@@ -761,8 +518,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeExtensionPackAssociations", kwargs)
 
     def describe_fleet_advisor_collectors(
-        self, **kwargs: Unpack[DescribeFleetAdvisorCollectorsRequestTypeDef]
-    ) -> TargetResults[DescribeFleetAdvisorCollectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetAdvisorCollectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetAdvisorCollectorsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -775,8 +532,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeFleetAdvisorCollectors", kwargs)
 
     def describe_fleet_advisor_databases(
-        self, **kwargs: Unpack[DescribeFleetAdvisorDatabasesRequestTypeDef]
-    ) -> TargetResults[DescribeFleetAdvisorDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetAdvisorDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetAdvisorDatabasesResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -789,8 +546,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeFleetAdvisorDatabases", kwargs)
 
     def describe_fleet_advisor_lsa_analysis(
-        self, **kwargs: Unpack[DescribeFleetAdvisorLsaAnalysisRequestTypeDef]
-    ) -> TargetResults[DescribeFleetAdvisorLsaAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetAdvisorLsaAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetAdvisorLsaAnalysisResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -803,8 +560,13 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeFleetAdvisorLsaAnalysis", kwargs)
 
     def describe_fleet_advisor_schema_object_summary(
-        self, **kwargs: Unpack[DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef]
-    ) -> TargetResults[DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef
+    ]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -817,8 +579,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeFleetAdvisorSchemaObjectSummary", kwargs)
 
     def describe_fleet_advisor_schemas(
-        self, **kwargs: Unpack[DescribeFleetAdvisorSchemasRequestTypeDef]
-    ) -> TargetResults[DescribeFleetAdvisorSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetAdvisorSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetAdvisorSchemasResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -831,8 +593,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeFleetAdvisorSchemas", kwargs)
 
     def describe_instance_profiles(
-        self, **kwargs: Unpack[DescribeInstanceProfilesMessageTypeDef]
-    ) -> TargetResults[DescribeInstanceProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceProfilesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceProfilesResponseTypeDef]:
         """Returns a paginated list of instance profiles for your account in the
         current region.
 
@@ -841,8 +603,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeInstanceProfiles", kwargs)
 
     def describe_metadata_model(
-        self, **kwargs: Unpack[DescribeMetadataModelMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetadataModelMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetadataModelResponseTypeDef]:
         """Gets detailed information about the specified metadata model, including
         its definition and corresponding converted objects in the target database
         if applicable.
@@ -852,8 +614,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModel", kwargs)
 
     def describe_metadata_model_assessments(
-        self, **kwargs: Unpack[DescribeMetadataModelAssessmentsMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelAssessmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetadataModelAssessmentsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetadataModelAssessmentsResponseTypeDef]:
         """Returns a paginated list of metadata model assessments for your account in
         the current region.
 
@@ -862,8 +624,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelAssessments", kwargs)
 
     def describe_metadata_model_children(
-        self, **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelChildrenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetadataModelChildrenMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetadataModelChildrenResponseTypeDef]:
         """Gets a list of child metadata models for the specified metadata model in
         the database hierarchy.
 
@@ -872,8 +634,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelChildren", kwargs)
 
     def describe_metadata_model_conversions(
-        self, **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelConversionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetadataModelConversionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetadataModelConversionsResponseTypeDef]:
         """Returns a paginated list of metadata model conversions for a migration
         project.
 
@@ -882,8 +644,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelConversions", kwargs)
 
     def describe_metadata_model_creations(
-        self, **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelCreationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetadataModelCreationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetadataModelCreationsResponseTypeDef]:
         """Returns a paginated list of metadata model creation requests for a
         migration project.
 
@@ -892,8 +654,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelCreations", kwargs)
 
     def describe_metadata_model_exports_as_script(
-        self, **kwargs: Unpack[DescribeMetadataModelExportsAsScriptMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelExportsAsScriptResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMetadataModelExportsAsScriptMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeMetadataModelExportsAsScriptResponseTypeDef]:
         """Returns a paginated list of metadata model exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsAsScript
@@ -901,8 +664,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelExportsAsScript", kwargs)
 
     def describe_metadata_model_exports_to_target(
-        self, **kwargs: Unpack[DescribeMetadataModelExportsToTargetMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelExportsToTargetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMetadataModelExportsToTargetMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeMetadataModelExportsToTargetResponseTypeDef]:
         """Returns a paginated list of metadata model exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsToTarget
@@ -910,8 +674,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelExportsToTarget", kwargs)
 
     def describe_metadata_model_imports(
-        self, **kwargs: Unpack[DescribeMetadataModelImportsMessageTypeDef]
-    ) -> TargetResults[DescribeMetadataModelImportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetadataModelImportsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetadataModelImportsResponseTypeDef]:
         """Returns a paginated list of metadata model imports.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelImports
@@ -919,8 +683,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMetadataModelImports", kwargs)
 
     def describe_migration_projects(
-        self, **kwargs: Unpack[DescribeMigrationProjectsMessageTypeDef]
-    ) -> TargetResults[DescribeMigrationProjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMigrationProjectsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeMigrationProjectsResponseTypeDef]:
         """Returns a paginated list of migration projects for your account in the
         current region.
 
@@ -929,8 +693,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeMigrationProjects", kwargs)
 
     def describe_orderable_replication_instances(
-        self, **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef]
-    ) -> TargetResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrderableReplicationInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrderableReplicationInstancesResponseTypeDef]:
         """Returns information about the replication instance types that can be
         created in the specified region.
 
@@ -939,8 +704,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeOrderableReplicationInstances", kwargs)
 
     def describe_pending_maintenance_actions(
-        self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> TargetResults[DescribePendingMaintenanceActionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribePendingMaintenanceActionsResponseTypeDef]:
         """Returns a list of upcoming maintenance events for replication instances in
         your account in the current Region.
 
@@ -949,8 +715,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribePendingMaintenanceActions", kwargs)
 
     def describe_recommendation_limitations(
-        self, **kwargs: Unpack[DescribeRecommendationLimitationsRequestTypeDef]
-    ) -> TargetResults[DescribeRecommendationLimitationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRecommendationLimitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRecommendationLimitationsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -963,8 +730,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeRecommendationLimitations", kwargs)
 
     def describe_recommendations(
-        self, **kwargs: Unpack[DescribeRecommendationsRequestTypeDef]
-    ) -> TargetResults[DescribeRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecommendationsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -977,8 +744,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeRecommendations", kwargs)
 
     def describe_refresh_schemas_status(
-        self, **kwargs: Unpack[DescribeRefreshSchemasStatusMessageTypeDef]
-    ) -> TargetResults[DescribeRefreshSchemasStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRefreshSchemasStatusMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeRefreshSchemasStatusResponseTypeDef]:
         """Returns the status of the RefreshSchemas operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeRefreshSchemasStatus
@@ -986,8 +753,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeRefreshSchemasStatus", kwargs)
 
     def describe_replication_configs(
-        self, **kwargs: Unpack[DescribeReplicationConfigsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicationConfigsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplicationConfigsResponseTypeDef]:
         """Returns one or more existing DMS Serverless replication configurations as
         a list of structures.
 
@@ -996,8 +763,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationConfigs", kwargs)
 
     def describe_replication_instance_task_logs(
-        self, **kwargs: Unpack[DescribeReplicationInstanceTaskLogsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationInstanceTaskLogsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReplicationInstanceTaskLogsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationInstanceTaskLogsResponseTypeDef]:
         """Returns information about the task logs for the specified task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationInstanceTaskLogs
@@ -1005,8 +773,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationInstanceTaskLogs", kwargs)
 
     def describe_replication_instances(
-        self, **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicationInstancesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplicationInstancesResponseTypeDef]:
         """Returns information about replication instances for your account in the
         current region.
 
@@ -1015,8 +783,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationInstances", kwargs)
 
     def describe_replication_subnet_groups(
-        self, **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicationSubnetGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplicationSubnetGroupsResponseTypeDef]:
         """Returns information about the replication subnet groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationSubnetGroups
@@ -1024,8 +792,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationSubnetGroups", kwargs)
 
     def describe_replication_table_statistics(
-        self, **kwargs: Unpack[DescribeReplicationTableStatisticsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationTableStatisticsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReplicationTableStatisticsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationTableStatisticsResponseTypeDef]:
         """Returns table and schema statistics for one or more provisioned
         replications that use a given DMS Serverless replication configuration.
 
@@ -1034,8 +803,13 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationTableStatistics", kwargs)
 
     def describe_replication_task_assessment_results(
-        self, **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationTaskAssessmentResultsMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationTaskAssessmentResultsResponseTypeDef
+    ]:
         """Returns the task assessment results from the Amazon S3 bucket that DMS
         creates in your Amazon Web Services account. This action always returns
         the latest results.
@@ -1045,8 +819,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationTaskAssessmentResults", kwargs)
 
     def describe_replication_task_assessment_runs(
-        self, **kwargs: Unpack[DescribeReplicationTaskAssessmentRunsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationTaskAssessmentRunsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReplicationTaskAssessmentRunsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationTaskAssessmentRunsResponseTypeDef]:
         """Returns a paginated list of premigration assessment runs based on filter
         settings.
 
@@ -1056,8 +831,12 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_task_individual_assessments(
         self,
-        **kwargs: Unpack[DescribeReplicationTaskIndividualAssessmentsMessageTypeDef],
-    ) -> TargetResults[DescribeReplicationTaskIndividualAssessmentsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationTaskIndividualAssessmentsMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationTaskIndividualAssessmentsResponseTypeDef
+    ]:
         """Returns a paginated list of individual assessments based on filter
         settings.
 
@@ -1066,8 +845,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationTaskIndividualAssessments", kwargs)
 
     def describe_replication_tasks(
-        self, **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplicationTasksResponseTypeDef]:
         """Returns information about replication tasks for your account in the
         current region.
 
@@ -1076,8 +855,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplicationTasks", kwargs)
 
     def describe_replications(
-        self, **kwargs: Unpack[DescribeReplicationsMessageTypeDef]
-    ) -> TargetResults[DescribeReplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplicationsResponseTypeDef]:
         """Provides details on replication progress by returning status information
         for one or more provisioned DMS Serverless replications.
 
@@ -1086,8 +865,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeReplications", kwargs)
 
     def describe_schemas(
-        self, **kwargs: Unpack[DescribeSchemasMessageTypeDef]
-    ) -> TargetResults[DescribeSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSchemasMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeSchemasResponseTypeDef]:
         """Returns information about the schema for the specified endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeSchemas
@@ -1095,8 +874,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeSchemas", kwargs)
 
     def describe_table_statistics(
-        self, **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef]
-    ) -> TargetResults[DescribeTableStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTableStatisticsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeTableStatisticsResponseTypeDef]:
         """Returns table statistics on the database migration task, including table
         name, rows inserted, rows updated, and rows deleted.
 
@@ -1105,8 +884,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("DescribeTableStatistics", kwargs)
 
     def export_metadata_model_assessment(
-        self, **kwargs: Unpack[ExportMetadataModelAssessmentMessageTypeDef]
-    ) -> TargetResults[ExportMetadataModelAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportMetadataModelAssessmentMessageTypeDef]
+    ) -> TargetResults[type_defs.ExportMetadataModelAssessmentResponseTypeDef]:
         """Saves a copy of a database migration assessment report to your Amazon S3
         bucket. DMS can save your assessment report as a comma-separated value
         (CSV) or a PDF file.
@@ -1116,8 +895,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ExportMetadataModelAssessment", kwargs)
 
     def get_target_selection_rules(
-        self, **kwargs: Unpack[GetTargetSelectionRulesMessageTypeDef]
-    ) -> TargetResults[GetTargetSelectionRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTargetSelectionRulesMessageTypeDef]
+    ) -> TargetResults[type_defs.GetTargetSelectionRulesResponseTypeDef]:
         """Converts source selection rules into their target counterparts for schema
         conversion operations.
 
@@ -1126,8 +905,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("GetTargetSelectionRules", kwargs)
 
     def import_certificate(
-        self, **kwargs: Unpack[ImportCertificateMessageTypeDef]
-    ) -> TargetResults[ImportCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportCertificateMessageTypeDef]
+    ) -> TargetResults[type_defs.ImportCertificateResponseTypeDef]:
         """Uploads the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ImportCertificate
@@ -1135,8 +914,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ImportCertificate", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all metadata tags attached to an DMS resource, including replication
         instance, endpoint, subnet group, and migration task. For more
         information, see Tag data type description.
@@ -1146,8 +925,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_conversion_configuration(
-        self, **kwargs: Unpack[ModifyConversionConfigurationMessageTypeDef]
-    ) -> TargetResults[ModifyConversionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyConversionConfigurationMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyConversionConfigurationResponseTypeDef]:
         """Modifies the specified schema conversion configuration using the provided
         parameters.
 
@@ -1156,8 +935,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyConversionConfiguration", kwargs)
 
     def modify_data_migration(
-        self, **kwargs: Unpack[ModifyDataMigrationMessageTypeDef]
-    ) -> TargetResults[ModifyDataMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDataMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDataMigrationResponseTypeDef]:
         """Modifies an existing DMS data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyDataMigration
@@ -1165,8 +944,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyDataMigration", kwargs)
 
     def modify_data_provider(
-        self, **kwargs: Unpack[ModifyDataProviderMessageTypeDef]
-    ) -> TargetResults[ModifyDataProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDataProviderMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDataProviderResponseTypeDef]:
         """Modifies the specified data provider using the provided settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyDataProvider
@@ -1174,8 +953,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyDataProvider", kwargs)
 
     def modify_endpoint(
-        self, **kwargs: Unpack[ModifyEndpointMessageTypeDef]
-    ) -> TargetResults[ModifyEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyEndpointResponseTypeDef]:
         """Modifies the specified endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyEndpoint
@@ -1183,8 +962,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyEndpoint", kwargs)
 
     def modify_event_subscription(
-        self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[ModifyEventSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyEventSubscriptionResponseTypeDef]:
         """Modifies an existing DMS event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyEventSubscription
@@ -1192,8 +971,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyEventSubscription", kwargs)
 
     def modify_instance_profile(
-        self, **kwargs: Unpack[ModifyInstanceProfileMessageTypeDef]
-    ) -> TargetResults[ModifyInstanceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceProfileMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceProfileResponseTypeDef]:
         """Modifies the specified instance profile using the provided parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyInstanceProfile
@@ -1201,8 +980,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyInstanceProfile", kwargs)
 
     def modify_migration_project(
-        self, **kwargs: Unpack[ModifyMigrationProjectMessageTypeDef]
-    ) -> TargetResults[ModifyMigrationProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyMigrationProjectMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyMigrationProjectResponseTypeDef]:
         """Modifies the specified migration project using the provided parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyMigrationProject
@@ -1210,8 +989,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyMigrationProject", kwargs)
 
     def modify_replication_config(
-        self, **kwargs: Unpack[ModifyReplicationConfigMessageTypeDef]
-    ) -> TargetResults[ModifyReplicationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReplicationConfigMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyReplicationConfigResponseTypeDef]:
         """Modifies an existing DMS Serverless replication configuration that you can
         use to start a replication. This command includes input validation and
         logic to check the state of any replication that uses this configuration.
@@ -1225,8 +1004,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyReplicationConfig", kwargs)
 
     def modify_replication_instance(
-        self, **kwargs: Unpack[ModifyReplicationInstanceMessageTypeDef]
-    ) -> TargetResults[ModifyReplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReplicationInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyReplicationInstanceResponseTypeDef]:
         """Modifies the replication instance to apply new settings. You can change
         one or more parameters by specifying these parameters and the new values
         in the request.
@@ -1236,8 +1015,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyReplicationInstance", kwargs)
 
     def modify_replication_subnet_group(
-        self, **kwargs: Unpack[ModifyReplicationSubnetGroupMessageTypeDef]
-    ) -> TargetResults[ModifyReplicationSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReplicationSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyReplicationSubnetGroupResponseTypeDef]:
         """Modifies the settings for the specified replication subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyReplicationSubnetGroup
@@ -1245,8 +1024,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyReplicationSubnetGroup", kwargs)
 
     def modify_replication_task(
-        self, **kwargs: Unpack[ModifyReplicationTaskMessageTypeDef]
-    ) -> TargetResults[ModifyReplicationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReplicationTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyReplicationTaskResponseTypeDef]:
         """Modifies the specified replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyReplicationTask
@@ -1254,8 +1033,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ModifyReplicationTask", kwargs)
 
     def move_replication_task(
-        self, **kwargs: Unpack[MoveReplicationTaskMessageTypeDef]
-    ) -> TargetResults[MoveReplicationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.MoveReplicationTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.MoveReplicationTaskResponseTypeDef]:
         """Moves a replication task from its current replication instance to a
         different target replication instance using the specified parameters. The
         target replication instance must be created with the same or later DMS
@@ -1266,8 +1045,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("MoveReplicationTask", kwargs)
 
     def reboot_replication_instance(
-        self, **kwargs: Unpack[RebootReplicationInstanceMessageTypeDef]
-    ) -> TargetResults[RebootReplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootReplicationInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootReplicationInstanceResponseTypeDef]:
         """Reboots a replication instance. Rebooting results in a momentary outage,
         until the replication instance becomes available again.
 
@@ -1276,8 +1055,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("RebootReplicationInstance", kwargs)
 
     def refresh_schemas(
-        self, **kwargs: Unpack[RefreshSchemasMessageTypeDef]
-    ) -> TargetResults[RefreshSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RefreshSchemasMessageTypeDef]
+    ) -> TargetResults[type_defs.RefreshSchemasResponseTypeDef]:
         """Populates the schema for the specified endpoint. This is an asynchronous
         operation and can take several minutes. You can check the status of this
         operation by calling the DescribeRefreshSchemasStatus operation.
@@ -1287,8 +1066,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("RefreshSchemas", kwargs)
 
     def reload_replication_tables(
-        self, **kwargs: Unpack[ReloadReplicationTablesMessageTypeDef]
-    ) -> TargetResults[ReloadReplicationTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReloadReplicationTablesMessageTypeDef]
+    ) -> TargetResults[type_defs.ReloadReplicationTablesResponseTypeDef]:
         """Reloads the target database table with the source data for a given DMS
         Serverless replication configuration.
 
@@ -1297,8 +1076,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ReloadReplicationTables", kwargs)
 
     def reload_tables(
-        self, **kwargs: Unpack[ReloadTablesMessageTypeDef]
-    ) -> TargetResults[ReloadTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReloadTablesMessageTypeDef]
+    ) -> TargetResults[type_defs.ReloadTablesResponseTypeDef]:
         """Reloads the target database table with the source data.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ReloadTables
@@ -1306,8 +1085,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("ReloadTables", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> TargetResults[RemoveTagsFromResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsFromResourceResponseTypeDef]:
         """Removes metadata tags from an DMS resource, including replication
         instance, endpoint, subnet group, and migration task. For more
         information, see Tag data type description.
@@ -1318,7 +1097,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def run_fleet_advisor_lsa_analysis(
         self,
-    ) -> TargetResults[RunFleetAdvisorLsaAnalysisResponseTypeDef]:
+    ) -> TargetResults[type_defs.RunFleetAdvisorLsaAnalysisResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -1331,8 +1110,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("RunFleetAdvisorLsaAnalysis", {})
 
     def start_data_migration(
-        self, **kwargs: Unpack[StartDataMigrationMessageTypeDef]
-    ) -> TargetResults[StartDataMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.StartDataMigrationResponseTypeDef]:
         """Starts the specified data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartDataMigration
@@ -1340,8 +1119,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartDataMigration", kwargs)
 
     def start_extension_pack_association(
-        self, **kwargs: Unpack[StartExtensionPackAssociationMessageTypeDef]
-    ) -> TargetResults[StartExtensionPackAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExtensionPackAssociationMessageTypeDef]
+    ) -> TargetResults[type_defs.StartExtensionPackAssociationResponseTypeDef]:
         """Applies the extension pack to your target database. An extension pack is
         an add-on module that emulates functions present in a source database that
         are required when converting objects to the target database.
@@ -1351,8 +1130,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartExtensionPackAssociation", kwargs)
 
     def start_metadata_model_assessment(
-        self, **kwargs: Unpack[StartMetadataModelAssessmentMessageTypeDef]
-    ) -> TargetResults[StartMetadataModelAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataModelAssessmentMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataModelAssessmentResponseTypeDef]:
         """Creates a database migration assessment report by assessing the migration
         complexity for your source database. A database migration assessment
         report summarizes all of the schema conversion tasks. It also details the
@@ -1364,8 +1143,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartMetadataModelAssessment", kwargs)
 
     def start_metadata_model_conversion(
-        self, **kwargs: Unpack[StartMetadataModelConversionMessageTypeDef]
-    ) -> TargetResults[StartMetadataModelConversionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataModelConversionMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataModelConversionResponseTypeDef]:
         """Converts your source database objects to a format compatible with the
         target database.
 
@@ -1374,8 +1153,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartMetadataModelConversion", kwargs)
 
     def start_metadata_model_creation(
-        self, **kwargs: Unpack[StartMetadataModelCreationMessageTypeDef]
-    ) -> TargetResults[StartMetadataModelCreationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataModelCreationMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataModelCreationResponseTypeDef]:
         """Creates source metadata model of the given type with the specified
         properties for schema conversion operations.
 
@@ -1384,8 +1163,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartMetadataModelCreation", kwargs)
 
     def start_metadata_model_export_as_script(
-        self, **kwargs: Unpack[StartMetadataModelExportAsScriptMessageTypeDef]
-    ) -> TargetResults[StartMetadataModelExportAsScriptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataModelExportAsScriptMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataModelExportAsScriptResponseTypeDef]:
         """Saves your converted code to a file as a SQL script, and stores this file
         on your Amazon S3 bucket.
 
@@ -1394,8 +1173,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartMetadataModelExportAsScript", kwargs)
 
     def start_metadata_model_export_to_target(
-        self, **kwargs: Unpack[StartMetadataModelExportToTargetMessageTypeDef]
-    ) -> TargetResults[StartMetadataModelExportToTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataModelExportToTargetMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataModelExportToTargetResponseTypeDef]:
         """Applies converted database objects to your target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelExportToTarget
@@ -1403,8 +1182,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartMetadataModelExportToTarget", kwargs)
 
     def start_metadata_model_import(
-        self, **kwargs: Unpack[StartMetadataModelImportMessageTypeDef]
-    ) -> TargetResults[StartMetadataModelImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetadataModelImportMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMetadataModelImportResponseTypeDef]:
         """Loads the metadata for all the dependent database objects of the parent
         object.
 
@@ -1413,8 +1192,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartMetadataModelImport", kwargs)
 
     def start_recommendations(
-        self, **kwargs: Unpack[StartRecommendationsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -1427,8 +1206,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartRecommendations", kwargs)
 
     def start_replication(
-        self, **kwargs: Unpack[StartReplicationMessageTypeDef]
-    ) -> TargetResults[StartReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.StartReplicationResponseTypeDef]:
         """For a given DMS Serverless replication configuration, DMS connects to the
         source endpoint and collects the metadata to analyze the replication
         workload. Using this metadata, DMS then computes and provisions the
@@ -1441,8 +1220,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartReplication", kwargs)
 
     def start_replication_task(
-        self, **kwargs: Unpack[StartReplicationTaskMessageTypeDef]
-    ) -> TargetResults[StartReplicationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReplicationTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.StartReplicationTaskResponseTypeDef]:
         """Starts the replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartReplicationTask
@@ -1450,8 +1229,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartReplicationTask", kwargs)
 
     def start_replication_task_assessment(
-        self, **kwargs: Unpack[StartReplicationTaskAssessmentMessageTypeDef]
-    ) -> TargetResults[StartReplicationTaskAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReplicationTaskAssessmentMessageTypeDef]
+    ) -> TargetResults[type_defs.StartReplicationTaskAssessmentResponseTypeDef]:
         """Starts the replication task assessment for unsupported data types in the
         source database.
 
@@ -1460,8 +1239,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartReplicationTaskAssessment", kwargs)
 
     def start_replication_task_assessment_run(
-        self, **kwargs: Unpack[StartReplicationTaskAssessmentRunMessageTypeDef]
-    ) -> TargetResults[StartReplicationTaskAssessmentRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartReplicationTaskAssessmentRunMessageTypeDef],
+    ) -> TargetResults[type_defs.StartReplicationTaskAssessmentRunResponseTypeDef]:
         """Starts a new premigration assessment run for one or more individual
         assessments of a migration task.
 
@@ -1470,8 +1250,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StartReplicationTaskAssessmentRun", kwargs)
 
     def stop_data_migration(
-        self, **kwargs: Unpack[StopDataMigrationMessageTypeDef]
-    ) -> TargetResults[StopDataMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDataMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.StopDataMigrationResponseTypeDef]:
         """Stops the specified data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StopDataMigration
@@ -1479,8 +1259,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StopDataMigration", kwargs)
 
     def stop_replication(
-        self, **kwargs: Unpack[StopReplicationMessageTypeDef]
-    ) -> TargetResults[StopReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopReplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.StopReplicationResponseTypeDef]:
         """For a given DMS Serverless replication configuration, DMS stops any and
         all ongoing DMS Serverless replications. This command doesn't deprovision
         the stopped replications.
@@ -1490,8 +1270,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StopReplication", kwargs)
 
     def stop_replication_task(
-        self, **kwargs: Unpack[StopReplicationTaskMessageTypeDef]
-    ) -> TargetResults[StopReplicationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopReplicationTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.StopReplicationTaskResponseTypeDef]:
         """Stops the replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StopReplicationTask
@@ -1499,8 +1279,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("StopReplicationTask", kwargs)
 
     def test_connection(
-        self, **kwargs: Unpack[TestConnectionMessageTypeDef]
-    ) -> TargetResults[TestConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestConnectionMessageTypeDef]
+    ) -> TargetResults[type_defs.TestConnectionResponseTypeDef]:
         """Tests the connection between the replication instance and the endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/TestConnection
@@ -1508,8 +1288,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         return self._call("TestConnection", kwargs)
 
     def update_subscriptions_to_event_bridge(
-        self, **kwargs: Unpack[UpdateSubscriptionsToEventBridgeMessageTypeDef]
-    ) -> TargetResults[UpdateSubscriptionsToEventBridgeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionsToEventBridgeMessageTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionsToEventBridgeResponseTypeDef]:
         """Migrates 10 active and enabled Amazon SNS subscriptions at a time and
         converts them to corresponding Amazon EventBridge rules. By default, this
         operation migrates subscriptions only when all your replication instance
@@ -1530,8 +1310,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> TargetResults[DescribeCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeCertificatesResponseTypeDef]:
         """Every page of DescribeCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1553,8 +1333,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
-    ) -> TargetResults[DescribeConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConnectionsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeConnectionsResponseTypeDef]:
         """Every page of DescribeConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,8 +1358,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef],
-    ) -> TargetResults[DescribeDataMigrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataMigrationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDataMigrationsResponseTypeDef]:
         """Every page of DescribeDataMigrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1601,8 +1381,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef],
-    ) -> TargetResults[DescribeEndpointTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointTypesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEndpointTypesResponseTypeDef]:
         """Every page of DescribeEndpointTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1624,8 +1404,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
-    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """Every page of DescribeEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1648,8 +1428,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> TargetResults[DescribeEventSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventSubscriptionsResponseTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1673,8 +1453,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1699,8 +1479,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef],
-    ) -> TargetResults[DescribeMetadataModelChildrenResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMetadataModelChildrenMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeMetadataModelChildrenResponseTypeDef]:
         """Every page of DescribeMetadataModelChildren in every target, merged per
         target (botocore's build_full_result).
 
@@ -1723,8 +1503,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
-    ) -> TargetResults[DescribeMetadataModelCreationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMetadataModelCreationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeMetadataModelCreationsResponseTypeDef]:
         """Every page of DescribeMetadataModelCreations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1747,8 +1527,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef],
-    ) -> TargetResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableReplicationInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrderableReplicationInstancesResponseTypeDef]:
         """Every page of DescribeOrderableReplicationInstances in every target,
         merged per target (botocore's build_full_result).
 
@@ -1771,8 +1551,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
-    ) -> TargetResults[DescribeReplicationInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationInstancesResponseTypeDef]:
         """Every page of DescribeReplicationInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -1795,8 +1575,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef],
-    ) -> TargetResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationSubnetGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationSubnetGroupsResponseTypeDef]:
         """Every page of DescribeReplicationSubnetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1818,8 +1598,12 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef],
-    ) -> TargetResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationTaskAssessmentResultsMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationTaskAssessmentResultsResponseTypeDef
+    ]:
         """Every page of DescribeReplicationTaskAssessmentResults in every target,
         merged per target (botocore's build_full_result).
 
@@ -1843,8 +1627,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> TargetResults[DescribeReplicationTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationTasksResponseTypeDef]:
         """Every page of DescribeReplicationTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1867,8 +1651,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSchemasMessageTypeDef],
-    ) -> TargetResults[DescribeSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSchemasMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeSchemasResponseTypeDef]:
         """Every page of DescribeSchemas in every target, merged per target
         (botocore's build_full_result).
 
@@ -1890,8 +1674,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef],
-    ) -> TargetResults[DescribeTableStatisticsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTableStatisticsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeTableStatisticsResponseTypeDef]:
         """Every page of DescribeTableStatistics in every target, merged per target
         (botocore's build_full_result).
 
@@ -1913,8 +1697,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> Items[CertificateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef],
+    ) -> Items[type_defs.CertificateTypeDef]:
         """Each element of Certificates in every page of DescribeCertificates, from
         every target, as its page arrives (tagged with its target).
 
@@ -1929,8 +1713,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
-    ) -> Items[ConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConnectionsMessageTypeDef],
+    ) -> Items[type_defs.ConnectionTypeDef]:
         """Each element of Connections in every page of DescribeConnections, from
         every target, as its page arrives (tagged with its target).
 
@@ -1945,8 +1729,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef],
-    ) -> Items[DataMigrationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataMigrationsMessageTypeDef],
+    ) -> Items[type_defs.DataMigrationTypeDef]:
         """Each element of DataMigrations in every page of DescribeDataMigrations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1961,8 +1745,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef],
-    ) -> Items[SupportedEndpointTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointTypesMessageTypeDef],
+    ) -> Items[type_defs.SupportedEndpointTypeTypeDef]:
         """Each element of SupportedEndpointTypes in every page of
         DescribeEndpointTypes, from every target, as its page arrives (tagged with
         its target).
@@ -1978,8 +1762,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
-    ) -> Items[EndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointsMessageTypeDef],
+    ) -> Items[type_defs.EndpointTypeDef]:
         """Each element of Endpoints in every page of DescribeEndpoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -1994,8 +1778,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> Items[EventSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[type_defs.EventSubscriptionTypeDef]:
         """Each element of EventSubscriptionsList in every page of
         DescribeEventSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -2014,8 +1798,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -2030,8 +1814,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef],
-    ) -> Items[MetadataModelReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMetadataModelChildrenMessageTypeDef],
+    ) -> Items[type_defs.MetadataModelReferenceTypeDef]:
         """Each element of MetadataModelChildren in every page of
         DescribeMetadataModelChildren, from every target, as its page arrives
         (tagged with its target).
@@ -2050,8 +1834,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
-    ) -> Items[SchemaConversionRequestTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMetadataModelCreationsMessageTypeDef],
+    ) -> Items[type_defs.SchemaConversionRequestTypeDef]:
         """Each element of Requests in every page of DescribeMetadataModelCreations,
         from every target, as its page arrives (tagged with its target).
 
@@ -2069,8 +1853,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef],
-    ) -> Items[OrderableReplicationInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableReplicationInstancesMessageTypeDef],
+    ) -> Items[type_defs.OrderableReplicationInstanceTypeDef]:
         """Each element of OrderableReplicationInstances in every page of
         DescribeOrderableReplicationInstances, from every target, as its page
         arrives (tagged with its target).
@@ -2089,8 +1873,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
-    ) -> Items[ReplicationInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationInstancesMessageTypeDef],
+    ) -> Items[type_defs.ReplicationInstanceTypeDef]:
         """Each element of ReplicationInstances in every page of
         DescribeReplicationInstances, from every target, as its page arrives
         (tagged with its target).
@@ -2109,8 +1893,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef],
-    ) -> Items[ReplicationSubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationSubnetGroupsMessageTypeDef],
+    ) -> Items[type_defs.ReplicationSubnetGroupTypeDef]:
         """Each element of ReplicationSubnetGroups in every page of
         DescribeReplicationSubnetGroups, from every target, as its page arrives
         (tagged with its target).
@@ -2129,8 +1913,10 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef],
-    ) -> Items[ReplicationTaskAssessmentResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationTaskAssessmentResultsMessageTypeDef
+        ],
+    ) -> Items[type_defs.ReplicationTaskAssessmentResultTypeDef]:
         """Each element of ReplicationTaskAssessmentResults in every page of
         DescribeReplicationTaskAssessmentResults, from every target, as its page
         arrives (tagged with its target).
@@ -2149,8 +1935,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> Items[ReplicationTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef],
+    ) -> Items[type_defs.ReplicationTaskTypeDef]:
         """Each element of ReplicationTasks in every page of
         DescribeReplicationTasks, from every target, as its page arrives (tagged
         with its target).
@@ -2166,7 +1952,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSchemasMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSchemasMessageTypeDef],
     ) -> Items[str]:
         """Each element of Schemas in every page of DescribeSchemas, from every
         target, as its page arrives (tagged with its target).
@@ -2182,8 +1968,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef],
-    ) -> Items[TableStatisticsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTableStatisticsMessageTypeDef],
+    ) -> Items[type_defs.TableStatisticsTypeDef]:
         """Each element of TableStatistics in every page of DescribeTableStatistics,
         from every target, as its page arrives (tagged with its target).
 
@@ -2198,7 +1984,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEndpointsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until testing endpoint is deleted.
 
@@ -2217,7 +2003,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeExtensionPackAssociationsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeExtensionPackAssociationsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS extension pack is associated.
 
@@ -2236,7 +2022,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelAssessmentsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelAssessmentsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model is assessed.
 
@@ -2255,7 +2041,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelConversionsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model conversion is cancelled.
 
@@ -2277,7 +2063,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelConversionsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model is converted.
 
@@ -2296,7 +2082,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelCreationsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model is created.
 
@@ -2315,7 +2101,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelCreationsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model creation is cancelled.
 
@@ -2337,7 +2123,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelExportsAsScriptMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelExportsAsScriptMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model is exported as script.
 
@@ -2359,7 +2145,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelExportsToTargetMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelExportsToTargetMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model is exported to target.
 
@@ -2381,7 +2167,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMetadataModelImportsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMetadataModelImportsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS metadata model is imported.
 
@@ -2400,7 +2186,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS replication instance is available.
 
@@ -2422,7 +2208,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS replication instance is deleted.
 
@@ -2441,7 +2227,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS replication task is deleted.
 
@@ -2460,7 +2246,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS replication task is ready.
 
@@ -2479,7 +2265,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS replication task is running.
 
@@ -2498,7 +2284,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationTasksMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until DMS replication task is stopped.
 
@@ -2517,7 +2303,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeConnectionsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until testing connection succeeds.
 

@@ -15,127 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddSourceIdentifierToSubscriptionMessageTypeDef,
-        AddSourceIdentifierToSubscriptionResultTypeDef,
-        AddTagsToResourceMessageTypeDef,
-        ApplyPendingMaintenanceActionMessageTypeDef,
-        ApplyPendingMaintenanceActionResultTypeDef,
-        CertificateMessageTypeDef,
-        CertificateTypeDef,
-        CopyDBClusterParameterGroupMessageTypeDef,
-        CopyDBClusterParameterGroupResultTypeDef,
-        CopyDBClusterSnapshotMessageTypeDef,
-        CopyDBClusterSnapshotResultTypeDef,
-        CreateDBClusterMessageTypeDef,
-        CreateDBClusterParameterGroupMessageTypeDef,
-        CreateDBClusterParameterGroupResultTypeDef,
-        CreateDBClusterResultTypeDef,
-        CreateDBClusterSnapshotMessageTypeDef,
-        CreateDBClusterSnapshotResultTypeDef,
-        CreateDBInstanceMessageTypeDef,
-        CreateDBInstanceResultTypeDef,
-        CreateDBSubnetGroupMessageTypeDef,
-        CreateDBSubnetGroupResultTypeDef,
-        CreateEventSubscriptionMessageTypeDef,
-        CreateEventSubscriptionResultTypeDef,
-        CreateGlobalClusterMessageTypeDef,
-        CreateGlobalClusterResultTypeDef,
-        DBClusterMessageTypeDef,
-        DBClusterParameterGroupDetailsTypeDef,
-        DBClusterParameterGroupNameMessageTypeDef,
-        DBClusterParameterGroupTypeDef,
-        DBClusterParameterGroupsMessageTypeDef,
-        DBClusterSnapshotMessageTypeDef,
-        DBClusterSnapshotTypeDef,
-        DBClusterTypeDef,
-        DBEngineVersionMessageTypeDef,
-        DBEngineVersionTypeDef,
-        DBInstanceMessageTypeDef,
-        DBInstanceTypeDef,
-        DBSubnetGroupMessageTypeDef,
-        DBSubnetGroupTypeDef,
-        DeleteDBClusterMessageTypeDef,
-        DeleteDBClusterParameterGroupMessageTypeDef,
-        DeleteDBClusterResultTypeDef,
-        DeleteDBClusterSnapshotMessageTypeDef,
-        DeleteDBClusterSnapshotResultTypeDef,
-        DeleteDBInstanceMessageTypeDef,
-        DeleteDBInstanceResultTypeDef,
-        DeleteDBSubnetGroupMessageTypeDef,
-        DeleteEventSubscriptionMessageTypeDef,
-        DeleteEventSubscriptionResultTypeDef,
-        DeleteGlobalClusterMessageTypeDef,
-        DeleteGlobalClusterResultTypeDef,
-        DescribeCertificatesMessageTypeDef,
-        DescribeDBClusterParameterGroupsMessageTypeDef,
-        DescribeDBClusterParametersMessageTypeDef,
-        DescribeDBClusterSnapshotAttributesMessageTypeDef,
-        DescribeDBClusterSnapshotAttributesResultTypeDef,
-        DescribeDBClusterSnapshotsMessageTypeDef,
-        DescribeDBClustersMessageTypeDef,
-        DescribeDBEngineVersionsMessageTypeDef,
-        DescribeDBInstancesMessageTypeDef,
-        DescribeDBSubnetGroupsMessageTypeDef,
-        DescribeEngineDefaultClusterParametersMessageTypeDef,
-        DescribeEngineDefaultClusterParametersResultTypeDef,
-        DescribeEventCategoriesMessageTypeDef,
-        DescribeEventSubscriptionsMessageTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeGlobalClustersMessageTypeDef,
-        DescribeOrderableDBInstanceOptionsMessageTypeDef,
-        DescribePendingMaintenanceActionsMessageTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventCategoriesMessageTypeDef,
-        EventSubscriptionTypeDef,
-        EventSubscriptionsMessageTypeDef,
-        EventTypeDef,
-        EventsMessageTypeDef,
-        FailoverDBClusterMessageTypeDef,
-        FailoverDBClusterResultTypeDef,
-        FailoverGlobalClusterMessageTypeDef,
-        FailoverGlobalClusterResultTypeDef,
-        GlobalClusterTypeDef,
-        GlobalClustersMessageTypeDef,
-        ListTagsForResourceMessageTypeDef,
-        ModifyDBClusterMessageTypeDef,
-        ModifyDBClusterParameterGroupMessageTypeDef,
-        ModifyDBClusterResultTypeDef,
-        ModifyDBClusterSnapshotAttributeMessageTypeDef,
-        ModifyDBClusterSnapshotAttributeResultTypeDef,
-        ModifyDBInstanceMessageTypeDef,
-        ModifyDBInstanceResultTypeDef,
-        ModifyDBSubnetGroupMessageTypeDef,
-        ModifyDBSubnetGroupResultTypeDef,
-        ModifyEventSubscriptionMessageTypeDef,
-        ModifyEventSubscriptionResultTypeDef,
-        ModifyGlobalClusterMessageTypeDef,
-        ModifyGlobalClusterResultTypeDef,
-        OrderableDBInstanceOptionTypeDef,
-        OrderableDBInstanceOptionsMessageTypeDef,
-        ParameterTypeDef,
-        PendingMaintenanceActionsMessageTypeDef,
-        RebootDBInstanceMessageTypeDef,
-        RebootDBInstanceResultTypeDef,
-        RemoveFromGlobalClusterMessageTypeDef,
-        RemoveFromGlobalClusterResultTypeDef,
-        RemoveSourceIdentifierFromSubscriptionMessageTypeDef,
-        RemoveSourceIdentifierFromSubscriptionResultTypeDef,
-        RemoveTagsFromResourceMessageTypeDef,
-        ResetDBClusterParameterGroupMessageTypeDef,
-        ResourcePendingMaintenanceActionsTypeDef,
-        RestoreDBClusterFromSnapshotMessageTypeDef,
-        RestoreDBClusterFromSnapshotResultTypeDef,
-        RestoreDBClusterToPointInTimeMessageTypeDef,
-        RestoreDBClusterToPointInTimeResultTypeDef,
-        StartDBClusterMessageTypeDef,
-        StartDBClusterResultTypeDef,
-        StopDBClusterMessageTypeDef,
-        StopDBClusterResultTypeDef,
-        SwitchoverGlobalClusterMessageTypeDef,
-        SwitchoverGlobalClusterResultTypeDef,
-        TagListMessageTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDocDB"]
 
@@ -152,8 +32,9 @@ class MultiRegionDocDB(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_source_identifier_to_subscription(
-        self, **kwargs: Unpack[AddSourceIdentifierToSubscriptionMessageTypeDef]
-    ) -> TargetResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddSourceIdentifierToSubscriptionMessageTypeDef],
+    ) -> TargetResults[type_defs.AddSourceIdentifierToSubscriptionResultTypeDef]:
         """Adds a source identifier to an existing event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/AddSourceIdentifierToSubscription
@@ -161,8 +42,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("AddSourceIdentifierToSubscription", kwargs)
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds metadata tags to an Amazon DocumentDB resource. You can use these
         tags with cost allocation reporting to track costs that are associated
         with Amazon DocumentDB resources or in a Condition statement in an
@@ -173,8 +54,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def apply_pending_maintenance_action(
-        self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> TargetResults[ApplyPendingMaintenanceActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyPendingMaintenanceActionMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplyPendingMaintenanceActionResultTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to an
         Amazon DocumentDB instance).
 
@@ -183,8 +64,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ApplyPendingMaintenanceAction", kwargs)
 
     def copy_db_cluster_parameter_group(
-        self, **kwargs: Unpack[CopyDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CopyDBClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBClusterParameterGroupResultTypeDef]:
         """Copies the specified cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CopyDBClusterParameterGroup
@@ -192,8 +73,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CopyDBClusterParameterGroup", kwargs)
 
     def copy_db_cluster_snapshot(
-        self, **kwargs: Unpack[CopyDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CopyDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBClusterSnapshotResultTypeDef]:
         """Copies a snapshot of a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CopyDBClusterSnapshot
@@ -201,8 +82,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CopyDBClusterSnapshot", kwargs)
 
     def create_db_cluster(
-        self, **kwargs: Unpack[CreateDBClusterMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterResultTypeDef]:
         """Creates a new Amazon DocumentDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBCluster
@@ -210,8 +91,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateDBCluster", kwargs)
 
     def create_db_cluster_parameter_group(
-        self, **kwargs: Unpack[CreateDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterParameterGroupResultTypeDef]:
         """Creates a new cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBClusterParameterGroup
@@ -219,8 +100,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateDBClusterParameterGroup", kwargs)
 
     def create_db_cluster_snapshot(
-        self, **kwargs: Unpack[CreateDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterSnapshotResultTypeDef]:
         """Creates a snapshot of a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBClusterSnapshot
@@ -228,8 +109,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateDBClusterSnapshot", kwargs)
 
     def create_db_instance(
-        self, **kwargs: Unpack[CreateDBInstanceMessageTypeDef]
-    ) -> TargetResults[CreateDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBInstanceResultTypeDef]:
         """Creates a new instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBInstance
@@ -237,8 +118,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateDBInstance", kwargs)
 
     def create_db_subnet_group(
-        self, **kwargs: Unpack[CreateDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBSubnetGroupResultTypeDef]:
         """Creates a new subnet group. subnet groups must contain at least one subnet
         in at least two Availability Zones in the Amazon Web Services Region.
 
@@ -247,8 +128,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateDBSubnetGroup", kwargs)
 
     def create_event_subscription(
-        self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateEventSubscriptionResultTypeDef]:
         """Creates an Amazon DocumentDB event notification subscription. This action
         requires a topic Amazon Resource Name (ARN) created by using the Amazon
         DocumentDB console, the Amazon SNS console, or the Amazon SNS API. To
@@ -260,8 +141,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateEventSubscription", kwargs)
 
     def create_global_cluster(
-        self, **kwargs: Unpack[CreateGlobalClusterMessageTypeDef]
-    ) -> TargetResults[CreateGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalClusterResultTypeDef]:
         """Creates an Amazon DocumentDB global cluster that can span multiple
         multiple Amazon Web Services Regions. The global cluster contains one
         primary cluster with read-write capability, and up-to 10 read-only
@@ -274,8 +155,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("CreateGlobalCluster", kwargs)
 
     def delete_db_cluster(
-        self, **kwargs: Unpack[DeleteDBClusterMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterResultTypeDef]:
         """Deletes a previously provisioned cluster. When you delete a cluster, all
         automated backups for that cluster are deleted and can't be recovered.
         Manual DB cluster snapshots of the specified cluster are not deleted.
@@ -285,8 +166,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteDBCluster", kwargs)
 
     def delete_db_cluster_parameter_group(
-        self, **kwargs: Unpack[DeleteDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified cluster parameter group. The cluster parameter group
         to be deleted can't be associated with any clusters.
 
@@ -295,8 +176,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteDBClusterParameterGroup", kwargs)
 
     def delete_db_cluster_snapshot(
-        self, **kwargs: Unpack[DeleteDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterSnapshotResultTypeDef]:
         """Deletes a cluster snapshot. If the snapshot is being copied, the copy
         operation is terminated.
 
@@ -305,8 +186,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteDBClusterSnapshot", kwargs)
 
     def delete_db_instance(
-        self, **kwargs: Unpack[DeleteDBInstanceMessageTypeDef]
-    ) -> TargetResults[DeleteDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBInstanceResultTypeDef]:
         """Deletes a previously provisioned instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DeleteDBInstance
@@ -314,8 +195,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteDBInstance", kwargs)
 
     def delete_db_subnet_group(
-        self, **kwargs: Unpack[DeleteDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DeleteDBSubnetGroup
@@ -323,8 +204,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteDBSubnetGroup", kwargs)
 
     def delete_event_subscription(
-        self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[DeleteEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventSubscriptionResultTypeDef]:
         """Deletes an Amazon DocumentDB event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DeleteEventSubscription
@@ -332,8 +213,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteEventSubscription", kwargs)
 
     def delete_global_cluster(
-        self, **kwargs: Unpack[DeleteGlobalClusterMessageTypeDef]
-    ) -> TargetResults[DeleteGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalClusterResultTypeDef]:
         """Deletes a global cluster. The primary and secondary clusters must already
         be detached or deleted before attempting to delete a global cluster.
 
@@ -342,8 +223,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DeleteGlobalCluster", kwargs)
 
     def describe_certificates(
-        self, **kwargs: Unpack[DescribeCertificatesMessageTypeDef]
-    ) -> TargetResults[CertificateMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef]
+    ) -> TargetResults[type_defs.CertificateMessageTypeDef]:
         """Returns a list of certificate authority (CA) certificates provided by
         Amazon DocumentDB for this Amazon Web Services account.
 
@@ -352,8 +233,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeCertificates", kwargs)
 
     def describe_db_cluster_parameter_groups(
-        self, **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupsMessageTypeDef]:
         """Returns a list of DBClusterParameterGroup descriptions. If a
         DBClusterParameterGroupName parameter is specified, the list contains only
         the description of the specified cluster parameter group.
@@ -363,8 +244,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBClusterParameterGroups", kwargs)
 
     def describe_db_cluster_parameters(
-        self, **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular cluster parameter
         group.
 
@@ -373,8 +254,9 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBClusterParameters", kwargs)
 
     def describe_db_cluster_snapshot_attributes(
-        self, **kwargs: Unpack[DescribeDBClusterSnapshotAttributesMessageTypeDef]
-    ) -> TargetResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotAttributesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBClusterSnapshotAttributesResultTypeDef]:
         """Returns a list of cluster snapshot attribute names and values for a manual
         DB cluster snapshot.
 
@@ -383,8 +265,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBClusterSnapshotAttributes", kwargs)
 
     def describe_db_cluster_snapshots(
-        self, **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef]
-    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterSnapshotMessageTypeDef]:
         """Returns information about cluster snapshots. This API operation supports
         pagination.
 
@@ -393,8 +275,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBClusterSnapshots", kwargs)
 
     def describe_db_clusters(
-        self, **kwargs: Unpack[DescribeDBClustersMessageTypeDef]
-    ) -> TargetResults[DBClusterMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterMessageTypeDef]:
         """Returns information about provisioned Amazon DocumentDB clusters. This API
         operation supports pagination. For certain management features such as
         cluster and instance lifecycle management, Amazon DocumentDB leverages
@@ -407,8 +289,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBClusters", kwargs)
 
     def describe_db_engine_versions(
-        self, **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef]
-    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBEngineVersionMessageTypeDef]:
         """Returns a list of the available engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBEngineVersions
@@ -416,8 +298,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBEngineVersions", kwargs)
 
     def describe_db_instances(
-        self, **kwargs: Unpack[DescribeDBInstancesMessageTypeDef]
-    ) -> TargetResults[DBInstanceMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef]
+    ) -> TargetResults[type_defs.DBInstanceMessageTypeDef]:
         """Returns information about provisioned Amazon DocumentDB instances. This
         API supports pagination.
 
@@ -426,8 +308,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBInstances", kwargs)
 
     def describe_db_subnet_groups(
-        self, **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef]
-    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBSubnetGroupMessageTypeDef]:
         """Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
         specified, the list will contain only the descriptions of the specified
         DBSubnetGroup.
@@ -437,8 +319,11 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeDBSubnetGroups", kwargs)
 
     def describe_engine_default_cluster_parameters(
-        self, **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef]
-    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeEngineDefaultClusterParametersMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         cluster database engine.
 
@@ -447,8 +332,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeEngineDefaultClusterParameters", kwargs)
 
     def describe_event_categories(
-        self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> TargetResults[EventCategoriesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventCategoriesMessageTypeDef]
+    ) -> TargetResults[type_defs.EventCategoriesMessageTypeDef]:
         """Displays a list of categories for all event source types, or, if
         specified, for a specified source type.
 
@@ -457,8 +342,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeEventCategories", kwargs)
 
     def describe_event_subscriptions(
-        self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Lists all the subscription descriptions for a customer account. The
         description for a subscription includes SubscriptionName, SNSTopicARN,
         CustomerID, SourceType, SourceID, CreationTime, and Status.
@@ -468,8 +353,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeEventSubscriptions", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[EventsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Returns events related to instances, security groups, snapshots, and DB
         parameter groups for the past 14 days. You can obtain events specific to a
         particular DB instance, security group, snapshot, or parameter group by
@@ -481,8 +366,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_global_clusters(
-        self, **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef]
-    ) -> TargetResults[GlobalClustersMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.GlobalClustersMessageTypeDef]:
         """Returns information about Amazon DocumentDB global clusters. This API
         supports pagination.
 
@@ -491,8 +376,9 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeGlobalClusters", kwargs)
 
     def describe_orderable_db_instance_options(
-        self, **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef]
-    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableDBInstanceOptionsMessageTypeDef]:
         """Returns a list of orderable instance options for the specified engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeOrderableDBInstanceOptions
@@ -500,8 +386,9 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribeOrderableDBInstanceOptions", kwargs)
 
     def describe_pending_maintenance_actions(
-        self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.PendingMaintenanceActionsMessageTypeDef]:
         """Returns a list of resources (for example, instances) that have at least
         one pending maintenance action.
 
@@ -510,8 +397,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("DescribePendingMaintenanceActions", kwargs)
 
     def failover_db_cluster(
-        self, **kwargs: Unpack[FailoverDBClusterMessageTypeDef]
-    ) -> TargetResults[FailoverDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverDBClusterResultTypeDef]:
         """Forces a failover for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/FailoverDBCluster
@@ -519,8 +406,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("FailoverDBCluster", kwargs)
 
     def failover_global_cluster(
-        self, **kwargs: Unpack[FailoverGlobalClusterMessageTypeDef]
-    ) -> TargetResults[FailoverGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverGlobalClusterResultTypeDef]:
         """Promotes the specified secondary DB cluster to be the primary DB cluster
         in the global cluster when failing over a global cluster occurs.
 
@@ -529,8 +416,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("FailoverGlobalCluster", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> TargetResults[TagListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """Lists all tags on an Amazon DocumentDB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/ListTagsForResource
@@ -538,8 +425,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_db_cluster(
-        self, **kwargs: Unpack[ModifyDBClusterMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterResultTypeDef]:
         """Modifies a setting for an Amazon DocumentDB cluster. You can change one or
         more database configuration parameters by specifying these parameters and
         the new values in the request.
@@ -549,8 +436,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyDBCluster", kwargs)
 
     def modify_db_cluster_parameter_group(
-        self, **kwargs: Unpack[ModifyDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cluster parameter group. To modify more than
         one parameter, submit a list of the following: ParameterName,
         ParameterValue, and ApplyMethod. A maximum of 20 parameters can be
@@ -561,8 +448,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyDBClusterParameterGroup", kwargs)
 
     def modify_db_cluster_snapshot_attribute(
-        self, **kwargs: Unpack[ModifyDBClusterSnapshotAttributeMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterSnapshotAttributeMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual cluster snapshot.
 
@@ -571,8 +458,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyDBClusterSnapshotAttribute", kwargs)
 
     def modify_db_instance(
-        self, **kwargs: Unpack[ModifyDBInstanceMessageTypeDef]
-    ) -> TargetResults[ModifyDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBInstanceResultTypeDef]:
         """Modifies settings for an instance. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request.
@@ -582,8 +469,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyDBInstance", kwargs)
 
     def modify_db_subnet_group(
-        self, **kwargs: Unpack[ModifyDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[ModifyDBSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBSubnetGroupResultTypeDef]:
         """Modifies an existing subnet group. subnet groups must contain at least one
         subnet in at least two Availability Zones in the Amazon Web Services
         Region.
@@ -593,8 +480,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyDBSubnetGroup", kwargs)
 
     def modify_event_subscription(
-        self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing Amazon DocumentDB event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/ModifyEventSubscription
@@ -602,8 +489,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyEventSubscription", kwargs)
 
     def modify_global_cluster(
-        self, **kwargs: Unpack[ModifyGlobalClusterMessageTypeDef]
-    ) -> TargetResults[ModifyGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyGlobalClusterResultTypeDef]:
         """Modify a setting for an Amazon DocumentDB global cluster. You can change
         one or more configuration parameters (for example: deletion protection),
         or the global cluster identifier by specifying these parameters and the
@@ -614,8 +501,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ModifyGlobalCluster", kwargs)
 
     def reboot_db_instance(
-        self, **kwargs: Unpack[RebootDBInstanceMessageTypeDef]
-    ) -> TargetResults[RebootDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootDBInstanceResultTypeDef]:
         """You might need to reboot your instance, usually for maintenance reasons.
         For example, if you make certain changes, or if you change the cluster
         parameter group that is associated with the instance, you must reboot the
@@ -626,8 +513,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("RebootDBInstance", kwargs)
 
     def remove_from_global_cluster(
-        self, **kwargs: Unpack[RemoveFromGlobalClusterMessageTypeDef]
-    ) -> TargetResults[RemoveFromGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFromGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.RemoveFromGlobalClusterResultTypeDef]:
         """Detaches an Amazon DocumentDB secondary cluster from a global cluster. The
         cluster becomes a standalone cluster with read-write capability instead of
         being read-only and receiving data from a primary in a different region.
@@ -637,8 +524,11 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("RemoveFromGlobalCluster", kwargs)
 
     def remove_source_identifier_from_subscription(
-        self, **kwargs: Unpack[RemoveSourceIdentifierFromSubscriptionMessageTypeDef]
-    ) -> TargetResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RemoveSourceIdentifierFromSubscriptionMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
         """Removes a source identifier from an existing Amazon DocumentDB event
         notification subscription.
 
@@ -647,8 +537,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("RemoveSourceIdentifierFromSubscription", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes metadata tags from an Amazon DocumentDB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/RemoveTagsFromResource
@@ -656,8 +546,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_db_cluster_parameter_group(
-        self, **kwargs: Unpack[ResetDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cluster parameter group to the default value.
         To reset specific parameters, submit a list of the following:
         ParameterName and ApplyMethod. To reset the entire cluster parameter
@@ -669,8 +559,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("ResetDBClusterParameterGroup", kwargs)
 
     def restore_db_cluster_from_snapshot(
-        self, **kwargs: Unpack[RestoreDBClusterFromSnapshotMessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterFromSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterFromSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterFromSnapshotResultTypeDef]:
         """Creates a new cluster from a snapshot or cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/RestoreDBClusterFromSnapshot
@@ -678,8 +568,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("RestoreDBClusterFromSnapshot", kwargs)
 
     def restore_db_cluster_to_point_in_time(
-        self, **kwargs: Unpack[RestoreDBClusterToPointInTimeMessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterToPointInTimeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterToPointInTimeMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterToPointInTimeResultTypeDef]:
         """Restores a cluster to an arbitrary point in time. Users can restore to any
         point in time before LatestRestorableTime for up to BackupRetentionPeriod
         days. The target cluster is created from the source cluster with the same
@@ -691,8 +581,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("RestoreDBClusterToPointInTime", kwargs)
 
     def start_db_cluster(
-        self, **kwargs: Unpack[StartDBClusterMessageTypeDef]
-    ) -> TargetResults[StartDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.StartDBClusterResultTypeDef]:
         """Restarts the stopped cluster that is specified by DBClusterIdentifier. For
         more information, see Stopping and Starting an Amazon DocumentDB Cluster.
 
@@ -701,8 +591,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("StartDBCluster", kwargs)
 
     def stop_db_cluster(
-        self, **kwargs: Unpack[StopDBClusterMessageTypeDef]
-    ) -> TargetResults[StopDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.StopDBClusterResultTypeDef]:
         """Stops the running cluster that is specified by DBClusterIdentifier. The
         cluster must be in the available state. For more information, see Stopping
         and Starting an Amazon DocumentDB Cluster.
@@ -712,8 +602,8 @@ class MultiRegionDocDB(MultiRegionClient):
         return self._call("StopDBCluster", kwargs)
 
     def switchover_global_cluster(
-        self, **kwargs: Unpack[SwitchoverGlobalClusterMessageTypeDef]
-    ) -> TargetResults[SwitchoverGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SwitchoverGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverGlobalClusterResultTypeDef]:
         """Switches over the specified secondary Amazon DocumentDB cluster to be the
         new primary Amazon DocumentDB cluster in the global database cluster.
 
@@ -727,8 +617,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> TargetResults[CertificateMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef],
+    ) -> TargetResults[type_defs.CertificateMessageTypeDef]:
         """Every page of DescribeCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -751,8 +641,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -776,8 +666,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -800,8 +690,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterSnapshotMessageTypeDef]:
         """Every page of DescribeDBClusterSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -824,8 +714,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> TargetResults[DBClusterMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterMessageTypeDef]:
         """Every page of DescribeDBClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -852,8 +742,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBEngineVersionMessageTypeDef]:
         """Every page of DescribeDBEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -875,8 +765,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> TargetResults[DBInstanceMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.DBInstanceMessageTypeDef]:
         """Every page of DescribeDBInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -899,8 +789,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSubnetGroupMessageTypeDef]:
         """Every page of DescribeDBSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -924,8 +814,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -949,8 +839,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[EventsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -976,8 +866,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> TargetResults[GlobalClustersMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.GlobalClustersMessageTypeDef]:
         """Every page of DescribeGlobalClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1000,8 +890,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableDBInstanceOptionsMessageTypeDef]:
         """Every page of DescribeOrderableDBInstanceOptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1023,8 +913,8 @@ class MultiRegionDocDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.PendingMaintenanceActionsMessageTypeDef]:
         """Every page of DescribePendingMaintenanceActions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1046,8 +936,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> Items[CertificateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef],
+    ) -> Items[type_defs.CertificateTypeDef]:
         """Each element of Certificates in every page of DescribeCertificates, from
         every target, as its page arrives (tagged with its target).
 
@@ -1062,8 +952,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> Items[DBClusterParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterParameterGroupTypeDef]:
         """Each element of DBClusterParameterGroups in every page of
         DescribeDBClusterParameterGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1082,8 +972,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeDBClusterParameters,
         from every target, as its page arrives (tagged with its target).
 
@@ -1101,8 +991,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> Items[DBClusterSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterSnapshotTypeDef]:
         """Each element of DBClusterSnapshots in every page of
         DescribeDBClusterSnapshots, from every target, as its page arrives (tagged
         with its target).
@@ -1121,8 +1011,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> Items[DBClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
+    ) -> Items[type_defs.DBClusterTypeDef]:
         """Each element of DBClusters in every page of DescribeDBClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -1137,8 +1027,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> Items[DBEngineVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef],
+    ) -> Items[type_defs.DBEngineVersionTypeDef]:
         """Each element of DBEngineVersions in every page of
         DescribeDBEngineVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1154,8 +1044,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> Items[DBInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
+    ) -> Items[type_defs.DBInstanceTypeDef]:
         """Each element of DBInstances in every page of DescribeDBInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -1170,8 +1060,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> Items[DBSubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBSubnetGroupTypeDef]:
         """Each element of DBSubnetGroups in every page of DescribeDBSubnetGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -1186,8 +1076,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> Items[EventSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[type_defs.EventSubscriptionTypeDef]:
         """Each element of EventSubscriptionsList in every page of
         DescribeEventSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -1206,8 +1096,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -1222,8 +1112,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> Items[GlobalClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef],
+    ) -> Items[type_defs.GlobalClusterTypeDef]:
         """Each element of GlobalClusters in every page of DescribeGlobalClusters,
         from every target, as its page arrives (tagged with its target).
 
@@ -1238,8 +1128,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> Items[OrderableDBInstanceOptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> Items[type_defs.OrderableDBInstanceOptionTypeDef]:
         """Each element of OrderableDBInstanceOptions in every page of
         DescribeOrderableDBInstanceOptions, from every target, as its page arrives
         (tagged with its target).
@@ -1258,8 +1148,8 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> Items[ResourcePendingMaintenanceActionsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> Items[type_defs.ResourcePendingMaintenanceActionsTypeDef]:
         """Each element of PendingMaintenanceActions in every page of
         DescribePendingMaintenanceActions, from every target, as its page arrives
         (tagged with its target).
@@ -1278,7 +1168,7 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBInstanceAvailable.
 
@@ -1297,7 +1187,7 @@ class MultiRegionDocDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBInstanceDeleted.
 

@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplyPendingMaintenanceActionInputTypeDef,
-        ApplyPendingMaintenanceActionOutputTypeDef,
-        ClusterInListTypeDef,
-        ClusterSnapshotInListTypeDef,
-        CopyClusterSnapshotInputTypeDef,
-        CopyClusterSnapshotOutputTypeDef,
-        CreateClusterInputTypeDef,
-        CreateClusterOutputTypeDef,
-        CreateClusterSnapshotInputTypeDef,
-        CreateClusterSnapshotOutputTypeDef,
-        DeleteClusterInputTypeDef,
-        DeleteClusterOutputTypeDef,
-        DeleteClusterSnapshotInputTypeDef,
-        DeleteClusterSnapshotOutputTypeDef,
-        GetClusterInputTypeDef,
-        GetClusterOutputTypeDef,
-        GetClusterSnapshotInputTypeDef,
-        GetClusterSnapshotOutputTypeDef,
-        GetPendingMaintenanceActionInputTypeDef,
-        GetPendingMaintenanceActionOutputTypeDef,
-        ListClusterSnapshotsInputTypeDef,
-        ListClusterSnapshotsOutputTypeDef,
-        ListClustersInputTypeDef,
-        ListClustersOutputTypeDef,
-        ListPendingMaintenanceActionsInputTypeDef,
-        ListPendingMaintenanceActionsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ResourcePendingMaintenanceActionTypeDef,
-        RestoreClusterFromSnapshotInputTypeDef,
-        RestoreClusterFromSnapshotOutputTypeDef,
-        StartClusterInputTypeDef,
-        StartClusterOutputTypeDef,
-        StopClusterInputTypeDef,
-        StopClusterOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateClusterInputTypeDef,
-        UpdateClusterOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDocDBElastic"]
 
@@ -69,8 +27,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def apply_pending_maintenance_action(
-        self, **kwargs: Unpack[ApplyPendingMaintenanceActionInputTypeDef]
-    ) -> TargetResults[ApplyPendingMaintenanceActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyPendingMaintenanceActionInputTypeDef]
+    ) -> TargetResults[type_defs.ApplyPendingMaintenanceActionOutputTypeDef]:
         """The type of pending maintenance action to be applied to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ApplyPendingMaintenanceAction
@@ -78,8 +36,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("ApplyPendingMaintenanceAction", kwargs)
 
     def copy_cluster_snapshot(
-        self, **kwargs: Unpack[CopyClusterSnapshotInputTypeDef]
-    ) -> TargetResults[CopyClusterSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyClusterSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.CopyClusterSnapshotOutputTypeDef]:
         """Copies a snapshot of an elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/CopyClusterSnapshot
@@ -87,8 +45,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("CopyClusterSnapshot", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterInputTypeDef]
-    ) -> TargetResults[CreateClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterOutputTypeDef]:
         """Creates a new Amazon DocumentDB elastic cluster and returns its cluster
         structure.
 
@@ -97,8 +55,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_cluster_snapshot(
-        self, **kwargs: Unpack[CreateClusterSnapshotInputTypeDef]
-    ) -> TargetResults[CreateClusterSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterSnapshotOutputTypeDef]:
         """Creates a snapshot of an elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/CreateClusterSnapshot
@@ -106,8 +64,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("CreateClusterSnapshot", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterInputTypeDef]
-    ) -> TargetResults[DeleteClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterOutputTypeDef]:
         """Delete an elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/DeleteCluster
@@ -115,8 +73,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_cluster_snapshot(
-        self, **kwargs: Unpack[DeleteClusterSnapshotInputTypeDef]
-    ) -> TargetResults[DeleteClusterSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterSnapshotOutputTypeDef]:
         """Delete an elastic cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/DeleteClusterSnapshot
@@ -124,8 +82,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("DeleteClusterSnapshot", kwargs)
 
     def get_cluster(
-        self, **kwargs: Unpack[GetClusterInputTypeDef]
-    ) -> TargetResults[GetClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterInputTypeDef]
+    ) -> TargetResults[type_defs.GetClusterOutputTypeDef]:
         """Returns information about a specific elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/GetCluster
@@ -133,8 +91,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("GetCluster", kwargs)
 
     def get_cluster_snapshot(
-        self, **kwargs: Unpack[GetClusterSnapshotInputTypeDef]
-    ) -> TargetResults[GetClusterSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.GetClusterSnapshotOutputTypeDef]:
         """Returns information about a specific elastic cluster snapshot
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/GetClusterSnapshot
@@ -142,8 +100,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("GetClusterSnapshot", kwargs)
 
     def get_pending_maintenance_action(
-        self, **kwargs: Unpack[GetPendingMaintenanceActionInputTypeDef]
-    ) -> TargetResults[GetPendingMaintenanceActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPendingMaintenanceActionInputTypeDef]
+    ) -> TargetResults[type_defs.GetPendingMaintenanceActionOutputTypeDef]:
         """Retrieves all maintenance actions that are pending.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/GetPendingMaintenanceAction
@@ -151,8 +109,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("GetPendingMaintenanceAction", kwargs)
 
     def list_cluster_snapshots(
-        self, **kwargs: Unpack[ListClusterSnapshotsInputTypeDef]
-    ) -> TargetResults[ListClusterSnapshotsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterSnapshotsInputTypeDef]
+    ) -> TargetResults[type_defs.ListClusterSnapshotsOutputTypeDef]:
         """Returns information about snapshots for a specified elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusterSnapshots
@@ -160,8 +118,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("ListClusterSnapshots", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersInputTypeDef]
-    ) -> TargetResults[ListClustersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListClustersOutputTypeDef]:
         """Returns information about provisioned Amazon DocumentDB elastic clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusters
@@ -169,8 +127,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_pending_maintenance_actions(
-        self, **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef]
-    ) -> TargetResults[ListPendingMaintenanceActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPendingMaintenanceActionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPendingMaintenanceActionsOutputTypeDef]:
         """Retrieves a list of all maintenance actions that are pending.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListPendingMaintenanceActions
@@ -178,8 +136,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("ListPendingMaintenanceActions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags on a elastic cluster resource
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListTagsForResource
@@ -187,8 +145,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def restore_cluster_from_snapshot(
-        self, **kwargs: Unpack[RestoreClusterFromSnapshotInputTypeDef]
-    ) -> TargetResults[RestoreClusterFromSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreClusterFromSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreClusterFromSnapshotOutputTypeDef]:
         """Restores an elastic cluster from a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/RestoreClusterFromSnapshot
@@ -196,8 +154,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("RestoreClusterFromSnapshot", kwargs)
 
     def start_cluster(
-        self, **kwargs: Unpack[StartClusterInputTypeDef]
-    ) -> TargetResults[StartClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartClusterInputTypeDef]
+    ) -> TargetResults[type_defs.StartClusterOutputTypeDef]:
         """Restarts the stopped elastic cluster that is specified by clusterARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/StartCluster
@@ -205,8 +163,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("StartCluster", kwargs)
 
     def stop_cluster(
-        self, **kwargs: Unpack[StopClusterInputTypeDef]
-    ) -> TargetResults[StopClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopClusterInputTypeDef]
+    ) -> TargetResults[type_defs.StopClusterOutputTypeDef]:
         """Stops the running elastic cluster that is specified by clusterArn. The
         elastic cluster must be in the available state.
 
@@ -215,8 +173,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("StopCluster", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds metadata tags to an elastic cluster resource
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/TagResource
@@ -224,8 +182,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes metadata tags from an elastic cluster resource
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/UntagResource
@@ -233,8 +191,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterInputTypeDef]
-    ) -> TargetResults[UpdateClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterOutputTypeDef]:
         """Modifies an elastic cluster. This includes updating
         admin-username/password, upgrading the API version, and setting up a
         backup window and maintenance window
@@ -249,8 +207,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterSnapshotsInputTypeDef],
-    ) -> TargetResults[ListClusterSnapshotsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterSnapshotsInputTypeDef],
+    ) -> TargetResults[type_defs.ListClusterSnapshotsOutputTypeDef]:
         """Every page of ListClusterSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -272,8 +230,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> TargetResults[ListClustersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListClustersOutputTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -295,8 +253,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef],
-    ) -> TargetResults[ListPendingMaintenanceActionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPendingMaintenanceActionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPendingMaintenanceActionsOutputTypeDef]:
         """Every page of ListPendingMaintenanceActions in every target, merged per
         target (botocore's build_full_result).
 
@@ -317,8 +275,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterSnapshotsInputTypeDef],
-    ) -> Items[ClusterSnapshotInListTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterSnapshotsInputTypeDef],
+    ) -> Items[type_defs.ClusterSnapshotInListTypeDef]:
         """Each element of snapshots in every page of ListClusterSnapshots, from
         every target, as its page arrives (tagged with its target).
 
@@ -333,8 +291,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> Items[ClusterInListTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersInputTypeDef],
+    ) -> Items[type_defs.ClusterInListTypeDef]:
         """Each element of clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -349,8 +307,8 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef],
-    ) -> Items[ResourcePendingMaintenanceActionTypeDef]:
+        **kwargs: Unpack[type_defs.ListPendingMaintenanceActionsInputTypeDef],
+    ) -> Items[type_defs.ResourcePendingMaintenanceActionTypeDef]:
         """Each element of resourcePendingMaintenanceActions in every page of
         ListPendingMaintenanceActions, from every target, as its page arrives
         (tagged with its target).

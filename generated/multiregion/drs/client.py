@@ -16,109 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountTypeDef,
-        AssociateSourceNetworkStackRequestTypeDef,
-        AssociateSourceNetworkStackResponseTypeDef,
-        CreateExtendedSourceServerRequestTypeDef,
-        CreateExtendedSourceServerResponseTypeDef,
-        CreateLaunchConfigurationTemplateRequestTypeDef,
-        CreateLaunchConfigurationTemplateResponseTypeDef,
-        CreateReplicationConfigurationTemplateRequestTypeDef,
-        CreateSourceNetworkRequestTypeDef,
-        CreateSourceNetworkResponseTypeDef,
-        DeleteJobRequestTypeDef,
-        DeleteJobResponseTypeDef,
-        DeleteLaunchActionRequestTypeDef,
-        DeleteLaunchActionResponseTypeDef,
-        DeleteLaunchConfigurationTemplateRequestTypeDef,
-        DeleteLaunchConfigurationTemplateResponseTypeDef,
-        DeleteRecoveryInstanceRequestTypeDef,
-        DeleteReplicationConfigurationTemplateRequestTypeDef,
-        DeleteReplicationConfigurationTemplateResponseTypeDef,
-        DeleteSourceNetworkRequestTypeDef,
-        DeleteSourceNetworkResponseTypeDef,
-        DeleteSourceServerRequestTypeDef,
-        DeleteSourceServerResponseTypeDef,
-        DescribeJobLogItemsRequestTypeDef,
-        DescribeJobLogItemsResponseTypeDef,
-        DescribeJobsRequestTypeDef,
-        DescribeJobsResponseTypeDef,
-        DescribeLaunchConfigurationTemplatesRequestTypeDef,
-        DescribeLaunchConfigurationTemplatesResponseTypeDef,
-        DescribeRecoveryInstancesRequestTypeDef,
-        DescribeRecoveryInstancesResponseTypeDef,
-        DescribeRecoverySnapshotsRequestTypeDef,
-        DescribeRecoverySnapshotsResponseTypeDef,
-        DescribeReplicationConfigurationTemplatesRequestTypeDef,
-        DescribeReplicationConfigurationTemplatesResponseTypeDef,
-        DescribeSourceNetworksRequestTypeDef,
-        DescribeSourceNetworksResponseTypeDef,
-        DescribeSourceServersRequestTypeDef,
-        DescribeSourceServersResponseTypeDef,
-        DisconnectRecoveryInstanceRequestTypeDef,
-        DisconnectSourceServerRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportSourceNetworkCfnTemplateRequestTypeDef,
-        ExportSourceNetworkCfnTemplateResponseTypeDef,
-        GetFailbackReplicationConfigurationRequestTypeDef,
-        GetFailbackReplicationConfigurationResponseTypeDef,
-        GetLaunchConfigurationRequestTypeDef,
-        GetReplicationConfigurationRequestTypeDef,
-        InitializeServiceResponseTypeDef,
-        JobLogTypeDef,
-        JobTypeDef,
-        LaunchActionTypeDef,
-        LaunchConfigurationTemplateTypeDef,
-        LaunchConfigurationTypeDef,
-        ListExtensibleSourceServersRequestTypeDef,
-        ListExtensibleSourceServersResponseTypeDef,
-        ListLaunchActionsRequestTypeDef,
-        ListLaunchActionsResponseTypeDef,
-        ListStagingAccountsRequestTypeDef,
-        ListStagingAccountsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutLaunchActionRequestTypeDef,
-        PutLaunchActionResponseTypeDef,
-        RecoveryInstanceTypeDef,
-        RecoverySnapshotTypeDef,
-        ReplicationConfigurationTemplateResponseTypeDef,
-        ReplicationConfigurationTemplateTypeDef,
-        ReplicationConfigurationTypeDef,
-        RetryDataReplicationRequestTypeDef,
-        ReverseReplicationRequestTypeDef,
-        ReverseReplicationResponseTypeDef,
-        SourceNetworkTypeDef,
-        SourceServerResponseTypeDef,
-        SourceServerTypeDef,
-        StagingSourceServerTypeDef,
-        StartFailbackLaunchRequestTypeDef,
-        StartFailbackLaunchResponseTypeDef,
-        StartRecoveryRequestTypeDef,
-        StartRecoveryResponseTypeDef,
-        StartReplicationRequestTypeDef,
-        StartReplicationResponseTypeDef,
-        StartSourceNetworkRecoveryRequestTypeDef,
-        StartSourceNetworkRecoveryResponseTypeDef,
-        StartSourceNetworkReplicationRequestTypeDef,
-        StartSourceNetworkReplicationResponseTypeDef,
-        StopFailbackRequestTypeDef,
-        StopReplicationRequestTypeDef,
-        StopReplicationResponseTypeDef,
-        StopSourceNetworkReplicationRequestTypeDef,
-        StopSourceNetworkReplicationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TerminateRecoveryInstancesRequestTypeDef,
-        TerminateRecoveryInstancesResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateFailbackReplicationConfigurationRequestTypeDef,
-        UpdateLaunchConfigurationRequestTypeDef,
-        UpdateLaunchConfigurationTemplateRequestTypeDef,
-        UpdateLaunchConfigurationTemplateResponseTypeDef,
-        UpdateReplicationConfigurationRequestTypeDef,
-        UpdateReplicationConfigurationTemplateRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegiondrs"]
 
@@ -130,8 +28,8 @@ class MultiRegiondrs(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_source_network_stack(
-        self, **kwargs: Unpack[AssociateSourceNetworkStackRequestTypeDef]
-    ) -> TargetResults[AssociateSourceNetworkStackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSourceNetworkStackRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSourceNetworkStackResponseTypeDef]:
         """Associate a Source Network to an existing CloudFormation Stack and modify
         launch templates to use this network. Can be used for reverting to
         previously deployed CloudFormation stacks.
@@ -141,8 +39,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("AssociateSourceNetworkStack", kwargs)
 
     def create_extended_source_server(
-        self, **kwargs: Unpack[CreateExtendedSourceServerRequestTypeDef]
-    ) -> TargetResults[CreateExtendedSourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExtendedSourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExtendedSourceServerResponseTypeDef]:
         """Create an extended source server in the target Account based on the source
         server in staging account.
 
@@ -151,8 +49,9 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("CreateExtendedSourceServer", kwargs)
 
     def create_launch_configuration_template(
-        self, **kwargs: Unpack[CreateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[CreateLaunchConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateLaunchConfigurationTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateLaunchConfigurationTemplateResponseTypeDef]:
         """Creates a new Launch Configuration Template.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateLaunchConfigurationTemplate
@@ -160,8 +59,11 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("CreateLaunchConfigurationTemplate", kwargs)
 
     def create_replication_configuration_template(
-        self, **kwargs: Unpack[CreateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateReplicationConfigurationTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ReplicationConfigurationTemplateResponseTypeDef]:
         """Creates a new ReplicationConfigurationTemplate.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateReplicationConfigurationTemplate
@@ -169,8 +71,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("CreateReplicationConfigurationTemplate", kwargs)
 
     def create_source_network(
-        self, **kwargs: Unpack[CreateSourceNetworkRequestTypeDef]
-    ) -> TargetResults[CreateSourceNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSourceNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSourceNetworkResponseTypeDef]:
         """Create a new Source Network resource for a provided VPC ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateSourceNetwork
@@ -178,8 +80,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("CreateSourceNetwork", kwargs)
 
     def delete_job(
-        self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> TargetResults[DeleteJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobResponseTypeDef]:
         """Deletes a single Job by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteJob
@@ -187,8 +89,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteJob", kwargs)
 
     def delete_launch_action(
-        self, **kwargs: Unpack[DeleteLaunchActionRequestTypeDef]
-    ) -> TargetResults[DeleteLaunchActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLaunchActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLaunchActionResponseTypeDef]:
         """Deletes a resource launch action.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteLaunchAction
@@ -196,8 +98,9 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteLaunchAction", kwargs)
 
     def delete_launch_configuration_template(
-        self, **kwargs: Unpack[DeleteLaunchConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteLaunchConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteLaunchConfigurationTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteLaunchConfigurationTemplateResponseTypeDef]:
         """Deletes a single Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteLaunchConfigurationTemplate
@@ -205,8 +108,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteLaunchConfigurationTemplate", kwargs)
 
     def delete_recovery_instance(
-        self, **kwargs: Unpack[DeleteRecoveryInstanceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecoveryInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a single Recovery Instance by ID. This deletes the Recovery
         Instance resource from Elastic Disaster Recovery. The Recovery Instance
         must be disconnected first in order to delete it.
@@ -216,8 +119,11 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteRecoveryInstance", kwargs)
 
     def delete_replication_configuration_template(
-        self, **kwargs: Unpack[DeleteReplicationConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteReplicationConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteReplicationConfigurationTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteReplicationConfigurationTemplateResponseTypeDef]:
         """Deletes a single Replication Configuration Template by ID
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteReplicationConfigurationTemplate
@@ -225,8 +131,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteReplicationConfigurationTemplate", kwargs)
 
     def delete_source_network(
-        self, **kwargs: Unpack[DeleteSourceNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteSourceNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSourceNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSourceNetworkResponseTypeDef]:
         """Delete Source Network resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteSourceNetwork
@@ -234,8 +140,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteSourceNetwork", kwargs)
 
     def delete_source_server(
-        self, **kwargs: Unpack[DeleteSourceServerRequestTypeDef]
-    ) -> TargetResults[DeleteSourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSourceServerResponseTypeDef]:
         """Deletes a single Source Server by ID. The Source Server must be
         disconnected first.
 
@@ -244,8 +150,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DeleteSourceServer", kwargs)
 
     def describe_job_log_items(
-        self, **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef]
-    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobLogItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobLogItemsResponseTypeDef]:
         """Retrieves a detailed Job log with pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeJobLogItems
@@ -253,8 +159,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeJobLogItems", kwargs)
 
     def describe_jobs(
-        self, **kwargs: Unpack[DescribeJobsRequestTypeDef]
-    ) -> TargetResults[DescribeJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobsResponseTypeDef]:
         """Returns a list of Jobs. Use the JobsID and fromDate and toDate filters to
         limit which jobs are returned. The response is sorted by creationDataTime
         - latest date first. Jobs are created by the StartRecovery,
@@ -268,8 +174,9 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeJobs", kwargs)
 
     def describe_launch_configuration_templates(
-        self, **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Lists all Launch Configuration Templates, filtered by Launch Configuration
         Template IDs
 
@@ -278,8 +185,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeLaunchConfigurationTemplates", kwargs)
 
     def describe_recovery_instances(
-        self, **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeRecoveryInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecoveryInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecoveryInstancesResponseTypeDef]:
         """Lists all Recovery Instances or multiple Recovery Instances by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoveryInstances
@@ -287,8 +194,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeRecoveryInstances", kwargs)
 
     def describe_recovery_snapshots(
-        self, **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeRecoverySnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecoverySnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecoverySnapshotsResponseTypeDef]:
         """Lists all Recovery Snapshots for a single Source Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoverySnapshots
@@ -296,8 +203,13 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeRecoverySnapshots", kwargs)
 
     def describe_replication_configuration_templates(
-        self, **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationConfigurationTemplatesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationConfigurationTemplatesResponseTypeDef
+    ]:
         """Lists all ReplicationConfigurationTemplates, filtered by Source Server
         IDs.
 
@@ -306,8 +218,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeReplicationConfigurationTemplates", kwargs)
 
     def describe_source_networks(
-        self, **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef]
-    ) -> TargetResults[DescribeSourceNetworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSourceNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSourceNetworksResponseTypeDef]:
         """Lists all Source Networks or multiple Source Networks filtered by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceNetworks
@@ -315,8 +227,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeSourceNetworks", kwargs)
 
     def describe_source_servers(
-        self, **kwargs: Unpack[DescribeSourceServersRequestTypeDef]
-    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSourceServersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSourceServersResponseTypeDef]:
         """Lists all Source Servers or multiple Source Servers filtered by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceServers
@@ -324,8 +236,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DescribeSourceServers", kwargs)
 
     def disconnect_recovery_instance(
-        self, **kwargs: Unpack[DisconnectRecoveryInstanceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectRecoveryInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disconnect a Recovery Instance from Elastic Disaster Recovery. Data
         replication is stopped immediately. All AWS resources created by Elastic
         Disaster Recovery for enabling the replication of the Recovery Instance
@@ -344,8 +256,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DisconnectRecoveryInstance", kwargs)
 
     def disconnect_source_server(
-        self, **kwargs: Unpack[DisconnectSourceServerRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectSourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Disconnects a specific Source Server from Elastic Disaster Recovery. Data
         replication is stopped immediately. All AWS resources created by Elastic
         Disaster Recovery for enabling the replication of the Source Server will
@@ -365,8 +277,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("DisconnectSourceServer", kwargs)
 
     def export_source_network_cfn_template(
-        self, **kwargs: Unpack[ExportSourceNetworkCfnTemplateRequestTypeDef]
-    ) -> TargetResults[ExportSourceNetworkCfnTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportSourceNetworkCfnTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportSourceNetworkCfnTemplateResponseTypeDef]:
         """Export the Source Network CloudFormation template to an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ExportSourceNetworkCfnTemplate
@@ -374,8 +286,9 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("ExportSourceNetworkCfnTemplate", kwargs)
 
     def get_failback_replication_configuration(
-        self, **kwargs: Unpack[GetFailbackReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetFailbackReplicationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetFailbackReplicationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFailbackReplicationConfigurationResponseTypeDef]:
         """Lists all Failback ReplicationConfigurations, filtered by Recovery
         Instance ID.
 
@@ -384,8 +297,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("GetFailbackReplicationConfiguration", kwargs)
 
     def get_launch_configuration(
-        self, **kwargs: Unpack[GetLaunchConfigurationRequestTypeDef]
-    ) -> TargetResults[LaunchConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLaunchConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.LaunchConfigurationTypeDef]:
         """Gets a LaunchConfiguration, filtered by Source Server IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetLaunchConfiguration
@@ -393,15 +306,17 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("GetLaunchConfiguration", kwargs)
 
     def get_replication_configuration(
-        self, **kwargs: Unpack[GetReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicationConfigurationTypeDef]:
         """Gets a ReplicationConfiguration, filtered by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetReplicationConfiguration
         """
         return self._call("GetReplicationConfiguration", kwargs)
 
-    def initialize_service(self) -> TargetResults[InitializeServiceResponseTypeDef]:
+    def initialize_service(
+        self,
+    ) -> TargetResults[type_defs.InitializeServiceResponseTypeDef]:
         """Initialize Elastic Disaster Recovery.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/InitializeService
@@ -409,8 +324,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("InitializeService", {})
 
     def list_extensible_source_servers(
-        self, **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef]
-    ) -> TargetResults[ListExtensibleSourceServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExtensibleSourceServersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExtensibleSourceServersResponseTypeDef]:
         """Returns a list of source servers on a staging account that are extensible,
         which means that: a. The source server is not already extended into this
         Account. b. The source server on the Account we’re reading from is not an
@@ -421,8 +336,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("ListExtensibleSourceServers", kwargs)
 
     def list_launch_actions(
-        self, **kwargs: Unpack[ListLaunchActionsRequestTypeDef]
-    ) -> TargetResults[ListLaunchActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLaunchActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLaunchActionsResponseTypeDef]:
         """Lists resource launch actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListLaunchActions
@@ -430,8 +345,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("ListLaunchActions", kwargs)
 
     def list_staging_accounts(
-        self, **kwargs: Unpack[ListStagingAccountsRequestTypeDef]
-    ) -> TargetResults[ListStagingAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStagingAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStagingAccountsResponseTypeDef]:
         """Returns an array of staging accounts for existing extended source servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListStagingAccounts
@@ -439,8 +354,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("ListStagingAccounts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags for your Elastic Disaster Recovery resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListTagsForResource
@@ -448,8 +363,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_launch_action(
-        self, **kwargs: Unpack[PutLaunchActionRequestTypeDef]
-    ) -> TargetResults[PutLaunchActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLaunchActionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLaunchActionResponseTypeDef]:
         """Puts a resource launch action.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/PutLaunchAction
@@ -460,8 +375,8 @@ class MultiRegiondrs(MultiRegionClient):
         "RetryDataReplication is deprecated. WARNING: RetryDataReplication is deprecated"
     )
     def retry_data_replication(
-        self, **kwargs: Unpack[RetryDataReplicationRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryDataReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """WARNING: RetryDataReplication is deprecated. Causes the data replication
         initiation sequence to begin immediately upon next Handshake for the
         specified Source Server ID, regardless of when the previous initiation
@@ -473,8 +388,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("RetryDataReplication", kwargs)
 
     def reverse_replication(
-        self, **kwargs: Unpack[ReverseReplicationRequestTypeDef]
-    ) -> TargetResults[ReverseReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReverseReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReverseReplicationResponseTypeDef]:
         """Start replication to origin / target region - applies only to protected
         instances that originated in EC2. For recovery instances on target region
         - starts replication back to origin region. For failback instances on
@@ -485,8 +400,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("ReverseReplication", kwargs)
 
     def start_failback_launch(
-        self, **kwargs: Unpack[StartFailbackLaunchRequestTypeDef]
-    ) -> TargetResults[StartFailbackLaunchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFailbackLaunchRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFailbackLaunchResponseTypeDef]:
         """Initiates a Job for launching the machine that is being failed back to
         from the specified Recovery Instance. This will run conversion on the
         failback client and will reboot your machine, thus completing the failback
@@ -497,8 +412,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StartFailbackLaunch", kwargs)
 
     def start_recovery(
-        self, **kwargs: Unpack[StartRecoveryRequestTypeDef]
-    ) -> TargetResults[StartRecoveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRecoveryResponseTypeDef]:
         """Launches Recovery Instances for the specified Source Servers. For each
         Source Server you may choose a point in time snapshot to launch from, or
         use an on demand snapshot.
@@ -508,8 +423,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StartRecovery", kwargs)
 
     def start_replication(
-        self, **kwargs: Unpack[StartReplicationRequestTypeDef]
-    ) -> TargetResults[StartReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReplicationResponseTypeDef]:
         """Starts replication for a stopped Source Server. This action would make the
         Source Server protected again and restart billing for it.
 
@@ -518,8 +433,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StartReplication", kwargs)
 
     def start_source_network_recovery(
-        self, **kwargs: Unpack[StartSourceNetworkRecoveryRequestTypeDef]
-    ) -> TargetResults[StartSourceNetworkRecoveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSourceNetworkRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSourceNetworkRecoveryResponseTypeDef]:
         """Deploy VPC for the specified Source Network and modify launch templates to
         use this network. The VPC will be deployed using a dedicated
         CloudFormation stack.
@@ -529,8 +444,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StartSourceNetworkRecovery", kwargs)
 
     def start_source_network_replication(
-        self, **kwargs: Unpack[StartSourceNetworkReplicationRequestTypeDef]
-    ) -> TargetResults[StartSourceNetworkReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSourceNetworkReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSourceNetworkReplicationResponseTypeDef]:
         """Starts replication for a Source Network. This action would make the Source
         Network protected.
 
@@ -539,8 +454,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StartSourceNetworkReplication", kwargs)
 
     def stop_failback(
-        self, **kwargs: Unpack[StopFailbackRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopFailbackRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops the failback process for a specified Recovery Instance. This changes
         the Failback State of the Recovery Instance back to FAILBACK_NOT_STARTED.
 
@@ -549,8 +464,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StopFailback", kwargs)
 
     def stop_replication(
-        self, **kwargs: Unpack[StopReplicationRequestTypeDef]
-    ) -> TargetResults[StopReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopReplicationResponseTypeDef]:
         """Stops replication for a Source Server. This action would make the Source
         Server unprotected, delete its existing snapshots and stop billing for it.
 
@@ -559,8 +474,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StopReplication", kwargs)
 
     def stop_source_network_replication(
-        self, **kwargs: Unpack[StopSourceNetworkReplicationRequestTypeDef]
-    ) -> TargetResults[StopSourceNetworkReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSourceNetworkReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopSourceNetworkReplicationResponseTypeDef]:
         """Stops replication for a Source Network. This action would make the Source
         Network unprotected.
 
@@ -569,8 +484,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("StopSourceNetworkReplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or overwrites only the specified tags for the specified Elastic
         Disaster Recovery resource or resources. When you specify an existing tag
         key, the value is overwritten with the new value. Each resource can have a
@@ -581,8 +496,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_recovery_instances(
-        self, **kwargs: Unpack[TerminateRecoveryInstancesRequestTypeDef]
-    ) -> TargetResults[TerminateRecoveryInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateRecoveryInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateRecoveryInstancesResponseTypeDef]:
         """Initiates a Job for terminating the EC2 resources associated with the
         specified Recovery Instances, and then will delete the Recovery Instances
         from the Elastic Disaster Recovery service.
@@ -592,8 +507,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("TerminateRecoveryInstances", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of tags from the specified set of Elastic
         Disaster Recovery resources.
 
@@ -602,8 +517,11 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_failback_replication_configuration(
-        self, **kwargs: Unpack[UpdateFailbackReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateFailbackReplicationConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Allows you to update the failback replication configuration of a Recovery
         Instance by ID.
 
@@ -612,8 +530,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("UpdateFailbackReplicationConfiguration", kwargs)
 
     def update_launch_configuration(
-        self, **kwargs: Unpack[UpdateLaunchConfigurationRequestTypeDef]
-    ) -> TargetResults[LaunchConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLaunchConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.LaunchConfigurationTypeDef]:
         """Updates a LaunchConfiguration by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateLaunchConfiguration
@@ -621,8 +539,9 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("UpdateLaunchConfiguration", kwargs)
 
     def update_launch_configuration_template(
-        self, **kwargs: Unpack[UpdateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateLaunchConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateLaunchConfigurationTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateLaunchConfigurationTemplateResponseTypeDef]:
         """Updates an existing Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateLaunchConfigurationTemplate
@@ -630,8 +549,8 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("UpdateLaunchConfigurationTemplate", kwargs)
 
     def update_replication_configuration(
-        self, **kwargs: Unpack[UpdateReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicationConfigurationTypeDef]:
         """Allows you to update a ReplicationConfiguration by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateReplicationConfiguration
@@ -639,8 +558,11 @@ class MultiRegiondrs(MultiRegionClient):
         return self._call("UpdateReplicationConfiguration", kwargs)
 
     def update_replication_configuration_template(
-        self, **kwargs: Unpack[UpdateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateReplicationConfigurationTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ReplicationConfigurationTemplateResponseTypeDef]:
         """Updates a ReplicationConfigurationTemplate by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateReplicationConfigurationTemplate
@@ -653,8 +575,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
-    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobLogItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeJobLogItemsResponseTypeDef]:
         """Every page of DescribeJobLogItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -676,8 +598,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeJobsRequestTypeDef],
-    ) -> TargetResults[DescribeJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeJobsResponseTypeDef]:
         """Every page of DescribeJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -705,8 +627,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeLaunchConfigurationTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -729,8 +651,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeRecoveryInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRecoveryInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRecoveryInstancesResponseTypeDef]:
         """Every page of DescribeRecoveryInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,8 +674,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef],
-    ) -> TargetResults[DescribeRecoverySnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRecoverySnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRecoverySnapshotsResponseTypeDef]:
         """Every page of DescribeRecoverySnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,8 +697,12 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationConfigurationTemplatesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationConfigurationTemplatesResponseTypeDef
+    ]:
         """Every page of DescribeReplicationConfigurationTemplates in every target,
         merged per target (botocore's build_full_result).
 
@@ -799,8 +725,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef],
-    ) -> TargetResults[DescribeSourceNetworksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSourceNetworksResponseTypeDef]:
         """Every page of DescribeSourceNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -822,8 +748,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
-    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceServersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSourceServersResponseTypeDef]:
         """Every page of DescribeSourceServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -845,8 +771,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef],
-    ) -> TargetResults[ListExtensibleSourceServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExtensibleSourceServersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExtensibleSourceServersResponseTypeDef]:
         """Every page of ListExtensibleSourceServers in every target, merged per
         target (botocore's build_full_result).
 
@@ -871,8 +797,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLaunchActionsRequestTypeDef],
-    ) -> TargetResults[ListLaunchActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLaunchActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLaunchActionsResponseTypeDef]:
         """Every page of ListLaunchActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -894,8 +820,8 @@ class MultiRegiondrs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStagingAccountsRequestTypeDef],
-    ) -> TargetResults[ListStagingAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStagingAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStagingAccountsResponseTypeDef]:
         """Every page of ListStagingAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -916,8 +842,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
-    ) -> Items[JobLogTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobLogItemsRequestTypeDef],
+    ) -> Items[type_defs.JobLogTypeDef]:
         """Each element of items in every page of DescribeJobLogItems, from every
         target, as its page arrives (tagged with its target).
 
@@ -932,8 +858,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of items in every page of DescribeJobs, from every target, as
         its page arrives (tagged with its target).
 
@@ -948,8 +874,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
-    ) -> Items[LaunchConfigurationTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> Items[type_defs.LaunchConfigurationTemplateTypeDef]:
         """Each element of items in every page of
         DescribeLaunchConfigurationTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -968,8 +894,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef],
-    ) -> Items[RecoveryInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRecoveryInstancesRequestTypeDef],
+    ) -> Items[type_defs.RecoveryInstanceTypeDef]:
         """Each element of items in every page of DescribeRecoveryInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -987,8 +913,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef],
-    ) -> Items[RecoverySnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRecoverySnapshotsRequestTypeDef],
+    ) -> Items[type_defs.RecoverySnapshotTypeDef]:
         """Each element of items in every page of DescribeRecoverySnapshots, from
         every target, as its page arrives (tagged with its target).
 
@@ -1006,8 +932,10 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
-    ) -> Items[ReplicationConfigurationTemplateTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationConfigurationTemplatesRequestTypeDef
+        ],
+    ) -> Items[type_defs.ReplicationConfigurationTemplateTypeDef]:
         """Each element of items in every page of
         DescribeReplicationConfigurationTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -1026,8 +954,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef],
-    ) -> Items[SourceNetworkTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceNetworksRequestTypeDef],
+    ) -> Items[type_defs.SourceNetworkTypeDef]:
         """Each element of items in every page of DescribeSourceNetworks, from every
         target, as its page arrives (tagged with its target).
 
@@ -1042,8 +970,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
-    ) -> Items[SourceServerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceServersRequestTypeDef],
+    ) -> Items[type_defs.SourceServerTypeDef]:
         """Each element of items in every page of DescribeSourceServers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1058,8 +986,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef],
-    ) -> Items[StagingSourceServerTypeDef]:
+        **kwargs: Unpack[type_defs.ListExtensibleSourceServersRequestTypeDef],
+    ) -> Items[type_defs.StagingSourceServerTypeDef]:
         """Each element of items in every page of ListExtensibleSourceServers, from
         every target, as its page arrives (tagged with its target).
 
@@ -1077,8 +1005,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLaunchActionsRequestTypeDef],
-    ) -> Items[LaunchActionTypeDef]:
+        **kwargs: Unpack[type_defs.ListLaunchActionsRequestTypeDef],
+    ) -> Items[type_defs.LaunchActionTypeDef]:
         """Each element of items in every page of ListLaunchActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1093,8 +1021,8 @@ class MultiRegiondrs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStagingAccountsRequestTypeDef],
-    ) -> Items[AccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListStagingAccountsRequestTypeDef],
+    ) -> Items[type_defs.AccountTypeDef]:
         """Each element of accounts in every page of ListStagingAccounts, from every
         target, as its page arrives (tagged with its target).
 

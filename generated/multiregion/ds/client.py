@@ -15,182 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptSharedDirectoryRequestTypeDef,
-        AcceptSharedDirectoryResultTypeDef,
-        AddIpRoutesRequestTypeDef,
-        AddIpRoutesResultTypeDef,
-        AddRegionRequestTypeDef,
-        AddRegionResultTypeDef,
-        AddTagsToResourceRequestTypeDef,
-        AddTagsToResourceResultTypeDef,
-        AssessmentSummaryTypeDef,
-        CancelSchemaExtensionRequestTypeDef,
-        CancelSchemaExtensionResultTypeDef,
-        CertificateInfoTypeDef,
-        ClientAuthenticationSettingInfoTypeDef,
-        ConnectDirectoryRequestTypeDef,
-        ConnectDirectoryResultTypeDef,
-        CreateAliasRequestTypeDef,
-        CreateAliasResultTypeDef,
-        CreateComputerRequestTypeDef,
-        CreateComputerResultTypeDef,
-        CreateConditionalForwarderRequestTypeDef,
-        CreateConditionalForwarderResultTypeDef,
-        CreateDirectoryRequestTypeDef,
-        CreateDirectoryResultTypeDef,
-        CreateHybridADRequestTypeDef,
-        CreateHybridADResultTypeDef,
-        CreateLogSubscriptionRequestTypeDef,
-        CreateLogSubscriptionResultTypeDef,
-        CreateMicrosoftADRequestTypeDef,
-        CreateMicrosoftADResultTypeDef,
-        CreateSnapshotRequestTypeDef,
-        CreateSnapshotResultTypeDef,
-        CreateTrustRequestTypeDef,
-        CreateTrustResultTypeDef,
-        DeleteADAssessmentRequestTypeDef,
-        DeleteADAssessmentResultTypeDef,
-        DeleteConditionalForwarderRequestTypeDef,
-        DeleteConditionalForwarderResultTypeDef,
-        DeleteDirectoryRequestTypeDef,
-        DeleteDirectoryResultTypeDef,
-        DeleteLogSubscriptionRequestTypeDef,
-        DeleteLogSubscriptionResultTypeDef,
-        DeleteSnapshotRequestTypeDef,
-        DeleteSnapshotResultTypeDef,
-        DeleteTrustRequestTypeDef,
-        DeleteTrustResultTypeDef,
-        DeregisterCertificateRequestTypeDef,
-        DeregisterCertificateResultTypeDef,
-        DeregisterEventTopicRequestTypeDef,
-        DeregisterEventTopicResultTypeDef,
-        DescribeADAssessmentRequestTypeDef,
-        DescribeADAssessmentResultTypeDef,
-        DescribeCAEnrollmentPolicyRequestTypeDef,
-        DescribeCAEnrollmentPolicyResultTypeDef,
-        DescribeCertificateRequestTypeDef,
-        DescribeCertificateResultTypeDef,
-        DescribeClientAuthenticationSettingsRequestTypeDef,
-        DescribeClientAuthenticationSettingsResultTypeDef,
-        DescribeConditionalForwardersRequestTypeDef,
-        DescribeConditionalForwardersResultTypeDef,
-        DescribeDirectoriesRequestTypeDef,
-        DescribeDirectoriesResultTypeDef,
-        DescribeDirectoryDataAccessRequestTypeDef,
-        DescribeDirectoryDataAccessResultTypeDef,
-        DescribeDomainControllersRequestTypeDef,
-        DescribeDomainControllersResultTypeDef,
-        DescribeEventTopicsRequestTypeDef,
-        DescribeEventTopicsResultTypeDef,
-        DescribeHybridADUpdateRequestTypeDef,
-        DescribeHybridADUpdateResultTypeDef,
-        DescribeLDAPSSettingsRequestTypeDef,
-        DescribeLDAPSSettingsResultTypeDef,
-        DescribeRegionsRequestTypeDef,
-        DescribeRegionsResultTypeDef,
-        DescribeSettingsRequestTypeDef,
-        DescribeSettingsResultTypeDef,
-        DescribeSharedDirectoriesRequestTypeDef,
-        DescribeSharedDirectoriesResultTypeDef,
-        DescribeSnapshotsRequestTypeDef,
-        DescribeSnapshotsResultTypeDef,
-        DescribeTrustsRequestTypeDef,
-        DescribeTrustsResultTypeDef,
-        DescribeUpdateDirectoryRequestTypeDef,
-        DescribeUpdateDirectoryResultTypeDef,
-        DirectoryDescriptionTypeDef,
-        DisableCAEnrollmentPolicyRequestTypeDef,
-        DisableCAEnrollmentPolicyResultTypeDef,
-        DisableClientAuthenticationRequestTypeDef,
-        DisableClientAuthenticationResultTypeDef,
-        DisableDirectoryDataAccessRequestTypeDef,
-        DisableDirectoryDataAccessResultTypeDef,
-        DisableLDAPSRequestTypeDef,
-        DisableLDAPSResultTypeDef,
-        DisableRadiusRequestTypeDef,
-        DisableRadiusResultTypeDef,
-        DisableSsoRequestTypeDef,
-        DisableSsoResultTypeDef,
-        DomainControllerTypeDef,
-        EnableCAEnrollmentPolicyRequestTypeDef,
-        EnableCAEnrollmentPolicyResultTypeDef,
-        EnableClientAuthenticationRequestTypeDef,
-        EnableClientAuthenticationResultTypeDef,
-        EnableDirectoryDataAccessRequestTypeDef,
-        EnableDirectoryDataAccessResultTypeDef,
-        EnableLDAPSRequestTypeDef,
-        EnableLDAPSResultTypeDef,
-        EnableRadiusRequestTypeDef,
-        EnableRadiusResultTypeDef,
-        EnableSsoRequestTypeDef,
-        EnableSsoResultTypeDef,
-        GetDirectoryLimitsResultTypeDef,
-        GetSnapshotLimitsRequestTypeDef,
-        GetSnapshotLimitsResultTypeDef,
-        IpRouteInfoTypeDef,
-        LDAPSSettingInfoTypeDef,
-        ListADAssessmentsRequestTypeDef,
-        ListADAssessmentsResultTypeDef,
-        ListCertificatesRequestTypeDef,
-        ListCertificatesResultTypeDef,
-        ListIpRoutesRequestTypeDef,
-        ListIpRoutesResultTypeDef,
-        ListLogSubscriptionsRequestTypeDef,
-        ListLogSubscriptionsResultTypeDef,
-        ListSchemaExtensionsRequestTypeDef,
-        ListSchemaExtensionsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        LogSubscriptionTypeDef,
-        RegionDescriptionTypeDef,
-        RegisterCertificateRequestTypeDef,
-        RegisterCertificateResultTypeDef,
-        RegisterEventTopicRequestTypeDef,
-        RegisterEventTopicResultTypeDef,
-        RejectSharedDirectoryRequestTypeDef,
-        RejectSharedDirectoryResultTypeDef,
-        RemoveIpRoutesRequestTypeDef,
-        RemoveIpRoutesResultTypeDef,
-        RemoveRegionRequestTypeDef,
-        RemoveRegionResultTypeDef,
-        RemoveTagsFromResourceRequestTypeDef,
-        RemoveTagsFromResourceResultTypeDef,
-        ResetUserPasswordRequestTypeDef,
-        ResetUserPasswordResultTypeDef,
-        RestoreFromSnapshotRequestTypeDef,
-        RestoreFromSnapshotResultTypeDef,
-        SchemaExtensionInfoTypeDef,
-        ShareDirectoryRequestTypeDef,
-        ShareDirectoryResultTypeDef,
-        SharedDirectoryTypeDef,
-        SnapshotTypeDef,
-        StartADAssessmentRequestTypeDef,
-        StartADAssessmentResultTypeDef,
-        StartSchemaExtensionRequestTypeDef,
-        StartSchemaExtensionResultTypeDef,
-        TagTypeDef,
-        TrustTypeDef,
-        UnshareDirectoryRequestTypeDef,
-        UnshareDirectoryResultTypeDef,
-        UpdateConditionalForwarderRequestTypeDef,
-        UpdateConditionalForwarderResultTypeDef,
-        UpdateDirectorySetupRequestTypeDef,
-        UpdateDirectorySetupResultTypeDef,
-        UpdateHybridADRequestTypeDef,
-        UpdateHybridADResultTypeDef,
-        UpdateInfoEntryTypeDef,
-        UpdateNumberOfDomainControllersRequestTypeDef,
-        UpdateNumberOfDomainControllersResultTypeDef,
-        UpdateRadiusRequestTypeDef,
-        UpdateRadiusResultTypeDef,
-        UpdateSettingsRequestTypeDef,
-        UpdateSettingsResultTypeDef,
-        UpdateTrustRequestTypeDef,
-        UpdateTrustResultTypeDef,
-        VerifyTrustRequestTypeDef,
-        VerifyTrustResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDirectoryService"]
 
@@ -202,8 +27,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_shared_directory(
-        self, **kwargs: Unpack[AcceptSharedDirectoryRequestTypeDef]
-    ) -> TargetResults[AcceptSharedDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptSharedDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptSharedDirectoryResultTypeDef]:
         """Accepts a directory sharing request that was sent from the directory owner
         account.
 
@@ -212,8 +37,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("AcceptSharedDirectory", kwargs)
 
     def add_ip_routes(
-        self, **kwargs: Unpack[AddIpRoutesRequestTypeDef]
-    ) -> TargetResults[AddIpRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddIpRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.AddIpRoutesResultTypeDef]:
         """If the DNS server for your self-managed domain uses a publicly addressable
         IP address, you must add a CIDR address block to correctly route traffic
         to and from your Microsoft AD on Amazon Web Services. AddIpRoutes adds
@@ -226,8 +51,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("AddIpRoutes", kwargs)
 
     def add_region(
-        self, **kwargs: Unpack[AddRegionRequestTypeDef]
-    ) -> TargetResults[AddRegionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.AddRegionResultTypeDef]:
         """Adds two domain controllers in the specified Region for the specified
         directory.
 
@@ -236,8 +61,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("AddRegion", kwargs)
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceRequestTypeDef]
-    ) -> TargetResults[AddTagsToResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AddTagsToResourceResultTypeDef]:
         """Adds or overwrites one or more tags for the specified directory. Each
         directory can have a maximum of 50 tags. Each tag consists of a key and
         optional value. Tag keys must be unique to each resource.
@@ -247,8 +72,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def cancel_schema_extension(
-        self, **kwargs: Unpack[CancelSchemaExtensionRequestTypeDef]
-    ) -> TargetResults[CancelSchemaExtensionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSchemaExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelSchemaExtensionResultTypeDef]:
         """Cancels an in-progress schema extension to a Microsoft AD directory. Once
         a schema extension has started replicating to all domain controllers, the
         task can no longer be canceled. A schema extension can be canceled during
@@ -260,8 +85,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CancelSchemaExtension", kwargs)
 
     def connect_directory(
-        self, **kwargs: Unpack[ConnectDirectoryRequestTypeDef]
-    ) -> TargetResults[ConnectDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConnectDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectDirectoryResultTypeDef]:
         """Creates an AD Connector to connect to a self-managed directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ConnectDirectory
@@ -269,8 +94,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ConnectDirectory", kwargs)
 
     def create_alias(
-        self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> TargetResults[CreateAliasResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAliasResultTypeDef]:
         """Creates an alias for a directory and assigns the alias to the directory.
         The alias is used to construct the access URL for the directory, such as
         http://<alias>.awsapps.com.
@@ -280,8 +105,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateAlias", kwargs)
 
     def create_computer(
-        self, **kwargs: Unpack[CreateComputerRequestTypeDef]
-    ) -> TargetResults[CreateComputerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComputerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComputerResultTypeDef]:
         """Creates an Active Directory computer object in the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/CreateComputer
@@ -289,8 +114,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateComputer", kwargs)
 
     def create_conditional_forwarder(
-        self, **kwargs: Unpack[CreateConditionalForwarderRequestTypeDef]
-    ) -> TargetResults[CreateConditionalForwarderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConditionalForwarderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConditionalForwarderResultTypeDef]:
         """Creates a conditional forwarder associated with your Amazon Web Services
         directory. Conditional forwarders are required in order to set up a trust
         relationship with another domain. The conditional forwarder points to the
@@ -301,8 +126,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateConditionalForwarder", kwargs)
 
     def create_directory(
-        self, **kwargs: Unpack[CreateDirectoryRequestTypeDef]
-    ) -> TargetResults[CreateDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDirectoryResultTypeDef]:
         """Creates a Simple AD directory. For more information, see Simple Active
         Directory in the Directory Service Admin Guide.
 
@@ -311,8 +136,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateDirectory", kwargs)
 
     def create_hybrid_ad(
-        self, **kwargs: Unpack[CreateHybridADRequestTypeDef]
-    ) -> TargetResults[CreateHybridADResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHybridADRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHybridADResultTypeDef]:
         """Creates a hybrid directory that connects your self-managed Active
         Directory (AD) infrastructure and Amazon Web Services.
 
@@ -321,8 +146,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateHybridAD", kwargs)
 
     def create_log_subscription(
-        self, **kwargs: Unpack[CreateLogSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateLogSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLogSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLogSubscriptionResultTypeDef]:
         """Creates a subscription to forward real-time Directory Service domain
         controller security logs to the specified Amazon CloudWatch log group in
         your Amazon Web Services account.
@@ -332,8 +157,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateLogSubscription", kwargs)
 
     def create_microsoft_ad(
-        self, **kwargs: Unpack[CreateMicrosoftADRequestTypeDef]
-    ) -> TargetResults[CreateMicrosoftADResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMicrosoftADRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMicrosoftADResultTypeDef]:
         """Creates a Microsoft AD directory in the Amazon Web Services Cloud. For
         more information, see Managed Microsoft AD in the Directory Service Admin
         Guide.
@@ -343,8 +168,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateMicrosoftAD", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotResultTypeDef]:
         """Creates a snapshot of a Simple AD or Microsoft AD directory in the Amazon
         Web Services cloud.
 
@@ -353,8 +178,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_trust(
-        self, **kwargs: Unpack[CreateTrustRequestTypeDef]
-    ) -> TargetResults[CreateTrustResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrustResultTypeDef]:
         """Directory Service for Microsoft Active Directory allows you to configure
         trust relationships. For example, you can establish a trust between your
         Managed Microsoft AD directory, and your existing self-managed Microsoft
@@ -366,8 +191,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("CreateTrust", kwargs)
 
     def delete_ad_assessment(
-        self, **kwargs: Unpack[DeleteADAssessmentRequestTypeDef]
-    ) -> TargetResults[DeleteADAssessmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteADAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteADAssessmentResultTypeDef]:
         """Deletes a directory assessment and all associated data. This operation
         permanently removes the assessment results, validation reports, and
         configuration information.
@@ -377,8 +202,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeleteADAssessment", kwargs)
 
     def delete_conditional_forwarder(
-        self, **kwargs: Unpack[DeleteConditionalForwarderRequestTypeDef]
-    ) -> TargetResults[DeleteConditionalForwarderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConditionalForwarderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConditionalForwarderResultTypeDef]:
         """Deletes a conditional forwarder that has been set up for your Amazon Web
         Services directory.
 
@@ -387,8 +212,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeleteConditionalForwarder", kwargs)
 
     def delete_directory(
-        self, **kwargs: Unpack[DeleteDirectoryRequestTypeDef]
-    ) -> TargetResults[DeleteDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDirectoryResultTypeDef]:
         """Deletes an Directory Service directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DeleteDirectory
@@ -396,8 +221,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeleteDirectory", kwargs)
 
     def delete_log_subscription(
-        self, **kwargs: Unpack[DeleteLogSubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteLogSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLogSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLogSubscriptionResultTypeDef]:
         """Deletes the specified log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DeleteLogSubscription
@@ -405,8 +230,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeleteLogSubscription", kwargs)
 
     def delete_snapshot(
-        self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotResultTypeDef]:
         """Deletes a directory snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DeleteSnapshot
@@ -414,8 +239,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeleteSnapshot", kwargs)
 
     def delete_trust(
-        self, **kwargs: Unpack[DeleteTrustRequestTypeDef]
-    ) -> TargetResults[DeleteTrustResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrustRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrustResultTypeDef]:
         """Deletes an existing trust relationship between your Managed Microsoft AD
         directory and an external domain.
 
@@ -424,8 +249,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeleteTrust", kwargs)
 
     def deregister_certificate(
-        self, **kwargs: Unpack[DeregisterCertificateRequestTypeDef]
-    ) -> TargetResults[DeregisterCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterCertificateResultTypeDef]:
         """Deletes from the system the certificate that was registered for secure
         LDAP or client certificate authentication.
 
@@ -434,8 +259,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeregisterCertificate", kwargs)
 
     def deregister_event_topic(
-        self, **kwargs: Unpack[DeregisterEventTopicRequestTypeDef]
-    ) -> TargetResults[DeregisterEventTopicResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterEventTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterEventTopicResultTypeDef]:
         """Removes the specified directory as a publisher to the specified Amazon SNS
         topic.
 
@@ -444,8 +269,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DeregisterEventTopic", kwargs)
 
     def describe_ad_assessment(
-        self, **kwargs: Unpack[DescribeADAssessmentRequestTypeDef]
-    ) -> TargetResults[DescribeADAssessmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeADAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeADAssessmentResultTypeDef]:
         """Retrieves detailed information about a directory assessment, including its
         current status, validation results, and configuration details. Use this
         operation to monitor assessment progress and review results.
@@ -455,8 +280,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeADAssessment", kwargs)
 
     def describe_ca_enrollment_policy(
-        self, **kwargs: Unpack[DescribeCAEnrollmentPolicyRequestTypeDef]
-    ) -> TargetResults[DescribeCAEnrollmentPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCAEnrollmentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCAEnrollmentPolicyResultTypeDef]:
         """Retrieves detailed information about the certificate authority (CA)
         enrollment policy for the specified directory. This policy determines how
         client certificates are automatically enrolled and managed through Amazon
@@ -467,8 +292,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeCAEnrollmentPolicy", kwargs)
 
     def describe_certificate(
-        self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateResultTypeDef]:
         """Displays information about the certificate registered for secure LDAP or
         client certificate authentication.
 
@@ -477,8 +302,9 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeCertificate", kwargs)
 
     def describe_client_authentication_settings(
-        self, **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef]
-    ) -> TargetResults[DescribeClientAuthenticationSettingsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeClientAuthenticationSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientAuthenticationSettingsResultTypeDef]:
         """Retrieves information about the type of client authentication for the
         specified directory, if the type is specified. If no type is specified,
         information about all client authentication types that are supported for
@@ -490,8 +316,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeClientAuthenticationSettings", kwargs)
 
     def describe_conditional_forwarders(
-        self, **kwargs: Unpack[DescribeConditionalForwardersRequestTypeDef]
-    ) -> TargetResults[DescribeConditionalForwardersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConditionalForwardersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConditionalForwardersResultTypeDef]:
         """Obtains information about the conditional forwarders for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeConditionalForwarders
@@ -499,8 +325,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeConditionalForwarders", kwargs)
 
     def describe_directories(
-        self, **kwargs: Unpack[DescribeDirectoriesRequestTypeDef]
-    ) -> TargetResults[DescribeDirectoriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDirectoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDirectoriesResultTypeDef]:
         """Obtains information about the directories that belong to this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDirectories
@@ -508,8 +334,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeDirectories", kwargs)
 
     def describe_directory_data_access(
-        self, **kwargs: Unpack[DescribeDirectoryDataAccessRequestTypeDef]
-    ) -> TargetResults[DescribeDirectoryDataAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDirectoryDataAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDirectoryDataAccessResultTypeDef]:
         """Obtains status of directory data access enablement through the Directory
         Service Data API for the specified directory.
 
@@ -518,8 +344,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeDirectoryDataAccess", kwargs)
 
     def describe_domain_controllers(
-        self, **kwargs: Unpack[DescribeDomainControllersRequestTypeDef]
-    ) -> TargetResults[DescribeDomainControllersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainControllersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainControllersResultTypeDef]:
         """Provides information about any domain controllers in your directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDomainControllers
@@ -527,8 +353,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeDomainControllers", kwargs)
 
     def describe_event_topics(
-        self, **kwargs: Unpack[DescribeEventTopicsRequestTypeDef]
-    ) -> TargetResults[DescribeEventTopicsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventTopicsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventTopicsResultTypeDef]:
         """Obtains information about which Amazon SNS topics receive status messages
         from the specified directory.
 
@@ -537,8 +363,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeEventTopics", kwargs)
 
     def describe_hybrid_ad_update(
-        self, **kwargs: Unpack[DescribeHybridADUpdateRequestTypeDef]
-    ) -> TargetResults[DescribeHybridADUpdateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHybridADUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHybridADUpdateResultTypeDef]:
         """Retrieves information about update activities for a hybrid directory. This
         operation provides details about configuration changes, administrator
         account updates, and self-managed instance settings (IDs and DNS IPs).
@@ -548,8 +374,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeHybridADUpdate", kwargs)
 
     def describe_ldaps_settings(
-        self, **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef]
-    ) -> TargetResults[DescribeLDAPSSettingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLDAPSSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLDAPSSettingsResultTypeDef]:
         """Describes the status of LDAP security for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeLDAPSSettings
@@ -557,8 +383,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeLDAPSSettings", kwargs)
 
     def describe_regions(
-        self, **kwargs: Unpack[DescribeRegionsRequestTypeDef]
-    ) -> TargetResults[DescribeRegionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegionsResultTypeDef]:
         """Provides information about the Regions that are configured for
         multi-Region replication.
 
@@ -567,8 +393,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeRegions", kwargs)
 
     def describe_settings(
-        self, **kwargs: Unpack[DescribeSettingsRequestTypeDef]
-    ) -> TargetResults[DescribeSettingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSettingsResultTypeDef]:
         """Retrieves information about the configurable settings for the specified
         directory.
 
@@ -577,8 +403,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeSettings", kwargs)
 
     def describe_shared_directories(
-        self, **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef]
-    ) -> TargetResults[DescribeSharedDirectoriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSharedDirectoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSharedDirectoriesResultTypeDef]:
         """Returns the shared directories in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeSharedDirectories
@@ -586,8 +412,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeSharedDirectories", kwargs)
 
     def describe_snapshots(
-        self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotsResultTypeDef]:
         """Obtains information about the directory snapshots that belong to this
         account.
 
@@ -596,8 +422,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeSnapshots", kwargs)
 
     def describe_trusts(
-        self, **kwargs: Unpack[DescribeTrustsRequestTypeDef]
-    ) -> TargetResults[DescribeTrustsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrustsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrustsResultTypeDef]:
         """Obtains information about the trust relationships for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeTrusts
@@ -605,8 +431,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeTrusts", kwargs)
 
     def describe_update_directory(
-        self, **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef]
-    ) -> TargetResults[DescribeUpdateDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUpdateDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUpdateDirectoryResultTypeDef]:
         """Describes the updates of a directory for a particular update type.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeUpdateDirectory
@@ -614,8 +440,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DescribeUpdateDirectory", kwargs)
 
     def disable_ca_enrollment_policy(
-        self, **kwargs: Unpack[DisableCAEnrollmentPolicyRequestTypeDef]
-    ) -> TargetResults[DisableCAEnrollmentPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableCAEnrollmentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableCAEnrollmentPolicyResultTypeDef]:
         """Disables the certificate authority (CA) enrollment policy for the
         specified directory. This stops automatic certificate enrollment and
         management for domain-joined clients, but does not affect existing
@@ -626,8 +452,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DisableCAEnrollmentPolicy", kwargs)
 
     def disable_client_authentication(
-        self, **kwargs: Unpack[DisableClientAuthenticationRequestTypeDef]
-    ) -> TargetResults[DisableClientAuthenticationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableClientAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableClientAuthenticationResultTypeDef]:
         """Disables alternative client authentication methods for the specified
         directory.
 
@@ -636,8 +462,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DisableClientAuthentication", kwargs)
 
     def disable_directory_data_access(
-        self, **kwargs: Unpack[DisableDirectoryDataAccessRequestTypeDef]
-    ) -> TargetResults[DisableDirectoryDataAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableDirectoryDataAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableDirectoryDataAccessResultTypeDef]:
         """Deactivates access to directory data via the Directory Service Data API
         for the specified directory. For more information, see Directory Service
         Data API Reference.
@@ -647,8 +473,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DisableDirectoryDataAccess", kwargs)
 
     def disable_ldaps(
-        self, **kwargs: Unpack[DisableLDAPSRequestTypeDef]
-    ) -> TargetResults[DisableLDAPSResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableLDAPSRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableLDAPSResultTypeDef]:
         """Deactivates LDAP secure calls for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DisableLDAPS
@@ -656,8 +482,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DisableLDAPS", kwargs)
 
     def disable_radius(
-        self, **kwargs: Unpack[DisableRadiusRequestTypeDef]
-    ) -> TargetResults[DisableRadiusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableRadiusRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableRadiusResultTypeDef]:
         """Disables multi-factor authentication (MFA) with the Remote Authentication
         Dial In User Service (RADIUS) server for an AD Connector or Microsoft AD
         directory.
@@ -667,8 +493,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DisableRadius", kwargs)
 
     def disable_sso(
-        self, **kwargs: Unpack[DisableSsoRequestTypeDef]
-    ) -> TargetResults[DisableSsoResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableSsoRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableSsoResultTypeDef]:
         """Disables single-sign on for a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DisableSso
@@ -676,8 +502,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("DisableSso", kwargs)
 
     def enable_ca_enrollment_policy(
-        self, **kwargs: Unpack[EnableCAEnrollmentPolicyRequestTypeDef]
-    ) -> TargetResults[EnableCAEnrollmentPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableCAEnrollmentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableCAEnrollmentPolicyResultTypeDef]:
         """Enables certificate authority (CA) enrollment policy for the specified
         directory. This allows domain-joined clients to automatically request and
         receive certificates from the specified Amazon Web Services Private
@@ -688,8 +514,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("EnableCAEnrollmentPolicy", kwargs)
 
     def enable_client_authentication(
-        self, **kwargs: Unpack[EnableClientAuthenticationRequestTypeDef]
-    ) -> TargetResults[EnableClientAuthenticationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableClientAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableClientAuthenticationResultTypeDef]:
         """Enables alternative client authentication methods for the specified
         directory.
 
@@ -698,8 +524,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("EnableClientAuthentication", kwargs)
 
     def enable_directory_data_access(
-        self, **kwargs: Unpack[EnableDirectoryDataAccessRequestTypeDef]
-    ) -> TargetResults[EnableDirectoryDataAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDirectoryDataAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableDirectoryDataAccessResultTypeDef]:
         """Enables access to directory data via the Directory Service Data API for
         the specified directory. For more information, see Directory Service Data
         API Reference.
@@ -709,8 +535,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("EnableDirectoryDataAccess", kwargs)
 
     def enable_ldaps(
-        self, **kwargs: Unpack[EnableLDAPSRequestTypeDef]
-    ) -> TargetResults[EnableLDAPSResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableLDAPSRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableLDAPSResultTypeDef]:
         """Activates the switch for the specific directory to always use LDAP secure
         calls.
 
@@ -719,8 +545,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("EnableLDAPS", kwargs)
 
     def enable_radius(
-        self, **kwargs: Unpack[EnableRadiusRequestTypeDef]
-    ) -> TargetResults[EnableRadiusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableRadiusRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableRadiusResultTypeDef]:
         """Enables multi-factor authentication (MFA) with the Remote Authentication
         Dial In User Service (RADIUS) server for an AD Connector or Microsoft AD
         directory.
@@ -730,8 +556,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("EnableRadius", kwargs)
 
     def enable_sso(
-        self, **kwargs: Unpack[EnableSsoRequestTypeDef]
-    ) -> TargetResults[EnableSsoResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableSsoRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableSsoResultTypeDef]:
         """Enables single sign-on for a directory. Single sign-on allows users in
         your directory to access certain Amazon Web Services services from a
         computer joined to the directory without having to enter their credentials
@@ -741,7 +567,9 @@ class MultiRegionDirectoryService(MultiRegionClient):
         """
         return self._call("EnableSso", kwargs)
 
-    def get_directory_limits(self) -> TargetResults[GetDirectoryLimitsResultTypeDef]:
+    def get_directory_limits(
+        self,
+    ) -> TargetResults[type_defs.GetDirectoryLimitsResultTypeDef]:
         """Obtains directory limit information for the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/GetDirectoryLimits
@@ -749,8 +577,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("GetDirectoryLimits", {})
 
     def get_snapshot_limits(
-        self, **kwargs: Unpack[GetSnapshotLimitsRequestTypeDef]
-    ) -> TargetResults[GetSnapshotLimitsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSnapshotLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSnapshotLimitsResultTypeDef]:
         """Obtains the manual snapshot limits for a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/GetSnapshotLimits
@@ -758,8 +586,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("GetSnapshotLimits", kwargs)
 
     def list_ad_assessments(
-        self, **kwargs: Unpack[ListADAssessmentsRequestTypeDef]
-    ) -> TargetResults[ListADAssessmentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListADAssessmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListADAssessmentsResultTypeDef]:
         """Retrieves a list of directory assessments for the specified directory or
         all assessments in your account. Use this operation to monitor assessment
         status and manage multiple assessments.
@@ -769,8 +597,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ListADAssessments", kwargs)
 
     def list_certificates(
-        self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> TargetResults[ListCertificatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificatesResultTypeDef]:
         """For the specified directory, lists all the certificates registered for a
         secure LDAP or client certificate authentication.
 
@@ -779,8 +607,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ListCertificates", kwargs)
 
     def list_ip_routes(
-        self, **kwargs: Unpack[ListIpRoutesRequestTypeDef]
-    ) -> TargetResults[ListIpRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIpRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIpRoutesResultTypeDef]:
         """Lists the address blocks that you have added to a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListIpRoutes
@@ -788,8 +616,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ListIpRoutes", kwargs)
 
     def list_log_subscriptions(
-        self, **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListLogSubscriptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogSubscriptionsResultTypeDef]:
         """Lists the active log subscriptions for the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListLogSubscriptions
@@ -797,8 +625,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ListLogSubscriptions", kwargs)
 
     def list_schema_extensions(
-        self, **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef]
-    ) -> TargetResults[ListSchemaExtensionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemaExtensionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchemaExtensionsResultTypeDef]:
         """Lists all schema extensions applied to a Microsoft AD Directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListSchemaExtensions
@@ -806,8 +634,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ListSchemaExtensions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Lists all tags on a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListTagsForResource
@@ -815,8 +643,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_certificate(
-        self, **kwargs: Unpack[RegisterCertificateRequestTypeDef]
-    ) -> TargetResults[RegisterCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterCertificateResultTypeDef]:
         """Registers a certificate for a secure LDAP or client certificate
         authentication.
 
@@ -825,8 +653,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RegisterCertificate", kwargs)
 
     def register_event_topic(
-        self, **kwargs: Unpack[RegisterEventTopicRequestTypeDef]
-    ) -> TargetResults[RegisterEventTopicResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterEventTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterEventTopicResultTypeDef]:
         """Associates a directory with an Amazon SNS topic. This establishes the
         directory as a publisher to the specified Amazon SNS topic. You can then
         receive email or text (SMS) messages when the status of your directory
@@ -839,8 +667,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RegisterEventTopic", kwargs)
 
     def reject_shared_directory(
-        self, **kwargs: Unpack[RejectSharedDirectoryRequestTypeDef]
-    ) -> TargetResults[RejectSharedDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectSharedDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectSharedDirectoryResultTypeDef]:
         """Rejects a directory sharing request that was sent from the directory owner
         account.
 
@@ -849,8 +677,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RejectSharedDirectory", kwargs)
 
     def remove_ip_routes(
-        self, **kwargs: Unpack[RemoveIpRoutesRequestTypeDef]
-    ) -> TargetResults[RemoveIpRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveIpRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveIpRoutesResultTypeDef]:
         """Removes IP address blocks from a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/RemoveIpRoutes
@@ -858,8 +686,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RemoveIpRoutes", kwargs)
 
     def remove_region(
-        self, **kwargs: Unpack[RemoveRegionRequestTypeDef]
-    ) -> TargetResults[RemoveRegionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveRegionResultTypeDef]:
         """Stops all replication and removes the domain controllers from the
         specified Region. You cannot remove the primary Region with this
         operation. Instead, use the DeleteDirectory API.
@@ -869,8 +697,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RemoveRegion", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceRequestTypeDef]
-    ) -> TargetResults[RemoveTagsFromResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsFromResourceResultTypeDef]:
         """Removes tags from a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/RemoveTagsFromResource
@@ -878,8 +706,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_user_password(
-        self, **kwargs: Unpack[ResetUserPasswordRequestTypeDef]
-    ) -> TargetResults[ResetUserPasswordResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetUserPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetUserPasswordResultTypeDef]:
         """Resets the password for any user in your Managed Microsoft AD or Simple AD
         directory. Disabled users will become enabled and can be authenticated
         following the API call.
@@ -889,8 +717,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ResetUserPassword", kwargs)
 
     def restore_from_snapshot(
-        self, **kwargs: Unpack[RestoreFromSnapshotRequestTypeDef]
-    ) -> TargetResults[RestoreFromSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreFromSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreFromSnapshotResultTypeDef]:
         """Restores a directory using an existing directory snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/RestoreFromSnapshot
@@ -898,8 +726,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("RestoreFromSnapshot", kwargs)
 
     def share_directory(
-        self, **kwargs: Unpack[ShareDirectoryRequestTypeDef]
-    ) -> TargetResults[ShareDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ShareDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ShareDirectoryResultTypeDef]:
         """Shares a specified directory (DirectoryId) in your Amazon Web Services
         account (directory owner) with another Amazon Web Services account
         (directory consumer). With this operation you can use your directory from
@@ -911,8 +739,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("ShareDirectory", kwargs)
 
     def start_ad_assessment(
-        self, **kwargs: Unpack[StartADAssessmentRequestTypeDef]
-    ) -> TargetResults[StartADAssessmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartADAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartADAssessmentResultTypeDef]:
         """Initiates a directory assessment to validate your self-managed AD
         environment for hybrid domain join. The assessment checks compatibility
         and connectivity of the self-managed AD environment.
@@ -922,8 +750,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("StartADAssessment", kwargs)
 
     def start_schema_extension(
-        self, **kwargs: Unpack[StartSchemaExtensionRequestTypeDef]
-    ) -> TargetResults[StartSchemaExtensionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSchemaExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSchemaExtensionResultTypeDef]:
         """Applies a schema extension to a Microsoft AD directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/StartSchemaExtension
@@ -931,8 +759,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("StartSchemaExtension", kwargs)
 
     def unshare_directory(
-        self, **kwargs: Unpack[UnshareDirectoryRequestTypeDef]
-    ) -> TargetResults[UnshareDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnshareDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.UnshareDirectoryResultTypeDef]:
         """Stops the directory sharing between the directory owner and consumer
         accounts.
 
@@ -941,8 +769,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UnshareDirectory", kwargs)
 
     def update_conditional_forwarder(
-        self, **kwargs: Unpack[UpdateConditionalForwarderRequestTypeDef]
-    ) -> TargetResults[UpdateConditionalForwarderResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConditionalForwarderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConditionalForwarderResultTypeDef]:
         """Updates a conditional forwarder that has been set up for your Amazon Web
         Services directory.
 
@@ -951,8 +779,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateConditionalForwarder", kwargs)
 
     def update_directory_setup(
-        self, **kwargs: Unpack[UpdateDirectorySetupRequestTypeDef]
-    ) -> TargetResults[UpdateDirectorySetupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDirectorySetupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDirectorySetupResultTypeDef]:
         """Updates directory configuration for the specified update type.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/UpdateDirectorySetup
@@ -960,8 +788,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateDirectorySetup", kwargs)
 
     def update_hybrid_ad(
-        self, **kwargs: Unpack[UpdateHybridADRequestTypeDef]
-    ) -> TargetResults[UpdateHybridADResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHybridADRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHybridADResultTypeDef]:
         """Updates the configuration of an existing hybrid directory. You can recover
         hybrid directory administrator account or modify self-managed instance
         settings.
@@ -971,8 +799,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateHybridAD", kwargs)
 
     def update_number_of_domain_controllers(
-        self, **kwargs: Unpack[UpdateNumberOfDomainControllersRequestTypeDef]
-    ) -> TargetResults[UpdateNumberOfDomainControllersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNumberOfDomainControllersRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNumberOfDomainControllersResultTypeDef]:
         """Adds or removes domain controllers to or from the directory. Based on the
         difference between current value and new value (provided through this API
         call), domain controllers will be added or removed. It may take up to 45
@@ -985,8 +813,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateNumberOfDomainControllers", kwargs)
 
     def update_radius(
-        self, **kwargs: Unpack[UpdateRadiusRequestTypeDef]
-    ) -> TargetResults[UpdateRadiusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRadiusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRadiusResultTypeDef]:
         """Updates the Remote Authentication Dial In User Service (RADIUS) server
         information for an AD Connector or Microsoft AD directory.
 
@@ -995,8 +823,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateRadius", kwargs)
 
     def update_settings(
-        self, **kwargs: Unpack[UpdateSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateSettingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSettingsResultTypeDef]:
         """Updates the configurable settings for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/UpdateSettings
@@ -1004,8 +832,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateSettings", kwargs)
 
     def update_trust(
-        self, **kwargs: Unpack[UpdateTrustRequestTypeDef]
-    ) -> TargetResults[UpdateTrustResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrustRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrustResultTypeDef]:
         """Updates the trust that has been set up between your Managed Microsoft AD
         directory and an self-managed Active Directory.
 
@@ -1014,8 +842,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         return self._call("UpdateTrust", kwargs)
 
     def verify_trust(
-        self, **kwargs: Unpack[VerifyTrustRequestTypeDef]
-    ) -> TargetResults[VerifyTrustResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyTrustRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyTrustResultTypeDef]:
         """Directory Service for Microsoft Active Directory allows you to configure
         and verify trust relationships.
 
@@ -1029,8 +857,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef],
-    ) -> TargetResults[DescribeClientAuthenticationSettingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientAuthenticationSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientAuthenticationSettingsResultTypeDef]:
         """Every page of DescribeClientAuthenticationSettings in every target, merged
         per target (botocore's build_full_result).
 
@@ -1056,8 +884,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDirectoriesRequestTypeDef],
-    ) -> TargetResults[DescribeDirectoriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDirectoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDirectoriesResultTypeDef]:
         """Every page of DescribeDirectories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1079,8 +907,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDomainControllersRequestTypeDef],
-    ) -> TargetResults[DescribeDomainControllersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDomainControllersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDomainControllersResultTypeDef]:
         """Every page of DescribeDomainControllers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1102,8 +930,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef],
-    ) -> TargetResults[DescribeLDAPSSettingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLDAPSSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLDAPSSettingsResultTypeDef]:
         """Every page of DescribeLDAPSSettings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1125,8 +953,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegionsRequestTypeDef],
-    ) -> TargetResults[DescribeRegionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegionsResultTypeDef]:
         """Every page of DescribeRegions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1149,8 +977,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef],
-    ) -> TargetResults[DescribeSharedDirectoriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSharedDirectoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSharedDirectoriesResultTypeDef]:
         """Every page of DescribeSharedDirectories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1172,8 +1000,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotsResultTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -1196,8 +1024,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrustsRequestTypeDef],
-    ) -> TargetResults[DescribeTrustsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrustsResultTypeDef]:
         """Every page of DescribeTrusts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1219,8 +1047,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef],
-    ) -> TargetResults[DescribeUpdateDirectoryResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUpdateDirectoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeUpdateDirectoryResultTypeDef]:
         """Every page of DescribeUpdateDirectory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1242,8 +1070,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListADAssessmentsRequestTypeDef],
-    ) -> TargetResults[ListADAssessmentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListADAssessmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListADAssessmentsResultTypeDef]:
         """Every page of ListADAssessments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1267,8 +1095,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> TargetResults[ListCertificatesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificatesResultTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1291,8 +1119,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIpRoutesRequestTypeDef],
-    ) -> TargetResults[ListIpRoutesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListIpRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIpRoutesResultTypeDef]:
         """Every page of ListIpRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1314,8 +1142,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListLogSubscriptionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLogSubscriptionsResultTypeDef]:
         """Every page of ListLogSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1337,8 +1165,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef],
-    ) -> TargetResults[ListSchemaExtensionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaExtensionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchemaExtensionsResultTypeDef]:
         """Every page of ListSchemaExtensions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1360,8 +1188,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1382,8 +1210,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef],
-    ) -> Items[ClientAuthenticationSettingInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientAuthenticationSettingsRequestTypeDef],
+    ) -> Items[type_defs.ClientAuthenticationSettingInfoTypeDef]:
         """Each element of ClientAuthenticationSettingsInfo in every page of
         DescribeClientAuthenticationSettings, from every target, as its page
         arrives (tagged with its target).
@@ -1402,8 +1230,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDirectoriesRequestTypeDef],
-    ) -> Items[DirectoryDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDirectoriesRequestTypeDef],
+    ) -> Items[type_defs.DirectoryDescriptionTypeDef]:
         """Each element of DirectoryDescriptions in every page of
         DescribeDirectories, from every target, as its page arrives (tagged with
         its target).
@@ -1419,8 +1247,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDomainControllersRequestTypeDef],
-    ) -> Items[DomainControllerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDomainControllersRequestTypeDef],
+    ) -> Items[type_defs.DomainControllerTypeDef]:
         """Each element of DomainControllers in every page of
         DescribeDomainControllers, from every target, as its page arrives (tagged
         with its target).
@@ -1439,8 +1267,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef],
-    ) -> Items[LDAPSSettingInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLDAPSSettingsRequestTypeDef],
+    ) -> Items[type_defs.LDAPSSettingInfoTypeDef]:
         """Each element of LDAPSSettingsInfo in every page of DescribeLDAPSSettings,
         from every target, as its page arrives (tagged with its target).
 
@@ -1455,8 +1283,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegionsRequestTypeDef],
-    ) -> Items[RegionDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegionsRequestTypeDef],
+    ) -> Items[type_defs.RegionDescriptionTypeDef]:
         """Each element of RegionsDescription in every page of DescribeRegions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1471,8 +1299,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef],
-    ) -> Items[SharedDirectoryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSharedDirectoriesRequestTypeDef],
+    ) -> Items[type_defs.SharedDirectoryTypeDef]:
         """Each element of SharedDirectories in every page of
         DescribeSharedDirectories, from every target, as its page arrives (tagged
         with its target).
@@ -1491,8 +1319,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of Snapshots in every page of DescribeSnapshots, from every
         target, as its page arrives (tagged with its target).
 
@@ -1507,8 +1335,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrustsRequestTypeDef],
-    ) -> Items[TrustTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustsRequestTypeDef],
+    ) -> Items[type_defs.TrustTypeDef]:
         """Each element of Trusts in every page of DescribeTrusts, from every target,
         as its page arrives (tagged with its target).
 
@@ -1523,8 +1351,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef],
-    ) -> Items[UpdateInfoEntryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUpdateDirectoryRequestTypeDef],
+    ) -> Items[type_defs.UpdateInfoEntryTypeDef]:
         """Each element of UpdateActivities in every page of DescribeUpdateDirectory,
         from every target, as its page arrives (tagged with its target).
 
@@ -1539,8 +1367,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListADAssessmentsRequestTypeDef],
-    ) -> Items[AssessmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListADAssessmentsRequestTypeDef],
+    ) -> Items[type_defs.AssessmentSummaryTypeDef]:
         """Each element of Assessments in every page of ListADAssessments, from every
         target, as its page arrives (tagged with its target).
 
@@ -1555,8 +1383,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> Items[CertificateInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> Items[type_defs.CertificateInfoTypeDef]:
         """Each element of CertificatesInfo in every page of ListCertificates, from
         every target, as its page arrives (tagged with its target).
 
@@ -1571,8 +1399,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIpRoutesRequestTypeDef],
-    ) -> Items[IpRouteInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListIpRoutesRequestTypeDef],
+    ) -> Items[type_defs.IpRouteInfoTypeDef]:
         """Each element of IpRoutesInfo in every page of ListIpRoutes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1587,8 +1415,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef],
-    ) -> Items[LogSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.LogSubscriptionTypeDef]:
         """Each element of LogSubscriptions in every page of ListLogSubscriptions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1603,8 +1431,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef],
-    ) -> Items[SchemaExtensionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaExtensionsRequestTypeDef],
+    ) -> Items[type_defs.SchemaExtensionInfoTypeDef]:
         """Each element of SchemaExtensionsInfo in every page of
         ListSchemaExtensions, from every target, as its page arrives (tagged with
         its target).
@@ -1620,8 +1448,8 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1636,7 +1464,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeHybridADUpdateRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeHybridADUpdateRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until HybridADUpdated.
 

@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddGroupMemberRequestTypeDef,
-        AddGroupMemberResultTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResultTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResultTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResultTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResultTypeDef,
-        DescribeGroupRequestTypeDef,
-        DescribeGroupResultTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResultTypeDef,
-        DisableUserRequestTypeDef,
-        DisableUserResultTypeDef,
-        GroupSummaryTypeDef,
-        GroupTypeDef,
-        ListGroupMembersRequestTypeDef,
-        ListGroupMembersResultTypeDef,
-        ListGroupsForMemberRequestTypeDef,
-        ListGroupsForMemberResultTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResultTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResultTypeDef,
-        MemberTypeDef,
-        RemoveGroupMemberRequestTypeDef,
-        RemoveGroupMemberResultTypeDef,
-        SearchGroupsRequestTypeDef,
-        SearchGroupsResultTypeDef,
-        SearchUsersRequestTypeDef,
-        SearchUsersResultTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResultTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResultTypeDef,
-        UserSummaryTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDirectoryServiceData"]
 
@@ -70,8 +30,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_group_member(
-        self, **kwargs: Unpack[AddGroupMemberRequestTypeDef]
-    ) -> TargetResults[AddGroupMemberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddGroupMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.AddGroupMemberResultTypeDef]:
         """Adds an existing user, group, or computer as a group member.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/AddGroupMember
@@ -79,8 +39,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("AddGroupMember", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResultTypeDef]:
         """Creates a new group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/CreateGroup
@@ -88,8 +48,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResultTypeDef]:
         """Creates a new user.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/CreateUser
@@ -97,8 +57,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResultTypeDef]:
         """Deletes a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DeleteGroup
@@ -106,8 +66,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResultTypeDef]:
         """Deletes a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DeleteUser
@@ -115,8 +75,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def describe_group(
-        self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> TargetResults[DescribeGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupResultTypeDef]:
         """Returns information about a specific group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DescribeGroup
@@ -124,8 +84,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("DescribeGroup", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResultTypeDef]:
         """Returns information about a specific user.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DescribeUser
@@ -133,8 +93,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def disable_user(
-        self, **kwargs: Unpack[DisableUserRequestTypeDef]
-    ) -> TargetResults[DisableUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableUserResultTypeDef]:
         """Deactivates an active user account. For information about how to enable an
         inactive user account, see ResetUserPassword in the Directory Service API
         Reference.
@@ -144,8 +104,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("DisableUser", kwargs)
 
     def list_group_members(
-        self, **kwargs: Unpack[ListGroupMembersRequestTypeDef]
-    ) -> TargetResults[ListGroupMembersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupMembersResultTypeDef]:
         """Returns member information for the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupMembers
@@ -153,8 +113,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("ListGroupMembers", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResultTypeDef]:
         """Returns group information for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroups
@@ -162,8 +122,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_groups_for_member(
-        self, **kwargs: Unpack[ListGroupsForMemberRequestTypeDef]
-    ) -> TargetResults[ListGroupsForMemberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsForMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsForMemberResultTypeDef]:
         """Returns group information for the specified member.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupsForMember
@@ -171,8 +131,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("ListGroupsForMember", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResultTypeDef]:
         """Returns user information for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListUsers
@@ -180,8 +140,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def remove_group_member(
-        self, **kwargs: Unpack[RemoveGroupMemberRequestTypeDef]
-    ) -> TargetResults[RemoveGroupMemberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveGroupMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveGroupMemberResultTypeDef]:
         """Removes a member from a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/RemoveGroupMember
@@ -189,8 +149,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("RemoveGroupMember", kwargs)
 
     def search_groups(
-        self, **kwargs: Unpack[SearchGroupsRequestTypeDef]
-    ) -> TargetResults[SearchGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchGroupsResultTypeDef]:
         """Searches the specified directory for a group. You can find groups that
         match the SearchString parameter with the value of their attributes
         included in the SearchString parameter.
@@ -200,8 +160,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("SearchGroups", kwargs)
 
     def search_users(
-        self, **kwargs: Unpack[SearchUsersRequestTypeDef]
-    ) -> TargetResults[SearchUsersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchUsersResultTypeDef]:
         """Searches the specified directory for a user. You can find users that match
         the SearchString parameter with the value of their attributes included in
         the SearchString parameter.
@@ -211,8 +171,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("SearchUsers", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResultTypeDef]:
         """Updates group information.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/UpdateGroup
@@ -220,8 +180,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResultTypeDef]:
         """Updates user information.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/UpdateUser
@@ -234,8 +194,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
-    ) -> TargetResults[ListGroupMembersResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupMembersResultTypeDef]:
         """Every page of ListGroupMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -257,8 +217,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResultTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -280,8 +240,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsForMemberRequestTypeDef],
-    ) -> TargetResults[ListGroupsForMemberResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsForMemberRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsForMemberResultTypeDef]:
         """Every page of ListGroupsForMember in every target, merged per target
         (botocore's build_full_result).
 
@@ -303,8 +263,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResultTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -326,8 +286,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchGroupsRequestTypeDef],
-    ) -> TargetResults[SearchGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchGroupsResultTypeDef]:
         """Every page of SearchGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -351,8 +311,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchUsersRequestTypeDef],
-    ) -> TargetResults[SearchUsersResultTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchUsersResultTypeDef]:
         """Every page of SearchUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -375,8 +335,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
-    ) -> Items[MemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberTypeDef]:
         """Each element of Members in every page of ListGroupMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -391,8 +351,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupSummaryTypeDef]:
         """Each element of Groups in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -407,8 +367,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsForMemberRequestTypeDef],
-    ) -> Items[GroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsForMemberRequestTypeDef],
+    ) -> Items[type_defs.GroupSummaryTypeDef]:
         """Each element of Groups in every page of ListGroupsForMember, from every
         target, as its page arrives (tagged with its target).
 
@@ -423,8 +383,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserSummaryTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -439,8 +399,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of Groups in every page of SearchGroups, from every target,
         as its page arrives (tagged with its target).
 
@@ -455,8 +415,8 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of SearchUsers, from every target, as
         its page arrives (tagged with its target).
 

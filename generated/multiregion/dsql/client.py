@@ -15,41 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ClusterSummaryTypeDef,
-        CreateClusterInputTypeDef,
-        CreateClusterOutputTypeDef,
-        CreateStreamInputTypeDef,
-        CreateStreamOutputTypeDef,
-        DeleteClusterInputTypeDef,
-        DeleteClusterOutputTypeDef,
-        DeleteClusterPolicyInputTypeDef,
-        DeleteClusterPolicyOutputTypeDef,
-        DeleteStreamInputTypeDef,
-        DeleteStreamOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetClusterInputTypeDef,
-        GetClusterOutputTypeDef,
-        GetClusterPolicyInputTypeDef,
-        GetClusterPolicyOutputTypeDef,
-        GetStreamInputTypeDef,
-        GetStreamOutputTypeDef,
-        GetVpcEndpointServiceNameInputTypeDef,
-        GetVpcEndpointServiceNameOutputTypeDef,
-        ListClustersInputTypeDef,
-        ListClustersOutputTypeDef,
-        ListStreamsInputTypeDef,
-        ListStreamsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PutClusterPolicyInputTypeDef,
-        PutClusterPolicyOutputTypeDef,
-        StreamSummaryTypeDef,
-        TagResourceInputTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateClusterInputTypeDef,
-        UpdateClusterOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAuroraDSQL"]
 
@@ -64,8 +30,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterInputTypeDef]
-    ) -> TargetResults[CreateClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterOutputTypeDef]:
         """The CreateCluster API allows you to create both single-Region clusters and
         multi-Region clusters. With the addition of the multiRegionProperties
         parameter, you can create a cluster with witness Region support and
@@ -77,8 +43,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_stream(
-        self, **kwargs: Unpack[CreateStreamInputTypeDef]
-    ) -> TargetResults[CreateStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamOutputTypeDef]:
         """Creates a new change data capture (CDC) stream for a cluster. The stream
         captures database changes and delivers them to the specified target
         destination.
@@ -88,8 +54,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("CreateStream", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterInputTypeDef]
-    ) -> TargetResults[DeleteClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterOutputTypeDef]:
         """Deletes a cluster in Amazon Aurora DSQL.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/DeleteCluster
@@ -97,8 +63,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_cluster_policy(
-        self, **kwargs: Unpack[DeleteClusterPolicyInputTypeDef]
-    ) -> TargetResults[DeleteClusterPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterPolicyOutputTypeDef]:
         """Deletes the resource-based policy attached to a cluster. This removes all
         access permissions defined by the policy, reverting to default access
         controls.
@@ -108,8 +74,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("DeleteClusterPolicy", kwargs)
 
     def delete_stream(
-        self, **kwargs: Unpack[DeleteStreamInputTypeDef]
-    ) -> TargetResults[DeleteStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStreamOutputTypeDef]:
         """Deletes a stream from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/DeleteStream
@@ -117,8 +83,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("DeleteStream", kwargs)
 
     def get_cluster(
-        self, **kwargs: Unpack[GetClusterInputTypeDef]
-    ) -> TargetResults[GetClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterInputTypeDef]
+    ) -> TargetResults[type_defs.GetClusterOutputTypeDef]:
         """Retrieves information about a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetCluster
@@ -126,8 +92,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("GetCluster", kwargs)
 
     def get_cluster_policy(
-        self, **kwargs: Unpack[GetClusterPolicyInputTypeDef]
-    ) -> TargetResults[GetClusterPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetClusterPolicyOutputTypeDef]:
         """Retrieves the resource-based policy document attached to a cluster. This
         policy defines the access permissions and conditions for the cluster.
 
@@ -136,8 +102,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("GetClusterPolicy", kwargs)
 
     def get_stream(
-        self, **kwargs: Unpack[GetStreamInputTypeDef]
-    ) -> TargetResults[GetStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamInputTypeDef]
+    ) -> TargetResults[type_defs.GetStreamOutputTypeDef]:
         """Retrieves information about a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetStream
@@ -145,8 +111,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("GetStream", kwargs)
 
     def get_vpc_endpoint_service_name(
-        self, **kwargs: Unpack[GetVpcEndpointServiceNameInputTypeDef]
-    ) -> TargetResults[GetVpcEndpointServiceNameOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcEndpointServiceNameInputTypeDef]
+    ) -> TargetResults[type_defs.GetVpcEndpointServiceNameOutputTypeDef]:
         """Retrieves the VPC endpoint service name.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetVpcEndpointServiceName
@@ -154,8 +120,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("GetVpcEndpointServiceName", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersInputTypeDef]
-    ) -> TargetResults[ListClustersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListClustersOutputTypeDef]:
         """Retrieves information about a list of clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListClusters
@@ -163,8 +129,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Retrieves information about a list of streams for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListStreams
@@ -172,8 +138,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("ListStreams", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists all of the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListTagsForResource
@@ -181,8 +147,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_cluster_policy(
-        self, **kwargs: Unpack[PutClusterPolicyInputTypeDef]
-    ) -> TargetResults[PutClusterPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutClusterPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutClusterPolicyOutputTypeDef]:
         """Attaches a resource-based policy to a cluster. This policy defines access
         permissions and conditions for the cluster, allowing you to control which
         principals can perform actions on the cluster.
@@ -192,8 +158,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("PutClusterPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Tags a resource with a map of key and value pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/TagResource
@@ -201,8 +167,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/UntagResource
@@ -210,8 +176,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterInputTypeDef]
-    ) -> TargetResults[UpdateClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterOutputTypeDef]:
         """The UpdateCluster API allows you to modify both single-Region and
         multi-Region cluster configurations. With the multiRegionProperties
         parameter, you can add or modify witness Region support and manage peer
@@ -227,8 +193,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> TargetResults[ListClustersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListClustersOutputTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -250,8 +216,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -272,8 +238,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> Items[ClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersInputTypeDef],
+    ) -> Items[type_defs.ClusterSummaryTypeDef]:
         """Each element of clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -288,8 +254,8 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> Items[StreamSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> Items[type_defs.StreamSummaryTypeDef]:
         """Each element of streams in every page of ListStreams, from every target,
         as its page arrives (tagged with its target).
 
@@ -304,7 +270,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetClusterInputTypeDef],
+        **kwargs: Unpack[type_defs.GetClusterInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Cluster is ACTIVE
 
@@ -323,7 +289,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetClusterInputTypeDef],
+        **kwargs: Unpack[type_defs.GetClusterInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Cluster is gone
 
@@ -342,7 +308,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetStreamInputTypeDef],
+        **kwargs: Unpack[type_defs.GetStreamInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Stream is ACTIVE
 
@@ -361,7 +327,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetStreamInputTypeDef],
+        **kwargs: Unpack[type_defs.GetStreamInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Stream is gone
 

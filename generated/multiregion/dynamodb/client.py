@@ -15,120 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AttributeValueOutputTypeDef,
-        BackupSummaryTypeDef,
-        BatchExecuteStatementInputTypeDef,
-        BatchExecuteStatementOutputTypeDef,
-        BatchGetItemInputTypeDef,
-        BatchGetItemOutputTypeDef,
-        BatchWriteItemInputTypeDef,
-        BatchWriteItemOutputTypeDef,
-        CreateBackupInputTypeDef,
-        CreateBackupOutputTypeDef,
-        CreateGlobalTableInputTypeDef,
-        CreateGlobalTableOutputTypeDef,
-        CreateTableInputTypeDef,
-        CreateTableOutputTypeDef,
-        DeleteBackupInputTypeDef,
-        DeleteBackupOutputTypeDef,
-        DeleteItemInputTypeDef,
-        DeleteItemOutputTypeDef,
-        DeleteResourcePolicyInputTypeDef,
-        DeleteResourcePolicyOutputTypeDef,
-        DeleteTableInputTypeDef,
-        DeleteTableOutputTypeDef,
-        DescribeBackupInputTypeDef,
-        DescribeBackupOutputTypeDef,
-        DescribeContinuousBackupsInputTypeDef,
-        DescribeContinuousBackupsOutputTypeDef,
-        DescribeContributorInsightsInputTypeDef,
-        DescribeContributorInsightsOutputTypeDef,
-        DescribeEndpointsResponseTypeDef,
-        DescribeExportInputTypeDef,
-        DescribeExportOutputTypeDef,
-        DescribeGlobalTableInputTypeDef,
-        DescribeGlobalTableOutputTypeDef,
-        DescribeGlobalTableSettingsInputTypeDef,
-        DescribeGlobalTableSettingsOutputTypeDef,
-        DescribeImportInputTypeDef,
-        DescribeImportOutputTypeDef,
-        DescribeKinesisStreamingDestinationInputTypeDef,
-        DescribeKinesisStreamingDestinationOutputTypeDef,
-        DescribeLimitsOutputTypeDef,
-        DescribeTableInputTypeDef,
-        DescribeTableOutputTypeDef,
-        DescribeTableReplicaAutoScalingInputTypeDef,
-        DescribeTableReplicaAutoScalingOutputTypeDef,
-        DescribeTimeToLiveInputTypeDef,
-        DescribeTimeToLiveOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExecuteStatementInputTypeDef,
-        ExecuteStatementOutputTypeDef,
-        ExecuteTransactionInputTypeDef,
-        ExecuteTransactionOutputTypeDef,
-        ExportTableToPointInTimeInputTypeDef,
-        ExportTableToPointInTimeOutputTypeDef,
-        GetItemInputTypeDef,
-        GetItemOutputTypeDef,
-        GetResourcePolicyInputTypeDef,
-        GetResourcePolicyOutputTypeDef,
-        ImportTableInputTypeDef,
-        ImportTableOutputTypeDef,
-        KinesisStreamingDestinationInputTypeDef,
-        KinesisStreamingDestinationOutputTypeDef,
-        ListBackupsInputTypeDef,
-        ListBackupsOutputTypeDef,
-        ListContributorInsightsInputTypeDef,
-        ListContributorInsightsOutputTypeDef,
-        ListExportsInputTypeDef,
-        ListExportsOutputTypeDef,
-        ListGlobalTablesInputTypeDef,
-        ListGlobalTablesOutputTypeDef,
-        ListImportsInputTypeDef,
-        ListImportsOutputTypeDef,
-        ListTablesInputTypeDef,
-        ListTablesOutputTypeDef,
-        ListTagsOfResourceInputTypeDef,
-        ListTagsOfResourceOutputTypeDef,
-        PutItemInputTypeDef,
-        PutItemOutputTypeDef,
-        PutResourcePolicyInputTypeDef,
-        PutResourcePolicyOutputTypeDef,
-        QueryInputTypeDef,
-        QueryOutputTypeDef,
-        RestoreTableFromBackupInputTypeDef,
-        RestoreTableFromBackupOutputTypeDef,
-        RestoreTableToPointInTimeInputTypeDef,
-        RestoreTableToPointInTimeOutputTypeDef,
-        ScanInputTypeDef,
-        ScanOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagTypeDef,
-        TransactGetItemsInputTypeDef,
-        TransactGetItemsOutputTypeDef,
-        TransactWriteItemsInputTypeDef,
-        TransactWriteItemsOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateContinuousBackupsInputTypeDef,
-        UpdateContinuousBackupsOutputTypeDef,
-        UpdateContributorInsightsInputTypeDef,
-        UpdateContributorInsightsOutputTypeDef,
-        UpdateGlobalTableInputTypeDef,
-        UpdateGlobalTableOutputTypeDef,
-        UpdateGlobalTableSettingsInputTypeDef,
-        UpdateGlobalTableSettingsOutputTypeDef,
-        UpdateItemInputTypeDef,
-        UpdateItemOutputTypeDef,
-        UpdateKinesisStreamingDestinationInputTypeDef,
-        UpdateKinesisStreamingDestinationOutputTypeDef,
-        UpdateTableInputTypeDef,
-        UpdateTableOutputTypeDef,
-        UpdateTableReplicaAutoScalingInputTypeDef,
-        UpdateTableReplicaAutoScalingOutputTypeDef,
-        UpdateTimeToLiveInputTypeDef,
-        UpdateTimeToLiveOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDynamoDB"]
 
@@ -140,8 +27,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_execute_statement(
-        self, **kwargs: Unpack[BatchExecuteStatementInputTypeDef]
-    ) -> TargetResults[BatchExecuteStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchExecuteStatementInputTypeDef]
+    ) -> TargetResults[type_defs.BatchExecuteStatementOutputTypeDef]:
         """This operation allows you to perform batch reads or writes on data stored
         in DynamoDB, using PartiQL. Each read statement in a BatchExecuteStatement
         must specify an equality condition on all key attributes. This enforces
@@ -153,8 +40,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("BatchExecuteStatement", kwargs)
 
     def batch_get_item(
-        self, **kwargs: Unpack[BatchGetItemInputTypeDef]
-    ) -> TargetResults[BatchGetItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetItemInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetItemOutputTypeDef]:
         """The BatchGetItem operation returns the attributes of one or more items
         from one or more tables. You identify requested items by primary key.
 
@@ -163,8 +50,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("BatchGetItem", kwargs)
 
     def batch_write_item(
-        self, **kwargs: Unpack[BatchWriteItemInputTypeDef]
-    ) -> TargetResults[BatchWriteItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchWriteItemInputTypeDef]
+    ) -> TargetResults[type_defs.BatchWriteItemOutputTypeDef]:
         """The BatchWriteItem operation puts or deletes multiple items in one or more
         tables. A single call to BatchWriteItem can transmit up to 16MB of data
         over the network, consisting of up to 25 item put or delete operations.
@@ -178,8 +65,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("BatchWriteItem", kwargs)
 
     def create_backup(
-        self, **kwargs: Unpack[CreateBackupInputTypeDef]
-    ) -> TargetResults[CreateBackupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBackupOutputTypeDef]:
         """Creates a backup for an existing table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/CreateBackup
@@ -187,8 +74,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("CreateBackup", kwargs)
 
     def create_global_table(
-        self, **kwargs: Unpack[CreateGlobalTableInputTypeDef]
-    ) -> TargetResults[CreateGlobalTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalTableInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalTableOutputTypeDef]:
         """Creates a global table from an existing table. A global table creates a
         replication relationship between two or more DynamoDB tables with the same
         table name in the provided Regions.
@@ -198,8 +85,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("CreateGlobalTable", kwargs)
 
     def create_table(
-        self, **kwargs: Unpack[CreateTableInputTypeDef]
-    ) -> TargetResults[CreateTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTableOutputTypeDef]:
         """The CreateTable operation adds a new table to your account. In an Amazon
         Web Services account, table names must be unique within each Region. That
         is, you can have two tables with same name if you create the tables in
@@ -210,8 +97,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("CreateTable", kwargs)
 
     def delete_backup(
-        self, **kwargs: Unpack[DeleteBackupInputTypeDef]
-    ) -> TargetResults[DeleteBackupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackupOutputTypeDef]:
         """Deletes an existing backup of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DeleteBackup
@@ -219,8 +106,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DeleteBackup", kwargs)
 
     def delete_item(
-        self, **kwargs: Unpack[DeleteItemInputTypeDef]
-    ) -> TargetResults[DeleteItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteItemInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteItemOutputTypeDef]:
         """Deletes a single item in a table by primary key. You can perform a
         conditional delete operation that deletes the item if it exists, or if it
         has an expected attribute value.
@@ -230,8 +117,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DeleteItem", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyOutputTypeDef]:
         """Deletes the resource-based policy attached to the resource, which can be a
         table or stream.
 
@@ -240,8 +127,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_table(
-        self, **kwargs: Unpack[DeleteTableInputTypeDef]
-    ) -> TargetResults[DeleteTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTableOutputTypeDef]:
         """The DeleteTable operation deletes a table and all of its items. After a
         DeleteTable request, the specified table is in the DELETING state until
         DynamoDB completes the deletion. If the table is in the ACTIVE state, you
@@ -255,8 +142,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DeleteTable", kwargs)
 
     def describe_backup(
-        self, **kwargs: Unpack[DescribeBackupInputTypeDef]
-    ) -> TargetResults[DescribeBackupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBackupInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBackupOutputTypeDef]:
         """Describes an existing backup of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeBackup
@@ -264,8 +151,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeBackup", kwargs)
 
     def describe_continuous_backups(
-        self, **kwargs: Unpack[DescribeContinuousBackupsInputTypeDef]
-    ) -> TargetResults[DescribeContinuousBackupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContinuousBackupsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeContinuousBackupsOutputTypeDef]:
         """Checks the status of continuous backups and point in time recovery on the
         specified table. Continuous backups are ENABLED on all tables at table
         creation. If point in time recovery is enabled, PointInTimeRecoveryStatus
@@ -276,8 +163,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeContinuousBackups", kwargs)
 
     def describe_contributor_insights(
-        self, **kwargs: Unpack[DescribeContributorInsightsInputTypeDef]
-    ) -> TargetResults[DescribeContributorInsightsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContributorInsightsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeContributorInsightsOutputTypeDef]:
         """Returns information about contributor insights for a given table or global
         secondary index.
 
@@ -285,7 +172,9 @@ class MultiRegionDynamoDB(MultiRegionClient):
         """
         return self._call("DescribeContributorInsights", kwargs)
 
-    def describe_endpoints(self) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+    def describe_endpoints(
+        self,
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """Returns the regional endpoint information. For more information on policy
         permissions, please see Internetwork traffic privacy.
 
@@ -294,8 +183,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeEndpoints", {})
 
     def describe_export(
-        self, **kwargs: Unpack[DescribeExportInputTypeDef]
-    ) -> TargetResults[DescribeExportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportOutputTypeDef]:
         """Describes an existing table export.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeExport
@@ -303,8 +192,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeExport", kwargs)
 
     def describe_global_table(
-        self, **kwargs: Unpack[DescribeGlobalTableInputTypeDef]
-    ) -> TargetResults[DescribeGlobalTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalTableInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGlobalTableOutputTypeDef]:
         """Returns information about the specified global table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeGlobalTable
@@ -312,8 +201,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeGlobalTable", kwargs)
 
     def describe_global_table_settings(
-        self, **kwargs: Unpack[DescribeGlobalTableSettingsInputTypeDef]
-    ) -> TargetResults[DescribeGlobalTableSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalTableSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGlobalTableSettingsOutputTypeDef]:
         """Describes Region-specific settings for a global table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeGlobalTableSettings
@@ -321,8 +210,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeGlobalTableSettings", kwargs)
 
     def describe_import(
-        self, **kwargs: Unpack[DescribeImportInputTypeDef]
-    ) -> TargetResults[DescribeImportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportOutputTypeDef]:
         """Represents the properties of the import.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeImport
@@ -330,15 +219,16 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeImport", kwargs)
 
     def describe_kinesis_streaming_destination(
-        self, **kwargs: Unpack[DescribeKinesisStreamingDestinationInputTypeDef]
-    ) -> TargetResults[DescribeKinesisStreamingDestinationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeKinesisStreamingDestinationInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeKinesisStreamingDestinationOutputTypeDef]:
         """Returns information about the status of Kinesis streaming.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeKinesisStreamingDestination
         """
         return self._call("DescribeKinesisStreamingDestination", kwargs)
 
-    def describe_limits(self) -> TargetResults[DescribeLimitsOutputTypeDef]:
+    def describe_limits(self) -> TargetResults[type_defs.DescribeLimitsOutputTypeDef]:
         """Returns the current provisioned-capacity quotas for your Amazon Web
         Services account in a Region, both for the Region as a whole and for any
         one DynamoDB table that you create there.
@@ -348,8 +238,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeLimits", {})
 
     def describe_table(
-        self, **kwargs: Unpack[DescribeTableInputTypeDef]
-    ) -> TargetResults[DescribeTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTableInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTableOutputTypeDef]:
         """Returns information about the table, including the current status of the
         table, when it was created, the primary key schema, and any indexes on the
         table.
@@ -359,8 +249,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeTable", kwargs)
 
     def describe_table_replica_auto_scaling(
-        self, **kwargs: Unpack[DescribeTableReplicaAutoScalingInputTypeDef]
-    ) -> TargetResults[DescribeTableReplicaAutoScalingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTableReplicaAutoScalingInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTableReplicaAutoScalingOutputTypeDef]:
         """Describes auto scaling settings across replicas of the global table at
         once.
 
@@ -369,8 +259,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeTableReplicaAutoScaling", kwargs)
 
     def describe_time_to_live(
-        self, **kwargs: Unpack[DescribeTimeToLiveInputTypeDef]
-    ) -> TargetResults[DescribeTimeToLiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTimeToLiveInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTimeToLiveOutputTypeDef]:
         """Gives a description of the Time to Live (TTL) status on the specified
         table.
 
@@ -379,8 +269,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DescribeTimeToLive", kwargs)
 
     def disable_kinesis_streaming_destination(
-        self, **kwargs: Unpack[KinesisStreamingDestinationInputTypeDef]
-    ) -> TargetResults[KinesisStreamingDestinationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.KinesisStreamingDestinationInputTypeDef]
+    ) -> TargetResults[type_defs.KinesisStreamingDestinationOutputTypeDef]:
         """Stops replication from the DynamoDB table to the Kinesis data stream. This
         is done without deleting either of the resources.
 
@@ -389,8 +279,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("DisableKinesisStreamingDestination", kwargs)
 
     def enable_kinesis_streaming_destination(
-        self, **kwargs: Unpack[KinesisStreamingDestinationInputTypeDef]
-    ) -> TargetResults[KinesisStreamingDestinationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.KinesisStreamingDestinationInputTypeDef]
+    ) -> TargetResults[type_defs.KinesisStreamingDestinationOutputTypeDef]:
         """Starts table data replication to the specified Kinesis data stream at a
         timestamp chosen during the enable workflow. If this operation doesn't
         return results immediately, use DescribeKinesisStreamingDestination to
@@ -401,8 +291,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("EnableKinesisStreamingDestination", kwargs)
 
     def execute_statement(
-        self, **kwargs: Unpack[ExecuteStatementInputTypeDef]
-    ) -> TargetResults[ExecuteStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteStatementInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteStatementOutputTypeDef]:
         """This operation allows you to perform reads and singleton writes on data
         stored in DynamoDB, using PartiQL.
 
@@ -411,8 +301,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ExecuteStatement", kwargs)
 
     def execute_transaction(
-        self, **kwargs: Unpack[ExecuteTransactionInputTypeDef]
-    ) -> TargetResults[ExecuteTransactionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteTransactionInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteTransactionOutputTypeDef]:
         """This operation allows you to perform transactional reads or writes on data
         stored in DynamoDB, using PartiQL.
 
@@ -421,8 +311,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ExecuteTransaction", kwargs)
 
     def export_table_to_point_in_time(
-        self, **kwargs: Unpack[ExportTableToPointInTimeInputTypeDef]
-    ) -> TargetResults[ExportTableToPointInTimeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportTableToPointInTimeInputTypeDef]
+    ) -> TargetResults[type_defs.ExportTableToPointInTimeOutputTypeDef]:
         """Exports table data to an S3 bucket. The table must have point in time
         recovery enabled, and you can export data from any time within the point
         in time recovery window.
@@ -432,8 +322,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ExportTableToPointInTime", kwargs)
 
     def get_item(
-        self, **kwargs: Unpack[GetItemInputTypeDef]
-    ) -> TargetResults[GetItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetItemInputTypeDef]
+    ) -> TargetResults[type_defs.GetItemOutputTypeDef]:
         """The GetItem operation returns a set of attributes for the item with the
         given primary key. If there is no matching item, GetItem does not return
         any data and there will be no Item element in the response.
@@ -443,8 +333,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("GetItem", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
         """Returns the resource-based policy document attached to the resource, which
         can be a table or stream, in JSON format.
 
@@ -453,8 +343,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def import_table(
-        self, **kwargs: Unpack[ImportTableInputTypeDef]
-    ) -> TargetResults[ImportTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportTableInputTypeDef]
+    ) -> TargetResults[type_defs.ImportTableOutputTypeDef]:
         """Imports table data from an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ImportTable
@@ -462,8 +352,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ImportTable", kwargs)
 
     def list_backups(
-        self, **kwargs: Unpack[ListBackupsInputTypeDef]
-    ) -> TargetResults[ListBackupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBackupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBackupsOutputTypeDef]:
         """List DynamoDB backups that are associated with an Amazon Web Services
         account and weren't made with Amazon Web Services Backup. To list these
         backups for a given table, specify TableName. ListBackups returns a
@@ -475,8 +365,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListBackups", kwargs)
 
     def list_contributor_insights(
-        self, **kwargs: Unpack[ListContributorInsightsInputTypeDef]
-    ) -> TargetResults[ListContributorInsightsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContributorInsightsInputTypeDef]
+    ) -> TargetResults[type_defs.ListContributorInsightsOutputTypeDef]:
         """Returns a list of ContributorInsightsSummary for a table and all its
         global secondary indexes.
 
@@ -485,8 +375,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListContributorInsights", kwargs)
 
     def list_exports(
-        self, **kwargs: Unpack[ListExportsInputTypeDef]
-    ) -> TargetResults[ListExportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListExportsOutputTypeDef]:
         """Lists completed exports within the past 90 days, in reverse alphanumeric
         order of ExportArn.
 
@@ -495,8 +385,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListExports", kwargs)
 
     def list_global_tables(
-        self, **kwargs: Unpack[ListGlobalTablesInputTypeDef]
-    ) -> TargetResults[ListGlobalTablesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGlobalTablesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGlobalTablesOutputTypeDef]:
         """Lists all global tables that have a replica in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListGlobalTables
@@ -504,8 +394,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListGlobalTables", kwargs)
 
     def list_imports(
-        self, **kwargs: Unpack[ListImportsInputTypeDef]
-    ) -> TargetResults[ListImportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListImportsOutputTypeDef]:
         """Lists completed imports within the past 90 days.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListImports
@@ -513,8 +403,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListImports", kwargs)
 
     def list_tables(
-        self, **kwargs: Unpack[ListTablesInputTypeDef]
-    ) -> TargetResults[ListTablesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTablesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTablesOutputTypeDef]:
         """Returns an array of table names associated with the current account and
         endpoint. The output from ListTables is paginated, with each page
         returning a maximum of 100 table names.
@@ -524,8 +414,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListTables", kwargs)
 
     def list_tags_of_resource(
-        self, **kwargs: Unpack[ListTagsOfResourceInputTypeDef]
-    ) -> TargetResults[ListTagsOfResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsOfResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsOfResourceOutputTypeDef]:
         """List all tags on an Amazon DynamoDB resource. You can call
         ListTagsOfResource up to 10 times per second, per account.
 
@@ -534,8 +424,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("ListTagsOfResource", kwargs)
 
     def put_item(
-        self, **kwargs: Unpack[PutItemInputTypeDef]
-    ) -> TargetResults[PutItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutItemInputTypeDef]
+    ) -> TargetResults[type_defs.PutItemOutputTypeDef]:
         """Creates a new item, or replaces an old item with a new item. If an item
         that has the same primary key as the new item already exists in the
         specified table, the new item completely replaces the existing item. You
@@ -549,8 +439,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("PutItem", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyOutputTypeDef]:
         """Attaches a resource-based policy document to the resource, which can be a
         table or stream. When you attach a resource-based policy using this API,
         the policy application is eventually consistent .
@@ -560,8 +450,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def query(
-        self, **kwargs: Unpack[QueryInputTypeDef]
-    ) -> TargetResults[QueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryInputTypeDef]
+    ) -> TargetResults[type_defs.QueryOutputTypeDef]:
         """You must provide the name of the partition key attribute and a single
         value for that attribute. Query returns all items with that partition key
         value. Optionally, you can provide a sort key attribute and use a
@@ -572,8 +462,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("Query", kwargs)
 
     def restore_table_from_backup(
-        self, **kwargs: Unpack[RestoreTableFromBackupInputTypeDef]
-    ) -> TargetResults[RestoreTableFromBackupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreTableFromBackupInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreTableFromBackupOutputTypeDef]:
         """Creates a new table from an existing backup. Any number of users can
         execute up to 50 concurrent restores (any type of restore) in a given
         account.
@@ -583,8 +473,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("RestoreTableFromBackup", kwargs)
 
     def restore_table_to_point_in_time(
-        self, **kwargs: Unpack[RestoreTableToPointInTimeInputTypeDef]
-    ) -> TargetResults[RestoreTableToPointInTimeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreTableToPointInTimeInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreTableToPointInTimeOutputTypeDef]:
         """Restores the specified table to the specified point in time within
         EarliestRestorableDateTime and LatestRestorableDateTime. You can restore
         your table to any point in time in the last 35 days. You can set the
@@ -597,8 +487,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("RestoreTableToPointInTime", kwargs)
 
     def scan(
-        self, **kwargs: Unpack[ScanInputTypeDef]
-    ) -> TargetResults[ScanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScanInputTypeDef]
+    ) -> TargetResults[type_defs.ScanOutputTypeDef]:
         """The Scan operation returns one or more items and item attributes by
         accessing every item in a table or a secondary index. To have DynamoDB
         return fewer items, you can provide a FilterExpression operation.
@@ -608,8 +498,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("Scan", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associate a set of tags with an Amazon DynamoDB resource. You can then
         activate these user-defined tags so that they appear on the Billing and
         Cost Management console for cost allocation tracking. You can call
@@ -620,8 +510,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def transact_get_items(
-        self, **kwargs: Unpack[TransactGetItemsInputTypeDef]
-    ) -> TargetResults[TransactGetItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TransactGetItemsInputTypeDef]
+    ) -> TargetResults[type_defs.TransactGetItemsOutputTypeDef]:
         """TransactGetItems is a synchronous operation that atomically retrieves
         multiple items from one or more tables (but not from indexes) in a single
         account and Region. A TransactGetItems call can contain up to 100
@@ -636,8 +526,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("TransactGetItems", kwargs)
 
     def transact_write_items(
-        self, **kwargs: Unpack[TransactWriteItemsInputTypeDef]
-    ) -> TargetResults[TransactWriteItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TransactWriteItemsInputTypeDef]
+    ) -> TargetResults[type_defs.TransactWriteItemsOutputTypeDef]:
         """TransactWriteItems is a synchronous write operation that groups up to 100
         action requests. These actions can target items in different tables, but
         not in different Amazon Web Services accounts or Regions, and no two
@@ -650,8 +540,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("TransactWriteItems", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the association of tags from an Amazon DynamoDB resource. You can
         call UntagResource up to five times per second, per account.
 
@@ -660,8 +550,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_continuous_backups(
-        self, **kwargs: Unpack[UpdateContinuousBackupsInputTypeDef]
-    ) -> TargetResults[UpdateContinuousBackupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContinuousBackupsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateContinuousBackupsOutputTypeDef]:
         """UpdateContinuousBackups enables or disables point in time recovery for the
         specified table. A successful UpdateContinuousBackups call returns the
         current ContinuousBackupsDescription. Continuous backups are ENABLED on
@@ -673,8 +563,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateContinuousBackups", kwargs)
 
     def update_contributor_insights(
-        self, **kwargs: Unpack[UpdateContributorInsightsInputTypeDef]
-    ) -> TargetResults[UpdateContributorInsightsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContributorInsightsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateContributorInsightsOutputTypeDef]:
         """Updates the status for contributor insights for a specific table or index.
         CloudWatch Contributor Insights for DynamoDB graphs display the partition
         key and (if applicable) sort key of frequently accessed items and
@@ -689,8 +579,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateContributorInsights", kwargs)
 
     def update_global_table(
-        self, **kwargs: Unpack[UpdateGlobalTableInputTypeDef]
-    ) -> TargetResults[UpdateGlobalTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalTableInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlobalTableOutputTypeDef]:
         """Adds or removes replicas in the specified global table. The global table
         must already exist to be able to use this operation. Any replica to be
         added must be empty, have the same name as the global table, have the same
@@ -702,8 +592,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateGlobalTable", kwargs)
 
     def update_global_table_settings(
-        self, **kwargs: Unpack[UpdateGlobalTableSettingsInputTypeDef]
-    ) -> TargetResults[UpdateGlobalTableSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalTableSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlobalTableSettingsOutputTypeDef]:
         """Updates settings for a global table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateGlobalTableSettings
@@ -711,8 +601,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateGlobalTableSettings", kwargs)
 
     def update_item(
-        self, **kwargs: Unpack[UpdateItemInputTypeDef]
-    ) -> TargetResults[UpdateItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateItemInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateItemOutputTypeDef]:
         """Edits an existing item's attributes, or adds a new item to the table if it
         does not already exist. You can put, delete, or add attribute values. You
         can also perform a conditional update on an existing item (insert a new
@@ -724,8 +614,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateItem", kwargs)
 
     def update_kinesis_streaming_destination(
-        self, **kwargs: Unpack[UpdateKinesisStreamingDestinationInputTypeDef]
-    ) -> TargetResults[UpdateKinesisStreamingDestinationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKinesisStreamingDestinationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateKinesisStreamingDestinationOutputTypeDef]:
         """The command to update the Kinesis stream destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateKinesisStreamingDestination
@@ -733,8 +623,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateKinesisStreamingDestination", kwargs)
 
     def update_table(
-        self, **kwargs: Unpack[UpdateTableInputTypeDef]
-    ) -> TargetResults[UpdateTableOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableOutputTypeDef]:
         """Modifies the provisioned throughput settings, global secondary indexes, or
         DynamoDB Streams settings for a given table.
 
@@ -743,8 +633,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateTable", kwargs)
 
     def update_table_replica_auto_scaling(
-        self, **kwargs: Unpack[UpdateTableReplicaAutoScalingInputTypeDef]
-    ) -> TargetResults[UpdateTableReplicaAutoScalingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableReplicaAutoScalingInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableReplicaAutoScalingOutputTypeDef]:
         """Updates auto scaling settings on your global tables at once.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateTableReplicaAutoScaling
@@ -752,8 +642,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         return self._call("UpdateTableReplicaAutoScaling", kwargs)
 
     def update_time_to_live(
-        self, **kwargs: Unpack[UpdateTimeToLiveInputTypeDef]
-    ) -> TargetResults[UpdateTimeToLiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTimeToLiveInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTimeToLiveOutputTypeDef]:
         """The UpdateTimeToLive method enables or disables Time to Live (TTL) for the
         specified table. A successful UpdateTimeToLive call returns the current
         TimeToLiveSpecification. It can take up to one hour for the change to
@@ -770,8 +660,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBackupsInputTypeDef],
-    ) -> TargetResults[ListBackupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBackupsOutputTypeDef]:
         """Every page of ListBackups in every target, merged per target (botocore's
         build_full_result).
 
@@ -797,8 +687,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTablesInputTypeDef],
-    ) -> TargetResults[ListTablesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesInputTypeDef],
+    ) -> TargetResults[type_defs.ListTablesOutputTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -822,8 +712,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsOfResourceInputTypeDef],
-    ) -> TargetResults[ListTagsOfResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsOfResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsOfResourceOutputTypeDef]:
         """Every page of ListTagsOfResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -846,8 +736,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[QueryInputTypeDef],
-    ) -> TargetResults[QueryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.QueryInputTypeDef],
+    ) -> TargetResults[type_defs.QueryOutputTypeDef]:
         """Every page of Query in every target, merged per target (botocore's
         build_full_result).
 
@@ -872,8 +762,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ScanInputTypeDef],
-    ) -> TargetResults[ScanOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ScanInputTypeDef],
+    ) -> TargetResults[type_defs.ScanOutputTypeDef]:
         """Every page of Scan in every target, merged per target (botocore's
         build_full_result).
 
@@ -896,8 +786,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBackupsInputTypeDef],
-    ) -> Items[BackupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBackupsInputTypeDef],
+    ) -> Items[type_defs.BackupSummaryTypeDef]:
         """Each element of BackupSummaries in every page of ListBackups, from every
         target, as its page arrives (tagged with its target).
 
@@ -912,7 +802,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTablesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListTablesInputTypeDef],
     ) -> Items[str]:
         """Each element of TableNames in every page of ListTables, from every target,
         as its page arrives (tagged with its target).
@@ -928,8 +818,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsOfResourceInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsOfResourceInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsOfResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -944,8 +834,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[QueryInputTypeDef],
-    ) -> Items[dict[str, AttributeValueOutputTypeDef]]:
+        **kwargs: Unpack[type_defs.QueryInputTypeDef],
+    ) -> Items[dict[str, type_defs.AttributeValueOutputTypeDef]]:
         """Each element of Items in every page of Query, from every target, as its
         page arrives (tagged with its target).
 
@@ -958,8 +848,8 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ScanInputTypeDef],
-    ) -> Items[dict[str, AttributeValueOutputTypeDef]]:
+        **kwargs: Unpack[type_defs.ScanInputTypeDef],
+    ) -> Items[dict[str, type_defs.AttributeValueOutputTypeDef]]:
         """Each element of Items in every page of Scan, from every target, as its
         page arrives (tagged with its target).
 
@@ -972,7 +862,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeContributorInsightsInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeContributorInsightsInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ContributorInsightsEnabled.
 
@@ -991,7 +881,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeExportInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeExportInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ExportCompleted.
 
@@ -1010,7 +900,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImportInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImportInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImportCompleted.
 
@@ -1029,7 +919,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeKinesisStreamingDestinationInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeKinesisStreamingDestinationInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until KinesisStreamingDestinationActive.
 
@@ -1051,7 +941,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTableInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTableInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until TableExists.
 
@@ -1068,7 +958,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTableInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTableInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until TableNotExists.
 

@@ -12,16 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DescribeStreamInputTypeDef,
-        DescribeStreamOutputTypeDef,
-        GetRecordsInputTypeDef,
-        GetRecordsOutputTypeDef,
-        GetShardIteratorInputTypeDef,
-        GetShardIteratorOutputTypeDef,
-        ListStreamsInputTypeDef,
-        ListStreamsOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionDynamoDBStreams"]
 
@@ -33,8 +24,8 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def describe_stream(
-        self, **kwargs: Unpack[DescribeStreamInputTypeDef]
-    ) -> TargetResults[DescribeStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamOutputTypeDef]:
         """Returns information about a stream, including the current status of the
         stream, its Amazon Resource Name (ARN), the composition of its shards, and
         its corresponding DynamoDB table.
@@ -44,8 +35,8 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
         return self._call("DescribeStream", kwargs)
 
     def get_records(
-        self, **kwargs: Unpack[GetRecordsInputTypeDef]
-    ) -> TargetResults[GetRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.GetRecordsOutputTypeDef]:
         """Retrieves the stream records from a given shard.
 
         https://docs.aws.amazon.com/goto/WebAPI/streams-dynamodb-2012-08-10/GetRecords
@@ -53,8 +44,8 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
         return self._call("GetRecords", kwargs)
 
     def get_shard_iterator(
-        self, **kwargs: Unpack[GetShardIteratorInputTypeDef]
-    ) -> TargetResults[GetShardIteratorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetShardIteratorInputTypeDef]
+    ) -> TargetResults[type_defs.GetShardIteratorOutputTypeDef]:
         """Returns a shard iterator. A shard iterator provides information about how
         to retrieve the stream records from within a shard. Use the shard iterator
         in a subsequent GetRecords request to read the stream records from the
@@ -65,8 +56,8 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
         return self._call("GetShardIterator", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Returns an array of stream ARNs associated with the current account and
         endpoint. If the TableName parameter is present, then ListStreams will
         return only the streams ARNs for that table.

@@ -12,20 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CompleteSnapshotRequestTypeDef,
-        CompleteSnapshotResponseTypeDef,
-        GetSnapshotBlockRequestTypeDef,
-        GetSnapshotBlockResponseTypeDef,
-        ListChangedBlocksRequestTypeDef,
-        ListChangedBlocksResponseTypeDef,
-        ListSnapshotBlocksRequestTypeDef,
-        ListSnapshotBlocksResponseTypeDef,
-        PutSnapshotBlockRequestTypeDef,
-        PutSnapshotBlockResponseTypeDef,
-        StartSnapshotRequestTypeDef,
-        StartSnapshotResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEBS"]
 
@@ -46,8 +33,8 @@ class MultiRegionEBS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def complete_snapshot(
-        self, **kwargs: Unpack[CompleteSnapshotRequestTypeDef]
-    ) -> TargetResults[CompleteSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteSnapshotResponseTypeDef]:
         """Seals and completes the snapshot after all of the required blocks of data
         have been written to it. Completing the snapshot changes the status to
         completed. You cannot write new blocks to a snapshot after it has been
@@ -58,8 +45,8 @@ class MultiRegionEBS(MultiRegionClient):
         return self._call("CompleteSnapshot", kwargs)
 
     def get_snapshot_block(
-        self, **kwargs: Unpack[GetSnapshotBlockRequestTypeDef]
-    ) -> TargetResults[GetSnapshotBlockResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSnapshotBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSnapshotBlockResponseTypeDef]:
         """Returns the data in a block in an Amazon Elastic Block Store snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ebs-2019-11-02/GetSnapshotBlock
@@ -67,8 +54,8 @@ class MultiRegionEBS(MultiRegionClient):
         return self._call("GetSnapshotBlock", kwargs)
 
     def list_changed_blocks(
-        self, **kwargs: Unpack[ListChangedBlocksRequestTypeDef]
-    ) -> TargetResults[ListChangedBlocksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChangedBlocksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChangedBlocksResponseTypeDef]:
         """Returns information about the blocks that are different between two Amazon
         Elastic Block Store snapshots of the same volume/snapshot lineage.
 
@@ -77,8 +64,8 @@ class MultiRegionEBS(MultiRegionClient):
         return self._call("ListChangedBlocks", kwargs)
 
     def list_snapshot_blocks(
-        self, **kwargs: Unpack[ListSnapshotBlocksRequestTypeDef]
-    ) -> TargetResults[ListSnapshotBlocksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSnapshotBlocksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSnapshotBlocksResponseTypeDef]:
         """Returns information about the blocks in an Amazon Elastic Block Store
         snapshot.
 
@@ -87,8 +74,8 @@ class MultiRegionEBS(MultiRegionClient):
         return self._call("ListSnapshotBlocks", kwargs)
 
     def put_snapshot_block(
-        self, **kwargs: Unpack[PutSnapshotBlockRequestTypeDef]
-    ) -> TargetResults[PutSnapshotBlockResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSnapshotBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSnapshotBlockResponseTypeDef]:
         """Writes a block of data to a snapshot. If the specified block contains
         data, the existing data is overwritten. The target snapshot must be in the
         pending state.
@@ -98,8 +85,8 @@ class MultiRegionEBS(MultiRegionClient):
         return self._call("PutSnapshotBlock", kwargs)
 
     def start_snapshot(
-        self, **kwargs: Unpack[StartSnapshotRequestTypeDef]
-    ) -> TargetResults[StartSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSnapshotResponseTypeDef]:
         """Creates a new Amazon EBS snapshot. The new snapshot enters the pending
         state after the request completes.
 

@@ -15,1655 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptAddressTransferRequestTypeDef,
-        AcceptAddressTransferResultTypeDef,
-        AcceptCapacityReservationBillingOwnershipRequestTypeDef,
-        AcceptCapacityReservationBillingOwnershipResultTypeDef,
-        AcceptReservedInstancesExchangeQuoteRequestTypeDef,
-        AcceptReservedInstancesExchangeQuoteResultTypeDef,
-        AcceptTransitGatewayClientVpnAttachmentRequestTypeDef,
-        AcceptTransitGatewayClientVpnAttachmentResultTypeDef,
-        AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef,
-        AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef,
-        AcceptTransitGatewayPeeringAttachmentRequestTypeDef,
-        AcceptTransitGatewayPeeringAttachmentResultTypeDef,
-        AcceptTransitGatewayVpcAttachmentRequestTypeDef,
-        AcceptTransitGatewayVpcAttachmentResultTypeDef,
-        AcceptVpcEndpointConnectionsRequestTypeDef,
-        AcceptVpcEndpointConnectionsResultTypeDef,
-        AcceptVpcPeeringConnectionRequestTypeDef,
-        AcceptVpcPeeringConnectionResultTypeDef,
-        AccessScopeAnalysisFindingTypeDef,
-        ActiveInstanceTypeDef,
-        AddressAttributeTypeDef,
-        AddressTransferTypeDef,
-        AdvertiseByoipCidrRequestTypeDef,
-        AdvertiseByoipCidrResultTypeDef,
-        AllocateAddressRequestTypeDef,
-        AllocateAddressResultTypeDef,
-        AllocateHostsRequestTypeDef,
-        AllocateHostsResultTypeDef,
-        AllocateIpamPoolCidrRequestTypeDef,
-        AllocateIpamPoolCidrResultTypeDef,
-        AllowedPrincipalTypeDef,
-        ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef,
-        ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef,
-        AssignIpv6AddressesRequestTypeDef,
-        AssignIpv6AddressesResultTypeDef,
-        AssignPrivateIpAddressesRequestTypeDef,
-        AssignPrivateIpAddressesResultTypeDef,
-        AssignPrivateNatGatewayAddressRequestTypeDef,
-        AssignPrivateNatGatewayAddressResultTypeDef,
-        AssociateAddressRequestTypeDef,
-        AssociateAddressResultTypeDef,
-        AssociateCapacityReservationBillingOwnerRequestTypeDef,
-        AssociateCapacityReservationBillingOwnerResultTypeDef,
-        AssociateClientVpnTargetNetworkRequestTypeDef,
-        AssociateClientVpnTargetNetworkResultTypeDef,
-        AssociateDhcpOptionsRequestTypeDef,
-        AssociateEnclaveCertificateIamRoleRequestTypeDef,
-        AssociateEnclaveCertificateIamRoleResultTypeDef,
-        AssociateIamInstanceProfileRequestTypeDef,
-        AssociateIamInstanceProfileResultTypeDef,
-        AssociateInstanceEventWindowRequestTypeDef,
-        AssociateInstanceEventWindowResultTypeDef,
-        AssociateIpamByoasnRequestTypeDef,
-        AssociateIpamByoasnResultTypeDef,
-        AssociateIpamResourceDiscoveryRequestTypeDef,
-        AssociateIpamResourceDiscoveryResultTypeDef,
-        AssociateNatGatewayAddressRequestTypeDef,
-        AssociateNatGatewayAddressResultTypeDef,
-        AssociateRouteServerRequestTypeDef,
-        AssociateRouteServerResultTypeDef,
-        AssociateRouteTableRequestTypeDef,
-        AssociateRouteTableResultTypeDef,
-        AssociateSecurityGroupVpcRequestTypeDef,
-        AssociateSecurityGroupVpcResultTypeDef,
-        AssociateSubnetCidrBlockRequestTypeDef,
-        AssociateSubnetCidrBlockResultTypeDef,
-        AssociateTransitGatewayMulticastDomainRequestTypeDef,
-        AssociateTransitGatewayMulticastDomainResultTypeDef,
-        AssociateTransitGatewayPolicyTableRequestTypeDef,
-        AssociateTransitGatewayPolicyTableResultTypeDef,
-        AssociateTransitGatewayRouteTableRequestTypeDef,
-        AssociateTransitGatewayRouteTableResultTypeDef,
-        AssociateTrunkInterfaceRequestTypeDef,
-        AssociateTrunkInterfaceResultTypeDef,
-        AssociateVpcCidrBlockRequestTypeDef,
-        AssociateVpcCidrBlockResultTypeDef,
-        AttachClassicLinkVpcRequestTypeDef,
-        AttachClassicLinkVpcResultTypeDef,
-        AttachInternetGatewayRequestTypeDef,
-        AttachNetworkInterfaceRequestTypeDef,
-        AttachNetworkInterfaceResultTypeDef,
-        AttachVerifiedAccessTrustProviderRequestTypeDef,
-        AttachVerifiedAccessTrustProviderResultTypeDef,
-        AttachVolumeRequestTypeDef,
-        AttachVpnGatewayRequestTypeDef,
-        AttachVpnGatewayResultTypeDef,
-        AuthorizationRuleTypeDef,
-        AuthorizeClientVpnIngressRequestTypeDef,
-        AuthorizeClientVpnIngressResultTypeDef,
-        AuthorizeSecurityGroupEgressRequestTypeDef,
-        AuthorizeSecurityGroupEgressResultTypeDef,
-        AuthorizeSecurityGroupIngressRequestTypeDef,
-        AuthorizeSecurityGroupIngressResultTypeDef,
-        BundleInstanceRequestTypeDef,
-        BundleInstanceResultTypeDef,
-        ByoipCidrTypeDef,
-        CancelBundleTaskRequestTypeDef,
-        CancelBundleTaskResultTypeDef,
-        CancelCapacityReservationFleetsRequestTypeDef,
-        CancelCapacityReservationFleetsResultTypeDef,
-        CancelCapacityReservationRequestTypeDef,
-        CancelCapacityReservationResultTypeDef,
-        CancelConversionRequestTypeDef,
-        CancelDeclarativePoliciesReportRequestTypeDef,
-        CancelDeclarativePoliciesReportResultTypeDef,
-        CancelExportTaskRequestTypeDef,
-        CancelImageLaunchPermissionRequestTypeDef,
-        CancelImageLaunchPermissionResultTypeDef,
-        CancelImportTaskRequestTypeDef,
-        CancelImportTaskResultTypeDef,
-        CancelReservedInstancesListingRequestTypeDef,
-        CancelReservedInstancesListingResultTypeDef,
-        CancelSpotFleetRequestsRequestTypeDef,
-        CancelSpotFleetRequestsResponseTypeDef,
-        CancelSpotInstanceRequestsRequestTypeDef,
-        CancelSpotInstanceRequestsResultTypeDef,
-        CapacityBlockExtensionOfferingTypeDef,
-        CapacityBlockExtensionTypeDef,
-        CapacityBlockOfferingTypeDef,
-        CapacityBlockStatusTypeDef,
-        CapacityBlockTypeDef,
-        CapacityManagerDataExportResponseTypeDef,
-        CapacityManagerDimensionTypeDef,
-        CapacityManagerMonitoredTagKeyTypeDef,
-        CapacityReservationBillingRequestTypeDef,
-        CapacityReservationFleetTypeDef,
-        CapacityReservationGroupTypeDef,
-        CapacityReservationTypeDef,
-        CarrierGatewayTypeDef,
-        ClassicLinkDnsSupportTypeDef,
-        ClassicLinkInstanceTypeDef,
-        ClientVpnConnectionTypeDef,
-        ClientVpnEndpointTypeDef,
-        ClientVpnRouteTypeDef,
-        CoipPoolTypeDef,
-        ConfirmProductInstanceRequestTypeDef,
-        ConfirmProductInstanceResultTypeDef,
-        ConnectionNotificationTypeDef,
-        CopyFpgaImageRequestTypeDef,
-        CopyFpgaImageResultTypeDef,
-        CopyImageRequestTypeDef,
-        CopyImageResultTypeDef,
-        CopySnapshotRequestTypeDef,
-        CopySnapshotResultTypeDef,
-        CopyVolumesRequestTypeDef,
-        CopyVolumesResultTypeDef,
-        CreateCapacityManagerDataExportRequestTypeDef,
-        CreateCapacityManagerDataExportResultTypeDef,
-        CreateCapacityReservationBySplittingRequestTypeDef,
-        CreateCapacityReservationBySplittingResultTypeDef,
-        CreateCapacityReservationFleetRequestTypeDef,
-        CreateCapacityReservationFleetResultTypeDef,
-        CreateCapacityReservationRequestTypeDef,
-        CreateCapacityReservationResultTypeDef,
-        CreateCarrierGatewayRequestTypeDef,
-        CreateCarrierGatewayResultTypeDef,
-        CreateClientVpnEndpointRequestTypeDef,
-        CreateClientVpnEndpointResultTypeDef,
-        CreateClientVpnRouteRequestTypeDef,
-        CreateClientVpnRouteResultTypeDef,
-        CreateCoipCidrRequestTypeDef,
-        CreateCoipCidrResultTypeDef,
-        CreateCoipPoolRequestTypeDef,
-        CreateCoipPoolResultTypeDef,
-        CreateCustomerGatewayRequestTypeDef,
-        CreateCustomerGatewayResultTypeDef,
-        CreateDefaultSubnetRequestTypeDef,
-        CreateDefaultSubnetResultTypeDef,
-        CreateDefaultVpcRequestTypeDef,
-        CreateDefaultVpcResultTypeDef,
-        CreateDelegateMacVolumeOwnershipTaskRequestTypeDef,
-        CreateDelegateMacVolumeOwnershipTaskResultTypeDef,
-        CreateDhcpOptionsRequestTypeDef,
-        CreateDhcpOptionsResultTypeDef,
-        CreateEgressOnlyInternetGatewayRequestTypeDef,
-        CreateEgressOnlyInternetGatewayResultTypeDef,
-        CreateFleetRequestTypeDef,
-        CreateFleetResultTypeDef,
-        CreateFlowLogsRequestTypeDef,
-        CreateFlowLogsResultTypeDef,
-        CreateFpgaImageRequestTypeDef,
-        CreateFpgaImageResultTypeDef,
-        CreateImageRequestTypeDef,
-        CreateImageResultTypeDef,
-        CreateImageUsageReportRequestTypeDef,
-        CreateImageUsageReportResultTypeDef,
-        CreateInstanceConnectEndpointRequestTypeDef,
-        CreateInstanceConnectEndpointResultTypeDef,
-        CreateInstanceEventWindowRequestTypeDef,
-        CreateInstanceEventWindowResultTypeDef,
-        CreateInstanceExportTaskRequestTypeDef,
-        CreateInstanceExportTaskResultTypeDef,
-        CreateInternetGatewayRequestTypeDef,
-        CreateInternetGatewayResultTypeDef,
-        CreateInterruptibleCapacityReservationAllocationRequestTypeDef,
-        CreateInterruptibleCapacityReservationAllocationResultTypeDef,
-        CreateIpamExternalResourceVerificationTokenRequestTypeDef,
-        CreateIpamExternalResourceVerificationTokenResultTypeDef,
-        CreateIpamPolicyRequestTypeDef,
-        CreateIpamPolicyResultTypeDef,
-        CreateIpamPoolRequestTypeDef,
-        CreateIpamPoolResultTypeDef,
-        CreateIpamPrefixListResolverRequestTypeDef,
-        CreateIpamPrefixListResolverResultTypeDef,
-        CreateIpamPrefixListResolverTargetRequestTypeDef,
-        CreateIpamPrefixListResolverTargetResultTypeDef,
-        CreateIpamRequestTypeDef,
-        CreateIpamResourceDiscoveryRequestTypeDef,
-        CreateIpamResourceDiscoveryResultTypeDef,
-        CreateIpamResultTypeDef,
-        CreateIpamScopeRequestTypeDef,
-        CreateIpamScopeResultTypeDef,
-        CreateKeyPairRequestTypeDef,
-        CreateLaunchTemplateRequestTypeDef,
-        CreateLaunchTemplateResultTypeDef,
-        CreateLaunchTemplateVersionRequestTypeDef,
-        CreateLaunchTemplateVersionResultTypeDef,
-        CreateLocalGatewayRouteRequestTypeDef,
-        CreateLocalGatewayRouteResultTypeDef,
-        CreateLocalGatewayRouteTableRequestTypeDef,
-        CreateLocalGatewayRouteTableResultTypeDef,
-        CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef,
-        CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef,
-        CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef,
-        CreateLocalGatewayRouteTableVpcAssociationResultTypeDef,
-        CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef,
-        CreateLocalGatewayVirtualInterfaceGroupResultTypeDef,
-        CreateLocalGatewayVirtualInterfaceRequestTypeDef,
-        CreateLocalGatewayVirtualInterfaceResultTypeDef,
-        CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef,
-        CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef,
-        CreateManagedPrefixListRequestTypeDef,
-        CreateManagedPrefixListResultTypeDef,
-        CreateNatGatewayRequestTypeDef,
-        CreateNatGatewayResultTypeDef,
-        CreateNetworkAclEntryRequestTypeDef,
-        CreateNetworkAclRequestTypeDef,
-        CreateNetworkAclResultTypeDef,
-        CreateNetworkInsightsAccessScopeRequestTypeDef,
-        CreateNetworkInsightsAccessScopeResultTypeDef,
-        CreateNetworkInsightsPathRequestTypeDef,
-        CreateNetworkInsightsPathResultTypeDef,
-        CreateNetworkInterfacePermissionRequestTypeDef,
-        CreateNetworkInterfacePermissionResultTypeDef,
-        CreateNetworkInterfaceRequestTypeDef,
-        CreateNetworkInterfaceResultTypeDef,
-        CreatePlacementGroupRequestTypeDef,
-        CreatePlacementGroupResultTypeDef,
-        CreatePublicIpv4PoolRequestTypeDef,
-        CreatePublicIpv4PoolResultTypeDef,
-        CreateReplaceRootVolumeTaskRequestTypeDef,
-        CreateReplaceRootVolumeTaskResultTypeDef,
-        CreateReservedInstancesListingRequestTypeDef,
-        CreateReservedInstancesListingResultTypeDef,
-        CreateRestoreImageTaskRequestTypeDef,
-        CreateRestoreImageTaskResultTypeDef,
-        CreateRouteRequestTypeDef,
-        CreateRouteResultTypeDef,
-        CreateRouteServerEndpointRequestTypeDef,
-        CreateRouteServerEndpointResultTypeDef,
-        CreateRouteServerPeerRequestTypeDef,
-        CreateRouteServerPeerResultTypeDef,
-        CreateRouteServerRequestTypeDef,
-        CreateRouteServerResultTypeDef,
-        CreateRouteTableRequestTypeDef,
-        CreateRouteTableResultTypeDef,
-        CreateSecondaryNetworkRequestTypeDef,
-        CreateSecondaryNetworkResultTypeDef,
-        CreateSecondarySubnetRequestTypeDef,
-        CreateSecondarySubnetResultTypeDef,
-        CreateSecurityGroupRequestTypeDef,
-        CreateSecurityGroupResultTypeDef,
-        CreateSnapshotRequestTypeDef,
-        CreateSnapshotsRequestTypeDef,
-        CreateSnapshotsResultTypeDef,
-        CreateSpotDatafeedSubscriptionRequestTypeDef,
-        CreateSpotDatafeedSubscriptionResultTypeDef,
-        CreateStoreImageTaskRequestTypeDef,
-        CreateStoreImageTaskResultTypeDef,
-        CreateSubnetCidrReservationRequestTypeDef,
-        CreateSubnetCidrReservationResultTypeDef,
-        CreateSubnetRequestTypeDef,
-        CreateSubnetResultTypeDef,
-        CreateTagsRequestTypeDef,
-        CreateTrafficMirrorFilterRequestTypeDef,
-        CreateTrafficMirrorFilterResultTypeDef,
-        CreateTrafficMirrorFilterRuleRequestTypeDef,
-        CreateTrafficMirrorFilterRuleResultTypeDef,
-        CreateTrafficMirrorSessionRequestTypeDef,
-        CreateTrafficMirrorSessionResultTypeDef,
-        CreateTrafficMirrorTargetRequestTypeDef,
-        CreateTrafficMirrorTargetResultTypeDef,
-        CreateTransitGatewayConnectPeerRequestTypeDef,
-        CreateTransitGatewayConnectPeerResultTypeDef,
-        CreateTransitGatewayConnectRequestTypeDef,
-        CreateTransitGatewayConnectResultTypeDef,
-        CreateTransitGatewayMeteringPolicyEntryRequestTypeDef,
-        CreateTransitGatewayMeteringPolicyEntryResultTypeDef,
-        CreateTransitGatewayMeteringPolicyRequestTypeDef,
-        CreateTransitGatewayMeteringPolicyResultTypeDef,
-        CreateTransitGatewayMulticastDomainRequestTypeDef,
-        CreateTransitGatewayMulticastDomainResultTypeDef,
-        CreateTransitGatewayPeeringAttachmentRequestTypeDef,
-        CreateTransitGatewayPeeringAttachmentResultTypeDef,
-        CreateTransitGatewayPolicyTableRequestTypeDef,
-        CreateTransitGatewayPolicyTableResultTypeDef,
-        CreateTransitGatewayPrefixListReferenceRequestTypeDef,
-        CreateTransitGatewayPrefixListReferenceResultTypeDef,
-        CreateTransitGatewayRequestTypeDef,
-        CreateTransitGatewayResultTypeDef,
-        CreateTransitGatewayRouteRequestTypeDef,
-        CreateTransitGatewayRouteResultTypeDef,
-        CreateTransitGatewayRouteTableAnnouncementRequestTypeDef,
-        CreateTransitGatewayRouteTableAnnouncementResultTypeDef,
-        CreateTransitGatewayRouteTableRequestTypeDef,
-        CreateTransitGatewayRouteTableResultTypeDef,
-        CreateTransitGatewayVpcAttachmentRequestTypeDef,
-        CreateTransitGatewayVpcAttachmentResultTypeDef,
-        CreateVerifiedAccessEndpointRequestTypeDef,
-        CreateVerifiedAccessEndpointResultTypeDef,
-        CreateVerifiedAccessGroupRequestTypeDef,
-        CreateVerifiedAccessGroupResultTypeDef,
-        CreateVerifiedAccessInstanceRequestTypeDef,
-        CreateVerifiedAccessInstanceResultTypeDef,
-        CreateVerifiedAccessTrustProviderRequestTypeDef,
-        CreateVerifiedAccessTrustProviderResultTypeDef,
-        CreateVolumeRequestTypeDef,
-        CreateVpcBlockPublicAccessExclusionRequestTypeDef,
-        CreateVpcBlockPublicAccessExclusionResultTypeDef,
-        CreateVpcEncryptionControlRequestTypeDef,
-        CreateVpcEncryptionControlResultTypeDef,
-        CreateVpcEndpointConnectionNotificationRequestTypeDef,
-        CreateVpcEndpointConnectionNotificationResultTypeDef,
-        CreateVpcEndpointRequestTypeDef,
-        CreateVpcEndpointResultTypeDef,
-        CreateVpcEndpointServiceConfigurationRequestTypeDef,
-        CreateVpcEndpointServiceConfigurationResultTypeDef,
-        CreateVpcPeeringConnectionRequestTypeDef,
-        CreateVpcPeeringConnectionResultTypeDef,
-        CreateVpcRequestTypeDef,
-        CreateVpcResultTypeDef,
-        CreateVpnConcentratorRequestTypeDef,
-        CreateVpnConcentratorResultTypeDef,
-        CreateVpnConnectionRequestTypeDef,
-        CreateVpnConnectionResultTypeDef,
-        CreateVpnConnectionRouteRequestTypeDef,
-        CreateVpnGatewayRequestTypeDef,
-        CreateVpnGatewayResultTypeDef,
-        DataResponseTypeDef,
-        DeleteCapacityManagerDataExportRequestTypeDef,
-        DeleteCapacityManagerDataExportResultTypeDef,
-        DeleteCarrierGatewayRequestTypeDef,
-        DeleteCarrierGatewayResultTypeDef,
-        DeleteClientVpnEndpointRequestTypeDef,
-        DeleteClientVpnEndpointResultTypeDef,
-        DeleteClientVpnRouteRequestTypeDef,
-        DeleteClientVpnRouteResultTypeDef,
-        DeleteCoipCidrRequestTypeDef,
-        DeleteCoipCidrResultTypeDef,
-        DeleteCoipPoolRequestTypeDef,
-        DeleteCoipPoolResultTypeDef,
-        DeleteCustomerGatewayRequestTypeDef,
-        DeleteDhcpOptionsRequestTypeDef,
-        DeleteEgressOnlyInternetGatewayRequestTypeDef,
-        DeleteEgressOnlyInternetGatewayResultTypeDef,
-        DeleteFleetsRequestTypeDef,
-        DeleteFleetsResultTypeDef,
-        DeleteFlowLogsRequestTypeDef,
-        DeleteFlowLogsResultTypeDef,
-        DeleteFpgaImageRequestTypeDef,
-        DeleteFpgaImageResultTypeDef,
-        DeleteImageUsageReportRequestTypeDef,
-        DeleteImageUsageReportResultTypeDef,
-        DeleteInstanceConnectEndpointRequestTypeDef,
-        DeleteInstanceConnectEndpointResultTypeDef,
-        DeleteInstanceEventWindowRequestTypeDef,
-        DeleteInstanceEventWindowResultTypeDef,
-        DeleteInternetGatewayRequestTypeDef,
-        DeleteIpamExternalResourceVerificationTokenRequestTypeDef,
-        DeleteIpamExternalResourceVerificationTokenResultTypeDef,
-        DeleteIpamPolicyRequestTypeDef,
-        DeleteIpamPolicyResultTypeDef,
-        DeleteIpamPoolRequestTypeDef,
-        DeleteIpamPoolResultTypeDef,
-        DeleteIpamPrefixListResolverRequestTypeDef,
-        DeleteIpamPrefixListResolverResultTypeDef,
-        DeleteIpamPrefixListResolverTargetRequestTypeDef,
-        DeleteIpamPrefixListResolverTargetResultTypeDef,
-        DeleteIpamRequestTypeDef,
-        DeleteIpamResourceDiscoveryRequestTypeDef,
-        DeleteIpamResourceDiscoveryResultTypeDef,
-        DeleteIpamResultTypeDef,
-        DeleteIpamScopeRequestTypeDef,
-        DeleteIpamScopeResultTypeDef,
-        DeleteKeyPairRequestTypeDef,
-        DeleteKeyPairResultTypeDef,
-        DeleteLaunchTemplateRequestTypeDef,
-        DeleteLaunchTemplateResultTypeDef,
-        DeleteLaunchTemplateVersionsRequestTypeDef,
-        DeleteLaunchTemplateVersionsResultTypeDef,
-        DeleteLocalGatewayRouteRequestTypeDef,
-        DeleteLocalGatewayRouteResultTypeDef,
-        DeleteLocalGatewayRouteTableRequestTypeDef,
-        DeleteLocalGatewayRouteTableResultTypeDef,
-        DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef,
-        DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef,
-        DeleteLocalGatewayRouteTableVpcAssociationRequestTypeDef,
-        DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef,
-        DeleteLocalGatewayVirtualInterfaceGroupRequestTypeDef,
-        DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef,
-        DeleteLocalGatewayVirtualInterfaceRequestTypeDef,
-        DeleteLocalGatewayVirtualInterfaceResultTypeDef,
-        DeleteManagedPrefixListRequestTypeDef,
-        DeleteManagedPrefixListResultTypeDef,
-        DeleteNatGatewayRequestTypeDef,
-        DeleteNatGatewayResultTypeDef,
-        DeleteNetworkAclEntryRequestTypeDef,
-        DeleteNetworkAclRequestTypeDef,
-        DeleteNetworkInsightsAccessScopeAnalysisRequestTypeDef,
-        DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef,
-        DeleteNetworkInsightsAccessScopeRequestTypeDef,
-        DeleteNetworkInsightsAccessScopeResultTypeDef,
-        DeleteNetworkInsightsAnalysisRequestTypeDef,
-        DeleteNetworkInsightsAnalysisResultTypeDef,
-        DeleteNetworkInsightsPathRequestTypeDef,
-        DeleteNetworkInsightsPathResultTypeDef,
-        DeleteNetworkInterfacePermissionRequestTypeDef,
-        DeleteNetworkInterfacePermissionResultTypeDef,
-        DeleteNetworkInterfaceRequestTypeDef,
-        DeletePlacementGroupRequestTypeDef,
-        DeletePublicIpv4PoolRequestTypeDef,
-        DeletePublicIpv4PoolResultTypeDef,
-        DeleteQueuedReservedInstancesRequestTypeDef,
-        DeleteQueuedReservedInstancesResultTypeDef,
-        DeleteRouteRequestTypeDef,
-        DeleteRouteServerEndpointRequestTypeDef,
-        DeleteRouteServerEndpointResultTypeDef,
-        DeleteRouteServerPeerRequestTypeDef,
-        DeleteRouteServerPeerResultTypeDef,
-        DeleteRouteServerRequestTypeDef,
-        DeleteRouteServerResultTypeDef,
-        DeleteRouteTableRequestTypeDef,
-        DeleteSecondaryNetworkRequestTypeDef,
-        DeleteSecondaryNetworkResultTypeDef,
-        DeleteSecondarySubnetRequestTypeDef,
-        DeleteSecondarySubnetResultTypeDef,
-        DeleteSecurityGroupRequestTypeDef,
-        DeleteSecurityGroupResultTypeDef,
-        DeleteSnapshotRequestTypeDef,
-        DeleteSpotDatafeedSubscriptionRequestTypeDef,
-        DeleteSubnetCidrReservationRequestTypeDef,
-        DeleteSubnetCidrReservationResultTypeDef,
-        DeleteSubnetRequestTypeDef,
-        DeleteTagsRequestTypeDef,
-        DeleteTrafficMirrorFilterRequestTypeDef,
-        DeleteTrafficMirrorFilterResultTypeDef,
-        DeleteTrafficMirrorFilterRuleRequestTypeDef,
-        DeleteTrafficMirrorFilterRuleResultTypeDef,
-        DeleteTrafficMirrorSessionRequestTypeDef,
-        DeleteTrafficMirrorSessionResultTypeDef,
-        DeleteTrafficMirrorTargetRequestTypeDef,
-        DeleteTrafficMirrorTargetResultTypeDef,
-        DeleteTransitGatewayClientVpnAttachmentRequestTypeDef,
-        DeleteTransitGatewayClientVpnAttachmentResultTypeDef,
-        DeleteTransitGatewayConnectPeerRequestTypeDef,
-        DeleteTransitGatewayConnectPeerResultTypeDef,
-        DeleteTransitGatewayConnectRequestTypeDef,
-        DeleteTransitGatewayConnectResultTypeDef,
-        DeleteTransitGatewayMeteringPolicyEntryRequestTypeDef,
-        DeleteTransitGatewayMeteringPolicyEntryResultTypeDef,
-        DeleteTransitGatewayMeteringPolicyRequestTypeDef,
-        DeleteTransitGatewayMeteringPolicyResultTypeDef,
-        DeleteTransitGatewayMulticastDomainRequestTypeDef,
-        DeleteTransitGatewayMulticastDomainResultTypeDef,
-        DeleteTransitGatewayPeeringAttachmentRequestTypeDef,
-        DeleteTransitGatewayPeeringAttachmentResultTypeDef,
-        DeleteTransitGatewayPolicyTableRequestTypeDef,
-        DeleteTransitGatewayPolicyTableResultTypeDef,
-        DeleteTransitGatewayPrefixListReferenceRequestTypeDef,
-        DeleteTransitGatewayPrefixListReferenceResultTypeDef,
-        DeleteTransitGatewayRequestTypeDef,
-        DeleteTransitGatewayResultTypeDef,
-        DeleteTransitGatewayRouteRequestTypeDef,
-        DeleteTransitGatewayRouteResultTypeDef,
-        DeleteTransitGatewayRouteTableAnnouncementRequestTypeDef,
-        DeleteTransitGatewayRouteTableAnnouncementResultTypeDef,
-        DeleteTransitGatewayRouteTableRequestTypeDef,
-        DeleteTransitGatewayRouteTableResultTypeDef,
-        DeleteTransitGatewayVpcAttachmentRequestTypeDef,
-        DeleteTransitGatewayVpcAttachmentResultTypeDef,
-        DeleteVerifiedAccessEndpointRequestTypeDef,
-        DeleteVerifiedAccessEndpointResultTypeDef,
-        DeleteVerifiedAccessGroupRequestTypeDef,
-        DeleteVerifiedAccessGroupResultTypeDef,
-        DeleteVerifiedAccessInstanceRequestTypeDef,
-        DeleteVerifiedAccessInstanceResultTypeDef,
-        DeleteVerifiedAccessTrustProviderRequestTypeDef,
-        DeleteVerifiedAccessTrustProviderResultTypeDef,
-        DeleteVolumeRequestTypeDef,
-        DeleteVpcBlockPublicAccessExclusionRequestTypeDef,
-        DeleteVpcBlockPublicAccessExclusionResultTypeDef,
-        DeleteVpcEncryptionControlRequestTypeDef,
-        DeleteVpcEncryptionControlResultTypeDef,
-        DeleteVpcEndpointConnectionNotificationsRequestTypeDef,
-        DeleteVpcEndpointConnectionNotificationsResultTypeDef,
-        DeleteVpcEndpointServiceConfigurationsRequestTypeDef,
-        DeleteVpcEndpointServiceConfigurationsResultTypeDef,
-        DeleteVpcEndpointsRequestTypeDef,
-        DeleteVpcEndpointsResultTypeDef,
-        DeleteVpcPeeringConnectionRequestTypeDef,
-        DeleteVpcPeeringConnectionResultTypeDef,
-        DeleteVpcRequestTypeDef,
-        DeleteVpnConcentratorRequestTypeDef,
-        DeleteVpnConcentratorResultTypeDef,
-        DeleteVpnConnectionRequestTypeDef,
-        DeleteVpnConnectionRouteRequestTypeDef,
-        DeleteVpnGatewayRequestTypeDef,
-        DeprovisionByoipCidrRequestTypeDef,
-        DeprovisionByoipCidrResultTypeDef,
-        DeprovisionIpamByoasnRequestTypeDef,
-        DeprovisionIpamByoasnResultTypeDef,
-        DeprovisionIpamPoolCidrRequestTypeDef,
-        DeprovisionIpamPoolCidrResultTypeDef,
-        DeprovisionPublicIpv4PoolCidrRequestTypeDef,
-        DeprovisionPublicIpv4PoolCidrResultTypeDef,
-        DeregisterImageRequestTypeDef,
-        DeregisterImageResultTypeDef,
-        DeregisterInstanceEventNotificationAttributesRequestTypeDef,
-        DeregisterInstanceEventNotificationAttributesResultTypeDef,
-        DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef,
-        DeregisterTransitGatewayMulticastGroupMembersResultTypeDef,
-        DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef,
-        DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef,
-        DescribeAccountAttributesRequestTypeDef,
-        DescribeAccountAttributesResultTypeDef,
-        DescribeAddressTransfersRequestTypeDef,
-        DescribeAddressTransfersResultTypeDef,
-        DescribeAddressesAttributeRequestTypeDef,
-        DescribeAddressesAttributeResultTypeDef,
-        DescribeAddressesRequestTypeDef,
-        DescribeAddressesResultTypeDef,
-        DescribeAggregateIdFormatRequestTypeDef,
-        DescribeAggregateIdFormatResultTypeDef,
-        DescribeAvailabilityZonesRequestTypeDef,
-        DescribeAvailabilityZonesResultTypeDef,
-        DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef,
-        DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef,
-        DescribeBundleTasksRequestTypeDef,
-        DescribeBundleTasksResultTypeDef,
-        DescribeByoipCidrsRequestTypeDef,
-        DescribeByoipCidrsResultTypeDef,
-        DescribeCapacityBlockExtensionHistoryRequestTypeDef,
-        DescribeCapacityBlockExtensionHistoryResultTypeDef,
-        DescribeCapacityBlockExtensionOfferingsRequestTypeDef,
-        DescribeCapacityBlockExtensionOfferingsResultTypeDef,
-        DescribeCapacityBlockOfferingsRequestTypeDef,
-        DescribeCapacityBlockOfferingsResultTypeDef,
-        DescribeCapacityBlockStatusRequestTypeDef,
-        DescribeCapacityBlockStatusResultTypeDef,
-        DescribeCapacityBlocksRequestTypeDef,
-        DescribeCapacityBlocksResultTypeDef,
-        DescribeCapacityManagerDataExportsRequestTypeDef,
-        DescribeCapacityManagerDataExportsResultTypeDef,
-        DescribeCapacityReservationBillingRequestsRequestTypeDef,
-        DescribeCapacityReservationBillingRequestsResultTypeDef,
-        DescribeCapacityReservationFleetsRequestTypeDef,
-        DescribeCapacityReservationFleetsResultTypeDef,
-        DescribeCapacityReservationTopologyRequestTypeDef,
-        DescribeCapacityReservationTopologyResultTypeDef,
-        DescribeCapacityReservationsRequestTypeDef,
-        DescribeCapacityReservationsResultTypeDef,
-        DescribeCarrierGatewaysRequestTypeDef,
-        DescribeCarrierGatewaysResultTypeDef,
-        DescribeClassicLinkInstancesRequestTypeDef,
-        DescribeClassicLinkInstancesResultTypeDef,
-        DescribeClientVpnAuthorizationRulesRequestTypeDef,
-        DescribeClientVpnAuthorizationRulesResultTypeDef,
-        DescribeClientVpnConnectionsRequestTypeDef,
-        DescribeClientVpnConnectionsResultTypeDef,
-        DescribeClientVpnEndpointsRequestTypeDef,
-        DescribeClientVpnEndpointsResultTypeDef,
-        DescribeClientVpnRoutesRequestTypeDef,
-        DescribeClientVpnRoutesResultTypeDef,
-        DescribeClientVpnTargetNetworksRequestTypeDef,
-        DescribeClientVpnTargetNetworksResultTypeDef,
-        DescribeCoipPoolsRequestTypeDef,
-        DescribeCoipPoolsResultTypeDef,
-        DescribeConversionTasksRequestTypeDef,
-        DescribeConversionTasksResultTypeDef,
-        DescribeCustomerGatewaysRequestTypeDef,
-        DescribeCustomerGatewaysResultTypeDef,
-        DescribeDeclarativePoliciesReportsRequestTypeDef,
-        DescribeDeclarativePoliciesReportsResultTypeDef,
-        DescribeDhcpOptionsRequestTypeDef,
-        DescribeDhcpOptionsResultTypeDef,
-        DescribeEgressOnlyInternetGatewaysRequestTypeDef,
-        DescribeEgressOnlyInternetGatewaysResultTypeDef,
-        DescribeElasticGpusRequestTypeDef,
-        DescribeElasticGpusResultTypeDef,
-        DescribeExportImageTasksRequestTypeDef,
-        DescribeExportImageTasksResultTypeDef,
-        DescribeExportTasksRequestTypeDef,
-        DescribeExportTasksResultTypeDef,
-        DescribeFastLaunchImagesRequestTypeDef,
-        DescribeFastLaunchImagesResultTypeDef,
-        DescribeFastLaunchImagesSuccessItemTypeDef,
-        DescribeFastSnapshotRestoreSuccessItemTypeDef,
-        DescribeFastSnapshotRestoresRequestTypeDef,
-        DescribeFastSnapshotRestoresResultTypeDef,
-        DescribeFleetHistoryRequestTypeDef,
-        DescribeFleetHistoryResultTypeDef,
-        DescribeFleetInstancesRequestTypeDef,
-        DescribeFleetInstancesResultTypeDef,
-        DescribeFleetsRequestTypeDef,
-        DescribeFleetsResultTypeDef,
-        DescribeFlowLogsRequestTypeDef,
-        DescribeFlowLogsResultTypeDef,
-        DescribeFpgaImageAttributeRequestTypeDef,
-        DescribeFpgaImageAttributeResultTypeDef,
-        DescribeFpgaImagesRequestTypeDef,
-        DescribeFpgaImagesResultTypeDef,
-        DescribeHostReservationOfferingsRequestTypeDef,
-        DescribeHostReservationOfferingsResultTypeDef,
-        DescribeHostReservationsRequestTypeDef,
-        DescribeHostReservationsResultTypeDef,
-        DescribeHostsRequestTypeDef,
-        DescribeHostsResultTypeDef,
-        DescribeIamInstanceProfileAssociationsRequestTypeDef,
-        DescribeIamInstanceProfileAssociationsResultTypeDef,
-        DescribeIdFormatRequestTypeDef,
-        DescribeIdFormatResultTypeDef,
-        DescribeIdentityIdFormatRequestTypeDef,
-        DescribeIdentityIdFormatResultTypeDef,
-        DescribeImageAttributeRequestTypeDef,
-        DescribeImageReferencesRequestTypeDef,
-        DescribeImageReferencesResultTypeDef,
-        DescribeImageUsageReportEntriesRequestTypeDef,
-        DescribeImageUsageReportEntriesResultTypeDef,
-        DescribeImageUsageReportsRequestTypeDef,
-        DescribeImageUsageReportsResultTypeDef,
-        DescribeImagesRequestTypeDef,
-        DescribeImagesResultTypeDef,
-        DescribeImportImageTasksRequestTypeDef,
-        DescribeImportImageTasksResultTypeDef,
-        DescribeImportSnapshotTasksRequestTypeDef,
-        DescribeImportSnapshotTasksResultTypeDef,
-        DescribeInstanceAttributeRequestTypeDef,
-        DescribeInstanceConnectEndpointsRequestTypeDef,
-        DescribeInstanceConnectEndpointsResultTypeDef,
-        DescribeInstanceCreditSpecificationsRequestTypeDef,
-        DescribeInstanceCreditSpecificationsResultTypeDef,
-        DescribeInstanceEventNotificationAttributesRequestTypeDef,
-        DescribeInstanceEventNotificationAttributesResultTypeDef,
-        DescribeInstanceEventWindowsRequestTypeDef,
-        DescribeInstanceEventWindowsResultTypeDef,
-        DescribeInstanceImageMetadataRequestTypeDef,
-        DescribeInstanceImageMetadataResultTypeDef,
-        DescribeInstanceSqlHaHistoryStatesRequestTypeDef,
-        DescribeInstanceSqlHaHistoryStatesResultTypeDef,
-        DescribeInstanceSqlHaStatesRequestTypeDef,
-        DescribeInstanceSqlHaStatesResultTypeDef,
-        DescribeInstanceStatusRequestTypeDef,
-        DescribeInstanceStatusResultTypeDef,
-        DescribeInstanceTopologyRequestTypeDef,
-        DescribeInstanceTopologyResultTypeDef,
-        DescribeInstanceTypeOfferingsRequestTypeDef,
-        DescribeInstanceTypeOfferingsResultTypeDef,
-        DescribeInstanceTypesRequestTypeDef,
-        DescribeInstanceTypesResultTypeDef,
-        DescribeInstancesRequestTypeDef,
-        DescribeInstancesResultTypeDef,
-        DescribeInternetGatewaysRequestTypeDef,
-        DescribeInternetGatewaysResultTypeDef,
-        DescribeIpamByoasnRequestTypeDef,
-        DescribeIpamByoasnResultTypeDef,
-        DescribeIpamExternalResourceVerificationTokensRequestTypeDef,
-        DescribeIpamExternalResourceVerificationTokensResultTypeDef,
-        DescribeIpamPoliciesRequestTypeDef,
-        DescribeIpamPoliciesResultTypeDef,
-        DescribeIpamPoolAllocationsRequestTypeDef,
-        DescribeIpamPoolAllocationsResultTypeDef,
-        DescribeIpamPoolsRequestTypeDef,
-        DescribeIpamPoolsResultTypeDef,
-        DescribeIpamPrefixListResolverTargetsRequestTypeDef,
-        DescribeIpamPrefixListResolverTargetsResultTypeDef,
-        DescribeIpamPrefixListResolversRequestTypeDef,
-        DescribeIpamPrefixListResolversResultTypeDef,
-        DescribeIpamResourceDiscoveriesRequestTypeDef,
-        DescribeIpamResourceDiscoveriesResultTypeDef,
-        DescribeIpamResourceDiscoveryAssociationsRequestTypeDef,
-        DescribeIpamResourceDiscoveryAssociationsResultTypeDef,
-        DescribeIpamScopesRequestTypeDef,
-        DescribeIpamScopesResultTypeDef,
-        DescribeIpamsRequestTypeDef,
-        DescribeIpamsResultTypeDef,
-        DescribeIpv6PoolsRequestTypeDef,
-        DescribeIpv6PoolsResultTypeDef,
-        DescribeKeyPairsRequestTypeDef,
-        DescribeKeyPairsResultTypeDef,
-        DescribeLaunchTemplateVersionsRequestTypeDef,
-        DescribeLaunchTemplateVersionsResultTypeDef,
-        DescribeLaunchTemplatesRequestTypeDef,
-        DescribeLaunchTemplatesResultTypeDef,
-        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef,
-        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef,
-        DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef,
-        DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef,
-        DescribeLocalGatewayRouteTablesRequestTypeDef,
-        DescribeLocalGatewayRouteTablesResultTypeDef,
-        DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef,
-        DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef,
-        DescribeLocalGatewayVirtualInterfacesRequestTypeDef,
-        DescribeLocalGatewayVirtualInterfacesResultTypeDef,
-        DescribeLocalGatewaysRequestTypeDef,
-        DescribeLocalGatewaysResultTypeDef,
-        DescribeLockedSnapshotsRequestTypeDef,
-        DescribeLockedSnapshotsResultTypeDef,
-        DescribeMacHostsRequestTypeDef,
-        DescribeMacHostsResultTypeDef,
-        DescribeMacModificationTasksRequestTypeDef,
-        DescribeMacModificationTasksResultTypeDef,
-        DescribeManagedPrefixListsRequestTypeDef,
-        DescribeManagedPrefixListsResultTypeDef,
-        DescribeMovingAddressesRequestTypeDef,
-        DescribeMovingAddressesResultTypeDef,
-        DescribeNatGatewaysRequestTypeDef,
-        DescribeNatGatewaysResultTypeDef,
-        DescribeNetworkAclsRequestTypeDef,
-        DescribeNetworkAclsResultTypeDef,
-        DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef,
-        DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef,
-        DescribeNetworkInsightsAccessScopesRequestTypeDef,
-        DescribeNetworkInsightsAccessScopesResultTypeDef,
-        DescribeNetworkInsightsAnalysesRequestTypeDef,
-        DescribeNetworkInsightsAnalysesResultTypeDef,
-        DescribeNetworkInsightsPathsRequestTypeDef,
-        DescribeNetworkInsightsPathsResultTypeDef,
-        DescribeNetworkInterfaceAttributeRequestTypeDef,
-        DescribeNetworkInterfaceAttributeResultTypeDef,
-        DescribeNetworkInterfacePermissionsRequestTypeDef,
-        DescribeNetworkInterfacePermissionsResultTypeDef,
-        DescribeNetworkInterfacesRequestTypeDef,
-        DescribeNetworkInterfacesResultTypeDef,
-        DescribeOutpostLagsRequestTypeDef,
-        DescribeOutpostLagsResultTypeDef,
-        DescribePlacementGroupsRequestTypeDef,
-        DescribePlacementGroupsResultTypeDef,
-        DescribePrefixListsRequestTypeDef,
-        DescribePrefixListsResultTypeDef,
-        DescribePrincipalIdFormatRequestTypeDef,
-        DescribePrincipalIdFormatResultTypeDef,
-        DescribePublicIpv4PoolsRequestTypeDef,
-        DescribePublicIpv4PoolsResultTypeDef,
-        DescribeRegionsRequestTypeDef,
-        DescribeRegionsResultTypeDef,
-        DescribeReplaceRootVolumeTasksRequestTypeDef,
-        DescribeReplaceRootVolumeTasksResultTypeDef,
-        DescribeReservedInstancesListingsRequestTypeDef,
-        DescribeReservedInstancesListingsResultTypeDef,
-        DescribeReservedInstancesModificationsRequestTypeDef,
-        DescribeReservedInstancesModificationsResultTypeDef,
-        DescribeReservedInstancesOfferingsRequestTypeDef,
-        DescribeReservedInstancesOfferingsResultTypeDef,
-        DescribeReservedInstancesRequestTypeDef,
-        DescribeReservedInstancesResultTypeDef,
-        DescribeRouteServerEndpointsRequestTypeDef,
-        DescribeRouteServerEndpointsResultTypeDef,
-        DescribeRouteServerPeersRequestTypeDef,
-        DescribeRouteServerPeersResultTypeDef,
-        DescribeRouteServersRequestTypeDef,
-        DescribeRouteServersResultTypeDef,
-        DescribeRouteTablesRequestTypeDef,
-        DescribeRouteTablesResultTypeDef,
-        DescribeScheduledInstanceAvailabilityRequestTypeDef,
-        DescribeScheduledInstanceAvailabilityResultTypeDef,
-        DescribeScheduledInstancesRequestTypeDef,
-        DescribeScheduledInstancesResultTypeDef,
-        DescribeSecondaryInterfacesRequestTypeDef,
-        DescribeSecondaryInterfacesResultTypeDef,
-        DescribeSecondaryNetworksRequestTypeDef,
-        DescribeSecondaryNetworksResultTypeDef,
-        DescribeSecondarySubnetsRequestTypeDef,
-        DescribeSecondarySubnetsResultTypeDef,
-        DescribeSecurityGroupReferencesRequestTypeDef,
-        DescribeSecurityGroupReferencesResultTypeDef,
-        DescribeSecurityGroupRulesRequestTypeDef,
-        DescribeSecurityGroupRulesResultTypeDef,
-        DescribeSecurityGroupVpcAssociationsRequestTypeDef,
-        DescribeSecurityGroupVpcAssociationsResultTypeDef,
-        DescribeSecurityGroupsRequestTypeDef,
-        DescribeSecurityGroupsResultTypeDef,
-        DescribeServiceLinkVirtualInterfacesRequestTypeDef,
-        DescribeServiceLinkVirtualInterfacesResultTypeDef,
-        DescribeSnapshotAttributeRequestTypeDef,
-        DescribeSnapshotAttributeResultTypeDef,
-        DescribeSnapshotTierStatusRequestTypeDef,
-        DescribeSnapshotTierStatusResultTypeDef,
-        DescribeSnapshotsRequestTypeDef,
-        DescribeSnapshotsResultTypeDef,
-        DescribeSpotDatafeedSubscriptionRequestTypeDef,
-        DescribeSpotDatafeedSubscriptionResultTypeDef,
-        DescribeSpotFleetInstancesRequestTypeDef,
-        DescribeSpotFleetInstancesResponseTypeDef,
-        DescribeSpotFleetRequestHistoryRequestTypeDef,
-        DescribeSpotFleetRequestHistoryResponseTypeDef,
-        DescribeSpotFleetRequestsRequestTypeDef,
-        DescribeSpotFleetRequestsResponseTypeDef,
-        DescribeSpotInstanceRequestsRequestTypeDef,
-        DescribeSpotInstanceRequestsResultTypeDef,
-        DescribeSpotPriceHistoryRequestTypeDef,
-        DescribeSpotPriceHistoryResultTypeDef,
-        DescribeStaleSecurityGroupsRequestTypeDef,
-        DescribeStaleSecurityGroupsResultTypeDef,
-        DescribeStoreImageTasksRequestTypeDef,
-        DescribeStoreImageTasksResultTypeDef,
-        DescribeSubnetsRequestTypeDef,
-        DescribeSubnetsResultTypeDef,
-        DescribeTagsRequestTypeDef,
-        DescribeTagsResultTypeDef,
-        DescribeTrafficMirrorFilterRulesRequestTypeDef,
-        DescribeTrafficMirrorFilterRulesResultTypeDef,
-        DescribeTrafficMirrorFiltersRequestTypeDef,
-        DescribeTrafficMirrorFiltersResultTypeDef,
-        DescribeTrafficMirrorSessionsRequestTypeDef,
-        DescribeTrafficMirrorSessionsResultTypeDef,
-        DescribeTrafficMirrorTargetsRequestTypeDef,
-        DescribeTrafficMirrorTargetsResultTypeDef,
-        DescribeTransitGatewayAttachmentsRequestTypeDef,
-        DescribeTransitGatewayAttachmentsResultTypeDef,
-        DescribeTransitGatewayConnectPeersRequestTypeDef,
-        DescribeTransitGatewayConnectPeersResultTypeDef,
-        DescribeTransitGatewayConnectsRequestTypeDef,
-        DescribeTransitGatewayConnectsResultTypeDef,
-        DescribeTransitGatewayMeteringPoliciesRequestTypeDef,
-        DescribeTransitGatewayMeteringPoliciesResultTypeDef,
-        DescribeTransitGatewayMulticastDomainsRequestTypeDef,
-        DescribeTransitGatewayMulticastDomainsResultTypeDef,
-        DescribeTransitGatewayPeeringAttachmentsRequestTypeDef,
-        DescribeTransitGatewayPeeringAttachmentsResultTypeDef,
-        DescribeTransitGatewayPolicyTablesRequestTypeDef,
-        DescribeTransitGatewayPolicyTablesResultTypeDef,
-        DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef,
-        DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef,
-        DescribeTransitGatewayRouteTablesRequestTypeDef,
-        DescribeTransitGatewayRouteTablesResultTypeDef,
-        DescribeTransitGatewayVpcAttachmentsRequestTypeDef,
-        DescribeTransitGatewayVpcAttachmentsResultTypeDef,
-        DescribeTransitGatewaysRequestTypeDef,
-        DescribeTransitGatewaysResultTypeDef,
-        DescribeTrunkInterfaceAssociationsRequestTypeDef,
-        DescribeTrunkInterfaceAssociationsResultTypeDef,
-        DescribeVerifiedAccessEndpointsRequestTypeDef,
-        DescribeVerifiedAccessEndpointsResultTypeDef,
-        DescribeVerifiedAccessGroupsRequestTypeDef,
-        DescribeVerifiedAccessGroupsResultTypeDef,
-        DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef,
-        DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef,
-        DescribeVerifiedAccessInstancesRequestTypeDef,
-        DescribeVerifiedAccessInstancesResultTypeDef,
-        DescribeVerifiedAccessTrustProvidersRequestTypeDef,
-        DescribeVerifiedAccessTrustProvidersResultTypeDef,
-        DescribeVolumeAttributeRequestTypeDef,
-        DescribeVolumeAttributeResultTypeDef,
-        DescribeVolumeStatusRequestTypeDef,
-        DescribeVolumeStatusResultTypeDef,
-        DescribeVolumesModificationsRequestTypeDef,
-        DescribeVolumesModificationsResultTypeDef,
-        DescribeVolumesRequestTypeDef,
-        DescribeVolumesResultTypeDef,
-        DescribeVpcAttributeRequestTypeDef,
-        DescribeVpcAttributeResultTypeDef,
-        DescribeVpcBlockPublicAccessExclusionsRequestTypeDef,
-        DescribeVpcBlockPublicAccessExclusionsResultTypeDef,
-        DescribeVpcBlockPublicAccessOptionsRequestTypeDef,
-        DescribeVpcBlockPublicAccessOptionsResultTypeDef,
-        DescribeVpcClassicLinkDnsSupportRequestTypeDef,
-        DescribeVpcClassicLinkDnsSupportResultTypeDef,
-        DescribeVpcClassicLinkRequestTypeDef,
-        DescribeVpcClassicLinkResultTypeDef,
-        DescribeVpcEncryptionControlsRequestTypeDef,
-        DescribeVpcEncryptionControlsResultTypeDef,
-        DescribeVpcEndpointAssociationsRequestTypeDef,
-        DescribeVpcEndpointAssociationsResultTypeDef,
-        DescribeVpcEndpointConnectionNotificationsRequestTypeDef,
-        DescribeVpcEndpointConnectionNotificationsResultTypeDef,
-        DescribeVpcEndpointConnectionsRequestTypeDef,
-        DescribeVpcEndpointConnectionsResultTypeDef,
-        DescribeVpcEndpointServiceConfigurationsRequestTypeDef,
-        DescribeVpcEndpointServiceConfigurationsResultTypeDef,
-        DescribeVpcEndpointServicePermissionsRequestTypeDef,
-        DescribeVpcEndpointServicePermissionsResultTypeDef,
-        DescribeVpcEndpointServicesRequestTypeDef,
-        DescribeVpcEndpointServicesResultTypeDef,
-        DescribeVpcEndpointsRequestTypeDef,
-        DescribeVpcEndpointsResultTypeDef,
-        DescribeVpcPeeringConnectionsRequestTypeDef,
-        DescribeVpcPeeringConnectionsResultTypeDef,
-        DescribeVpcsRequestTypeDef,
-        DescribeVpcsResultTypeDef,
-        DescribeVpnConcentratorsRequestTypeDef,
-        DescribeVpnConcentratorsResultTypeDef,
-        DescribeVpnConnectionsRequestTypeDef,
-        DescribeVpnConnectionsResultTypeDef,
-        DescribeVpnGatewaysRequestTypeDef,
-        DescribeVpnGatewaysResultTypeDef,
-        DetachClassicLinkVpcRequestTypeDef,
-        DetachClassicLinkVpcResultTypeDef,
-        DetachInternetGatewayRequestTypeDef,
-        DetachNetworkInterfaceRequestTypeDef,
-        DetachVerifiedAccessTrustProviderRequestTypeDef,
-        DetachVerifiedAccessTrustProviderResultTypeDef,
-        DetachVolumeRequestTypeDef,
-        DetachVpnGatewayRequestTypeDef,
-        DhcpOptionsTypeDef,
-        DisableAddressTransferRequestTypeDef,
-        DisableAddressTransferResultTypeDef,
-        DisableAllowedImagesSettingsRequestTypeDef,
-        DisableAllowedImagesSettingsResultTypeDef,
-        DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef,
-        DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef,
-        DisableCapacityManagerRequestTypeDef,
-        DisableCapacityManagerResultTypeDef,
-        DisableEbsEncryptionByDefaultRequestTypeDef,
-        DisableEbsEncryptionByDefaultResultTypeDef,
-        DisableFastLaunchRequestTypeDef,
-        DisableFastLaunchResultTypeDef,
-        DisableFastSnapshotRestoresRequestTypeDef,
-        DisableFastSnapshotRestoresResultTypeDef,
-        DisableImageBlockPublicAccessRequestTypeDef,
-        DisableImageBlockPublicAccessResultTypeDef,
-        DisableImageDeprecationRequestTypeDef,
-        DisableImageDeprecationResultTypeDef,
-        DisableImageDeregistrationProtectionRequestTypeDef,
-        DisableImageDeregistrationProtectionResultTypeDef,
-        DisableImageRequestTypeDef,
-        DisableImageResultTypeDef,
-        DisableInstanceSqlHaStandbyDetectionsRequestTypeDef,
-        DisableInstanceSqlHaStandbyDetectionsResultTypeDef,
-        DisableIpamOrganizationAdminAccountRequestTypeDef,
-        DisableIpamOrganizationAdminAccountResultTypeDef,
-        DisableIpamPolicyRequestTypeDef,
-        DisableIpamPolicyResultTypeDef,
-        DisableRouteServerPropagationRequestTypeDef,
-        DisableRouteServerPropagationResultTypeDef,
-        DisableSerialConsoleAccessRequestTypeDef,
-        DisableSerialConsoleAccessResultTypeDef,
-        DisableSnapshotBlockPublicAccessRequestTypeDef,
-        DisableSnapshotBlockPublicAccessResultTypeDef,
-        DisableTransitGatewayRouteTablePropagationRequestTypeDef,
-        DisableTransitGatewayRouteTablePropagationResultTypeDef,
-        DisableVgwRoutePropagationRequestTypeDef,
-        DisableVpcClassicLinkDnsSupportRequestTypeDef,
-        DisableVpcClassicLinkDnsSupportResultTypeDef,
-        DisableVpcClassicLinkRequestTypeDef,
-        DisableVpcClassicLinkResultTypeDef,
-        DisassociateAddressRequestTypeDef,
-        DisassociateCapacityReservationBillingOwnerRequestTypeDef,
-        DisassociateCapacityReservationBillingOwnerResultTypeDef,
-        DisassociateClientVpnTargetNetworkRequestTypeDef,
-        DisassociateClientVpnTargetNetworkResultTypeDef,
-        DisassociateEnclaveCertificateIamRoleRequestTypeDef,
-        DisassociateEnclaveCertificateIamRoleResultTypeDef,
-        DisassociateIamInstanceProfileRequestTypeDef,
-        DisassociateIamInstanceProfileResultTypeDef,
-        DisassociateInstanceEventWindowRequestTypeDef,
-        DisassociateInstanceEventWindowResultTypeDef,
-        DisassociateIpamByoasnRequestTypeDef,
-        DisassociateIpamByoasnResultTypeDef,
-        DisassociateIpamResourceDiscoveryRequestTypeDef,
-        DisassociateIpamResourceDiscoveryResultTypeDef,
-        DisassociateNatGatewayAddressRequestTypeDef,
-        DisassociateNatGatewayAddressResultTypeDef,
-        DisassociateRouteServerRequestTypeDef,
-        DisassociateRouteServerResultTypeDef,
-        DisassociateRouteTableRequestTypeDef,
-        DisassociateSecurityGroupVpcRequestTypeDef,
-        DisassociateSecurityGroupVpcResultTypeDef,
-        DisassociateSubnetCidrBlockRequestTypeDef,
-        DisassociateSubnetCidrBlockResultTypeDef,
-        DisassociateTransitGatewayMulticastDomainRequestTypeDef,
-        DisassociateTransitGatewayMulticastDomainResultTypeDef,
-        DisassociateTransitGatewayPolicyTableRequestTypeDef,
-        DisassociateTransitGatewayPolicyTableResultTypeDef,
-        DisassociateTransitGatewayRouteTableRequestTypeDef,
-        DisassociateTransitGatewayRouteTableResultTypeDef,
-        DisassociateTrunkInterfaceRequestTypeDef,
-        DisassociateTrunkInterfaceResultTypeDef,
-        DisassociateVpcCidrBlockRequestTypeDef,
-        DisassociateVpcCidrBlockResultTypeDef,
-        Ec2InstanceConnectEndpointTypeDef,
-        EgressOnlyInternetGatewayTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableAddressTransferRequestTypeDef,
-        EnableAddressTransferResultTypeDef,
-        EnableAllowedImagesSettingsRequestTypeDef,
-        EnableAllowedImagesSettingsResultTypeDef,
-        EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef,
-        EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef,
-        EnableCapacityManagerRequestTypeDef,
-        EnableCapacityManagerResultTypeDef,
-        EnableEbsEncryptionByDefaultRequestTypeDef,
-        EnableEbsEncryptionByDefaultResultTypeDef,
-        EnableFastLaunchRequestTypeDef,
-        EnableFastLaunchResultTypeDef,
-        EnableFastSnapshotRestoresRequestTypeDef,
-        EnableFastSnapshotRestoresResultTypeDef,
-        EnableImageBlockPublicAccessRequestTypeDef,
-        EnableImageBlockPublicAccessResultTypeDef,
-        EnableImageDeprecationRequestTypeDef,
-        EnableImageDeprecationResultTypeDef,
-        EnableImageDeregistrationProtectionRequestTypeDef,
-        EnableImageDeregistrationProtectionResultTypeDef,
-        EnableImageRequestTypeDef,
-        EnableImageResultTypeDef,
-        EnableInstanceSqlHaStandbyDetectionsRequestTypeDef,
-        EnableInstanceSqlHaStandbyDetectionsResultTypeDef,
-        EnableIpamOrganizationAdminAccountRequestTypeDef,
-        EnableIpamOrganizationAdminAccountResultTypeDef,
-        EnableIpamPolicyRequestTypeDef,
-        EnableIpamPolicyResultTypeDef,
-        EnableReachabilityAnalyzerOrganizationSharingRequestTypeDef,
-        EnableReachabilityAnalyzerOrganizationSharingResultTypeDef,
-        EnableRouteServerPropagationRequestTypeDef,
-        EnableRouteServerPropagationResultTypeDef,
-        EnableSerialConsoleAccessRequestTypeDef,
-        EnableSerialConsoleAccessResultTypeDef,
-        EnableSnapshotBlockPublicAccessRequestTypeDef,
-        EnableSnapshotBlockPublicAccessResultTypeDef,
-        EnableTransitGatewayRouteTablePropagationRequestTypeDef,
-        EnableTransitGatewayRouteTablePropagationResultTypeDef,
-        EnableVgwRoutePropagationRequestTypeDef,
-        EnableVolumeIORequestTypeDef,
-        EnableVpcClassicLinkDnsSupportRequestTypeDef,
-        EnableVpcClassicLinkDnsSupportResultTypeDef,
-        EnableVpcClassicLinkRequestTypeDef,
-        EnableVpcClassicLinkResultTypeDef,
-        ExportClientVpnClientCertificateRevocationListRequestTypeDef,
-        ExportClientVpnClientCertificateRevocationListResultTypeDef,
-        ExportClientVpnClientConfigurationRequestTypeDef,
-        ExportClientVpnClientConfigurationResultTypeDef,
-        ExportImageRequestTypeDef,
-        ExportImageResultTypeDef,
-        ExportImageTaskTypeDef,
-        ExportTransitGatewayRoutesRequestTypeDef,
-        ExportTransitGatewayRoutesResultTypeDef,
-        ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef,
-        ExportVerifiedAccessInstanceClientConfigurationResultTypeDef,
-        FleetDataTypeDef,
-        FlowLogTypeDef,
-        FpgaImageTypeDef,
-        GetActiveVpnTunnelStatusRequestTypeDef,
-        GetActiveVpnTunnelStatusResultTypeDef,
-        GetAllowedImagesSettingsRequestTypeDef,
-        GetAllowedImagesSettingsResultTypeDef,
-        GetAssociatedEnclaveCertificateIamRolesRequestTypeDef,
-        GetAssociatedEnclaveCertificateIamRolesResultTypeDef,
-        GetAssociatedIpv6PoolCidrsRequestTypeDef,
-        GetAssociatedIpv6PoolCidrsResultTypeDef,
-        GetAwsNetworkPerformanceDataRequestTypeDef,
-        GetAwsNetworkPerformanceDataResultTypeDef,
-        GetCapacityManagerAttributesRequestTypeDef,
-        GetCapacityManagerAttributesResultTypeDef,
-        GetCapacityManagerMetricDataRequestTypeDef,
-        GetCapacityManagerMetricDataResultTypeDef,
-        GetCapacityManagerMetricDimensionsRequestTypeDef,
-        GetCapacityManagerMetricDimensionsResultTypeDef,
-        GetCapacityManagerMonitoredTagKeysRequestTypeDef,
-        GetCapacityManagerMonitoredTagKeysResultTypeDef,
-        GetCapacityReservationUsageRequestTypeDef,
-        GetCapacityReservationUsageResultTypeDef,
-        GetCoipPoolUsageRequestTypeDef,
-        GetCoipPoolUsageResultTypeDef,
-        GetConsoleOutputRequestTypeDef,
-        GetConsoleOutputResultTypeDef,
-        GetConsoleScreenshotRequestTypeDef,
-        GetConsoleScreenshotResultTypeDef,
-        GetDeclarativePoliciesReportSummaryRequestTypeDef,
-        GetDeclarativePoliciesReportSummaryResultTypeDef,
-        GetDefaultCreditSpecificationRequestTypeDef,
-        GetDefaultCreditSpecificationResultTypeDef,
-        GetEbsDefaultKmsKeyIdRequestTypeDef,
-        GetEbsDefaultKmsKeyIdResultTypeDef,
-        GetEbsEncryptionByDefaultRequestTypeDef,
-        GetEbsEncryptionByDefaultResultTypeDef,
-        GetEnabledIpamPolicyRequestTypeDef,
-        GetEnabledIpamPolicyResultTypeDef,
-        GetFlowLogsIntegrationTemplateRequestTypeDef,
-        GetFlowLogsIntegrationTemplateResultTypeDef,
-        GetGroupsForCapacityReservationRequestTypeDef,
-        GetGroupsForCapacityReservationResultTypeDef,
-        GetHostReservationPurchasePreviewRequestTypeDef,
-        GetHostReservationPurchasePreviewResultTypeDef,
-        GetImageAncestryRequestTypeDef,
-        GetImageAncestryResultTypeDef,
-        GetImageBlockPublicAccessStateRequestTypeDef,
-        GetImageBlockPublicAccessStateResultTypeDef,
-        GetInstanceMetadataDefaultsRequestTypeDef,
-        GetInstanceMetadataDefaultsResultTypeDef,
-        GetInstanceTpmEkPubRequestTypeDef,
-        GetInstanceTpmEkPubResultTypeDef,
-        GetInstanceTypesFromInstanceRequirementsRequestTypeDef,
-        GetInstanceTypesFromInstanceRequirementsResultTypeDef,
-        GetInstanceUefiDataRequestTypeDef,
-        GetInstanceUefiDataResultTypeDef,
-        GetIpamAddressHistoryRequestTypeDef,
-        GetIpamAddressHistoryResultTypeDef,
-        GetIpamDiscoveredAccountsRequestTypeDef,
-        GetIpamDiscoveredAccountsResultTypeDef,
-        GetIpamDiscoveredPublicAddressesRequestTypeDef,
-        GetIpamDiscoveredPublicAddressesResultTypeDef,
-        GetIpamDiscoveredResourceCidrsRequestTypeDef,
-        GetIpamDiscoveredResourceCidrsResultTypeDef,
-        GetIpamPolicyAllocationRulesRequestTypeDef,
-        GetIpamPolicyAllocationRulesResultTypeDef,
-        GetIpamPolicyOrganizationTargetsRequestTypeDef,
-        GetIpamPolicyOrganizationTargetsResultTypeDef,
-        GetIpamPoolAllocationsRequestTypeDef,
-        GetIpamPoolAllocationsResultTypeDef,
-        GetIpamPoolCidrsRequestTypeDef,
-        GetIpamPoolCidrsResultTypeDef,
-        GetIpamPrefixListResolverRulesRequestTypeDef,
-        GetIpamPrefixListResolverRulesResultTypeDef,
-        GetIpamPrefixListResolverVersionEntriesRequestTypeDef,
-        GetIpamPrefixListResolverVersionEntriesResultTypeDef,
-        GetIpamPrefixListResolverVersionsRequestTypeDef,
-        GetIpamPrefixListResolverVersionsResultTypeDef,
-        GetIpamResourceCidrsRequestTypeDef,
-        GetIpamResourceCidrsResultTypeDef,
-        GetLaunchTemplateDataRequestTypeDef,
-        GetLaunchTemplateDataResultTypeDef,
-        GetManagedPrefixListAssociationsRequestTypeDef,
-        GetManagedPrefixListAssociationsResultTypeDef,
-        GetManagedPrefixListEntriesRequestTypeDef,
-        GetManagedPrefixListEntriesResultTypeDef,
-        GetManagedResourceVisibilityRequestTypeDef,
-        GetManagedResourceVisibilityResultTypeDef,
-        GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef,
-        GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef,
-        GetNetworkInsightsAccessScopeContentRequestTypeDef,
-        GetNetworkInsightsAccessScopeContentResultTypeDef,
-        GetPasswordDataRequestTypeDef,
-        GetPasswordDataResultTypeDef,
-        GetReservedInstancesExchangeQuoteRequestTypeDef,
-        GetReservedInstancesExchangeQuoteResultTypeDef,
-        GetRouteServerAssociationsRequestTypeDef,
-        GetRouteServerAssociationsResultTypeDef,
-        GetRouteServerPropagationsRequestTypeDef,
-        GetRouteServerPropagationsResultTypeDef,
-        GetRouteServerRoutingDatabaseRequestTypeDef,
-        GetRouteServerRoutingDatabaseResultTypeDef,
-        GetSecurityGroupsForVpcRequestTypeDef,
-        GetSecurityGroupsForVpcResultTypeDef,
-        GetSerialConsoleAccessStatusRequestTypeDef,
-        GetSerialConsoleAccessStatusResultTypeDef,
-        GetSnapshotBlockPublicAccessStateRequestTypeDef,
-        GetSnapshotBlockPublicAccessStateResultTypeDef,
-        GetSpotPlacementScoresRequestTypeDef,
-        GetSpotPlacementScoresResultTypeDef,
-        GetSubnetCidrReservationsRequestTypeDef,
-        GetSubnetCidrReservationsResultTypeDef,
-        GetTransitGatewayAttachmentPropagationsRequestTypeDef,
-        GetTransitGatewayAttachmentPropagationsResultTypeDef,
-        GetTransitGatewayMeteringPolicyEntriesRequestTypeDef,
-        GetTransitGatewayMeteringPolicyEntriesResultTypeDef,
-        GetTransitGatewayMulticastDomainAssociationsRequestTypeDef,
-        GetTransitGatewayMulticastDomainAssociationsResultTypeDef,
-        GetTransitGatewayPolicyTableAssociationsRequestTypeDef,
-        GetTransitGatewayPolicyTableAssociationsResultTypeDef,
-        GetTransitGatewayPolicyTableEntriesRequestTypeDef,
-        GetTransitGatewayPolicyTableEntriesResultTypeDef,
-        GetTransitGatewayPrefixListReferencesRequestTypeDef,
-        GetTransitGatewayPrefixListReferencesResultTypeDef,
-        GetTransitGatewayRouteTableAssociationsRequestTypeDef,
-        GetTransitGatewayRouteTableAssociationsResultTypeDef,
-        GetTransitGatewayRouteTablePropagationsRequestTypeDef,
-        GetTransitGatewayRouteTablePropagationsResultTypeDef,
-        GetVerifiedAccessEndpointPolicyRequestTypeDef,
-        GetVerifiedAccessEndpointPolicyResultTypeDef,
-        GetVerifiedAccessEndpointTargetsRequestTypeDef,
-        GetVerifiedAccessEndpointTargetsResultTypeDef,
-        GetVerifiedAccessGroupPolicyRequestTypeDef,
-        GetVerifiedAccessGroupPolicyResultTypeDef,
-        GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef,
-        GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef,
-        GetVpnConnectionDeviceSampleConfigurationRequestTypeDef,
-        GetVpnConnectionDeviceSampleConfigurationResultTypeDef,
-        GetVpnConnectionDeviceTypesRequestTypeDef,
-        GetVpnConnectionDeviceTypesResultTypeDef,
-        GetVpnTunnelReplacementStatusRequestTypeDef,
-        GetVpnTunnelReplacementStatusResultTypeDef,
-        HostOfferingTypeDef,
-        HostReservationTypeDef,
-        HostTypeDef,
-        IamInstanceProfileAssociationTypeDef,
-        ImageAttributeTypeDef,
-        ImageRecycleBinInfoTypeDef,
-        ImageReferenceTypeDef,
-        ImageTypeDef,
-        ImageUsageReportEntryTypeDef,
-        ImageUsageReportTypeDef,
-        ImportClientVpnClientCertificateRevocationListRequestTypeDef,
-        ImportClientVpnClientCertificateRevocationListResultTypeDef,
-        ImportImageRequestTypeDef,
-        ImportImageResultTypeDef,
-        ImportImageTaskTypeDef,
-        ImportInstanceRequestTypeDef,
-        ImportInstanceResultTypeDef,
-        ImportKeyPairRequestTypeDef,
-        ImportKeyPairResultTypeDef,
-        ImportSnapshotRequestTypeDef,
-        ImportSnapshotResultTypeDef,
-        ImportSnapshotTaskTypeDef,
-        ImportVolumeRequestTypeDef,
-        ImportVolumeResultTypeDef,
-        InstanceAttributeTypeDef,
-        InstanceCreditSpecificationTypeDef,
-        InstanceEventWindowTypeDef,
-        InstanceImageMetadataTypeDef,
-        InstanceStatusTypeDef,
-        InstanceTopologyTypeDef,
-        InstanceTypeInfoFromInstanceRequirementsTypeDef,
-        InstanceTypeInfoTypeDef,
-        InstanceTypeOfferingTypeDef,
-        InternetGatewayTypeDef,
-        IpamAddressHistoryRecordTypeDef,
-        IpamDiscoveredAccountTypeDef,
-        IpamDiscoveredResourceCidrTypeDef,
-        IpamPoolAllocationTypeDef,
-        IpamPoolCidrTypeDef,
-        IpamPoolTypeDef,
-        IpamPrefixListResolverRuleTypeDef,
-        IpamPrefixListResolverTargetTypeDef,
-        IpamPrefixListResolverTypeDef,
-        IpamPrefixListResolverVersionEntryTypeDef,
-        IpamPrefixListResolverVersionTypeDef,
-        IpamResourceCidrTypeDef,
-        IpamResourceDiscoveryAssociationTypeDef,
-        IpamResourceDiscoveryTypeDef,
-        IpamScopeTypeDef,
-        IpamTypeDef,
-        Ipv6CidrAssociationTypeDef,
-        Ipv6PoolTypeDef,
-        KeyPairTypeDef,
-        LaunchTemplateTypeDef,
-        LaunchTemplateVersionTypeDef,
-        ListImagesInRecycleBinRequestTypeDef,
-        ListImagesInRecycleBinResultTypeDef,
-        ListSnapshotsInRecycleBinRequestTypeDef,
-        ListSnapshotsInRecycleBinResultTypeDef,
-        ListVolumesInRecycleBinRequestTypeDef,
-        ListVolumesInRecycleBinResultTypeDef,
-        LocalGatewayRouteTableTypeDef,
-        LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef,
-        LocalGatewayRouteTableVpcAssociationTypeDef,
-        LocalGatewayRouteTypeDef,
-        LocalGatewayTypeDef,
-        LocalGatewayVirtualInterfaceGroupTypeDef,
-        LocalGatewayVirtualInterfaceTypeDef,
-        LockSnapshotRequestTypeDef,
-        LockSnapshotResultTypeDef,
-        MacHostTypeDef,
-        MacModificationTaskTypeDef,
-        ManagedPrefixListTypeDef,
-        MetricDataResultTypeDef,
-        ModifyAddressAttributeRequestTypeDef,
-        ModifyAddressAttributeResultTypeDef,
-        ModifyAvailabilityZoneGroupRequestTypeDef,
-        ModifyAvailabilityZoneGroupResultTypeDef,
-        ModifyCapacityReservationFleetRequestTypeDef,
-        ModifyCapacityReservationFleetResultTypeDef,
-        ModifyCapacityReservationRequestTypeDef,
-        ModifyCapacityReservationResultTypeDef,
-        ModifyClientVpnEndpointRequestTypeDef,
-        ModifyClientVpnEndpointResultTypeDef,
-        ModifyDefaultCreditSpecificationRequestTypeDef,
-        ModifyDefaultCreditSpecificationResultTypeDef,
-        ModifyEbsDefaultKmsKeyIdRequestTypeDef,
-        ModifyEbsDefaultKmsKeyIdResultTypeDef,
-        ModifyFleetRequestTypeDef,
-        ModifyFleetResultTypeDef,
-        ModifyFpgaImageAttributeRequestTypeDef,
-        ModifyFpgaImageAttributeResultTypeDef,
-        ModifyHostsRequestTypeDef,
-        ModifyHostsResultTypeDef,
-        ModifyIdFormatRequestTypeDef,
-        ModifyIdentityIdFormatRequestTypeDef,
-        ModifyImageAttributeRequestTypeDef,
-        ModifyInstanceAttributeRequestTypeDef,
-        ModifyInstanceCapacityReservationAttributesRequestTypeDef,
-        ModifyInstanceCapacityReservationAttributesResultTypeDef,
-        ModifyInstanceConnectEndpointRequestTypeDef,
-        ModifyInstanceConnectEndpointResultTypeDef,
-        ModifyInstanceCpuOptionsRequestTypeDef,
-        ModifyInstanceCpuOptionsResultTypeDef,
-        ModifyInstanceCreditSpecificationRequestTypeDef,
-        ModifyInstanceCreditSpecificationResultTypeDef,
-        ModifyInstanceEventStartTimeRequestTypeDef,
-        ModifyInstanceEventStartTimeResultTypeDef,
-        ModifyInstanceEventWindowRequestTypeDef,
-        ModifyInstanceEventWindowResultTypeDef,
-        ModifyInstanceMaintenanceOptionsRequestTypeDef,
-        ModifyInstanceMaintenanceOptionsResultTypeDef,
-        ModifyInstanceMetadataDefaultsRequestTypeDef,
-        ModifyInstanceMetadataDefaultsResultTypeDef,
-        ModifyInstanceMetadataOptionsRequestTypeDef,
-        ModifyInstanceMetadataOptionsResultTypeDef,
-        ModifyInstanceNetworkPerformanceRequestTypeDef,
-        ModifyInstanceNetworkPerformanceResultTypeDef,
-        ModifyInstancePlacementRequestTypeDef,
-        ModifyInstancePlacementResultTypeDef,
-        ModifyIpamPolicyAllocationRulesRequestTypeDef,
-        ModifyIpamPolicyAllocationRulesResultTypeDef,
-        ModifyIpamPoolAllocationRequestTypeDef,
-        ModifyIpamPoolAllocationResultTypeDef,
-        ModifyIpamPoolRequestTypeDef,
-        ModifyIpamPoolResultTypeDef,
-        ModifyIpamPrefixListResolverRequestTypeDef,
-        ModifyIpamPrefixListResolverResultTypeDef,
-        ModifyIpamPrefixListResolverTargetRequestTypeDef,
-        ModifyIpamPrefixListResolverTargetResultTypeDef,
-        ModifyIpamRequestTypeDef,
-        ModifyIpamResourceCidrRequestTypeDef,
-        ModifyIpamResourceCidrResultTypeDef,
-        ModifyIpamResourceDiscoveryRequestTypeDef,
-        ModifyIpamResourceDiscoveryResultTypeDef,
-        ModifyIpamResultTypeDef,
-        ModifyIpamScopeRequestTypeDef,
-        ModifyIpamScopeResultTypeDef,
-        ModifyLaunchTemplateRequestTypeDef,
-        ModifyLaunchTemplateResultTypeDef,
-        ModifyLocalGatewayRouteRequestTypeDef,
-        ModifyLocalGatewayRouteResultTypeDef,
-        ModifyManagedPrefixListRequestTypeDef,
-        ModifyManagedPrefixListResultTypeDef,
-        ModifyManagedResourceVisibilityRequestTypeDef,
-        ModifyManagedResourceVisibilityResultTypeDef,
-        ModifyNetworkInterfaceAttributeRequestTypeDef,
-        ModifyPrivateDnsNameOptionsRequestTypeDef,
-        ModifyPrivateDnsNameOptionsResultTypeDef,
-        ModifyPublicIpDnsNameOptionsRequestTypeDef,
-        ModifyPublicIpDnsNameOptionsResultTypeDef,
-        ModifyReservedInstancesRequestTypeDef,
-        ModifyReservedInstancesResultTypeDef,
-        ModifyRouteServerRequestTypeDef,
-        ModifyRouteServerResultTypeDef,
-        ModifySecurityGroupRulesRequestTypeDef,
-        ModifySecurityGroupRulesResultTypeDef,
-        ModifySnapshotAttributeRequestTypeDef,
-        ModifySnapshotTierRequestTypeDef,
-        ModifySnapshotTierResultTypeDef,
-        ModifySpotFleetRequestRequestTypeDef,
-        ModifySpotFleetRequestResponseTypeDef,
-        ModifySubnetAttributeRequestTypeDef,
-        ModifyTrafficMirrorFilterNetworkServicesRequestTypeDef,
-        ModifyTrafficMirrorFilterNetworkServicesResultTypeDef,
-        ModifyTrafficMirrorFilterRuleRequestTypeDef,
-        ModifyTrafficMirrorFilterRuleResultTypeDef,
-        ModifyTrafficMirrorSessionRequestTypeDef,
-        ModifyTrafficMirrorSessionResultTypeDef,
-        ModifyTransitGatewayMeteringPolicyRequestTypeDef,
-        ModifyTransitGatewayMeteringPolicyResultTypeDef,
-        ModifyTransitGatewayPrefixListReferenceRequestTypeDef,
-        ModifyTransitGatewayPrefixListReferenceResultTypeDef,
-        ModifyTransitGatewayRequestTypeDef,
-        ModifyTransitGatewayResultTypeDef,
-        ModifyTransitGatewayVpcAttachmentRequestTypeDef,
-        ModifyTransitGatewayVpcAttachmentResultTypeDef,
-        ModifyVerifiedAccessEndpointPolicyRequestTypeDef,
-        ModifyVerifiedAccessEndpointPolicyResultTypeDef,
-        ModifyVerifiedAccessEndpointRequestTypeDef,
-        ModifyVerifiedAccessEndpointResultTypeDef,
-        ModifyVerifiedAccessGroupPolicyRequestTypeDef,
-        ModifyVerifiedAccessGroupPolicyResultTypeDef,
-        ModifyVerifiedAccessGroupRequestTypeDef,
-        ModifyVerifiedAccessGroupResultTypeDef,
-        ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef,
-        ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef,
-        ModifyVerifiedAccessInstanceRequestTypeDef,
-        ModifyVerifiedAccessInstanceResultTypeDef,
-        ModifyVerifiedAccessTrustProviderRequestTypeDef,
-        ModifyVerifiedAccessTrustProviderResultTypeDef,
-        ModifyVolumeAttributeRequestTypeDef,
-        ModifyVolumeRequestTypeDef,
-        ModifyVolumeResultTypeDef,
-        ModifyVpcAttributeRequestTypeDef,
-        ModifyVpcBlockPublicAccessExclusionRequestTypeDef,
-        ModifyVpcBlockPublicAccessExclusionResultTypeDef,
-        ModifyVpcBlockPublicAccessOptionsRequestTypeDef,
-        ModifyVpcBlockPublicAccessOptionsResultTypeDef,
-        ModifyVpcEncryptionControlRequestTypeDef,
-        ModifyVpcEncryptionControlResultTypeDef,
-        ModifyVpcEndpointConnectionNotificationRequestTypeDef,
-        ModifyVpcEndpointConnectionNotificationResultTypeDef,
-        ModifyVpcEndpointRequestTypeDef,
-        ModifyVpcEndpointResultTypeDef,
-        ModifyVpcEndpointServiceConfigurationRequestTypeDef,
-        ModifyVpcEndpointServiceConfigurationResultTypeDef,
-        ModifyVpcEndpointServicePayerResponsibilityRequestTypeDef,
-        ModifyVpcEndpointServicePayerResponsibilityResultTypeDef,
-        ModifyVpcEndpointServicePermissionsRequestTypeDef,
-        ModifyVpcEndpointServicePermissionsResultTypeDef,
-        ModifyVpcPeeringConnectionOptionsRequestTypeDef,
-        ModifyVpcPeeringConnectionOptionsResultTypeDef,
-        ModifyVpcTenancyRequestTypeDef,
-        ModifyVpcTenancyResultTypeDef,
-        ModifyVpnConnectionOptionsRequestTypeDef,
-        ModifyVpnConnectionOptionsResultTypeDef,
-        ModifyVpnConnectionRequestTypeDef,
-        ModifyVpnConnectionResultTypeDef,
-        ModifyVpnTunnelCertificateRequestTypeDef,
-        ModifyVpnTunnelCertificateResultTypeDef,
-        ModifyVpnTunnelOptionsRequestTypeDef,
-        ModifyVpnTunnelOptionsResultTypeDef,
-        MonitorInstancesRequestTypeDef,
-        MonitorInstancesResultTypeDef,
-        MoveAddressToVpcRequestTypeDef,
-        MoveAddressToVpcResultTypeDef,
-        MoveByoipCidrToIpamRequestTypeDef,
-        MoveByoipCidrToIpamResultTypeDef,
-        MoveCapacityReservationInstancesRequestTypeDef,
-        MoveCapacityReservationInstancesResultTypeDef,
-        MovingAddressStatusTypeDef,
-        NatGatewayTypeDef,
-        NetworkAclTypeDef,
-        NetworkInsightsAccessScopeAnalysisTypeDef,
-        NetworkInsightsAccessScopeTypeDef,
-        NetworkInsightsAnalysisTypeDef,
-        NetworkInsightsPathTypeDef,
-        NetworkInterfacePermissionTypeDef,
-        NetworkInterfaceTypeDef,
-        PrefixListAssociationTypeDef,
-        PrefixListEntryTypeDef,
-        PrefixListTypeDef,
-        PrincipalIdFormatTypeDef,
-        ProvisionByoipCidrRequestTypeDef,
-        ProvisionByoipCidrResultTypeDef,
-        ProvisionIpamByoasnRequestTypeDef,
-        ProvisionIpamByoasnResultTypeDef,
-        ProvisionIpamPoolCidrRequestTypeDef,
-        ProvisionIpamPoolCidrResultTypeDef,
-        ProvisionPublicIpv4PoolCidrRequestTypeDef,
-        ProvisionPublicIpv4PoolCidrResultTypeDef,
-        PublicIpv4PoolTypeDef,
-        PurchaseCapacityBlockExtensionRequestTypeDef,
-        PurchaseCapacityBlockExtensionResultTypeDef,
-        PurchaseCapacityBlockRequestTypeDef,
-        PurchaseCapacityBlockResultTypeDef,
-        PurchaseHostReservationRequestTypeDef,
-        PurchaseHostReservationResultTypeDef,
-        PurchaseReservedInstancesOfferingRequestTypeDef,
-        PurchaseReservedInstancesOfferingResultTypeDef,
-        PurchaseScheduledInstancesRequestTypeDef,
-        PurchaseScheduledInstancesResultTypeDef,
-        RebootInstancesRequestTypeDef,
-        RegisterImageRequestTypeDef,
-        RegisterImageResultTypeDef,
-        RegisterInstanceEventNotificationAttributesRequestTypeDef,
-        RegisterInstanceEventNotificationAttributesResultTypeDef,
-        RegisterTransitGatewayMulticastGroupMembersRequestTypeDef,
-        RegisterTransitGatewayMulticastGroupMembersResultTypeDef,
-        RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef,
-        RegisterTransitGatewayMulticastGroupSourcesResultTypeDef,
-        RejectCapacityReservationBillingOwnershipRequestTypeDef,
-        RejectCapacityReservationBillingOwnershipResultTypeDef,
-        RejectTransitGatewayClientVpnAttachmentRequestTypeDef,
-        RejectTransitGatewayClientVpnAttachmentResultTypeDef,
-        RejectTransitGatewayMulticastDomainAssociationsRequestTypeDef,
-        RejectTransitGatewayMulticastDomainAssociationsResultTypeDef,
-        RejectTransitGatewayPeeringAttachmentRequestTypeDef,
-        RejectTransitGatewayPeeringAttachmentResultTypeDef,
-        RejectTransitGatewayVpcAttachmentRequestTypeDef,
-        RejectTransitGatewayVpcAttachmentResultTypeDef,
-        RejectVpcEndpointConnectionsRequestTypeDef,
-        RejectVpcEndpointConnectionsResultTypeDef,
-        RejectVpcPeeringConnectionRequestTypeDef,
-        RejectVpcPeeringConnectionResultTypeDef,
-        ReleaseAddressRequestTypeDef,
-        ReleaseHostsRequestTypeDef,
-        ReleaseHostsResultTypeDef,
-        ReleaseIpamPoolAllocationRequestTypeDef,
-        ReleaseIpamPoolAllocationResultTypeDef,
-        ReplaceIamInstanceProfileAssociationRequestTypeDef,
-        ReplaceIamInstanceProfileAssociationResultTypeDef,
-        ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef,
-        ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef,
-        ReplaceNetworkAclAssociationRequestTypeDef,
-        ReplaceNetworkAclAssociationResultTypeDef,
-        ReplaceNetworkAclEntryRequestTypeDef,
-        ReplaceRootVolumeTaskTypeDef,
-        ReplaceRouteRequestTypeDef,
-        ReplaceRouteTableAssociationRequestTypeDef,
-        ReplaceRouteTableAssociationResultTypeDef,
-        ReplaceTransitGatewayRouteRequestTypeDef,
-        ReplaceTransitGatewayRouteResultTypeDef,
-        ReplaceVpnTunnelRequestTypeDef,
-        ReplaceVpnTunnelResultTypeDef,
-        ReportInstanceStatusRequestTypeDef,
-        RequestSpotFleetRequestTypeDef,
-        RequestSpotFleetResponseTypeDef,
-        RequestSpotInstancesRequestTypeDef,
-        RequestSpotInstancesResultTypeDef,
-        ReservationResponseTypeDef,
-        ReservationTypeDef,
-        ReservedInstancesModificationTypeDef,
-        ReservedInstancesOfferingTypeDef,
-        ResetAddressAttributeRequestTypeDef,
-        ResetAddressAttributeResultTypeDef,
-        ResetEbsDefaultKmsKeyIdRequestTypeDef,
-        ResetEbsDefaultKmsKeyIdResultTypeDef,
-        ResetFpgaImageAttributeRequestTypeDef,
-        ResetFpgaImageAttributeResultTypeDef,
-        ResetImageAttributeRequestTypeDef,
-        ResetInstanceAttributeRequestTypeDef,
-        ResetNetworkInterfaceAttributeRequestTypeDef,
-        ResetSnapshotAttributeRequestTypeDef,
-        RestoreAddressToClassicRequestTypeDef,
-        RestoreAddressToClassicResultTypeDef,
-        RestoreImageFromRecycleBinRequestTypeDef,
-        RestoreImageFromRecycleBinResultTypeDef,
-        RestoreManagedPrefixListVersionRequestTypeDef,
-        RestoreManagedPrefixListVersionResultTypeDef,
-        RestoreSnapshotFromRecycleBinRequestTypeDef,
-        RestoreSnapshotFromRecycleBinResultTypeDef,
-        RestoreSnapshotTierRequestTypeDef,
-        RestoreSnapshotTierResultTypeDef,
-        RestoreVolumeFromRecycleBinRequestTypeDef,
-        RestoreVolumeFromRecycleBinResultTypeDef,
-        RevokeClientVpnIngressRequestTypeDef,
-        RevokeClientVpnIngressResultTypeDef,
-        RevokeSecurityGroupEgressRequestTypeDef,
-        RevokeSecurityGroupEgressResultTypeDef,
-        RevokeSecurityGroupIngressRequestTypeDef,
-        RevokeSecurityGroupIngressResultTypeDef,
-        RouteServerEndpointTypeDef,
-        RouteServerPeerTypeDef,
-        RouteServerTypeDef,
-        RouteTableTypeDef,
-        RunInstancesRequestTypeDef,
-        RunScheduledInstancesRequestTypeDef,
-        RunScheduledInstancesResultTypeDef,
-        ScheduledInstanceAvailabilityTypeDef,
-        ScheduledInstanceTypeDef,
-        SearchLocalGatewayRoutesRequestTypeDef,
-        SearchLocalGatewayRoutesResultTypeDef,
-        SearchTransitGatewayMulticastGroupsRequestTypeDef,
-        SearchTransitGatewayMulticastGroupsResultTypeDef,
-        SearchTransitGatewayRoutesRequestTypeDef,
-        SearchTransitGatewayRoutesResultTypeDef,
-        SecondaryInterfaceTypeDef,
-        SecondaryNetworkTypeDef,
-        SecondarySubnetTypeDef,
-        SecurityGroupForVpcTypeDef,
-        SecurityGroupRuleTypeDef,
-        SecurityGroupTypeDef,
-        SecurityGroupVpcAssociationTypeDef,
-        SendDiagnosticInterruptRequestTypeDef,
-        ServiceConfigurationTypeDef,
-        ServiceDetailTypeDef,
-        SnapshotRecycleBinInfoTypeDef,
-        SnapshotResponseTypeDef,
-        SnapshotTierStatusTypeDef,
-        SnapshotTypeDef,
-        SpotFleetRequestConfigTypeDef,
-        SpotInstanceRequestTypeDef,
-        SpotPlacementScoreTypeDef,
-        SpotPriceTypeDef,
-        StaleSecurityGroupTypeDef,
-        StartDeclarativePoliciesReportRequestTypeDef,
-        StartDeclarativePoliciesReportResultTypeDef,
-        StartInstancesRequestTypeDef,
-        StartInstancesResultTypeDef,
-        StartNetworkInsightsAccessScopeAnalysisRequestTypeDef,
-        StartNetworkInsightsAccessScopeAnalysisResultTypeDef,
-        StartNetworkInsightsAnalysisRequestTypeDef,
-        StartNetworkInsightsAnalysisResultTypeDef,
-        StartVpcEndpointServicePrivateDnsVerificationRequestTypeDef,
-        StartVpcEndpointServicePrivateDnsVerificationResultTypeDef,
-        StopInstancesRequestTypeDef,
-        StopInstancesResultTypeDef,
-        StoreImageTaskResultTypeDef,
-        SubnetTypeDef,
-        SubscriptionTypeDef,
-        TagDescriptionTypeDef,
-        TargetNetworkTypeDef,
-        TerminateClientVpnConnectionsRequestTypeDef,
-        TerminateClientVpnConnectionsResultTypeDef,
-        TerminateInstancesRequestTypeDef,
-        TerminateInstancesResultTypeDef,
-        TrafficMirrorFilterTypeDef,
-        TrafficMirrorSessionTypeDef,
-        TrafficMirrorTargetTypeDef,
-        TransitGatewayAttachmentPropagationTypeDef,
-        TransitGatewayAttachmentTypeDef,
-        TransitGatewayConnectPeerTypeDef,
-        TransitGatewayConnectTypeDef,
-        TransitGatewayMulticastDomainAssociationTypeDef,
-        TransitGatewayMulticastDomainTypeDef,
-        TransitGatewayMulticastGroupTypeDef,
-        TransitGatewayPeeringAttachmentTypeDef,
-        TransitGatewayPolicyTableAssociationTypeDef,
-        TransitGatewayPolicyTableTypeDef,
-        TransitGatewayPrefixListReferenceTypeDef,
-        TransitGatewayRouteTableAnnouncementTypeDef,
-        TransitGatewayRouteTableAssociationTypeDef,
-        TransitGatewayRouteTablePropagationTypeDef,
-        TransitGatewayRouteTableTypeDef,
-        TransitGatewayRouteTypeDef,
-        TransitGatewayTypeDef,
-        TransitGatewayVpcAttachmentTypeDef,
-        TrunkInterfaceAssociationTypeDef,
-        UnassignIpv6AddressesRequestTypeDef,
-        UnassignIpv6AddressesResultTypeDef,
-        UnassignPrivateIpAddressesRequestTypeDef,
-        UnassignPrivateNatGatewayAddressRequestTypeDef,
-        UnassignPrivateNatGatewayAddressResultTypeDef,
-        UnlockSnapshotRequestTypeDef,
-        UnlockSnapshotResultTypeDef,
-        UnmonitorInstancesRequestTypeDef,
-        UnmonitorInstancesResultTypeDef,
-        UpdateCapacityManagerMonitoredTagKeysRequestTypeDef,
-        UpdateCapacityManagerMonitoredTagKeysResultTypeDef,
-        UpdateCapacityManagerOrganizationsAccessRequestTypeDef,
-        UpdateCapacityManagerOrganizationsAccessResultTypeDef,
-        UpdateInterruptibleCapacityReservationAllocationRequestTypeDef,
-        UpdateInterruptibleCapacityReservationAllocationResultTypeDef,
-        UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef,
-        UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef,
-        UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef,
-        UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef,
-        VerifiedAccessEndpointTypeDef,
-        VerifiedAccessGroupTypeDef,
-        VerifiedAccessInstanceLoggingConfigurationTypeDef,
-        VerifiedAccessInstanceTypeDef,
-        VerifiedAccessTrustProviderTypeDef,
-        VolumeAttachmentResponseTypeDef,
-        VolumeModificationTypeDef,
-        VolumeResponseTypeDef,
-        VolumeStatusItemTypeDef,
-        VolumeTypeDef,
-        VpcEndpointConnectionTypeDef,
-        VpcEndpointTypeDef,
-        VpcPeeringConnectionTypeDef,
-        VpcTypeDef,
-        VpnConcentratorTypeDef,
-        VpnConnectionDeviceTypeTypeDef,
-        WithdrawByoipCidrRequestTypeDef,
-        WithdrawByoipCidrResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEC2"]
 
@@ -1675,8 +27,8 @@ class MultiRegionEC2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_address_transfer(
-        self, **kwargs: Unpack[AcceptAddressTransferRequestTypeDef]
-    ) -> TargetResults[AcceptAddressTransferResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAddressTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptAddressTransferResultTypeDef]:
         """Accepts an Elastic IP address transfer. For more information, see Accept a
         transferred Elastic IP address in the Amazon VPC User Guide.
 
@@ -1685,8 +37,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptAddressTransfer", kwargs)
 
     def accept_capacity_reservation_billing_ownership(
-        self, **kwargs: Unpack[AcceptCapacityReservationBillingOwnershipRequestTypeDef]
-    ) -> TargetResults[AcceptCapacityReservationBillingOwnershipResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AcceptCapacityReservationBillingOwnershipRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AcceptCapacityReservationBillingOwnershipResultTypeDef
+    ]:
         """Accepts a request to assign billing of the available capacity of a shared
         Capacity Reservation to your account. For more information, see Billing
         assignment for shared Amazon EC2 Capacity Reservations.
@@ -1696,8 +53,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptCapacityReservationBillingOwnership", kwargs)
 
     def accept_reserved_instances_exchange_quote(
-        self, **kwargs: Unpack[AcceptReservedInstancesExchangeQuoteRequestTypeDef]
-    ) -> TargetResults[AcceptReservedInstancesExchangeQuoteResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AcceptReservedInstancesExchangeQuoteRequestTypeDef],
+    ) -> TargetResults[type_defs.AcceptReservedInstancesExchangeQuoteResultTypeDef]:
         """Accepts the Convertible Reserved Instance exchange quote described in the
         GetReservedInstancesExchangeQuote call.
 
@@ -1706,8 +64,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptReservedInstancesExchangeQuote", kwargs)
 
     def accept_transit_gateway_client_vpn_attachment(
-        self, **kwargs: Unpack[AcceptTransitGatewayClientVpnAttachmentRequestTypeDef]
-    ) -> TargetResults[AcceptTransitGatewayClientVpnAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AcceptTransitGatewayClientVpnAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.AcceptTransitGatewayClientVpnAttachmentResultTypeDef]:
         """Accepts a Transit Gateway attachment request for a Client VPN endpoint.
         The Transit Gateway owner must accept the attachment request before the
         Client VPN endpoint can route traffic through the Transit Gateway.
@@ -1718,8 +79,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_transit_gateway_multicast_domain_associations(
         self,
-        **kwargs: Unpack[AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> TargetResults[AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef
+    ]:
         """Accepts a request to associate subnets with a transit gateway multicast
         domain.
 
@@ -1728,8 +93,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptTransitGatewayMulticastDomainAssociations", kwargs)
 
     def accept_transit_gateway_peering_attachment(
-        self, **kwargs: Unpack[AcceptTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> TargetResults[AcceptTransitGatewayPeeringAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AcceptTransitGatewayPeeringAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.AcceptTransitGatewayPeeringAttachmentResultTypeDef]:
         """Accepts a transit gateway peering attachment request. The peering
         attachment must be in the pendingAcceptance state.
 
@@ -1738,8 +104,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptTransitGatewayPeeringAttachment", kwargs)
 
     def accept_transit_gateway_vpc_attachment(
-        self, **kwargs: Unpack[AcceptTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[AcceptTransitGatewayVpcAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AcceptTransitGatewayVpcAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.AcceptTransitGatewayVpcAttachmentResultTypeDef]:
         """Accepts a request to attach a VPC to a transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AcceptTransitGatewayVpcAttachment
@@ -1747,8 +114,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptTransitGatewayVpcAttachment", kwargs)
 
     def accept_vpc_endpoint_connections(
-        self, **kwargs: Unpack[AcceptVpcEndpointConnectionsRequestTypeDef]
-    ) -> TargetResults[AcceptVpcEndpointConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptVpcEndpointConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptVpcEndpointConnectionsResultTypeDef]:
         """Accepts connection requests to your VPC endpoint service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AcceptVpcEndpointConnections
@@ -1756,8 +123,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptVpcEndpointConnections", kwargs)
 
     def accept_vpc_peering_connection(
-        self, **kwargs: Unpack[AcceptVpcPeeringConnectionRequestTypeDef]
-    ) -> TargetResults[AcceptVpcPeeringConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptVpcPeeringConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptVpcPeeringConnectionResultTypeDef]:
         """Accept a VPC peering connection request. To accept a request, the VPC
         peering connection must be in the pending-acceptance state, and you must
         be the owner of the peer VPC. Use DescribeVpcPeeringConnections to view
@@ -1768,8 +135,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AcceptVpcPeeringConnection", kwargs)
 
     def advertise_byoip_cidr(
-        self, **kwargs: Unpack[AdvertiseByoipCidrRequestTypeDef]
-    ) -> TargetResults[AdvertiseByoipCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdvertiseByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.AdvertiseByoipCidrResultTypeDef]:
         """Advertises an IPv4 or IPv6 address range that is provisioned for use with
         your Amazon Web Services resources through bring your own IP addresses
         (BYOIP).
@@ -1779,8 +146,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AdvertiseByoipCidr", kwargs)
 
     def allocate_address(
-        self, **kwargs: Unpack[AllocateAddressRequestTypeDef]
-    ) -> TargetResults[AllocateAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.AllocateAddressResultTypeDef]:
         """Allocates an Elastic IP address to your Amazon Web Services account. After
         you allocate the Elastic IP address you can associate it with an instance
         or network interface. After you release an Elastic IP address, it is
@@ -1792,8 +159,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AllocateAddress", kwargs)
 
     def allocate_hosts(
-        self, **kwargs: Unpack[AllocateHostsRequestTypeDef]
-    ) -> TargetResults[AllocateHostsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateHostsRequestTypeDef]
+    ) -> TargetResults[type_defs.AllocateHostsResultTypeDef]:
         """Allocates a Dedicated Host to your account. At a minimum, specify the
         supported instance type or instance family, the Availability Zone in which
         to allocate the host, and the number of hosts to allocate.
@@ -1803,8 +170,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AllocateHosts", kwargs)
 
     def allocate_ipam_pool_cidr(
-        self, **kwargs: Unpack[AllocateIpamPoolCidrRequestTypeDef]
-    ) -> TargetResults[AllocateIpamPoolCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateIpamPoolCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.AllocateIpamPoolCidrResultTypeDef]:
         """Allocate a CIDR from an IPAM pool. The Region you use should be the IPAM
         pool locale. The locale is the Amazon Web Services Region where this IPAM
         pool is available for allocations.
@@ -1815,8 +182,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def apply_security_groups_to_client_vpn_target_network(
         self,
-        **kwargs: Unpack[ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef],
-    ) -> TargetResults[ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef
+    ]:
         """Applies a security group to the association between the target network and
         the Client VPN endpoint. This action replaces the existing security groups
         with the specified security groups.
@@ -1826,8 +197,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ApplySecurityGroupsToClientVpnTargetNetwork", kwargs)
 
     def assign_ipv6_addresses(
-        self, **kwargs: Unpack[AssignIpv6AddressesRequestTypeDef]
-    ) -> TargetResults[AssignIpv6AddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssignIpv6AddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssignIpv6AddressesResultTypeDef]:
         """Assigns the specified IPv6 addresses to the specified network interface.
         You can specify specific IPv6 addresses, or you can specify the number of
         IPv6 addresses to be automatically assigned from the subnet's IPv6 CIDR
@@ -1840,8 +211,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssignIpv6Addresses", kwargs)
 
     def assign_private_ip_addresses(
-        self, **kwargs: Unpack[AssignPrivateIpAddressesRequestTypeDef]
-    ) -> TargetResults[AssignPrivateIpAddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssignPrivateIpAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssignPrivateIpAddressesResultTypeDef]:
         """Assigns the specified secondary private IP addresses to the specified
         network interface.
 
@@ -1850,8 +221,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssignPrivateIpAddresses", kwargs)
 
     def assign_private_nat_gateway_address(
-        self, **kwargs: Unpack[AssignPrivateNatGatewayAddressRequestTypeDef]
-    ) -> TargetResults[AssignPrivateNatGatewayAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssignPrivateNatGatewayAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.AssignPrivateNatGatewayAddressResultTypeDef]:
         """Assigns private IPv4 addresses to a private NAT gateway. For more
         information, see Work with NAT gateways in the Amazon VPC User Guide.
 
@@ -1860,8 +231,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssignPrivateNatGatewayAddress", kwargs)
 
     def associate_address(
-        self, **kwargs: Unpack[AssociateAddressRequestTypeDef]
-    ) -> TargetResults[AssociateAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAddressResultTypeDef]:
         """Associates an Elastic IP address, or carrier IP address (for instances
         that are in subnets in Wavelength Zones) with an instance or a network
         interface. Before you can use an Elastic IP address, you must allocate it
@@ -1872,8 +243,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateAddress", kwargs)
 
     def associate_capacity_reservation_billing_owner(
-        self, **kwargs: Unpack[AssociateCapacityReservationBillingOwnerRequestTypeDef]
-    ) -> TargetResults[AssociateCapacityReservationBillingOwnerResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateCapacityReservationBillingOwnerRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.AssociateCapacityReservationBillingOwnerResultTypeDef]:
         """Initiates a request to assign billing of the unused capacity of a shared
         Capacity Reservation to a consumer account that is consolidated under the
         same Amazon Web Services organizations payer account. For more
@@ -1885,8 +259,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateCapacityReservationBillingOwner", kwargs)
 
     def associate_client_vpn_target_network(
-        self, **kwargs: Unpack[AssociateClientVpnTargetNetworkRequestTypeDef]
-    ) -> TargetResults[AssociateClientVpnTargetNetworkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateClientVpnTargetNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateClientVpnTargetNetworkResultTypeDef]:
         """Associates a target network with a Client VPN endpoint. A target network
         is a subnet in a VPC. You can associate multiple subnets from the same VPC
         with a Client VPN endpoint. You can associate only one subnet in each
@@ -1898,8 +272,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateClientVpnTargetNetwork", kwargs)
 
     def associate_dhcp_options(
-        self, **kwargs: Unpack[AssociateDhcpOptionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDhcpOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of DHCP options (that you've previously created) with the
         specified VPC, or associates no DHCP options with the VPC.
 
@@ -1908,8 +282,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateDhcpOptions", kwargs)
 
     def associate_enclave_certificate_iam_role(
-        self, **kwargs: Unpack[AssociateEnclaveCertificateIamRoleRequestTypeDef]
-    ) -> TargetResults[AssociateEnclaveCertificateIamRoleResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateEnclaveCertificateIamRoleRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateEnclaveCertificateIamRoleResultTypeDef]:
         """Associates an Identity and Access Management (IAM) role with an
         Certificate Manager (ACM) certificate. This enables the certificate to be
         used by the ACM for Nitro Enclaves application inside an enclave. For more
@@ -1921,8 +296,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateEnclaveCertificateIamRole", kwargs)
 
     def associate_iam_instance_profile(
-        self, **kwargs: Unpack[AssociateIamInstanceProfileRequestTypeDef]
-    ) -> TargetResults[AssociateIamInstanceProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIamInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateIamInstanceProfileResultTypeDef]:
         """Associates an IAM instance profile with a running or stopped instance. You
         cannot associate more than one IAM instance profile with an instance.
 
@@ -1931,8 +306,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateIamInstanceProfile", kwargs)
 
     def associate_instance_event_window(
-        self, **kwargs: Unpack[AssociateInstanceEventWindowRequestTypeDef]
-    ) -> TargetResults[AssociateInstanceEventWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateInstanceEventWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateInstanceEventWindowResultTypeDef]:
         """Associates one or more targets with an event window. Only one type of
         target (instance IDs, Dedicated Host IDs, or tags) can be specified with
         an event window.
@@ -1942,8 +317,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateInstanceEventWindow", kwargs)
 
     def associate_ipam_byoasn(
-        self, **kwargs: Unpack[AssociateIpamByoasnRequestTypeDef]
-    ) -> TargetResults[AssociateIpamByoasnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIpamByoasnRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateIpamByoasnResultTypeDef]:
         """Associates your Autonomous System Number (ASN) with a BYOIP CIDR that you
         own in the same Amazon Web Services Region. For more information, see
         Tutorial: Bring your ASN to IPAM in the Amazon VPC IPAM guide.
@@ -1953,8 +328,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateIpamByoasn", kwargs)
 
     def associate_ipam_resource_discovery(
-        self, **kwargs: Unpack[AssociateIpamResourceDiscoveryRequestTypeDef]
-    ) -> TargetResults[AssociateIpamResourceDiscoveryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIpamResourceDiscoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateIpamResourceDiscoveryResultTypeDef]:
         """Associates an IPAM resource discovery with an Amazon VPC IPAM. A resource
         discovery is an IPAM component that enables IPAM to manage and monitor
         resources that belong to the owning account.
@@ -1964,8 +339,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateIpamResourceDiscovery", kwargs)
 
     def associate_nat_gateway_address(
-        self, **kwargs: Unpack[AssociateNatGatewayAddressRequestTypeDef]
-    ) -> TargetResults[AssociateNatGatewayAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateNatGatewayAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateNatGatewayAddressResultTypeDef]:
         """Associates Elastic IP addresses (EIPs) and private IPv4 addresses with a
         public NAT gateway. For more information, see Work with NAT gateways in
         the Amazon VPC User Guide.
@@ -1975,8 +350,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateNatGatewayAddress", kwargs)
 
     def associate_route_server(
-        self, **kwargs: Unpack[AssociateRouteServerRequestTypeDef]
-    ) -> TargetResults[AssociateRouteServerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateRouteServerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateRouteServerResultTypeDef]:
         """Associates a route server with a VPC to enable dynamic route updates.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateRouteServer
@@ -1984,8 +359,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateRouteServer", kwargs)
 
     def associate_route_table(
-        self, **kwargs: Unpack[AssociateRouteTableRequestTypeDef]
-    ) -> TargetResults[AssociateRouteTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateRouteTableResultTypeDef]:
         """Associates a subnet in your VPC or an internet gateway or virtual private
         gateway attached to your VPC with a route table in your VPC. This
         association causes traffic from the subnet or gateway to be routed
@@ -1998,8 +373,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateRouteTable", kwargs)
 
     def associate_security_group_vpc(
-        self, **kwargs: Unpack[AssociateSecurityGroupVpcRequestTypeDef]
-    ) -> TargetResults[AssociateSecurityGroupVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSecurityGroupVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSecurityGroupVpcResultTypeDef]:
         """Associates a security group with another VPC in the same Region. This
         enables you to use the same security group with network interfaces and
         instances in the specified VPC.
@@ -2009,8 +384,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateSecurityGroupVpc", kwargs)
 
     def associate_subnet_cidr_block(
-        self, **kwargs: Unpack[AssociateSubnetCidrBlockRequestTypeDef]
-    ) -> TargetResults[AssociateSubnetCidrBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSubnetCidrBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSubnetCidrBlockResultTypeDef]:
         """Associates a CIDR block with your subnet. You can only associate a single
         IPv6 CIDR block with your subnet.
 
@@ -2019,8 +394,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateSubnetCidrBlock", kwargs)
 
     def associate_transit_gateway_multicast_domain(
-        self, **kwargs: Unpack[AssociateTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> TargetResults[AssociateTransitGatewayMulticastDomainResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateTransitGatewayMulticastDomainRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.AssociateTransitGatewayMulticastDomainResultTypeDef]:
         """Associates the specified subnets and transit gateway attachments with the
         specified transit gateway multicast domain.
 
@@ -2029,8 +407,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateTransitGatewayMulticastDomain", kwargs)
 
     def associate_transit_gateway_policy_table(
-        self, **kwargs: Unpack[AssociateTransitGatewayPolicyTableRequestTypeDef]
-    ) -> TargetResults[AssociateTransitGatewayPolicyTableResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateTransitGatewayPolicyTableRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateTransitGatewayPolicyTableResultTypeDef]:
         """Associates the specified transit gateway attachment with a transit gateway
         policy table.
 
@@ -2039,8 +418,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateTransitGatewayPolicyTable", kwargs)
 
     def associate_transit_gateway_route_table(
-        self, **kwargs: Unpack[AssociateTransitGatewayRouteTableRequestTypeDef]
-    ) -> TargetResults[AssociateTransitGatewayRouteTableResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateTransitGatewayRouteTableRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateTransitGatewayRouteTableResultTypeDef]:
         """Associates the specified attachment with the specified transit gateway
         route table. You can associate only one route table with an attachment.
 
@@ -2049,8 +429,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateTransitGatewayRouteTable", kwargs)
 
     def associate_trunk_interface(
-        self, **kwargs: Unpack[AssociateTrunkInterfaceRequestTypeDef]
-    ) -> TargetResults[AssociateTrunkInterfaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateTrunkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateTrunkInterfaceResultTypeDef]:
         """Associates a branch network interface with a trunk network interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateTrunkInterface
@@ -2058,8 +438,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateTrunkInterface", kwargs)
 
     def associate_vpc_cidr_block(
-        self, **kwargs: Unpack[AssociateVpcCidrBlockRequestTypeDef]
-    ) -> TargetResults[AssociateVpcCidrBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateVpcCidrBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateVpcCidrBlockResultTypeDef]:
         """Associates a CIDR block with your VPC. You can associate a secondary IPv4
         CIDR block, an Amazon-provided IPv6 CIDR block, or an IPv6 CIDR block from
         an IPv6 address pool that you provisioned through bring your own IP
@@ -2070,8 +450,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AssociateVpcCidrBlock", kwargs)
 
     def attach_classic_link_vpc(
-        self, **kwargs: Unpack[AttachClassicLinkVpcRequestTypeDef]
-    ) -> TargetResults[AttachClassicLinkVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachClassicLinkVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachClassicLinkVpcResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AttachClassicLinkVpc
@@ -2079,8 +459,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AttachClassicLinkVpc", kwargs)
 
     def attach_internet_gateway(
-        self, **kwargs: Unpack[AttachInternetGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachInternetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches an internet gateway or a virtual private gateway to a VPC,
         enabling connectivity between the internet and the VPC. For more
         information, see Internet gateways in the Amazon VPC User Guide.
@@ -2090,8 +470,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AttachInternetGateway", kwargs)
 
     def attach_network_interface(
-        self, **kwargs: Unpack[AttachNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[AttachNetworkInterfaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachNetworkInterfaceResultTypeDef]:
         """Attaches a network interface to an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AttachNetworkInterface
@@ -2099,8 +479,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AttachNetworkInterface", kwargs)
 
     def attach_verified_access_trust_provider(
-        self, **kwargs: Unpack[AttachVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> TargetResults[AttachVerifiedAccessTrustProviderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AttachVerifiedAccessTrustProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.AttachVerifiedAccessTrustProviderResultTypeDef]:
         """Attaches the specified Amazon Web Services Verified Access trust provider
         to the specified Amazon Web Services Verified Access instance.
 
@@ -2109,8 +490,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AttachVerifiedAccessTrustProvider", kwargs)
 
     def attach_volume(
-        self, **kwargs: Unpack[AttachVolumeRequestTypeDef]
-    ) -> TargetResults[VolumeAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.VolumeAttachmentResponseTypeDef]:
         """Attaches an Amazon EBS volume to a running or stopped instance, and
         exposes it to the instance with the specified device name.
 
@@ -2119,8 +500,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AttachVolume", kwargs)
 
     def attach_vpn_gateway(
-        self, **kwargs: Unpack[AttachVpnGatewayRequestTypeDef]
-    ) -> TargetResults[AttachVpnGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachVpnGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachVpnGatewayResultTypeDef]:
         """Attaches an available virtual private gateway to a VPC. You can attach one
         virtual private gateway to one VPC at a time.
 
@@ -2129,8 +510,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AttachVpnGateway", kwargs)
 
     def authorize_client_vpn_ingress(
-        self, **kwargs: Unpack[AuthorizeClientVpnIngressRequestTypeDef]
-    ) -> TargetResults[AuthorizeClientVpnIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeClientVpnIngressRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeClientVpnIngressResultTypeDef]:
         """Adds an ingress authorization rule to a Client VPN endpoint. Ingress
         authorization rules act as firewall rules that grant access to networks.
         You must configure ingress authorization rules to enable clients to access
@@ -2141,8 +522,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AuthorizeClientVpnIngress", kwargs)
 
     def authorize_security_group_egress(
-        self, **kwargs: Unpack[AuthorizeSecurityGroupEgressRequestTypeDef]
-    ) -> TargetResults[AuthorizeSecurityGroupEgressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeSecurityGroupEgressRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeSecurityGroupEgressResultTypeDef]:
         """Adds the specified outbound (egress) rules to a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AuthorizeSecurityGroupEgress
@@ -2150,8 +531,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AuthorizeSecurityGroupEgress", kwargs)
 
     def authorize_security_group_ingress(
-        self, **kwargs: Unpack[AuthorizeSecurityGroupIngressRequestTypeDef]
-    ) -> TargetResults[AuthorizeSecurityGroupIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeSecurityGroupIngressRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeSecurityGroupIngressResultTypeDef]:
         """Adds the specified inbound (ingress) rules to a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AuthorizeSecurityGroupIngress
@@ -2159,8 +540,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("AuthorizeSecurityGroupIngress", kwargs)
 
     def bundle_instance(
-        self, **kwargs: Unpack[BundleInstanceRequestTypeDef]
-    ) -> TargetResults[BundleInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BundleInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.BundleInstanceResultTypeDef]:
         """Bundles an Amazon instance store-backed Windows instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/BundleInstance
@@ -2168,8 +549,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("BundleInstance", kwargs)
 
     def cancel_bundle_task(
-        self, **kwargs: Unpack[CancelBundleTaskRequestTypeDef]
-    ) -> TargetResults[CancelBundleTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelBundleTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelBundleTaskResultTypeDef]:
         """Cancels a bundling operation for an instance store-backed Windows
         instance.
 
@@ -2178,8 +559,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelBundleTask", kwargs)
 
     def cancel_capacity_reservation(
-        self, **kwargs: Unpack[CancelCapacityReservationRequestTypeDef]
-    ) -> TargetResults[CancelCapacityReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelCapacityReservationResultTypeDef]:
         """Cancels the specified Capacity Reservation, releases the reserved
         capacity, and changes the Capacity Reservation's state to cancelled.
 
@@ -2188,8 +569,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelCapacityReservation", kwargs)
 
     def cancel_capacity_reservation_fleets(
-        self, **kwargs: Unpack[CancelCapacityReservationFleetsRequestTypeDef]
-    ) -> TargetResults[CancelCapacityReservationFleetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCapacityReservationFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelCapacityReservationFleetsResultTypeDef]:
         """Cancels one or more Capacity Reservation Fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelCapacityReservationFleets
@@ -2197,8 +578,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelCapacityReservationFleets", kwargs)
 
     def cancel_conversion_task(
-        self, **kwargs: Unpack[CancelConversionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelConversionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels an active conversion task. The task can be the import of an
         instance or volume. The action removes all artifacts of the conversion,
         including a partially uploaded volume or instance. If the conversion is
@@ -2210,8 +591,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelConversionTask", kwargs)
 
     def cancel_declarative_policies_report(
-        self, **kwargs: Unpack[CancelDeclarativePoliciesReportRequestTypeDef]
-    ) -> TargetResults[CancelDeclarativePoliciesReportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelDeclarativePoliciesReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelDeclarativePoliciesReportResultTypeDef]:
         """Cancels the generation of an account status report.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelDeclarativePoliciesReport
@@ -2219,8 +600,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelDeclarativePoliciesReport", kwargs)
 
     def cancel_export_task(
-        self, **kwargs: Unpack[CancelExportTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels an active export task. The request removes all artifacts of the
         export, including any partially-created Amazon S3 objects. If the export
         task is complete or is in the process of transferring the final disk
@@ -2231,8 +612,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelExportTask", kwargs)
 
     def cancel_image_launch_permission(
-        self, **kwargs: Unpack[CancelImageLaunchPermissionRequestTypeDef]
-    ) -> TargetResults[CancelImageLaunchPermissionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelImageLaunchPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelImageLaunchPermissionResultTypeDef]:
         """Removes your Amazon Web Services account from the launch permissions for
         the specified AMI. For more information, see Cancel having an AMI shared
         with your Amazon Web Services account in the Amazon EC2 User Guide.
@@ -2242,8 +623,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelImageLaunchPermission", kwargs)
 
     def cancel_import_task(
-        self, **kwargs: Unpack[CancelImportTaskRequestTypeDef]
-    ) -> TargetResults[CancelImportTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelImportTaskResultTypeDef]:
         """Cancels an in-process import virtual machine or import snapshot task.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelImportTask
@@ -2251,8 +632,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelImportTask", kwargs)
 
     def cancel_reserved_instances_listing(
-        self, **kwargs: Unpack[CancelReservedInstancesListingRequestTypeDef]
-    ) -> TargetResults[CancelReservedInstancesListingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelReservedInstancesListingRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelReservedInstancesListingResultTypeDef]:
         """Cancels the specified Reserved Instance listing in the Reserved Instance
         Marketplace.
 
@@ -2261,8 +642,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelReservedInstancesListing", kwargs)
 
     def cancel_spot_fleet_requests(
-        self, **kwargs: Unpack[CancelSpotFleetRequestsRequestTypeDef]
-    ) -> TargetResults[CancelSpotFleetRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSpotFleetRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelSpotFleetRequestsResponseTypeDef]:
         """Cancels the specified Spot Fleet requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelSpotFleetRequests
@@ -2270,8 +651,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelSpotFleetRequests", kwargs)
 
     def cancel_spot_instance_requests(
-        self, **kwargs: Unpack[CancelSpotInstanceRequestsRequestTypeDef]
-    ) -> TargetResults[CancelSpotInstanceRequestsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSpotInstanceRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelSpotInstanceRequestsResultTypeDef]:
         """Cancels one or more Spot Instance requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelSpotInstanceRequests
@@ -2279,8 +660,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CancelSpotInstanceRequests", kwargs)
 
     def confirm_product_instance(
-        self, **kwargs: Unpack[ConfirmProductInstanceRequestTypeDef]
-    ) -> TargetResults[ConfirmProductInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmProductInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmProductInstanceResultTypeDef]:
         """Determines whether a product code is associated with an instance. This
         action can only be used by the owner of the product code. It is useful
         when a product code owner must verify whether another user's instance is
@@ -2291,8 +672,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ConfirmProductInstance", kwargs)
 
     def copy_fpga_image(
-        self, **kwargs: Unpack[CopyFpgaImageRequestTypeDef]
-    ) -> TargetResults[CopyFpgaImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyFpgaImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyFpgaImageResultTypeDef]:
         """Copies the specified Amazon FPGA Image (AFI) to the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CopyFpgaImage
@@ -2300,8 +681,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CopyFpgaImage", kwargs)
 
     def copy_image(
-        self, **kwargs: Unpack[CopyImageRequestTypeDef]
-    ) -> TargetResults[CopyImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyImageResultTypeDef]:
         """Initiates an AMI copy operation. You must specify the source AMI ID and
         both the source and destination locations. The copy operation must be
         initiated in the destination Region.
@@ -2311,8 +692,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CopyImage", kwargs)
 
     def copy_snapshot(
-        self, **kwargs: Unpack[CopySnapshotRequestTypeDef]
-    ) -> TargetResults[CopySnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopySnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CopySnapshotResultTypeDef]:
         """Creates an exact copy of an Amazon EBS snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CopySnapshot
@@ -2320,8 +701,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CopySnapshot", kwargs)
 
     def copy_volumes(
-        self, **kwargs: Unpack[CopyVolumesRequestTypeDef]
-    ) -> TargetResults[CopyVolumesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyVolumesRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyVolumesResultTypeDef]:
         """Creates a crash-consistent, point-in-time copy of an existing Amazon EBS
         volume within the same Availability Zone. The volume copy can be attached
         to an Amazon EC2 instance once it reaches the available state. For more
@@ -2332,8 +713,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CopyVolumes", kwargs)
 
     def create_capacity_manager_data_export(
-        self, **kwargs: Unpack[CreateCapacityManagerDataExportRequestTypeDef]
-    ) -> TargetResults[CreateCapacityManagerDataExportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapacityManagerDataExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityManagerDataExportResultTypeDef]:
         """Creates a new data export configuration for EC2 Capacity Manager. This
         allows you to automatically export capacity usage data to an S3 bucket on
         a scheduled basis. The exported data includes metrics for On-Demand, Spot,
@@ -2344,8 +725,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCapacityManagerDataExport", kwargs)
 
     def create_capacity_reservation(
-        self, **kwargs: Unpack[CreateCapacityReservationRequestTypeDef]
-    ) -> TargetResults[CreateCapacityReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityReservationResultTypeDef]:
         """Creates a new Capacity Reservation with the specified attributes. Capacity
         Reservations enable you to reserve capacity for your Amazon EC2 instances
         in a specific Availability Zone for any duration.
@@ -2355,8 +736,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCapacityReservation", kwargs)
 
     def create_capacity_reservation_by_splitting(
-        self, **kwargs: Unpack[CreateCapacityReservationBySplittingRequestTypeDef]
-    ) -> TargetResults[CreateCapacityReservationBySplittingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCapacityReservationBySplittingRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCapacityReservationBySplittingResultTypeDef]:
         """Create a new Capacity Reservation by splitting the capacity of the source
         Capacity Reservation. The new Capacity Reservation will have the same
         attributes as the source Capacity Reservation except for tags. The source
@@ -2368,8 +750,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCapacityReservationBySplitting", kwargs)
 
     def create_capacity_reservation_fleet(
-        self, **kwargs: Unpack[CreateCapacityReservationFleetRequestTypeDef]
-    ) -> TargetResults[CreateCapacityReservationFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapacityReservationFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityReservationFleetResultTypeDef]:
         """Creates a Capacity Reservation Fleet. For more information, see Create a
         Capacity Reservation Fleet in the Amazon EC2 User Guide.
 
@@ -2378,8 +760,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCapacityReservationFleet", kwargs)
 
     def create_carrier_gateway(
-        self, **kwargs: Unpack[CreateCarrierGatewayRequestTypeDef]
-    ) -> TargetResults[CreateCarrierGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCarrierGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCarrierGatewayResultTypeDef]:
         """Creates a carrier gateway. For more information about carrier gateways,
         see Carrier gateways in the Amazon Web Services Wavelength Developer
         Guide.
@@ -2389,8 +771,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCarrierGateway", kwargs)
 
     def create_client_vpn_endpoint(
-        self, **kwargs: Unpack[CreateClientVpnEndpointRequestTypeDef]
-    ) -> TargetResults[CreateClientVpnEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClientVpnEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClientVpnEndpointResultTypeDef]:
         """Creates a Client VPN endpoint. A Client VPN endpoint is the resource you
         create and configure to enable and manage client VPN sessions. It is the
         destination endpoint at which all client VPN sessions are terminated.
@@ -2400,8 +782,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateClientVpnEndpoint", kwargs)
 
     def create_client_vpn_route(
-        self, **kwargs: Unpack[CreateClientVpnRouteRequestTypeDef]
-    ) -> TargetResults[CreateClientVpnRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClientVpnRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClientVpnRouteResultTypeDef]:
         """Adds a route to a network to a Client VPN endpoint. Each Client VPN
         endpoint has a route table that describes the available destination
         network routes. Each route in the route table specifies the path for traﬃc
@@ -2412,8 +794,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateClientVpnRoute", kwargs)
 
     def create_coip_cidr(
-        self, **kwargs: Unpack[CreateCoipCidrRequestTypeDef]
-    ) -> TargetResults[CreateCoipCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCoipCidrResultTypeDef]:
         """Creates a range of customer-owned IP addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCoipCidr
@@ -2421,8 +803,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCoipCidr", kwargs)
 
     def create_coip_pool(
-        self, **kwargs: Unpack[CreateCoipPoolRequestTypeDef]
-    ) -> TargetResults[CreateCoipPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCoipPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCoipPoolResultTypeDef]:
         """Creates a pool of customer-owned IP (CoIP) addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCoipPool
@@ -2430,8 +812,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCoipPool", kwargs)
 
     def create_customer_gateway(
-        self, **kwargs: Unpack[CreateCustomerGatewayRequestTypeDef]
-    ) -> TargetResults[CreateCustomerGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomerGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomerGatewayResultTypeDef]:
         """Provides information to Amazon Web Services about your customer gateway
         device. The customer gateway device is the appliance at your end of the
         VPN connection. You must provide the IP address of the customer gateway
@@ -2443,8 +825,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateCustomerGateway", kwargs)
 
     def create_default_subnet(
-        self, **kwargs: Unpack[CreateDefaultSubnetRequestTypeDef]
-    ) -> TargetResults[CreateDefaultSubnetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDefaultSubnetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDefaultSubnetResultTypeDef]:
         """Creates a default subnet with a size /20 IPv4 CIDR block in the specified
         Availability Zone in your default VPC. You can have only one default
         subnet per Availability Zone. For more information, see Create a default
@@ -2455,8 +837,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateDefaultSubnet", kwargs)
 
     def create_default_vpc(
-        self, **kwargs: Unpack[CreateDefaultVpcRequestTypeDef]
-    ) -> TargetResults[CreateDefaultVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDefaultVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDefaultVpcResultTypeDef]:
         """Creates a default VPC with a size /16 IPv4 CIDR block and a default subnet
         in each Availability Zone. For more information about the components of a
         default VPC, see Default VPCs in the Amazon VPC User Guide. You cannot
@@ -2467,8 +849,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateDefaultVpc", kwargs)
 
     def create_delegate_mac_volume_ownership_task(
-        self, **kwargs: Unpack[CreateDelegateMacVolumeOwnershipTaskRequestTypeDef]
-    ) -> TargetResults[CreateDelegateMacVolumeOwnershipTaskResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateDelegateMacVolumeOwnershipTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateDelegateMacVolumeOwnershipTaskResultTypeDef]:
         """Delegates ownership of the Amazon EBS root volume for an Apple silicon Mac
         instance to an administrative user.
 
@@ -2477,8 +860,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateDelegateMacVolumeOwnershipTask", kwargs)
 
     def create_dhcp_options(
-        self, **kwargs: Unpack[CreateDhcpOptionsRequestTypeDef]
-    ) -> TargetResults[CreateDhcpOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDhcpOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDhcpOptionsResultTypeDef]:
         """Creates a custom set of DHCP options. After you create a DHCP option set,
         you associate it with a VPC. After you associate a DHCP option set with a
         VPC, all existing and newly launched instances in the VPC use this set of
@@ -2489,8 +872,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateDhcpOptions", kwargs)
 
     def create_egress_only_internet_gateway(
-        self, **kwargs: Unpack[CreateEgressOnlyInternetGatewayRequestTypeDef]
-    ) -> TargetResults[CreateEgressOnlyInternetGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEgressOnlyInternetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEgressOnlyInternetGatewayResultTypeDef]:
         """[IPv6 only] Creates an egress-only internet gateway for your VPC. An
         egress-only internet gateway is used to enable outbound communication over
         IPv6 from instances in your VPC to the internet, and prevents hosts
@@ -2501,8 +884,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateEgressOnlyInternetGateway", kwargs)
 
     def create_fleet(
-        self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> TargetResults[CreateFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetResultTypeDef]:
         """Creates an EC2 Fleet that contains the configuration information for
         On-Demand Instances and Spot Instances. Instances are launched immediately
         if there is available capacity.
@@ -2512,8 +895,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateFleet", kwargs)
 
     def create_flow_logs(
-        self, **kwargs: Unpack[CreateFlowLogsRequestTypeDef]
-    ) -> TargetResults[CreateFlowLogsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowLogsResultTypeDef]:
         """Creates one or more flow logs to capture information about IP traffic for
         a specific network interface, subnet, or VPC.
 
@@ -2522,8 +905,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateFlowLogs", kwargs)
 
     def create_fpga_image(
-        self, **kwargs: Unpack[CreateFpgaImageRequestTypeDef]
-    ) -> TargetResults[CreateFpgaImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFpgaImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFpgaImageResultTypeDef]:
         """Creates an Amazon FPGA Image (AFI) from the specified design checkpoint
         (DCP).
 
@@ -2532,8 +915,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateFpgaImage", kwargs)
 
     def create_image(
-        self, **kwargs: Unpack[CreateImageRequestTypeDef]
-    ) -> TargetResults[CreateImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageResultTypeDef]:
         """Creates an Amazon EBS-backed AMI from an Amazon EBS-backed instance that
         is either running or stopped.
 
@@ -2542,8 +925,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateImage", kwargs)
 
     def create_image_usage_report(
-        self, **kwargs: Unpack[CreateImageUsageReportRequestTypeDef]
-    ) -> TargetResults[CreateImageUsageReportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageUsageReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageUsageReportResultTypeDef]:
         """Creates a report that shows how your image is used across other Amazon Web
         Services accounts. The report provides visibility into which accounts are
         using the specified image, and how many resources (EC2 instances or launch
@@ -2554,8 +937,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateImageUsageReport", kwargs)
 
     def create_instance_connect_endpoint(
-        self, **kwargs: Unpack[CreateInstanceConnectEndpointRequestTypeDef]
-    ) -> TargetResults[CreateInstanceConnectEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceConnectEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceConnectEndpointResultTypeDef]:
         """Creates an EC2 Instance Connect Endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateInstanceConnectEndpoint
@@ -2563,8 +946,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateInstanceConnectEndpoint", kwargs)
 
     def create_instance_event_window(
-        self, **kwargs: Unpack[CreateInstanceEventWindowRequestTypeDef]
-    ) -> TargetResults[CreateInstanceEventWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceEventWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceEventWindowResultTypeDef]:
         """Creates an event window in which scheduled events for the associated
         Amazon EC2 instances can run.
 
@@ -2573,8 +956,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateInstanceEventWindow", kwargs)
 
     def create_instance_export_task(
-        self, **kwargs: Unpack[CreateInstanceExportTaskRequestTypeDef]
-    ) -> TargetResults[CreateInstanceExportTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceExportTaskResultTypeDef]:
         """Exports a running or stopped instance to an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateInstanceExportTask
@@ -2582,8 +965,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateInstanceExportTask", kwargs)
 
     def create_internet_gateway(
-        self, **kwargs: Unpack[CreateInternetGatewayRequestTypeDef]
-    ) -> TargetResults[CreateInternetGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInternetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInternetGatewayResultTypeDef]:
         """Creates an internet gateway for use with a VPC. After creating the
         internet gateway, you attach it to a VPC using AttachInternetGateway.
 
@@ -2594,9 +977,11 @@ class MultiRegionEC2(MultiRegionClient):
     def create_interruptible_capacity_reservation_allocation(
         self,
         **kwargs: Unpack[
-            CreateInterruptibleCapacityReservationAllocationRequestTypeDef
+            type_defs.CreateInterruptibleCapacityReservationAllocationRequestTypeDef
         ],
-    ) -> TargetResults[CreateInterruptibleCapacityReservationAllocationResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.CreateInterruptibleCapacityReservationAllocationResultTypeDef
+    ]:
         """Creates an interruptible Capacity Reservation by specifying the number of
         unused instances you want to allocate from your source reservation. This
         helps you make unused capacity available for other workloads within your
@@ -2607,8 +992,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateInterruptibleCapacityReservationAllocation", kwargs)
 
     def create_ipam(
-        self, **kwargs: Unpack[CreateIpamRequestTypeDef]
-    ) -> TargetResults[CreateIpamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpamResultTypeDef]:
         """Create an IPAM. Amazon VPC IP Address Manager (IPAM) is a VPC feature that
         you can use to automate your IP address management workflows including
         assigning, tracking, troubleshooting, and auditing IP addresses across
@@ -2621,8 +1006,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_external_resource_verification_token(
         self,
-        **kwargs: Unpack[CreateIpamExternalResourceVerificationTokenRequestTypeDef],
-    ) -> TargetResults[CreateIpamExternalResourceVerificationTokenResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.CreateIpamExternalResourceVerificationTokenRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateIpamExternalResourceVerificationTokenResultTypeDef
+    ]:
         """Create a verification token.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamExternalResourceVerificationToken
@@ -2630,8 +1019,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamExternalResourceVerificationToken", kwargs)
 
     def create_ipam_policy(
-        self, **kwargs: Unpack[CreateIpamPolicyRequestTypeDef]
-    ) -> TargetResults[CreateIpamPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpamPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpamPolicyResultTypeDef]:
         """Creates an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamPolicy
@@ -2639,8 +1028,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamPolicy", kwargs)
 
     def create_ipam_pool(
-        self, **kwargs: Unpack[CreateIpamPoolRequestTypeDef]
-    ) -> TargetResults[CreateIpamPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpamPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpamPoolResultTypeDef]:
         """Create an IP address pool for Amazon VPC IP Address Manager (IPAM). In
         IPAM, a pool is a collection of contiguous IP addresses CIDRs. Pools
         enable you to organize your IP addresses according to your routing and
@@ -2653,8 +1042,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamPool", kwargs)
 
     def create_ipam_prefix_list_resolver(
-        self, **kwargs: Unpack[CreateIpamPrefixListResolverRequestTypeDef]
-    ) -> TargetResults[CreateIpamPrefixListResolverResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpamPrefixListResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpamPrefixListResolverResultTypeDef]:
         """Creates an IPAM prefix list resolver.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamPrefixListResolver
@@ -2662,8 +1051,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamPrefixListResolver", kwargs)
 
     def create_ipam_prefix_list_resolver_target(
-        self, **kwargs: Unpack[CreateIpamPrefixListResolverTargetRequestTypeDef]
-    ) -> TargetResults[CreateIpamPrefixListResolverTargetResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateIpamPrefixListResolverTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateIpamPrefixListResolverTargetResultTypeDef]:
         """Creates an IPAM prefix list resolver target.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamPrefixListResolverTarget
@@ -2671,8 +1061,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamPrefixListResolverTarget", kwargs)
 
     def create_ipam_resource_discovery(
-        self, **kwargs: Unpack[CreateIpamResourceDiscoveryRequestTypeDef]
-    ) -> TargetResults[CreateIpamResourceDiscoveryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpamResourceDiscoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpamResourceDiscoveryResultTypeDef]:
         """Creates an IPAM resource discovery. A resource discovery is an IPAM
         component that enables IPAM to manage and monitor resources that belong to
         the owning account.
@@ -2682,8 +1072,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamResourceDiscovery", kwargs)
 
     def create_ipam_scope(
-        self, **kwargs: Unpack[CreateIpamScopeRequestTypeDef]
-    ) -> TargetResults[CreateIpamScopeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpamScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpamScopeResultTypeDef]:
         """Create an IPAM scope. In IPAM, a scope is the highest-level container
         within IPAM. An IPAM contains two default scopes. Each scope represents
         the IP space for a single network. The private scope is intended for all
@@ -2696,8 +1086,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateIpamScope", kwargs)
 
     def create_key_pair(
-        self, **kwargs: Unpack[CreateKeyPairRequestTypeDef]
-    ) -> TargetResults[KeyPairTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.KeyPairTypeDef]:
         """Creates an ED25519 or 2048-bit RSA key pair with the specified name and in
         the specified format. Amazon EC2 stores the public key and displays the
         private key for you to save to a file. The private key is returned as an
@@ -2710,8 +1100,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateKeyPair", kwargs)
 
     def create_launch_template(
-        self, **kwargs: Unpack[CreateLaunchTemplateRequestTypeDef]
-    ) -> TargetResults[CreateLaunchTemplateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLaunchTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLaunchTemplateResultTypeDef]:
         """Creates a launch template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLaunchTemplate
@@ -2719,8 +1109,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateLaunchTemplate", kwargs)
 
     def create_launch_template_version(
-        self, **kwargs: Unpack[CreateLaunchTemplateVersionRequestTypeDef]
-    ) -> TargetResults[CreateLaunchTemplateVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLaunchTemplateVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLaunchTemplateVersionResultTypeDef]:
         """Creates a new version of a launch template. You must specify an existing
         launch template, either by name or ID. You can determine whether the new
         version inherits parameters from a source version, and add or overwrite
@@ -2731,8 +1121,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateLaunchTemplateVersion", kwargs)
 
     def create_local_gateway_route(
-        self, **kwargs: Unpack[CreateLocalGatewayRouteRequestTypeDef]
-    ) -> TargetResults[CreateLocalGatewayRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocalGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocalGatewayRouteResultTypeDef]:
         """Creates a static route for the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayRoute
@@ -2740,8 +1130,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateLocalGatewayRoute", kwargs)
 
     def create_local_gateway_route_table(
-        self, **kwargs: Unpack[CreateLocalGatewayRouteTableRequestTypeDef]
-    ) -> TargetResults[CreateLocalGatewayRouteTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocalGatewayRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLocalGatewayRouteTableResultTypeDef]:
         """Creates a local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayRouteTable
@@ -2751,10 +1141,10 @@ class MultiRegionEC2(MultiRegionClient):
     def create_local_gateway_route_table_virtual_interface_group_association(
         self,
         **kwargs: Unpack[
-            CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
+            type_defs.CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
         ],
     ) -> TargetResults[
-        CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef
+        type_defs.CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef
     ]:
         """Creates a local gateway route table virtual interface group association.
 
@@ -2765,8 +1155,13 @@ class MultiRegionEC2(MultiRegionClient):
         )
 
     def create_local_gateway_route_table_vpc_association(
-        self, **kwargs: Unpack[CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef]
-    ) -> TargetResults[CreateLocalGatewayRouteTableVpcAssociationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateLocalGatewayRouteTableVpcAssociationResultTypeDef
+    ]:
         """Associates the specified VPC with the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayRouteTableVpcAssociation
@@ -2774,8 +1169,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateLocalGatewayRouteTableVpcAssociation", kwargs)
 
     def create_local_gateway_virtual_interface(
-        self, **kwargs: Unpack[CreateLocalGatewayVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[CreateLocalGatewayVirtualInterfaceResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateLocalGatewayVirtualInterfaceRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateLocalGatewayVirtualInterfaceResultTypeDef]:
         """Create a virtual interface for a local gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayVirtualInterface
@@ -2783,8 +1179,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateLocalGatewayVirtualInterface", kwargs)
 
     def create_local_gateway_virtual_interface_group(
-        self, **kwargs: Unpack[CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef]
-    ) -> TargetResults[CreateLocalGatewayVirtualInterfaceGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateLocalGatewayVirtualInterfaceGroupResultTypeDef]:
         """Create a local gateway virtual interface group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayVirtualInterfaceGroup
@@ -2794,9 +1193,11 @@ class MultiRegionEC2(MultiRegionClient):
     def create_mac_system_integrity_protection_modification_task(
         self,
         **kwargs: Unpack[
-            CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef
+            type_defs.CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef
         ],
-    ) -> TargetResults[CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef
+    ]:
         """Creates a System Integrity Protection (SIP) modification task to configure
         the SIP settings for an x86 Mac instance or Apple silicon Mac instance.
         For more information, see Configure SIP for Amazon EC2 instances in the
@@ -2807,8 +1208,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateMacSystemIntegrityProtectionModificationTask", kwargs)
 
     def create_managed_prefix_list(
-        self, **kwargs: Unpack[CreateManagedPrefixListRequestTypeDef]
-    ) -> TargetResults[CreateManagedPrefixListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateManagedPrefixListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateManagedPrefixListResultTypeDef]:
         """Creates a managed prefix list. You can specify entries for the prefix
         list. Each entry consists of a CIDR block and an optional description.
 
@@ -2817,8 +1218,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateManagedPrefixList", kwargs)
 
     def create_nat_gateway(
-        self, **kwargs: Unpack[CreateNatGatewayRequestTypeDef]
-    ) -> TargetResults[CreateNatGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNatGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNatGatewayResultTypeDef]:
         """Creates a NAT gateway in the specified subnet. This action creates a
         network interface in the specified subnet with a private IP address from
         the IP address range of the subnet. You can create either a public NAT
@@ -2829,8 +1230,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNatGateway", kwargs)
 
     def create_network_acl(
-        self, **kwargs: Unpack[CreateNetworkAclRequestTypeDef]
-    ) -> TargetResults[CreateNetworkAclResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkAclRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkAclResultTypeDef]:
         """Creates a network ACL in a VPC. Network ACLs provide an optional layer of
         security (in addition to security groups) for the instances in your VPC.
 
@@ -2839,8 +1240,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNetworkAcl", kwargs)
 
     def create_network_acl_entry(
-        self, **kwargs: Unpack[CreateNetworkAclEntryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkAclEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates an entry (a rule) in a network ACL with the specified rule number.
         Each network ACL has a set of numbered ingress rules and a separate set of
         numbered egress rules. When determining whether a packet should be allowed
@@ -2853,8 +1254,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNetworkAclEntry", kwargs)
 
     def create_network_insights_access_scope(
-        self, **kwargs: Unpack[CreateNetworkInsightsAccessScopeRequestTypeDef]
-    ) -> TargetResults[CreateNetworkInsightsAccessScopeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkInsightsAccessScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkInsightsAccessScopeResultTypeDef]:
         """Creates a Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkInsightsAccessScope
@@ -2862,8 +1263,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNetworkInsightsAccessScope", kwargs)
 
     def create_network_insights_path(
-        self, **kwargs: Unpack[CreateNetworkInsightsPathRequestTypeDef]
-    ) -> TargetResults[CreateNetworkInsightsPathResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkInsightsPathRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkInsightsPathResultTypeDef]:
         """Creates a path to analyze for reachability.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkInsightsPath
@@ -2871,8 +1272,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNetworkInsightsPath", kwargs)
 
     def create_network_interface(
-        self, **kwargs: Unpack[CreateNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[CreateNetworkInterfaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkInterfaceResultTypeDef]:
         """Creates a network interface in the specified subnet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkInterface
@@ -2880,8 +1281,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNetworkInterface", kwargs)
 
     def create_network_interface_permission(
-        self, **kwargs: Unpack[CreateNetworkInterfacePermissionRequestTypeDef]
-    ) -> TargetResults[CreateNetworkInterfacePermissionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkInterfacePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkInterfacePermissionResultTypeDef]:
         """Grants an Amazon Web Services-authorized account permission to attach the
         specified network interface to an instance in their account.
 
@@ -2890,8 +1291,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateNetworkInterfacePermission", kwargs)
 
     def create_placement_group(
-        self, **kwargs: Unpack[CreatePlacementGroupRequestTypeDef]
-    ) -> TargetResults[CreatePlacementGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlacementGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePlacementGroupResultTypeDef]:
         """Creates a placement group in which to launch instances. The strategy of
         the placement group determines how the instances are organized within the
         group.
@@ -2901,8 +1302,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreatePlacementGroup", kwargs)
 
     def create_public_ipv4_pool(
-        self, **kwargs: Unpack[CreatePublicIpv4PoolRequestTypeDef]
-    ) -> TargetResults[CreatePublicIpv4PoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePublicIpv4PoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePublicIpv4PoolResultTypeDef]:
         """Creates a public IPv4 address pool. A public IPv4 pool is an EC2 IP
         address pool required for the public IPv4 CIDRs that you own and bring to
         Amazon Web Services to manage with IPAM. IPv6 addresses you bring to
@@ -2914,8 +1315,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreatePublicIpv4Pool", kwargs)
 
     def create_replace_root_volume_task(
-        self, **kwargs: Unpack[CreateReplaceRootVolumeTaskRequestTypeDef]
-    ) -> TargetResults[CreateReplaceRootVolumeTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplaceRootVolumeTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReplaceRootVolumeTaskResultTypeDef]:
         """Replaces the EBS-backed root volume for a running instance with a new
         volume that is restored to the original root volume's launch state, that
         is restored to a specific snapshot taken from the original root volume, or
@@ -2927,8 +1328,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateReplaceRootVolumeTask", kwargs)
 
     def create_reserved_instances_listing(
-        self, **kwargs: Unpack[CreateReservedInstancesListingRequestTypeDef]
-    ) -> TargetResults[CreateReservedInstancesListingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReservedInstancesListingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReservedInstancesListingResultTypeDef]:
         """Creates a listing for Amazon EC2 Standard Reserved Instances to be sold in
         the Reserved Instance Marketplace. You can submit one Standard Reserved
         Instance listing at a time. To get a list of your Standard Reserved
@@ -2939,8 +1340,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateReservedInstancesListing", kwargs)
 
     def create_restore_image_task(
-        self, **kwargs: Unpack[CreateRestoreImageTaskRequestTypeDef]
-    ) -> TargetResults[CreateRestoreImageTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRestoreImageTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRestoreImageTaskResultTypeDef]:
         """Starts a task that restores an AMI from an Amazon S3 object that was
         previously created by using CreateStoreImageTask.
 
@@ -2949,8 +1350,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateRestoreImageTask", kwargs)
 
     def create_route(
-        self, **kwargs: Unpack[CreateRouteRequestTypeDef]
-    ) -> TargetResults[CreateRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteResultTypeDef]:
         """Creates a route in a route table within a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRoute
@@ -2958,8 +1359,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateRoute", kwargs)
 
     def create_route_server(
-        self, **kwargs: Unpack[CreateRouteServerRequestTypeDef]
-    ) -> TargetResults[CreateRouteServerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteServerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteServerResultTypeDef]:
         """Creates a new route server to manage dynamic routing in a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRouteServer
@@ -2967,8 +1368,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateRouteServer", kwargs)
 
     def create_route_server_endpoint(
-        self, **kwargs: Unpack[CreateRouteServerEndpointRequestTypeDef]
-    ) -> TargetResults[CreateRouteServerEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteServerEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteServerEndpointResultTypeDef]:
         """Creates a new endpoint for a route server in a specified subnet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRouteServerEndpoint
@@ -2976,8 +1377,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateRouteServerEndpoint", kwargs)
 
     def create_route_server_peer(
-        self, **kwargs: Unpack[CreateRouteServerPeerRequestTypeDef]
-    ) -> TargetResults[CreateRouteServerPeerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteServerPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteServerPeerResultTypeDef]:
         """Creates a new BGP peer for a specified route server endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRouteServerPeer
@@ -2985,8 +1386,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateRouteServerPeer", kwargs)
 
     def create_route_table(
-        self, **kwargs: Unpack[CreateRouteTableRequestTypeDef]
-    ) -> TargetResults[CreateRouteTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteTableResultTypeDef]:
         """Creates a route table for the specified VPC. After you create a route
         table, you can add routes and associate the table with a subnet.
 
@@ -2995,8 +1396,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateRouteTable", kwargs)
 
     def create_secondary_network(
-        self, **kwargs: Unpack[CreateSecondaryNetworkRequestTypeDef]
-    ) -> TargetResults[CreateSecondaryNetworkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecondaryNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecondaryNetworkResultTypeDef]:
         """Creates a secondary network.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateSecondaryNetwork
@@ -3004,8 +1405,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSecondaryNetwork", kwargs)
 
     def create_secondary_subnet(
-        self, **kwargs: Unpack[CreateSecondarySubnetRequestTypeDef]
-    ) -> TargetResults[CreateSecondarySubnetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecondarySubnetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecondarySubnetResultTypeDef]:
         """Creates a secondary subnet in a secondary network.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateSecondarySubnet
@@ -3013,8 +1414,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSecondarySubnet", kwargs)
 
     def create_security_group(
-        self, **kwargs: Unpack[CreateSecurityGroupRequestTypeDef]
-    ) -> TargetResults[CreateSecurityGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityGroupResultTypeDef]:
         """Creates a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateSecurityGroup
@@ -3022,8 +1423,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSecurityGroup", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> TargetResults[SnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.SnapshotResponseTypeDef]:
         """Creates a snapshot of an EBS volume and stores it in Amazon S3. You can
         use snapshots for backups, to make copies of EBS volumes, and to save data
         before shutting down an instance.
@@ -3033,8 +1434,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_snapshots(
-        self, **kwargs: Unpack[CreateSnapshotsRequestTypeDef]
-    ) -> TargetResults[CreateSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotsResultTypeDef]:
         """Creates crash-consistent snapshots of multiple EBS volumes attached to an
         Amazon EC2 instance. Volumes are chosen by specifying an instance. Each
         volume attached to the specified instance will produce one snapshot that
@@ -3048,8 +1449,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSnapshots", kwargs)
 
     def create_spot_datafeed_subscription(
-        self, **kwargs: Unpack[CreateSpotDatafeedSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateSpotDatafeedSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSpotDatafeedSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSpotDatafeedSubscriptionResultTypeDef]:
         """Creates a data feed for Spot Instances, enabling you to view Spot Instance
         usage logs. You can create one data feed per Amazon Web Services account.
         For more information, see Spot Instance data feed in the Amazon EC2 User
@@ -3060,8 +1461,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSpotDatafeedSubscription", kwargs)
 
     def create_store_image_task(
-        self, **kwargs: Unpack[CreateStoreImageTaskRequestTypeDef]
-    ) -> TargetResults[CreateStoreImageTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStoreImageTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStoreImageTaskResultTypeDef]:
         """Stores an AMI as a single object in an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateStoreImageTask
@@ -3069,8 +1470,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateStoreImageTask", kwargs)
 
     def create_subnet(
-        self, **kwargs: Unpack[CreateSubnetRequestTypeDef]
-    ) -> TargetResults[CreateSubnetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubnetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubnetResultTypeDef]:
         """Creates a subnet in the specified VPC. For an IPv4 only subnet, specify an
         IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IPv6
         only subnet or a dual stack subnet instead. For an IPv6 only subnet,
@@ -3082,8 +1483,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSubnet", kwargs)
 
     def create_subnet_cidr_reservation(
-        self, **kwargs: Unpack[CreateSubnetCidrReservationRequestTypeDef]
-    ) -> TargetResults[CreateSubnetCidrReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubnetCidrReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubnetCidrReservationResultTypeDef]:
         """Creates a subnet CIDR reservation. For more information, see Subnet CIDR
         reservations in the Amazon VPC User Guide and Manage prefixes for your
         network interfaces in the Amazon EC2 User Guide.
@@ -3093,8 +1494,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateSubnetCidrReservation", kwargs)
 
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or overwrites only the specified tags for the specified Amazon EC2
         resource or resources. When you specify an existing tag key, the value is
         overwritten with the new value. Each resource can have a maximum of 50
@@ -3106,8 +1507,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def create_traffic_mirror_filter(
-        self, **kwargs: Unpack[CreateTrafficMirrorFilterRequestTypeDef]
-    ) -> TargetResults[CreateTrafficMirrorFilterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficMirrorFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficMirrorFilterResultTypeDef]:
         """Creates a Traffic Mirror filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorFilter
@@ -3115,8 +1516,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTrafficMirrorFilter", kwargs)
 
     def create_traffic_mirror_filter_rule(
-        self, **kwargs: Unpack[CreateTrafficMirrorFilterRuleRequestTypeDef]
-    ) -> TargetResults[CreateTrafficMirrorFilterRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficMirrorFilterRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficMirrorFilterRuleResultTypeDef]:
         """Creates a Traffic Mirror filter rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorFilterRule
@@ -3124,8 +1525,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTrafficMirrorFilterRule", kwargs)
 
     def create_traffic_mirror_session(
-        self, **kwargs: Unpack[CreateTrafficMirrorSessionRequestTypeDef]
-    ) -> TargetResults[CreateTrafficMirrorSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficMirrorSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficMirrorSessionResultTypeDef]:
         """Creates a Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorSession
@@ -3133,8 +1534,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTrafficMirrorSession", kwargs)
 
     def create_traffic_mirror_target(
-        self, **kwargs: Unpack[CreateTrafficMirrorTargetRequestTypeDef]
-    ) -> TargetResults[CreateTrafficMirrorTargetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficMirrorTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficMirrorTargetResultTypeDef]:
         """Creates a target for your Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorTarget
@@ -3142,8 +1543,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTrafficMirrorTarget", kwargs)
 
     def create_transit_gateway(
-        self, **kwargs: Unpack[CreateTransitGatewayRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayResultTypeDef]:
         """Creates a transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGateway
@@ -3151,8 +1552,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGateway", kwargs)
 
     def create_transit_gateway_connect(
-        self, **kwargs: Unpack[CreateTransitGatewayConnectRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayConnectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayConnectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayConnectResultTypeDef]:
         """Creates a Connect attachment from a specified transit gateway attachment.
         A Connect attachment is a GRE-based tunnel attachment that you can use to
         establish a connection between a transit gateway and an appliance.
@@ -3162,8 +1563,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayConnect", kwargs)
 
     def create_transit_gateway_connect_peer(
-        self, **kwargs: Unpack[CreateTransitGatewayConnectPeerRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayConnectPeerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayConnectPeerResultTypeDef]:
         """Creates a Connect peer for a specified transit gateway Connect attachment
         between a transit gateway and an appliance.
 
@@ -3172,8 +1573,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayConnectPeer", kwargs)
 
     def create_transit_gateway_metering_policy(
-        self, **kwargs: Unpack[CreateTransitGatewayMeteringPolicyRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayMeteringPolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateTransitGatewayMeteringPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateTransitGatewayMeteringPolicyResultTypeDef]:
         """Creates a metering policy for a transit gateway to track and measure
         network traffic.
 
@@ -3182,8 +1584,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayMeteringPolicy", kwargs)
 
     def create_transit_gateway_metering_policy_entry(
-        self, **kwargs: Unpack[CreateTransitGatewayMeteringPolicyEntryRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayMeteringPolicyEntryResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateTransitGatewayMeteringPolicyEntryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateTransitGatewayMeteringPolicyEntryResultTypeDef]:
         """Creates an entry in a transit gateway metering policy to define traffic
         measurement rules.
 
@@ -3192,8 +1597,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayMeteringPolicyEntry", kwargs)
 
     def create_transit_gateway_multicast_domain(
-        self, **kwargs: Unpack[CreateTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayMulticastDomainResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateTransitGatewayMulticastDomainRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateTransitGatewayMulticastDomainResultTypeDef]:
         """Creates a multicast domain using the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayMulticastDomain
@@ -3201,8 +1607,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayMulticastDomain", kwargs)
 
     def create_transit_gateway_peering_attachment(
-        self, **kwargs: Unpack[CreateTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayPeeringAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateTransitGatewayPeeringAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateTransitGatewayPeeringAttachmentResultTypeDef]:
         """Requests a transit gateway peering attachment between the specified
         transit gateway (requester) and a peer transit gateway (accepter). The
         peer transit gateway can be in your account or a different Amazon Web
@@ -3213,8 +1620,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayPeeringAttachment", kwargs)
 
     def create_transit_gateway_policy_table(
-        self, **kwargs: Unpack[CreateTransitGatewayPolicyTableRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayPolicyTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayPolicyTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayPolicyTableResultTypeDef]:
         """Creates a transit gateway policy table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayPolicyTable
@@ -3222,8 +1629,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayPolicyTable", kwargs)
 
     def create_transit_gateway_prefix_list_reference(
-        self, **kwargs: Unpack[CreateTransitGatewayPrefixListReferenceRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayPrefixListReferenceResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateTransitGatewayPrefixListReferenceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateTransitGatewayPrefixListReferenceResultTypeDef]:
         """Creates a reference (route) to a prefix list in a specified transit
         gateway route table.
 
@@ -3232,8 +1642,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayPrefixListReference", kwargs)
 
     def create_transit_gateway_route(
-        self, **kwargs: Unpack[CreateTransitGatewayRouteRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayRouteResultTypeDef]:
         """Creates a static route for the specified transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayRoute
@@ -3241,8 +1651,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayRoute", kwargs)
 
     def create_transit_gateway_route_table(
-        self, **kwargs: Unpack[CreateTransitGatewayRouteTableRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayRouteTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayRouteTableResultTypeDef]:
         """Creates a route table for the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayRouteTable
@@ -3250,8 +1660,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayRouteTable", kwargs)
 
     def create_transit_gateway_route_table_announcement(
-        self, **kwargs: Unpack[CreateTransitGatewayRouteTableAnnouncementRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayRouteTableAnnouncementResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateTransitGatewayRouteTableAnnouncementRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateTransitGatewayRouteTableAnnouncementResultTypeDef
+    ]:
         """Advertises a new transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayRouteTableAnnouncement
@@ -3259,8 +1674,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayRouteTableAnnouncement", kwargs)
 
     def create_transit_gateway_vpc_attachment(
-        self, **kwargs: Unpack[CreateTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayVpcAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateTransitGatewayVpcAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateTransitGatewayVpcAttachmentResultTypeDef]:
         """Attaches the specified VPC to the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayVpcAttachment
@@ -3268,8 +1684,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateTransitGatewayVpcAttachment", kwargs)
 
     def create_verified_access_endpoint(
-        self, **kwargs: Unpack[CreateVerifiedAccessEndpointRequestTypeDef]
-    ) -> TargetResults[CreateVerifiedAccessEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVerifiedAccessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVerifiedAccessEndpointResultTypeDef]:
         """An Amazon Web Services Verified Access endpoint is where you define your
         application along with an optional endpoint-level access policy.
 
@@ -3278,8 +1694,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVerifiedAccessEndpoint", kwargs)
 
     def create_verified_access_group(
-        self, **kwargs: Unpack[CreateVerifiedAccessGroupRequestTypeDef]
-    ) -> TargetResults[CreateVerifiedAccessGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVerifiedAccessGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVerifiedAccessGroupResultTypeDef]:
         """An Amazon Web Services Verified Access group is a collection of Amazon Web
         Services Verified Access endpoints who's associated applications have
         similar security requirements. Each instance within a Verified Access
@@ -3292,8 +1708,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVerifiedAccessGroup", kwargs)
 
     def create_verified_access_instance(
-        self, **kwargs: Unpack[CreateVerifiedAccessInstanceRequestTypeDef]
-    ) -> TargetResults[CreateVerifiedAccessInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVerifiedAccessInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVerifiedAccessInstanceResultTypeDef]:
         """An Amazon Web Services Verified Access instance is a regional entity that
         evaluates application requests and grants access only when your security
         requirements are met.
@@ -3303,8 +1719,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVerifiedAccessInstance", kwargs)
 
     def create_verified_access_trust_provider(
-        self, **kwargs: Unpack[CreateVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> TargetResults[CreateVerifiedAccessTrustProviderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateVerifiedAccessTrustProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateVerifiedAccessTrustProviderResultTypeDef]:
         """A trust provider is a third-party entity that creates, maintains, and
         manages identity information for users and devices. When an application
         request is made, the identity information sent by the trust provider is
@@ -3316,8 +1733,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVerifiedAccessTrustProvider", kwargs)
 
     def create_volume(
-        self, **kwargs: Unpack[CreateVolumeRequestTypeDef]
-    ) -> TargetResults[VolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.VolumeResponseTypeDef]:
         """Creates an EBS volume that can be attached to an instance in the same
         Availability Zone.
 
@@ -3326,8 +1743,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVolume", kwargs)
 
     def create_vpc(
-        self, **kwargs: Unpack[CreateVpcRequestTypeDef]
-    ) -> TargetResults[CreateVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcResultTypeDef]:
         """Creates a VPC with the specified CIDR blocks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateVpc
@@ -3335,8 +1752,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpc", kwargs)
 
     def create_vpc_block_public_access_exclusion(
-        self, **kwargs: Unpack[CreateVpcBlockPublicAccessExclusionRequestTypeDef]
-    ) -> TargetResults[CreateVpcBlockPublicAccessExclusionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateVpcBlockPublicAccessExclusionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateVpcBlockPublicAccessExclusionResultTypeDef]:
         """Create a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a
         mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -3350,8 +1768,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpcBlockPublicAccessExclusion", kwargs)
 
     def create_vpc_encryption_control(
-        self, **kwargs: Unpack[CreateVpcEncryptionControlRequestTypeDef]
-    ) -> TargetResults[CreateVpcEncryptionControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcEncryptionControlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcEncryptionControlResultTypeDef]:
         """Creates a VPC Encryption Control configuration for a specified VPC. VPC
         Encryption Control enables you to enforce encryption for all data in
         transit within and between VPCs to meet compliance requirements for
@@ -3362,8 +1780,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpcEncryptionControl", kwargs)
 
     def create_vpc_endpoint(
-        self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcEndpointResultTypeDef]:
         """Creates a VPC endpoint. A VPC endpoint provides a private connection
         between the specified VPC and the specified endpoint service. You can use
         an endpoint service provided by Amazon Web Services, an Amazon Web
@@ -3375,8 +1793,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpcEndpoint", kwargs)
 
     def create_vpc_endpoint_connection_notification(
-        self, **kwargs: Unpack[CreateVpcEndpointConnectionNotificationRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointConnectionNotificationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateVpcEndpointConnectionNotificationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateVpcEndpointConnectionNotificationResultTypeDef]:
         """Creates a connection notification for a specified VPC endpoint or VPC
         endpoint service. A connection notification notifies you of specific
         endpoint events. You must create an SNS topic to receive notifications.
@@ -3388,8 +1809,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpcEndpointConnectionNotification", kwargs)
 
     def create_vpc_endpoint_service_configuration(
-        self, **kwargs: Unpack[CreateVpcEndpointServiceConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointServiceConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateVpcEndpointServiceConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateVpcEndpointServiceConfigurationResultTypeDef]:
         """Creates a VPC endpoint service to which service consumers (Amazon Web
         Services accounts, users, and IAM roles) can connect.
 
@@ -3398,8 +1820,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpcEndpointServiceConfiguration", kwargs)
 
     def create_vpc_peering_connection(
-        self, **kwargs: Unpack[CreateVpcPeeringConnectionRequestTypeDef]
-    ) -> TargetResults[CreateVpcPeeringConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcPeeringConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcPeeringConnectionResultTypeDef]:
         """Requests a VPC peering connection between two VPCs: a requester VPC that
         you own and an accepter VPC with which to create the connection. The
         accepter VPC can belong to another Amazon Web Services account and can be
@@ -3411,8 +1833,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpcPeeringConnection", kwargs)
 
     def create_vpn_concentrator(
-        self, **kwargs: Unpack[CreateVpnConcentratorRequestTypeDef]
-    ) -> TargetResults[CreateVpnConcentratorResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpnConcentratorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpnConcentratorResultTypeDef]:
         """Creates a VPN concentrator that aggregates multiple VPN connections to a
         transit gateway.
 
@@ -3421,8 +1843,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpnConcentrator", kwargs)
 
     def create_vpn_connection(
-        self, **kwargs: Unpack[CreateVpnConnectionRequestTypeDef]
-    ) -> TargetResults[CreateVpnConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpnConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpnConnectionResultTypeDef]:
         """Creates a VPN connection between an existing virtual private gateway or
         transit gateway and a customer gateway. The supported connection type is
         ipsec.1.
@@ -3432,8 +1854,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpnConnection", kwargs)
 
     def create_vpn_connection_route(
-        self, **kwargs: Unpack[CreateVpnConnectionRouteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpnConnectionRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a static route associated with a VPN connection between an
         existing virtual private gateway and a VPN customer gateway. The static
         route allows traffic to be routed from the virtual private gateway to the
@@ -3444,8 +1866,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpnConnectionRoute", kwargs)
 
     def create_vpn_gateway(
-        self, **kwargs: Unpack[CreateVpnGatewayRequestTypeDef]
-    ) -> TargetResults[CreateVpnGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpnGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpnGatewayResultTypeDef]:
         """Creates a virtual private gateway. A virtual private gateway is the
         endpoint on the VPC side of your VPN connection. You can create a virtual
         private gateway before creating the VPC itself.
@@ -3455,8 +1877,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("CreateVpnGateway", kwargs)
 
     def delete_capacity_manager_data_export(
-        self, **kwargs: Unpack[DeleteCapacityManagerDataExportRequestTypeDef]
-    ) -> TargetResults[DeleteCapacityManagerDataExportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCapacityManagerDataExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapacityManagerDataExportResultTypeDef]:
         """Deletes an existing Capacity Manager data export configuration. This stops
         future scheduled exports but does not delete previously exported files
         from S3.
@@ -3466,8 +1888,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteCapacityManagerDataExport", kwargs)
 
     def delete_carrier_gateway(
-        self, **kwargs: Unpack[DeleteCarrierGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteCarrierGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCarrierGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCarrierGatewayResultTypeDef]:
         """Deletes a carrier gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteCarrierGateway
@@ -3475,8 +1897,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteCarrierGateway", kwargs)
 
     def delete_client_vpn_endpoint(
-        self, **kwargs: Unpack[DeleteClientVpnEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteClientVpnEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClientVpnEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClientVpnEndpointResultTypeDef]:
         """Deletes the specified Client VPN endpoint. You must disassociate all
         target networks before you can delete a Client VPN endpoint.
 
@@ -3485,8 +1907,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteClientVpnEndpoint", kwargs)
 
     def delete_client_vpn_route(
-        self, **kwargs: Unpack[DeleteClientVpnRouteRequestTypeDef]
-    ) -> TargetResults[DeleteClientVpnRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClientVpnRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClientVpnRouteResultTypeDef]:
         """Deletes a route from a Client VPN endpoint. You can only delete routes
         that you manually added using the CreateClientVpnRoute action. You cannot
         delete routes that were automatically added when associating a subnet. To
@@ -3498,8 +1920,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteClientVpnRoute", kwargs)
 
     def delete_coip_cidr(
-        self, **kwargs: Unpack[DeleteCoipCidrRequestTypeDef]
-    ) -> TargetResults[DeleteCoipCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCoipCidrResultTypeDef]:
         """Deletes a range of customer-owned IP addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteCoipCidr
@@ -3507,8 +1929,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteCoipCidr", kwargs)
 
     def delete_coip_pool(
-        self, **kwargs: Unpack[DeleteCoipPoolRequestTypeDef]
-    ) -> TargetResults[DeleteCoipPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCoipPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCoipPoolResultTypeDef]:
         """Deletes a pool of customer-owned IP (CoIP) addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteCoipPool
@@ -3516,8 +1938,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteCoipPool", kwargs)
 
     def delete_customer_gateway(
-        self, **kwargs: Unpack[DeleteCustomerGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomerGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified customer gateway. You must delete the VPN connection
         before you can delete the customer gateway.
 
@@ -3526,8 +1948,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteCustomerGateway", kwargs)
 
     def delete_dhcp_options(
-        self, **kwargs: Unpack[DeleteDhcpOptionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDhcpOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of DHCP options. You must disassociate the set
         of DHCP options before you can delete it. You can disassociate the set of
         DHCP options by associating either a new set of options or the default set
@@ -3538,8 +1960,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteDhcpOptions", kwargs)
 
     def delete_egress_only_internet_gateway(
-        self, **kwargs: Unpack[DeleteEgressOnlyInternetGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteEgressOnlyInternetGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEgressOnlyInternetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEgressOnlyInternetGatewayResultTypeDef]:
         """Deletes an egress-only internet gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteEgressOnlyInternetGateway
@@ -3547,8 +1969,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteEgressOnlyInternetGateway", kwargs)
 
     def delete_fleets(
-        self, **kwargs: Unpack[DeleteFleetsRequestTypeDef]
-    ) -> TargetResults[DeleteFleetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetsResultTypeDef]:
         """Deletes the specified EC2 Fleet request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteFleets
@@ -3556,8 +1978,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteFleets", kwargs)
 
     def delete_flow_logs(
-        self, **kwargs: Unpack[DeleteFlowLogsRequestTypeDef]
-    ) -> TargetResults[DeleteFlowLogsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowLogsResultTypeDef]:
         """Deletes one or more flow logs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteFlowLogs
@@ -3565,8 +1987,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteFlowLogs", kwargs)
 
     def delete_fpga_image(
-        self, **kwargs: Unpack[DeleteFpgaImageRequestTypeDef]
-    ) -> TargetResults[DeleteFpgaImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFpgaImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFpgaImageResultTypeDef]:
         """Deletes the specified Amazon FPGA Image (AFI).
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteFpgaImage
@@ -3574,8 +1996,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteFpgaImage", kwargs)
 
     def delete_image_usage_report(
-        self, **kwargs: Unpack[DeleteImageUsageReportRequestTypeDef]
-    ) -> TargetResults[DeleteImageUsageReportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageUsageReportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageUsageReportResultTypeDef]:
         """Deletes the specified image usage report.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteImageUsageReport
@@ -3583,8 +2005,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteImageUsageReport", kwargs)
 
     def delete_instance_connect_endpoint(
-        self, **kwargs: Unpack[DeleteInstanceConnectEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceConnectEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceConnectEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceConnectEndpointResultTypeDef]:
         """Deletes the specified EC2 Instance Connect Endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteInstanceConnectEndpoint
@@ -3592,8 +2014,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteInstanceConnectEndpoint", kwargs)
 
     def delete_instance_event_window(
-        self, **kwargs: Unpack[DeleteInstanceEventWindowRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceEventWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceEventWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceEventWindowResultTypeDef]:
         """Deletes the specified event window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteInstanceEventWindow
@@ -3601,8 +2023,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteInstanceEventWindow", kwargs)
 
     def delete_internet_gateway(
-        self, **kwargs: Unpack[DeleteInternetGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInternetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified internet gateway. You must detach the internet
         gateway from the VPC before you can delete it.
 
@@ -3611,8 +2033,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteInternetGateway", kwargs)
 
     def delete_ipam(
-        self, **kwargs: Unpack[DeleteIpamRequestTypeDef]
-    ) -> TargetResults[DeleteIpamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpamResultTypeDef]:
         """Delete an IPAM. Deleting an IPAM removes all monitored data associated
         with the IPAM including the historical data for CIDRs.
 
@@ -3622,8 +2044,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_external_resource_verification_token(
         self,
-        **kwargs: Unpack[DeleteIpamExternalResourceVerificationTokenRequestTypeDef],
-    ) -> TargetResults[DeleteIpamExternalResourceVerificationTokenResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteIpamExternalResourceVerificationTokenRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteIpamExternalResourceVerificationTokenResultTypeDef
+    ]:
         """Delete a verification token.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamExternalResourceVerificationToken
@@ -3631,8 +2057,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamExternalResourceVerificationToken", kwargs)
 
     def delete_ipam_policy(
-        self, **kwargs: Unpack[DeleteIpamPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteIpamPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpamPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpamPolicyResultTypeDef]:
         """Deletes an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamPolicy
@@ -3640,8 +2066,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamPolicy", kwargs)
 
     def delete_ipam_pool(
-        self, **kwargs: Unpack[DeleteIpamPoolRequestTypeDef]
-    ) -> TargetResults[DeleteIpamPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpamPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpamPoolResultTypeDef]:
         """Delete an IPAM pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamPool
@@ -3649,8 +2075,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamPool", kwargs)
 
     def delete_ipam_prefix_list_resolver(
-        self, **kwargs: Unpack[DeleteIpamPrefixListResolverRequestTypeDef]
-    ) -> TargetResults[DeleteIpamPrefixListResolverResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpamPrefixListResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpamPrefixListResolverResultTypeDef]:
         """Deletes an IPAM prefix list resolver. Before deleting a resolver, you must
         first delete all resolver targets associated with it.
 
@@ -3659,8 +2085,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamPrefixListResolver", kwargs)
 
     def delete_ipam_prefix_list_resolver_target(
-        self, **kwargs: Unpack[DeleteIpamPrefixListResolverTargetRequestTypeDef]
-    ) -> TargetResults[DeleteIpamPrefixListResolverTargetResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteIpamPrefixListResolverTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteIpamPrefixListResolverTargetResultTypeDef]:
         """Deletes an IPAM prefix list resolver target. This removes the association
         between the resolver and the managed prefix list, stopping automatic CIDR
         synchronization.
@@ -3670,8 +2097,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamPrefixListResolverTarget", kwargs)
 
     def delete_ipam_resource_discovery(
-        self, **kwargs: Unpack[DeleteIpamResourceDiscoveryRequestTypeDef]
-    ) -> TargetResults[DeleteIpamResourceDiscoveryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpamResourceDiscoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpamResourceDiscoveryResultTypeDef]:
         """Deletes an IPAM resource discovery. A resource discovery is an IPAM
         component that enables IPAM to manage and monitor resources that belong to
         the owning account.
@@ -3681,8 +2108,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamResourceDiscovery", kwargs)
 
     def delete_ipam_scope(
-        self, **kwargs: Unpack[DeleteIpamScopeRequestTypeDef]
-    ) -> TargetResults[DeleteIpamScopeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpamScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpamScopeResultTypeDef]:
         """Delete the scope for an IPAM. You cannot delete the default scopes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamScope
@@ -3690,8 +2117,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteIpamScope", kwargs)
 
     def delete_key_pair(
-        self, **kwargs: Unpack[DeleteKeyPairRequestTypeDef]
-    ) -> TargetResults[DeleteKeyPairResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeyPairResultTypeDef]:
         """Deletes the specified key pair, by removing the public key from Amazon
         EC2.
 
@@ -3700,8 +2127,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteKeyPair", kwargs)
 
     def delete_launch_template(
-        self, **kwargs: Unpack[DeleteLaunchTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteLaunchTemplateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLaunchTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLaunchTemplateResultTypeDef]:
         """Deletes a launch template. Deleting a launch template deletes all of its
         versions.
 
@@ -3710,8 +2137,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteLaunchTemplate", kwargs)
 
     def delete_launch_template_versions(
-        self, **kwargs: Unpack[DeleteLaunchTemplateVersionsRequestTypeDef]
-    ) -> TargetResults[DeleteLaunchTemplateVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLaunchTemplateVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLaunchTemplateVersionsResultTypeDef]:
         """Deletes one or more versions of a launch template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLaunchTemplateVersions
@@ -3719,8 +2146,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteLaunchTemplateVersions", kwargs)
 
     def delete_local_gateway_route(
-        self, **kwargs: Unpack[DeleteLocalGatewayRouteRequestTypeDef]
-    ) -> TargetResults[DeleteLocalGatewayRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLocalGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLocalGatewayRouteResultTypeDef]:
         """Deletes the specified route from the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayRoute
@@ -3728,8 +2155,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteLocalGatewayRoute", kwargs)
 
     def delete_local_gateway_route_table(
-        self, **kwargs: Unpack[DeleteLocalGatewayRouteTableRequestTypeDef]
-    ) -> TargetResults[DeleteLocalGatewayRouteTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLocalGatewayRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLocalGatewayRouteTableResultTypeDef]:
         """Deletes a local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayRouteTable
@@ -3739,10 +2166,10 @@ class MultiRegionEC2(MultiRegionClient):
     def delete_local_gateway_route_table_virtual_interface_group_association(
         self,
         **kwargs: Unpack[
-            DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
+            type_defs.DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
         ],
     ) -> TargetResults[
-        DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef
+        type_defs.DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef
     ]:
         """Deletes a local gateway route table virtual interface group association.
 
@@ -3753,8 +2180,13 @@ class MultiRegionEC2(MultiRegionClient):
         )
 
     def delete_local_gateway_route_table_vpc_association(
-        self, **kwargs: Unpack[DeleteLocalGatewayRouteTableVpcAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteLocalGatewayRouteTableVpcAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef
+    ]:
         """Deletes the specified association between a VPC and local gateway route
         table.
 
@@ -3763,8 +2195,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteLocalGatewayRouteTableVpcAssociation", kwargs)
 
     def delete_local_gateway_virtual_interface(
-        self, **kwargs: Unpack[DeleteLocalGatewayVirtualInterfaceRequestTypeDef]
-    ) -> TargetResults[DeleteLocalGatewayVirtualInterfaceResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteLocalGatewayVirtualInterfaceRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteLocalGatewayVirtualInterfaceResultTypeDef]:
         """Deletes the specified local gateway virtual interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayVirtualInterface
@@ -3772,8 +2205,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteLocalGatewayVirtualInterface", kwargs)
 
     def delete_local_gateway_virtual_interface_group(
-        self, **kwargs: Unpack[DeleteLocalGatewayVirtualInterfaceGroupRequestTypeDef]
-    ) -> TargetResults[DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteLocalGatewayVirtualInterfaceGroupRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef]:
         """Delete the specified local gateway interface group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayVirtualInterfaceGroup
@@ -3781,8 +2217,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteLocalGatewayVirtualInterfaceGroup", kwargs)
 
     def delete_managed_prefix_list(
-        self, **kwargs: Unpack[DeleteManagedPrefixListRequestTypeDef]
-    ) -> TargetResults[DeleteManagedPrefixListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteManagedPrefixListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteManagedPrefixListResultTypeDef]:
         """Deletes the specified managed prefix list. You must first remove all
         references to the prefix list in your resources.
 
@@ -3791,8 +2227,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteManagedPrefixList", kwargs)
 
     def delete_nat_gateway(
-        self, **kwargs: Unpack[DeleteNatGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteNatGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNatGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNatGatewayResultTypeDef]:
         """Deletes the specified NAT gateway. Deleting a public NAT gateway
         disassociates its Elastic IP address, but does not release the address
         from your account. Deleting a NAT gateway does not delete any NAT gateway
@@ -3803,8 +2239,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNatGateway", kwargs)
 
     def delete_network_acl(
-        self, **kwargs: Unpack[DeleteNetworkAclRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkAclRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified network ACL. You can't delete the ACL if it's
         associated with any subnets. You can't delete the default network ACL.
 
@@ -3813,8 +2249,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkAcl", kwargs)
 
     def delete_network_acl_entry(
-        self, **kwargs: Unpack[DeleteNetworkAclEntryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkAclEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified ingress or egress entry (rule) from the specified
         network ACL.
 
@@ -3823,8 +2259,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkAclEntry", kwargs)
 
     def delete_network_insights_access_scope(
-        self, **kwargs: Unpack[DeleteNetworkInsightsAccessScopeRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkInsightsAccessScopeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkInsightsAccessScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkInsightsAccessScopeResultTypeDef]:
         """Deletes the specified Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsAccessScope
@@ -3832,8 +2268,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkInsightsAccessScope", kwargs)
 
     def delete_network_insights_access_scope_analysis(
-        self, **kwargs: Unpack[DeleteNetworkInsightsAccessScopeAnalysisRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteNetworkInsightsAccessScopeAnalysisRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef]:
         """Deletes the specified Network Access Scope analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsAccessScopeAnalysis
@@ -3841,8 +2280,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkInsightsAccessScopeAnalysis", kwargs)
 
     def delete_network_insights_analysis(
-        self, **kwargs: Unpack[DeleteNetworkInsightsAnalysisRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkInsightsAnalysisResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkInsightsAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkInsightsAnalysisResultTypeDef]:
         """Deletes the specified network insights analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsAnalysis
@@ -3850,8 +2289,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkInsightsAnalysis", kwargs)
 
     def delete_network_insights_path(
-        self, **kwargs: Unpack[DeleteNetworkInsightsPathRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkInsightsPathResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkInsightsPathRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkInsightsPathResultTypeDef]:
         """Deletes the specified path.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsPath
@@ -3859,8 +2298,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkInsightsPath", kwargs)
 
     def delete_network_interface(
-        self, **kwargs: Unpack[DeleteNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified network interface. You must detach the network
         interface before you can delete it.
 
@@ -3869,8 +2308,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkInterface", kwargs)
 
     def delete_network_interface_permission(
-        self, **kwargs: Unpack[DeleteNetworkInterfacePermissionRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkInterfacePermissionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkInterfacePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkInterfacePermissionResultTypeDef]:
         """Deletes a permission for a network interface. By default, you cannot
         delete the permission if the account for which you're removing the
         permission has attached the network interface to an instance. However, you
@@ -3881,8 +2320,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteNetworkInterfacePermission", kwargs)
 
     def delete_placement_group(
-        self, **kwargs: Unpack[DeletePlacementGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlacementGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified placement group. You must terminate all instances in
         the placement group before you can delete the placement group. For more
         information, see Placement groups in the Amazon EC2 User Guide.
@@ -3892,8 +2331,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeletePlacementGroup", kwargs)
 
     def delete_public_ipv4_pool(
-        self, **kwargs: Unpack[DeletePublicIpv4PoolRequestTypeDef]
-    ) -> TargetResults[DeletePublicIpv4PoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePublicIpv4PoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePublicIpv4PoolResultTypeDef]:
         """Delete a public IPv4 pool. A public IPv4 pool is an EC2 IP address pool
         required for the public IPv4 CIDRs that you own and bring to Amazon Web
         Services to manage with IPAM. IPv6 addresses you bring to Amazon Web
@@ -3904,8 +2343,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeletePublicIpv4Pool", kwargs)
 
     def delete_queued_reserved_instances(
-        self, **kwargs: Unpack[DeleteQueuedReservedInstancesRequestTypeDef]
-    ) -> TargetResults[DeleteQueuedReservedInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueuedReservedInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueuedReservedInstancesResultTypeDef]:
         """Deletes the queued purchases for the specified Reserved Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteQueuedReservedInstances
@@ -3913,8 +2352,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteQueuedReservedInstances", kwargs)
 
     def delete_route(
-        self, **kwargs: Unpack[DeleteRouteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified route from the specified route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRoute
@@ -3922,8 +2361,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteRoute", kwargs)
 
     def delete_route_server(
-        self, **kwargs: Unpack[DeleteRouteServerRequestTypeDef]
-    ) -> TargetResults[DeleteRouteServerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouteServerResultTypeDef]:
         """Deletes the specified route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRouteServer
@@ -3931,8 +2370,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteRouteServer", kwargs)
 
     def delete_route_server_endpoint(
-        self, **kwargs: Unpack[DeleteRouteServerEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteRouteServerEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteServerEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouteServerEndpointResultTypeDef]:
         """Deletes the specified route server endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRouteServerEndpoint
@@ -3940,8 +2379,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteRouteServerEndpoint", kwargs)
 
     def delete_route_server_peer(
-        self, **kwargs: Unpack[DeleteRouteServerPeerRequestTypeDef]
-    ) -> TargetResults[DeleteRouteServerPeerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteServerPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouteServerPeerResultTypeDef]:
         """Deletes the specified BGP peer from a route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRouteServerPeer
@@ -3949,8 +2388,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteRouteServerPeer", kwargs)
 
     def delete_route_table(
-        self, **kwargs: Unpack[DeleteRouteTableRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified route table. You must disassociate the route table
         from any subnets before you can delete it. You can't delete the main route
         table.
@@ -3960,8 +2399,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteRouteTable", kwargs)
 
     def delete_secondary_network(
-        self, **kwargs: Unpack[DeleteSecondaryNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteSecondaryNetworkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecondaryNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecondaryNetworkResultTypeDef]:
         """Deletes a secondary network. You must delete all secondary subnets in the
         secondary network before you can delete the secondary network.
 
@@ -3970,8 +2409,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSecondaryNetwork", kwargs)
 
     def delete_secondary_subnet(
-        self, **kwargs: Unpack[DeleteSecondarySubnetRequestTypeDef]
-    ) -> TargetResults[DeleteSecondarySubnetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecondarySubnetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecondarySubnetResultTypeDef]:
         """Deletes a secondary subnet. A secondary subnet must not contain any
         secondary interfaces prior to deletion.
 
@@ -3980,8 +2419,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSecondarySubnet", kwargs)
 
     def delete_security_group(
-        self, **kwargs: Unpack[DeleteSecurityGroupRequestTypeDef]
-    ) -> TargetResults[DeleteSecurityGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityGroupResultTypeDef]:
         """Deletes a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSecurityGroup
@@ -3989,8 +2428,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSecurityGroup", kwargs)
 
     def delete_snapshot(
-        self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSnapshot
@@ -3998,8 +2437,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSnapshot", kwargs)
 
     def delete_spot_datafeed_subscription(
-        self, **kwargs: Unpack[DeleteSpotDatafeedSubscriptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSpotDatafeedSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the data feed for Spot Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSpotDatafeedSubscription
@@ -4007,8 +2446,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSpotDatafeedSubscription", kwargs)
 
     def delete_subnet(
-        self, **kwargs: Unpack[DeleteSubnetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubnetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified subnet. You must terminate all running instances in
         the subnet before you can delete the subnet.
 
@@ -4017,8 +2456,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSubnet", kwargs)
 
     def delete_subnet_cidr_reservation(
-        self, **kwargs: Unpack[DeleteSubnetCidrReservationRequestTypeDef]
-    ) -> TargetResults[DeleteSubnetCidrReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubnetCidrReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubnetCidrReservationResultTypeDef]:
         """Deletes a subnet CIDR reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSubnetCidrReservation
@@ -4026,8 +2465,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteSubnetCidrReservation", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of tags from the specified set of resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTags
@@ -4035,8 +2474,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def delete_traffic_mirror_filter(
-        self, **kwargs: Unpack[DeleteTrafficMirrorFilterRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficMirrorFilterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficMirrorFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficMirrorFilterResultTypeDef]:
         """Deletes the specified Traffic Mirror filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorFilter
@@ -4044,8 +2483,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTrafficMirrorFilter", kwargs)
 
     def delete_traffic_mirror_filter_rule(
-        self, **kwargs: Unpack[DeleteTrafficMirrorFilterRuleRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficMirrorFilterRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficMirrorFilterRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficMirrorFilterRuleResultTypeDef]:
         """Deletes the specified Traffic Mirror rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorFilterRule
@@ -4053,8 +2492,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTrafficMirrorFilterRule", kwargs)
 
     def delete_traffic_mirror_session(
-        self, **kwargs: Unpack[DeleteTrafficMirrorSessionRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficMirrorSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficMirrorSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficMirrorSessionResultTypeDef]:
         """Deletes the specified Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorSession
@@ -4062,8 +2501,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTrafficMirrorSession", kwargs)
 
     def delete_traffic_mirror_target(
-        self, **kwargs: Unpack[DeleteTrafficMirrorTargetRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficMirrorTargetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficMirrorTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficMirrorTargetResultTypeDef]:
         """Deletes the specified Traffic Mirror target.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorTarget
@@ -4071,8 +2510,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTrafficMirrorTarget", kwargs)
 
     def delete_transit_gateway(
-        self, **kwargs: Unpack[DeleteTransitGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransitGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTransitGatewayResultTypeDef]:
         """Deletes the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGateway
@@ -4080,8 +2519,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGateway", kwargs)
 
     def delete_transit_gateway_client_vpn_attachment(
-        self, **kwargs: Unpack[DeleteTransitGatewayClientVpnAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayClientVpnAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteTransitGatewayClientVpnAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayClientVpnAttachmentResultTypeDef]:
         """Deletes a Transit Gateway attachment for a Client VPN endpoint. The
         Transit Gateway owner can delete the attachment to remove the association
         between the Client VPN endpoint and the Transit Gateway.
@@ -4091,8 +2533,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayClientVpnAttachment", kwargs)
 
     def delete_transit_gateway_connect(
-        self, **kwargs: Unpack[DeleteTransitGatewayConnectRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayConnectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransitGatewayConnectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTransitGatewayConnectResultTypeDef]:
         """Deletes the specified Connect attachment. You must first delete any
         Connect peers for the attachment.
 
@@ -4101,8 +2543,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayConnect", kwargs)
 
     def delete_transit_gateway_connect_peer(
-        self, **kwargs: Unpack[DeleteTransitGatewayConnectPeerRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayConnectPeerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransitGatewayConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTransitGatewayConnectPeerResultTypeDef]:
         """Deletes the specified Connect peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayConnectPeer
@@ -4110,8 +2552,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayConnectPeer", kwargs)
 
     def delete_transit_gateway_metering_policy(
-        self, **kwargs: Unpack[DeleteTransitGatewayMeteringPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayMeteringPolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteTransitGatewayMeteringPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayMeteringPolicyResultTypeDef]:
         """Deletes a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayMeteringPolicy
@@ -4119,8 +2562,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayMeteringPolicy", kwargs)
 
     def delete_transit_gateway_metering_policy_entry(
-        self, **kwargs: Unpack[DeleteTransitGatewayMeteringPolicyEntryRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayMeteringPolicyEntryResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteTransitGatewayMeteringPolicyEntryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayMeteringPolicyEntryResultTypeDef]:
         """Deletes an entry from a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayMeteringPolicyEntry
@@ -4128,8 +2574,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayMeteringPolicyEntry", kwargs)
 
     def delete_transit_gateway_multicast_domain(
-        self, **kwargs: Unpack[DeleteTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayMulticastDomainResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteTransitGatewayMulticastDomainRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayMulticastDomainResultTypeDef]:
         """Deletes the specified transit gateway multicast domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayMulticastDomain
@@ -4137,8 +2584,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayMulticastDomain", kwargs)
 
     def delete_transit_gateway_peering_attachment(
-        self, **kwargs: Unpack[DeleteTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayPeeringAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteTransitGatewayPeeringAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayPeeringAttachmentResultTypeDef]:
         """Deletes a transit gateway peering attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayPeeringAttachment
@@ -4146,8 +2594,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayPeeringAttachment", kwargs)
 
     def delete_transit_gateway_policy_table(
-        self, **kwargs: Unpack[DeleteTransitGatewayPolicyTableRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayPolicyTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransitGatewayPolicyTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTransitGatewayPolicyTableResultTypeDef]:
         """Deletes the specified transit gateway policy table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayPolicyTable
@@ -4155,8 +2603,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayPolicyTable", kwargs)
 
     def delete_transit_gateway_prefix_list_reference(
-        self, **kwargs: Unpack[DeleteTransitGatewayPrefixListReferenceRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayPrefixListReferenceResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteTransitGatewayPrefixListReferenceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayPrefixListReferenceResultTypeDef]:
         """Deletes a reference (route) to a prefix list in a specified transit
         gateway route table.
 
@@ -4165,8 +2616,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayPrefixListReference", kwargs)
 
     def delete_transit_gateway_route(
-        self, **kwargs: Unpack[DeleteTransitGatewayRouteRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransitGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTransitGatewayRouteResultTypeDef]:
         """Deletes the specified route from the specified transit gateway route
         table.
 
@@ -4175,8 +2626,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayRoute", kwargs)
 
     def delete_transit_gateway_route_table(
-        self, **kwargs: Unpack[DeleteTransitGatewayRouteTableRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayRouteTableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransitGatewayRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTransitGatewayRouteTableResultTypeDef]:
         """Deletes the specified transit gateway route table. If there are any route
         tables associated with the transit gateway route table, you must first run
         DisassociateRouteTable before you can delete the transit gateway route
@@ -4188,8 +2639,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayRouteTable", kwargs)
 
     def delete_transit_gateway_route_table_announcement(
-        self, **kwargs: Unpack[DeleteTransitGatewayRouteTableAnnouncementRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayRouteTableAnnouncementResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteTransitGatewayRouteTableAnnouncementRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteTransitGatewayRouteTableAnnouncementResultTypeDef
+    ]:
         """Advertises to the transit gateway that a transit gateway route table is
         deleted.
 
@@ -4198,8 +2654,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayRouteTableAnnouncement", kwargs)
 
     def delete_transit_gateway_vpc_attachment(
-        self, **kwargs: Unpack[DeleteTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteTransitGatewayVpcAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteTransitGatewayVpcAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayVpcAttachmentResultTypeDef]:
         """Deletes the specified VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayVpcAttachment
@@ -4207,8 +2664,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteTransitGatewayVpcAttachment", kwargs)
 
     def delete_verified_access_endpoint(
-        self, **kwargs: Unpack[DeleteVerifiedAccessEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteVerifiedAccessEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVerifiedAccessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVerifiedAccessEndpointResultTypeDef]:
         """Delete an Amazon Web Services Verified Access endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessEndpoint
@@ -4216,8 +2673,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVerifiedAccessEndpoint", kwargs)
 
     def delete_verified_access_group(
-        self, **kwargs: Unpack[DeleteVerifiedAccessGroupRequestTypeDef]
-    ) -> TargetResults[DeleteVerifiedAccessGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVerifiedAccessGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVerifiedAccessGroupResultTypeDef]:
         """Delete an Amazon Web Services Verified Access group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessGroup
@@ -4225,8 +2682,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVerifiedAccessGroup", kwargs)
 
     def delete_verified_access_instance(
-        self, **kwargs: Unpack[DeleteVerifiedAccessInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteVerifiedAccessInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVerifiedAccessInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVerifiedAccessInstanceResultTypeDef]:
         """Delete an Amazon Web Services Verified Access instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessInstance
@@ -4234,8 +2691,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVerifiedAccessInstance", kwargs)
 
     def delete_verified_access_trust_provider(
-        self, **kwargs: Unpack[DeleteVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> TargetResults[DeleteVerifiedAccessTrustProviderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteVerifiedAccessTrustProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteVerifiedAccessTrustProviderResultTypeDef]:
         """Delete an Amazon Web Services Verified Access trust provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessTrustProvider
@@ -4243,8 +2701,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVerifiedAccessTrustProvider", kwargs)
 
     def delete_volume(
-        self, **kwargs: Unpack[DeleteVolumeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified EBS volume. The volume must be in the available
         state (not attached to an instance).
 
@@ -4253,8 +2711,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVolume", kwargs)
 
     def delete_vpc(
-        self, **kwargs: Unpack[DeleteVpcRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified VPC. You must detach or delete all gateways and
         resources that are associated with the VPC before you can delete it. For
         example, you must terminate all instances running in the VPC, delete all
@@ -4268,8 +2726,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpc", kwargs)
 
     def delete_vpc_block_public_access_exclusion(
-        self, **kwargs: Unpack[DeleteVpcBlockPublicAccessExclusionRequestTypeDef]
-    ) -> TargetResults[DeleteVpcBlockPublicAccessExclusionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteVpcBlockPublicAccessExclusionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteVpcBlockPublicAccessExclusionResultTypeDef]:
         """Delete a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a
         mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -4283,8 +2742,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpcBlockPublicAccessExclusion", kwargs)
 
     def delete_vpc_encryption_control(
-        self, **kwargs: Unpack[DeleteVpcEncryptionControlRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEncryptionControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcEncryptionControlRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcEncryptionControlResultTypeDef]:
         """Deletes a VPC Encryption Control configuration. This removes the
         encryption policy enforcement from the specified VPC.
 
@@ -4293,8 +2752,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpcEncryptionControl", kwargs)
 
     def delete_vpc_endpoint_connection_notifications(
-        self, **kwargs: Unpack[DeleteVpcEndpointConnectionNotificationsRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointConnectionNotificationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteVpcEndpointConnectionNotificationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteVpcEndpointConnectionNotificationsResultTypeDef]:
         """Deletes the specified VPC endpoint connection notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpcEndpointConnectionNotifications
@@ -4302,8 +2764,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpcEndpointConnectionNotifications", kwargs)
 
     def delete_vpc_endpoint_service_configurations(
-        self, **kwargs: Unpack[DeleteVpcEndpointServiceConfigurationsRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointServiceConfigurationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteVpcEndpointServiceConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteVpcEndpointServiceConfigurationsResultTypeDef]:
         """Deletes the specified VPC endpoint service configurations. Before you can
         delete an endpoint service configuration, you must reject any Available or
         PendingAcceptance interface endpoint connections that are attached to the
@@ -4314,8 +2779,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpcEndpointServiceConfigurations", kwargs)
 
     def delete_vpc_endpoints(
-        self, **kwargs: Unpack[DeleteVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcEndpointsResultTypeDef]:
         """Deletes the specified VPC endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpcEndpoints
@@ -4323,8 +2788,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpcEndpoints", kwargs)
 
     def delete_vpc_peering_connection(
-        self, **kwargs: Unpack[DeleteVpcPeeringConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteVpcPeeringConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcPeeringConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcPeeringConnectionResultTypeDef]:
         """Deletes a VPC peering connection. Either the owner of the requester VPC or
         the owner of the accepter VPC can delete the VPC peering connection if
         it's in the active state. The owner of the requester VPC can delete a VPC
@@ -4336,8 +2801,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpcPeeringConnection", kwargs)
 
     def delete_vpn_concentrator(
-        self, **kwargs: Unpack[DeleteVpnConcentratorRequestTypeDef]
-    ) -> TargetResults[DeleteVpnConcentratorResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpnConcentratorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpnConcentratorResultTypeDef]:
         """Deletes the specified VPN concentrator.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpnConcentrator
@@ -4345,8 +2810,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpnConcentrator", kwargs)
 
     def delete_vpn_connection(
-        self, **kwargs: Unpack[DeleteVpnConnectionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpnConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified VPN connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpnConnection
@@ -4354,8 +2819,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpnConnection", kwargs)
 
     def delete_vpn_connection_route(
-        self, **kwargs: Unpack[DeleteVpnConnectionRouteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpnConnectionRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified static route associated with a VPN connection
         between an existing virtual private gateway and a VPN customer gateway.
         The static route allows traffic to be routed from the virtual private
@@ -4366,8 +2831,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpnConnectionRoute", kwargs)
 
     def delete_vpn_gateway(
-        self, **kwargs: Unpack[DeleteVpnGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpnGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified virtual private gateway. You must first detach the
         virtual private gateway from the VPC. Note that you don't need to delete
         the virtual private gateway if you plan to delete and recreate the VPN
@@ -4378,8 +2843,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeleteVpnGateway", kwargs)
 
     def deprovision_byoip_cidr(
-        self, **kwargs: Unpack[DeprovisionByoipCidrRequestTypeDef]
-    ) -> TargetResults[DeprovisionByoipCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprovisionByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprovisionByoipCidrResultTypeDef]:
         """Releases the specified address range that you provisioned for use with
         your Amazon Web Services resources through bring your own IP addresses
         (BYOIP) and deletes the corresponding address pool.
@@ -4389,8 +2854,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeprovisionByoipCidr", kwargs)
 
     def deprovision_ipam_byoasn(
-        self, **kwargs: Unpack[DeprovisionIpamByoasnRequestTypeDef]
-    ) -> TargetResults[DeprovisionIpamByoasnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprovisionIpamByoasnRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprovisionIpamByoasnResultTypeDef]:
         """Deprovisions your Autonomous System Number (ASN) from your Amazon Web
         Services account. This action can only be called after any BYOIP CIDR
         associations are removed from your Amazon Web Services account with
@@ -4402,8 +2867,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeprovisionIpamByoasn", kwargs)
 
     def deprovision_ipam_pool_cidr(
-        self, **kwargs: Unpack[DeprovisionIpamPoolCidrRequestTypeDef]
-    ) -> TargetResults[DeprovisionIpamPoolCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprovisionIpamPoolCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprovisionIpamPoolCidrResultTypeDef]:
         """Deprovision a CIDR provisioned from an IPAM pool. If you deprovision a
         CIDR from a pool that has a source pool, the CIDR is recycled back into
         the source pool. For more information, see Deprovision pool CIDRs in the
@@ -4414,8 +2879,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeprovisionIpamPoolCidr", kwargs)
 
     def deprovision_public_ipv4_pool_cidr(
-        self, **kwargs: Unpack[DeprovisionPublicIpv4PoolCidrRequestTypeDef]
-    ) -> TargetResults[DeprovisionPublicIpv4PoolCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprovisionPublicIpv4PoolCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprovisionPublicIpv4PoolCidrResultTypeDef]:
         """Deprovision a CIDR from a public IPv4 pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeprovisionPublicIpv4PoolCidr
@@ -4423,8 +2888,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeprovisionPublicIpv4PoolCidr", kwargs)
 
     def deregister_image(
-        self, **kwargs: Unpack[DeregisterImageRequestTypeDef]
-    ) -> TargetResults[DeregisterImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterImageResultTypeDef]:
         """Deregisters the specified AMI. A deregistered AMI can't be used to launch
         new instances.
 
@@ -4434,8 +2899,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deregister_instance_event_notification_attributes(
         self,
-        **kwargs: Unpack[DeregisterInstanceEventNotificationAttributesRequestTypeDef],
-    ) -> TargetResults[DeregisterInstanceEventNotificationAttributesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeregisterInstanceEventNotificationAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeregisterInstanceEventNotificationAttributesResultTypeDef
+    ]:
         """Deregisters tag keys to prevent tags that have the specified tag keys from
         being included in scheduled event notifications for resources in the
         Region.
@@ -4446,8 +2915,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deregister_transit_gateway_multicast_group_members(
         self,
-        **kwargs: Unpack[DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef],
-    ) -> TargetResults[DeregisterTransitGatewayMulticastGroupMembersResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeregisterTransitGatewayMulticastGroupMembersResultTypeDef
+    ]:
         """Deregisters the specified members (network interfaces) from the transit
         gateway multicast group.
 
@@ -4457,8 +2930,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deregister_transit_gateway_multicast_group_sources(
         self,
-        **kwargs: Unpack[DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef],
-    ) -> TargetResults[DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef
+    ]:
         """Deregisters the specified sources (network interfaces) from the transit
         gateway multicast group.
 
@@ -4467,8 +2944,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DeregisterTransitGatewayMulticastGroupSources", kwargs)
 
     def describe_account_attributes(
-        self, **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef]
-    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountAttributesResultTypeDef]:
         """Describes attributes of your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAccountAttributes
@@ -4476,8 +2953,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeAccountAttributes", kwargs)
 
     def describe_address_transfers(
-        self, **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef]
-    ) -> TargetResults[DescribeAddressTransfersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddressTransfersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddressTransfersResultTypeDef]:
         """Describes an Elastic IP address transfer. For more information, see
         Transfer Elastic IP addresses in the Amazon VPC User Guide.
 
@@ -4486,8 +2963,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeAddressTransfers", kwargs)
 
     def describe_addresses(
-        self, **kwargs: Unpack[DescribeAddressesRequestTypeDef]
-    ) -> TargetResults[DescribeAddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddressesResultTypeDef]:
         """Describes the specified Elastic IP addresses or all of your Elastic IP
         addresses.
 
@@ -4496,8 +2973,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeAddresses", kwargs)
 
     def describe_addresses_attribute(
-        self, **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeAddressesAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddressesAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddressesAttributeResultTypeDef]:
         """Describes the attributes of the specified Elastic IP addresses. For
         requirements, see Using reverse DNS for email applications.
 
@@ -4506,8 +2983,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeAddressesAttribute", kwargs)
 
     def describe_aggregate_id_format(
-        self, **kwargs: Unpack[DescribeAggregateIdFormatRequestTypeDef]
-    ) -> TargetResults[DescribeAggregateIdFormatResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAggregateIdFormatRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAggregateIdFormatResultTypeDef]:
         """Describes the longer ID format settings for all resource types in a
         specific Region. This request is useful for performing a quick audit to
         determine whether a specific Region is fully opted in for longer IDs
@@ -4518,8 +2995,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeAggregateIdFormat", kwargs)
 
     def describe_availability_zones(
-        self, **kwargs: Unpack[DescribeAvailabilityZonesRequestTypeDef]
-    ) -> TargetResults[DescribeAvailabilityZonesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAvailabilityZonesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAvailabilityZonesResultTypeDef]:
         """Describes the Availability Zones, Local Zones, and Wavelength Zones that
         are available to you.
 
@@ -4530,9 +3007,11 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_aws_network_performance_metric_subscriptions(
         self,
         **kwargs: Unpack[
-            DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
+            type_defs.DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
         ],
-    ) -> TargetResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef
+    ]:
         """Describes the current Infrastructure Performance metric subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAwsNetworkPerformanceMetricSubscriptions
@@ -4540,8 +3019,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeAwsNetworkPerformanceMetricSubscriptions", kwargs)
 
     def describe_bundle_tasks(
-        self, **kwargs: Unpack[DescribeBundleTasksRequestTypeDef]
-    ) -> TargetResults[DescribeBundleTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBundleTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBundleTasksResultTypeDef]:
         """Describes the specified bundle tasks or all of your bundle tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeBundleTasks
@@ -4549,8 +3028,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeBundleTasks", kwargs)
 
     def describe_byoip_cidrs(
-        self, **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef]
-    ) -> TargetResults[DescribeByoipCidrsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeByoipCidrsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeByoipCidrsResultTypeDef]:
         """Describes the IP address ranges that were provisioned for use with Amazon
         Web Services resources through through bring your own IP addresses
         (BYOIP).
@@ -4560,8 +3039,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeByoipCidrs", kwargs)
 
     def describe_capacity_block_extension_history(
-        self, **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockExtensionHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityBlockExtensionHistoryResultTypeDef]:
         """Describes the events for the specified Capacity Block extension during the
         specified time.
 
@@ -4570,8 +3050,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityBlockExtensionHistory", kwargs)
 
     def describe_capacity_block_extension_offerings(
-        self, **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityBlockExtensionOfferingsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
         """Describes Capacity Block extension offerings available for purchase in the
         Amazon Web Services Region that you're currently using.
 
@@ -4580,8 +3063,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityBlockExtensionOfferings", kwargs)
 
     def describe_capacity_block_offerings(
-        self, **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityBlockOfferingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapacityBlockOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapacityBlockOfferingsResultTypeDef]:
         """Describes Capacity Block offerings available for purchase in the Amazon
         Web Services Region that you're currently using. With Capacity Blocks, you
         can purchase a specific GPU instance type or EC2 UltraServer for a period
@@ -4592,8 +3075,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityBlockOfferings", kwargs)
 
     def describe_capacity_block_status(
-        self, **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityBlockStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapacityBlockStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapacityBlockStatusResultTypeDef]:
         """Describes the availability of capacity for the specified Capacity blocks,
         or all of your Capacity Blocks.
 
@@ -4602,8 +3085,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityBlockStatus", kwargs)
 
     def describe_capacity_blocks(
-        self, **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityBlocksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapacityBlocksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapacityBlocksResultTypeDef]:
         """Describes details about Capacity Blocks in the Amazon Web Services Region
         that you're currently using.
 
@@ -4612,8 +3095,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityBlocks", kwargs)
 
     def describe_capacity_manager_data_exports(
-        self, **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityManagerDataExportsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeCapacityManagerDataExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityManagerDataExportsResultTypeDef]:
         """Describes one or more Capacity Manager data export configurations. Returns
         information about export settings, delivery status, and recent export
         activity.
@@ -4623,8 +3107,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityManagerDataExports", kwargs)
 
     def describe_capacity_reservation_billing_requests(
-        self, **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationBillingRequestsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCapacityReservationBillingRequestsResultTypeDef
+    ]:
         """Describes a request to assign the billing of the unused capacity of a
         Capacity Reservation. For more information, see Billing assignment for
         shared Amazon EC2 Capacity Reservations.
@@ -4634,8 +3123,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityReservationBillingRequests", kwargs)
 
     def describe_capacity_reservation_fleets(
-        self, **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityReservationFleetsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeCapacityReservationFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityReservationFleetsResultTypeDef]:
         """Describes one or more Capacity Reservation Fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationFleets
@@ -4643,8 +3133,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityReservationFleets", kwargs)
 
     def describe_capacity_reservation_topology(
-        self, **kwargs: Unpack[DescribeCapacityReservationTopologyRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityReservationTopologyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeCapacityReservationTopologyRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityReservationTopologyResultTypeDef]:
         """Describes a tree-based hierarchy that represents the physical host
         placement of your pending or active Capacity Reservations within an
         Availability Zone or Local Zone. You can use this information to determine
@@ -4657,8 +3148,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityReservationTopology", kwargs)
 
     def describe_capacity_reservations(
-        self, **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityReservationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapacityReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapacityReservationsResultTypeDef]:
         """Describes one or more of your Capacity Reservations. The results describe
         only the Capacity Reservations in the Amazon Web Services Region that
         you're currently using.
@@ -4668,8 +3159,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCapacityReservations", kwargs)
 
     def describe_carrier_gateways(
-        self, **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeCarrierGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCarrierGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCarrierGatewaysResultTypeDef]:
         """Describes one or more of your carrier gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCarrierGateways
@@ -4677,8 +3168,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCarrierGateways", kwargs)
 
     def describe_classic_link_instances(
-        self, **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeClassicLinkInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClassicLinkInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClassicLinkInstancesResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClassicLinkInstances
@@ -4686,8 +3177,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeClassicLinkInstances", kwargs)
 
     def describe_client_vpn_authorization_rules(
-        self, **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef]
-    ) -> TargetResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeClientVpnAuthorizationRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientVpnAuthorizationRulesResultTypeDef]:
         """Describes the authorization rules for a specified Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnAuthorizationRules
@@ -4695,8 +3187,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeClientVpnAuthorizationRules", kwargs)
 
     def describe_client_vpn_connections(
-        self, **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef]
-    ) -> TargetResults[DescribeClientVpnConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClientVpnConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClientVpnConnectionsResultTypeDef]:
         """Describes active client connections and connections that have been
         terminated within the last 60 minutes for the specified Client VPN
         endpoint.
@@ -4706,8 +3198,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeClientVpnConnections", kwargs)
 
     def describe_client_vpn_endpoints(
-        self, **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeClientVpnEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClientVpnEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClientVpnEndpointsResultTypeDef]:
         """Describes one or more Client VPN endpoints in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnEndpoints
@@ -4715,8 +3207,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeClientVpnEndpoints", kwargs)
 
     def describe_client_vpn_routes(
-        self, **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef]
-    ) -> TargetResults[DescribeClientVpnRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClientVpnRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClientVpnRoutesResultTypeDef]:
         """Describes the routes for the specified Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnRoutes
@@ -4724,8 +3216,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeClientVpnRoutes", kwargs)
 
     def describe_client_vpn_target_networks(
-        self, **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef]
-    ) -> TargetResults[DescribeClientVpnTargetNetworksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClientVpnTargetNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClientVpnTargetNetworksResultTypeDef]:
         """Describes the target networks associated with the specified Client VPN
         endpoint.
 
@@ -4734,8 +3226,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeClientVpnTargetNetworks", kwargs)
 
     def describe_coip_pools(
-        self, **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef]
-    ) -> TargetResults[DescribeCoipPoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCoipPoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCoipPoolsResultTypeDef]:
         """Describes the specified customer-owned address pools or all of your
         customer-owned address pools.
 
@@ -4744,8 +3236,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCoipPools", kwargs)
 
     def describe_conversion_tasks(
-        self, **kwargs: Unpack[DescribeConversionTasksRequestTypeDef]
-    ) -> TargetResults[DescribeConversionTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConversionTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConversionTasksResultTypeDef]:
         """Describes the specified conversion tasks or all your conversion tasks. For
         more information, see the VM Import/Export User Guide.
 
@@ -4754,8 +3246,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeConversionTasks", kwargs)
 
     def describe_customer_gateways(
-        self, **kwargs: Unpack[DescribeCustomerGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeCustomerGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomerGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomerGatewaysResultTypeDef]:
         """Describes one or more of your VPN customer gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCustomerGateways
@@ -4763,8 +3255,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeCustomerGateways", kwargs)
 
     def describe_declarative_policies_reports(
-        self, **kwargs: Unpack[DescribeDeclarativePoliciesReportsRequestTypeDef]
-    ) -> TargetResults[DescribeDeclarativePoliciesReportsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDeclarativePoliciesReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDeclarativePoliciesReportsResultTypeDef]:
         """Describes the metadata of an account status report, including the status
         of the report.
 
@@ -4773,8 +3266,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeDeclarativePoliciesReports", kwargs)
 
     def describe_dhcp_options(
-        self, **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef]
-    ) -> TargetResults[DescribeDhcpOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDhcpOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDhcpOptionsResultTypeDef]:
         """Describes your DHCP option sets. The default is to describe all your DHCP
         option sets. Alternatively, you can specify specific DHCP option set IDs
         or filter the results to include only the DHCP option sets that match
@@ -4785,8 +3278,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeDhcpOptions", kwargs)
 
     def describe_egress_only_internet_gateways(
-        self, **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeEgressOnlyInternetGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEgressOnlyInternetGatewaysResultTypeDef]:
         """Describes your egress-only internet gateways. The default is to describe
         all your egress-only internet gateways. Alternatively, you can specify
         specific egress-only internet gateway IDs or filter the results to include
@@ -4797,8 +3291,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeEgressOnlyInternetGateways", kwargs)
 
     def describe_elastic_gpus(
-        self, **kwargs: Unpack[DescribeElasticGpusRequestTypeDef]
-    ) -> TargetResults[DescribeElasticGpusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeElasticGpusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeElasticGpusResultTypeDef]:
         """Amazon Elastic Graphics reached end of life on January 8, 2024.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeElasticGpus
@@ -4806,8 +3300,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeElasticGpus", kwargs)
 
     def describe_export_image_tasks(
-        self, **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef]
-    ) -> TargetResults[DescribeExportImageTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportImageTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportImageTasksResultTypeDef]:
         """Describes the specified export image tasks or all of your export image
         tasks.
 
@@ -4816,8 +3310,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeExportImageTasks", kwargs)
 
     def describe_export_tasks(
-        self, **kwargs: Unpack[DescribeExportTasksRequestTypeDef]
-    ) -> TargetResults[DescribeExportTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportTasksResultTypeDef]:
         """Describes the specified export instance tasks or all of your export
         instance tasks.
 
@@ -4826,8 +3320,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeExportTasks", kwargs)
 
     def describe_fast_launch_images(
-        self, **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef]
-    ) -> TargetResults[DescribeFastLaunchImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFastLaunchImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFastLaunchImagesResultTypeDef]:
         """Describe details for Windows AMIs that are configured for Windows fast
         launch.
 
@@ -4836,8 +3330,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFastLaunchImages", kwargs)
 
     def describe_fast_snapshot_restores(
-        self, **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef]
-    ) -> TargetResults[DescribeFastSnapshotRestoresResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFastSnapshotRestoresRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFastSnapshotRestoresResultTypeDef]:
         """Describes the state of fast snapshot restores for your snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFastSnapshotRestores
@@ -4845,8 +3339,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFastSnapshotRestores", kwargs)
 
     def describe_fleet_history(
-        self, **kwargs: Unpack[DescribeFleetHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeFleetHistoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetHistoryResultTypeDef]:
         """Describes the events for the specified EC2 Fleet during the specified
         time.
 
@@ -4855,8 +3349,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFleetHistory", kwargs)
 
     def describe_fleet_instances(
-        self, **kwargs: Unpack[DescribeFleetInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeFleetInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetInstancesResultTypeDef]:
         """Describes the running instances for the specified EC2 Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFleetInstances
@@ -4864,8 +3358,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFleetInstances", kwargs)
 
     def describe_fleets(
-        self, **kwargs: Unpack[DescribeFleetsRequestTypeDef]
-    ) -> TargetResults[DescribeFleetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetsResultTypeDef]:
         """Describes the specified EC2 Fleet or all of your EC2 Fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFleets
@@ -4873,8 +3367,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFleets", kwargs)
 
     def describe_flow_logs(
-        self, **kwargs: Unpack[DescribeFlowLogsRequestTypeDef]
-    ) -> TargetResults[DescribeFlowLogsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowLogsResultTypeDef]:
         """Describes one or more flow logs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFlowLogs
@@ -4882,8 +3376,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFlowLogs", kwargs)
 
     def describe_fpga_image_attribute(
-        self, **kwargs: Unpack[DescribeFpgaImageAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeFpgaImageAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFpgaImageAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFpgaImageAttributeResultTypeDef]:
         """Describes the specified attribute of the specified Amazon FPGA Image
         (AFI).
 
@@ -4892,8 +3386,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFpgaImageAttribute", kwargs)
 
     def describe_fpga_images(
-        self, **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef]
-    ) -> TargetResults[DescribeFpgaImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFpgaImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFpgaImagesResultTypeDef]:
         """Describes the Amazon FPGA Images (AFIs) available to you. These include
         public AFIs, private AFIs that you own, and AFIs owned by other Amazon Web
         Services accounts for which you have load permissions.
@@ -4903,8 +3397,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeFpgaImages", kwargs)
 
     def describe_host_reservation_offerings(
-        self, **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeHostReservationOfferingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHostReservationOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHostReservationOfferingsResultTypeDef]:
         """Describes the Dedicated Host reservations that are available to purchase.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHostReservationOfferings
@@ -4912,8 +3406,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeHostReservationOfferings", kwargs)
 
     def describe_host_reservations(
-        self, **kwargs: Unpack[DescribeHostReservationsRequestTypeDef]
-    ) -> TargetResults[DescribeHostReservationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHostReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHostReservationsResultTypeDef]:
         """Describes reservations that are associated with Dedicated Hosts in your
         account.
 
@@ -4922,8 +3416,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeHostReservations", kwargs)
 
     def describe_hosts(
-        self, **kwargs: Unpack[DescribeHostsRequestTypeDef]
-    ) -> TargetResults[DescribeHostsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHostsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHostsResultTypeDef]:
         """Describes the specified Dedicated Hosts or all your Dedicated Hosts.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHosts
@@ -4931,8 +3425,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeHosts", kwargs)
 
     def describe_iam_instance_profile_associations(
-        self, **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeIamInstanceProfileAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeIamInstanceProfileAssociationsResultTypeDef]:
         """Describes your IAM instance profile associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIamInstanceProfileAssociations
@@ -4940,8 +3437,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIamInstanceProfileAssociations", kwargs)
 
     def describe_id_format(
-        self, **kwargs: Unpack[DescribeIdFormatRequestTypeDef]
-    ) -> TargetResults[DescribeIdFormatResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdFormatRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdFormatResultTypeDef]:
         """Describes the ID format settings for your resources on a per-Region basis,
         for example, to view which resource types are enabled for longer IDs. This
         request only returns information about resource types whose ID formats can
@@ -4952,8 +3449,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIdFormat", kwargs)
 
     def describe_identity_id_format(
-        self, **kwargs: Unpack[DescribeIdentityIdFormatRequestTypeDef]
-    ) -> TargetResults[DescribeIdentityIdFormatResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityIdFormatRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdentityIdFormatResultTypeDef]:
         """Describes the ID format settings for resources for the specified IAM user,
         IAM role, or root user. For example, you can view the resource types that
         are enabled for longer IDs. This request only returns information about
@@ -4966,8 +3463,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIdentityIdFormat", kwargs)
 
     def describe_image_attribute(
-        self, **kwargs: Unpack[DescribeImageAttributeRequestTypeDef]
-    ) -> TargetResults[ImageAttributeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.ImageAttributeTypeDef]:
         """Describes the specified attribute of the specified AMI. You can specify
         only one attribute at a time.
 
@@ -4976,8 +3473,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImageAttribute", kwargs)
 
     def describe_image_references(
-        self, **kwargs: Unpack[DescribeImageReferencesRequestTypeDef]
-    ) -> TargetResults[DescribeImageReferencesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageReferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageReferencesResultTypeDef]:
         """Describes your Amazon Web Services resources that are referencing the
         specified images.
 
@@ -4986,8 +3483,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImageReferences", kwargs)
 
     def describe_image_usage_report_entries(
-        self, **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef]
-    ) -> TargetResults[DescribeImageUsageReportEntriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageUsageReportEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageUsageReportEntriesResultTypeDef]:
         """Describes the entries in image usage reports, showing how your images are
         used across other Amazon Web Services accounts.
 
@@ -4996,8 +3493,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImageUsageReportEntries", kwargs)
 
     def describe_image_usage_reports(
-        self, **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef]
-    ) -> TargetResults[DescribeImageUsageReportsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageUsageReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageUsageReportsResultTypeDef]:
         """Describes the configuration and status of image usage reports, filtered by
         report IDs or image IDs.
 
@@ -5006,8 +3503,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImageUsageReports", kwargs)
 
     def describe_images(
-        self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> TargetResults[DescribeImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImagesResultTypeDef]:
         """Describes the specified images (AMIs, AKIs, and ARIs) available to you or
         all of the images available to you.
 
@@ -5016,8 +3513,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImages", kwargs)
 
     def describe_import_image_tasks(
-        self, **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef]
-    ) -> TargetResults[DescribeImportImageTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportImageTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportImageTasksResultTypeDef]:
         """Displays details about an import virtual machine or import snapshot tasks
         that are already created.
 
@@ -5026,8 +3523,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImportImageTasks", kwargs)
 
     def describe_import_snapshot_tasks(
-        self, **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef]
-    ) -> TargetResults[DescribeImportSnapshotTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportSnapshotTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportSnapshotTasksResultTypeDef]:
         """Describes your import snapshot tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportSnapshotTasks
@@ -5035,8 +3532,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeImportSnapshotTasks", kwargs)
 
     def describe_instance_attribute(
-        self, **kwargs: Unpack[DescribeInstanceAttributeRequestTypeDef]
-    ) -> TargetResults[InstanceAttributeTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.InstanceAttributeTypeDef]:
         """Describes the specified attribute of the specified instance. You can
         specify only one attribute at a time. Available attributes include SQL
         license exemption configuration for instances registered with the SQL LE
@@ -5047,8 +3544,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceAttribute", kwargs)
 
     def describe_instance_connect_endpoints(
-        self, **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceConnectEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceConnectEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceConnectEndpointsResultTypeDef]:
         """Describes the specified EC2 Instance Connect Endpoints or all EC2 Instance
         Connect Endpoints.
 
@@ -5057,8 +3554,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceConnectEndpoints", kwargs)
 
     def describe_instance_credit_specifications(
-        self, **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeInstanceCreditSpecificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceCreditSpecificationsResultTypeDef]:
         """Describes the credit option for CPU usage of the specified burstable
         performance instances. The credit options are standard and unlimited.
 
@@ -5068,8 +3566,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_event_notification_attributes(
         self,
-        **kwargs: Unpack[DescribeInstanceEventNotificationAttributesRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceEventNotificationAttributesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeInstanceEventNotificationAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeInstanceEventNotificationAttributesResultTypeDef
+    ]:
         """Describes the tag keys that are registered to appear in scheduled event
         notifications for resources in the current Region.
 
@@ -5078,8 +3580,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceEventNotificationAttributes", kwargs)
 
     def describe_instance_event_windows(
-        self, **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceEventWindowsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceEventWindowsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceEventWindowsResultTypeDef]:
         """Describes the specified event windows or all event windows.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceEventWindows
@@ -5087,8 +3589,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceEventWindows", kwargs)
 
     def describe_instance_image_metadata(
-        self, **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceImageMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceImageMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceImageMetadataResultTypeDef]:
         """Describes the AMI that was used to launch an instance, even if the AMI is
         deprecated, deregistered, made private (no longer public or shared with
         your account), or not allowed.
@@ -5098,8 +3600,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceImageMetadata", kwargs)
 
     def describe_instance_sql_ha_history_states(
-        self, **kwargs: Unpack[DescribeInstanceSqlHaHistoryStatesRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceSqlHaHistoryStatesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeInstanceSqlHaHistoryStatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceSqlHaHistoryStatesResultTypeDef]:
         """Describes the historical SQL Server High Availability states for Amazon
         EC2 instances that are enabled for Amazon EC2 High Availability for SQL
         Server monitoring.
@@ -5109,8 +3612,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceSqlHaHistoryStates", kwargs)
 
     def describe_instance_sql_ha_states(
-        self, **kwargs: Unpack[DescribeInstanceSqlHaStatesRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceSqlHaStatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceSqlHaStatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceSqlHaStatesResultTypeDef]:
         """Describes the SQL Server High Availability states for Amazon EC2 instances
         that are enabled for Amazon EC2 High Availability for SQL Server
         monitoring.
@@ -5120,8 +3623,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceSqlHaStates", kwargs)
 
     def describe_instance_status(
-        self, **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceStatusResultTypeDef]:
         """Describes the status of the specified instances or all of your instances.
         By default, only running instances are described, unless you specifically
         indicate to return the status of all instances.
@@ -5131,8 +3634,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceStatus", kwargs)
 
     def describe_instance_topology(
-        self, **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceTopologyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceTopologyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceTopologyResultTypeDef]:
         """Describes a tree-based hierarchy that represents the physical host
         placement of your EC2 instances within an Availability Zone or Local Zone.
         You can use this information to determine the relative proximity of your
@@ -5144,8 +3647,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceTopology", kwargs)
 
     def describe_instance_type_offerings(
-        self, **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceTypeOfferingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceTypeOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceTypeOfferingsResultTypeDef]:
         """Lists the instance types that are offered for the specified location. If
         no location is specified, the default is to list the instance types that
         are offered in the current Region.
@@ -5155,8 +3658,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceTypeOfferings", kwargs)
 
     def describe_instance_types(
-        self, **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceTypesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceTypesResultTypeDef]:
         """Describes the specified instance types. By default, all instance types for
         the current Region are described. Alternatively, you can filter the
         results. To include instance types that are not supported in the current
@@ -5167,8 +3670,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstanceTypes", kwargs)
 
     def describe_instances(
-        self, **kwargs: Unpack[DescribeInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstancesResultTypeDef]:
         """Describes the specified instances or all instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
@@ -5176,8 +3679,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInstances", kwargs)
 
     def describe_internet_gateways(
-        self, **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeInternetGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInternetGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInternetGatewaysResultTypeDef]:
         """Describes your internet gateways. The default is to describe all your
         internet gateways. Alternatively, you can specify specific internet
         gateway IDs or filter the results to include only the internet gateways
@@ -5188,8 +3691,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeInternetGateways", kwargs)
 
     def describe_ipam_byoasn(
-        self, **kwargs: Unpack[DescribeIpamByoasnRequestTypeDef]
-    ) -> TargetResults[DescribeIpamByoasnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamByoasnRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamByoasnResultTypeDef]:
         """Describes your Autonomous System Numbers (ASNs), their provisioning
         statuses, and the BYOIP CIDRs with which they are associated. For more
         information, see Tutorial: Bring your ASN to IPAM in the Amazon VPC IPAM
@@ -5201,8 +3704,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_external_resource_verification_tokens(
         self,
-        **kwargs: Unpack[DescribeIpamExternalResourceVerificationTokensRequestTypeDef],
-    ) -> TargetResults[DescribeIpamExternalResourceVerificationTokensResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeIpamExternalResourceVerificationTokensRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeIpamExternalResourceVerificationTokensResultTypeDef
+    ]:
         """Describe verification tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamExternalResourceVerificationTokens
@@ -5210,8 +3717,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamExternalResourceVerificationTokens", kwargs)
 
     def describe_ipam_policies(
-        self, **kwargs: Unpack[DescribeIpamPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeIpamPoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamPoliciesResultTypeDef]:
         """Describes one or more IPAM policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPolicies
@@ -5219,8 +3726,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamPolicies", kwargs)
 
     def describe_ipam_pool_allocations(
-        self, **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef]
-    ) -> TargetResults[DescribeIpamPoolAllocationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamPoolAllocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamPoolAllocationsResultTypeDef]:
         """Describes IPAM pool allocations. You can describe all allocations owned by
         you across all pools, or you can describe specific allocations by ID.
 
@@ -5229,8 +3736,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamPoolAllocations", kwargs)
 
     def describe_ipam_pools(
-        self, **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef]
-    ) -> TargetResults[DescribeIpamPoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamPoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamPoolsResultTypeDef]:
         """Get information about your IPAM pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPools
@@ -5238,8 +3745,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamPools", kwargs)
 
     def describe_ipam_prefix_list_resolver_targets(
-        self, **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeIpamPrefixListResolverTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamPrefixListResolverTargetsResultTypeDef]:
         """Describes one or more IPAM prefix list resolver Targets. Use this
         operation to view the configuration and status of resolver targets.
 
@@ -5248,8 +3756,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamPrefixListResolverTargets", kwargs)
 
     def describe_ipam_prefix_list_resolvers(
-        self, **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef]
-    ) -> TargetResults[DescribeIpamPrefixListResolversResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamPrefixListResolversRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamPrefixListResolversResultTypeDef]:
         """Describes one or more IPAM prefix list resolvers. Use this operation to
         view the configuration, status, and properties of your resolvers.
 
@@ -5258,8 +3766,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamPrefixListResolvers", kwargs)
 
     def describe_ipam_resource_discoveries(
-        self, **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef]
-    ) -> TargetResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamResourceDiscoveriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamResourceDiscoveriesResultTypeDef]:
         """Describes IPAM resource discoveries. A resource discovery is an IPAM
         component that enables IPAM to manage and monitor resources that belong to
         the owning account.
@@ -5269,8 +3777,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamResourceDiscoveries", kwargs)
 
     def describe_ipam_resource_discovery_associations(
-        self, **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeIpamResourceDiscoveryAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeIpamResourceDiscoveryAssociationsResultTypeDef
+    ]:
         """Describes resource discovery association with an Amazon VPC IPAM. An
         associated resource discovery is a resource discovery that has been
         associated with an IPAM..
@@ -5280,8 +3793,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamResourceDiscoveryAssociations", kwargs)
 
     def describe_ipam_scopes(
-        self, **kwargs: Unpack[DescribeIpamScopesRequestTypeDef]
-    ) -> TargetResults[DescribeIpamScopesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamScopesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamScopesResultTypeDef]:
         """Get information about your IPAM scopes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamScopes
@@ -5289,8 +3802,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpamScopes", kwargs)
 
     def describe_ipams(
-        self, **kwargs: Unpack[DescribeIpamsRequestTypeDef]
-    ) -> TargetResults[DescribeIpamsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpamsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpamsResultTypeDef]:
         """Get information about your IPAM pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpams
@@ -5298,8 +3811,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpams", kwargs)
 
     def describe_ipv6_pools(
-        self, **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef]
-    ) -> TargetResults[DescribeIpv6PoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpv6PoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpv6PoolsResultTypeDef]:
         """Describes your IPv6 address pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpv6Pools
@@ -5307,8 +3820,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeIpv6Pools", kwargs)
 
     def describe_key_pairs(
-        self, **kwargs: Unpack[DescribeKeyPairsRequestTypeDef]
-    ) -> TargetResults[DescribeKeyPairsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyPairsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyPairsResultTypeDef]:
         """Describes the specified key pairs or all of your key pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeKeyPairs
@@ -5316,8 +3829,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeKeyPairs", kwargs)
 
     def describe_launch_template_versions(
-        self, **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeLaunchTemplateVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLaunchTemplateVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLaunchTemplateVersionsResultTypeDef]:
         """Describes one or more versions of a specified launch template. You can
         describe all versions, individual versions, or a range of versions. You
         can also describe all the latest versions or all the default versions of
@@ -5328,8 +3841,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLaunchTemplateVersions", kwargs)
 
     def describe_launch_templates(
-        self, **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeLaunchTemplatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLaunchTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLaunchTemplatesResultTypeDef]:
         """Describes one or more launch templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLaunchTemplates
@@ -5339,10 +3852,10 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_local_gateway_route_table_virtual_interface_group_associations(
         self,
         **kwargs: Unpack[
-            DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
+            type_defs.DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
         ],
     ) -> TargetResults[
-        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
+        type_defs.DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
     ]:
         """Describes the associations between virtual interface groups and local
         gateway route tables.
@@ -5355,8 +3868,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_local_gateway_route_table_vpc_associations(
         self,
-        **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef
+    ]:
         """Describes the specified associations between VPCs and local gateway route
         tables.
 
@@ -5365,8 +3882,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLocalGatewayRouteTableVpcAssociations", kwargs)
 
     def describe_local_gateway_route_tables(
-        self, **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef]
-    ) -> TargetResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocalGatewayRouteTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocalGatewayRouteTablesResultTypeDef]:
         """Describes one or more local gateway route tables. By default, all local
         gateway route tables are described. Alternatively, you can filter the
         results.
@@ -5376,8 +3893,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLocalGatewayRouteTables", kwargs)
 
     def describe_local_gateway_virtual_interface_groups(
-        self, **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef
+    ]:
         """Describes the specified local gateway virtual interface groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaceGroups
@@ -5385,8 +3907,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLocalGatewayVirtualInterfaceGroups", kwargs)
 
     def describe_local_gateway_virtual_interfaces(
-        self, **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef]
-    ) -> TargetResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
         """Describes the specified local gateway virtual interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaces
@@ -5394,8 +3917,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLocalGatewayVirtualInterfaces", kwargs)
 
     def describe_local_gateways(
-        self, **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeLocalGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLocalGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLocalGatewaysResultTypeDef]:
         """Describes one or more local gateways. By default, all local gateways are
         described. Alternatively, you can filter the results.
 
@@ -5404,8 +3927,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLocalGateways", kwargs)
 
     def describe_locked_snapshots(
-        self, **kwargs: Unpack[DescribeLockedSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeLockedSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLockedSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLockedSnapshotsResultTypeDef]:
         """Describes the lock status for a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLockedSnapshots
@@ -5413,8 +3936,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeLockedSnapshots", kwargs)
 
     def describe_mac_hosts(
-        self, **kwargs: Unpack[DescribeMacHostsRequestTypeDef]
-    ) -> TargetResults[DescribeMacHostsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMacHostsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMacHostsResultTypeDef]:
         """Describes the specified EC2 Mac Dedicated Host or all of your EC2 Mac
         Dedicated Hosts.
 
@@ -5423,8 +3946,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeMacHosts", kwargs)
 
     def describe_mac_modification_tasks(
-        self, **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef]
-    ) -> TargetResults[DescribeMacModificationTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMacModificationTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMacModificationTasksResultTypeDef]:
         """Describes a System Integrity Protection (SIP) modification task or volume
         ownership delegation task for an Amazon EC2 Mac instance. For more
         information, see Configure SIP for Amazon EC2 instances in the Amazon EC2
@@ -5435,8 +3958,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeMacModificationTasks", kwargs)
 
     def describe_managed_prefix_lists(
-        self, **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef]
-    ) -> TargetResults[DescribeManagedPrefixListsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeManagedPrefixListsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeManagedPrefixListsResultTypeDef]:
         """Describes your managed prefix lists and any Amazon Web Services-managed
         prefix lists.
 
@@ -5445,8 +3968,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeManagedPrefixLists", kwargs)
 
     def describe_moving_addresses(
-        self, **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef]
-    ) -> TargetResults[DescribeMovingAddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMovingAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMovingAddressesResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMovingAddresses
@@ -5454,8 +3977,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeMovingAddresses", kwargs)
 
     def describe_nat_gateways(
-        self, **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeNatGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNatGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNatGatewaysResultTypeDef]:
         """Describes your NAT gateways. The default is to describe all your NAT
         gateways. Alternatively, you can specify specific NAT gateway IDs or
         filter the results to include only the NAT gateways that match specific
@@ -5466,8 +3989,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNatGateways", kwargs)
 
     def describe_network_acls(
-        self, **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkAclsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNetworkAclsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNetworkAclsResultTypeDef]:
         """Describes your network ACLs. The default is to describe all your network
         ACLs. Alternatively, you can specify specific network ACL IDs or filter
         the results to include only the network ACLs that match specific criteria.
@@ -5477,8 +4000,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkAcls", kwargs)
 
     def describe_network_insights_access_scope_analyses(
-        self, **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef
+    ]:
         """Describes the specified Network Access Scope analyses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopeAnalyses
@@ -5486,8 +4014,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInsightsAccessScopeAnalyses", kwargs)
 
     def describe_network_insights_access_scopes(
-        self, **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsAccessScopesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInsightsAccessScopesResultTypeDef]:
         """Describes the specified Network Access Scopes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopes
@@ -5495,8 +4024,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInsightsAccessScopes", kwargs)
 
     def describe_network_insights_analyses(
-        self, **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNetworkInsightsAnalysesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNetworkInsightsAnalysesResultTypeDef]:
         """Describes one or more of your network insights analyses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAnalyses
@@ -5504,8 +4033,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInsightsAnalyses", kwargs)
 
     def describe_network_insights_paths(
-        self, **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInsightsPathsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNetworkInsightsPathsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNetworkInsightsPathsResultTypeDef]:
         """Describes one or more of your paths.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsPaths
@@ -5513,8 +4042,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInsightsPaths", kwargs)
 
     def describe_network_interface_attribute(
-        self, **kwargs: Unpack[DescribeNetworkInterfaceAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInterfaceAttributeResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfaceAttributeRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInterfaceAttributeResultTypeDef]:
         """Describes a network interface attribute. You can specify only one
         attribute at a time.
 
@@ -5523,8 +4053,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInterfaceAttribute", kwargs)
 
     def describe_network_interface_permissions(
-        self, **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfacePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInterfacePermissionsResultTypeDef]:
         """Describes the permissions for your network interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfacePermissions
@@ -5532,8 +4063,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInterfacePermissions", kwargs)
 
     def describe_network_interfaces(
-        self, **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkInterfacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNetworkInterfacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNetworkInterfacesResultTypeDef]:
         """Describes the specified network interfaces or all your network interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfaces
@@ -5541,8 +4072,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeNetworkInterfaces", kwargs)
 
     def describe_outpost_lags(
-        self, **kwargs: Unpack[DescribeOutpostLagsRequestTypeDef]
-    ) -> TargetResults[DescribeOutpostLagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOutpostLagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOutpostLagsResultTypeDef]:
         """Describes the Outposts link aggregation groups (LAGs).
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeOutpostLags
@@ -5550,8 +4081,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeOutpostLags", kwargs)
 
     def describe_placement_groups(
-        self, **kwargs: Unpack[DescribePlacementGroupsRequestTypeDef]
-    ) -> TargetResults[DescribePlacementGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePlacementGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePlacementGroupsResultTypeDef]:
         """Describes the specified placement groups or all of your placement groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePlacementGroups
@@ -5559,8 +4090,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribePlacementGroups", kwargs)
 
     def describe_prefix_lists(
-        self, **kwargs: Unpack[DescribePrefixListsRequestTypeDef]
-    ) -> TargetResults[DescribePrefixListsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePrefixListsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePrefixListsResultTypeDef]:
         """Describes available Amazon Web Services services in a prefix list format,
         which includes the prefix list name and prefix list ID of the service and
         the IP address range for the service.
@@ -5570,8 +4101,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribePrefixLists", kwargs)
 
     def describe_principal_id_format(
-        self, **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef]
-    ) -> TargetResults[DescribePrincipalIdFormatResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePrincipalIdFormatRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePrincipalIdFormatResultTypeDef]:
         """Describes the ID format settings for the root user and all IAM roles and
         IAM users that have explicitly specified a longer ID (17-character ID)
         preference.
@@ -5581,8 +4112,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribePrincipalIdFormat", kwargs)
 
     def describe_public_ipv4_pools(
-        self, **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef]
-    ) -> TargetResults[DescribePublicIpv4PoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePublicIpv4PoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePublicIpv4PoolsResultTypeDef]:
         """Describes the specified IPv4 address pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePublicIpv4Pools
@@ -5590,8 +4121,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribePublicIpv4Pools", kwargs)
 
     def describe_regions(
-        self, **kwargs: Unpack[DescribeRegionsRequestTypeDef]
-    ) -> TargetResults[DescribeRegionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegionsResultTypeDef]:
         """Describes the Regions that are enabled for your account, or all Regions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRegions
@@ -5599,8 +4130,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeRegions", kwargs)
 
     def describe_replace_root_volume_tasks(
-        self, **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef]
-    ) -> TargetResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplaceRootVolumeTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplaceRootVolumeTasksResultTypeDef]:
         """Describes a root volume replacement task. For more information, see
         Replace a root volume in the Amazon EC2 User Guide.
 
@@ -5609,8 +4140,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeReplaceRootVolumeTasks", kwargs)
 
     def describe_reserved_instances(
-        self, **kwargs: Unpack[DescribeReservedInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeReservedInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservedInstancesResultTypeDef]:
         """Describes one or more of the Reserved Instances that you purchased.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReservedInstances
@@ -5618,8 +4149,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeReservedInstances", kwargs)
 
     def describe_reserved_instances_listings(
-        self, **kwargs: Unpack[DescribeReservedInstancesListingsRequestTypeDef]
-    ) -> TargetResults[DescribeReservedInstancesListingsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReservedInstancesListingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReservedInstancesListingsResultTypeDef]:
         """Describes your account's Reserved Instance listings in the Reserved
         Instance Marketplace.
 
@@ -5628,8 +4160,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeReservedInstancesListings", kwargs)
 
     def describe_reserved_instances_modifications(
-        self, **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef]
-    ) -> TargetResults[DescribeReservedInstancesModificationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeReservedInstancesModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeReservedInstancesModificationsResultTypeDef]:
         """Describes the modifications made to your Reserved Instances. If no
         parameter is specified, information about all your Reserved Instances
         modification requests is returned. If a modification ID is specified, only
@@ -5640,8 +4175,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeReservedInstancesModifications", kwargs)
 
     def describe_reserved_instances_offerings(
-        self, **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeReservedInstancesOfferingsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReservedInstancesOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReservedInstancesOfferingsResultTypeDef]:
         """Describes Reserved Instance offerings that are available for purchase.
         With Reserved Instances, you purchase the right to launch instances for a
         period of time. During that time period, you do not receive insufficient
@@ -5653,8 +4189,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeReservedInstancesOfferings", kwargs)
 
     def describe_route_server_endpoints(
-        self, **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeRouteServerEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouteServerEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouteServerEndpointsResultTypeDef]:
         """Describes one or more route server endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerEndpoints
@@ -5662,8 +4198,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeRouteServerEndpoints", kwargs)
 
     def describe_route_server_peers(
-        self, **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef]
-    ) -> TargetResults[DescribeRouteServerPeersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouteServerPeersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouteServerPeersResultTypeDef]:
         """Describes one or more route server peers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerPeers
@@ -5671,8 +4207,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeRouteServerPeers", kwargs)
 
     def describe_route_servers(
-        self, **kwargs: Unpack[DescribeRouteServersRequestTypeDef]
-    ) -> TargetResults[DescribeRouteServersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouteServersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouteServersResultTypeDef]:
         """Describes one or more route servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServers
@@ -5680,8 +4216,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeRouteServers", kwargs)
 
     def describe_route_tables(
-        self, **kwargs: Unpack[DescribeRouteTablesRequestTypeDef]
-    ) -> TargetResults[DescribeRouteTablesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouteTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouteTablesResultTypeDef]:
         """Describes your route tables. The default is to describe all your route
         tables. Alternatively, you can specify specific route table IDs or filter
         the results to include only the route tables that match specific criteria.
@@ -5691,8 +4227,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeRouteTables", kwargs)
 
     def describe_scheduled_instance_availability(
-        self, **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef]
-    ) -> TargetResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeScheduledInstanceAvailabilityRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScheduledInstanceAvailabilityResultTypeDef]:
         """Finds available schedules that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeScheduledInstanceAvailability
@@ -5700,8 +4237,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeScheduledInstanceAvailability", kwargs)
 
     def describe_scheduled_instances(
-        self, **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeScheduledInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduledInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScheduledInstancesResultTypeDef]:
         """Describes the specified Scheduled Instances or all your Scheduled
         Instances.
 
@@ -5710,8 +4247,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeScheduledInstances", kwargs)
 
     def describe_secondary_interfaces(
-        self, **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef]
-    ) -> TargetResults[DescribeSecondaryInterfacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecondaryInterfacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecondaryInterfacesResultTypeDef]:
         """Describes one or more of your secondary interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryInterfaces
@@ -5719,8 +4256,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecondaryInterfaces", kwargs)
 
     def describe_secondary_networks(
-        self, **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef]
-    ) -> TargetResults[DescribeSecondaryNetworksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecondaryNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecondaryNetworksResultTypeDef]:
         """Describes one or more secondary networks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryNetworks
@@ -5728,8 +4265,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecondaryNetworks", kwargs)
 
     def describe_secondary_subnets(
-        self, **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef]
-    ) -> TargetResults[DescribeSecondarySubnetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecondarySubnetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecondarySubnetsResultTypeDef]:
         """Describes one or more of your secondary subnets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondarySubnets
@@ -5737,8 +4274,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecondarySubnets", kwargs)
 
     def describe_security_group_references(
-        self, **kwargs: Unpack[DescribeSecurityGroupReferencesRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityGroupReferencesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityGroupReferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityGroupReferencesResultTypeDef]:
         """Describes the VPCs on the other side of a VPC peering or Transit Gateway
         connection that are referencing the security groups you've specified in
         this request.
@@ -5748,8 +4285,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecurityGroupReferences", kwargs)
 
     def describe_security_group_rules(
-        self, **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityGroupRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityGroupRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityGroupRulesResultTypeDef]:
         """Describes one or more of your security group rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupRules
@@ -5757,8 +4294,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecurityGroupRules", kwargs)
 
     def describe_security_group_vpc_associations(
-        self, **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecurityGroupVpcAssociationsResultTypeDef]:
         """Describes security group VPC associations made with
         AssociateSecurityGroupVpc.
 
@@ -5767,8 +4305,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecurityGroupVpcAssociations", kwargs)
 
     def describe_security_groups(
-        self, **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityGroupsResultTypeDef]:
         """Describes the specified security groups or all of your security groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroups
@@ -5776,8 +4314,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSecurityGroups", kwargs)
 
     def describe_service_link_virtual_interfaces(
-        self, **kwargs: Unpack[DescribeServiceLinkVirtualInterfacesRequestTypeDef]
-    ) -> TargetResults[DescribeServiceLinkVirtualInterfacesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeServiceLinkVirtualInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServiceLinkVirtualInterfacesResultTypeDef]:
         """Describes the Outpost service link virtual interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeServiceLinkVirtualInterfaces
@@ -5785,8 +4324,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeServiceLinkVirtualInterfaces", kwargs)
 
     def describe_snapshot_attribute(
-        self, **kwargs: Unpack[DescribeSnapshotAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeSnapshotAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotAttributeResultTypeDef]:
         """Describes the specified attribute of the specified snapshot. You can
         specify only one attribute at a time.
 
@@ -5795,8 +4334,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSnapshotAttribute", kwargs)
 
     def describe_snapshot_tier_status(
-        self, **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef]
-    ) -> TargetResults[DescribeSnapshotTierStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotTierStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotTierStatusResultTypeDef]:
         """Describes the storage tier status of one or more Amazon EBS snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshotTierStatus
@@ -5804,8 +4343,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSnapshotTierStatus", kwargs)
 
     def describe_snapshots(
-        self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotsResultTypeDef]:
         """Describes the specified EBS snapshots available to you or all of the EBS
         snapshots available to you.
 
@@ -5814,8 +4353,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSnapshots", kwargs)
 
     def describe_spot_datafeed_subscription(
-        self, **kwargs: Unpack[DescribeSpotDatafeedSubscriptionRequestTypeDef]
-    ) -> TargetResults[DescribeSpotDatafeedSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpotDatafeedSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpotDatafeedSubscriptionResultTypeDef]:
         """Describes the data feed for Spot Instances. For more information, see Spot
         Instance data feed in the Amazon EC2 User Guide.
 
@@ -5824,8 +4363,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSpotDatafeedSubscription", kwargs)
 
     def describe_spot_fleet_instances(
-        self, **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeSpotFleetInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpotFleetInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpotFleetInstancesResponseTypeDef]:
         """Describes the running instances for the specified Spot Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetInstances
@@ -5833,8 +4372,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSpotFleetInstances", kwargs)
 
     def describe_spot_fleet_request_history(
-        self, **kwargs: Unpack[DescribeSpotFleetRequestHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeSpotFleetRequestHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpotFleetRequestHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpotFleetRequestHistoryResponseTypeDef]:
         """Describes the events for the specified Spot Fleet request during the
         specified time.
 
@@ -5843,8 +4382,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSpotFleetRequestHistory", kwargs)
 
     def describe_spot_fleet_requests(
-        self, **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef]
-    ) -> TargetResults[DescribeSpotFleetRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpotFleetRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpotFleetRequestsResponseTypeDef]:
         """Describes your Spot Fleet requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetRequests
@@ -5852,8 +4391,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSpotFleetRequests", kwargs)
 
     def describe_spot_instance_requests(
-        self, **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef]
-    ) -> TargetResults[DescribeSpotInstanceRequestsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpotInstanceRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpotInstanceRequestsResultTypeDef]:
         """Describes the specified Spot Instance requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotInstanceRequests
@@ -5861,8 +4400,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSpotInstanceRequests", kwargs)
 
     def describe_spot_price_history(
-        self, **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeSpotPriceHistoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpotPriceHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpotPriceHistoryResultTypeDef]:
         """Describes the Spot price history. For more information, see Spot Instance
         pricing history in the Amazon EC2 User Guide.
 
@@ -5871,8 +4410,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSpotPriceHistory", kwargs)
 
     def describe_stale_security_groups(
-        self, **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeStaleSecurityGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStaleSecurityGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStaleSecurityGroupsResultTypeDef]:
         """Describes the stale security group rules for security groups referenced
         across a VPC peering connection, transit gateway connection, or with a
         security group VPC association. Rules are stale when they reference a
@@ -5888,8 +4427,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeStaleSecurityGroups", kwargs)
 
     def describe_store_image_tasks(
-        self, **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef]
-    ) -> TargetResults[DescribeStoreImageTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStoreImageTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStoreImageTasksResultTypeDef]:
         """Describes the progress of the AMI store tasks. You can describe the store
         tasks for specified AMIs. If you don't specify the AMIs, you get a
         paginated list of store tasks from the last 31 days.
@@ -5899,8 +4438,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeStoreImageTasks", kwargs)
 
     def describe_subnets(
-        self, **kwargs: Unpack[DescribeSubnetsRequestTypeDef]
-    ) -> TargetResults[DescribeSubnetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSubnetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSubnetsResultTypeDef]:
         """Describes your subnets. The default is to describe all your subnets.
         Alternatively, you can specify specific subnet IDs or filter the results
         to include only the subnets that match specific criteria.
@@ -5910,8 +4449,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeSubnets", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> TargetResults[DescribeTagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsResultTypeDef]:
         """Describes the specified tags for your EC2 resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTags
@@ -5919,8 +4458,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def describe_traffic_mirror_filter_rules(
-        self, **kwargs: Unpack[DescribeTrafficMirrorFilterRulesRequestTypeDef]
-    ) -> TargetResults[DescribeTrafficMirrorFilterRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrafficMirrorFilterRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorFilterRulesResultTypeDef]:
         """Describe traffic mirror filters that determine the traffic that is
         mirrored.
 
@@ -5929,8 +4468,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTrafficMirrorFilterRules", kwargs)
 
     def describe_traffic_mirror_filters(
-        self, **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef]
-    ) -> TargetResults[DescribeTrafficMirrorFiltersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrafficMirrorFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorFiltersResultTypeDef]:
         """Describes one or more Traffic Mirror filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorFilters
@@ -5938,8 +4477,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTrafficMirrorFilters", kwargs)
 
     def describe_traffic_mirror_sessions(
-        self, **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef]
-    ) -> TargetResults[DescribeTrafficMirrorSessionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrafficMirrorSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorSessionsResultTypeDef]:
         """Describes one or more Traffic Mirror sessions. By default, all Traffic
         Mirror sessions are described. Alternatively, you can filter the results.
 
@@ -5948,8 +4487,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTrafficMirrorSessions", kwargs)
 
     def describe_traffic_mirror_targets(
-        self, **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeTrafficMirrorTargetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrafficMirrorTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorTargetsResultTypeDef]:
         """Information about one or more Traffic Mirror targets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorTargets
@@ -5957,8 +4496,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTrafficMirrorTargets", kwargs)
 
     def describe_transit_gateway_attachments(
-        self, **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayAttachmentsResultTypeDef]:
         """Describes one or more attachments between resources and transit gateways.
         By default, all attachments are described. Alternatively, you can filter
         the results by attachment ID, attachment state, resource ID, or resource
@@ -5969,8 +4509,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayAttachments", kwargs)
 
     def describe_transit_gateway_connect_peers(
-        self, **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayConnectPeersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayConnectPeersResultTypeDef]:
         """Describes one or more Connect peers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnectPeers
@@ -5978,8 +4519,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayConnectPeers", kwargs)
 
     def describe_transit_gateway_connects(
-        self, **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayConnectsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTransitGatewayConnectsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTransitGatewayConnectsResultTypeDef]:
         """Describes one or more Connect attachments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnects
@@ -5987,8 +4528,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayConnects", kwargs)
 
     def describe_transit_gateway_metering_policies(
-        self, **kwargs: Unpack[DescribeTransitGatewayMeteringPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayMeteringPoliciesResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayMeteringPoliciesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayMeteringPoliciesResultTypeDef]:
         """Describes one or more transit gateway metering policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayMeteringPolicies
@@ -5996,8 +4540,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayMeteringPolicies", kwargs)
 
     def describe_transit_gateway_multicast_domains(
-        self, **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayMulticastDomainsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayMulticastDomainsResultTypeDef]:
         """Describes one or more transit gateway multicast domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayMulticastDomains
@@ -6005,8 +4552,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayMulticastDomains", kwargs)
 
     def describe_transit_gateway_peering_attachments(
-        self, **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayPeeringAttachmentsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
         """Describes your transit gateway peering attachments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPeeringAttachments
@@ -6014,8 +4564,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayPeeringAttachments", kwargs)
 
     def describe_transit_gateway_policy_tables(
-        self, **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayPolicyTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayPolicyTablesResultTypeDef]:
         """Describes one or more transit gateway route policy tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPolicyTables
@@ -6024,8 +4575,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_route_table_announcements(
         self,
-        **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef
+    ]:
         """Describes one or more transit gateway route table advertisements.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayRouteTableAnnouncements
@@ -6033,8 +4588,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayRouteTableAnnouncements", kwargs)
 
     def describe_transit_gateway_route_tables(
-        self, **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayRouteTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayRouteTablesResultTypeDef]:
         """Describes one or more transit gateway route tables. By default, all
         transit gateway route tables are described. Alternatively, you can filter
         the results.
@@ -6044,8 +4600,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayRouteTables", kwargs)
 
     def describe_transit_gateway_vpc_attachments(
-        self, **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
         """Describes one or more VPC attachments. By default, all VPC attachments are
         described. Alternatively, you can filter the results.
 
@@ -6054,8 +4611,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGatewayVpcAttachments", kwargs)
 
     def describe_transit_gateways(
-        self, **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeTransitGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTransitGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTransitGatewaysResultTypeDef]:
         """Describes one or more transit gateways. By default, all transit gateways
         are described. Alternatively, you can filter the results.
 
@@ -6064,8 +4621,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTransitGateways", kwargs)
 
     def describe_trunk_interface_associations(
-        self, **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTrunkInterfaceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrunkInterfaceAssociationsResultTypeDef]:
         """Describes one or more network interface trunk associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrunkInterfaceAssociations
@@ -6073,8 +4631,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeTrunkInterfaceAssociations", kwargs)
 
     def describe_verified_access_endpoints(
-        self, **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVerifiedAccessEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessEndpointsResultTypeDef]:
         """Describes the specified Amazon Web Services Verified Access endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessEndpoints
@@ -6082,8 +4640,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVerifiedAccessEndpoints", kwargs)
 
     def describe_verified_access_groups(
-        self, **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeVerifiedAccessGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVerifiedAccessGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessGroupsResultTypeDef]:
         """Describes the specified Verified Access groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessGroups
@@ -6093,10 +4651,10 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_verified_access_instance_logging_configurations(
         self,
         **kwargs: Unpack[
-            DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
+            type_defs.DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
         ],
     ) -> TargetResults[
-        DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
+        type_defs.DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
     ]:
         """Describes the specified Amazon Web Services Verified Access instances.
 
@@ -6105,8 +4663,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVerifiedAccessInstanceLoggingConfigurations", kwargs)
 
     def describe_verified_access_instances(
-        self, **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeVerifiedAccessInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVerifiedAccessInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessInstancesResultTypeDef]:
         """Describes the specified Amazon Web Services Verified Access instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessInstances
@@ -6114,8 +4672,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVerifiedAccessInstances", kwargs)
 
     def describe_verified_access_trust_providers(
-        self, **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef]
-    ) -> TargetResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessTrustProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessTrustProvidersResultTypeDef]:
         """Describes the specified Amazon Web Services Verified Access trust
         providers.
 
@@ -6124,8 +4683,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVerifiedAccessTrustProviders", kwargs)
 
     def describe_volume_attribute(
-        self, **kwargs: Unpack[DescribeVolumeAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeVolumeAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVolumeAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVolumeAttributeResultTypeDef]:
         """Describes the specified attribute of the specified volume. You can specify
         only one attribute at a time.
 
@@ -6134,8 +4693,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVolumeAttribute", kwargs)
 
     def describe_volume_status(
-        self, **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef]
-    ) -> TargetResults[DescribeVolumeStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVolumeStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVolumeStatusResultTypeDef]:
         """Describes the status of the specified volumes. Volume status provides the
         result of the checks performed on your volumes to determine events that
         can impair the performance of your volumes. The performance of a volume
@@ -6150,8 +4709,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVolumeStatus", kwargs)
 
     def describe_volumes(
-        self, **kwargs: Unpack[DescribeVolumesRequestTypeDef]
-    ) -> TargetResults[DescribeVolumesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVolumesResultTypeDef]:
         """Describes the specified EBS volumes or all of your EBS volumes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
@@ -6159,8 +4718,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVolumes", kwargs)
 
     def describe_volumes_modifications(
-        self, **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef]
-    ) -> TargetResults[DescribeVolumesModificationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVolumesModificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVolumesModificationsResultTypeDef]:
         """Describes the most recent volume modification request for the specified
         EBS volumes.
 
@@ -6169,8 +4728,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVolumesModifications", kwargs)
 
     def describe_vpc_attribute(
-        self, **kwargs: Unpack[DescribeVpcAttributeRequestTypeDef]
-    ) -> TargetResults[DescribeVpcAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcAttributeResultTypeDef]:
         """Describes the specified attribute of the specified VPC. You can specify
         only one attribute at a time.
 
@@ -6179,8 +4738,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcAttribute", kwargs)
 
     def describe_vpc_block_public_access_exclusions(
-        self, **kwargs: Unpack[DescribeVpcBlockPublicAccessExclusionsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcBlockPublicAccessExclusionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeVpcBlockPublicAccessExclusionsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeVpcBlockPublicAccessExclusionsResultTypeDef]:
         """Describe VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is
         a mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -6194,8 +4756,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcBlockPublicAccessExclusions", kwargs)
 
     def describe_vpc_block_public_access_options(
-        self, **kwargs: Unpack[DescribeVpcBlockPublicAccessOptionsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcBlockPublicAccessOptionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeVpcBlockPublicAccessOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcBlockPublicAccessOptionsResultTypeDef]:
         """Describe VPC Block Public Access (BPA) options. VPC Block Public Access
         (BPA) enables you to block resources in VPCs and subnets that you own in a
         Region from reaching or being reached from the internet through internet
@@ -6207,8 +4770,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcBlockPublicAccessOptions", kwargs)
 
     def describe_vpc_classic_link(
-        self, **kwargs: Unpack[DescribeVpcClassicLinkRequestTypeDef]
-    ) -> TargetResults[DescribeVpcClassicLinkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcClassicLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcClassicLinkResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcClassicLink
@@ -6216,8 +4779,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcClassicLink", kwargs)
 
     def describe_vpc_classic_link_dns_support(
-        self, **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef]
-    ) -> TargetResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcClassicLinkDnsSupportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcClassicLinkDnsSupportResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcClassicLinkDnsSupport
@@ -6225,8 +4788,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcClassicLinkDnsSupport", kwargs)
 
     def describe_vpc_encryption_controls(
-        self, **kwargs: Unpack[DescribeVpcEncryptionControlsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEncryptionControlsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEncryptionControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEncryptionControlsResultTypeDef]:
         """Describes one or more VPC Encryption Control configurations. VPC
         Encryption Control enables you to enforce encryption for all data in
         transit within and between VPCs to meet compliance requirements You can
@@ -6238,8 +4801,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEncryptionControls", kwargs)
 
     def describe_vpc_endpoint_associations(
-        self, **kwargs: Unpack[DescribeVpcEndpointAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointAssociationsResultTypeDef]:
         """Describes the VPC resources, VPC endpoint services, Amazon Lattice
         services, or service networks associated with the VPC endpoint.
 
@@ -6248,8 +4811,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpointAssociations", kwargs)
 
     def describe_vpc_endpoint_connection_notifications(
-        self, **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeVpcEndpointConnectionNotificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeVpcEndpointConnectionNotificationsResultTypeDef
+    ]:
         """Describes the connection notifications for VPC endpoints and VPC endpoint
         services.
 
@@ -6258,8 +4826,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpointConnectionNotifications", kwargs)
 
     def describe_vpc_endpoint_connections(
-        self, **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointConnectionsResultTypeDef]:
         """Describes the VPC endpoint connections to your VPC endpoint services,
         including any endpoints that are pending your acceptance.
 
@@ -6268,8 +4836,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpointConnections", kwargs)
 
     def describe_vpc_endpoint_service_configurations(
-        self, **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeVpcEndpointServiceConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
         """Describes the VPC endpoint service configurations in your account (your
         services).
 
@@ -6278,8 +4849,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpointServiceConfigurations", kwargs)
 
     def describe_vpc_endpoint_service_permissions(
-        self, **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointServicePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointServicePermissionsResultTypeDef]:
         """Describes the principals (service consumers) that are permitted to
         discover your VPC endpoint service. Principal ARNs with path components
         aren't supported.
@@ -6289,8 +4861,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpointServicePermissions", kwargs)
 
     def describe_vpc_endpoint_services(
-        self, **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointServicesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointServicesResultTypeDef]:
         """Describes available services to which you can create a VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServices
@@ -6298,8 +4870,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpointServices", kwargs)
 
     def describe_vpc_endpoints(
-        self, **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointsResultTypeDef]:
         """Describes your VPC endpoints. The default is to describe all your VPC
         endpoints. Alternatively, you can specify specific VPC endpoint IDs or
         filter the results to include only the VPC endpoints that match specific
@@ -6310,8 +4882,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcEndpoints", kwargs)
 
     def describe_vpc_peering_connections(
-        self, **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcPeeringConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcPeeringConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcPeeringConnectionsResultTypeDef]:
         """Describes your VPC peering connections. The default is to describe all
         your VPC peering connections. Alternatively, you can specify specific VPC
         peering connection IDs or filter the results to include only the VPC
@@ -6322,8 +4894,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcPeeringConnections", kwargs)
 
     def describe_vpcs(
-        self, **kwargs: Unpack[DescribeVpcsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcsResultTypeDef]:
         """Describes your VPCs. The default is to describe all your VPCs.
         Alternatively, you can specify specific VPC IDs or filter the results to
         include only the VPCs that match specific criteria.
@@ -6333,8 +4905,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpcs", kwargs)
 
     def describe_vpn_concentrators(
-        self, **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef]
-    ) -> TargetResults[DescribeVpnConcentratorsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpnConcentratorsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpnConcentratorsResultTypeDef]:
         """Describes one or more of your VPN concentrators.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConcentrators
@@ -6342,8 +4914,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpnConcentrators", kwargs)
 
     def describe_vpn_connections(
-        self, **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef]
-    ) -> TargetResults[DescribeVpnConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpnConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpnConnectionsResultTypeDef]:
         """Describes one or more of your VPN connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConnections
@@ -6351,8 +4923,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpnConnections", kwargs)
 
     def describe_vpn_gateways(
-        self, **kwargs: Unpack[DescribeVpnGatewaysRequestTypeDef]
-    ) -> TargetResults[DescribeVpnGatewaysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpnGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpnGatewaysResultTypeDef]:
         """Describes one or more of your virtual private gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnGateways
@@ -6360,8 +4932,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DescribeVpnGateways", kwargs)
 
     def detach_classic_link_vpc(
-        self, **kwargs: Unpack[DetachClassicLinkVpcRequestTypeDef]
-    ) -> TargetResults[DetachClassicLinkVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachClassicLinkVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachClassicLinkVpcResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DetachClassicLinkVpc
@@ -6369,8 +4941,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DetachClassicLinkVpc", kwargs)
 
     def detach_internet_gateway(
-        self, **kwargs: Unpack[DetachInternetGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachInternetGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches an internet gateway from a VPC, disabling connectivity between
         the internet and the VPC. The VPC must not contain any running instances
         with Elastic IP addresses or public IPv4 addresses.
@@ -6380,8 +4952,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DetachInternetGateway", kwargs)
 
     def detach_network_interface(
-        self, **kwargs: Unpack[DetachNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a network interface from an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DetachNetworkInterface
@@ -6389,8 +4961,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DetachNetworkInterface", kwargs)
 
     def detach_verified_access_trust_provider(
-        self, **kwargs: Unpack[DetachVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> TargetResults[DetachVerifiedAccessTrustProviderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DetachVerifiedAccessTrustProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.DetachVerifiedAccessTrustProviderResultTypeDef]:
         """Detaches the specified Amazon Web Services Verified Access trust provider
         from the specified Amazon Web Services Verified Access instance.
 
@@ -6399,8 +4972,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DetachVerifiedAccessTrustProvider", kwargs)
 
     def detach_volume(
-        self, **kwargs: Unpack[DetachVolumeRequestTypeDef]
-    ) -> TargetResults[VolumeAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.VolumeAttachmentResponseTypeDef]:
         """Detaches an EBS volume from an instance. Make sure to unmount any file
         systems on the device within your operating system before detaching the
         volume. Failure to do so can result in the volume becoming stuck in the
@@ -6415,8 +4988,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DetachVolume", kwargs)
 
     def detach_vpn_gateway(
-        self, **kwargs: Unpack[DetachVpnGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachVpnGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a virtual private gateway from a VPC. You do this if you're
         planning to turn off the VPC and not use it anymore. You can confirm a
         virtual private gateway has been completely detached from a VPC by
@@ -6428,8 +5001,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DetachVpnGateway", kwargs)
 
     def disable_address_transfer(
-        self, **kwargs: Unpack[DisableAddressTransferRequestTypeDef]
-    ) -> TargetResults[DisableAddressTransferResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableAddressTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableAddressTransferResultTypeDef]:
         """Disables Elastic IP address transfer. For more information, see Transfer
         Elastic IP addresses in the Amazon VPC User Guide.
 
@@ -6438,8 +5011,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableAddressTransfer", kwargs)
 
     def disable_allowed_images_settings(
-        self, **kwargs: Unpack[DisableAllowedImagesSettingsRequestTypeDef]
-    ) -> TargetResults[DisableAllowedImagesSettingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableAllowedImagesSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableAllowedImagesSettingsResultTypeDef]:
         """Disables Allowed AMIs for your account in the specified Amazon Web
         Services Region. When set to disabled, the image criteria in your Allowed
         AMIs settings do not apply, and no restrictions are placed on AMI
@@ -6452,8 +5025,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_aws_network_performance_metric_subscription(
         self,
-        **kwargs: Unpack[DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef],
-    ) -> TargetResults[DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef
+    ]:
         """Disables Infrastructure Performance metric subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableAwsNetworkPerformanceMetricSubscription
@@ -6461,8 +5038,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableAwsNetworkPerformanceMetricSubscription", kwargs)
 
     def disable_capacity_manager(
-        self, **kwargs: Unpack[DisableCapacityManagerRequestTypeDef]
-    ) -> TargetResults[DisableCapacityManagerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableCapacityManagerRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableCapacityManagerResultTypeDef]:
         """Disables EC2 Capacity Manager for your account. This stops data ingestion
         and removes access to capacity analytics and optimization recommendations.
         Previously collected data is retained but no new data will be processed.
@@ -6472,8 +5049,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableCapacityManager", kwargs)
 
     def disable_ebs_encryption_by_default(
-        self, **kwargs: Unpack[DisableEbsEncryptionByDefaultRequestTypeDef]
-    ) -> TargetResults[DisableEbsEncryptionByDefaultResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableEbsEncryptionByDefaultRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableEbsEncryptionByDefaultResultTypeDef]:
         """Disables EBS encryption by default for your account in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableEbsEncryptionByDefault
@@ -6481,8 +5058,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableEbsEncryptionByDefault", kwargs)
 
     def disable_fast_launch(
-        self, **kwargs: Unpack[DisableFastLaunchRequestTypeDef]
-    ) -> TargetResults[DisableFastLaunchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableFastLaunchRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableFastLaunchResultTypeDef]:
         """Discontinue Windows fast launch for a Windows AMI, and clean up existing
         pre-provisioned snapshots. After you disable Windows fast launch, the AMI
         uses the standard launch process for each new instance. Amazon EC2 must
@@ -6494,8 +5071,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableFastLaunch", kwargs)
 
     def disable_fast_snapshot_restores(
-        self, **kwargs: Unpack[DisableFastSnapshotRestoresRequestTypeDef]
-    ) -> TargetResults[DisableFastSnapshotRestoresResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableFastSnapshotRestoresRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableFastSnapshotRestoresResultTypeDef]:
         """Disables fast snapshot restores for the specified snapshots in the
         specified Availability Zones.
 
@@ -6504,8 +5081,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableFastSnapshotRestores", kwargs)
 
     def disable_image(
-        self, **kwargs: Unpack[DisableImageRequestTypeDef]
-    ) -> TargetResults[DisableImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableImageResultTypeDef]:
         """Sets the AMI state to disabled and removes all launch permissions from the
         AMI. A disabled AMI can't be used for instance launches.
 
@@ -6514,8 +5091,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableImage", kwargs)
 
     def disable_image_block_public_access(
-        self, **kwargs: Unpack[DisableImageBlockPublicAccessRequestTypeDef]
-    ) -> TargetResults[DisableImageBlockPublicAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableImageBlockPublicAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableImageBlockPublicAccessResultTypeDef]:
         """Disables block public access for AMIs at the account level in the
         specified Amazon Web Services Region. This removes the block public access
         restriction from your account. With the restriction removed, you can
@@ -6526,8 +5103,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableImageBlockPublicAccess", kwargs)
 
     def disable_image_deprecation(
-        self, **kwargs: Unpack[DisableImageDeprecationRequestTypeDef]
-    ) -> TargetResults[DisableImageDeprecationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableImageDeprecationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableImageDeprecationResultTypeDef]:
         """Cancels the deprecation of the specified AMI.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableImageDeprecation
@@ -6535,8 +5112,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableImageDeprecation", kwargs)
 
     def disable_image_deregistration_protection(
-        self, **kwargs: Unpack[DisableImageDeregistrationProtectionRequestTypeDef]
-    ) -> TargetResults[DisableImageDeregistrationProtectionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisableImageDeregistrationProtectionRequestTypeDef],
+    ) -> TargetResults[type_defs.DisableImageDeregistrationProtectionResultTypeDef]:
         """Disables deregistration protection for an AMI. When deregistration
         protection is disabled, the AMI can be deregistered.
 
@@ -6545,8 +5123,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableImageDeregistrationProtection", kwargs)
 
     def disable_instance_sql_ha_standby_detections(
-        self, **kwargs: Unpack[DisableInstanceSqlHaStandbyDetectionsRequestTypeDef]
-    ) -> TargetResults[DisableInstanceSqlHaStandbyDetectionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisableInstanceSqlHaStandbyDetectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DisableInstanceSqlHaStandbyDetectionsResultTypeDef]:
         """Disable Amazon EC2 instances running in an SQL Server High Availability
         cluster from SQL Server High Availability instance standby detection
         monitoring. Once disabled, Amazon Web Services no longer monitors the
@@ -6558,8 +5137,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableInstanceSqlHaStandbyDetections", kwargs)
 
     def disable_ipam_organization_admin_account(
-        self, **kwargs: Unpack[DisableIpamOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[DisableIpamOrganizationAdminAccountResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisableIpamOrganizationAdminAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.DisableIpamOrganizationAdminAccountResultTypeDef]:
         """Disable the IPAM account. For more information, see Enable integration
         with Organizations in the Amazon VPC IPAM User Guide.
 
@@ -6568,8 +5148,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableIpamOrganizationAdminAccount", kwargs)
 
     def disable_ipam_policy(
-        self, **kwargs: Unpack[DisableIpamPolicyRequestTypeDef]
-    ) -> TargetResults[DisableIpamPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableIpamPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableIpamPolicyResultTypeDef]:
         """Disables an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableIpamPolicy
@@ -6577,8 +5157,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableIpamPolicy", kwargs)
 
     def disable_route_server_propagation(
-        self, **kwargs: Unpack[DisableRouteServerPropagationRequestTypeDef]
-    ) -> TargetResults[DisableRouteServerPropagationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableRouteServerPropagationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableRouteServerPropagationResultTypeDef]:
         """Disables route propagation from a route server to a specified route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableRouteServerPropagation
@@ -6586,8 +5166,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableRouteServerPropagation", kwargs)
 
     def disable_serial_console_access(
-        self, **kwargs: Unpack[DisableSerialConsoleAccessRequestTypeDef]
-    ) -> TargetResults[DisableSerialConsoleAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableSerialConsoleAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableSerialConsoleAccessResultTypeDef]:
         """Disables access to the EC2 serial console of all instances for your
         account. By default, access to the EC2 serial console is disabled for your
         account. For more information, see Manage account access to the EC2 serial
@@ -6598,8 +5178,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableSerialConsoleAccess", kwargs)
 
     def disable_snapshot_block_public_access(
-        self, **kwargs: Unpack[DisableSnapshotBlockPublicAccessRequestTypeDef]
-    ) -> TargetResults[DisableSnapshotBlockPublicAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableSnapshotBlockPublicAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableSnapshotBlockPublicAccessResultTypeDef]:
         """Disables the block public access for snapshots setting at the account
         level for the specified Amazon Web Services Region. After you disable
         block public access for snapshots in a Region, users can publicly share
@@ -6610,8 +5190,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableSnapshotBlockPublicAccess", kwargs)
 
     def disable_transit_gateway_route_table_propagation(
-        self, **kwargs: Unpack[DisableTransitGatewayRouteTablePropagationRequestTypeDef]
-    ) -> TargetResults[DisableTransitGatewayRouteTablePropagationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisableTransitGatewayRouteTablePropagationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisableTransitGatewayRouteTablePropagationResultTypeDef
+    ]:
         """Disables the specified resource attachment from propagating routes to the
         specified propagation route table.
 
@@ -6620,8 +5205,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableTransitGatewayRouteTablePropagation", kwargs)
 
     def disable_vgw_route_propagation(
-        self, **kwargs: Unpack[DisableVgwRoutePropagationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableVgwRoutePropagationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables a virtual private gateway (VGW) from propagating routes to a
         specified route table of a VPC.
 
@@ -6630,8 +5215,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableVgwRoutePropagation", kwargs)
 
     def disable_vpc_classic_link(
-        self, **kwargs: Unpack[DisableVpcClassicLinkRequestTypeDef]
-    ) -> TargetResults[DisableVpcClassicLinkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableVpcClassicLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableVpcClassicLinkResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableVpcClassicLink
@@ -6639,8 +5224,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableVpcClassicLink", kwargs)
 
     def disable_vpc_classic_link_dns_support(
-        self, **kwargs: Unpack[DisableVpcClassicLinkDnsSupportRequestTypeDef]
-    ) -> TargetResults[DisableVpcClassicLinkDnsSupportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableVpcClassicLinkDnsSupportRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableVpcClassicLinkDnsSupportResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableVpcClassicLinkDnsSupport
@@ -6648,8 +5233,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisableVpcClassicLinkDnsSupport", kwargs)
 
     def disassociate_address(
-        self, **kwargs: Unpack[DisassociateAddressRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates an Elastic IP address from the instance or network interface
         it's associated with.
 
@@ -6659,8 +5244,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_capacity_reservation_billing_owner(
         self,
-        **kwargs: Unpack[DisassociateCapacityReservationBillingOwnerRequestTypeDef],
-    ) -> TargetResults[DisassociateCapacityReservationBillingOwnerResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateCapacityReservationBillingOwnerRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateCapacityReservationBillingOwnerResultTypeDef
+    ]:
         """Cancels a pending request to assign billing of the unused capacity of a
         Capacity Reservation to a consumer account, or revokes a request that has
         already been accepted. For more information, see Billing assignment for
@@ -6671,8 +5260,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateCapacityReservationBillingOwner", kwargs)
 
     def disassociate_client_vpn_target_network(
-        self, **kwargs: Unpack[DisassociateClientVpnTargetNetworkRequestTypeDef]
-    ) -> TargetResults[DisassociateClientVpnTargetNetworkResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateClientVpnTargetNetworkRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateClientVpnTargetNetworkResultTypeDef]:
         """Disassociates a target network from the specified Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateClientVpnTargetNetwork
@@ -6680,8 +5270,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateClientVpnTargetNetwork", kwargs)
 
     def disassociate_enclave_certificate_iam_role(
-        self, **kwargs: Unpack[DisassociateEnclaveCertificateIamRoleRequestTypeDef]
-    ) -> TargetResults[DisassociateEnclaveCertificateIamRoleResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateEnclaveCertificateIamRoleRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateEnclaveCertificateIamRoleResultTypeDef]:
         """Disassociates an IAM role from an Certificate Manager (ACM) certificate.
         Disassociating an IAM role from an ACM certificate removes the Amazon S3
         object that contains the certificate, certificate chain, and encrypted
@@ -6694,8 +5285,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateEnclaveCertificateIamRole", kwargs)
 
     def disassociate_iam_instance_profile(
-        self, **kwargs: Unpack[DisassociateIamInstanceProfileRequestTypeDef]
-    ) -> TargetResults[DisassociateIamInstanceProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateIamInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateIamInstanceProfileResultTypeDef]:
         """Disassociates an IAM instance profile from a running or stopped instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateIamInstanceProfile
@@ -6703,8 +5294,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateIamInstanceProfile", kwargs)
 
     def disassociate_instance_event_window(
-        self, **kwargs: Unpack[DisassociateInstanceEventWindowRequestTypeDef]
-    ) -> TargetResults[DisassociateInstanceEventWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateInstanceEventWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateInstanceEventWindowResultTypeDef]:
         """Disassociates one or more targets from an event window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateInstanceEventWindow
@@ -6712,8 +5303,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateInstanceEventWindow", kwargs)
 
     def disassociate_ipam_byoasn(
-        self, **kwargs: Unpack[DisassociateIpamByoasnRequestTypeDef]
-    ) -> TargetResults[DisassociateIpamByoasnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateIpamByoasnRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateIpamByoasnResultTypeDef]:
         """Remove the association between your Autonomous System Number (ASN) and
         your BYOIP CIDR. You may want to use this action to disassociate an ASN
         from a CIDR or if you want to swap ASNs. For more information, see
@@ -6724,8 +5315,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateIpamByoasn", kwargs)
 
     def disassociate_ipam_resource_discovery(
-        self, **kwargs: Unpack[DisassociateIpamResourceDiscoveryRequestTypeDef]
-    ) -> TargetResults[DisassociateIpamResourceDiscoveryResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateIpamResourceDiscoveryRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateIpamResourceDiscoveryResultTypeDef]:
         """Disassociates a resource discovery from an Amazon VPC IPAM. A resource
         discovery is an IPAM component that enables IPAM to manage and monitor
         resources that belong to the owning account.
@@ -6735,8 +5327,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateIpamResourceDiscovery", kwargs)
 
     def disassociate_nat_gateway_address(
-        self, **kwargs: Unpack[DisassociateNatGatewayAddressRequestTypeDef]
-    ) -> TargetResults[DisassociateNatGatewayAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateNatGatewayAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateNatGatewayAddressResultTypeDef]:
         """Disassociates secondary Elastic IP addresses (EIPs) from a public NAT
         gateway. You cannot disassociate your primary EIP. For more information,
         see Edit secondary IP address associations in the Amazon VPC User Guide.
@@ -6746,8 +5338,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateNatGatewayAddress", kwargs)
 
     def disassociate_route_server(
-        self, **kwargs: Unpack[DisassociateRouteServerRequestTypeDef]
-    ) -> TargetResults[DisassociateRouteServerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateRouteServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateRouteServerResultTypeDef]:
         """Disassociates a route server from a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateRouteServer
@@ -6755,8 +5347,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateRouteServer", kwargs)
 
     def disassociate_route_table(
-        self, **kwargs: Unpack[DisassociateRouteTableRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateRouteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a subnet or gateway from a route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateRouteTable
@@ -6764,8 +5356,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateRouteTable", kwargs)
 
     def disassociate_security_group_vpc(
-        self, **kwargs: Unpack[DisassociateSecurityGroupVpcRequestTypeDef]
-    ) -> TargetResults[DisassociateSecurityGroupVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSecurityGroupVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSecurityGroupVpcResultTypeDef]:
         """Disassociates a security group from a VPC. You cannot disassociate the
         security group if any Elastic network interfaces in the associated VPC are
         still associated with the security group. Note that the disassociation is
@@ -6777,8 +5369,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateSecurityGroupVpc", kwargs)
 
     def disassociate_subnet_cidr_block(
-        self, **kwargs: Unpack[DisassociateSubnetCidrBlockRequestTypeDef]
-    ) -> TargetResults[DisassociateSubnetCidrBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSubnetCidrBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSubnetCidrBlockResultTypeDef]:
         """Disassociates a CIDR block from a subnet. Currently, you can disassociate
         an IPv6 CIDR block only. You must detach or delete all gateways and
         resources that are associated with the CIDR block before you can
@@ -6789,8 +5381,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateSubnetCidrBlock", kwargs)
 
     def disassociate_transit_gateway_multicast_domain(
-        self, **kwargs: Unpack[DisassociateTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> TargetResults[DisassociateTransitGatewayMulticastDomainResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateTransitGatewayMulticastDomainRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateTransitGatewayMulticastDomainResultTypeDef
+    ]:
         """Disassociates the specified subnets from the transit gateway multicast
         domain.
 
@@ -6799,8 +5396,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateTransitGatewayMulticastDomain", kwargs)
 
     def disassociate_transit_gateway_policy_table(
-        self, **kwargs: Unpack[DisassociateTransitGatewayPolicyTableRequestTypeDef]
-    ) -> TargetResults[DisassociateTransitGatewayPolicyTableResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateTransitGatewayPolicyTableRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateTransitGatewayPolicyTableResultTypeDef]:
         """Removes the association between an an attachment and a policy table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateTransitGatewayPolicyTable
@@ -6808,8 +5406,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateTransitGatewayPolicyTable", kwargs)
 
     def disassociate_transit_gateway_route_table(
-        self, **kwargs: Unpack[DisassociateTransitGatewayRouteTableRequestTypeDef]
-    ) -> TargetResults[DisassociateTransitGatewayRouteTableResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateTransitGatewayRouteTableRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateTransitGatewayRouteTableResultTypeDef]:
         """Disassociates a resource attachment from a transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateTransitGatewayRouteTable
@@ -6817,8 +5416,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateTransitGatewayRouteTable", kwargs)
 
     def disassociate_trunk_interface(
-        self, **kwargs: Unpack[DisassociateTrunkInterfaceRequestTypeDef]
-    ) -> TargetResults[DisassociateTrunkInterfaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateTrunkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateTrunkInterfaceResultTypeDef]:
         """Removes an association between a branch network interface with a trunk
         network interface.
 
@@ -6827,8 +5426,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateTrunkInterface", kwargs)
 
     def disassociate_vpc_cidr_block(
-        self, **kwargs: Unpack[DisassociateVpcCidrBlockRequestTypeDef]
-    ) -> TargetResults[DisassociateVpcCidrBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateVpcCidrBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateVpcCidrBlockResultTypeDef]:
         """Disassociates a CIDR block from a VPC. To disassociate the CIDR block, you
         must specify its association ID. You can get the association ID by using
         DescribeVpcs. You must detach or delete all gateways and resources that
@@ -6839,8 +5438,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("DisassociateVpcCidrBlock", kwargs)
 
     def enable_address_transfer(
-        self, **kwargs: Unpack[EnableAddressTransferRequestTypeDef]
-    ) -> TargetResults[EnableAddressTransferResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableAddressTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableAddressTransferResultTypeDef]:
         """Enables Elastic IP address transfer. For more information, see Transfer
         Elastic IP addresses in the Amazon VPC User Guide.
 
@@ -6849,8 +5448,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableAddressTransfer", kwargs)
 
     def enable_allowed_images_settings(
-        self, **kwargs: Unpack[EnableAllowedImagesSettingsRequestTypeDef]
-    ) -> TargetResults[EnableAllowedImagesSettingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableAllowedImagesSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableAllowedImagesSettingsResultTypeDef]:
         """Enables Allowed AMIs for your account in the specified Amazon Web Services
         Region.
 
@@ -6860,8 +5459,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_aws_network_performance_metric_subscription(
         self,
-        **kwargs: Unpack[EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef],
-    ) -> TargetResults[EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef
+    ]:
         """Enables Infrastructure Performance subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableAwsNetworkPerformanceMetricSubscription
@@ -6869,8 +5472,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableAwsNetworkPerformanceMetricSubscription", kwargs)
 
     def enable_capacity_manager(
-        self, **kwargs: Unpack[EnableCapacityManagerRequestTypeDef]
-    ) -> TargetResults[EnableCapacityManagerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableCapacityManagerRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableCapacityManagerResultTypeDef]:
         """Enables EC2 Capacity Manager for your account. This starts data ingestion
         for your EC2 capacity usage across On-Demand, Spot, and Capacity
         Reservations. Initial data processing may take several hours to complete.
@@ -6880,8 +5483,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableCapacityManager", kwargs)
 
     def enable_ebs_encryption_by_default(
-        self, **kwargs: Unpack[EnableEbsEncryptionByDefaultRequestTypeDef]
-    ) -> TargetResults[EnableEbsEncryptionByDefaultResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableEbsEncryptionByDefaultRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableEbsEncryptionByDefaultResultTypeDef]:
         """Enables EBS encryption by default for your account in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableEbsEncryptionByDefault
@@ -6889,8 +5492,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableEbsEncryptionByDefault", kwargs)
 
     def enable_fast_launch(
-        self, **kwargs: Unpack[EnableFastLaunchRequestTypeDef]
-    ) -> TargetResults[EnableFastLaunchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableFastLaunchRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableFastLaunchResultTypeDef]:
         """When you enable Windows fast launch for a Windows AMI, images are
         pre-provisioned, using snapshots to launch instances up to 65% faster. To
         create the optimized Windows image, Amazon EC2 launches an instance and
@@ -6904,8 +5507,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableFastLaunch", kwargs)
 
     def enable_fast_snapshot_restores(
-        self, **kwargs: Unpack[EnableFastSnapshotRestoresRequestTypeDef]
-    ) -> TargetResults[EnableFastSnapshotRestoresResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableFastSnapshotRestoresRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableFastSnapshotRestoresResultTypeDef]:
         """Enables fast snapshot restores for the specified snapshots in the
         specified Availability Zones.
 
@@ -6914,8 +5517,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableFastSnapshotRestores", kwargs)
 
     def enable_image(
-        self, **kwargs: Unpack[EnableImageRequestTypeDef]
-    ) -> TargetResults[EnableImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableImageRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableImageResultTypeDef]:
         """Re-enables a disabled AMI. The re-enabled AMI is marked as available and
         can be used for instance launches, appears in describe operations, and can
         be shared. Amazon Web Services accounts, organizations, and Organizational
@@ -6928,8 +5531,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableImage", kwargs)
 
     def enable_image_block_public_access(
-        self, **kwargs: Unpack[EnableImageBlockPublicAccessRequestTypeDef]
-    ) -> TargetResults[EnableImageBlockPublicAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableImageBlockPublicAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableImageBlockPublicAccessResultTypeDef]:
         """Enables block public access for AMIs at the account level in the specified
         Amazon Web Services Region. This prevents the public sharing of your AMIs.
         However, if you already have public AMIs, they will remain publicly
@@ -6940,8 +5543,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableImageBlockPublicAccess", kwargs)
 
     def enable_image_deprecation(
-        self, **kwargs: Unpack[EnableImageDeprecationRequestTypeDef]
-    ) -> TargetResults[EnableImageDeprecationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableImageDeprecationRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableImageDeprecationResultTypeDef]:
         """Enables deprecation of the specified AMI at the specified date and time.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableImageDeprecation
@@ -6949,8 +5552,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableImageDeprecation", kwargs)
 
     def enable_image_deregistration_protection(
-        self, **kwargs: Unpack[EnableImageDeregistrationProtectionRequestTypeDef]
-    ) -> TargetResults[EnableImageDeregistrationProtectionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.EnableImageDeregistrationProtectionRequestTypeDef],
+    ) -> TargetResults[type_defs.EnableImageDeregistrationProtectionResultTypeDef]:
         """Enables deregistration protection for an AMI. When deregistration
         protection is enabled, the AMI can't be deregistered.
 
@@ -6959,8 +5563,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableImageDeregistrationProtection", kwargs)
 
     def enable_instance_sql_ha_standby_detections(
-        self, **kwargs: Unpack[EnableInstanceSqlHaStandbyDetectionsRequestTypeDef]
-    ) -> TargetResults[EnableInstanceSqlHaStandbyDetectionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.EnableInstanceSqlHaStandbyDetectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.EnableInstanceSqlHaStandbyDetectionsResultTypeDef]:
         """Enable Amazon EC2 instances running in an SQL Server High Availability
         cluster for SQL Server High Availability instance standby detection
         monitoring. Once enabled, Amazon Web Services monitors the metadata for
@@ -6974,8 +5579,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableInstanceSqlHaStandbyDetections", kwargs)
 
     def enable_ipam_organization_admin_account(
-        self, **kwargs: Unpack[EnableIpamOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[EnableIpamOrganizationAdminAccountResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.EnableIpamOrganizationAdminAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.EnableIpamOrganizationAdminAccountResultTypeDef]:
         """Enable an Organizations member account as the IPAM admin account. You
         cannot select the Organizations management account as the IPAM admin
         account. For more information, see Enable integration with Organizations
@@ -6986,8 +5592,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableIpamOrganizationAdminAccount", kwargs)
 
     def enable_ipam_policy(
-        self, **kwargs: Unpack[EnableIpamPolicyRequestTypeDef]
-    ) -> TargetResults[EnableIpamPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableIpamPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableIpamPolicyResultTypeDef]:
         """Enables an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableIpamPolicy
@@ -6996,8 +5602,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_reachability_analyzer_organization_sharing(
         self,
-        **kwargs: Unpack[EnableReachabilityAnalyzerOrganizationSharingRequestTypeDef],
-    ) -> TargetResults[EnableReachabilityAnalyzerOrganizationSharingResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.EnableReachabilityAnalyzerOrganizationSharingRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.EnableReachabilityAnalyzerOrganizationSharingResultTypeDef
+    ]:
         """Establishes a trust relationship between Reachability Analyzer and
         Organizations. This operation must be performed by the management account
         for the organization.
@@ -7007,8 +5617,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableReachabilityAnalyzerOrganizationSharing", kwargs)
 
     def enable_route_server_propagation(
-        self, **kwargs: Unpack[EnableRouteServerPropagationRequestTypeDef]
-    ) -> TargetResults[EnableRouteServerPropagationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableRouteServerPropagationRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableRouteServerPropagationResultTypeDef]:
         """Defines which route tables the route server can update with routes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableRouteServerPropagation
@@ -7016,8 +5626,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableRouteServerPropagation", kwargs)
 
     def enable_serial_console_access(
-        self, **kwargs: Unpack[EnableSerialConsoleAccessRequestTypeDef]
-    ) -> TargetResults[EnableSerialConsoleAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableSerialConsoleAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableSerialConsoleAccessResultTypeDef]:
         """Enables access to the EC2 serial console of all instances for your
         account. By default, access to the EC2 serial console is disabled for your
         account. For more information, see Manage account access to the EC2 serial
@@ -7028,8 +5638,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableSerialConsoleAccess", kwargs)
 
     def enable_snapshot_block_public_access(
-        self, **kwargs: Unpack[EnableSnapshotBlockPublicAccessRequestTypeDef]
-    ) -> TargetResults[EnableSnapshotBlockPublicAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableSnapshotBlockPublicAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableSnapshotBlockPublicAccessResultTypeDef]:
         """Enables or modifies the block public access for snapshots setting at the
         account level for the specified Amazon Web Services Region. After you
         enable block public access for snapshots in a Region, users can no longer
@@ -7042,8 +5652,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableSnapshotBlockPublicAccess", kwargs)
 
     def enable_transit_gateway_route_table_propagation(
-        self, **kwargs: Unpack[EnableTransitGatewayRouteTablePropagationRequestTypeDef]
-    ) -> TargetResults[EnableTransitGatewayRouteTablePropagationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.EnableTransitGatewayRouteTablePropagationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.EnableTransitGatewayRouteTablePropagationResultTypeDef
+    ]:
         """Enables the specified attachment to propagate routes to the specified
         propagation route table.
 
@@ -7052,8 +5667,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableTransitGatewayRouteTablePropagation", kwargs)
 
     def enable_vgw_route_propagation(
-        self, **kwargs: Unpack[EnableVgwRoutePropagationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableVgwRoutePropagationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables a virtual private gateway (VGW) to propagate routes to the
         specified route table of a VPC.
 
@@ -7062,8 +5677,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableVgwRoutePropagation", kwargs)
 
     def enable_volume_io(
-        self, **kwargs: Unpack[EnableVolumeIORequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableVolumeIORequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables I/O operations for a volume that had I/O operations disabled
         because the data on the volume was potentially inconsistent.
 
@@ -7072,8 +5687,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableVolumeIO", kwargs)
 
     def enable_vpc_classic_link(
-        self, **kwargs: Unpack[EnableVpcClassicLinkRequestTypeDef]
-    ) -> TargetResults[EnableVpcClassicLinkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableVpcClassicLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableVpcClassicLinkResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableVpcClassicLink
@@ -7081,8 +5696,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("EnableVpcClassicLink", kwargs)
 
     def enable_vpc_classic_link_dns_support(
-        self, **kwargs: Unpack[EnableVpcClassicLinkDnsSupportRequestTypeDef]
-    ) -> TargetResults[EnableVpcClassicLinkDnsSupportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableVpcClassicLinkDnsSupportRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableVpcClassicLinkDnsSupportResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableVpcClassicLinkDnsSupport
@@ -7091,8 +5706,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def export_client_vpn_client_certificate_revocation_list(
         self,
-        **kwargs: Unpack[ExportClientVpnClientCertificateRevocationListRequestTypeDef],
-    ) -> TargetResults[ExportClientVpnClientCertificateRevocationListResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ExportClientVpnClientCertificateRevocationListRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ExportClientVpnClientCertificateRevocationListResultTypeDef
+    ]:
         """Downloads the client certificate revocation list for the specified Client
         VPN endpoint.
 
@@ -7101,8 +5720,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ExportClientVpnClientCertificateRevocationList", kwargs)
 
     def export_client_vpn_client_configuration(
-        self, **kwargs: Unpack[ExportClientVpnClientConfigurationRequestTypeDef]
-    ) -> TargetResults[ExportClientVpnClientConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ExportClientVpnClientConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.ExportClientVpnClientConfigurationResultTypeDef]:
         """Downloads the contents of the Client VPN endpoint configuration file for
         the specified Client VPN endpoint. The Client VPN endpoint configuration
         file includes the Client VPN endpoint and certificate information clients
@@ -7113,8 +5733,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ExportClientVpnClientConfiguration", kwargs)
 
     def export_image(
-        self, **kwargs: Unpack[ExportImageRequestTypeDef]
-    ) -> TargetResults[ExportImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportImageRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportImageResultTypeDef]:
         """Exports an Amazon Machine Image (AMI) to a VM file. For more information,
         see Exporting a VM directly from an Amazon Machine Image (AMI) in the VM
         Import/Export User Guide.
@@ -7124,8 +5744,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ExportImage", kwargs)
 
     def export_transit_gateway_routes(
-        self, **kwargs: Unpack[ExportTransitGatewayRoutesRequestTypeDef]
-    ) -> TargetResults[ExportTransitGatewayRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportTransitGatewayRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportTransitGatewayRoutesResultTypeDef]:
         """Exports routes from the specified transit gateway route table to the
         specified S3 bucket. By default, all routes are exported. Alternatively,
         you can filter by CIDR range.
@@ -7136,8 +5756,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def export_verified_access_instance_client_configuration(
         self,
-        **kwargs: Unpack[ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef],
-    ) -> TargetResults[ExportVerifiedAccessInstanceClientConfigurationResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ExportVerifiedAccessInstanceClientConfigurationResultTypeDef
+    ]:
         """Exports the client configuration for a Verified Access instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ExportVerifiedAccessInstanceClientConfiguration
@@ -7145,8 +5769,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ExportVerifiedAccessInstanceClientConfiguration", kwargs)
 
     def get_active_vpn_tunnel_status(
-        self, **kwargs: Unpack[GetActiveVpnTunnelStatusRequestTypeDef]
-    ) -> TargetResults[GetActiveVpnTunnelStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetActiveVpnTunnelStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetActiveVpnTunnelStatusResultTypeDef]:
         """Returns the currently negotiated security parameters for an active VPN
         tunnel, including IKE version, DH groups, encryption algorithms, and
         integrity algorithms.
@@ -7156,8 +5780,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetActiveVpnTunnelStatus", kwargs)
 
     def get_allowed_images_settings(
-        self, **kwargs: Unpack[GetAllowedImagesSettingsRequestTypeDef]
-    ) -> TargetResults[GetAllowedImagesSettingsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAllowedImagesSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAllowedImagesSettingsResultTypeDef]:
         """Gets the current state of the Allowed AMIs setting and the list of Allowed
         AMIs criteria at the account level in the specified Region.
 
@@ -7166,8 +5790,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetAllowedImagesSettings", kwargs)
 
     def get_associated_enclave_certificate_iam_roles(
-        self, **kwargs: Unpack[GetAssociatedEnclaveCertificateIamRolesRequestTypeDef]
-    ) -> TargetResults[GetAssociatedEnclaveCertificateIamRolesResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAssociatedEnclaveCertificateIamRolesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetAssociatedEnclaveCertificateIamRolesResultTypeDef]:
         """Returns the IAM roles that are associated with the specified ACM (ACM)
         certificate. It also returns the name of the Amazon S3 bucket and the
         Amazon S3 object key where the certificate, certificate chain, and
@@ -7179,8 +5806,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetAssociatedEnclaveCertificateIamRoles", kwargs)
 
     def get_associated_ipv6_pool_cidrs(
-        self, **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef]
-    ) -> TargetResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssociatedIpv6PoolCidrsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssociatedIpv6PoolCidrsResultTypeDef]:
         """Gets information about the IPv6 CIDR block associations for a specified
         IPv6 address pool.
 
@@ -7189,8 +5816,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetAssociatedIpv6PoolCidrs", kwargs)
 
     def get_aws_network_performance_data(
-        self, **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef]
-    ) -> TargetResults[GetAwsNetworkPerformanceDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAwsNetworkPerformanceDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAwsNetworkPerformanceDataResultTypeDef]:
         """Gets network performance data.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetAwsNetworkPerformanceData
@@ -7198,8 +5825,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetAwsNetworkPerformanceData", kwargs)
 
     def get_capacity_manager_attributes(
-        self, **kwargs: Unpack[GetCapacityManagerAttributesRequestTypeDef]
-    ) -> TargetResults[GetCapacityManagerAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityManagerAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityManagerAttributesResultTypeDef]:
         """Retrieves the current configuration and status of EC2 Capacity Manager for
         your account, including enablement status, Organizations access settings,
         and data ingestion status.
@@ -7209,8 +5836,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetCapacityManagerAttributes", kwargs)
 
     def get_capacity_manager_metric_data(
-        self, **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef]
-    ) -> TargetResults[GetCapacityManagerMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityManagerMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityManagerMetricDataResultTypeDef]:
         """Retrieves capacity usage metrics for your EC2 resources. Returns
         time-series data for metrics like unused capacity, utilization rates, and
         costs across On-Demand, Spot, and Capacity Reservations. Data can be
@@ -7222,8 +5849,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetCapacityManagerMetricData", kwargs)
 
     def get_capacity_manager_metric_dimensions(
-        self, **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef]
-    ) -> TargetResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCapacityManagerMetricDimensionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCapacityManagerMetricDimensionsResultTypeDef]:
         """Retrieves the available dimension values for capacity metrics within a
         specified time range. This is useful for discovering what accounts,
         regions, instance families, and other dimensions have data available for
@@ -7234,8 +5862,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetCapacityManagerMetricDimensions", kwargs)
 
     def get_capacity_manager_monitored_tag_keys(
-        self, **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef]
-    ) -> TargetResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCapacityManagerMonitoredTagKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCapacityManagerMonitoredTagKeysResultTypeDef]:
         """Retrieves the tag keys that are currently being monitored by EC2 Capacity
         Manager. Monitored tag keys are included as dimensions in capacity metric
         data, enabling you to group and filter metrics by tag values.
@@ -7245,8 +5874,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetCapacityManagerMonitoredTagKeys", kwargs)
 
     def get_capacity_reservation_usage(
-        self, **kwargs: Unpack[GetCapacityReservationUsageRequestTypeDef]
-    ) -> TargetResults[GetCapacityReservationUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityReservationUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityReservationUsageResultTypeDef]:
         """Gets usage information about a Capacity Reservation. If the Capacity
         Reservation is shared, it shows usage information for the Capacity
         Reservation owner and each Amazon Web Services account that is currently
@@ -7258,8 +5887,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetCapacityReservationUsage", kwargs)
 
     def get_coip_pool_usage(
-        self, **kwargs: Unpack[GetCoipPoolUsageRequestTypeDef]
-    ) -> TargetResults[GetCoipPoolUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoipPoolUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoipPoolUsageResultTypeDef]:
         """Describes the allocations from the specified customer-owned address pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCoipPoolUsage
@@ -7267,8 +5896,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetCoipPoolUsage", kwargs)
 
     def get_console_output(
-        self, **kwargs: Unpack[GetConsoleOutputRequestTypeDef]
-    ) -> TargetResults[GetConsoleOutputResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConsoleOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConsoleOutputResultTypeDef]:
         """Gets the console output for the specified instance. For Linux instances,
         the instance console output displays the exact console output that would
         normally be displayed on a physical monitor attached to a computer. For
@@ -7280,8 +5909,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetConsoleOutput", kwargs)
 
     def get_console_screenshot(
-        self, **kwargs: Unpack[GetConsoleScreenshotRequestTypeDef]
-    ) -> TargetResults[GetConsoleScreenshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConsoleScreenshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConsoleScreenshotResultTypeDef]:
         """Retrieve a JPG-format screenshot of a running instance to help with
         troubleshooting.
 
@@ -7290,8 +5919,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetConsoleScreenshot", kwargs)
 
     def get_declarative_policies_report_summary(
-        self, **kwargs: Unpack[GetDeclarativePoliciesReportSummaryRequestTypeDef]
-    ) -> TargetResults[GetDeclarativePoliciesReportSummaryResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetDeclarativePoliciesReportSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDeclarativePoliciesReportSummaryResultTypeDef]:
         """Retrieves a summary of the account status report.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetDeclarativePoliciesReportSummary
@@ -7299,8 +5929,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetDeclarativePoliciesReportSummary", kwargs)
 
     def get_default_credit_specification(
-        self, **kwargs: Unpack[GetDefaultCreditSpecificationRequestTypeDef]
-    ) -> TargetResults[GetDefaultCreditSpecificationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDefaultCreditSpecificationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDefaultCreditSpecificationResultTypeDef]:
         """Describes the default credit option for CPU usage of a burstable
         performance instance family.
 
@@ -7309,8 +5939,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetDefaultCreditSpecification", kwargs)
 
     def get_ebs_default_kms_key_id(
-        self, **kwargs: Unpack[GetEbsDefaultKmsKeyIdRequestTypeDef]
-    ) -> TargetResults[GetEbsDefaultKmsKeyIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEbsDefaultKmsKeyIdRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEbsDefaultKmsKeyIdResultTypeDef]:
         """Describes the default KMS key for EBS encryption by default for your
         account in this Region.
 
@@ -7319,8 +5949,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetEbsDefaultKmsKeyId", kwargs)
 
     def get_ebs_encryption_by_default(
-        self, **kwargs: Unpack[GetEbsEncryptionByDefaultRequestTypeDef]
-    ) -> TargetResults[GetEbsEncryptionByDefaultResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEbsEncryptionByDefaultRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEbsEncryptionByDefaultResultTypeDef]:
         """Describes whether EBS encryption by default is enabled for your account in
         the current Region.
 
@@ -7329,8 +5959,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetEbsEncryptionByDefault", kwargs)
 
     def get_enabled_ipam_policy(
-        self, **kwargs: Unpack[GetEnabledIpamPolicyRequestTypeDef]
-    ) -> TargetResults[GetEnabledIpamPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnabledIpamPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnabledIpamPolicyResultTypeDef]:
         """Gets the enabled IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetEnabledIpamPolicy
@@ -7338,8 +5968,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetEnabledIpamPolicy", kwargs)
 
     def get_flow_logs_integration_template(
-        self, **kwargs: Unpack[GetFlowLogsIntegrationTemplateRequestTypeDef]
-    ) -> TargetResults[GetFlowLogsIntegrationTemplateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowLogsIntegrationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowLogsIntegrationTemplateResultTypeDef]:
         """Generates a CloudFormation template that streamlines and automates the
         integration of VPC flow logs with Amazon Athena. This make it easier for
         you to query and gain insights from VPC flow logs data.
@@ -7349,8 +5979,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetFlowLogsIntegrationTemplate", kwargs)
 
     def get_groups_for_capacity_reservation(
-        self, **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef]
-    ) -> TargetResults[GetGroupsForCapacityReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupsForCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupsForCapacityReservationResultTypeDef]:
         """Lists the resource groups to which a Capacity Reservation has been added.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetGroupsForCapacityReservation
@@ -7358,8 +5988,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetGroupsForCapacityReservation", kwargs)
 
     def get_host_reservation_purchase_preview(
-        self, **kwargs: Unpack[GetHostReservationPurchasePreviewRequestTypeDef]
-    ) -> TargetResults[GetHostReservationPurchasePreviewResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetHostReservationPurchasePreviewRequestTypeDef],
+    ) -> TargetResults[type_defs.GetHostReservationPurchasePreviewResultTypeDef]:
         """Preview a reservation purchase with configurations that match those of
         your Dedicated Host. You must have active Dedicated Hosts in your account
         before you purchase a reservation.
@@ -7369,8 +6000,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetHostReservationPurchasePreview", kwargs)
 
     def get_image_ancestry(
-        self, **kwargs: Unpack[GetImageAncestryRequestTypeDef]
-    ) -> TargetResults[GetImageAncestryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageAncestryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageAncestryResultTypeDef]:
         """Retrieves the ancestry chain of the specified AMI, tracing its lineage
         back to the root AMI. For more information, see AMI ancestry in Amazon EC2
         User Guide.
@@ -7380,8 +6011,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetImageAncestry", kwargs)
 
     def get_image_block_public_access_state(
-        self, **kwargs: Unpack[GetImageBlockPublicAccessStateRequestTypeDef]
-    ) -> TargetResults[GetImageBlockPublicAccessStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageBlockPublicAccessStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageBlockPublicAccessStateResultTypeDef]:
         """Gets the current state of block public access for AMIs at the account
         level in the specified Amazon Web Services Region.
 
@@ -7390,8 +6021,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetImageBlockPublicAccessState", kwargs)
 
     def get_instance_metadata_defaults(
-        self, **kwargs: Unpack[GetInstanceMetadataDefaultsRequestTypeDef]
-    ) -> TargetResults[GetInstanceMetadataDefaultsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceMetadataDefaultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceMetadataDefaultsResultTypeDef]:
         """Gets the default instance metadata service (IMDS) settings that are set at
         the account level in the specified Amazon Web Services Region.
 
@@ -7400,8 +6031,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetInstanceMetadataDefaults", kwargs)
 
     def get_instance_tpm_ek_pub(
-        self, **kwargs: Unpack[GetInstanceTpmEkPubRequestTypeDef]
-    ) -> TargetResults[GetInstanceTpmEkPubResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceTpmEkPubRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceTpmEkPubResultTypeDef]:
         """Gets the public endorsement key associated with the Nitro Trusted Platform
         Module (NitroTPM) for the specified instance.
 
@@ -7410,8 +6041,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetInstanceTpmEkPub", kwargs)
 
     def get_instance_types_from_instance_requirements(
-        self, **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef]
-    ) -> TargetResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetInstanceTypesFromInstanceRequirementsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
         """Returns a list of instance types with the specified instance attributes.
         You can use the response to preview the instance types without launching
         instances. Note that the response does not consider capacity.
@@ -7421,8 +6055,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetInstanceTypesFromInstanceRequirements", kwargs)
 
     def get_instance_uefi_data(
-        self, **kwargs: Unpack[GetInstanceUefiDataRequestTypeDef]
-    ) -> TargetResults[GetInstanceUefiDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceUefiDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceUefiDataResultTypeDef]:
         """A binary representation of the UEFI variable store. Only non-volatile
         variables are stored. This is a base64 encoded and zlib compressed binary
         value that must be properly encoded.
@@ -7432,8 +6066,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetInstanceUefiData", kwargs)
 
     def get_ipam_address_history(
-        self, **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef]
-    ) -> TargetResults[GetIpamAddressHistoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamAddressHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamAddressHistoryResultTypeDef]:
         """Retrieve historical information about a CIDR within an IPAM scope. For
         more information, see View the history of IP addresses in the Amazon VPC
         IPAM User Guide.
@@ -7443,8 +6077,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamAddressHistory", kwargs)
 
     def get_ipam_discovered_accounts(
-        self, **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef]
-    ) -> TargetResults[GetIpamDiscoveredAccountsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamDiscoveredAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamDiscoveredAccountsResultTypeDef]:
         """Gets IPAM discovered accounts. A discovered account is an Amazon Web
         Services account that is monitored under a resource discovery. If you have
         integrated IPAM with Amazon Web Services Organizations, all accounts in
@@ -7456,8 +6090,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamDiscoveredAccounts", kwargs)
 
     def get_ipam_discovered_public_addresses(
-        self, **kwargs: Unpack[GetIpamDiscoveredPublicAddressesRequestTypeDef]
-    ) -> TargetResults[GetIpamDiscoveredPublicAddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamDiscoveredPublicAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamDiscoveredPublicAddressesResultTypeDef]:
         """Gets the public IP addresses that have been discovered by IPAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredPublicAddresses
@@ -7465,8 +6099,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamDiscoveredPublicAddresses", kwargs)
 
     def get_ipam_discovered_resource_cidrs(
-        self, **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef]
-    ) -> TargetResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamDiscoveredResourceCidrsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamDiscoveredResourceCidrsResultTypeDef]:
         """Returns the resource CIDRs that are monitored as part of a resource
         discovery. A discovered resource is a resource CIDR monitored under a
         resource discovery. The following resources can be discovered: VPCs,
@@ -7477,8 +6111,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamDiscoveredResourceCidrs", kwargs)
 
     def get_ipam_policy_allocation_rules(
-        self, **kwargs: Unpack[GetIpamPolicyAllocationRulesRequestTypeDef]
-    ) -> TargetResults[GetIpamPolicyAllocationRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamPolicyAllocationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamPolicyAllocationRulesResultTypeDef]:
         """Gets the allocation rules for an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPolicyAllocationRules
@@ -7486,8 +6120,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPolicyAllocationRules", kwargs)
 
     def get_ipam_policy_organization_targets(
-        self, **kwargs: Unpack[GetIpamPolicyOrganizationTargetsRequestTypeDef]
-    ) -> TargetResults[GetIpamPolicyOrganizationTargetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamPolicyOrganizationTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamPolicyOrganizationTargetsResultTypeDef]:
         """Gets the Amazon Web Services Organizations targets for an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPolicyOrganizationTargets
@@ -7495,8 +6129,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPolicyOrganizationTargets", kwargs)
 
     def get_ipam_pool_allocations(
-        self, **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef]
-    ) -> TargetResults[GetIpamPoolAllocationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamPoolAllocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamPoolAllocationsResultTypeDef]:
         """Get a list of all the CIDR allocations in an IPAM pool. The Region you use
         should be the IPAM pool locale. The locale is the Amazon Web Services
         Region where this IPAM pool is available for allocations.
@@ -7506,8 +6140,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPoolAllocations", kwargs)
 
     def get_ipam_pool_cidrs(
-        self, **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef]
-    ) -> TargetResults[GetIpamPoolCidrsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamPoolCidrsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamPoolCidrsResultTypeDef]:
         """Get the CIDRs provisioned to an IPAM pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPoolCidrs
@@ -7515,8 +6149,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPoolCidrs", kwargs)
 
     def get_ipam_prefix_list_resolver_rules(
-        self, **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef]
-    ) -> TargetResults[GetIpamPrefixListResolverRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamPrefixListResolverRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamPrefixListResolverRulesResultTypeDef]:
         """Retrieves the CIDR selection rules for an IPAM prefix list resolver. Use
         this operation to view the business logic that determines which CIDRs are
         selected for synchronization with prefix lists.
@@ -7526,8 +6160,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPrefixListResolverRules", kwargs)
 
     def get_ipam_prefix_list_resolver_version_entries(
-        self, **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef]
-    ) -> TargetResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetIpamPrefixListResolverVersionEntriesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
         """Retrieves the CIDR entries for a specific version of an IPAM prefix list
         resolver. This shows the actual CIDRs that were selected and synchronized
         at a particular point in time.
@@ -7537,8 +6174,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPrefixListResolverVersionEntries", kwargs)
 
     def get_ipam_prefix_list_resolver_versions(
-        self, **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef]
-    ) -> TargetResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetIpamPrefixListResolverVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamPrefixListResolverVersionsResultTypeDef]:
         """Retrieves version information for an IPAM prefix list resolver.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverVersions
@@ -7546,8 +6184,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamPrefixListResolverVersions", kwargs)
 
     def get_ipam_resource_cidrs(
-        self, **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef]
-    ) -> TargetResults[GetIpamResourceCidrsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpamResourceCidrsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamResourceCidrsResultTypeDef]:
         """Returns resource CIDRs managed by IPAM in a given scope. If an IPAM is
         associated with more than one resource discovery, the resource CIDRs
         across all of the resource discoveries is returned. A resource discovery
@@ -7559,8 +6197,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetIpamResourceCidrs", kwargs)
 
     def get_launch_template_data(
-        self, **kwargs: Unpack[GetLaunchTemplateDataRequestTypeDef]
-    ) -> TargetResults[GetLaunchTemplateDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLaunchTemplateDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLaunchTemplateDataResultTypeDef]:
         """Retrieves the configuration data of the specified instance. You can use
         this data to create a launch template.
 
@@ -7569,8 +6207,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetLaunchTemplateData", kwargs)
 
     def get_managed_prefix_list_associations(
-        self, **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef]
-    ) -> TargetResults[GetManagedPrefixListAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedPrefixListAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedPrefixListAssociationsResultTypeDef]:
         """Gets information about the resources that are associated with the
         specified managed prefix list.
 
@@ -7579,8 +6217,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetManagedPrefixListAssociations", kwargs)
 
     def get_managed_prefix_list_entries(
-        self, **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef]
-    ) -> TargetResults[GetManagedPrefixListEntriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedPrefixListEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedPrefixListEntriesResultTypeDef]:
         """Gets information about the entries for a specified managed prefix list.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetManagedPrefixListEntries
@@ -7588,8 +6226,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetManagedPrefixListEntries", kwargs)
 
     def get_managed_resource_visibility(
-        self, **kwargs: Unpack[GetManagedResourceVisibilityRequestTypeDef]
-    ) -> TargetResults[GetManagedResourceVisibilityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedResourceVisibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedResourceVisibilityResultTypeDef]:
         """Retrieves the managed resource visibility configuration for the account.
         The response indicates whether managed resources are hidden or visible by
         default.
@@ -7600,8 +6238,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_network_insights_access_scope_analysis_findings(
         self,
-        **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
-    ) -> TargetResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef
+    ]:
         """Gets the findings for the specified Network Access Scope analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeAnalysisFindings
@@ -7609,8 +6251,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetNetworkInsightsAccessScopeAnalysisFindings", kwargs)
 
     def get_network_insights_access_scope_content(
-        self, **kwargs: Unpack[GetNetworkInsightsAccessScopeContentRequestTypeDef]
-    ) -> TargetResults[GetNetworkInsightsAccessScopeContentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetNetworkInsightsAccessScopeContentRequestTypeDef],
+    ) -> TargetResults[type_defs.GetNetworkInsightsAccessScopeContentResultTypeDef]:
         """Gets the content for the specified Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeContent
@@ -7618,8 +6261,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetNetworkInsightsAccessScopeContent", kwargs)
 
     def get_password_data(
-        self, **kwargs: Unpack[GetPasswordDataRequestTypeDef]
-    ) -> TargetResults[GetPasswordDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPasswordDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPasswordDataResultTypeDef]:
         """Retrieves the encrypted administrator password for a running Windows
         instance.
 
@@ -7628,8 +6271,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetPasswordData", kwargs)
 
     def get_reserved_instances_exchange_quote(
-        self, **kwargs: Unpack[GetReservedInstancesExchangeQuoteRequestTypeDef]
-    ) -> TargetResults[GetReservedInstancesExchangeQuoteResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetReservedInstancesExchangeQuoteRequestTypeDef],
+    ) -> TargetResults[type_defs.GetReservedInstancesExchangeQuoteResultTypeDef]:
         """Returns a quote and exchange information for exchanging one or more
         specified Convertible Reserved Instances for a new Convertible Reserved
         Instance. If the exchange cannot be performed, the reason is returned in
@@ -7641,8 +6285,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetReservedInstancesExchangeQuote", kwargs)
 
     def get_route_server_associations(
-        self, **kwargs: Unpack[GetRouteServerAssociationsRequestTypeDef]
-    ) -> TargetResults[GetRouteServerAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteServerAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteServerAssociationsResultTypeDef]:
         """Gets information about the associations for the specified route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetRouteServerAssociations
@@ -7650,8 +6294,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetRouteServerAssociations", kwargs)
 
     def get_route_server_propagations(
-        self, **kwargs: Unpack[GetRouteServerPropagationsRequestTypeDef]
-    ) -> TargetResults[GetRouteServerPropagationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteServerPropagationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteServerPropagationsResultTypeDef]:
         """Gets information about the route propagations for the specified route
         server.
 
@@ -7660,8 +6304,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetRouteServerPropagations", kwargs)
 
     def get_route_server_routing_database(
-        self, **kwargs: Unpack[GetRouteServerRoutingDatabaseRequestTypeDef]
-    ) -> TargetResults[GetRouteServerRoutingDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteServerRoutingDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteServerRoutingDatabaseResultTypeDef]:
         """Gets the routing database for the specified route server. The Routing
         Information Base (RIB) serves as a database that stores all the routing
         information and network topology data collected by a router or routing
@@ -7675,8 +6319,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetRouteServerRoutingDatabase", kwargs)
 
     def get_security_groups_for_vpc(
-        self, **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef]
-    ) -> TargetResults[GetSecurityGroupsForVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityGroupsForVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityGroupsForVpcResultTypeDef]:
         """Gets security groups that can be associated by the Amazon Web Services
         account making the request with network interfaces in the specified VPC.
 
@@ -7685,8 +6329,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetSecurityGroupsForVpc", kwargs)
 
     def get_serial_console_access_status(
-        self, **kwargs: Unpack[GetSerialConsoleAccessStatusRequestTypeDef]
-    ) -> TargetResults[GetSerialConsoleAccessStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSerialConsoleAccessStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSerialConsoleAccessStatusResultTypeDef]:
         """Retrieves the access status of your account to the EC2 serial console of
         all instances. By default, access to the EC2 serial console is disabled
         for your account. For more information, see Manage account access to the
@@ -7697,8 +6341,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetSerialConsoleAccessStatus", kwargs)
 
     def get_snapshot_block_public_access_state(
-        self, **kwargs: Unpack[GetSnapshotBlockPublicAccessStateRequestTypeDef]
-    ) -> TargetResults[GetSnapshotBlockPublicAccessStateResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetSnapshotBlockPublicAccessStateRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSnapshotBlockPublicAccessStateResultTypeDef]:
         """Gets the current state of block public access for snapshots setting for
         the account and Region.
 
@@ -7707,8 +6352,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetSnapshotBlockPublicAccessState", kwargs)
 
     def get_spot_placement_scores(
-        self, **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef]
-    ) -> TargetResults[GetSpotPlacementScoresResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpotPlacementScoresRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSpotPlacementScoresResultTypeDef]:
         """Calculates the Spot placement score for a Region or Availability Zone
         based on the specified target capacity and compute requirements.
 
@@ -7717,8 +6362,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetSpotPlacementScores", kwargs)
 
     def get_subnet_cidr_reservations(
-        self, **kwargs: Unpack[GetSubnetCidrReservationsRequestTypeDef]
-    ) -> TargetResults[GetSubnetCidrReservationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubnetCidrReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSubnetCidrReservationsResultTypeDef]:
         """Gets information about the subnet CIDR reservations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSubnetCidrReservations
@@ -7726,8 +6371,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetSubnetCidrReservations", kwargs)
 
     def get_transit_gateway_attachment_propagations(
-        self, **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayAttachmentPropagationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayAttachmentPropagationsResultTypeDef]:
         """Lists the route tables to which the specified resource attachment
         propagates routes.
 
@@ -7736,8 +6384,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayAttachmentPropagations", kwargs)
 
     def get_transit_gateway_metering_policy_entries(
-        self, **kwargs: Unpack[GetTransitGatewayMeteringPolicyEntriesRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayMeteringPolicyEntriesResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayMeteringPolicyEntriesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayMeteringPolicyEntriesResultTypeDef]:
         """Retrieves the entries for a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayMeteringPolicyEntries
@@ -7746,8 +6397,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_multicast_domain_associations(
         self,
-        **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayMulticastDomainAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTransitGatewayMulticastDomainAssociationsResultTypeDef
+    ]:
         """Gets information about the associations for the transit gateway multicast
         domain.
 
@@ -7756,8 +6411,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayMulticastDomainAssociations", kwargs)
 
     def get_transit_gateway_policy_table_associations(
-        self, **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayPolicyTableAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
         """Gets a list of the transit gateway policy table associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableAssociations
@@ -7765,8 +6423,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayPolicyTableAssociations", kwargs)
 
     def get_transit_gateway_policy_table_entries(
-        self, **kwargs: Unpack[GetTransitGatewayPolicyTableEntriesRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayPolicyTableEntriesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTransitGatewayPolicyTableEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTransitGatewayPolicyTableEntriesResultTypeDef]:
         """Returns a list of transit gateway policy table entries.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableEntries
@@ -7774,8 +6433,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayPolicyTableEntries", kwargs)
 
     def get_transit_gateway_prefix_list_references(
-        self, **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTransitGatewayPrefixListReferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTransitGatewayPrefixListReferencesResultTypeDef]:
         """Gets information about the prefix list references in a specified transit
         gateway route table.
 
@@ -7784,8 +6444,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayPrefixListReferences", kwargs)
 
     def get_transit_gateway_route_table_associations(
-        self, **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayRouteTableAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayRouteTableAssociationsResultTypeDef]:
         """Gets information about the associations for the specified transit gateway
         route table.
 
@@ -7794,8 +6457,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayRouteTableAssociations", kwargs)
 
     def get_transit_gateway_route_table_propagations(
-        self, **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayRouteTablePropagationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayRouteTablePropagationsResultTypeDef]:
         """Gets information about the route table propagations for the specified
         transit gateway route table.
 
@@ -7804,8 +6470,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetTransitGatewayRouteTablePropagations", kwargs)
 
     def get_verified_access_endpoint_policy(
-        self, **kwargs: Unpack[GetVerifiedAccessEndpointPolicyRequestTypeDef]
-    ) -> TargetResults[GetVerifiedAccessEndpointPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVerifiedAccessEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVerifiedAccessEndpointPolicyResultTypeDef]:
         """Get the Verified Access policy associated with the endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetVerifiedAccessEndpointPolicy
@@ -7813,8 +6479,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetVerifiedAccessEndpointPolicy", kwargs)
 
     def get_verified_access_endpoint_targets(
-        self, **kwargs: Unpack[GetVerifiedAccessEndpointTargetsRequestTypeDef]
-    ) -> TargetResults[GetVerifiedAccessEndpointTargetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVerifiedAccessEndpointTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVerifiedAccessEndpointTargetsResultTypeDef]:
         """Gets the targets for the specified network CIDR endpoint for Verified
         Access.
 
@@ -7823,8 +6489,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetVerifiedAccessEndpointTargets", kwargs)
 
     def get_verified_access_group_policy(
-        self, **kwargs: Unpack[GetVerifiedAccessGroupPolicyRequestTypeDef]
-    ) -> TargetResults[GetVerifiedAccessGroupPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVerifiedAccessGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVerifiedAccessGroupPolicyResultTypeDef]:
         """Shows the contents of the Verified Access policy associated with the
         group.
 
@@ -7834,8 +6500,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_vpc_resources_blocking_encryption_enforcement(
         self,
-        **kwargs: Unpack[GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef],
-    ) -> TargetResults[GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef
+    ]:
         """Gets information about resources in a VPC that are blocking encryption
         enforcement.
 
@@ -7844,8 +6514,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetVpcResourcesBlockingEncryptionEnforcement", kwargs)
 
     def get_vpn_connection_device_sample_configuration(
-        self, **kwargs: Unpack[GetVpnConnectionDeviceSampleConfigurationRequestTypeDef]
-    ) -> TargetResults[GetVpnConnectionDeviceSampleConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetVpnConnectionDeviceSampleConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetVpnConnectionDeviceSampleConfigurationResultTypeDef
+    ]:
         """Download an Amazon Web Services-provided sample configuration file to be
         used with the customer gateway device specified for your Site-to-Site VPN
         connection.
@@ -7855,8 +6530,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetVpnConnectionDeviceSampleConfiguration", kwargs)
 
     def get_vpn_connection_device_types(
-        self, **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef]
-    ) -> TargetResults[GetVpnConnectionDeviceTypesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpnConnectionDeviceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpnConnectionDeviceTypesResultTypeDef]:
         """Obtain a list of customer gateway devices for which sample configuration
         files can be provided. The request has no additional parameters. You can
         also see the list of device types with sample configuration files
@@ -7868,8 +6543,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("GetVpnConnectionDeviceTypes", kwargs)
 
     def get_vpn_tunnel_replacement_status(
-        self, **kwargs: Unpack[GetVpnTunnelReplacementStatusRequestTypeDef]
-    ) -> TargetResults[GetVpnTunnelReplacementStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpnTunnelReplacementStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpnTunnelReplacementStatusResultTypeDef]:
         """Get details of available tunnel endpoint maintenance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetVpnTunnelReplacementStatus
@@ -7878,8 +6553,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def import_client_vpn_client_certificate_revocation_list(
         self,
-        **kwargs: Unpack[ImportClientVpnClientCertificateRevocationListRequestTypeDef],
-    ) -> TargetResults[ImportClientVpnClientCertificateRevocationListResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ImportClientVpnClientCertificateRevocationListRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ImportClientVpnClientCertificateRevocationListResultTypeDef
+    ]:
         """Uploads a client certificate revocation list to the specified Client VPN
         endpoint. Uploading a client certificate revocation list overwrites the
         existing client certificate revocation list.
@@ -7889,8 +6568,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ImportClientVpnClientCertificateRevocationList", kwargs)
 
     def import_image(
-        self, **kwargs: Unpack[ImportImageRequestTypeDef]
-    ) -> TargetResults[ImportImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportImageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportImageResultTypeDef]:
         """To import your virtual machines (VMs) with a console-based experience, you
         can use the Import virtual machine images to Amazon Web Services template
         in the Migration Hub Orchestrator console. For more information, see the
@@ -7901,8 +6580,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ImportImage", kwargs)
 
     def import_instance(
-        self, **kwargs: Unpack[ImportInstanceRequestTypeDef]
-    ) -> TargetResults[ImportInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportInstanceResultTypeDef]:
         """We recommend that you use the ImportImage API instead. For more
         information, see Importing a VM as an image using VM Import/Export in the
         VM Import/Export User Guide.
@@ -7912,8 +6591,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ImportInstance", kwargs)
 
     def import_key_pair(
-        self, **kwargs: Unpack[ImportKeyPairRequestTypeDef]
-    ) -> TargetResults[ImportKeyPairResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportKeyPairResultTypeDef]:
         """Imports the public key from an RSA or ED25519 key pair that you created
         using a third-party tool. You give Amazon Web Services only the public
         key. The private key is never transferred between you and Amazon Web
@@ -7924,8 +6603,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ImportKeyPair", kwargs)
 
     def import_snapshot(
-        self, **kwargs: Unpack[ImportSnapshotRequestTypeDef]
-    ) -> TargetResults[ImportSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportSnapshotResultTypeDef]:
         """Imports a disk into an EBS snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ImportSnapshot
@@ -7933,8 +6612,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ImportSnapshot", kwargs)
 
     def import_volume(
-        self, **kwargs: Unpack[ImportVolumeRequestTypeDef]
-    ) -> TargetResults[ImportVolumeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportVolumeResultTypeDef]:
         """This API action supports only single-volume VMs. To import multi-volume
         VMs, use ImportImage instead. To import a disk to a snapshot, use
         ImportSnapshot instead.
@@ -7944,8 +6623,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ImportVolume", kwargs)
 
     def list_images_in_recycle_bin(
-        self, **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef]
-    ) -> TargetResults[ListImagesInRecycleBinResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagesInRecycleBinRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagesInRecycleBinResultTypeDef]:
         """Lists one or more AMIs that are currently in the Recycle Bin. For more
         information, see Recycle Bin in the Amazon EC2 User Guide.
 
@@ -7954,8 +6633,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ListImagesInRecycleBin", kwargs)
 
     def list_snapshots_in_recycle_bin(
-        self, **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef]
-    ) -> TargetResults[ListSnapshotsInRecycleBinResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSnapshotsInRecycleBinRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSnapshotsInRecycleBinResultTypeDef]:
         """Lists one or more snapshots that are currently in the Recycle Bin.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListSnapshotsInRecycleBin
@@ -7963,8 +6642,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ListSnapshotsInRecycleBin", kwargs)
 
     def list_volumes_in_recycle_bin(
-        self, **kwargs: Unpack[ListVolumesInRecycleBinRequestTypeDef]
-    ) -> TargetResults[ListVolumesInRecycleBinResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVolumesInRecycleBinRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVolumesInRecycleBinResultTypeDef]:
         """Lists one or more volumes that are currently in the Recycle Bin.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListVolumesInRecycleBin
@@ -7972,8 +6651,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ListVolumesInRecycleBin", kwargs)
 
     def lock_snapshot(
-        self, **kwargs: Unpack[LockSnapshotRequestTypeDef]
-    ) -> TargetResults[LockSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.LockSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.LockSnapshotResultTypeDef]:
         """Locks an Amazon EBS snapshot in either governance or compliance mode to
         protect it against accidental or malicious deletions for a specific
         duration. A locked snapshot can't be deleted.
@@ -7983,8 +6662,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("LockSnapshot", kwargs)
 
     def modify_address_attribute(
-        self, **kwargs: Unpack[ModifyAddressAttributeRequestTypeDef]
-    ) -> TargetResults[ModifyAddressAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyAddressAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyAddressAttributeResultTypeDef]:
         """Modifies an attribute of the specified Elastic IP address. For
         requirements, see Using reverse DNS for email applications.
 
@@ -7993,8 +6672,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyAddressAttribute", kwargs)
 
     def modify_availability_zone_group(
-        self, **kwargs: Unpack[ModifyAvailabilityZoneGroupRequestTypeDef]
-    ) -> TargetResults[ModifyAvailabilityZoneGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyAvailabilityZoneGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyAvailabilityZoneGroupResultTypeDef]:
         """Changes the opt-in status of the specified zone group for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyAvailabilityZoneGroup
@@ -8002,8 +6681,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyAvailabilityZoneGroup", kwargs)
 
     def modify_capacity_reservation(
-        self, **kwargs: Unpack[ModifyCapacityReservationRequestTypeDef]
-    ) -> TargetResults[ModifyCapacityReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyCapacityReservationResultTypeDef]:
         """Modifies a Capacity Reservation's capacity, instance eligibility, and the
         conditions under which it is to be released. You can't modify a Capacity
         Reservation's instance type, EBS optimization, platform, instance store
@@ -8017,8 +6696,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyCapacityReservation", kwargs)
 
     def modify_capacity_reservation_fleet(
-        self, **kwargs: Unpack[ModifyCapacityReservationFleetRequestTypeDef]
-    ) -> TargetResults[ModifyCapacityReservationFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCapacityReservationFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyCapacityReservationFleetResultTypeDef]:
         """Modifies a Capacity Reservation Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyCapacityReservationFleet
@@ -8026,8 +6705,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyCapacityReservationFleet", kwargs)
 
     def modify_client_vpn_endpoint(
-        self, **kwargs: Unpack[ModifyClientVpnEndpointRequestTypeDef]
-    ) -> TargetResults[ModifyClientVpnEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClientVpnEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyClientVpnEndpointResultTypeDef]:
         """Modifies the specified Client VPN endpoint. Modifying the DNS server
         resets existing client connections.
 
@@ -8036,8 +6715,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyClientVpnEndpoint", kwargs)
 
     def modify_default_credit_specification(
-        self, **kwargs: Unpack[ModifyDefaultCreditSpecificationRequestTypeDef]
-    ) -> TargetResults[ModifyDefaultCreditSpecificationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDefaultCreditSpecificationRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyDefaultCreditSpecificationResultTypeDef]:
         """Modifies the default credit option for CPU usage of burstable performance
         instances. The default credit option is set at the account level per
         Amazon Web Services Region, and is specified per instance family. All new
@@ -8049,8 +6728,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyDefaultCreditSpecification", kwargs)
 
     def modify_ebs_default_kms_key_id(
-        self, **kwargs: Unpack[ModifyEbsDefaultKmsKeyIdRequestTypeDef]
-    ) -> TargetResults[ModifyEbsDefaultKmsKeyIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEbsDefaultKmsKeyIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyEbsDefaultKmsKeyIdResultTypeDef]:
         """Changes the default KMS key for EBS encryption by default for your account
         in this Region.
 
@@ -8059,8 +6738,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyEbsDefaultKmsKeyId", kwargs)
 
     def modify_fleet(
-        self, **kwargs: Unpack[ModifyFleetRequestTypeDef]
-    ) -> TargetResults[ModifyFleetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyFleetResultTypeDef]:
         """Modifies the specified EC2 Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyFleet
@@ -8068,8 +6747,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyFleet", kwargs)
 
     def modify_fpga_image_attribute(
-        self, **kwargs: Unpack[ModifyFpgaImageAttributeRequestTypeDef]
-    ) -> TargetResults[ModifyFpgaImageAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyFpgaImageAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyFpgaImageAttributeResultTypeDef]:
         """Modifies the specified attribute of the specified Amazon FPGA Image (AFI).
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyFpgaImageAttribute
@@ -8077,8 +6756,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyFpgaImageAttribute", kwargs)
 
     def modify_hosts(
-        self, **kwargs: Unpack[ModifyHostsRequestTypeDef]
-    ) -> TargetResults[ModifyHostsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyHostsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyHostsResultTypeDef]:
         """Modify the auto-placement setting of a Dedicated Host. When auto-placement
         is enabled, any instances that you launch with a tenancy of host but
         without a specific host ID are placed onto any available Dedicated Host in
@@ -8092,8 +6771,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyHosts", kwargs)
 
     def modify_id_format(
-        self, **kwargs: Unpack[ModifyIdFormatRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIdFormatRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the ID format for the specified resource on a per-Region basis.
         You can specify that resources should receive longer IDs (17-character
         IDs) when they are created.
@@ -8103,8 +6782,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIdFormat", kwargs)
 
     def modify_identity_id_format(
-        self, **kwargs: Unpack[ModifyIdentityIdFormatRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIdentityIdFormatRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the ID format of a resource for a specified IAM user, IAM role,
         or the root user for an account; or all IAM users, IAM roles, and the root
         user for an account. You can specify that resources should receive longer
@@ -8115,8 +6794,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIdentityIdFormat", kwargs)
 
     def modify_image_attribute(
-        self, **kwargs: Unpack[ModifyImageAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyImageAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the specified attribute of the specified AMI. You can specify
         only one attribute at a time.
 
@@ -8125,8 +6804,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyImageAttribute", kwargs)
 
     def modify_instance_attribute(
-        self, **kwargs: Unpack[ModifyInstanceAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the specified attribute of the specified instance. You can
         specify only one attribute at a time.
 
@@ -8136,8 +6815,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_capacity_reservation_attributes(
         self,
-        **kwargs: Unpack[ModifyInstanceCapacityReservationAttributesRequestTypeDef],
-    ) -> TargetResults[ModifyInstanceCapacityReservationAttributesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ModifyInstanceCapacityReservationAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ModifyInstanceCapacityReservationAttributesResultTypeDef
+    ]:
         """Modifies the Capacity Reservation settings for a stopped instance. Use
         this action to configure an instance to target a specific Capacity
         Reservation, run in any open Capacity Reservation with matching
@@ -8149,8 +6832,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceCapacityReservationAttributes", kwargs)
 
     def modify_instance_connect_endpoint(
-        self, **kwargs: Unpack[ModifyInstanceConnectEndpointRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceConnectEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceConnectEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceConnectEndpointResultTypeDef]:
         """Modifies the specified EC2 Instance Connect Endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstanceConnectEndpoint
@@ -8158,8 +6841,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceConnectEndpoint", kwargs)
 
     def modify_instance_cpu_options(
-        self, **kwargs: Unpack[ModifyInstanceCpuOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceCpuOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceCpuOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceCpuOptionsResultTypeDef]:
         """By default, all vCPUs for the instance type are active when you launch an
         instance. When you configure the number of active vCPUs for the instance,
         it can help you save on licensing costs and optimize performance. The base
@@ -8170,8 +6853,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceCpuOptions", kwargs)
 
     def modify_instance_credit_specification(
-        self, **kwargs: Unpack[ModifyInstanceCreditSpecificationRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceCreditSpecificationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyInstanceCreditSpecificationRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyInstanceCreditSpecificationResultTypeDef]:
         """Modifies the credit option for CPU usage on a running or stopped burstable
         performance instance. The credit options are standard and unlimited.
 
@@ -8180,8 +6864,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceCreditSpecification", kwargs)
 
     def modify_instance_event_start_time(
-        self, **kwargs: Unpack[ModifyInstanceEventStartTimeRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceEventStartTimeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceEventStartTimeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceEventStartTimeResultTypeDef]:
         """Modifies the start time for a scheduled Amazon EC2 instance event.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstanceEventStartTime
@@ -8189,8 +6873,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceEventStartTime", kwargs)
 
     def modify_instance_event_window(
-        self, **kwargs: Unpack[ModifyInstanceEventWindowRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceEventWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceEventWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceEventWindowResultTypeDef]:
         """Modifies the specified event window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstanceEventWindow
@@ -8198,8 +6882,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceEventWindow", kwargs)
 
     def modify_instance_maintenance_options(
-        self, **kwargs: Unpack[ModifyInstanceMaintenanceOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceMaintenanceOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceMaintenanceOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceMaintenanceOptionsResultTypeDef]:
         """Modifies the recovery behavior of your instance to disable simplified
         automatic recovery or set the recovery behavior to default. The default
         configuration will not enable simplified automatic recovery for an
@@ -8211,8 +6895,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceMaintenanceOptions", kwargs)
 
     def modify_instance_metadata_defaults(
-        self, **kwargs: Unpack[ModifyInstanceMetadataDefaultsRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceMetadataDefaultsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceMetadataDefaultsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceMetadataDefaultsResultTypeDef]:
         """Modifies the default instance metadata service (IMDS) settings at the
         account level in the specified Amazon Web Services Region.
 
@@ -8221,8 +6905,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceMetadataDefaults", kwargs)
 
     def modify_instance_metadata_options(
-        self, **kwargs: Unpack[ModifyInstanceMetadataOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceMetadataOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceMetadataOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceMetadataOptionsResultTypeDef]:
         """Modify the instance metadata parameters on a running or stopped instance.
         When you modify the parameters on a stopped instance, they are applied
         when the instance is started. When you modify the parameters on a running
@@ -8237,8 +6921,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceMetadataOptions", kwargs)
 
     def modify_instance_network_performance_options(
-        self, **kwargs: Unpack[ModifyInstanceNetworkPerformanceRequestTypeDef]
-    ) -> TargetResults[ModifyInstanceNetworkPerformanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceNetworkPerformanceRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstanceNetworkPerformanceResultTypeDef]:
         """Change the configuration of the network performance options for an
         existing instance.
 
@@ -8247,8 +6931,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstanceNetworkPerformanceOptions", kwargs)
 
     def modify_instance_placement(
-        self, **kwargs: Unpack[ModifyInstancePlacementRequestTypeDef]
-    ) -> TargetResults[ModifyInstancePlacementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstancePlacementRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyInstancePlacementResultTypeDef]:
         """Modifies the placement attributes for a specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstancePlacement
@@ -8256,8 +6940,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyInstancePlacement", kwargs)
 
     def modify_ipam(
-        self, **kwargs: Unpack[ModifyIpamRequestTypeDef]
-    ) -> TargetResults[ModifyIpamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamResultTypeDef]:
         """Modify the configurations of an IPAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpam
@@ -8265,8 +6949,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpam", kwargs)
 
     def modify_ipam_policy_allocation_rules(
-        self, **kwargs: Unpack[ModifyIpamPolicyAllocationRulesRequestTypeDef]
-    ) -> TargetResults[ModifyIpamPolicyAllocationRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamPolicyAllocationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamPolicyAllocationRulesResultTypeDef]:
         """Modifies the allocation rules in an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamPolicyAllocationRules
@@ -8274,8 +6958,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamPolicyAllocationRules", kwargs)
 
     def modify_ipam_pool(
-        self, **kwargs: Unpack[ModifyIpamPoolRequestTypeDef]
-    ) -> TargetResults[ModifyIpamPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamPoolResultTypeDef]:
         """Modify the configurations of an IPAM pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamPool
@@ -8283,8 +6967,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamPool", kwargs)
 
     def modify_ipam_pool_allocation(
-        self, **kwargs: Unpack[ModifyIpamPoolAllocationRequestTypeDef]
-    ) -> TargetResults[ModifyIpamPoolAllocationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamPoolAllocationRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamPoolAllocationResultTypeDef]:
         """Modifies the description of an IPAM pool allocation. For more information,
         see Modify an IPAM pool allocation in the Amazon VPC IPAM User Guide.
 
@@ -8293,8 +6977,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamPoolAllocation", kwargs)
 
     def modify_ipam_prefix_list_resolver(
-        self, **kwargs: Unpack[ModifyIpamPrefixListResolverRequestTypeDef]
-    ) -> TargetResults[ModifyIpamPrefixListResolverResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamPrefixListResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamPrefixListResolverResultTypeDef]:
         """Modifies an IPAM prefix list resolver. You can update the description and
         CIDR selection rules. Changes to rules will trigger re-evaluation and
         potential updates to associated prefix lists.
@@ -8304,8 +6988,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamPrefixListResolver", kwargs)
 
     def modify_ipam_prefix_list_resolver_target(
-        self, **kwargs: Unpack[ModifyIpamPrefixListResolverTargetRequestTypeDef]
-    ) -> TargetResults[ModifyIpamPrefixListResolverTargetResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyIpamPrefixListResolverTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyIpamPrefixListResolverTargetResultTypeDef]:
         """Modifies an IPAM prefix list resolver target. You can update version
         tracking settings and the desired version of the target prefix list.
 
@@ -8314,8 +6999,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamPrefixListResolverTarget", kwargs)
 
     def modify_ipam_resource_cidr(
-        self, **kwargs: Unpack[ModifyIpamResourceCidrRequestTypeDef]
-    ) -> TargetResults[ModifyIpamResourceCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamResourceCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamResourceCidrResultTypeDef]:
         """Modify a resource CIDR. You can use this action to transfer resource CIDRs
         between scopes and ignore resource CIDRs that you do not want to manage.
         If set to false, the resource will not be tracked for overlap, it cannot
@@ -8327,8 +7012,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamResourceCidr", kwargs)
 
     def modify_ipam_resource_discovery(
-        self, **kwargs: Unpack[ModifyIpamResourceDiscoveryRequestTypeDef]
-    ) -> TargetResults[ModifyIpamResourceDiscoveryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamResourceDiscoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamResourceDiscoveryResultTypeDef]:
         """Modifies a resource discovery. A resource discovery is an IPAM component
         that enables IPAM to manage and monitor resources that belong to the
         owning account.
@@ -8338,8 +7023,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamResourceDiscovery", kwargs)
 
     def modify_ipam_scope(
-        self, **kwargs: Unpack[ModifyIpamScopeRequestTypeDef]
-    ) -> TargetResults[ModifyIpamScopeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpamScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpamScopeResultTypeDef]:
         """Modify an IPAM scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamScope
@@ -8347,8 +7032,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyIpamScope", kwargs)
 
     def modify_launch_template(
-        self, **kwargs: Unpack[ModifyLaunchTemplateRequestTypeDef]
-    ) -> TargetResults[ModifyLaunchTemplateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyLaunchTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyLaunchTemplateResultTypeDef]:
         """Modifies a launch template. You can specify which version of the launch
         template to set as the default version. When launching an instance, the
         default version applies when a launch template version is not specified.
@@ -8358,8 +7043,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyLaunchTemplate", kwargs)
 
     def modify_local_gateway_route(
-        self, **kwargs: Unpack[ModifyLocalGatewayRouteRequestTypeDef]
-    ) -> TargetResults[ModifyLocalGatewayRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyLocalGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyLocalGatewayRouteResultTypeDef]:
         """Modifies the specified local gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyLocalGatewayRoute
@@ -8367,8 +7052,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyLocalGatewayRoute", kwargs)
 
     def modify_managed_prefix_list(
-        self, **kwargs: Unpack[ModifyManagedPrefixListRequestTypeDef]
-    ) -> TargetResults[ModifyManagedPrefixListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyManagedPrefixListRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyManagedPrefixListResultTypeDef]:
         """Modifies the specified managed prefix list.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyManagedPrefixList
@@ -8376,8 +7061,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyManagedPrefixList", kwargs)
 
     def modify_managed_resource_visibility(
-        self, **kwargs: Unpack[ModifyManagedResourceVisibilityRequestTypeDef]
-    ) -> TargetResults[ModifyManagedResourceVisibilityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyManagedResourceVisibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyManagedResourceVisibilityResultTypeDef]:
         """Modifies the managed resource visibility configuration for the account.
         Use this operation to control whether managed resources are hidden or
         visible by default. Visibility settings are account-wide and affect all
@@ -8389,8 +7074,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyManagedResourceVisibility", kwargs)
 
     def modify_network_interface_attribute(
-        self, **kwargs: Unpack[ModifyNetworkInterfaceAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyNetworkInterfaceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the specified network interface attribute. You can specify only
         one attribute at a time. You can use this action to attach and detach
         security groups from an existing EC2 instance.
@@ -8400,8 +7085,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyNetworkInterfaceAttribute", kwargs)
 
     def modify_private_dns_name_options(
-        self, **kwargs: Unpack[ModifyPrivateDnsNameOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyPrivateDnsNameOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyPrivateDnsNameOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyPrivateDnsNameOptionsResultTypeDef]:
         """Modifies the options for instance hostnames for the specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyPrivateDnsNameOptions
@@ -8409,8 +7094,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyPrivateDnsNameOptions", kwargs)
 
     def modify_public_ip_dns_name_options(
-        self, **kwargs: Unpack[ModifyPublicIpDnsNameOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyPublicIpDnsNameOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyPublicIpDnsNameOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyPublicIpDnsNameOptionsResultTypeDef]:
         """Modify public hostname options for a network interface. For more
         information, see EC2 instance hostnames, DNS names, and domains in the
         Amazon EC2 User Guide.
@@ -8420,8 +7105,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyPublicIpDnsNameOptions", kwargs)
 
     def modify_reserved_instances(
-        self, **kwargs: Unpack[ModifyReservedInstancesRequestTypeDef]
-    ) -> TargetResults[ModifyReservedInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReservedInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyReservedInstancesResultTypeDef]:
         """Modifies the configuration of your Reserved Instances, such as the
         Availability Zone, instance count, or instance type. The Reserved
         Instances to be modified must be identical, except for Availability Zone,
@@ -8432,8 +7117,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyReservedInstances", kwargs)
 
     def modify_route_server(
-        self, **kwargs: Unpack[ModifyRouteServerRequestTypeDef]
-    ) -> TargetResults[ModifyRouteServerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyRouteServerRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyRouteServerResultTypeDef]:
         """Modifies the configuration of an existing route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyRouteServer
@@ -8441,8 +7126,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyRouteServer", kwargs)
 
     def modify_security_group_rules(
-        self, **kwargs: Unpack[ModifySecurityGroupRulesRequestTypeDef]
-    ) -> TargetResults[ModifySecurityGroupRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySecurityGroupRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifySecurityGroupRulesResultTypeDef]:
         """Modifies the rules of a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifySecurityGroupRules
@@ -8450,8 +7135,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifySecurityGroupRules", kwargs)
 
     def modify_snapshot_attribute(
-        self, **kwargs: Unpack[ModifySnapshotAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySnapshotAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or removes permission settings for the specified snapshot. You may
         add or remove specified Amazon Web Services account IDs from a snapshot's
         list of create volume permissions, but you cannot do both in a single
@@ -8464,8 +7149,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifySnapshotAttribute", kwargs)
 
     def modify_snapshot_tier(
-        self, **kwargs: Unpack[ModifySnapshotTierRequestTypeDef]
-    ) -> TargetResults[ModifySnapshotTierResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySnapshotTierRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifySnapshotTierResultTypeDef]:
         """Archives an Amazon EBS snapshot. When you archive a snapshot, it is
         converted to a full snapshot that includes all of the blocks of data that
         were written to the volume at the time the snapshot was created, and moved
@@ -8477,8 +7162,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifySnapshotTier", kwargs)
 
     def modify_spot_fleet_request(
-        self, **kwargs: Unpack[ModifySpotFleetRequestRequestTypeDef]
-    ) -> TargetResults[ModifySpotFleetRequestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySpotFleetRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifySpotFleetRequestResponseTypeDef]:
         """Modifies the specified Spot Fleet request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifySpotFleetRequest
@@ -8486,8 +7171,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifySpotFleetRequest", kwargs)
 
     def modify_subnet_attribute(
-        self, **kwargs: Unpack[ModifySubnetAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySubnetAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies a subnet attribute. You can only modify one attribute at a time.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifySubnetAttribute
@@ -8495,8 +7180,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifySubnetAttribute", kwargs)
 
     def modify_traffic_mirror_filter_network_services(
-        self, **kwargs: Unpack[ModifyTrafficMirrorFilterNetworkServicesRequestTypeDef]
-    ) -> TargetResults[ModifyTrafficMirrorFilterNetworkServicesResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyTrafficMirrorFilterNetworkServicesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ModifyTrafficMirrorFilterNetworkServicesResultTypeDef]:
         """Allows or restricts mirroring network services.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTrafficMirrorFilterNetworkServices
@@ -8504,8 +7192,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTrafficMirrorFilterNetworkServices", kwargs)
 
     def modify_traffic_mirror_filter_rule(
-        self, **kwargs: Unpack[ModifyTrafficMirrorFilterRuleRequestTypeDef]
-    ) -> TargetResults[ModifyTrafficMirrorFilterRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTrafficMirrorFilterRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyTrafficMirrorFilterRuleResultTypeDef]:
         """Modifies the specified Traffic Mirror rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTrafficMirrorFilterRule
@@ -8513,8 +7201,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTrafficMirrorFilterRule", kwargs)
 
     def modify_traffic_mirror_session(
-        self, **kwargs: Unpack[ModifyTrafficMirrorSessionRequestTypeDef]
-    ) -> TargetResults[ModifyTrafficMirrorSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTrafficMirrorSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyTrafficMirrorSessionResultTypeDef]:
         """Modifies a Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTrafficMirrorSession
@@ -8522,8 +7210,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTrafficMirrorSession", kwargs)
 
     def modify_transit_gateway(
-        self, **kwargs: Unpack[ModifyTransitGatewayRequestTypeDef]
-    ) -> TargetResults[ModifyTransitGatewayResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTransitGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyTransitGatewayResultTypeDef]:
         """Modifies the specified transit gateway. When you modify a transit gateway,
         the modified options are applied to new transit gateway attachments only.
         Your existing transit gateway attachments are not modified.
@@ -8533,8 +7221,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTransitGateway", kwargs)
 
     def modify_transit_gateway_metering_policy(
-        self, **kwargs: Unpack[ModifyTransitGatewayMeteringPolicyRequestTypeDef]
-    ) -> TargetResults[ModifyTransitGatewayMeteringPolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyTransitGatewayMeteringPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyTransitGatewayMeteringPolicyResultTypeDef]:
         """Modifies a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayMeteringPolicy
@@ -8542,8 +7231,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTransitGatewayMeteringPolicy", kwargs)
 
     def modify_transit_gateway_prefix_list_reference(
-        self, **kwargs: Unpack[ModifyTransitGatewayPrefixListReferenceRequestTypeDef]
-    ) -> TargetResults[ModifyTransitGatewayPrefixListReferenceResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyTransitGatewayPrefixListReferenceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ModifyTransitGatewayPrefixListReferenceResultTypeDef]:
         """Modifies a reference (route) to a prefix list in a specified transit
         gateway route table.
 
@@ -8552,8 +7244,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTransitGatewayPrefixListReference", kwargs)
 
     def modify_transit_gateway_vpc_attachment(
-        self, **kwargs: Unpack[ModifyTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[ModifyTransitGatewayVpcAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyTransitGatewayVpcAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyTransitGatewayVpcAttachmentResultTypeDef]:
         """Modifies the specified VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayVpcAttachment
@@ -8561,8 +7254,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyTransitGatewayVpcAttachment", kwargs)
 
     def modify_verified_access_endpoint(
-        self, **kwargs: Unpack[ModifyVerifiedAccessEndpointRequestTypeDef]
-    ) -> TargetResults[ModifyVerifiedAccessEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVerifiedAccessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVerifiedAccessEndpointResultTypeDef]:
         """Modifies the configuration of the specified Amazon Web Services Verified
         Access endpoint.
 
@@ -8571,8 +7264,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVerifiedAccessEndpoint", kwargs)
 
     def modify_verified_access_endpoint_policy(
-        self, **kwargs: Unpack[ModifyVerifiedAccessEndpointPolicyRequestTypeDef]
-    ) -> TargetResults[ModifyVerifiedAccessEndpointPolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVerifiedAccessEndpointPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVerifiedAccessEndpointPolicyResultTypeDef]:
         """Modifies the specified Amazon Web Services Verified Access endpoint
         policy.
 
@@ -8581,8 +7275,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVerifiedAccessEndpointPolicy", kwargs)
 
     def modify_verified_access_group(
-        self, **kwargs: Unpack[ModifyVerifiedAccessGroupRequestTypeDef]
-    ) -> TargetResults[ModifyVerifiedAccessGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVerifiedAccessGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVerifiedAccessGroupResultTypeDef]:
         """Modifies the specified Amazon Web Services Verified Access group
         configuration.
 
@@ -8591,8 +7285,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVerifiedAccessGroup", kwargs)
 
     def modify_verified_access_group_policy(
-        self, **kwargs: Unpack[ModifyVerifiedAccessGroupPolicyRequestTypeDef]
-    ) -> TargetResults[ModifyVerifiedAccessGroupPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVerifiedAccessGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVerifiedAccessGroupPolicyResultTypeDef]:
         """Modifies the specified Amazon Web Services Verified Access group policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVerifiedAccessGroupPolicy
@@ -8600,8 +7294,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVerifiedAccessGroupPolicy", kwargs)
 
     def modify_verified_access_instance(
-        self, **kwargs: Unpack[ModifyVerifiedAccessInstanceRequestTypeDef]
-    ) -> TargetResults[ModifyVerifiedAccessInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVerifiedAccessInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVerifiedAccessInstanceResultTypeDef]:
         """Modifies the configuration of the specified Amazon Web Services Verified
         Access instance.
 
@@ -8612,9 +7306,11 @@ class MultiRegionEC2(MultiRegionClient):
     def modify_verified_access_instance_logging_configuration(
         self,
         **kwargs: Unpack[
-            ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef
+            type_defs.ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef
         ],
-    ) -> TargetResults[ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef
+    ]:
         """Modifies the logging configuration for the specified Amazon Web Services
         Verified Access instance.
 
@@ -8623,8 +7319,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVerifiedAccessInstanceLoggingConfiguration", kwargs)
 
     def modify_verified_access_trust_provider(
-        self, **kwargs: Unpack[ModifyVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> TargetResults[ModifyVerifiedAccessTrustProviderResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVerifiedAccessTrustProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVerifiedAccessTrustProviderResultTypeDef]:
         """Modifies the configuration of the specified Amazon Web Services Verified
         Access trust provider.
 
@@ -8633,8 +7330,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVerifiedAccessTrustProvider", kwargs)
 
     def modify_volume(
-        self, **kwargs: Unpack[ModifyVolumeRequestTypeDef]
-    ) -> TargetResults[ModifyVolumeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVolumeResultTypeDef]:
         """You can modify several parameters of an existing EBS volume, including
         volume size, volume type, and IOPS capacity. If your EBS volume is
         attached to a current-generation EC2 instance type, you might be able to
@@ -8647,8 +7344,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVolume", kwargs)
 
     def modify_volume_attribute(
-        self, **kwargs: Unpack[ModifyVolumeAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVolumeAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies a volume attribute.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVolumeAttribute
@@ -8656,8 +7353,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVolumeAttribute", kwargs)
 
     def modify_vpc_attribute(
-        self, **kwargs: Unpack[ModifyVpcAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpcAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the specified attribute of the specified VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpcAttribute
@@ -8665,8 +7362,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcAttribute", kwargs)
 
     def modify_vpc_block_public_access_exclusion(
-        self, **kwargs: Unpack[ModifyVpcBlockPublicAccessExclusionRequestTypeDef]
-    ) -> TargetResults[ModifyVpcBlockPublicAccessExclusionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVpcBlockPublicAccessExclusionRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVpcBlockPublicAccessExclusionResultTypeDef]:
         """Modify VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is a
         mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -8679,8 +7377,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcBlockPublicAccessExclusion", kwargs)
 
     def modify_vpc_block_public_access_options(
-        self, **kwargs: Unpack[ModifyVpcBlockPublicAccessOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyVpcBlockPublicAccessOptionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVpcBlockPublicAccessOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVpcBlockPublicAccessOptionsResultTypeDef]:
         """Modify VPC Block Public Access (BPA) options. VPC Block Public Access
         (BPA) enables you to block resources in VPCs and subnets that you own in a
         Region from reaching or being reached from the internet through internet
@@ -8692,8 +7391,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcBlockPublicAccessOptions", kwargs)
 
     def modify_vpc_encryption_control(
-        self, **kwargs: Unpack[ModifyVpcEncryptionControlRequestTypeDef]
-    ) -> TargetResults[ModifyVpcEncryptionControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpcEncryptionControlRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpcEncryptionControlResultTypeDef]:
         """Modifies the encryption control configuration for a VPC. You can update
         the encryption mode and exclusion settings for various gateway types and
         peering connections.
@@ -8703,8 +7402,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcEncryptionControl", kwargs)
 
     def modify_vpc_endpoint(
-        self, **kwargs: Unpack[ModifyVpcEndpointRequestTypeDef]
-    ) -> TargetResults[ModifyVpcEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpcEndpointResultTypeDef]:
         """Modifies attributes of a specified VPC endpoint. The attributes that you
         can modify depend on the type of VPC endpoint (interface, gateway, or
         Gateway Load Balancer). For more information, see the Amazon Web Services
@@ -8715,8 +7414,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcEndpoint", kwargs)
 
     def modify_vpc_endpoint_connection_notification(
-        self, **kwargs: Unpack[ModifyVpcEndpointConnectionNotificationRequestTypeDef]
-    ) -> TargetResults[ModifyVpcEndpointConnectionNotificationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyVpcEndpointConnectionNotificationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ModifyVpcEndpointConnectionNotificationResultTypeDef]:
         """Modifies a connection notification for VPC endpoint or VPC endpoint
         service. You can change the SNS topic for the notification, or the events
         for which to be notified.
@@ -8726,8 +7428,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcEndpointConnectionNotification", kwargs)
 
     def modify_vpc_endpoint_service_configuration(
-        self, **kwargs: Unpack[ModifyVpcEndpointServiceConfigurationRequestTypeDef]
-    ) -> TargetResults[ModifyVpcEndpointServiceConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVpcEndpointServiceConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVpcEndpointServiceConfigurationResultTypeDef]:
         """Modifies the attributes of the specified VPC endpoint service
         configuration.
 
@@ -8737,8 +7440,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_endpoint_service_payer_responsibility(
         self,
-        **kwargs: Unpack[ModifyVpcEndpointServicePayerResponsibilityRequestTypeDef],
-    ) -> TargetResults[ModifyVpcEndpointServicePayerResponsibilityResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ModifyVpcEndpointServicePayerResponsibilityRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ModifyVpcEndpointServicePayerResponsibilityResultTypeDef
+    ]:
         """Modifies the payer responsibility for your VPC endpoint service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpcEndpointServicePayerResponsibility
@@ -8746,8 +7453,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcEndpointServicePayerResponsibility", kwargs)
 
     def modify_vpc_endpoint_service_permissions(
-        self, **kwargs: Unpack[ModifyVpcEndpointServicePermissionsRequestTypeDef]
-    ) -> TargetResults[ModifyVpcEndpointServicePermissionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVpcEndpointServicePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVpcEndpointServicePermissionsResultTypeDef]:
         """Modifies the permissions for your VPC endpoint service. You can add or
         remove permissions for service consumers (Amazon Web Services accounts,
         users, and IAM roles) to connect to your endpoint service. Principal ARNs
@@ -8758,8 +7466,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcEndpointServicePermissions", kwargs)
 
     def modify_vpc_peering_connection_options(
-        self, **kwargs: Unpack[ModifyVpcPeeringConnectionOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyVpcPeeringConnectionOptionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyVpcPeeringConnectionOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVpcPeeringConnectionOptionsResultTypeDef]:
         """Modifies the VPC peering connection options on one side of a VPC peering
         connection.
 
@@ -8768,8 +7477,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcPeeringConnectionOptions", kwargs)
 
     def modify_vpc_tenancy(
-        self, **kwargs: Unpack[ModifyVpcTenancyRequestTypeDef]
-    ) -> TargetResults[ModifyVpcTenancyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpcTenancyRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpcTenancyResultTypeDef]:
         """Modifies the instance tenancy attribute of the specified VPC. You can
         change the instance tenancy attribute of a VPC to default only. You cannot
         change the instance tenancy attribute to dedicated.
@@ -8779,8 +7488,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpcTenancy", kwargs)
 
     def modify_vpn_connection(
-        self, **kwargs: Unpack[ModifyVpnConnectionRequestTypeDef]
-    ) -> TargetResults[ModifyVpnConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpnConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpnConnectionResultTypeDef]:
         """Modifies the customer gateway or the target gateway of an Amazon Web
         Services Site-to-Site VPN connection.
 
@@ -8789,8 +7498,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpnConnection", kwargs)
 
     def modify_vpn_connection_options(
-        self, **kwargs: Unpack[ModifyVpnConnectionOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyVpnConnectionOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpnConnectionOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpnConnectionOptionsResultTypeDef]:
         """Modifies the connection options for your Site-to-Site VPN connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpnConnectionOptions
@@ -8798,8 +7507,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpnConnectionOptions", kwargs)
 
     def modify_vpn_tunnel_certificate(
-        self, **kwargs: Unpack[ModifyVpnTunnelCertificateRequestTypeDef]
-    ) -> TargetResults[ModifyVpnTunnelCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpnTunnelCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpnTunnelCertificateResultTypeDef]:
         """Modifies the VPN tunnel endpoint certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpnTunnelCertificate
@@ -8807,8 +7516,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpnTunnelCertificate", kwargs)
 
     def modify_vpn_tunnel_options(
-        self, **kwargs: Unpack[ModifyVpnTunnelOptionsRequestTypeDef]
-    ) -> TargetResults[ModifyVpnTunnelOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyVpnTunnelOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVpnTunnelOptionsResultTypeDef]:
         """Modifies the options for a VPN tunnel in an Amazon Web Services
         Site-to-Site VPN connection. You can modify multiple options for a tunnel
         in a single request, but you can only modify one tunnel at a time. For
@@ -8821,8 +7530,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ModifyVpnTunnelOptions", kwargs)
 
     def monitor_instances(
-        self, **kwargs: Unpack[MonitorInstancesRequestTypeDef]
-    ) -> TargetResults[MonitorInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.MonitorInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.MonitorInstancesResultTypeDef]:
         """Enables detailed monitoring for a running instance. Otherwise, basic
         monitoring is enabled. For more information, see Monitor your instances
         using CloudWatch in the Amazon EC2 User Guide.
@@ -8832,8 +7541,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("MonitorInstances", kwargs)
 
     def move_address_to_vpc(
-        self, **kwargs: Unpack[MoveAddressToVpcRequestTypeDef]
-    ) -> TargetResults[MoveAddressToVpcResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.MoveAddressToVpcRequestTypeDef]
+    ) -> TargetResults[type_defs.MoveAddressToVpcResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/MoveAddressToVpc
@@ -8841,8 +7550,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("MoveAddressToVpc", kwargs)
 
     def move_byoip_cidr_to_ipam(
-        self, **kwargs: Unpack[MoveByoipCidrToIpamRequestTypeDef]
-    ) -> TargetResults[MoveByoipCidrToIpamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.MoveByoipCidrToIpamRequestTypeDef]
+    ) -> TargetResults[type_defs.MoveByoipCidrToIpamResultTypeDef]:
         """Move a BYOIPv4 CIDR to IPAM from a public IPv4 pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/MoveByoipCidrToIpam
@@ -8850,8 +7559,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("MoveByoipCidrToIpam", kwargs)
 
     def move_capacity_reservation_instances(
-        self, **kwargs: Unpack[MoveCapacityReservationInstancesRequestTypeDef]
-    ) -> TargetResults[MoveCapacityReservationInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.MoveCapacityReservationInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.MoveCapacityReservationInstancesResultTypeDef]:
         """Move available capacity from a source Capacity Reservation to a
         destination Capacity Reservation.
 
@@ -8860,8 +7569,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("MoveCapacityReservationInstances", kwargs)
 
     def provision_byoip_cidr(
-        self, **kwargs: Unpack[ProvisionByoipCidrRequestTypeDef]
-    ) -> TargetResults[ProvisionByoipCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionByoipCidrResultTypeDef]:
         """Provisions an IPv4 or IPv6 address range for use with your Amazon Web
         Services resources through bring your own IP addresses (BYOIP) and creates
         a corresponding address pool. After the address range is provisioned, it
@@ -8872,8 +7581,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ProvisionByoipCidr", kwargs)
 
     def provision_ipam_byoasn(
-        self, **kwargs: Unpack[ProvisionIpamByoasnRequestTypeDef]
-    ) -> TargetResults[ProvisionIpamByoasnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionIpamByoasnRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionIpamByoasnResultTypeDef]:
         """Provisions your Autonomous System Number (ASN) for use in your Amazon Web
         Services account. This action requires authorization context for Amazon to
         bring the ASN to an Amazon Web Services account. For more information, see
@@ -8884,8 +7593,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ProvisionIpamByoasn", kwargs)
 
     def provision_ipam_pool_cidr(
-        self, **kwargs: Unpack[ProvisionIpamPoolCidrRequestTypeDef]
-    ) -> TargetResults[ProvisionIpamPoolCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionIpamPoolCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionIpamPoolCidrResultTypeDef]:
         """Provision a CIDR to an IPAM pool. You can use this action to provision new
         CIDRs to a top-level pool or to transfer a CIDR from a top-level pool to a
         pool within it.
@@ -8895,8 +7604,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ProvisionIpamPoolCidr", kwargs)
 
     def provision_public_ipv4_pool_cidr(
-        self, **kwargs: Unpack[ProvisionPublicIpv4PoolCidrRequestTypeDef]
-    ) -> TargetResults[ProvisionPublicIpv4PoolCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionPublicIpv4PoolCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionPublicIpv4PoolCidrResultTypeDef]:
         """Provision a CIDR to a public IPv4 pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ProvisionPublicIpv4PoolCidr
@@ -8904,8 +7613,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ProvisionPublicIpv4PoolCidr", kwargs)
 
     def purchase_capacity_block(
-        self, **kwargs: Unpack[PurchaseCapacityBlockRequestTypeDef]
-    ) -> TargetResults[PurchaseCapacityBlockResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseCapacityBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseCapacityBlockResultTypeDef]:
         """Purchase the Capacity Block for use with your account. With Capacity
         Blocks you ensure GPU capacity is available for machine learning (ML)
         workloads. You must specify the ID of the Capacity Block offering you are
@@ -8916,8 +7625,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("PurchaseCapacityBlock", kwargs)
 
     def purchase_capacity_block_extension(
-        self, **kwargs: Unpack[PurchaseCapacityBlockExtensionRequestTypeDef]
-    ) -> TargetResults[PurchaseCapacityBlockExtensionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseCapacityBlockExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseCapacityBlockExtensionResultTypeDef]:
         """Purchase the Capacity Block extension for use with your account. You must
         specify the ID of the Capacity Block extension offering you are
         purchasing.
@@ -8927,8 +7636,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("PurchaseCapacityBlockExtension", kwargs)
 
     def purchase_host_reservation(
-        self, **kwargs: Unpack[PurchaseHostReservationRequestTypeDef]
-    ) -> TargetResults[PurchaseHostReservationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseHostReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseHostReservationResultTypeDef]:
         """Purchase a reservation with configurations that match those of your
         Dedicated Host. You must have active Dedicated Hosts in your account
         before you purchase a reservation. This action results in the specified
@@ -8939,8 +7648,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("PurchaseHostReservation", kwargs)
 
     def purchase_reserved_instances_offering(
-        self, **kwargs: Unpack[PurchaseReservedInstancesOfferingRequestTypeDef]
-    ) -> TargetResults[PurchaseReservedInstancesOfferingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PurchaseReservedInstancesOfferingRequestTypeDef],
+    ) -> TargetResults[type_defs.PurchaseReservedInstancesOfferingResultTypeDef]:
         """Purchases a Reserved Instance for use with your account. With Reserved
         Instances, you pay a lower hourly rate compared to On-Demand instance
         pricing.
@@ -8950,8 +7660,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("PurchaseReservedInstancesOffering", kwargs)
 
     def purchase_scheduled_instances(
-        self, **kwargs: Unpack[PurchaseScheduledInstancesRequestTypeDef]
-    ) -> TargetResults[PurchaseScheduledInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseScheduledInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseScheduledInstancesResultTypeDef]:
         """You can no longer purchase Scheduled Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/PurchaseScheduledInstances
@@ -8959,8 +7669,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("PurchaseScheduledInstances", kwargs)
 
     def reboot_instances(
-        self, **kwargs: Unpack[RebootInstancesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Requests a reboot of the specified instances. This operation is
         asynchronous; it only queues a request to reboot the specified instances.
         The operation succeeds if the instances are valid and belong to you.
@@ -8971,8 +7681,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RebootInstances", kwargs)
 
     def register_image(
-        self, **kwargs: Unpack[RegisterImageRequestTypeDef]
-    ) -> TargetResults[RegisterImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterImageRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterImageResultTypeDef]:
         """Registers an AMI. When you're creating an instance-store backed AMI,
         registering the AMI is the final step in the creation process. For more
         information about creating AMIs, see Create an AMI from a snapshot and
@@ -8984,8 +7694,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def register_instance_event_notification_attributes(
         self,
-        **kwargs: Unpack[RegisterInstanceEventNotificationAttributesRequestTypeDef],
-    ) -> TargetResults[RegisterInstanceEventNotificationAttributesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.RegisterInstanceEventNotificationAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RegisterInstanceEventNotificationAttributesResultTypeDef
+    ]:
         """Registers a set of tag keys to include in scheduled event notifications
         for your resources.
 
@@ -8995,8 +7709,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def register_transit_gateway_multicast_group_members(
         self,
-        **kwargs: Unpack[RegisterTransitGatewayMulticastGroupMembersRequestTypeDef],
-    ) -> TargetResults[RegisterTransitGatewayMulticastGroupMembersResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.RegisterTransitGatewayMulticastGroupMembersRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RegisterTransitGatewayMulticastGroupMembersResultTypeDef
+    ]:
         """Registers members (network interfaces) with the transit gateway multicast
         group. A member is a network interface associated with a supported EC2
         instance that receives multicast traffic. For more information, see
@@ -9009,8 +7727,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def register_transit_gateway_multicast_group_sources(
         self,
-        **kwargs: Unpack[RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef],
-    ) -> TargetResults[RegisterTransitGatewayMulticastGroupSourcesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RegisterTransitGatewayMulticastGroupSourcesResultTypeDef
+    ]:
         """Registers sources (network interfaces) with the specified transit gateway
         multicast group.
 
@@ -9019,8 +7741,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RegisterTransitGatewayMulticastGroupSources", kwargs)
 
     def reject_capacity_reservation_billing_ownership(
-        self, **kwargs: Unpack[RejectCapacityReservationBillingOwnershipRequestTypeDef]
-    ) -> TargetResults[RejectCapacityReservationBillingOwnershipResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RejectCapacityReservationBillingOwnershipRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RejectCapacityReservationBillingOwnershipResultTypeDef
+    ]:
         """Rejects a request to assign billing of the available capacity of a shared
         Capacity Reservation to your account. For more information, see Billing
         assignment for shared Amazon EC2 Capacity Reservations.
@@ -9030,8 +7757,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RejectCapacityReservationBillingOwnership", kwargs)
 
     def reject_transit_gateway_client_vpn_attachment(
-        self, **kwargs: Unpack[RejectTransitGatewayClientVpnAttachmentRequestTypeDef]
-    ) -> TargetResults[RejectTransitGatewayClientVpnAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RejectTransitGatewayClientVpnAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.RejectTransitGatewayClientVpnAttachmentResultTypeDef]:
         """Rejects a Transit Gateway attachment request for a Client VPN endpoint.
         The Transit Gateway owner can reject the attachment request to prevent the
         Client VPN endpoint from routing traffic through the Transit Gateway.
@@ -9042,8 +7772,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_transit_gateway_multicast_domain_associations(
         self,
-        **kwargs: Unpack[RejectTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> TargetResults[RejectTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.RejectTransitGatewayMulticastDomainAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RejectTransitGatewayMulticastDomainAssociationsResultTypeDef
+    ]:
         """Rejects a request to associate cross-account subnets with a transit
         gateway multicast domain.
 
@@ -9052,8 +7786,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RejectTransitGatewayMulticastDomainAssociations", kwargs)
 
     def reject_transit_gateway_peering_attachment(
-        self, **kwargs: Unpack[RejectTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> TargetResults[RejectTransitGatewayPeeringAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RejectTransitGatewayPeeringAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.RejectTransitGatewayPeeringAttachmentResultTypeDef]:
         """Rejects a transit gateway peering attachment request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RejectTransitGatewayPeeringAttachment
@@ -9061,8 +7796,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RejectTransitGatewayPeeringAttachment", kwargs)
 
     def reject_transit_gateway_vpc_attachment(
-        self, **kwargs: Unpack[RejectTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[RejectTransitGatewayVpcAttachmentResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RejectTransitGatewayVpcAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.RejectTransitGatewayVpcAttachmentResultTypeDef]:
         """Rejects a request to attach a VPC to a transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RejectTransitGatewayVpcAttachment
@@ -9070,8 +7806,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RejectTransitGatewayVpcAttachment", kwargs)
 
     def reject_vpc_endpoint_connections(
-        self, **kwargs: Unpack[RejectVpcEndpointConnectionsRequestTypeDef]
-    ) -> TargetResults[RejectVpcEndpointConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectVpcEndpointConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectVpcEndpointConnectionsResultTypeDef]:
         """Rejects VPC endpoint connection requests to your VPC endpoint service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RejectVpcEndpointConnections
@@ -9079,8 +7815,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RejectVpcEndpointConnections", kwargs)
 
     def reject_vpc_peering_connection(
-        self, **kwargs: Unpack[RejectVpcPeeringConnectionRequestTypeDef]
-    ) -> TargetResults[RejectVpcPeeringConnectionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectVpcPeeringConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectVpcPeeringConnectionResultTypeDef]:
         """Rejects a VPC peering connection request. The VPC peering connection must
         be in the pending-acceptance state. Use the DescribeVpcPeeringConnections
         request to view your outstanding VPC peering connection requests. To
@@ -9092,8 +7828,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RejectVpcPeeringConnection", kwargs)
 
     def release_address(
-        self, **kwargs: Unpack[ReleaseAddressRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleaseAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Releases the specified Elastic IP address.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReleaseAddress
@@ -9101,8 +7837,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReleaseAddress", kwargs)
 
     def release_hosts(
-        self, **kwargs: Unpack[ReleaseHostsRequestTypeDef]
-    ) -> TargetResults[ReleaseHostsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleaseHostsRequestTypeDef]
+    ) -> TargetResults[type_defs.ReleaseHostsResultTypeDef]:
         """When you no longer want to use an On-Demand Dedicated Host it can be
         released. On-Demand billing is stopped and the host goes into released
         state. The host ID of Dedicated Hosts that have been released can no
@@ -9115,8 +7851,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReleaseHosts", kwargs)
 
     def release_ipam_pool_allocation(
-        self, **kwargs: Unpack[ReleaseIpamPoolAllocationRequestTypeDef]
-    ) -> TargetResults[ReleaseIpamPoolAllocationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleaseIpamPoolAllocationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReleaseIpamPoolAllocationResultTypeDef]:
         """Release an allocation within an IPAM pool. The Region you use should be
         the IPAM pool locale. The locale is the Amazon Web Services Region where
         this IPAM pool is available for allocations. You can only use this action
@@ -9130,8 +7866,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReleaseIpamPoolAllocation", kwargs)
 
     def replace_iam_instance_profile_association(
-        self, **kwargs: Unpack[ReplaceIamInstanceProfileAssociationRequestTypeDef]
-    ) -> TargetResults[ReplaceIamInstanceProfileAssociationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ReplaceIamInstanceProfileAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.ReplaceIamInstanceProfileAssociationResultTypeDef]:
         """Replaces an IAM instance profile for the specified running instance. You
         can use this action to change the IAM instance profile that's associated
         with an instance without having to disassociate the existing IAM instance
@@ -9143,8 +7880,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_image_criteria_in_allowed_images_settings(
         self,
-        **kwargs: Unpack[ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef],
-    ) -> TargetResults[ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef
+    ]:
         """Sets or replaces the criteria for Allowed AMIs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceImageCriteriaInAllowedImagesSettings
@@ -9152,8 +7893,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceImageCriteriaInAllowedImagesSettings", kwargs)
 
     def replace_network_acl_association(
-        self, **kwargs: Unpack[ReplaceNetworkAclAssociationRequestTypeDef]
-    ) -> TargetResults[ReplaceNetworkAclAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceNetworkAclAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplaceNetworkAclAssociationResultTypeDef]:
         """Changes which network ACL a subnet is associated with. By default when you
         create a subnet, it's automatically associated with the default network
         ACL. For more information, see Network ACLs in the Amazon VPC User Guide.
@@ -9163,8 +7904,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceNetworkAclAssociation", kwargs)
 
     def replace_network_acl_entry(
-        self, **kwargs: Unpack[ReplaceNetworkAclEntryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceNetworkAclEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Replaces an entry (rule) in a network ACL. For more information, see
         Network ACLs in the Amazon VPC User Guide.
 
@@ -9173,8 +7914,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceNetworkAclEntry", kwargs)
 
     def replace_route(
-        self, **kwargs: Unpack[ReplaceRouteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Replaces an existing route within a route table in a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceRoute
@@ -9182,8 +7923,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceRoute", kwargs)
 
     def replace_route_table_association(
-        self, **kwargs: Unpack[ReplaceRouteTableAssociationRequestTypeDef]
-    ) -> TargetResults[ReplaceRouteTableAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceRouteTableAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplaceRouteTableAssociationResultTypeDef]:
         """Changes the route table associated with a given subnet, internet gateway,
         or virtual private gateway in a VPC. After the operation completes, the
         subnet or gateway uses the routes in the new route table. For more
@@ -9195,8 +7936,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceRouteTableAssociation", kwargs)
 
     def replace_transit_gateway_route(
-        self, **kwargs: Unpack[ReplaceTransitGatewayRouteRequestTypeDef]
-    ) -> TargetResults[ReplaceTransitGatewayRouteResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceTransitGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplaceTransitGatewayRouteResultTypeDef]:
         """Replaces the specified route in the specified transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceTransitGatewayRoute
@@ -9204,8 +7945,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceTransitGatewayRoute", kwargs)
 
     def replace_vpn_tunnel(
-        self, **kwargs: Unpack[ReplaceVpnTunnelRequestTypeDef]
-    ) -> TargetResults[ReplaceVpnTunnelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceVpnTunnelRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplaceVpnTunnelResultTypeDef]:
         """Trigger replacement of specified VPN tunnel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceVpnTunnel
@@ -9213,8 +7954,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReplaceVpnTunnel", kwargs)
 
     def report_instance_status(
-        self, **kwargs: Unpack[ReportInstanceStatusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReportInstanceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Submits feedback about the status of an instance. The instance must be in
         the running state. If your experience with the instance differs from the
         instance status returned by DescribeInstanceStatus, use
@@ -9228,8 +7969,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ReportInstanceStatus", kwargs)
 
     def request_spot_fleet(
-        self, **kwargs: Unpack[RequestSpotFleetRequestTypeDef]
-    ) -> TargetResults[RequestSpotFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestSpotFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestSpotFleetResponseTypeDef]:
         """Creates a Spot Fleet request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RequestSpotFleet
@@ -9237,8 +7978,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RequestSpotFleet", kwargs)
 
     def request_spot_instances(
-        self, **kwargs: Unpack[RequestSpotInstancesRequestTypeDef]
-    ) -> TargetResults[RequestSpotInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestSpotInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestSpotInstancesResultTypeDef]:
         """Creates a Spot Instance request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RequestSpotInstances
@@ -9246,8 +7987,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RequestSpotInstances", kwargs)
 
     def reset_address_attribute(
-        self, **kwargs: Unpack[ResetAddressAttributeRequestTypeDef]
-    ) -> TargetResults[ResetAddressAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetAddressAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetAddressAttributeResultTypeDef]:
         """Resets the attribute of the specified IP address. For requirements, see
         Using reverse DNS for email applications.
 
@@ -9256,8 +7997,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetAddressAttribute", kwargs)
 
     def reset_ebs_default_kms_key_id(
-        self, **kwargs: Unpack[ResetEbsDefaultKmsKeyIdRequestTypeDef]
-    ) -> TargetResults[ResetEbsDefaultKmsKeyIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetEbsDefaultKmsKeyIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetEbsDefaultKmsKeyIdResultTypeDef]:
         """Resets the default KMS key for EBS encryption for your account in this
         Region to the Amazon Web Services managed KMS key for EBS.
 
@@ -9266,8 +8007,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetEbsDefaultKmsKeyId", kwargs)
 
     def reset_fpga_image_attribute(
-        self, **kwargs: Unpack[ResetFpgaImageAttributeRequestTypeDef]
-    ) -> TargetResults[ResetFpgaImageAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetFpgaImageAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetFpgaImageAttributeResultTypeDef]:
         """Resets the specified attribute of the specified Amazon FPGA Image (AFI) to
         its default value. You can only reset the load permission attribute.
 
@@ -9276,8 +8017,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetFpgaImageAttribute", kwargs)
 
     def reset_image_attribute(
-        self, **kwargs: Unpack[ResetImageAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetImageAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resets an attribute of an AMI to its default value.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ResetImageAttribute
@@ -9285,8 +8026,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetImageAttribute", kwargs)
 
     def reset_instance_attribute(
-        self, **kwargs: Unpack[ResetInstanceAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetInstanceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resets an attribute of an instance to its default value. To reset the
         kernel or ramdisk, the instance must be in a stopped state. To reset the
         sourceDestCheck, the instance can be either running or stopped.
@@ -9296,8 +8037,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetInstanceAttribute", kwargs)
 
     def reset_network_interface_attribute(
-        self, **kwargs: Unpack[ResetNetworkInterfaceAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetNetworkInterfaceAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resets a network interface attribute. You can specify only one attribute
         at a time.
 
@@ -9306,8 +8047,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetNetworkInterfaceAttribute", kwargs)
 
     def reset_snapshot_attribute(
-        self, **kwargs: Unpack[ResetSnapshotAttributeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetSnapshotAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resets permission settings for the specified snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ResetSnapshotAttribute
@@ -9315,8 +8056,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("ResetSnapshotAttribute", kwargs)
 
     def restore_address_to_classic(
-        self, **kwargs: Unpack[RestoreAddressToClassicRequestTypeDef]
-    ) -> TargetResults[RestoreAddressToClassicResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreAddressToClassicRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreAddressToClassicResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RestoreAddressToClassic
@@ -9324,8 +8065,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RestoreAddressToClassic", kwargs)
 
     def restore_image_from_recycle_bin(
-        self, **kwargs: Unpack[RestoreImageFromRecycleBinRequestTypeDef]
-    ) -> TargetResults[RestoreImageFromRecycleBinResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreImageFromRecycleBinRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreImageFromRecycleBinResultTypeDef]:
         """Restores an AMI from the Recycle Bin. For more information, see Recover
         deleted Amazon EBS snapshots and EBS-back AMIs with Recycle Bin in the
         Amazon EC2 User Guide.
@@ -9335,8 +8076,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RestoreImageFromRecycleBin", kwargs)
 
     def restore_managed_prefix_list_version(
-        self, **kwargs: Unpack[RestoreManagedPrefixListVersionRequestTypeDef]
-    ) -> TargetResults[RestoreManagedPrefixListVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreManagedPrefixListVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreManagedPrefixListVersionResultTypeDef]:
         """Restores the entries from a previous version of a managed prefix list to a
         new version of the prefix list.
 
@@ -9345,8 +8086,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RestoreManagedPrefixListVersion", kwargs)
 
     def restore_snapshot_from_recycle_bin(
-        self, **kwargs: Unpack[RestoreSnapshotFromRecycleBinRequestTypeDef]
-    ) -> TargetResults[RestoreSnapshotFromRecycleBinResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreSnapshotFromRecycleBinRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreSnapshotFromRecycleBinResultTypeDef]:
         """Restores a snapshot from the Recycle Bin. For more information, see
         Restore snapshots from the Recycle Bin in the Amazon EBS User Guide.
 
@@ -9355,8 +8096,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RestoreSnapshotFromRecycleBin", kwargs)
 
     def restore_snapshot_tier(
-        self, **kwargs: Unpack[RestoreSnapshotTierRequestTypeDef]
-    ) -> TargetResults[RestoreSnapshotTierResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreSnapshotTierRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreSnapshotTierResultTypeDef]:
         """Restores an archived Amazon EBS snapshot for use temporarily or
         permanently, or modifies the restore period or restore type for a snapshot
         that was previously temporarily restored.
@@ -9366,8 +8107,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RestoreSnapshotTier", kwargs)
 
     def restore_volume_from_recycle_bin(
-        self, **kwargs: Unpack[RestoreVolumeFromRecycleBinRequestTypeDef]
-    ) -> TargetResults[RestoreVolumeFromRecycleBinResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreVolumeFromRecycleBinRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreVolumeFromRecycleBinResultTypeDef]:
         """Restores a volume from the Recycle Bin. For more information, see Restore
         volumes from the Recycle Bin in the Amazon EBS User Guide.
 
@@ -9376,8 +8117,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RestoreVolumeFromRecycleBin", kwargs)
 
     def revoke_client_vpn_ingress(
-        self, **kwargs: Unpack[RevokeClientVpnIngressRequestTypeDef]
-    ) -> TargetResults[RevokeClientVpnIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeClientVpnIngressRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeClientVpnIngressResultTypeDef]:
         """Removes an ingress authorization rule from a Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RevokeClientVpnIngress
@@ -9385,8 +8126,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RevokeClientVpnIngress", kwargs)
 
     def revoke_security_group_egress(
-        self, **kwargs: Unpack[RevokeSecurityGroupEgressRequestTypeDef]
-    ) -> TargetResults[RevokeSecurityGroupEgressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeSecurityGroupEgressRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeSecurityGroupEgressResultTypeDef]:
         """Removes the specified outbound (egress) rules from the specified security
         group.
 
@@ -9395,8 +8136,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RevokeSecurityGroupEgress", kwargs)
 
     def revoke_security_group_ingress(
-        self, **kwargs: Unpack[RevokeSecurityGroupIngressRequestTypeDef]
-    ) -> TargetResults[RevokeSecurityGroupIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeSecurityGroupIngressRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeSecurityGroupIngressResultTypeDef]:
         """Removes the specified inbound (ingress) rules from a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RevokeSecurityGroupIngress
@@ -9404,8 +8145,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RevokeSecurityGroupIngress", kwargs)
 
     def run_instances(
-        self, **kwargs: Unpack[RunInstancesRequestTypeDef]
-    ) -> TargetResults[ReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RunInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ReservationResponseTypeDef]:
         """Launches the specified number of instances using an AMI for which you have
         permissions.
 
@@ -9417,8 +8158,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RunInstances", kwargs)
 
     def run_scheduled_instances(
-        self, **kwargs: Unpack[RunScheduledInstancesRequestTypeDef]
-    ) -> TargetResults[RunScheduledInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RunScheduledInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.RunScheduledInstancesResultTypeDef]:
         """Launches the specified Scheduled Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RunScheduledInstances
@@ -9426,8 +8167,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("RunScheduledInstances", kwargs)
 
     def search_local_gateway_routes(
-        self, **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef]
-    ) -> TargetResults[SearchLocalGatewayRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchLocalGatewayRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchLocalGatewayRoutesResultTypeDef]:
         """Searches for routes in the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchLocalGatewayRoutes
@@ -9435,8 +8176,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("SearchLocalGatewayRoutes", kwargs)
 
     def search_transit_gateway_multicast_groups(
-        self, **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef]
-    ) -> TargetResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SearchTransitGatewayMulticastGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTransitGatewayMulticastGroupsResultTypeDef]:
         """Searches one or more transit gateway multicast groups and returns the
         group membership information.
 
@@ -9445,8 +8187,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("SearchTransitGatewayMulticastGroups", kwargs)
 
     def search_transit_gateway_routes(
-        self, **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef]
-    ) -> TargetResults[SearchTransitGatewayRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTransitGatewayRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTransitGatewayRoutesResultTypeDef]:
         """Searches for routes in the specified transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchTransitGatewayRoutes
@@ -9454,8 +8196,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("SearchTransitGatewayRoutes", kwargs)
 
     def send_diagnostic_interrupt(
-        self, **kwargs: Unpack[SendDiagnosticInterruptRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendDiagnosticInterruptRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sends a diagnostic interrupt to the specified Amazon EC2 instance to
         trigger a kernel panic (on Linux instances), or a blue screen/stop error
         (on Windows instances). For instances based on Intel and AMD processors,
@@ -9466,8 +8208,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("SendDiagnosticInterrupt", kwargs)
 
     def start_declarative_policies_report(
-        self, **kwargs: Unpack[StartDeclarativePoliciesReportRequestTypeDef]
-    ) -> TargetResults[StartDeclarativePoliciesReportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeclarativePoliciesReportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeclarativePoliciesReportResultTypeDef]:
         """Generates an account status report. The report is generated
         asynchronously, and can take several hours to complete.
 
@@ -9476,8 +8218,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("StartDeclarativePoliciesReport", kwargs)
 
     def start_instances(
-        self, **kwargs: Unpack[StartInstancesRequestTypeDef]
-    ) -> TargetResults[StartInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInstancesResultTypeDef]:
         """Starts an Amazon EBS-backed instance that you've previously stopped.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/StartInstances
@@ -9485,8 +8227,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("StartInstances", kwargs)
 
     def start_network_insights_access_scope_analysis(
-        self, **kwargs: Unpack[StartNetworkInsightsAccessScopeAnalysisRequestTypeDef]
-    ) -> TargetResults[StartNetworkInsightsAccessScopeAnalysisResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartNetworkInsightsAccessScopeAnalysisRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.StartNetworkInsightsAccessScopeAnalysisResultTypeDef]:
         """Starts analyzing the specified Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/StartNetworkInsightsAccessScopeAnalysis
@@ -9494,8 +8239,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("StartNetworkInsightsAccessScopeAnalysis", kwargs)
 
     def start_network_insights_analysis(
-        self, **kwargs: Unpack[StartNetworkInsightsAnalysisRequestTypeDef]
-    ) -> TargetResults[StartNetworkInsightsAnalysisResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNetworkInsightsAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartNetworkInsightsAnalysisResultTypeDef]:
         """Starts analyzing the specified path. If the path is reachable, the
         operation returns the shortest feasible path.
 
@@ -9505,8 +8250,12 @@ class MultiRegionEC2(MultiRegionClient):
 
     def start_vpc_endpoint_service_private_dns_verification(
         self,
-        **kwargs: Unpack[StartVpcEndpointServicePrivateDnsVerificationRequestTypeDef],
-    ) -> TargetResults[StartVpcEndpointServicePrivateDnsVerificationResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.StartVpcEndpointServicePrivateDnsVerificationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartVpcEndpointServicePrivateDnsVerificationResultTypeDef
+    ]:
         """Initiates the verification process to prove that the service provider owns
         the private DNS name domain for the endpoint service.
 
@@ -9515,8 +8264,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("StartVpcEndpointServicePrivateDnsVerification", kwargs)
 
     def stop_instances(
-        self, **kwargs: Unpack[StopInstancesRequestTypeDef]
-    ) -> TargetResults[StopInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.StopInstancesResultTypeDef]:
         """Stops an Amazon EBS-backed instance. You can restart your instance at any
         time using the StartInstances API. For more information, see Stop and
         start Amazon EC2 instances in the Amazon EC2 User Guide.
@@ -9526,8 +8275,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("StopInstances", kwargs)
 
     def terminate_client_vpn_connections(
-        self, **kwargs: Unpack[TerminateClientVpnConnectionsRequestTypeDef]
-    ) -> TargetResults[TerminateClientVpnConnectionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateClientVpnConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateClientVpnConnectionsResultTypeDef]:
         """Terminates active Client VPN endpoint connections. This action can be used
         to terminate a specific client connection, or up to five connections
         established by a specific user.
@@ -9537,8 +8286,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("TerminateClientVpnConnections", kwargs)
 
     def terminate_instances(
-        self, **kwargs: Unpack[TerminateInstancesRequestTypeDef]
-    ) -> TargetResults[TerminateInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateInstancesResultTypeDef]:
         """Terminates (deletes) the specified instances. This operation is
         idempotent; if you terminate an instance more than once, each call
         succeeds.
@@ -9548,8 +8297,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("TerminateInstances", kwargs)
 
     def unassign_ipv6_addresses(
-        self, **kwargs: Unpack[UnassignIpv6AddressesRequestTypeDef]
-    ) -> TargetResults[UnassignIpv6AddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnassignIpv6AddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.UnassignIpv6AddressesResultTypeDef]:
         """Unassigns the specified IPv6 addresses or Prefix Delegation prefixes from
         a network interface.
 
@@ -9558,8 +8307,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UnassignIpv6Addresses", kwargs)
 
     def unassign_private_ip_addresses(
-        self, **kwargs: Unpack[UnassignPrivateIpAddressesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnassignPrivateIpAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Unassigns the specified secondary private IP addresses or IPv4 Prefix
         Delegation prefixes from a network interface.
 
@@ -9568,8 +8317,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UnassignPrivateIpAddresses", kwargs)
 
     def unassign_private_nat_gateway_address(
-        self, **kwargs: Unpack[UnassignPrivateNatGatewayAddressRequestTypeDef]
-    ) -> TargetResults[UnassignPrivateNatGatewayAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnassignPrivateNatGatewayAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.UnassignPrivateNatGatewayAddressResultTypeDef]:
         """Unassigns secondary private IPv4 addresses from a private NAT gateway. You
         cannot unassign your primary private IP. For more information, see Edit
         secondary IP address associations in the Amazon VPC User Guide.
@@ -9579,8 +8328,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UnassignPrivateNatGatewayAddress", kwargs)
 
     def unlock_snapshot(
-        self, **kwargs: Unpack[UnlockSnapshotRequestTypeDef]
-    ) -> TargetResults[UnlockSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnlockSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.UnlockSnapshotResultTypeDef]:
         """Unlocks a snapshot that is locked in governance mode or that is locked in
         compliance mode but still in the cooling-off period. You can't unlock a
         snapshot that is locked in compliance mode after the cooling-off period
@@ -9591,8 +8340,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UnlockSnapshot", kwargs)
 
     def unmonitor_instances(
-        self, **kwargs: Unpack[UnmonitorInstancesRequestTypeDef]
-    ) -> TargetResults[UnmonitorInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnmonitorInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.UnmonitorInstancesResultTypeDef]:
         """Disables detailed monitoring for a running instance. For more information,
         see Monitoring your instances and volumes in the Amazon EC2 User Guide.
 
@@ -9601,8 +8350,9 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UnmonitorInstances", kwargs)
 
     def update_capacity_manager_monitored_tag_keys(
-        self, **kwargs: Unpack[UpdateCapacityManagerMonitoredTagKeysRequestTypeDef]
-    ) -> TargetResults[UpdateCapacityManagerMonitoredTagKeysResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCapacityManagerMonitoredTagKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCapacityManagerMonitoredTagKeysResultTypeDef]:
         """Activates or deactivates tag keys for monitoring by EC2 Capacity Manager.
         Activated tag keys are included as dimensions in capacity metric data,
         enabling you to group and filter metrics by tag values.
@@ -9612,8 +8362,11 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UpdateCapacityManagerMonitoredTagKeys", kwargs)
 
     def update_capacity_manager_organizations_access(
-        self, **kwargs: Unpack[UpdateCapacityManagerOrganizationsAccessRequestTypeDef]
-    ) -> TargetResults[UpdateCapacityManagerOrganizationsAccessResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateCapacityManagerOrganizationsAccessRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateCapacityManagerOrganizationsAccessResultTypeDef]:
         """Updates the Organizations access setting for EC2 Capacity Manager. This
         controls whether Capacity Manager can aggregate data from all accounts in
         your Amazon Web Services Organization or only from the current account.
@@ -9625,9 +8378,11 @@ class MultiRegionEC2(MultiRegionClient):
     def update_interruptible_capacity_reservation_allocation(
         self,
         **kwargs: Unpack[
-            UpdateInterruptibleCapacityReservationAllocationRequestTypeDef
+            type_defs.UpdateInterruptibleCapacityReservationAllocationRequestTypeDef
         ],
-    ) -> TargetResults[UpdateInterruptibleCapacityReservationAllocationResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.UpdateInterruptibleCapacityReservationAllocationResultTypeDef
+    ]:
         """Modifies the number of instances allocated to an interruptible
         reservation, allowing you to add more capacity or reclaim capacity to your
         source Capacity Reservation.
@@ -9637,8 +8392,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UpdateInterruptibleCapacityReservationAllocation", kwargs)
 
     def update_security_group_rule_descriptions_egress(
-        self, **kwargs: Unpack[UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef
+    ]:
         """Updates the description of an egress (outbound) security group rule. You
         can replace an existing description, or add a description to a rule that
         did not have one previously. You can remove a description for a security
@@ -9649,8 +8409,13 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UpdateSecurityGroupRuleDescriptionsEgress", kwargs)
 
     def update_security_group_rule_descriptions_ingress(
-        self, **kwargs: Unpack[UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef
+    ]:
         """Updates the description of an ingress (inbound) security group rule. You
         can replace an existing description, or add a description to a rule that
         did not have one previously. You can remove a description for a security
@@ -9661,8 +8426,8 @@ class MultiRegionEC2(MultiRegionClient):
         return self._call("UpdateSecurityGroupRuleDescriptionsIngress", kwargs)
 
     def withdraw_byoip_cidr(
-        self, **kwargs: Unpack[WithdrawByoipCidrRequestTypeDef]
-    ) -> TargetResults[WithdrawByoipCidrResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.WithdrawByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.WithdrawByoipCidrResultTypeDef]:
         """Stops advertising an address range that is provisioned as an address pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/WithdrawByoipCidr
@@ -9675,8 +8440,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef],
-    ) -> TargetResults[DescribeAddressTransfersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddressTransfersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAddressTransfersResultTypeDef]:
         """Every page of DescribeAddressTransfers in every target, merged per target
         (botocore's build_full_result).
 
@@ -9699,8 +8464,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef],
-    ) -> TargetResults[DescribeAddressesAttributeResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddressesAttributeRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAddressesAttributeResultTypeDef]:
         """Every page of DescribeAddressesAttribute in every target, merged per
         target (botocore's build_full_result).
 
@@ -9724,9 +8489,11 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
+            type_defs.DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
         ],
-    ) -> TargetResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef
+    ]:
         """Every page of DescribeAwsNetworkPerformanceMetricSubscriptions in every
         target, merged per target (botocore's build_full_result).
 
@@ -9748,8 +8515,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef],
-    ) -> TargetResults[DescribeByoipCidrsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeByoipCidrsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeByoipCidrsResultTypeDef]:
         """Every page of DescribeByoipCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -9773,8 +8540,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockExtensionHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityBlockExtensionHistoryResultTypeDef]:
         """Every page of DescribeCapacityBlockExtensionHistory in every target,
         merged per target (botocore's build_full_result).
 
@@ -9797,8 +8564,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityBlockExtensionOfferingsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
         """Every page of DescribeCapacityBlockExtensionOfferings in every target,
         merged per target (botocore's build_full_result).
 
@@ -9821,8 +8590,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityBlockOfferingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityBlockOfferingsResultTypeDef]:
         """Every page of DescribeCapacityBlockOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -9847,8 +8616,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityBlockStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityBlockStatusResultTypeDef]:
         """Every page of DescribeCapacityBlockStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -9871,8 +8640,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityBlocksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlocksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityBlocksResultTypeDef]:
         """Every page of DescribeCapacityBlocks in every target, merged per target
         (botocore's build_full_result).
 
@@ -9895,8 +8664,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityManagerDataExportsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityManagerDataExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityManagerDataExportsResultTypeDef]:
         """Every page of DescribeCapacityManagerDataExports in every target, merged
         per target (botocore's build_full_result).
 
@@ -9920,8 +8689,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationBillingRequestsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCapacityReservationBillingRequestsResultTypeDef
+    ]:
         """Every page of DescribeCapacityReservationBillingRequests in every target,
         merged per target (botocore's build_full_result).
 
@@ -9945,8 +8718,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityReservationFleetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityReservationFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityReservationFleetsResultTypeDef]:
         """Every page of DescribeCapacityReservationFleets in every target, merged
         per target (botocore's build_full_result).
 
@@ -9968,8 +8741,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef],
-    ) -> TargetResults[DescribeCapacityReservationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCapacityReservationsResultTypeDef]:
         """Every page of DescribeCapacityReservations in every target, merged per
         target (botocore's build_full_result).
 
@@ -9993,8 +8766,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeCarrierGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCarrierGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCarrierGatewaysResultTypeDef]:
         """Every page of DescribeCarrierGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -10016,8 +8789,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeClassicLinkInstancesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClassicLinkInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClassicLinkInstancesResultTypeDef]:
         """Every page of DescribeClassicLinkInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -10039,8 +8812,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef],
-    ) -> TargetResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnAuthorizationRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientVpnAuthorizationRulesResultTypeDef]:
         """Every page of DescribeClientVpnAuthorizationRules in every target, merged
         per target (botocore's build_full_result).
 
@@ -10062,8 +8835,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef],
-    ) -> TargetResults[DescribeClientVpnConnectionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientVpnConnectionsResultTypeDef]:
         """Every page of DescribeClientVpnConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -10087,8 +8860,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeClientVpnEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientVpnEndpointsResultTypeDef]:
         """Every page of DescribeClientVpnEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -10110,8 +8883,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef],
-    ) -> TargetResults[DescribeClientVpnRoutesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientVpnRoutesResultTypeDef]:
         """Every page of DescribeClientVpnRoutes in every target, merged per target
         (botocore's build_full_result).
 
@@ -10133,8 +8906,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef],
-    ) -> TargetResults[DescribeClientVpnTargetNetworksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnTargetNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClientVpnTargetNetworksResultTypeDef]:
         """Every page of DescribeClientVpnTargetNetworks in every target, merged per
         target (botocore's build_full_result).
 
@@ -10157,8 +8930,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef],
-    ) -> TargetResults[DescribeCoipPoolsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCoipPoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCoipPoolsResultTypeDef]:
         """Every page of DescribeCoipPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -10181,8 +8954,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef],
-    ) -> TargetResults[DescribeDhcpOptionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDhcpOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDhcpOptionsResultTypeDef]:
         """Every page of DescribeDhcpOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -10207,8 +8980,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEgressOnlyInternetGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEgressOnlyInternetGatewaysResultTypeDef]:
         """Every page of DescribeEgressOnlyInternetGateways in every target, merged
         per target (botocore's build_full_result).
 
@@ -10233,8 +9006,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef],
-    ) -> TargetResults[DescribeExportImageTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportImageTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeExportImageTasksResultTypeDef]:
         """Every page of DescribeExportImageTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -10257,8 +9030,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef],
-    ) -> TargetResults[DescribeFastLaunchImagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFastLaunchImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFastLaunchImagesResultTypeDef]:
         """Every page of DescribeFastLaunchImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -10281,8 +9054,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef],
-    ) -> TargetResults[DescribeFastSnapshotRestoresResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFastSnapshotRestoresRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFastSnapshotRestoresResultTypeDef]:
         """Every page of DescribeFastSnapshotRestores in every target, merged per
         target (botocore's build_full_result).
 
@@ -10304,8 +9077,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> TargetResults[DescribeFleetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFleetsResultTypeDef]:
         """Every page of DescribeFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -10327,8 +9100,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFlowLogsRequestTypeDef],
-    ) -> TargetResults[DescribeFlowLogsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFlowLogsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFlowLogsResultTypeDef]:
         """Every page of DescribeFlowLogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -10350,8 +9123,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef],
-    ) -> TargetResults[DescribeFpgaImagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFpgaImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFpgaImagesResultTypeDef]:
         """Every page of DescribeFpgaImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -10375,8 +9148,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeHostReservationOfferingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHostReservationOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeHostReservationOfferingsResultTypeDef]:
         """Every page of DescribeHostReservationOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -10398,8 +9171,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeHostReservationsRequestTypeDef],
-    ) -> TargetResults[DescribeHostReservationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHostReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeHostReservationsResultTypeDef]:
         """Every page of DescribeHostReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -10422,8 +9195,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeHostsRequestTypeDef],
-    ) -> TargetResults[DescribeHostsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHostsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeHostsResultTypeDef]:
         """Every page of DescribeHosts in every target, merged per target (botocore's
         build_full_result).
 
@@ -10445,8 +9218,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeIamInstanceProfileAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeIamInstanceProfileAssociationsResultTypeDef]:
         """Every page of DescribeIamInstanceProfileAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -10468,8 +9243,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImageReferencesRequestTypeDef],
-    ) -> TargetResults[DescribeImageReferencesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageReferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageReferencesResultTypeDef]:
         """Every page of DescribeImageReferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -10492,8 +9267,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef],
-    ) -> TargetResults[DescribeImageUsageReportEntriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageUsageReportEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageUsageReportEntriesResultTypeDef]:
         """Every page of DescribeImageUsageReportEntries in every target, merged per
         target (botocore's build_full_result).
 
@@ -10516,8 +9291,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
-    ) -> TargetResults[DescribeImageUsageReportsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageUsageReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageUsageReportsResultTypeDef]:
         """Every page of DescribeImageUsageReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -10540,8 +9315,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> TargetResults[DescribeImagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImagesResultTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -10564,8 +9339,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef],
-    ) -> TargetResults[DescribeImportImageTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImportImageTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImportImageTasksResultTypeDef]:
         """Every page of DescribeImportImageTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -10588,8 +9363,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
-    ) -> TargetResults[DescribeImportSnapshotTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImportSnapshotTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImportSnapshotTasksResultTypeDef]:
         """Every page of DescribeImportSnapshotTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -10611,8 +9386,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceConnectEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceConnectEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceConnectEndpointsResultTypeDef]:
         """Every page of DescribeInstanceConnectEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -10635,8 +9410,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceCreditSpecificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceCreditSpecificationsResultTypeDef]:
         """Every page of DescribeInstanceCreditSpecifications in every target, merged
         per target (botocore's build_full_result).
 
@@ -10659,8 +9434,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceEventWindowsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceEventWindowsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceEventWindowsResultTypeDef]:
         """Every page of DescribeInstanceEventWindows in every target, merged per
         target (botocore's build_full_result).
 
@@ -10682,8 +9457,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceImageMetadataResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceImageMetadataRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceImageMetadataResultTypeDef]:
         """Every page of DescribeInstanceImageMetadata in every target, merged per
         target (botocore's build_full_result).
 
@@ -10707,8 +9482,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceStatusResultTypeDef]:
         """Every page of DescribeInstanceStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -10732,8 +9507,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceTopologyResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceTopologyRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceTopologyResultTypeDef]:
         """Every page of DescribeInstanceTopology in every target, merged per target
         (botocore's build_full_result).
 
@@ -10759,8 +9534,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceTypeOfferingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceTypeOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceTypeOfferingsResultTypeDef]:
         """Every page of DescribeInstanceTypeOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -10784,8 +9559,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceTypesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceTypesResultTypeDef]:
         """Every page of DescribeInstanceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -10810,8 +9585,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeInstancesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstancesResultTypeDef]:
         """Every page of DescribeInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -10833,8 +9608,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeInternetGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInternetGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInternetGatewaysResultTypeDef]:
         """Every page of DescribeInternetGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -10859,8 +9634,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef],
-    ) -> TargetResults[DescribeIpamPoolAllocationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPoolAllocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamPoolAllocationsResultTypeDef]:
         """Every page of DescribeIpamPoolAllocations in every target, merged per
         target (botocore's build_full_result).
 
@@ -10883,8 +9658,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef],
-    ) -> TargetResults[DescribeIpamPoolsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamPoolsResultTypeDef]:
         """Every page of DescribeIpamPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -10906,8 +9681,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPrefixListResolverTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamPrefixListResolverTargetsResultTypeDef]:
         """Every page of DescribeIpamPrefixListResolverTargets in every target,
         merged per target (botocore's build_full_result).
 
@@ -10930,8 +9705,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef],
-    ) -> TargetResults[DescribeIpamPrefixListResolversResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPrefixListResolversRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamPrefixListResolversResultTypeDef]:
         """Every page of DescribeIpamPrefixListResolvers in every target, merged per
         target (botocore's build_full_result).
 
@@ -10954,8 +9729,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef],
-    ) -> TargetResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamResourceDiscoveriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamResourceDiscoveriesResultTypeDef]:
         """Every page of DescribeIpamResourceDiscoveries in every target, merged per
         target (botocore's build_full_result).
 
@@ -10979,8 +9754,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeIpamResourceDiscoveryAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeIpamResourceDiscoveryAssociationsResultTypeDef
+    ]:
         """Every page of DescribeIpamResourceDiscoveryAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -11004,8 +9783,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamScopesRequestTypeDef],
-    ) -> TargetResults[DescribeIpamScopesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamScopesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamScopesResultTypeDef]:
         """Every page of DescribeIpamScopes in every target, merged per target
         (botocore's build_full_result).
 
@@ -11027,8 +9806,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpamsRequestTypeDef],
-    ) -> TargetResults[DescribeIpamsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpamsResultTypeDef]:
         """Every page of DescribeIpams in every target, merged per target (botocore's
         build_full_result).
 
@@ -11050,8 +9829,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef],
-    ) -> TargetResults[DescribeIpv6PoolsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpv6PoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpv6PoolsResultTypeDef]:
         """Every page of DescribeIpv6Pools in every target, merged per target
         (botocore's build_full_result).
 
@@ -11073,8 +9852,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeLaunchTemplateVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchTemplateVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLaunchTemplateVersionsResultTypeDef]:
         """Every page of DescribeLaunchTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -11099,8 +9878,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeLaunchTemplatesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLaunchTemplatesResultTypeDef]:
         """Every page of DescribeLaunchTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -11123,10 +9902,10 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
+            type_defs.DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
         ],
     ) -> TargetResults[
-        DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
+        type_defs.DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
     ]:
         """Every page of
         DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations in every
@@ -11151,8 +9930,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef
+    ]:
         """Every page of DescribeLocalGatewayRouteTableVpcAssociations in every
         target, merged per target (botocore's build_full_result).
 
@@ -11175,8 +9958,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef],
-    ) -> TargetResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLocalGatewayRouteTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLocalGatewayRouteTablesResultTypeDef]:
         """Every page of DescribeLocalGatewayRouteTables in every target, merged per
         target (botocore's build_full_result).
 
@@ -11200,8 +9983,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef
+    ]:
         """Every page of DescribeLocalGatewayVirtualInterfaceGroups in every target,
         merged per target (botocore's build_full_result).
 
@@ -11223,8 +10010,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
-    ) -> TargetResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
         """Every page of DescribeLocalGatewayVirtualInterfaces in every target,
         merged per target (botocore's build_full_result).
 
@@ -11246,8 +10033,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeLocalGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLocalGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLocalGatewaysResultTypeDef]:
         """Every page of DescribeLocalGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -11270,8 +10057,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMacHostsRequestTypeDef],
-    ) -> TargetResults[DescribeMacHostsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMacHostsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMacHostsResultTypeDef]:
         """Every page of DescribeMacHosts in every target, merged per target
         (botocore's build_full_result).
 
@@ -11294,8 +10081,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef],
-    ) -> TargetResults[DescribeMacModificationTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMacModificationTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMacModificationTasksResultTypeDef]:
         """Every page of DescribeMacModificationTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -11320,8 +10107,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef],
-    ) -> TargetResults[DescribeManagedPrefixListsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeManagedPrefixListsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeManagedPrefixListsResultTypeDef]:
         """Every page of DescribeManagedPrefixLists in every target, merged per
         target (botocore's build_full_result).
 
@@ -11344,8 +10131,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef],
-    ) -> TargetResults[DescribeMovingAddressesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMovingAddressesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMovingAddressesResultTypeDef]:
         """Every page of DescribeMovingAddresses in every target, merged per target
         (botocore's build_full_result).
 
@@ -11367,8 +10154,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeNatGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNatGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNatGatewaysResultTypeDef]:
         """Every page of DescribeNatGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -11393,8 +10180,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkAclsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkAclsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkAclsResultTypeDef]:
         """Every page of DescribeNetworkAcls in every target, merged per target
         (botocore's build_full_result).
 
@@ -11418,8 +10205,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef
+    ]:
         """Every page of DescribeNetworkInsightsAccessScopeAnalyses in every target,
         merged per target (botocore's build_full_result).
 
@@ -11441,8 +10232,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsAccessScopesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInsightsAccessScopesResultTypeDef]:
         """Every page of DescribeNetworkInsightsAccessScopes in every target, merged
         per target (botocore's build_full_result).
 
@@ -11464,8 +10255,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsAnalysesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInsightsAnalysesResultTypeDef]:
         """Every page of DescribeNetworkInsightsAnalyses in every target, merged per
         target (botocore's build_full_result).
 
@@ -11487,8 +10278,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkInsightsPathsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsPathsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInsightsPathsResultTypeDef]:
         """Every page of DescribeNetworkInsightsPaths in every target, merged per
         target (botocore's build_full_result).
 
@@ -11510,8 +10301,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfacePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInterfacePermissionsResultTypeDef]:
         """Every page of DescribeNetworkInterfacePermissions in every target, merged
         per target (botocore's build_full_result).
 
@@ -11533,8 +10324,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
-    ) -> TargetResults[DescribeNetworkInterfacesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNetworkInterfacesResultTypeDef]:
         """Every page of DescribeNetworkInterfaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -11556,8 +10347,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePrefixListsRequestTypeDef],
-    ) -> TargetResults[DescribePrefixListsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePrefixListsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePrefixListsResultTypeDef]:
         """Every page of DescribePrefixLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -11581,8 +10372,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef],
-    ) -> TargetResults[DescribePrincipalIdFormatResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePrincipalIdFormatRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePrincipalIdFormatResultTypeDef]:
         """Every page of DescribePrincipalIdFormat in every target, merged per target
         (botocore's build_full_result).
 
@@ -11606,8 +10397,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef],
-    ) -> TargetResults[DescribePublicIpv4PoolsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePublicIpv4PoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePublicIpv4PoolsResultTypeDef]:
         """Every page of DescribePublicIpv4Pools in every target, merged per target
         (botocore's build_full_result).
 
@@ -11629,8 +10420,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef],
-    ) -> TargetResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplaceRootVolumeTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplaceRootVolumeTasksResultTypeDef]:
         """Every page of DescribeReplaceRootVolumeTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -11653,8 +10444,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef],
-    ) -> TargetResults[DescribeReservedInstancesModificationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedInstancesModificationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeReservedInstancesModificationsResultTypeDef]:
         """Every page of DescribeReservedInstancesModifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -11679,8 +10472,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeReservedInstancesOfferingsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedInstancesOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReservedInstancesOfferingsResultTypeDef]:
         """Every page of DescribeReservedInstancesOfferings in every target, merged
         per target (botocore's build_full_result).
 
@@ -11706,8 +10499,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeRouteServerEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteServerEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRouteServerEndpointsResultTypeDef]:
         """Every page of DescribeRouteServerEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -11729,8 +10522,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef],
-    ) -> TargetResults[DescribeRouteServerPeersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteServerPeersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRouteServerPeersResultTypeDef]:
         """Every page of DescribeRouteServerPeers in every target, merged per target
         (botocore's build_full_result).
 
@@ -11752,8 +10545,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRouteServersRequestTypeDef],
-    ) -> TargetResults[DescribeRouteServersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteServersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRouteServersResultTypeDef]:
         """Every page of DescribeRouteServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -11775,8 +10568,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRouteTablesRequestTypeDef],
-    ) -> TargetResults[DescribeRouteTablesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRouteTablesResultTypeDef]:
         """Every page of DescribeRouteTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -11800,8 +10593,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef],
-    ) -> TargetResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledInstanceAvailabilityRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScheduledInstanceAvailabilityResultTypeDef]:
         """Every page of DescribeScheduledInstanceAvailability in every target,
         merged per target (botocore's build_full_result).
 
@@ -11823,8 +10616,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeScheduledInstancesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScheduledInstancesResultTypeDef]:
         """Every page of DescribeScheduledInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -11847,8 +10640,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef],
-    ) -> TargetResults[DescribeSecondaryInterfacesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecondaryInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecondaryInterfacesResultTypeDef]:
         """Every page of DescribeSecondaryInterfaces in every target, merged per
         target (botocore's build_full_result).
 
@@ -11870,8 +10663,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
-    ) -> TargetResults[DescribeSecondaryNetworksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecondaryNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecondaryNetworksResultTypeDef]:
         """Every page of DescribeSecondaryNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -11893,8 +10686,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
-    ) -> TargetResults[DescribeSecondarySubnetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecondarySubnetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecondarySubnetsResultTypeDef]:
         """Every page of DescribeSecondarySubnets in every target, merged per target
         (botocore's build_full_result).
 
@@ -11916,8 +10709,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef],
-    ) -> TargetResults[DescribeSecurityGroupRulesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecurityGroupRulesResultTypeDef]:
         """Every page of DescribeSecurityGroupRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -11939,8 +10732,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecurityGroupVpcAssociationsResultTypeDef]:
         """Every page of DescribeSecurityGroupVpcAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -11963,8 +10756,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeSecurityGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSecurityGroupsResultTypeDef]:
         """Every page of DescribeSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -11986,8 +10779,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef],
-    ) -> TargetResults[DescribeSnapshotTierStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotTierStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotTierStatusResultTypeDef]:
         """Every page of DescribeSnapshotTierStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -12009,8 +10802,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotsResultTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -12033,8 +10826,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeSpotFleetInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotFleetInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSpotFleetInstancesResponseTypeDef]:
         """Every page of DescribeSpotFleetInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -12056,8 +10849,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef],
-    ) -> TargetResults[DescribeSpotFleetRequestsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotFleetRequestsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSpotFleetRequestsResponseTypeDef]:
         """Every page of DescribeSpotFleetRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -12079,8 +10872,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
-    ) -> TargetResults[DescribeSpotInstanceRequestsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotInstanceRequestsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSpotInstanceRequestsResultTypeDef]:
         """Every page of DescribeSpotInstanceRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -12102,8 +10895,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef],
-    ) -> TargetResults[DescribeSpotPriceHistoryResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotPriceHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSpotPriceHistoryResultTypeDef]:
         """Every page of DescribeSpotPriceHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -12126,8 +10919,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeStaleSecurityGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStaleSecurityGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeStaleSecurityGroupsResultTypeDef]:
         """Every page of DescribeStaleSecurityGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -12157,8 +10950,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
-    ) -> TargetResults[DescribeStoreImageTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStoreImageTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeStoreImageTasksResultTypeDef]:
         """Every page of DescribeStoreImageTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -12182,8 +10975,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
-    ) -> TargetResults[DescribeSubnetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubnetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSubnetsResultTypeDef]:
         """Every page of DescribeSubnets in every target, merged per target
         (botocore's build_full_result).
 
@@ -12207,8 +11000,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> TargetResults[DescribeTagsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTagsResultTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -12230,8 +11023,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef],
-    ) -> TargetResults[DescribeTrafficMirrorFiltersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrafficMirrorFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorFiltersResultTypeDef]:
         """Every page of DescribeTrafficMirrorFilters in every target, merged per
         target (botocore's build_full_result).
 
@@ -12253,8 +11046,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef],
-    ) -> TargetResults[DescribeTrafficMirrorSessionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrafficMirrorSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorSessionsResultTypeDef]:
         """Every page of DescribeTrafficMirrorSessions in every target, merged per
         target (botocore's build_full_result).
 
@@ -12277,8 +11070,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeTrafficMirrorTargetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrafficMirrorTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrafficMirrorTargetsResultTypeDef]:
         """Every page of DescribeTrafficMirrorTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -12300,8 +11093,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayAttachmentsResultTypeDef]:
         """Every page of DescribeTransitGatewayAttachments in every target, merged
         per target (botocore's build_full_result).
 
@@ -12326,8 +11119,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayConnectPeersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayConnectPeersResultTypeDef]:
         """Every page of DescribeTransitGatewayConnectPeers in every target, merged
         per target (botocore's build_full_result).
 
@@ -12349,8 +11142,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayConnectsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayConnectsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayConnectsResultTypeDef]:
         """Every page of DescribeTransitGatewayConnects in every target, merged per
         target (botocore's build_full_result).
 
@@ -12372,8 +11165,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayMulticastDomainsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayMulticastDomainsResultTypeDef]:
         """Every page of DescribeTransitGatewayMulticastDomains in every target,
         merged per target (botocore's build_full_result).
 
@@ -12395,8 +11190,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayPeeringAttachmentsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
         """Every page of DescribeTransitGatewayPeeringAttachments in every target,
         merged per target (botocore's build_full_result).
 
@@ -12418,8 +11215,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayPolicyTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayPolicyTablesResultTypeDef]:
         """Every page of DescribeTransitGatewayPolicyTables in every target, merged
         per target (botocore's build_full_result).
 
@@ -12441,8 +11238,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef
+    ]:
         """Every page of DescribeTransitGatewayRouteTableAnnouncements in every
         target, merged per target (botocore's build_full_result).
 
@@ -12464,8 +11265,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayRouteTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayRouteTablesResultTypeDef]:
         """Every page of DescribeTransitGatewayRouteTables in every target, merged
         per target (botocore's build_full_result).
 
@@ -12489,8 +11290,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
         """Every page of DescribeTransitGatewayVpcAttachments in every target, merged
         per target (botocore's build_full_result).
 
@@ -12513,8 +11314,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef],
-    ) -> TargetResults[DescribeTransitGatewaysResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTransitGatewaysResultTypeDef]:
         """Every page of DescribeTransitGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -12537,8 +11338,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrunkInterfaceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrunkInterfaceAssociationsResultTypeDef]:
         """Every page of DescribeTrunkInterfaceAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -12560,8 +11361,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessEndpointsResultTypeDef]:
         """Every page of DescribeVerifiedAccessEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -12583,8 +11384,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeVerifiedAccessGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessGroupsResultTypeDef]:
         """Every page of DescribeVerifiedAccessGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -12607,10 +11408,10 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
+            type_defs.DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
         ],
     ) -> TargetResults[
-        DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
+        type_defs.DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
     ]:
         """Every page of DescribeVerifiedAccessInstanceLoggingConfigurations in every
         target, merged per target (botocore's build_full_result).
@@ -12633,8 +11434,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeVerifiedAccessInstancesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessInstancesResultTypeDef]:
         """Every page of DescribeVerifiedAccessInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -12656,8 +11457,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef],
-    ) -> TargetResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessTrustProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedAccessTrustProvidersResultTypeDef]:
         """Every page of DescribeVerifiedAccessTrustProviders in every target, merged
         per target (botocore's build_full_result).
 
@@ -12680,8 +11481,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef],
-    ) -> TargetResults[DescribeVolumeStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumeStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVolumeStatusResultTypeDef]:
         """Every page of DescribeVolumeStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -12710,8 +11511,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> TargetResults[DescribeVolumesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVolumesResultTypeDef]:
         """Every page of DescribeVolumes in every target, merged per target
         (botocore's build_full_result).
 
@@ -12733,8 +11534,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef],
-    ) -> TargetResults[DescribeVolumesModificationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumesModificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVolumesModificationsResultTypeDef]:
         """Every page of DescribeVolumesModifications in every target, merged per
         target (botocore's build_full_result).
 
@@ -12757,8 +11558,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef],
-    ) -> TargetResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcClassicLinkDnsSupportRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcClassicLinkDnsSupportResultTypeDef]:
         """Every page of DescribeVpcClassicLinkDnsSupport in every target, merged per
         target (botocore's build_full_result).
 
@@ -12780,8 +11581,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeVpcEndpointConnectionNotificationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeVpcEndpointConnectionNotificationsResultTypeDef
+    ]:
         """Every page of DescribeVpcEndpointConnectionNotifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -12804,8 +11609,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcEndpointConnectionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointConnectionsResultTypeDef]:
         """Every page of DescribeVpcEndpointConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -12828,8 +11633,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeVpcEndpointServiceConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
         """Every page of DescribeVpcEndpointServiceConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -12852,8 +11659,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointServicePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointServicePermissionsResultTypeDef]:
         """Every page of DescribeVpcEndpointServicePermissions in every target,
         merged per target (botocore's build_full_result).
 
@@ -12877,8 +11684,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef],
-    ) -> TargetResults[DescribeVpcEndpointServicesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointServicesResultTypeDef]:
         """Every page of DescribeVpcEndpointServices in every target, merged per
         target (botocore's build_full_result).
 
@@ -12900,8 +11707,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcEndpointsResultTypeDef]:
         """Every page of DescribeVpcEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -12926,8 +11733,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcPeeringConnectionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcPeeringConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcPeeringConnectionsResultTypeDef]:
         """Every page of DescribeVpcPeeringConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -12952,8 +11759,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
-    ) -> TargetResults[DescribeVpcsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpcsResultTypeDef]:
         """Every page of DescribeVpcs in every target, merged per target (botocore's
         build_full_result).
 
@@ -12977,8 +11784,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef],
-    ) -> TargetResults[DescribeVpnConcentratorsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpnConcentratorsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVpnConcentratorsResultTypeDef]:
         """Every page of DescribeVpnConcentrators in every target, merged per target
         (botocore's build_full_result).
 
@@ -13000,8 +11807,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef],
-    ) -> TargetResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetAssociatedIpv6PoolCidrsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAssociatedIpv6PoolCidrsResultTypeDef]:
         """Every page of GetAssociatedIpv6PoolCidrs in every target, merged per
         target (botocore's build_full_result).
 
@@ -13024,8 +11831,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef],
-    ) -> TargetResults[GetAwsNetworkPerformanceDataResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetAwsNetworkPerformanceDataRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAwsNetworkPerformanceDataResultTypeDef]:
         """Every page of GetAwsNetworkPerformanceData in every target, merged per
         target (botocore's build_full_result).
 
@@ -13047,8 +11854,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef],
-    ) -> TargetResults[GetCapacityManagerMetricDataResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetCapacityManagerMetricDataRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCapacityManagerMetricDataResultTypeDef]:
         """Every page of GetCapacityManagerMetricData in every target, merged per
         target (botocore's build_full_result).
 
@@ -13074,8 +11881,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef],
-    ) -> TargetResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetCapacityManagerMetricDimensionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCapacityManagerMetricDimensionsResultTypeDef]:
         """Every page of GetCapacityManagerMetricDimensions in every target, merged
         per target (botocore's build_full_result).
 
@@ -13100,8 +11907,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef],
-    ) -> TargetResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetCapacityManagerMonitoredTagKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCapacityManagerMonitoredTagKeysResultTypeDef]:
         """Every page of GetCapacityManagerMonitoredTagKeys in every target, merged
         per target (botocore's build_full_result).
 
@@ -13125,8 +11932,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef],
-    ) -> TargetResults[GetGroupsForCapacityReservationResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetGroupsForCapacityReservationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetGroupsForCapacityReservationResultTypeDef]:
         """Every page of GetGroupsForCapacityReservation in every target, merged per
         target (botocore's build_full_result).
 
@@ -13148,8 +11955,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef],
-    ) -> TargetResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetInstanceTypesFromInstanceRequirementsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
         """Every page of GetInstanceTypesFromInstanceRequirements in every target,
         merged per target (botocore's build_full_result).
 
@@ -13173,8 +11982,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef],
-    ) -> TargetResults[GetIpamAddressHistoryResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamAddressHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamAddressHistoryResultTypeDef]:
         """Every page of GetIpamAddressHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -13198,8 +12007,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef],
-    ) -> TargetResults[GetIpamDiscoveredAccountsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamDiscoveredAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamDiscoveredAccountsResultTypeDef]:
         """Every page of GetIpamDiscoveredAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -13225,8 +12034,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef],
-    ) -> TargetResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamDiscoveredResourceCidrsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamDiscoveredResourceCidrsResultTypeDef]:
         """Every page of GetIpamDiscoveredResourceCidrs in every target, merged per
         target (botocore's build_full_result).
 
@@ -13251,8 +12060,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef],
-    ) -> TargetResults[GetIpamPoolAllocationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPoolAllocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamPoolAllocationsResultTypeDef]:
         """Every page of GetIpamPoolAllocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -13276,8 +12085,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef],
-    ) -> TargetResults[GetIpamPoolCidrsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPoolCidrsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamPoolCidrsResultTypeDef]:
         """Every page of GetIpamPoolCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -13299,8 +12108,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef],
-    ) -> TargetResults[GetIpamPrefixListResolverRulesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPrefixListResolverRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamPrefixListResolverRulesResultTypeDef]:
         """Every page of GetIpamPrefixListResolverRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -13324,8 +12133,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef],
-    ) -> TargetResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetIpamPrefixListResolverVersionEntriesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
         """Every page of GetIpamPrefixListResolverVersionEntries in every target,
         merged per target (botocore's build_full_result).
 
@@ -13349,8 +12160,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef],
-    ) -> TargetResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPrefixListResolverVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamPrefixListResolverVersionsResultTypeDef]:
         """Every page of GetIpamPrefixListResolverVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -13372,8 +12183,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef],
-    ) -> TargetResults[GetIpamResourceCidrsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamResourceCidrsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamResourceCidrsResultTypeDef]:
         """Every page of GetIpamResourceCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -13399,8 +12210,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef],
-    ) -> TargetResults[GetManagedPrefixListAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetManagedPrefixListAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetManagedPrefixListAssociationsResultTypeDef]:
         """Every page of GetManagedPrefixListAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -13423,8 +12234,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef],
-    ) -> TargetResults[GetManagedPrefixListEntriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetManagedPrefixListEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetManagedPrefixListEntriesResultTypeDef]:
         """Every page of GetManagedPrefixListEntries in every target, merged per
         target (botocore's build_full_result).
 
@@ -13446,8 +12257,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
-    ) -> TargetResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef
+    ]:
         """Every page of GetNetworkInsightsAccessScopeAnalysisFindings in every
         target, merged per target (botocore's build_full_result).
 
@@ -13469,8 +12284,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef],
-    ) -> TargetResults[GetSecurityGroupsForVpcResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetSecurityGroupsForVpcRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSecurityGroupsForVpcResultTypeDef]:
         """Every page of GetSecurityGroupsForVpc in every target, merged per target
         (botocore's build_full_result).
 
@@ -13493,8 +12308,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef],
-    ) -> TargetResults[GetSpotPlacementScoresResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetSpotPlacementScoresRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSpotPlacementScoresResultTypeDef]:
         """Every page of GetSpotPlacementScores in every target, merged per target
         (botocore's build_full_result).
 
@@ -13517,8 +12332,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayAttachmentPropagationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayAttachmentPropagationsResultTypeDef]:
         """Every page of GetTransitGatewayAttachmentPropagations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13541,8 +12358,12 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayMulticastDomainAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTransitGatewayMulticastDomainAssociationsResultTypeDef
+    ]:
         """Every page of GetTransitGatewayMulticastDomainAssociations in every
         target, merged per target (botocore's build_full_result).
 
@@ -13565,8 +12386,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayPolicyTableAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
         """Every page of GetTransitGatewayPolicyTableAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13588,8 +12411,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetTransitGatewayPrefixListReferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTransitGatewayPrefixListReferencesResultTypeDef]:
         """Every page of GetTransitGatewayPrefixListReferences in every target,
         merged per target (botocore's build_full_result).
 
@@ -13612,8 +12435,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayRouteTableAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayRouteTableAssociationsResultTypeDef]:
         """Every page of GetTransitGatewayRouteTableAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13636,8 +12461,10 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayRouteTablePropagationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTransitGatewayRouteTablePropagationsResultTypeDef]:
         """Every page of GetTransitGatewayRouteTablePropagations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13660,8 +12487,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef],
-    ) -> TargetResults[GetVpnConnectionDeviceTypesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetVpnConnectionDeviceTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetVpnConnectionDeviceTypesResultTypeDef]:
         """Every page of GetVpnConnectionDeviceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -13687,8 +12514,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef],
-    ) -> TargetResults[ListImagesInRecycleBinResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesInRecycleBinRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagesInRecycleBinResultTypeDef]:
         """Every page of ListImagesInRecycleBin in every target, merged per target
         (botocore's build_full_result).
 
@@ -13711,8 +12538,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef],
-    ) -> TargetResults[ListSnapshotsInRecycleBinResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSnapshotsInRecycleBinRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSnapshotsInRecycleBinResultTypeDef]:
         """Every page of ListSnapshotsInRecycleBin in every target, merged per target
         (botocore's build_full_result).
 
@@ -13734,8 +12561,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef],
-    ) -> TargetResults[SearchLocalGatewayRoutesResultTypeDef]:
+        **kwargs: Unpack[type_defs.SearchLocalGatewayRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchLocalGatewayRoutesResultTypeDef]:
         """Every page of SearchLocalGatewayRoutes in every target, merged per target
         (botocore's build_full_result).
 
@@ -13757,8 +12584,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef],
-    ) -> TargetResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTransitGatewayMulticastGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTransitGatewayMulticastGroupsResultTypeDef]:
         """Every page of SearchTransitGatewayMulticastGroups in every target, merged
         per target (botocore's build_full_result).
 
@@ -13781,8 +12608,8 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef],
-    ) -> TargetResults[SearchTransitGatewayRoutesResultTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTransitGatewayRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTransitGatewayRoutesResultTypeDef]:
         """Every page of SearchTransitGatewayRoutes in every target, merged per
         target (botocore's build_full_result).
 
@@ -13803,8 +12630,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef],
-    ) -> Items[AddressTransferTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddressTransfersRequestTypeDef],
+    ) -> Items[type_defs.AddressTransferTypeDef]:
         """Each element of AddressTransfers in every page of
         DescribeAddressTransfers, from every target, as its page arrives (tagged
         with its target).
@@ -13820,8 +12647,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef],
-    ) -> Items[AddressAttributeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddressesAttributeRequestTypeDef],
+    ) -> Items[type_defs.AddressAttributeTypeDef]:
         """Each element of Addresses in every page of DescribeAddressesAttribute,
         from every target, as its page arrives (tagged with its target).
 
@@ -13840,9 +12667,9 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
+            type_defs.DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
         ],
-    ) -> Items[SubscriptionTypeDef]:
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of Subscriptions in every page of
         DescribeAwsNetworkPerformanceMetricSubscriptions, from every target, as
         its page arrives (tagged with its target).
@@ -13861,8 +12688,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef],
-    ) -> Items[ByoipCidrTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeByoipCidrsRequestTypeDef],
+    ) -> Items[type_defs.ByoipCidrTypeDef]:
         """Each element of ByoipCidrs in every page of DescribeByoipCidrs, from every
         target, as its page arrives (tagged with its target).
 
@@ -13877,8 +12704,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef],
-    ) -> Items[CapacityBlockExtensionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockExtensionHistoryRequestTypeDef],
+    ) -> Items[type_defs.CapacityBlockExtensionTypeDef]:
         """Each element of CapacityBlockExtensions in every page of
         DescribeCapacityBlockExtensionHistory, from every target, as its page
         arrives (tagged with its target).
@@ -13897,8 +12724,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef],
-    ) -> Items[CapacityBlockExtensionOfferingTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityBlockExtensionOfferingsRequestTypeDef
+        ],
+    ) -> Items[type_defs.CapacityBlockExtensionOfferingTypeDef]:
         """Each element of CapacityBlockExtensionOfferings in every page of
         DescribeCapacityBlockExtensionOfferings, from every target, as its page
         arrives (tagged with its target).
@@ -13917,8 +12746,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef],
-    ) -> Items[CapacityBlockOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockOfferingsRequestTypeDef],
+    ) -> Items[type_defs.CapacityBlockOfferingTypeDef]:
         """Each element of CapacityBlockOfferings in every page of
         DescribeCapacityBlockOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -13937,8 +12766,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef],
-    ) -> Items[CapacityBlockStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlockStatusRequestTypeDef],
+    ) -> Items[type_defs.CapacityBlockStatusTypeDef]:
         """Each element of CapacityBlockStatuses in every page of
         DescribeCapacityBlockStatus, from every target, as its page arrives
         (tagged with its target).
@@ -13957,8 +12786,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef],
-    ) -> Items[CapacityBlockTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityBlocksRequestTypeDef],
+    ) -> Items[type_defs.CapacityBlockTypeDef]:
         """Each element of CapacityBlocks in every page of DescribeCapacityBlocks,
         from every target, as its page arrives (tagged with its target).
 
@@ -13973,8 +12802,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef],
-    ) -> Items[CapacityManagerDataExportResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityManagerDataExportsRequestTypeDef],
+    ) -> Items[type_defs.CapacityManagerDataExportResponseTypeDef]:
         """Each element of CapacityManagerDataExports in every page of
         DescribeCapacityManagerDataExports, from every target, as its page arrives
         (tagged with its target).
@@ -13993,8 +12822,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef],
-    ) -> Items[CapacityReservationBillingRequestTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationBillingRequestsRequestTypeDef
+        ],
+    ) -> Items[type_defs.CapacityReservationBillingRequestTypeDef]:
         """Each element of CapacityReservationBillingRequests in every page of
         DescribeCapacityReservationBillingRequests, from every target, as its page
         arrives (tagged with its target).
@@ -14013,8 +12844,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef],
-    ) -> Items[CapacityReservationFleetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityReservationFleetsRequestTypeDef],
+    ) -> Items[type_defs.CapacityReservationFleetTypeDef]:
         """Each element of CapacityReservationFleets in every page of
         DescribeCapacityReservationFleets, from every target, as its page arrives
         (tagged with its target).
@@ -14033,8 +12864,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef],
-    ) -> Items[CapacityReservationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCapacityReservationsRequestTypeDef],
+    ) -> Items[type_defs.CapacityReservationTypeDef]:
         """Each element of CapacityReservations in every page of
         DescribeCapacityReservations, from every target, as its page arrives
         (tagged with its target).
@@ -14053,8 +12884,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef],
-    ) -> Items[CarrierGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCarrierGatewaysRequestTypeDef],
+    ) -> Items[type_defs.CarrierGatewayTypeDef]:
         """Each element of CarrierGateways in every page of DescribeCarrierGateways,
         from every target, as its page arrives (tagged with its target).
 
@@ -14069,8 +12900,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef],
-    ) -> Items[ClassicLinkInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClassicLinkInstancesRequestTypeDef],
+    ) -> Items[type_defs.ClassicLinkInstanceTypeDef]:
         """Each element of Instances in every page of DescribeClassicLinkInstances,
         from every target, as its page arrives (tagged with its target).
 
@@ -14088,8 +12919,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef],
-    ) -> Items[AuthorizationRuleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnAuthorizationRulesRequestTypeDef],
+    ) -> Items[type_defs.AuthorizationRuleTypeDef]:
         """Each element of AuthorizationRules in every page of
         DescribeClientVpnAuthorizationRules, from every target, as its page
         arrives (tagged with its target).
@@ -14108,8 +12939,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef],
-    ) -> Items[ClientVpnConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnConnectionsRequestTypeDef],
+    ) -> Items[type_defs.ClientVpnConnectionTypeDef]:
         """Each element of Connections in every page of DescribeClientVpnConnections,
         from every target, as its page arrives (tagged with its target).
 
@@ -14127,8 +12958,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef],
-    ) -> Items[ClientVpnEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnEndpointsRequestTypeDef],
+    ) -> Items[type_defs.ClientVpnEndpointTypeDef]:
         """Each element of ClientVpnEndpoints in every page of
         DescribeClientVpnEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -14147,8 +12978,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef],
-    ) -> Items[ClientVpnRouteTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnRoutesRequestTypeDef],
+    ) -> Items[type_defs.ClientVpnRouteTypeDef]:
         """Each element of Routes in every page of DescribeClientVpnRoutes, from
         every target, as its page arrives (tagged with its target).
 
@@ -14163,8 +12994,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef],
-    ) -> Items[TargetNetworkTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClientVpnTargetNetworksRequestTypeDef],
+    ) -> Items[type_defs.TargetNetworkTypeDef]:
         """Each element of ClientVpnTargetNetworks in every page of
         DescribeClientVpnTargetNetworks, from every target, as its page arrives
         (tagged with its target).
@@ -14183,8 +13014,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef],
-    ) -> Items[CoipPoolTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCoipPoolsRequestTypeDef],
+    ) -> Items[type_defs.CoipPoolTypeDef]:
         """Each element of CoipPools in every page of DescribeCoipPools, from every
         target, as its page arrives (tagged with its target).
 
@@ -14199,8 +13030,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef],
-    ) -> Items[DhcpOptionsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDhcpOptionsRequestTypeDef],
+    ) -> Items[type_defs.DhcpOptionsTypeDef]:
         """Each element of DhcpOptions in every page of DescribeDhcpOptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -14215,8 +13046,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef],
-    ) -> Items[EgressOnlyInternetGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEgressOnlyInternetGatewaysRequestTypeDef],
+    ) -> Items[type_defs.EgressOnlyInternetGatewayTypeDef]:
         """Each element of EgressOnlyInternetGateways in every page of
         DescribeEgressOnlyInternetGateways, from every target, as its page arrives
         (tagged with its target).
@@ -14235,8 +13066,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef],
-    ) -> Items[ExportImageTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportImageTasksRequestTypeDef],
+    ) -> Items[type_defs.ExportImageTaskTypeDef]:
         """Each element of ExportImageTasks in every page of
         DescribeExportImageTasks, from every target, as its page arrives (tagged
         with its target).
@@ -14252,8 +13083,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef],
-    ) -> Items[DescribeFastLaunchImagesSuccessItemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFastLaunchImagesRequestTypeDef],
+    ) -> Items[type_defs.DescribeFastLaunchImagesSuccessItemTypeDef]:
         """Each element of FastLaunchImages in every page of
         DescribeFastLaunchImages, from every target, as its page arrives (tagged
         with its target).
@@ -14269,8 +13100,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef],
-    ) -> Items[DescribeFastSnapshotRestoreSuccessItemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFastSnapshotRestoresRequestTypeDef],
+    ) -> Items[type_defs.DescribeFastSnapshotRestoreSuccessItemTypeDef]:
         """Each element of FastSnapshotRestores in every page of
         DescribeFastSnapshotRestores, from every target, as its page arrives
         (tagged with its target).
@@ -14289,8 +13120,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> Items[FleetDataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetsRequestTypeDef],
+    ) -> Items[type_defs.FleetDataTypeDef]:
         """Each element of Fleets in every page of DescribeFleets, from every target,
         as its page arrives (tagged with its target).
 
@@ -14305,8 +13136,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFlowLogsRequestTypeDef],
-    ) -> Items[FlowLogTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFlowLogsRequestTypeDef],
+    ) -> Items[type_defs.FlowLogTypeDef]:
         """Each element of FlowLogs in every page of DescribeFlowLogs, from every
         target, as its page arrives (tagged with its target).
 
@@ -14321,8 +13152,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef],
-    ) -> Items[FpgaImageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFpgaImagesRequestTypeDef],
+    ) -> Items[type_defs.FpgaImageTypeDef]:
         """Each element of FpgaImages in every page of DescribeFpgaImages, from every
         target, as its page arrives (tagged with its target).
 
@@ -14337,8 +13168,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef],
-    ) -> Items[HostOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHostReservationOfferingsRequestTypeDef],
+    ) -> Items[type_defs.HostOfferingTypeDef]:
         """Each element of OfferingSet in every page of
         DescribeHostReservationOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -14357,8 +13188,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeHostReservationsRequestTypeDef],
-    ) -> Items[HostReservationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHostReservationsRequestTypeDef],
+    ) -> Items[type_defs.HostReservationTypeDef]:
         """Each element of HostReservationSet in every page of
         DescribeHostReservations, from every target, as its page arrives (tagged
         with its target).
@@ -14374,8 +13205,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeHostsRequestTypeDef],
-    ) -> Items[HostTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHostsRequestTypeDef],
+    ) -> Items[type_defs.HostTypeDef]:
         """Each element of Hosts in every page of DescribeHosts, from every target,
         as its page arrives (tagged with its target).
 
@@ -14390,8 +13221,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef],
-    ) -> Items[IamInstanceProfileAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeIamInstanceProfileAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.IamInstanceProfileAssociationTypeDef]:
         """Each element of IamInstanceProfileAssociations in every page of
         DescribeIamInstanceProfileAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -14410,8 +13243,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImageReferencesRequestTypeDef],
-    ) -> Items[ImageReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageReferencesRequestTypeDef],
+    ) -> Items[type_defs.ImageReferenceTypeDef]:
         """Each element of ImageReferences in every page of DescribeImageReferences,
         from every target, as its page arrives (tagged with its target).
 
@@ -14426,8 +13259,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef],
-    ) -> Items[ImageUsageReportEntryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageUsageReportEntriesRequestTypeDef],
+    ) -> Items[type_defs.ImageUsageReportEntryTypeDef]:
         """Each element of ImageUsageReportEntries in every page of
         DescribeImageUsageReportEntries, from every target, as its page arrives
         (tagged with its target).
@@ -14446,8 +13279,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
-    ) -> Items[ImageUsageReportTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageUsageReportsRequestTypeDef],
+    ) -> Items[type_defs.ImageUsageReportTypeDef]:
         """Each element of ImageUsageReports in every page of
         DescribeImageUsageReports, from every target, as its page arrives (tagged
         with its target).
@@ -14466,8 +13299,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> Items[ImageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageTypeDef]:
         """Each element of Images in every page of DescribeImages, from every target,
         as its page arrives (tagged with its target).
 
@@ -14482,8 +13315,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef],
-    ) -> Items[ImportImageTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImportImageTasksRequestTypeDef],
+    ) -> Items[type_defs.ImportImageTaskTypeDef]:
         """Each element of ImportImageTasks in every page of
         DescribeImportImageTasks, from every target, as its page arrives (tagged
         with its target).
@@ -14499,8 +13332,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
-    ) -> Items[ImportSnapshotTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImportSnapshotTasksRequestTypeDef],
+    ) -> Items[type_defs.ImportSnapshotTaskTypeDef]:
         """Each element of ImportSnapshotTasks in every page of
         DescribeImportSnapshotTasks, from every target, as its page arrives
         (tagged with its target).
@@ -14519,8 +13352,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef],
-    ) -> Items[Ec2InstanceConnectEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceConnectEndpointsRequestTypeDef],
+    ) -> Items[type_defs.Ec2InstanceConnectEndpointTypeDef]:
         """Each element of InstanceConnectEndpoints in every page of
         DescribeInstanceConnectEndpoints, from every target, as its page arrives
         (tagged with its target).
@@ -14539,8 +13372,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef],
-    ) -> Items[InstanceCreditSpecificationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceCreditSpecificationsRequestTypeDef],
+    ) -> Items[type_defs.InstanceCreditSpecificationTypeDef]:
         """Each element of InstanceCreditSpecifications in every page of
         DescribeInstanceCreditSpecifications, from every target, as its page
         arrives (tagged with its target).
@@ -14559,8 +13392,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef],
-    ) -> Items[InstanceEventWindowTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceEventWindowsRequestTypeDef],
+    ) -> Items[type_defs.InstanceEventWindowTypeDef]:
         """Each element of InstanceEventWindows in every page of
         DescribeInstanceEventWindows, from every target, as its page arrives
         (tagged with its target).
@@ -14579,8 +13412,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef],
-    ) -> Items[InstanceImageMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceImageMetadataRequestTypeDef],
+    ) -> Items[type_defs.InstanceImageMetadataTypeDef]:
         """Each element of InstanceImageMetadata in every page of
         DescribeInstanceImageMetadata, from every target, as its page arrives
         (tagged with its target).
@@ -14599,8 +13432,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
-    ) -> Items[InstanceStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceStatusRequestTypeDef],
+    ) -> Items[type_defs.InstanceStatusTypeDef]:
         """Each element of InstanceStatuses in every page of DescribeInstanceStatus,
         from every target, as its page arrives (tagged with its target).
 
@@ -14615,8 +13448,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef],
-    ) -> Items[InstanceTopologyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceTopologyRequestTypeDef],
+    ) -> Items[type_defs.InstanceTopologyTypeDef]:
         """Each element of Instances in every page of DescribeInstanceTopology, from
         every target, as its page arrives (tagged with its target).
 
@@ -14631,8 +13464,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef],
-    ) -> Items[InstanceTypeOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceTypeOfferingsRequestTypeDef],
+    ) -> Items[type_defs.InstanceTypeOfferingTypeDef]:
         """Each element of InstanceTypeOfferings in every page of
         DescribeInstanceTypeOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -14651,8 +13484,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef],
-    ) -> Items[InstanceTypeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceTypesRequestTypeDef],
+    ) -> Items[type_defs.InstanceTypeInfoTypeDef]:
         """Each element of InstanceTypes in every page of DescribeInstanceTypes, from
         every target, as its page arrives (tagged with its target).
 
@@ -14667,8 +13500,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> Items[ReservationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef],
+    ) -> Items[type_defs.ReservationTypeDef]:
         """Each element of Reservations in every page of DescribeInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -14683,8 +13516,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
-    ) -> Items[InternetGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInternetGatewaysRequestTypeDef],
+    ) -> Items[type_defs.InternetGatewayTypeDef]:
         """Each element of InternetGateways in every page of
         DescribeInternetGateways, from every target, as its page arrives (tagged
         with its target).
@@ -14700,8 +13533,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef],
-    ) -> Items[IpamPoolAllocationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPoolAllocationsRequestTypeDef],
+    ) -> Items[type_defs.IpamPoolAllocationTypeDef]:
         """Each element of IpamPoolAllocations in every page of
         DescribeIpamPoolAllocations, from every target, as its page arrives
         (tagged with its target).
@@ -14720,8 +13553,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef],
-    ) -> Items[IpamPoolTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPoolsRequestTypeDef],
+    ) -> Items[type_defs.IpamPoolTypeDef]:
         """Each element of IpamPools in every page of DescribeIpamPools, from every
         target, as its page arrives (tagged with its target).
 
@@ -14736,8 +13569,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef],
-    ) -> Items[IpamPrefixListResolverTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPrefixListResolverTargetsRequestTypeDef],
+    ) -> Items[type_defs.IpamPrefixListResolverTargetTypeDef]:
         """Each element of IpamPrefixListResolverTargets in every page of
         DescribeIpamPrefixListResolverTargets, from every target, as its page
         arrives (tagged with its target).
@@ -14756,8 +13589,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef],
-    ) -> Items[IpamPrefixListResolverTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamPrefixListResolversRequestTypeDef],
+    ) -> Items[type_defs.IpamPrefixListResolverTypeDef]:
         """Each element of IpamPrefixListResolvers in every page of
         DescribeIpamPrefixListResolvers, from every target, as its page arrives
         (tagged with its target).
@@ -14776,8 +13609,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef],
-    ) -> Items[IpamResourceDiscoveryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamResourceDiscoveriesRequestTypeDef],
+    ) -> Items[type_defs.IpamResourceDiscoveryTypeDef]:
         """Each element of IpamResourceDiscoveries in every page of
         DescribeIpamResourceDiscoveries, from every target, as its page arrives
         (tagged with its target).
@@ -14796,8 +13629,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef],
-    ) -> Items[IpamResourceDiscoveryAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeIpamResourceDiscoveryAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.IpamResourceDiscoveryAssociationTypeDef]:
         """Each element of IpamResourceDiscoveryAssociations in every page of
         DescribeIpamResourceDiscoveryAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -14816,8 +13651,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamScopesRequestTypeDef],
-    ) -> Items[IpamScopeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamScopesRequestTypeDef],
+    ) -> Items[type_defs.IpamScopeTypeDef]:
         """Each element of IpamScopes in every page of DescribeIpamScopes, from every
         target, as its page arrives (tagged with its target).
 
@@ -14832,8 +13667,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpamsRequestTypeDef],
-    ) -> Items[IpamTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpamsRequestTypeDef],
+    ) -> Items[type_defs.IpamTypeDef]:
         """Each element of Ipams in every page of DescribeIpams, from every target,
         as its page arrives (tagged with its target).
 
@@ -14848,8 +13683,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef],
-    ) -> Items[Ipv6PoolTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpv6PoolsRequestTypeDef],
+    ) -> Items[type_defs.Ipv6PoolTypeDef]:
         """Each element of Ipv6Pools in every page of DescribeIpv6Pools, from every
         target, as its page arrives (tagged with its target).
 
@@ -14864,8 +13699,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef],
-    ) -> Items[LaunchTemplateVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchTemplateVersionsRequestTypeDef],
+    ) -> Items[type_defs.LaunchTemplateVersionTypeDef]:
         """Each element of LaunchTemplateVersions in every page of
         DescribeLaunchTemplateVersions, from every target, as its page arrives
         (tagged with its target).
@@ -14884,8 +13719,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef],
-    ) -> Items[LaunchTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchTemplatesRequestTypeDef],
+    ) -> Items[type_defs.LaunchTemplateTypeDef]:
         """Each element of LaunchTemplates in every page of DescribeLaunchTemplates,
         from every target, as its page arrives (tagged with its target).
 
@@ -14901,9 +13736,9 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
+            type_defs.DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
         ],
-    ) -> Items[LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef]:
+    ) -> Items[type_defs.LocalGatewayRouteTableVirtualInterfaceGroupAssociationTypeDef]:
         """Each element of LocalGatewayRouteTableVirtualInterfaceGroupAssociations in
         every page of
         DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations, from
@@ -14923,8 +13758,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
-    ) -> Items[LocalGatewayRouteTableVpcAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.LocalGatewayRouteTableVpcAssociationTypeDef]:
         """Each element of LocalGatewayRouteTableVpcAssociations in every page of
         DescribeLocalGatewayRouteTableVpcAssociations, from every target, as its
         page arrives (tagged with its target).
@@ -14943,8 +13780,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef],
-    ) -> Items[LocalGatewayRouteTableTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLocalGatewayRouteTablesRequestTypeDef],
+    ) -> Items[type_defs.LocalGatewayRouteTableTypeDef]:
         """Each element of LocalGatewayRouteTables in every page of
         DescribeLocalGatewayRouteTables, from every target, as its page arrives
         (tagged with its target).
@@ -14963,8 +13800,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef],
-    ) -> Items[LocalGatewayVirtualInterfaceGroupTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef
+        ],
+    ) -> Items[type_defs.LocalGatewayVirtualInterfaceGroupTypeDef]:
         """Each element of LocalGatewayVirtualInterfaceGroups in every page of
         DescribeLocalGatewayVirtualInterfaceGroups, from every target, as its page
         arrives (tagged with its target).
@@ -14983,8 +13822,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
-    ) -> Items[LocalGatewayVirtualInterfaceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
+    ) -> Items[type_defs.LocalGatewayVirtualInterfaceTypeDef]:
         """Each element of LocalGatewayVirtualInterfaces in every page of
         DescribeLocalGatewayVirtualInterfaces, from every target, as its page
         arrives (tagged with its target).
@@ -15003,8 +13842,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef],
-    ) -> Items[LocalGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLocalGatewaysRequestTypeDef],
+    ) -> Items[type_defs.LocalGatewayTypeDef]:
         """Each element of LocalGateways in every page of DescribeLocalGateways, from
         every target, as its page arrives (tagged with its target).
 
@@ -15019,8 +13858,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMacHostsRequestTypeDef],
-    ) -> Items[MacHostTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMacHostsRequestTypeDef],
+    ) -> Items[type_defs.MacHostTypeDef]:
         """Each element of MacHosts in every page of DescribeMacHosts, from every
         target, as its page arrives (tagged with its target).
 
@@ -15035,8 +13874,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef],
-    ) -> Items[MacModificationTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMacModificationTasksRequestTypeDef],
+    ) -> Items[type_defs.MacModificationTaskTypeDef]:
         """Each element of MacModificationTasks in every page of
         DescribeMacModificationTasks, from every target, as its page arrives
         (tagged with its target).
@@ -15055,8 +13894,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef],
-    ) -> Items[ManagedPrefixListTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeManagedPrefixListsRequestTypeDef],
+    ) -> Items[type_defs.ManagedPrefixListTypeDef]:
         """Each element of PrefixLists in every page of DescribeManagedPrefixLists,
         from every target, as its page arrives (tagged with its target).
 
@@ -15074,8 +13913,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef],
-    ) -> Items[MovingAddressStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMovingAddressesRequestTypeDef],
+    ) -> Items[type_defs.MovingAddressStatusTypeDef]:
         """Each element of MovingAddressStatuses in every page of
         DescribeMovingAddresses, from every target, as its page arrives (tagged
         with its target).
@@ -15091,8 +13930,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
-    ) -> Items[NatGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNatGatewaysRequestTypeDef],
+    ) -> Items[type_defs.NatGatewayTypeDef]:
         """Each element of NatGateways in every page of DescribeNatGateways, from
         every target, as its page arrives (tagged with its target).
 
@@ -15107,8 +13946,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef],
-    ) -> Items[NetworkAclTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkAclsRequestTypeDef],
+    ) -> Items[type_defs.NetworkAclTypeDef]:
         """Each element of NetworkAcls in every page of DescribeNetworkAcls, from
         every target, as its page arrives (tagged with its target).
 
@@ -15123,8 +13962,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef],
-    ) -> Items[NetworkInsightsAccessScopeAnalysisTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef
+        ],
+    ) -> Items[type_defs.NetworkInsightsAccessScopeAnalysisTypeDef]:
         """Each element of NetworkInsightsAccessScopeAnalyses in every page of
         DescribeNetworkInsightsAccessScopeAnalyses, from every target, as its page
         arrives (tagged with its target).
@@ -15143,8 +13984,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef],
-    ) -> Items[NetworkInsightsAccessScopeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsAccessScopesRequestTypeDef],
+    ) -> Items[type_defs.NetworkInsightsAccessScopeTypeDef]:
         """Each element of NetworkInsightsAccessScopes in every page of
         DescribeNetworkInsightsAccessScopes, from every target, as its page
         arrives (tagged with its target).
@@ -15163,8 +14004,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef],
-    ) -> Items[NetworkInsightsAnalysisTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsAnalysesRequestTypeDef],
+    ) -> Items[type_defs.NetworkInsightsAnalysisTypeDef]:
         """Each element of NetworkInsightsAnalyses in every page of
         DescribeNetworkInsightsAnalyses, from every target, as its page arrives
         (tagged with its target).
@@ -15183,8 +14024,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef],
-    ) -> Items[NetworkInsightsPathTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInsightsPathsRequestTypeDef],
+    ) -> Items[type_defs.NetworkInsightsPathTypeDef]:
         """Each element of NetworkInsightsPaths in every page of
         DescribeNetworkInsightsPaths, from every target, as its page arrives
         (tagged with its target).
@@ -15203,8 +14044,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef],
-    ) -> Items[NetworkInterfacePermissionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfacePermissionsRequestTypeDef],
+    ) -> Items[type_defs.NetworkInterfacePermissionTypeDef]:
         """Each element of NetworkInterfacePermissions in every page of
         DescribeNetworkInterfacePermissions, from every target, as its page
         arrives (tagged with its target).
@@ -15223,8 +14064,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
-    ) -> Items[NetworkInterfaceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfacesRequestTypeDef],
+    ) -> Items[type_defs.NetworkInterfaceTypeDef]:
         """Each element of NetworkInterfaces in every page of
         DescribeNetworkInterfaces, from every target, as its page arrives (tagged
         with its target).
@@ -15243,8 +14084,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePrefixListsRequestTypeDef],
-    ) -> Items[PrefixListTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePrefixListsRequestTypeDef],
+    ) -> Items[type_defs.PrefixListTypeDef]:
         """Each element of PrefixLists in every page of DescribePrefixLists, from
         every target, as its page arrives (tagged with its target).
 
@@ -15259,8 +14100,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef],
-    ) -> Items[PrincipalIdFormatTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePrincipalIdFormatRequestTypeDef],
+    ) -> Items[type_defs.PrincipalIdFormatTypeDef]:
         """Each element of Principals in every page of DescribePrincipalIdFormat,
         from every target, as its page arrives (tagged with its target).
 
@@ -15278,8 +14119,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef],
-    ) -> Items[PublicIpv4PoolTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePublicIpv4PoolsRequestTypeDef],
+    ) -> Items[type_defs.PublicIpv4PoolTypeDef]:
         """Each element of PublicIpv4Pools in every page of DescribePublicIpv4Pools,
         from every target, as its page arrives (tagged with its target).
 
@@ -15294,8 +14135,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef],
-    ) -> Items[ReplaceRootVolumeTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplaceRootVolumeTasksRequestTypeDef],
+    ) -> Items[type_defs.ReplaceRootVolumeTaskTypeDef]:
         """Each element of ReplaceRootVolumeTasks in every page of
         DescribeReplaceRootVolumeTasks, from every target, as its page arrives
         (tagged with its target).
@@ -15314,8 +14155,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef],
-    ) -> Items[ReservedInstancesModificationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedInstancesModificationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ReservedInstancesModificationTypeDef]:
         """Each element of ReservedInstancesModifications in every page of
         DescribeReservedInstancesModifications, from every target, as its page
         arrives (tagged with its target).
@@ -15334,8 +14177,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef],
-    ) -> Items[ReservedInstancesOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedInstancesOfferingsRequestTypeDef],
+    ) -> Items[type_defs.ReservedInstancesOfferingTypeDef]:
         """Each element of ReservedInstancesOfferings in every page of
         DescribeReservedInstancesOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -15354,8 +14197,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef],
-    ) -> Items[RouteServerEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteServerEndpointsRequestTypeDef],
+    ) -> Items[type_defs.RouteServerEndpointTypeDef]:
         """Each element of RouteServerEndpoints in every page of
         DescribeRouteServerEndpoints, from every target, as its page arrives
         (tagged with its target).
@@ -15374,8 +14217,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef],
-    ) -> Items[RouteServerPeerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteServerPeersRequestTypeDef],
+    ) -> Items[type_defs.RouteServerPeerTypeDef]:
         """Each element of RouteServerPeers in every page of
         DescribeRouteServerPeers, from every target, as its page arrives (tagged
         with its target).
@@ -15391,8 +14234,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRouteServersRequestTypeDef],
-    ) -> Items[RouteServerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteServersRequestTypeDef],
+    ) -> Items[type_defs.RouteServerTypeDef]:
         """Each element of RouteServers in every page of DescribeRouteServers, from
         every target, as its page arrives (tagged with its target).
 
@@ -15407,8 +14250,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRouteTablesRequestTypeDef],
-    ) -> Items[RouteTableTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRouteTablesRequestTypeDef],
+    ) -> Items[type_defs.RouteTableTypeDef]:
         """Each element of RouteTables in every page of DescribeRouteTables, from
         every target, as its page arrives (tagged with its target).
 
@@ -15423,8 +14266,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef],
-    ) -> Items[ScheduledInstanceAvailabilityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledInstanceAvailabilityRequestTypeDef],
+    ) -> Items[type_defs.ScheduledInstanceAvailabilityTypeDef]:
         """Each element of ScheduledInstanceAvailabilitySet in every page of
         DescribeScheduledInstanceAvailability, from every target, as its page
         arrives (tagged with its target).
@@ -15443,8 +14286,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef],
-    ) -> Items[ScheduledInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledInstancesRequestTypeDef],
+    ) -> Items[type_defs.ScheduledInstanceTypeDef]:
         """Each element of ScheduledInstanceSet in every page of
         DescribeScheduledInstances, from every target, as its page arrives (tagged
         with its target).
@@ -15463,8 +14306,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef],
-    ) -> Items[SecondaryInterfaceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecondaryInterfacesRequestTypeDef],
+    ) -> Items[type_defs.SecondaryInterfaceTypeDef]:
         """Each element of SecondaryInterfaces in every page of
         DescribeSecondaryInterfaces, from every target, as its page arrives
         (tagged with its target).
@@ -15483,8 +14326,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
-    ) -> Items[SecondaryNetworkTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecondaryNetworksRequestTypeDef],
+    ) -> Items[type_defs.SecondaryNetworkTypeDef]:
         """Each element of SecondaryNetworks in every page of
         DescribeSecondaryNetworks, from every target, as its page arrives (tagged
         with its target).
@@ -15503,8 +14346,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
-    ) -> Items[SecondarySubnetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecondarySubnetsRequestTypeDef],
+    ) -> Items[type_defs.SecondarySubnetTypeDef]:
         """Each element of SecondarySubnets in every page of
         DescribeSecondarySubnets, from every target, as its page arrives (tagged
         with its target).
@@ -15520,8 +14363,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef],
-    ) -> Items[SecurityGroupRuleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupRulesRequestTypeDef],
+    ) -> Items[type_defs.SecurityGroupRuleTypeDef]:
         """Each element of SecurityGroupRules in every page of
         DescribeSecurityGroupRules, from every target, as its page arrives (tagged
         with its target).
@@ -15540,8 +14383,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
-    ) -> Items[SecurityGroupVpcAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+    ) -> Items[type_defs.SecurityGroupVpcAssociationTypeDef]:
         """Each element of SecurityGroupVpcAssociations in every page of
         DescribeSecurityGroupVpcAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -15560,8 +14403,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
-    ) -> Items[SecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupsRequestTypeDef],
+    ) -> Items[type_defs.SecurityGroupTypeDef]:
         """Each element of SecurityGroups in every page of DescribeSecurityGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -15576,8 +14419,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef],
-    ) -> Items[SnapshotTierStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotTierStatusRequestTypeDef],
+    ) -> Items[type_defs.SnapshotTierStatusTypeDef]:
         """Each element of SnapshotTierStatuses in every page of
         DescribeSnapshotTierStatus, from every target, as its page arrives (tagged
         with its target).
@@ -15596,8 +14439,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of Snapshots in every page of DescribeSnapshots, from every
         target, as its page arrives (tagged with its target).
 
@@ -15612,8 +14455,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef],
-    ) -> Items[ActiveInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotFleetInstancesRequestTypeDef],
+    ) -> Items[type_defs.ActiveInstanceTypeDef]:
         """Each element of ActiveInstances in every page of
         DescribeSpotFleetInstances, from every target, as its page arrives (tagged
         with its target).
@@ -15632,8 +14475,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef],
-    ) -> Items[SpotFleetRequestConfigTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotFleetRequestsRequestTypeDef],
+    ) -> Items[type_defs.SpotFleetRequestConfigTypeDef]:
         """Each element of SpotFleetRequestConfigs in every page of
         DescribeSpotFleetRequests, from every target, as its page arrives (tagged
         with its target).
@@ -15652,8 +14495,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
-    ) -> Items[SpotInstanceRequestTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotInstanceRequestsRequestTypeDef],
+    ) -> Items[type_defs.SpotInstanceRequestTypeDef]:
         """Each element of SpotInstanceRequests in every page of
         DescribeSpotInstanceRequests, from every target, as its page arrives
         (tagged with its target).
@@ -15672,8 +14515,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef],
-    ) -> Items[SpotPriceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpotPriceHistoryRequestTypeDef],
+    ) -> Items[type_defs.SpotPriceTypeDef]:
         """Each element of SpotPriceHistory in every page of
         DescribeSpotPriceHistory, from every target, as its page arrives (tagged
         with its target).
@@ -15689,8 +14532,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef],
-    ) -> Items[StaleSecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStaleSecurityGroupsRequestTypeDef],
+    ) -> Items[type_defs.StaleSecurityGroupTypeDef]:
         """Each element of StaleSecurityGroupSet in every page of
         DescribeStaleSecurityGroups, from every target, as its page arrives
         (tagged with its target).
@@ -15709,8 +14552,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
-    ) -> Items[StoreImageTaskResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStoreImageTasksRequestTypeDef],
+    ) -> Items[type_defs.StoreImageTaskResultTypeDef]:
         """Each element of StoreImageTaskResults in every page of
         DescribeStoreImageTasks, from every target, as its page arrives (tagged
         with its target).
@@ -15726,8 +14569,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
-    ) -> Items[SubnetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubnetsRequestTypeDef],
+    ) -> Items[type_defs.SubnetTypeDef]:
         """Each element of Subnets in every page of DescribeSubnets, from every
         target, as its page arrives (tagged with its target).
 
@@ -15742,8 +14585,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> Items[TagDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> Items[type_defs.TagDescriptionTypeDef]:
         """Each element of Tags in every page of DescribeTags, from every target, as
         its page arrives (tagged with its target).
 
@@ -15758,8 +14601,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef],
-    ) -> Items[TrafficMirrorFilterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrafficMirrorFiltersRequestTypeDef],
+    ) -> Items[type_defs.TrafficMirrorFilterTypeDef]:
         """Each element of TrafficMirrorFilters in every page of
         DescribeTrafficMirrorFilters, from every target, as its page arrives
         (tagged with its target).
@@ -15778,8 +14621,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef],
-    ) -> Items[TrafficMirrorSessionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrafficMirrorSessionsRequestTypeDef],
+    ) -> Items[type_defs.TrafficMirrorSessionTypeDef]:
         """Each element of TrafficMirrorSessions in every page of
         DescribeTrafficMirrorSessions, from every target, as its page arrives
         (tagged with its target).
@@ -15798,8 +14641,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef],
-    ) -> Items[TrafficMirrorTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrafficMirrorTargetsRequestTypeDef],
+    ) -> Items[type_defs.TrafficMirrorTargetTypeDef]:
         """Each element of TrafficMirrorTargets in every page of
         DescribeTrafficMirrorTargets, from every target, as its page arrives
         (tagged with its target).
@@ -15818,8 +14661,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef],
-    ) -> Items[TransitGatewayAttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayAttachmentTypeDef]:
         """Each element of TransitGatewayAttachments in every page of
         DescribeTransitGatewayAttachments, from every target, as its page arrives
         (tagged with its target).
@@ -15838,8 +14681,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef],
-    ) -> Items[TransitGatewayConnectPeerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayConnectPeersRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayConnectPeerTypeDef]:
         """Each element of TransitGatewayConnectPeers in every page of
         DescribeTransitGatewayConnectPeers, from every target, as its page arrives
         (tagged with its target).
@@ -15858,8 +14701,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef],
-    ) -> Items[TransitGatewayConnectTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayConnectsRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayConnectTypeDef]:
         """Each element of TransitGatewayConnects in every page of
         DescribeTransitGatewayConnects, from every target, as its page arrives
         (tagged with its target).
@@ -15878,8 +14721,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef],
-    ) -> Items[TransitGatewayMulticastDomainTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayMulticastDomainsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayMulticastDomainTypeDef]:
         """Each element of TransitGatewayMulticastDomains in every page of
         DescribeTransitGatewayMulticastDomains, from every target, as its page
         arrives (tagged with its target).
@@ -15898,8 +14743,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef],
-    ) -> Items[TransitGatewayPeeringAttachmentTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayPeeringAttachmentsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayPeeringAttachmentTypeDef]:
         """Each element of TransitGatewayPeeringAttachments in every page of
         DescribeTransitGatewayPeeringAttachments, from every target, as its page
         arrives (tagged with its target).
@@ -15918,8 +14765,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef],
-    ) -> Items[TransitGatewayPolicyTableTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayPolicyTablesRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayPolicyTableTypeDef]:
         """Each element of TransitGatewayPolicyTables in every page of
         DescribeTransitGatewayPolicyTables, from every target, as its page arrives
         (tagged with its target).
@@ -15938,8 +14785,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
-    ) -> Items[TransitGatewayRouteTableAnnouncementTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayRouteTableAnnouncementTypeDef]:
         """Each element of TransitGatewayRouteTableAnnouncements in every page of
         DescribeTransitGatewayRouteTableAnnouncements, from every target, as its
         page arrives (tagged with its target).
@@ -15958,8 +14807,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef],
-    ) -> Items[TransitGatewayRouteTableTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayRouteTablesRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayRouteTableTypeDef]:
         """Each element of TransitGatewayRouteTables in every page of
         DescribeTransitGatewayRouteTables, from every target, as its page arrives
         (tagged with its target).
@@ -15978,8 +14827,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
-    ) -> Items[TransitGatewayVpcAttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayVpcAttachmentTypeDef]:
         """Each element of TransitGatewayVpcAttachments in every page of
         DescribeTransitGatewayVpcAttachments, from every target, as its page
         arrives (tagged with its target).
@@ -15998,8 +14847,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef],
-    ) -> Items[TransitGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTransitGatewaysRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayTypeDef]:
         """Each element of TransitGateways in every page of DescribeTransitGateways,
         from every target, as its page arrives (tagged with its target).
 
@@ -16014,8 +14863,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef],
-    ) -> Items[TrunkInterfaceAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrunkInterfaceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.TrunkInterfaceAssociationTypeDef]:
         """Each element of InterfaceAssociations in every page of
         DescribeTrunkInterfaceAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -16034,8 +14883,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef],
-    ) -> Items[VerifiedAccessEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessEndpointsRequestTypeDef],
+    ) -> Items[type_defs.VerifiedAccessEndpointTypeDef]:
         """Each element of VerifiedAccessEndpoints in every page of
         DescribeVerifiedAccessEndpoints, from every target, as its page arrives
         (tagged with its target).
@@ -16054,8 +14903,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef],
-    ) -> Items[VerifiedAccessGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessGroupsRequestTypeDef],
+    ) -> Items[type_defs.VerifiedAccessGroupTypeDef]:
         """Each element of VerifiedAccessGroups in every page of
         DescribeVerifiedAccessGroups, from every target, as its page arrives
         (tagged with its target).
@@ -16075,9 +14924,9 @@ class MultiRegionEC2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
+            type_defs.DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
         ],
-    ) -> Items[VerifiedAccessInstanceLoggingConfigurationTypeDef]:
+    ) -> Items[type_defs.VerifiedAccessInstanceLoggingConfigurationTypeDef]:
         """Each element of LoggingConfigurations in every page of
         DescribeVerifiedAccessInstanceLoggingConfigurations, from every target, as
         its page arrives (tagged with its target).
@@ -16096,8 +14945,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef],
-    ) -> Items[VerifiedAccessInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessInstancesRequestTypeDef],
+    ) -> Items[type_defs.VerifiedAccessInstanceTypeDef]:
         """Each element of VerifiedAccessInstances in every page of
         DescribeVerifiedAccessInstances, from every target, as its page arrives
         (tagged with its target).
@@ -16116,8 +14965,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef],
-    ) -> Items[VerifiedAccessTrustProviderTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedAccessTrustProvidersRequestTypeDef],
+    ) -> Items[type_defs.VerifiedAccessTrustProviderTypeDef]:
         """Each element of VerifiedAccessTrustProviders in every page of
         DescribeVerifiedAccessTrustProviders, from every target, as its page
         arrives (tagged with its target).
@@ -16136,8 +14985,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef],
-    ) -> Items[VolumeStatusItemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumeStatusRequestTypeDef],
+    ) -> Items[type_defs.VolumeStatusItemTypeDef]:
         """Each element of VolumeStatuses in every page of DescribeVolumeStatus, from
         every target, as its page arrives (tagged with its target).
 
@@ -16152,8 +15001,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> Items[VolumeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
+    ) -> Items[type_defs.VolumeTypeDef]:
         """Each element of Volumes in every page of DescribeVolumes, from every
         target, as its page arrives (tagged with its target).
 
@@ -16168,8 +15017,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef],
-    ) -> Items[VolumeModificationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumesModificationsRequestTypeDef],
+    ) -> Items[type_defs.VolumeModificationTypeDef]:
         """Each element of VolumesModifications in every page of
         DescribeVolumesModifications, from every target, as its page arrives
         (tagged with its target).
@@ -16188,8 +15037,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef],
-    ) -> Items[ClassicLinkDnsSupportTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcClassicLinkDnsSupportRequestTypeDef],
+    ) -> Items[type_defs.ClassicLinkDnsSupportTypeDef]:
         """Each element of Vpcs in every page of DescribeVpcClassicLinkDnsSupport,
         from every target, as its page arrives (tagged with its target).
 
@@ -16207,8 +15056,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef],
-    ) -> Items[ConnectionNotificationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeVpcEndpointConnectionNotificationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ConnectionNotificationTypeDef]:
         """Each element of ConnectionNotificationSet in every page of
         DescribeVpcEndpointConnectionNotifications, from every target, as its page
         arrives (tagged with its target).
@@ -16227,8 +15078,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef],
-    ) -> Items[VpcEndpointConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointConnectionsRequestTypeDef],
+    ) -> Items[type_defs.VpcEndpointConnectionTypeDef]:
         """Each element of VpcEndpointConnections in every page of
         DescribeVpcEndpointConnections, from every target, as its page arrives
         (tagged with its target).
@@ -16247,8 +15098,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef],
-    ) -> Items[ServiceConfigurationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeVpcEndpointServiceConfigurationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ServiceConfigurationTypeDef]:
         """Each element of ServiceConfigurations in every page of
         DescribeVpcEndpointServiceConfigurations, from every target, as its page
         arrives (tagged with its target).
@@ -16267,8 +15120,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef],
-    ) -> Items[AllowedPrincipalTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointServicePermissionsRequestTypeDef],
+    ) -> Items[type_defs.AllowedPrincipalTypeDef]:
         """Each element of AllowedPrincipals in every page of
         DescribeVpcEndpointServicePermissions, from every target, as its page
         arrives (tagged with its target).
@@ -16287,8 +15140,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef],
-    ) -> Items[ServiceDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointServicesRequestTypeDef],
+    ) -> Items[type_defs.ServiceDetailTypeDef]:
         """Each element of ServiceDetails in every page of
         DescribeVpcEndpointServices, from every target, as its page arrives
         (tagged with its target).
@@ -16307,8 +15160,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef],
-    ) -> Items[VpcEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcEndpointsRequestTypeDef],
+    ) -> Items[type_defs.VpcEndpointTypeDef]:
         """Each element of VpcEndpoints in every page of DescribeVpcEndpoints, from
         every target, as its page arrives (tagged with its target).
 
@@ -16323,8 +15176,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
-    ) -> Items[VpcPeeringConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcPeeringConnectionsRequestTypeDef],
+    ) -> Items[type_defs.VpcPeeringConnectionTypeDef]:
         """Each element of VpcPeeringConnections in every page of
         DescribeVpcPeeringConnections, from every target, as its page arrives
         (tagged with its target).
@@ -16343,8 +15196,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
-    ) -> Items[VpcTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpcsRequestTypeDef],
+    ) -> Items[type_defs.VpcTypeDef]:
         """Each element of Vpcs in every page of DescribeVpcs, from every target, as
         its page arrives (tagged with its target).
 
@@ -16359,8 +15212,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef],
-    ) -> Items[VpnConcentratorTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVpnConcentratorsRequestTypeDef],
+    ) -> Items[type_defs.VpnConcentratorTypeDef]:
         """Each element of VpnConcentrators in every page of
         DescribeVpnConcentrators, from every target, as its page arrives (tagged
         with its target).
@@ -16376,8 +15229,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef],
-    ) -> Items[Ipv6CidrAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetAssociatedIpv6PoolCidrsRequestTypeDef],
+    ) -> Items[type_defs.Ipv6CidrAssociationTypeDef]:
         """Each element of Ipv6CidrAssociations in every page of
         GetAssociatedIpv6PoolCidrs, from every target, as its page arrives (tagged
         with its target).
@@ -16396,8 +15249,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef],
-    ) -> Items[DataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAwsNetworkPerformanceDataRequestTypeDef],
+    ) -> Items[type_defs.DataResponseTypeDef]:
         """Each element of DataResponses in every page of
         GetAwsNetworkPerformanceData, from every target, as its page arrives
         (tagged with its target).
@@ -16416,8 +15269,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef],
-    ) -> Items[MetricDataResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetCapacityManagerMetricDataRequestTypeDef],
+    ) -> Items[type_defs.MetricDataResultTypeDef]:
         """Each element of MetricDataResults in every page of
         GetCapacityManagerMetricData, from every target, as its page arrives
         (tagged with its target).
@@ -16436,8 +15289,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef],
-    ) -> Items[CapacityManagerDimensionTypeDef]:
+        **kwargs: Unpack[type_defs.GetCapacityManagerMetricDimensionsRequestTypeDef],
+    ) -> Items[type_defs.CapacityManagerDimensionTypeDef]:
         """Each element of MetricDimensionResults in every page of
         GetCapacityManagerMetricDimensions, from every target, as its page arrives
         (tagged with its target).
@@ -16456,8 +15309,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef],
-    ) -> Items[CapacityManagerMonitoredTagKeyTypeDef]:
+        **kwargs: Unpack[type_defs.GetCapacityManagerMonitoredTagKeysRequestTypeDef],
+    ) -> Items[type_defs.CapacityManagerMonitoredTagKeyTypeDef]:
         """Each element of CapacityManagerTagKeys in every page of
         GetCapacityManagerMonitoredTagKeys, from every target, as its page arrives
         (tagged with its target).
@@ -16476,8 +15329,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef],
-    ) -> Items[CapacityReservationGroupTypeDef]:
+        **kwargs: Unpack[type_defs.GetGroupsForCapacityReservationRequestTypeDef],
+    ) -> Items[type_defs.CapacityReservationGroupTypeDef]:
         """Each element of CapacityReservationGroups in every page of
         GetGroupsForCapacityReservation, from every target, as its page arrives
         (tagged with its target).
@@ -16496,8 +15349,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef],
-    ) -> Items[InstanceTypeInfoFromInstanceRequirementsTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetInstanceTypesFromInstanceRequirementsRequestTypeDef
+        ],
+    ) -> Items[type_defs.InstanceTypeInfoFromInstanceRequirementsTypeDef]:
         """Each element of InstanceTypes in every page of
         GetInstanceTypesFromInstanceRequirements, from every target, as its page
         arrives (tagged with its target).
@@ -16516,8 +15371,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef],
-    ) -> Items[IpamAddressHistoryRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamAddressHistoryRequestTypeDef],
+    ) -> Items[type_defs.IpamAddressHistoryRecordTypeDef]:
         """Each element of HistoryRecords in every page of GetIpamAddressHistory,
         from every target, as its page arrives (tagged with its target).
 
@@ -16532,8 +15387,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef],
-    ) -> Items[IpamDiscoveredAccountTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamDiscoveredAccountsRequestTypeDef],
+    ) -> Items[type_defs.IpamDiscoveredAccountTypeDef]:
         """Each element of IpamDiscoveredAccounts in every page of
         GetIpamDiscoveredAccounts, from every target, as its page arrives (tagged
         with its target).
@@ -16552,8 +15407,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef],
-    ) -> Items[IpamDiscoveredResourceCidrTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamDiscoveredResourceCidrsRequestTypeDef],
+    ) -> Items[type_defs.IpamDiscoveredResourceCidrTypeDef]:
         """Each element of IpamDiscoveredResourceCidrs in every page of
         GetIpamDiscoveredResourceCidrs, from every target, as its page arrives
         (tagged with its target).
@@ -16572,8 +15427,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef],
-    ) -> Items[IpamPoolAllocationTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPoolAllocationsRequestTypeDef],
+    ) -> Items[type_defs.IpamPoolAllocationTypeDef]:
         """Each element of IpamPoolAllocations in every page of
         GetIpamPoolAllocations, from every target, as its page arrives (tagged
         with its target).
@@ -16589,8 +15444,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef],
-    ) -> Items[IpamPoolCidrTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPoolCidrsRequestTypeDef],
+    ) -> Items[type_defs.IpamPoolCidrTypeDef]:
         """Each element of IpamPoolCidrs in every page of GetIpamPoolCidrs, from
         every target, as its page arrives (tagged with its target).
 
@@ -16605,8 +15460,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef],
-    ) -> Items[IpamPrefixListResolverRuleTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPrefixListResolverRulesRequestTypeDef],
+    ) -> Items[type_defs.IpamPrefixListResolverRuleTypeDef]:
         """Each element of Rules in every page of GetIpamPrefixListResolverRules,
         from every target, as its page arrives (tagged with its target).
 
@@ -16624,8 +15479,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef],
-    ) -> Items[IpamPrefixListResolverVersionEntryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetIpamPrefixListResolverVersionEntriesRequestTypeDef
+        ],
+    ) -> Items[type_defs.IpamPrefixListResolverVersionEntryTypeDef]:
         """Each element of Entries in every page of
         GetIpamPrefixListResolverVersionEntries, from every target, as its page
         arrives (tagged with its target).
@@ -16644,8 +15501,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef],
-    ) -> Items[IpamPrefixListResolverVersionTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamPrefixListResolverVersionsRequestTypeDef],
+    ) -> Items[type_defs.IpamPrefixListResolverVersionTypeDef]:
         """Each element of IpamPrefixListResolverVersions in every page of
         GetIpamPrefixListResolverVersions, from every target, as its page arrives
         (tagged with its target).
@@ -16664,8 +15521,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef],
-    ) -> Items[IpamResourceCidrTypeDef]:
+        **kwargs: Unpack[type_defs.GetIpamResourceCidrsRequestTypeDef],
+    ) -> Items[type_defs.IpamResourceCidrTypeDef]:
         """Each element of IpamResourceCidrs in every page of GetIpamResourceCidrs,
         from every target, as its page arrives (tagged with its target).
 
@@ -16680,8 +15537,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef],
-    ) -> Items[PrefixListAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetManagedPrefixListAssociationsRequestTypeDef],
+    ) -> Items[type_defs.PrefixListAssociationTypeDef]:
         """Each element of PrefixListAssociations in every page of
         GetManagedPrefixListAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -16700,8 +15557,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef],
-    ) -> Items[PrefixListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.GetManagedPrefixListEntriesRequestTypeDef],
+    ) -> Items[type_defs.PrefixListEntryTypeDef]:
         """Each element of Entries in every page of GetManagedPrefixListEntries, from
         every target, as its page arrives (tagged with its target).
 
@@ -16719,8 +15576,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
-    ) -> Items[AccessScopeAnalysisFindingTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef
+        ],
+    ) -> Items[type_defs.AccessScopeAnalysisFindingTypeDef]:
         """Each element of AnalysisFindings in every page of
         GetNetworkInsightsAccessScopeAnalysisFindings, from every target, as its
         page arrives (tagged with its target).
@@ -16739,8 +15598,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef],
-    ) -> Items[SecurityGroupForVpcTypeDef]:
+        **kwargs: Unpack[type_defs.GetSecurityGroupsForVpcRequestTypeDef],
+    ) -> Items[type_defs.SecurityGroupForVpcTypeDef]:
         """Each element of SecurityGroupForVpcs in every page of
         GetSecurityGroupsForVpc, from every target, as its page arrives (tagged
         with its target).
@@ -16756,8 +15615,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef],
-    ) -> Items[SpotPlacementScoreTypeDef]:
+        **kwargs: Unpack[type_defs.GetSpotPlacementScoresRequestTypeDef],
+    ) -> Items[type_defs.SpotPlacementScoreTypeDef]:
         """Each element of SpotPlacementScores in every page of
         GetSpotPlacementScores, from every target, as its page arrives (tagged
         with its target).
@@ -16773,8 +15632,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef],
-    ) -> Items[TransitGatewayAttachmentPropagationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayAttachmentPropagationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayAttachmentPropagationTypeDef]:
         """Each element of TransitGatewayAttachmentPropagations in every page of
         GetTransitGatewayAttachmentPropagations, from every target, as its page
         arrives (tagged with its target).
@@ -16793,8 +15654,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> Items[TransitGatewayMulticastDomainAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayMulticastDomainAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayMulticastDomainAssociationTypeDef]:
         """Each element of MulticastDomainAssociations in every page of
         GetTransitGatewayMulticastDomainAssociations, from every target, as its
         page arrives (tagged with its target).
@@ -16813,8 +15676,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef],
-    ) -> Items[TransitGatewayPolicyTableAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayPolicyTableAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayPolicyTableAssociationTypeDef]:
         """Each element of Associations in every page of
         GetTransitGatewayPolicyTableAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -16833,8 +15698,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef],
-    ) -> Items[TransitGatewayPrefixListReferenceTypeDef]:
+        **kwargs: Unpack[type_defs.GetTransitGatewayPrefixListReferencesRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayPrefixListReferenceTypeDef]:
         """Each element of TransitGatewayPrefixListReferences in every page of
         GetTransitGatewayPrefixListReferences, from every target, as its page
         arrives (tagged with its target).
@@ -16853,8 +15718,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef],
-    ) -> Items[TransitGatewayRouteTableAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayRouteTableAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayRouteTableAssociationTypeDef]:
         """Each element of Associations in every page of
         GetTransitGatewayRouteTableAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -16873,8 +15740,10 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef],
-    ) -> Items[TransitGatewayRouteTablePropagationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayRouteTablePropagationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayRouteTablePropagationTypeDef]:
         """Each element of TransitGatewayRouteTablePropagations in every page of
         GetTransitGatewayRouteTablePropagations, from every target, as its page
         arrives (tagged with its target).
@@ -16893,8 +15762,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef],
-    ) -> Items[VpnConnectionDeviceTypeTypeDef]:
+        **kwargs: Unpack[type_defs.GetVpnConnectionDeviceTypesRequestTypeDef],
+    ) -> Items[type_defs.VpnConnectionDeviceTypeTypeDef]:
         """Each element of VpnConnectionDeviceTypes in every page of
         GetVpnConnectionDeviceTypes, from every target, as its page arrives
         (tagged with its target).
@@ -16913,8 +15782,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef],
-    ) -> Items[ImageRecycleBinInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesInRecycleBinRequestTypeDef],
+    ) -> Items[type_defs.ImageRecycleBinInfoTypeDef]:
         """Each element of Images in every page of ListImagesInRecycleBin, from every
         target, as its page arrives (tagged with its target).
 
@@ -16929,8 +15798,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef],
-    ) -> Items[SnapshotRecycleBinInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSnapshotsInRecycleBinRequestTypeDef],
+    ) -> Items[type_defs.SnapshotRecycleBinInfoTypeDef]:
         """Each element of Snapshots in every page of ListSnapshotsInRecycleBin, from
         every target, as its page arrives (tagged with its target).
 
@@ -16948,8 +15817,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef],
-    ) -> Items[LocalGatewayRouteTypeDef]:
+        **kwargs: Unpack[type_defs.SearchLocalGatewayRoutesRequestTypeDef],
+    ) -> Items[type_defs.LocalGatewayRouteTypeDef]:
         """Each element of Routes in every page of SearchLocalGatewayRoutes, from
         every target, as its page arrives (tagged with its target).
 
@@ -16964,8 +15833,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef],
-    ) -> Items[TransitGatewayMulticastGroupTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTransitGatewayMulticastGroupsRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayMulticastGroupTypeDef]:
         """Each element of MulticastGroups in every page of
         SearchTransitGatewayMulticastGroups, from every target, as its page
         arrives (tagged with its target).
@@ -16984,8 +15853,8 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef],
-    ) -> Items[TransitGatewayRouteTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTransitGatewayRoutesRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayRouteTypeDef]:
         """Each element of Routes in every page of SearchTransitGatewayRoutes, from
         every target, as its page arrives (tagged with its target).
 
@@ -17003,7 +15872,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBundleTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBundleTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until BundleTaskComplete.
 
@@ -17022,7 +15891,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeConversionTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ConversionTaskCancelled.
 
@@ -17041,7 +15910,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeConversionTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ConversionTaskCompleted.
 
@@ -17060,7 +15929,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeConversionTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ConversionTaskDeleted.
 
@@ -17079,7 +15948,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCustomerGatewaysRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeCustomerGatewaysRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until CustomerGatewayAvailable.
 
@@ -17098,7 +15967,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ExportTaskCancelled.
 
@@ -17117,7 +15986,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ExportTaskCompleted.
 
@@ -17136,7 +16005,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageAvailable.
 
@@ -17155,7 +16024,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageExists.
 
@@ -17172,7 +16041,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageUsageReportsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageUsageReportAvailable.
 
@@ -17191,7 +16060,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceExists.
 
@@ -17210,7 +16079,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceRunning.
 
@@ -17229,7 +16098,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInstanceStatusRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceStatusOk.
 
@@ -17248,7 +16117,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceStopped.
 
@@ -17267,7 +16136,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInstancesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInstancesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceTerminated.
 
@@ -17286,7 +16155,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInternetGatewaysRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InternetGatewayExists.
 
@@ -17305,7 +16174,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeKeyPairsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeKeyPairsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until KeyPairExists.
 
@@ -17324,7 +16193,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNatGatewaysRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until NatGatewayAvailable.
 
@@ -17343,7 +16212,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNatGatewaysRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until NatGatewayDeleted.
 
@@ -17362,7 +16231,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNetworkInterfacesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until NetworkInterfaceAvailable.
 
@@ -17381,7 +16250,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPasswordDataRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPasswordDataRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until PasswordDataAvailable.
 
@@ -17400,7 +16269,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecondaryNetworksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecondaryNetworkCreateComplete.
 
@@ -17422,7 +16291,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecondaryNetworksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecondaryNetworkDeleteComplete.
 
@@ -17444,7 +16313,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecondarySubnetsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecondarySubnetCreateComplete.
 
@@ -17466,7 +16335,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecondarySubnetsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecondarySubnetDeleteComplete.
 
@@ -17488,7 +16357,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecurityGroupExists.
 
@@ -17507,7 +16376,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupVpcAssociationsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecurityGroupVpcAssociationAssociated.
 
@@ -17529,7 +16398,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSecurityGroupVpcAssociationsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SecurityGroupVpcAssociationDisassociated.
 
@@ -17551,7 +16420,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SnapshotCompleted.
 
@@ -17570,7 +16439,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImportSnapshotTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SnapshotImported.
 
@@ -17589,7 +16458,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSpotInstanceRequestsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SpotInstanceRequestFulfilled.
 
@@ -17611,7 +16480,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStoreImageTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until StoreImageTaskComplete.
 
@@ -17630,7 +16499,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSubnetsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SubnetAvailable.
 
@@ -17649,7 +16518,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInstanceStatusRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SystemStatusOk.
 
@@ -17668,7 +16537,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VolumeAvailable.
 
@@ -17687,7 +16556,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VolumeDeleted.
 
@@ -17706,7 +16575,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VolumeInUse.
 
@@ -17723,7 +16592,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVpcsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VpcAvailable.
 
@@ -17742,7 +16611,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVpcsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVpcsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VpcExists.
 
@@ -17759,7 +16628,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVpcPeeringConnectionsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VpcPeeringConnectionDeleted.
 
@@ -17781,7 +16650,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVpcPeeringConnectionsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VpcPeeringConnectionExists.
 
@@ -17800,7 +16669,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVpnConnectionsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VpnConnectionAvailable.
 
@@ -17819,7 +16688,7 @@ class MultiRegionEC2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVpnConnectionsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VpnConnectionDeleted.
 

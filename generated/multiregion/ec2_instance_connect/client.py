@@ -12,12 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        SendSSHPublicKeyRequestTypeDef,
-        SendSSHPublicKeyResponseTypeDef,
-        SendSerialConsoleSSHPublicKeyRequestTypeDef,
-        SendSerialConsoleSSHPublicKeyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEC2InstanceConnect"]
 
@@ -34,8 +29,8 @@ class MultiRegionEC2InstanceConnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def send_serial_console_ssh_public_key(
-        self, **kwargs: Unpack[SendSerialConsoleSSHPublicKeyRequestTypeDef]
-    ) -> TargetResults[SendSerialConsoleSSHPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendSerialConsoleSSHPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.SendSerialConsoleSSHPublicKeyResponseTypeDef]:
         """Pushes an SSH public key to the specified EC2 instance. The key remains
         for 60 seconds, which gives you 60 seconds to establish a serial console
         connection to the instance using SSH. For more information, see EC2 Serial
@@ -46,8 +41,8 @@ class MultiRegionEC2InstanceConnect(MultiRegionClient):
         return self._call("SendSerialConsoleSSHPublicKey", kwargs)
 
     def send_ssh_public_key(
-        self, **kwargs: Unpack[SendSSHPublicKeyRequestTypeDef]
-    ) -> TargetResults[SendSSHPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendSSHPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.SendSSHPublicKeyResponseTypeDef]:
         """Pushes an SSH public key to the specified EC2 instance for use by the
         specified user. The key remains for 60 seconds. For more information, see
         Connect to your Linux instance using EC2 Instance Connect in the Amazon

@@ -15,125 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCheckLayerAvailabilityRequestTypeDef,
-        BatchCheckLayerAvailabilityResponseTypeDef,
-        BatchDeleteImageRequestTypeDef,
-        BatchDeleteImageResponseTypeDef,
-        BatchGetImageRequestTypeDef,
-        BatchGetImageResponseTypeDef,
-        BatchGetRepositoryScanningConfigurationRequestTypeDef,
-        BatchGetRepositoryScanningConfigurationResponseTypeDef,
-        CompleteLayerUploadRequestTypeDef,
-        CompleteLayerUploadResponseTypeDef,
-        CreatePullThroughCacheRuleRequestTypeDef,
-        CreatePullThroughCacheRuleResponseTypeDef,
-        CreateRepositoryCreationTemplateRequestTypeDef,
-        CreateRepositoryCreationTemplateResponseTypeDef,
-        CreateRepositoryRequestTypeDef,
-        CreateRepositoryResponseTypeDef,
-        DeleteLifecyclePolicyRequestTypeDef,
-        DeleteLifecyclePolicyResponseTypeDef,
-        DeletePullThroughCacheRuleRequestTypeDef,
-        DeletePullThroughCacheRuleResponseTypeDef,
-        DeleteRegistryPolicyResponseTypeDef,
-        DeleteRepositoryCreationTemplateRequestTypeDef,
-        DeleteRepositoryCreationTemplateResponseTypeDef,
-        DeleteRepositoryPolicyRequestTypeDef,
-        DeleteRepositoryPolicyResponseTypeDef,
-        DeleteRepositoryRequestTypeDef,
-        DeleteRepositoryResponseTypeDef,
-        DeleteSigningConfigurationResponseTypeDef,
-        DeregisterPullTimeUpdateExclusionRequestTypeDef,
-        DeregisterPullTimeUpdateExclusionResponseTypeDef,
-        DescribeImageReplicationStatusRequestTypeDef,
-        DescribeImageReplicationStatusResponseTypeDef,
-        DescribeImageScanFindingsRequestTypeDef,
-        DescribeImageScanFindingsResponseTypeDef,
-        DescribeImageSigningStatusRequestTypeDef,
-        DescribeImageSigningStatusResponseTypeDef,
-        DescribeImagesRequestTypeDef,
-        DescribeImagesResponseTypeDef,
-        DescribePullThroughCacheRulesRequestTypeDef,
-        DescribePullThroughCacheRulesResponseTypeDef,
-        DescribeRegistryResponseTypeDef,
-        DescribeRepositoriesRequestTypeDef,
-        DescribeRepositoriesResponseTypeDef,
-        DescribeRepositoryCreationTemplatesRequestTypeDef,
-        DescribeRepositoryCreationTemplatesResponseTypeDef,
-        GetAccountSettingRequestTypeDef,
-        GetAccountSettingResponseTypeDef,
-        GetAuthorizationTokenRequestTypeDef,
-        GetAuthorizationTokenResponseTypeDef,
-        GetDownloadUrlForLayerRequestTypeDef,
-        GetDownloadUrlForLayerResponseTypeDef,
-        GetLifecyclePolicyPreviewRequestTypeDef,
-        GetLifecyclePolicyPreviewResponseTypeDef,
-        GetLifecyclePolicyRequestTypeDef,
-        GetLifecyclePolicyResponseTypeDef,
-        GetRegistryPolicyResponseTypeDef,
-        GetRegistryScanningConfigurationResponseTypeDef,
-        GetRepositoryPolicyRequestTypeDef,
-        GetRepositoryPolicyResponseTypeDef,
-        GetSigningConfigurationResponseTypeDef,
-        ImageDetailTypeDef,
-        ImageIdentifierTypeDef,
-        ImageScanFindingTypeDef,
-        InitiateLayerUploadRequestTypeDef,
-        InitiateLayerUploadResponseTypeDef,
-        LifecyclePolicyPreviewResultTypeDef,
-        ListImageReferrersRequestTypeDef,
-        ListImageReferrersResponseTypeDef,
-        ListImagesRequestTypeDef,
-        ListImagesResponseTypeDef,
-        ListPullTimeUpdateExclusionsRequestTypeDef,
-        ListPullTimeUpdateExclusionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PullThroughCacheRuleTypeDef,
-        PutAccountSettingRequestTypeDef,
-        PutAccountSettingResponseTypeDef,
-        PutImageRequestTypeDef,
-        PutImageResponseTypeDef,
-        PutImageScanningConfigurationRequestTypeDef,
-        PutImageScanningConfigurationResponseTypeDef,
-        PutImageTagMutabilityRequestTypeDef,
-        PutImageTagMutabilityResponseTypeDef,
-        PutLifecyclePolicyRequestTypeDef,
-        PutLifecyclePolicyResponseTypeDef,
-        PutRegistryPolicyRequestTypeDef,
-        PutRegistryPolicyResponseTypeDef,
-        PutRegistryScanningConfigurationRequestTypeDef,
-        PutRegistryScanningConfigurationResponseTypeDef,
-        PutReplicationConfigurationRequestTypeDef,
-        PutReplicationConfigurationResponseTypeDef,
-        PutSigningConfigurationRequestTypeDef,
-        PutSigningConfigurationResponseTypeDef,
-        RegisterPullTimeUpdateExclusionRequestTypeDef,
-        RegisterPullTimeUpdateExclusionResponseTypeDef,
-        RepositoryCreationTemplateTypeDef,
-        RepositoryTypeDef,
-        SetRepositoryPolicyRequestTypeDef,
-        SetRepositoryPolicyResponseTypeDef,
-        StartImageScanRequestTypeDef,
-        StartImageScanResponseTypeDef,
-        StartLifecyclePolicyPreviewRequestTypeDef,
-        StartLifecyclePolicyPreviewResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateImageStorageClassRequestTypeDef,
-        UpdateImageStorageClassResponseTypeDef,
-        UpdatePullThroughCacheRuleRequestTypeDef,
-        UpdatePullThroughCacheRuleResponseTypeDef,
-        UpdateRepositoryCreationTemplateRequestTypeDef,
-        UpdateRepositoryCreationTemplateResponseTypeDef,
-        UploadLayerPartRequestTypeDef,
-        UploadLayerPartResponseTypeDef,
-        ValidatePullThroughCacheRuleRequestTypeDef,
-        ValidatePullThroughCacheRuleResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionECR"]
 
@@ -145,8 +27,8 @@ class MultiRegionECR(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_check_layer_availability(
-        self, **kwargs: Unpack[BatchCheckLayerAvailabilityRequestTypeDef]
-    ) -> TargetResults[BatchCheckLayerAvailabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCheckLayerAvailabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCheckLayerAvailabilityResponseTypeDef]:
         """Checks the availability of one or more image layers in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/BatchCheckLayerAvailability
@@ -154,8 +36,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("BatchCheckLayerAvailability", kwargs)
 
     def batch_delete_image(
-        self, **kwargs: Unpack[BatchDeleteImageRequestTypeDef]
-    ) -> TargetResults[BatchDeleteImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteImageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteImageResponseTypeDef]:
         """Deletes a list of specified images within a repository. Images are
         specified with either an imageTag or imageDigest.
 
@@ -164,8 +46,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("BatchDeleteImage", kwargs)
 
     def batch_get_image(
-        self, **kwargs: Unpack[BatchGetImageRequestTypeDef]
-    ) -> TargetResults[BatchGetImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetImageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetImageResponseTypeDef]:
         """Gets detailed information for an image. Images are specified with either
         an imageTag or imageDigest.
 
@@ -174,8 +56,13 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("BatchGetImage", kwargs)
 
     def batch_get_repository_scanning_configuration(
-        self, **kwargs: Unpack[BatchGetRepositoryScanningConfigurationRequestTypeDef]
-    ) -> TargetResults[BatchGetRepositoryScanningConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchGetRepositoryScanningConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchGetRepositoryScanningConfigurationResponseTypeDef
+    ]:
         """Gets the scanning configuration for one or more repositories.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/BatchGetRepositoryScanningConfiguration
@@ -183,8 +70,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("BatchGetRepositoryScanningConfiguration", kwargs)
 
     def complete_layer_upload(
-        self, **kwargs: Unpack[CompleteLayerUploadRequestTypeDef]
-    ) -> TargetResults[CompleteLayerUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteLayerUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteLayerUploadResponseTypeDef]:
         """Informs Amazon ECR that the image layer upload has completed for a
         specified registry, repository name, and upload ID. You can optionally
         provide a sha256 digest of the image layer for data validation purposes.
@@ -194,8 +81,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("CompleteLayerUpload", kwargs)
 
     def create_pull_through_cache_rule(
-        self, **kwargs: Unpack[CreatePullThroughCacheRuleRequestTypeDef]
-    ) -> TargetResults[CreatePullThroughCacheRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePullThroughCacheRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePullThroughCacheRuleResponseTypeDef]:
         """Creates a pull through cache rule. A pull through cache rule provides a
         way to cache images from an upstream registry source in your Amazon ECR
         private registry. For more information, see Using pull through cache rules
@@ -206,8 +93,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("CreatePullThroughCacheRule", kwargs)
 
     def create_repository(
-        self, **kwargs: Unpack[CreateRepositoryRequestTypeDef]
-    ) -> TargetResults[CreateRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryResponseTypeDef]:
         """Creates a repository. For more information, see Amazon ECR repositories in
         the Amazon Elastic Container Registry User Guide.
 
@@ -216,8 +103,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("CreateRepository", kwargs)
 
     def create_repository_creation_template(
-        self, **kwargs: Unpack[CreateRepositoryCreationTemplateRequestTypeDef]
-    ) -> TargetResults[CreateRepositoryCreationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryCreationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryCreationTemplateResponseTypeDef]:
         """Creates a repository creation template. This template is used to define
         the settings for repositories created by Amazon ECR on your behalf. For
         example, repositories created through pull through cache actions. For more
@@ -229,8 +116,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("CreateRepositoryCreationTemplate", kwargs)
 
     def delete_lifecycle_policy(
-        self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLifecyclePolicyResponseTypeDef]:
         """Deletes the lifecycle policy associated with the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteLifecyclePolicy
@@ -238,8 +125,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DeleteLifecyclePolicy", kwargs)
 
     def delete_pull_through_cache_rule(
-        self, **kwargs: Unpack[DeletePullThroughCacheRuleRequestTypeDef]
-    ) -> TargetResults[DeletePullThroughCacheRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePullThroughCacheRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePullThroughCacheRuleResponseTypeDef]:
         """Deletes a pull through cache rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeletePullThroughCacheRule
@@ -248,7 +135,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_registry_policy(
         self,
-    ) -> TargetResults[DeleteRegistryPolicyResponseTypeDef]:
+    ) -> TargetResults[type_defs.DeleteRegistryPolicyResponseTypeDef]:
         """Deletes the registry permissions policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteRegistryPolicy
@@ -256,8 +143,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DeleteRegistryPolicy", {})
 
     def delete_repository(
-        self, **kwargs: Unpack[DeleteRepositoryRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryResponseTypeDef]:
         """Deletes a repository. If the repository isn't empty, you must either
         delete the contents of the repository or use the force option to delete
         the repository and have Amazon ECR delete all of its contents on your
@@ -268,8 +155,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DeleteRepository", kwargs)
 
     def delete_repository_creation_template(
-        self, **kwargs: Unpack[DeleteRepositoryCreationTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryCreationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryCreationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryCreationTemplateResponseTypeDef]:
         """Deletes a repository creation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteRepositoryCreationTemplate
@@ -277,8 +164,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DeleteRepositoryCreationTemplate", kwargs)
 
     def delete_repository_policy(
-        self, **kwargs: Unpack[DeleteRepositoryPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryPolicyResponseTypeDef]:
         """Deletes the repository policy associated with the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteRepositoryPolicy
@@ -287,7 +174,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_signing_configuration(
         self,
-    ) -> TargetResults[DeleteSigningConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DeleteSigningConfigurationResponseTypeDef]:
         """Deletes the registry's signing configuration. Images pushed after deletion
         of the signing configuration will no longer be automatically signed.
 
@@ -296,8 +183,9 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DeleteSigningConfiguration", {})
 
     def deregister_pull_time_update_exclusion(
-        self, **kwargs: Unpack[DeregisterPullTimeUpdateExclusionRequestTypeDef]
-    ) -> TargetResults[DeregisterPullTimeUpdateExclusionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterPullTimeUpdateExclusionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterPullTimeUpdateExclusionResponseTypeDef]:
         """Removes a principal from the pull time update exclusion list for a
         registry. Once removed, Amazon ECR will resume updating the pull time if
         the specified principal pulls an image.
@@ -307,8 +195,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DeregisterPullTimeUpdateExclusion", kwargs)
 
     def describe_image_replication_status(
-        self, **kwargs: Unpack[DescribeImageReplicationStatusRequestTypeDef]
-    ) -> TargetResults[DescribeImageReplicationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageReplicationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageReplicationStatusResponseTypeDef]:
         """Returns the replication status for a specified image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageReplicationStatus
@@ -316,8 +204,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeImageReplicationStatus", kwargs)
 
     def describe_image_scan_findings(
-        self, **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef]
-    ) -> TargetResults[DescribeImageScanFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageScanFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageScanFindingsResponseTypeDef]:
         """Returns the scan findings for the specified image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageScanFindings
@@ -325,8 +213,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeImageScanFindings", kwargs)
 
     def describe_image_signing_status(
-        self, **kwargs: Unpack[DescribeImageSigningStatusRequestTypeDef]
-    ) -> TargetResults[DescribeImageSigningStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageSigningStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageSigningStatusResponseTypeDef]:
         """Returns the signing status for a specified image. If the image matched
         signing rules that reference different signing profiles, a status is
         returned for each profile.
@@ -336,8 +224,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeImageSigningStatus", kwargs)
 
     def describe_images(
-        self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> TargetResults[DescribeImagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImagesResponseTypeDef]:
         """Returns metadata about the images in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImages
@@ -345,15 +233,17 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeImages", kwargs)
 
     def describe_pull_through_cache_rules(
-        self, **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef]
-    ) -> TargetResults[DescribePullThroughCacheRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePullThroughCacheRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePullThroughCacheRulesResponseTypeDef]:
         """Returns the pull through cache rules for a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribePullThroughCacheRules
         """
         return self._call("DescribePullThroughCacheRules", kwargs)
 
-    def describe_registry(self) -> TargetResults[DescribeRegistryResponseTypeDef]:
+    def describe_registry(
+        self,
+    ) -> TargetResults[type_defs.DescribeRegistryResponseTypeDef]:
         """Describes the settings for a registry. The replication configuration for a
         repository can be created or updated with the PutReplicationConfiguration
         API action.
@@ -363,8 +253,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeRegistry", {})
 
     def describe_repositories(
-        self, **kwargs: Unpack[DescribeRepositoriesRequestTypeDef]
-    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRepositoriesResponseTypeDef]:
         """Describes image repositories in a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeRepositories
@@ -372,8 +262,9 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeRepositories", kwargs)
 
     def describe_repository_creation_templates(
-        self, **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRepositoryCreationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRepositoryCreationTemplatesResponseTypeDef]:
         """Returns details about the repository creation templates in a registry. The
         prefixes request parameter can be used to return the details for a
         specific repository creation template.
@@ -383,8 +274,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("DescribeRepositoryCreationTemplates", kwargs)
 
     def get_account_setting(
-        self, **kwargs: Unpack[GetAccountSettingRequestTypeDef]
-    ) -> TargetResults[GetAccountSettingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountSettingResponseTypeDef]:
         """Retrieves the account setting value for the specified setting name.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetAccountSetting
@@ -392,8 +283,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("GetAccountSetting", kwargs)
 
     def get_authorization_token(
-        self, **kwargs: Unpack[GetAuthorizationTokenRequestTypeDef]
-    ) -> TargetResults[GetAuthorizationTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthorizationTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAuthorizationTokenResponseTypeDef]:
         """Retrieves an authorization token. An authorization token represents your
         IAM authentication credentials and can be used to access any Amazon ECR
         registry that your IAM principal has access to. The authorization token is
@@ -406,8 +297,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("GetAuthorizationToken", kwargs)
 
     def get_download_url_for_layer(
-        self, **kwargs: Unpack[GetDownloadUrlForLayerRequestTypeDef]
-    ) -> TargetResults[GetDownloadUrlForLayerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDownloadUrlForLayerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDownloadUrlForLayerResponseTypeDef]:
         """Retrieves the pre-signed Amazon S3 download URL corresponding to an image
         layer. You can only get URLs for image layers that are referenced in an
         image.
@@ -417,8 +308,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("GetDownloadUrlForLayer", kwargs)
 
     def get_lifecycle_policy(
-        self, **kwargs: Unpack[GetLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[GetLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLifecyclePolicyResponseTypeDef]:
         """Retrieves the lifecycle policy for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetLifecyclePolicy
@@ -426,8 +317,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("GetLifecyclePolicy", kwargs)
 
     def get_lifecycle_policy_preview(
-        self, **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef]
-    ) -> TargetResults[GetLifecyclePolicyPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecyclePolicyPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLifecyclePolicyPreviewResponseTypeDef]:
         """Retrieves the results of the lifecycle policy preview request for the
         specified repository.
 
@@ -435,7 +326,9 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._call("GetLifecyclePolicyPreview", kwargs)
 
-    def get_registry_policy(self) -> TargetResults[GetRegistryPolicyResponseTypeDef]:
+    def get_registry_policy(
+        self,
+    ) -> TargetResults[type_defs.GetRegistryPolicyResponseTypeDef]:
         """Retrieves the permissions policy for a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetRegistryPolicy
@@ -444,7 +337,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_registry_scanning_configuration(
         self,
-    ) -> TargetResults[GetRegistryScanningConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetRegistryScanningConfigurationResponseTypeDef]:
         """Retrieves the scanning configuration for a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetRegistryScanningConfiguration
@@ -452,8 +345,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("GetRegistryScanningConfiguration", {})
 
     def get_repository_policy(
-        self, **kwargs: Unpack[GetRepositoryPolicyRequestTypeDef]
-    ) -> TargetResults[GetRepositoryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryPolicyResponseTypeDef]:
         """Retrieves the repository policy for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetRepositoryPolicy
@@ -462,7 +355,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_signing_configuration(
         self,
-    ) -> TargetResults[GetSigningConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetSigningConfigurationResponseTypeDef]:
         """Retrieves the registry's signing configuration, which defines rules for
         automatically signing images using Amazon Web Services Signer.
 
@@ -471,8 +364,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("GetSigningConfiguration", {})
 
     def initiate_layer_upload(
-        self, **kwargs: Unpack[InitiateLayerUploadRequestTypeDef]
-    ) -> TargetResults[InitiateLayerUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateLayerUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.InitiateLayerUploadResponseTypeDef]:
         """Notifies Amazon ECR that you intend to upload an image layer.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/InitiateLayerUpload
@@ -480,8 +373,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("InitiateLayerUpload", kwargs)
 
     def list_image_referrers(
-        self, **kwargs: Unpack[ListImageReferrersRequestTypeDef]
-    ) -> TargetResults[ListImageReferrersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageReferrersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageReferrersResponseTypeDef]:
         """Lists the artifacts associated with a specified subject image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListImageReferrers
@@ -489,8 +382,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("ListImageReferrers", kwargs)
 
     def list_images(
-        self, **kwargs: Unpack[ListImagesRequestTypeDef]
-    ) -> TargetResults[ListImagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
         """Lists all the image IDs for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListImages
@@ -498,8 +391,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("ListImages", kwargs)
 
     def list_pull_time_update_exclusions(
-        self, **kwargs: Unpack[ListPullTimeUpdateExclusionsRequestTypeDef]
-    ) -> TargetResults[ListPullTimeUpdateExclusionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPullTimeUpdateExclusionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPullTimeUpdateExclusionsResponseTypeDef]:
         """Lists the IAM principals that are excluded from having their image pull
         times recorded.
 
@@ -508,8 +401,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("ListPullTimeUpdateExclusions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon ECR resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListTagsForResource
@@ -517,8 +410,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_account_setting(
-        self, **kwargs: Unpack[PutAccountSettingRequestTypeDef]
-    ) -> TargetResults[PutAccountSettingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSettingResponseTypeDef]:
         """Allows you to change the basic scan type version or registry policy scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutAccountSetting
@@ -526,8 +419,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutAccountSetting", kwargs)
 
     def put_image(
-        self, **kwargs: Unpack[PutImageRequestTypeDef]
-    ) -> TargetResults[PutImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutImageRequestTypeDef]
+    ) -> TargetResults[type_defs.PutImageResponseTypeDef]:
         """Creates or updates the image manifest and tags associated with an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutImage
@@ -535,8 +428,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutImage", kwargs)
 
     def put_image_scanning_configuration(
-        self, **kwargs: Unpack[PutImageScanningConfigurationRequestTypeDef]
-    ) -> TargetResults[PutImageScanningConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutImageScanningConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutImageScanningConfigurationResponseTypeDef]:
         """The PutImageScanningConfiguration API is being deprecated, in favor of
         specifying the image scanning configuration at the registry level. For
         more information, see PutRegistryScanningConfiguration.
@@ -546,8 +439,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutImageScanningConfiguration", kwargs)
 
     def put_image_tag_mutability(
-        self, **kwargs: Unpack[PutImageTagMutabilityRequestTypeDef]
-    ) -> TargetResults[PutImageTagMutabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutImageTagMutabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.PutImageTagMutabilityResponseTypeDef]:
         """Updates the image tag mutability settings for the specified repository.
         For more information, see Image tag mutability in the Amazon Elastic
         Container Registry User Guide.
@@ -557,8 +450,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutImageTagMutability", kwargs)
 
     def put_lifecycle_policy(
-        self, **kwargs: Unpack[PutLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[PutLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLifecyclePolicyResponseTypeDef]:
         """Creates or updates the lifecycle policy for the specified repository. For
         more information, see Lifecycle policy template.
 
@@ -567,8 +460,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutLifecyclePolicy", kwargs)
 
     def put_registry_policy(
-        self, **kwargs: Unpack[PutRegistryPolicyRequestTypeDef]
-    ) -> TargetResults[PutRegistryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRegistryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRegistryPolicyResponseTypeDef]:
         """Creates or updates the permissions policy for your registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutRegistryPolicy
@@ -576,8 +469,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutRegistryPolicy", kwargs)
 
     def put_registry_scanning_configuration(
-        self, **kwargs: Unpack[PutRegistryScanningConfigurationRequestTypeDef]
-    ) -> TargetResults[PutRegistryScanningConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRegistryScanningConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRegistryScanningConfigurationResponseTypeDef]:
         """Creates or updates the scanning configuration for your private registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutRegistryScanningConfiguration
@@ -585,8 +478,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutRegistryScanningConfiguration", kwargs)
 
     def put_replication_configuration(
-        self, **kwargs: Unpack[PutReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[PutReplicationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutReplicationConfigurationResponseTypeDef]:
         """Creates or updates the replication configuration for a registry. The
         existing replication configuration for a repository can be retrieved with
         the DescribeRegistry API action. The first time the
@@ -601,8 +494,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutReplicationConfiguration", kwargs)
 
     def put_signing_configuration(
-        self, **kwargs: Unpack[PutSigningConfigurationRequestTypeDef]
-    ) -> TargetResults[PutSigningConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSigningConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSigningConfigurationResponseTypeDef]:
         """Creates or updates the registry's signing configuration, which defines
         rules for automatically signing images with Amazon Web Services Signer.
 
@@ -611,8 +504,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("PutSigningConfiguration", kwargs)
 
     def register_pull_time_update_exclusion(
-        self, **kwargs: Unpack[RegisterPullTimeUpdateExclusionRequestTypeDef]
-    ) -> TargetResults[RegisterPullTimeUpdateExclusionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterPullTimeUpdateExclusionRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterPullTimeUpdateExclusionResponseTypeDef]:
         """Adds an IAM principal to the pull time update exclusion list for a
         registry. Amazon ECR will not record the pull time if an excluded
         principal pulls an image.
@@ -622,8 +515,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("RegisterPullTimeUpdateExclusion", kwargs)
 
     def set_repository_policy(
-        self, **kwargs: Unpack[SetRepositoryPolicyRequestTypeDef]
-    ) -> TargetResults[SetRepositoryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetRepositoryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.SetRepositoryPolicyResponseTypeDef]:
         """Applies a repository policy to the specified repository to control access
         permissions. For more information, see Amazon ECR Repository policies in
         the Amazon Elastic Container Registry User Guide.
@@ -633,8 +526,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("SetRepositoryPolicy", kwargs)
 
     def start_image_scan(
-        self, **kwargs: Unpack[StartImageScanRequestTypeDef]
-    ) -> TargetResults[StartImageScanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImageScanRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImageScanResponseTypeDef]:
         """Starts a basic image vulnerability scan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/StartImageScan
@@ -642,8 +535,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("StartImageScan", kwargs)
 
     def start_lifecycle_policy_preview(
-        self, **kwargs: Unpack[StartLifecyclePolicyPreviewRequestTypeDef]
-    ) -> TargetResults[StartLifecyclePolicyPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartLifecyclePolicyPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.StartLifecyclePolicyPreviewResponseTypeDef]:
         """Starts a preview of a lifecycle policy for the specified repository. This
         allows you to see the results before associating the lifecycle policy with
         the repository.
@@ -653,8 +546,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("StartLifecyclePolicyPreview", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds specified tags to a resource with the specified ARN. Existing tags on
         a resource are not changed if they are not specified in the request
         parameters.
@@ -664,8 +557,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UntagResource
@@ -673,8 +566,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_image_storage_class(
-        self, **kwargs: Unpack[UpdateImageStorageClassRequestTypeDef]
-    ) -> TargetResults[UpdateImageStorageClassResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImageStorageClassRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImageStorageClassResponseTypeDef]:
         """Transitions an image between storage classes. You can transition images
         from Amazon ECR standard storage class to Amazon ECR archival storage
         class for long-term storage, or restore archived images back to Amazon ECR
@@ -685,8 +578,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("UpdateImageStorageClass", kwargs)
 
     def update_pull_through_cache_rule(
-        self, **kwargs: Unpack[UpdatePullThroughCacheRuleRequestTypeDef]
-    ) -> TargetResults[UpdatePullThroughCacheRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePullThroughCacheRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePullThroughCacheRuleResponseTypeDef]:
         """Updates an existing pull through cache rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UpdatePullThroughCacheRule
@@ -694,8 +587,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("UpdatePullThroughCacheRule", kwargs)
 
     def update_repository_creation_template(
-        self, **kwargs: Unpack[UpdateRepositoryCreationTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateRepositoryCreationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRepositoryCreationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRepositoryCreationTemplateResponseTypeDef]:
         """Updates an existing repository creation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UpdateRepositoryCreationTemplate
@@ -703,8 +596,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("UpdateRepositoryCreationTemplate", kwargs)
 
     def upload_layer_part(
-        self, **kwargs: Unpack[UploadLayerPartRequestTypeDef]
-    ) -> TargetResults[UploadLayerPartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadLayerPartRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadLayerPartResponseTypeDef]:
         """Uploads an image layer part to Amazon ECR.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UploadLayerPart
@@ -712,8 +605,8 @@ class MultiRegionECR(MultiRegionClient):
         return self._call("UploadLayerPart", kwargs)
 
     def validate_pull_through_cache_rule(
-        self, **kwargs: Unpack[ValidatePullThroughCacheRuleRequestTypeDef]
-    ) -> TargetResults[ValidatePullThroughCacheRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidatePullThroughCacheRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidatePullThroughCacheRuleResponseTypeDef]:
         """Validates an existing pull through cache rule for an upstream registry
         that requires authentication. This will retrieve the contents of the
         Amazon Web Services Secrets Manager secret, verify the syntax, and then
@@ -729,8 +622,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
-    ) -> TargetResults[DescribeImageScanFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageScanFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageScanFindingsResponseTypeDef]:
         """Every page of DescribeImageScanFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,8 +645,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> TargetResults[DescribeImagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImagesResponseTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,8 +668,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef],
-    ) -> TargetResults[DescribePullThroughCacheRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePullThroughCacheRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePullThroughCacheRulesResponseTypeDef]:
         """Every page of DescribePullThroughCacheRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -798,8 +691,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
-    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRepositoriesResponseTypeDef]:
         """Every page of DescribeRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -821,8 +714,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRepositoryCreationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRepositoryCreationTemplatesResponseTypeDef]:
         """Every page of DescribeRepositoryCreationTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -846,8 +739,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
-    ) -> TargetResults[GetLifecyclePolicyPreviewResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetLifecyclePolicyPreviewRequestTypeDef],
+    ) -> TargetResults[type_defs.GetLifecyclePolicyPreviewResponseTypeDef]:
         """Every page of GetLifecyclePolicyPreview in every target, merged per target
         (botocore's build_full_result).
 
@@ -870,8 +763,8 @@ class MultiRegionECR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> TargetResults[ListImagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -892,8 +785,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
-    ) -> Items[ImageScanFindingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageScanFindingsRequestTypeDef],
+    ) -> Items[type_defs.ImageScanFindingTypeDef]:
         """Each element of imageScanFindings.findings in every page of
         DescribeImageScanFindings, from every target, as its page arrives (tagged
         with its target).
@@ -912,8 +805,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> Items[ImageDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageDetailTypeDef]:
         """Each element of imageDetails in every page of DescribeImages, from every
         target, as its page arrives (tagged with its target).
 
@@ -928,8 +821,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef],
-    ) -> Items[PullThroughCacheRuleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePullThroughCacheRulesRequestTypeDef],
+    ) -> Items[type_defs.PullThroughCacheRuleTypeDef]:
         """Each element of pullThroughCacheRules in every page of
         DescribePullThroughCacheRules, from every target, as its page arrives
         (tagged with its target).
@@ -948,8 +841,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
-    ) -> Items[RepositoryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef],
+    ) -> Items[type_defs.RepositoryTypeDef]:
         """Each element of repositories in every page of DescribeRepositories, from
         every target, as its page arrives (tagged with its target).
 
@@ -964,8 +857,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef],
-    ) -> Items[RepositoryCreationTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRepositoryCreationTemplatesRequestTypeDef],
+    ) -> Items[type_defs.RepositoryCreationTemplateTypeDef]:
         """Each element of repositoryCreationTemplates in every page of
         DescribeRepositoryCreationTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -984,8 +877,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
-    ) -> Items[LifecyclePolicyPreviewResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetLifecyclePolicyPreviewRequestTypeDef],
+    ) -> Items[type_defs.LifecyclePolicyPreviewResultTypeDef]:
         """Each element of previewResults in every page of GetLifecyclePolicyPreview,
         from every target, as its page arrives (tagged with its target).
 
@@ -1003,8 +896,8 @@ class MultiRegionECR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> Items[ImageIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageIdentifierTypeDef]:
         """Each element of imageIds in every page of ListImages, from every target,
         as its page arrives (tagged with its target).
 
@@ -1019,7 +912,7 @@ class MultiRegionECR(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageScanFindingsRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an image scan is complete and findings can be accessed
 
@@ -1038,7 +931,7 @@ class MultiRegionECR(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLifecyclePolicyPreviewRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a lifecycle policy preview request is complete and results can
         be accessed

@@ -15,56 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCheckLayerAvailabilityRequestTypeDef,
-        BatchCheckLayerAvailabilityResponseTypeDef,
-        BatchDeleteImageRequestTypeDef,
-        BatchDeleteImageResponseTypeDef,
-        CompleteLayerUploadRequestTypeDef,
-        CompleteLayerUploadResponseTypeDef,
-        CreateRepositoryRequestTypeDef,
-        CreateRepositoryResponseTypeDef,
-        DeleteRepositoryPolicyRequestTypeDef,
-        DeleteRepositoryPolicyResponseTypeDef,
-        DeleteRepositoryRequestTypeDef,
-        DeleteRepositoryResponseTypeDef,
-        DescribeImageTagsRequestTypeDef,
-        DescribeImageTagsResponseTypeDef,
-        DescribeImagesRequestTypeDef,
-        DescribeImagesResponseTypeDef,
-        DescribeRegistriesRequestTypeDef,
-        DescribeRegistriesResponseTypeDef,
-        DescribeRepositoriesRequestTypeDef,
-        DescribeRepositoriesResponseTypeDef,
-        GetAuthorizationTokenResponseTypeDef,
-        GetRegistryCatalogDataResponseTypeDef,
-        GetRepositoryCatalogDataRequestTypeDef,
-        GetRepositoryCatalogDataResponseTypeDef,
-        GetRepositoryPolicyRequestTypeDef,
-        GetRepositoryPolicyResponseTypeDef,
-        ImageDetailTypeDef,
-        ImageTagDetailTypeDef,
-        InitiateLayerUploadRequestTypeDef,
-        InitiateLayerUploadResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutImageRequestTypeDef,
-        PutImageResponseTypeDef,
-        PutRegistryCatalogDataRequestTypeDef,
-        PutRegistryCatalogDataResponseTypeDef,
-        PutRepositoryCatalogDataRequestTypeDef,
-        PutRepositoryCatalogDataResponseTypeDef,
-        RegistryTypeDef,
-        RepositoryTypeDef,
-        SetRepositoryPolicyRequestTypeDef,
-        SetRepositoryPolicyResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UploadLayerPartRequestTypeDef,
-        UploadLayerPartResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionECRPublic"]
 
@@ -76,8 +27,8 @@ class MultiRegionECRPublic(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_check_layer_availability(
-        self, **kwargs: Unpack[BatchCheckLayerAvailabilityRequestTypeDef]
-    ) -> TargetResults[BatchCheckLayerAvailabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCheckLayerAvailabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCheckLayerAvailabilityResponseTypeDef]:
         """Checks the availability of one or more image layers that are within a
         repository in a public registry. When an image is pushed to a repository,
         each image layer is checked to verify if it has been uploaded before. If
@@ -88,8 +39,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("BatchCheckLayerAvailability", kwargs)
 
     def batch_delete_image(
-        self, **kwargs: Unpack[BatchDeleteImageRequestTypeDef]
-    ) -> TargetResults[BatchDeleteImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteImageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteImageResponseTypeDef]:
         """Deletes a list of specified images that are within a repository in a
         public registry. Images are specified with either an imageTag or
         imageDigest.
@@ -99,8 +50,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("BatchDeleteImage", kwargs)
 
     def complete_layer_upload(
-        self, **kwargs: Unpack[CompleteLayerUploadRequestTypeDef]
-    ) -> TargetResults[CompleteLayerUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteLayerUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteLayerUploadResponseTypeDef]:
         """Informs Amazon ECR that the image layer upload is complete for a specified
         public registry, repository name, and upload ID. You can optionally
         provide a sha256 digest of the image layer for data validation purposes.
@@ -110,8 +61,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("CompleteLayerUpload", kwargs)
 
     def create_repository(
-        self, **kwargs: Unpack[CreateRepositoryRequestTypeDef]
-    ) -> TargetResults[CreateRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryResponseTypeDef]:
         """Creates a repository in a public registry. For more information, see
         Amazon ECR repositories in the Amazon Elastic Container Registry User
         Guide.
@@ -121,8 +72,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("CreateRepository", kwargs)
 
     def delete_repository(
-        self, **kwargs: Unpack[DeleteRepositoryRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryResponseTypeDef]:
         """Deletes a repository in a public registry. If the repository contains
         images, you must either manually delete all images in the repository or
         use the force option. This option deletes all images on your behalf before
@@ -133,8 +84,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("DeleteRepository", kwargs)
 
     def delete_repository_policy(
-        self, **kwargs: Unpack[DeleteRepositoryPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteRepositoryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryPolicyResponseTypeDef]:
         """Deletes the repository policy that's associated with the specified
         repository.
 
@@ -143,8 +94,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("DeleteRepositoryPolicy", kwargs)
 
     def describe_image_tags(
-        self, **kwargs: Unpack[DescribeImageTagsRequestTypeDef]
-    ) -> TargetResults[DescribeImageTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageTagsResponseTypeDef]:
         """Returns the image tag details for a repository in a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeImageTags
@@ -152,8 +103,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("DescribeImageTags", kwargs)
 
     def describe_images(
-        self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> TargetResults[DescribeImagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImagesResponseTypeDef]:
         """Returns metadata that's related to the images in a repository in a public
         registry.
 
@@ -162,8 +113,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("DescribeImages", kwargs)
 
     def describe_registries(
-        self, **kwargs: Unpack[DescribeRegistriesRequestTypeDef]
-    ) -> TargetResults[DescribeRegistriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegistriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegistriesResponseTypeDef]:
         """Returns details for a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRegistries
@@ -171,8 +122,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("DescribeRegistries", kwargs)
 
     def describe_repositories(
-        self, **kwargs: Unpack[DescribeRepositoriesRequestTypeDef]
-    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRepositoriesResponseTypeDef]:
         """Describes repositories that are in a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRepositories
@@ -181,7 +132,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def get_authorization_token(
         self,
-    ) -> TargetResults[GetAuthorizationTokenResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAuthorizationTokenResponseTypeDef]:
         """Retrieves an authorization token. An authorization token represents your
         IAM authentication credentials. You can use it to access any Amazon ECR
         registry that your IAM principal has access to. The authorization token is
@@ -194,7 +145,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def get_registry_catalog_data(
         self,
-    ) -> TargetResults[GetRegistryCatalogDataResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetRegistryCatalogDataResponseTypeDef]:
         """Retrieves catalog metadata for a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/GetRegistryCatalogData
@@ -202,8 +153,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("GetRegistryCatalogData", {})
 
     def get_repository_catalog_data(
-        self, **kwargs: Unpack[GetRepositoryCatalogDataRequestTypeDef]
-    ) -> TargetResults[GetRepositoryCatalogDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryCatalogDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryCatalogDataResponseTypeDef]:
         """Retrieve catalog metadata for a repository in a public registry. This
         metadata is displayed publicly in the Amazon ECR Public Gallery.
 
@@ -212,8 +163,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("GetRepositoryCatalogData", kwargs)
 
     def get_repository_policy(
-        self, **kwargs: Unpack[GetRepositoryPolicyRequestTypeDef]
-    ) -> TargetResults[GetRepositoryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryPolicyResponseTypeDef]:
         """Retrieves the repository policy for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/GetRepositoryPolicy
@@ -221,8 +172,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("GetRepositoryPolicy", kwargs)
 
     def initiate_layer_upload(
-        self, **kwargs: Unpack[InitiateLayerUploadRequestTypeDef]
-    ) -> TargetResults[InitiateLayerUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateLayerUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.InitiateLayerUploadResponseTypeDef]:
         """Notifies Amazon ECR that you intend to upload an image layer.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/InitiateLayerUpload
@@ -230,8 +181,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("InitiateLayerUpload", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon ECR Public resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/ListTagsForResource
@@ -239,8 +190,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_image(
-        self, **kwargs: Unpack[PutImageRequestTypeDef]
-    ) -> TargetResults[PutImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutImageRequestTypeDef]
+    ) -> TargetResults[type_defs.PutImageResponseTypeDef]:
         """Creates or updates the image manifest and tags that are associated with an
         image.
 
@@ -249,8 +200,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("PutImage", kwargs)
 
     def put_registry_catalog_data(
-        self, **kwargs: Unpack[PutRegistryCatalogDataRequestTypeDef]
-    ) -> TargetResults[PutRegistryCatalogDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRegistryCatalogDataRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRegistryCatalogDataResponseTypeDef]:
         """Create or update the catalog data for a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/PutRegistryCatalogData
@@ -258,8 +209,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("PutRegistryCatalogData", kwargs)
 
     def put_repository_catalog_data(
-        self, **kwargs: Unpack[PutRepositoryCatalogDataRequestTypeDef]
-    ) -> TargetResults[PutRepositoryCatalogDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRepositoryCatalogDataRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRepositoryCatalogDataResponseTypeDef]:
         """Creates or updates the catalog data for a repository in a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/PutRepositoryCatalogData
@@ -267,8 +218,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("PutRepositoryCatalogData", kwargs)
 
     def set_repository_policy(
-        self, **kwargs: Unpack[SetRepositoryPolicyRequestTypeDef]
-    ) -> TargetResults[SetRepositoryPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetRepositoryPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.SetRepositoryPolicyResponseTypeDef]:
         """Applies a repository policy to the specified public repository to control
         access permissions. For more information, see Amazon ECR Repository
         Policies in the Amazon Elastic Container Registry User Guide.
@@ -278,8 +229,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("SetRepositoryPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -290,8 +241,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/UntagResource
@@ -299,8 +250,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def upload_layer_part(
-        self, **kwargs: Unpack[UploadLayerPartRequestTypeDef]
-    ) -> TargetResults[UploadLayerPartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadLayerPartRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadLayerPartResponseTypeDef]:
         """Uploads an image layer part to Amazon ECR.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/UploadLayerPart
@@ -313,8 +264,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImageTagsRequestTypeDef],
-    ) -> TargetResults[DescribeImageTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageTagsResponseTypeDef]:
         """Every page of DescribeImageTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -336,8 +287,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> TargetResults[DescribeImagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeImagesResponseTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -360,8 +311,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistriesRequestTypeDef],
-    ) -> TargetResults[DescribeRegistriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistriesResponseTypeDef]:
         """Every page of DescribeRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -383,8 +334,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
-    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRepositoriesResponseTypeDef]:
         """Every page of DescribeRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -405,8 +356,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImageTagsRequestTypeDef],
-    ) -> Items[ImageTagDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImageTagsRequestTypeDef],
+    ) -> Items[type_defs.ImageTagDetailTypeDef]:
         """Each element of imageTagDetails in every page of DescribeImageTags, from
         every target, as its page arrives (tagged with its target).
 
@@ -421,8 +372,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> Items[ImageDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageDetailTypeDef]:
         """Each element of imageDetails in every page of DescribeImages, from every
         target, as its page arrives (tagged with its target).
 
@@ -437,8 +388,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistriesRequestTypeDef],
-    ) -> Items[RegistryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistriesRequestTypeDef],
+    ) -> Items[type_defs.RegistryTypeDef]:
         """Each element of registries in every page of DescribeRegistries, from every
         target, as its page arrives (tagged with its target).
 
@@ -453,8 +404,8 @@ class MultiRegionECRPublic(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
-    ) -> Items[RepositoryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef],
+    ) -> Items[type_defs.RepositoryTypeDef]:
         """Each element of repositories in every page of DescribeRepositories, from
         every target, as its page arrives (tagged with its target).
 

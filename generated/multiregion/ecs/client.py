@@ -15,164 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AttributeTypeDef,
-        ContinueServiceDeploymentRequestTypeDef,
-        ContinueServiceDeploymentResponseTypeDef,
-        CreateCapacityProviderRequestTypeDef,
-        CreateCapacityProviderResponseTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateDaemonRequestTypeDef,
-        CreateDaemonResponseTypeDef,
-        CreateExpressGatewayServiceRequestTypeDef,
-        CreateExpressGatewayServiceResponseTypeDef,
-        CreateServiceRequestTypeDef,
-        CreateServiceResponseTypeDef,
-        CreateTaskSetRequestTypeDef,
-        CreateTaskSetResponseTypeDef,
-        DeleteAccountSettingRequestTypeDef,
-        DeleteAccountSettingResponseTypeDef,
-        DeleteAttributesRequestTypeDef,
-        DeleteAttributesResponseTypeDef,
-        DeleteCapacityProviderRequestTypeDef,
-        DeleteCapacityProviderResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteDaemonRequestTypeDef,
-        DeleteDaemonResponseTypeDef,
-        DeleteDaemonTaskDefinitionRequestTypeDef,
-        DeleteDaemonTaskDefinitionResponseTypeDef,
-        DeleteExpressGatewayServiceRequestTypeDef,
-        DeleteExpressGatewayServiceResponseTypeDef,
-        DeleteServiceRequestTypeDef,
-        DeleteServiceResponseTypeDef,
-        DeleteTaskDefinitionsRequestTypeDef,
-        DeleteTaskDefinitionsResponseTypeDef,
-        DeleteTaskSetRequestTypeDef,
-        DeleteTaskSetResponseTypeDef,
-        DeregisterContainerInstanceRequestTypeDef,
-        DeregisterContainerInstanceResponseTypeDef,
-        DeregisterTaskDefinitionRequestTypeDef,
-        DeregisterTaskDefinitionResponseTypeDef,
-        DescribeCapacityProvidersRequestTypeDef,
-        DescribeCapacityProvidersResponseTypeDef,
-        DescribeClustersRequestTypeDef,
-        DescribeClustersResponseTypeDef,
-        DescribeContainerInstancesRequestTypeDef,
-        DescribeContainerInstancesResponseTypeDef,
-        DescribeDaemonDeploymentsRequestTypeDef,
-        DescribeDaemonDeploymentsResponseTypeDef,
-        DescribeDaemonRequestTypeDef,
-        DescribeDaemonResponseTypeDef,
-        DescribeDaemonRevisionsRequestTypeDef,
-        DescribeDaemonRevisionsResponseTypeDef,
-        DescribeDaemonTaskDefinitionRequestTypeDef,
-        DescribeDaemonTaskDefinitionResponseTypeDef,
-        DescribeExpressGatewayServiceRequestTypeDef,
-        DescribeExpressGatewayServiceResponseTypeDef,
-        DescribeServiceDeploymentsRequestTypeDef,
-        DescribeServiceDeploymentsResponseTypeDef,
-        DescribeServiceRevisionsRequestTypeDef,
-        DescribeServiceRevisionsResponseTypeDef,
-        DescribeServicesRequestTypeDef,
-        DescribeServicesResponseTypeDef,
-        DescribeTaskDefinitionRequestTypeDef,
-        DescribeTaskDefinitionResponseTypeDef,
-        DescribeTaskSetsRequestTypeDef,
-        DescribeTaskSetsResponseTypeDef,
-        DescribeTasksRequestTypeDef,
-        DescribeTasksResponseTypeDef,
-        DiscoverPollEndpointRequestTypeDef,
-        DiscoverPollEndpointResponseTypeDef,
-        ExecuteCommandRequestTypeDef,
-        ExecuteCommandResponseTypeDef,
-        GetTaskProtectionRequestTypeDef,
-        GetTaskProtectionResponseTypeDef,
-        ListAccountSettingsRequestTypeDef,
-        ListAccountSettingsResponseTypeDef,
-        ListAttributesRequestTypeDef,
-        ListAttributesResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListContainerInstancesRequestTypeDef,
-        ListContainerInstancesResponseTypeDef,
-        ListDaemonDeploymentsRequestTypeDef,
-        ListDaemonDeploymentsResponseTypeDef,
-        ListDaemonTaskDefinitionsRequestTypeDef,
-        ListDaemonTaskDefinitionsResponseTypeDef,
-        ListDaemonsRequestTypeDef,
-        ListDaemonsResponseTypeDef,
-        ListServiceDeploymentsRequestTypeDef,
-        ListServiceDeploymentsResponseTypeDef,
-        ListServicesByNamespaceRequestTypeDef,
-        ListServicesByNamespaceResponseTypeDef,
-        ListServicesRequestTypeDef,
-        ListServicesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTaskDefinitionFamiliesRequestTypeDef,
-        ListTaskDefinitionFamiliesResponseTypeDef,
-        ListTaskDefinitionsRequestTypeDef,
-        ListTaskDefinitionsResponseTypeDef,
-        ListTasksRequestTypeDef,
-        ListTasksResponseTypeDef,
-        PutAccountSettingDefaultRequestTypeDef,
-        PutAccountSettingDefaultResponseTypeDef,
-        PutAccountSettingRequestTypeDef,
-        PutAccountSettingResponseTypeDef,
-        PutAttributesRequestTypeDef,
-        PutAttributesResponseTypeDef,
-        PutClusterCapacityProvidersRequestTypeDef,
-        PutClusterCapacityProvidersResponseTypeDef,
-        RegisterContainerInstanceRequestTypeDef,
-        RegisterContainerInstanceResponseTypeDef,
-        RegisterDaemonTaskDefinitionRequestTypeDef,
-        RegisterDaemonTaskDefinitionResponseTypeDef,
-        RegisterTaskDefinitionRequestTypeDef,
-        RegisterTaskDefinitionResponseTypeDef,
-        RunTaskRequestTypeDef,
-        RunTaskResponseTypeDef,
-        SettingTypeDef,
-        StartTaskRequestTypeDef,
-        StartTaskResponseTypeDef,
-        StopServiceDeploymentRequestTypeDef,
-        StopServiceDeploymentResponseTypeDef,
-        StopTaskRequestTypeDef,
-        StopTaskResponseTypeDef,
-        SubmitAttachmentStateChangesRequestTypeDef,
-        SubmitAttachmentStateChangesResponseTypeDef,
-        SubmitContainerStateChangeRequestTypeDef,
-        SubmitContainerStateChangeResponseTypeDef,
-        SubmitTaskStateChangeRequestTypeDef,
-        SubmitTaskStateChangeResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCapacityProviderRequestTypeDef,
-        UpdateCapacityProviderResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateClusterSettingsRequestTypeDef,
-        UpdateClusterSettingsResponseTypeDef,
-        UpdateContainerAgentRequestTypeDef,
-        UpdateContainerAgentResponseTypeDef,
-        UpdateContainerInstancesStateRequestTypeDef,
-        UpdateContainerInstancesStateResponseTypeDef,
-        UpdateDaemonRequestTypeDef,
-        UpdateDaemonResponseTypeDef,
-        UpdateExpressGatewayServiceRequestTypeDef,
-        UpdateExpressGatewayServiceResponseTypeDef,
-        UpdateServicePrimaryTaskSetRequestTypeDef,
-        UpdateServicePrimaryTaskSetResponseTypeDef,
-        UpdateServiceRequestTypeDef,
-        UpdateServiceResponseTypeDef,
-        UpdateTaskProtectionRequestTypeDef,
-        UpdateTaskProtectionResponseTypeDef,
-        UpdateTaskSetRequestTypeDef,
-        UpdateTaskSetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionECS"]
 
@@ -184,8 +27,8 @@ class MultiRegionECS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def continue_service_deployment(
-        self, **kwargs: Unpack[ContinueServiceDeploymentRequestTypeDef]
-    ) -> TargetResults[ContinueServiceDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ContinueServiceDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.ContinueServiceDeploymentResponseTypeDef]:
         """Continues or rolls back an Amazon ECS service deployment that is paused at
         a lifecycle hook.
 
@@ -194,8 +37,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ContinueServiceDeployment", kwargs)
 
     def create_capacity_provider(
-        self, **kwargs: Unpack[CreateCapacityProviderRequestTypeDef]
-    ) -> TargetResults[CreateCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityProviderResponseTypeDef]:
         """Creates a capacity provider. Capacity providers are associated with a
         cluster and are used in capacity provider strategies to facilitate cluster
         auto scaling. You can create capacity providers for Amazon ECS Managed
@@ -207,8 +50,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("CreateCapacityProvider", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates a new Amazon ECS cluster. By default, your account receives a
         default cluster when you launch your first container instance. However,
         you can create your own cluster with a unique name.
@@ -218,8 +61,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_daemon(
-        self, **kwargs: Unpack[CreateDaemonRequestTypeDef]
-    ) -> TargetResults[CreateDaemonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDaemonRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDaemonResponseTypeDef]:
         """Creates a new daemon in the specified cluster and capacity providers. A
         daemon deploys cross-cutting software agents such as security monitoring,
         telemetry, and logging independently across your Amazon ECS
@@ -230,8 +73,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("CreateDaemon", kwargs)
 
     def create_express_gateway_service(
-        self, **kwargs: Unpack[CreateExpressGatewayServiceRequestTypeDef]
-    ) -> TargetResults[CreateExpressGatewayServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExpressGatewayServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExpressGatewayServiceResponseTypeDef]:
         """Creates an Express service that simplifies deploying containerized web
         applications on Amazon ECS with managed Amazon Web Services
         infrastructure. This operation provisions and configures Application Load
@@ -243,8 +86,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("CreateExpressGatewayService", kwargs)
 
     def create_service(
-        self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> TargetResults[CreateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceResponseTypeDef]:
         """Runs and maintains your desired number of tasks from a specified task
         definition. If the number of tasks running in a service drops below the
         desiredCount, Amazon ECS runs another copy of the task in the specified
@@ -255,8 +98,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("CreateService", kwargs)
 
     def create_task_set(
-        self, **kwargs: Unpack[CreateTaskSetRequestTypeDef]
-    ) -> TargetResults[CreateTaskSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTaskSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTaskSetResponseTypeDef]:
         """Create a task set in the specified cluster and service. This is used when
         a service uses the EXTERNAL deployment controller type. For more
         information, see Amazon ECS deployment types in the Amazon Elastic
@@ -267,8 +110,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("CreateTaskSet", kwargs)
 
     def delete_account_setting(
-        self, **kwargs: Unpack[DeleteAccountSettingRequestTypeDef]
-    ) -> TargetResults[DeleteAccountSettingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountSettingResponseTypeDef]:
         """Disables an account setting for a specified user, role, or the root user
         for an account.
 
@@ -277,8 +120,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteAccountSetting", kwargs)
 
     def delete_attributes(
-        self, **kwargs: Unpack[DeleteAttributesRequestTypeDef]
-    ) -> TargetResults[DeleteAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttributesResponseTypeDef]:
         """Deletes one or more custom attributes from an Amazon ECS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteAttributes
@@ -286,8 +129,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteAttributes", kwargs)
 
     def delete_capacity_provider(
-        self, **kwargs: Unpack[DeleteCapacityProviderRequestTypeDef]
-    ) -> TargetResults[DeleteCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapacityProviderResponseTypeDef]:
         """Deletes the specified capacity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteCapacityProvider
@@ -295,8 +138,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteCapacityProvider", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes the specified cluster. The cluster transitions to the INACTIVE
         state. Clusters with an INACTIVE status might remain discoverable in your
         account for a period of time. However, this behavior is subject to change
@@ -308,8 +151,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_daemon(
-        self, **kwargs: Unpack[DeleteDaemonRequestTypeDef]
-    ) -> TargetResults[DeleteDaemonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDaemonRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDaemonResponseTypeDef]:
         """Deletes the specified daemon. The daemon must be in an ACTIVE state to be
         deleted. Deleting a daemon stops all running daemon tasks on the
         associated container instances. Amazon ECS drains existing container
@@ -321,8 +164,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteDaemon", kwargs)
 
     def delete_daemon_task_definition(
-        self, **kwargs: Unpack[DeleteDaemonTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteDaemonTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDaemonTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDaemonTaskDefinitionResponseTypeDef]:
         """Deletes the specified daemon task definition. After a daemon task
         definition is deleted, no new daemons can be created using this
         definition. Existing daemons that reference the deleted daemon task
@@ -333,8 +176,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteDaemonTaskDefinition", kwargs)
 
     def delete_express_gateway_service(
-        self, **kwargs: Unpack[DeleteExpressGatewayServiceRequestTypeDef]
-    ) -> TargetResults[DeleteExpressGatewayServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExpressGatewayServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExpressGatewayServiceResponseTypeDef]:
         """Deletes an Express service and removes all associated Amazon Web Services
         resources. This operation stops service tasks, removes the Application
         Load Balancer, target groups, security groups, auto-scaling policies, and
@@ -345,8 +188,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteExpressGatewayService", kwargs)
 
     def delete_service(
-        self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> TargetResults[DeleteServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceResponseTypeDef]:
         """Deletes a specified service within a cluster. You can delete a service if
         you have no running tasks in it and the desired task count is zero. If the
         service is actively maintaining tasks, you can't delete it, and you must
@@ -358,8 +201,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteService", kwargs)
 
     def delete_task_definitions(
-        self, **kwargs: Unpack[DeleteTaskDefinitionsRequestTypeDef]
-    ) -> TargetResults[DeleteTaskDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTaskDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTaskDefinitionsResponseTypeDef]:
         """Deletes one or more task definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteTaskDefinitions
@@ -367,8 +210,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteTaskDefinitions", kwargs)
 
     def delete_task_set(
-        self, **kwargs: Unpack[DeleteTaskSetRequestTypeDef]
-    ) -> TargetResults[DeleteTaskSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTaskSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTaskSetResponseTypeDef]:
         """Deletes a specified task set within a service. This is used when a service
         uses the EXTERNAL deployment controller type. For more information, see
         Amazon ECS deployment types in the Amazon Elastic Container Service
@@ -379,8 +222,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeleteTaskSet", kwargs)
 
     def deregister_container_instance(
-        self, **kwargs: Unpack[DeregisterContainerInstanceRequestTypeDef]
-    ) -> TargetResults[DeregisterContainerInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterContainerInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterContainerInstanceResponseTypeDef]:
         """Deregisters an Amazon ECS container instance from the specified cluster.
         This instance is no longer available to run tasks.
 
@@ -389,8 +232,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeregisterContainerInstance", kwargs)
 
     def deregister_task_definition(
-        self, **kwargs: Unpack[DeregisterTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[DeregisterTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterTaskDefinitionResponseTypeDef]:
         """Deregisters the specified task definition by family and revision. Upon
         deregistration, the task definition is marked as INACTIVE. Existing tasks
         and services that reference an INACTIVE task definition continue to run
@@ -404,8 +247,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DeregisterTaskDefinition", kwargs)
 
     def describe_capacity_providers(
-        self, **kwargs: Unpack[DescribeCapacityProvidersRequestTypeDef]
-    ) -> TargetResults[DescribeCapacityProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapacityProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapacityProvidersResponseTypeDef]:
         """Describes one or more of your capacity providers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeCapacityProviders
@@ -413,8 +256,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeCapacityProviders", kwargs)
 
     def describe_clusters(
-        self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Describes one or more of your clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeClusters
@@ -422,8 +265,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeClusters", kwargs)
 
     def describe_container_instances(
-        self, **kwargs: Unpack[DescribeContainerInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeContainerInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContainerInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContainerInstancesResponseTypeDef]:
         """Describes one or more container instances. Returns metadata about each
         container instance requested.
 
@@ -432,8 +275,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeContainerInstances", kwargs)
 
     def describe_daemon(
-        self, **kwargs: Unpack[DescribeDaemonRequestTypeDef]
-    ) -> TargetResults[DescribeDaemonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDaemonRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDaemonResponseTypeDef]:
         """Describes the specified daemon.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemon
@@ -441,8 +284,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeDaemon", kwargs)
 
     def describe_daemon_deployments(
-        self, **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef]
-    ) -> TargetResults[DescribeDaemonDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDaemonDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDaemonDeploymentsResponseTypeDef]:
         """Describes one or more of your daemon deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonDeployments
@@ -450,8 +293,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeDaemonDeployments", kwargs)
 
     def describe_daemon_revisions(
-        self, **kwargs: Unpack[DescribeDaemonRevisionsRequestTypeDef]
-    ) -> TargetResults[DescribeDaemonRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDaemonRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDaemonRevisionsResponseTypeDef]:
         """Describes one or more of your daemon revisions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonRevisions
@@ -459,8 +302,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeDaemonRevisions", kwargs)
 
     def describe_daemon_task_definition(
-        self, **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeDaemonTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDaemonTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDaemonTaskDefinitionResponseTypeDef]:
         """Describes a daemon task definition. You can specify a family and revision
         to find information about a specific daemon task definition, or you can
         simply specify the family to find the latest ACTIVE revision in that
@@ -471,8 +314,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeDaemonTaskDefinition", kwargs)
 
     def describe_express_gateway_service(
-        self, **kwargs: Unpack[DescribeExpressGatewayServiceRequestTypeDef]
-    ) -> TargetResults[DescribeExpressGatewayServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExpressGatewayServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExpressGatewayServiceResponseTypeDef]:
         """Retrieves detailed information about an Express service, including current
         status, configuration, managed infrastructure, and service revisions.
 
@@ -481,8 +324,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeExpressGatewayService", kwargs)
 
     def describe_service_deployments(
-        self, **kwargs: Unpack[DescribeServiceDeploymentsRequestTypeDef]
-    ) -> TargetResults[DescribeServiceDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceDeploymentsResponseTypeDef]:
         """Describes one or more of your service deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServiceDeployments
@@ -490,8 +333,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeServiceDeployments", kwargs)
 
     def describe_service_revisions(
-        self, **kwargs: Unpack[DescribeServiceRevisionsRequestTypeDef]
-    ) -> TargetResults[DescribeServiceRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceRevisionsResponseTypeDef]:
         """Describes one or more service revisions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServiceRevisions
@@ -499,8 +342,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeServiceRevisions", kwargs)
 
     def describe_services(
-        self, **kwargs: Unpack[DescribeServicesRequestTypeDef]
-    ) -> TargetResults[DescribeServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServicesResponseTypeDef]:
         """Describes the specified services running in your cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServices
@@ -508,8 +351,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeServices", kwargs)
 
     def describe_task_definition(
-        self, **kwargs: Unpack[DescribeTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTaskDefinitionResponseTypeDef]:
         """Describes a task definition. You can specify a family and revision to find
         information about a specific task definition, or you can simply specify
         the family to find the latest ACTIVE revision in that family.
@@ -519,8 +362,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeTaskDefinition", kwargs)
 
     def describe_task_sets(
-        self, **kwargs: Unpack[DescribeTaskSetsRequestTypeDef]
-    ) -> TargetResults[DescribeTaskSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTaskSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTaskSetsResponseTypeDef]:
         """Describes the task sets in the specified cluster and service. This is used
         when a service uses the EXTERNAL deployment controller type. For more
         information, see Amazon ECS Deployment Types in the Amazon Elastic
@@ -531,8 +374,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeTaskSets", kwargs)
 
     def describe_tasks(
-        self, **kwargs: Unpack[DescribeTasksRequestTypeDef]
-    ) -> TargetResults[DescribeTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTasksResponseTypeDef]:
         """Describes a specified task or tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeTasks
@@ -540,8 +383,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DescribeTasks", kwargs)
 
     def discover_poll_endpoint(
-        self, **kwargs: Unpack[DiscoverPollEndpointRequestTypeDef]
-    ) -> TargetResults[DiscoverPollEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DiscoverPollEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DiscoverPollEndpointResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -550,8 +393,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("DiscoverPollEndpoint", kwargs)
 
     def execute_command(
-        self, **kwargs: Unpack[ExecuteCommandRequestTypeDef]
-    ) -> TargetResults[ExecuteCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteCommandResponseTypeDef]:
         """Runs a command remotely on a container within a task.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ExecuteCommand
@@ -559,8 +402,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ExecuteCommand", kwargs)
 
     def get_task_protection(
-        self, **kwargs: Unpack[GetTaskProtectionRequestTypeDef]
-    ) -> TargetResults[GetTaskProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTaskProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTaskProtectionResponseTypeDef]:
         """Retrieves the protection status of tasks in an Amazon ECS service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/GetTaskProtection
@@ -568,8 +411,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("GetTaskProtection", kwargs)
 
     def list_account_settings(
-        self, **kwargs: Unpack[ListAccountSettingsRequestTypeDef]
-    ) -> TargetResults[ListAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountSettingsResponseTypeDef]:
         """Lists the account settings for a specified principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListAccountSettings
@@ -577,8 +420,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListAccountSettings", kwargs)
 
     def list_attributes(
-        self, **kwargs: Unpack[ListAttributesRequestTypeDef]
-    ) -> TargetResults[ListAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttributesResponseTypeDef]:
         """Lists the attributes for Amazon ECS resources within a specified target
         type and cluster. When you specify a target type and cluster,
         ListAttributes returns a list of attribute objects, one for each attribute
@@ -593,8 +436,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListAttributes", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Returns a list of existing clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListClusters
@@ -602,8 +445,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_container_instances(
-        self, **kwargs: Unpack[ListContainerInstancesRequestTypeDef]
-    ) -> TargetResults[ListContainerInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContainerInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContainerInstancesResponseTypeDef]:
         """Returns a list of container instances in a specified cluster. You can
         filter the results of a ListContainerInstances operation with cluster
         query language statements inside the filter parameter. For more
@@ -615,8 +458,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListContainerInstances", kwargs)
 
     def list_daemon_deployments(
-        self, **kwargs: Unpack[ListDaemonDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListDaemonDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDaemonDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDaemonDeploymentsResponseTypeDef]:
         """Returns a list of daemon deployments for a specified daemon. You can
         filter the results by status or creation time.
 
@@ -625,8 +468,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListDaemonDeployments", kwargs)
 
     def list_daemon_task_definitions(
-        self, **kwargs: Unpack[ListDaemonTaskDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListDaemonTaskDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDaemonTaskDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDaemonTaskDefinitionsResponseTypeDef]:
         """Returns a list of daemon task definitions that are registered to your
         account. You can filter the results by family name, status, or both to
         find daemon task definitions that match your criteria.
@@ -636,8 +479,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListDaemonTaskDefinitions", kwargs)
 
     def list_daemons(
-        self, **kwargs: Unpack[ListDaemonsRequestTypeDef]
-    ) -> TargetResults[ListDaemonsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDaemonsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDaemonsResponseTypeDef]:
         """Returns a list of daemons. You can filter the results by cluster or
         capacity provider.
 
@@ -646,8 +489,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListDaemons", kwargs)
 
     def list_service_deployments(
-        self, **kwargs: Unpack[ListServiceDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListServiceDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceDeploymentsResponseTypeDef]:
         """This operation lists all the service deployments that meet the specified
         filter criteria.
 
@@ -656,8 +499,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListServiceDeployments", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Returns a list of services. You can filter the results by cluster, launch
         type, and scheduling strategy.
 
@@ -666,8 +509,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_services_by_namespace(
-        self, **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef]
-    ) -> TargetResults[ListServicesByNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesByNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesByNamespaceResponseTypeDef]:
         """This operation lists all of the services that are associated with a Cloud
         Map namespace. This list might include services in different clusters. In
         contrast, ListServices can only list services in one cluster at a time. If
@@ -680,8 +523,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListServicesByNamespace", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon ECS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTagsForResource
@@ -689,8 +532,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_task_definition_families(
-        self, **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef]
-    ) -> TargetResults[ListTaskDefinitionFamiliesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaskDefinitionFamiliesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaskDefinitionFamiliesResponseTypeDef]:
         """Returns a list of task definition families that are registered to your
         account. This list includes task definition families that no longer have
         any ACTIVE task definition revisions.
@@ -700,8 +543,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListTaskDefinitionFamilies", kwargs)
 
     def list_task_definitions(
-        self, **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListTaskDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaskDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaskDefinitionsResponseTypeDef]:
         """Returns a list of task definitions that are registered to your account.
         You can filter the results by family name with the familyPrefix parameter
         or by status with the status parameter.
@@ -711,8 +554,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListTaskDefinitions", kwargs)
 
     def list_tasks(
-        self, **kwargs: Unpack[ListTasksRequestTypeDef]
-    ) -> TargetResults[ListTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
         """Returns a list of tasks. You can filter the results by cluster, task
         definition family, container instance, launch type, what IAM principal
         started the task, or by the desired status of the task.
@@ -722,8 +565,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("ListTasks", kwargs)
 
     def put_account_setting(
-        self, **kwargs: Unpack[PutAccountSettingRequestTypeDef]
-    ) -> TargetResults[PutAccountSettingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSettingResponseTypeDef]:
         """Modifies an account setting. Account settings are set on a per-Region
         basis.
 
@@ -732,8 +575,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("PutAccountSetting", kwargs)
 
     def put_account_setting_default(
-        self, **kwargs: Unpack[PutAccountSettingDefaultRequestTypeDef]
-    ) -> TargetResults[PutAccountSettingDefaultResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSettingDefaultRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSettingDefaultResponseTypeDef]:
         """Modifies an account setting for all users on an account for whom no
         individual account setting has been specified. Account settings are set on
         a per-Region basis.
@@ -743,8 +586,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("PutAccountSettingDefault", kwargs)
 
     def put_attributes(
-        self, **kwargs: Unpack[PutAttributesRequestTypeDef]
-    ) -> TargetResults[PutAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAttributesResponseTypeDef]:
         """Create or update an attribute on an Amazon ECS resource. If the attribute
         doesn't exist, it's created. If the attribute exists, its value is
         replaced with the specified value. To delete an attribute, use
@@ -756,8 +599,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("PutAttributes", kwargs)
 
     def put_cluster_capacity_providers(
-        self, **kwargs: Unpack[PutClusterCapacityProvidersRequestTypeDef]
-    ) -> TargetResults[PutClusterCapacityProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutClusterCapacityProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.PutClusterCapacityProvidersResponseTypeDef]:
         """Modifies the available capacity providers and the default capacity
         provider strategy for a cluster.
 
@@ -766,8 +609,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("PutClusterCapacityProviders", kwargs)
 
     def register_container_instance(
-        self, **kwargs: Unpack[RegisterContainerInstanceRequestTypeDef]
-    ) -> TargetResults[RegisterContainerInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterContainerInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterContainerInstanceResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -776,8 +619,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("RegisterContainerInstance", kwargs)
 
     def register_daemon_task_definition(
-        self, **kwargs: Unpack[RegisterDaemonTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[RegisterDaemonTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDaemonTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterDaemonTaskDefinitionResponseTypeDef]:
         """Registers a new daemon task definition from the supplied family and
         containerDefinitions. Optionally, you can add data volumes to your
         containers with the volumes parameter. For more information, see Daemon
@@ -788,8 +631,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("RegisterDaemonTaskDefinition", kwargs)
 
     def register_task_definition(
-        self, **kwargs: Unpack[RegisterTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[RegisterTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterTaskDefinitionResponseTypeDef]:
         """Registers a new task definition from the supplied family and
         containerDefinitions. Optionally, you can add data volumes to your
         containers with the volumes parameter. For more information about task
@@ -803,8 +646,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("RegisterTaskDefinition", kwargs)
 
     def run_task(
-        self, **kwargs: Unpack[RunTaskRequestTypeDef]
-    ) -> TargetResults[RunTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RunTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.RunTaskResponseTypeDef]:
         """Starts a new task using the specified task definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/RunTask
@@ -812,8 +655,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("RunTask", kwargs)
 
     def start_task(
-        self, **kwargs: Unpack[StartTaskRequestTypeDef]
-    ) -> TargetResults[StartTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTaskResponseTypeDef]:
         """Starts a new task from the specified task definition on the specified
         container instance or instances.
 
@@ -822,8 +665,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("StartTask", kwargs)
 
     def stop_service_deployment(
-        self, **kwargs: Unpack[StopServiceDeploymentRequestTypeDef]
-    ) -> TargetResults[StopServiceDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopServiceDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopServiceDeploymentResponseTypeDef]:
         """Stops an ongoing service deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/StopServiceDeployment
@@ -831,8 +674,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("StopServiceDeployment", kwargs)
 
     def stop_task(
-        self, **kwargs: Unpack[StopTaskRequestTypeDef]
-    ) -> TargetResults[StopTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTaskResponseTypeDef]:
         """Stops a running task. Any tags associated with the task will be deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/StopTask
@@ -840,8 +683,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("StopTask", kwargs)
 
     def submit_attachment_state_changes(
-        self, **kwargs: Unpack[SubmitAttachmentStateChangesRequestTypeDef]
-    ) -> TargetResults[SubmitAttachmentStateChangesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitAttachmentStateChangesRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitAttachmentStateChangesResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -850,8 +693,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("SubmitAttachmentStateChanges", kwargs)
 
     def submit_container_state_change(
-        self, **kwargs: Unpack[SubmitContainerStateChangeRequestTypeDef]
-    ) -> TargetResults[SubmitContainerStateChangeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitContainerStateChangeRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitContainerStateChangeResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -860,8 +703,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("SubmitContainerStateChange", kwargs)
 
     def submit_task_state_change(
-        self, **kwargs: Unpack[SubmitTaskStateChangeRequestTypeDef]
-    ) -> TargetResults[SubmitTaskStateChangeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitTaskStateChangeRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitTaskStateChangeResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -870,8 +713,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("SubmitTaskStateChange", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -882,8 +725,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UntagResource
@@ -891,8 +734,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_capacity_provider(
-        self, **kwargs: Unpack[UpdateCapacityProviderRequestTypeDef]
-    ) -> TargetResults[UpdateCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCapacityProviderResponseTypeDef]:
         """Modifies the parameters for a capacity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateCapacityProvider
@@ -900,8 +743,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateCapacityProvider", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Updates the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateCluster
@@ -909,8 +752,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_cluster_settings(
-        self, **kwargs: Unpack[UpdateClusterSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateClusterSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterSettingsResponseTypeDef]:
         """Modifies the settings to use for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateClusterSettings
@@ -918,8 +761,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateClusterSettings", kwargs)
 
     def update_container_agent(
-        self, **kwargs: Unpack[UpdateContainerAgentRequestTypeDef]
-    ) -> TargetResults[UpdateContainerAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContainerAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContainerAgentResponseTypeDef]:
         """Updates the Amazon ECS container agent on a specified container instance.
         Updating the Amazon ECS container agent doesn't interrupt running tasks or
         services on the container instance. The process for updating the agent
@@ -931,8 +774,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateContainerAgent", kwargs)
 
     def update_container_instances_state(
-        self, **kwargs: Unpack[UpdateContainerInstancesStateRequestTypeDef]
-    ) -> TargetResults[UpdateContainerInstancesStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContainerInstancesStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContainerInstancesStateResponseTypeDef]:
         """Modifies the status of an Amazon ECS container instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateContainerInstancesState
@@ -940,8 +783,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateContainerInstancesState", kwargs)
 
     def update_daemon(
-        self, **kwargs: Unpack[UpdateDaemonRequestTypeDef]
-    ) -> TargetResults[UpdateDaemonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDaemonRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDaemonResponseTypeDef]:
         """Updates the specified daemon. When you update a daemon, a new deployment
         is triggered that progressively rolls out the changes to the container
         instances associated with the daemon's capacity providers. For more
@@ -953,8 +796,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateDaemon", kwargs)
 
     def update_express_gateway_service(
-        self, **kwargs: Unpack[UpdateExpressGatewayServiceRequestTypeDef]
-    ) -> TargetResults[UpdateExpressGatewayServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExpressGatewayServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExpressGatewayServiceResponseTypeDef]:
         """Updates an existing Express service configuration. Modifies container
         settings, resource allocation, auto-scaling configuration, and other
         service parameters without recreating the service.
@@ -964,8 +807,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateExpressGatewayService", kwargs)
 
     def update_service(
-        self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> TargetResults[UpdateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceResponseTypeDef]:
         """Modifies the parameters of a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateService
@@ -973,8 +816,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateService", kwargs)
 
     def update_service_primary_task_set(
-        self, **kwargs: Unpack[UpdateServicePrimaryTaskSetRequestTypeDef]
-    ) -> TargetResults[UpdateServicePrimaryTaskSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServicePrimaryTaskSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServicePrimaryTaskSetResponseTypeDef]:
         """Modifies which task set in a service is the primary task set. Any
         parameters that are updated on the primary task set in a service will
         transition to the service. This is used when a service uses the EXTERNAL
@@ -986,8 +829,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateServicePrimaryTaskSet", kwargs)
 
     def update_task_protection(
-        self, **kwargs: Unpack[UpdateTaskProtectionRequestTypeDef]
-    ) -> TargetResults[UpdateTaskProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTaskProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskProtectionResponseTypeDef]:
         """Updates the protection status of a task. You can set protectionEnabled to
         true to protect your task from termination during scale-in events from
         Service Autoscaling or deployments.
@@ -997,8 +840,8 @@ class MultiRegionECS(MultiRegionClient):
         return self._call("UpdateTaskProtection", kwargs)
 
     def update_task_set(
-        self, **kwargs: Unpack[UpdateTaskSetRequestTypeDef]
-    ) -> TargetResults[UpdateTaskSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTaskSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskSetResponseTypeDef]:
         """Modifies a task set. This is used when a service uses the EXTERNAL
         deployment controller type. For more information, see Amazon ECS
         Deployment Types in the Amazon Elastic Container Service Developer Guide.
@@ -1013,8 +856,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountSettingsRequestTypeDef],
-    ) -> TargetResults[ListAccountSettingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountSettingsResponseTypeDef]:
         """Every page of ListAccountSettings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1036,8 +879,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttributesRequestTypeDef],
-    ) -> TargetResults[ListAttributesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttributesResponseTypeDef]:
         """Every page of ListAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1066,8 +909,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1089,8 +932,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContainerInstancesRequestTypeDef],
-    ) -> TargetResults[ListContainerInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContainerInstancesResponseTypeDef]:
         """Every page of ListContainerInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1116,8 +959,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1140,8 +983,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef],
-    ) -> TargetResults[ListServicesByNamespaceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesByNamespaceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicesByNamespaceResponseTypeDef]:
         """Every page of ListServicesByNamespace in every target, merged per target
         (botocore's build_full_result).
 
@@ -1168,8 +1011,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef],
-    ) -> TargetResults[ListTaskDefinitionFamiliesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskDefinitionFamiliesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaskDefinitionFamiliesResponseTypeDef]:
         """Every page of ListTaskDefinitionFamilies in every target, merged per
         target (botocore's build_full_result).
 
@@ -1193,8 +1036,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListTaskDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaskDefinitionsResponseTypeDef]:
         """Every page of ListTaskDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1218,8 +1061,8 @@ class MultiRegionECS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> TargetResults[ListTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1242,8 +1085,8 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountSettingsRequestTypeDef],
-    ) -> Items[SettingTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountSettingsRequestTypeDef],
+    ) -> Items[type_defs.SettingTypeDef]:
         """Each element of settings in every page of ListAccountSettings, from every
         target, as its page arrives (tagged with its target).
 
@@ -1258,8 +1101,8 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttributesRequestTypeDef],
-    ) -> Items[AttributeTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttributesRequestTypeDef],
+    ) -> Items[type_defs.AttributeTypeDef]:
         """Each element of attributes in every page of ListAttributes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1274,7 +1117,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
     ) -> Items[str]:
         """Each element of clusterArns in every page of ListClusters, from every
         target, as its page arrives (tagged with its target).
@@ -1290,7 +1133,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContainerInstancesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListContainerInstancesRequestTypeDef],
     ) -> Items[str]:
         """Each element of containerInstanceArns in every page of
         ListContainerInstances, from every target, as its page arrives (tagged
@@ -1307,7 +1150,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
     ) -> Items[str]:
         """Each element of serviceArns in every page of ListServices, from every
         target, as its page arrives (tagged with its target).
@@ -1323,7 +1166,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListServicesByNamespaceRequestTypeDef],
     ) -> Items[str]:
         """Each element of serviceArns in every page of ListServicesByNamespace, from
         every target, as its page arrives (tagged with its target).
@@ -1339,7 +1182,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTaskDefinitionFamiliesRequestTypeDef],
     ) -> Items[str]:
         """Each element of families in every page of ListTaskDefinitionFamilies, from
         every target, as its page arrives (tagged with its target).
@@ -1358,7 +1201,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTaskDefinitionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of taskDefinitionArns in every page of ListTaskDefinitions,
         from every target, as its page arrives (tagged with its target).
@@ -1374,7 +1217,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
     ) -> Items[str]:
         """Each element of taskArns in every page of ListTasks, from every target, as
         its page arrives (tagged with its target).
@@ -1390,7 +1233,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDaemonRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDaemonRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until DaemonActive.
 
@@ -1409,7 +1252,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDaemonDeploymentsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until DaemonDeploymentStopped.
 
@@ -1428,7 +1271,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDaemonDeploymentsRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until DaemonDeploymentSuccessful.
 
@@ -1447,7 +1290,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDaemonTaskDefinitionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until DaemonTaskDefinitionActive.
 
@@ -1466,7 +1309,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDaemonTaskDefinitionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until DaemonTaskDefinitionDeleted.
 
@@ -1488,7 +1331,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeServicesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeServicesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ServicesInactive.
 
@@ -1507,7 +1350,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeServicesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeServicesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ServicesStable.
 
@@ -1526,7 +1369,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until TasksRunning.
 
@@ -1545,7 +1388,7 @@ class MultiRegionECS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTasksRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until TasksStopped.
 

@@ -16,62 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessPointDescriptionResponseTypeDef,
-        AccessPointDescriptionTypeDef,
-        BackupPolicyDescriptionTypeDef,
-        CreateAccessPointRequestTypeDef,
-        CreateFileSystemRequestTypeDef,
-        CreateMountTargetRequestTypeDef,
-        CreateReplicationConfigurationRequestTypeDef,
-        CreateTagsRequestTypeDef,
-        DeleteAccessPointRequestTypeDef,
-        DeleteFileSystemPolicyRequestTypeDef,
-        DeleteFileSystemRequestTypeDef,
-        DeleteMountTargetRequestTypeDef,
-        DeleteReplicationConfigurationRequestTypeDef,
-        DeleteTagsRequestTypeDef,
-        DescribeAccessPointsRequestTypeDef,
-        DescribeAccessPointsResponseTypeDef,
-        DescribeAccountPreferencesRequestTypeDef,
-        DescribeAccountPreferencesResponseTypeDef,
-        DescribeBackupPolicyRequestTypeDef,
-        DescribeFileSystemPolicyRequestTypeDef,
-        DescribeFileSystemsRequestTypeDef,
-        DescribeFileSystemsResponseTypeDef,
-        DescribeLifecycleConfigurationRequestTypeDef,
-        DescribeMountTargetSecurityGroupsRequestTypeDef,
-        DescribeMountTargetSecurityGroupsResponseTypeDef,
-        DescribeMountTargetsRequestTypeDef,
-        DescribeMountTargetsResponseTypeDef,
-        DescribeReplicationConfigurationsRequestTypeDef,
-        DescribeReplicationConfigurationsResponseTypeDef,
-        DescribeTagsRequestTypeDef,
-        DescribeTagsResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        FileSystemDescriptionResponseTypeDef,
-        FileSystemDescriptionTypeDef,
-        FileSystemPolicyDescriptionTypeDef,
-        FileSystemProtectionDescriptionResponseTypeDef,
-        LifecycleConfigurationDescriptionTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ModifyMountTargetSecurityGroupsRequestTypeDef,
-        MountTargetDescriptionResponseTypeDef,
-        MountTargetDescriptionTypeDef,
-        PutAccountPreferencesRequestTypeDef,
-        PutAccountPreferencesResponseTypeDef,
-        PutBackupPolicyRequestTypeDef,
-        PutFileSystemPolicyRequestTypeDef,
-        PutLifecycleConfigurationRequestTypeDef,
-        ReplicationConfigurationDescriptionResponseTypeDef,
-        ReplicationConfigurationDescriptionTypeDef,
-        TagResourceRequestTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateFileSystemProtectionRequestTypeDef,
-        UpdateFileSystemRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEFS"]
 
@@ -83,8 +28,8 @@ class MultiRegionEFS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_access_point(
-        self, **kwargs: Unpack[CreateAccessPointRequestTypeDef]
-    ) -> TargetResults[AccessPointDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.AccessPointDescriptionResponseTypeDef]:
         """Creates an EFS access point. An access point is an application-specific
         view into an EFS file system that applies an operating system user and
         group, and a file system path, to any file system request made through the
@@ -101,8 +46,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("CreateAccessPoint", kwargs)
 
     def create_file_system(
-        self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
-    ) -> TargetResults[FileSystemDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.FileSystemDescriptionResponseTypeDef]:
         """Creates a new, empty file system. The operation requires a creation token
         in the request that Amazon EFS uses to ensure idempotent creation (calling
         the operation with same creation token has no effect).
@@ -112,8 +57,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("CreateFileSystem", kwargs)
 
     def create_mount_target(
-        self, **kwargs: Unpack[CreateMountTargetRequestTypeDef]
-    ) -> TargetResults[MountTargetDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMountTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.MountTargetDescriptionResponseTypeDef]:
         """Creates a mount target for a file system. You can then mount the file
         system on EC2 instances by using the mount target.
 
@@ -122,8 +67,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("CreateMountTarget", kwargs)
 
     def create_replication_configuration(
-        self, **kwargs: Unpack[CreateReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicationConfigurationDescriptionResponseTypeDef]:
         """Creates a replication conﬁguration to either a new or existing EFS file
         system. For more information, see Amazon EFS replication in the Amazon EFS
         User Guide.
@@ -134,8 +79,8 @@ class MultiRegionEFS(MultiRegionClient):
 
     @deprecated("CreateTags is deprecated. Use TagResource.")
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """DEPRECATED - CreateTags is deprecated and not maintained. To create tags
         for EFS resources, use the API action.
 
@@ -144,8 +89,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def delete_access_point(
-        self, **kwargs: Unpack[DeleteAccessPointRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified access point. After deletion is complete, new
         clients can no longer connect to the access points. Clients connected to
         the access point at the time of deletion will continue to function until
@@ -156,8 +101,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DeleteAccessPoint", kwargs)
 
     def delete_file_system(
-        self, **kwargs: Unpack[DeleteFileSystemRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a file system, permanently severing access to its contents. Upon
         return, the file system no longer exists and you can't access any contents
         of the deleted file system.
@@ -167,8 +112,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DeleteFileSystem", kwargs)
 
     def delete_file_system_policy(
-        self, **kwargs: Unpack[DeleteFileSystemPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileSystemPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the FileSystemPolicy for the specified file system. The default
         FileSystemPolicy goes into effect once the existing policy is deleted. For
         more information about the default file system policy, see Using
@@ -179,8 +124,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DeleteFileSystemPolicy", kwargs)
 
     def delete_mount_target(
-        self, **kwargs: Unpack[DeleteMountTargetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMountTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified mount target.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DeleteMountTarget
@@ -188,8 +133,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DeleteMountTarget", kwargs)
 
     def delete_replication_configuration(
-        self, **kwargs: Unpack[DeleteReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a replication configuration. Deleting a replication configuration
         ends the replication process. After a replication configuration is
         deleted, the destination file system becomes Writeable and its replication
@@ -202,8 +147,8 @@ class MultiRegionEFS(MultiRegionClient):
 
     @deprecated("DeleteTags is deprecated. Use UntagResource.")
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """DEPRECATED - DeleteTags is deprecated and not maintained. To remove tags
         from EFS resources, use the API action.
 
@@ -212,8 +157,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def describe_access_points(
-        self, **kwargs: Unpack[DescribeAccessPointsRequestTypeDef]
-    ) -> TargetResults[DescribeAccessPointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccessPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccessPointsResponseTypeDef]:
         """Returns the description of a specific Amazon EFS access point if the
         AccessPointId is provided. If you provide an EFS FileSystemId, it returns
         descriptions of all access points for that file system. You can provide
@@ -224,8 +169,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeAccessPoints", kwargs)
 
     def describe_account_preferences(
-        self, **kwargs: Unpack[DescribeAccountPreferencesRequestTypeDef]
-    ) -> TargetResults[DescribeAccountPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountPreferencesResponseTypeDef]:
         """Returns the account preferences settings for the Amazon Web Services
         account associated with the user making the request, in the current Amazon
         Web Services Region.
@@ -235,8 +180,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeAccountPreferences", kwargs)
 
     def describe_backup_policy(
-        self, **kwargs: Unpack[DescribeBackupPolicyRequestTypeDef]
-    ) -> TargetResults[BackupPolicyDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBackupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.BackupPolicyDescriptionTypeDef]:
         """Returns the backup policy for the specified EFS file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeBackupPolicy
@@ -244,8 +189,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeBackupPolicy", kwargs)
 
     def describe_file_system_policy(
-        self, **kwargs: Unpack[DescribeFileSystemPolicyRequestTypeDef]
-    ) -> TargetResults[FileSystemPolicyDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFileSystemPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.FileSystemPolicyDescriptionTypeDef]:
         """Returns the FileSystemPolicy for the specified EFS file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeFileSystemPolicy
@@ -253,8 +198,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeFileSystemPolicy", kwargs)
 
     def describe_file_systems(
-        self, **kwargs: Unpack[DescribeFileSystemsRequestTypeDef]
-    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFileSystemsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFileSystemsResponseTypeDef]:
         """Returns the description of a specific Amazon EFS file system if either the
         file system CreationToken or the FileSystemId is provided. Otherwise, it
         returns descriptions of all file systems owned by the caller's Amazon Web
@@ -266,8 +211,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeFileSystems", kwargs)
 
     def describe_lifecycle_configuration(
-        self, **kwargs: Unpack[DescribeLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[LifecycleConfigurationDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLifecycleConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.LifecycleConfigurationDescriptionTypeDef]:
         """Returns the current LifecycleConfiguration object for the specified EFS
         file system. Lifecycle management uses the LifecycleConfiguration object
         to identify when to move files between storage classes. For a file system
@@ -279,8 +224,9 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeLifecycleConfiguration", kwargs)
 
     def describe_mount_target_security_groups(
-        self, **kwargs: Unpack[DescribeMountTargetSecurityGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeMountTargetSecurityGroupsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMountTargetSecurityGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMountTargetSecurityGroupsResponseTypeDef]:
         """Returns the security groups currently in effect for a mount target. This
         operation requires that the network interface of the mount target has been
         created and the lifecycle state of the mount target is not deleted.
@@ -290,8 +236,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeMountTargetSecurityGroups", kwargs)
 
     def describe_mount_targets(
-        self, **kwargs: Unpack[DescribeMountTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeMountTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMountTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMountTargetsResponseTypeDef]:
         """Returns the descriptions of all the current mount targets, or a specific
         mount target, for a file system. When requesting all of the current mount
         targets, the order of mount targets returned in the response is
@@ -302,8 +248,9 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeMountTargets", kwargs)
 
     def describe_replication_configurations(
-        self, **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeReplicationConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReplicationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationConfigurationsResponseTypeDef]:
         """Retrieves the replication configuration for a specific file system. If a
         file system is not specified, all of the replication configurations for
         the Amazon Web Services account in an Amazon Web Services Region are
@@ -315,8 +262,8 @@ class MultiRegionEFS(MultiRegionClient):
 
     @deprecated("DescribeTags is deprecated. Use ListTagsForResource.")
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> TargetResults[DescribeTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
         """DEPRECATED - The DescribeTags action is deprecated and not maintained. To
         view tags associated with EFS resources, use the ListTagsForResource API
         action.
@@ -326,8 +273,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags for a top-level EFS resource. You must provide the ID of
         the resource that you want to retrieve the tags for.
 
@@ -336,8 +283,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_mount_target_security_groups(
-        self, **kwargs: Unpack[ModifyMountTargetSecurityGroupsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyMountTargetSecurityGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the set of security groups in effect for a mount target.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/ModifyMountTargetSecurityGroups
@@ -345,8 +292,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("ModifyMountTargetSecurityGroups", kwargs)
 
     def put_account_preferences(
-        self, **kwargs: Unpack[PutAccountPreferencesRequestTypeDef]
-    ) -> TargetResults[PutAccountPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountPreferencesResponseTypeDef]:
         """Use this operation to set the account preference in the current Amazon Web
         Services Region to use long 17 character (63 bit) or short 8 character (32
         bit) resource IDs for new EFS file system and mount target resources. All
@@ -359,8 +306,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("PutAccountPreferences", kwargs)
 
     def put_backup_policy(
-        self, **kwargs: Unpack[PutBackupPolicyRequestTypeDef]
-    ) -> TargetResults[BackupPolicyDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBackupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.BackupPolicyDescriptionTypeDef]:
         """Updates the file system's backup policy. Use this action to start or stop
         automatic backups of the file system.
 
@@ -369,8 +316,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("PutBackupPolicy", kwargs)
 
     def put_file_system_policy(
-        self, **kwargs: Unpack[PutFileSystemPolicyRequestTypeDef]
-    ) -> TargetResults[FileSystemPolicyDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFileSystemPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.FileSystemPolicyDescriptionTypeDef]:
         """Applies an Amazon EFS FileSystemPolicy to an Amazon EFS file system. A
         file system policy is an IAM resource-based policy and can contain
         multiple policy statements. A file system always has exactly one file
@@ -385,8 +332,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("PutFileSystemPolicy", kwargs)
 
     def put_lifecycle_configuration(
-        self, **kwargs: Unpack[PutLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[LifecycleConfigurationDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLifecycleConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.LifecycleConfigurationDescriptionTypeDef]:
         """Use this action to manage storage for your file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/PutLifecycleConfiguration
@@ -394,8 +341,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("PutLifecycleConfiguration", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a tag for an EFS resource. You can create tags for EFS file
         systems and access points using this API operation.
 
@@ -404,8 +351,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from an EFS resource. You can remove tags from EFS file
         systems and access points using this API operation.
 
@@ -414,8 +361,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_file_system(
-        self, **kwargs: Unpack[UpdateFileSystemRequestTypeDef]
-    ) -> TargetResults[FileSystemDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.FileSystemDescriptionResponseTypeDef]:
         """Updates the throughput mode or the amount of provisioned throughput of an
         existing file system.
 
@@ -424,8 +371,8 @@ class MultiRegionEFS(MultiRegionClient):
         return self._call("UpdateFileSystem", kwargs)
 
     def update_file_system_protection(
-        self, **kwargs: Unpack[UpdateFileSystemProtectionRequestTypeDef]
-    ) -> TargetResults[FileSystemProtectionDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFileSystemProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.FileSystemProtectionDescriptionResponseTypeDef]:
         """Updates protection on the file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/UpdateFileSystemProtection
@@ -438,8 +385,8 @@ class MultiRegionEFS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccessPointsRequestTypeDef],
-    ) -> TargetResults[DescribeAccessPointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccessPointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccessPointsResponseTypeDef]:
         """Every page of DescribeAccessPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -464,8 +411,8 @@ class MultiRegionEFS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
-    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFileSystemsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFileSystemsResponseTypeDef]:
         """Every page of DescribeFileSystems in every target, merged per target
         (botocore's build_full_result).
 
@@ -491,8 +438,8 @@ class MultiRegionEFS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMountTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeMountTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMountTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMountTargetsResponseTypeDef]:
         """Every page of DescribeMountTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -517,8 +464,8 @@ class MultiRegionEFS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeReplicationConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationConfigurationsResponseTypeDef]:
         """Every page of DescribeReplicationConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -544,8 +491,8 @@ class MultiRegionEFS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> TargetResults[DescribeTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -568,8 +515,8 @@ class MultiRegionEFS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccessPointsRequestTypeDef],
-    ) -> Items[AccessPointDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccessPointsRequestTypeDef],
+    ) -> Items[type_defs.AccessPointDescriptionTypeDef]:
         """Each element of AccessPoints in every page of DescribeAccessPoints, from
         every target, as its page arrives (tagged with its target).
 
@@ -584,8 +531,8 @@ class MultiRegionEFS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
-    ) -> Items[FileSystemDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFileSystemsRequestTypeDef],
+    ) -> Items[type_defs.FileSystemDescriptionTypeDef]:
         """Each element of FileSystems in every page of DescribeFileSystems, from
         every target, as its page arrives (tagged with its target).
 
@@ -600,8 +547,8 @@ class MultiRegionEFS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMountTargetsRequestTypeDef],
-    ) -> Items[MountTargetDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMountTargetsRequestTypeDef],
+    ) -> Items[type_defs.MountTargetDescriptionTypeDef]:
         """Each element of MountTargets in every page of DescribeMountTargets, from
         every target, as its page arrives (tagged with its target).
 
@@ -616,8 +563,8 @@ class MultiRegionEFS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef],
-    ) -> Items[ReplicationConfigurationDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ReplicationConfigurationDescriptionTypeDef]:
         """Each element of Replications in every page of
         DescribeReplicationConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -637,8 +584,8 @@ class MultiRegionEFS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of DescribeTags, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,145 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessPolicyTypeDef,
-        AddonInfoTypeDef,
-        AssociateAccessPolicyRequestTypeDef,
-        AssociateAccessPolicyResponseTypeDef,
-        AssociateEncryptionConfigRequestTypeDef,
-        AssociateEncryptionConfigResponseTypeDef,
-        AssociateIdentityProviderConfigRequestTypeDef,
-        AssociateIdentityProviderConfigResponseTypeDef,
-        AssociatedAccessPolicyTypeDef,
-        CapabilitySummaryTypeDef,
-        ClusterVersionInformationTypeDef,
-        CreateAccessEntryRequestTypeDef,
-        CreateAccessEntryResponseTypeDef,
-        CreateAddonRequestTypeDef,
-        CreateAddonResponseTypeDef,
-        CreateCapabilityRequestTypeDef,
-        CreateCapabilityResponseTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateEksAnywhereSubscriptionRequestTypeDef,
-        CreateEksAnywhereSubscriptionResponseTypeDef,
-        CreateFargateProfileRequestTypeDef,
-        CreateFargateProfileResponseTypeDef,
-        CreateNodegroupRequestTypeDef,
-        CreateNodegroupResponseTypeDef,
-        CreatePodIdentityAssociationRequestTypeDef,
-        CreatePodIdentityAssociationResponseTypeDef,
-        DeleteAccessEntryRequestTypeDef,
-        DeleteAccessEntryResponseTypeDef,
-        DeleteAddonRequestTypeDef,
-        DeleteAddonResponseTypeDef,
-        DeleteCapabilityRequestTypeDef,
-        DeleteCapabilityResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteEksAnywhereSubscriptionRequestTypeDef,
-        DeleteEksAnywhereSubscriptionResponseTypeDef,
-        DeleteFargateProfileRequestTypeDef,
-        DeleteFargateProfileResponseTypeDef,
-        DeleteNodegroupRequestTypeDef,
-        DeleteNodegroupResponseTypeDef,
-        DeletePodIdentityAssociationRequestTypeDef,
-        DeletePodIdentityAssociationResponseTypeDef,
-        DeregisterClusterRequestTypeDef,
-        DeregisterClusterResponseTypeDef,
-        DescribeAccessEntryRequestTypeDef,
-        DescribeAccessEntryResponseTypeDef,
-        DescribeAddonConfigurationRequestTypeDef,
-        DescribeAddonConfigurationResponseTypeDef,
-        DescribeAddonRequestTypeDef,
-        DescribeAddonResponseTypeDef,
-        DescribeAddonVersionsRequestTypeDef,
-        DescribeAddonVersionsResponseTypeDef,
-        DescribeCapabilityRequestTypeDef,
-        DescribeCapabilityResponseTypeDef,
-        DescribeClusterRequestTypeDef,
-        DescribeClusterResponseTypeDef,
-        DescribeClusterVersionsRequestTypeDef,
-        DescribeClusterVersionsResponseTypeDef,
-        DescribeEksAnywhereSubscriptionRequestTypeDef,
-        DescribeEksAnywhereSubscriptionResponseTypeDef,
-        DescribeFargateProfileRequestTypeDef,
-        DescribeFargateProfileResponseTypeDef,
-        DescribeIdentityProviderConfigRequestTypeDef,
-        DescribeIdentityProviderConfigResponseTypeDef,
-        DescribeInsightRequestTypeDef,
-        DescribeInsightResponseTypeDef,
-        DescribeInsightsRefreshRequestTypeDef,
-        DescribeInsightsRefreshResponseTypeDef,
-        DescribeNodegroupRequestTypeDef,
-        DescribeNodegroupResponseTypeDef,
-        DescribePodIdentityAssociationRequestTypeDef,
-        DescribePodIdentityAssociationResponseTypeDef,
-        DescribeUpdateRequestTypeDef,
-        DescribeUpdateResponseTypeDef,
-        DisassociateAccessPolicyRequestTypeDef,
-        DisassociateAccessPolicyResponseTypeDef,
-        DisassociateIdentityProviderConfigRequestTypeDef,
-        DisassociateIdentityProviderConfigResponseTypeDef,
-        EksAnywhereSubscriptionTypeDef,
-        IdentityProviderConfigTypeDef,
-        InsightSummaryTypeDef,
-        ListAccessEntriesRequestTypeDef,
-        ListAccessEntriesResponseTypeDef,
-        ListAccessPoliciesRequestTypeDef,
-        ListAccessPoliciesResponseTypeDef,
-        ListAddonsRequestTypeDef,
-        ListAddonsResponseTypeDef,
-        ListAssociatedAccessPoliciesRequestTypeDef,
-        ListAssociatedAccessPoliciesResponseTypeDef,
-        ListCapabilitiesRequestTypeDef,
-        ListCapabilitiesResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListEksAnywhereSubscriptionsRequestTypeDef,
-        ListEksAnywhereSubscriptionsResponseTypeDef,
-        ListFargateProfilesRequestTypeDef,
-        ListFargateProfilesResponseTypeDef,
-        ListIdentityProviderConfigsRequestTypeDef,
-        ListIdentityProviderConfigsResponseTypeDef,
-        ListInsightsRequestTypeDef,
-        ListInsightsResponseTypeDef,
-        ListNodegroupsRequestTypeDef,
-        ListNodegroupsResponseTypeDef,
-        ListPodIdentityAssociationsRequestTypeDef,
-        ListPodIdentityAssociationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUpdatesRequestTypeDef,
-        ListUpdatesResponseTypeDef,
-        PodIdentityAssociationSummaryTypeDef,
-        RegisterClusterRequestTypeDef,
-        RegisterClusterResponseTypeDef,
-        StartInsightsRefreshRequestTypeDef,
-        StartInsightsRefreshResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccessEntryRequestTypeDef,
-        UpdateAccessEntryResponseTypeDef,
-        UpdateAddonRequestTypeDef,
-        UpdateAddonResponseTypeDef,
-        UpdateCapabilityRequestTypeDef,
-        UpdateCapabilityResponseTypeDef,
-        UpdateClusterConfigRequestTypeDef,
-        UpdateClusterConfigResponseTypeDef,
-        UpdateClusterVersionRequestTypeDef,
-        UpdateClusterVersionResponseTypeDef,
-        UpdateEksAnywhereSubscriptionRequestTypeDef,
-        UpdateEksAnywhereSubscriptionResponseTypeDef,
-        UpdateNodegroupConfigRequestTypeDef,
-        UpdateNodegroupConfigResponseTypeDef,
-        UpdateNodegroupVersionRequestTypeDef,
-        UpdateNodegroupVersionResponseTypeDef,
-        UpdatePodIdentityAssociationRequestTypeDef,
-        UpdatePodIdentityAssociationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEKS"]
 
@@ -170,8 +32,8 @@ class MultiRegionEKS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_access_policy(
-        self, **kwargs: Unpack[AssociateAccessPolicyRequestTypeDef]
-    ) -> TargetResults[AssociateAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAccessPolicyResponseTypeDef]:
         """Associates an access policy and its scope to an access entry. For more
         information about associating access policies, see Associating and
         disassociating access policies to and from access entries in the Amazon
@@ -182,8 +44,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("AssociateAccessPolicy", kwargs)
 
     def associate_encryption_config(
-        self, **kwargs: Unpack[AssociateEncryptionConfigRequestTypeDef]
-    ) -> TargetResults[AssociateEncryptionConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateEncryptionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateEncryptionConfigResponseTypeDef]:
         """Associates an encryption configuration to an existing cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/AssociateEncryptionConfig
@@ -191,8 +53,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("AssociateEncryptionConfig", kwargs)
 
     def associate_identity_provider_config(
-        self, **kwargs: Unpack[AssociateIdentityProviderConfigRequestTypeDef]
-    ) -> TargetResults[AssociateIdentityProviderConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIdentityProviderConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateIdentityProviderConfigResponseTypeDef]:
         """Associates an identity provider configuration to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/AssociateIdentityProviderConfig
@@ -200,8 +62,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("AssociateIdentityProviderConfig", kwargs)
 
     def create_access_entry(
-        self, **kwargs: Unpack[CreateAccessEntryRequestTypeDef]
-    ) -> TargetResults[CreateAccessEntryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessEntryResponseTypeDef]:
         """Creates an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateAccessEntry
@@ -209,8 +71,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateAccessEntry", kwargs)
 
     def create_addon(
-        self, **kwargs: Unpack[CreateAddonRequestTypeDef]
-    ) -> TargetResults[CreateAddonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAddonRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAddonResponseTypeDef]:
         """Creates an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateAddon
@@ -218,8 +80,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateAddon", kwargs)
 
     def create_capability(
-        self, **kwargs: Unpack[CreateCapabilityRequestTypeDef]
-    ) -> TargetResults[CreateCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapabilityResponseTypeDef]:
         """Creates a managed capability resource for an Amazon EKS cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateCapability
@@ -227,8 +89,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateCapability", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates an Amazon EKS control plane.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateCluster
@@ -236,8 +98,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_eks_anywhere_subscription(
-        self, **kwargs: Unpack[CreateEksAnywhereSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateEksAnywhereSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEksAnywhereSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEksAnywhereSubscriptionResponseTypeDef]:
         """Creates an EKS Anywhere subscription. When a subscription is created, it
         is a contract agreement for the length of the term specified in the
         request. Licenses that are used to validate support are provisioned in
@@ -249,8 +111,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateEksAnywhereSubscription", kwargs)
 
     def create_fargate_profile(
-        self, **kwargs: Unpack[CreateFargateProfileRequestTypeDef]
-    ) -> TargetResults[CreateFargateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFargateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFargateProfileResponseTypeDef]:
         """Creates an Fargate profile for your Amazon EKS cluster. You must have at
         least one Fargate profile in a cluster to be able to run pods on Fargate.
 
@@ -259,8 +121,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateFargateProfile", kwargs)
 
     def create_nodegroup(
-        self, **kwargs: Unpack[CreateNodegroupRequestTypeDef]
-    ) -> TargetResults[CreateNodegroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNodegroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNodegroupResponseTypeDef]:
         """Creates a managed node group for an Amazon EKS cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateNodegroup
@@ -268,8 +130,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreateNodegroup", kwargs)
 
     def create_pod_identity_association(
-        self, **kwargs: Unpack[CreatePodIdentityAssociationRequestTypeDef]
-    ) -> TargetResults[CreatePodIdentityAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePodIdentityAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePodIdentityAssociationResponseTypeDef]:
         """Creates an EKS Pod Identity association between a service account in an
         Amazon EKS cluster and an IAM role with EKS Pod Identity. Use EKS Pod
         Identity to give temporary IAM credentials to Pods and the credentials are
@@ -280,8 +142,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("CreatePodIdentityAssociation", kwargs)
 
     def delete_access_entry(
-        self, **kwargs: Unpack[DeleteAccessEntryRequestTypeDef]
-    ) -> TargetResults[DeleteAccessEntryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessEntryResponseTypeDef]:
         """Deletes an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteAccessEntry
@@ -289,8 +151,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteAccessEntry", kwargs)
 
     def delete_addon(
-        self, **kwargs: Unpack[DeleteAddonRequestTypeDef]
-    ) -> TargetResults[DeleteAddonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAddonRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAddonResponseTypeDef]:
         """Deletes an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteAddon
@@ -298,8 +160,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteAddon", kwargs)
 
     def delete_capability(
-        self, **kwargs: Unpack[DeleteCapabilityRequestTypeDef]
-    ) -> TargetResults[DeleteCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapabilityResponseTypeDef]:
         """Deletes a managed capability from your Amazon EKS cluster. When you delete
         a capability, Amazon EKS removes the capability infrastructure but retains
         all resources that were managed by the capability.
@@ -309,8 +171,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteCapability", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes an Amazon EKS cluster control plane.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteCluster
@@ -318,8 +180,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_eks_anywhere_subscription(
-        self, **kwargs: Unpack[DeleteEksAnywhereSubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteEksAnywhereSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEksAnywhereSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEksAnywhereSubscriptionResponseTypeDef]:
         """Deletes an expired or inactive subscription. Deleting inactive
         subscriptions removes them from the Amazon Web Services Management Console
         view and from list/describe API responses. Subscriptions can only be
@@ -331,8 +193,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteEksAnywhereSubscription", kwargs)
 
     def delete_fargate_profile(
-        self, **kwargs: Unpack[DeleteFargateProfileRequestTypeDef]
-    ) -> TargetResults[DeleteFargateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFargateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFargateProfileResponseTypeDef]:
         """Deletes an Fargate profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteFargateProfile
@@ -340,8 +202,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteFargateProfile", kwargs)
 
     def delete_nodegroup(
-        self, **kwargs: Unpack[DeleteNodegroupRequestTypeDef]
-    ) -> TargetResults[DeleteNodegroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNodegroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNodegroupResponseTypeDef]:
         """Deletes a managed node group.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteNodegroup
@@ -349,8 +211,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeleteNodegroup", kwargs)
 
     def delete_pod_identity_association(
-        self, **kwargs: Unpack[DeletePodIdentityAssociationRequestTypeDef]
-    ) -> TargetResults[DeletePodIdentityAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePodIdentityAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePodIdentityAssociationResponseTypeDef]:
         """Deletes a EKS Pod Identity association.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeletePodIdentityAssociation
@@ -358,8 +220,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeletePodIdentityAssociation", kwargs)
 
     def deregister_cluster(
-        self, **kwargs: Unpack[DeregisterClusterRequestTypeDef]
-    ) -> TargetResults[DeregisterClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterClusterResponseTypeDef]:
         """Deregisters a connected cluster to remove it from the Amazon EKS control
         plane.
 
@@ -368,8 +230,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DeregisterCluster", kwargs)
 
     def describe_access_entry(
-        self, **kwargs: Unpack[DescribeAccessEntryRequestTypeDef]
-    ) -> TargetResults[DescribeAccessEntryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccessEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccessEntryResponseTypeDef]:
         """Describes an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAccessEntry
@@ -377,8 +239,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeAccessEntry", kwargs)
 
     def describe_addon(
-        self, **kwargs: Unpack[DescribeAddonRequestTypeDef]
-    ) -> TargetResults[DescribeAddonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddonRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddonResponseTypeDef]:
         """Describes an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddon
@@ -386,8 +248,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeAddon", kwargs)
 
     def describe_addon_configuration(
-        self, **kwargs: Unpack[DescribeAddonConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeAddonConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddonConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddonConfigurationResponseTypeDef]:
         """Returns configuration options.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddonConfiguration
@@ -395,8 +257,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeAddonConfiguration", kwargs)
 
     def describe_addon_versions(
-        self, **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeAddonVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddonVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddonVersionsResponseTypeDef]:
         """Describes the versions for an add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddonVersions
@@ -404,8 +266,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeAddonVersions", kwargs)
 
     def describe_capability(
-        self, **kwargs: Unpack[DescribeCapabilityRequestTypeDef]
-    ) -> TargetResults[DescribeCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapabilityResponseTypeDef]:
         """Returns detailed information about a specific managed capability in your
         Amazon EKS cluster, including its current status, configuration, health
         information, and any issues that may be affecting its operation.
@@ -415,8 +277,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeCapability", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> TargetResults[DescribeClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterResponseTypeDef]:
         """Describes an Amazon EKS cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeCluster
@@ -424,8 +286,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeCluster", kwargs)
 
     def describe_cluster_versions(
-        self, **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeClusterVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterVersionsResponseTypeDef]:
         """Lists available Kubernetes versions for Amazon EKS clusters.
 
         Deprecated parameters: status.
@@ -435,8 +297,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeClusterVersions", kwargs)
 
     def describe_eks_anywhere_subscription(
-        self, **kwargs: Unpack[DescribeEksAnywhereSubscriptionRequestTypeDef]
-    ) -> TargetResults[DescribeEksAnywhereSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEksAnywhereSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEksAnywhereSubscriptionResponseTypeDef]:
         """Returns descriptive information about a subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeEksAnywhereSubscription
@@ -444,8 +306,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeEksAnywhereSubscription", kwargs)
 
     def describe_fargate_profile(
-        self, **kwargs: Unpack[DescribeFargateProfileRequestTypeDef]
-    ) -> TargetResults[DescribeFargateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFargateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFargateProfileResponseTypeDef]:
         """Describes an Fargate profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeFargateProfile
@@ -453,8 +315,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeFargateProfile", kwargs)
 
     def describe_identity_provider_config(
-        self, **kwargs: Unpack[DescribeIdentityProviderConfigRequestTypeDef]
-    ) -> TargetResults[DescribeIdentityProviderConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIdentityProviderConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdentityProviderConfigResponseTypeDef]:
         """Describes an identity provider configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeIdentityProviderConfig
@@ -462,8 +324,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeIdentityProviderConfig", kwargs)
 
     def describe_insight(
-        self, **kwargs: Unpack[DescribeInsightRequestTypeDef]
-    ) -> TargetResults[DescribeInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInsightResponseTypeDef]:
         """Returns details about an insight that you specify using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeInsight
@@ -471,8 +333,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeInsight", kwargs)
 
     def describe_insights_refresh(
-        self, **kwargs: Unpack[DescribeInsightsRefreshRequestTypeDef]
-    ) -> TargetResults[DescribeInsightsRefreshResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInsightsRefreshRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInsightsRefreshResponseTypeDef]:
         """Returns the status of the latest on-demand cluster insights refresh
         operation.
 
@@ -481,8 +343,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeInsightsRefresh", kwargs)
 
     def describe_nodegroup(
-        self, **kwargs: Unpack[DescribeNodegroupRequestTypeDef]
-    ) -> TargetResults[DescribeNodegroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNodegroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNodegroupResponseTypeDef]:
         """Describes a managed node group.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeNodegroup
@@ -490,8 +352,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeNodegroup", kwargs)
 
     def describe_pod_identity_association(
-        self, **kwargs: Unpack[DescribePodIdentityAssociationRequestTypeDef]
-    ) -> TargetResults[DescribePodIdentityAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePodIdentityAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePodIdentityAssociationResponseTypeDef]:
         """Returns descriptive information about an EKS Pod Identity association.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribePodIdentityAssociation
@@ -499,8 +361,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribePodIdentityAssociation", kwargs)
 
     def describe_update(
-        self, **kwargs: Unpack[DescribeUpdateRequestTypeDef]
-    ) -> TargetResults[DescribeUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUpdateResponseTypeDef]:
         """Describes an update to an Amazon EKS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeUpdate
@@ -508,8 +370,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DescribeUpdate", kwargs)
 
     def disassociate_access_policy(
-        self, **kwargs: Unpack[DisassociateAccessPolicyRequestTypeDef]
-    ) -> TargetResults[DisassociateAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAccessPolicyResponseTypeDef]:
         """Disassociates an access policy from an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DisassociateAccessPolicy
@@ -517,8 +379,9 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DisassociateAccessPolicy", kwargs)
 
     def disassociate_identity_provider_config(
-        self, **kwargs: Unpack[DisassociateIdentityProviderConfigRequestTypeDef]
-    ) -> TargetResults[DisassociateIdentityProviderConfigResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateIdentityProviderConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateIdentityProviderConfigResponseTypeDef]:
         """Disassociates an identity provider configuration from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DisassociateIdentityProviderConfig
@@ -526,8 +389,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("DisassociateIdentityProviderConfig", kwargs)
 
     def list_access_entries(
-        self, **kwargs: Unpack[ListAccessEntriesRequestTypeDef]
-    ) -> TargetResults[ListAccessEntriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessEntriesResponseTypeDef]:
         """Lists the access entries for your cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessEntries
@@ -535,8 +398,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListAccessEntries", kwargs)
 
     def list_access_policies(
-        self, **kwargs: Unpack[ListAccessPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPoliciesResponseTypeDef]:
         """Lists the available access policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessPolicies
@@ -544,8 +407,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListAccessPolicies", kwargs)
 
     def list_addons(
-        self, **kwargs: Unpack[ListAddonsRequestTypeDef]
-    ) -> TargetResults[ListAddonsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAddonsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAddonsResponseTypeDef]:
         """Lists the installed add-ons.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAddons
@@ -553,8 +416,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListAddons", kwargs)
 
     def list_associated_access_policies(
-        self, **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAssociatedAccessPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedAccessPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedAccessPoliciesResponseTypeDef]:
         """Lists the access policies associated with an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAssociatedAccessPolicies
@@ -562,8 +425,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListAssociatedAccessPolicies", kwargs)
 
     def list_capabilities(
-        self, **kwargs: Unpack[ListCapabilitiesRequestTypeDef]
-    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCapabilitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCapabilitiesResponseTypeDef]:
         """Lists all managed capabilities in your Amazon EKS cluster. You can use
         this operation to get an overview of all capabilities and their current
         status.
@@ -573,8 +436,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListCapabilities", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Lists the Amazon EKS clusters in your Amazon Web Services account in the
         specified Amazon Web Services Region.
 
@@ -583,8 +446,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_eks_anywhere_subscriptions(
-        self, **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEksAnywhereSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEksAnywhereSubscriptionsResponseTypeDef]:
         """Displays the full description of the subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListEksAnywhereSubscriptions
@@ -592,8 +455,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListEksAnywhereSubscriptions", kwargs)
 
     def list_fargate_profiles(
-        self, **kwargs: Unpack[ListFargateProfilesRequestTypeDef]
-    ) -> TargetResults[ListFargateProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFargateProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFargateProfilesResponseTypeDef]:
         """Lists the Fargate profiles associated with the specified cluster in your
         Amazon Web Services account in the specified Amazon Web Services Region.
 
@@ -602,8 +465,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListFargateProfiles", kwargs)
 
     def list_identity_provider_configs(
-        self, **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef]
-    ) -> TargetResults[ListIdentityProviderConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityProviderConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityProviderConfigsResponseTypeDef]:
         """Lists the identity provider configurations for your cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListIdentityProviderConfigs
@@ -611,8 +474,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListIdentityProviderConfigs", kwargs)
 
     def list_insights(
-        self, **kwargs: Unpack[ListInsightsRequestTypeDef]
-    ) -> TargetResults[ListInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInsightsResponseTypeDef]:
         """Returns a list of all insights checked for against the specified cluster.
         You can filter which insights are returned by category, associated
         Kubernetes version, and status. The default filter lists all categories
@@ -623,8 +486,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListInsights", kwargs)
 
     def list_nodegroups(
-        self, **kwargs: Unpack[ListNodegroupsRequestTypeDef]
-    ) -> TargetResults[ListNodegroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodegroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodegroupsResponseTypeDef]:
         """Lists the managed node groups associated with the specified cluster in
         your Amazon Web Services account in the specified Amazon Web Services
         Region. Self-managed node groups aren't listed.
@@ -634,8 +497,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListNodegroups", kwargs)
 
     def list_pod_identity_associations(
-        self, **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef]
-    ) -> TargetResults[ListPodIdentityAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPodIdentityAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPodIdentityAssociationsResponseTypeDef]:
         """List the EKS Pod Identity associations in a cluster. You can filter the
         list by the namespace that the association is in or the service account
         that the association uses.
@@ -645,8 +508,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListPodIdentityAssociations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon EKS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListTagsForResource
@@ -654,8 +517,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_updates(
-        self, **kwargs: Unpack[ListUpdatesRequestTypeDef]
-    ) -> TargetResults[ListUpdatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUpdatesResponseTypeDef]:
         """Lists the updates associated with an Amazon EKS resource in your Amazon
         Web Services account, in the specified Amazon Web Services Region.
 
@@ -664,8 +527,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("ListUpdates", kwargs)
 
     def register_cluster(
-        self, **kwargs: Unpack[RegisterClusterRequestTypeDef]
-    ) -> TargetResults[RegisterClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterClusterResponseTypeDef]:
         """Connects a Kubernetes cluster to the Amazon EKS control plane.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/RegisterCluster
@@ -673,8 +536,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("RegisterCluster", kwargs)
 
     def start_insights_refresh(
-        self, **kwargs: Unpack[StartInsightsRefreshRequestTypeDef]
-    ) -> TargetResults[StartInsightsRefreshResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInsightsRefreshRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInsightsRefreshResponseTypeDef]:
         """Initiates an on-demand refresh operation for cluster insights, getting the
         latest analysis outside of the standard refresh schedule.
 
@@ -683,8 +546,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("StartInsightsRefresh", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to an Amazon EKS resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -699,8 +562,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from an Amazon EKS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UntagResource
@@ -708,8 +571,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_entry(
-        self, **kwargs: Unpack[UpdateAccessEntryRequestTypeDef]
-    ) -> TargetResults[UpdateAccessEntryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessEntryResponseTypeDef]:
         """Updates an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UpdateAccessEntry
@@ -717,8 +580,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateAccessEntry", kwargs)
 
     def update_addon(
-        self, **kwargs: Unpack[UpdateAddonRequestTypeDef]
-    ) -> TargetResults[UpdateAddonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAddonRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAddonResponseTypeDef]:
         """Updates an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UpdateAddon
@@ -726,8 +589,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateAddon", kwargs)
 
     def update_capability(
-        self, **kwargs: Unpack[UpdateCapabilityRequestTypeDef]
-    ) -> TargetResults[UpdateCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCapabilityResponseTypeDef]:
         """Updates the configuration of a managed capability in your Amazon EKS
         cluster. You can update the IAM role, configuration settings, and delete
         propagation policy for a capability.
@@ -737,8 +600,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateCapability", kwargs)
 
     def update_cluster_config(
-        self, **kwargs: Unpack[UpdateClusterConfigRequestTypeDef]
-    ) -> TargetResults[UpdateClusterConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterConfigResponseTypeDef]:
         """Updates an Amazon EKS cluster configuration. Your cluster continues to
         function during the update. The response output includes an update ID that
         you can use to track the status of your cluster update with
@@ -749,8 +612,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateClusterConfig", kwargs)
 
     def update_cluster_version(
-        self, **kwargs: Unpack[UpdateClusterVersionRequestTypeDef]
-    ) -> TargetResults[UpdateClusterVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterVersionResponseTypeDef]:
         """Updates an Amazon EKS cluster to the specified Kubernetes version. Your
         cluster continues to function during the update. The response output
         includes an update ID that you can use to track the status of your cluster
@@ -761,8 +624,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateClusterVersion", kwargs)
 
     def update_eks_anywhere_subscription(
-        self, **kwargs: Unpack[UpdateEksAnywhereSubscriptionRequestTypeDef]
-    ) -> TargetResults[UpdateEksAnywhereSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEksAnywhereSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEksAnywhereSubscriptionResponseTypeDef]:
         """Update an EKS Anywhere Subscription. Only auto renewal and tags can be
         updated after subscription creation.
 
@@ -771,8 +634,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateEksAnywhereSubscription", kwargs)
 
     def update_nodegroup_config(
-        self, **kwargs: Unpack[UpdateNodegroupConfigRequestTypeDef]
-    ) -> TargetResults[UpdateNodegroupConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNodegroupConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNodegroupConfigResponseTypeDef]:
         """Updates an Amazon EKS managed node group configuration. Your node group
         continues to function during the update. The response output includes an
         update ID that you can use to track the status of your node group update
@@ -785,8 +648,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateNodegroupConfig", kwargs)
 
     def update_nodegroup_version(
-        self, **kwargs: Unpack[UpdateNodegroupVersionRequestTypeDef]
-    ) -> TargetResults[UpdateNodegroupVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNodegroupVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNodegroupVersionResponseTypeDef]:
         """Updates the Kubernetes version or AMI version of an Amazon EKS managed
         node group.
 
@@ -795,8 +658,8 @@ class MultiRegionEKS(MultiRegionClient):
         return self._call("UpdateNodegroupVersion", kwargs)
 
     def update_pod_identity_association(
-        self, **kwargs: Unpack[UpdatePodIdentityAssociationRequestTypeDef]
-    ) -> TargetResults[UpdatePodIdentityAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePodIdentityAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePodIdentityAssociationResponseTypeDef]:
         """Updates a EKS Pod Identity association. In an update, you can change the
         IAM role, the target IAM role, or disableSessionTags. You must change at
         least one of these in an update. An association can't be moved between
@@ -814,8 +677,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeAddonVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddonVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAddonVersionsResponseTypeDef]:
         """Every page of DescribeAddonVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -837,8 +700,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeClusterVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClusterVersionsResponseTypeDef]:
         """Every page of DescribeClusterVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -862,8 +725,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessEntriesRequestTypeDef],
-    ) -> TargetResults[ListAccessEntriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessEntriesResponseTypeDef]:
         """Every page of ListAccessEntries in every target, merged per target
         (botocore's build_full_result).
 
@@ -885,8 +748,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPoliciesResponseTypeDef]:
         """Every page of ListAccessPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -908,8 +771,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAddonsRequestTypeDef],
-    ) -> TargetResults[ListAddonsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddonsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAddonsResponseTypeDef]:
         """Every page of ListAddons in every target, merged per target (botocore's
         build_full_result).
 
@@ -931,8 +794,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAssociatedAccessPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedAccessPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedAccessPoliciesResponseTypeDef]:
         """Every page of ListAssociatedAccessPolicies in every target, merged per
         target (botocore's build_full_result).
 
@@ -954,8 +817,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
-    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapabilitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCapabilitiesResponseTypeDef]:
         """Every page of ListCapabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -979,8 +842,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1003,8 +866,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEksAnywhereSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEksAnywhereSubscriptionsResponseTypeDef]:
         """Every page of ListEksAnywhereSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1026,8 +889,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFargateProfilesRequestTypeDef],
-    ) -> TargetResults[ListFargateProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFargateProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFargateProfilesResponseTypeDef]:
         """Every page of ListFargateProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1050,8 +913,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef],
-    ) -> TargetResults[ListIdentityProviderConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityProviderConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIdentityProviderConfigsResponseTypeDef]:
         """Every page of ListIdentityProviderConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1073,8 +936,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInsightsRequestTypeDef],
-    ) -> TargetResults[ListInsightsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInsightsResponseTypeDef]:
         """Every page of ListInsights in every target, merged per target (botocore's
         build_full_result).
 
@@ -1099,8 +962,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNodegroupsRequestTypeDef],
-    ) -> TargetResults[ListNodegroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodegroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNodegroupsResponseTypeDef]:
         """Every page of ListNodegroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1124,8 +987,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef],
-    ) -> TargetResults[ListPodIdentityAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPodIdentityAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPodIdentityAssociationsResponseTypeDef]:
         """Every page of ListPodIdentityAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1149,8 +1012,8 @@ class MultiRegionEKS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUpdatesRequestTypeDef],
-    ) -> TargetResults[ListUpdatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUpdatesResponseTypeDef]:
         """Every page of ListUpdates in every target, merged per target (botocore's
         build_full_result).
 
@@ -1172,8 +1035,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef],
-    ) -> Items[AddonInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddonVersionsRequestTypeDef],
+    ) -> Items[type_defs.AddonInfoTypeDef]:
         """Each element of addons in every page of DescribeAddonVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1188,8 +1051,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef],
-    ) -> Items[ClusterVersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterVersionsRequestTypeDef],
+    ) -> Items[type_defs.ClusterVersionInformationTypeDef]:
         """Each element of clusterVersions in every page of DescribeClusterVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1204,7 +1067,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessEntriesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAccessEntriesRequestTypeDef],
     ) -> Items[str]:
         """Each element of accessEntries in every page of ListAccessEntries, from
         every target, as its page arrives (tagged with its target).
@@ -1220,8 +1083,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
-    ) -> Items[AccessPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef],
+    ) -> Items[type_defs.AccessPolicyTypeDef]:
         """Each element of accessPolicies in every page of ListAccessPolicies, from
         every target, as its page arrives (tagged with its target).
 
@@ -1236,7 +1099,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAddonsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAddonsRequestTypeDef],
     ) -> Items[str]:
         """Each element of addons in every page of ListAddons, from every target, as
         its page arrives (tagged with its target).
@@ -1252,8 +1115,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef],
-    ) -> Items[AssociatedAccessPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedAccessPoliciesRequestTypeDef],
+    ) -> Items[type_defs.AssociatedAccessPolicyTypeDef]:
         """Each element of associatedAccessPolicies in every page of
         ListAssociatedAccessPolicies, from every target, as its page arrives
         (tagged with its target).
@@ -1272,8 +1135,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
-    ) -> Items[CapabilitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapabilitiesRequestTypeDef],
+    ) -> Items[type_defs.CapabilitySummaryTypeDef]:
         """Each element of capabilities in every page of ListCapabilities, from every
         target, as its page arrives (tagged with its target).
 
@@ -1288,7 +1151,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
     ) -> Items[str]:
         """Each element of clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
@@ -1304,8 +1167,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef],
-    ) -> Items[EksAnywhereSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListEksAnywhereSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.EksAnywhereSubscriptionTypeDef]:
         """Each element of subscriptions in every page of
         ListEksAnywhereSubscriptions, from every target, as its page arrives
         (tagged with its target).
@@ -1324,7 +1187,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFargateProfilesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFargateProfilesRequestTypeDef],
     ) -> Items[str]:
         """Each element of fargateProfileNames in every page of ListFargateProfiles,
         from every target, as its page arrives (tagged with its target).
@@ -1340,8 +1203,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef],
-    ) -> Items[IdentityProviderConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityProviderConfigsRequestTypeDef],
+    ) -> Items[type_defs.IdentityProviderConfigTypeDef]:
         """Each element of identityProviderConfigs in every page of
         ListIdentityProviderConfigs, from every target, as its page arrives
         (tagged with its target).
@@ -1360,8 +1223,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInsightsRequestTypeDef],
-    ) -> Items[InsightSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef],
+    ) -> Items[type_defs.InsightSummaryTypeDef]:
         """Each element of insights in every page of ListInsights, from every target,
         as its page arrives (tagged with its target).
 
@@ -1376,7 +1239,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNodegroupsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListNodegroupsRequestTypeDef],
     ) -> Items[str]:
         """Each element of nodegroups in every page of ListNodegroups, from every
         target, as its page arrives (tagged with its target).
@@ -1392,8 +1255,8 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef],
-    ) -> Items[PodIdentityAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPodIdentityAssociationsRequestTypeDef],
+    ) -> Items[type_defs.PodIdentityAssociationSummaryTypeDef]:
         """Each element of associations in every page of ListPodIdentityAssociations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1411,7 +1274,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUpdatesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListUpdatesRequestTypeDef],
     ) -> Items[str]:
         """Each element of updateIds in every page of ListUpdates, from every target,
         as its page arrives (tagged with its target).
@@ -1427,7 +1290,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAddonRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAddonRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until AddonActive.
 
@@ -1444,7 +1307,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAddonRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAddonRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until AddonDeleted.
 
@@ -1463,7 +1326,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterActive.
 
@@ -1482,7 +1345,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterDeleted.
 
@@ -1501,7 +1364,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFargateProfileRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFargateProfileRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FargateProfileActive.
 
@@ -1520,7 +1383,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFargateProfileRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFargateProfileRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FargateProfileDeleted.
 
@@ -1539,7 +1402,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNodegroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNodegroupRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until NodegroupActive.
 
@@ -1558,7 +1421,7 @@ class MultiRegionEKS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNodegroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNodegroupRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until NodegroupDeleted.
 

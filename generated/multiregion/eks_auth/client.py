@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssumeRoleForPodIdentityRequestTypeDef,
-        AssumeRoleForPodIdentityResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEKSAuth"]
 
@@ -29,8 +26,8 @@ class MultiRegionEKSAuth(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def assume_role_for_pod_identity(
-        self, **kwargs: Unpack[AssumeRoleForPodIdentityRequestTypeDef]
-    ) -> TargetResults[AssumeRoleForPodIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeRoleForPodIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeRoleForPodIdentityResponseTypeDef]:
         """The Amazon EKS Auth API and the AssumeRoleForPodIdentity action are only
         used by the EKS Pod Identity Agent.
 

@@ -15,166 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsToResourceMessageTypeDef,
-        AllowedNodeTypeModificationsMessageTypeDef,
-        AuthorizeCacheSecurityGroupIngressMessageTypeDef,
-        AuthorizeCacheSecurityGroupIngressResultTypeDef,
-        BatchApplyUpdateActionMessageTypeDef,
-        BatchStopUpdateActionMessageTypeDef,
-        CacheClusterMessageTypeDef,
-        CacheClusterTypeDef,
-        CacheEngineVersionMessageTypeDef,
-        CacheEngineVersionTypeDef,
-        CacheParameterGroupDetailsTypeDef,
-        CacheParameterGroupNameMessageTypeDef,
-        CacheParameterGroupTypeDef,
-        CacheParameterGroupsMessageTypeDef,
-        CacheSecurityGroupMessageTypeDef,
-        CacheSecurityGroupTypeDef,
-        CacheSubnetGroupMessageTypeDef,
-        CacheSubnetGroupTypeDef,
-        CompleteMigrationMessageTypeDef,
-        CompleteMigrationResponseTypeDef,
-        CopyServerlessCacheSnapshotRequestTypeDef,
-        CopyServerlessCacheSnapshotResponseTypeDef,
-        CopySnapshotMessageTypeDef,
-        CopySnapshotResultTypeDef,
-        CreateCacheClusterMessageTypeDef,
-        CreateCacheClusterResultTypeDef,
-        CreateCacheParameterGroupMessageTypeDef,
-        CreateCacheParameterGroupResultTypeDef,
-        CreateCacheSecurityGroupMessageTypeDef,
-        CreateCacheSecurityGroupResultTypeDef,
-        CreateCacheSubnetGroupMessageTypeDef,
-        CreateCacheSubnetGroupResultTypeDef,
-        CreateGlobalReplicationGroupMessageTypeDef,
-        CreateGlobalReplicationGroupResultTypeDef,
-        CreateReplicationGroupMessageTypeDef,
-        CreateReplicationGroupResultTypeDef,
-        CreateServerlessCacheRequestTypeDef,
-        CreateServerlessCacheResponseTypeDef,
-        CreateServerlessCacheSnapshotRequestTypeDef,
-        CreateServerlessCacheSnapshotResponseTypeDef,
-        CreateSnapshotMessageTypeDef,
-        CreateSnapshotResultTypeDef,
-        CreateUserGroupMessageTypeDef,
-        CreateUserMessageTypeDef,
-        DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef,
-        DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef,
-        DecreaseReplicaCountMessageTypeDef,
-        DecreaseReplicaCountResultTypeDef,
-        DeleteCacheClusterMessageTypeDef,
-        DeleteCacheClusterResultTypeDef,
-        DeleteCacheParameterGroupMessageTypeDef,
-        DeleteCacheSecurityGroupMessageTypeDef,
-        DeleteCacheSubnetGroupMessageTypeDef,
-        DeleteGlobalReplicationGroupMessageTypeDef,
-        DeleteGlobalReplicationGroupResultTypeDef,
-        DeleteReplicationGroupMessageTypeDef,
-        DeleteReplicationGroupResultTypeDef,
-        DeleteServerlessCacheRequestTypeDef,
-        DeleteServerlessCacheResponseTypeDef,
-        DeleteServerlessCacheSnapshotRequestTypeDef,
-        DeleteServerlessCacheSnapshotResponseTypeDef,
-        DeleteSnapshotMessageTypeDef,
-        DeleteSnapshotResultTypeDef,
-        DeleteUserGroupMessageTypeDef,
-        DeleteUserMessageTypeDef,
-        DescribeCacheClustersMessageTypeDef,
-        DescribeCacheEngineVersionsMessageTypeDef,
-        DescribeCacheParameterGroupsMessageTypeDef,
-        DescribeCacheParametersMessageTypeDef,
-        DescribeCacheSecurityGroupsMessageTypeDef,
-        DescribeCacheSubnetGroupsMessageTypeDef,
-        DescribeEngineDefaultParametersMessageTypeDef,
-        DescribeEngineDefaultParametersResultTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeGlobalReplicationGroupsMessageTypeDef,
-        DescribeGlobalReplicationGroupsResultTypeDef,
-        DescribeReplicationGroupsMessageTypeDef,
-        DescribeReservedCacheNodesMessageTypeDef,
-        DescribeReservedCacheNodesOfferingsMessageTypeDef,
-        DescribeServerlessCacheSnapshotsRequestTypeDef,
-        DescribeServerlessCacheSnapshotsResponseTypeDef,
-        DescribeServerlessCachesRequestTypeDef,
-        DescribeServerlessCachesResponseTypeDef,
-        DescribeServiceUpdatesMessageTypeDef,
-        DescribeSnapshotsListMessageTypeDef,
-        DescribeSnapshotsMessageTypeDef,
-        DescribeUpdateActionsMessageTypeDef,
-        DescribeUserGroupsMessageTypeDef,
-        DescribeUserGroupsResultTypeDef,
-        DescribeUsersMessageTypeDef,
-        DescribeUsersResultTypeDef,
-        DisassociateGlobalReplicationGroupMessageTypeDef,
-        DisassociateGlobalReplicationGroupResultTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventTypeDef,
-        EventsMessageTypeDef,
-        ExportServerlessCacheSnapshotRequestTypeDef,
-        ExportServerlessCacheSnapshotResponseTypeDef,
-        FailoverGlobalReplicationGroupMessageTypeDef,
-        FailoverGlobalReplicationGroupResultTypeDef,
-        GlobalReplicationGroupTypeDef,
-        IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef,
-        IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef,
-        IncreaseReplicaCountMessageTypeDef,
-        IncreaseReplicaCountResultTypeDef,
-        ListAllowedNodeTypeModificationsMessageTypeDef,
-        ListTagsForResourceMessageTypeDef,
-        ModifyCacheClusterMessageTypeDef,
-        ModifyCacheClusterResultTypeDef,
-        ModifyCacheParameterGroupMessageTypeDef,
-        ModifyCacheSubnetGroupMessageTypeDef,
-        ModifyCacheSubnetGroupResultTypeDef,
-        ModifyGlobalReplicationGroupMessageTypeDef,
-        ModifyGlobalReplicationGroupResultTypeDef,
-        ModifyReplicationGroupMessageTypeDef,
-        ModifyReplicationGroupResultTypeDef,
-        ModifyReplicationGroupShardConfigurationMessageTypeDef,
-        ModifyReplicationGroupShardConfigurationResultTypeDef,
-        ModifyServerlessCacheRequestTypeDef,
-        ModifyServerlessCacheResponseTypeDef,
-        ModifyUserGroupMessageTypeDef,
-        ModifyUserMessageTypeDef,
-        ParameterTypeDef,
-        PurchaseReservedCacheNodesOfferingMessageTypeDef,
-        PurchaseReservedCacheNodesOfferingResultTypeDef,
-        RebalanceSlotsInGlobalReplicationGroupMessageTypeDef,
-        RebalanceSlotsInGlobalReplicationGroupResultTypeDef,
-        RebootCacheClusterMessageTypeDef,
-        RebootCacheClusterResultTypeDef,
-        RemoveTagsFromResourceMessageTypeDef,
-        ReplicationGroupMessageTypeDef,
-        ReplicationGroupTypeDef,
-        ReservedCacheNodeMessageTypeDef,
-        ReservedCacheNodeTypeDef,
-        ReservedCacheNodesOfferingMessageTypeDef,
-        ReservedCacheNodesOfferingTypeDef,
-        ResetCacheParameterGroupMessageTypeDef,
-        RevokeCacheSecurityGroupIngressMessageTypeDef,
-        RevokeCacheSecurityGroupIngressResultTypeDef,
-        ServerlessCacheSnapshotTypeDef,
-        ServerlessCacheTypeDef,
-        ServiceUpdateTypeDef,
-        ServiceUpdatesMessageTypeDef,
-        SnapshotTypeDef,
-        StartMigrationMessageTypeDef,
-        StartMigrationResponseTypeDef,
-        TagListMessageTypeDef,
-        TestFailoverMessageTypeDef,
-        TestFailoverResultTypeDef,
-        TestMigrationMessageTypeDef,
-        TestMigrationResponseTypeDef,
-        UpdateActionResultsMessageTypeDef,
-        UpdateActionTypeDef,
-        UpdateActionsMessageTypeDef,
-        UserGroupResponseTypeDef,
-        UserGroupTypeDef,
-        UserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionElastiCache"]
 
@@ -186,8 +27,8 @@ class MultiRegionElastiCache(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> TargetResults[TagListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """A tag is a key-value pair where the key and value are case-sensitive. You
         can use tags to categorize and track all your ElastiCache resources, with
         the exception of global replication group. When you add or remove tags on
@@ -199,8 +40,9 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def authorize_cache_security_group_ingress(
-        self, **kwargs: Unpack[AuthorizeCacheSecurityGroupIngressMessageTypeDef]
-    ) -> TargetResults[AuthorizeCacheSecurityGroupIngressResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AuthorizeCacheSecurityGroupIngressMessageTypeDef],
+    ) -> TargetResults[type_defs.AuthorizeCacheSecurityGroupIngressResultTypeDef]:
         """Allows network ingress to a cache security group. Applications using
         ElastiCache must be running on Amazon EC2, and Amazon EC2 security groups
         are used as the authorization mechanism.
@@ -210,8 +52,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("AuthorizeCacheSecurityGroupIngress", kwargs)
 
     def batch_apply_update_action(
-        self, **kwargs: Unpack[BatchApplyUpdateActionMessageTypeDef]
-    ) -> TargetResults[UpdateActionResultsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchApplyUpdateActionMessageTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionResultsMessageTypeDef]:
         """Apply the service update. For more information on service updates and
         applying them, see Applying Service Updates.
 
@@ -220,8 +62,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("BatchApplyUpdateAction", kwargs)
 
     def batch_stop_update_action(
-        self, **kwargs: Unpack[BatchStopUpdateActionMessageTypeDef]
-    ) -> TargetResults[UpdateActionResultsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchStopUpdateActionMessageTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionResultsMessageTypeDef]:
         """Stop the service update. For more information on service updates and
         stopping them, see Stopping Service Updates.
 
@@ -230,8 +72,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("BatchStopUpdateAction", kwargs)
 
     def complete_migration(
-        self, **kwargs: Unpack[CompleteMigrationMessageTypeDef]
-    ) -> TargetResults[CompleteMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.CompleteMigrationResponseTypeDef]:
         """Complete the migration of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CompleteMigration
@@ -239,8 +81,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CompleteMigration", kwargs)
 
     def copy_serverless_cache_snapshot(
-        self, **kwargs: Unpack[CopyServerlessCacheSnapshotRequestTypeDef]
-    ) -> TargetResults[CopyServerlessCacheSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyServerlessCacheSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyServerlessCacheSnapshotResponseTypeDef]:
         """Creates a copy of an existing serverless cache’s snapshot. Available for
         Valkey, Redis OSS and Serverless Memcached only.
 
@@ -249,8 +91,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CopyServerlessCacheSnapshot", kwargs)
 
     def copy_snapshot(
-        self, **kwargs: Unpack[CopySnapshotMessageTypeDef]
-    ) -> TargetResults[CopySnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopySnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CopySnapshotResultTypeDef]:
         """Makes a copy of an existing snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CopySnapshot
@@ -258,8 +100,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CopySnapshot", kwargs)
 
     def create_cache_cluster(
-        self, **kwargs: Unpack[CreateCacheClusterMessageTypeDef]
-    ) -> TargetResults[CreateCacheClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCacheClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateCacheClusterResultTypeDef]:
         """Creates a cluster. All nodes in the cluster run the same
         protocol-compliant cache engine software, either Memcached, Valkey or
         Redis OSS.
@@ -269,8 +111,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateCacheCluster", kwargs)
 
     def create_cache_parameter_group(
-        self, **kwargs: Unpack[CreateCacheParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateCacheParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCacheParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateCacheParameterGroupResultTypeDef]:
         """Creates a new Amazon ElastiCache cache parameter group. An ElastiCache
         cache parameter group is a collection of parameters and their values that
         are applied to all of the nodes in any cluster or replication group using
@@ -281,8 +123,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateCacheParameterGroup", kwargs)
 
     def create_cache_security_group(
-        self, **kwargs: Unpack[CreateCacheSecurityGroupMessageTypeDef]
-    ) -> TargetResults[CreateCacheSecurityGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCacheSecurityGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateCacheSecurityGroupResultTypeDef]:
         """Creates a new cache security group. Use a cache security group to control
         access to one or more clusters.
 
@@ -291,8 +133,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateCacheSecurityGroup", kwargs)
 
     def create_cache_subnet_group(
-        self, **kwargs: Unpack[CreateCacheSubnetGroupMessageTypeDef]
-    ) -> TargetResults[CreateCacheSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCacheSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateCacheSubnetGroupResultTypeDef]:
         """Creates a new cache subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CreateCacheSubnetGroup
@@ -300,8 +142,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateCacheSubnetGroup", kwargs)
 
     def create_global_replication_group(
-        self, **kwargs: Unpack[CreateGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[CreateGlobalReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalReplicationGroupResultTypeDef]:
         """Global Datastore offers fully managed, fast, reliable and secure
         cross-region replication. Using Global Datastore with Valkey or Redis OSS,
         you can create cross-region read replica clusters for ElastiCache to
@@ -313,8 +155,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateGlobalReplicationGroup", kwargs)
 
     def create_replication_group(
-        self, **kwargs: Unpack[CreateReplicationGroupMessageTypeDef]
-    ) -> TargetResults[CreateReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicationGroupResultTypeDef]:
         """Creates a Valkey or Redis OSS (cluster mode disabled) or a Valkey or Redis
         OSS (cluster mode enabled) replication group.
 
@@ -323,8 +165,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateReplicationGroup", kwargs)
 
     def create_serverless_cache(
-        self, **kwargs: Unpack[CreateServerlessCacheRequestTypeDef]
-    ) -> TargetResults[CreateServerlessCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServerlessCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServerlessCacheResponseTypeDef]:
         """Creates a serverless cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CreateServerlessCache
@@ -332,8 +174,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateServerlessCache", kwargs)
 
     def create_serverless_cache_snapshot(
-        self, **kwargs: Unpack[CreateServerlessCacheSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateServerlessCacheSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServerlessCacheSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServerlessCacheSnapshotResponseTypeDef]:
         """This API creates a copy of an entire ServerlessCache at a specific moment
         in time. Available for Valkey, Redis OSS and Serverless Memcached only.
 
@@ -342,8 +184,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateServerlessCacheSnapshot", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotMessageTypeDef]
-    ) -> TargetResults[CreateSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotResultTypeDef]:
         """Creates a copy of an entire cluster or replication group at a specific
         moment in time.
 
@@ -352,8 +194,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserMessageTypeDef]
-    ) -> TargetResults[UserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserMessageTypeDef]
+    ) -> TargetResults[type_defs.UserResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 to 7.1: Creates a
         user. For more information, see Using Role Based Access Control (RBAC).
 
@@ -362,8 +204,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def create_user_group(
-        self, **kwargs: Unpack[CreateUserGroupMessageTypeDef]
-    ) -> TargetResults[UserGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.UserGroupResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 to 7.1: Creates a
         user group. For more information, see Using Role Based Access Control
         (RBAC)
@@ -373,8 +215,13 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("CreateUserGroup", kwargs)
 
     def decrease_node_groups_in_global_replication_group(
-        self, **kwargs: Unpack[DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef
+    ]:
         """Decreases the number of node groups in a Global datastore
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DecreaseNodeGroupsInGlobalReplicationGroup
@@ -382,8 +229,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DecreaseNodeGroupsInGlobalReplicationGroup", kwargs)
 
     def decrease_replica_count(
-        self, **kwargs: Unpack[DecreaseReplicaCountMessageTypeDef]
-    ) -> TargetResults[DecreaseReplicaCountResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DecreaseReplicaCountMessageTypeDef]
+    ) -> TargetResults[type_defs.DecreaseReplicaCountResultTypeDef]:
         """Dynamically decreases the number of replicas in a Valkey or Redis OSS
         (cluster mode disabled) replication group or the number of replica nodes
         in one or more node groups (shards) of a Valkey or Redis OSS (cluster mode
@@ -395,8 +242,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DecreaseReplicaCount", kwargs)
 
     def delete_cache_cluster(
-        self, **kwargs: Unpack[DeleteCacheClusterMessageTypeDef]
-    ) -> TargetResults[DeleteCacheClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCacheClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteCacheClusterResultTypeDef]:
         """Deletes a previously provisioned cluster. DeleteCacheCluster deletes all
         associated cache nodes, node endpoints and the cluster itself. When you
         receive a successful response from this operation, Amazon ElastiCache
@@ -408,8 +255,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteCacheCluster", kwargs)
 
     def delete_cache_parameter_group(
-        self, **kwargs: Unpack[DeleteCacheParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCacheParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified cache parameter group. You cannot delete a cache
         parameter group if it is associated with any cache clusters. You cannot
         delete the default cache parameter groups in your account.
@@ -419,8 +266,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteCacheParameterGroup", kwargs)
 
     def delete_cache_security_group(
-        self, **kwargs: Unpack[DeleteCacheSecurityGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCacheSecurityGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a cache security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteCacheSecurityGroup
@@ -428,8 +275,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteCacheSecurityGroup", kwargs)
 
     def delete_cache_subnet_group(
-        self, **kwargs: Unpack[DeleteCacheSubnetGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCacheSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a cache subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteCacheSubnetGroup
@@ -437,8 +284,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteCacheSubnetGroup", kwargs)
 
     def delete_global_replication_group(
-        self, **kwargs: Unpack[DeleteGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[DeleteGlobalReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlobalReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalReplicationGroupResultTypeDef]:
         """Deleting a Global datastore is a two-step process:
         - First, you must DisassociateGlobalReplicationGroup to remove the
           secondary clusters in the Global datastore.
@@ -452,8 +299,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteGlobalReplicationGroup", kwargs)
 
     def delete_replication_group(
-        self, **kwargs: Unpack[DeleteReplicationGroupMessageTypeDef]
-    ) -> TargetResults[DeleteReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicationGroupResultTypeDef]:
         """Deletes an existing replication group. By default, this operation deletes
         the entire replication group, including the primary/primaries and all of
         the read replicas. If the replication group has only one primary, you can
@@ -465,8 +312,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteReplicationGroup", kwargs)
 
     def delete_serverless_cache(
-        self, **kwargs: Unpack[DeleteServerlessCacheRequestTypeDef]
-    ) -> TargetResults[DeleteServerlessCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServerlessCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServerlessCacheResponseTypeDef]:
         """Deletes a specified existing serverless cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteServerlessCache
@@ -474,8 +321,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteServerlessCache", kwargs)
 
     def delete_serverless_cache_snapshot(
-        self, **kwargs: Unpack[DeleteServerlessCacheSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteServerlessCacheSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServerlessCacheSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServerlessCacheSnapshotResponseTypeDef]:
         """Deletes an existing serverless cache snapshot. Available for Valkey, Redis
         OSS and Serverless Memcached only.
 
@@ -484,8 +331,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteServerlessCacheSnapshot", kwargs)
 
     def delete_snapshot(
-        self, **kwargs: Unpack[DeleteSnapshotMessageTypeDef]
-    ) -> TargetResults[DeleteSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotResultTypeDef]:
         """Deletes an existing snapshot. When you receive a successful response from
         this operation, ElastiCache immediately begins deleting the snapshot; you
         cannot cancel or revert this operation.
@@ -495,8 +342,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteSnapshot", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserMessageTypeDef]
-    ) -> TargetResults[UserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserMessageTypeDef]
+    ) -> TargetResults[type_defs.UserResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 onwards: Deletes a
         user. The user will be removed from all user groups and in turn removed
         from all replication groups. For more information, see Using Role Based
@@ -507,8 +354,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_user_group(
-        self, **kwargs: Unpack[DeleteUserGroupMessageTypeDef]
-    ) -> TargetResults[UserGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.UserGroupResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 onwards: Deletes a
         user group. The user group must first be disassociated from the
         replication group before it can be deleted. For more information, see
@@ -519,8 +366,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DeleteUserGroup", kwargs)
 
     def describe_cache_clusters(
-        self, **kwargs: Unpack[DescribeCacheClustersMessageTypeDef]
-    ) -> TargetResults[CacheClusterMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheClusterMessageTypeDef]:
         """Returns information about all provisioned clusters if no cluster
         identifier is specified, or about a specific cache cluster if a cluster
         identifier is supplied.
@@ -530,8 +377,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeCacheClusters", kwargs)
 
     def describe_cache_engine_versions(
-        self, **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef]
-    ) -> TargetResults[CacheEngineVersionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheEngineVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheEngineVersionMessageTypeDef]:
         """Returns a list of the available cache engines and their versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheEngineVersions
@@ -539,8 +386,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeCacheEngineVersions", kwargs)
 
     def describe_cache_parameter_groups(
-        self, **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef]
-    ) -> TargetResults[CacheParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheParameterGroupsMessageTypeDef]:
         """Returns a list of cache parameter group descriptions. If a cache parameter
         group name is specified, the list contains only the descriptions for that
         group.
@@ -550,8 +397,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeCacheParameterGroups", kwargs)
 
     def describe_cache_parameters(
-        self, **kwargs: Unpack[DescribeCacheParametersMessageTypeDef]
-    ) -> TargetResults[CacheParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular cache parameter
         group.
 
@@ -560,8 +407,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeCacheParameters", kwargs)
 
     def describe_cache_security_groups(
-        self, **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef]
-    ) -> TargetResults[CacheSecurityGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheSecurityGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheSecurityGroupMessageTypeDef]:
         """Returns a list of cache security group descriptions. If a cache security
         group name is specified, the list contains only the description of that
         group. This applicable only when you have ElastiCache in Classic setup
@@ -571,8 +418,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeCacheSecurityGroups", kwargs)
 
     def describe_cache_subnet_groups(
-        self, **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef]
-    ) -> TargetResults[CacheSubnetGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheSubnetGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheSubnetGroupMessageTypeDef]:
         """Returns a list of cache subnet group descriptions. If a subnet group name
         is specified, the list contains only the description of that group. This
         is applicable only when you have ElastiCache in VPC setup. All ElastiCache
@@ -583,8 +430,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeCacheSubnetGroups", kwargs)
 
     def describe_engine_default_parameters(
-        self, **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef]
-    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEngineDefaultParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         specified cache engine.
 
@@ -593,8 +440,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeEngineDefaultParameters", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[EventsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Returns events related to clusters, cache security groups, and cache
         parameter groups. You can obtain events specific to a particular cluster,
         cache security group, or cache parameter group by providing the name as a
@@ -605,8 +452,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_global_replication_groups(
-        self, **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef]
-    ) -> TargetResults[DescribeGlobalReplicationGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalReplicationGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeGlobalReplicationGroupsResultTypeDef]:
         """Returns information about a particular global replication group. If no
         identifier is specified, returns information about all Global datastores.
 
@@ -615,8 +462,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeGlobalReplicationGroups", kwargs)
 
     def describe_replication_groups(
-        self, **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef]
-    ) -> TargetResults[ReplicationGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicationGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.ReplicationGroupMessageTypeDef]:
         """Returns information about a particular replication group. If no identifier
         is specified, DescribeReplicationGroups returns information about all
         replication groups.
@@ -626,8 +473,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeReplicationGroups", kwargs)
 
     def describe_reserved_cache_nodes(
-        self, **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef]
-    ) -> TargetResults[ReservedCacheNodeMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedCacheNodesMessageTypeDef]
+    ) -> TargetResults[type_defs.ReservedCacheNodeMessageTypeDef]:
         """Returns information about reserved cache nodes for this account, or about
         a specified reserved cache node.
 
@@ -636,8 +483,9 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeReservedCacheNodes", kwargs)
 
     def describe_reserved_cache_nodes_offerings(
-        self, **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef]
-    ) -> TargetResults[ReservedCacheNodesOfferingMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReservedCacheNodesOfferingsMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedCacheNodesOfferingMessageTypeDef]:
         """Lists available reserved cache node offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReservedCacheNodesOfferings
@@ -645,8 +493,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeReservedCacheNodesOfferings", kwargs)
 
     def describe_serverless_cache_snapshots(
-        self, **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServerlessCacheSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServerlessCacheSnapshotsResponseTypeDef]:
         """Returns information about serverless cache snapshots. By default, this API
         lists all of the customer’s serverless cache snapshots. It can also
         describe a single serverless cache snapshot, or the snapshots associated
@@ -658,8 +506,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeServerlessCacheSnapshots", kwargs)
 
     def describe_serverless_caches(
-        self, **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef]
-    ) -> TargetResults[DescribeServerlessCachesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServerlessCachesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServerlessCachesResponseTypeDef]:
         """Returns information about a specific serverless cache. If no identifier is
         specified, then the API returns information on all the serverless caches
         belonging to this Amazon Web Services account.
@@ -669,8 +517,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeServerlessCaches", kwargs)
 
     def describe_service_updates(
-        self, **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef]
-    ) -> TargetResults[ServiceUpdatesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceUpdatesMessageTypeDef]
+    ) -> TargetResults[type_defs.ServiceUpdatesMessageTypeDef]:
         """Returns details of the service updates
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServiceUpdates
@@ -678,8 +526,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeServiceUpdates", kwargs)
 
     def describe_snapshots(
-        self, **kwargs: Unpack[DescribeSnapshotsMessageTypeDef]
-    ) -> TargetResults[DescribeSnapshotsListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotsListMessageTypeDef]:
         """Returns information about cluster or replication group snapshots. By
         default, DescribeSnapshots lists all of your snapshots; it can optionally
         describe a single snapshot, or just the snapshots associated with a
@@ -690,8 +538,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeSnapshots", kwargs)
 
     def describe_update_actions(
-        self, **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef]
-    ) -> TargetResults[UpdateActionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUpdateActionsMessageTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionsMessageTypeDef]:
         """Returns details of the update actions
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUpdateActions
@@ -699,8 +547,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeUpdateActions", kwargs)
 
     def describe_user_groups(
-        self, **kwargs: Unpack[DescribeUserGroupsMessageTypeDef]
-    ) -> TargetResults[DescribeUserGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserGroupsResultTypeDef]:
         """Returns a list of user groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUserGroups
@@ -708,8 +556,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeUserGroups", kwargs)
 
     def describe_users(
-        self, **kwargs: Unpack[DescribeUsersMessageTypeDef]
-    ) -> TargetResults[DescribeUsersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUsersMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeUsersResultTypeDef]:
         """Returns a list of users.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUsers
@@ -717,8 +565,9 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DescribeUsers", kwargs)
 
     def disassociate_global_replication_group(
-        self, **kwargs: Unpack[DisassociateGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[DisassociateGlobalReplicationGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateGlobalReplicationGroupMessageTypeDef],
+    ) -> TargetResults[type_defs.DisassociateGlobalReplicationGroupResultTypeDef]:
         """Remove a secondary cluster from the Global datastore using the Global
         datastore name. The secondary cluster will no longer receive updates from
         the primary cluster, but will remain as a standalone cluster in that
@@ -729,8 +578,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("DisassociateGlobalReplicationGroup", kwargs)
 
     def export_serverless_cache_snapshot(
-        self, **kwargs: Unpack[ExportServerlessCacheSnapshotRequestTypeDef]
-    ) -> TargetResults[ExportServerlessCacheSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportServerlessCacheSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportServerlessCacheSnapshotResponseTypeDef]:
         """Provides the functionality to export the serverless cache snapshot data to
         Amazon S3. Available for Valkey and Redis OSS only.
 
@@ -739,8 +588,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ExportServerlessCacheSnapshot", kwargs)
 
     def failover_global_replication_group(
-        self, **kwargs: Unpack[FailoverGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[FailoverGlobalReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverGlobalReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverGlobalReplicationGroupResultTypeDef]:
         """Used to failover the primary region to a secondary region. The secondary
         region will become primary, and all other clusters will become secondary.
 
@@ -749,8 +598,13 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("FailoverGlobalReplicationGroup", kwargs)
 
     def increase_node_groups_in_global_replication_group(
-        self, **kwargs: Unpack[IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef
+    ]:
         """Increase the number of node groups in the Global datastore
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/IncreaseNodeGroupsInGlobalReplicationGroup
@@ -758,8 +612,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("IncreaseNodeGroupsInGlobalReplicationGroup", kwargs)
 
     def increase_replica_count(
-        self, **kwargs: Unpack[IncreaseReplicaCountMessageTypeDef]
-    ) -> TargetResults[IncreaseReplicaCountResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.IncreaseReplicaCountMessageTypeDef]
+    ) -> TargetResults[type_defs.IncreaseReplicaCountResultTypeDef]:
         """Dynamically increases the number of replicas in a Valkey or Redis OSS
         (cluster mode disabled) replication group or the number of replica nodes
         in one or more node groups (shards) of a Valkey or Redis OSS (cluster mode
@@ -771,8 +625,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("IncreaseReplicaCount", kwargs)
 
     def list_allowed_node_type_modifications(
-        self, **kwargs: Unpack[ListAllowedNodeTypeModificationsMessageTypeDef]
-    ) -> TargetResults[AllowedNodeTypeModificationsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAllowedNodeTypeModificationsMessageTypeDef]
+    ) -> TargetResults[type_defs.AllowedNodeTypeModificationsMessageTypeDef]:
         """Lists all available node types that you can scale with your cluster's
         replication group's current node type.
 
@@ -781,8 +635,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ListAllowedNodeTypeModifications", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> TargetResults[TagListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """Lists all tags currently on a named resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ListTagsForResource
@@ -790,8 +644,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_cache_cluster(
-        self, **kwargs: Unpack[ModifyCacheClusterMessageTypeDef]
-    ) -> TargetResults[ModifyCacheClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCacheClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyCacheClusterResultTypeDef]:
         """Modifies the settings for a cluster. You can use this operation to change
         one or more cluster configuration parameters by specifying the parameters
         and the new values.
@@ -801,8 +655,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyCacheCluster", kwargs)
 
     def modify_cache_parameter_group(
-        self, **kwargs: Unpack[ModifyCacheParameterGroupMessageTypeDef]
-    ) -> TargetResults[CacheParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCacheParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cache parameter group. You can modify up to
         20 parameters in a single request by submitting a list parameter name and
         value pairs.
@@ -812,8 +666,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyCacheParameterGroup", kwargs)
 
     def modify_cache_subnet_group(
-        self, **kwargs: Unpack[ModifyCacheSubnetGroupMessageTypeDef]
-    ) -> TargetResults[ModifyCacheSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCacheSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyCacheSubnetGroupResultTypeDef]:
         """Modifies an existing cache subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyCacheSubnetGroup
@@ -821,8 +675,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyCacheSubnetGroup", kwargs)
 
     def modify_global_replication_group(
-        self, **kwargs: Unpack[ModifyGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[ModifyGlobalReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyGlobalReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyGlobalReplicationGroupResultTypeDef]:
         """Modifies the settings for a Global datastore.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyGlobalReplicationGroup
@@ -830,8 +684,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyGlobalReplicationGroup", kwargs)
 
     def modify_replication_group(
-        self, **kwargs: Unpack[ModifyReplicationGroupMessageTypeDef]
-    ) -> TargetResults[ModifyReplicationGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyReplicationGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyReplicationGroupResultTypeDef]:
         """Modifies the settings for a replication group. This is limited to Valkey
         and Redis OSS 7 and above.
 
@@ -842,8 +696,11 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyReplicationGroup", kwargs)
 
     def modify_replication_group_shard_configuration(
-        self, **kwargs: Unpack[ModifyReplicationGroupShardConfigurationMessageTypeDef]
-    ) -> TargetResults[ModifyReplicationGroupShardConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyReplicationGroupShardConfigurationMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.ModifyReplicationGroupShardConfigurationResultTypeDef]:
         """Modifies a replication group's shards (node groups) by allowing you to add
         shards, remove shards, or rebalance the keyspaces among existing shards.
 
@@ -852,8 +709,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyReplicationGroupShardConfiguration", kwargs)
 
     def modify_serverless_cache(
-        self, **kwargs: Unpack[ModifyServerlessCacheRequestTypeDef]
-    ) -> TargetResults[ModifyServerlessCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyServerlessCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyServerlessCacheResponseTypeDef]:
         """This API modifies the attributes of a serverless cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyServerlessCache
@@ -861,8 +718,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyServerlessCache", kwargs)
 
     def modify_user(
-        self, **kwargs: Unpack[ModifyUserMessageTypeDef]
-    ) -> TargetResults[UserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyUserMessageTypeDef]
+    ) -> TargetResults[type_defs.UserResponseTypeDef]:
         """Changes user password(s) and/or access string.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyUser
@@ -870,8 +727,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyUser", kwargs)
 
     def modify_user_group(
-        self, **kwargs: Unpack[ModifyUserGroupMessageTypeDef]
-    ) -> TargetResults[UserGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyUserGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.UserGroupResponseTypeDef]:
         """Changes the list of users that belong to the user group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyUserGroup
@@ -879,8 +736,9 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ModifyUserGroup", kwargs)
 
     def purchase_reserved_cache_nodes_offering(
-        self, **kwargs: Unpack[PurchaseReservedCacheNodesOfferingMessageTypeDef]
-    ) -> TargetResults[PurchaseReservedCacheNodesOfferingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PurchaseReservedCacheNodesOfferingMessageTypeDef],
+    ) -> TargetResults[type_defs.PurchaseReservedCacheNodesOfferingResultTypeDef]:
         """Allows you to purchase a reserved cache node offering. Reserved nodes are
         not eligible for cancellation and are non-refundable. For more
         information, see Managing Costs with Reserved Nodes.
@@ -890,8 +748,11 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("PurchaseReservedCacheNodesOffering", kwargs)
 
     def rebalance_slots_in_global_replication_group(
-        self, **kwargs: Unpack[RebalanceSlotsInGlobalReplicationGroupMessageTypeDef]
-    ) -> TargetResults[RebalanceSlotsInGlobalReplicationGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RebalanceSlotsInGlobalReplicationGroupMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.RebalanceSlotsInGlobalReplicationGroupResultTypeDef]:
         """Redistribute slots to ensure uniform distribution across existing shards
         in the cluster.
 
@@ -900,8 +761,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("RebalanceSlotsInGlobalReplicationGroup", kwargs)
 
     def reboot_cache_cluster(
-        self, **kwargs: Unpack[RebootCacheClusterMessageTypeDef]
-    ) -> TargetResults[RebootCacheClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootCacheClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootCacheClusterResultTypeDef]:
         """Reboots some, or all, of the cache nodes within a provisioned cluster.
         This operation applies any modified cache parameter groups to the cluster.
         The reboot operation takes place as soon as possible, and results in a
@@ -913,8 +774,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("RebootCacheCluster", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> TargetResults[TagListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """Removes the tags identified by the TagKeys list from the named resource. A
         tag is a key-value pair where the key and value are case-sensitive. You
         can use tags to categorize and track all your ElastiCache resources, with
@@ -927,8 +788,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_cache_parameter_group(
-        self, **kwargs: Unpack[ResetCacheParameterGroupMessageTypeDef]
-    ) -> TargetResults[CacheParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetCacheParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CacheParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cache parameter group to the engine or system
         default value. You can reset specific parameters by submitting a list of
         parameter names. To reset the entire cache parameter group, specify the
@@ -939,8 +800,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("ResetCacheParameterGroup", kwargs)
 
     def revoke_cache_security_group_ingress(
-        self, **kwargs: Unpack[RevokeCacheSecurityGroupIngressMessageTypeDef]
-    ) -> TargetResults[RevokeCacheSecurityGroupIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeCacheSecurityGroupIngressMessageTypeDef]
+    ) -> TargetResults[type_defs.RevokeCacheSecurityGroupIngressResultTypeDef]:
         """Revokes ingress from a cache security group. Use this operation to
         disallow access from an Amazon EC2 security group that had been previously
         authorized.
@@ -950,8 +811,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("RevokeCacheSecurityGroupIngress", kwargs)
 
     def start_migration(
-        self, **kwargs: Unpack[StartMigrationMessageTypeDef]
-    ) -> TargetResults[StartMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.StartMigrationResponseTypeDef]:
         """Start the migration of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/StartMigration
@@ -959,8 +820,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("StartMigration", kwargs)
 
     def test_failover(
-        self, **kwargs: Unpack[TestFailoverMessageTypeDef]
-    ) -> TargetResults[TestFailoverResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestFailoverMessageTypeDef]
+    ) -> TargetResults[type_defs.TestFailoverResultTypeDef]:
         """Represents the input of a TestFailover operation which tests automatic
         failover on a specified node group (called shard in the console) in a
         replication group (called cluster in the console).
@@ -970,8 +831,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         return self._call("TestFailover", kwargs)
 
     def test_migration(
-        self, **kwargs: Unpack[TestMigrationMessageTypeDef]
-    ) -> TargetResults[TestMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestMigrationMessageTypeDef]
+    ) -> TargetResults[type_defs.TestMigrationResponseTypeDef]:
         """Async API to test connection between source and target replication group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/TestMigration
@@ -984,8 +845,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
-    ) -> TargetResults[CacheClusterMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.CacheClusterMessageTypeDef]:
         """Every page of DescribeCacheClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1009,8 +870,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef],
-    ) -> TargetResults[CacheEngineVersionMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheEngineVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.CacheEngineVersionMessageTypeDef]:
         """Every page of DescribeCacheEngineVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1032,8 +893,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef],
-    ) -> TargetResults[CacheParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.CacheParameterGroupsMessageTypeDef]:
         """Every page of DescribeCacheParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1057,8 +918,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCacheParametersMessageTypeDef],
-    ) -> TargetResults[CacheParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.CacheParameterGroupDetailsTypeDef]:
         """Every page of DescribeCacheParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1081,8 +942,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef],
-    ) -> TargetResults[CacheSecurityGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheSecurityGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.CacheSecurityGroupMessageTypeDef]:
         """Every page of DescribeCacheSecurityGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1106,8 +967,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef],
-    ) -> TargetResults[CacheSubnetGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheSubnetGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.CacheSubnetGroupMessageTypeDef]:
         """Every page of DescribeCacheSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1132,8 +993,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -1156,8 +1017,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[EventsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1182,8 +1043,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef],
-    ) -> TargetResults[DescribeGlobalReplicationGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalReplicationGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeGlobalReplicationGroupsResultTypeDef]:
         """Every page of DescribeGlobalReplicationGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1206,8 +1067,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
-    ) -> TargetResults[ReplicationGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.ReplicationGroupMessageTypeDef]:
         """Every page of DescribeReplicationGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1231,8 +1092,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef],
-    ) -> TargetResults[ReservedCacheNodeMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedCacheNodesMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedCacheNodeMessageTypeDef]:
         """Every page of DescribeReservedCacheNodes in every target, merged per
         target (botocore's build_full_result).
 
@@ -1255,8 +1116,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef],
-    ) -> TargetResults[ReservedCacheNodesOfferingMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedCacheNodesOfferingsMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedCacheNodesOfferingMessageTypeDef]:
         """Every page of DescribeReservedCacheNodesOfferings in every target, merged
         per target (botocore's build_full_result).
 
@@ -1278,8 +1139,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef],
-    ) -> TargetResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServerlessCacheSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServerlessCacheSnapshotsResponseTypeDef]:
         """Every page of DescribeServerlessCacheSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -1305,8 +1166,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef],
-    ) -> TargetResults[DescribeServerlessCachesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServerlessCachesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServerlessCachesResponseTypeDef]:
         """Every page of DescribeServerlessCaches in every target, merged per target
         (botocore's build_full_result).
 
@@ -1330,8 +1191,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef],
-    ) -> TargetResults[ServiceUpdatesMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServiceUpdatesMessageTypeDef],
+    ) -> TargetResults[type_defs.ServiceUpdatesMessageTypeDef]:
         """Every page of DescribeServiceUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1353,8 +1214,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotsMessageTypeDef],
-    ) -> TargetResults[DescribeSnapshotsListMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotsListMessageTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -1379,8 +1240,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef],
-    ) -> TargetResults[UpdateActionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUpdateActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.UpdateActionsMessageTypeDef]:
         """Every page of DescribeUpdateActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1402,8 +1263,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUserGroupsMessageTypeDef],
-    ) -> TargetResults[DescribeUserGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUserGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeUserGroupsResultTypeDef]:
         """Every page of DescribeUserGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1425,8 +1286,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUsersMessageTypeDef],
-    ) -> TargetResults[DescribeUsersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeUsersResultTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1447,8 +1308,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
-    ) -> Items[CacheClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheClustersMessageTypeDef],
+    ) -> Items[type_defs.CacheClusterTypeDef]:
         """Each element of CacheClusters in every page of DescribeCacheClusters, from
         every target, as its page arrives (tagged with its target).
 
@@ -1463,8 +1324,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef],
-    ) -> Items[CacheEngineVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheEngineVersionsMessageTypeDef],
+    ) -> Items[type_defs.CacheEngineVersionTypeDef]:
         """Each element of CacheEngineVersions in every page of
         DescribeCacheEngineVersions, from every target, as its page arrives
         (tagged with its target).
@@ -1483,8 +1344,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef],
-    ) -> Items[CacheParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.CacheParameterGroupTypeDef]:
         """Each element of CacheParameterGroups in every page of
         DescribeCacheParameterGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1503,8 +1364,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCacheParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeCacheParameters, from
         every target, as its page arrives (tagged with its target).
 
@@ -1519,8 +1380,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef],
-    ) -> Items[CacheSecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheSecurityGroupsMessageTypeDef],
+    ) -> Items[type_defs.CacheSecurityGroupTypeDef]:
         """Each element of CacheSecurityGroups in every page of
         DescribeCacheSecurityGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1539,8 +1400,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef],
-    ) -> Items[CacheSubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCacheSubnetGroupsMessageTypeDef],
+    ) -> Items[type_defs.CacheSubnetGroupTypeDef]:
         """Each element of CacheSubnetGroups in every page of
         DescribeCacheSubnetGroups, from every target, as its page arrives (tagged
         with its target).
@@ -1559,8 +1420,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of EngineDefaults.Parameters in every page of
         DescribeEngineDefaultParameters, from every target, as its page arrives
         (tagged with its target).
@@ -1579,8 +1440,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -1595,8 +1456,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef],
-    ) -> Items[GlobalReplicationGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalReplicationGroupsMessageTypeDef],
+    ) -> Items[type_defs.GlobalReplicationGroupTypeDef]:
         """Each element of GlobalReplicationGroups in every page of
         DescribeGlobalReplicationGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1615,8 +1476,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
-    ) -> Items[ReplicationGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReplicationGroupsMessageTypeDef],
+    ) -> Items[type_defs.ReplicationGroupTypeDef]:
         """Each element of ReplicationGroups in every page of
         DescribeReplicationGroups, from every target, as its page arrives (tagged
         with its target).
@@ -1635,8 +1496,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef],
-    ) -> Items[ReservedCacheNodeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedCacheNodesMessageTypeDef],
+    ) -> Items[type_defs.ReservedCacheNodeTypeDef]:
         """Each element of ReservedCacheNodes in every page of
         DescribeReservedCacheNodes, from every target, as its page arrives (tagged
         with its target).
@@ -1655,8 +1516,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef],
-    ) -> Items[ReservedCacheNodesOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedCacheNodesOfferingsMessageTypeDef],
+    ) -> Items[type_defs.ReservedCacheNodesOfferingTypeDef]:
         """Each element of ReservedCacheNodesOfferings in every page of
         DescribeReservedCacheNodesOfferings, from every target, as its page
         arrives (tagged with its target).
@@ -1675,8 +1536,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef],
-    ) -> Items[ServerlessCacheSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServerlessCacheSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.ServerlessCacheSnapshotTypeDef]:
         """Each element of ServerlessCacheSnapshots in every page of
         DescribeServerlessCacheSnapshots, from every target, as its page arrives
         (tagged with its target).
@@ -1695,8 +1556,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef],
-    ) -> Items[ServerlessCacheTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServerlessCachesRequestTypeDef],
+    ) -> Items[type_defs.ServerlessCacheTypeDef]:
         """Each element of ServerlessCaches in every page of
         DescribeServerlessCaches, from every target, as its page arrives (tagged
         with its target).
@@ -1712,8 +1573,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef],
-    ) -> Items[ServiceUpdateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServiceUpdatesMessageTypeDef],
+    ) -> Items[type_defs.ServiceUpdateTypeDef]:
         """Each element of ServiceUpdates in every page of DescribeServiceUpdates,
         from every target, as its page arrives (tagged with its target).
 
@@ -1728,8 +1589,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotsMessageTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsMessageTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of Snapshots in every page of DescribeSnapshots, from every
         target, as its page arrives (tagged with its target).
 
@@ -1744,8 +1605,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef],
-    ) -> Items[UpdateActionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUpdateActionsMessageTypeDef],
+    ) -> Items[type_defs.UpdateActionTypeDef]:
         """Each element of UpdateActions in every page of DescribeUpdateActions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1760,8 +1621,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUserGroupsMessageTypeDef],
-    ) -> Items[UserGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUserGroupsMessageTypeDef],
+    ) -> Items[type_defs.UserGroupTypeDef]:
         """Each element of UserGroups in every page of DescribeUserGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -1776,8 +1637,8 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUsersMessageTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersMessageTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of DescribeUsers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1792,7 +1653,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeCacheClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until ElastiCache cluster is available.
 
@@ -1811,7 +1672,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeCacheClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until ElastiCache cluster is deleted.
 
@@ -1830,7 +1691,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationGroupsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until ElastiCache replication group is available.
 
@@ -1849,7 +1710,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeReplicationGroupsMessageTypeDef],
     ) -> TargetResults[None]:
         """Wait until ElastiCache replication group is deleted.
 

@@ -15,87 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AbortEnvironmentUpdateMessageTypeDef,
-        ApplicationDescriptionMessageTypeDef,
-        ApplicationDescriptionsMessageTypeDef,
-        ApplicationResourceLifecycleDescriptionMessageTypeDef,
-        ApplicationVersionDescriptionMessageTypeDef,
-        ApplicationVersionDescriptionTypeDef,
-        ApplicationVersionDescriptionsMessageTypeDef,
-        ApplyEnvironmentManagedActionRequestTypeDef,
-        ApplyEnvironmentManagedActionResultTypeDef,
-        AssociateEnvironmentOperationsRoleMessageTypeDef,
-        CheckDNSAvailabilityMessageTypeDef,
-        CheckDNSAvailabilityResultMessageTypeDef,
-        ComposeEnvironmentsMessageTypeDef,
-        ConfigurationOptionsDescriptionTypeDef,
-        ConfigurationSettingsDescriptionResponseTypeDef,
-        ConfigurationSettingsDescriptionsTypeDef,
-        ConfigurationSettingsValidationMessagesTypeDef,
-        CreateApplicationMessageTypeDef,
-        CreateApplicationVersionMessageTypeDef,
-        CreateConfigurationTemplateMessageTypeDef,
-        CreateEnvironmentMessageTypeDef,
-        CreatePlatformVersionRequestTypeDef,
-        CreatePlatformVersionResultTypeDef,
-        CreateStorageLocationResultMessageTypeDef,
-        DeleteApplicationMessageTypeDef,
-        DeleteApplicationVersionMessageTypeDef,
-        DeleteConfigurationTemplateMessageTypeDef,
-        DeleteEnvironmentConfigurationMessageTypeDef,
-        DeletePlatformVersionRequestTypeDef,
-        DeletePlatformVersionResultTypeDef,
-        DescribeAccountAttributesResultTypeDef,
-        DescribeApplicationVersionsMessageTypeDef,
-        DescribeApplicationsMessageTypeDef,
-        DescribeConfigurationOptionsMessageTypeDef,
-        DescribeConfigurationSettingsMessageTypeDef,
-        DescribeEnvironmentHealthRequestTypeDef,
-        DescribeEnvironmentHealthResultTypeDef,
-        DescribeEnvironmentManagedActionHistoryRequestTypeDef,
-        DescribeEnvironmentManagedActionHistoryResultTypeDef,
-        DescribeEnvironmentManagedActionsRequestTypeDef,
-        DescribeEnvironmentManagedActionsResultTypeDef,
-        DescribeEnvironmentResourcesMessageTypeDef,
-        DescribeEnvironmentsMessageTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeInstancesHealthRequestTypeDef,
-        DescribeInstancesHealthResultTypeDef,
-        DescribePlatformVersionRequestTypeDef,
-        DescribePlatformVersionResultTypeDef,
-        DisassociateEnvironmentOperationsRoleMessageTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnvironmentDescriptionResponseTypeDef,
-        EnvironmentDescriptionTypeDef,
-        EnvironmentDescriptionsMessageTypeDef,
-        EnvironmentResourceDescriptionsMessageTypeDef,
-        EventDescriptionTypeDef,
-        EventDescriptionsMessageTypeDef,
-        ListAvailableSolutionStacksResultMessageTypeDef,
-        ListPlatformBranchesRequestTypeDef,
-        ListPlatformBranchesResultTypeDef,
-        ListPlatformVersionsRequestTypeDef,
-        ListPlatformVersionsResultTypeDef,
-        ListTagsForResourceMessageTypeDef,
-        ManagedActionHistoryItemTypeDef,
-        PlatformSummaryTypeDef,
-        RebuildEnvironmentMessageTypeDef,
-        RequestEnvironmentInfoMessageTypeDef,
-        ResourceTagsDescriptionMessageTypeDef,
-        RestartAppServerMessageTypeDef,
-        RetrieveEnvironmentInfoMessageTypeDef,
-        RetrieveEnvironmentInfoResultMessageTypeDef,
-        SwapEnvironmentCNAMEsMessageTypeDef,
-        TerminateEnvironmentMessageTypeDef,
-        UpdateApplicationMessageTypeDef,
-        UpdateApplicationResourceLifecycleMessageTypeDef,
-        UpdateApplicationVersionMessageTypeDef,
-        UpdateConfigurationTemplateMessageTypeDef,
-        UpdateEnvironmentMessageTypeDef,
-        UpdateTagsForResourceMessageTypeDef,
-        ValidateConfigurationSettingsMessageTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionElasticBeanstalk"]
 
@@ -107,8 +27,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def abort_environment_update(
-        self, **kwargs: Unpack[AbortEnvironmentUpdateMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AbortEnvironmentUpdateMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels in-progress environment configuration update or application
         version deployment.
 
@@ -117,8 +37,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("AbortEnvironmentUpdate", kwargs)
 
     def apply_environment_managed_action(
-        self, **kwargs: Unpack[ApplyEnvironmentManagedActionRequestTypeDef]
-    ) -> TargetResults[ApplyEnvironmentManagedActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyEnvironmentManagedActionRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplyEnvironmentManagedActionResultTypeDef]:
         """Applies a scheduled managed action immediately. A managed action can be
         applied only if its status is Scheduled. Get the status and action ID of a
         managed action with DescribeEnvironmentManagedActions.
@@ -128,8 +48,9 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("ApplyEnvironmentManagedAction", kwargs)
 
     def associate_environment_operations_role(
-        self, **kwargs: Unpack[AssociateEnvironmentOperationsRoleMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateEnvironmentOperationsRoleMessageTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Add or change the operations role used by an environment. After this call
         is made, Elastic Beanstalk uses the associated operations role for
         permissions to downstream services during subsequent calls acting on this
@@ -141,8 +62,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("AssociateEnvironmentOperationsRole", kwargs)
 
     def check_dns_availability(
-        self, **kwargs: Unpack[CheckDNSAvailabilityMessageTypeDef]
-    ) -> TargetResults[CheckDNSAvailabilityResultMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckDNSAvailabilityMessageTypeDef]
+    ) -> TargetResults[type_defs.CheckDNSAvailabilityResultMessageTypeDef]:
         """Checks if the specified CNAME is available.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CheckDNSAvailability
@@ -150,8 +71,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("CheckDNSAvailability", kwargs)
 
     def compose_environments(
-        self, **kwargs: Unpack[ComposeEnvironmentsMessageTypeDef]
-    ) -> TargetResults[EnvironmentDescriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ComposeEnvironmentsMessageTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentDescriptionsMessageTypeDef]:
         """Create or update a group of environments that each run a separate
         component of a single application. Takes a list of version labels that
         specify application source bundles for each of the environments to create
@@ -164,8 +85,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("ComposeEnvironments", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationMessageTypeDef]
-    ) -> TargetResults[ApplicationDescriptionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplicationDescriptionMessageTypeDef]:
         """Creates an application that has one configuration template named default
         and no application versions.
 
@@ -174,8 +95,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_application_version(
-        self, **kwargs: Unpack[CreateApplicationVersionMessageTypeDef]
-    ) -> TargetResults[ApplicationVersionDescriptionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationVersionMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplicationVersionDescriptionMessageTypeDef]:
         """Creates an application version for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CreateApplicationVersion
@@ -183,8 +104,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("CreateApplicationVersion", kwargs)
 
     def create_configuration_template(
-        self, **kwargs: Unpack[CreateConfigurationTemplateMessageTypeDef]
-    ) -> TargetResults[ConfigurationSettingsDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationTemplateMessageTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationSettingsDescriptionResponseTypeDef]:
         """Creates an AWS Elastic Beanstalk configuration template, associated with a
         specific Elastic Beanstalk application. You define application
         configuration settings in a configuration template. You can then use the
@@ -196,8 +117,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("CreateConfigurationTemplate", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentMessageTypeDef]
-    ) -> TargetResults[EnvironmentDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentMessageTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentDescriptionResponseTypeDef]:
         """Launches an AWS Elastic Beanstalk environment for the specified
         application using the specified configuration.
 
@@ -206,8 +127,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_platform_version(
-        self, **kwargs: Unpack[CreatePlatformVersionRequestTypeDef]
-    ) -> TargetResults[CreatePlatformVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlatformVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePlatformVersionResultTypeDef]:
         """Create a new version of your custom platform.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CreatePlatformVersion
@@ -216,7 +137,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_storage_location(
         self,
-    ) -> TargetResults[CreateStorageLocationResultMessageTypeDef]:
+    ) -> TargetResults[type_defs.CreateStorageLocationResultMessageTypeDef]:
         """Creates a bucket in Amazon S3 to store application versions, logs, and
         other files used by Elastic Beanstalk environments. The Elastic Beanstalk
         console and EB CLI call this API the first time you create an environment
@@ -228,8 +149,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("CreateStorageLocation", {})
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified application along with all associated versions and
         configurations. The application versions will not be deleted from your
         Amazon S3 bucket.
@@ -239,8 +160,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_application_version(
-        self, **kwargs: Unpack[DeleteApplicationVersionMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationVersionMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified version from the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeleteApplicationVersion
@@ -248,8 +169,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DeleteApplicationVersion", kwargs)
 
     def delete_configuration_template(
-        self, **kwargs: Unpack[DeleteConfigurationTemplateMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationTemplateMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified configuration template.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeleteConfigurationTemplate
@@ -257,8 +178,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DeleteConfigurationTemplate", kwargs)
 
     def delete_environment_configuration(
-        self, **kwargs: Unpack[DeleteEnvironmentConfigurationMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentConfigurationMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the draft configuration associated with the running environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeleteEnvironmentConfiguration
@@ -266,8 +187,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DeleteEnvironmentConfiguration", kwargs)
 
     def delete_platform_version(
-        self, **kwargs: Unpack[DeletePlatformVersionRequestTypeDef]
-    ) -> TargetResults[DeletePlatformVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlatformVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePlatformVersionResultTypeDef]:
         """Deletes the specified version of a custom platform.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeletePlatformVersion
@@ -276,7 +197,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_account_attributes(
         self,
-    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountAttributesResultTypeDef]:
         """Returns attributes related to AWS Elastic Beanstalk that are associated
         with the calling AWS account.
 
@@ -285,8 +206,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeAccountAttributes", {})
 
     def describe_application_versions(
-        self, **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef]
-    ) -> TargetResults[ApplicationVersionDescriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplicationVersionDescriptionsMessageTypeDef]:
         """Retrieve a list of application versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeApplicationVersions
@@ -294,8 +215,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeApplicationVersions", kwargs)
 
     def describe_applications(
-        self, **kwargs: Unpack[DescribeApplicationsMessageTypeDef]
-    ) -> TargetResults[ApplicationDescriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationsMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplicationDescriptionsMessageTypeDef]:
         """Returns the descriptions of existing applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeApplications
@@ -303,8 +224,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeApplications", kwargs)
 
     def describe_configuration_options(
-        self, **kwargs: Unpack[DescribeConfigurationOptionsMessageTypeDef]
-    ) -> TargetResults[ConfigurationOptionsDescriptionTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationOptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationOptionsDescriptionTypeDef]:
         """Describes the configuration options that are used in a particular
         configuration template or environment, or that a specified solution stack
         defines. The description includes the values the options, their default
@@ -316,8 +237,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeConfigurationOptions", kwargs)
 
     def describe_configuration_settings(
-        self, **kwargs: Unpack[DescribeConfigurationSettingsMessageTypeDef]
-    ) -> TargetResults[ConfigurationSettingsDescriptionsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationSettingsMessageTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationSettingsDescriptionsTypeDef]:
         """Returns a description of the settings for the specified configuration set,
         that is, either a configuration template or the configuration set
         associated with a running environment.
@@ -327,8 +248,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeConfigurationSettings", kwargs)
 
     def describe_environment_health(
-        self, **kwargs: Unpack[DescribeEnvironmentHealthRequestTypeDef]
-    ) -> TargetResults[DescribeEnvironmentHealthResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEnvironmentHealthRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEnvironmentHealthResultTypeDef]:
         """Returns information about the overall health of the specified environment.
         The DescribeEnvironmentHealth operation is only available with AWS Elastic
         Beanstalk Enhanced Health.
@@ -338,8 +259,11 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeEnvironmentHealth", kwargs)
 
     def describe_environment_managed_action_history(
-        self, **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeEnvironmentManagedActionHistoryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEnvironmentManagedActionHistoryResultTypeDef]:
         """Lists an environment's completed and failed managed actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentManagedActionHistory
@@ -347,8 +271,9 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeEnvironmentManagedActionHistory", kwargs)
 
     def describe_environment_managed_actions(
-        self, **kwargs: Unpack[DescribeEnvironmentManagedActionsRequestTypeDef]
-    ) -> TargetResults[DescribeEnvironmentManagedActionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeEnvironmentManagedActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEnvironmentManagedActionsResultTypeDef]:
         """Lists an environment's upcoming and in-progress managed actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentManagedActions
@@ -356,8 +281,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeEnvironmentManagedActions", kwargs)
 
     def describe_environment_resources(
-        self, **kwargs: Unpack[DescribeEnvironmentResourcesMessageTypeDef]
-    ) -> TargetResults[EnvironmentResourceDescriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEnvironmentResourcesMessageTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentResourceDescriptionsMessageTypeDef]:
         """Returns AWS resources for this environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentResources
@@ -365,8 +290,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeEnvironmentResources", kwargs)
 
     def describe_environments(
-        self, **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef]
-    ) -> TargetResults[EnvironmentDescriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEnvironmentsMessageTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentDescriptionsMessageTypeDef]:
         """Returns descriptions for existing environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
@@ -374,8 +299,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeEnvironments", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[EventDescriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventDescriptionsMessageTypeDef]:
         """Returns list of event descriptions matching criteria up to the last 6
         weeks.
 
@@ -384,8 +309,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_instances_health(
-        self, **kwargs: Unpack[DescribeInstancesHealthRequestTypeDef]
-    ) -> TargetResults[DescribeInstancesHealthResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstancesHealthRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstancesHealthResultTypeDef]:
         """Retrieves detailed information about the health of instances in your AWS
         Elastic Beanstalk. This operation requires enhanced health reporting.
 
@@ -394,8 +319,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribeInstancesHealth", kwargs)
 
     def describe_platform_version(
-        self, **kwargs: Unpack[DescribePlatformVersionRequestTypeDef]
-    ) -> TargetResults[DescribePlatformVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePlatformVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePlatformVersionResultTypeDef]:
         """Describes a platform version. Provides full details. Compare to
         ListPlatformVersions, which provides summary information about a list of
         platform versions.
@@ -405,8 +330,9 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("DescribePlatformVersion", kwargs)
 
     def disassociate_environment_operations_role(
-        self, **kwargs: Unpack[DisassociateEnvironmentOperationsRoleMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateEnvironmentOperationsRoleMessageTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociate the operations role from an environment. After this call is
         made, Elastic Beanstalk uses the caller's permissions for permissions to
         downstream services during subsequent calls acting on this environment.
@@ -419,7 +345,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def list_available_solution_stacks(
         self,
-    ) -> TargetResults[ListAvailableSolutionStacksResultMessageTypeDef]:
+    ) -> TargetResults[type_defs.ListAvailableSolutionStacksResultMessageTypeDef]:
         """Returns a list of the available solution stack names, with the public
         version first and then in reverse chronological order.
 
@@ -428,8 +354,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("ListAvailableSolutionStacks", {})
 
     def list_platform_branches(
-        self, **kwargs: Unpack[ListPlatformBranchesRequestTypeDef]
-    ) -> TargetResults[ListPlatformBranchesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlatformBranchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlatformBranchesResultTypeDef]:
         """Lists the platform branches available for your account in an AWS Region.
         Provides summary information about each platform branch.
 
@@ -438,8 +364,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("ListPlatformBranches", kwargs)
 
     def list_platform_versions(
-        self, **kwargs: Unpack[ListPlatformVersionsRequestTypeDef]
-    ) -> TargetResults[ListPlatformVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlatformVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlatformVersionsResultTypeDef]:
         """Lists the platform versions available for your account in an AWS Region.
         Provides summary information about each platform version. Compare to
         DescribePlatformVersion, which provides full details about a single
@@ -450,8 +376,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("ListPlatformVersions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> TargetResults[ResourceTagsDescriptionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.ResourceTagsDescriptionMessageTypeDef]:
         """Return the tags applied to an AWS Elastic Beanstalk resource. The response
         contains a list of tag key-value pairs.
 
@@ -460,8 +386,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def rebuild_environment(
-        self, **kwargs: Unpack[RebuildEnvironmentMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebuildEnvironmentMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes and recreates all of the AWS resources (for example: the Auto
         Scaling group, load balancer, etc.) for a specified environment and forces
         a restart.
@@ -471,8 +397,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("RebuildEnvironment", kwargs)
 
     def request_environment_info(
-        self, **kwargs: Unpack[RequestEnvironmentInfoMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestEnvironmentInfoMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Initiates a request to compile the specified type of information of the
         deployed environment.
 
@@ -481,8 +407,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("RequestEnvironmentInfo", kwargs)
 
     def restart_app_server(
-        self, **kwargs: Unpack[RestartAppServerMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestartAppServerMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Causes the environment to restart the application container server running
         on each Amazon EC2 instance.
 
@@ -491,8 +417,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("RestartAppServer", kwargs)
 
     def retrieve_environment_info(
-        self, **kwargs: Unpack[RetrieveEnvironmentInfoMessageTypeDef]
-    ) -> TargetResults[RetrieveEnvironmentInfoResultMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveEnvironmentInfoMessageTypeDef]
+    ) -> TargetResults[type_defs.RetrieveEnvironmentInfoResultMessageTypeDef]:
         """Retrieves the compiled information from a RequestEnvironmentInfo request.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/RetrieveEnvironmentInfo
@@ -500,8 +426,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("RetrieveEnvironmentInfo", kwargs)
 
     def swap_environment_cnames(
-        self, **kwargs: Unpack[SwapEnvironmentCNAMEsMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SwapEnvironmentCNAMEsMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Swaps the CNAMEs of two environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/SwapEnvironmentCNAMEs
@@ -509,8 +435,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("SwapEnvironmentCNAMEs", kwargs)
 
     def terminate_environment(
-        self, **kwargs: Unpack[TerminateEnvironmentMessageTypeDef]
-    ) -> TargetResults[EnvironmentDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateEnvironmentMessageTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentDescriptionResponseTypeDef]:
         """Terminates the specified environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/TerminateEnvironment
@@ -518,8 +444,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("TerminateEnvironment", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationMessageTypeDef]
-    ) -> TargetResults[ApplicationDescriptionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplicationDescriptionMessageTypeDef]:
         """Updates the specified application to have the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/UpdateApplication
@@ -527,8 +453,9 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_application_resource_lifecycle(
-        self, **kwargs: Unpack[UpdateApplicationResourceLifecycleMessageTypeDef]
-    ) -> TargetResults[ApplicationResourceLifecycleDescriptionMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateApplicationResourceLifecycleMessageTypeDef],
+    ) -> TargetResults[type_defs.ApplicationResourceLifecycleDescriptionMessageTypeDef]:
         """Modifies lifecycle settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/UpdateApplicationResourceLifecycle
@@ -536,8 +463,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("UpdateApplicationResourceLifecycle", kwargs)
 
     def update_application_version(
-        self, **kwargs: Unpack[UpdateApplicationVersionMessageTypeDef]
-    ) -> TargetResults[ApplicationVersionDescriptionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationVersionMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplicationVersionDescriptionMessageTypeDef]:
         """Updates the specified application version to have the specified
         properties.
 
@@ -546,8 +473,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("UpdateApplicationVersion", kwargs)
 
     def update_configuration_template(
-        self, **kwargs: Unpack[UpdateConfigurationTemplateMessageTypeDef]
-    ) -> TargetResults[ConfigurationSettingsDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationTemplateMessageTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationSettingsDescriptionResponseTypeDef]:
         """Updates the specified configuration template to have the specified
         properties or configuration option values.
 
@@ -556,8 +483,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("UpdateConfigurationTemplate", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentMessageTypeDef]
-    ) -> TargetResults[EnvironmentDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentMessageTypeDef]
+    ) -> TargetResults[type_defs.EnvironmentDescriptionResponseTypeDef]:
         """Updates the environment description, deploys a new application version,
         updates the configuration settings to an entirely new configuration
         template, or updates select configuration option values in the running
@@ -568,8 +495,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("UpdateEnvironment", kwargs)
 
     def update_tags_for_resource(
-        self, **kwargs: Unpack[UpdateTagsForResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update the list of tags applied to an AWS Elastic Beanstalk resource. Two
         lists can be passed: TagsToAdd for tags to add or update, and
         TagsToRemove.
@@ -579,8 +506,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         return self._call("UpdateTagsForResource", kwargs)
 
     def validate_configuration_settings(
-        self, **kwargs: Unpack[ValidateConfigurationSettingsMessageTypeDef]
-    ) -> TargetResults[ConfigurationSettingsValidationMessagesTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateConfigurationSettingsMessageTypeDef]
+    ) -> TargetResults[type_defs.ConfigurationSettingsValidationMessagesTypeDef]:
         """Takes a set of configuration settings and either a configuration template
         or environment, and determines whether those values are valid.
 
@@ -594,8 +521,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef],
-    ) -> TargetResults[ApplicationVersionDescriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeApplicationVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ApplicationVersionDescriptionsMessageTypeDef]:
         """Every page of DescribeApplicationVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -617,8 +544,10 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef],
-    ) -> TargetResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeEnvironmentManagedActionHistoryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEnvironmentManagedActionHistoryResultTypeDef]:
         """Every page of DescribeEnvironmentManagedActionHistory in every target,
         merged per target (botocore's build_full_result).
 
@@ -640,8 +569,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
-    ) -> TargetResults[EnvironmentDescriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEnvironmentsMessageTypeDef],
+    ) -> TargetResults[type_defs.EnvironmentDescriptionsMessageTypeDef]:
         """Every page of DescribeEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -663,8 +592,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[EventDescriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventDescriptionsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -687,8 +616,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlatformVersionsRequestTypeDef],
-    ) -> TargetResults[ListPlatformVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlatformVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlatformVersionsResultTypeDef]:
         """Every page of ListPlatformVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -712,8 +641,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef],
-    ) -> Items[ApplicationVersionDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeApplicationVersionsMessageTypeDef],
+    ) -> Items[type_defs.ApplicationVersionDescriptionTypeDef]:
         """Each element of ApplicationVersions in every page of
         DescribeApplicationVersions, from every target, as its page arrives
         (tagged with its target).
@@ -732,8 +661,10 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef],
-    ) -> Items[ManagedActionHistoryItemTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeEnvironmentManagedActionHistoryRequestTypeDef
+        ],
+    ) -> Items[type_defs.ManagedActionHistoryItemTypeDef]:
         """Each element of ManagedActionHistoryItems in every page of
         DescribeEnvironmentManagedActionHistory, from every target, as its page
         arrives (tagged with its target).
@@ -752,8 +683,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
-    ) -> Items[EnvironmentDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEnvironmentsMessageTypeDef],
+    ) -> Items[type_defs.EnvironmentDescriptionTypeDef]:
         """Each element of Environments in every page of DescribeEnvironments, from
         every target, as its page arrives (tagged with its target).
 
@@ -768,8 +699,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventDescriptionTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -784,8 +715,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlatformVersionsRequestTypeDef],
-    ) -> Items[PlatformSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlatformVersionsRequestTypeDef],
+    ) -> Items[type_defs.PlatformSummaryTypeDef]:
         """Each element of PlatformSummaryList in every page of ListPlatformVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -800,7 +731,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEnvironmentsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until EnvironmentExists.
 
@@ -819,7 +750,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEnvironmentsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until EnvironmentTerminated.
 
@@ -838,7 +769,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEnvironmentsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until EnvironmentUpdated.
 

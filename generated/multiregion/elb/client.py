@@ -15,68 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddAvailabilityZonesInputTypeDef,
-        AddAvailabilityZonesOutputTypeDef,
-        AddTagsInputTypeDef,
-        AddTagsOutputTypeDef,
-        ApplySecurityGroupsToLoadBalancerInputTypeDef,
-        ApplySecurityGroupsToLoadBalancerOutputTypeDef,
-        AttachLoadBalancerToSubnetsInputTypeDef,
-        AttachLoadBalancerToSubnetsOutputTypeDef,
-        ConfigureHealthCheckInputTypeDef,
-        ConfigureHealthCheckOutputTypeDef,
-        CreateAccessPointInputTypeDef,
-        CreateAccessPointOutputTypeDef,
-        CreateAppCookieStickinessPolicyInputTypeDef,
-        CreateAppCookieStickinessPolicyOutputTypeDef,
-        CreateLBCookieStickinessPolicyInputTypeDef,
-        CreateLBCookieStickinessPolicyOutputTypeDef,
-        CreateLoadBalancerListenerInputTypeDef,
-        CreateLoadBalancerListenerOutputTypeDef,
-        CreateLoadBalancerPolicyInputTypeDef,
-        CreateLoadBalancerPolicyOutputTypeDef,
-        DeleteAccessPointInputTypeDef,
-        DeleteAccessPointOutputTypeDef,
-        DeleteLoadBalancerListenerInputTypeDef,
-        DeleteLoadBalancerListenerOutputTypeDef,
-        DeleteLoadBalancerPolicyInputTypeDef,
-        DeleteLoadBalancerPolicyOutputTypeDef,
-        DeregisterEndPointsInputTypeDef,
-        DeregisterEndPointsOutputTypeDef,
-        DescribeAccessPointsInputTypeDef,
-        DescribeAccessPointsOutputTypeDef,
-        DescribeAccountLimitsInputTypeDef,
-        DescribeAccountLimitsOutputTypeDef,
-        DescribeEndPointStateInputTypeDef,
-        DescribeEndPointStateOutputTypeDef,
-        DescribeLoadBalancerAttributesInputTypeDef,
-        DescribeLoadBalancerAttributesOutputTypeDef,
-        DescribeLoadBalancerPoliciesInputTypeDef,
-        DescribeLoadBalancerPoliciesOutputTypeDef,
-        DescribeLoadBalancerPolicyTypesInputTypeDef,
-        DescribeLoadBalancerPolicyTypesOutputTypeDef,
-        DescribeTagsInputTypeDef,
-        DescribeTagsOutputTypeDef,
-        DetachLoadBalancerFromSubnetsInputTypeDef,
-        DetachLoadBalancerFromSubnetsOutputTypeDef,
-        LimitTypeDef,
-        LoadBalancerDescriptionTypeDef,
-        ModifyLoadBalancerAttributesInputTypeDef,
-        ModifyLoadBalancerAttributesOutputTypeDef,
-        RegisterEndPointsInputTypeDef,
-        RegisterEndPointsOutputTypeDef,
-        RemoveAvailabilityZonesInputTypeDef,
-        RemoveAvailabilityZonesOutputTypeDef,
-        RemoveTagsInputTypeDef,
-        RemoveTagsOutputTypeDef,
-        SetLoadBalancerListenerSSLCertificateInputTypeDef,
-        SetLoadBalancerListenerSSLCertificateOutputTypeDef,
-        SetLoadBalancerPoliciesForBackendServerInputTypeDef,
-        SetLoadBalancerPoliciesForBackendServerOutputTypeDef,
-        SetLoadBalancerPoliciesOfListenerInputTypeDef,
-        SetLoadBalancerPoliciesOfListenerOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionElasticLoadBalancing"]
 
@@ -88,8 +27,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> TargetResults[AddTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
         """Adds the specified tags to the specified load balancer. Each load balancer
         can have a maximum of 10 tags.
 
@@ -98,8 +37,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def apply_security_groups_to_load_balancer(
-        self, **kwargs: Unpack[ApplySecurityGroupsToLoadBalancerInputTypeDef]
-    ) -> TargetResults[ApplySecurityGroupsToLoadBalancerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplySecurityGroupsToLoadBalancerInputTypeDef]
+    ) -> TargetResults[type_defs.ApplySecurityGroupsToLoadBalancerOutputTypeDef]:
         """Associates one or more security groups with your load balancer in a
         virtual private cloud (VPC). The specified security groups override the
         previously associated security groups.
@@ -109,8 +48,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("ApplySecurityGroupsToLoadBalancer", kwargs)
 
     def attach_load_balancer_to_subnets(
-        self, **kwargs: Unpack[AttachLoadBalancerToSubnetsInputTypeDef]
-    ) -> TargetResults[AttachLoadBalancerToSubnetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachLoadBalancerToSubnetsInputTypeDef]
+    ) -> TargetResults[type_defs.AttachLoadBalancerToSubnetsOutputTypeDef]:
         """Adds one or more subnets to the set of configured subnets for the
         specified load balancer.
 
@@ -119,8 +58,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("AttachLoadBalancerToSubnets", kwargs)
 
     def configure_health_check(
-        self, **kwargs: Unpack[ConfigureHealthCheckInputTypeDef]
-    ) -> TargetResults[ConfigureHealthCheckOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfigureHealthCheckInputTypeDef]
+    ) -> TargetResults[type_defs.ConfigureHealthCheckOutputTypeDef]:
         """Specifies the health check settings to use when evaluating the health
         state of your EC2 instances.
 
@@ -129,8 +68,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("ConfigureHealthCheck", kwargs)
 
     def create_app_cookie_stickiness_policy(
-        self, **kwargs: Unpack[CreateAppCookieStickinessPolicyInputTypeDef]
-    ) -> TargetResults[CreateAppCookieStickinessPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppCookieStickinessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAppCookieStickinessPolicyOutputTypeDef]:
         """Generates a stickiness policy with sticky session lifetimes that follow
         that of an application-generated cookie. This policy can be associated
         only with HTTP/HTTPS listeners.
@@ -140,8 +79,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("CreateAppCookieStickinessPolicy", kwargs)
 
     def create_lb_cookie_stickiness_policy(
-        self, **kwargs: Unpack[CreateLBCookieStickinessPolicyInputTypeDef]
-    ) -> TargetResults[CreateLBCookieStickinessPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLBCookieStickinessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLBCookieStickinessPolicyOutputTypeDef]:
         """Generates a stickiness policy with sticky session lifetimes controlled by
         the lifetime of the browser (user-agent) or a specified expiration period.
         This policy can be associated only with HTTP/HTTPS listeners.
@@ -151,8 +90,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("CreateLBCookieStickinessPolicy", kwargs)
 
     def create_load_balancer(
-        self, **kwargs: Unpack[CreateAccessPointInputTypeDef]
-    ) -> TargetResults[CreateAccessPointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPointInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPointOutputTypeDef]:
         """Creates a Classic Load Balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/CreateLoadBalancer
@@ -160,8 +99,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("CreateLoadBalancer", kwargs)
 
     def create_load_balancer_listeners(
-        self, **kwargs: Unpack[CreateLoadBalancerListenerInputTypeDef]
-    ) -> TargetResults[CreateLoadBalancerListenerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoadBalancerListenerInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLoadBalancerListenerOutputTypeDef]:
         """Creates one or more listeners for the specified load balancer. If a
         listener with the specified port does not already exist, it is created;
         otherwise, the properties of the new listener must match the properties of
@@ -172,8 +111,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("CreateLoadBalancerListeners", kwargs)
 
     def create_load_balancer_policy(
-        self, **kwargs: Unpack[CreateLoadBalancerPolicyInputTypeDef]
-    ) -> TargetResults[CreateLoadBalancerPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoadBalancerPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLoadBalancerPolicyOutputTypeDef]:
         """Creates a policy with the specified attributes for the specified load
         balancer.
 
@@ -182,8 +121,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("CreateLoadBalancerPolicy", kwargs)
 
     def delete_load_balancer(
-        self, **kwargs: Unpack[DeleteAccessPointInputTypeDef]
-    ) -> TargetResults[DeleteAccessPointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessPointOutputTypeDef]:
         """Deletes the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DeleteLoadBalancer
@@ -191,8 +130,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DeleteLoadBalancer", kwargs)
 
     def delete_load_balancer_listeners(
-        self, **kwargs: Unpack[DeleteLoadBalancerListenerInputTypeDef]
-    ) -> TargetResults[DeleteLoadBalancerListenerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoadBalancerListenerInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoadBalancerListenerOutputTypeDef]:
         """Deletes the specified listeners from the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DeleteLoadBalancerListeners
@@ -200,8 +139,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DeleteLoadBalancerListeners", kwargs)
 
     def delete_load_balancer_policy(
-        self, **kwargs: Unpack[DeleteLoadBalancerPolicyInputTypeDef]
-    ) -> TargetResults[DeleteLoadBalancerPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoadBalancerPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoadBalancerPolicyOutputTypeDef]:
         """Deletes the specified policy from the specified load balancer. This policy
         must not be enabled for any listeners.
 
@@ -210,8 +149,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DeleteLoadBalancerPolicy", kwargs)
 
     def deregister_instances_from_load_balancer(
-        self, **kwargs: Unpack[DeregisterEndPointsInputTypeDef]
-    ) -> TargetResults[DeregisterEndPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterEndPointsInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterEndPointsOutputTypeDef]:
         """Deregisters the specified instances from the specified load balancer.
         After the instance is deregistered, it no longer receives traffic from the
         load balancer.
@@ -221,8 +160,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DeregisterInstancesFromLoadBalancer", kwargs)
 
     def describe_account_limits(
-        self, **kwargs: Unpack[DescribeAccountLimitsInputTypeDef]
-    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountLimitsOutputTypeDef]:
         """Describes the current Elastic Load Balancing resource limits for your AWS
         account.
 
@@ -231,8 +170,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeAccountLimits", kwargs)
 
     def describe_instance_health(
-        self, **kwargs: Unpack[DescribeEndPointStateInputTypeDef]
-    ) -> TargetResults[DescribeEndPointStateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndPointStateInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndPointStateOutputTypeDef]:
         """Describes the state of the specified instances with respect to the
         specified load balancer. If no instances are specified, the call describes
         the state of all instances that are currently registered with the load
@@ -245,8 +184,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeInstanceHealth", kwargs)
 
     def describe_load_balancer_attributes(
-        self, **kwargs: Unpack[DescribeLoadBalancerAttributesInputTypeDef]
-    ) -> TargetResults[DescribeLoadBalancerAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancerAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancerAttributesOutputTypeDef]:
         """Describes the attributes for the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeLoadBalancerAttributes
@@ -254,8 +193,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeLoadBalancerAttributes", kwargs)
 
     def describe_load_balancer_policies(
-        self, **kwargs: Unpack[DescribeLoadBalancerPoliciesInputTypeDef]
-    ) -> TargetResults[DescribeLoadBalancerPoliciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancerPoliciesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancerPoliciesOutputTypeDef]:
         """Describes the specified policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeLoadBalancerPolicies
@@ -263,8 +202,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeLoadBalancerPolicies", kwargs)
 
     def describe_load_balancer_policy_types(
-        self, **kwargs: Unpack[DescribeLoadBalancerPolicyTypesInputTypeDef]
-    ) -> TargetResults[DescribeLoadBalancerPolicyTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancerPolicyTypesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancerPolicyTypesOutputTypeDef]:
         """Describes the specified load balancer policy types or all load balancer
         policy types.
 
@@ -273,8 +212,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeLoadBalancerPolicyTypes", kwargs)
 
     def describe_load_balancers(
-        self, **kwargs: Unpack[DescribeAccessPointsInputTypeDef]
-    ) -> TargetResults[DescribeAccessPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccessPointsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccessPointsOutputTypeDef]:
         """Describes the specified the load balancers. If no load balancers are
         specified, the call describes all of your load balancers.
 
@@ -283,8 +222,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeLoadBalancers", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsInputTypeDef]
-    ) -> TargetResults[DescribeTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsOutputTypeDef]:
         """Describes the tags associated with the specified load balancers.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeTags
@@ -292,8 +231,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def detach_load_balancer_from_subnets(
-        self, **kwargs: Unpack[DetachLoadBalancerFromSubnetsInputTypeDef]
-    ) -> TargetResults[DetachLoadBalancerFromSubnetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachLoadBalancerFromSubnetsInputTypeDef]
+    ) -> TargetResults[type_defs.DetachLoadBalancerFromSubnetsOutputTypeDef]:
         """Removes the specified subnets from the set of configured subnets for the
         load balancer.
 
@@ -302,8 +241,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DetachLoadBalancerFromSubnets", kwargs)
 
     def disable_availability_zones_for_load_balancer(
-        self, **kwargs: Unpack[RemoveAvailabilityZonesInputTypeDef]
-    ) -> TargetResults[RemoveAvailabilityZonesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAvailabilityZonesInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveAvailabilityZonesOutputTypeDef]:
         """Removes the specified Availability Zones from the set of Availability
         Zones for the specified load balancer in EC2-Classic or a default VPC.
 
@@ -312,8 +251,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("DisableAvailabilityZonesForLoadBalancer", kwargs)
 
     def enable_availability_zones_for_load_balancer(
-        self, **kwargs: Unpack[AddAvailabilityZonesInputTypeDef]
-    ) -> TargetResults[AddAvailabilityZonesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddAvailabilityZonesInputTypeDef]
+    ) -> TargetResults[type_defs.AddAvailabilityZonesOutputTypeDef]:
         """Adds the specified Availability Zones to the set of Availability Zones for
         the specified load balancer in EC2-Classic or a default VPC.
 
@@ -322,8 +261,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("EnableAvailabilityZonesForLoadBalancer", kwargs)
 
     def modify_load_balancer_attributes(
-        self, **kwargs: Unpack[ModifyLoadBalancerAttributesInputTypeDef]
-    ) -> TargetResults[ModifyLoadBalancerAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyLoadBalancerAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyLoadBalancerAttributesOutputTypeDef]:
         """Modifies the attributes of the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/ModifyLoadBalancerAttributes
@@ -331,8 +270,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("ModifyLoadBalancerAttributes", kwargs)
 
     def register_instances_with_load_balancer(
-        self, **kwargs: Unpack[RegisterEndPointsInputTypeDef]
-    ) -> TargetResults[RegisterEndPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterEndPointsInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterEndPointsOutputTypeDef]:
         """Adds the specified instances to the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/RegisterInstancesWithLoadBalancer
@@ -340,8 +279,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("RegisterInstancesWithLoadBalancer", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> TargetResults[RemoveTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsOutputTypeDef]:
         """Removes one or more tags from the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/RemoveTags
@@ -349,8 +288,9 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def set_load_balancer_listener_ssl_certificate(
-        self, **kwargs: Unpack[SetLoadBalancerListenerSSLCertificateInputTypeDef]
-    ) -> TargetResults[SetLoadBalancerListenerSSLCertificateOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetLoadBalancerListenerSSLCertificateInputTypeDef],
+    ) -> TargetResults[type_defs.SetLoadBalancerListenerSSLCertificateOutputTypeDef]:
         """Sets the certificate that terminates the specified listener's SSL
         connections. The specified certificate replaces any prior certificate that
         was used on the same load balancer and port.
@@ -360,8 +300,9 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("SetLoadBalancerListenerSSLCertificate", kwargs)
 
     def set_load_balancer_policies_for_backend_server(
-        self, **kwargs: Unpack[SetLoadBalancerPoliciesForBackendServerInputTypeDef]
-    ) -> TargetResults[SetLoadBalancerPoliciesForBackendServerOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetLoadBalancerPoliciesForBackendServerInputTypeDef],
+    ) -> TargetResults[type_defs.SetLoadBalancerPoliciesForBackendServerOutputTypeDef]:
         """Replaces the set of policies associated with the specified port on which
         the EC2 instance is listening with a new set of policies. At this time,
         only the back-end server authentication policy type can be applied to the
@@ -373,8 +314,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         return self._call("SetLoadBalancerPoliciesForBackendServer", kwargs)
 
     def set_load_balancer_policies_of_listener(
-        self, **kwargs: Unpack[SetLoadBalancerPoliciesOfListenerInputTypeDef]
-    ) -> TargetResults[SetLoadBalancerPoliciesOfListenerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetLoadBalancerPoliciesOfListenerInputTypeDef]
+    ) -> TargetResults[type_defs.SetLoadBalancerPoliciesOfListenerOutputTypeDef]:
         """Replaces the current set of policies for the specified load balancer port
         with the specified set of policies.
 
@@ -388,8 +329,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountLimitsOutputTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -412,8 +353,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccessPointsInputTypeDef],
-    ) -> TargetResults[DescribeAccessPointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccessPointsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccessPointsOutputTypeDef]:
         """Every page of DescribeLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -435,8 +376,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> Items[LimitTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef],
+    ) -> Items[type_defs.LimitTypeDef]:
         """Each element of Limits in every page of DescribeAccountLimits, from every
         target, as its page arrives (tagged with its target).
 
@@ -451,8 +392,8 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccessPointsInputTypeDef],
-    ) -> Items[LoadBalancerDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccessPointsInputTypeDef],
+    ) -> Items[type_defs.LoadBalancerDescriptionTypeDef]:
         """Each element of LoadBalancerDescriptions in every page of
         DescribeLoadBalancers, from every target, as its page arrives (tagged with
         its target).
@@ -468,7 +409,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEndPointStateInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until AnyInstanceInService.
 
@@ -487,7 +428,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEndPointStateInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceDeregistered.
 
@@ -506,7 +447,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEndPointStateInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceInService.
 

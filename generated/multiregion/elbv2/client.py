@@ -15,120 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddListenerCertificatesInputTypeDef,
-        AddListenerCertificatesOutputTypeDef,
-        AddTagsInputTypeDef,
-        AddTagsOutputTypeDef,
-        AddTrustStoreRevocationsInputTypeDef,
-        AddTrustStoreRevocationsOutputTypeDef,
-        CertificateTypeDef,
-        CreateListenerInputTypeDef,
-        CreateListenerOutputTypeDef,
-        CreateLoadBalancerInputTypeDef,
-        CreateLoadBalancerOutputTypeDef,
-        CreateRuleInputTypeDef,
-        CreateRuleOutputTypeDef,
-        CreateTargetGroupInputTypeDef,
-        CreateTargetGroupOutputTypeDef,
-        CreateTrustStoreInputTypeDef,
-        CreateTrustStoreOutputTypeDef,
-        DeleteListenerInputTypeDef,
-        DeleteListenerOutputTypeDef,
-        DeleteLoadBalancerInputTypeDef,
-        DeleteLoadBalancerOutputTypeDef,
-        DeleteRuleInputTypeDef,
-        DeleteRuleOutputTypeDef,
-        DeleteSharedTrustStoreAssociationInputTypeDef,
-        DeleteSharedTrustStoreAssociationOutputTypeDef,
-        DeleteTargetGroupInputTypeDef,
-        DeleteTargetGroupOutputTypeDef,
-        DeleteTrustStoreInputTypeDef,
-        DeleteTrustStoreOutputTypeDef,
-        DeregisterTargetsInputTypeDef,
-        DeregisterTargetsOutputTypeDef,
-        DescribeAccountLimitsInputTypeDef,
-        DescribeAccountLimitsOutputTypeDef,
-        DescribeCapacityReservationInputTypeDef,
-        DescribeCapacityReservationOutputTypeDef,
-        DescribeListenerAttributesInputTypeDef,
-        DescribeListenerAttributesOutputTypeDef,
-        DescribeListenerCertificatesInputTypeDef,
-        DescribeListenerCertificatesOutputTypeDef,
-        DescribeListenersInputTypeDef,
-        DescribeListenersOutputTypeDef,
-        DescribeLoadBalancerAttributesInputTypeDef,
-        DescribeLoadBalancerAttributesOutputTypeDef,
-        DescribeLoadBalancersInputTypeDef,
-        DescribeLoadBalancersOutputTypeDef,
-        DescribeRulesInputTypeDef,
-        DescribeRulesOutputTypeDef,
-        DescribeSSLPoliciesInputTypeDef,
-        DescribeSSLPoliciesOutputTypeDef,
-        DescribeTagsInputTypeDef,
-        DescribeTagsOutputTypeDef,
-        DescribeTargetGroupAttributesInputTypeDef,
-        DescribeTargetGroupAttributesOutputTypeDef,
-        DescribeTargetGroupsInputTypeDef,
-        DescribeTargetGroupsOutputTypeDef,
-        DescribeTargetHealthInputTypeDef,
-        DescribeTargetHealthOutputTypeDef,
-        DescribeTrustStoreAssociationsInputTypeDef,
-        DescribeTrustStoreAssociationsOutputTypeDef,
-        DescribeTrustStoreRevocationTypeDef,
-        DescribeTrustStoreRevocationsInputTypeDef,
-        DescribeTrustStoreRevocationsOutputTypeDef,
-        DescribeTrustStoresInputTypeDef,
-        DescribeTrustStoresOutputTypeDef,
-        GetResourcePolicyInputTypeDef,
-        GetResourcePolicyOutputTypeDef,
-        GetTrustStoreCaCertificatesBundleInputTypeDef,
-        GetTrustStoreCaCertificatesBundleOutputTypeDef,
-        GetTrustStoreRevocationContentInputTypeDef,
-        GetTrustStoreRevocationContentOutputTypeDef,
-        LimitTypeDef,
-        ListenerTypeDef,
-        LoadBalancerTypeDef,
-        ModifyCapacityReservationInputTypeDef,
-        ModifyCapacityReservationOutputTypeDef,
-        ModifyIpPoolsInputTypeDef,
-        ModifyIpPoolsOutputTypeDef,
-        ModifyListenerAttributesInputTypeDef,
-        ModifyListenerAttributesOutputTypeDef,
-        ModifyListenerInputTypeDef,
-        ModifyListenerOutputTypeDef,
-        ModifyLoadBalancerAttributesInputTypeDef,
-        ModifyLoadBalancerAttributesOutputTypeDef,
-        ModifyRuleInputTypeDef,
-        ModifyRuleOutputTypeDef,
-        ModifyTargetGroupAttributesInputTypeDef,
-        ModifyTargetGroupAttributesOutputTypeDef,
-        ModifyTargetGroupInputTypeDef,
-        ModifyTargetGroupOutputTypeDef,
-        ModifyTrustStoreInputTypeDef,
-        ModifyTrustStoreOutputTypeDef,
-        RegisterTargetsInputTypeDef,
-        RegisterTargetsOutputTypeDef,
-        RemoveListenerCertificatesInputTypeDef,
-        RemoveListenerCertificatesOutputTypeDef,
-        RemoveTagsInputTypeDef,
-        RemoveTagsOutputTypeDef,
-        RemoveTrustStoreRevocationsInputTypeDef,
-        RemoveTrustStoreRevocationsOutputTypeDef,
-        RuleTypeDef,
-        SetIpAddressTypeInputTypeDef,
-        SetIpAddressTypeOutputTypeDef,
-        SetRulePrioritiesInputTypeDef,
-        SetRulePrioritiesOutputTypeDef,
-        SetSecurityGroupsInputTypeDef,
-        SetSecurityGroupsOutputTypeDef,
-        SetSubnetsInputTypeDef,
-        SetSubnetsOutputTypeDef,
-        SslPolicyTypeDef,
-        TargetGroupTypeDef,
-        TrustStoreAssociationTypeDef,
-        TrustStoreTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionElasticLoadBalancingv2"]
 
@@ -140,8 +27,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_listener_certificates(
-        self, **kwargs: Unpack[AddListenerCertificatesInputTypeDef]
-    ) -> TargetResults[AddListenerCertificatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddListenerCertificatesInputTypeDef]
+    ) -> TargetResults[type_defs.AddListenerCertificatesOutputTypeDef]:
         """Adds the specified SSL server certificate to the certificate list for the
         specified HTTPS or TLS listener.
 
@@ -150,8 +37,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("AddListenerCertificates", kwargs)
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> TargetResults[AddTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
         """Adds the specified tags to the specified Elastic Load Balancing resource.
         You can tag your Application Load Balancers, Network Load Balancers,
         Gateway Load Balancers, target groups, trust stores, listeners, and rules.
@@ -161,8 +48,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def add_trust_store_revocations(
-        self, **kwargs: Unpack[AddTrustStoreRevocationsInputTypeDef]
-    ) -> TargetResults[AddTrustStoreRevocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTrustStoreRevocationsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTrustStoreRevocationsOutputTypeDef]:
         """Adds the specified revocation file to the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/AddTrustStoreRevocations
@@ -170,8 +57,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("AddTrustStoreRevocations", kwargs)
 
     def create_listener(
-        self, **kwargs: Unpack[CreateListenerInputTypeDef]
-    ) -> TargetResults[CreateListenerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateListenerInputTypeDef]
+    ) -> TargetResults[type_defs.CreateListenerOutputTypeDef]:
         """Creates a listener for the specified Application Load Balancer, Network
         Load Balancer, or Gateway Load Balancer.
 
@@ -180,8 +67,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("CreateListener", kwargs)
 
     def create_load_balancer(
-        self, **kwargs: Unpack[CreateLoadBalancerInputTypeDef]
-    ) -> TargetResults[CreateLoadBalancerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoadBalancerInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLoadBalancerOutputTypeDef]:
         """Creates an Application Load Balancer, Network Load Balancer, or Gateway
         Load Balancer.
 
@@ -190,8 +77,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("CreateLoadBalancer", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleInputTypeDef]
-    ) -> TargetResults[CreateRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleOutputTypeDef]:
         """Creates a rule for the specified listener. The listener must be associated
         with an Application Load Balancer.
 
@@ -200,8 +87,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_target_group(
-        self, **kwargs: Unpack[CreateTargetGroupInputTypeDef]
-    ) -> TargetResults[CreateTargetGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTargetGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTargetGroupOutputTypeDef]:
         """Creates a target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/CreateTargetGroup
@@ -209,8 +96,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("CreateTargetGroup", kwargs)
 
     def create_trust_store(
-        self, **kwargs: Unpack[CreateTrustStoreInputTypeDef]
-    ) -> TargetResults[CreateTrustStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustStoreInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTrustStoreOutputTypeDef]:
         """Creates a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/CreateTrustStore
@@ -218,8 +105,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("CreateTrustStore", kwargs)
 
     def delete_listener(
-        self, **kwargs: Unpack[DeleteListenerInputTypeDef]
-    ) -> TargetResults[DeleteListenerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteListenerInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteListenerOutputTypeDef]:
         """Deletes the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteListener
@@ -227,8 +114,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeleteListener", kwargs)
 
     def delete_load_balancer(
-        self, **kwargs: Unpack[DeleteLoadBalancerInputTypeDef]
-    ) -> TargetResults[DeleteLoadBalancerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoadBalancerInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoadBalancerOutputTypeDef]:
         """Deletes the specified Application Load Balancer, Network Load Balancer, or
         Gateway Load Balancer. Deleting a load balancer also deletes its
         listeners.
@@ -238,8 +125,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeleteLoadBalancer", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleInputTypeDef]
-    ) -> TargetResults[DeleteRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleOutputTypeDef]:
         """Deletes the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteRule
@@ -247,8 +134,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_shared_trust_store_association(
-        self, **kwargs: Unpack[DeleteSharedTrustStoreAssociationInputTypeDef]
-    ) -> TargetResults[DeleteSharedTrustStoreAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSharedTrustStoreAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSharedTrustStoreAssociationOutputTypeDef]:
         """Deletes a shared trust store association.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteSharedTrustStoreAssociation
@@ -256,8 +143,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeleteSharedTrustStoreAssociation", kwargs)
 
     def delete_target_group(
-        self, **kwargs: Unpack[DeleteTargetGroupInputTypeDef]
-    ) -> TargetResults[DeleteTargetGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTargetGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTargetGroupOutputTypeDef]:
         """Deletes the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteTargetGroup
@@ -265,8 +152,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeleteTargetGroup", kwargs)
 
     def delete_trust_store(
-        self, **kwargs: Unpack[DeleteTrustStoreInputTypeDef]
-    ) -> TargetResults[DeleteTrustStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrustStoreInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrustStoreOutputTypeDef]:
         """Deletes a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteTrustStore
@@ -274,8 +161,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeleteTrustStore", kwargs)
 
     def deregister_targets(
-        self, **kwargs: Unpack[DeregisterTargetsInputTypeDef]
-    ) -> TargetResults[DeregisterTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterTargetsOutputTypeDef]:
         """Deregisters the specified targets from the specified target group. After
         the targets are deregistered, they no longer receive traffic from the load
         balancer.
@@ -285,8 +172,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DeregisterTargets", kwargs)
 
     def describe_account_limits(
-        self, **kwargs: Unpack[DescribeAccountLimitsInputTypeDef]
-    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountLimitsOutputTypeDef]:
         """Describes the current Elastic Load Balancing resource limits for your
         Amazon Web Services account.
 
@@ -295,8 +182,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeAccountLimits", kwargs)
 
     def describe_capacity_reservation(
-        self, **kwargs: Unpack[DescribeCapacityReservationInputTypeDef]
-    ) -> TargetResults[DescribeCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCapacityReservationOutputTypeDef]:
         """Describes the capacity reservation status for the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeCapacityReservation
@@ -304,8 +191,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeCapacityReservation", kwargs)
 
     def describe_listener_attributes(
-        self, **kwargs: Unpack[DescribeListenerAttributesInputTypeDef]
-    ) -> TargetResults[DescribeListenerAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeListenerAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeListenerAttributesOutputTypeDef]:
         """Describes the attributes for the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeListenerAttributes
@@ -313,8 +200,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeListenerAttributes", kwargs)
 
     def describe_listener_certificates(
-        self, **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef]
-    ) -> TargetResults[DescribeListenerCertificatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeListenerCertificatesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeListenerCertificatesOutputTypeDef]:
         """Describes the default certificate and the certificate list for the
         specified HTTPS or TLS listener.
 
@@ -323,8 +210,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeListenerCertificates", kwargs)
 
     def describe_listeners(
-        self, **kwargs: Unpack[DescribeListenersInputTypeDef]
-    ) -> TargetResults[DescribeListenersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeListenersInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeListenersOutputTypeDef]:
         """Describes the specified listeners or the listeners for the specified
         Application Load Balancer, Network Load Balancer, or Gateway Load
         Balancer. You must specify either a load balancer or one or more
@@ -335,8 +222,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeListeners", kwargs)
 
     def describe_load_balancer_attributes(
-        self, **kwargs: Unpack[DescribeLoadBalancerAttributesInputTypeDef]
-    ) -> TargetResults[DescribeLoadBalancerAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancerAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancerAttributesOutputTypeDef]:
         """Describes the attributes for the specified Application Load Balancer,
         Network Load Balancer, or Gateway Load Balancer.
 
@@ -345,8 +232,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeLoadBalancerAttributes", kwargs)
 
     def describe_load_balancers(
-        self, **kwargs: Unpack[DescribeLoadBalancersInputTypeDef]
-    ) -> TargetResults[DescribeLoadBalancersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoadBalancersInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoadBalancersOutputTypeDef]:
         """Describes the specified load balancers or all of your load balancers.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
@@ -354,8 +241,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeLoadBalancers", kwargs)
 
     def describe_rules(
-        self, **kwargs: Unpack[DescribeRulesInputTypeDef]
-    ) -> TargetResults[DescribeRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRulesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeRulesOutputTypeDef]:
         """Describes the specified rules or the rules for the specified listener. You
         must specify either a listener or rules.
 
@@ -364,8 +251,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeRules", kwargs)
 
     def describe_ssl_policies(
-        self, **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef]
-    ) -> TargetResults[DescribeSSLPoliciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSSLPoliciesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSSLPoliciesOutputTypeDef]:
         """Describes the specified policies or all policies used for SSL negotiation.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeSSLPolicies
@@ -373,8 +260,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeSSLPolicies", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsInputTypeDef]
-    ) -> TargetResults[DescribeTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsOutputTypeDef]:
         """Describes the tags for the specified Elastic Load Balancing resources. You
         can describe the tags for one or more Application Load Balancers, Network
         Load Balancers, Gateway Load Balancers, target groups, listeners, or
@@ -385,8 +272,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def describe_target_group_attributes(
-        self, **kwargs: Unpack[DescribeTargetGroupAttributesInputTypeDef]
-    ) -> TargetResults[DescribeTargetGroupAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTargetGroupAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTargetGroupAttributesOutputTypeDef]:
         """Describes the attributes for the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetGroupAttributes
@@ -394,8 +281,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTargetGroupAttributes", kwargs)
 
     def describe_target_groups(
-        self, **kwargs: Unpack[DescribeTargetGroupsInputTypeDef]
-    ) -> TargetResults[DescribeTargetGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTargetGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTargetGroupsOutputTypeDef]:
         """Describes the specified target groups or all of your target groups. By
         default, all target groups are described. Alternatively, you can specify
         one of the following to filter the results: the ARN of the load balancer,
@@ -407,8 +294,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTargetGroups", kwargs)
 
     def describe_target_health(
-        self, **kwargs: Unpack[DescribeTargetHealthInputTypeDef]
-    ) -> TargetResults[DescribeTargetHealthOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTargetHealthInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTargetHealthOutputTypeDef]:
         """Describes the health of the specified targets or all of your targets.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetHealth
@@ -416,8 +303,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTargetHealth", kwargs)
 
     def describe_trust_store_associations(
-        self, **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef]
-    ) -> TargetResults[DescribeTrustStoreAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrustStoreAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrustStoreAssociationsOutputTypeDef]:
         """Describes all resources associated with the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStoreAssociations
@@ -425,8 +312,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTrustStoreAssociations", kwargs)
 
     def describe_trust_store_revocations(
-        self, **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef]
-    ) -> TargetResults[DescribeTrustStoreRevocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrustStoreRevocationsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrustStoreRevocationsOutputTypeDef]:
         """Describes the revocation files in use by the specified trust store or
         revocation files.
 
@@ -435,8 +322,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTrustStoreRevocations", kwargs)
 
     def describe_trust_stores(
-        self, **kwargs: Unpack[DescribeTrustStoresInputTypeDef]
-    ) -> TargetResults[DescribeTrustStoresOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrustStoresInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrustStoresOutputTypeDef]:
         """Describes all trust stores for the specified account.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStores
@@ -444,8 +331,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("DescribeTrustStores", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
         """Retrieves the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/GetResourcePolicy
@@ -453,8 +340,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_trust_store_ca_certificates_bundle(
-        self, **kwargs: Unpack[GetTrustStoreCaCertificatesBundleInputTypeDef]
-    ) -> TargetResults[GetTrustStoreCaCertificatesBundleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrustStoreCaCertificatesBundleInputTypeDef]
+    ) -> TargetResults[type_defs.GetTrustStoreCaCertificatesBundleOutputTypeDef]:
         """Retrieves the ca certificate bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/GetTrustStoreCaCertificatesBundle
@@ -462,8 +349,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("GetTrustStoreCaCertificatesBundle", kwargs)
 
     def get_trust_store_revocation_content(
-        self, **kwargs: Unpack[GetTrustStoreRevocationContentInputTypeDef]
-    ) -> TargetResults[GetTrustStoreRevocationContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrustStoreRevocationContentInputTypeDef]
+    ) -> TargetResults[type_defs.GetTrustStoreRevocationContentOutputTypeDef]:
         """Retrieves the specified revocation file.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/GetTrustStoreRevocationContent
@@ -471,8 +358,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("GetTrustStoreRevocationContent", kwargs)
 
     def modify_capacity_reservation(
-        self, **kwargs: Unpack[ModifyCapacityReservationInputTypeDef]
-    ) -> TargetResults[ModifyCapacityReservationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCapacityReservationInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyCapacityReservationOutputTypeDef]:
         """Modifies the capacity reservation of the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyCapacityReservation
@@ -480,8 +367,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyCapacityReservation", kwargs)
 
     def modify_ip_pools(
-        self, **kwargs: Unpack[ModifyIpPoolsInputTypeDef]
-    ) -> TargetResults[ModifyIpPoolsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIpPoolsInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyIpPoolsOutputTypeDef]:
         """[Application Load Balancers] Modify the IP pool associated to a load
         balancer.
 
@@ -490,8 +377,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyIpPools", kwargs)
 
     def modify_listener(
-        self, **kwargs: Unpack[ModifyListenerInputTypeDef]
-    ) -> TargetResults[ModifyListenerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyListenerInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyListenerOutputTypeDef]:
         """Replaces the specified properties of the specified listener. Any
         properties that you do not specify remain unchanged.
 
@@ -500,8 +387,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyListener", kwargs)
 
     def modify_listener_attributes(
-        self, **kwargs: Unpack[ModifyListenerAttributesInputTypeDef]
-    ) -> TargetResults[ModifyListenerAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyListenerAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyListenerAttributesOutputTypeDef]:
         """Modifies the specified attributes of the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyListenerAttributes
@@ -509,8 +396,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyListenerAttributes", kwargs)
 
     def modify_load_balancer_attributes(
-        self, **kwargs: Unpack[ModifyLoadBalancerAttributesInputTypeDef]
-    ) -> TargetResults[ModifyLoadBalancerAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyLoadBalancerAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyLoadBalancerAttributesOutputTypeDef]:
         """Modifies the specified attributes of the specified Application Load
         Balancer, Network Load Balancer, or Gateway Load Balancer.
 
@@ -519,8 +406,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyLoadBalancerAttributes", kwargs)
 
     def modify_rule(
-        self, **kwargs: Unpack[ModifyRuleInputTypeDef]
-    ) -> TargetResults[ModifyRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyRuleInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyRuleOutputTypeDef]:
         """Replaces the specified properties of the specified rule. Any properties
         that you do not specify are unchanged.
 
@@ -529,8 +416,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyRule", kwargs)
 
     def modify_target_group(
-        self, **kwargs: Unpack[ModifyTargetGroupInputTypeDef]
-    ) -> TargetResults[ModifyTargetGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTargetGroupInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyTargetGroupOutputTypeDef]:
         """Modifies the health checks used when evaluating the health state of the
         targets in the specified target group.
 
@@ -539,8 +426,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyTargetGroup", kwargs)
 
     def modify_target_group_attributes(
-        self, **kwargs: Unpack[ModifyTargetGroupAttributesInputTypeDef]
-    ) -> TargetResults[ModifyTargetGroupAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTargetGroupAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyTargetGroupAttributesOutputTypeDef]:
         """Modifies the specified attributes of the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyTargetGroupAttributes
@@ -548,8 +435,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyTargetGroupAttributes", kwargs)
 
     def modify_trust_store(
-        self, **kwargs: Unpack[ModifyTrustStoreInputTypeDef]
-    ) -> TargetResults[ModifyTrustStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTrustStoreInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyTrustStoreOutputTypeDef]:
         """Update the ca certificate bundle for the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyTrustStore
@@ -557,8 +444,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("ModifyTrustStore", kwargs)
 
     def register_targets(
-        self, **kwargs: Unpack[RegisterTargetsInputTypeDef]
-    ) -> TargetResults[RegisterTargetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterTargetsInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterTargetsOutputTypeDef]:
         """Registers the specified targets with the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/RegisterTargets
@@ -566,8 +453,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("RegisterTargets", kwargs)
 
     def remove_listener_certificates(
-        self, **kwargs: Unpack[RemoveListenerCertificatesInputTypeDef]
-    ) -> TargetResults[RemoveListenerCertificatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveListenerCertificatesInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveListenerCertificatesOutputTypeDef]:
         """Removes the specified certificate from the certificate list for the
         specified HTTPS or TLS listener.
 
@@ -576,8 +463,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("RemoveListenerCertificates", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> TargetResults[RemoveTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsOutputTypeDef]:
         """Removes the specified tags from the specified Elastic Load Balancing
         resources. You can remove the tags for one or more Application Load
         Balancers, Network Load Balancers, Gateway Load Balancers, target groups,
@@ -588,8 +475,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def remove_trust_store_revocations(
-        self, **kwargs: Unpack[RemoveTrustStoreRevocationsInputTypeDef]
-    ) -> TargetResults[RemoveTrustStoreRevocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTrustStoreRevocationsInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveTrustStoreRevocationsOutputTypeDef]:
         """Removes the specified revocation file from the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/RemoveTrustStoreRevocations
@@ -597,8 +484,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("RemoveTrustStoreRevocations", kwargs)
 
     def set_ip_address_type(
-        self, **kwargs: Unpack[SetIpAddressTypeInputTypeDef]
-    ) -> TargetResults[SetIpAddressTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIpAddressTypeInputTypeDef]
+    ) -> TargetResults[type_defs.SetIpAddressTypeOutputTypeDef]:
         """Sets the type of IP addresses used by the subnets of the specified load
         balancer.
 
@@ -607,8 +494,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("SetIpAddressType", kwargs)
 
     def set_rule_priorities(
-        self, **kwargs: Unpack[SetRulePrioritiesInputTypeDef]
-    ) -> TargetResults[SetRulePrioritiesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetRulePrioritiesInputTypeDef]
+    ) -> TargetResults[type_defs.SetRulePrioritiesOutputTypeDef]:
         """Sets the priorities of the specified rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/SetRulePriorities
@@ -616,8 +503,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("SetRulePriorities", kwargs)
 
     def set_security_groups(
-        self, **kwargs: Unpack[SetSecurityGroupsInputTypeDef]
-    ) -> TargetResults[SetSecurityGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetSecurityGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.SetSecurityGroupsOutputTypeDef]:
         """Associates the specified security groups with the specified Application
         Load Balancer or Network Load Balancer. The specified security groups
         override the previously associated security groups.
@@ -627,8 +514,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         return self._call("SetSecurityGroups", kwargs)
 
     def set_subnets(
-        self, **kwargs: Unpack[SetSubnetsInputTypeDef]
-    ) -> TargetResults[SetSubnetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetSubnetsInputTypeDef]
+    ) -> TargetResults[type_defs.SetSubnetsOutputTypeDef]:
         """Enables the Availability Zones for the specified public subnets for the
         specified Application Load Balancer, Network Load Balancer or Gateway Load
         Balancer. The specified subnets replace the previously enabled subnets.
@@ -643,8 +530,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountLimitsOutputTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -667,8 +554,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef],
-    ) -> TargetResults[DescribeListenerCertificatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeListenerCertificatesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeListenerCertificatesOutputTypeDef]:
         """Every page of DescribeListenerCertificates in every target, merged per
         target (botocore's build_full_result).
 
@@ -691,8 +578,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeListenersInputTypeDef],
-    ) -> TargetResults[DescribeListenersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeListenersInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeListenersOutputTypeDef]:
         """Every page of DescribeListeners in every target, merged per target
         (botocore's build_full_result).
 
@@ -717,8 +604,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
-    ) -> TargetResults[DescribeLoadBalancersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeLoadBalancersOutputTypeDef]:
         """Every page of DescribeLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -740,8 +627,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRulesInputTypeDef],
-    ) -> TargetResults[DescribeRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRulesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeRulesOutputTypeDef]:
         """Every page of DescribeRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -764,8 +651,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef],
-    ) -> TargetResults[DescribeSSLPoliciesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSSLPoliciesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeSSLPoliciesOutputTypeDef]:
         """Every page of DescribeSSLPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -787,8 +674,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTargetGroupsInputTypeDef],
-    ) -> TargetResults[DescribeTargetGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTargetGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTargetGroupsOutputTypeDef]:
         """Every page of DescribeTargetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -814,8 +701,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef],
-    ) -> TargetResults[DescribeTrustStoreAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustStoreAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrustStoreAssociationsOutputTypeDef]:
         """Every page of DescribeTrustStoreAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -837,8 +724,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef],
-    ) -> TargetResults[DescribeTrustStoreRevocationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustStoreRevocationsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrustStoreRevocationsOutputTypeDef]:
         """Every page of DescribeTrustStoreRevocations in every target, merged per
         target (botocore's build_full_result).
 
@@ -861,8 +748,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrustStoresInputTypeDef],
-    ) -> TargetResults[DescribeTrustStoresOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustStoresInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrustStoresOutputTypeDef]:
         """Every page of DescribeTrustStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -883,8 +770,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> Items[LimitTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsInputTypeDef],
+    ) -> Items[type_defs.LimitTypeDef]:
         """Each element of Limits in every page of DescribeAccountLimits, from every
         target, as its page arrives (tagged with its target).
 
@@ -899,8 +786,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef],
-    ) -> Items[CertificateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeListenerCertificatesInputTypeDef],
+    ) -> Items[type_defs.CertificateTypeDef]:
         """Each element of Certificates in every page of
         DescribeListenerCertificates, from every target, as its page arrives
         (tagged with its target).
@@ -919,8 +806,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeListenersInputTypeDef],
-    ) -> Items[ListenerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeListenersInputTypeDef],
+    ) -> Items[type_defs.ListenerTypeDef]:
         """Each element of Listeners in every page of DescribeListeners, from every
         target, as its page arrives (tagged with its target).
 
@@ -935,8 +822,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
-    ) -> Items[LoadBalancerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersInputTypeDef],
+    ) -> Items[type_defs.LoadBalancerTypeDef]:
         """Each element of LoadBalancers in every page of DescribeLoadBalancers, from
         every target, as its page arrives (tagged with its target).
 
@@ -951,8 +838,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRulesInputTypeDef],
-    ) -> Items[RuleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRulesInputTypeDef],
+    ) -> Items[type_defs.RuleTypeDef]:
         """Each element of Rules in every page of DescribeRules, from every target,
         as its page arrives (tagged with its target).
 
@@ -967,8 +854,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef],
-    ) -> Items[SslPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSSLPoliciesInputTypeDef],
+    ) -> Items[type_defs.SslPolicyTypeDef]:
         """Each element of SslPolicies in every page of DescribeSSLPolicies, from
         every target, as its page arrives (tagged with its target).
 
@@ -983,8 +870,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTargetGroupsInputTypeDef],
-    ) -> Items[TargetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTargetGroupsInputTypeDef],
+    ) -> Items[type_defs.TargetGroupTypeDef]:
         """Each element of TargetGroups in every page of DescribeTargetGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -999,8 +886,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef],
-    ) -> Items[TrustStoreAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustStoreAssociationsInputTypeDef],
+    ) -> Items[type_defs.TrustStoreAssociationTypeDef]:
         """Each element of TrustStoreAssociations in every page of
         DescribeTrustStoreAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1019,8 +906,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef],
-    ) -> Items[DescribeTrustStoreRevocationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustStoreRevocationsInputTypeDef],
+    ) -> Items[type_defs.DescribeTrustStoreRevocationTypeDef]:
         """Each element of TrustStoreRevocations in every page of
         DescribeTrustStoreRevocations, from every target, as its page arrives
         (tagged with its target).
@@ -1039,8 +926,8 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrustStoresInputTypeDef],
-    ) -> Items[TrustStoreTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrustStoresInputTypeDef],
+    ) -> Items[type_defs.TrustStoreTypeDef]:
         """Each element of TrustStores in every page of DescribeTrustStores, from
         every target, as its page arrives (tagged with its target).
 
@@ -1055,7 +942,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until LoadBalancerAvailable.
 
@@ -1074,7 +961,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until LoadBalancerExists.
 
@@ -1093,7 +980,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeLoadBalancersInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until LoadBalancersDeleted.
 
@@ -1112,7 +999,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTargetHealthInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTargetHealthInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until TargetDeregistered.
 
@@ -1131,7 +1018,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTargetHealthInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTargetHealthInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until TargetInService.
 

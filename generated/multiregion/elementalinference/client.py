@@ -15,28 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateFeedRequestTypeDef,
-        AssociateFeedResponseTypeDef,
-        CreateFeedRequestTypeDef,
-        CreateFeedResponseTypeDef,
-        DeleteFeedRequestTypeDef,
-        DeleteFeedResponseTypeDef,
-        DisassociateFeedRequestTypeDef,
-        DisassociateFeedResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        FeedSummaryTypeDef,
-        GetFeedRequestTypeDef,
-        GetFeedResponseTypeDef,
-        ListFeedsRequestTypeDef,
-        ListFeedsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateFeedRequestTypeDef,
-        UpdateFeedResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionElementalInference"]
 
@@ -51,8 +30,8 @@ class MultiRegionElementalInference(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_feed(
-        self, **kwargs: Unpack[AssociateFeedRequestTypeDef]
-    ) -> TargetResults[AssociateFeedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFeedRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFeedResponseTypeDef]:
         """Associates a resource with the feed. The resource provides the input that
         Elemental Inference needs needs in order to perform an Elemental Inference
         feature, such as cropping video. You always provide the resource by
@@ -64,8 +43,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("AssociateFeed", kwargs)
 
     def create_feed(
-        self, **kwargs: Unpack[CreateFeedRequestTypeDef]
-    ) -> TargetResults[CreateFeedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFeedRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFeedResponseTypeDef]:
         """Creates a feed. The feed is the target for live streams being sent by the
         calling application. An example of a calling application is AWS Elemental
         MediaLive. After you create the feed, you can associate a resource with
@@ -76,8 +55,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("CreateFeed", kwargs)
 
     def delete_feed(
-        self, **kwargs: Unpack[DeleteFeedRequestTypeDef]
-    ) -> TargetResults[DeleteFeedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFeedRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFeedResponseTypeDef]:
         """Deletes the specified feed. The feed can be deleted at any time.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteFeed
@@ -85,8 +64,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("DeleteFeed", kwargs)
 
     def disassociate_feed(
-        self, **kwargs: Unpack[DisassociateFeedRequestTypeDef]
-    ) -> TargetResults[DisassociateFeedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFeedRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFeedResponseTypeDef]:
         """Releases the resource (for example, an MediaLive channel) that is
         associated with this feed. The outputs in the feed become disabled.
 
@@ -95,8 +74,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("DisassociateFeed", kwargs)
 
     def get_feed(
-        self, **kwargs: Unpack[GetFeedRequestTypeDef]
-    ) -> TargetResults[GetFeedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFeedRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFeedResponseTypeDef]:
         """Retrieves information about the specified feed.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetFeed
@@ -104,8 +83,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("GetFeed", kwargs)
 
     def list_feeds(
-        self, **kwargs: Unpack[ListFeedsRequestTypeDef]
-    ) -> TargetResults[ListFeedsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFeedsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFeedsResponseTypeDef]:
         """Displays a list of feeds that belong to this AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFeeds
@@ -113,8 +92,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("ListFeeds", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags that are on an Elemental Inference resource in the current
         region.
 
@@ -123,8 +102,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates the specified tags to the resource identified by the specified
         resourceArn in the current region. If existing tags on a resource are not
         specified in the request parameters, they are not changed. When a resource
@@ -135,8 +114,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes specified tags from the specified resource in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UntagResource
@@ -144,8 +123,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_feed(
-        self, **kwargs: Unpack[UpdateFeedRequestTypeDef]
-    ) -> TargetResults[UpdateFeedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFeedRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFeedResponseTypeDef]:
         """Updates the name and/or outputs in a feed.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateFeed
@@ -158,8 +137,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFeedsRequestTypeDef],
-    ) -> TargetResults[ListFeedsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFeedsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFeedsResponseTypeDef]:
         """Every page of ListFeeds in every target, merged per target (botocore's
         build_full_result).
 
@@ -180,8 +159,8 @@ class MultiRegionElementalInference(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFeedsRequestTypeDef],
-    ) -> Items[FeedSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFeedsRequestTypeDef],
+    ) -> Items[type_defs.FeedSummaryTypeDef]:
         """Each element of feeds in every page of ListFeeds, from every target, as
         its page arrives (tagged with its target).
 
@@ -196,7 +175,7 @@ class MultiRegionElementalInference(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFeedRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFeedRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Feed is deleted
 

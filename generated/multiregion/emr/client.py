@@ -16,125 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddInstanceFleetInputTypeDef,
-        AddInstanceFleetOutputTypeDef,
-        AddInstanceGroupsInputTypeDef,
-        AddInstanceGroupsOutputTypeDef,
-        AddJobFlowStepsInputTypeDef,
-        AddJobFlowStepsOutputTypeDef,
-        AddTagsInputTypeDef,
-        AddTagsOutputTypeDef,
-        CancelStepsInputTypeDef,
-        CancelStepsOutputTypeDef,
-        ClusterSummaryTypeDef,
-        CommandTypeDef,
-        CreatePersistentAppUIInputTypeDef,
-        CreatePersistentAppUIOutputTypeDef,
-        CreateSecurityConfigurationInputTypeDef,
-        CreateSecurityConfigurationOutputTypeDef,
-        CreateStudioInputTypeDef,
-        CreateStudioOutputTypeDef,
-        CreateStudioSessionMappingInputTypeDef,
-        DeleteSecurityConfigurationInputTypeDef,
-        DeleteSecurityConfigurationOutputTypeDef,
-        DeleteStudioInputTypeDef,
-        DeleteStudioSessionMappingInputTypeDef,
-        DescribeClusterInputTypeDef,
-        DescribeClusterOutputTypeDef,
-        DescribeJobFlowsInputTypeDef,
-        DescribeJobFlowsOutputTypeDef,
-        DescribeNotebookExecutionInputTypeDef,
-        DescribeNotebookExecutionOutputTypeDef,
-        DescribePersistentAppUIInputTypeDef,
-        DescribePersistentAppUIOutputTypeDef,
-        DescribeReleaseLabelInputTypeDef,
-        DescribeReleaseLabelOutputTypeDef,
-        DescribeSecurityConfigurationInputTypeDef,
-        DescribeSecurityConfigurationOutputTypeDef,
-        DescribeStepInputTypeDef,
-        DescribeStepOutputTypeDef,
-        DescribeStudioInputTypeDef,
-        DescribeStudioOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAutoTerminationPolicyInputTypeDef,
-        GetAutoTerminationPolicyOutputTypeDef,
-        GetBlockPublicAccessConfigurationOutputTypeDef,
-        GetClusterSessionCredentialsInputTypeDef,
-        GetClusterSessionCredentialsOutputTypeDef,
-        GetManagedScalingPolicyInputTypeDef,
-        GetManagedScalingPolicyOutputTypeDef,
-        GetOnClusterAppUIPresignedURLInputTypeDef,
-        GetOnClusterAppUIPresignedURLOutputTypeDef,
-        GetPersistentAppUIPresignedURLInputTypeDef,
-        GetPersistentAppUIPresignedURLOutputTypeDef,
-        GetStudioSessionMappingInputTypeDef,
-        GetStudioSessionMappingOutputTypeDef,
-        InstanceFleetTypeDef,
-        InstanceGroupTypeDef,
-        InstanceTypeDef,
-        ListBootstrapActionsInputTypeDef,
-        ListBootstrapActionsOutputTypeDef,
-        ListClustersInputTypeDef,
-        ListClustersOutputTypeDef,
-        ListInstanceFleetsInputTypeDef,
-        ListInstanceFleetsOutputTypeDef,
-        ListInstanceGroupsInputTypeDef,
-        ListInstanceGroupsOutputTypeDef,
-        ListInstancesInputTypeDef,
-        ListInstancesOutputTypeDef,
-        ListNotebookExecutionsInputTypeDef,
-        ListNotebookExecutionsOutputTypeDef,
-        ListReleaseLabelsInputTypeDef,
-        ListReleaseLabelsOutputTypeDef,
-        ListSecurityConfigurationsInputTypeDef,
-        ListSecurityConfigurationsOutputTypeDef,
-        ListStepsInputTypeDef,
-        ListStepsOutputTypeDef,
-        ListStudioSessionMappingsInputTypeDef,
-        ListStudioSessionMappingsOutputTypeDef,
-        ListStudiosInputTypeDef,
-        ListStudiosOutputTypeDef,
-        ListSupportedInstanceTypesInputTypeDef,
-        ListSupportedInstanceTypesOutputTypeDef,
-        ModifyClusterInputTypeDef,
-        ModifyClusterOutputTypeDef,
-        ModifyInstanceFleetInputTypeDef,
-        ModifyInstanceGroupsInputTypeDef,
-        NotebookExecutionSummaryTypeDef,
-        PutAutoScalingPolicyInputTypeDef,
-        PutAutoScalingPolicyOutputTypeDef,
-        PutAutoTerminationPolicyInputTypeDef,
-        PutAutoTerminationPolicyOutputTypeDef,
-        PutBlockPublicAccessConfigurationInputTypeDef,
-        PutBlockPublicAccessConfigurationOutputTypeDef,
-        PutManagedScalingPolicyInputTypeDef,
-        PutManagedScalingPolicyOutputTypeDef,
-        RemoveAutoScalingPolicyInputTypeDef,
-        RemoveAutoScalingPolicyOutputTypeDef,
-        RemoveAutoTerminationPolicyInputTypeDef,
-        RemoveAutoTerminationPolicyOutputTypeDef,
-        RemoveManagedScalingPolicyInputTypeDef,
-        RemoveManagedScalingPolicyOutputTypeDef,
-        RemoveTagsInputTypeDef,
-        RemoveTagsOutputTypeDef,
-        RunJobFlowInputTypeDef,
-        RunJobFlowOutputTypeDef,
-        SecurityConfigurationSummaryTypeDef,
-        SessionMappingSummaryTypeDef,
-        SetKeepJobFlowAliveWhenNoStepsInputTypeDef,
-        SetTerminationProtectionInputTypeDef,
-        SetUnhealthyNodeReplacementInputTypeDef,
-        SetVisibleToAllUsersInputTypeDef,
-        StartNotebookExecutionInputTypeDef,
-        StartNotebookExecutionOutputTypeDef,
-        StepSummaryTypeDef,
-        StopNotebookExecutionInputTypeDef,
-        StudioSummaryTypeDef,
-        TerminateJobFlowsInputTypeDef,
-        UpdateStudioInputTypeDef,
-        UpdateStudioSessionMappingInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEMR"]
 
@@ -151,8 +33,8 @@ class MultiRegionEMR(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_instance_fleet(
-        self, **kwargs: Unpack[AddInstanceFleetInputTypeDef]
-    ) -> TargetResults[AddInstanceFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddInstanceFleetInputTypeDef]
+    ) -> TargetResults[type_defs.AddInstanceFleetOutputTypeDef]:
         """Adds an instance fleet to a running cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/AddInstanceFleet
@@ -160,8 +42,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("AddInstanceFleet", kwargs)
 
     def add_instance_groups(
-        self, **kwargs: Unpack[AddInstanceGroupsInputTypeDef]
-    ) -> TargetResults[AddInstanceGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddInstanceGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.AddInstanceGroupsOutputTypeDef]:
         """Adds one or more instance groups to a running cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/AddInstanceGroups
@@ -169,8 +51,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("AddInstanceGroups", kwargs)
 
     def add_job_flow_steps(
-        self, **kwargs: Unpack[AddJobFlowStepsInputTypeDef]
-    ) -> TargetResults[AddJobFlowStepsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddJobFlowStepsInputTypeDef]
+    ) -> TargetResults[type_defs.AddJobFlowStepsOutputTypeDef]:
         """AddJobFlowSteps adds new steps to a running cluster. A maximum of 256
         steps are allowed in each job flow.
 
@@ -179,8 +61,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("AddJobFlowSteps", kwargs)
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> TargetResults[AddTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
         """Adds tags to an Amazon EMR resource, such as a cluster or an Amazon EMR
         Studio. Tags make it easier to associate resources in various ways, such
         as grouping clusters to track your Amazon EMR resource allocation costs.
@@ -191,8 +73,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def cancel_steps(
-        self, **kwargs: Unpack[CancelStepsInputTypeDef]
-    ) -> TargetResults[CancelStepsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelStepsInputTypeDef]
+    ) -> TargetResults[type_defs.CancelStepsOutputTypeDef]:
         """Cancels a pending step or steps in a running cluster. Available only in
         Amazon EMR versions 4.8.0 and later, excluding version 5.0.0. A maximum of
         256 steps are allowed in each CancelSteps request. CancelSteps is
@@ -207,8 +89,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("CancelSteps", kwargs)
 
     def create_persistent_app_ui(
-        self, **kwargs: Unpack[CreatePersistentAppUIInputTypeDef]
-    ) -> TargetResults[CreatePersistentAppUIOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePersistentAppUIInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePersistentAppUIOutputTypeDef]:
         """Creates a persistent application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/CreatePersistentAppUI
@@ -216,8 +98,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("CreatePersistentAppUI", kwargs)
 
     def create_security_configuration(
-        self, **kwargs: Unpack[CreateSecurityConfigurationInputTypeDef]
-    ) -> TargetResults[CreateSecurityConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityConfigurationOutputTypeDef]:
         """Creates a security configuration, which is stored in the service and can
         be specified when a cluster is created.
 
@@ -226,8 +108,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("CreateSecurityConfiguration", kwargs)
 
     def create_studio(
-        self, **kwargs: Unpack[CreateStudioInputTypeDef]
-    ) -> TargetResults[CreateStudioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStudioInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStudioOutputTypeDef]:
         """Creates a new Amazon EMR Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/CreateStudio
@@ -235,8 +117,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("CreateStudio", kwargs)
 
     def create_studio_session_mapping(
-        self, **kwargs: Unpack[CreateStudioSessionMappingInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStudioSessionMappingInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Maps a user or group to the Amazon EMR Studio specified by StudioId, and
         applies a session policy to refine Studio permissions for that user or
         group. Use CreateStudioSessionMapping to assign users to a Studio when you
@@ -249,8 +131,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("CreateStudioSessionMapping", kwargs)
 
     def delete_security_configuration(
-        self, **kwargs: Unpack[DeleteSecurityConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteSecurityConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityConfigurationOutputTypeDef]:
         """Deletes a security configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DeleteSecurityConfiguration
@@ -258,8 +140,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DeleteSecurityConfiguration", kwargs)
 
     def delete_studio(
-        self, **kwargs: Unpack[DeleteStudioInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStudioInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes an Amazon EMR Studio from the Studio metadata store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DeleteStudio
@@ -267,8 +149,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DeleteStudio", kwargs)
 
     def delete_studio_session_mapping(
-        self, **kwargs: Unpack[DeleteStudioSessionMappingInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStudioSessionMappingInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a user or group from an Amazon EMR Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DeleteStudioSessionMapping
@@ -276,8 +158,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DeleteStudioSessionMapping", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterInputTypeDef]
-    ) -> TargetResults[DescribeClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterOutputTypeDef]:
         """Provides cluster-level details including status, hardware and software
         configuration, VPC settings, and so on.
 
@@ -287,8 +169,8 @@ class MultiRegionEMR(MultiRegionClient):
 
     @deprecated("DescribeJobFlows is deprecated.")
     def describe_job_flows(
-        self, **kwargs: Unpack[DescribeJobFlowsInputTypeDef]
-    ) -> TargetResults[DescribeJobFlowsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobFlowsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobFlowsOutputTypeDef]:
         """This API is no longer supported and will eventually be removed. We
         recommend you use ListClusters, DescribeCluster, ListSteps,
         ListInstanceGroups and ListBootstrapActions instead.
@@ -298,8 +180,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribeJobFlows", kwargs)
 
     def describe_notebook_execution(
-        self, **kwargs: Unpack[DescribeNotebookExecutionInputTypeDef]
-    ) -> TargetResults[DescribeNotebookExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotebookExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotebookExecutionOutputTypeDef]:
         """Provides details of a notebook execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeNotebookExecution
@@ -307,8 +189,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribeNotebookExecution", kwargs)
 
     def describe_persistent_app_ui(
-        self, **kwargs: Unpack[DescribePersistentAppUIInputTypeDef]
-    ) -> TargetResults[DescribePersistentAppUIOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePersistentAppUIInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePersistentAppUIOutputTypeDef]:
         """Describes a persistent application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribePersistentAppUI
@@ -316,8 +198,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribePersistentAppUI", kwargs)
 
     def describe_release_label(
-        self, **kwargs: Unpack[DescribeReleaseLabelInputTypeDef]
-    ) -> TargetResults[DescribeReleaseLabelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReleaseLabelInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeReleaseLabelOutputTypeDef]:
         """Provides Amazon EMR release label details, such as the releases available
         the Region where the API request is run, and the available applications
         for a specific Amazon EMR release label. Can also list Amazon EMR releases
@@ -328,8 +210,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribeReleaseLabel", kwargs)
 
     def describe_security_configuration(
-        self, **kwargs: Unpack[DescribeSecurityConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeSecurityConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityConfigurationOutputTypeDef]:
         """Provides the details of a security configuration by returning the
         configuration JSON.
 
@@ -338,8 +220,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribeSecurityConfiguration", kwargs)
 
     def describe_step(
-        self, **kwargs: Unpack[DescribeStepInputTypeDef]
-    ) -> TargetResults[DescribeStepOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStepInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStepOutputTypeDef]:
         """Provides more detail about the cluster step.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeStep
@@ -347,8 +229,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribeStep", kwargs)
 
     def describe_studio(
-        self, **kwargs: Unpack[DescribeStudioInputTypeDef]
-    ) -> TargetResults[DescribeStudioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStudioInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStudioOutputTypeDef]:
         """Returns details for the specified Amazon EMR Studio including ID, Name,
         VPC, Studio access URL, and so on.
 
@@ -357,8 +239,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("DescribeStudio", kwargs)
 
     def get_auto_termination_policy(
-        self, **kwargs: Unpack[GetAutoTerminationPolicyInputTypeDef]
-    ) -> TargetResults[GetAutoTerminationPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutoTerminationPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetAutoTerminationPolicyOutputTypeDef]:
         """Returns the auto-termination policy for an Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetAutoTerminationPolicy
@@ -367,7 +249,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_block_public_access_configuration(
         self,
-    ) -> TargetResults[GetBlockPublicAccessConfigurationOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetBlockPublicAccessConfigurationOutputTypeDef]:
         """Returns the Amazon EMR block public access configuration for your Amazon
         Web Services account in the current Region. For more information see
         Configure Block Public Access for Amazon EMR in the Amazon EMR Management
@@ -378,8 +260,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("GetBlockPublicAccessConfiguration", {})
 
     def get_cluster_session_credentials(
-        self, **kwargs: Unpack[GetClusterSessionCredentialsInputTypeDef]
-    ) -> TargetResults[GetClusterSessionCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterSessionCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.GetClusterSessionCredentialsOutputTypeDef]:
         """Provides temporary, HTTP basic credentials that are associated with a
         given runtime IAM role and used by a cluster with fine-grained access
         control activated. You can use these credentials to connect to cluster
@@ -390,8 +272,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("GetClusterSessionCredentials", kwargs)
 
     def get_managed_scaling_policy(
-        self, **kwargs: Unpack[GetManagedScalingPolicyInputTypeDef]
-    ) -> TargetResults[GetManagedScalingPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetManagedScalingPolicyOutputTypeDef]:
         """Fetches the attached managed scaling policy for an Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetManagedScalingPolicy
@@ -399,8 +281,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("GetManagedScalingPolicy", kwargs)
 
     def get_on_cluster_app_ui_presigned_url(
-        self, **kwargs: Unpack[GetOnClusterAppUIPresignedURLInputTypeDef]
-    ) -> TargetResults[GetOnClusterAppUIPresignedURLOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOnClusterAppUIPresignedURLInputTypeDef]
+    ) -> TargetResults[type_defs.GetOnClusterAppUIPresignedURLOutputTypeDef]:
         """The presigned URL properties for the cluster's application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetOnClusterAppUIPresignedURL
@@ -408,8 +290,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("GetOnClusterAppUIPresignedURL", kwargs)
 
     def get_persistent_app_ui_presigned_url(
-        self, **kwargs: Unpack[GetPersistentAppUIPresignedURLInputTypeDef]
-    ) -> TargetResults[GetPersistentAppUIPresignedURLOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPersistentAppUIPresignedURLInputTypeDef]
+    ) -> TargetResults[type_defs.GetPersistentAppUIPresignedURLOutputTypeDef]:
         """The presigned URL properties for the cluster's application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetPersistentAppUIPresignedURL
@@ -417,8 +299,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("GetPersistentAppUIPresignedURL", kwargs)
 
     def get_studio_session_mapping(
-        self, **kwargs: Unpack[GetStudioSessionMappingInputTypeDef]
-    ) -> TargetResults[GetStudioSessionMappingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStudioSessionMappingInputTypeDef]
+    ) -> TargetResults[type_defs.GetStudioSessionMappingOutputTypeDef]:
         """Fetches mapping details for the specified Amazon EMR Studio and identity
         (user or group).
 
@@ -427,8 +309,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("GetStudioSessionMapping", kwargs)
 
     def list_bootstrap_actions(
-        self, **kwargs: Unpack[ListBootstrapActionsInputTypeDef]
-    ) -> TargetResults[ListBootstrapActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBootstrapActionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBootstrapActionsOutputTypeDef]:
         """Provides information about the bootstrap actions associated with a
         cluster.
 
@@ -437,8 +319,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListBootstrapActions", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersInputTypeDef]
-    ) -> TargetResults[ListClustersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListClustersOutputTypeDef]:
         """Provides the status of all clusters visible to this Amazon Web Services
         account. Allows you to filter the list of clusters based on certain
         criteria; for example, filtering by cluster creation date and time or by
@@ -451,8 +333,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_instance_fleets(
-        self, **kwargs: Unpack[ListInstanceFleetsInputTypeDef]
-    ) -> TargetResults[ListInstanceFleetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceFleetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceFleetsOutputTypeDef]:
         """Lists all available details about the instance fleets in a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceFleets
@@ -460,8 +342,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListInstanceFleets", kwargs)
 
     def list_instance_groups(
-        self, **kwargs: Unpack[ListInstanceGroupsInputTypeDef]
-    ) -> TargetResults[ListInstanceGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceGroupsOutputTypeDef]:
         """Provides all available details about the instance groups in a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceGroups
@@ -469,8 +351,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListInstanceGroups", kwargs)
 
     def list_instances(
-        self, **kwargs: Unpack[ListInstancesInputTypeDef]
-    ) -> TargetResults[ListInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListInstancesOutputTypeDef]:
         """Provides information for all active Amazon EC2 instances and Amazon EC2
         instances terminated in the last 30 days, up to a maximum of 2,000. Amazon
         EC2 instances in any of the following states are considered active:
@@ -481,8 +363,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListInstances", kwargs)
 
     def list_notebook_executions(
-        self, **kwargs: Unpack[ListNotebookExecutionsInputTypeDef]
-    ) -> TargetResults[ListNotebookExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotebookExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotebookExecutionsOutputTypeDef]:
         """Provides summaries of all notebook executions. You can filter the list
         based on multiple criteria such as status, time range, and editor id.
         Returns a maximum of 50 notebook executions and a marker to track the
@@ -494,8 +376,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListNotebookExecutions", kwargs)
 
     def list_release_labels(
-        self, **kwargs: Unpack[ListReleaseLabelsInputTypeDef]
-    ) -> TargetResults[ListReleaseLabelsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReleaseLabelsInputTypeDef]
+    ) -> TargetResults[type_defs.ListReleaseLabelsOutputTypeDef]:
         """Retrieves release labels of Amazon EMR services in the Region where the
         API is called.
 
@@ -504,8 +386,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListReleaseLabels", kwargs)
 
     def list_security_configurations(
-        self, **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef]
-    ) -> TargetResults[ListSecurityConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityConfigurationsOutputTypeDef]:
         """Lists all the security configurations visible to this account, providing
         their creation dates and times, and their names. This call returns a
         maximum of 50 clusters per call, but returns a marker to track the paging
@@ -516,8 +398,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListSecurityConfigurations", kwargs)
 
     def list_steps(
-        self, **kwargs: Unpack[ListStepsInputTypeDef]
-    ) -> TargetResults[ListStepsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStepsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStepsOutputTypeDef]:
         """Provides a list of steps for the cluster in reverse order unless you
         specify stepIds with the request or filter by StepStates. You can specify
         a maximum of 10 stepIDs. The CLI automatically paginates results to return
@@ -530,8 +412,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListSteps", kwargs)
 
     def list_studio_session_mappings(
-        self, **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef]
-    ) -> TargetResults[ListStudioSessionMappingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStudioSessionMappingsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStudioSessionMappingsOutputTypeDef]:
         """Returns a list of all user or group session mappings for the Amazon EMR
         Studio specified by StudioId.
 
@@ -540,8 +422,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListStudioSessionMappings", kwargs)
 
     def list_studios(
-        self, **kwargs: Unpack[ListStudiosInputTypeDef]
-    ) -> TargetResults[ListStudiosOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStudiosInputTypeDef]
+    ) -> TargetResults[type_defs.ListStudiosOutputTypeDef]:
         """Returns a list of all Amazon EMR Studios associated with the Amazon Web
         Services account. The list includes details such as ID, Studio Access URL,
         and creation time for each Studio.
@@ -551,8 +433,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListStudios", kwargs)
 
     def list_supported_instance_types(
-        self, **kwargs: Unpack[ListSupportedInstanceTypesInputTypeDef]
-    ) -> TargetResults[ListSupportedInstanceTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSupportedInstanceTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSupportedInstanceTypesOutputTypeDef]:
         """A list of the instance types that Amazon EMR supports. You can filter the
         list by Amazon Web Services Region and Amazon EMR release.
 
@@ -561,8 +443,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ListSupportedInstanceTypes", kwargs)
 
     def modify_cluster(
-        self, **kwargs: Unpack[ModifyClusterInputTypeDef]
-    ) -> TargetResults[ModifyClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterInputTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterOutputTypeDef]:
         """Modifies the number of steps that can be executed concurrently for the
         cluster specified using ClusterID.
 
@@ -571,8 +453,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ModifyCluster", kwargs)
 
     def modify_instance_fleet(
-        self, **kwargs: Unpack[ModifyInstanceFleetInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceFleetInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies the target On-Demand and target Spot capacities for the instance
         fleet with the specified InstanceFleetID within the cluster specified
         using ClusterID. The call either succeeds or fails atomically.
@@ -582,8 +464,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ModifyInstanceFleet", kwargs)
 
     def modify_instance_groups(
-        self, **kwargs: Unpack[ModifyInstanceGroupsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyInstanceGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """ModifyInstanceGroups modifies the number of nodes and configuration
         settings of an instance group. The input parameters include the new target
         instance count for the group and the instance group ID. The call will
@@ -594,8 +476,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("ModifyInstanceGroups", kwargs)
 
     def put_auto_scaling_policy(
-        self, **kwargs: Unpack[PutAutoScalingPolicyInputTypeDef]
-    ) -> TargetResults[PutAutoScalingPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAutoScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutAutoScalingPolicyOutputTypeDef]:
         """Creates or updates an automatic scaling policy for a core instance group
         or task instance group in an Amazon EMR cluster. The automatic scaling
         policy defines how an instance group dynamically adds and terminates
@@ -606,8 +488,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("PutAutoScalingPolicy", kwargs)
 
     def put_auto_termination_policy(
-        self, **kwargs: Unpack[PutAutoTerminationPolicyInputTypeDef]
-    ) -> TargetResults[PutAutoTerminationPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAutoTerminationPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutAutoTerminationPolicyOutputTypeDef]:
         """Auto-termination is supported in Amazon EMR releases 5.30.0 and 6.1.0 and
         later. For more information, see Using an auto-termination policy.
 
@@ -616,8 +498,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("PutAutoTerminationPolicy", kwargs)
 
     def put_block_public_access_configuration(
-        self, **kwargs: Unpack[PutBlockPublicAccessConfigurationInputTypeDef]
-    ) -> TargetResults[PutBlockPublicAccessConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBlockPublicAccessConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.PutBlockPublicAccessConfigurationOutputTypeDef]:
         """Creates or updates an Amazon EMR block public access configuration for
         your Amazon Web Services account in the current Region. For more
         information see Configure Block Public Access for Amazon EMR in the Amazon
@@ -628,8 +510,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("PutBlockPublicAccessConfiguration", kwargs)
 
     def put_managed_scaling_policy(
-        self, **kwargs: Unpack[PutManagedScalingPolicyInputTypeDef]
-    ) -> TargetResults[PutManagedScalingPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutManagedScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutManagedScalingPolicyOutputTypeDef]:
         """Creates or updates a managed scaling policy for an Amazon EMR cluster. The
         managed scaling policy defines the limits for resources, such as Amazon
         EC2 instances that can be added or terminated from a cluster. The policy
@@ -641,8 +523,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("PutManagedScalingPolicy", kwargs)
 
     def remove_auto_scaling_policy(
-        self, **kwargs: Unpack[RemoveAutoScalingPolicyInputTypeDef]
-    ) -> TargetResults[RemoveAutoScalingPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAutoScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveAutoScalingPolicyOutputTypeDef]:
         """Removes an automatic scaling policy from a specified instance group within
         an Amazon EMR cluster.
 
@@ -651,8 +533,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("RemoveAutoScalingPolicy", kwargs)
 
     def remove_auto_termination_policy(
-        self, **kwargs: Unpack[RemoveAutoTerminationPolicyInputTypeDef]
-    ) -> TargetResults[RemoveAutoTerminationPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAutoTerminationPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveAutoTerminationPolicyOutputTypeDef]:
         """Removes an auto-termination policy from an Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/RemoveAutoTerminationPolicy
@@ -660,8 +542,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("RemoveAutoTerminationPolicy", kwargs)
 
     def remove_managed_scaling_policy(
-        self, **kwargs: Unpack[RemoveManagedScalingPolicyInputTypeDef]
-    ) -> TargetResults[RemoveManagedScalingPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveManagedScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveManagedScalingPolicyOutputTypeDef]:
         """Removes a managed scaling policy from a specified Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/RemoveManagedScalingPolicy
@@ -669,8 +551,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("RemoveManagedScalingPolicy", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> TargetResults[RemoveTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsOutputTypeDef]:
         """Removes tags from an Amazon EMR resource, such as a cluster or Amazon EMR
         Studio. Tags make it easier to associate resources in various ways, such
         as grouping clusters to track your Amazon EMR resource allocation costs.
@@ -681,8 +563,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def run_job_flow(
-        self, **kwargs: Unpack[RunJobFlowInputTypeDef]
-    ) -> TargetResults[RunJobFlowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RunJobFlowInputTypeDef]
+    ) -> TargetResults[type_defs.RunJobFlowOutputTypeDef]:
         """RunJobFlow creates and starts running a new cluster (job flow). The
         cluster runs the steps specified. After the steps complete, the cluster
         stops and the HDFS partition is lost. To prevent loss of data, configure
@@ -696,8 +578,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("RunJobFlow", kwargs)
 
     def set_keep_job_flow_alive_when_no_steps(
-        self, **kwargs: Unpack[SetKeepJobFlowAliveWhenNoStepsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetKeepJobFlowAliveWhenNoStepsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """You can use the SetKeepJobFlowAliveWhenNoSteps to configure a cluster (job
         flow) to terminate after the step execution, i.e., all your steps are
         executed. If you want a transient cluster that shuts down after the last
@@ -710,8 +592,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("SetKeepJobFlowAliveWhenNoSteps", kwargs)
 
     def set_termination_protection(
-        self, **kwargs: Unpack[SetTerminationProtectionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTerminationProtectionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """SetTerminationProtection locks a cluster (job flow) so the Amazon EC2
         instances in the cluster cannot be terminated by user intervention, an API
         call, or in the event of a job-flow error. The cluster still terminates
@@ -724,8 +606,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("SetTerminationProtection", kwargs)
 
     def set_unhealthy_node_replacement(
-        self, **kwargs: Unpack[SetUnhealthyNodeReplacementInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetUnhealthyNodeReplacementInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Specify whether to enable unhealthy node replacement, which lets Amazon
         EMR gracefully replace core nodes on a cluster if any nodes become
         unhealthy. For example, a node becomes unhealthy if disk usage is above
@@ -740,8 +622,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("SetUnhealthyNodeReplacement", kwargs)
 
     def set_visible_to_all_users(
-        self, **kwargs: Unpack[SetVisibleToAllUsersInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetVisibleToAllUsersInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The SetVisibleToAllUsers parameter is no longer supported. Your cluster
         may be visible to all users in your account. To restrict cluster access
         using an IAM policy, see Identity and Access Management for Amazon EMR.
@@ -751,8 +633,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("SetVisibleToAllUsers", kwargs)
 
     def start_notebook_execution(
-        self, **kwargs: Unpack[StartNotebookExecutionInputTypeDef]
-    ) -> TargetResults[StartNotebookExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNotebookExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StartNotebookExecutionOutputTypeDef]:
         """Starts a notebook execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/StartNotebookExecution
@@ -760,8 +642,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("StartNotebookExecution", kwargs)
 
     def stop_notebook_execution(
-        self, **kwargs: Unpack[StopNotebookExecutionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopNotebookExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a notebook execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/StopNotebookExecution
@@ -769,8 +651,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("StopNotebookExecution", kwargs)
 
     def terminate_job_flows(
-        self, **kwargs: Unpack[TerminateJobFlowsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateJobFlowsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """TerminateJobFlows shuts a list of clusters (job flows) down. When a job
         flow is shut down, any step not yet completed is canceled and the Amazon
         EC2 instances on which the cluster is running are stopped. Any log files
@@ -782,8 +664,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("TerminateJobFlows", kwargs)
 
     def update_studio(
-        self, **kwargs: Unpack[UpdateStudioInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStudioInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an Amazon EMR Studio configuration, including attributes such as
         name, description, and subnets.
 
@@ -792,8 +674,8 @@ class MultiRegionEMR(MultiRegionClient):
         return self._call("UpdateStudio", kwargs)
 
     def update_studio_session_mapping(
-        self, **kwargs: Unpack[UpdateStudioSessionMappingInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStudioSessionMappingInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the session policy attached to the user or group for the specified
         Amazon EMR Studio.
 
@@ -807,8 +689,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBootstrapActionsInputTypeDef],
-    ) -> TargetResults[ListBootstrapActionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBootstrapActionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBootstrapActionsOutputTypeDef]:
         """Every page of ListBootstrapActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -831,8 +713,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> TargetResults[ListClustersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListClustersOutputTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -859,8 +741,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceFleetsInputTypeDef],
-    ) -> TargetResults[ListInstanceFleetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceFleetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceFleetsOutputTypeDef]:
         """Every page of ListInstanceFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -882,8 +764,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceGroupsInputTypeDef],
-    ) -> TargetResults[ListInstanceGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceGroupsOutputTypeDef]:
         """Every page of ListInstanceGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -905,8 +787,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstancesInputTypeDef],
-    ) -> TargetResults[ListInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListInstancesOutputTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -931,8 +813,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotebookExecutionsInputTypeDef],
-    ) -> TargetResults[ListNotebookExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotebookExecutionsOutputTypeDef]:
         """Every page of ListNotebookExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -958,8 +840,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef],
-    ) -> TargetResults[ListSecurityConfigurationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityConfigurationsOutputTypeDef]:
         """Every page of ListSecurityConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -984,8 +866,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStepsInputTypeDef],
-    ) -> TargetResults[ListStepsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStepsOutputTypeDef]:
         """Every page of ListSteps in every target, merged per target (botocore's
         build_full_result).
 
@@ -1012,8 +894,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef],
-    ) -> TargetResults[ListStudioSessionMappingsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStudioSessionMappingsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStudioSessionMappingsOutputTypeDef]:
         """Every page of ListStudioSessionMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1036,8 +918,8 @@ class MultiRegionEMR(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStudiosInputTypeDef],
-    ) -> TargetResults[ListStudiosOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStudiosInputTypeDef],
+    ) -> TargetResults[type_defs.ListStudiosOutputTypeDef]:
         """Every page of ListStudios in every target, merged per target (botocore's
         build_full_result).
 
@@ -1060,8 +942,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBootstrapActionsInputTypeDef],
-    ) -> Items[CommandTypeDef]:
+        **kwargs: Unpack[type_defs.ListBootstrapActionsInputTypeDef],
+    ) -> Items[type_defs.CommandTypeDef]:
         """Each element of BootstrapActions in every page of ListBootstrapActions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1076,8 +958,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> Items[ClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersInputTypeDef],
+    ) -> Items[type_defs.ClusterSummaryTypeDef]:
         """Each element of Clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -1092,8 +974,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceFleetsInputTypeDef],
-    ) -> Items[InstanceFleetTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceFleetsInputTypeDef],
+    ) -> Items[type_defs.InstanceFleetTypeDef]:
         """Each element of InstanceFleets in every page of ListInstanceFleets, from
         every target, as its page arrives (tagged with its target).
 
@@ -1108,8 +990,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceGroupsInputTypeDef],
-    ) -> Items[InstanceGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceGroupsInputTypeDef],
+    ) -> Items[type_defs.InstanceGroupTypeDef]:
         """Each element of InstanceGroups in every page of ListInstanceGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1124,8 +1006,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstancesInputTypeDef],
-    ) -> Items[InstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesInputTypeDef],
+    ) -> Items[type_defs.InstanceTypeDef]:
         """Each element of Instances in every page of ListInstances, from every
         target, as its page arrives (tagged with its target).
 
@@ -1140,8 +1022,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotebookExecutionsInputTypeDef],
-    ) -> Items[NotebookExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookExecutionsInputTypeDef],
+    ) -> Items[type_defs.NotebookExecutionSummaryTypeDef]:
         """Each element of NotebookExecutions in every page of
         ListNotebookExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -1157,8 +1039,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef],
-    ) -> Items[SecurityConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityConfigurationsInputTypeDef],
+    ) -> Items[type_defs.SecurityConfigurationSummaryTypeDef]:
         """Each element of SecurityConfigurations in every page of
         ListSecurityConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -1177,8 +1059,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStepsInputTypeDef],
-    ) -> Items[StepSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStepsInputTypeDef],
+    ) -> Items[type_defs.StepSummaryTypeDef]:
         """Each element of Steps in every page of ListSteps, from every target, as
         its page arrives (tagged with its target).
 
@@ -1193,8 +1075,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef],
-    ) -> Items[SessionMappingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStudioSessionMappingsInputTypeDef],
+    ) -> Items[type_defs.SessionMappingSummaryTypeDef]:
         """Each element of SessionMappings in every page of
         ListStudioSessionMappings, from every target, as its page arrives (tagged
         with its target).
@@ -1213,8 +1095,8 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStudiosInputTypeDef],
-    ) -> Items[StudioSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStudiosInputTypeDef],
+    ) -> Items[type_defs.StudioSummaryTypeDef]:
         """Each element of Studios in every page of ListStudios, from every target,
         as its page arrives (tagged with its target).
 
@@ -1229,7 +1111,7 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterRunning.
 
@@ -1248,7 +1130,7 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterTerminated.
 
@@ -1267,7 +1149,7 @@ class MultiRegionEMR(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStepInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStepInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until StepComplete.
 

@@ -15,59 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelJobRunRequestTypeDef,
-        CancelJobRunResponseTypeDef,
-        CreateJobTemplateRequestTypeDef,
-        CreateJobTemplateResponseTypeDef,
-        CreateManagedEndpointRequestTypeDef,
-        CreateManagedEndpointResponseTypeDef,
-        CreateSecurityConfigurationRequestTypeDef,
-        CreateSecurityConfigurationResponseTypeDef,
-        CreateVirtualClusterRequestTypeDef,
-        CreateVirtualClusterResponseTypeDef,
-        DeleteJobTemplateRequestTypeDef,
-        DeleteJobTemplateResponseTypeDef,
-        DeleteManagedEndpointRequestTypeDef,
-        DeleteManagedEndpointResponseTypeDef,
-        DeleteVirtualClusterRequestTypeDef,
-        DeleteVirtualClusterResponseTypeDef,
-        DescribeJobRunRequestTypeDef,
-        DescribeJobRunResponseTypeDef,
-        DescribeJobTemplateRequestTypeDef,
-        DescribeJobTemplateResponseTypeDef,
-        DescribeManagedEndpointRequestTypeDef,
-        DescribeManagedEndpointResponseTypeDef,
-        DescribeSecurityConfigurationRequestTypeDef,
-        DescribeSecurityConfigurationResponseTypeDef,
-        DescribeVirtualClusterRequestTypeDef,
-        DescribeVirtualClusterResponseTypeDef,
-        EndpointTypeDef,
-        GetManagedEndpointSessionCredentialsRequestTypeDef,
-        GetManagedEndpointSessionCredentialsResponseTypeDef,
-        JobRunTypeDef,
-        JobTemplateTypeDef,
-        ListJobRunsRequestTypeDef,
-        ListJobRunsResponseTypeDef,
-        ListJobTemplatesRequestTypeDef,
-        ListJobTemplatesResponseTypeDef,
-        ListManagedEndpointsRequestTypeDef,
-        ListManagedEndpointsResponseTypeDef,
-        ListSecurityConfigurationsRequestTypeDef,
-        ListSecurityConfigurationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVirtualClustersRequestTypeDef,
-        ListVirtualClustersResponseTypeDef,
-        SecurityConfigurationTypeDef,
-        StartJobRunRequestTypeDef,
-        StartJobRunResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        VirtualClusterTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEMRContainers"]
 
@@ -85,8 +33,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_job_run(
-        self, **kwargs: Unpack[CancelJobRunRequestTypeDef]
-    ) -> TargetResults[CancelJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobRunResponseTypeDef]:
         """Cancels a job run. A job run is a unit of work, such as a Spark jar,
         PySpark script, or SparkSQL query, that you submit to Amazon EMR on EKS.
 
@@ -95,8 +43,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("CancelJobRun", kwargs)
 
     def create_job_template(
-        self, **kwargs: Unpack[CreateJobTemplateRequestTypeDef]
-    ) -> TargetResults[CreateJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobTemplateResponseTypeDef]:
         """Creates a job template. Job template stores values of StartJobRun API
         request in a template and can be used to start a job run. Job template
         allows two use cases: avoid repeating recurring StartJobRun API request
@@ -107,8 +55,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("CreateJobTemplate", kwargs)
 
     def create_managed_endpoint(
-        self, **kwargs: Unpack[CreateManagedEndpointRequestTypeDef]
-    ) -> TargetResults[CreateManagedEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateManagedEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateManagedEndpointResponseTypeDef]:
         """Creates a managed endpoint. A managed endpoint is a gateway that connects
         Amazon EMR Studio to Amazon EMR on EKS so that Amazon EMR Studio can
         communicate with your virtual cluster.
@@ -120,8 +68,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("CreateManagedEndpoint", kwargs)
 
     def create_security_configuration(
-        self, **kwargs: Unpack[CreateSecurityConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateSecurityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityConfigurationResponseTypeDef]:
         """Creates a security configuration. Security configurations in Amazon EMR on
         EKS are templates for different security setups. You can use security
         configurations to configure the Lake Formation integration setup. You can
@@ -133,8 +81,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("CreateSecurityConfiguration", kwargs)
 
     def create_virtual_cluster(
-        self, **kwargs: Unpack[CreateVirtualClusterRequestTypeDef]
-    ) -> TargetResults[CreateVirtualClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVirtualClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVirtualClusterResponseTypeDef]:
         """Creates a virtual cluster. Virtual cluster is a managed entity on Amazon
         EMR on EKS. You can create, describe, list and delete virtual clusters.
         They do not consume any additional resource in your system. A single
@@ -147,8 +95,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("CreateVirtualCluster", kwargs)
 
     def delete_job_template(
-        self, **kwargs: Unpack[DeleteJobTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobTemplateResponseTypeDef]:
         """Deletes a job template. Job template stores values of StartJobRun API
         request in a template and can be used to start a job run. Job template
         allows two use cases: avoid repeating recurring StartJobRun API request
@@ -159,8 +107,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DeleteJobTemplate", kwargs)
 
     def delete_managed_endpoint(
-        self, **kwargs: Unpack[DeleteManagedEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteManagedEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteManagedEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteManagedEndpointResponseTypeDef]:
         """Deletes a managed endpoint. A managed endpoint is a gateway that connects
         Amazon EMR Studio to Amazon EMR on EKS so that Amazon EMR Studio can
         communicate with your virtual cluster.
@@ -170,8 +118,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DeleteManagedEndpoint", kwargs)
 
     def delete_virtual_cluster(
-        self, **kwargs: Unpack[DeleteVirtualClusterRequestTypeDef]
-    ) -> TargetResults[DeleteVirtualClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVirtualClusterResponseTypeDef]:
         """Deletes a virtual cluster. Virtual cluster is a managed entity on Amazon
         EMR on EKS. You can create, describe, list and delete virtual clusters.
         They do not consume any additional resource in your system. A single
@@ -184,8 +132,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DeleteVirtualCluster", kwargs)
 
     def describe_job_run(
-        self, **kwargs: Unpack[DescribeJobRunRequestTypeDef]
-    ) -> TargetResults[DescribeJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobRunResponseTypeDef]:
         """Displays detailed information about a job run. A job run is a unit of
         work, such as a Spark jar, PySpark script, or SparkSQL query, that you
         submit to Amazon EMR on EKS.
@@ -195,8 +143,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DescribeJobRun", kwargs)
 
     def describe_job_template(
-        self, **kwargs: Unpack[DescribeJobTemplateRequestTypeDef]
-    ) -> TargetResults[DescribeJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobTemplateResponseTypeDef]:
         """Displays detailed information about a specified job template. Job template
         stores values of StartJobRun API request in a template and can be used to
         start a job run. Job template allows two use cases: avoid repeating
@@ -208,8 +156,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DescribeJobTemplate", kwargs)
 
     def describe_managed_endpoint(
-        self, **kwargs: Unpack[DescribeManagedEndpointRequestTypeDef]
-    ) -> TargetResults[DescribeManagedEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeManagedEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeManagedEndpointResponseTypeDef]:
         """Displays detailed information about a managed endpoint. A managed endpoint
         is a gateway that connects Amazon EMR Studio to Amazon EMR on EKS so that
         Amazon EMR Studio can communicate with your virtual cluster.
@@ -219,8 +167,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DescribeManagedEndpoint", kwargs)
 
     def describe_security_configuration(
-        self, **kwargs: Unpack[DescribeSecurityConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityConfigurationResponseTypeDef]:
         """Displays detailed information about a specified security configuration.
         Security configurations in Amazon EMR on EKS are templates for different
         security setups. You can use security configurations to configure the Lake
@@ -232,8 +180,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DescribeSecurityConfiguration", kwargs)
 
     def describe_virtual_cluster(
-        self, **kwargs: Unpack[DescribeVirtualClusterRequestTypeDef]
-    ) -> TargetResults[DescribeVirtualClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVirtualClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVirtualClusterResponseTypeDef]:
         """Displays detailed information about a specified virtual cluster. Virtual
         cluster is a managed entity on Amazon EMR on EKS. You can create,
         describe, list and delete virtual clusters. They do not consume any
@@ -247,8 +195,9 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("DescribeVirtualCluster", kwargs)
 
     def get_managed_endpoint_session_credentials(
-        self, **kwargs: Unpack[GetManagedEndpointSessionCredentialsRequestTypeDef]
-    ) -> TargetResults[GetManagedEndpointSessionCredentialsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetManagedEndpointSessionCredentialsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetManagedEndpointSessionCredentialsResponseTypeDef]:
         """Generate a session token to connect to a managed endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/GetManagedEndpointSessionCredentials
@@ -256,8 +205,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("GetManagedEndpointSessionCredentials", kwargs)
 
     def list_job_runs(
-        self, **kwargs: Unpack[ListJobRunsRequestTypeDef]
-    ) -> TargetResults[ListJobRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobRunsResponseTypeDef]:
         """Lists job runs based on a set of parameters. A job run is a unit of work,
         such as a Spark jar, PySpark script, or SparkSQL query, that you submit to
         Amazon EMR on EKS.
@@ -267,8 +216,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("ListJobRuns", kwargs)
 
     def list_job_templates(
-        self, **kwargs: Unpack[ListJobTemplatesRequestTypeDef]
-    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobTemplatesResponseTypeDef]:
         """Lists job templates based on a set of parameters. Job template stores
         values of StartJobRun API request in a template and can be used to start a
         job run. Job template allows two use cases: avoid repeating recurring
@@ -280,8 +229,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("ListJobTemplates", kwargs)
 
     def list_managed_endpoints(
-        self, **kwargs: Unpack[ListManagedEndpointsRequestTypeDef]
-    ) -> TargetResults[ListManagedEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedEndpointsResponseTypeDef]:
         """Lists managed endpoints based on a set of parameters. A managed endpoint
         is a gateway that connects Amazon EMR Studio to Amazon EMR on EKS so that
         Amazon EMR Studio can communicate with your virtual cluster.
@@ -291,8 +240,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("ListManagedEndpoints", kwargs)
 
     def list_security_configurations(
-        self, **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListSecurityConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityConfigurationsResponseTypeDef]:
         """Lists security configurations based on a set of parameters. Security
         configurations in Amazon EMR on EKS are templates for different security
         setups. You can use security configurations to configure the Lake
@@ -304,8 +253,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("ListSecurityConfigurations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to the resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListTagsForResource
@@ -313,8 +262,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_virtual_clusters(
-        self, **kwargs: Unpack[ListVirtualClustersRequestTypeDef]
-    ) -> TargetResults[ListVirtualClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualClustersResponseTypeDef]:
         """Lists information about the specified virtual cluster. Virtual cluster is
         a managed entity on Amazon EMR on EKS. You can create, describe, list and
         delete virtual clusters. They do not consume any additional resource in
@@ -327,8 +276,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("ListVirtualClusters", kwargs)
 
     def start_job_run(
-        self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> TargetResults[StartJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobRunResponseTypeDef]:
         """Starts a job run. A job run is a unit of work, such as a Spark jar,
         PySpark script, or SparkSQL query, that you submit to Amazon EMR on EKS.
 
@@ -337,8 +286,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("StartJobRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns tags to resources. A tag is a label that you assign to an Amazon
         Web Services resource. Each tag consists of a key and an optional value,
         both of which you define. Tags enable you to categorize your Amazon Web
@@ -355,8 +304,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/UntagResource
@@ -369,8 +318,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> TargetResults[ListJobRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobRunsResponseTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -394,8 +343,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobTemplatesResponseTypeDef]:
         """Every page of ListJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -421,8 +370,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedEndpointsRequestTypeDef],
-    ) -> TargetResults[ListManagedEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedEndpointsResponseTypeDef]:
         """Every page of ListManagedEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -446,8 +395,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListSecurityConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityConfigurationsResponseTypeDef]:
         """Every page of ListSecurityConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -473,8 +422,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualClustersRequestTypeDef],
-    ) -> TargetResults[ListVirtualClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualClustersResponseTypeDef]:
         """Every page of ListVirtualClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -500,8 +449,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> Items[JobRunTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef],
+    ) -> Items[type_defs.JobRunTypeDef]:
         """Each element of jobRuns in every page of ListJobRuns, from every target,
         as its page arrives (tagged with its target).
 
@@ -516,8 +465,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> Items[JobTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef],
+    ) -> Items[type_defs.JobTemplateTypeDef]:
         """Each element of templates in every page of ListJobTemplates, from every
         target, as its page arrives (tagged with its target).
 
@@ -532,8 +481,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedEndpointsRequestTypeDef],
-    ) -> Items[EndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedEndpointsRequestTypeDef],
+    ) -> Items[type_defs.EndpointTypeDef]:
         """Each element of endpoints in every page of ListManagedEndpoints, from
         every target, as its page arrives (tagged with its target).
 
@@ -548,8 +497,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef],
-    ) -> Items[SecurityConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.SecurityConfigurationTypeDef]:
         """Each element of securityConfigurations in every page of
         ListSecurityConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -568,8 +517,8 @@ class MultiRegionEMRContainers(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualClustersRequestTypeDef],
-    ) -> Items[VirtualClusterTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualClustersRequestTypeDef],
+    ) -> Items[type_defs.VirtualClusterTypeDef]:
         """Each element of virtualClusters in every page of ListVirtualClusters, from
         every target, as its page arrives (tagged with its target).
 

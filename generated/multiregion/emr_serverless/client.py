@@ -15,56 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationSummaryTypeDef,
-        CancelJobRunRequestTypeDef,
-        CancelJobRunResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetDashboardForJobRunRequestTypeDef,
-        GetDashboardForJobRunResponseTypeDef,
-        GetJobRunRequestTypeDef,
-        GetJobRunResponseTypeDef,
-        GetResourceDashboardRequestTypeDef,
-        GetResourceDashboardResponseTypeDef,
-        GetSessionEndpointRequestTypeDef,
-        GetSessionEndpointResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        JobRunAttemptSummaryTypeDef,
-        JobRunSummaryTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListJobRunAttemptsRequestTypeDef,
-        ListJobRunAttemptsResponseTypeDef,
-        ListJobRunsRequestTypeDef,
-        ListJobRunsResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SessionSummaryTypeDef,
-        StartApplicationRequestTypeDef,
-        StartApplicationResponseTypeDef,
-        StartJobRunRequestTypeDef,
-        StartJobRunResponseTypeDef,
-        StartSessionRequestTypeDef,
-        StartSessionResponseTypeDef,
-        StopApplicationRequestTypeDef,
-        StopApplicationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TerminateSessionRequestTypeDef,
-        TerminateSessionResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEMRServerless"]
 
@@ -82,8 +33,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_job_run(
-        self, **kwargs: Unpack[CancelJobRunRequestTypeDef]
-    ) -> TargetResults[CancelJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobRunResponseTypeDef]:
         """Cancels a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/CancelJobRun
@@ -91,8 +42,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("CancelJobRun", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/CreateApplication
@@ -100,8 +51,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes an application. An application has to be in a stopped or created
         state in order to be deleted.
 
@@ -110,8 +61,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Displays detailed information about a specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/GetApplication
@@ -119,8 +70,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_dashboard_for_job_run(
-        self, **kwargs: Unpack[GetDashboardForJobRunRequestTypeDef]
-    ) -> TargetResults[GetDashboardForJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDashboardForJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDashboardForJobRunResponseTypeDef]:
         """Creates and returns a URL that you can use to access the application UIs
         for a job run.
 
@@ -129,8 +80,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("GetDashboardForJobRun", kwargs)
 
     def get_job_run(
-        self, **kwargs: Unpack[GetJobRunRequestTypeDef]
-    ) -> TargetResults[GetJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobRunResponseTypeDef]:
         """Displays detailed information about a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/GetJobRun
@@ -138,8 +89,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("GetJobRun", kwargs)
 
     def get_resource_dashboard(
-        self, **kwargs: Unpack[GetResourceDashboardRequestTypeDef]
-    ) -> TargetResults[GetResourceDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceDashboardResponseTypeDef]:
         """Returns a URL that you can use to access the application UIs for a
         specified resource, such as a session.
 
@@ -148,8 +99,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("GetResourceDashboard", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Displays detailed information about a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/GetSession
@@ -157,8 +108,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def get_session_endpoint(
-        self, **kwargs: Unpack[GetSessionEndpointRequestTypeDef]
-    ) -> TargetResults[GetSessionEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionEndpointResponseTypeDef]:
         """Returns the session endpoint URL and a time-limited authentication token
         for the specified session. Use the endpoint and token to connect a client
         to the session. Call this operation again when the authentication token
@@ -169,8 +120,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("GetSessionEndpoint", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists applications based on a set of parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListApplications
@@ -178,8 +129,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_job_run_attempts(
-        self, **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef]
-    ) -> TargetResults[ListJobRunAttemptsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobRunAttemptsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobRunAttemptsResponseTypeDef]:
         """Lists all attempt of a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRunAttempts
@@ -187,8 +138,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("ListJobRunAttempts", kwargs)
 
     def list_job_runs(
-        self, **kwargs: Unpack[ListJobRunsRequestTypeDef]
-    ) -> TargetResults[ListJobRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobRunsResponseTypeDef]:
         """Lists job runs based on a set of parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRuns
@@ -196,8 +147,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("ListJobRuns", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Lists sessions for the specified application. You can filter sessions by
         state and creation time.
 
@@ -206,8 +157,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to the resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListTagsForResource
@@ -215,8 +166,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_application(
-        self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> TargetResults[StartApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartApplicationResponseTypeDef]:
         """Starts a specified application and initializes initial capacity if
         configured.
 
@@ -225,8 +176,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("StartApplication", kwargs)
 
     def start_job_run(
-        self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> TargetResults[StartJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobRunResponseTypeDef]:
         """Starts a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/StartJobRun
@@ -234,8 +185,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("StartJobRun", kwargs)
 
     def start_session(
-        self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> TargetResults[StartSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSessionResponseTypeDef]:
         """Creates and starts a new session on the specified application. The
         application must be in the STARTED state or have AutoStart enabled, and
         have interactive sessions enabled. This operation is supported for EMR
@@ -246,8 +197,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("StartSession", kwargs)
 
     def stop_application(
-        self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> TargetResults[StopApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopApplicationResponseTypeDef]:
         """Stops a specified application and releases initial capacity if configured.
         All scheduled and running jobs must be completed or cancelled before
         stopping an application.
@@ -257,8 +208,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("StopApplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns tags to resources. A tag is a label that you assign to an Amazon
         Web Services resource. Each tag consists of a key and an optional value,
         both of which you define. Tags enable you to categorize your Amazon Web
@@ -271,8 +222,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_session(
-        self, **kwargs: Unpack[TerminateSessionRequestTypeDef]
-    ) -> TargetResults[TerminateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateSessionResponseTypeDef]:
         """Terminates the specified session. After you terminate a session, it enters
         the TERMINATING state and then the TERMINATED state. You can still access
         the Spark History Server for a terminated session through the
@@ -283,8 +234,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("TerminateSession", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/UntagResource
@@ -292,8 +243,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates a specified application. An application has to be in a stopped or
         created state in order to be updated.
 
@@ -307,8 +258,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -330,8 +281,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef],
-    ) -> TargetResults[ListJobRunAttemptsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunAttemptsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobRunAttemptsResponseTypeDef]:
         """Every page of ListJobRunAttempts in every target, merged per target
         (botocore's build_full_result).
 
@@ -353,8 +304,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> TargetResults[ListJobRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobRunsResponseTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -376,8 +327,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -399,8 +350,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -415,8 +366,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef],
-    ) -> Items[JobRunAttemptSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunAttemptsRequestTypeDef],
+    ) -> Items[type_defs.JobRunAttemptSummaryTypeDef]:
         """Each element of jobRunAttempts in every page of ListJobRunAttempts, from
         every target, as its page arrives (tagged with its target).
 
@@ -431,8 +382,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> Items[JobRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobRunsRequestTypeDef],
+    ) -> Items[type_defs.JobRunSummaryTypeDef]:
         """Each element of jobRuns in every page of ListJobRuns, from every target,
         as its page arrives (tagged with its target).
 
@@ -447,8 +398,8 @@ class MultiRegionEMRServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessions in every page of ListSessions, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,90 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddPolicyStatementInputTypeDef,
-        AddPolicyStatementOutputTypeDef,
-        BatchDeleteUniqueIdInputTypeDef,
-        BatchDeleteUniqueIdOutputTypeDef,
-        CreateIdMappingWorkflowInputTypeDef,
-        CreateIdMappingWorkflowOutputTypeDef,
-        CreateIdNamespaceInputTypeDef,
-        CreateIdNamespaceOutputTypeDef,
-        CreateMatchingWorkflowInputTypeDef,
-        CreateMatchingWorkflowOutputTypeDef,
-        CreateSchemaMappingInputTypeDef,
-        CreateSchemaMappingOutputTypeDef,
-        DeleteIdMappingWorkflowInputTypeDef,
-        DeleteIdMappingWorkflowOutputTypeDef,
-        DeleteIdNamespaceInputTypeDef,
-        DeleteIdNamespaceOutputTypeDef,
-        DeleteMatchingWorkflowInputTypeDef,
-        DeleteMatchingWorkflowOutputTypeDef,
-        DeletePolicyStatementInputTypeDef,
-        DeletePolicyStatementOutputTypeDef,
-        DeleteSchemaMappingInputTypeDef,
-        DeleteSchemaMappingOutputTypeDef,
-        GenerateMatchIdInputTypeDef,
-        GenerateMatchIdOutputTypeDef,
-        GetIdMappingJobInputTypeDef,
-        GetIdMappingJobOutputTypeDef,
-        GetIdMappingWorkflowInputTypeDef,
-        GetIdMappingWorkflowOutputTypeDef,
-        GetIdNamespaceInputTypeDef,
-        GetIdNamespaceOutputTypeDef,
-        GetMatchIdInputTypeDef,
-        GetMatchIdOutputTypeDef,
-        GetMatchingJobInputTypeDef,
-        GetMatchingJobOutputTypeDef,
-        GetMatchingWorkflowInputTypeDef,
-        GetMatchingWorkflowOutputTypeDef,
-        GetPolicyInputTypeDef,
-        GetPolicyOutputTypeDef,
-        GetProviderServiceInputTypeDef,
-        GetProviderServiceOutputTypeDef,
-        GetSchemaMappingInputTypeDef,
-        GetSchemaMappingOutputTypeDef,
-        IdMappingWorkflowSummaryTypeDef,
-        IdNamespaceSummaryTypeDef,
-        JobSummaryTypeDef,
-        ListIdMappingJobsInputTypeDef,
-        ListIdMappingJobsOutputTypeDef,
-        ListIdMappingWorkflowsInputTypeDef,
-        ListIdMappingWorkflowsOutputTypeDef,
-        ListIdNamespacesInputTypeDef,
-        ListIdNamespacesOutputTypeDef,
-        ListMatchingJobsInputTypeDef,
-        ListMatchingJobsOutputTypeDef,
-        ListMatchingWorkflowsInputTypeDef,
-        ListMatchingWorkflowsOutputTypeDef,
-        ListProviderServicesInputTypeDef,
-        ListProviderServicesOutputTypeDef,
-        ListSchemaMappingsInputTypeDef,
-        ListSchemaMappingsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MatchingWorkflowSummaryTypeDef,
-        ProviderServiceSummaryTypeDef,
-        PutPolicyInputTypeDef,
-        PutPolicyOutputTypeDef,
-        SchemaMappingSummaryTypeDef,
-        StartIdMappingJobInputTypeDef,
-        StartIdMappingJobOutputTypeDef,
-        StartMatchingJobInputTypeDef,
-        StartMatchingJobOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateIdMappingWorkflowInputTypeDef,
-        UpdateIdMappingWorkflowOutputTypeDef,
-        UpdateIdNamespaceInputTypeDef,
-        UpdateIdNamespaceOutputTypeDef,
-        UpdateMatchingWorkflowInputTypeDef,
-        UpdateMatchingWorkflowOutputTypeDef,
-        UpdateSchemaMappingInputTypeDef,
-        UpdateSchemaMappingOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEntityResolution"]
 
@@ -110,8 +27,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_policy_statement(
-        self, **kwargs: Unpack[AddPolicyStatementInputTypeDef]
-    ) -> TargetResults[AddPolicyStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddPolicyStatementInputTypeDef]
+    ) -> TargetResults[type_defs.AddPolicyStatementOutputTypeDef]:
         """Adds a policy statement object. To retrieve a list of existing policy
         statements, use the GetPolicy API.
 
@@ -120,8 +37,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("AddPolicyStatement", kwargs)
 
     def batch_delete_unique_id(
-        self, **kwargs: Unpack[BatchDeleteUniqueIdInputTypeDef]
-    ) -> TargetResults[BatchDeleteUniqueIdOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteUniqueIdInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteUniqueIdOutputTypeDef]:
         """Deletes multiple unique IDs in a matching workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/BatchDeleteUniqueId
@@ -129,8 +46,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("BatchDeleteUniqueId", kwargs)
 
     def create_id_mapping_workflow(
-        self, **kwargs: Unpack[CreateIdMappingWorkflowInputTypeDef]
-    ) -> TargetResults[CreateIdMappingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdMappingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIdMappingWorkflowOutputTypeDef]:
         """Creates an IdMappingWorkflow object which stores the configuration of the
         data processing job to be run. Each IdMappingWorkflow must have a unique
         workflow name. To modify an existing workflow, use the
@@ -141,8 +58,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("CreateIdMappingWorkflow", kwargs)
 
     def create_id_namespace(
-        self, **kwargs: Unpack[CreateIdNamespaceInputTypeDef]
-    ) -> TargetResults[CreateIdNamespaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdNamespaceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIdNamespaceOutputTypeDef]:
         """Creates an ID namespace object which will help customers provide metadata
         explaining their dataset and how to use it. Each ID namespace must have a
         unique name. To modify an existing ID namespace, use the UpdateIdNamespace
@@ -153,8 +70,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("CreateIdNamespace", kwargs)
 
     def create_matching_workflow(
-        self, **kwargs: Unpack[CreateMatchingWorkflowInputTypeDef]
-    ) -> TargetResults[CreateMatchingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMatchingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMatchingWorkflowOutputTypeDef]:
         """Creates a matching workflow that defines the configuration for a data
         processing job. The workflow name must be unique. To modify an existing
         workflow, use UpdateMatchingWorkflow.
@@ -164,8 +81,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("CreateMatchingWorkflow", kwargs)
 
     def create_schema_mapping(
-        self, **kwargs: Unpack[CreateSchemaMappingInputTypeDef]
-    ) -> TargetResults[CreateSchemaMappingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSchemaMappingInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSchemaMappingOutputTypeDef]:
         """Creates a schema mapping, which defines the schema of the input customer
         records table. The SchemaMapping also provides Entity Resolution with some
         metadata about the table, such as the attribute types of the columns and
@@ -176,8 +93,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("CreateSchemaMapping", kwargs)
 
     def delete_id_mapping_workflow(
-        self, **kwargs: Unpack[DeleteIdMappingWorkflowInputTypeDef]
-    ) -> TargetResults[DeleteIdMappingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdMappingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdMappingWorkflowOutputTypeDef]:
         """Deletes the IdMappingWorkflow with a given name. This operation will
         succeed even if a workflow with the given name does not exist.
 
@@ -186,8 +103,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("DeleteIdMappingWorkflow", kwargs)
 
     def delete_id_namespace(
-        self, **kwargs: Unpack[DeleteIdNamespaceInputTypeDef]
-    ) -> TargetResults[DeleteIdNamespaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdNamespaceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdNamespaceOutputTypeDef]:
         """Deletes the IdNamespace with a given name.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeleteIdNamespace
@@ -195,8 +112,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("DeleteIdNamespace", kwargs)
 
     def delete_matching_workflow(
-        self, **kwargs: Unpack[DeleteMatchingWorkflowInputTypeDef]
-    ) -> TargetResults[DeleteMatchingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMatchingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMatchingWorkflowOutputTypeDef]:
         """Deletes the MatchingWorkflow with a given name. This operation will
         succeed even if a workflow with the given name does not exist.
 
@@ -205,8 +122,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("DeleteMatchingWorkflow", kwargs)
 
     def delete_policy_statement(
-        self, **kwargs: Unpack[DeletePolicyStatementInputTypeDef]
-    ) -> TargetResults[DeletePolicyStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyStatementInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyStatementOutputTypeDef]:
         """Deletes the policy statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeletePolicyStatement
@@ -214,8 +131,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("DeletePolicyStatement", kwargs)
 
     def delete_schema_mapping(
-        self, **kwargs: Unpack[DeleteSchemaMappingInputTypeDef]
-    ) -> TargetResults[DeleteSchemaMappingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaMappingInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSchemaMappingOutputTypeDef]:
         """Deletes the SchemaMapping with a given name. This operation will succeed
         even if a schema with the given name does not exist. This operation will
         fail if there is a MatchingWorkflow object that references the
@@ -226,8 +143,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("DeleteSchemaMapping", kwargs)
 
     def generate_match_id(
-        self, **kwargs: Unpack[GenerateMatchIdInputTypeDef]
-    ) -> TargetResults[GenerateMatchIdOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateMatchIdInputTypeDef]
+    ) -> TargetResults[type_defs.GenerateMatchIdOutputTypeDef]:
         """Generates or retrieves Match IDs for records using a rule-based matching
         workflow. When you call this operation, it processes your records against
         the workflow's matching rules to identify potential matches. For existing
@@ -240,8 +157,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GenerateMatchId", kwargs)
 
     def get_id_mapping_job(
-        self, **kwargs: Unpack[GetIdMappingJobInputTypeDef]
-    ) -> TargetResults[GetIdMappingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdMappingJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdMappingJobOutputTypeDef]:
         """Returns the status, metrics, and errors (if there are any) that are
         associated with a job.
 
@@ -250,8 +167,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetIdMappingJob", kwargs)
 
     def get_id_mapping_workflow(
-        self, **kwargs: Unpack[GetIdMappingWorkflowInputTypeDef]
-    ) -> TargetResults[GetIdMappingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdMappingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdMappingWorkflowOutputTypeDef]:
         """Returns the IdMappingWorkflow with a given name, if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetIdMappingWorkflow
@@ -259,8 +176,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetIdMappingWorkflow", kwargs)
 
     def get_id_namespace(
-        self, **kwargs: Unpack[GetIdNamespaceInputTypeDef]
-    ) -> TargetResults[GetIdNamespaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdNamespaceInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdNamespaceOutputTypeDef]:
         """Returns the IdNamespace with a given name, if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetIdNamespace
@@ -268,8 +185,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetIdNamespace", kwargs)
 
     def get_match_id(
-        self, **kwargs: Unpack[GetMatchIdInputTypeDef]
-    ) -> TargetResults[GetMatchIdOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMatchIdInputTypeDef]
+    ) -> TargetResults[type_defs.GetMatchIdOutputTypeDef]:
         """Returns the corresponding Match ID of a customer record if the record has
         been processed in a rule-based matching workflow.
 
@@ -278,8 +195,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetMatchId", kwargs)
 
     def get_matching_job(
-        self, **kwargs: Unpack[GetMatchingJobInputTypeDef]
-    ) -> TargetResults[GetMatchingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMatchingJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetMatchingJobOutputTypeDef]:
         """Returns the status, metrics, and errors (if there are any) that are
         associated with a job.
 
@@ -288,8 +205,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetMatchingJob", kwargs)
 
     def get_matching_workflow(
-        self, **kwargs: Unpack[GetMatchingWorkflowInputTypeDef]
-    ) -> TargetResults[GetMatchingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMatchingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.GetMatchingWorkflowOutputTypeDef]:
         """Returns the MatchingWorkflow with a given name, if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetMatchingWorkflow
@@ -297,8 +214,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetMatchingWorkflow", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyInputTypeDef]
-    ) -> TargetResults[GetPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyOutputTypeDef]:
         """Returns the resource-based policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetPolicy
@@ -306,8 +223,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_provider_service(
-        self, **kwargs: Unpack[GetProviderServiceInputTypeDef]
-    ) -> TargetResults[GetProviderServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProviderServiceInputTypeDef]
+    ) -> TargetResults[type_defs.GetProviderServiceOutputTypeDef]:
         """Returns the ProviderService of a given name.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetProviderService
@@ -315,8 +232,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetProviderService", kwargs)
 
     def get_schema_mapping(
-        self, **kwargs: Unpack[GetSchemaMappingInputTypeDef]
-    ) -> TargetResults[GetSchemaMappingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaMappingInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaMappingOutputTypeDef]:
         """Returns the SchemaMapping of a given name.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetSchemaMapping
@@ -324,8 +241,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("GetSchemaMapping", kwargs)
 
     def list_id_mapping_jobs(
-        self, **kwargs: Unpack[ListIdMappingJobsInputTypeDef]
-    ) -> TargetResults[ListIdMappingJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdMappingJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdMappingJobsOutputTypeDef]:
         """Lists all ID mapping jobs for a given workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdMappingJobs
@@ -333,8 +250,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListIdMappingJobs", kwargs)
 
     def list_id_mapping_workflows(
-        self, **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef]
-    ) -> TargetResults[ListIdMappingWorkflowsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdMappingWorkflowsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdMappingWorkflowsOutputTypeDef]:
         """Returns a list of all the IdMappingWorkflows that have been created for an
         Amazon Web Services account.
 
@@ -343,8 +260,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListIdMappingWorkflows", kwargs)
 
     def list_id_namespaces(
-        self, **kwargs: Unpack[ListIdNamespacesInputTypeDef]
-    ) -> TargetResults[ListIdNamespacesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdNamespacesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdNamespacesOutputTypeDef]:
         """Returns a list of all ID namespaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdNamespaces
@@ -352,8 +269,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListIdNamespaces", kwargs)
 
     def list_matching_jobs(
-        self, **kwargs: Unpack[ListMatchingJobsInputTypeDef]
-    ) -> TargetResults[ListMatchingJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMatchingJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMatchingJobsOutputTypeDef]:
         """Lists all jobs for a given workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListMatchingJobs
@@ -361,8 +278,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListMatchingJobs", kwargs)
 
     def list_matching_workflows(
-        self, **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef]
-    ) -> TargetResults[ListMatchingWorkflowsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMatchingWorkflowsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMatchingWorkflowsOutputTypeDef]:
         """Returns a list of all the MatchingWorkflows that have been created for an
         Amazon Web Services account.
 
@@ -371,8 +288,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListMatchingWorkflows", kwargs)
 
     def list_provider_services(
-        self, **kwargs: Unpack[ListProviderServicesInputTypeDef]
-    ) -> TargetResults[ListProviderServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProviderServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProviderServicesOutputTypeDef]:
         """Returns a list of all the ProviderServices that are available in this
         Amazon Web Services Region.
 
@@ -381,8 +298,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListProviderServices", kwargs)
 
     def list_schema_mappings(
-        self, **kwargs: Unpack[ListSchemaMappingsInputTypeDef]
-    ) -> TargetResults[ListSchemaMappingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemaMappingsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSchemaMappingsOutputTypeDef]:
         """Returns a list of all the SchemaMappings that have been created for an
         Amazon Web Services account.
 
@@ -391,8 +308,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListSchemaMappings", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with an Entity Resolution resource. In Entity
         Resolution, SchemaMapping, and MatchingWorkflow can be tagged.
 
@@ -401,8 +318,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_policy(
-        self, **kwargs: Unpack[PutPolicyInputTypeDef]
-    ) -> TargetResults[PutPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutPolicyOutputTypeDef]:
         """Updates the resource-based policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/PutPolicy
@@ -410,8 +327,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("PutPolicy", kwargs)
 
     def start_id_mapping_job(
-        self, **kwargs: Unpack[StartIdMappingJobInputTypeDef]
-    ) -> TargetResults[StartIdMappingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartIdMappingJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartIdMappingJobOutputTypeDef]:
         """Starts the IdMappingJob of a workflow. The workflow must have previously
         been created using the CreateIdMappingWorkflow endpoint.
 
@@ -420,8 +337,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("StartIdMappingJob", kwargs)
 
     def start_matching_job(
-        self, **kwargs: Unpack[StartMatchingJobInputTypeDef]
-    ) -> TargetResults[StartMatchingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMatchingJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartMatchingJobOutputTypeDef]:
         """Starts the MatchingJob of a workflow. The workflow must have previously
         been created using the CreateMatchingWorkflow endpoint.
 
@@ -430,8 +347,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("StartMatchingJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Entity
         Resolution resource. Tags can help you organize and categorize your
         resources. You can also use them to scope user permissions by granting a
@@ -450,8 +367,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified Entity Resolution resource. In
         Entity Resolution, SchemaMapping, and MatchingWorkflow can be tagged.
 
@@ -460,8 +377,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_id_mapping_workflow(
-        self, **kwargs: Unpack[UpdateIdMappingWorkflowInputTypeDef]
-    ) -> TargetResults[UpdateIdMappingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdMappingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdMappingWorkflowOutputTypeDef]:
         """Updates an existing IdMappingWorkflow. This method is identical to
         CreateIdMappingWorkflow, except it uses an HTTP PUT request instead of a
         POST request, and the IdMappingWorkflow must already exist for the method
@@ -472,8 +389,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("UpdateIdMappingWorkflow", kwargs)
 
     def update_id_namespace(
-        self, **kwargs: Unpack[UpdateIdNamespaceInputTypeDef]
-    ) -> TargetResults[UpdateIdNamespaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdNamespaceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdNamespaceOutputTypeDef]:
         """Updates an existing ID namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/UpdateIdNamespace
@@ -481,8 +398,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("UpdateIdNamespace", kwargs)
 
     def update_matching_workflow(
-        self, **kwargs: Unpack[UpdateMatchingWorkflowInputTypeDef]
-    ) -> TargetResults[UpdateMatchingWorkflowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMatchingWorkflowInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMatchingWorkflowOutputTypeDef]:
         """Updates an existing matching workflow. The workflow must already exist for
         this operation to succeed.
 
@@ -491,8 +408,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         return self._call("UpdateMatchingWorkflow", kwargs)
 
     def update_schema_mapping(
-        self, **kwargs: Unpack[UpdateSchemaMappingInputTypeDef]
-    ) -> TargetResults[UpdateSchemaMappingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSchemaMappingInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSchemaMappingOutputTypeDef]:
         """Updates a schema mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/UpdateSchemaMapping
@@ -505,8 +422,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdMappingJobsInputTypeDef],
-    ) -> TargetResults[ListIdMappingJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdMappingJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdMappingJobsOutputTypeDef]:
         """Every page of ListIdMappingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -528,8 +445,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef],
-    ) -> TargetResults[ListIdMappingWorkflowsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdMappingWorkflowsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdMappingWorkflowsOutputTypeDef]:
         """Every page of ListIdMappingWorkflows in every target, merged per target
         (botocore's build_full_result).
 
@@ -552,8 +469,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdNamespacesInputTypeDef],
-    ) -> TargetResults[ListIdNamespacesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdNamespacesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdNamespacesOutputTypeDef]:
         """Every page of ListIdNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -575,8 +492,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMatchingJobsInputTypeDef],
-    ) -> TargetResults[ListMatchingJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMatchingJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMatchingJobsOutputTypeDef]:
         """Every page of ListMatchingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -598,8 +515,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef],
-    ) -> TargetResults[ListMatchingWorkflowsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMatchingWorkflowsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMatchingWorkflowsOutputTypeDef]:
         """Every page of ListMatchingWorkflows in every target, merged per target
         (botocore's build_full_result).
 
@@ -622,8 +539,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProviderServicesInputTypeDef],
-    ) -> TargetResults[ListProviderServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProviderServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListProviderServicesOutputTypeDef]:
         """Every page of ListProviderServices in every target, merged per target
         (botocore's build_full_result).
 
@@ -646,8 +563,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemaMappingsInputTypeDef],
-    ) -> TargetResults[ListSchemaMappingsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaMappingsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSchemaMappingsOutputTypeDef]:
         """Every page of ListSchemaMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -669,8 +586,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdMappingJobsInputTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdMappingJobsInputTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobs in every page of ListIdMappingJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -685,8 +602,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef],
-    ) -> Items[IdMappingWorkflowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdMappingWorkflowsInputTypeDef],
+    ) -> Items[type_defs.IdMappingWorkflowSummaryTypeDef]:
         """Each element of workflowSummaries in every page of ListIdMappingWorkflows,
         from every target, as its page arrives (tagged with its target).
 
@@ -701,8 +618,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdNamespacesInputTypeDef],
-    ) -> Items[IdNamespaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdNamespacesInputTypeDef],
+    ) -> Items[type_defs.IdNamespaceSummaryTypeDef]:
         """Each element of idNamespaceSummaries in every page of ListIdNamespaces,
         from every target, as its page arrives (tagged with its target).
 
@@ -717,8 +634,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMatchingJobsInputTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMatchingJobsInputTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobs in every page of ListMatchingJobs, from every target,
         as its page arrives (tagged with its target).
 
@@ -733,8 +650,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef],
-    ) -> Items[MatchingWorkflowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMatchingWorkflowsInputTypeDef],
+    ) -> Items[type_defs.MatchingWorkflowSummaryTypeDef]:
         """Each element of workflowSummaries in every page of ListMatchingWorkflows,
         from every target, as its page arrives (tagged with its target).
 
@@ -749,8 +666,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProviderServicesInputTypeDef],
-    ) -> Items[ProviderServiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProviderServicesInputTypeDef],
+    ) -> Items[type_defs.ProviderServiceSummaryTypeDef]:
         """Each element of providerServiceSummaries in every page of
         ListProviderServices, from every target, as its page arrives (tagged with
         its target).
@@ -766,8 +683,8 @@ class MultiRegionEntityResolution(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemaMappingsInputTypeDef],
-    ) -> Items[SchemaMappingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaMappingsInputTypeDef],
+    ) -> Items[type_defs.SchemaMappingSummaryTypeDef]:
         """Each element of schemaList in every page of ListSchemaMappings, from every
         target, as its page arrives (tagged with its target).
 

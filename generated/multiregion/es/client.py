@@ -15,113 +15,9 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
+    from . import type_defs
     from .literals import (
         ESPartitionInstanceTypeType,
-    )
-
-    from .type_defs import (
-        AcceptInboundCrossClusterSearchConnectionRequestTypeDef,
-        AcceptInboundCrossClusterSearchConnectionResponseTypeDef,
-        AddTagsRequestTypeDef,
-        AssociatePackageRequestTypeDef,
-        AssociatePackageResponseTypeDef,
-        AuthorizeVpcEndpointAccessRequestTypeDef,
-        AuthorizeVpcEndpointAccessResponseTypeDef,
-        CancelDomainConfigChangeRequestTypeDef,
-        CancelDomainConfigChangeResponseTypeDef,
-        CancelElasticsearchServiceSoftwareUpdateRequestTypeDef,
-        CancelElasticsearchServiceSoftwareUpdateResponseTypeDef,
-        CreateElasticsearchDomainRequestTypeDef,
-        CreateElasticsearchDomainResponseTypeDef,
-        CreateOutboundCrossClusterSearchConnectionRequestTypeDef,
-        CreateOutboundCrossClusterSearchConnectionResponseTypeDef,
-        CreatePackageRequestTypeDef,
-        CreatePackageResponseTypeDef,
-        CreateVpcEndpointRequestTypeDef,
-        CreateVpcEndpointResponseTypeDef,
-        DeleteElasticsearchDomainRequestTypeDef,
-        DeleteElasticsearchDomainResponseTypeDef,
-        DeleteInboundCrossClusterSearchConnectionRequestTypeDef,
-        DeleteInboundCrossClusterSearchConnectionResponseTypeDef,
-        DeleteOutboundCrossClusterSearchConnectionRequestTypeDef,
-        DeleteOutboundCrossClusterSearchConnectionResponseTypeDef,
-        DeletePackageRequestTypeDef,
-        DeletePackageResponseTypeDef,
-        DeleteVpcEndpointRequestTypeDef,
-        DeleteVpcEndpointResponseTypeDef,
-        DescribeDomainAutoTunesRequestTypeDef,
-        DescribeDomainAutoTunesResponseTypeDef,
-        DescribeDomainChangeProgressRequestTypeDef,
-        DescribeDomainChangeProgressResponseTypeDef,
-        DescribeElasticsearchDomainConfigRequestTypeDef,
-        DescribeElasticsearchDomainConfigResponseTypeDef,
-        DescribeElasticsearchDomainRequestTypeDef,
-        DescribeElasticsearchDomainResponseTypeDef,
-        DescribeElasticsearchDomainsRequestTypeDef,
-        DescribeElasticsearchDomainsResponseTypeDef,
-        DescribeElasticsearchInstanceTypeLimitsRequestTypeDef,
-        DescribeElasticsearchInstanceTypeLimitsResponseTypeDef,
-        DescribeInboundCrossClusterSearchConnectionsRequestTypeDef,
-        DescribeInboundCrossClusterSearchConnectionsResponseTypeDef,
-        DescribeOutboundCrossClusterSearchConnectionsRequestTypeDef,
-        DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef,
-        DescribePackagesRequestTypeDef,
-        DescribePackagesResponseTypeDef,
-        DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef,
-        DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef,
-        DescribeReservedElasticsearchInstancesRequestTypeDef,
-        DescribeReservedElasticsearchInstancesResponseTypeDef,
-        DescribeVpcEndpointsRequestTypeDef,
-        DescribeVpcEndpointsResponseTypeDef,
-        DissociatePackageRequestTypeDef,
-        DissociatePackageResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCompatibleElasticsearchVersionsRequestTypeDef,
-        GetCompatibleElasticsearchVersionsResponseTypeDef,
-        GetPackageVersionHistoryRequestTypeDef,
-        GetPackageVersionHistoryResponseTypeDef,
-        GetUpgradeHistoryRequestTypeDef,
-        GetUpgradeHistoryResponseTypeDef,
-        GetUpgradeStatusRequestTypeDef,
-        GetUpgradeStatusResponseTypeDef,
-        ListDomainNamesRequestTypeDef,
-        ListDomainNamesResponseTypeDef,
-        ListDomainsForPackageRequestTypeDef,
-        ListDomainsForPackageResponseTypeDef,
-        ListElasticsearchInstanceTypesRequestTypeDef,
-        ListElasticsearchInstanceTypesResponseTypeDef,
-        ListElasticsearchVersionsRequestTypeDef,
-        ListElasticsearchVersionsResponseTypeDef,
-        ListPackagesForDomainRequestTypeDef,
-        ListPackagesForDomainResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ListVpcEndpointAccessRequestTypeDef,
-        ListVpcEndpointAccessResponseTypeDef,
-        ListVpcEndpointsForDomainRequestTypeDef,
-        ListVpcEndpointsForDomainResponseTypeDef,
-        ListVpcEndpointsRequestTypeDef,
-        ListVpcEndpointsResponseTypeDef,
-        PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef,
-        PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef,
-        RejectInboundCrossClusterSearchConnectionRequestTypeDef,
-        RejectInboundCrossClusterSearchConnectionResponseTypeDef,
-        RemoveTagsRequestTypeDef,
-        ReservedElasticsearchInstanceOfferingTypeDef,
-        ReservedElasticsearchInstanceTypeDef,
-        RevokeVpcEndpointAccessRequestTypeDef,
-        RevokeVpcEndpointAccessResponseTypeDef,
-        StartElasticsearchServiceSoftwareUpdateRequestTypeDef,
-        StartElasticsearchServiceSoftwareUpdateResponseTypeDef,
-        UpdateElasticsearchDomainConfigRequestTypeDef,
-        UpdateElasticsearchDomainConfigResponseTypeDef,
-        UpdatePackageRequestTypeDef,
-        UpdatePackageResponseTypeDef,
-        UpdateVpcEndpointRequestTypeDef,
-        UpdateVpcEndpointResponseTypeDef,
-        UpgradeElasticsearchDomainRequestTypeDef,
-        UpgradeElasticsearchDomainResponseTypeDef,
-        UpgradeHistoryTypeDef,
     )
 
 __all__ = ["MultiRegionElasticsearchService"]
@@ -134,8 +30,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_inbound_cross_cluster_search_connection(
-        self, **kwargs: Unpack[AcceptInboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> TargetResults[AcceptInboundCrossClusterSearchConnectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AcceptInboundCrossClusterSearchConnectionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AcceptInboundCrossClusterSearchConnectionResponseTypeDef
+    ]:
         """Allows the destination domain owner to accept an inbound cross-cluster
         search connection request.
 
@@ -144,8 +45,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("AcceptInboundCrossClusterSearchConnection", kwargs)
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches tags to an existing Elasticsearch domain. Tags are a set of
         case-sensitive key value pairs. An Elasticsearch domain may have up to 10
         tags. See Tagging Amazon Elasticsearch Service Domains for more
@@ -156,8 +57,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def associate_package(
-        self, **kwargs: Unpack[AssociatePackageRequestTypeDef]
-    ) -> TargetResults[AssociatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociatePackageResponseTypeDef]:
         """Associates a package with an Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/AssociatePackage
@@ -165,8 +66,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("AssociatePackage", kwargs)
 
     def authorize_vpc_endpoint_access(
-        self, **kwargs: Unpack[AuthorizeVpcEndpointAccessRequestTypeDef]
-    ) -> TargetResults[AuthorizeVpcEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeVpcEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeVpcEndpointAccessResponseTypeDef]:
         """Provides access to an Amazon OpenSearch Service domain through the use of
         an interface VPC endpoint.
 
@@ -175,8 +76,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("AuthorizeVpcEndpointAccess", kwargs)
 
     def cancel_domain_config_change(
-        self, **kwargs: Unpack[CancelDomainConfigChangeRequestTypeDef]
-    ) -> TargetResults[CancelDomainConfigChangeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelDomainConfigChangeRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelDomainConfigChangeResponseTypeDef]:
         """Cancels a pending configuration change on an Amazon OpenSearch Service
         domain.
 
@@ -185,8 +86,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("CancelDomainConfigChange", kwargs)
 
     def cancel_elasticsearch_service_software_update(
-        self, **kwargs: Unpack[CancelElasticsearchServiceSoftwareUpdateRequestTypeDef]
-    ) -> TargetResults[CancelElasticsearchServiceSoftwareUpdateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CancelElasticsearchServiceSoftwareUpdateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CancelElasticsearchServiceSoftwareUpdateResponseTypeDef
+    ]:
         """Cancels a scheduled service software update for an Amazon ES domain. You
         can only perform this operation before the AutomatedUpdateDate and when
         the UpdateStatus is in the PENDING_UPDATE state.
@@ -196,8 +102,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("CancelElasticsearchServiceSoftwareUpdate", kwargs)
 
     def create_elasticsearch_domain(
-        self, **kwargs: Unpack[CreateElasticsearchDomainRequestTypeDef]
-    ) -> TargetResults[CreateElasticsearchDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateElasticsearchDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateElasticsearchDomainResponseTypeDef]:
         """Creates a new Elasticsearch domain. For more information, see Creating
         Elasticsearch Domains in the Amazon Elasticsearch Service Developer Guide.
 
@@ -206,8 +112,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("CreateElasticsearchDomain", kwargs)
 
     def create_outbound_cross_cluster_search_connection(
-        self, **kwargs: Unpack[CreateOutboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> TargetResults[CreateOutboundCrossClusterSearchConnectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateOutboundCrossClusterSearchConnectionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateOutboundCrossClusterSearchConnectionResponseTypeDef
+    ]:
         """Creates a new cross-cluster search connection from a source domain to a
         destination domain.
 
@@ -216,8 +127,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("CreateOutboundCrossClusterSearchConnection", kwargs)
 
     def create_package(
-        self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> TargetResults[CreatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageResponseTypeDef]:
         """Create a package for use with Amazon ES domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/CreatePackage
@@ -225,8 +136,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("CreatePackage", kwargs)
 
     def create_vpc_endpoint(
-        self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcEndpointResponseTypeDef]:
         """Creates an Amazon OpenSearch Service-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/CreateVpcEndpoint
@@ -234,8 +145,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("CreateVpcEndpoint", kwargs)
 
     def delete_elasticsearch_domain(
-        self, **kwargs: Unpack[DeleteElasticsearchDomainRequestTypeDef]
-    ) -> TargetResults[DeleteElasticsearchDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteElasticsearchDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteElasticsearchDomainResponseTypeDef]:
         """Permanently deletes the specified Elasticsearch domain and all of its
         data. Once a domain is deleted, it cannot be recovered.
 
@@ -245,7 +156,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_elasticsearch_service_role(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the service-linked role that Elasticsearch Service uses to manage
         and maintain VPC domains. Role deletion will fail if any existing VPC
         domains use the role. You must delete any such Elasticsearch domains
@@ -257,8 +168,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DeleteElasticsearchServiceRole", {})
 
     def delete_inbound_cross_cluster_search_connection(
-        self, **kwargs: Unpack[DeleteInboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteInboundCrossClusterSearchConnectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteInboundCrossClusterSearchConnectionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteInboundCrossClusterSearchConnectionResponseTypeDef
+    ]:
         """Allows the destination domain owner to delete an existing inbound
         cross-cluster search connection.
 
@@ -267,8 +183,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DeleteInboundCrossClusterSearchConnection", kwargs)
 
     def delete_outbound_cross_cluster_search_connection(
-        self, **kwargs: Unpack[DeleteOutboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteOutboundCrossClusterSearchConnectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteOutboundCrossClusterSearchConnectionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteOutboundCrossClusterSearchConnectionResponseTypeDef
+    ]:
         """Allows the source domain owner to delete an existing outbound
         cross-cluster search connection.
 
@@ -277,8 +198,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DeleteOutboundCrossClusterSearchConnection", kwargs)
 
     def delete_package(
-        self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> TargetResults[DeletePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageResponseTypeDef]:
         """Delete the package.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DeletePackage
@@ -286,8 +207,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DeletePackage", kwargs)
 
     def delete_vpc_endpoint(
-        self, **kwargs: Unpack[DeleteVpcEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcEndpointResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DeleteVpcEndpoint
@@ -295,8 +216,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DeleteVpcEndpoint", kwargs)
 
     def describe_domain_auto_tunes(
-        self, **kwargs: Unpack[DescribeDomainAutoTunesRequestTypeDef]
-    ) -> TargetResults[DescribeDomainAutoTunesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainAutoTunesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainAutoTunesResponseTypeDef]:
         """Provides scheduled Auto-Tune action details for the Elasticsearch domain,
         such as Auto-Tune action type, description, severity, and scheduled date.
 
@@ -305,8 +226,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeDomainAutoTunes", kwargs)
 
     def describe_domain_change_progress(
-        self, **kwargs: Unpack[DescribeDomainChangeProgressRequestTypeDef]
-    ) -> TargetResults[DescribeDomainChangeProgressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainChangeProgressRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainChangeProgressResponseTypeDef]:
         """Returns information about the current blue/green deployment happening on a
         domain, including a change ID, status, and progress stages.
 
@@ -315,8 +236,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeDomainChangeProgress", kwargs)
 
     def describe_elasticsearch_domain(
-        self, **kwargs: Unpack[DescribeElasticsearchDomainRequestTypeDef]
-    ) -> TargetResults[DescribeElasticsearchDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeElasticsearchDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeElasticsearchDomainResponseTypeDef]:
         """Returns domain configuration information about the specified Elasticsearch
         domain, including the domain ID, domain endpoint, and domain ARN.
 
@@ -325,8 +246,9 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeElasticsearchDomain", kwargs)
 
     def describe_elasticsearch_domain_config(
-        self, **kwargs: Unpack[DescribeElasticsearchDomainConfigRequestTypeDef]
-    ) -> TargetResults[DescribeElasticsearchDomainConfigResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeElasticsearchDomainConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeElasticsearchDomainConfigResponseTypeDef]:
         """Provides cluster configuration information about the specified
         Elasticsearch domain, such as the state, creation date, update version,
         and update date for cluster options.
@@ -336,8 +258,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeElasticsearchDomainConfig", kwargs)
 
     def describe_elasticsearch_domains(
-        self, **kwargs: Unpack[DescribeElasticsearchDomainsRequestTypeDef]
-    ) -> TargetResults[DescribeElasticsearchDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeElasticsearchDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeElasticsearchDomainsResponseTypeDef]:
         """Returns domain configuration information about the specified Elasticsearch
         domains, including the domain ID, domain endpoint, and domain ARN.
 
@@ -346,8 +268,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeElasticsearchDomains", kwargs)
 
     def describe_elasticsearch_instance_type_limits(
-        self, **kwargs: Unpack[DescribeElasticsearchInstanceTypeLimitsRequestTypeDef]
-    ) -> TargetResults[DescribeElasticsearchInstanceTypeLimitsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeElasticsearchInstanceTypeLimitsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeElasticsearchInstanceTypeLimitsResponseTypeDef
+    ]:
         """Describe Elasticsearch Limits for a given InstanceType and
         ElasticsearchVersion. When modifying existing Domain, specify the
         DomainName to know what Limits are supported for modifying.
@@ -358,8 +285,12 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_inbound_cross_cluster_search_connections(
         self,
-        **kwargs: Unpack[DescribeInboundCrossClusterSearchConnectionsRequestTypeDef],
-    ) -> TargetResults[DescribeInboundCrossClusterSearchConnectionsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeInboundCrossClusterSearchConnectionsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeInboundCrossClusterSearchConnectionsResponseTypeDef
+    ]:
         """Lists all the inbound cross-cluster search connections for a destination
         domain.
 
@@ -369,8 +300,12 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_outbound_cross_cluster_search_connections(
         self,
-        **kwargs: Unpack[DescribeOutboundCrossClusterSearchConnectionsRequestTypeDef],
-    ) -> TargetResults[DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeOutboundCrossClusterSearchConnectionsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef
+    ]:
         """Lists all the outbound cross-cluster search connections for a source
         domain.
 
@@ -379,8 +314,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeOutboundCrossClusterSearchConnections", kwargs)
 
     def describe_packages(
-        self, **kwargs: Unpack[DescribePackagesRequestTypeDef]
-    ) -> TargetResults[DescribePackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackagesResponseTypeDef]:
         """Describes all packages available to Amazon ES. Includes options for
         filtering, limiting the number of results, and pagination.
 
@@ -390,8 +325,12 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_reserved_elasticsearch_instance_offerings(
         self,
-        **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef
+    ]:
         """Lists available reserved Elasticsearch instance offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeReservedElasticsearchInstanceOfferings
@@ -399,8 +338,11 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeReservedElasticsearchInstanceOfferings", kwargs)
 
     def describe_reserved_elasticsearch_instances(
-        self, **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeReservedElasticsearchInstancesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeReservedElasticsearchInstancesResponseTypeDef]:
         """Returns information about reserved Elasticsearch instances for this
         account.
 
@@ -409,8 +351,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeReservedElasticsearchInstances", kwargs)
 
     def describe_vpc_endpoints(
-        self, **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointsResponseTypeDef]:
         """Describes one or more Amazon OpenSearch Service-managed VPC endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeVpcEndpoints
@@ -418,8 +360,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DescribeVpcEndpoints", kwargs)
 
     def dissociate_package(
-        self, **kwargs: Unpack[DissociatePackageRequestTypeDef]
-    ) -> TargetResults[DissociatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DissociatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DissociatePackageResponseTypeDef]:
         """Dissociates a package from the Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DissociatePackage
@@ -427,8 +369,9 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("DissociatePackage", kwargs)
 
     def get_compatible_elasticsearch_versions(
-        self, **kwargs: Unpack[GetCompatibleElasticsearchVersionsRequestTypeDef]
-    ) -> TargetResults[GetCompatibleElasticsearchVersionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCompatibleElasticsearchVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCompatibleElasticsearchVersionsResponseTypeDef]:
         """Returns a list of upgrade compatible Elastisearch versions. You can
         optionally pass a DomainName to get all upgrade compatible Elasticsearch
         versions for that specific domain.
@@ -438,8 +381,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("GetCompatibleElasticsearchVersions", kwargs)
 
     def get_package_version_history(
-        self, **kwargs: Unpack[GetPackageVersionHistoryRequestTypeDef]
-    ) -> TargetResults[GetPackageVersionHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPackageVersionHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPackageVersionHistoryResponseTypeDef]:
         """Returns a list of versions of the package, along with their creation time
         and commit message.
 
@@ -448,8 +391,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("GetPackageVersionHistory", kwargs)
 
     def get_upgrade_history(
-        self, **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef]
-    ) -> TargetResults[GetUpgradeHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUpgradeHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUpgradeHistoryResponseTypeDef]:
         """Retrieves the complete history of the last 10 upgrades that were performed
         on the domain.
 
@@ -458,8 +401,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("GetUpgradeHistory", kwargs)
 
     def get_upgrade_status(
-        self, **kwargs: Unpack[GetUpgradeStatusRequestTypeDef]
-    ) -> TargetResults[GetUpgradeStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUpgradeStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUpgradeStatusResponseTypeDef]:
         """Retrieves the latest status of the last upgrade or upgrade eligibility
         check that was performed on the domain.
 
@@ -468,8 +411,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("GetUpgradeStatus", kwargs)
 
     def list_domain_names(
-        self, **kwargs: Unpack[ListDomainNamesRequestTypeDef]
-    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainNamesResponseTypeDef]:
         """Returns the name of all Elasticsearch domains owned by the current user's
         account.
 
@@ -478,8 +421,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListDomainNames", kwargs)
 
     def list_domains_for_package(
-        self, **kwargs: Unpack[ListDomainsForPackageRequestTypeDef]
-    ) -> TargetResults[ListDomainsForPackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsForPackageRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsForPackageResponseTypeDef]:
         """Lists all Amazon ES domains associated with the package.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListDomainsForPackage
@@ -487,8 +430,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListDomainsForPackage", kwargs)
 
     def list_elasticsearch_instance_types(
-        self, **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef]
-    ) -> TargetResults[ListElasticsearchInstanceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListElasticsearchInstanceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListElasticsearchInstanceTypesResponseTypeDef]:
         """List all Elasticsearch instance types that are supported for given
         ElasticsearchVersion
 
@@ -497,8 +440,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListElasticsearchInstanceTypes", kwargs)
 
     def list_elasticsearch_versions(
-        self, **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef]
-    ) -> TargetResults[ListElasticsearchVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListElasticsearchVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListElasticsearchVersionsResponseTypeDef]:
         """List all supported Elasticsearch versions
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListElasticsearchVersions
@@ -506,8 +449,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListElasticsearchVersions", kwargs)
 
     def list_packages_for_domain(
-        self, **kwargs: Unpack[ListPackagesForDomainRequestTypeDef]
-    ) -> TargetResults[ListPackagesForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagesForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagesForDomainResponseTypeDef]:
         """Lists all packages associated with the Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListPackagesForDomain
@@ -515,8 +458,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListPackagesForDomain", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Returns all tags for the given Elasticsearch domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListTags
@@ -524,8 +467,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_vpc_endpoint_access(
-        self, **kwargs: Unpack[ListVpcEndpointAccessRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointAccessResponseTypeDef]:
         """Retrieves information about each principal that is allowed to access a
         given Amazon OpenSearch Service domain through the use of an interface VPC
         endpoint.
@@ -535,8 +478,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListVpcEndpointAccess", kwargs)
 
     def list_vpc_endpoints(
-        self, **kwargs: Unpack[ListVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointsResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints in the
         current account and Region.
 
@@ -545,8 +488,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("ListVpcEndpoints", kwargs)
 
     def list_vpc_endpoints_for_domain(
-        self, **kwargs: Unpack[ListVpcEndpointsForDomainRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointsForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointsForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointsForDomainResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints associated
         with a particular domain.
 
@@ -556,8 +499,12 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def purchase_reserved_elasticsearch_instance_offering(
         self,
-        **kwargs: Unpack[PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef],
-    ) -> TargetResults[PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef
+    ]:
         """Allows you to purchase reserved Elasticsearch instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/PurchaseReservedElasticsearchInstanceOffering
@@ -565,8 +512,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("PurchaseReservedElasticsearchInstanceOffering", kwargs)
 
     def reject_inbound_cross_cluster_search_connection(
-        self, **kwargs: Unpack[RejectInboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> TargetResults[RejectInboundCrossClusterSearchConnectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RejectInboundCrossClusterSearchConnectionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RejectInboundCrossClusterSearchConnectionResponseTypeDef
+    ]:
         """Allows the destination domain owner to reject an inbound cross-cluster
         search connection request.
 
@@ -575,8 +527,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("RejectInboundCrossClusterSearchConnection", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified set of tags from the specified Elasticsearch domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/RemoveTags
@@ -584,8 +536,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def revoke_vpc_endpoint_access(
-        self, **kwargs: Unpack[RevokeVpcEndpointAccessRequestTypeDef]
-    ) -> TargetResults[RevokeVpcEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeVpcEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeVpcEndpointAccessResponseTypeDef]:
         """Revokes access to an Amazon OpenSearch Service domain that was provided
         through an interface VPC endpoint.
 
@@ -594,8 +546,13 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("RevokeVpcEndpointAccess", kwargs)
 
     def start_elasticsearch_service_software_update(
-        self, **kwargs: Unpack[StartElasticsearchServiceSoftwareUpdateRequestTypeDef]
-    ) -> TargetResults[StartElasticsearchServiceSoftwareUpdateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartElasticsearchServiceSoftwareUpdateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartElasticsearchServiceSoftwareUpdateResponseTypeDef
+    ]:
         """Schedules a service software update for an Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/StartElasticsearchServiceSoftwareUpdate
@@ -603,8 +560,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("StartElasticsearchServiceSoftwareUpdate", kwargs)
 
     def update_elasticsearch_domain_config(
-        self, **kwargs: Unpack[UpdateElasticsearchDomainConfigRequestTypeDef]
-    ) -> TargetResults[UpdateElasticsearchDomainConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateElasticsearchDomainConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateElasticsearchDomainConfigResponseTypeDef]:
         """Modifies the cluster configuration of the specified Elasticsearch domain,
         setting as setting the instance type and the number of instances.
 
@@ -613,8 +570,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("UpdateElasticsearchDomainConfig", kwargs)
 
     def update_package(
-        self, **kwargs: Unpack[UpdatePackageRequestTypeDef]
-    ) -> TargetResults[UpdatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageResponseTypeDef]:
         """Updates a package for use with Amazon ES domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/UpdatePackage
@@ -622,8 +579,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("UpdatePackage", kwargs)
 
     def update_vpc_endpoint(
-        self, **kwargs: Unpack[UpdateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcEndpointResponseTypeDef]:
         """Modifies an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/UpdateVpcEndpoint
@@ -631,8 +588,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         return self._call("UpdateVpcEndpoint", kwargs)
 
     def upgrade_elasticsearch_domain(
-        self, **kwargs: Unpack[UpgradeElasticsearchDomainRequestTypeDef]
-    ) -> TargetResults[UpgradeElasticsearchDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeElasticsearchDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpgradeElasticsearchDomainResponseTypeDef]:
         """Allows you to either upgrade your domain or perform an Upgrade eligibility
         check to a compatible Elasticsearch version.
 
@@ -646,8 +603,12 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef
+    ]:
         """Every page of DescribeReservedElasticsearchInstanceOfferings in every
         target, merged per target (botocore's build_full_result).
 
@@ -669,8 +630,10 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef],
-    ) -> TargetResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedElasticsearchInstancesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeReservedElasticsearchInstancesResponseTypeDef]:
         """Every page of DescribeReservedElasticsearchInstances in every target,
         merged per target (botocore's build_full_result).
 
@@ -693,8 +656,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef],
-    ) -> TargetResults[GetUpgradeHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetUpgradeHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetUpgradeHistoryResponseTypeDef]:
         """Every page of GetUpgradeHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -717,8 +680,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef],
-    ) -> TargetResults[ListElasticsearchInstanceTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListElasticsearchInstanceTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListElasticsearchInstanceTypesResponseTypeDef]:
         """Every page of ListElasticsearchInstanceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -741,8 +704,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef],
-    ) -> TargetResults[ListElasticsearchVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListElasticsearchVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListElasticsearchVersionsResponseTypeDef]:
         """Every page of ListElasticsearchVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -763,8 +726,10 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
-    ) -> Items[ReservedElasticsearchInstanceOfferingTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ReservedElasticsearchInstanceOfferingTypeDef]:
         """Each element of ReservedElasticsearchInstanceOfferings in every page of
         DescribeReservedElasticsearchInstanceOfferings, from every target, as its
         page arrives (tagged with its target).
@@ -783,8 +748,10 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef],
-    ) -> Items[ReservedElasticsearchInstanceTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedElasticsearchInstancesRequestTypeDef
+        ],
+    ) -> Items[type_defs.ReservedElasticsearchInstanceTypeDef]:
         """Each element of ReservedElasticsearchInstances in every page of
         DescribeReservedElasticsearchInstances, from every target, as its page
         arrives (tagged with its target).
@@ -803,8 +770,8 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef],
-    ) -> Items[UpgradeHistoryTypeDef]:
+        **kwargs: Unpack[type_defs.GetUpgradeHistoryRequestTypeDef],
+    ) -> Items[type_defs.UpgradeHistoryTypeDef]:
         """Each element of UpgradeHistories in every page of GetUpgradeHistory, from
         every target, as its page arrives (tagged with its target).
 
@@ -819,7 +786,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListElasticsearchInstanceTypesRequestTypeDef],
     ) -> Items[ESPartitionInstanceTypeType]:
         """Each element of ElasticsearchInstanceTypes in every page of
         ListElasticsearchInstanceTypes, from every target, as its page arrives
@@ -839,7 +806,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListElasticsearchVersionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of ElasticsearchVersions in every page of
         ListElasticsearchVersions, from every target, as its page arrives (tagged

@@ -15,116 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivateEventSourceRequestTypeDef,
-        CancelReplayRequestTypeDef,
-        CancelReplayResponseTypeDef,
-        CreateApiDestinationRequestTypeDef,
-        CreateApiDestinationResponseTypeDef,
-        CreateArchiveRequestTypeDef,
-        CreateArchiveResponseTypeDef,
-        CreateConnectionRequestTypeDef,
-        CreateConnectionResponseTypeDef,
-        CreateEndpointRequestTypeDef,
-        CreateEndpointResponseTypeDef,
-        CreateEventBusRequestTypeDef,
-        CreateEventBusResponseTypeDef,
-        CreatePartnerEventSourceRequestTypeDef,
-        CreatePartnerEventSourceResponseTypeDef,
-        DeactivateEventSourceRequestTypeDef,
-        DeauthorizeConnectionRequestTypeDef,
-        DeauthorizeConnectionResponseTypeDef,
-        DeleteApiDestinationRequestTypeDef,
-        DeleteApiDestinationResponseTypeDef,
-        DeleteArchiveRequestTypeDef,
-        DeleteArchiveResponseTypeDef,
-        DeleteConnectionRequestTypeDef,
-        DeleteConnectionResponseTypeDef,
-        DeleteEndpointRequestTypeDef,
-        DeleteEndpointResponseTypeDef,
-        DeleteEventBusRequestTypeDef,
-        DeletePartnerEventSourceRequestTypeDef,
-        DeleteRuleRequestTypeDef,
-        DescribeApiDestinationRequestTypeDef,
-        DescribeApiDestinationResponseTypeDef,
-        DescribeArchiveRequestTypeDef,
-        DescribeArchiveResponseTypeDef,
-        DescribeConnectionRequestTypeDef,
-        DescribeConnectionResponseTypeDef,
-        DescribeEndpointRequestTypeDef,
-        DescribeEndpointResponseTypeDef,
-        DescribeEventBusRequestTypeDef,
-        DescribeEventBusResponseTypeDef,
-        DescribeEventSourceRequestTypeDef,
-        DescribeEventSourceResponseTypeDef,
-        DescribePartnerEventSourceRequestTypeDef,
-        DescribePartnerEventSourceResponseTypeDef,
-        DescribeReplayRequestTypeDef,
-        DescribeReplayResponseTypeDef,
-        DescribeRuleRequestTypeDef,
-        DescribeRuleResponseTypeDef,
-        DisableRuleRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableRuleRequestTypeDef,
-        ListApiDestinationsRequestTypeDef,
-        ListApiDestinationsResponseTypeDef,
-        ListArchivesRequestTypeDef,
-        ListArchivesResponseTypeDef,
-        ListConnectionsRequestTypeDef,
-        ListConnectionsResponseTypeDef,
-        ListEndpointsRequestTypeDef,
-        ListEndpointsResponseTypeDef,
-        ListEventBusesRequestTypeDef,
-        ListEventBusesResponseTypeDef,
-        ListEventSourcesRequestTypeDef,
-        ListEventSourcesResponseTypeDef,
-        ListPartnerEventSourceAccountsRequestTypeDef,
-        ListPartnerEventSourceAccountsResponseTypeDef,
-        ListPartnerEventSourcesRequestTypeDef,
-        ListPartnerEventSourcesResponseTypeDef,
-        ListReplaysRequestTypeDef,
-        ListReplaysResponseTypeDef,
-        ListRuleNamesByTargetRequestTypeDef,
-        ListRuleNamesByTargetResponseTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTargetsByRuleRequestTypeDef,
-        ListTargetsByRuleResponseTypeDef,
-        PutEventsRequestTypeDef,
-        PutEventsResponseTypeDef,
-        PutPartnerEventsRequestTypeDef,
-        PutPartnerEventsResponseTypeDef,
-        PutPermissionRequestTypeDef,
-        PutRuleRequestTypeDef,
-        PutRuleResponseTypeDef,
-        PutTargetsRequestTypeDef,
-        PutTargetsResponseTypeDef,
-        RemovePermissionRequestTypeDef,
-        RemoveTargetsRequestTypeDef,
-        RemoveTargetsResponseTypeDef,
-        RuleTypeDef,
-        StartReplayRequestTypeDef,
-        StartReplayResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TargetOutputTypeDef,
-        TestEventPatternRequestTypeDef,
-        TestEventPatternResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApiDestinationRequestTypeDef,
-        UpdateApiDestinationResponseTypeDef,
-        UpdateArchiveRequestTypeDef,
-        UpdateArchiveResponseTypeDef,
-        UpdateConnectionRequestTypeDef,
-        UpdateConnectionResponseTypeDef,
-        UpdateEndpointRequestTypeDef,
-        UpdateEndpointResponseTypeDef,
-        UpdateEventBusRequestTypeDef,
-        UpdateEventBusResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEventBridge"]
 
@@ -141,8 +32,8 @@ class MultiRegionEventBridge(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_event_source(
-        self, **kwargs: Unpack[ActivateEventSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateEventSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Activates a partner event source that has been deactivated. Once
         activated, your matching event bus will start receiving events from the
         event source.
@@ -152,8 +43,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ActivateEventSource", kwargs)
 
     def cancel_replay(
-        self, **kwargs: Unpack[CancelReplayRequestTypeDef]
-    ) -> TargetResults[CancelReplayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelReplayRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelReplayResponseTypeDef]:
         """Cancels the specified replay.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/CancelReplay
@@ -161,8 +52,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CancelReplay", kwargs)
 
     def create_api_destination(
-        self, **kwargs: Unpack[CreateApiDestinationRequestTypeDef]
-    ) -> TargetResults[CreateApiDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApiDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApiDestinationResponseTypeDef]:
         """Creates an API destination, which is an HTTP invocation endpoint
         configured as a target for events.
 
@@ -171,8 +62,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CreateApiDestination", kwargs)
 
     def create_archive(
-        self, **kwargs: Unpack[CreateArchiveRequestTypeDef]
-    ) -> TargetResults[CreateArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateArchiveResponseTypeDef]:
         """Creates an archive of events with the specified settings. When you create
         an archive, incoming events might not immediately start being sent to the
         archive. Allow a short period of time for changes to take effect. If you
@@ -185,8 +76,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CreateArchive", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> TargetResults[CreateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionResponseTypeDef]:
         """Creates a connection. A connection defines the authorization type and
         credentials to use for authorization with an API destination HTTP
         endpoint.
@@ -196,8 +87,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_endpoint(
-        self, **kwargs: Unpack[CreateEndpointRequestTypeDef]
-    ) -> TargetResults[CreateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointResponseTypeDef]:
         """Creates a global endpoint. Global endpoints improve your application's
         availability by making it regional-fault tolerant. To do this, you define
         a primary and secondary Region with event buses in each Region. You also
@@ -211,8 +102,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CreateEndpoint", kwargs)
 
     def create_event_bus(
-        self, **kwargs: Unpack[CreateEventBusRequestTypeDef]
-    ) -> TargetResults[CreateEventBusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventBusRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventBusResponseTypeDef]:
         """Creates a new event bus within your account. This can be a custom event
         bus which you can use to receive events from your custom applications and
         services, or it can be a partner event bus which can be matched to a
@@ -223,8 +114,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CreateEventBus", kwargs)
 
     def create_partner_event_source(
-        self, **kwargs: Unpack[CreatePartnerEventSourceRequestTypeDef]
-    ) -> TargetResults[CreatePartnerEventSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartnerEventSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartnerEventSourceResponseTypeDef]:
         """Called by an SaaS partner to create a partner event source. This operation
         is not used by Amazon Web Services customers.
 
@@ -233,8 +124,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("CreatePartnerEventSource", kwargs)
 
     def deactivate_event_source(
-        self, **kwargs: Unpack[DeactivateEventSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateEventSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """You can use this operation to temporarily stop receiving events from the
         specified partner event source. The matching event bus is not deleted.
 
@@ -243,8 +134,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeactivateEventSource", kwargs)
 
     def deauthorize_connection(
-        self, **kwargs: Unpack[DeauthorizeConnectionRequestTypeDef]
-    ) -> TargetResults[DeauthorizeConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeauthorizeConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeauthorizeConnectionResponseTypeDef]:
         """Removes all authorization parameters from the connection. This lets you
         remove the secret from the connection so you can reuse it without having
         to create a new connection.
@@ -254,8 +145,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeauthorizeConnection", kwargs)
 
     def delete_api_destination(
-        self, **kwargs: Unpack[DeleteApiDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteApiDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApiDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApiDestinationResponseTypeDef]:
         """Deletes the specified API destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteApiDestination
@@ -263,8 +154,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeleteApiDestination", kwargs)
 
     def delete_archive(
-        self, **kwargs: Unpack[DeleteArchiveRequestTypeDef]
-    ) -> TargetResults[DeleteArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteArchiveResponseTypeDef]:
         """Deletes the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteArchive
@@ -272,8 +163,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeleteArchive", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionResponseTypeDef]:
         """Deletes a connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteConnection
@@ -281,8 +172,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEndpointResponseTypeDef]:
         """Delete an existing global endpoint. For more information about global
         endpoints, see Making applications Regional-fault tolerant with global
         endpoints and event replication in the Amazon EventBridge User Guide .
@@ -292,8 +183,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def delete_event_bus(
-        self, **kwargs: Unpack[DeleteEventBusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventBusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified custom event bus or partner event bus. All rules
         associated with this event bus need to be deleted. You can't delete your
         account's default event bus.
@@ -303,8 +194,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeleteEventBus", kwargs)
 
     def delete_partner_event_source(
-        self, **kwargs: Unpack[DeletePartnerEventSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePartnerEventSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is used by SaaS partners to delete a partner event source.
         This operation is not used by Amazon Web Services customers.
 
@@ -313,8 +204,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeletePartnerEventSource", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteRule
@@ -322,8 +213,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def describe_api_destination(
-        self, **kwargs: Unpack[DescribeApiDestinationRequestTypeDef]
-    ) -> TargetResults[DescribeApiDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApiDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApiDestinationResponseTypeDef]:
         """Retrieves details about an API destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeApiDestination
@@ -331,8 +222,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeApiDestination", kwargs)
 
     def describe_archive(
-        self, **kwargs: Unpack[DescribeArchiveRequestTypeDef]
-    ) -> TargetResults[DescribeArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeArchiveResponseTypeDef]:
         """Retrieves details about an archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeArchive
@@ -340,8 +231,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeArchive", kwargs)
 
     def describe_connection(
-        self, **kwargs: Unpack[DescribeConnectionRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionResponseTypeDef]:
         """Retrieves details about a connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeConnection
@@ -349,8 +240,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeConnection", kwargs)
 
     def describe_endpoint(
-        self, **kwargs: Unpack[DescribeEndpointRequestTypeDef]
-    ) -> TargetResults[DescribeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointResponseTypeDef]:
         """Get the information about an existing global endpoint. For more
         information about global endpoints, see Making applications Regional-fault
         tolerant with global endpoints and event replication in the Amazon
@@ -361,8 +252,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeEndpoint", kwargs)
 
     def describe_event_bus(
-        self, **kwargs: Unpack[DescribeEventBusRequestTypeDef]
-    ) -> TargetResults[DescribeEventBusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventBusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventBusResponseTypeDef]:
         """Displays details about an event bus in your account. This can include the
         external Amazon Web Services accounts that are permitted to write events
         to your default event bus, and the associated policy. For custom event
@@ -374,8 +265,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeEventBus", kwargs)
 
     def describe_event_source(
-        self, **kwargs: Unpack[DescribeEventSourceRequestTypeDef]
-    ) -> TargetResults[DescribeEventSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventSourceResponseTypeDef]:
         """This operation lists details about a partner event source that is shared
         with your account.
 
@@ -384,8 +275,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeEventSource", kwargs)
 
     def describe_partner_event_source(
-        self, **kwargs: Unpack[DescribePartnerEventSourceRequestTypeDef]
-    ) -> TargetResults[DescribePartnerEventSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePartnerEventSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePartnerEventSourceResponseTypeDef]:
         """An SaaS partner can use this operation to list details about a partner
         event source that they have created. Amazon Web Services customers do not
         use this operation. Instead, Amazon Web Services customers can use
@@ -397,8 +288,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribePartnerEventSource", kwargs)
 
     def describe_replay(
-        self, **kwargs: Unpack[DescribeReplayRequestTypeDef]
-    ) -> TargetResults[DescribeReplayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplayRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplayResponseTypeDef]:
         """Retrieves details about a replay. Use DescribeReplay to determine the
         progress of a running replay. A replay processes events to replay based on
         the time in the event, and replays them using 1 minute intervals. If you
@@ -415,8 +306,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeReplay", kwargs)
 
     def describe_rule(
-        self, **kwargs: Unpack[DescribeRuleRequestTypeDef]
-    ) -> TargetResults[DescribeRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuleResponseTypeDef]:
         """Describes the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeRule
@@ -424,8 +315,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DescribeRule", kwargs)
 
     def disable_rule(
-        self, **kwargs: Unpack[DisableRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables the specified rule. A disabled rule won't match any events, and
         won't self-trigger if it has a schedule expression.
 
@@ -434,8 +325,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("DisableRule", kwargs)
 
     def enable_rule(
-        self, **kwargs: Unpack[EnableRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables the specified rule. If the rule does not exist, the operation
         fails.
 
@@ -444,8 +335,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("EnableRule", kwargs)
 
     def list_api_destinations(
-        self, **kwargs: Unpack[ListApiDestinationsRequestTypeDef]
-    ) -> TargetResults[ListApiDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApiDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApiDestinationsResponseTypeDef]:
         """Retrieves a list of API destination in the account in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListApiDestinations
@@ -453,8 +344,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListApiDestinations", kwargs)
 
     def list_archives(
-        self, **kwargs: Unpack[ListArchivesRequestTypeDef]
-    ) -> TargetResults[ListArchivesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArchivesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArchivesResponseTypeDef]:
         """Lists your archives. You can either list all the archives or you can
         provide a prefix to match to the archive names. Filter parameters are
         exclusive.
@@ -464,8 +355,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListArchives", kwargs)
 
     def list_connections(
-        self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> TargetResults[ListConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionsResponseTypeDef]:
         """Retrieves a list of connections from the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListConnections
@@ -473,8 +364,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListConnections", kwargs)
 
     def list_endpoints(
-        self, **kwargs: Unpack[ListEndpointsRequestTypeDef]
-    ) -> TargetResults[ListEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointsResponseTypeDef]:
         """List the global endpoints associated with this account. For more
         information about global endpoints, see Making applications Regional-fault
         tolerant with global endpoints and event replication in the Amazon
@@ -485,8 +376,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListEndpoints", kwargs)
 
     def list_event_buses(
-        self, **kwargs: Unpack[ListEventBusesRequestTypeDef]
-    ) -> TargetResults[ListEventBusesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventBusesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventBusesResponseTypeDef]:
         """Lists all the event buses in your account, including the default event
         bus, custom event buses, and partner event buses.
 
@@ -495,8 +386,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListEventBuses", kwargs)
 
     def list_event_sources(
-        self, **kwargs: Unpack[ListEventSourcesRequestTypeDef]
-    ) -> TargetResults[ListEventSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventSourcesResponseTypeDef]:
         """You can use this to see all the partner event sources that have been
         shared with your Amazon Web Services account. For more information about
         partner event sources, see CreateEventBus.
@@ -506,8 +397,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListEventSources", kwargs)
 
     def list_partner_event_source_accounts(
-        self, **kwargs: Unpack[ListPartnerEventSourceAccountsRequestTypeDef]
-    ) -> TargetResults[ListPartnerEventSourceAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartnerEventSourceAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartnerEventSourceAccountsResponseTypeDef]:
         """An SaaS partner can use this operation to display the Amazon Web Services
         account ID that a particular partner event source name is associated with.
         This operation is not used by Amazon Web Services customers.
@@ -517,8 +408,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListPartnerEventSourceAccounts", kwargs)
 
     def list_partner_event_sources(
-        self, **kwargs: Unpack[ListPartnerEventSourcesRequestTypeDef]
-    ) -> TargetResults[ListPartnerEventSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartnerEventSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartnerEventSourcesResponseTypeDef]:
         """An SaaS partner can use this operation to list all the partner event
         source names that they have created. This operation is not used by Amazon
         Web Services customers.
@@ -528,8 +419,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListPartnerEventSources", kwargs)
 
     def list_replays(
-        self, **kwargs: Unpack[ListReplaysRequestTypeDef]
-    ) -> TargetResults[ListReplaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReplaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReplaysResponseTypeDef]:
         """Lists your replays. You can either list all the replays or you can provide
         a prefix to match to the replay names. Filter parameters are exclusive.
 
@@ -538,8 +429,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListReplays", kwargs)
 
     def list_rule_names_by_target(
-        self, **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef]
-    ) -> TargetResults[ListRuleNamesByTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleNamesByTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleNamesByTargetResponseTypeDef]:
         """Lists the rules for the specified target. You can see which of the rules
         in Amazon EventBridge can invoke a specific target in your account.
 
@@ -548,8 +439,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListRuleNamesByTarget", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Lists your Amazon EventBridge rules. You can either list all the rules or
         you can provide a prefix to match to the rule names.
 
@@ -558,8 +449,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with an EventBridge resource. In EventBridge,
         rules and event buses can be tagged.
 
@@ -568,8 +459,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_targets_by_rule(
-        self, **kwargs: Unpack[ListTargetsByRuleRequestTypeDef]
-    ) -> TargetResults[ListTargetsByRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetsByRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetsByRuleResponseTypeDef]:
         """Lists the targets assigned to the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListTargetsByRule
@@ -577,8 +468,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("ListTargetsByRule", kwargs)
 
     def put_events(
-        self, **kwargs: Unpack[PutEventsRequestTypeDef]
-    ) -> TargetResults[PutEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventsResponseTypeDef]:
         """Sends custom events to Amazon EventBridge so that they can be matched to
         rules.
 
@@ -587,8 +478,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("PutEvents", kwargs)
 
     def put_partner_events(
-        self, **kwargs: Unpack[PutPartnerEventsRequestTypeDef]
-    ) -> TargetResults[PutPartnerEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPartnerEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPartnerEventsResponseTypeDef]:
         """This is used by SaaS partners to write events to a customer's partner
         event bus. Amazon Web Services customers do not use this operation.
 
@@ -597,8 +488,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("PutPartnerEvents", kwargs)
 
     def put_permission(
-        self, **kwargs: Unpack[PutPermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Running PutPermission permits the specified Amazon Web Services account or
         Amazon Web Services organization to put events to the specified event bus.
         Amazon EventBridge rules in your account are triggered by these events
@@ -609,8 +500,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("PutPermission", kwargs)
 
     def put_rule(
-        self, **kwargs: Unpack[PutRuleRequestTypeDef]
-    ) -> TargetResults[PutRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRuleResponseTypeDef]:
         """Creates or updates the specified rule. Rules are enabled by default, or
         based on value of the state. You can disable a rule using DisableRule.
 
@@ -619,8 +510,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("PutRule", kwargs)
 
     def put_targets(
-        self, **kwargs: Unpack[PutTargetsRequestTypeDef]
-    ) -> TargetResults[PutTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTargetsResponseTypeDef]:
         """Adds the specified targets to the specified rule, or updates the targets
         if they are already associated with the rule.
 
@@ -629,8 +520,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("PutTargets", kwargs)
 
     def remove_permission(
-        self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemovePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Revokes the permission of another Amazon Web Services account to be able
         to put events to the specified event bus. Specify the account to revoke by
         the StatementId value that you associated with the account when you
@@ -642,8 +533,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("RemovePermission", kwargs)
 
     def remove_targets(
-        self, **kwargs: Unpack[RemoveTargetsRequestTypeDef]
-    ) -> TargetResults[RemoveTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveTargetsResponseTypeDef]:
         """Removes the specified targets from the specified rule. When the rule is
         triggered, those targets are no longer be invoked.
 
@@ -652,8 +543,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("RemoveTargets", kwargs)
 
     def start_replay(
-        self, **kwargs: Unpack[StartReplayRequestTypeDef]
-    ) -> TargetResults[StartReplayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReplayRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReplayResponseTypeDef]:
         """Starts the specified replay. Events are not necessarily replayed in the
         exact same order that they were added to the archive. A replay processes
         events to replay based on the time in the event, and replays them using 1
@@ -670,8 +561,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("StartReplay", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified EventBridge
         resource. Tags can help you organize and categorize your resources. You
         can also use them to scope user permissions by granting a user permission
@@ -683,8 +574,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_event_pattern(
-        self, **kwargs: Unpack[TestEventPatternRequestTypeDef]
-    ) -> TargetResults[TestEventPatternResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestEventPatternRequestTypeDef]
+    ) -> TargetResults[type_defs.TestEventPatternResponseTypeDef]:
         """Tests whether the specified event pattern matches the provided event.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/TestEventPattern
@@ -692,8 +583,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("TestEventPattern", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified EventBridge resource. In
         Amazon EventBridge, rules and event buses can be tagged.
 
@@ -702,8 +593,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_api_destination(
-        self, **kwargs: Unpack[UpdateApiDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateApiDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApiDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApiDestinationResponseTypeDef]:
         """Updates an API destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateApiDestination
@@ -711,8 +602,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("UpdateApiDestination", kwargs)
 
     def update_archive(
-        self, **kwargs: Unpack[UpdateArchiveRequestTypeDef]
-    ) -> TargetResults[UpdateArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateArchiveResponseTypeDef]:
         """Updates the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateArchive
@@ -720,8 +611,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("UpdateArchive", kwargs)
 
     def update_connection(
-        self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionResponseTypeDef]:
         """Updates settings for a connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateConnection
@@ -729,8 +620,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("UpdateConnection", kwargs)
 
     def update_endpoint(
-        self, **kwargs: Unpack[UpdateEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointResponseTypeDef]:
         """Update an existing endpoint. For more information about global endpoints,
         see Making applications Regional-fault tolerant with global endpoints and
         event replication in the Amazon EventBridge User Guide .
@@ -740,8 +631,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         return self._call("UpdateEndpoint", kwargs)
 
     def update_event_bus(
-        self, **kwargs: Unpack[UpdateEventBusRequestTypeDef]
-    ) -> TargetResults[UpdateEventBusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventBusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventBusResponseTypeDef]:
         """Updates the specified event bus.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateEventBus
@@ -754,8 +645,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef],
-    ) -> TargetResults[ListRuleNamesByTargetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleNamesByTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRuleNamesByTargetResponseTypeDef]:
         """Every page of ListRuleNamesByTarget in every target, merged per target
         (botocore's build_full_result).
 
@@ -778,8 +669,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -802,8 +693,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetsByRuleRequestTypeDef],
-    ) -> TargetResults[ListTargetsByRuleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsByRuleRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetsByRuleResponseTypeDef]:
         """Every page of ListTargetsByRule in every target, merged per target
         (botocore's build_full_result).
 
@@ -824,7 +715,7 @@ class MultiRegionEventBridge(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListRuleNamesByTargetRequestTypeDef],
     ) -> Items[str]:
         """Each element of RuleNames in every page of ListRuleNamesByTarget, from
         every target, as its page arrives (tagged with its target).
@@ -840,8 +731,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> Items[RuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleTypeDef]:
         """Each element of Rules in every page of ListRules, from every target, as
         its page arrives (tagged with its target).
 
@@ -856,8 +747,8 @@ class MultiRegionEventBridge(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetsByRuleRequestTypeDef],
-    ) -> Items[TargetOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsByRuleRequestTypeDef],
+    ) -> Items[type_defs.TargetOutputTypeDef]:
         """Each element of Targets in every page of ListTargetsByRule, from every
         target, as its page arrives (tagged with its target).
 

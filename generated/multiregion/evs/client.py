@@ -15,54 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateEipToVlanRequestTypeDef,
-        AssociateEipToVlanResponseTypeDef,
-        ConnectorTypeDef,
-        CreateEntitlementRequestTypeDef,
-        CreateEntitlementResponseTypeDef,
-        CreateEnvironmentConnectorRequestTypeDef,
-        CreateEnvironmentConnectorResponseTypeDef,
-        CreateEnvironmentHostRequestTypeDef,
-        CreateEnvironmentHostResponseTypeDef,
-        CreateEnvironmentRequestTypeDef,
-        CreateEnvironmentResponseTypeDef,
-        DeleteEntitlementRequestTypeDef,
-        DeleteEntitlementResponseTypeDef,
-        DeleteEnvironmentConnectorRequestTypeDef,
-        DeleteEnvironmentConnectorResponseTypeDef,
-        DeleteEnvironmentHostRequestTypeDef,
-        DeleteEnvironmentHostResponseTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteEnvironmentResponseTypeDef,
-        DisassociateEipFromVlanRequestTypeDef,
-        DisassociateEipFromVlanResponseTypeDef,
-        EnvironmentSummaryTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetEnvironmentResponseTypeDef,
-        GetVersionsResponseTypeDef,
-        HostTypeDef,
-        ListEnvironmentConnectorsRequestTypeDef,
-        ListEnvironmentConnectorsResponseTypeDef,
-        ListEnvironmentHostsRequestTypeDef,
-        ListEnvironmentHostsResponseTypeDef,
-        ListEnvironmentVlansRequestTypeDef,
-        ListEnvironmentVlansResponseTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVmEntitlementsRequestTypeDef,
-        ListVmEntitlementsResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateEnvironmentConnectorRequestTypeDef,
-        UpdateEnvironmentConnectorResponseTypeDef,
-        VlanTypeDef,
-        VmEntitlementTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEVS"]
 
@@ -77,8 +30,8 @@ class MultiRegionEVS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_eip_to_vlan(
-        self, **kwargs: Unpack[AssociateEipToVlanRequestTypeDef]
-    ) -> TargetResults[AssociateEipToVlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateEipToVlanRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateEipToVlanResponseTypeDef]:
         """Associates an Elastic IP address with a public HCX VLAN. This operation is
         only allowed for public HCX VLANs at this time.
 
@@ -87,8 +40,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("AssociateEipToVlan", kwargs)
 
     def create_entitlement(
-        self, **kwargs: Unpack[CreateEntitlementRequestTypeDef]
-    ) -> TargetResults[CreateEntitlementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEntitlementResponseTypeDef]:
         """Creates a Windows Server License entitlement for virtual machines in an
         Amazon EVS environment using the provided vCenter Server connector. This
         is an asynchronous operation. Amazon EVS validates the specified virtual
@@ -99,8 +52,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("CreateEntitlement", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentResponseTypeDef]:
         """Creates an Amazon EVS environment that runs VCF software, such as SDDC
         Manager, NSX Manager, and vCenter Server.
 
@@ -109,8 +62,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_environment_connector(
-        self, **kwargs: Unpack[CreateEnvironmentConnectorRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentConnectorResponseTypeDef]:
         """Creates a connector for an Amazon EVS environment. A connector establishes
         a connection to a VCF appliance, such as vCenter, using a fully qualified
         domain name and an Amazon Web Services Secrets Manager secret that stores
@@ -121,8 +74,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("CreateEnvironmentConnector", kwargs)
 
     def create_environment_host(
-        self, **kwargs: Unpack[CreateEnvironmentHostRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentHostResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentHostRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentHostResponseTypeDef]:
         """Creates an ESX host and adds it to an Amazon EVS environment. Amazon EVS
         supports 4-32 hosts per environment.
 
@@ -131,8 +84,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("CreateEnvironmentHost", kwargs)
 
     def delete_entitlement(
-        self, **kwargs: Unpack[DeleteEntitlementRequestTypeDef]
-    ) -> TargetResults[DeleteEntitlementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEntitlementResponseTypeDef]:
         """Deletes a Windows Server License entitlement for virtual machines in an
         Amazon EVS environment. Deleting an entitlement stops usage tracking for
         the specified virtual machines.
@@ -142,8 +95,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("DeleteEntitlement", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentResponseTypeDef]:
         """Deletes an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DeleteEnvironment
@@ -151,8 +104,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def delete_environment_connector(
-        self, **kwargs: Unpack[DeleteEnvironmentConnectorRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentConnectorResponseTypeDef]:
         """Deletes a connector from an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DeleteEnvironmentConnector
@@ -160,8 +113,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("DeleteEnvironmentConnector", kwargs)
 
     def delete_environment_host(
-        self, **kwargs: Unpack[DeleteEnvironmentHostRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentHostResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentHostRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentHostResponseTypeDef]:
         """Deletes a host from an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DeleteEnvironmentHost
@@ -169,8 +122,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("DeleteEnvironmentHost", kwargs)
 
     def disassociate_eip_from_vlan(
-        self, **kwargs: Unpack[DisassociateEipFromVlanRequestTypeDef]
-    ) -> TargetResults[DisassociateEipFromVlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateEipFromVlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateEipFromVlanResponseTypeDef]:
         """Disassociates an Elastic IP address from a public HCX VLAN. This operation
         is only allowed for public HCX VLANs at this time.
 
@@ -179,15 +132,15 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("DisassociateEipFromVlan", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentResponseTypeDef]:
         """Returns a description of the specified environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/GetEnvironment
         """
         return self._call("GetEnvironment", kwargs)
 
-    def get_versions(self) -> TargetResults[GetVersionsResponseTypeDef]:
+    def get_versions(self) -> TargetResults[type_defs.GetVersionsResponseTypeDef]:
         """Returns information about VCF versions, ESX versions and EC2 instance
         types provided by Amazon EVS. For each VCF version, the response also
         includes the default ESX version and provided EC2 instance types.
@@ -197,8 +150,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("GetVersions", {})
 
     def list_environment_connectors(
-        self, **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentConnectorsResponseTypeDef]:
         """Lists the connectors within an environment. Returns the status of each
         connector and its applicable checks, among other connector details.
 
@@ -207,8 +160,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("ListEnvironmentConnectors", kwargs)
 
     def list_environment_hosts(
-        self, **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentHostsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentHostsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentHostsResponseTypeDef]:
         """List the hosts within an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentHosts
@@ -216,8 +169,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("ListEnvironmentHosts", kwargs)
 
     def list_environment_vlans(
-        self, **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentVlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentVlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentVlansResponseTypeDef]:
         """Lists environment VLANs that are associated with the specified
         environment.
 
@@ -226,8 +179,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("ListEnvironmentVlans", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Lists the Amazon EVS environments in your Amazon Web Services account in
         the specified Amazon Web Services Region.
 
@@ -236,8 +189,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for an Amazon EVS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListTagsForResource
@@ -245,8 +198,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vm_entitlements(
-        self, **kwargs: Unpack[ListVmEntitlementsRequestTypeDef]
-    ) -> TargetResults[ListVmEntitlementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVmEntitlementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVmEntitlementsResponseTypeDef]:
         """Lists the Windows Server License entitlements for virtual machines in an
         Amazon EVS environment. Returns existing entitlements for virtual machines
         associated with the specified environment and connector.
@@ -256,8 +209,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("ListVmEntitlements", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to an Amazon EVS resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -272,8 +225,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes specified tags from an Amazon EVS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/UntagResource
@@ -281,8 +234,8 @@ class MultiRegionEVS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_environment_connector(
-        self, **kwargs: Unpack[UpdateEnvironmentConnectorRequestTypeDef]
-    ) -> TargetResults[UpdateEnvironmentConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentConnectorResponseTypeDef]:
         """Updates a connector for an Amazon EVS environment. You can update the
         Amazon Web Services Secrets Manager secret ARN or the appliance FQDN to
         reconfigure the connector metadata.
@@ -297,8 +250,8 @@ class MultiRegionEVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentConnectorsResponseTypeDef]:
         """Every page of ListEnvironmentConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -321,8 +274,8 @@ class MultiRegionEVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentHostsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentHostsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentHostsResponseTypeDef]:
         """Every page of ListEnvironmentHosts in every target, merged per target
         (botocore's build_full_result).
 
@@ -344,8 +297,8 @@ class MultiRegionEVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentVlansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentVlansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentVlansResponseTypeDef]:
         """Every page of ListEnvironmentVlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -368,8 +321,8 @@ class MultiRegionEVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -392,8 +345,8 @@ class MultiRegionEVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVmEntitlementsRequestTypeDef],
-    ) -> TargetResults[ListVmEntitlementsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVmEntitlementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVmEntitlementsResponseTypeDef]:
         """Every page of ListVmEntitlements in every target, merged per target
         (botocore's build_full_result).
 
@@ -416,8 +369,8 @@ class MultiRegionEVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef],
-    ) -> Items[ConnectorTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorTypeDef]:
         """Each element of connectors in every page of ListEnvironmentConnectors,
         from every target, as its page arrives (tagged with its target).
 
@@ -435,8 +388,8 @@ class MultiRegionEVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef],
-    ) -> Items[HostTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentHostsRequestTypeDef],
+    ) -> Items[type_defs.HostTypeDef]:
         """Each element of environmentHosts in every page of ListEnvironmentHosts,
         from every target, as its page arrives (tagged with its target).
 
@@ -451,8 +404,8 @@ class MultiRegionEVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef],
-    ) -> Items[VlanTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentVlansRequestTypeDef],
+    ) -> Items[type_defs.VlanTypeDef]:
         """Each element of environmentVlans in every page of ListEnvironmentVlans,
         from every target, as its page arrives (tagged with its target).
 
@@ -467,8 +420,8 @@ class MultiRegionEVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> Items[EnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentSummaryTypeDef]:
         """Each element of environmentSummaries in every page of ListEnvironments,
         from every target, as its page arrives (tagged with its target).
 
@@ -483,8 +436,8 @@ class MultiRegionEVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVmEntitlementsRequestTypeDef],
-    ) -> Items[VmEntitlementTypeDef]:
+        **kwargs: Unpack[type_defs.ListVmEntitlementsRequestTypeDef],
+    ) -> Items[type_defs.VmEntitlementTypeDef]:
         """Each element of entitlements in every page of ListVmEntitlements, from
         every target, as its page arrives (tagged with its target).
 

@@ -16,109 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateEnvironmentRequestTypeDef,
-        CreateEnvironmentResponseTypeDef,
-        CreateKxChangesetRequestTypeDef,
-        CreateKxChangesetResponseTypeDef,
-        CreateKxClusterRequestTypeDef,
-        CreateKxClusterResponseTypeDef,
-        CreateKxDatabaseRequestTypeDef,
-        CreateKxDatabaseResponseTypeDef,
-        CreateKxDataviewRequestTypeDef,
-        CreateKxDataviewResponseTypeDef,
-        CreateKxEnvironmentRequestTypeDef,
-        CreateKxEnvironmentResponseTypeDef,
-        CreateKxScalingGroupRequestTypeDef,
-        CreateKxScalingGroupResponseTypeDef,
-        CreateKxUserRequestTypeDef,
-        CreateKxUserResponseTypeDef,
-        CreateKxVolumeRequestTypeDef,
-        CreateKxVolumeResponseTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteEnvironmentResponseTypeDef,
-        DeleteKxClusterNodeRequestTypeDef,
-        DeleteKxClusterNodeResponseTypeDef,
-        DeleteKxClusterRequestTypeDef,
-        DeleteKxClusterResponseTypeDef,
-        DeleteKxDatabaseRequestTypeDef,
-        DeleteKxDatabaseResponseTypeDef,
-        DeleteKxDataviewRequestTypeDef,
-        DeleteKxDataviewResponseTypeDef,
-        DeleteKxEnvironmentRequestTypeDef,
-        DeleteKxEnvironmentResponseTypeDef,
-        DeleteKxScalingGroupRequestTypeDef,
-        DeleteKxScalingGroupResponseTypeDef,
-        DeleteKxUserRequestTypeDef,
-        DeleteKxUserResponseTypeDef,
-        DeleteKxVolumeRequestTypeDef,
-        DeleteKxVolumeResponseTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetEnvironmentResponseTypeDef,
-        GetKxChangesetRequestTypeDef,
-        GetKxChangesetResponseTypeDef,
-        GetKxClusterRequestTypeDef,
-        GetKxClusterResponseTypeDef,
-        GetKxConnectionStringRequestTypeDef,
-        GetKxConnectionStringResponseTypeDef,
-        GetKxDatabaseRequestTypeDef,
-        GetKxDatabaseResponseTypeDef,
-        GetKxDataviewRequestTypeDef,
-        GetKxDataviewResponseTypeDef,
-        GetKxEnvironmentRequestTypeDef,
-        GetKxEnvironmentResponseTypeDef,
-        GetKxScalingGroupRequestTypeDef,
-        GetKxScalingGroupResponseTypeDef,
-        GetKxUserRequestTypeDef,
-        GetKxUserResponseTypeDef,
-        GetKxVolumeRequestTypeDef,
-        GetKxVolumeResponseTypeDef,
-        KxEnvironmentTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResponseTypeDef,
-        ListKxChangesetsRequestTypeDef,
-        ListKxChangesetsResponseTypeDef,
-        ListKxClusterNodesRequestTypeDef,
-        ListKxClusterNodesResponseTypeDef,
-        ListKxClustersRequestTypeDef,
-        ListKxClustersResponseTypeDef,
-        ListKxDatabasesRequestTypeDef,
-        ListKxDatabasesResponseTypeDef,
-        ListKxDataviewsRequestTypeDef,
-        ListKxDataviewsResponseTypeDef,
-        ListKxEnvironmentsRequestTypeDef,
-        ListKxEnvironmentsResponseTypeDef,
-        ListKxScalingGroupsRequestTypeDef,
-        ListKxScalingGroupsResponseTypeDef,
-        ListKxUsersRequestTypeDef,
-        ListKxUsersResponseTypeDef,
-        ListKxVolumesRequestTypeDef,
-        ListKxVolumesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateEnvironmentRequestTypeDef,
-        UpdateEnvironmentResponseTypeDef,
-        UpdateKxClusterCodeConfigurationRequestTypeDef,
-        UpdateKxClusterCodeConfigurationResponseTypeDef,
-        UpdateKxClusterDatabasesRequestTypeDef,
-        UpdateKxClusterDatabasesResponseTypeDef,
-        UpdateKxDatabaseRequestTypeDef,
-        UpdateKxDatabaseResponseTypeDef,
-        UpdateKxDataviewRequestTypeDef,
-        UpdateKxDataviewResponseTypeDef,
-        UpdateKxEnvironmentNetworkRequestTypeDef,
-        UpdateKxEnvironmentNetworkResponseTypeDef,
-        UpdateKxEnvironmentRequestTypeDef,
-        UpdateKxEnvironmentResponseTypeDef,
-        UpdateKxUserRequestTypeDef,
-        UpdateKxUserResponseTypeDef,
-        UpdateKxVolumeRequestTypeDef,
-        UpdateKxVolumeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionfinspace"]
 
@@ -133,8 +31,8 @@ class MultiRegionfinspace(MultiRegionClient):
 
     @deprecated("CreateEnvironment is deprecated. This method will be discontinued.")
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentResponseTypeDef]:
         """Create a new FinSpace environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateEnvironment
@@ -142,8 +40,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_kx_changeset(
-        self, **kwargs: Unpack[CreateKxChangesetRequestTypeDef]
-    ) -> TargetResults[CreateKxChangesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxChangesetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxChangesetResponseTypeDef]:
         """Creates a changeset for a kdb database. A changeset allows you to add and
         delete existing files by using an ordered list of change requests.
 
@@ -152,8 +50,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxChangeset", kwargs)
 
     def create_kx_cluster(
-        self, **kwargs: Unpack[CreateKxClusterRequestTypeDef]
-    ) -> TargetResults[CreateKxClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxClusterResponseTypeDef]:
         """Creates a new kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxCluster
@@ -161,8 +59,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxCluster", kwargs)
 
     def create_kx_database(
-        self, **kwargs: Unpack[CreateKxDatabaseRequestTypeDef]
-    ) -> TargetResults[CreateKxDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxDatabaseResponseTypeDef]:
         """Creates a new kdb database in the environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxDatabase
@@ -170,8 +68,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxDatabase", kwargs)
 
     def create_kx_dataview(
-        self, **kwargs: Unpack[CreateKxDataviewRequestTypeDef]
-    ) -> TargetResults[CreateKxDataviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxDataviewRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxDataviewResponseTypeDef]:
         """Creates a snapshot of kdb database with tiered storage capabilities and a
         pre-warmed cache, ready for mounting on kdb clusters. Dataviews are only
         available for clusters running on a scaling group. They are not supported
@@ -182,8 +80,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxDataview", kwargs)
 
     def create_kx_environment(
-        self, **kwargs: Unpack[CreateKxEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateKxEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxEnvironmentResponseTypeDef]:
         """Creates a managed kdb environment for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxEnvironment
@@ -191,8 +89,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxEnvironment", kwargs)
 
     def create_kx_scaling_group(
-        self, **kwargs: Unpack[CreateKxScalingGroupRequestTypeDef]
-    ) -> TargetResults[CreateKxScalingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxScalingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxScalingGroupResponseTypeDef]:
         """Creates a new scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxScalingGroup
@@ -200,8 +98,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxScalingGroup", kwargs)
 
     def create_kx_user(
-        self, **kwargs: Unpack[CreateKxUserRequestTypeDef]
-    ) -> TargetResults[CreateKxUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxUserResponseTypeDef]:
         """Creates a user in FinSpace kdb environment with an associated IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxUser
@@ -209,8 +107,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("CreateKxUser", kwargs)
 
     def create_kx_volume(
-        self, **kwargs: Unpack[CreateKxVolumeRequestTypeDef]
-    ) -> TargetResults[CreateKxVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKxVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKxVolumeResponseTypeDef]:
         """Creates a new volume with a specific amount of throughput and storage
         capacity.
 
@@ -220,8 +118,8 @@ class MultiRegionfinspace(MultiRegionClient):
 
     @deprecated("DeleteEnvironment is deprecated. This method will be discontinued.")
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentResponseTypeDef]:
         """Delete an FinSpace environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteEnvironment
@@ -229,8 +127,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def delete_kx_cluster(
-        self, **kwargs: Unpack[DeleteKxClusterRequestTypeDef]
-    ) -> TargetResults[DeleteKxClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxClusterResponseTypeDef]:
         """Deletes a kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteKxCluster
@@ -238,8 +136,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxCluster", kwargs)
 
     def delete_kx_cluster_node(
-        self, **kwargs: Unpack[DeleteKxClusterNodeRequestTypeDef]
-    ) -> TargetResults[DeleteKxClusterNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxClusterNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxClusterNodeResponseTypeDef]:
         """Deletes the specified nodes from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteKxClusterNode
@@ -247,8 +145,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxClusterNode", kwargs)
 
     def delete_kx_database(
-        self, **kwargs: Unpack[DeleteKxDatabaseRequestTypeDef]
-    ) -> TargetResults[DeleteKxDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxDatabaseResponseTypeDef]:
         """Deletes the specified database and all of its associated data. This action
         is irreversible. You must copy any data out of the database before
         deleting it if the data is to be retained.
@@ -258,8 +156,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxDatabase", kwargs)
 
     def delete_kx_dataview(
-        self, **kwargs: Unpack[DeleteKxDataviewRequestTypeDef]
-    ) -> TargetResults[DeleteKxDataviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxDataviewRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxDataviewResponseTypeDef]:
         """Deletes the specified dataview. Before deleting a dataview, make sure that
         it is not in use by any cluster.
 
@@ -268,8 +166,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxDataview", kwargs)
 
     def delete_kx_environment(
-        self, **kwargs: Unpack[DeleteKxEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteKxEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxEnvironmentResponseTypeDef]:
         """Deletes the kdb environment. This action is irreversible. Deleting a kdb
         environment will remove all the associated data and any services running
         in it.
@@ -279,8 +177,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxEnvironment", kwargs)
 
     def delete_kx_scaling_group(
-        self, **kwargs: Unpack[DeleteKxScalingGroupRequestTypeDef]
-    ) -> TargetResults[DeleteKxScalingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxScalingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxScalingGroupResponseTypeDef]:
         """Deletes the specified scaling group. This action is irreversible. You
         cannot delete a scaling group until all the clusters running on it have
         been deleted.
@@ -290,8 +188,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxScalingGroup", kwargs)
 
     def delete_kx_user(
-        self, **kwargs: Unpack[DeleteKxUserRequestTypeDef]
-    ) -> TargetResults[DeleteKxUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxUserResponseTypeDef]:
         """Deletes a user in the specified kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteKxUser
@@ -299,8 +197,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("DeleteKxUser", kwargs)
 
     def delete_kx_volume(
-        self, **kwargs: Unpack[DeleteKxVolumeRequestTypeDef]
-    ) -> TargetResults[DeleteKxVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKxVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKxVolumeResponseTypeDef]:
         """Deletes a volume. You can only delete a volume if it's not attached to a
         cluster or a dataview. When a volume is deleted, any data on the volume is
         lost. This action is irreversible.
@@ -311,8 +209,8 @@ class MultiRegionfinspace(MultiRegionClient):
 
     @deprecated("GetEnvironment is deprecated. This method will be discontinued.")
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentResponseTypeDef]:
         """Returns the FinSpace environment object.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetEnvironment
@@ -320,8 +218,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def get_kx_changeset(
-        self, **kwargs: Unpack[GetKxChangesetRequestTypeDef]
-    ) -> TargetResults[GetKxChangesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxChangesetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxChangesetResponseTypeDef]:
         """Returns information about a kdb changeset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxChangeset
@@ -329,8 +227,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxChangeset", kwargs)
 
     def get_kx_cluster(
-        self, **kwargs: Unpack[GetKxClusterRequestTypeDef]
-    ) -> TargetResults[GetKxClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxClusterResponseTypeDef]:
         """Retrieves information about a kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxCluster
@@ -338,8 +236,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxCluster", kwargs)
 
     def get_kx_connection_string(
-        self, **kwargs: Unpack[GetKxConnectionStringRequestTypeDef]
-    ) -> TargetResults[GetKxConnectionStringResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxConnectionStringRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxConnectionStringResponseTypeDef]:
         """Retrieves a connection string for a user to connect to a kdb cluster. You
         must call this API using the same role that you have defined while
         creating a user.
@@ -349,8 +247,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxConnectionString", kwargs)
 
     def get_kx_database(
-        self, **kwargs: Unpack[GetKxDatabaseRequestTypeDef]
-    ) -> TargetResults[GetKxDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxDatabaseResponseTypeDef]:
         """Returns database information for the specified environment ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxDatabase
@@ -358,8 +256,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxDatabase", kwargs)
 
     def get_kx_dataview(
-        self, **kwargs: Unpack[GetKxDataviewRequestTypeDef]
-    ) -> TargetResults[GetKxDataviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxDataviewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxDataviewResponseTypeDef]:
         """Retrieves details of the dataview.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxDataview
@@ -367,8 +265,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxDataview", kwargs)
 
     def get_kx_environment(
-        self, **kwargs: Unpack[GetKxEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetKxEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxEnvironmentResponseTypeDef]:
         """Retrieves all the information for the specified kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxEnvironment
@@ -376,8 +274,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxEnvironment", kwargs)
 
     def get_kx_scaling_group(
-        self, **kwargs: Unpack[GetKxScalingGroupRequestTypeDef]
-    ) -> TargetResults[GetKxScalingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxScalingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxScalingGroupResponseTypeDef]:
         """Retrieves details of a scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxScalingGroup
@@ -385,8 +283,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxScalingGroup", kwargs)
 
     def get_kx_user(
-        self, **kwargs: Unpack[GetKxUserRequestTypeDef]
-    ) -> TargetResults[GetKxUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxUserResponseTypeDef]:
         """Retrieves information about the specified kdb user.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxUser
@@ -394,8 +292,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("GetKxUser", kwargs)
 
     def get_kx_volume(
-        self, **kwargs: Unpack[GetKxVolumeRequestTypeDef]
-    ) -> TargetResults[GetKxVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKxVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKxVolumeResponseTypeDef]:
         """Retrieves the information about the volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxVolume
@@ -404,8 +302,8 @@ class MultiRegionfinspace(MultiRegionClient):
 
     @deprecated("ListEnvironments is deprecated. This method will be discontinued.")
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """A list of all of your FinSpace environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListEnvironments
@@ -413,8 +311,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_kx_changesets(
-        self, **kwargs: Unpack[ListKxChangesetsRequestTypeDef]
-    ) -> TargetResults[ListKxChangesetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxChangesetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxChangesetsResponseTypeDef]:
         """Returns a list of all the changesets for a database.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxChangesets
@@ -422,8 +320,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxChangesets", kwargs)
 
     def list_kx_cluster_nodes(
-        self, **kwargs: Unpack[ListKxClusterNodesRequestTypeDef]
-    ) -> TargetResults[ListKxClusterNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxClusterNodesResponseTypeDef]:
         """Lists all the nodes in a kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxClusterNodes
@@ -431,8 +329,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxClusterNodes", kwargs)
 
     def list_kx_clusters(
-        self, **kwargs: Unpack[ListKxClustersRequestTypeDef]
-    ) -> TargetResults[ListKxClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxClustersResponseTypeDef]:
         """Returns a list of clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxClusters
@@ -440,8 +338,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxClusters", kwargs)
 
     def list_kx_databases(
-        self, **kwargs: Unpack[ListKxDatabasesRequestTypeDef]
-    ) -> TargetResults[ListKxDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxDatabasesResponseTypeDef]:
         """Returns a list of all the databases in the kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxDatabases
@@ -449,8 +347,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxDatabases", kwargs)
 
     def list_kx_dataviews(
-        self, **kwargs: Unpack[ListKxDataviewsRequestTypeDef]
-    ) -> TargetResults[ListKxDataviewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxDataviewsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxDataviewsResponseTypeDef]:
         """Returns a list of all the dataviews in the database.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxDataviews
@@ -458,8 +356,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxDataviews", kwargs)
 
     def list_kx_environments(
-        self, **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListKxEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxEnvironmentsResponseTypeDef]:
         """Returns a list of kdb environments created in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxEnvironments
@@ -467,8 +365,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxEnvironments", kwargs)
 
     def list_kx_scaling_groups(
-        self, **kwargs: Unpack[ListKxScalingGroupsRequestTypeDef]
-    ) -> TargetResults[ListKxScalingGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxScalingGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxScalingGroupsResponseTypeDef]:
         """Returns a list of scaling groups in a kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxScalingGroups
@@ -476,8 +374,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxScalingGroups", kwargs)
 
     def list_kx_users(
-        self, **kwargs: Unpack[ListKxUsersRequestTypeDef]
-    ) -> TargetResults[ListKxUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxUsersResponseTypeDef]:
         """Lists all the users in a kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxUsers
@@ -485,8 +383,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxUsers", kwargs)
 
     def list_kx_volumes(
-        self, **kwargs: Unpack[ListKxVolumesRequestTypeDef]
-    ) -> TargetResults[ListKxVolumesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKxVolumesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKxVolumesResponseTypeDef]:
         """Lists all the volumes in a kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxVolumes
@@ -494,8 +392,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListKxVolumes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """A list of all tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListTagsForResource
@@ -503,8 +401,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds metadata tags to a FinSpace resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/TagResource
@@ -512,8 +410,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes metadata tags from a FinSpace resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UntagResource
@@ -522,8 +420,8 @@ class MultiRegionfinspace(MultiRegionClient):
 
     @deprecated("UpdateEnvironment is deprecated. This method will be discontinued.")
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentResponseTypeDef]:
         """Update your FinSpace environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateEnvironment
@@ -531,8 +429,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateEnvironment", kwargs)
 
     def update_kx_cluster_code_configuration(
-        self, **kwargs: Unpack[UpdateKxClusterCodeConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateKxClusterCodeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxClusterCodeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxClusterCodeConfigurationResponseTypeDef]:
         """Allows you to update code configuration on a running cluster. By using
         this API you can update the code, the initialization script path, and the
         command line arguments for a specific cluster. The configuration that you
@@ -543,8 +441,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxClusterCodeConfiguration", kwargs)
 
     def update_kx_cluster_databases(
-        self, **kwargs: Unpack[UpdateKxClusterDatabasesRequestTypeDef]
-    ) -> TargetResults[UpdateKxClusterDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxClusterDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxClusterDatabasesResponseTypeDef]:
         """Updates the databases mounted on a kdb cluster, which includes the
         changesetId and all the dbPaths to be cached. This API does not allow you
         to change a database name or add a database if you created a cluster
@@ -555,8 +453,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxClusterDatabases", kwargs)
 
     def update_kx_database(
-        self, **kwargs: Unpack[UpdateKxDatabaseRequestTypeDef]
-    ) -> TargetResults[UpdateKxDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxDatabaseResponseTypeDef]:
         """Updates information for the given kdb database.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateKxDatabase
@@ -564,8 +462,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxDatabase", kwargs)
 
     def update_kx_dataview(
-        self, **kwargs: Unpack[UpdateKxDataviewRequestTypeDef]
-    ) -> TargetResults[UpdateKxDataviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxDataviewRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxDataviewResponseTypeDef]:
         """Updates the specified dataview. The dataviews get automatically updated
         when any new changesets are ingested. Each update of the dataview creates
         a new version, including changeset details and cache configurations
@@ -575,8 +473,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxDataview", kwargs)
 
     def update_kx_environment(
-        self, **kwargs: Unpack[UpdateKxEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateKxEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxEnvironmentResponseTypeDef]:
         """Updates information for the given kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateKxEnvironment
@@ -584,8 +482,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxEnvironment", kwargs)
 
     def update_kx_environment_network(
-        self, **kwargs: Unpack[UpdateKxEnvironmentNetworkRequestTypeDef]
-    ) -> TargetResults[UpdateKxEnvironmentNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxEnvironmentNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxEnvironmentNetworkResponseTypeDef]:
         """Updates environment network to connect to your internal network by using a
         transit gateway. This API supports request to create a transit gateway
         attachment from FinSpace VPC to your transit gateway ID and create a
@@ -596,8 +494,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxEnvironmentNetwork", kwargs)
 
     def update_kx_user(
-        self, **kwargs: Unpack[UpdateKxUserRequestTypeDef]
-    ) -> TargetResults[UpdateKxUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxUserResponseTypeDef]:
         """Updates the user details. You can only update the IAM role associated with
         a user.
 
@@ -606,8 +504,8 @@ class MultiRegionfinspace(MultiRegionClient):
         return self._call("UpdateKxUser", kwargs)
 
     def update_kx_volume(
-        self, **kwargs: Unpack[UpdateKxVolumeRequestTypeDef]
-    ) -> TargetResults[UpdateKxVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKxVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKxVolumeResponseTypeDef]:
         """Updates the throughput or capacity of a volume. During the update process,
         the filesystem might be unavailable for a few minutes. You can retry any
         operations after the update is complete.
@@ -622,8 +520,8 @@ class MultiRegionfinspace(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListKxEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKxEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKxEnvironmentsResponseTypeDef]:
         """Every page of ListKxEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -644,8 +542,8 @@ class MultiRegionfinspace(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef],
-    ) -> Items[KxEnvironmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListKxEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.KxEnvironmentTypeDef]:
         """Each element of environments in every page of ListKxEnvironments, from
         every target, as its page arrives (tagged with its target).
 

@@ -16,75 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateUserToPermissionGroupRequestTypeDef,
-        AssociateUserToPermissionGroupResponseTypeDef,
-        ChangesetSummaryTypeDef,
-        CreateChangesetRequestTypeDef,
-        CreateChangesetResponseTypeDef,
-        CreateDataViewRequestTypeDef,
-        CreateDataViewResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreatePermissionGroupRequestTypeDef,
-        CreatePermissionGroupResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DataViewSummaryTypeDef,
-        DatasetTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteDatasetResponseTypeDef,
-        DeletePermissionGroupRequestTypeDef,
-        DeletePermissionGroupResponseTypeDef,
-        DisableUserRequestTypeDef,
-        DisableUserResponseTypeDef,
-        DisassociateUserFromPermissionGroupRequestTypeDef,
-        DisassociateUserFromPermissionGroupResponseTypeDef,
-        EnableUserRequestTypeDef,
-        EnableUserResponseTypeDef,
-        GetChangesetRequestTypeDef,
-        GetChangesetResponseTypeDef,
-        GetDataViewRequestTypeDef,
-        GetDataViewResponseTypeDef,
-        GetDatasetRequestTypeDef,
-        GetDatasetResponseTypeDef,
-        GetExternalDataViewAccessDetailsRequestTypeDef,
-        GetExternalDataViewAccessDetailsResponseTypeDef,
-        GetPermissionGroupRequestTypeDef,
-        GetPermissionGroupResponseTypeDef,
-        GetProgrammaticAccessCredentialsRequestTypeDef,
-        GetProgrammaticAccessCredentialsResponseTypeDef,
-        GetUserRequestTypeDef,
-        GetUserResponseTypeDef,
-        GetWorkingLocationRequestTypeDef,
-        GetWorkingLocationResponseTypeDef,
-        ListChangesetsRequestTypeDef,
-        ListChangesetsResponseTypeDef,
-        ListDataViewsRequestTypeDef,
-        ListDataViewsResponseTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListPermissionGroupsByUserRequestTypeDef,
-        ListPermissionGroupsByUserResponseTypeDef,
-        ListPermissionGroupsRequestTypeDef,
-        ListPermissionGroupsResponseTypeDef,
-        ListUsersByPermissionGroupRequestTypeDef,
-        ListUsersByPermissionGroupResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        PermissionGroupTypeDef,
-        ResetUserPasswordRequestTypeDef,
-        ResetUserPasswordResponseTypeDef,
-        UpdateChangesetRequestTypeDef,
-        UpdateChangesetResponseTypeDef,
-        UpdateDatasetRequestTypeDef,
-        UpdateDatasetResponseTypeDef,
-        UpdatePermissionGroupRequestTypeDef,
-        UpdatePermissionGroupResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFinSpaceData"]
 
@@ -99,8 +31,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "AssociateUserToPermissionGroup is deprecated. This method will be discontinued."
     )
     def associate_user_to_permission_group(
-        self, **kwargs: Unpack[AssociateUserToPermissionGroupRequestTypeDef]
-    ) -> TargetResults[AssociateUserToPermissionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateUserToPermissionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateUserToPermissionGroupResponseTypeDef]:
         """Adds a user to a permission group to grant permissions for actions a user
         can perform in FinSpace.
 
@@ -110,8 +42,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("CreateChangeset is deprecated. This method will be discontinued.")
     def create_changeset(
-        self, **kwargs: Unpack[CreateChangesetRequestTypeDef]
-    ) -> TargetResults[CreateChangesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChangesetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChangesetResponseTypeDef]:
         """Creates a new Changeset in a FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateChangeset
@@ -120,8 +52,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("CreateDataView is deprecated. This method will be discontinued.")
     def create_data_view(
-        self, **kwargs: Unpack[CreateDataViewRequestTypeDef]
-    ) -> TargetResults[CreateDataViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataViewRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataViewResponseTypeDef]:
         """Creates a Dataview for a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateDataView
@@ -130,8 +62,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("CreateDataset is deprecated. This method will be discontinued.")
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates a new FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateDataset
@@ -142,8 +74,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "CreatePermissionGroup is deprecated. This method will be discontinued."
     )
     def create_permission_group(
-        self, **kwargs: Unpack[CreatePermissionGroupRequestTypeDef]
-    ) -> TargetResults[CreatePermissionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePermissionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePermissionGroupResponseTypeDef]:
         """Creates a group of permissions for various actions that a user can perform
         in FinSpace.
 
@@ -153,8 +85,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("CreateUser is deprecated. This method will be discontinued.")
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a new user in FinSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateUser
@@ -163,8 +95,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("DeleteDataset is deprecated. This method will be discontinued.")
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
         """Deletes a FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/DeleteDataset
@@ -175,8 +107,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "DeletePermissionGroup is deprecated. This method will be discontinued."
     )
     def delete_permission_group(
-        self, **kwargs: Unpack[DeletePermissionGroupRequestTypeDef]
-    ) -> TargetResults[DeletePermissionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionGroupResponseTypeDef]:
         """Deletes a permission group. This action is irreversible.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/DeletePermissionGroup
@@ -185,8 +117,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("DisableUser is deprecated. This method will be discontinued.")
     def disable_user(
-        self, **kwargs: Unpack[DisableUserRequestTypeDef]
-    ) -> TargetResults[DisableUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableUserResponseTypeDef]:
         """Denies access to the FinSpace web application and API for the specified
         user.
 
@@ -198,8 +130,9 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "DisassociateUserFromPermissionGroup is deprecated. This method will be discontinued."
     )
     def disassociate_user_from_permission_group(
-        self, **kwargs: Unpack[DisassociateUserFromPermissionGroupRequestTypeDef]
-    ) -> TargetResults[DisassociateUserFromPermissionGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateUserFromPermissionGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateUserFromPermissionGroupResponseTypeDef]:
         """Removes a user from a permission group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/DisassociateUserFromPermissionGroup
@@ -208,8 +141,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("EnableUser is deprecated. This method will be discontinued.")
     def enable_user(
-        self, **kwargs: Unpack[EnableUserRequestTypeDef]
-    ) -> TargetResults[EnableUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableUserResponseTypeDef]:
         """Allows the specified user to access the FinSpace web application and API.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/EnableUser
@@ -218,8 +151,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("GetChangeset is deprecated. This method will be discontinued.")
     def get_changeset(
-        self, **kwargs: Unpack[GetChangesetRequestTypeDef]
-    ) -> TargetResults[GetChangesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChangesetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChangesetResponseTypeDef]:
         """Get information about a Changeset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetChangeset
@@ -228,8 +161,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("GetDataView is deprecated. This method will be discontinued.")
     def get_data_view(
-        self, **kwargs: Unpack[GetDataViewRequestTypeDef]
-    ) -> TargetResults[GetDataViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataViewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataViewResponseTypeDef]:
         """Gets information about a Dataview.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetDataView
@@ -238,8 +171,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("GetDataset is deprecated. This method will be discontinued.")
     def get_dataset(
-        self, **kwargs: Unpack[GetDatasetRequestTypeDef]
-    ) -> TargetResults[GetDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDatasetResponseTypeDef]:
         """Returns information about a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetDataset
@@ -250,8 +183,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "GetExternalDataViewAccessDetails is deprecated. This method will be discontinued."
     )
     def get_external_data_view_access_details(
-        self, **kwargs: Unpack[GetExternalDataViewAccessDetailsRequestTypeDef]
-    ) -> TargetResults[GetExternalDataViewAccessDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExternalDataViewAccessDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExternalDataViewAccessDetailsResponseTypeDef]:
         """Returns the credentials to access the external Dataview from an S3
         location.
 
@@ -261,8 +194,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("GetPermissionGroup is deprecated. This method will be discontinued.")
     def get_permission_group(
-        self, **kwargs: Unpack[GetPermissionGroupRequestTypeDef]
-    ) -> TargetResults[GetPermissionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPermissionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPermissionGroupResponseTypeDef]:
         """Retrieves the details of a specific permission group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetPermissionGroup
@@ -273,8 +206,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "GetProgrammaticAccessCredentials is deprecated. This method will be discontinued."
     )
     def get_programmatic_access_credentials(
-        self, **kwargs: Unpack[GetProgrammaticAccessCredentialsRequestTypeDef]
-    ) -> TargetResults[GetProgrammaticAccessCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProgrammaticAccessCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProgrammaticAccessCredentialsResponseTypeDef]:
         """Request programmatic credentials to use with FinSpace SDK. For more
         information, see Step 2. Access credentials programmatically using IAM
         access key id and secret access key.
@@ -285,8 +218,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("GetUser is deprecated. This method will be discontinued.")
     def get_user(
-        self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> TargetResults[GetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserResponseTypeDef]:
         """Retrieves details for a specific user.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetUser
@@ -295,8 +228,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("GetWorkingLocation is deprecated. This method will be discontinued.")
     def get_working_location(
-        self, **kwargs: Unpack[GetWorkingLocationRequestTypeDef]
-    ) -> TargetResults[GetWorkingLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkingLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkingLocationResponseTypeDef]:
         """A temporary Amazon S3 location, where you can copy your files from a
         source location to stage or use as a scratch space in FinSpace notebook.
 
@@ -306,8 +239,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("ListChangesets is deprecated. This method will be discontinued.")
     def list_changesets(
-        self, **kwargs: Unpack[ListChangesetsRequestTypeDef]
-    ) -> TargetResults[ListChangesetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChangesetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChangesetsResponseTypeDef]:
         """Lists the FinSpace Changesets for a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListChangesets
@@ -316,8 +249,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("ListDataViews is deprecated. This method will be discontinued.")
     def list_data_views(
-        self, **kwargs: Unpack[ListDataViewsRequestTypeDef]
-    ) -> TargetResults[ListDataViewsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataViewsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataViewsResponseTypeDef]:
         """Lists all available Dataviews for a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDataViews
@@ -326,8 +259,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("ListDatasets is deprecated. This method will be discontinued.")
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Lists all of the active Datasets that a user has access to.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDatasets
@@ -336,8 +269,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("ListPermissionGroups is deprecated. This method will be discontinued.")
     def list_permission_groups(
-        self, **kwargs: Unpack[ListPermissionGroupsRequestTypeDef]
-    ) -> TargetResults[ListPermissionGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionGroupsResponseTypeDef]:
         """Lists all available permission groups in FinSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListPermissionGroups
@@ -348,8 +281,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "ListPermissionGroupsByUser is deprecated. This method will be discontinued."
     )
     def list_permission_groups_by_user(
-        self, **kwargs: Unpack[ListPermissionGroupsByUserRequestTypeDef]
-    ) -> TargetResults[ListPermissionGroupsByUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionGroupsByUserRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionGroupsByUserResponseTypeDef]:
         """Lists all the permission groups that are associated with a specific user.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListPermissionGroupsByUser
@@ -358,8 +291,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("ListUsers is deprecated. This method will be discontinued.")
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Lists all available users in FinSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListUsers
@@ -370,8 +303,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "ListUsersByPermissionGroup is deprecated. This method will be discontinued."
     )
     def list_users_by_permission_group(
-        self, **kwargs: Unpack[ListUsersByPermissionGroupRequestTypeDef]
-    ) -> TargetResults[ListUsersByPermissionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersByPermissionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersByPermissionGroupResponseTypeDef]:
         """Lists details of all the users in a specific permission group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListUsersByPermissionGroup
@@ -380,8 +313,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("ResetUserPassword is deprecated. This method will be discontinued.")
     def reset_user_password(
-        self, **kwargs: Unpack[ResetUserPasswordRequestTypeDef]
-    ) -> TargetResults[ResetUserPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetUserPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetUserPasswordResponseTypeDef]:
         """Resets the password for a specified user ID and generates a temporary one.
         Only a superuser can reset password for other users. Resetting the
         password immediately invalidates the previous password associated with the
@@ -393,8 +326,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("UpdateChangeset is deprecated. This method will be discontinued.")
     def update_changeset(
-        self, **kwargs: Unpack[UpdateChangesetRequestTypeDef]
-    ) -> TargetResults[UpdateChangesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChangesetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChangesetResponseTypeDef]:
         """Updates a FinSpace Changeset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/UpdateChangeset
@@ -403,8 +336,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("UpdateDataset is deprecated. This method will be discontinued.")
     def update_dataset(
-        self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetResponseTypeDef]:
         """Updates a FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/UpdateDataset
@@ -415,8 +348,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         "UpdatePermissionGroup is deprecated. This method will be discontinued."
     )
     def update_permission_group(
-        self, **kwargs: Unpack[UpdatePermissionGroupRequestTypeDef]
-    ) -> TargetResults[UpdatePermissionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePermissionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePermissionGroupResponseTypeDef]:
         """Modifies the details of a permission group. You cannot modify a
         permissionGroupID.
 
@@ -426,8 +359,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
 
     @deprecated("UpdateUser is deprecated. This method will be discontinued.")
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Modifies the details of the specified user. You cannot update the userId
         for a user.
 
@@ -442,8 +375,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChangesetsRequestTypeDef],
-    ) -> TargetResults[ListChangesetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChangesetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChangesetsResponseTypeDef]:
         """Every page of ListChangesets in every target, merged per target
         (botocore's build_full_result).
 
@@ -466,8 +399,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataViewsRequestTypeDef],
-    ) -> TargetResults[ListDataViewsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataViewsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataViewsResponseTypeDef]:
         """Every page of ListDataViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -490,8 +423,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -514,8 +447,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPermissionGroupsRequestTypeDef],
-    ) -> TargetResults[ListPermissionGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPermissionGroupsResponseTypeDef]:
         """Every page of ListPermissionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -538,8 +471,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -561,8 +494,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChangesetsRequestTypeDef],
-    ) -> Items[ChangesetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChangesetsRequestTypeDef],
+    ) -> Items[type_defs.ChangesetSummaryTypeDef]:
         """Each element of changesets in every page of ListChangesets, from every
         target, as its page arrives (tagged with its target).
 
@@ -578,8 +511,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataViewsRequestTypeDef],
-    ) -> Items[DataViewSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataViewsRequestTypeDef],
+    ) -> Items[type_defs.DataViewSummaryTypeDef]:
         """Each element of dataViews in every page of ListDataViews, from every
         target, as its page arrives (tagged with its target).
 
@@ -595,8 +528,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> Items[DatasetTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DatasetTypeDef]:
         """Each element of datasets in every page of ListDatasets, from every target,
         as its page arrives (tagged with its target).
 
@@ -612,8 +545,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPermissionGroupsRequestTypeDef],
-    ) -> Items[PermissionGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionGroupsRequestTypeDef],
+    ) -> Items[type_defs.PermissionGroupTypeDef]:
         """Each element of permissionGroups in every page of ListPermissionGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -629,8 +562,8 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 

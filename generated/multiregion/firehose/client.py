@@ -12,32 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateDeliveryStreamInputTypeDef,
-        CreateDeliveryStreamOutputTypeDef,
-        DeleteDeliveryStreamInputTypeDef,
-        DeleteDeliveryStreamOutputTypeDef,
-        DescribeDeliveryStreamInputTypeDef,
-        DescribeDeliveryStreamOutputTypeDef,
-        ListDeliveryStreamsInputTypeDef,
-        ListDeliveryStreamsOutputTypeDef,
-        ListTagsForDeliveryStreamInputTypeDef,
-        ListTagsForDeliveryStreamOutputTypeDef,
-        PutRecordBatchInputTypeDef,
-        PutRecordBatchOutputTypeDef,
-        PutRecordInputTypeDef,
-        PutRecordOutputTypeDef,
-        StartDeliveryStreamEncryptionInputTypeDef,
-        StartDeliveryStreamEncryptionOutputTypeDef,
-        StopDeliveryStreamEncryptionInputTypeDef,
-        StopDeliveryStreamEncryptionOutputTypeDef,
-        TagDeliveryStreamInputTypeDef,
-        TagDeliveryStreamOutputTypeDef,
-        UntagDeliveryStreamInputTypeDef,
-        UntagDeliveryStreamOutputTypeDef,
-        UpdateDestinationInputTypeDef,
-        UpdateDestinationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFirehose"]
 
@@ -49,8 +24,8 @@ class MultiRegionFirehose(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_delivery_stream(
-        self, **kwargs: Unpack[CreateDeliveryStreamInputTypeDef]
-    ) -> TargetResults[CreateDeliveryStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeliveryStreamInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDeliveryStreamOutputTypeDef]:
         """Creates a Firehose stream.
 
         Deprecated parameters: S3DestinationConfiguration.
@@ -60,8 +35,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("CreateDeliveryStream", kwargs)
 
     def delete_delivery_stream(
-        self, **kwargs: Unpack[DeleteDeliveryStreamInputTypeDef]
-    ) -> TargetResults[DeleteDeliveryStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeliveryStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeliveryStreamOutputTypeDef]:
         """Deletes a Firehose stream and its data.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/DeleteDeliveryStream
@@ -69,8 +44,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("DeleteDeliveryStream", kwargs)
 
     def describe_delivery_stream(
-        self, **kwargs: Unpack[DescribeDeliveryStreamInputTypeDef]
-    ) -> TargetResults[DescribeDeliveryStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeliveryStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeliveryStreamOutputTypeDef]:
         """Describes the specified Firehose stream and its status. For example, after
         your Firehose stream is created, call DescribeDeliveryStream to see
         whether the Firehose stream is ACTIVE and therefore ready for data to be
@@ -81,8 +56,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("DescribeDeliveryStream", kwargs)
 
     def list_delivery_streams(
-        self, **kwargs: Unpack[ListDeliveryStreamsInputTypeDef]
-    ) -> TargetResults[ListDeliveryStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeliveryStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeliveryStreamsOutputTypeDef]:
         """Lists your Firehose streams in alphabetical order of their names.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/ListDeliveryStreams
@@ -90,8 +65,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("ListDeliveryStreams", kwargs)
 
     def list_tags_for_delivery_stream(
-        self, **kwargs: Unpack[ListTagsForDeliveryStreamInputTypeDef]
-    ) -> TargetResults[ListTagsForDeliveryStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForDeliveryStreamInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForDeliveryStreamOutputTypeDef]:
         """Lists the tags for the specified Firehose stream. This operation has a
         limit of five transactions per second per account.
 
@@ -100,8 +75,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("ListTagsForDeliveryStream", kwargs)
 
     def put_record(
-        self, **kwargs: Unpack[PutRecordInputTypeDef]
-    ) -> TargetResults[PutRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecordInputTypeDef]
+    ) -> TargetResults[type_defs.PutRecordOutputTypeDef]:
         """Writes a single data record into an Firehose stream. To write multiple
         data records into a Firehose stream, use PutRecordBatch. Applications
         using these operations are referred to as producers.
@@ -111,8 +86,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("PutRecord", kwargs)
 
     def put_record_batch(
-        self, **kwargs: Unpack[PutRecordBatchInputTypeDef]
-    ) -> TargetResults[PutRecordBatchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecordBatchInputTypeDef]
+    ) -> TargetResults[type_defs.PutRecordBatchOutputTypeDef]:
         """Writes multiple data records into a Firehose stream in a single call,
         which can achieve higher throughput per producer than when writing single
         records. To write single data records into a Firehose stream, use
@@ -124,8 +99,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("PutRecordBatch", kwargs)
 
     def start_delivery_stream_encryption(
-        self, **kwargs: Unpack[StartDeliveryStreamEncryptionInputTypeDef]
-    ) -> TargetResults[StartDeliveryStreamEncryptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeliveryStreamEncryptionInputTypeDef]
+    ) -> TargetResults[type_defs.StartDeliveryStreamEncryptionOutputTypeDef]:
         """Enables server-side encryption (SSE) for the Firehose stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/StartDeliveryStreamEncryption
@@ -133,8 +108,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("StartDeliveryStreamEncryption", kwargs)
 
     def stop_delivery_stream_encryption(
-        self, **kwargs: Unpack[StopDeliveryStreamEncryptionInputTypeDef]
-    ) -> TargetResults[StopDeliveryStreamEncryptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDeliveryStreamEncryptionInputTypeDef]
+    ) -> TargetResults[type_defs.StopDeliveryStreamEncryptionOutputTypeDef]:
         """Disables server-side encryption (SSE) for the Firehose stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/StopDeliveryStreamEncryption
@@ -142,8 +117,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("StopDeliveryStreamEncryption", kwargs)
 
     def tag_delivery_stream(
-        self, **kwargs: Unpack[TagDeliveryStreamInputTypeDef]
-    ) -> TargetResults[TagDeliveryStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagDeliveryStreamInputTypeDef]
+    ) -> TargetResults[type_defs.TagDeliveryStreamOutputTypeDef]:
         """Adds or updates tags for the specified Firehose stream. A tag is a
         key-value pair that you can define and assign to Amazon Web Services
         resources. If you specify a tag that already exists, the tag value is
@@ -158,8 +133,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("TagDeliveryStream", kwargs)
 
     def untag_delivery_stream(
-        self, **kwargs: Unpack[UntagDeliveryStreamInputTypeDef]
-    ) -> TargetResults[UntagDeliveryStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagDeliveryStreamInputTypeDef]
+    ) -> TargetResults[type_defs.UntagDeliveryStreamOutputTypeDef]:
         """Removes tags from the specified Firehose stream. Removed tags are deleted,
         and you can't recover them after this operation successfully completes.
 
@@ -168,8 +143,8 @@ class MultiRegionFirehose(MultiRegionClient):
         return self._call("UntagDeliveryStream", kwargs)
 
     def update_destination(
-        self, **kwargs: Unpack[UpdateDestinationInputTypeDef]
-    ) -> TargetResults[UpdateDestinationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDestinationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDestinationOutputTypeDef]:
         """Updates the specified destination of the specified Firehose stream.
 
         Deprecated parameters: S3DestinationUpdate.

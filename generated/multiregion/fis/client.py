@@ -15,66 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActionSummaryTypeDef,
-        CreateExperimentTemplateRequestTypeDef,
-        CreateExperimentTemplateResponseTypeDef,
-        CreateTargetAccountConfigurationRequestTypeDef,
-        CreateTargetAccountConfigurationResponseTypeDef,
-        DeleteExperimentTemplateRequestTypeDef,
-        DeleteExperimentTemplateResponseTypeDef,
-        DeleteTargetAccountConfigurationRequestTypeDef,
-        DeleteTargetAccountConfigurationResponseTypeDef,
-        ExperimentSummaryTypeDef,
-        ExperimentTemplateSummaryTypeDef,
-        GetActionRequestTypeDef,
-        GetActionResponseTypeDef,
-        GetExperimentRequestTypeDef,
-        GetExperimentResponseTypeDef,
-        GetExperimentTargetAccountConfigurationRequestTypeDef,
-        GetExperimentTargetAccountConfigurationResponseTypeDef,
-        GetExperimentTemplateRequestTypeDef,
-        GetExperimentTemplateResponseTypeDef,
-        GetSafetyLeverRequestTypeDef,
-        GetSafetyLeverResponseTypeDef,
-        GetTargetAccountConfigurationRequestTypeDef,
-        GetTargetAccountConfigurationResponseTypeDef,
-        GetTargetResourceTypeRequestTypeDef,
-        GetTargetResourceTypeResponseTypeDef,
-        ListActionsRequestTypeDef,
-        ListActionsResponseTypeDef,
-        ListExperimentResolvedTargetsRequestTypeDef,
-        ListExperimentResolvedTargetsResponseTypeDef,
-        ListExperimentTargetAccountConfigurationsRequestTypeDef,
-        ListExperimentTargetAccountConfigurationsResponseTypeDef,
-        ListExperimentTemplatesRequestTypeDef,
-        ListExperimentTemplatesResponseTypeDef,
-        ListExperimentsRequestTypeDef,
-        ListExperimentsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTargetAccountConfigurationsRequestTypeDef,
-        ListTargetAccountConfigurationsResponseTypeDef,
-        ListTargetResourceTypesRequestTypeDef,
-        ListTargetResourceTypesResponseTypeDef,
-        ResolvedTargetTypeDef,
-        StartExperimentRequestTypeDef,
-        StartExperimentResponseTypeDef,
-        StopExperimentRequestTypeDef,
-        StopExperimentResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TargetAccountConfigurationSummaryTypeDef,
-        TargetResourceTypeSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateExperimentTemplateRequestTypeDef,
-        UpdateExperimentTemplateResponseTypeDef,
-        UpdateSafetyLeverStateRequestTypeDef,
-        UpdateSafetyLeverStateResponseTypeDef,
-        UpdateTargetAccountConfigurationRequestTypeDef,
-        UpdateTargetAccountConfigurationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFIS"]
 
@@ -89,8 +30,8 @@ class MultiRegionFIS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_experiment_template(
-        self, **kwargs: Unpack[CreateExperimentTemplateRequestTypeDef]
-    ) -> TargetResults[CreateExperimentTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExperimentTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExperimentTemplateResponseTypeDef]:
         """Creates an experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/CreateExperimentTemplate
@@ -98,8 +39,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("CreateExperimentTemplate", kwargs)
 
     def create_target_account_configuration(
-        self, **kwargs: Unpack[CreateTargetAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateTargetAccountConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTargetAccountConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTargetAccountConfigurationResponseTypeDef]:
         """Creates a target account configuration for the experiment template. A
         target account configuration is required when accountTargeting of
         experimentOptions is set to multi-account. For more information, see
@@ -110,8 +51,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("CreateTargetAccountConfiguration", kwargs)
 
     def delete_experiment_template(
-        self, **kwargs: Unpack[DeleteExperimentTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteExperimentTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExperimentTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExperimentTemplateResponseTypeDef]:
         """Deletes the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/DeleteExperimentTemplate
@@ -119,8 +60,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("DeleteExperimentTemplate", kwargs)
 
     def delete_target_account_configuration(
-        self, **kwargs: Unpack[DeleteTargetAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteTargetAccountConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTargetAccountConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTargetAccountConfigurationResponseTypeDef]:
         """Deletes the specified target account configuration of the experiment
         template.
 
@@ -129,8 +70,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("DeleteTargetAccountConfiguration", kwargs)
 
     def get_action(
-        self, **kwargs: Unpack[GetActionRequestTypeDef]
-    ) -> TargetResults[GetActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetActionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetActionResponseTypeDef]:
         """Gets information about the specified FIS action.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetAction
@@ -138,8 +79,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetAction", kwargs)
 
     def get_experiment(
-        self, **kwargs: Unpack[GetExperimentRequestTypeDef]
-    ) -> TargetResults[GetExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExperimentResponseTypeDef]:
         """Gets information about the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetExperiment
@@ -147,8 +88,13 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetExperiment", kwargs)
 
     def get_experiment_target_account_configuration(
-        self, **kwargs: Unpack[GetExperimentTargetAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[GetExperimentTargetAccountConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetExperimentTargetAccountConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetExperimentTargetAccountConfigurationResponseTypeDef
+    ]:
         """Gets information about the specified target account configuration of the
         experiment.
 
@@ -157,8 +103,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetExperimentTargetAccountConfiguration", kwargs)
 
     def get_experiment_template(
-        self, **kwargs: Unpack[GetExperimentTemplateRequestTypeDef]
-    ) -> TargetResults[GetExperimentTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExperimentTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExperimentTemplateResponseTypeDef]:
         """Gets information about the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetExperimentTemplate
@@ -166,8 +112,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetExperimentTemplate", kwargs)
 
     def get_safety_lever(
-        self, **kwargs: Unpack[GetSafetyLeverRequestTypeDef]
-    ) -> TargetResults[GetSafetyLeverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSafetyLeverRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSafetyLeverResponseTypeDef]:
         """Gets information about the specified safety lever.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetSafetyLever
@@ -175,8 +121,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetSafetyLever", kwargs)
 
     def get_target_account_configuration(
-        self, **kwargs: Unpack[GetTargetAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[GetTargetAccountConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTargetAccountConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTargetAccountConfigurationResponseTypeDef]:
         """Gets information about the specified target account configuration of the
         experiment template.
 
@@ -185,8 +131,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetTargetAccountConfiguration", kwargs)
 
     def get_target_resource_type(
-        self, **kwargs: Unpack[GetTargetResourceTypeRequestTypeDef]
-    ) -> TargetResults[GetTargetResourceTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTargetResourceTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTargetResourceTypeResponseTypeDef]:
         """Gets information about the specified resource type.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetTargetResourceType
@@ -194,8 +140,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("GetTargetResourceType", kwargs)
 
     def list_actions(
-        self, **kwargs: Unpack[ListActionsRequestTypeDef]
-    ) -> TargetResults[ListActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActionsResponseTypeDef]:
         """Lists the available FIS actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListActions
@@ -203,8 +149,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListActions", kwargs)
 
     def list_experiment_resolved_targets(
-        self, **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef]
-    ) -> TargetResults[ListExperimentResolvedTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExperimentResolvedTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExperimentResolvedTargetsResponseTypeDef]:
         """Lists the resolved targets information of the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentResolvedTargets
@@ -212,8 +158,13 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListExperimentResolvedTargets", kwargs)
 
     def list_experiment_target_account_configurations(
-        self, **kwargs: Unpack[ListExperimentTargetAccountConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListExperimentTargetAccountConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListExperimentTargetAccountConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListExperimentTargetAccountConfigurationsResponseTypeDef
+    ]:
         """Lists the target account configurations of the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentTargetAccountConfigurations
@@ -221,8 +172,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListExperimentTargetAccountConfigurations", kwargs)
 
     def list_experiment_templates(
-        self, **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef]
-    ) -> TargetResults[ListExperimentTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExperimentTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExperimentTemplatesResponseTypeDef]:
         """Lists your experiment templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentTemplates
@@ -230,8 +181,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListExperimentTemplates", kwargs)
 
     def list_experiments(
-        self, **kwargs: Unpack[ListExperimentsRequestTypeDef]
-    ) -> TargetResults[ListExperimentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExperimentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExperimentsResponseTypeDef]:
         """Lists your experiments.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperiments
@@ -239,8 +190,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListExperiments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTagsForResource
@@ -248,8 +199,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_target_account_configurations(
-        self, **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListTargetAccountConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetAccountConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetAccountConfigurationsResponseTypeDef]:
         """Lists the target account configurations of the specified experiment
         template.
 
@@ -258,8 +209,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListTargetAccountConfigurations", kwargs)
 
     def list_target_resource_types(
-        self, **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef]
-    ) -> TargetResults[ListTargetResourceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetResourceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetResourceTypesResponseTypeDef]:
         """Lists the target resource types.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTargetResourceTypes
@@ -267,8 +218,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("ListTargetResourceTypes", kwargs)
 
     def start_experiment(
-        self, **kwargs: Unpack[StartExperimentRequestTypeDef]
-    ) -> TargetResults[StartExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartExperimentResponseTypeDef]:
         """Starts running an experiment from the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/StartExperiment
@@ -276,8 +227,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("StartExperiment", kwargs)
 
     def stop_experiment(
-        self, **kwargs: Unpack[StopExperimentRequestTypeDef]
-    ) -> TargetResults[StopExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopExperimentResponseTypeDef]:
         """Stops the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/StopExperiment
@@ -285,8 +236,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("StopExperiment", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/TagResource
@@ -294,8 +245,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UntagResource
@@ -303,8 +254,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_experiment_template(
-        self, **kwargs: Unpack[UpdateExperimentTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateExperimentTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExperimentTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExperimentTemplateResponseTypeDef]:
         """Updates the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UpdateExperimentTemplate
@@ -312,8 +263,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("UpdateExperimentTemplate", kwargs)
 
     def update_safety_lever_state(
-        self, **kwargs: Unpack[UpdateSafetyLeverStateRequestTypeDef]
-    ) -> TargetResults[UpdateSafetyLeverStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSafetyLeverStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSafetyLeverStateResponseTypeDef]:
         """Updates the specified safety lever state.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UpdateSafetyLeverState
@@ -321,8 +272,8 @@ class MultiRegionFIS(MultiRegionClient):
         return self._call("UpdateSafetyLeverState", kwargs)
 
     def update_target_account_configuration(
-        self, **kwargs: Unpack[UpdateTargetAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateTargetAccountConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTargetAccountConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTargetAccountConfigurationResponseTypeDef]:
         """Updates the target account configuration for the specified experiment
         template.
 
@@ -336,8 +287,8 @@ class MultiRegionFIS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> TargetResults[ListActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActionsResponseTypeDef]:
         """Every page of ListActions in every target, merged per target (botocore's
         build_full_result).
 
@@ -359,8 +310,8 @@ class MultiRegionFIS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef],
-    ) -> TargetResults[ListExperimentResolvedTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentResolvedTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExperimentResolvedTargetsResponseTypeDef]:
         """Every page of ListExperimentResolvedTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -382,8 +333,8 @@ class MultiRegionFIS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef],
-    ) -> TargetResults[ListExperimentTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExperimentTemplatesResponseTypeDef]:
         """Every page of ListExperimentTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -405,8 +356,8 @@ class MultiRegionFIS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExperimentsRequestTypeDef],
-    ) -> TargetResults[ListExperimentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExperimentsResponseTypeDef]:
         """Every page of ListExperiments in every target, merged per target
         (botocore's build_full_result).
 
@@ -428,8 +379,8 @@ class MultiRegionFIS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListTargetAccountConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetAccountConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetAccountConfigurationsResponseTypeDef]:
         """Every page of ListTargetAccountConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -452,8 +403,8 @@ class MultiRegionFIS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef],
-    ) -> TargetResults[ListTargetResourceTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetResourceTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetResourceTypesResponseTypeDef]:
         """Every page of ListTargetResourceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -474,8 +425,8 @@ class MultiRegionFIS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> Items[ActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionsRequestTypeDef],
+    ) -> Items[type_defs.ActionSummaryTypeDef]:
         """Each element of actions in every page of ListActions, from every target,
         as its page arrives (tagged with its target).
 
@@ -490,8 +441,8 @@ class MultiRegionFIS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef],
-    ) -> Items[ResolvedTargetTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentResolvedTargetsRequestTypeDef],
+    ) -> Items[type_defs.ResolvedTargetTypeDef]:
         """Each element of resolvedTargets in every page of
         ListExperimentResolvedTargets, from every target, as its page arrives
         (tagged with its target).
@@ -510,8 +461,8 @@ class MultiRegionFIS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef],
-    ) -> Items[ExperimentTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentTemplatesRequestTypeDef],
+    ) -> Items[type_defs.ExperimentTemplateSummaryTypeDef]:
         """Each element of experimentTemplates in every page of
         ListExperimentTemplates, from every target, as its page arrives (tagged
         with its target).
@@ -527,8 +478,8 @@ class MultiRegionFIS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExperimentsRequestTypeDef],
-    ) -> Items[ExperimentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentsRequestTypeDef],
+    ) -> Items[type_defs.ExperimentSummaryTypeDef]:
         """Each element of experiments in every page of ListExperiments, from every
         target, as its page arrives (tagged with its target).
 
@@ -543,8 +494,8 @@ class MultiRegionFIS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef],
-    ) -> Items[TargetAccountConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetAccountConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.TargetAccountConfigurationSummaryTypeDef]:
         """Each element of targetAccountConfigurations in every page of
         ListTargetAccountConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -563,8 +514,8 @@ class MultiRegionFIS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef],
-    ) -> Items[TargetResourceTypeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetResourceTypesRequestTypeDef],
+    ) -> Items[type_defs.TargetResourceTypeSummaryTypeDef]:
         """Each element of targetResourceTypes in every page of
         ListTargetResourceTypes, from every target, as its page arrives (tagged
         with its target).

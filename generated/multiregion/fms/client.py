@@ -15,86 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AdminAccountSummaryTypeDef,
-        AppsListDataSummaryTypeDef,
-        AssociateAdminAccountRequestTypeDef,
-        AssociateThirdPartyFirewallRequestTypeDef,
-        AssociateThirdPartyFirewallResponseTypeDef,
-        BatchAssociateResourceRequestTypeDef,
-        BatchAssociateResourceResponseTypeDef,
-        BatchDisassociateResourceRequestTypeDef,
-        BatchDisassociateResourceResponseTypeDef,
-        DeleteAppsListRequestTypeDef,
-        DeletePolicyRequestTypeDef,
-        DeleteProtocolsListRequestTypeDef,
-        DeleteResourceSetRequestTypeDef,
-        DisassociateThirdPartyFirewallRequestTypeDef,
-        DisassociateThirdPartyFirewallResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAdminAccountResponseTypeDef,
-        GetAdminScopeRequestTypeDef,
-        GetAdminScopeResponseTypeDef,
-        GetAppsListRequestTypeDef,
-        GetAppsListResponseTypeDef,
-        GetComplianceDetailRequestTypeDef,
-        GetComplianceDetailResponseTypeDef,
-        GetNotificationChannelResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetProtectionStatusRequestTypeDef,
-        GetProtectionStatusResponseTypeDef,
-        GetProtocolsListRequestTypeDef,
-        GetProtocolsListResponseTypeDef,
-        GetResourceSetRequestTypeDef,
-        GetResourceSetResponseTypeDef,
-        GetThirdPartyFirewallAssociationStatusRequestTypeDef,
-        GetThirdPartyFirewallAssociationStatusResponseTypeDef,
-        GetViolationDetailsRequestTypeDef,
-        GetViolationDetailsResponseTypeDef,
-        ListAdminAccountsForOrganizationRequestTypeDef,
-        ListAdminAccountsForOrganizationResponseTypeDef,
-        ListAdminsManagingAccountRequestTypeDef,
-        ListAdminsManagingAccountResponseTypeDef,
-        ListAppsListsRequestTypeDef,
-        ListAppsListsResponseTypeDef,
-        ListComplianceStatusRequestTypeDef,
-        ListComplianceStatusResponseTypeDef,
-        ListDiscoveredResourcesRequestTypeDef,
-        ListDiscoveredResourcesResponseTypeDef,
-        ListMemberAccountsRequestTypeDef,
-        ListMemberAccountsResponseTypeDef,
-        ListPoliciesRequestTypeDef,
-        ListPoliciesResponseTypeDef,
-        ListProtocolsListsRequestTypeDef,
-        ListProtocolsListsResponseTypeDef,
-        ListResourceSetResourcesRequestTypeDef,
-        ListResourceSetResourcesResponseTypeDef,
-        ListResourceSetsRequestTypeDef,
-        ListResourceSetsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListThirdPartyFirewallFirewallPoliciesRequestTypeDef,
-        ListThirdPartyFirewallFirewallPoliciesResponseTypeDef,
-        PolicyComplianceStatusTypeDef,
-        PolicySummaryTypeDef,
-        ProtocolsListDataSummaryTypeDef,
-        PutAdminAccountRequestTypeDef,
-        PutAppsListRequestTypeDef,
-        PutAppsListResponseTypeDef,
-        PutNotificationChannelRequestTypeDef,
-        PutPolicyRequestTypeDef,
-        PutPolicyResponseTypeDef,
-        PutProtocolsListRequestTypeDef,
-        PutProtocolsListResponseTypeDef,
-        PutResourceSetRequestTypeDef,
-        PutResourceSetResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        ThirdPartyFirewallFirewallPolicyTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFMS"]
 
@@ -110,8 +31,8 @@ class MultiRegionFMS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_admin_account(
-        self, **kwargs: Unpack[AssociateAdminAccountRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets a Firewall Manager default administrator account. The Firewall
         Manager default administrator account can manage third-party firewalls and
         has full administrative scope that allows administration of all policy
@@ -124,8 +45,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("AssociateAdminAccount", kwargs)
 
     def associate_third_party_firewall(
-        self, **kwargs: Unpack[AssociateThirdPartyFirewallRequestTypeDef]
-    ) -> TargetResults[AssociateThirdPartyFirewallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateThirdPartyFirewallRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateThirdPartyFirewallResponseTypeDef]:
         """Sets the Firewall Manager policy administrator as a tenant administrator
         of a third-party firewall service. A tenant is an instance of the
         third-party firewall service that's associated with your Amazon Web
@@ -136,8 +57,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("AssociateThirdPartyFirewall", kwargs)
 
     def batch_associate_resource(
-        self, **kwargs: Unpack[BatchAssociateResourceRequestTypeDef]
-    ) -> TargetResults[BatchAssociateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAssociateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAssociateResourceResponseTypeDef]:
         """Associate resources to a Firewall Manager resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/BatchAssociateResource
@@ -145,8 +66,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("BatchAssociateResource", kwargs)
 
     def batch_disassociate_resource(
-        self, **kwargs: Unpack[BatchDisassociateResourceRequestTypeDef]
-    ) -> TargetResults[BatchDisassociateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDisassociateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDisassociateResourceResponseTypeDef]:
         """Disassociates resources from a Firewall Manager resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/BatchDisassociateResource
@@ -154,8 +75,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("BatchDisassociateResource", kwargs)
 
     def delete_apps_list(
-        self, **kwargs: Unpack[DeleteAppsListRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppsListRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Firewall Manager applications list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeleteAppsList
@@ -164,7 +85,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def delete_notification_channel(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Firewall Manager association with the IAM role and the Amazon
         Simple Notification Service (SNS) topic that is used to record Firewall
         Manager SNS logs.
@@ -174,8 +95,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("DeleteNotificationChannel", {})
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Firewall Manager policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeletePolicy
@@ -183,8 +104,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def delete_protocols_list(
-        self, **kwargs: Unpack[DeleteProtocolsListRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProtocolsListRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Firewall Manager protocols list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeleteProtocolsList
@@ -192,15 +113,17 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("DeleteProtocolsList", kwargs)
 
     def delete_resource_set(
-        self, **kwargs: Unpack[DeleteResourceSetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified ResourceSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeleteResourceSet
         """
         return self._call("DeleteResourceSet", kwargs)
 
-    def disassociate_admin_account(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    def disassociate_admin_account(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates an Firewall Manager administrator account. To set a
         different account as an Firewall Manager administrator, submit a
         PutAdminAccount request. To set an account as a default administrator
@@ -211,8 +134,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("DisassociateAdminAccount", {})
 
     def disassociate_third_party_firewall(
-        self, **kwargs: Unpack[DisassociateThirdPartyFirewallRequestTypeDef]
-    ) -> TargetResults[DisassociateThirdPartyFirewallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateThirdPartyFirewallRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateThirdPartyFirewallResponseTypeDef]:
         """Disassociates a Firewall Manager policy administrator from a third-party
         firewall tenant. When you call DisassociateThirdPartyFirewall, the
         third-party firewall vendor deletes all of the firewalls that are
@@ -222,7 +145,9 @@ class MultiRegionFMS(MultiRegionClient):
         """
         return self._call("DisassociateThirdPartyFirewall", kwargs)
 
-    def get_admin_account(self) -> TargetResults[GetAdminAccountResponseTypeDef]:
+    def get_admin_account(
+        self,
+    ) -> TargetResults[type_defs.GetAdminAccountResponseTypeDef]:
         """Returns the Organizations account that is associated with Firewall Manager
         as the Firewall Manager default administrator.
 
@@ -231,8 +156,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetAdminAccount", {})
 
     def get_admin_scope(
-        self, **kwargs: Unpack[GetAdminScopeRequestTypeDef]
-    ) -> TargetResults[GetAdminScopeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdminScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdminScopeResponseTypeDef]:
         """Returns information about the specified account's administrative scope.
         The administrative scope defines the resources that an Firewall Manager
         administrator can manage.
@@ -242,8 +167,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetAdminScope", kwargs)
 
     def get_apps_list(
-        self, **kwargs: Unpack[GetAppsListRequestTypeDef]
-    ) -> TargetResults[GetAppsListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppsListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppsListResponseTypeDef]:
         """Returns information about the specified Firewall Manager applications
         list.
 
@@ -252,8 +177,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetAppsList", kwargs)
 
     def get_compliance_detail(
-        self, **kwargs: Unpack[GetComplianceDetailRequestTypeDef]
-    ) -> TargetResults[GetComplianceDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComplianceDetailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComplianceDetailResponseTypeDef]:
         """Returns detailed compliance information about the specified member
         account. Details include resources that are in and out of compliance with
         the specified policy.
@@ -264,7 +189,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_notification_channel(
         self,
-    ) -> TargetResults[GetNotificationChannelResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetNotificationChannelResponseTypeDef]:
         """Information about the Amazon Simple Notification Service (SNS) topic that
         is used to record Firewall Manager SNS logs.
 
@@ -273,8 +198,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetNotificationChannel", {})
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Returns information about the specified Firewall Manager policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/GetPolicy
@@ -282,8 +207,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_protection_status(
-        self, **kwargs: Unpack[GetProtectionStatusRequestTypeDef]
-    ) -> TargetResults[GetProtectionStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProtectionStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProtectionStatusResponseTypeDef]:
         """If you created a Shield Advanced policy, returns policy-level attack
         summary information in the event of a potential DDoS attack. Other policy
         types are currently unsupported.
@@ -293,8 +218,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetProtectionStatus", kwargs)
 
     def get_protocols_list(
-        self, **kwargs: Unpack[GetProtocolsListRequestTypeDef]
-    ) -> TargetResults[GetProtocolsListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProtocolsListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProtocolsListResponseTypeDef]:
         """Returns information about the specified Firewall Manager protocols list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/GetProtocolsList
@@ -302,8 +227,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetProtocolsList", kwargs)
 
     def get_resource_set(
-        self, **kwargs: Unpack[GetResourceSetRequestTypeDef]
-    ) -> TargetResults[GetResourceSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceSetResponseTypeDef]:
         """Gets information about a specific resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/GetResourceSet
@@ -311,8 +236,11 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetResourceSet", kwargs)
 
     def get_third_party_firewall_association_status(
-        self, **kwargs: Unpack[GetThirdPartyFirewallAssociationStatusRequestTypeDef]
-    ) -> TargetResults[GetThirdPartyFirewallAssociationStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetThirdPartyFirewallAssociationStatusRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetThirdPartyFirewallAssociationStatusResponseTypeDef]:
         """The onboarding status of a Firewall Manager admin account to third-party
         firewall vendor tenant.
 
@@ -321,8 +249,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetThirdPartyFirewallAssociationStatus", kwargs)
 
     def get_violation_details(
-        self, **kwargs: Unpack[GetViolationDetailsRequestTypeDef]
-    ) -> TargetResults[GetViolationDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetViolationDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetViolationDetailsResponseTypeDef]:
         """Retrieves violations for a resource based on the specified Firewall
         Manager policy and Amazon Web Services account.
 
@@ -331,8 +259,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("GetViolationDetails", kwargs)
 
     def list_admin_accounts_for_organization(
-        self, **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef]
-    ) -> TargetResults[ListAdminAccountsForOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAdminAccountsForOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAdminAccountsForOrganizationResponseTypeDef]:
         """Returns a AdminAccounts object that lists the Firewall Manager
         administrators within the organization that are onboarded to Firewall
         Manager by AssociateAdminAccount.
@@ -342,8 +270,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListAdminAccountsForOrganization", kwargs)
 
     def list_admins_managing_account(
-        self, **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef]
-    ) -> TargetResults[ListAdminsManagingAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAdminsManagingAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAdminsManagingAccountResponseTypeDef]:
         """Lists the accounts that are managing the specified Organizations member
         account. This is useful for any member account so that they can view the
         accounts who are managing their account. This operation only returns the
@@ -355,8 +283,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListAdminsManagingAccount", kwargs)
 
     def list_apps_lists(
-        self, **kwargs: Unpack[ListAppsListsRequestTypeDef]
-    ) -> TargetResults[ListAppsListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppsListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppsListsResponseTypeDef]:
         """Returns an array of AppsListDataSummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAppsLists
@@ -364,8 +292,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListAppsLists", kwargs)
 
     def list_compliance_status(
-        self, **kwargs: Unpack[ListComplianceStatusRequestTypeDef]
-    ) -> TargetResults[ListComplianceStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComplianceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComplianceStatusResponseTypeDef]:
         """Returns an array of PolicyComplianceStatus objects. Use
         PolicyComplianceStatus to get a summary of which member accounts are
         protected by the specified policy.
@@ -375,8 +303,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListComplianceStatus", kwargs)
 
     def list_discovered_resources(
-        self, **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef]
-    ) -> TargetResults[ListDiscoveredResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDiscoveredResourcesResponseTypeDef]:
         """Returns an array of resources in the organization's accounts that are
         available to be associated with a resource set.
 
@@ -385,8 +313,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListDiscoveredResources", kwargs)
 
     def list_member_accounts(
-        self, **kwargs: Unpack[ListMemberAccountsRequestTypeDef]
-    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMemberAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMemberAccountsResponseTypeDef]:
         """Returns a MemberAccounts object that lists the member accounts in the
         administrator's Amazon Web Services organization.
 
@@ -395,8 +323,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListMemberAccounts", kwargs)
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Returns an array of PolicySummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListPolicies
@@ -404,8 +332,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListPolicies", kwargs)
 
     def list_protocols_lists(
-        self, **kwargs: Unpack[ListProtocolsListsRequestTypeDef]
-    ) -> TargetResults[ListProtocolsListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProtocolsListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProtocolsListsResponseTypeDef]:
         """Returns an array of ProtocolsListDataSummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListProtocolsLists
@@ -413,8 +341,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListProtocolsLists", kwargs)
 
     def list_resource_set_resources(
-        self, **kwargs: Unpack[ListResourceSetResourcesRequestTypeDef]
-    ) -> TargetResults[ListResourceSetResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceSetResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceSetResourcesResponseTypeDef]:
         """Returns an array of resources that are currently associated to a resource
         set.
 
@@ -423,8 +351,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListResourceSetResources", kwargs)
 
     def list_resource_sets(
-        self, **kwargs: Unpack[ListResourceSetsRequestTypeDef]
-    ) -> TargetResults[ListResourceSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceSetsResponseTypeDef]:
         """Returns an array of ResourceSetSummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListResourceSets
@@ -432,8 +360,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListResourceSets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags for the specified Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListTagsForResource
@@ -441,8 +369,11 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_third_party_firewall_firewall_policies(
-        self, **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef]
-    ) -> TargetResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListThirdPartyFirewallFirewallPoliciesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
         """Retrieves a list of all of the third-party firewall policies that are
         associated with the third-party firewall administrator's account.
 
@@ -451,8 +382,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("ListThirdPartyFirewallFirewallPolicies", kwargs)
 
     def put_admin_account(
-        self, **kwargs: Unpack[PutAdminAccountRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates an Firewall Manager administrator account. The account
         must be a member of the organization that was onboarded to Firewall
         Manager by AssociateAdminAccount. Only the organization's management
@@ -469,8 +400,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("PutAdminAccount", kwargs)
 
     def put_apps_list(
-        self, **kwargs: Unpack[PutAppsListRequestTypeDef]
-    ) -> TargetResults[PutAppsListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAppsListRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAppsListResponseTypeDef]:
         """Creates an Firewall Manager applications list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutAppsList
@@ -478,8 +409,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("PutAppsList", kwargs)
 
     def put_notification_channel(
-        self, **kwargs: Unpack[PutNotificationChannelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutNotificationChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Designates the IAM role and Amazon Simple Notification Service (SNS) topic
         that Firewall Manager uses to record SNS logs.
 
@@ -488,8 +419,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("PutNotificationChannel", kwargs)
 
     def put_policy(
-        self, **kwargs: Unpack[PutPolicyRequestTypeDef]
-    ) -> TargetResults[PutPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPolicyResponseTypeDef]:
         """Creates an Firewall Manager policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutPolicy
@@ -497,8 +428,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("PutPolicy", kwargs)
 
     def put_protocols_list(
-        self, **kwargs: Unpack[PutProtocolsListRequestTypeDef]
-    ) -> TargetResults[PutProtocolsListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProtocolsListRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProtocolsListResponseTypeDef]:
         """Creates an Firewall Manager protocols list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutProtocolsList
@@ -506,8 +437,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("PutProtocolsList", kwargs)
 
     def put_resource_set(
-        self, **kwargs: Unpack[PutResourceSetRequestTypeDef]
-    ) -> TargetResults[PutResourceSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourceSetResponseTypeDef]:
         """Creates the resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutResourceSet
@@ -515,8 +446,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("PutResourceSet", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/TagResource
@@ -524,8 +455,8 @@ class MultiRegionFMS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/UntagResource
@@ -538,8 +469,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef],
-    ) -> TargetResults[ListAdminAccountsForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdminAccountsForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdminAccountsForOrganizationResponseTypeDef]:
         """Every page of ListAdminAccountsForOrganization in every target, merged per
         target (botocore's build_full_result).
 
@@ -563,8 +494,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef],
-    ) -> TargetResults[ListAdminsManagingAccountResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdminsManagingAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdminsManagingAccountResponseTypeDef]:
         """Every page of ListAdminsManagingAccount in every target, merged per target
         (botocore's build_full_result).
 
@@ -590,8 +521,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppsListsRequestTypeDef],
-    ) -> TargetResults[ListAppsListsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppsListsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppsListsResponseTypeDef]:
         """Every page of ListAppsLists in every target, merged per target (botocore's
         build_full_result).
 
@@ -613,8 +544,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComplianceStatusRequestTypeDef],
-    ) -> TargetResults[ListComplianceStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComplianceStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComplianceStatusResponseTypeDef]:
         """Every page of ListComplianceStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,8 +569,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
-    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemberAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMemberAccountsResponseTypeDef]:
         """Every page of ListMemberAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -662,8 +593,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -685,8 +616,8 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtocolsListsRequestTypeDef],
-    ) -> TargetResults[ListProtocolsListsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtocolsListsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProtocolsListsResponseTypeDef]:
         """Every page of ListProtocolsLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -708,8 +639,10 @@ class MultiRegionFMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef],
-    ) -> TargetResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListThirdPartyFirewallFirewallPoliciesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
         """Every page of ListThirdPartyFirewallFirewallPolicies in every target,
         merged per target (botocore's build_full_result).
 
@@ -731,8 +664,8 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef],
-    ) -> Items[AdminAccountSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdminAccountsForOrganizationRequestTypeDef],
+    ) -> Items[type_defs.AdminAccountSummaryTypeDef]:
         """Each element of AdminAccounts in every page of
         ListAdminAccountsForOrganization, from every target, as its page arrives
         (tagged with its target).
@@ -751,7 +684,7 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAdminsManagingAccountRequestTypeDef],
     ) -> Items[str]:
         """Each element of AdminAccounts in every page of ListAdminsManagingAccount,
         from every target, as its page arrives (tagged with its target).
@@ -770,8 +703,8 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppsListsRequestTypeDef],
-    ) -> Items[AppsListDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppsListsRequestTypeDef],
+    ) -> Items[type_defs.AppsListDataSummaryTypeDef]:
         """Each element of AppsLists in every page of ListAppsLists, from every
         target, as its page arrives (tagged with its target).
 
@@ -786,8 +719,8 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComplianceStatusRequestTypeDef],
-    ) -> Items[PolicyComplianceStatusTypeDef]:
+        **kwargs: Unpack[type_defs.ListComplianceStatusRequestTypeDef],
+    ) -> Items[type_defs.PolicyComplianceStatusTypeDef]:
         """Each element of PolicyComplianceStatusList in every page of
         ListComplianceStatus, from every target, as its page arrives (tagged with
         its target).
@@ -803,7 +736,7 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListMemberAccountsRequestTypeDef],
     ) -> Items[str]:
         """Each element of MemberAccounts in every page of ListMemberAccounts, from
         every target, as its page arrives (tagged with its target).
@@ -819,8 +752,8 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> Items[PolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicySummaryTypeDef]:
         """Each element of PolicyList in every page of ListPolicies, from every
         target, as its page arrives (tagged with its target).
 
@@ -835,8 +768,8 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtocolsListsRequestTypeDef],
-    ) -> Items[ProtocolsListDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtocolsListsRequestTypeDef],
+    ) -> Items[type_defs.ProtocolsListDataSummaryTypeDef]:
         """Each element of ProtocolsLists in every page of ListProtocolsLists, from
         every target, as its page arrives (tagged with its target).
 
@@ -851,8 +784,10 @@ class MultiRegionFMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef],
-    ) -> Items[ThirdPartyFirewallFirewallPolicyTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListThirdPartyFirewallFirewallPoliciesRequestTypeDef
+        ],
+    ) -> Items[type_defs.ThirdPartyFirewallFirewallPolicyTypeDef]:
         """Each element of ThirdPartyFirewallFirewallPolicies in every page of
         ListThirdPartyFirewallFirewallPolicies, from every target, as its page
         arrives (tagged with its target).

@@ -15,133 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateAutoPredictorRequestTypeDef,
-        CreateAutoPredictorResponseTypeDef,
-        CreateDatasetGroupRequestTypeDef,
-        CreateDatasetGroupResponseTypeDef,
-        CreateDatasetImportJobRequestTypeDef,
-        CreateDatasetImportJobResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateExplainabilityExportRequestTypeDef,
-        CreateExplainabilityExportResponseTypeDef,
-        CreateExplainabilityRequestTypeDef,
-        CreateExplainabilityResponseTypeDef,
-        CreateForecastExportJobRequestTypeDef,
-        CreateForecastExportJobResponseTypeDef,
-        CreateForecastRequestTypeDef,
-        CreateForecastResponseTypeDef,
-        CreateMonitorRequestTypeDef,
-        CreateMonitorResponseTypeDef,
-        CreatePredictorBacktestExportJobRequestTypeDef,
-        CreatePredictorBacktestExportJobResponseTypeDef,
-        CreatePredictorRequestTypeDef,
-        CreatePredictorResponseTypeDef,
-        CreateWhatIfAnalysisRequestTypeDef,
-        CreateWhatIfAnalysisResponseTypeDef,
-        CreateWhatIfForecastExportRequestTypeDef,
-        CreateWhatIfForecastExportResponseTypeDef,
-        CreateWhatIfForecastRequestTypeDef,
-        CreateWhatIfForecastResponseTypeDef,
-        DatasetGroupSummaryTypeDef,
-        DatasetImportJobSummaryTypeDef,
-        DatasetSummaryTypeDef,
-        DeleteDatasetGroupRequestTypeDef,
-        DeleteDatasetImportJobRequestTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteExplainabilityExportRequestTypeDef,
-        DeleteExplainabilityRequestTypeDef,
-        DeleteForecastExportJobRequestTypeDef,
-        DeleteForecastRequestTypeDef,
-        DeleteMonitorRequestTypeDef,
-        DeletePredictorBacktestExportJobRequestTypeDef,
-        DeletePredictorRequestTypeDef,
-        DeleteResourceTreeRequestTypeDef,
-        DeleteWhatIfAnalysisRequestTypeDef,
-        DeleteWhatIfForecastExportRequestTypeDef,
-        DeleteWhatIfForecastRequestTypeDef,
-        DescribeAutoPredictorRequestTypeDef,
-        DescribeAutoPredictorResponseTypeDef,
-        DescribeDatasetGroupRequestTypeDef,
-        DescribeDatasetGroupResponseTypeDef,
-        DescribeDatasetImportJobRequestTypeDef,
-        DescribeDatasetImportJobResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeExplainabilityExportRequestTypeDef,
-        DescribeExplainabilityExportResponseTypeDef,
-        DescribeExplainabilityRequestTypeDef,
-        DescribeExplainabilityResponseTypeDef,
-        DescribeForecastExportJobRequestTypeDef,
-        DescribeForecastExportJobResponseTypeDef,
-        DescribeForecastRequestTypeDef,
-        DescribeForecastResponseTypeDef,
-        DescribeMonitorRequestTypeDef,
-        DescribeMonitorResponseTypeDef,
-        DescribePredictorBacktestExportJobRequestTypeDef,
-        DescribePredictorBacktestExportJobResponseTypeDef,
-        DescribePredictorRequestTypeDef,
-        DescribePredictorResponseTypeDef,
-        DescribeWhatIfAnalysisRequestTypeDef,
-        DescribeWhatIfAnalysisResponseTypeDef,
-        DescribeWhatIfForecastExportRequestTypeDef,
-        DescribeWhatIfForecastExportResponseTypeDef,
-        DescribeWhatIfForecastRequestTypeDef,
-        DescribeWhatIfForecastResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExplainabilityExportSummaryTypeDef,
-        ExplainabilitySummaryTypeDef,
-        ForecastExportJobSummaryTypeDef,
-        ForecastSummaryTypeDef,
-        GetAccuracyMetricsRequestTypeDef,
-        GetAccuracyMetricsResponseTypeDef,
-        ListDatasetGroupsRequestTypeDef,
-        ListDatasetGroupsResponseTypeDef,
-        ListDatasetImportJobsRequestTypeDef,
-        ListDatasetImportJobsResponseTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListExplainabilitiesRequestTypeDef,
-        ListExplainabilitiesResponseTypeDef,
-        ListExplainabilityExportsRequestTypeDef,
-        ListExplainabilityExportsResponseTypeDef,
-        ListForecastExportJobsRequestTypeDef,
-        ListForecastExportJobsResponseTypeDef,
-        ListForecastsRequestTypeDef,
-        ListForecastsResponseTypeDef,
-        ListMonitorEvaluationsRequestTypeDef,
-        ListMonitorEvaluationsResponseTypeDef,
-        ListMonitorsRequestTypeDef,
-        ListMonitorsResponseTypeDef,
-        ListPredictorBacktestExportJobsRequestTypeDef,
-        ListPredictorBacktestExportJobsResponseTypeDef,
-        ListPredictorsRequestTypeDef,
-        ListPredictorsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWhatIfAnalysesRequestTypeDef,
-        ListWhatIfAnalysesResponseTypeDef,
-        ListWhatIfForecastExportsRequestTypeDef,
-        ListWhatIfForecastExportsResponseTypeDef,
-        ListWhatIfForecastsRequestTypeDef,
-        ListWhatIfForecastsResponseTypeDef,
-        MonitorSummaryTypeDef,
-        PredictorBacktestExportJobSummaryTypeDef,
-        PredictorMonitorEvaluationTypeDef,
-        PredictorSummaryTypeDef,
-        ResumeResourceRequestTypeDef,
-        StopResourceRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDatasetGroupRequestTypeDef,
-        UpdateDatasetGroupResponseTypeDef,
-        WhatIfAnalysisSummaryTypeDef,
-        WhatIfForecastExportSummaryTypeDef,
-        WhatIfForecastSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionForecastService"]
 
@@ -153,8 +27,8 @@ class MultiRegionForecastService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_auto_predictor(
-        self, **kwargs: Unpack[CreateAutoPredictorRequestTypeDef]
-    ) -> TargetResults[CreateAutoPredictorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutoPredictorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutoPredictorResponseTypeDef]:
         """Creates an Amazon Forecast predictor.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/CreateAutoPredictor
@@ -162,8 +36,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateAutoPredictor", kwargs)
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates an Amazon Forecast dataset. The information about the dataset that
         you provide helps Forecast understand how to consume the data for model
         training.
@@ -173,8 +47,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_dataset_group(
-        self, **kwargs: Unpack[CreateDatasetGroupRequestTypeDef]
-    ) -> TargetResults[CreateDatasetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetGroupResponseTypeDef]:
         """Creates a dataset group, which holds a collection of related datasets. You
         can add datasets to the dataset group when you create the dataset group,
         or later by using the UpdateDatasetGroup operation.
@@ -184,8 +58,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateDatasetGroup", kwargs)
 
     def create_dataset_import_job(
-        self, **kwargs: Unpack[CreateDatasetImportJobRequestTypeDef]
-    ) -> TargetResults[CreateDatasetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetImportJobResponseTypeDef]:
         """Imports your training data to an Amazon Forecast dataset. You provide the
         location of your training data in an Amazon Simple Storage Service (Amazon
         S3) bucket and the Amazon Resource Name (ARN) of the dataset that you want
@@ -196,8 +70,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateDatasetImportJob", kwargs)
 
     def create_explainability(
-        self, **kwargs: Unpack[CreateExplainabilityRequestTypeDef]
-    ) -> TargetResults[CreateExplainabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExplainabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExplainabilityResponseTypeDef]:
         """Explainability is only available for Forecasts and Predictors generated
         from an AutoPredictor (CreateAutoPredictor)
 
@@ -206,8 +80,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateExplainability", kwargs)
 
     def create_explainability_export(
-        self, **kwargs: Unpack[CreateExplainabilityExportRequestTypeDef]
-    ) -> TargetResults[CreateExplainabilityExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExplainabilityExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExplainabilityExportResponseTypeDef]:
         """Exports an Explainability resource created by the CreateExplainability
         operation. Exported files are exported to an Amazon Simple Storage Service
         (Amazon S3) bucket.
@@ -217,8 +91,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateExplainabilityExport", kwargs)
 
     def create_forecast(
-        self, **kwargs: Unpack[CreateForecastRequestTypeDef]
-    ) -> TargetResults[CreateForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateForecastResponseTypeDef]:
         """Creates a forecast for each item in the TARGET_TIME_SERIES dataset that
         was used to train the predictor. This is known as inference. To retrieve
         the forecast for a single item at low latency, use the operation. To
@@ -230,8 +104,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateForecast", kwargs)
 
     def create_forecast_export_job(
-        self, **kwargs: Unpack[CreateForecastExportJobRequestTypeDef]
-    ) -> TargetResults[CreateForecastExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateForecastExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateForecastExportJobResponseTypeDef]:
         """Exports a forecast created by the CreateForecast operation to your Amazon
         Simple Storage Service (Amazon S3) bucket.
 
@@ -240,8 +114,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateForecastExportJob", kwargs)
 
     def create_monitor(
-        self, **kwargs: Unpack[CreateMonitorRequestTypeDef]
-    ) -> TargetResults[CreateMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitorResponseTypeDef]:
         """Creates a predictor monitor resource for an existing auto predictor.
         Predictor monitoring allows you to see how your predictor's performance
         changes over time. For more information, see Predictor Monitoring.
@@ -251,8 +125,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateMonitor", kwargs)
 
     def create_predictor(
-        self, **kwargs: Unpack[CreatePredictorRequestTypeDef]
-    ) -> TargetResults[CreatePredictorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePredictorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePredictorResponseTypeDef]:
         """This operation creates a legacy predictor that does not include all the
         predictor functionalities provided by Amazon Forecast. To create a
         predictor that is compatible with all aspects of Forecast, use
@@ -263,8 +137,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreatePredictor", kwargs)
 
     def create_predictor_backtest_export_job(
-        self, **kwargs: Unpack[CreatePredictorBacktestExportJobRequestTypeDef]
-    ) -> TargetResults[CreatePredictorBacktestExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePredictorBacktestExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePredictorBacktestExportJobResponseTypeDef]:
         """Exports backtest forecasts and accuracy metrics generated by the
         CreateAutoPredictor or CreatePredictor operations. Two folders containing
         CSV or Parquet files are exported to your specified S3 bucket.
@@ -274,8 +148,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreatePredictorBacktestExportJob", kwargs)
 
     def create_what_if_analysis(
-        self, **kwargs: Unpack[CreateWhatIfAnalysisRequestTypeDef]
-    ) -> TargetResults[CreateWhatIfAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWhatIfAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatIfAnalysisResponseTypeDef]:
         """What-if analysis is a scenario modeling technique where you make a
         hypothetical change to a time series and compare the forecasts generated
         by these changes against the baseline, unchanged time series. It is
@@ -288,8 +162,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateWhatIfAnalysis", kwargs)
 
     def create_what_if_forecast(
-        self, **kwargs: Unpack[CreateWhatIfForecastRequestTypeDef]
-    ) -> TargetResults[CreateWhatIfForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWhatIfForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatIfForecastResponseTypeDef]:
         """A what-if forecast is a forecast that is created from a modified version
         of the baseline forecast. Each what-if forecast incorporates either a
         replacement dataset or a set of transformations to the original dataset.
@@ -299,8 +173,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateWhatIfForecast", kwargs)
 
     def create_what_if_forecast_export(
-        self, **kwargs: Unpack[CreateWhatIfForecastExportRequestTypeDef]
-    ) -> TargetResults[CreateWhatIfForecastExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWhatIfForecastExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatIfForecastExportResponseTypeDef]:
         """Exports a forecast created by the CreateWhatIfForecast operation to your
         Amazon Simple Storage Service (Amazon S3) bucket.
 
@@ -309,8 +183,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("CreateWhatIfForecastExport", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Forecast dataset that was created using the
         CreateDataset operation. You can only delete datasets that have a status
         of ACTIVE or CREATE_FAILED. To get the status use the DescribeDataset
@@ -321,8 +195,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def delete_dataset_group(
-        self, **kwargs: Unpack[DeleteDatasetGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a dataset group created using the CreateDatasetGroup operation.
         You can only delete dataset groups that have a status of ACTIVE,
         CREATE_FAILED, or UPDATE_FAILED. To get the status, use the
@@ -333,8 +207,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteDatasetGroup", kwargs)
 
     def delete_dataset_import_job(
-        self, **kwargs: Unpack[DeleteDatasetImportJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a dataset import job created using the CreateDatasetImportJob
         operation. You can delete only dataset import jobs that have a status of
         ACTIVE or CREATE_FAILED. To get the status, use the
@@ -345,8 +219,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteDatasetImportJob", kwargs)
 
     def delete_explainability(
-        self, **kwargs: Unpack[DeleteExplainabilityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExplainabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Explainability resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DeleteExplainability
@@ -354,8 +228,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteExplainability", kwargs)
 
     def delete_explainability_export(
-        self, **kwargs: Unpack[DeleteExplainabilityExportRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExplainabilityExportRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Explainability export.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DeleteExplainabilityExport
@@ -363,8 +237,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteExplainabilityExport", kwargs)
 
     def delete_forecast(
-        self, **kwargs: Unpack[DeleteForecastRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a forecast created using the CreateForecast operation. You can
         delete only forecasts that have a status of ACTIVE or CREATE_FAILED. To
         get the status, use the DescribeForecast operation.
@@ -374,8 +248,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteForecast", kwargs)
 
     def delete_forecast_export_job(
-        self, **kwargs: Unpack[DeleteForecastExportJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteForecastExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a forecast export job created using the CreateForecastExportJob
         operation. You can delete only export jobs that have a status of ACTIVE or
         CREATE_FAILED. To get the status, use the DescribeForecastExportJob
@@ -386,8 +260,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteForecastExportJob", kwargs)
 
     def delete_monitor(
-        self, **kwargs: Unpack[DeleteMonitorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a monitor resource. You can only delete a monitor resource with a
         status of ACTIVE, ACTIVE_STOPPED, CREATE_FAILED, or CREATE_STOPPED.
 
@@ -396,8 +270,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteMonitor", kwargs)
 
     def delete_predictor(
-        self, **kwargs: Unpack[DeletePredictorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePredictorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a predictor created using the DescribePredictor or CreatePredictor
         operations. You can delete only predictor that have a status of ACTIVE or
         CREATE_FAILED. To get the status, use the DescribePredictor operation.
@@ -407,8 +281,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeletePredictor", kwargs)
 
     def delete_predictor_backtest_export_job(
-        self, **kwargs: Unpack[DeletePredictorBacktestExportJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePredictorBacktestExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a predictor backtest export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DeletePredictorBacktestExportJob
@@ -416,8 +290,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeletePredictorBacktestExportJob", kwargs)
 
     def delete_resource_tree(
-        self, **kwargs: Unpack[DeleteResourceTreeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceTreeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an entire resource tree. This operation will delete the parent
         resource and its child resources.
 
@@ -426,8 +300,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteResourceTree", kwargs)
 
     def delete_what_if_analysis(
-        self, **kwargs: Unpack[DeleteWhatIfAnalysisRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWhatIfAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a what-if analysis created using the CreateWhatIfAnalysis
         operation. You can delete only what-if analyses that have a status of
         ACTIVE or CREATE_FAILED. To get the status, use the DescribeWhatIfAnalysis
@@ -438,8 +312,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteWhatIfAnalysis", kwargs)
 
     def delete_what_if_forecast(
-        self, **kwargs: Unpack[DeleteWhatIfForecastRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWhatIfForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a what-if forecast created using the CreateWhatIfForecast
         operation. You can delete only what-if forecasts that have a status of
         ACTIVE or CREATE_FAILED. To get the status, use the DescribeWhatIfForecast
@@ -450,8 +324,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteWhatIfForecast", kwargs)
 
     def delete_what_if_forecast_export(
-        self, **kwargs: Unpack[DeleteWhatIfForecastExportRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWhatIfForecastExportRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a what-if forecast export created using the
         CreateWhatIfForecastExport operation. You can delete only what-if forecast
         exports that have a status of ACTIVE or CREATE_FAILED. To get the status,
@@ -462,8 +336,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DeleteWhatIfForecastExport", kwargs)
 
     def describe_auto_predictor(
-        self, **kwargs: Unpack[DescribeAutoPredictorRequestTypeDef]
-    ) -> TargetResults[DescribeAutoPredictorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutoPredictorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutoPredictorResponseTypeDef]:
         """Describes a predictor created using the CreateAutoPredictor operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeAutoPredictor
@@ -471,8 +345,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeAutoPredictor", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Describes an Amazon Forecast dataset created using the CreateDataset
         operation.
 
@@ -481,8 +355,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_dataset_group(
-        self, **kwargs: Unpack[DescribeDatasetGroupRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetGroupResponseTypeDef]:
         """Describes a dataset group created using the CreateDatasetGroup operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeDatasetGroup
@@ -490,8 +364,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeDatasetGroup", kwargs)
 
     def describe_dataset_import_job(
-        self, **kwargs: Unpack[DescribeDatasetImportJobRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetImportJobResponseTypeDef]:
         """Describes a dataset import job created using the CreateDatasetImportJob
         operation.
 
@@ -500,8 +374,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeDatasetImportJob", kwargs)
 
     def describe_explainability(
-        self, **kwargs: Unpack[DescribeExplainabilityRequestTypeDef]
-    ) -> TargetResults[DescribeExplainabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExplainabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExplainabilityResponseTypeDef]:
         """Describes an Explainability resource created using the
         CreateExplainability operation.
 
@@ -510,8 +384,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeExplainability", kwargs)
 
     def describe_explainability_export(
-        self, **kwargs: Unpack[DescribeExplainabilityExportRequestTypeDef]
-    ) -> TargetResults[DescribeExplainabilityExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExplainabilityExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExplainabilityExportResponseTypeDef]:
         """Describes an Explainability export created using the
         CreateExplainabilityExport operation.
 
@@ -520,8 +394,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeExplainabilityExport", kwargs)
 
     def describe_forecast(
-        self, **kwargs: Unpack[DescribeForecastRequestTypeDef]
-    ) -> TargetResults[DescribeForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeForecastResponseTypeDef]:
         """Describes a forecast created using the CreateForecast operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeForecast
@@ -529,8 +403,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeForecast", kwargs)
 
     def describe_forecast_export_job(
-        self, **kwargs: Unpack[DescribeForecastExportJobRequestTypeDef]
-    ) -> TargetResults[DescribeForecastExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeForecastExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeForecastExportJobResponseTypeDef]:
         """Describes a forecast export job created using the CreateForecastExportJob
         operation.
 
@@ -539,8 +413,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeForecastExportJob", kwargs)
 
     def describe_monitor(
-        self, **kwargs: Unpack[DescribeMonitorRequestTypeDef]
-    ) -> TargetResults[DescribeMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMonitorResponseTypeDef]:
         """Describes a monitor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeMonitor
@@ -548,8 +422,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeMonitor", kwargs)
 
     def describe_predictor(
-        self, **kwargs: Unpack[DescribePredictorRequestTypeDef]
-    ) -> TargetResults[DescribePredictorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePredictorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePredictorResponseTypeDef]:
         """This operation is only valid for legacy predictors created with
         CreatePredictor. If you are not using a legacy predictor, use
         DescribeAutoPredictor.
@@ -559,8 +433,9 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribePredictor", kwargs)
 
     def describe_predictor_backtest_export_job(
-        self, **kwargs: Unpack[DescribePredictorBacktestExportJobRequestTypeDef]
-    ) -> TargetResults[DescribePredictorBacktestExportJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribePredictorBacktestExportJobRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePredictorBacktestExportJobResponseTypeDef]:
         """Describes a predictor backtest export job created using the
         CreatePredictorBacktestExportJob operation.
 
@@ -569,8 +444,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribePredictorBacktestExportJob", kwargs)
 
     def describe_what_if_analysis(
-        self, **kwargs: Unpack[DescribeWhatIfAnalysisRequestTypeDef]
-    ) -> TargetResults[DescribeWhatIfAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWhatIfAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWhatIfAnalysisResponseTypeDef]:
         """Describes the what-if analysis created using the CreateWhatIfAnalysis
         operation.
 
@@ -579,8 +454,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeWhatIfAnalysis", kwargs)
 
     def describe_what_if_forecast(
-        self, **kwargs: Unpack[DescribeWhatIfForecastRequestTypeDef]
-    ) -> TargetResults[DescribeWhatIfForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWhatIfForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWhatIfForecastResponseTypeDef]:
         """Describes the what-if forecast created using the CreateWhatIfForecast
         operation.
 
@@ -589,8 +464,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeWhatIfForecast", kwargs)
 
     def describe_what_if_forecast_export(
-        self, **kwargs: Unpack[DescribeWhatIfForecastExportRequestTypeDef]
-    ) -> TargetResults[DescribeWhatIfForecastExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWhatIfForecastExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWhatIfForecastExportResponseTypeDef]:
         """Describes the what-if forecast export created using the
         CreateWhatIfForecastExport operation.
 
@@ -599,8 +474,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("DescribeWhatIfForecastExport", kwargs)
 
     def get_accuracy_metrics(
-        self, **kwargs: Unpack[GetAccuracyMetricsRequestTypeDef]
-    ) -> TargetResults[GetAccuracyMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccuracyMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccuracyMetricsResponseTypeDef]:
         """Provides metrics on the accuracy of the models that were trained by the
         CreatePredictor operation. Use metrics to see how well the model performed
         and to decide whether to use the predictor to generate a forecast. For
@@ -611,8 +486,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("GetAccuracyMetrics", kwargs)
 
     def list_dataset_groups(
-        self, **kwargs: Unpack[ListDatasetGroupsRequestTypeDef]
-    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetGroupsResponseTypeDef]:
         """Returns a list of dataset groups created using the CreateDatasetGroup
         operation. For each dataset group, this operation returns a summary of its
         properties, including its Amazon Resource Name (ARN). You can retrieve the
@@ -624,8 +499,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListDatasetGroups", kwargs)
 
     def list_dataset_import_jobs(
-        self, **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef]
-    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetImportJobsResponseTypeDef]:
         """Returns a list of dataset import jobs created using the
         CreateDatasetImportJob operation. For each import job, this operation
         returns a summary of its properties, including its Amazon Resource Name
@@ -638,8 +513,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListDatasetImportJobs", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Returns a list of datasets created using the CreateDataset operation. For
         each dataset, a summary of its properties, including its Amazon Resource
         Name (ARN), is returned. To retrieve the complete set of properties, use
@@ -650,8 +525,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_explainabilities(
-        self, **kwargs: Unpack[ListExplainabilitiesRequestTypeDef]
-    ) -> TargetResults[ListExplainabilitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExplainabilitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExplainabilitiesResponseTypeDef]:
         """Returns a list of Explainability resources created using the
         CreateExplainability operation. This operation returns a summary for each
         Explainability. You can filter the list using an array of Filter objects.
@@ -661,8 +536,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListExplainabilities", kwargs)
 
     def list_explainability_exports(
-        self, **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef]
-    ) -> TargetResults[ListExplainabilityExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExplainabilityExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExplainabilityExportsResponseTypeDef]:
         """Returns a list of Explainability exports created using the
         CreateExplainabilityExport operation. This operation returns a summary for
         each Explainability export. You can filter the list using an array of
@@ -673,8 +548,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListExplainabilityExports", kwargs)
 
     def list_forecast_export_jobs(
-        self, **kwargs: Unpack[ListForecastExportJobsRequestTypeDef]
-    ) -> TargetResults[ListForecastExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListForecastExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListForecastExportJobsResponseTypeDef]:
         """Returns a list of forecast export jobs created using the
         CreateForecastExportJob operation. For each forecast export job, this
         operation returns a summary of its properties, including its Amazon
@@ -687,8 +562,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListForecastExportJobs", kwargs)
 
     def list_forecasts(
-        self, **kwargs: Unpack[ListForecastsRequestTypeDef]
-    ) -> TargetResults[ListForecastsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListForecastsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListForecastsResponseTypeDef]:
         """Returns a list of forecasts created using the CreateForecast operation.
         For each forecast, this operation returns a summary of its properties,
         including its Amazon Resource Name (ARN). To retrieve the complete set of
@@ -700,8 +575,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListForecasts", kwargs)
 
     def list_monitor_evaluations(
-        self, **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef]
-    ) -> TargetResults[ListMonitorEvaluationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitorEvaluationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitorEvaluationsResponseTypeDef]:
         """Returns a list of the monitoring evaluation results and predictor events
         collected by the monitor resource during different windows of time.
 
@@ -710,8 +585,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListMonitorEvaluations", kwargs)
 
     def list_monitors(
-        self, **kwargs: Unpack[ListMonitorsRequestTypeDef]
-    ) -> TargetResults[ListMonitorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitorsResponseTypeDef]:
         """Returns a list of monitors created with the CreateMonitor operation and
         CreateAutoPredictor operation. For each monitor resource, this operation
         returns of a summary of its properties, including its Amazon Resource Name
@@ -723,8 +598,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListMonitors", kwargs)
 
     def list_predictor_backtest_export_jobs(
-        self, **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef]
-    ) -> TargetResults[ListPredictorBacktestExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPredictorBacktestExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPredictorBacktestExportJobsResponseTypeDef]:
         """Returns a list of predictor backtest export jobs created using the
         CreatePredictorBacktestExportJob operation. This operation returns a
         summary for each backtest export job. You can filter the list using an
@@ -735,8 +610,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListPredictorBacktestExportJobs", kwargs)
 
     def list_predictors(
-        self, **kwargs: Unpack[ListPredictorsRequestTypeDef]
-    ) -> TargetResults[ListPredictorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPredictorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPredictorsResponseTypeDef]:
         """Returns a list of predictors created using the CreateAutoPredictor or
         CreatePredictor operations. For each predictor, this operation returns a
         summary of its properties, including its Amazon Resource Name (ARN).
@@ -746,8 +621,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListPredictors", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for an Amazon Forecast resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListTagsForResource
@@ -755,8 +630,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_what_if_analyses(
-        self, **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef]
-    ) -> TargetResults[ListWhatIfAnalysesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWhatIfAnalysesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWhatIfAnalysesResponseTypeDef]:
         """Returns a list of what-if analyses created using the CreateWhatIfAnalysis
         operation. For each what-if analysis, this operation returns a summary of
         its properties, including its Amazon Resource Name (ARN). You can retrieve
@@ -768,8 +643,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListWhatIfAnalyses", kwargs)
 
     def list_what_if_forecast_exports(
-        self, **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef]
-    ) -> TargetResults[ListWhatIfForecastExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWhatIfForecastExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWhatIfForecastExportsResponseTypeDef]:
         """Returns a list of what-if forecast exports created using the
         CreateWhatIfForecastExport operation. For each what-if forecast export,
         this operation returns a summary of its properties, including its Amazon
@@ -782,8 +657,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListWhatIfForecastExports", kwargs)
 
     def list_what_if_forecasts(
-        self, **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef]
-    ) -> TargetResults[ListWhatIfForecastsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWhatIfForecastsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWhatIfForecastsResponseTypeDef]:
         """Returns a list of what-if forecasts created using the CreateWhatIfForecast
         operation. For each what-if forecast, this operation returns a summary of
         its properties, including its Amazon Resource Name (ARN). You can retrieve
@@ -795,8 +670,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ListWhatIfForecasts", kwargs)
 
     def resume_resource(
-        self, **kwargs: Unpack[ResumeResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resumes a stopped monitor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ResumeResource
@@ -804,8 +679,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("ResumeResource", kwargs)
 
     def stop_resource(
-        self, **kwargs: Unpack[StopResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/StopResource
@@ -813,8 +688,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("StopResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. When a resource is deleted, the
@@ -825,8 +700,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes the specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/UntagResource
@@ -834,8 +709,8 @@ class MultiRegionForecastService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_dataset_group(
-        self, **kwargs: Unpack[UpdateDatasetGroupRequestTypeDef]
-    ) -> TargetResults[UpdateDatasetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetGroupResponseTypeDef]:
         """Replaces the datasets in a dataset group with the specified datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/UpdateDatasetGroup
@@ -848,8 +723,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
-    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetGroupsResponseTypeDef]:
         """Every page of ListDatasetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -875,8 +750,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
-    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetImportJobsResponseTypeDef]:
         """Every page of ListDatasetImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -903,8 +778,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -929,8 +804,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExplainabilitiesRequestTypeDef],
-    ) -> TargetResults[ListExplainabilitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExplainabilitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExplainabilitiesResponseTypeDef]:
         """Every page of ListExplainabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -954,8 +829,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef],
-    ) -> TargetResults[ListExplainabilityExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExplainabilityExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExplainabilityExportsResponseTypeDef]:
         """Every page of ListExplainabilityExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -980,8 +855,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListForecastExportJobsRequestTypeDef],
-    ) -> TargetResults[ListForecastExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListForecastExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListForecastExportJobsResponseTypeDef]:
         """Every page of ListForecastExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1008,8 +883,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListForecastsRequestTypeDef],
-    ) -> TargetResults[ListForecastsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListForecastsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListForecastsResponseTypeDef]:
         """Every page of ListForecasts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1035,8 +910,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef],
-    ) -> TargetResults[ListMonitorEvaluationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorEvaluationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitorEvaluationsResponseTypeDef]:
         """Every page of ListMonitorEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1059,8 +934,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitorsRequestTypeDef],
-    ) -> TargetResults[ListMonitorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitorsResponseTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -1086,8 +961,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef],
-    ) -> TargetResults[ListPredictorBacktestExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPredictorBacktestExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPredictorBacktestExportJobsResponseTypeDef]:
         """Every page of ListPredictorBacktestExportJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1112,8 +987,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPredictorsRequestTypeDef],
-    ) -> TargetResults[ListPredictorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPredictorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPredictorsResponseTypeDef]:
         """Every page of ListPredictors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1137,8 +1012,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef],
-    ) -> TargetResults[ListWhatIfAnalysesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatIfAnalysesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWhatIfAnalysesResponseTypeDef]:
         """Every page of ListWhatIfAnalyses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1164,8 +1039,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef],
-    ) -> TargetResults[ListWhatIfForecastExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatIfForecastExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWhatIfForecastExportsResponseTypeDef]:
         """Every page of ListWhatIfForecastExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -1192,8 +1067,8 @@ class MultiRegionForecastService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef],
-    ) -> TargetResults[ListWhatIfForecastsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatIfForecastsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWhatIfForecastsResponseTypeDef]:
         """Every page of ListWhatIfForecasts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1218,8 +1093,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
-    ) -> Items[DatasetGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetGroupsRequestTypeDef],
+    ) -> Items[type_defs.DatasetGroupSummaryTypeDef]:
         """Each element of DatasetGroups in every page of ListDatasetGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1234,8 +1109,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
-    ) -> Items[DatasetImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetImportJobsRequestTypeDef],
+    ) -> Items[type_defs.DatasetImportJobSummaryTypeDef]:
         """Each element of DatasetImportJobs in every page of ListDatasetImportJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1250,8 +1125,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> Items[DatasetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DatasetSummaryTypeDef]:
         """Each element of Datasets in every page of ListDatasets, from every target,
         as its page arrives (tagged with its target).
 
@@ -1266,8 +1141,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExplainabilitiesRequestTypeDef],
-    ) -> Items[ExplainabilitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExplainabilitiesRequestTypeDef],
+    ) -> Items[type_defs.ExplainabilitySummaryTypeDef]:
         """Each element of Explainabilities in every page of ListExplainabilities,
         from every target, as its page arrives (tagged with its target).
 
@@ -1282,8 +1157,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef],
-    ) -> Items[ExplainabilityExportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExplainabilityExportsRequestTypeDef],
+    ) -> Items[type_defs.ExplainabilityExportSummaryTypeDef]:
         """Each element of ExplainabilityExports in every page of
         ListExplainabilityExports, from every target, as its page arrives (tagged
         with its target).
@@ -1302,8 +1177,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListForecastExportJobsRequestTypeDef],
-    ) -> Items[ForecastExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListForecastExportJobsRequestTypeDef],
+    ) -> Items[type_defs.ForecastExportJobSummaryTypeDef]:
         """Each element of ForecastExportJobs in every page of
         ListForecastExportJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1319,8 +1194,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListForecastsRequestTypeDef],
-    ) -> Items[ForecastSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListForecastsRequestTypeDef],
+    ) -> Items[type_defs.ForecastSummaryTypeDef]:
         """Each element of Forecasts in every page of ListForecasts, from every
         target, as its page arrives (tagged with its target).
 
@@ -1335,8 +1210,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef],
-    ) -> Items[PredictorMonitorEvaluationTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorEvaluationsRequestTypeDef],
+    ) -> Items[type_defs.PredictorMonitorEvaluationTypeDef]:
         """Each element of PredictorMonitorEvaluations in every page of
         ListMonitorEvaluations, from every target, as its page arrives (tagged
         with its target).
@@ -1352,8 +1227,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitorsRequestTypeDef],
-    ) -> Items[MonitorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsRequestTypeDef],
+    ) -> Items[type_defs.MonitorSummaryTypeDef]:
         """Each element of Monitors in every page of ListMonitors, from every target,
         as its page arrives (tagged with its target).
 
@@ -1368,8 +1243,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef],
-    ) -> Items[PredictorBacktestExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPredictorBacktestExportJobsRequestTypeDef],
+    ) -> Items[type_defs.PredictorBacktestExportJobSummaryTypeDef]:
         """Each element of PredictorBacktestExportJobs in every page of
         ListPredictorBacktestExportJobs, from every target, as its page arrives
         (tagged with its target).
@@ -1388,8 +1263,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPredictorsRequestTypeDef],
-    ) -> Items[PredictorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPredictorsRequestTypeDef],
+    ) -> Items[type_defs.PredictorSummaryTypeDef]:
         """Each element of Predictors in every page of ListPredictors, from every
         target, as its page arrives (tagged with its target).
 
@@ -1404,8 +1279,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef],
-    ) -> Items[WhatIfAnalysisSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatIfAnalysesRequestTypeDef],
+    ) -> Items[type_defs.WhatIfAnalysisSummaryTypeDef]:
         """Each element of WhatIfAnalyses in every page of ListWhatIfAnalyses, from
         every target, as its page arrives (tagged with its target).
 
@@ -1420,8 +1295,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef],
-    ) -> Items[WhatIfForecastExportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatIfForecastExportsRequestTypeDef],
+    ) -> Items[type_defs.WhatIfForecastExportSummaryTypeDef]:
         """Each element of WhatIfForecastExports in every page of
         ListWhatIfForecastExports, from every target, as its page arrives (tagged
         with its target).
@@ -1440,8 +1315,8 @@ class MultiRegionForecastService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef],
-    ) -> Items[WhatIfForecastSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatIfForecastsRequestTypeDef],
+    ) -> Items[type_defs.WhatIfForecastSummaryTypeDef]:
         """Each element of WhatIfForecasts in every page of ListWhatIfForecasts, from
         every target, as its page arrives (tagged with its target).
 

@@ -12,12 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        QueryForecastRequestTypeDef,
-        QueryForecastResponseTypeDef,
-        QueryWhatIfForecastRequestTypeDef,
-        QueryWhatIfForecastResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionForecastQueryService"]
 
@@ -29,8 +24,8 @@ class MultiRegionForecastQueryService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def query_forecast(
-        self, **kwargs: Unpack[QueryForecastRequestTypeDef]
-    ) -> TargetResults[QueryForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryForecastResponseTypeDef]:
         """Retrieves a forecast for a single item, filtered by the supplied criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecastquery-2018-06-26/QueryForecast
@@ -38,8 +33,8 @@ class MultiRegionForecastQueryService(MultiRegionClient):
         return self._call("QueryForecast", kwargs)
 
     def query_what_if_forecast(
-        self, **kwargs: Unpack[QueryWhatIfForecastRequestTypeDef]
-    ) -> TargetResults[QueryWhatIfForecastResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryWhatIfForecastRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryWhatIfForecastResponseTypeDef]:
         """Retrieves a what-if forecast.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecastquery-2018-06-26/QueryWhatIfForecast

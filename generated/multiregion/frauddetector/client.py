@@ -12,153 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCreateVariableRequestTypeDef,
-        BatchCreateVariableResultTypeDef,
-        BatchGetVariableRequestTypeDef,
-        BatchGetVariableResultTypeDef,
-        CancelBatchImportJobRequestTypeDef,
-        CancelBatchImportJobResultTypeDef,
-        CancelBatchPredictionJobRequestTypeDef,
-        CancelBatchPredictionJobResultTypeDef,
-        CreateBatchImportJobRequestTypeDef,
-        CreateBatchImportJobResultTypeDef,
-        CreateBatchPredictionJobRequestTypeDef,
-        CreateBatchPredictionJobResultTypeDef,
-        CreateDetectorVersionRequestTypeDef,
-        CreateDetectorVersionResultTypeDef,
-        CreateListRequestTypeDef,
-        CreateListResultTypeDef,
-        CreateModelRequestTypeDef,
-        CreateModelResultTypeDef,
-        CreateModelVersionRequestTypeDef,
-        CreateModelVersionResultTypeDef,
-        CreateRuleRequestTypeDef,
-        CreateRuleResultTypeDef,
-        CreateVariableRequestTypeDef,
-        CreateVariableResultTypeDef,
-        DeleteBatchImportJobRequestTypeDef,
-        DeleteBatchImportJobResultTypeDef,
-        DeleteBatchPredictionJobRequestTypeDef,
-        DeleteBatchPredictionJobResultTypeDef,
-        DeleteDetectorRequestTypeDef,
-        DeleteDetectorResultTypeDef,
-        DeleteDetectorVersionRequestTypeDef,
-        DeleteDetectorVersionResultTypeDef,
-        DeleteEntityTypeRequestTypeDef,
-        DeleteEntityTypeResultTypeDef,
-        DeleteEventRequestTypeDef,
-        DeleteEventResultTypeDef,
-        DeleteEventTypeRequestTypeDef,
-        DeleteEventTypeResultTypeDef,
-        DeleteEventsByEventTypeRequestTypeDef,
-        DeleteEventsByEventTypeResultTypeDef,
-        DeleteExternalModelRequestTypeDef,
-        DeleteExternalModelResultTypeDef,
-        DeleteLabelRequestTypeDef,
-        DeleteLabelResultTypeDef,
-        DeleteListRequestTypeDef,
-        DeleteListResultTypeDef,
-        DeleteModelRequestTypeDef,
-        DeleteModelResultTypeDef,
-        DeleteModelVersionRequestTypeDef,
-        DeleteModelVersionResultTypeDef,
-        DeleteOutcomeRequestTypeDef,
-        DeleteOutcomeResultTypeDef,
-        DeleteRuleRequestTypeDef,
-        DeleteRuleResultTypeDef,
-        DeleteVariableRequestTypeDef,
-        DeleteVariableResultTypeDef,
-        DescribeDetectorRequestTypeDef,
-        DescribeDetectorResultTypeDef,
-        DescribeModelVersionsRequestTypeDef,
-        DescribeModelVersionsResultTypeDef,
-        GetBatchImportJobsRequestTypeDef,
-        GetBatchImportJobsResultTypeDef,
-        GetBatchPredictionJobsRequestTypeDef,
-        GetBatchPredictionJobsResultTypeDef,
-        GetDeleteEventsByEventTypeStatusRequestTypeDef,
-        GetDeleteEventsByEventTypeStatusResultTypeDef,
-        GetDetectorVersionRequestTypeDef,
-        GetDetectorVersionResultTypeDef,
-        GetDetectorsRequestTypeDef,
-        GetDetectorsResultTypeDef,
-        GetEntityTypesRequestTypeDef,
-        GetEntityTypesResultTypeDef,
-        GetEventPredictionMetadataRequestTypeDef,
-        GetEventPredictionMetadataResultTypeDef,
-        GetEventPredictionRequestTypeDef,
-        GetEventPredictionResultTypeDef,
-        GetEventRequestTypeDef,
-        GetEventResultTypeDef,
-        GetEventTypesRequestTypeDef,
-        GetEventTypesResultTypeDef,
-        GetExternalModelsRequestTypeDef,
-        GetExternalModelsResultTypeDef,
-        GetKMSEncryptionKeyResultTypeDef,
-        GetLabelsRequestTypeDef,
-        GetLabelsResultTypeDef,
-        GetListElementsRequestTypeDef,
-        GetListElementsResultTypeDef,
-        GetListsMetadataRequestTypeDef,
-        GetListsMetadataResultTypeDef,
-        GetModelVersionRequestTypeDef,
-        GetModelVersionResultTypeDef,
-        GetModelsRequestTypeDef,
-        GetModelsResultTypeDef,
-        GetOutcomesRequestTypeDef,
-        GetOutcomesResultTypeDef,
-        GetRulesRequestTypeDef,
-        GetRulesResultTypeDef,
-        GetVariablesRequestTypeDef,
-        GetVariablesResultTypeDef,
-        ListEventPredictionsRequestTypeDef,
-        ListEventPredictionsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        PutDetectorRequestTypeDef,
-        PutDetectorResultTypeDef,
-        PutEntityTypeRequestTypeDef,
-        PutEntityTypeResultTypeDef,
-        PutEventTypeRequestTypeDef,
-        PutEventTypeResultTypeDef,
-        PutExternalModelRequestTypeDef,
-        PutExternalModelResultTypeDef,
-        PutKMSEncryptionKeyRequestTypeDef,
-        PutKMSEncryptionKeyResultTypeDef,
-        PutLabelRequestTypeDef,
-        PutLabelResultTypeDef,
-        PutOutcomeRequestTypeDef,
-        PutOutcomeResultTypeDef,
-        SendEventRequestTypeDef,
-        SendEventResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdateDetectorVersionMetadataRequestTypeDef,
-        UpdateDetectorVersionMetadataResultTypeDef,
-        UpdateDetectorVersionRequestTypeDef,
-        UpdateDetectorVersionResultTypeDef,
-        UpdateDetectorVersionStatusRequestTypeDef,
-        UpdateDetectorVersionStatusResultTypeDef,
-        UpdateEventLabelRequestTypeDef,
-        UpdateEventLabelResultTypeDef,
-        UpdateListRequestTypeDef,
-        UpdateListResultTypeDef,
-        UpdateModelRequestTypeDef,
-        UpdateModelResultTypeDef,
-        UpdateModelVersionRequestTypeDef,
-        UpdateModelVersionResultTypeDef,
-        UpdateModelVersionStatusRequestTypeDef,
-        UpdateModelVersionStatusResultTypeDef,
-        UpdateRuleMetadataRequestTypeDef,
-        UpdateRuleMetadataResultTypeDef,
-        UpdateRuleVersionRequestTypeDef,
-        UpdateRuleVersionResultTypeDef,
-        UpdateVariableRequestTypeDef,
-        UpdateVariableResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFraudDetector"]
 
@@ -174,8 +28,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_variable(
-        self, **kwargs: Unpack[BatchCreateVariableRequestTypeDef]
-    ) -> TargetResults[BatchCreateVariableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateVariableRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateVariableResultTypeDef]:
         """Creates a batch of variables.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/BatchCreateVariable
@@ -183,8 +37,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("BatchCreateVariable", kwargs)
 
     def batch_get_variable(
-        self, **kwargs: Unpack[BatchGetVariableRequestTypeDef]
-    ) -> TargetResults[BatchGetVariableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetVariableRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetVariableResultTypeDef]:
         """Gets a batch of variables.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/BatchGetVariable
@@ -192,8 +46,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("BatchGetVariable", kwargs)
 
     def cancel_batch_import_job(
-        self, **kwargs: Unpack[CancelBatchImportJobRequestTypeDef]
-    ) -> TargetResults[CancelBatchImportJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelBatchImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelBatchImportJobResultTypeDef]:
         """Cancels an in-progress batch import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CancelBatchImportJob
@@ -201,8 +55,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CancelBatchImportJob", kwargs)
 
     def cancel_batch_prediction_job(
-        self, **kwargs: Unpack[CancelBatchPredictionJobRequestTypeDef]
-    ) -> TargetResults[CancelBatchPredictionJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelBatchPredictionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelBatchPredictionJobResultTypeDef]:
         """Cancels the specified batch prediction job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CancelBatchPredictionJob
@@ -210,8 +64,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CancelBatchPredictionJob", kwargs)
 
     def create_batch_import_job(
-        self, **kwargs: Unpack[CreateBatchImportJobRequestTypeDef]
-    ) -> TargetResults[CreateBatchImportJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBatchImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBatchImportJobResultTypeDef]:
         """Creates a batch import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateBatchImportJob
@@ -219,8 +73,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateBatchImportJob", kwargs)
 
     def create_batch_prediction_job(
-        self, **kwargs: Unpack[CreateBatchPredictionJobRequestTypeDef]
-    ) -> TargetResults[CreateBatchPredictionJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBatchPredictionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBatchPredictionJobResultTypeDef]:
         """Creates a batch prediction job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateBatchPredictionJob
@@ -228,8 +82,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateBatchPredictionJob", kwargs)
 
     def create_detector_version(
-        self, **kwargs: Unpack[CreateDetectorVersionRequestTypeDef]
-    ) -> TargetResults[CreateDetectorVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDetectorVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDetectorVersionResultTypeDef]:
         """Creates a detector version. The detector version starts in a DRAFT status.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateDetectorVersion
@@ -237,8 +91,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateDetectorVersion", kwargs)
 
     def create_list(
-        self, **kwargs: Unpack[CreateListRequestTypeDef]
-    ) -> TargetResults[CreateListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateListResultTypeDef]:
         """Creates a list.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateList
@@ -246,8 +100,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateList", kwargs)
 
     def create_model(
-        self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> TargetResults[CreateModelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelResultTypeDef]:
         """Creates a model using the specified model type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateModel
@@ -255,8 +109,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateModel", kwargs)
 
     def create_model_version(
-        self, **kwargs: Unpack[CreateModelVersionRequestTypeDef]
-    ) -> TargetResults[CreateModelVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelVersionResultTypeDef]:
         """Creates a version of the model using the specified model type and model
         id.
 
@@ -265,8 +119,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateModelVersion", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> TargetResults[CreateRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleResultTypeDef]:
         """Creates a rule for use with the specified detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateRule
@@ -274,8 +128,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_variable(
-        self, **kwargs: Unpack[CreateVariableRequestTypeDef]
-    ) -> TargetResults[CreateVariableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVariableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVariableResultTypeDef]:
         """Creates a variable.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateVariable
@@ -283,8 +137,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("CreateVariable", kwargs)
 
     def delete_batch_import_job(
-        self, **kwargs: Unpack[DeleteBatchImportJobRequestTypeDef]
-    ) -> TargetResults[DeleteBatchImportJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBatchImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBatchImportJobResultTypeDef]:
         """Deletes the specified batch import job ID record. This action does not
         delete the data that was batch imported.
 
@@ -293,8 +147,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteBatchImportJob", kwargs)
 
     def delete_batch_prediction_job(
-        self, **kwargs: Unpack[DeleteBatchPredictionJobRequestTypeDef]
-    ) -> TargetResults[DeleteBatchPredictionJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBatchPredictionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBatchPredictionJobResultTypeDef]:
         """Deletes a batch prediction job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteBatchPredictionJob
@@ -302,8 +156,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteBatchPredictionJob", kwargs)
 
     def delete_detector(
-        self, **kwargs: Unpack[DeleteDetectorRequestTypeDef]
-    ) -> TargetResults[DeleteDetectorResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDetectorResultTypeDef]:
         """Deletes the detector. Before deleting a detector, you must first delete
         all detector versions and rule versions associated with the detector.
 
@@ -312,8 +166,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteDetector", kwargs)
 
     def delete_detector_version(
-        self, **kwargs: Unpack[DeleteDetectorVersionRequestTypeDef]
-    ) -> TargetResults[DeleteDetectorVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDetectorVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDetectorVersionResultTypeDef]:
         """Deletes the detector version. You cannot delete detector versions that are
         in ACTIVE status.
 
@@ -322,8 +176,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteDetectorVersion", kwargs)
 
     def delete_entity_type(
-        self, **kwargs: Unpack[DeleteEntityTypeRequestTypeDef]
-    ) -> TargetResults[DeleteEntityTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEntityTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEntityTypeResultTypeDef]:
         """Deletes an entity type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEntityType
@@ -331,8 +185,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteEntityType", kwargs)
 
     def delete_event(
-        self, **kwargs: Unpack[DeleteEventRequestTypeDef]
-    ) -> TargetResults[DeleteEventResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventResultTypeDef]:
         """Deletes the specified event.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEvent
@@ -340,8 +194,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteEvent", kwargs)
 
     def delete_event_type(
-        self, **kwargs: Unpack[DeleteEventTypeRequestTypeDef]
-    ) -> TargetResults[DeleteEventTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventTypeResultTypeDef]:
         """Deletes an event type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEventType
@@ -349,8 +203,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteEventType", kwargs)
 
     def delete_events_by_event_type(
-        self, **kwargs: Unpack[DeleteEventsByEventTypeRequestTypeDef]
-    ) -> TargetResults[DeleteEventsByEventTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventsByEventTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventsByEventTypeResultTypeDef]:
         """Deletes all events of a particular event type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEventsByEventType
@@ -358,8 +212,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteEventsByEventType", kwargs)
 
     def delete_external_model(
-        self, **kwargs: Unpack[DeleteExternalModelRequestTypeDef]
-    ) -> TargetResults[DeleteExternalModelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExternalModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExternalModelResultTypeDef]:
         """Removes a SageMaker model from Amazon Fraud Detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteExternalModel
@@ -367,8 +221,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteExternalModel", kwargs)
 
     def delete_label(
-        self, **kwargs: Unpack[DeleteLabelRequestTypeDef]
-    ) -> TargetResults[DeleteLabelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLabelResultTypeDef]:
         """Deletes a label.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteLabel
@@ -376,8 +230,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteLabel", kwargs)
 
     def delete_list(
-        self, **kwargs: Unpack[DeleteListRequestTypeDef]
-    ) -> TargetResults[DeleteListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteListResultTypeDef]:
         """Deletes the list, provided it is not used in a rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteList
@@ -385,8 +239,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteList", kwargs)
 
     def delete_model(
-        self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> TargetResults[DeleteModelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteModelResultTypeDef]:
         """Deletes a model.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteModel
@@ -394,8 +248,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteModel", kwargs)
 
     def delete_model_version(
-        self, **kwargs: Unpack[DeleteModelVersionRequestTypeDef]
-    ) -> TargetResults[DeleteModelVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteModelVersionResultTypeDef]:
         """Deletes a model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteModelVersion
@@ -403,8 +257,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteModelVersion", kwargs)
 
     def delete_outcome(
-        self, **kwargs: Unpack[DeleteOutcomeRequestTypeDef]
-    ) -> TargetResults[DeleteOutcomeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOutcomeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOutcomeResultTypeDef]:
         """Deletes an outcome.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteOutcome
@@ -412,8 +266,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteOutcome", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleResultTypeDef]:
         """Deletes the rule. You cannot delete a rule if it is used by an ACTIVE or
         INACTIVE detector version.
 
@@ -422,8 +276,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_variable(
-        self, **kwargs: Unpack[DeleteVariableRequestTypeDef]
-    ) -> TargetResults[DeleteVariableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVariableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVariableResultTypeDef]:
         """Deletes a variable.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteVariable
@@ -431,8 +285,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DeleteVariable", kwargs)
 
     def describe_detector(
-        self, **kwargs: Unpack[DescribeDetectorRequestTypeDef]
-    ) -> TargetResults[DescribeDetectorResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDetectorResultTypeDef]:
         """Gets all versions for a specified detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DescribeDetector
@@ -440,8 +294,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DescribeDetector", kwargs)
 
     def describe_model_versions(
-        self, **kwargs: Unpack[DescribeModelVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeModelVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelVersionsResultTypeDef]:
         """Gets all of the model versions for the specified model type or for the
         specified model type and model ID. You can also get details for a single,
         specified model version.
@@ -451,8 +305,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("DescribeModelVersions", kwargs)
 
     def get_batch_import_jobs(
-        self, **kwargs: Unpack[GetBatchImportJobsRequestTypeDef]
-    ) -> TargetResults[GetBatchImportJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBatchImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBatchImportJobsResultTypeDef]:
         """Gets all batch import jobs or a specific job of the specified ID. This is
         a paginated API. If you provide a null maxResults, this action retrieves a
         maximum of 50 records per page. If you provide a maxResults, the value
@@ -465,8 +319,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetBatchImportJobs", kwargs)
 
     def get_batch_prediction_jobs(
-        self, **kwargs: Unpack[GetBatchPredictionJobsRequestTypeDef]
-    ) -> TargetResults[GetBatchPredictionJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBatchPredictionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBatchPredictionJobsResultTypeDef]:
         """Gets all batch prediction jobs or a specific job if you specify a job ID.
         This is a paginated API. If you provide a null maxResults, this action
         retrieves a maximum of 50 records per page. If you provide a maxResults,
@@ -480,8 +334,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetBatchPredictionJobs", kwargs)
 
     def get_delete_events_by_event_type_status(
-        self, **kwargs: Unpack[GetDeleteEventsByEventTypeStatusRequestTypeDef]
-    ) -> TargetResults[GetDeleteEventsByEventTypeStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeleteEventsByEventTypeStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeleteEventsByEventTypeStatusResultTypeDef]:
         """Retrieves the status of a DeleteEventsByEventType action.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetDeleteEventsByEventTypeStatus
@@ -489,8 +343,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetDeleteEventsByEventTypeStatus", kwargs)
 
     def get_detector_version(
-        self, **kwargs: Unpack[GetDetectorVersionRequestTypeDef]
-    ) -> TargetResults[GetDetectorVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDetectorVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDetectorVersionResultTypeDef]:
         """Gets a particular detector version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetDetectorVersion
@@ -498,8 +352,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetDetectorVersion", kwargs)
 
     def get_detectors(
-        self, **kwargs: Unpack[GetDetectorsRequestTypeDef]
-    ) -> TargetResults[GetDetectorsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDetectorsResultTypeDef]:
         """Gets all detectors or a single detector if a detectorId is specified. This
         is a paginated API. If you provide a null maxResults, this action
         retrieves a maximum of 10 records per page. If you provide a maxResults,
@@ -512,8 +366,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetDetectors", kwargs)
 
     def get_entity_types(
-        self, **kwargs: Unpack[GetEntityTypesRequestTypeDef]
-    ) -> TargetResults[GetEntityTypesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEntityTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEntityTypesResultTypeDef]:
         """Gets all entity types or a specific entity type if a name is specified.
         This is a paginated API. If you provide a null maxResults, this action
         retrieves a maximum of 10 records per page. If you provide a maxResults,
@@ -526,8 +380,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetEntityTypes", kwargs)
 
     def get_event(
-        self, **kwargs: Unpack[GetEventRequestTypeDef]
-    ) -> TargetResults[GetEventResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventResultTypeDef]:
         """Retrieves details of events stored with Amazon Fraud Detector. This action
         does not retrieve prediction results.
 
@@ -536,8 +390,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetEvent", kwargs)
 
     def get_event_prediction(
-        self, **kwargs: Unpack[GetEventPredictionRequestTypeDef]
-    ) -> TargetResults[GetEventPredictionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventPredictionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventPredictionResultTypeDef]:
         """Evaluates an event against a detector version. If a version ID is not
         provided, the detector’s (ACTIVE) version is used.
 
@@ -546,8 +400,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetEventPrediction", kwargs)
 
     def get_event_prediction_metadata(
-        self, **kwargs: Unpack[GetEventPredictionMetadataRequestTypeDef]
-    ) -> TargetResults[GetEventPredictionMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventPredictionMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventPredictionMetadataResultTypeDef]:
         """Gets details of the past fraud predictions for the specified event ID,
         event type, detector ID, and detector version ID that was generated in the
         specified time period.
@@ -557,8 +411,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetEventPredictionMetadata", kwargs)
 
     def get_event_types(
-        self, **kwargs: Unpack[GetEventTypesRequestTypeDef]
-    ) -> TargetResults[GetEventTypesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventTypesResultTypeDef]:
         """Gets all event types or a specific event type if name is provided. This is
         a paginated API. If you provide a null maxResults, this action retrieves a
         maximum of 10 records per page. If you provide a maxResults, the value
@@ -571,8 +425,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetEventTypes", kwargs)
 
     def get_external_models(
-        self, **kwargs: Unpack[GetExternalModelsRequestTypeDef]
-    ) -> TargetResults[GetExternalModelsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExternalModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExternalModelsResultTypeDef]:
         """Gets the details for one or more Amazon SageMaker models that have been
         imported into the service. This is a paginated API. If you provide a null
         maxResults, this actions retrieves a maximum of 10 records per page. If
@@ -585,7 +439,9 @@ class MultiRegionFraudDetector(MultiRegionClient):
         """
         return self._call("GetExternalModels", kwargs)
 
-    def get_kms_encryption_key(self) -> TargetResults[GetKMSEncryptionKeyResultTypeDef]:
+    def get_kms_encryption_key(
+        self,
+    ) -> TargetResults[type_defs.GetKMSEncryptionKeyResultTypeDef]:
         """Gets the encryption key if a KMS key has been specified to be used to
         encrypt content in Amazon Fraud Detector.
 
@@ -594,8 +450,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetKMSEncryptionKey", {})
 
     def get_labels(
-        self, **kwargs: Unpack[GetLabelsRequestTypeDef]
-    ) -> TargetResults[GetLabelsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLabelsResultTypeDef]:
         """Gets all labels or a specific label if name is provided. This is a
         paginated API. If you provide a null maxResults, this action retrieves a
         maximum of 50 records per page. If you provide a maxResults, the value
@@ -608,8 +464,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetLabels", kwargs)
 
     def get_list_elements(
-        self, **kwargs: Unpack[GetListElementsRequestTypeDef]
-    ) -> TargetResults[GetListElementsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetListElementsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetListElementsResultTypeDef]:
         """Gets all the elements in the specified list.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetListElements
@@ -617,8 +473,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetListElements", kwargs)
 
     def get_lists_metadata(
-        self, **kwargs: Unpack[GetListsMetadataRequestTypeDef]
-    ) -> TargetResults[GetListsMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetListsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetListsMetadataResultTypeDef]:
         """Gets the metadata of either all the lists under the account or the
         specified list.
 
@@ -627,8 +483,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetListsMetadata", kwargs)
 
     def get_model_version(
-        self, **kwargs: Unpack[GetModelVersionRequestTypeDef]
-    ) -> TargetResults[GetModelVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelVersionResultTypeDef]:
         """Gets the details of the specified model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetModelVersion
@@ -636,8 +492,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetModelVersion", kwargs)
 
     def get_models(
-        self, **kwargs: Unpack[GetModelsRequestTypeDef]
-    ) -> TargetResults[GetModelsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelsResultTypeDef]:
         """Gets one or more models. Gets all models for the Amazon Web Services
         account if no model type and no model id provided. Gets all models for the
         Amazon Web Services account and model type, if the model type is specified
@@ -649,8 +505,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetModels", kwargs)
 
     def get_outcomes(
-        self, **kwargs: Unpack[GetOutcomesRequestTypeDef]
-    ) -> TargetResults[GetOutcomesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutcomesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOutcomesResultTypeDef]:
         """Gets one or more outcomes. This is a paginated API. If you provide a null
         maxResults, this actions retrieves a maximum of 100 records per page. If
         you provide a maxResults, the value must be between 50 and 100. To get the
@@ -663,8 +519,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetOutcomes", kwargs)
 
     def get_rules(
-        self, **kwargs: Unpack[GetRulesRequestTypeDef]
-    ) -> TargetResults[GetRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRulesResultTypeDef]:
         """Get all rules for a detector (paginated) if ruleId and ruleVersion are not
         specified. Gets all rules for the detector and the ruleId if present
         (paginated). Gets a specific rule if both the ruleId and the ruleVersion
@@ -675,8 +531,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetRules", kwargs)
 
     def get_variables(
-        self, **kwargs: Unpack[GetVariablesRequestTypeDef]
-    ) -> TargetResults[GetVariablesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVariablesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVariablesResultTypeDef]:
         """Gets all of the variables or the specific variable. This is a paginated
         API. Providing null maxSizePerPage results in retrieving maximum of 100
         records per page. If you provide maxSizePerPage the value must be between
@@ -689,8 +545,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("GetVariables", kwargs)
 
     def list_event_predictions(
-        self, **kwargs: Unpack[ListEventPredictionsRequestTypeDef]
-    ) -> TargetResults[ListEventPredictionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventPredictionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventPredictionsResultTypeDef]:
         """Gets a list of past predictions. The list can be filtered by detector ID,
         detector version ID, event ID, event type, or by specifying a time period.
         If filter is not specified, the most recent prediction is returned.
@@ -700,8 +556,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("ListEventPredictions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Lists all tags associated with the resource. This is a paginated API. To
         get the next page results, provide the pagination token from the response
         as part of your request. A null pagination token fetches the records from
@@ -712,8 +568,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_detector(
-        self, **kwargs: Unpack[PutDetectorRequestTypeDef]
-    ) -> TargetResults[PutDetectorResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDetectorResultTypeDef]:
         """Creates or updates a detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/PutDetector
@@ -721,8 +577,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutDetector", kwargs)
 
     def put_entity_type(
-        self, **kwargs: Unpack[PutEntityTypeRequestTypeDef]
-    ) -> TargetResults[PutEntityTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEntityTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEntityTypeResultTypeDef]:
         """Creates or updates an entity type. An entity represents who is performing
         the event. As part of a fraud prediction, you pass the entity ID to
         indicate the specific entity who performed the event. An entity type
@@ -734,8 +590,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutEntityType", kwargs)
 
     def put_event_type(
-        self, **kwargs: Unpack[PutEventTypeRequestTypeDef]
-    ) -> TargetResults[PutEventTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventTypeResultTypeDef]:
         """Creates or updates an event type. An event is a business activity that is
         evaluated for fraud risk. With Amazon Fraud Detector, you generate fraud
         predictions for events. An event type defines the structure for an event
@@ -749,8 +605,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutEventType", kwargs)
 
     def put_external_model(
-        self, **kwargs: Unpack[PutExternalModelRequestTypeDef]
-    ) -> TargetResults[PutExternalModelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutExternalModelRequestTypeDef]
+    ) -> TargetResults[type_defs.PutExternalModelResultTypeDef]:
         """Creates or updates an Amazon SageMaker model endpoint. You can also use
         this action to update the configuration of the model endpoint, including
         the IAM role and/or the mapped variables.
@@ -760,8 +616,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutExternalModel", kwargs)
 
     def put_kms_encryption_key(
-        self, **kwargs: Unpack[PutKMSEncryptionKeyRequestTypeDef]
-    ) -> TargetResults[PutKMSEncryptionKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutKMSEncryptionKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutKMSEncryptionKeyResultTypeDef]:
         """Specifies the KMS key to be used to encrypt content in Amazon Fraud
         Detector.
 
@@ -770,8 +626,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutKMSEncryptionKey", kwargs)
 
     def put_label(
-        self, **kwargs: Unpack[PutLabelRequestTypeDef]
-    ) -> TargetResults[PutLabelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLabelResultTypeDef]:
         """Creates or updates label. A label classifies an event as fraudulent or
         legitimate. Labels are associated with event types and used to train
         supervised machine learning models in Amazon Fraud Detector.
@@ -781,8 +637,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutLabel", kwargs)
 
     def put_outcome(
-        self, **kwargs: Unpack[PutOutcomeRequestTypeDef]
-    ) -> TargetResults[PutOutcomeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutOutcomeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutOutcomeResultTypeDef]:
         """Creates or updates an outcome.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/PutOutcome
@@ -790,8 +646,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("PutOutcome", kwargs)
 
     def send_event(
-        self, **kwargs: Unpack[SendEventRequestTypeDef]
-    ) -> TargetResults[SendEventResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEventRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEventResultTypeDef]:
         """Stores events in Amazon Fraud Detector without generating fraud
         predictions for those events. For example, you can use SendEvent to upload
         a historical dataset, which you can then later use to train a model.
@@ -801,8 +657,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("SendEvent", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Assigns tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/TagResource
@@ -810,8 +666,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UntagResource
@@ -819,8 +675,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_detector_version(
-        self, **kwargs: Unpack[UpdateDetectorVersionRequestTypeDef]
-    ) -> TargetResults[UpdateDetectorVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDetectorVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDetectorVersionResultTypeDef]:
         """Updates a detector version. The detector version attributes that you can
         update include models, external model endpoints, rules, rule execution
         mode, and description. You can only update a DRAFT detector version.
@@ -830,8 +686,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateDetectorVersion", kwargs)
 
     def update_detector_version_metadata(
-        self, **kwargs: Unpack[UpdateDetectorVersionMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateDetectorVersionMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDetectorVersionMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDetectorVersionMetadataResultTypeDef]:
         """Updates the detector version's description. You can update the metadata
         for any detector version (DRAFT, ACTIVE, or INACTIVE).
 
@@ -840,8 +696,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateDetectorVersionMetadata", kwargs)
 
     def update_detector_version_status(
-        self, **kwargs: Unpack[UpdateDetectorVersionStatusRequestTypeDef]
-    ) -> TargetResults[UpdateDetectorVersionStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDetectorVersionStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDetectorVersionStatusResultTypeDef]:
         """Updates the detector version’s status. You can perform the following
         promotions or demotions using UpdateDetectorVersionStatus: DRAFT to
         ACTIVE, ACTIVE to INACTIVE, and INACTIVE to ACTIVE.
@@ -851,8 +707,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateDetectorVersionStatus", kwargs)
 
     def update_event_label(
-        self, **kwargs: Unpack[UpdateEventLabelRequestTypeDef]
-    ) -> TargetResults[UpdateEventLabelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventLabelResultTypeDef]:
         """Updates the specified event with a new label.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateEventLabel
@@ -860,8 +716,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateEventLabel", kwargs)
 
     def update_list(
-        self, **kwargs: Unpack[UpdateListRequestTypeDef]
-    ) -> TargetResults[UpdateListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateListRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateListResultTypeDef]:
         """Updates a list.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateList
@@ -869,8 +725,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateList", kwargs)
 
     def update_model(
-        self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> TargetResults[UpdateModelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelResultTypeDef]:
         """Updates model description.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateModel
@@ -878,8 +734,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateModel", kwargs)
 
     def update_model_version(
-        self, **kwargs: Unpack[UpdateModelVersionRequestTypeDef]
-    ) -> TargetResults[UpdateModelVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelVersionResultTypeDef]:
         """Updates a model version. Updating a model version retrains an existing
         model version using updated training data and produces a new minor version
         of the model. You can update the training data set location and data
@@ -891,8 +747,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateModelVersion", kwargs)
 
     def update_model_version_status(
-        self, **kwargs: Unpack[UpdateModelVersionStatusRequestTypeDef]
-    ) -> TargetResults[UpdateModelVersionStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelVersionStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelVersionStatusResultTypeDef]:
         """Updates the status of a model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateModelVersionStatus
@@ -900,8 +756,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateModelVersionStatus", kwargs)
 
     def update_rule_metadata(
-        self, **kwargs: Unpack[UpdateRuleMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateRuleMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleMetadataResultTypeDef]:
         """Updates a rule's metadata. The description attribute can be updated.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateRuleMetadata
@@ -909,8 +765,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateRuleMetadata", kwargs)
 
     def update_rule_version(
-        self, **kwargs: Unpack[UpdateRuleVersionRequestTypeDef]
-    ) -> TargetResults[UpdateRuleVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleVersionResultTypeDef]:
         """Updates a rule version resulting in a new rule version. Updates a rule
         version resulting in a new rule version (version 1, 2, 3 ...).
 
@@ -919,8 +775,8 @@ class MultiRegionFraudDetector(MultiRegionClient):
         return self._call("UpdateRuleVersion", kwargs)
 
     def update_variable(
-        self, **kwargs: Unpack[UpdateVariableRequestTypeDef]
-    ) -> TargetResults[UpdateVariableResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVariableRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVariableResultTypeDef]:
         """Updates a variable.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateVariable

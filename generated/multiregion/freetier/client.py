@@ -15,19 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivitySummaryTypeDef,
-        FreeTierUsageTypeDef,
-        GetAccountActivityRequestTypeDef,
-        GetAccountActivityResponseTypeDef,
-        GetAccountPlanStateResponseTypeDef,
-        GetFreeTierUsageRequestTypeDef,
-        GetFreeTierUsageResponseTypeDef,
-        ListAccountActivitiesRequestTypeDef,
-        ListAccountActivitiesResponseTypeDef,
-        UpgradeAccountPlanRequestTypeDef,
-        UpgradeAccountPlanResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFreeTier"]
 
@@ -41,8 +29,8 @@ class MultiRegionFreeTier(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_account_activity(
-        self, **kwargs: Unpack[GetAccountActivityRequestTypeDef]
-    ) -> TargetResults[GetAccountActivityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountActivityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountActivityResponseTypeDef]:
         """Returns a specific activity record that is available to the customer.
 
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/GetAccountActivity
@@ -51,7 +39,7 @@ class MultiRegionFreeTier(MultiRegionClient):
 
     def get_account_plan_state(
         self,
-    ) -> TargetResults[GetAccountPlanStateResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountPlanStateResponseTypeDef]:
         """This returns all of the information related to the state of the account
         plan related to Free Tier.
 
@@ -60,8 +48,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         return self._call("GetAccountPlanState", {})
 
     def get_free_tier_usage(
-        self, **kwargs: Unpack[GetFreeTierUsageRequestTypeDef]
-    ) -> TargetResults[GetFreeTierUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFreeTierUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFreeTierUsageResponseTypeDef]:
         """Returns a list of all Free Tier usage objects that match your filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/GetFreeTierUsage
@@ -69,8 +57,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         return self._call("GetFreeTierUsage", kwargs)
 
     def list_account_activities(
-        self, **kwargs: Unpack[ListAccountActivitiesRequestTypeDef]
-    ) -> TargetResults[ListAccountActivitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountActivitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountActivitiesResponseTypeDef]:
         """Returns a list of activities that are available. This operation supports
         pagination and filtering by status.
 
@@ -79,8 +67,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         return self._call("ListAccountActivities", kwargs)
 
     def upgrade_account_plan(
-        self, **kwargs: Unpack[UpgradeAccountPlanRequestTypeDef]
-    ) -> TargetResults[UpgradeAccountPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeAccountPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UpgradeAccountPlanResponseTypeDef]:
         """The account plan type for the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/UpgradeAccountPlan
@@ -93,8 +81,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFreeTierUsageRequestTypeDef],
-    ) -> TargetResults[GetFreeTierUsageResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFreeTierUsageRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFreeTierUsageResponseTypeDef]:
         """Every page of GetFreeTierUsage in every target, merged per target
         (botocore's build_full_result).
 
@@ -116,8 +104,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountActivitiesRequestTypeDef],
-    ) -> TargetResults[ListAccountActivitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountActivitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountActivitiesResponseTypeDef]:
         """Every page of ListAccountActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -139,8 +127,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFreeTierUsageRequestTypeDef],
-    ) -> Items[FreeTierUsageTypeDef]:
+        **kwargs: Unpack[type_defs.GetFreeTierUsageRequestTypeDef],
+    ) -> Items[type_defs.FreeTierUsageTypeDef]:
         """Each element of freeTierUsages in every page of GetFreeTierUsage, from
         every target, as its page arrives (tagged with its target).
 
@@ -155,8 +143,8 @@ class MultiRegionFreeTier(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountActivitiesRequestTypeDef],
-    ) -> Items[ActivitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountActivitiesRequestTypeDef],
+    ) -> Items[type_defs.ActivitySummaryTypeDef]:
         """Each element of activities in every page of ListAccountActivities, from
         every target, as its page arrives (tagged with its target).
 

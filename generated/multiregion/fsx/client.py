@@ -15,110 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateFileSystemAliasesRequestTypeDef,
-        AssociateFileSystemAliasesResponseTypeDef,
-        BackupTypeDef,
-        CancelDataRepositoryTaskRequestTypeDef,
-        CancelDataRepositoryTaskResponseTypeDef,
-        CopyBackupRequestTypeDef,
-        CopyBackupResponseTypeDef,
-        CopySnapshotAndUpdateVolumeRequestTypeDef,
-        CopySnapshotAndUpdateVolumeResponseTypeDef,
-        CreateAndAttachS3AccessPointRequestTypeDef,
-        CreateAndAttachS3AccessPointResponseTypeDef,
-        CreateBackupRequestTypeDef,
-        CreateBackupResponseTypeDef,
-        CreateDataRepositoryAssociationRequestTypeDef,
-        CreateDataRepositoryAssociationResponseTypeDef,
-        CreateDataRepositoryTaskRequestTypeDef,
-        CreateDataRepositoryTaskResponseTypeDef,
-        CreateFileCacheRequestTypeDef,
-        CreateFileCacheResponseTypeDef,
-        CreateFileSystemFromBackupRequestTypeDef,
-        CreateFileSystemFromBackupResponseTypeDef,
-        CreateFileSystemRequestTypeDef,
-        CreateFileSystemResponseTypeDef,
-        CreateSnapshotRequestTypeDef,
-        CreateSnapshotResponseTypeDef,
-        CreateStorageVirtualMachineRequestTypeDef,
-        CreateStorageVirtualMachineResponseTypeDef,
-        CreateVolumeFromBackupRequestTypeDef,
-        CreateVolumeFromBackupResponseTypeDef,
-        CreateVolumeRequestTypeDef,
-        CreateVolumeResponseTypeDef,
-        DeleteBackupRequestTypeDef,
-        DeleteBackupResponseTypeDef,
-        DeleteDataRepositoryAssociationRequestTypeDef,
-        DeleteDataRepositoryAssociationResponseTypeDef,
-        DeleteFileCacheRequestTypeDef,
-        DeleteFileCacheResponseTypeDef,
-        DeleteFileSystemRequestTypeDef,
-        DeleteFileSystemResponseTypeDef,
-        DeleteSnapshotRequestTypeDef,
-        DeleteSnapshotResponseTypeDef,
-        DeleteStorageVirtualMachineRequestTypeDef,
-        DeleteStorageVirtualMachineResponseTypeDef,
-        DeleteVolumeRequestTypeDef,
-        DeleteVolumeResponseTypeDef,
-        DescribeBackupsRequestTypeDef,
-        DescribeBackupsResponseTypeDef,
-        DescribeDataRepositoryAssociationsRequestTypeDef,
-        DescribeDataRepositoryAssociationsResponseTypeDef,
-        DescribeDataRepositoryTasksRequestTypeDef,
-        DescribeDataRepositoryTasksResponseTypeDef,
-        DescribeFileCachesRequestTypeDef,
-        DescribeFileCachesResponseTypeDef,
-        DescribeFileSystemAliasesRequestTypeDef,
-        DescribeFileSystemAliasesResponseTypeDef,
-        DescribeFileSystemsRequestTypeDef,
-        DescribeFileSystemsResponseTypeDef,
-        DescribeS3AccessPointAttachmentsRequestTypeDef,
-        DescribeS3AccessPointAttachmentsResponseTypeDef,
-        DescribeSharedVpcConfigurationResponseTypeDef,
-        DescribeSnapshotsRequestTypeDef,
-        DescribeSnapshotsResponseTypeDef,
-        DescribeStorageVirtualMachinesRequestTypeDef,
-        DescribeStorageVirtualMachinesResponseTypeDef,
-        DescribeVolumesRequestTypeDef,
-        DescribeVolumesResponseTypeDef,
-        DetachAndDeleteS3AccessPointRequestTypeDef,
-        DetachAndDeleteS3AccessPointResponseTypeDef,
-        DisassociateFileSystemAliasesRequestTypeDef,
-        DisassociateFileSystemAliasesResponseTypeDef,
-        FileSystemTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ReleaseFileSystemNfsV3LocksRequestTypeDef,
-        ReleaseFileSystemNfsV3LocksResponseTypeDef,
-        RestoreVolumeFromSnapshotRequestTypeDef,
-        RestoreVolumeFromSnapshotResponseTypeDef,
-        S3AccessPointAttachmentTypeDef,
-        SnapshotTypeDef,
-        StartMisconfiguredStateRecoveryRequestTypeDef,
-        StartMisconfiguredStateRecoveryResponseTypeDef,
-        StorageVirtualMachineTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDataRepositoryAssociationRequestTypeDef,
-        UpdateDataRepositoryAssociationResponseTypeDef,
-        UpdateFileCacheRequestTypeDef,
-        UpdateFileCacheResponseTypeDef,
-        UpdateFileSystemRequestTypeDef,
-        UpdateFileSystemResponseTypeDef,
-        UpdateSharedVpcConfigurationRequestTypeDef,
-        UpdateSharedVpcConfigurationResponseTypeDef,
-        UpdateSnapshotRequestTypeDef,
-        UpdateSnapshotResponseTypeDef,
-        UpdateStorageVirtualMachineRequestTypeDef,
-        UpdateStorageVirtualMachineResponseTypeDef,
-        UpdateVolumeRequestTypeDef,
-        UpdateVolumeResponseTypeDef,
-        VolumeTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionFSx"]
 
@@ -132,8 +29,8 @@ class MultiRegionFSx(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_file_system_aliases(
-        self, **kwargs: Unpack[AssociateFileSystemAliasesRequestTypeDef]
-    ) -> TargetResults[AssociateFileSystemAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFileSystemAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFileSystemAliasesResponseTypeDef]:
         """Use this action to associate one or more Domain Name Server (DNS) aliases
         with an existing Amazon FSx for Windows File Server file system. A file
         system can have a maximum of 50 DNS aliases associated with it at any one
@@ -148,8 +45,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("AssociateFileSystemAliases", kwargs)
 
     def cancel_data_repository_task(
-        self, **kwargs: Unpack[CancelDataRepositoryTaskRequestTypeDef]
-    ) -> TargetResults[CancelDataRepositoryTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelDataRepositoryTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelDataRepositoryTaskResponseTypeDef]:
         """Cancels an existing Amazon FSx for Lustre data repository task if that
         task is in either the PENDING or EXECUTING state. When you cancel an
         export task, Amazon FSx does the following.
@@ -159,8 +56,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CancelDataRepositoryTask", kwargs)
 
     def copy_backup(
-        self, **kwargs: Unpack[CopyBackupRequestTypeDef]
-    ) -> TargetResults[CopyBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyBackupResponseTypeDef]:
         """Copies an existing backup within the same Amazon Web Services account to
         another Amazon Web Services Region (cross-Region copy) or within the same
         Amazon Web Services Region (in-Region copy). You can have up to five
@@ -172,8 +69,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CopyBackup", kwargs)
 
     def copy_snapshot_and_update_volume(
-        self, **kwargs: Unpack[CopySnapshotAndUpdateVolumeRequestTypeDef]
-    ) -> TargetResults[CopySnapshotAndUpdateVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopySnapshotAndUpdateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.CopySnapshotAndUpdateVolumeResponseTypeDef]:
         """Updates an existing volume by using a snapshot from another Amazon FSx for
         OpenZFS file system. For more information, see on-demand data replication
         in the Amazon FSx for OpenZFS User Guide.
@@ -183,8 +80,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CopySnapshotAndUpdateVolume", kwargs)
 
     def create_and_attach_s3_access_point(
-        self, **kwargs: Unpack[CreateAndAttachS3AccessPointRequestTypeDef]
-    ) -> TargetResults[CreateAndAttachS3AccessPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAndAttachS3AccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAndAttachS3AccessPointResponseTypeDef]:
         """Creates an S3 access point and attaches it to an Amazon FSx volume. For
         FSx for OpenZFS file systems, the volume must be hosted on a
         high-availability file system, either Single-AZ or Multi-AZ. For more
@@ -196,8 +93,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateAndAttachS3AccessPoint", kwargs)
 
     def create_backup(
-        self, **kwargs: Unpack[CreateBackupRequestTypeDef]
-    ) -> TargetResults[CreateBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackupResponseTypeDef]:
         """Creates a backup of an existing Amazon FSx for Windows File Server file
         system, Amazon FSx for Lustre file system, Amazon FSx for NetApp ONTAP
         volume, or Amazon FSx for OpenZFS file system. We recommend creating
@@ -209,8 +106,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateBackup", kwargs)
 
     def create_data_repository_association(
-        self, **kwargs: Unpack[CreateDataRepositoryAssociationRequestTypeDef]
-    ) -> TargetResults[CreateDataRepositoryAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataRepositoryAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataRepositoryAssociationResponseTypeDef]:
         """Creates an Amazon FSx for Lustre data repository association (DRA). A data
         repository association is a link between a directory on the file system
         and an Amazon S3 bucket or prefix. You can have a maximum of 8 data
@@ -223,8 +120,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateDataRepositoryAssociation", kwargs)
 
     def create_data_repository_task(
-        self, **kwargs: Unpack[CreateDataRepositoryTaskRequestTypeDef]
-    ) -> TargetResults[CreateDataRepositoryTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataRepositoryTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataRepositoryTaskResponseTypeDef]:
         """Creates an Amazon FSx for Lustre data repository task. A
         CreateDataRepositoryTask operation will fail if a data repository is not
         linked to the FSx file system.
@@ -234,8 +131,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateDataRepositoryTask", kwargs)
 
     def create_file_cache(
-        self, **kwargs: Unpack[CreateFileCacheRequestTypeDef]
-    ) -> TargetResults[CreateFileCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFileCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFileCacheResponseTypeDef]:
         """Creates a new Amazon File Cache resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateFileCache
@@ -243,8 +140,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateFileCache", kwargs)
 
     def create_file_system(
-        self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
-    ) -> TargetResults[CreateFileSystemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFileSystemResponseTypeDef]:
         """Creates a new, empty Amazon FSx file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateFileSystem
@@ -252,8 +149,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateFileSystem", kwargs)
 
     def create_file_system_from_backup(
-        self, **kwargs: Unpack[CreateFileSystemFromBackupRequestTypeDef]
-    ) -> TargetResults[CreateFileSystemFromBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFileSystemFromBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFileSystemFromBackupResponseTypeDef]:
         """Creates a new Amazon FSx for Lustre, Amazon FSx for Windows File Server,
         or Amazon FSx for OpenZFS file system from an existing Amazon FSx backup.
 
@@ -262,8 +159,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateFileSystemFromBackup", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotResponseTypeDef]:
         """Creates a snapshot of an existing Amazon FSx for OpenZFS volume. With
         snapshots, you can easily undo file changes and compare file versions by
         restoring the volume to a previous version.
@@ -273,8 +170,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_storage_virtual_machine(
-        self, **kwargs: Unpack[CreateStorageVirtualMachineRequestTypeDef]
-    ) -> TargetResults[CreateStorageVirtualMachineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStorageVirtualMachineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStorageVirtualMachineResponseTypeDef]:
         """Creates a storage virtual machine (SVM) for an Amazon FSx for ONTAP file
         system.
 
@@ -283,8 +180,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateStorageVirtualMachine", kwargs)
 
     def create_volume(
-        self, **kwargs: Unpack[CreateVolumeRequestTypeDef]
-    ) -> TargetResults[CreateVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVolumeResponseTypeDef]:
         """Creates an FSx for ONTAP or Amazon FSx for OpenZFS storage volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateVolume
@@ -292,8 +189,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateVolume", kwargs)
 
     def create_volume_from_backup(
-        self, **kwargs: Unpack[CreateVolumeFromBackupRequestTypeDef]
-    ) -> TargetResults[CreateVolumeFromBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVolumeFromBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVolumeFromBackupResponseTypeDef]:
         """Creates a new Amazon FSx for NetApp ONTAP volume from an existing Amazon
         FSx volume backup.
 
@@ -302,8 +199,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("CreateVolumeFromBackup", kwargs)
 
     def delete_backup(
-        self, **kwargs: Unpack[DeleteBackupRequestTypeDef]
-    ) -> TargetResults[DeleteBackupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBackupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBackupResponseTypeDef]:
         """Deletes an Amazon FSx backup. After deletion, the backup no longer exists,
         and its data is gone.
 
@@ -312,8 +209,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteBackup", kwargs)
 
     def delete_data_repository_association(
-        self, **kwargs: Unpack[DeleteDataRepositoryAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteDataRepositoryAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataRepositoryAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataRepositoryAssociationResponseTypeDef]:
         """Deletes a data repository association on an Amazon FSx for Lustre file
         system. Deleting the data repository association unlinks the file system
         from the Amazon S3 bucket. When deleting a data repository association,
@@ -327,8 +224,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteDataRepositoryAssociation", kwargs)
 
     def delete_file_cache(
-        self, **kwargs: Unpack[DeleteFileCacheRequestTypeDef]
-    ) -> TargetResults[DeleteFileCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFileCacheResponseTypeDef]:
         """Deletes an Amazon File Cache resource. After deletion, the cache no longer
         exists, and its data is gone.
 
@@ -337,8 +234,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteFileCache", kwargs)
 
     def delete_file_system(
-        self, **kwargs: Unpack[DeleteFileSystemRequestTypeDef]
-    ) -> TargetResults[DeleteFileSystemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFileSystemResponseTypeDef]:
         """Deletes a file system. After deletion, the file system no longer exists,
         and its data is gone. Any existing automatic backups and snapshots are
         also deleted.
@@ -348,8 +245,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteFileSystem", kwargs)
 
     def delete_snapshot(
-        self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotResponseTypeDef]:
         """Deletes an Amazon FSx for OpenZFS snapshot. After deletion, the snapshot
         no longer exists, and its data is gone. Deleting a snapshot doesn't affect
         snapshots stored in a file system backup.
@@ -359,8 +256,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteSnapshot", kwargs)
 
     def delete_storage_virtual_machine(
-        self, **kwargs: Unpack[DeleteStorageVirtualMachineRequestTypeDef]
-    ) -> TargetResults[DeleteStorageVirtualMachineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStorageVirtualMachineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStorageVirtualMachineResponseTypeDef]:
         """Deletes an existing Amazon FSx for ONTAP storage virtual machine (SVM).
         Prior to deleting an SVM, you must delete all non-root volumes in the SVM,
         otherwise the operation will fail.
@@ -370,8 +267,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteStorageVirtualMachine", kwargs)
 
     def delete_volume(
-        self, **kwargs: Unpack[DeleteVolumeRequestTypeDef]
-    ) -> TargetResults[DeleteVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVolumeResponseTypeDef]:
         """Deletes an Amazon FSx for NetApp ONTAP or Amazon FSx for OpenZFS volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DeleteVolume
@@ -379,8 +276,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DeleteVolume", kwargs)
 
     def describe_backups(
-        self, **kwargs: Unpack[DescribeBackupsRequestTypeDef]
-    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBackupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBackupsResponseTypeDef]:
         """Returns the description of a specific Amazon FSx backup, if a BackupIds
         value is provided for that backup. Otherwise, it returns all backups owned
         by your Amazon Web Services account in the Amazon Web Services Region of
@@ -391,8 +288,9 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeBackups", kwargs)
 
     def describe_data_repository_associations(
-        self, **kwargs: Unpack[DescribeDataRepositoryAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeDataRepositoryAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDataRepositoryAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDataRepositoryAssociationsResponseTypeDef]:
         """Returns the description of specific Amazon FSx for Lustre or Amazon File
         Cache data repository associations, if one or more AssociationIds values
         are provided in the request, or if filters are used in the request. Data
@@ -405,8 +303,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeDataRepositoryAssociations", kwargs)
 
     def describe_data_repository_tasks(
-        self, **kwargs: Unpack[DescribeDataRepositoryTasksRequestTypeDef]
-    ) -> TargetResults[DescribeDataRepositoryTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataRepositoryTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataRepositoryTasksResponseTypeDef]:
         """Returns the description of specific Amazon FSx for Lustre or Amazon File
         Cache data repository tasks, if one or more TaskIds values are provided in
         the request, or if filters are used in the request. You can use filters to
@@ -420,8 +318,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeDataRepositoryTasks", kwargs)
 
     def describe_file_caches(
-        self, **kwargs: Unpack[DescribeFileCachesRequestTypeDef]
-    ) -> TargetResults[DescribeFileCachesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFileCachesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFileCachesResponseTypeDef]:
         """Returns the description of a specific Amazon File Cache resource, if a
         FileCacheIds value is provided for that cache. Otherwise, it returns
         descriptions of all caches owned by your Amazon Web Services account in
@@ -432,8 +330,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeFileCaches", kwargs)
 
     def describe_file_system_aliases(
-        self, **kwargs: Unpack[DescribeFileSystemAliasesRequestTypeDef]
-    ) -> TargetResults[DescribeFileSystemAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFileSystemAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFileSystemAliasesResponseTypeDef]:
         """Returns the DNS aliases that are associated with the specified Amazon FSx
         for Windows File Server file system. A history of all DNS aliases that
         have been associated with and disassociated from the file system is
@@ -445,8 +343,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeFileSystemAliases", kwargs)
 
     def describe_file_systems(
-        self, **kwargs: Unpack[DescribeFileSystemsRequestTypeDef]
-    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFileSystemsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFileSystemsResponseTypeDef]:
         """Returns the description of specific Amazon FSx file systems, if a
         FileSystemIds value is provided for that file system. Otherwise, it
         returns descriptions of all file systems owned by your Amazon Web Services
@@ -458,8 +356,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeFileSystems", kwargs)
 
     def describe_s3_access_point_attachments(
-        self, **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef]
-    ) -> TargetResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeS3AccessPointAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeS3AccessPointAttachmentsResponseTypeDef]:
         """Describes one or more S3 access points attached to Amazon FSx volumes.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeS3AccessPointAttachments
@@ -468,7 +366,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_shared_vpc_configuration(
         self,
-    ) -> TargetResults[DescribeSharedVpcConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeSharedVpcConfigurationResponseTypeDef]:
         """Indicates whether participant accounts in your organization can create
         Amazon FSx for NetApp ONTAP Multi-AZ file systems in subnets that are
         shared by a virtual private cloud (VPC) owner. For more information, see
@@ -479,8 +377,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeSharedVpcConfiguration", {})
 
     def describe_snapshots(
-        self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotsResponseTypeDef]:
         """Returns the description of specific Amazon FSx for OpenZFS snapshots, if a
         SnapshotIds value is provided. Otherwise, this operation returns all
         snapshots owned by your Amazon Web Services account in the Amazon Web
@@ -491,8 +389,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeSnapshots", kwargs)
 
     def describe_storage_virtual_machines(
-        self, **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef]
-    ) -> TargetResults[DescribeStorageVirtualMachinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStorageVirtualMachinesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStorageVirtualMachinesResponseTypeDef]:
         """Describes one or more Amazon FSx for NetApp ONTAP storage virtual machines
         (SVMs).
 
@@ -501,8 +399,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeStorageVirtualMachines", kwargs)
 
     def describe_volumes(
-        self, **kwargs: Unpack[DescribeVolumesRequestTypeDef]
-    ) -> TargetResults[DescribeVolumesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVolumesResponseTypeDef]:
         """Describes one or more Amazon FSx for NetApp ONTAP or Amazon FSx for
         OpenZFS volumes.
 
@@ -511,8 +409,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DescribeVolumes", kwargs)
 
     def detach_and_delete_s3_access_point(
-        self, **kwargs: Unpack[DetachAndDeleteS3AccessPointRequestTypeDef]
-    ) -> TargetResults[DetachAndDeleteS3AccessPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachAndDeleteS3AccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachAndDeleteS3AccessPointResponseTypeDef]:
         """Detaches an S3 access point from an Amazon FSx volume and deletes the S3
         access point.
 
@@ -521,8 +419,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DetachAndDeleteS3AccessPoint", kwargs)
 
     def disassociate_file_system_aliases(
-        self, **kwargs: Unpack[DisassociateFileSystemAliasesRequestTypeDef]
-    ) -> TargetResults[DisassociateFileSystemAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFileSystemAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFileSystemAliasesResponseTypeDef]:
         """Use this action to disassociate, or remove, one or more Domain Name
         Service (DNS) aliases from an Amazon FSx for Windows File Server file
         system. If you attempt to disassociate a DNS alias that is not associated
@@ -534,8 +432,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("DisassociateFileSystemAliases", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for Amazon FSx resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/ListTagsForResource
@@ -543,8 +441,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def release_file_system_nfs_v3_locks(
-        self, **kwargs: Unpack[ReleaseFileSystemNfsV3LocksRequestTypeDef]
-    ) -> TargetResults[ReleaseFileSystemNfsV3LocksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleaseFileSystemNfsV3LocksRequestTypeDef]
+    ) -> TargetResults[type_defs.ReleaseFileSystemNfsV3LocksResponseTypeDef]:
         """Releases the file system lock from an Amazon FSx for OpenZFS file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/ReleaseFileSystemNfsV3Locks
@@ -552,8 +450,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("ReleaseFileSystemNfsV3Locks", kwargs)
 
     def restore_volume_from_snapshot(
-        self, **kwargs: Unpack[RestoreVolumeFromSnapshotRequestTypeDef]
-    ) -> TargetResults[RestoreVolumeFromSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreVolumeFromSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreVolumeFromSnapshotResponseTypeDef]:
         """Returns an Amazon FSx for OpenZFS volume to the state saved by the
         specified snapshot.
 
@@ -562,8 +460,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("RestoreVolumeFromSnapshot", kwargs)
 
     def start_misconfigured_state_recovery(
-        self, **kwargs: Unpack[StartMisconfiguredStateRecoveryRequestTypeDef]
-    ) -> TargetResults[StartMisconfiguredStateRecoveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMisconfiguredStateRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMisconfiguredStateRecoveryResponseTypeDef]:
         """After performing steps to repair the Active Directory configuration of an
         FSx for Windows File Server file system, use this action to initiate the
         process of Amazon FSx attempting to reconnect to the file system.
@@ -573,8 +471,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("StartMisconfiguredStateRecovery", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags an Amazon FSx resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/TagResource
@@ -582,8 +480,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """This action removes a tag from an Amazon FSx resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UntagResource
@@ -591,8 +489,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_data_repository_association(
-        self, **kwargs: Unpack[UpdateDataRepositoryAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateDataRepositoryAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataRepositoryAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataRepositoryAssociationResponseTypeDef]:
         """Updates the configuration of an existing data repository association on an
         Amazon FSx for Lustre file system. Data repository associations are
         supported on all FSx for Lustre 2.12 and 2.15 file systems, excluding
@@ -603,8 +501,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UpdateDataRepositoryAssociation", kwargs)
 
     def update_file_cache(
-        self, **kwargs: Unpack[UpdateFileCacheRequestTypeDef]
-    ) -> TargetResults[UpdateFileCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFileCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFileCacheResponseTypeDef]:
         """Updates the configuration of an existing Amazon File Cache resource. You
         can update multiple properties in a single request.
 
@@ -613,8 +511,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UpdateFileCache", kwargs)
 
     def update_file_system(
-        self, **kwargs: Unpack[UpdateFileSystemRequestTypeDef]
-    ) -> TargetResults[UpdateFileSystemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFileSystemResponseTypeDef]:
         """Use this operation to update the configuration of an existing Amazon FSx
         file system. You can update multiple properties in a single request.
 
@@ -623,8 +521,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UpdateFileSystem", kwargs)
 
     def update_shared_vpc_configuration(
-        self, **kwargs: Unpack[UpdateSharedVpcConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSharedVpcConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSharedVpcConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSharedVpcConfigurationResponseTypeDef]:
         """Configures whether participant accounts in your organization can create
         Amazon FSx for NetApp ONTAP Multi-AZ file systems in subnets that are
         shared by a virtual private cloud (VPC) owner. For more information, see
@@ -635,8 +533,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UpdateSharedVpcConfiguration", kwargs)
 
     def update_snapshot(
-        self, **kwargs: Unpack[UpdateSnapshotRequestTypeDef]
-    ) -> TargetResults[UpdateSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSnapshotResponseTypeDef]:
         """Updates the name of an Amazon FSx for OpenZFS snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UpdateSnapshot
@@ -644,8 +542,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UpdateSnapshot", kwargs)
 
     def update_storage_virtual_machine(
-        self, **kwargs: Unpack[UpdateStorageVirtualMachineRequestTypeDef]
-    ) -> TargetResults[UpdateStorageVirtualMachineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStorageVirtualMachineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStorageVirtualMachineResponseTypeDef]:
         """Updates an FSx for ONTAP storage virtual machine (SVM).
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UpdateStorageVirtualMachine
@@ -653,8 +551,8 @@ class MultiRegionFSx(MultiRegionClient):
         return self._call("UpdateStorageVirtualMachine", kwargs)
 
     def update_volume(
-        self, **kwargs: Unpack[UpdateVolumeRequestTypeDef]
-    ) -> TargetResults[UpdateVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVolumeResponseTypeDef]:
         """Updates the configuration of an Amazon FSx for NetApp ONTAP or Amazon FSx
         for OpenZFS volume.
 
@@ -668,8 +566,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
-    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBackupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBackupsResponseTypeDef]:
         """Every page of DescribeBackups in every target, merged per target
         (botocore's build_full_result).
 
@@ -694,8 +592,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
-    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFileSystemsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFileSystemsResponseTypeDef]:
         """Every page of DescribeFileSystems in every target, merged per target
         (botocore's build_full_result).
 
@@ -721,8 +619,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef],
-    ) -> TargetResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeS3AccessPointAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeS3AccessPointAttachmentsResponseTypeDef]:
         """Every page of DescribeS3AccessPointAttachments in every target, merged per
         target (botocore's build_full_result).
 
@@ -744,8 +642,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotsResponseTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -770,8 +668,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef],
-    ) -> TargetResults[DescribeStorageVirtualMachinesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStorageVirtualMachinesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeStorageVirtualMachinesResponseTypeDef]:
         """Every page of DescribeStorageVirtualMachines in every target, merged per
         target (botocore's build_full_result).
 
@@ -794,8 +692,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> TargetResults[DescribeVolumesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVolumesResponseTypeDef]:
         """Every page of DescribeVolumes in every target, merged per target
         (botocore's build_full_result).
 
@@ -818,8 +716,8 @@ class MultiRegionFSx(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -840,8 +738,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBackupsRequestTypeDef],
-    ) -> Items[BackupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBackupsRequestTypeDef],
+    ) -> Items[type_defs.BackupTypeDef]:
         """Each element of Backups in every page of DescribeBackups, from every
         target, as its page arrives (tagged with its target).
 
@@ -856,8 +754,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
-    ) -> Items[FileSystemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFileSystemsRequestTypeDef],
+    ) -> Items[type_defs.FileSystemTypeDef]:
         """Each element of FileSystems in every page of DescribeFileSystems, from
         every target, as its page arrives (tagged with its target).
 
@@ -872,8 +770,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef],
-    ) -> Items[S3AccessPointAttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeS3AccessPointAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.S3AccessPointAttachmentTypeDef]:
         """Each element of S3AccessPointAttachments in every page of
         DescribeS3AccessPointAttachments, from every target, as its page arrives
         (tagged with its target).
@@ -892,8 +790,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of Snapshots in every page of DescribeSnapshots, from every
         target, as its page arrives (tagged with its target).
 
@@ -908,8 +806,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef],
-    ) -> Items[StorageVirtualMachineTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStorageVirtualMachinesRequestTypeDef],
+    ) -> Items[type_defs.StorageVirtualMachineTypeDef]:
         """Each element of StorageVirtualMachines in every page of
         DescribeStorageVirtualMachines, from every target, as its page arrives
         (tagged with its target).
@@ -928,8 +826,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> Items[VolumeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVolumesRequestTypeDef],
+    ) -> Items[type_defs.VolumeTypeDef]:
         """Each element of Volumes in every page of DescribeVolumes, from every
         target, as its page arrives (tagged with its target).
 
@@ -944,8 +842,8 @@ class MultiRegionFSx(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,265 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptMatchInputTypeDef,
-        AcceptMatchOutputTypeDef,
-        AliasTypeDef,
-        BuildTypeDef,
-        ClaimGameServerInputTypeDef,
-        ClaimGameServerOutputTypeDef,
-        ComputeTypeDef,
-        ContainerFleetTypeDef,
-        ContainerGroupDefinitionTypeDef,
-        CreateAliasInputTypeDef,
-        CreateAliasOutputTypeDef,
-        CreateBuildInputTypeDef,
-        CreateBuildOutputTypeDef,
-        CreateContainerFleetInputTypeDef,
-        CreateContainerFleetOutputTypeDef,
-        CreateContainerGroupDefinitionInputTypeDef,
-        CreateContainerGroupDefinitionOutputTypeDef,
-        CreateFleetInputTypeDef,
-        CreateFleetLocationsInputTypeDef,
-        CreateFleetLocationsOutputTypeDef,
-        CreateFleetOutputTypeDef,
-        CreateGameServerGroupInputTypeDef,
-        CreateGameServerGroupOutputTypeDef,
-        CreateGameSessionInputTypeDef,
-        CreateGameSessionOutputTypeDef,
-        CreateGameSessionQueueInputTypeDef,
-        CreateGameSessionQueueOutputTypeDef,
-        CreateLocationInputTypeDef,
-        CreateLocationOutputTypeDef,
-        CreateMatchmakingConfigurationInputTypeDef,
-        CreateMatchmakingConfigurationOutputTypeDef,
-        CreateMatchmakingRuleSetInputTypeDef,
-        CreateMatchmakingRuleSetOutputTypeDef,
-        CreatePlayerSessionInputTypeDef,
-        CreatePlayerSessionOutputTypeDef,
-        CreatePlayerSessionsInputTypeDef,
-        CreatePlayerSessionsOutputTypeDef,
-        CreateScriptInputTypeDef,
-        CreateScriptOutputTypeDef,
-        CreateVpcPeeringAuthorizationInputTypeDef,
-        CreateVpcPeeringAuthorizationOutputTypeDef,
-        CreateVpcPeeringConnectionInputTypeDef,
-        CreateVpcPeeringConnectionOutputTypeDef,
-        DeleteAliasInputTypeDef,
-        DeleteBuildInputTypeDef,
-        DeleteContainerFleetInputTypeDef,
-        DeleteContainerFleetOutputTypeDef,
-        DeleteContainerGroupDefinitionInputTypeDef,
-        DeleteContainerGroupDefinitionOutputTypeDef,
-        DeleteFleetInputTypeDef,
-        DeleteFleetLocationsInputTypeDef,
-        DeleteFleetLocationsOutputTypeDef,
-        DeleteGameServerGroupInputTypeDef,
-        DeleteGameServerGroupOutputTypeDef,
-        DeleteGameSessionQueueInputTypeDef,
-        DeleteGameSessionQueueOutputTypeDef,
-        DeleteLocationInputTypeDef,
-        DeleteLocationOutputTypeDef,
-        DeleteMatchmakingConfigurationInputTypeDef,
-        DeleteMatchmakingConfigurationOutputTypeDef,
-        DeleteMatchmakingRuleSetInputTypeDef,
-        DeleteMatchmakingRuleSetOutputTypeDef,
-        DeleteScalingPolicyInputTypeDef,
-        DeleteScriptInputTypeDef,
-        DeleteVpcPeeringAuthorizationInputTypeDef,
-        DeleteVpcPeeringAuthorizationOutputTypeDef,
-        DeleteVpcPeeringConnectionInputTypeDef,
-        DeleteVpcPeeringConnectionOutputTypeDef,
-        DeregisterComputeInputTypeDef,
-        DeregisterComputeOutputTypeDef,
-        DeregisterGameServerInputTypeDef,
-        DescribeAliasInputTypeDef,
-        DescribeAliasOutputTypeDef,
-        DescribeBuildInputTypeDef,
-        DescribeBuildOutputTypeDef,
-        DescribeComputeInputTypeDef,
-        DescribeComputeOutputTypeDef,
-        DescribeContainerFleetInputTypeDef,
-        DescribeContainerFleetOutputTypeDef,
-        DescribeContainerGroupDefinitionInputTypeDef,
-        DescribeContainerGroupDefinitionOutputTypeDef,
-        DescribeContainerGroupPortMappingsInputTypeDef,
-        DescribeContainerGroupPortMappingsOutputTypeDef,
-        DescribeEC2InstanceLimitsInputTypeDef,
-        DescribeEC2InstanceLimitsOutputTypeDef,
-        DescribeFleetAttributesInputTypeDef,
-        DescribeFleetAttributesOutputTypeDef,
-        DescribeFleetCapacityInputTypeDef,
-        DescribeFleetCapacityOutputTypeDef,
-        DescribeFleetDeploymentInputTypeDef,
-        DescribeFleetDeploymentOutputTypeDef,
-        DescribeFleetEventsInputTypeDef,
-        DescribeFleetEventsOutputTypeDef,
-        DescribeFleetLocationAttributesInputTypeDef,
-        DescribeFleetLocationAttributesOutputTypeDef,
-        DescribeFleetLocationCapacityInputTypeDef,
-        DescribeFleetLocationCapacityOutputTypeDef,
-        DescribeFleetLocationUtilizationInputTypeDef,
-        DescribeFleetLocationUtilizationOutputTypeDef,
-        DescribeFleetPortSettingsInputTypeDef,
-        DescribeFleetPortSettingsOutputTypeDef,
-        DescribeFleetUtilizationInputTypeDef,
-        DescribeFleetUtilizationOutputTypeDef,
-        DescribeGameServerGroupInputTypeDef,
-        DescribeGameServerGroupOutputTypeDef,
-        DescribeGameServerInputTypeDef,
-        DescribeGameServerInstancesInputTypeDef,
-        DescribeGameServerInstancesOutputTypeDef,
-        DescribeGameServerOutputTypeDef,
-        DescribeGameSessionDetailsInputTypeDef,
-        DescribeGameSessionDetailsOutputTypeDef,
-        DescribeGameSessionPlacementInputTypeDef,
-        DescribeGameSessionPlacementOutputTypeDef,
-        DescribeGameSessionQueuesInputTypeDef,
-        DescribeGameSessionQueuesOutputTypeDef,
-        DescribeGameSessionsInputTypeDef,
-        DescribeGameSessionsOutputTypeDef,
-        DescribeInstancesInputTypeDef,
-        DescribeInstancesOutputTypeDef,
-        DescribeMatchmakingConfigurationsInputTypeDef,
-        DescribeMatchmakingConfigurationsOutputTypeDef,
-        DescribeMatchmakingInputTypeDef,
-        DescribeMatchmakingOutputTypeDef,
-        DescribeMatchmakingRuleSetsInputTypeDef,
-        DescribeMatchmakingRuleSetsOutputTypeDef,
-        DescribePlayerSessionsInputTypeDef,
-        DescribePlayerSessionsOutputTypeDef,
-        DescribeRuntimeConfigurationInputTypeDef,
-        DescribeRuntimeConfigurationOutputTypeDef,
-        DescribeScalingPoliciesInputTypeDef,
-        DescribeScalingPoliciesOutputTypeDef,
-        DescribeScriptInputTypeDef,
-        DescribeScriptOutputTypeDef,
-        DescribeVpcPeeringAuthorizationsOutputTypeDef,
-        DescribeVpcPeeringConnectionsInputTypeDef,
-        DescribeVpcPeeringConnectionsOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventTypeDef,
-        FleetAttributesTypeDef,
-        FleetCapacityTypeDef,
-        FleetDeploymentTypeDef,
-        FleetUtilizationTypeDef,
-        GameServerGroupTypeDef,
-        GameServerInstanceTypeDef,
-        GameServerTypeDef,
-        GameSessionDetailTypeDef,
-        GameSessionQueueTypeDef,
-        GameSessionTypeDef,
-        GetComputeAccessInputTypeDef,
-        GetComputeAccessOutputTypeDef,
-        GetComputeAuthTokenInputTypeDef,
-        GetComputeAuthTokenOutputTypeDef,
-        GetGameSessionLogUrlInputTypeDef,
-        GetGameSessionLogUrlOutputTypeDef,
-        GetInstanceAccessInputTypeDef,
-        GetInstanceAccessOutputTypeDef,
-        GetPlayerConnectionDetailsInputTypeDef,
-        GetPlayerConnectionDetailsOutputTypeDef,
-        InstanceTypeDef,
-        ListAliasesInputTypeDef,
-        ListAliasesOutputTypeDef,
-        ListBuildsInputTypeDef,
-        ListBuildsOutputTypeDef,
-        ListComputeInputTypeDef,
-        ListComputeOutputTypeDef,
-        ListContainerFleetsInputTypeDef,
-        ListContainerFleetsOutputTypeDef,
-        ListContainerGroupDefinitionVersionsInputTypeDef,
-        ListContainerGroupDefinitionVersionsOutputTypeDef,
-        ListContainerGroupDefinitionsInputTypeDef,
-        ListContainerGroupDefinitionsOutputTypeDef,
-        ListFleetDeploymentsInputTypeDef,
-        ListFleetDeploymentsOutputTypeDef,
-        ListFleetsInputTypeDef,
-        ListFleetsOutputTypeDef,
-        ListGameServerGroupsInputTypeDef,
-        ListGameServerGroupsOutputTypeDef,
-        ListGameServersInputTypeDef,
-        ListGameServersOutputTypeDef,
-        ListLocationsInputTypeDef,
-        ListLocationsOutputTypeDef,
-        ListScriptsInputTypeDef,
-        ListScriptsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        LocationModelTypeDef,
-        MatchmakingConfigurationTypeDef,
-        MatchmakingRuleSetTypeDef,
-        PlayerSessionTypeDef,
-        PutScalingPolicyInputTypeDef,
-        PutScalingPolicyOutputTypeDef,
-        RegisterComputeInputTypeDef,
-        RegisterComputeOutputTypeDef,
-        RegisterGameServerInputTypeDef,
-        RegisterGameServerOutputTypeDef,
-        RequestUploadCredentialsInputTypeDef,
-        RequestUploadCredentialsOutputTypeDef,
-        ResolveAliasInputTypeDef,
-        ResolveAliasOutputTypeDef,
-        ResumeGameServerGroupInputTypeDef,
-        ResumeGameServerGroupOutputTypeDef,
-        ScalingPolicyTypeDef,
-        ScriptTypeDef,
-        SearchGameSessionsInputTypeDef,
-        SearchGameSessionsOutputTypeDef,
-        StartFleetActionsInputTypeDef,
-        StartFleetActionsOutputTypeDef,
-        StartGameSessionPlacementInputTypeDef,
-        StartGameSessionPlacementOutputTypeDef,
-        StartMatchBackfillInputTypeDef,
-        StartMatchBackfillOutputTypeDef,
-        StartMatchmakingInputTypeDef,
-        StartMatchmakingOutputTypeDef,
-        StopFleetActionsInputTypeDef,
-        StopFleetActionsOutputTypeDef,
-        StopGameSessionPlacementInputTypeDef,
-        StopGameSessionPlacementOutputTypeDef,
-        StopMatchmakingInputTypeDef,
-        StopMatchmakingOutputTypeDef,
-        SuspendGameServerGroupInputTypeDef,
-        SuspendGameServerGroupOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TerminateGameSessionInputTypeDef,
-        TerminateGameSessionOutputTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAliasInputTypeDef,
-        UpdateAliasOutputTypeDef,
-        UpdateBuildInputTypeDef,
-        UpdateBuildOutputTypeDef,
-        UpdateContainerFleetInputTypeDef,
-        UpdateContainerFleetOutputTypeDef,
-        UpdateContainerGroupDefinitionInputTypeDef,
-        UpdateContainerGroupDefinitionOutputTypeDef,
-        UpdateFleetAttributesInputTypeDef,
-        UpdateFleetAttributesOutputTypeDef,
-        UpdateFleetCapacityInputTypeDef,
-        UpdateFleetCapacityOutputTypeDef,
-        UpdateFleetPortSettingsInputTypeDef,
-        UpdateFleetPortSettingsOutputTypeDef,
-        UpdateGameServerGroupInputTypeDef,
-        UpdateGameServerGroupOutputTypeDef,
-        UpdateGameServerInputTypeDef,
-        UpdateGameServerOutputTypeDef,
-        UpdateGameSessionInputTypeDef,
-        UpdateGameSessionOutputTypeDef,
-        UpdateGameSessionQueueInputTypeDef,
-        UpdateGameSessionQueueOutputTypeDef,
-        UpdateMatchmakingConfigurationInputTypeDef,
-        UpdateMatchmakingConfigurationOutputTypeDef,
-        UpdateRuntimeConfigurationInputTypeDef,
-        UpdateRuntimeConfigurationOutputTypeDef,
-        UpdateScriptInputTypeDef,
-        UpdateScriptOutputTypeDef,
-        ValidateMatchmakingRuleSetInputTypeDef,
-        ValidateMatchmakingRuleSetOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGameLift"]
 
@@ -291,8 +33,8 @@ class MultiRegionGameLift(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_match(
-        self, **kwargs: Unpack[AcceptMatchInputTypeDef]
-    ) -> TargetResults[AcceptMatchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptMatchInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptMatchOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/AcceptMatch
@@ -300,8 +42,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("AcceptMatch", kwargs)
 
     def claim_game_server(
-        self, **kwargs: Unpack[ClaimGameServerInputTypeDef]
-    ) -> TargetResults[ClaimGameServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ClaimGameServerInputTypeDef]
+    ) -> TargetResults[type_defs.ClaimGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ClaimGameServer
@@ -309,8 +51,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ClaimGameServer", kwargs)
 
     def create_alias(
-        self, **kwargs: Unpack[CreateAliasInputTypeDef]
-    ) -> TargetResults[CreateAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAliasInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateAlias
@@ -318,8 +60,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateAlias", kwargs)
 
     def create_build(
-        self, **kwargs: Unpack[CreateBuildInputTypeDef]
-    ) -> TargetResults[CreateBuildOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBuildInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBuildOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateBuild
@@ -327,8 +69,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateBuild", kwargs)
 
     def create_container_fleet(
-        self, **kwargs: Unpack[CreateContainerFleetInputTypeDef]
-    ) -> TargetResults[CreateContainerFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContainerFleetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateContainerFleet
@@ -336,8 +78,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateContainerFleet", kwargs)
 
     def create_container_group_definition(
-        self, **kwargs: Unpack[CreateContainerGroupDefinitionInputTypeDef]
-    ) -> TargetResults[CreateContainerGroupDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContainerGroupDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateContainerGroupDefinition
@@ -345,8 +87,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateContainerGroupDefinition", kwargs)
 
     def create_fleet(
-        self, **kwargs: Unpack[CreateFleetInputTypeDef]
-    ) -> TargetResults[CreateFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateFleet
@@ -354,8 +96,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateFleet", kwargs)
 
     def create_fleet_locations(
-        self, **kwargs: Unpack[CreateFleetLocationsInputTypeDef]
-    ) -> TargetResults[CreateFleetLocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetLocationsInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetLocationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateFleetLocations
@@ -363,8 +105,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateFleetLocations", kwargs)
 
     def create_game_server_group(
-        self, **kwargs: Unpack[CreateGameServerGroupInputTypeDef]
-    ) -> TargetResults[CreateGameServerGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGameServerGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateGameServerGroup
@@ -372,8 +114,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateGameServerGroup", kwargs)
 
     def create_game_session(
-        self, **kwargs: Unpack[CreateGameSessionInputTypeDef]
-    ) -> TargetResults[CreateGameSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGameSessionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGameSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateGameSession
@@ -381,8 +123,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateGameSession", kwargs)
 
     def create_game_session_queue(
-        self, **kwargs: Unpack[CreateGameSessionQueueInputTypeDef]
-    ) -> TargetResults[CreateGameSessionQueueOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGameSessionQueueInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGameSessionQueueOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateGameSessionQueue
@@ -390,8 +132,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateGameSessionQueue", kwargs)
 
     def create_location(
-        self, **kwargs: Unpack[CreateLocationInputTypeDef]
-    ) -> TargetResults[CreateLocationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLocationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLocationOutputTypeDef]:
         """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateLocation
@@ -399,8 +141,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateLocation", kwargs)
 
     def create_matchmaking_configuration(
-        self, **kwargs: Unpack[CreateMatchmakingConfigurationInputTypeDef]
-    ) -> TargetResults[CreateMatchmakingConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMatchmakingConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMatchmakingConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateMatchmakingConfiguration
@@ -408,8 +150,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateMatchmakingConfiguration", kwargs)
 
     def create_matchmaking_rule_set(
-        self, **kwargs: Unpack[CreateMatchmakingRuleSetInputTypeDef]
-    ) -> TargetResults[CreateMatchmakingRuleSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMatchmakingRuleSetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMatchmakingRuleSetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateMatchmakingRuleSet
@@ -417,8 +159,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateMatchmakingRuleSet", kwargs)
 
     def create_player_session(
-        self, **kwargs: Unpack[CreatePlayerSessionInputTypeDef]
-    ) -> TargetResults[CreatePlayerSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlayerSessionInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePlayerSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreatePlayerSession
@@ -426,8 +168,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreatePlayerSession", kwargs)
 
     def create_player_sessions(
-        self, **kwargs: Unpack[CreatePlayerSessionsInputTypeDef]
-    ) -> TargetResults[CreatePlayerSessionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlayerSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePlayerSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreatePlayerSessions
@@ -435,8 +177,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreatePlayerSessions", kwargs)
 
     def create_script(
-        self, **kwargs: Unpack[CreateScriptInputTypeDef]
-    ) -> TargetResults[CreateScriptOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScriptInputTypeDef]
+    ) -> TargetResults[type_defs.CreateScriptOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateScript
@@ -444,8 +186,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateScript", kwargs)
 
     def create_vpc_peering_authorization(
-        self, **kwargs: Unpack[CreateVpcPeeringAuthorizationInputTypeDef]
-    ) -> TargetResults[CreateVpcPeeringAuthorizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcPeeringAuthorizationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcPeeringAuthorizationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateVpcPeeringAuthorization
@@ -453,8 +195,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateVpcPeeringAuthorization", kwargs)
 
     def create_vpc_peering_connection(
-        self, **kwargs: Unpack[CreateVpcPeeringConnectionInputTypeDef]
-    ) -> TargetResults[CreateVpcPeeringConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcPeeringConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcPeeringConnectionOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateVpcPeeringConnection
@@ -462,8 +204,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("CreateVpcPeeringConnection", kwargs)
 
     def delete_alias(
-        self, **kwargs: Unpack[DeleteAliasInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAliasInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteAlias
@@ -471,8 +213,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteAlias", kwargs)
 
     def delete_build(
-        self, **kwargs: Unpack[DeleteBuildInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBuildInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteBuild
@@ -480,8 +222,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteBuild", kwargs)
 
     def delete_container_fleet(
-        self, **kwargs: Unpack[DeleteContainerFleetInputTypeDef]
-    ) -> TargetResults[DeleteContainerFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerFleetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteContainerFleet
@@ -489,8 +231,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteContainerFleet", kwargs)
 
     def delete_container_group_definition(
-        self, **kwargs: Unpack[DeleteContainerGroupDefinitionInputTypeDef]
-    ) -> TargetResults[DeleteContainerGroupDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerGroupDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteContainerGroupDefinition
@@ -498,8 +240,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteContainerGroupDefinition", kwargs)
 
     def delete_fleet(
-        self, **kwargs: Unpack[DeleteFleetInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteFleet
@@ -507,8 +249,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteFleet", kwargs)
 
     def delete_fleet_locations(
-        self, **kwargs: Unpack[DeleteFleetLocationsInputTypeDef]
-    ) -> TargetResults[DeleteFleetLocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetLocationsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetLocationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteFleetLocations
@@ -516,8 +258,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteFleetLocations", kwargs)
 
     def delete_game_server_group(
-        self, **kwargs: Unpack[DeleteGameServerGroupInputTypeDef]
-    ) -> TargetResults[DeleteGameServerGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGameServerGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteGameServerGroup
@@ -525,8 +267,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteGameServerGroup", kwargs)
 
     def delete_game_session_queue(
-        self, **kwargs: Unpack[DeleteGameSessionQueueInputTypeDef]
-    ) -> TargetResults[DeleteGameSessionQueueOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGameSessionQueueInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGameSessionQueueOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteGameSessionQueue
@@ -534,8 +276,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteGameSessionQueue", kwargs)
 
     def delete_location(
-        self, **kwargs: Unpack[DeleteLocationInputTypeDef]
-    ) -> TargetResults[DeleteLocationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLocationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLocationOutputTypeDef]:
         """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteLocation
@@ -543,8 +285,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteLocation", kwargs)
 
     def delete_matchmaking_configuration(
-        self, **kwargs: Unpack[DeleteMatchmakingConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteMatchmakingConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMatchmakingConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMatchmakingConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteMatchmakingConfiguration
@@ -552,8 +294,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteMatchmakingConfiguration", kwargs)
 
     def delete_matchmaking_rule_set(
-        self, **kwargs: Unpack[DeleteMatchmakingRuleSetInputTypeDef]
-    ) -> TargetResults[DeleteMatchmakingRuleSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMatchmakingRuleSetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMatchmakingRuleSetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteMatchmakingRuleSet
@@ -561,8 +303,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteMatchmakingRuleSet", kwargs)
 
     def delete_scaling_policy(
-        self, **kwargs: Unpack[DeleteScalingPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteScalingPolicy
@@ -570,8 +312,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteScalingPolicy", kwargs)
 
     def delete_script(
-        self, **kwargs: Unpack[DeleteScriptInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScriptInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteScript
@@ -579,8 +321,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteScript", kwargs)
 
     def delete_vpc_peering_authorization(
-        self, **kwargs: Unpack[DeleteVpcPeeringAuthorizationInputTypeDef]
-    ) -> TargetResults[DeleteVpcPeeringAuthorizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcPeeringAuthorizationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcPeeringAuthorizationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteVpcPeeringAuthorization
@@ -588,8 +330,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteVpcPeeringAuthorization", kwargs)
 
     def delete_vpc_peering_connection(
-        self, **kwargs: Unpack[DeleteVpcPeeringConnectionInputTypeDef]
-    ) -> TargetResults[DeleteVpcPeeringConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcPeeringConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcPeeringConnectionOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteVpcPeeringConnection
@@ -597,8 +339,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeleteVpcPeeringConnection", kwargs)
 
     def deregister_compute(
-        self, **kwargs: Unpack[DeregisterComputeInputTypeDef]
-    ) -> TargetResults[DeregisterComputeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterComputeInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterComputeOutputTypeDef]:
         """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeregisterCompute
@@ -606,8 +348,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeregisterCompute", kwargs)
 
     def deregister_game_server(
-        self, **kwargs: Unpack[DeregisterGameServerInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterGameServerInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeregisterGameServer
@@ -615,8 +357,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DeregisterGameServer", kwargs)
 
     def describe_alias(
-        self, **kwargs: Unpack[DescribeAliasInputTypeDef]
-    ) -> TargetResults[DescribeAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAliasInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeAlias
@@ -624,8 +366,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeAlias", kwargs)
 
     def describe_build(
-        self, **kwargs: Unpack[DescribeBuildInputTypeDef]
-    ) -> TargetResults[DescribeBuildOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBuildInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBuildOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeBuild
@@ -633,8 +375,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeBuild", kwargs)
 
     def describe_compute(
-        self, **kwargs: Unpack[DescribeComputeInputTypeDef]
-    ) -> TargetResults[DescribeComputeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComputeInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeComputeOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeCompute
@@ -642,8 +384,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeCompute", kwargs)
 
     def describe_container_fleet(
-        self, **kwargs: Unpack[DescribeContainerFleetInputTypeDef]
-    ) -> TargetResults[DescribeContainerFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContainerFleetInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeContainerFleet
@@ -651,8 +393,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeContainerFleet", kwargs)
 
     def describe_container_group_definition(
-        self, **kwargs: Unpack[DescribeContainerGroupDefinitionInputTypeDef]
-    ) -> TargetResults[DescribeContainerGroupDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContainerGroupDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeContainerGroupDefinition
@@ -660,8 +402,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeContainerGroupDefinition", kwargs)
 
     def describe_container_group_port_mappings(
-        self, **kwargs: Unpack[DescribeContainerGroupPortMappingsInputTypeDef]
-    ) -> TargetResults[DescribeContainerGroupPortMappingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContainerGroupPortMappingsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeContainerGroupPortMappingsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeContainerGroupPortMappings
@@ -669,8 +411,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeContainerGroupPortMappings", kwargs)
 
     def describe_ec2_instance_limits(
-        self, **kwargs: Unpack[DescribeEC2InstanceLimitsInputTypeDef]
-    ) -> TargetResults[DescribeEC2InstanceLimitsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEC2InstanceLimitsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEC2InstanceLimitsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeEC2InstanceLimits
@@ -678,8 +420,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeEC2InstanceLimits", kwargs)
 
     def describe_fleet_attributes(
-        self, **kwargs: Unpack[DescribeFleetAttributesInputTypeDef]
-    ) -> TargetResults[DescribeFleetAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetAttributesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetAttributes
@@ -687,8 +429,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetAttributes", kwargs)
 
     def describe_fleet_capacity(
-        self, **kwargs: Unpack[DescribeFleetCapacityInputTypeDef]
-    ) -> TargetResults[DescribeFleetCapacityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetCapacityInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetCapacityOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetCapacity
@@ -696,8 +438,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetCapacity", kwargs)
 
     def describe_fleet_deployment(
-        self, **kwargs: Unpack[DescribeFleetDeploymentInputTypeDef]
-    ) -> TargetResults[DescribeFleetDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetDeploymentOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetDeployment
@@ -705,8 +447,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetDeployment", kwargs)
 
     def describe_fleet_events(
-        self, **kwargs: Unpack[DescribeFleetEventsInputTypeDef]
-    ) -> TargetResults[DescribeFleetEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetEventsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetEventsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetEvents
@@ -714,8 +456,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetEvents", kwargs)
 
     def describe_fleet_location_attributes(
-        self, **kwargs: Unpack[DescribeFleetLocationAttributesInputTypeDef]
-    ) -> TargetResults[DescribeFleetLocationAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetLocationAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetLocationAttributesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationAttributes
@@ -723,8 +465,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetLocationAttributes", kwargs)
 
     def describe_fleet_location_capacity(
-        self, **kwargs: Unpack[DescribeFleetLocationCapacityInputTypeDef]
-    ) -> TargetResults[DescribeFleetLocationCapacityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetLocationCapacityInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetLocationCapacityOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationCapacity
@@ -732,8 +474,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetLocationCapacity", kwargs)
 
     def describe_fleet_location_utilization(
-        self, **kwargs: Unpack[DescribeFleetLocationUtilizationInputTypeDef]
-    ) -> TargetResults[DescribeFleetLocationUtilizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetLocationUtilizationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetLocationUtilizationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationUtilization
@@ -741,8 +483,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetLocationUtilization", kwargs)
 
     def describe_fleet_port_settings(
-        self, **kwargs: Unpack[DescribeFleetPortSettingsInputTypeDef]
-    ) -> TargetResults[DescribeFleetPortSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetPortSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetPortSettingsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetPortSettings
@@ -750,8 +492,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetPortSettings", kwargs)
 
     def describe_fleet_utilization(
-        self, **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef]
-    ) -> TargetResults[DescribeFleetUtilizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetUtilizationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetUtilizationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetUtilization
@@ -759,8 +501,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeFleetUtilization", kwargs)
 
     def describe_game_server(
-        self, **kwargs: Unpack[DescribeGameServerInputTypeDef]
-    ) -> TargetResults[DescribeGameServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameServerInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServer
@@ -768,8 +510,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameServer", kwargs)
 
     def describe_game_server_group(
-        self, **kwargs: Unpack[DescribeGameServerGroupInputTypeDef]
-    ) -> TargetResults[DescribeGameServerGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameServerGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServerGroup
@@ -777,8 +519,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameServerGroup", kwargs)
 
     def describe_game_server_instances(
-        self, **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef]
-    ) -> TargetResults[DescribeGameServerInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameServerInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameServerInstancesOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServerInstances
@@ -786,8 +528,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameServerInstances", kwargs)
 
     def describe_game_session_details(
-        self, **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef]
-    ) -> TargetResults[DescribeGameSessionDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameSessionDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameSessionDetailsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionDetails
@@ -795,8 +537,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameSessionDetails", kwargs)
 
     def describe_game_session_placement(
-        self, **kwargs: Unpack[DescribeGameSessionPlacementInputTypeDef]
-    ) -> TargetResults[DescribeGameSessionPlacementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameSessionPlacementInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameSessionPlacementOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionPlacement
@@ -804,8 +546,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameSessionPlacement", kwargs)
 
     def describe_game_session_queues(
-        self, **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef]
-    ) -> TargetResults[DescribeGameSessionQueuesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameSessionQueuesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameSessionQueuesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionQueues
@@ -813,8 +555,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameSessionQueues", kwargs)
 
     def describe_game_sessions(
-        self, **kwargs: Unpack[DescribeGameSessionsInputTypeDef]
-    ) -> TargetResults[DescribeGameSessionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGameSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGameSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessions
@@ -822,8 +564,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeGameSessions", kwargs)
 
     def describe_instances(
-        self, **kwargs: Unpack[DescribeInstancesInputTypeDef]
-    ) -> TargetResults[DescribeInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstancesOutputTypeDef]:
         """This API works with the following fleet types:EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeInstances
@@ -831,8 +573,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeInstances", kwargs)
 
     def describe_matchmaking(
-        self, **kwargs: Unpack[DescribeMatchmakingInputTypeDef]
-    ) -> TargetResults[DescribeMatchmakingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMatchmakingInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMatchmakingOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmaking
@@ -840,8 +582,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeMatchmaking", kwargs)
 
     def describe_matchmaking_configurations(
-        self, **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef]
-    ) -> TargetResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMatchmakingConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMatchmakingConfigurationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingConfigurations
@@ -849,8 +591,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeMatchmakingConfigurations", kwargs)
 
     def describe_matchmaking_rule_sets(
-        self, **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef]
-    ) -> TargetResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMatchmakingRuleSetsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMatchmakingRuleSetsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingRuleSets
@@ -858,8 +600,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeMatchmakingRuleSets", kwargs)
 
     def describe_player_sessions(
-        self, **kwargs: Unpack[DescribePlayerSessionsInputTypeDef]
-    ) -> TargetResults[DescribePlayerSessionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePlayerSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePlayerSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribePlayerSessions
@@ -867,8 +609,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribePlayerSessions", kwargs)
 
     def describe_runtime_configuration(
-        self, **kwargs: Unpack[DescribeRuntimeConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeRuntimeConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuntimeConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuntimeConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeRuntimeConfiguration
@@ -876,8 +618,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeRuntimeConfiguration", kwargs)
 
     def describe_scaling_policies(
-        self, **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef]
-    ) -> TargetResults[DescribeScalingPoliciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScalingPoliciesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeScalingPoliciesOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScalingPolicies
@@ -885,8 +627,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeScalingPolicies", kwargs)
 
     def describe_script(
-        self, **kwargs: Unpack[DescribeScriptInputTypeDef]
-    ) -> TargetResults[DescribeScriptOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScriptInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeScriptOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScript
@@ -895,7 +637,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_vpc_peering_authorizations(
         self,
-    ) -> TargetResults[DescribeVpcPeeringAuthorizationsOutputTypeDef]:
+    ) -> TargetResults[type_defs.DescribeVpcPeeringAuthorizationsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeVpcPeeringAuthorizations
@@ -903,8 +645,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeVpcPeeringAuthorizations", {})
 
     def describe_vpc_peering_connections(
-        self, **kwargs: Unpack[DescribeVpcPeeringConnectionsInputTypeDef]
-    ) -> TargetResults[DescribeVpcPeeringConnectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcPeeringConnectionsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcPeeringConnectionsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeVpcPeeringConnections
@@ -912,8 +654,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("DescribeVpcPeeringConnections", kwargs)
 
     def get_compute_access(
-        self, **kwargs: Unpack[GetComputeAccessInputTypeDef]
-    ) -> TargetResults[GetComputeAccessOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComputeAccessInputTypeDef]
+    ) -> TargetResults[type_defs.GetComputeAccessOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetComputeAccess
@@ -921,8 +663,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("GetComputeAccess", kwargs)
 
     def get_compute_auth_token(
-        self, **kwargs: Unpack[GetComputeAuthTokenInputTypeDef]
-    ) -> TargetResults[GetComputeAuthTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComputeAuthTokenInputTypeDef]
+    ) -> TargetResults[type_defs.GetComputeAuthTokenOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetComputeAuthToken
@@ -930,8 +672,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("GetComputeAuthToken", kwargs)
 
     def get_game_session_log_url(
-        self, **kwargs: Unpack[GetGameSessionLogUrlInputTypeDef]
-    ) -> TargetResults[GetGameSessionLogUrlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGameSessionLogUrlInputTypeDef]
+    ) -> TargetResults[type_defs.GetGameSessionLogUrlOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetGameSessionLogUrl
@@ -939,8 +681,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("GetGameSessionLogUrl", kwargs)
 
     def get_instance_access(
-        self, **kwargs: Unpack[GetInstanceAccessInputTypeDef]
-    ) -> TargetResults[GetInstanceAccessOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceAccessInputTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceAccessOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetInstanceAccess
@@ -948,8 +690,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("GetInstanceAccess", kwargs)
 
     def get_player_connection_details(
-        self, **kwargs: Unpack[GetPlayerConnectionDetailsInputTypeDef]
-    ) -> TargetResults[GetPlayerConnectionDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlayerConnectionDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.GetPlayerConnectionDetailsOutputTypeDef]:
         """This API works with the following fleet types: EC2 (server SDK 5.x or
         later), Container
 
@@ -958,8 +700,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("GetPlayerConnectionDetails", kwargs)
 
     def list_aliases(
-        self, **kwargs: Unpack[ListAliasesInputTypeDef]
-    ) -> TargetResults[ListAliasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAliasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAliasesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListAliases
@@ -967,8 +709,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListAliases", kwargs)
 
     def list_builds(
-        self, **kwargs: Unpack[ListBuildsInputTypeDef]
-    ) -> TargetResults[ListBuildsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuildsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBuildsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListBuilds
@@ -976,8 +718,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListBuilds", kwargs)
 
     def list_compute(
-        self, **kwargs: Unpack[ListComputeInputTypeDef]
-    ) -> TargetResults[ListComputeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComputeInputTypeDef]
+    ) -> TargetResults[type_defs.ListComputeOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListCompute
@@ -985,8 +727,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListCompute", kwargs)
 
     def list_container_fleets(
-        self, **kwargs: Unpack[ListContainerFleetsInputTypeDef]
-    ) -> TargetResults[ListContainerFleetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContainerFleetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListContainerFleetsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerFleets
@@ -994,8 +736,9 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListContainerFleets", kwargs)
 
     def list_container_group_definition_versions(
-        self, **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef]
-    ) -> TargetResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListContainerGroupDefinitionVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListContainerGroupDefinitionVersionsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitionVersions
@@ -1003,8 +746,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListContainerGroupDefinitionVersions", kwargs)
 
     def list_container_group_definitions(
-        self, **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef]
-    ) -> TargetResults[ListContainerGroupDefinitionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContainerGroupDefinitionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListContainerGroupDefinitionsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitions
@@ -1012,8 +755,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListContainerGroupDefinitions", kwargs)
 
     def list_fleet_deployments(
-        self, **kwargs: Unpack[ListFleetDeploymentsInputTypeDef]
-    ) -> TargetResults[ListFleetDeploymentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetDeploymentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFleetDeploymentsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleetDeployments
@@ -1021,8 +764,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListFleetDeployments", kwargs)
 
     def list_fleets(
-        self, **kwargs: Unpack[ListFleetsInputTypeDef]
-    ) -> TargetResults[ListFleetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFleetsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleets
@@ -1030,8 +773,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListFleets", kwargs)
 
     def list_game_server_groups(
-        self, **kwargs: Unpack[ListGameServerGroupsInputTypeDef]
-    ) -> TargetResults[ListGameServerGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGameServerGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGameServerGroupsOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServerGroups
@@ -1039,8 +782,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListGameServerGroups", kwargs)
 
     def list_game_servers(
-        self, **kwargs: Unpack[ListGameServersInputTypeDef]
-    ) -> TargetResults[ListGameServersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGameServersInputTypeDef]
+    ) -> TargetResults[type_defs.ListGameServersOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServers
@@ -1048,8 +791,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListGameServers", kwargs)
 
     def list_locations(
-        self, **kwargs: Unpack[ListLocationsInputTypeDef]
-    ) -> TargetResults[ListLocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLocationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLocationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListLocations
@@ -1057,8 +800,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListLocations", kwargs)
 
     def list_scripts(
-        self, **kwargs: Unpack[ListScriptsInputTypeDef]
-    ) -> TargetResults[ListScriptsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScriptsInputTypeDef]
+    ) -> TargetResults[type_defs.ListScriptsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListScripts
@@ -1066,8 +809,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListScripts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListTagsForResource
@@ -1075,8 +818,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_scaling_policy(
-        self, **kwargs: Unpack[PutScalingPolicyInputTypeDef]
-    ) -> TargetResults[PutScalingPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutScalingPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutScalingPolicyOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/PutScalingPolicy
@@ -1084,8 +827,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("PutScalingPolicy", kwargs)
 
     def register_compute(
-        self, **kwargs: Unpack[RegisterComputeInputTypeDef]
-    ) -> TargetResults[RegisterComputeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterComputeInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterComputeOutputTypeDef]:
         """This API works with the following fleet types: Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RegisterCompute
@@ -1093,8 +836,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("RegisterCompute", kwargs)
 
     def register_game_server(
-        self, **kwargs: Unpack[RegisterGameServerInputTypeDef]
-    ) -> TargetResults[RegisterGameServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterGameServerInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RegisterGameServer
@@ -1102,8 +845,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("RegisterGameServer", kwargs)
 
     def request_upload_credentials(
-        self, **kwargs: Unpack[RequestUploadCredentialsInputTypeDef]
-    ) -> TargetResults[RequestUploadCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestUploadCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.RequestUploadCredentialsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RequestUploadCredentials
@@ -1111,8 +854,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("RequestUploadCredentials", kwargs)
 
     def resolve_alias(
-        self, **kwargs: Unpack[ResolveAliasInputTypeDef]
-    ) -> TargetResults[ResolveAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResolveAliasInputTypeDef]
+    ) -> TargetResults[type_defs.ResolveAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ResolveAlias
@@ -1120,8 +863,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ResolveAlias", kwargs)
 
     def resume_game_server_group(
-        self, **kwargs: Unpack[ResumeGameServerGroupInputTypeDef]
-    ) -> TargetResults[ResumeGameServerGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeGameServerGroupInputTypeDef]
+    ) -> TargetResults[type_defs.ResumeGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ResumeGameServerGroup
@@ -1129,8 +872,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("ResumeGameServerGroup", kwargs)
 
     def search_game_sessions(
-        self, **kwargs: Unpack[SearchGameSessionsInputTypeDef]
-    ) -> TargetResults[SearchGameSessionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchGameSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchGameSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/SearchGameSessions
@@ -1138,8 +881,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("SearchGameSessions", kwargs)
 
     def start_fleet_actions(
-        self, **kwargs: Unpack[StartFleetActionsInputTypeDef]
-    ) -> TargetResults[StartFleetActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFleetActionsInputTypeDef]
+    ) -> TargetResults[type_defs.StartFleetActionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartFleetActions
@@ -1147,8 +890,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StartFleetActions", kwargs)
 
     def start_game_session_placement(
-        self, **kwargs: Unpack[StartGameSessionPlacementInputTypeDef]
-    ) -> TargetResults[StartGameSessionPlacementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartGameSessionPlacementInputTypeDef]
+    ) -> TargetResults[type_defs.StartGameSessionPlacementOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartGameSessionPlacement
@@ -1156,8 +899,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StartGameSessionPlacement", kwargs)
 
     def start_match_backfill(
-        self, **kwargs: Unpack[StartMatchBackfillInputTypeDef]
-    ) -> TargetResults[StartMatchBackfillOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMatchBackfillInputTypeDef]
+    ) -> TargetResults[type_defs.StartMatchBackfillOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartMatchBackfill
@@ -1165,8 +908,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StartMatchBackfill", kwargs)
 
     def start_matchmaking(
-        self, **kwargs: Unpack[StartMatchmakingInputTypeDef]
-    ) -> TargetResults[StartMatchmakingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMatchmakingInputTypeDef]
+    ) -> TargetResults[type_defs.StartMatchmakingOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartMatchmaking
@@ -1174,8 +917,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StartMatchmaking", kwargs)
 
     def stop_fleet_actions(
-        self, **kwargs: Unpack[StopFleetActionsInputTypeDef]
-    ) -> TargetResults[StopFleetActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopFleetActionsInputTypeDef]
+    ) -> TargetResults[type_defs.StopFleetActionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StopFleetActions
@@ -1183,8 +926,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StopFleetActions", kwargs)
 
     def stop_game_session_placement(
-        self, **kwargs: Unpack[StopGameSessionPlacementInputTypeDef]
-    ) -> TargetResults[StopGameSessionPlacementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopGameSessionPlacementInputTypeDef]
+    ) -> TargetResults[type_defs.StopGameSessionPlacementOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StopGameSessionPlacement
@@ -1192,8 +935,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StopGameSessionPlacement", kwargs)
 
     def stop_matchmaking(
-        self, **kwargs: Unpack[StopMatchmakingInputTypeDef]
-    ) -> TargetResults[StopMatchmakingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMatchmakingInputTypeDef]
+    ) -> TargetResults[type_defs.StopMatchmakingOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StopMatchmaking
@@ -1201,8 +944,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("StopMatchmaking", kwargs)
 
     def suspend_game_server_group(
-        self, **kwargs: Unpack[SuspendGameServerGroupInputTypeDef]
-    ) -> TargetResults[SuspendGameServerGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SuspendGameServerGroupInputTypeDef]
+    ) -> TargetResults[type_defs.SuspendGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/SuspendGameServerGroup
@@ -1210,8 +953,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("SuspendGameServerGroup", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/TagResource
@@ -1219,8 +962,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_game_session(
-        self, **kwargs: Unpack[TerminateGameSessionInputTypeDef]
-    ) -> TargetResults[TerminateGameSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateGameSessionInputTypeDef]
+    ) -> TargetResults[type_defs.TerminateGameSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/TerminateGameSession
@@ -1228,8 +971,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("TerminateGameSession", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UntagResource
@@ -1237,8 +980,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_alias(
-        self, **kwargs: Unpack[UpdateAliasInputTypeDef]
-    ) -> TargetResults[UpdateAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAliasInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateAlias
@@ -1246,8 +989,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateAlias", kwargs)
 
     def update_build(
-        self, **kwargs: Unpack[UpdateBuildInputTypeDef]
-    ) -> TargetResults[UpdateBuildOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBuildInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBuildOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateBuild
@@ -1255,8 +998,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateBuild", kwargs)
 
     def update_container_fleet(
-        self, **kwargs: Unpack[UpdateContainerFleetInputTypeDef]
-    ) -> TargetResults[UpdateContainerFleetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContainerFleetInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateContainerFleet
@@ -1264,8 +1007,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateContainerFleet", kwargs)
 
     def update_container_group_definition(
-        self, **kwargs: Unpack[UpdateContainerGroupDefinitionInputTypeDef]
-    ) -> TargetResults[UpdateContainerGroupDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContainerGroupDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateContainerGroupDefinition
@@ -1273,8 +1016,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateContainerGroupDefinition", kwargs)
 
     def update_fleet_attributes(
-        self, **kwargs: Unpack[UpdateFleetAttributesInputTypeDef]
-    ) -> TargetResults[UpdateFleetAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetAttributesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetAttributes
@@ -1282,8 +1025,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateFleetAttributes", kwargs)
 
     def update_fleet_capacity(
-        self, **kwargs: Unpack[UpdateFleetCapacityInputTypeDef]
-    ) -> TargetResults[UpdateFleetCapacityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetCapacityInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetCapacityOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetCapacity
@@ -1291,8 +1034,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateFleetCapacity", kwargs)
 
     def update_fleet_port_settings(
-        self, **kwargs: Unpack[UpdateFleetPortSettingsInputTypeDef]
-    ) -> TargetResults[UpdateFleetPortSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetPortSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetPortSettingsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetPortSettings
@@ -1300,8 +1043,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateFleetPortSettings", kwargs)
 
     def update_game_server(
-        self, **kwargs: Unpack[UpdateGameServerInputTypeDef]
-    ) -> TargetResults[UpdateGameServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGameServerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameServer
@@ -1309,8 +1052,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateGameServer", kwargs)
 
     def update_game_server_group(
-        self, **kwargs: Unpack[UpdateGameServerGroupInputTypeDef]
-    ) -> TargetResults[UpdateGameServerGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGameServerGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameServerGroup
@@ -1318,8 +1061,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateGameServerGroup", kwargs)
 
     def update_game_session(
-        self, **kwargs: Unpack[UpdateGameSessionInputTypeDef]
-    ) -> TargetResults[UpdateGameSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGameSessionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGameSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameSession
@@ -1327,8 +1070,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateGameSession", kwargs)
 
     def update_game_session_queue(
-        self, **kwargs: Unpack[UpdateGameSessionQueueInputTypeDef]
-    ) -> TargetResults[UpdateGameSessionQueueOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGameSessionQueueInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGameSessionQueueOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameSessionQueue
@@ -1336,8 +1079,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateGameSessionQueue", kwargs)
 
     def update_matchmaking_configuration(
-        self, **kwargs: Unpack[UpdateMatchmakingConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateMatchmakingConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMatchmakingConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMatchmakingConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateMatchmakingConfiguration
@@ -1345,8 +1088,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateMatchmakingConfiguration", kwargs)
 
     def update_runtime_configuration(
-        self, **kwargs: Unpack[UpdateRuntimeConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateRuntimeConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuntimeConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuntimeConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateRuntimeConfiguration
@@ -1354,8 +1097,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateRuntimeConfiguration", kwargs)
 
     def update_script(
-        self, **kwargs: Unpack[UpdateScriptInputTypeDef]
-    ) -> TargetResults[UpdateScriptOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScriptInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateScriptOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateScript
@@ -1363,8 +1106,8 @@ class MultiRegionGameLift(MultiRegionClient):
         return self._call("UpdateScript", kwargs)
 
     def validate_matchmaking_rule_set(
-        self, **kwargs: Unpack[ValidateMatchmakingRuleSetInputTypeDef]
-    ) -> TargetResults[ValidateMatchmakingRuleSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateMatchmakingRuleSetInputTypeDef]
+    ) -> TargetResults[type_defs.ValidateMatchmakingRuleSetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ValidateMatchmakingRuleSet
@@ -1377,8 +1120,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFleetAttributesInputTypeDef],
-    ) -> TargetResults[DescribeFleetAttributesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetAttributesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeFleetAttributesOutputTypeDef]:
         """Every page of DescribeFleetAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1400,8 +1143,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFleetCapacityInputTypeDef],
-    ) -> TargetResults[DescribeFleetCapacityOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetCapacityInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeFleetCapacityOutputTypeDef]:
         """Every page of DescribeFleetCapacity in every target, merged per target
         (botocore's build_full_result).
 
@@ -1423,8 +1166,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFleetEventsInputTypeDef],
-    ) -> TargetResults[DescribeFleetEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetEventsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeFleetEventsOutputTypeDef]:
         """Every page of DescribeFleetEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1446,8 +1189,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef],
-    ) -> TargetResults[DescribeFleetUtilizationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetUtilizationInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeFleetUtilizationOutputTypeDef]:
         """Every page of DescribeFleetUtilization in every target, merged per target
         (botocore's build_full_result).
 
@@ -1469,8 +1212,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef],
-    ) -> TargetResults[DescribeGameServerInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameServerInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeGameServerInstancesOutputTypeDef]:
         """Every page of DescribeGameServerInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -1492,8 +1235,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef],
-    ) -> TargetResults[DescribeGameSessionDetailsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameSessionDetailsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeGameSessionDetailsOutputTypeDef]:
         """Every page of DescribeGameSessionDetails in every target, merged per
         target (botocore's build_full_result).
 
@@ -1515,8 +1258,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef],
-    ) -> TargetResults[DescribeGameSessionQueuesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameSessionQueuesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeGameSessionQueuesOutputTypeDef]:
         """Every page of DescribeGameSessionQueues in every target, merged per target
         (botocore's build_full_result).
 
@@ -1538,8 +1281,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGameSessionsInputTypeDef],
-    ) -> TargetResults[DescribeGameSessionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeGameSessionsOutputTypeDef]:
         """Every page of DescribeGameSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1561,8 +1304,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstancesInputTypeDef],
-    ) -> TargetResults[DescribeInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstancesOutputTypeDef]:
         """Every page of DescribeInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1584,8 +1327,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef],
-    ) -> TargetResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMatchmakingConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeMatchmakingConfigurationsOutputTypeDef]:
         """Every page of DescribeMatchmakingConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1607,8 +1350,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef],
-    ) -> TargetResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMatchmakingRuleSetsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeMatchmakingRuleSetsOutputTypeDef]:
         """Every page of DescribeMatchmakingRuleSets in every target, merged per
         target (botocore's build_full_result).
 
@@ -1630,8 +1373,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePlayerSessionsInputTypeDef],
-    ) -> TargetResults[DescribePlayerSessionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePlayerSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribePlayerSessionsOutputTypeDef]:
         """Every page of DescribePlayerSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1653,8 +1396,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef],
-    ) -> TargetResults[DescribeScalingPoliciesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPoliciesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeScalingPoliciesOutputTypeDef]:
         """Every page of DescribeScalingPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1676,8 +1419,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAliasesInputTypeDef],
-    ) -> TargetResults[ListAliasesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAliasesOutputTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1699,8 +1442,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBuildsInputTypeDef],
-    ) -> TargetResults[ListBuildsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBuildsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBuildsOutputTypeDef]:
         """Every page of ListBuilds in every target, merged per target (botocore's
         build_full_result).
 
@@ -1722,8 +1465,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComputeInputTypeDef],
-    ) -> TargetResults[ListComputeOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputeInputTypeDef],
+    ) -> TargetResults[type_defs.ListComputeOutputTypeDef]:
         """Every page of ListCompute in every target, merged per target (botocore's
         build_full_result).
 
@@ -1745,8 +1488,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContainerFleetsInputTypeDef],
-    ) -> TargetResults[ListContainerFleetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerFleetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListContainerFleetsOutputTypeDef]:
         """Every page of ListContainerFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1768,8 +1511,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef],
-    ) -> TargetResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerGroupDefinitionVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListContainerGroupDefinitionVersionsOutputTypeDef]:
         """Every page of ListContainerGroupDefinitionVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1791,8 +1534,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef],
-    ) -> TargetResults[ListContainerGroupDefinitionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerGroupDefinitionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListContainerGroupDefinitionsOutputTypeDef]:
         """Every page of ListContainerGroupDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1814,8 +1557,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetDeploymentsInputTypeDef],
-    ) -> TargetResults[ListFleetDeploymentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetDeploymentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFleetDeploymentsOutputTypeDef]:
         """Every page of ListFleetDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1837,8 +1580,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetsInputTypeDef],
-    ) -> TargetResults[ListFleetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFleetsOutputTypeDef]:
         """Every page of ListFleets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1860,8 +1603,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGameServerGroupsInputTypeDef],
-    ) -> TargetResults[ListGameServerGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGameServerGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListGameServerGroupsOutputTypeDef]:
         """Every page of ListGameServerGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1883,8 +1626,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGameServersInputTypeDef],
-    ) -> TargetResults[ListGameServersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGameServersInputTypeDef],
+    ) -> TargetResults[type_defs.ListGameServersOutputTypeDef]:
         """Every page of ListGameServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1906,8 +1649,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLocationsInputTypeDef],
-    ) -> TargetResults[ListLocationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLocationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLocationsOutputTypeDef]:
         """Every page of ListLocations in every target, merged per target (botocore's
         build_full_result).
 
@@ -1929,8 +1672,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScriptsInputTypeDef],
-    ) -> TargetResults[ListScriptsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListScriptsInputTypeDef],
+    ) -> TargetResults[type_defs.ListScriptsOutputTypeDef]:
         """Every page of ListScripts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1952,8 +1695,8 @@ class MultiRegionGameLift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchGameSessionsInputTypeDef],
-    ) -> TargetResults[SearchGameSessionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGameSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchGameSessionsOutputTypeDef]:
         """Every page of SearchGameSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1974,8 +1717,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFleetAttributesInputTypeDef],
-    ) -> Items[FleetAttributesTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetAttributesInputTypeDef],
+    ) -> Items[type_defs.FleetAttributesTypeDef]:
         """Each element of FleetAttributes in every page of DescribeFleetAttributes,
         from every target, as its page arrives (tagged with its target).
 
@@ -1990,8 +1733,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFleetCapacityInputTypeDef],
-    ) -> Items[FleetCapacityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetCapacityInputTypeDef],
+    ) -> Items[type_defs.FleetCapacityTypeDef]:
         """Each element of FleetCapacity in every page of DescribeFleetCapacity, from
         every target, as its page arrives (tagged with its target).
 
@@ -2006,8 +1749,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFleetEventsInputTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetEventsInputTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeFleetEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -2022,8 +1765,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef],
-    ) -> Items[FleetUtilizationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFleetUtilizationInputTypeDef],
+    ) -> Items[type_defs.FleetUtilizationTypeDef]:
         """Each element of FleetUtilization in every page of
         DescribeFleetUtilization, from every target, as its page arrives (tagged
         with its target).
@@ -2039,8 +1782,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef],
-    ) -> Items[GameServerInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameServerInstancesInputTypeDef],
+    ) -> Items[type_defs.GameServerInstanceTypeDef]:
         """Each element of GameServerInstances in every page of
         DescribeGameServerInstances, from every target, as its page arrives
         (tagged with its target).
@@ -2059,8 +1802,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef],
-    ) -> Items[GameSessionDetailTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameSessionDetailsInputTypeDef],
+    ) -> Items[type_defs.GameSessionDetailTypeDef]:
         """Each element of GameSessionDetails in every page of
         DescribeGameSessionDetails, from every target, as its page arrives (tagged
         with its target).
@@ -2079,8 +1822,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef],
-    ) -> Items[GameSessionQueueTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameSessionQueuesInputTypeDef],
+    ) -> Items[type_defs.GameSessionQueueTypeDef]:
         """Each element of GameSessionQueues in every page of
         DescribeGameSessionQueues, from every target, as its page arrives (tagged
         with its target).
@@ -2099,8 +1842,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGameSessionsInputTypeDef],
-    ) -> Items[GameSessionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGameSessionsInputTypeDef],
+    ) -> Items[type_defs.GameSessionTypeDef]:
         """Each element of GameSessions in every page of DescribeGameSessions, from
         every target, as its page arrives (tagged with its target).
 
@@ -2115,8 +1858,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstancesInputTypeDef],
-    ) -> Items[InstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancesInputTypeDef],
+    ) -> Items[type_defs.InstanceTypeDef]:
         """Each element of Instances in every page of DescribeInstances, from every
         target, as its page arrives (tagged with its target).
 
@@ -2131,8 +1874,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef],
-    ) -> Items[MatchmakingConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMatchmakingConfigurationsInputTypeDef],
+    ) -> Items[type_defs.MatchmakingConfigurationTypeDef]:
         """Each element of Configurations in every page of
         DescribeMatchmakingConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -2151,8 +1894,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef],
-    ) -> Items[MatchmakingRuleSetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMatchmakingRuleSetsInputTypeDef],
+    ) -> Items[type_defs.MatchmakingRuleSetTypeDef]:
         """Each element of RuleSets in every page of DescribeMatchmakingRuleSets,
         from every target, as its page arrives (tagged with its target).
 
@@ -2170,8 +1913,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePlayerSessionsInputTypeDef],
-    ) -> Items[PlayerSessionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePlayerSessionsInputTypeDef],
+    ) -> Items[type_defs.PlayerSessionTypeDef]:
         """Each element of PlayerSessions in every page of DescribePlayerSessions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2186,8 +1929,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef],
-    ) -> Items[ScalingPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScalingPoliciesInputTypeDef],
+    ) -> Items[type_defs.ScalingPolicyTypeDef]:
         """Each element of ScalingPolicies in every page of DescribeScalingPolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -2202,8 +1945,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAliasesInputTypeDef],
-    ) -> Items[AliasTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesInputTypeDef],
+    ) -> Items[type_defs.AliasTypeDef]:
         """Each element of Aliases in every page of ListAliases, from every target,
         as its page arrives (tagged with its target).
 
@@ -2218,8 +1961,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBuildsInputTypeDef],
-    ) -> Items[BuildTypeDef]:
+        **kwargs: Unpack[type_defs.ListBuildsInputTypeDef],
+    ) -> Items[type_defs.BuildTypeDef]:
         """Each element of Builds in every page of ListBuilds, from every target, as
         its page arrives (tagged with its target).
 
@@ -2234,8 +1977,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComputeInputTypeDef],
-    ) -> Items[ComputeTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputeInputTypeDef],
+    ) -> Items[type_defs.ComputeTypeDef]:
         """Each element of ComputeList in every page of ListCompute, from every
         target, as its page arrives (tagged with its target).
 
@@ -2250,8 +1993,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContainerFleetsInputTypeDef],
-    ) -> Items[ContainerFleetTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerFleetsInputTypeDef],
+    ) -> Items[type_defs.ContainerFleetTypeDef]:
         """Each element of ContainerFleets in every page of ListContainerFleets, from
         every target, as its page arrives (tagged with its target).
 
@@ -2266,8 +2009,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef],
-    ) -> Items[ContainerGroupDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerGroupDefinitionVersionsInputTypeDef],
+    ) -> Items[type_defs.ContainerGroupDefinitionTypeDef]:
         """Each element of ContainerGroupDefinitions in every page of
         ListContainerGroupDefinitionVersions, from every target, as its page
         arrives (tagged with its target).
@@ -2286,8 +2029,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef],
-    ) -> Items[ContainerGroupDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerGroupDefinitionsInputTypeDef],
+    ) -> Items[type_defs.ContainerGroupDefinitionTypeDef]:
         """Each element of ContainerGroupDefinitions in every page of
         ListContainerGroupDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -2306,8 +2049,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetDeploymentsInputTypeDef],
-    ) -> Items[FleetDeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetDeploymentsInputTypeDef],
+    ) -> Items[type_defs.FleetDeploymentTypeDef]:
         """Each element of FleetDeployments in every page of ListFleetDeployments,
         from every target, as its page arrives (tagged with its target).
 
@@ -2322,7 +2065,7 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListFleetsInputTypeDef],
     ) -> Items[str]:
         """Each element of FleetIds in every page of ListFleets, from every target,
         as its page arrives (tagged with its target).
@@ -2338,8 +2081,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGameServerGroupsInputTypeDef],
-    ) -> Items[GameServerGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListGameServerGroupsInputTypeDef],
+    ) -> Items[type_defs.GameServerGroupTypeDef]:
         """Each element of GameServerGroups in every page of ListGameServerGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -2354,8 +2097,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGameServersInputTypeDef],
-    ) -> Items[GameServerTypeDef]:
+        **kwargs: Unpack[type_defs.ListGameServersInputTypeDef],
+    ) -> Items[type_defs.GameServerTypeDef]:
         """Each element of GameServers in every page of ListGameServers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2370,8 +2113,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLocationsInputTypeDef],
-    ) -> Items[LocationModelTypeDef]:
+        **kwargs: Unpack[type_defs.ListLocationsInputTypeDef],
+    ) -> Items[type_defs.LocationModelTypeDef]:
         """Each element of Locations in every page of ListLocations, from every
         target, as its page arrives (tagged with its target).
 
@@ -2386,8 +2129,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScriptsInputTypeDef],
-    ) -> Items[ScriptTypeDef]:
+        **kwargs: Unpack[type_defs.ListScriptsInputTypeDef],
+    ) -> Items[type_defs.ScriptTypeDef]:
         """Each element of Scripts in every page of ListScripts, from every target,
         as its page arrives (tagged with its target).
 
@@ -2402,8 +2145,8 @@ class MultiRegionGameLift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchGameSessionsInputTypeDef],
-    ) -> Items[GameSessionTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGameSessionsInputTypeDef],
+    ) -> Items[type_defs.GameSessionTypeDef]:
         """Each element of GameSessions in every page of SearchGameSessions, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,56 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddStreamGroupLocationsInputTypeDef,
-        AddStreamGroupLocationsOutputTypeDef,
-        ApplicationSummaryTypeDef,
-        AssociateApplicationsInputTypeDef,
-        AssociateApplicationsOutputTypeDef,
-        CreateApplicationInputTypeDef,
-        CreateApplicationOutputTypeDef,
-        CreateStreamGroupInputTypeDef,
-        CreateStreamGroupOutputTypeDef,
-        CreateStreamSessionConnectionInputTypeDef,
-        CreateStreamSessionConnectionOutputTypeDef,
-        DeleteApplicationInputTypeDef,
-        DeleteStreamGroupInputTypeDef,
-        DisassociateApplicationsInputTypeDef,
-        DisassociateApplicationsOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportStreamSessionFilesInputTypeDef,
-        ExportStreamSessionFilesOutputTypeDef,
-        GetApplicationInputTypeDef,
-        GetApplicationOutputTypeDef,
-        GetStreamGroupInputTypeDef,
-        GetStreamGroupOutputTypeDef,
-        GetStreamSessionInputTypeDef,
-        GetStreamSessionOutputTypeDef,
-        ListApplicationsInputTypeDef,
-        ListApplicationsOutputTypeDef,
-        ListStreamGroupsInputTypeDef,
-        ListStreamGroupsOutputTypeDef,
-        ListStreamSessionsByAccountInputTypeDef,
-        ListStreamSessionsByAccountOutputTypeDef,
-        ListStreamSessionsInputTypeDef,
-        ListStreamSessionsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RemoveStreamGroupLocationsInputTypeDef,
-        StartStreamSessionInputTypeDef,
-        StartStreamSessionOutputTypeDef,
-        StreamGroupSummaryTypeDef,
-        StreamSessionSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TerminateStreamSessionInputTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationInputTypeDef,
-        UpdateApplicationOutputTypeDef,
-        UpdateStreamGroupInputTypeDef,
-        UpdateStreamGroupOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGameLiftStreams"]
 
@@ -76,8 +27,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_stream_group_locations(
-        self, **kwargs: Unpack[AddStreamGroupLocationsInputTypeDef]
-    ) -> TargetResults[AddStreamGroupLocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddStreamGroupLocationsInputTypeDef]
+    ) -> TargetResults[type_defs.AddStreamGroupLocationsOutputTypeDef]:
         """Add locations that can host stream sessions. To add a location, the stream
         group must be in ACTIVE status. You configure locations and their
         corresponding capacity for each stream group. Creating a stream group in a
@@ -89,8 +40,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("AddStreamGroupLocations", kwargs)
 
     def associate_applications(
-        self, **kwargs: Unpack[AssociateApplicationsInputTypeDef]
-    ) -> TargetResults[AssociateApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateApplicationsOutputTypeDef]:
         """When you associate, or link, an application with a stream group, then
         Amazon GameLift Streams can launch the application using the stream
         group's allocated compute resources. The stream group must be in ACTIVE
@@ -101,8 +52,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("AssociateApplications", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationInputTypeDef]
-    ) -> TargetResults[CreateApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationOutputTypeDef]:
         """Creates an application resource in Amazon GameLift Streams, which
         specifies the application content you want to stream, such as a game build
         or other software, and configures the settings to run it.
@@ -112,8 +63,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_stream_group(
-        self, **kwargs: Unpack[CreateStreamGroupInputTypeDef]
-    ) -> TargetResults[CreateStreamGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamGroupOutputTypeDef]:
         """Stream groups manage how Amazon GameLift Streams allocates resources and
         handles concurrent streams, allowing you to effectively manage capacity
         and costs. Within a stream group, you specify an application to stream,
@@ -127,8 +78,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("CreateStreamGroup", kwargs)
 
     def create_stream_session_connection(
-        self, **kwargs: Unpack[CreateStreamSessionConnectionInputTypeDef]
-    ) -> TargetResults[CreateStreamSessionConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamSessionConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamSessionConnectionOutputTypeDef]:
         """Enables clients to reconnect to a stream session while preserving all
         session state and data in the disconnected session. This reconnection
         process can be initiated when a stream session is in either
@@ -139,8 +90,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("CreateStreamSessionConnection", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Amazon GameLift Streams application resource. This
         also deletes the application content files stored with Amazon GameLift
         Streams. However, this does not delete the original files that you
@@ -153,8 +104,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_stream_group(
-        self, **kwargs: Unpack[DeleteStreamGroupInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamGroupInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes all compute resources and information related to a
         stream group. To delete a stream group, specify the unique stream group
         identifier. During the deletion process, the stream group's status is
@@ -169,8 +120,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("DeleteStreamGroup", kwargs)
 
     def disassociate_applications(
-        self, **kwargs: Unpack[DisassociateApplicationsInputTypeDef]
-    ) -> TargetResults[DisassociateApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateApplicationsOutputTypeDef]:
         """When you disassociate, or unlink, an application from a stream group, you
         can no longer stream this application by using that stream group's
         allocated compute resources. Any streams in process will continue until
@@ -185,8 +136,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("DisassociateApplications", kwargs)
 
     def export_stream_session_files(
-        self, **kwargs: Unpack[ExportStreamSessionFilesInputTypeDef]
-    ) -> TargetResults[ExportStreamSessionFilesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportStreamSessionFilesInputTypeDef]
+    ) -> TargetResults[type_defs.ExportStreamSessionFilesOutputTypeDef]:
         """Export the files that your application modifies or generates in a stream
         session, which can help you debug or verify your application. When your
         application runs, it generates output files such as logs, diagnostic
@@ -199,8 +150,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("ExportStreamSessionFiles", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationInputTypeDef]
-    ) -> TargetResults[GetApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationOutputTypeDef]:
         """Retrieves properties for an Amazon GameLift Streams application resource.
         Specify the ID of the application that you want to retrieve. If the
         operation is successful, it returns properties for the requested
@@ -211,8 +162,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_stream_group(
-        self, **kwargs: Unpack[GetStreamGroupInputTypeDef]
-    ) -> TargetResults[GetStreamGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamGroupInputTypeDef]
+    ) -> TargetResults[type_defs.GetStreamGroupOutputTypeDef]:
         """Retrieves properties for a Amazon GameLift Streams stream group resource.
         Specify the ID of the stream group that you want to retrieve. If the
         operation is successful, it returns properties for the requested stream
@@ -223,8 +174,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("GetStreamGroup", kwargs)
 
     def get_stream_session(
-        self, **kwargs: Unpack[GetStreamSessionInputTypeDef]
-    ) -> TargetResults[GetStreamSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamSessionInputTypeDef]
+    ) -> TargetResults[type_defs.GetStreamSessionOutputTypeDef]:
         """Retrieves properties for a Amazon GameLift Streams stream session
         resource. Specify the Amazon Resource Name (ARN) of the stream session
         that you want to retrieve and its stream group ARN. If the operation is
@@ -235,8 +186,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("GetStreamSession", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsInputTypeDef]
-    ) -> TargetResults[ListApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
         """Retrieves a list of all Amazon GameLift Streams applications that are
         associated with the Amazon Web Services account in use. This operation
         returns applications in all statuses, in no particular order. You can
@@ -247,8 +198,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_stream_groups(
-        self, **kwargs: Unpack[ListStreamGroupsInputTypeDef]
-    ) -> TargetResults[ListStreamGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamGroupsOutputTypeDef]:
         """Retrieves a list of all Amazon GameLift Streams stream groups that are
         associated with the Amazon Web Services account in use. This operation
         returns stream groups in all statuses, in no particular order. You can
@@ -259,8 +210,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("ListStreamGroups", kwargs)
 
     def list_stream_sessions(
-        self, **kwargs: Unpack[ListStreamSessionsInputTypeDef]
-    ) -> TargetResults[ListStreamSessionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamSessionsOutputTypeDef]:
         """Retrieves a list of Amazon GameLift Streams stream sessions that a stream
         group is hosting.
 
@@ -269,8 +220,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("ListStreamSessions", kwargs)
 
     def list_stream_sessions_by_account(
-        self, **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef]
-    ) -> TargetResults[ListStreamSessionsByAccountOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamSessionsByAccountInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamSessionsByAccountOutputTypeDef]:
         """Retrieves a list of Amazon GameLift Streams stream sessions that this user
         account has access to.
 
@@ -279,8 +230,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("ListStreamSessionsByAccount", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves all tags assigned to a Amazon GameLift Streams resource. To list
         tags for a resource, specify the ARN value for the resource.
 
@@ -289,8 +240,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def remove_stream_group_locations(
-        self, **kwargs: Unpack[RemoveStreamGroupLocationsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveStreamGroupLocationsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a set of remote locations from this stream group. To remove a
         location, the stream group must be in ACTIVE status. When you remove a
         location, Amazon GameLift Streams releases allocated compute resources in
@@ -304,8 +255,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("RemoveStreamGroupLocations", kwargs)
 
     def start_stream_session(
-        self, **kwargs: Unpack[StartStreamSessionInputTypeDef]
-    ) -> TargetResults[StartStreamSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartStreamSessionInputTypeDef]
+    ) -> TargetResults[type_defs.StartStreamSessionOutputTypeDef]:
         """This action initiates a new stream session and outputs connection
         information that clients can use to access the stream. A stream session
         refers to an instance of a stream that Amazon GameLift Streams transmits
@@ -317,8 +268,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("StartStreamSession", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags to a Amazon GameLift Streams resource. Use tags
         to organize Amazon Web Services resources for a range of purposes.
 
@@ -327,8 +278,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_stream_session(
-        self, **kwargs: Unpack[TerminateStreamSessionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateStreamSessionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently terminates an active stream session. When called, the stream
         session status changes to TERMINATING. You can terminate a stream session
         in any status except ACTIVATING. If the stream session is in ACTIVATING
@@ -339,8 +290,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("TerminateStreamSession", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a Amazon GameLift Streams resource. To
         remove tags, specify the Amazon GameLift Streams resource and a list of
         one or more tags to remove.
@@ -350,8 +301,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationInputTypeDef]
-    ) -> TargetResults[UpdateApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationOutputTypeDef]:
         """Updates the mutable configuration settings for a Amazon GameLift Streams
         application resource. You can change the Description,
         ApplicationLogOutputUri, and ApplicationLogPaths.
@@ -361,8 +312,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_stream_group(
-        self, **kwargs: Unpack[UpdateStreamGroupInputTypeDef]
-    ) -> TargetResults[UpdateStreamGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamGroupOutputTypeDef]:
         """Updates the configuration settings for an Amazon GameLift Streams stream
         group resource. To update a stream group, it must be in ACTIVE status. You
         can change the description, the set of locations, and the requested
@@ -379,8 +330,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> TargetResults[ListApplicationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -405,8 +356,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamGroupsInputTypeDef],
-    ) -> TargetResults[ListStreamGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamGroupsOutputTypeDef]:
         """Every page of ListStreamGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -431,8 +382,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamSessionsInputTypeDef],
-    ) -> TargetResults[ListStreamSessionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamSessionsOutputTypeDef]:
         """Every page of ListStreamSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -455,8 +406,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef],
-    ) -> TargetResults[ListStreamSessionsByAccountOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamSessionsByAccountInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamSessionsByAccountOutputTypeDef]:
         """Every page of ListStreamSessionsByAccount in every target, merged per
         target (botocore's build_full_result).
 
@@ -478,8 +429,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of Items in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -494,8 +445,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamGroupsInputTypeDef],
-    ) -> Items[StreamGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamGroupsInputTypeDef],
+    ) -> Items[type_defs.StreamGroupSummaryTypeDef]:
         """Each element of Items in every page of ListStreamGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -510,8 +461,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamSessionsInputTypeDef],
-    ) -> Items[StreamSessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamSessionsInputTypeDef],
+    ) -> Items[type_defs.StreamSessionSummaryTypeDef]:
         """Each element of Items in every page of ListStreamSessions, from every
         target, as its page arrives (tagged with its target).
 
@@ -526,8 +477,8 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef],
-    ) -> Items[StreamSessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamSessionsByAccountInputTypeDef],
+    ) -> Items[type_defs.StreamSessionSummaryTypeDef]:
         """Each element of Items in every page of ListStreamSessionsByAccount, from
         every target, as its page arrives (tagged with its target).
 
@@ -545,7 +496,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetApplicationInputTypeDef],
+        **kwargs: Unpack[type_defs.GetApplicationInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until an application is deleted
 
@@ -564,7 +515,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetApplicationInputTypeDef],
+        **kwargs: Unpack[type_defs.GetApplicationInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until an application is ready
 
@@ -583,7 +534,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetStreamGroupInputTypeDef],
+        **kwargs: Unpack[type_defs.GetStreamGroupInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until a stream group is active
 
@@ -602,7 +553,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetStreamGroupInputTypeDef],
+        **kwargs: Unpack[type_defs.GetStreamGroupInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until a stream group is deleted
 
@@ -621,7 +572,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetStreamSessionInputTypeDef],
+        **kwargs: Unpack[type_defs.GetStreamSessionInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until a stream session is active
 

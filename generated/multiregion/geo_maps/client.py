@@ -12,18 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetGlyphsRequestTypeDef,
-        GetGlyphsResponseTypeDef,
-        GetSpritesRequestTypeDef,
-        GetSpritesResponseTypeDef,
-        GetStaticMapRequestTypeDef,
-        GetStaticMapResponseTypeDef,
-        GetStyleDescriptorRequestTypeDef,
-        GetStyleDescriptorResponseTypeDef,
-        GetTileRequestTypeDef,
-        GetTileResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLocationServiceMapsV2"]
 
@@ -35,8 +24,8 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_glyphs(
-        self, **kwargs: Unpack[GetGlyphsRequestTypeDef]
-    ) -> TargetResults[GetGlyphsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGlyphsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGlyphsResponseTypeDef]:
         """GetGlyphs returns the map's glyphs.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetGlyphs
@@ -44,8 +33,8 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
         return self._call("GetGlyphs", kwargs)
 
     def get_sprites(
-        self, **kwargs: Unpack[GetSpritesRequestTypeDef]
-    ) -> TargetResults[GetSpritesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpritesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSpritesResponseTypeDef]:
         """GetSprites returns the map's sprites.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetSprites
@@ -53,8 +42,8 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
         return self._call("GetSprites", kwargs)
 
     def get_static_map(
-        self, **kwargs: Unpack[GetStaticMapRequestTypeDef]
-    ) -> TargetResults[GetStaticMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStaticMapRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStaticMapResponseTypeDef]:
         """This operation is not supported in ap-southeast-1 and ap-southeast-5
         regions for GrabMaps customers.
 
@@ -63,8 +52,8 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
         return self._call("GetStaticMap", kwargs)
 
     def get_style_descriptor(
-        self, **kwargs: Unpack[GetStyleDescriptorRequestTypeDef]
-    ) -> TargetResults[GetStyleDescriptorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStyleDescriptorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStyleDescriptorResponseTypeDef]:
         """GetStyleDescriptor returns information about the style.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetStyleDescriptor
@@ -72,8 +61,8 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
         return self._call("GetStyleDescriptor", kwargs)
 
     def get_tile(
-        self, **kwargs: Unpack[GetTileRequestTypeDef]
-    ) -> TargetResults[GetTileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTileResponseTypeDef]:
         """GetTile returns a tile. Map tiles are used by clients to render a map.
         They're addressed using a grid arrangement with an X coordinate, Y
         coordinate, and Z (zoom) level.

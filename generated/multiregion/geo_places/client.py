@@ -12,22 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AutocompleteRequestTypeDef,
-        AutocompleteResponseTypeDef,
-        GeocodeRequestTypeDef,
-        GeocodeResponseTypeDef,
-        GetPlaceRequestTypeDef,
-        GetPlaceResponseTypeDef,
-        ReverseGeocodeRequestTypeDef,
-        ReverseGeocodeResponseTypeDef,
-        SearchNearbyRequestTypeDef,
-        SearchNearbyResponseTypeDef,
-        SearchTextRequestTypeDef,
-        SearchTextResponseTypeDef,
-        SuggestRequestTypeDef,
-        SuggestResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLocationServicePlacesV2"]
 
@@ -41,8 +26,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def autocomplete(
-        self, **kwargs: Unpack[AutocompleteRequestTypeDef]
-    ) -> TargetResults[AutocompleteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AutocompleteRequestTypeDef]
+    ) -> TargetResults[type_defs.AutocompleteResponseTypeDef]:
         """Autocomplete completes potential places and addresses as the user types,
         based on the partial input. The API enhances the efficiency and accuracy
         of address by completing query based on a few entered keystrokes. It helps
@@ -56,8 +41,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         return self._call("Autocomplete", kwargs)
 
     def geocode(
-        self, **kwargs: Unpack[GeocodeRequestTypeDef]
-    ) -> TargetResults[GeocodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GeocodeRequestTypeDef]
+    ) -> TargetResults[type_defs.GeocodeResponseTypeDef]:
         """Geocode converts a textual address or place into geographic coordinates.
         You can obtain geographic coordinates, address component, and other
         related information. It supports flexible queries, including free-form
@@ -70,8 +55,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         return self._call("Geocode", kwargs)
 
     def get_place(
-        self, **kwargs: Unpack[GetPlaceRequestTypeDef]
-    ) -> TargetResults[GetPlaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlaceResponseTypeDef]:
         """GetPlace finds a place by its unique ID. A PlaceId is returned by other
         place operations.
 
@@ -80,8 +65,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         return self._call("GetPlace", kwargs)
 
     def reverse_geocode(
-        self, **kwargs: Unpack[ReverseGeocodeRequestTypeDef]
-    ) -> TargetResults[ReverseGeocodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReverseGeocodeRequestTypeDef]
+    ) -> TargetResults[type_defs.ReverseGeocodeResponseTypeDef]:
         """ReverseGeocode converts geographic coordinates into a human-readable
         address or place. You can obtain address component, and other related
         information such as place type, category, street information. The Reverse
@@ -95,8 +80,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         return self._call("ReverseGeocode", kwargs)
 
     def search_nearby(
-        self, **kwargs: Unpack[SearchNearbyRequestTypeDef]
-    ) -> TargetResults[SearchNearbyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchNearbyRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchNearbyResponseTypeDef]:
         """SearchNearby queries for points of interest within a radius from a central
         coordinates, returning place results with optional filters such as
         categories, business chains, food types and more. The API returns details
@@ -109,8 +94,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         return self._call("SearchNearby", kwargs)
 
     def search_text(
-        self, **kwargs: Unpack[SearchTextRequestTypeDef]
-    ) -> TargetResults[SearchTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTextRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTextResponseTypeDef]:
         """SearchText searches for geocode and place information. You can then
         complete a follow-up query suggested from the Suggest API via a query id.
 
@@ -119,8 +104,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         return self._call("SearchText", kwargs)
 
     def suggest(
-        self, **kwargs: Unpack[SuggestRequestTypeDef]
-    ) -> TargetResults[SuggestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SuggestRequestTypeDef]
+    ) -> TargetResults[type_defs.SuggestResponseTypeDef]:
         """Suggest provides intelligent predictions or recommendations based on the
         user's input or context, such as relevant places, points of interest,
         query terms or search category. It is designed to help users find places

@@ -12,18 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CalculateIsolinesRequestTypeDef,
-        CalculateIsolinesResponseTypeDef,
-        CalculateRouteMatrixRequestTypeDef,
-        CalculateRouteMatrixResponseTypeDef,
-        CalculateRoutesRequestTypeDef,
-        CalculateRoutesResponseTypeDef,
-        OptimizeWaypointsRequestTypeDef,
-        OptimizeWaypointsResponseTypeDef,
-        SnapToRoadsRequestTypeDef,
-        SnapToRoadsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLocationServiceRoutesV2"]
 
@@ -37,8 +26,8 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def calculate_isolines(
-        self, **kwargs: Unpack[CalculateIsolinesRequestTypeDef]
-    ) -> TargetResults[CalculateIsolinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CalculateIsolinesRequestTypeDef]
+    ) -> TargetResults[type_defs.CalculateIsolinesResponseTypeDef]:
         """Calculates areas that can be reached within specified time or distance
         thresholds from a given point. For example, you can use this operation to
         determine the area within a 30-minute drive of a store location, find
@@ -50,8 +39,8 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
         return self._call("CalculateIsolines", kwargs)
 
     def calculate_route_matrix(
-        self, **kwargs: Unpack[CalculateRouteMatrixRequestTypeDef]
-    ) -> TargetResults[CalculateRouteMatrixResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CalculateRouteMatrixRequestTypeDef]
+    ) -> TargetResults[type_defs.CalculateRouteMatrixResponseTypeDef]:
         """Use CalculateRouteMatrix to compute results for all pairs of Origins to
         Destinations. Each row corresponds to one entry in Origins. Each entry in
         the row corresponds to the route from that entry in Origins to an entry in
@@ -62,8 +51,8 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
         return self._call("CalculateRouteMatrix", kwargs)
 
     def calculate_routes(
-        self, **kwargs: Unpack[CalculateRoutesRequestTypeDef]
-    ) -> TargetResults[CalculateRoutesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CalculateRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.CalculateRoutesResponseTypeDef]:
         """CalculateRoutes computes routes given the following required parameters:
         Origin and Destination.
 
@@ -72,8 +61,8 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
         return self._call("CalculateRoutes", kwargs)
 
     def optimize_waypoints(
-        self, **kwargs: Unpack[OptimizeWaypointsRequestTypeDef]
-    ) -> TargetResults[OptimizeWaypointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.OptimizeWaypointsRequestTypeDef]
+    ) -> TargetResults[type_defs.OptimizeWaypointsResponseTypeDef]:
         """OptimizeWaypoints calculates the optimal order to travel between a set of
         waypoints to minimize either the travel time or the distance travelled
         during the journey, based on road network restrictions and the traffic
@@ -84,8 +73,8 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
         return self._call("OptimizeWaypoints", kwargs)
 
     def snap_to_roads(
-        self, **kwargs: Unpack[SnapToRoadsRequestTypeDef]
-    ) -> TargetResults[SnapToRoadsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SnapToRoadsRequestTypeDef]
+    ) -> TargetResults[type_defs.SnapToRoadsResponseTypeDef]:
         """SnapToRoads matches GPS trace to roads most likely traveled on.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-routes-2020-11-19/SnapToRoads

@@ -15,66 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AbortMultipartUploadInputTypeDef,
-        AbortVaultLockInputTypeDef,
-        AddTagsToVaultInputTypeDef,
-        ArchiveCreationOutputTypeDef,
-        CompleteMultipartUploadInputTypeDef,
-        CompleteVaultLockInputTypeDef,
-        CreateVaultInputTypeDef,
-        CreateVaultOutputTypeDef,
-        DeleteArchiveInputTypeDef,
-        DeleteVaultAccessPolicyInputTypeDef,
-        DeleteVaultInputTypeDef,
-        DeleteVaultNotificationsInputTypeDef,
-        DescribeJobInputTypeDef,
-        DescribeVaultInputTypeDef,
-        DescribeVaultOutputResponseTypeDef,
-        DescribeVaultOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetDataRetrievalPolicyInputTypeDef,
-        GetDataRetrievalPolicyOutputTypeDef,
-        GetJobOutputInputTypeDef,
-        GetJobOutputOutputTypeDef,
-        GetVaultAccessPolicyInputTypeDef,
-        GetVaultAccessPolicyOutputTypeDef,
-        GetVaultLockInputTypeDef,
-        GetVaultLockOutputTypeDef,
-        GetVaultNotificationsInputTypeDef,
-        GetVaultNotificationsOutputTypeDef,
-        GlacierJobDescriptionResponseTypeDef,
-        GlacierJobDescriptionTypeDef,
-        InitiateJobInputTypeDef,
-        InitiateJobOutputTypeDef,
-        InitiateMultipartUploadInputTypeDef,
-        InitiateMultipartUploadOutputTypeDef,
-        InitiateVaultLockInputTypeDef,
-        InitiateVaultLockOutputTypeDef,
-        ListJobsInputTypeDef,
-        ListJobsOutputTypeDef,
-        ListMultipartUploadsInputTypeDef,
-        ListMultipartUploadsOutputTypeDef,
-        ListPartsInputTypeDef,
-        ListPartsOutputTypeDef,
-        ListProvisionedCapacityInputTypeDef,
-        ListProvisionedCapacityOutputTypeDef,
-        ListTagsForVaultInputTypeDef,
-        ListTagsForVaultOutputTypeDef,
-        ListVaultsInputTypeDef,
-        ListVaultsOutputTypeDef,
-        PartListElementTypeDef,
-        PurchaseProvisionedCapacityInputTypeDef,
-        PurchaseProvisionedCapacityOutputTypeDef,
-        RemoveTagsFromVaultInputTypeDef,
-        SetDataRetrievalPolicyInputTypeDef,
-        SetVaultAccessPolicyInputTypeDef,
-        SetVaultNotificationsInputTypeDef,
-        UploadArchiveInputTypeDef,
-        UploadListElementTypeDef,
-        UploadMultipartPartInputTypeDef,
-        UploadMultipartPartOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGlacier"]
 
@@ -86,8 +27,8 @@ class MultiRegionGlacier(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def abort_multipart_upload(
-        self, **kwargs: Unpack[AbortMultipartUploadInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AbortMultipartUploadInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation aborts a multipart upload identified by the upload ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/AbortMultipartUpload
@@ -95,8 +36,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("AbortMultipartUpload", kwargs)
 
     def abort_vault_lock(
-        self, **kwargs: Unpack[AbortVaultLockInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AbortVaultLockInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation aborts the vault locking process if the vault lock is not
         in the Locked state. If the vault lock is in the Locked state when this
         operation is requested, the operation returns an AccessDeniedException
@@ -108,8 +49,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("AbortVaultLock", kwargs)
 
     def add_tags_to_vault(
-        self, **kwargs: Unpack[AddTagsToVaultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToVaultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation adds the specified tags to a vault. Each tag is composed of
         a key and a value. Each vault can have up to 10 tags. If your request
         would cause the tag limit for the vault to be exceeded, the operation
@@ -122,8 +63,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("AddTagsToVault", kwargs)
 
     def complete_multipart_upload(
-        self, **kwargs: Unpack[CompleteMultipartUploadInputTypeDef]
-    ) -> TargetResults[ArchiveCreationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteMultipartUploadInputTypeDef]
+    ) -> TargetResults[type_defs.ArchiveCreationOutputTypeDef]:
         """You call this operation to inform Amazon Glacier (Glacier) that all the
         archive parts have been uploaded and that Glacier can now assemble the
         archive from the uploaded parts. After assembling and saving the archive
@@ -138,8 +79,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("CompleteMultipartUpload", kwargs)
 
     def complete_vault_lock(
-        self, **kwargs: Unpack[CompleteVaultLockInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteVaultLockInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation completes the vault locking process by transitioning the
         vault lock from the InProgress state to the Locked state, which causes the
         vault lock policy to become unchangeable. A vault lock is put into the
@@ -152,8 +93,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("CompleteVaultLock", kwargs)
 
     def create_vault(
-        self, **kwargs: Unpack[CreateVaultInputTypeDef]
-    ) -> TargetResults[CreateVaultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVaultInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVaultOutputTypeDef]:
         """This operation creates a new vault with the specified name. The name of
         the vault must be unique within a region for an AWS account. You can
         create up to 1,000 vaults per account. If you need to create more vaults,
@@ -164,8 +105,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("CreateVault", kwargs)
 
     def delete_archive(
-        self, **kwargs: Unpack[DeleteArchiveInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteArchiveInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes an archive from a vault. Subsequent requests to
         initiate a retrieval of this archive will fail.
 
@@ -174,8 +115,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("DeleteArchive", kwargs)
 
     def delete_vault(
-        self, **kwargs: Unpack[DeleteVaultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVaultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes a vault. Amazon Glacier will delete a vault only if
         there are no archives in the vault as of the last inventory and there have
         been no writes to the vault since the last inventory. If either of these
@@ -191,8 +132,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("DeleteVault", kwargs)
 
     def delete_vault_access_policy(
-        self, **kwargs: Unpack[DeleteVaultAccessPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVaultAccessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes the access policy associated with the specified
         vault. The operation is eventually consistent; that is, it might take some
         time for Amazon Glacier to completely remove the access policy, and you
@@ -204,8 +145,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("DeleteVaultAccessPolicy", kwargs)
 
     def delete_vault_notifications(
-        self, **kwargs: Unpack[DeleteVaultNotificationsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVaultNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes the notification configuration set for a vault. The
         operation is eventually consistent; that is, it might take some time for
         Amazon Glacier to completely disable the notifications and you might still
@@ -217,8 +158,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("DeleteVaultNotifications", kwargs)
 
     def describe_job(
-        self, **kwargs: Unpack[DescribeJobInputTypeDef]
-    ) -> TargetResults[GlacierJobDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobInputTypeDef]
+    ) -> TargetResults[type_defs.GlacierJobDescriptionResponseTypeDef]:
         """This operation returns information about a job you previously initiated,
         including the job initiation date, the user who initiated the job, the job
         status code/message and the Amazon SNS topic to notify after Amazon
@@ -230,8 +171,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("DescribeJob", kwargs)
 
     def describe_vault(
-        self, **kwargs: Unpack[DescribeVaultInputTypeDef]
-    ) -> TargetResults[DescribeVaultOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVaultInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVaultOutputResponseTypeDef]:
         """This operation returns information about a vault, including the vault's
         Amazon Resource Name (ARN), the date the vault was created, the number of
         archives it contains, and the total size of all the archives in the vault.
@@ -248,8 +189,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("DescribeVault", kwargs)
 
     def get_data_retrieval_policy(
-        self, **kwargs: Unpack[GetDataRetrievalPolicyInputTypeDef]
-    ) -> TargetResults[GetDataRetrievalPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataRetrievalPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataRetrievalPolicyOutputTypeDef]:
         """This operation returns the current data retrieval policy for the account
         and region specified in the GET request. For more information about data
         retrieval policies, see Amazon Glacier Data Retrieval Policies.
@@ -259,8 +200,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("GetDataRetrievalPolicy", kwargs)
 
     def get_job_output(
-        self, **kwargs: Unpack[GetJobOutputInputTypeDef]
-    ) -> TargetResults[GetJobOutputOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobOutputInputTypeDef]
+    ) -> TargetResults[type_defs.GetJobOutputOutputTypeDef]:
         """This operation downloads the output of the job you initiated using
         InitiateJob. Depending on the job type you specified when you initiated
         the job, the output will be either the content of an archive or a vault
@@ -271,8 +212,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("GetJobOutput", kwargs)
 
     def get_vault_access_policy(
-        self, **kwargs: Unpack[GetVaultAccessPolicyInputTypeDef]
-    ) -> TargetResults[GetVaultAccessPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVaultAccessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetVaultAccessPolicyOutputTypeDef]:
         """This operation retrieves the access-policy subresource set on the vault;
         for more information on setting this subresource, see Set Vault Access
         Policy (PUT access-policy). If there is no access policy set on the vault,
@@ -285,8 +226,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("GetVaultAccessPolicy", kwargs)
 
     def get_vault_lock(
-        self, **kwargs: Unpack[GetVaultLockInputTypeDef]
-    ) -> TargetResults[GetVaultLockOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVaultLockInputTypeDef]
+    ) -> TargetResults[type_defs.GetVaultLockOutputTypeDef]:
         """This operation retrieves the following attributes from the lock-policy
         subresource set on the specified vault:
         - The vault lock policy set on the vault.
@@ -300,8 +241,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("GetVaultLock", kwargs)
 
     def get_vault_notifications(
-        self, **kwargs: Unpack[GetVaultNotificationsInputTypeDef]
-    ) -> TargetResults[GetVaultNotificationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVaultNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.GetVaultNotificationsOutputTypeDef]:
         """This operation retrieves the notification-configuration subresource of the
         specified vault.
 
@@ -310,8 +251,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("GetVaultNotifications", kwargs)
 
     def initiate_job(
-        self, **kwargs: Unpack[InitiateJobInputTypeDef]
-    ) -> TargetResults[InitiateJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateJobInputTypeDef]
+    ) -> TargetResults[type_defs.InitiateJobOutputTypeDef]:
         """This operation initiates a job of the specified type, which can be a
         select, an archival retrieval, or a vault retrieval. For more information
         about using this operation, see the documentation for the underlying REST
@@ -322,8 +263,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("InitiateJob", kwargs)
 
     def initiate_multipart_upload(
-        self, **kwargs: Unpack[InitiateMultipartUploadInputTypeDef]
-    ) -> TargetResults[InitiateMultipartUploadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateMultipartUploadInputTypeDef]
+    ) -> TargetResults[type_defs.InitiateMultipartUploadOutputTypeDef]:
         """This operation initiates a multipart upload. Amazon Glacier creates a
         multipart upload resource and returns its ID in the response. The
         multipart upload ID is used in subsequent requests to upload parts of an
@@ -334,8 +275,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("InitiateMultipartUpload", kwargs)
 
     def initiate_vault_lock(
-        self, **kwargs: Unpack[InitiateVaultLockInputTypeDef]
-    ) -> TargetResults[InitiateVaultLockOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateVaultLockInputTypeDef]
+    ) -> TargetResults[type_defs.InitiateVaultLockOutputTypeDef]:
         """This operation initiates the vault locking process by doing the following:
         - Installing a vault lock policy on the specified vault.
         - Setting the lock state of vault lock to InProgress.
@@ -347,8 +288,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("InitiateVaultLock", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsInputTypeDef]
-    ) -> TargetResults[ListJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListJobsOutputTypeDef]:
         """This operation lists jobs for a vault, including jobs that are in-progress
         and jobs that have recently finished. The List Job operation returns a
         list of these jobs sorted by job initiation time.
@@ -358,8 +299,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_multipart_uploads(
-        self, **kwargs: Unpack[ListMultipartUploadsInputTypeDef]
-    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultipartUploadsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMultipartUploadsOutputTypeDef]:
         """This operation lists in-progress multipart uploads for the specified
         vault. An in-progress multipart upload is a multipart upload that has been
         initiated by an InitiateMultipartUpload request, but has not yet been
@@ -371,8 +312,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("ListMultipartUploads", kwargs)
 
     def list_parts(
-        self, **kwargs: Unpack[ListPartsInputTypeDef]
-    ) -> TargetResults[ListPartsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPartsOutputTypeDef]:
         """This operation lists the parts of an archive that have been uploaded in a
         specific multipart upload. You can make this request at any time during an
         in-progress multipart upload before you complete the upload (see
@@ -385,8 +326,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("ListParts", kwargs)
 
     def list_provisioned_capacity(
-        self, **kwargs: Unpack[ListProvisionedCapacityInputTypeDef]
-    ) -> TargetResults[ListProvisionedCapacityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisionedCapacityInputTypeDef]
+    ) -> TargetResults[type_defs.ListProvisionedCapacityOutputTypeDef]:
         """This operation lists the provisioned capacity units for the specified AWS
         account.
 
@@ -395,8 +336,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("ListProvisionedCapacity", kwargs)
 
     def list_tags_for_vault(
-        self, **kwargs: Unpack[ListTagsForVaultInputTypeDef]
-    ) -> TargetResults[ListTagsForVaultOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForVaultInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForVaultOutputTypeDef]:
         """This operation lists all the tags attached to a vault. The operation
         returns an empty map if there are no tags. For more information about
         tags, see Tagging Amazon Glacier Resources.
@@ -406,8 +347,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("ListTagsForVault", kwargs)
 
     def list_vaults(
-        self, **kwargs: Unpack[ListVaultsInputTypeDef]
-    ) -> TargetResults[ListVaultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVaultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListVaultsOutputTypeDef]:
         """This operation lists all vaults owned by the calling user's account. The
         list returned in the response is ASCII-sorted by vault name.
 
@@ -416,8 +357,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("ListVaults", kwargs)
 
     def purchase_provisioned_capacity(
-        self, **kwargs: Unpack[PurchaseProvisionedCapacityInputTypeDef]
-    ) -> TargetResults[PurchaseProvisionedCapacityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseProvisionedCapacityInputTypeDef]
+    ) -> TargetResults[type_defs.PurchaseProvisionedCapacityOutputTypeDef]:
         """This operation purchases a provisioned capacity unit for an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/PurchaseProvisionedCapacity
@@ -425,8 +366,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("PurchaseProvisionedCapacity", kwargs)
 
     def remove_tags_from_vault(
-        self, **kwargs: Unpack[RemoveTagsFromVaultInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromVaultInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation removes one or more tags from the set of tags attached to a
         vault. For more information about tags, see Tagging Amazon Glacier
         Resources. This operation is idempotent. The operation will be successful,
@@ -437,8 +378,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("RemoveTagsFromVault", kwargs)
 
     def set_data_retrieval_policy(
-        self, **kwargs: Unpack[SetDataRetrievalPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDataRetrievalPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation sets and then enacts a data retrieval policy in the region
         specified in the PUT request. You can set one policy per region for an AWS
         account. The policy is enacted within a few minutes of a successful PUT
@@ -449,8 +390,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("SetDataRetrievalPolicy", kwargs)
 
     def set_vault_access_policy(
-        self, **kwargs: Unpack[SetVaultAccessPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetVaultAccessPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation configures an access policy for a vault and will overwrite
         an existing policy. To configure a vault access policy, send a PUT request
         to the access-policy subresource of the vault. An access policy is
@@ -464,8 +405,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("SetVaultAccessPolicy", kwargs)
 
     def set_vault_notifications(
-        self, **kwargs: Unpack[SetVaultNotificationsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetVaultNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation configures notifications that will be sent when specific
         events happen to a vault. By default, you don't get any notifications.
 
@@ -474,8 +415,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("SetVaultNotifications", kwargs)
 
     def upload_archive(
-        self, **kwargs: Unpack[UploadArchiveInputTypeDef]
-    ) -> TargetResults[ArchiveCreationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadArchiveInputTypeDef]
+    ) -> TargetResults[type_defs.ArchiveCreationOutputTypeDef]:
         """This operation adds an archive to a vault. This is a synchronous
         operation, and for a successful upload, your data is durably persisted.
         Amazon Glacier returns the archive ID in the x-amz-archive-id header of
@@ -486,8 +427,8 @@ class MultiRegionGlacier(MultiRegionClient):
         return self._call("UploadArchive", kwargs)
 
     def upload_multipart_part(
-        self, **kwargs: Unpack[UploadMultipartPartInputTypeDef]
-    ) -> TargetResults[UploadMultipartPartOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadMultipartPartInputTypeDef]
+    ) -> TargetResults[type_defs.UploadMultipartPartOutputTypeDef]:
         """This operation uploads a part of an archive. You can upload archive parts
         in any order. You can also upload them in parallel. You can upload up to
         10,000 parts for a multipart upload.
@@ -502,8 +443,8 @@ class MultiRegionGlacier(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsInputTypeDef],
-    ) -> TargetResults[ListJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListJobsOutputTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -527,8 +468,8 @@ class MultiRegionGlacier(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultipartUploadsInputTypeDef],
-    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultipartUploadsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMultipartUploadsOutputTypeDef]:
         """Every page of ListMultipartUploads in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,8 +495,8 @@ class MultiRegionGlacier(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPartsInputTypeDef],
-    ) -> TargetResults[ListPartsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPartsOutputTypeDef]:
         """Every page of ListParts in every target, merged per target (botocore's
         build_full_result).
 
@@ -582,8 +523,8 @@ class MultiRegionGlacier(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVaultsInputTypeDef],
-    ) -> TargetResults[ListVaultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVaultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListVaultsOutputTypeDef]:
         """Every page of ListVaults in every target, merged per target (botocore's
         build_full_result).
 
@@ -605,8 +546,8 @@ class MultiRegionGlacier(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsInputTypeDef],
-    ) -> Items[GlacierJobDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsInputTypeDef],
+    ) -> Items[type_defs.GlacierJobDescriptionTypeDef]:
         """Each element of JobList in every page of ListJobs, from every target, as
         its page arrives (tagged with its target).
 
@@ -619,8 +560,8 @@ class MultiRegionGlacier(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultipartUploadsInputTypeDef],
-    ) -> Items[UploadListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultipartUploadsInputTypeDef],
+    ) -> Items[type_defs.UploadListElementTypeDef]:
         """Each element of UploadsList in every page of ListMultipartUploads, from
         every target, as its page arrives (tagged with its target).
 
@@ -635,8 +576,8 @@ class MultiRegionGlacier(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPartsInputTypeDef],
-    ) -> Items[PartListElementTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartsInputTypeDef],
+    ) -> Items[type_defs.PartListElementTypeDef]:
         """Each element of Parts in every page of ListParts, from every target, as
         its page arrives (tagged with its target).
 
@@ -651,8 +592,8 @@ class MultiRegionGlacier(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVaultsInputTypeDef],
-    ) -> Items[DescribeVaultOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVaultsInputTypeDef],
+    ) -> Items[type_defs.DescribeVaultOutputTypeDef]:
         """Each element of VaultList in every page of ListVaults, from every target,
         as its page arrives (tagged with its target).
 
@@ -667,7 +608,7 @@ class MultiRegionGlacier(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVaultInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVaultInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until VaultExists.
 
@@ -684,7 +625,7 @@ class MultiRegionGlacier(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeVaultInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeVaultInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until VaultNotExists.
 

@@ -15,120 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceleratorTypeDef,
-        AddCustomRoutingEndpointsRequestTypeDef,
-        AddCustomRoutingEndpointsResponseTypeDef,
-        AddEndpointsRequestTypeDef,
-        AddEndpointsResponseTypeDef,
-        AdvertiseByoipCidrRequestTypeDef,
-        AdvertiseByoipCidrResponseTypeDef,
-        AllowCustomRoutingTrafficRequestTypeDef,
-        AttachmentTypeDef,
-        ByoipCidrTypeDef,
-        CreateAcceleratorRequestTypeDef,
-        CreateAcceleratorResponseTypeDef,
-        CreateCrossAccountAttachmentRequestTypeDef,
-        CreateCrossAccountAttachmentResponseTypeDef,
-        CreateCustomRoutingAcceleratorRequestTypeDef,
-        CreateCustomRoutingAcceleratorResponseTypeDef,
-        CreateCustomRoutingEndpointGroupRequestTypeDef,
-        CreateCustomRoutingEndpointGroupResponseTypeDef,
-        CreateCustomRoutingListenerRequestTypeDef,
-        CreateCustomRoutingListenerResponseTypeDef,
-        CreateEndpointGroupRequestTypeDef,
-        CreateEndpointGroupResponseTypeDef,
-        CreateListenerRequestTypeDef,
-        CreateListenerResponseTypeDef,
-        CrossAccountResourceTypeDef,
-        CustomRoutingAcceleratorTypeDef,
-        CustomRoutingEndpointGroupTypeDef,
-        CustomRoutingListenerTypeDef,
-        DeleteAcceleratorRequestTypeDef,
-        DeleteCrossAccountAttachmentRequestTypeDef,
-        DeleteCustomRoutingAcceleratorRequestTypeDef,
-        DeleteCustomRoutingEndpointGroupRequestTypeDef,
-        DeleteCustomRoutingListenerRequestTypeDef,
-        DeleteEndpointGroupRequestTypeDef,
-        DeleteListenerRequestTypeDef,
-        DenyCustomRoutingTrafficRequestTypeDef,
-        DeprovisionByoipCidrRequestTypeDef,
-        DeprovisionByoipCidrResponseTypeDef,
-        DescribeAcceleratorAttributesRequestTypeDef,
-        DescribeAcceleratorAttributesResponseTypeDef,
-        DescribeAcceleratorRequestTypeDef,
-        DescribeAcceleratorResponseTypeDef,
-        DescribeCrossAccountAttachmentRequestTypeDef,
-        DescribeCrossAccountAttachmentResponseTypeDef,
-        DescribeCustomRoutingAcceleratorAttributesRequestTypeDef,
-        DescribeCustomRoutingAcceleratorAttributesResponseTypeDef,
-        DescribeCustomRoutingAcceleratorRequestTypeDef,
-        DescribeCustomRoutingAcceleratorResponseTypeDef,
-        DescribeCustomRoutingEndpointGroupRequestTypeDef,
-        DescribeCustomRoutingEndpointGroupResponseTypeDef,
-        DescribeCustomRoutingListenerRequestTypeDef,
-        DescribeCustomRoutingListenerResponseTypeDef,
-        DescribeEndpointGroupRequestTypeDef,
-        DescribeEndpointGroupResponseTypeDef,
-        DescribeListenerRequestTypeDef,
-        DescribeListenerResponseTypeDef,
-        DestinationPortMappingTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EndpointGroupTypeDef,
-        ListAcceleratorsRequestTypeDef,
-        ListAcceleratorsResponseTypeDef,
-        ListByoipCidrsRequestTypeDef,
-        ListByoipCidrsResponseTypeDef,
-        ListCrossAccountAttachmentsRequestTypeDef,
-        ListCrossAccountAttachmentsResponseTypeDef,
-        ListCrossAccountResourceAccountsResponseTypeDef,
-        ListCrossAccountResourcesRequestTypeDef,
-        ListCrossAccountResourcesResponseTypeDef,
-        ListCustomRoutingAcceleratorsRequestTypeDef,
-        ListCustomRoutingAcceleratorsResponseTypeDef,
-        ListCustomRoutingEndpointGroupsRequestTypeDef,
-        ListCustomRoutingEndpointGroupsResponseTypeDef,
-        ListCustomRoutingListenersRequestTypeDef,
-        ListCustomRoutingListenersResponseTypeDef,
-        ListCustomRoutingPortMappingsByDestinationRequestTypeDef,
-        ListCustomRoutingPortMappingsByDestinationResponseTypeDef,
-        ListCustomRoutingPortMappingsRequestTypeDef,
-        ListCustomRoutingPortMappingsResponseTypeDef,
-        ListEndpointGroupsRequestTypeDef,
-        ListEndpointGroupsResponseTypeDef,
-        ListListenersRequestTypeDef,
-        ListListenersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListenerTypeDef,
-        PortMappingTypeDef,
-        ProvisionByoipCidrRequestTypeDef,
-        ProvisionByoipCidrResponseTypeDef,
-        RemoveCustomRoutingEndpointsRequestTypeDef,
-        RemoveEndpointsRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAcceleratorAttributesRequestTypeDef,
-        UpdateAcceleratorAttributesResponseTypeDef,
-        UpdateAcceleratorRequestTypeDef,
-        UpdateAcceleratorResponseTypeDef,
-        UpdateCrossAccountAttachmentRequestTypeDef,
-        UpdateCrossAccountAttachmentResponseTypeDef,
-        UpdateCustomRoutingAcceleratorAttributesRequestTypeDef,
-        UpdateCustomRoutingAcceleratorAttributesResponseTypeDef,
-        UpdateCustomRoutingAcceleratorRequestTypeDef,
-        UpdateCustomRoutingAcceleratorResponseTypeDef,
-        UpdateCustomRoutingListenerRequestTypeDef,
-        UpdateCustomRoutingListenerResponseTypeDef,
-        UpdateEndpointGroupRequestTypeDef,
-        UpdateEndpointGroupResponseTypeDef,
-        UpdateListenerRequestTypeDef,
-        UpdateListenerResponseTypeDef,
-        WithdrawByoipCidrRequestTypeDef,
-        WithdrawByoipCidrResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGlobalAccelerator"]
 
@@ -140,8 +27,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_custom_routing_endpoints(
-        self, **kwargs: Unpack[AddCustomRoutingEndpointsRequestTypeDef]
-    ) -> TargetResults[AddCustomRoutingEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddCustomRoutingEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddCustomRoutingEndpointsResponseTypeDef]:
         """Associate a virtual private cloud (VPC) subnet endpoint with your custom
         routing accelerator.
 
@@ -150,8 +37,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("AddCustomRoutingEndpoints", kwargs)
 
     def add_endpoints(
-        self, **kwargs: Unpack[AddEndpointsRequestTypeDef]
-    ) -> TargetResults[AddEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddEndpointsResponseTypeDef]:
         """Add endpoints to an endpoint group. The AddEndpoints API operation is the
         recommended option for adding endpoints. The alternative options are to
         add endpoints when you create an endpoint group (with the
@@ -163,8 +50,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("AddEndpoints", kwargs)
 
     def advertise_byoip_cidr(
-        self, **kwargs: Unpack[AdvertiseByoipCidrRequestTypeDef]
-    ) -> TargetResults[AdvertiseByoipCidrResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AdvertiseByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.AdvertiseByoipCidrResponseTypeDef]:
         """Advertises an IPv4 address range that is provisioned for use with your
         Amazon Web Services resources through bring your own IP addresses (BYOIP).
         It can take a few minutes before traffic to the specified addresses starts
@@ -175,8 +62,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("AdvertiseByoipCidr", kwargs)
 
     def allow_custom_routing_traffic(
-        self, **kwargs: Unpack[AllowCustomRoutingTrafficRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllowCustomRoutingTrafficRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Specify the Amazon EC2 instance (destination) IP addresses and ports for a
         VPC subnet endpoint that can receive traffic for a custom routing
         accelerator. You can allow traffic to all destinations in the subnet
@@ -189,8 +76,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("AllowCustomRoutingTraffic", kwargs)
 
     def create_accelerator(
-        self, **kwargs: Unpack[CreateAcceleratorRequestTypeDef]
-    ) -> TargetResults[CreateAcceleratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAcceleratorResponseTypeDef]:
         """Create an accelerator. An accelerator includes one or more listeners that
         process inbound connections and direct traffic to one or more endpoint
         groups, each of which includes endpoints, such as Network Load Balancers.
@@ -200,8 +87,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateAccelerator", kwargs)
 
     def create_cross_account_attachment(
-        self, **kwargs: Unpack[CreateCrossAccountAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateCrossAccountAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCrossAccountAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCrossAccountAttachmentResponseTypeDef]:
         """Create a cross-account attachment in Global Accelerator. You create a
         cross-account attachment to specify the principals who have permission to
         work with resources in accelerators in their own account. You specify, in
@@ -212,8 +99,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateCrossAccountAttachment", kwargs)
 
     def create_custom_routing_accelerator(
-        self, **kwargs: Unpack[CreateCustomRoutingAcceleratorRequestTypeDef]
-    ) -> TargetResults[CreateCustomRoutingAcceleratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomRoutingAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomRoutingAcceleratorResponseTypeDef]:
         """Create a custom routing accelerator. A custom routing accelerator directs
         traffic to one of possibly thousands of Amazon EC2 instance destinations
         running in a single or multiple virtual private clouds (VPC) subnet
@@ -224,8 +111,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateCustomRoutingAccelerator", kwargs)
 
     def create_custom_routing_endpoint_group(
-        self, **kwargs: Unpack[CreateCustomRoutingEndpointGroupRequestTypeDef]
-    ) -> TargetResults[CreateCustomRoutingEndpointGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomRoutingEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomRoutingEndpointGroupResponseTypeDef]:
         """Create an endpoint group for the specified listener for a custom routing
         accelerator. An endpoint group is a collection of endpoints in one Amazon
         Web Services Region.
@@ -235,8 +122,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateCustomRoutingEndpointGroup", kwargs)
 
     def create_custom_routing_listener(
-        self, **kwargs: Unpack[CreateCustomRoutingListenerRequestTypeDef]
-    ) -> TargetResults[CreateCustomRoutingListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomRoutingListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomRoutingListenerResponseTypeDef]:
         """Create a listener to process inbound connections from clients to a custom
         routing accelerator. Connections arrive to assigned static IP addresses on
         the port range that you specify.
@@ -246,8 +133,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateCustomRoutingListener", kwargs)
 
     def create_endpoint_group(
-        self, **kwargs: Unpack[CreateEndpointGroupRequestTypeDef]
-    ) -> TargetResults[CreateEndpointGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointGroupResponseTypeDef]:
         """Create an endpoint group for the specified listener. An endpoint group is
         a collection of endpoints in one Amazon Web Services Region. A resource
         must be valid and active when you add it as an endpoint.
@@ -257,8 +144,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateEndpointGroup", kwargs)
 
     def create_listener(
-        self, **kwargs: Unpack[CreateListenerRequestTypeDef]
-    ) -> TargetResults[CreateListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateListenerResponseTypeDef]:
         """Create a listener to process inbound connections from clients to an
         accelerator. Connections arrive to assigned static IP addresses on a port,
         port range, or list of port ranges that you specify.
@@ -268,8 +155,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("CreateListener", kwargs)
 
     def delete_accelerator(
-        self, **kwargs: Unpack[DeleteAcceleratorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an accelerator. Before you can delete an accelerator, you must
         disable it and remove all dependent resources (listeners and endpoint
         groups). To disable the accelerator, update the accelerator to set Enabled
@@ -280,8 +167,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteAccelerator", kwargs)
 
     def delete_cross_account_attachment(
-        self, **kwargs: Unpack[DeleteCrossAccountAttachmentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCrossAccountAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a cross-account attachment. When you delete an attachment, Global
         Accelerator revokes the permission to use the resources in the attachment
         from all principals in the list of principals. Global Accelerator revokes
@@ -292,8 +179,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteCrossAccountAttachment", kwargs)
 
     def delete_custom_routing_accelerator(
-        self, **kwargs: Unpack[DeleteCustomRoutingAcceleratorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomRoutingAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a custom routing accelerator. Before you can delete an accelerator,
         you must disable it and remove all dependent resources (listeners and
         endpoint groups). To disable the accelerator, update the accelerator to
@@ -304,8 +191,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteCustomRoutingAccelerator", kwargs)
 
     def delete_custom_routing_endpoint_group(
-        self, **kwargs: Unpack[DeleteCustomRoutingEndpointGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomRoutingEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an endpoint group from a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteCustomRoutingEndpointGroup
@@ -313,8 +200,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteCustomRoutingEndpointGroup", kwargs)
 
     def delete_custom_routing_listener(
-        self, **kwargs: Unpack[DeleteCustomRoutingListenerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomRoutingListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteCustomRoutingListener
@@ -322,8 +209,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteCustomRoutingListener", kwargs)
 
     def delete_endpoint_group(
-        self, **kwargs: Unpack[DeleteEndpointGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an endpoint group from a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteEndpointGroup
@@ -331,8 +218,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteEndpointGroup", kwargs)
 
     def delete_listener(
-        self, **kwargs: Unpack[DeleteListenerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a listener from an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteListener
@@ -340,8 +227,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeleteListener", kwargs)
 
     def deny_custom_routing_traffic(
-        self, **kwargs: Unpack[DenyCustomRoutingTrafficRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DenyCustomRoutingTrafficRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Specify the Amazon EC2 instance (destination) IP addresses and ports for a
         VPC subnet endpoint that cannot receive traffic for a custom routing
         accelerator. You can deny traffic to all destinations in the VPC endpoint,
@@ -354,8 +241,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DenyCustomRoutingTraffic", kwargs)
 
     def deprovision_byoip_cidr(
-        self, **kwargs: Unpack[DeprovisionByoipCidrRequestTypeDef]
-    ) -> TargetResults[DeprovisionByoipCidrResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprovisionByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprovisionByoipCidrResponseTypeDef]:
         """Releases the specified address range that you provisioned to use with your
         Amazon Web Services resources through bring your own IP addresses (BYOIP)
         and deletes the corresponding address pool.
@@ -365,8 +252,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DeprovisionByoipCidr", kwargs)
 
     def describe_accelerator(
-        self, **kwargs: Unpack[DescribeAcceleratorRequestTypeDef]
-    ) -> TargetResults[DescribeAcceleratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAcceleratorResponseTypeDef]:
         """Describe an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeAccelerator
@@ -374,8 +261,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeAccelerator", kwargs)
 
     def describe_accelerator_attributes(
-        self, **kwargs: Unpack[DescribeAcceleratorAttributesRequestTypeDef]
-    ) -> TargetResults[DescribeAcceleratorAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAcceleratorAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAcceleratorAttributesResponseTypeDef]:
         """Describe the attributes of an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeAcceleratorAttributes
@@ -383,8 +270,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeAcceleratorAttributes", kwargs)
 
     def describe_cross_account_attachment(
-        self, **kwargs: Unpack[DescribeCrossAccountAttachmentRequestTypeDef]
-    ) -> TargetResults[DescribeCrossAccountAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCrossAccountAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCrossAccountAttachmentResponseTypeDef]:
         """Gets configuration information about a cross-account attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCrossAccountAttachment
@@ -392,8 +279,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeCrossAccountAttachment", kwargs)
 
     def describe_custom_routing_accelerator(
-        self, **kwargs: Unpack[DescribeCustomRoutingAcceleratorRequestTypeDef]
-    ) -> TargetResults[DescribeCustomRoutingAcceleratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomRoutingAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomRoutingAcceleratorResponseTypeDef]:
         """Describe a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingAccelerator
@@ -401,8 +288,13 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeCustomRoutingAccelerator", kwargs)
 
     def describe_custom_routing_accelerator_attributes(
-        self, **kwargs: Unpack[DescribeCustomRoutingAcceleratorAttributesRequestTypeDef]
-    ) -> TargetResults[DescribeCustomRoutingAcceleratorAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeCustomRoutingAcceleratorAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCustomRoutingAcceleratorAttributesResponseTypeDef
+    ]:
         """Describe the attributes of a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingAcceleratorAttributes
@@ -410,8 +302,9 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeCustomRoutingAcceleratorAttributes", kwargs)
 
     def describe_custom_routing_endpoint_group(
-        self, **kwargs: Unpack[DescribeCustomRoutingEndpointGroupRequestTypeDef]
-    ) -> TargetResults[DescribeCustomRoutingEndpointGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeCustomRoutingEndpointGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCustomRoutingEndpointGroupResponseTypeDef]:
         """Describe an endpoint group for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingEndpointGroup
@@ -419,8 +312,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeCustomRoutingEndpointGroup", kwargs)
 
     def describe_custom_routing_listener(
-        self, **kwargs: Unpack[DescribeCustomRoutingListenerRequestTypeDef]
-    ) -> TargetResults[DescribeCustomRoutingListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomRoutingListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomRoutingListenerResponseTypeDef]:
         """The description of a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingListener
@@ -428,8 +321,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeCustomRoutingListener", kwargs)
 
     def describe_endpoint_group(
-        self, **kwargs: Unpack[DescribeEndpointGroupRequestTypeDef]
-    ) -> TargetResults[DescribeEndpointGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointGroupResponseTypeDef]:
         """Describe an endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeEndpointGroup
@@ -437,8 +330,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeEndpointGroup", kwargs)
 
     def describe_listener(
-        self, **kwargs: Unpack[DescribeListenerRequestTypeDef]
-    ) -> TargetResults[DescribeListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeListenerResponseTypeDef]:
         """Describe a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeListener
@@ -446,8 +339,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("DescribeListener", kwargs)
 
     def list_accelerators(
-        self, **kwargs: Unpack[ListAcceleratorsRequestTypeDef]
-    ) -> TargetResults[ListAcceleratorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAcceleratorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAcceleratorsResponseTypeDef]:
         """List the accelerators for an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListAccelerators
@@ -455,8 +348,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListAccelerators", kwargs)
 
     def list_byoip_cidrs(
-        self, **kwargs: Unpack[ListByoipCidrsRequestTypeDef]
-    ) -> TargetResults[ListByoipCidrsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListByoipCidrsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListByoipCidrsResponseTypeDef]:
         """Lists the IP address ranges that were specified in calls to
         ProvisionByoipCidr, including the current state and a history of state
         changes.
@@ -466,8 +359,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListByoipCidrs", kwargs)
 
     def list_cross_account_attachments(
-        self, **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef]
-    ) -> TargetResults[ListCrossAccountAttachmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCrossAccountAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCrossAccountAttachmentsResponseTypeDef]:
         """List the cross-account attachments that have been created in Global
         Accelerator.
 
@@ -477,7 +370,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_cross_account_resource_accounts(
         self,
-    ) -> TargetResults[ListCrossAccountResourceAccountsResponseTypeDef]:
+    ) -> TargetResults[type_defs.ListCrossAccountResourceAccountsResponseTypeDef]:
         """List the accounts that have cross-account resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountResourceAccounts
@@ -485,8 +378,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCrossAccountResourceAccounts", {})
 
     def list_cross_account_resources(
-        self, **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef]
-    ) -> TargetResults[ListCrossAccountResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCrossAccountResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCrossAccountResourcesResponseTypeDef]:
         """List the cross-account resources available to work with.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountResources
@@ -494,8 +387,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCrossAccountResources", kwargs)
 
     def list_custom_routing_accelerators(
-        self, **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef]
-    ) -> TargetResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomRoutingAcceleratorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomRoutingAcceleratorsResponseTypeDef]:
         """List the custom routing accelerators for an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingAccelerators
@@ -503,8 +396,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCustomRoutingAccelerators", kwargs)
 
     def list_custom_routing_endpoint_groups(
-        self, **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef]
-    ) -> TargetResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomRoutingEndpointGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomRoutingEndpointGroupsResponseTypeDef]:
         """List the endpoint groups that are associated with a listener for a custom
         routing accelerator.
 
@@ -513,8 +406,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCustomRoutingEndpointGroups", kwargs)
 
     def list_custom_routing_listeners(
-        self, **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef]
-    ) -> TargetResults[ListCustomRoutingListenersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomRoutingListenersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomRoutingListenersResponseTypeDef]:
         """List the listeners for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingListeners
@@ -522,8 +415,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCustomRoutingListeners", kwargs)
 
     def list_custom_routing_port_mappings(
-        self, **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef]
-    ) -> TargetResults[ListCustomRoutingPortMappingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomRoutingPortMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomRoutingPortMappingsResponseTypeDef]:
         """Provides a complete mapping from the public accelerator IP address and
         port to destination EC2 instance IP addresses and ports in the virtual
         public cloud (VPC) subnet endpoint for a custom routing accelerator. For
@@ -537,8 +430,13 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCustomRoutingPortMappings", kwargs)
 
     def list_custom_routing_port_mappings_by_destination(
-        self, **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef]
-    ) -> TargetResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListCustomRoutingPortMappingsByDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCustomRoutingPortMappingsByDestinationResponseTypeDef
+    ]:
         """List the port mappings for a specific EC2 instance (destination) in a VPC
         subnet endpoint. The response is the mappings for one destination IP
         address. This is useful when your subnet endpoint has mappings that span
@@ -551,8 +449,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListCustomRoutingPortMappingsByDestination", kwargs)
 
     def list_endpoint_groups(
-        self, **kwargs: Unpack[ListEndpointGroupsRequestTypeDef]
-    ) -> TargetResults[ListEndpointGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointGroupsResponseTypeDef]:
         """List the endpoint groups that are associated with a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListEndpointGroups
@@ -560,8 +458,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListEndpointGroups", kwargs)
 
     def list_listeners(
-        self, **kwargs: Unpack[ListListenersRequestTypeDef]
-    ) -> TargetResults[ListListenersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListListenersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListListenersResponseTypeDef]:
         """List the listeners for an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListListeners
@@ -569,8 +467,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListListeners", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags for an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListTagsForResource
@@ -578,8 +476,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def provision_byoip_cidr(
-        self, **kwargs: Unpack[ProvisionByoipCidrRequestTypeDef]
-    ) -> TargetResults[ProvisionByoipCidrResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionByoipCidrResponseTypeDef]:
         """Provisions an IP address range to use with your Amazon Web Services
         resources through bring your own IP addresses (BYOIP) and creates a
         corresponding address pool. After the address range is provisioned, it is
@@ -590,8 +488,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("ProvisionByoipCidr", kwargs)
 
     def remove_custom_routing_endpoints(
-        self, **kwargs: Unpack[RemoveCustomRoutingEndpointsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveCustomRoutingEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove endpoints from a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/RemoveCustomRoutingEndpoints
@@ -599,8 +497,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("RemoveCustomRoutingEndpoints", kwargs)
 
     def remove_endpoints(
-        self, **kwargs: Unpack[RemoveEndpointsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove endpoints from an endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/RemoveEndpoints
@@ -608,8 +506,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("RemoveEndpoints", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add tags to an accelerator resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/TagResource
@@ -617,8 +515,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from a Global Accelerator resource. When you specify a tag
         key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from an accelerator
@@ -629,8 +527,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_accelerator(
-        self, **kwargs: Unpack[UpdateAcceleratorRequestTypeDef]
-    ) -> TargetResults[UpdateAcceleratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAcceleratorResponseTypeDef]:
         """Update an accelerator to make changes, such as the following:
         - Change the name of the accelerator.
         - Disable the accelerator so that it no longer accepts or routes traffic,
@@ -644,8 +542,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateAccelerator", kwargs)
 
     def update_accelerator_attributes(
-        self, **kwargs: Unpack[UpdateAcceleratorAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateAcceleratorAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAcceleratorAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAcceleratorAttributesResponseTypeDef]:
         """Update the attributes for an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateAcceleratorAttributes
@@ -653,8 +551,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateAcceleratorAttributes", kwargs)
 
     def update_cross_account_attachment(
-        self, **kwargs: Unpack[UpdateCrossAccountAttachmentRequestTypeDef]
-    ) -> TargetResults[UpdateCrossAccountAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCrossAccountAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCrossAccountAttachmentResponseTypeDef]:
         """Update a cross-account attachment to add or remove principals or
         resources. When you update an attachment to remove a principal (account ID
         or accelerator) or a resource, Global Accelerator revokes the permission
@@ -665,8 +563,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateCrossAccountAttachment", kwargs)
 
     def update_custom_routing_accelerator(
-        self, **kwargs: Unpack[UpdateCustomRoutingAcceleratorRequestTypeDef]
-    ) -> TargetResults[UpdateCustomRoutingAcceleratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomRoutingAcceleratorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomRoutingAcceleratorResponseTypeDef]:
         """Update a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateCustomRoutingAccelerator
@@ -674,8 +572,13 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateCustomRoutingAccelerator", kwargs)
 
     def update_custom_routing_accelerator_attributes(
-        self, **kwargs: Unpack[UpdateCustomRoutingAcceleratorAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateCustomRoutingAcceleratorAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateCustomRoutingAcceleratorAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateCustomRoutingAcceleratorAttributesResponseTypeDef
+    ]:
         """Update the attributes for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateCustomRoutingAcceleratorAttributes
@@ -683,8 +586,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateCustomRoutingAcceleratorAttributes", kwargs)
 
     def update_custom_routing_listener(
-        self, **kwargs: Unpack[UpdateCustomRoutingListenerRequestTypeDef]
-    ) -> TargetResults[UpdateCustomRoutingListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomRoutingListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomRoutingListenerResponseTypeDef]:
         """Update a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateCustomRoutingListener
@@ -692,8 +595,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateCustomRoutingListener", kwargs)
 
     def update_endpoint_group(
-        self, **kwargs: Unpack[UpdateEndpointGroupRequestTypeDef]
-    ) -> TargetResults[UpdateEndpointGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointGroupResponseTypeDef]:
         """Update an endpoint group. A resource must be valid and active when you add
         it as an endpoint.
 
@@ -702,8 +605,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateEndpointGroup", kwargs)
 
     def update_listener(
-        self, **kwargs: Unpack[UpdateListenerRequestTypeDef]
-    ) -> TargetResults[UpdateListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateListenerResponseTypeDef]:
         """Update a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateListener
@@ -711,8 +614,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         return self._call("UpdateListener", kwargs)
 
     def withdraw_byoip_cidr(
-        self, **kwargs: Unpack[WithdrawByoipCidrRequestTypeDef]
-    ) -> TargetResults[WithdrawByoipCidrResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.WithdrawByoipCidrRequestTypeDef]
+    ) -> TargetResults[type_defs.WithdrawByoipCidrResponseTypeDef]:
         """Stops advertising an address range that is provisioned as an address pool.
         You can perform this operation at most once every 10 seconds, even if you
         specify different address ranges each time.
@@ -727,8 +630,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAcceleratorsRequestTypeDef],
-    ) -> TargetResults[ListAcceleratorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAcceleratorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAcceleratorsResponseTypeDef]:
         """Every page of ListAccelerators in every target, merged per target
         (botocore's build_full_result).
 
@@ -750,8 +653,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListByoipCidrsRequestTypeDef],
-    ) -> TargetResults[ListByoipCidrsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListByoipCidrsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListByoipCidrsResponseTypeDef]:
         """Every page of ListByoipCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,8 +678,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef],
-    ) -> TargetResults[ListCrossAccountAttachmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCrossAccountAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCrossAccountAttachmentsResponseTypeDef]:
         """Every page of ListCrossAccountAttachments in every target, merged per
         target (botocore's build_full_result).
 
@@ -799,8 +702,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef],
-    ) -> TargetResults[ListCrossAccountResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCrossAccountResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCrossAccountResourcesResponseTypeDef]:
         """Every page of ListCrossAccountResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -822,8 +725,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef],
-    ) -> TargetResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingAcceleratorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomRoutingAcceleratorsResponseTypeDef]:
         """Every page of ListCustomRoutingAccelerators in every target, merged per
         target (botocore's build_full_result).
 
@@ -845,8 +748,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef],
-    ) -> TargetResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingEndpointGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomRoutingEndpointGroupsResponseTypeDef]:
         """Every page of ListCustomRoutingEndpointGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -869,8 +772,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef],
-    ) -> TargetResults[ListCustomRoutingListenersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingListenersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomRoutingListenersResponseTypeDef]:
         """Every page of ListCustomRoutingListeners in every target, merged per
         target (botocore's build_full_result).
 
@@ -892,8 +795,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef],
-    ) -> TargetResults[ListCustomRoutingPortMappingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingPortMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomRoutingPortMappingsResponseTypeDef]:
         """Every page of ListCustomRoutingPortMappings in every target, merged per
         target (botocore's build_full_result).
 
@@ -921,8 +824,12 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef],
-    ) -> TargetResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCustomRoutingPortMappingsByDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCustomRoutingPortMappingsByDestinationResponseTypeDef
+    ]:
         """Every page of ListCustomRoutingPortMappingsByDestination in every target,
         merged per target (botocore's build_full_result).
 
@@ -949,8 +856,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointGroupsRequestTypeDef],
-    ) -> TargetResults[ListEndpointGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointGroupsResponseTypeDef]:
         """Every page of ListEndpointGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -972,8 +879,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListListenersRequestTypeDef],
-    ) -> TargetResults[ListListenersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListListenersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListListenersResponseTypeDef]:
         """Every page of ListListeners in every target, merged per target (botocore's
         build_full_result).
 
@@ -994,8 +901,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAcceleratorsRequestTypeDef],
-    ) -> Items[AcceleratorTypeDef]:
+        **kwargs: Unpack[type_defs.ListAcceleratorsRequestTypeDef],
+    ) -> Items[type_defs.AcceleratorTypeDef]:
         """Each element of Accelerators in every page of ListAccelerators, from every
         target, as its page arrives (tagged with its target).
 
@@ -1010,8 +917,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListByoipCidrsRequestTypeDef],
-    ) -> Items[ByoipCidrTypeDef]:
+        **kwargs: Unpack[type_defs.ListByoipCidrsRequestTypeDef],
+    ) -> Items[type_defs.ByoipCidrTypeDef]:
         """Each element of ByoipCidrs in every page of ListByoipCidrs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1026,8 +933,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef],
-    ) -> Items[AttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListCrossAccountAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.AttachmentTypeDef]:
         """Each element of CrossAccountAttachments in every page of
         ListCrossAccountAttachments, from every target, as its page arrives
         (tagged with its target).
@@ -1046,8 +953,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef],
-    ) -> Items[CrossAccountResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListCrossAccountResourcesRequestTypeDef],
+    ) -> Items[type_defs.CrossAccountResourceTypeDef]:
         """Each element of CrossAccountResources in every page of
         ListCrossAccountResources, from every target, as its page arrives (tagged
         with its target).
@@ -1066,8 +973,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef],
-    ) -> Items[CustomRoutingAcceleratorTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingAcceleratorsRequestTypeDef],
+    ) -> Items[type_defs.CustomRoutingAcceleratorTypeDef]:
         """Each element of Accelerators in every page of
         ListCustomRoutingAccelerators, from every target, as its page arrives
         (tagged with its target).
@@ -1086,8 +993,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef],
-    ) -> Items[CustomRoutingEndpointGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingEndpointGroupsRequestTypeDef],
+    ) -> Items[type_defs.CustomRoutingEndpointGroupTypeDef]:
         """Each element of EndpointGroups in every page of
         ListCustomRoutingEndpointGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1106,8 +1013,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef],
-    ) -> Items[CustomRoutingListenerTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingListenersRequestTypeDef],
+    ) -> Items[type_defs.CustomRoutingListenerTypeDef]:
         """Each element of Listeners in every page of ListCustomRoutingListeners,
         from every target, as its page arrives (tagged with its target).
 
@@ -1125,8 +1032,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef],
-    ) -> Items[PortMappingTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomRoutingPortMappingsRequestTypeDef],
+    ) -> Items[type_defs.PortMappingTypeDef]:
         """Each element of PortMappings in every page of
         ListCustomRoutingPortMappings, from every target, as its page arrives
         (tagged with its target).
@@ -1145,8 +1052,10 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef],
-    ) -> Items[DestinationPortMappingTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCustomRoutingPortMappingsByDestinationRequestTypeDef
+        ],
+    ) -> Items[type_defs.DestinationPortMappingTypeDef]:
         """Each element of DestinationPortMappings in every page of
         ListCustomRoutingPortMappingsByDestination, from every target, as its page
         arrives (tagged with its target).
@@ -1165,8 +1074,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointGroupsRequestTypeDef],
-    ) -> Items[EndpointGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointGroupsRequestTypeDef],
+    ) -> Items[type_defs.EndpointGroupTypeDef]:
         """Each element of EndpointGroups in every page of ListEndpointGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1181,8 +1090,8 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListListenersRequestTypeDef],
-    ) -> Items[ListenerTypeDef]:
+        **kwargs: Unpack[type_defs.ListListenersRequestTypeDef],
+    ) -> Items[type_defs.ListenerTypeDef]:
         """Each element of Listeners in every page of ListListeners, from every
         target, as its page arrives (tagged with its target).
 

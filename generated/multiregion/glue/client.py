@@ -15,562 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCreatePartitionRequestTypeDef,
-        BatchCreatePartitionResponseTypeDef,
-        BatchDeleteConnectionRequestTypeDef,
-        BatchDeleteConnectionResponseTypeDef,
-        BatchDeletePartitionRequestTypeDef,
-        BatchDeletePartitionResponseTypeDef,
-        BatchDeleteTableRequestTypeDef,
-        BatchDeleteTableResponseTypeDef,
-        BatchDeleteTableVersionRequestTypeDef,
-        BatchDeleteTableVersionResponseTypeDef,
-        BatchGetBlueprintsRequestTypeDef,
-        BatchGetBlueprintsResponseTypeDef,
-        BatchGetCrawlersRequestTypeDef,
-        BatchGetCrawlersResponseTypeDef,
-        BatchGetCustomEntityTypesRequestTypeDef,
-        BatchGetCustomEntityTypesResponseTypeDef,
-        BatchGetDataQualityResultRequestTypeDef,
-        BatchGetDataQualityResultResponseTypeDef,
-        BatchGetDevEndpointsRequestTypeDef,
-        BatchGetDevEndpointsResponseTypeDef,
-        BatchGetJobsRequestTypeDef,
-        BatchGetJobsResponseTypeDef,
-        BatchGetPartitionRequestTypeDef,
-        BatchGetPartitionResponseTypeDef,
-        BatchGetTableOptimizerRequestTypeDef,
-        BatchGetTableOptimizerResponseTypeDef,
-        BatchGetTriggersRequestTypeDef,
-        BatchGetTriggersResponseTypeDef,
-        BatchGetWorkflowsRequestTypeDef,
-        BatchGetWorkflowsResponseTypeDef,
-        BatchPutDataQualityStatisticAnnotationRequestTypeDef,
-        BatchPutDataQualityStatisticAnnotationResponseTypeDef,
-        BatchStopJobRunRequestTypeDef,
-        BatchStopJobRunResponseTypeDef,
-        BatchUpdatePartitionRequestTypeDef,
-        BatchUpdatePartitionResponseTypeDef,
-        CancelDataQualityRuleRecommendationRunRequestTypeDef,
-        CancelDataQualityRuleRecommendationRunResponseTypeDef,
-        CancelDataQualityRulesetEvaluationRunRequestTypeDef,
-        CancelDataQualityRulesetEvaluationRunResponseTypeDef,
-        CancelMLTaskRunRequestTypeDef,
-        CancelMLTaskRunResponseTypeDef,
-        CancelStatementRequestTypeDef,
-        CancelStatementResponseTypeDef,
-        CheckSchemaVersionValidityInputTypeDef,
-        CheckSchemaVersionValidityResponseTypeDef,
-        ClassifierTypeDef,
-        ConnectionTypeBriefTypeDef,
-        ConnectionTypeDef,
-        CrawlerMetricsTypeDef,
-        CrawlerTypeDef,
-        CreateBlueprintRequestTypeDef,
-        CreateBlueprintResponseTypeDef,
-        CreateCatalogRequestTypeDef,
-        CreateCatalogResponseTypeDef,
-        CreateClassifierRequestTypeDef,
-        CreateClassifierResponseTypeDef,
-        CreateColumnStatisticsTaskSettingsRequestTypeDef,
-        CreateColumnStatisticsTaskSettingsResponseTypeDef,
-        CreateConnectionRequestTypeDef,
-        CreateConnectionResponseTypeDef,
-        CreateCrawlerRequestTypeDef,
-        CreateCrawlerResponseTypeDef,
-        CreateCustomEntityTypeRequestTypeDef,
-        CreateCustomEntityTypeResponseTypeDef,
-        CreateDataQualityRulesetRequestTypeDef,
-        CreateDataQualityRulesetResponseTypeDef,
-        CreateDatabaseRequestTypeDef,
-        CreateDatabaseResponseTypeDef,
-        CreateDevEndpointRequestTypeDef,
-        CreateDevEndpointResponseTypeDef,
-        CreateGlueIdentityCenterConfigurationRequestTypeDef,
-        CreateGlueIdentityCenterConfigurationResponseTypeDef,
-        CreateIntegrationRequestTypeDef,
-        CreateIntegrationResourcePropertyRequestTypeDef,
-        CreateIntegrationResourcePropertyResponseTypeDef,
-        CreateIntegrationResponseTypeDef,
-        CreateIntegrationTablePropertiesRequestTypeDef,
-        CreateIntegrationTablePropertiesResponseTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResponseTypeDef,
-        CreateMLTransformRequestTypeDef,
-        CreateMLTransformResponseTypeDef,
-        CreatePartitionIndexRequestTypeDef,
-        CreatePartitionIndexResponseTypeDef,
-        CreatePartitionRequestTypeDef,
-        CreatePartitionResponseTypeDef,
-        CreateRegistryInputTypeDef,
-        CreateRegistryResponseTypeDef,
-        CreateSchemaInputTypeDef,
-        CreateSchemaResponseTypeDef,
-        CreateScriptRequestTypeDef,
-        CreateScriptResponseTypeDef,
-        CreateSecurityConfigurationRequestTypeDef,
-        CreateSecurityConfigurationResponseTypeDef,
-        CreateSessionRequestTypeDef,
-        CreateSessionResponseTypeDef,
-        CreateTableOptimizerRequestTypeDef,
-        CreateTableOptimizerResponseTypeDef,
-        CreateTableRequestTypeDef,
-        CreateTableResponseTypeDef,
-        CreateTriggerRequestTypeDef,
-        CreateTriggerResponseTypeDef,
-        CreateUsageProfileRequestTypeDef,
-        CreateUsageProfileResponseTypeDef,
-        CreateUserDefinedFunctionRequestTypeDef,
-        CreateUserDefinedFunctionResponseTypeDef,
-        CreateWorkflowRequestTypeDef,
-        CreateWorkflowResponseTypeDef,
-        DatabaseTypeDef,
-        DeleteBlueprintRequestTypeDef,
-        DeleteBlueprintResponseTypeDef,
-        DeleteCatalogRequestTypeDef,
-        DeleteCatalogResponseTypeDef,
-        DeleteClassifierRequestTypeDef,
-        DeleteClassifierResponseTypeDef,
-        DeleteColumnStatisticsForPartitionRequestTypeDef,
-        DeleteColumnStatisticsForPartitionResponseTypeDef,
-        DeleteColumnStatisticsForTableRequestTypeDef,
-        DeleteColumnStatisticsForTableResponseTypeDef,
-        DeleteColumnStatisticsTaskSettingsRequestTypeDef,
-        DeleteColumnStatisticsTaskSettingsResponseTypeDef,
-        DeleteConnectionRequestTypeDef,
-        DeleteConnectionResponseTypeDef,
-        DeleteConnectionTypeRequestTypeDef,
-        DeleteConnectionTypeResponseTypeDef,
-        DeleteCrawlerRequestTypeDef,
-        DeleteCrawlerResponseTypeDef,
-        DeleteCustomEntityTypeRequestTypeDef,
-        DeleteCustomEntityTypeResponseTypeDef,
-        DeleteDataQualityRulesetRequestTypeDef,
-        DeleteDataQualityRulesetResponseTypeDef,
-        DeleteDatabaseRequestTypeDef,
-        DeleteDatabaseResponseTypeDef,
-        DeleteDevEndpointRequestTypeDef,
-        DeleteDevEndpointResponseTypeDef,
-        DeleteGlueIdentityCenterConfigurationResponseTypeDef,
-        DeleteIntegrationRequestTypeDef,
-        DeleteIntegrationResourcePropertyRequestTypeDef,
-        DeleteIntegrationResourcePropertyResponseTypeDef,
-        DeleteIntegrationResponseTypeDef,
-        DeleteIntegrationTablePropertiesRequestTypeDef,
-        DeleteIntegrationTablePropertiesResponseTypeDef,
-        DeleteJobRequestTypeDef,
-        DeleteJobResponseTypeDef,
-        DeleteMLTransformRequestTypeDef,
-        DeleteMLTransformResponseTypeDef,
-        DeletePartitionIndexRequestTypeDef,
-        DeletePartitionIndexResponseTypeDef,
-        DeletePartitionRequestTypeDef,
-        DeletePartitionResponseTypeDef,
-        DeleteRegistryInputTypeDef,
-        DeleteRegistryResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteSchemaInputTypeDef,
-        DeleteSchemaResponseTypeDef,
-        DeleteSchemaVersionsInputTypeDef,
-        DeleteSchemaVersionsResponseTypeDef,
-        DeleteSecurityConfigurationRequestTypeDef,
-        DeleteSecurityConfigurationResponseTypeDef,
-        DeleteSessionRequestTypeDef,
-        DeleteSessionResponseTypeDef,
-        DeleteTableOptimizerRequestTypeDef,
-        DeleteTableOptimizerResponseTypeDef,
-        DeleteTableRequestTypeDef,
-        DeleteTableResponseTypeDef,
-        DeleteTableVersionRequestTypeDef,
-        DeleteTableVersionResponseTypeDef,
-        DeleteTriggerRequestTypeDef,
-        DeleteTriggerResponseTypeDef,
-        DeleteUsageProfileRequestTypeDef,
-        DeleteUsageProfileResponseTypeDef,
-        DeleteUserDefinedFunctionRequestTypeDef,
-        DeleteUserDefinedFunctionResponseTypeDef,
-        DeleteWorkflowRequestTypeDef,
-        DeleteWorkflowResponseTypeDef,
-        DescribeConnectionTypeRequestTypeDef,
-        DescribeConnectionTypeResponseTypeDef,
-        DescribeEntityRequestTypeDef,
-        DescribeEntityResponseTypeDef,
-        DescribeInboundIntegrationsRequestTypeDef,
-        DescribeInboundIntegrationsResponseTypeDef,
-        DescribeIntegrationsRequestTypeDef,
-        DescribeIntegrationsResponseTypeDef,
-        DevEndpointTypeDef,
-        EntityTypeDef,
-        FieldTypeDef,
-        GetBlueprintRequestTypeDef,
-        GetBlueprintResponseTypeDef,
-        GetBlueprintRunRequestTypeDef,
-        GetBlueprintRunResponseTypeDef,
-        GetBlueprintRunsRequestTypeDef,
-        GetBlueprintRunsResponseTypeDef,
-        GetCatalogImportStatusRequestTypeDef,
-        GetCatalogImportStatusResponseTypeDef,
-        GetCatalogRequestTypeDef,
-        GetCatalogResponseTypeDef,
-        GetCatalogsRequestTypeDef,
-        GetCatalogsResponseTypeDef,
-        GetClassifierRequestTypeDef,
-        GetClassifierResponseTypeDef,
-        GetClassifiersRequestTypeDef,
-        GetClassifiersResponseTypeDef,
-        GetColumnStatisticsForPartitionRequestTypeDef,
-        GetColumnStatisticsForPartitionResponseTypeDef,
-        GetColumnStatisticsForTableRequestTypeDef,
-        GetColumnStatisticsForTableResponseTypeDef,
-        GetColumnStatisticsTaskRunRequestTypeDef,
-        GetColumnStatisticsTaskRunResponseTypeDef,
-        GetColumnStatisticsTaskRunsRequestTypeDef,
-        GetColumnStatisticsTaskRunsResponseTypeDef,
-        GetColumnStatisticsTaskSettingsRequestTypeDef,
-        GetColumnStatisticsTaskSettingsResponseTypeDef,
-        GetConnectionRequestTypeDef,
-        GetConnectionResponseTypeDef,
-        GetConnectionsRequestTypeDef,
-        GetConnectionsResponseTypeDef,
-        GetCrawlerMetricsRequestTypeDef,
-        GetCrawlerMetricsResponseTypeDef,
-        GetCrawlerRequestTypeDef,
-        GetCrawlerResponseTypeDef,
-        GetCrawlersRequestTypeDef,
-        GetCrawlersResponseTypeDef,
-        GetCustomEntityTypeRequestTypeDef,
-        GetCustomEntityTypeResponseTypeDef,
-        GetDataCatalogEncryptionSettingsRequestTypeDef,
-        GetDataCatalogEncryptionSettingsResponseTypeDef,
-        GetDataQualityModelRequestTypeDef,
-        GetDataQualityModelResponseTypeDef,
-        GetDataQualityModelResultRequestTypeDef,
-        GetDataQualityModelResultResponseTypeDef,
-        GetDataQualityResultRequestTypeDef,
-        GetDataQualityResultResponseTypeDef,
-        GetDataQualityRuleRecommendationRunRequestTypeDef,
-        GetDataQualityRuleRecommendationRunResponseTypeDef,
-        GetDataQualityRulesetEvaluationRunRequestTypeDef,
-        GetDataQualityRulesetEvaluationRunResponseTypeDef,
-        GetDataQualityRulesetRequestTypeDef,
-        GetDataQualityRulesetResponseTypeDef,
-        GetDatabaseRequestTypeDef,
-        GetDatabaseResponseTypeDef,
-        GetDatabasesRequestTypeDef,
-        GetDatabasesResponseTypeDef,
-        GetDataflowGraphRequestTypeDef,
-        GetDataflowGraphResponseTypeDef,
-        GetDevEndpointRequestTypeDef,
-        GetDevEndpointResponseTypeDef,
-        GetDevEndpointsRequestTypeDef,
-        GetDevEndpointsResponseTypeDef,
-        GetEntityRecordsRequestTypeDef,
-        GetEntityRecordsResponseTypeDef,
-        GetGlueIdentityCenterConfigurationResponseTypeDef,
-        GetIntegrationResourcePropertyRequestTypeDef,
-        GetIntegrationResourcePropertyResponseTypeDef,
-        GetIntegrationTablePropertiesRequestTypeDef,
-        GetIntegrationTablePropertiesResponseTypeDef,
-        GetJobBookmarkRequestTypeDef,
-        GetJobBookmarkResponseTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResponseTypeDef,
-        GetJobRunRequestTypeDef,
-        GetJobRunResponseTypeDef,
-        GetJobRunsRequestTypeDef,
-        GetJobRunsResponseTypeDef,
-        GetJobsRequestTypeDef,
-        GetJobsResponseTypeDef,
-        GetMLTaskRunRequestTypeDef,
-        GetMLTaskRunResponseTypeDef,
-        GetMLTaskRunsRequestTypeDef,
-        GetMLTaskRunsResponseTypeDef,
-        GetMLTransformRequestTypeDef,
-        GetMLTransformResponseTypeDef,
-        GetMLTransformsRequestTypeDef,
-        GetMLTransformsResponseTypeDef,
-        GetMappingRequestTypeDef,
-        GetMappingResponseTypeDef,
-        GetMaterializedViewRefreshTaskRunRequestTypeDef,
-        GetMaterializedViewRefreshTaskRunResponseTypeDef,
-        GetPartitionIndexesRequestTypeDef,
-        GetPartitionIndexesResponseTypeDef,
-        GetPartitionRequestTypeDef,
-        GetPartitionResponseTypeDef,
-        GetPartitionsRequestTypeDef,
-        GetPartitionsResponseTypeDef,
-        GetPlanRequestTypeDef,
-        GetPlanResponseTypeDef,
-        GetRegistryInputTypeDef,
-        GetRegistryResponseTypeDef,
-        GetResourcePoliciesRequestTypeDef,
-        GetResourcePoliciesResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetSchemaByDefinitionInputTypeDef,
-        GetSchemaByDefinitionResponseTypeDef,
-        GetSchemaInputTypeDef,
-        GetSchemaResponseTypeDef,
-        GetSchemaVersionInputTypeDef,
-        GetSchemaVersionResponseTypeDef,
-        GetSchemaVersionsDiffInputTypeDef,
-        GetSchemaVersionsDiffResponseTypeDef,
-        GetSecurityConfigurationRequestTypeDef,
-        GetSecurityConfigurationResponseTypeDef,
-        GetSecurityConfigurationsRequestTypeDef,
-        GetSecurityConfigurationsResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        GetStatementRequestTypeDef,
-        GetStatementResponseTypeDef,
-        GetTableOptimizerRequestTypeDef,
-        GetTableOptimizerResponseTypeDef,
-        GetTableRequestTypeDef,
-        GetTableResponseTypeDef,
-        GetTableVersionRequestTypeDef,
-        GetTableVersionResponseTypeDef,
-        GetTableVersionsRequestTypeDef,
-        GetTableVersionsResponseTypeDef,
-        GetTablesRequestTypeDef,
-        GetTablesResponseTypeDef,
-        GetTagsRequestTypeDef,
-        GetTagsResponseTypeDef,
-        GetTriggerRequestTypeDef,
-        GetTriggerResponseTypeDef,
-        GetTriggersRequestTypeDef,
-        GetTriggersResponseTypeDef,
-        GetUnfilteredPartitionMetadataRequestTypeDef,
-        GetUnfilteredPartitionMetadataResponseTypeDef,
-        GetUnfilteredPartitionsMetadataRequestTypeDef,
-        GetUnfilteredPartitionsMetadataResponseTypeDef,
-        GetUnfilteredTableMetadataRequestTypeDef,
-        GetUnfilteredTableMetadataResponseTypeDef,
-        GetUsageProfileRequestTypeDef,
-        GetUsageProfileResponseTypeDef,
-        GetUserDefinedFunctionRequestTypeDef,
-        GetUserDefinedFunctionResponseTypeDef,
-        GetUserDefinedFunctionsRequestTypeDef,
-        GetUserDefinedFunctionsResponseTypeDef,
-        GetWorkflowRequestTypeDef,
-        GetWorkflowResponseTypeDef,
-        GetWorkflowRunPropertiesRequestTypeDef,
-        GetWorkflowRunPropertiesResponseTypeDef,
-        GetWorkflowRunRequestTypeDef,
-        GetWorkflowRunResponseTypeDef,
-        GetWorkflowRunsRequestTypeDef,
-        GetWorkflowRunsResponseTypeDef,
-        GluePolicyTypeDef,
-        ImportCatalogToGlueRequestTypeDef,
-        ImportCatalogToGlueResponseTypeDef,
-        JobRunTypeDef,
-        JobTypeDef,
-        ListBlueprintsRequestTypeDef,
-        ListBlueprintsResponseTypeDef,
-        ListColumnStatisticsTaskRunsRequestTypeDef,
-        ListColumnStatisticsTaskRunsResponseTypeDef,
-        ListConnectionTypesRequestTypeDef,
-        ListConnectionTypesResponseTypeDef,
-        ListCrawlersRequestTypeDef,
-        ListCrawlersResponseTypeDef,
-        ListCrawlsRequestTypeDef,
-        ListCrawlsResponseTypeDef,
-        ListCustomEntityTypesRequestTypeDef,
-        ListCustomEntityTypesResponseTypeDef,
-        ListDataQualityResultsRequestTypeDef,
-        ListDataQualityResultsResponseTypeDef,
-        ListDataQualityRuleRecommendationRunsRequestTypeDef,
-        ListDataQualityRuleRecommendationRunsResponseTypeDef,
-        ListDataQualityRulesetEvaluationRunsRequestTypeDef,
-        ListDataQualityRulesetEvaluationRunsResponseTypeDef,
-        ListDataQualityRulesetsRequestTypeDef,
-        ListDataQualityRulesetsResponseTypeDef,
-        ListDataQualityStatisticAnnotationsRequestTypeDef,
-        ListDataQualityStatisticAnnotationsResponseTypeDef,
-        ListDataQualityStatisticsRequestTypeDef,
-        ListDataQualityStatisticsResponseTypeDef,
-        ListDevEndpointsRequestTypeDef,
-        ListDevEndpointsResponseTypeDef,
-        ListEntitiesRequestTypeDef,
-        ListEntitiesResponseTypeDef,
-        ListIntegrationResourcePropertiesRequestTypeDef,
-        ListIntegrationResourcePropertiesResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListMLTransformsRequestTypeDef,
-        ListMLTransformsResponseTypeDef,
-        ListMaterializedViewRefreshTaskRunsRequestTypeDef,
-        ListMaterializedViewRefreshTaskRunsResponseTypeDef,
-        ListRegistriesInputTypeDef,
-        ListRegistriesResponseTypeDef,
-        ListSchemaVersionsInputTypeDef,
-        ListSchemaVersionsResponseTypeDef,
-        ListSchemasInputTypeDef,
-        ListSchemasResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListStatementsRequestTypeDef,
-        ListStatementsResponseTypeDef,
-        ListTableOptimizerRunsRequestTypeDef,
-        ListTableOptimizerRunsResponseTypeDef,
-        ListTriggersRequestTypeDef,
-        ListTriggersResponseTypeDef,
-        ListUsageProfilesRequestTypeDef,
-        ListUsageProfilesResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        MaterializedViewRefreshTaskRunTypeDef,
-        ModifyIntegrationRequestTypeDef,
-        ModifyIntegrationResponseTypeDef,
-        PartitionIndexDescriptorTypeDef,
-        PartitionTypeDef,
-        PutDataCatalogEncryptionSettingsRequestTypeDef,
-        PutDataCatalogEncryptionSettingsResponseTypeDef,
-        PutDataQualityProfileAnnotationRequestTypeDef,
-        PutDataQualityProfileAnnotationResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        PutSchemaVersionMetadataInputTypeDef,
-        PutSchemaVersionMetadataResponseTypeDef,
-        PutWorkflowRunPropertiesRequestTypeDef,
-        PutWorkflowRunPropertiesResponseTypeDef,
-        QuerySchemaVersionMetadataInputTypeDef,
-        QuerySchemaVersionMetadataResponseTypeDef,
-        RegisterConnectionTypeRequestTypeDef,
-        RegisterConnectionTypeResponseTypeDef,
-        RegisterSchemaVersionInputTypeDef,
-        RegisterSchemaVersionResponseTypeDef,
-        RegistryListItemTypeDef,
-        RemoveSchemaVersionMetadataInputTypeDef,
-        RemoveSchemaVersionMetadataResponseTypeDef,
-        ResetJobBookmarkRequestTypeDef,
-        ResetJobBookmarkResponseTypeDef,
-        ResumeWorkflowRunRequestTypeDef,
-        ResumeWorkflowRunResponseTypeDef,
-        RunStatementRequestTypeDef,
-        RunStatementResponseTypeDef,
-        SchemaListItemTypeDef,
-        SchemaVersionListItemTypeDef,
-        SearchTablesRequestTypeDef,
-        SearchTablesResponseTypeDef,
-        SecurityConfigurationTypeDef,
-        StartBlueprintRunRequestTypeDef,
-        StartBlueprintRunResponseTypeDef,
-        StartColumnStatisticsTaskRunRequestTypeDef,
-        StartColumnStatisticsTaskRunResponseTypeDef,
-        StartColumnStatisticsTaskRunScheduleRequestTypeDef,
-        StartColumnStatisticsTaskRunScheduleResponseTypeDef,
-        StartCrawlerRequestTypeDef,
-        StartCrawlerResponseTypeDef,
-        StartCrawlerScheduleRequestTypeDef,
-        StartCrawlerScheduleResponseTypeDef,
-        StartDataQualityRuleRecommendationRunRequestTypeDef,
-        StartDataQualityRuleRecommendationRunResponseTypeDef,
-        StartDataQualityRulesetEvaluationRunRequestTypeDef,
-        StartDataQualityRulesetEvaluationRunResponseTypeDef,
-        StartExportLabelsTaskRunRequestTypeDef,
-        StartExportLabelsTaskRunResponseTypeDef,
-        StartImportLabelsTaskRunRequestTypeDef,
-        StartImportLabelsTaskRunResponseTypeDef,
-        StartJobRunRequestTypeDef,
-        StartJobRunResponseTypeDef,
-        StartMLEvaluationTaskRunRequestTypeDef,
-        StartMLEvaluationTaskRunResponseTypeDef,
-        StartMLLabelingSetGenerationTaskRunRequestTypeDef,
-        StartMLLabelingSetGenerationTaskRunResponseTypeDef,
-        StartMaterializedViewRefreshTaskRunRequestTypeDef,
-        StartMaterializedViewRefreshTaskRunResponseTypeDef,
-        StartTriggerRequestTypeDef,
-        StartTriggerResponseTypeDef,
-        StartWorkflowRunRequestTypeDef,
-        StartWorkflowRunResponseTypeDef,
-        StopColumnStatisticsTaskRunRequestTypeDef,
-        StopColumnStatisticsTaskRunResponseTypeDef,
-        StopColumnStatisticsTaskRunScheduleRequestTypeDef,
-        StopColumnStatisticsTaskRunScheduleResponseTypeDef,
-        StopCrawlerRequestTypeDef,
-        StopCrawlerResponseTypeDef,
-        StopCrawlerScheduleRequestTypeDef,
-        StopCrawlerScheduleResponseTypeDef,
-        StopMaterializedViewRefreshTaskRunRequestTypeDef,
-        StopMaterializedViewRefreshTaskRunResponseTypeDef,
-        StopSessionRequestTypeDef,
-        StopSessionResponseTypeDef,
-        StopTriggerRequestTypeDef,
-        StopTriggerResponseTypeDef,
-        StopWorkflowRunRequestTypeDef,
-        StopWorkflowRunResponseTypeDef,
-        TableOptimizerRunTypeDef,
-        TableTypeDef,
-        TableVersionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TestConnectionRequestTypeDef,
-        TestConnectionResponseTypeDef,
-        TriggerTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBlueprintRequestTypeDef,
-        UpdateBlueprintResponseTypeDef,
-        UpdateCatalogRequestTypeDef,
-        UpdateCatalogResponseTypeDef,
-        UpdateClassifierRequestTypeDef,
-        UpdateClassifierResponseTypeDef,
-        UpdateColumnStatisticsForPartitionRequestTypeDef,
-        UpdateColumnStatisticsForPartitionResponseTypeDef,
-        UpdateColumnStatisticsForTableRequestTypeDef,
-        UpdateColumnStatisticsForTableResponseTypeDef,
-        UpdateColumnStatisticsTaskSettingsRequestTypeDef,
-        UpdateColumnStatisticsTaskSettingsResponseTypeDef,
-        UpdateConnectionRequestTypeDef,
-        UpdateConnectionResponseTypeDef,
-        UpdateCrawlerRequestTypeDef,
-        UpdateCrawlerResponseTypeDef,
-        UpdateCrawlerScheduleRequestTypeDef,
-        UpdateCrawlerScheduleResponseTypeDef,
-        UpdateDataQualityRulesetRequestTypeDef,
-        UpdateDataQualityRulesetResponseTypeDef,
-        UpdateDatabaseRequestTypeDef,
-        UpdateDatabaseResponseTypeDef,
-        UpdateDevEndpointRequestTypeDef,
-        UpdateDevEndpointResponseTypeDef,
-        UpdateGlueIdentityCenterConfigurationRequestTypeDef,
-        UpdateGlueIdentityCenterConfigurationResponseTypeDef,
-        UpdateIntegrationResourcePropertyRequestTypeDef,
-        UpdateIntegrationResourcePropertyResponseTypeDef,
-        UpdateIntegrationTablePropertiesRequestTypeDef,
-        UpdateIntegrationTablePropertiesResponseTypeDef,
-        UpdateJobFromSourceControlRequestTypeDef,
-        UpdateJobFromSourceControlResponseTypeDef,
-        UpdateJobRequestTypeDef,
-        UpdateJobResponseTypeDef,
-        UpdateMLTransformRequestTypeDef,
-        UpdateMLTransformResponseTypeDef,
-        UpdatePartitionRequestTypeDef,
-        UpdatePartitionResponseTypeDef,
-        UpdateRegistryInputTypeDef,
-        UpdateRegistryResponseTypeDef,
-        UpdateSchemaInputTypeDef,
-        UpdateSchemaResponseTypeDef,
-        UpdateSourceControlFromJobRequestTypeDef,
-        UpdateSourceControlFromJobResponseTypeDef,
-        UpdateTableOptimizerRequestTypeDef,
-        UpdateTableOptimizerResponseTypeDef,
-        UpdateTableRequestTypeDef,
-        UpdateTableResponseTypeDef,
-        UpdateTriggerRequestTypeDef,
-        UpdateTriggerResponseTypeDef,
-        UpdateUsageProfileRequestTypeDef,
-        UpdateUsageProfileResponseTypeDef,
-        UpdateUserDefinedFunctionRequestTypeDef,
-        UpdateUserDefinedFunctionResponseTypeDef,
-        UpdateWorkflowRequestTypeDef,
-        UpdateWorkflowResponseTypeDef,
-        UsageProfileDefinitionTypeDef,
-        UserDefinedFunctionTypeDef,
-        WorkflowRunTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGlue"]
 
@@ -582,8 +27,8 @@ class MultiRegionGlue(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_partition(
-        self, **kwargs: Unpack[BatchCreatePartitionRequestTypeDef]
-    ) -> TargetResults[BatchCreatePartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreatePartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreatePartitionResponseTypeDef]:
         """Creates one or more partitions in a batch operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchCreatePartition
@@ -591,8 +36,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchCreatePartition", kwargs)
 
     def batch_delete_connection(
-        self, **kwargs: Unpack[BatchDeleteConnectionRequestTypeDef]
-    ) -> TargetResults[BatchDeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteConnectionResponseTypeDef]:
         """Deletes a list of connection definitions from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeleteConnection
@@ -600,8 +45,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchDeleteConnection", kwargs)
 
     def batch_delete_partition(
-        self, **kwargs: Unpack[BatchDeletePartitionRequestTypeDef]
-    ) -> TargetResults[BatchDeletePartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeletePartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeletePartitionResponseTypeDef]:
         """Deletes one or more partitions in a batch operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeletePartition
@@ -609,8 +54,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchDeletePartition", kwargs)
 
     def batch_delete_table(
-        self, **kwargs: Unpack[BatchDeleteTableRequestTypeDef]
-    ) -> TargetResults[BatchDeleteTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteTableResponseTypeDef]:
         """Deletes multiple tables at once.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeleteTable
@@ -618,8 +63,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchDeleteTable", kwargs)
 
     def batch_delete_table_version(
-        self, **kwargs: Unpack[BatchDeleteTableVersionRequestTypeDef]
-    ) -> TargetResults[BatchDeleteTableVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteTableVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteTableVersionResponseTypeDef]:
         """Deletes a specified batch of versions of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeleteTableVersion
@@ -627,8 +72,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchDeleteTableVersion", kwargs)
 
     def batch_get_blueprints(
-        self, **kwargs: Unpack[BatchGetBlueprintsRequestTypeDef]
-    ) -> TargetResults[BatchGetBlueprintsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetBlueprintsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetBlueprintsResponseTypeDef]:
         """Retrieves information about a list of blueprints.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetBlueprints
@@ -636,8 +81,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetBlueprints", kwargs)
 
     def batch_get_crawlers(
-        self, **kwargs: Unpack[BatchGetCrawlersRequestTypeDef]
-    ) -> TargetResults[BatchGetCrawlersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCrawlersRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCrawlersResponseTypeDef]:
         """Returns a list of resource metadata for a given list of crawler names.
         After calling the ListCrawlers operation, you can call this operation to
         access the data to which you have been granted permissions. This operation
@@ -649,8 +94,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetCrawlers", kwargs)
 
     def batch_get_custom_entity_types(
-        self, **kwargs: Unpack[BatchGetCustomEntityTypesRequestTypeDef]
-    ) -> TargetResults[BatchGetCustomEntityTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCustomEntityTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCustomEntityTypesResponseTypeDef]:
         """Retrieves the details for the custom patterns specified by a list of
         names.
 
@@ -659,8 +104,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetCustomEntityTypes", kwargs)
 
     def batch_get_data_quality_result(
-        self, **kwargs: Unpack[BatchGetDataQualityResultRequestTypeDef]
-    ) -> TargetResults[BatchGetDataQualityResultResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDataQualityResultRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDataQualityResultResponseTypeDef]:
         """Retrieves a list of data quality results for the specified result IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetDataQualityResult
@@ -668,8 +113,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetDataQualityResult", kwargs)
 
     def batch_get_dev_endpoints(
-        self, **kwargs: Unpack[BatchGetDevEndpointsRequestTypeDef]
-    ) -> TargetResults[BatchGetDevEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDevEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDevEndpointsResponseTypeDef]:
         """Returns a list of resource metadata for a given list of development
         endpoint names. After calling the ListDevEndpoints operation, you can call
         this operation to access the data to which you have been granted
@@ -681,8 +126,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetDevEndpoints", kwargs)
 
     def batch_get_jobs(
-        self, **kwargs: Unpack[BatchGetJobsRequestTypeDef]
-    ) -> TargetResults[BatchGetJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetJobsResponseTypeDef]:
         """Returns a list of resource metadata for a given list of job names. After
         calling the ListJobs operation, you can call this operation to access the
         data to which you have been granted permissions. This operation supports
@@ -693,8 +138,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetJobs", kwargs)
 
     def batch_get_partition(
-        self, **kwargs: Unpack[BatchGetPartitionRequestTypeDef]
-    ) -> TargetResults[BatchGetPartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetPartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetPartitionResponseTypeDef]:
         """Retrieves partitions in a batch request.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetPartition
@@ -702,8 +147,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetPartition", kwargs)
 
     def batch_get_table_optimizer(
-        self, **kwargs: Unpack[BatchGetTableOptimizerRequestTypeDef]
-    ) -> TargetResults[BatchGetTableOptimizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTableOptimizerRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTableOptimizerResponseTypeDef]:
         """Returns the configuration for the specified table optimizers.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetTableOptimizer
@@ -711,8 +156,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetTableOptimizer", kwargs)
 
     def batch_get_triggers(
-        self, **kwargs: Unpack[BatchGetTriggersRequestTypeDef]
-    ) -> TargetResults[BatchGetTriggersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTriggersRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTriggersResponseTypeDef]:
         """Returns a list of resource metadata for a given list of trigger names.
         After calling the ListTriggers operation, you can call this operation to
         access the data to which you have been granted permissions. This operation
@@ -724,8 +169,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetTriggers", kwargs)
 
     def batch_get_workflows(
-        self, **kwargs: Unpack[BatchGetWorkflowsRequestTypeDef]
-    ) -> TargetResults[BatchGetWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetWorkflowsResponseTypeDef]:
         """Returns a list of resource metadata for a given list of workflow names.
         After calling the ListWorkflows operation, you can call this operation to
         access the data to which you have been granted permissions. This operation
@@ -737,8 +182,11 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchGetWorkflows", kwargs)
 
     def batch_put_data_quality_statistic_annotation(
-        self, **kwargs: Unpack[BatchPutDataQualityStatisticAnnotationRequestTypeDef]
-    ) -> TargetResults[BatchPutDataQualityStatisticAnnotationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchPutDataQualityStatisticAnnotationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.BatchPutDataQualityStatisticAnnotationResponseTypeDef]:
         """Annotate datapoints over time for a specific data quality statistic. The
         API requires both profileID and statisticID as part of the
         InclusionAnnotation input. The API only works for a single statisticId
@@ -749,8 +197,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchPutDataQualityStatisticAnnotation", kwargs)
 
     def batch_stop_job_run(
-        self, **kwargs: Unpack[BatchStopJobRunRequestTypeDef]
-    ) -> TargetResults[BatchStopJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchStopJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchStopJobRunResponseTypeDef]:
         """Stops one or more job runs for a specified job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchStopJobRun
@@ -758,8 +206,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchStopJobRun", kwargs)
 
     def batch_update_partition(
-        self, **kwargs: Unpack[BatchUpdatePartitionRequestTypeDef]
-    ) -> TargetResults[BatchUpdatePartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdatePartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdatePartitionResponseTypeDef]:
         """Updates one or more partitions in a batch operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchUpdatePartition
@@ -767,8 +215,11 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("BatchUpdatePartition", kwargs)
 
     def cancel_data_quality_rule_recommendation_run(
-        self, **kwargs: Unpack[CancelDataQualityRuleRecommendationRunRequestTypeDef]
-    ) -> TargetResults[CancelDataQualityRuleRecommendationRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CancelDataQualityRuleRecommendationRunRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CancelDataQualityRuleRecommendationRunResponseTypeDef]:
         """Cancels the specified recommendation run that was being used to generate
         rules.
 
@@ -777,8 +228,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CancelDataQualityRuleRecommendationRun", kwargs)
 
     def cancel_data_quality_ruleset_evaluation_run(
-        self, **kwargs: Unpack[CancelDataQualityRulesetEvaluationRunRequestTypeDef]
-    ) -> TargetResults[CancelDataQualityRulesetEvaluationRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CancelDataQualityRulesetEvaluationRunRequestTypeDef],
+    ) -> TargetResults[type_defs.CancelDataQualityRulesetEvaluationRunResponseTypeDef]:
         """Cancels a run where a ruleset is being evaluated against a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CancelDataQualityRulesetEvaluationRun
@@ -786,8 +238,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CancelDataQualityRulesetEvaluationRun", kwargs)
 
     def cancel_ml_task_run(
-        self, **kwargs: Unpack[CancelMLTaskRunRequestTypeDef]
-    ) -> TargetResults[CancelMLTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMLTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMLTaskRunResponseTypeDef]:
         """Cancels (stops) a task run. Machine learning task runs are asynchronous
         tasks that Glue runs on your behalf as part of various machine learning
         workflows. You can cancel a machine learning task run at any time by
@@ -799,8 +251,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CancelMLTaskRun", kwargs)
 
     def cancel_statement(
-        self, **kwargs: Unpack[CancelStatementRequestTypeDef]
-    ) -> TargetResults[CancelStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelStatementResponseTypeDef]:
         """Cancels the statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CancelStatement
@@ -808,8 +260,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CancelStatement", kwargs)
 
     def check_schema_version_validity(
-        self, **kwargs: Unpack[CheckSchemaVersionValidityInputTypeDef]
-    ) -> TargetResults[CheckSchemaVersionValidityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckSchemaVersionValidityInputTypeDef]
+    ) -> TargetResults[type_defs.CheckSchemaVersionValidityResponseTypeDef]:
         """Validates the supplied schema. This call has no side effects, it simply
         validates using the supplied schema using DataFormat as the format. Since
         it does not take a schema set name, no compatibility checks are performed.
@@ -819,8 +271,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CheckSchemaVersionValidity", kwargs)
 
     def create_blueprint(
-        self, **kwargs: Unpack[CreateBlueprintRequestTypeDef]
-    ) -> TargetResults[CreateBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBlueprintResponseTypeDef]:
         """Registers a blueprint with Glue.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateBlueprint
@@ -828,8 +280,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateBlueprint", kwargs)
 
     def create_catalog(
-        self, **kwargs: Unpack[CreateCatalogRequestTypeDef]
-    ) -> TargetResults[CreateCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCatalogResponseTypeDef]:
         """Creates a new catalog in the Glue Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateCatalog
@@ -837,8 +289,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateCatalog", kwargs)
 
     def create_classifier(
-        self, **kwargs: Unpack[CreateClassifierRequestTypeDef]
-    ) -> TargetResults[CreateClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClassifierResponseTypeDef]:
         """Creates a classifier in the user's account. This can be a GrokClassifier,
         an XMLClassifier, a JsonClassifier, or a CsvClassifier, depending on which
         field of the request is present.
@@ -848,8 +300,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateClassifier", kwargs)
 
     def create_column_statistics_task_settings(
-        self, **kwargs: Unpack[CreateColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> TargetResults[CreateColumnStatisticsTaskSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateColumnStatisticsTaskSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateColumnStatisticsTaskSettingsResponseTypeDef]:
         """Creates settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateColumnStatisticsTaskSettings
@@ -857,8 +310,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateColumnStatisticsTaskSettings", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> TargetResults[CreateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionResponseTypeDef]:
         """Creates a connection definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateConnection
@@ -866,8 +319,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_crawler(
-        self, **kwargs: Unpack[CreateCrawlerRequestTypeDef]
-    ) -> TargetResults[CreateCrawlerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCrawlerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCrawlerResponseTypeDef]:
         """Creates a new crawler with specified targets, role, configuration, and
         optional schedule. At least one crawl target must be specified, in the
         s3Targets field, the jdbcTargets field, or the DynamoDBTargets field.
@@ -877,8 +330,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateCrawler", kwargs)
 
     def create_custom_entity_type(
-        self, **kwargs: Unpack[CreateCustomEntityTypeRequestTypeDef]
-    ) -> TargetResults[CreateCustomEntityTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomEntityTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomEntityTypeResponseTypeDef]:
         """Creates a custom pattern that is used to detect sensitive data across the
         columns and rows of your structured data.
 
@@ -887,8 +340,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateCustomEntityType", kwargs)
 
     def create_data_quality_ruleset(
-        self, **kwargs: Unpack[CreateDataQualityRulesetRequestTypeDef]
-    ) -> TargetResults[CreateDataQualityRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataQualityRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataQualityRulesetResponseTypeDef]:
         """Creates a data quality ruleset with DQDL rules applied to a specified Glue
         table.
 
@@ -897,8 +350,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateDataQualityRuleset", kwargs)
 
     def create_database(
-        self, **kwargs: Unpack[CreateDatabaseRequestTypeDef]
-    ) -> TargetResults[CreateDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatabaseResponseTypeDef]:
         """Creates a new database in a Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateDatabase
@@ -906,8 +359,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateDatabase", kwargs)
 
     def create_dev_endpoint(
-        self, **kwargs: Unpack[CreateDevEndpointRequestTypeDef]
-    ) -> TargetResults[CreateDevEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDevEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDevEndpointResponseTypeDef]:
         """Creates a new development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateDevEndpoint
@@ -915,8 +368,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateDevEndpoint", kwargs)
 
     def create_glue_identity_center_configuration(
-        self, **kwargs: Unpack[CreateGlueIdentityCenterConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateGlueIdentityCenterConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateGlueIdentityCenterConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateGlueIdentityCenterConfigurationResponseTypeDef]:
         """Creates a new Glue Identity Center configuration to enable integration
         between Glue and Amazon Web Services IAM Identity Center for
         authentication and authorization.
@@ -926,8 +380,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateGlueIdentityCenterConfiguration", kwargs)
 
     def create_integration(
-        self, **kwargs: Unpack[CreateIntegrationRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationResponseTypeDef]:
         """Creates a Zero-ETL integration in the caller's account between two
         resources with Amazon Resource Names (ARNs): the SourceArn and TargetArn.
 
@@ -936,8 +390,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateIntegration", kwargs)
 
     def create_integration_resource_property(
-        self, **kwargs: Unpack[CreateIntegrationResourcePropertyRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationResourcePropertyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateIntegrationResourcePropertyRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateIntegrationResourcePropertyResponseTypeDef]:
         """This API can be used for setting up the ResourceProperty of the Glue
         connection (for the source) or Glue database ARN (for the target). These
         properties can include the role to access the connection or database. To
@@ -951,8 +406,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateIntegrationResourceProperty", kwargs)
 
     def create_integration_table_properties(
-        self, **kwargs: Unpack[CreateIntegrationTablePropertiesRequestTypeDef]
-    ) -> TargetResults[CreateIntegrationTablePropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationTablePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationTablePropertiesResponseTypeDef]:
         """This API is used to provide optional override properties for the the
         tables that need to be replicated. These properties can include properties
         for filtering and partitioning for the source and target tables. To set
@@ -965,8 +420,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateIntegrationTableProperties", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
         """Creates a new job definition.
 
         Deprecated parameters: AllocatedCapacity.
@@ -976,8 +431,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_ml_transform(
-        self, **kwargs: Unpack[CreateMLTransformRequestTypeDef]
-    ) -> TargetResults[CreateMLTransformResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMLTransformRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMLTransformResponseTypeDef]:
         """Creates an Glue machine learning transform. This operation creates the
         transform and all the necessary parameters to train it.
 
@@ -986,8 +441,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateMLTransform", kwargs)
 
     def create_partition(
-        self, **kwargs: Unpack[CreatePartitionRequestTypeDef]
-    ) -> TargetResults[CreatePartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartitionResponseTypeDef]:
         """Creates a new partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreatePartition
@@ -995,8 +450,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreatePartition", kwargs)
 
     def create_partition_index(
-        self, **kwargs: Unpack[CreatePartitionIndexRequestTypeDef]
-    ) -> TargetResults[CreatePartitionIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartitionIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartitionIndexResponseTypeDef]:
         """Creates a specified partition index in an existing table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreatePartitionIndex
@@ -1004,8 +459,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreatePartitionIndex", kwargs)
 
     def create_registry(
-        self, **kwargs: Unpack[CreateRegistryInputTypeDef]
-    ) -> TargetResults[CreateRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistryResponseTypeDef]:
         """Creates a new registry which may be used to hold a collection of schemas.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateRegistry
@@ -1013,8 +468,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateRegistry", kwargs)
 
     def create_schema(
-        self, **kwargs: Unpack[CreateSchemaInputTypeDef]
-    ) -> TargetResults[CreateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSchemaResponseTypeDef]:
         """Creates a new schema set and registers the schema definition. Returns an
         error if the schema set already exists without actually registering the
         version.
@@ -1024,8 +479,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateSchema", kwargs)
 
     def create_script(
-        self, **kwargs: Unpack[CreateScriptRequestTypeDef]
-    ) -> TargetResults[CreateScriptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScriptRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScriptResponseTypeDef]:
         """Transforms a directed acyclic graph (DAG) into code.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateScript
@@ -1033,8 +488,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateScript", kwargs)
 
     def create_security_configuration(
-        self, **kwargs: Unpack[CreateSecurityConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateSecurityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityConfigurationResponseTypeDef]:
         """Creates a new security configuration. A security configuration is a set of
         security properties that can be used by Glue. You can use a security
         configuration to encrypt data at rest. For information about using
@@ -1046,8 +501,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateSecurityConfiguration", kwargs)
 
     def create_session(
-        self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> TargetResults[CreateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionResponseTypeDef]:
         """Creates a new session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateSession
@@ -1055,8 +510,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateSession", kwargs)
 
     def create_table(
-        self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> TargetResults[CreateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTableResponseTypeDef]:
         """Creates a new table definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateTable
@@ -1064,8 +519,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateTable", kwargs)
 
     def create_table_optimizer(
-        self, **kwargs: Unpack[CreateTableOptimizerRequestTypeDef]
-    ) -> TargetResults[CreateTableOptimizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableOptimizerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTableOptimizerResponseTypeDef]:
         """Creates a new table optimizer for a specific function.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateTableOptimizer
@@ -1073,8 +528,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateTableOptimizer", kwargs)
 
     def create_trigger(
-        self, **kwargs: Unpack[CreateTriggerRequestTypeDef]
-    ) -> TargetResults[CreateTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTriggerResponseTypeDef]:
         """Creates a new trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateTrigger
@@ -1082,8 +537,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateTrigger", kwargs)
 
     def create_usage_profile(
-        self, **kwargs: Unpack[CreateUsageProfileRequestTypeDef]
-    ) -> TargetResults[CreateUsageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUsageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUsageProfileResponseTypeDef]:
         """Creates an Glue usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateUsageProfile
@@ -1091,8 +546,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateUsageProfile", kwargs)
 
     def create_user_defined_function(
-        self, **kwargs: Unpack[CreateUserDefinedFunctionRequestTypeDef]
-    ) -> TargetResults[CreateUserDefinedFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserDefinedFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserDefinedFunctionResponseTypeDef]:
         """Creates a new function definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateUserDefinedFunction
@@ -1100,8 +555,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateUserDefinedFunction", kwargs)
 
     def create_workflow(
-        self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:
         """Creates a new workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateWorkflow
@@ -1109,8 +564,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("CreateWorkflow", kwargs)
 
     def delete_blueprint(
-        self, **kwargs: Unpack[DeleteBlueprintRequestTypeDef]
-    ) -> TargetResults[DeleteBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBlueprintResponseTypeDef]:
         """Deletes an existing blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteBlueprint
@@ -1118,8 +573,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteBlueprint", kwargs)
 
     def delete_catalog(
-        self, **kwargs: Unpack[DeleteCatalogRequestTypeDef]
-    ) -> TargetResults[DeleteCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCatalogResponseTypeDef]:
         """Removes the specified catalog from the Glue Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteCatalog
@@ -1127,8 +582,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteCatalog", kwargs)
 
     def delete_classifier(
-        self, **kwargs: Unpack[DeleteClassifierRequestTypeDef]
-    ) -> TargetResults[DeleteClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClassifierResponseTypeDef]:
         """Removes a classifier from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteClassifier
@@ -1136,8 +591,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteClassifier", kwargs)
 
     def delete_column_statistics_for_partition(
-        self, **kwargs: Unpack[DeleteColumnStatisticsForPartitionRequestTypeDef]
-    ) -> TargetResults[DeleteColumnStatisticsForPartitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteColumnStatisticsForPartitionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteColumnStatisticsForPartitionResponseTypeDef]:
         """Delete the partition column statistics of a column.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteColumnStatisticsForPartition
@@ -1145,8 +601,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteColumnStatisticsForPartition", kwargs)
 
     def delete_column_statistics_for_table(
-        self, **kwargs: Unpack[DeleteColumnStatisticsForTableRequestTypeDef]
-    ) -> TargetResults[DeleteColumnStatisticsForTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteColumnStatisticsForTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteColumnStatisticsForTableResponseTypeDef]:
         """Retrieves table statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteColumnStatisticsForTable
@@ -1154,8 +610,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteColumnStatisticsForTable", kwargs)
 
     def delete_column_statistics_task_settings(
-        self, **kwargs: Unpack[DeleteColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteColumnStatisticsTaskSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteColumnStatisticsTaskSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteColumnStatisticsTaskSettingsResponseTypeDef]:
         """Deletes settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteColumnStatisticsTaskSettings
@@ -1163,8 +620,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteColumnStatisticsTaskSettings", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionResponseTypeDef]:
         """Deletes a connection from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteConnection
@@ -1172,8 +629,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_connection_type(
-        self, **kwargs: Unpack[DeleteConnectionTypeRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionTypeResponseTypeDef]:
         """Deletes a custom connection type in Glue.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteConnectionType
@@ -1181,8 +638,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteConnectionType", kwargs)
 
     def delete_crawler(
-        self, **kwargs: Unpack[DeleteCrawlerRequestTypeDef]
-    ) -> TargetResults[DeleteCrawlerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCrawlerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCrawlerResponseTypeDef]:
         """Removes a specified crawler from the Glue Data Catalog, unless the crawler
         state is RUNNING.
 
@@ -1191,8 +648,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteCrawler", kwargs)
 
     def delete_custom_entity_type(
-        self, **kwargs: Unpack[DeleteCustomEntityTypeRequestTypeDef]
-    ) -> TargetResults[DeleteCustomEntityTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomEntityTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomEntityTypeResponseTypeDef]:
         """Deletes a custom pattern by specifying its name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteCustomEntityType
@@ -1200,8 +657,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteCustomEntityType", kwargs)
 
     def delete_data_quality_ruleset(
-        self, **kwargs: Unpack[DeleteDataQualityRulesetRequestTypeDef]
-    ) -> TargetResults[DeleteDataQualityRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataQualityRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataQualityRulesetResponseTypeDef]:
         """Deletes a data quality ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDataQualityRuleset
@@ -1209,8 +666,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteDataQualityRuleset", kwargs)
 
     def delete_database(
-        self, **kwargs: Unpack[DeleteDatabaseRequestTypeDef]
-    ) -> TargetResults[DeleteDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatabaseResponseTypeDef]:
         """Removes a specified database from a Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDatabase
@@ -1218,8 +675,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteDatabase", kwargs)
 
     def delete_dev_endpoint(
-        self, **kwargs: Unpack[DeleteDevEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteDevEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDevEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDevEndpointResponseTypeDef]:
         """Deletes a specified development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDevEndpoint
@@ -1228,7 +685,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_glue_identity_center_configuration(
         self,
-    ) -> TargetResults[DeleteGlueIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DeleteGlueIdentityCenterConfigurationResponseTypeDef]:
         """Deletes the existing Glue Identity Center configuration, removing the
         integration between Glue and Amazon Web Services IAM Identity Center.
 
@@ -1237,8 +694,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteGlueIdentityCenterConfiguration", {})
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> TargetResults[DeleteIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIntegrationResponseTypeDef]:
         """Deletes the specified Zero-ETL integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteIntegration
@@ -1246,8 +703,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_integration_resource_property(
-        self, **kwargs: Unpack[DeleteIntegrationResourcePropertyRequestTypeDef]
-    ) -> TargetResults[DeleteIntegrationResourcePropertyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteIntegrationResourcePropertyRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteIntegrationResourcePropertyResponseTypeDef]:
         """This API is used for deleting the ResourceProperty of the Glue connection
         (for the source) or Glue database ARN (for the target).
 
@@ -1256,8 +714,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteIntegrationResourceProperty", kwargs)
 
     def delete_integration_table_properties(
-        self, **kwargs: Unpack[DeleteIntegrationTablePropertiesRequestTypeDef]
-    ) -> TargetResults[DeleteIntegrationTablePropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationTablePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIntegrationTablePropertiesResponseTypeDef]:
         """Deletes the table properties that have been created for the tables that
         need to be replicated.
 
@@ -1266,8 +724,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteIntegrationTableProperties", kwargs)
 
     def delete_job(
-        self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> TargetResults[DeleteJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobResponseTypeDef]:
         """Deletes a specified job definition. If the job definition is not found, no
         exception is thrown.
 
@@ -1276,8 +734,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteJob", kwargs)
 
     def delete_ml_transform(
-        self, **kwargs: Unpack[DeleteMLTransformRequestTypeDef]
-    ) -> TargetResults[DeleteMLTransformResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMLTransformRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMLTransformResponseTypeDef]:
         """Deletes an Glue machine learning transform. Machine learning transforms
         are a special type of transform that use machine learning to learn the
         details of the transformation to be performed by learning from examples
@@ -1291,8 +749,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteMLTransform", kwargs)
 
     def delete_partition(
-        self, **kwargs: Unpack[DeletePartitionRequestTypeDef]
-    ) -> TargetResults[DeletePartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePartitionResponseTypeDef]:
         """Deletes a specified partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeletePartition
@@ -1300,8 +758,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeletePartition", kwargs)
 
     def delete_partition_index(
-        self, **kwargs: Unpack[DeletePartitionIndexRequestTypeDef]
-    ) -> TargetResults[DeletePartitionIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePartitionIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePartitionIndexResponseTypeDef]:
         """Deletes a specified partition index from an existing table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeletePartitionIndex
@@ -1309,8 +767,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeletePartitionIndex", kwargs)
 
     def delete_registry(
-        self, **kwargs: Unpack[DeleteRegistryInputTypeDef]
-    ) -> TargetResults[DeleteRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistryInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegistryResponseTypeDef]:
         """Delete the entire registry including schema and all of its versions. To
         get the status of the delete operation, you can call the GetRegistry API
         after the asynchronous call. Deleting a registry will deactivate all
@@ -1322,8 +780,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteRegistry", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteResourcePolicy
@@ -1331,8 +789,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_schema(
-        self, **kwargs: Unpack[DeleteSchemaInputTypeDef]
-    ) -> TargetResults[DeleteSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSchemaResponseTypeDef]:
         """Deletes the entire schema set, including the schema set and all of its
         versions. To get the status of the delete operation, you can call
         GetSchema API after the asynchronous call. Deleting a registry will
@@ -1344,8 +802,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteSchema", kwargs)
 
     def delete_schema_versions(
-        self, **kwargs: Unpack[DeleteSchemaVersionsInputTypeDef]
-    ) -> TargetResults[DeleteSchemaVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSchemaVersionsResponseTypeDef]:
         """Remove versions from the specified schema. A version number or range may
         be supplied. If the compatibility mode forbids deleting of a version that
         is necessary, such as BACKWARDS_FULL, an error is returned. Calling the
@@ -1357,8 +815,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteSchemaVersions", kwargs)
 
     def delete_security_configuration(
-        self, **kwargs: Unpack[DeleteSecurityConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteSecurityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityConfigurationResponseTypeDef]:
         """Deletes a specified security configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteSecurityConfiguration
@@ -1366,8 +824,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteSecurityConfiguration", kwargs)
 
     def delete_session(
-        self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> TargetResults[DeleteSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSessionResponseTypeDef]:
         """Deletes the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteSession
@@ -1375,8 +833,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteSession", kwargs)
 
     def delete_table(
-        self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> TargetResults[DeleteTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTableResponseTypeDef]:
         """Removes a table definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteTable
@@ -1384,8 +842,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteTable", kwargs)
 
     def delete_table_optimizer(
-        self, **kwargs: Unpack[DeleteTableOptimizerRequestTypeDef]
-    ) -> TargetResults[DeleteTableOptimizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableOptimizerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTableOptimizerResponseTypeDef]:
         """Deletes an optimizer and all associated metadata for a table. The
         optimization will no longer be performed on the table.
 
@@ -1394,8 +852,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteTableOptimizer", kwargs)
 
     def delete_table_version(
-        self, **kwargs: Unpack[DeleteTableVersionRequestTypeDef]
-    ) -> TargetResults[DeleteTableVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTableVersionResponseTypeDef]:
         """Deletes a specified version of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteTableVersion
@@ -1403,8 +861,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteTableVersion", kwargs)
 
     def delete_trigger(
-        self, **kwargs: Unpack[DeleteTriggerRequestTypeDef]
-    ) -> TargetResults[DeleteTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTriggerResponseTypeDef]:
         """Deletes a specified trigger. If the trigger is not found, no exception is
         thrown.
 
@@ -1413,8 +871,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteTrigger", kwargs)
 
     def delete_usage_profile(
-        self, **kwargs: Unpack[DeleteUsageProfileRequestTypeDef]
-    ) -> TargetResults[DeleteUsageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUsageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUsageProfileResponseTypeDef]:
         """Deletes the Glue specified usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteUsageProfile
@@ -1422,8 +880,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteUsageProfile", kwargs)
 
     def delete_user_defined_function(
-        self, **kwargs: Unpack[DeleteUserDefinedFunctionRequestTypeDef]
-    ) -> TargetResults[DeleteUserDefinedFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserDefinedFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserDefinedFunctionResponseTypeDef]:
         """Deletes an existing function definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteUserDefinedFunction
@@ -1431,8 +889,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteUserDefinedFunction", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowResponseTypeDef]:
         """Deletes a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteWorkflow
@@ -1440,8 +898,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def describe_connection_type(
-        self, **kwargs: Unpack[DescribeConnectionTypeRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionTypeResponseTypeDef]:
         """The DescribeConnectionType API provides full details of the supported
         options for a given connection type in Glue. The response includes
         authentication configuration details that show supported authentication
@@ -1453,8 +911,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DescribeConnectionType", kwargs)
 
     def describe_entity(
-        self, **kwargs: Unpack[DescribeEntityRequestTypeDef]
-    ) -> TargetResults[DescribeEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntityResponseTypeDef]:
         """Provides details regarding the entity used with the connection type, with
         a description of the data model for each field in the selected entity.
 
@@ -1463,8 +921,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DescribeEntity", kwargs)
 
     def describe_inbound_integrations(
-        self, **kwargs: Unpack[DescribeInboundIntegrationsRequestTypeDef]
-    ) -> TargetResults[DescribeInboundIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInboundIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInboundIntegrationsResponseTypeDef]:
         """Returns a list of inbound integrations for the specified integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DescribeInboundIntegrations
@@ -1472,8 +930,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DescribeInboundIntegrations", kwargs)
 
     def describe_integrations(
-        self, **kwargs: Unpack[DescribeIntegrationsRequestTypeDef]
-    ) -> TargetResults[DescribeIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIntegrationsResponseTypeDef]:
         """The API is used to retrieve a list of integrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DescribeIntegrations
@@ -1481,8 +939,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("DescribeIntegrations", kwargs)
 
     def get_blueprint(
-        self, **kwargs: Unpack[GetBlueprintRequestTypeDef]
-    ) -> TargetResults[GetBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintResponseTypeDef]:
         """Retrieves the details of a blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetBlueprint
@@ -1490,8 +948,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetBlueprint", kwargs)
 
     def get_blueprint_run(
-        self, **kwargs: Unpack[GetBlueprintRunRequestTypeDef]
-    ) -> TargetResults[GetBlueprintRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlueprintRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintRunResponseTypeDef]:
         """Retrieves the details of a blueprint run.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetBlueprintRun
@@ -1499,8 +957,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetBlueprintRun", kwargs)
 
     def get_blueprint_runs(
-        self, **kwargs: Unpack[GetBlueprintRunsRequestTypeDef]
-    ) -> TargetResults[GetBlueprintRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlueprintRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintRunsResponseTypeDef]:
         """Retrieves the details of blueprint runs for a specified blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetBlueprintRuns
@@ -1508,8 +966,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetBlueprintRuns", kwargs)
 
     def get_catalog(
-        self, **kwargs: Unpack[GetCatalogRequestTypeDef]
-    ) -> TargetResults[GetCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCatalogResponseTypeDef]:
         """The name of the Catalog to retrieve. This should be all lowercase.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCatalog
@@ -1517,8 +975,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCatalog", kwargs)
 
     def get_catalog_import_status(
-        self, **kwargs: Unpack[GetCatalogImportStatusRequestTypeDef]
-    ) -> TargetResults[GetCatalogImportStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCatalogImportStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCatalogImportStatusResponseTypeDef]:
         """Retrieves the status of a migration operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCatalogImportStatus
@@ -1526,8 +984,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCatalogImportStatus", kwargs)
 
     def get_catalogs(
-        self, **kwargs: Unpack[GetCatalogsRequestTypeDef]
-    ) -> TargetResults[GetCatalogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCatalogsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCatalogsResponseTypeDef]:
         """Retrieves all catalogs defined in a catalog in the Glue Data Catalog. For
         a Redshift-federated catalog use case, this operation returns the list of
         catalogs mapped to Redshift databases in the Redshift namespace catalog.
@@ -1537,8 +995,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCatalogs", kwargs)
 
     def get_classifier(
-        self, **kwargs: Unpack[GetClassifierRequestTypeDef]
-    ) -> TargetResults[GetClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClassifierResponseTypeDef]:
         """Retrieve a classifier by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetClassifier
@@ -1546,8 +1004,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetClassifier", kwargs)
 
     def get_classifiers(
-        self, **kwargs: Unpack[GetClassifiersRequestTypeDef]
-    ) -> TargetResults[GetClassifiersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClassifiersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClassifiersResponseTypeDef]:
         """Lists all classifier objects in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetClassifiers
@@ -1555,8 +1013,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetClassifiers", kwargs)
 
     def get_column_statistics_for_partition(
-        self, **kwargs: Unpack[GetColumnStatisticsForPartitionRequestTypeDef]
-    ) -> TargetResults[GetColumnStatisticsForPartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetColumnStatisticsForPartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetColumnStatisticsForPartitionResponseTypeDef]:
         """Retrieves partition statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsForPartition
@@ -1564,8 +1022,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetColumnStatisticsForPartition", kwargs)
 
     def get_column_statistics_for_table(
-        self, **kwargs: Unpack[GetColumnStatisticsForTableRequestTypeDef]
-    ) -> TargetResults[GetColumnStatisticsForTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetColumnStatisticsForTableRequestTypeDef]
+    ) -> TargetResults[type_defs.GetColumnStatisticsForTableResponseTypeDef]:
         """Retrieves table statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsForTable
@@ -1573,8 +1031,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetColumnStatisticsForTable", kwargs)
 
     def get_column_statistics_task_run(
-        self, **kwargs: Unpack[GetColumnStatisticsTaskRunRequestTypeDef]
-    ) -> TargetResults[GetColumnStatisticsTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetColumnStatisticsTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetColumnStatisticsTaskRunResponseTypeDef]:
         """Get the associated metadata/information for a task run, given a task run
         ID.
 
@@ -1583,8 +1041,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetColumnStatisticsTaskRun", kwargs)
 
     def get_column_statistics_task_runs(
-        self, **kwargs: Unpack[GetColumnStatisticsTaskRunsRequestTypeDef]
-    ) -> TargetResults[GetColumnStatisticsTaskRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetColumnStatisticsTaskRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetColumnStatisticsTaskRunsResponseTypeDef]:
         """Retrieves information about all runs associated with the specified table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsTaskRuns
@@ -1592,8 +1050,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetColumnStatisticsTaskRuns", kwargs)
 
     def get_column_statistics_task_settings(
-        self, **kwargs: Unpack[GetColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> TargetResults[GetColumnStatisticsTaskSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetColumnStatisticsTaskSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetColumnStatisticsTaskSettingsResponseTypeDef]:
         """Gets settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsTaskSettings
@@ -1601,8 +1059,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetColumnStatisticsTaskSettings", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> TargetResults[GetConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionResponseTypeDef]:
         """Retrieves a connection definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetConnection
@@ -1610,8 +1068,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def get_connections(
-        self, **kwargs: Unpack[GetConnectionsRequestTypeDef]
-    ) -> TargetResults[GetConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionsResponseTypeDef]:
         """Retrieves a list of connection definitions from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetConnections
@@ -1619,8 +1077,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetConnections", kwargs)
 
     def get_crawler(
-        self, **kwargs: Unpack[GetCrawlerRequestTypeDef]
-    ) -> TargetResults[GetCrawlerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCrawlerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCrawlerResponseTypeDef]:
         """Retrieves metadata for a specified crawler.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawler
@@ -1628,8 +1086,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCrawler", kwargs)
 
     def get_crawler_metrics(
-        self, **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef]
-    ) -> TargetResults[GetCrawlerMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCrawlerMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCrawlerMetricsResponseTypeDef]:
         """Retrieves metrics about specified crawlers.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlerMetrics
@@ -1637,8 +1095,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCrawlerMetrics", kwargs)
 
     def get_crawlers(
-        self, **kwargs: Unpack[GetCrawlersRequestTypeDef]
-    ) -> TargetResults[GetCrawlersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCrawlersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCrawlersResponseTypeDef]:
         """Retrieves metadata for all crawlers defined in the customer account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlers
@@ -1646,8 +1104,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCrawlers", kwargs)
 
     def get_custom_entity_type(
-        self, **kwargs: Unpack[GetCustomEntityTypeRequestTypeDef]
-    ) -> TargetResults[GetCustomEntityTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomEntityTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomEntityTypeResponseTypeDef]:
         """Retrieves the details of a custom pattern by specifying its name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCustomEntityType
@@ -1655,8 +1113,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetCustomEntityType", kwargs)
 
     def get_data_catalog_encryption_settings(
-        self, **kwargs: Unpack[GetDataCatalogEncryptionSettingsRequestTypeDef]
-    ) -> TargetResults[GetDataCatalogEncryptionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataCatalogEncryptionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataCatalogEncryptionSettingsResponseTypeDef]:
         """Retrieves the security configuration for a specified catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataCatalogEncryptionSettings
@@ -1664,8 +1122,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataCatalogEncryptionSettings", kwargs)
 
     def get_data_quality_model(
-        self, **kwargs: Unpack[GetDataQualityModelRequestTypeDef]
-    ) -> TargetResults[GetDataQualityModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataQualityModelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataQualityModelResponseTypeDef]:
         """Retrieve the training status of the model along with more information
         (CompletedOn, StartedOn, FailureReason).
 
@@ -1674,8 +1132,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataQualityModel", kwargs)
 
     def get_data_quality_model_result(
-        self, **kwargs: Unpack[GetDataQualityModelResultRequestTypeDef]
-    ) -> TargetResults[GetDataQualityModelResultResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataQualityModelResultRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataQualityModelResultResponseTypeDef]:
         """Retrieve a statistic's predictions for a given Profile ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityModelResult
@@ -1683,8 +1141,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataQualityModelResult", kwargs)
 
     def get_data_quality_result(
-        self, **kwargs: Unpack[GetDataQualityResultRequestTypeDef]
-    ) -> TargetResults[GetDataQualityResultResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataQualityResultRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataQualityResultResponseTypeDef]:
         """Retrieves the result of a data quality rule evaluation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityResult
@@ -1692,8 +1150,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataQualityResult", kwargs)
 
     def get_data_quality_rule_recommendation_run(
-        self, **kwargs: Unpack[GetDataQualityRuleRecommendationRunRequestTypeDef]
-    ) -> TargetResults[GetDataQualityRuleRecommendationRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetDataQualityRuleRecommendationRunRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDataQualityRuleRecommendationRunResponseTypeDef]:
         """Gets the specified recommendation run that was used to generate rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityRuleRecommendationRun
@@ -1701,8 +1160,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataQualityRuleRecommendationRun", kwargs)
 
     def get_data_quality_ruleset(
-        self, **kwargs: Unpack[GetDataQualityRulesetRequestTypeDef]
-    ) -> TargetResults[GetDataQualityRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataQualityRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataQualityRulesetResponseTypeDef]:
         """Returns an existing ruleset by identifier or name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityRuleset
@@ -1710,8 +1169,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataQualityRuleset", kwargs)
 
     def get_data_quality_ruleset_evaluation_run(
-        self, **kwargs: Unpack[GetDataQualityRulesetEvaluationRunRequestTypeDef]
-    ) -> TargetResults[GetDataQualityRulesetEvaluationRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetDataQualityRulesetEvaluationRunRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDataQualityRulesetEvaluationRunResponseTypeDef]:
         """Retrieves a specific run where a ruleset is evaluated against a data
         source.
 
@@ -1720,8 +1180,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataQualityRulesetEvaluationRun", kwargs)
 
     def get_database(
-        self, **kwargs: Unpack[GetDatabaseRequestTypeDef]
-    ) -> TargetResults[GetDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDatabaseResponseTypeDef]:
         """Retrieves the definition of a specified database.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDatabase
@@ -1729,8 +1189,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDatabase", kwargs)
 
     def get_databases(
-        self, **kwargs: Unpack[GetDatabasesRequestTypeDef]
-    ) -> TargetResults[GetDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDatabasesResponseTypeDef]:
         """Retrieves all databases defined in a given Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDatabases
@@ -1738,8 +1198,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDatabases", kwargs)
 
     def get_dataflow_graph(
-        self, **kwargs: Unpack[GetDataflowGraphRequestTypeDef]
-    ) -> TargetResults[GetDataflowGraphResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataflowGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataflowGraphResponseTypeDef]:
         """Transforms a Python script into a directed acyclic graph (DAG).
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataflowGraph
@@ -1747,8 +1207,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDataflowGraph", kwargs)
 
     def get_dev_endpoint(
-        self, **kwargs: Unpack[GetDevEndpointRequestTypeDef]
-    ) -> TargetResults[GetDevEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevEndpointResponseTypeDef]:
         """Retrieves information about a specified development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDevEndpoint
@@ -1756,8 +1216,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDevEndpoint", kwargs)
 
     def get_dev_endpoints(
-        self, **kwargs: Unpack[GetDevEndpointsRequestTypeDef]
-    ) -> TargetResults[GetDevEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevEndpointsResponseTypeDef]:
         """Retrieves all the development endpoints in this Amazon Web Services
         account.
 
@@ -1766,8 +1226,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetDevEndpoints", kwargs)
 
     def get_entity_records(
-        self, **kwargs: Unpack[GetEntityRecordsRequestTypeDef]
-    ) -> TargetResults[GetEntityRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEntityRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEntityRecordsResponseTypeDef]:
         """This API is used to query preview data from a given connection type or
         from a native Amazon S3 based Glue Data Catalog.
 
@@ -1777,7 +1237,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_glue_identity_center_configuration(
         self,
-    ) -> TargetResults[GetGlueIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetGlueIdentityCenterConfigurationResponseTypeDef]:
         """Retrieves the current Glue Identity Center configuration details,
         including the associated Identity Center instance and application
         information.
@@ -1787,8 +1247,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetGlueIdentityCenterConfiguration", {})
 
     def get_integration_resource_property(
-        self, **kwargs: Unpack[GetIntegrationResourcePropertyRequestTypeDef]
-    ) -> TargetResults[GetIntegrationResourcePropertyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationResourcePropertyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationResourcePropertyResponseTypeDef]:
         """This API is used for fetching the ResourceProperty of the Glue connection
         (for the source) or Glue database ARN (for the target)
 
@@ -1797,8 +1257,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetIntegrationResourceProperty", kwargs)
 
     def get_integration_table_properties(
-        self, **kwargs: Unpack[GetIntegrationTablePropertiesRequestTypeDef]
-    ) -> TargetResults[GetIntegrationTablePropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationTablePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationTablePropertiesResponseTypeDef]:
         """This API is used to retrieve optional override properties for the tables
         that need to be replicated. These properties can include properties for
         filtering and partition for source and target tables.
@@ -1808,8 +1268,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetIntegrationTableProperties", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResponseTypeDef]:
         """Retrieves an existing job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJob
@@ -1817,8 +1277,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_job_bookmark(
-        self, **kwargs: Unpack[GetJobBookmarkRequestTypeDef]
-    ) -> TargetResults[GetJobBookmarkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobBookmarkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobBookmarkResponseTypeDef]:
         """Returns information on a job bookmark entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobBookmark
@@ -1826,8 +1286,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetJobBookmark", kwargs)
 
     def get_job_run(
-        self, **kwargs: Unpack[GetJobRunRequestTypeDef]
-    ) -> TargetResults[GetJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobRunResponseTypeDef]:
         """Retrieves the metadata for a given job run. Job run history is accessible
         for 365 days for your workflow and job run.
 
@@ -1836,8 +1296,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetJobRun", kwargs)
 
     def get_job_runs(
-        self, **kwargs: Unpack[GetJobRunsRequestTypeDef]
-    ) -> TargetResults[GetJobRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobRunsResponseTypeDef]:
         """Retrieves metadata for all runs of a given job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobRuns
@@ -1845,8 +1305,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetJobRuns", kwargs)
 
     def get_jobs(
-        self, **kwargs: Unpack[GetJobsRequestTypeDef]
-    ) -> TargetResults[GetJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobsResponseTypeDef]:
         """Retrieves all current job definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobs
@@ -1854,8 +1314,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetJobs", kwargs)
 
     def get_mapping(
-        self, **kwargs: Unpack[GetMappingRequestTypeDef]
-    ) -> TargetResults[GetMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMappingResponseTypeDef]:
         """Creates mappings.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetMapping
@@ -1863,8 +1323,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetMapping", kwargs)
 
     def get_materialized_view_refresh_task_run(
-        self, **kwargs: Unpack[GetMaterializedViewRefreshTaskRunRequestTypeDef]
-    ) -> TargetResults[GetMaterializedViewRefreshTaskRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetMaterializedViewRefreshTaskRunRequestTypeDef],
+    ) -> TargetResults[type_defs.GetMaterializedViewRefreshTaskRunResponseTypeDef]:
         """Get the associated metadata/information for a task run, given a task run
         ID.
 
@@ -1873,8 +1334,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetMaterializedViewRefreshTaskRun", kwargs)
 
     def get_ml_task_run(
-        self, **kwargs: Unpack[GetMLTaskRunRequestTypeDef]
-    ) -> TargetResults[GetMLTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMLTaskRunResponseTypeDef]:
         """Gets details for a specific task run on a machine learning transform.
         Machine learning task runs are asynchronous tasks that Glue runs on your
         behalf as part of various machine learning workflows. You can check the
@@ -1886,8 +1347,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetMLTaskRun", kwargs)
 
     def get_ml_task_runs(
-        self, **kwargs: Unpack[GetMLTaskRunsRequestTypeDef]
-    ) -> TargetResults[GetMLTaskRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLTaskRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMLTaskRunsResponseTypeDef]:
         """Gets a list of runs for a machine learning transform. Machine learning
         task runs are asynchronous tasks that Glue runs on your behalf as part of
         various machine learning workflows. You can get a sortable, filterable
@@ -1900,8 +1361,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetMLTaskRuns", kwargs)
 
     def get_ml_transform(
-        self, **kwargs: Unpack[GetMLTransformRequestTypeDef]
-    ) -> TargetResults[GetMLTransformResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLTransformRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMLTransformResponseTypeDef]:
         """Gets an Glue machine learning transform artifact and all its corresponding
         metadata. Machine learning transforms are a special type of transform that
         use machine learning to learn the details of the transformation to be
@@ -1914,8 +1375,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetMLTransform", kwargs)
 
     def get_ml_transforms(
-        self, **kwargs: Unpack[GetMLTransformsRequestTypeDef]
-    ) -> TargetResults[GetMLTransformsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLTransformsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMLTransformsResponseTypeDef]:
         """Gets a sortable, filterable list of existing Glue machine learning
         transforms. Machine learning transforms are a special type of transform
         that use machine learning to learn the details of the transformation to be
@@ -1928,8 +1389,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetMLTransforms", kwargs)
 
     def get_partition(
-        self, **kwargs: Unpack[GetPartitionRequestTypeDef]
-    ) -> TargetResults[GetPartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPartitionResponseTypeDef]:
         """Retrieves information about a specified partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartition
@@ -1937,8 +1398,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetPartition", kwargs)
 
     def get_partition_indexes(
-        self, **kwargs: Unpack[GetPartitionIndexesRequestTypeDef]
-    ) -> TargetResults[GetPartitionIndexesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPartitionIndexesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPartitionIndexesResponseTypeDef]:
         """Retrieves the partition indexes associated with a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitionIndexes
@@ -1946,8 +1407,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetPartitionIndexes", kwargs)
 
     def get_partitions(
-        self, **kwargs: Unpack[GetPartitionsRequestTypeDef]
-    ) -> TargetResults[GetPartitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPartitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPartitionsResponseTypeDef]:
         """Retrieves information about the partitions in a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitions
@@ -1955,8 +1416,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetPartitions", kwargs)
 
     def get_plan(
-        self, **kwargs: Unpack[GetPlanRequestTypeDef]
-    ) -> TargetResults[GetPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlanResponseTypeDef]:
         """Gets code to perform a specified mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPlan
@@ -1964,8 +1425,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetPlan", kwargs)
 
     def get_registry(
-        self, **kwargs: Unpack[GetRegistryInputTypeDef]
-    ) -> TargetResults[GetRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegistryInputTypeDef]
+    ) -> TargetResults[type_defs.GetRegistryResponseTypeDef]:
         """Describes the specified registry in detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetRegistry
@@ -1973,8 +1434,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetRegistry", kwargs)
 
     def get_resource_policies(
-        self, **kwargs: Unpack[GetResourcePoliciesRequestTypeDef]
-    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePoliciesResponseTypeDef]:
         """Retrieves the resource policies set on individual resources by Resource
         Access Manager during cross-account permission grants. Also retrieves the
         Data Catalog resource policy.
@@ -1984,8 +1445,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetResourcePolicies", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves a specified resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetResourcePolicy
@@ -1993,8 +1454,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_schema(
-        self, **kwargs: Unpack[GetSchemaInputTypeDef]
-    ) -> TargetResults[GetSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaResponseTypeDef]:
         """Describes the specified schema in detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSchema
@@ -2002,8 +1463,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSchema", kwargs)
 
     def get_schema_by_definition(
-        self, **kwargs: Unpack[GetSchemaByDefinitionInputTypeDef]
-    ) -> TargetResults[GetSchemaByDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaByDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaByDefinitionResponseTypeDef]:
         """Retrieves a schema by the SchemaDefinition. The schema definition is sent
         to the Schema Registry, canonicalized, and hashed. If the hash is matched
         within the scope of the SchemaName or ARN (or the default registry, if
@@ -2016,8 +1477,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSchemaByDefinition", kwargs)
 
     def get_schema_version(
-        self, **kwargs: Unpack[GetSchemaVersionInputTypeDef]
-    ) -> TargetResults[GetSchemaVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaVersionInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaVersionResponseTypeDef]:
         """Get the specified schema by its unique ID assigned when a version of the
         schema is created or registered. Schema versions in Deleted status will
         not be included in the results.
@@ -2027,8 +1488,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSchemaVersion", kwargs)
 
     def get_schema_versions_diff(
-        self, **kwargs: Unpack[GetSchemaVersionsDiffInputTypeDef]
-    ) -> TargetResults[GetSchemaVersionsDiffResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaVersionsDiffInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaVersionsDiffResponseTypeDef]:
         """Fetches the schema version difference in the specified difference type
         between two stored schema versions in the Schema Registry.
 
@@ -2037,8 +1498,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSchemaVersionsDiff", kwargs)
 
     def get_security_configuration(
-        self, **kwargs: Unpack[GetSecurityConfigurationRequestTypeDef]
-    ) -> TargetResults[GetSecurityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityConfigurationResponseTypeDef]:
         """Retrieves a specified security configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSecurityConfiguration
@@ -2046,8 +1507,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSecurityConfiguration", kwargs)
 
     def get_security_configurations(
-        self, **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef]
-    ) -> TargetResults[GetSecurityConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityConfigurationsResponseTypeDef]:
         """Retrieves a list of all security configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSecurityConfigurations
@@ -2055,8 +1516,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSecurityConfigurations", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Retrieves the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSession
@@ -2064,8 +1525,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def get_statement(
-        self, **kwargs: Unpack[GetStatementRequestTypeDef]
-    ) -> TargetResults[GetStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStatementResponseTypeDef]:
         """Retrieves the statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetStatement
@@ -2073,8 +1534,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetStatement", kwargs)
 
     def get_table(
-        self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> TargetResults[GetTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableResponseTypeDef]:
         """Retrieves the Table definition in a Data Catalog for a specified table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTable
@@ -2082,8 +1543,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTable", kwargs)
 
     def get_table_optimizer(
-        self, **kwargs: Unpack[GetTableOptimizerRequestTypeDef]
-    ) -> TargetResults[GetTableOptimizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableOptimizerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableOptimizerResponseTypeDef]:
         """Returns the configuration of all optimizers associated with a specified
         table.
 
@@ -2092,8 +1553,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTableOptimizer", kwargs)
 
     def get_table_version(
-        self, **kwargs: Unpack[GetTableVersionRequestTypeDef]
-    ) -> TargetResults[GetTableVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableVersionResponseTypeDef]:
         """Retrieves a specified version of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTableVersion
@@ -2101,8 +1562,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTableVersion", kwargs)
 
     def get_table_versions(
-        self, **kwargs: Unpack[GetTableVersionsRequestTypeDef]
-    ) -> TargetResults[GetTableVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableVersionsResponseTypeDef]:
         """Retrieves a list of strings that identify available versions of a
         specified table.
 
@@ -2111,8 +1572,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTableVersions", kwargs)
 
     def get_tables(
-        self, **kwargs: Unpack[GetTablesRequestTypeDef]
-    ) -> TargetResults[GetTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTablesResponseTypeDef]:
         """Retrieves the definitions of some or all of the tables in a given
         Database.
 
@@ -2121,8 +1582,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTables", kwargs)
 
     def get_tags(
-        self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> TargetResults[GetTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTagsResponseTypeDef]:
         """Retrieves a list of tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTags
@@ -2130,8 +1591,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTags", kwargs)
 
     def get_trigger(
-        self, **kwargs: Unpack[GetTriggerRequestTypeDef]
-    ) -> TargetResults[GetTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTriggerResponseTypeDef]:
         """Retrieves the definition of a trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTrigger
@@ -2139,8 +1600,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTrigger", kwargs)
 
     def get_triggers(
-        self, **kwargs: Unpack[GetTriggersRequestTypeDef]
-    ) -> TargetResults[GetTriggersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTriggersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTriggersResponseTypeDef]:
         """Gets all the triggers associated with a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTriggers
@@ -2148,8 +1609,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetTriggers", kwargs)
 
     def get_unfiltered_partition_metadata(
-        self, **kwargs: Unpack[GetUnfilteredPartitionMetadataRequestTypeDef]
-    ) -> TargetResults[GetUnfilteredPartitionMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUnfilteredPartitionMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUnfilteredPartitionMetadataResponseTypeDef]:
         """Retrieves partition metadata from the Data Catalog that contains
         unfiltered metadata.
 
@@ -2158,8 +1619,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetUnfilteredPartitionMetadata", kwargs)
 
     def get_unfiltered_partitions_metadata(
-        self, **kwargs: Unpack[GetUnfilteredPartitionsMetadataRequestTypeDef]
-    ) -> TargetResults[GetUnfilteredPartitionsMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUnfilteredPartitionsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUnfilteredPartitionsMetadataResponseTypeDef]:
         """Retrieves partition metadata from the Data Catalog that contains
         unfiltered metadata.
 
@@ -2168,8 +1629,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetUnfilteredPartitionsMetadata", kwargs)
 
     def get_unfiltered_table_metadata(
-        self, **kwargs: Unpack[GetUnfilteredTableMetadataRequestTypeDef]
-    ) -> TargetResults[GetUnfilteredTableMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUnfilteredTableMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUnfilteredTableMetadataResponseTypeDef]:
         """Allows a third-party analytical engine to retrieve unfiltered table
         metadata from the Data Catalog.
 
@@ -2178,8 +1639,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetUnfilteredTableMetadata", kwargs)
 
     def get_usage_profile(
-        self, **kwargs: Unpack[GetUsageProfileRequestTypeDef]
-    ) -> TargetResults[GetUsageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageProfileResponseTypeDef]:
         """Retrieves information about the specified Glue usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUsageProfile
@@ -2187,8 +1648,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetUsageProfile", kwargs)
 
     def get_user_defined_function(
-        self, **kwargs: Unpack[GetUserDefinedFunctionRequestTypeDef]
-    ) -> TargetResults[GetUserDefinedFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserDefinedFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserDefinedFunctionResponseTypeDef]:
         """Retrieves a specified function definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUserDefinedFunction
@@ -2196,8 +1657,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetUserDefinedFunction", kwargs)
 
     def get_user_defined_functions(
-        self, **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef]
-    ) -> TargetResults[GetUserDefinedFunctionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserDefinedFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserDefinedFunctionsResponseTypeDef]:
         """Retrieves multiple function definitions from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUserDefinedFunctions
@@ -2205,8 +1666,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetUserDefinedFunctions", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> TargetResults[GetWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
         """Retrieves resource metadata for a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflow
@@ -2214,8 +1675,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_run(
-        self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowRunResponseTypeDef]:
         """Retrieves the metadata for a given workflow run. Job run history is
         accessible for 90 days for your workflow and job run.
 
@@ -2224,8 +1685,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetWorkflowRun", kwargs)
 
     def get_workflow_run_properties(
-        self, **kwargs: Unpack[GetWorkflowRunPropertiesRequestTypeDef]
-    ) -> TargetResults[GetWorkflowRunPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRunPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowRunPropertiesResponseTypeDef]:
         """Retrieves the workflow run properties which were set during the run.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflowRunProperties
@@ -2233,8 +1694,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetWorkflowRunProperties", kwargs)
 
     def get_workflow_runs(
-        self, **kwargs: Unpack[GetWorkflowRunsRequestTypeDef]
-    ) -> TargetResults[GetWorkflowRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowRunsResponseTypeDef]:
         """Retrieves metadata for all runs of a given workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflowRuns
@@ -2242,8 +1703,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("GetWorkflowRuns", kwargs)
 
     def import_catalog_to_glue(
-        self, **kwargs: Unpack[ImportCatalogToGlueRequestTypeDef]
-    ) -> TargetResults[ImportCatalogToGlueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportCatalogToGlueRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportCatalogToGlueResponseTypeDef]:
         """Imports an existing Amazon Athena Data Catalog to Glue.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ImportCatalogToGlue
@@ -2251,8 +1712,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ImportCatalogToGlue", kwargs)
 
     def list_blueprints(
-        self, **kwargs: Unpack[ListBlueprintsRequestTypeDef]
-    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
         """Lists all the blueprint names in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListBlueprints
@@ -2260,8 +1721,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListBlueprints", kwargs)
 
     def list_column_statistics_task_runs(
-        self, **kwargs: Unpack[ListColumnStatisticsTaskRunsRequestTypeDef]
-    ) -> TargetResults[ListColumnStatisticsTaskRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListColumnStatisticsTaskRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListColumnStatisticsTaskRunsResponseTypeDef]:
         """List all task runs for a particular account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListColumnStatisticsTaskRuns
@@ -2269,8 +1730,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListColumnStatisticsTaskRuns", kwargs)
 
     def list_connection_types(
-        self, **kwargs: Unpack[ListConnectionTypesRequestTypeDef]
-    ) -> TargetResults[ListConnectionTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionTypesResponseTypeDef]:
         """The ListConnectionTypes API provides a discovery mechanism to learn
         available connection types in Glue. The response contains a list of
         connection types with high-level details of what is supported for each
@@ -2284,8 +1745,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListConnectionTypes", kwargs)
 
     def list_crawlers(
-        self, **kwargs: Unpack[ListCrawlersRequestTypeDef]
-    ) -> TargetResults[ListCrawlersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCrawlersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCrawlersResponseTypeDef]:
         """Retrieves the names of all crawler resources in this Amazon Web Services
         account, or the resources with the specified tag. This operation allows
         you to see which resources are available in your account, and their names.
@@ -2295,8 +1756,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListCrawlers", kwargs)
 
     def list_crawls(
-        self, **kwargs: Unpack[ListCrawlsRequestTypeDef]
-    ) -> TargetResults[ListCrawlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCrawlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCrawlsResponseTypeDef]:
         """Returns all the crawls of a specified crawler. Returns only the crawls
         that have occurred since the launch date of the crawler history feature,
         and only retains up to 12 months of crawls. Older crawls will not be
@@ -2307,8 +1768,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListCrawls", kwargs)
 
     def list_custom_entity_types(
-        self, **kwargs: Unpack[ListCustomEntityTypesRequestTypeDef]
-    ) -> TargetResults[ListCustomEntityTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomEntityTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomEntityTypesResponseTypeDef]:
         """Lists all the custom patterns that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListCustomEntityTypes
@@ -2316,8 +1777,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListCustomEntityTypes", kwargs)
 
     def list_data_quality_results(
-        self, **kwargs: Unpack[ListDataQualityResultsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataQualityResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataQualityResultsResponseTypeDef]:
         """Returns all data quality execution results for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityResults
@@ -2325,8 +1786,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDataQualityResults", kwargs)
 
     def list_data_quality_rule_recommendation_runs(
-        self, **kwargs: Unpack[ListDataQualityRuleRecommendationRunsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityRuleRecommendationRunsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDataQualityRuleRecommendationRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataQualityRuleRecommendationRunsResponseTypeDef]:
         """Lists the recommendation runs meeting the filter criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityRuleRecommendationRuns
@@ -2334,8 +1796,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDataQualityRuleRecommendationRuns", kwargs)
 
     def list_data_quality_ruleset_evaluation_runs(
-        self, **kwargs: Unpack[ListDataQualityRulesetEvaluationRunsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityRulesetEvaluationRunsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDataQualityRulesetEvaluationRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataQualityRulesetEvaluationRunsResponseTypeDef]:
         """Lists all the runs meeting the filter criteria, where a ruleset is
         evaluated against a data source.
 
@@ -2344,8 +1807,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDataQualityRulesetEvaluationRuns", kwargs)
 
     def list_data_quality_rulesets(
-        self, **kwargs: Unpack[ListDataQualityRulesetsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityRulesetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataQualityRulesetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataQualityRulesetsResponseTypeDef]:
         """Returns a paginated list of rulesets for the specified list of Glue
         tables.
 
@@ -2354,8 +1817,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDataQualityRulesets", kwargs)
 
     def list_data_quality_statistic_annotations(
-        self, **kwargs: Unpack[ListDataQualityStatisticAnnotationsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityStatisticAnnotationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDataQualityStatisticAnnotationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataQualityStatisticAnnotationsResponseTypeDef]:
         """Retrieve annotations for a data quality statistic.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityStatisticAnnotations
@@ -2363,8 +1827,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDataQualityStatisticAnnotations", kwargs)
 
     def list_data_quality_statistics(
-        self, **kwargs: Unpack[ListDataQualityStatisticsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataQualityStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataQualityStatisticsResponseTypeDef]:
         """Retrieves a list of data quality statistics.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityStatistics
@@ -2372,8 +1836,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDataQualityStatistics", kwargs)
 
     def list_dev_endpoints(
-        self, **kwargs: Unpack[ListDevEndpointsRequestTypeDef]
-    ) -> TargetResults[ListDevEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevEndpointsResponseTypeDef]:
         """Retrieves the names of all DevEndpoint resources in this Amazon Web
         Services account, or the resources with the specified tag. This operation
         allows you to see which resources are available in your account, and their
@@ -2384,8 +1848,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListDevEndpoints", kwargs)
 
     def list_entities(
-        self, **kwargs: Unpack[ListEntitiesRequestTypeDef]
-    ) -> TargetResults[ListEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitiesResponseTypeDef]:
         """Returns the available entities supported by the connection type.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListEntities
@@ -2393,8 +1857,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListEntities", kwargs)
 
     def list_integration_resource_properties(
-        self, **kwargs: Unpack[ListIntegrationResourcePropertiesRequestTypeDef]
-    ) -> TargetResults[ListIntegrationResourcePropertiesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListIntegrationResourcePropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIntegrationResourcePropertiesResponseTypeDef]:
         """List integration resource properties for a single customer. It supports
         the filters, maxRecords and markers.
 
@@ -2403,8 +1868,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListIntegrationResourceProperties", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Retrieves the names of all job resources in this Amazon Web Services
         account, or the resources with the specified tag. This operation allows
         you to see which resources are available in your account, and their names.
@@ -2414,8 +1879,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_materialized_view_refresh_task_runs(
-        self, **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef]
-    ) -> TargetResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListMaterializedViewRefreshTaskRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
         """List all task runs for a particular account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListMaterializedViewRefreshTaskRuns
@@ -2423,8 +1889,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListMaterializedViewRefreshTaskRuns", kwargs)
 
     def list_ml_transforms(
-        self, **kwargs: Unpack[ListMLTransformsRequestTypeDef]
-    ) -> TargetResults[ListMLTransformsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMLTransformsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMLTransformsResponseTypeDef]:
         """Retrieves a sortable, filterable list of existing Glue machine learning
         transforms in this Amazon Web Services account, or the resources with the
         specified tag. This operation takes the optional Tags field, which you can
@@ -2437,8 +1903,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListMLTransforms", kwargs)
 
     def list_registries(
-        self, **kwargs: Unpack[ListRegistriesInputTypeDef]
-    ) -> TargetResults[ListRegistriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegistriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRegistriesResponseTypeDef]:
         """Returns a list of registries that you have created, with minimal registry
         information. Registries in the Deleting status will not be included in the
         results. Empty results will be returned if there are no registries
@@ -2449,8 +1915,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListRegistries", kwargs)
 
     def list_schema_versions(
-        self, **kwargs: Unpack[ListSchemaVersionsInputTypeDef]
-    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemaVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSchemaVersionsResponseTypeDef]:
         """Returns a list of schema versions that you have created, with minimal
         information. Schema versions in Deleted status will not be included in the
         results. Empty results will be returned if there are no schema versions
@@ -2461,8 +1927,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListSchemaVersions", kwargs)
 
     def list_schemas(
-        self, **kwargs: Unpack[ListSchemasInputTypeDef]
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemasInputTypeDef]
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Returns a list of schemas with minimal details. Schemas in Deleting status
         will not be included in the results. Empty results will be returned if
         there are no schemas available.
@@ -2472,8 +1938,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListSchemas", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Retrieve a list of sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListSessions
@@ -2481,8 +1947,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_statements(
-        self, **kwargs: Unpack[ListStatementsRequestTypeDef]
-    ) -> TargetResults[ListStatementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStatementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStatementsResponseTypeDef]:
         """Lists statements for the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListStatements
@@ -2490,8 +1956,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListStatements", kwargs)
 
     def list_table_optimizer_runs(
-        self, **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef]
-    ) -> TargetResults[ListTableOptimizerRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTableOptimizerRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTableOptimizerRunsResponseTypeDef]:
         """Lists the history of previous optimizer runs for a specific table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListTableOptimizerRuns
@@ -2499,8 +1965,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListTableOptimizerRuns", kwargs)
 
     def list_triggers(
-        self, **kwargs: Unpack[ListTriggersRequestTypeDef]
-    ) -> TargetResults[ListTriggersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTriggersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTriggersResponseTypeDef]:
         """Retrieves the names of all trigger resources in this Amazon Web Services
         account, or the resources with the specified tag. This operation allows
         you to see which resources are available in your account, and their names.
@@ -2510,8 +1976,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListTriggers", kwargs)
 
     def list_usage_profiles(
-        self, **kwargs: Unpack[ListUsageProfilesRequestTypeDef]
-    ) -> TargetResults[ListUsageProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsageProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsageProfilesResponseTypeDef]:
         """List all the Glue usage profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListUsageProfiles
@@ -2519,8 +1985,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListUsageProfiles", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Lists names of workflows created in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListWorkflows
@@ -2528,8 +1994,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def modify_integration(
-        self, **kwargs: Unpack[ModifyIntegrationRequestTypeDef]
-    ) -> TargetResults[ModifyIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyIntegrationResponseTypeDef]:
         """Modifies a Zero-ETL integration in the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ModifyIntegration
@@ -2537,8 +2003,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ModifyIntegration", kwargs)
 
     def put_data_catalog_encryption_settings(
-        self, **kwargs: Unpack[PutDataCatalogEncryptionSettingsRequestTypeDef]
-    ) -> TargetResults[PutDataCatalogEncryptionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataCatalogEncryptionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDataCatalogEncryptionSettingsResponseTypeDef]:
         """Sets the security configuration for a specified catalog. After the
         configuration has been set, the specified encryption is applied to every
         catalog write thereafter.
@@ -2548,8 +2014,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("PutDataCatalogEncryptionSettings", kwargs)
 
     def put_data_quality_profile_annotation(
-        self, **kwargs: Unpack[PutDataQualityProfileAnnotationRequestTypeDef]
-    ) -> TargetResults[PutDataQualityProfileAnnotationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataQualityProfileAnnotationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDataQualityProfileAnnotationResponseTypeDef]:
         """Annotate all datapoints for a Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutDataQualityProfileAnnotation
@@ -2557,8 +2023,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("PutDataQualityProfileAnnotation", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Sets the Data Catalog resource policy for access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutResourcePolicy
@@ -2566,8 +2032,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_schema_version_metadata(
-        self, **kwargs: Unpack[PutSchemaVersionMetadataInputTypeDef]
-    ) -> TargetResults[PutSchemaVersionMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSchemaVersionMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.PutSchemaVersionMetadataResponseTypeDef]:
         """Puts the metadata key value pair for a specified schema version ID. A
         maximum of 10 key value pairs will be allowed per schema version. They can
         be added over one or more calls.
@@ -2577,8 +2043,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("PutSchemaVersionMetadata", kwargs)
 
     def put_workflow_run_properties(
-        self, **kwargs: Unpack[PutWorkflowRunPropertiesRequestTypeDef]
-    ) -> TargetResults[PutWorkflowRunPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutWorkflowRunPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutWorkflowRunPropertiesResponseTypeDef]:
         """Puts the specified workflow run properties for the given workflow run. If
         a property already exists for the specified run, then it overrides the
         value otherwise adds the property to existing properties.
@@ -2588,8 +2054,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("PutWorkflowRunProperties", kwargs)
 
     def query_schema_version_metadata(
-        self, **kwargs: Unpack[QuerySchemaVersionMetadataInputTypeDef]
-    ) -> TargetResults[QuerySchemaVersionMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QuerySchemaVersionMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.QuerySchemaVersionMetadataResponseTypeDef]:
         """Queries for the schema version metadata information.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/QuerySchemaVersionMetadata
@@ -2597,8 +2063,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("QuerySchemaVersionMetadata", kwargs)
 
     def register_connection_type(
-        self, **kwargs: Unpack[RegisterConnectionTypeRequestTypeDef]
-    ) -> TargetResults[RegisterConnectionTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterConnectionTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterConnectionTypeResponseTypeDef]:
         """Registers a custom connection type in Glue based on the configuration
         provided. This operation enables customers to configure custom connectors
         for any data source with REST-based APIs, eliminating the need for
@@ -2609,8 +2075,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("RegisterConnectionType", kwargs)
 
     def register_schema_version(
-        self, **kwargs: Unpack[RegisterSchemaVersionInputTypeDef]
-    ) -> TargetResults[RegisterSchemaVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterSchemaVersionInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterSchemaVersionResponseTypeDef]:
         """Adds a new version to the existing schema. Returns an error if new version
         of schema does not meet the compatibility requirements of the schema set.
         This API will not create a new schema set and will return a 404 error if
@@ -2621,8 +2087,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("RegisterSchemaVersion", kwargs)
 
     def remove_schema_version_metadata(
-        self, **kwargs: Unpack[RemoveSchemaVersionMetadataInputTypeDef]
-    ) -> TargetResults[RemoveSchemaVersionMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveSchemaVersionMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveSchemaVersionMetadataResponseTypeDef]:
         """Removes a key value pair from the schema version metadata for the
         specified schema version ID.
 
@@ -2631,8 +2097,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("RemoveSchemaVersionMetadata", kwargs)
 
     def reset_job_bookmark(
-        self, **kwargs: Unpack[ResetJobBookmarkRequestTypeDef]
-    ) -> TargetResults[ResetJobBookmarkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetJobBookmarkRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetJobBookmarkResponseTypeDef]:
         """Resets a bookmark entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ResetJobBookmark
@@ -2640,8 +2106,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ResetJobBookmark", kwargs)
 
     def resume_workflow_run(
-        self, **kwargs: Unpack[ResumeWorkflowRunRequestTypeDef]
-    ) -> TargetResults[ResumeWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeWorkflowRunResponseTypeDef]:
         """Restarts selected nodes of a previous partially completed workflow run and
         resumes the workflow run. The selected nodes and all nodes that are
         downstream from the selected nodes are run.
@@ -2651,8 +2117,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("ResumeWorkflowRun", kwargs)
 
     def run_statement(
-        self, **kwargs: Unpack[RunStatementRequestTypeDef]
-    ) -> TargetResults[RunStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RunStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.RunStatementResponseTypeDef]:
         """Executes the statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/RunStatement
@@ -2660,8 +2126,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("RunStatement", kwargs)
 
     def search_tables(
-        self, **kwargs: Unpack[SearchTablesRequestTypeDef]
-    ) -> TargetResults[SearchTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTablesResponseTypeDef]:
         """Searches a set of tables based on properties in the table metadata as well
         as on the parent database. You can search against text or filter
         conditions.
@@ -2671,8 +2137,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("SearchTables", kwargs)
 
     def start_blueprint_run(
-        self, **kwargs: Unpack[StartBlueprintRunRequestTypeDef]
-    ) -> TargetResults[StartBlueprintRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBlueprintRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBlueprintRunResponseTypeDef]:
         """Starts a new run of the specified blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartBlueprintRun
@@ -2680,8 +2146,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartBlueprintRun", kwargs)
 
     def start_column_statistics_task_run(
-        self, **kwargs: Unpack[StartColumnStatisticsTaskRunRequestTypeDef]
-    ) -> TargetResults[StartColumnStatisticsTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartColumnStatisticsTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartColumnStatisticsTaskRunResponseTypeDef]:
         """Starts a column statistics task run, for a specified table and columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartColumnStatisticsTaskRun
@@ -2689,8 +2155,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartColumnStatisticsTaskRun", kwargs)
 
     def start_column_statistics_task_run_schedule(
-        self, **kwargs: Unpack[StartColumnStatisticsTaskRunScheduleRequestTypeDef]
-    ) -> TargetResults[StartColumnStatisticsTaskRunScheduleResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartColumnStatisticsTaskRunScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.StartColumnStatisticsTaskRunScheduleResponseTypeDef]:
         """Starts a column statistics task run schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartColumnStatisticsTaskRunSchedule
@@ -2698,8 +2165,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartColumnStatisticsTaskRunSchedule", kwargs)
 
     def start_crawler(
-        self, **kwargs: Unpack[StartCrawlerRequestTypeDef]
-    ) -> TargetResults[StartCrawlerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCrawlerRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCrawlerResponseTypeDef]:
         """Starts a crawl using the specified crawler, regardless of what is
         scheduled. If the crawler is already running, returns a
         CrawlerRunningException.
@@ -2709,8 +2176,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartCrawler", kwargs)
 
     def start_crawler_schedule(
-        self, **kwargs: Unpack[StartCrawlerScheduleRequestTypeDef]
-    ) -> TargetResults[StartCrawlerScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCrawlerScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCrawlerScheduleResponseTypeDef]:
         """Changes the schedule state of the specified crawler to SCHEDULED, unless
         the crawler is already running or the schedule state is already SCHEDULED.
 
@@ -2719,8 +2186,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartCrawlerSchedule", kwargs)
 
     def start_data_quality_rule_recommendation_run(
-        self, **kwargs: Unpack[StartDataQualityRuleRecommendationRunRequestTypeDef]
-    ) -> TargetResults[StartDataQualityRuleRecommendationRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartDataQualityRuleRecommendationRunRequestTypeDef],
+    ) -> TargetResults[type_defs.StartDataQualityRuleRecommendationRunResponseTypeDef]:
         """Starts a recommendation run that is used to generate rules when you don't
         know what rules to write. Glue Data Quality analyzes the data and comes up
         with recommendations for a potential ruleset. You can then triage the
@@ -2731,8 +2199,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartDataQualityRuleRecommendationRun", kwargs)
 
     def start_data_quality_ruleset_evaluation_run(
-        self, **kwargs: Unpack[StartDataQualityRulesetEvaluationRunRequestTypeDef]
-    ) -> TargetResults[StartDataQualityRulesetEvaluationRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartDataQualityRulesetEvaluationRunRequestTypeDef],
+    ) -> TargetResults[type_defs.StartDataQualityRulesetEvaluationRunResponseTypeDef]:
         """Once you have a ruleset definition (either recommended or your own), you
         call this operation to evaluate the ruleset against a data source (Glue
         table). The evaluation computes results which you can retrieve with the
@@ -2743,8 +2212,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartDataQualityRulesetEvaluationRun", kwargs)
 
     def start_export_labels_task_run(
-        self, **kwargs: Unpack[StartExportLabelsTaskRunRequestTypeDef]
-    ) -> TargetResults[StartExportLabelsTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExportLabelsTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartExportLabelsTaskRunResponseTypeDef]:
         """Begins an asynchronous task to export all labeled data for a particular
         transform. This task is the only label-related API call that is not part
         of the typical active learning workflow. You typically use
@@ -2761,8 +2230,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartExportLabelsTaskRun", kwargs)
 
     def start_import_labels_task_run(
-        self, **kwargs: Unpack[StartImportLabelsTaskRunRequestTypeDef]
-    ) -> TargetResults[StartImportLabelsTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportLabelsTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportLabelsTaskRunResponseTypeDef]:
         """Enables you to provide additional labels (examples of truth) to be used to
         teach the machine learning transform and improve its quality. This API
         operation is generally used as part of the active learning workflow that
@@ -2775,8 +2244,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartImportLabelsTaskRun", kwargs)
 
     def start_job_run(
-        self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> TargetResults[StartJobRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobRunResponseTypeDef]:
         """Starts a job run using a job definition.
 
         Deprecated parameters: AllocatedCapacity.
@@ -2786,8 +2255,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartJobRun", kwargs)
 
     def start_materialized_view_refresh_task_run(
-        self, **kwargs: Unpack[StartMaterializedViewRefreshTaskRunRequestTypeDef]
-    ) -> TargetResults[StartMaterializedViewRefreshTaskRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartMaterializedViewRefreshTaskRunRequestTypeDef],
+    ) -> TargetResults[type_defs.StartMaterializedViewRefreshTaskRunResponseTypeDef]:
         """Starts a materialized view refresh task run, for a specified table and
         columns.
 
@@ -2796,8 +2266,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartMaterializedViewRefreshTaskRun", kwargs)
 
     def start_ml_evaluation_task_run(
-        self, **kwargs: Unpack[StartMLEvaluationTaskRunRequestTypeDef]
-    ) -> TargetResults[StartMLEvaluationTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMLEvaluationTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMLEvaluationTaskRunResponseTypeDef]:
         """Starts a task to estimate the quality of the transform.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartMLEvaluationTaskRun
@@ -2805,8 +2275,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartMLEvaluationTaskRun", kwargs)
 
     def start_ml_labeling_set_generation_task_run(
-        self, **kwargs: Unpack[StartMLLabelingSetGenerationTaskRunRequestTypeDef]
-    ) -> TargetResults[StartMLLabelingSetGenerationTaskRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartMLLabelingSetGenerationTaskRunRequestTypeDef],
+    ) -> TargetResults[type_defs.StartMLLabelingSetGenerationTaskRunResponseTypeDef]:
         """Starts the active learning workflow for your machine learning transform to
         improve the transform's quality by generating label sets and adding
         labels.
@@ -2816,8 +2287,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartMLLabelingSetGenerationTaskRun", kwargs)
 
     def start_trigger(
-        self, **kwargs: Unpack[StartTriggerRequestTypeDef]
-    ) -> TargetResults[StartTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTriggerResponseTypeDef]:
         """Starts an existing trigger. See Triggering Jobs for information about how
         different types of trigger are started.
 
@@ -2826,8 +2297,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartTrigger", kwargs)
 
     def start_workflow_run(
-        self, **kwargs: Unpack[StartWorkflowRunRequestTypeDef]
-    ) -> TargetResults[StartWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWorkflowRunResponseTypeDef]:
         """Starts a new run of the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartWorkflowRun
@@ -2835,8 +2306,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StartWorkflowRun", kwargs)
 
     def stop_column_statistics_task_run(
-        self, **kwargs: Unpack[StopColumnStatisticsTaskRunRequestTypeDef]
-    ) -> TargetResults[StopColumnStatisticsTaskRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopColumnStatisticsTaskRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StopColumnStatisticsTaskRunResponseTypeDef]:
         """Stops a task run for the specified table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopColumnStatisticsTaskRun
@@ -2844,8 +2315,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopColumnStatisticsTaskRun", kwargs)
 
     def stop_column_statistics_task_run_schedule(
-        self, **kwargs: Unpack[StopColumnStatisticsTaskRunScheduleRequestTypeDef]
-    ) -> TargetResults[StopColumnStatisticsTaskRunScheduleResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StopColumnStatisticsTaskRunScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.StopColumnStatisticsTaskRunScheduleResponseTypeDef]:
         """Stops a column statistics task run schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopColumnStatisticsTaskRunSchedule
@@ -2853,8 +2325,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopColumnStatisticsTaskRunSchedule", kwargs)
 
     def stop_crawler(
-        self, **kwargs: Unpack[StopCrawlerRequestTypeDef]
-    ) -> TargetResults[StopCrawlerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCrawlerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCrawlerResponseTypeDef]:
         """If the specified crawler is running, stops the crawl.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopCrawler
@@ -2862,8 +2334,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopCrawler", kwargs)
 
     def stop_crawler_schedule(
-        self, **kwargs: Unpack[StopCrawlerScheduleRequestTypeDef]
-    ) -> TargetResults[StopCrawlerScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCrawlerScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCrawlerScheduleResponseTypeDef]:
         """Sets the schedule state of the specified crawler to NOT_SCHEDULED, but
         does not stop the crawler if it is already running.
 
@@ -2872,8 +2344,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopCrawlerSchedule", kwargs)
 
     def stop_materialized_view_refresh_task_run(
-        self, **kwargs: Unpack[StopMaterializedViewRefreshTaskRunRequestTypeDef]
-    ) -> TargetResults[StopMaterializedViewRefreshTaskRunResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StopMaterializedViewRefreshTaskRunRequestTypeDef],
+    ) -> TargetResults[type_defs.StopMaterializedViewRefreshTaskRunResponseTypeDef]:
         """Stops a materialized view refresh task run, for a specified table and
         columns.
 
@@ -2882,8 +2355,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopMaterializedViewRefreshTaskRun", kwargs)
 
     def stop_session(
-        self, **kwargs: Unpack[StopSessionRequestTypeDef]
-    ) -> TargetResults[StopSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopSessionResponseTypeDef]:
         """Stops the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopSession
@@ -2891,8 +2364,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopSession", kwargs)
 
     def stop_trigger(
-        self, **kwargs: Unpack[StopTriggerRequestTypeDef]
-    ) -> TargetResults[StopTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTriggerResponseTypeDef]:
         """Stops a specified trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopTrigger
@@ -2900,8 +2373,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopTrigger", kwargs)
 
     def stop_workflow_run(
-        self, **kwargs: Unpack[StopWorkflowRunRequestTypeDef]
-    ) -> TargetResults[StopWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StopWorkflowRunResponseTypeDef]:
         """Stops the execution of the specified workflow run.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopWorkflowRun
@@ -2909,8 +2382,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("StopWorkflowRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a resource. A tag is a label you can assign to an Amazon Web
         Services resource. In Glue, you can tag only certain resources. For
         information about what resources you can tag, see Amazon Web Services Tags
@@ -2921,8 +2394,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_connection(
-        self, **kwargs: Unpack[TestConnectionRequestTypeDef]
-    ) -> TargetResults[TestConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.TestConnectionResponseTypeDef]:
         """Tests a connection to a service to validate the service credentials that
         you provide.
 
@@ -2931,8 +2404,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("TestConnection", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UntagResource
@@ -2940,8 +2413,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_blueprint(
-        self, **kwargs: Unpack[UpdateBlueprintRequestTypeDef]
-    ) -> TargetResults[UpdateBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBlueprintResponseTypeDef]:
         """Updates a registered blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateBlueprint
@@ -2949,8 +2422,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateBlueprint", kwargs)
 
     def update_catalog(
-        self, **kwargs: Unpack[UpdateCatalogRequestTypeDef]
-    ) -> TargetResults[UpdateCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCatalogResponseTypeDef]:
         """Updates an existing catalog's properties in the Glue Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateCatalog
@@ -2958,8 +2431,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateCatalog", kwargs)
 
     def update_classifier(
-        self, **kwargs: Unpack[UpdateClassifierRequestTypeDef]
-    ) -> TargetResults[UpdateClassifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClassifierRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClassifierResponseTypeDef]:
         """Modifies an existing classifier (a GrokClassifier, an XMLClassifier, a
         JsonClassifier, or a CsvClassifier, depending on which field is present).
 
@@ -2968,8 +2441,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateClassifier", kwargs)
 
     def update_column_statistics_for_partition(
-        self, **kwargs: Unpack[UpdateColumnStatisticsForPartitionRequestTypeDef]
-    ) -> TargetResults[UpdateColumnStatisticsForPartitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateColumnStatisticsForPartitionRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateColumnStatisticsForPartitionResponseTypeDef]:
         """Creates or updates partition statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateColumnStatisticsForPartition
@@ -2977,8 +2451,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateColumnStatisticsForPartition", kwargs)
 
     def update_column_statistics_for_table(
-        self, **kwargs: Unpack[UpdateColumnStatisticsForTableRequestTypeDef]
-    ) -> TargetResults[UpdateColumnStatisticsForTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateColumnStatisticsForTableRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateColumnStatisticsForTableResponseTypeDef]:
         """Creates or updates table statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateColumnStatisticsForTable
@@ -2986,8 +2460,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateColumnStatisticsForTable", kwargs)
 
     def update_column_statistics_task_settings(
-        self, **kwargs: Unpack[UpdateColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateColumnStatisticsTaskSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateColumnStatisticsTaskSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateColumnStatisticsTaskSettingsResponseTypeDef]:
         """Updates settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateColumnStatisticsTaskSettings
@@ -2995,8 +2470,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateColumnStatisticsTaskSettings", kwargs)
 
     def update_connection(
-        self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionResponseTypeDef]:
         """Updates a connection definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateConnection
@@ -3004,8 +2479,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateConnection", kwargs)
 
     def update_crawler(
-        self, **kwargs: Unpack[UpdateCrawlerRequestTypeDef]
-    ) -> TargetResults[UpdateCrawlerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCrawlerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCrawlerResponseTypeDef]:
         """Updates a crawler. If a crawler is running, you must stop it using
         StopCrawler before updating it.
 
@@ -3014,8 +2489,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateCrawler", kwargs)
 
     def update_crawler_schedule(
-        self, **kwargs: Unpack[UpdateCrawlerScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateCrawlerScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCrawlerScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCrawlerScheduleResponseTypeDef]:
         """Updates the schedule of a crawler using a cron expression.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateCrawlerSchedule
@@ -3023,8 +2498,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateCrawlerSchedule", kwargs)
 
     def update_data_quality_ruleset(
-        self, **kwargs: Unpack[UpdateDataQualityRulesetRequestTypeDef]
-    ) -> TargetResults[UpdateDataQualityRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataQualityRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataQualityRulesetResponseTypeDef]:
         """Updates the specified data quality ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDataQualityRuleset
@@ -3032,8 +2507,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateDataQualityRuleset", kwargs)
 
     def update_database(
-        self, **kwargs: Unpack[UpdateDatabaseRequestTypeDef]
-    ) -> TargetResults[UpdateDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatabaseResponseTypeDef]:
         """Updates an existing database definition in a Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDatabase
@@ -3041,8 +2516,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateDatabase", kwargs)
 
     def update_dev_endpoint(
-        self, **kwargs: Unpack[UpdateDevEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateDevEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDevEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDevEndpointResponseTypeDef]:
         """Updates a specified development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDevEndpoint
@@ -3050,8 +2525,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateDevEndpoint", kwargs)
 
     def update_glue_identity_center_configuration(
-        self, **kwargs: Unpack[UpdateGlueIdentityCenterConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateGlueIdentityCenterConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateGlueIdentityCenterConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateGlueIdentityCenterConfigurationResponseTypeDef]:
         """Updates the existing Glue Identity Center configuration, allowing
         modification of scopes and permissions for the integration.
 
@@ -3060,8 +2536,9 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateGlueIdentityCenterConfiguration", kwargs)
 
     def update_integration_resource_property(
-        self, **kwargs: Unpack[UpdateIntegrationResourcePropertyRequestTypeDef]
-    ) -> TargetResults[UpdateIntegrationResourcePropertyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateIntegrationResourcePropertyRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateIntegrationResourcePropertyResponseTypeDef]:
         """This API can be used for updating the ResourceProperty of the Glue
         connection (for the source) or Glue database ARN (for the target). These
         properties can include the role to access the connection or database.
@@ -3073,8 +2550,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateIntegrationResourceProperty", kwargs)
 
     def update_integration_table_properties(
-        self, **kwargs: Unpack[UpdateIntegrationTablePropertiesRequestTypeDef]
-    ) -> TargetResults[UpdateIntegrationTablePropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationTablePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntegrationTablePropertiesResponseTypeDef]:
         """This API is used to provide optional override properties for the tables
         that need to be replicated. These properties can include properties for
         filtering and partitioning for the source and target tables. To set both
@@ -3087,8 +2564,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateIntegrationTableProperties", kwargs)
 
     def update_job(
-        self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> TargetResults[UpdateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobResponseTypeDef]:
         """Updates an existing job definition. The previous job definition is
         completely overwritten by this information.
 
@@ -3097,8 +2574,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateJob", kwargs)
 
     def update_job_from_source_control(
-        self, **kwargs: Unpack[UpdateJobFromSourceControlRequestTypeDef]
-    ) -> TargetResults[UpdateJobFromSourceControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobFromSourceControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobFromSourceControlResponseTypeDef]:
         """Synchronizes a job from the source control repository. This operation
         takes the job artifacts that are located in the remote repository and
         updates the Glue internal stores with these artifacts.
@@ -3108,8 +2585,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateJobFromSourceControl", kwargs)
 
     def update_ml_transform(
-        self, **kwargs: Unpack[UpdateMLTransformRequestTypeDef]
-    ) -> TargetResults[UpdateMLTransformResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMLTransformRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMLTransformResponseTypeDef]:
         """Updates an existing machine learning transform. Call this operation to
         tune the algorithm parameters to achieve better results.
 
@@ -3118,8 +2595,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateMLTransform", kwargs)
 
     def update_partition(
-        self, **kwargs: Unpack[UpdatePartitionRequestTypeDef]
-    ) -> TargetResults[UpdatePartitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePartitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePartitionResponseTypeDef]:
         """Updates a partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdatePartition
@@ -3127,8 +2604,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdatePartition", kwargs)
 
     def update_registry(
-        self, **kwargs: Unpack[UpdateRegistryInputTypeDef]
-    ) -> TargetResults[UpdateRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegistryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegistryResponseTypeDef]:
         """Updates an existing registry which is used to hold a collection of
         schemas. The updated properties relate to the registry, and do not modify
         any of the schemas within the registry.
@@ -3138,8 +2615,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateRegistry", kwargs)
 
     def update_schema(
-        self, **kwargs: Unpack[UpdateSchemaInputTypeDef]
-    ) -> TargetResults[UpdateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSchemaResponseTypeDef]:
         """Updates the description, compatibility setting, or version checkpoint for
         a schema set.
 
@@ -3148,8 +2625,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateSchema", kwargs)
 
     def update_source_control_from_job(
-        self, **kwargs: Unpack[UpdateSourceControlFromJobRequestTypeDef]
-    ) -> TargetResults[UpdateSourceControlFromJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSourceControlFromJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSourceControlFromJobResponseTypeDef]:
         """Synchronizes a job to the source control repository. This operation takes
         the job artifacts from the Glue internal stores and makes a commit to the
         remote repository that is configured on the job.
@@ -3159,8 +2636,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateSourceControlFromJob", kwargs)
 
     def update_table(
-        self, **kwargs: Unpack[UpdateTableRequestTypeDef]
-    ) -> TargetResults[UpdateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableResponseTypeDef]:
         """Updates a metadata table in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateTable
@@ -3168,8 +2645,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateTable", kwargs)
 
     def update_table_optimizer(
-        self, **kwargs: Unpack[UpdateTableOptimizerRequestTypeDef]
-    ) -> TargetResults[UpdateTableOptimizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableOptimizerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableOptimizerResponseTypeDef]:
         """Updates the configuration for an existing table optimizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateTableOptimizer
@@ -3177,8 +2654,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateTableOptimizer", kwargs)
 
     def update_trigger(
-        self, **kwargs: Unpack[UpdateTriggerRequestTypeDef]
-    ) -> TargetResults[UpdateTriggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTriggerResponseTypeDef]:
         """Updates a trigger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateTrigger
@@ -3186,8 +2663,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateTrigger", kwargs)
 
     def update_usage_profile(
-        self, **kwargs: Unpack[UpdateUsageProfileRequestTypeDef]
-    ) -> TargetResults[UpdateUsageProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUsageProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUsageProfileResponseTypeDef]:
         """Update an Glue usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateUsageProfile
@@ -3195,8 +2672,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateUsageProfile", kwargs)
 
     def update_user_defined_function(
-        self, **kwargs: Unpack[UpdateUserDefinedFunctionRequestTypeDef]
-    ) -> TargetResults[UpdateUserDefinedFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserDefinedFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserDefinedFunctionResponseTypeDef]:
         """Updates an existing function definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateUserDefinedFunction
@@ -3204,8 +2681,8 @@ class MultiRegionGlue(MultiRegionClient):
         return self._call("UpdateUserDefinedFunction", kwargs)
 
     def update_workflow(
-        self, **kwargs: Unpack[UpdateWorkflowRequestTypeDef]
-    ) -> TargetResults[UpdateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkflowResponseTypeDef]:
         """Updates an existing workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateWorkflow
@@ -3218,8 +2695,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEntityRequestTypeDef],
-    ) -> TargetResults[DescribeEntityResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEntityRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEntityResponseTypeDef]:
         """Every page of DescribeEntity in every target, merged per target
         (botocore's build_full_result).
 
@@ -3242,8 +2719,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetClassifiersRequestTypeDef],
-    ) -> TargetResults[GetClassifiersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetClassifiersRequestTypeDef],
+    ) -> TargetResults[type_defs.GetClassifiersResponseTypeDef]:
         """Every page of GetClassifiers in every target, merged per target
         (botocore's build_full_result).
 
@@ -3265,8 +2742,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetConnectionsRequestTypeDef],
-    ) -> TargetResults[GetConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConnectionsResponseTypeDef]:
         """Every page of GetConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -3288,8 +2765,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef],
-    ) -> TargetResults[GetCrawlerMetricsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCrawlerMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCrawlerMetricsResponseTypeDef]:
         """Every page of GetCrawlerMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -3311,8 +2788,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCrawlersRequestTypeDef],
-    ) -> TargetResults[GetCrawlersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCrawlersRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCrawlersResponseTypeDef]:
         """Every page of GetCrawlers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3334,8 +2811,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDatabasesRequestTypeDef],
-    ) -> TargetResults[GetDatabasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDatabasesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDatabasesResponseTypeDef]:
         """Every page of GetDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -3357,8 +2834,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDevEndpointsRequestTypeDef],
-    ) -> TargetResults[GetDevEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDevEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDevEndpointsResponseTypeDef]:
         """Every page of GetDevEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -3381,8 +2858,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetJobRunsRequestTypeDef],
-    ) -> TargetResults[GetJobRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetJobRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetJobRunsResponseTypeDef]:
         """Every page of GetJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -3404,8 +2881,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetJobsRequestTypeDef],
-    ) -> TargetResults[GetJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetJobsResponseTypeDef]:
         """Every page of GetJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -3427,8 +2904,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetPartitionIndexesRequestTypeDef],
-    ) -> TargetResults[GetPartitionIndexesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetPartitionIndexesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetPartitionIndexesResponseTypeDef]:
         """Every page of GetPartitionIndexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -3450,8 +2927,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetPartitionsRequestTypeDef],
-    ) -> TargetResults[GetPartitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetPartitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetPartitionsResponseTypeDef]:
         """Every page of GetPartitions in every target, merged per target (botocore's
         build_full_result).
 
@@ -3473,8 +2950,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourcePoliciesResponseTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -3498,8 +2975,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef],
-    ) -> TargetResults[GetSecurityConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSecurityConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSecurityConfigurationsResponseTypeDef]:
         """Every page of GetSecurityConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3521,8 +2998,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTableVersionsRequestTypeDef],
-    ) -> TargetResults[GetTableVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetTableVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTableVersionsResponseTypeDef]:
         """Every page of GetTableVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3545,8 +3022,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTablesRequestTypeDef],
-    ) -> TargetResults[GetTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTablesResponseTypeDef]:
         """Every page of GetTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -3569,8 +3046,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTriggersRequestTypeDef],
-    ) -> TargetResults[GetTriggersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetTriggersRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTriggersResponseTypeDef]:
         """Every page of GetTriggers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3592,8 +3069,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef],
-    ) -> TargetResults[GetUserDefinedFunctionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetUserDefinedFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetUserDefinedFunctionsResponseTypeDef]:
         """Every page of GetUserDefinedFunctions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3615,8 +3092,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetWorkflowRunsRequestTypeDef],
-    ) -> TargetResults[GetWorkflowRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetWorkflowRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetWorkflowRunsResponseTypeDef]:
         """Every page of GetWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -3638,8 +3115,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
-    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
         """Every page of ListBlueprints in every target, merged per target
         (botocore's build_full_result).
 
@@ -3661,8 +3138,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionTypesRequestTypeDef],
-    ) -> TargetResults[ListConnectionTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionTypesResponseTypeDef]:
         """Every page of ListConnectionTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -3690,8 +3167,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntitiesRequestTypeDef],
-    ) -> TargetResults[ListEntitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntitiesResponseTypeDef]:
         """Every page of ListEntities in every target, merged per target (botocore's
         build_full_result).
 
@@ -3713,8 +3190,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -3738,8 +3215,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef],
-    ) -> TargetResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMaterializedViewRefreshTaskRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
         """Every page of ListMaterializedViewRefreshTaskRuns in every target, merged
         per target (botocore's build_full_result).
 
@@ -3761,8 +3238,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegistriesInputTypeDef],
-    ) -> TargetResults[ListRegistriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListRegistriesResponseTypeDef]:
         """Every page of ListRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -3787,8 +3264,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemaVersionsInputTypeDef],
-    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSchemaVersionsResponseTypeDef]:
         """Every page of ListSchemaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3813,8 +3290,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemasInputTypeDef],
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasInputTypeDef],
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -3838,8 +3315,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef],
-    ) -> TargetResults[ListTableOptimizerRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableOptimizerRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTableOptimizerRunsResponseTypeDef]:
         """Every page of ListTableOptimizerRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -3861,8 +3338,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTriggersRequestTypeDef],
-    ) -> TargetResults[ListTriggersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTriggersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTriggersResponseTypeDef]:
         """Every page of ListTriggers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3886,8 +3363,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsageProfilesRequestTypeDef],
-    ) -> TargetResults[ListUsageProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsageProfilesResponseTypeDef]:
         """Every page of ListUsageProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -3909,8 +3386,8 @@ class MultiRegionGlue(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -3931,8 +3408,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEntityRequestTypeDef],
-    ) -> Items[FieldTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEntityRequestTypeDef],
+    ) -> Items[type_defs.FieldTypeDef]:
         """Each element of Fields in every page of DescribeEntity, from every target,
         as its page arrives (tagged with its target).
 
@@ -3947,8 +3424,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetClassifiersRequestTypeDef],
-    ) -> Items[ClassifierTypeDef]:
+        **kwargs: Unpack[type_defs.GetClassifiersRequestTypeDef],
+    ) -> Items[type_defs.ClassifierTypeDef]:
         """Each element of Classifiers in every page of GetClassifiers, from every
         target, as its page arrives (tagged with its target).
 
@@ -3963,8 +3440,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetConnectionsRequestTypeDef],
-    ) -> Items[ConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.GetConnectionsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionTypeDef]:
         """Each element of ConnectionList in every page of GetConnections, from every
         target, as its page arrives (tagged with its target).
 
@@ -3979,8 +3456,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef],
-    ) -> Items[CrawlerMetricsTypeDef]:
+        **kwargs: Unpack[type_defs.GetCrawlerMetricsRequestTypeDef],
+    ) -> Items[type_defs.CrawlerMetricsTypeDef]:
         """Each element of CrawlerMetricsList in every page of GetCrawlerMetrics,
         from every target, as its page arrives (tagged with its target).
 
@@ -3995,8 +3472,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCrawlersRequestTypeDef],
-    ) -> Items[CrawlerTypeDef]:
+        **kwargs: Unpack[type_defs.GetCrawlersRequestTypeDef],
+    ) -> Items[type_defs.CrawlerTypeDef]:
         """Each element of Crawlers in every page of GetCrawlers, from every target,
         as its page arrives (tagged with its target).
 
@@ -4011,8 +3488,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDatabasesRequestTypeDef],
-    ) -> Items[DatabaseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDatabasesRequestTypeDef],
+    ) -> Items[type_defs.DatabaseTypeDef]:
         """Each element of DatabaseList in every page of GetDatabases, from every
         target, as its page arrives (tagged with its target).
 
@@ -4027,8 +3504,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDevEndpointsRequestTypeDef],
-    ) -> Items[DevEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.GetDevEndpointsRequestTypeDef],
+    ) -> Items[type_defs.DevEndpointTypeDef]:
         """Each element of DevEndpoints in every page of GetDevEndpoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -4043,8 +3520,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetJobRunsRequestTypeDef],
-    ) -> Items[JobRunTypeDef]:
+        **kwargs: Unpack[type_defs.GetJobRunsRequestTypeDef],
+    ) -> Items[type_defs.JobRunTypeDef]:
         """Each element of JobRuns in every page of GetJobRuns, from every target, as
         its page arrives (tagged with its target).
 
@@ -4059,8 +3536,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.GetJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of Jobs in every page of GetJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -4073,8 +3550,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetPartitionIndexesRequestTypeDef],
-    ) -> Items[PartitionIndexDescriptorTypeDef]:
+        **kwargs: Unpack[type_defs.GetPartitionIndexesRequestTypeDef],
+    ) -> Items[type_defs.PartitionIndexDescriptorTypeDef]:
         """Each element of PartitionIndexDescriptorList in every page of
         GetPartitionIndexes, from every target, as its page arrives (tagged with
         its target).
@@ -4090,8 +3567,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetPartitionsRequestTypeDef],
-    ) -> Items[PartitionTypeDef]:
+        **kwargs: Unpack[type_defs.GetPartitionsRequestTypeDef],
+    ) -> Items[type_defs.PartitionTypeDef]:
         """Each element of Partitions in every page of GetPartitions, from every
         target, as its page arrives (tagged with its target).
 
@@ -4106,8 +3583,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> Items[GluePolicyTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef],
+    ) -> Items[type_defs.GluePolicyTypeDef]:
         """Each element of GetResourcePoliciesResponseList in every page of
         GetResourcePolicies, from every target, as its page arrives (tagged with
         its target).
@@ -4123,8 +3600,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef],
-    ) -> Items[SecurityConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.GetSecurityConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.SecurityConfigurationTypeDef]:
         """Each element of SecurityConfigurations in every page of
         GetSecurityConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -4143,8 +3620,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTableVersionsRequestTypeDef],
-    ) -> Items[TableVersionTypeDef]:
+        **kwargs: Unpack[type_defs.GetTableVersionsRequestTypeDef],
+    ) -> Items[type_defs.TableVersionTypeDef]:
         """Each element of TableVersions in every page of GetTableVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -4159,8 +3636,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTablesRequestTypeDef],
-    ) -> Items[TableTypeDef]:
+        **kwargs: Unpack[type_defs.GetTablesRequestTypeDef],
+    ) -> Items[type_defs.TableTypeDef]:
         """Each element of TableList in every page of GetTables, from every target,
         as its page arrives (tagged with its target).
 
@@ -4175,8 +3652,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTriggersRequestTypeDef],
-    ) -> Items[TriggerTypeDef]:
+        **kwargs: Unpack[type_defs.GetTriggersRequestTypeDef],
+    ) -> Items[type_defs.TriggerTypeDef]:
         """Each element of Triggers in every page of GetTriggers, from every target,
         as its page arrives (tagged with its target).
 
@@ -4191,8 +3668,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef],
-    ) -> Items[UserDefinedFunctionTypeDef]:
+        **kwargs: Unpack[type_defs.GetUserDefinedFunctionsRequestTypeDef],
+    ) -> Items[type_defs.UserDefinedFunctionTypeDef]:
         """Each element of UserDefinedFunctions in every page of
         GetUserDefinedFunctions, from every target, as its page arrives (tagged
         with its target).
@@ -4208,8 +3685,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetWorkflowRunsRequestTypeDef],
-    ) -> Items[WorkflowRunTypeDef]:
+        **kwargs: Unpack[type_defs.GetWorkflowRunsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowRunTypeDef]:
         """Each element of Runs in every page of GetWorkflowRuns, from every target,
         as its page arrives (tagged with its target).
 
@@ -4224,7 +3701,7 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBlueprintsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef],
     ) -> Items[str]:
         """Each element of Blueprints in every page of ListBlueprints, from every
         target, as its page arrives (tagged with its target).
@@ -4240,8 +3717,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionTypesRequestTypeDef],
-    ) -> Items[ConnectionTypeBriefTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionTypesRequestTypeDef],
+    ) -> Items[type_defs.ConnectionTypeBriefTypeDef]:
         """Each element of ConnectionTypes in every page of ListConnectionTypes, from
         every target, as its page arrives (tagged with its target).
 
@@ -4256,8 +3733,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntitiesRequestTypeDef],
-    ) -> Items[EntityTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef],
+    ) -> Items[type_defs.EntityTypeDef]:
         """Each element of Entities in every page of ListEntities, from every target,
         as its page arrives (tagged with its target).
 
@@ -4272,7 +3749,7 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
     ) -> Items[str]:
         """Each element of JobNames in every page of ListJobs, from every target, as
         its page arrives (tagged with its target).
@@ -4286,8 +3763,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef],
-    ) -> Items[MaterializedViewRefreshTaskRunTypeDef]:
+        **kwargs: Unpack[type_defs.ListMaterializedViewRefreshTaskRunsRequestTypeDef],
+    ) -> Items[type_defs.MaterializedViewRefreshTaskRunTypeDef]:
         """Each element of MaterializedViewRefreshTaskRuns in every page of
         ListMaterializedViewRefreshTaskRuns, from every target, as its page
         arrives (tagged with its target).
@@ -4306,8 +3783,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegistriesInputTypeDef],
-    ) -> Items[RegistryListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistriesInputTypeDef],
+    ) -> Items[type_defs.RegistryListItemTypeDef]:
         """Each element of Registries in every page of ListRegistries, from every
         target, as its page arrives (tagged with its target).
 
@@ -4322,8 +3799,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemaVersionsInputTypeDef],
-    ) -> Items[SchemaVersionListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaVersionsInputTypeDef],
+    ) -> Items[type_defs.SchemaVersionListItemTypeDef]:
         """Each element of Schemas in every page of ListSchemaVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -4338,8 +3815,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemasInputTypeDef],
-    ) -> Items[SchemaListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasInputTypeDef],
+    ) -> Items[type_defs.SchemaListItemTypeDef]:
         """Each element of Schemas in every page of ListSchemas, from every target,
         as its page arrives (tagged with its target).
 
@@ -4354,8 +3831,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef],
-    ) -> Items[TableOptimizerRunTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableOptimizerRunsRequestTypeDef],
+    ) -> Items[type_defs.TableOptimizerRunTypeDef]:
         """Each element of TableOptimizerRuns in every page of
         ListTableOptimizerRuns, from every target, as its page arrives (tagged
         with its target).
@@ -4371,7 +3848,7 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTriggersRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTriggersRequestTypeDef],
     ) -> Items[str]:
         """Each element of TriggerNames in every page of ListTriggers, from every
         target, as its page arrives (tagged with its target).
@@ -4387,8 +3864,8 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsageProfilesRequestTypeDef],
-    ) -> Items[UsageProfileDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageProfilesRequestTypeDef],
+    ) -> Items[type_defs.UsageProfileDefinitionTypeDef]:
         """Each element of Profiles in every page of ListUsageProfiles, from every
         target, as its page arrives (tagged with its target).
 
@@ -4403,7 +3880,7 @@ class MultiRegionGlue(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
     ) -> Items[str]:
         """Each element of Workflows in every page of ListWorkflows, from every
         target, as its page arrives (tagged with its target).

@@ -15,62 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateLicenseRequestTypeDef,
-        AssociateLicenseResponseTypeDef,
-        CreateWorkspaceApiKeyRequestTypeDef,
-        CreateWorkspaceApiKeyResponseTypeDef,
-        CreateWorkspaceRequestTypeDef,
-        CreateWorkspaceResponseTypeDef,
-        CreateWorkspaceServiceAccountRequestTypeDef,
-        CreateWorkspaceServiceAccountResponseTypeDef,
-        CreateWorkspaceServiceAccountTokenRequestTypeDef,
-        CreateWorkspaceServiceAccountTokenResponseTypeDef,
-        DeleteWorkspaceApiKeyRequestTypeDef,
-        DeleteWorkspaceApiKeyResponseTypeDef,
-        DeleteWorkspaceRequestTypeDef,
-        DeleteWorkspaceResponseTypeDef,
-        DeleteWorkspaceServiceAccountRequestTypeDef,
-        DeleteWorkspaceServiceAccountResponseTypeDef,
-        DeleteWorkspaceServiceAccountTokenRequestTypeDef,
-        DeleteWorkspaceServiceAccountTokenResponseTypeDef,
-        DescribeWorkspaceAuthenticationRequestTypeDef,
-        DescribeWorkspaceAuthenticationResponseTypeDef,
-        DescribeWorkspaceConfigurationRequestTypeDef,
-        DescribeWorkspaceConfigurationResponseTypeDef,
-        DescribeWorkspaceRequestTypeDef,
-        DescribeWorkspaceResponseTypeDef,
-        DisassociateLicenseRequestTypeDef,
-        DisassociateLicenseResponseTypeDef,
-        ListPermissionsRequestTypeDef,
-        ListPermissionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVersionsRequestTypeDef,
-        ListVersionsResponseTypeDef,
-        ListWorkspaceServiceAccountTokensRequestTypeDef,
-        ListWorkspaceServiceAccountTokensResponseTypeDef,
-        ListWorkspaceServiceAccountsRequestTypeDef,
-        ListWorkspaceServiceAccountsResponseTypeDef,
-        ListWorkspacesRequestTypeDef,
-        ListWorkspacesResponseTypeDef,
-        PermissionEntryTypeDef,
-        ServiceAccountSummaryTypeDef,
-        ServiceAccountTokenSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdatePermissionsRequestTypeDef,
-        UpdatePermissionsResponseTypeDef,
-        UpdateWorkspaceAuthenticationRequestTypeDef,
-        UpdateWorkspaceAuthenticationResponseTypeDef,
-        UpdateWorkspaceConfigurationRequestTypeDef,
-        UpdateWorkspaceConfigurationResponseTypeDef,
-        UpdateWorkspaceRequestTypeDef,
-        UpdateWorkspaceResponseTypeDef,
-        WorkspaceSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionManagedGrafana"]
 
@@ -87,8 +32,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_license(
-        self, **kwargs: Unpack[AssociateLicenseRequestTypeDef]
-    ) -> TargetResults[AssociateLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateLicenseResponseTypeDef]:
         """Assigns a Grafana Enterprise license to a workspace. To upgrade, you must
         use ENTERPRISE for the licenseType, and pass in a valid Grafana Labs token
         for the grafanaToken. Upgrading to Grafana Enterprise incurs additional
@@ -99,8 +44,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("AssociateLicense", kwargs)
 
     def create_workspace(
-        self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceResponseTypeDef]:
         """Creates a workspace. In a workspace, you can create Grafana dashboards and
         visualizations to analyze your metrics, logs, and traces. You don't have
         to build, package, or deploy any hardware to run the Grafana server.
@@ -110,8 +55,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("CreateWorkspace", kwargs)
 
     def create_workspace_api_key(
-        self, **kwargs: Unpack[CreateWorkspaceApiKeyRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceApiKeyResponseTypeDef]:
         """Creates a Grafana API key for the workspace. This key can be used to
         authenticate requests sent to the workspace's HTTP API. See
         https://docs.aws.amazon.com/grafana/latest/userguide/Using-Grafana-APIs.html
@@ -122,8 +67,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("CreateWorkspaceApiKey", kwargs)
 
     def create_workspace_service_account(
-        self, **kwargs: Unpack[CreateWorkspaceServiceAccountRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceServiceAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceServiceAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceServiceAccountResponseTypeDef]:
         """Creates a service account for the workspace. A service account can be used
         to call Grafana HTTP APIs, and run automated workloads. After creating the
         service account with the correct GrafanaRole for your use case, use
@@ -135,8 +80,9 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("CreateWorkspaceServiceAccount", kwargs)
 
     def create_workspace_service_account_token(
-        self, **kwargs: Unpack[CreateWorkspaceServiceAccountTokenRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceServiceAccountTokenResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateWorkspaceServiceAccountTokenRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateWorkspaceServiceAccountTokenResponseTypeDef]:
         """Creates a token that can be used to authenticate and authorize Grafana
         HTTP API operations for the given workspace service account. The service
         account acts as a user for the API operations, and defines the permissions
@@ -147,8 +93,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("CreateWorkspaceServiceAccountToken", kwargs)
 
     def delete_workspace(
-        self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceResponseTypeDef]:
         """Deletes an Amazon Managed Grafana workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspace
@@ -156,8 +102,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DeleteWorkspace", kwargs)
 
     def delete_workspace_api_key(
-        self, **kwargs: Unpack[DeleteWorkspaceApiKeyRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceApiKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceApiKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceApiKeyResponseTypeDef]:
         """Deletes a Grafana API key for the workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspaceApiKey
@@ -165,8 +111,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DeleteWorkspaceApiKey", kwargs)
 
     def delete_workspace_service_account(
-        self, **kwargs: Unpack[DeleteWorkspaceServiceAccountRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceServiceAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceServiceAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceServiceAccountResponseTypeDef]:
         """Deletes a workspace service account from the workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspaceServiceAccount
@@ -174,8 +120,9 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DeleteWorkspaceServiceAccount", kwargs)
 
     def delete_workspace_service_account_token(
-        self, **kwargs: Unpack[DeleteWorkspaceServiceAccountTokenRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceServiceAccountTokenResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteWorkspaceServiceAccountTokenRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteWorkspaceServiceAccountTokenResponseTypeDef]:
         """Deletes a token for the workspace service account.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspaceServiceAccountToken
@@ -183,8 +130,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DeleteWorkspaceServiceAccountToken", kwargs)
 
     def describe_workspace(
-        self, **kwargs: Unpack[DescribeWorkspaceRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceResponseTypeDef]:
         """Displays information about one Amazon Managed Grafana workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DescribeWorkspace
@@ -192,8 +139,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DescribeWorkspace", kwargs)
 
     def describe_workspace_authentication(
-        self, **kwargs: Unpack[DescribeWorkspaceAuthenticationRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceAuthenticationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceAuthenticationResponseTypeDef]:
         """Displays information about the authentication methods used in one Amazon
         Managed Grafana workspace.
 
@@ -202,8 +149,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DescribeWorkspaceAuthentication", kwargs)
 
     def describe_workspace_configuration(
-        self, **kwargs: Unpack[DescribeWorkspaceConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceConfigurationResponseTypeDef]:
         """Gets the current configuration string for the given workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DescribeWorkspaceConfiguration
@@ -211,8 +158,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DescribeWorkspaceConfiguration", kwargs)
 
     def disassociate_license(
-        self, **kwargs: Unpack[DisassociateLicenseRequestTypeDef]
-    ) -> TargetResults[DisassociateLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateLicenseResponseTypeDef]:
         """Removes the Grafana Enterprise license from a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DisassociateLicense
@@ -220,8 +167,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("DisassociateLicense", kwargs)
 
     def list_permissions(
-        self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> TargetResults[ListPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionsResponseTypeDef]:
         """Lists the users and groups who have the Grafana Admin and Editor roles in
         this workspace. If you use this operation without specifying userId or
         groupId, the operation returns the roles of all users and groups. If you
@@ -233,8 +180,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("ListPermissions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """The ListTagsForResource operation returns the tags that are associated
         with the Amazon Managed Service for Grafana resource specified by the
         resourceArn. Currently, the only resource that can be tagged is a
@@ -245,8 +192,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_versions(
-        self, **kwargs: Unpack[ListVersionsRequestTypeDef]
-    ) -> TargetResults[ListVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVersionsResponseTypeDef]:
         """Lists available versions of Grafana. These are available when calling
         CreateWorkspace. Optionally, include a workspace to list the versions to
         which it can be upgraded.
@@ -256,8 +203,9 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("ListVersions", kwargs)
 
     def list_workspace_service_account_tokens(
-        self, **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef]
-    ) -> TargetResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListWorkspaceServiceAccountTokensRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspaceServiceAccountTokensResponseTypeDef]:
         """Returns a list of tokens for a workspace service account.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccountTokens
@@ -265,8 +213,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("ListWorkspaceServiceAccountTokens", kwargs)
 
     def list_workspace_service_accounts(
-        self, **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef]
-    ) -> TargetResults[ListWorkspaceServiceAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspaceServiceAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspaceServiceAccountsResponseTypeDef]:
         """Returns a list of service accounts for a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccounts
@@ -274,8 +222,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("ListWorkspaceServiceAccounts", kwargs)
 
     def list_workspaces(
-        self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Returns a list of Amazon Managed Grafana workspaces in the account, with
         some information about each workspace. For more complete information about
         one workspace, use DescribeWorkspace.
@@ -285,8 +233,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("ListWorkspaces", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """The TagResource operation associates tags with an Amazon Managed Grafana
         resource. Currently, the only resource that can be tagged is workspaces.
 
@@ -295,8 +243,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """The UntagResource operation removes the association of the tag with the
         Amazon Managed Grafana resource.
 
@@ -305,8 +253,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_permissions(
-        self, **kwargs: Unpack[UpdatePermissionsRequestTypeDef]
-    ) -> TargetResults[UpdatePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePermissionsResponseTypeDef]:
         """Updates which users in a workspace have the Grafana Admin or Editor roles.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/UpdatePermissions
@@ -314,8 +262,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("UpdatePermissions", kwargs)
 
     def update_workspace(
-        self, **kwargs: Unpack[UpdateWorkspaceRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceResponseTypeDef]:
         """Modifies an existing Amazon Managed Grafana workspace. If you use this
         operation and omit any optional parameters, the existing values of those
         parameters are not changed.
@@ -325,8 +273,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("UpdateWorkspace", kwargs)
 
     def update_workspace_authentication(
-        self, **kwargs: Unpack[UpdateWorkspaceAuthenticationRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceAuthenticationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceAuthenticationResponseTypeDef]:
         """Use this operation to define the identity provider (IdP) that this
         workspace authenticates users from, using SAML. You can also map SAML
         assertion attributes to workspace user information and define which groups
@@ -338,8 +286,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         return self._call("UpdateWorkspaceAuthentication", kwargs)
 
     def update_workspace_configuration(
-        self, **kwargs: Unpack[UpdateWorkspaceConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceConfigurationResponseTypeDef]:
         """Updates the configuration string for the given workspace
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/UpdateWorkspaceConfiguration
@@ -352,8 +300,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPermissionsRequestTypeDef],
-    ) -> TargetResults[ListPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPermissionsResponseTypeDef]:
         """Every page of ListPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -379,8 +327,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVersionsRequestTypeDef],
-    ) -> TargetResults[ListVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVersionsResponseTypeDef]:
         """Every page of ListVersions in every target, merged per target (botocore's
         build_full_result).
 
@@ -404,8 +352,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef],
-    ) -> TargetResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspaceServiceAccountTokensRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspaceServiceAccountTokensResponseTypeDef]:
         """Every page of ListWorkspaceServiceAccountTokens in every target, merged
         per target (botocore's build_full_result).
 
@@ -427,8 +375,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef],
-    ) -> TargetResults[ListWorkspaceServiceAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspaceServiceAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspaceServiceAccountsResponseTypeDef]:
         """Every page of ListWorkspaceServiceAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -450,8 +398,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Every page of ListWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -474,8 +422,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPermissionsRequestTypeDef],
-    ) -> Items[PermissionEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef],
+    ) -> Items[type_defs.PermissionEntryTypeDef]:
         """Each element of permissions in every page of ListPermissions, from every
         target, as its page arrives (tagged with its target).
 
@@ -490,7 +438,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVersionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of grafanaVersions in every page of ListVersions, from every
         target, as its page arrives (tagged with its target).
@@ -506,8 +454,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef],
-    ) -> Items[ServiceAccountTokenSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspaceServiceAccountTokensRequestTypeDef],
+    ) -> Items[type_defs.ServiceAccountTokenSummaryTypeDef]:
         """Each element of serviceAccountTokens in every page of
         ListWorkspaceServiceAccountTokens, from every target, as its page arrives
         (tagged with its target).
@@ -526,8 +474,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef],
-    ) -> Items[ServiceAccountSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspaceServiceAccountsRequestTypeDef],
+    ) -> Items[type_defs.ServiceAccountSummaryTypeDef]:
         """Each element of serviceAccounts in every page of
         ListWorkspaceServiceAccounts, from every target, as its page arrives
         (tagged with its target).
@@ -546,8 +494,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> Items[WorkspaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceSummaryTypeDef]:
         """Each element of workspaces in every page of ListWorkspaces, from every
         target, as its page arrives (tagged with its target).
 

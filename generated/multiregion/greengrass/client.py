@@ -15,195 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateRoleToGroupRequestTypeDef,
-        AssociateRoleToGroupResponseTypeDef,
-        AssociateServiceRoleToAccountRequestTypeDef,
-        AssociateServiceRoleToAccountResponseTypeDef,
-        BulkDeploymentResultTypeDef,
-        BulkDeploymentTypeDef,
-        CreateConnectorDefinitionRequestTypeDef,
-        CreateConnectorDefinitionResponseTypeDef,
-        CreateConnectorDefinitionVersionRequestTypeDef,
-        CreateConnectorDefinitionVersionResponseTypeDef,
-        CreateCoreDefinitionRequestTypeDef,
-        CreateCoreDefinitionResponseTypeDef,
-        CreateCoreDefinitionVersionRequestTypeDef,
-        CreateCoreDefinitionVersionResponseTypeDef,
-        CreateDeploymentRequestTypeDef,
-        CreateDeploymentResponseTypeDef,
-        CreateDeviceDefinitionRequestTypeDef,
-        CreateDeviceDefinitionResponseTypeDef,
-        CreateDeviceDefinitionVersionRequestTypeDef,
-        CreateDeviceDefinitionVersionResponseTypeDef,
-        CreateFunctionDefinitionRequestTypeDef,
-        CreateFunctionDefinitionResponseTypeDef,
-        CreateFunctionDefinitionVersionRequestTypeDef,
-        CreateFunctionDefinitionVersionResponseTypeDef,
-        CreateGroupCertificateAuthorityRequestTypeDef,
-        CreateGroupCertificateAuthorityResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        CreateGroupVersionRequestTypeDef,
-        CreateGroupVersionResponseTypeDef,
-        CreateLoggerDefinitionRequestTypeDef,
-        CreateLoggerDefinitionResponseTypeDef,
-        CreateLoggerDefinitionVersionRequestTypeDef,
-        CreateLoggerDefinitionVersionResponseTypeDef,
-        CreateResourceDefinitionRequestTypeDef,
-        CreateResourceDefinitionResponseTypeDef,
-        CreateResourceDefinitionVersionRequestTypeDef,
-        CreateResourceDefinitionVersionResponseTypeDef,
-        CreateSoftwareUpdateJobRequestTypeDef,
-        CreateSoftwareUpdateJobResponseTypeDef,
-        CreateSubscriptionDefinitionRequestTypeDef,
-        CreateSubscriptionDefinitionResponseTypeDef,
-        CreateSubscriptionDefinitionVersionRequestTypeDef,
-        CreateSubscriptionDefinitionVersionResponseTypeDef,
-        DefinitionInformationTypeDef,
-        DeleteConnectorDefinitionRequestTypeDef,
-        DeleteConnectorDefinitionResponseTypeDef,
-        DeleteCoreDefinitionRequestTypeDef,
-        DeleteCoreDefinitionResponseTypeDef,
-        DeleteDeviceDefinitionRequestTypeDef,
-        DeleteDeviceDefinitionResponseTypeDef,
-        DeleteFunctionDefinitionRequestTypeDef,
-        DeleteFunctionDefinitionResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResponseTypeDef,
-        DeleteLoggerDefinitionRequestTypeDef,
-        DeleteLoggerDefinitionResponseTypeDef,
-        DeleteResourceDefinitionRequestTypeDef,
-        DeleteResourceDefinitionResponseTypeDef,
-        DeleteSubscriptionDefinitionRequestTypeDef,
-        DeleteSubscriptionDefinitionResponseTypeDef,
-        DeploymentTypeDef,
-        DisassociateRoleFromGroupRequestTypeDef,
-        DisassociateRoleFromGroupResponseTypeDef,
-        DisassociateServiceRoleFromAccountResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAssociatedRoleRequestTypeDef,
-        GetAssociatedRoleResponseTypeDef,
-        GetBulkDeploymentStatusRequestTypeDef,
-        GetBulkDeploymentStatusResponseTypeDef,
-        GetConnectivityInfoRequestTypeDef,
-        GetConnectivityInfoResponseTypeDef,
-        GetConnectorDefinitionRequestTypeDef,
-        GetConnectorDefinitionResponseTypeDef,
-        GetConnectorDefinitionVersionRequestTypeDef,
-        GetConnectorDefinitionVersionResponseTypeDef,
-        GetCoreDefinitionRequestTypeDef,
-        GetCoreDefinitionResponseTypeDef,
-        GetCoreDefinitionVersionRequestTypeDef,
-        GetCoreDefinitionVersionResponseTypeDef,
-        GetDeploymentStatusRequestTypeDef,
-        GetDeploymentStatusResponseTypeDef,
-        GetDeviceDefinitionRequestTypeDef,
-        GetDeviceDefinitionResponseTypeDef,
-        GetDeviceDefinitionVersionRequestTypeDef,
-        GetDeviceDefinitionVersionResponseTypeDef,
-        GetFunctionDefinitionRequestTypeDef,
-        GetFunctionDefinitionResponseTypeDef,
-        GetFunctionDefinitionVersionRequestTypeDef,
-        GetFunctionDefinitionVersionResponseTypeDef,
-        GetGroupCertificateAuthorityRequestTypeDef,
-        GetGroupCertificateAuthorityResponseTypeDef,
-        GetGroupCertificateConfigurationRequestTypeDef,
-        GetGroupCertificateConfigurationResponseTypeDef,
-        GetGroupRequestTypeDef,
-        GetGroupResponseTypeDef,
-        GetGroupVersionRequestTypeDef,
-        GetGroupVersionResponseTypeDef,
-        GetLoggerDefinitionRequestTypeDef,
-        GetLoggerDefinitionResponseTypeDef,
-        GetLoggerDefinitionVersionRequestTypeDef,
-        GetLoggerDefinitionVersionResponseTypeDef,
-        GetResourceDefinitionRequestTypeDef,
-        GetResourceDefinitionResponseTypeDef,
-        GetResourceDefinitionVersionRequestTypeDef,
-        GetResourceDefinitionVersionResponseTypeDef,
-        GetServiceRoleForAccountResponseTypeDef,
-        GetSubscriptionDefinitionRequestTypeDef,
-        GetSubscriptionDefinitionResponseTypeDef,
-        GetSubscriptionDefinitionVersionRequestTypeDef,
-        GetSubscriptionDefinitionVersionResponseTypeDef,
-        GetThingRuntimeConfigurationRequestTypeDef,
-        GetThingRuntimeConfigurationResponseTypeDef,
-        GroupInformationTypeDef,
-        ListBulkDeploymentDetailedReportsRequestTypeDef,
-        ListBulkDeploymentDetailedReportsResponseTypeDef,
-        ListBulkDeploymentsRequestTypeDef,
-        ListBulkDeploymentsResponseTypeDef,
-        ListConnectorDefinitionVersionsRequestTypeDef,
-        ListConnectorDefinitionVersionsResponseTypeDef,
-        ListConnectorDefinitionsRequestTypeDef,
-        ListConnectorDefinitionsResponseTypeDef,
-        ListCoreDefinitionVersionsRequestTypeDef,
-        ListCoreDefinitionVersionsResponseTypeDef,
-        ListCoreDefinitionsRequestTypeDef,
-        ListCoreDefinitionsResponseTypeDef,
-        ListDeploymentsRequestTypeDef,
-        ListDeploymentsResponseTypeDef,
-        ListDeviceDefinitionVersionsRequestTypeDef,
-        ListDeviceDefinitionVersionsResponseTypeDef,
-        ListDeviceDefinitionsRequestTypeDef,
-        ListDeviceDefinitionsResponseTypeDef,
-        ListFunctionDefinitionVersionsRequestTypeDef,
-        ListFunctionDefinitionVersionsResponseTypeDef,
-        ListFunctionDefinitionsRequestTypeDef,
-        ListFunctionDefinitionsResponseTypeDef,
-        ListGroupCertificateAuthoritiesRequestTypeDef,
-        ListGroupCertificateAuthoritiesResponseTypeDef,
-        ListGroupVersionsRequestTypeDef,
-        ListGroupVersionsResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListLoggerDefinitionVersionsRequestTypeDef,
-        ListLoggerDefinitionVersionsResponseTypeDef,
-        ListLoggerDefinitionsRequestTypeDef,
-        ListLoggerDefinitionsResponseTypeDef,
-        ListResourceDefinitionVersionsRequestTypeDef,
-        ListResourceDefinitionVersionsResponseTypeDef,
-        ListResourceDefinitionsRequestTypeDef,
-        ListResourceDefinitionsResponseTypeDef,
-        ListSubscriptionDefinitionVersionsRequestTypeDef,
-        ListSubscriptionDefinitionVersionsResponseTypeDef,
-        ListSubscriptionDefinitionsRequestTypeDef,
-        ListSubscriptionDefinitionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ResetDeploymentsRequestTypeDef,
-        ResetDeploymentsResponseTypeDef,
-        StartBulkDeploymentRequestTypeDef,
-        StartBulkDeploymentResponseTypeDef,
-        StopBulkDeploymentRequestTypeDef,
-        StopBulkDeploymentResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateConnectivityInfoRequestTypeDef,
-        UpdateConnectivityInfoResponseTypeDef,
-        UpdateConnectorDefinitionRequestTypeDef,
-        UpdateConnectorDefinitionResponseTypeDef,
-        UpdateCoreDefinitionRequestTypeDef,
-        UpdateCoreDefinitionResponseTypeDef,
-        UpdateDeviceDefinitionRequestTypeDef,
-        UpdateDeviceDefinitionResponseTypeDef,
-        UpdateFunctionDefinitionRequestTypeDef,
-        UpdateFunctionDefinitionResponseTypeDef,
-        UpdateGroupCertificateConfigurationRequestTypeDef,
-        UpdateGroupCertificateConfigurationResponseTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResponseTypeDef,
-        UpdateLoggerDefinitionRequestTypeDef,
-        UpdateLoggerDefinitionResponseTypeDef,
-        UpdateResourceDefinitionRequestTypeDef,
-        UpdateResourceDefinitionResponseTypeDef,
-        UpdateSubscriptionDefinitionRequestTypeDef,
-        UpdateSubscriptionDefinitionResponseTypeDef,
-        UpdateThingRuntimeConfigurationRequestTypeDef,
-        UpdateThingRuntimeConfigurationResponseTypeDef,
-        VersionInformationTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGreengrass"]
 
@@ -221,8 +33,8 @@ class MultiRegionGreengrass(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_role_to_group(
-        self, **kwargs: Unpack[AssociateRoleToGroupRequestTypeDef]
-    ) -> TargetResults[AssociateRoleToGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateRoleToGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateRoleToGroupResponseTypeDef]:
         """Associates a role with a group. Your Greengrass core will use the role to
         access AWS cloud services. The role's permissions should allow Greengrass
         core Lambda functions to perform actions against the cloud.
@@ -232,8 +44,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("AssociateRoleToGroup", kwargs)
 
     def associate_service_role_to_account(
-        self, **kwargs: Unpack[AssociateServiceRoleToAccountRequestTypeDef]
-    ) -> TargetResults[AssociateServiceRoleToAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateServiceRoleToAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateServiceRoleToAccountResponseTypeDef]:
         """Associates a role with your account. AWS IoT Greengrass will use the role
         to access your Lambda functions and AWS IoT resources. This is necessary
         for deployments to succeed. The role must have at least minimum
@@ -244,8 +56,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("AssociateServiceRoleToAccount", kwargs)
 
     def create_connector_definition(
-        self, **kwargs: Unpack[CreateConnectorDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateConnectorDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorDefinitionResponseTypeDef]:
         """Creates a connector definition. You may provide the initial version of the
         connector definition now or use ''CreateConnectorDefinitionVersion'' at a
         later time.
@@ -255,8 +67,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateConnectorDefinition", kwargs)
 
     def create_connector_definition_version(
-        self, **kwargs: Unpack[CreateConnectorDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateConnectorDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorDefinitionVersionResponseTypeDef]:
         """Creates a version of a connector definition which has already been
         defined.
 
@@ -265,8 +77,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateConnectorDefinitionVersion", kwargs)
 
     def create_core_definition(
-        self, **kwargs: Unpack[CreateCoreDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateCoreDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCoreDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCoreDefinitionResponseTypeDef]:
         """Creates a core definition. You may provide the initial version of the core
         definition now or use ''CreateCoreDefinitionVersion'' at a later time.
         Greengrass groups must each contain exactly one Greengrass core.
@@ -276,8 +88,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateCoreDefinition", kwargs)
 
     def create_core_definition_version(
-        self, **kwargs: Unpack[CreateCoreDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateCoreDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCoreDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCoreDefinitionVersionResponseTypeDef]:
         """Creates a version of a core definition that has already been defined.
         Greengrass groups must each contain exactly one Greengrass core.
 
@@ -286,8 +98,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateCoreDefinitionVersion", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentResponseTypeDef]:
         """Creates a deployment. ''CreateDeployment'' requests are idempotent with
         respect to the ''X-Amzn-Client-Token'' token and the request parameters.
 
@@ -296,8 +108,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def create_device_definition(
-        self, **kwargs: Unpack[CreateDeviceDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateDeviceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeviceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeviceDefinitionResponseTypeDef]:
         """Creates a device definition. You may provide the initial version of the
         device definition now or use ''CreateDeviceDefinitionVersion'' at a later
         time.
@@ -307,8 +119,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateDeviceDefinition", kwargs)
 
     def create_device_definition_version(
-        self, **kwargs: Unpack[CreateDeviceDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateDeviceDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeviceDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeviceDefinitionVersionResponseTypeDef]:
         """Creates a version of a device definition that has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateDeviceDefinitionVersion
@@ -316,8 +128,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateDeviceDefinitionVersion", kwargs)
 
     def create_function_definition(
-        self, **kwargs: Unpack[CreateFunctionDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateFunctionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFunctionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFunctionDefinitionResponseTypeDef]:
         """Creates a Lambda function definition which contains a list of Lambda
         functions and their configurations to be used in a group. You can create
         an initial version of the definition by providing a list of Lambda
@@ -329,8 +141,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateFunctionDefinition", kwargs)
 
     def create_function_definition_version(
-        self, **kwargs: Unpack[CreateFunctionDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateFunctionDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFunctionDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFunctionDefinitionVersionResponseTypeDef]:
         """Creates a version of a Lambda function definition that has already been
         defined.
 
@@ -339,8 +151,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateFunctionDefinitionVersion", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Creates a group. You may provide the initial version of the group or use
         ''CreateGroupVersion'' at a later time. Tip: You can use the
         ''gg_group_setup'' package
@@ -352,8 +164,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_group_certificate_authority(
-        self, **kwargs: Unpack[CreateGroupCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[CreateGroupCertificateAuthorityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupCertificateAuthorityResponseTypeDef]:
         """Creates a CA for the group. If a CA already exists, it will rotate the
         existing CA.
 
@@ -362,8 +174,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateGroupCertificateAuthority", kwargs)
 
     def create_group_version(
-        self, **kwargs: Unpack[CreateGroupVersionRequestTypeDef]
-    ) -> TargetResults[CreateGroupVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupVersionResponseTypeDef]:
         """Creates a version of a group which has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateGroupVersion
@@ -371,8 +183,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateGroupVersion", kwargs)
 
     def create_logger_definition(
-        self, **kwargs: Unpack[CreateLoggerDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateLoggerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoggerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoggerDefinitionResponseTypeDef]:
         """Creates a logger definition. You may provide the initial version of the
         logger definition now or use ''CreateLoggerDefinitionVersion'' at a later
         time.
@@ -382,8 +194,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateLoggerDefinition", kwargs)
 
     def create_logger_definition_version(
-        self, **kwargs: Unpack[CreateLoggerDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateLoggerDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoggerDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoggerDefinitionVersionResponseTypeDef]:
         """Creates a version of a logger definition that has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateLoggerDefinitionVersion
@@ -391,8 +203,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateLoggerDefinitionVersion", kwargs)
 
     def create_resource_definition(
-        self, **kwargs: Unpack[CreateResourceDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateResourceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceDefinitionResponseTypeDef]:
         """Creates a resource definition which contains a list of resources to be
         used in a group. You can create an initial version of the definition by
         providing a list of resources now, or use
@@ -403,8 +215,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateResourceDefinition", kwargs)
 
     def create_resource_definition_version(
-        self, **kwargs: Unpack[CreateResourceDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateResourceDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceDefinitionVersionResponseTypeDef]:
         """Creates a version of a resource definition that has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateResourceDefinitionVersion
@@ -412,8 +224,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateResourceDefinitionVersion", kwargs)
 
     def create_software_update_job(
-        self, **kwargs: Unpack[CreateSoftwareUpdateJobRequestTypeDef]
-    ) -> TargetResults[CreateSoftwareUpdateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSoftwareUpdateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSoftwareUpdateJobResponseTypeDef]:
         """Creates a software update for a core or group of cores (specified as an
         IoT thing group.) Use this to update the OTA Agent as well as the
         Greengrass core software. It makes use of the IoT Jobs feature which
@@ -425,8 +237,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateSoftwareUpdateJob", kwargs)
 
     def create_subscription_definition(
-        self, **kwargs: Unpack[CreateSubscriptionDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateSubscriptionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriptionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriptionDefinitionResponseTypeDef]:
         """Creates a subscription definition. You may provide the initial version of
         the subscription definition now or use
         ''CreateSubscriptionDefinitionVersion'' at a later time.
@@ -436,8 +248,9 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateSubscriptionDefinition", kwargs)
 
     def create_subscription_definition_version(
-        self, **kwargs: Unpack[CreateSubscriptionDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[CreateSubscriptionDefinitionVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateSubscriptionDefinitionVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateSubscriptionDefinitionVersionResponseTypeDef]:
         """Creates a version of a subscription definition which has already been
         defined.
 
@@ -446,8 +259,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("CreateSubscriptionDefinitionVersion", kwargs)
 
     def delete_connector_definition(
-        self, **kwargs: Unpack[DeleteConnectorDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteConnectorDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorDefinitionResponseTypeDef]:
         """Deletes a connector definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteConnectorDefinition
@@ -455,8 +268,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteConnectorDefinition", kwargs)
 
     def delete_core_definition(
-        self, **kwargs: Unpack[DeleteCoreDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteCoreDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCoreDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCoreDefinitionResponseTypeDef]:
         """Deletes a core definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteCoreDefinition
@@ -464,8 +277,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteCoreDefinition", kwargs)
 
     def delete_device_definition(
-        self, **kwargs: Unpack[DeleteDeviceDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteDeviceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeviceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeviceDefinitionResponseTypeDef]:
         """Deletes a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteDeviceDefinition
@@ -473,8 +286,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteDeviceDefinition", kwargs)
 
     def delete_function_definition(
-        self, **kwargs: Unpack[DeleteFunctionDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteFunctionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFunctionDefinitionResponseTypeDef]:
         """Deletes a Lambda function definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteFunctionDefinition
@@ -482,8 +295,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteFunctionDefinition", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResponseTypeDef]:
         """Deletes a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteGroup
@@ -491,8 +304,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_logger_definition(
-        self, **kwargs: Unpack[DeleteLoggerDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteLoggerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoggerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoggerDefinitionResponseTypeDef]:
         """Deletes a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteLoggerDefinition
@@ -500,8 +313,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteLoggerDefinition", kwargs)
 
     def delete_resource_definition(
-        self, **kwargs: Unpack[DeleteResourceDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteResourceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceDefinitionResponseTypeDef]:
         """Deletes a resource definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteResourceDefinition
@@ -509,8 +322,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteResourceDefinition", kwargs)
 
     def delete_subscription_definition(
-        self, **kwargs: Unpack[DeleteSubscriptionDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteSubscriptionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriptionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubscriptionDefinitionResponseTypeDef]:
         """Deletes a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteSubscriptionDefinition
@@ -518,8 +331,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DeleteSubscriptionDefinition", kwargs)
 
     def disassociate_role_from_group(
-        self, **kwargs: Unpack[DisassociateRoleFromGroupRequestTypeDef]
-    ) -> TargetResults[DisassociateRoleFromGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateRoleFromGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateRoleFromGroupResponseTypeDef]:
         """Disassociates the role from a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DisassociateRoleFromGroup
@@ -528,7 +341,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def disassociate_service_role_from_account(
         self,
-    ) -> TargetResults[DisassociateServiceRoleFromAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateServiceRoleFromAccountResponseTypeDef]:
         """Disassociates the service role from your account. Without a service role,
         deployments will not work.
 
@@ -537,8 +350,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("DisassociateServiceRoleFromAccount", {})
 
     def get_associated_role(
-        self, **kwargs: Unpack[GetAssociatedRoleRequestTypeDef]
-    ) -> TargetResults[GetAssociatedRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssociatedRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssociatedRoleResponseTypeDef]:
         """Retrieves the role associated with a particular group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetAssociatedRole
@@ -546,8 +359,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetAssociatedRole", kwargs)
 
     def get_bulk_deployment_status(
-        self, **kwargs: Unpack[GetBulkDeploymentStatusRequestTypeDef]
-    ) -> TargetResults[GetBulkDeploymentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBulkDeploymentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBulkDeploymentStatusResponseTypeDef]:
         """Returns the status of a bulk deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetBulkDeploymentStatus
@@ -555,8 +368,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetBulkDeploymentStatus", kwargs)
 
     def get_connectivity_info(
-        self, **kwargs: Unpack[GetConnectivityInfoRequestTypeDef]
-    ) -> TargetResults[GetConnectivityInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectivityInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectivityInfoResponseTypeDef]:
         """Retrieves the connectivity information for a core.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetConnectivityInfo
@@ -564,8 +377,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetConnectivityInfo", kwargs)
 
     def get_connector_definition(
-        self, **kwargs: Unpack[GetConnectorDefinitionRequestTypeDef]
-    ) -> TargetResults[GetConnectorDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectorDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorDefinitionResponseTypeDef]:
         """Retrieves information about a connector definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetConnectorDefinition
@@ -573,8 +386,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetConnectorDefinition", kwargs)
 
     def get_connector_definition_version(
-        self, **kwargs: Unpack[GetConnectorDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetConnectorDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectorDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorDefinitionVersionResponseTypeDef]:
         """Retrieves information about a connector definition version, including the
         connectors that the version contains. Connectors are prebuilt modules that
         interact with local infrastructure, device protocols, AWS, and other cloud
@@ -585,8 +398,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetConnectorDefinitionVersion", kwargs)
 
     def get_core_definition(
-        self, **kwargs: Unpack[GetCoreDefinitionRequestTypeDef]
-    ) -> TargetResults[GetCoreDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreDefinitionResponseTypeDef]:
         """Retrieves information about a core definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetCoreDefinition
@@ -594,8 +407,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetCoreDefinition", kwargs)
 
     def get_core_definition_version(
-        self, **kwargs: Unpack[GetCoreDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetCoreDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreDefinitionVersionResponseTypeDef]:
         """Retrieves information about a core definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetCoreDefinitionVersion
@@ -603,8 +416,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetCoreDefinitionVersion", kwargs)
 
     def get_deployment_status(
-        self, **kwargs: Unpack[GetDeploymentStatusRequestTypeDef]
-    ) -> TargetResults[GetDeploymentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentStatusResponseTypeDef]:
         """Returns the status of a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetDeploymentStatus
@@ -612,8 +425,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetDeploymentStatus", kwargs)
 
     def get_device_definition(
-        self, **kwargs: Unpack[GetDeviceDefinitionRequestTypeDef]
-    ) -> TargetResults[GetDeviceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceDefinitionResponseTypeDef]:
         """Retrieves information about a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetDeviceDefinition
@@ -621,8 +434,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetDeviceDefinition", kwargs)
 
     def get_device_definition_version(
-        self, **kwargs: Unpack[GetDeviceDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetDeviceDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceDefinitionVersionResponseTypeDef]:
         """Retrieves information about a device definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetDeviceDefinitionVersion
@@ -630,8 +443,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetDeviceDefinitionVersion", kwargs)
 
     def get_function_definition(
-        self, **kwargs: Unpack[GetFunctionDefinitionRequestTypeDef]
-    ) -> TargetResults[GetFunctionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionDefinitionResponseTypeDef]:
         """Retrieves information about a Lambda function definition, including its
         creation time and latest version.
 
@@ -640,8 +453,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetFunctionDefinition", kwargs)
 
     def get_function_definition_version(
-        self, **kwargs: Unpack[GetFunctionDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetFunctionDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionDefinitionVersionResponseTypeDef]:
         """Retrieves information about a Lambda function definition version,
         including which Lambda functions are included in the version and their
         configurations.
@@ -651,8 +464,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetFunctionDefinitionVersion", kwargs)
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> TargetResults[GetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupResponseTypeDef]:
         """Retrieves information about a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetGroup
@@ -660,8 +473,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def get_group_certificate_authority(
-        self, **kwargs: Unpack[GetGroupCertificateAuthorityRequestTypeDef]
-    ) -> TargetResults[GetGroupCertificateAuthorityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupCertificateAuthorityResponseTypeDef]:
         """Retreives the CA associated with a group. Returns the public key of the
         CA.
 
@@ -670,8 +483,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetGroupCertificateAuthority", kwargs)
 
     def get_group_certificate_configuration(
-        self, **kwargs: Unpack[GetGroupCertificateConfigurationRequestTypeDef]
-    ) -> TargetResults[GetGroupCertificateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupCertificateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupCertificateConfigurationResponseTypeDef]:
         """Retrieves the current configuration for the CA used by the group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetGroupCertificateConfiguration
@@ -679,8 +492,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetGroupCertificateConfiguration", kwargs)
 
     def get_group_version(
-        self, **kwargs: Unpack[GetGroupVersionRequestTypeDef]
-    ) -> TargetResults[GetGroupVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupVersionResponseTypeDef]:
         """Retrieves information about a group version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetGroupVersion
@@ -688,8 +501,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetGroupVersion", kwargs)
 
     def get_logger_definition(
-        self, **kwargs: Unpack[GetLoggerDefinitionRequestTypeDef]
-    ) -> TargetResults[GetLoggerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoggerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoggerDefinitionResponseTypeDef]:
         """Retrieves information about a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetLoggerDefinition
@@ -697,8 +510,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetLoggerDefinition", kwargs)
 
     def get_logger_definition_version(
-        self, **kwargs: Unpack[GetLoggerDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetLoggerDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoggerDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoggerDefinitionVersionResponseTypeDef]:
         """Retrieves information about a logger definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetLoggerDefinitionVersion
@@ -706,8 +519,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetLoggerDefinitionVersion", kwargs)
 
     def get_resource_definition(
-        self, **kwargs: Unpack[GetResourceDefinitionRequestTypeDef]
-    ) -> TargetResults[GetResourceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceDefinitionResponseTypeDef]:
         """Retrieves information about a resource definition, including its creation
         time and latest version.
 
@@ -716,8 +529,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetResourceDefinition", kwargs)
 
     def get_resource_definition_version(
-        self, **kwargs: Unpack[GetResourceDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetResourceDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceDefinitionVersionResponseTypeDef]:
         """Retrieves information about a resource definition version, including which
         resources are included in the version.
 
@@ -727,7 +540,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_service_role_for_account(
         self,
-    ) -> TargetResults[GetServiceRoleForAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetServiceRoleForAccountResponseTypeDef]:
         """Retrieves the service role that is attached to your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetServiceRoleForAccount
@@ -735,8 +548,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetServiceRoleForAccount", {})
 
     def get_subscription_definition(
-        self, **kwargs: Unpack[GetSubscriptionDefinitionRequestTypeDef]
-    ) -> TargetResults[GetSubscriptionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionDefinitionResponseTypeDef]:
         """Retrieves information about a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetSubscriptionDefinition
@@ -744,8 +557,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetSubscriptionDefinition", kwargs)
 
     def get_subscription_definition_version(
-        self, **kwargs: Unpack[GetSubscriptionDefinitionVersionRequestTypeDef]
-    ) -> TargetResults[GetSubscriptionDefinitionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionDefinitionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionDefinitionVersionResponseTypeDef]:
         """Retrieves information about a subscription definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetSubscriptionDefinitionVersion
@@ -753,8 +566,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetSubscriptionDefinitionVersion", kwargs)
 
     def get_thing_runtime_configuration(
-        self, **kwargs: Unpack[GetThingRuntimeConfigurationRequestTypeDef]
-    ) -> TargetResults[GetThingRuntimeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThingRuntimeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetThingRuntimeConfigurationResponseTypeDef]:
         """Get the runtime configuration of a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetThingRuntimeConfiguration
@@ -762,8 +575,9 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("GetThingRuntimeConfiguration", kwargs)
 
     def list_bulk_deployment_detailed_reports(
-        self, **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef]
-    ) -> TargetResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListBulkDeploymentDetailedReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBulkDeploymentDetailedReportsResponseTypeDef]:
         """Gets a paginated list of the deployments that have been started in a bulk
         deployment operation, and their current deployment status.
 
@@ -772,8 +586,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListBulkDeploymentDetailedReports", kwargs)
 
     def list_bulk_deployments(
-        self, **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListBulkDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBulkDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBulkDeploymentsResponseTypeDef]:
         """Returns a list of bulk deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListBulkDeployments
@@ -781,8 +595,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListBulkDeployments", kwargs)
 
     def list_connector_definition_versions(
-        self, **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListConnectorDefinitionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorDefinitionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a connector definition, which are containers for
         connectors. Connectors run on the Greengrass core and contain built-in
         integration with local infrastructure, device protocols, AWS, and other
@@ -793,8 +607,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListConnectorDefinitionVersions", kwargs)
 
     def list_connector_definitions(
-        self, **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListConnectorDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorDefinitionsResponseTypeDef]:
         """Retrieves a list of connector definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListConnectorDefinitions
@@ -802,8 +616,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListConnectorDefinitions", kwargs)
 
     def list_core_definition_versions(
-        self, **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListCoreDefinitionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoreDefinitionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoreDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a core definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitionVersions
@@ -811,8 +625,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListCoreDefinitionVersions", kwargs)
 
     def list_core_definitions(
-        self, **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListCoreDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoreDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoreDefinitionsResponseTypeDef]:
         """Retrieves a list of core definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitions
@@ -820,8 +634,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListCoreDefinitions", kwargs)
 
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentsResponseTypeDef]:
         """Returns a history of deployments for the group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeployments
@@ -829,8 +643,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListDeployments", kwargs)
 
     def list_device_definition_versions(
-        self, **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListDeviceDefinitionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceDefinitionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitionVersions
@@ -838,8 +652,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListDeviceDefinitionVersions", kwargs)
 
     def list_device_definitions(
-        self, **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListDeviceDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceDefinitionsResponseTypeDef]:
         """Retrieves a list of device definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitions
@@ -847,8 +661,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListDeviceDefinitions", kwargs)
 
     def list_function_definition_versions(
-        self, **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListFunctionDefinitionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionDefinitionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a Lambda function definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitionVersions
@@ -856,8 +670,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListFunctionDefinitionVersions", kwargs)
 
     def list_function_definitions(
-        self, **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListFunctionDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionDefinitionsResponseTypeDef]:
         """Retrieves a list of Lambda function definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitions
@@ -865,8 +679,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListFunctionDefinitions", kwargs)
 
     def list_group_certificate_authorities(
-        self, **kwargs: Unpack[ListGroupCertificateAuthoritiesRequestTypeDef]
-    ) -> TargetResults[ListGroupCertificateAuthoritiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupCertificateAuthoritiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupCertificateAuthoritiesResponseTypeDef]:
         """Retrieves the current CAs for a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroupCertificateAuthorities
@@ -874,8 +688,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListGroupCertificateAuthorities", kwargs)
 
     def list_group_versions(
-        self, **kwargs: Unpack[ListGroupVersionsRequestTypeDef]
-    ) -> TargetResults[ListGroupVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupVersionsResponseTypeDef]:
         """Lists the versions of a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroupVersions
@@ -883,8 +697,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListGroupVersions", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Retrieves a list of groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroups
@@ -892,8 +706,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_logger_definition_versions(
-        self, **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListLoggerDefinitionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoggerDefinitionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLoggerDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitionVersions
@@ -901,8 +715,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListLoggerDefinitionVersions", kwargs)
 
     def list_logger_definitions(
-        self, **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListLoggerDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoggerDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLoggerDefinitionsResponseTypeDef]:
         """Retrieves a list of logger definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitions
@@ -910,8 +724,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListLoggerDefinitions", kwargs)
 
     def list_resource_definition_versions(
-        self, **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListResourceDefinitionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceDefinitionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a resource definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitionVersions
@@ -919,8 +733,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListResourceDefinitionVersions", kwargs)
 
     def list_resource_definitions(
-        self, **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListResourceDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceDefinitionsResponseTypeDef]:
         """Retrieves a list of resource definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitions
@@ -928,8 +742,9 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListResourceDefinitions", kwargs)
 
     def list_subscription_definition_versions(
-        self, **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef]
-    ) -> TargetResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListSubscriptionDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitionVersions
@@ -937,8 +752,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListSubscriptionDefinitionVersions", kwargs)
 
     def list_subscription_definitions(
-        self, **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListSubscriptionDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionDefinitionsResponseTypeDef]:
         """Retrieves a list of subscription definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitions
@@ -946,8 +761,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListSubscriptionDefinitions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of resource tags for a resource arn.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListTagsForResource
@@ -955,8 +770,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reset_deployments(
-        self, **kwargs: Unpack[ResetDeploymentsRequestTypeDef]
-    ) -> TargetResults[ResetDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetDeploymentsResponseTypeDef]:
         """Resets a group's deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ResetDeployments
@@ -964,8 +779,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("ResetDeployments", kwargs)
 
     def start_bulk_deployment(
-        self, **kwargs: Unpack[StartBulkDeploymentRequestTypeDef]
-    ) -> TargetResults[StartBulkDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBulkDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBulkDeploymentResponseTypeDef]:
         """Deploys multiple groups in one operation. This action starts the bulk
         deployment of a specified set of group versions. Each group version
         deployment will be triggered with an adaptive rate that has a fixed upper
@@ -978,8 +793,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("StartBulkDeployment", kwargs)
 
     def stop_bulk_deployment(
-        self, **kwargs: Unpack[StopBulkDeploymentRequestTypeDef]
-    ) -> TargetResults[StopBulkDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBulkDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopBulkDeploymentResponseTypeDef]:
         """Stops the execution of a bulk deployment. This action returns a status of
         ''Stopping'' until the deployment is stopped. You cannot start a new bulk
         deployment while a previous deployment is in the ''Stopping'' state. This
@@ -991,8 +806,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("StopBulkDeployment", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to a Greengrass resource. Valid resources are 'Group',
         'ConnectorDefinition', 'CoreDefinition', 'DeviceDefinition',
         'FunctionDefinition', 'LoggerDefinition', 'SubscriptionDefinition',
@@ -1003,8 +818,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove resource tags from a Greengrass Resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UntagResource
@@ -1012,8 +827,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connectivity_info(
-        self, **kwargs: Unpack[UpdateConnectivityInfoRequestTypeDef]
-    ) -> TargetResults[UpdateConnectivityInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectivityInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectivityInfoResponseTypeDef]:
         """Updates the connectivity information for the core. Any devices that belong
         to the group which has this core will receive this information in order to
         find the location of the core and connect to it.
@@ -1023,8 +838,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateConnectivityInfo", kwargs)
 
     def update_connector_definition(
-        self, **kwargs: Unpack[UpdateConnectorDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectorDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorDefinitionResponseTypeDef]:
         """Updates a connector definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateConnectorDefinition
@@ -1032,8 +847,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateConnectorDefinition", kwargs)
 
     def update_core_definition(
-        self, **kwargs: Unpack[UpdateCoreDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateCoreDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCoreDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCoreDefinitionResponseTypeDef]:
         """Updates a core definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateCoreDefinition
@@ -1041,8 +856,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateCoreDefinition", kwargs)
 
     def update_device_definition(
-        self, **kwargs: Unpack[UpdateDeviceDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateDeviceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeviceDefinitionResponseTypeDef]:
         """Updates a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateDeviceDefinition
@@ -1050,8 +865,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateDeviceDefinition", kwargs)
 
     def update_function_definition(
-        self, **kwargs: Unpack[UpdateFunctionDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateFunctionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFunctionDefinitionResponseTypeDef]:
         """Updates a Lambda function definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateFunctionDefinition
@@ -1059,8 +874,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateFunctionDefinition", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResponseTypeDef]:
         """Updates a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateGroup
@@ -1068,8 +883,9 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_group_certificate_configuration(
-        self, **kwargs: Unpack[UpdateGroupCertificateConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateGroupCertificateConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateGroupCertificateConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateGroupCertificateConfigurationResponseTypeDef]:
         """Updates the Certificate expiry time for a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateGroupCertificateConfiguration
@@ -1077,8 +893,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateGroupCertificateConfiguration", kwargs)
 
     def update_logger_definition(
-        self, **kwargs: Unpack[UpdateLoggerDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateLoggerDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLoggerDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLoggerDefinitionResponseTypeDef]:
         """Updates a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateLoggerDefinition
@@ -1086,8 +902,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateLoggerDefinition", kwargs)
 
     def update_resource_definition(
-        self, **kwargs: Unpack[UpdateResourceDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateResourceDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceDefinitionResponseTypeDef]:
         """Updates a resource definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateResourceDefinition
@@ -1095,8 +911,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateResourceDefinition", kwargs)
 
     def update_subscription_definition(
-        self, **kwargs: Unpack[UpdateSubscriptionDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateSubscriptionDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionDefinitionResponseTypeDef]:
         """Updates a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateSubscriptionDefinition
@@ -1104,8 +920,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         return self._call("UpdateSubscriptionDefinition", kwargs)
 
     def update_thing_runtime_configuration(
-        self, **kwargs: Unpack[UpdateThingRuntimeConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateThingRuntimeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThingRuntimeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThingRuntimeConfigurationResponseTypeDef]:
         """Updates the runtime configuration of a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateThingRuntimeConfiguration
@@ -1118,8 +934,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef],
-    ) -> TargetResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBulkDeploymentDetailedReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBulkDeploymentDetailedReportsResponseTypeDef]:
         """Every page of ListBulkDeploymentDetailedReports in every target, merged
         per target (botocore's build_full_result).
 
@@ -1142,8 +958,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListBulkDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBulkDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBulkDeploymentsResponseTypeDef]:
         """Every page of ListBulkDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1165,8 +981,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListConnectorDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorDefinitionVersionsResponseTypeDef]:
         """Every page of ListConnectorDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1191,8 +1007,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListConnectorDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorDefinitionsResponseTypeDef]:
         """Every page of ListConnectorDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1214,8 +1030,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListCoreDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreDefinitionVersionsResponseTypeDef]:
         """Every page of ListCoreDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1237,8 +1053,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListCoreDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreDefinitionsResponseTypeDef]:
         """Every page of ListCoreDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1260,8 +1076,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentsResponseTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1283,8 +1099,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListDeviceDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeviceDefinitionVersionsResponseTypeDef]:
         """Every page of ListDeviceDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1306,8 +1122,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListDeviceDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeviceDefinitionsResponseTypeDef]:
         """Every page of ListDeviceDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1329,8 +1145,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListFunctionDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionDefinitionVersionsResponseTypeDef]:
         """Every page of ListFunctionDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1352,8 +1168,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListFunctionDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionDefinitionsResponseTypeDef]:
         """Every page of ListFunctionDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1375,8 +1191,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupVersionsRequestTypeDef],
-    ) -> TargetResults[ListGroupVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupVersionsResponseTypeDef]:
         """Every page of ListGroupVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1398,8 +1214,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1421,8 +1237,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListLoggerDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLoggerDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLoggerDefinitionVersionsResponseTypeDef]:
         """Every page of ListLoggerDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1444,8 +1260,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListLoggerDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLoggerDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLoggerDefinitionsResponseTypeDef]:
         """Every page of ListLoggerDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1467,8 +1283,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListResourceDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceDefinitionVersionsResponseTypeDef]:
         """Every page of ListResourceDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1490,8 +1306,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListResourceDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceDefinitionsResponseTypeDef]:
         """Every page of ListResourceDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1513,8 +1329,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef],
-    ) -> TargetResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionDefinitionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionDefinitionVersionsResponseTypeDef]:
         """Every page of ListSubscriptionDefinitionVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1536,8 +1352,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListSubscriptionDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionDefinitionsResponseTypeDef]:
         """Every page of ListSubscriptionDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1558,8 +1374,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef],
-    ) -> Items[BulkDeploymentResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListBulkDeploymentDetailedReportsRequestTypeDef],
+    ) -> Items[type_defs.BulkDeploymentResultTypeDef]:
         """Each element of Deployments in every page of
         ListBulkDeploymentDetailedReports, from every target, as its page arrives
         (tagged with its target).
@@ -1578,8 +1394,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef],
-    ) -> Items[BulkDeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.ListBulkDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.BulkDeploymentTypeDef]:
         """Each element of BulkDeployments in every page of ListBulkDeployments, from
         every target, as its page arrives (tagged with its target).
 
@@ -1594,8 +1410,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListConnectorDefinitionVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1613,8 +1429,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListConnectorDefinitions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1629,8 +1445,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListCoreDefinitionVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1648,8 +1464,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListCoreDefinitions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1664,8 +1480,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> Items[DeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentTypeDef]:
         """Each element of Deployments in every page of ListDeployments, from every
         target, as its page arrives (tagged with its target).
 
@@ -1680,8 +1496,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListDeviceDefinitionVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1699,8 +1515,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListDeviceDefinitions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1715,8 +1531,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListFunctionDefinitionVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1734,8 +1550,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListFunctionDefinitions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1750,8 +1566,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListGroupVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1766,8 +1582,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupInformationTypeDef]:
         """Each element of Groups in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -1782,8 +1598,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListLoggerDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListLoggerDefinitionVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1801,8 +1617,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListLoggerDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListLoggerDefinitions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1817,8 +1633,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of ListResourceDefinitionVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1836,8 +1652,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListResourceDefinitions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1852,8 +1668,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef],
-    ) -> Items[VersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionDefinitionVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionInformationTypeDef]:
         """Each element of Versions in every page of
         ListSubscriptionDefinitionVersions, from every target, as its page arrives
         (tagged with its target).
@@ -1872,8 +1688,8 @@ class MultiRegionGreengrass(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef],
-    ) -> Items[DefinitionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.DefinitionInformationTypeDef]:
         """Each element of Definitions in every page of ListSubscriptionDefinitions,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,69 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateServiceRoleToAccountRequestTypeDef,
-        AssociateServiceRoleToAccountResponseTypeDef,
-        AssociatedClientDeviceTypeDef,
-        BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef,
-        BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef,
-        BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef,
-        BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef,
-        CancelDeploymentRequestTypeDef,
-        CancelDeploymentResponseTypeDef,
-        ComponentTypeDef,
-        ComponentVersionListItemTypeDef,
-        CoreDeviceTypeDef,
-        CreateComponentVersionRequestTypeDef,
-        CreateComponentVersionResponseTypeDef,
-        CreateDeploymentRequestTypeDef,
-        CreateDeploymentResponseTypeDef,
-        DeleteComponentRequestTypeDef,
-        DeleteCoreDeviceRequestTypeDef,
-        DeleteDeploymentRequestTypeDef,
-        DeploymentTypeDef,
-        DescribeComponentRequestTypeDef,
-        DescribeComponentResponseTypeDef,
-        DisassociateServiceRoleFromAccountResponseTypeDef,
-        EffectiveDeploymentTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetComponentRequestTypeDef,
-        GetComponentResponseTypeDef,
-        GetComponentVersionArtifactRequestTypeDef,
-        GetComponentVersionArtifactResponseTypeDef,
-        GetConnectivityInfoRequestTypeDef,
-        GetConnectivityInfoResponseTypeDef,
-        GetCoreDeviceRequestTypeDef,
-        GetCoreDeviceResponseTypeDef,
-        GetDeploymentRequestTypeDef,
-        GetDeploymentResponseTypeDef,
-        GetServiceRoleForAccountResponseTypeDef,
-        InstalledComponentTypeDef,
-        ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef,
-        ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef,
-        ListComponentVersionsRequestTypeDef,
-        ListComponentVersionsResponseTypeDef,
-        ListComponentsRequestTypeDef,
-        ListComponentsResponseTypeDef,
-        ListCoreDevicesRequestTypeDef,
-        ListCoreDevicesResponseTypeDef,
-        ListDeploymentsRequestTypeDef,
-        ListDeploymentsResponseTypeDef,
-        ListEffectiveDeploymentsRequestTypeDef,
-        ListEffectiveDeploymentsResponseTypeDef,
-        ListInstalledComponentsRequestTypeDef,
-        ListInstalledComponentsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ResolveComponentCandidatesRequestTypeDef,
-        ResolveComponentCandidatesResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectivityInfoRequestTypeDef,
-        UpdateConnectivityInfoResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGreengrassV2"]
 
@@ -97,8 +35,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_service_role_to_account(
-        self, **kwargs: Unpack[AssociateServiceRoleToAccountRequestTypeDef]
-    ) -> TargetResults[AssociateServiceRoleToAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateServiceRoleToAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateServiceRoleToAccountResponseTypeDef]:
         """Associates a Greengrass service role with IoT Greengrass for your Amazon
         Web Services account in this Amazon Web Services Region. IoT Greengrass
         uses this role to verify the identity of client devices and manage core
@@ -113,8 +51,13 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("AssociateServiceRoleToAccount", kwargs)
 
     def batch_associate_client_device_with_core_device(
-        self, **kwargs: Unpack[BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef]
-    ) -> TargetResults[BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef
+    ]:
         """Associates a list of client devices with a core device. Use this API
         operation to specify which client devices can discover a core device
         through cloud discovery. With cloud discovery, client devices connect to
@@ -128,8 +71,12 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def batch_disassociate_client_device_from_core_device(
         self,
-        **kwargs: Unpack[BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef],
-    ) -> TargetResults[BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef
+    ]:
         """Disassociates a list of client devices from a core device. After you
         disassociate a client device from a core device, the client device won't
         be able to use cloud discovery to retrieve the core device's connectivity
@@ -140,8 +87,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("BatchDisassociateClientDeviceFromCoreDevice", kwargs)
 
     def cancel_deployment(
-        self, **kwargs: Unpack[CancelDeploymentRequestTypeDef]
-    ) -> TargetResults[CancelDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelDeploymentResponseTypeDef]:
         """Cancels a deployment. This operation cancels the deployment for devices
         that haven't yet received it. If a device already received the deployment,
         this operation doesn't change anything for that device.
@@ -151,8 +98,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("CancelDeployment", kwargs)
 
     def create_component_version(
-        self, **kwargs: Unpack[CreateComponentVersionRequestTypeDef]
-    ) -> TargetResults[CreateComponentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComponentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComponentVersionResponseTypeDef]:
         """Creates a component. Components are software that run on Greengrass core
         devices. After you develop and test a component on your core device, you
         can use this operation to upload your component to IoT Greengrass. Then,
@@ -163,8 +110,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("CreateComponentVersion", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentResponseTypeDef]:
         """Creates a continuous deployment for a target, which is a Greengrass core
         device or group of core devices. When you add a new core device to a group
         of core devices that has a deployment, IoT Greengrass deploys that group's
@@ -175,8 +122,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def delete_component(
-        self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a version of a component from IoT Greengrass.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/DeleteComponent
@@ -184,8 +131,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("DeleteComponent", kwargs)
 
     def delete_core_device(
-        self, **kwargs: Unpack[DeleteCoreDeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCoreDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Greengrass core device, which is an IoT thing. This operation
         removes the core device from the list of core devices. This operation
         doesn't delete the IoT thing. For more information about how to delete the
@@ -196,8 +143,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("DeleteCoreDevice", kwargs)
 
     def delete_deployment(
-        self, **kwargs: Unpack[DeleteDeploymentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a deployment. To delete an active deployment, you must first
         cancel it. For more information, see CancelDeployment.
 
@@ -206,8 +153,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("DeleteDeployment", kwargs)
 
     def describe_component(
-        self, **kwargs: Unpack[DescribeComponentRequestTypeDef]
-    ) -> TargetResults[DescribeComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComponentResponseTypeDef]:
         """Retrieves metadata for a version of a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/DescribeComponent
@@ -216,7 +163,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def disassociate_service_role_from_account(
         self,
-    ) -> TargetResults[DisassociateServiceRoleFromAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateServiceRoleFromAccountResponseTypeDef]:
         """Disassociates the Greengrass service role from IoT Greengrass for your
         Amazon Web Services account in this Amazon Web Services Region. Without a
         service role, IoT Greengrass can't verify the identity of client devices
@@ -228,8 +175,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("DisassociateServiceRoleFromAccount", {})
 
     def get_component(
-        self, **kwargs: Unpack[GetComponentRequestTypeDef]
-    ) -> TargetResults[GetComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComponentResponseTypeDef]:
         """Gets the recipe for a version of a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/GetComponent
@@ -237,8 +184,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("GetComponent", kwargs)
 
     def get_component_version_artifact(
-        self, **kwargs: Unpack[GetComponentVersionArtifactRequestTypeDef]
-    ) -> TargetResults[GetComponentVersionArtifactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentVersionArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComponentVersionArtifactResponseTypeDef]:
         """Gets the pre-signed URL to download a public or a Lambda component
         artifact. Core devices call this operation to identify the URL that they
         can use to download an artifact to install.
@@ -248,8 +195,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("GetComponentVersionArtifact", kwargs)
 
     def get_connectivity_info(
-        self, **kwargs: Unpack[GetConnectivityInfoRequestTypeDef]
-    ) -> TargetResults[GetConnectivityInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectivityInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectivityInfoResponseTypeDef]:
         """Retrieves connectivity information for a Greengrass core device.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/GetConnectivityInfo
@@ -257,8 +204,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("GetConnectivityInfo", kwargs)
 
     def get_core_device(
-        self, **kwargs: Unpack[GetCoreDeviceRequestTypeDef]
-    ) -> TargetResults[GetCoreDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreDeviceResponseTypeDef]:
         """Retrieves metadata for a Greengrass core device.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/GetCoreDevice
@@ -266,8 +213,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("GetCoreDevice", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> TargetResults[GetDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentResponseTypeDef]:
         """Gets a deployment. Deployments define the components that run on
         Greengrass core devices.
 
@@ -277,7 +224,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_service_role_for_account(
         self,
-    ) -> TargetResults[GetServiceRoleForAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetServiceRoleForAccountResponseTypeDef]:
         """Gets the service role associated with IoT Greengrass for your Amazon Web
         Services account in this Amazon Web Services Region. IoT Greengrass uses
         this role to verify the identity of client devices and manage core device
@@ -289,8 +236,13 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("GetServiceRoleForAccount", {})
 
     def list_client_devices_associated_with_core_device(
-        self, **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef]
-    ) -> TargetResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef
+    ]:
         """Retrieves a paginated list of client devices that are associated with a
         core device.
 
@@ -299,8 +251,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListClientDevicesAssociatedWithCoreDevice", kwargs)
 
     def list_component_versions(
-        self, **kwargs: Unpack[ListComponentVersionsRequestTypeDef]
-    ) -> TargetResults[ListComponentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentVersionsResponseTypeDef]:
         """Retrieves a paginated list of all versions for a component. Greater
         versions are listed first.
 
@@ -309,8 +261,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListComponentVersions", kwargs)
 
     def list_components(
-        self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Retrieves a paginated list of component summaries. This list includes
         components that you have permission to view.
 
@@ -319,8 +271,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListComponents", kwargs)
 
     def list_core_devices(
-        self, **kwargs: Unpack[ListCoreDevicesRequestTypeDef]
-    ) -> TargetResults[ListCoreDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoreDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoreDevicesResponseTypeDef]:
         """Retrieves a paginated list of Greengrass core devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListCoreDevices
@@ -328,8 +280,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListCoreDevices", kwargs)
 
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentsResponseTypeDef]:
         """Retrieves a paginated list of deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListDeployments
@@ -337,8 +289,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListDeployments", kwargs)
 
     def list_effective_deployments(
-        self, **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListEffectiveDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEffectiveDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEffectiveDeploymentsResponseTypeDef]:
         """Retrieves a paginated list of deployment jobs that IoT Greengrass sends to
         Greengrass core devices.
 
@@ -347,8 +299,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListEffectiveDeployments", kwargs)
 
     def list_installed_components(
-        self, **kwargs: Unpack[ListInstalledComponentsRequestTypeDef]
-    ) -> TargetResults[ListInstalledComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstalledComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstalledComponentsResponseTypeDef]:
         """Retrieves a paginated list of the components that a Greengrass core device
         runs. By default, this list doesn't include components that are deployed
         as dependencies of other components. To include dependencies in the
@@ -359,8 +311,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListInstalledComponents", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags for an IoT Greengrass resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListTagsForResource
@@ -368,8 +320,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def resolve_component_candidates(
-        self, **kwargs: Unpack[ResolveComponentCandidatesRequestTypeDef]
-    ) -> TargetResults[ResolveComponentCandidatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResolveComponentCandidatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ResolveComponentCandidatesResponseTypeDef]:
         """Retrieves a list of components that meet the component, version, and
         platform requirements of a deployment. Greengrass core devices call this
         operation when they receive a deployment to identify the components to
@@ -380,8 +332,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("ResolveComponentCandidates", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to an IoT Greengrass resource. If a tag already exists for the
         resource, this operation updates the tag's value.
 
@@ -390,8 +342,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from an IoT Greengrass resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/UntagResource
@@ -399,8 +351,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connectivity_info(
-        self, **kwargs: Unpack[UpdateConnectivityInfoRequestTypeDef]
-    ) -> TargetResults[UpdateConnectivityInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectivityInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectivityInfoResponseTypeDef]:
         """Updates connectivity information for a Greengrass core device.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/UpdateConnectivityInfo
@@ -413,8 +365,12 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef],
-    ) -> TargetResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef
+    ]:
         """Every page of ListClientDevicesAssociatedWithCoreDevice in every target,
         merged per target (botocore's build_full_result).
 
@@ -437,8 +393,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentVersionsRequestTypeDef],
-    ) -> TargetResults[ListComponentVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComponentVersionsResponseTypeDef]:
         """Every page of ListComponentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -461,8 +417,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -485,8 +441,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreDevicesRequestTypeDef],
-    ) -> TargetResults[ListCoreDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreDevicesResponseTypeDef]:
         """Every page of ListCoreDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -508,8 +464,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentsResponseTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,8 +487,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListEffectiveDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEffectiveDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEffectiveDeploymentsResponseTypeDef]:
         """Every page of ListEffectiveDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -555,8 +511,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstalledComponentsRequestTypeDef],
-    ) -> TargetResults[ListInstalledComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstalledComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstalledComponentsResponseTypeDef]:
         """Every page of ListInstalledComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -580,8 +536,10 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef],
-    ) -> Items[AssociatedClientDeviceTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef
+        ],
+    ) -> Items[type_defs.AssociatedClientDeviceTypeDef]:
         """Each element of associatedClientDevices in every page of
         ListClientDevicesAssociatedWithCoreDevice, from every target, as its page
         arrives (tagged with its target).
@@ -600,8 +558,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentVersionsRequestTypeDef],
-    ) -> Items[ComponentVersionListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentVersionsRequestTypeDef],
+    ) -> Items[type_defs.ComponentVersionListItemTypeDef]:
         """Each element of componentVersions in every page of ListComponentVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -616,8 +574,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> Items[ComponentTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef],
+    ) -> Items[type_defs.ComponentTypeDef]:
         """Each element of components in every page of ListComponents, from every
         target, as its page arrives (tagged with its target).
 
@@ -632,8 +590,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreDevicesRequestTypeDef],
-    ) -> Items[CoreDeviceTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreDevicesRequestTypeDef],
+    ) -> Items[type_defs.CoreDeviceTypeDef]:
         """Each element of coreDevices in every page of ListCoreDevices, from every
         target, as its page arrives (tagged with its target).
 
@@ -648,8 +606,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> Items[DeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentTypeDef]:
         """Each element of deployments in every page of ListDeployments, from every
         target, as its page arrives (tagged with its target).
 
@@ -664,8 +622,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef],
-    ) -> Items[EffectiveDeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.ListEffectiveDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.EffectiveDeploymentTypeDef]:
         """Each element of effectiveDeployments in every page of
         ListEffectiveDeployments, from every target, as its page arrives (tagged
         with its target).
@@ -681,8 +639,8 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstalledComponentsRequestTypeDef],
-    ) -> Items[InstalledComponentTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstalledComponentsRequestTypeDef],
+    ) -> Items[type_defs.InstalledComponentTypeDef]:
         """Each element of installedComponents in every page of
         ListInstalledComponents, from every target, as its page arrives (tagged
         with its target).

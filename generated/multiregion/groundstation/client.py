@@ -15,90 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AntennaListItemTypeDef,
-        CancelContactRequestTypeDef,
-        ConfigIdResponseTypeDef,
-        ConfigListItemTypeDef,
-        ContactDataTypeDef,
-        ContactIdResponseTypeDef,
-        ContactVersionTypeDef,
-        CreateConfigRequestTypeDef,
-        CreateDataflowEndpointGroupRequestTypeDef,
-        CreateDataflowEndpointGroupV2RequestTypeDef,
-        CreateDataflowEndpointGroupV2ResponseTypeDef,
-        CreateEphemerisRequestTypeDef,
-        CreateMissionProfileRequestTypeDef,
-        DataflowEndpointGroupIdResponseTypeDef,
-        DataflowEndpointListItemTypeDef,
-        DeleteConfigRequestTypeDef,
-        DeleteDataflowEndpointGroupRequestTypeDef,
-        DeleteEphemerisRequestTypeDef,
-        DeleteMissionProfileRequestTypeDef,
-        DescribeContactRequestTypeDef,
-        DescribeContactResponseTypeDef,
-        DescribeContactVersionRequestTypeDef,
-        DescribeContactVersionResponseTypeDef,
-        DescribeEphemerisRequestTypeDef,
-        DescribeEphemerisResponseTypeDef,
-        EphemerisIdResponseTypeDef,
-        EphemerisItemTypeDef,
-        GetAgentConfigurationRequestTypeDef,
-        GetAgentConfigurationResponseTypeDef,
-        GetAgentTaskResponseUrlRequestTypeDef,
-        GetAgentTaskResponseUrlResponseTypeDef,
-        GetConfigRequestTypeDef,
-        GetConfigResponseTypeDef,
-        GetDataflowEndpointGroupRequestTypeDef,
-        GetDataflowEndpointGroupResponseTypeDef,
-        GetMinuteUsageRequestTypeDef,
-        GetMinuteUsageResponseTypeDef,
-        GetMissionProfileRequestTypeDef,
-        GetMissionProfileResponseTypeDef,
-        GetSatelliteRequestTypeDef,
-        GetSatelliteResponseTypeDef,
-        GroundStationDataTypeDef,
-        GroundStationReservationListItemTypeDef,
-        ListAntennasRequestTypeDef,
-        ListAntennasResponseTypeDef,
-        ListConfigsRequestTypeDef,
-        ListConfigsResponseTypeDef,
-        ListContactVersionsRequestTypeDef,
-        ListContactVersionsResponseTypeDef,
-        ListContactsRequestTypeDef,
-        ListContactsResponseTypeDef,
-        ListDataflowEndpointGroupsRequestTypeDef,
-        ListDataflowEndpointGroupsResponseTypeDef,
-        ListEphemeridesRequestTypeDef,
-        ListEphemeridesResponseTypeDef,
-        ListGroundStationReservationsRequestTypeDef,
-        ListGroundStationReservationsResponseTypeDef,
-        ListGroundStationsRequestTypeDef,
-        ListGroundStationsResponseTypeDef,
-        ListMissionProfilesRequestTypeDef,
-        ListMissionProfilesResponseTypeDef,
-        ListSatellitesRequestTypeDef,
-        ListSatellitesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MissionProfileIdResponseTypeDef,
-        MissionProfileListItemTypeDef,
-        RegisterAgentRequestTypeDef,
-        RegisterAgentResponseTypeDef,
-        ReserveContactRequestTypeDef,
-        SatelliteListItemTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAgentStatusRequestTypeDef,
-        UpdateAgentStatusResponseTypeDef,
-        UpdateConfigRequestTypeDef,
-        UpdateContactRequestTypeDef,
-        UpdateContactResponseTypeDef,
-        UpdateEphemerisRequestTypeDef,
-        UpdateMissionProfileRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGroundStation"]
 
@@ -115,8 +32,8 @@ class MultiRegionGroundStation(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_contact(
-        self, **kwargs: Unpack[CancelContactRequestTypeDef]
-    ) -> TargetResults[ContactIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelContactRequestTypeDef]
+    ) -> TargetResults[type_defs.ContactIdResponseTypeDef]:
         """Cancels or stops a contact with a specified contact ID based on its
         position in the contact lifecycle.
 
@@ -125,8 +42,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("CancelContact", kwargs)
 
     def create_config(
-        self, **kwargs: Unpack[CreateConfigRequestTypeDef]
-    ) -> TargetResults[ConfigIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigIdResponseTypeDef]:
         """Creates a Config with the specified configData parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/CreateConfig
@@ -134,8 +51,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("CreateConfig", kwargs)
 
     def create_dataflow_endpoint_group(
-        self, **kwargs: Unpack[CreateDataflowEndpointGroupRequestTypeDef]
-    ) -> TargetResults[DataflowEndpointGroupIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataflowEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DataflowEndpointGroupIdResponseTypeDef]:
         """Creates a DataflowEndpoint group containing the specified list of
         DataflowEndpoint objects.
 
@@ -144,8 +61,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("CreateDataflowEndpointGroup", kwargs)
 
     def create_dataflow_endpoint_group_v2(
-        self, **kwargs: Unpack[CreateDataflowEndpointGroupV2RequestTypeDef]
-    ) -> TargetResults[CreateDataflowEndpointGroupV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataflowEndpointGroupV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataflowEndpointGroupV2ResponseTypeDef]:
         """Creates a DataflowEndpoint group containing the specified list of Ground
         Station Agent based endpoints.
 
@@ -154,8 +71,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("CreateDataflowEndpointGroupV2", kwargs)
 
     def create_ephemeris(
-        self, **kwargs: Unpack[CreateEphemerisRequestTypeDef]
-    ) -> TargetResults[EphemerisIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEphemerisRequestTypeDef]
+    ) -> TargetResults[type_defs.EphemerisIdResponseTypeDef]:
         """Create an ephemeris with your specified EphemerisData.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/CreateEphemeris
@@ -163,8 +80,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("CreateEphemeris", kwargs)
 
     def create_mission_profile(
-        self, **kwargs: Unpack[CreateMissionProfileRequestTypeDef]
-    ) -> TargetResults[MissionProfileIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMissionProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.MissionProfileIdResponseTypeDef]:
         """Creates a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/CreateMissionProfile
@@ -172,8 +89,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("CreateMissionProfile", kwargs)
 
     def delete_config(
-        self, **kwargs: Unpack[DeleteConfigRequestTypeDef]
-    ) -> TargetResults[ConfigIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigIdResponseTypeDef]:
         """Deletes a Config.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteConfig
@@ -181,8 +98,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DeleteConfig", kwargs)
 
     def delete_dataflow_endpoint_group(
-        self, **kwargs: Unpack[DeleteDataflowEndpointGroupRequestTypeDef]
-    ) -> TargetResults[DataflowEndpointGroupIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataflowEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DataflowEndpointGroupIdResponseTypeDef]:
         """Deletes a dataflow endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteDataflowEndpointGroup
@@ -190,8 +107,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DeleteDataflowEndpointGroup", kwargs)
 
     def delete_ephemeris(
-        self, **kwargs: Unpack[DeleteEphemerisRequestTypeDef]
-    ) -> TargetResults[EphemerisIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEphemerisRequestTypeDef]
+    ) -> TargetResults[type_defs.EphemerisIdResponseTypeDef]:
         """Delete an ephemeris.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteEphemeris
@@ -199,8 +116,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DeleteEphemeris", kwargs)
 
     def delete_mission_profile(
-        self, **kwargs: Unpack[DeleteMissionProfileRequestTypeDef]
-    ) -> TargetResults[MissionProfileIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMissionProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.MissionProfileIdResponseTypeDef]:
         """Deletes a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteMissionProfile
@@ -208,8 +125,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DeleteMissionProfile", kwargs)
 
     def describe_contact(
-        self, **kwargs: Unpack[DescribeContactRequestTypeDef]
-    ) -> TargetResults[DescribeContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactResponseTypeDef]:
         """Describes an existing contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeContact
@@ -217,8 +134,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DescribeContact", kwargs)
 
     def describe_contact_version(
-        self, **kwargs: Unpack[DescribeContactVersionRequestTypeDef]
-    ) -> TargetResults[DescribeContactVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContactVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactVersionResponseTypeDef]:
         """Describes a specific version of a contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeContactVersion
@@ -226,8 +143,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DescribeContactVersion", kwargs)
 
     def describe_ephemeris(
-        self, **kwargs: Unpack[DescribeEphemerisRequestTypeDef]
-    ) -> TargetResults[DescribeEphemerisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEphemerisRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEphemerisResponseTypeDef]:
         """Retrieve information about an existing ephemeris.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeEphemeris
@@ -235,8 +152,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("DescribeEphemeris", kwargs)
 
     def get_agent_configuration(
-        self, **kwargs: Unpack[GetAgentConfigurationRequestTypeDef]
-    ) -> TargetResults[GetAgentConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentConfigurationResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetAgentConfiguration
@@ -244,8 +161,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetAgentConfiguration", kwargs)
 
     def get_agent_task_response_url(
-        self, **kwargs: Unpack[GetAgentTaskResponseUrlRequestTypeDef]
-    ) -> TargetResults[GetAgentTaskResponseUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgentTaskResponseUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentTaskResponseUrlResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetAgentTaskResponseUrl
@@ -253,8 +170,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetAgentTaskResponseUrl", kwargs)
 
     def get_config(
-        self, **kwargs: Unpack[GetConfigRequestTypeDef]
-    ) -> TargetResults[GetConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigResponseTypeDef]:
         """Returns Config information.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetConfig
@@ -262,8 +179,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetConfig", kwargs)
 
     def get_dataflow_endpoint_group(
-        self, **kwargs: Unpack[GetDataflowEndpointGroupRequestTypeDef]
-    ) -> TargetResults[GetDataflowEndpointGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataflowEndpointGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataflowEndpointGroupResponseTypeDef]:
         """Returns the dataflow endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetDataflowEndpointGroup
@@ -271,8 +188,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetDataflowEndpointGroup", kwargs)
 
     def get_minute_usage(
-        self, **kwargs: Unpack[GetMinuteUsageRequestTypeDef]
-    ) -> TargetResults[GetMinuteUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMinuteUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMinuteUsageResponseTypeDef]:
         """Returns the number of reserved minutes used by account.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetMinuteUsage
@@ -280,8 +197,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetMinuteUsage", kwargs)
 
     def get_mission_profile(
-        self, **kwargs: Unpack[GetMissionProfileRequestTypeDef]
-    ) -> TargetResults[GetMissionProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMissionProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMissionProfileResponseTypeDef]:
         """Returns a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetMissionProfile
@@ -289,8 +206,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetMissionProfile", kwargs)
 
     def get_satellite(
-        self, **kwargs: Unpack[GetSatelliteRequestTypeDef]
-    ) -> TargetResults[GetSatelliteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSatelliteRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSatelliteResponseTypeDef]:
         """Returns a satellite.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetSatellite
@@ -298,8 +215,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("GetSatellite", kwargs)
 
     def list_antennas(
-        self, **kwargs: Unpack[ListAntennasRequestTypeDef]
-    ) -> TargetResults[ListAntennasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAntennasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAntennasResponseTypeDef]:
         """Returns a list of antennas at a specified ground station.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListAntennas
@@ -307,8 +224,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListAntennas", kwargs)
 
     def list_configs(
-        self, **kwargs: Unpack[ListConfigsRequestTypeDef]
-    ) -> TargetResults[ListConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigsResponseTypeDef]:
         """Returns a list of Config objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListConfigs
@@ -316,8 +233,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListConfigs", kwargs)
 
     def list_contact_versions(
-        self, **kwargs: Unpack[ListContactVersionsRequestTypeDef]
-    ) -> TargetResults[ListContactVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactVersionsResponseTypeDef]:
         """Returns a list of versions for a specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContactVersions
@@ -325,8 +242,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListContactVersions", kwargs)
 
     def list_contacts(
-        self, **kwargs: Unpack[ListContactsRequestTypeDef]
-    ) -> TargetResults[ListContactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactsResponseTypeDef]:
         """Returns a list of contacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContacts
@@ -334,8 +251,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListContacts", kwargs)
 
     def list_dataflow_endpoint_groups(
-        self, **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef]
-    ) -> TargetResults[ListDataflowEndpointGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataflowEndpointGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataflowEndpointGroupsResponseTypeDef]:
         """Returns a list of DataflowEndpoint groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListDataflowEndpointGroups
@@ -343,8 +260,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListDataflowEndpointGroups", kwargs)
 
     def list_ephemerides(
-        self, **kwargs: Unpack[ListEphemeridesRequestTypeDef]
-    ) -> TargetResults[ListEphemeridesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEphemeridesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEphemeridesResponseTypeDef]:
         """List your existing ephemerides.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListEphemerides
@@ -352,8 +269,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListEphemerides", kwargs)
 
     def list_ground_station_reservations(
-        self, **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef]
-    ) -> TargetResults[ListGroundStationReservationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroundStationReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroundStationReservationsResponseTypeDef]:
         """Returns a list of reservations for a specified ground station.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStationReservations
@@ -361,8 +278,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListGroundStationReservations", kwargs)
 
     def list_ground_stations(
-        self, **kwargs: Unpack[ListGroundStationsRequestTypeDef]
-    ) -> TargetResults[ListGroundStationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroundStationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroundStationsResponseTypeDef]:
         """Returns a list of ground stations.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStations
@@ -370,8 +287,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListGroundStations", kwargs)
 
     def list_mission_profiles(
-        self, **kwargs: Unpack[ListMissionProfilesRequestTypeDef]
-    ) -> TargetResults[ListMissionProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMissionProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMissionProfilesResponseTypeDef]:
         """Returns a list of mission profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListMissionProfiles
@@ -379,8 +296,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListMissionProfiles", kwargs)
 
     def list_satellites(
-        self, **kwargs: Unpack[ListSatellitesRequestTypeDef]
-    ) -> TargetResults[ListSatellitesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSatellitesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSatellitesResponseTypeDef]:
         """Returns a list of satellites.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListSatellites
@@ -388,8 +305,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListSatellites", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListTagsForResource
@@ -397,8 +314,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_agent(
-        self, **kwargs: Unpack[RegisterAgentRequestTypeDef]
-    ) -> TargetResults[RegisterAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterAgentResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/RegisterAgent
@@ -406,8 +323,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("RegisterAgent", kwargs)
 
     def reserve_contact(
-        self, **kwargs: Unpack[ReserveContactRequestTypeDef]
-    ) -> TargetResults[ContactIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReserveContactRequestTypeDef]
+    ) -> TargetResults[type_defs.ContactIdResponseTypeDef]:
         """Reserves a contact using specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ReserveContact
@@ -415,8 +332,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("ReserveContact", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/TagResource
@@ -424,8 +341,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deassigns a resource tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UntagResource
@@ -433,8 +350,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent_status(
-        self, **kwargs: Unpack[UpdateAgentStatusRequestTypeDef]
-    ) -> TargetResults[UpdateAgentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentStatusResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateAgentStatus
@@ -442,8 +359,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("UpdateAgentStatus", kwargs)
 
     def update_config(
-        self, **kwargs: Unpack[UpdateConfigRequestTypeDef]
-    ) -> TargetResults[ConfigIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigIdResponseTypeDef]:
         """Updates the Config used when scheduling contacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateConfig
@@ -451,8 +368,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("UpdateConfig", kwargs)
 
     def update_contact(
-        self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> TargetResults[UpdateContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactResponseTypeDef]:
         """Updates a specific contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateContact
@@ -460,8 +377,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("UpdateContact", kwargs)
 
     def update_ephemeris(
-        self, **kwargs: Unpack[UpdateEphemerisRequestTypeDef]
-    ) -> TargetResults[EphemerisIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEphemerisRequestTypeDef]
+    ) -> TargetResults[type_defs.EphemerisIdResponseTypeDef]:
         """Update an existing ephemeris.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateEphemeris
@@ -469,8 +386,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         return self._call("UpdateEphemeris", kwargs)
 
     def update_mission_profile(
-        self, **kwargs: Unpack[UpdateMissionProfileRequestTypeDef]
-    ) -> TargetResults[MissionProfileIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMissionProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.MissionProfileIdResponseTypeDef]:
         """Updates a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateMissionProfile
@@ -483,8 +400,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAntennasRequestTypeDef],
-    ) -> TargetResults[ListAntennasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAntennasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAntennasResponseTypeDef]:
         """Every page of ListAntennas in every target, merged per target (botocore's
         build_full_result).
 
@@ -506,8 +423,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigsRequestTypeDef],
-    ) -> TargetResults[ListConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigsResponseTypeDef]:
         """Every page of ListConfigs in every target, merged per target (botocore's
         build_full_result).
 
@@ -529,8 +446,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactVersionsRequestTypeDef],
-    ) -> TargetResults[ListContactVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactVersionsResponseTypeDef]:
         """Every page of ListContactVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -552,8 +469,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactsRequestTypeDef],
-    ) -> TargetResults[ListContactsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactsResponseTypeDef]:
         """Every page of ListContacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -575,8 +492,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef],
-    ) -> TargetResults[ListDataflowEndpointGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataflowEndpointGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataflowEndpointGroupsResponseTypeDef]:
         """Every page of ListDataflowEndpointGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -598,8 +515,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEphemeridesRequestTypeDef],
-    ) -> TargetResults[ListEphemeridesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEphemeridesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEphemeridesResponseTypeDef]:
         """Every page of ListEphemerides in every target, merged per target
         (botocore's build_full_result).
 
@@ -621,8 +538,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef],
-    ) -> TargetResults[ListGroundStationReservationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroundStationReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroundStationReservationsResponseTypeDef]:
         """Every page of ListGroundStationReservations in every target, merged per
         target (botocore's build_full_result).
 
@@ -644,8 +561,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroundStationsRequestTypeDef],
-    ) -> TargetResults[ListGroundStationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroundStationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroundStationsResponseTypeDef]:
         """Every page of ListGroundStations in every target, merged per target
         (botocore's build_full_result).
 
@@ -667,8 +584,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMissionProfilesRequestTypeDef],
-    ) -> TargetResults[ListMissionProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMissionProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMissionProfilesResponseTypeDef]:
         """Every page of ListMissionProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -690,8 +607,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSatellitesRequestTypeDef],
-    ) -> TargetResults[ListSatellitesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSatellitesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSatellitesResponseTypeDef]:
         """Every page of ListSatellites in every target, merged per target
         (botocore's build_full_result).
 
@@ -712,8 +629,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAntennasRequestTypeDef],
-    ) -> Items[AntennaListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAntennasRequestTypeDef],
+    ) -> Items[type_defs.AntennaListItemTypeDef]:
         """Each element of antennaList in every page of ListAntennas, from every
         target, as its page arrives (tagged with its target).
 
@@ -728,8 +645,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigsRequestTypeDef],
-    ) -> Items[ConfigListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigsRequestTypeDef],
+    ) -> Items[type_defs.ConfigListItemTypeDef]:
         """Each element of configList in every page of ListConfigs, from every
         target, as its page arrives (tagged with its target).
 
@@ -744,8 +661,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactVersionsRequestTypeDef],
-    ) -> Items[ContactVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactVersionsRequestTypeDef],
+    ) -> Items[type_defs.ContactVersionTypeDef]:
         """Each element of contactVersionsList in every page of ListContactVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -760,8 +677,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactsRequestTypeDef],
-    ) -> Items[ContactDataTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactsRequestTypeDef],
+    ) -> Items[type_defs.ContactDataTypeDef]:
         """Each element of contactList in every page of ListContacts, from every
         target, as its page arrives (tagged with its target).
 
@@ -776,8 +693,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef],
-    ) -> Items[DataflowEndpointListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataflowEndpointGroupsRequestTypeDef],
+    ) -> Items[type_defs.DataflowEndpointListItemTypeDef]:
         """Each element of dataflowEndpointGroupList in every page of
         ListDataflowEndpointGroups, from every target, as its page arrives (tagged
         with its target).
@@ -796,8 +713,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEphemeridesRequestTypeDef],
-    ) -> Items[EphemerisItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListEphemeridesRequestTypeDef],
+    ) -> Items[type_defs.EphemerisItemTypeDef]:
         """Each element of ephemerides in every page of ListEphemerides, from every
         target, as its page arrives (tagged with its target).
 
@@ -812,8 +729,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef],
-    ) -> Items[GroundStationReservationListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroundStationReservationsRequestTypeDef],
+    ) -> Items[type_defs.GroundStationReservationListItemTypeDef]:
         """Each element of reservationList in every page of
         ListGroundStationReservations, from every target, as its page arrives
         (tagged with its target).
@@ -832,8 +749,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroundStationsRequestTypeDef],
-    ) -> Items[GroundStationDataTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroundStationsRequestTypeDef],
+    ) -> Items[type_defs.GroundStationDataTypeDef]:
         """Each element of groundStationList in every page of ListGroundStations,
         from every target, as its page arrives (tagged with its target).
 
@@ -848,8 +765,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMissionProfilesRequestTypeDef],
-    ) -> Items[MissionProfileListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListMissionProfilesRequestTypeDef],
+    ) -> Items[type_defs.MissionProfileListItemTypeDef]:
         """Each element of missionProfileList in every page of ListMissionProfiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -864,8 +781,8 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSatellitesRequestTypeDef],
-    ) -> Items[SatelliteListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSatellitesRequestTypeDef],
+    ) -> Items[type_defs.SatelliteListItemTypeDef]:
         """Each element of satellites in every page of ListSatellites, from every
         target, as its page arrives (tagged with its target).
 
@@ -880,7 +797,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeContactRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeContactRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until a contact has been scheduled
 
@@ -899,7 +816,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeContactVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeContactVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until a contact has been updated
 

@@ -16,185 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptAdministratorInvitationRequestTypeDef,
-        AcceptAdministratorInvitationResponseTypeDef,
-        AcceptInvitationRequestTypeDef,
-        AcceptInvitationResponseTypeDef,
-        AdminAccountTypeDef,
-        ArchiveFindingsRequestTypeDef,
-        ArchiveFindingsResponseTypeDef,
-        CoverageResourceTypeDef,
-        CreateDetectorRequestTypeDef,
-        CreateDetectorResponseTypeDef,
-        CreateFilterRequestTypeDef,
-        CreateFilterResponseTypeDef,
-        CreateIPSetRequestTypeDef,
-        CreateIPSetResponseTypeDef,
-        CreateMalwareProtectionPlanRequestTypeDef,
-        CreateMalwareProtectionPlanResponseTypeDef,
-        CreateMembersRequestTypeDef,
-        CreateMembersResponseTypeDef,
-        CreatePublishingDestinationRequestTypeDef,
-        CreatePublishingDestinationResponseTypeDef,
-        CreateSampleFindingsRequestTypeDef,
-        CreateSampleFindingsResponseTypeDef,
-        CreateThreatEntitySetRequestTypeDef,
-        CreateThreatEntitySetResponseTypeDef,
-        CreateThreatIntelSetRequestTypeDef,
-        CreateThreatIntelSetResponseTypeDef,
-        CreateTrustedEntitySetRequestTypeDef,
-        CreateTrustedEntitySetResponseTypeDef,
-        DeclineInvitationsRequestTypeDef,
-        DeclineInvitationsResponseTypeDef,
-        DeleteDetectorRequestTypeDef,
-        DeleteDetectorResponseTypeDef,
-        DeleteFilterRequestTypeDef,
-        DeleteFilterResponseTypeDef,
-        DeleteIPSetRequestTypeDef,
-        DeleteIPSetResponseTypeDef,
-        DeleteInvitationsRequestTypeDef,
-        DeleteInvitationsResponseTypeDef,
-        DeleteMalwareProtectionPlanRequestTypeDef,
-        DeleteMembersRequestTypeDef,
-        DeleteMembersResponseTypeDef,
-        DeletePublishingDestinationRequestTypeDef,
-        DeletePublishingDestinationResponseTypeDef,
-        DeleteThreatEntitySetRequestTypeDef,
-        DeleteThreatEntitySetResponseTypeDef,
-        DeleteThreatIntelSetRequestTypeDef,
-        DeleteThreatIntelSetResponseTypeDef,
-        DeleteTrustedEntitySetRequestTypeDef,
-        DeleteTrustedEntitySetResponseTypeDef,
-        DescribeMalwareScansRequestTypeDef,
-        DescribeMalwareScansResponseTypeDef,
-        DescribeOrganizationConfigurationRequestTypeDef,
-        DescribeOrganizationConfigurationResponseTypeDef,
-        DescribePublishingDestinationRequestTypeDef,
-        DescribePublishingDestinationResponseTypeDef,
-        DisableOrganizationAdminAccountRequestTypeDef,
-        DisableOrganizationAdminAccountResponseTypeDef,
-        DisassociateFromAdministratorAccountRequestTypeDef,
-        DisassociateFromAdministratorAccountResponseTypeDef,
-        DisassociateFromMasterAccountRequestTypeDef,
-        DisassociateFromMasterAccountResponseTypeDef,
-        DisassociateMembersRequestTypeDef,
-        DisassociateMembersResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableOrganizationAdminAccountRequestTypeDef,
-        EnableOrganizationAdminAccountResponseTypeDef,
-        GetAdministratorAccountRequestTypeDef,
-        GetAdministratorAccountResponseTypeDef,
-        GetCoverageStatisticsRequestTypeDef,
-        GetCoverageStatisticsResponseTypeDef,
-        GetDetectorRequestTypeDef,
-        GetDetectorResponseTypeDef,
-        GetFilterRequestTypeDef,
-        GetFilterResponseTypeDef,
-        GetFindingsRequestTypeDef,
-        GetFindingsResponseTypeDef,
-        GetFindingsStatisticsRequestTypeDef,
-        GetFindingsStatisticsResponseTypeDef,
-        GetIPSetRequestTypeDef,
-        GetIPSetResponseTypeDef,
-        GetInvitationsCountResponseTypeDef,
-        GetMalwareProtectionPlanRequestTypeDef,
-        GetMalwareProtectionPlanResponseTypeDef,
-        GetMalwareScanRequestTypeDef,
-        GetMalwareScanResponseTypeDef,
-        GetMalwareScanSettingsRequestTypeDef,
-        GetMalwareScanSettingsResponseTypeDef,
-        GetMasterAccountRequestTypeDef,
-        GetMasterAccountResponseTypeDef,
-        GetMemberDetectorsRequestTypeDef,
-        GetMemberDetectorsResponseTypeDef,
-        GetMembersRequestTypeDef,
-        GetMembersResponseTypeDef,
-        GetOrganizationStatisticsResponseTypeDef,
-        GetRemainingFreeTrialDaysRequestTypeDef,
-        GetRemainingFreeTrialDaysResponseTypeDef,
-        GetThreatEntitySetRequestTypeDef,
-        GetThreatEntitySetResponseTypeDef,
-        GetThreatIntelSetRequestTypeDef,
-        GetThreatIntelSetResponseTypeDef,
-        GetTrustedEntitySetRequestTypeDef,
-        GetTrustedEntitySetResponseTypeDef,
-        GetUsageStatisticsRequestTypeDef,
-        GetUsageStatisticsResponseTypeDef,
-        InvitationTypeDef,
-        InviteMembersRequestTypeDef,
-        InviteMembersResponseTypeDef,
-        ListCoverageRequestTypeDef,
-        ListCoverageResponseTypeDef,
-        ListDetectorsRequestTypeDef,
-        ListDetectorsResponseTypeDef,
-        ListFiltersRequestTypeDef,
-        ListFiltersResponseTypeDef,
-        ListFindingsRequestTypeDef,
-        ListFindingsResponseTypeDef,
-        ListIPSetsRequestTypeDef,
-        ListIPSetsResponseTypeDef,
-        ListInvitationsRequestTypeDef,
-        ListInvitationsResponseTypeDef,
-        ListMalwareProtectionPlansRequestTypeDef,
-        ListMalwareProtectionPlansResponseTypeDef,
-        ListMalwareScansRequestTypeDef,
-        ListMalwareScansResponseTypeDef,
-        ListMembersRequestTypeDef,
-        ListMembersResponseTypeDef,
-        ListOrganizationAdminAccountsRequestTypeDef,
-        ListOrganizationAdminAccountsResponseTypeDef,
-        ListPublishingDestinationsRequestTypeDef,
-        ListPublishingDestinationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListThreatEntitySetsRequestTypeDef,
-        ListThreatEntitySetsResponseTypeDef,
-        ListThreatIntelSetsRequestTypeDef,
-        ListThreatIntelSetsResponseTypeDef,
-        ListTrustedEntitySetsRequestTypeDef,
-        ListTrustedEntitySetsResponseTypeDef,
-        MalwareScanTypeDef,
-        MemberTypeDef,
-        ScanTypeDef,
-        SendObjectMalwareScanRequestTypeDef,
-        SendObjectMalwareScanResponseTypeDef,
-        StartMalwareScanRequestTypeDef,
-        StartMalwareScanResponseTypeDef,
-        StartMonitoringMembersRequestTypeDef,
-        StartMonitoringMembersResponseTypeDef,
-        StopMonitoringMembersRequestTypeDef,
-        StopMonitoringMembersResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UnarchiveFindingsRequestTypeDef,
-        UnarchiveFindingsResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDetectorRequestTypeDef,
-        UpdateDetectorResponseTypeDef,
-        UpdateFilterRequestTypeDef,
-        UpdateFilterResponseTypeDef,
-        UpdateFindingsFeedbackRequestTypeDef,
-        UpdateFindingsFeedbackResponseTypeDef,
-        UpdateIPSetRequestTypeDef,
-        UpdateIPSetResponseTypeDef,
-        UpdateMalwareProtectionPlanRequestTypeDef,
-        UpdateMalwareScanSettingsRequestTypeDef,
-        UpdateMalwareScanSettingsResponseTypeDef,
-        UpdateMemberDetectorsRequestTypeDef,
-        UpdateMemberDetectorsResponseTypeDef,
-        UpdateOrganizationConfigurationRequestTypeDef,
-        UpdateOrganizationConfigurationResponseTypeDef,
-        UpdatePublishingDestinationRequestTypeDef,
-        UpdatePublishingDestinationResponseTypeDef,
-        UpdateThreatEntitySetRequestTypeDef,
-        UpdateThreatEntitySetResponseTypeDef,
-        UpdateThreatIntelSetRequestTypeDef,
-        UpdateThreatIntelSetResponseTypeDef,
-        UpdateTrustedEntitySetRequestTypeDef,
-        UpdateTrustedEntitySetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionGuardDuty"]
 
@@ -219,8 +41,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_administrator_invitation(
-        self, **kwargs: Unpack[AcceptAdministratorInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptAdministratorInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAdministratorInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptAdministratorInvitationResponseTypeDef]:
         """Accepts the invitation to be a member account and get monitored by a
         GuardDuty administrator account that sent the invitation.
 
@@ -232,8 +54,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         "AcceptInvitation is deprecated. This operation is deprecated, use AcceptAdministratorInvitation instead"
     )
     def accept_invitation(
-        self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptInvitationResponseTypeDef]:
         """Accepts the invitation to be monitored by a GuardDuty administrator
         account.
 
@@ -242,8 +64,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("AcceptInvitation", kwargs)
 
     def archive_findings(
-        self, **kwargs: Unpack[ArchiveFindingsRequestTypeDef]
-    ) -> TargetResults[ArchiveFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ArchiveFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ArchiveFindingsResponseTypeDef]:
         """Archives GuardDuty findings that are specified by the list of finding IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ArchiveFindings
@@ -251,8 +73,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ArchiveFindings", kwargs)
 
     def create_detector(
-        self, **kwargs: Unpack[CreateDetectorRequestTypeDef]
-    ) -> TargetResults[CreateDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDetectorResponseTypeDef]:
         """Creates a single GuardDuty detector. A detector is a resource that
         represents the GuardDuty service. To start using GuardDuty, you must
         create a detector in each Region where you enable the service. You can
@@ -266,8 +88,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateDetector", kwargs)
 
     def create_filter(
-        self, **kwargs: Unpack[CreateFilterRequestTypeDef]
-    ) -> TargetResults[CreateFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFilterResponseTypeDef]:
         """Creates a filter using the specified finding criteria. The maximum number
         of saved filters per Amazon Web Services account per Region is 100. For
         more information, see Quotas for GuardDuty.
@@ -277,8 +99,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateFilter", kwargs)
 
     def create_ip_set(
-        self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> TargetResults[CreateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIPSetResponseTypeDef]:
         """Creates a new IPSet, which is called a trusted IP list in the console user
         interface. An IPSet is a list of IP addresses that are trusted for secure
         communication with Amazon Web Services infrastructure and applications.
@@ -290,8 +112,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateIPSet", kwargs)
 
     def create_malware_protection_plan(
-        self, **kwargs: Unpack[CreateMalwareProtectionPlanRequestTypeDef]
-    ) -> TargetResults[CreateMalwareProtectionPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMalwareProtectionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMalwareProtectionPlanResponseTypeDef]:
         """Creates a new Malware Protection plan for the protected resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/CreateMalwareProtectionPlan
@@ -299,8 +121,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateMalwareProtectionPlan", kwargs)
 
     def create_members(
-        self, **kwargs: Unpack[CreateMembersRequestTypeDef]
-    ) -> TargetResults[CreateMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMembersResponseTypeDef]:
         """Creates member accounts of the current Amazon Web Services account by
         specifying a list of Amazon Web Services account IDs. This step is a
         prerequisite for managing the associated member accounts either by
@@ -311,8 +133,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateMembers", kwargs)
 
     def create_publishing_destination(
-        self, **kwargs: Unpack[CreatePublishingDestinationRequestTypeDef]
-    ) -> TargetResults[CreatePublishingDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePublishingDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePublishingDestinationResponseTypeDef]:
         """Creates a publishing destination where you can export your GuardDuty
         findings. Before you start exporting the findings, the destination
         resource must exist.
@@ -322,8 +144,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreatePublishingDestination", kwargs)
 
     def create_sample_findings(
-        self, **kwargs: Unpack[CreateSampleFindingsRequestTypeDef]
-    ) -> TargetResults[CreateSampleFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSampleFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSampleFindingsResponseTypeDef]:
         """Generates sample findings of types specified by the list of finding types.
         If 'NULL' is specified for findingTypes, the API generates sample findings
         of all supported finding types.
@@ -333,8 +155,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateSampleFindings", kwargs)
 
     def create_threat_entity_set(
-        self, **kwargs: Unpack[CreateThreatEntitySetRequestTypeDef]
-    ) -> TargetResults[CreateThreatEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThreatEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThreatEntitySetResponseTypeDef]:
         """Creates a new threat entity set. In a threat entity set, you can provide
         known malicious threat entities for your Amazon Web Services environment.
         GuardDuty generates findings based on the entries in the threat entity
@@ -346,8 +168,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateThreatEntitySet", kwargs)
 
     def create_threat_intel_set(
-        self, **kwargs: Unpack[CreateThreatIntelSetRequestTypeDef]
-    ) -> TargetResults[CreateThreatIntelSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThreatIntelSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThreatIntelSetResponseTypeDef]:
         """Creates a new ThreatIntelSet. ThreatIntelSets consist of known malicious
         IP addresses. GuardDuty generates findings based on ThreatIntelSets. Only
         users of the administrator account can use this operation.
@@ -357,8 +179,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateThreatIntelSet", kwargs)
 
     def create_trusted_entity_set(
-        self, **kwargs: Unpack[CreateTrustedEntitySetRequestTypeDef]
-    ) -> TargetResults[CreateTrustedEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustedEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrustedEntitySetResponseTypeDef]:
         """Creates a new trusted entity set. In the trusted entity set, you can
         provide IP addresses and domains that you believe are secure for
         communication in your Amazon Web Services environment. GuardDuty will not
@@ -370,8 +192,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("CreateTrustedEntitySet", kwargs)
 
     def decline_invitations(
-        self, **kwargs: Unpack[DeclineInvitationsRequestTypeDef]
-    ) -> TargetResults[DeclineInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeclineInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeclineInvitationsResponseTypeDef]:
         """Declines invitations sent to the current member account by Amazon Web
         Services accounts specified by their account IDs.
 
@@ -380,8 +202,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeclineInvitations", kwargs)
 
     def delete_detector(
-        self, **kwargs: Unpack[DeleteDetectorRequestTypeDef]
-    ) -> TargetResults[DeleteDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDetectorResponseTypeDef]:
         """Deletes an Amazon GuardDuty detector that is specified by the detector ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteDetector
@@ -389,8 +211,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteDetector", kwargs)
 
     def delete_filter(
-        self, **kwargs: Unpack[DeleteFilterRequestTypeDef]
-    ) -> TargetResults[DeleteFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFilterResponseTypeDef]:
         """Deletes the filter specified by the filter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteFilter
@@ -398,8 +220,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteFilter", kwargs)
 
     def delete_invitations(
-        self, **kwargs: Unpack[DeleteInvitationsRequestTypeDef]
-    ) -> TargetResults[DeleteInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInvitationsResponseTypeDef]:
         """Deletes invitations sent to the current member account by Amazon Web
         Services accounts specified by their account IDs.
 
@@ -408,8 +230,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteInvitations", kwargs)
 
     def delete_ip_set(
-        self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIPSetResponseTypeDef]:
         """Deletes the IPSet specified by the ipSetId. IPSets are called trusted IP
         lists in the console user interface.
 
@@ -418,8 +240,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteIPSet", kwargs)
 
     def delete_malware_protection_plan(
-        self, **kwargs: Unpack[DeleteMalwareProtectionPlanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMalwareProtectionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the Malware Protection plan ID associated with the Malware
         Protection plan resource. Use this API only when you no longer want to
         protect the resource associated with this Malware Protection plan ID.
@@ -429,8 +251,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteMalwareProtectionPlan", kwargs)
 
     def delete_members(
-        self, **kwargs: Unpack[DeleteMembersRequestTypeDef]
-    ) -> TargetResults[DeleteMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMembersResponseTypeDef]:
         """Deletes GuardDuty member accounts (to the current GuardDuty administrator
         account) specified by the account IDs.
 
@@ -439,8 +261,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteMembers", kwargs)
 
     def delete_publishing_destination(
-        self, **kwargs: Unpack[DeletePublishingDestinationRequestTypeDef]
-    ) -> TargetResults[DeletePublishingDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePublishingDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePublishingDestinationResponseTypeDef]:
         """Deletes the publishing definition with the specified destinationId.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeletePublishingDestination
@@ -448,8 +270,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeletePublishingDestination", kwargs)
 
     def delete_threat_entity_set(
-        self, **kwargs: Unpack[DeleteThreatEntitySetRequestTypeDef]
-    ) -> TargetResults[DeleteThreatEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThreatEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThreatEntitySetResponseTypeDef]:
         """Deletes the threat entity set that is associated with the specified
         threatEntitySetId.
 
@@ -458,8 +280,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteThreatEntitySet", kwargs)
 
     def delete_threat_intel_set(
-        self, **kwargs: Unpack[DeleteThreatIntelSetRequestTypeDef]
-    ) -> TargetResults[DeleteThreatIntelSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThreatIntelSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThreatIntelSetResponseTypeDef]:
         """Deletes the ThreatIntelSet specified by the ThreatIntelSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteThreatIntelSet
@@ -467,8 +289,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteThreatIntelSet", kwargs)
 
     def delete_trusted_entity_set(
-        self, **kwargs: Unpack[DeleteTrustedEntitySetRequestTypeDef]
-    ) -> TargetResults[DeleteTrustedEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrustedEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrustedEntitySetResponseTypeDef]:
         """Deletes the trusted entity set that is associated with the specified
         trustedEntitySetId.
 
@@ -477,8 +299,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DeleteTrustedEntitySet", kwargs)
 
     def describe_malware_scans(
-        self, **kwargs: Unpack[DescribeMalwareScansRequestTypeDef]
-    ) -> TargetResults[DescribeMalwareScansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMalwareScansRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMalwareScansResponseTypeDef]:
         """Returns a list of malware scans. Each member account can view the malware
         scans for their own accounts. An administrator can view the malware scans
         for all the member accounts.
@@ -488,8 +310,9 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DescribeMalwareScans", kwargs)
 
     def describe_organization_configuration(
-        self, **kwargs: Unpack[DescribeOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrganizationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigurationResponseTypeDef]:
         """Returns information about the account selected as the delegated
         administrator for GuardDuty.
 
@@ -498,8 +321,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DescribeOrganizationConfiguration", kwargs)
 
     def describe_publishing_destination(
-        self, **kwargs: Unpack[DescribePublishingDestinationRequestTypeDef]
-    ) -> TargetResults[DescribePublishingDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePublishingDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePublishingDestinationResponseTypeDef]:
         """Returns information about the publishing destination specified by the
         provided destinationId.
 
@@ -508,8 +331,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DescribePublishingDestination", kwargs)
 
     def disable_organization_admin_account(
-        self, **kwargs: Unpack[DisableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[DisableOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableOrganizationAdminAccountResponseTypeDef]:
         """Removes the existing GuardDuty delegated administrator of the
         organization. Only the organization's management account can run this API
         operation.
@@ -519,8 +342,9 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DisableOrganizationAdminAccount", kwargs)
 
     def disassociate_from_administrator_account(
-        self, **kwargs: Unpack[DisassociateFromAdministratorAccountRequestTypeDef]
-    ) -> TargetResults[DisassociateFromAdministratorAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateFromAdministratorAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateFromAdministratorAccountResponseTypeDef]:
         """Disassociates the current GuardDuty member account from its administrator
         account.
 
@@ -532,8 +356,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         "DisassociateFromMasterAccount is deprecated. This operation is deprecated, use DisassociateFromAdministratorAccount instead"
     )
     def disassociate_from_master_account(
-        self, **kwargs: Unpack[DisassociateFromMasterAccountRequestTypeDef]
-    ) -> TargetResults[DisassociateFromMasterAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFromMasterAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFromMasterAccountResponseTypeDef]:
         """Disassociates the current GuardDuty member account from its administrator
         account.
 
@@ -542,8 +366,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DisassociateFromMasterAccount", kwargs)
 
     def disassociate_members(
-        self, **kwargs: Unpack[DisassociateMembersRequestTypeDef]
-    ) -> TargetResults[DisassociateMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMembersResponseTypeDef]:
         """Disassociates GuardDuty member accounts (from the current administrator
         account) specified by the account IDs.
 
@@ -552,8 +376,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("DisassociateMembers", kwargs)
 
     def enable_organization_admin_account(
-        self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[EnableOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableOrganizationAdminAccountResponseTypeDef]:
         """Designates an Amazon Web Services account within the organization as your
         GuardDuty delegated administrator. Only the organization's management
         account can run this API operation.
@@ -563,8 +387,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("EnableOrganizationAdminAccount", kwargs)
 
     def get_administrator_account(
-        self, **kwargs: Unpack[GetAdministratorAccountRequestTypeDef]
-    ) -> TargetResults[GetAdministratorAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdministratorAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdministratorAccountResponseTypeDef]:
         """Provides the details of the GuardDuty administrator account associated
         with the current GuardDuty member account.
 
@@ -573,8 +397,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetAdministratorAccount", kwargs)
 
     def get_coverage_statistics(
-        self, **kwargs: Unpack[GetCoverageStatisticsRequestTypeDef]
-    ) -> TargetResults[GetCoverageStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoverageStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoverageStatisticsResponseTypeDef]:
         """Retrieves aggregated statistics for your account. If you are a GuardDuty
         administrator, you can retrieve the statistics for all the resources
         associated with the active member accounts in your organization who have
@@ -586,8 +410,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetCoverageStatistics", kwargs)
 
     def get_detector(
-        self, **kwargs: Unpack[GetDetectorRequestTypeDef]
-    ) -> TargetResults[GetDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDetectorResponseTypeDef]:
         """Retrieves a GuardDuty detector specified by the detectorId.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetDetector
@@ -595,8 +419,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetDetector", kwargs)
 
     def get_filter(
-        self, **kwargs: Unpack[GetFilterRequestTypeDef]
-    ) -> TargetResults[GetFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFilterResponseTypeDef]:
         """Returns the details of the filter specified by the filter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetFilter
@@ -604,8 +428,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetFilter", kwargs)
 
     def get_findings(
-        self, **kwargs: Unpack[GetFindingsRequestTypeDef]
-    ) -> TargetResults[GetFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsResponseTypeDef]:
         """Describes Amazon GuardDuty findings specified by finding IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetFindings
@@ -613,8 +437,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetFindings", kwargs)
 
     def get_findings_statistics(
-        self, **kwargs: Unpack[GetFindingsStatisticsRequestTypeDef]
-    ) -> TargetResults[GetFindingsStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsStatisticsResponseTypeDef]:
         """Lists GuardDuty findings statistics for the specified detector ID.
 
         Deprecated parameters: FindingStatisticTypes.
@@ -625,7 +449,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_invitations_count(
         self,
-    ) -> TargetResults[GetInvitationsCountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetInvitationsCountResponseTypeDef]:
         """Returns the count of all GuardDuty membership invitations that were sent
         to the current member account except the currently accepted invitation.
 
@@ -634,8 +458,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetInvitationsCount", {})
 
     def get_ip_set(
-        self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> TargetResults[GetIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIPSetResponseTypeDef]:
         """Retrieves the IPSet specified by the ipSetId.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetIPSet
@@ -643,8 +467,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetIPSet", kwargs)
 
     def get_malware_protection_plan(
-        self, **kwargs: Unpack[GetMalwareProtectionPlanRequestTypeDef]
-    ) -> TargetResults[GetMalwareProtectionPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMalwareProtectionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMalwareProtectionPlanResponseTypeDef]:
         """Retrieves the Malware Protection plan details associated with a Malware
         Protection plan ID.
 
@@ -653,8 +477,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetMalwareProtectionPlan", kwargs)
 
     def get_malware_scan(
-        self, **kwargs: Unpack[GetMalwareScanRequestTypeDef]
-    ) -> TargetResults[GetMalwareScanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMalwareScanRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMalwareScanResponseTypeDef]:
         """Retrieves the detailed information for a specific malware scan. Each
         member account can view the malware scan details for their own account. An
         administrator can view malware scan details for all accounts in the
@@ -665,8 +489,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetMalwareScan", kwargs)
 
     def get_malware_scan_settings(
-        self, **kwargs: Unpack[GetMalwareScanSettingsRequestTypeDef]
-    ) -> TargetResults[GetMalwareScanSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMalwareScanSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMalwareScanSettingsResponseTypeDef]:
         """Returns the details of the malware scan settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetMalwareScanSettings
@@ -677,8 +501,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         "GetMasterAccount is deprecated. This operation is deprecated, use GetAdministratorAccount instead"
     )
     def get_master_account(
-        self, **kwargs: Unpack[GetMasterAccountRequestTypeDef]
-    ) -> TargetResults[GetMasterAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMasterAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMasterAccountResponseTypeDef]:
         """Provides the details for the GuardDuty administrator account associated
         with the current GuardDuty member account.
 
@@ -687,8 +511,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetMasterAccount", kwargs)
 
     def get_member_detectors(
-        self, **kwargs: Unpack[GetMemberDetectorsRequestTypeDef]
-    ) -> TargetResults[GetMemberDetectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemberDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMemberDetectorsResponseTypeDef]:
         """Describes which data sources are enabled for the member account's
         detector.
 
@@ -697,8 +521,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetMemberDetectors", kwargs)
 
     def get_members(
-        self, **kwargs: Unpack[GetMembersRequestTypeDef]
-    ) -> TargetResults[GetMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMembersResponseTypeDef]:
         """Retrieves GuardDuty member accounts (of the current GuardDuty
         administrator account) specified by the account IDs.
 
@@ -708,7 +532,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_organization_statistics(
         self,
-    ) -> TargetResults[GetOrganizationStatisticsResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetOrganizationStatisticsResponseTypeDef]:
         """Retrieves how many active member accounts have each feature enabled within
         GuardDuty. Only a delegated GuardDuty administrator of an organization can
         run this API.
@@ -718,8 +542,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetOrganizationStatistics", {})
 
     def get_remaining_free_trial_days(
-        self, **kwargs: Unpack[GetRemainingFreeTrialDaysRequestTypeDef]
-    ) -> TargetResults[GetRemainingFreeTrialDaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRemainingFreeTrialDaysRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRemainingFreeTrialDaysResponseTypeDef]:
         """Provides the number of days left for each data source used in the free
         trial period.
 
@@ -728,8 +552,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetRemainingFreeTrialDays", kwargs)
 
     def get_threat_entity_set(
-        self, **kwargs: Unpack[GetThreatEntitySetRequestTypeDef]
-    ) -> TargetResults[GetThreatEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThreatEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetThreatEntitySetResponseTypeDef]:
         """Retrieves the threat entity set associated with the specified
         threatEntitySetId.
 
@@ -738,8 +562,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetThreatEntitySet", kwargs)
 
     def get_threat_intel_set(
-        self, **kwargs: Unpack[GetThreatIntelSetRequestTypeDef]
-    ) -> TargetResults[GetThreatIntelSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThreatIntelSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetThreatIntelSetResponseTypeDef]:
         """Retrieves the ThreatIntelSet that is specified by the ThreatIntelSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetThreatIntelSet
@@ -747,8 +571,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetThreatIntelSet", kwargs)
 
     def get_trusted_entity_set(
-        self, **kwargs: Unpack[GetTrustedEntitySetRequestTypeDef]
-    ) -> TargetResults[GetTrustedEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrustedEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrustedEntitySetResponseTypeDef]:
         """Retrieves the trusted entity set associated with the specified
         trustedEntitySetId.
 
@@ -757,8 +581,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetTrustedEntitySet", kwargs)
 
     def get_usage_statistics(
-        self, **kwargs: Unpack[GetUsageStatisticsRequestTypeDef]
-    ) -> TargetResults[GetUsageStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageStatisticsResponseTypeDef]:
         """Lists Amazon GuardDuty usage statistics over the last 30 days for the
         specified detector ID. For newly enabled detectors or data sources, the
         cost returned will include only the usage so far under 30 days. This may
@@ -771,8 +595,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("GetUsageStatistics", kwargs)
 
     def invite_members(
-        self, **kwargs: Unpack[InviteMembersRequestTypeDef]
-    ) -> TargetResults[InviteMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InviteMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.InviteMembersResponseTypeDef]:
         """Invites Amazon Web Services accounts to become members of an organization
         administered by the Amazon Web Services account that invokes this API. If
         you are using Amazon Web Services Organizations to manage your GuardDuty
@@ -784,8 +608,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("InviteMembers", kwargs)
 
     def list_coverage(
-        self, **kwargs: Unpack[ListCoverageRequestTypeDef]
-    ) -> TargetResults[ListCoverageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoverageResponseTypeDef]:
         """Lists coverage details for your GuardDuty account. If you're a GuardDuty
         administrator, you can retrieve all resources associated with the active
         member accounts in your organization.
@@ -795,8 +619,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListCoverage", kwargs)
 
     def list_detectors(
-        self, **kwargs: Unpack[ListDetectorsRequestTypeDef]
-    ) -> TargetResults[ListDetectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDetectorsResponseTypeDef]:
         """Lists detectorIds of all the existing Amazon GuardDuty detector resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListDetectors
@@ -804,8 +628,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListDetectors", kwargs)
 
     def list_filters(
-        self, **kwargs: Unpack[ListFiltersRequestTypeDef]
-    ) -> TargetResults[ListFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFiltersResponseTypeDef]:
         """Returns a paginated list of the current filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFilters
@@ -813,8 +637,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListFilters", kwargs)
 
     def list_findings(
-        self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Lists GuardDuty findings for the specified detector ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFindings
@@ -822,8 +646,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListFindings", kwargs)
 
     def list_invitations(
-        self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """Lists all GuardDuty membership invitations that were sent to the current
         Amazon Web Services account.
 
@@ -832,8 +656,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListInvitations", kwargs)
 
     def list_ip_sets(
-        self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> TargetResults[ListIPSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
         """Lists the IPSets of the GuardDuty service specified by the detector ID. If
         you use this operation from a member account, the IPSets returned are the
         IPSets from the associated administrator account.
@@ -843,8 +667,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListIPSets", kwargs)
 
     def list_malware_protection_plans(
-        self, **kwargs: Unpack[ListMalwareProtectionPlansRequestTypeDef]
-    ) -> TargetResults[ListMalwareProtectionPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMalwareProtectionPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMalwareProtectionPlansResponseTypeDef]:
         """Lists the Malware Protection plan IDs associated with the protected
         resources in your Amazon Web Services account.
 
@@ -853,8 +677,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListMalwareProtectionPlans", kwargs)
 
     def list_malware_scans(
-        self, **kwargs: Unpack[ListMalwareScansRequestTypeDef]
-    ) -> TargetResults[ListMalwareScansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMalwareScansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMalwareScansResponseTypeDef]:
         """Returns a list of malware scans. Each member account can view the malware
         scans for their own accounts. An administrator can view the malware scans
         for all of its members' accounts.
@@ -864,8 +688,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListMalwareScans", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Lists details about all member accounts for the current GuardDuty
         administrator account.
 
@@ -874,8 +698,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_organization_admin_accounts(
-        self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Lists the accounts designated as GuardDuty delegated administrators. Only
         the organization's management account can run this API operation.
 
@@ -884,8 +708,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListOrganizationAdminAccounts", kwargs)
 
     def list_publishing_destinations(
-        self, **kwargs: Unpack[ListPublishingDestinationsRequestTypeDef]
-    ) -> TargetResults[ListPublishingDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPublishingDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPublishingDestinationsResponseTypeDef]:
         """Returns a list of publishing destinations associated with the specified
         detectorId.
 
@@ -894,8 +718,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListPublishingDestinations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource. Tagging is currently supported for detectors,
         finding filters, IP sets, threat intel sets, and publishing destination,
         with a limit of 50 tags per resource. When invoked, this operation returns
@@ -906,8 +730,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_threat_entity_sets(
-        self, **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef]
-    ) -> TargetResults[ListThreatEntitySetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThreatEntitySetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThreatEntitySetsResponseTypeDef]:
         """Lists the threat entity sets associated with the specified GuardDuty
         detector ID. If you use this operation from a member account, the threat
         entity sets that are returned as a response, belong to the administrator
@@ -918,8 +742,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListThreatEntitySets", kwargs)
 
     def list_threat_intel_sets(
-        self, **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef]
-    ) -> TargetResults[ListThreatIntelSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThreatIntelSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThreatIntelSetsResponseTypeDef]:
         """Lists the ThreatIntelSets of the GuardDuty service specified by the
         detector ID. If you use this operation from a member account, the
         ThreatIntelSets associated with the administrator account are returned.
@@ -929,8 +753,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListThreatIntelSets", kwargs)
 
     def list_trusted_entity_sets(
-        self, **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef]
-    ) -> TargetResults[ListTrustedEntitySetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrustedEntitySetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustedEntitySetsResponseTypeDef]:
         """Lists the trusted entity sets associated with the specified GuardDuty
         detector ID. If you use this operation from a member account, the trusted
         entity sets that are returned as a response, belong to the administrator
@@ -941,8 +765,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("ListTrustedEntitySets", kwargs)
 
     def send_object_malware_scan(
-        self, **kwargs: Unpack[SendObjectMalwareScanRequestTypeDef]
-    ) -> TargetResults[SendObjectMalwareScanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendObjectMalwareScanRequestTypeDef]
+    ) -> TargetResults[type_defs.SendObjectMalwareScanResponseTypeDef]:
         """Initiates a malware scan for a specific S3 object. This API allows you to
         perform on-demand malware scanning of individual objects in S3 buckets
         that have Malware Protection for S3 enabled.
@@ -952,8 +776,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("SendObjectMalwareScan", kwargs)
 
     def start_malware_scan(
-        self, **kwargs: Unpack[StartMalwareScanRequestTypeDef]
-    ) -> TargetResults[StartMalwareScanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMalwareScanRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMalwareScanResponseTypeDef]:
         """Initiates the malware scan. Invoking this API will automatically create
         the Service-linked role in the corresponding account if the resourceArn
         belongs to an EC2 instance.
@@ -963,8 +787,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("StartMalwareScan", kwargs)
 
     def start_monitoring_members(
-        self, **kwargs: Unpack[StartMonitoringMembersRequestTypeDef]
-    ) -> TargetResults[StartMonitoringMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMonitoringMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMonitoringMembersResponseTypeDef]:
         """Turns on GuardDuty monitoring of the specified member accounts. Use this
         operation to restart monitoring of accounts that you stopped monitoring
         with the StopMonitoringMembers operation.
@@ -974,8 +798,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("StartMonitoringMembers", kwargs)
 
     def stop_monitoring_members(
-        self, **kwargs: Unpack[StopMonitoringMembersRequestTypeDef]
-    ) -> TargetResults[StopMonitoringMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMonitoringMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.StopMonitoringMembersResponseTypeDef]:
         """Stops GuardDuty monitoring for the specified member accounts. Use the
         StartMonitoringMembers operation to restart monitoring for those accounts.
 
@@ -984,8 +808,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("StopMonitoringMembers", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/TagResource
@@ -993,8 +817,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def unarchive_findings(
-        self, **kwargs: Unpack[UnarchiveFindingsRequestTypeDef]
-    ) -> TargetResults[UnarchiveFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnarchiveFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UnarchiveFindingsResponseTypeDef]:
         """Unarchives GuardDuty findings specified by the findingIds.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UnarchiveFindings
@@ -1002,8 +826,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UnarchiveFindings", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UntagResource
@@ -1011,8 +835,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_detector(
-        self, **kwargs: Unpack[UpdateDetectorRequestTypeDef]
-    ) -> TargetResults[UpdateDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDetectorResponseTypeDef]:
         """Updates the GuardDuty detector specified by the detector ID.
 
         Deprecated parameters: DataSources.
@@ -1022,8 +846,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateDetector", kwargs)
 
     def update_filter(
-        self, **kwargs: Unpack[UpdateFilterRequestTypeDef]
-    ) -> TargetResults[UpdateFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFilterResponseTypeDef]:
         """Updates the filter specified by the filter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateFilter
@@ -1031,8 +855,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateFilter", kwargs)
 
     def update_findings_feedback(
-        self, **kwargs: Unpack[UpdateFindingsFeedbackRequestTypeDef]
-    ) -> TargetResults[UpdateFindingsFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFindingsFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFindingsFeedbackResponseTypeDef]:
         """Marks the specified GuardDuty findings as useful or not useful.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateFindingsFeedback
@@ -1040,8 +864,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateFindingsFeedback", kwargs)
 
     def update_ip_set(
-        self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIPSetResponseTypeDef]:
         """Updates the IPSet specified by the IPSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateIPSet
@@ -1049,8 +873,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateIPSet", kwargs)
 
     def update_malware_protection_plan(
-        self, **kwargs: Unpack[UpdateMalwareProtectionPlanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMalwareProtectionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an existing Malware Protection plan resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateMalwareProtectionPlan
@@ -1058,8 +882,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateMalwareProtectionPlan", kwargs)
 
     def update_malware_scan_settings(
-        self, **kwargs: Unpack[UpdateMalwareScanSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateMalwareScanSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMalwareScanSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMalwareScanSettingsResponseTypeDef]:
         """Updates the malware scan settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateMalwareScanSettings
@@ -1067,8 +891,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateMalwareScanSettings", kwargs)
 
     def update_member_detectors(
-        self, **kwargs: Unpack[UpdateMemberDetectorsRequestTypeDef]
-    ) -> TargetResults[UpdateMemberDetectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMemberDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMemberDetectorsResponseTypeDef]:
         """Contains information on member accounts to be updated.
 
         Deprecated parameters: DataSources.
@@ -1078,8 +902,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateMemberDetectors", kwargs)
 
     def update_organization_configuration(
-        self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOrganizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOrganizationConfigurationResponseTypeDef]:
         """Configures the delegated administrator account with the provided values.
         You must provide a value for either autoEnableOrganizationMembers or
         autoEnable, but not both.
@@ -1091,8 +915,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateOrganizationConfiguration", kwargs)
 
     def update_publishing_destination(
-        self, **kwargs: Unpack[UpdatePublishingDestinationRequestTypeDef]
-    ) -> TargetResults[UpdatePublishingDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePublishingDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePublishingDestinationResponseTypeDef]:
         """Updates information about the publishing destination specified by the
         destinationId.
 
@@ -1101,8 +925,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdatePublishingDestination", kwargs)
 
     def update_threat_entity_set(
-        self, **kwargs: Unpack[UpdateThreatEntitySetRequestTypeDef]
-    ) -> TargetResults[UpdateThreatEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThreatEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThreatEntitySetResponseTypeDef]:
         """Updates the threat entity set associated with the specified
         threatEntitySetId.
 
@@ -1111,8 +935,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateThreatEntitySet", kwargs)
 
     def update_threat_intel_set(
-        self, **kwargs: Unpack[UpdateThreatIntelSetRequestTypeDef]
-    ) -> TargetResults[UpdateThreatIntelSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThreatIntelSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThreatIntelSetResponseTypeDef]:
         """Updates the ThreatIntelSet specified by the ThreatIntelSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateThreatIntelSet
@@ -1120,8 +944,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         return self._call("UpdateThreatIntelSet", kwargs)
 
     def update_trusted_entity_set(
-        self, **kwargs: Unpack[UpdateTrustedEntitySetRequestTypeDef]
-    ) -> TargetResults[UpdateTrustedEntitySetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrustedEntitySetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrustedEntitySetResponseTypeDef]:
         """Updates the trusted entity set associated with the specified
         trustedEntitySetId.
 
@@ -1135,8 +959,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMalwareScansRequestTypeDef],
-    ) -> TargetResults[DescribeMalwareScansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMalwareScansRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMalwareScansResponseTypeDef]:
         """Every page of DescribeMalwareScans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1160,8 +984,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoverageRequestTypeDef],
-    ) -> TargetResults[ListCoverageResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoverageResponseTypeDef]:
         """Every page of ListCoverage in every target, merged per target (botocore's
         build_full_result).
 
@@ -1185,8 +1009,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDetectorsRequestTypeDef],
-    ) -> TargetResults[ListDetectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDetectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDetectorsResponseTypeDef]:
         """Every page of ListDetectors in every target, merged per target (botocore's
         build_full_result).
 
@@ -1208,8 +1032,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> TargetResults[ListFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFiltersResponseTypeDef]:
         """Every page of ListFilters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1231,8 +1055,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1254,8 +1078,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """Every page of ListInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1278,8 +1102,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIPSetsRequestTypeDef],
-    ) -> TargetResults[ListIPSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
         """Every page of ListIPSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1303,8 +1127,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMalwareScansRequestTypeDef],
-    ) -> TargetResults[ListMalwareScansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMalwareScansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMalwareScansResponseTypeDef]:
         """Every page of ListMalwareScans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1328,8 +1152,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1352,8 +1176,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Every page of ListOrganizationAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1376,8 +1200,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef],
-    ) -> TargetResults[ListThreatEntitySetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThreatEntitySetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThreatEntitySetsResponseTypeDef]:
         """Every page of ListThreatEntitySets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1402,8 +1226,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef],
-    ) -> TargetResults[ListThreatIntelSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThreatIntelSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThreatIntelSetsResponseTypeDef]:
         """Every page of ListThreatIntelSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1427,8 +1251,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef],
-    ) -> TargetResults[ListTrustedEntitySetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrustedEntitySetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrustedEntitySetsResponseTypeDef]:
         """Every page of ListTrustedEntitySets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1452,8 +1276,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMalwareScansRequestTypeDef],
-    ) -> Items[ScanTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMalwareScansRequestTypeDef],
+    ) -> Items[type_defs.ScanTypeDef]:
         """Each element of Scans in every page of DescribeMalwareScans, from every
         target, as its page arrives (tagged with its target).
 
@@ -1468,8 +1292,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoverageRequestTypeDef],
-    ) -> Items[CoverageResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef],
+    ) -> Items[type_defs.CoverageResourceTypeDef]:
         """Each element of Resources in every page of ListCoverage, from every
         target, as its page arrives (tagged with its target).
 
@@ -1484,7 +1308,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDetectorsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDetectorsRequestTypeDef],
     ) -> Items[str]:
         """Each element of DetectorIds in every page of ListDetectors, from every
         target, as its page arrives (tagged with its target).
@@ -1500,7 +1324,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFiltersRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef],
     ) -> Items[str]:
         """Each element of FilterNames in every page of ListFilters, from every
         target, as its page arrives (tagged with its target).
@@ -1516,7 +1340,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
     ) -> Items[str]:
         """Each element of FindingIds in every page of ListFindings, from every
         target, as its page arrives (tagged with its target).
@@ -1532,8 +1356,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> Items[InvitationTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef],
+    ) -> Items[type_defs.InvitationTypeDef]:
         """Each element of Invitations in every page of ListInvitations, from every
         target, as its page arrives (tagged with its target).
 
@@ -1548,7 +1372,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIPSetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of IpSetIds in every page of ListIPSets, from every target,
         as its page arrives (tagged with its target).
@@ -1564,8 +1388,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMalwareScansRequestTypeDef],
-    ) -> Items[MalwareScanTypeDef]:
+        **kwargs: Unpack[type_defs.ListMalwareScansRequestTypeDef],
+    ) -> Items[type_defs.MalwareScanTypeDef]:
         """Each element of Scans in every page of ListMalwareScans, from every
         target, as its page arrives (tagged with its target).
 
@@ -1580,8 +1404,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> Items[MemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberTypeDef]:
         """Each element of Members in every page of ListMembers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1596,8 +1420,8 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> Items[AdminAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> Items[type_defs.AdminAccountTypeDef]:
         """Each element of AdminAccounts in every page of
         ListOrganizationAdminAccounts, from every target, as its page arrives
         (tagged with its target).
@@ -1616,7 +1440,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThreatEntitySetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of ThreatEntitySetIds in every page of ListThreatEntitySets,
         from every target, as its page arrives (tagged with its target).
@@ -1632,7 +1456,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThreatIntelSetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of ThreatIntelSetIds in every page of ListThreatIntelSets,
         from every target, as its page arrives (tagged with its target).
@@ -1648,7 +1472,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTrustedEntitySetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of TrustedEntitySetIds in every page of
         ListTrustedEntitySets, from every target, as its page arrives (tagged with

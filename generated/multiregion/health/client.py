@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AffectedEntityTypeDef,
-        DescribeAffectedAccountsForOrganizationRequestTypeDef,
-        DescribeAffectedAccountsForOrganizationResponseTypeDef,
-        DescribeAffectedEntitiesForOrganizationRequestTypeDef,
-        DescribeAffectedEntitiesForOrganizationResponseTypeDef,
-        DescribeAffectedEntitiesRequestTypeDef,
-        DescribeAffectedEntitiesResponseTypeDef,
-        DescribeEntityAggregatesForOrganizationRequestTypeDef,
-        DescribeEntityAggregatesForOrganizationResponseTypeDef,
-        DescribeEntityAggregatesRequestTypeDef,
-        DescribeEntityAggregatesResponseTypeDef,
-        DescribeEventAggregatesRequestTypeDef,
-        DescribeEventAggregatesResponseTypeDef,
-        DescribeEventDetailsForOrganizationRequestTypeDef,
-        DescribeEventDetailsForOrganizationResponseTypeDef,
-        DescribeEventDetailsRequestTypeDef,
-        DescribeEventDetailsResponseTypeDef,
-        DescribeEventTypesRequestTypeDef,
-        DescribeEventTypesResponseTypeDef,
-        DescribeEventsForOrganizationRequestTypeDef,
-        DescribeEventsForOrganizationResponseTypeDef,
-        DescribeEventsRequestTypeDef,
-        DescribeEventsResponseTypeDef,
-        DescribeHealthServiceStatusForOrganizationResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventAggregateTypeDef,
-        EventTypeDef,
-        EventTypeTypeDef,
-        OrganizationEventTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionHealth"]
 
@@ -57,8 +27,13 @@ class MultiRegionHealth(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def describe_affected_accounts_for_organization(
-        self, **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef]
-    ) -> TargetResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeAffectedAccountsForOrganizationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAffectedAccountsForOrganizationResponseTypeDef
+    ]:
         """Returns a list of accounts in the organization from Organizations that are
         affected by the provided event. For more information about the different
         types of Health events, see Event.
@@ -68,8 +43,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeAffectedAccountsForOrganization", kwargs)
 
     def describe_affected_entities(
-        self, **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef]
-    ) -> TargetResults[DescribeAffectedEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAffectedEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAffectedEntitiesResponseTypeDef]:
         """Returns a list of entities that have been affected by the specified
         events, based on the specified filter criteria. Entities can refer to
         individual customer resources, groups of customer resources, or any other
@@ -82,8 +57,13 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeAffectedEntities", kwargs)
 
     def describe_affected_entities_for_organization(
-        self, **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef]
-    ) -> TargetResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeAffectedEntitiesForOrganizationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAffectedEntitiesForOrganizationResponseTypeDef
+    ]:
         """Returns a list of entities that have been affected by one or more events
         for one or more accounts in your organization in Organizations, based on
         the filter criteria. Entities can refer to individual customer resources,
@@ -97,8 +77,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeAffectedEntitiesForOrganization", kwargs)
 
     def describe_entity_aggregates(
-        self, **kwargs: Unpack[DescribeEntityAggregatesRequestTypeDef]
-    ) -> TargetResults[DescribeEntityAggregatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntityAggregatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntityAggregatesResponseTypeDef]:
         """Returns the number of entities that are affected by each of the specified
         events.
 
@@ -107,8 +87,13 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEntityAggregates", kwargs)
 
     def describe_entity_aggregates_for_organization(
-        self, **kwargs: Unpack[DescribeEntityAggregatesForOrganizationRequestTypeDef]
-    ) -> TargetResults[DescribeEntityAggregatesForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeEntityAggregatesForOrganizationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeEntityAggregatesForOrganizationResponseTypeDef
+    ]:
         """Returns a list of entity aggregates for your Organizations that are
         affected by each of the specified events.
 
@@ -117,8 +102,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEntityAggregatesForOrganization", kwargs)
 
     def describe_event_aggregates(
-        self, **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef]
-    ) -> TargetResults[DescribeEventAggregatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventAggregatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventAggregatesResponseTypeDef]:
         """Returns the number of events of each event type (issue, scheduled change,
         and account notification). If no filter is specified, the counts of all
         events in each category are returned.
@@ -128,8 +113,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEventAggregates", kwargs)
 
     def describe_event_details(
-        self, **kwargs: Unpack[DescribeEventDetailsRequestTypeDef]
-    ) -> TargetResults[DescribeEventDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventDetailsResponseTypeDef]:
         """Returns detailed information about one or more specified events.
         Information includes standard event data (Amazon Web Services Region,
         service, and so on, as returned by DescribeEvents), a detailed event
@@ -142,8 +127,9 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEventDetails", kwargs)
 
     def describe_event_details_for_organization(
-        self, **kwargs: Unpack[DescribeEventDetailsForOrganizationRequestTypeDef]
-    ) -> TargetResults[DescribeEventDetailsForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeEventDetailsForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventDetailsForOrganizationResponseTypeDef]:
         """Returns detailed information about one or more specified events for one or
         more Amazon Web Services accounts in your organization. This information
         includes standard event data (such as the Amazon Web Services Region and
@@ -157,8 +143,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEventDetailsForOrganization", kwargs)
 
     def describe_event_types(
-        self, **kwargs: Unpack[DescribeEventTypesRequestTypeDef]
-    ) -> TargetResults[DescribeEventTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventTypesResponseTypeDef]:
         """Returns the event types that meet the specified filter criteria. You can
         use this API operation to find information about the Health event, such as
         the category, Amazon Web Services service, and event code. The metadata
@@ -169,8 +155,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEventTypes", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsRequestTypeDef]
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Returns information about events that meet the specified filter criteria.
         Events are returned in a summary form and do not include the detailed
         description, any additional metadata that depends on the event type, or
@@ -182,8 +168,8 @@ class MultiRegionHealth(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_events_for_organization(
-        self, **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef]
-    ) -> TargetResults[DescribeEventsForOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsForOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsForOrganizationResponseTypeDef]:
         """Returns information about events across your organization in
         Organizations. You can use thefilters parameter to specify the events that
         you want to return. Events are returned in a summary form and don't
@@ -196,7 +182,9 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_health_service_status_for_organization(
         self,
-    ) -> TargetResults[DescribeHealthServiceStatusForOrganizationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeHealthServiceStatusForOrganizationResponseTypeDef
+    ]:
         """This operation provides status information on enabling or disabling Health
         to work with your organization. To call this operation, you must use the
         organization's management account.
@@ -207,7 +195,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def disable_health_service_access_for_organization(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables Health from working with Organizations. To call this operation,
         you must sign in to the organization's management account. For more
         information, see Aggregating Health events in the Health User Guide.
@@ -218,7 +206,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def enable_health_service_access_for_organization(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables Health to work with Organizations. You can use the organizational
         view feature to aggregate events from all Amazon Web Services accounts in
         your organization in a centralized location.
@@ -233,8 +221,12 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef],
-    ) -> TargetResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAffectedAccountsForOrganizationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAffectedAccountsForOrganizationResponseTypeDef
+    ]:
         """Every page of DescribeAffectedAccountsForOrganization in every target,
         merged per target (botocore's build_full_result).
 
@@ -258,8 +250,8 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef],
-    ) -> TargetResults[DescribeAffectedEntitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAffectedEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAffectedEntitiesResponseTypeDef]:
         """Every page of DescribeAffectedEntities in every target, merged per target
         (botocore's build_full_result).
 
@@ -286,8 +278,12 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef],
-    ) -> TargetResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAffectedEntitiesForOrganizationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAffectedEntitiesForOrganizationResponseTypeDef
+    ]:
         """Every page of DescribeAffectedEntitiesForOrganization in every target,
         merged per target (botocore's build_full_result).
 
@@ -315,8 +311,8 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef],
-    ) -> TargetResults[DescribeEventAggregatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventAggregatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventAggregatesResponseTypeDef]:
         """Every page of DescribeEventAggregates in every target, merged per target
         (botocore's build_full_result).
 
@@ -340,8 +336,8 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventTypesRequestTypeDef],
-    ) -> TargetResults[DescribeEventTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventTypesResponseTypeDef]:
         """Every page of DescribeEventTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -366,8 +362,8 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -393,8 +389,8 @@ class MultiRegionHealth(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef],
-    ) -> TargetResults[DescribeEventsForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventsForOrganizationResponseTypeDef]:
         """Every page of DescribeEventsForOrganization in every target, merged per
         target (botocore's build_full_result).
 
@@ -419,7 +415,9 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef],
+        **kwargs: Unpack[
+            type_defs.DescribeAffectedAccountsForOrganizationRequestTypeDef
+        ],
     ) -> Items[str]:
         """Each element of affectedAccounts in every page of
         DescribeAffectedAccountsForOrganization, from every target, as its page
@@ -439,8 +437,8 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef],
-    ) -> Items[AffectedEntityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAffectedEntitiesRequestTypeDef],
+    ) -> Items[type_defs.AffectedEntityTypeDef]:
         """Each element of entities in every page of DescribeAffectedEntities, from
         every target, as its page arrives (tagged with its target).
 
@@ -455,8 +453,10 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef],
-    ) -> Items[AffectedEntityTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAffectedEntitiesForOrganizationRequestTypeDef
+        ],
+    ) -> Items[type_defs.AffectedEntityTypeDef]:
         """Each element of entities in every page of
         DescribeAffectedEntitiesForOrganization, from every target, as its page
         arrives (tagged with its target).
@@ -475,8 +475,8 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef],
-    ) -> Items[EventAggregateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventAggregatesRequestTypeDef],
+    ) -> Items[type_defs.EventAggregateTypeDef]:
         """Each element of eventAggregates in every page of DescribeEventAggregates,
         from every target, as its page arrives (tagged with its target).
 
@@ -491,8 +491,8 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventTypesRequestTypeDef],
-    ) -> Items[EventTypeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventTypesRequestTypeDef],
+    ) -> Items[type_defs.EventTypeTypeDef]:
         """Each element of eventTypes in every page of DescribeEventTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -507,8 +507,8 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -523,8 +523,8 @@ class MultiRegionHealth(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef],
-    ) -> Items[OrganizationEventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsForOrganizationRequestTypeDef],
+    ) -> Items[type_defs.OrganizationEventTypeDef]:
         """Each element of events in every page of DescribeEventsForOrganization,
         from every target, as its page arrives (tagged with its target).
 

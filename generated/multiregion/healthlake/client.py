@@ -12,34 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateFHIRDatastoreRequestTypeDef,
-        CreateFHIRDatastoreResponseTypeDef,
-        DeleteFHIRDatastoreRequestTypeDef,
-        DeleteFHIRDatastoreResponseTypeDef,
-        DescribeFHIRDatastoreRequestTypeDef,
-        DescribeFHIRDatastoreResponseTypeDef,
-        DescribeFHIRExportJobRequestTypeDef,
-        DescribeFHIRExportJobResponseTypeDef,
-        DescribeFHIRImportJobRequestTypeDef,
-        DescribeFHIRImportJobResponseTypeDef,
-        ListFHIRDatastoresRequestTypeDef,
-        ListFHIRDatastoresResponseTypeDef,
-        ListFHIRExportJobsRequestTypeDef,
-        ListFHIRExportJobsResponseTypeDef,
-        ListFHIRImportJobsRequestTypeDef,
-        ListFHIRImportJobsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartFHIRExportJobRequestTypeDef,
-        StartFHIRExportJobResponseTypeDef,
-        StartFHIRImportJobRequestTypeDef,
-        StartFHIRImportJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionHealthLake"]
 
@@ -53,8 +26,8 @@ class MultiRegionHealthLake(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_fhir_datastore(
-        self, **kwargs: Unpack[CreateFHIRDatastoreRequestTypeDef]
-    ) -> TargetResults[CreateFHIRDatastoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFHIRDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFHIRDatastoreResponseTypeDef]:
         """Create a FHIR-enabled data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/CreateFHIRDatastore
@@ -62,8 +35,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("CreateFHIRDatastore", kwargs)
 
     def delete_fhir_datastore(
-        self, **kwargs: Unpack[DeleteFHIRDatastoreRequestTypeDef]
-    ) -> TargetResults[DeleteFHIRDatastoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFHIRDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFHIRDatastoreResponseTypeDef]:
         """Delete a FHIR-enabled data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DeleteFHIRDatastore
@@ -71,8 +44,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("DeleteFHIRDatastore", kwargs)
 
     def describe_fhir_datastore(
-        self, **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef]
-    ) -> TargetResults[DescribeFHIRDatastoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFHIRDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFHIRDatastoreResponseTypeDef]:
         """Get properties for a FHIR-enabled data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRDatastore
@@ -80,8 +53,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("DescribeFHIRDatastore", kwargs)
 
     def describe_fhir_export_job(
-        self, **kwargs: Unpack[DescribeFHIRExportJobRequestTypeDef]
-    ) -> TargetResults[DescribeFHIRExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFHIRExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFHIRExportJobResponseTypeDef]:
         """Get FHIR export job properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRExportJob
@@ -89,8 +62,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("DescribeFHIRExportJob", kwargs)
 
     def describe_fhir_import_job(
-        self, **kwargs: Unpack[DescribeFHIRImportJobRequestTypeDef]
-    ) -> TargetResults[DescribeFHIRImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFHIRImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFHIRImportJobResponseTypeDef]:
         """Get the import job properties to learn more about the job or job progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRImportJob
@@ -98,8 +71,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("DescribeFHIRImportJob", kwargs)
 
     def list_fhir_datastores(
-        self, **kwargs: Unpack[ListFHIRDatastoresRequestTypeDef]
-    ) -> TargetResults[ListFHIRDatastoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFHIRDatastoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFHIRDatastoresResponseTypeDef]:
         """List all FHIR-enabled data stores in a user’s account, regardless of data
         store status.
 
@@ -108,8 +81,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("ListFHIRDatastores", kwargs)
 
     def list_fhir_export_jobs(
-        self, **kwargs: Unpack[ListFHIRExportJobsRequestTypeDef]
-    ) -> TargetResults[ListFHIRExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFHIRExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFHIRExportJobsResponseTypeDef]:
         """Lists all FHIR export jobs associated with an account and their statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListFHIRExportJobs
@@ -117,8 +90,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("ListFHIRExportJobs", kwargs)
 
     def list_fhir_import_jobs(
-        self, **kwargs: Unpack[ListFHIRImportJobsRequestTypeDef]
-    ) -> TargetResults[ListFHIRImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFHIRImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFHIRImportJobsResponseTypeDef]:
         """List all FHIR import jobs associated with an account and their statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListFHIRImportJobs
@@ -126,8 +99,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("ListFHIRImportJobs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of all existing tags associated with a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListTagsForResource
@@ -135,8 +108,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_fhir_export_job(
-        self, **kwargs: Unpack[StartFHIRExportJobRequestTypeDef]
-    ) -> TargetResults[StartFHIRExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFHIRExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFHIRExportJobResponseTypeDef]:
         """Start a FHIR export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/StartFHIRExportJob
@@ -144,8 +117,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("StartFHIRExportJob", kwargs)
 
     def start_fhir_import_job(
-        self, **kwargs: Unpack[StartFHIRImportJobRequestTypeDef]
-    ) -> TargetResults[StartFHIRImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFHIRImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFHIRImportJobResponseTypeDef]:
         """Start importing bulk FHIR data into an ACTIVE data store. The import job
         imports FHIR data found in the InputDataConfig object and stores
         processing results in the JobOutputDataConfig object.
@@ -155,8 +128,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("StartFHIRImportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add a user-specifed key and value tag to a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/TagResource
@@ -164,8 +137,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove a user-specifed key and value tag from a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/UntagResource
@@ -177,7 +150,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFHIRDatastoreRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FHIRDatastoreActive.
 
@@ -196,7 +169,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFHIRDatastoreRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FHIRDatastoreDeleted.
 
@@ -215,7 +188,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFHIRExportJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFHIRExportJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FHIRExportJobCompleted.
 
@@ -234,7 +207,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFHIRImportJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFHIRImportJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FHIRImportJobCompleted.
 

@@ -15,282 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptDelegationRequestRequestTypeDef,
-        AccessKeyMetadataTypeDef,
-        AddClientIDToOpenIDConnectProviderRequestTypeDef,
-        AddRoleToInstanceProfileRequestTypeDef,
-        AddUserToGroupRequestTypeDef,
-        AssociateDelegationRequestRequestTypeDef,
-        AttachGroupPolicyRequestTypeDef,
-        AttachRolePolicyRequestTypeDef,
-        AttachUserPolicyRequestTypeDef,
-        AttachedPolicyTypeDef,
-        ChangePasswordRequestTypeDef,
-        CreateAccessKeyRequestTypeDef,
-        CreateAccessKeyResponseTypeDef,
-        CreateAccountAliasRequestTypeDef,
-        CreateDelegationRequestRequestTypeDef,
-        CreateDelegationRequestResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        CreateInstanceProfileRequestTypeDef,
-        CreateInstanceProfileResponseTypeDef,
-        CreateLoginProfileRequestTypeDef,
-        CreateLoginProfileResponseTypeDef,
-        CreateOpenIDConnectProviderRequestTypeDef,
-        CreateOpenIDConnectProviderResponseTypeDef,
-        CreatePolicyRequestTypeDef,
-        CreatePolicyResponseTypeDef,
-        CreatePolicyVersionRequestTypeDef,
-        CreatePolicyVersionResponseTypeDef,
-        CreateRoleRequestTypeDef,
-        CreateRoleResponseTypeDef,
-        CreateSAMLProviderRequestTypeDef,
-        CreateSAMLProviderResponseTypeDef,
-        CreateServiceLinkedRoleRequestTypeDef,
-        CreateServiceLinkedRoleResponseTypeDef,
-        CreateServiceSpecificCredentialRequestTypeDef,
-        CreateServiceSpecificCredentialResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        CreateVirtualMFADeviceRequestTypeDef,
-        CreateVirtualMFADeviceResponseTypeDef,
-        DeactivateMFADeviceRequestTypeDef,
-        DeleteAccessKeyRequestTypeDef,
-        DeleteAccountAliasRequestTypeDef,
-        DeleteGroupPolicyRequestTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteInstanceProfileRequestTypeDef,
-        DeleteLoginProfileRequestTypeDef,
-        DeleteOpenIDConnectProviderRequestTypeDef,
-        DeletePolicyRequestTypeDef,
-        DeletePolicyVersionRequestTypeDef,
-        DeleteRolePermissionsBoundaryRequestTypeDef,
-        DeleteRolePolicyRequestTypeDef,
-        DeleteRoleRequestTypeDef,
-        DeleteSAMLProviderRequestTypeDef,
-        DeleteSSHPublicKeyRequestTypeDef,
-        DeleteServerCertificateRequestTypeDef,
-        DeleteServiceLinkedRoleRequestTypeDef,
-        DeleteServiceLinkedRoleResponseTypeDef,
-        DeleteServiceSpecificCredentialRequestTypeDef,
-        DeleteSigningCertificateRequestTypeDef,
-        DeleteUserPermissionsBoundaryRequestTypeDef,
-        DeleteUserPolicyRequestTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteVirtualMFADeviceRequestTypeDef,
-        DetachGroupPolicyRequestTypeDef,
-        DetachRolePolicyRequestTypeDef,
-        DetachUserPolicyRequestTypeDef,
-        DisableOrganizationsRootCredentialsManagementResponseTypeDef,
-        DisableOrganizationsRootSessionsResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableMFADeviceRequestTypeDef,
-        EnableOrganizationsRootCredentialsManagementResponseTypeDef,
-        EnableOrganizationsRootSessionsResponseTypeDef,
-        EnableOutboundWebIdentityFederationResponseTypeDef,
-        EvaluationResultTypeDef,
-        GenerateCredentialReportResponseTypeDef,
-        GenerateOrganizationsAccessReportRequestTypeDef,
-        GenerateOrganizationsAccessReportResponseTypeDef,
-        GenerateServiceLastAccessedDetailsRequestTypeDef,
-        GenerateServiceLastAccessedDetailsResponseTypeDef,
-        GetAccessKeyLastUsedRequestTypeDef,
-        GetAccessKeyLastUsedResponseTypeDef,
-        GetAccountAuthorizationDetailsRequestTypeDef,
-        GetAccountAuthorizationDetailsResponseTypeDef,
-        GetAccountPasswordPolicyResponseTypeDef,
-        GetAccountSummaryResponseTypeDef,
-        GetContextKeysForCustomPolicyRequestTypeDef,
-        GetContextKeysForPolicyResponseTypeDef,
-        GetContextKeysForPrincipalPolicyRequestTypeDef,
-        GetCredentialReportResponseTypeDef,
-        GetDelegationRequestRequestTypeDef,
-        GetDelegationRequestResponseTypeDef,
-        GetGroupPolicyRequestTypeDef,
-        GetGroupPolicyResponseTypeDef,
-        GetGroupRequestTypeDef,
-        GetGroupResponseTypeDef,
-        GetHumanReadableSummaryRequestTypeDef,
-        GetHumanReadableSummaryResponseTypeDef,
-        GetInstanceProfileRequestTypeDef,
-        GetInstanceProfileResponseTypeDef,
-        GetLoginProfileRequestTypeDef,
-        GetLoginProfileResponseTypeDef,
-        GetMFADeviceRequestTypeDef,
-        GetMFADeviceResponseTypeDef,
-        GetOpenIDConnectProviderRequestTypeDef,
-        GetOpenIDConnectProviderResponseTypeDef,
-        GetOrganizationsAccessReportRequestTypeDef,
-        GetOrganizationsAccessReportResponseTypeDef,
-        GetOutboundWebIdentityFederationInfoResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetPolicyVersionRequestTypeDef,
-        GetPolicyVersionResponseTypeDef,
-        GetRolePolicyRequestTypeDef,
-        GetRolePolicyResponseTypeDef,
-        GetRoleRequestTypeDef,
-        GetRoleResponseTypeDef,
-        GetSAMLProviderRequestTypeDef,
-        GetSAMLProviderResponseTypeDef,
-        GetSSHPublicKeyRequestTypeDef,
-        GetSSHPublicKeyResponseTypeDef,
-        GetServerCertificateRequestTypeDef,
-        GetServerCertificateResponseTypeDef,
-        GetServiceLastAccessedDetailsRequestTypeDef,
-        GetServiceLastAccessedDetailsResponseTypeDef,
-        GetServiceLastAccessedDetailsWithEntitiesRequestTypeDef,
-        GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef,
-        GetServiceLinkedRoleDeletionStatusRequestTypeDef,
-        GetServiceLinkedRoleDeletionStatusResponseTypeDef,
-        GetUserPolicyRequestTypeDef,
-        GetUserPolicyResponseTypeDef,
-        GetUserRequestTypeDef,
-        GetUserResponseTypeDef,
-        GroupTypeDef,
-        InstanceProfileTypeDef,
-        ListAccessKeysRequestTypeDef,
-        ListAccessKeysResponseTypeDef,
-        ListAccountAliasesRequestTypeDef,
-        ListAccountAliasesResponseTypeDef,
-        ListAttachedGroupPoliciesRequestTypeDef,
-        ListAttachedGroupPoliciesResponseTypeDef,
-        ListAttachedRolePoliciesRequestTypeDef,
-        ListAttachedRolePoliciesResponseTypeDef,
-        ListAttachedUserPoliciesRequestTypeDef,
-        ListAttachedUserPoliciesResponseTypeDef,
-        ListDelegationRequestsRequestTypeDef,
-        ListDelegationRequestsResponseTypeDef,
-        ListEntitiesForPolicyRequestTypeDef,
-        ListEntitiesForPolicyResponseTypeDef,
-        ListGroupPoliciesRequestTypeDef,
-        ListGroupPoliciesResponseTypeDef,
-        ListGroupsForUserRequestTypeDef,
-        ListGroupsForUserResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListInstanceProfileTagsRequestTypeDef,
-        ListInstanceProfileTagsResponseTypeDef,
-        ListInstanceProfilesForRoleRequestTypeDef,
-        ListInstanceProfilesForRoleResponseTypeDef,
-        ListInstanceProfilesRequestTypeDef,
-        ListInstanceProfilesResponseTypeDef,
-        ListMFADeviceTagsRequestTypeDef,
-        ListMFADeviceTagsResponseTypeDef,
-        ListMFADevicesRequestTypeDef,
-        ListMFADevicesResponseTypeDef,
-        ListOpenIDConnectProviderTagsRequestTypeDef,
-        ListOpenIDConnectProviderTagsResponseTypeDef,
-        ListOpenIDConnectProvidersResponseTypeDef,
-        ListOrganizationsFeaturesResponseTypeDef,
-        ListPoliciesGrantingServiceAccessRequestTypeDef,
-        ListPoliciesGrantingServiceAccessResponseTypeDef,
-        ListPoliciesRequestTypeDef,
-        ListPoliciesResponseTypeDef,
-        ListPolicyTagsRequestTypeDef,
-        ListPolicyTagsResponseTypeDef,
-        ListPolicyVersionsRequestTypeDef,
-        ListPolicyVersionsResponseTypeDef,
-        ListRolePoliciesRequestTypeDef,
-        ListRolePoliciesResponseTypeDef,
-        ListRoleTagsRequestTypeDef,
-        ListRoleTagsResponseTypeDef,
-        ListRolesRequestTypeDef,
-        ListRolesResponseTypeDef,
-        ListSAMLProviderTagsRequestTypeDef,
-        ListSAMLProviderTagsResponseTypeDef,
-        ListSAMLProvidersResponseTypeDef,
-        ListSSHPublicKeysRequestTypeDef,
-        ListSSHPublicKeysResponseTypeDef,
-        ListServerCertificateTagsRequestTypeDef,
-        ListServerCertificateTagsResponseTypeDef,
-        ListServerCertificatesRequestTypeDef,
-        ListServerCertificatesResponseTypeDef,
-        ListServiceSpecificCredentialsRequestTypeDef,
-        ListServiceSpecificCredentialsResponseTypeDef,
-        ListSigningCertificatesRequestTypeDef,
-        ListSigningCertificatesResponseTypeDef,
-        ListUserPoliciesRequestTypeDef,
-        ListUserPoliciesResponseTypeDef,
-        ListUserTagsRequestTypeDef,
-        ListUserTagsResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        ListVirtualMFADevicesRequestTypeDef,
-        ListVirtualMFADevicesResponseTypeDef,
-        MFADeviceTypeDef,
-        PolicyGroupTypeDef,
-        PolicyTypeDef,
-        PolicyVersionTypeDef,
-        PutGroupPolicyRequestTypeDef,
-        PutRolePermissionsBoundaryRequestTypeDef,
-        PutRolePolicyRequestTypeDef,
-        PutUserPermissionsBoundaryRequestTypeDef,
-        PutUserPolicyRequestTypeDef,
-        RejectDelegationRequestRequestTypeDef,
-        RemoveClientIDFromOpenIDConnectProviderRequestTypeDef,
-        RemoveRoleFromInstanceProfileRequestTypeDef,
-        RemoveUserFromGroupRequestTypeDef,
-        ResetServiceSpecificCredentialRequestTypeDef,
-        ResetServiceSpecificCredentialResponseTypeDef,
-        ResyncMFADeviceRequestTypeDef,
-        RoleTypeDef,
-        SSHPublicKeyMetadataTypeDef,
-        SendDelegationTokenRequestTypeDef,
-        ServerCertificateMetadataTypeDef,
-        SetDefaultPolicyVersionRequestTypeDef,
-        SetSecurityTokenServicePreferencesRequestTypeDef,
-        SigningCertificateTypeDef,
-        SimulateCustomPolicyRequestTypeDef,
-        SimulatePolicyResponseTypeDef,
-        SimulatePrincipalPolicyRequestTypeDef,
-        TagInstanceProfileRequestTypeDef,
-        TagMFADeviceRequestTypeDef,
-        TagOpenIDConnectProviderRequestTypeDef,
-        TagPolicyRequestTypeDef,
-        TagRoleRequestTypeDef,
-        TagSAMLProviderRequestTypeDef,
-        TagServerCertificateRequestTypeDef,
-        TagTypeDef,
-        TagUserRequestTypeDef,
-        UntagInstanceProfileRequestTypeDef,
-        UntagMFADeviceRequestTypeDef,
-        UntagOpenIDConnectProviderRequestTypeDef,
-        UntagPolicyRequestTypeDef,
-        UntagRoleRequestTypeDef,
-        UntagSAMLProviderRequestTypeDef,
-        UntagServerCertificateRequestTypeDef,
-        UntagUserRequestTypeDef,
-        UpdateAccessKeyRequestTypeDef,
-        UpdateAccountPasswordPolicyRequestTypeDef,
-        UpdateAssumeRolePolicyRequestTypeDef,
-        UpdateDelegationRequestRequestTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateLoginProfileRequestTypeDef,
-        UpdateOpenIDConnectProviderThumbprintRequestTypeDef,
-        UpdateRoleDescriptionRequestTypeDef,
-        UpdateRoleDescriptionResponseTypeDef,
-        UpdateRoleRequestTypeDef,
-        UpdateRoleResponseTypeDef,
-        UpdateSAMLProviderRequestTypeDef,
-        UpdateSAMLProviderResponseTypeDef,
-        UpdateSSHPublicKeyRequestTypeDef,
-        UpdateServerCertificateRequestTypeDef,
-        UpdateServiceSpecificCredentialRequestTypeDef,
-        UpdateSigningCertificateRequestTypeDef,
-        UpdateUserRequestTypeDef,
-        UploadSSHPublicKeyRequestTypeDef,
-        UploadSSHPublicKeyResponseTypeDef,
-        UploadServerCertificateRequestTypeDef,
-        UploadServerCertificateResponseTypeDef,
-        UploadSigningCertificateRequestTypeDef,
-        UploadSigningCertificateResponseTypeDef,
-        UserDetailTypeDef,
-        UserTypeDef,
-        VirtualMFADeviceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIAM"]
 
@@ -302,8 +27,8 @@ class MultiRegionIAM(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_delegation_request(
-        self, **kwargs: Unpack[AcceptDelegationRequestRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptDelegationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Accepts a delegation request, granting the requested temporary access.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AcceptDelegationRequest
@@ -311,8 +36,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AcceptDelegationRequest", kwargs)
 
     def add_client_id_to_open_id_connect_provider(
-        self, **kwargs: Unpack[AddClientIDToOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddClientIDToOpenIDConnectProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds a new client ID (also known as audience) to the list of client IDs
         already registered for the specified IAM OpenID Connect (OIDC) provider
         resource.
@@ -322,8 +48,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AddClientIDToOpenIDConnectProvider", kwargs)
 
     def add_role_to_instance_profile(
-        self, **kwargs: Unpack[AddRoleToInstanceProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddRoleToInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds the specified IAM role to the specified instance profile. An instance
         profile can contain only one role, and this quota cannot be increased. You
         can remove the existing role and then add a different role to an instance
@@ -337,8 +63,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AddRoleToInstanceProfile", kwargs)
 
     def add_user_to_group(
-        self, **kwargs: Unpack[AddUserToGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddUserToGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds the specified user to the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AddUserToGroup
@@ -346,8 +72,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AddUserToGroup", kwargs)
 
     def associate_delegation_request(
-        self, **kwargs: Unpack[AssociateDelegationRequestRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDelegationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a delegation request with the current identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AssociateDelegationRequest
@@ -355,8 +81,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AssociateDelegationRequest", kwargs)
 
     def attach_group_policy(
-        self, **kwargs: Unpack[AttachGroupPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches the specified managed policy to the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AttachGroupPolicy
@@ -364,8 +90,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AttachGroupPolicy", kwargs)
 
     def attach_role_policy(
-        self, **kwargs: Unpack[AttachRolePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachRolePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches the specified managed policy to the specified IAM role. When you
         attach a managed policy to a role, the managed policy becomes part of the
         role's permission (access) policy.
@@ -375,8 +101,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AttachRolePolicy", kwargs)
 
     def attach_user_policy(
-        self, **kwargs: Unpack[AttachUserPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachUserPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches the specified managed policy to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AttachUserPolicy
@@ -384,8 +110,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("AttachUserPolicy", kwargs)
 
     def change_password(
-        self, **kwargs: Unpack[ChangePasswordRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangePasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the password of the IAM user who is calling this operation. This
         operation can be performed using the CLI, the Amazon Web Services API, or
         the My Security Credentials page in the Amazon Web Services Management
@@ -397,8 +123,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ChangePassword", kwargs)
 
     def create_access_key(
-        self, **kwargs: Unpack[CreateAccessKeyRequestTypeDef]
-    ) -> TargetResults[CreateAccessKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessKeyResponseTypeDef]:
         """Creates a new Amazon Web Services secret access key and corresponding
         Amazon Web Services access key ID for the specified user. The default
         status for new keys is Active.
@@ -408,8 +134,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateAccessKey", kwargs)
 
     def create_account_alias(
-        self, **kwargs: Unpack[CreateAccountAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates an alias for your Amazon Web Services account. For information
         about using an Amazon Web Services account alias, see Creating, deleting,
         and listing an Amazon Web Services account alias in the Amazon Web
@@ -420,8 +146,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateAccountAlias", kwargs)
 
     def create_delegation_request(
-        self, **kwargs: Unpack[CreateDelegationRequestRequestTypeDef]
-    ) -> TargetResults[CreateDelegationRequestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDelegationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDelegationRequestResponseTypeDef]:
         """Creates an IAM delegation request for temporary access delegation.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateDelegationRequest
@@ -429,8 +155,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateDelegationRequest", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Creates a new group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateGroup
@@ -438,8 +164,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_instance_profile(
-        self, **kwargs: Unpack[CreateInstanceProfileRequestTypeDef]
-    ) -> TargetResults[CreateInstanceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceProfileResponseTypeDef]:
         """Creates a new instance profile. For information about instance profiles,
         see Using roles for applications on Amazon EC2 in the IAM User Guide, and
         Instance profiles in the Amazon EC2 User Guide.
@@ -449,8 +175,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateInstanceProfile", kwargs)
 
     def create_login_profile(
-        self, **kwargs: Unpack[CreateLoginProfileRequestTypeDef]
-    ) -> TargetResults[CreateLoginProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoginProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoginProfileResponseTypeDef]:
         """Creates a password for the specified IAM user. A password allows an IAM
         user to access Amazon Web Services services through the Amazon Web
         Services Management Console.
@@ -460,8 +186,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateLoginProfile", kwargs)
 
     def create_open_id_connect_provider(
-        self, **kwargs: Unpack[CreateOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[CreateOpenIDConnectProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOpenIDConnectProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOpenIDConnectProviderResponseTypeDef]:
         """Creates an IAM entity to describe an identity provider (IdP) that supports
         OpenID Connect (OIDC).
 
@@ -470,8 +196,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateOpenIDConnectProvider", kwargs)
 
     def create_policy(
-        self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> TargetResults[CreatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyResponseTypeDef]:
         """Creates a new managed policy for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreatePolicy
@@ -479,8 +205,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreatePolicy", kwargs)
 
     def create_policy_version(
-        self, **kwargs: Unpack[CreatePolicyVersionRequestTypeDef]
-    ) -> TargetResults[CreatePolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyVersionResponseTypeDef]:
         """Creates a new version of the specified managed policy. To update a managed
         policy, you create a new policy version. A managed policy can have up to
         five versions. If the policy has five versions, you must delete an
@@ -492,8 +218,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreatePolicyVersion", kwargs)
 
     def create_role(
-        self, **kwargs: Unpack[CreateRoleRequestTypeDef]
-    ) -> TargetResults[CreateRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoleResponseTypeDef]:
         """Creates a new role for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateRole
@@ -501,8 +227,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateRole", kwargs)
 
     def create_saml_provider(
-        self, **kwargs: Unpack[CreateSAMLProviderRequestTypeDef]
-    ) -> TargetResults[CreateSAMLProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSAMLProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSAMLProviderResponseTypeDef]:
         """Creates an IAM resource that describes an identity provider (IdP) that
         supports SAML 2.0.
 
@@ -511,8 +237,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateSAMLProvider", kwargs)
 
     def create_service_linked_role(
-        self, **kwargs: Unpack[CreateServiceLinkedRoleRequestTypeDef]
-    ) -> TargetResults[CreateServiceLinkedRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceLinkedRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceLinkedRoleResponseTypeDef]:
         """Creates an IAM role that is linked to a specific Amazon Web Services
         service. The service controls the attached policies and when the role can
         be deleted. This helps ensure that the service is not broken by an
@@ -527,8 +253,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateServiceLinkedRole", kwargs)
 
     def create_service_specific_credential(
-        self, **kwargs: Unpack[CreateServiceSpecificCredentialRequestTypeDef]
-    ) -> TargetResults[CreateServiceSpecificCredentialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceSpecificCredentialRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceSpecificCredentialResponseTypeDef]:
         """Generates a set of credentials consisting of a user name and password that
         can be used to access the service specified in the request. These
         credentials are generated by IAM, and can be used only for the specified
@@ -539,8 +265,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateServiceSpecificCredential", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a new IAM user for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateUser
@@ -548,8 +274,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def create_virtual_mfa_device(
-        self, **kwargs: Unpack[CreateVirtualMFADeviceRequestTypeDef]
-    ) -> TargetResults[CreateVirtualMFADeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVirtualMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVirtualMFADeviceResponseTypeDef]:
         """Creates a new virtual MFA device for the Amazon Web Services account.
         After creating the virtual MFA, use EnableMFADevice to attach the MFA
         device to an IAM user. For more information about creating and working
@@ -561,8 +287,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("CreateVirtualMFADevice", kwargs)
 
     def deactivate_mfa_device(
-        self, **kwargs: Unpack[DeactivateMFADeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deactivates the specified MFA device and removes it from association with
         the user name for which it was originally enabled.
 
@@ -571,8 +297,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeactivateMFADevice", kwargs)
 
     def delete_access_key(
-        self, **kwargs: Unpack[DeleteAccessKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the access key pair associated with the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteAccessKey
@@ -580,8 +306,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteAccessKey", kwargs)
 
     def delete_account_alias(
-        self, **kwargs: Unpack[DeleteAccountAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Amazon Web Services account alias. For information
         about using an Amazon Web Services account alias, see Creating, deleting,
         and listing an Amazon Web Services account alias in the Amazon Web
@@ -593,7 +319,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_account_password_policy(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the password policy for the Amazon Web Services account. There are
         no parameters.
 
@@ -602,8 +328,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteAccountPasswordPolicy", {})
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified IAM group. The group must not contain any users or
         have any attached policies.
 
@@ -612,8 +338,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_group_policy(
-        self, **kwargs: Unpack[DeleteGroupPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified inline policy that is embedded in the specified IAM
         group.
 
@@ -622,8 +348,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteGroupPolicy", kwargs)
 
     def delete_instance_profile(
-        self, **kwargs: Unpack[DeleteInstanceProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified instance profile. The instance profile must not have
         an associated role.
 
@@ -632,8 +358,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteInstanceProfile", kwargs)
 
     def delete_login_profile(
-        self, **kwargs: Unpack[DeleteLoginProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoginProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the password for the specified IAM user or root user, For more
         information, see Managing passwords for IAM users.
 
@@ -642,8 +368,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteLoginProfile", kwargs)
 
     def delete_open_id_connect_provider(
-        self, **kwargs: Unpack[DeleteOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOpenIDConnectProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an OpenID Connect identity provider (IdP) resource object in IAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteOpenIDConnectProvider
@@ -651,8 +377,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteOpenIDConnectProvider", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified managed policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeletePolicy
@@ -660,8 +386,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def delete_policy_version(
-        self, **kwargs: Unpack[DeletePolicyVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified version from the specified managed policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeletePolicyVersion
@@ -669,8 +395,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeletePolicyVersion", kwargs)
 
     def delete_role(
-        self, **kwargs: Unpack[DeleteRoleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified role. Unlike the Amazon Web Services Management
         Console, when you delete a role programmatically, you must delete the
         items attached to the role manually, or the deletion fails. For more
@@ -681,8 +407,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteRole", kwargs)
 
     def delete_role_permissions_boundary(
-        self, **kwargs: Unpack[DeleteRolePermissionsBoundaryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRolePermissionsBoundaryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the permissions boundary for the specified IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteRolePermissionsBoundary
@@ -690,8 +416,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteRolePermissionsBoundary", kwargs)
 
     def delete_role_policy(
-        self, **kwargs: Unpack[DeleteRolePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRolePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified inline policy that is embedded in the specified IAM
         role.
 
@@ -700,8 +426,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteRolePolicy", kwargs)
 
     def delete_saml_provider(
-        self, **kwargs: Unpack[DeleteSAMLProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSAMLProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a SAML provider resource in IAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteSAMLProvider
@@ -709,8 +435,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteSAMLProvider", kwargs)
 
     def delete_server_certificate(
-        self, **kwargs: Unpack[DeleteServerCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServerCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified server certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteServerCertificate
@@ -718,8 +444,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteServerCertificate", kwargs)
 
     def delete_service_linked_role(
-        self, **kwargs: Unpack[DeleteServiceLinkedRoleRequestTypeDef]
-    ) -> TargetResults[DeleteServiceLinkedRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceLinkedRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceLinkedRoleResponseTypeDef]:
         """Submits a service-linked role deletion request and returns a
         DeletionTaskId, which you can use to check the status of the deletion.
         Before you call this operation, confirm that the role has no active
@@ -733,8 +459,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteServiceLinkedRole", kwargs)
 
     def delete_service_specific_credential(
-        self, **kwargs: Unpack[DeleteServiceSpecificCredentialRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceSpecificCredentialRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified service-specific credential.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteServiceSpecificCredential
@@ -742,8 +468,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteServiceSpecificCredential", kwargs)
 
     def delete_signing_certificate(
-        self, **kwargs: Unpack[DeleteSigningCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSigningCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a signing certificate associated with the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteSigningCertificate
@@ -751,8 +477,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteSigningCertificate", kwargs)
 
     def delete_ssh_public_key(
-        self, **kwargs: Unpack[DeleteSSHPublicKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSSHPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified SSH public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteSSHPublicKey
@@ -760,8 +486,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteSSHPublicKey", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified IAM user. Unlike the Amazon Web Services Management
         Console, when you delete a user programmatically, you must delete the
         items attached to the user manually, or the deletion fails. For more
@@ -772,8 +498,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_user_permissions_boundary(
-        self, **kwargs: Unpack[DeleteUserPermissionsBoundaryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserPermissionsBoundaryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the permissions boundary for the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteUserPermissionsBoundary
@@ -781,8 +507,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteUserPermissionsBoundary", kwargs)
 
     def delete_user_policy(
-        self, **kwargs: Unpack[DeleteUserPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified inline policy that is embedded in the specified IAM
         user.
 
@@ -791,8 +517,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteUserPolicy", kwargs)
 
     def delete_virtual_mfa_device(
-        self, **kwargs: Unpack[DeleteVirtualMFADeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVirtualMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a virtual MFA device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteVirtualMFADevice
@@ -800,8 +526,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DeleteVirtualMFADevice", kwargs)
 
     def detach_group_policy(
-        self, **kwargs: Unpack[DetachGroupPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified managed policy from the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DetachGroupPolicy
@@ -809,8 +535,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DetachGroupPolicy", kwargs)
 
     def detach_role_policy(
-        self, **kwargs: Unpack[DetachRolePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachRolePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified managed policy from the specified role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DetachRolePolicy
@@ -818,8 +544,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DetachRolePolicy", kwargs)
 
     def detach_user_policy(
-        self, **kwargs: Unpack[DetachUserPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachUserPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified managed policy from the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DetachUserPolicy
@@ -828,7 +554,9 @@ class MultiRegionIAM(MultiRegionClient):
 
     def disable_organizations_root_credentials_management(
         self,
-    ) -> TargetResults[DisableOrganizationsRootCredentialsManagementResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DisableOrganizationsRootCredentialsManagementResponseTypeDef
+    ]:
         """Disables the management of privileged root user credentials across member
         accounts in your organization. When you disable this feature, the
         management account and the delegated administrator for IAM can no longer
@@ -840,7 +568,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def disable_organizations_root_sessions(
         self,
-    ) -> TargetResults[DisableOrganizationsRootSessionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisableOrganizationsRootSessionsResponseTypeDef]:
         """Disables root user sessions for privileged tasks across member accounts in
         your organization. When you disable this feature, the management account
         and the delegated administrator for IAM can no longer perform privileged
@@ -852,7 +580,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def disable_outbound_web_identity_federation(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables the outbound identity federation feature for your Amazon Web
         Services account. When disabled, IAM principals in the account cannot use
         the GetWebIdentityToken API to obtain JSON Web Tokens (JWTs) for
@@ -864,8 +592,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("DisableOutboundWebIdentityFederation", {})
 
     def enable_mfa_device(
-        self, **kwargs: Unpack[EnableMFADeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables the specified MFA device and associates it with the specified IAM
         user. When enabled, the MFA device is required for every subsequent login
         by the IAM user associated with the device.
@@ -876,7 +604,9 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_organizations_root_credentials_management(
         self,
-    ) -> TargetResults[EnableOrganizationsRootCredentialsManagementResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.EnableOrganizationsRootCredentialsManagementResponseTypeDef
+    ]:
         """Enables the management of privileged root user credentials across member
         accounts in your organization. When you enable root credentials management
         for centralized root access, the management account and the delegated
@@ -889,7 +619,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_organizations_root_sessions(
         self,
-    ) -> TargetResults[EnableOrganizationsRootSessionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.EnableOrganizationsRootSessionsResponseTypeDef]:
         """Allows the management account or delegated administrator to perform
         privileged tasks on member accounts in your organization. For more
         information, see Centrally manage root access for member accounts in the
@@ -901,7 +631,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_outbound_web_identity_federation(
         self,
-    ) -> TargetResults[EnableOutboundWebIdentityFederationResponseTypeDef]:
+    ) -> TargetResults[type_defs.EnableOutboundWebIdentityFederationResponseTypeDef]:
         """Enables the outbound identity federation feature for your Amazon Web
         Services account. When enabled, IAM principals in your account can use the
         GetWebIdentityToken API to obtain JSON Web Tokens (JWTs) for secure
@@ -914,7 +644,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def generate_credential_report(
         self,
-    ) -> TargetResults[GenerateCredentialReportResponseTypeDef]:
+    ) -> TargetResults[type_defs.GenerateCredentialReportResponseTypeDef]:
         """Generates a credential report for the Amazon Web Services account. For
         more information about the credential report, see Getting credential
         reports in the IAM User Guide.
@@ -924,8 +654,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GenerateCredentialReport", {})
 
     def generate_organizations_access_report(
-        self, **kwargs: Unpack[GenerateOrganizationsAccessReportRequestTypeDef]
-    ) -> TargetResults[GenerateOrganizationsAccessReportResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GenerateOrganizationsAccessReportRequestTypeDef],
+    ) -> TargetResults[type_defs.GenerateOrganizationsAccessReportResponseTypeDef]:
         """Generates a report for service last accessed data for Organizations. You
         can generate a report for any entities (organization root, organizational
         unit, or account) or policies in your organization.
@@ -935,8 +666,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GenerateOrganizationsAccessReport", kwargs)
 
     def generate_service_last_accessed_details(
-        self, **kwargs: Unpack[GenerateServiceLastAccessedDetailsRequestTypeDef]
-    ) -> TargetResults[GenerateServiceLastAccessedDetailsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GenerateServiceLastAccessedDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GenerateServiceLastAccessedDetailsResponseTypeDef]:
         """Generates a report that includes details about when an IAM resource (user,
         group, role, or policy) was last used in an attempt to access Amazon Web
         Services services. Recent activity usually appears within four hours. IAM
@@ -951,8 +683,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GenerateServiceLastAccessedDetails", kwargs)
 
     def get_access_key_last_used(
-        self, **kwargs: Unpack[GetAccessKeyLastUsedRequestTypeDef]
-    ) -> TargetResults[GetAccessKeyLastUsedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessKeyLastUsedRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessKeyLastUsedResponseTypeDef]:
         """Retrieves information about when the specified access key was last used.
         The information includes the date and time of last use, along with the
         Amazon Web Services service and Region that were specified in the last
@@ -963,8 +695,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetAccessKeyLastUsed", kwargs)
 
     def get_account_authorization_details(
-        self, **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef]
-    ) -> TargetResults[GetAccountAuthorizationDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountAuthorizationDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountAuthorizationDetailsResponseTypeDef]:
         """Retrieves information about all IAM users, groups, roles, and policies in
         your Amazon Web Services account, including their relationships to one
         another. Use this operation to obtain a snapshot of the configuration of
@@ -976,7 +708,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_account_password_policy(
         self,
-    ) -> TargetResults[GetAccountPasswordPolicyResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountPasswordPolicyResponseTypeDef]:
         """Retrieves the password policy for the Amazon Web Services account. This
         tells you the complexity requirements and mandatory rotation periods for
         the IAM user passwords in your account. For more information about using a
@@ -986,7 +718,9 @@ class MultiRegionIAM(MultiRegionClient):
         """
         return self._call("GetAccountPasswordPolicy", {})
 
-    def get_account_summary(self) -> TargetResults[GetAccountSummaryResponseTypeDef]:
+    def get_account_summary(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSummaryResponseTypeDef]:
         """Retrieves information about IAM entity usage and IAM quotas in the Amazon
         Web Services account.
 
@@ -995,8 +729,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetAccountSummary", {})
 
     def get_context_keys_for_custom_policy(
-        self, **kwargs: Unpack[GetContextKeysForCustomPolicyRequestTypeDef]
-    ) -> TargetResults[GetContextKeysForPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContextKeysForCustomPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContextKeysForPolicyResponseTypeDef]:
         """Gets a list of all of the context keys referenced in the input policies.
         The policies are supplied as a list of one or more strings. To get the
         context keys from policies associated with an IAM user, group, or role,
@@ -1007,8 +741,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetContextKeysForCustomPolicy", kwargs)
 
     def get_context_keys_for_principal_policy(
-        self, **kwargs: Unpack[GetContextKeysForPrincipalPolicyRequestTypeDef]
-    ) -> TargetResults[GetContextKeysForPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContextKeysForPrincipalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContextKeysForPolicyResponseTypeDef]:
         """Gets a list of all of the context keys referenced in all the IAM policies
         that are attached to the specified IAM entity. The entity can be an IAM
         user, group, or role. If you specify a user, then the request also
@@ -1021,7 +755,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_credential_report(
         self,
-    ) -> TargetResults[GetCredentialReportResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetCredentialReportResponseTypeDef]:
         """Retrieves a credential report for the Amazon Web Services account. For
         more information about the credential report, see Getting credential
         reports in the IAM User Guide.
@@ -1031,8 +765,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetCredentialReport", {})
 
     def get_delegation_request(
-        self, **kwargs: Unpack[GetDelegationRequestRequestTypeDef]
-    ) -> TargetResults[GetDelegationRequestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDelegationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDelegationRequestResponseTypeDef]:
         """Retrieves information about a specific delegation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetDelegationRequest
@@ -1040,8 +774,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetDelegationRequest", kwargs)
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> TargetResults[GetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupResponseTypeDef]:
         """Returns a list of IAM users that are in the specified IAM group. You can
         paginate the results using the MaxItems and Marker parameters.
 
@@ -1050,8 +784,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def get_group_policy(
-        self, **kwargs: Unpack[GetGroupPolicyRequestTypeDef]
-    ) -> TargetResults[GetGroupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupPolicyResponseTypeDef]:
         """Retrieves the specified inline policy document that is embedded in the
         specified IAM group.
 
@@ -1060,8 +794,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetGroupPolicy", kwargs)
 
     def get_human_readable_summary(
-        self, **kwargs: Unpack[GetHumanReadableSummaryRequestTypeDef]
-    ) -> TargetResults[GetHumanReadableSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHumanReadableSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHumanReadableSummaryResponseTypeDef]:
         """Retrieves a human readable summary for a given entity. At this time, the
         only supported entity type is delegation-request
 
@@ -1070,8 +804,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetHumanReadableSummary", kwargs)
 
     def get_instance_profile(
-        self, **kwargs: Unpack[GetInstanceProfileRequestTypeDef]
-    ) -> TargetResults[GetInstanceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceProfileResponseTypeDef]:
         """Retrieves information about the specified instance profile, including the
         instance profile's path, GUID, ARN, and role. For more information about
         instance profiles, see Using instance profiles in the IAM User Guide.
@@ -1081,8 +815,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetInstanceProfile", kwargs)
 
     def get_login_profile(
-        self, **kwargs: Unpack[GetLoginProfileRequestTypeDef]
-    ) -> TargetResults[GetLoginProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoginProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoginProfileResponseTypeDef]:
         """Retrieves the user name for the specified IAM user. A login profile is
         created when you create a password for the user to access the Amazon Web
         Services Management Console. If the user does not exist or does not have a
@@ -1093,8 +827,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetLoginProfile", kwargs)
 
     def get_mfa_device(
-        self, **kwargs: Unpack[GetMFADeviceRequestTypeDef]
-    ) -> TargetResults[GetMFADeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMFADeviceResponseTypeDef]:
         """Retrieves information about an MFA device for a specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetMFADevice
@@ -1102,8 +836,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetMFADevice", kwargs)
 
     def get_open_id_connect_provider(
-        self, **kwargs: Unpack[GetOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[GetOpenIDConnectProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpenIDConnectProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpenIDConnectProviderResponseTypeDef]:
         """Returns information about the specified OpenID Connect (OIDC) provider
         resource object in IAM.
 
@@ -1112,8 +846,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetOpenIDConnectProvider", kwargs)
 
     def get_organizations_access_report(
-        self, **kwargs: Unpack[GetOrganizationsAccessReportRequestTypeDef]
-    ) -> TargetResults[GetOrganizationsAccessReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOrganizationsAccessReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOrganizationsAccessReportResponseTypeDef]:
         """Retrieves the service last accessed data report for Organizations that was
         previously generated using the GenerateOrganizationsAccessReport
         operation. This operation retrieves the status of your report job and the
@@ -1125,7 +859,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_outbound_web_identity_federation_info(
         self,
-    ) -> TargetResults[GetOutboundWebIdentityFederationInfoResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetOutboundWebIdentityFederationInfoResponseTypeDef]:
         """Retrieves the configuration information for the outbound identity
         federation feature in your Amazon Web Services account. The response
         includes the unique issuer URL for your Amazon Web Services account and
@@ -1138,8 +872,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetOutboundWebIdentityFederationInfo", {})
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Retrieves information about the specified managed policy, including the
         policy's default version and the total number of IAM users, groups, and
         roles to which the policy is attached. To retrieve the list of the
@@ -1153,8 +887,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_policy_version(
-        self, **kwargs: Unpack[GetPolicyVersionRequestTypeDef]
-    ) -> TargetResults[GetPolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyVersionResponseTypeDef]:
         """Retrieves information about the specified version of the specified managed
         policy, including the policy document.
 
@@ -1163,8 +897,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetPolicyVersion", kwargs)
 
     def get_role(
-        self, **kwargs: Unpack[GetRoleRequestTypeDef]
-    ) -> TargetResults[GetRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoleResponseTypeDef]:
         """Retrieves information about the specified role, including the role's path,
         GUID, ARN, and the role's trust policy that grants permission to assume
         the role. For more information about roles, see IAM roles in the IAM User
@@ -1175,8 +909,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetRole", kwargs)
 
     def get_role_policy(
-        self, **kwargs: Unpack[GetRolePolicyRequestTypeDef]
-    ) -> TargetResults[GetRolePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRolePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRolePolicyResponseTypeDef]:
         """Retrieves the specified inline policy document that is embedded with the
         specified IAM role.
 
@@ -1185,8 +919,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetRolePolicy", kwargs)
 
     def get_saml_provider(
-        self, **kwargs: Unpack[GetSAMLProviderRequestTypeDef]
-    ) -> TargetResults[GetSAMLProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSAMLProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSAMLProviderResponseTypeDef]:
         """Returns the SAML provider metadocument that was uploaded when the IAM SAML
         provider resource object was created or updated.
 
@@ -1195,8 +929,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetSAMLProvider", kwargs)
 
     def get_server_certificate(
-        self, **kwargs: Unpack[GetServerCertificateRequestTypeDef]
-    ) -> TargetResults[GetServerCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServerCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServerCertificateResponseTypeDef]:
         """Retrieves information about the specified server certificate stored in
         IAM.
 
@@ -1205,8 +939,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetServerCertificate", kwargs)
 
     def get_service_last_accessed_details(
-        self, **kwargs: Unpack[GetServiceLastAccessedDetailsRequestTypeDef]
-    ) -> TargetResults[GetServiceLastAccessedDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceLastAccessedDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceLastAccessedDetailsResponseTypeDef]:
         """Retrieves a service last accessed report that was created using the
         GenerateServiceLastAccessedDetails operation. You can use the JobId
         parameter in GetServiceLastAccessedDetails to retrieve the status of your
@@ -1219,8 +953,13 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetServiceLastAccessedDetails", kwargs)
 
     def get_service_last_accessed_details_with_entities(
-        self, **kwargs: Unpack[GetServiceLastAccessedDetailsWithEntitiesRequestTypeDef]
-    ) -> TargetResults[GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetServiceLastAccessedDetailsWithEntitiesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef
+    ]:
         """After you generate a group or policy report using the
         GenerateServiceLastAccessedDetails operation, you can use the JobId
         parameter in GetServiceLastAccessedDetailsWithEntities. This operation
@@ -1232,8 +971,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetServiceLastAccessedDetailsWithEntities", kwargs)
 
     def get_service_linked_role_deletion_status(
-        self, **kwargs: Unpack[GetServiceLinkedRoleDeletionStatusRequestTypeDef]
-    ) -> TargetResults[GetServiceLinkedRoleDeletionStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetServiceLinkedRoleDeletionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetServiceLinkedRoleDeletionStatusResponseTypeDef]:
         """Retrieves the status of your service-linked role deletion. After you use
         DeleteServiceLinkedRole to submit a service-linked role for deletion, you
         can use the DeletionTaskId parameter in GetServiceLinkedRoleDeletionStatus
@@ -1246,8 +986,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetServiceLinkedRoleDeletionStatus", kwargs)
 
     def get_ssh_public_key(
-        self, **kwargs: Unpack[GetSSHPublicKeyRequestTypeDef]
-    ) -> TargetResults[GetSSHPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSSHPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSSHPublicKeyResponseTypeDef]:
         """Retrieves the specified SSH public key, including metadata about the key.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetSSHPublicKey
@@ -1255,8 +995,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetSSHPublicKey", kwargs)
 
     def get_user(
-        self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> TargetResults[GetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserResponseTypeDef]:
         """Retrieves information about the specified IAM user, including the user's
         creation date, path, unique ID, and ARN.
 
@@ -1265,8 +1005,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetUser", kwargs)
 
     def get_user_policy(
-        self, **kwargs: Unpack[GetUserPolicyRequestTypeDef]
-    ) -> TargetResults[GetUserPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserPolicyResponseTypeDef]:
         """Retrieves the specified inline policy document that is embedded in the
         specified IAM user.
 
@@ -1275,8 +1015,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("GetUserPolicy", kwargs)
 
     def list_access_keys(
-        self, **kwargs: Unpack[ListAccessKeysRequestTypeDef]
-    ) -> TargetResults[ListAccessKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessKeysResponseTypeDef]:
         """Returns information about the access key IDs associated with the specified
         IAM user. If there is none, the operation returns an empty list.
 
@@ -1285,8 +1025,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListAccessKeys", kwargs)
 
     def list_account_aliases(
-        self, **kwargs: Unpack[ListAccountAliasesRequestTypeDef]
-    ) -> TargetResults[ListAccountAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountAliasesResponseTypeDef]:
         """Lists the account alias associated with the Amazon Web Services account
         (Note: you can have only one). For information about using an Amazon Web
         Services account alias, see Creating, deleting, and listing an Amazon Web
@@ -1297,8 +1037,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListAccountAliases", kwargs)
 
     def list_attached_group_policies(
-        self, **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAttachedGroupPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedGroupPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedGroupPoliciesResponseTypeDef]:
         """Lists all managed policies that are attached to the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedGroupPolicies
@@ -1306,8 +1046,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListAttachedGroupPolicies", kwargs)
 
     def list_attached_role_policies(
-        self, **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef]
-    ) -> TargetResults[ListAttachedRolePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedRolePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedRolePoliciesResponseTypeDef]:
         """Lists all managed policies that are attached to the specified IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedRolePolicies
@@ -1315,8 +1055,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListAttachedRolePolicies", kwargs)
 
     def list_attached_user_policies(
-        self, **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAttachedUserPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedUserPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedUserPoliciesResponseTypeDef]:
         """Lists all managed policies that are attached to the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedUserPolicies
@@ -1324,8 +1064,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListAttachedUserPolicies", kwargs)
 
     def list_delegation_requests(
-        self, **kwargs: Unpack[ListDelegationRequestsRequestTypeDef]
-    ) -> TargetResults[ListDelegationRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDelegationRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDelegationRequestsResponseTypeDef]:
         """Lists delegation requests based on the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListDelegationRequests
@@ -1333,8 +1073,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListDelegationRequests", kwargs)
 
     def list_entities_for_policy(
-        self, **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef]
-    ) -> TargetResults[ListEntitiesForPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitiesForPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitiesForPolicyResponseTypeDef]:
         """Lists all IAM users, groups, and roles that the specified managed policy
         is attached to.
 
@@ -1343,8 +1083,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListEntitiesForPolicy", kwargs)
 
     def list_group_policies(
-        self, **kwargs: Unpack[ListGroupPoliciesRequestTypeDef]
-    ) -> TargetResults[ListGroupPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupPoliciesResponseTypeDef]:
         """Lists the names of the inline policies that are embedded in the specified
         IAM group.
 
@@ -1353,8 +1093,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListGroupPolicies", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Lists the IAM groups that have the specified path prefix.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroups
@@ -1362,8 +1102,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_groups_for_user(
-        self, **kwargs: Unpack[ListGroupsForUserRequestTypeDef]
-    ) -> TargetResults[ListGroupsForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsForUserResponseTypeDef]:
         """Lists the IAM groups that the specified IAM user belongs to.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroupsForUser
@@ -1371,8 +1111,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListGroupsForUser", kwargs)
 
     def list_instance_profile_tags(
-        self, **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef]
-    ) -> TargetResults[ListInstanceProfileTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceProfileTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceProfileTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM instance profile.
         The returned list of tags is sorted by tag key. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
@@ -1382,8 +1122,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListInstanceProfileTags", kwargs)
 
     def list_instance_profiles(
-        self, **kwargs: Unpack[ListInstanceProfilesRequestTypeDef]
-    ) -> TargetResults[ListInstanceProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceProfilesResponseTypeDef]:
         """Lists the instance profiles that have the specified path prefix. If there
         are none, the operation returns an empty list. For more information about
         instance profiles, see Using instance profiles in the IAM User Guide.
@@ -1393,8 +1133,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListInstanceProfiles", kwargs)
 
     def list_instance_profiles_for_role(
-        self, **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef]
-    ) -> TargetResults[ListInstanceProfilesForRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceProfilesForRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceProfilesForRoleResponseTypeDef]:
         """Lists the instance profiles that have the specified associated IAM role.
         If there are none, the operation returns an empty list. For more
         information about instance profiles, go to Using instance profiles in the
@@ -1405,8 +1145,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListInstanceProfilesForRole", kwargs)
 
     def list_mfa_device_tags(
-        self, **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef]
-    ) -> TargetResults[ListMFADeviceTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMFADeviceTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMFADeviceTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM virtual multi-factor
         authentication (MFA) device. The returned list of tags is sorted by tag
         key. For more information about tagging, see Tagging IAM resources in the
@@ -1417,8 +1157,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListMFADeviceTags", kwargs)
 
     def list_mfa_devices(
-        self, **kwargs: Unpack[ListMFADevicesRequestTypeDef]
-    ) -> TargetResults[ListMFADevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMFADevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMFADevicesResponseTypeDef]:
         """Lists the MFA devices for an IAM user. If the request includes a IAM user
         name, then this operation lists all the MFA devices associated with the
         specified user. If you do not specify a user name, IAM determines the user
@@ -1430,8 +1170,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListMFADevices", kwargs)
 
     def list_open_id_connect_provider_tags(
-        self, **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef]
-    ) -> TargetResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpenIDConnectProviderTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpenIDConnectProviderTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified OpenID Connect
         (OIDC)-compatible identity provider. The returned list of tags is sorted
         by tag key. For more information, see About web identity federation.
@@ -1442,7 +1182,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_open_id_connect_providers(
         self,
-    ) -> TargetResults[ListOpenIDConnectProvidersResponseTypeDef]:
+    ) -> TargetResults[type_defs.ListOpenIDConnectProvidersResponseTypeDef]:
         """Lists information about the IAM OpenID Connect (OIDC) provider resource
         objects defined in the Amazon Web Services account.
 
@@ -1452,7 +1192,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_organizations_features(
         self,
-    ) -> TargetResults[ListOrganizationsFeaturesResponseTypeDef]:
+    ) -> TargetResults[type_defs.ListOrganizationsFeaturesResponseTypeDef]:
         """Lists the centralized root access features enabled for your organization.
         For more information, see Centrally manage root access for member
         accounts.
@@ -1462,8 +1202,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListOrganizationsFeatures", {})
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Lists all the managed policies that are available in your Amazon Web
         Services account, including your own customer-defined managed policies and
         all Amazon Web Services managed policies.
@@ -1473,8 +1213,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListPolicies", kwargs)
 
     def list_policies_granting_service_access(
-        self, **kwargs: Unpack[ListPoliciesGrantingServiceAccessRequestTypeDef]
-    ) -> TargetResults[ListPoliciesGrantingServiceAccessResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListPoliciesGrantingServiceAccessRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesGrantingServiceAccessResponseTypeDef]:
         """Retrieves a list of policies that the IAM identity (user, group, or role)
         can use to access each specified service.
 
@@ -1483,8 +1224,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListPoliciesGrantingServiceAccess", kwargs)
 
     def list_policy_tags(
-        self, **kwargs: Unpack[ListPolicyTagsRequestTypeDef]
-    ) -> TargetResults[ListPolicyTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM customer managed
         policy. The returned list of tags is sorted by tag key. For more
         information about tagging, see Tagging IAM resources in the IAM User
@@ -1495,8 +1236,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListPolicyTags", kwargs)
 
     def list_policy_versions(
-        self, **kwargs: Unpack[ListPolicyVersionsRequestTypeDef]
-    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyVersionsResponseTypeDef]:
         """Lists information about the versions of the specified managed policy,
         including the version that is currently set as the policy's default
         version.
@@ -1506,8 +1247,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListPolicyVersions", kwargs)
 
     def list_role_policies(
-        self, **kwargs: Unpack[ListRolePoliciesRequestTypeDef]
-    ) -> TargetResults[ListRolePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRolePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRolePoliciesResponseTypeDef]:
         """Lists the names of the inline policies that are embedded in the specified
         IAM role.
 
@@ -1516,8 +1257,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListRolePolicies", kwargs)
 
     def list_role_tags(
-        self, **kwargs: Unpack[ListRoleTagsRequestTypeDef]
-    ) -> TargetResults[ListRoleTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoleTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoleTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified role. The returned list
         of tags is sorted by tag key. For more information about tagging, see
         Tagging IAM resources in the IAM User Guide.
@@ -1527,8 +1268,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListRoleTags", kwargs)
 
     def list_roles(
-        self, **kwargs: Unpack[ListRolesRequestTypeDef]
-    ) -> TargetResults[ListRolesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRolesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRolesResponseTypeDef]:
         """Lists the IAM roles that have the specified path prefix. If there are
         none, the operation returns an empty list. For more information about
         roles, see IAM roles in the IAM User Guide.
@@ -1538,8 +1279,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListRoles", kwargs)
 
     def list_saml_provider_tags(
-        self, **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef]
-    ) -> TargetResults[ListSAMLProviderTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSAMLProviderTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSAMLProviderTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified Security Assertion
         Markup Language (SAML) identity provider. The returned list of tags is
         sorted by tag key. For more information, see About SAML 2.0-based
@@ -1549,7 +1290,9 @@ class MultiRegionIAM(MultiRegionClient):
         """
         return self._call("ListSAMLProviderTags", kwargs)
 
-    def list_saml_providers(self) -> TargetResults[ListSAMLProvidersResponseTypeDef]:
+    def list_saml_providers(
+        self,
+    ) -> TargetResults[type_defs.ListSAMLProvidersResponseTypeDef]:
         """Lists the SAML provider resource objects defined in IAM in the account.
         IAM resource-listing operations return a subset of the available
         attributes for the resource. For example, this operation does not return
@@ -1561,8 +1304,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListSAMLProviders", {})
 
     def list_server_certificate_tags(
-        self, **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef]
-    ) -> TargetResults[ListServerCertificateTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServerCertificateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServerCertificateTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM server certificate.
         The returned list of tags is sorted by tag key. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
@@ -1572,8 +1315,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListServerCertificateTags", kwargs)
 
     def list_server_certificates(
-        self, **kwargs: Unpack[ListServerCertificatesRequestTypeDef]
-    ) -> TargetResults[ListServerCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServerCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServerCertificatesResponseTypeDef]:
         """Lists the server certificates stored in IAM that have the specified path
         prefix. If none exist, the operation returns an empty list.
 
@@ -1582,8 +1325,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListServerCertificates", kwargs)
 
     def list_service_specific_credentials(
-        self, **kwargs: Unpack[ListServiceSpecificCredentialsRequestTypeDef]
-    ) -> TargetResults[ListServiceSpecificCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceSpecificCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceSpecificCredentialsResponseTypeDef]:
         """Returns information about the service-specific credentials associated with
         the specified IAM user. If none exists, the operation returns an empty
         list. The service-specific credentials returned by this operation are used
@@ -1597,8 +1340,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListServiceSpecificCredentials", kwargs)
 
     def list_signing_certificates(
-        self, **kwargs: Unpack[ListSigningCertificatesRequestTypeDef]
-    ) -> TargetResults[ListSigningCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSigningCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSigningCertificatesResponseTypeDef]:
         """Returns information about the signing certificates associated with the
         specified IAM user. If none exists, the operation returns an empty list.
 
@@ -1607,8 +1350,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListSigningCertificates", kwargs)
 
     def list_ssh_public_keys(
-        self, **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef]
-    ) -> TargetResults[ListSSHPublicKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSSHPublicKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSSHPublicKeysResponseTypeDef]:
         """Returns information about the SSH public keys associated with the
         specified IAM user. If none exists, the operation returns an empty list.
 
@@ -1617,8 +1360,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListSSHPublicKeys", kwargs)
 
     def list_user_policies(
-        self, **kwargs: Unpack[ListUserPoliciesRequestTypeDef]
-    ) -> TargetResults[ListUserPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserPoliciesResponseTypeDef]:
         """Lists the names of the inline policies embedded in the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUserPolicies
@@ -1626,8 +1369,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListUserPolicies", kwargs)
 
     def list_user_tags(
-        self, **kwargs: Unpack[ListUserTagsRequestTypeDef]
-    ) -> TargetResults[ListUserTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM user. The returned
         list of tags is sorted by tag key. For more information about tagging, see
         Tagging IAM resources in the IAM User Guide.
@@ -1637,8 +1380,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListUserTags", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Lists the IAM users that have the specified path prefix. If no path prefix
         is specified, the operation returns all users in the Amazon Web Services
         account. If there are none, the operation returns an empty list.
@@ -1648,8 +1391,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def list_virtual_mfa_devices(
-        self, **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef]
-    ) -> TargetResults[ListVirtualMFADevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVirtualMFADevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualMFADevicesResponseTypeDef]:
         """Lists the virtual MFA devices defined in the Amazon Web Services account
         by assignment status. If you do not specify an assignment status, the
         operation returns a list of all virtual MFA devices. Assignment status can
@@ -1660,8 +1403,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ListVirtualMFADevices", kwargs)
 
     def put_group_policy(
-        self, **kwargs: Unpack[PutGroupPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is embedded in the
         specified IAM group.
 
@@ -1670,8 +1413,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("PutGroupPolicy", kwargs)
 
     def put_role_permissions_boundary(
-        self, **kwargs: Unpack[PutRolePermissionsBoundaryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRolePermissionsBoundaryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates the policy that is specified as the IAM role's permissions
         boundary. You can use an Amazon Web Services managed policy or a customer
         managed policy to set the boundary for a role. Use the boundary to control
@@ -1684,8 +1427,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("PutRolePermissionsBoundary", kwargs)
 
     def put_role_policy(
-        self, **kwargs: Unpack[PutRolePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRolePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is embedded in the
         specified IAM role.
 
@@ -1694,8 +1437,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("PutRolePolicy", kwargs)
 
     def put_user_permissions_boundary(
-        self, **kwargs: Unpack[PutUserPermissionsBoundaryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutUserPermissionsBoundaryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates the policy that is specified as the IAM user's permissions
         boundary. You can use an Amazon Web Services managed policy or a customer
         managed policy to set the boundary for a user. Use the boundary to control
@@ -1708,8 +1451,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("PutUserPermissionsBoundary", kwargs)
 
     def put_user_policy(
-        self, **kwargs: Unpack[PutUserPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutUserPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is embedded in the
         specified IAM user.
 
@@ -1718,8 +1461,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("PutUserPolicy", kwargs)
 
     def reject_delegation_request(
-        self, **kwargs: Unpack[RejectDelegationRequestRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectDelegationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Rejects a delegation request, denying the requested temporary access.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/RejectDelegationRequest
@@ -1727,8 +1470,11 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("RejectDelegationRequest", kwargs)
 
     def remove_client_id_from_open_id_connect_provider(
-        self, **kwargs: Unpack[RemoveClientIDFromOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RemoveClientIDFromOpenIDConnectProviderRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified client ID (also known as audience) from the list of
         client IDs registered for the specified IAM OpenID Connect (OIDC) provider
         resource object.
@@ -1738,8 +1484,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("RemoveClientIDFromOpenIDConnectProvider", kwargs)
 
     def remove_role_from_instance_profile(
-        self, **kwargs: Unpack[RemoveRoleFromInstanceProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRoleFromInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified IAM role from the specified Amazon EC2 instance
         profile.
 
@@ -1748,8 +1494,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("RemoveRoleFromInstanceProfile", kwargs)
 
     def remove_user_from_group(
-        self, **kwargs: Unpack[RemoveUserFromGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveUserFromGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified user from the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/RemoveUserFromGroup
@@ -1757,8 +1503,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("RemoveUserFromGroup", kwargs)
 
     def reset_service_specific_credential(
-        self, **kwargs: Unpack[ResetServiceSpecificCredentialRequestTypeDef]
-    ) -> TargetResults[ResetServiceSpecificCredentialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetServiceSpecificCredentialRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetServiceSpecificCredentialResponseTypeDef]:
         """Resets the password for a service-specific credential. The new password is
         Amazon Web Services generated and cryptographically strong. It cannot be
         configured by the user. Resetting the password immediately invalidates the
@@ -1769,8 +1515,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ResetServiceSpecificCredential", kwargs)
 
     def resync_mfa_device(
-        self, **kwargs: Unpack[ResyncMFADeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResyncMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Synchronizes the specified MFA device with its IAM resource object on the
         Amazon Web Services servers.
 
@@ -1779,8 +1525,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("ResyncMFADevice", kwargs)
 
     def send_delegation_token(
-        self, **kwargs: Unpack[SendDelegationTokenRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendDelegationTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sends the exchange token for an accepted delegation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/SendDelegationToken
@@ -1788,8 +1534,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("SendDelegationToken", kwargs)
 
     def set_default_policy_version(
-        self, **kwargs: Unpack[SetDefaultPolicyVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the specified version of the specified policy as the policy's default
         (operative) version.
 
@@ -1798,8 +1544,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("SetDefaultPolicyVersion", kwargs)
 
     def set_security_token_service_preferences(
-        self, **kwargs: Unpack[SetSecurityTokenServicePreferencesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetSecurityTokenServicePreferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the specified version of the global endpoint token as the token
         version used for the Amazon Web Services account.
 
@@ -1808,8 +1555,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("SetSecurityTokenServicePreferences", kwargs)
 
     def simulate_custom_policy(
-        self, **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef]
-    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SimulateCustomPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.SimulatePolicyResponseTypeDef]:
         """Simulate how a set of IAM policies and optionally a resource-based policy
         works with a list of API operations and Amazon Web Services resources to
         determine the policies' effective permissions. The policies are provided
@@ -1820,8 +1567,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("SimulateCustomPolicy", kwargs)
 
     def simulate_principal_policy(
-        self, **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef]
-    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SimulatePrincipalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.SimulatePolicyResponseTypeDef]:
         """Simulate how a set of IAM policies attached to an IAM entity works with a
         list of API operations and Amazon Web Services resources to determine the
         policies' effective permissions. The entity can be an IAM user, group, or
@@ -1834,8 +1581,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("SimulatePrincipalPolicy", kwargs)
 
     def tag_instance_profile(
-        self, **kwargs: Unpack[TagInstanceProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM instance profile. If a tag with the same
         key name already exists, then that tag is overwritten with the new value.
 
@@ -1844,8 +1591,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagInstanceProfile", kwargs)
 
     def tag_mfa_device(
-        self, **kwargs: Unpack[TagMFADeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM virtual multi-factor authentication (MFA)
         device. If a tag with the same key name already exists, then that tag is
         overwritten with the new value.
@@ -1855,8 +1602,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagMFADevice", kwargs)
 
     def tag_open_id_connect_provider(
-        self, **kwargs: Unpack[TagOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagOpenIDConnectProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an OpenID Connect (OIDC)-compatible identity
         provider. For more information about these providers, see About web
         identity federation. If a tag with the same key name already exists, then
@@ -1867,8 +1614,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagOpenIDConnectProvider", kwargs)
 
     def tag_policy(
-        self, **kwargs: Unpack[TagPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM customer managed policy. If a tag with the
         same key name already exists, then that tag is overwritten with the new
         value.
@@ -1878,8 +1625,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagPolicy", kwargs)
 
     def tag_role(
-        self, **kwargs: Unpack[TagRoleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM role. The role can be a regular role or a
         service-linked role. If a tag with the same key name already exists, then
         that tag is overwritten with the new value.
@@ -1889,8 +1636,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagRole", kwargs)
 
     def tag_saml_provider(
-        self, **kwargs: Unpack[TagSAMLProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagSAMLProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to a Security Assertion Markup Language (SAML)
         identity provider. For more information about these providers, see About
         SAML 2.0-based federation . If a tag with the same key name already
@@ -1901,8 +1648,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagSAMLProvider", kwargs)
 
     def tag_server_certificate(
-        self, **kwargs: Unpack[TagServerCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagServerCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM server certificate. If a tag with the same
         key name already exists, then that tag is overwritten with the new value.
 
@@ -1911,8 +1658,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagServerCertificate", kwargs)
 
     def tag_user(
-        self, **kwargs: Unpack[TagUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM user. If a tag with the same key name
         already exists, then that tag is overwritten with the new value.
 
@@ -1921,8 +1668,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("TagUser", kwargs)
 
     def untag_instance_profile(
-        self, **kwargs: Unpack[UntagInstanceProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagInstanceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the IAM instance profile. For more
         information about tagging, see Tagging IAM resources in the IAM User
         Guide.
@@ -1932,8 +1679,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagInstanceProfile", kwargs)
 
     def untag_mfa_device(
-        self, **kwargs: Unpack[UntagMFADeviceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagMFADeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the IAM virtual multi-factor
         authentication (MFA) device. For more information about tagging, see
         Tagging IAM resources in the IAM User Guide.
@@ -1943,8 +1690,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagMFADevice", kwargs)
 
     def untag_open_id_connect_provider(
-        self, **kwargs: Unpack[UntagOpenIDConnectProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagOpenIDConnectProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified OpenID Connect
         (OIDC)-compatible identity provider in IAM. For more information about
         OIDC providers, see About web identity federation. For more information
@@ -1955,8 +1702,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagOpenIDConnectProvider", kwargs)
 
     def untag_policy(
-        self, **kwargs: Unpack[UntagPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the customer managed policy. For more
         information about tagging, see Tagging IAM resources in the IAM User
         Guide.
@@ -1966,8 +1713,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagPolicy", kwargs)
 
     def untag_role(
-        self, **kwargs: Unpack[UntagRoleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the role. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
 
@@ -1976,8 +1723,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagRole", kwargs)
 
     def untag_saml_provider(
-        self, **kwargs: Unpack[UntagSAMLProviderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagSAMLProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified Security Assertion Markup
         Language (SAML) identity provider in IAM. For more information about these
         providers, see About web identity federation. For more information about
@@ -1988,8 +1735,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagSAMLProvider", kwargs)
 
     def untag_server_certificate(
-        self, **kwargs: Unpack[UntagServerCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagServerCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the IAM server certificate. For more
         information about tagging, see Tagging IAM resources in the IAM User
         Guide.
@@ -1999,8 +1746,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagServerCertificate", kwargs)
 
     def untag_user(
-        self, **kwargs: Unpack[UntagUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the user. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
 
@@ -2009,8 +1756,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UntagUser", kwargs)
 
     def update_access_key(
-        self, **kwargs: Unpack[UpdateAccessKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the status of the specified access key from Active to Inactive, or
         vice versa. This operation can be used to disable a user's key as part of
         a key rotation workflow.
@@ -2020,8 +1767,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateAccessKey", kwargs)
 
     def update_account_password_policy(
-        self, **kwargs: Unpack[UpdateAccountPasswordPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountPasswordPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the password policy settings for the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateAccountPasswordPolicy
@@ -2029,8 +1776,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateAccountPasswordPolicy", kwargs)
 
     def update_assume_role_policy(
-        self, **kwargs: Unpack[UpdateAssumeRolePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssumeRolePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the policy that grants an IAM entity permission to assume a role.
         This is typically referred to as the "role trust policy". For more
         information about roles, see Using roles to delegate permissions and
@@ -2041,8 +1788,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateAssumeRolePolicy", kwargs)
 
     def update_delegation_request(
-        self, **kwargs: Unpack[UpdateDelegationRequestRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDelegationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an existing delegation request with additional information. When
         the delegation request is updated, it reaches the PENDING_APPROVAL state.
 
@@ -2051,8 +1798,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateDelegationRequest", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name and/or the path of the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateGroup
@@ -2060,8 +1807,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_login_profile(
-        self, **kwargs: Unpack[UpdateLoginProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLoginProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the password for the specified IAM user. You can use the CLI, the
         Amazon Web Services API, or the Users page in the IAM console to change
         the password for any IAM user. Use ChangePassword to change your own
@@ -2073,8 +1820,9 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateLoginProfile", kwargs)
 
     def update_open_id_connect_provider_thumbprint(
-        self, **kwargs: Unpack[UpdateOpenIDConnectProviderThumbprintRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateOpenIDConnectProviderThumbprintRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Replaces the existing list of server certificate thumbprints associated
         with an OpenID Connect (OIDC) provider resource object with a new list of
         thumbprints.
@@ -2084,8 +1832,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateOpenIDConnectProviderThumbprint", kwargs)
 
     def update_role(
-        self, **kwargs: Unpack[UpdateRoleRequestTypeDef]
-    ) -> TargetResults[UpdateRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoleResponseTypeDef]:
         """Updates the description or maximum session duration setting of a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateRole
@@ -2093,8 +1841,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateRole", kwargs)
 
     def update_role_description(
-        self, **kwargs: Unpack[UpdateRoleDescriptionRequestTypeDef]
-    ) -> TargetResults[UpdateRoleDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoleDescriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoleDescriptionResponseTypeDef]:
         """Use UpdateRole instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateRoleDescription
@@ -2102,8 +1850,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateRoleDescription", kwargs)
 
     def update_saml_provider(
-        self, **kwargs: Unpack[UpdateSAMLProviderRequestTypeDef]
-    ) -> TargetResults[UpdateSAMLProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSAMLProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSAMLProviderResponseTypeDef]:
         """Updates the metadata document, SAML encryption settings, and private keys
         for an existing SAML provider. To rotate private keys, add your new
         private key and then remove the old key in a separate request.
@@ -2113,8 +1861,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateSAMLProvider", kwargs)
 
     def update_server_certificate(
-        self, **kwargs: Unpack[UpdateServerCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServerCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name and/or the path of the specified server certificate
         stored in IAM.
 
@@ -2123,8 +1871,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateServerCertificate", kwargs)
 
     def update_service_specific_credential(
-        self, **kwargs: Unpack[UpdateServiceSpecificCredentialRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSpecificCredentialRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the status of a service-specific credential to Active or Inactive.
         Service-specific credentials that are inactive cannot be used for
         authentication to the service. This operation can be used to disable a
@@ -2136,8 +1884,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateServiceSpecificCredential", kwargs)
 
     def update_signing_certificate(
-        self, **kwargs: Unpack[UpdateSigningCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSigningCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the status of the specified user signing certificate from active
         to disabled, or vice versa. This operation can be used to disable an IAM
         user's signing certificate as part of a certificate rotation work flow.
@@ -2147,8 +1895,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateSigningCertificate", kwargs)
 
     def update_ssh_public_key(
-        self, **kwargs: Unpack[UpdateSSHPublicKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSSHPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the status of an IAM user's SSH public key to active or inactive. SSH
         public keys that are inactive cannot be used for authentication. This
         operation can be used to disable a user's SSH public key as part of a key
@@ -2159,8 +1907,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateSSHPublicKey", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the name and/or the path of the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateUser
@@ -2168,8 +1916,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UpdateUser", kwargs)
 
     def upload_server_certificate(
-        self, **kwargs: Unpack[UploadServerCertificateRequestTypeDef]
-    ) -> TargetResults[UploadServerCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadServerCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadServerCertificateResponseTypeDef]:
         """Uploads a server certificate entity for the Amazon Web Services account.
         The server certificate entity includes a public key certificate, a private
         key, and an optional certificate chain, which should all be PEM-encoded.
@@ -2179,8 +1927,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UploadServerCertificate", kwargs)
 
     def upload_signing_certificate(
-        self, **kwargs: Unpack[UploadSigningCertificateRequestTypeDef]
-    ) -> TargetResults[UploadSigningCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadSigningCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadSigningCertificateResponseTypeDef]:
         """Uploads an X.509 signing certificate and associates it with the specified
         IAM user. Some Amazon Web Services services require you to use
         certificates to validate requests that are signed with a corresponding
@@ -2192,8 +1940,8 @@ class MultiRegionIAM(MultiRegionClient):
         return self._call("UploadSigningCertificate", kwargs)
 
     def upload_ssh_public_key(
-        self, **kwargs: Unpack[UploadSSHPublicKeyRequestTypeDef]
-    ) -> TargetResults[UploadSSHPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadSSHPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadSSHPublicKeyResponseTypeDef]:
         """Uploads an SSH public key and associates it with the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UploadSSHPublicKey
@@ -2206,8 +1954,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef],
-    ) -> TargetResults[GetAccountAuthorizationDetailsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAccountAuthorizationDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAccountAuthorizationDetailsResponseTypeDef]:
         """Every page of GetAccountAuthorizationDetails in every target, merged per
         target (botocore's build_full_result).
 
@@ -2232,8 +1980,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetGroupRequestTypeDef],
-    ) -> TargetResults[GetGroupResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.GetGroupResponseTypeDef]:
         """Every page of GetGroup in every target, merged per target (botocore's
         build_full_result).
 
@@ -2256,8 +2004,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessKeysRequestTypeDef],
-    ) -> TargetResults[ListAccessKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessKeysResponseTypeDef]:
         """Every page of ListAccessKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -2280,8 +2028,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAliasesRequestTypeDef],
-    ) -> TargetResults[ListAccountAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAliasesResponseTypeDef]:
         """Every page of ListAccountAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -2306,8 +2054,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAttachedGroupPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedGroupPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedGroupPoliciesResponseTypeDef]:
         """Every page of ListAttachedGroupPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2329,8 +2077,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef],
-    ) -> TargetResults[ListAttachedRolePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedRolePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedRolePoliciesResponseTypeDef]:
         """Every page of ListAttachedRolePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2352,8 +2100,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAttachedUserPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedUserPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedUserPoliciesResponseTypeDef]:
         """Every page of ListAttachedUserPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2375,8 +2123,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef],
-    ) -> TargetResults[ListEntitiesForPolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesForPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntitiesForPolicyResponseTypeDef]:
         """Every page of ListEntitiesForPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -2399,8 +2147,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupPoliciesRequestTypeDef],
-    ) -> TargetResults[ListGroupPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupPoliciesResponseTypeDef]:
         """Every page of ListGroupPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2423,8 +2171,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -2446,8 +2194,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsForUserRequestTypeDef],
-    ) -> TargetResults[ListGroupsForUserResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsForUserRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsForUserResponseTypeDef]:
         """Every page of ListGroupsForUser in every target, merged per target
         (botocore's build_full_result).
 
@@ -2469,8 +2217,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef],
-    ) -> TargetResults[ListInstanceProfileTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfileTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceProfileTagsResponseTypeDef]:
         """Every page of ListInstanceProfileTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2494,8 +2242,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
-    ) -> TargetResults[ListInstanceProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceProfilesResponseTypeDef]:
         """Every page of ListInstanceProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2519,8 +2267,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef],
-    ) -> TargetResults[ListInstanceProfilesForRoleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfilesForRoleRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceProfilesForRoleResponseTypeDef]:
         """Every page of ListInstanceProfilesForRole in every target, merged per
         target (botocore's build_full_result).
 
@@ -2545,8 +2293,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef],
-    ) -> TargetResults[ListMFADeviceTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMFADeviceTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMFADeviceTagsResponseTypeDef]:
         """Every page of ListMFADeviceTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2571,8 +2319,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMFADevicesRequestTypeDef],
-    ) -> TargetResults[ListMFADevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMFADevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMFADevicesResponseTypeDef]:
         """Every page of ListMFADevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -2598,8 +2346,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef],
-    ) -> TargetResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpenIDConnectProviderTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpenIDConnectProviderTagsResponseTypeDef]:
         """Every page of ListOpenIDConnectProviderTags in every target, merged per
         target (botocore's build_full_result).
 
@@ -2623,8 +2371,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -2648,8 +2396,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyTagsRequestTypeDef],
-    ) -> TargetResults[ListPolicyTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyTagsResponseTypeDef]:
         """Every page of ListPolicyTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2674,8 +2422,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
-    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyVersionsResponseTypeDef]:
         """Every page of ListPolicyVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2699,8 +2447,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRolePoliciesRequestTypeDef],
-    ) -> TargetResults[ListRolePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRolePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRolePoliciesResponseTypeDef]:
         """Every page of ListRolePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2723,8 +2471,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoleTagsRequestTypeDef],
-    ) -> TargetResults[ListRoleTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoleTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoleTagsResponseTypeDef]:
         """Every page of ListRoleTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -2748,8 +2496,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRolesRequestTypeDef],
-    ) -> TargetResults[ListRolesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRolesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRolesResponseTypeDef]:
         """Every page of ListRoles in every target, merged per target (botocore's
         build_full_result).
 
@@ -2773,8 +2521,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef],
-    ) -> TargetResults[ListSAMLProviderTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSAMLProviderTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSAMLProviderTagsResponseTypeDef]:
         """Every page of ListSAMLProviderTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2799,8 +2547,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef],
-    ) -> TargetResults[ListServerCertificateTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServerCertificateTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServerCertificateTagsResponseTypeDef]:
         """Every page of ListServerCertificateTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2824,8 +2572,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServerCertificatesRequestTypeDef],
-    ) -> TargetResults[ListServerCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServerCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServerCertificatesResponseTypeDef]:
         """Every page of ListServerCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -2848,8 +2596,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSigningCertificatesRequestTypeDef],
-    ) -> TargetResults[ListSigningCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSigningCertificatesResponseTypeDef]:
         """Every page of ListSigningCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -2872,8 +2620,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef],
-    ) -> TargetResults[ListSSHPublicKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSSHPublicKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSSHPublicKeysResponseTypeDef]:
         """Every page of ListSSHPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -2896,8 +2644,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserPoliciesRequestTypeDef],
-    ) -> TargetResults[ListUserPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserPoliciesResponseTypeDef]:
         """Every page of ListUserPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2919,8 +2667,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserTagsRequestTypeDef],
-    ) -> TargetResults[ListUserTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserTagsResponseTypeDef]:
         """Every page of ListUserTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -2944,8 +2692,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -2969,8 +2717,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef],
-    ) -> TargetResults[ListVirtualMFADevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualMFADevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVirtualMFADevicesResponseTypeDef]:
         """Every page of ListVirtualMFADevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -2995,8 +2743,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef],
-    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SimulateCustomPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.SimulatePolicyResponseTypeDef]:
         """Every page of SimulateCustomPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -3021,8 +2769,8 @@ class MultiRegionIAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef],
-    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SimulatePrincipalPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.SimulatePolicyResponseTypeDef]:
         """Every page of SimulatePrincipalPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -3048,8 +2796,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef],
-    ) -> Items[UserDetailTypeDef]:
+        **kwargs: Unpack[type_defs.GetAccountAuthorizationDetailsRequestTypeDef],
+    ) -> Items[type_defs.UserDetailTypeDef]:
         """Each element of UserDetailList in every page of
         GetAccountAuthorizationDetails, from every target, as its page arrives
         (tagged with its target).
@@ -3068,8 +2816,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetGroupRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.GetGroupRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of GetGroup, from every target, as its
         page arrives (tagged with its target).
 
@@ -3082,8 +2830,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessKeysRequestTypeDef],
-    ) -> Items[AccessKeyMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessKeysRequestTypeDef],
+    ) -> Items[type_defs.AccessKeyMetadataTypeDef]:
         """Each element of AccessKeyMetadata in every page of ListAccessKeys, from
         every target, as its page arrives (tagged with its target).
 
@@ -3098,7 +2846,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAliasesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAccountAliasesRequestTypeDef],
     ) -> Items[str]:
         """Each element of AccountAliases in every page of ListAccountAliases, from
         every target, as its page arrives (tagged with its target).
@@ -3114,8 +2862,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef],
-    ) -> Items[AttachedPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedGroupPoliciesRequestTypeDef],
+    ) -> Items[type_defs.AttachedPolicyTypeDef]:
         """Each element of AttachedPolicies in every page of
         ListAttachedGroupPolicies, from every target, as its page arrives (tagged
         with its target).
@@ -3134,8 +2882,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef],
-    ) -> Items[AttachedPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedRolePoliciesRequestTypeDef],
+    ) -> Items[type_defs.AttachedPolicyTypeDef]:
         """Each element of AttachedPolicies in every page of
         ListAttachedRolePolicies, from every target, as its page arrives (tagged
         with its target).
@@ -3151,8 +2899,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef],
-    ) -> Items[AttachedPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedUserPoliciesRequestTypeDef],
+    ) -> Items[type_defs.AttachedPolicyTypeDef]:
         """Each element of AttachedPolicies in every page of
         ListAttachedUserPolicies, from every target, as its page arrives (tagged
         with its target).
@@ -3168,8 +2916,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef],
-    ) -> Items[PolicyGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesForPolicyRequestTypeDef],
+    ) -> Items[type_defs.PolicyGroupTypeDef]:
         """Each element of PolicyGroups in every page of ListEntitiesForPolicy, from
         every target, as its page arrives (tagged with its target).
 
@@ -3184,7 +2932,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupPoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListGroupPoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of PolicyNames in every page of ListGroupPolicies, from every
         target, as its page arrives (tagged with its target).
@@ -3200,8 +2948,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of Groups in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -3216,8 +2964,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsForUserRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsForUserRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of Groups in every page of ListGroupsForUser, from every
         target, as its page arrives (tagged with its target).
 
@@ -3232,8 +2980,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfileTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListInstanceProfileTags, from every
         target, as its page arrives (tagged with its target).
 
@@ -3248,8 +2996,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
-    ) -> Items[InstanceProfileTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfilesRequestTypeDef],
+    ) -> Items[type_defs.InstanceProfileTypeDef]:
         """Each element of InstanceProfiles in every page of ListInstanceProfiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -3264,8 +3012,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef],
-    ) -> Items[InstanceProfileTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceProfilesForRoleRequestTypeDef],
+    ) -> Items[type_defs.InstanceProfileTypeDef]:
         """Each element of InstanceProfiles in every page of
         ListInstanceProfilesForRole, from every target, as its page arrives
         (tagged with its target).
@@ -3284,8 +3032,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListMFADeviceTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListMFADeviceTags, from every
         target, as its page arrives (tagged with its target).
 
@@ -3300,8 +3048,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMFADevicesRequestTypeDef],
-    ) -> Items[MFADeviceTypeDef]:
+        **kwargs: Unpack[type_defs.ListMFADevicesRequestTypeDef],
+    ) -> Items[type_defs.MFADeviceTypeDef]:
         """Each element of MFADevices in every page of ListMFADevices, from every
         target, as its page arrives (tagged with its target).
 
@@ -3316,8 +3064,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpenIDConnectProviderTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListOpenIDConnectProviderTags, from
         every target, as its page arrives (tagged with its target).
 
@@ -3335,8 +3083,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> Items[PolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicyTypeDef]:
         """Each element of Policies in every page of ListPolicies, from every target,
         as its page arrives (tagged with its target).
 
@@ -3351,8 +3099,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListPolicyTags, from every target,
         as its page arrives (tagged with its target).
 
@@ -3367,8 +3115,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
-    ) -> Items[PolicyVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef],
+    ) -> Items[type_defs.PolicyVersionTypeDef]:
         """Each element of Versions in every page of ListPolicyVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -3383,7 +3131,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRolePoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListRolePoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of PolicyNames in every page of ListRolePolicies, from every
         target, as its page arrives (tagged with its target).
@@ -3399,8 +3147,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoleTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoleTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListRoleTags, from every target, as
         its page arrives (tagged with its target).
 
@@ -3415,8 +3163,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRolesRequestTypeDef],
-    ) -> Items[RoleTypeDef]:
+        **kwargs: Unpack[type_defs.ListRolesRequestTypeDef],
+    ) -> Items[type_defs.RoleTypeDef]:
         """Each element of Roles in every page of ListRoles, from every target, as
         its page arrives (tagged with its target).
 
@@ -3431,8 +3179,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListSAMLProviderTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListSAMLProviderTags, from every
         target, as its page arrives (tagged with its target).
 
@@ -3447,8 +3195,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListServerCertificateTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListServerCertificateTags, from
         every target, as its page arrives (tagged with its target).
 
@@ -3466,8 +3214,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServerCertificatesRequestTypeDef],
-    ) -> Items[ServerCertificateMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListServerCertificatesRequestTypeDef],
+    ) -> Items[type_defs.ServerCertificateMetadataTypeDef]:
         """Each element of ServerCertificateMetadataList in every page of
         ListServerCertificates, from every target, as its page arrives (tagged
         with its target).
@@ -3483,8 +3231,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSigningCertificatesRequestTypeDef],
-    ) -> Items[SigningCertificateTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningCertificatesRequestTypeDef],
+    ) -> Items[type_defs.SigningCertificateTypeDef]:
         """Each element of Certificates in every page of ListSigningCertificates,
         from every target, as its page arrives (tagged with its target).
 
@@ -3499,8 +3247,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef],
-    ) -> Items[SSHPublicKeyMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListSSHPublicKeysRequestTypeDef],
+    ) -> Items[type_defs.SSHPublicKeyMetadataTypeDef]:
         """Each element of SSHPublicKeys in every page of ListSSHPublicKeys, from
         every target, as its page arrives (tagged with its target).
 
@@ -3515,7 +3263,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserPoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListUserPoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of PolicyNames in every page of ListUserPolicies, from every
         target, as its page arrives (tagged with its target).
@@ -3531,8 +3279,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListUserTags, from every target, as
         its page arrives (tagged with its target).
 
@@ -3547,8 +3295,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -3563,8 +3311,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef],
-    ) -> Items[VirtualMFADeviceTypeDef]:
+        **kwargs: Unpack[type_defs.ListVirtualMFADevicesRequestTypeDef],
+    ) -> Items[type_defs.VirtualMFADeviceTypeDef]:
         """Each element of VirtualMFADevices in every page of ListVirtualMFADevices,
         from every target, as its page arrives (tagged with its target).
 
@@ -3579,8 +3327,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef],
-    ) -> Items[EvaluationResultTypeDef]:
+        **kwargs: Unpack[type_defs.SimulateCustomPolicyRequestTypeDef],
+    ) -> Items[type_defs.EvaluationResultTypeDef]:
         """Each element of EvaluationResults in every page of SimulateCustomPolicy,
         from every target, as its page arrives (tagged with its target).
 
@@ -3595,8 +3343,8 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef],
-    ) -> Items[EvaluationResultTypeDef]:
+        **kwargs: Unpack[type_defs.SimulatePrincipalPolicyRequestTypeDef],
+    ) -> Items[type_defs.EvaluationResultTypeDef]:
         """Each element of EvaluationResults in every page of
         SimulatePrincipalPolicy, from every target, as its page arrives (tagged
         with its target).
@@ -3612,7 +3360,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetInstanceProfileRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetInstanceProfileRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InstanceProfileExists.
 
@@ -3631,7 +3379,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPolicyRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until PolicyExists.
 
@@ -3650,7 +3398,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRoleRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRoleRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until RoleExists.
 
@@ -3667,7 +3415,7 @@ class MultiRegionIAM(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetUserRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetUserRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until UserExists.
 

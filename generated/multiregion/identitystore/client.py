@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateGroupMembershipRequestTypeDef,
-        CreateGroupMembershipResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DeleteGroupMembershipRequestTypeDef,
-        DeleteGroupMembershipResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResponseTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DescribeGroupMembershipRequestTypeDef,
-        DescribeGroupMembershipResponseTypeDef,
-        DescribeGroupRequestTypeDef,
-        DescribeGroupResponseTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResponseTypeDef,
-        GetGroupIdRequestTypeDef,
-        GetGroupIdResponseTypeDef,
-        GetGroupMembershipIdRequestTypeDef,
-        GetGroupMembershipIdResponseTypeDef,
-        GetUserIdRequestTypeDef,
-        GetUserIdResponseTypeDef,
-        GroupMembershipTypeDef,
-        GroupTypeDef,
-        IsMemberInGroupsRequestTypeDef,
-        IsMemberInGroupsResponseTypeDef,
-        ListGroupMembershipsForMemberRequestTypeDef,
-        ListGroupMembershipsForMemberResponseTypeDef,
-        ListGroupMembershipsRequestTypeDef,
-        ListGroupMembershipsResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIdentityStore"]
 
@@ -72,8 +30,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Creates a group within the specified identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/CreateGroup
@@ -81,8 +39,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_group_membership(
-        self, **kwargs: Unpack[CreateGroupMembershipRequestTypeDef]
-    ) -> TargetResults[CreateGroupMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupMembershipResponseTypeDef]:
         """Creates a relationship between a member and a group. The following
         identifiers must be specified: GroupId, IdentityStoreId, and MemberId.
 
@@ -91,8 +49,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("CreateGroupMembership", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a user within the specified identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/CreateUser
@@ -100,8 +58,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResponseTypeDef]:
         """Delete a group within an identity store given GroupId.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DeleteGroup
@@ -109,8 +67,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_group_membership(
-        self, **kwargs: Unpack[DeleteGroupMembershipRequestTypeDef]
-    ) -> TargetResults[DeleteGroupMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupMembershipResponseTypeDef]:
         """Delete a membership within a group given MembershipId.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DeleteGroupMembership
@@ -118,8 +76,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("DeleteGroupMembership", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes a user within an identity store given UserId.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DeleteUser
@@ -127,8 +85,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def describe_group(
-        self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> TargetResults[DescribeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupResponseTypeDef]:
         """Retrieves the group metadata and attributes from GroupId in an identity
         store.
 
@@ -137,8 +95,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("DescribeGroup", kwargs)
 
     def describe_group_membership(
-        self, **kwargs: Unpack[DescribeGroupMembershipRequestTypeDef]
-    ) -> TargetResults[DescribeGroupMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupMembershipResponseTypeDef]:
         """Retrieves membership metadata and attributes from MembershipId in an
         identity store.
 
@@ -147,8 +105,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("DescribeGroupMembership", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
         """Retrieves the user metadata and attributes from the UserId in an identity
         store.
 
@@ -157,8 +115,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def get_group_id(
-        self, **kwargs: Unpack[GetGroupIdRequestTypeDef]
-    ) -> TargetResults[GetGroupIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupIdRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupIdResponseTypeDef]:
         """Retrieves GroupId in an identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/GetGroupId
@@ -166,8 +124,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("GetGroupId", kwargs)
 
     def get_group_membership_id(
-        self, **kwargs: Unpack[GetGroupMembershipIdRequestTypeDef]
-    ) -> TargetResults[GetGroupMembershipIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupMembershipIdRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupMembershipIdResponseTypeDef]:
         """Retrieves the MembershipId in an identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/GetGroupMembershipId
@@ -175,8 +133,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("GetGroupMembershipId", kwargs)
 
     def get_user_id(
-        self, **kwargs: Unpack[GetUserIdRequestTypeDef]
-    ) -> TargetResults[GetUserIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserIdRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserIdResponseTypeDef]:
         """Retrieves the UserId in an identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/GetUserId
@@ -184,8 +142,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("GetUserId", kwargs)
 
     def is_member_in_groups(
-        self, **kwargs: Unpack[IsMemberInGroupsRequestTypeDef]
-    ) -> TargetResults[IsMemberInGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IsMemberInGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.IsMemberInGroupsResponseTypeDef]:
         """Checks the user's membership in all requested groups and returns if the
         member exists in all queried groups.
 
@@ -194,8 +152,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("IsMemberInGroups", kwargs)
 
     def list_group_memberships(
-        self, **kwargs: Unpack[ListGroupMembershipsRequestTypeDef]
-    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupMembershipsResponseTypeDef]:
         """For the specified group in the specified identity store, returns the list
         of all GroupMembership objects and returns results in paginated form.
 
@@ -204,8 +162,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("ListGroupMemberships", kwargs)
 
     def list_group_memberships_for_member(
-        self, **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef]
-    ) -> TargetResults[ListGroupMembershipsForMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupMembershipsForMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupMembershipsForMemberResponseTypeDef]:
         """For the specified member in the specified identity store, returns the list
         of all GroupMembership objects and returns results in paginated form.
 
@@ -214,8 +172,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("ListGroupMembershipsForMember", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Lists all groups in the identity store. Returns a paginated list of
         complete Group objects. Filtering for a Group by the DisplayName attribute
         is deprecated. Instead, use the GetGroupId API action.
@@ -227,8 +185,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Lists all users in the identity store. Returns a paginated list of
         complete User objects. Filtering for a User by the UserName attribute is
         deprecated. Instead, use the GetUserId API action.
@@ -240,8 +198,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResponseTypeDef]:
         """Updates the specified group metadata and attributes in the specified
         identity store.
 
@@ -250,8 +208,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates the specified user metadata and attributes in the specified
         identity store.
 
@@ -265,8 +223,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
-    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupMembershipsResponseTypeDef]:
         """Every page of ListGroupMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -289,8 +247,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef],
-    ) -> TargetResults[ListGroupMembershipsForMemberResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembershipsForMemberRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupMembershipsForMemberResponseTypeDef]:
         """Every page of ListGroupMembershipsForMember in every target, merged per
         target (botocore's build_full_result).
 
@@ -313,8 +271,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -340,8 +298,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -366,8 +324,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
-    ) -> Items[GroupMembershipTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembershipsRequestTypeDef],
+    ) -> Items[type_defs.GroupMembershipTypeDef]:
         """Each element of GroupMemberships in every page of ListGroupMemberships,
         from every target, as its page arrives (tagged with its target).
 
@@ -382,8 +340,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef],
-    ) -> Items[GroupMembershipTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembershipsForMemberRequestTypeDef],
+    ) -> Items[type_defs.GroupMembershipTypeDef]:
         """Each element of GroupMemberships in every page of
         ListGroupMembershipsForMember, from every target, as its page arrives
         (tagged with its target).
@@ -402,8 +360,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of Groups in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -418,8 +376,8 @@ class MultiRegionIdentityStore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 

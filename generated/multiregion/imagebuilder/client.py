@@ -15,182 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelImageCreationRequestTypeDef,
-        CancelImageCreationResponseTypeDef,
-        CancelLifecycleExecutionRequestTypeDef,
-        CancelLifecycleExecutionResponseTypeDef,
-        ComponentSummaryTypeDef,
-        ComponentVersionTypeDef,
-        ContainerRecipeSummaryTypeDef,
-        CreateComponentRequestTypeDef,
-        CreateComponentResponseTypeDef,
-        CreateContainerRecipeRequestTypeDef,
-        CreateContainerRecipeResponseTypeDef,
-        CreateDistributionConfigurationRequestTypeDef,
-        CreateDistributionConfigurationResponseTypeDef,
-        CreateImagePipelineRequestTypeDef,
-        CreateImagePipelineResponseTypeDef,
-        CreateImageRecipeRequestTypeDef,
-        CreateImageRecipeResponseTypeDef,
-        CreateImageRequestTypeDef,
-        CreateImageResponseTypeDef,
-        CreateInfrastructureConfigurationRequestTypeDef,
-        CreateInfrastructureConfigurationResponseTypeDef,
-        CreateLifecyclePolicyRequestTypeDef,
-        CreateLifecyclePolicyResponseTypeDef,
-        CreateWorkflowRequestTypeDef,
-        CreateWorkflowResponseTypeDef,
-        DeleteComponentRequestTypeDef,
-        DeleteComponentResponseTypeDef,
-        DeleteContainerRecipeRequestTypeDef,
-        DeleteContainerRecipeResponseTypeDef,
-        DeleteDistributionConfigurationRequestTypeDef,
-        DeleteDistributionConfigurationResponseTypeDef,
-        DeleteImagePipelineRequestTypeDef,
-        DeleteImagePipelineResponseTypeDef,
-        DeleteImageRecipeRequestTypeDef,
-        DeleteImageRecipeResponseTypeDef,
-        DeleteImageRequestTypeDef,
-        DeleteImageResponseTypeDef,
-        DeleteInfrastructureConfigurationRequestTypeDef,
-        DeleteInfrastructureConfigurationResponseTypeDef,
-        DeleteLifecyclePolicyRequestTypeDef,
-        DeleteLifecyclePolicyResponseTypeDef,
-        DeleteWorkflowRequestTypeDef,
-        DeleteWorkflowResponseTypeDef,
-        DistributeImageRequestTypeDef,
-        DistributeImageResponseTypeDef,
-        DistributionConfigurationSummaryTypeDef,
-        GetComponentPolicyRequestTypeDef,
-        GetComponentPolicyResponseTypeDef,
-        GetComponentRequestTypeDef,
-        GetComponentResponseTypeDef,
-        GetContainerRecipePolicyRequestTypeDef,
-        GetContainerRecipePolicyResponseTypeDef,
-        GetContainerRecipeRequestTypeDef,
-        GetContainerRecipeResponseTypeDef,
-        GetDistributionConfigurationRequestTypeDef,
-        GetDistributionConfigurationResponseTypeDef,
-        GetImagePipelineRequestTypeDef,
-        GetImagePipelineResponseTypeDef,
-        GetImagePolicyRequestTypeDef,
-        GetImagePolicyResponseTypeDef,
-        GetImageRecipePolicyRequestTypeDef,
-        GetImageRecipePolicyResponseTypeDef,
-        GetImageRecipeRequestTypeDef,
-        GetImageRecipeResponseTypeDef,
-        GetImageRequestTypeDef,
-        GetImageResponseTypeDef,
-        GetInfrastructureConfigurationRequestTypeDef,
-        GetInfrastructureConfigurationResponseTypeDef,
-        GetLifecycleExecutionRequestTypeDef,
-        GetLifecycleExecutionResponseTypeDef,
-        GetLifecyclePolicyRequestTypeDef,
-        GetLifecyclePolicyResponseTypeDef,
-        GetMarketplaceResourceRequestTypeDef,
-        GetMarketplaceResourceResponseTypeDef,
-        GetWorkflowExecutionRequestTypeDef,
-        GetWorkflowExecutionResponseTypeDef,
-        GetWorkflowRequestTypeDef,
-        GetWorkflowResponseTypeDef,
-        GetWorkflowStepExecutionRequestTypeDef,
-        GetWorkflowStepExecutionResponseTypeDef,
-        ImagePackageTypeDef,
-        ImagePipelineTypeDef,
-        ImageRecipeSummaryTypeDef,
-        ImageScanFindingAggregationTypeDef,
-        ImageScanFindingTypeDef,
-        ImageSummaryTypeDef,
-        ImageVersionTypeDef,
-        ImportComponentRequestTypeDef,
-        ImportComponentResponseTypeDef,
-        ImportDiskImageRequestTypeDef,
-        ImportDiskImageResponseTypeDef,
-        ImportVmImageRequestTypeDef,
-        ImportVmImageResponseTypeDef,
-        InfrastructureConfigurationSummaryTypeDef,
-        LifecycleExecutionResourceTypeDef,
-        LifecycleExecutionTypeDef,
-        LifecyclePolicySummaryTypeDef,
-        ListComponentBuildVersionsRequestTypeDef,
-        ListComponentBuildVersionsResponseTypeDef,
-        ListComponentsRequestTypeDef,
-        ListComponentsResponseTypeDef,
-        ListContainerRecipesRequestTypeDef,
-        ListContainerRecipesResponseTypeDef,
-        ListDistributionConfigurationsRequestTypeDef,
-        ListDistributionConfigurationsResponseTypeDef,
-        ListImageBuildVersionsRequestTypeDef,
-        ListImageBuildVersionsResponseTypeDef,
-        ListImagePackagesRequestTypeDef,
-        ListImagePackagesResponseTypeDef,
-        ListImagePipelineImagesRequestTypeDef,
-        ListImagePipelineImagesResponseTypeDef,
-        ListImagePipelinesRequestTypeDef,
-        ListImagePipelinesResponseTypeDef,
-        ListImageRecipesRequestTypeDef,
-        ListImageRecipesResponseTypeDef,
-        ListImageScanFindingAggregationsRequestTypeDef,
-        ListImageScanFindingAggregationsResponseTypeDef,
-        ListImageScanFindingsRequestTypeDef,
-        ListImageScanFindingsResponseTypeDef,
-        ListImagesRequestTypeDef,
-        ListImagesResponseTypeDef,
-        ListInfrastructureConfigurationsRequestTypeDef,
-        ListInfrastructureConfigurationsResponseTypeDef,
-        ListLifecycleExecutionResourcesRequestTypeDef,
-        ListLifecycleExecutionResourcesResponseTypeDef,
-        ListLifecycleExecutionsRequestTypeDef,
-        ListLifecycleExecutionsResponseTypeDef,
-        ListLifecyclePoliciesRequestTypeDef,
-        ListLifecyclePoliciesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWaitingWorkflowStepsRequestTypeDef,
-        ListWaitingWorkflowStepsResponseTypeDef,
-        ListWorkflowBuildVersionsRequestTypeDef,
-        ListWorkflowBuildVersionsResponseTypeDef,
-        ListWorkflowExecutionsRequestTypeDef,
-        ListWorkflowExecutionsResponseTypeDef,
-        ListWorkflowStepExecutionsRequestTypeDef,
-        ListWorkflowStepExecutionsResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        PutComponentPolicyRequestTypeDef,
-        PutComponentPolicyResponseTypeDef,
-        PutContainerRecipePolicyRequestTypeDef,
-        PutContainerRecipePolicyResponseTypeDef,
-        PutImagePolicyRequestTypeDef,
-        PutImagePolicyResponseTypeDef,
-        PutImageRecipePolicyRequestTypeDef,
-        PutImageRecipePolicyResponseTypeDef,
-        RetryImageRequestTypeDef,
-        RetryImageResponseTypeDef,
-        SendWorkflowStepActionRequestTypeDef,
-        SendWorkflowStepActionResponseTypeDef,
-        StartImagePipelineExecutionRequestTypeDef,
-        StartImagePipelineExecutionResponseTypeDef,
-        StartResourceStateUpdateRequestTypeDef,
-        StartResourceStateUpdateResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDistributionConfigurationRequestTypeDef,
-        UpdateDistributionConfigurationResponseTypeDef,
-        UpdateImagePipelineRequestTypeDef,
-        UpdateImagePipelineResponseTypeDef,
-        UpdateInfrastructureConfigurationRequestTypeDef,
-        UpdateInfrastructureConfigurationResponseTypeDef,
-        UpdateLifecyclePolicyRequestTypeDef,
-        UpdateLifecyclePolicyResponseTypeDef,
-        WorkflowExecutionMetadataTypeDef,
-        WorkflowStepExecutionTypeDef,
-        WorkflowStepMetadataTypeDef,
-        WorkflowSummaryTypeDef,
-        WorkflowVersionTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionimagebuilder"]
 
@@ -206,8 +31,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_image_creation(
-        self, **kwargs: Unpack[CancelImageCreationRequestTypeDef]
-    ) -> TargetResults[CancelImageCreationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelImageCreationRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelImageCreationResponseTypeDef]:
         """CancelImageCreation cancels the creation of Image. This operation can only
         be used on images in a non-terminal state.
 
@@ -216,8 +41,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CancelImageCreation", kwargs)
 
     def cancel_lifecycle_execution(
-        self, **kwargs: Unpack[CancelLifecycleExecutionRequestTypeDef]
-    ) -> TargetResults[CancelLifecycleExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelLifecycleExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelLifecycleExecutionResponseTypeDef]:
         """Cancel a specific image lifecycle policy runtime instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CancelLifecycleExecution
@@ -225,8 +50,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CancelLifecycleExecution", kwargs)
 
     def create_component(
-        self, **kwargs: Unpack[CreateComponentRequestTypeDef]
-    ) -> TargetResults[CreateComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComponentResponseTypeDef]:
         """Creates a new component that can be used to build, validate, test, and
         assess your image.
 
@@ -235,8 +60,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateComponent", kwargs)
 
     def create_container_recipe(
-        self, **kwargs: Unpack[CreateContainerRecipeRequestTypeDef]
-    ) -> TargetResults[CreateContainerRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContainerRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerRecipeResponseTypeDef]:
         """Creates a new container recipe. Container recipes define how images are
         configured, tested, and assessed.
 
@@ -245,8 +70,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateContainerRecipe", kwargs)
 
     def create_distribution_configuration(
-        self, **kwargs: Unpack[CreateDistributionConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateDistributionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDistributionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDistributionConfigurationResponseTypeDef]:
         """Creates a new distribution configuration. Distribution configurations
         define and configure the outputs of your pipeline.
 
@@ -255,8 +80,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateDistributionConfiguration", kwargs)
 
     def create_image(
-        self, **kwargs: Unpack[CreateImageRequestTypeDef]
-    ) -> TargetResults[CreateImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageResponseTypeDef]:
         """Creates a new image. This request will create a new image along with all
         of the configured output resources defined in the distribution
         configuration. You must specify exactly one recipe for your image, using
@@ -267,8 +92,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateImage", kwargs)
 
     def create_image_pipeline(
-        self, **kwargs: Unpack[CreateImagePipelineRequestTypeDef]
-    ) -> TargetResults[CreateImagePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImagePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImagePipelineResponseTypeDef]:
         """Creates a new image pipeline. Image pipelines enable you to automate the
         creation and distribution of images.
 
@@ -277,8 +102,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateImagePipeline", kwargs)
 
     def create_image_recipe(
-        self, **kwargs: Unpack[CreateImageRecipeRequestTypeDef]
-    ) -> TargetResults[CreateImageRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageRecipeResponseTypeDef]:
         """Creates a new image recipe. Image recipes define how images are
         configured, tested, and assessed.
 
@@ -287,8 +112,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateImageRecipe", kwargs)
 
     def create_infrastructure_configuration(
-        self, **kwargs: Unpack[CreateInfrastructureConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateInfrastructureConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateInfrastructureConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateInfrastructureConfigurationResponseTypeDef]:
         """Creates a new infrastructure configuration. An infrastructure
         configuration defines the environment in which your image will be built
         and tested.
@@ -298,8 +124,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateInfrastructureConfiguration", kwargs)
 
     def create_lifecycle_policy(
-        self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLifecyclePolicyResponseTypeDef]:
         """Create a lifecycle policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateLifecyclePolicy
@@ -307,8 +133,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateLifecyclePolicy", kwargs)
 
     def create_workflow(
-        self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:
         """Create a new workflow or a new version of an existing workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateWorkflow
@@ -316,8 +142,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("CreateWorkflow", kwargs)
 
     def delete_component(
-        self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> TargetResults[DeleteComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteComponentResponseTypeDef]:
         """Deletes a component build version.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteComponent
@@ -325,8 +151,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteComponent", kwargs)
 
     def delete_container_recipe(
-        self, **kwargs: Unpack[DeleteContainerRecipeRequestTypeDef]
-    ) -> TargetResults[DeleteContainerRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerRecipeResponseTypeDef]:
         """Deletes a container recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteContainerRecipe
@@ -334,8 +160,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteContainerRecipe", kwargs)
 
     def delete_distribution_configuration(
-        self, **kwargs: Unpack[DeleteDistributionConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteDistributionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDistributionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDistributionConfigurationResponseTypeDef]:
         """Deletes a distribution configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteDistributionConfiguration
@@ -343,8 +169,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteDistributionConfiguration", kwargs)
 
     def delete_image(
-        self, **kwargs: Unpack[DeleteImageRequestTypeDef]
-    ) -> TargetResults[DeleteImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageResponseTypeDef]:
         """Deletes an Image Builder image resource. This does not delete any EC2 AMIs
         or ECR container images that are created during the image build process.
         You must clean those up separately, using the appropriate Amazon EC2 or
@@ -355,8 +181,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteImage", kwargs)
 
     def delete_image_pipeline(
-        self, **kwargs: Unpack[DeleteImagePipelineRequestTypeDef]
-    ) -> TargetResults[DeleteImagePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImagePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImagePipelineResponseTypeDef]:
         """Deletes an image pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteImagePipeline
@@ -364,8 +190,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteImagePipeline", kwargs)
 
     def delete_image_recipe(
-        self, **kwargs: Unpack[DeleteImageRecipeRequestTypeDef]
-    ) -> TargetResults[DeleteImageRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageRecipeResponseTypeDef]:
         """Deletes an image recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteImageRecipe
@@ -373,8 +199,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteImageRecipe", kwargs)
 
     def delete_infrastructure_configuration(
-        self, **kwargs: Unpack[DeleteInfrastructureConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteInfrastructureConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteInfrastructureConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteInfrastructureConfigurationResponseTypeDef]:
         """Deletes an infrastructure configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteInfrastructureConfiguration
@@ -382,8 +209,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteInfrastructureConfiguration", kwargs)
 
     def delete_lifecycle_policy(
-        self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLifecyclePolicyResponseTypeDef]:
         """Delete the specified lifecycle policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteLifecyclePolicy
@@ -391,8 +218,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteLifecyclePolicy", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowResponseTypeDef]:
         """Deletes a specific workflow resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteWorkflow
@@ -400,8 +227,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def distribute_image(
-        self, **kwargs: Unpack[DistributeImageRequestTypeDef]
-    ) -> TargetResults[DistributeImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DistributeImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DistributeImageResponseTypeDef]:
         """DistributeImage distributes existing AMIs to additional regions and
         accounts without rebuilding the image.
 
@@ -410,8 +237,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("DistributeImage", kwargs)
 
     def get_component(
-        self, **kwargs: Unpack[GetComponentRequestTypeDef]
-    ) -> TargetResults[GetComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComponentResponseTypeDef]:
         """Gets a component object.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetComponent
@@ -419,8 +246,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetComponent", kwargs)
 
     def get_component_policy(
-        self, **kwargs: Unpack[GetComponentPolicyRequestTypeDef]
-    ) -> TargetResults[GetComponentPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComponentPolicyResponseTypeDef]:
         """Gets a component policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetComponentPolicy
@@ -428,8 +255,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetComponentPolicy", kwargs)
 
     def get_container_recipe(
-        self, **kwargs: Unpack[GetContainerRecipeRequestTypeDef]
-    ) -> TargetResults[GetContainerRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContainerRecipeResponseTypeDef]:
         """Retrieves a container recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetContainerRecipe
@@ -437,8 +264,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetContainerRecipe", kwargs)
 
     def get_container_recipe_policy(
-        self, **kwargs: Unpack[GetContainerRecipePolicyRequestTypeDef]
-    ) -> TargetResults[GetContainerRecipePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerRecipePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContainerRecipePolicyResponseTypeDef]:
         """Retrieves the policy for a container recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetContainerRecipePolicy
@@ -446,8 +273,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetContainerRecipePolicy", kwargs)
 
     def get_distribution_configuration(
-        self, **kwargs: Unpack[GetDistributionConfigurationRequestTypeDef]
-    ) -> TargetResults[GetDistributionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionConfigurationResponseTypeDef]:
         """Gets a distribution configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetDistributionConfiguration
@@ -455,8 +282,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetDistributionConfiguration", kwargs)
 
     def get_image(
-        self, **kwargs: Unpack[GetImageRequestTypeDef]
-    ) -> TargetResults[GetImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageResponseTypeDef]:
         """Gets an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImage
@@ -464,8 +291,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetImage", kwargs)
 
     def get_image_pipeline(
-        self, **kwargs: Unpack[GetImagePipelineRequestTypeDef]
-    ) -> TargetResults[GetImagePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImagePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImagePipelineResponseTypeDef]:
         """Gets an image pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImagePipeline
@@ -473,8 +300,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetImagePipeline", kwargs)
 
     def get_image_policy(
-        self, **kwargs: Unpack[GetImagePolicyRequestTypeDef]
-    ) -> TargetResults[GetImagePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImagePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImagePolicyResponseTypeDef]:
         """Gets an image policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImagePolicy
@@ -482,8 +309,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetImagePolicy", kwargs)
 
     def get_image_recipe(
-        self, **kwargs: Unpack[GetImageRecipeRequestTypeDef]
-    ) -> TargetResults[GetImageRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageRecipeResponseTypeDef]:
         """Gets an image recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImageRecipe
@@ -491,8 +318,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetImageRecipe", kwargs)
 
     def get_image_recipe_policy(
-        self, **kwargs: Unpack[GetImageRecipePolicyRequestTypeDef]
-    ) -> TargetResults[GetImageRecipePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageRecipePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageRecipePolicyResponseTypeDef]:
         """Gets an image recipe policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImageRecipePolicy
@@ -500,8 +327,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetImageRecipePolicy", kwargs)
 
     def get_infrastructure_configuration(
-        self, **kwargs: Unpack[GetInfrastructureConfigurationRequestTypeDef]
-    ) -> TargetResults[GetInfrastructureConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInfrastructureConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInfrastructureConfigurationResponseTypeDef]:
         """Gets an infrastructure configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetInfrastructureConfiguration
@@ -509,8 +336,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetInfrastructureConfiguration", kwargs)
 
     def get_lifecycle_execution(
-        self, **kwargs: Unpack[GetLifecycleExecutionRequestTypeDef]
-    ) -> TargetResults[GetLifecycleExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecycleExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLifecycleExecutionResponseTypeDef]:
         """Get the runtime information that was logged for a specific runtime
         instance of the lifecycle policy.
 
@@ -519,8 +346,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetLifecycleExecution", kwargs)
 
     def get_lifecycle_policy(
-        self, **kwargs: Unpack[GetLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[GetLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLifecyclePolicyResponseTypeDef]:
         """Get details for the specified image lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetLifecyclePolicy
@@ -528,8 +355,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetLifecyclePolicy", kwargs)
 
     def get_marketplace_resource(
-        self, **kwargs: Unpack[GetMarketplaceResourceRequestTypeDef]
-    ) -> TargetResults[GetMarketplaceResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMarketplaceResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMarketplaceResourceResponseTypeDef]:
         """Verify the subscription and perform resource dependency checks on the
         requested Amazon Web Services Marketplace resource. For Amazon Web
         Services Marketplace components, the response contains fields to download
@@ -540,8 +367,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetMarketplaceResource", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> TargetResults[GetWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
         """Get a workflow resource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetWorkflow
@@ -549,8 +376,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_execution(
-        self, **kwargs: Unpack[GetWorkflowExecutionRequestTypeDef]
-    ) -> TargetResults[GetWorkflowExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowExecutionResponseTypeDef]:
         """Get the runtime information that was logged for a specific runtime
         instance of the workflow.
 
@@ -559,8 +386,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetWorkflowExecution", kwargs)
 
     def get_workflow_step_execution(
-        self, **kwargs: Unpack[GetWorkflowStepExecutionRequestTypeDef]
-    ) -> TargetResults[GetWorkflowStepExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowStepExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowStepExecutionResponseTypeDef]:
         """Get the runtime information that was logged for a specific runtime
         instance of the workflow step.
 
@@ -569,8 +396,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("GetWorkflowStepExecution", kwargs)
 
     def import_component(
-        self, **kwargs: Unpack[ImportComponentRequestTypeDef]
-    ) -> TargetResults[ImportComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportComponentResponseTypeDef]:
         """Imports a component and transforms its data into a component document.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ImportComponent
@@ -578,8 +405,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ImportComponent", kwargs)
 
     def import_disk_image(
-        self, **kwargs: Unpack[ImportDiskImageRequestTypeDef]
-    ) -> TargetResults[ImportDiskImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportDiskImageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportDiskImageResponseTypeDef]:
         """Import a Windows operating system image from a verified Microsoft ISO disk
         file.
 
@@ -588,8 +415,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ImportDiskImage", kwargs)
 
     def import_vm_image(
-        self, **kwargs: Unpack[ImportVmImageRequestTypeDef]
-    ) -> TargetResults[ImportVmImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportVmImageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportVmImageResponseTypeDef]:
         """When you export your virtual machine (VM) from its virtualization
         environment, that process creates a set of one or more disk container
         files that act as snapshots of your VM’s environment, settings, and data.
@@ -601,8 +428,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ImportVmImage", kwargs)
 
     def list_component_build_versions(
-        self, **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef]
-    ) -> TargetResults[ListComponentBuildVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentBuildVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentBuildVersionsResponseTypeDef]:
         """Returns the list of component build versions for the specified component
         version Amazon Resource Name (ARN).
 
@@ -611,8 +438,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListComponentBuildVersions", kwargs)
 
     def list_components(
-        self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Returns the list of components that can be filtered by name, or by using
         the listed filters to streamline results. Newly created components can
         take up to two minutes to appear in the ListComponents API Results.
@@ -622,8 +449,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListComponents", kwargs)
 
     def list_container_recipes(
-        self, **kwargs: Unpack[ListContainerRecipesRequestTypeDef]
-    ) -> TargetResults[ListContainerRecipesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContainerRecipesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContainerRecipesResponseTypeDef]:
         """Returns a list of container recipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListContainerRecipes
@@ -631,8 +458,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListContainerRecipes", kwargs)
 
     def list_distribution_configurations(
-        self, **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListDistributionConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributionConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributionConfigurationsResponseTypeDef]:
         """Returns a list of distribution configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListDistributionConfigurations
@@ -640,8 +467,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListDistributionConfigurations", kwargs)
 
     def list_image_build_versions(
-        self, **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef]
-    ) -> TargetResults[ListImageBuildVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageBuildVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageBuildVersionsResponseTypeDef]:
         """Returns a list of image build versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageBuildVersions
@@ -649,8 +476,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImageBuildVersions", kwargs)
 
     def list_image_packages(
-        self, **kwargs: Unpack[ListImagePackagesRequestTypeDef]
-    ) -> TargetResults[ListImagePackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagePackagesResponseTypeDef]:
         """List the Packages that are associated with an Image Build Version, as
         determined by Amazon Web Services Systems Manager Inventory at build time.
 
@@ -659,8 +486,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImagePackages", kwargs)
 
     def list_image_pipeline_images(
-        self, **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef]
-    ) -> TargetResults[ListImagePipelineImagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagePipelineImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagePipelineImagesResponseTypeDef]:
         """Returns a list of images created by the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelineImages
@@ -668,8 +495,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImagePipelineImages", kwargs)
 
     def list_image_pipelines(
-        self, **kwargs: Unpack[ListImagePipelinesRequestTypeDef]
-    ) -> TargetResults[ListImagePipelinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagePipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagePipelinesResponseTypeDef]:
         """Returns a list of image pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelines
@@ -677,8 +504,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImagePipelines", kwargs)
 
     def list_image_recipes(
-        self, **kwargs: Unpack[ListImageRecipesRequestTypeDef]
-    ) -> TargetResults[ListImageRecipesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageRecipesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageRecipesResponseTypeDef]:
         """Returns a list of image recipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageRecipes
@@ -686,8 +513,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImageRecipes", kwargs)
 
     def list_image_scan_finding_aggregations(
-        self, **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef]
-    ) -> TargetResults[ListImageScanFindingAggregationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageScanFindingAggregationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageScanFindingAggregationsResponseTypeDef]:
         """Returns a list of image scan aggregations for your account. You can filter
         by the type of key that Image Builder uses to group results. For example,
         if you want to get a list of findings by severity level for one of your
@@ -700,8 +527,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImageScanFindingAggregations", kwargs)
 
     def list_image_scan_findings(
-        self, **kwargs: Unpack[ListImageScanFindingsRequestTypeDef]
-    ) -> TargetResults[ListImageScanFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageScanFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageScanFindingsResponseTypeDef]:
         """Returns a list of image scan findings for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindings
@@ -709,8 +536,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImageScanFindings", kwargs)
 
     def list_images(
-        self, **kwargs: Unpack[ListImagesRequestTypeDef]
-    ) -> TargetResults[ListImagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
         """Returns the list of images that you have access to. Newly created images
         can take up to two minutes to appear in the ListImages API Results.
 
@@ -719,8 +546,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListImages", kwargs)
 
     def list_infrastructure_configurations(
-        self, **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListInfrastructureConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInfrastructureConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInfrastructureConfigurationsResponseTypeDef]:
         """Returns a list of infrastructure configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListInfrastructureConfigurations
@@ -728,8 +555,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListInfrastructureConfigurations", kwargs)
 
     def list_lifecycle_execution_resources(
-        self, **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef]
-    ) -> TargetResults[ListLifecycleExecutionResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLifecycleExecutionResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLifecycleExecutionResourcesResponseTypeDef]:
         """List resources that the runtime instance of the image lifecycle identified
         for lifecycle actions.
 
@@ -738,8 +565,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListLifecycleExecutionResources", kwargs)
 
     def list_lifecycle_executions(
-        self, **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef]
-    ) -> TargetResults[ListLifecycleExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLifecycleExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLifecycleExecutionsResponseTypeDef]:
         """Get the lifecycle runtime history for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutions
@@ -747,8 +574,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListLifecycleExecutions", kwargs)
 
     def list_lifecycle_policies(
-        self, **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef]
-    ) -> TargetResults[ListLifecyclePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLifecyclePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLifecyclePoliciesResponseTypeDef]:
         """Get a list of lifecycle policies in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecyclePolicies
@@ -756,8 +583,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListLifecyclePolicies", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns the list of tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListTagsForResource
@@ -765,8 +592,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_waiting_workflow_steps(
-        self, **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef]
-    ) -> TargetResults[ListWaitingWorkflowStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWaitingWorkflowStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWaitingWorkflowStepsResponseTypeDef]:
         """Get a list of workflow steps that are waiting for action for workflows in
         your Amazon Web Services account.
 
@@ -775,8 +602,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListWaitingWorkflowSteps", kwargs)
 
     def list_workflow_build_versions(
-        self, **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowBuildVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowBuildVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowBuildVersionsResponseTypeDef]:
         """Returns a list of build versions for a specific workflow resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowBuildVersions
@@ -784,8 +611,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListWorkflowBuildVersions", kwargs)
 
     def list_workflow_executions(
-        self, **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowExecutionsResponseTypeDef]:
         """Returns a list of workflow runtime instance metadata objects for a
         specific image build version.
 
@@ -794,8 +621,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListWorkflowExecutions", kwargs)
 
     def list_workflow_step_executions(
-        self, **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowStepExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowStepExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowStepExecutionsResponseTypeDef]:
         """Returns runtime data for each step in a runtime instance of the workflow
         that you specify in the request.
 
@@ -804,8 +631,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListWorkflowStepExecutions", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Lists workflow build versions based on filtering parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflows
@@ -813,8 +640,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def put_component_policy(
-        self, **kwargs: Unpack[PutComponentPolicyRequestTypeDef]
-    ) -> TargetResults[PutComponentPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutComponentPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutComponentPolicyResponseTypeDef]:
         """Applies a policy to a component. We recommend that you call the RAM API
         CreateResourceShare to share resources. If you call the Image Builder API
         PutComponentPolicy, you must also call the RAM API
@@ -826,8 +653,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("PutComponentPolicy", kwargs)
 
     def put_container_recipe_policy(
-        self, **kwargs: Unpack[PutContainerRecipePolicyRequestTypeDef]
-    ) -> TargetResults[PutContainerRecipePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutContainerRecipePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutContainerRecipePolicyResponseTypeDef]:
         """Applies a policy to a container image. We recommend that you call the RAM
         API CreateResourceShare
         (https://docs.aws.amazon.com//ram/latest/APIReference/API_CreateResourceShare.html)
@@ -843,8 +670,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("PutContainerRecipePolicy", kwargs)
 
     def put_image_policy(
-        self, **kwargs: Unpack[PutImagePolicyRequestTypeDef]
-    ) -> TargetResults[PutImagePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutImagePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutImagePolicyResponseTypeDef]:
         """Applies a policy to an image. We recommend that you call the RAM API
         CreateResourceShare to share resources. If you call the Image Builder API
         PutImagePolicy, you must also call the RAM API
@@ -856,8 +683,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("PutImagePolicy", kwargs)
 
     def put_image_recipe_policy(
-        self, **kwargs: Unpack[PutImageRecipePolicyRequestTypeDef]
-    ) -> TargetResults[PutImageRecipePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutImageRecipePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutImageRecipePolicyResponseTypeDef]:
         """Applies a policy to an image recipe. We recommend that you call the RAM
         API CreateResourceShare to share resources. If you call the Image Builder
         API PutImageRecipePolicy, you must also call the RAM API
@@ -869,8 +696,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("PutImageRecipePolicy", kwargs)
 
     def retry_image(
-        self, **kwargs: Unpack[RetryImageRequestTypeDef]
-    ) -> TargetResults[RetryImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryImageRequestTypeDef]
+    ) -> TargetResults[type_defs.RetryImageResponseTypeDef]:
         """RetryImage retries an image distribution without rebuilding the image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/RetryImage
@@ -878,8 +705,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("RetryImage", kwargs)
 
     def send_workflow_step_action(
-        self, **kwargs: Unpack[SendWorkflowStepActionRequestTypeDef]
-    ) -> TargetResults[SendWorkflowStepActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendWorkflowStepActionRequestTypeDef]
+    ) -> TargetResults[type_defs.SendWorkflowStepActionResponseTypeDef]:
         """Pauses or resumes image creation when the associated workflow runs a
         WaitForAction step.
 
@@ -888,8 +715,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("SendWorkflowStepAction", kwargs)
 
     def start_image_pipeline_execution(
-        self, **kwargs: Unpack[StartImagePipelineExecutionRequestTypeDef]
-    ) -> TargetResults[StartImagePipelineExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImagePipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImagePipelineExecutionResponseTypeDef]:
         """Manually triggers a pipeline to create an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/StartImagePipelineExecution
@@ -897,8 +724,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("StartImagePipelineExecution", kwargs)
 
     def start_resource_state_update(
-        self, **kwargs: Unpack[StartResourceStateUpdateRequestTypeDef]
-    ) -> TargetResults[StartResourceStateUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartResourceStateUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.StartResourceStateUpdateResponseTypeDef]:
         """Begin asynchronous resource state update for lifecycle changes to the
         specified image resources.
 
@@ -907,8 +734,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("StartResourceStateUpdate", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/TagResource
@@ -916,8 +743,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UntagResource
@@ -925,8 +752,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_distribution_configuration(
-        self, **kwargs: Unpack[UpdateDistributionConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateDistributionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDistributionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDistributionConfigurationResponseTypeDef]:
         """Updates a new distribution configuration. Distribution configurations
         define and configure the outputs of your pipeline.
 
@@ -935,8 +762,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("UpdateDistributionConfiguration", kwargs)
 
     def update_image_pipeline(
-        self, **kwargs: Unpack[UpdateImagePipelineRequestTypeDef]
-    ) -> TargetResults[UpdateImagePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImagePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImagePipelineResponseTypeDef]:
         """Updates an image pipeline. Image pipelines enable you to automate the
         creation and distribution of images. You must specify exactly one recipe
         for your image, using either a containerRecipeArn or an imageRecipeArn.
@@ -946,8 +773,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("UpdateImagePipeline", kwargs)
 
     def update_infrastructure_configuration(
-        self, **kwargs: Unpack[UpdateInfrastructureConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateInfrastructureConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateInfrastructureConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateInfrastructureConfigurationResponseTypeDef]:
         """Updates a new infrastructure configuration. An infrastructure
         configuration defines the environment in which your image will be built
         and tested.
@@ -957,8 +785,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         return self._call("UpdateInfrastructureConfiguration", kwargs)
 
     def update_lifecycle_policy(
-        self, **kwargs: Unpack[UpdateLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[UpdateLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLifecyclePolicyResponseTypeDef]:
         """Update the specified lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateLifecyclePolicy
@@ -971,8 +799,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef],
-    ) -> TargetResults[ListComponentBuildVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentBuildVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComponentBuildVersionsResponseTypeDef]:
         """Every page of ListComponentBuildVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -995,8 +823,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1020,8 +848,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContainerRecipesRequestTypeDef],
-    ) -> TargetResults[ListContainerRecipesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerRecipesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContainerRecipesResponseTypeDef]:
         """Every page of ListContainerRecipes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1043,8 +871,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListDistributionConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDistributionConfigurationsResponseTypeDef]:
         """Every page of ListDistributionConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1066,8 +894,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef],
-    ) -> TargetResults[ListImageBuildVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageBuildVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImageBuildVersionsResponseTypeDef]:
         """Every page of ListImageBuildVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1089,8 +917,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagePackagesRequestTypeDef],
-    ) -> TargetResults[ListImagePackagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagePackagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagePackagesResponseTypeDef]:
         """Every page of ListImagePackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1113,8 +941,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef],
-    ) -> TargetResults[ListImagePipelineImagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagePipelineImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagePipelineImagesResponseTypeDef]:
         """Every page of ListImagePipelineImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1136,8 +964,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagePipelinesRequestTypeDef],
-    ) -> TargetResults[ListImagePipelinesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagePipelinesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagePipelinesResponseTypeDef]:
         """Every page of ListImagePipelines in every target, merged per target
         (botocore's build_full_result).
 
@@ -1159,8 +987,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImageRecipesRequestTypeDef],
-    ) -> TargetResults[ListImageRecipesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageRecipesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImageRecipesResponseTypeDef]:
         """Every page of ListImageRecipes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1182,8 +1010,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef],
-    ) -> TargetResults[ListImageScanFindingAggregationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageScanFindingAggregationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImageScanFindingAggregationsResponseTypeDef]:
         """Every page of ListImageScanFindingAggregations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1210,8 +1038,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImageScanFindingsRequestTypeDef],
-    ) -> TargetResults[ListImageScanFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageScanFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImageScanFindingsResponseTypeDef]:
         """Every page of ListImageScanFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1233,8 +1061,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> TargetResults[ListImagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1257,8 +1085,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListInfrastructureConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInfrastructureConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInfrastructureConfigurationsResponseTypeDef]:
         """Every page of ListInfrastructureConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1280,8 +1108,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef],
-    ) -> TargetResults[ListLifecycleExecutionResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLifecycleExecutionResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLifecycleExecutionResourcesResponseTypeDef]:
         """Every page of ListLifecycleExecutionResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -1304,8 +1132,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef],
-    ) -> TargetResults[ListLifecycleExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLifecycleExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLifecycleExecutionsResponseTypeDef]:
         """Every page of ListLifecycleExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1327,8 +1155,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef],
-    ) -> TargetResults[ListLifecyclePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLifecyclePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLifecyclePoliciesResponseTypeDef]:
         """Every page of ListLifecyclePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1350,8 +1178,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef],
-    ) -> TargetResults[ListWaitingWorkflowStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWaitingWorkflowStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWaitingWorkflowStepsResponseTypeDef]:
         """Every page of ListWaitingWorkflowSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -1374,8 +1202,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowBuildVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowBuildVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowBuildVersionsResponseTypeDef]:
         """Every page of ListWorkflowBuildVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1397,8 +1225,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowExecutionsResponseTypeDef]:
         """Every page of ListWorkflowExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1421,8 +1249,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowStepExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowStepExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowStepExecutionsResponseTypeDef]:
         """Every page of ListWorkflowStepExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1445,8 +1273,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1467,8 +1295,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef],
-    ) -> Items[ComponentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentBuildVersionsRequestTypeDef],
+    ) -> Items[type_defs.ComponentSummaryTypeDef]:
         """Each element of componentSummaryList in every page of
         ListComponentBuildVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1487,8 +1315,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> Items[ComponentVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef],
+    ) -> Items[type_defs.ComponentVersionTypeDef]:
         """Each element of componentVersionList in every page of ListComponents, from
         every target, as its page arrives (tagged with its target).
 
@@ -1503,8 +1331,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContainerRecipesRequestTypeDef],
-    ) -> Items[ContainerRecipeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainerRecipesRequestTypeDef],
+    ) -> Items[type_defs.ContainerRecipeSummaryTypeDef]:
         """Each element of containerRecipeSummaryList in every page of
         ListContainerRecipes, from every target, as its page arrives (tagged with
         its target).
@@ -1520,8 +1348,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef],
-    ) -> Items[DistributionConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDistributionConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.DistributionConfigurationSummaryTypeDef]:
         """Each element of distributionConfigurationSummaryList in every page of
         ListDistributionConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1540,8 +1368,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef],
-    ) -> Items[ImageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageBuildVersionsRequestTypeDef],
+    ) -> Items[type_defs.ImageSummaryTypeDef]:
         """Each element of imageSummaryList in every page of ListImageBuildVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1556,8 +1384,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagePackagesRequestTypeDef],
-    ) -> Items[ImagePackageTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagePackagesRequestTypeDef],
+    ) -> Items[type_defs.ImagePackageTypeDef]:
         """Each element of imagePackageList in every page of ListImagePackages, from
         every target, as its page arrives (tagged with its target).
 
@@ -1572,8 +1400,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef],
-    ) -> Items[ImageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagePipelineImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageSummaryTypeDef]:
         """Each element of imageSummaryList in every page of ListImagePipelineImages,
         from every target, as its page arrives (tagged with its target).
 
@@ -1588,8 +1416,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagePipelinesRequestTypeDef],
-    ) -> Items[ImagePipelineTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagePipelinesRequestTypeDef],
+    ) -> Items[type_defs.ImagePipelineTypeDef]:
         """Each element of imagePipelineList in every page of ListImagePipelines,
         from every target, as its page arrives (tagged with its target).
 
@@ -1604,8 +1432,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImageRecipesRequestTypeDef],
-    ) -> Items[ImageRecipeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageRecipesRequestTypeDef],
+    ) -> Items[type_defs.ImageRecipeSummaryTypeDef]:
         """Each element of imageRecipeSummaryList in every page of ListImageRecipes,
         from every target, as its page arrives (tagged with its target).
 
@@ -1620,8 +1448,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef],
-    ) -> Items[ImageScanFindingAggregationTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageScanFindingAggregationsRequestTypeDef],
+    ) -> Items[type_defs.ImageScanFindingAggregationTypeDef]:
         """Each element of responses in every page of
         ListImageScanFindingAggregations, from every target, as its page arrives
         (tagged with its target).
@@ -1640,8 +1468,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImageScanFindingsRequestTypeDef],
-    ) -> Items[ImageScanFindingTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageScanFindingsRequestTypeDef],
+    ) -> Items[type_defs.ImageScanFindingTypeDef]:
         """Each element of findings in every page of ListImageScanFindings, from
         every target, as its page arrives (tagged with its target).
 
@@ -1656,8 +1484,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> Items[ImageVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageVersionTypeDef]:
         """Each element of imageVersionList in every page of ListImages, from every
         target, as its page arrives (tagged with its target).
 
@@ -1672,8 +1500,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef],
-    ) -> Items[InfrastructureConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInfrastructureConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.InfrastructureConfigurationSummaryTypeDef]:
         """Each element of infrastructureConfigurationSummaryList in every page of
         ListInfrastructureConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1692,8 +1520,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef],
-    ) -> Items[LifecycleExecutionResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListLifecycleExecutionResourcesRequestTypeDef],
+    ) -> Items[type_defs.LifecycleExecutionResourceTypeDef]:
         """Each element of resources in every page of
         ListLifecycleExecutionResources, from every target, as its page arrives
         (tagged with its target).
@@ -1712,8 +1540,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef],
-    ) -> Items[LifecycleExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListLifecycleExecutionsRequestTypeDef],
+    ) -> Items[type_defs.LifecycleExecutionTypeDef]:
         """Each element of lifecycleExecutions in every page of
         ListLifecycleExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -1729,8 +1557,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef],
-    ) -> Items[LifecyclePolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLifecyclePoliciesRequestTypeDef],
+    ) -> Items[type_defs.LifecyclePolicySummaryTypeDef]:
         """Each element of lifecyclePolicySummaryList in every page of
         ListLifecyclePolicies, from every target, as its page arrives (tagged with
         its target).
@@ -1746,8 +1574,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef],
-    ) -> Items[WorkflowStepExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListWaitingWorkflowStepsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowStepExecutionTypeDef]:
         """Each element of steps in every page of ListWaitingWorkflowSteps, from
         every target, as its page arrives (tagged with its target).
 
@@ -1762,8 +1590,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef],
-    ) -> Items[WorkflowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowBuildVersionsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowSummaryTypeDef]:
         """Each element of workflowSummaryList in every page of
         ListWorkflowBuildVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1782,8 +1610,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef],
-    ) -> Items[WorkflowExecutionMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowExecutionsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowExecutionMetadataTypeDef]:
         """Each element of workflowExecutions in every page of
         ListWorkflowExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -1799,8 +1627,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef],
-    ) -> Items[WorkflowStepMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowStepExecutionsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowStepMetadataTypeDef]:
         """Each element of steps in every page of ListWorkflowStepExecutions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1818,8 +1646,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> Items[WorkflowVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowVersionTypeDef]:
         """Each element of workflowVersionList in every page of ListWorkflows, from
         every target, as its page arrives (tagged with its target).
 

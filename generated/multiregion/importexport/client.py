@@ -15,21 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelJobInputTypeDef,
-        CancelJobOutputTypeDef,
-        CreateJobInputTypeDef,
-        CreateJobOutputTypeDef,
-        GetShippingLabelInputTypeDef,
-        GetShippingLabelOutputTypeDef,
-        GetStatusInputTypeDef,
-        GetStatusOutputTypeDef,
-        JobTypeDef,
-        ListJobsInputTypeDef,
-        ListJobsOutputTypeDef,
-        UpdateJobInputTypeDef,
-        UpdateJobOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionImportExport"]
 
@@ -41,8 +27,8 @@ class MultiRegionImportExport(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobInputTypeDef]
-    ) -> TargetResults[CancelJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobInputTypeDef]
+    ) -> TargetResults[type_defs.CancelJobOutputTypeDef]:
         """This operation cancels a specified job. Only the job owner can cancel it.
         The operation fails if the job has already started or is complete.
 
@@ -51,8 +37,8 @@ class MultiRegionImportExport(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobInputTypeDef]
-    ) -> TargetResults[CreateJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobInputTypeDef]
+    ) -> TargetResults[type_defs.CreateJobOutputTypeDef]:
         """This operation initiates the process of scheduling an upload or download
         of your data. You include in the request a manifest that describes the
         data transfer specifics. The response to the request includes a job ID,
@@ -65,8 +51,8 @@ class MultiRegionImportExport(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def get_shipping_label(
-        self, **kwargs: Unpack[GetShippingLabelInputTypeDef]
-    ) -> TargetResults[GetShippingLabelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetShippingLabelInputTypeDef]
+    ) -> TargetResults[type_defs.GetShippingLabelOutputTypeDef]:
         """This operation generates a pre-paid UPS shipping label that you will use
         to ship your device to AWS for processing.
 
@@ -75,8 +61,8 @@ class MultiRegionImportExport(MultiRegionClient):
         return self._call("GetShippingLabel", kwargs)
 
     def get_status(
-        self, **kwargs: Unpack[GetStatusInputTypeDef]
-    ) -> TargetResults[GetStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetStatusOutputTypeDef]:
         """This operation returns information about a job, including where the job is
         in the processing pipeline, the status of the results, and the signature
         value associated with the job. You can only return information about jobs
@@ -87,8 +73,8 @@ class MultiRegionImportExport(MultiRegionClient):
         return self._call("GetStatus", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsInputTypeDef]
-    ) -> TargetResults[ListJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListJobsOutputTypeDef]:
         """This operation returns the jobs associated with the requester. AWS
         Import/Export lists the jobs in reverse chronological order based on the
         date of creation. For example if Job Test1 was created 2009Dec30 and Test2
@@ -100,8 +86,8 @@ class MultiRegionImportExport(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def update_job(
-        self, **kwargs: Unpack[UpdateJobInputTypeDef]
-    ) -> TargetResults[UpdateJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobOutputTypeDef]:
         """You use this operation to change the parameters specified in the original
         manifest file by supplying a new manifest file. The manifest file attached
         to this request replaces the original manifest file. You can only use the
@@ -118,8 +104,8 @@ class MultiRegionImportExport(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsInputTypeDef],
-    ) -> TargetResults[ListJobsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListJobsOutputTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -144,8 +130,8 @@ class MultiRegionImportExport(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsInputTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsInputTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of Jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 

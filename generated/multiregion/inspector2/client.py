@@ -15,170 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AggregationResponseTypeDef,
-        AssociateMemberRequestTypeDef,
-        AssociateMemberResponseTypeDef,
-        BatchAssociateCodeSecurityScanConfigurationRequestTypeDef,
-        BatchAssociateCodeSecurityScanConfigurationResponseTypeDef,
-        BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef,
-        BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef,
-        BatchGetAccountStatusRequestTypeDef,
-        BatchGetAccountStatusResponseTypeDef,
-        BatchGetCodeSnippetRequestTypeDef,
-        BatchGetCodeSnippetResponseTypeDef,
-        BatchGetFindingDetailsRequestTypeDef,
-        BatchGetFindingDetailsResponseTypeDef,
-        BatchGetFreeTrialInfoRequestTypeDef,
-        BatchGetFreeTrialInfoResponseTypeDef,
-        BatchGetMemberEc2DeepInspectionStatusRequestTypeDef,
-        BatchGetMemberEc2DeepInspectionStatusResponseTypeDef,
-        BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef,
-        BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef,
-        CancelFindingsReportRequestTypeDef,
-        CancelFindingsReportResponseTypeDef,
-        CancelSbomExportRequestTypeDef,
-        CancelSbomExportResponseTypeDef,
-        CisCheckAggregationTypeDef,
-        CisScanConfigurationTypeDef,
-        CisScanResultDetailsTypeDef,
-        CisScanTypeDef,
-        CisTargetResourceAggregationTypeDef,
-        ClusterInformationTypeDef,
-        CountsTypeDef,
-        CoveredResourceTypeDef,
-        CreateCisScanConfigurationRequestTypeDef,
-        CreateCisScanConfigurationResponseTypeDef,
-        CreateCodeSecurityIntegrationRequestTypeDef,
-        CreateCodeSecurityIntegrationResponseTypeDef,
-        CreateCodeSecurityScanConfigurationRequestTypeDef,
-        CreateCodeSecurityScanConfigurationResponseTypeDef,
-        CreateFilterRequestTypeDef,
-        CreateFilterResponseTypeDef,
-        CreateFindingsReportRequestTypeDef,
-        CreateFindingsReportResponseTypeDef,
-        CreateSbomExportRequestTypeDef,
-        CreateSbomExportResponseTypeDef,
-        DelegatedAdminAccountTypeDef,
-        DeleteCisScanConfigurationRequestTypeDef,
-        DeleteCisScanConfigurationResponseTypeDef,
-        DeleteCodeSecurityIntegrationRequestTypeDef,
-        DeleteCodeSecurityIntegrationResponseTypeDef,
-        DeleteCodeSecurityScanConfigurationRequestTypeDef,
-        DeleteCodeSecurityScanConfigurationResponseTypeDef,
-        DeleteFilterRequestTypeDef,
-        DeleteFilterResponseTypeDef,
-        DescribeOrganizationConfigurationResponseTypeDef,
-        DisableDelegatedAdminAccountRequestTypeDef,
-        DisableDelegatedAdminAccountResponseTypeDef,
-        DisableRequestTypeDef,
-        DisableResponseTypeDef,
-        DisassociateMemberRequestTypeDef,
-        DisassociateMemberResponseTypeDef,
-        EnableDelegatedAdminAccountRequestTypeDef,
-        EnableDelegatedAdminAccountResponseTypeDef,
-        EnableRequestTypeDef,
-        EnableResponseTypeDef,
-        FilterTypeDef,
-        FindingTypeDef,
-        GetCisScanReportRequestTypeDef,
-        GetCisScanReportResponseTypeDef,
-        GetCisScanResultDetailsRequestTypeDef,
-        GetCisScanResultDetailsResponseTypeDef,
-        GetClustersForImageRequestTypeDef,
-        GetClustersForImageResponseTypeDef,
-        GetCodeSecurityIntegrationRequestTypeDef,
-        GetCodeSecurityIntegrationResponseTypeDef,
-        GetCodeSecurityScanConfigurationRequestTypeDef,
-        GetCodeSecurityScanConfigurationResponseTypeDef,
-        GetCodeSecurityScanRequestTypeDef,
-        GetCodeSecurityScanResponseTypeDef,
-        GetConfigurationResponseTypeDef,
-        GetDelegatedAdminAccountResponseTypeDef,
-        GetEc2DeepInspectionConfigurationResponseTypeDef,
-        GetEncryptionKeyRequestTypeDef,
-        GetEncryptionKeyResponseTypeDef,
-        GetFindingsReportStatusRequestTypeDef,
-        GetFindingsReportStatusResponseTypeDef,
-        GetMemberRequestTypeDef,
-        GetMemberResponseTypeDef,
-        GetSbomExportRequestTypeDef,
-        GetSbomExportResponseTypeDef,
-        ListAccountPermissionsRequestTypeDef,
-        ListAccountPermissionsResponseTypeDef,
-        ListCisScanConfigurationsRequestTypeDef,
-        ListCisScanConfigurationsResponseTypeDef,
-        ListCisScanResultsAggregatedByChecksRequestTypeDef,
-        ListCisScanResultsAggregatedByChecksResponseTypeDef,
-        ListCisScanResultsAggregatedByTargetResourceRequestTypeDef,
-        ListCisScanResultsAggregatedByTargetResourceResponseTypeDef,
-        ListCisScansRequestTypeDef,
-        ListCisScansResponseTypeDef,
-        ListCodeSecurityIntegrationsRequestTypeDef,
-        ListCodeSecurityIntegrationsResponseTypeDef,
-        ListCodeSecurityScanConfigurationAssociationsRequestTypeDef,
-        ListCodeSecurityScanConfigurationAssociationsResponseTypeDef,
-        ListCodeSecurityScanConfigurationsRequestTypeDef,
-        ListCodeSecurityScanConfigurationsResponseTypeDef,
-        ListCoverageRequestTypeDef,
-        ListCoverageResponseTypeDef,
-        ListCoverageStatisticsRequestTypeDef,
-        ListCoverageStatisticsResponseTypeDef,
-        ListDelegatedAdminAccountsRequestTypeDef,
-        ListDelegatedAdminAccountsResponseTypeDef,
-        ListFiltersRequestTypeDef,
-        ListFiltersResponseTypeDef,
-        ListFindingAggregationsRequestTypeDef,
-        ListFindingAggregationsResponseTypeDef,
-        ListFindingsRequestTypeDef,
-        ListFindingsResponseTypeDef,
-        ListMembersRequestTypeDef,
-        ListMembersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUsageTotalsRequestTypeDef,
-        ListUsageTotalsResponseTypeDef,
-        MemberTypeDef,
-        PermissionTypeDef,
-        ResetEncryptionKeyRequestTypeDef,
-        ResetEncryptionKeyResponseTypeDef,
-        SearchVulnerabilitiesRequestTypeDef,
-        SearchVulnerabilitiesResponseTypeDef,
-        SendCisSessionHealthRequestTypeDef,
-        SendCisSessionHealthResponseTypeDef,
-        SendCisSessionTelemetryRequestTypeDef,
-        SendCisSessionTelemetryResponseTypeDef,
-        StartCisSessionRequestTypeDef,
-        StartCisSessionResponseTypeDef,
-        StartCodeSecurityScanRequestTypeDef,
-        StartCodeSecurityScanResponseTypeDef,
-        StopCisSessionRequestTypeDef,
-        StopCisSessionResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCisScanConfigurationRequestTypeDef,
-        UpdateCisScanConfigurationResponseTypeDef,
-        UpdateCodeSecurityIntegrationRequestTypeDef,
-        UpdateCodeSecurityIntegrationResponseTypeDef,
-        UpdateCodeSecurityScanConfigurationRequestTypeDef,
-        UpdateCodeSecurityScanConfigurationResponseTypeDef,
-        UpdateConfigurationRequestTypeDef,
-        UpdateConfigurationResponseTypeDef,
-        UpdateEc2DeepInspectionConfigurationRequestTypeDef,
-        UpdateEc2DeepInspectionConfigurationResponseTypeDef,
-        UpdateEncryptionKeyRequestTypeDef,
-        UpdateEncryptionKeyResponseTypeDef,
-        UpdateFilterRequestTypeDef,
-        UpdateFilterResponseTypeDef,
-        UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef,
-        UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef,
-        UpdateOrganizationConfigurationRequestTypeDef,
-        UpdateOrganizationConfigurationResponseTypeDef,
-        UsageTotalTypeDef,
-        VulnerabilityTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionInspector2"]
 
@@ -193,8 +30,8 @@ class MultiRegionInspector2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_member(
-        self, **kwargs: Unpack[AssociateMemberRequestTypeDef]
-    ) -> TargetResults[AssociateMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMemberResponseTypeDef]:
         """Associates an Amazon Web Services account with an Amazon Inspector
         delegated administrator. An HTTP 200 response indicates the association
         was successfully started, but doesn’t indicate whether it was completed.
@@ -207,8 +44,12 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_associate_code_security_scan_configuration(
         self,
-        **kwargs: Unpack[BatchAssociateCodeSecurityScanConfigurationRequestTypeDef],
-    ) -> TargetResults[BatchAssociateCodeSecurityScanConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.BatchAssociateCodeSecurityScanConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchAssociateCodeSecurityScanConfigurationResponseTypeDef
+    ]:
         """Associates multiple code repositories with an Amazon Inspector code
         security scan configuration.
 
@@ -218,8 +59,12 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_disassociate_code_security_scan_configuration(
         self,
-        **kwargs: Unpack[BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef],
-    ) -> TargetResults[BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef
+    ]:
         """Disassociates multiple code repositories from an Amazon Inspector code
         security scan configuration.
 
@@ -228,8 +73,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchDisassociateCodeSecurityScanConfiguration", kwargs)
 
     def batch_get_account_status(
-        self, **kwargs: Unpack[BatchGetAccountStatusRequestTypeDef]
-    ) -> TargetResults[BatchGetAccountStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAccountStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAccountStatusResponseTypeDef]:
         """Retrieves the Amazon Inspector status of multiple Amazon Web Services
         accounts within your environment.
 
@@ -238,8 +83,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchGetAccountStatus", kwargs)
 
     def batch_get_code_snippet(
-        self, **kwargs: Unpack[BatchGetCodeSnippetRequestTypeDef]
-    ) -> TargetResults[BatchGetCodeSnippetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCodeSnippetRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCodeSnippetResponseTypeDef]:
         """Retrieves code snippets from findings that Amazon Inspector detected code
         vulnerabilities in.
 
@@ -248,8 +93,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchGetCodeSnippet", kwargs)
 
     def batch_get_finding_details(
-        self, **kwargs: Unpack[BatchGetFindingDetailsRequestTypeDef]
-    ) -> TargetResults[BatchGetFindingDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFindingDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFindingDetailsResponseTypeDef]:
         """Gets vulnerability details for findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/BatchGetFindingDetails
@@ -257,8 +102,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchGetFindingDetails", kwargs)
 
     def batch_get_free_trial_info(
-        self, **kwargs: Unpack[BatchGetFreeTrialInfoRequestTypeDef]
-    ) -> TargetResults[BatchGetFreeTrialInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFreeTrialInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFreeTrialInfoResponseTypeDef]:
         """Gets free trial status for multiple Amazon Web Services accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/BatchGetFreeTrialInfo
@@ -266,8 +111,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchGetFreeTrialInfo", kwargs)
 
     def batch_get_member_ec2_deep_inspection_status(
-        self, **kwargs: Unpack[BatchGetMemberEc2DeepInspectionStatusRequestTypeDef]
-    ) -> TargetResults[BatchGetMemberEc2DeepInspectionStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchGetMemberEc2DeepInspectionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchGetMemberEc2DeepInspectionStatusResponseTypeDef]:
         """Retrieves Amazon Inspector deep inspection activation status of multiple
         member accounts within your organization. You must be the delegated
         administrator of an organization in Amazon Inspector to use this API.
@@ -277,8 +123,13 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchGetMemberEc2DeepInspectionStatus", kwargs)
 
     def batch_update_member_ec2_deep_inspection_status(
-        self, **kwargs: Unpack[BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef]
-    ) -> TargetResults[BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef
+    ]:
         """Activates or deactivates Amazon Inspector deep inspection for the provided
         member accounts in your organization. You must be the delegated
         administrator of an organization in Amazon Inspector to use this API.
@@ -288,8 +139,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("BatchUpdateMemberEc2DeepInspectionStatus", kwargs)
 
     def cancel_findings_report(
-        self, **kwargs: Unpack[CancelFindingsReportRequestTypeDef]
-    ) -> TargetResults[CancelFindingsReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelFindingsReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelFindingsReportResponseTypeDef]:
         """Cancels the given findings report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CancelFindingsReport
@@ -297,8 +148,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CancelFindingsReport", kwargs)
 
     def cancel_sbom_export(
-        self, **kwargs: Unpack[CancelSbomExportRequestTypeDef]
-    ) -> TargetResults[CancelSbomExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSbomExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelSbomExportResponseTypeDef]:
         """Cancels a software bill of materials (SBOM) report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CancelSbomExport
@@ -306,8 +157,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CancelSbomExport", kwargs)
 
     def create_cis_scan_configuration(
-        self, **kwargs: Unpack[CreateCisScanConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateCisScanConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCisScanConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCisScanConfigurationResponseTypeDef]:
         """Creates a CIS scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateCisScanConfiguration
@@ -315,8 +166,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CreateCisScanConfiguration", kwargs)
 
     def create_code_security_integration(
-        self, **kwargs: Unpack[CreateCodeSecurityIntegrationRequestTypeDef]
-    ) -> TargetResults[CreateCodeSecurityIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCodeSecurityIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCodeSecurityIntegrationResponseTypeDef]:
         """Creates a code security integration with a source code repository
         provider.
 
@@ -325,8 +176,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CreateCodeSecurityIntegration", kwargs)
 
     def create_code_security_scan_configuration(
-        self, **kwargs: Unpack[CreateCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateCodeSecurityScanConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCodeSecurityScanConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCodeSecurityScanConfigurationResponseTypeDef]:
         """Creates a scan configuration for code security scanning.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateCodeSecurityScanConfiguration
@@ -334,8 +186,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CreateCodeSecurityScanConfiguration", kwargs)
 
     def create_filter(
-        self, **kwargs: Unpack[CreateFilterRequestTypeDef]
-    ) -> TargetResults[CreateFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFilterResponseTypeDef]:
         """Creates a filter resource using specified filter criteria. When the filter
         action is set to SUPPRESS this action creates a suppression rule.
 
@@ -344,8 +196,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CreateFilter", kwargs)
 
     def create_findings_report(
-        self, **kwargs: Unpack[CreateFindingsReportRequestTypeDef]
-    ) -> TargetResults[CreateFindingsReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFindingsReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFindingsReportResponseTypeDef]:
         """Creates a finding report. By default only ACTIVE findings are returned in
         the report. To see SUPRESSED or CLOSED findings you must specify a value
         for the findingStatus filter criteria.
@@ -355,8 +207,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CreateFindingsReport", kwargs)
 
     def create_sbom_export(
-        self, **kwargs: Unpack[CreateSbomExportRequestTypeDef]
-    ) -> TargetResults[CreateSbomExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSbomExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSbomExportResponseTypeDef]:
         """Creates a software bill of materials (SBOM) report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateSbomExport
@@ -364,8 +216,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("CreateSbomExport", kwargs)
 
     def delete_cis_scan_configuration(
-        self, **kwargs: Unpack[DeleteCisScanConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteCisScanConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCisScanConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCisScanConfigurationResponseTypeDef]:
         """Deletes a CIS scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCisScanConfiguration
@@ -373,8 +225,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("DeleteCisScanConfiguration", kwargs)
 
     def delete_code_security_integration(
-        self, **kwargs: Unpack[DeleteCodeSecurityIntegrationRequestTypeDef]
-    ) -> TargetResults[DeleteCodeSecurityIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCodeSecurityIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCodeSecurityIntegrationResponseTypeDef]:
         """Deletes a code security integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCodeSecurityIntegration
@@ -382,8 +234,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("DeleteCodeSecurityIntegration", kwargs)
 
     def delete_code_security_scan_configuration(
-        self, **kwargs: Unpack[DeleteCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteCodeSecurityScanConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCodeSecurityScanConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteCodeSecurityScanConfigurationResponseTypeDef]:
         """Deletes a code security scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCodeSecurityScanConfiguration
@@ -391,8 +244,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("DeleteCodeSecurityScanConfiguration", kwargs)
 
     def delete_filter(
-        self, **kwargs: Unpack[DeleteFilterRequestTypeDef]
-    ) -> TargetResults[DeleteFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFilterResponseTypeDef]:
         """Deletes a filter resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteFilter
@@ -401,7 +254,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def describe_organization_configuration(
         self,
-    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigurationResponseTypeDef]:
         """Describe Amazon Inspector configuration settings for an Amazon Web
         Services organization.
 
@@ -410,8 +263,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("DescribeOrganizationConfiguration", {})
 
     def disable(
-        self, **kwargs: Unpack[DisableRequestTypeDef]
-    ) -> TargetResults[DisableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableResponseTypeDef]:
         """Disables Amazon Inspector scans for one or more Amazon Web Services
         accounts. Disabling all scan types in an account disables the Amazon
         Inspector service.
@@ -421,8 +274,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("Disable", kwargs)
 
     def disable_delegated_admin_account(
-        self, **kwargs: Unpack[DisableDelegatedAdminAccountRequestTypeDef]
-    ) -> TargetResults[DisableDelegatedAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableDelegatedAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableDelegatedAdminAccountResponseTypeDef]:
         """Disables the Amazon Inspector delegated administrator for your
         organization.
 
@@ -431,8 +284,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("DisableDelegatedAdminAccount", kwargs)
 
     def disassociate_member(
-        self, **kwargs: Unpack[DisassociateMemberRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberResponseTypeDef]:
         """Disassociates a member account from an Amazon Inspector delegated
         administrator.
 
@@ -441,8 +294,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("DisassociateMember", kwargs)
 
     def enable(
-        self, **kwargs: Unpack[EnableRequestTypeDef]
-    ) -> TargetResults[EnableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableResponseTypeDef]:
         """Enables Amazon Inspector scans for one or more Amazon Web Services
         accounts.
 
@@ -451,8 +304,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("Enable", kwargs)
 
     def enable_delegated_admin_account(
-        self, **kwargs: Unpack[EnableDelegatedAdminAccountRequestTypeDef]
-    ) -> TargetResults[EnableDelegatedAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDelegatedAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableDelegatedAdminAccountResponseTypeDef]:
         """Enables the Amazon Inspector delegated administrator for your
         Organizations organization.
 
@@ -461,8 +314,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("EnableDelegatedAdminAccount", kwargs)
 
     def get_cis_scan_report(
-        self, **kwargs: Unpack[GetCisScanReportRequestTypeDef]
-    ) -> TargetResults[GetCisScanReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCisScanReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCisScanReportResponseTypeDef]:
         """Retrieves a CIS scan report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCisScanReport
@@ -470,8 +323,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetCisScanReport", kwargs)
 
     def get_cis_scan_result_details(
-        self, **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef]
-    ) -> TargetResults[GetCisScanResultDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCisScanResultDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCisScanResultDetailsResponseTypeDef]:
         """Retrieves CIS scan result details.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCisScanResultDetails
@@ -479,8 +332,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetCisScanResultDetails", kwargs)
 
     def get_clusters_for_image(
-        self, **kwargs: Unpack[GetClustersForImageRequestTypeDef]
-    ) -> TargetResults[GetClustersForImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClustersForImageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClustersForImageResponseTypeDef]:
         """Returns a list of clusters and metadata associated with an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetClustersForImage
@@ -488,8 +341,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetClustersForImage", kwargs)
 
     def get_code_security_integration(
-        self, **kwargs: Unpack[GetCodeSecurityIntegrationRequestTypeDef]
-    ) -> TargetResults[GetCodeSecurityIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeSecurityIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeSecurityIntegrationResponseTypeDef]:
         """Retrieves information about a code security integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCodeSecurityIntegration
@@ -497,8 +350,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetCodeSecurityIntegration", kwargs)
 
     def get_code_security_scan(
-        self, **kwargs: Unpack[GetCodeSecurityScanRequestTypeDef]
-    ) -> TargetResults[GetCodeSecurityScanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeSecurityScanRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeSecurityScanResponseTypeDef]:
         """Retrieves information about a specific code security scan.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCodeSecurityScan
@@ -506,15 +359,17 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetCodeSecurityScan", kwargs)
 
     def get_code_security_scan_configuration(
-        self, **kwargs: Unpack[GetCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> TargetResults[GetCodeSecurityScanConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeSecurityScanConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeSecurityScanConfigurationResponseTypeDef]:
         """Retrieves information about a code security scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCodeSecurityScanConfiguration
         """
         return self._call("GetCodeSecurityScanConfiguration", kwargs)
 
-    def get_configuration(self) -> TargetResults[GetConfigurationResponseTypeDef]:
+    def get_configuration(
+        self,
+    ) -> TargetResults[type_defs.GetConfigurationResponseTypeDef]:
         """Retrieves setting configurations for Inspector scans.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetConfiguration
@@ -523,7 +378,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_delegated_admin_account(
         self,
-    ) -> TargetResults[GetDelegatedAdminAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDelegatedAdminAccountResponseTypeDef]:
         """Retrieves information about the Amazon Inspector delegated administrator
         for your organization.
 
@@ -533,7 +388,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_ec2_deep_inspection_configuration(
         self,
-    ) -> TargetResults[GetEc2DeepInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetEc2DeepInspectionConfigurationResponseTypeDef]:
         """Retrieves the activation status of Amazon Inspector deep inspection and
         custom paths associated with your account.
 
@@ -542,8 +397,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetEc2DeepInspectionConfiguration", {})
 
     def get_encryption_key(
-        self, **kwargs: Unpack[GetEncryptionKeyRequestTypeDef]
-    ) -> TargetResults[GetEncryptionKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEncryptionKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEncryptionKeyResponseTypeDef]:
         """Gets an encryption key.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetEncryptionKey
@@ -551,8 +406,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetEncryptionKey", kwargs)
 
     def get_findings_report_status(
-        self, **kwargs: Unpack[GetFindingsReportStatusRequestTypeDef]
-    ) -> TargetResults[GetFindingsReportStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsReportStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsReportStatusResponseTypeDef]:
         """Gets the status of a findings report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetFindingsReportStatus
@@ -560,8 +415,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetFindingsReportStatus", kwargs)
 
     def get_member(
-        self, **kwargs: Unpack[GetMemberRequestTypeDef]
-    ) -> TargetResults[GetMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMemberResponseTypeDef]:
         """Gets member information for your organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetMember
@@ -569,8 +424,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetMember", kwargs)
 
     def get_sbom_export(
-        self, **kwargs: Unpack[GetSbomExportRequestTypeDef]
-    ) -> TargetResults[GetSbomExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSbomExportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSbomExportResponseTypeDef]:
         """Gets details of a software bill of materials (SBOM) report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetSbomExport
@@ -578,8 +433,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetSbomExport", kwargs)
 
     def list_account_permissions(
-        self, **kwargs: Unpack[ListAccountPermissionsRequestTypeDef]
-    ) -> TargetResults[ListAccountPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountPermissionsResponseTypeDef]:
         """Lists the permissions an account has to configure Amazon Inspector. If the
         account is a member account or standalone account with resources managed
         by an Organizations policy, the operation returns fewer permissions.
@@ -589,8 +444,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListAccountPermissions", kwargs)
 
     def list_cis_scan_configurations(
-        self, **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListCisScanConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCisScanConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCisScanConfigurationsResponseTypeDef]:
         """Lists CIS scan configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanConfigurations
@@ -598,8 +453,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCisScanConfigurations", kwargs)
 
     def list_cis_scan_results_aggregated_by_checks(
-        self, **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef]
-    ) -> TargetResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCisScanResultsAggregatedByChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCisScanResultsAggregatedByChecksResponseTypeDef]:
         """Lists scan results aggregated by checks.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByChecks
@@ -608,8 +464,12 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_cis_scan_results_aggregated_by_target_resource(
         self,
-        **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
-    ) -> TargetResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCisScanResultsAggregatedByTargetResourceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCisScanResultsAggregatedByTargetResourceResponseTypeDef
+    ]:
         """Lists scan results aggregated by a target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByTargetResource
@@ -617,8 +477,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCisScanResultsAggregatedByTargetResource", kwargs)
 
     def list_cis_scans(
-        self, **kwargs: Unpack[ListCisScansRequestTypeDef]
-    ) -> TargetResults[ListCisScansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCisScansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCisScansResponseTypeDef]:
         """Returns a CIS scan list.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScans
@@ -626,8 +486,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCisScans", kwargs)
 
     def list_code_security_integrations(
-        self, **kwargs: Unpack[ListCodeSecurityIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListCodeSecurityIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeSecurityIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCodeSecurityIntegrationsResponseTypeDef]:
         """Lists all code security integrations in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCodeSecurityIntegrations
@@ -636,8 +496,12 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_code_security_scan_configuration_associations(
         self,
-        **kwargs: Unpack[ListCodeSecurityScanConfigurationAssociationsRequestTypeDef],
-    ) -> TargetResults[ListCodeSecurityScanConfigurationAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCodeSecurityScanConfigurationAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCodeSecurityScanConfigurationAssociationsResponseTypeDef
+    ]:
         """Lists the associations between code repositories and Amazon Inspector code
         security scan configurations.
 
@@ -646,8 +510,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCodeSecurityScanConfigurationAssociations", kwargs)
 
     def list_code_security_scan_configurations(
-        self, **kwargs: Unpack[ListCodeSecurityScanConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListCodeSecurityScanConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCodeSecurityScanConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCodeSecurityScanConfigurationsResponseTypeDef]:
         """Lists all code security scan configurations in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCodeSecurityScanConfigurations
@@ -655,8 +520,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCodeSecurityScanConfigurations", kwargs)
 
     def list_coverage(
-        self, **kwargs: Unpack[ListCoverageRequestTypeDef]
-    ) -> TargetResults[ListCoverageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoverageResponseTypeDef]:
         """Lists coverage details for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverage
@@ -664,8 +529,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCoverage", kwargs)
 
     def list_coverage_statistics(
-        self, **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef]
-    ) -> TargetResults[ListCoverageStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoverageStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoverageStatisticsResponseTypeDef]:
         """Lists Amazon Inspector coverage statistics for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverageStatistics
@@ -673,8 +538,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListCoverageStatistics", kwargs)
 
     def list_delegated_admin_accounts(
-        self, **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef]
-    ) -> TargetResults[ListDelegatedAdminAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDelegatedAdminAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDelegatedAdminAccountsResponseTypeDef]:
         """Lists information about the Amazon Inspector delegated administrator of
         your organization.
 
@@ -683,8 +548,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListDelegatedAdminAccounts", kwargs)
 
     def list_filters(
-        self, **kwargs: Unpack[ListFiltersRequestTypeDef]
-    ) -> TargetResults[ListFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFiltersResponseTypeDef]:
         """Lists the filters associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFilters
@@ -692,8 +557,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListFilters", kwargs)
 
     def list_finding_aggregations(
-        self, **kwargs: Unpack[ListFindingAggregationsRequestTypeDef]
-    ) -> TargetResults[ListFindingAggregationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingAggregationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingAggregationsResponseTypeDef]:
         """Lists aggregated finding data for your environment based on specific
         criteria.
 
@@ -702,8 +567,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListFindingAggregations", kwargs)
 
     def list_findings(
-        self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Lists findings for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFindings
@@ -711,8 +576,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListFindings", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """List members associated with the Amazon Inspector delegated administrator
         for your organization.
 
@@ -721,8 +586,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags attached to a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListTagsForResource
@@ -730,8 +595,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_usage_totals(
-        self, **kwargs: Unpack[ListUsageTotalsRequestTypeDef]
-    ) -> TargetResults[ListUsageTotalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsageTotalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsageTotalsResponseTypeDef]:
         """Lists the Amazon Inspector usage totals over the last 30 days.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListUsageTotals
@@ -739,8 +604,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ListUsageTotals", kwargs)
 
     def reset_encryption_key(
-        self, **kwargs: Unpack[ResetEncryptionKeyRequestTypeDef]
-    ) -> TargetResults[ResetEncryptionKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetEncryptionKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetEncryptionKeyResponseTypeDef]:
         """Resets an encryption key. After the key is reset your resources will be
         encrypted by an Amazon Web Services owned key.
 
@@ -749,8 +614,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("ResetEncryptionKey", kwargs)
 
     def search_vulnerabilities(
-        self, **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef]
-    ) -> TargetResults[SearchVulnerabilitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchVulnerabilitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchVulnerabilitiesResponseTypeDef]:
         """Lists Amazon Inspector coverage details for a specific vulnerability.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/SearchVulnerabilities
@@ -758,8 +623,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("SearchVulnerabilities", kwargs)
 
     def send_cis_session_health(
-        self, **kwargs: Unpack[SendCisSessionHealthRequestTypeDef]
-    ) -> TargetResults[SendCisSessionHealthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendCisSessionHealthRequestTypeDef]
+    ) -> TargetResults[type_defs.SendCisSessionHealthResponseTypeDef]:
         """Sends a CIS session health. This API is used by the Amazon Inspector SSM
         plugin to communicate with the Amazon Inspector service. The Amazon
         Inspector SSM plugin calls this API to start a CIS scan session for the
@@ -770,8 +635,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("SendCisSessionHealth", kwargs)
 
     def send_cis_session_telemetry(
-        self, **kwargs: Unpack[SendCisSessionTelemetryRequestTypeDef]
-    ) -> TargetResults[SendCisSessionTelemetryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendCisSessionTelemetryRequestTypeDef]
+    ) -> TargetResults[type_defs.SendCisSessionTelemetryResponseTypeDef]:
         """Sends a CIS session telemetry. This API is used by the Amazon Inspector
         SSM plugin to communicate with the Amazon Inspector service. The Amazon
         Inspector SSM plugin calls this API to start a CIS scan session for the
@@ -782,8 +647,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("SendCisSessionTelemetry", kwargs)
 
     def start_cis_session(
-        self, **kwargs: Unpack[StartCisSessionRequestTypeDef]
-    ) -> TargetResults[StartCisSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCisSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCisSessionResponseTypeDef]:
         """Starts a CIS session. This API is used by the Amazon Inspector SSM plugin
         to communicate with the Amazon Inspector service. The Amazon Inspector SSM
         plugin calls this API to start a CIS scan session for the scan ID supplied
@@ -794,8 +659,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("StartCisSession", kwargs)
 
     def start_code_security_scan(
-        self, **kwargs: Unpack[StartCodeSecurityScanRequestTypeDef]
-    ) -> TargetResults[StartCodeSecurityScanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCodeSecurityScanRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCodeSecurityScanResponseTypeDef]:
         """Initiates a code security scan on a specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/StartCodeSecurityScan
@@ -803,8 +668,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("StartCodeSecurityScan", kwargs)
 
     def stop_cis_session(
-        self, **kwargs: Unpack[StopCisSessionRequestTypeDef]
-    ) -> TargetResults[StopCisSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCisSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCisSessionResponseTypeDef]:
         """Stops a CIS session. This API is used by the Amazon Inspector SSM plugin
         to communicate with the Amazon Inspector service. The Amazon Inspector SSM
         plugin calls this API to stop a CIS scan session for the scan ID supplied
@@ -815,8 +680,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("StopCisSession", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/TagResource
@@ -824,8 +689,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UntagResource
@@ -833,8 +698,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cis_scan_configuration(
-        self, **kwargs: Unpack[UpdateCisScanConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateCisScanConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCisScanConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCisScanConfigurationResponseTypeDef]:
         """Updates a CIS scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateCisScanConfiguration
@@ -842,8 +707,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateCisScanConfiguration", kwargs)
 
     def update_code_security_integration(
-        self, **kwargs: Unpack[UpdateCodeSecurityIntegrationRequestTypeDef]
-    ) -> TargetResults[UpdateCodeSecurityIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCodeSecurityIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCodeSecurityIntegrationResponseTypeDef]:
         """Updates an existing code security integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateCodeSecurityIntegration
@@ -851,8 +716,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateCodeSecurityIntegration", kwargs)
 
     def update_code_security_scan_configuration(
-        self, **kwargs: Unpack[UpdateCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateCodeSecurityScanConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCodeSecurityScanConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCodeSecurityScanConfigurationResponseTypeDef]:
         """Updates an existing code security scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateCodeSecurityScanConfiguration
@@ -860,8 +726,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateCodeSecurityScanConfiguration", kwargs)
 
     def update_configuration(
-        self, **kwargs: Unpack[UpdateConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfigurationResponseTypeDef]:
         """Updates setting configurations for your Amazon Inspector account. When you
         use this API as an Amazon Inspector delegated administrator this updates
         the setting for all accounts you manage. Member accounts in an
@@ -872,8 +738,9 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateConfiguration", kwargs)
 
     def update_ec2_deep_inspection_configuration(
-        self, **kwargs: Unpack[UpdateEc2DeepInspectionConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateEc2DeepInspectionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateEc2DeepInspectionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateEc2DeepInspectionConfigurationResponseTypeDef]:
         """Activates, deactivates Amazon Inspector deep inspection, or updates custom
         paths for your account.
 
@@ -882,8 +749,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateEc2DeepInspectionConfiguration", kwargs)
 
     def update_encryption_key(
-        self, **kwargs: Unpack[UpdateEncryptionKeyRequestTypeDef]
-    ) -> TargetResults[UpdateEncryptionKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEncryptionKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEncryptionKeyResponseTypeDef]:
         """Updates an encryption key. A ResourceNotFoundException means that an
         Amazon Web Services owned key is being used for encryption.
 
@@ -892,8 +759,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateEncryptionKey", kwargs)
 
     def update_filter(
-        self, **kwargs: Unpack[UpdateFilterRequestTypeDef]
-    ) -> TargetResults[UpdateFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFilterResponseTypeDef]:
         """Specifies the action that is to be applied to the findings that match the
         filter.
 
@@ -902,8 +769,13 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateFilter", kwargs)
 
     def update_org_ec2_deep_inspection_configuration(
-        self, **kwargs: Unpack[UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef
+    ]:
         """Updates the Amazon Inspector deep inspection custom paths for your
         organization. You must be an Amazon Inspector delegated administrator to
         use this API.
@@ -913,8 +785,8 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("UpdateOrgEc2DeepInspectionConfiguration", kwargs)
 
     def update_organization_configuration(
-        self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOrganizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOrganizationConfigurationResponseTypeDef]:
         """Updates the configurations for your Amazon Inspector organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateOrganizationConfiguration
@@ -927,8 +799,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef],
-    ) -> TargetResults[GetCisScanResultDetailsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCisScanResultDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCisScanResultDetailsResponseTypeDef]:
         """Every page of GetCisScanResultDetails in every target, merged per target
         (botocore's build_full_result).
 
@@ -950,8 +822,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetClustersForImageRequestTypeDef],
-    ) -> TargetResults[GetClustersForImageResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetClustersForImageRequestTypeDef],
+    ) -> TargetResults[type_defs.GetClustersForImageResponseTypeDef]:
         """Every page of GetClustersForImage in every target, merged per target
         (botocore's build_full_result).
 
@@ -973,8 +845,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountPermissionsRequestTypeDef],
-    ) -> TargetResults[ListAccountPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountPermissionsResponseTypeDef]:
         """Every page of ListAccountPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -998,8 +870,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListCisScanConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCisScanConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCisScanConfigurationsResponseTypeDef]:
         """Every page of ListCisScanConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1021,8 +893,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef],
-    ) -> TargetResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCisScanResultsAggregatedByChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCisScanResultsAggregatedByChecksResponseTypeDef]:
         """Every page of ListCisScanResultsAggregatedByChecks in every target, merged
         per target (botocore's build_full_result).
 
@@ -1044,8 +916,12 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
-    ) -> TargetResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCisScanResultsAggregatedByTargetResourceRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCisScanResultsAggregatedByTargetResourceResponseTypeDef
+    ]:
         """Every page of ListCisScanResultsAggregatedByTargetResource in every
         target, merged per target (botocore's build_full_result).
 
@@ -1067,8 +943,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCisScansRequestTypeDef],
-    ) -> TargetResults[ListCisScansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCisScansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCisScansResponseTypeDef]:
         """Every page of ListCisScans in every target, merged per target (botocore's
         build_full_result).
 
@@ -1090,8 +966,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoverageRequestTypeDef],
-    ) -> TargetResults[ListCoverageResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoverageResponseTypeDef]:
         """Every page of ListCoverage in every target, merged per target (botocore's
         build_full_result).
 
@@ -1113,8 +989,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef],
-    ) -> TargetResults[ListCoverageStatisticsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoverageStatisticsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoverageStatisticsResponseTypeDef]:
         """Every page of ListCoverageStatistics in every target, merged per target
         (botocore's build_full_result).
 
@@ -1136,8 +1012,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef],
-    ) -> TargetResults[ListDelegatedAdminAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDelegatedAdminAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDelegatedAdminAccountsResponseTypeDef]:
         """Every page of ListDelegatedAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1160,8 +1036,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> TargetResults[ListFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFiltersResponseTypeDef]:
         """Every page of ListFilters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1183,8 +1059,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingAggregationsRequestTypeDef],
-    ) -> TargetResults[ListFindingAggregationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingAggregationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingAggregationsResponseTypeDef]:
         """Every page of ListFindingAggregations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1207,8 +1083,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1230,8 +1106,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1254,8 +1130,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsageTotalsRequestTypeDef],
-    ) -> TargetResults[ListUsageTotalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageTotalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsageTotalsResponseTypeDef]:
         """Every page of ListUsageTotals in every target, merged per target
         (botocore's build_full_result).
 
@@ -1277,8 +1153,8 @@ class MultiRegionInspector2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef],
-    ) -> TargetResults[SearchVulnerabilitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchVulnerabilitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchVulnerabilitiesResponseTypeDef]:
         """Every page of SearchVulnerabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -1299,8 +1175,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef],
-    ) -> Items[CisScanResultDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.GetCisScanResultDetailsRequestTypeDef],
+    ) -> Items[type_defs.CisScanResultDetailsTypeDef]:
         """Each element of scanResultDetails in every page of
         GetCisScanResultDetails, from every target, as its page arrives (tagged
         with its target).
@@ -1316,8 +1192,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetClustersForImageRequestTypeDef],
-    ) -> Items[ClusterInformationTypeDef]:
+        **kwargs: Unpack[type_defs.GetClustersForImageRequestTypeDef],
+    ) -> Items[type_defs.ClusterInformationTypeDef]:
         """Each element of cluster in every page of GetClustersForImage, from every
         target, as its page arrives (tagged with its target).
 
@@ -1332,8 +1208,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountPermissionsRequestTypeDef],
-    ) -> Items[PermissionTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountPermissionsRequestTypeDef],
+    ) -> Items[type_defs.PermissionTypeDef]:
         """Each element of permissions in every page of ListAccountPermissions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1348,8 +1224,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef],
-    ) -> Items[CisScanConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCisScanConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.CisScanConfigurationTypeDef]:
         """Each element of scanConfigurations in every page of
         ListCisScanConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -1368,8 +1244,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef],
-    ) -> Items[CisCheckAggregationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCisScanResultsAggregatedByChecksRequestTypeDef],
+    ) -> Items[type_defs.CisCheckAggregationTypeDef]:
         """Each element of checkAggregations in every page of
         ListCisScanResultsAggregatedByChecks, from every target, as its page
         arrives (tagged with its target).
@@ -1388,8 +1264,10 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
-    ) -> Items[CisTargetResourceAggregationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListCisScanResultsAggregatedByTargetResourceRequestTypeDef
+        ],
+    ) -> Items[type_defs.CisTargetResourceAggregationTypeDef]:
         """Each element of targetResourceAggregations in every page of
         ListCisScanResultsAggregatedByTargetResource, from every target, as its
         page arrives (tagged with its target).
@@ -1408,8 +1286,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCisScansRequestTypeDef],
-    ) -> Items[CisScanTypeDef]:
+        **kwargs: Unpack[type_defs.ListCisScansRequestTypeDef],
+    ) -> Items[type_defs.CisScanTypeDef]:
         """Each element of scans in every page of ListCisScans, from every target, as
         its page arrives (tagged with its target).
 
@@ -1424,8 +1302,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoverageRequestTypeDef],
-    ) -> Items[CoveredResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef],
+    ) -> Items[type_defs.CoveredResourceTypeDef]:
         """Each element of coveredResources in every page of ListCoverage, from every
         target, as its page arrives (tagged with its target).
 
@@ -1440,8 +1318,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef],
-    ) -> Items[CountsTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoverageStatisticsRequestTypeDef],
+    ) -> Items[type_defs.CountsTypeDef]:
         """Each element of countsByGroup in every page of ListCoverageStatistics,
         from every target, as its page arrives (tagged with its target).
 
@@ -1456,8 +1334,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef],
-    ) -> Items[DelegatedAdminAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListDelegatedAdminAccountsRequestTypeDef],
+    ) -> Items[type_defs.DelegatedAdminAccountTypeDef]:
         """Each element of delegatedAdminAccounts in every page of
         ListDelegatedAdminAccounts, from every target, as its page arrives (tagged
         with its target).
@@ -1476,8 +1354,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> Items[FilterTypeDef]:
+        **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef],
+    ) -> Items[type_defs.FilterTypeDef]:
         """Each element of filters in every page of ListFilters, from every target,
         as its page arrives (tagged with its target).
 
@@ -1492,8 +1370,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingAggregationsRequestTypeDef],
-    ) -> Items[AggregationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingAggregationsRequestTypeDef],
+    ) -> Items[type_defs.AggregationResponseTypeDef]:
         """Each element of responses in every page of ListFindingAggregations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1508,8 +1386,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> Items[FindingTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
+    ) -> Items[type_defs.FindingTypeDef]:
         """Each element of findings in every page of ListFindings, from every target,
         as its page arrives (tagged with its target).
 
@@ -1524,8 +1402,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> Items[MemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberTypeDef]:
         """Each element of members in every page of ListMembers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1540,8 +1418,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsageTotalsRequestTypeDef],
-    ) -> Items[UsageTotalTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageTotalsRequestTypeDef],
+    ) -> Items[type_defs.UsageTotalTypeDef]:
         """Each element of totals in every page of ListUsageTotals, from every
         target, as its page arrives (tagged with its target).
 
@@ -1556,8 +1434,8 @@ class MultiRegionInspector2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef],
-    ) -> Items[VulnerabilityTypeDef]:
+        **kwargs: Unpack[type_defs.SearchVulnerabilitiesRequestTypeDef],
+    ) -> Items[type_defs.VulnerabilityTypeDef]:
         """Each element of vulnerabilities in every page of SearchVulnerabilities,
         from every target, as its page arrives (tagged with its target).
 

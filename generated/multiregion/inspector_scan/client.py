@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ScanSbomRequestTypeDef,
-        ScanSbomResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegioninspectorscan"]
 
@@ -29,8 +26,8 @@ class MultiRegioninspectorscan(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def scan_sbom(
-        self, **kwargs: Unpack[ScanSbomRequestTypeDef]
-    ) -> TargetResults[ScanSbomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScanSbomRequestTypeDef]
+    ) -> TargetResults[type_defs.ScanSbomResponseTypeDef]:
         """Scans a provided CycloneDX 1.5 SBOM and reports on any vulnerabilities
         discovered in that SBOM. You can generate compatible SBOMs for your
         resources using the Amazon Inspector SBOM generator.

@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptConnectionProposalRequestTypeDef,
-        AcceptConnectionProposalResponseTypeDef,
-        AttachPointDescriptorTypeDef,
-        ConnectionSummaryTypeDef,
-        CreateConnectionRequestTypeDef,
-        CreateConnectionResponseTypeDef,
-        DeleteConnectionRequestTypeDef,
-        DeleteConnectionResponseTypeDef,
-        DescribeConnectionProposalRequestTypeDef,
-        DescribeConnectionProposalResponseTypeDef,
-        EnvironmentTypeDef,
-        GetConnectionRequestTypeDef,
-        GetConnectionResponseTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetEnvironmentResponseTypeDef,
-        ListAttachPointsRequestTypeDef,
-        ListAttachPointsResponseTypeDef,
-        ListConnectionsRequestTypeDef,
-        ListConnectionsResponseTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectionRequestTypeDef,
-        UpdateConnectionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionInterconnect"]
 
@@ -59,8 +29,8 @@ class MultiRegionInterconnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_connection_proposal(
-        self, **kwargs: Unpack[AcceptConnectionProposalRequestTypeDef]
-    ) -> TargetResults[AcceptConnectionProposalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptConnectionProposalRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptConnectionProposalResponseTypeDef]:
         """Accepts a connection proposal which was generated at a supported partner's
         portal.
 
@@ -69,8 +39,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("AcceptConnectionProposal", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> TargetResults[CreateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionResponseTypeDef]:
         """Initiates the process to create a Connection across the specified
         Environment.
 
@@ -79,8 +49,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionResponseTypeDef]:
         """Deletes an existing Connection with the supplied identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/DeleteConnection
@@ -88,8 +58,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def describe_connection_proposal(
-        self, **kwargs: Unpack[DescribeConnectionProposalRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionProposalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionProposalRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionProposalResponseTypeDef]:
         """Describes the details of a connection proposal generated at a partner's
         portal.
 
@@ -98,8 +68,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("DescribeConnectionProposal", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> TargetResults[GetConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionResponseTypeDef]:
         """Describes the current state of a Connection resource as specified by the
         identifier.
 
@@ -108,8 +78,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentResponseTypeDef]:
         """Describes a specific Environment
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/GetEnvironment
@@ -117,8 +87,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def list_attach_points(
-        self, **kwargs: Unpack[ListAttachPointsRequestTypeDef]
-    ) -> TargetResults[ListAttachPointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachPointsResponseTypeDef]:
         """Lists all Attach Points the caller has access to that are valid for the
         specified Environment.
 
@@ -127,8 +97,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("ListAttachPoints", kwargs)
 
     def list_connections(
-        self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> TargetResults[ListConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionsResponseTypeDef]:
         """Lists all connection objects to which the caller has access.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListConnections
@@ -136,8 +106,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("ListConnections", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Lists all of the environments that can produce connections that will land
         in the called AWS region.
 
@@ -146,8 +116,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all current tags on the specified resource. Currently this supports
         Connection resources.
 
@@ -156,8 +126,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add new tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/TagResource
@@ -165,8 +135,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/UntagResource
@@ -174,8 +144,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connection(
-        self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionResponseTypeDef]:
         """Modifies an existing connection. Currently we support modifications to the
         connection's description and/or bandwidth.
 
@@ -189,8 +159,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachPointsRequestTypeDef],
-    ) -> TargetResults[ListAttachPointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachPointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachPointsResponseTypeDef]:
         """Every page of ListAttachPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -213,8 +183,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionsRequestTypeDef],
-    ) -> TargetResults[ListConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionsResponseTypeDef]:
         """Every page of ListConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -236,8 +206,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -259,8 +229,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachPointsRequestTypeDef],
-    ) -> Items[AttachPointDescriptorTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachPointsRequestTypeDef],
+    ) -> Items[type_defs.AttachPointDescriptorTypeDef]:
         """Each element of attachPoints in every page of ListAttachPoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -275,8 +245,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionsRequestTypeDef],
-    ) -> Items[ConnectionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionSummaryTypeDef]:
         """Each element of connections in every page of ListConnections, from every
         target, as its page arrives (tagged with its target).
 
@@ -291,8 +261,8 @@ class MultiRegionInterconnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> Items[EnvironmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentTypeDef]:
         """Each element of environments in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).
 
@@ -307,7 +277,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetConnectionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ConnectionAvailable.
 
@@ -326,7 +296,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetConnectionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ConnectionDeleted.
 

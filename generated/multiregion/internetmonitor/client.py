@@ -15,43 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateMonitorInputTypeDef,
-        CreateMonitorOutputTypeDef,
-        DeleteMonitorInputTypeDef,
-        DeleteMonitorOutputTypeDef,
-        GetHealthEventInputTypeDef,
-        GetHealthEventOutputTypeDef,
-        GetInternetEventInputTypeDef,
-        GetInternetEventOutputTypeDef,
-        GetMonitorInputTypeDef,
-        GetMonitorOutputTypeDef,
-        GetQueryResultsInputTypeDef,
-        GetQueryResultsOutputTypeDef,
-        GetQueryStatusInputTypeDef,
-        GetQueryStatusOutputTypeDef,
-        HealthEventTypeDef,
-        InternetEventSummaryTypeDef,
-        ListHealthEventsInputTypeDef,
-        ListHealthEventsOutputTypeDef,
-        ListInternetEventsInputTypeDef,
-        ListInternetEventsOutputTypeDef,
-        ListMonitorsInputTypeDef,
-        ListMonitorsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MonitorTypeDef,
-        StartQueryInputTypeDef,
-        StartQueryOutputTypeDef,
-        StopQueryInputTypeDef,
-        StopQueryOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateMonitorInputTypeDef,
-        UpdateMonitorOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchInternetMonitor"]
 
@@ -74,8 +38,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_monitor(
-        self, **kwargs: Unpack[CreateMonitorInputTypeDef]
-    ) -> TargetResults[CreateMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitorOutputTypeDef]:
         """Creates a monitor in Amazon CloudWatch Internet Monitor. A monitor is
         built based on information from the application resources that you add:
         VPCs, Network Load Balancers (NLBs), Amazon CloudFront distributions, and
@@ -91,8 +55,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("CreateMonitor", kwargs)
 
     def delete_monitor(
-        self, **kwargs: Unpack[DeleteMonitorInputTypeDef]
-    ) -> TargetResults[DeleteMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMonitorOutputTypeDef]:
         """Deletes a monitor in Amazon CloudWatch Internet Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/DeleteMonitor
@@ -100,8 +64,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("DeleteMonitor", kwargs)
 
     def get_health_event(
-        self, **kwargs: Unpack[GetHealthEventInputTypeDef]
-    ) -> TargetResults[GetHealthEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHealthEventInputTypeDef]
+    ) -> TargetResults[type_defs.GetHealthEventOutputTypeDef]:
         """Gets information that Amazon CloudWatch Internet Monitor has created and
         stored about a health event for a specified monitor. This information
         includes the impacted locations, and all the information related to the
@@ -112,8 +76,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("GetHealthEvent", kwargs)
 
     def get_internet_event(
-        self, **kwargs: Unpack[GetInternetEventInputTypeDef]
-    ) -> TargetResults[GetInternetEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInternetEventInputTypeDef]
+    ) -> TargetResults[type_defs.GetInternetEventOutputTypeDef]:
         """Gets information that Amazon CloudWatch Internet Monitor has generated
         about an internet event. Internet Monitor displays information about
         recent global health events, called internet events, on a global outages
@@ -124,8 +88,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("GetInternetEvent", kwargs)
 
     def get_monitor(
-        self, **kwargs: Unpack[GetMonitorInputTypeDef]
-    ) -> TargetResults[GetMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.GetMonitorOutputTypeDef]:
         """Gets information about a monitor in Amazon CloudWatch Internet Monitor
         based on a monitor name. The information returned includes the Amazon
         Resource Name (ARN), create time, modified time, resources included in the
@@ -136,8 +100,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("GetMonitor", kwargs)
 
     def get_query_results(
-        self, **kwargs: Unpack[GetQueryResultsInputTypeDef]
-    ) -> TargetResults[GetQueryResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryResultsInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryResultsOutputTypeDef]:
         """Return the data for a query with the Amazon CloudWatch Internet Monitor
         query interface. Specify the query that you want to return results for by
         providing a QueryId and a monitor name.
@@ -147,8 +111,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("GetQueryResults", kwargs)
 
     def get_query_status(
-        self, **kwargs: Unpack[GetQueryStatusInputTypeDef]
-    ) -> TargetResults[GetQueryStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryStatusOutputTypeDef]:
         """Returns the current status of a query for the Amazon CloudWatch Internet
         Monitor query interface, for a specified query ID and monitor. When you
         run a query, check the status to make sure that the query has SUCCEEDED
@@ -159,8 +123,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("GetQueryStatus", kwargs)
 
     def list_health_events(
-        self, **kwargs: Unpack[ListHealthEventsInputTypeDef]
-    ) -> TargetResults[ListHealthEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHealthEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListHealthEventsOutputTypeDef]:
         """Lists all health events for a monitor in Amazon CloudWatch Internet
         Monitor. Returns information for health events including the event start
         and end times, and the status.
@@ -170,8 +134,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("ListHealthEvents", kwargs)
 
     def list_internet_events(
-        self, **kwargs: Unpack[ListInternetEventsInputTypeDef]
-    ) -> TargetResults[ListInternetEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInternetEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListInternetEventsOutputTypeDef]:
         """Lists internet events that cause performance or availability issues for
         client locations. Amazon CloudWatch Internet Monitor displays information
         about recent global health events, called internet events, on a global
@@ -182,8 +146,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("ListInternetEvents", kwargs)
 
     def list_monitors(
-        self, **kwargs: Unpack[ListMonitorsInputTypeDef]
-    ) -> TargetResults[ListMonitorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMonitorsOutputTypeDef]:
         """Lists all of your monitors for Amazon CloudWatch Internet Monitor and
         their statuses, along with the Amazon Resource Name (ARN) and name of each
         monitor.
@@ -193,8 +157,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("ListMonitors", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags for a resource. Tags are supported only for monitors in
         Amazon CloudWatch Internet Monitor.
 
@@ -203,8 +167,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_query(
-        self, **kwargs: Unpack[StartQueryInputTypeDef]
-    ) -> TargetResults[StartQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQueryInputTypeDef]
+    ) -> TargetResults[type_defs.StartQueryOutputTypeDef]:
         """Start a query to return data for a specific query type for the Amazon
         CloudWatch Internet Monitor query interface. Specify a time period for the
         data that you want returned by using StartTime and EndTime. You filter the
@@ -216,8 +180,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("StartQuery", kwargs)
 
     def stop_query(
-        self, **kwargs: Unpack[StopQueryInputTypeDef]
-    ) -> TargetResults[StopQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopQueryInputTypeDef]
+    ) -> TargetResults[type_defs.StopQueryOutputTypeDef]:
         """Stop a query that is progress for a specific monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/StopQuery
@@ -225,8 +189,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("StopQuery", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds a tag to a resource. Tags are supported only for monitors in Amazon
         CloudWatch Internet Monitor. You can add a maximum of 50 tags in Internet
         Monitor.
@@ -236,8 +200,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/UntagResource
@@ -245,8 +209,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_monitor(
-        self, **kwargs: Unpack[UpdateMonitorInputTypeDef]
-    ) -> TargetResults[UpdateMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitorOutputTypeDef]:
         """Updates a monitor. You can update a monitor to change the percentage of
         traffic to monitor or the maximum number of city-networks (locations and
         ASNs), to add or remove resources, or to change the status of the monitor.
@@ -262,8 +226,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHealthEventsInputTypeDef],
-    ) -> TargetResults[ListHealthEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListHealthEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListHealthEventsOutputTypeDef]:
         """Every page of ListHealthEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -287,8 +251,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInternetEventsInputTypeDef],
-    ) -> TargetResults[ListInternetEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInternetEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListInternetEventsOutputTypeDef]:
         """Every page of ListInternetEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -313,8 +277,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> TargetResults[ListMonitorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMonitorsOutputTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -337,8 +301,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHealthEventsInputTypeDef],
-    ) -> Items[HealthEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListHealthEventsInputTypeDef],
+    ) -> Items[type_defs.HealthEventTypeDef]:
         """Each element of HealthEvents in every page of ListHealthEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -353,8 +317,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInternetEventsInputTypeDef],
-    ) -> Items[InternetEventSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInternetEventsInputTypeDef],
+    ) -> Items[type_defs.InternetEventSummaryTypeDef]:
         """Each element of InternetEvents in every page of ListInternetEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -369,8 +333,8 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> Items[MonitorTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef],
+    ) -> Items[type_defs.MonitorTypeDef]:
         """Each element of Monitors in every page of ListMonitors, from every target,
         as its page arrives (tagged with its target).
 

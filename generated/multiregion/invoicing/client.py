@@ -15,45 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetInvoiceProfileRequestTypeDef,
-        BatchGetInvoiceProfileResponseTypeDef,
-        CreateInvoiceUnitRequestTypeDef,
-        CreateInvoiceUnitResponseTypeDef,
-        CreateProcurementPortalPreferenceRequestTypeDef,
-        CreateProcurementPortalPreferenceResponseTypeDef,
-        DeleteInvoiceUnitRequestTypeDef,
-        DeleteInvoiceUnitResponseTypeDef,
-        DeleteProcurementPortalPreferenceRequestTypeDef,
-        DeleteProcurementPortalPreferenceResponseTypeDef,
-        GetInvoicePDFRequestTypeDef,
-        GetInvoicePDFResponseTypeDef,
-        GetInvoiceUnitRequestTypeDef,
-        GetInvoiceUnitResponseTypeDef,
-        GetProcurementPortalPreferenceRequestTypeDef,
-        GetProcurementPortalPreferenceResponseTypeDef,
-        InvoiceSummaryTypeDef,
-        InvoiceUnitTypeDef,
-        ListInvoiceSummariesRequestTypeDef,
-        ListInvoiceSummariesResponseTypeDef,
-        ListInvoiceUnitsRequestTypeDef,
-        ListInvoiceUnitsResponseTypeDef,
-        ListProcurementPortalPreferencesRequestTypeDef,
-        ListProcurementPortalPreferencesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProcurementPortalPreferenceSummaryTypeDef,
-        PutProcurementPortalPreferenceRequestTypeDef,
-        PutProcurementPortalPreferenceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateInvoiceUnitRequestTypeDef,
-        UpdateInvoiceUnitResponseTypeDef,
-        UpdateProcurementPortalPreferenceStatusRequestTypeDef,
-        UpdateProcurementPortalPreferenceStatusResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionInvoicing"]
 
@@ -65,8 +27,8 @@ class MultiRegionInvoicing(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_invoice_profile(
-        self, **kwargs: Unpack[BatchGetInvoiceProfileRequestTypeDef]
-    ) -> TargetResults[BatchGetInvoiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetInvoiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetInvoiceProfileResponseTypeDef]:
         """This gets the invoice profile associated with a set of accounts. The
         accounts must be linked accounts under the requester management account
         organization.
@@ -76,8 +38,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("BatchGetInvoiceProfile", kwargs)
 
     def create_invoice_unit(
-        self, **kwargs: Unpack[CreateInvoiceUnitRequestTypeDef]
-    ) -> TargetResults[CreateInvoiceUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInvoiceUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInvoiceUnitResponseTypeDef]:
         """This creates a new invoice unit with the provided definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/CreateInvoiceUnit
@@ -85,8 +47,9 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("CreateInvoiceUnit", kwargs)
 
     def create_procurement_portal_preference(
-        self, **kwargs: Unpack[CreateProcurementPortalPreferenceRequestTypeDef]
-    ) -> TargetResults[CreateProcurementPortalPreferenceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateProcurementPortalPreferenceRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -95,8 +58,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("CreateProcurementPortalPreference", kwargs)
 
     def delete_invoice_unit(
-        self, **kwargs: Unpack[DeleteInvoiceUnitRequestTypeDef]
-    ) -> TargetResults[DeleteInvoiceUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInvoiceUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInvoiceUnitResponseTypeDef]:
         """This deletes an invoice unit with the provided invoice unit ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/DeleteInvoiceUnit
@@ -104,8 +67,9 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("DeleteInvoiceUnit", kwargs)
 
     def delete_procurement_portal_preference(
-        self, **kwargs: Unpack[DeleteProcurementPortalPreferenceRequestTypeDef]
-    ) -> TargetResults[DeleteProcurementPortalPreferenceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteProcurementPortalPreferenceRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -114,8 +78,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("DeleteProcurementPortalPreference", kwargs)
 
     def get_invoice_pdf(
-        self, **kwargs: Unpack[GetInvoicePDFRequestTypeDef]
-    ) -> TargetResults[GetInvoicePDFResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvoicePDFRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvoicePDFResponseTypeDef]:
         """Returns a URL to download the invoice document and supplemental documents
         associated with an invoice. The URLs are pre-signed and have expiration
         time. For special cases like Brazil, where Amazon Web Services generated
@@ -129,8 +93,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("GetInvoicePDF", kwargs)
 
     def get_invoice_unit(
-        self, **kwargs: Unpack[GetInvoiceUnitRequestTypeDef]
-    ) -> TargetResults[GetInvoiceUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInvoiceUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvoiceUnitResponseTypeDef]:
         """This retrieves the invoice unit definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/GetInvoiceUnit
@@ -138,8 +102,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("GetInvoiceUnit", kwargs)
 
     def get_procurement_portal_preference(
-        self, **kwargs: Unpack[GetProcurementPortalPreferenceRequestTypeDef]
-    ) -> TargetResults[GetProcurementPortalPreferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProcurementPortalPreferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -148,8 +112,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("GetProcurementPortalPreference", kwargs)
 
     def list_invoice_summaries(
-        self, **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef]
-    ) -> TargetResults[ListInvoiceSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvoiceSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvoiceSummariesResponseTypeDef]:
         """Retrieves your invoice details programmatically, without line item
         details.
 
@@ -158,8 +122,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("ListInvoiceSummaries", kwargs)
 
     def list_invoice_units(
-        self, **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef]
-    ) -> TargetResults[ListInvoiceUnitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvoiceUnitsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvoiceUnitsResponseTypeDef]:
         """This fetches a list of all invoice unit definitions for a given account,
         as of the provided AsOf date.
 
@@ -168,8 +132,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("ListInvoiceUnits", kwargs)
 
     def list_procurement_portal_preferences(
-        self, **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef]
-    ) -> TargetResults[ListProcurementPortalPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProcurementPortalPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProcurementPortalPreferencesResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -178,8 +142,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("ListProcurementPortalPreferences", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListTagsForResource
@@ -187,8 +151,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_procurement_portal_preference(
-        self, **kwargs: Unpack[PutProcurementPortalPreferenceRequestTypeDef]
-    ) -> TargetResults[PutProcurementPortalPreferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProcurementPortalPreferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -197,8 +161,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("PutProcurementPortalPreference", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/TagResource
@@ -206,8 +170,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/UntagResource
@@ -215,8 +179,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_invoice_unit(
-        self, **kwargs: Unpack[UpdateInvoiceUnitRequestTypeDef]
-    ) -> TargetResults[UpdateInvoiceUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInvoiceUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInvoiceUnitResponseTypeDef]:
         """You can update the invoice unit configuration at any time, and Amazon Web
         Services will use the latest configuration at the end of the month.
 
@@ -225,8 +189,13 @@ class MultiRegionInvoicing(MultiRegionClient):
         return self._call("UpdateInvoiceUnit", kwargs)
 
     def update_procurement_portal_preference_status(
-        self, **kwargs: Unpack[UpdateProcurementPortalPreferenceStatusRequestTypeDef]
-    ) -> TargetResults[UpdateProcurementPortalPreferenceStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateProcurementPortalPreferenceStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateProcurementPortalPreferenceStatusResponseTypeDef
+    ]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -240,8 +209,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef],
-    ) -> TargetResults[ListInvoiceSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvoiceSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvoiceSummariesResponseTypeDef]:
         """Every page of ListInvoiceSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -264,8 +233,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef],
-    ) -> TargetResults[ListInvoiceUnitsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvoiceUnitsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvoiceUnitsResponseTypeDef]:
         """Every page of ListInvoiceUnits in every target, merged per target
         (botocore's build_full_result).
 
@@ -288,8 +257,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef],
-    ) -> TargetResults[ListProcurementPortalPreferencesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProcurementPortalPreferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProcurementPortalPreferencesResponseTypeDef]:
         """Every page of ListProcurementPortalPreferences in every target, merged per
         target (botocore's build_full_result).
 
@@ -311,8 +280,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef],
-    ) -> Items[InvoiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvoiceSummariesRequestTypeDef],
+    ) -> Items[type_defs.InvoiceSummaryTypeDef]:
         """Each element of InvoiceSummaries in every page of ListInvoiceSummaries,
         from every target, as its page arrives (tagged with its target).
 
@@ -327,8 +296,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef],
-    ) -> Items[InvoiceUnitTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvoiceUnitsRequestTypeDef],
+    ) -> Items[type_defs.InvoiceUnitTypeDef]:
         """Each element of InvoiceUnits in every page of ListInvoiceUnits, from every
         target, as its page arrives (tagged with its target).
 
@@ -343,8 +312,8 @@ class MultiRegionInvoicing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef],
-    ) -> Items[ProcurementPortalPreferenceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProcurementPortalPreferencesRequestTypeDef],
+    ) -> Items[type_defs.ProcurementPortalPreferenceSummaryTypeDef]:
         """Each element of ProcurementPortalPreferences in every page of
         ListProcurementPortalPreferences, from every target, as its page arrives
         (tagged with its target).

@@ -16,561 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptCertificateTransferRequestTypeDef,
-        ActiveViolationTypeDef,
-        AddThingToBillingGroupRequestTypeDef,
-        AddThingToBillingGroupResponseTypeDef,
-        AddThingToThingGroupRequestTypeDef,
-        AddThingToThingGroupResponseTypeDef,
-        AssociateSbomWithPackageVersionRequestTypeDef,
-        AssociateSbomWithPackageVersionResponseTypeDef,
-        AssociateTargetsWithJobRequestTypeDef,
-        AssociateTargetsWithJobResponseTypeDef,
-        AttachPolicyRequestTypeDef,
-        AttachPrincipalPolicyRequestTypeDef,
-        AttachSecurityProfileRequestTypeDef,
-        AttachSecurityProfileResponseTypeDef,
-        AttachThingPrincipalRequestTypeDef,
-        AttachThingPrincipalResponseTypeDef,
-        AuditFindingTypeDef,
-        AuditMitigationActionExecutionMetadataTypeDef,
-        AuditMitigationActionsTaskMetadataTypeDef,
-        AuditSuppressionTypeDef,
-        AuditTaskMetadataTypeDef,
-        AuthorizerSummaryTypeDef,
-        BehaviorModelTrainingSummaryTypeDef,
-        CACertificateTypeDef,
-        CancelAuditMitigationActionsTaskRequestTypeDef,
-        CancelAuditMitigationActionsTaskResponseTypeDef,
-        CancelAuditTaskRequestTypeDef,
-        CancelAuditTaskResponseTypeDef,
-        CancelCertificateTransferRequestTypeDef,
-        CancelDetectMitigationActionsTaskRequestTypeDef,
-        CancelDetectMitigationActionsTaskResponseTypeDef,
-        CancelJobExecutionRequestTypeDef,
-        CancelJobRequestTypeDef,
-        CancelJobResponseTypeDef,
-        CertificateTypeDef,
-        ClearDefaultAuthorizerResponseTypeDef,
-        CommandExecutionSummaryTypeDef,
-        CommandSummaryTypeDef,
-        ConfirmTopicRuleDestinationRequestTypeDef,
-        ConfirmTopicRuleDestinationResponseTypeDef,
-        CreateAuditSuppressionRequestTypeDef,
-        CreateAuditSuppressionResponseTypeDef,
-        CreateAuthorizerRequestTypeDef,
-        CreateAuthorizerResponseTypeDef,
-        CreateBillingGroupRequestTypeDef,
-        CreateBillingGroupResponseTypeDef,
-        CreateCertificateFromCsrRequestTypeDef,
-        CreateCertificateFromCsrResponseTypeDef,
-        CreateCertificateProviderRequestTypeDef,
-        CreateCertificateProviderResponseTypeDef,
-        CreateCommandRequestTypeDef,
-        CreateCommandResponseTypeDef,
-        CreateCustomMetricRequestTypeDef,
-        CreateCustomMetricResponseTypeDef,
-        CreateDimensionRequestTypeDef,
-        CreateDimensionResponseTypeDef,
-        CreateDomainConfigurationRequestTypeDef,
-        CreateDomainConfigurationResponseTypeDef,
-        CreateDynamicThingGroupRequestTypeDef,
-        CreateDynamicThingGroupResponseTypeDef,
-        CreateFleetMetricRequestTypeDef,
-        CreateFleetMetricResponseTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResponseTypeDef,
-        CreateJobTemplateRequestTypeDef,
-        CreateJobTemplateResponseTypeDef,
-        CreateKeysAndCertificateRequestTypeDef,
-        CreateKeysAndCertificateResponseTypeDef,
-        CreateMitigationActionRequestTypeDef,
-        CreateMitigationActionResponseTypeDef,
-        CreateOTAUpdateRequestTypeDef,
-        CreateOTAUpdateResponseTypeDef,
-        CreatePackageRequestTypeDef,
-        CreatePackageResponseTypeDef,
-        CreatePackageVersionRequestTypeDef,
-        CreatePackageVersionResponseTypeDef,
-        CreatePolicyRequestTypeDef,
-        CreatePolicyResponseTypeDef,
-        CreatePolicyVersionRequestTypeDef,
-        CreatePolicyVersionResponseTypeDef,
-        CreateProvisioningClaimRequestTypeDef,
-        CreateProvisioningClaimResponseTypeDef,
-        CreateProvisioningTemplateRequestTypeDef,
-        CreateProvisioningTemplateResponseTypeDef,
-        CreateProvisioningTemplateVersionRequestTypeDef,
-        CreateProvisioningTemplateVersionResponseTypeDef,
-        CreateRoleAliasRequestTypeDef,
-        CreateRoleAliasResponseTypeDef,
-        CreateScheduledAuditRequestTypeDef,
-        CreateScheduledAuditResponseTypeDef,
-        CreateSecurityProfileRequestTypeDef,
-        CreateSecurityProfileResponseTypeDef,
-        CreateStreamRequestTypeDef,
-        CreateStreamResponseTypeDef,
-        CreateThingGroupRequestTypeDef,
-        CreateThingGroupResponseTypeDef,
-        CreateThingRequestTypeDef,
-        CreateThingResponseTypeDef,
-        CreateThingTypeRequestTypeDef,
-        CreateThingTypeResponseTypeDef,
-        CreateTopicRuleDestinationRequestTypeDef,
-        CreateTopicRuleDestinationResponseTypeDef,
-        CreateTopicRuleRequestTypeDef,
-        DeleteAccountAuditConfigurationRequestTypeDef,
-        DeleteAccountAuditConfigurationResponseTypeDef,
-        DeleteAuditSuppressionRequestTypeDef,
-        DeleteAuditSuppressionResponseTypeDef,
-        DeleteAuthorizerRequestTypeDef,
-        DeleteAuthorizerResponseTypeDef,
-        DeleteBillingGroupRequestTypeDef,
-        DeleteBillingGroupResponseTypeDef,
-        DeleteCACertificateRequestTypeDef,
-        DeleteCACertificateResponseTypeDef,
-        DeleteCertificateProviderRequestTypeDef,
-        DeleteCertificateProviderResponseTypeDef,
-        DeleteCertificateRequestTypeDef,
-        DeleteCommandExecutionRequestTypeDef,
-        DeleteCommandExecutionResponseTypeDef,
-        DeleteCommandRequestTypeDef,
-        DeleteCommandResponseTypeDef,
-        DeleteCustomMetricRequestTypeDef,
-        DeleteCustomMetricResponseTypeDef,
-        DeleteDimensionRequestTypeDef,
-        DeleteDimensionResponseTypeDef,
-        DeleteDomainConfigurationRequestTypeDef,
-        DeleteDomainConfigurationResponseTypeDef,
-        DeleteDynamicThingGroupRequestTypeDef,
-        DeleteDynamicThingGroupResponseTypeDef,
-        DeleteFleetMetricRequestTypeDef,
-        DeleteJobExecutionRequestTypeDef,
-        DeleteJobRequestTypeDef,
-        DeleteJobTemplateRequestTypeDef,
-        DeleteMitigationActionRequestTypeDef,
-        DeleteMitigationActionResponseTypeDef,
-        DeleteOTAUpdateRequestTypeDef,
-        DeleteOTAUpdateResponseTypeDef,
-        DeletePackageRequestTypeDef,
-        DeletePackageResponseTypeDef,
-        DeletePackageVersionRequestTypeDef,
-        DeletePackageVersionResponseTypeDef,
-        DeletePolicyRequestTypeDef,
-        DeletePolicyVersionRequestTypeDef,
-        DeleteProvisioningTemplateRequestTypeDef,
-        DeleteProvisioningTemplateResponseTypeDef,
-        DeleteProvisioningTemplateVersionRequestTypeDef,
-        DeleteProvisioningTemplateVersionResponseTypeDef,
-        DeleteRegistrationCodeResponseTypeDef,
-        DeleteRoleAliasRequestTypeDef,
-        DeleteRoleAliasResponseTypeDef,
-        DeleteScheduledAuditRequestTypeDef,
-        DeleteScheduledAuditResponseTypeDef,
-        DeleteSecurityProfileRequestTypeDef,
-        DeleteSecurityProfileResponseTypeDef,
-        DeleteStreamRequestTypeDef,
-        DeleteStreamResponseTypeDef,
-        DeleteThingGroupRequestTypeDef,
-        DeleteThingGroupResponseTypeDef,
-        DeleteThingRequestTypeDef,
-        DeleteThingResponseTypeDef,
-        DeleteThingTypeRequestTypeDef,
-        DeleteThingTypeResponseTypeDef,
-        DeleteTopicRuleDestinationRequestTypeDef,
-        DeleteTopicRuleDestinationResponseTypeDef,
-        DeleteTopicRuleRequestTypeDef,
-        DeleteV2LoggingLevelRequestTypeDef,
-        DeprecateThingTypeRequestTypeDef,
-        DeprecateThingTypeResponseTypeDef,
-        DescribeAccountAuditConfigurationResponseTypeDef,
-        DescribeAuditFindingRequestTypeDef,
-        DescribeAuditFindingResponseTypeDef,
-        DescribeAuditMitigationActionsTaskRequestTypeDef,
-        DescribeAuditMitigationActionsTaskResponseTypeDef,
-        DescribeAuditSuppressionRequestTypeDef,
-        DescribeAuditSuppressionResponseTypeDef,
-        DescribeAuditTaskRequestTypeDef,
-        DescribeAuditTaskResponseTypeDef,
-        DescribeAuthorizerRequestTypeDef,
-        DescribeAuthorizerResponseTypeDef,
-        DescribeBillingGroupRequestTypeDef,
-        DescribeBillingGroupResponseTypeDef,
-        DescribeCACertificateRequestTypeDef,
-        DescribeCACertificateResponseTypeDef,
-        DescribeCertificateProviderRequestTypeDef,
-        DescribeCertificateProviderResponseTypeDef,
-        DescribeCertificateRequestTypeDef,
-        DescribeCertificateResponseTypeDef,
-        DescribeCustomMetricRequestTypeDef,
-        DescribeCustomMetricResponseTypeDef,
-        DescribeDefaultAuthorizerResponseTypeDef,
-        DescribeDetectMitigationActionsTaskRequestTypeDef,
-        DescribeDetectMitigationActionsTaskResponseTypeDef,
-        DescribeDimensionRequestTypeDef,
-        DescribeDimensionResponseTypeDef,
-        DescribeDomainConfigurationRequestTypeDef,
-        DescribeDomainConfigurationResponseTypeDef,
-        DescribeEncryptionConfigurationResponseTypeDef,
-        DescribeEndpointRequestTypeDef,
-        DescribeEndpointResponseTypeDef,
-        DescribeEventConfigurationsResponseTypeDef,
-        DescribeFleetMetricRequestTypeDef,
-        DescribeFleetMetricResponseTypeDef,
-        DescribeIndexRequestTypeDef,
-        DescribeIndexResponseTypeDef,
-        DescribeJobExecutionRequestTypeDef,
-        DescribeJobExecutionResponseTypeDef,
-        DescribeJobRequestTypeDef,
-        DescribeJobResponseTypeDef,
-        DescribeJobTemplateRequestTypeDef,
-        DescribeJobTemplateResponseTypeDef,
-        DescribeManagedJobTemplateRequestTypeDef,
-        DescribeManagedJobTemplateResponseTypeDef,
-        DescribeMitigationActionRequestTypeDef,
-        DescribeMitigationActionResponseTypeDef,
-        DescribeProvisioningTemplateRequestTypeDef,
-        DescribeProvisioningTemplateResponseTypeDef,
-        DescribeProvisioningTemplateVersionRequestTypeDef,
-        DescribeProvisioningTemplateVersionResponseTypeDef,
-        DescribeRoleAliasRequestTypeDef,
-        DescribeRoleAliasResponseTypeDef,
-        DescribeScheduledAuditRequestTypeDef,
-        DescribeScheduledAuditResponseTypeDef,
-        DescribeSecurityProfileRequestTypeDef,
-        DescribeSecurityProfileResponseTypeDef,
-        DescribeStreamRequestTypeDef,
-        DescribeStreamResponseTypeDef,
-        DescribeThingGroupRequestTypeDef,
-        DescribeThingGroupResponseTypeDef,
-        DescribeThingRegistrationTaskRequestTypeDef,
-        DescribeThingRegistrationTaskResponseTypeDef,
-        DescribeThingRequestTypeDef,
-        DescribeThingResponseTypeDef,
-        DescribeThingTypeRequestTypeDef,
-        DescribeThingTypeResponseTypeDef,
-        DetachPolicyRequestTypeDef,
-        DetachPrincipalPolicyRequestTypeDef,
-        DetachSecurityProfileRequestTypeDef,
-        DetachSecurityProfileResponseTypeDef,
-        DetachThingPrincipalRequestTypeDef,
-        DetachThingPrincipalResponseTypeDef,
-        DetectMitigationActionExecutionTypeDef,
-        DetectMitigationActionsTaskSummaryTypeDef,
-        DisableTopicRuleRequestTypeDef,
-        DisassociateSbomFromPackageVersionRequestTypeDef,
-        DisassociateSbomFromPackageVersionResponseTypeDef,
-        DomainConfigurationSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableTopicRuleRequestTypeDef,
-        FleetMetricNameAndArnTypeDef,
-        GetBehaviorModelTrainingSummariesRequestTypeDef,
-        GetBehaviorModelTrainingSummariesResponseTypeDef,
-        GetBucketsAggregationRequestTypeDef,
-        GetBucketsAggregationResponseTypeDef,
-        GetCardinalityRequestTypeDef,
-        GetCardinalityResponseTypeDef,
-        GetCommandExecutionRequestTypeDef,
-        GetCommandExecutionResponseTypeDef,
-        GetCommandRequestTypeDef,
-        GetCommandResponseTypeDef,
-        GetEffectivePoliciesRequestTypeDef,
-        GetEffectivePoliciesResponseTypeDef,
-        GetIndexingConfigurationResponseTypeDef,
-        GetJobDocumentRequestTypeDef,
-        GetJobDocumentResponseTypeDef,
-        GetLoggingOptionsResponseTypeDef,
-        GetOTAUpdateRequestTypeDef,
-        GetOTAUpdateResponseTypeDef,
-        GetPackageConfigurationResponseTypeDef,
-        GetPackageRequestTypeDef,
-        GetPackageResponseTypeDef,
-        GetPackageVersionRequestTypeDef,
-        GetPackageVersionResponseTypeDef,
-        GetPercentilesRequestTypeDef,
-        GetPercentilesResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetPolicyVersionRequestTypeDef,
-        GetPolicyVersionResponseTypeDef,
-        GetRegistrationCodeResponseTypeDef,
-        GetStatisticsRequestTypeDef,
-        GetStatisticsResponseTypeDef,
-        GetThingConnectivityDataRequestTypeDef,
-        GetThingConnectivityDataResponseTypeDef,
-        GetTopicRuleDestinationRequestTypeDef,
-        GetTopicRuleDestinationResponseTypeDef,
-        GetTopicRuleRequestTypeDef,
-        GetTopicRuleResponseTypeDef,
-        GetV2LoggingOptionsRequestTypeDef,
-        GetV2LoggingOptionsResponseTypeDef,
-        GroupNameAndArnTypeDef,
-        JobExecutionSummaryForJobTypeDef,
-        JobExecutionSummaryForThingTypeDef,
-        JobSummaryTypeDef,
-        JobTemplateSummaryTypeDef,
-        ListActiveViolationsRequestTypeDef,
-        ListActiveViolationsResponseTypeDef,
-        ListAttachedPoliciesRequestTypeDef,
-        ListAttachedPoliciesResponseTypeDef,
-        ListAuditFindingsRequestTypeDef,
-        ListAuditFindingsResponseTypeDef,
-        ListAuditMitigationActionsExecutionsRequestTypeDef,
-        ListAuditMitigationActionsExecutionsResponseTypeDef,
-        ListAuditMitigationActionsTasksRequestTypeDef,
-        ListAuditMitigationActionsTasksResponseTypeDef,
-        ListAuditSuppressionsRequestTypeDef,
-        ListAuditSuppressionsResponseTypeDef,
-        ListAuditTasksRequestTypeDef,
-        ListAuditTasksResponseTypeDef,
-        ListAuthorizersRequestTypeDef,
-        ListAuthorizersResponseTypeDef,
-        ListBillingGroupsRequestTypeDef,
-        ListBillingGroupsResponseTypeDef,
-        ListCACertificatesRequestTypeDef,
-        ListCACertificatesResponseTypeDef,
-        ListCertificateProvidersRequestTypeDef,
-        ListCertificateProvidersResponseTypeDef,
-        ListCertificatesByCARequestTypeDef,
-        ListCertificatesByCAResponseTypeDef,
-        ListCertificatesRequestTypeDef,
-        ListCertificatesResponseTypeDef,
-        ListCommandExecutionsRequestTypeDef,
-        ListCommandExecutionsResponseTypeDef,
-        ListCommandsRequestTypeDef,
-        ListCommandsResponseTypeDef,
-        ListCustomMetricsRequestTypeDef,
-        ListCustomMetricsResponseTypeDef,
-        ListDetectMitigationActionsExecutionsRequestTypeDef,
-        ListDetectMitigationActionsExecutionsResponseTypeDef,
-        ListDetectMitigationActionsTasksRequestTypeDef,
-        ListDetectMitigationActionsTasksResponseTypeDef,
-        ListDimensionsRequestTypeDef,
-        ListDimensionsResponseTypeDef,
-        ListDomainConfigurationsRequestTypeDef,
-        ListDomainConfigurationsResponseTypeDef,
-        ListFleetMetricsRequestTypeDef,
-        ListFleetMetricsResponseTypeDef,
-        ListIndicesRequestTypeDef,
-        ListIndicesResponseTypeDef,
-        ListJobExecutionsForJobRequestTypeDef,
-        ListJobExecutionsForJobResponseTypeDef,
-        ListJobExecutionsForThingRequestTypeDef,
-        ListJobExecutionsForThingResponseTypeDef,
-        ListJobTemplatesRequestTypeDef,
-        ListJobTemplatesResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListManagedJobTemplatesRequestTypeDef,
-        ListManagedJobTemplatesResponseTypeDef,
-        ListMetricValuesRequestTypeDef,
-        ListMetricValuesResponseTypeDef,
-        ListMitigationActionsRequestTypeDef,
-        ListMitigationActionsResponseTypeDef,
-        ListOTAUpdatesRequestTypeDef,
-        ListOTAUpdatesResponseTypeDef,
-        ListOutgoingCertificatesRequestTypeDef,
-        ListOutgoingCertificatesResponseTypeDef,
-        ListPackageVersionsRequestTypeDef,
-        ListPackageVersionsResponseTypeDef,
-        ListPackagesRequestTypeDef,
-        ListPackagesResponseTypeDef,
-        ListPoliciesRequestTypeDef,
-        ListPoliciesResponseTypeDef,
-        ListPolicyPrincipalsRequestTypeDef,
-        ListPolicyPrincipalsResponseTypeDef,
-        ListPolicyVersionsRequestTypeDef,
-        ListPolicyVersionsResponseTypeDef,
-        ListPrincipalPoliciesRequestTypeDef,
-        ListPrincipalPoliciesResponseTypeDef,
-        ListPrincipalThingsRequestTypeDef,
-        ListPrincipalThingsResponseTypeDef,
-        ListPrincipalThingsV2RequestTypeDef,
-        ListPrincipalThingsV2ResponseTypeDef,
-        ListProvisioningTemplateVersionsRequestTypeDef,
-        ListProvisioningTemplateVersionsResponseTypeDef,
-        ListProvisioningTemplatesRequestTypeDef,
-        ListProvisioningTemplatesResponseTypeDef,
-        ListRelatedResourcesForAuditFindingRequestTypeDef,
-        ListRelatedResourcesForAuditFindingResponseTypeDef,
-        ListRoleAliasesRequestTypeDef,
-        ListRoleAliasesResponseTypeDef,
-        ListSbomValidationResultsRequestTypeDef,
-        ListSbomValidationResultsResponseTypeDef,
-        ListScheduledAuditsRequestTypeDef,
-        ListScheduledAuditsResponseTypeDef,
-        ListSecurityProfilesForTargetRequestTypeDef,
-        ListSecurityProfilesForTargetResponseTypeDef,
-        ListSecurityProfilesRequestTypeDef,
-        ListSecurityProfilesResponseTypeDef,
-        ListStreamsRequestTypeDef,
-        ListStreamsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTargetsForPolicyRequestTypeDef,
-        ListTargetsForPolicyResponseTypeDef,
-        ListTargetsForSecurityProfileRequestTypeDef,
-        ListTargetsForSecurityProfileResponseTypeDef,
-        ListThingGroupsForThingRequestTypeDef,
-        ListThingGroupsForThingResponseTypeDef,
-        ListThingGroupsRequestTypeDef,
-        ListThingGroupsResponseTypeDef,
-        ListThingPrincipalsRequestTypeDef,
-        ListThingPrincipalsResponseTypeDef,
-        ListThingPrincipalsV2RequestTypeDef,
-        ListThingPrincipalsV2ResponseTypeDef,
-        ListThingRegistrationTaskReportsRequestTypeDef,
-        ListThingRegistrationTaskReportsResponseTypeDef,
-        ListThingRegistrationTasksRequestTypeDef,
-        ListThingRegistrationTasksResponseTypeDef,
-        ListThingTypesRequestTypeDef,
-        ListThingTypesResponseTypeDef,
-        ListThingsInBillingGroupRequestTypeDef,
-        ListThingsInBillingGroupResponseTypeDef,
-        ListThingsInThingGroupRequestTypeDef,
-        ListThingsInThingGroupResponseTypeDef,
-        ListThingsRequestTypeDef,
-        ListThingsResponseTypeDef,
-        ListTopicRuleDestinationsRequestTypeDef,
-        ListTopicRuleDestinationsResponseTypeDef,
-        ListTopicRulesRequestTypeDef,
-        ListTopicRulesResponseTypeDef,
-        ListV2LoggingLevelsRequestTypeDef,
-        ListV2LoggingLevelsResponseTypeDef,
-        ListViolationEventsRequestTypeDef,
-        ListViolationEventsResponseTypeDef,
-        LogTargetConfigurationTypeDef,
-        ManagedJobTemplateSummaryTypeDef,
-        MetricDatumTypeDef,
-        MitigationActionIdentifierTypeDef,
-        OTAUpdateSummaryTypeDef,
-        OutgoingCertificateTypeDef,
-        PackageSummaryTypeDef,
-        PackageVersionSummaryTypeDef,
-        PolicyTypeDef,
-        PrincipalThingObjectTypeDef,
-        ProvisioningTemplateSummaryTypeDef,
-        ProvisioningTemplateVersionSummaryTypeDef,
-        PutVerificationStateOnViolationRequestTypeDef,
-        PutVerificationStateOnViolationResponseTypeDef,
-        RegisterCACertificateRequestTypeDef,
-        RegisterCACertificateResponseTypeDef,
-        RegisterCertificateRequestTypeDef,
-        RegisterCertificateResponseTypeDef,
-        RegisterCertificateWithoutCARequestTypeDef,
-        RegisterCertificateWithoutCAResponseTypeDef,
-        RegisterThingRequestTypeDef,
-        RegisterThingResponseTypeDef,
-        RejectCertificateTransferRequestTypeDef,
-        RelatedResourceTypeDef,
-        RemoveThingFromBillingGroupRequestTypeDef,
-        RemoveThingFromBillingGroupResponseTypeDef,
-        RemoveThingFromThingGroupRequestTypeDef,
-        RemoveThingFromThingGroupResponseTypeDef,
-        ReplaceTopicRuleRequestTypeDef,
-        SbomValidationResultSummaryTypeDef,
-        ScheduledAuditMetadataTypeDef,
-        SearchIndexRequestTypeDef,
-        SearchIndexResponseTypeDef,
-        SecurityProfileIdentifierTypeDef,
-        SecurityProfileTargetMappingTypeDef,
-        SecurityProfileTargetTypeDef,
-        SetDefaultAuthorizerRequestTypeDef,
-        SetDefaultAuthorizerResponseTypeDef,
-        SetDefaultPolicyVersionRequestTypeDef,
-        SetLoggingOptionsRequestTypeDef,
-        SetV2LoggingLevelRequestTypeDef,
-        SetV2LoggingOptionsRequestTypeDef,
-        StartAuditMitigationActionsTaskRequestTypeDef,
-        StartAuditMitigationActionsTaskResponseTypeDef,
-        StartDetectMitigationActionsTaskRequestTypeDef,
-        StartDetectMitigationActionsTaskResponseTypeDef,
-        StartOnDemandAuditTaskRequestTypeDef,
-        StartOnDemandAuditTaskResponseTypeDef,
-        StartThingRegistrationTaskRequestTypeDef,
-        StartThingRegistrationTaskResponseTypeDef,
-        StopThingRegistrationTaskRequestTypeDef,
-        StopThingRegistrationTaskResponseTypeDef,
-        StreamSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        TestAuthorizationRequestTypeDef,
-        TestAuthorizationResponseTypeDef,
-        TestInvokeAuthorizerRequestTypeDef,
-        TestInvokeAuthorizerResponseTypeDef,
-        ThingAttributeTypeDef,
-        ThingPrincipalObjectTypeDef,
-        ThingTypeDefinitionTypeDef,
-        TopicRuleDestinationSummaryTypeDef,
-        TopicRuleListItemTypeDef,
-        TransferCertificateRequestTypeDef,
-        TransferCertificateResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccountAuditConfigurationRequestTypeDef,
-        UpdateAccountAuditConfigurationResponseTypeDef,
-        UpdateAuditSuppressionRequestTypeDef,
-        UpdateAuditSuppressionResponseTypeDef,
-        UpdateAuthorizerRequestTypeDef,
-        UpdateAuthorizerResponseTypeDef,
-        UpdateBillingGroupRequestTypeDef,
-        UpdateBillingGroupResponseTypeDef,
-        UpdateCACertificateRequestTypeDef,
-        UpdateCertificateProviderRequestTypeDef,
-        UpdateCertificateProviderResponseTypeDef,
-        UpdateCertificateRequestTypeDef,
-        UpdateCommandRequestTypeDef,
-        UpdateCommandResponseTypeDef,
-        UpdateCustomMetricRequestTypeDef,
-        UpdateCustomMetricResponseTypeDef,
-        UpdateDimensionRequestTypeDef,
-        UpdateDimensionResponseTypeDef,
-        UpdateDomainConfigurationRequestTypeDef,
-        UpdateDomainConfigurationResponseTypeDef,
-        UpdateDynamicThingGroupRequestTypeDef,
-        UpdateDynamicThingGroupResponseTypeDef,
-        UpdateEncryptionConfigurationRequestTypeDef,
-        UpdateEncryptionConfigurationResponseTypeDef,
-        UpdateEventConfigurationsRequestTypeDef,
-        UpdateEventConfigurationsResponseTypeDef,
-        UpdateFleetMetricRequestTypeDef,
-        UpdateIndexingConfigurationRequestTypeDef,
-        UpdateIndexingConfigurationResponseTypeDef,
-        UpdateJobRequestTypeDef,
-        UpdateMitigationActionRequestTypeDef,
-        UpdateMitigationActionResponseTypeDef,
-        UpdatePackageConfigurationRequestTypeDef,
-        UpdatePackageConfigurationResponseTypeDef,
-        UpdatePackageRequestTypeDef,
-        UpdatePackageResponseTypeDef,
-        UpdatePackageVersionRequestTypeDef,
-        UpdatePackageVersionResponseTypeDef,
-        UpdateProvisioningTemplateRequestTypeDef,
-        UpdateProvisioningTemplateResponseTypeDef,
-        UpdateRoleAliasRequestTypeDef,
-        UpdateRoleAliasResponseTypeDef,
-        UpdateScheduledAuditRequestTypeDef,
-        UpdateScheduledAuditResponseTypeDef,
-        UpdateSecurityProfileRequestTypeDef,
-        UpdateSecurityProfileResponseTypeDef,
-        UpdateStreamRequestTypeDef,
-        UpdateStreamResponseTypeDef,
-        UpdateThingGroupRequestTypeDef,
-        UpdateThingGroupResponseTypeDef,
-        UpdateThingGroupsForThingRequestTypeDef,
-        UpdateThingGroupsForThingResponseTypeDef,
-        UpdateThingRequestTypeDef,
-        UpdateThingResponseTypeDef,
-        UpdateThingTypeRequestTypeDef,
-        UpdateThingTypeResponseTypeDef,
-        UpdateTopicRuleDestinationRequestTypeDef,
-        UpdateTopicRuleDestinationResponseTypeDef,
-        ValidateSecurityProfileBehaviorsRequestTypeDef,
-        ValidateSecurityProfileBehaviorsResponseTypeDef,
-        ViolationEventTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoT"]
 
@@ -582,8 +28,8 @@ class MultiRegionIoT(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_certificate_transfer(
-        self, **kwargs: Unpack[AcceptCertificateTransferRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptCertificateTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Accepts a pending certificate transfer. The default state of the
         certificate is INACTIVE.
 
@@ -592,8 +38,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AcceptCertificateTransfer", kwargs)
 
     def add_thing_to_billing_group(
-        self, **kwargs: Unpack[AddThingToBillingGroupRequestTypeDef]
-    ) -> TargetResults[AddThingToBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddThingToBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AddThingToBillingGroupResponseTypeDef]:
         """Adds a thing to a billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AddThingToBillingGroup
@@ -601,8 +47,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AddThingToBillingGroup", kwargs)
 
     def add_thing_to_thing_group(
-        self, **kwargs: Unpack[AddThingToThingGroupRequestTypeDef]
-    ) -> TargetResults[AddThingToThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddThingToThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AddThingToThingGroupResponseTypeDef]:
         """Adds a thing to a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AddThingToThingGroup
@@ -610,8 +56,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AddThingToThingGroup", kwargs)
 
     def associate_sbom_with_package_version(
-        self, **kwargs: Unpack[AssociateSbomWithPackageVersionRequestTypeDef]
-    ) -> TargetResults[AssociateSbomWithPackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSbomWithPackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSbomWithPackageVersionResponseTypeDef]:
         """Associates the selected software bill of materials (SBOM) with a specific
         software package version.
 
@@ -620,8 +66,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AssociateSbomWithPackageVersion", kwargs)
 
     def associate_targets_with_job(
-        self, **kwargs: Unpack[AssociateTargetsWithJobRequestTypeDef]
-    ) -> TargetResults[AssociateTargetsWithJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateTargetsWithJobRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateTargetsWithJobResponseTypeDef]:
         """Associates a group with a continuous job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AssociateTargetsWithJob
@@ -629,8 +75,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AssociateTargetsWithJob", kwargs)
 
     def attach_policy(
-        self, **kwargs: Unpack[AttachPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches the specified policy to the specified principal (certificate or
         other credential).
 
@@ -640,8 +86,8 @@ class MultiRegionIoT(MultiRegionClient):
 
     @deprecated("AttachPrincipalPolicy is deprecated.")
     def attach_principal_policy(
-        self, **kwargs: Unpack[AttachPrincipalPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachPrincipalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches the specified policy to the specified principal (certificate or
         other credential).
 
@@ -650,8 +96,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AttachPrincipalPolicy", kwargs)
 
     def attach_security_profile(
-        self, **kwargs: Unpack[AttachSecurityProfileRequestTypeDef]
-    ) -> TargetResults[AttachSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachSecurityProfileResponseTypeDef]:
         """Associates a Device Defender security profile with a thing group or this
         account. Each thing group or account can have up to five security profiles
         associated with it.
@@ -661,8 +107,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AttachSecurityProfile", kwargs)
 
     def attach_thing_principal(
-        self, **kwargs: Unpack[AttachThingPrincipalRequestTypeDef]
-    ) -> TargetResults[AttachThingPrincipalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachThingPrincipalRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachThingPrincipalResponseTypeDef]:
         """Attaches the specified principal to the specified thing. A principal can
         be X.509 certificates, Amazon Cognito identities or federated identities.
 
@@ -671,8 +117,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("AttachThingPrincipal", kwargs)
 
     def cancel_audit_mitigation_actions_task(
-        self, **kwargs: Unpack[CancelAuditMitigationActionsTaskRequestTypeDef]
-    ) -> TargetResults[CancelAuditMitigationActionsTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelAuditMitigationActionsTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelAuditMitigationActionsTaskResponseTypeDef]:
         """Cancels a mitigation action task that is in progress. If the task is not
         in progress, an InvalidRequestException occurs.
 
@@ -681,8 +127,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CancelAuditMitigationActionsTask", kwargs)
 
     def cancel_audit_task(
-        self, **kwargs: Unpack[CancelAuditTaskRequestTypeDef]
-    ) -> TargetResults[CancelAuditTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelAuditTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelAuditTaskResponseTypeDef]:
         """Cancels an audit that is in progress. The audit can be either scheduled or
         on demand. If the audit isn't in progress, an "InvalidRequestException"
         occurs.
@@ -692,8 +138,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CancelAuditTask", kwargs)
 
     def cancel_certificate_transfer(
-        self, **kwargs: Unpack[CancelCertificateTransferRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCertificateTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels a pending transfer for the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelCertificateTransfer
@@ -701,8 +147,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CancelCertificateTransfer", kwargs)
 
     def cancel_detect_mitigation_actions_task(
-        self, **kwargs: Unpack[CancelDetectMitigationActionsTaskRequestTypeDef]
-    ) -> TargetResults[CancelDetectMitigationActionsTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CancelDetectMitigationActionsTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.CancelDetectMitigationActionsTaskResponseTypeDef]:
         """Cancels a Device Defender ML Detect mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelDetectMitigationActionsTask
@@ -710,8 +157,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CancelDetectMitigationActionsTask", kwargs)
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[CancelJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobResponseTypeDef]:
         """Cancels a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelJob
@@ -719,8 +166,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def cancel_job_execution(
-        self, **kwargs: Unpack[CancelJobExecutionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels the execution of a job for a given thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelJobExecution
@@ -729,7 +176,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def clear_default_authorizer(
         self,
-    ) -> TargetResults[ClearDefaultAuthorizerResponseTypeDef]:
+    ) -> TargetResults[type_defs.ClearDefaultAuthorizerResponseTypeDef]:
         """Clears the default authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ClearDefaultAuthorizer
@@ -737,8 +184,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ClearDefaultAuthorizer", {})
 
     def confirm_topic_rule_destination(
-        self, **kwargs: Unpack[ConfirmTopicRuleDestinationRequestTypeDef]
-    ) -> TargetResults[ConfirmTopicRuleDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmTopicRuleDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfirmTopicRuleDestinationResponseTypeDef]:
         """Confirms a topic rule destination. When you create a rule requiring a
         destination, IoT sends a confirmation message to the endpoint or base
         address you specify. The message includes a token which you pass back when
@@ -750,8 +197,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ConfirmTopicRuleDestination", kwargs)
 
     def create_audit_suppression(
-        self, **kwargs: Unpack[CreateAuditSuppressionRequestTypeDef]
-    ) -> TargetResults[CreateAuditSuppressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAuditSuppressionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAuditSuppressionResponseTypeDef]:
         """Creates a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateAuditSuppression
@@ -759,8 +206,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateAuditSuppression", kwargs)
 
     def create_authorizer(
-        self, **kwargs: Unpack[CreateAuthorizerRequestTypeDef]
-    ) -> TargetResults[CreateAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAuthorizerResponseTypeDef]:
         """Creates an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateAuthorizer
@@ -768,8 +215,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateAuthorizer", kwargs)
 
     def create_billing_group(
-        self, **kwargs: Unpack[CreateBillingGroupRequestTypeDef]
-    ) -> TargetResults[CreateBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBillingGroupResponseTypeDef]:
         """Creates a billing group. If this call is made multiple times using the
         same billing group name and configuration, the call will succeed. If this
         call is made with the same billing group name but different configuration
@@ -780,8 +227,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateBillingGroup", kwargs)
 
     def create_certificate_from_csr(
-        self, **kwargs: Unpack[CreateCertificateFromCsrRequestTypeDef]
-    ) -> TargetResults[CreateCertificateFromCsrResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCertificateFromCsrRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCertificateFromCsrResponseTypeDef]:
         """Creates an X.509 certificate using the specified certificate signing
         request.
 
@@ -790,8 +237,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateCertificateFromCsr", kwargs)
 
     def create_certificate_provider(
-        self, **kwargs: Unpack[CreateCertificateProviderRequestTypeDef]
-    ) -> TargetResults[CreateCertificateProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCertificateProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCertificateProviderResponseTypeDef]:
         """Creates an Amazon Web Services IoT Core certificate provider. You can use
         Amazon Web Services IoT Core certificate provider to customize how to sign
         a certificate signing request (CSR) in IoT fleet provisioning. For more
@@ -804,8 +251,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateCertificateProvider", kwargs)
 
     def create_command(
-        self, **kwargs: Unpack[CreateCommandRequestTypeDef]
-    ) -> TargetResults[CreateCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCommandResponseTypeDef]:
         """Creates a command. A command contains reusable configurations that can be
         applied before they are sent to the devices.
 
@@ -814,8 +261,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateCommand", kwargs)
 
     def create_custom_metric(
-        self, **kwargs: Unpack[CreateCustomMetricRequestTypeDef]
-    ) -> TargetResults[CreateCustomMetricResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomMetricResponseTypeDef]:
         """Use this API to define a Custom Metric published by your devices to Device
         Defender.
 
@@ -824,8 +271,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateCustomMetric", kwargs)
 
     def create_dimension(
-        self, **kwargs: Unpack[CreateDimensionRequestTypeDef]
-    ) -> TargetResults[CreateDimensionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDimensionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDimensionResponseTypeDef]:
         """Create a dimension that you can use to limit the scope of a metric used in
         a security profile for IoT Device Defender. For example, using a
         TOPIC_FILTER dimension, you can narrow down the scope of the metric only
@@ -836,8 +283,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateDimension", kwargs)
 
     def create_domain_configuration(
-        self, **kwargs: Unpack[CreateDomainConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateDomainConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainConfigurationResponseTypeDef]:
         """Creates a domain configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateDomainConfiguration
@@ -845,8 +292,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateDomainConfiguration", kwargs)
 
     def create_dynamic_thing_group(
-        self, **kwargs: Unpack[CreateDynamicThingGroupRequestTypeDef]
-    ) -> TargetResults[CreateDynamicThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDynamicThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDynamicThingGroupResponseTypeDef]:
         """Creates a dynamic thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateDynamicThingGroup
@@ -854,8 +301,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateDynamicThingGroup", kwargs)
 
     def create_fleet_metric(
-        self, **kwargs: Unpack[CreateFleetMetricRequestTypeDef]
-    ) -> TargetResults[CreateFleetMetricResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetMetricResponseTypeDef]:
         """Creates a fleet metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateFleetMetric
@@ -863,8 +310,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateFleetMetric", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
         """Creates a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateJob
@@ -872,8 +319,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_job_template(
-        self, **kwargs: Unpack[CreateJobTemplateRequestTypeDef]
-    ) -> TargetResults[CreateJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobTemplateResponseTypeDef]:
         """Creates a job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateJobTemplate
@@ -881,8 +328,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateJobTemplate", kwargs)
 
     def create_keys_and_certificate(
-        self, **kwargs: Unpack[CreateKeysAndCertificateRequestTypeDef]
-    ) -> TargetResults[CreateKeysAndCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeysAndCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeysAndCertificateResponseTypeDef]:
         """Creates a 2048-bit RSA key pair and issues an X.509 certificate using the
         issued public key. You can also call CreateKeysAndCertificate over MQTT
         from a device, for more information, see Provisioning MQTT API.
@@ -892,8 +339,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateKeysAndCertificate", kwargs)
 
     def create_mitigation_action(
-        self, **kwargs: Unpack[CreateMitigationActionRequestTypeDef]
-    ) -> TargetResults[CreateMitigationActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMitigationActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMitigationActionResponseTypeDef]:
         """Defines an action that can be applied to audit findings by using
         StartAuditMitigationActionsTask. Only certain types of mitigation actions
         can be applied to specific check names. For more information, see
@@ -905,8 +352,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateMitigationAction", kwargs)
 
     def create_ota_update(
-        self, **kwargs: Unpack[CreateOTAUpdateRequestTypeDef]
-    ) -> TargetResults[CreateOTAUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOTAUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOTAUpdateResponseTypeDef]:
         """Creates an IoT OTA update on a target group of things or groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateOTAUpdate
@@ -914,8 +361,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateOTAUpdate", kwargs)
 
     def create_package(
-        self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> TargetResults[CreatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageResponseTypeDef]:
         """Creates an IoT software package that can be deployed to your fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreatePackage
@@ -923,8 +370,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreatePackage", kwargs)
 
     def create_package_version(
-        self, **kwargs: Unpack[CreatePackageVersionRequestTypeDef]
-    ) -> TargetResults[CreatePackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageVersionResponseTypeDef]:
         """Creates a new version for an existing IoT software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreatePackageVersion
@@ -932,8 +379,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreatePackageVersion", kwargs)
 
     def create_policy(
-        self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> TargetResults[CreatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyResponseTypeDef]:
         """Creates an IoT policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreatePolicy
@@ -941,8 +388,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreatePolicy", kwargs)
 
     def create_policy_version(
-        self, **kwargs: Unpack[CreatePolicyVersionRequestTypeDef]
-    ) -> TargetResults[CreatePolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyVersionResponseTypeDef]:
         """Creates a new version of the specified IoT policy. To update a policy,
         create a new policy version. A managed policy can have up to five
         versions. If the policy has five versions, you must use
@@ -954,8 +401,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreatePolicyVersion", kwargs)
 
     def create_provisioning_claim(
-        self, **kwargs: Unpack[CreateProvisioningClaimRequestTypeDef]
-    ) -> TargetResults[CreateProvisioningClaimResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProvisioningClaimRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProvisioningClaimResponseTypeDef]:
         """Creates a provisioning claim.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateProvisioningClaim
@@ -963,8 +410,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateProvisioningClaim", kwargs)
 
     def create_provisioning_template(
-        self, **kwargs: Unpack[CreateProvisioningTemplateRequestTypeDef]
-    ) -> TargetResults[CreateProvisioningTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProvisioningTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProvisioningTemplateResponseTypeDef]:
         """Creates a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateProvisioningTemplate
@@ -972,8 +419,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateProvisioningTemplate", kwargs)
 
     def create_provisioning_template_version(
-        self, **kwargs: Unpack[CreateProvisioningTemplateVersionRequestTypeDef]
-    ) -> TargetResults[CreateProvisioningTemplateVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateProvisioningTemplateVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateProvisioningTemplateVersionResponseTypeDef]:
         """Creates a new version of a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateProvisioningTemplateVersion
@@ -981,8 +429,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateProvisioningTemplateVersion", kwargs)
 
     def create_role_alias(
-        self, **kwargs: Unpack[CreateRoleAliasRequestTypeDef]
-    ) -> TargetResults[CreateRoleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoleAliasResponseTypeDef]:
         """Creates a role alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateRoleAlias
@@ -990,8 +438,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateRoleAlias", kwargs)
 
     def create_scheduled_audit(
-        self, **kwargs: Unpack[CreateScheduledAuditRequestTypeDef]
-    ) -> TargetResults[CreateScheduledAuditResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduledAuditRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduledAuditResponseTypeDef]:
         """Creates a scheduled audit that is run at a specified time interval.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateScheduledAudit
@@ -999,8 +447,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateScheduledAudit", kwargs)
 
     def create_security_profile(
-        self, **kwargs: Unpack[CreateSecurityProfileRequestTypeDef]
-    ) -> TargetResults[CreateSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityProfileResponseTypeDef]:
         """Creates a Device Defender security profile.
 
         Deprecated parameters: additionalMetricsToRetain.
@@ -1010,8 +458,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateSecurityProfile", kwargs)
 
     def create_stream(
-        self, **kwargs: Unpack[CreateStreamRequestTypeDef]
-    ) -> TargetResults[CreateStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamResponseTypeDef]:
         """Creates a stream for delivering one or more large files in chunks over
         MQTT. A stream transports data bytes in chunks or blocks packaged as MQTT
         messages from a source like S3. You can have one or more files associated
@@ -1022,8 +470,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateStream", kwargs)
 
     def create_thing(
-        self, **kwargs: Unpack[CreateThingRequestTypeDef]
-    ) -> TargetResults[CreateThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThingResponseTypeDef]:
         """Creates a thing record in the registry. If this call is made multiple
         times using the same thing name and configuration, the call will succeed.
         If this call is made with the same thing name but different configuration
@@ -1034,8 +482,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateThing", kwargs)
 
     def create_thing_group(
-        self, **kwargs: Unpack[CreateThingGroupRequestTypeDef]
-    ) -> TargetResults[CreateThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThingGroupResponseTypeDef]:
         """Create a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateThingGroup
@@ -1043,8 +491,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateThingGroup", kwargs)
 
     def create_thing_type(
-        self, **kwargs: Unpack[CreateThingTypeRequestTypeDef]
-    ) -> TargetResults[CreateThingTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThingTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThingTypeResponseTypeDef]:
         """Creates a new thing type. If this call is made multiple times using the
         same thing type name and configuration, the call will succeed. If this
         call is made with the same thing type name but different configuration a
@@ -1055,8 +503,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateThingType", kwargs)
 
     def create_topic_rule(
-        self, **kwargs: Unpack[CreateTopicRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTopicRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a rule. Creating rules is an administrator-level action. Any user
         who has permission to create rules will be able to access data processed
         by the rule.
@@ -1066,8 +514,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateTopicRule", kwargs)
 
     def create_topic_rule_destination(
-        self, **kwargs: Unpack[CreateTopicRuleDestinationRequestTypeDef]
-    ) -> TargetResults[CreateTopicRuleDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTopicRuleDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTopicRuleDestinationResponseTypeDef]:
         """Creates a topic rule destination. The destination must be confirmed prior
         to use.
 
@@ -1076,8 +524,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("CreateTopicRuleDestination", kwargs)
 
     def delete_account_audit_configuration(
-        self, **kwargs: Unpack[DeleteAccountAuditConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteAccountAuditConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountAuditConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountAuditConfigurationResponseTypeDef]:
         """Restores the default settings for Device Defender audits for this account.
         Any configuration data you entered is deleted and all audit checks are
         reset to disabled.
@@ -1087,8 +535,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteAccountAuditConfiguration", kwargs)
 
     def delete_audit_suppression(
-        self, **kwargs: Unpack[DeleteAuditSuppressionRequestTypeDef]
-    ) -> TargetResults[DeleteAuditSuppressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAuditSuppressionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAuditSuppressionResponseTypeDef]:
         """Deletes a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteAuditSuppression
@@ -1096,8 +544,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteAuditSuppression", kwargs)
 
     def delete_authorizer(
-        self, **kwargs: Unpack[DeleteAuthorizerRequestTypeDef]
-    ) -> TargetResults[DeleteAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAuthorizerResponseTypeDef]:
         """Deletes an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteAuthorizer
@@ -1105,8 +553,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteAuthorizer", kwargs)
 
     def delete_billing_group(
-        self, **kwargs: Unpack[DeleteBillingGroupRequestTypeDef]
-    ) -> TargetResults[DeleteBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBillingGroupResponseTypeDef]:
         """Deletes the billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteBillingGroup
@@ -1114,8 +562,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteBillingGroup", kwargs)
 
     def delete_ca_certificate(
-        self, **kwargs: Unpack[DeleteCACertificateRequestTypeDef]
-    ) -> TargetResults[DeleteCACertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCACertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCACertificateResponseTypeDef]:
         """Deletes a registered CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCACertificate
@@ -1123,8 +571,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteCACertificate", kwargs)
 
     def delete_certificate(
-        self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCertificate
@@ -1132,8 +580,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteCertificate", kwargs)
 
     def delete_certificate_provider(
-        self, **kwargs: Unpack[DeleteCertificateProviderRequestTypeDef]
-    ) -> TargetResults[DeleteCertificateProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCertificateProviderResponseTypeDef]:
         """Deletes a certificate provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCertificateProvider
@@ -1141,8 +589,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteCertificateProvider", kwargs)
 
     def delete_command(
-        self, **kwargs: Unpack[DeleteCommandRequestTypeDef]
-    ) -> TargetResults[DeleteCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCommandResponseTypeDef]:
         """Delete a command resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCommand
@@ -1150,8 +598,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteCommand", kwargs)
 
     def delete_command_execution(
-        self, **kwargs: Unpack[DeleteCommandExecutionRequestTypeDef]
-    ) -> TargetResults[DeleteCommandExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCommandExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCommandExecutionResponseTypeDef]:
         """Delete a command execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCommandExecution
@@ -1159,8 +607,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteCommandExecution", kwargs)
 
     def delete_custom_metric(
-        self, **kwargs: Unpack[DeleteCustomMetricRequestTypeDef]
-    ) -> TargetResults[DeleteCustomMetricResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomMetricResponseTypeDef]:
         """Deletes a Device Defender detect custom metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCustomMetric
@@ -1168,8 +616,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteCustomMetric", kwargs)
 
     def delete_dimension(
-        self, **kwargs: Unpack[DeleteDimensionRequestTypeDef]
-    ) -> TargetResults[DeleteDimensionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDimensionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDimensionResponseTypeDef]:
         """Removes the specified dimension from your Amazon Web Services accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDimension
@@ -1177,8 +625,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteDimension", kwargs)
 
     def delete_domain_configuration(
-        self, **kwargs: Unpack[DeleteDomainConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteDomainConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainConfigurationResponseTypeDef]:
         """Deletes the specified domain configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDomainConfiguration
@@ -1186,8 +634,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteDomainConfiguration", kwargs)
 
     def delete_dynamic_thing_group(
-        self, **kwargs: Unpack[DeleteDynamicThingGroupRequestTypeDef]
-    ) -> TargetResults[DeleteDynamicThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDynamicThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDynamicThingGroupResponseTypeDef]:
         """Deletes a dynamic thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDynamicThingGroup
@@ -1195,8 +643,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteDynamicThingGroup", kwargs)
 
     def delete_fleet_metric(
-        self, **kwargs: Unpack[DeleteFleetMetricRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified fleet metric. Returns successfully with no error if
         the deletion is successful or you specify a fleet metric that doesn't
         exist.
@@ -1206,8 +654,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteFleetMetric", kwargs)
 
     def delete_job(
-        self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a job and its related job executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteJob
@@ -1215,8 +663,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteJob", kwargs)
 
     def delete_job_execution(
-        self, **kwargs: Unpack[DeleteJobExecutionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteJobExecution
@@ -1224,8 +672,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteJobExecution", kwargs)
 
     def delete_job_template(
-        self, **kwargs: Unpack[DeleteJobTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteJobTemplate
@@ -1233,8 +681,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteJobTemplate", kwargs)
 
     def delete_mitigation_action(
-        self, **kwargs: Unpack[DeleteMitigationActionRequestTypeDef]
-    ) -> TargetResults[DeleteMitigationActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMitigationActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMitigationActionResponseTypeDef]:
         """Deletes a defined mitigation action from your Amazon Web Services
         accounts.
 
@@ -1243,8 +691,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteMitigationAction", kwargs)
 
     def delete_ota_update(
-        self, **kwargs: Unpack[DeleteOTAUpdateRequestTypeDef]
-    ) -> TargetResults[DeleteOTAUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOTAUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOTAUpdateResponseTypeDef]:
         """Delete an OTA update.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteOTAUpdate
@@ -1252,8 +700,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteOTAUpdate", kwargs)
 
     def delete_package(
-        self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> TargetResults[DeletePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageResponseTypeDef]:
         """Deletes a specific version from a software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeletePackage
@@ -1261,8 +709,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeletePackage", kwargs)
 
     def delete_package_version(
-        self, **kwargs: Unpack[DeletePackageVersionRequestTypeDef]
-    ) -> TargetResults[DeletePackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageVersionResponseTypeDef]:
         """Deletes a specific version from a software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeletePackageVersion
@@ -1270,8 +718,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeletePackageVersion", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeletePolicy
@@ -1279,8 +727,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def delete_policy_version(
-        self, **kwargs: Unpack[DeletePolicyVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified version of the specified policy. You cannot delete
         the default version of a policy using this action. To delete the default
         version of a policy, use DeletePolicy. To find out which version of a
@@ -1291,8 +739,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeletePolicyVersion", kwargs)
 
     def delete_provisioning_template(
-        self, **kwargs: Unpack[DeleteProvisioningTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteProvisioningTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProvisioningTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProvisioningTemplateResponseTypeDef]:
         """Deletes a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteProvisioningTemplate
@@ -1300,8 +748,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteProvisioningTemplate", kwargs)
 
     def delete_provisioning_template_version(
-        self, **kwargs: Unpack[DeleteProvisioningTemplateVersionRequestTypeDef]
-    ) -> TargetResults[DeleteProvisioningTemplateVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteProvisioningTemplateVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteProvisioningTemplateVersionResponseTypeDef]:
         """Deletes a provisioning template version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteProvisioningTemplateVersion
@@ -1310,7 +759,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_registration_code(
         self,
-    ) -> TargetResults[DeleteRegistrationCodeResponseTypeDef]:
+    ) -> TargetResults[type_defs.DeleteRegistrationCodeResponseTypeDef]:
         """Deletes a CA certificate registration code.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteRegistrationCode
@@ -1318,8 +767,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteRegistrationCode", {})
 
     def delete_role_alias(
-        self, **kwargs: Unpack[DeleteRoleAliasRequestTypeDef]
-    ) -> TargetResults[DeleteRoleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRoleAliasResponseTypeDef]:
         """Deletes a role alias
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteRoleAlias
@@ -1327,8 +776,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteRoleAlias", kwargs)
 
     def delete_scheduled_audit(
-        self, **kwargs: Unpack[DeleteScheduledAuditRequestTypeDef]
-    ) -> TargetResults[DeleteScheduledAuditResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledAuditRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduledAuditResponseTypeDef]:
         """Deletes a scheduled audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteScheduledAudit
@@ -1336,8 +785,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteScheduledAudit", kwargs)
 
     def delete_security_profile(
-        self, **kwargs: Unpack[DeleteSecurityProfileRequestTypeDef]
-    ) -> TargetResults[DeleteSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityProfileResponseTypeDef]:
         """Deletes a Device Defender security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteSecurityProfile
@@ -1345,8 +794,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteSecurityProfile", kwargs)
 
     def delete_stream(
-        self, **kwargs: Unpack[DeleteStreamRequestTypeDef]
-    ) -> TargetResults[DeleteStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStreamResponseTypeDef]:
         """Deletes a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteStream
@@ -1354,8 +803,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteStream", kwargs)
 
     def delete_thing(
-        self, **kwargs: Unpack[DeleteThingRequestTypeDef]
-    ) -> TargetResults[DeleteThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThingResponseTypeDef]:
         """Deletes the specified thing. Returns successfully with no error if the
         deletion is successful or you specify a thing that doesn't exist.
 
@@ -1364,8 +813,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteThing", kwargs)
 
     def delete_thing_group(
-        self, **kwargs: Unpack[DeleteThingGroupRequestTypeDef]
-    ) -> TargetResults[DeleteThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThingGroupResponseTypeDef]:
         """Deletes a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteThingGroup
@@ -1373,8 +822,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteThingGroup", kwargs)
 
     def delete_thing_type(
-        self, **kwargs: Unpack[DeleteThingTypeRequestTypeDef]
-    ) -> TargetResults[DeleteThingTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThingTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThingTypeResponseTypeDef]:
         """Deletes the specified thing type. You cannot delete a thing type if it has
         things associated with it. To delete a thing type, first mark it as
         deprecated by calling DeprecateThingType, then remove any associated
@@ -1386,8 +835,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteThingType", kwargs)
 
     def delete_topic_rule(
-        self, **kwargs: Unpack[DeleteTopicRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTopicRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteTopicRule
@@ -1395,8 +844,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteTopicRule", kwargs)
 
     def delete_topic_rule_destination(
-        self, **kwargs: Unpack[DeleteTopicRuleDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteTopicRuleDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTopicRuleDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTopicRuleDestinationResponseTypeDef]:
         """Deletes a topic rule destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteTopicRuleDestination
@@ -1404,8 +853,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteTopicRuleDestination", kwargs)
 
     def delete_v2_logging_level(
-        self, **kwargs: Unpack[DeleteV2LoggingLevelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteV2LoggingLevelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a logging level.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteV2LoggingLevel
@@ -1413,8 +862,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DeleteV2LoggingLevel", kwargs)
 
     def deprecate_thing_type(
-        self, **kwargs: Unpack[DeprecateThingTypeRequestTypeDef]
-    ) -> TargetResults[DeprecateThingTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprecateThingTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprecateThingTypeResponseTypeDef]:
         """Deprecates a thing type. You can not associate new things with deprecated
         thing type.
 
@@ -1424,7 +873,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_account_audit_configuration(
         self,
-    ) -> TargetResults[DescribeAccountAuditConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountAuditConfigurationResponseTypeDef]:
         """Gets information about the Device Defender audit settings for this
         account. Settings include how audit notifications are sent and which audit
         checks are enabled or disabled.
@@ -1434,8 +883,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeAccountAuditConfiguration", {})
 
     def describe_audit_finding(
-        self, **kwargs: Unpack[DescribeAuditFindingRequestTypeDef]
-    ) -> TargetResults[DescribeAuditFindingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAuditFindingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAuditFindingResponseTypeDef]:
         """Gets information about a single audit finding. Properties include the
         reason for noncompliance, the severity of the issue, and the start time
         when the audit that returned the finding.
@@ -1445,8 +894,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeAuditFinding", kwargs)
 
     def describe_audit_mitigation_actions_task(
-        self, **kwargs: Unpack[DescribeAuditMitigationActionsTaskRequestTypeDef]
-    ) -> TargetResults[DescribeAuditMitigationActionsTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeAuditMitigationActionsTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAuditMitigationActionsTaskResponseTypeDef]:
         """Gets information about an audit mitigation task that is used to apply
         mitigation actions to a set of audit findings. Properties include the
         actions being applied, the audit checks to which they're being applied,
@@ -1457,8 +907,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeAuditMitigationActionsTask", kwargs)
 
     def describe_audit_suppression(
-        self, **kwargs: Unpack[DescribeAuditSuppressionRequestTypeDef]
-    ) -> TargetResults[DescribeAuditSuppressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAuditSuppressionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAuditSuppressionResponseTypeDef]:
         """Gets information about a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeAuditSuppression
@@ -1466,8 +916,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeAuditSuppression", kwargs)
 
     def describe_audit_task(
-        self, **kwargs: Unpack[DescribeAuditTaskRequestTypeDef]
-    ) -> TargetResults[DescribeAuditTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAuditTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAuditTaskResponseTypeDef]:
         """Gets information about a Device Defender audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeAuditTask
@@ -1475,8 +925,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeAuditTask", kwargs)
 
     def describe_authorizer(
-        self, **kwargs: Unpack[DescribeAuthorizerRequestTypeDef]
-    ) -> TargetResults[DescribeAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAuthorizerResponseTypeDef]:
         """Describes an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeAuthorizer
@@ -1484,8 +934,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeAuthorizer", kwargs)
 
     def describe_billing_group(
-        self, **kwargs: Unpack[DescribeBillingGroupRequestTypeDef]
-    ) -> TargetResults[DescribeBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBillingGroupResponseTypeDef]:
         """Returns information about a billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeBillingGroup
@@ -1493,8 +943,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeBillingGroup", kwargs)
 
     def describe_ca_certificate(
-        self, **kwargs: Unpack[DescribeCACertificateRequestTypeDef]
-    ) -> TargetResults[DescribeCACertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCACertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCACertificateResponseTypeDef]:
         """Describes a registered CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCACertificate
@@ -1502,8 +952,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeCACertificate", kwargs)
 
     def describe_certificate(
-        self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateResponseTypeDef]:
         """Gets information about the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCertificate
@@ -1511,8 +961,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeCertificate", kwargs)
 
     def describe_certificate_provider(
-        self, **kwargs: Unpack[DescribeCertificateProviderRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificateProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateProviderResponseTypeDef]:
         """Describes a certificate provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCertificateProvider
@@ -1520,8 +970,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeCertificateProvider", kwargs)
 
     def describe_custom_metric(
-        self, **kwargs: Unpack[DescribeCustomMetricRequestTypeDef]
-    ) -> TargetResults[DescribeCustomMetricResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomMetricResponseTypeDef]:
         """Gets information about a Device Defender detect custom metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCustomMetric
@@ -1530,7 +980,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_default_authorizer(
         self,
-    ) -> TargetResults[DescribeDefaultAuthorizerResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeDefaultAuthorizerResponseTypeDef]:
         """Describes the default authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDefaultAuthorizer
@@ -1538,8 +988,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeDefaultAuthorizer", {})
 
     def describe_detect_mitigation_actions_task(
-        self, **kwargs: Unpack[DescribeDetectMitigationActionsTaskRequestTypeDef]
-    ) -> TargetResults[DescribeDetectMitigationActionsTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDetectMitigationActionsTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDetectMitigationActionsTaskResponseTypeDef]:
         """Gets information about a Device Defender ML Detect mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDetectMitigationActionsTask
@@ -1547,8 +998,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeDetectMitigationActionsTask", kwargs)
 
     def describe_dimension(
-        self, **kwargs: Unpack[DescribeDimensionRequestTypeDef]
-    ) -> TargetResults[DescribeDimensionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDimensionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDimensionResponseTypeDef]:
         """Provides details about a dimension that is defined in your Amazon Web
         Services accounts.
 
@@ -1557,8 +1008,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeDimension", kwargs)
 
     def describe_domain_configuration(
-        self, **kwargs: Unpack[DescribeDomainConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeDomainConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainConfigurationResponseTypeDef]:
         """Gets summary information about a domain configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDomainConfiguration
@@ -1567,7 +1018,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_encryption_configuration(
         self,
-    ) -> TargetResults[DescribeEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeEncryptionConfigurationResponseTypeDef]:
         """Retrieves the encryption configuration for resources and data of your
         Amazon Web Services account in Amazon Web Services IoT Core. For more
         information, see Data encryption at rest in the Amazon Web Services IoT
@@ -1578,8 +1029,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeEncryptionConfiguration", {})
 
     def describe_endpoint(
-        self, **kwargs: Unpack[DescribeEndpointRequestTypeDef]
-    ) -> TargetResults[DescribeEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointResponseTypeDef]:
         """Returns or creates a unique endpoint specific to the Amazon Web Services
         account making the call.
 
@@ -1589,7 +1040,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_event_configurations(
         self,
-    ) -> TargetResults[DescribeEventConfigurationsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeEventConfigurationsResponseTypeDef]:
         """Describes event configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeEventConfigurations
@@ -1597,8 +1048,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeEventConfigurations", {})
 
     def describe_fleet_metric(
-        self, **kwargs: Unpack[DescribeFleetMetricRequestTypeDef]
-    ) -> TargetResults[DescribeFleetMetricResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFleetMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFleetMetricResponseTypeDef]:
         """Gets information about the specified fleet metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeFleetMetric
@@ -1606,8 +1057,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeFleetMetric", kwargs)
 
     def describe_index(
-        self, **kwargs: Unpack[DescribeIndexRequestTypeDef]
-    ) -> TargetResults[DescribeIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIndexResponseTypeDef]:
         """Describes a search index.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeIndex
@@ -1615,8 +1066,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeIndex", kwargs)
 
     def describe_job(
-        self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> TargetResults[DescribeJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobResponseTypeDef]:
         """Describes a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeJob
@@ -1624,8 +1075,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeJob", kwargs)
 
     def describe_job_execution(
-        self, **kwargs: Unpack[DescribeJobExecutionRequestTypeDef]
-    ) -> TargetResults[DescribeJobExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobExecutionResponseTypeDef]:
         """Describes a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeJobExecution
@@ -1633,8 +1084,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeJobExecution", kwargs)
 
     def describe_job_template(
-        self, **kwargs: Unpack[DescribeJobTemplateRequestTypeDef]
-    ) -> TargetResults[DescribeJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobTemplateResponseTypeDef]:
         """Returns information about a job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeJobTemplate
@@ -1642,8 +1093,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeJobTemplate", kwargs)
 
     def describe_managed_job_template(
-        self, **kwargs: Unpack[DescribeManagedJobTemplateRequestTypeDef]
-    ) -> TargetResults[DescribeManagedJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeManagedJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeManagedJobTemplateResponseTypeDef]:
         """View details of a managed job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeManagedJobTemplate
@@ -1651,8 +1102,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeManagedJobTemplate", kwargs)
 
     def describe_mitigation_action(
-        self, **kwargs: Unpack[DescribeMitigationActionRequestTypeDef]
-    ) -> TargetResults[DescribeMitigationActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMitigationActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMitigationActionResponseTypeDef]:
         """Gets information about a mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeMitigationAction
@@ -1660,8 +1111,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeMitigationAction", kwargs)
 
     def describe_provisioning_template(
-        self, **kwargs: Unpack[DescribeProvisioningTemplateRequestTypeDef]
-    ) -> TargetResults[DescribeProvisioningTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProvisioningTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProvisioningTemplateResponseTypeDef]:
         """Returns information about a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeProvisioningTemplate
@@ -1669,8 +1120,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeProvisioningTemplate", kwargs)
 
     def describe_provisioning_template_version(
-        self, **kwargs: Unpack[DescribeProvisioningTemplateVersionRequestTypeDef]
-    ) -> TargetResults[DescribeProvisioningTemplateVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeProvisioningTemplateVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeProvisioningTemplateVersionResponseTypeDef]:
         """Returns information about a provisioning template version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeProvisioningTemplateVersion
@@ -1678,8 +1130,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeProvisioningTemplateVersion", kwargs)
 
     def describe_role_alias(
-        self, **kwargs: Unpack[DescribeRoleAliasRequestTypeDef]
-    ) -> TargetResults[DescribeRoleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRoleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRoleAliasResponseTypeDef]:
         """Describes a role alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeRoleAlias
@@ -1687,8 +1139,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeRoleAlias", kwargs)
 
     def describe_scheduled_audit(
-        self, **kwargs: Unpack[DescribeScheduledAuditRequestTypeDef]
-    ) -> TargetResults[DescribeScheduledAuditResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduledAuditRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScheduledAuditResponseTypeDef]:
         """Gets information about a scheduled audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeScheduledAudit
@@ -1696,8 +1148,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeScheduledAudit", kwargs)
 
     def describe_security_profile(
-        self, **kwargs: Unpack[DescribeSecurityProfileRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityProfileResponseTypeDef]:
         """Gets information about a Device Defender security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeSecurityProfile
@@ -1705,8 +1157,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeSecurityProfile", kwargs)
 
     def describe_stream(
-        self, **kwargs: Unpack[DescribeStreamRequestTypeDef]
-    ) -> TargetResults[DescribeStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamResponseTypeDef]:
         """Gets information about a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeStream
@@ -1714,8 +1166,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeStream", kwargs)
 
     def describe_thing(
-        self, **kwargs: Unpack[DescribeThingRequestTypeDef]
-    ) -> TargetResults[DescribeThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThingResponseTypeDef]:
         """Gets information about the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThing
@@ -1723,8 +1175,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeThing", kwargs)
 
     def describe_thing_group(
-        self, **kwargs: Unpack[DescribeThingGroupRequestTypeDef]
-    ) -> TargetResults[DescribeThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThingGroupResponseTypeDef]:
         """Describe a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThingGroup
@@ -1732,8 +1184,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeThingGroup", kwargs)
 
     def describe_thing_registration_task(
-        self, **kwargs: Unpack[DescribeThingRegistrationTaskRequestTypeDef]
-    ) -> TargetResults[DescribeThingRegistrationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThingRegistrationTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThingRegistrationTaskResponseTypeDef]:
         """Describes a bulk thing provisioning task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThingRegistrationTask
@@ -1741,8 +1193,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeThingRegistrationTask", kwargs)
 
     def describe_thing_type(
-        self, **kwargs: Unpack[DescribeThingTypeRequestTypeDef]
-    ) -> TargetResults[DescribeThingTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThingTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThingTypeResponseTypeDef]:
         """Gets information about the specified thing type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThingType
@@ -1750,8 +1202,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DescribeThingType", kwargs)
 
     def detach_policy(
-        self, **kwargs: Unpack[DetachPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a policy from the specified target.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DetachPolicy
@@ -1760,8 +1212,8 @@ class MultiRegionIoT(MultiRegionClient):
 
     @deprecated("DetachPrincipalPolicy is deprecated.")
     def detach_principal_policy(
-        self, **kwargs: Unpack[DetachPrincipalPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachPrincipalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified policy from the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DetachPrincipalPolicy
@@ -1769,8 +1221,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DetachPrincipalPolicy", kwargs)
 
     def detach_security_profile(
-        self, **kwargs: Unpack[DetachSecurityProfileRequestTypeDef]
-    ) -> TargetResults[DetachSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachSecurityProfileResponseTypeDef]:
         """Disassociates a Device Defender security profile from a thing group or
         from this account.
 
@@ -1779,8 +1231,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DetachSecurityProfile", kwargs)
 
     def detach_thing_principal(
-        self, **kwargs: Unpack[DetachThingPrincipalRequestTypeDef]
-    ) -> TargetResults[DetachThingPrincipalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachThingPrincipalRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachThingPrincipalResponseTypeDef]:
         """Detaches the specified principal from the specified thing. A principal can
         be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
         identities or federated identities.
@@ -1790,8 +1242,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DetachThingPrincipal", kwargs)
 
     def disable_topic_rule(
-        self, **kwargs: Unpack[DisableTopicRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableTopicRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DisableTopicRule
@@ -1799,8 +1251,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DisableTopicRule", kwargs)
 
     def disassociate_sbom_from_package_version(
-        self, **kwargs: Unpack[DisassociateSbomFromPackageVersionRequestTypeDef]
-    ) -> TargetResults[DisassociateSbomFromPackageVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateSbomFromPackageVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateSbomFromPackageVersionResponseTypeDef]:
         """Disassociates the selected software bill of materials (SBOM) from a
         specific software package version.
 
@@ -1809,8 +1262,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("DisassociateSbomFromPackageVersion", kwargs)
 
     def enable_topic_rule(
-        self, **kwargs: Unpack[EnableTopicRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableTopicRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/EnableTopicRule
@@ -1818,8 +1271,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("EnableTopicRule", kwargs)
 
     def get_behavior_model_training_summaries(
-        self, **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef]
-    ) -> TargetResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetBehaviorModelTrainingSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBehaviorModelTrainingSummariesResponseTypeDef]:
         """Returns a Device Defender's ML Detect Security Profile training model's
         status.
 
@@ -1828,8 +1282,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetBehaviorModelTrainingSummaries", kwargs)
 
     def get_buckets_aggregation(
-        self, **kwargs: Unpack[GetBucketsAggregationRequestTypeDef]
-    ) -> TargetResults[GetBucketsAggregationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketsAggregationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketsAggregationResponseTypeDef]:
         """Aggregates on indexed data with search queries pertaining to particular
         fields.
 
@@ -1838,8 +1292,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetBucketsAggregation", kwargs)
 
     def get_cardinality(
-        self, **kwargs: Unpack[GetCardinalityRequestTypeDef]
-    ) -> TargetResults[GetCardinalityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCardinalityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCardinalityResponseTypeDef]:
         """Returns the approximate count of unique values that match the query.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetCardinality
@@ -1847,8 +1301,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetCardinality", kwargs)
 
     def get_command(
-        self, **kwargs: Unpack[GetCommandRequestTypeDef]
-    ) -> TargetResults[GetCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCommandResponseTypeDef]:
         """Gets information about the specified command.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetCommand
@@ -1856,8 +1310,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetCommand", kwargs)
 
     def get_command_execution(
-        self, **kwargs: Unpack[GetCommandExecutionRequestTypeDef]
-    ) -> TargetResults[GetCommandExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommandExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCommandExecutionResponseTypeDef]:
         """Gets information about the specific command execution on a single device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetCommandExecution
@@ -1865,8 +1319,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetCommandExecution", kwargs)
 
     def get_effective_policies(
-        self, **kwargs: Unpack[GetEffectivePoliciesRequestTypeDef]
-    ) -> TargetResults[GetEffectivePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEffectivePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEffectivePoliciesResponseTypeDef]:
         """Gets a list of the policies that have an effect on the authorization
         behavior of the specified device when it connects to the IoT device
         gateway.
@@ -1877,7 +1331,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_indexing_configuration(
         self,
-    ) -> TargetResults[GetIndexingConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetIndexingConfigurationResponseTypeDef]:
         """Gets the indexing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetIndexingConfiguration
@@ -1885,15 +1339,17 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetIndexingConfiguration", {})
 
     def get_job_document(
-        self, **kwargs: Unpack[GetJobDocumentRequestTypeDef]
-    ) -> TargetResults[GetJobDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobDocumentResponseTypeDef]:
         """Gets a job document.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetJobDocument
         """
         return self._call("GetJobDocument", kwargs)
 
-    def get_logging_options(self) -> TargetResults[GetLoggingOptionsResponseTypeDef]:
+    def get_logging_options(
+        self,
+    ) -> TargetResults[type_defs.GetLoggingOptionsResponseTypeDef]:
         """Gets the logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetLoggingOptions
@@ -1901,8 +1357,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetLoggingOptions", {})
 
     def get_ota_update(
-        self, **kwargs: Unpack[GetOTAUpdateRequestTypeDef]
-    ) -> TargetResults[GetOTAUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOTAUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOTAUpdateResponseTypeDef]:
         """Gets an OTA update.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetOTAUpdate
@@ -1910,8 +1366,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetOTAUpdate", kwargs)
 
     def get_package(
-        self, **kwargs: Unpack[GetPackageRequestTypeDef]
-    ) -> TargetResults[GetPackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPackageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPackageResponseTypeDef]:
         """Gets information about the specified software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPackage
@@ -1920,7 +1376,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_package_configuration(
         self,
-    ) -> TargetResults[GetPackageConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetPackageConfigurationResponseTypeDef]:
         """Gets information about the specified software package's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPackageConfiguration
@@ -1928,8 +1384,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetPackageConfiguration", {})
 
     def get_package_version(
-        self, **kwargs: Unpack[GetPackageVersionRequestTypeDef]
-    ) -> TargetResults[GetPackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPackageVersionResponseTypeDef]:
         """Gets information about the specified package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPackageVersion
@@ -1937,8 +1393,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetPackageVersion", kwargs)
 
     def get_percentiles(
-        self, **kwargs: Unpack[GetPercentilesRequestTypeDef]
-    ) -> TargetResults[GetPercentilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPercentilesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPercentilesResponseTypeDef]:
         """Groups the aggregated values that match the query into percentile
         groupings. The default percentile groupings are: 1,5,25,50,75,95,99,
         although you can specify your own when you call GetPercentiles. This
@@ -1956,8 +1412,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetPercentiles", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Gets information about the specified policy with the policy document of
         the default version.
 
@@ -1966,8 +1422,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_policy_version(
-        self, **kwargs: Unpack[GetPolicyVersionRequestTypeDef]
-    ) -> TargetResults[GetPolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyVersionResponseTypeDef]:
         """Gets information about the specified policy version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPolicyVersion
@@ -1976,7 +1432,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_registration_code(
         self,
-    ) -> TargetResults[GetRegistrationCodeResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetRegistrationCodeResponseTypeDef]:
         """Gets a registration code used to register a CA certificate with IoT.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetRegistrationCode
@@ -1984,8 +1440,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetRegistrationCode", {})
 
     def get_statistics(
-        self, **kwargs: Unpack[GetStatisticsRequestTypeDef]
-    ) -> TargetResults[GetStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStatisticsResponseTypeDef]:
         """Returns the count, average, sum, minimum, maximum, sum of squares,
         variance, and standard deviation for the specified aggregated field. If
         the aggregation field is of type String, only the count statistic is
@@ -1996,8 +1452,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetStatistics", kwargs)
 
     def get_thing_connectivity_data(
-        self, **kwargs: Unpack[GetThingConnectivityDataRequestTypeDef]
-    ) -> TargetResults[GetThingConnectivityDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThingConnectivityDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetThingConnectivityDataResponseTypeDef]:
         """Retrieves the live connectivity status per device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetThingConnectivityData
@@ -2005,8 +1461,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetThingConnectivityData", kwargs)
 
     def get_topic_rule(
-        self, **kwargs: Unpack[GetTopicRuleRequestTypeDef]
-    ) -> TargetResults[GetTopicRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTopicRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTopicRuleResponseTypeDef]:
         """Gets information about the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetTopicRule
@@ -2014,8 +1470,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetTopicRule", kwargs)
 
     def get_topic_rule_destination(
-        self, **kwargs: Unpack[GetTopicRuleDestinationRequestTypeDef]
-    ) -> TargetResults[GetTopicRuleDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTopicRuleDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTopicRuleDestinationResponseTypeDef]:
         """Gets information about a topic rule destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetTopicRuleDestination
@@ -2023,8 +1479,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetTopicRuleDestination", kwargs)
 
     def get_v2_logging_options(
-        self, **kwargs: Unpack[GetV2LoggingOptionsRequestTypeDef]
-    ) -> TargetResults[GetV2LoggingOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetV2LoggingOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetV2LoggingOptionsResponseTypeDef]:
         """Gets the fine grained logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetV2LoggingOptions
@@ -2032,8 +1488,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("GetV2LoggingOptions", kwargs)
 
     def list_active_violations(
-        self, **kwargs: Unpack[ListActiveViolationsRequestTypeDef]
-    ) -> TargetResults[ListActiveViolationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActiveViolationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActiveViolationsResponseTypeDef]:
         """Lists the active violations for a given Device Defender security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListActiveViolations
@@ -2041,8 +1497,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListActiveViolations", kwargs)
 
     def list_attached_policies(
-        self, **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAttachedPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedPoliciesResponseTypeDef]:
         """Lists the policies attached to the specified thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAttachedPolicies
@@ -2050,8 +1506,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAttachedPolicies", kwargs)
 
     def list_audit_findings(
-        self, **kwargs: Unpack[ListAuditFindingsRequestTypeDef]
-    ) -> TargetResults[ListAuditFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuditFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAuditFindingsResponseTypeDef]:
         """Lists the findings (results) of a Device Defender audit or of the audits
         performed during a specified time period. (Findings are retained for 90
         days.)
@@ -2061,8 +1517,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAuditFindings", kwargs)
 
     def list_audit_mitigation_actions_executions(
-        self, **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef]
-    ) -> TargetResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAuditMitigationActionsExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuditMitigationActionsExecutionsResponseTypeDef]:
         """Gets the status of audit mitigation action tasks that were executed.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditMitigationActionsExecutions
@@ -2070,8 +1527,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAuditMitigationActionsExecutions", kwargs)
 
     def list_audit_mitigation_actions_tasks(
-        self, **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef]
-    ) -> TargetResults[ListAuditMitigationActionsTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuditMitigationActionsTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAuditMitigationActionsTasksResponseTypeDef]:
         """Gets a list of audit mitigation action tasks that match the specified
         filters.
 
@@ -2080,8 +1537,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAuditMitigationActionsTasks", kwargs)
 
     def list_audit_suppressions(
-        self, **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef]
-    ) -> TargetResults[ListAuditSuppressionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuditSuppressionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAuditSuppressionsResponseTypeDef]:
         """Lists your Device Defender audit listings.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditSuppressions
@@ -2089,8 +1546,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAuditSuppressions", kwargs)
 
     def list_audit_tasks(
-        self, **kwargs: Unpack[ListAuditTasksRequestTypeDef]
-    ) -> TargetResults[ListAuditTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuditTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAuditTasksResponseTypeDef]:
         """Lists the Device Defender audits that have been performed during a given
         time period.
 
@@ -2099,8 +1556,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAuditTasks", kwargs)
 
     def list_authorizers(
-        self, **kwargs: Unpack[ListAuthorizersRequestTypeDef]
-    ) -> TargetResults[ListAuthorizersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAuthorizersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAuthorizersResponseTypeDef]:
         """Lists the authorizers registered in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuthorizers
@@ -2108,8 +1565,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListAuthorizers", kwargs)
 
     def list_billing_groups(
-        self, **kwargs: Unpack[ListBillingGroupsRequestTypeDef]
-    ) -> TargetResults[ListBillingGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillingGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillingGroupsResponseTypeDef]:
         """Lists the billing groups you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListBillingGroups
@@ -2117,8 +1574,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListBillingGroups", kwargs)
 
     def list_ca_certificates(
-        self, **kwargs: Unpack[ListCACertificatesRequestTypeDef]
-    ) -> TargetResults[ListCACertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCACertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCACertificatesResponseTypeDef]:
         """Lists the CA certificates registered for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCACertificates
@@ -2126,8 +1583,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCACertificates", kwargs)
 
     def list_certificate_providers(
-        self, **kwargs: Unpack[ListCertificateProvidersRequestTypeDef]
-    ) -> TargetResults[ListCertificateProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificateProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificateProvidersResponseTypeDef]:
         """Lists all your certificate providers in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificateProviders
@@ -2135,8 +1592,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCertificateProviders", kwargs)
 
     def list_certificates(
-        self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> TargetResults[ListCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
         """Lists the certificates registered in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificates
@@ -2144,8 +1601,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCertificates", kwargs)
 
     def list_certificates_by_ca(
-        self, **kwargs: Unpack[ListCertificatesByCARequestTypeDef]
-    ) -> TargetResults[ListCertificatesByCAResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificatesByCARequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificatesByCAResponseTypeDef]:
         """List the device certificates signed by the specified CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificatesByCA
@@ -2153,8 +1610,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCertificatesByCA", kwargs)
 
     def list_command_executions(
-        self, **kwargs: Unpack[ListCommandExecutionsRequestTypeDef]
-    ) -> TargetResults[ListCommandExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommandExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommandExecutionsResponseTypeDef]:
         """List all command executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommandExecutions
@@ -2162,8 +1619,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCommandExecutions", kwargs)
 
     def list_commands(
-        self, **kwargs: Unpack[ListCommandsRequestTypeDef]
-    ) -> TargetResults[ListCommandsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommandsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommandsResponseTypeDef]:
         """List all commands in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommands
@@ -2171,8 +1628,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCommands", kwargs)
 
     def list_custom_metrics(
-        self, **kwargs: Unpack[ListCustomMetricsRequestTypeDef]
-    ) -> TargetResults[ListCustomMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomMetricsResponseTypeDef]:
         """Lists your Device Defender detect custom metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCustomMetrics
@@ -2180,8 +1637,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListCustomMetrics", kwargs)
 
     def list_detect_mitigation_actions_executions(
-        self, **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef]
-    ) -> TargetResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDetectMitigationActionsExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDetectMitigationActionsExecutionsResponseTypeDef]:
         """Lists mitigation actions executions for a Device Defender ML Detect
         Security Profile.
 
@@ -2190,8 +1648,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListDetectMitigationActionsExecutions", kwargs)
 
     def list_detect_mitigation_actions_tasks(
-        self, **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef]
-    ) -> TargetResults[ListDetectMitigationActionsTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDetectMitigationActionsTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDetectMitigationActionsTasksResponseTypeDef]:
         """List of Device Defender ML Detect mitigation actions tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsTasks
@@ -2199,8 +1657,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListDetectMitigationActionsTasks", kwargs)
 
     def list_dimensions(
-        self, **kwargs: Unpack[ListDimensionsRequestTypeDef]
-    ) -> TargetResults[ListDimensionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDimensionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDimensionsResponseTypeDef]:
         """List the set of dimensions that are defined for your Amazon Web Services
         accounts.
 
@@ -2209,8 +1667,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListDimensions", kwargs)
 
     def list_domain_configurations(
-        self, **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListDomainConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainConfigurationsResponseTypeDef]:
         """Gets a list of domain configurations for the user. This list is sorted
         alphabetically by domain configuration name.
 
@@ -2219,8 +1677,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListDomainConfigurations", kwargs)
 
     def list_fleet_metrics(
-        self, **kwargs: Unpack[ListFleetMetricsRequestTypeDef]
-    ) -> TargetResults[ListFleetMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFleetMetricsResponseTypeDef]:
         """Lists all your fleet metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListFleetMetrics
@@ -2228,8 +1686,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListFleetMetrics", kwargs)
 
     def list_indices(
-        self, **kwargs: Unpack[ListIndicesRequestTypeDef]
-    ) -> TargetResults[ListIndicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIndicesResponseTypeDef]:
         """Lists the search indices.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListIndices
@@ -2237,8 +1695,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListIndices", kwargs)
 
     def list_job_executions_for_job(
-        self, **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef]
-    ) -> TargetResults[ListJobExecutionsForJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobExecutionsForJobRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobExecutionsForJobResponseTypeDef]:
         """Lists the job executions for a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForJob
@@ -2246,8 +1704,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListJobExecutionsForJob", kwargs)
 
     def list_job_executions_for_thing(
-        self, **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef]
-    ) -> TargetResults[ListJobExecutionsForThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobExecutionsForThingRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobExecutionsForThingResponseTypeDef]:
         """Lists the job executions for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForThing
@@ -2255,8 +1713,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListJobExecutionsForThing", kwargs)
 
     def list_job_templates(
-        self, **kwargs: Unpack[ListJobTemplatesRequestTypeDef]
-    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobTemplatesResponseTypeDef]:
         """Returns a list of job templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobTemplates
@@ -2264,8 +1722,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListJobTemplates", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Lists jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobs
@@ -2273,8 +1731,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_managed_job_templates(
-        self, **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef]
-    ) -> TargetResults[ListManagedJobTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedJobTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedJobTemplatesResponseTypeDef]:
         """Returns a list of managed job templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListManagedJobTemplates
@@ -2282,8 +1740,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListManagedJobTemplates", kwargs)
 
     def list_metric_values(
-        self, **kwargs: Unpack[ListMetricValuesRequestTypeDef]
-    ) -> TargetResults[ListMetricValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetricValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMetricValuesResponseTypeDef]:
         """Lists the values reported for an IoT Device Defender metric (device-side
         metric, cloud-side metric, or custom metric) by the given thing during the
         specified time period.
@@ -2293,8 +1751,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListMetricValues", kwargs)
 
     def list_mitigation_actions(
-        self, **kwargs: Unpack[ListMitigationActionsRequestTypeDef]
-    ) -> TargetResults[ListMitigationActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMitigationActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMitigationActionsResponseTypeDef]:
         """Gets a list of all mitigation actions that match the specified filter
         criteria.
 
@@ -2303,8 +1761,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListMitigationActions", kwargs)
 
     def list_ota_updates(
-        self, **kwargs: Unpack[ListOTAUpdatesRequestTypeDef]
-    ) -> TargetResults[ListOTAUpdatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOTAUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOTAUpdatesResponseTypeDef]:
         """Lists OTA updates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOTAUpdates
@@ -2312,8 +1770,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListOTAUpdates", kwargs)
 
     def list_outgoing_certificates(
-        self, **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef]
-    ) -> TargetResults[ListOutgoingCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOutgoingCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOutgoingCertificatesResponseTypeDef]:
         """Lists certificates that are being transferred but not yet accepted.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOutgoingCertificates
@@ -2321,8 +1779,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListOutgoingCertificates", kwargs)
 
     def list_package_versions(
-        self, **kwargs: Unpack[ListPackageVersionsRequestTypeDef]
-    ) -> TargetResults[ListPackageVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackageVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackageVersionsResponseTypeDef]:
         """Lists the software package versions associated to the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackageVersions
@@ -2330,8 +1788,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListPackageVersions", kwargs)
 
     def list_packages(
-        self, **kwargs: Unpack[ListPackagesRequestTypeDef]
-    ) -> TargetResults[ListPackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagesResponseTypeDef]:
         """Lists the software packages associated to the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackages
@@ -2339,8 +1797,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListPackages", kwargs)
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Lists your policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicies
@@ -2349,8 +1807,8 @@ class MultiRegionIoT(MultiRegionClient):
 
     @deprecated("ListPolicyPrincipals is deprecated.")
     def list_policy_principals(
-        self, **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef]
-    ) -> TargetResults[ListPolicyPrincipalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyPrincipalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyPrincipalsResponseTypeDef]:
         """Lists the principals associated with the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicyPrincipals
@@ -2358,8 +1816,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListPolicyPrincipals", kwargs)
 
     def list_policy_versions(
-        self, **kwargs: Unpack[ListPolicyVersionsRequestTypeDef]
-    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyVersionsResponseTypeDef]:
         """Lists the versions of the specified policy and identifies the default
         version.
 
@@ -2369,8 +1827,8 @@ class MultiRegionIoT(MultiRegionClient):
 
     @deprecated("ListPrincipalPolicies is deprecated.")
     def list_principal_policies(
-        self, **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPrincipalPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrincipalPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPrincipalPoliciesResponseTypeDef]:
         """Lists the policies attached to the specified principal. If you use an
         Cognito identity, the ID must be in AmazonCognito Identity format.
 
@@ -2379,8 +1837,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListPrincipalPolicies", kwargs)
 
     def list_principal_things(
-        self, **kwargs: Unpack[ListPrincipalThingsRequestTypeDef]
-    ) -> TargetResults[ListPrincipalThingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrincipalThingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPrincipalThingsResponseTypeDef]:
         """Lists the things associated with the specified principal. A principal can
         be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
         identities or federated identities.
@@ -2390,8 +1848,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListPrincipalThings", kwargs)
 
     def list_principal_things_v2(
-        self, **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef]
-    ) -> TargetResults[ListPrincipalThingsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrincipalThingsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListPrincipalThingsV2ResponseTypeDef]:
         """Lists the things associated with the specified principal. A principal can
         be an X.509 certificate or an Amazon Cognito ID.
 
@@ -2400,8 +1858,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListPrincipalThingsV2", kwargs)
 
     def list_provisioning_template_versions(
-        self, **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef]
-    ) -> TargetResults[ListProvisioningTemplateVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisioningTemplateVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProvisioningTemplateVersionsResponseTypeDef]:
         """A list of provisioning template versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplateVersions
@@ -2409,8 +1867,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListProvisioningTemplateVersions", kwargs)
 
     def list_provisioning_templates(
-        self, **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef]
-    ) -> TargetResults[ListProvisioningTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisioningTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProvisioningTemplatesResponseTypeDef]:
         """Lists the provisioning templates in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplates
@@ -2418,8 +1876,9 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListProvisioningTemplates", kwargs)
 
     def list_related_resources_for_audit_finding(
-        self, **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef]
-    ) -> TargetResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListRelatedResourcesForAuditFindingRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRelatedResourcesForAuditFindingResponseTypeDef]:
         """The related resources of an Audit finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRelatedResourcesForAuditFinding
@@ -2427,8 +1886,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListRelatedResourcesForAuditFinding", kwargs)
 
     def list_role_aliases(
-        self, **kwargs: Unpack[ListRoleAliasesRequestTypeDef]
-    ) -> TargetResults[ListRoleAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoleAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoleAliasesResponseTypeDef]:
         """Lists the role aliases registered in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRoleAliases
@@ -2436,8 +1895,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListRoleAliases", kwargs)
 
     def list_sbom_validation_results(
-        self, **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef]
-    ) -> TargetResults[ListSbomValidationResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSbomValidationResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSbomValidationResultsResponseTypeDef]:
         """The validation results for all software bill of materials (SBOM) attached
         to a specific software package version.
 
@@ -2446,8 +1905,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListSbomValidationResults", kwargs)
 
     def list_scheduled_audits(
-        self, **kwargs: Unpack[ListScheduledAuditsRequestTypeDef]
-    ) -> TargetResults[ListScheduledAuditsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduledAuditsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduledAuditsResponseTypeDef]:
         """Lists all of your scheduled audits.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListScheduledAudits
@@ -2455,8 +1914,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListScheduledAudits", kwargs)
 
     def list_security_profiles(
-        self, **kwargs: Unpack[ListSecurityProfilesRequestTypeDef]
-    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfilesResponseTypeDef]:
         """Lists the Device Defender security profiles you've created. You can filter
         security profiles by dimension or custom metric.
 
@@ -2465,8 +1924,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListSecurityProfiles", kwargs)
 
     def list_security_profiles_for_target(
-        self, **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef]
-    ) -> TargetResults[ListSecurityProfilesForTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityProfilesForTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfilesForTargetResponseTypeDef]:
         """Lists the Device Defender security profiles attached to a target (thing
         group).
 
@@ -2475,8 +1934,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListSecurityProfilesForTarget", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsRequestTypeDef]
-    ) -> TargetResults[ListStreamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsResponseTypeDef]:
         """Lists all of the streams in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListStreams
@@ -2484,8 +1943,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListStreams", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTagsForResource
@@ -2493,8 +1952,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_targets_for_policy(
-        self, **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef]
-    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetsForPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetsForPolicyResponseTypeDef]:
         """List targets for the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForPolicy
@@ -2502,8 +1961,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListTargetsForPolicy", kwargs)
 
     def list_targets_for_security_profile(
-        self, **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef]
-    ) -> TargetResults[ListTargetsForSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetsForSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetsForSecurityProfileResponseTypeDef]:
         """Lists the targets (thing groups) associated with a given Device Defender
         security profile.
 
@@ -2512,8 +1971,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListTargetsForSecurityProfile", kwargs)
 
     def list_thing_groups(
-        self, **kwargs: Unpack[ListThingGroupsRequestTypeDef]
-    ) -> TargetResults[ListThingGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingGroupsResponseTypeDef]:
         """List the thing groups in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroups
@@ -2521,8 +1980,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingGroups", kwargs)
 
     def list_thing_groups_for_thing(
-        self, **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef]
-    ) -> TargetResults[ListThingGroupsForThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingGroupsForThingRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingGroupsForThingResponseTypeDef]:
         """List the thing groups to which the specified thing belongs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroupsForThing
@@ -2530,8 +1989,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingGroupsForThing", kwargs)
 
     def list_thing_principals(
-        self, **kwargs: Unpack[ListThingPrincipalsRequestTypeDef]
-    ) -> TargetResults[ListThingPrincipalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingPrincipalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingPrincipalsResponseTypeDef]:
         """Lists the principals associated with the specified thing. A principal can
         be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
         identities or federated identities.
@@ -2541,8 +2000,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingPrincipals", kwargs)
 
     def list_thing_principals_v2(
-        self, **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef]
-    ) -> TargetResults[ListThingPrincipalsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingPrincipalsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingPrincipalsV2ResponseTypeDef]:
         """Lists the principals associated with the specified thing. A principal can
         be an X.509 certificate or an Amazon Cognito ID.
 
@@ -2551,8 +2010,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingPrincipalsV2", kwargs)
 
     def list_thing_registration_task_reports(
-        self, **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef]
-    ) -> TargetResults[ListThingRegistrationTaskReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingRegistrationTaskReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingRegistrationTaskReportsResponseTypeDef]:
         """Information about the thing registration tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTaskReports
@@ -2560,8 +2019,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingRegistrationTaskReports", kwargs)
 
     def list_thing_registration_tasks(
-        self, **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef]
-    ) -> TargetResults[ListThingRegistrationTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingRegistrationTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingRegistrationTasksResponseTypeDef]:
         """List bulk thing provisioning tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTasks
@@ -2569,8 +2028,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingRegistrationTasks", kwargs)
 
     def list_thing_types(
-        self, **kwargs: Unpack[ListThingTypesRequestTypeDef]
-    ) -> TargetResults[ListThingTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingTypesResponseTypeDef]:
         """Lists the existing thing types.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingTypes
@@ -2578,8 +2037,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingTypes", kwargs)
 
     def list_things(
-        self, **kwargs: Unpack[ListThingsRequestTypeDef]
-    ) -> TargetResults[ListThingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingsResponseTypeDef]:
         """Lists your things. Use the attributeName and attributeValue parameters to
         filter your things. For example, calling ListThings with
         attributeName=Color and attributeValue=Red retrieves all things in the
@@ -2592,8 +2051,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThings", kwargs)
 
     def list_things_in_billing_group(
-        self, **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef]
-    ) -> TargetResults[ListThingsInBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingsInBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingsInBillingGroupResponseTypeDef]:
         """Lists the things you have added to the given billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInBillingGroup
@@ -2601,8 +2060,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingsInBillingGroup", kwargs)
 
     def list_things_in_thing_group(
-        self, **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef]
-    ) -> TargetResults[ListThingsInThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThingsInThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThingsInThingGroupResponseTypeDef]:
         """Lists the things in the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInThingGroup
@@ -2610,8 +2069,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListThingsInThingGroup", kwargs)
 
     def list_topic_rule_destinations(
-        self, **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef]
-    ) -> TargetResults[ListTopicRuleDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicRuleDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicRuleDestinationsResponseTypeDef]:
         """Lists all the topic rule destinations in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRuleDestinations
@@ -2619,8 +2078,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListTopicRuleDestinations", kwargs)
 
     def list_topic_rules(
-        self, **kwargs: Unpack[ListTopicRulesRequestTypeDef]
-    ) -> TargetResults[ListTopicRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicRulesResponseTypeDef]:
         """Lists the rules for the specific topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRules
@@ -2628,8 +2087,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListTopicRules", kwargs)
 
     def list_v2_logging_levels(
-        self, **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef]
-    ) -> TargetResults[ListV2LoggingLevelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListV2LoggingLevelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListV2LoggingLevelsResponseTypeDef]:
         """Lists logging levels.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListV2LoggingLevels
@@ -2637,8 +2096,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListV2LoggingLevels", kwargs)
 
     def list_violation_events(
-        self, **kwargs: Unpack[ListViolationEventsRequestTypeDef]
-    ) -> TargetResults[ListViolationEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListViolationEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListViolationEventsResponseTypeDef]:
         """Lists the Device Defender security profile violations discovered during
         the given time period. You can use filters to limit the results to those
         alerts issued for a particular security profile, behavior, or thing
@@ -2649,8 +2108,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ListViolationEvents", kwargs)
 
     def put_verification_state_on_violation(
-        self, **kwargs: Unpack[PutVerificationStateOnViolationRequestTypeDef]
-    ) -> TargetResults[PutVerificationStateOnViolationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutVerificationStateOnViolationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutVerificationStateOnViolationResponseTypeDef]:
         """Set a verification state and provide a description of that verification
         state on a violation (detect alarm).
 
@@ -2659,8 +2118,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("PutVerificationStateOnViolation", kwargs)
 
     def register_ca_certificate(
-        self, **kwargs: Unpack[RegisterCACertificateRequestTypeDef]
-    ) -> TargetResults[RegisterCACertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterCACertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterCACertificateResponseTypeDef]:
         """Registers a CA certificate with Amazon Web Services IoT Core. There is no
         limit to the number of CA certificates you can register in your Amazon Web
         Services account. You can register up to 10 CA certificates with the same
@@ -2671,8 +2130,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RegisterCACertificate", kwargs)
 
     def register_certificate(
-        self, **kwargs: Unpack[RegisterCertificateRequestTypeDef]
-    ) -> TargetResults[RegisterCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterCertificateResponseTypeDef]:
         """Registers a device certificate with IoT in the same certificate mode as
         the signing CA. If you have more than one CA certificate that has the same
         subject field, you must specify the CA certificate that was used to sign
@@ -2685,8 +2144,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RegisterCertificate", kwargs)
 
     def register_certificate_without_ca(
-        self, **kwargs: Unpack[RegisterCertificateWithoutCARequestTypeDef]
-    ) -> TargetResults[RegisterCertificateWithoutCAResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterCertificateWithoutCARequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterCertificateWithoutCAResponseTypeDef]:
         """Register a certificate that does not have a certificate authority (CA).
         For supported certificates, consult Certificate signing algorithms
         supported by IoT.
@@ -2696,8 +2155,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RegisterCertificateWithoutCA", kwargs)
 
     def register_thing(
-        self, **kwargs: Unpack[RegisterThingRequestTypeDef]
-    ) -> TargetResults[RegisterThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterThingRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterThingResponseTypeDef]:
         """Provisions a thing in the device registry. RegisterThing calls other IoT
         control plane APIs. These calls might exceed your account level IoT
         Throttling Limits and cause throttle errors. Please contact Amazon Web
@@ -2708,8 +2167,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RegisterThing", kwargs)
 
     def reject_certificate_transfer(
-        self, **kwargs: Unpack[RejectCertificateTransferRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectCertificateTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Rejects a pending certificate transfer. After IoT rejects a certificate
         transfer, the certificate status changes from PENDING_TRANSFER to
         INACTIVE.
@@ -2719,8 +2178,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RejectCertificateTransfer", kwargs)
 
     def remove_thing_from_billing_group(
-        self, **kwargs: Unpack[RemoveThingFromBillingGroupRequestTypeDef]
-    ) -> TargetResults[RemoveThingFromBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveThingFromBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveThingFromBillingGroupResponseTypeDef]:
         """Removes the given thing from the billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/RemoveThingFromBillingGroup
@@ -2728,8 +2187,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RemoveThingFromBillingGroup", kwargs)
 
     def remove_thing_from_thing_group(
-        self, **kwargs: Unpack[RemoveThingFromThingGroupRequestTypeDef]
-    ) -> TargetResults[RemoveThingFromThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveThingFromThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveThingFromThingGroupResponseTypeDef]:
         """Remove the specified thing from the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/RemoveThingFromThingGroup
@@ -2737,8 +2196,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("RemoveThingFromThingGroup", kwargs)
 
     def replace_topic_rule(
-        self, **kwargs: Unpack[ReplaceTopicRuleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplaceTopicRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Replaces the rule. You must specify all parameters for the new rule.
         Creating rules is an administrator-level action. Any user who has
         permission to create rules will be able to access data processed by the
@@ -2749,8 +2208,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("ReplaceTopicRule", kwargs)
 
     def search_index(
-        self, **kwargs: Unpack[SearchIndexRequestTypeDef]
-    ) -> TargetResults[SearchIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchIndexResponseTypeDef]:
         """The query search index.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SearchIndex
@@ -2758,8 +2217,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("SearchIndex", kwargs)
 
     def set_default_authorizer(
-        self, **kwargs: Unpack[SetDefaultAuthorizerRequestTypeDef]
-    ) -> TargetResults[SetDefaultAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.SetDefaultAuthorizerResponseTypeDef]:
         """Sets the default authorizer. This will be used if a websocket connection
         is made without specifying an authorizer.
 
@@ -2768,8 +2227,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("SetDefaultAuthorizer", kwargs)
 
     def set_default_policy_version(
-        self, **kwargs: Unpack[SetDefaultPolicyVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the specified version of the specified policy as the policy's default
         (operative) version. This action affects all certificates to which the
         policy is attached. To list the principals the policy is attached to, use
@@ -2780,8 +2239,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("SetDefaultPolicyVersion", kwargs)
 
     def set_logging_options(
-        self, **kwargs: Unpack[SetLoggingOptionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetLoggingOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SetLoggingOptions
@@ -2789,8 +2248,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("SetLoggingOptions", kwargs)
 
     def set_v2_logging_level(
-        self, **kwargs: Unpack[SetV2LoggingLevelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetV2LoggingLevelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the logging level.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SetV2LoggingLevel
@@ -2798,8 +2257,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("SetV2LoggingLevel", kwargs)
 
     def set_v2_logging_options(
-        self, **kwargs: Unpack[SetV2LoggingOptionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetV2LoggingOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the logging options for the V2 logging service.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SetV2LoggingOptions
@@ -2807,8 +2266,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("SetV2LoggingOptions", kwargs)
 
     def start_audit_mitigation_actions_task(
-        self, **kwargs: Unpack[StartAuditMitigationActionsTaskRequestTypeDef]
-    ) -> TargetResults[StartAuditMitigationActionsTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAuditMitigationActionsTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAuditMitigationActionsTaskResponseTypeDef]:
         """Starts a task that applies a set of mitigation actions to the specified
         target.
 
@@ -2817,8 +2276,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("StartAuditMitigationActionsTask", kwargs)
 
     def start_detect_mitigation_actions_task(
-        self, **kwargs: Unpack[StartDetectMitigationActionsTaskRequestTypeDef]
-    ) -> TargetResults[StartDetectMitigationActionsTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDetectMitigationActionsTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDetectMitigationActionsTaskResponseTypeDef]:
         """Starts a Device Defender ML Detect mitigation actions task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartDetectMitigationActionsTask
@@ -2826,8 +2285,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("StartDetectMitigationActionsTask", kwargs)
 
     def start_on_demand_audit_task(
-        self, **kwargs: Unpack[StartOnDemandAuditTaskRequestTypeDef]
-    ) -> TargetResults[StartOnDemandAuditTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartOnDemandAuditTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartOnDemandAuditTaskResponseTypeDef]:
         """Starts an on-demand Device Defender audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartOnDemandAuditTask
@@ -2835,8 +2294,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("StartOnDemandAuditTask", kwargs)
 
     def start_thing_registration_task(
-        self, **kwargs: Unpack[StartThingRegistrationTaskRequestTypeDef]
-    ) -> TargetResults[StartThingRegistrationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartThingRegistrationTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartThingRegistrationTaskResponseTypeDef]:
         """Creates a bulk thing provisioning task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartThingRegistrationTask
@@ -2844,8 +2303,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("StartThingRegistrationTask", kwargs)
 
     def stop_thing_registration_task(
-        self, **kwargs: Unpack[StopThingRegistrationTaskRequestTypeDef]
-    ) -> TargetResults[StopThingRegistrationTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopThingRegistrationTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StopThingRegistrationTaskResponseTypeDef]:
         """Cancels a bulk thing provisioning task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StopThingRegistrationTask
@@ -2853,8 +2312,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("StopThingRegistrationTask", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata
         which can be used to manage a resource.
 
@@ -2863,8 +2322,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_authorization(
-        self, **kwargs: Unpack[TestAuthorizationRequestTypeDef]
-    ) -> TargetResults[TestAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.TestAuthorizationResponseTypeDef]:
         """Tests if a specified principal is authorized to perform an IoT action on a
         specified resource. Use this to test and debug the authorization behavior
         of devices that connect to the IoT device gateway.
@@ -2874,8 +2333,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("TestAuthorization", kwargs)
 
     def test_invoke_authorizer(
-        self, **kwargs: Unpack[TestInvokeAuthorizerRequestTypeDef]
-    ) -> TargetResults[TestInvokeAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestInvokeAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.TestInvokeAuthorizerResponseTypeDef]:
         """Tests a custom authorization behavior by invoking a specified custom
         authorizer. Use this to test and debug the custom authorization behavior
         of devices that connect to the IoT device gateway.
@@ -2885,8 +2344,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("TestInvokeAuthorizer", kwargs)
 
     def transfer_certificate(
-        self, **kwargs: Unpack[TransferCertificateRequestTypeDef]
-    ) -> TargetResults[TransferCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TransferCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.TransferCertificateResponseTypeDef]:
         """Transfers the specified certificate to the specified Amazon Web Services
         account.
 
@@ -2895,8 +2354,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("TransferCertificate", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the given tags (metadata) from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UntagResource
@@ -2904,8 +2363,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_audit_configuration(
-        self, **kwargs: Unpack[UpdateAccountAuditConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateAccountAuditConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountAuditConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountAuditConfigurationResponseTypeDef]:
         """Configures or reconfigures the Device Defender audit settings for this
         account. Settings include how audit notifications are sent and which audit
         checks are enabled or disabled.
@@ -2915,8 +2374,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateAccountAuditConfiguration", kwargs)
 
     def update_audit_suppression(
-        self, **kwargs: Unpack[UpdateAuditSuppressionRequestTypeDef]
-    ) -> TargetResults[UpdateAuditSuppressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAuditSuppressionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAuditSuppressionResponseTypeDef]:
         """Updates a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateAuditSuppression
@@ -2924,8 +2383,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateAuditSuppression", kwargs)
 
     def update_authorizer(
-        self, **kwargs: Unpack[UpdateAuthorizerRequestTypeDef]
-    ) -> TargetResults[UpdateAuthorizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAuthorizerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAuthorizerResponseTypeDef]:
         """Updates an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateAuthorizer
@@ -2933,8 +2392,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateAuthorizer", kwargs)
 
     def update_billing_group(
-        self, **kwargs: Unpack[UpdateBillingGroupRequestTypeDef]
-    ) -> TargetResults[UpdateBillingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBillingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillingGroupResponseTypeDef]:
         """Updates information about the billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateBillingGroup
@@ -2942,8 +2401,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateBillingGroup", kwargs)
 
     def update_ca_certificate(
-        self, **kwargs: Unpack[UpdateCACertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCACertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a registered CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCACertificate
@@ -2951,8 +2410,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateCACertificate", kwargs)
 
     def update_certificate(
-        self, **kwargs: Unpack[UpdateCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the status of the specified certificate. This operation is
         idempotent.
 
@@ -2961,8 +2420,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateCertificate", kwargs)
 
     def update_certificate_provider(
-        self, **kwargs: Unpack[UpdateCertificateProviderRequestTypeDef]
-    ) -> TargetResults[UpdateCertificateProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCertificateProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCertificateProviderResponseTypeDef]:
         """Updates a certificate provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCertificateProvider
@@ -2970,8 +2429,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateCertificateProvider", kwargs)
 
     def update_command(
-        self, **kwargs: Unpack[UpdateCommandRequestTypeDef]
-    ) -> TargetResults[UpdateCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCommandResponseTypeDef]:
         """Update information about a command or mark a command for deprecation.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCommand
@@ -2979,8 +2438,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateCommand", kwargs)
 
     def update_custom_metric(
-        self, **kwargs: Unpack[UpdateCustomMetricRequestTypeDef]
-    ) -> TargetResults[UpdateCustomMetricResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomMetricResponseTypeDef]:
         """Updates a Device Defender detect custom metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCustomMetric
@@ -2988,8 +2447,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateCustomMetric", kwargs)
 
     def update_dimension(
-        self, **kwargs: Unpack[UpdateDimensionRequestTypeDef]
-    ) -> TargetResults[UpdateDimensionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDimensionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDimensionResponseTypeDef]:
         """Updates the definition for a dimension. You cannot change the type of a
         dimension after it is created (you can delete it and recreate it).
 
@@ -2998,8 +2457,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateDimension", kwargs)
 
     def update_domain_configuration(
-        self, **kwargs: Unpack[UpdateDomainConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateDomainConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainConfigurationResponseTypeDef]:
         """Updates values stored in the domain configuration. Domain configurations
         for default endpoints can't be updated.
 
@@ -3008,8 +2467,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateDomainConfiguration", kwargs)
 
     def update_dynamic_thing_group(
-        self, **kwargs: Unpack[UpdateDynamicThingGroupRequestTypeDef]
-    ) -> TargetResults[UpdateDynamicThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDynamicThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDynamicThingGroupResponseTypeDef]:
         """Updates a dynamic thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateDynamicThingGroup
@@ -3017,8 +2476,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateDynamicThingGroup", kwargs)
 
     def update_encryption_configuration(
-        self, **kwargs: Unpack[UpdateEncryptionConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateEncryptionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEncryptionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEncryptionConfigurationResponseTypeDef]:
         """Updates the encryption configuration. By default, Amazon Web Services IoT
         Core encrypts your data at rest using Amazon Web Services owned keys.
         Amazon Web Services IoT Core also supports symmetric customer managed keys
@@ -3030,8 +2489,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateEncryptionConfiguration", kwargs)
 
     def update_event_configurations(
-        self, **kwargs: Unpack[UpdateEventConfigurationsRequestTypeDef]
-    ) -> TargetResults[UpdateEventConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventConfigurationsResponseTypeDef]:
         """Updates the event configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateEventConfigurations
@@ -3039,8 +2498,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateEventConfigurations", kwargs)
 
     def update_fleet_metric(
-        self, **kwargs: Unpack[UpdateFleetMetricRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the data for a fleet metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateFleetMetric
@@ -3048,8 +2507,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateFleetMetric", kwargs)
 
     def update_indexing_configuration(
-        self, **kwargs: Unpack[UpdateIndexingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateIndexingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexingConfigurationResponseTypeDef]:
         """Updates the search configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateIndexingConfiguration
@@ -3057,8 +2516,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateIndexingConfiguration", kwargs)
 
     def update_job(
-        self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates supported fields of the specified job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateJob
@@ -3066,8 +2525,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateJob", kwargs)
 
     def update_mitigation_action(
-        self, **kwargs: Unpack[UpdateMitigationActionRequestTypeDef]
-    ) -> TargetResults[UpdateMitigationActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMitigationActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMitigationActionResponseTypeDef]:
         """Updates the definition for the specified mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateMitigationAction
@@ -3075,8 +2534,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateMitigationAction", kwargs)
 
     def update_package(
-        self, **kwargs: Unpack[UpdatePackageRequestTypeDef]
-    ) -> TargetResults[UpdatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageResponseTypeDef]:
         """Updates the supported fields for a specific software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdatePackage
@@ -3084,8 +2543,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdatePackage", kwargs)
 
     def update_package_configuration(
-        self, **kwargs: Unpack[UpdatePackageConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdatePackageConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageConfigurationResponseTypeDef]:
         """Updates the software package configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdatePackageConfiguration
@@ -3093,8 +2552,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdatePackageConfiguration", kwargs)
 
     def update_package_version(
-        self, **kwargs: Unpack[UpdatePackageVersionRequestTypeDef]
-    ) -> TargetResults[UpdatePackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageVersionResponseTypeDef]:
         """Updates the supported fields for a specific package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdatePackageVersion
@@ -3102,8 +2561,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdatePackageVersion", kwargs)
 
     def update_provisioning_template(
-        self, **kwargs: Unpack[UpdateProvisioningTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateProvisioningTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProvisioningTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProvisioningTemplateResponseTypeDef]:
         """Updates a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateProvisioningTemplate
@@ -3111,8 +2570,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateProvisioningTemplate", kwargs)
 
     def update_role_alias(
-        self, **kwargs: Unpack[UpdateRoleAliasRequestTypeDef]
-    ) -> TargetResults[UpdateRoleAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoleAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoleAliasResponseTypeDef]:
         """Updates a role alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateRoleAlias
@@ -3120,8 +2579,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateRoleAlias", kwargs)
 
     def update_scheduled_audit(
-        self, **kwargs: Unpack[UpdateScheduledAuditRequestTypeDef]
-    ) -> TargetResults[UpdateScheduledAuditResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduledAuditRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduledAuditResponseTypeDef]:
         """Updates a scheduled audit, including which checks are performed and how
         often the audit takes place.
 
@@ -3130,8 +2589,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateScheduledAudit", kwargs)
 
     def update_security_profile(
-        self, **kwargs: Unpack[UpdateSecurityProfileRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityProfileResponseTypeDef]:
         """Updates a Device Defender security profile.
 
         Deprecated parameters: additionalMetricsToRetain.
@@ -3141,8 +2600,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateSecurityProfile", kwargs)
 
     def update_stream(
-        self, **kwargs: Unpack[UpdateStreamRequestTypeDef]
-    ) -> TargetResults[UpdateStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamResponseTypeDef]:
         """Updates an existing stream. The stream version will be incremented by one.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateStream
@@ -3150,8 +2609,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateStream", kwargs)
 
     def update_thing(
-        self, **kwargs: Unpack[UpdateThingRequestTypeDef]
-    ) -> TargetResults[UpdateThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThingResponseTypeDef]:
         """Updates the data for a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThing
@@ -3159,8 +2618,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateThing", kwargs)
 
     def update_thing_group(
-        self, **kwargs: Unpack[UpdateThingGroupRequestTypeDef]
-    ) -> TargetResults[UpdateThingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThingGroupResponseTypeDef]:
         """Update a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThingGroup
@@ -3168,8 +2627,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateThingGroup", kwargs)
 
     def update_thing_groups_for_thing(
-        self, **kwargs: Unpack[UpdateThingGroupsForThingRequestTypeDef]
-    ) -> TargetResults[UpdateThingGroupsForThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThingGroupsForThingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThingGroupsForThingResponseTypeDef]:
         """Updates the groups to which the thing belongs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThingGroupsForThing
@@ -3177,8 +2636,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateThingGroupsForThing", kwargs)
 
     def update_thing_type(
-        self, **kwargs: Unpack[UpdateThingTypeRequestTypeDef]
-    ) -> TargetResults[UpdateThingTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThingTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThingTypeResponseTypeDef]:
         """Updates a thing type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThingType
@@ -3186,8 +2645,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateThingType", kwargs)
 
     def update_topic_rule_destination(
-        self, **kwargs: Unpack[UpdateTopicRuleDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateTopicRuleDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTopicRuleDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicRuleDestinationResponseTypeDef]:
         """Updates a topic rule destination. You use this to change the status,
         endpoint URL, or confirmation URL of the destination.
 
@@ -3196,8 +2655,8 @@ class MultiRegionIoT(MultiRegionClient):
         return self._call("UpdateTopicRuleDestination", kwargs)
 
     def validate_security_profile_behaviors(
-        self, **kwargs: Unpack[ValidateSecurityProfileBehaviorsRequestTypeDef]
-    ) -> TargetResults[ValidateSecurityProfileBehaviorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateSecurityProfileBehaviorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidateSecurityProfileBehaviorsResponseTypeDef]:
         """Validates a Device Defender security profile behaviors specification.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ValidateSecurityProfileBehaviors
@@ -3210,8 +2669,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef],
-    ) -> TargetResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBehaviorModelTrainingSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBehaviorModelTrainingSummariesResponseTypeDef]:
         """Every page of GetBehaviorModelTrainingSummaries in every target, merged
         per target (botocore's build_full_result).
 
@@ -3234,8 +2693,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActiveViolationsRequestTypeDef],
-    ) -> TargetResults[ListActiveViolationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActiveViolationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActiveViolationsResponseTypeDef]:
         """Every page of ListActiveViolations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3257,8 +2716,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAttachedPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedPoliciesResponseTypeDef]:
         """Every page of ListAttachedPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -3280,8 +2739,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuditFindingsRequestTypeDef],
-    ) -> TargetResults[ListAuditFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuditFindingsResponseTypeDef]:
         """Every page of ListAuditFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -3305,8 +2764,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef],
-    ) -> TargetResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditMitigationActionsExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuditMitigationActionsExecutionsResponseTypeDef]:
         """Every page of ListAuditMitigationActionsExecutions in every target, merged
         per target (botocore's build_full_result).
 
@@ -3328,8 +2787,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef],
-    ) -> TargetResults[ListAuditMitigationActionsTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditMitigationActionsTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuditMitigationActionsTasksResponseTypeDef]:
         """Every page of ListAuditMitigationActionsTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -3352,8 +2811,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef],
-    ) -> TargetResults[ListAuditSuppressionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditSuppressionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuditSuppressionsResponseTypeDef]:
         """Every page of ListAuditSuppressions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3375,8 +2834,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuditTasksRequestTypeDef],
-    ) -> TargetResults[ListAuditTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuditTasksResponseTypeDef]:
         """Every page of ListAuditTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -3399,8 +2858,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAuthorizersRequestTypeDef],
-    ) -> TargetResults[ListAuthorizersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuthorizersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAuthorizersResponseTypeDef]:
         """Every page of ListAuthorizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -3422,8 +2881,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillingGroupsRequestTypeDef],
-    ) -> TargetResults[ListBillingGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillingGroupsResponseTypeDef]:
         """Every page of ListBillingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -3445,8 +2904,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCACertificatesRequestTypeDef],
-    ) -> TargetResults[ListCACertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCACertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCACertificatesResponseTypeDef]:
         """Every page of ListCACertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3468,8 +2927,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> TargetResults[ListCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3491,8 +2950,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificatesByCARequestTypeDef],
-    ) -> TargetResults[ListCertificatesByCAResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesByCARequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificatesByCAResponseTypeDef]:
         """Every page of ListCertificatesByCA in every target, merged per target
         (botocore's build_full_result).
 
@@ -3514,8 +2973,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommandExecutionsRequestTypeDef],
-    ) -> TargetResults[ListCommandExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommandExecutionsResponseTypeDef]:
         """Every page of ListCommandExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3537,8 +2996,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommandsRequestTypeDef],
-    ) -> TargetResults[ListCommandsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommandsResponseTypeDef]:
         """Every page of ListCommands in every target, merged per target (botocore's
         build_full_result).
 
@@ -3560,8 +3019,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomMetricsRequestTypeDef],
-    ) -> TargetResults[ListCustomMetricsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomMetricsResponseTypeDef]:
         """Every page of ListCustomMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -3583,8 +3042,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef],
-    ) -> TargetResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDetectMitigationActionsExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDetectMitigationActionsExecutionsResponseTypeDef]:
         """Every page of ListDetectMitigationActionsExecutions in every target,
         merged per target (botocore's build_full_result).
 
@@ -3607,8 +3066,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef],
-    ) -> TargetResults[ListDetectMitigationActionsTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDetectMitigationActionsTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDetectMitigationActionsTasksResponseTypeDef]:
         """Every page of ListDetectMitigationActionsTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -3630,8 +3089,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDimensionsRequestTypeDef],
-    ) -> TargetResults[ListDimensionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDimensionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDimensionsResponseTypeDef]:
         """Every page of ListDimensions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3654,8 +3113,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListDomainConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainConfigurationsResponseTypeDef]:
         """Every page of ListDomainConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3678,8 +3137,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetMetricsRequestTypeDef],
-    ) -> TargetResults[ListFleetMetricsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFleetMetricsResponseTypeDef]:
         """Every page of ListFleetMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -3701,8 +3160,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndicesRequestTypeDef],
-    ) -> TargetResults[ListIndicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIndicesResponseTypeDef]:
         """Every page of ListIndices in every target, merged per target (botocore's
         build_full_result).
 
@@ -3724,8 +3183,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef],
-    ) -> TargetResults[ListJobExecutionsForJobResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobExecutionsForJobRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobExecutionsForJobResponseTypeDef]:
         """Every page of ListJobExecutionsForJob in every target, merged per target
         (botocore's build_full_result).
 
@@ -3747,8 +3206,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef],
-    ) -> TargetResults[ListJobExecutionsForThingResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobExecutionsForThingRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobExecutionsForThingResponseTypeDef]:
         """Every page of ListJobExecutionsForThing in every target, merged per target
         (botocore's build_full_result).
 
@@ -3770,8 +3229,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobTemplatesResponseTypeDef]:
         """Every page of ListJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3793,8 +3252,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -3816,8 +3275,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef],
-    ) -> TargetResults[ListManagedJobTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedJobTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedJobTemplatesResponseTypeDef]:
         """Every page of ListManagedJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3839,8 +3298,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMetricValuesRequestTypeDef],
-    ) -> TargetResults[ListMetricValuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMetricValuesResponseTypeDef]:
         """Every page of ListMetricValues in every target, merged per target
         (botocore's build_full_result).
 
@@ -3864,8 +3323,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMitigationActionsRequestTypeDef],
-    ) -> TargetResults[ListMitigationActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMitigationActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMitigationActionsResponseTypeDef]:
         """Every page of ListMitigationActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3888,8 +3347,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOTAUpdatesRequestTypeDef],
-    ) -> TargetResults[ListOTAUpdatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOTAUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOTAUpdatesResponseTypeDef]:
         """Every page of ListOTAUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3911,8 +3370,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef],
-    ) -> TargetResults[ListOutgoingCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutgoingCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOutgoingCertificatesResponseTypeDef]:
         """Every page of ListOutgoingCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3934,8 +3393,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
-    ) -> TargetResults[ListPackageVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackageVersionsResponseTypeDef]:
         """Every page of ListPackageVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3957,8 +3416,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackagesRequestTypeDef],
-    ) -> TargetResults[ListPackagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackagesResponseTypeDef]:
         """Every page of ListPackages in every target, merged per target (botocore's
         build_full_result).
 
@@ -3980,8 +3439,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -4004,8 +3463,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef],
-    ) -> TargetResults[ListPolicyPrincipalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyPrincipalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyPrincipalsResponseTypeDef]:
         """Every page of ListPolicyPrincipals in every target, merged per target
         (botocore's build_full_result).
 
@@ -4028,8 +3487,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPrincipalPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPrincipalPoliciesResponseTypeDef]:
         """Every page of ListPrincipalPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -4052,8 +3511,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrincipalThingsRequestTypeDef],
-    ) -> TargetResults[ListPrincipalThingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalThingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPrincipalThingsResponseTypeDef]:
         """Every page of ListPrincipalThings in every target, merged per target
         (botocore's build_full_result).
 
@@ -4077,8 +3536,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef],
-    ) -> TargetResults[ListPrincipalThingsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalThingsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListPrincipalThingsV2ResponseTypeDef]:
         """Every page of ListPrincipalThingsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -4101,8 +3560,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef],
-    ) -> TargetResults[ListProvisioningTemplateVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisioningTemplateVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProvisioningTemplateVersionsResponseTypeDef]:
         """Every page of ListProvisioningTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -4124,8 +3583,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef],
-    ) -> TargetResults[ListProvisioningTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisioningTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProvisioningTemplatesResponseTypeDef]:
         """Every page of ListProvisioningTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -4147,8 +3606,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef],
-    ) -> TargetResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelatedResourcesForAuditFindingRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRelatedResourcesForAuditFindingResponseTypeDef]:
         """Every page of ListRelatedResourcesForAuditFinding in every target, merged
         per target (botocore's build_full_result).
 
@@ -4170,8 +3629,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoleAliasesRequestTypeDef],
-    ) -> TargetResults[ListRoleAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoleAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoleAliasesResponseTypeDef]:
         """Every page of ListRoleAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -4193,8 +3652,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef],
-    ) -> TargetResults[ListSbomValidationResultsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSbomValidationResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSbomValidationResultsResponseTypeDef]:
         """Every page of ListSbomValidationResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -4217,8 +3676,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScheduledAuditsRequestTypeDef],
-    ) -> TargetResults[ListScheduledAuditsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledAuditsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScheduledAuditsResponseTypeDef]:
         """Every page of ListScheduledAudits in every target, merged per target
         (botocore's build_full_result).
 
@@ -4240,8 +3699,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
-    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfilesResponseTypeDef]:
         """Every page of ListSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -4264,8 +3723,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef],
-    ) -> TargetResults[ListSecurityProfilesForTargetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilesForTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfilesForTargetResponseTypeDef]:
         """Every page of ListSecurityProfilesForTarget in every target, merged per
         target (botocore's build_full_result).
 
@@ -4288,8 +3747,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamsRequestTypeDef],
-    ) -> TargetResults[ListStreamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStreamsResponseTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -4311,8 +3770,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -4334,8 +3793,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
-    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsForPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetsForPolicyResponseTypeDef]:
         """Every page of ListTargetsForPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -4357,8 +3816,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef],
-    ) -> TargetResults[ListTargetsForSecurityProfileResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsForSecurityProfileRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetsForSecurityProfileResponseTypeDef]:
         """Every page of ListTargetsForSecurityProfile in every target, merged per
         target (botocore's build_full_result).
 
@@ -4381,8 +3840,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingGroupsRequestTypeDef],
-    ) -> TargetResults[ListThingGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingGroupsResponseTypeDef]:
         """Every page of ListThingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -4404,8 +3863,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef],
-    ) -> TargetResults[ListThingGroupsForThingResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingGroupsForThingRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingGroupsForThingResponseTypeDef]:
         """Every page of ListThingGroupsForThing in every target, merged per target
         (botocore's build_full_result).
 
@@ -4427,8 +3886,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingPrincipalsRequestTypeDef],
-    ) -> TargetResults[ListThingPrincipalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingPrincipalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingPrincipalsResponseTypeDef]:
         """Every page of ListThingPrincipals in every target, merged per target
         (botocore's build_full_result).
 
@@ -4452,8 +3911,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef],
-    ) -> TargetResults[ListThingPrincipalsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingPrincipalsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingPrincipalsV2ResponseTypeDef]:
         """Every page of ListThingPrincipalsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -4476,8 +3935,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef],
-    ) -> TargetResults[ListThingRegistrationTaskReportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingRegistrationTaskReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingRegistrationTaskReportsResponseTypeDef]:
         """Every page of ListThingRegistrationTaskReports in every target, merged per
         target (botocore's build_full_result).
 
@@ -4499,8 +3958,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef],
-    ) -> TargetResults[ListThingRegistrationTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingRegistrationTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingRegistrationTasksResponseTypeDef]:
         """Every page of ListThingRegistrationTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -4522,8 +3981,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingTypesRequestTypeDef],
-    ) -> TargetResults[ListThingTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingTypesResponseTypeDef]:
         """Every page of ListThingTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -4545,8 +4004,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingsRequestTypeDef],
-    ) -> TargetResults[ListThingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingsResponseTypeDef]:
         """Every page of ListThings in every target, merged per target (botocore's
         build_full_result).
 
@@ -4573,8 +4032,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef],
-    ) -> TargetResults[ListThingsInBillingGroupResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingsInBillingGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingsInBillingGroupResponseTypeDef]:
         """Every page of ListThingsInBillingGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -4596,8 +4055,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef],
-    ) -> TargetResults[ListThingsInThingGroupResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingsInThingGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThingsInThingGroupResponseTypeDef]:
         """Every page of ListThingsInThingGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -4619,8 +4078,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef],
-    ) -> TargetResults[ListTopicRuleDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicRuleDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTopicRuleDestinationsResponseTypeDef]:
         """Every page of ListTopicRuleDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -4642,8 +4101,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTopicRulesRequestTypeDef],
-    ) -> TargetResults[ListTopicRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTopicRulesResponseTypeDef]:
         """Every page of ListTopicRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -4665,8 +4124,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef],
-    ) -> TargetResults[ListV2LoggingLevelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListV2LoggingLevelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListV2LoggingLevelsResponseTypeDef]:
         """Every page of ListV2LoggingLevels in every target, merged per target
         (botocore's build_full_result).
 
@@ -4688,8 +4147,8 @@ class MultiRegionIoT(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListViolationEventsRequestTypeDef],
-    ) -> TargetResults[ListViolationEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListViolationEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListViolationEventsResponseTypeDef]:
         """Every page of ListViolationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -4713,8 +4172,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef],
-    ) -> Items[BehaviorModelTrainingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetBehaviorModelTrainingSummariesRequestTypeDef],
+    ) -> Items[type_defs.BehaviorModelTrainingSummaryTypeDef]:
         """Each element of summaries in every page of
         GetBehaviorModelTrainingSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -4733,8 +4192,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActiveViolationsRequestTypeDef],
-    ) -> Items[ActiveViolationTypeDef]:
+        **kwargs: Unpack[type_defs.ListActiveViolationsRequestTypeDef],
+    ) -> Items[type_defs.ActiveViolationTypeDef]:
         """Each element of activeViolations in every page of ListActiveViolations,
         from every target, as its page arrives (tagged with its target).
 
@@ -4749,8 +4208,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef],
-    ) -> Items[PolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicyTypeDef]:
         """Each element of policies in every page of ListAttachedPolicies, from every
         target, as its page arrives (tagged with its target).
 
@@ -4765,8 +4224,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuditFindingsRequestTypeDef],
-    ) -> Items[AuditFindingTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditFindingsRequestTypeDef],
+    ) -> Items[type_defs.AuditFindingTypeDef]:
         """Each element of findings in every page of ListAuditFindings, from every
         target, as its page arrives (tagged with its target).
 
@@ -4781,8 +4240,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef],
-    ) -> Items[AuditMitigationActionExecutionMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditMitigationActionsExecutionsRequestTypeDef],
+    ) -> Items[type_defs.AuditMitigationActionExecutionMetadataTypeDef]:
         """Each element of actionsExecutions in every page of
         ListAuditMitigationActionsExecutions, from every target, as its page
         arrives (tagged with its target).
@@ -4801,8 +4260,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef],
-    ) -> Items[AuditMitigationActionsTaskMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditMitigationActionsTasksRequestTypeDef],
+    ) -> Items[type_defs.AuditMitigationActionsTaskMetadataTypeDef]:
         """Each element of tasks in every page of ListAuditMitigationActionsTasks,
         from every target, as its page arrives (tagged with its target).
 
@@ -4820,8 +4279,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef],
-    ) -> Items[AuditSuppressionTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditSuppressionsRequestTypeDef],
+    ) -> Items[type_defs.AuditSuppressionTypeDef]:
         """Each element of suppressions in every page of ListAuditSuppressions, from
         every target, as its page arrives (tagged with its target).
 
@@ -4836,8 +4295,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuditTasksRequestTypeDef],
-    ) -> Items[AuditTaskMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuditTasksRequestTypeDef],
+    ) -> Items[type_defs.AuditTaskMetadataTypeDef]:
         """Each element of tasks in every page of ListAuditTasks, from every target,
         as its page arrives (tagged with its target).
 
@@ -4852,8 +4311,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAuthorizersRequestTypeDef],
-    ) -> Items[AuthorizerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAuthorizersRequestTypeDef],
+    ) -> Items[type_defs.AuthorizerSummaryTypeDef]:
         """Each element of authorizers in every page of ListAuthorizers, from every
         target, as its page arrives (tagged with its target).
 
@@ -4868,8 +4327,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillingGroupsRequestTypeDef],
-    ) -> Items[GroupNameAndArnTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupNameAndArnTypeDef]:
         """Each element of billingGroups in every page of ListBillingGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -4884,8 +4343,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCACertificatesRequestTypeDef],
-    ) -> Items[CACertificateTypeDef]:
+        **kwargs: Unpack[type_defs.ListCACertificatesRequestTypeDef],
+    ) -> Items[type_defs.CACertificateTypeDef]:
         """Each element of certificates in every page of ListCACertificates, from
         every target, as its page arrives (tagged with its target).
 
@@ -4900,8 +4359,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> Items[CertificateTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> Items[type_defs.CertificateTypeDef]:
         """Each element of certificates in every page of ListCertificates, from every
         target, as its page arrives (tagged with its target).
 
@@ -4916,8 +4375,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificatesByCARequestTypeDef],
-    ) -> Items[CertificateTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesByCARequestTypeDef],
+    ) -> Items[type_defs.CertificateTypeDef]:
         """Each element of certificates in every page of ListCertificatesByCA, from
         every target, as its page arrives (tagged with its target).
 
@@ -4932,8 +4391,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommandExecutionsRequestTypeDef],
-    ) -> Items[CommandExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandExecutionsRequestTypeDef],
+    ) -> Items[type_defs.CommandExecutionSummaryTypeDef]:
         """Each element of commandExecutions in every page of ListCommandExecutions,
         from every target, as its page arrives (tagged with its target).
 
@@ -4948,8 +4407,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommandsRequestTypeDef],
-    ) -> Items[CommandSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandsRequestTypeDef],
+    ) -> Items[type_defs.CommandSummaryTypeDef]:
         """Each element of commands in every page of ListCommands, from every target,
         as its page arrives (tagged with its target).
 
@@ -4964,7 +4423,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomMetricsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListCustomMetricsRequestTypeDef],
     ) -> Items[str]:
         """Each element of metricNames in every page of ListCustomMetrics, from every
         target, as its page arrives (tagged with its target).
@@ -4980,8 +4439,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef],
-    ) -> Items[DetectMitigationActionExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListDetectMitigationActionsExecutionsRequestTypeDef],
+    ) -> Items[type_defs.DetectMitigationActionExecutionTypeDef]:
         """Each element of actionsExecutions in every page of
         ListDetectMitigationActionsExecutions, from every target, as its page
         arrives (tagged with its target).
@@ -5000,8 +4459,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef],
-    ) -> Items[DetectMitigationActionsTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDetectMitigationActionsTasksRequestTypeDef],
+    ) -> Items[type_defs.DetectMitigationActionsTaskSummaryTypeDef]:
         """Each element of tasks in every page of ListDetectMitigationActionsTasks,
         from every target, as its page arrives (tagged with its target).
 
@@ -5019,7 +4478,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDimensionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDimensionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of dimensionNames in every page of ListDimensions, from every
         target, as its page arrives (tagged with its target).
@@ -5035,8 +4494,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef],
-    ) -> Items[DomainConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.DomainConfigurationSummaryTypeDef]:
         """Each element of domainConfigurations in every page of
         ListDomainConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -5052,8 +4511,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetMetricsRequestTypeDef],
-    ) -> Items[FleetMetricNameAndArnTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetMetricsRequestTypeDef],
+    ) -> Items[type_defs.FleetMetricNameAndArnTypeDef]:
         """Each element of fleetMetrics in every page of ListFleetMetrics, from every
         target, as its page arrives (tagged with its target).
 
@@ -5068,7 +4527,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndicesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef],
     ) -> Items[str]:
         """Each element of indexNames in every page of ListIndices, from every
         target, as its page arrives (tagged with its target).
@@ -5084,8 +4543,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef],
-    ) -> Items[JobExecutionSummaryForJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobExecutionsForJobRequestTypeDef],
+    ) -> Items[type_defs.JobExecutionSummaryForJobTypeDef]:
         """Each element of executionSummaries in every page of
         ListJobExecutionsForJob, from every target, as its page arrives (tagged
         with its target).
@@ -5101,8 +4560,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef],
-    ) -> Items[JobExecutionSummaryForThingTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobExecutionsForThingRequestTypeDef],
+    ) -> Items[type_defs.JobExecutionSummaryForThingTypeDef]:
         """Each element of executionSummaries in every page of
         ListJobExecutionsForThing, from every target, as its page arrives (tagged
         with its target).
@@ -5121,8 +4580,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> Items[JobTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef],
+    ) -> Items[type_defs.JobTemplateSummaryTypeDef]:
         """Each element of jobTemplates in every page of ListJobTemplates, from every
         target, as its page arrives (tagged with its target).
 
@@ -5137,8 +4596,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -5151,8 +4610,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef],
-    ) -> Items[ManagedJobTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedJobTemplatesRequestTypeDef],
+    ) -> Items[type_defs.ManagedJobTemplateSummaryTypeDef]:
         """Each element of managedJobTemplates in every page of
         ListManagedJobTemplates, from every target, as its page arrives (tagged
         with its target).
@@ -5168,8 +4627,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMetricValuesRequestTypeDef],
-    ) -> Items[MetricDatumTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricValuesRequestTypeDef],
+    ) -> Items[type_defs.MetricDatumTypeDef]:
         """Each element of metricDatumList in every page of ListMetricValues, from
         every target, as its page arrives (tagged with its target).
 
@@ -5184,8 +4643,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMitigationActionsRequestTypeDef],
-    ) -> Items[MitigationActionIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListMitigationActionsRequestTypeDef],
+    ) -> Items[type_defs.MitigationActionIdentifierTypeDef]:
         """Each element of actionIdentifiers in every page of ListMitigationActions,
         from every target, as its page arrives (tagged with its target).
 
@@ -5200,8 +4659,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOTAUpdatesRequestTypeDef],
-    ) -> Items[OTAUpdateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOTAUpdatesRequestTypeDef],
+    ) -> Items[type_defs.OTAUpdateSummaryTypeDef]:
         """Each element of otaUpdates in every page of ListOTAUpdates, from every
         target, as its page arrives (tagged with its target).
 
@@ -5216,8 +4675,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef],
-    ) -> Items[OutgoingCertificateTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutgoingCertificatesRequestTypeDef],
+    ) -> Items[type_defs.OutgoingCertificateTypeDef]:
         """Each element of outgoingCertificates in every page of
         ListOutgoingCertificates, from every target, as its page arrives (tagged
         with its target).
@@ -5233,8 +4692,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
-    ) -> Items[PackageVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackageVersionsRequestTypeDef],
+    ) -> Items[type_defs.PackageVersionSummaryTypeDef]:
         """Each element of packageVersionSummaries in every page of
         ListPackageVersions, from every target, as its page arrives (tagged with
         its target).
@@ -5250,8 +4709,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackagesRequestTypeDef],
-    ) -> Items[PackageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef],
+    ) -> Items[type_defs.PackageSummaryTypeDef]:
         """Each element of packageSummaries in every page of ListPackages, from every
         target, as its page arrives (tagged with its target).
 
@@ -5266,8 +4725,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> Items[PolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicyTypeDef]:
         """Each element of policies in every page of ListPolicies, from every target,
         as its page arrives (tagged with its target).
 
@@ -5283,7 +4742,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListPolicyPrincipalsRequestTypeDef],
     ) -> Items[str]:
         """Each element of principals in every page of ListPolicyPrincipals, from
         every target, as its page arrives (tagged with its target).
@@ -5300,8 +4759,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef],
-    ) -> Items[PolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicyTypeDef]:
         """Each element of policies in every page of ListPrincipalPolicies, from
         every target, as its page arrives (tagged with its target).
 
@@ -5316,7 +4775,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrincipalThingsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListPrincipalThingsRequestTypeDef],
     ) -> Items[str]:
         """Each element of things in every page of ListPrincipalThings, from every
         target, as its page arrives (tagged with its target).
@@ -5332,8 +4791,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef],
-    ) -> Items[PrincipalThingObjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalThingsV2RequestTypeDef],
+    ) -> Items[type_defs.PrincipalThingObjectTypeDef]:
         """Each element of principalThingObjects in every page of
         ListPrincipalThingsV2, from every target, as its page arrives (tagged with
         its target).
@@ -5349,8 +4808,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef],
-    ) -> Items[ProvisioningTemplateVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisioningTemplateVersionsRequestTypeDef],
+    ) -> Items[type_defs.ProvisioningTemplateVersionSummaryTypeDef]:
         """Each element of versions in every page of
         ListProvisioningTemplateVersions, from every target, as its page arrives
         (tagged with its target).
@@ -5369,8 +4828,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef],
-    ) -> Items[ProvisioningTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisioningTemplatesRequestTypeDef],
+    ) -> Items[type_defs.ProvisioningTemplateSummaryTypeDef]:
         """Each element of templates in every page of ListProvisioningTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -5388,8 +4847,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef],
-    ) -> Items[RelatedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelatedResourcesForAuditFindingRequestTypeDef],
+    ) -> Items[type_defs.RelatedResourceTypeDef]:
         """Each element of relatedResources in every page of
         ListRelatedResourcesForAuditFinding, from every target, as its page
         arrives (tagged with its target).
@@ -5408,7 +4867,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoleAliasesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListRoleAliasesRequestTypeDef],
     ) -> Items[str]:
         """Each element of roleAliases in every page of ListRoleAliases, from every
         target, as its page arrives (tagged with its target).
@@ -5424,8 +4883,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef],
-    ) -> Items[SbomValidationResultSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSbomValidationResultsRequestTypeDef],
+    ) -> Items[type_defs.SbomValidationResultSummaryTypeDef]:
         """Each element of validationResultSummaries in every page of
         ListSbomValidationResults, from every target, as its page arrives (tagged
         with its target).
@@ -5444,8 +4903,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScheduledAuditsRequestTypeDef],
-    ) -> Items[ScheduledAuditMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledAuditsRequestTypeDef],
+    ) -> Items[type_defs.ScheduledAuditMetadataTypeDef]:
         """Each element of scheduledAudits in every page of ListScheduledAudits, from
         every target, as its page arrives (tagged with its target).
 
@@ -5460,8 +4919,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
-    ) -> Items[SecurityProfileIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef],
+    ) -> Items[type_defs.SecurityProfileIdentifierTypeDef]:
         """Each element of securityProfileIdentifiers in every page of
         ListSecurityProfiles, from every target, as its page arrives (tagged with
         its target).
@@ -5477,8 +4936,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef],
-    ) -> Items[SecurityProfileTargetMappingTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityProfilesForTargetRequestTypeDef],
+    ) -> Items[type_defs.SecurityProfileTargetMappingTypeDef]:
         """Each element of securityProfileTargetMappings in every page of
         ListSecurityProfilesForTarget, from every target, as its page arrives
         (tagged with its target).
@@ -5497,8 +4956,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamsRequestTypeDef],
-    ) -> Items[StreamSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsRequestTypeDef],
+    ) -> Items[type_defs.StreamSummaryTypeDef]:
         """Each element of streams in every page of ListStreams, from every target,
         as its page arrives (tagged with its target).
 
@@ -5513,8 +4972,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -5529,7 +4988,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTargetsForPolicyRequestTypeDef],
     ) -> Items[str]:
         """Each element of targets in every page of ListTargetsForPolicy, from every
         target, as its page arrives (tagged with its target).
@@ -5545,8 +5004,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef],
-    ) -> Items[SecurityProfileTargetTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsForSecurityProfileRequestTypeDef],
+    ) -> Items[type_defs.SecurityProfileTargetTypeDef]:
         """Each element of securityProfileTargets in every page of
         ListTargetsForSecurityProfile, from every target, as its page arrives
         (tagged with its target).
@@ -5565,8 +5024,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingGroupsRequestTypeDef],
-    ) -> Items[GroupNameAndArnTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupNameAndArnTypeDef]:
         """Each element of thingGroups in every page of ListThingGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -5581,8 +5040,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef],
-    ) -> Items[GroupNameAndArnTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingGroupsForThingRequestTypeDef],
+    ) -> Items[type_defs.GroupNameAndArnTypeDef]:
         """Each element of thingGroups in every page of ListThingGroupsForThing, from
         every target, as its page arrives (tagged with its target).
 
@@ -5597,7 +5056,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingPrincipalsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThingPrincipalsRequestTypeDef],
     ) -> Items[str]:
         """Each element of principals in every page of ListThingPrincipals, from
         every target, as its page arrives (tagged with its target).
@@ -5613,8 +5072,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef],
-    ) -> Items[ThingPrincipalObjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingPrincipalsV2RequestTypeDef],
+    ) -> Items[type_defs.ThingPrincipalObjectTypeDef]:
         """Each element of thingPrincipalObjects in every page of
         ListThingPrincipalsV2, from every target, as its page arrives (tagged with
         its target).
@@ -5630,7 +5089,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThingRegistrationTaskReportsRequestTypeDef],
     ) -> Items[str]:
         """Each element of resourceLinks in every page of
         ListThingRegistrationTaskReports, from every target, as its page arrives
@@ -5650,7 +5109,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThingRegistrationTasksRequestTypeDef],
     ) -> Items[str]:
         """Each element of taskIds in every page of ListThingRegistrationTasks, from
         every target, as its page arrives (tagged with its target).
@@ -5669,8 +5128,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingTypesRequestTypeDef],
-    ) -> Items[ThingTypeDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingTypesRequestTypeDef],
+    ) -> Items[type_defs.ThingTypeDefinitionTypeDef]:
         """Each element of thingTypes in every page of ListThingTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -5685,8 +5144,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingsRequestTypeDef],
-    ) -> Items[ThingAttributeTypeDef]:
+        **kwargs: Unpack[type_defs.ListThingsRequestTypeDef],
+    ) -> Items[type_defs.ThingAttributeTypeDef]:
         """Each element of things in every page of ListThings, from every target, as
         its page arrives (tagged with its target).
 
@@ -5701,7 +5160,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThingsInBillingGroupRequestTypeDef],
     ) -> Items[str]:
         """Each element of things in every page of ListThingsInBillingGroup, from
         every target, as its page arrives (tagged with its target).
@@ -5717,7 +5176,7 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListThingsInThingGroupRequestTypeDef],
     ) -> Items[str]:
         """Each element of things in every page of ListThingsInThingGroup, from every
         target, as its page arrives (tagged with its target).
@@ -5733,8 +5192,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef],
-    ) -> Items[TopicRuleDestinationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicRuleDestinationsRequestTypeDef],
+    ) -> Items[type_defs.TopicRuleDestinationSummaryTypeDef]:
         """Each element of destinationSummaries in every page of
         ListTopicRuleDestinations, from every target, as its page arrives (tagged
         with its target).
@@ -5753,8 +5212,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTopicRulesRequestTypeDef],
-    ) -> Items[TopicRuleListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicRulesRequestTypeDef],
+    ) -> Items[type_defs.TopicRuleListItemTypeDef]:
         """Each element of rules in every page of ListTopicRules, from every target,
         as its page arrives (tagged with its target).
 
@@ -5769,8 +5228,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef],
-    ) -> Items[LogTargetConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListV2LoggingLevelsRequestTypeDef],
+    ) -> Items[type_defs.LogTargetConfigurationTypeDef]:
         """Each element of logTargetConfigurations in every page of
         ListV2LoggingLevels, from every target, as its page arrives (tagged with
         its target).
@@ -5786,8 +5245,8 @@ class MultiRegionIoT(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListViolationEventsRequestTypeDef],
-    ) -> Items[ViolationEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListViolationEventsRequestTypeDef],
+    ) -> Items[type_defs.ViolationEventTypeDef]:
         """Each element of violationEvents in every page of ListViolationEvents, from
         every target, as its page arrives (tagged with its target).
 

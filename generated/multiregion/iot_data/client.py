@@ -15,24 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteConnectionRequestTypeDef,
-        DeleteThingShadowRequestTypeDef,
-        DeleteThingShadowResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetRetainedMessageRequestTypeDef,
-        GetRetainedMessageResponseTypeDef,
-        GetThingShadowRequestTypeDef,
-        GetThingShadowResponseTypeDef,
-        ListNamedShadowsForThingRequestTypeDef,
-        ListNamedShadowsForThingResponseTypeDef,
-        ListRetainedMessagesRequestTypeDef,
-        ListRetainedMessagesResponseTypeDef,
-        PublishRequestTypeDef,
-        RetainedMessageSummaryTypeDef,
-        UpdateThingShadowRequestTypeDef,
-        UpdateThingShadowResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTDataPlane"]
 
@@ -44,8 +27,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disconnects a connected MQTT client from Amazon Web Services IoT Core.
         When you disconnect a client, Amazon Web Services IoT Core closes the
         client's network connection and optionally cleans the session state.
@@ -55,8 +38,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_thing_shadow(
-        self, **kwargs: Unpack[DeleteThingShadowRequestTypeDef]
-    ) -> TargetResults[DeleteThingShadowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThingShadowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThingShadowResponseTypeDef]:
         """Deletes the shadow for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/DeleteThingShadow
@@ -64,8 +47,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("DeleteThingShadow", kwargs)
 
     def get_retained_message(
-        self, **kwargs: Unpack[GetRetainedMessageRequestTypeDef]
-    ) -> TargetResults[GetRetainedMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRetainedMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRetainedMessageResponseTypeDef]:
         """Gets the details of a single retained message for the specified topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/GetRetainedMessage
@@ -73,8 +56,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("GetRetainedMessage", kwargs)
 
     def get_thing_shadow(
-        self, **kwargs: Unpack[GetThingShadowRequestTypeDef]
-    ) -> TargetResults[GetThingShadowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetThingShadowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetThingShadowResponseTypeDef]:
         """Gets the shadow for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/GetThingShadow
@@ -82,8 +65,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("GetThingShadow", kwargs)
 
     def list_named_shadows_for_thing(
-        self, **kwargs: Unpack[ListNamedShadowsForThingRequestTypeDef]
-    ) -> TargetResults[ListNamedShadowsForThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNamedShadowsForThingRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNamedShadowsForThingResponseTypeDef]:
         """Lists the shadows for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListNamedShadowsForThing
@@ -91,8 +74,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("ListNamedShadowsForThing", kwargs)
 
     def list_retained_messages(
-        self, **kwargs: Unpack[ListRetainedMessagesRequestTypeDef]
-    ) -> TargetResults[ListRetainedMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRetainedMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRetainedMessagesResponseTypeDef]:
         """Lists summary information about the retained messages stored for the
         account.
 
@@ -101,8 +84,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("ListRetainedMessages", kwargs)
 
     def publish(
-        self, **kwargs: Unpack[PublishRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Publishes an MQTT message.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/Publish
@@ -110,8 +93,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         return self._call("Publish", kwargs)
 
     def update_thing_shadow(
-        self, **kwargs: Unpack[UpdateThingShadowRequestTypeDef]
-    ) -> TargetResults[UpdateThingShadowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThingShadowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThingShadowResponseTypeDef]:
         """Updates the shadow for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/UpdateThingShadow
@@ -124,8 +107,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRetainedMessagesRequestTypeDef],
-    ) -> TargetResults[ListRetainedMessagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRetainedMessagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRetainedMessagesResponseTypeDef]:
         """Every page of ListRetainedMessages in every target, merged per target
         (botocore's build_full_result).
 
@@ -147,8 +130,8 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRetainedMessagesRequestTypeDef],
-    ) -> Items[RetainedMessageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRetainedMessagesRequestTypeDef],
+    ) -> Items[type_defs.RetainedMessageSummaryTypeDef]:
         """Each element of retainedTopics in every page of ListRetainedMessages, from
         every target, as its page arrives (tagged with its target).
 

@@ -12,18 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DescribeJobExecutionRequestTypeDef,
-        DescribeJobExecutionResponseTypeDef,
-        GetPendingJobExecutionsRequestTypeDef,
-        GetPendingJobExecutionsResponseTypeDef,
-        StartCommandExecutionRequestTypeDef,
-        StartCommandExecutionResponseTypeDef,
-        StartNextPendingJobExecutionRequestTypeDef,
-        StartNextPendingJobExecutionResponseTypeDef,
-        UpdateJobExecutionRequestTypeDef,
-        UpdateJobExecutionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTJobsDataPlane"]
 
@@ -40,8 +29,8 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def describe_job_execution(
-        self, **kwargs: Unpack[DescribeJobExecutionRequestTypeDef]
-    ) -> TargetResults[DescribeJobExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobExecutionResponseTypeDef]:
         """Gets details of a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-jobs-data-2017-09-29/DescribeJobExecution
@@ -49,8 +38,8 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
         return self._call("DescribeJobExecution", kwargs)
 
     def get_pending_job_executions(
-        self, **kwargs: Unpack[GetPendingJobExecutionsRequestTypeDef]
-    ) -> TargetResults[GetPendingJobExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPendingJobExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPendingJobExecutionsResponseTypeDef]:
         """Gets the list of all jobs for a thing that are not in a terminal status.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-jobs-data-2017-09-29/GetPendingJobExecutions
@@ -58,8 +47,8 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
         return self._call("GetPendingJobExecutions", kwargs)
 
     def start_command_execution(
-        self, **kwargs: Unpack[StartCommandExecutionRequestTypeDef]
-    ) -> TargetResults[StartCommandExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCommandExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCommandExecutionResponseTypeDef]:
         """Using the command created with the CreateCommand API, start a command
         execution on a specific device.
 
@@ -68,8 +57,8 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
         return self._call("StartCommandExecution", kwargs)
 
     def start_next_pending_job_execution(
-        self, **kwargs: Unpack[StartNextPendingJobExecutionRequestTypeDef]
-    ) -> TargetResults[StartNextPendingJobExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNextPendingJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartNextPendingJobExecutionResponseTypeDef]:
         """Gets and starts the next pending (status IN_PROGRESS or QUEUED) job
         execution for a thing.
 
@@ -78,8 +67,8 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
         return self._call("StartNextPendingJobExecution", kwargs)
 
     def update_job_execution(
-        self, **kwargs: Unpack[UpdateJobExecutionRequestTypeDef]
-    ) -> TargetResults[UpdateJobExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobExecutionResponseTypeDef]:
         """Updates the status of a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-jobs-data-2017-09-29/UpdateJobExecution

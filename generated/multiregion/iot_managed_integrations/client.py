@@ -15,166 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountAssociationItemTypeDef,
-        ConnectorDestinationSummaryTypeDef,
-        ConnectorItemTypeDef,
-        CreateAccountAssociationRequestTypeDef,
-        CreateAccountAssociationResponseTypeDef,
-        CreateCloudConnectorRequestTypeDef,
-        CreateCloudConnectorResponseTypeDef,
-        CreateConnectorDestinationRequestTypeDef,
-        CreateConnectorDestinationResponseTypeDef,
-        CreateCredentialLockerRequestTypeDef,
-        CreateCredentialLockerResponseTypeDef,
-        CreateDestinationRequestTypeDef,
-        CreateDestinationResponseTypeDef,
-        CreateEventLogConfigurationRequestTypeDef,
-        CreateEventLogConfigurationResponseTypeDef,
-        CreateManagedThingRequestTypeDef,
-        CreateManagedThingResponseTypeDef,
-        CreateNotificationConfigurationRequestTypeDef,
-        CreateNotificationConfigurationResponseTypeDef,
-        CreateOtaTaskConfigurationRequestTypeDef,
-        CreateOtaTaskConfigurationResponseTypeDef,
-        CreateOtaTaskRequestTypeDef,
-        CreateOtaTaskResponseTypeDef,
-        CreateProvisioningProfileRequestTypeDef,
-        CreateProvisioningProfileResponseTypeDef,
-        CredentialLockerSummaryTypeDef,
-        DeleteAccountAssociationRequestTypeDef,
-        DeleteCloudConnectorRequestTypeDef,
-        DeleteConnectorDestinationRequestTypeDef,
-        DeleteCredentialLockerRequestTypeDef,
-        DeleteDestinationRequestTypeDef,
-        DeleteEventLogConfigurationRequestTypeDef,
-        DeleteManagedThingRequestTypeDef,
-        DeleteNotificationConfigurationRequestTypeDef,
-        DeleteOtaTaskConfigurationRequestTypeDef,
-        DeleteOtaTaskRequestTypeDef,
-        DeleteProvisioningProfileRequestTypeDef,
-        DeregisterAccountAssociationRequestTypeDef,
-        DestinationSummaryTypeDef,
-        DeviceDiscoverySummaryTypeDef,
-        DiscoveredDeviceSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventLogConfigurationSummaryTypeDef,
-        GetAccountAssociationRequestTypeDef,
-        GetAccountAssociationResponseTypeDef,
-        GetCloudConnectorRequestTypeDef,
-        GetCloudConnectorResponseTypeDef,
-        GetConnectorDestinationRequestTypeDef,
-        GetConnectorDestinationResponseTypeDef,
-        GetCredentialLockerRequestTypeDef,
-        GetCredentialLockerResponseTypeDef,
-        GetCustomEndpointResponseTypeDef,
-        GetDefaultEncryptionConfigurationResponseTypeDef,
-        GetDestinationRequestTypeDef,
-        GetDestinationResponseTypeDef,
-        GetDeviceDiscoveryRequestTypeDef,
-        GetDeviceDiscoveryResponseTypeDef,
-        GetEventLogConfigurationRequestTypeDef,
-        GetEventLogConfigurationResponseTypeDef,
-        GetHubConfigurationResponseTypeDef,
-        GetManagedThingCapabilitiesRequestTypeDef,
-        GetManagedThingCapabilitiesResponseTypeDef,
-        GetManagedThingCertificateRequestTypeDef,
-        GetManagedThingCertificateResponseTypeDef,
-        GetManagedThingConnectivityDataRequestTypeDef,
-        GetManagedThingConnectivityDataResponseTypeDef,
-        GetManagedThingMetaDataRequestTypeDef,
-        GetManagedThingMetaDataResponseTypeDef,
-        GetManagedThingRequestTypeDef,
-        GetManagedThingResponseTypeDef,
-        GetManagedThingStateRequestTypeDef,
-        GetManagedThingStateResponseTypeDef,
-        GetNotificationConfigurationRequestTypeDef,
-        GetNotificationConfigurationResponseTypeDef,
-        GetOtaTaskConfigurationRequestTypeDef,
-        GetOtaTaskConfigurationResponseTypeDef,
-        GetOtaTaskRequestTypeDef,
-        GetOtaTaskResponseTypeDef,
-        GetProvisioningProfileRequestTypeDef,
-        GetProvisioningProfileResponseTypeDef,
-        GetRuntimeLogConfigurationRequestTypeDef,
-        GetRuntimeLogConfigurationResponseTypeDef,
-        GetSchemaVersionRequestTypeDef,
-        GetSchemaVersionResponseTypeDef,
-        ListAccountAssociationsRequestTypeDef,
-        ListAccountAssociationsResponseTypeDef,
-        ListCloudConnectorsRequestTypeDef,
-        ListCloudConnectorsResponseTypeDef,
-        ListConnectorDestinationsRequestTypeDef,
-        ListConnectorDestinationsResponseTypeDef,
-        ListCredentialLockersRequestTypeDef,
-        ListCredentialLockersResponseTypeDef,
-        ListDestinationsRequestTypeDef,
-        ListDestinationsResponseTypeDef,
-        ListDeviceDiscoveriesRequestTypeDef,
-        ListDeviceDiscoveriesResponseTypeDef,
-        ListDiscoveredDevicesRequestTypeDef,
-        ListDiscoveredDevicesResponseTypeDef,
-        ListEventLogConfigurationsRequestTypeDef,
-        ListEventLogConfigurationsResponseTypeDef,
-        ListManagedThingAccountAssociationsRequestTypeDef,
-        ListManagedThingAccountAssociationsResponseTypeDef,
-        ListManagedThingSchemasRequestTypeDef,
-        ListManagedThingSchemasResponseTypeDef,
-        ListManagedThingsRequestTypeDef,
-        ListManagedThingsResponseTypeDef,
-        ListNotificationConfigurationsRequestTypeDef,
-        ListNotificationConfigurationsResponseTypeDef,
-        ListOtaTaskConfigurationsRequestTypeDef,
-        ListOtaTaskConfigurationsResponseTypeDef,
-        ListOtaTaskExecutionsRequestTypeDef,
-        ListOtaTaskExecutionsResponseTypeDef,
-        ListOtaTasksRequestTypeDef,
-        ListOtaTasksResponseTypeDef,
-        ListProvisioningProfilesRequestTypeDef,
-        ListProvisioningProfilesResponseTypeDef,
-        ListSchemaVersionsRequestTypeDef,
-        ListSchemaVersionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ManagedThingAssociationTypeDef,
-        ManagedThingSchemaListItemTypeDef,
-        ManagedThingSummaryTypeDef,
-        NotificationConfigurationSummaryTypeDef,
-        OtaTaskConfigurationSummaryTypeDef,
-        OtaTaskExecutionSummariesTypeDef,
-        OtaTaskSummaryTypeDef,
-        ProvisioningProfileSummaryTypeDef,
-        PutDefaultEncryptionConfigurationRequestTypeDef,
-        PutDefaultEncryptionConfigurationResponseTypeDef,
-        PutHubConfigurationRequestTypeDef,
-        PutHubConfigurationResponseTypeDef,
-        PutRuntimeLogConfigurationRequestTypeDef,
-        RegisterAccountAssociationRequestTypeDef,
-        RegisterAccountAssociationResponseTypeDef,
-        RegisterCustomEndpointResponseTypeDef,
-        ResetRuntimeLogConfigurationRequestTypeDef,
-        SchemaVersionListItemTypeDef,
-        SendConnectorEventRequestTypeDef,
-        SendConnectorEventResponseTypeDef,
-        SendManagedThingCommandRequestTypeDef,
-        SendManagedThingCommandResponseTypeDef,
-        StartAccountAssociationRefreshRequestTypeDef,
-        StartAccountAssociationRefreshResponseTypeDef,
-        StartDeviceDiscoveryRequestTypeDef,
-        StartDeviceDiscoveryResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccountAssociationRequestTypeDef,
-        UpdateCloudConnectorRequestTypeDef,
-        UpdateConnectorDestinationRequestTypeDef,
-        UpdateDestinationRequestTypeDef,
-        UpdateEventLogConfigurationRequestTypeDef,
-        UpdateManagedThingRequestTypeDef,
-        UpdateNotificationConfigurationRequestTypeDef,
-        UpdateOtaTaskRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionManagedintegrationsforIoTDeviceManagement"]
 
@@ -192,8 +33,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_account_association(
-        self, **kwargs: Unpack[CreateAccountAssociationRequestTypeDef]
-    ) -> TargetResults[CreateAccountAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountAssociationResponseTypeDef]:
         """Creates a new account association via the destination id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateAccountAssociation
@@ -201,8 +42,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateAccountAssociation", kwargs)
 
     def create_cloud_connector(
-        self, **kwargs: Unpack[CreateCloudConnectorRequestTypeDef]
-    ) -> TargetResults[CreateCloudConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudConnectorResponseTypeDef]:
         """Creates a C2C (cloud-to-cloud) connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateCloudConnector
@@ -210,8 +51,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateCloudConnector", kwargs)
 
     def create_connector_destination(
-        self, **kwargs: Unpack[CreateConnectorDestinationRequestTypeDef]
-    ) -> TargetResults[CreateConnectorDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorDestinationResponseTypeDef]:
         """Create a connector destination for connecting a cloud-to-cloud (C2C)
         connector to the customer's Amazon Web Services account.
 
@@ -220,8 +61,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateConnectorDestination", kwargs)
 
     def create_credential_locker(
-        self, **kwargs: Unpack[CreateCredentialLockerRequestTypeDef]
-    ) -> TargetResults[CreateCredentialLockerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCredentialLockerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCredentialLockerResponseTypeDef]:
         """Create a credential locker.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateCredentialLocker
@@ -229,8 +70,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateCredentialLocker", kwargs)
 
     def create_destination(
-        self, **kwargs: Unpack[CreateDestinationRequestTypeDef]
-    ) -> TargetResults[CreateDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDestinationResponseTypeDef]:
         """Create a notification destination such as Kinesis Data Streams that
         receive events and notifications from Managed integrations. Managed
         integrations uses the destination to determine where to deliver
@@ -243,8 +84,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateDestination", kwargs)
 
     def create_event_log_configuration(
-        self, **kwargs: Unpack[CreateEventLogConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateEventLogConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventLogConfigurationResponseTypeDef]:
         """Set the event log configuration for the account, resource type, or
         specific resource.
 
@@ -253,8 +94,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateEventLogConfiguration", kwargs)
 
     def create_managed_thing(
-        self, **kwargs: Unpack[CreateManagedThingRequestTypeDef]
-    ) -> TargetResults[CreateManagedThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateManagedThingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateManagedThingResponseTypeDef]:
         """Creates a managed thing. A managed thing contains the device identifier,
         protocol supported, and capabilities of the device in a data model format
         defined by Managed integrations.
@@ -266,8 +107,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateManagedThing", kwargs)
 
     def create_notification_configuration(
-        self, **kwargs: Unpack[CreateNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotificationConfigurationResponseTypeDef]:
         """Creates a notification configuration. A configuration is a connection
         between an event type and a destination that you have already created.
 
@@ -278,8 +119,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateNotificationConfiguration", kwargs)
 
     def create_ota_task(
-        self, **kwargs: Unpack[CreateOtaTaskRequestTypeDef]
-    ) -> TargetResults[CreateOtaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOtaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOtaTaskResponseTypeDef]:
         """Create an over-the-air (OTA) task to target a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateOtaTask
@@ -287,8 +128,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateOtaTask", kwargs)
 
     def create_ota_task_configuration(
-        self, **kwargs: Unpack[CreateOtaTaskConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateOtaTaskConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOtaTaskConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOtaTaskConfigurationResponseTypeDef]:
         """Create a configuraiton for the over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateOtaTaskConfiguration
@@ -296,8 +137,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateOtaTaskConfiguration", kwargs)
 
     def create_provisioning_profile(
-        self, **kwargs: Unpack[CreateProvisioningProfileRequestTypeDef]
-    ) -> TargetResults[CreateProvisioningProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProvisioningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProvisioningProfileResponseTypeDef]:
         """Create a provisioning profile for executing device provisioning flows. The
         provisioning profile is a document that defines the set of resources and
         policies applied to a device during the provisioning process.
@@ -307,8 +148,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("CreateProvisioningProfile", kwargs)
 
     def delete_account_association(
-        self, **kwargs: Unpack[DeleteAccountAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove a third-party account association for an end user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteAccountAssociation
@@ -316,8 +157,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteAccountAssociation", kwargs)
 
     def delete_cloud_connector(
-        self, **kwargs: Unpack[DeleteCloudConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a cloud connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteCloudConnector
@@ -325,8 +166,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteCloudConnector", kwargs)
 
     def delete_connector_destination(
-        self, **kwargs: Unpack[DeleteConnectorDestinationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a connector destination linked to a cloud-to-cloud (C2C) connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteConnectorDestination
@@ -334,8 +175,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteConnectorDestination", kwargs)
 
     def delete_credential_locker(
-        self, **kwargs: Unpack[DeleteCredentialLockerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCredentialLockerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a credential locker.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteCredentialLocker
@@ -343,8 +184,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteCredentialLocker", kwargs)
 
     def delete_destination(
-        self, **kwargs: Unpack[DeleteDestinationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a notification destination specified by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteDestination
@@ -352,8 +193,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteDestination", kwargs)
 
     def delete_event_log_configuration(
-        self, **kwargs: Unpack[DeleteEventLogConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an event log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteEventLogConfiguration
@@ -361,8 +202,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteEventLogConfiguration", kwargs)
 
     def delete_managed_thing(
-        self, **kwargs: Unpack[DeleteManagedThingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteManagedThingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a managed thing. For direct-connected and hub-connected devices
         connecting with Managed integrations via a controller, all of the devices
         connected to it will have their status changed to PENDING. It is not
@@ -373,8 +214,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteManagedThing", kwargs)
 
     def delete_notification_configuration(
-        self, **kwargs: Unpack[DeleteNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a notification configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteNotificationConfiguration
@@ -382,8 +223,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteNotificationConfiguration", kwargs)
 
     def delete_ota_task(
-        self, **kwargs: Unpack[DeleteOtaTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOtaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteOtaTask
@@ -391,8 +232,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteOtaTask", kwargs)
 
     def delete_ota_task_configuration(
-        self, **kwargs: Unpack[DeleteOtaTaskConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOtaTaskConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the over-the-air (OTA) task configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteOtaTaskConfiguration
@@ -400,8 +241,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteOtaTaskConfiguration", kwargs)
 
     def delete_provisioning_profile(
-        self, **kwargs: Unpack[DeleteProvisioningProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProvisioningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a provisioning profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteProvisioningProfile
@@ -409,8 +250,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeleteProvisioningProfile", kwargs)
 
     def deregister_account_association(
-        self, **kwargs: Unpack[DeregisterAccountAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterAccountAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deregister an account association from a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeregisterAccountAssociation
@@ -418,8 +259,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("DeregisterAccountAssociation", kwargs)
 
     def get_account_association(
-        self, **kwargs: Unpack[GetAccountAssociationRequestTypeDef]
-    ) -> TargetResults[GetAccountAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountAssociationResponseTypeDef]:
         """Get an account association for an Amazon Web Services account linked to a
         customer-managed destination.
 
@@ -428,8 +269,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetAccountAssociation", kwargs)
 
     def get_cloud_connector(
-        self, **kwargs: Unpack[GetCloudConnectorRequestTypeDef]
-    ) -> TargetResults[GetCloudConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCloudConnectorResponseTypeDef]:
         """Get configuration details for a cloud connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetCloudConnector
@@ -437,8 +278,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetCloudConnector", kwargs)
 
     def get_connector_destination(
-        self, **kwargs: Unpack[GetConnectorDestinationRequestTypeDef]
-    ) -> TargetResults[GetConnectorDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectorDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorDestinationResponseTypeDef]:
         """Get connector destination details linked to a cloud-to-cloud (C2C)
         connector.
 
@@ -447,15 +288,17 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetConnectorDestination", kwargs)
 
     def get_credential_locker(
-        self, **kwargs: Unpack[GetCredentialLockerRequestTypeDef]
-    ) -> TargetResults[GetCredentialLockerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCredentialLockerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCredentialLockerResponseTypeDef]:
         """Get information on an existing credential locker
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetCredentialLocker
         """
         return self._call("GetCredentialLocker", kwargs)
 
-    def get_custom_endpoint(self) -> TargetResults[GetCustomEndpointResponseTypeDef]:
+    def get_custom_endpoint(
+        self,
+    ) -> TargetResults[type_defs.GetCustomEndpointResponseTypeDef]:
         """Returns the IoT managed integrations custom endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetCustomEndpoint
@@ -464,7 +307,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_default_encryption_configuration(
         self,
-    ) -> TargetResults[GetDefaultEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDefaultEncryptionConfigurationResponseTypeDef]:
         """Retrieves information about the default encryption configuration for the
         Amazon Web Services account in the default or specified region. For more
         information, see Key management in the AWS IoT SiteWise User Guide.
@@ -474,8 +317,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetDefaultEncryptionConfiguration", {})
 
     def get_destination(
-        self, **kwargs: Unpack[GetDestinationRequestTypeDef]
-    ) -> TargetResults[GetDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDestinationResponseTypeDef]:
         """Gets a destination by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetDestination
@@ -483,8 +326,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetDestination", kwargs)
 
     def get_device_discovery(
-        self, **kwargs: Unpack[GetDeviceDiscoveryRequestTypeDef]
-    ) -> TargetResults[GetDeviceDiscoveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceDiscoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceDiscoveryResponseTypeDef]:
         """Get the current state of a device discovery.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetDeviceDiscovery
@@ -492,8 +335,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetDeviceDiscovery", kwargs)
 
     def get_event_log_configuration(
-        self, **kwargs: Unpack[GetEventLogConfigurationRequestTypeDef]
-    ) -> TargetResults[GetEventLogConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventLogConfigurationResponseTypeDef]:
         """Get an event log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetEventLogConfiguration
@@ -502,7 +345,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_hub_configuration(
         self,
-    ) -> TargetResults[GetHubConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetHubConfigurationResponseTypeDef]:
         """Get a hub configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetHubConfiguration
@@ -510,8 +353,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetHubConfiguration", {})
 
     def get_managed_thing(
-        self, **kwargs: Unpack[GetManagedThingRequestTypeDef]
-    ) -> TargetResults[GetManagedThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedThingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedThingResponseTypeDef]:
         """Get details of a managed thing including its attributes and capabilities.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThing
@@ -519,8 +362,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetManagedThing", kwargs)
 
     def get_managed_thing_capabilities(
-        self, **kwargs: Unpack[GetManagedThingCapabilitiesRequestTypeDef]
-    ) -> TargetResults[GetManagedThingCapabilitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedThingCapabilitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedThingCapabilitiesResponseTypeDef]:
         """Get the capabilities for a managed thing using the device ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingCapabilities
@@ -528,8 +371,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetManagedThingCapabilities", kwargs)
 
     def get_managed_thing_certificate(
-        self, **kwargs: Unpack[GetManagedThingCertificateRequestTypeDef]
-    ) -> TargetResults[GetManagedThingCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedThingCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedThingCertificateResponseTypeDef]:
         """Retrieves the certificate PEM for a managed IoT thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingCertificate
@@ -537,8 +380,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetManagedThingCertificate", kwargs)
 
     def get_managed_thing_connectivity_data(
-        self, **kwargs: Unpack[GetManagedThingConnectivityDataRequestTypeDef]
-    ) -> TargetResults[GetManagedThingConnectivityDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedThingConnectivityDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedThingConnectivityDataResponseTypeDef]:
         """Get the connectivity status of a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingConnectivityData
@@ -546,8 +389,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetManagedThingConnectivityData", kwargs)
 
     def get_managed_thing_meta_data(
-        self, **kwargs: Unpack[GetManagedThingMetaDataRequestTypeDef]
-    ) -> TargetResults[GetManagedThingMetaDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedThingMetaDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedThingMetaDataResponseTypeDef]:
         """Get the metadata information for a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingMetaData
@@ -555,8 +398,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetManagedThingMetaData", kwargs)
 
     def get_managed_thing_state(
-        self, **kwargs: Unpack[GetManagedThingStateRequestTypeDef]
-    ) -> TargetResults[GetManagedThingStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedThingStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedThingStateResponseTypeDef]:
         """Returns the managed thing state for the given device Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingState
@@ -564,8 +407,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetManagedThingState", kwargs)
 
     def get_notification_configuration(
-        self, **kwargs: Unpack[GetNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNotificationConfigurationResponseTypeDef]:
         """Get a notification configuration for a specified event type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetNotificationConfiguration
@@ -573,8 +416,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetNotificationConfiguration", kwargs)
 
     def get_ota_task(
-        self, **kwargs: Unpack[GetOtaTaskRequestTypeDef]
-    ) -> TargetResults[GetOtaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOtaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOtaTaskResponseTypeDef]:
         """Get details of the over-the-air (OTA) task by its task id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetOtaTask
@@ -582,8 +425,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetOtaTask", kwargs)
 
     def get_ota_task_configuration(
-        self, **kwargs: Unpack[GetOtaTaskConfigurationRequestTypeDef]
-    ) -> TargetResults[GetOtaTaskConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOtaTaskConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOtaTaskConfigurationResponseTypeDef]:
         """Get a configuraiton for the over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetOtaTaskConfiguration
@@ -591,8 +434,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetOtaTaskConfiguration", kwargs)
 
     def get_provisioning_profile(
-        self, **kwargs: Unpack[GetProvisioningProfileRequestTypeDef]
-    ) -> TargetResults[GetProvisioningProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProvisioningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProvisioningProfileResponseTypeDef]:
         """Get details of a provisioning profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetProvisioningProfile
@@ -600,8 +443,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetProvisioningProfile", kwargs)
 
     def get_runtime_log_configuration(
-        self, **kwargs: Unpack[GetRuntimeLogConfigurationRequestTypeDef]
-    ) -> TargetResults[GetRuntimeLogConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuntimeLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuntimeLogConfigurationResponseTypeDef]:
         """Get the runtime log configuration for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetRuntimeLogConfiguration
@@ -609,8 +452,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetRuntimeLogConfiguration", kwargs)
 
     def get_schema_version(
-        self, **kwargs: Unpack[GetSchemaVersionRequestTypeDef]
-    ) -> TargetResults[GetSchemaVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaVersionResponseTypeDef]:
         """Gets a schema version with the provided information.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetSchemaVersion
@@ -618,8 +461,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("GetSchemaVersion", kwargs)
 
     def list_account_associations(
-        self, **kwargs: Unpack[ListAccountAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAccountAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountAssociationsResponseTypeDef]:
         """Lists all account associations, with optional filtering by connector
         destination ID.
 
@@ -628,8 +471,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListAccountAssociations", kwargs)
 
     def list_cloud_connectors(
-        self, **kwargs: Unpack[ListCloudConnectorsRequestTypeDef]
-    ) -> TargetResults[ListCloudConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCloudConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCloudConnectorsResponseTypeDef]:
         """Returns a list of connectors filtered by its Lambda Amazon Resource Name
         (ARN) and type.
 
@@ -638,8 +481,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListCloudConnectors", kwargs)
 
     def list_connector_destinations(
-        self, **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef]
-    ) -> TargetResults[ListConnectorDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorDestinationsResponseTypeDef]:
         """Lists all connector destinations, with optional filtering by cloud
         connector ID.
 
@@ -648,8 +491,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListConnectorDestinations", kwargs)
 
     def list_credential_lockers(
-        self, **kwargs: Unpack[ListCredentialLockersRequestTypeDef]
-    ) -> TargetResults[ListCredentialLockersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCredentialLockersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCredentialLockersResponseTypeDef]:
         """List information on an existing credential locker.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListCredentialLockers
@@ -657,8 +500,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListCredentialLockers", kwargs)
 
     def list_destinations(
-        self, **kwargs: Unpack[ListDestinationsRequestTypeDef]
-    ) -> TargetResults[ListDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDestinationsResponseTypeDef]:
         """List all notification destinations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDestinations
@@ -666,8 +509,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListDestinations", kwargs)
 
     def list_device_discoveries(
-        self, **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef]
-    ) -> TargetResults[ListDeviceDiscoveriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceDiscoveriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceDiscoveriesResponseTypeDef]:
         """Lists all device discovery tasks, with optional filtering by type and
         status.
 
@@ -676,8 +519,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListDeviceDiscoveries", kwargs)
 
     def list_discovered_devices(
-        self, **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef]
-    ) -> TargetResults[ListDiscoveredDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDiscoveredDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDiscoveredDevicesResponseTypeDef]:
         """Lists all devices discovered during a specific device discovery task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDiscoveredDevices
@@ -685,8 +528,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListDiscoveredDevices", kwargs)
 
     def list_event_log_configurations(
-        self, **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListEventLogConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventLogConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventLogConfigurationsResponseTypeDef]:
         """List all event log configurations for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListEventLogConfigurations
@@ -694,8 +537,9 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListEventLogConfigurations", kwargs)
 
     def list_managed_thing_account_associations(
-        self, **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef]
-    ) -> TargetResults[ListManagedThingAccountAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListManagedThingAccountAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedThingAccountAssociationsResponseTypeDef]:
         """Lists all account associations for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingAccountAssociations
@@ -703,8 +547,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListManagedThingAccountAssociations", kwargs)
 
     def list_managed_thing_schemas(
-        self, **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef]
-    ) -> TargetResults[ListManagedThingSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedThingSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedThingSchemasResponseTypeDef]:
         """List schemas associated with a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingSchemas
@@ -712,8 +556,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListManagedThingSchemas", kwargs)
 
     def list_managed_things(
-        self, **kwargs: Unpack[ListManagedThingsRequestTypeDef]
-    ) -> TargetResults[ListManagedThingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedThingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedThingsResponseTypeDef]:
         """Listing all managed things with provision for filters.
 
         Deprecated parameters: ConnectorPolicyIdFilter.
@@ -723,8 +567,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListManagedThings", kwargs)
 
     def list_notification_configurations(
-        self, **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationConfigurationsResponseTypeDef]:
         """List all notification configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListNotificationConfigurations
@@ -732,8 +576,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListNotificationConfigurations", kwargs)
 
     def list_ota_task_configurations(
-        self, **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListOtaTaskConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOtaTaskConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOtaTaskConfigurationsResponseTypeDef]:
         """List all of the over-the-air (OTA) task configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskConfigurations
@@ -741,8 +585,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListOtaTaskConfigurations", kwargs)
 
     def list_ota_task_executions(
-        self, **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef]
-    ) -> TargetResults[ListOtaTaskExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOtaTaskExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOtaTaskExecutionsResponseTypeDef]:
         """List all of the over-the-air (OTA) task executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskExecutions
@@ -750,8 +594,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListOtaTaskExecutions", kwargs)
 
     def list_ota_tasks(
-        self, **kwargs: Unpack[ListOtaTasksRequestTypeDef]
-    ) -> TargetResults[ListOtaTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOtaTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOtaTasksResponseTypeDef]:
         """List all of the over-the-air (OTA) tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTasks
@@ -759,8 +603,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListOtaTasks", kwargs)
 
     def list_provisioning_profiles(
-        self, **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef]
-    ) -> TargetResults[ListProvisioningProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisioningProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProvisioningProfilesResponseTypeDef]:
         """List the provisioning profiles within the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListProvisioningProfiles
@@ -768,8 +612,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListProvisioningProfiles", kwargs)
 
     def list_schema_versions(
-        self, **kwargs: Unpack[ListSchemaVersionsRequestTypeDef]
-    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemaVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchemaVersionsResponseTypeDef]:
         """Lists schema versions with the provided information.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListSchemaVersions
@@ -777,8 +621,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListSchemaVersions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListTagsForResource
@@ -786,8 +630,9 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_default_encryption_configuration(
-        self, **kwargs: Unpack[PutDefaultEncryptionConfigurationRequestTypeDef]
-    ) -> TargetResults[PutDefaultEncryptionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutDefaultEncryptionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutDefaultEncryptionConfigurationResponseTypeDef]:
         """Sets the default encryption configuration for the Amazon Web Services
         account. For more information, see Key management in the AWS IoT SiteWise
         User Guide.
@@ -797,8 +642,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("PutDefaultEncryptionConfiguration", kwargs)
 
     def put_hub_configuration(
-        self, **kwargs: Unpack[PutHubConfigurationRequestTypeDef]
-    ) -> TargetResults[PutHubConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutHubConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutHubConfigurationResponseTypeDef]:
         """Update a hub configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/PutHubConfiguration
@@ -806,8 +651,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("PutHubConfiguration", kwargs)
 
     def put_runtime_log_configuration(
-        self, **kwargs: Unpack[PutRuntimeLogConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRuntimeLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Set the runtime log configuration for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/PutRuntimeLogConfiguration
@@ -815,8 +660,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("PutRuntimeLogConfiguration", kwargs)
 
     def register_account_association(
-        self, **kwargs: Unpack[RegisterAccountAssociationRequestTypeDef]
-    ) -> TargetResults[RegisterAccountAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterAccountAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterAccountAssociationResponseTypeDef]:
         """Registers an account association with a managed thing, establishing a
         connection between a device and a third-party account.
 
@@ -826,7 +671,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def register_custom_endpoint(
         self,
-    ) -> TargetResults[RegisterCustomEndpointResponseTypeDef]:
+    ) -> TargetResults[type_defs.RegisterCustomEndpointResponseTypeDef]:
         """Customers can request IoT managed integrations to manage the server trust
         for them or bring their own external server trusts for the custom domain.
         Returns an IoT managed integrations endpoint.
@@ -836,8 +681,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("RegisterCustomEndpoint", {})
 
     def reset_runtime_log_configuration(
-        self, **kwargs: Unpack[ResetRuntimeLogConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetRuntimeLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Reset a runtime log configuration for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ResetRuntimeLogConfiguration
@@ -845,8 +690,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("ResetRuntimeLogConfiguration", kwargs)
 
     def send_connector_event(
-        self, **kwargs: Unpack[SendConnectorEventRequestTypeDef]
-    ) -> TargetResults[SendConnectorEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendConnectorEventRequestTypeDef]
+    ) -> TargetResults[type_defs.SendConnectorEventResponseTypeDef]:
         """Relays third-party device events for a connector such as a new device or a
         device state change event.
 
@@ -855,8 +700,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("SendConnectorEvent", kwargs)
 
     def send_managed_thing_command(
-        self, **kwargs: Unpack[SendManagedThingCommandRequestTypeDef]
-    ) -> TargetResults[SendManagedThingCommandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendManagedThingCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.SendManagedThingCommandResponseTypeDef]:
         """Send the command to the device represented by the managed thing.
 
         Deprecated parameters: ConnectorAssociationId.
@@ -866,8 +711,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("SendManagedThingCommand", kwargs)
 
     def start_account_association_refresh(
-        self, **kwargs: Unpack[StartAccountAssociationRefreshRequestTypeDef]
-    ) -> TargetResults[StartAccountAssociationRefreshResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAccountAssociationRefreshRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAccountAssociationRefreshResponseTypeDef]:
         """Initiates a refresh of an existing account association to update its
         authorization and connection status.
 
@@ -876,8 +721,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("StartAccountAssociationRefresh", kwargs)
 
     def start_device_discovery(
-        self, **kwargs: Unpack[StartDeviceDiscoveryRequestTypeDef]
-    ) -> TargetResults[StartDeviceDiscoveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeviceDiscoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeviceDiscoveryResponseTypeDef]:
         """This API is used to start device discovery for hub-connected and
         third-party-connected devices. The authentication material (install code)
         is delivered as a message to the controller instructing it to start the
@@ -890,8 +735,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("StartDeviceDiscovery", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/TagResource
@@ -899,8 +744,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UntagResource
@@ -908,8 +753,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_association(
-        self, **kwargs: Unpack[UpdateAccountAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the properties of an existing account association.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateAccountAssociation
@@ -917,8 +762,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateAccountAssociation", kwargs)
 
     def update_cloud_connector(
-        self, **kwargs: Unpack[UpdateCloudConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update an existing cloud connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateCloudConnector
@@ -926,8 +771,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateCloudConnector", kwargs)
 
     def update_connector_destination(
-        self, **kwargs: Unpack[UpdateConnectorDestinationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the properties of an existing connector destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateConnectorDestination
@@ -935,8 +780,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateConnectorDestination", kwargs)
 
     def update_destination(
-        self, **kwargs: Unpack[UpdateDestinationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update a destination specified by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateDestination
@@ -944,8 +789,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateDestination", kwargs)
 
     def update_event_log_configuration(
-        self, **kwargs: Unpack[UpdateEventLogConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventLogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update an event log configuration by log configuration ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateEventLogConfiguration
@@ -953,8 +798,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateEventLogConfiguration", kwargs)
 
     def update_managed_thing(
-        self, **kwargs: Unpack[UpdateManagedThingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateManagedThingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update the attributes and capabilities associated with a managed thing.
 
         Deprecated parameters: Capabilities.
@@ -964,8 +809,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateManagedThing", kwargs)
 
     def update_notification_configuration(
-        self, **kwargs: Unpack[UpdateNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update a notification configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateNotificationConfiguration
@@ -973,8 +818,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         return self._call("UpdateNotificationConfiguration", kwargs)
 
     def update_ota_task(
-        self, **kwargs: Unpack[UpdateOtaTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOtaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update an over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateOtaTask
@@ -987,8 +832,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAccountAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssociationsResponseTypeDef]:
         """Every page of ListAccountAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1011,8 +856,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudConnectorsRequestTypeDef],
-    ) -> TargetResults[ListCloudConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudConnectorsResponseTypeDef]:
         """Every page of ListCloudConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1035,8 +880,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef],
-    ) -> TargetResults[ListConnectorDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorDestinationsResponseTypeDef]:
         """Every page of ListConnectorDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1059,8 +904,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCredentialLockersRequestTypeDef],
-    ) -> TargetResults[ListCredentialLockersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCredentialLockersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCredentialLockersResponseTypeDef]:
         """Every page of ListCredentialLockers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1082,8 +927,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDestinationsRequestTypeDef],
-    ) -> TargetResults[ListDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDestinationsResponseTypeDef]:
         """Every page of ListDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1105,8 +950,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef],
-    ) -> TargetResults[ListDeviceDiscoveriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceDiscoveriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeviceDiscoveriesResponseTypeDef]:
         """Every page of ListDeviceDiscoveries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1129,8 +974,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef],
-    ) -> TargetResults[ListDiscoveredDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDiscoveredDevicesResponseTypeDef]:
         """Every page of ListDiscoveredDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -1152,8 +997,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListEventLogConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventLogConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventLogConfigurationsResponseTypeDef]:
         """Every page of ListEventLogConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1175,8 +1020,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef],
-    ) -> TargetResults[ListManagedThingAccountAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedThingAccountAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedThingAccountAssociationsResponseTypeDef]:
         """Every page of ListManagedThingAccountAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1198,8 +1043,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef],
-    ) -> TargetResults[ListManagedThingSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedThingSchemasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedThingSchemasResponseTypeDef]:
         """Every page of ListManagedThingSchemas in every target, merged per target
         (botocore's build_full_result).
 
@@ -1221,8 +1066,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedThingsRequestTypeDef],
-    ) -> TargetResults[ListManagedThingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedThingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedThingsResponseTypeDef]:
         """Every page of ListManagedThings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1246,8 +1091,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationConfigurationsResponseTypeDef]:
         """Every page of ListNotificationConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1269,8 +1114,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListOtaTaskConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOtaTaskConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOtaTaskConfigurationsResponseTypeDef]:
         """Every page of ListOtaTaskConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1292,8 +1137,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef],
-    ) -> TargetResults[ListOtaTaskExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOtaTaskExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOtaTaskExecutionsResponseTypeDef]:
         """Every page of ListOtaTaskExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1315,8 +1160,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOtaTasksRequestTypeDef],
-    ) -> TargetResults[ListOtaTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOtaTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOtaTasksResponseTypeDef]:
         """Every page of ListOtaTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1338,8 +1183,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef],
-    ) -> TargetResults[ListProvisioningProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisioningProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProvisioningProfilesResponseTypeDef]:
         """Every page of ListProvisioningProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1361,8 +1206,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
-    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchemaVersionsResponseTypeDef]:
         """Every page of ListSchemaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1383,8 +1228,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAssociationsRequestTypeDef],
-    ) -> Items[AccountAssociationItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AccountAssociationItemTypeDef]:
         """Each element of Items in every page of ListAccountAssociations, from every
         target, as its page arrives (tagged with its target).
 
@@ -1399,8 +1244,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudConnectorsRequestTypeDef],
-    ) -> Items[ConnectorItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorItemTypeDef]:
         """Each element of Items in every page of ListCloudConnectors, from every
         target, as its page arrives (tagged with its target).
 
@@ -1415,8 +1260,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef],
-    ) -> Items[ConnectorDestinationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorDestinationsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorDestinationSummaryTypeDef]:
         """Each element of ConnectorDestinationList in every page of
         ListConnectorDestinations, from every target, as its page arrives (tagged
         with its target).
@@ -1435,8 +1280,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCredentialLockersRequestTypeDef],
-    ) -> Items[CredentialLockerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCredentialLockersRequestTypeDef],
+    ) -> Items[type_defs.CredentialLockerSummaryTypeDef]:
         """Each element of Items in every page of ListCredentialLockers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1451,8 +1296,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDestinationsRequestTypeDef],
-    ) -> Items[DestinationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDestinationsRequestTypeDef],
+    ) -> Items[type_defs.DestinationSummaryTypeDef]:
         """Each element of DestinationList in every page of ListDestinations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1467,8 +1312,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef],
-    ) -> Items[DeviceDiscoverySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceDiscoveriesRequestTypeDef],
+    ) -> Items[type_defs.DeviceDiscoverySummaryTypeDef]:
         """Each element of Items in every page of ListDeviceDiscoveries, from every
         target, as its page arrives (tagged with its target).
 
@@ -1483,8 +1328,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef],
-    ) -> Items[DiscoveredDeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredDevicesRequestTypeDef],
+    ) -> Items[type_defs.DiscoveredDeviceSummaryTypeDef]:
         """Each element of Items in every page of ListDiscoveredDevices, from every
         target, as its page arrives (tagged with its target).
 
@@ -1499,8 +1344,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef],
-    ) -> Items[EventLogConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventLogConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.EventLogConfigurationSummaryTypeDef]:
         """Each element of EventLogConfigurationList in every page of
         ListEventLogConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -1519,8 +1364,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef],
-    ) -> Items[ManagedThingAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedThingAccountAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ManagedThingAssociationTypeDef]:
         """Each element of Items in every page of
         ListManagedThingAccountAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1539,8 +1384,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef],
-    ) -> Items[ManagedThingSchemaListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedThingSchemasRequestTypeDef],
+    ) -> Items[type_defs.ManagedThingSchemaListItemTypeDef]:
         """Each element of Items in every page of ListManagedThingSchemas, from every
         target, as its page arrives (tagged with its target).
 
@@ -1555,8 +1400,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedThingsRequestTypeDef],
-    ) -> Items[ManagedThingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedThingsRequestTypeDef],
+    ) -> Items[type_defs.ManagedThingSummaryTypeDef]:
         """Each element of Items in every page of ListManagedThings, from every
         target, as its page arrives (tagged with its target).
 
@@ -1571,8 +1416,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
-    ) -> Items[NotificationConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.NotificationConfigurationSummaryTypeDef]:
         """Each element of NotificationConfigurationList in every page of
         ListNotificationConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1591,8 +1436,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef],
-    ) -> Items[OtaTaskConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOtaTaskConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.OtaTaskConfigurationSummaryTypeDef]:
         """Each element of Items in every page of ListOtaTaskConfigurations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1610,8 +1455,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef],
-    ) -> Items[OtaTaskExecutionSummariesTypeDef]:
+        **kwargs: Unpack[type_defs.ListOtaTaskExecutionsRequestTypeDef],
+    ) -> Items[type_defs.OtaTaskExecutionSummariesTypeDef]:
         """Each element of ExecutionSummaries in every page of ListOtaTaskExecutions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1626,8 +1471,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOtaTasksRequestTypeDef],
-    ) -> Items[OtaTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOtaTasksRequestTypeDef],
+    ) -> Items[type_defs.OtaTaskSummaryTypeDef]:
         """Each element of Tasks in every page of ListOtaTasks, from every target, as
         its page arrives (tagged with its target).
 
@@ -1642,8 +1487,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef],
-    ) -> Items[ProvisioningProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisioningProfilesRequestTypeDef],
+    ) -> Items[type_defs.ProvisioningProfileSummaryTypeDef]:
         """Each element of Items in every page of ListProvisioningProfiles, from
         every target, as its page arrives (tagged with its target).
 
@@ -1658,8 +1503,8 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
-    ) -> Items[SchemaVersionListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaVersionsRequestTypeDef],
+    ) -> Items[type_defs.SchemaVersionListItemTypeDef]:
         """Each element of Items in every page of ListSchemaVersions, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,36 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateSuiteDefinitionRequestTypeDef,
-        CreateSuiteDefinitionResponseTypeDef,
-        DeleteSuiteDefinitionRequestTypeDef,
-        DeleteSuiteDefinitionResponseTypeDef,
-        GetEndpointRequestTypeDef,
-        GetEndpointResponseTypeDef,
-        GetSuiteDefinitionRequestTypeDef,
-        GetSuiteDefinitionResponseTypeDef,
-        GetSuiteRunReportRequestTypeDef,
-        GetSuiteRunReportResponseTypeDef,
-        GetSuiteRunRequestTypeDef,
-        GetSuiteRunResponseTypeDef,
-        ListSuiteDefinitionsRequestTypeDef,
-        ListSuiteDefinitionsResponseTypeDef,
-        ListSuiteRunsRequestTypeDef,
-        ListSuiteRunsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartSuiteRunRequestTypeDef,
-        StartSuiteRunResponseTypeDef,
-        StopSuiteRunRequestTypeDef,
-        StopSuiteRunResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateSuiteDefinitionRequestTypeDef,
-        UpdateSuiteDefinitionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTDeviceAdvisor"]
 
@@ -64,8 +35,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_suite_definition(
-        self, **kwargs: Unpack[CreateSuiteDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateSuiteDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSuiteDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSuiteDefinitionResponseTypeDef]:
         """Creates a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/CreateSuiteDefinition
@@ -73,8 +44,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("CreateSuiteDefinition", kwargs)
 
     def delete_suite_definition(
-        self, **kwargs: Unpack[DeleteSuiteDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteSuiteDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSuiteDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSuiteDefinitionResponseTypeDef]:
         """Deletes a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/DeleteSuiteDefinition
@@ -82,8 +53,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("DeleteSuiteDefinition", kwargs)
 
     def get_endpoint(
-        self, **kwargs: Unpack[GetEndpointRequestTypeDef]
-    ) -> TargetResults[GetEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEndpointResponseTypeDef]:
         """Gets information about an Device Advisor endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/GetEndpoint
@@ -91,8 +62,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("GetEndpoint", kwargs)
 
     def get_suite_definition(
-        self, **kwargs: Unpack[GetSuiteDefinitionRequestTypeDef]
-    ) -> TargetResults[GetSuiteDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSuiteDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSuiteDefinitionResponseTypeDef]:
         """Gets information about a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/GetSuiteDefinition
@@ -100,8 +71,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("GetSuiteDefinition", kwargs)
 
     def get_suite_run(
-        self, **kwargs: Unpack[GetSuiteRunRequestTypeDef]
-    ) -> TargetResults[GetSuiteRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSuiteRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSuiteRunResponseTypeDef]:
         """Gets information about a Device Advisor test suite run.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/GetSuiteRun
@@ -109,8 +80,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("GetSuiteRun", kwargs)
 
     def get_suite_run_report(
-        self, **kwargs: Unpack[GetSuiteRunReportRequestTypeDef]
-    ) -> TargetResults[GetSuiteRunReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSuiteRunReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSuiteRunReportResponseTypeDef]:
         """Gets a report download link for a successful Device Advisor qualifying
         test suite run.
 
@@ -119,8 +90,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("GetSuiteRunReport", kwargs)
 
     def list_suite_definitions(
-        self, **kwargs: Unpack[ListSuiteDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListSuiteDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSuiteDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSuiteDefinitionsResponseTypeDef]:
         """Lists the Device Advisor test suites you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/ListSuiteDefinitions
@@ -128,8 +99,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("ListSuiteDefinitions", kwargs)
 
     def list_suite_runs(
-        self, **kwargs: Unpack[ListSuiteRunsRequestTypeDef]
-    ) -> TargetResults[ListSuiteRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSuiteRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSuiteRunsResponseTypeDef]:
         """Lists runs of the specified Device Advisor test suite. You can list all
         runs of the test suite, or the runs of a specific version of the test
         suite.
@@ -139,8 +110,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("ListSuiteRuns", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to an IoT Device Advisor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/ListTagsForResource
@@ -148,8 +119,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_suite_run(
-        self, **kwargs: Unpack[StartSuiteRunRequestTypeDef]
-    ) -> TargetResults[StartSuiteRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSuiteRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSuiteRunResponseTypeDef]:
         """Starts a Device Advisor test suite run.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/StartSuiteRun
@@ -157,8 +128,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("StartSuiteRun", kwargs)
 
     def stop_suite_run(
-        self, **kwargs: Unpack[StopSuiteRunRequestTypeDef]
-    ) -> TargetResults[StopSuiteRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSuiteRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StopSuiteRunResponseTypeDef]:
         """Stops a Device Advisor test suite run that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/StopSuiteRun
@@ -166,8 +137,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("StopSuiteRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds to and modifies existing tags of an IoT Device Advisor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/TagResource
@@ -175,8 +146,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from an IoT Device Advisor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/UntagResource
@@ -184,8 +155,8 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_suite_definition(
-        self, **kwargs: Unpack[UpdateSuiteDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateSuiteDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSuiteDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSuiteDefinitionResponseTypeDef]:
         """Updates a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/UpdateSuiteDefinition

@@ -12,59 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateAlarmModelRequestTypeDef,
-        CreateAlarmModelResponseTypeDef,
-        CreateDetectorModelRequestTypeDef,
-        CreateDetectorModelResponseTypeDef,
-        CreateInputRequestTypeDef,
-        CreateInputResponseTypeDef,
-        DeleteAlarmModelRequestTypeDef,
-        DeleteAlarmModelResponseTypeDef,
-        DeleteDetectorModelRequestTypeDef,
-        DeleteDetectorModelResponseTypeDef,
-        DeleteInputRequestTypeDef,
-        DeleteInputResponseTypeDef,
-        DescribeAlarmModelRequestTypeDef,
-        DescribeAlarmModelResponseTypeDef,
-        DescribeDetectorModelAnalysisRequestTypeDef,
-        DescribeDetectorModelAnalysisResponseTypeDef,
-        DescribeDetectorModelRequestTypeDef,
-        DescribeDetectorModelResponseTypeDef,
-        DescribeInputRequestTypeDef,
-        DescribeInputResponseTypeDef,
-        DescribeLoggingOptionsResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetDetectorModelAnalysisResultsRequestTypeDef,
-        GetDetectorModelAnalysisResultsResponseTypeDef,
-        ListAlarmModelVersionsRequestTypeDef,
-        ListAlarmModelVersionsResponseTypeDef,
-        ListAlarmModelsRequestTypeDef,
-        ListAlarmModelsResponseTypeDef,
-        ListDetectorModelVersionsRequestTypeDef,
-        ListDetectorModelVersionsResponseTypeDef,
-        ListDetectorModelsRequestTypeDef,
-        ListDetectorModelsResponseTypeDef,
-        ListInputRoutingsRequestTypeDef,
-        ListInputRoutingsResponseTypeDef,
-        ListInputsRequestTypeDef,
-        ListInputsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutLoggingOptionsRequestTypeDef,
-        StartDetectorModelAnalysisRequestTypeDef,
-        StartDetectorModelAnalysisResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAlarmModelRequestTypeDef,
-        UpdateAlarmModelResponseTypeDef,
-        UpdateDetectorModelRequestTypeDef,
-        UpdateDetectorModelResponseTypeDef,
-        UpdateInputRequestTypeDef,
-        UpdateInputResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTEvents"]
 
@@ -80,8 +28,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_alarm_model(
-        self, **kwargs: Unpack[CreateAlarmModelRequestTypeDef]
-    ) -> TargetResults[CreateAlarmModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAlarmModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAlarmModelResponseTypeDef]:
         """Creates an alarm model to monitor an AWS IoT Events input attribute. You
         can use the alarm to get notified when the value is outside a specified
         range. For more information, see Create an alarm model in the AWS IoT
@@ -92,8 +40,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("CreateAlarmModel", kwargs)
 
     def create_detector_model(
-        self, **kwargs: Unpack[CreateDetectorModelRequestTypeDef]
-    ) -> TargetResults[CreateDetectorModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDetectorModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDetectorModelResponseTypeDef]:
         """Creates a detector model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/CreateDetectorModel
@@ -101,8 +49,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("CreateDetectorModel", kwargs)
 
     def create_input(
-        self, **kwargs: Unpack[CreateInputRequestTypeDef]
-    ) -> TargetResults[CreateInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInputRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInputResponseTypeDef]:
         """Creates an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/CreateInput
@@ -110,8 +58,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("CreateInput", kwargs)
 
     def delete_alarm_model(
-        self, **kwargs: Unpack[DeleteAlarmModelRequestTypeDef]
-    ) -> TargetResults[DeleteAlarmModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlarmModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAlarmModelResponseTypeDef]:
         """Deletes an alarm model. Any alarm instances that were created based on
         this alarm model are also deleted. This action can't be undone.
 
@@ -120,8 +68,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DeleteAlarmModel", kwargs)
 
     def delete_detector_model(
-        self, **kwargs: Unpack[DeleteDetectorModelRequestTypeDef]
-    ) -> TargetResults[DeleteDetectorModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDetectorModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDetectorModelResponseTypeDef]:
         """Deletes a detector model. Any active instances of the detector model are
         also deleted.
 
@@ -130,8 +78,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DeleteDetectorModel", kwargs)
 
     def delete_input(
-        self, **kwargs: Unpack[DeleteInputRequestTypeDef]
-    ) -> TargetResults[DeleteInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInputResponseTypeDef]:
         """Deletes an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DeleteInput
@@ -139,8 +87,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DeleteInput", kwargs)
 
     def describe_alarm_model(
-        self, **kwargs: Unpack[DescribeAlarmModelRequestTypeDef]
-    ) -> TargetResults[DescribeAlarmModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlarmModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlarmModelResponseTypeDef]:
         """Retrieves information about an alarm model. If you don't specify a value
         for the alarmModelVersion parameter, the latest version is returned.
 
@@ -149,8 +97,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DescribeAlarmModel", kwargs)
 
     def describe_detector_model(
-        self, **kwargs: Unpack[DescribeDetectorModelRequestTypeDef]
-    ) -> TargetResults[DescribeDetectorModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDetectorModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDetectorModelResponseTypeDef]:
         """Describes a detector model. If the version parameter is not specified,
         information about the latest version is returned.
 
@@ -159,8 +107,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DescribeDetectorModel", kwargs)
 
     def describe_detector_model_analysis(
-        self, **kwargs: Unpack[DescribeDetectorModelAnalysisRequestTypeDef]
-    ) -> TargetResults[DescribeDetectorModelAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDetectorModelAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDetectorModelAnalysisResponseTypeDef]:
         """Retrieves runtime information about a detector model analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DescribeDetectorModelAnalysis
@@ -168,8 +116,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DescribeDetectorModelAnalysis", kwargs)
 
     def describe_input(
-        self, **kwargs: Unpack[DescribeInputRequestTypeDef]
-    ) -> TargetResults[DescribeInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInputRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInputResponseTypeDef]:
         """Describes an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DescribeInput
@@ -178,7 +126,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def describe_logging_options(
         self,
-    ) -> TargetResults[DescribeLoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeLoggingOptionsResponseTypeDef]:
         """Retrieves the current settings of the AWS IoT Events logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DescribeLoggingOptions
@@ -186,8 +134,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("DescribeLoggingOptions", {})
 
     def get_detector_model_analysis_results(
-        self, **kwargs: Unpack[GetDetectorModelAnalysisResultsRequestTypeDef]
-    ) -> TargetResults[GetDetectorModelAnalysisResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDetectorModelAnalysisResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDetectorModelAnalysisResultsResponseTypeDef]:
         """Retrieves one or more analysis results of the detector model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/GetDetectorModelAnalysisResults
@@ -195,8 +143,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("GetDetectorModelAnalysisResults", kwargs)
 
     def list_alarm_model_versions(
-        self, **kwargs: Unpack[ListAlarmModelVersionsRequestTypeDef]
-    ) -> TargetResults[ListAlarmModelVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlarmModelVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAlarmModelVersionsResponseTypeDef]:
         """Lists all the versions of an alarm model. The operation returns only the
         metadata associated with each alarm model version.
 
@@ -205,8 +153,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListAlarmModelVersions", kwargs)
 
     def list_alarm_models(
-        self, **kwargs: Unpack[ListAlarmModelsRequestTypeDef]
-    ) -> TargetResults[ListAlarmModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlarmModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAlarmModelsResponseTypeDef]:
         """Lists the alarm models that you created. The operation returns only the
         metadata associated with each alarm model.
 
@@ -215,8 +163,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListAlarmModels", kwargs)
 
     def list_detector_model_versions(
-        self, **kwargs: Unpack[ListDetectorModelVersionsRequestTypeDef]
-    ) -> TargetResults[ListDetectorModelVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDetectorModelVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDetectorModelVersionsResponseTypeDef]:
         """Lists all the versions of a detector model. Only the metadata associated
         with each detector model version is returned.
 
@@ -225,8 +173,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListDetectorModelVersions", kwargs)
 
     def list_detector_models(
-        self, **kwargs: Unpack[ListDetectorModelsRequestTypeDef]
-    ) -> TargetResults[ListDetectorModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDetectorModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDetectorModelsResponseTypeDef]:
         """Lists the detector models you have created. Only the metadata associated
         with each detector model is returned.
 
@@ -235,8 +183,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListDetectorModels", kwargs)
 
     def list_input_routings(
-        self, **kwargs: Unpack[ListInputRoutingsRequestTypeDef]
-    ) -> TargetResults[ListInputRoutingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInputRoutingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInputRoutingsResponseTypeDef]:
         """Lists one or more input routings.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/ListInputRoutings
@@ -244,8 +192,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListInputRoutings", kwargs)
 
     def list_inputs(
-        self, **kwargs: Unpack[ListInputsRequestTypeDef]
-    ) -> TargetResults[ListInputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInputsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInputsResponseTypeDef]:
         """Lists the inputs you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/ListInputs
@@ -253,8 +201,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListInputs", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/ListTagsForResource
@@ -262,8 +210,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_logging_options(
-        self, **kwargs: Unpack[PutLoggingOptionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLoggingOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets or updates the AWS IoT Events logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/PutLoggingOptions
@@ -271,8 +219,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("PutLoggingOptions", kwargs)
 
     def start_detector_model_analysis(
-        self, **kwargs: Unpack[StartDetectorModelAnalysisRequestTypeDef]
-    ) -> TargetResults[StartDetectorModelAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDetectorModelAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDetectorModelAnalysisResponseTypeDef]:
         """Performs an analysis of your detector model. For more information, see
         Troubleshooting a detector model in the AWS IoT Events Developer Guide.
 
@@ -281,8 +229,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("StartDetectorModelAnalysis", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata that
         can be used to manage a resource.
 
@@ -291,8 +239,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the given tags (metadata) from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/UntagResource
@@ -300,8 +248,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_alarm_model(
-        self, **kwargs: Unpack[UpdateAlarmModelRequestTypeDef]
-    ) -> TargetResults[UpdateAlarmModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAlarmModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAlarmModelResponseTypeDef]:
         """Updates an alarm model. Any alarms that were created based on the previous
         version are deleted and then created again as new data arrives.
 
@@ -310,8 +258,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("UpdateAlarmModel", kwargs)
 
     def update_detector_model(
-        self, **kwargs: Unpack[UpdateDetectorModelRequestTypeDef]
-    ) -> TargetResults[UpdateDetectorModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDetectorModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDetectorModelResponseTypeDef]:
         """Updates a detector model. Detectors (instances) spawned by the previous
         version are deleted and then re-created as new inputs arrive.
 
@@ -320,8 +268,8 @@ class MultiRegionIoTEvents(MultiRegionClient):
         return self._call("UpdateDetectorModel", kwargs)
 
     def update_input(
-        self, **kwargs: Unpack[UpdateInputRequestTypeDef]
-    ) -> TargetResults[UpdateInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInputResponseTypeDef]:
         """Updates an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/UpdateInput

@@ -12,32 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchAcknowledgeAlarmRequestTypeDef,
-        BatchAcknowledgeAlarmResponseTypeDef,
-        BatchDeleteDetectorRequestTypeDef,
-        BatchDeleteDetectorResponseTypeDef,
-        BatchDisableAlarmRequestTypeDef,
-        BatchDisableAlarmResponseTypeDef,
-        BatchEnableAlarmRequestTypeDef,
-        BatchEnableAlarmResponseTypeDef,
-        BatchPutMessageRequestTypeDef,
-        BatchPutMessageResponseTypeDef,
-        BatchResetAlarmRequestTypeDef,
-        BatchResetAlarmResponseTypeDef,
-        BatchSnoozeAlarmRequestTypeDef,
-        BatchSnoozeAlarmResponseTypeDef,
-        BatchUpdateDetectorRequestTypeDef,
-        BatchUpdateDetectorResponseTypeDef,
-        DescribeAlarmRequestTypeDef,
-        DescribeAlarmResponseTypeDef,
-        DescribeDetectorRequestTypeDef,
-        DescribeDetectorResponseTypeDef,
-        ListAlarmsRequestTypeDef,
-        ListAlarmsResponseTypeDef,
-        ListDetectorsRequestTypeDef,
-        ListDetectorsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTEventsData"]
 
@@ -53,8 +28,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_acknowledge_alarm(
-        self, **kwargs: Unpack[BatchAcknowledgeAlarmRequestTypeDef]
-    ) -> TargetResults[BatchAcknowledgeAlarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAcknowledgeAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAcknowledgeAlarmResponseTypeDef]:
         """Acknowledges one or more alarms. The alarms change to the ACKNOWLEDGED
         state after you acknowledge them.
 
@@ -63,8 +38,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchAcknowledgeAlarm", kwargs)
 
     def batch_delete_detector(
-        self, **kwargs: Unpack[BatchDeleteDetectorRequestTypeDef]
-    ) -> TargetResults[BatchDeleteDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteDetectorResponseTypeDef]:
         """Deletes one or more detectors that were created. When a detector is
         deleted, its state will be cleared and the detector will be removed from
         the list of detectors. The deleted detector will no longer appear if
@@ -75,8 +50,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchDeleteDetector", kwargs)
 
     def batch_disable_alarm(
-        self, **kwargs: Unpack[BatchDisableAlarmRequestTypeDef]
-    ) -> TargetResults[BatchDisableAlarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDisableAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDisableAlarmResponseTypeDef]:
         """Disables one or more alarms. The alarms change to the DISABLED state after
         you disable them.
 
@@ -85,8 +60,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchDisableAlarm", kwargs)
 
     def batch_enable_alarm(
-        self, **kwargs: Unpack[BatchEnableAlarmRequestTypeDef]
-    ) -> TargetResults[BatchEnableAlarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchEnableAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchEnableAlarmResponseTypeDef]:
         """Enables one or more alarms. The alarms change to the NORMAL state after
         you enable them.
 
@@ -95,8 +70,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchEnableAlarm", kwargs)
 
     def batch_put_message(
-        self, **kwargs: Unpack[BatchPutMessageRequestTypeDef]
-    ) -> TargetResults[BatchPutMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutMessageResponseTypeDef]:
         """Sends a set of messages to the IoT Events system. Each message payload is
         transformed into the input you specify ("inputName") and ingested into any
         detectors that monitor that input. If multiple messages are sent, the
@@ -109,8 +84,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchPutMessage", kwargs)
 
     def batch_reset_alarm(
-        self, **kwargs: Unpack[BatchResetAlarmRequestTypeDef]
-    ) -> TargetResults[BatchResetAlarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchResetAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchResetAlarmResponseTypeDef]:
         """Resets one or more alarms. The alarms return to the NORMAL state after you
         reset them.
 
@@ -119,8 +94,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchResetAlarm", kwargs)
 
     def batch_snooze_alarm(
-        self, **kwargs: Unpack[BatchSnoozeAlarmRequestTypeDef]
-    ) -> TargetResults[BatchSnoozeAlarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchSnoozeAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchSnoozeAlarmResponseTypeDef]:
         """Changes one or more alarms to the snooze mode. The alarms change to the
         SNOOZE_DISABLED state after you set them to the snooze mode.
 
@@ -129,8 +104,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchSnoozeAlarm", kwargs)
 
     def batch_update_detector(
-        self, **kwargs: Unpack[BatchUpdateDetectorRequestTypeDef]
-    ) -> TargetResults[BatchUpdateDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateDetectorResponseTypeDef]:
         """Updates the state, variable values, and timer settings of one or more
         detectors (instances) of a specified detector model.
 
@@ -139,8 +114,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("BatchUpdateDetector", kwargs)
 
     def describe_alarm(
-        self, **kwargs: Unpack[DescribeAlarmRequestTypeDef]
-    ) -> TargetResults[DescribeAlarmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlarmResponseTypeDef]:
         """Retrieves information about an alarm.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-data-2018-10-23/DescribeAlarm
@@ -148,8 +123,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("DescribeAlarm", kwargs)
 
     def describe_detector(
-        self, **kwargs: Unpack[DescribeDetectorRequestTypeDef]
-    ) -> TargetResults[DescribeDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDetectorResponseTypeDef]:
         """Returns information about the specified detector (instance).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-data-2018-10-23/DescribeDetector
@@ -157,8 +132,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("DescribeDetector", kwargs)
 
     def list_alarms(
-        self, **kwargs: Unpack[ListAlarmsRequestTypeDef]
-    ) -> TargetResults[ListAlarmsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlarmsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAlarmsResponseTypeDef]:
         """Lists one or more alarms. The operation returns only the metadata
         associated with each alarm.
 
@@ -167,8 +142,8 @@ class MultiRegionIoTEventsData(MultiRegionClient):
         return self._call("ListAlarms", kwargs)
 
     def list_detectors(
-        self, **kwargs: Unpack[ListDetectorsRequestTypeDef]
-    ) -> TargetResults[ListDetectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDetectorsResponseTypeDef]:
         """Lists detectors (the instances of a detector model).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-data-2018-10-23/ListDetectors

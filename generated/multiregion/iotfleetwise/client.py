@@ -15,130 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateVehicleFleetRequestTypeDef,
-        AssociateVehicleFleetResponseTypeDef,
-        BatchCreateVehicleRequestTypeDef,
-        BatchCreateVehicleResponseTypeDef,
-        BatchUpdateVehicleRequestTypeDef,
-        BatchUpdateVehicleResponseTypeDef,
-        CampaignSummaryTypeDef,
-        CreateCampaignRequestTypeDef,
-        CreateCampaignResponseTypeDef,
-        CreateDecoderManifestRequestTypeDef,
-        CreateDecoderManifestResponseTypeDef,
-        CreateFleetRequestTypeDef,
-        CreateFleetResponseTypeDef,
-        CreateModelManifestRequestTypeDef,
-        CreateModelManifestResponseTypeDef,
-        CreateSignalCatalogRequestTypeDef,
-        CreateSignalCatalogResponseTypeDef,
-        CreateStateTemplateRequestTypeDef,
-        CreateStateTemplateResponseTypeDef,
-        CreateVehicleRequestTypeDef,
-        CreateVehicleResponseTypeDef,
-        DecoderManifestSummaryTypeDef,
-        DeleteCampaignRequestTypeDef,
-        DeleteCampaignResponseTypeDef,
-        DeleteDecoderManifestRequestTypeDef,
-        DeleteDecoderManifestResponseTypeDef,
-        DeleteFleetRequestTypeDef,
-        DeleteFleetResponseTypeDef,
-        DeleteModelManifestRequestTypeDef,
-        DeleteModelManifestResponseTypeDef,
-        DeleteSignalCatalogRequestTypeDef,
-        DeleteSignalCatalogResponseTypeDef,
-        DeleteStateTemplateRequestTypeDef,
-        DeleteStateTemplateResponseTypeDef,
-        DeleteVehicleRequestTypeDef,
-        DeleteVehicleResponseTypeDef,
-        DisassociateVehicleFleetRequestTypeDef,
-        DisassociateVehicleFleetResponseTypeDef,
-        FleetSummaryTypeDef,
-        GetCampaignRequestTypeDef,
-        GetCampaignResponseTypeDef,
-        GetDecoderManifestRequestTypeDef,
-        GetDecoderManifestResponseTypeDef,
-        GetEncryptionConfigurationResponseTypeDef,
-        GetFleetRequestTypeDef,
-        GetFleetResponseTypeDef,
-        GetLoggingOptionsResponseTypeDef,
-        GetModelManifestRequestTypeDef,
-        GetModelManifestResponseTypeDef,
-        GetRegisterAccountStatusResponseTypeDef,
-        GetSignalCatalogRequestTypeDef,
-        GetSignalCatalogResponseTypeDef,
-        GetStateTemplateRequestTypeDef,
-        GetStateTemplateResponseTypeDef,
-        GetVehicleRequestTypeDef,
-        GetVehicleResponseTypeDef,
-        GetVehicleStatusRequestTypeDef,
-        GetVehicleStatusResponseTypeDef,
-        ImportDecoderManifestRequestTypeDef,
-        ImportDecoderManifestResponseTypeDef,
-        ImportSignalCatalogRequestTypeDef,
-        ImportSignalCatalogResponseTypeDef,
-        ListCampaignsRequestTypeDef,
-        ListCampaignsResponseTypeDef,
-        ListDecoderManifestNetworkInterfacesRequestTypeDef,
-        ListDecoderManifestNetworkInterfacesResponseTypeDef,
-        ListDecoderManifestSignalsRequestTypeDef,
-        ListDecoderManifestSignalsResponseTypeDef,
-        ListDecoderManifestsRequestTypeDef,
-        ListDecoderManifestsResponseTypeDef,
-        ListFleetsForVehicleRequestTypeDef,
-        ListFleetsForVehicleResponseTypeDef,
-        ListFleetsRequestTypeDef,
-        ListFleetsResponseTypeDef,
-        ListModelManifestNodesRequestTypeDef,
-        ListModelManifestNodesResponseTypeDef,
-        ListModelManifestsRequestTypeDef,
-        ListModelManifestsResponseTypeDef,
-        ListSignalCatalogNodesRequestTypeDef,
-        ListSignalCatalogNodesResponseTypeDef,
-        ListSignalCatalogsRequestTypeDef,
-        ListSignalCatalogsResponseTypeDef,
-        ListStateTemplatesRequestTypeDef,
-        ListStateTemplatesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVehiclesInFleetRequestTypeDef,
-        ListVehiclesInFleetResponseTypeDef,
-        ListVehiclesRequestTypeDef,
-        ListVehiclesResponseTypeDef,
-        ModelManifestSummaryTypeDef,
-        NetworkInterfaceTypeDef,
-        NodeOutputTypeDef,
-        PutEncryptionConfigurationRequestTypeDef,
-        PutEncryptionConfigurationResponseTypeDef,
-        PutLoggingOptionsRequestTypeDef,
-        PutLoggingOptionsResponseTypeDef,
-        RegisterAccountRequestTypeDef,
-        RegisterAccountResponseTypeDef,
-        SignalCatalogSummaryTypeDef,
-        SignalDecoderOutputTypeDef,
-        StateTemplateSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCampaignRequestTypeDef,
-        UpdateCampaignResponseTypeDef,
-        UpdateDecoderManifestRequestTypeDef,
-        UpdateDecoderManifestResponseTypeDef,
-        UpdateFleetRequestTypeDef,
-        UpdateFleetResponseTypeDef,
-        UpdateModelManifestRequestTypeDef,
-        UpdateModelManifestResponseTypeDef,
-        UpdateSignalCatalogRequestTypeDef,
-        UpdateSignalCatalogResponseTypeDef,
-        UpdateStateTemplateRequestTypeDef,
-        UpdateStateTemplateResponseTypeDef,
-        UpdateVehicleRequestTypeDef,
-        UpdateVehicleResponseTypeDef,
-        VehicleStatusTypeDef,
-        VehicleSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTFleetWise"]
 
@@ -156,8 +33,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_vehicle_fleet(
-        self, **kwargs: Unpack[AssociateVehicleFleetRequestTypeDef]
-    ) -> TargetResults[AssociateVehicleFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateVehicleFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateVehicleFleetResponseTypeDef]:
         """Adds, or associates, a vehicle with a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/AssociateVehicleFleet
@@ -165,8 +42,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("AssociateVehicleFleet", kwargs)
 
     def batch_create_vehicle(
-        self, **kwargs: Unpack[BatchCreateVehicleRequestTypeDef]
-    ) -> TargetResults[BatchCreateVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateVehicleResponseTypeDef]:
         """Creates a group, or batch, of vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/BatchCreateVehicle
@@ -174,8 +51,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("BatchCreateVehicle", kwargs)
 
     def batch_update_vehicle(
-        self, **kwargs: Unpack[BatchUpdateVehicleRequestTypeDef]
-    ) -> TargetResults[BatchUpdateVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateVehicleResponseTypeDef]:
         """Updates a group, or batch, of vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/BatchUpdateVehicle
@@ -183,8 +60,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("BatchUpdateVehicle", kwargs)
 
     def create_campaign(
-        self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> TargetResults[CreateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCampaignResponseTypeDef]:
         """Creates an orchestration of data collection rules. The Amazon Web Services
         IoT FleetWise Edge Agent software running in vehicles uses campaigns to
         decide how to collect and transfer data to the cloud. You create campaigns
@@ -198,8 +75,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateCampaign", kwargs)
 
     def create_decoder_manifest(
-        self, **kwargs: Unpack[CreateDecoderManifestRequestTypeDef]
-    ) -> TargetResults[CreateDecoderManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDecoderManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDecoderManifestResponseTypeDef]:
         """Creates the decoder manifest associated with a model manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/CreateDecoderManifest
@@ -207,8 +84,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateDecoderManifest", kwargs)
 
     def create_fleet(
-        self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> TargetResults[CreateFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFleetResponseTypeDef]:
         """Creates a fleet that represents a group of vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/CreateFleet
@@ -216,8 +93,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateFleet", kwargs)
 
     def create_model_manifest(
-        self, **kwargs: Unpack[CreateModelManifestRequestTypeDef]
-    ) -> TargetResults[CreateModelManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelManifestResponseTypeDef]:
         """Creates a vehicle model (model manifest) that specifies signals
         (attributes, branches, sensors, and actuators).
 
@@ -226,8 +103,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateModelManifest", kwargs)
 
     def create_signal_catalog(
-        self, **kwargs: Unpack[CreateSignalCatalogRequestTypeDef]
-    ) -> TargetResults[CreateSignalCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSignalCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSignalCatalogResponseTypeDef]:
         """Creates a collection of standardized signals that can be reused to create
         vehicle models.
 
@@ -236,8 +113,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateSignalCatalog", kwargs)
 
     def create_state_template(
-        self, **kwargs: Unpack[CreateStateTemplateRequestTypeDef]
-    ) -> TargetResults[CreateStateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStateTemplateResponseTypeDef]:
         """Creates a state template. State templates contain state properties, which
         are signals that belong to a signal catalog that is synchronized between
         the Amazon Web Services IoT FleetWise Edge and the Amazon Web Services
@@ -248,8 +125,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateStateTemplate", kwargs)
 
     def create_vehicle(
-        self, **kwargs: Unpack[CreateVehicleRequestTypeDef]
-    ) -> TargetResults[CreateVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVehicleResponseTypeDef]:
         """Creates a vehicle, which is an instance of a vehicle model (model
         manifest). Vehicles created from the same vehicle model consist of the
         same signals inherited from the vehicle model.
@@ -259,8 +136,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("CreateVehicle", kwargs)
 
     def delete_campaign(
-        self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> TargetResults[DeleteCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCampaignResponseTypeDef]:
         """Deletes a data collection campaign. Deleting a campaign suspends all data
         collection and removes it from any vehicles.
 
@@ -269,8 +146,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteCampaign", kwargs)
 
     def delete_decoder_manifest(
-        self, **kwargs: Unpack[DeleteDecoderManifestRequestTypeDef]
-    ) -> TargetResults[DeleteDecoderManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDecoderManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDecoderManifestResponseTypeDef]:
         """Deletes a decoder manifest. You can't delete a decoder manifest if it has
         vehicles associated with it.
 
@@ -279,8 +156,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteDecoderManifest", kwargs)
 
     def delete_fleet(
-        self, **kwargs: Unpack[DeleteFleetRequestTypeDef]
-    ) -> TargetResults[DeleteFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFleetResponseTypeDef]:
         """Deletes a fleet. Before you delete a fleet, all vehicles must be
         dissociated from the fleet. For more information, see Delete a fleet (AWS
         CLI) in the Amazon Web Services IoT FleetWise Developer Guide.
@@ -290,8 +167,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteFleet", kwargs)
 
     def delete_model_manifest(
-        self, **kwargs: Unpack[DeleteModelManifestRequestTypeDef]
-    ) -> TargetResults[DeleteModelManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteModelManifestResponseTypeDef]:
         """Deletes a vehicle model (model manifest).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteModelManifest
@@ -299,8 +176,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteModelManifest", kwargs)
 
     def delete_signal_catalog(
-        self, **kwargs: Unpack[DeleteSignalCatalogRequestTypeDef]
-    ) -> TargetResults[DeleteSignalCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSignalCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSignalCatalogResponseTypeDef]:
         """Deletes a signal catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteSignalCatalog
@@ -308,8 +185,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteSignalCatalog", kwargs)
 
     def delete_state_template(
-        self, **kwargs: Unpack[DeleteStateTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteStateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStateTemplateResponseTypeDef]:
         """Deletes a state template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteStateTemplate
@@ -317,8 +194,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteStateTemplate", kwargs)
 
     def delete_vehicle(
-        self, **kwargs: Unpack[DeleteVehicleRequestTypeDef]
-    ) -> TargetResults[DeleteVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVehicleResponseTypeDef]:
         """Deletes a vehicle and removes it from any campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteVehicle
@@ -326,8 +203,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DeleteVehicle", kwargs)
 
     def disassociate_vehicle_fleet(
-        self, **kwargs: Unpack[DisassociateVehicleFleetRequestTypeDef]
-    ) -> TargetResults[DisassociateVehicleFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateVehicleFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateVehicleFleetResponseTypeDef]:
         """Removes, or disassociates, a vehicle from a fleet. Disassociating a
         vehicle from a fleet doesn't delete the vehicle.
 
@@ -336,8 +213,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("DisassociateVehicleFleet", kwargs)
 
     def get_campaign(
-        self, **kwargs: Unpack[GetCampaignRequestTypeDef]
-    ) -> TargetResults[GetCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignResponseTypeDef]:
         """Retrieves information about a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetCampaign
@@ -345,8 +222,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetCampaign", kwargs)
 
     def get_decoder_manifest(
-        self, **kwargs: Unpack[GetDecoderManifestRequestTypeDef]
-    ) -> TargetResults[GetDecoderManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDecoderManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDecoderManifestResponseTypeDef]:
         """Retrieves information about a created decoder manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetDecoderManifest
@@ -355,7 +232,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_encryption_configuration(
         self,
-    ) -> TargetResults[GetEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetEncryptionConfigurationResponseTypeDef]:
         """Retrieves the encryption configuration for resources and data in Amazon
         Web Services IoT FleetWise.
 
@@ -364,15 +241,17 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetEncryptionConfiguration", {})
 
     def get_fleet(
-        self, **kwargs: Unpack[GetFleetRequestTypeDef]
-    ) -> TargetResults[GetFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFleetResponseTypeDef]:
         """Retrieves information about a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetFleet
         """
         return self._call("GetFleet", kwargs)
 
-    def get_logging_options(self) -> TargetResults[GetLoggingOptionsResponseTypeDef]:
+    def get_logging_options(
+        self,
+    ) -> TargetResults[type_defs.GetLoggingOptionsResponseTypeDef]:
         """Retrieves the logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetLoggingOptions
@@ -380,8 +259,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetLoggingOptions", {})
 
     def get_model_manifest(
-        self, **kwargs: Unpack[GetModelManifestRequestTypeDef]
-    ) -> TargetResults[GetModelManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.GetModelManifestResponseTypeDef]:
         """Retrieves information about a vehicle model (model manifest).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetModelManifest
@@ -390,7 +269,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_register_account_status(
         self,
-    ) -> TargetResults[GetRegisterAccountStatusResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetRegisterAccountStatusResponseTypeDef]:
         """Retrieves information about the status of registering your Amazon Web
         Services account, IAM, and Amazon Timestream resources so that Amazon Web
         Services IoT FleetWise can transfer your vehicle data to the Amazon Web
@@ -401,8 +280,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetRegisterAccountStatus", {})
 
     def get_signal_catalog(
-        self, **kwargs: Unpack[GetSignalCatalogRequestTypeDef]
-    ) -> TargetResults[GetSignalCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSignalCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSignalCatalogResponseTypeDef]:
         """Retrieves information about a signal catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetSignalCatalog
@@ -410,8 +289,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetSignalCatalog", kwargs)
 
     def get_state_template(
-        self, **kwargs: Unpack[GetStateTemplateRequestTypeDef]
-    ) -> TargetResults[GetStateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStateTemplateResponseTypeDef]:
         """Retrieves information about a state template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetStateTemplate
@@ -419,8 +298,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetStateTemplate", kwargs)
 
     def get_vehicle(
-        self, **kwargs: Unpack[GetVehicleRequestTypeDef]
-    ) -> TargetResults[GetVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVehicleResponseTypeDef]:
         """Retrieves information about a vehicle.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetVehicle
@@ -428,8 +307,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetVehicle", kwargs)
 
     def get_vehicle_status(
-        self, **kwargs: Unpack[GetVehicleStatusRequestTypeDef]
-    ) -> TargetResults[GetVehicleStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVehicleStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVehicleStatusResponseTypeDef]:
         """Retrieves information about the status of campaigns, decoder manifests, or
         state templates associated with a vehicle.
 
@@ -438,8 +317,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("GetVehicleStatus", kwargs)
 
     def import_decoder_manifest(
-        self, **kwargs: Unpack[ImportDecoderManifestRequestTypeDef]
-    ) -> TargetResults[ImportDecoderManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportDecoderManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportDecoderManifestResponseTypeDef]:
         """Creates a decoder manifest using your existing CAN DBC file from your
         local device.
 
@@ -448,8 +327,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ImportDecoderManifest", kwargs)
 
     def import_signal_catalog(
-        self, **kwargs: Unpack[ImportSignalCatalogRequestTypeDef]
-    ) -> TargetResults[ImportSignalCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportSignalCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportSignalCatalogResponseTypeDef]:
         """Creates a signal catalog using your existing VSS formatted content from
         your local device.
 
@@ -458,8 +337,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ImportSignalCatalog", kwargs)
 
     def list_campaigns(
-        self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Lists information about created campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListCampaigns
@@ -467,8 +346,9 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListCampaigns", kwargs)
 
     def list_decoder_manifest_network_interfaces(
-        self, **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef]
-    ) -> TargetResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDecoderManifestNetworkInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDecoderManifestNetworkInterfacesResponseTypeDef]:
         """Lists the network interfaces specified in a decoder manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifestNetworkInterfaces
@@ -476,8 +356,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListDecoderManifestNetworkInterfaces", kwargs)
 
     def list_decoder_manifest_signals(
-        self, **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef]
-    ) -> TargetResults[ListDecoderManifestSignalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDecoderManifestSignalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDecoderManifestSignalsResponseTypeDef]:
         """A list of information about signal decoders specified in a decoder
         manifest.
 
@@ -486,8 +366,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListDecoderManifestSignals", kwargs)
 
     def list_decoder_manifests(
-        self, **kwargs: Unpack[ListDecoderManifestsRequestTypeDef]
-    ) -> TargetResults[ListDecoderManifestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDecoderManifestsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDecoderManifestsResponseTypeDef]:
         """Lists decoder manifests.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifests
@@ -495,8 +375,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListDecoderManifests", kwargs)
 
     def list_fleets(
-        self, **kwargs: Unpack[ListFleetsRequestTypeDef]
-    ) -> TargetResults[ListFleetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFleetsResponseTypeDef]:
         """Retrieves information for each created fleet in an Amazon Web Services
         account.
 
@@ -505,8 +385,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListFleets", kwargs)
 
     def list_fleets_for_vehicle(
-        self, **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef]
-    ) -> TargetResults[ListFleetsForVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFleetsForVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFleetsForVehicleResponseTypeDef]:
         """Retrieves a list of IDs for all fleets that the vehicle is associated
         with.
 
@@ -515,8 +395,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListFleetsForVehicle", kwargs)
 
     def list_model_manifest_nodes(
-        self, **kwargs: Unpack[ListModelManifestNodesRequestTypeDef]
-    ) -> TargetResults[ListModelManifestNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelManifestNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelManifestNodesResponseTypeDef]:
         """Lists information about nodes specified in a vehicle model (model
         manifest).
 
@@ -525,8 +405,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListModelManifestNodes", kwargs)
 
     def list_model_manifests(
-        self, **kwargs: Unpack[ListModelManifestsRequestTypeDef]
-    ) -> TargetResults[ListModelManifestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelManifestsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelManifestsResponseTypeDef]:
         """Retrieves a list of vehicle models (model manifests).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListModelManifests
@@ -534,8 +414,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListModelManifests", kwargs)
 
     def list_signal_catalog_nodes(
-        self, **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef]
-    ) -> TargetResults[ListSignalCatalogNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSignalCatalogNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSignalCatalogNodesResponseTypeDef]:
         """Lists of information about the signals (nodes) specified in a signal
         catalog.
 
@@ -544,8 +424,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListSignalCatalogNodes", kwargs)
 
     def list_signal_catalogs(
-        self, **kwargs: Unpack[ListSignalCatalogsRequestTypeDef]
-    ) -> TargetResults[ListSignalCatalogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSignalCatalogsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSignalCatalogsResponseTypeDef]:
         """Lists all the created signal catalogs in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListSignalCatalogs
@@ -553,8 +433,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListSignalCatalogs", kwargs)
 
     def list_state_templates(
-        self, **kwargs: Unpack[ListStateTemplatesRequestTypeDef]
-    ) -> TargetResults[ListStateTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStateTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStateTemplatesResponseTypeDef]:
         """Lists information about created state templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListStateTemplates
@@ -562,8 +442,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListStateTemplates", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListTagsForResource
@@ -571,8 +451,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vehicles(
-        self, **kwargs: Unpack[ListVehiclesRequestTypeDef]
-    ) -> TargetResults[ListVehiclesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVehiclesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVehiclesResponseTypeDef]:
         """Retrieves a list of summaries of created vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehicles
@@ -580,8 +460,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListVehicles", kwargs)
 
     def list_vehicles_in_fleet(
-        self, **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef]
-    ) -> TargetResults[ListVehiclesInFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVehiclesInFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVehiclesInFleetResponseTypeDef]:
         """Retrieves a list of summaries of all vehicles associated with a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehiclesInFleet
@@ -589,8 +469,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("ListVehiclesInFleet", kwargs)
 
     def put_encryption_configuration(
-        self, **kwargs: Unpack[PutEncryptionConfigurationRequestTypeDef]
-    ) -> TargetResults[PutEncryptionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEncryptionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEncryptionConfigurationResponseTypeDef]:
         """Creates or updates the encryption configuration. Amazon Web Services IoT
         FleetWise can encrypt your data and resources using an Amazon Web Services
         managed key. Or, you can use a KMS key that you own and manage. For more
@@ -602,8 +482,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("PutEncryptionConfiguration", kwargs)
 
     def put_logging_options(
-        self, **kwargs: Unpack[PutLoggingOptionsRequestTypeDef]
-    ) -> TargetResults[PutLoggingOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLoggingOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLoggingOptionsResponseTypeDef]:
         """Creates or updates the logging option.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/PutLoggingOptions
@@ -611,8 +491,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("PutLoggingOptions", kwargs)
 
     def register_account(
-        self, **kwargs: Unpack[RegisterAccountRequestTypeDef]
-    ) -> TargetResults[RegisterAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterAccountResponseTypeDef]:
         """This API operation contains deprecated parameters. Register your account
         again without the Timestream resources parameter so that Amazon Web
         Services IoT FleetWise can remove the Timestream metadata stored. You
@@ -626,8 +506,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("RegisterAccount", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata
         which can be used to manage a resource.
 
@@ -636,8 +516,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the given tags (metadata) from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UntagResource
@@ -645,8 +525,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_campaign(
-        self, **kwargs: Unpack[UpdateCampaignRequestTypeDef]
-    ) -> TargetResults[UpdateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCampaignResponseTypeDef]:
         """Updates a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateCampaign
@@ -654,8 +534,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UpdateCampaign", kwargs)
 
     def update_decoder_manifest(
-        self, **kwargs: Unpack[UpdateDecoderManifestRequestTypeDef]
-    ) -> TargetResults[UpdateDecoderManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDecoderManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDecoderManifestResponseTypeDef]:
         """Updates a decoder manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateDecoderManifest
@@ -663,8 +543,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UpdateDecoderManifest", kwargs)
 
     def update_fleet(
-        self, **kwargs: Unpack[UpdateFleetRequestTypeDef]
-    ) -> TargetResults[UpdateFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFleetResponseTypeDef]:
         """Updates the description of an existing fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateFleet
@@ -672,8 +552,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UpdateFleet", kwargs)
 
     def update_model_manifest(
-        self, **kwargs: Unpack[UpdateModelManifestRequestTypeDef]
-    ) -> TargetResults[UpdateModelManifestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelManifestResponseTypeDef]:
         """Updates a vehicle model (model manifest). If created vehicles are
         associated with a vehicle model, it can't be updated.
 
@@ -682,8 +562,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UpdateModelManifest", kwargs)
 
     def update_signal_catalog(
-        self, **kwargs: Unpack[UpdateSignalCatalogRequestTypeDef]
-    ) -> TargetResults[UpdateSignalCatalogResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSignalCatalogRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSignalCatalogResponseTypeDef]:
         """Updates a signal catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateSignalCatalog
@@ -691,8 +571,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UpdateSignalCatalog", kwargs)
 
     def update_state_template(
-        self, **kwargs: Unpack[UpdateStateTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateStateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStateTemplateResponseTypeDef]:
         """Updates a state template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateStateTemplate
@@ -700,8 +580,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         return self._call("UpdateStateTemplate", kwargs)
 
     def update_vehicle(
-        self, **kwargs: Unpack[UpdateVehicleRequestTypeDef]
-    ) -> TargetResults[UpdateVehicleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVehicleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVehicleResponseTypeDef]:
         """Updates a vehicle.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateVehicle
@@ -714,8 +594,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetVehicleStatusRequestTypeDef],
-    ) -> TargetResults[GetVehicleStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetVehicleStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetVehicleStatusResponseTypeDef]:
         """Every page of GetVehicleStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,8 +618,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -761,8 +641,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef],
-    ) -> TargetResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDecoderManifestNetworkInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDecoderManifestNetworkInterfacesResponseTypeDef]:
         """Every page of ListDecoderManifestNetworkInterfaces in every target, merged
         per target (botocore's build_full_result).
 
@@ -784,8 +664,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef],
-    ) -> TargetResults[ListDecoderManifestSignalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDecoderManifestSignalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDecoderManifestSignalsResponseTypeDef]:
         """Every page of ListDecoderManifestSignals in every target, merged per
         target (botocore's build_full_result).
 
@@ -808,8 +688,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDecoderManifestsRequestTypeDef],
-    ) -> TargetResults[ListDecoderManifestsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDecoderManifestsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDecoderManifestsResponseTypeDef]:
         """Every page of ListDecoderManifests in every target, merged per target
         (botocore's build_full_result).
 
@@ -831,8 +711,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetsRequestTypeDef],
-    ) -> TargetResults[ListFleetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFleetsResponseTypeDef]:
         """Every page of ListFleets in every target, merged per target (botocore's
         build_full_result).
 
@@ -855,8 +735,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef],
-    ) -> TargetResults[ListFleetsForVehicleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetsForVehicleRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFleetsForVehicleResponseTypeDef]:
         """Every page of ListFleetsForVehicle in every target, merged per target
         (botocore's build_full_result).
 
@@ -879,8 +759,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelManifestNodesRequestTypeDef],
-    ) -> TargetResults[ListModelManifestNodesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelManifestNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelManifestNodesResponseTypeDef]:
         """Every page of ListModelManifestNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -903,8 +783,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelManifestsRequestTypeDef],
-    ) -> TargetResults[ListModelManifestsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelManifestsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelManifestsResponseTypeDef]:
         """Every page of ListModelManifests in every target, merged per target
         (botocore's build_full_result).
 
@@ -926,8 +806,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef],
-    ) -> TargetResults[ListSignalCatalogNodesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalCatalogNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSignalCatalogNodesResponseTypeDef]:
         """Every page of ListSignalCatalogNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -950,8 +830,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSignalCatalogsRequestTypeDef],
-    ) -> TargetResults[ListSignalCatalogsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalCatalogsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSignalCatalogsResponseTypeDef]:
         """Every page of ListSignalCatalogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -973,8 +853,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStateTemplatesRequestTypeDef],
-    ) -> TargetResults[ListStateTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStateTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStateTemplatesResponseTypeDef]:
         """Every page of ListStateTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -996,8 +876,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVehiclesRequestTypeDef],
-    ) -> TargetResults[ListVehiclesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVehiclesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVehiclesResponseTypeDef]:
         """Every page of ListVehicles in every target, merged per target (botocore's
         build_full_result).
 
@@ -1019,8 +899,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef],
-    ) -> TargetResults[ListVehiclesInFleetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVehiclesInFleetRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVehiclesInFleetResponseTypeDef]:
         """Every page of ListVehiclesInFleet in every target, merged per target
         (botocore's build_full_result).
 
@@ -1041,8 +921,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetVehicleStatusRequestTypeDef],
-    ) -> Items[VehicleStatusTypeDef]:
+        **kwargs: Unpack[type_defs.GetVehicleStatusRequestTypeDef],
+    ) -> Items[type_defs.VehicleStatusTypeDef]:
         """Each element of campaigns in every page of GetVehicleStatus, from every
         target, as its page arrives (tagged with its target).
 
@@ -1057,8 +937,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> Items[CampaignSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> Items[type_defs.CampaignSummaryTypeDef]:
         """Each element of campaignSummaries in every page of ListCampaigns, from
         every target, as its page arrives (tagged with its target).
 
@@ -1073,8 +953,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef],
-    ) -> Items[NetworkInterfaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDecoderManifestNetworkInterfacesRequestTypeDef],
+    ) -> Items[type_defs.NetworkInterfaceTypeDef]:
         """Each element of networkInterfaces in every page of
         ListDecoderManifestNetworkInterfaces, from every target, as its page
         arrives (tagged with its target).
@@ -1093,8 +973,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef],
-    ) -> Items[SignalDecoderOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDecoderManifestSignalsRequestTypeDef],
+    ) -> Items[type_defs.SignalDecoderOutputTypeDef]:
         """Each element of signalDecoders in every page of
         ListDecoderManifestSignals, from every target, as its page arrives (tagged
         with its target).
@@ -1113,8 +993,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDecoderManifestsRequestTypeDef],
-    ) -> Items[DecoderManifestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDecoderManifestsRequestTypeDef],
+    ) -> Items[type_defs.DecoderManifestSummaryTypeDef]:
         """Each element of summaries in every page of ListDecoderManifests, from
         every target, as its page arrives (tagged with its target).
 
@@ -1129,8 +1009,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetsRequestTypeDef],
-    ) -> Items[FleetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFleetsRequestTypeDef],
+    ) -> Items[type_defs.FleetSummaryTypeDef]:
         """Each element of fleetSummaries in every page of ListFleets, from every
         target, as its page arrives (tagged with its target).
 
@@ -1145,7 +1025,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFleetsForVehicleRequestTypeDef],
     ) -> Items[str]:
         """Each element of fleets in every page of ListFleetsForVehicle, from every
         target, as its page arrives (tagged with its target).
@@ -1161,8 +1041,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelManifestNodesRequestTypeDef],
-    ) -> Items[NodeOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelManifestNodesRequestTypeDef],
+    ) -> Items[type_defs.NodeOutputTypeDef]:
         """Each element of nodes in every page of ListModelManifestNodes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1177,8 +1057,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelManifestsRequestTypeDef],
-    ) -> Items[ModelManifestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelManifestsRequestTypeDef],
+    ) -> Items[type_defs.ModelManifestSummaryTypeDef]:
         """Each element of summaries in every page of ListModelManifests, from every
         target, as its page arrives (tagged with its target).
 
@@ -1193,8 +1073,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef],
-    ) -> Items[NodeOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalCatalogNodesRequestTypeDef],
+    ) -> Items[type_defs.NodeOutputTypeDef]:
         """Each element of nodes in every page of ListSignalCatalogNodes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1209,8 +1089,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSignalCatalogsRequestTypeDef],
-    ) -> Items[SignalCatalogSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalCatalogsRequestTypeDef],
+    ) -> Items[type_defs.SignalCatalogSummaryTypeDef]:
         """Each element of summaries in every page of ListSignalCatalogs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1225,8 +1105,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStateTemplatesRequestTypeDef],
-    ) -> Items[StateTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStateTemplatesRequestTypeDef],
+    ) -> Items[type_defs.StateTemplateSummaryTypeDef]:
         """Each element of summaries in every page of ListStateTemplates, from every
         target, as its page arrives (tagged with its target).
 
@@ -1241,8 +1121,8 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVehiclesRequestTypeDef],
-    ) -> Items[VehicleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListVehiclesRequestTypeDef],
+    ) -> Items[type_defs.VehicleSummaryTypeDef]:
         """Each element of vehicleSummaries in every page of ListVehicles, from every
         target, as its page arrives (tagged with its target).
 
@@ -1257,7 +1137,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListVehiclesInFleetRequestTypeDef],
     ) -> Items[str]:
         """Each element of vehicles in every page of ListVehiclesInFleet, from every
         target, as its page arrives (tagged with its target).

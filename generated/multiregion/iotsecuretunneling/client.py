@@ -12,24 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CloseTunnelRequestTypeDef,
-        CloseTunnelResponseTypeDef,
-        DescribeTunnelRequestTypeDef,
-        DescribeTunnelResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTunnelsRequestTypeDef,
-        ListTunnelsResponseTypeDef,
-        OpenTunnelRequestTypeDef,
-        OpenTunnelResponseTypeDef,
-        RotateTunnelAccessTokenRequestTypeDef,
-        RotateTunnelAccessTokenResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTSecureTunneling"]
 
@@ -41,8 +24,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def close_tunnel(
-        self, **kwargs: Unpack[CloseTunnelRequestTypeDef]
-    ) -> TargetResults[CloseTunnelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CloseTunnelRequestTypeDef]
+    ) -> TargetResults[type_defs.CloseTunnelResponseTypeDef]:
         """Closes a tunnel identified by the unique tunnel id. When a CloseTunnel
         request is received, we close the WebSocket connections between the client
         and proxy server so no data can be transmitted.
@@ -52,8 +35,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("CloseTunnel", kwargs)
 
     def describe_tunnel(
-        self, **kwargs: Unpack[DescribeTunnelRequestTypeDef]
-    ) -> TargetResults[DescribeTunnelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTunnelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTunnelResponseTypeDef]:
         """Gets information about a tunnel identified by the unique tunnel id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/DescribeTunnel
@@ -61,8 +44,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("DescribeTunnel", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/ListTagsForResource
@@ -70,8 +53,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tunnels(
-        self, **kwargs: Unpack[ListTunnelsRequestTypeDef]
-    ) -> TargetResults[ListTunnelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTunnelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTunnelsResponseTypeDef]:
         """List all tunnels for an Amazon Web Services account. Tunnels are listed by
         creation time in descending order, newer tunnels will be listed before
         older tunnels.
@@ -81,8 +64,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("ListTunnels", kwargs)
 
     def open_tunnel(
-        self, **kwargs: Unpack[OpenTunnelRequestTypeDef]
-    ) -> TargetResults[OpenTunnelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.OpenTunnelRequestTypeDef]
+    ) -> TargetResults[type_defs.OpenTunnelResponseTypeDef]:
         """Creates a new tunnel, and returns two client access tokens for clients to
         use to connect to the IoT Secure Tunneling proxy server.
 
@@ -91,8 +74,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("OpenTunnel", kwargs)
 
     def rotate_tunnel_access_token(
-        self, **kwargs: Unpack[RotateTunnelAccessTokenRequestTypeDef]
-    ) -> TargetResults[RotateTunnelAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RotateTunnelAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.RotateTunnelAccessTokenResponseTypeDef]:
         """Revokes the current client access token (CAT) and returns new CAT for
         clients to use when reconnecting to secure tunneling to access the same
         tunnel.
@@ -102,8 +85,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("RotateTunnelAccessToken", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """A resource tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/TagResource
@@ -111,8 +94,8 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/UntagResource

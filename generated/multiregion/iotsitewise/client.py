@@ -15,232 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessPolicySummaryTypeDef,
-        ActionSummaryTypeDef,
-        AggregatedValueTypeDef,
-        AssetModelCompositeModelSummaryTypeDef,
-        AssetModelPropertySummaryTypeDef,
-        AssetModelSummaryTypeDef,
-        AssetPropertySummaryTypeDef,
-        AssetPropertyValueTypeDef,
-        AssetRelationshipSummaryTypeDef,
-        AssetSummaryTypeDef,
-        AssociateAssetsRequestTypeDef,
-        AssociateTimeSeriesToAssetPropertyRequestTypeDef,
-        AssociatedAssetsSummaryTypeDef,
-        BatchAssociateProjectAssetsRequestTypeDef,
-        BatchAssociateProjectAssetsResponseTypeDef,
-        BatchDisassociateProjectAssetsRequestTypeDef,
-        BatchDisassociateProjectAssetsResponseTypeDef,
-        BatchGetAssetPropertyAggregatesRequestTypeDef,
-        BatchGetAssetPropertyAggregatesResponseTypeDef,
-        BatchGetAssetPropertyValueHistoryRequestTypeDef,
-        BatchGetAssetPropertyValueHistoryResponseTypeDef,
-        BatchGetAssetPropertyValueRequestTypeDef,
-        BatchGetAssetPropertyValueResponseTypeDef,
-        BatchPutAssetPropertyValueRequestTypeDef,
-        BatchPutAssetPropertyValueResponseTypeDef,
-        CompositionRelationshipSummaryTypeDef,
-        ComputationModelDataBindingUsageSummaryTypeDef,
-        ComputationModelResolveToResourceSummaryTypeDef,
-        ComputationModelSummaryTypeDef,
-        CreateAccessPolicyRequestTypeDef,
-        CreateAccessPolicyResponseTypeDef,
-        CreateAssetModelCompositeModelRequestTypeDef,
-        CreateAssetModelCompositeModelResponseTypeDef,
-        CreateAssetModelRequestTypeDef,
-        CreateAssetModelResponseTypeDef,
-        CreateAssetRequestTypeDef,
-        CreateAssetResponseTypeDef,
-        CreateBulkImportJobRequestTypeDef,
-        CreateBulkImportJobResponseTypeDef,
-        CreateComputationModelRequestTypeDef,
-        CreateComputationModelResponseTypeDef,
-        CreateDashboardRequestTypeDef,
-        CreateDashboardResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateGatewayRequestTypeDef,
-        CreateGatewayResponseTypeDef,
-        CreatePortalRequestTypeDef,
-        CreatePortalResponseTypeDef,
-        CreateProjectRequestTypeDef,
-        CreateProjectResponseTypeDef,
-        DashboardSummaryTypeDef,
-        DatasetSummaryTypeDef,
-        DeleteAccessPolicyRequestTypeDef,
-        DeleteAccessPolicyResponseTypeDef,
-        DeleteAssetModelCompositeModelRequestTypeDef,
-        DeleteAssetModelCompositeModelResponseTypeDef,
-        DeleteAssetModelInterfaceRelationshipRequestTypeDef,
-        DeleteAssetModelInterfaceRelationshipResponseTypeDef,
-        DeleteAssetModelRequestTypeDef,
-        DeleteAssetModelResponseTypeDef,
-        DeleteAssetRequestTypeDef,
-        DeleteAssetResponseTypeDef,
-        DeleteComputationModelRequestTypeDef,
-        DeleteComputationModelResponseTypeDef,
-        DeleteDashboardRequestTypeDef,
-        DeleteDashboardResponseTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteDatasetResponseTypeDef,
-        DeleteGatewayRequestTypeDef,
-        DeletePortalRequestTypeDef,
-        DeletePortalResponseTypeDef,
-        DeleteProjectRequestTypeDef,
-        DeleteProjectResponseTypeDef,
-        DeleteTimeSeriesRequestTypeDef,
-        DescribeAccessPolicyRequestTypeDef,
-        DescribeAccessPolicyResponseTypeDef,
-        DescribeActionRequestTypeDef,
-        DescribeActionResponseTypeDef,
-        DescribeAssetCompositeModelRequestTypeDef,
-        DescribeAssetCompositeModelResponseTypeDef,
-        DescribeAssetModelCompositeModelRequestTypeDef,
-        DescribeAssetModelCompositeModelResponseTypeDef,
-        DescribeAssetModelInterfaceRelationshipRequestTypeDef,
-        DescribeAssetModelInterfaceRelationshipResponseTypeDef,
-        DescribeAssetModelRequestTypeDef,
-        DescribeAssetModelResponseTypeDef,
-        DescribeAssetPropertyRequestTypeDef,
-        DescribeAssetPropertyResponseTypeDef,
-        DescribeAssetRequestTypeDef,
-        DescribeAssetResponseTypeDef,
-        DescribeBulkImportJobRequestTypeDef,
-        DescribeBulkImportJobResponseTypeDef,
-        DescribeComputationModelExecutionSummaryRequestTypeDef,
-        DescribeComputationModelExecutionSummaryResponseTypeDef,
-        DescribeComputationModelRequestTypeDef,
-        DescribeComputationModelResponseTypeDef,
-        DescribeDashboardRequestTypeDef,
-        DescribeDashboardResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeDefaultEncryptionConfigurationResponseTypeDef,
-        DescribeExecutionRequestTypeDef,
-        DescribeExecutionResponseTypeDef,
-        DescribeGatewayCapabilityConfigurationRequestTypeDef,
-        DescribeGatewayCapabilityConfigurationResponseTypeDef,
-        DescribeGatewayRequestTypeDef,
-        DescribeGatewayResponseTypeDef,
-        DescribeLoggingOptionsResponseTypeDef,
-        DescribePortalRequestTypeDef,
-        DescribePortalResponseTypeDef,
-        DescribeProjectRequestTypeDef,
-        DescribeProjectResponseTypeDef,
-        DescribeStorageConfigurationResponseTypeDef,
-        DescribeTimeSeriesRequestTypeDef,
-        DescribeTimeSeriesResponseTypeDef,
-        DisassociateAssetsRequestTypeDef,
-        DisassociateTimeSeriesFromAssetPropertyRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExecuteActionRequestTypeDef,
-        ExecuteActionResponseTypeDef,
-        ExecuteQueryRequestTypeDef,
-        ExecuteQueryResponseTypeDef,
-        ExecutionSummaryTypeDef,
-        GatewaySummaryTypeDef,
-        GetAssetPropertyAggregatesRequestTypeDef,
-        GetAssetPropertyAggregatesResponseTypeDef,
-        GetAssetPropertyValueHistoryRequestTypeDef,
-        GetAssetPropertyValueHistoryResponseTypeDef,
-        GetAssetPropertyValueRequestTypeDef,
-        GetAssetPropertyValueResponseTypeDef,
-        GetInterpolatedAssetPropertyValuesRequestTypeDef,
-        GetInterpolatedAssetPropertyValuesResponseTypeDef,
-        InterfaceRelationshipSummaryTypeDef,
-        InterpolatedAssetPropertyValueTypeDef,
-        InvokeAssistantRequestTypeDef,
-        InvokeAssistantResponseTypeDef,
-        JobSummaryTypeDef,
-        ListAccessPoliciesRequestTypeDef,
-        ListAccessPoliciesResponseTypeDef,
-        ListActionsRequestTypeDef,
-        ListActionsResponseTypeDef,
-        ListAssetModelCompositeModelsRequestTypeDef,
-        ListAssetModelCompositeModelsResponseTypeDef,
-        ListAssetModelPropertiesRequestTypeDef,
-        ListAssetModelPropertiesResponseTypeDef,
-        ListAssetModelsRequestTypeDef,
-        ListAssetModelsResponseTypeDef,
-        ListAssetPropertiesRequestTypeDef,
-        ListAssetPropertiesResponseTypeDef,
-        ListAssetRelationshipsRequestTypeDef,
-        ListAssetRelationshipsResponseTypeDef,
-        ListAssetsRequestTypeDef,
-        ListAssetsResponseTypeDef,
-        ListAssociatedAssetsRequestTypeDef,
-        ListAssociatedAssetsResponseTypeDef,
-        ListBulkImportJobsRequestTypeDef,
-        ListBulkImportJobsResponseTypeDef,
-        ListCompositionRelationshipsRequestTypeDef,
-        ListCompositionRelationshipsResponseTypeDef,
-        ListComputationModelDataBindingUsagesRequestTypeDef,
-        ListComputationModelDataBindingUsagesResponseTypeDef,
-        ListComputationModelResolveToResourcesRequestTypeDef,
-        ListComputationModelResolveToResourcesResponseTypeDef,
-        ListComputationModelsRequestTypeDef,
-        ListComputationModelsResponseTypeDef,
-        ListDashboardsRequestTypeDef,
-        ListDashboardsResponseTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListExecutionsRequestTypeDef,
-        ListExecutionsResponseTypeDef,
-        ListGatewaysRequestTypeDef,
-        ListGatewaysResponseTypeDef,
-        ListInterfaceRelationshipsRequestTypeDef,
-        ListInterfaceRelationshipsResponseTypeDef,
-        ListPortalsRequestTypeDef,
-        ListPortalsResponseTypeDef,
-        ListProjectAssetsRequestTypeDef,
-        ListProjectAssetsResponseTypeDef,
-        ListProjectsRequestTypeDef,
-        ListProjectsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTimeSeriesRequestTypeDef,
-        ListTimeSeriesResponseTypeDef,
-        PortalSummaryTypeDef,
-        ProjectSummaryTypeDef,
-        PutAssetModelInterfaceRelationshipRequestTypeDef,
-        PutAssetModelInterfaceRelationshipResponseTypeDef,
-        PutDefaultEncryptionConfigurationRequestTypeDef,
-        PutDefaultEncryptionConfigurationResponseTypeDef,
-        PutLoggingOptionsRequestTypeDef,
-        PutLoggingOptionsResponseTypeDef,
-        PutStorageConfigurationRequestTypeDef,
-        PutStorageConfigurationResponseTypeDef,
-        RowTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TimeSeriesSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccessPolicyRequestTypeDef,
-        UpdateAccessPolicyResponseTypeDef,
-        UpdateAssetModelCompositeModelRequestTypeDef,
-        UpdateAssetModelCompositeModelResponseTypeDef,
-        UpdateAssetModelRequestTypeDef,
-        UpdateAssetModelResponseTypeDef,
-        UpdateAssetPropertyRequestTypeDef,
-        UpdateAssetRequestTypeDef,
-        UpdateAssetResponseTypeDef,
-        UpdateComputationModelRequestTypeDef,
-        UpdateComputationModelResponseTypeDef,
-        UpdateDashboardRequestTypeDef,
-        UpdateDashboardResponseTypeDef,
-        UpdateDatasetRequestTypeDef,
-        UpdateDatasetResponseTypeDef,
-        UpdateGatewayCapabilityConfigurationRequestTypeDef,
-        UpdateGatewayCapabilityConfigurationResponseTypeDef,
-        UpdateGatewayRequestTypeDef,
-        UpdatePortalRequestTypeDef,
-        UpdatePortalResponseTypeDef,
-        UpdateProjectRequestTypeDef,
-        UpdateProjectResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTSiteWise"]
 
@@ -257,8 +32,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_assets(
-        self, **kwargs: Unpack[AssociateAssetsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a child asset with the given parent asset through a hierarchy
         defined in the parent asset's model. For more information, see Associating
         assets in the IoT SiteWise User Guide.
@@ -268,8 +43,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("AssociateAssets", kwargs)
 
     def associate_time_series_to_asset_property(
-        self, **kwargs: Unpack[AssociateTimeSeriesToAssetPropertyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateTimeSeriesToAssetPropertyRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a time series (data stream) with an asset property.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/AssociateTimeSeriesToAssetProperty
@@ -277,8 +53,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("AssociateTimeSeriesToAssetProperty", kwargs)
 
     def batch_associate_project_assets(
-        self, **kwargs: Unpack[BatchAssociateProjectAssetsRequestTypeDef]
-    ) -> TargetResults[BatchAssociateProjectAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAssociateProjectAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAssociateProjectAssetsResponseTypeDef]:
         """Associates a group (batch) of assets with an IoT SiteWise Monitor project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/BatchAssociateProjectAssets
@@ -286,8 +62,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("BatchAssociateProjectAssets", kwargs)
 
     def batch_disassociate_project_assets(
-        self, **kwargs: Unpack[BatchDisassociateProjectAssetsRequestTypeDef]
-    ) -> TargetResults[BatchDisassociateProjectAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDisassociateProjectAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDisassociateProjectAssetsResponseTypeDef]:
         """Disassociates a group (batch) of assets from an IoT SiteWise Monitor
         project.
 
@@ -296,8 +72,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("BatchDisassociateProjectAssets", kwargs)
 
     def batch_get_asset_property_aggregates(
-        self, **kwargs: Unpack[BatchGetAssetPropertyAggregatesRequestTypeDef]
-    ) -> TargetResults[BatchGetAssetPropertyAggregatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAssetPropertyAggregatesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAssetPropertyAggregatesResponseTypeDef]:
         """Gets aggregated values (for example, average, minimum, and maximum) for
         one or more asset properties. For more information, see Querying
         aggregates in the IoT SiteWise User Guide.
@@ -307,8 +83,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("BatchGetAssetPropertyAggregates", kwargs)
 
     def batch_get_asset_property_value(
-        self, **kwargs: Unpack[BatchGetAssetPropertyValueRequestTypeDef]
-    ) -> TargetResults[BatchGetAssetPropertyValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAssetPropertyValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAssetPropertyValueResponseTypeDef]:
         """Gets the current value for one or more asset properties. For more
         information, see Querying current values in the IoT SiteWise User Guide.
 
@@ -317,8 +93,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("BatchGetAssetPropertyValue", kwargs)
 
     def batch_get_asset_property_value_history(
-        self, **kwargs: Unpack[BatchGetAssetPropertyValueHistoryRequestTypeDef]
-    ) -> TargetResults[BatchGetAssetPropertyValueHistoryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchGetAssetPropertyValueHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchGetAssetPropertyValueHistoryResponseTypeDef]:
         """Gets the historical values for one or more asset properties. For more
         information, see Querying historical values in the IoT SiteWise User
         Guide.
@@ -328,8 +105,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("BatchGetAssetPropertyValueHistory", kwargs)
 
     def batch_put_asset_property_value(
-        self, **kwargs: Unpack[BatchPutAssetPropertyValueRequestTypeDef]
-    ) -> TargetResults[BatchPutAssetPropertyValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutAssetPropertyValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutAssetPropertyValueResponseTypeDef]:
         """Sends a list of asset property values to IoT SiteWise. Each value is a
         timestamp-quality-value (TQV) data point. For more information, see
         Ingesting data using the API in the IoT SiteWise User Guide.
@@ -339,8 +116,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("BatchPutAssetPropertyValue", kwargs)
 
     def create_access_policy(
-        self, **kwargs: Unpack[CreateAccessPolicyRequestTypeDef]
-    ) -> TargetResults[CreateAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPolicyResponseTypeDef]:
         """Creates an access policy that grants the specified identity (IAM Identity
         Center user, IAM Identity Center group, or IAM user) access to the
         specified IoT SiteWise Monitor portal or project resource.
@@ -350,8 +127,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateAccessPolicy", kwargs)
 
     def create_asset(
-        self, **kwargs: Unpack[CreateAssetRequestTypeDef]
-    ) -> TargetResults[CreateAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetResponseTypeDef]:
         """Creates an asset from an existing asset model. For more information, see
         Creating assets in the IoT SiteWise User Guide.
 
@@ -360,8 +137,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateAsset", kwargs)
 
     def create_asset_model(
-        self, **kwargs: Unpack[CreateAssetModelRequestTypeDef]
-    ) -> TargetResults[CreateAssetModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetModelResponseTypeDef]:
         """Creates an asset model from specified property and hierarchy definitions.
         You create assets from asset models. With asset models, you can easily
         create assets of the same type that have standardized definitions. Each
@@ -374,8 +151,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateAssetModel", kwargs)
 
     def create_asset_model_composite_model(
-        self, **kwargs: Unpack[CreateAssetModelCompositeModelRequestTypeDef]
-    ) -> TargetResults[CreateAssetModelCompositeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetModelCompositeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetModelCompositeModelResponseTypeDef]:
         """Creates a custom composite model from specified property and hierarchy
         definitions. There are two types of custom composite models, inline and
         component-model-based.
@@ -385,8 +162,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateAssetModelCompositeModel", kwargs)
 
     def create_bulk_import_job(
-        self, **kwargs: Unpack[CreateBulkImportJobRequestTypeDef]
-    ) -> TargetResults[CreateBulkImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBulkImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBulkImportJobResponseTypeDef]:
         """Defines a job to ingest data to IoT SiteWise from Amazon S3. For more
         information, see Create a bulk import job (CLI) in the Amazon Simple
         Storage Service User Guide.
@@ -396,8 +173,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateBulkImportJob", kwargs)
 
     def create_computation_model(
-        self, **kwargs: Unpack[CreateComputationModelRequestTypeDef]
-    ) -> TargetResults[CreateComputationModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComputationModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComputationModelResponseTypeDef]:
         """Create a computation model with a configuration and data binding.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateComputationModel
@@ -405,8 +182,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateComputationModel", kwargs)
 
     def create_dashboard(
-        self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> TargetResults[CreateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDashboardResponseTypeDef]:
         """Creates a dashboard in an IoT SiteWise Monitor project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDashboard
@@ -414,8 +191,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateDashboard", kwargs)
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates a dataset to connect an external datasource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDataset
@@ -423,8 +200,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_gateway(
-        self, **kwargs: Unpack[CreateGatewayRequestTypeDef]
-    ) -> TargetResults[CreateGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayResponseTypeDef]:
         """Creates a gateway, which is a virtual or edge device that delivers
         industrial data streams from local servers to IoT SiteWise. For more
         information, see Ingesting data using a gateway in the IoT SiteWise User
@@ -435,8 +212,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateGateway", kwargs)
 
     def create_portal(
-        self, **kwargs: Unpack[CreatePortalRequestTypeDef]
-    ) -> TargetResults[CreatePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePortalResponseTypeDef]:
         """Creates a portal, which can contain projects and dashboards. IoT SiteWise
         Monitor uses IAM Identity Center or IAM to authenticate portal users and
         manage user permissions.
@@ -446,8 +223,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreatePortal", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> TargetResults[CreateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
         """Creates a project in the specified portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateProject
@@ -455,8 +232,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def delete_access_policy(
-        self, **kwargs: Unpack[DeleteAccessPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessPolicyResponseTypeDef]:
         """Deletes an access policy that grants the specified identity access to the
         specified IoT SiteWise Monitor resource. You can use this operation to
         revoke access to an IoT SiteWise Monitor resource.
@@ -466,8 +243,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteAccessPolicy", kwargs)
 
     def delete_asset(
-        self, **kwargs: Unpack[DeleteAssetRequestTypeDef]
-    ) -> TargetResults[DeleteAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetResponseTypeDef]:
         """Deletes an asset. This action can't be undone. For more information, see
         Deleting assets and models in the IoT SiteWise User Guide.
 
@@ -476,8 +253,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteAsset", kwargs)
 
     def delete_asset_model(
-        self, **kwargs: Unpack[DeleteAssetModelRequestTypeDef]
-    ) -> TargetResults[DeleteAssetModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetModelResponseTypeDef]:
         """Deletes an asset model. This action can't be undone. You must delete all
         assets created from an asset model before you can delete the model. Also,
         you can't delete an asset model if a parent asset model exists that
@@ -490,8 +267,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteAssetModel", kwargs)
 
     def delete_asset_model_composite_model(
-        self, **kwargs: Unpack[DeleteAssetModelCompositeModelRequestTypeDef]
-    ) -> TargetResults[DeleteAssetModelCompositeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetModelCompositeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetModelCompositeModelResponseTypeDef]:
         """Deletes a composite model. This action can't be undone. You must delete
         all assets created from a composite model before you can delete the model.
         Also, you can't delete a composite model if a parent asset model exists
@@ -504,8 +281,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteAssetModelCompositeModel", kwargs)
 
     def delete_asset_model_interface_relationship(
-        self, **kwargs: Unpack[DeleteAssetModelInterfaceRelationshipRequestTypeDef]
-    ) -> TargetResults[DeleteAssetModelInterfaceRelationshipResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteAssetModelInterfaceRelationshipRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteAssetModelInterfaceRelationshipResponseTypeDef]:
         """Deletes an interface relationship between an asset model and an interface
         asset model.
 
@@ -514,8 +292,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteAssetModelInterfaceRelationship", kwargs)
 
     def delete_computation_model(
-        self, **kwargs: Unpack[DeleteComputationModelRequestTypeDef]
-    ) -> TargetResults[DeleteComputationModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComputationModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteComputationModelResponseTypeDef]:
         """Deletes a computation model. This action can't be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteComputationModel
@@ -523,8 +301,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteComputationModel", kwargs)
 
     def delete_dashboard(
-        self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDashboardResponseTypeDef]:
         """Deletes a dashboard from IoT SiteWise Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteDashboard
@@ -532,8 +310,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteDashboard", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
         """Deletes a dataset. This cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteDataset
@@ -541,8 +319,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def delete_gateway(
-        self, **kwargs: Unpack[DeleteGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a gateway from IoT SiteWise. When you delete a gateway, some of
         the gateway's files remain in your gateway's file system.
 
@@ -551,8 +329,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteGateway", kwargs)
 
     def delete_portal(
-        self, **kwargs: Unpack[DeletePortalRequestTypeDef]
-    ) -> TargetResults[DeletePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePortalResponseTypeDef]:
         """Deletes a portal from IoT SiteWise Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeletePortal
@@ -560,8 +338,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeletePortal", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> TargetResults[DeleteProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectResponseTypeDef]:
         """Deletes a project from IoT SiteWise Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteProject
@@ -569,8 +347,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_time_series(
-        self, **kwargs: Unpack[DeleteTimeSeriesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTimeSeriesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a time series (data stream). If you delete a time series that's
         associated with an asset property, the asset property still exists, but
         the time series will no longer be associated with this asset property.
@@ -580,8 +358,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DeleteTimeSeries", kwargs)
 
     def describe_access_policy(
-        self, **kwargs: Unpack[DescribeAccessPolicyRequestTypeDef]
-    ) -> TargetResults[DescribeAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccessPolicyResponseTypeDef]:
         """Describes an access policy, which specifies an identity's access to an IoT
         SiteWise Monitor portal or project.
 
@@ -590,8 +368,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAccessPolicy", kwargs)
 
     def describe_action(
-        self, **kwargs: Unpack[DescribeActionRequestTypeDef]
-    ) -> TargetResults[DescribeActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeActionResponseTypeDef]:
         """Retrieves information about an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAction
@@ -599,8 +377,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAction", kwargs)
 
     def describe_asset(
-        self, **kwargs: Unpack[DescribeAssetRequestTypeDef]
-    ) -> TargetResults[DescribeAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetResponseTypeDef]:
         """Retrieves information about an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAsset
@@ -608,8 +386,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAsset", kwargs)
 
     def describe_asset_composite_model(
-        self, **kwargs: Unpack[DescribeAssetCompositeModelRequestTypeDef]
-    ) -> TargetResults[DescribeAssetCompositeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetCompositeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetCompositeModelResponseTypeDef]:
         """Retrieves information about an asset composite model (also known as an
         asset component). An AssetCompositeModel is an instance of an
         AssetModelCompositeModel. If you want to see information about the model
@@ -620,8 +398,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAssetCompositeModel", kwargs)
 
     def describe_asset_model(
-        self, **kwargs: Unpack[DescribeAssetModelRequestTypeDef]
-    ) -> TargetResults[DescribeAssetModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetModelResponseTypeDef]:
         """Retrieves information about an asset model. This includes details about
         the asset model's properties, hierarchies, composite models, and any
         interface relationships if the asset model implements interfaces.
@@ -631,8 +409,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAssetModel", kwargs)
 
     def describe_asset_model_composite_model(
-        self, **kwargs: Unpack[DescribeAssetModelCompositeModelRequestTypeDef]
-    ) -> TargetResults[DescribeAssetModelCompositeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetModelCompositeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetModelCompositeModelResponseTypeDef]:
         """Retrieves information about an asset model composite model (also known as
         an asset model component). For more information, see Custom composite
         models (Components) in the IoT SiteWise User Guide.
@@ -642,8 +420,13 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAssetModelCompositeModel", kwargs)
 
     def describe_asset_model_interface_relationship(
-        self, **kwargs: Unpack[DescribeAssetModelInterfaceRelationshipRequestTypeDef]
-    ) -> TargetResults[DescribeAssetModelInterfaceRelationshipResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeAssetModelInterfaceRelationshipRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAssetModelInterfaceRelationshipResponseTypeDef
+    ]:
         """Retrieves information about an interface relationship between an asset
         model and an interface asset model.
 
@@ -652,8 +435,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAssetModelInterfaceRelationship", kwargs)
 
     def describe_asset_property(
-        self, **kwargs: Unpack[DescribeAssetPropertyRequestTypeDef]
-    ) -> TargetResults[DescribeAssetPropertyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetPropertyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetPropertyResponseTypeDef]:
         """Retrieves information about an asset property.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAssetProperty
@@ -661,8 +444,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeAssetProperty", kwargs)
 
     def describe_bulk_import_job(
-        self, **kwargs: Unpack[DescribeBulkImportJobRequestTypeDef]
-    ) -> TargetResults[DescribeBulkImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBulkImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBulkImportJobResponseTypeDef]:
         """Retrieves information about a bulk import job request. For more
         information, see Describe a bulk import job (CLI) in the Amazon Simple
         Storage Service User Guide.
@@ -672,8 +455,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeBulkImportJob", kwargs)
 
     def describe_computation_model(
-        self, **kwargs: Unpack[DescribeComputationModelRequestTypeDef]
-    ) -> TargetResults[DescribeComputationModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComputationModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComputationModelResponseTypeDef]:
         """Retrieves information about a computation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeComputationModel
@@ -681,8 +464,13 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeComputationModel", kwargs)
 
     def describe_computation_model_execution_summary(
-        self, **kwargs: Unpack[DescribeComputationModelExecutionSummaryRequestTypeDef]
-    ) -> TargetResults[DescribeComputationModelExecutionSummaryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeComputationModelExecutionSummaryRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeComputationModelExecutionSummaryResponseTypeDef
+    ]:
         """Retrieves information about the execution summary of a computation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeComputationModelExecutionSummary
@@ -690,8 +478,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeComputationModelExecutionSummary", kwargs)
 
     def describe_dashboard(
-        self, **kwargs: Unpack[DescribeDashboardRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDashboardResponseTypeDef]:
         """Retrieves information about a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeDashboard
@@ -699,8 +487,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeDashboard", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Retrieves information about a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeDataset
@@ -709,7 +497,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_default_encryption_configuration(
         self,
-    ) -> TargetResults[DescribeDefaultEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeDefaultEncryptionConfigurationResponseTypeDef]:
         """Retrieves information about the default encryption configuration for the
         Amazon Web Services account in the default or specified Region. For more
         information, see Key management in the IoT SiteWise User Guide.
@@ -719,8 +507,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeDefaultEncryptionConfiguration", {})
 
     def describe_execution(
-        self, **kwargs: Unpack[DescribeExecutionRequestTypeDef]
-    ) -> TargetResults[DescribeExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExecutionResponseTypeDef]:
         """Retrieves information about the execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeExecution
@@ -728,8 +516,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeExecution", kwargs)
 
     def describe_gateway(
-        self, **kwargs: Unpack[DescribeGatewayRequestTypeDef]
-    ) -> TargetResults[DescribeGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayResponseTypeDef]:
         """Retrieves information about a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeGateway
@@ -737,8 +525,11 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeGateway", kwargs)
 
     def describe_gateway_capability_configuration(
-        self, **kwargs: Unpack[DescribeGatewayCapabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeGatewayCapabilityConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeGatewayCapabilityConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeGatewayCapabilityConfigurationResponseTypeDef]:
         """Each gateway capability defines data sources for a gateway. This is the
         namespace of the gateway capability.
 
@@ -748,7 +539,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_logging_options(
         self,
-    ) -> TargetResults[DescribeLoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeLoggingOptionsResponseTypeDef]:
         """Retrieves the current IoT SiteWise logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeLoggingOptions
@@ -756,8 +547,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeLoggingOptions", {})
 
     def describe_portal(
-        self, **kwargs: Unpack[DescribePortalRequestTypeDef]
-    ) -> TargetResults[DescribePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePortalResponseTypeDef]:
         """Retrieves information about a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePortal
@@ -765,8 +556,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribePortal", kwargs)
 
     def describe_project(
-        self, **kwargs: Unpack[DescribeProjectRequestTypeDef]
-    ) -> TargetResults[DescribeProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProjectResponseTypeDef]:
         """Retrieves information about a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeProject
@@ -775,7 +566,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_storage_configuration(
         self,
-    ) -> TargetResults[DescribeStorageConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeStorageConfigurationResponseTypeDef]:
         """Retrieves information about the storage configuration for IoT SiteWise.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeStorageConfiguration
@@ -783,8 +574,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeStorageConfiguration", {})
 
     def describe_time_series(
-        self, **kwargs: Unpack[DescribeTimeSeriesRequestTypeDef]
-    ) -> TargetResults[DescribeTimeSeriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTimeSeriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTimeSeriesResponseTypeDef]:
         """Retrieves information about a time series (data stream).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeTimeSeries
@@ -792,8 +583,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeTimeSeries", kwargs)
 
     def disassociate_assets(
-        self, **kwargs: Unpack[DisassociateAssetsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a child asset from the given parent asset through a
         hierarchy defined in the parent asset's model.
 
@@ -802,8 +593,11 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DisassociateAssets", kwargs)
 
     def disassociate_time_series_from_asset_property(
-        self, **kwargs: Unpack[DisassociateTimeSeriesFromAssetPropertyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateTimeSeriesFromAssetPropertyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a time series (data stream) from an asset property.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DisassociateTimeSeriesFromAssetProperty
@@ -811,8 +605,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DisassociateTimeSeriesFromAssetProperty", kwargs)
 
     def execute_action(
-        self, **kwargs: Unpack[ExecuteActionRequestTypeDef]
-    ) -> TargetResults[ExecuteActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteActionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteActionResponseTypeDef]:
         """Executes an action on a target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ExecuteAction
@@ -820,8 +614,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ExecuteAction", kwargs)
 
     def execute_query(
-        self, **kwargs: Unpack[ExecuteQueryRequestTypeDef]
-    ) -> TargetResults[ExecuteQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteQueryResponseTypeDef]:
         """Run SQL queries to retrieve metadata and time-series data from asset
         models, assets, measurements, metrics, transforms, and aggregates.
 
@@ -830,8 +624,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ExecuteQuery", kwargs)
 
     def get_asset_property_aggregates(
-        self, **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef]
-    ) -> TargetResults[GetAssetPropertyAggregatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetPropertyAggregatesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetPropertyAggregatesResponseTypeDef]:
         """Gets aggregated values for an asset property. For more information, see
         Querying aggregates in the IoT SiteWise User Guide.
 
@@ -840,8 +634,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("GetAssetPropertyAggregates", kwargs)
 
     def get_asset_property_value(
-        self, **kwargs: Unpack[GetAssetPropertyValueRequestTypeDef]
-    ) -> TargetResults[GetAssetPropertyValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetPropertyValueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetPropertyValueResponseTypeDef]:
         """Gets an asset property's current value. For more information, see Querying
         current values in the IoT SiteWise User Guide.
 
@@ -850,8 +644,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("GetAssetPropertyValue", kwargs)
 
     def get_asset_property_value_history(
-        self, **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef]
-    ) -> TargetResults[GetAssetPropertyValueHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetPropertyValueHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetPropertyValueHistoryResponseTypeDef]:
         """Gets the history of an asset property's values. For more information, see
         Querying historical values in the IoT SiteWise User Guide.
 
@@ -860,8 +654,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("GetAssetPropertyValueHistory", kwargs)
 
     def get_interpolated_asset_property_values(
-        self, **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef]
-    ) -> TargetResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetInterpolatedAssetPropertyValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInterpolatedAssetPropertyValuesResponseTypeDef]:
         """Get interpolated values for an asset property for a specified time
         interval, during a period of time. If your time series is missing data
         points during the specified time interval, you can use interpolation to
@@ -872,8 +667,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("GetInterpolatedAssetPropertyValues", kwargs)
 
     def invoke_assistant(
-        self, **kwargs: Unpack[InvokeAssistantRequestTypeDef]
-    ) -> TargetResults[InvokeAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeAssistantResponseTypeDef]:
         """Invokes SiteWise Assistant to start or continue a conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/InvokeAssistant
@@ -881,8 +676,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("InvokeAssistant", kwargs)
 
     def list_access_policies(
-        self, **kwargs: Unpack[ListAccessPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPoliciesResponseTypeDef]:
         """Retrieves a paginated list of access policies for an identity (an IAM
         Identity Center user, an IAM Identity Center group, or an IAM user) or an
         IoT SiteWise Monitor resource (a portal or project).
@@ -892,8 +687,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAccessPolicies", kwargs)
 
     def list_actions(
-        self, **kwargs: Unpack[ListActionsRequestTypeDef]
-    ) -> TargetResults[ListActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActionsResponseTypeDef]:
         """Retrieves a paginated list of actions for a specific target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListActions
@@ -901,8 +696,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListActions", kwargs)
 
     def list_asset_model_composite_models(
-        self, **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef]
-    ) -> TargetResults[ListAssetModelCompositeModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetModelCompositeModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetModelCompositeModelsResponseTypeDef]:
         """Retrieves a paginated list of composite models associated with the asset
         model
 
@@ -911,8 +706,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssetModelCompositeModels", kwargs)
 
     def list_asset_model_properties(
-        self, **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef]
-    ) -> TargetResults[ListAssetModelPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetModelPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetModelPropertiesResponseTypeDef]:
         """Retrieves a paginated list of properties associated with an asset model.
         If you update properties associated with the model before you finish
         listing all the properties, you need to start all over again.
@@ -922,8 +717,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssetModelProperties", kwargs)
 
     def list_asset_models(
-        self, **kwargs: Unpack[ListAssetModelsRequestTypeDef]
-    ) -> TargetResults[ListAssetModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetModelsResponseTypeDef]:
         """Retrieves a paginated list of summaries of all asset models.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModels
@@ -931,8 +726,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssetModels", kwargs)
 
     def list_asset_properties(
-        self, **kwargs: Unpack[ListAssetPropertiesRequestTypeDef]
-    ) -> TargetResults[ListAssetPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetPropertiesResponseTypeDef]:
         """Retrieves a paginated list of properties associated with an asset. If you
         update properties associated with the model before you finish listing all
         the properties, you need to start all over again.
@@ -942,8 +737,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssetProperties", kwargs)
 
     def list_asset_relationships(
-        self, **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef]
-    ) -> TargetResults[ListAssetRelationshipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetRelationshipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetRelationshipsResponseTypeDef]:
         """Retrieves a paginated list of asset relationships for an asset. You can
         use this operation to identify an asset's root asset and all associated
         assets between that asset and its root.
@@ -953,8 +748,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssetRelationships", kwargs)
 
     def list_assets(
-        self, **kwargs: Unpack[ListAssetsRequestTypeDef]
-    ) -> TargetResults[ListAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetsResponseTypeDef]:
         """Retrieves a paginated list of asset summaries.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssets
@@ -962,8 +757,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssets", kwargs)
 
     def list_associated_assets(
-        self, **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef]
-    ) -> TargetResults[ListAssociatedAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedAssetsResponseTypeDef]:
         """Retrieves a paginated list of associated assets.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssociatedAssets
@@ -971,8 +766,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListAssociatedAssets", kwargs)
 
     def list_bulk_import_jobs(
-        self, **kwargs: Unpack[ListBulkImportJobsRequestTypeDef]
-    ) -> TargetResults[ListBulkImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBulkImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBulkImportJobsResponseTypeDef]:
         """Retrieves a paginated list of bulk import job requests. For more
         information, see List bulk import jobs (CLI) in the IoT SiteWise User
         Guide.
@@ -982,8 +777,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListBulkImportJobs", kwargs)
 
     def list_composition_relationships(
-        self, **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef]
-    ) -> TargetResults[ListCompositionRelationshipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCompositionRelationshipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCompositionRelationshipsResponseTypeDef]:
         """Retrieves a paginated list of composition relationships for an asset model
         of type COMPONENT_MODEL.
 
@@ -992,8 +787,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListCompositionRelationships", kwargs)
 
     def list_computation_model_data_binding_usages(
-        self, **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef]
-    ) -> TargetResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListComputationModelDataBindingUsagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComputationModelDataBindingUsagesResponseTypeDef]:
         """Lists all data binding usages for computation models. This allows to
         identify where specific data bindings are being utilized across the
         computation models. This track dependencies between data sources and
@@ -1004,8 +800,11 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListComputationModelDataBindingUsages", kwargs)
 
     def list_computation_model_resolve_to_resources(
-        self, **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef]
-    ) -> TargetResults[ListComputationModelResolveToResourcesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListComputationModelResolveToResourcesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListComputationModelResolveToResourcesResponseTypeDef]:
         """Lists all distinct resources that are resolved from the executed actions
         of the computation model.
 
@@ -1014,8 +813,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListComputationModelResolveToResources", kwargs)
 
     def list_computation_models(
-        self, **kwargs: Unpack[ListComputationModelsRequestTypeDef]
-    ) -> TargetResults[ListComputationModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComputationModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComputationModelsResponseTypeDef]:
         """Retrieves a paginated list of summaries of all computation models.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModels
@@ -1023,8 +822,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListComputationModels", kwargs)
 
     def list_dashboards(
-        self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Retrieves a paginated list of dashboards for an IoT SiteWise Monitor
         project.
 
@@ -1033,8 +832,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListDashboards", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Retrieves a paginated list of datasets for a specific target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasets
@@ -1042,8 +841,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_executions(
-        self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Retrieves a paginated list of summaries of all executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListExecutions
@@ -1051,8 +850,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListExecutions", kwargs)
 
     def list_gateways(
-        self, **kwargs: Unpack[ListGatewaysRequestTypeDef]
-    ) -> TargetResults[ListGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
         """Retrieves a paginated list of gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListGateways
@@ -1060,8 +859,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListGateways", kwargs)
 
     def list_interface_relationships(
-        self, **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef]
-    ) -> TargetResults[ListInterfaceRelationshipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInterfaceRelationshipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInterfaceRelationshipsResponseTypeDef]:
         """Retrieves a paginated list of asset models that have a specific interface
         asset model applied to them.
 
@@ -1070,8 +869,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListInterfaceRelationships", kwargs)
 
     def list_portals(
-        self, **kwargs: Unpack[ListPortalsRequestTypeDef]
-    ) -> TargetResults[ListPortalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPortalsResponseTypeDef]:
         """Retrieves a paginated list of IoT SiteWise Monitor portals.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPortals
@@ -1079,8 +878,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListPortals", kwargs)
 
     def list_project_assets(
-        self, **kwargs: Unpack[ListProjectAssetsRequestTypeDef]
-    ) -> TargetResults[ListProjectAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectAssetsResponseTypeDef]:
         """Retrieves a paginated list of assets associated with an IoT SiteWise
         Monitor project.
 
@@ -1089,8 +888,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListProjectAssets", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> TargetResults[ListProjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
         """Retrieves a paginated list of projects for an IoT SiteWise Monitor portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListProjects
@@ -1098,8 +897,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags for an IoT SiteWise resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTagsForResource
@@ -1107,8 +906,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_time_series(
-        self, **kwargs: Unpack[ListTimeSeriesRequestTypeDef]
-    ) -> TargetResults[ListTimeSeriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTimeSeriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTimeSeriesResponseTypeDef]:
         """Retrieves a paginated list of time series (data streams).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTimeSeries
@@ -1116,8 +915,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("ListTimeSeries", kwargs)
 
     def put_asset_model_interface_relationship(
-        self, **kwargs: Unpack[PutAssetModelInterfaceRelationshipRequestTypeDef]
-    ) -> TargetResults[PutAssetModelInterfaceRelationshipResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutAssetModelInterfaceRelationshipRequestTypeDef],
+    ) -> TargetResults[type_defs.PutAssetModelInterfaceRelationshipResponseTypeDef]:
         """Creates or updates an interface relationship between an asset model and an
         interface asset model. This operation applies an interface to an asset
         model.
@@ -1127,8 +927,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("PutAssetModelInterfaceRelationship", kwargs)
 
     def put_default_encryption_configuration(
-        self, **kwargs: Unpack[PutDefaultEncryptionConfigurationRequestTypeDef]
-    ) -> TargetResults[PutDefaultEncryptionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutDefaultEncryptionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutDefaultEncryptionConfigurationResponseTypeDef]:
         """Sets the default encryption configuration for the Amazon Web Services
         account. For more information, see Key management in the IoT SiteWise User
         Guide.
@@ -1138,8 +939,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("PutDefaultEncryptionConfiguration", kwargs)
 
     def put_logging_options(
-        self, **kwargs: Unpack[PutLoggingOptionsRequestTypeDef]
-    ) -> TargetResults[PutLoggingOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLoggingOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLoggingOptionsResponseTypeDef]:
         """Sets logging options for IoT SiteWise.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/PutLoggingOptions
@@ -1147,8 +948,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("PutLoggingOptions", kwargs)
 
     def put_storage_configuration(
-        self, **kwargs: Unpack[PutStorageConfigurationRequestTypeDef]
-    ) -> TargetResults[PutStorageConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutStorageConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutStorageConfigurationResponseTypeDef]:
         """Configures storage settings for IoT SiteWise.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/PutStorageConfiguration
@@ -1156,8 +957,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("PutStorageConfiguration", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to an IoT SiteWise resource. If a tag already exists for the
         resource, this operation updates the tag's value.
 
@@ -1166,8 +967,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from an IoT SiteWise resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UntagResource
@@ -1175,8 +976,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_policy(
-        self, **kwargs: Unpack[UpdateAccessPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessPolicyResponseTypeDef]:
         """Updates an existing access policy that specifies an identity's access to
         an IoT SiteWise Monitor portal or project resource.
 
@@ -1185,8 +986,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateAccessPolicy", kwargs)
 
     def update_asset(
-        self, **kwargs: Unpack[UpdateAssetRequestTypeDef]
-    ) -> TargetResults[UpdateAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetResponseTypeDef]:
         """Updates an asset's name. For more information, see Updating assets and
         models in the IoT SiteWise User Guide.
 
@@ -1195,8 +996,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateAsset", kwargs)
 
     def update_asset_model(
-        self, **kwargs: Unpack[UpdateAssetModelRequestTypeDef]
-    ) -> TargetResults[UpdateAssetModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssetModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetModelResponseTypeDef]:
         """Updates an asset model and all of the assets that were created from the
         model. Each asset created from the model inherits the updated asset
         model's property and hierarchy definitions. For more information, see
@@ -1207,8 +1008,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateAssetModel", kwargs)
 
     def update_asset_model_composite_model(
-        self, **kwargs: Unpack[UpdateAssetModelCompositeModelRequestTypeDef]
-    ) -> TargetResults[UpdateAssetModelCompositeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssetModelCompositeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetModelCompositeModelResponseTypeDef]:
         """Updates a composite model and all of the assets that were created from the
         model. Each asset created from the model inherits the updated asset
         model's property and hierarchy definitions. For more information, see
@@ -1219,8 +1020,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateAssetModelCompositeModel", kwargs)
 
     def update_asset_property(
-        self, **kwargs: Unpack[UpdateAssetPropertyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssetPropertyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an asset property's alias and notification state.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateAssetProperty
@@ -1228,8 +1029,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateAssetProperty", kwargs)
 
     def update_computation_model(
-        self, **kwargs: Unpack[UpdateComputationModelRequestTypeDef]
-    ) -> TargetResults[UpdateComputationModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComputationModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComputationModelResponseTypeDef]:
         """Updates the computation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateComputationModel
@@ -1237,8 +1038,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateComputationModel", kwargs)
 
     def update_dashboard(
-        self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardResponseTypeDef]:
         """Updates an IoT SiteWise Monitor dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateDashboard
@@ -1246,8 +1047,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateDashboard", kwargs)
 
     def update_dataset(
-        self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetResponseTypeDef]:
         """Updates a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateDataset
@@ -1255,8 +1056,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateDataset", kwargs)
 
     def update_gateway(
-        self, **kwargs: Unpack[UpdateGatewayRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a gateway's name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateGateway
@@ -1264,8 +1065,9 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateGateway", kwargs)
 
     def update_gateway_capability_configuration(
-        self, **kwargs: Unpack[UpdateGatewayCapabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateGatewayCapabilityConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateGatewayCapabilityConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateGatewayCapabilityConfigurationResponseTypeDef]:
         """Updates a gateway capability configuration or defines a new capability
         configuration. Each gateway capability defines data sources for a gateway.
 
@@ -1274,8 +1076,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdateGatewayCapabilityConfiguration", kwargs)
 
     def update_portal(
-        self, **kwargs: Unpack[UpdatePortalRequestTypeDef]
-    ) -> TargetResults[UpdatePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePortalResponseTypeDef]:
         """Updates an IoT SiteWise Monitor portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdatePortal
@@ -1283,8 +1085,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("UpdatePortal", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> TargetResults[UpdateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectResponseTypeDef]:
         """Updates an IoT SiteWise Monitor project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateProject
@@ -1297,8 +1099,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ExecuteQueryRequestTypeDef],
-    ) -> TargetResults[ExecuteQueryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ExecuteQueryRequestTypeDef],
+    ) -> TargetResults[type_defs.ExecuteQueryResponseTypeDef]:
         """Every page of ExecuteQuery in every target, merged per target (botocore's
         build_full_result).
 
@@ -1321,8 +1123,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef],
-    ) -> TargetResults[GetAssetPropertyAggregatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAssetPropertyAggregatesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAssetPropertyAggregatesResponseTypeDef]:
         """Every page of GetAssetPropertyAggregates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1345,8 +1147,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef],
-    ) -> TargetResults[GetAssetPropertyValueHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAssetPropertyValueHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAssetPropertyValueHistoryResponseTypeDef]:
         """Every page of GetAssetPropertyValueHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -1369,8 +1171,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef],
-    ) -> TargetResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetInterpolatedAssetPropertyValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInterpolatedAssetPropertyValuesResponseTypeDef]:
         """Every page of GetInterpolatedAssetPropertyValues in every target, merged
         per target (botocore's build_full_result).
 
@@ -1395,8 +1197,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
-    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPoliciesResponseTypeDef]:
         """Every page of ListAccessPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1420,8 +1222,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> TargetResults[ListActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActionsResponseTypeDef]:
         """Every page of ListActions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1443,8 +1245,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef],
-    ) -> TargetResults[ListAssetModelCompositeModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetModelCompositeModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetModelCompositeModelsResponseTypeDef]:
         """Every page of ListAssetModelCompositeModels in every target, merged per
         target (botocore's build_full_result).
 
@@ -1467,8 +1269,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef],
-    ) -> TargetResults[ListAssetModelPropertiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetModelPropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetModelPropertiesResponseTypeDef]:
         """Every page of ListAssetModelProperties in every target, merged per target
         (botocore's build_full_result).
 
@@ -1492,8 +1294,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetModelsRequestTypeDef],
-    ) -> TargetResults[ListAssetModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetModelsResponseTypeDef]:
         """Every page of ListAssetModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1515,8 +1317,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetPropertiesRequestTypeDef],
-    ) -> TargetResults[ListAssetPropertiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetPropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetPropertiesResponseTypeDef]:
         """Every page of ListAssetProperties in every target, merged per target
         (botocore's build_full_result).
 
@@ -1540,8 +1342,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef],
-    ) -> TargetResults[ListAssetRelationshipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetRelationshipsResponseTypeDef]:
         """Every page of ListAssetRelationships in every target, merged per target
         (botocore's build_full_result).
 
@@ -1565,8 +1367,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetsRequestTypeDef],
-    ) -> TargetResults[ListAssetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetsResponseTypeDef]:
         """Every page of ListAssets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1588,8 +1390,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef],
-    ) -> TargetResults[ListAssociatedAssetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedAssetsResponseTypeDef]:
         """Every page of ListAssociatedAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1611,8 +1413,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBulkImportJobsRequestTypeDef],
-    ) -> TargetResults[ListBulkImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBulkImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBulkImportJobsResponseTypeDef]:
         """Every page of ListBulkImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1636,8 +1438,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef],
-    ) -> TargetResults[ListCompositionRelationshipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCompositionRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCompositionRelationshipsResponseTypeDef]:
         """Every page of ListCompositionRelationships in every target, merged per
         target (botocore's build_full_result).
 
@@ -1660,8 +1462,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef],
-    ) -> TargetResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputationModelDataBindingUsagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComputationModelDataBindingUsagesResponseTypeDef]:
         """Every page of ListComputationModelDataBindingUsages in every target,
         merged per target (botocore's build_full_result).
 
@@ -1686,8 +1488,10 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef],
-    ) -> TargetResults[ListComputationModelResolveToResourcesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListComputationModelResolveToResourcesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListComputationModelResolveToResourcesResponseTypeDef]:
         """Every page of ListComputationModelResolveToResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -1710,8 +1514,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComputationModelsRequestTypeDef],
-    ) -> TargetResults[ListComputationModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputationModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComputationModelsResponseTypeDef]:
         """Every page of ListComputationModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1733,8 +1537,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -1757,8 +1561,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1780,8 +1584,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1803,8 +1607,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> TargetResults[ListGatewaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -1826,8 +1630,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef],
-    ) -> TargetResults[ListInterfaceRelationshipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInterfaceRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInterfaceRelationshipsResponseTypeDef]:
         """Every page of ListInterfaceRelationships in every target, merged per
         target (botocore's build_full_result).
 
@@ -1850,8 +1654,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPortalsRequestTypeDef],
-    ) -> TargetResults[ListPortalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPortalsResponseTypeDef]:
         """Every page of ListPortals in every target, merged per target (botocore's
         build_full_result).
 
@@ -1873,8 +1677,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectAssetsRequestTypeDef],
-    ) -> TargetResults[ListProjectAssetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectAssetsResponseTypeDef]:
         """Every page of ListProjectAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1897,8 +1701,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> TargetResults[ListProjectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -1920,8 +1724,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTimeSeriesRequestTypeDef],
-    ) -> TargetResults[ListTimeSeriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTimeSeriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTimeSeriesResponseTypeDef]:
         """Every page of ListTimeSeries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1942,8 +1746,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ExecuteQueryRequestTypeDef],
-    ) -> Items[RowTypeDef]:
+        **kwargs: Unpack[type_defs.ExecuteQueryRequestTypeDef],
+    ) -> Items[type_defs.RowTypeDef]:
         """Each element of rows in every page of ExecuteQuery, from every target, as
         its page arrives (tagged with its target).
 
@@ -1958,8 +1762,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef],
-    ) -> Items[AggregatedValueTypeDef]:
+        **kwargs: Unpack[type_defs.GetAssetPropertyAggregatesRequestTypeDef],
+    ) -> Items[type_defs.AggregatedValueTypeDef]:
         """Each element of aggregatedValues in every page of
         GetAssetPropertyAggregates, from every target, as its page arrives (tagged
         with its target).
@@ -1978,8 +1782,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef],
-    ) -> Items[AssetPropertyValueTypeDef]:
+        **kwargs: Unpack[type_defs.GetAssetPropertyValueHistoryRequestTypeDef],
+    ) -> Items[type_defs.AssetPropertyValueTypeDef]:
         """Each element of assetPropertyValueHistory in every page of
         GetAssetPropertyValueHistory, from every target, as its page arrives
         (tagged with its target).
@@ -1998,8 +1802,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef],
-    ) -> Items[InterpolatedAssetPropertyValueTypeDef]:
+        **kwargs: Unpack[type_defs.GetInterpolatedAssetPropertyValuesRequestTypeDef],
+    ) -> Items[type_defs.InterpolatedAssetPropertyValueTypeDef]:
         """Each element of interpolatedAssetPropertyValues in every page of
         GetInterpolatedAssetPropertyValues, from every target, as its page arrives
         (tagged with its target).
@@ -2018,8 +1822,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
-    ) -> Items[AccessPolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef],
+    ) -> Items[type_defs.AccessPolicySummaryTypeDef]:
         """Each element of accessPolicySummaries in every page of ListAccessPolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -2034,8 +1838,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> Items[ActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionsRequestTypeDef],
+    ) -> Items[type_defs.ActionSummaryTypeDef]:
         """Each element of actionSummaries in every page of ListActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -2050,8 +1854,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef],
-    ) -> Items[AssetModelCompositeModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetModelCompositeModelsRequestTypeDef],
+    ) -> Items[type_defs.AssetModelCompositeModelSummaryTypeDef]:
         """Each element of assetModelCompositeModelSummaries in every page of
         ListAssetModelCompositeModels, from every target, as its page arrives
         (tagged with its target).
@@ -2070,8 +1874,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef],
-    ) -> Items[AssetModelPropertySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetModelPropertiesRequestTypeDef],
+    ) -> Items[type_defs.AssetModelPropertySummaryTypeDef]:
         """Each element of assetModelPropertySummaries in every page of
         ListAssetModelProperties, from every target, as its page arrives (tagged
         with its target).
@@ -2087,8 +1891,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetModelsRequestTypeDef],
-    ) -> Items[AssetModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetModelsRequestTypeDef],
+    ) -> Items[type_defs.AssetModelSummaryTypeDef]:
         """Each element of assetModelSummaries in every page of ListAssetModels, from
         every target, as its page arrives (tagged with its target).
 
@@ -2103,8 +1907,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetPropertiesRequestTypeDef],
-    ) -> Items[AssetPropertySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetPropertiesRequestTypeDef],
+    ) -> Items[type_defs.AssetPropertySummaryTypeDef]:
         """Each element of assetPropertySummaries in every page of
         ListAssetProperties, from every target, as its page arrives (tagged with
         its target).
@@ -2120,8 +1924,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef],
-    ) -> Items[AssetRelationshipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetRelationshipsRequestTypeDef],
+    ) -> Items[type_defs.AssetRelationshipSummaryTypeDef]:
         """Each element of assetRelationshipSummaries in every page of
         ListAssetRelationships, from every target, as its page arrives (tagged
         with its target).
@@ -2137,8 +1941,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetsRequestTypeDef],
-    ) -> Items[AssetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef],
+    ) -> Items[type_defs.AssetSummaryTypeDef]:
         """Each element of assetSummaries in every page of ListAssets, from every
         target, as its page arrives (tagged with its target).
 
@@ -2153,8 +1957,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef],
-    ) -> Items[AssociatedAssetsSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedAssetsRequestTypeDef],
+    ) -> Items[type_defs.AssociatedAssetsSummaryTypeDef]:
         """Each element of assetSummaries in every page of ListAssociatedAssets, from
         every target, as its page arrives (tagged with its target).
 
@@ -2169,8 +1973,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBulkImportJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBulkImportJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of jobSummaries in every page of ListBulkImportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -2185,8 +1989,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef],
-    ) -> Items[CompositionRelationshipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCompositionRelationshipsRequestTypeDef],
+    ) -> Items[type_defs.CompositionRelationshipSummaryTypeDef]:
         """Each element of compositionRelationshipSummaries in every page of
         ListCompositionRelationships, from every target, as its page arrives
         (tagged with its target).
@@ -2205,8 +2009,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef],
-    ) -> Items[ComputationModelDataBindingUsageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputationModelDataBindingUsagesRequestTypeDef],
+    ) -> Items[type_defs.ComputationModelDataBindingUsageSummaryTypeDef]:
         """Each element of dataBindingUsageSummaries in every page of
         ListComputationModelDataBindingUsages, from every target, as its page
         arrives (tagged with its target).
@@ -2225,8 +2029,10 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef],
-    ) -> Items[ComputationModelResolveToResourceSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListComputationModelResolveToResourcesRequestTypeDef
+        ],
+    ) -> Items[type_defs.ComputationModelResolveToResourceSummaryTypeDef]:
         """Each element of computationModelResolveToResourceSummaries in every page
         of ListComputationModelResolveToResources, from every target, as its page
         arrives (tagged with its target).
@@ -2245,8 +2051,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComputationModelsRequestTypeDef],
-    ) -> Items[ComputationModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputationModelsRequestTypeDef],
+    ) -> Items[type_defs.ComputationModelSummaryTypeDef]:
         """Each element of computationModelSummaries in every page of
         ListComputationModels, from every target, as its page arrives (tagged with
         its target).
@@ -2262,8 +2068,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> Items[DashboardSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef],
+    ) -> Items[type_defs.DashboardSummaryTypeDef]:
         """Each element of dashboardSummaries in every page of ListDashboards, from
         every target, as its page arrives (tagged with its target).
 
@@ -2278,8 +2084,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> Items[DatasetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DatasetSummaryTypeDef]:
         """Each element of datasetSummaries in every page of ListDatasets, from every
         target, as its page arrives (tagged with its target).
 
@@ -2294,8 +2100,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> Items[ExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> Items[type_defs.ExecutionSummaryTypeDef]:
         """Each element of executionSummaries in every page of ListExecutions, from
         every target, as its page arrives (tagged with its target).
 
@@ -2310,8 +2116,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> Items[GatewaySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> Items[type_defs.GatewaySummaryTypeDef]:
         """Each element of gatewaySummaries in every page of ListGateways, from every
         target, as its page arrives (tagged with its target).
 
@@ -2326,8 +2132,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef],
-    ) -> Items[InterfaceRelationshipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInterfaceRelationshipsRequestTypeDef],
+    ) -> Items[type_defs.InterfaceRelationshipSummaryTypeDef]:
         """Each element of interfaceRelationshipSummaries in every page of
         ListInterfaceRelationships, from every target, as its page arrives (tagged
         with its target).
@@ -2346,8 +2152,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPortalsRequestTypeDef],
-    ) -> Items[PortalSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef],
+    ) -> Items[type_defs.PortalSummaryTypeDef]:
         """Each element of portalSummaries in every page of ListPortals, from every
         target, as its page arrives (tagged with its target).
 
@@ -2362,7 +2168,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectAssetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListProjectAssetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of assetIds in every page of ListProjectAssets, from every
         target, as its page arrives (tagged with its target).
@@ -2378,8 +2184,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> Items[ProjectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectSummaryTypeDef]:
         """Each element of projectSummaries in every page of ListProjects, from every
         target, as its page arrives (tagged with its target).
 
@@ -2394,8 +2200,8 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTimeSeriesRequestTypeDef],
-    ) -> Items[TimeSeriesSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTimeSeriesRequestTypeDef],
+    ) -> Items[type_defs.TimeSeriesSummaryTypeDef]:
         """Each element of TimeSeriesSummaries in every page of ListTimeSeries, from
         every target, as its page arrives (tagged with its target).
 
@@ -2410,7 +2216,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAssetRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAssetRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until AssetActive.
 
@@ -2427,7 +2233,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAssetModelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAssetModelRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until AssetModelActive.
 
@@ -2446,7 +2252,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAssetModelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAssetModelRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until AssetModelNotExists.
 
@@ -2465,7 +2271,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeAssetRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeAssetRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until AssetNotExists.
 
@@ -2484,7 +2290,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribePortalRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribePortalRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until PortalActive.
 
@@ -2503,7 +2309,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribePortalRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribePortalRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until PortalNotExists.
 

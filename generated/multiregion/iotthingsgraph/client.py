@@ -16,84 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateEntityToThingRequestTypeDef,
-        AssociateEntityToThingResponseTypeDef,
-        CreateFlowTemplateRequestTypeDef,
-        CreateFlowTemplateResponseTypeDef,
-        CreateSystemInstanceRequestTypeDef,
-        CreateSystemInstanceResponseTypeDef,
-        CreateSystemTemplateRequestTypeDef,
-        CreateSystemTemplateResponseTypeDef,
-        DeleteFlowTemplateRequestTypeDef,
-        DeleteFlowTemplateResponseTypeDef,
-        DeleteNamespaceResponseTypeDef,
-        DeleteSystemInstanceRequestTypeDef,
-        DeleteSystemInstanceResponseTypeDef,
-        DeleteSystemTemplateRequestTypeDef,
-        DeleteSystemTemplateResponseTypeDef,
-        DeploySystemInstanceRequestTypeDef,
-        DeploySystemInstanceResponseTypeDef,
-        DeprecateFlowTemplateRequestTypeDef,
-        DeprecateFlowTemplateResponseTypeDef,
-        DeprecateSystemTemplateRequestTypeDef,
-        DeprecateSystemTemplateResponseTypeDef,
-        DescribeNamespaceRequestTypeDef,
-        DescribeNamespaceResponseTypeDef,
-        DissociateEntityFromThingRequestTypeDef,
-        DissociateEntityFromThingResponseTypeDef,
-        EntityDescriptionTypeDef,
-        FlowExecutionMessageTypeDef,
-        FlowExecutionSummaryTypeDef,
-        FlowTemplateSummaryTypeDef,
-        GetEntitiesRequestTypeDef,
-        GetEntitiesResponseTypeDef,
-        GetFlowTemplateRequestTypeDef,
-        GetFlowTemplateResponseTypeDef,
-        GetFlowTemplateRevisionsRequestTypeDef,
-        GetFlowTemplateRevisionsResponseTypeDef,
-        GetNamespaceDeletionStatusResponseTypeDef,
-        GetSystemInstanceRequestTypeDef,
-        GetSystemInstanceResponseTypeDef,
-        GetSystemTemplateRequestTypeDef,
-        GetSystemTemplateResponseTypeDef,
-        GetSystemTemplateRevisionsRequestTypeDef,
-        GetSystemTemplateRevisionsResponseTypeDef,
-        GetUploadStatusRequestTypeDef,
-        GetUploadStatusResponseTypeDef,
-        ListFlowExecutionMessagesRequestTypeDef,
-        ListFlowExecutionMessagesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SearchEntitiesRequestTypeDef,
-        SearchEntitiesResponseTypeDef,
-        SearchFlowExecutionsRequestTypeDef,
-        SearchFlowExecutionsResponseTypeDef,
-        SearchFlowTemplatesRequestTypeDef,
-        SearchFlowTemplatesResponseTypeDef,
-        SearchSystemInstancesRequestTypeDef,
-        SearchSystemInstancesResponseTypeDef,
-        SearchSystemTemplatesRequestTypeDef,
-        SearchSystemTemplatesResponseTypeDef,
-        SearchThingsRequestTypeDef,
-        SearchThingsResponseTypeDef,
-        SystemInstanceSummaryTypeDef,
-        SystemTemplateSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        ThingTypeDef,
-        UndeploySystemInstanceRequestTypeDef,
-        UndeploySystemInstanceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateFlowTemplateRequestTypeDef,
-        UpdateFlowTemplateResponseTypeDef,
-        UpdateSystemTemplateRequestTypeDef,
-        UpdateSystemTemplateResponseTypeDef,
-        UploadEntityDefinitionsRequestTypeDef,
-        UploadEntityDefinitionsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTThingsGraph"]
 
@@ -106,8 +29,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("AssociateEntityToThing is deprecated. since: 2022-08-30")
     def associate_entity_to_thing(
-        self, **kwargs: Unpack[AssociateEntityToThingRequestTypeDef]
-    ) -> TargetResults[AssociateEntityToThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateEntityToThingRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateEntityToThingResponseTypeDef]:
         """Associates a device with a concrete thing that is in the user's registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/AssociateEntityToThing
@@ -116,8 +39,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("CreateFlowTemplate is deprecated. since: 2022-08-30")
     def create_flow_template(
-        self, **kwargs: Unpack[CreateFlowTemplateRequestTypeDef]
-    ) -> TargetResults[CreateFlowTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowTemplateResponseTypeDef]:
         """Creates a workflow template. Workflows can be created only in the user's
         namespace. (The public namespace contains only entities.) The workflow can
         contain only entities in the specified namespace. The workflow is
@@ -130,8 +53,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("CreateSystemInstance is deprecated. since: 2022-08-30")
     def create_system_instance(
-        self, **kwargs: Unpack[CreateSystemInstanceRequestTypeDef]
-    ) -> TargetResults[CreateSystemInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSystemInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSystemInstanceResponseTypeDef]:
         """Creates a system instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/CreateSystemInstance
@@ -140,8 +63,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("CreateSystemTemplate is deprecated. since: 2022-08-30")
     def create_system_template(
-        self, **kwargs: Unpack[CreateSystemTemplateRequestTypeDef]
-    ) -> TargetResults[CreateSystemTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSystemTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSystemTemplateResponseTypeDef]:
         """Creates a system. The system is validated against the entities in the
         latest version of the user's namespace unless another namespace version is
         specified in the request.
@@ -152,8 +75,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DeleteFlowTemplate is deprecated. since: 2022-08-30")
     def delete_flow_template(
-        self, **kwargs: Unpack[DeleteFlowTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteFlowTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowTemplateResponseTypeDef]:
         """Deletes a workflow. Any new system or deployment that contains this
         workflow will fail to update or deploy. Existing deployments that contain
         the workflow will continue to run (since they use a snapshot of the
@@ -164,7 +87,9 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         return self._call("DeleteFlowTemplate", kwargs)
 
     @deprecated("DeleteNamespace is deprecated. since: 2022-08-30")
-    def delete_namespace(self) -> TargetResults[DeleteNamespaceResponseTypeDef]:
+    def delete_namespace(
+        self,
+    ) -> TargetResults[type_defs.DeleteNamespaceResponseTypeDef]:
         """Deletes the specified namespace. This action deletes all of the entities
         in the namespace. Delete the systems and flows that use entities in the
         namespace before performing this action. This action takes no request
@@ -176,8 +101,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DeleteSystemInstance is deprecated. since: 2022-08-30")
     def delete_system_instance(
-        self, **kwargs: Unpack[DeleteSystemInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteSystemInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSystemInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSystemInstanceResponseTypeDef]:
         """Deletes a system instance. Only system instances that have never been
         deployed, or that have been undeployed can be deleted.
 
@@ -187,8 +112,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DeleteSystemTemplate is deprecated. since: 2022-08-30")
     def delete_system_template(
-        self, **kwargs: Unpack[DeleteSystemTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteSystemTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSystemTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSystemTemplateResponseTypeDef]:
         """Deletes a system. New deployments can't contain the system after its
         deletion. Existing deployments that contain the system will continue to
         work because they use a snapshot of the system that is taken when it is
@@ -200,8 +125,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DeploySystemInstance is deprecated. since: 2022-08-30")
     def deploy_system_instance(
-        self, **kwargs: Unpack[DeploySystemInstanceRequestTypeDef]
-    ) -> TargetResults[DeploySystemInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeploySystemInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeploySystemInstanceResponseTypeDef]:
         """Greengrass and Cloud Deployments
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/DeploySystemInstance
@@ -210,8 +135,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DeprecateFlowTemplate is deprecated. since: 2022-08-30")
     def deprecate_flow_template(
-        self, **kwargs: Unpack[DeprecateFlowTemplateRequestTypeDef]
-    ) -> TargetResults[DeprecateFlowTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprecateFlowTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprecateFlowTemplateResponseTypeDef]:
         """Deprecates the specified workflow. This action marks the workflow for
         deletion. Deprecated flows can't be deployed, but existing deployments
         will continue to run.
@@ -222,8 +147,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DeprecateSystemTemplate is deprecated. since: 2022-08-30")
     def deprecate_system_template(
-        self, **kwargs: Unpack[DeprecateSystemTemplateRequestTypeDef]
-    ) -> TargetResults[DeprecateSystemTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprecateSystemTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeprecateSystemTemplateResponseTypeDef]:
         """Deprecates the specified system.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/DeprecateSystemTemplate
@@ -232,8 +157,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DescribeNamespace is deprecated. since: 2022-08-30")
     def describe_namespace(
-        self, **kwargs: Unpack[DescribeNamespaceRequestTypeDef]
-    ) -> TargetResults[DescribeNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNamespaceResponseTypeDef]:
         """Gets the latest version of the user's namespace and the public version
         that it is tracking.
 
@@ -243,8 +168,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("DissociateEntityFromThing is deprecated. since: 2022-08-30")
     def dissociate_entity_from_thing(
-        self, **kwargs: Unpack[DissociateEntityFromThingRequestTypeDef]
-    ) -> TargetResults[DissociateEntityFromThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DissociateEntityFromThingRequestTypeDef]
+    ) -> TargetResults[type_defs.DissociateEntityFromThingResponseTypeDef]:
         """Dissociates a device entity from a concrete thing. The action takes only
         the type of the entity that you need to dissociate because only one entity
         of a particular type can be associated with a thing.
@@ -255,8 +180,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetEntities is deprecated. since: 2022-08-30")
     def get_entities(
-        self, **kwargs: Unpack[GetEntitiesRequestTypeDef]
-    ) -> TargetResults[GetEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEntitiesResponseTypeDef]:
         """Gets definitions of the specified entities. Uses the latest version of the
         user's namespace by default. This API returns the following TDM entities.
 
@@ -266,8 +191,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetFlowTemplate is deprecated. since: 2022-08-30")
     def get_flow_template(
-        self, **kwargs: Unpack[GetFlowTemplateRequestTypeDef]
-    ) -> TargetResults[GetFlowTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowTemplateResponseTypeDef]:
         """Gets the latest version of the DefinitionDocument and FlowTemplateSummary
         for the specified workflow.
 
@@ -277,8 +202,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetFlowTemplateRevisions is deprecated. since: 2022-08-30")
     def get_flow_template_revisions(
-        self, **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef]
-    ) -> TargetResults[GetFlowTemplateRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowTemplateRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFlowTemplateRevisionsResponseTypeDef]:
         """Gets revisions of the specified workflow. Only the last 100 revisions are
         stored. If the workflow has been deprecated, this action will return
         revisions that occurred before the deprecation. This action won't work for
@@ -291,7 +216,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetNamespaceDeletionStatus is deprecated. since: 2022-08-30")
     def get_namespace_deletion_status(
         self,
-    ) -> TargetResults[GetNamespaceDeletionStatusResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetNamespaceDeletionStatusResponseTypeDef]:
         """Gets the status of a namespace deletion task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetNamespaceDeletionStatus
@@ -300,8 +225,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetSystemInstance is deprecated. since: 2022-08-30")
     def get_system_instance(
-        self, **kwargs: Unpack[GetSystemInstanceRequestTypeDef]
-    ) -> TargetResults[GetSystemInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSystemInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSystemInstanceResponseTypeDef]:
         """Gets a system instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetSystemInstance
@@ -310,8 +235,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetSystemTemplate is deprecated. since: 2022-08-30")
     def get_system_template(
-        self, **kwargs: Unpack[GetSystemTemplateRequestTypeDef]
-    ) -> TargetResults[GetSystemTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSystemTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSystemTemplateResponseTypeDef]:
         """Gets a system.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetSystemTemplate
@@ -320,8 +245,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetSystemTemplateRevisions is deprecated. since: 2022-08-30")
     def get_system_template_revisions(
-        self, **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef]
-    ) -> TargetResults[GetSystemTemplateRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSystemTemplateRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSystemTemplateRevisionsResponseTypeDef]:
         """Gets revisions made to the specified system template. Only the previous
         100 revisions are stored. If the system has been deprecated, this action
         will return the revisions that occurred before its deprecation. This
@@ -333,8 +258,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("GetUploadStatus is deprecated. since: 2022-08-30")
     def get_upload_status(
-        self, **kwargs: Unpack[GetUploadStatusRequestTypeDef]
-    ) -> TargetResults[GetUploadStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUploadStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUploadStatusResponseTypeDef]:
         """Gets the status of the specified upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetUploadStatus
@@ -343,8 +268,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("ListFlowExecutionMessages is deprecated. since: 2022-08-30")
     def list_flow_execution_messages(
-        self, **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef]
-    ) -> TargetResults[ListFlowExecutionMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowExecutionMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowExecutionMessagesResponseTypeDef]:
         """Returns a list of objects that contain information about events in a flow
         execution.
 
@@ -354,8 +279,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("ListTagsForResource is deprecated. since: 2022-08-30")
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags on an AWS IoT Things Graph resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/ListTagsForResource
@@ -364,8 +289,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("SearchEntities is deprecated. since: 2022-08-30")
     def search_entities(
-        self, **kwargs: Unpack[SearchEntitiesRequestTypeDef]
-    ) -> TargetResults[SearchEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchEntitiesResponseTypeDef]:
         """Searches for entities of the specified type. You can search for entities
         in your namespace and the public namespace that you're tracking.
 
@@ -375,8 +300,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("SearchFlowExecutions is deprecated. since: 2022-08-30")
     def search_flow_executions(
-        self, **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef]
-    ) -> TargetResults[SearchFlowExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFlowExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchFlowExecutionsResponseTypeDef]:
         """Searches for AWS IoT Things Graph workflow execution instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowExecutions
@@ -385,8 +310,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("SearchFlowTemplates is deprecated. since: 2022-08-30")
     def search_flow_templates(
-        self, **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef]
-    ) -> TargetResults[SearchFlowTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFlowTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchFlowTemplatesResponseTypeDef]:
         """Searches for summary information about workflows.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowTemplates
@@ -395,8 +320,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("SearchSystemInstances is deprecated. since: 2022-08-30")
     def search_system_instances(
-        self, **kwargs: Unpack[SearchSystemInstancesRequestTypeDef]
-    ) -> TargetResults[SearchSystemInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSystemInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSystemInstancesResponseTypeDef]:
         """Searches for system instances in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchSystemInstances
@@ -405,8 +330,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("SearchSystemTemplates is deprecated. since: 2022-08-30")
     def search_system_templates(
-        self, **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef]
-    ) -> TargetResults[SearchSystemTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSystemTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSystemTemplatesResponseTypeDef]:
         """Searches for summary information about systems in the user's account. You
         can filter by the ID of a workflow to return only systems that use the
         specified workflow.
@@ -417,8 +342,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("SearchThings is deprecated. since: 2022-08-30")
     def search_things(
-        self, **kwargs: Unpack[SearchThingsRequestTypeDef]
-    ) -> TargetResults[SearchThingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchThingsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchThingsResponseTypeDef]:
         """Searches for things associated with the specified entity. You can search
         by both device and device model.
 
@@ -428,8 +353,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("TagResource is deprecated. since: 2022-08-30")
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Creates a tag for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/TagResource
@@ -438,8 +363,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("UndeploySystemInstance is deprecated. since: 2022-08-30")
     def undeploy_system_instance(
-        self, **kwargs: Unpack[UndeploySystemInstanceRequestTypeDef]
-    ) -> TargetResults[UndeploySystemInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UndeploySystemInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UndeploySystemInstanceResponseTypeDef]:
         """Removes a system instance from its target (Cloud or Greengrass).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/UndeploySystemInstance
@@ -448,8 +373,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("UntagResource is deprecated. since: 2022-08-30")
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/UntagResource
@@ -458,8 +383,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("UpdateFlowTemplate is deprecated. since: 2022-08-30")
     def update_flow_template(
-        self, **kwargs: Unpack[UpdateFlowTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateFlowTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowTemplateResponseTypeDef]:
         """Updates the specified workflow. All deployed systems and system instances
         that use the workflow will see the changes in the flow when it is
         redeployed. If you don't want this behavior, copy the workflow (creating a
@@ -472,8 +397,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("UpdateSystemTemplate is deprecated. since: 2022-08-30")
     def update_system_template(
-        self, **kwargs: Unpack[UpdateSystemTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateSystemTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSystemTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSystemTemplateResponseTypeDef]:
         """Updates the specified system. You don't need to run this action after
         updating a workflow. Any deployment that uses the system will see the
         changes in the system when it is redeployed.
@@ -484,8 +409,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
 
     @deprecated("UploadEntityDefinitions is deprecated. since: 2022-08-30")
     def upload_entity_definitions(
-        self, **kwargs: Unpack[UploadEntityDefinitionsRequestTypeDef]
-    ) -> TargetResults[UploadEntityDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadEntityDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadEntityDefinitionsResponseTypeDef]:
         """Asynchronously uploads one or more entity definitions to the user's
         namespace. The document parameter is required if syncWithPublicNamespace
         and deleteExistingEntites are false. If the syncWithPublicNamespace
@@ -505,8 +430,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef],
-    ) -> TargetResults[GetFlowTemplateRevisionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFlowTemplateRevisionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFlowTemplateRevisionsResponseTypeDef]:
         """Every page of GetFlowTemplateRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -532,8 +457,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef],
-    ) -> TargetResults[GetSystemTemplateRevisionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSystemTemplateRevisionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSystemTemplateRevisionsResponseTypeDef]:
         """Every page of GetSystemTemplateRevisions in every target, merged per
         target (botocore's build_full_result).
 
@@ -559,8 +484,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef],
-    ) -> TargetResults[ListFlowExecutionMessagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowExecutionMessagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowExecutionMessagesResponseTypeDef]:
         """Every page of ListFlowExecutionMessages in every target, merged per target
         (botocore's build_full_result).
 
@@ -584,8 +509,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -608,8 +533,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchEntitiesRequestTypeDef],
-    ) -> TargetResults[SearchEntitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchEntitiesResponseTypeDef]:
         """Every page of SearchEntities in every target, merged per target
         (botocore's build_full_result).
 
@@ -633,8 +558,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef],
-    ) -> TargetResults[SearchFlowExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFlowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchFlowExecutionsResponseTypeDef]:
         """Every page of SearchFlowExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -657,8 +582,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef],
-    ) -> TargetResults[SearchFlowTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFlowTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchFlowTemplatesResponseTypeDef]:
         """Every page of SearchFlowTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -681,8 +606,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSystemInstancesRequestTypeDef],
-    ) -> TargetResults[SearchSystemInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSystemInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSystemInstancesResponseTypeDef]:
         """Every page of SearchSystemInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -705,8 +630,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef],
-    ) -> TargetResults[SearchSystemTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSystemTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSystemTemplatesResponseTypeDef]:
         """Every page of SearchSystemTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -731,8 +656,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchThingsRequestTypeDef],
-    ) -> TargetResults[SearchThingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchThingsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchThingsResponseTypeDef]:
         """Every page of SearchThings in every target, merged per target (botocore's
         build_full_result).
 
@@ -755,8 +680,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef],
-    ) -> Items[FlowTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetFlowTemplateRevisionsRequestTypeDef],
+    ) -> Items[type_defs.FlowTemplateSummaryTypeDef]:
         """Each element of summaries in every page of GetFlowTemplateRevisions, from
         every target, as its page arrives (tagged with its target).
 
@@ -772,8 +697,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef],
-    ) -> Items[SystemTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetSystemTemplateRevisionsRequestTypeDef],
+    ) -> Items[type_defs.SystemTemplateSummaryTypeDef]:
         """Each element of summaries in every page of GetSystemTemplateRevisions,
         from every target, as its page arrives (tagged with its target).
 
@@ -792,8 +717,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef],
-    ) -> Items[FlowExecutionMessageTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowExecutionMessagesRequestTypeDef],
+    ) -> Items[type_defs.FlowExecutionMessageTypeDef]:
         """Each element of messages in every page of ListFlowExecutionMessages, from
         every target, as its page arrives (tagged with its target).
 
@@ -812,8 +737,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -829,8 +754,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchEntitiesRequestTypeDef],
-    ) -> Items[EntityDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.SearchEntitiesRequestTypeDef],
+    ) -> Items[type_defs.EntityDescriptionTypeDef]:
         """Each element of descriptions in every page of SearchEntities, from every
         target, as its page arrives (tagged with its target).
 
@@ -846,8 +771,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef],
-    ) -> Items[FlowExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFlowExecutionsRequestTypeDef],
+    ) -> Items[type_defs.FlowExecutionSummaryTypeDef]:
         """Each element of summaries in every page of SearchFlowExecutions, from
         every target, as its page arrives (tagged with its target).
 
@@ -863,8 +788,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef],
-    ) -> Items[FlowTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFlowTemplatesRequestTypeDef],
+    ) -> Items[type_defs.FlowTemplateSummaryTypeDef]:
         """Each element of summaries in every page of SearchFlowTemplates, from every
         target, as its page arrives (tagged with its target).
 
@@ -880,8 +805,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSystemInstancesRequestTypeDef],
-    ) -> Items[SystemInstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSystemInstancesRequestTypeDef],
+    ) -> Items[type_defs.SystemInstanceSummaryTypeDef]:
         """Each element of summaries in every page of SearchSystemInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -897,8 +822,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef],
-    ) -> Items[SystemTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSystemTemplatesRequestTypeDef],
+    ) -> Items[type_defs.SystemTemplateSummaryTypeDef]:
         """Each element of summaries in every page of SearchSystemTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -914,8 +839,8 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchThingsRequestTypeDef],
-    ) -> Items[ThingTypeDef]:
+        **kwargs: Unpack[type_defs.SearchThingsRequestTypeDef],
+    ) -> Items[type_defs.ThingTypeDef]:
         """Each element of things in every page of SearchThings, from every target,
         as its page arrives (tagged with its target).
 

@@ -12,87 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchPutPropertyValuesRequestTypeDef,
-        BatchPutPropertyValuesResponseTypeDef,
-        CancelMetadataTransferJobRequestTypeDef,
-        CancelMetadataTransferJobResponseTypeDef,
-        CreateComponentTypeRequestTypeDef,
-        CreateComponentTypeResponseTypeDef,
-        CreateEntityRequestTypeDef,
-        CreateEntityResponseTypeDef,
-        CreateMetadataTransferJobRequestTypeDef,
-        CreateMetadataTransferJobResponseTypeDef,
-        CreateSceneRequestTypeDef,
-        CreateSceneResponseTypeDef,
-        CreateSyncJobRequestTypeDef,
-        CreateSyncJobResponseTypeDef,
-        CreateWorkspaceRequestTypeDef,
-        CreateWorkspaceResponseTypeDef,
-        DeleteComponentTypeRequestTypeDef,
-        DeleteComponentTypeResponseTypeDef,
-        DeleteEntityRequestTypeDef,
-        DeleteEntityResponseTypeDef,
-        DeleteSceneRequestTypeDef,
-        DeleteSceneResponseTypeDef,
-        DeleteSyncJobRequestTypeDef,
-        DeleteSyncJobResponseTypeDef,
-        DeleteWorkspaceRequestTypeDef,
-        DeleteWorkspaceResponseTypeDef,
-        ExecuteQueryRequestTypeDef,
-        ExecuteQueryResponseTypeDef,
-        GetComponentTypeRequestTypeDef,
-        GetComponentTypeResponseTypeDef,
-        GetEntityRequestTypeDef,
-        GetEntityResponseTypeDef,
-        GetMetadataTransferJobRequestTypeDef,
-        GetMetadataTransferJobResponseTypeDef,
-        GetPricingPlanResponseTypeDef,
-        GetPropertyValueHistoryRequestTypeDef,
-        GetPropertyValueHistoryResponseTypeDef,
-        GetPropertyValueRequestTypeDef,
-        GetPropertyValueResponseTypeDef,
-        GetSceneRequestTypeDef,
-        GetSceneResponseTypeDef,
-        GetSyncJobRequestTypeDef,
-        GetSyncJobResponseTypeDef,
-        GetWorkspaceRequestTypeDef,
-        GetWorkspaceResponseTypeDef,
-        ListComponentTypesRequestTypeDef,
-        ListComponentTypesResponseTypeDef,
-        ListComponentsRequestTypeDef,
-        ListComponentsResponseTypeDef,
-        ListEntitiesRequestTypeDef,
-        ListEntitiesResponseTypeDef,
-        ListMetadataTransferJobsRequestTypeDef,
-        ListMetadataTransferJobsResponseTypeDef,
-        ListPropertiesRequestTypeDef,
-        ListPropertiesResponseTypeDef,
-        ListScenesRequestTypeDef,
-        ListScenesResponseTypeDef,
-        ListSyncJobsRequestTypeDef,
-        ListSyncJobsResponseTypeDef,
-        ListSyncResourcesRequestTypeDef,
-        ListSyncResourcesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkspacesRequestTypeDef,
-        ListWorkspacesResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateComponentTypeRequestTypeDef,
-        UpdateComponentTypeResponseTypeDef,
-        UpdateEntityRequestTypeDef,
-        UpdateEntityResponseTypeDef,
-        UpdatePricingPlanRequestTypeDef,
-        UpdatePricingPlanResponseTypeDef,
-        UpdateSceneRequestTypeDef,
-        UpdateSceneResponseTypeDef,
-        UpdateWorkspaceRequestTypeDef,
-        UpdateWorkspaceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTTwinMaker"]
 
@@ -110,8 +30,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_put_property_values(
-        self, **kwargs: Unpack[BatchPutPropertyValuesRequestTypeDef]
-    ) -> TargetResults[BatchPutPropertyValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutPropertyValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutPropertyValuesResponseTypeDef]:
         """Sets values for multiple time series properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/BatchPutPropertyValues
@@ -119,8 +39,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("BatchPutPropertyValues", kwargs)
 
     def cancel_metadata_transfer_job(
-        self, **kwargs: Unpack[CancelMetadataTransferJobRequestTypeDef]
-    ) -> TargetResults[CancelMetadataTransferJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMetadataTransferJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMetadataTransferJobResponseTypeDef]:
         """Cancels the metadata transfer job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CancelMetadataTransferJob
@@ -128,8 +48,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CancelMetadataTransferJob", kwargs)
 
     def create_component_type(
-        self, **kwargs: Unpack[CreateComponentTypeRequestTypeDef]
-    ) -> TargetResults[CreateComponentTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComponentTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComponentTypeResponseTypeDef]:
         """Creates a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateComponentType
@@ -137,8 +57,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CreateComponentType", kwargs)
 
     def create_entity(
-        self, **kwargs: Unpack[CreateEntityRequestTypeDef]
-    ) -> TargetResults[CreateEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEntityResponseTypeDef]:
         """Creates an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateEntity
@@ -146,8 +66,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CreateEntity", kwargs)
 
     def create_metadata_transfer_job(
-        self, **kwargs: Unpack[CreateMetadataTransferJobRequestTypeDef]
-    ) -> TargetResults[CreateMetadataTransferJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMetadataTransferJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMetadataTransferJobResponseTypeDef]:
         """Creates a new metadata transfer job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateMetadataTransferJob
@@ -155,8 +75,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CreateMetadataTransferJob", kwargs)
 
     def create_scene(
-        self, **kwargs: Unpack[CreateSceneRequestTypeDef]
-    ) -> TargetResults[CreateSceneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSceneRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSceneResponseTypeDef]:
         """Creates a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateScene
@@ -164,8 +84,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CreateScene", kwargs)
 
     def create_sync_job(
-        self, **kwargs: Unpack[CreateSyncJobRequestTypeDef]
-    ) -> TargetResults[CreateSyncJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSyncJobResponseTypeDef]:
         """This action creates a SyncJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateSyncJob
@@ -173,8 +93,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CreateSyncJob", kwargs)
 
     def create_workspace(
-        self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceResponseTypeDef]:
         """Creates a workplace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateWorkspace
@@ -182,8 +102,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("CreateWorkspace", kwargs)
 
     def delete_component_type(
-        self, **kwargs: Unpack[DeleteComponentTypeRequestTypeDef]
-    ) -> TargetResults[DeleteComponentTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComponentTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteComponentTypeResponseTypeDef]:
         """Deletes a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteComponentType
@@ -191,8 +111,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("DeleteComponentType", kwargs)
 
     def delete_entity(
-        self, **kwargs: Unpack[DeleteEntityRequestTypeDef]
-    ) -> TargetResults[DeleteEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEntityResponseTypeDef]:
         """Deletes an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteEntity
@@ -200,8 +120,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("DeleteEntity", kwargs)
 
     def delete_scene(
-        self, **kwargs: Unpack[DeleteSceneRequestTypeDef]
-    ) -> TargetResults[DeleteSceneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSceneRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSceneResponseTypeDef]:
         """Deletes a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteScene
@@ -209,8 +129,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("DeleteScene", kwargs)
 
     def delete_sync_job(
-        self, **kwargs: Unpack[DeleteSyncJobRequestTypeDef]
-    ) -> TargetResults[DeleteSyncJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSyncJobResponseTypeDef]:
         """Delete the SyncJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteSyncJob
@@ -218,8 +138,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("DeleteSyncJob", kwargs)
 
     def delete_workspace(
-        self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceResponseTypeDef]:
         """Deletes a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteWorkspace
@@ -227,8 +147,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("DeleteWorkspace", kwargs)
 
     def execute_query(
-        self, **kwargs: Unpack[ExecuteQueryRequestTypeDef]
-    ) -> TargetResults[ExecuteQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteQueryResponseTypeDef]:
         """Run queries to access information from your knowledge graph of entities
         within individual workspaces.
 
@@ -237,8 +157,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ExecuteQuery", kwargs)
 
     def get_component_type(
-        self, **kwargs: Unpack[GetComponentTypeRequestTypeDef]
-    ) -> TargetResults[GetComponentTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComponentTypeResponseTypeDef]:
         """Retrieves information about a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetComponentType
@@ -246,8 +166,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetComponentType", kwargs)
 
     def get_entity(
-        self, **kwargs: Unpack[GetEntityRequestTypeDef]
-    ) -> TargetResults[GetEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEntityResponseTypeDef]:
         """Retrieves information about an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetEntity
@@ -255,15 +175,17 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetEntity", kwargs)
 
     def get_metadata_transfer_job(
-        self, **kwargs: Unpack[GetMetadataTransferJobRequestTypeDef]
-    ) -> TargetResults[GetMetadataTransferJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetadataTransferJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMetadataTransferJobResponseTypeDef]:
         """Gets a nmetadata transfer job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetMetadataTransferJob
         """
         return self._call("GetMetadataTransferJob", kwargs)
 
-    def get_pricing_plan(self) -> TargetResults[GetPricingPlanResponseTypeDef]:
+    def get_pricing_plan(
+        self,
+    ) -> TargetResults[type_defs.GetPricingPlanResponseTypeDef]:
         """Gets the pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetPricingPlan
@@ -271,8 +193,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetPricingPlan", {})
 
     def get_property_value(
-        self, **kwargs: Unpack[GetPropertyValueRequestTypeDef]
-    ) -> TargetResults[GetPropertyValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPropertyValueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPropertyValueResponseTypeDef]:
         """Gets the property values for a component, component type, entity, or
         workspace.
 
@@ -281,8 +203,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetPropertyValue", kwargs)
 
     def get_property_value_history(
-        self, **kwargs: Unpack[GetPropertyValueHistoryRequestTypeDef]
-    ) -> TargetResults[GetPropertyValueHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPropertyValueHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPropertyValueHistoryResponseTypeDef]:
         """Retrieves information about the history of a time series property value
         for a component, component type, entity, or workspace.
 
@@ -293,8 +215,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetPropertyValueHistory", kwargs)
 
     def get_scene(
-        self, **kwargs: Unpack[GetSceneRequestTypeDef]
-    ) -> TargetResults[GetSceneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSceneRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSceneResponseTypeDef]:
         """Retrieves information about a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetScene
@@ -302,8 +224,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetScene", kwargs)
 
     def get_sync_job(
-        self, **kwargs: Unpack[GetSyncJobRequestTypeDef]
-    ) -> TargetResults[GetSyncJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSyncJobResponseTypeDef]:
         """Gets the SyncJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetSyncJob
@@ -311,8 +233,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetSyncJob", kwargs)
 
     def get_workspace(
-        self, **kwargs: Unpack[GetWorkspaceRequestTypeDef]
-    ) -> TargetResults[GetWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkspaceResponseTypeDef]:
         """Retrieves information about a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetWorkspace
@@ -320,8 +242,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("GetWorkspace", kwargs)
 
     def list_component_types(
-        self, **kwargs: Unpack[ListComponentTypesRequestTypeDef]
-    ) -> TargetResults[ListComponentTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentTypesResponseTypeDef]:
         """Lists all component types in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListComponentTypes
@@ -329,8 +251,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListComponentTypes", kwargs)
 
     def list_components(
-        self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> TargetResults[ListComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
         """This API lists the components of an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListComponents
@@ -338,8 +260,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListComponents", kwargs)
 
     def list_entities(
-        self, **kwargs: Unpack[ListEntitiesRequestTypeDef]
-    ) -> TargetResults[ListEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitiesResponseTypeDef]:
         """Lists all entities in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListEntities
@@ -347,8 +269,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListEntities", kwargs)
 
     def list_metadata_transfer_jobs(
-        self, **kwargs: Unpack[ListMetadataTransferJobsRequestTypeDef]
-    ) -> TargetResults[ListMetadataTransferJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetadataTransferJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMetadataTransferJobsResponseTypeDef]:
         """Lists the metadata transfer jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListMetadataTransferJobs
@@ -356,8 +278,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListMetadataTransferJobs", kwargs)
 
     def list_properties(
-        self, **kwargs: Unpack[ListPropertiesRequestTypeDef]
-    ) -> TargetResults[ListPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPropertiesResponseTypeDef]:
         """This API lists the properties of a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListProperties
@@ -365,8 +287,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListProperties", kwargs)
 
     def list_scenes(
-        self, **kwargs: Unpack[ListScenesRequestTypeDef]
-    ) -> TargetResults[ListScenesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScenesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScenesResponseTypeDef]:
         """Lists all scenes in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListScenes
@@ -374,8 +296,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListScenes", kwargs)
 
     def list_sync_jobs(
-        self, **kwargs: Unpack[ListSyncJobsRequestTypeDef]
-    ) -> TargetResults[ListSyncJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSyncJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSyncJobsResponseTypeDef]:
         """List all SyncJobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListSyncJobs
@@ -383,8 +305,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListSyncJobs", kwargs)
 
     def list_sync_resources(
-        self, **kwargs: Unpack[ListSyncResourcesRequestTypeDef]
-    ) -> TargetResults[ListSyncResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSyncResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSyncResourcesResponseTypeDef]:
         """Lists the sync resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListSyncResources
@@ -392,8 +314,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListSyncResources", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListTagsForResource
@@ -401,8 +323,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workspaces(
-        self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
         """Retrieves information about workspaces in the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListWorkspaces
@@ -410,8 +332,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("ListWorkspaces", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/TagResource
@@ -419,8 +341,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UntagResource
@@ -428,8 +350,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_component_type(
-        self, **kwargs: Unpack[UpdateComponentTypeRequestTypeDef]
-    ) -> TargetResults[UpdateComponentTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComponentTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComponentTypeResponseTypeDef]:
         """Updates information in a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateComponentType
@@ -437,8 +359,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("UpdateComponentType", kwargs)
 
     def update_entity(
-        self, **kwargs: Unpack[UpdateEntityRequestTypeDef]
-    ) -> TargetResults[UpdateEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEntityResponseTypeDef]:
         """Updates an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateEntity
@@ -446,8 +368,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("UpdateEntity", kwargs)
 
     def update_pricing_plan(
-        self, **kwargs: Unpack[UpdatePricingPlanRequestTypeDef]
-    ) -> TargetResults[UpdatePricingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePricingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePricingPlanResponseTypeDef]:
         """Update the pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdatePricingPlan
@@ -455,8 +377,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("UpdatePricingPlan", kwargs)
 
     def update_scene(
-        self, **kwargs: Unpack[UpdateSceneRequestTypeDef]
-    ) -> TargetResults[UpdateSceneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSceneRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSceneResponseTypeDef]:
         """Updates a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateScene
@@ -464,8 +386,8 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
         return self._call("UpdateScene", kwargs)
 
     def update_workspace(
-        self, **kwargs: Unpack[UpdateWorkspaceRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceResponseTypeDef]:
         """Updates a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateWorkspace

@@ -13,228 +13,7 @@ from typing_extensions import deprecated
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateAwsAccountWithPartnerAccountRequestTypeDef,
-        AssociateAwsAccountWithPartnerAccountResponseTypeDef,
-        AssociateMulticastGroupWithFuotaTaskRequestTypeDef,
-        AssociateMulticastGroupWithFuotaTaskResponseTypeDef,
-        AssociateWirelessDeviceWithFuotaTaskRequestTypeDef,
-        AssociateWirelessDeviceWithFuotaTaskResponseTypeDef,
-        AssociateWirelessDeviceWithMulticastGroupRequestTypeDef,
-        AssociateWirelessDeviceWithMulticastGroupResponseTypeDef,
-        AssociateWirelessDeviceWithThingRequestTypeDef,
-        AssociateWirelessDeviceWithThingResponseTypeDef,
-        AssociateWirelessGatewayWithCertificateRequestTypeDef,
-        AssociateWirelessGatewayWithCertificateResponseTypeDef,
-        AssociateWirelessGatewayWithThingRequestTypeDef,
-        AssociateWirelessGatewayWithThingResponseTypeDef,
-        CancelMulticastGroupSessionRequestTypeDef,
-        CancelMulticastGroupSessionResponseTypeDef,
-        CreateDestinationRequestTypeDef,
-        CreateDestinationResponseTypeDef,
-        CreateDeviceProfileRequestTypeDef,
-        CreateDeviceProfileResponseTypeDef,
-        CreateFuotaTaskRequestTypeDef,
-        CreateFuotaTaskResponseTypeDef,
-        CreateMulticastGroupRequestTypeDef,
-        CreateMulticastGroupResponseTypeDef,
-        CreateNetworkAnalyzerConfigurationRequestTypeDef,
-        CreateNetworkAnalyzerConfigurationResponseTypeDef,
-        CreateServiceProfileRequestTypeDef,
-        CreateServiceProfileResponseTypeDef,
-        CreateWirelessDeviceRequestTypeDef,
-        CreateWirelessDeviceResponseTypeDef,
-        CreateWirelessGatewayRequestTypeDef,
-        CreateWirelessGatewayResponseTypeDef,
-        CreateWirelessGatewayTaskDefinitionRequestTypeDef,
-        CreateWirelessGatewayTaskDefinitionResponseTypeDef,
-        CreateWirelessGatewayTaskRequestTypeDef,
-        CreateWirelessGatewayTaskResponseTypeDef,
-        DeleteDestinationRequestTypeDef,
-        DeleteDestinationResponseTypeDef,
-        DeleteDeviceProfileRequestTypeDef,
-        DeleteDeviceProfileResponseTypeDef,
-        DeleteFuotaTaskRequestTypeDef,
-        DeleteFuotaTaskResponseTypeDef,
-        DeleteMulticastGroupRequestTypeDef,
-        DeleteMulticastGroupResponseTypeDef,
-        DeleteNetworkAnalyzerConfigurationRequestTypeDef,
-        DeleteNetworkAnalyzerConfigurationResponseTypeDef,
-        DeleteQueuedMessagesRequestTypeDef,
-        DeleteQueuedMessagesResponseTypeDef,
-        DeleteServiceProfileRequestTypeDef,
-        DeleteServiceProfileResponseTypeDef,
-        DeleteWirelessDeviceImportTaskRequestTypeDef,
-        DeleteWirelessDeviceImportTaskResponseTypeDef,
-        DeleteWirelessDeviceRequestTypeDef,
-        DeleteWirelessDeviceResponseTypeDef,
-        DeleteWirelessGatewayRequestTypeDef,
-        DeleteWirelessGatewayResponseTypeDef,
-        DeleteWirelessGatewayTaskDefinitionRequestTypeDef,
-        DeleteWirelessGatewayTaskDefinitionResponseTypeDef,
-        DeleteWirelessGatewayTaskRequestTypeDef,
-        DeleteWirelessGatewayTaskResponseTypeDef,
-        DeregisterWirelessDeviceRequestTypeDef,
-        DeregisterWirelessDeviceResponseTypeDef,
-        DisassociateAwsAccountFromPartnerAccountRequestTypeDef,
-        DisassociateAwsAccountFromPartnerAccountResponseTypeDef,
-        DisassociateMulticastGroupFromFuotaTaskRequestTypeDef,
-        DisassociateMulticastGroupFromFuotaTaskResponseTypeDef,
-        DisassociateWirelessDeviceFromFuotaTaskRequestTypeDef,
-        DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef,
-        DisassociateWirelessDeviceFromMulticastGroupRequestTypeDef,
-        DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef,
-        DisassociateWirelessDeviceFromThingRequestTypeDef,
-        DisassociateWirelessDeviceFromThingResponseTypeDef,
-        DisassociateWirelessGatewayFromCertificateRequestTypeDef,
-        DisassociateWirelessGatewayFromCertificateResponseTypeDef,
-        DisassociateWirelessGatewayFromThingRequestTypeDef,
-        DisassociateWirelessGatewayFromThingResponseTypeDef,
-        GetDestinationRequestTypeDef,
-        GetDestinationResponseTypeDef,
-        GetDeviceProfileRequestTypeDef,
-        GetDeviceProfileResponseTypeDef,
-        GetEventConfigurationByResourceTypesResponseTypeDef,
-        GetFuotaTaskRequestTypeDef,
-        GetFuotaTaskResponseTypeDef,
-        GetLogLevelsByResourceTypesResponseTypeDef,
-        GetMetricConfigurationResponseTypeDef,
-        GetMetricsRequestTypeDef,
-        GetMetricsResponseTypeDef,
-        GetMulticastGroupRequestTypeDef,
-        GetMulticastGroupResponseTypeDef,
-        GetMulticastGroupSessionRequestTypeDef,
-        GetMulticastGroupSessionResponseTypeDef,
-        GetNetworkAnalyzerConfigurationRequestTypeDef,
-        GetNetworkAnalyzerConfigurationResponseTypeDef,
-        GetPartnerAccountRequestTypeDef,
-        GetPartnerAccountResponseTypeDef,
-        GetPositionConfigurationRequestTypeDef,
-        GetPositionConfigurationResponseTypeDef,
-        GetPositionEstimateRequestTypeDef,
-        GetPositionEstimateResponseTypeDef,
-        GetPositionRequestTypeDef,
-        GetPositionResponseTypeDef,
-        GetResourceEventConfigurationRequestTypeDef,
-        GetResourceEventConfigurationResponseTypeDef,
-        GetResourceLogLevelRequestTypeDef,
-        GetResourceLogLevelResponseTypeDef,
-        GetResourcePositionRequestTypeDef,
-        GetResourcePositionResponseTypeDef,
-        GetServiceEndpointRequestTypeDef,
-        GetServiceEndpointResponseTypeDef,
-        GetServiceProfileRequestTypeDef,
-        GetServiceProfileResponseTypeDef,
-        GetWirelessDeviceImportTaskRequestTypeDef,
-        GetWirelessDeviceImportTaskResponseTypeDef,
-        GetWirelessDeviceRequestTypeDef,
-        GetWirelessDeviceResponseTypeDef,
-        GetWirelessDeviceStatisticsRequestTypeDef,
-        GetWirelessDeviceStatisticsResponseTypeDef,
-        GetWirelessGatewayCertificateRequestTypeDef,
-        GetWirelessGatewayCertificateResponseTypeDef,
-        GetWirelessGatewayFirmwareInformationRequestTypeDef,
-        GetWirelessGatewayFirmwareInformationResponseTypeDef,
-        GetWirelessGatewayRequestTypeDef,
-        GetWirelessGatewayResponseTypeDef,
-        GetWirelessGatewayStatisticsRequestTypeDef,
-        GetWirelessGatewayStatisticsResponseTypeDef,
-        GetWirelessGatewayTaskDefinitionRequestTypeDef,
-        GetWirelessGatewayTaskDefinitionResponseTypeDef,
-        GetWirelessGatewayTaskRequestTypeDef,
-        GetWirelessGatewayTaskResponseTypeDef,
-        ListDestinationsRequestTypeDef,
-        ListDestinationsResponseTypeDef,
-        ListDeviceProfilesRequestTypeDef,
-        ListDeviceProfilesResponseTypeDef,
-        ListDevicesForWirelessDeviceImportTaskRequestTypeDef,
-        ListDevicesForWirelessDeviceImportTaskResponseTypeDef,
-        ListEventConfigurationsRequestTypeDef,
-        ListEventConfigurationsResponseTypeDef,
-        ListFuotaTasksRequestTypeDef,
-        ListFuotaTasksResponseTypeDef,
-        ListMulticastGroupsByFuotaTaskRequestTypeDef,
-        ListMulticastGroupsByFuotaTaskResponseTypeDef,
-        ListMulticastGroupsRequestTypeDef,
-        ListMulticastGroupsResponseTypeDef,
-        ListNetworkAnalyzerConfigurationsRequestTypeDef,
-        ListNetworkAnalyzerConfigurationsResponseTypeDef,
-        ListPartnerAccountsRequestTypeDef,
-        ListPartnerAccountsResponseTypeDef,
-        ListPositionConfigurationsRequestTypeDef,
-        ListPositionConfigurationsResponseTypeDef,
-        ListQueuedMessagesRequestTypeDef,
-        ListQueuedMessagesResponseTypeDef,
-        ListServiceProfilesRequestTypeDef,
-        ListServiceProfilesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWirelessDeviceImportTasksRequestTypeDef,
-        ListWirelessDeviceImportTasksResponseTypeDef,
-        ListWirelessDevicesRequestTypeDef,
-        ListWirelessDevicesResponseTypeDef,
-        ListWirelessGatewayTaskDefinitionsRequestTypeDef,
-        ListWirelessGatewayTaskDefinitionsResponseTypeDef,
-        ListWirelessGatewaysRequestTypeDef,
-        ListWirelessGatewaysResponseTypeDef,
-        PutPositionConfigurationRequestTypeDef,
-        PutPositionConfigurationResponseTypeDef,
-        PutResourceLogLevelRequestTypeDef,
-        PutResourceLogLevelResponseTypeDef,
-        ResetAllResourceLogLevelsResponseTypeDef,
-        ResetResourceLogLevelRequestTypeDef,
-        ResetResourceLogLevelResponseTypeDef,
-        SendDataToMulticastGroupRequestTypeDef,
-        SendDataToMulticastGroupResponseTypeDef,
-        SendDataToWirelessDeviceRequestTypeDef,
-        SendDataToWirelessDeviceResponseTypeDef,
-        StartBulkAssociateWirelessDeviceWithMulticastGroupRequestTypeDef,
-        StartBulkAssociateWirelessDeviceWithMulticastGroupResponseTypeDef,
-        StartBulkDisassociateWirelessDeviceFromMulticastGroupRequestTypeDef,
-        StartBulkDisassociateWirelessDeviceFromMulticastGroupResponseTypeDef,
-        StartFuotaTaskRequestTypeDef,
-        StartFuotaTaskResponseTypeDef,
-        StartMulticastGroupSessionRequestTypeDef,
-        StartMulticastGroupSessionResponseTypeDef,
-        StartSingleWirelessDeviceImportTaskRequestTypeDef,
-        StartSingleWirelessDeviceImportTaskResponseTypeDef,
-        StartWirelessDeviceImportTaskRequestTypeDef,
-        StartWirelessDeviceImportTaskResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TestWirelessDeviceRequestTypeDef,
-        TestWirelessDeviceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDestinationRequestTypeDef,
-        UpdateDestinationResponseTypeDef,
-        UpdateEventConfigurationByResourceTypesRequestTypeDef,
-        UpdateEventConfigurationByResourceTypesResponseTypeDef,
-        UpdateFuotaTaskRequestTypeDef,
-        UpdateFuotaTaskResponseTypeDef,
-        UpdateLogLevelsByResourceTypesRequestTypeDef,
-        UpdateLogLevelsByResourceTypesResponseTypeDef,
-        UpdateMetricConfigurationRequestTypeDef,
-        UpdateMetricConfigurationResponseTypeDef,
-        UpdateMulticastGroupRequestTypeDef,
-        UpdateMulticastGroupResponseTypeDef,
-        UpdateNetworkAnalyzerConfigurationRequestTypeDef,
-        UpdateNetworkAnalyzerConfigurationResponseTypeDef,
-        UpdatePartnerAccountRequestTypeDef,
-        UpdatePartnerAccountResponseTypeDef,
-        UpdatePositionRequestTypeDef,
-        UpdatePositionResponseTypeDef,
-        UpdateResourceEventConfigurationRequestTypeDef,
-        UpdateResourceEventConfigurationResponseTypeDef,
-        UpdateResourcePositionRequestTypeDef,
-        UpdateResourcePositionResponseTypeDef,
-        UpdateWirelessDeviceImportTaskRequestTypeDef,
-        UpdateWirelessDeviceImportTaskResponseTypeDef,
-        UpdateWirelessDeviceRequestTypeDef,
-        UpdateWirelessDeviceResponseTypeDef,
-        UpdateWirelessGatewayRequestTypeDef,
-        UpdateWirelessGatewayResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIoTWireless"]
 
@@ -251,8 +30,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_aws_account_with_partner_account(
-        self, **kwargs: Unpack[AssociateAwsAccountWithPartnerAccountRequestTypeDef]
-    ) -> TargetResults[AssociateAwsAccountWithPartnerAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateAwsAccountWithPartnerAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateAwsAccountWithPartnerAccountResponseTypeDef]:
         """Associates a partner account with your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateAwsAccountWithPartnerAccount
@@ -260,8 +40,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateAwsAccountWithPartnerAccount", kwargs)
 
     def associate_multicast_group_with_fuota_task(
-        self, **kwargs: Unpack[AssociateMulticastGroupWithFuotaTaskRequestTypeDef]
-    ) -> TargetResults[AssociateMulticastGroupWithFuotaTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateMulticastGroupWithFuotaTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateMulticastGroupWithFuotaTaskResponseTypeDef]:
         """Associate a multicast group with a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateMulticastGroupWithFuotaTask
@@ -269,8 +50,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateMulticastGroupWithFuotaTask", kwargs)
 
     def associate_wireless_device_with_fuota_task(
-        self, **kwargs: Unpack[AssociateWirelessDeviceWithFuotaTaskRequestTypeDef]
-    ) -> TargetResults[AssociateWirelessDeviceWithFuotaTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateWirelessDeviceWithFuotaTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateWirelessDeviceWithFuotaTaskResponseTypeDef]:
         """Associate a wireless device with a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessDeviceWithFuotaTask
@@ -278,8 +60,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateWirelessDeviceWithFuotaTask", kwargs)
 
     def associate_wireless_device_with_multicast_group(
-        self, **kwargs: Unpack[AssociateWirelessDeviceWithMulticastGroupRequestTypeDef]
-    ) -> TargetResults[AssociateWirelessDeviceWithMulticastGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateWirelessDeviceWithMulticastGroupRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateWirelessDeviceWithMulticastGroupResponseTypeDef
+    ]:
         """Associates a wireless device with a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessDeviceWithMulticastGroup
@@ -287,8 +74,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateWirelessDeviceWithMulticastGroup", kwargs)
 
     def associate_wireless_device_with_thing(
-        self, **kwargs: Unpack[AssociateWirelessDeviceWithThingRequestTypeDef]
-    ) -> TargetResults[AssociateWirelessDeviceWithThingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateWirelessDeviceWithThingRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateWirelessDeviceWithThingResponseTypeDef]:
         """Associates a wireless device with a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessDeviceWithThing
@@ -296,8 +83,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateWirelessDeviceWithThing", kwargs)
 
     def associate_wireless_gateway_with_certificate(
-        self, **kwargs: Unpack[AssociateWirelessGatewayWithCertificateRequestTypeDef]
-    ) -> TargetResults[AssociateWirelessGatewayWithCertificateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateWirelessGatewayWithCertificateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateWirelessGatewayWithCertificateResponseTypeDef
+    ]:
         """Associates a wireless gateway with a certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessGatewayWithCertificate
@@ -305,8 +97,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateWirelessGatewayWithCertificate", kwargs)
 
     def associate_wireless_gateway_with_thing(
-        self, **kwargs: Unpack[AssociateWirelessGatewayWithThingRequestTypeDef]
-    ) -> TargetResults[AssociateWirelessGatewayWithThingResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateWirelessGatewayWithThingRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateWirelessGatewayWithThingResponseTypeDef]:
         """Associates a wireless gateway with a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessGatewayWithThing
@@ -314,8 +107,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("AssociateWirelessGatewayWithThing", kwargs)
 
     def cancel_multicast_group_session(
-        self, **kwargs: Unpack[CancelMulticastGroupSessionRequestTypeDef]
-    ) -> TargetResults[CancelMulticastGroupSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMulticastGroupSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMulticastGroupSessionResponseTypeDef]:
         """Cancels an existing multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CancelMulticastGroupSession
@@ -323,8 +116,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CancelMulticastGroupSession", kwargs)
 
     def create_destination(
-        self, **kwargs: Unpack[CreateDestinationRequestTypeDef]
-    ) -> TargetResults[CreateDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDestinationResponseTypeDef]:
         """Creates a new destination that maps a device message to an AWS IoT rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateDestination
@@ -332,8 +125,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateDestination", kwargs)
 
     def create_device_profile(
-        self, **kwargs: Unpack[CreateDeviceProfileRequestTypeDef]
-    ) -> TargetResults[CreateDeviceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeviceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeviceProfileResponseTypeDef]:
         """Creates a new device profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateDeviceProfile
@@ -341,8 +134,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateDeviceProfile", kwargs)
 
     def create_fuota_task(
-        self, **kwargs: Unpack[CreateFuotaTaskRequestTypeDef]
-    ) -> TargetResults[CreateFuotaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFuotaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFuotaTaskResponseTypeDef]:
         """Creates a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateFuotaTask
@@ -350,8 +143,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateFuotaTask", kwargs)
 
     def create_multicast_group(
-        self, **kwargs: Unpack[CreateMulticastGroupRequestTypeDef]
-    ) -> TargetResults[CreateMulticastGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMulticastGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMulticastGroupResponseTypeDef]:
         """Creates a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateMulticastGroup
@@ -359,8 +152,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateMulticastGroup", kwargs)
 
     def create_network_analyzer_configuration(
-        self, **kwargs: Unpack[CreateNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateNetworkAnalyzerConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateNetworkAnalyzerConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateNetworkAnalyzerConfigurationResponseTypeDef]:
         """Creates a new network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateNetworkAnalyzerConfiguration
@@ -368,8 +162,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateNetworkAnalyzerConfiguration", kwargs)
 
     def create_service_profile(
-        self, **kwargs: Unpack[CreateServiceProfileRequestTypeDef]
-    ) -> TargetResults[CreateServiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceProfileResponseTypeDef]:
         """Creates a new service profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateServiceProfile
@@ -377,8 +171,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateServiceProfile", kwargs)
 
     def create_wireless_device(
-        self, **kwargs: Unpack[CreateWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[CreateWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWirelessDeviceResponseTypeDef]:
         """Provisions a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessDevice
@@ -386,8 +180,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateWirelessDevice", kwargs)
 
     def create_wireless_gateway(
-        self, **kwargs: Unpack[CreateWirelessGatewayRequestTypeDef]
-    ) -> TargetResults[CreateWirelessGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWirelessGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWirelessGatewayResponseTypeDef]:
         """Provisions a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessGateway
@@ -395,8 +189,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateWirelessGateway", kwargs)
 
     def create_wireless_gateway_task(
-        self, **kwargs: Unpack[CreateWirelessGatewayTaskRequestTypeDef]
-    ) -> TargetResults[CreateWirelessGatewayTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWirelessGatewayTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWirelessGatewayTaskResponseTypeDef]:
         """Creates a task for a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessGatewayTask
@@ -404,8 +198,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateWirelessGatewayTask", kwargs)
 
     def create_wireless_gateway_task_definition(
-        self, **kwargs: Unpack[CreateWirelessGatewayTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateWirelessGatewayTaskDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateWirelessGatewayTaskDefinitionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateWirelessGatewayTaskDefinitionResponseTypeDef]:
         """Creates a gateway task definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessGatewayTaskDefinition
@@ -413,8 +208,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("CreateWirelessGatewayTaskDefinition", kwargs)
 
     def delete_destination(
-        self, **kwargs: Unpack[DeleteDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDestinationResponseTypeDef]:
         """Deletes a destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteDestination
@@ -422,8 +217,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteDestination", kwargs)
 
     def delete_device_profile(
-        self, **kwargs: Unpack[DeleteDeviceProfileRequestTypeDef]
-    ) -> TargetResults[DeleteDeviceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeviceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeviceProfileResponseTypeDef]:
         """Deletes a device profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteDeviceProfile
@@ -431,8 +226,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteDeviceProfile", kwargs)
 
     def delete_fuota_task(
-        self, **kwargs: Unpack[DeleteFuotaTaskRequestTypeDef]
-    ) -> TargetResults[DeleteFuotaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFuotaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFuotaTaskResponseTypeDef]:
         """Deletes a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteFuotaTask
@@ -440,8 +235,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteFuotaTask", kwargs)
 
     def delete_multicast_group(
-        self, **kwargs: Unpack[DeleteMulticastGroupRequestTypeDef]
-    ) -> TargetResults[DeleteMulticastGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMulticastGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMulticastGroupResponseTypeDef]:
         """Deletes a multicast group if it is not in use by a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteMulticastGroup
@@ -449,8 +244,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteMulticastGroup", kwargs)
 
     def delete_network_analyzer_configuration(
-        self, **kwargs: Unpack[DeleteNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkAnalyzerConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteNetworkAnalyzerConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteNetworkAnalyzerConfigurationResponseTypeDef]:
         """Deletes a network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteNetworkAnalyzerConfiguration
@@ -458,8 +254,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteNetworkAnalyzerConfiguration", kwargs)
 
     def delete_queued_messages(
-        self, **kwargs: Unpack[DeleteQueuedMessagesRequestTypeDef]
-    ) -> TargetResults[DeleteQueuedMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueuedMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueuedMessagesResponseTypeDef]:
         """Remove queued messages from the downlink queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteQueuedMessages
@@ -467,8 +263,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteQueuedMessages", kwargs)
 
     def delete_service_profile(
-        self, **kwargs: Unpack[DeleteServiceProfileRequestTypeDef]
-    ) -> TargetResults[DeleteServiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceProfileResponseTypeDef]:
         """Deletes a service profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteServiceProfile
@@ -476,8 +272,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteServiceProfile", kwargs)
 
     def delete_wireless_device(
-        self, **kwargs: Unpack[DeleteWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[DeleteWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWirelessDeviceResponseTypeDef]:
         """Deletes a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessDevice
@@ -485,8 +281,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteWirelessDevice", kwargs)
 
     def delete_wireless_device_import_task(
-        self, **kwargs: Unpack[DeleteWirelessDeviceImportTaskRequestTypeDef]
-    ) -> TargetResults[DeleteWirelessDeviceImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWirelessDeviceImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWirelessDeviceImportTaskResponseTypeDef]:
         """Delete an import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessDeviceImportTask
@@ -494,8 +290,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteWirelessDeviceImportTask", kwargs)
 
     def delete_wireless_gateway(
-        self, **kwargs: Unpack[DeleteWirelessGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteWirelessGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWirelessGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWirelessGatewayResponseTypeDef]:
         """Deletes a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessGateway
@@ -503,8 +299,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteWirelessGateway", kwargs)
 
     def delete_wireless_gateway_task(
-        self, **kwargs: Unpack[DeleteWirelessGatewayTaskRequestTypeDef]
-    ) -> TargetResults[DeleteWirelessGatewayTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWirelessGatewayTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWirelessGatewayTaskResponseTypeDef]:
         """Deletes a wireless gateway task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessGatewayTask
@@ -512,8 +308,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteWirelessGatewayTask", kwargs)
 
     def delete_wireless_gateway_task_definition(
-        self, **kwargs: Unpack[DeleteWirelessGatewayTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteWirelessGatewayTaskDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteWirelessGatewayTaskDefinitionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteWirelessGatewayTaskDefinitionResponseTypeDef]:
         """Deletes a wireless gateway task definition. Deleting this task definition
         does not affect tasks that are currently in progress.
 
@@ -522,8 +319,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeleteWirelessGatewayTaskDefinition", kwargs)
 
     def deregister_wireless_device(
-        self, **kwargs: Unpack[DeregisterWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[DeregisterWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterWirelessDeviceResponseTypeDef]:
         """Deregister a wireless device from AWS IoT Wireless.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeregisterWirelessDevice
@@ -531,8 +328,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DeregisterWirelessDevice", kwargs)
 
     def disassociate_aws_account_from_partner_account(
-        self, **kwargs: Unpack[DisassociateAwsAccountFromPartnerAccountRequestTypeDef]
-    ) -> TargetResults[DisassociateAwsAccountFromPartnerAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateAwsAccountFromPartnerAccountRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateAwsAccountFromPartnerAccountResponseTypeDef
+    ]:
         """Disassociates your AWS account from a partner account. If PartnerAccountId
         and PartnerType are null, disassociates your AWS account from all partner
         accounts.
@@ -542,8 +344,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DisassociateAwsAccountFromPartnerAccount", kwargs)
 
     def disassociate_multicast_group_from_fuota_task(
-        self, **kwargs: Unpack[DisassociateMulticastGroupFromFuotaTaskRequestTypeDef]
-    ) -> TargetResults[DisassociateMulticastGroupFromFuotaTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateMulticastGroupFromFuotaTaskRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateMulticastGroupFromFuotaTaskResponseTypeDef
+    ]:
         """Disassociates a multicast group from a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateMulticastGroupFromFuotaTask
@@ -551,8 +358,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DisassociateMulticastGroupFromFuotaTask", kwargs)
 
     def disassociate_wireless_device_from_fuota_task(
-        self, **kwargs: Unpack[DisassociateWirelessDeviceFromFuotaTaskRequestTypeDef]
-    ) -> TargetResults[DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateWirelessDeviceFromFuotaTaskRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef
+    ]:
         """Disassociates a wireless device from a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessDeviceFromFuotaTask
@@ -561,8 +373,12 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_wireless_device_from_multicast_group(
         self,
-        **kwargs: Unpack[DisassociateWirelessDeviceFromMulticastGroupRequestTypeDef],
-    ) -> TargetResults[DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateWirelessDeviceFromMulticastGroupRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef
+    ]:
         """Disassociates a wireless device from a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessDeviceFromMulticastGroup
@@ -570,8 +386,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DisassociateWirelessDeviceFromMulticastGroup", kwargs)
 
     def disassociate_wireless_device_from_thing(
-        self, **kwargs: Unpack[DisassociateWirelessDeviceFromThingRequestTypeDef]
-    ) -> TargetResults[DisassociateWirelessDeviceFromThingResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateWirelessDeviceFromThingRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateWirelessDeviceFromThingResponseTypeDef]:
         """Disassociates a wireless device from its currently associated thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessDeviceFromThing
@@ -579,8 +396,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DisassociateWirelessDeviceFromThing", kwargs)
 
     def disassociate_wireless_gateway_from_certificate(
-        self, **kwargs: Unpack[DisassociateWirelessGatewayFromCertificateRequestTypeDef]
-    ) -> TargetResults[DisassociateWirelessGatewayFromCertificateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateWirelessGatewayFromCertificateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateWirelessGatewayFromCertificateResponseTypeDef
+    ]:
         """Disassociates a wireless gateway from its currently associated
         certificate.
 
@@ -589,8 +411,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DisassociateWirelessGatewayFromCertificate", kwargs)
 
     def disassociate_wireless_gateway_from_thing(
-        self, **kwargs: Unpack[DisassociateWirelessGatewayFromThingRequestTypeDef]
-    ) -> TargetResults[DisassociateWirelessGatewayFromThingResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateWirelessGatewayFromThingRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateWirelessGatewayFromThingResponseTypeDef]:
         """Disassociates a wireless gateway from its currently associated thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessGatewayFromThing
@@ -598,8 +421,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("DisassociateWirelessGatewayFromThing", kwargs)
 
     def get_destination(
-        self, **kwargs: Unpack[GetDestinationRequestTypeDef]
-    ) -> TargetResults[GetDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDestinationResponseTypeDef]:
         """Gets information about a destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetDestination
@@ -607,8 +430,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetDestination", kwargs)
 
     def get_device_profile(
-        self, **kwargs: Unpack[GetDeviceProfileRequestTypeDef]
-    ) -> TargetResults[GetDeviceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceProfileResponseTypeDef]:
         """Gets information about a device profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetDeviceProfile
@@ -617,7 +440,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_event_configuration_by_resource_types(
         self,
-    ) -> TargetResults[GetEventConfigurationByResourceTypesResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetEventConfigurationByResourceTypesResponseTypeDef]:
         """Get the event configuration based on resource types.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetEventConfigurationByResourceTypes
@@ -625,8 +448,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetEventConfigurationByResourceTypes", {})
 
     def get_fuota_task(
-        self, **kwargs: Unpack[GetFuotaTaskRequestTypeDef]
-    ) -> TargetResults[GetFuotaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFuotaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFuotaTaskResponseTypeDef]:
         """Gets information about a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetFuotaTask
@@ -635,7 +458,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_log_levels_by_resource_types(
         self,
-    ) -> TargetResults[GetLogLevelsByResourceTypesResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetLogLevelsByResourceTypesResponseTypeDef]:
         """Returns current default log levels or log levels by resource types. Based
         on the resource type, log levels can be returned for wireless device,
         wireless gateway, or FUOTA task log options.
@@ -646,7 +469,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_metric_configuration(
         self,
-    ) -> TargetResults[GetMetricConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetMetricConfigurationResponseTypeDef]:
         """Get the metric configuration status for this AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMetricConfiguration
@@ -654,8 +477,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetMetricConfiguration", {})
 
     def get_metrics(
-        self, **kwargs: Unpack[GetMetricsRequestTypeDef]
-    ) -> TargetResults[GetMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMetricsResponseTypeDef]:
         """Get the summary metrics for this AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMetrics
@@ -663,8 +486,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetMetrics", kwargs)
 
     def get_multicast_group(
-        self, **kwargs: Unpack[GetMulticastGroupRequestTypeDef]
-    ) -> TargetResults[GetMulticastGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMulticastGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMulticastGroupResponseTypeDef]:
         """Gets information about a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMulticastGroup
@@ -672,8 +495,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetMulticastGroup", kwargs)
 
     def get_multicast_group_session(
-        self, **kwargs: Unpack[GetMulticastGroupSessionRequestTypeDef]
-    ) -> TargetResults[GetMulticastGroupSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMulticastGroupSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMulticastGroupSessionResponseTypeDef]:
         """Gets information about a multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMulticastGroupSession
@@ -681,8 +504,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetMulticastGroupSession", kwargs)
 
     def get_network_analyzer_configuration(
-        self, **kwargs: Unpack[GetNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> TargetResults[GetNetworkAnalyzerConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkAnalyzerConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkAnalyzerConfigurationResponseTypeDef]:
         """Get network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetNetworkAnalyzerConfiguration
@@ -690,8 +513,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetNetworkAnalyzerConfiguration", kwargs)
 
     def get_partner_account(
-        self, **kwargs: Unpack[GetPartnerAccountRequestTypeDef]
-    ) -> TargetResults[GetPartnerAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPartnerAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPartnerAccountResponseTypeDef]:
         """Gets information about a partner account. If PartnerAccountId and
         PartnerType are null, returns all partner accounts.
 
@@ -701,8 +524,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     @deprecated("GetPosition is deprecated. This operation is no longer supported.")
     def get_position(
-        self, **kwargs: Unpack[GetPositionRequestTypeDef]
-    ) -> TargetResults[GetPositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPositionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPositionResponseTypeDef]:
         """Get the position information for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetPosition
@@ -713,8 +536,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         "GetPositionConfiguration is deprecated. This operation is no longer supported."
     )
     def get_position_configuration(
-        self, **kwargs: Unpack[GetPositionConfigurationRequestTypeDef]
-    ) -> TargetResults[GetPositionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPositionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPositionConfigurationResponseTypeDef]:
         """Get position configuration for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetPositionConfiguration
@@ -722,8 +545,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetPositionConfiguration", kwargs)
 
     def get_position_estimate(
-        self, **kwargs: Unpack[GetPositionEstimateRequestTypeDef]
-    ) -> TargetResults[GetPositionEstimateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPositionEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPositionEstimateResponseTypeDef]:
         """Get estimated position information as a payload in GeoJSON format. The
         payload measurement data is resolved using solvers that are provided by
         third-party vendors.
@@ -733,8 +556,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetPositionEstimate", kwargs)
 
     def get_resource_event_configuration(
-        self, **kwargs: Unpack[GetResourceEventConfigurationRequestTypeDef]
-    ) -> TargetResults[GetResourceEventConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceEventConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceEventConfigurationResponseTypeDef]:
         """Get the event configuration for a particular resource identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetResourceEventConfiguration
@@ -742,8 +565,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetResourceEventConfiguration", kwargs)
 
     def get_resource_log_level(
-        self, **kwargs: Unpack[GetResourceLogLevelRequestTypeDef]
-    ) -> TargetResults[GetResourceLogLevelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceLogLevelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceLogLevelResponseTypeDef]:
         """Fetches the log-level override, if any, for a given resource ID and
         resource type..
 
@@ -752,8 +575,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetResourceLogLevel", kwargs)
 
     def get_resource_position(
-        self, **kwargs: Unpack[GetResourcePositionRequestTypeDef]
-    ) -> TargetResults[GetResourcePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePositionResponseTypeDef]:
         """Get the position information for a given wireless device or a wireless
         gateway resource. The position information uses the World Geodetic System
         (WGS84).
@@ -763,8 +586,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetResourcePosition", kwargs)
 
     def get_service_endpoint(
-        self, **kwargs: Unpack[GetServiceEndpointRequestTypeDef]
-    ) -> TargetResults[GetServiceEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceEndpointResponseTypeDef]:
         """Gets the account-specific endpoint for Configuration and Update Server
         (CUPS) protocol or LoRaWAN Network Server (LNS) connections.
 
@@ -773,8 +596,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetServiceEndpoint", kwargs)
 
     def get_service_profile(
-        self, **kwargs: Unpack[GetServiceProfileRequestTypeDef]
-    ) -> TargetResults[GetServiceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceProfileResponseTypeDef]:
         """Gets information about a service profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetServiceProfile
@@ -782,8 +605,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetServiceProfile", kwargs)
 
     def get_wireless_device(
-        self, **kwargs: Unpack[GetWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[GetWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessDeviceResponseTypeDef]:
         """Gets information about a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessDevice
@@ -791,8 +614,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessDevice", kwargs)
 
     def get_wireless_device_import_task(
-        self, **kwargs: Unpack[GetWirelessDeviceImportTaskRequestTypeDef]
-    ) -> TargetResults[GetWirelessDeviceImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessDeviceImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessDeviceImportTaskResponseTypeDef]:
         """Get information about an import task and count of device onboarding
         summary information for the import task.
 
@@ -801,8 +624,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessDeviceImportTask", kwargs)
 
     def get_wireless_device_statistics(
-        self, **kwargs: Unpack[GetWirelessDeviceStatisticsRequestTypeDef]
-    ) -> TargetResults[GetWirelessDeviceStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessDeviceStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessDeviceStatisticsResponseTypeDef]:
         """Gets operating information about a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessDeviceStatistics
@@ -810,8 +633,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessDeviceStatistics", kwargs)
 
     def get_wireless_gateway(
-        self, **kwargs: Unpack[GetWirelessGatewayRequestTypeDef]
-    ) -> TargetResults[GetWirelessGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessGatewayResponseTypeDef]:
         """Gets information about a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGateway
@@ -819,8 +642,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessGateway", kwargs)
 
     def get_wireless_gateway_certificate(
-        self, **kwargs: Unpack[GetWirelessGatewayCertificateRequestTypeDef]
-    ) -> TargetResults[GetWirelessGatewayCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessGatewayCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessGatewayCertificateResponseTypeDef]:
         """Gets the ID of the certificate that is currently associated with a
         wireless gateway.
 
@@ -829,8 +652,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessGatewayCertificate", kwargs)
 
     def get_wireless_gateway_firmware_information(
-        self, **kwargs: Unpack[GetWirelessGatewayFirmwareInformationRequestTypeDef]
-    ) -> TargetResults[GetWirelessGatewayFirmwareInformationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetWirelessGatewayFirmwareInformationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetWirelessGatewayFirmwareInformationResponseTypeDef]:
         """Gets the firmware version and other information about a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayFirmwareInformation
@@ -838,8 +662,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessGatewayFirmwareInformation", kwargs)
 
     def get_wireless_gateway_statistics(
-        self, **kwargs: Unpack[GetWirelessGatewayStatisticsRequestTypeDef]
-    ) -> TargetResults[GetWirelessGatewayStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessGatewayStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessGatewayStatisticsResponseTypeDef]:
         """Gets operating information about a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayStatistics
@@ -847,8 +671,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessGatewayStatistics", kwargs)
 
     def get_wireless_gateway_task(
-        self, **kwargs: Unpack[GetWirelessGatewayTaskRequestTypeDef]
-    ) -> TargetResults[GetWirelessGatewayTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessGatewayTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessGatewayTaskResponseTypeDef]:
         """Gets information about a wireless gateway task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayTask
@@ -856,8 +680,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessGatewayTask", kwargs)
 
     def get_wireless_gateway_task_definition(
-        self, **kwargs: Unpack[GetWirelessGatewayTaskDefinitionRequestTypeDef]
-    ) -> TargetResults[GetWirelessGatewayTaskDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWirelessGatewayTaskDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWirelessGatewayTaskDefinitionResponseTypeDef]:
         """Gets information about a wireless gateway task definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayTaskDefinition
@@ -865,8 +689,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("GetWirelessGatewayTaskDefinition", kwargs)
 
     def list_destinations(
-        self, **kwargs: Unpack[ListDestinationsRequestTypeDef]
-    ) -> TargetResults[ListDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDestinationsResponseTypeDef]:
         """Lists the destinations registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListDestinations
@@ -874,8 +698,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListDestinations", kwargs)
 
     def list_device_profiles(
-        self, **kwargs: Unpack[ListDeviceProfilesRequestTypeDef]
-    ) -> TargetResults[ListDeviceProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceProfilesResponseTypeDef]:
         """Lists the device profiles registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListDeviceProfiles
@@ -883,8 +707,11 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListDeviceProfiles", kwargs)
 
     def list_devices_for_wireless_device_import_task(
-        self, **kwargs: Unpack[ListDevicesForWirelessDeviceImportTaskRequestTypeDef]
-    ) -> TargetResults[ListDevicesForWirelessDeviceImportTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListDevicesForWirelessDeviceImportTaskRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListDevicesForWirelessDeviceImportTaskResponseTypeDef]:
         """List the Sidewalk devices in an import task and their onboarding status.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListDevicesForWirelessDeviceImportTask
@@ -892,8 +719,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListDevicesForWirelessDeviceImportTask", kwargs)
 
     def list_event_configurations(
-        self, **kwargs: Unpack[ListEventConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListEventConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventConfigurationsResponseTypeDef]:
         """List event configurations where at least one event topic has been enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListEventConfigurations
@@ -901,8 +728,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListEventConfigurations", kwargs)
 
     def list_fuota_tasks(
-        self, **kwargs: Unpack[ListFuotaTasksRequestTypeDef]
-    ) -> TargetResults[ListFuotaTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFuotaTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFuotaTasksResponseTypeDef]:
         """Lists the FUOTA tasks registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListFuotaTasks
@@ -910,8 +737,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListFuotaTasks", kwargs)
 
     def list_multicast_groups(
-        self, **kwargs: Unpack[ListMulticastGroupsRequestTypeDef]
-    ) -> TargetResults[ListMulticastGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMulticastGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMulticastGroupsResponseTypeDef]:
         """Lists the multicast groups registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListMulticastGroups
@@ -919,8 +746,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListMulticastGroups", kwargs)
 
     def list_multicast_groups_by_fuota_task(
-        self, **kwargs: Unpack[ListMulticastGroupsByFuotaTaskRequestTypeDef]
-    ) -> TargetResults[ListMulticastGroupsByFuotaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMulticastGroupsByFuotaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMulticastGroupsByFuotaTaskResponseTypeDef]:
         """List all multicast groups associated with a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListMulticastGroupsByFuotaTask
@@ -928,8 +755,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListMulticastGroupsByFuotaTask", kwargs)
 
     def list_network_analyzer_configurations(
-        self, **kwargs: Unpack[ListNetworkAnalyzerConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListNetworkAnalyzerConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNetworkAnalyzerConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkAnalyzerConfigurationsResponseTypeDef]:
         """Lists the network analyzer configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListNetworkAnalyzerConfigurations
@@ -937,8 +765,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListNetworkAnalyzerConfigurations", kwargs)
 
     def list_partner_accounts(
-        self, **kwargs: Unpack[ListPartnerAccountsRequestTypeDef]
-    ) -> TargetResults[ListPartnerAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartnerAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartnerAccountsResponseTypeDef]:
         """Lists the partner accounts associated with your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListPartnerAccounts
@@ -949,8 +777,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         "ListPositionConfigurations is deprecated. This operation is no longer supported."
     )
     def list_position_configurations(
-        self, **kwargs: Unpack[ListPositionConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListPositionConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPositionConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPositionConfigurationsResponseTypeDef]:
         """List position configurations for a given resource, such as positioning
         solvers.
 
@@ -959,8 +787,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListPositionConfigurations", kwargs)
 
     def list_queued_messages(
-        self, **kwargs: Unpack[ListQueuedMessagesRequestTypeDef]
-    ) -> TargetResults[ListQueuedMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueuedMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueuedMessagesResponseTypeDef]:
         """List queued messages in the downlink queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListQueuedMessages
@@ -968,8 +796,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListQueuedMessages", kwargs)
 
     def list_service_profiles(
-        self, **kwargs: Unpack[ListServiceProfilesRequestTypeDef]
-    ) -> TargetResults[ListServiceProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceProfilesResponseTypeDef]:
         """Lists the service profiles registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListServiceProfiles
@@ -977,8 +805,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListServiceProfiles", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListTagsForResource
@@ -986,8 +814,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_wireless_device_import_tasks(
-        self, **kwargs: Unpack[ListWirelessDeviceImportTasksRequestTypeDef]
-    ) -> TargetResults[ListWirelessDeviceImportTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWirelessDeviceImportTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWirelessDeviceImportTasksResponseTypeDef]:
         """List of import tasks and summary information of onboarding status of
         devices in each import task.
 
@@ -996,8 +824,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListWirelessDeviceImportTasks", kwargs)
 
     def list_wireless_devices(
-        self, **kwargs: Unpack[ListWirelessDevicesRequestTypeDef]
-    ) -> TargetResults[ListWirelessDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWirelessDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWirelessDevicesResponseTypeDef]:
         """Lists the wireless devices registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListWirelessDevices
@@ -1005,8 +833,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListWirelessDevices", kwargs)
 
     def list_wireless_gateway_task_definitions(
-        self, **kwargs: Unpack[ListWirelessGatewayTaskDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListWirelessGatewayTaskDefinitionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListWirelessGatewayTaskDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWirelessGatewayTaskDefinitionsResponseTypeDef]:
         """List the wireless gateway tasks definitions registered to your AWS
         account.
 
@@ -1015,8 +844,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ListWirelessGatewayTaskDefinitions", kwargs)
 
     def list_wireless_gateways(
-        self, **kwargs: Unpack[ListWirelessGatewaysRequestTypeDef]
-    ) -> TargetResults[ListWirelessGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWirelessGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWirelessGatewaysResponseTypeDef]:
         """Lists the wireless gateways registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListWirelessGateways
@@ -1027,8 +856,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         "PutPositionConfiguration is deprecated. This operation is no longer supported."
     )
     def put_position_configuration(
-        self, **kwargs: Unpack[PutPositionConfigurationRequestTypeDef]
-    ) -> TargetResults[PutPositionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPositionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPositionConfigurationResponseTypeDef]:
         """Put position configuration for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/PutPositionConfiguration
@@ -1036,8 +865,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("PutPositionConfiguration", kwargs)
 
     def put_resource_log_level(
-        self, **kwargs: Unpack[PutResourceLogLevelRequestTypeDef]
-    ) -> TargetResults[PutResourceLogLevelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourceLogLevelRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourceLogLevelResponseTypeDef]:
         """Sets the log-level override for a resource ID and resource type. A limit
         of 200 log level override can be set per account.
 
@@ -1047,7 +876,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def reset_all_resource_log_levels(
         self,
-    ) -> TargetResults[ResetAllResourceLogLevelsResponseTypeDef]:
+    ) -> TargetResults[type_defs.ResetAllResourceLogLevelsResponseTypeDef]:
         """Removes the log-level overrides for all resources; wireless devices,
         wireless gateways, and FUOTA tasks.
 
@@ -1056,8 +885,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ResetAllResourceLogLevels", {})
 
     def reset_resource_log_level(
-        self, **kwargs: Unpack[ResetResourceLogLevelRequestTypeDef]
-    ) -> TargetResults[ResetResourceLogLevelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetResourceLogLevelRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetResourceLogLevelResponseTypeDef]:
         """Removes the log-level override, if any, for a specific resource ID and
         resource type. It can be used for a wireless device, a wireless gateway,
         or a FUOTA task.
@@ -1067,8 +896,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("ResetResourceLogLevel", kwargs)
 
     def send_data_to_multicast_group(
-        self, **kwargs: Unpack[SendDataToMulticastGroupRequestTypeDef]
-    ) -> TargetResults[SendDataToMulticastGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendDataToMulticastGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.SendDataToMulticastGroupResponseTypeDef]:
         """Sends the specified data to a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/SendDataToMulticastGroup
@@ -1076,8 +905,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("SendDataToMulticastGroup", kwargs)
 
     def send_data_to_wireless_device(
-        self, **kwargs: Unpack[SendDataToWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[SendDataToWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendDataToWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.SendDataToWirelessDeviceResponseTypeDef]:
         """Sends a decrypted application data frame to a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/SendDataToWirelessDevice
@@ -1087,10 +916,10 @@ class MultiRegionIoTWireless(MultiRegionClient):
     def start_bulk_associate_wireless_device_with_multicast_group(
         self,
         **kwargs: Unpack[
-            StartBulkAssociateWirelessDeviceWithMulticastGroupRequestTypeDef
+            type_defs.StartBulkAssociateWirelessDeviceWithMulticastGroupRequestTypeDef
         ],
     ) -> TargetResults[
-        StartBulkAssociateWirelessDeviceWithMulticastGroupResponseTypeDef
+        type_defs.StartBulkAssociateWirelessDeviceWithMulticastGroupResponseTypeDef
     ]:
         """Starts a bulk association of all qualifying wireless devices with a
         multicast group.
@@ -1102,10 +931,10 @@ class MultiRegionIoTWireless(MultiRegionClient):
     def start_bulk_disassociate_wireless_device_from_multicast_group(
         self,
         **kwargs: Unpack[
-            StartBulkDisassociateWirelessDeviceFromMulticastGroupRequestTypeDef
+            type_defs.StartBulkDisassociateWirelessDeviceFromMulticastGroupRequestTypeDef
         ],
     ) -> TargetResults[
-        StartBulkDisassociateWirelessDeviceFromMulticastGroupResponseTypeDef
+        type_defs.StartBulkDisassociateWirelessDeviceFromMulticastGroupResponseTypeDef
     ]:
         """Starts a bulk disassociatin of all qualifying wireless devices from a
         multicast group.
@@ -1117,8 +946,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         )
 
     def start_fuota_task(
-        self, **kwargs: Unpack[StartFuotaTaskRequestTypeDef]
-    ) -> TargetResults[StartFuotaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFuotaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFuotaTaskResponseTypeDef]:
         """Starts a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/StartFuotaTask
@@ -1126,8 +955,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("StartFuotaTask", kwargs)
 
     def start_multicast_group_session(
-        self, **kwargs: Unpack[StartMulticastGroupSessionRequestTypeDef]
-    ) -> TargetResults[StartMulticastGroupSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMulticastGroupSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMulticastGroupSessionResponseTypeDef]:
         """Starts a multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/StartMulticastGroupSession
@@ -1135,8 +964,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("StartMulticastGroupSession", kwargs)
 
     def start_single_wireless_device_import_task(
-        self, **kwargs: Unpack[StartSingleWirelessDeviceImportTaskRequestTypeDef]
-    ) -> TargetResults[StartSingleWirelessDeviceImportTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartSingleWirelessDeviceImportTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartSingleWirelessDeviceImportTaskResponseTypeDef]:
         """Start import task for a single wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/StartSingleWirelessDeviceImportTask
@@ -1144,8 +974,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("StartSingleWirelessDeviceImportTask", kwargs)
 
     def start_wireless_device_import_task(
-        self, **kwargs: Unpack[StartWirelessDeviceImportTaskRequestTypeDef]
-    ) -> TargetResults[StartWirelessDeviceImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWirelessDeviceImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWirelessDeviceImportTaskResponseTypeDef]:
         """Start import task for provisioning Sidewalk devices in bulk using an S3
         CSV file.
 
@@ -1154,8 +984,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("StartWirelessDeviceImportTask", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/TagResource
@@ -1163,8 +993,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_wireless_device(
-        self, **kwargs: Unpack[TestWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[TestWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.TestWirelessDeviceResponseTypeDef]:
         """Simulates a provisioned device by sending an uplink data payload of Hello.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/TestWirelessDevice
@@ -1172,8 +1002,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("TestWirelessDevice", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UntagResource
@@ -1181,8 +1011,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_destination(
-        self, **kwargs: Unpack[UpdateDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDestinationResponseTypeDef]:
         """Updates properties of a destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateDestination
@@ -1190,8 +1020,13 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateDestination", kwargs)
 
     def update_event_configuration_by_resource_types(
-        self, **kwargs: Unpack[UpdateEventConfigurationByResourceTypesRequestTypeDef]
-    ) -> TargetResults[UpdateEventConfigurationByResourceTypesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateEventConfigurationByResourceTypesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateEventConfigurationByResourceTypesResponseTypeDef
+    ]:
         """Update the event configuration based on resource types.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateEventConfigurationByResourceTypes
@@ -1199,8 +1034,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateEventConfigurationByResourceTypes", kwargs)
 
     def update_fuota_task(
-        self, **kwargs: Unpack[UpdateFuotaTaskRequestTypeDef]
-    ) -> TargetResults[UpdateFuotaTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFuotaTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFuotaTaskResponseTypeDef]:
         """Updates properties of a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateFuotaTask
@@ -1208,8 +1043,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateFuotaTask", kwargs)
 
     def update_log_levels_by_resource_types(
-        self, **kwargs: Unpack[UpdateLogLevelsByResourceTypesRequestTypeDef]
-    ) -> TargetResults[UpdateLogLevelsByResourceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLogLevelsByResourceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLogLevelsByResourceTypesResponseTypeDef]:
         """Set default log level, or log levels by resource types. This can be for
         wireless device, wireless gateway, or FUOTA task log options, and is used
         to control the log messages that'll be displayed in CloudWatch.
@@ -1219,8 +1054,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateLogLevelsByResourceTypes", kwargs)
 
     def update_metric_configuration(
-        self, **kwargs: Unpack[UpdateMetricConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateMetricConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMetricConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMetricConfigurationResponseTypeDef]:
         """Update the summary metric configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateMetricConfiguration
@@ -1228,8 +1063,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateMetricConfiguration", kwargs)
 
     def update_multicast_group(
-        self, **kwargs: Unpack[UpdateMulticastGroupRequestTypeDef]
-    ) -> TargetResults[UpdateMulticastGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMulticastGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMulticastGroupResponseTypeDef]:
         """Updates properties of a multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateMulticastGroup
@@ -1237,8 +1072,9 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateMulticastGroup", kwargs)
 
     def update_network_analyzer_configuration(
-        self, **kwargs: Unpack[UpdateNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkAnalyzerConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateNetworkAnalyzerConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateNetworkAnalyzerConfigurationResponseTypeDef]:
         """Update network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateNetworkAnalyzerConfiguration
@@ -1246,8 +1082,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateNetworkAnalyzerConfiguration", kwargs)
 
     def update_partner_account(
-        self, **kwargs: Unpack[UpdatePartnerAccountRequestTypeDef]
-    ) -> TargetResults[UpdatePartnerAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePartnerAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePartnerAccountResponseTypeDef]:
         """Updates properties of a partner account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdatePartnerAccount
@@ -1256,8 +1092,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     @deprecated("UpdatePosition is deprecated. This operation is no longer supported.")
     def update_position(
-        self, **kwargs: Unpack[UpdatePositionRequestTypeDef]
-    ) -> TargetResults[UpdatePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePositionResponseTypeDef]:
         """Update the position information of a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdatePosition
@@ -1265,8 +1101,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdatePosition", kwargs)
 
     def update_resource_event_configuration(
-        self, **kwargs: Unpack[UpdateResourceEventConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateResourceEventConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceEventConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceEventConfigurationResponseTypeDef]:
         """Update the event configuration for a particular resource identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateResourceEventConfiguration
@@ -1274,8 +1110,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateResourceEventConfiguration", kwargs)
 
     def update_resource_position(
-        self, **kwargs: Unpack[UpdateResourcePositionRequestTypeDef]
-    ) -> TargetResults[UpdateResourcePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourcePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourcePositionResponseTypeDef]:
         """Update the position information of a given wireless device or a wireless
         gateway resource. The position coordinates are based on the World Geodetic
         System (WGS84).
@@ -1285,8 +1121,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateResourcePosition", kwargs)
 
     def update_wireless_device(
-        self, **kwargs: Unpack[UpdateWirelessDeviceRequestTypeDef]
-    ) -> TargetResults[UpdateWirelessDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWirelessDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWirelessDeviceResponseTypeDef]:
         """Updates properties of a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateWirelessDevice
@@ -1294,8 +1130,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateWirelessDevice", kwargs)
 
     def update_wireless_device_import_task(
-        self, **kwargs: Unpack[UpdateWirelessDeviceImportTaskRequestTypeDef]
-    ) -> TargetResults[UpdateWirelessDeviceImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWirelessDeviceImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWirelessDeviceImportTaskResponseTypeDef]:
         """Update an import task to add more devices to the task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateWirelessDeviceImportTask
@@ -1303,8 +1139,8 @@ class MultiRegionIoTWireless(MultiRegionClient):
         return self._call("UpdateWirelessDeviceImportTask", kwargs)
 
     def update_wireless_gateway(
-        self, **kwargs: Unpack[UpdateWirelessGatewayRequestTypeDef]
-    ) -> TargetResults[UpdateWirelessGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWirelessGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWirelessGatewayResponseTypeDef]:
         """Updates properties of a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateWirelessGateway

@@ -15,89 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AdConfigurationSummaryTypeDef,
-        BatchGetChannelRequestTypeDef,
-        BatchGetChannelResponseTypeDef,
-        BatchGetStreamKeyRequestTypeDef,
-        BatchGetStreamKeyResponseTypeDef,
-        BatchStartViewerSessionRevocationRequestTypeDef,
-        BatchStartViewerSessionRevocationResponseTypeDef,
-        ChannelSummaryTypeDef,
-        CreateAdConfigurationRequestTypeDef,
-        CreateAdConfigurationResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        CreatePlaybackRestrictionPolicyRequestTypeDef,
-        CreatePlaybackRestrictionPolicyResponseTypeDef,
-        CreateRecordingConfigurationRequestTypeDef,
-        CreateRecordingConfigurationResponseTypeDef,
-        CreateStreamKeyRequestTypeDef,
-        CreateStreamKeyResponseTypeDef,
-        DeleteAdConfigurationRequestTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeletePlaybackKeyPairRequestTypeDef,
-        DeletePlaybackKeyPairResponseTypeDef,
-        DeletePlaybackRestrictionPolicyRequestTypeDef,
-        DeleteRecordingConfigurationRequestTypeDef,
-        DeleteStreamKeyRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAdConfigurationRequestTypeDef,
-        GetAdConfigurationResponseTypeDef,
-        GetChannelRequestTypeDef,
-        GetChannelResponseTypeDef,
-        GetPlaybackKeyPairRequestTypeDef,
-        GetPlaybackKeyPairResponseTypeDef,
-        GetPlaybackRestrictionPolicyRequestTypeDef,
-        GetPlaybackRestrictionPolicyResponseTypeDef,
-        GetRecordingConfigurationRequestTypeDef,
-        GetRecordingConfigurationResponseTypeDef,
-        GetStreamKeyRequestTypeDef,
-        GetStreamKeyResponseTypeDef,
-        GetStreamRequestTypeDef,
-        GetStreamResponseTypeDef,
-        GetStreamSessionRequestTypeDef,
-        GetStreamSessionResponseTypeDef,
-        ImportPlaybackKeyPairRequestTypeDef,
-        ImportPlaybackKeyPairResponseTypeDef,
-        InsertAdBreakRequestTypeDef,
-        InsertAdBreakResponseTypeDef,
-        ListAdConfigurationsRequestTypeDef,
-        ListAdConfigurationsResponseTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListPlaybackKeyPairsRequestTypeDef,
-        ListPlaybackKeyPairsResponseTypeDef,
-        ListPlaybackRestrictionPoliciesRequestTypeDef,
-        ListPlaybackRestrictionPoliciesResponseTypeDef,
-        ListRecordingConfigurationsRequestTypeDef,
-        ListRecordingConfigurationsResponseTypeDef,
-        ListStreamKeysRequestTypeDef,
-        ListStreamKeysResponseTypeDef,
-        ListStreamSessionsRequestTypeDef,
-        ListStreamSessionsResponseTypeDef,
-        ListStreamsRequestTypeDef,
-        ListStreamsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PlaybackKeyPairSummaryTypeDef,
-        PutMetadataRequestTypeDef,
-        RecordingConfigurationSummaryTypeDef,
-        StartViewerSessionRevocationRequestTypeDef,
-        StartViewerSessionRevocationResponseTypeDef,
-        StopStreamRequestTypeDef,
-        StopStreamResponseTypeDef,
-        StreamKeySummaryTypeDef,
-        StreamSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-        UpdatePlaybackRestrictionPolicyRequestTypeDef,
-        UpdatePlaybackRestrictionPolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIVS"]
 
@@ -109,8 +27,8 @@ class MultiRegionIVS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_channel(
-        self, **kwargs: Unpack[BatchGetChannelRequestTypeDef]
-    ) -> TargetResults[BatchGetChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetChannelResponseTypeDef]:
         """Performs GetChannel on multiple ARNs simultaneously.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/BatchGetChannel
@@ -118,8 +36,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("BatchGetChannel", kwargs)
 
     def batch_get_stream_key(
-        self, **kwargs: Unpack[BatchGetStreamKeyRequestTypeDef]
-    ) -> TargetResults[BatchGetStreamKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetStreamKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetStreamKeyResponseTypeDef]:
         """Performs GetStreamKey on multiple ARNs simultaneously.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/BatchGetStreamKey
@@ -127,8 +45,9 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("BatchGetStreamKey", kwargs)
 
     def batch_start_viewer_session_revocation(
-        self, **kwargs: Unpack[BatchStartViewerSessionRevocationRequestTypeDef]
-    ) -> TargetResults[BatchStartViewerSessionRevocationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchStartViewerSessionRevocationRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchStartViewerSessionRevocationResponseTypeDef]:
         """Performs StartViewerSessionRevocation on multiple channel ARN and viewer
         ID pairs simultaneously.
 
@@ -137,8 +56,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("BatchStartViewerSessionRevocation", kwargs)
 
     def create_ad_configuration(
-        self, **kwargs: Unpack[CreateAdConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateAdConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAdConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAdConfigurationResponseTypeDef]:
         """Creates a new ad configuration to be used for server-side ad insertion.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/CreateAdConfiguration
@@ -146,8 +65,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("CreateAdConfiguration", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Creates a new channel and an associated stream key to start streaming.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/CreateChannel
@@ -155,8 +74,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_playback_restriction_policy(
-        self, **kwargs: Unpack[CreatePlaybackRestrictionPolicyRequestTypeDef]
-    ) -> TargetResults[CreatePlaybackRestrictionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlaybackRestrictionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePlaybackRestrictionPolicyResponseTypeDef]:
         """Creates a new playback restriction policy, for constraining playback by
         countries and/or origins.
 
@@ -165,8 +84,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("CreatePlaybackRestrictionPolicy", kwargs)
 
     def create_recording_configuration(
-        self, **kwargs: Unpack[CreateRecordingConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateRecordingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecordingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecordingConfigurationResponseTypeDef]:
         """Creates a new recording configuration, used to enable recording to Amazon
         S3.
 
@@ -175,8 +94,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("CreateRecordingConfiguration", kwargs)
 
     def create_stream_key(
-        self, **kwargs: Unpack[CreateStreamKeyRequestTypeDef]
-    ) -> TargetResults[CreateStreamKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamKeyResponseTypeDef]:
         """Creates a stream key, used to initiate a stream, for the specified channel
         ARN.
 
@@ -185,8 +104,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("CreateStreamKey", kwargs)
 
     def delete_ad_configuration(
-        self, **kwargs: Unpack[DeleteAdConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAdConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified ad configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteAdConfiguration
@@ -194,8 +113,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("DeleteAdConfiguration", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified channel and its associated stream keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteChannel
@@ -203,8 +122,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_playback_key_pair(
-        self, **kwargs: Unpack[DeletePlaybackKeyPairRequestTypeDef]
-    ) -> TargetResults[DeletePlaybackKeyPairResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlaybackKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePlaybackKeyPairResponseTypeDef]:
         """Deletes a specified authorization key pair. This invalidates future viewer
         tokens generated using the key pair’s privateKey. For more information,
         see Setting Up Private Channels in the Amazon IVS User Guide.
@@ -214,8 +133,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("DeletePlaybackKeyPair", kwargs)
 
     def delete_playback_restriction_policy(
-        self, **kwargs: Unpack[DeletePlaybackRestrictionPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlaybackRestrictionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified playback restriction policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeletePlaybackRestrictionPolicy
@@ -223,8 +142,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("DeletePlaybackRestrictionPolicy", kwargs)
 
     def delete_recording_configuration(
-        self, **kwargs: Unpack[DeleteRecordingConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecordingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the recording configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteRecordingConfiguration
@@ -232,8 +151,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("DeleteRecordingConfiguration", kwargs)
 
     def delete_stream_key(
-        self, **kwargs: Unpack[DeleteStreamKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the stream key for the specified ARN, so it can no longer be used
         to stream.
 
@@ -242,8 +161,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("DeleteStreamKey", kwargs)
 
     def get_ad_configuration(
-        self, **kwargs: Unpack[GetAdConfigurationRequestTypeDef]
-    ) -> TargetResults[GetAdConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdConfigurationResponseTypeDef]:
         """Gets the ad configuration represented by the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetAdConfiguration
@@ -251,8 +170,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetAdConfiguration", kwargs)
 
     def get_channel(
-        self, **kwargs: Unpack[GetChannelRequestTypeDef]
-    ) -> TargetResults[GetChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelResponseTypeDef]:
         """Gets the channel configuration for the specified channel ARN. See also
         BatchGetChannel.
 
@@ -261,8 +180,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetChannel", kwargs)
 
     def get_playback_key_pair(
-        self, **kwargs: Unpack[GetPlaybackKeyPairRequestTypeDef]
-    ) -> TargetResults[GetPlaybackKeyPairResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlaybackKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlaybackKeyPairResponseTypeDef]:
         """Gets a specified playback authorization key pair and returns the arn and
         fingerprint. The privateKey held by the caller can be used to generate
         viewer authorization tokens, to grant viewers access to private channels.
@@ -274,8 +193,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetPlaybackKeyPair", kwargs)
 
     def get_playback_restriction_policy(
-        self, **kwargs: Unpack[GetPlaybackRestrictionPolicyRequestTypeDef]
-    ) -> TargetResults[GetPlaybackRestrictionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlaybackRestrictionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlaybackRestrictionPolicyResponseTypeDef]:
         """Gets the specified playback restriction policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetPlaybackRestrictionPolicy
@@ -283,8 +202,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetPlaybackRestrictionPolicy", kwargs)
 
     def get_recording_configuration(
-        self, **kwargs: Unpack[GetRecordingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetRecordingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecordingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecordingConfigurationResponseTypeDef]:
         """Gets the recording configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetRecordingConfiguration
@@ -292,8 +211,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetRecordingConfiguration", kwargs)
 
     def get_stream(
-        self, **kwargs: Unpack[GetStreamRequestTypeDef]
-    ) -> TargetResults[GetStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStreamResponseTypeDef]:
         """Gets information about the active (live) stream on a specified channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetStream
@@ -301,8 +220,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetStream", kwargs)
 
     def get_stream_key(
-        self, **kwargs: Unpack[GetStreamKeyRequestTypeDef]
-    ) -> TargetResults[GetStreamKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStreamKeyResponseTypeDef]:
         """Gets stream-key information for a specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetStreamKey
@@ -310,8 +229,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetStreamKey", kwargs)
 
     def get_stream_session(
-        self, **kwargs: Unpack[GetStreamSessionRequestTypeDef]
-    ) -> TargetResults[GetStreamSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStreamSessionResponseTypeDef]:
         """Gets metadata on a specified stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetStreamSession
@@ -319,8 +238,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("GetStreamSession", kwargs)
 
     def import_playback_key_pair(
-        self, **kwargs: Unpack[ImportPlaybackKeyPairRequestTypeDef]
-    ) -> TargetResults[ImportPlaybackKeyPairResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportPlaybackKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportPlaybackKeyPairResponseTypeDef]:
         """Imports the public portion of a new key pair and returns its arn and
         fingerprint. The privateKey can then be used to generate viewer
         authorization tokens, to grant viewers access to private channels. For
@@ -332,8 +251,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ImportPlaybackKeyPair", kwargs)
 
     def insert_ad_break(
-        self, **kwargs: Unpack[InsertAdBreakRequestTypeDef]
-    ) -> TargetResults[InsertAdBreakResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InsertAdBreakRequestTypeDef]
+    ) -> TargetResults[type_defs.InsertAdBreakResponseTypeDef]:
         """Inserts an ad marker in the playlist for the specified channel and
         duration using the ad configuration associated with the channel.
 
@@ -342,8 +261,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("InsertAdBreak", kwargs)
 
     def list_ad_configurations(
-        self, **kwargs: Unpack[ListAdConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListAdConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAdConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAdConfigurationsResponseTypeDef]:
         """Gets summary information about all ad configurations in your account, in
         the AWS region where the API request is processed.
 
@@ -352,8 +271,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListAdConfigurations", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Gets summary information about all channels in your account, in the Amazon
         Web Services region where the API request is processed. This list can be
         filtered to match a specified name or recording-configuration ARN. Filters
@@ -365,8 +284,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_playback_key_pairs(
-        self, **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef]
-    ) -> TargetResults[ListPlaybackKeyPairsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlaybackKeyPairsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlaybackKeyPairsResponseTypeDef]:
         """Gets summary information about playback key pairs. For more information,
         see Setting Up Private Channels in the Amazon IVS User Guide.
 
@@ -375,8 +294,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListPlaybackKeyPairs", kwargs)
 
     def list_playback_restriction_policies(
-        self, **kwargs: Unpack[ListPlaybackRestrictionPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPlaybackRestrictionPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlaybackRestrictionPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlaybackRestrictionPoliciesResponseTypeDef]:
         """Gets summary information about playback restriction policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListPlaybackRestrictionPolicies
@@ -384,8 +303,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListPlaybackRestrictionPolicies", kwargs)
 
     def list_recording_configurations(
-        self, **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListRecordingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecordingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecordingConfigurationsResponseTypeDef]:
         """Gets summary information about all recording configurations in your
         account, in the Amazon Web Services region where the API request is
         processed.
@@ -395,8 +314,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListRecordingConfigurations", kwargs)
 
     def list_stream_keys(
-        self, **kwargs: Unpack[ListStreamKeysRequestTypeDef]
-    ) -> TargetResults[ListStreamKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStreamKeysResponseTypeDef]:
         """Gets summary information about stream keys for the specified channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListStreamKeys
@@ -404,8 +323,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListStreamKeys", kwargs)
 
     def list_stream_sessions(
-        self, **kwargs: Unpack[ListStreamSessionsRequestTypeDef]
-    ) -> TargetResults[ListStreamSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStreamSessionsResponseTypeDef]:
         """Gets a summary of current and previous streams for a specified channel in
         your account, in the AWS region where the API request is processed.
 
@@ -414,8 +333,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListStreamSessions", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsRequestTypeDef]
-    ) -> TargetResults[ListStreamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsResponseTypeDef]:
         """Gets summary information about live streams in your account, in the Amazon
         Web Services region where the API request is processed.
 
@@ -424,8 +343,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListStreams", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets information about Amazon Web Services tags for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListTagsForResource
@@ -433,8 +352,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_metadata(
-        self, **kwargs: Unpack[PutMetadataRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Inserts metadata into the active stream of the specified channel. At most
         5 requests per second per channel are allowed, each with a maximum 1 KB
         payload. (If 5 TPS is not sufficient for your needs, we recommend batching
@@ -447,8 +366,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("PutMetadata", kwargs)
 
     def start_viewer_session_revocation(
-        self, **kwargs: Unpack[StartViewerSessionRevocationRequestTypeDef]
-    ) -> TargetResults[StartViewerSessionRevocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartViewerSessionRevocationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartViewerSessionRevocationResponseTypeDef]:
         """Starts the process of revoking the viewer session associated with a
         specified channel ARN and viewer ID. Optionally, you can provide a version
         to revoke viewer sessions less than and including that version. For
@@ -460,8 +379,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("StartViewerSessionRevocation", kwargs)
 
     def stop_stream(
-        self, **kwargs: Unpack[StopStreamRequestTypeDef]
-    ) -> TargetResults[StopStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.StopStreamResponseTypeDef]:
         """Disconnects the incoming RTMPS stream for the specified channel. Can be
         used in conjunction with DeleteStreamKey to prevent further streaming to a
         channel.
@@ -471,8 +390,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("StopStream", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for the Amazon Web Services resource with the
         specified ARN.
 
@@ -481,8 +400,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UntagResource
@@ -490,8 +409,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Updates a channel's configuration. Live channels cannot be updated. You
         must stop the ongoing stream, update the channel, and restart the stream
         for the changes to take effect.
@@ -501,8 +420,8 @@ class MultiRegionIVS(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_playback_restriction_policy(
-        self, **kwargs: Unpack[UpdatePlaybackRestrictionPolicyRequestTypeDef]
-    ) -> TargetResults[UpdatePlaybackRestrictionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePlaybackRestrictionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePlaybackRestrictionPolicyResponseTypeDef]:
         """Updates a specified playback restriction policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UpdatePlaybackRestrictionPolicy
@@ -515,8 +434,8 @@ class MultiRegionIVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAdConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListAdConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdConfigurationsResponseTypeDef]:
         """Every page of ListAdConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -539,8 +458,8 @@ class MultiRegionIVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -566,8 +485,8 @@ class MultiRegionIVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef],
-    ) -> TargetResults[ListPlaybackKeyPairsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlaybackKeyPairsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlaybackKeyPairsResponseTypeDef]:
         """Every page of ListPlaybackKeyPairs in every target, merged per target
         (botocore's build_full_result).
 
@@ -590,8 +509,8 @@ class MultiRegionIVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListRecordingConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecordingConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecordingConfigurationsResponseTypeDef]:
         """Every page of ListRecordingConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -615,8 +534,8 @@ class MultiRegionIVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamKeysRequestTypeDef],
-    ) -> TargetResults[ListStreamKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStreamKeysResponseTypeDef]:
         """Every page of ListStreamKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,8 +557,8 @@ class MultiRegionIVS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamsRequestTypeDef],
-    ) -> TargetResults[ListStreamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStreamsResponseTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -661,8 +580,8 @@ class MultiRegionIVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAdConfigurationsRequestTypeDef],
-    ) -> Items[AdConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.AdConfigurationSummaryTypeDef]:
         """Each element of adConfigurations in every page of ListAdConfigurations,
         from every target, as its page arrives (tagged with its target).
 
@@ -677,8 +596,8 @@ class MultiRegionIVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> Items[ChannelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> Items[type_defs.ChannelSummaryTypeDef]:
         """Each element of channels in every page of ListChannels, from every target,
         as its page arrives (tagged with its target).
 
@@ -693,8 +612,8 @@ class MultiRegionIVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef],
-    ) -> Items[PlaybackKeyPairSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlaybackKeyPairsRequestTypeDef],
+    ) -> Items[type_defs.PlaybackKeyPairSummaryTypeDef]:
         """Each element of keyPairs in every page of ListPlaybackKeyPairs, from every
         target, as its page arrives (tagged with its target).
 
@@ -709,8 +628,8 @@ class MultiRegionIVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef],
-    ) -> Items[RecordingConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecordingConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.RecordingConfigurationSummaryTypeDef]:
         """Each element of recordingConfigurations in every page of
         ListRecordingConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -729,8 +648,8 @@ class MultiRegionIVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamKeysRequestTypeDef],
-    ) -> Items[StreamKeySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamKeysRequestTypeDef],
+    ) -> Items[type_defs.StreamKeySummaryTypeDef]:
         """Each element of streamKeys in every page of ListStreamKeys, from every
         target, as its page arrives (tagged with its target).
 
@@ -745,8 +664,8 @@ class MultiRegionIVS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamsRequestTypeDef],
-    ) -> Items[StreamSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsRequestTypeDef],
+    ) -> Items[type_defs.StreamSummaryTypeDef]:
         """Each element of streams in every page of ListStreams, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,89 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateEncoderConfigurationRequestTypeDef,
-        CreateEncoderConfigurationResponseTypeDef,
-        CreateIngestConfigurationRequestTypeDef,
-        CreateIngestConfigurationResponseTypeDef,
-        CreateParticipantTokenRequestTypeDef,
-        CreateParticipantTokenResponseTypeDef,
-        CreateStageRequestTypeDef,
-        CreateStageResponseTypeDef,
-        CreateStorageConfigurationRequestTypeDef,
-        CreateStorageConfigurationResponseTypeDef,
-        DeleteEncoderConfigurationRequestTypeDef,
-        DeleteEncoderConfigurationResponseTypeDef,
-        DeleteIngestConfigurationRequestTypeDef,
-        DeleteIngestConfigurationResponseTypeDef,
-        DeletePublicKeyRequestTypeDef,
-        DeletePublicKeyResponseTypeDef,
-        DeleteStageRequestTypeDef,
-        DeleteStageResponseTypeDef,
-        DeleteStorageConfigurationRequestTypeDef,
-        DeleteStorageConfigurationResponseTypeDef,
-        DisconnectParticipantRequestTypeDef,
-        DisconnectParticipantResponseTypeDef,
-        GetCompositionRequestTypeDef,
-        GetCompositionResponseTypeDef,
-        GetEncoderConfigurationRequestTypeDef,
-        GetEncoderConfigurationResponseTypeDef,
-        GetIngestConfigurationRequestTypeDef,
-        GetIngestConfigurationResponseTypeDef,
-        GetParticipantRequestTypeDef,
-        GetParticipantResponseTypeDef,
-        GetPublicKeyRequestTypeDef,
-        GetPublicKeyResponseTypeDef,
-        GetStageRequestTypeDef,
-        GetStageResponseTypeDef,
-        GetStageSessionRequestTypeDef,
-        GetStageSessionResponseTypeDef,
-        GetStorageConfigurationRequestTypeDef,
-        GetStorageConfigurationResponseTypeDef,
-        ImportPublicKeyRequestTypeDef,
-        ImportPublicKeyResponseTypeDef,
-        IngestConfigurationSummaryTypeDef,
-        ListCompositionsRequestTypeDef,
-        ListCompositionsResponseTypeDef,
-        ListEncoderConfigurationsRequestTypeDef,
-        ListEncoderConfigurationsResponseTypeDef,
-        ListIngestConfigurationsRequestTypeDef,
-        ListIngestConfigurationsResponseTypeDef,
-        ListParticipantEventsRequestTypeDef,
-        ListParticipantEventsResponseTypeDef,
-        ListParticipantReplicasRequestTypeDef,
-        ListParticipantReplicasResponseTypeDef,
-        ListParticipantsRequestTypeDef,
-        ListParticipantsResponseTypeDef,
-        ListPublicKeysRequestTypeDef,
-        ListPublicKeysResponseTypeDef,
-        ListStageSessionsRequestTypeDef,
-        ListStageSessionsResponseTypeDef,
-        ListStagesRequestTypeDef,
-        ListStagesResponseTypeDef,
-        ListStorageConfigurationsRequestTypeDef,
-        ListStorageConfigurationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ParticipantReplicaTypeDef,
-        PublicKeySummaryTypeDef,
-        StartCompositionRequestTypeDef,
-        StartCompositionResponseTypeDef,
-        StartParticipantReplicationRequestTypeDef,
-        StartParticipantReplicationResponseTypeDef,
-        StopCompositionRequestTypeDef,
-        StopCompositionResponseTypeDef,
-        StopParticipantReplicationRequestTypeDef,
-        StopParticipantReplicationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateIngestConfigurationRequestTypeDef,
-        UpdateIngestConfigurationResponseTypeDef,
-        UpdateStageRequestTypeDef,
-        UpdateStageResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionivsrealtime"]
 
@@ -112,8 +30,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_encoder_configuration(
-        self, **kwargs: Unpack[CreateEncoderConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateEncoderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEncoderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEncoderConfigurationResponseTypeDef]:
         """Creates an EncoderConfiguration object.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/CreateEncoderConfiguration
@@ -121,8 +39,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("CreateEncoderConfiguration", kwargs)
 
     def create_ingest_configuration(
-        self, **kwargs: Unpack[CreateIngestConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateIngestConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIngestConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngestConfigurationResponseTypeDef]:
         """Creates a new IngestConfiguration resource, used to specify the ingest
         protocol for a stage.
 
@@ -131,8 +49,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("CreateIngestConfiguration", kwargs)
 
     def create_participant_token(
-        self, **kwargs: Unpack[CreateParticipantTokenRequestTypeDef]
-    ) -> TargetResults[CreateParticipantTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateParticipantTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateParticipantTokenResponseTypeDef]:
         """Creates an additional token for a specified stage. This can be done after
         stage creation or when tokens expire. Tokens always are scoped to the
         stage for which they are created.
@@ -142,8 +60,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("CreateParticipantToken", kwargs)
 
     def create_stage(
-        self, **kwargs: Unpack[CreateStageRequestTypeDef]
-    ) -> TargetResults[CreateStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStageResponseTypeDef]:
         """Creates a new stage (and optionally participant tokens).
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/CreateStage
@@ -151,8 +69,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("CreateStage", kwargs)
 
     def create_storage_configuration(
-        self, **kwargs: Unpack[CreateStorageConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateStorageConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStorageConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStorageConfigurationResponseTypeDef]:
         """Creates a new storage configuration, used to enable recording to Amazon
         S3. When a StorageConfiguration is created, IVS will modify the S3
         bucketPolicy of the provided bucket. This will ensure that IVS has
@@ -163,8 +81,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("CreateStorageConfiguration", kwargs)
 
     def delete_encoder_configuration(
-        self, **kwargs: Unpack[DeleteEncoderConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteEncoderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEncoderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEncoderConfigurationResponseTypeDef]:
         """Deletes an EncoderConfiguration resource. Ensures that no Compositions are
         using this template; otherwise, returns an error.
 
@@ -173,8 +91,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("DeleteEncoderConfiguration", kwargs)
 
     def delete_ingest_configuration(
-        self, **kwargs: Unpack[DeleteIngestConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteIngestConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIngestConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIngestConfigurationResponseTypeDef]:
         """Deletes a specified IngestConfiguration, so it can no longer be used to
         broadcast. An IngestConfiguration cannot be deleted if the publisher is
         actively streaming to a stage, unless force is set to true.
@@ -184,8 +102,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("DeleteIngestConfiguration", kwargs)
 
     def delete_public_key(
-        self, **kwargs: Unpack[DeletePublicKeyRequestTypeDef]
-    ) -> TargetResults[DeletePublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePublicKeyResponseTypeDef]:
         """Deletes the specified public key used to sign stage participant tokens.
         This invalidates future participant tokens generated using the key pair’s
         private key.
@@ -195,8 +113,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("DeletePublicKey", kwargs)
 
     def delete_stage(
-        self, **kwargs: Unpack[DeleteStageRequestTypeDef]
-    ) -> TargetResults[DeleteStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStageResponseTypeDef]:
         """Shuts down and deletes the specified stage (disconnecting all
         participants). This operation also removes the stageArn from the
         associated IngestConfiguration, if there are participants using the
@@ -207,8 +125,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("DeleteStage", kwargs)
 
     def delete_storage_configuration(
-        self, **kwargs: Unpack[DeleteStorageConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteStorageConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStorageConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStorageConfigurationResponseTypeDef]:
         """Deletes the storage configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/DeleteStorageConfiguration
@@ -216,8 +134,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("DeleteStorageConfiguration", kwargs)
 
     def disconnect_participant(
-        self, **kwargs: Unpack[DisconnectParticipantRequestTypeDef]
-    ) -> TargetResults[DisconnectParticipantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectParticipantRequestTypeDef]
+    ) -> TargetResults[type_defs.DisconnectParticipantResponseTypeDef]:
         """Disconnects a specified participant from a specified stage. If the
         participant is publishing using an IngestConfiguration,
         DisconnectParticipant also updates the stageArn in the IngestConfiguration
@@ -228,8 +146,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("DisconnectParticipant", kwargs)
 
     def get_composition(
-        self, **kwargs: Unpack[GetCompositionRequestTypeDef]
-    ) -> TargetResults[GetCompositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCompositionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCompositionResponseTypeDef]:
         """Get information about the specified Composition resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetComposition
@@ -237,8 +155,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetComposition", kwargs)
 
     def get_encoder_configuration(
-        self, **kwargs: Unpack[GetEncoderConfigurationRequestTypeDef]
-    ) -> TargetResults[GetEncoderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEncoderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEncoderConfigurationResponseTypeDef]:
         """Gets information about the specified EncoderConfiguration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetEncoderConfiguration
@@ -246,8 +164,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetEncoderConfiguration", kwargs)
 
     def get_ingest_configuration(
-        self, **kwargs: Unpack[GetIngestConfigurationRequestTypeDef]
-    ) -> TargetResults[GetIngestConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIngestConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestConfigurationResponseTypeDef]:
         """Gets information about the specified IngestConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetIngestConfiguration
@@ -255,8 +173,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetIngestConfiguration", kwargs)
 
     def get_participant(
-        self, **kwargs: Unpack[GetParticipantRequestTypeDef]
-    ) -> TargetResults[GetParticipantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParticipantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParticipantResponseTypeDef]:
         """Gets information about the specified participant token.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetParticipant
@@ -264,8 +182,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetParticipant", kwargs)
 
     def get_public_key(
-        self, **kwargs: Unpack[GetPublicKeyRequestTypeDef]
-    ) -> TargetResults[GetPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPublicKeyResponseTypeDef]:
         """Gets information for the specified public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetPublicKey
@@ -273,8 +191,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetPublicKey", kwargs)
 
     def get_stage(
-        self, **kwargs: Unpack[GetStageRequestTypeDef]
-    ) -> TargetResults[GetStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStageResponseTypeDef]:
         """Gets information for the specified stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetStage
@@ -282,8 +200,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetStage", kwargs)
 
     def get_stage_session(
-        self, **kwargs: Unpack[GetStageSessionRequestTypeDef]
-    ) -> TargetResults[GetStageSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStageSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStageSessionResponseTypeDef]:
         """Gets information for the specified stage session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetStageSession
@@ -291,8 +209,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetStageSession", kwargs)
 
     def get_storage_configuration(
-        self, **kwargs: Unpack[GetStorageConfigurationRequestTypeDef]
-    ) -> TargetResults[GetStorageConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStorageConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStorageConfigurationResponseTypeDef]:
         """Gets the storage configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetStorageConfiguration
@@ -300,8 +218,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("GetStorageConfiguration", kwargs)
 
     def import_public_key(
-        self, **kwargs: Unpack[ImportPublicKeyRequestTypeDef]
-    ) -> TargetResults[ImportPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportPublicKeyResponseTypeDef]:
         """Import a public key to be used for signing stage participant tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ImportPublicKey
@@ -309,8 +227,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ImportPublicKey", kwargs)
 
     def list_compositions(
-        self, **kwargs: Unpack[ListCompositionsRequestTypeDef]
-    ) -> TargetResults[ListCompositionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCompositionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCompositionsResponseTypeDef]:
         """Gets summary information about all Compositions in your account, in the
         AWS region where the API request is processed.
 
@@ -319,8 +237,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListCompositions", kwargs)
 
     def list_encoder_configurations(
-        self, **kwargs: Unpack[ListEncoderConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListEncoderConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEncoderConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEncoderConfigurationsResponseTypeDef]:
         """Gets summary information about all EncoderConfigurations in your account,
         in the AWS region where the API request is processed.
 
@@ -329,8 +247,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListEncoderConfigurations", kwargs)
 
     def list_ingest_configurations(
-        self, **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListIngestConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIngestConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestConfigurationsResponseTypeDef]:
         """Lists all IngestConfigurations in your account, in the AWS region where
         the API request is processed.
 
@@ -339,8 +257,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListIngestConfigurations", kwargs)
 
     def list_participant_events(
-        self, **kwargs: Unpack[ListParticipantEventsRequestTypeDef]
-    ) -> TargetResults[ListParticipantEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListParticipantEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListParticipantEventsResponseTypeDef]:
         """Lists events for a specified participant that occurred during a specified
         stage session.
 
@@ -349,8 +267,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListParticipantEvents", kwargs)
 
     def list_participant_replicas(
-        self, **kwargs: Unpack[ListParticipantReplicasRequestTypeDef]
-    ) -> TargetResults[ListParticipantReplicasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListParticipantReplicasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListParticipantReplicasResponseTypeDef]:
         """Lists all the replicas for a participant from a source stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListParticipantReplicas
@@ -358,8 +276,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListParticipantReplicas", kwargs)
 
     def list_participants(
-        self, **kwargs: Unpack[ListParticipantsRequestTypeDef]
-    ) -> TargetResults[ListParticipantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListParticipantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListParticipantsResponseTypeDef]:
         """Lists all participants in a specified stage session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListParticipants
@@ -367,8 +285,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListParticipants", kwargs)
 
     def list_public_keys(
-        self, **kwargs: Unpack[ListPublicKeysRequestTypeDef]
-    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPublicKeysResponseTypeDef]:
         """Gets summary information about all public keys in your account, in the AWS
         region where the API request is processed.
 
@@ -377,8 +295,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListPublicKeys", kwargs)
 
     def list_stage_sessions(
-        self, **kwargs: Unpack[ListStageSessionsRequestTypeDef]
-    ) -> TargetResults[ListStageSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStageSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStageSessionsResponseTypeDef]:
         """Gets all sessions for a specified stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListStageSessions
@@ -386,8 +304,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListStageSessions", kwargs)
 
     def list_stages(
-        self, **kwargs: Unpack[ListStagesRequestTypeDef]
-    ) -> TargetResults[ListStagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStagesResponseTypeDef]:
         """Gets summary information about all stages in your account, in the AWS
         region where the API request is processed.
 
@@ -396,8 +314,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListStages", kwargs)
 
     def list_storage_configurations(
-        self, **kwargs: Unpack[ListStorageConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListStorageConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStorageConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStorageConfigurationsResponseTypeDef]:
         """Gets summary information about all storage configurations in your account,
         in the AWS region where the API request is processed.
 
@@ -406,8 +324,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListStorageConfigurations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets information about AWS tags for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListTagsForResource
@@ -415,8 +333,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_composition(
-        self, **kwargs: Unpack[StartCompositionRequestTypeDef]
-    ) -> TargetResults[StartCompositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCompositionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCompositionResponseTypeDef]:
         """Starts a Composition from a stage based on the configuration provided in
         the request.
 
@@ -425,8 +343,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("StartComposition", kwargs)
 
     def start_participant_replication(
-        self, **kwargs: Unpack[StartParticipantReplicationRequestTypeDef]
-    ) -> TargetResults[StartParticipantReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartParticipantReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartParticipantReplicationResponseTypeDef]:
         """Starts replicating a publishing participant from a source stage to a
         destination stage.
 
@@ -435,8 +353,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("StartParticipantReplication", kwargs)
 
     def stop_composition(
-        self, **kwargs: Unpack[StopCompositionRequestTypeDef]
-    ) -> TargetResults[StopCompositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCompositionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCompositionResponseTypeDef]:
         """Stops and deletes a Composition resource. Any broadcast from the
         Composition resource is stopped.
 
@@ -445,8 +363,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("StopComposition", kwargs)
 
     def stop_participant_replication(
-        self, **kwargs: Unpack[StopParticipantReplicationRequestTypeDef]
-    ) -> TargetResults[StopParticipantReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopParticipantReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopParticipantReplicationResponseTypeDef]:
         """Stops a replicated participant session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/StopParticipantReplication
@@ -454,8 +372,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("StopParticipantReplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for the AWS resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/TagResource
@@ -463,8 +381,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/UntagResource
@@ -472,8 +390,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_ingest_configuration(
-        self, **kwargs: Unpack[UpdateIngestConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateIngestConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIngestConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIngestConfigurationResponseTypeDef]:
         """Updates a specified IngestConfiguration. Only the stage ARN attached to
         the IngestConfiguration can be updated. An IngestConfiguration that is
         active cannot be updated.
@@ -483,8 +401,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         return self._call("UpdateIngestConfiguration", kwargs)
 
     def update_stage(
-        self, **kwargs: Unpack[UpdateStageRequestTypeDef]
-    ) -> TargetResults[UpdateStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStageResponseTypeDef]:
         """Updates a stage’s configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/UpdateStage
@@ -497,8 +415,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListIngestConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestConfigurationsResponseTypeDef]:
         """Every page of ListIngestConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -521,8 +439,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListParticipantReplicasRequestTypeDef],
-    ) -> TargetResults[ListParticipantReplicasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListParticipantReplicasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListParticipantReplicasResponseTypeDef]:
         """Every page of ListParticipantReplicas in every target, merged per target
         (botocore's build_full_result).
 
@@ -544,8 +462,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPublicKeysResponseTypeDef]:
         """Every page of ListPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -567,8 +485,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef],
-    ) -> Items[IngestConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.IngestConfigurationSummaryTypeDef]:
         """Each element of ingestConfigurations in every page of
         ListIngestConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -584,8 +502,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListParticipantReplicasRequestTypeDef],
-    ) -> Items[ParticipantReplicaTypeDef]:
+        **kwargs: Unpack[type_defs.ListParticipantReplicasRequestTypeDef],
+    ) -> Items[type_defs.ParticipantReplicaTypeDef]:
         """Each element of replicas in every page of ListParticipantReplicas, from
         every target, as its page arrives (tagged with its target).
 
@@ -600,8 +518,8 @@ class MultiRegionivsrealtime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> Items[PublicKeySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPublicKeysRequestTypeDef],
+    ) -> Items[type_defs.PublicKeySummaryTypeDef]:
         """Each element of publicKeys in every page of ListPublicKeys, from every
         target, as its page arrives (tagged with its target).
 

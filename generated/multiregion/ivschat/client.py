@@ -12,41 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateChatTokenRequestTypeDef,
-        CreateChatTokenResponseTypeDef,
-        CreateLoggingConfigurationRequestTypeDef,
-        CreateLoggingConfigurationResponseTypeDef,
-        CreateRoomRequestTypeDef,
-        CreateRoomResponseTypeDef,
-        DeleteLoggingConfigurationRequestTypeDef,
-        DeleteMessageRequestTypeDef,
-        DeleteMessageResponseTypeDef,
-        DeleteRoomRequestTypeDef,
-        DisconnectUserRequestTypeDef,
-        DisconnectUserResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetLoggingConfigurationRequestTypeDef,
-        GetLoggingConfigurationResponseTypeDef,
-        GetRoomRequestTypeDef,
-        GetRoomResponseTypeDef,
-        ListLoggingConfigurationsRequestTypeDef,
-        ListLoggingConfigurationsResponseTypeDef,
-        ListRoomsRequestTypeDef,
-        ListRoomsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SendEventRequestTypeDef,
-        SendEventResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateLoggingConfigurationRequestTypeDef,
-        UpdateLoggingConfigurationResponseTypeDef,
-        UpdateRoomRequestTypeDef,
-        UpdateRoomResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionivschat"]
 
@@ -58,8 +24,8 @@ class MultiRegionivschat(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_chat_token(
-        self, **kwargs: Unpack[CreateChatTokenRequestTypeDef]
-    ) -> TargetResults[CreateChatTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChatTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChatTokenResponseTypeDef]:
         """Creates an encrypted token that is used by a chat participant to establish
         an individual WebSocket chat connection to a room. When the token is used
         to connect to chat, the connection is valid for the session duration
@@ -71,8 +37,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("CreateChatToken", kwargs)
 
     def create_logging_configuration(
-        self, **kwargs: Unpack[CreateLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoggingConfigurationResponseTypeDef]:
         """Creates a logging configuration that allows clients to store and record
         sent messages.
 
@@ -81,8 +47,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("CreateLoggingConfiguration", kwargs)
 
     def create_room(
-        self, **kwargs: Unpack[CreateRoomRequestTypeDef]
-    ) -> TargetResults[CreateRoomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoomResponseTypeDef]:
         """Creates a room that allows clients to connect and pass messages.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/CreateRoom
@@ -90,8 +56,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("CreateRoom", kwargs)
 
     def delete_logging_configuration(
-        self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/DeleteLoggingConfiguration
@@ -99,8 +65,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("DeleteLoggingConfiguration", kwargs)
 
     def delete_message(
-        self, **kwargs: Unpack[DeleteMessageRequestTypeDef]
-    ) -> TargetResults[DeleteMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMessageResponseTypeDef]:
         """Sends an event to a specific room which directs clients to delete a
         specific message; that is, unrender it from view and delete it from the
         client’s chat history. This event’s EventName is aws:DELETE_MESSAGE. This
@@ -112,8 +78,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("DeleteMessage", kwargs)
 
     def delete_room(
-        self, **kwargs: Unpack[DeleteRoomRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified room.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/DeleteRoom
@@ -121,8 +87,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("DeleteRoom", kwargs)
 
     def disconnect_user(
-        self, **kwargs: Unpack[DisconnectUserRequestTypeDef]
-    ) -> TargetResults[DisconnectUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DisconnectUserResponseTypeDef]:
         """Disconnects all connections using a specified user ID from a room. This
         replicates the DisconnectUser WebSocket operation in the Amazon IVS Chat
         Messaging API.
@@ -132,8 +98,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("DisconnectUser", kwargs)
 
     def get_logging_configuration(
-        self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoggingConfigurationResponseTypeDef]:
         """Gets the specified logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/GetLoggingConfiguration
@@ -141,8 +107,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("GetLoggingConfiguration", kwargs)
 
     def get_room(
-        self, **kwargs: Unpack[GetRoomRequestTypeDef]
-    ) -> TargetResults[GetRoomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoomResponseTypeDef]:
         """Gets the specified room.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/GetRoom
@@ -150,8 +116,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("GetRoom", kwargs)
 
     def list_logging_configurations(
-        self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoggingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLoggingConfigurationsResponseTypeDef]:
         """Gets summary information about all your logging configurations in the AWS
         region where the API request is processed.
 
@@ -160,8 +126,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("ListLoggingConfigurations", kwargs)
 
     def list_rooms(
-        self, **kwargs: Unpack[ListRoomsRequestTypeDef]
-    ) -> TargetResults[ListRoomsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoomsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoomsResponseTypeDef]:
         """Gets summary information about all your rooms in the AWS region where the
         API request is processed. Results are sorted in descending order of
         updateTime.
@@ -171,8 +137,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("ListRooms", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets information about AWS tags for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/ListTagsForResource
@@ -180,8 +146,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def send_event(
-        self, **kwargs: Unpack[SendEventRequestTypeDef]
-    ) -> TargetResults[SendEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEventRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEventResponseTypeDef]:
         """Sends an event to a room. Use this within your application’s business
         logic to send events to clients of a room; e.g., to notify clients to
         change the way the chat UI is rendered.
@@ -191,8 +157,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("SendEvent", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for the AWS resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/TagResource
@@ -200,8 +166,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/UntagResource
@@ -209,8 +175,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_logging_configuration(
-        self, **kwargs: Unpack[UpdateLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLoggingConfigurationResponseTypeDef]:
         """Updates a specified logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/UpdateLoggingConfiguration
@@ -218,8 +184,8 @@ class MultiRegionivschat(MultiRegionClient):
         return self._call("UpdateLoggingConfiguration", kwargs)
 
     def update_room(
-        self, **kwargs: Unpack[UpdateRoomRequestTypeDef]
-    ) -> TargetResults[UpdateRoomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoomRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoomResponseTypeDef]:
         """Updates a room’s configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/UpdateRoom

@@ -15,138 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchAssociateScramSecretRequestTypeDef,
-        BatchAssociateScramSecretResponseTypeDef,
-        BatchDisassociateScramSecretRequestTypeDef,
-        BatchDisassociateScramSecretResponseTypeDef,
-        ClientVpcConnectionTypeDef,
-        ClusterInfoTypeDef,
-        ClusterOperationInfoTypeDef,
-        ClusterOperationV2SummaryTypeDef,
-        ClusterTypeDef,
-        ConfigurationRevisionTypeDef,
-        ConfigurationTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateClusterV2RequestTypeDef,
-        CreateClusterV2ResponseTypeDef,
-        CreateConfigurationRequestTypeDef,
-        CreateConfigurationResponseTypeDef,
-        CreateReplicatorRequestTypeDef,
-        CreateReplicatorResponseTypeDef,
-        CreateTopicRequestTypeDef,
-        CreateTopicResponseTypeDef,
-        CreateVpcConnectionRequestTypeDef,
-        CreateVpcConnectionResponseTypeDef,
-        DeleteClusterPolicyRequestTypeDef,
-        DeleteClusterPolicyResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteConfigurationRequestTypeDef,
-        DeleteConfigurationResponseTypeDef,
-        DeleteReplicatorRequestTypeDef,
-        DeleteReplicatorResponseTypeDef,
-        DeleteTopicRequestTypeDef,
-        DeleteTopicResponseTypeDef,
-        DeleteVpcConnectionRequestTypeDef,
-        DeleteVpcConnectionResponseTypeDef,
-        DescribeClusterOperationRequestTypeDef,
-        DescribeClusterOperationResponseTypeDef,
-        DescribeClusterOperationV2RequestTypeDef,
-        DescribeClusterOperationV2ResponseTypeDef,
-        DescribeClusterRequestTypeDef,
-        DescribeClusterResponseTypeDef,
-        DescribeClusterV2RequestTypeDef,
-        DescribeClusterV2ResponseTypeDef,
-        DescribeConfigurationRequestTypeDef,
-        DescribeConfigurationResponseTypeDef,
-        DescribeConfigurationRevisionRequestTypeDef,
-        DescribeConfigurationRevisionResponseTypeDef,
-        DescribeReplicatorRequestTypeDef,
-        DescribeReplicatorResponseTypeDef,
-        DescribeTopicPartitionsRequestTypeDef,
-        DescribeTopicPartitionsResponseTypeDef,
-        DescribeTopicRequestTypeDef,
-        DescribeTopicResponseTypeDef,
-        DescribeVpcConnectionRequestTypeDef,
-        DescribeVpcConnectionResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetBootstrapBrokersRequestTypeDef,
-        GetBootstrapBrokersResponseTypeDef,
-        GetClusterPolicyRequestTypeDef,
-        GetClusterPolicyResponseTypeDef,
-        GetCompatibleKafkaVersionsRequestTypeDef,
-        GetCompatibleKafkaVersionsResponseTypeDef,
-        KafkaVersionTypeDef,
-        ListClientVpcConnectionsRequestTypeDef,
-        ListClientVpcConnectionsResponseTypeDef,
-        ListClusterOperationsRequestTypeDef,
-        ListClusterOperationsResponseTypeDef,
-        ListClusterOperationsV2RequestTypeDef,
-        ListClusterOperationsV2ResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListClustersV2RequestTypeDef,
-        ListClustersV2ResponseTypeDef,
-        ListConfigurationRevisionsRequestTypeDef,
-        ListConfigurationRevisionsResponseTypeDef,
-        ListConfigurationsRequestTypeDef,
-        ListConfigurationsResponseTypeDef,
-        ListKafkaVersionsRequestTypeDef,
-        ListKafkaVersionsResponseTypeDef,
-        ListNodesRequestTypeDef,
-        ListNodesResponseTypeDef,
-        ListReplicatorsRequestTypeDef,
-        ListReplicatorsResponseTypeDef,
-        ListScramSecretsRequestTypeDef,
-        ListScramSecretsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTopicsRequestTypeDef,
-        ListTopicsResponseTypeDef,
-        ListVpcConnectionsRequestTypeDef,
-        ListVpcConnectionsResponseTypeDef,
-        NodeInfoTypeDef,
-        PutClusterPolicyRequestTypeDef,
-        PutClusterPolicyResponseTypeDef,
-        RebootBrokerRequestTypeDef,
-        RebootBrokerResponseTypeDef,
-        RejectClientVpcConnectionRequestTypeDef,
-        RejectClientVpcConnectionResponseTypeDef,
-        ReplicatorSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TopicInfoTypeDef,
-        TopicPartitionInfoTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateBrokerCountRequestTypeDef,
-        UpdateBrokerCountResponseTypeDef,
-        UpdateBrokerStorageRequestTypeDef,
-        UpdateBrokerStorageResponseTypeDef,
-        UpdateBrokerTypeRequestTypeDef,
-        UpdateBrokerTypeResponseTypeDef,
-        UpdateClusterConfigurationRequestTypeDef,
-        UpdateClusterConfigurationResponseTypeDef,
-        UpdateClusterKafkaVersionRequestTypeDef,
-        UpdateClusterKafkaVersionResponseTypeDef,
-        UpdateConfigurationRequestTypeDef,
-        UpdateConfigurationResponseTypeDef,
-        UpdateConnectivityRequestTypeDef,
-        UpdateConnectivityResponseTypeDef,
-        UpdateMonitoringRequestTypeDef,
-        UpdateMonitoringResponseTypeDef,
-        UpdateRebalancingRequestTypeDef,
-        UpdateRebalancingResponseTypeDef,
-        UpdateReplicationInfoRequestTypeDef,
-        UpdateReplicationInfoResponseTypeDef,
-        UpdateSecurityRequestTypeDef,
-        UpdateSecurityResponseTypeDef,
-        UpdateStorageRequestTypeDef,
-        UpdateStorageResponseTypeDef,
-        UpdateTopicRequestTypeDef,
-        UpdateTopicResponseTypeDef,
-        VpcConnectionTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKafka"]
 
@@ -158,8 +27,8 @@ class MultiRegionKafka(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_associate_scram_secret(
-        self, **kwargs: Unpack[BatchAssociateScramSecretRequestTypeDef]
-    ) -> TargetResults[BatchAssociateScramSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAssociateScramSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAssociateScramSecretResponseTypeDef]:
         """Associates one or more Scram Secrets with an Amazon MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/BatchAssociateScramSecret
@@ -167,8 +36,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("BatchAssociateScramSecret", kwargs)
 
     def batch_disassociate_scram_secret(
-        self, **kwargs: Unpack[BatchDisassociateScramSecretRequestTypeDef]
-    ) -> TargetResults[BatchDisassociateScramSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDisassociateScramSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDisassociateScramSecretResponseTypeDef]:
         """Disassociates one or more Scram Secrets from an Amazon MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/BatchDisassociateScramSecret
@@ -176,8 +45,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("BatchDisassociateScramSecret", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates a new MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateCluster
@@ -185,8 +54,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_cluster_v2(
-        self, **kwargs: Unpack[CreateClusterV2RequestTypeDef]
-    ) -> TargetResults[CreateClusterV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterV2ResponseTypeDef]:
         """Creates a new MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateClusterV2
@@ -194,8 +63,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("CreateClusterV2", kwargs)
 
     def create_configuration(
-        self, **kwargs: Unpack[CreateConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationResponseTypeDef]:
         """Creates a new MSK configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateConfiguration
@@ -203,8 +72,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("CreateConfiguration", kwargs)
 
     def create_replicator(
-        self, **kwargs: Unpack[CreateReplicatorRequestTypeDef]
-    ) -> TargetResults[CreateReplicatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicatorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicatorResponseTypeDef]:
         """Creates the replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateReplicator
@@ -212,8 +81,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("CreateReplicator", kwargs)
 
     def create_topic(
-        self, **kwargs: Unpack[CreateTopicRequestTypeDef]
-    ) -> TargetResults[CreateTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTopicResponseTypeDef]:
         """Creates a topic in the specified MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateTopic
@@ -221,8 +90,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("CreateTopic", kwargs)
 
     def create_vpc_connection(
-        self, **kwargs: Unpack[CreateVpcConnectionRequestTypeDef]
-    ) -> TargetResults[CreateVpcConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcConnectionResponseTypeDef]:
         """Creates a new MSK VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateVpcConnection
@@ -230,8 +99,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("CreateVpcConnection", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes the MSK cluster specified by the Amazon Resource Name (ARN) in the
         request.
 
@@ -240,8 +109,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_cluster_policy(
-        self, **kwargs: Unpack[DeleteClusterPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteClusterPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterPolicyResponseTypeDef]:
         """Deletes the MSK cluster policy specified by the Amazon Resource Name (ARN)
         in the request.
 
@@ -250,8 +119,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DeleteClusterPolicy", kwargs)
 
     def delete_configuration(
-        self, **kwargs: Unpack[DeleteConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationResponseTypeDef]:
         """Deletes an MSK Configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteConfiguration
@@ -259,8 +128,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DeleteConfiguration", kwargs)
 
     def delete_replicator(
-        self, **kwargs: Unpack[DeleteReplicatorRequestTypeDef]
-    ) -> TargetResults[DeleteReplicatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicatorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicatorResponseTypeDef]:
         """Deletes a replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteReplicator
@@ -268,8 +137,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DeleteReplicator", kwargs)
 
     def delete_topic(
-        self, **kwargs: Unpack[DeleteTopicRequestTypeDef]
-    ) -> TargetResults[DeleteTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTopicResponseTypeDef]:
         """Deletes a topic in the specified MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteTopic
@@ -277,8 +146,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DeleteTopic", kwargs)
 
     def delete_vpc_connection(
-        self, **kwargs: Unpack[DeleteVpcConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteVpcConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcConnectionResponseTypeDef]:
         """Deletes a MSK VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteVpcConnection
@@ -286,8 +155,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DeleteVpcConnection", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> TargetResults[DescribeClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterResponseTypeDef]:
         """Returns a description of the MSK cluster whose Amazon Resource Name (ARN)
         is specified in the request.
 
@@ -296,8 +165,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeCluster", kwargs)
 
     def describe_cluster_operation(
-        self, **kwargs: Unpack[DescribeClusterOperationRequestTypeDef]
-    ) -> TargetResults[DescribeClusterOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterOperationResponseTypeDef]:
         """Returns a description of the cluster operation specified by the ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeClusterOperation
@@ -305,8 +174,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeClusterOperation", kwargs)
 
     def describe_cluster_operation_v2(
-        self, **kwargs: Unpack[DescribeClusterOperationV2RequestTypeDef]
-    ) -> TargetResults[DescribeClusterOperationV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterOperationV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterOperationV2ResponseTypeDef]:
         """Returns a description of the cluster operation specified by the ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeClusterOperationV2
@@ -314,8 +183,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeClusterOperationV2", kwargs)
 
     def describe_cluster_v2(
-        self, **kwargs: Unpack[DescribeClusterV2RequestTypeDef]
-    ) -> TargetResults[DescribeClusterV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterV2ResponseTypeDef]:
         """Returns a description of the MSK cluster whose Amazon Resource Name (ARN)
         is specified in the request.
 
@@ -324,8 +193,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeClusterV2", kwargs)
 
     def describe_configuration(
-        self, **kwargs: Unpack[DescribeConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationResponseTypeDef]:
         """Returns a description of this MSK configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeConfiguration
@@ -333,8 +202,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeConfiguration", kwargs)
 
     def describe_configuration_revision(
-        self, **kwargs: Unpack[DescribeConfigurationRevisionRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationRevisionResponseTypeDef]:
         """Returns a description of this revision of the configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeConfigurationRevision
@@ -342,8 +211,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeConfigurationRevision", kwargs)
 
     def describe_replicator(
-        self, **kwargs: Unpack[DescribeReplicatorRequestTypeDef]
-    ) -> TargetResults[DescribeReplicatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReplicatorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReplicatorResponseTypeDef]:
         """Describes a replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeReplicator
@@ -351,8 +220,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeReplicator", kwargs)
 
     def describe_topic(
-        self, **kwargs: Unpack[DescribeTopicRequestTypeDef]
-    ) -> TargetResults[DescribeTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicResponseTypeDef]:
         """Returns topic details of this topic on a MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopic
@@ -360,8 +229,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeTopic", kwargs)
 
     def describe_topic_partitions(
-        self, **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef]
-    ) -> TargetResults[DescribeTopicPartitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicPartitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicPartitionsResponseTypeDef]:
         """Returns partition details of this topic on a MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopicPartitions
@@ -369,8 +238,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeTopicPartitions", kwargs)
 
     def describe_vpc_connection(
-        self, **kwargs: Unpack[DescribeVpcConnectionRequestTypeDef]
-    ) -> TargetResults[DescribeVpcConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcConnectionResponseTypeDef]:
         """Returns a description of this MSK VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeVpcConnection
@@ -378,8 +247,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("DescribeVpcConnection", kwargs)
 
     def get_bootstrap_brokers(
-        self, **kwargs: Unpack[GetBootstrapBrokersRequestTypeDef]
-    ) -> TargetResults[GetBootstrapBrokersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBootstrapBrokersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBootstrapBrokersResponseTypeDef]:
         """A list of brokers that a client application can use to bootstrap. This
         list doesn't necessarily include all of the brokers in the cluster. The
         following Python 3.6 example shows how you can use the Amazon Resource
@@ -392,8 +261,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("GetBootstrapBrokers", kwargs)
 
     def get_cluster_policy(
-        self, **kwargs: Unpack[GetClusterPolicyRequestTypeDef]
-    ) -> TargetResults[GetClusterPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClusterPolicyResponseTypeDef]:
         """Get the MSK cluster policy specified by the Amazon Resource Name (ARN) in
         the request.
 
@@ -402,8 +271,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("GetClusterPolicy", kwargs)
 
     def get_compatible_kafka_versions(
-        self, **kwargs: Unpack[GetCompatibleKafkaVersionsRequestTypeDef]
-    ) -> TargetResults[GetCompatibleKafkaVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCompatibleKafkaVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCompatibleKafkaVersionsResponseTypeDef]:
         """Gets the Apache Kafka versions to which you can update the MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/GetCompatibleKafkaVersions
@@ -411,8 +280,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("GetCompatibleKafkaVersions", kwargs)
 
     def list_client_vpc_connections(
-        self, **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef]
-    ) -> TargetResults[ListClientVpcConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClientVpcConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClientVpcConnectionsResponseTypeDef]:
         """Returns a list of all the VPC connections in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClientVpcConnections
@@ -420,8 +289,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListClientVpcConnections", kwargs)
 
     def list_cluster_operations(
-        self, **kwargs: Unpack[ListClusterOperationsRequestTypeDef]
-    ) -> TargetResults[ListClusterOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterOperationsResponseTypeDef]:
         """Returns a list of all the operations that have been performed on the
         specified MSK cluster.
 
@@ -430,8 +299,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListClusterOperations", kwargs)
 
     def list_cluster_operations_v2(
-        self, **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef]
-    ) -> TargetResults[ListClusterOperationsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterOperationsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterOperationsV2ResponseTypeDef]:
         """Returns a list of all the operations that have been performed on the
         specified MSK cluster.
 
@@ -440,8 +309,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListClusterOperationsV2", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Returns a list of all the MSK clusters in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusters
@@ -449,8 +318,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_clusters_v2(
-        self, **kwargs: Unpack[ListClustersV2RequestTypeDef]
-    ) -> TargetResults[ListClustersV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersV2ResponseTypeDef]:
         """Returns a list of all the MSK clusters in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClustersV2
@@ -458,8 +327,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListClustersV2", kwargs)
 
     def list_configuration_revisions(
-        self, **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationRevisionsResponseTypeDef]:
         """Returns a list of all the MSK configurations in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurationRevisions
@@ -467,8 +336,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListConfigurationRevisions", kwargs)
 
     def list_configurations(
-        self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """Returns a list of all the MSK configurations in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurations
@@ -476,8 +345,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListConfigurations", kwargs)
 
     def list_kafka_versions(
-        self, **kwargs: Unpack[ListKafkaVersionsRequestTypeDef]
-    ) -> TargetResults[ListKafkaVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKafkaVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKafkaVersionsResponseTypeDef]:
         """Returns a list of Apache Kafka versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListKafkaVersions
@@ -485,8 +354,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListKafkaVersions", kwargs)
 
     def list_nodes(
-        self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> TargetResults[ListNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodesResponseTypeDef]:
         """Returns a list of the broker nodes in the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListNodes
@@ -494,8 +363,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListNodes", kwargs)
 
     def list_replicators(
-        self, **kwargs: Unpack[ListReplicatorsRequestTypeDef]
-    ) -> TargetResults[ListReplicatorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReplicatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReplicatorsResponseTypeDef]:
         """Lists the replicators.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListReplicators
@@ -503,8 +372,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListReplicators", kwargs)
 
     def list_scram_secrets(
-        self, **kwargs: Unpack[ListScramSecretsRequestTypeDef]
-    ) -> TargetResults[ListScramSecretsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScramSecretsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScramSecretsResponseTypeDef]:
         """Returns a list of the Scram Secrets associated with an Amazon MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListScramSecrets
@@ -512,8 +381,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListScramSecrets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTagsForResource
@@ -521,8 +390,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_topics(
-        self, **kwargs: Unpack[ListTopicsRequestTypeDef]
-    ) -> TargetResults[ListTopicsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicsResponseTypeDef]:
         """List topics in a MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopics
@@ -530,8 +399,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListTopics", kwargs)
 
     def list_vpc_connections(
-        self, **kwargs: Unpack[ListVpcConnectionsRequestTypeDef]
-    ) -> TargetResults[ListVpcConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcConnectionsResponseTypeDef]:
         """Returns a list of all the VPC connections in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListVpcConnections
@@ -539,8 +408,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("ListVpcConnections", kwargs)
 
     def put_cluster_policy(
-        self, **kwargs: Unpack[PutClusterPolicyRequestTypeDef]
-    ) -> TargetResults[PutClusterPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutClusterPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutClusterPolicyResponseTypeDef]:
         """Creates or updates the MSK cluster policy specified by the cluster Amazon
         Resource Name (ARN) in the request.
 
@@ -549,8 +418,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("PutClusterPolicy", kwargs)
 
     def reboot_broker(
-        self, **kwargs: Unpack[RebootBrokerRequestTypeDef]
-    ) -> TargetResults[RebootBrokerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootBrokerRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootBrokerResponseTypeDef]:
         """Reboots brokers.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/RebootBroker
@@ -558,8 +427,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("RebootBroker", kwargs)
 
     def reject_client_vpc_connection(
-        self, **kwargs: Unpack[RejectClientVpcConnectionRequestTypeDef]
-    ) -> TargetResults[RejectClientVpcConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectClientVpcConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectClientVpcConnectionResponseTypeDef]:
         """Returns empty response.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/RejectClientVpcConnection
@@ -567,8 +436,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("RejectClientVpcConnection", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to the specified MSK resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/TagResource
@@ -576,8 +445,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the tags associated with the keys that are provided in the query.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UntagResource
@@ -585,8 +454,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_broker_count(
-        self, **kwargs: Unpack[UpdateBrokerCountRequestTypeDef]
-    ) -> TargetResults[UpdateBrokerCountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrokerCountRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrokerCountResponseTypeDef]:
         """Updates the number of broker nodes in the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerCount
@@ -594,8 +463,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateBrokerCount", kwargs)
 
     def update_broker_storage(
-        self, **kwargs: Unpack[UpdateBrokerStorageRequestTypeDef]
-    ) -> TargetResults[UpdateBrokerStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrokerStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrokerStorageResponseTypeDef]:
         """Updates the EBS storage associated with MSK brokers.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerStorage
@@ -603,8 +472,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateBrokerStorage", kwargs)
 
     def update_broker_type(
-        self, **kwargs: Unpack[UpdateBrokerTypeRequestTypeDef]
-    ) -> TargetResults[UpdateBrokerTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrokerTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrokerTypeResponseTypeDef]:
         """Updates EC2 instance type.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerType
@@ -612,8 +481,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateBrokerType", kwargs)
 
     def update_cluster_configuration(
-        self, **kwargs: Unpack[UpdateClusterConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateClusterConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterConfigurationResponseTypeDef]:
         """Updates the cluster with the configuration that is specified in the
         request body.
 
@@ -622,8 +491,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateClusterConfiguration", kwargs)
 
     def update_cluster_kafka_version(
-        self, **kwargs: Unpack[UpdateClusterKafkaVersionRequestTypeDef]
-    ) -> TargetResults[UpdateClusterKafkaVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterKafkaVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterKafkaVersionResponseTypeDef]:
         """Updates the Apache Kafka version for the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateClusterKafkaVersion
@@ -631,8 +500,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateClusterKafkaVersion", kwargs)
 
     def update_configuration(
-        self, **kwargs: Unpack[UpdateConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfigurationResponseTypeDef]:
         """Updates an MSK configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateConfiguration
@@ -640,8 +509,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateConfiguration", kwargs)
 
     def update_connectivity(
-        self, **kwargs: Unpack[UpdateConnectivityRequestTypeDef]
-    ) -> TargetResults[UpdateConnectivityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectivityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectivityResponseTypeDef]:
         """Updates the cluster's connectivity configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateConnectivity
@@ -649,8 +518,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateConnectivity", kwargs)
 
     def update_monitoring(
-        self, **kwargs: Unpack[UpdateMonitoringRequestTypeDef]
-    ) -> TargetResults[UpdateMonitoringResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitoringRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitoringResponseTypeDef]:
         """Updates the monitoring settings for the cluster. You can use this
         operation to specify which Apache Kafka metrics you want Amazon MSK to
         send to Amazon CloudWatch. You can also specify settings for open
@@ -661,8 +530,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateMonitoring", kwargs)
 
     def update_rebalancing(
-        self, **kwargs: Unpack[UpdateRebalancingRequestTypeDef]
-    ) -> TargetResults[UpdateRebalancingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRebalancingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRebalancingResponseTypeDef]:
         """Use this resource to update the intelligent rebalancing status of an
         Amazon MSK Provisioned cluster with Express brokers.
 
@@ -671,8 +540,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateRebalancing", kwargs)
 
     def update_replication_info(
-        self, **kwargs: Unpack[UpdateReplicationInfoRequestTypeDef]
-    ) -> TargetResults[UpdateReplicationInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReplicationInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateReplicationInfoResponseTypeDef]:
         """Updates replication info of a replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateReplicationInfo
@@ -680,8 +549,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateReplicationInfo", kwargs)
 
     def update_security(
-        self, **kwargs: Unpack[UpdateSecurityRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityResponseTypeDef]:
         """Updates the security settings for the cluster. You can use this operation
         to specify encryption and authentication on existing clusters.
 
@@ -690,8 +559,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateSecurity", kwargs)
 
     def update_storage(
-        self, **kwargs: Unpack[UpdateStorageRequestTypeDef]
-    ) -> TargetResults[UpdateStorageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStorageResponseTypeDef]:
         """Updates cluster broker volume size (or) sets cluster storage mode to
         TIERED.
 
@@ -700,8 +569,8 @@ class MultiRegionKafka(MultiRegionClient):
         return self._call("UpdateStorage", kwargs)
 
     def update_topic(
-        self, **kwargs: Unpack[UpdateTopicRequestTypeDef]
-    ) -> TargetResults[UpdateTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicResponseTypeDef]:
         """Updates the configuration of the specified topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateTopic
@@ -714,8 +583,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef],
-    ) -> TargetResults[DescribeTopicPartitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTopicPartitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTopicPartitionsResponseTypeDef]:
         """Every page of DescribeTopicPartitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -737,8 +606,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef],
-    ) -> TargetResults[ListClientVpcConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClientVpcConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClientVpcConnectionsResponseTypeDef]:
         """Every page of ListClientVpcConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -760,8 +629,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterOperationsRequestTypeDef],
-    ) -> TargetResults[ListClusterOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterOperationsResponseTypeDef]:
         """Every page of ListClusterOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -784,8 +653,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef],
-    ) -> TargetResults[ListClusterOperationsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterOperationsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterOperationsV2ResponseTypeDef]:
         """Every page of ListClusterOperationsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -808,8 +677,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -831,8 +700,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersV2RequestTypeDef],
-    ) -> TargetResults[ListClustersV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersV2ResponseTypeDef]:
         """Every page of ListClustersV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -854,8 +723,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationRevisionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationRevisionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationRevisionsResponseTypeDef]:
         """Every page of ListConfigurationRevisions in every target, merged per
         target (botocore's build_full_result).
 
@@ -877,8 +746,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -900,8 +769,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKafkaVersionsRequestTypeDef],
-    ) -> TargetResults[ListKafkaVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKafkaVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKafkaVersionsResponseTypeDef]:
         """Every page of ListKafkaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -923,8 +792,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> TargetResults[ListNodesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNodesResponseTypeDef]:
         """Every page of ListNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -946,8 +815,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReplicatorsRequestTypeDef],
-    ) -> TargetResults[ListReplicatorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReplicatorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReplicatorsResponseTypeDef]:
         """Every page of ListReplicators in every target, merged per target
         (botocore's build_full_result).
 
@@ -969,8 +838,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScramSecretsRequestTypeDef],
-    ) -> TargetResults[ListScramSecretsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScramSecretsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScramSecretsResponseTypeDef]:
         """Every page of ListScramSecrets in every target, merged per target
         (botocore's build_full_result).
 
@@ -992,8 +861,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTopicsRequestTypeDef],
-    ) -> TargetResults[ListTopicsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTopicsResponseTypeDef]:
         """Every page of ListTopics in every target, merged per target (botocore's
         build_full_result).
 
@@ -1015,8 +884,8 @@ class MultiRegionKafka(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVpcConnectionsRequestTypeDef],
-    ) -> TargetResults[ListVpcConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVpcConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVpcConnectionsResponseTypeDef]:
         """Every page of ListVpcConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1037,8 +906,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef],
-    ) -> Items[TopicPartitionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTopicPartitionsRequestTypeDef],
+    ) -> Items[type_defs.TopicPartitionInfoTypeDef]:
         """Each element of Partitions in every page of DescribeTopicPartitions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1053,8 +922,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef],
-    ) -> Items[ClientVpcConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.ListClientVpcConnectionsRequestTypeDef],
+    ) -> Items[type_defs.ClientVpcConnectionTypeDef]:
         """Each element of ClientVpcConnections in every page of
         ListClientVpcConnections, from every target, as its page arrives (tagged
         with its target).
@@ -1070,8 +939,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterOperationsRequestTypeDef],
-    ) -> Items[ClusterOperationInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterOperationsRequestTypeDef],
+    ) -> Items[type_defs.ClusterOperationInfoTypeDef]:
         """Each element of ClusterOperationInfoList in every page of
         ListClusterOperations, from every target, as its page arrives (tagged with
         its target).
@@ -1087,8 +956,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef],
-    ) -> Items[ClusterOperationV2SummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterOperationsV2RequestTypeDef],
+    ) -> Items[type_defs.ClusterOperationV2SummaryTypeDef]:
         """Each element of ClusterOperationInfoList in every page of
         ListClusterOperationsV2, from every target, as its page arrives (tagged
         with its target).
@@ -1104,8 +973,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> Items[ClusterInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterInfoTypeDef]:
         """Each element of ClusterInfoList in every page of ListClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -1120,8 +989,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersV2RequestTypeDef],
-    ) -> Items[ClusterTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersV2RequestTypeDef],
+    ) -> Items[type_defs.ClusterTypeDef]:
         """Each element of ClusterInfoList in every page of ListClustersV2, from
         every target, as its page arrives (tagged with its target).
 
@@ -1136,8 +1005,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef],
-    ) -> Items[ConfigurationRevisionTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationRevisionsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationRevisionTypeDef]:
         """Each element of Revisions in every page of ListConfigurationRevisions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1155,8 +1024,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> Items[ConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationTypeDef]:
         """Each element of Configurations in every page of ListConfigurations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1171,8 +1040,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKafkaVersionsRequestTypeDef],
-    ) -> Items[KafkaVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListKafkaVersionsRequestTypeDef],
+    ) -> Items[type_defs.KafkaVersionTypeDef]:
         """Each element of KafkaVersions in every page of ListKafkaVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1187,8 +1056,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> Items[NodeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesRequestTypeDef],
+    ) -> Items[type_defs.NodeInfoTypeDef]:
         """Each element of NodeInfoList in every page of ListNodes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1203,8 +1072,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReplicatorsRequestTypeDef],
-    ) -> Items[ReplicatorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListReplicatorsRequestTypeDef],
+    ) -> Items[type_defs.ReplicatorSummaryTypeDef]:
         """Each element of Replicators in every page of ListReplicators, from every
         target, as its page arrives (tagged with its target).
 
@@ -1219,7 +1088,7 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScramSecretsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListScramSecretsRequestTypeDef],
     ) -> Items[str]:
         """Each element of SecretArnList in every page of ListScramSecrets, from
         every target, as its page arrives (tagged with its target).
@@ -1235,8 +1104,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTopicsRequestTypeDef],
-    ) -> Items[TopicInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicsRequestTypeDef],
+    ) -> Items[type_defs.TopicInfoTypeDef]:
         """Each element of Topics in every page of ListTopics, from every target, as
         its page arrives (tagged with its target).
 
@@ -1251,8 +1120,8 @@ class MultiRegionKafka(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVpcConnectionsRequestTypeDef],
-    ) -> Items[VpcConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.ListVpcConnectionsRequestTypeDef],
+    ) -> Items[type_defs.VpcConnectionTypeDef]:
         """Each element of VpcConnections in every page of ListVpcConnections, from
         every target, as its page arrives (tagged with its target).
 

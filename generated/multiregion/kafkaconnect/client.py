@@ -15,48 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ConnectorOperationSummaryTypeDef,
-        ConnectorSummaryTypeDef,
-        CreateConnectorRequestTypeDef,
-        CreateConnectorResponseTypeDef,
-        CreateCustomPluginRequestTypeDef,
-        CreateCustomPluginResponseTypeDef,
-        CreateWorkerConfigurationRequestTypeDef,
-        CreateWorkerConfigurationResponseTypeDef,
-        CustomPluginSummaryTypeDef,
-        DeleteConnectorRequestTypeDef,
-        DeleteConnectorResponseTypeDef,
-        DeleteCustomPluginRequestTypeDef,
-        DeleteCustomPluginResponseTypeDef,
-        DeleteWorkerConfigurationRequestTypeDef,
-        DeleteWorkerConfigurationResponseTypeDef,
-        DescribeConnectorOperationRequestTypeDef,
-        DescribeConnectorOperationResponseTypeDef,
-        DescribeConnectorRequestTypeDef,
-        DescribeConnectorResponseTypeDef,
-        DescribeCustomPluginRequestTypeDef,
-        DescribeCustomPluginResponseTypeDef,
-        DescribeWorkerConfigurationRequestTypeDef,
-        DescribeWorkerConfigurationResponseTypeDef,
-        ListConnectorOperationsRequestTypeDef,
-        ListConnectorOperationsResponseTypeDef,
-        ListConnectorsRequestTypeDef,
-        ListConnectorsResponseTypeDef,
-        ListCustomPluginsRequestTypeDef,
-        ListCustomPluginsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkerConfigurationsRequestTypeDef,
-        ListWorkerConfigurationsResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectorRequestTypeDef,
-        UpdateConnectorResponseTypeDef,
-        WorkerConfigurationSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKafkaConnect"]
 
@@ -68,8 +27,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_connector(
-        self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> TargetResults[CreateConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorResponseTypeDef]:
         """Creates a connector using the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/CreateConnector
@@ -77,8 +36,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("CreateConnector", kwargs)
 
     def create_custom_plugin(
-        self, **kwargs: Unpack[CreateCustomPluginRequestTypeDef]
-    ) -> TargetResults[CreateCustomPluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomPluginRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomPluginResponseTypeDef]:
         """Creates a custom plugin using the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/CreateCustomPlugin
@@ -86,8 +45,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("CreateCustomPlugin", kwargs)
 
     def create_worker_configuration(
-        self, **kwargs: Unpack[CreateWorkerConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateWorkerConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkerConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkerConfigurationResponseTypeDef]:
         """Creates a worker configuration using the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/CreateWorkerConfiguration
@@ -95,8 +54,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("CreateWorkerConfiguration", kwargs)
 
     def delete_connector(
-        self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> TargetResults[DeleteConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorResponseTypeDef]:
         """Deletes the specified connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DeleteConnector
@@ -104,8 +63,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DeleteConnector", kwargs)
 
     def delete_custom_plugin(
-        self, **kwargs: Unpack[DeleteCustomPluginRequestTypeDef]
-    ) -> TargetResults[DeleteCustomPluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomPluginRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomPluginResponseTypeDef]:
         """Deletes a custom plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DeleteCustomPlugin
@@ -113,8 +72,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DeleteCustomPlugin", kwargs)
 
     def delete_worker_configuration(
-        self, **kwargs: Unpack[DeleteWorkerConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteWorkerConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkerConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkerConfigurationResponseTypeDef]:
         """Deletes the specified worker configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DeleteWorkerConfiguration
@@ -122,8 +81,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DeleteWorkerConfiguration", kwargs)
 
     def describe_connector(
-        self, **kwargs: Unpack[DescribeConnectorRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorResponseTypeDef]:
         """Returns summary information about the connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeConnector
@@ -131,8 +90,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DescribeConnector", kwargs)
 
     def describe_connector_operation(
-        self, **kwargs: Unpack[DescribeConnectorOperationRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorOperationResponseTypeDef]:
         """Returns information about the specified connector's operations.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeConnectorOperation
@@ -140,8 +99,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DescribeConnectorOperation", kwargs)
 
     def describe_custom_plugin(
-        self, **kwargs: Unpack[DescribeCustomPluginRequestTypeDef]
-    ) -> TargetResults[DescribeCustomPluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomPluginRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomPluginResponseTypeDef]:
         """A summary description of the custom plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeCustomPlugin
@@ -149,8 +108,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DescribeCustomPlugin", kwargs)
 
     def describe_worker_configuration(
-        self, **kwargs: Unpack[DescribeWorkerConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeWorkerConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkerConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkerConfigurationResponseTypeDef]:
         """Returns information about a worker configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeWorkerConfiguration
@@ -158,8 +117,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("DescribeWorkerConfiguration", kwargs)
 
     def list_connector_operations(
-        self, **kwargs: Unpack[ListConnectorOperationsRequestTypeDef]
-    ) -> TargetResults[ListConnectorOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorOperationsResponseTypeDef]:
         """Lists information about a connector's operation(s).
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListConnectorOperations
@@ -167,8 +126,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("ListConnectorOperations", kwargs)
 
     def list_connectors(
-        self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Returns a list of all the connectors in this account and Region. The list
         is limited to connectors whose name starts with the specified prefix. The
         response also includes a description of each of the listed connectors.
@@ -178,8 +137,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("ListConnectors", kwargs)
 
     def list_custom_plugins(
-        self, **kwargs: Unpack[ListCustomPluginsRequestTypeDef]
-    ) -> TargetResults[ListCustomPluginsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomPluginsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomPluginsResponseTypeDef]:
         """Returns a list of all of the custom plugins in this account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListCustomPlugins
@@ -187,8 +146,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("ListCustomPlugins", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all the tags attached to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListTagsForResource
@@ -196,8 +155,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_worker_configurations(
-        self, **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListWorkerConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkerConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkerConfigurationsResponseTypeDef]:
         """Returns a list of all of the worker configurations in this account and
         Region.
 
@@ -206,8 +165,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("ListWorkerConfigurations", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Attaches tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/TagResource
@@ -215,8 +174,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/UntagResource
@@ -224,8 +183,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connector(
-        self, **kwargs: Unpack[UpdateConnectorRequestTypeDef]
-    ) -> TargetResults[UpdateConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorResponseTypeDef]:
         """Updates the specified connector. For request body, specify only one
         parameter: either capacity or connectorConfiguration.
 
@@ -239,8 +198,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorOperationsRequestTypeDef],
-    ) -> TargetResults[ListConnectorOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorOperationsResponseTypeDef]:
         """Every page of ListConnectorOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -262,8 +221,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -287,8 +246,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomPluginsRequestTypeDef],
-    ) -> TargetResults[ListCustomPluginsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomPluginsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomPluginsResponseTypeDef]:
         """Every page of ListCustomPlugins in every target, merged per target
         (botocore's build_full_result).
 
@@ -310,8 +269,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListWorkerConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkerConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkerConfigurationsResponseTypeDef]:
         """Every page of ListWorkerConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -333,8 +292,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorOperationsRequestTypeDef],
-    ) -> Items[ConnectorOperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorOperationsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorOperationSummaryTypeDef]:
         """Each element of connectorOperations in every page of
         ListConnectorOperations, from every target, as its page arrives (tagged
         with its target).
@@ -350,8 +309,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> Items[ConnectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorSummaryTypeDef]:
         """Each element of connectors in every page of ListConnectors, from every
         target, as its page arrives (tagged with its target).
 
@@ -366,8 +325,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomPluginsRequestTypeDef],
-    ) -> Items[CustomPluginSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomPluginsRequestTypeDef],
+    ) -> Items[type_defs.CustomPluginSummaryTypeDef]:
         """Each element of customPlugins in every page of ListCustomPlugins, from
         every target, as its page arrives (tagged with its target).
 
@@ -382,8 +341,8 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef],
-    ) -> Items[WorkerConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkerConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.WorkerConfigurationSummaryTypeDef]:
         """Each element of workerConfigurations in every page of
         ListWorkerConfigurations, from every target, as its page arrives (tagged
         with its target).

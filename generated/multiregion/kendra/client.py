@@ -12,125 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateEntitiesToExperienceRequestTypeDef,
-        AssociateEntitiesToExperienceResponseTypeDef,
-        AssociatePersonasToEntitiesRequestTypeDef,
-        AssociatePersonasToEntitiesResponseTypeDef,
-        BatchDeleteDocumentRequestTypeDef,
-        BatchDeleteDocumentResponseTypeDef,
-        BatchDeleteFeaturedResultsSetRequestTypeDef,
-        BatchDeleteFeaturedResultsSetResponseTypeDef,
-        BatchGetDocumentStatusRequestTypeDef,
-        BatchGetDocumentStatusResponseTypeDef,
-        BatchPutDocumentRequestTypeDef,
-        BatchPutDocumentResponseTypeDef,
-        ClearQuerySuggestionsRequestTypeDef,
-        CreateAccessControlConfigurationRequestTypeDef,
-        CreateAccessControlConfigurationResponseTypeDef,
-        CreateDataSourceRequestTypeDef,
-        CreateDataSourceResponseTypeDef,
-        CreateExperienceRequestTypeDef,
-        CreateExperienceResponseTypeDef,
-        CreateFaqRequestTypeDef,
-        CreateFaqResponseTypeDef,
-        CreateFeaturedResultsSetRequestTypeDef,
-        CreateFeaturedResultsSetResponseTypeDef,
-        CreateIndexRequestTypeDef,
-        CreateIndexResponseTypeDef,
-        CreateQuerySuggestionsBlockListRequestTypeDef,
-        CreateQuerySuggestionsBlockListResponseTypeDef,
-        CreateThesaurusRequestTypeDef,
-        CreateThesaurusResponseTypeDef,
-        DeleteAccessControlConfigurationRequestTypeDef,
-        DeleteAccessControlConfigurationResponseTypeDef,
-        DeleteDataSourceRequestTypeDef,
-        DeleteExperienceRequestTypeDef,
-        DeleteExperienceResponseTypeDef,
-        DeleteFaqRequestTypeDef,
-        DeleteIndexRequestTypeDef,
-        DeletePrincipalMappingRequestTypeDef,
-        DeleteQuerySuggestionsBlockListRequestTypeDef,
-        DeleteThesaurusRequestTypeDef,
-        DescribeAccessControlConfigurationRequestTypeDef,
-        DescribeAccessControlConfigurationResponseTypeDef,
-        DescribeDataSourceRequestTypeDef,
-        DescribeDataSourceResponseTypeDef,
-        DescribeExperienceRequestTypeDef,
-        DescribeExperienceResponseTypeDef,
-        DescribeFaqRequestTypeDef,
-        DescribeFaqResponseTypeDef,
-        DescribeFeaturedResultsSetRequestTypeDef,
-        DescribeFeaturedResultsSetResponseTypeDef,
-        DescribeIndexRequestTypeDef,
-        DescribeIndexResponseTypeDef,
-        DescribePrincipalMappingRequestTypeDef,
-        DescribePrincipalMappingResponseTypeDef,
-        DescribeQuerySuggestionsBlockListRequestTypeDef,
-        DescribeQuerySuggestionsBlockListResponseTypeDef,
-        DescribeQuerySuggestionsConfigRequestTypeDef,
-        DescribeQuerySuggestionsConfigResponseTypeDef,
-        DescribeThesaurusRequestTypeDef,
-        DescribeThesaurusResponseTypeDef,
-        DisassociateEntitiesFromExperienceRequestTypeDef,
-        DisassociateEntitiesFromExperienceResponseTypeDef,
-        DisassociatePersonasFromEntitiesRequestTypeDef,
-        DisassociatePersonasFromEntitiesResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetQuerySuggestionsRequestTypeDef,
-        GetQuerySuggestionsResponseTypeDef,
-        GetSnapshotsRequestTypeDef,
-        GetSnapshotsResponseTypeDef,
-        ListAccessControlConfigurationsRequestTypeDef,
-        ListAccessControlConfigurationsResponseTypeDef,
-        ListDataSourceSyncJobsRequestTypeDef,
-        ListDataSourceSyncJobsResponseTypeDef,
-        ListDataSourcesRequestTypeDef,
-        ListDataSourcesResponseTypeDef,
-        ListEntityPersonasRequestTypeDef,
-        ListEntityPersonasResponseTypeDef,
-        ListExperienceEntitiesRequestTypeDef,
-        ListExperienceEntitiesResponseTypeDef,
-        ListExperiencesRequestTypeDef,
-        ListExperiencesResponseTypeDef,
-        ListFaqsRequestTypeDef,
-        ListFaqsResponseTypeDef,
-        ListFeaturedResultsSetsRequestTypeDef,
-        ListFeaturedResultsSetsResponseTypeDef,
-        ListGroupsOlderThanOrderingIdRequestTypeDef,
-        ListGroupsOlderThanOrderingIdResponseTypeDef,
-        ListIndicesRequestTypeDef,
-        ListIndicesResponseTypeDef,
-        ListQuerySuggestionsBlockListsRequestTypeDef,
-        ListQuerySuggestionsBlockListsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListThesauriRequestTypeDef,
-        ListThesauriResponseTypeDef,
-        PutPrincipalMappingRequestTypeDef,
-        QueryRequestTypeDef,
-        QueryResultTypeDef,
-        RetrieveRequestTypeDef,
-        RetrieveResultTypeDef,
-        StartDataSourceSyncJobRequestTypeDef,
-        StartDataSourceSyncJobResponseTypeDef,
-        StopDataSourceSyncJobRequestTypeDef,
-        SubmitFeedbackRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccessControlConfigurationRequestTypeDef,
-        UpdateAccessControlConfigurationResponseTypeDef,
-        UpdateDataSourceRequestTypeDef,
-        UpdateExperienceRequestTypeDef,
-        UpdateFeaturedResultsSetRequestTypeDef,
-        UpdateFeaturedResultsSetResponseTypeDef,
-        UpdateIndexRequestTypeDef,
-        UpdateQuerySuggestionsBlockListRequestTypeDef,
-        UpdateQuerySuggestionsConfigRequestTypeDef,
-        UpdateThesaurusRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionkendra"]
 
@@ -142,8 +24,8 @@ class MultiRegionkendra(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_entities_to_experience(
-        self, **kwargs: Unpack[AssociateEntitiesToExperienceRequestTypeDef]
-    ) -> TargetResults[AssociateEntitiesToExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateEntitiesToExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateEntitiesToExperienceResponseTypeDef]:
         """Grants users or groups in your IAM Identity Center identity source access
         to your Amazon Kendra experience. You can create an Amazon Kendra
         experience such as a search application. For more information on creating
@@ -155,8 +37,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("AssociateEntitiesToExperience", kwargs)
 
     def associate_personas_to_entities(
-        self, **kwargs: Unpack[AssociatePersonasToEntitiesRequestTypeDef]
-    ) -> TargetResults[AssociatePersonasToEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePersonasToEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociatePersonasToEntitiesResponseTypeDef]:
         """Defines the specific permissions of users or groups in your IAM Identity
         Center identity source with access to your Amazon Kendra experience. You
         can create an Amazon Kendra experience such as a search application. For
@@ -168,8 +50,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("AssociatePersonasToEntities", kwargs)
 
     def batch_delete_document(
-        self, **kwargs: Unpack[BatchDeleteDocumentRequestTypeDef]
-    ) -> TargetResults[BatchDeleteDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteDocumentResponseTypeDef]:
         """Removes one or more documents from an index. The documents must have been
         added with the BatchPutDocument API.
 
@@ -178,8 +60,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("BatchDeleteDocument", kwargs)
 
     def batch_delete_featured_results_set(
-        self, **kwargs: Unpack[BatchDeleteFeaturedResultsSetRequestTypeDef]
-    ) -> TargetResults[BatchDeleteFeaturedResultsSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteFeaturedResultsSetRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteFeaturedResultsSetResponseTypeDef]:
         """Removes one or more sets of featured results. Features results are placed
         above all other results for certain queries. If there's an exact match of
         a query, then one or more specific documents are featured in the search
@@ -190,8 +72,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("BatchDeleteFeaturedResultsSet", kwargs)
 
     def batch_get_document_status(
-        self, **kwargs: Unpack[BatchGetDocumentStatusRequestTypeDef]
-    ) -> TargetResults[BatchGetDocumentStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDocumentStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDocumentStatusResponseTypeDef]:
         """Returns the indexing status for one or more documents submitted with the
         BatchPutDocument API.
 
@@ -200,8 +82,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("BatchGetDocumentStatus", kwargs)
 
     def batch_put_document(
-        self, **kwargs: Unpack[BatchPutDocumentRequestTypeDef]
-    ) -> TargetResults[BatchPutDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutDocumentResponseTypeDef]:
         """Adds one or more documents to an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/BatchPutDocument
@@ -209,8 +91,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("BatchPutDocument", kwargs)
 
     def clear_query_suggestions(
-        self, **kwargs: Unpack[ClearQuerySuggestionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ClearQuerySuggestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Clears existing query suggestions from an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ClearQuerySuggestions
@@ -218,8 +100,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ClearQuerySuggestions", kwargs)
 
     def create_access_control_configuration(
-        self, **kwargs: Unpack[CreateAccessControlConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateAccessControlConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessControlConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessControlConfigurationResponseTypeDef]:
         """Creates an access configuration for your documents. This includes user and
         group access information for your documents. This is useful for user
         context filtering, where search results are filtered based on the user or
@@ -230,8 +112,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateAccessControlConfiguration", kwargs)
 
     def create_data_source(
-        self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceResponseTypeDef]:
         """Creates a data source connector that you want to use with an Amazon Kendra
         index.
 
@@ -240,8 +122,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateDataSource", kwargs)
 
     def create_experience(
-        self, **kwargs: Unpack[CreateExperienceRequestTypeDef]
-    ) -> TargetResults[CreateExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExperienceResponseTypeDef]:
         """Creates an Amazon Kendra experience such as a search application. For more
         information on creating a search application experience, including using
         the Python and Java SDKs, see Building a search experience with no code.
@@ -251,8 +133,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateExperience", kwargs)
 
     def create_faq(
-        self, **kwargs: Unpack[CreateFaqRequestTypeDef]
-    ) -> TargetResults[CreateFaqResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFaqRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFaqResponseTypeDef]:
         """Creates a set of frequently ask questions (FAQs) using a specified FAQ
         file stored in an Amazon S3 bucket.
 
@@ -261,8 +143,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateFaq", kwargs)
 
     def create_featured_results_set(
-        self, **kwargs: Unpack[CreateFeaturedResultsSetRequestTypeDef]
-    ) -> TargetResults[CreateFeaturedResultsSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFeaturedResultsSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFeaturedResultsSetResponseTypeDef]:
         """Creates a set of featured results to display at the top of the search
         results page. Featured results are placed above all other results for
         certain queries. You map specific queries to specific documents for
@@ -274,8 +156,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateFeaturedResultsSet", kwargs)
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> TargetResults[CreateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexResponseTypeDef]:
         """Creates an Amazon Kendra index. Index creation is an asynchronous API. To
         determine if index creation has completed, check the Status field returned
         from a call to DescribeIndex. The Status field is set to ACTIVE when the
@@ -286,8 +168,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_query_suggestions_block_list(
-        self, **kwargs: Unpack[CreateQuerySuggestionsBlockListRequestTypeDef]
-    ) -> TargetResults[CreateQuerySuggestionsBlockListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQuerySuggestionsBlockListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuerySuggestionsBlockListResponseTypeDef]:
         """Creates a block list to exlcude certain queries from suggestions.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/CreateQuerySuggestionsBlockList
@@ -295,8 +177,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateQuerySuggestionsBlockList", kwargs)
 
     def create_thesaurus(
-        self, **kwargs: Unpack[CreateThesaurusRequestTypeDef]
-    ) -> TargetResults[CreateThesaurusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThesaurusRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThesaurusResponseTypeDef]:
         """Creates a thesaurus for an index. The thesaurus contains a list of
         synonyms in Solr format.
 
@@ -305,8 +187,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("CreateThesaurus", kwargs)
 
     def delete_access_control_configuration(
-        self, **kwargs: Unpack[DeleteAccessControlConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteAccessControlConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessControlConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessControlConfigurationResponseTypeDef]:
         """Deletes an access control configuration that you created for your
         documents in an index. This includes user and group access information for
         your documents. This is useful for user context filtering, where search
@@ -317,8 +199,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteAccessControlConfiguration", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kendra data source connector. An exception is not thrown
         if the data source is already being deleted. While the data source is
         being deleted, the Status field returned by a call to the
@@ -330,8 +212,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_experience(
-        self, **kwargs: Unpack[DeleteExperienceRequestTypeDef]
-    ) -> TargetResults[DeleteExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExperienceResponseTypeDef]:
         """Deletes your Amazon Kendra experience such as a search application. For
         more information on creating a search application experience, see Building
         a search experience with no code.
@@ -341,8 +223,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteExperience", kwargs)
 
     def delete_faq(
-        self, **kwargs: Unpack[DeleteFaqRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFaqRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a FAQ from an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DeleteFaq
@@ -350,8 +232,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteFaq", kwargs)
 
     def delete_index(
-        self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kendra index. An exception is not thrown if the index is
         already being deleted. While the index is being deleted, the Status field
         returned by a call to the DescribeIndex API is set to DELETING.
@@ -361,8 +243,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteIndex", kwargs)
 
     def delete_principal_mapping(
-        self, **kwargs: Unpack[DeletePrincipalMappingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePrincipalMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a group so that all users that belong to the group can no longer
         access documents only available to that group.
 
@@ -371,8 +253,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeletePrincipalMapping", kwargs)
 
     def delete_query_suggestions_block_list(
-        self, **kwargs: Unpack[DeleteQuerySuggestionsBlockListRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQuerySuggestionsBlockListRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a block list used for query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DeleteQuerySuggestionsBlockList
@@ -380,8 +262,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteQuerySuggestionsBlockList", kwargs)
 
     def delete_thesaurus(
-        self, **kwargs: Unpack[DeleteThesaurusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThesaurusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kendra thesaurus.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DeleteThesaurus
@@ -389,8 +271,9 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DeleteThesaurus", kwargs)
 
     def describe_access_control_configuration(
-        self, **kwargs: Unpack[DescribeAccessControlConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeAccessControlConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeAccessControlConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccessControlConfigurationResponseTypeDef]:
         """Gets information about an access control configuration that you created
         for your documents in an index. This includes user and group access
         information for your documents. This is useful for user context filtering,
@@ -402,8 +285,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeAccessControlConfiguration", kwargs)
 
     def describe_data_source(
-        self, **kwargs: Unpack[DescribeDataSourceRequestTypeDef]
-    ) -> TargetResults[DescribeDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSourceResponseTypeDef]:
         """Gets information about an Amazon Kendra data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeDataSource
@@ -411,8 +294,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeDataSource", kwargs)
 
     def describe_experience(
-        self, **kwargs: Unpack[DescribeExperienceRequestTypeDef]
-    ) -> TargetResults[DescribeExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExperienceResponseTypeDef]:
         """Gets information about your Amazon Kendra experience such as a search
         application. For more information on creating a search application
         experience, see Building a search experience with no code.
@@ -422,8 +305,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeExperience", kwargs)
 
     def describe_faq(
-        self, **kwargs: Unpack[DescribeFaqRequestTypeDef]
-    ) -> TargetResults[DescribeFaqResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFaqRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFaqResponseTypeDef]:
         """Gets information about a FAQ.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeFaq
@@ -431,8 +314,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeFaq", kwargs)
 
     def describe_featured_results_set(
-        self, **kwargs: Unpack[DescribeFeaturedResultsSetRequestTypeDef]
-    ) -> TargetResults[DescribeFeaturedResultsSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFeaturedResultsSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFeaturedResultsSetResponseTypeDef]:
         """Gets information about a set of featured results. Features results are
         placed above all other results for certain queries. If there's an exact
         match of a query, then one or more specific documents are featured in the
@@ -443,8 +326,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeFeaturedResultsSet", kwargs)
 
     def describe_index(
-        self, **kwargs: Unpack[DescribeIndexRequestTypeDef]
-    ) -> TargetResults[DescribeIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIndexResponseTypeDef]:
         """Gets information about an Amazon Kendra index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeIndex
@@ -452,8 +335,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeIndex", kwargs)
 
     def describe_principal_mapping(
-        self, **kwargs: Unpack[DescribePrincipalMappingRequestTypeDef]
-    ) -> TargetResults[DescribePrincipalMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePrincipalMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePrincipalMappingResponseTypeDef]:
         """Describes the processing of PUT and DELETE actions for mapping users to
         their groups. This includes information on the status of actions currently
         processing or yet to be processed, when actions were last updated, when
@@ -466,8 +349,9 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribePrincipalMapping", kwargs)
 
     def describe_query_suggestions_block_list(
-        self, **kwargs: Unpack[DescribeQuerySuggestionsBlockListRequestTypeDef]
-    ) -> TargetResults[DescribeQuerySuggestionsBlockListResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeQuerySuggestionsBlockListRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeQuerySuggestionsBlockListResponseTypeDef]:
         """Gets information about a block list used for query suggestions for an
         index.
 
@@ -476,8 +360,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeQuerySuggestionsBlockList", kwargs)
 
     def describe_query_suggestions_config(
-        self, **kwargs: Unpack[DescribeQuerySuggestionsConfigRequestTypeDef]
-    ) -> TargetResults[DescribeQuerySuggestionsConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQuerySuggestionsConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQuerySuggestionsConfigResponseTypeDef]:
         """Gets information on the settings of query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeQuerySuggestionsConfig
@@ -485,8 +369,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeQuerySuggestionsConfig", kwargs)
 
     def describe_thesaurus(
-        self, **kwargs: Unpack[DescribeThesaurusRequestTypeDef]
-    ) -> TargetResults[DescribeThesaurusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThesaurusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThesaurusResponseTypeDef]:
         """Gets information about an Amazon Kendra thesaurus.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeThesaurus
@@ -494,8 +378,9 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DescribeThesaurus", kwargs)
 
     def disassociate_entities_from_experience(
-        self, **kwargs: Unpack[DisassociateEntitiesFromExperienceRequestTypeDef]
-    ) -> TargetResults[DisassociateEntitiesFromExperienceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateEntitiesFromExperienceRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateEntitiesFromExperienceResponseTypeDef]:
         """Prevents users or groups in your IAM Identity Center identity source from
         accessing your Amazon Kendra experience. You can create an Amazon Kendra
         experience such as a search application. For more information on creating
@@ -507,8 +392,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DisassociateEntitiesFromExperience", kwargs)
 
     def disassociate_personas_from_entities(
-        self, **kwargs: Unpack[DisassociatePersonasFromEntitiesRequestTypeDef]
-    ) -> TargetResults[DisassociatePersonasFromEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociatePersonasFromEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociatePersonasFromEntitiesResponseTypeDef]:
         """Removes the specific permissions of users or groups in your IAM Identity
         Center identity source with access to your Amazon Kendra experience. You
         can create an Amazon Kendra experience such as a search application. For
@@ -520,8 +405,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("DisassociatePersonasFromEntities", kwargs)
 
     def get_query_suggestions(
-        self, **kwargs: Unpack[GetQuerySuggestionsRequestTypeDef]
-    ) -> TargetResults[GetQuerySuggestionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQuerySuggestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQuerySuggestionsResponseTypeDef]:
         """Fetches the queries that are suggested to your users.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/GetQuerySuggestions
@@ -529,8 +414,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("GetQuerySuggestions", kwargs)
 
     def get_snapshots(
-        self, **kwargs: Unpack[GetSnapshotsRequestTypeDef]
-    ) -> TargetResults[GetSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSnapshotsResponseTypeDef]:
         """Retrieves search metrics data. The data provides a snapshot of how your
         users interact with your search application and how effective the
         application is.
@@ -540,8 +425,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("GetSnapshots", kwargs)
 
     def list_access_control_configurations(
-        self, **kwargs: Unpack[ListAccessControlConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListAccessControlConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessControlConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessControlConfigurationsResponseTypeDef]:
         """Lists one or more access control configurations for an index. This
         includes user and group access information for your documents. This is
         useful for user context filtering, where search results are filtered based
@@ -552,8 +437,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListAccessControlConfigurations", kwargs)
 
     def list_data_source_sync_jobs(
-        self, **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef]
-    ) -> TargetResults[ListDataSourceSyncJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourceSyncJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourceSyncJobsResponseTypeDef]:
         """Gets statistics about synchronizing a data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListDataSourceSyncJobs
@@ -561,8 +446,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListDataSourceSyncJobs", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Lists the data source connectors that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListDataSources
@@ -570,8 +455,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_entity_personas(
-        self, **kwargs: Unpack[ListEntityPersonasRequestTypeDef]
-    ) -> TargetResults[ListEntityPersonasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntityPersonasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntityPersonasResponseTypeDef]:
         """Lists specific permissions of users and groups with access to your Amazon
         Kendra experience.
 
@@ -580,8 +465,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListEntityPersonas", kwargs)
 
     def list_experience_entities(
-        self, **kwargs: Unpack[ListExperienceEntitiesRequestTypeDef]
-    ) -> TargetResults[ListExperienceEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExperienceEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExperienceEntitiesResponseTypeDef]:
         """Lists users or groups in your IAM Identity Center identity source that are
         granted access to your Amazon Kendra experience. You can create an Amazon
         Kendra experience such as a search application. For more information on
@@ -593,8 +478,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListExperienceEntities", kwargs)
 
     def list_experiences(
-        self, **kwargs: Unpack[ListExperiencesRequestTypeDef]
-    ) -> TargetResults[ListExperiencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExperiencesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExperiencesResponseTypeDef]:
         """Lists one or more Amazon Kendra experiences. You can create an Amazon
         Kendra experience such as a search application. For more information on
         creating a search application experience, see Building a search experience
@@ -605,8 +490,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListExperiences", kwargs)
 
     def list_faqs(
-        self, **kwargs: Unpack[ListFaqsRequestTypeDef]
-    ) -> TargetResults[ListFaqsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFaqsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFaqsResponseTypeDef]:
         """Gets a list of FAQs associated with an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListFaqs
@@ -614,8 +499,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListFaqs", kwargs)
 
     def list_featured_results_sets(
-        self, **kwargs: Unpack[ListFeaturedResultsSetsRequestTypeDef]
-    ) -> TargetResults[ListFeaturedResultsSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFeaturedResultsSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFeaturedResultsSetsResponseTypeDef]:
         """Lists all your sets of featured results for a given index. Features
         results are placed above all other results for certain queries. If there's
         an exact match of a query, then one or more specific documents are
@@ -626,8 +511,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListFeaturedResultsSets", kwargs)
 
     def list_groups_older_than_ordering_id(
-        self, **kwargs: Unpack[ListGroupsOlderThanOrderingIdRequestTypeDef]
-    ) -> TargetResults[ListGroupsOlderThanOrderingIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsOlderThanOrderingIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsOlderThanOrderingIdResponseTypeDef]:
         """Provides a list of groups that are mapped to users before a given ordering
         or timestamp identifier.
 
@@ -636,8 +521,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListGroupsOlderThanOrderingId", kwargs)
 
     def list_indices(
-        self, **kwargs: Unpack[ListIndicesRequestTypeDef]
-    ) -> TargetResults[ListIndicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIndicesResponseTypeDef]:
         """Lists the Amazon Kendra indexes that you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListIndices
@@ -645,8 +530,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListIndices", kwargs)
 
     def list_query_suggestions_block_lists(
-        self, **kwargs: Unpack[ListQuerySuggestionsBlockListsRequestTypeDef]
-    ) -> TargetResults[ListQuerySuggestionsBlockListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQuerySuggestionsBlockListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuerySuggestionsBlockListsResponseTypeDef]:
         """Lists the block lists used for query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListQuerySuggestionsBlockLists
@@ -654,8 +539,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListQuerySuggestionsBlockLists", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a resource. Indexes, FAQs, data
         sources, and other resources can have tags associated with them.
 
@@ -664,8 +549,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_thesauri(
-        self, **kwargs: Unpack[ListThesauriRequestTypeDef]
-    ) -> TargetResults[ListThesauriResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThesauriRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThesauriResponseTypeDef]:
         """Lists the thesauri for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListThesauri
@@ -673,8 +558,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("ListThesauri", kwargs)
 
     def put_principal_mapping(
-        self, **kwargs: Unpack[PutPrincipalMappingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPrincipalMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Maps users to their groups so that you only need to provide the user ID
         when you issue the query.
 
@@ -683,8 +568,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("PutPrincipalMapping", kwargs)
 
     def query(
-        self, **kwargs: Unpack[QueryRequestTypeDef]
-    ) -> TargetResults[QueryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryResultTypeDef]:
         """Searches an index given an input query.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/Query
@@ -692,8 +577,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("Query", kwargs)
 
     def retrieve(
-        self, **kwargs: Unpack[RetrieveRequestTypeDef]
-    ) -> TargetResults[RetrieveResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveRequestTypeDef]
+    ) -> TargetResults[type_defs.RetrieveResultTypeDef]:
         """Retrieves relevant passages or text excerpts given an input query.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/Retrieve
@@ -701,8 +586,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("Retrieve", kwargs)
 
     def start_data_source_sync_job(
-        self, **kwargs: Unpack[StartDataSourceSyncJobRequestTypeDef]
-    ) -> TargetResults[StartDataSourceSyncJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataSourceSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDataSourceSyncJobResponseTypeDef]:
         """Starts a synchronization job for a data source connector. If a
         synchronization job is already in progress, Amazon Kendra returns a
         ResourceInUseException exception.
@@ -712,8 +597,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("StartDataSourceSyncJob", kwargs)
 
     def stop_data_source_sync_job(
-        self, **kwargs: Unpack[StopDataSourceSyncJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDataSourceSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a synchronization job that is currently running. You can't stop a
         scheduled synchronization job.
 
@@ -722,8 +607,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("StopDataSourceSyncJob", kwargs)
 
     def submit_feedback(
-        self, **kwargs: Unpack[SubmitFeedbackRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables you to provide feedback to Amazon Kendra to improve the
         performance of your index.
 
@@ -732,8 +617,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("SubmitFeedback", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tag to the specified index, FAQ, data source, or other
         resource. If the tag already exists, the existing value is replaced with
         the new value.
@@ -743,8 +628,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from an index, FAQ, data source, or other resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UntagResource
@@ -752,8 +637,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_control_configuration(
-        self, **kwargs: Unpack[UpdateAccessControlConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateAccessControlConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessControlConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessControlConfigurationResponseTypeDef]:
         """Updates an access control configuration for your documents in an index.
         This includes user and group access information for your documents. This
         is useful for user context filtering, where search results are filtered
@@ -764,8 +649,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateAccessControlConfiguration", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an Amazon Kendra data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateDataSource
@@ -773,8 +658,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_experience(
-        self, **kwargs: Unpack[UpdateExperienceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates your Amazon Kendra experience such as a search application. For
         more information on creating a search application experience, see Building
         a search experience with no code.
@@ -784,8 +669,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateExperience", kwargs)
 
     def update_featured_results_set(
-        self, **kwargs: Unpack[UpdateFeaturedResultsSetRequestTypeDef]
-    ) -> TargetResults[UpdateFeaturedResultsSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFeaturedResultsSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFeaturedResultsSetResponseTypeDef]:
         """Updates a set of featured results. Features results are placed above all
         other results for certain queries. You map specific queries to specific
         documents for featuring in the results. If a query contains an exact match
@@ -797,8 +682,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateFeaturedResultsSet", kwargs)
 
     def update_index(
-        self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an Amazon Kendra index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateIndex
@@ -806,8 +691,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateIndex", kwargs)
 
     def update_query_suggestions_block_list(
-        self, **kwargs: Unpack[UpdateQuerySuggestionsBlockListRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuerySuggestionsBlockListRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a block list used for query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateQuerySuggestionsBlockList
@@ -815,8 +700,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateQuerySuggestionsBlockList", kwargs)
 
     def update_query_suggestions_config(
-        self, **kwargs: Unpack[UpdateQuerySuggestionsConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuerySuggestionsConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the settings of query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateQuerySuggestionsConfig
@@ -824,8 +709,8 @@ class MultiRegionkendra(MultiRegionClient):
         return self._call("UpdateQuerySuggestionsConfig", kwargs)
 
     def update_thesaurus(
-        self, **kwargs: Unpack[UpdateThesaurusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThesaurusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a thesaurus for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateThesaurus

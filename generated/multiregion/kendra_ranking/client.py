@@ -12,25 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateRescoreExecutionPlanRequestTypeDef,
-        CreateRescoreExecutionPlanResponseTypeDef,
-        DeleteRescoreExecutionPlanRequestTypeDef,
-        DescribeRescoreExecutionPlanRequestTypeDef,
-        DescribeRescoreExecutionPlanResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ListRescoreExecutionPlansRequestTypeDef,
-        ListRescoreExecutionPlansResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RescoreRequestTypeDef,
-        RescoreResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateRescoreExecutionPlanRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKendraRanking"]
 
@@ -44,8 +26,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_rescore_execution_plan(
-        self, **kwargs: Unpack[CreateRescoreExecutionPlanRequestTypeDef]
-    ) -> TargetResults[CreateRescoreExecutionPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRescoreExecutionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRescoreExecutionPlanResponseTypeDef]:
         """Creates a rescore execution plan. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
         You set the number of capacity units that you require for Amazon Kendra
@@ -56,8 +38,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("CreateRescoreExecutionPlan", kwargs)
 
     def delete_rescore_execution_plan(
-        self, **kwargs: Unpack[DeleteRescoreExecutionPlanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRescoreExecutionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a rescore execution plan. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
 
@@ -66,8 +48,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("DeleteRescoreExecutionPlan", kwargs)
 
     def describe_rescore_execution_plan(
-        self, **kwargs: Unpack[DescribeRescoreExecutionPlanRequestTypeDef]
-    ) -> TargetResults[DescribeRescoreExecutionPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRescoreExecutionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRescoreExecutionPlanResponseTypeDef]:
         """Gets information about a rescore execution plan. A rescore execution plan
         is an Amazon Kendra Intelligent Ranking resource used for provisioning the
         Rescore API.
@@ -77,8 +59,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("DescribeRescoreExecutionPlan", kwargs)
 
     def list_rescore_execution_plans(
-        self, **kwargs: Unpack[ListRescoreExecutionPlansRequestTypeDef]
-    ) -> TargetResults[ListRescoreExecutionPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRescoreExecutionPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRescoreExecutionPlansResponseTypeDef]:
         """Lists your rescore execution plans. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
 
@@ -87,8 +69,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("ListRescoreExecutionPlans", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a specified resource. A rescore
         execution plan is an example of a resource that can have tags associated
         with it.
@@ -98,8 +80,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def rescore(
-        self, **kwargs: Unpack[RescoreRequestTypeDef]
-    ) -> TargetResults[RescoreResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RescoreRequestTypeDef]
+    ) -> TargetResults[type_defs.RescoreResultTypeDef]:
         """Rescores or re-ranks search results from a search service such as
         OpenSearch (self managed). You use the semantic search capabilities of
         Amazon Kendra Intelligent Ranking to improve the search service's results.
@@ -109,8 +91,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("Rescore", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a specified tag to a specified rescore execution plan. A rescore
         execution plan is an Amazon Kendra Intelligent Ranking resource used for
         provisioning the Rescore API. If the tag already exists, the existing
@@ -121,8 +103,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a rescore execution plan. A rescore execution plan is
         an Amazon Kendra Intelligent Ranking resource used for provisioning the
         Rescore operation.
@@ -132,8 +114,8 @@ class MultiRegionKendraRanking(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_rescore_execution_plan(
-        self, **kwargs: Unpack[UpdateRescoreExecutionPlanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRescoreExecutionPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a rescore execution plan. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
         You can update the number of capacity units you require for Amazon Kendra

@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateKeyspaceRequestTypeDef,
-        CreateKeyspaceResponseTypeDef,
-        CreateTableRequestTypeDef,
-        CreateTableResponseTypeDef,
-        CreateTypeRequestTypeDef,
-        CreateTypeResponseTypeDef,
-        DeleteKeyspaceRequestTypeDef,
-        DeleteKeyspaceResponseTypeDef,
-        DeleteTableRequestTypeDef,
-        DeleteTableResponseTypeDef,
-        DeleteTypeRequestTypeDef,
-        DeleteTypeResponseTypeDef,
-        GetKeyspaceRequestTypeDef,
-        GetKeyspaceResponseTypeDef,
-        GetTableAutoScalingSettingsRequestTypeDef,
-        GetTableAutoScalingSettingsResponseTypeDef,
-        GetTableRequestTypeDef,
-        GetTableResponseTypeDef,
-        GetTypeRequestTypeDef,
-        GetTypeResponseTypeDef,
-        KeyspaceSummaryTypeDef,
-        ListKeyspacesRequestTypeDef,
-        ListKeyspacesResponseTypeDef,
-        ListTablesRequestTypeDef,
-        ListTablesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTypesRequestTypeDef,
-        ListTypesResponseTypeDef,
-        RestoreTableRequestTypeDef,
-        RestoreTableResponseTypeDef,
-        TableSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateKeyspaceRequestTypeDef,
-        UpdateKeyspaceResponseTypeDef,
-        UpdateTableRequestTypeDef,
-        UpdateTableResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKeyspaces"]
 
@@ -75,8 +33,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_keyspace(
-        self, **kwargs: Unpack[CreateKeyspaceRequestTypeDef]
-    ) -> TargetResults[CreateKeyspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyspaceResponseTypeDef]:
         """The CreateKeyspace operation adds a new keyspace to your account. In an
         Amazon Web Services account, keyspace names must be unique within each
         Region.
@@ -86,8 +44,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("CreateKeyspace", kwargs)
 
     def create_table(
-        self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> TargetResults[CreateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTableResponseTypeDef]:
         """The CreateTable operation adds a new table to the specified keyspace.
         Within a keyspace, table names must be unique.
 
@@ -96,8 +54,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("CreateTable", kwargs)
 
     def create_type(
-        self, **kwargs: Unpack[CreateTypeRequestTypeDef]
-    ) -> TargetResults[CreateTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTypeResponseTypeDef]:
         """The CreateType operation creates a new user-defined type in the specified
         keyspace.
 
@@ -106,8 +64,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("CreateType", kwargs)
 
     def delete_keyspace(
-        self, **kwargs: Unpack[DeleteKeyspaceRequestTypeDef]
-    ) -> TargetResults[DeleteKeyspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeyspaceResponseTypeDef]:
         """The DeleteKeyspace operation deletes a keyspace and all of its tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/DeleteKeyspace
@@ -115,8 +73,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("DeleteKeyspace", kwargs)
 
     def delete_table(
-        self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> TargetResults[DeleteTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTableResponseTypeDef]:
         """The DeleteTable operation deletes a table and all of its data. After a
         DeleteTable request is received, the specified table is in the DELETING
         state until Amazon Keyspaces completes the deletion. If the table is in
@@ -131,8 +89,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("DeleteTable", kwargs)
 
     def delete_type(
-        self, **kwargs: Unpack[DeleteTypeRequestTypeDef]
-    ) -> TargetResults[DeleteTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTypeResponseTypeDef]:
         """The DeleteType operation deletes a user-defined type (UDT). You can only
         delete a type that is not used in a table or another UDT.
 
@@ -141,8 +99,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("DeleteType", kwargs)
 
     def get_keyspace(
-        self, **kwargs: Unpack[GetKeyspaceRequestTypeDef]
-    ) -> TargetResults[GetKeyspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyspaceResponseTypeDef]:
         """Returns the name of the specified keyspace, the Amazon Resource Name
         (ARN), the replication strategy, the Amazon Web Services Regions of a
         multi-Region keyspace, and the status of newly added Regions after an
@@ -153,8 +111,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("GetKeyspace", kwargs)
 
     def get_table(
-        self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> TargetResults[GetTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableResponseTypeDef]:
         """Returns information about the table, including the table's name and
         current status, the keyspace name, configuration settings, and metadata.
 
@@ -163,8 +121,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("GetTable", kwargs)
 
     def get_table_auto_scaling_settings(
-        self, **kwargs: Unpack[GetTableAutoScalingSettingsRequestTypeDef]
-    ) -> TargetResults[GetTableAutoScalingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableAutoScalingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableAutoScalingSettingsResponseTypeDef]:
         """Returns auto scaling related settings of the specified table in JSON
         format. If the table is a multi-Region table, the Amazon Web Services
         Region specific auto scaling settings of the table are included.
@@ -174,8 +132,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("GetTableAutoScalingSettings", kwargs)
 
     def get_type(
-        self, **kwargs: Unpack[GetTypeRequestTypeDef]
-    ) -> TargetResults[GetTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTypeResponseTypeDef]:
         """The GetType operation returns information about the type, for example the
         field definitions, the timestamp when the type was last modified, the
         level of nesting, the status, and details about if the type is used in
@@ -186,8 +144,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("GetType", kwargs)
 
     def list_keyspaces(
-        self, **kwargs: Unpack[ListKeyspacesRequestTypeDef]
-    ) -> TargetResults[ListKeyspacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeyspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeyspacesResponseTypeDef]:
         """The ListKeyspaces operation returns a list of keyspaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListKeyspaces
@@ -195,8 +153,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("ListKeyspaces", kwargs)
 
     def list_tables(
-        self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """The ListTables operation returns a list of tables for a specified
         keyspace.
 
@@ -205,8 +163,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("ListTables", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of all tags associated with the specified Amazon Keyspaces
         resource.
 
@@ -215,8 +173,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_types(
-        self, **kwargs: Unpack[ListTypesRequestTypeDef]
-    ) -> TargetResults[ListTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTypesResponseTypeDef]:
         """The ListTypes operation returns a list of types for a specified keyspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTypes
@@ -224,8 +182,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("ListTypes", kwargs)
 
     def restore_table(
-        self, **kwargs: Unpack[RestoreTableRequestTypeDef]
-    ) -> TargetResults[RestoreTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreTableRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreTableResponseTypeDef]:
         """Restores the table to the specified point in time within the
         earliest_restorable_timestamp and the current time. For more information
         about restore points, see Time window for PITR continuous backups in the
@@ -236,8 +194,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("RestoreTable", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a set of tags with a Amazon Keyspaces resource. You can then
         activate these user-defined tags so that they appear on the Cost
         Management Console for cost allocation tracking. For more information, see
@@ -249,8 +207,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the association of tags from a Amazon Keyspaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/UntagResource
@@ -258,8 +216,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_keyspace(
-        self, **kwargs: Unpack[UpdateKeyspaceRequestTypeDef]
-    ) -> TargetResults[UpdateKeyspaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeyspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKeyspaceResponseTypeDef]:
         """Adds a new Amazon Web Services Region to the keyspace. You can add a new
         Region to a keyspace that is either a single or a multi-Region keyspace.
         Amazon Keyspaces is going to replicate all tables in the keyspace to the
@@ -275,8 +233,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         return self._call("UpdateKeyspace", kwargs)
 
     def update_table(
-        self, **kwargs: Unpack[UpdateTableRequestTypeDef]
-    ) -> TargetResults[UpdateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableResponseTypeDef]:
         """Adds new columns to the table or updates one of the table's settings, for
         example capacity mode, auto scaling, encryption, point-in-time recovery,
         or ttl settings. Note that you can only update one specific table setting
@@ -292,8 +250,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeyspacesRequestTypeDef],
-    ) -> TargetResults[ListKeyspacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeyspacesResponseTypeDef]:
         """Every page of ListKeyspaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -315,8 +273,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -339,8 +297,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -363,8 +321,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTypesRequestTypeDef],
-    ) -> TargetResults[ListTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTypesResponseTypeDef]:
         """Every page of ListTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -385,8 +343,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeyspacesRequestTypeDef],
-    ) -> Items[KeyspaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyspacesRequestTypeDef],
+    ) -> Items[type_defs.KeyspaceSummaryTypeDef]:
         """Each element of keyspaces in every page of ListKeyspaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -401,8 +359,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> Items[TableSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> Items[type_defs.TableSummaryTypeDef]:
         """Each element of tables in every page of ListTables, from every target, as
         its page arrives (tagged with its target).
 
@@ -417,8 +375,8 @@ class MultiRegionKeyspaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -433,7 +391,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTypesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTypesRequestTypeDef],
     ) -> Items[str]:
         """Each element of types in every page of ListTypes, from every target, as
         its page arrives (tagged with its target).

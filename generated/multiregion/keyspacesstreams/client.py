@@ -15,18 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetRecordsInputTypeDef,
-        GetRecordsOutputTypeDef,
-        GetShardIteratorInputTypeDef,
-        GetShardIteratorOutputTypeDef,
-        GetStreamInputTypeDef,
-        GetStreamOutputTypeDef,
-        ListStreamsInputTypeDef,
-        ListStreamsOutputTypeDef,
-        ShardTypeDef,
-        StreamTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKeyspacesStreams"]
 
@@ -43,8 +32,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_records(
-        self, **kwargs: Unpack[GetRecordsInputTypeDef]
-    ) -> TargetResults[GetRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.GetRecordsOutputTypeDef]:
         """Retrieves data records from a specified shard in an Amazon Keyspaces data
         stream. This operation returns a collection of data records from the
         shard, including the primary key columns and information about
@@ -57,8 +46,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         return self._call("GetRecords", kwargs)
 
     def get_shard_iterator(
-        self, **kwargs: Unpack[GetShardIteratorInputTypeDef]
-    ) -> TargetResults[GetShardIteratorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetShardIteratorInputTypeDef]
+    ) -> TargetResults[type_defs.GetShardIteratorOutputTypeDef]:
         """Returns a shard iterator that serves as a bookmark for reading data from a
         specific position in an Amazon Keyspaces data stream's shard. The shard
         iterator specifies the shard position from which to start reading data
@@ -71,8 +60,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         return self._call("GetShardIterator", kwargs)
 
     def get_stream(
-        self, **kwargs: Unpack[GetStreamInputTypeDef]
-    ) -> TargetResults[GetStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStreamInputTypeDef]
+    ) -> TargetResults[type_defs.GetStreamOutputTypeDef]:
         """Returns detailed information about a specific data capture stream for an
         Amazon Keyspaces table. The information includes the stream's Amazon
         Resource Name (ARN), creation time, current status, retention period,
@@ -85,8 +74,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         return self._call("GetStream", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Returns a list of all data capture streams associated with your Amazon
         Keyspaces account or for a specific keyspace or table. The response
         includes information such as stream ARNs, table associations, creation
@@ -103,8 +92,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetStreamInputTypeDef],
-    ) -> TargetResults[GetStreamOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetStreamInputTypeDef],
+    ) -> TargetResults[type_defs.GetStreamOutputTypeDef]:
         """Every page of GetStream in every target, merged per target (botocore's
         build_full_result).
 
@@ -131,8 +120,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -157,8 +146,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetStreamInputTypeDef],
-    ) -> Items[ShardTypeDef]:
+        **kwargs: Unpack[type_defs.GetStreamInputTypeDef],
+    ) -> Items[type_defs.ShardTypeDef]:
         """Each element of shards in every page of GetStream, from every target, as
         its page arrives (tagged with its target).
 
@@ -173,8 +162,8 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> Items[StreamTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> Items[type_defs.StreamTypeDef]:
         """Each element of streams in every page of ListStreams, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,69 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsToStreamInputTypeDef,
-        ConsumerTypeDef,
-        CreateStreamInputTypeDef,
-        DecreaseStreamRetentionPeriodInputTypeDef,
-        DeleteResourcePolicyInputTypeDef,
-        DeleteStreamInputTypeDef,
-        DeregisterStreamConsumerInputTypeDef,
-        DescribeAccountSettingsOutputTypeDef,
-        DescribeLimitsOutputTypeDef,
-        DescribeStreamConsumerInputTypeDef,
-        DescribeStreamConsumerOutputTypeDef,
-        DescribeStreamInputTypeDef,
-        DescribeStreamOutputTypeDef,
-        DescribeStreamSummaryInputTypeDef,
-        DescribeStreamSummaryOutputTypeDef,
-        DisableEnhancedMonitoringInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableEnhancedMonitoringInputTypeDef,
-        EnhancedMonitoringOutputTypeDef,
-        GetRecordsInputTypeDef,
-        GetRecordsOutputTypeDef,
-        GetResourcePolicyInputTypeDef,
-        GetResourcePolicyOutputTypeDef,
-        GetShardIteratorInputTypeDef,
-        GetShardIteratorOutputTypeDef,
-        IncreaseStreamRetentionPeriodInputTypeDef,
-        ListShardsInputTypeDef,
-        ListShardsOutputTypeDef,
-        ListStreamConsumersInputTypeDef,
-        ListStreamConsumersOutputTypeDef,
-        ListStreamsInputTypeDef,
-        ListStreamsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTagsForStreamInputTypeDef,
-        ListTagsForStreamOutputTypeDef,
-        MergeShardsInputTypeDef,
-        PutRecordInputTypeDef,
-        PutRecordOutputTypeDef,
-        PutRecordsInputTypeDef,
-        PutRecordsOutputTypeDef,
-        PutResourcePolicyInputTypeDef,
-        RegisterStreamConsumerInputTypeDef,
-        RegisterStreamConsumerOutputTypeDef,
-        RemoveTagsFromStreamInputTypeDef,
-        ShardTypeDef,
-        SplitShardInputTypeDef,
-        StartStreamEncryptionInputTypeDef,
-        StopStreamEncryptionInputTypeDef,
-        SubscribeToShardInputTypeDef,
-        SubscribeToShardOutputTypeDef,
-        TagResourceInputTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateAccountSettingsInputTypeDef,
-        UpdateAccountSettingsOutputTypeDef,
-        UpdateMaxRecordSizeInputTypeDef,
-        UpdateShardCountInputTypeDef,
-        UpdateShardCountOutputTypeDef,
-        UpdateStreamModeInputTypeDef,
-        UpdateStreamWarmThroughputInputTypeDef,
-        UpdateStreamWarmThroughputOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesis"]
 
@@ -89,8 +27,8 @@ class MultiRegionKinesis(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags_to_stream(
-        self, **kwargs: Unpack[AddTagsToStreamInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToStreamInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for the specified Kinesis data stream. You can assign
         up to 50 tags to a data stream.
 
@@ -99,8 +37,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("AddTagsToStream", kwargs)
 
     def create_stream(
-        self, **kwargs: Unpack[CreateStreamInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a Kinesis data stream. A stream captures and transports data
         records that are continuously emitted from different data sources or
         producers. Scale-out within a stream is explicitly supported by means of
@@ -111,8 +49,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("CreateStream", kwargs)
 
     def decrease_stream_retention_period(
-        self, **kwargs: Unpack[DecreaseStreamRetentionPeriodInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DecreaseStreamRetentionPeriodInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Decreases the Kinesis data stream's retention period, which is the length
         of time data records are accessible after they are added to the stream.
         The minimum value of a stream's retention period is 24 hours.
@@ -122,8 +60,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DecreaseStreamRetentionPeriod", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a policy for the specified data stream or consumer.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DeleteResourcePolicy
@@ -131,8 +69,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_stream(
-        self, **kwargs: Unpack[DeleteStreamInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Kinesis data stream and all its shards and data. You must shut
         down any applications that are operating on the stream before you delete
         the stream. If an application attempts to operate on a deleted stream, it
@@ -143,8 +81,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DeleteStream", kwargs)
 
     def deregister_stream_consumer(
-        self, **kwargs: Unpack[DeregisterStreamConsumerInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterStreamConsumerInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """To deregister a consumer, provide its ARN. Alternatively, you can provide
         the ARN of the data stream and the name you gave the consumer when you
         registered it. You may also provide all three parameters, as long as they
@@ -160,7 +98,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def describe_account_settings(
         self,
-    ) -> TargetResults[DescribeAccountSettingsOutputTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountSettingsOutputTypeDef]:
         """Describes the account-level settings for Amazon Kinesis Data Streams. This
         operation returns information about the minimum throughput billing
         commitments and other account-level configurations.
@@ -169,7 +107,7 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._call("DescribeAccountSettings", {})
 
-    def describe_limits(self) -> TargetResults[DescribeLimitsOutputTypeDef]:
+    def describe_limits(self) -> TargetResults[type_defs.DescribeLimitsOutputTypeDef]:
         """Describes the shard limits and usage for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeLimits
@@ -177,8 +115,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DescribeLimits", {})
 
     def describe_stream(
-        self, **kwargs: Unpack[DescribeStreamInputTypeDef]
-    ) -> TargetResults[DescribeStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamOutputTypeDef]:
         """Describes the specified Kinesis data stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeStream
@@ -186,8 +124,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DescribeStream", kwargs)
 
     def describe_stream_consumer(
-        self, **kwargs: Unpack[DescribeStreamConsumerInputTypeDef]
-    ) -> TargetResults[DescribeStreamConsumerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamConsumerInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamConsumerOutputTypeDef]:
         """To get the description of a registered consumer, provide the ARN of the
         consumer. Alternatively, you can provide the ARN of the data stream and
         the name you gave the consumer when you registered it. You may also
@@ -202,8 +140,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DescribeStreamConsumer", kwargs)
 
     def describe_stream_summary(
-        self, **kwargs: Unpack[DescribeStreamSummaryInputTypeDef]
-    ) -> TargetResults[DescribeStreamSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamSummaryOutputTypeDef]:
         """Provides a summarized description of the specified Kinesis data stream
         without the shard list.
 
@@ -212,8 +150,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DescribeStreamSummary", kwargs)
 
     def disable_enhanced_monitoring(
-        self, **kwargs: Unpack[DisableEnhancedMonitoringInputTypeDef]
-    ) -> TargetResults[EnhancedMonitoringOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableEnhancedMonitoringInputTypeDef]
+    ) -> TargetResults[type_defs.EnhancedMonitoringOutputTypeDef]:
         """Disables enhanced monitoring.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DisableEnhancedMonitoring
@@ -221,8 +159,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("DisableEnhancedMonitoring", kwargs)
 
     def enable_enhanced_monitoring(
-        self, **kwargs: Unpack[EnableEnhancedMonitoringInputTypeDef]
-    ) -> TargetResults[EnhancedMonitoringOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableEnhancedMonitoringInputTypeDef]
+    ) -> TargetResults[type_defs.EnhancedMonitoringOutputTypeDef]:
         """Enables enhanced Kinesis data stream monitoring for shard-level metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/EnableEnhancedMonitoring
@@ -230,8 +168,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("EnableEnhancedMonitoring", kwargs)
 
     def get_records(
-        self, **kwargs: Unpack[GetRecordsInputTypeDef]
-    ) -> TargetResults[GetRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.GetRecordsOutputTypeDef]:
         """Gets data records from a Kinesis data stream's shard.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/GetRecords
@@ -239,8 +177,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("GetRecords", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
         """Returns a policy attached to the specified data stream or consumer.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/GetResourcePolicy
@@ -248,8 +186,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_shard_iterator(
-        self, **kwargs: Unpack[GetShardIteratorInputTypeDef]
-    ) -> TargetResults[GetShardIteratorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetShardIteratorInputTypeDef]
+    ) -> TargetResults[type_defs.GetShardIteratorOutputTypeDef]:
         """Gets an Amazon Kinesis shard iterator. A shard iterator expires 5 minutes
         after it is returned to the requester.
 
@@ -258,8 +196,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("GetShardIterator", kwargs)
 
     def increase_stream_retention_period(
-        self, **kwargs: Unpack[IncreaseStreamRetentionPeriodInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.IncreaseStreamRetentionPeriodInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Increases the Kinesis data stream's retention period, which is the length
         of time data records are accessible after they are added to the stream.
         The maximum value of a stream's retention period is 8760 hours (365 days).
@@ -269,8 +207,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("IncreaseStreamRetentionPeriod", kwargs)
 
     def list_shards(
-        self, **kwargs: Unpack[ListShardsInputTypeDef]
-    ) -> TargetResults[ListShardsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListShardsInputTypeDef]
+    ) -> TargetResults[type_defs.ListShardsOutputTypeDef]:
         """Lists the shards in a stream and provides information about each shard.
         This operation has a limit of 1000 transactions per second per data
         stream.
@@ -280,8 +218,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("ListShards", kwargs)
 
     def list_stream_consumers(
-        self, **kwargs: Unpack[ListStreamConsumersInputTypeDef]
-    ) -> TargetResults[ListStreamConsumersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamConsumersInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamConsumersOutputTypeDef]:
         """Lists the consumers registered to receive data from a stream using
         enhanced fan-out, and provides information about each consumer.
 
@@ -290,8 +228,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("ListStreamConsumers", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Lists your Kinesis data streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListStreams
@@ -299,8 +237,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("ListStreams", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List all tags added to the specified Kinesis resource. Each tag is a label
         consisting of a user-defined key and value. Tags can help you manage,
         identify, organize, search for, and filter resources.
@@ -310,8 +248,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tags_for_stream(
-        self, **kwargs: Unpack[ListTagsForStreamInputTypeDef]
-    ) -> TargetResults[ListTagsForStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForStreamInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForStreamOutputTypeDef]:
         """Lists the tags for the specified Kinesis data stream. This operation has a
         limit of five transactions per second per account.
 
@@ -320,8 +258,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("ListTagsForStream", kwargs)
 
     def merge_shards(
-        self, **kwargs: Unpack[MergeShardsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.MergeShardsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Merges two adjacent shards in a Kinesis data stream and combines them into
         a single shard to reduce the stream's capacity to ingest and transport
         data. This API is only supported for the data streams with the provisioned
@@ -338,8 +276,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("MergeShards", kwargs)
 
     def put_record(
-        self, **kwargs: Unpack[PutRecordInputTypeDef]
-    ) -> TargetResults[PutRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecordInputTypeDef]
+    ) -> TargetResults[type_defs.PutRecordOutputTypeDef]:
         """Writes a single data record into an Amazon Kinesis data stream. Call
         PutRecord to send data into the stream for real-time ingestion and
         subsequent processing, one record at a time. Each shard can support writes
@@ -351,8 +289,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("PutRecord", kwargs)
 
     def put_records(
-        self, **kwargs: Unpack[PutRecordsInputTypeDef]
-    ) -> TargetResults[PutRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.PutRecordsOutputTypeDef]:
         """Writes multiple data records into a Kinesis data stream in a single call
         (also referred to as a PutRecords request). Use this operation to send
         data into the stream for data ingestion and processing.
@@ -362,8 +300,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("PutRecords", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches a resource-based policy to a data stream or registered consumer.
         If you are using an identity other than the root user of the Amazon Web
         Services account that owns the resource, the calling identity must have
@@ -379,8 +317,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def register_stream_consumer(
-        self, **kwargs: Unpack[RegisterStreamConsumerInputTypeDef]
-    ) -> TargetResults[RegisterStreamConsumerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterStreamConsumerInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterStreamConsumerOutputTypeDef]:
         """Registers a consumer with a Kinesis data stream. When you use this
         operation, the consumer you register can then call SubscribeToShard to
         receive data from the stream using enhanced fan-out, at a rate of up to 2
@@ -392,8 +330,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("RegisterStreamConsumer", kwargs)
 
     def remove_tags_from_stream(
-        self, **kwargs: Unpack[RemoveTagsFromStreamInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromStreamInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified Kinesis data stream. Removed tags are
         deleted and cannot be recovered after this operation successfully
         completes.
@@ -403,8 +341,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("RemoveTagsFromStream", kwargs)
 
     def split_shard(
-        self, **kwargs: Unpack[SplitShardInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SplitShardInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Splits a shard into two new shards in the Kinesis data stream, to increase
         the stream's capacity to ingest and transport data. SplitShard is called
         when there is a need to increase the overall capacity of a stream because
@@ -417,8 +355,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("SplitShard", kwargs)
 
     def start_stream_encryption(
-        self, **kwargs: Unpack[StartStreamEncryptionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartStreamEncryptionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or updates server-side encryption using an Amazon Web Services KMS
         key for a specified stream.
 
@@ -427,8 +365,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("StartStreamEncryption", kwargs)
 
     def stop_stream_encryption(
-        self, **kwargs: Unpack[StopStreamEncryptionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopStreamEncryptionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables server-side encryption for a specified stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/StopStreamEncryption
@@ -436,8 +374,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("StopStreamEncryption", kwargs)
 
     def subscribe_to_shard(
-        self, **kwargs: Unpack[SubscribeToShardInputTypeDef]
-    ) -> TargetResults[SubscribeToShardOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubscribeToShardInputTypeDef]
+    ) -> TargetResults[type_defs.SubscribeToShardOutputTypeDef]:
         """This operation establishes an HTTP/2 connection between the consumer you
         specify in the ConsumerARN parameter and the shard you specify in the
         ShardId parameter. After the connection is successfully established,
@@ -450,8 +388,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("SubscribeToShard", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for the specified Kinesis resource. Each tag is a
         label consisting of a user-defined key and value. Tags can help you
         manage, identify, organize, search for, and filter resources. You can
@@ -462,8 +400,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified Kinesis resource. Removed tags are deleted
         and can't be recovered after this operation completes successfully.
 
@@ -472,8 +410,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsInputTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsOutputTypeDef]:
         """Updates the account-level settings for Amazon Kinesis Data Streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateAccountSettings
@@ -481,8 +419,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_max_record_size(
-        self, **kwargs: Unpack[UpdateMaxRecordSizeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMaxRecordSizeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This allows you to update the MaxRecordSize of a single record that you
         can write to, and read from a stream. You can ingest and digest single
         records up to 10240 KiB.
@@ -492,8 +430,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("UpdateMaxRecordSize", kwargs)
 
     def update_shard_count(
-        self, **kwargs: Unpack[UpdateShardCountInputTypeDef]
-    ) -> TargetResults[UpdateShardCountOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateShardCountInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateShardCountOutputTypeDef]:
         """Updates the shard count of the specified stream to the specified number of
         shards. This API is only supported for the data streams with the
         provisioned capacity mode.
@@ -503,8 +441,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("UpdateShardCount", kwargs)
 
     def update_stream_mode(
-        self, **kwargs: Unpack[UpdateStreamModeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamModeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the capacity mode of the data stream. Currently, in Kinesis Data
         Streams, you can choose between an on-demand capacity mode and a
         provisioned capacity mode for your data stream.
@@ -514,8 +452,8 @@ class MultiRegionKinesis(MultiRegionClient):
         return self._call("UpdateStreamMode", kwargs)
 
     def update_stream_warm_throughput(
-        self, **kwargs: Unpack[UpdateStreamWarmThroughputInputTypeDef]
-    ) -> TargetResults[UpdateStreamWarmThroughputOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamWarmThroughputInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamWarmThroughputOutputTypeDef]:
         """Updates the warm throughput configuration for the specified Amazon Kinesis
         Data Streams on-demand data stream. This operation allows you to
         proactively scale your on-demand data stream to a specified throughput
@@ -531,8 +469,8 @@ class MultiRegionKinesis(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStreamInputTypeDef],
-    ) -> TargetResults[DescribeStreamOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeStreamOutputTypeDef]:
         """Every page of DescribeStream in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,8 +492,8 @@ class MultiRegionKinesis(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListShardsInputTypeDef],
-    ) -> TargetResults[ListShardsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListShardsInputTypeDef],
+    ) -> TargetResults[type_defs.ListShardsOutputTypeDef]:
         """Every page of ListShards in every target, merged per target (botocore's
         build_full_result).
 
@@ -579,8 +517,8 @@ class MultiRegionKinesis(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamConsumersInputTypeDef],
-    ) -> TargetResults[ListStreamConsumersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamConsumersInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamConsumersOutputTypeDef]:
         """Every page of ListStreamConsumers in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,8 +541,8 @@ class MultiRegionKinesis(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -625,8 +563,8 @@ class MultiRegionKinesis(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStreamInputTypeDef],
-    ) -> Items[ShardTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef],
+    ) -> Items[type_defs.ShardTypeDef]:
         """Each element of StreamDescription.Shards in every page of DescribeStream,
         from every target, as its page arrives (tagged with its target).
 
@@ -641,8 +579,8 @@ class MultiRegionKinesis(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListShardsInputTypeDef],
-    ) -> Items[ShardTypeDef]:
+        **kwargs: Unpack[type_defs.ListShardsInputTypeDef],
+    ) -> Items[type_defs.ShardTypeDef]:
         """Each element of Shards in every page of ListShards, from every target, as
         its page arrives (tagged with its target).
 
@@ -657,8 +595,8 @@ class MultiRegionKinesis(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamConsumersInputTypeDef],
-    ) -> Items[ConsumerTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamConsumersInputTypeDef],
+    ) -> Items[type_defs.ConsumerTypeDef]:
         """Each element of Consumers in every page of ListStreamConsumers, from every
         target, as its page arrives (tagged with its target).
 
@@ -673,7 +611,7 @@ class MultiRegionKinesis(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
     ) -> Items[str]:
         """Each element of StreamNames in every page of ListStreams, from every
         target, as its page arrives (tagged with its target).
@@ -689,7 +627,7 @@ class MultiRegionKinesis(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStreamInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until StreamExists.
 
@@ -708,7 +646,7 @@ class MultiRegionKinesis(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeStreamInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until StreamNotExists.
 

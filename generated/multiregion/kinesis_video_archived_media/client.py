@@ -15,22 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        FragmentTypeDef,
-        GetClipInputTypeDef,
-        GetClipOutputTypeDef,
-        GetDASHStreamingSessionURLInputTypeDef,
-        GetDASHStreamingSessionURLOutputTypeDef,
-        GetHLSStreamingSessionURLInputTypeDef,
-        GetHLSStreamingSessionURLOutputTypeDef,
-        GetImagesInputTypeDef,
-        GetImagesOutputTypeDef,
-        GetMediaForFragmentListInputTypeDef,
-        GetMediaForFragmentListOutputTypeDef,
-        ImageTypeDef,
-        ListFragmentsInputTypeDef,
-        ListFragmentsOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisVideoArchivedMedia"]
 
@@ -42,8 +27,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_clip(
-        self, **kwargs: Unpack[GetClipInputTypeDef]
-    ) -> TargetResults[GetClipOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClipInputTypeDef]
+    ) -> TargetResults[type_defs.GetClipOutputTypeDef]:
         """Downloads an MP4 file (clip) containing the archived, on-demand media from
         the specified video stream over the specified time range.
 
@@ -52,8 +37,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         return self._call("GetClip", kwargs)
 
     def get_dash_streaming_session_url(
-        self, **kwargs: Unpack[GetDASHStreamingSessionURLInputTypeDef]
-    ) -> TargetResults[GetDASHStreamingSessionURLOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDASHStreamingSessionURLInputTypeDef]
+    ) -> TargetResults[type_defs.GetDASHStreamingSessionURLOutputTypeDef]:
         """Retrieves an MPEG Dynamic Adaptive Streaming over HTTP (DASH) URL for the
         stream. You can then open the URL in a media player to view the stream
         contents.
@@ -63,8 +48,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         return self._call("GetDASHStreamingSessionURL", kwargs)
 
     def get_hls_streaming_session_url(
-        self, **kwargs: Unpack[GetHLSStreamingSessionURLInputTypeDef]
-    ) -> TargetResults[GetHLSStreamingSessionURLOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHLSStreamingSessionURLInputTypeDef]
+    ) -> TargetResults[type_defs.GetHLSStreamingSessionURLOutputTypeDef]:
         """Retrieves an HTTP Live Streaming (HLS) URL for the stream. You can then
         open the URL in a browser or media player to view the stream contents.
 
@@ -73,8 +58,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         return self._call("GetHLSStreamingSessionURL", kwargs)
 
     def get_images(
-        self, **kwargs: Unpack[GetImagesInputTypeDef]
-    ) -> TargetResults[GetImagesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImagesInputTypeDef]
+    ) -> TargetResults[type_defs.GetImagesOutputTypeDef]:
         """Retrieves a list of images corresponding to each timestamp for a given
         time range, sampling interval, and image format configuration.
 
@@ -83,8 +68,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         return self._call("GetImages", kwargs)
 
     def get_media_for_fragment_list(
-        self, **kwargs: Unpack[GetMediaForFragmentListInputTypeDef]
-    ) -> TargetResults[GetMediaForFragmentListOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMediaForFragmentListInputTypeDef]
+    ) -> TargetResults[type_defs.GetMediaForFragmentListOutputTypeDef]:
         """Gets media for a list of fragments (specified by fragment number) from the
         archived data in an Amazon Kinesis video stream.
 
@@ -93,8 +78,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         return self._call("GetMediaForFragmentList", kwargs)
 
     def list_fragments(
-        self, **kwargs: Unpack[ListFragmentsInputTypeDef]
-    ) -> TargetResults[ListFragmentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFragmentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFragmentsOutputTypeDef]:
         """Returns a list of Fragment objects from the specified stream and timestamp
         range within the archived data.
 
@@ -108,8 +93,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetImagesInputTypeDef],
-    ) -> TargetResults[GetImagesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetImagesInputTypeDef],
+    ) -> TargetResults[type_defs.GetImagesOutputTypeDef]:
         """Every page of GetImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -132,8 +117,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFragmentsInputTypeDef],
-    ) -> TargetResults[ListFragmentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFragmentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFragmentsOutputTypeDef]:
         """Every page of ListFragments in every target, merged per target (botocore's
         build_full_result).
 
@@ -155,8 +140,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetImagesInputTypeDef],
-    ) -> Items[ImageTypeDef]:
+        **kwargs: Unpack[type_defs.GetImagesInputTypeDef],
+    ) -> Items[type_defs.ImageTypeDef]:
         """Each element of Images in every page of GetImages, from every target, as
         its page arrives (tagged with its target).
 
@@ -171,8 +156,8 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFragmentsInputTypeDef],
-    ) -> Items[FragmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListFragmentsInputTypeDef],
+    ) -> Items[type_defs.FragmentTypeDef]:
         """Each element of Fragments in every page of ListFragments, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetMediaInputTypeDef,
-        GetMediaOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisVideoMedia"]
 
@@ -27,8 +24,8 @@ class MultiRegionKinesisVideoMedia(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_media(
-        self, **kwargs: Unpack[GetMediaInputTypeDef]
-    ) -> TargetResults[GetMediaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMediaInputTypeDef]
+    ) -> TargetResults[type_defs.GetMediaOutputTypeDef]:
         """Use this API to retrieve media content from a Kinesis video stream. In the
         request, you identify the stream name or stream Amazon Resource Name
         (ARN), and the starting chunk. Kinesis Video Streams then returns a stream

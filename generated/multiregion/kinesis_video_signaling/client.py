@@ -12,12 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetIceServerConfigRequestTypeDef,
-        GetIceServerConfigResponseTypeDef,
-        SendAlexaOfferToMasterRequestTypeDef,
-        SendAlexaOfferToMasterResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisVideoSignalingChannels"]
 
@@ -33,8 +28,8 @@ class MultiRegionKinesisVideoSignalingChannels(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_ice_server_config(
-        self, **kwargs: Unpack[GetIceServerConfigRequestTypeDef]
-    ) -> TargetResults[GetIceServerConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIceServerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIceServerConfigResponseTypeDef]:
         """Gets the Interactive Connectivity Establishment (ICE) server configuration
         information, including URIs, username, and password which can be used to
         configure the WebRTC connection. The ICE component uses this configuration
@@ -46,8 +41,8 @@ class MultiRegionKinesisVideoSignalingChannels(MultiRegionClient):
         return self._call("GetIceServerConfig", kwargs)
 
     def send_alexa_offer_to_master(
-        self, **kwargs: Unpack[SendAlexaOfferToMasterRequestTypeDef]
-    ) -> TargetResults[SendAlexaOfferToMasterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendAlexaOfferToMasterRequestTypeDef]
+    ) -> TargetResults[type_defs.SendAlexaOfferToMasterResponseTypeDef]:
         """This API allows you to connect WebRTC-enabled devices with Alexa display
         devices. When invoked, it sends the Alexa Session Description Protocol
         (SDP) offer to the master peer. The offer is delivered as soon as the

@@ -12,11 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        EmptyResponseMetadataTypeDef,
-        JoinStorageSessionAsViewerInputTypeDef,
-        JoinStorageSessionInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisVideoWebRTCStorage"]
 
@@ -28,8 +24,8 @@ class MultiRegionKinesisVideoWebRTCStorage(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def join_storage_session(
-        self, **kwargs: Unpack[JoinStorageSessionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.JoinStorageSessionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Before using this API, you must call the GetSignalingChannelEndpoint API
         to request the WEBRTC endpoint. You then specify the endpoint and region
         in your JoinStorageSession API request.
@@ -39,8 +35,8 @@ class MultiRegionKinesisVideoWebRTCStorage(MultiRegionClient):
         return self._call("JoinStorageSession", kwargs)
 
     def join_storage_session_as_viewer(
-        self, **kwargs: Unpack[JoinStorageSessionAsViewerInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.JoinStorageSessionAsViewerInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Join the ongoing one way-video and/or multi-way audio WebRTC session as a
         viewer for an input channel. If there’s no existing session for the
         channel, create a new streaming session and provide the Amazon Resource

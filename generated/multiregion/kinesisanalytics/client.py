@@ -12,48 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddApplicationCloudWatchLoggingOptionRequestTypeDef,
-        AddApplicationCloudWatchLoggingOptionResponseTypeDef,
-        AddApplicationInputProcessingConfigurationRequestTypeDef,
-        AddApplicationInputProcessingConfigurationResponseTypeDef,
-        AddApplicationInputRequestTypeDef,
-        AddApplicationInputResponseTypeDef,
-        AddApplicationOutputRequestTypeDef,
-        AddApplicationOutputResponseTypeDef,
-        AddApplicationReferenceDataSourceRequestTypeDef,
-        AddApplicationReferenceDataSourceResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        DeleteApplicationCloudWatchLoggingOptionRequestTypeDef,
-        DeleteApplicationCloudWatchLoggingOptionResponseTypeDef,
-        DeleteApplicationInputProcessingConfigurationRequestTypeDef,
-        DeleteApplicationInputProcessingConfigurationResponseTypeDef,
-        DeleteApplicationOutputRequestTypeDef,
-        DeleteApplicationOutputResponseTypeDef,
-        DeleteApplicationReferenceDataSourceRequestTypeDef,
-        DeleteApplicationReferenceDataSourceResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DescribeApplicationRequestTypeDef,
-        DescribeApplicationResponseTypeDef,
-        DiscoverInputSchemaRequestTypeDef,
-        DiscoverInputSchemaResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartApplicationRequestTypeDef,
-        StartApplicationResponseTypeDef,
-        StopApplicationRequestTypeDef,
-        StopApplicationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisAnalytics"]
 
@@ -65,8 +24,9 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_application_cloud_watch_logging_option(
-        self, **kwargs: Unpack[AddApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> TargetResults[AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddApplicationCloudWatchLoggingOptionRequestTypeDef],
+    ) -> TargetResults[type_defs.AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -77,8 +37,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("AddApplicationCloudWatchLoggingOption", kwargs)
 
     def add_application_input(
-        self, **kwargs: Unpack[AddApplicationInputRequestTypeDef]
-    ) -> TargetResults[AddApplicationInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddApplicationInputRequestTypeDef]
+    ) -> TargetResults[type_defs.AddApplicationInputResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -89,8 +49,13 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("AddApplicationInput", kwargs)
 
     def add_application_input_processing_configuration(
-        self, **kwargs: Unpack[AddApplicationInputProcessingConfigurationRequestTypeDef]
-    ) -> TargetResults[AddApplicationInputProcessingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AddApplicationInputProcessingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AddApplicationInputProcessingConfigurationResponseTypeDef
+    ]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -101,8 +66,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("AddApplicationInputProcessingConfiguration", kwargs)
 
     def add_application_output(
-        self, **kwargs: Unpack[AddApplicationOutputRequestTypeDef]
-    ) -> TargetResults[AddApplicationOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddApplicationOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.AddApplicationOutputResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -113,8 +78,9 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("AddApplicationOutput", kwargs)
 
     def add_application_reference_data_source(
-        self, **kwargs: Unpack[AddApplicationReferenceDataSourceRequestTypeDef]
-    ) -> TargetResults[AddApplicationReferenceDataSourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddApplicationReferenceDataSourceRequestTypeDef],
+    ) -> TargetResults[type_defs.AddApplicationReferenceDataSourceResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -125,8 +91,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("AddApplicationReferenceDataSource", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -137,8 +103,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -149,8 +115,13 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_application_cloud_watch_logging_option(
-        self, **kwargs: Unpack[DeleteApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationCloudWatchLoggingOptionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteApplicationCloudWatchLoggingOptionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteApplicationCloudWatchLoggingOptionResponseTypeDef
+    ]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -162,8 +133,12 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def delete_application_input_processing_configuration(
         self,
-        **kwargs: Unpack[DeleteApplicationInputProcessingConfigurationRequestTypeDef],
-    ) -> TargetResults[DeleteApplicationInputProcessingConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteApplicationInputProcessingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteApplicationInputProcessingConfigurationResponseTypeDef
+    ]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -174,8 +149,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("DeleteApplicationInputProcessingConfiguration", kwargs)
 
     def delete_application_output(
-        self, **kwargs: Unpack[DeleteApplicationOutputRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationOutputResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -186,8 +161,9 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("DeleteApplicationOutput", kwargs)
 
     def delete_application_reference_data_source(
-        self, **kwargs: Unpack[DeleteApplicationReferenceDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationReferenceDataSourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteApplicationReferenceDataSourceRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteApplicationReferenceDataSourceResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -198,8 +174,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("DeleteApplicationReferenceDataSource", kwargs)
 
     def describe_application(
-        self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -210,8 +186,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("DescribeApplication", kwargs)
 
     def discover_input_schema(
-        self, **kwargs: Unpack[DiscoverInputSchemaRequestTypeDef]
-    ) -> TargetResults[DiscoverInputSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DiscoverInputSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.DiscoverInputSchemaResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -222,8 +198,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("DiscoverInputSchema", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -234,8 +210,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of key-value tags assigned to the application. For more
         information, see Using Tagging.
 
@@ -244,8 +220,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_application(
-        self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> TargetResults[StartApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -256,8 +232,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("StartApplication", kwargs)
 
     def stop_application(
-        self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> TargetResults[StopApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -268,8 +244,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("StopApplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more key-value tags to a Kinesis Analytics application. Note
         that the maximum number of application tags includes system tags. The
         maximum number of user-defined application tags is 50. For more
@@ -280,8 +256,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a Kinesis Analytics application. For more
         information, see Using Tagging.
 
@@ -290,8 +266,8 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see

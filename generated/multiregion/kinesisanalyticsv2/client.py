@@ -15,78 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddApplicationCloudWatchLoggingOptionRequestTypeDef,
-        AddApplicationCloudWatchLoggingOptionResponseTypeDef,
-        AddApplicationInputProcessingConfigurationRequestTypeDef,
-        AddApplicationInputProcessingConfigurationResponseTypeDef,
-        AddApplicationInputRequestTypeDef,
-        AddApplicationInputResponseTypeDef,
-        AddApplicationOutputRequestTypeDef,
-        AddApplicationOutputResponseTypeDef,
-        AddApplicationReferenceDataSourceRequestTypeDef,
-        AddApplicationReferenceDataSourceResponseTypeDef,
-        AddApplicationVpcConfigurationRequestTypeDef,
-        AddApplicationVpcConfigurationResponseTypeDef,
-        ApplicationOperationInfoTypeDef,
-        ApplicationSummaryTypeDef,
-        ApplicationVersionSummaryTypeDef,
-        CreateApplicationPresignedUrlRequestTypeDef,
-        CreateApplicationPresignedUrlResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateApplicationSnapshotRequestTypeDef,
-        CreateApplicationSnapshotResponseTypeDef,
-        DeleteApplicationCloudWatchLoggingOptionRequestTypeDef,
-        DeleteApplicationCloudWatchLoggingOptionResponseTypeDef,
-        DeleteApplicationInputProcessingConfigurationRequestTypeDef,
-        DeleteApplicationInputProcessingConfigurationResponseTypeDef,
-        DeleteApplicationOutputRequestTypeDef,
-        DeleteApplicationOutputResponseTypeDef,
-        DeleteApplicationReferenceDataSourceRequestTypeDef,
-        DeleteApplicationReferenceDataSourceResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteApplicationSnapshotRequestTypeDef,
-        DeleteApplicationSnapshotResponseTypeDef,
-        DeleteApplicationVpcConfigurationRequestTypeDef,
-        DeleteApplicationVpcConfigurationResponseTypeDef,
-        DescribeApplicationOperationRequestTypeDef,
-        DescribeApplicationOperationResponseTypeDef,
-        DescribeApplicationRequestTypeDef,
-        DescribeApplicationResponseTypeDef,
-        DescribeApplicationSnapshotRequestTypeDef,
-        DescribeApplicationSnapshotResponseTypeDef,
-        DescribeApplicationVersionRequestTypeDef,
-        DescribeApplicationVersionResponseTypeDef,
-        DiscoverInputSchemaRequestTypeDef,
-        DiscoverInputSchemaResponseTypeDef,
-        ListApplicationOperationsRequestTypeDef,
-        ListApplicationOperationsResponseTypeDef,
-        ListApplicationSnapshotsRequestTypeDef,
-        ListApplicationSnapshotsResponseTypeDef,
-        ListApplicationVersionsRequestTypeDef,
-        ListApplicationVersionsResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RollbackApplicationRequestTypeDef,
-        RollbackApplicationResponseTypeDef,
-        SnapshotDetailsTypeDef,
-        StartApplicationRequestTypeDef,
-        StartApplicationResponseTypeDef,
-        StopApplicationRequestTypeDef,
-        StopApplicationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationMaintenanceConfigurationRequestTypeDef,
-        UpdateApplicationMaintenanceConfigurationResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisAnalyticsV2"]
 
@@ -100,8 +29,9 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_application_cloud_watch_logging_option(
-        self, **kwargs: Unpack[AddApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> TargetResults[AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddApplicationCloudWatchLoggingOptionRequestTypeDef],
+    ) -> TargetResults[type_defs.AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
         """Adds an Amazon CloudWatch log stream to monitor application configuration
         errors.
 
@@ -110,8 +40,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("AddApplicationCloudWatchLoggingOption", kwargs)
 
     def add_application_input(
-        self, **kwargs: Unpack[AddApplicationInputRequestTypeDef]
-    ) -> TargetResults[AddApplicationInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddApplicationInputRequestTypeDef]
+    ) -> TargetResults[type_defs.AddApplicationInputResponseTypeDef]:
         """Adds a streaming source to your SQL-based Kinesis Data Analytics
         application.
 
@@ -120,8 +50,13 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("AddApplicationInput", kwargs)
 
     def add_application_input_processing_configuration(
-        self, **kwargs: Unpack[AddApplicationInputProcessingConfigurationRequestTypeDef]
-    ) -> TargetResults[AddApplicationInputProcessingConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AddApplicationInputProcessingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AddApplicationInputProcessingConfigurationResponseTypeDef
+    ]:
         """Adds an InputProcessingConfiguration to a SQL-based Kinesis Data Analytics
         application. An input processor pre-processes records on the input stream
         before the application's SQL code executes. Currently, the only input
@@ -132,8 +67,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("AddApplicationInputProcessingConfiguration", kwargs)
 
     def add_application_output(
-        self, **kwargs: Unpack[AddApplicationOutputRequestTypeDef]
-    ) -> TargetResults[AddApplicationOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddApplicationOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.AddApplicationOutputResponseTypeDef]:
         """Adds an external destination to your SQL-based Kinesis Data Analytics
         application.
 
@@ -142,8 +77,9 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("AddApplicationOutput", kwargs)
 
     def add_application_reference_data_source(
-        self, **kwargs: Unpack[AddApplicationReferenceDataSourceRequestTypeDef]
-    ) -> TargetResults[AddApplicationReferenceDataSourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddApplicationReferenceDataSourceRequestTypeDef],
+    ) -> TargetResults[type_defs.AddApplicationReferenceDataSourceResponseTypeDef]:
         """Adds a reference data source to an existing SQL-based Kinesis Data
         Analytics application.
 
@@ -152,8 +88,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("AddApplicationReferenceDataSource", kwargs)
 
     def add_application_vpc_configuration(
-        self, **kwargs: Unpack[AddApplicationVpcConfigurationRequestTypeDef]
-    ) -> TargetResults[AddApplicationVpcConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddApplicationVpcConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.AddApplicationVpcConfigurationResponseTypeDef]:
         """Adds a Virtual Private Cloud (VPC) configuration to the application.
         Applications can use VPCs to store and access resources securely.
 
@@ -162,8 +98,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("AddApplicationVpcConfiguration", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates a Managed Service for Apache Flink application. For information
         about creating a Managed Service for Apache Flink application, see
         Creating an Application.
@@ -173,8 +109,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_application_presigned_url(
-        self, **kwargs: Unpack[CreateApplicationPresignedUrlRequestTypeDef]
-    ) -> TargetResults[CreateApplicationPresignedUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationPresignedUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationPresignedUrlResponseTypeDef]:
         """Creates and returns a URL that you can use to connect to an application's
         extension.
 
@@ -183,8 +119,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("CreateApplicationPresignedUrl", kwargs)
 
     def create_application_snapshot(
-        self, **kwargs: Unpack[CreateApplicationSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateApplicationSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationSnapshotResponseTypeDef]:
         """Creates a snapshot of the application's state data.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/CreateApplicationSnapshot
@@ -192,8 +128,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("CreateApplicationSnapshot", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes the specified application. Managed Service for Apache Flink halts
         application execution and deletes the application.
 
@@ -202,8 +138,13 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_application_cloud_watch_logging_option(
-        self, **kwargs: Unpack[DeleteApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationCloudWatchLoggingOptionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteApplicationCloudWatchLoggingOptionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteApplicationCloudWatchLoggingOptionResponseTypeDef
+    ]:
         """Deletes an Amazon CloudWatch log stream from an SQL-based Kinesis Data
         Analytics application.
 
@@ -213,8 +154,12 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application_input_processing_configuration(
         self,
-        **kwargs: Unpack[DeleteApplicationInputProcessingConfigurationRequestTypeDef],
-    ) -> TargetResults[DeleteApplicationInputProcessingConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteApplicationInputProcessingConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteApplicationInputProcessingConfigurationResponseTypeDef
+    ]:
         """Deletes an InputProcessingConfiguration from an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DeleteApplicationInputProcessingConfiguration
@@ -222,8 +167,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DeleteApplicationInputProcessingConfiguration", kwargs)
 
     def delete_application_output(
-        self, **kwargs: Unpack[DeleteApplicationOutputRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationOutputResponseTypeDef]:
         """Deletes the output destination configuration from your SQL-based Kinesis
         Data Analytics application's configuration. Kinesis Data Analytics will no
         longer write data from the corresponding in-application stream to the
@@ -234,8 +179,9 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DeleteApplicationOutput", kwargs)
 
     def delete_application_reference_data_source(
-        self, **kwargs: Unpack[DeleteApplicationReferenceDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationReferenceDataSourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteApplicationReferenceDataSourceRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteApplicationReferenceDataSourceResponseTypeDef]:
         """Deletes a reference data source configuration from the specified SQL-based
         Kinesis Data Analytics application's configuration.
 
@@ -244,8 +190,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DeleteApplicationReferenceDataSource", kwargs)
 
     def delete_application_snapshot(
-        self, **kwargs: Unpack[DeleteApplicationSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationSnapshotResponseTypeDef]:
         """Deletes a snapshot of application state.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DeleteApplicationSnapshot
@@ -253,8 +199,9 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DeleteApplicationSnapshot", kwargs)
 
     def delete_application_vpc_configuration(
-        self, **kwargs: Unpack[DeleteApplicationVpcConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationVpcConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteApplicationVpcConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteApplicationVpcConfigurationResponseTypeDef]:
         """Removes a VPC configuration from a Managed Service for Apache Flink
         application.
 
@@ -263,8 +210,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DeleteApplicationVpcConfiguration", kwargs)
 
     def describe_application(
-        self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationResponseTypeDef]:
         """Returns information about a specific Managed Service for Apache Flink
         application.
 
@@ -273,8 +220,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DescribeApplication", kwargs)
 
     def describe_application_operation(
-        self, **kwargs: Unpack[DescribeApplicationOperationRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationOperationResponseTypeDef]:
         """Provides a detailed description of a specified application operation. To
         see a list of all the operations of an application, invoke the
         ListApplicationOperations operation.
@@ -284,8 +231,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DescribeApplicationOperation", kwargs)
 
     def describe_application_snapshot(
-        self, **kwargs: Unpack[DescribeApplicationSnapshotRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationSnapshotResponseTypeDef]:
         """Returns information about a snapshot of application state data.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DescribeApplicationSnapshot
@@ -293,8 +240,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DescribeApplicationSnapshot", kwargs)
 
     def describe_application_version(
-        self, **kwargs: Unpack[DescribeApplicationVersionRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationVersionResponseTypeDef]:
         """Provides a detailed description of a specified version of the application.
         To see a list of all the versions of an application, invoke the
         ListApplicationVersions operation.
@@ -304,8 +251,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DescribeApplicationVersion", kwargs)
 
     def discover_input_schema(
-        self, **kwargs: Unpack[DiscoverInputSchemaRequestTypeDef]
-    ) -> TargetResults[DiscoverInputSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DiscoverInputSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.DiscoverInputSchemaResponseTypeDef]:
         """Infers a schema for a SQL-based Kinesis Data Analytics application by
         evaluating sample records on the specified streaming source (Kinesis data
         stream or Kinesis Data Firehose delivery stream) or Amazon S3 object. In
@@ -317,8 +264,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("DiscoverInputSchema", kwargs)
 
     def list_application_operations(
-        self, **kwargs: Unpack[ListApplicationOperationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationOperationsResponseTypeDef]:
         """Lists all the operations performed for the specified application such as
         UpdateApplication, StartApplication etc. The response also includes a
         summary of the operation.
@@ -328,8 +275,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("ListApplicationOperations", kwargs)
 
     def list_application_snapshots(
-        self, **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef]
-    ) -> TargetResults[ListApplicationSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationSnapshotsResponseTypeDef]:
         """Lists information about the current application snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationSnapshots
@@ -337,8 +284,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("ListApplicationSnapshots", kwargs)
 
     def list_application_versions(
-        self, **kwargs: Unpack[ListApplicationVersionsRequestTypeDef]
-    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationVersionsResponseTypeDef]:
         """Lists all the versions for the specified application, including versions
         that were rolled back. The response also includes a summary of the
         configuration associated with each version.
@@ -348,8 +295,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("ListApplicationVersions", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Returns a list of Managed Service for Apache Flink applications in your
         account. For each application, the response includes the application name,
         Amazon Resource Name (ARN), and status.
@@ -359,8 +306,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of key-value tags assigned to the application. For more
         information, see Using Tagging.
 
@@ -369,8 +316,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def rollback_application(
-        self, **kwargs: Unpack[RollbackApplicationRequestTypeDef]
-    ) -> TargetResults[RollbackApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.RollbackApplicationResponseTypeDef]:
         """Reverts the application to the previous running version. You can roll back
         an application if you suspect it is stuck in a transient status or in the
         running status.
@@ -380,8 +327,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("RollbackApplication", kwargs)
 
     def start_application(
-        self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> TargetResults[StartApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartApplicationResponseTypeDef]:
         """Starts the specified Managed Service for Apache Flink application. After
         creating an application, you must exclusively call this operation to start
         your application.
@@ -391,8 +338,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("StartApplication", kwargs)
 
     def stop_application(
-        self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> TargetResults[StopApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopApplicationResponseTypeDef]:
         """Stops the application from processing data. You can stop an application
         only if it is in the running status, unless you set the Force parameter to
         true.
@@ -402,8 +349,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("StopApplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more key-value tags to a Managed Service for Apache Flink
         application. Note that the maximum number of application tags includes
         system tags. The maximum number of user-defined application tags is 50.
@@ -414,8 +361,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a Managed Service for Apache Flink
         application. For more information, see Using Tagging.
 
@@ -424,8 +371,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates an existing Managed Service for Apache Flink application. Using
         this operation, you can update application code, input configuration, and
         output configuration.
@@ -435,8 +382,13 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_application_maintenance_configuration(
-        self, **kwargs: Unpack[UpdateApplicationMaintenanceConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationMaintenanceConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateApplicationMaintenanceConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateApplicationMaintenanceConfigurationResponseTypeDef
+    ]:
         """Updates the maintenance configuration of the Managed Service for Apache
         Flink application.
 
@@ -450,8 +402,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationOperationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationOperationsResponseTypeDef]:
         """Every page of ListApplicationOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -475,8 +427,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef],
-    ) -> TargetResults[ListApplicationSnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationSnapshotsResponseTypeDef]:
         """Every page of ListApplicationSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -498,8 +450,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationVersionsResponseTypeDef]:
         """Every page of ListApplicationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -523,8 +475,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -547,8 +499,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationOperationsRequestTypeDef],
-    ) -> Items[ApplicationOperationInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationOperationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationOperationInfoTypeDef]:
         """Each element of ApplicationOperationInfoList in every page of
         ListApplicationOperations, from every target, as its page arrives (tagged
         with its target).
@@ -567,8 +519,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef],
-    ) -> Items[SnapshotDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotDetailsTypeDef]:
         """Each element of SnapshotSummaries in every page of
         ListApplicationSnapshots, from every target, as its page arrives (tagged
         with its target).
@@ -584,8 +536,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> Items[ApplicationVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationVersionSummaryTypeDef]:
         """Each element of ApplicationVersionSummaries in every page of
         ListApplicationVersions, from every target, as its page arrives (tagged
         with its target).
@@ -601,8 +553,8 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of ApplicationSummaries in every page of ListApplications,
         from every target, as its page arrives (tagged with its target).
 

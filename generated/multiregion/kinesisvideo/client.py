@@ -15,76 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ChannelInfoTypeDef,
-        CreateSignalingChannelInputTypeDef,
-        CreateSignalingChannelOutputTypeDef,
-        CreateStreamInputTypeDef,
-        CreateStreamOutputTypeDef,
-        DeleteEdgeConfigurationInputTypeDef,
-        DeleteEdgeConfigurationOutputTypeDef,
-        DeleteSignalingChannelInputTypeDef,
-        DeleteSignalingChannelOutputTypeDef,
-        DeleteStreamInputTypeDef,
-        DeleteStreamOutputTypeDef,
-        DescribeEdgeConfigurationInputTypeDef,
-        DescribeEdgeConfigurationOutputTypeDef,
-        DescribeImageGenerationConfigurationInputTypeDef,
-        DescribeImageGenerationConfigurationOutputTypeDef,
-        DescribeMappedResourceConfigurationInputTypeDef,
-        DescribeMappedResourceConfigurationOutputTypeDef,
-        DescribeMediaStorageConfigurationInputTypeDef,
-        DescribeMediaStorageConfigurationOutputTypeDef,
-        DescribeNotificationConfigurationInputTypeDef,
-        DescribeNotificationConfigurationOutputTypeDef,
-        DescribeSignalingChannelInputTypeDef,
-        DescribeSignalingChannelOutputTypeDef,
-        DescribeStreamInputTypeDef,
-        DescribeStreamOutputTypeDef,
-        DescribeStreamStorageConfigurationInputTypeDef,
-        DescribeStreamStorageConfigurationOutputTypeDef,
-        GetDataEndpointInputTypeDef,
-        GetDataEndpointOutputTypeDef,
-        GetSignalingChannelEndpointInputTypeDef,
-        GetSignalingChannelEndpointOutputTypeDef,
-        ListEdgeAgentConfigurationsEdgeConfigTypeDef,
-        ListEdgeAgentConfigurationsInputTypeDef,
-        ListEdgeAgentConfigurationsOutputTypeDef,
-        ListSignalingChannelsInputTypeDef,
-        ListSignalingChannelsOutputTypeDef,
-        ListStreamsInputTypeDef,
-        ListStreamsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTagsForStreamInputTypeDef,
-        ListTagsForStreamOutputTypeDef,
-        MappedResourceConfigurationListItemTypeDef,
-        StartEdgeConfigurationUpdateInputTypeDef,
-        StartEdgeConfigurationUpdateOutputTypeDef,
-        StreamInfoTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TagStreamInputTypeDef,
-        TagStreamOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UntagStreamInputTypeDef,
-        UntagStreamOutputTypeDef,
-        UpdateDataRetentionInputTypeDef,
-        UpdateDataRetentionOutputTypeDef,
-        UpdateImageGenerationConfigurationInputTypeDef,
-        UpdateImageGenerationConfigurationOutputTypeDef,
-        UpdateMediaStorageConfigurationInputTypeDef,
-        UpdateMediaStorageConfigurationOutputTypeDef,
-        UpdateNotificationConfigurationInputTypeDef,
-        UpdateNotificationConfigurationOutputTypeDef,
-        UpdateSignalingChannelInputTypeDef,
-        UpdateSignalingChannelOutputTypeDef,
-        UpdateStreamInputTypeDef,
-        UpdateStreamOutputTypeDef,
-        UpdateStreamStorageConfigurationInputTypeDef,
-        UpdateStreamStorageConfigurationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKinesisVideo"]
 
@@ -96,8 +27,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_signaling_channel(
-        self, **kwargs: Unpack[CreateSignalingChannelInputTypeDef]
-    ) -> TargetResults[CreateSignalingChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSignalingChannelInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSignalingChannelOutputTypeDef]:
         """Creates a signaling channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/CreateSignalingChannel
@@ -105,8 +36,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("CreateSignalingChannel", kwargs)
 
     def create_stream(
-        self, **kwargs: Unpack[CreateStreamInputTypeDef]
-    ) -> TargetResults[CreateStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamOutputTypeDef]:
         """Creates a new Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/CreateStream
@@ -114,8 +45,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("CreateStream", kwargs)
 
     def delete_edge_configuration(
-        self, **kwargs: Unpack[DeleteEdgeConfigurationInputTypeDef]
-    ) -> TargetResults[DeleteEdgeConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEdgeConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEdgeConfigurationOutputTypeDef]:
         """An asynchronous API that deletes a stream’s existing edge configuration,
         as well as the corresponding media from the Edge Agent.
 
@@ -124,8 +55,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DeleteEdgeConfiguration", kwargs)
 
     def delete_signaling_channel(
-        self, **kwargs: Unpack[DeleteSignalingChannelInputTypeDef]
-    ) -> TargetResults[DeleteSignalingChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSignalingChannelInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSignalingChannelOutputTypeDef]:
         """Deletes a specified signaling channel. DeleteSignalingChannel is an
         asynchronous operation. If you don't specify the channel's current
         version, the most recent version is deleted.
@@ -135,8 +66,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DeleteSignalingChannel", kwargs)
 
     def delete_stream(
-        self, **kwargs: Unpack[DeleteStreamInputTypeDef]
-    ) -> TargetResults[DeleteStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStreamOutputTypeDef]:
         """Deletes a Kinesis video stream and the data contained in the stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DeleteStream
@@ -144,8 +75,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DeleteStream", kwargs)
 
     def describe_edge_configuration(
-        self, **kwargs: Unpack[DescribeEdgeConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeEdgeConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEdgeConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEdgeConfigurationOutputTypeDef]:
         """Describes a stream’s edge configuration that was set using the
         StartEdgeConfigurationUpdate API and the latest status of the edge agent's
         recorder and uploader jobs. Use this API to get the status of the
@@ -157,8 +88,9 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeEdgeConfiguration", kwargs)
 
     def describe_image_generation_configuration(
-        self, **kwargs: Unpack[DescribeImageGenerationConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeImageGenerationConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeImageGenerationConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeImageGenerationConfigurationOutputTypeDef]:
         """Gets the ImageGenerationConfiguration for a given Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DescribeImageGenerationConfiguration
@@ -166,8 +98,9 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeImageGenerationConfiguration", kwargs)
 
     def describe_mapped_resource_configuration(
-        self, **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeMappedResourceConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMappedResourceConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeMappedResourceConfigurationOutputTypeDef]:
         """Returns the most current information about the stream. The streamName or
         streamARN should be provided in the input.
 
@@ -176,8 +109,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeMappedResourceConfiguration", kwargs)
 
     def describe_media_storage_configuration(
-        self, **kwargs: Unpack[DescribeMediaStorageConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeMediaStorageConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMediaStorageConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMediaStorageConfigurationOutputTypeDef]:
         """Returns the most current information about the channel. Specify the
         ChannelName or ChannelARN in the input.
 
@@ -186,8 +119,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeMediaStorageConfiguration", kwargs)
 
     def describe_notification_configuration(
-        self, **kwargs: Unpack[DescribeNotificationConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeNotificationConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotificationConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotificationConfigurationOutputTypeDef]:
         """Gets the NotificationConfiguration for a given Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DescribeNotificationConfiguration
@@ -195,8 +128,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeNotificationConfiguration", kwargs)
 
     def describe_signaling_channel(
-        self, **kwargs: Unpack[DescribeSignalingChannelInputTypeDef]
-    ) -> TargetResults[DescribeSignalingChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSignalingChannelInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSignalingChannelOutputTypeDef]:
         """Returns the most current information about the signaling channel. You must
         specify either the name or the Amazon Resource Name (ARN) of the channel
         that you want to describe.
@@ -206,8 +139,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeSignalingChannel", kwargs)
 
     def describe_stream(
-        self, **kwargs: Unpack[DescribeStreamInputTypeDef]
-    ) -> TargetResults[DescribeStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamOutputTypeDef]:
         """Returns the most current information about the specified stream. You must
         specify either the StreamName or the StreamARN.
 
@@ -216,8 +149,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeStream", kwargs)
 
     def describe_stream_storage_configuration(
-        self, **kwargs: Unpack[DescribeStreamStorageConfigurationInputTypeDef]
-    ) -> TargetResults[DescribeStreamStorageConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamStorageConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamStorageConfigurationOutputTypeDef]:
         """Retrieves the current storage configuration for the specified Kinesis
         video stream.
 
@@ -226,8 +159,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("DescribeStreamStorageConfiguration", kwargs)
 
     def get_data_endpoint(
-        self, **kwargs: Unpack[GetDataEndpointInputTypeDef]
-    ) -> TargetResults[GetDataEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataEndpointOutputTypeDef]:
         """Gets an endpoint for a specified stream for either reading or writing. Use
         this endpoint in your application to read from the specified stream (using
         the GetMedia or GetMediaForFragmentList operations) or write to it (using
@@ -238,8 +171,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("GetDataEndpoint", kwargs)
 
     def get_signaling_channel_endpoint(
-        self, **kwargs: Unpack[GetSignalingChannelEndpointInputTypeDef]
-    ) -> TargetResults[GetSignalingChannelEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSignalingChannelEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.GetSignalingChannelEndpointOutputTypeDef]:
         """Provides an endpoint for the specified signaling channel to send and
         receive messages. This API uses the
         SingleMasterChannelEndpointConfiguration input parameter, which consists
@@ -250,8 +183,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("GetSignalingChannelEndpoint", kwargs)
 
     def list_edge_agent_configurations(
-        self, **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef]
-    ) -> TargetResults[ListEdgeAgentConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEdgeAgentConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEdgeAgentConfigurationsOutputTypeDef]:
         """Returns an array of edge configurations associated with the specified Edge
         Agent.
 
@@ -260,8 +193,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("ListEdgeAgentConfigurations", kwargs)
 
     def list_signaling_channels(
-        self, **kwargs: Unpack[ListSignalingChannelsInputTypeDef]
-    ) -> TargetResults[ListSignalingChannelsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSignalingChannelsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSignalingChannelsOutputTypeDef]:
         """Returns an array of ChannelInfo objects. Each object describes a signaling
         channel. To retrieve only those channels that satisfy a specific
         condition, you can specify a ChannelNameCondition.
@@ -271,8 +204,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("ListSignalingChannels", kwargs)
 
     def list_streams(
-        self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Returns an array of StreamInfo objects. Each object describes a stream. To
         retrieve only streams that satisfy a specific condition, you can specify a
         StreamNameCondition.
@@ -282,8 +215,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("ListStreams", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags associated with the specified signaling channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListTagsForResource
@@ -291,8 +224,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tags_for_stream(
-        self, **kwargs: Unpack[ListTagsForStreamInputTypeDef]
-    ) -> TargetResults[ListTagsForStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForStreamInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForStreamOutputTypeDef]:
         """Returns a list of tags associated with the specified stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListTagsForStream
@@ -300,8 +233,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("ListTagsForStream", kwargs)
 
     def start_edge_configuration_update(
-        self, **kwargs: Unpack[StartEdgeConfigurationUpdateInputTypeDef]
-    ) -> TargetResults[StartEdgeConfigurationUpdateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEdgeConfigurationUpdateInputTypeDef]
+    ) -> TargetResults[type_defs.StartEdgeConfigurationUpdateOutputTypeDef]:
         """An asynchronous API that updates a stream’s existing edge configuration.
         The Kinesis Video Stream will sync the stream’s edge configuration with
         the Edge Agent IoT Greengrass component that runs on an IoT Hub Device,
@@ -314,8 +247,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("StartEdgeConfigurationUpdate", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds one or more tags to a signaling channel. A tag is a key-value pair
         (the value is optional) that you can define and assign to Amazon Web
         Services resources. If you specify a tag that already exists, the tag
@@ -328,8 +261,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def tag_stream(
-        self, **kwargs: Unpack[TagStreamInputTypeDef]
-    ) -> TargetResults[TagStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagStreamInputTypeDef]
+    ) -> TargetResults[type_defs.TagStreamOutputTypeDef]:
         """Adds one or more tags to a stream. A tag is a key-value pair (the value is
         optional) that you can define and assign to Amazon Web Services resources.
         If you specify a tag that already exists, the tag value is replaced with
@@ -342,8 +275,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("TagStream", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from a signaling channel. In the request, specify
         only a tag key or keys; don't specify the value. If you specify a tag key
         that does not exist, it's ignored.
@@ -353,8 +286,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def untag_stream(
-        self, **kwargs: Unpack[UntagStreamInputTypeDef]
-    ) -> TargetResults[UntagStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagStreamInputTypeDef]
+    ) -> TargetResults[type_defs.UntagStreamOutputTypeDef]:
         """Removes one or more tags from a stream. In the request, specify only a tag
         key or keys; don't specify the value. If you specify a tag key that does
         not exist, it's ignored.
@@ -364,8 +297,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UntagStream", kwargs)
 
     def update_data_retention(
-        self, **kwargs: Unpack[UpdateDataRetentionInputTypeDef]
-    ) -> TargetResults[UpdateDataRetentionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataRetentionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataRetentionOutputTypeDef]:
         """Increases or decreases the stream's data retention period by the value
         that you specify. To indicate whether you want to increase or decrease the
         data retention period, specify the Operation parameter in the request
@@ -377,8 +310,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UpdateDataRetention", kwargs)
 
     def update_image_generation_configuration(
-        self, **kwargs: Unpack[UpdateImageGenerationConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateImageGenerationConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImageGenerationConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateImageGenerationConfigurationOutputTypeDef]:
         """Updates the StreamInfo and ImageProcessingConfiguration fields.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateImageGenerationConfiguration
@@ -386,8 +319,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UpdateImageGenerationConfiguration", kwargs)
 
     def update_media_storage_configuration(
-        self, **kwargs: Unpack[UpdateMediaStorageConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateMediaStorageConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMediaStorageConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMediaStorageConfigurationOutputTypeDef]:
         """Associates a SignalingChannel to a stream to store the media.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateMediaStorageConfiguration
@@ -395,8 +328,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UpdateMediaStorageConfiguration", kwargs)
 
     def update_notification_configuration(
-        self, **kwargs: Unpack[UpdateNotificationConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateNotificationConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotificationConfigurationOutputTypeDef]:
         """Updates the notification information for a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateNotificationConfiguration
@@ -404,8 +337,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UpdateNotificationConfiguration", kwargs)
 
     def update_signaling_channel(
-        self, **kwargs: Unpack[UpdateSignalingChannelInputTypeDef]
-    ) -> TargetResults[UpdateSignalingChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSignalingChannelInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSignalingChannelOutputTypeDef]:
         """Updates the existing signaling channel. This is an asynchronous operation
         and takes time to complete.
 
@@ -414,8 +347,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UpdateSignalingChannel", kwargs)
 
     def update_stream(
-        self, **kwargs: Unpack[UpdateStreamInputTypeDef]
-    ) -> TargetResults[UpdateStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamOutputTypeDef]:
         """Updates stream metadata, such as the device name and media type.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateStream
@@ -423,8 +356,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         return self._call("UpdateStream", kwargs)
 
     def update_stream_storage_configuration(
-        self, **kwargs: Unpack[UpdateStreamStorageConfigurationInputTypeDef]
-    ) -> TargetResults[UpdateStreamStorageConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamStorageConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamStorageConfigurationOutputTypeDef]:
         """Updates the storage configuration for an existing Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateStreamStorageConfiguration
@@ -437,8 +370,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef],
-    ) -> TargetResults[DescribeMappedResourceConfigurationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMappedResourceConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeMappedResourceConfigurationOutputTypeDef]:
         """Every page of DescribeMappedResourceConfiguration in every target, merged
         per target (botocore's build_full_result).
 
@@ -461,8 +394,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef],
-    ) -> TargetResults[ListEdgeAgentConfigurationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEdgeAgentConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEdgeAgentConfigurationsOutputTypeDef]:
         """Every page of ListEdgeAgentConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -485,8 +418,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSignalingChannelsInputTypeDef],
-    ) -> TargetResults[ListSignalingChannelsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalingChannelsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSignalingChannelsOutputTypeDef]:
         """Every page of ListSignalingChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -510,8 +443,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> TargetResults[ListStreamsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -534,8 +467,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef],
-    ) -> Items[MappedResourceConfigurationListItemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMappedResourceConfigurationInputTypeDef],
+    ) -> Items[type_defs.MappedResourceConfigurationListItemTypeDef]:
         """Each element of MappedResourceConfigurationList in every page of
         DescribeMappedResourceConfiguration, from every target, as its page
         arrives (tagged with its target).
@@ -554,8 +487,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef],
-    ) -> Items[ListEdgeAgentConfigurationsEdgeConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListEdgeAgentConfigurationsInputTypeDef],
+    ) -> Items[type_defs.ListEdgeAgentConfigurationsEdgeConfigTypeDef]:
         """Each element of EdgeConfigs in every page of ListEdgeAgentConfigurations,
         from every target, as its page arrives (tagged with its target).
 
@@ -573,8 +506,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSignalingChannelsInputTypeDef],
-    ) -> Items[ChannelInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalingChannelsInputTypeDef],
+    ) -> Items[type_defs.ChannelInfoTypeDef]:
         """Each element of ChannelInfoList in every page of ListSignalingChannels,
         from every target, as its page arrives (tagged with its target).
 
@@ -589,8 +522,8 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> Items[StreamInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamsInputTypeDef],
+    ) -> Items[type_defs.StreamInfoTypeDef]:
         """Each element of StreamInfoList in every page of ListStreams, from every
         target, as its page arrives (tagged with its target).
 

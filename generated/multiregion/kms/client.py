@@ -15,108 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AliasListEntryTypeDef,
-        CancelKeyDeletionRequestTypeDef,
-        CancelKeyDeletionResponseTypeDef,
-        ConnectCustomKeyStoreRequestTypeDef,
-        ConnectCustomKeyStoreResponseTypeDef,
-        CreateAliasRequestTypeDef,
-        CreateCustomKeyStoreRequestTypeDef,
-        CreateCustomKeyStoreResponseTypeDef,
-        CreateGrantRequestTypeDef,
-        CreateGrantResponseTypeDef,
-        CreateKeyRequestTypeDef,
-        CreateKeyResponseTypeDef,
-        CustomKeyStoresListEntryTypeDef,
-        DecryptRequestTypeDef,
-        DecryptResponseTypeDef,
-        DeleteAliasRequestTypeDef,
-        DeleteCustomKeyStoreRequestTypeDef,
-        DeleteCustomKeyStoreResponseTypeDef,
-        DeleteImportedKeyMaterialRequestTypeDef,
-        DeleteImportedKeyMaterialResponseTypeDef,
-        DeriveSharedSecretRequestTypeDef,
-        DeriveSharedSecretResponseTypeDef,
-        DescribeCustomKeyStoresRequestTypeDef,
-        DescribeCustomKeyStoresResponseTypeDef,
-        DescribeKeyRequestTypeDef,
-        DescribeKeyResponseTypeDef,
-        DisableKeyRequestTypeDef,
-        DisableKeyRotationRequestTypeDef,
-        DisconnectCustomKeyStoreRequestTypeDef,
-        DisconnectCustomKeyStoreResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableKeyRequestTypeDef,
-        EnableKeyRotationRequestTypeDef,
-        EncryptRequestTypeDef,
-        EncryptResponseTypeDef,
-        GenerateDataKeyPairRequestTypeDef,
-        GenerateDataKeyPairResponseTypeDef,
-        GenerateDataKeyPairWithoutPlaintextRequestTypeDef,
-        GenerateDataKeyPairWithoutPlaintextResponseTypeDef,
-        GenerateDataKeyRequestTypeDef,
-        GenerateDataKeyResponseTypeDef,
-        GenerateDataKeyWithoutPlaintextRequestTypeDef,
-        GenerateDataKeyWithoutPlaintextResponseTypeDef,
-        GenerateMacRequestTypeDef,
-        GenerateMacResponseTypeDef,
-        GenerateRandomRequestTypeDef,
-        GenerateRandomResponseTypeDef,
-        GetKeyLastUsageRequestTypeDef,
-        GetKeyLastUsageResponseTypeDef,
-        GetKeyPolicyRequestTypeDef,
-        GetKeyPolicyResponseTypeDef,
-        GetKeyRotationStatusRequestTypeDef,
-        GetKeyRotationStatusResponseTypeDef,
-        GetParametersForImportRequestTypeDef,
-        GetParametersForImportResponseTypeDef,
-        GetPublicKeyRequestTypeDef,
-        GetPublicKeyResponseTypeDef,
-        GrantListEntryTypeDef,
-        ImportKeyMaterialRequestTypeDef,
-        ImportKeyMaterialResponseTypeDef,
-        KeyListEntryTypeDef,
-        ListAliasesRequestTypeDef,
-        ListAliasesResponseTypeDef,
-        ListGrantsRequestTypeDef,
-        ListGrantsResponseTypeDef,
-        ListKeyPoliciesRequestTypeDef,
-        ListKeyPoliciesResponseTypeDef,
-        ListKeyRotationsRequestTypeDef,
-        ListKeyRotationsResponseTypeDef,
-        ListKeysRequestTypeDef,
-        ListKeysResponseTypeDef,
-        ListResourceTagsRequestTypeDef,
-        ListResourceTagsResponseTypeDef,
-        ListRetirableGrantsRequestTypeDef,
-        PutKeyPolicyRequestTypeDef,
-        ReEncryptRequestTypeDef,
-        ReEncryptResponseTypeDef,
-        ReplicateKeyRequestTypeDef,
-        ReplicateKeyResponseTypeDef,
-        RetireGrantRequestTypeDef,
-        RevokeGrantRequestTypeDef,
-        RotateKeyOnDemandRequestTypeDef,
-        RotateKeyOnDemandResponseTypeDef,
-        RotationsListEntryTypeDef,
-        ScheduleKeyDeletionRequestTypeDef,
-        ScheduleKeyDeletionResponseTypeDef,
-        SignRequestTypeDef,
-        SignResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAliasRequestTypeDef,
-        UpdateCustomKeyStoreRequestTypeDef,
-        UpdateCustomKeyStoreResponseTypeDef,
-        UpdateKeyDescriptionRequestTypeDef,
-        UpdatePrimaryRegionRequestTypeDef,
-        VerifyMacRequestTypeDef,
-        VerifyMacResponseTypeDef,
-        VerifyRequestTypeDef,
-        VerifyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionKMS"]
 
@@ -128,8 +27,8 @@ class MultiRegionKMS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_key_deletion(
-        self, **kwargs: Unpack[CancelKeyDeletionRequestTypeDef]
-    ) -> TargetResults[CancelKeyDeletionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelKeyDeletionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelKeyDeletionResponseTypeDef]:
         """Cancels the deletion of a KMS key. When this operation succeeds, the key
         state of the KMS key is Disabled. To enable the KMS key, use EnableKey.
 
@@ -138,8 +37,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("CancelKeyDeletion", kwargs)
 
     def connect_custom_key_store(
-        self, **kwargs: Unpack[ConnectCustomKeyStoreRequestTypeDef]
-    ) -> TargetResults[ConnectCustomKeyStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConnectCustomKeyStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectCustomKeyStoreResponseTypeDef]:
         """Connects or reconnects a custom key store to its backing key store. For an
         CloudHSM key store, ConnectCustomKeyStore connects the key store to its
         associated CloudHSM cluster. For an external key store,
@@ -151,8 +50,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ConnectCustomKeyStore", kwargs)
 
     def create_alias(
-        self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a friendly name for a KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/CreateAlias
@@ -160,8 +59,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("CreateAlias", kwargs)
 
     def create_custom_key_store(
-        self, **kwargs: Unpack[CreateCustomKeyStoreRequestTypeDef]
-    ) -> TargetResults[CreateCustomKeyStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomKeyStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomKeyStoreResponseTypeDef]:
         """Creates a custom key store backed by a key store that you own and manage.
         When you use a KMS key in a custom key store for a cryptographic
         operation, the cryptographic operation is actually performed in your key
@@ -174,8 +73,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("CreateCustomKeyStore", kwargs)
 
     def create_grant(
-        self, **kwargs: Unpack[CreateGrantRequestTypeDef]
-    ) -> TargetResults[CreateGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGrantResponseTypeDef]:
         """Adds a grant to a KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/CreateGrant
@@ -183,8 +82,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("CreateGrant", kwargs)
 
     def create_key(
-        self, **kwargs: Unpack[CreateKeyRequestTypeDef]
-    ) -> TargetResults[CreateKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyResponseTypeDef]:
         """Creates a unique customer managed KMS key in your Amazon Web Services
         account and Region. You can use a KMS key in cryptographic operations,
         such as encryption and signing. Some Amazon Web Services services let you
@@ -197,8 +96,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("CreateKey", kwargs)
 
     def decrypt(
-        self, **kwargs: Unpack[DecryptRequestTypeDef]
-    ) -> TargetResults[DecryptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DecryptRequestTypeDef]
+    ) -> TargetResults[type_defs.DecryptResponseTypeDef]:
         """Decrypts ciphertext that was encrypted by a KMS key using any of the
         following operations:
         - Encrypt
@@ -212,8 +111,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("Decrypt", kwargs)
 
     def delete_alias(
-        self, **kwargs: Unpack[DeleteAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DeleteAlias
@@ -221,8 +120,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DeleteAlias", kwargs)
 
     def delete_custom_key_store(
-        self, **kwargs: Unpack[DeleteCustomKeyStoreRequestTypeDef]
-    ) -> TargetResults[DeleteCustomKeyStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomKeyStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomKeyStoreResponseTypeDef]:
         """Deletes a custom key store. This operation does not affect any backing
         elements of the custom key store. It does not delete the CloudHSM cluster
         that is associated with an CloudHSM key store, or affect any users or keys
@@ -234,8 +133,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DeleteCustomKeyStore", kwargs)
 
     def delete_imported_key_material(
-        self, **kwargs: Unpack[DeleteImportedKeyMaterialRequestTypeDef]
-    ) -> TargetResults[DeleteImportedKeyMaterialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImportedKeyMaterialRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImportedKeyMaterialResponseTypeDef]:
         """Deletes key material that was previously imported. This operation makes
         the specified KMS key temporarily unusable. To restore the usability of
         the KMS key, reimport the same key material. For more information about
@@ -247,8 +146,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DeleteImportedKeyMaterial", kwargs)
 
     def derive_shared_secret(
-        self, **kwargs: Unpack[DeriveSharedSecretRequestTypeDef]
-    ) -> TargetResults[DeriveSharedSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeriveSharedSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.DeriveSharedSecretResponseTypeDef]:
         """Derives a shared secret using a key agreement algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DeriveSharedSecret
@@ -256,8 +155,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DeriveSharedSecret", kwargs)
 
     def describe_custom_key_stores(
-        self, **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef]
-    ) -> TargetResults[DescribeCustomKeyStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomKeyStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomKeyStoresResponseTypeDef]:
         """Gets information about custom key stores in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DescribeCustomKeyStores
@@ -265,8 +164,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DescribeCustomKeyStores", kwargs)
 
     def describe_key(
-        self, **kwargs: Unpack[DescribeKeyRequestTypeDef]
-    ) -> TargetResults[DescribeKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyResponseTypeDef]:
         """Provides detailed information about a KMS key. You can run DescribeKey on
         a customer managed key or an Amazon Web Services managed key.
 
@@ -275,8 +174,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DescribeKey", kwargs)
 
     def disable_key(
-        self, **kwargs: Unpack[DisableKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the state of a KMS key to disabled. This change temporarily prevents
         use of the KMS key for cryptographic operations.
 
@@ -285,8 +184,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DisableKey", kwargs)
 
     def disable_key_rotation(
-        self, **kwargs: Unpack[DisableKeyRotationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableKeyRotationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables automatic rotation of the key material of the specified symmetric
         encryption KMS key.
 
@@ -295,8 +194,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DisableKeyRotation", kwargs)
 
     def disconnect_custom_key_store(
-        self, **kwargs: Unpack[DisconnectCustomKeyStoreRequestTypeDef]
-    ) -> TargetResults[DisconnectCustomKeyStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectCustomKeyStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DisconnectCustomKeyStoreResponseTypeDef]:
         """Disconnects the custom key store from its backing key store. This
         operation disconnects an CloudHSM key store from its associated CloudHSM
         cluster or disconnects an external key store from the external key store
@@ -307,8 +206,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("DisconnectCustomKeyStore", kwargs)
 
     def enable_key(
-        self, **kwargs: Unpack[EnableKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the key state of a KMS key to enabled. This allows you to use the KMS
         key for cryptographic operations.
 
@@ -317,8 +216,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("EnableKey", kwargs)
 
     def enable_key_rotation(
-        self, **kwargs: Unpack[EnableKeyRotationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableKeyRotationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables automatic rotation of the key material of the specified symmetric
         encryption KMS key.
 
@@ -327,8 +226,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("EnableKeyRotation", kwargs)
 
     def encrypt(
-        self, **kwargs: Unpack[EncryptRequestTypeDef]
-    ) -> TargetResults[EncryptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EncryptRequestTypeDef]
+    ) -> TargetResults[type_defs.EncryptResponseTypeDef]:
         """Encrypts plaintext of up to 4,096 bytes using a KMS key. You can use a
         symmetric or asymmetric KMS key with a KeyUsage of ENCRYPT_DECRYPT.
 
@@ -337,8 +236,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("Encrypt", kwargs)
 
     def generate_data_key(
-        self, **kwargs: Unpack[GenerateDataKeyRequestTypeDef]
-    ) -> TargetResults[GenerateDataKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateDataKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateDataKeyResponseTypeDef]:
         """Returns a unique symmetric data key for use outside of KMS. This operation
         returns a plaintext copy of the data key and a copy that is encrypted
         under a symmetric encryption KMS key that you specify. The bytes in the
@@ -351,8 +250,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GenerateDataKey", kwargs)
 
     def generate_data_key_pair(
-        self, **kwargs: Unpack[GenerateDataKeyPairRequestTypeDef]
-    ) -> TargetResults[GenerateDataKeyPairResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateDataKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateDataKeyPairResponseTypeDef]:
         """Returns a unique asymmetric data key pair for use outside of KMS. This
         operation returns a plaintext public key, a plaintext private key, and a
         copy of the private key that is encrypted under the symmetric encryption
@@ -366,8 +265,9 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GenerateDataKeyPair", kwargs)
 
     def generate_data_key_pair_without_plaintext(
-        self, **kwargs: Unpack[GenerateDataKeyPairWithoutPlaintextRequestTypeDef]
-    ) -> TargetResults[GenerateDataKeyPairWithoutPlaintextResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GenerateDataKeyPairWithoutPlaintextRequestTypeDef],
+    ) -> TargetResults[type_defs.GenerateDataKeyPairWithoutPlaintextResponseTypeDef]:
         """Returns a unique asymmetric data key pair for use outside of KMS. This
         operation returns a plaintext public key and a copy of the private key
         that is encrypted under the symmetric encryption KMS key you specify.
@@ -380,8 +280,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GenerateDataKeyPairWithoutPlaintext", kwargs)
 
     def generate_data_key_without_plaintext(
-        self, **kwargs: Unpack[GenerateDataKeyWithoutPlaintextRequestTypeDef]
-    ) -> TargetResults[GenerateDataKeyWithoutPlaintextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateDataKeyWithoutPlaintextRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateDataKeyWithoutPlaintextResponseTypeDef]:
         """Returns a unique symmetric data key for use outside of KMS. This operation
         returns a data key that is encrypted under a symmetric encryption KMS key
         that you specify. The bytes in the key are random; they are not related to
@@ -392,8 +292,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GenerateDataKeyWithoutPlaintext", kwargs)
 
     def generate_mac(
-        self, **kwargs: Unpack[GenerateMacRequestTypeDef]
-    ) -> TargetResults[GenerateMacResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateMacRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateMacResponseTypeDef]:
         """Generates a hash-based message authentication code (HMAC) for a message
         using an HMAC KMS key and a MAC algorithm that the key supports. HMAC KMS
         keys and the HMAC algorithms that KMS uses conform to industry standards
@@ -404,8 +304,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GenerateMac", kwargs)
 
     def generate_random(
-        self, **kwargs: Unpack[GenerateRandomRequestTypeDef]
-    ) -> TargetResults[GenerateRandomResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateRandomRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateRandomResponseTypeDef]:
         """Returns a random byte string that is cryptographically secure.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/GenerateRandom
@@ -413,8 +313,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GenerateRandom", kwargs)
 
     def get_key_last_usage(
-        self, **kwargs: Unpack[GetKeyLastUsageRequestTypeDef]
-    ) -> TargetResults[GetKeyLastUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyLastUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyLastUsageResponseTypeDef]:
         """Returns usage information about the last successful cryptographic
         operation performed with a specified KMS key, including the operation
         type, timestamp, and associated CloudTrail event ID.
@@ -424,8 +324,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GetKeyLastUsage", kwargs)
 
     def get_key_policy(
-        self, **kwargs: Unpack[GetKeyPolicyRequestTypeDef]
-    ) -> TargetResults[GetKeyPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyPolicyResponseTypeDef]:
         """Gets a key policy attached to the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/GetKeyPolicy
@@ -433,8 +333,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GetKeyPolicy", kwargs)
 
     def get_key_rotation_status(
-        self, **kwargs: Unpack[GetKeyRotationStatusRequestTypeDef]
-    ) -> TargetResults[GetKeyRotationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyRotationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyRotationStatusResponseTypeDef]:
         """Provides detailed information about the rotation status for a KMS key,
         including whether automatic rotation of the key material is enabled for
         the specified KMS key, the rotation period, and the next scheduled
@@ -445,8 +345,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GetKeyRotationStatus", kwargs)
 
     def get_parameters_for_import(
-        self, **kwargs: Unpack[GetParametersForImportRequestTypeDef]
-    ) -> TargetResults[GetParametersForImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParametersForImportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParametersForImportResponseTypeDef]:
         """Returns the public key and an import token you need to import or reimport
         key material for a KMS key.
 
@@ -455,8 +355,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GetParametersForImport", kwargs)
 
     def get_public_key(
-        self, **kwargs: Unpack[GetPublicKeyRequestTypeDef]
-    ) -> TargetResults[GetPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPublicKeyResponseTypeDef]:
         """Returns the public key of an asymmetric KMS key. Unlike the private key of
         a asymmetric KMS key, which never leaves KMS unencrypted, callers with
         kms:GetPublicKey permission can download the public key of an asymmetric
@@ -470,8 +370,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("GetPublicKey", kwargs)
 
     def import_key_material(
-        self, **kwargs: Unpack[ImportKeyMaterialRequestTypeDef]
-    ) -> TargetResults[ImportKeyMaterialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportKeyMaterialRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportKeyMaterialResponseTypeDef]:
         """Imports or reimports key material into an existing KMS key that was
         created without key material. You can also use this operation to set or
         update the expiration model and expiration date of the imported key
@@ -482,8 +382,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ImportKeyMaterial", kwargs)
 
     def list_aliases(
-        self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Gets a list of aliases in the caller's Amazon Web Services account and
         region. For more information about aliases, see CreateAlias.
 
@@ -492,8 +392,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListAliases", kwargs)
 
     def list_grants(
-        self, **kwargs: Unpack[ListGrantsRequestTypeDef]
-    ) -> TargetResults[ListGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGrantsResponseTypeDef]:
         """Gets a list of all grants for the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListGrants
@@ -501,8 +401,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListGrants", kwargs)
 
     def list_key_policies(
-        self, **kwargs: Unpack[ListKeyPoliciesRequestTypeDef]
-    ) -> TargetResults[ListKeyPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeyPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeyPoliciesResponseTypeDef]:
         """Gets the names of the key policies that are attached to a KMS key. This
         operation is designed to get policy names that you can use in a
         GetKeyPolicy operation. However, the only valid policy name is default.
@@ -512,8 +412,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListKeyPolicies", kwargs)
 
     def list_key_rotations(
-        self, **kwargs: Unpack[ListKeyRotationsRequestTypeDef]
-    ) -> TargetResults[ListKeyRotationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeyRotationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeyRotationsResponseTypeDef]:
         """Returns information about the key materials associated with the specified
         KMS key. You can use the optional IncludeKeyMaterial parameter to control
         which key materials are included in the response.
@@ -523,8 +423,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListKeyRotations", kwargs)
 
     def list_keys(
-        self, **kwargs: Unpack[ListKeysRequestTypeDef]
-    ) -> TargetResults[ListKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeysResponseTypeDef]:
         """Gets a list of all KMS keys in the caller's Amazon Web Services account
         and Region.
 
@@ -533,8 +433,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListKeys", kwargs)
 
     def list_resource_tags(
-        self, **kwargs: Unpack[ListResourceTagsRequestTypeDef]
-    ) -> TargetResults[ListResourceTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceTagsResponseTypeDef]:
         """Returns all tags on the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListResourceTags
@@ -542,8 +442,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListResourceTags", kwargs)
 
     def list_retirable_grants(
-        self, **kwargs: Unpack[ListRetirableGrantsRequestTypeDef]
-    ) -> TargetResults[ListGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRetirableGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGrantsResponseTypeDef]:
         """Returns information about all grants in the Amazon Web Services account
         and Region that have the specified retiring principal.
 
@@ -552,8 +452,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ListRetirableGrants", kwargs)
 
     def put_key_policy(
-        self, **kwargs: Unpack[PutKeyPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutKeyPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches a key policy to the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/PutKeyPolicy
@@ -561,8 +461,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("PutKeyPolicy", kwargs)
 
     def re_encrypt(
-        self, **kwargs: Unpack[ReEncryptRequestTypeDef]
-    ) -> TargetResults[ReEncryptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReEncryptRequestTypeDef]
+    ) -> TargetResults[type_defs.ReEncryptResponseTypeDef]:
         """Decrypts ciphertext and then reencrypts it entirely within KMS. You can
         use this operation to change the KMS key under which data is encrypted,
         such as when you manually rotate a KMS key or change the KMS key that
@@ -575,8 +475,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ReEncrypt", kwargs)
 
     def replicate_key(
-        self, **kwargs: Unpack[ReplicateKeyRequestTypeDef]
-    ) -> TargetResults[ReplicateKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplicateKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicateKeyResponseTypeDef]:
         """Replicates a multi-Region key into the specified Region. This operation
         creates a multi-Region replica key based on a multi-Region primary key in
         a different Region of the same Amazon Web Services partition. You can
@@ -588,8 +488,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ReplicateKey", kwargs)
 
     def retire_grant(
-        self, **kwargs: Unpack[RetireGrantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetireGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a grant. Typically, you retire a grant when you no longer need its
         permissions. To identify the grant to retire, use a grant token, or both
         the grant ID and a key identifier (key ID or key ARN) of the KMS key. The
@@ -600,8 +500,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("RetireGrant", kwargs)
 
     def revoke_grant(
-        self, **kwargs: Unpack[RevokeGrantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified grant. You revoke a grant to terminate the
         permissions that the grant allows. For more information, see Retiring and
         revoking grants in the Key Management Service Developer Guide .
@@ -611,8 +511,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("RevokeGrant", kwargs)
 
     def rotate_key_on_demand(
-        self, **kwargs: Unpack[RotateKeyOnDemandRequestTypeDef]
-    ) -> TargetResults[RotateKeyOnDemandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RotateKeyOnDemandRequestTypeDef]
+    ) -> TargetResults[type_defs.RotateKeyOnDemandResponseTypeDef]:
         """Immediately initiates rotation of the key material of the specified
         symmetric encryption KMS key.
 
@@ -621,8 +521,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("RotateKeyOnDemand", kwargs)
 
     def schedule_key_deletion(
-        self, **kwargs: Unpack[ScheduleKeyDeletionRequestTypeDef]
-    ) -> TargetResults[ScheduleKeyDeletionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScheduleKeyDeletionRequestTypeDef]
+    ) -> TargetResults[type_defs.ScheduleKeyDeletionResponseTypeDef]:
         """Schedules the deletion of a KMS key. By default, KMS applies a waiting
         period of 30 days, but you can specify a waiting period of 7-30 days. When
         this operation is successful, the key state of the KMS key changes to
@@ -638,8 +538,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("ScheduleKeyDeletion", kwargs)
 
     def sign(
-        self, **kwargs: Unpack[SignRequestTypeDef]
-    ) -> TargetResults[SignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SignRequestTypeDef]
+    ) -> TargetResults[type_defs.SignResponseTypeDef]:
         """Creates a digital signature for a message or message digest by using the
         private key in an asymmetric signing KMS key. To verify the signature, use
         the Verify operation, or use the public key in the same asymmetric KMS key
@@ -651,8 +551,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("Sign", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or edits tags on a customer managed key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/TagResource
@@ -660,8 +560,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes tags from a customer managed key. To delete a tag, specify the tag
         key and the KMS key.
 
@@ -670,8 +570,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_alias(
-        self, **kwargs: Unpack[UpdateAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates an existing KMS alias with a different KMS key. Each alias is
         associated with only one KMS key at a time, although a KMS key can have
         multiple aliases. The alias and the KMS key must be in the same Amazon Web
@@ -682,8 +582,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("UpdateAlias", kwargs)
 
     def update_custom_key_store(
-        self, **kwargs: Unpack[UpdateCustomKeyStoreRequestTypeDef]
-    ) -> TargetResults[UpdateCustomKeyStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomKeyStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomKeyStoreResponseTypeDef]:
         """Changes the properties of a custom key store. You can use this operation
         to change the properties of an CloudHSM key store or an external key
         store.
@@ -693,8 +593,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("UpdateCustomKeyStore", kwargs)
 
     def update_key_description(
-        self, **kwargs: Unpack[UpdateKeyDescriptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeyDescriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the description of a KMS key. To see the description of a KMS key,
         use DescribeKey.
 
@@ -703,8 +603,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("UpdateKeyDescription", kwargs)
 
     def update_primary_region(
-        self, **kwargs: Unpack[UpdatePrimaryRegionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePrimaryRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the primary key of a multi-Region key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/UpdatePrimaryRegion
@@ -712,8 +612,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("UpdatePrimaryRegion", kwargs)
 
     def verify(
-        self, **kwargs: Unpack[VerifyRequestTypeDef]
-    ) -> TargetResults[VerifyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyResponseTypeDef]:
         """Verifies a digital signature that was generated by the Sign operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/Verify
@@ -721,8 +621,8 @@ class MultiRegionKMS(MultiRegionClient):
         return self._call("Verify", kwargs)
 
     def verify_mac(
-        self, **kwargs: Unpack[VerifyMacRequestTypeDef]
-    ) -> TargetResults[VerifyMacResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyMacRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyMacResponseTypeDef]:
         """Verifies the hash-based message authentication code (HMAC) for a specified
         message, HMAC KMS key, and MAC algorithm. To verify the HMAC, VerifyMac
         computes an HMAC using the message, HMAC KMS key, and MAC algorithm that
@@ -742,8 +642,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef],
-    ) -> TargetResults[DescribeCustomKeyStoresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCustomKeyStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCustomKeyStoresResponseTypeDef]:
         """Every page of DescribeCustomKeyStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -765,8 +665,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -789,8 +689,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGrantsRequestTypeDef],
-    ) -> TargetResults[ListGrantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGrantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGrantsResponseTypeDef]:
         """Every page of ListGrants in every target, merged per target (botocore's
         build_full_result).
 
@@ -812,8 +712,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeyPoliciesRequestTypeDef],
-    ) -> TargetResults[ListKeyPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeyPoliciesResponseTypeDef]:
         """Every page of ListKeyPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -837,8 +737,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeyRotationsRequestTypeDef],
-    ) -> TargetResults[ListKeyRotationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyRotationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeyRotationsResponseTypeDef]:
         """Every page of ListKeyRotations in every target, merged per target
         (botocore's build_full_result).
 
@@ -862,8 +762,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> TargetResults[ListKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeysResponseTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -886,8 +786,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceTagsRequestTypeDef],
-    ) -> TargetResults[ListResourceTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceTagsResponseTypeDef]:
         """Every page of ListResourceTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -909,8 +809,8 @@ class MultiRegionKMS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRetirableGrantsRequestTypeDef],
-    ) -> TargetResults[ListGrantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRetirableGrantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGrantsResponseTypeDef]:
         """Every page of ListRetirableGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -932,8 +832,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef],
-    ) -> Items[CustomKeyStoresListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCustomKeyStoresRequestTypeDef],
+    ) -> Items[type_defs.CustomKeyStoresListEntryTypeDef]:
         """Each element of CustomKeyStores in every page of DescribeCustomKeyStores,
         from every target, as its page arrives (tagged with its target).
 
@@ -948,8 +848,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> Items[AliasListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
+    ) -> Items[type_defs.AliasListEntryTypeDef]:
         """Each element of Aliases in every page of ListAliases, from every target,
         as its page arrives (tagged with its target).
 
@@ -964,8 +864,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGrantsRequestTypeDef],
-    ) -> Items[GrantListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGrantsRequestTypeDef],
+    ) -> Items[type_defs.GrantListEntryTypeDef]:
         """Each element of Grants in every page of ListGrants, from every target, as
         its page arrives (tagged with its target).
 
@@ -980,7 +880,7 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeyPoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListKeyPoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of PolicyNames in every page of ListKeyPolicies, from every
         target, as its page arrives (tagged with its target).
@@ -996,8 +896,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeyRotationsRequestTypeDef],
-    ) -> Items[RotationsListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeyRotationsRequestTypeDef],
+    ) -> Items[type_defs.RotationsListEntryTypeDef]:
         """Each element of Rotations in every page of ListKeyRotations, from every
         target, as its page arrives (tagged with its target).
 
@@ -1012,8 +912,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> Items[KeyListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysRequestTypeDef],
+    ) -> Items[type_defs.KeyListEntryTypeDef]:
         """Each element of Keys in every page of ListKeys, from every target, as its
         page arrives (tagged with its target).
 
@@ -1026,8 +926,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceTagsRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTagsRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListResourceTags, from every target,
         as its page arrives (tagged with its target).
 
@@ -1042,8 +942,8 @@ class MultiRegionKMS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRetirableGrantsRequestTypeDef],
-    ) -> Items[GrantListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRetirableGrantsRequestTypeDef],
+    ) -> Items[type_defs.GrantListEntryTypeDef]:
         """Each element of Grants in every page of ListRetirableGrants, from every
         target, as its page arrives (tagged with its target).
 

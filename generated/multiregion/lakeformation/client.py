@@ -15,135 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddLFTagsToResourceRequestTypeDef,
-        AddLFTagsToResourceResponseTypeDef,
-        AssumeDecoratedRoleWithSAMLRequestTypeDef,
-        AssumeDecoratedRoleWithSAMLResponseTypeDef,
-        BatchGrantPermissionsRequestTypeDef,
-        BatchGrantPermissionsResponseTypeDef,
-        BatchRevokePermissionsRequestTypeDef,
-        BatchRevokePermissionsResponseTypeDef,
-        CancelTransactionRequestTypeDef,
-        CancelTransactionResponseTypeDef,
-        CommitTransactionRequestTypeDef,
-        CommitTransactionResponseTypeDef,
-        CreateDataCellsFilterRequestTypeDef,
-        CreateDataCellsFilterResponseTypeDef,
-        CreateLFTagExpressionRequestTypeDef,
-        CreateLFTagExpressionResponseTypeDef,
-        CreateLFTagRequestTypeDef,
-        CreateLFTagResponseTypeDef,
-        CreateLakeFormationIdentityCenterConfigurationRequestTypeDef,
-        CreateLakeFormationIdentityCenterConfigurationResponseTypeDef,
-        CreateLakeFormationOptInRequestTypeDef,
-        CreateLakeFormationOptInResponseTypeDef,
-        DataCellsFilterOutputTypeDef,
-        DeleteDataCellsFilterRequestTypeDef,
-        DeleteDataCellsFilterResponseTypeDef,
-        DeleteLFTagExpressionRequestTypeDef,
-        DeleteLFTagExpressionResponseTypeDef,
-        DeleteLFTagRequestTypeDef,
-        DeleteLFTagResponseTypeDef,
-        DeleteLakeFormationIdentityCenterConfigurationRequestTypeDef,
-        DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef,
-        DeleteLakeFormationOptInRequestTypeDef,
-        DeleteLakeFormationOptInResponseTypeDef,
-        DeleteObjectsOnCancelRequestTypeDef,
-        DeleteObjectsOnCancelResponseTypeDef,
-        DeregisterResourceRequestTypeDef,
-        DeregisterResourceResponseTypeDef,
-        DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef,
-        DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef,
-        DescribeResourceRequestTypeDef,
-        DescribeResourceResponseTypeDef,
-        DescribeTransactionRequestTypeDef,
-        DescribeTransactionResponseTypeDef,
-        ExtendTransactionRequestTypeDef,
-        ExtendTransactionResponseTypeDef,
-        GetDataCellsFilterRequestTypeDef,
-        GetDataCellsFilterResponseTypeDef,
-        GetDataLakePrincipalResponseTypeDef,
-        GetDataLakeSettingsRequestTypeDef,
-        GetDataLakeSettingsResponseTypeDef,
-        GetEffectivePermissionsForPathRequestTypeDef,
-        GetEffectivePermissionsForPathResponseTypeDef,
-        GetLFTagExpressionRequestTypeDef,
-        GetLFTagExpressionResponseTypeDef,
-        GetLFTagRequestTypeDef,
-        GetLFTagResponseTypeDef,
-        GetQueryStateRequestTypeDef,
-        GetQueryStateResponseTypeDef,
-        GetQueryStatisticsRequestTypeDef,
-        GetQueryStatisticsResponseTypeDef,
-        GetResourceLFTagsRequestTypeDef,
-        GetResourceLFTagsResponseTypeDef,
-        GetTableObjectsRequestTypeDef,
-        GetTableObjectsResponseTypeDef,
-        GetTemporaryDataLocationCredentialsRequestTypeDef,
-        GetTemporaryDataLocationCredentialsResponseTypeDef,
-        GetTemporaryGluePartitionCredentialsRequestTypeDef,
-        GetTemporaryGluePartitionCredentialsResponseTypeDef,
-        GetTemporaryGlueTableCredentialsRequestTypeDef,
-        GetTemporaryGlueTableCredentialsResponseTypeDef,
-        GetWorkUnitResultsRequestTypeDef,
-        GetWorkUnitResultsResponseTypeDef,
-        GetWorkUnitsRequestTypeDef,
-        GetWorkUnitsResponseTypeDef,
-        GrantPermissionsRequestTypeDef,
-        GrantPermissionsResponseTypeDef,
-        LFTagExpressionTypeDef,
-        LFTagPairOutputTypeDef,
-        ListDataCellsFilterRequestTypeDef,
-        ListDataCellsFilterResponseTypeDef,
-        ListLFTagExpressionsRequestTypeDef,
-        ListLFTagExpressionsResponseTypeDef,
-        ListLFTagsRequestTypeDef,
-        ListLFTagsResponseTypeDef,
-        ListLakeFormationOptInsRequestTypeDef,
-        ListLakeFormationOptInsResponseTypeDef,
-        ListPermissionsRequestTypeDef,
-        ListPermissionsResponseTypeDef,
-        ListResourcesRequestTypeDef,
-        ListResourcesResponseTypeDef,
-        ListTableStorageOptimizersRequestTypeDef,
-        ListTableStorageOptimizersResponseTypeDef,
-        ListTransactionsRequestTypeDef,
-        ListTransactionsResponseTypeDef,
-        PutDataLakeSettingsRequestTypeDef,
-        PutDataLakeSettingsResponseTypeDef,
-        RegisterResourceRequestTypeDef,
-        RegisterResourceResponseTypeDef,
-        RemoveLFTagsFromResourceRequestTypeDef,
-        RemoveLFTagsFromResourceResponseTypeDef,
-        RevokePermissionsRequestTypeDef,
-        RevokePermissionsResponseTypeDef,
-        SearchDatabasesByLFTagsRequestTypeDef,
-        SearchDatabasesByLFTagsResponseTypeDef,
-        SearchTablesByLFTagsRequestTypeDef,
-        SearchTablesByLFTagsResponseTypeDef,
-        StartQueryPlanningRequestTypeDef,
-        StartQueryPlanningResponseTypeDef,
-        StartTransactionRequestTypeDef,
-        StartTransactionResponseTypeDef,
-        TaggedDatabaseTypeDef,
-        TaggedTableTypeDef,
-        UpdateDataCellsFilterRequestTypeDef,
-        UpdateDataCellsFilterResponseTypeDef,
-        UpdateLFTagExpressionRequestTypeDef,
-        UpdateLFTagExpressionResponseTypeDef,
-        UpdateLFTagRequestTypeDef,
-        UpdateLFTagResponseTypeDef,
-        UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef,
-        UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef,
-        UpdateResourceRequestTypeDef,
-        UpdateResourceResponseTypeDef,
-        UpdateTableObjectsRequestTypeDef,
-        UpdateTableObjectsResponseTypeDef,
-        UpdateTableStorageOptimizerRequestTypeDef,
-        UpdateTableStorageOptimizerResponseTypeDef,
-        WorkUnitRangeTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLakeFormation"]
 
@@ -155,8 +27,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_lf_tags_to_resource(
-        self, **kwargs: Unpack[AddLFTagsToResourceRequestTypeDef]
-    ) -> TargetResults[AddLFTagsToResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddLFTagsToResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AddLFTagsToResourceResponseTypeDef]:
         """Attaches one or more LF-tags to an existing resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/AddLFTagsToResource
@@ -164,8 +36,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("AddLFTagsToResource", kwargs)
 
     def assume_decorated_role_with_saml(
-        self, **kwargs: Unpack[AssumeDecoratedRoleWithSAMLRequestTypeDef]
-    ) -> TargetResults[AssumeDecoratedRoleWithSAMLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeDecoratedRoleWithSAMLRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeDecoratedRoleWithSAMLResponseTypeDef]:
         """Allows a caller to assume an IAM role decorated as the SAML user specified
         in the SAML assertion included in the request. This decoration allows Lake
         Formation to enforce access policies against the SAML users and groups.
@@ -180,8 +52,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("AssumeDecoratedRoleWithSAML", kwargs)
 
     def batch_grant_permissions(
-        self, **kwargs: Unpack[BatchGrantPermissionsRequestTypeDef]
-    ) -> TargetResults[BatchGrantPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGrantPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGrantPermissionsResponseTypeDef]:
         """Batch operation to grant permissions to the principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/BatchGrantPermissions
@@ -189,8 +61,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("BatchGrantPermissions", kwargs)
 
     def batch_revoke_permissions(
-        self, **kwargs: Unpack[BatchRevokePermissionsRequestTypeDef]
-    ) -> TargetResults[BatchRevokePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchRevokePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchRevokePermissionsResponseTypeDef]:
         """Batch operation to revoke permissions from the principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/BatchRevokePermissions
@@ -198,8 +70,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("BatchRevokePermissions", kwargs)
 
     def cancel_transaction(
-        self, **kwargs: Unpack[CancelTransactionRequestTypeDef]
-    ) -> TargetResults[CancelTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelTransactionResponseTypeDef]:
         """Attempts to cancel the specified transaction. Returns an exception if the
         transaction was previously committed.
 
@@ -208,8 +80,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("CancelTransaction", kwargs)
 
     def commit_transaction(
-        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
-    ) -> TargetResults[CommitTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CommitTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.CommitTransactionResponseTypeDef]:
         """Attempts to commit the specified transaction. Returns an exception if the
         transaction was previously aborted. This API action is idempotent if
         called multiple times for the same transaction.
@@ -219,8 +91,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("CommitTransaction", kwargs)
 
     def create_data_cells_filter(
-        self, **kwargs: Unpack[CreateDataCellsFilterRequestTypeDef]
-    ) -> TargetResults[CreateDataCellsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataCellsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataCellsFilterResponseTypeDef]:
         """Creates a data cell filter to allow one to grant access to certain columns
         on certain rows.
 
@@ -230,8 +102,12 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def create_lake_formation_identity_center_configuration(
         self,
-        **kwargs: Unpack[CreateLakeFormationIdentityCenterConfigurationRequestTypeDef],
-    ) -> TargetResults[CreateLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.CreateLakeFormationIdentityCenterConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateLakeFormationIdentityCenterConfigurationResponseTypeDef
+    ]:
         """Creates an IAM Identity Center connection with Lake Formation to allow IAM
         Identity Center users and groups to access Data Catalog resources.
 
@@ -240,8 +116,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("CreateLakeFormationIdentityCenterConfiguration", kwargs)
 
     def create_lake_formation_opt_in(
-        self, **kwargs: Unpack[CreateLakeFormationOptInRequestTypeDef]
-    ) -> TargetResults[CreateLakeFormationOptInResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLakeFormationOptInRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLakeFormationOptInResponseTypeDef]:
         """Enforce Lake Formation permissions for the given databases, tables, and
         principals.
 
@@ -250,8 +126,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("CreateLakeFormationOptIn", kwargs)
 
     def create_lf_tag(
-        self, **kwargs: Unpack[CreateLFTagRequestTypeDef]
-    ) -> TargetResults[CreateLFTagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLFTagRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLFTagResponseTypeDef]:
         """Creates an LF-tag with the specified name and values.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/CreateLFTag
@@ -259,8 +135,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("CreateLFTag", kwargs)
 
     def create_lf_tag_expression(
-        self, **kwargs: Unpack[CreateLFTagExpressionRequestTypeDef]
-    ) -> TargetResults[CreateLFTagExpressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLFTagExpressionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLFTagExpressionResponseTypeDef]:
         """Creates a new LF-Tag expression with the provided name, description,
         catalog ID, and expression body. This call fails if a LF-Tag expression
         with the same name already exists in the caller’s account or if the
@@ -271,8 +147,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("CreateLFTagExpression", kwargs)
 
     def delete_data_cells_filter(
-        self, **kwargs: Unpack[DeleteDataCellsFilterRequestTypeDef]
-    ) -> TargetResults[DeleteDataCellsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataCellsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataCellsFilterResponseTypeDef]:
         """Deletes a data cell filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeleteDataCellsFilter
@@ -281,8 +157,12 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def delete_lake_formation_identity_center_configuration(
         self,
-        **kwargs: Unpack[DeleteLakeFormationIdentityCenterConfigurationRequestTypeDef],
-    ) -> TargetResults[DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteLakeFormationIdentityCenterConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef
+    ]:
         """Deletes an IAM Identity Center connection with Lake Formation.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeleteLakeFormationIdentityCenterConfiguration
@@ -290,8 +170,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DeleteLakeFormationIdentityCenterConfiguration", kwargs)
 
     def delete_lake_formation_opt_in(
-        self, **kwargs: Unpack[DeleteLakeFormationOptInRequestTypeDef]
-    ) -> TargetResults[DeleteLakeFormationOptInResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLakeFormationOptInRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLakeFormationOptInResponseTypeDef]:
         """Remove the Lake Formation permissions enforcement of the given databases,
         tables, and principals.
 
@@ -300,8 +180,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DeleteLakeFormationOptIn", kwargs)
 
     def delete_lf_tag(
-        self, **kwargs: Unpack[DeleteLFTagRequestTypeDef]
-    ) -> TargetResults[DeleteLFTagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLFTagRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLFTagResponseTypeDef]:
         """Deletes an LF-tag by its key name. The operation fails if the specified
         tag key doesn't exist.
 
@@ -310,8 +190,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DeleteLFTag", kwargs)
 
     def delete_lf_tag_expression(
-        self, **kwargs: Unpack[DeleteLFTagExpressionRequestTypeDef]
-    ) -> TargetResults[DeleteLFTagExpressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLFTagExpressionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLFTagExpressionResponseTypeDef]:
         """Deletes the LF-Tag expression. The caller must be a data lake admin or
         have DROP permissions on the LF-Tag expression. Deleting a LF-Tag
         expression will also delete all LFTagPolicy permissions referencing the
@@ -322,8 +202,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DeleteLFTagExpression", kwargs)
 
     def delete_objects_on_cancel(
-        self, **kwargs: Unpack[DeleteObjectsOnCancelRequestTypeDef]
-    ) -> TargetResults[DeleteObjectsOnCancelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObjectsOnCancelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectsOnCancelResponseTypeDef]:
         """For a specific governed table, provides a list of Amazon S3 objects that
         will be written during the current transaction and that can be
         automatically deleted if the transaction is canceled. Without this call,
@@ -334,8 +214,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DeleteObjectsOnCancel", kwargs)
 
     def deregister_resource(
-        self, **kwargs: Unpack[DeregisterResourceRequestTypeDef]
-    ) -> TargetResults[DeregisterResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterResourceResponseTypeDef]:
         """Deregisters the resource as managed by the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeregisterResource
@@ -345,9 +225,11 @@ class MultiRegionLakeFormation(MultiRegionClient):
     def describe_lake_formation_identity_center_configuration(
         self,
         **kwargs: Unpack[
-            DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef
+            type_defs.DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef
         ],
-    ) -> TargetResults[DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef
+    ]:
         """Retrieves the instance ARN and application ARN for the connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DescribeLakeFormationIdentityCenterConfiguration
@@ -355,8 +237,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DescribeLakeFormationIdentityCenterConfiguration", kwargs)
 
     def describe_resource(
-        self, **kwargs: Unpack[DescribeResourceRequestTypeDef]
-    ) -> TargetResults[DescribeResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourceResponseTypeDef]:
         """Retrieves the current data access role for the given resource registered
         in Lake Formation.
 
@@ -365,8 +247,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DescribeResource", kwargs)
 
     def describe_transaction(
-        self, **kwargs: Unpack[DescribeTransactionRequestTypeDef]
-    ) -> TargetResults[DescribeTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTransactionResponseTypeDef]:
         """Returns the details of a single transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DescribeTransaction
@@ -374,8 +256,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("DescribeTransaction", kwargs)
 
     def extend_transaction(
-        self, **kwargs: Unpack[ExtendTransactionRequestTypeDef]
-    ) -> TargetResults[ExtendTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExtendTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtendTransactionResponseTypeDef]:
         """Indicates to the service that the specified transaction is still active
         and should not be treated as idle and aborted.
 
@@ -384,8 +266,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ExtendTransaction", kwargs)
 
     def get_data_cells_filter(
-        self, **kwargs: Unpack[GetDataCellsFilterRequestTypeDef]
-    ) -> TargetResults[GetDataCellsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataCellsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataCellsFilterResponseTypeDef]:
         """Returns a data cells filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetDataCellsFilter
@@ -394,7 +276,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_data_lake_principal(
         self,
-    ) -> TargetResults[GetDataLakePrincipalResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDataLakePrincipalResponseTypeDef]:
         """Returns the identity of the invoking principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetDataLakePrincipal
@@ -402,8 +284,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetDataLakePrincipal", {})
 
     def get_data_lake_settings(
-        self, **kwargs: Unpack[GetDataLakeSettingsRequestTypeDef]
-    ) -> TargetResults[GetDataLakeSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataLakeSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataLakeSettingsResponseTypeDef]:
         """Retrieves the list of the data lake administrators of a Lake
         Formation-managed data lake.
 
@@ -412,8 +294,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetDataLakeSettings", kwargs)
 
     def get_effective_permissions_for_path(
-        self, **kwargs: Unpack[GetEffectivePermissionsForPathRequestTypeDef]
-    ) -> TargetResults[GetEffectivePermissionsForPathResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEffectivePermissionsForPathRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEffectivePermissionsForPathResponseTypeDef]:
         """Returns the Lake Formation permissions for a specified table or database
         resource located at a path in Amazon S3. GetEffectivePermissionsForPath
         will not return databases and tables if the catalog is encrypted.
@@ -423,8 +305,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetEffectivePermissionsForPath", kwargs)
 
     def get_lf_tag(
-        self, **kwargs: Unpack[GetLFTagRequestTypeDef]
-    ) -> TargetResults[GetLFTagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLFTagRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLFTagResponseTypeDef]:
         """Returns an LF-tag definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetLFTag
@@ -432,8 +314,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetLFTag", kwargs)
 
     def get_lf_tag_expression(
-        self, **kwargs: Unpack[GetLFTagExpressionRequestTypeDef]
-    ) -> TargetResults[GetLFTagExpressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLFTagExpressionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLFTagExpressionResponseTypeDef]:
         """Returns the details about the LF-Tag expression. The caller must be a data
         lake admin or must have DESCRIBE permission on the LF-Tag expression
         resource.
@@ -443,8 +325,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetLFTagExpression", kwargs)
 
     def get_query_state(
-        self, **kwargs: Unpack[GetQueryStateRequestTypeDef]
-    ) -> TargetResults[GetQueryStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueryStateResponseTypeDef]:
         """Returns the state of a query previously submitted. Clients are expected to
         poll GetQueryState to monitor the current state of the planning before
         retrieving the work units. A query state is only visible to the principal
@@ -455,8 +337,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetQueryState", kwargs)
 
     def get_query_statistics(
-        self, **kwargs: Unpack[GetQueryStatisticsRequestTypeDef]
-    ) -> TargetResults[GetQueryStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueryStatisticsResponseTypeDef]:
         """Retrieves statistics on the planning and execution of a query.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetQueryStatistics
@@ -464,8 +346,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetQueryStatistics", kwargs)
 
     def get_resource_lf_tags(
-        self, **kwargs: Unpack[GetResourceLFTagsRequestTypeDef]
-    ) -> TargetResults[GetResourceLFTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceLFTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceLFTagsResponseTypeDef]:
         """Returns the LF-tags applied to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetResourceLFTags
@@ -473,8 +355,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetResourceLFTags", kwargs)
 
     def get_table_objects(
-        self, **kwargs: Unpack[GetTableObjectsRequestTypeDef]
-    ) -> TargetResults[GetTableObjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableObjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableObjectsResponseTypeDef]:
         """Returns the set of Amazon S3 objects that make up the specified governed
         table. A transaction ID or timestamp can be specified for time-travel
         queries.
@@ -484,8 +366,9 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetTableObjects", kwargs)
 
     def get_temporary_data_location_credentials(
-        self, **kwargs: Unpack[GetTemporaryDataLocationCredentialsRequestTypeDef]
-    ) -> TargetResults[GetTemporaryDataLocationCredentialsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTemporaryDataLocationCredentialsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTemporaryDataLocationCredentialsResponseTypeDef]:
         """Allows a user or application in a secure environment to access data in a
         specific Amazon S3 location registered with Lake Formation by providing
         temporary scoped credentials that are limited to the requested data
@@ -496,8 +379,9 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetTemporaryDataLocationCredentials", kwargs)
 
     def get_temporary_glue_partition_credentials(
-        self, **kwargs: Unpack[GetTemporaryGluePartitionCredentialsRequestTypeDef]
-    ) -> TargetResults[GetTemporaryGluePartitionCredentialsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTemporaryGluePartitionCredentialsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTemporaryGluePartitionCredentialsResponseTypeDef]:
         """This API is identical to GetTemporaryTableCredentials except that this is
         used when the target Data Catalog resource is of type Partition. Lake
         Formation restricts the permission of the vended credentials with the same
@@ -508,8 +392,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetTemporaryGluePartitionCredentials", kwargs)
 
     def get_temporary_glue_table_credentials(
-        self, **kwargs: Unpack[GetTemporaryGlueTableCredentialsRequestTypeDef]
-    ) -> TargetResults[GetTemporaryGlueTableCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemporaryGlueTableCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTemporaryGlueTableCredentialsResponseTypeDef]:
         """Allows a caller in a secure environment to assume a role with permission
         to access Amazon S3. In order to vend such credentials, Lake Formation
         assumes the role associated with a registered location, for example an
@@ -521,8 +405,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetTemporaryGlueTableCredentials", kwargs)
 
     def get_work_unit_results(
-        self, **kwargs: Unpack[GetWorkUnitResultsRequestTypeDef]
-    ) -> TargetResults[GetWorkUnitResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkUnitResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkUnitResultsResponseTypeDef]:
         """Returns the work units resulting from the query. Work units can be
         executed in any order and in parallel.
 
@@ -531,8 +415,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetWorkUnitResults", kwargs)
 
     def get_work_units(
-        self, **kwargs: Unpack[GetWorkUnitsRequestTypeDef]
-    ) -> TargetResults[GetWorkUnitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkUnitsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkUnitsResponseTypeDef]:
         """Retrieves the work units generated by the StartQueryPlanning operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetWorkUnits
@@ -540,8 +424,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GetWorkUnits", kwargs)
 
     def grant_permissions(
-        self, **kwargs: Unpack[GrantPermissionsRequestTypeDef]
-    ) -> TargetResults[GrantPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GrantPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GrantPermissionsResponseTypeDef]:
         """Grants permissions to the principal to access metadata in the Data Catalog
         and data organized in underlying data storage such as Amazon S3.
 
@@ -550,8 +434,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("GrantPermissions", kwargs)
 
     def list_data_cells_filter(
-        self, **kwargs: Unpack[ListDataCellsFilterRequestTypeDef]
-    ) -> TargetResults[ListDataCellsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataCellsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataCellsFilterResponseTypeDef]:
         """Lists all the data cell filters on a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListDataCellsFilter
@@ -559,8 +443,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListDataCellsFilter", kwargs)
 
     def list_lake_formation_opt_ins(
-        self, **kwargs: Unpack[ListLakeFormationOptInsRequestTypeDef]
-    ) -> TargetResults[ListLakeFormationOptInsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLakeFormationOptInsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLakeFormationOptInsResponseTypeDef]:
         """Retrieve the current list of resources and principals that are opt in to
         enforce Lake Formation permissions.
 
@@ -569,8 +453,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListLakeFormationOptIns", kwargs)
 
     def list_lf_tag_expressions(
-        self, **kwargs: Unpack[ListLFTagExpressionsRequestTypeDef]
-    ) -> TargetResults[ListLFTagExpressionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLFTagExpressionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLFTagExpressionsResponseTypeDef]:
         """Returns the LF-Tag expressions in caller’s account filtered based on
         caller's permissions. Data Lake and read only admins implicitly can see
         all tag expressions in their account, else caller needs DESCRIBE
@@ -581,8 +465,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListLFTagExpressions", kwargs)
 
     def list_lf_tags(
-        self, **kwargs: Unpack[ListLFTagsRequestTypeDef]
-    ) -> TargetResults[ListLFTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLFTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLFTagsResponseTypeDef]:
         """Lists LF-tags that the requester has permission to view.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListLFTags
@@ -590,8 +474,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListLFTags", kwargs)
 
     def list_permissions(
-        self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> TargetResults[ListPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionsResponseTypeDef]:
         """Returns a list of the principal permissions on the resource, filtered by
         the permissions of the caller. For example, if you are granted an ALTER
         permission, you are able to see only the principal permissions for ALTER.
@@ -601,8 +485,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListPermissions", kwargs)
 
     def list_resources(
-        self, **kwargs: Unpack[ListResourcesRequestTypeDef]
-    ) -> TargetResults[ListResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesResponseTypeDef]:
         """Lists the resources registered to be managed by the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListResources
@@ -610,8 +494,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListResources", kwargs)
 
     def list_table_storage_optimizers(
-        self, **kwargs: Unpack[ListTableStorageOptimizersRequestTypeDef]
-    ) -> TargetResults[ListTableStorageOptimizersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTableStorageOptimizersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTableStorageOptimizersResponseTypeDef]:
         """Returns the configuration of all storage optimizers associated with a
         specified table.
 
@@ -620,8 +504,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListTableStorageOptimizers", kwargs)
 
     def list_transactions(
-        self, **kwargs: Unpack[ListTransactionsRequestTypeDef]
-    ) -> TargetResults[ListTransactionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTransactionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTransactionsResponseTypeDef]:
         """Returns metadata about transactions and their status. To prevent the
         response from growing indefinitely, only uncommitted transactions and
         those available for time-travel queries are returned.
@@ -631,8 +515,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("ListTransactions", kwargs)
 
     def put_data_lake_settings(
-        self, **kwargs: Unpack[PutDataLakeSettingsRequestTypeDef]
-    ) -> TargetResults[PutDataLakeSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataLakeSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDataLakeSettingsResponseTypeDef]:
         """Sets the list of data lake administrators who have admin privileges on all
         resources managed by Lake Formation. For more information on admin
         privileges, see Granting Lake Formation Permissions.
@@ -642,8 +526,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("PutDataLakeSettings", kwargs)
 
     def register_resource(
-        self, **kwargs: Unpack[RegisterResourceRequestTypeDef]
-    ) -> TargetResults[RegisterResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterResourceResponseTypeDef]:
         """Registers the resource as managed by the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/RegisterResource
@@ -651,8 +535,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("RegisterResource", kwargs)
 
     def remove_lf_tags_from_resource(
-        self, **kwargs: Unpack[RemoveLFTagsFromResourceRequestTypeDef]
-    ) -> TargetResults[RemoveLFTagsFromResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveLFTagsFromResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveLFTagsFromResourceResponseTypeDef]:
         """Removes an LF-tag from the resource. Only database, table, or
         tableWithColumns resource are allowed. To tag columns, use the column
         inclusion list in tableWithColumns to specify column input.
@@ -662,8 +546,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("RemoveLFTagsFromResource", kwargs)
 
     def revoke_permissions(
-        self, **kwargs: Unpack[RevokePermissionsRequestTypeDef]
-    ) -> TargetResults[RevokePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokePermissionsResponseTypeDef]:
         """Revokes permissions to the principal to access metadata in the Data
         Catalog and data organized in underlying data storage such as Amazon S3.
 
@@ -672,8 +556,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("RevokePermissions", kwargs)
 
     def search_databases_by_lf_tags(
-        self, **kwargs: Unpack[SearchDatabasesByLFTagsRequestTypeDef]
-    ) -> TargetResults[SearchDatabasesByLFTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchDatabasesByLFTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchDatabasesByLFTagsResponseTypeDef]:
         """This operation allows a search on DATABASE resources by TagCondition. This
         operation is used by admins who want to grant user permissions on certain
         TagConditions. Before making a grant, the admin can use
@@ -685,8 +569,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("SearchDatabasesByLFTags", kwargs)
 
     def search_tables_by_lf_tags(
-        self, **kwargs: Unpack[SearchTablesByLFTagsRequestTypeDef]
-    ) -> TargetResults[SearchTablesByLFTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTablesByLFTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTablesByLFTagsResponseTypeDef]:
         """This operation allows a search on TABLE resources by LFTags. This will be
         used by admins who want to grant user permissions on certain LF-tags.
         Before making a grant, the admin can use SearchTablesByLFTags to find all
@@ -698,8 +582,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("SearchTablesByLFTags", kwargs)
 
     def start_query_planning(
-        self, **kwargs: Unpack[StartQueryPlanningRequestTypeDef]
-    ) -> TargetResults[StartQueryPlanningResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQueryPlanningRequestTypeDef]
+    ) -> TargetResults[type_defs.StartQueryPlanningResponseTypeDef]:
         """Submits a request to process a query statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/StartQueryPlanning
@@ -707,8 +591,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("StartQueryPlanning", kwargs)
 
     def start_transaction(
-        self, **kwargs: Unpack[StartTransactionRequestTypeDef]
-    ) -> TargetResults[StartTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTransactionResponseTypeDef]:
         """Starts a new transaction and returns its transaction ID. Transaction IDs
         are opaque objects that you can use to identify a transaction.
 
@@ -717,8 +601,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("StartTransaction", kwargs)
 
     def update_data_cells_filter(
-        self, **kwargs: Unpack[UpdateDataCellsFilterRequestTypeDef]
-    ) -> TargetResults[UpdateDataCellsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataCellsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataCellsFilterResponseTypeDef]:
         """Updates a data cell filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateDataCellsFilter
@@ -727,8 +611,12 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_lake_formation_identity_center_configuration(
         self,
-        **kwargs: Unpack[UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef],
-    ) -> TargetResults[UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef
+    ]:
         """Updates the IAM Identity Center connection parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateLakeFormationIdentityCenterConfiguration
@@ -736,8 +624,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("UpdateLakeFormationIdentityCenterConfiguration", kwargs)
 
     def update_lf_tag(
-        self, **kwargs: Unpack[UpdateLFTagRequestTypeDef]
-    ) -> TargetResults[UpdateLFTagResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLFTagRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLFTagResponseTypeDef]:
         """Updates the list of possible values for the specified LF-tag key. If the
         LF-tag does not exist, the operation throws an EntityNotFoundException.
         The values in the delete key values will be deleted from list of possible
@@ -750,8 +638,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("UpdateLFTag", kwargs)
 
     def update_lf_tag_expression(
-        self, **kwargs: Unpack[UpdateLFTagExpressionRequestTypeDef]
-    ) -> TargetResults[UpdateLFTagExpressionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLFTagExpressionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLFTagExpressionResponseTypeDef]:
         """Updates the name of the LF-Tag expression to the new description and
         expression body provided. Updating a LF-Tag expression immediately changes
         the permission boundaries of all existing LFTagPolicy permission grants
@@ -762,8 +650,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("UpdateLFTagExpression", kwargs)
 
     def update_resource(
-        self, **kwargs: Unpack[UpdateResourceRequestTypeDef]
-    ) -> TargetResults[UpdateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceResponseTypeDef]:
         """Updates the data access role used for vending access to the given
         (registered) resource in Lake Formation.
 
@@ -772,8 +660,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("UpdateResource", kwargs)
 
     def update_table_objects(
-        self, **kwargs: Unpack[UpdateTableObjectsRequestTypeDef]
-    ) -> TargetResults[UpdateTableObjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableObjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableObjectsResponseTypeDef]:
         """Updates the manifest of Amazon S3 objects that make up the specified
         governed table.
 
@@ -782,8 +670,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         return self._call("UpdateTableObjects", kwargs)
 
     def update_table_storage_optimizer(
-        self, **kwargs: Unpack[UpdateTableStorageOptimizerRequestTypeDef]
-    ) -> TargetResults[UpdateTableStorageOptimizerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableStorageOptimizerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableStorageOptimizerResponseTypeDef]:
         """Updates the configuration of the storage optimizers for a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateTableStorageOptimizer
@@ -796,8 +684,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetWorkUnitsRequestTypeDef],
-    ) -> TargetResults[GetWorkUnitsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetWorkUnitsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetWorkUnitsResponseTypeDef]:
         """Every page of GetWorkUnits in every target, merged per target (botocore's
         build_full_result).
 
@@ -819,8 +707,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataCellsFilterRequestTypeDef],
-    ) -> TargetResults[ListDataCellsFilterResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataCellsFilterRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataCellsFilterResponseTypeDef]:
         """Every page of ListDataCellsFilter in every target, merged per target
         (botocore's build_full_result).
 
@@ -842,8 +730,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLFTagExpressionsRequestTypeDef],
-    ) -> TargetResults[ListLFTagExpressionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLFTagExpressionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLFTagExpressionsResponseTypeDef]:
         """Every page of ListLFTagExpressions in every target, merged per target
         (botocore's build_full_result).
 
@@ -868,8 +756,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLFTagsRequestTypeDef],
-    ) -> TargetResults[ListLFTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLFTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLFTagsResponseTypeDef]:
         """Every page of ListLFTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -891,8 +779,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchDatabasesByLFTagsRequestTypeDef],
-    ) -> TargetResults[SearchDatabasesByLFTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDatabasesByLFTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchDatabasesByLFTagsResponseTypeDef]:
         """Every page of SearchDatabasesByLFTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -918,8 +806,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchTablesByLFTagsRequestTypeDef],
-    ) -> TargetResults[SearchTablesByLFTagsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTablesByLFTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTablesByLFTagsResponseTypeDef]:
         """Every page of SearchTablesByLFTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -944,8 +832,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetWorkUnitsRequestTypeDef],
-    ) -> Items[WorkUnitRangeTypeDef]:
+        **kwargs: Unpack[type_defs.GetWorkUnitsRequestTypeDef],
+    ) -> Items[type_defs.WorkUnitRangeTypeDef]:
         """Each element of WorkUnitRanges in every page of GetWorkUnits, from every
         target, as its page arrives (tagged with its target).
 
@@ -960,8 +848,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataCellsFilterRequestTypeDef],
-    ) -> Items[DataCellsFilterOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataCellsFilterRequestTypeDef],
+    ) -> Items[type_defs.DataCellsFilterOutputTypeDef]:
         """Each element of DataCellsFilters in every page of ListDataCellsFilter,
         from every target, as its page arrives (tagged with its target).
 
@@ -976,8 +864,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLFTagExpressionsRequestTypeDef],
-    ) -> Items[LFTagExpressionTypeDef]:
+        **kwargs: Unpack[type_defs.ListLFTagExpressionsRequestTypeDef],
+    ) -> Items[type_defs.LFTagExpressionTypeDef]:
         """Each element of LFTagExpressions in every page of ListLFTagExpressions,
         from every target, as its page arrives (tagged with its target).
 
@@ -992,8 +880,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLFTagsRequestTypeDef],
-    ) -> Items[LFTagPairOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLFTagsRequestTypeDef],
+    ) -> Items[type_defs.LFTagPairOutputTypeDef]:
         """Each element of LFTags in every page of ListLFTags, from every target, as
         its page arrives (tagged with its target).
 
@@ -1008,8 +896,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchDatabasesByLFTagsRequestTypeDef],
-    ) -> Items[TaggedDatabaseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDatabasesByLFTagsRequestTypeDef],
+    ) -> Items[type_defs.TaggedDatabaseTypeDef]:
         """Each element of DatabaseList in every page of SearchDatabasesByLFTags,
         from every target, as its page arrives (tagged with its target).
 
@@ -1024,8 +912,8 @@ class MultiRegionLakeFormation(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchTablesByLFTagsRequestTypeDef],
-    ) -> Items[TaggedTableTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTablesByLFTagsRequestTypeDef],
+    ) -> Items[type_defs.TaggedTableTypeDef]:
         """Each element of TableList in every page of SearchTablesByLFTags, from
         every target, as its page arrives (tagged with its target).
 

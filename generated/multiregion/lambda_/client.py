@@ -16,169 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddLayerVersionPermissionRequestTypeDef,
-        AddLayerVersionPermissionResponseTypeDef,
-        AddPermissionRequestTypeDef,
-        AddPermissionResponseTypeDef,
-        AliasConfigurationResponseTypeDef,
-        AliasConfigurationTypeDef,
-        CapacityProviderTypeDef,
-        CheckpointDurableExecutionRequestTypeDef,
-        CheckpointDurableExecutionResponseTypeDef,
-        CodeSigningConfigTypeDef,
-        ConcurrencyResponseTypeDef,
-        CreateAliasRequestTypeDef,
-        CreateCapacityProviderRequestTypeDef,
-        CreateCapacityProviderResponseTypeDef,
-        CreateCodeSigningConfigRequestTypeDef,
-        CreateCodeSigningConfigResponseTypeDef,
-        CreateEventSourceMappingRequestTypeDef,
-        CreateFunctionRequestTypeDef,
-        CreateFunctionUrlConfigRequestTypeDef,
-        CreateFunctionUrlConfigResponseTypeDef,
-        DeleteAliasRequestTypeDef,
-        DeleteCapacityProviderRequestTypeDef,
-        DeleteCapacityProviderResponseTypeDef,
-        DeleteCodeSigningConfigRequestTypeDef,
-        DeleteCodeSigningConfigResponseTypeDef,
-        DeleteEventSourceMappingRequestTypeDef,
-        DeleteFunctionCodeSigningConfigRequestTypeDef,
-        DeleteFunctionConcurrencyRequestTypeDef,
-        DeleteFunctionEventInvokeConfigRequestTypeDef,
-        DeleteFunctionRequestTypeDef,
-        DeleteFunctionResponseTypeDef,
-        DeleteFunctionUrlConfigRequestTypeDef,
-        DeleteLayerVersionRequestTypeDef,
-        DeleteProvisionedConcurrencyConfigRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventSourceMappingConfigurationResponseTypeDef,
-        EventSourceMappingConfigurationTypeDef,
-        EventTypeDef,
-        ExecutionTypeDef,
-        FunctionConfigurationResponseTypeDef,
-        FunctionConfigurationTypeDef,
-        FunctionEventInvokeConfigResponseTypeDef,
-        FunctionEventInvokeConfigTypeDef,
-        FunctionUrlConfigTypeDef,
-        FunctionVersionsByCapacityProviderListItemTypeDef,
-        GetAccountSettingsResponseTypeDef,
-        GetAliasRequestTypeDef,
-        GetCapacityProviderRequestTypeDef,
-        GetCapacityProviderResponseTypeDef,
-        GetCodeSigningConfigRequestTypeDef,
-        GetCodeSigningConfigResponseTypeDef,
-        GetDurableExecutionHistoryRequestTypeDef,
-        GetDurableExecutionHistoryResponseTypeDef,
-        GetDurableExecutionRequestTypeDef,
-        GetDurableExecutionResponseTypeDef,
-        GetDurableExecutionStateRequestTypeDef,
-        GetDurableExecutionStateResponseTypeDef,
-        GetEventSourceMappingRequestTypeDef,
-        GetFunctionCodeSigningConfigRequestTypeDef,
-        GetFunctionCodeSigningConfigResponseTypeDef,
-        GetFunctionConcurrencyRequestTypeDef,
-        GetFunctionConcurrencyResponseTypeDef,
-        GetFunctionConfigurationRequestTypeDef,
-        GetFunctionEventInvokeConfigRequestTypeDef,
-        GetFunctionRecursionConfigRequestTypeDef,
-        GetFunctionRecursionConfigResponseTypeDef,
-        GetFunctionRequestTypeDef,
-        GetFunctionResponseTypeDef,
-        GetFunctionScalingConfigRequestTypeDef,
-        GetFunctionScalingConfigResponseTypeDef,
-        GetFunctionUrlConfigRequestTypeDef,
-        GetFunctionUrlConfigResponseTypeDef,
-        GetLayerVersionByArnRequestTypeDef,
-        GetLayerVersionPolicyRequestTypeDef,
-        GetLayerVersionPolicyResponseTypeDef,
-        GetLayerVersionRequestTypeDef,
-        GetLayerVersionResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetProvisionedConcurrencyConfigRequestTypeDef,
-        GetProvisionedConcurrencyConfigResponseTypeDef,
-        GetRuntimeManagementConfigRequestTypeDef,
-        GetRuntimeManagementConfigResponseTypeDef,
-        InvocationRequestTypeDef,
-        InvocationResponseTypeDef,
-        InvokeAsyncRequestTypeDef,
-        InvokeAsyncResponseTypeDef,
-        InvokeWithResponseStreamRequestTypeDef,
-        InvokeWithResponseStreamResponseTypeDef,
-        LayerVersionsListItemTypeDef,
-        LayersListItemTypeDef,
-        ListAliasesRequestTypeDef,
-        ListAliasesResponseTypeDef,
-        ListCapacityProvidersRequestTypeDef,
-        ListCapacityProvidersResponseTypeDef,
-        ListCodeSigningConfigsRequestTypeDef,
-        ListCodeSigningConfigsResponseTypeDef,
-        ListDurableExecutionsByFunctionRequestTypeDef,
-        ListDurableExecutionsByFunctionResponseTypeDef,
-        ListEventSourceMappingsRequestTypeDef,
-        ListEventSourceMappingsResponseTypeDef,
-        ListFunctionEventInvokeConfigsRequestTypeDef,
-        ListFunctionEventInvokeConfigsResponseTypeDef,
-        ListFunctionUrlConfigsRequestTypeDef,
-        ListFunctionUrlConfigsResponseTypeDef,
-        ListFunctionVersionsByCapacityProviderRequestTypeDef,
-        ListFunctionVersionsByCapacityProviderResponseTypeDef,
-        ListFunctionsByCodeSigningConfigRequestTypeDef,
-        ListFunctionsByCodeSigningConfigResponseTypeDef,
-        ListFunctionsRequestTypeDef,
-        ListFunctionsResponseTypeDef,
-        ListLayerVersionsRequestTypeDef,
-        ListLayerVersionsResponseTypeDef,
-        ListLayersRequestTypeDef,
-        ListLayersResponseTypeDef,
-        ListProvisionedConcurrencyConfigsRequestTypeDef,
-        ListProvisionedConcurrencyConfigsResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ListVersionsByFunctionRequestTypeDef,
-        ListVersionsByFunctionResponseTypeDef,
-        OperationTypeDef,
-        ProvisionedConcurrencyConfigListItemTypeDef,
-        PublishLayerVersionRequestTypeDef,
-        PublishLayerVersionResponseTypeDef,
-        PublishVersionRequestTypeDef,
-        PutFunctionCodeSigningConfigRequestTypeDef,
-        PutFunctionCodeSigningConfigResponseTypeDef,
-        PutFunctionConcurrencyRequestTypeDef,
-        PutFunctionEventInvokeConfigRequestTypeDef,
-        PutFunctionRecursionConfigRequestTypeDef,
-        PutFunctionRecursionConfigResponseTypeDef,
-        PutFunctionScalingConfigRequestTypeDef,
-        PutFunctionScalingConfigResponseTypeDef,
-        PutProvisionedConcurrencyConfigRequestTypeDef,
-        PutProvisionedConcurrencyConfigResponseTypeDef,
-        PutRuntimeManagementConfigRequestTypeDef,
-        PutRuntimeManagementConfigResponseTypeDef,
-        RemoveLayerVersionPermissionRequestTypeDef,
-        RemovePermissionRequestTypeDef,
-        SendDurableExecutionCallbackFailureRequestTypeDef,
-        SendDurableExecutionCallbackFailureResponseTypeDef,
-        SendDurableExecutionCallbackHeartbeatRequestTypeDef,
-        SendDurableExecutionCallbackHeartbeatResponseTypeDef,
-        SendDurableExecutionCallbackSuccessRequestTypeDef,
-        SendDurableExecutionCallbackSuccessResponseTypeDef,
-        StopDurableExecutionRequestTypeDef,
-        StopDurableExecutionResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAliasRequestTypeDef,
-        UpdateCapacityProviderRequestTypeDef,
-        UpdateCapacityProviderResponseTypeDef,
-        UpdateCodeSigningConfigRequestTypeDef,
-        UpdateCodeSigningConfigResponseTypeDef,
-        UpdateEventSourceMappingRequestTypeDef,
-        UpdateFunctionCodeRequestTypeDef,
-        UpdateFunctionConfigurationRequestTypeDef,
-        UpdateFunctionEventInvokeConfigRequestTypeDef,
-        UpdateFunctionUrlConfigRequestTypeDef,
-        UpdateFunctionUrlConfigResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLambda"]
 
@@ -190,8 +28,8 @@ class MultiRegionLambda(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_layer_version_permission(
-        self, **kwargs: Unpack[AddLayerVersionPermissionRequestTypeDef]
-    ) -> TargetResults[AddLayerVersionPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddLayerVersionPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.AddLayerVersionPermissionResponseTypeDef]:
         """Adds permissions to the resource-based policy of a version of an Lambda
         layer. Use this action to grant layer usage permission to other accounts.
         You can grant permission to a single account, all accounts in an
@@ -202,8 +40,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("AddLayerVersionPermission", kwargs)
 
     def add_permission(
-        self, **kwargs: Unpack[AddPermissionRequestTypeDef]
-    ) -> TargetResults[AddPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.AddPermissionResponseTypeDef]:
         """Grants a principal permission to use a function. You can apply the policy
         at the function level, or specify a qualifier to restrict access to a
         single version or alias. If you use a qualifier, the invoker must use the
@@ -216,8 +54,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("AddPermission", kwargs)
 
     def checkpoint_durable_execution(
-        self, **kwargs: Unpack[CheckpointDurableExecutionRequestTypeDef]
-    ) -> TargetResults[CheckpointDurableExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckpointDurableExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckpointDurableExecutionResponseTypeDef]:
         """Saves the progress of a durable function execution during runtime. This
         API is used by the Lambda durable functions SDK to checkpoint completed
         steps and schedule asynchronous operations. You typically don't need to
@@ -228,8 +66,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CheckpointDurableExecution", kwargs)
 
     def create_alias(
-        self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> TargetResults[AliasConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.AliasConfigurationResponseTypeDef]:
         """Creates an alias for a Lambda function version. Use aliases to provide
         clients with a function identifier that you can update to invoke a
         different version.
@@ -239,8 +77,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CreateAlias", kwargs)
 
     def create_capacity_provider(
-        self, **kwargs: Unpack[CreateCapacityProviderRequestTypeDef]
-    ) -> TargetResults[CreateCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityProviderResponseTypeDef]:
         """Creates a capacity provider that manages compute resources for Lambda
         functions
 
@@ -249,8 +87,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CreateCapacityProvider", kwargs)
 
     def create_code_signing_config(
-        self, **kwargs: Unpack[CreateCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[CreateCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCodeSigningConfigResponseTypeDef]:
         """Creates a code signing configuration. A code signing configuration defines
         a list of allowed signing profiles and defines the code-signing validation
         policy (action to be taken if deployment validation checks fail).
@@ -260,8 +98,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CreateCodeSigningConfig", kwargs)
 
     def create_event_source_mapping(
-        self, **kwargs: Unpack[CreateEventSourceMappingRequestTypeDef]
-    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventSourceMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EventSourceMappingConfigurationResponseTypeDef]:
         """Creates a mapping between an event source and an Lambda function. Lambda
         reads items from the event source and invokes the function.
 
@@ -270,8 +108,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CreateEventSourceMapping", kwargs)
 
     def create_function(
-        self, **kwargs: Unpack[CreateFunctionRequestTypeDef]
-    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
         """Creates a Lambda function. To create a function, you need a deployment
         package and an execution role. The deployment package is a .zip file
         archive or container image that contains your function code. The execution
@@ -284,8 +122,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CreateFunction", kwargs)
 
     def create_function_url_config(
-        self, **kwargs: Unpack[CreateFunctionUrlConfigRequestTypeDef]
-    ) -> TargetResults[CreateFunctionUrlConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFunctionUrlConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFunctionUrlConfigResponseTypeDef]:
         """Creates a Lambda function URL with the specified configuration parameters.
         A function URL is a dedicated HTTP(S) endpoint that you can use to invoke
         your function.
@@ -295,8 +133,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("CreateFunctionUrlConfig", kwargs)
 
     def delete_alias(
-        self, **kwargs: Unpack[DeleteAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Lambda function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteAlias
@@ -304,8 +142,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteAlias", kwargs)
 
     def delete_capacity_provider(
-        self, **kwargs: Unpack[DeleteCapacityProviderRequestTypeDef]
-    ) -> TargetResults[DeleteCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapacityProviderResponseTypeDef]:
         """Deletes a capacity provider. You cannot delete a capacity provider that is
         currently being used by Lambda functions.
 
@@ -314,8 +152,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteCapacityProvider", kwargs)
 
     def delete_code_signing_config(
-        self, **kwargs: Unpack[DeleteCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[DeleteCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCodeSigningConfigResponseTypeDef]:
         """Deletes the code signing configuration. You can delete the code signing
         configuration only if no function is using it.
 
@@ -324,8 +162,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteCodeSigningConfig", kwargs)
 
     def delete_event_source_mapping(
-        self, **kwargs: Unpack[DeleteEventSourceMappingRequestTypeDef]
-    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventSourceMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EventSourceMappingConfigurationResponseTypeDef]:
         """Deletes an event source mapping. You can get the identifier of a mapping
         from the output of ListEventSourceMappings.
 
@@ -334,8 +172,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteEventSourceMapping", kwargs)
 
     def delete_function(
-        self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> TargetResults[DeleteFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFunctionResponseTypeDef]:
         """Deletes a Lambda function. To delete a specific function version, use the
         Qualifier parameter. Otherwise, all versions and aliases are deleted. This
         doesn't require the user to have explicit permissions for DeleteAlias.
@@ -345,8 +183,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteFunction", kwargs)
 
     def delete_function_code_signing_config(
-        self, **kwargs: Unpack[DeleteFunctionCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the code signing configuration from the function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteFunctionCodeSigningConfig
@@ -354,8 +192,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteFunctionCodeSigningConfig", kwargs)
 
     def delete_function_concurrency(
-        self, **kwargs: Unpack[DeleteFunctionConcurrencyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionConcurrencyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a concurrent execution limit from a function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteFunctionConcurrency
@@ -363,8 +201,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteFunctionConcurrency", kwargs)
 
     def delete_function_event_invoke_config(
-        self, **kwargs: Unpack[DeleteFunctionEventInvokeConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionEventInvokeConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the configuration for asynchronous invocation for a function,
         version, or alias.
 
@@ -373,8 +211,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteFunctionEventInvokeConfig", kwargs)
 
     def delete_function_url_config(
-        self, **kwargs: Unpack[DeleteFunctionUrlConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionUrlConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Lambda function URL. When you delete a function URL, you can't
         recover it. Creating a new function URL results in a different URL
         address.
@@ -384,8 +222,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteFunctionUrlConfig", kwargs)
 
     def delete_layer_version(
-        self, **kwargs: Unpack[DeleteLayerVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLayerVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a version of an Lambda layer. Deleted versions can no longer be
         viewed or added to functions. To avoid breaking functions, a copy of the
         version remains in Lambda until no functions refer to it.
@@ -395,15 +233,18 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("DeleteLayerVersion", kwargs)
 
     def delete_provisioned_concurrency_config(
-        self, **kwargs: Unpack[DeleteProvisionedConcurrencyConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteProvisionedConcurrencyConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the provisioned concurrency configuration for a function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteProvisionedConcurrencyConfig
         """
         return self._call("DeleteProvisionedConcurrencyConfig", kwargs)
 
-    def get_account_settings(self) -> TargetResults[GetAccountSettingsResponseTypeDef]:
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
         """Retrieves details about your account's limits and usage in an Amazon Web
         Services Region.
 
@@ -412,8 +253,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetAccountSettings", {})
 
     def get_alias(
-        self, **kwargs: Unpack[GetAliasRequestTypeDef]
-    ) -> TargetResults[AliasConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.AliasConfigurationResponseTypeDef]:
         """Returns details about a Lambda function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetAlias
@@ -421,8 +262,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetAlias", kwargs)
 
     def get_capacity_provider(
-        self, **kwargs: Unpack[GetCapacityProviderRequestTypeDef]
-    ) -> TargetResults[GetCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityProviderResponseTypeDef]:
         """Retrieves information about a specific capacity provider, including its
         configuration, state, and associated resources.
 
@@ -431,8 +272,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetCapacityProvider", kwargs)
 
     def get_code_signing_config(
-        self, **kwargs: Unpack[GetCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[GetCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeSigningConfigResponseTypeDef]:
         """Returns information about the specified code signing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetCodeSigningConfig
@@ -440,8 +281,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetCodeSigningConfig", kwargs)
 
     def get_durable_execution(
-        self, **kwargs: Unpack[GetDurableExecutionRequestTypeDef]
-    ) -> TargetResults[GetDurableExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDurableExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDurableExecutionResponseTypeDef]:
         """Retrieves detailed information about a specific durable execution,
         including its current status, input payload, result or error information,
         and execution metadata such as start time and usage statistics.
@@ -451,8 +292,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetDurableExecution", kwargs)
 
     def get_durable_execution_history(
-        self, **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef]
-    ) -> TargetResults[GetDurableExecutionHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDurableExecutionHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDurableExecutionHistoryResponseTypeDef]:
         """Retrieves the execution history for a durable execution, showing all the
         steps, callbacks, and events that occurred during the execution. This
         provides a detailed audit trail of the execution's progress over time.
@@ -462,8 +303,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetDurableExecutionHistory", kwargs)
 
     def get_durable_execution_state(
-        self, **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef]
-    ) -> TargetResults[GetDurableExecutionStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDurableExecutionStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDurableExecutionStateResponseTypeDef]:
         """Retrieves the current execution state required for the replay process
         during durable function execution. This API is used by the Lambda durable
         functions SDK to get state information needed for replay. You typically
@@ -475,8 +316,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetDurableExecutionState", kwargs)
 
     def get_event_source_mapping(
-        self, **kwargs: Unpack[GetEventSourceMappingRequestTypeDef]
-    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventSourceMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EventSourceMappingConfigurationResponseTypeDef]:
         """Returns details about an event source mapping. You can get the identifier
         of a mapping from the output of ListEventSourceMappings.
 
@@ -485,8 +326,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetEventSourceMapping", kwargs)
 
     def get_function(
-        self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> TargetResults[GetFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionResponseTypeDef]:
         """Returns information about the function or function version, with a link to
         download the deployment package that's valid for 10 minutes. If you
         specify a function version, only details that are specific to that version
@@ -497,8 +338,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunction", kwargs)
 
     def get_function_code_signing_config(
-        self, **kwargs: Unpack[GetFunctionCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[GetFunctionCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionCodeSigningConfigResponseTypeDef]:
         """Returns the code signing configuration for the specified function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionCodeSigningConfig
@@ -506,8 +347,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionCodeSigningConfig", kwargs)
 
     def get_function_concurrency(
-        self, **kwargs: Unpack[GetFunctionConcurrencyRequestTypeDef]
-    ) -> TargetResults[GetFunctionConcurrencyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionConcurrencyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionConcurrencyResponseTypeDef]:
         """Returns details about the reserved concurrency configuration for a
         function. To set a concurrency limit for a function, use
         PutFunctionConcurrency.
@@ -517,8 +358,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionConcurrency", kwargs)
 
     def get_function_configuration(
-        self, **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef]
-    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
         """Returns the version-specific settings of a Lambda function or version. The
         output includes only options that can vary between versions of a function.
         To modify these settings, use UpdateFunctionConfiguration.
@@ -528,8 +369,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionConfiguration", kwargs)
 
     def get_function_event_invoke_config(
-        self, **kwargs: Unpack[GetFunctionEventInvokeConfigRequestTypeDef]
-    ) -> TargetResults[FunctionEventInvokeConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionEventInvokeConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionEventInvokeConfigResponseTypeDef]:
         """Retrieves the configuration for asynchronous invocation for a function,
         version, or alias.
 
@@ -538,8 +379,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionEventInvokeConfig", kwargs)
 
     def get_function_recursion_config(
-        self, **kwargs: Unpack[GetFunctionRecursionConfigRequestTypeDef]
-    ) -> TargetResults[GetFunctionRecursionConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionRecursionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionRecursionConfigResponseTypeDef]:
         """Returns your function's recursive loop detection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionRecursionConfig
@@ -547,8 +388,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionRecursionConfig", kwargs)
 
     def get_function_scaling_config(
-        self, **kwargs: Unpack[GetFunctionScalingConfigRequestTypeDef]
-    ) -> TargetResults[GetFunctionScalingConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionScalingConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionScalingConfigResponseTypeDef]:
         """Retrieves the scaling configuration for a Lambda Managed Instances
         function.
 
@@ -557,8 +398,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionScalingConfig", kwargs)
 
     def get_function_url_config(
-        self, **kwargs: Unpack[GetFunctionUrlConfigRequestTypeDef]
-    ) -> TargetResults[GetFunctionUrlConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionUrlConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionUrlConfigResponseTypeDef]:
         """Returns details about a Lambda function URL.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionUrlConfig
@@ -566,8 +407,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetFunctionUrlConfig", kwargs)
 
     def get_layer_version(
-        self, **kwargs: Unpack[GetLayerVersionRequestTypeDef]
-    ) -> TargetResults[GetLayerVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLayerVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLayerVersionResponseTypeDef]:
         """Returns information about a version of an Lambda layer, with a link to
         download the layer archive that's valid for 10 minutes.
 
@@ -576,8 +417,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetLayerVersion", kwargs)
 
     def get_layer_version_by_arn(
-        self, **kwargs: Unpack[GetLayerVersionByArnRequestTypeDef]
-    ) -> TargetResults[GetLayerVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLayerVersionByArnRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLayerVersionResponseTypeDef]:
         """Returns information about a version of an Lambda layer, with a link to
         download the layer archive that's valid for 10 minutes.
 
@@ -586,8 +427,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetLayerVersionByArn", kwargs)
 
     def get_layer_version_policy(
-        self, **kwargs: Unpack[GetLayerVersionPolicyRequestTypeDef]
-    ) -> TargetResults[GetLayerVersionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLayerVersionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLayerVersionPolicyResponseTypeDef]:
         """Returns the permission policy for a version of an Lambda layer. For more
         information, see AddLayerVersionPermission.
 
@@ -596,8 +437,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetLayerVersionPolicy", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Returns the resource-based IAM policy for a function, version, or alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetPolicy
@@ -605,8 +446,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_provisioned_concurrency_config(
-        self, **kwargs: Unpack[GetProvisionedConcurrencyConfigRequestTypeDef]
-    ) -> TargetResults[GetProvisionedConcurrencyConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProvisionedConcurrencyConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProvisionedConcurrencyConfigResponseTypeDef]:
         """Retrieves the provisioned concurrency configuration for a function's alias
         or version.
 
@@ -615,8 +456,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetProvisionedConcurrencyConfig", kwargs)
 
     def get_runtime_management_config(
-        self, **kwargs: Unpack[GetRuntimeManagementConfigRequestTypeDef]
-    ) -> TargetResults[GetRuntimeManagementConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuntimeManagementConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuntimeManagementConfigResponseTypeDef]:
         """Retrieves the runtime management configuration for a function's version.
         If the runtime update mode is Manual, this includes the ARN of the runtime
         version and the runtime update mode. If the runtime update mode is Auto or
@@ -628,8 +469,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("GetRuntimeManagementConfig", kwargs)
 
     def invoke(
-        self, **kwargs: Unpack[InvocationRequestTypeDef]
-    ) -> TargetResults[InvocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvocationRequestTypeDef]
+    ) -> TargetResults[type_defs.InvocationResponseTypeDef]:
         """Invokes a Lambda function. You can invoke a function synchronously (and
         wait for the response), or asynchronously. By default, Lambda invokes your
         function synchronously (i.e. theInvocationType is RequestResponse). To
@@ -643,8 +484,8 @@ class MultiRegionLambda(MultiRegionClient):
 
     @deprecated("InvokeAsync is deprecated.")
     def invoke_async(
-        self, **kwargs: Unpack[InvokeAsyncRequestTypeDef]
-    ) -> TargetResults[InvokeAsyncResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeAsyncRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeAsyncResponseTypeDef]:
         """For asynchronous function invocation, use Invoke.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/InvokeAsync
@@ -652,8 +493,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("InvokeAsync", kwargs)
 
     def invoke_with_response_stream(
-        self, **kwargs: Unpack[InvokeWithResponseStreamRequestTypeDef]
-    ) -> TargetResults[InvokeWithResponseStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeWithResponseStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeWithResponseStreamResponseTypeDef]:
         """Configure your Lambda functions to stream response payloads back to
         clients. For more information, see Configuring a Lambda function to stream
         responses.
@@ -663,8 +504,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("InvokeWithResponseStream", kwargs)
 
     def list_aliases(
-        self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Returns a list of aliases for a Lambda function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListAliases
@@ -672,8 +513,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListAliases", kwargs)
 
     def list_capacity_providers(
-        self, **kwargs: Unpack[ListCapacityProvidersRequestTypeDef]
-    ) -> TargetResults[ListCapacityProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCapacityProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCapacityProvidersResponseTypeDef]:
         """Returns a list of capacity providers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListCapacityProviders
@@ -681,8 +522,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListCapacityProviders", kwargs)
 
     def list_code_signing_configs(
-        self, **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef]
-    ) -> TargetResults[ListCodeSigningConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeSigningConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCodeSigningConfigsResponseTypeDef]:
         """Returns a list of code signing configurations. A request returns up to
         10,000 configurations per call. You can use the MaxItems parameter to
         return fewer configurations per call.
@@ -692,8 +533,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListCodeSigningConfigs", kwargs)
 
     def list_durable_executions_by_function(
-        self, **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef]
-    ) -> TargetResults[ListDurableExecutionsByFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDurableExecutionsByFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDurableExecutionsByFunctionResponseTypeDef]:
         """Returns a list of durable executions for a specified Lambda function. You
         can filter the results by execution name, status, and start time range.
         This API supports pagination for large result sets.
@@ -703,8 +544,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListDurableExecutionsByFunction", kwargs)
 
     def list_event_source_mappings(
-        self, **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef]
-    ) -> TargetResults[ListEventSourceMappingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventSourceMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventSourceMappingsResponseTypeDef]:
         """Lists event source mappings. Specify an EventSourceArn to show only event
         source mappings for a single event source.
 
@@ -713,8 +554,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListEventSourceMappings", kwargs)
 
     def list_function_event_invoke_configs(
-        self, **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef]
-    ) -> TargetResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionEventInvokeConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionEventInvokeConfigsResponseTypeDef]:
         """Retrieves a list of configurations for asynchronous invocation for a
         function.
 
@@ -723,8 +564,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListFunctionEventInvokeConfigs", kwargs)
 
     def list_function_url_configs(
-        self, **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef]
-    ) -> TargetResults[ListFunctionUrlConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionUrlConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionUrlConfigsResponseTypeDef]:
         """Returns a list of Lambda function URLs for the specified function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionUrlConfigs
@@ -732,8 +573,11 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListFunctionUrlConfigs", kwargs)
 
     def list_function_versions_by_capacity_provider(
-        self, **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef]
-    ) -> TargetResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListFunctionVersionsByCapacityProviderRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListFunctionVersionsByCapacityProviderResponseTypeDef]:
         """Returns a list of function versions that are configured to use a specific
         capacity provider.
 
@@ -742,8 +586,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListFunctionVersionsByCapacityProvider", kwargs)
 
     def list_functions(
-        self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> TargetResults[ListFunctionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
         """Returns a list of Lambda functions, with the version-specific
         configuration of each. Lambda returns up to 50 functions per call.
 
@@ -752,8 +596,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListFunctions", kwargs)
 
     def list_functions_by_code_signing_config(
-        self, **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionsByCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionsByCodeSigningConfigResponseTypeDef]:
         """List the functions that use the specified code signing configuration. You
         can use this method prior to deleting a code signing configuration, to
         verify that no functions are using it.
@@ -763,8 +607,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListFunctionsByCodeSigningConfig", kwargs)
 
     def list_layer_versions(
-        self, **kwargs: Unpack[ListLayerVersionsRequestTypeDef]
-    ) -> TargetResults[ListLayerVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLayerVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLayerVersionsResponseTypeDef]:
         """Lists the versions of an Lambda layer. Versions that have been deleted
         aren't listed. Specify a runtime identifier to list only versions that
         indicate that they're compatible with that runtime. Specify a compatible
@@ -776,8 +620,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListLayerVersions", kwargs)
 
     def list_layers(
-        self, **kwargs: Unpack[ListLayersRequestTypeDef]
-    ) -> TargetResults[ListLayersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLayersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLayersResponseTypeDef]:
         """Lists Lambda layers and shows information about the latest version of
         each. Specify a runtime identifier to list only layers that indicate that
         they're compatible with that runtime. Specify a compatible architecture to
@@ -789,8 +633,9 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListLayers", kwargs)
 
     def list_provisioned_concurrency_configs(
-        self, **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef]
-    ) -> TargetResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListProvisionedConcurrencyConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProvisionedConcurrencyConfigsResponseTypeDef]:
         """Retrieves a list of provisioned concurrency configurations for a function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListProvisionedConcurrencyConfigs
@@ -798,8 +643,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListProvisionedConcurrencyConfigs", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Returns a function, event source mapping, or code signing configuration's
         tags. You can also view function tags with GetFunction.
 
@@ -808,8 +653,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_versions_by_function(
-        self, **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef]
-    ) -> TargetResults[ListVersionsByFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVersionsByFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVersionsByFunctionResponseTypeDef]:
         """Returns a list of versions, with the version-specific configuration of
         each. Lambda returns up to 50 versions per call.
 
@@ -818,8 +663,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("ListVersionsByFunction", kwargs)
 
     def publish_layer_version(
-        self, **kwargs: Unpack[PublishLayerVersionRequestTypeDef]
-    ) -> TargetResults[PublishLayerVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishLayerVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishLayerVersionResponseTypeDef]:
         """Creates an Lambda layer from a ZIP archive. Each time you call
         PublishLayerVersion with the same layer name, a new version is created.
 
@@ -828,8 +673,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PublishLayerVersion", kwargs)
 
     def publish_version(
-        self, **kwargs: Unpack[PublishVersionRequestTypeDef]
-    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
         """Creates a version from the current code and configuration of a function.
         Use versions to create a snapshot of your function code and configuration
         that doesn't change.
@@ -839,8 +684,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PublishVersion", kwargs)
 
     def put_function_code_signing_config(
-        self, **kwargs: Unpack[PutFunctionCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[PutFunctionCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFunctionCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFunctionCodeSigningConfigResponseTypeDef]:
         """Update the code signing configuration for the function. Changes to the
         code signing configuration take effect the next time a user tries to
         deploy a code package to the function.
@@ -850,8 +695,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutFunctionCodeSigningConfig", kwargs)
 
     def put_function_concurrency(
-        self, **kwargs: Unpack[PutFunctionConcurrencyRequestTypeDef]
-    ) -> TargetResults[ConcurrencyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFunctionConcurrencyRequestTypeDef]
+    ) -> TargetResults[type_defs.ConcurrencyResponseTypeDef]:
         """Sets the maximum number of simultaneous executions for a function, and
         reserves capacity for that concurrency level.
 
@@ -860,8 +705,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutFunctionConcurrency", kwargs)
 
     def put_function_event_invoke_config(
-        self, **kwargs: Unpack[PutFunctionEventInvokeConfigRequestTypeDef]
-    ) -> TargetResults[FunctionEventInvokeConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFunctionEventInvokeConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionEventInvokeConfigResponseTypeDef]:
         """Configures options for asynchronous invocation on a function, version, or
         alias. If a configuration already exists for a function, version, or
         alias, this operation overwrites it. If you exclude any settings, they are
@@ -873,8 +718,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutFunctionEventInvokeConfig", kwargs)
 
     def put_function_recursion_config(
-        self, **kwargs: Unpack[PutFunctionRecursionConfigRequestTypeDef]
-    ) -> TargetResults[PutFunctionRecursionConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFunctionRecursionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFunctionRecursionConfigResponseTypeDef]:
         """Sets your function's recursive loop detection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PutFunctionRecursionConfig
@@ -882,8 +727,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutFunctionRecursionConfig", kwargs)
 
     def put_function_scaling_config(
-        self, **kwargs: Unpack[PutFunctionScalingConfigRequestTypeDef]
-    ) -> TargetResults[PutFunctionScalingConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFunctionScalingConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFunctionScalingConfigResponseTypeDef]:
         """Sets the scaling configuration for a Lambda Managed Instances function.
         The scaling configuration defines the minimum and maximum number of
         execution environments that can be provisioned for the function, allowing
@@ -894,8 +739,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutFunctionScalingConfig", kwargs)
 
     def put_provisioned_concurrency_config(
-        self, **kwargs: Unpack[PutProvisionedConcurrencyConfigRequestTypeDef]
-    ) -> TargetResults[PutProvisionedConcurrencyConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProvisionedConcurrencyConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProvisionedConcurrencyConfigResponseTypeDef]:
         """Adds a provisioned concurrency configuration to a function's alias or
         version.
 
@@ -904,8 +749,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutProvisionedConcurrencyConfig", kwargs)
 
     def put_runtime_management_config(
-        self, **kwargs: Unpack[PutRuntimeManagementConfigRequestTypeDef]
-    ) -> TargetResults[PutRuntimeManagementConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRuntimeManagementConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRuntimeManagementConfigResponseTypeDef]:
         """Sets the runtime management configuration for a function's version. For
         more information, see Runtime updates.
 
@@ -914,8 +759,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("PutRuntimeManagementConfig", kwargs)
 
     def remove_layer_version_permission(
-        self, **kwargs: Unpack[RemoveLayerVersionPermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveLayerVersionPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a statement from the permissions policy for a version of an Lambda
         layer. For more information, see AddLayerVersionPermission.
 
@@ -924,8 +769,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("RemoveLayerVersionPermission", kwargs)
 
     def remove_permission(
-        self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemovePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Revokes function-use permission from an Amazon Web Services service or
         another Amazon Web Services account. You can get the ID of the statement
         from the output of GetPolicy.
@@ -935,8 +780,9 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("RemovePermission", kwargs)
 
     def send_durable_execution_callback_failure(
-        self, **kwargs: Unpack[SendDurableExecutionCallbackFailureRequestTypeDef]
-    ) -> TargetResults[SendDurableExecutionCallbackFailureResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SendDurableExecutionCallbackFailureRequestTypeDef],
+    ) -> TargetResults[type_defs.SendDurableExecutionCallbackFailureResponseTypeDef]:
         """Sends a failure response for a callback operation in a durable execution.
         Use this API when an external system cannot complete a callback operation
         successfully.
@@ -946,8 +792,9 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("SendDurableExecutionCallbackFailure", kwargs)
 
     def send_durable_execution_callback_heartbeat(
-        self, **kwargs: Unpack[SendDurableExecutionCallbackHeartbeatRequestTypeDef]
-    ) -> TargetResults[SendDurableExecutionCallbackHeartbeatResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SendDurableExecutionCallbackHeartbeatRequestTypeDef],
+    ) -> TargetResults[type_defs.SendDurableExecutionCallbackHeartbeatResponseTypeDef]:
         """Sends a heartbeat signal for a long-running callback operation to prevent
         timeout. Use this API to extend the callback timeout period while the
         external operation is still in progress.
@@ -957,8 +804,9 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("SendDurableExecutionCallbackHeartbeat", kwargs)
 
     def send_durable_execution_callback_success(
-        self, **kwargs: Unpack[SendDurableExecutionCallbackSuccessRequestTypeDef]
-    ) -> TargetResults[SendDurableExecutionCallbackSuccessResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SendDurableExecutionCallbackSuccessRequestTypeDef],
+    ) -> TargetResults[type_defs.SendDurableExecutionCallbackSuccessResponseTypeDef]:
         """Sends a successful completion response for a callback operation in a
         durable execution. Use this API when an external system has successfully
         completed a callback operation.
@@ -968,8 +816,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("SendDurableExecutionCallbackSuccess", kwargs)
 
     def stop_durable_execution(
-        self, **kwargs: Unpack[StopDurableExecutionRequestTypeDef]
-    ) -> TargetResults[StopDurableExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDurableExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDurableExecutionResponseTypeDef]:
         """Stops a running durable execution. The execution transitions to STOPPED
         status and cannot be resumed. Any in-progress operations are terminated.
 
@@ -978,8 +826,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("StopDurableExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to a function, event source mapping, or code signing
         configuration.
 
@@ -988,8 +836,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from a function, event source mapping, or code signing
         configuration.
 
@@ -998,8 +846,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_alias(
-        self, **kwargs: Unpack[UpdateAliasRequestTypeDef]
-    ) -> TargetResults[AliasConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.AliasConfigurationResponseTypeDef]:
         """Updates the configuration of a Lambda function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateAlias
@@ -1007,8 +855,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateAlias", kwargs)
 
     def update_capacity_provider(
-        self, **kwargs: Unpack[UpdateCapacityProviderRequestTypeDef]
-    ) -> TargetResults[UpdateCapacityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCapacityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCapacityProviderResponseTypeDef]:
         """Updates the configuration of an existing capacity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateCapacityProvider
@@ -1016,8 +864,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateCapacityProvider", kwargs)
 
     def update_code_signing_config(
-        self, **kwargs: Unpack[UpdateCodeSigningConfigRequestTypeDef]
-    ) -> TargetResults[UpdateCodeSigningConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCodeSigningConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCodeSigningConfigResponseTypeDef]:
         """Update the code signing configuration. Changes to the code signing
         configuration take effect the next time a user tries to deploy a code
         package to the function.
@@ -1027,8 +875,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateCodeSigningConfig", kwargs)
 
     def update_event_source_mapping(
-        self, **kwargs: Unpack[UpdateEventSourceMappingRequestTypeDef]
-    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventSourceMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.EventSourceMappingConfigurationResponseTypeDef]:
         """Updates an event source mapping. You can change the function that Lambda
         invokes, or pause invocation and resume later from the same location.
 
@@ -1037,8 +885,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateEventSourceMapping", kwargs)
 
     def update_function_code(
-        self, **kwargs: Unpack[UpdateFunctionCodeRequestTypeDef]
-    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
         """Updates a Lambda function's code. If code signing is enabled for the
         function, the code package must be signed by a trusted publisher. For more
         information, see Configuring code signing for Lambda.
@@ -1048,8 +896,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateFunctionCode", kwargs)
 
     def update_function_configuration(
-        self, **kwargs: Unpack[UpdateFunctionConfigurationRequestTypeDef]
-    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
         """Modify the version-specific settings of a Lambda function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionConfiguration
@@ -1057,8 +905,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateFunctionConfiguration", kwargs)
 
     def update_function_event_invoke_config(
-        self, **kwargs: Unpack[UpdateFunctionEventInvokeConfigRequestTypeDef]
-    ) -> TargetResults[FunctionEventInvokeConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionEventInvokeConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.FunctionEventInvokeConfigResponseTypeDef]:
         """Updates the configuration for asynchronous invocation for a function,
         version, or alias.
 
@@ -1067,8 +915,8 @@ class MultiRegionLambda(MultiRegionClient):
         return self._call("UpdateFunctionEventInvokeConfig", kwargs)
 
     def update_function_url_config(
-        self, **kwargs: Unpack[UpdateFunctionUrlConfigRequestTypeDef]
-    ) -> TargetResults[UpdateFunctionUrlConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFunctionUrlConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFunctionUrlConfigResponseTypeDef]:
         """Updates the configuration for a Lambda function URL.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionUrlConfig
@@ -1081,8 +929,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef],
-    ) -> TargetResults[GetDurableExecutionHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDurableExecutionHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDurableExecutionHistoryResponseTypeDef]:
         """Every page of GetDurableExecutionHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -1106,8 +954,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef],
-    ) -> TargetResults[GetDurableExecutionStateResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDurableExecutionStateRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDurableExecutionStateResponseTypeDef]:
         """Every page of GetDurableExecutionState in every target, merged per target
         (botocore's build_full_result).
 
@@ -1133,8 +981,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1156,8 +1004,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCapacityProvidersRequestTypeDef],
-    ) -> TargetResults[ListCapacityProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapacityProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCapacityProvidersResponseTypeDef]:
         """Every page of ListCapacityProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1179,8 +1027,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef],
-    ) -> TargetResults[ListCodeSigningConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeSigningConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCodeSigningConfigsResponseTypeDef]:
         """Every page of ListCodeSigningConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1204,8 +1052,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef],
-    ) -> TargetResults[ListDurableExecutionsByFunctionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDurableExecutionsByFunctionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDurableExecutionsByFunctionResponseTypeDef]:
         """Every page of ListDurableExecutionsByFunction in every target, merged per
         target (botocore's build_full_result).
 
@@ -1229,8 +1077,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef],
-    ) -> TargetResults[ListEventSourceMappingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventSourceMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventSourceMappingsResponseTypeDef]:
         """Every page of ListEventSourceMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1253,8 +1101,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef],
-    ) -> TargetResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionEventInvokeConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionEventInvokeConfigsResponseTypeDef]:
         """Every page of ListFunctionEventInvokeConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1277,8 +1125,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef],
-    ) -> TargetResults[ListFunctionUrlConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionUrlConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionUrlConfigsResponseTypeDef]:
         """Every page of ListFunctionUrlConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1300,8 +1148,10 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef],
-    ) -> TargetResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListFunctionVersionsByCapacityProviderRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListFunctionVersionsByCapacityProviderResponseTypeDef]:
         """Every page of ListFunctionVersionsByCapacityProvider in every target,
         merged per target (botocore's build_full_result).
 
@@ -1324,8 +1174,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> TargetResults[ListFunctionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1348,8 +1198,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef],
-    ) -> TargetResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsByCodeSigningConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionsByCodeSigningConfigResponseTypeDef]:
         """Every page of ListFunctionsByCodeSigningConfig in every target, merged per
         target (botocore's build_full_result).
 
@@ -1373,8 +1223,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLayerVersionsRequestTypeDef],
-    ) -> TargetResults[ListLayerVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLayerVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLayerVersionsResponseTypeDef]:
         """Every page of ListLayerVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1400,8 +1250,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLayersRequestTypeDef],
-    ) -> TargetResults[ListLayersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLayersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLayersResponseTypeDef]:
         """Every page of ListLayers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1427,8 +1277,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef],
-    ) -> TargetResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisionedConcurrencyConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProvisionedConcurrencyConfigsResponseTypeDef]:
         """Every page of ListProvisionedConcurrencyConfigs in every target, merged
         per target (botocore's build_full_result).
 
@@ -1450,8 +1300,8 @@ class MultiRegionLambda(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef],
-    ) -> TargetResults[ListVersionsByFunctionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVersionsByFunctionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVersionsByFunctionResponseTypeDef]:
         """Every page of ListVersionsByFunction in every target, merged per target
         (botocore's build_full_result).
 
@@ -1473,8 +1323,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.GetDurableExecutionHistoryRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of GetDurableExecutionHistory, from
         every target, as its page arrives (tagged with its target).
 
@@ -1492,8 +1342,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef],
-    ) -> Items[OperationTypeDef]:
+        **kwargs: Unpack[type_defs.GetDurableExecutionStateRequestTypeDef],
+    ) -> Items[type_defs.OperationTypeDef]:
         """Each element of Operations in every page of GetDurableExecutionState, from
         every target, as its page arrives (tagged with its target).
 
@@ -1508,8 +1358,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> Items[AliasConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
+    ) -> Items[type_defs.AliasConfigurationTypeDef]:
         """Each element of Aliases in every page of ListAliases, from every target,
         as its page arrives (tagged with its target).
 
@@ -1524,8 +1374,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCapacityProvidersRequestTypeDef],
-    ) -> Items[CapacityProviderTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapacityProvidersRequestTypeDef],
+    ) -> Items[type_defs.CapacityProviderTypeDef]:
         """Each element of CapacityProviders in every page of ListCapacityProviders,
         from every target, as its page arrives (tagged with its target).
 
@@ -1540,8 +1390,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef],
-    ) -> Items[CodeSigningConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeSigningConfigsRequestTypeDef],
+    ) -> Items[type_defs.CodeSigningConfigTypeDef]:
         """Each element of CodeSigningConfigs in every page of
         ListCodeSigningConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -1557,8 +1407,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef],
-    ) -> Items[ExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListDurableExecutionsByFunctionRequestTypeDef],
+    ) -> Items[type_defs.ExecutionTypeDef]:
         """Each element of DurableExecutions in every page of
         ListDurableExecutionsByFunction, from every target, as its page arrives
         (tagged with its target).
@@ -1577,8 +1427,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef],
-    ) -> Items[EventSourceMappingConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventSourceMappingsRequestTypeDef],
+    ) -> Items[type_defs.EventSourceMappingConfigurationTypeDef]:
         """Each element of EventSourceMappings in every page of
         ListEventSourceMappings, from every target, as its page arrives (tagged
         with its target).
@@ -1594,8 +1444,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef],
-    ) -> Items[FunctionEventInvokeConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionEventInvokeConfigsRequestTypeDef],
+    ) -> Items[type_defs.FunctionEventInvokeConfigTypeDef]:
         """Each element of FunctionEventInvokeConfigs in every page of
         ListFunctionEventInvokeConfigs, from every target, as its page arrives
         (tagged with its target).
@@ -1614,8 +1464,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef],
-    ) -> Items[FunctionUrlConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionUrlConfigsRequestTypeDef],
+    ) -> Items[type_defs.FunctionUrlConfigTypeDef]:
         """Each element of FunctionUrlConfigs in every page of
         ListFunctionUrlConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -1631,8 +1481,10 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef],
-    ) -> Items[FunctionVersionsByCapacityProviderListItemTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListFunctionVersionsByCapacityProviderRequestTypeDef
+        ],
+    ) -> Items[type_defs.FunctionVersionsByCapacityProviderListItemTypeDef]:
         """Each element of FunctionVersions in every page of
         ListFunctionVersionsByCapacityProvider, from every target, as its page
         arrives (tagged with its target).
@@ -1651,8 +1503,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> Items[FunctionConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> Items[type_defs.FunctionConfigurationTypeDef]:
         """Each element of Functions in every page of ListFunctions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1667,7 +1519,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFunctionsByCodeSigningConfigRequestTypeDef],
     ) -> Items[str]:
         """Each element of FunctionArns in every page of
         ListFunctionsByCodeSigningConfig, from every target, as its page arrives
@@ -1687,8 +1539,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLayerVersionsRequestTypeDef],
-    ) -> Items[LayerVersionsListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListLayerVersionsRequestTypeDef],
+    ) -> Items[type_defs.LayerVersionsListItemTypeDef]:
         """Each element of LayerVersions in every page of ListLayerVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1703,8 +1555,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLayersRequestTypeDef],
-    ) -> Items[LayersListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListLayersRequestTypeDef],
+    ) -> Items[type_defs.LayersListItemTypeDef]:
         """Each element of Layers in every page of ListLayers, from every target, as
         its page arrives (tagged with its target).
 
@@ -1719,8 +1571,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef],
-    ) -> Items[ProvisionedConcurrencyConfigListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisionedConcurrencyConfigsRequestTypeDef],
+    ) -> Items[type_defs.ProvisionedConcurrencyConfigListItemTypeDef]:
         """Each element of ProvisionedConcurrencyConfigs in every page of
         ListProvisionedConcurrencyConfigs, from every target, as its page arrives
         (tagged with its target).
@@ -1739,8 +1591,8 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef],
-    ) -> Items[FunctionConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListVersionsByFunctionRequestTypeDef],
+    ) -> Items[type_defs.FunctionConfigurationTypeDef]:
         """Each element of Versions in every page of ListVersionsByFunction, from
         every target, as its page arrives (tagged with its target).
 
@@ -1755,7 +1607,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFunctionConfigurationRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits for the function's State to be Active. This waiter uses
         GetFunctionConfiguration API. This should be used after new function
@@ -1776,7 +1628,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFunctionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits for the function's State to be Active. This waiter uses GetFunction
         API. This should be used after new function creation.
@@ -1796,7 +1648,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFunctionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until FunctionExists.
 
@@ -1815,7 +1667,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFunctionConfigurationRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits for the function's LastUpdateStatus to be Successful. This waiter
         uses GetFunctionConfiguration API. This should be used after function
@@ -1836,7 +1688,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFunctionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits for the function's LastUpdateStatus to be Successful. This waiter
         uses GetFunction API. This should be used after function updates.
@@ -1856,7 +1708,7 @@ class MultiRegionLambda(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetFunctionConfigurationRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits for the published version's State to be Active. This waiter uses
         GetFunctionConfiguration API. This should be used after new version is

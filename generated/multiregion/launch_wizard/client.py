@@ -15,43 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateDeploymentInputTypeDef,
-        CreateDeploymentOutputTypeDef,
-        DeleteDeploymentInputTypeDef,
-        DeleteDeploymentOutputTypeDef,
-        DeploymentDataSummaryTypeDef,
-        DeploymentEventDataSummaryTypeDef,
-        DeploymentPatternVersionDataSummaryTypeDef,
-        GetDeploymentInputTypeDef,
-        GetDeploymentOutputTypeDef,
-        GetDeploymentPatternVersionInputTypeDef,
-        GetDeploymentPatternVersionOutputTypeDef,
-        GetWorkloadDeploymentPatternInputTypeDef,
-        GetWorkloadDeploymentPatternOutputTypeDef,
-        GetWorkloadInputTypeDef,
-        GetWorkloadOutputTypeDef,
-        ListDeploymentEventsInputTypeDef,
-        ListDeploymentEventsOutputTypeDef,
-        ListDeploymentPatternVersionsInputTypeDef,
-        ListDeploymentPatternVersionsOutputTypeDef,
-        ListDeploymentsInputTypeDef,
-        ListDeploymentsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListWorkloadDeploymentPatternsInputTypeDef,
-        ListWorkloadDeploymentPatternsOutputTypeDef,
-        ListWorkloadsInputTypeDef,
-        ListWorkloadsOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateDeploymentInputTypeDef,
-        UpdateDeploymentOutputTypeDef,
-        WorkloadDataSummaryTypeDef,
-        WorkloadDeploymentPatternDataSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLaunchWizard"]
 
@@ -67,8 +31,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentInputTypeDef]
-    ) -> TargetResults[CreateDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentOutputTypeDef]:
         """Creates a deployment for the given workload. Deployments created by this
         operation are not available in the Launch Wizard console to use the Clone
         deployment action on.
@@ -78,8 +42,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def delete_deployment(
-        self, **kwargs: Unpack[DeleteDeploymentInputTypeDef]
-    ) -> TargetResults[DeleteDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeploymentOutputTypeDef]:
         """Deletes a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/DeleteDeployment
@@ -87,8 +51,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("DeleteDeployment", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentInputTypeDef]
-    ) -> TargetResults[GetDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentOutputTypeDef]:
         """Returns information about the deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/GetDeployment
@@ -96,8 +60,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("GetDeployment", kwargs)
 
     def get_deployment_pattern_version(
-        self, **kwargs: Unpack[GetDeploymentPatternVersionInputTypeDef]
-    ) -> TargetResults[GetDeploymentPatternVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentPatternVersionInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentPatternVersionOutputTypeDef]:
         """Returns information about a deployment pattern version.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/GetDeploymentPatternVersion
@@ -105,8 +69,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("GetDeploymentPatternVersion", kwargs)
 
     def get_workload(
-        self, **kwargs: Unpack[GetWorkloadInputTypeDef]
-    ) -> TargetResults[GetWorkloadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadInputTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadOutputTypeDef]:
         """Returns information about a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/GetWorkload
@@ -114,8 +78,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("GetWorkload", kwargs)
 
     def get_workload_deployment_pattern(
-        self, **kwargs: Unpack[GetWorkloadDeploymentPatternInputTypeDef]
-    ) -> TargetResults[GetWorkloadDeploymentPatternOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadDeploymentPatternInputTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadDeploymentPatternOutputTypeDef]:
         """Returns details for a given workload and deployment pattern, including the
         available specifications. You can use the ListWorkloads operation to
         discover the available workload names and the
@@ -127,8 +91,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("GetWorkloadDeploymentPattern", kwargs)
 
     def list_deployment_events(
-        self, **kwargs: Unpack[ListDeploymentEventsInputTypeDef]
-    ) -> TargetResults[ListDeploymentEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentEventsOutputTypeDef]:
         """Lists the events of a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentEvents
@@ -136,8 +100,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("ListDeploymentEvents", kwargs)
 
     def list_deployment_pattern_versions(
-        self, **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef]
-    ) -> TargetResults[ListDeploymentPatternVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentPatternVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentPatternVersionsOutputTypeDef]:
         """Lists the deployment pattern versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentPatternVersions
@@ -145,8 +109,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("ListDeploymentPatternVersions", kwargs)
 
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsInputTypeDef]
-    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentsOutputTypeDef]:
         """Lists the deployments that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeployments
@@ -154,8 +118,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("ListDeployments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListTagsForResource
@@ -163,8 +127,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workload_deployment_patterns(
-        self, **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef]
-    ) -> TargetResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadDeploymentPatternsInputTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadDeploymentPatternsOutputTypeDef]:
         """Lists the workload deployment patterns for a given workload name. You can
         use the ListWorkloads operation to discover the available workload names.
 
@@ -173,8 +137,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("ListWorkloadDeploymentPatterns", kwargs)
 
     def list_workloads(
-        self, **kwargs: Unpack[ListWorkloadsInputTypeDef]
-    ) -> TargetResults[ListWorkloadsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadsInputTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadsOutputTypeDef]:
         """Lists the available workload names. You can use the
         ListWorkloadDeploymentPatterns operation to discover the available
         deployment patterns for a given workload.
@@ -184,8 +148,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("ListWorkloads", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds the specified tags to the given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/TagResource
@@ -193,8 +157,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes the specified tags from the given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/UntagResource
@@ -202,8 +166,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_deployment(
-        self, **kwargs: Unpack[UpdateDeploymentInputTypeDef]
-    ) -> TargetResults[UpdateDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeploymentOutputTypeDef]:
         """Updates a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/UpdateDeployment
@@ -216,8 +180,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentEventsInputTypeDef],
-    ) -> TargetResults[ListDeploymentEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentEventsOutputTypeDef]:
         """Every page of ListDeploymentEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -239,8 +203,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef],
-    ) -> TargetResults[ListDeploymentPatternVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentPatternVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentPatternVersionsOutputTypeDef]:
         """Every page of ListDeploymentPatternVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -262,8 +226,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentsOutputTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -285,8 +249,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef],
-    ) -> TargetResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadDeploymentPatternsInputTypeDef],
+    ) -> TargetResults[type_defs.ListWorkloadDeploymentPatternsOutputTypeDef]:
         """Every page of ListWorkloadDeploymentPatterns in every target, merged per
         target (botocore's build_full_result).
 
@@ -309,8 +273,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkloadsInputTypeDef],
-    ) -> TargetResults[ListWorkloadsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadsInputTypeDef],
+    ) -> TargetResults[type_defs.ListWorkloadsOutputTypeDef]:
         """Every page of ListWorkloads in every target, merged per target (botocore's
         build_full_result).
 
@@ -333,8 +297,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentEventsInputTypeDef],
-    ) -> Items[DeploymentEventDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentEventsInputTypeDef],
+    ) -> Items[type_defs.DeploymentEventDataSummaryTypeDef]:
         """Each element of deploymentEvents in every page of ListDeploymentEvents,
         from every target, as its page arrives (tagged with its target).
 
@@ -349,8 +313,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef],
-    ) -> Items[DeploymentPatternVersionDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentPatternVersionsInputTypeDef],
+    ) -> Items[type_defs.DeploymentPatternVersionDataSummaryTypeDef]:
         """Each element of deploymentPatternVersions in every page of
         ListDeploymentPatternVersions, from every target, as its page arrives
         (tagged with its target).
@@ -369,8 +333,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> Items[DeploymentDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef],
+    ) -> Items[type_defs.DeploymentDataSummaryTypeDef]:
         """Each element of deployments in every page of ListDeployments, from every
         target, as its page arrives (tagged with its target).
 
@@ -385,8 +349,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef],
-    ) -> Items[WorkloadDeploymentPatternDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadDeploymentPatternsInputTypeDef],
+    ) -> Items[type_defs.WorkloadDeploymentPatternDataSummaryTypeDef]:
         """Each element of workloadDeploymentPatterns in every page of
         ListWorkloadDeploymentPatterns, from every target, as its page arrives
         (tagged with its target).
@@ -405,8 +369,8 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkloadsInputTypeDef],
-    ) -> Items[WorkloadDataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkloadsInputTypeDef],
+    ) -> Items[type_defs.WorkloadDataSummaryTypeDef]:
         """Each element of workloads in every page of ListWorkloads, from every
         target, as its page arrives (tagged with its target).
 

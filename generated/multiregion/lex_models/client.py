@@ -16,91 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BotAliasMetadataTypeDef,
-        BotChannelAssociationTypeDef,
-        BotMetadataTypeDef,
-        BuiltinIntentMetadataTypeDef,
-        BuiltinSlotTypeMetadataTypeDef,
-        CreateBotVersionRequestTypeDef,
-        CreateBotVersionResponseTypeDef,
-        CreateIntentVersionRequestTypeDef,
-        CreateIntentVersionResponseTypeDef,
-        CreateSlotTypeVersionRequestTypeDef,
-        CreateSlotTypeVersionResponseTypeDef,
-        DeleteBotAliasRequestTypeDef,
-        DeleteBotChannelAssociationRequestTypeDef,
-        DeleteBotRequestTypeDef,
-        DeleteBotVersionRequestTypeDef,
-        DeleteIntentRequestTypeDef,
-        DeleteIntentVersionRequestTypeDef,
-        DeleteSlotTypeRequestTypeDef,
-        DeleteSlotTypeVersionRequestTypeDef,
-        DeleteUtterancesRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetBotAliasRequestTypeDef,
-        GetBotAliasResponseTypeDef,
-        GetBotAliasesRequestTypeDef,
-        GetBotAliasesResponseTypeDef,
-        GetBotChannelAssociationRequestTypeDef,
-        GetBotChannelAssociationResponseTypeDef,
-        GetBotChannelAssociationsRequestTypeDef,
-        GetBotChannelAssociationsResponseTypeDef,
-        GetBotRequestTypeDef,
-        GetBotResponseTypeDef,
-        GetBotVersionsRequestTypeDef,
-        GetBotVersionsResponseTypeDef,
-        GetBotsRequestTypeDef,
-        GetBotsResponseTypeDef,
-        GetBuiltinIntentRequestTypeDef,
-        GetBuiltinIntentResponseTypeDef,
-        GetBuiltinIntentsRequestTypeDef,
-        GetBuiltinIntentsResponseTypeDef,
-        GetBuiltinSlotTypesRequestTypeDef,
-        GetBuiltinSlotTypesResponseTypeDef,
-        GetExportRequestTypeDef,
-        GetExportResponseTypeDef,
-        GetImportRequestTypeDef,
-        GetImportResponseTypeDef,
-        GetIntentRequestTypeDef,
-        GetIntentResponseTypeDef,
-        GetIntentVersionsRequestTypeDef,
-        GetIntentVersionsResponseTypeDef,
-        GetIntentsRequestTypeDef,
-        GetIntentsResponseTypeDef,
-        GetMigrationRequestTypeDef,
-        GetMigrationResponseTypeDef,
-        GetMigrationsRequestTypeDef,
-        GetMigrationsResponseTypeDef,
-        GetSlotTypeRequestTypeDef,
-        GetSlotTypeResponseTypeDef,
-        GetSlotTypeVersionsRequestTypeDef,
-        GetSlotTypeVersionsResponseTypeDef,
-        GetSlotTypesRequestTypeDef,
-        GetSlotTypesResponseTypeDef,
-        GetUtterancesViewRequestTypeDef,
-        GetUtterancesViewResponseTypeDef,
-        IntentMetadataTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutBotAliasRequestTypeDef,
-        PutBotAliasResponseTypeDef,
-        PutBotRequestTypeDef,
-        PutBotResponseTypeDef,
-        PutIntentRequestTypeDef,
-        PutIntentResponseTypeDef,
-        PutSlotTypeRequestTypeDef,
-        PutSlotTypeResponseTypeDef,
-        SlotTypeMetadataTypeDef,
-        StartImportRequestTypeDef,
-        StartImportResponseTypeDef,
-        StartMigrationRequestTypeDef,
-        StartMigrationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLexModelBuildingService"]
 
@@ -115,8 +31,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "CreateBotVersion is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def create_bot_version(
-        self, **kwargs: Unpack[CreateBotVersionRequestTypeDef]
-    ) -> TargetResults[CreateBotVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotVersionResponseTypeDef]:
         """Creates a new version of the bot based on the $LATEST version. If the
         $LATEST version of this resource hasn't changed since you created the last
         version, Amazon Lex doesn't create a new version. It returns the last
@@ -130,8 +46,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "CreateIntentVersion is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def create_intent_version(
-        self, **kwargs: Unpack[CreateIntentVersionRequestTypeDef]
-    ) -> TargetResults[CreateIntentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntentVersionResponseTypeDef]:
         """Creates a new version of an intent based on the $LATEST version of the
         intent. If the $LATEST version of this intent hasn't changed since you
         last updated it, Amazon Lex doesn't create a new version. It returns the
@@ -145,8 +61,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "CreateSlotTypeVersion is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def create_slot_type_version(
-        self, **kwargs: Unpack[CreateSlotTypeVersionRequestTypeDef]
-    ) -> TargetResults[CreateSlotTypeVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSlotTypeVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSlotTypeVersionResponseTypeDef]:
         """Creates a new version of a slot type based on the $LATEST version of the
         specified slot type. If the $LATEST version of this resource has not
         changed since the last version that you created, Amazon Lex doesn't create
@@ -160,8 +76,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteBot is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_bot(
-        self, **kwargs: Unpack[DeleteBotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes all versions of the bot, including the $LATEST version. To delete
         a specific version of the bot, use the DeleteBotVersion operation. The
         DeleteBot operation doesn't immediately remove the bot schema. Instead, it
@@ -175,8 +91,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteBotAlias is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_bot_alias(
-        self, **kwargs: Unpack[DeleteBotAliasRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an alias for the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/DeleteBotAlias
@@ -187,8 +103,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteBotChannelAssociation is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_bot_channel_association(
-        self, **kwargs: Unpack[DeleteBotChannelAssociationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotChannelAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the association between an Amazon Lex bot and a messaging
         platform.
 
@@ -200,8 +116,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteBotVersion is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_bot_version(
-        self, **kwargs: Unpack[DeleteBotVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of a bot. To delete all versions of a bot, use
         the DeleteBot operation.
 
@@ -213,8 +129,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteIntent is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_intent(
-        self, **kwargs: Unpack[DeleteIntentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes all versions of the intent, including the $LATEST version. To
         delete a specific version of the intent, use the DeleteIntentVersion
         operation.
@@ -227,8 +143,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteIntentVersion is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_intent_version(
-        self, **kwargs: Unpack[DeleteIntentVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of an intent. To delete all versions of a
         intent, use the DeleteIntent operation.
 
@@ -240,8 +156,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteSlotType is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_slot_type(
-        self, **kwargs: Unpack[DeleteSlotTypeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes all versions of the slot type, including the $LATEST version. To
         delete a specific version of the slot type, use the DeleteSlotTypeVersion
         operation.
@@ -254,8 +170,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteSlotTypeVersion is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_slot_type_version(
-        self, **kwargs: Unpack[DeleteSlotTypeVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlotTypeVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of a slot type. To delete all versions of a
         slot type, use the DeleteSlotType operation.
 
@@ -267,8 +183,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "DeleteUtterances is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def delete_utterances(
-        self, **kwargs: Unpack[DeleteUtterancesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUtterancesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes stored utterances.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/DeleteUtterances
@@ -279,8 +195,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBot is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bot(
-        self, **kwargs: Unpack[GetBotRequestTypeDef]
-    ) -> TargetResults[GetBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotResponseTypeDef]:
         """Returns metadata information for a specific bot. You must provide the bot
         name and the bot version or alias.
 
@@ -292,8 +208,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBotAlias is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bot_alias(
-        self, **kwargs: Unpack[GetBotAliasRequestTypeDef]
-    ) -> TargetResults[GetBotAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotAliasResponseTypeDef]:
         """Returns information about an Amazon Lex bot alias. For more information
         about aliases, see versioning-aliases.
 
@@ -305,8 +221,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBotAliases is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bot_aliases(
-        self, **kwargs: Unpack[GetBotAliasesRequestTypeDef]
-    ) -> TargetResults[GetBotAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotAliasesResponseTypeDef]:
         """Returns a list of aliases for a specified Amazon Lex bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotAliases
@@ -317,8 +233,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBotChannelAssociation is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bot_channel_association(
-        self, **kwargs: Unpack[GetBotChannelAssociationRequestTypeDef]
-    ) -> TargetResults[GetBotChannelAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotChannelAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotChannelAssociationResponseTypeDef]:
         """Returns information about the association between an Amazon Lex bot and a
         messaging platform.
 
@@ -330,8 +246,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBotChannelAssociations is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bot_channel_associations(
-        self, **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef]
-    ) -> TargetResults[GetBotChannelAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotChannelAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotChannelAssociationsResponseTypeDef]:
         """Returns a list of all of the channels associated with the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotChannelAssociations
@@ -342,8 +258,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBotVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bot_versions(
-        self, **kwargs: Unpack[GetBotVersionsRequestTypeDef]
-    ) -> TargetResults[GetBotVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotVersionsResponseTypeDef]:
         """Gets information about all of the versions of a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotVersions
@@ -354,8 +270,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBots is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_bots(
-        self, **kwargs: Unpack[GetBotsRequestTypeDef]
-    ) -> TargetResults[GetBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotsResponseTypeDef]:
         """Returns bot information as follows:
         - If you provide the nameContains field, the response includes information
           for the $LATEST version of all bots whose name contains the specified
@@ -371,8 +287,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBuiltinIntent is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_builtin_intent(
-        self, **kwargs: Unpack[GetBuiltinIntentRequestTypeDef]
-    ) -> TargetResults[GetBuiltinIntentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBuiltinIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBuiltinIntentResponseTypeDef]:
         """Returns information about a built-in intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinIntent
@@ -383,8 +299,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBuiltinIntents is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_builtin_intents(
-        self, **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef]
-    ) -> TargetResults[GetBuiltinIntentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBuiltinIntentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBuiltinIntentsResponseTypeDef]:
         """Gets a list of built-in intents that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinIntents
@@ -395,8 +311,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetBuiltinSlotTypes is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_builtin_slot_types(
-        self, **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef]
-    ) -> TargetResults[GetBuiltinSlotTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBuiltinSlotTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBuiltinSlotTypesResponseTypeDef]:
         """Gets a list of built-in slot types that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinSlotTypes
@@ -407,8 +323,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetExport is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_export(
-        self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> TargetResults[GetExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportResponseTypeDef]:
         """Exports the contents of a Amazon Lex resource in a specified format.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetExport
@@ -419,8 +335,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetImport is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_import(
-        self, **kwargs: Unpack[GetImportRequestTypeDef]
-    ) -> TargetResults[GetImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportResponseTypeDef]:
         """Gets information about an import job started with the StartImport
         operation.
 
@@ -432,8 +348,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetIntent is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_intent(
-        self, **kwargs: Unpack[GetIntentRequestTypeDef]
-    ) -> TargetResults[GetIntentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntentResponseTypeDef]:
         """Returns information about an intent. In addition to the intent name, you
         must specify the intent version.
 
@@ -445,8 +361,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetIntentVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_intent_versions(
-        self, **kwargs: Unpack[GetIntentVersionsRequestTypeDef]
-    ) -> TargetResults[GetIntentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntentVersionsResponseTypeDef]:
         """Gets information about all of the versions of an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntentVersions
@@ -457,8 +373,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetIntents is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_intents(
-        self, **kwargs: Unpack[GetIntentsRequestTypeDef]
-    ) -> TargetResults[GetIntentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntentsResponseTypeDef]:
         """Returns intent information as follows:
         - If you specify the nameContains field, returns the $LATEST version of
           all intents that contain the specified string.
@@ -473,8 +389,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetMigration is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_migration(
-        self, **kwargs: Unpack[GetMigrationRequestTypeDef]
-    ) -> TargetResults[GetMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMigrationResponseTypeDef]:
         """Provides details about an ongoing or complete migration from an Amazon Lex
         V1 bot to an Amazon Lex V2 bot. Use this operation to view the migration
         alerts and warnings related to the migration.
@@ -487,8 +403,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetMigrations is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_migrations(
-        self, **kwargs: Unpack[GetMigrationsRequestTypeDef]
-    ) -> TargetResults[GetMigrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMigrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMigrationsResponseTypeDef]:
         """Gets a list of migrations between Amazon Lex V1 and Amazon Lex V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetMigrations
@@ -499,8 +415,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetSlotType is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_slot_type(
-        self, **kwargs: Unpack[GetSlotTypeRequestTypeDef]
-    ) -> TargetResults[GetSlotTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSlotTypeResponseTypeDef]:
         """Returns information about a specific version of a slot type. In addition
         to specifying the slot type name, you must specify the slot type version.
 
@@ -512,8 +428,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetSlotTypeVersions is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_slot_type_versions(
-        self, **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef]
-    ) -> TargetResults[GetSlotTypeVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSlotTypeVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSlotTypeVersionsResponseTypeDef]:
         """Gets information about all versions of a slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypeVersions
@@ -524,8 +440,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetSlotTypes is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_slot_types(
-        self, **kwargs: Unpack[GetSlotTypesRequestTypeDef]
-    ) -> TargetResults[GetSlotTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSlotTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSlotTypesResponseTypeDef]:
         """Returns slot type information as follows:
         - If you specify the nameContains field, returns the $LATEST version of
           all slot types that contain the specified string.
@@ -540,8 +456,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "GetUtterancesView is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def get_utterances_view(
-        self, **kwargs: Unpack[GetUtterancesViewRequestTypeDef]
-    ) -> TargetResults[GetUtterancesViewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUtterancesViewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUtterancesViewResponseTypeDef]:
         """Use the GetUtterancesView operation to get information about the
         utterances that your users have made to your bot. You can use this list to
         tune the utterances that your bot responds to.
@@ -554,8 +470,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "ListTagsForResource is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with the specified resource. Only bots, bot
         aliases, and bot channels can have tags associated with them.
 
@@ -567,8 +483,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "PutBot is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def put_bot(
-        self, **kwargs: Unpack[PutBotRequestTypeDef]
-    ) -> TargetResults[PutBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBotRequestTypeDef]
+    ) -> TargetResults[type_defs.PutBotResponseTypeDef]:
         """Creates an Amazon Lex conversational bot or replaces an existing bot. When
         you create or update a bot you are only required to specify a name, a
         locale, and whether the bot is directed toward children under age 13. You
@@ -586,8 +502,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "PutBotAlias is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def put_bot_alias(
-        self, **kwargs: Unpack[PutBotAliasRequestTypeDef]
-    ) -> TargetResults[PutBotAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.PutBotAliasResponseTypeDef]:
         """Creates an alias for the specified version of the bot or replaces an alias
         for the specified bot. To change the version of the bot that the alias
         points to, replace the alias. For more information about aliases, see
@@ -601,8 +517,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "PutIntent is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def put_intent(
-        self, **kwargs: Unpack[PutIntentRequestTypeDef]
-    ) -> TargetResults[PutIntentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.PutIntentResponseTypeDef]:
         """Creates an intent or replaces an existing intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/PutIntent
@@ -613,8 +529,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "PutSlotType is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def put_slot_type(
-        self, **kwargs: Unpack[PutSlotTypeRequestTypeDef]
-    ) -> TargetResults[PutSlotTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSlotTypeResponseTypeDef]:
         """Creates a custom slot type or replaces an existing custom slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/PutSlotType
@@ -625,8 +541,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "StartImport is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def start_import(
-        self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> TargetResults[StartImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportResponseTypeDef]:
         """Starts a job to import a resource to Amazon Lex.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/StartImport
@@ -637,8 +553,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "StartMigration is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def start_migration(
-        self, **kwargs: Unpack[StartMigrationRequestTypeDef]
-    ) -> TargetResults[StartMigrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMigrationResponseTypeDef]:
         """Starts migrating a bot from Amazon Lex V1 to Amazon Lex V2. Migrate your
         bot when you want to take advantage of the new features of Amazon Lex V2.
 
@@ -650,8 +566,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "TagResource is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. If a tag key already
         exists, the existing value is replaced with the new value.
 
@@ -663,8 +579,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         "UntagResource is deprecated. Amazon Lex V1 is deprecated. Use Amazon Lex V2 instead."
     )
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a bot, bot alias or bot channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/UntagResource
@@ -680,8 +596,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBotAliasesRequestTypeDef],
-    ) -> TargetResults[GetBotAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBotAliasesResponseTypeDef]:
         """Every page of GetBotAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -706,8 +622,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef],
-    ) -> TargetResults[GetBotChannelAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotChannelAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBotChannelAssociationsResponseTypeDef]:
         """Every page of GetBotChannelAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -732,8 +648,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBotVersionsRequestTypeDef],
-    ) -> TargetResults[GetBotVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBotVersionsResponseTypeDef]:
         """Every page of GetBotVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -758,8 +674,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBotsRequestTypeDef],
-    ) -> TargetResults[GetBotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBotsResponseTypeDef]:
         """Every page of GetBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -789,8 +705,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef],
-    ) -> TargetResults[GetBuiltinIntentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBuiltinIntentsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBuiltinIntentsResponseTypeDef]:
         """Every page of GetBuiltinIntents in every target, merged per target
         (botocore's build_full_result).
 
@@ -815,8 +731,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef],
-    ) -> TargetResults[GetBuiltinSlotTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetBuiltinSlotTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBuiltinSlotTypesResponseTypeDef]:
         """Every page of GetBuiltinSlotTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -841,8 +757,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIntentVersionsRequestTypeDef],
-    ) -> TargetResults[GetIntentVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntentVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIntentVersionsResponseTypeDef]:
         """Every page of GetIntentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -867,8 +783,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetIntentsRequestTypeDef],
-    ) -> TargetResults[GetIntentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntentsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIntentsResponseTypeDef]:
         """Every page of GetIntents in every target, merged per target (botocore's
         build_full_result).
 
@@ -897,8 +813,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef],
-    ) -> TargetResults[GetSlotTypeVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSlotTypeVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSlotTypeVersionsResponseTypeDef]:
         """Every page of GetSlotTypeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -923,8 +839,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSlotTypesRequestTypeDef],
-    ) -> TargetResults[GetSlotTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSlotTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSlotTypesResponseTypeDef]:
         """Every page of GetSlotTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -952,8 +868,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBotAliasesRequestTypeDef],
-    ) -> Items[BotAliasMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotAliasesRequestTypeDef],
+    ) -> Items[type_defs.BotAliasMetadataTypeDef]:
         """Each element of BotAliases in every page of GetBotAliases, from every
         target, as its page arrives (tagged with its target).
 
@@ -971,8 +887,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef],
-    ) -> Items[BotChannelAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotChannelAssociationsRequestTypeDef],
+    ) -> Items[type_defs.BotChannelAssociationTypeDef]:
         """Each element of botChannelAssociations in every page of
         GetBotChannelAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -994,8 +910,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBotVersionsRequestTypeDef],
-    ) -> Items[BotMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotVersionsRequestTypeDef],
+    ) -> Items[type_defs.BotMetadataTypeDef]:
         """Each element of bots in every page of GetBotVersions, from every target,
         as its page arrives (tagged with its target).
 
@@ -1013,8 +929,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBotsRequestTypeDef],
-    ) -> Items[BotMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetBotsRequestTypeDef],
+    ) -> Items[type_defs.BotMetadataTypeDef]:
         """Each element of bots in every page of GetBots, from every target, as its
         page arrives (tagged with its target).
 
@@ -1030,8 +946,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef],
-    ) -> Items[BuiltinIntentMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetBuiltinIntentsRequestTypeDef],
+    ) -> Items[type_defs.BuiltinIntentMetadataTypeDef]:
         """Each element of intents in every page of GetBuiltinIntents, from every
         target, as its page arrives (tagged with its target).
 
@@ -1049,8 +965,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef],
-    ) -> Items[BuiltinSlotTypeMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetBuiltinSlotTypesRequestTypeDef],
+    ) -> Items[type_defs.BuiltinSlotTypeMetadataTypeDef]:
         """Each element of slotTypes in every page of GetBuiltinSlotTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1068,8 +984,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIntentVersionsRequestTypeDef],
-    ) -> Items[IntentMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntentVersionsRequestTypeDef],
+    ) -> Items[type_defs.IntentMetadataTypeDef]:
         """Each element of intents in every page of GetIntentVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1087,8 +1003,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetIntentsRequestTypeDef],
-    ) -> Items[IntentMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetIntentsRequestTypeDef],
+    ) -> Items[type_defs.IntentMetadataTypeDef]:
         """Each element of intents in every page of GetIntents, from every target, as
         its page arrives (tagged with its target).
 
@@ -1106,8 +1022,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef],
-    ) -> Items[SlotTypeMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetSlotTypeVersionsRequestTypeDef],
+    ) -> Items[type_defs.SlotTypeMetadataTypeDef]:
         """Each element of slotTypes in every page of GetSlotTypeVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1125,8 +1041,8 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSlotTypesRequestTypeDef],
-    ) -> Items[SlotTypeMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.GetSlotTypesRequestTypeDef],
+    ) -> Items[type_defs.SlotTypeMetadataTypeDef]:
         """Each element of slotTypes in every page of GetSlotTypes, from every
         target, as its page arrives (tagged with its target).
 

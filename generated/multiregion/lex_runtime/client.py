@@ -12,18 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteSessionRequestTypeDef,
-        DeleteSessionResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        PostContentRequestTypeDef,
-        PostContentResponseTypeDef,
-        PostTextRequestTypeDef,
-        PostTextResponseTypeDef,
-        PutSessionRequestTypeDef,
-        PutSessionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLexRuntimeService"]
 
@@ -46,8 +35,8 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_session(
-        self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> TargetResults[DeleteSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSessionResponseTypeDef]:
         """Removes session information for a specified bot, alias, and user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex-2016-11-28/DeleteSession
@@ -55,8 +44,8 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
         return self._call("DeleteSession", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Returns session information for a specified bot, alias, and user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex-2016-11-28/GetSession
@@ -64,8 +53,8 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def post_content(
-        self, **kwargs: Unpack[PostContentRequestTypeDef]
-    ) -> TargetResults[PostContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostContentRequestTypeDef]
+    ) -> TargetResults[type_defs.PostContentResponseTypeDef]:
         """Sends user input (text or speech) to Amazon Lex. Clients use this API to
         send text and audio requests to Amazon Lex at runtime. Amazon Lex
         interprets the user input using the machine learning model that it built
@@ -76,8 +65,8 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
         return self._call("PostContent", kwargs)
 
     def post_text(
-        self, **kwargs: Unpack[PostTextRequestTypeDef]
-    ) -> TargetResults[PostTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostTextRequestTypeDef]
+    ) -> TargetResults[type_defs.PostTextResponseTypeDef]:
         """Sends user input to Amazon Lex. Client applications can use this API to
         send requests to Amazon Lex at runtime. Amazon Lex then interprets the
         user input using the machine learning model it built for the bot.
@@ -87,8 +76,8 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
         return self._call("PostText", kwargs)
 
     def put_session(
-        self, **kwargs: Unpack[PutSessionRequestTypeDef]
-    ) -> TargetResults[PutSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSessionResponseTypeDef]:
         """Creates a new session or modifies an existing session with an Amazon Lex
         bot. Use this operation to enable your application to set the state of the
         bot.

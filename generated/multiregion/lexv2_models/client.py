@@ -15,220 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchCreateCustomVocabularyItemRequestTypeDef,
-        BatchCreateCustomVocabularyItemResponseTypeDef,
-        BatchDeleteCustomVocabularyItemRequestTypeDef,
-        BatchDeleteCustomVocabularyItemResponseTypeDef,
-        BatchUpdateCustomVocabularyItemRequestTypeDef,
-        BatchUpdateCustomVocabularyItemResponseTypeDef,
-        BotAnalyzerHistorySummaryTypeDef,
-        BotAnalyzerRecommendationTypeDef,
-        BuildBotLocaleRequestTypeDef,
-        BuildBotLocaleResponseTypeDef,
-        CreateBotAliasRequestTypeDef,
-        CreateBotAliasResponseTypeDef,
-        CreateBotLocaleRequestTypeDef,
-        CreateBotLocaleResponseTypeDef,
-        CreateBotReplicaRequestTypeDef,
-        CreateBotReplicaResponseTypeDef,
-        CreateBotRequestTypeDef,
-        CreateBotResponseTypeDef,
-        CreateBotVersionRequestTypeDef,
-        CreateBotVersionResponseTypeDef,
-        CreateExportRequestTypeDef,
-        CreateExportResponseTypeDef,
-        CreateIntentRequestTypeDef,
-        CreateIntentResponseTypeDef,
-        CreateResourcePolicyRequestTypeDef,
-        CreateResourcePolicyResponseTypeDef,
-        CreateResourcePolicyStatementRequestTypeDef,
-        CreateResourcePolicyStatementResponseTypeDef,
-        CreateSlotRequestTypeDef,
-        CreateSlotResponseTypeDef,
-        CreateSlotTypeRequestTypeDef,
-        CreateSlotTypeResponseTypeDef,
-        CreateTestSetDiscrepancyReportRequestTypeDef,
-        CreateTestSetDiscrepancyReportResponseTypeDef,
-        CreateUploadUrlResponseTypeDef,
-        DeleteBotAliasRequestTypeDef,
-        DeleteBotAliasResponseTypeDef,
-        DeleteBotAnalyzerRecommendationRequestTypeDef,
-        DeleteBotAnalyzerRecommendationResponseTypeDef,
-        DeleteBotLocaleRequestTypeDef,
-        DeleteBotLocaleResponseTypeDef,
-        DeleteBotReplicaRequestTypeDef,
-        DeleteBotReplicaResponseTypeDef,
-        DeleteBotRequestTypeDef,
-        DeleteBotResponseTypeDef,
-        DeleteBotVersionRequestTypeDef,
-        DeleteBotVersionResponseTypeDef,
-        DeleteCustomVocabularyRequestTypeDef,
-        DeleteCustomVocabularyResponseTypeDef,
-        DeleteExportRequestTypeDef,
-        DeleteExportResponseTypeDef,
-        DeleteImportRequestTypeDef,
-        DeleteImportResponseTypeDef,
-        DeleteIntentRequestTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteResourcePolicyStatementRequestTypeDef,
-        DeleteResourcePolicyStatementResponseTypeDef,
-        DeleteSlotRequestTypeDef,
-        DeleteSlotTypeRequestTypeDef,
-        DeleteTestSetRequestTypeDef,
-        DeleteUtterancesRequestTypeDef,
-        DeleteUtterancesResponseTypeDef,
-        DescribeBotAliasRequestTypeDef,
-        DescribeBotAliasResponseTypeDef,
-        DescribeBotAnalyzerRecommendationRequestTypeDef,
-        DescribeBotAnalyzerRecommendationResponseTypeDef,
-        DescribeBotLocaleRequestTypeDef,
-        DescribeBotLocaleResponseTypeDef,
-        DescribeBotRecommendationRequestTypeDef,
-        DescribeBotRecommendationResponseTypeDef,
-        DescribeBotReplicaRequestTypeDef,
-        DescribeBotReplicaResponseTypeDef,
-        DescribeBotRequestTypeDef,
-        DescribeBotResourceGenerationRequestTypeDef,
-        DescribeBotResourceGenerationResponseTypeDef,
-        DescribeBotResponseTypeDef,
-        DescribeBotVersionRequestTypeDef,
-        DescribeBotVersionResponseTypeDef,
-        DescribeCustomVocabularyMetadataRequestTypeDef,
-        DescribeCustomVocabularyMetadataResponseTypeDef,
-        DescribeExportRequestTypeDef,
-        DescribeExportResponseTypeDef,
-        DescribeImportRequestTypeDef,
-        DescribeImportResponseTypeDef,
-        DescribeIntentRequestTypeDef,
-        DescribeIntentResponseTypeDef,
-        DescribeResourcePolicyRequestTypeDef,
-        DescribeResourcePolicyResponseTypeDef,
-        DescribeSlotRequestTypeDef,
-        DescribeSlotResponseTypeDef,
-        DescribeSlotTypeRequestTypeDef,
-        DescribeSlotTypeResponseTypeDef,
-        DescribeTestExecutionRequestTypeDef,
-        DescribeTestExecutionResponseTypeDef,
-        DescribeTestSetDiscrepancyReportRequestTypeDef,
-        DescribeTestSetDiscrepancyReportResponseTypeDef,
-        DescribeTestSetGenerationRequestTypeDef,
-        DescribeTestSetGenerationResponseTypeDef,
-        DescribeTestSetRequestTypeDef,
-        DescribeTestSetResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GenerateBotElementRequestTypeDef,
-        GenerateBotElementResponseTypeDef,
-        GetTestExecutionArtifactsUrlRequestTypeDef,
-        GetTestExecutionArtifactsUrlResponseTypeDef,
-        ListAggregatedUtterancesRequestTypeDef,
-        ListAggregatedUtterancesResponseTypeDef,
-        ListBotAliasReplicasRequestTypeDef,
-        ListBotAliasReplicasResponseTypeDef,
-        ListBotAliasesRequestTypeDef,
-        ListBotAliasesResponseTypeDef,
-        ListBotAnalyzerHistoryRequestTypeDef,
-        ListBotAnalyzerHistoryResponseTypeDef,
-        ListBotLocalesRequestTypeDef,
-        ListBotLocalesResponseTypeDef,
-        ListBotRecommendationsRequestTypeDef,
-        ListBotRecommendationsResponseTypeDef,
-        ListBotReplicasRequestTypeDef,
-        ListBotReplicasResponseTypeDef,
-        ListBotResourceGenerationsRequestTypeDef,
-        ListBotResourceGenerationsResponseTypeDef,
-        ListBotVersionReplicasRequestTypeDef,
-        ListBotVersionReplicasResponseTypeDef,
-        ListBotVersionsRequestTypeDef,
-        ListBotVersionsResponseTypeDef,
-        ListBotsRequestTypeDef,
-        ListBotsResponseTypeDef,
-        ListBuiltInIntentsRequestTypeDef,
-        ListBuiltInIntentsResponseTypeDef,
-        ListBuiltInSlotTypesRequestTypeDef,
-        ListBuiltInSlotTypesResponseTypeDef,
-        ListCustomVocabularyItemsRequestTypeDef,
-        ListCustomVocabularyItemsResponseTypeDef,
-        ListExportsRequestTypeDef,
-        ListExportsResponseTypeDef,
-        ListImportsRequestTypeDef,
-        ListImportsResponseTypeDef,
-        ListIntentMetricsRequestTypeDef,
-        ListIntentMetricsResponseTypeDef,
-        ListIntentPathsRequestTypeDef,
-        ListIntentPathsResponseTypeDef,
-        ListIntentStageMetricsRequestTypeDef,
-        ListIntentStageMetricsResponseTypeDef,
-        ListIntentsRequestTypeDef,
-        ListIntentsResponseTypeDef,
-        ListRecommendedIntentsRequestTypeDef,
-        ListRecommendedIntentsResponseTypeDef,
-        ListSessionAnalyticsDataRequestTypeDef,
-        ListSessionAnalyticsDataResponseTypeDef,
-        ListSessionMetricsRequestTypeDef,
-        ListSessionMetricsResponseTypeDef,
-        ListSlotTypesRequestTypeDef,
-        ListSlotTypesResponseTypeDef,
-        ListSlotsRequestTypeDef,
-        ListSlotsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTestExecutionResultItemsRequestTypeDef,
-        ListTestExecutionResultItemsResponseTypeDef,
-        ListTestExecutionsRequestTypeDef,
-        ListTestExecutionsResponseTypeDef,
-        ListTestSetRecordsRequestTypeDef,
-        ListTestSetRecordsResponseTypeDef,
-        ListTestSetsRequestTypeDef,
-        ListTestSetsResponseTypeDef,
-        ListUtteranceAnalyticsDataRequestTypeDef,
-        ListUtteranceAnalyticsDataResponseTypeDef,
-        ListUtteranceMetricsRequestTypeDef,
-        ListUtteranceMetricsResponseTypeDef,
-        SearchAssociatedTranscriptsRequestTypeDef,
-        SearchAssociatedTranscriptsResponseTypeDef,
-        StartBotAnalyzerRequestTypeDef,
-        StartBotAnalyzerResponseTypeDef,
-        StartBotRecommendationRequestTypeDef,
-        StartBotRecommendationResponseTypeDef,
-        StartBotResourceGenerationRequestTypeDef,
-        StartBotResourceGenerationResponseTypeDef,
-        StartImportRequestTypeDef,
-        StartImportResponseTypeDef,
-        StartTestExecutionRequestTypeDef,
-        StartTestExecutionResponseTypeDef,
-        StartTestSetGenerationRequestTypeDef,
-        StartTestSetGenerationResponseTypeDef,
-        StopBotAnalyzerRequestTypeDef,
-        StopBotAnalyzerResponseTypeDef,
-        StopBotRecommendationRequestTypeDef,
-        StopBotRecommendationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBotAliasRequestTypeDef,
-        UpdateBotAliasResponseTypeDef,
-        UpdateBotLocaleRequestTypeDef,
-        UpdateBotLocaleResponseTypeDef,
-        UpdateBotRecommendationRequestTypeDef,
-        UpdateBotRecommendationResponseTypeDef,
-        UpdateBotRequestTypeDef,
-        UpdateBotResponseTypeDef,
-        UpdateExportRequestTypeDef,
-        UpdateExportResponseTypeDef,
-        UpdateIntentRequestTypeDef,
-        UpdateIntentResponseTypeDef,
-        UpdateResourcePolicyRequestTypeDef,
-        UpdateResourcePolicyResponseTypeDef,
-        UpdateSlotRequestTypeDef,
-        UpdateSlotResponseTypeDef,
-        UpdateSlotTypeRequestTypeDef,
-        UpdateSlotTypeResponseTypeDef,
-        UpdateTestSetRequestTypeDef,
-        UpdateTestSetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLexModelsV2"]
 
@@ -242,8 +29,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_custom_vocabulary_item(
-        self, **kwargs: Unpack[BatchCreateCustomVocabularyItemRequestTypeDef]
-    ) -> TargetResults[BatchCreateCustomVocabularyItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateCustomVocabularyItemRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateCustomVocabularyItemResponseTypeDef]:
         """Create a batch of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -252,8 +39,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("BatchCreateCustomVocabularyItem", kwargs)
 
     def batch_delete_custom_vocabulary_item(
-        self, **kwargs: Unpack[BatchDeleteCustomVocabularyItemRequestTypeDef]
-    ) -> TargetResults[BatchDeleteCustomVocabularyItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteCustomVocabularyItemRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteCustomVocabularyItemResponseTypeDef]:
         """Delete a batch of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -262,8 +49,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("BatchDeleteCustomVocabularyItem", kwargs)
 
     def batch_update_custom_vocabulary_item(
-        self, **kwargs: Unpack[BatchUpdateCustomVocabularyItemRequestTypeDef]
-    ) -> TargetResults[BatchUpdateCustomVocabularyItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateCustomVocabularyItemRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateCustomVocabularyItemResponseTypeDef]:
         """Update a batch of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -272,8 +59,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("BatchUpdateCustomVocabularyItem", kwargs)
 
     def build_bot_locale(
-        self, **kwargs: Unpack[BuildBotLocaleRequestTypeDef]
-    ) -> TargetResults[BuildBotLocaleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BuildBotLocaleRequestTypeDef]
+    ) -> TargetResults[type_defs.BuildBotLocaleResponseTypeDef]:
         """Builds a bot, its intents, and its slot types into a specific locale. A
         bot can be built into multiple locales. At runtime the locale is used to
         choose a specific build of the bot.
@@ -283,8 +70,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("BuildBotLocale", kwargs)
 
     def create_bot(
-        self, **kwargs: Unpack[CreateBotRequestTypeDef]
-    ) -> TargetResults[CreateBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotResponseTypeDef]:
         """Creates an Amazon Lex conversational bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateBot
@@ -292,8 +79,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateBot", kwargs)
 
     def create_bot_alias(
-        self, **kwargs: Unpack[CreateBotAliasRequestTypeDef]
-    ) -> TargetResults[CreateBotAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotAliasResponseTypeDef]:
         """Creates an alias for the specified version of a bot. Use an alias to
         enable you to change the version of a bot without updating applications
         that use the bot.
@@ -303,8 +90,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateBotAlias", kwargs)
 
     def create_bot_locale(
-        self, **kwargs: Unpack[CreateBotLocaleRequestTypeDef]
-    ) -> TargetResults[CreateBotLocaleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotLocaleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotLocaleResponseTypeDef]:
         """Creates a locale in the bot. The locale contains the intents and slot
         types that the bot uses in conversations with users in the specified
         language and locale. You must add a locale to a bot before you can add
@@ -315,8 +102,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateBotLocale", kwargs)
 
     def create_bot_replica(
-        self, **kwargs: Unpack[CreateBotReplicaRequestTypeDef]
-    ) -> TargetResults[CreateBotReplicaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotReplicaResponseTypeDef]:
         """Action to create a replication of the source bot in the secondary region.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateBotReplica
@@ -324,8 +111,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateBotReplica", kwargs)
 
     def create_bot_version(
-        self, **kwargs: Unpack[CreateBotVersionRequestTypeDef]
-    ) -> TargetResults[CreateBotVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotVersionResponseTypeDef]:
         """Creates an immutable version of the bot. When you create the first version
         of a bot, Amazon Lex sets the version number to 1. Subsequent bot versions
         increase in an increment of 1. The version number will always represent
@@ -338,8 +125,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateBotVersion", kwargs)
 
     def create_export(
-        self, **kwargs: Unpack[CreateExportRequestTypeDef]
-    ) -> TargetResults[CreateExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExportResponseTypeDef]:
         """Creates a zip archive containing the contents of a bot or a bot locale.
         The archive contains a directory structure that contains JSON files that
         define the bot.
@@ -349,8 +136,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateExport", kwargs)
 
     def create_intent(
-        self, **kwargs: Unpack[CreateIntentRequestTypeDef]
-    ) -> TargetResults[CreateIntentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIntentResponseTypeDef]:
         """Creates an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateIntent
@@ -358,8 +145,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateIntent", kwargs)
 
     def create_resource_policy(
-        self, **kwargs: Unpack[CreateResourcePolicyRequestTypeDef]
-    ) -> TargetResults[CreateResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourcePolicyResponseTypeDef]:
         """Creates a new resource policy with the specified policy statements.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateResourcePolicy
@@ -367,8 +154,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateResourcePolicy", kwargs)
 
     def create_resource_policy_statement(
-        self, **kwargs: Unpack[CreateResourcePolicyStatementRequestTypeDef]
-    ) -> TargetResults[CreateResourcePolicyStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourcePolicyStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourcePolicyStatementResponseTypeDef]:
         """Adds a new resource policy statement to a bot or bot alias. If a resource
         policy exists, the statement is added to the current resource policy. If a
         policy doesn't exist, a new policy is created.
@@ -378,8 +165,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateResourcePolicyStatement", kwargs)
 
     def create_slot(
-        self, **kwargs: Unpack[CreateSlotRequestTypeDef]
-    ) -> TargetResults[CreateSlotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSlotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSlotResponseTypeDef]:
         """Creates a slot in an intent. A slot is a variable needed to fulfill an
         intent. For example, an OrderPizza intent might need slots for size,
         crust, and number of pizzas. For each slot, you define one or more
@@ -390,8 +177,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateSlot", kwargs)
 
     def create_slot_type(
-        self, **kwargs: Unpack[CreateSlotTypeRequestTypeDef]
-    ) -> TargetResults[CreateSlotTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSlotTypeResponseTypeDef]:
         """Creates a custom slot type
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateSlotType
@@ -399,8 +186,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateSlotType", kwargs)
 
     def create_test_set_discrepancy_report(
-        self, **kwargs: Unpack[CreateTestSetDiscrepancyReportRequestTypeDef]
-    ) -> TargetResults[CreateTestSetDiscrepancyReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTestSetDiscrepancyReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTestSetDiscrepancyReportResponseTypeDef]:
         """Create a report that describes the differences between the bot and the
         test set.
 
@@ -408,7 +195,9 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         """
         return self._call("CreateTestSetDiscrepancyReport", kwargs)
 
-    def create_upload_url(self) -> TargetResults[CreateUploadUrlResponseTypeDef]:
+    def create_upload_url(
+        self,
+    ) -> TargetResults[type_defs.CreateUploadUrlResponseTypeDef]:
         """Gets a pre-signed S3 write URL that you use to upload the zip archive when
         importing a bot or a bot locale.
 
@@ -417,8 +206,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("CreateUploadUrl", {})
 
     def delete_bot(
-        self, **kwargs: Unpack[DeleteBotRequestTypeDef]
-    ) -> TargetResults[DeleteBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotResponseTypeDef]:
         """Deletes all versions of a bot, including the Draft version. To delete a
         specific version, use the DeleteBotVersion operation.
 
@@ -427,8 +216,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteBot", kwargs)
 
     def delete_bot_alias(
-        self, **kwargs: Unpack[DeleteBotAliasRequestTypeDef]
-    ) -> TargetResults[DeleteBotAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotAliasResponseTypeDef]:
         """Deletes the specified bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteBotAlias
@@ -436,8 +225,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteBotAlias", kwargs)
 
     def delete_bot_analyzer_recommendation(
-        self, **kwargs: Unpack[DeleteBotAnalyzerRecommendationRequestTypeDef]
-    ) -> TargetResults[DeleteBotAnalyzerRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotAnalyzerRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotAnalyzerRecommendationResponseTypeDef]:
         """Permanently deletes the recommendations and analysis results for a
         specific bot analysis request. This operation is provided for GDPR
         compliance and cannot be undone.
@@ -447,8 +236,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteBotAnalyzerRecommendation", kwargs)
 
     def delete_bot_locale(
-        self, **kwargs: Unpack[DeleteBotLocaleRequestTypeDef]
-    ) -> TargetResults[DeleteBotLocaleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotLocaleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotLocaleResponseTypeDef]:
         """Removes a locale from a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteBotLocale
@@ -456,8 +245,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteBotLocale", kwargs)
 
     def delete_bot_replica(
-        self, **kwargs: Unpack[DeleteBotReplicaRequestTypeDef]
-    ) -> TargetResults[DeleteBotReplicaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotReplicaResponseTypeDef]:
         """The action to delete the replicated bot in the secondary region.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteBotReplica
@@ -465,8 +254,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteBotReplica", kwargs)
 
     def delete_bot_version(
-        self, **kwargs: Unpack[DeleteBotVersionRequestTypeDef]
-    ) -> TargetResults[DeleteBotVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotVersionResponseTypeDef]:
         """Deletes a specific version of a bot. To delete all versions of a bot, use
         the DeleteBot operation.
 
@@ -475,8 +264,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteBotVersion", kwargs)
 
     def delete_custom_vocabulary(
-        self, **kwargs: Unpack[DeleteCustomVocabularyRequestTypeDef]
-    ) -> TargetResults[DeleteCustomVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomVocabularyResponseTypeDef]:
         """Removes a custom vocabulary from the specified locale in the specified
         bot.
 
@@ -485,8 +274,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteCustomVocabulary", kwargs)
 
     def delete_export(
-        self, **kwargs: Unpack[DeleteExportRequestTypeDef]
-    ) -> TargetResults[DeleteExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExportResponseTypeDef]:
         """Removes a previous export and the associated files stored in an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteExport
@@ -494,8 +283,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteExport", kwargs)
 
     def delete_import(
-        self, **kwargs: Unpack[DeleteImportRequestTypeDef]
-    ) -> TargetResults[DeleteImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImportResponseTypeDef]:
         """Removes a previous import and the associated file stored in an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteImport
@@ -503,8 +292,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteImport", kwargs)
 
     def delete_intent(
-        self, **kwargs: Unpack[DeleteIntentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteIntent
@@ -512,8 +301,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteIntent", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Removes an existing policy from a bot or bot alias. If the resource
         doesn't have a policy attached, Amazon Lex returns an exception.
 
@@ -522,8 +311,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_resource_policy_statement(
-        self, **kwargs: Unpack[DeleteResourcePolicyStatementRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyStatementResponseTypeDef]:
         """Deletes a policy statement from a resource policy. If you delete the last
         statement from a policy, the policy is deleted. If you specify a statement
         ID that doesn't exist in the policy, or if the bot or bot alias doesn't
@@ -534,8 +323,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteResourcePolicyStatement", kwargs)
 
     def delete_slot(
-        self, **kwargs: Unpack[DeleteSlotRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlotRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified slot from an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteSlot
@@ -543,8 +332,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteSlot", kwargs)
 
     def delete_slot_type(
-        self, **kwargs: Unpack[DeleteSlotTypeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a slot type from a bot locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteSlotType
@@ -552,8 +341,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteSlotType", kwargs)
 
     def delete_test_set(
-        self, **kwargs: Unpack[DeleteTestSetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTestSetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The action to delete the selected test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteTestSet
@@ -561,8 +350,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteTestSet", kwargs)
 
     def delete_utterances(
-        self, **kwargs: Unpack[DeleteUtterancesRequestTypeDef]
-    ) -> TargetResults[DeleteUtterancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUtterancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUtterancesResponseTypeDef]:
         """Deletes stored utterances.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteUtterances
@@ -570,8 +359,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DeleteUtterances", kwargs)
 
     def describe_bot(
-        self, **kwargs: Unpack[DescribeBotRequestTypeDef]
-    ) -> TargetResults[DescribeBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotResponseTypeDef]:
         """Provides metadata information about a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBot
@@ -579,8 +368,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBot", kwargs)
 
     def describe_bot_alias(
-        self, **kwargs: Unpack[DescribeBotAliasRequestTypeDef]
-    ) -> TargetResults[DescribeBotAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotAliasResponseTypeDef]:
         """Get information about a specific bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotAlias
@@ -588,8 +377,9 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotAlias", kwargs)
 
     def describe_bot_analyzer_recommendation(
-        self, **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef]
-    ) -> TargetResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeBotAnalyzerRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBotAnalyzerRecommendationResponseTypeDef]:
         """Retrieves the analysis results and recommendations for bot optimization.
         The analysis must be in Available status before recommendations can be
         retrieved.
@@ -599,8 +389,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotAnalyzerRecommendation", kwargs)
 
     def describe_bot_locale(
-        self, **kwargs: Unpack[DescribeBotLocaleRequestTypeDef]
-    ) -> TargetResults[DescribeBotLocaleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotLocaleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotLocaleResponseTypeDef]:
         """Describes the settings that a bot has for a specific locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotLocale
@@ -608,8 +398,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotLocale", kwargs)
 
     def describe_bot_recommendation(
-        self, **kwargs: Unpack[DescribeBotRecommendationRequestTypeDef]
-    ) -> TargetResults[DescribeBotRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotRecommendationResponseTypeDef]:
         """Provides metadata information about a bot recommendation. This information
         will enable you to get a description on the request inputs, to download
         associated transcripts after processing is complete, and to download
@@ -620,8 +410,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotRecommendation", kwargs)
 
     def describe_bot_replica(
-        self, **kwargs: Unpack[DescribeBotReplicaRequestTypeDef]
-    ) -> TargetResults[DescribeBotReplicaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotReplicaResponseTypeDef]:
         """Monitors the bot replication status through the UI console.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotReplica
@@ -629,8 +419,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotReplica", kwargs)
 
     def describe_bot_resource_generation(
-        self, **kwargs: Unpack[DescribeBotResourceGenerationRequestTypeDef]
-    ) -> TargetResults[DescribeBotResourceGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotResourceGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotResourceGenerationResponseTypeDef]:
         """Returns information about a request to generate a bot through natural
         language description, made through the StartBotResource API. Use the
         generatedBotLocaleUrl to retrieve the Amazon S3 object containing the bot
@@ -641,8 +431,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotResourceGeneration", kwargs)
 
     def describe_bot_version(
-        self, **kwargs: Unpack[DescribeBotVersionRequestTypeDef]
-    ) -> TargetResults[DescribeBotVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBotVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBotVersionResponseTypeDef]:
         """Provides metadata about a version of a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotVersion
@@ -650,8 +440,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeBotVersion", kwargs)
 
     def describe_custom_vocabulary_metadata(
-        self, **kwargs: Unpack[DescribeCustomVocabularyMetadataRequestTypeDef]
-    ) -> TargetResults[DescribeCustomVocabularyMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomVocabularyMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomVocabularyMetadataResponseTypeDef]:
         """Provides metadata information about a custom vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeCustomVocabularyMetadata
@@ -659,8 +449,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeCustomVocabularyMetadata", kwargs)
 
     def describe_export(
-        self, **kwargs: Unpack[DescribeExportRequestTypeDef]
-    ) -> TargetResults[DescribeExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportResponseTypeDef]:
         """Gets information about a specific export.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeExport
@@ -668,8 +458,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeExport", kwargs)
 
     def describe_import(
-        self, **kwargs: Unpack[DescribeImportRequestTypeDef]
-    ) -> TargetResults[DescribeImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportResponseTypeDef]:
         """Gets information about a specific import.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeImport
@@ -677,8 +467,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeImport", kwargs)
 
     def describe_intent(
-        self, **kwargs: Unpack[DescribeIntentRequestTypeDef]
-    ) -> TargetResults[DescribeIntentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIntentResponseTypeDef]:
         """Returns metadata about an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeIntent
@@ -686,8 +476,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeIntent", kwargs)
 
     def describe_resource_policy(
-        self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
         """Gets the resource policy and policy revision for a bot or bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeResourcePolicy
@@ -695,8 +485,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeResourcePolicy", kwargs)
 
     def describe_slot(
-        self, **kwargs: Unpack[DescribeSlotRequestTypeDef]
-    ) -> TargetResults[DescribeSlotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSlotRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSlotResponseTypeDef]:
         """Gets metadata information about a slot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeSlot
@@ -704,8 +494,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeSlot", kwargs)
 
     def describe_slot_type(
-        self, **kwargs: Unpack[DescribeSlotTypeRequestTypeDef]
-    ) -> TargetResults[DescribeSlotTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSlotTypeResponseTypeDef]:
         """Gets metadata information about a slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeSlotType
@@ -713,8 +503,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeSlotType", kwargs)
 
     def describe_test_execution(
-        self, **kwargs: Unpack[DescribeTestExecutionRequestTypeDef]
-    ) -> TargetResults[DescribeTestExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTestExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTestExecutionResponseTypeDef]:
         """Gets metadata information about the test execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestExecution
@@ -722,8 +512,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeTestExecution", kwargs)
 
     def describe_test_set(
-        self, **kwargs: Unpack[DescribeTestSetRequestTypeDef]
-    ) -> TargetResults[DescribeTestSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTestSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTestSetResponseTypeDef]:
         """Gets metadata information about the test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestSet
@@ -731,8 +521,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeTestSet", kwargs)
 
     def describe_test_set_discrepancy_report(
-        self, **kwargs: Unpack[DescribeTestSetDiscrepancyReportRequestTypeDef]
-    ) -> TargetResults[DescribeTestSetDiscrepancyReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTestSetDiscrepancyReportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTestSetDiscrepancyReportResponseTypeDef]:
         """Gets metadata information about the test set discrepancy report.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestSetDiscrepancyReport
@@ -740,8 +530,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeTestSetDiscrepancyReport", kwargs)
 
     def describe_test_set_generation(
-        self, **kwargs: Unpack[DescribeTestSetGenerationRequestTypeDef]
-    ) -> TargetResults[DescribeTestSetGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTestSetGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTestSetGenerationResponseTypeDef]:
         """Gets metadata information about the test set generation.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestSetGeneration
@@ -749,8 +539,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("DescribeTestSetGeneration", kwargs)
 
     def generate_bot_element(
-        self, **kwargs: Unpack[GenerateBotElementRequestTypeDef]
-    ) -> TargetResults[GenerateBotElementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateBotElementRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateBotElementResponseTypeDef]:
         """Generates sample utterances for an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/GenerateBotElement
@@ -758,8 +548,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("GenerateBotElement", kwargs)
 
     def get_test_execution_artifacts_url(
-        self, **kwargs: Unpack[GetTestExecutionArtifactsUrlRequestTypeDef]
-    ) -> TargetResults[GetTestExecutionArtifactsUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTestExecutionArtifactsUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTestExecutionArtifactsUrlResponseTypeDef]:
         """The pre-signed Amazon S3 URL to download the test execution result
         artifacts.
 
@@ -768,8 +558,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("GetTestExecutionArtifactsUrl", kwargs)
 
     def list_aggregated_utterances(
-        self, **kwargs: Unpack[ListAggregatedUtterancesRequestTypeDef]
-    ) -> TargetResults[ListAggregatedUtterancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAggregatedUtterancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAggregatedUtterancesResponseTypeDef]:
         """Provides a list of utterances that users have sent to the bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListAggregatedUtterances
@@ -777,8 +567,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListAggregatedUtterances", kwargs)
 
     def list_bot_alias_replicas(
-        self, **kwargs: Unpack[ListBotAliasReplicasRequestTypeDef]
-    ) -> TargetResults[ListBotAliasReplicasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotAliasReplicasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotAliasReplicasResponseTypeDef]:
         """The action to list the replicated bots created from the source bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotAliasReplicas
@@ -786,8 +576,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotAliasReplicas", kwargs)
 
     def list_bot_aliases(
-        self, **kwargs: Unpack[ListBotAliasesRequestTypeDef]
-    ) -> TargetResults[ListBotAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotAliasesResponseTypeDef]:
         """Gets a list of aliases for the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotAliases
@@ -795,8 +585,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotAliases", kwargs)
 
     def list_bot_analyzer_history(
-        self, **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef]
-    ) -> TargetResults[ListBotAnalyzerHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotAnalyzerHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotAnalyzerHistoryResponseTypeDef]:
         """Retrieves a list of historical bot analysis executions for a specific bot.
         You can filter the results by locale and bot version.
 
@@ -805,8 +595,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotAnalyzerHistory", kwargs)
 
     def list_bot_locales(
-        self, **kwargs: Unpack[ListBotLocalesRequestTypeDef]
-    ) -> TargetResults[ListBotLocalesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotLocalesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotLocalesResponseTypeDef]:
         """Gets a list of locales for the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotLocales
@@ -814,8 +604,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotLocales", kwargs)
 
     def list_bot_recommendations(
-        self, **kwargs: Unpack[ListBotRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListBotRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotRecommendationsResponseTypeDef]:
         """Get a list of bot recommendations that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotRecommendations
@@ -823,8 +613,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotRecommendations", kwargs)
 
     def list_bot_replicas(
-        self, **kwargs: Unpack[ListBotReplicasRequestTypeDef]
-    ) -> TargetResults[ListBotReplicasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotReplicasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotReplicasResponseTypeDef]:
         """The action to list the replicated bots.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotReplicas
@@ -832,8 +622,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotReplicas", kwargs)
 
     def list_bot_resource_generations(
-        self, **kwargs: Unpack[ListBotResourceGenerationsRequestTypeDef]
-    ) -> TargetResults[ListBotResourceGenerationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotResourceGenerationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotResourceGenerationsResponseTypeDef]:
         """Lists the generation requests made for a bot locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotResourceGenerations
@@ -841,8 +631,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotResourceGenerations", kwargs)
 
     def list_bot_version_replicas(
-        self, **kwargs: Unpack[ListBotVersionReplicasRequestTypeDef]
-    ) -> TargetResults[ListBotVersionReplicasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotVersionReplicasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotVersionReplicasResponseTypeDef]:
         """Contains information about all the versions replication statuses
         applicable for Global Resiliency.
 
@@ -851,8 +641,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotVersionReplicas", kwargs)
 
     def list_bot_versions(
-        self, **kwargs: Unpack[ListBotVersionsRequestTypeDef]
-    ) -> TargetResults[ListBotVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotVersionsResponseTypeDef]:
         """Gets information about all of the versions of a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotVersions
@@ -860,8 +650,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBotVersions", kwargs)
 
     def list_bots(
-        self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> TargetResults[ListBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotsResponseTypeDef]:
         """Gets a list of available bots.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBots
@@ -869,8 +659,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBots", kwargs)
 
     def list_built_in_intents(
-        self, **kwargs: Unpack[ListBuiltInIntentsRequestTypeDef]
-    ) -> TargetResults[ListBuiltInIntentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuiltInIntentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBuiltInIntentsResponseTypeDef]:
         """Gets a list of built-in intents provided by Amazon Lex that you can use in
         your bot.
 
@@ -879,8 +669,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBuiltInIntents", kwargs)
 
     def list_built_in_slot_types(
-        self, **kwargs: Unpack[ListBuiltInSlotTypesRequestTypeDef]
-    ) -> TargetResults[ListBuiltInSlotTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBuiltInSlotTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBuiltInSlotTypesResponseTypeDef]:
         """Gets a list of built-in slot types that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBuiltInSlotTypes
@@ -888,8 +678,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListBuiltInSlotTypes", kwargs)
 
     def list_custom_vocabulary_items(
-        self, **kwargs: Unpack[ListCustomVocabularyItemsRequestTypeDef]
-    ) -> TargetResults[ListCustomVocabularyItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomVocabularyItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomVocabularyItemsResponseTypeDef]:
         """Paginated list of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -898,8 +688,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListCustomVocabularyItems", kwargs)
 
     def list_exports(
-        self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """Lists the exports for a bot, bot locale, or custom vocabulary. Exports are
         kept in the list for 7 days.
 
@@ -908,8 +698,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListExports", kwargs)
 
     def list_imports(
-        self, **kwargs: Unpack[ListImportsRequestTypeDef]
-    ) -> TargetResults[ListImportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportsResponseTypeDef]:
         """Lists the imports for a bot, bot locale, or custom vocabulary. Imports are
         kept in the list for 7 days.
 
@@ -918,8 +708,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListImports", kwargs)
 
     def list_intent_metrics(
-        self, **kwargs: Unpack[ListIntentMetricsRequestTypeDef]
-    ) -> TargetResults[ListIntentMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntentMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntentMetricsResponseTypeDef]:
         """Retrieves summary metrics for the intents in your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntentMetrics
@@ -927,8 +717,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListIntentMetrics", kwargs)
 
     def list_intent_paths(
-        self, **kwargs: Unpack[ListIntentPathsRequestTypeDef]
-    ) -> TargetResults[ListIntentPathsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntentPathsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntentPathsResponseTypeDef]:
         """Retrieves summary statistics for a path of intents that users take over
         sessions with your bot.
 
@@ -937,8 +727,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListIntentPaths", kwargs)
 
     def list_intent_stage_metrics(
-        self, **kwargs: Unpack[ListIntentStageMetricsRequestTypeDef]
-    ) -> TargetResults[ListIntentStageMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntentStageMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntentStageMetricsResponseTypeDef]:
         """Retrieves summary metrics for the stages within intents in your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntentStageMetrics
@@ -946,8 +736,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListIntentStageMetrics", kwargs)
 
     def list_intents(
-        self, **kwargs: Unpack[ListIntentsRequestTypeDef]
-    ) -> TargetResults[ListIntentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntentsResponseTypeDef]:
         """Get a list of intents that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntents
@@ -955,8 +745,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListIntents", kwargs)
 
     def list_recommended_intents(
-        self, **kwargs: Unpack[ListRecommendedIntentsRequestTypeDef]
-    ) -> TargetResults[ListRecommendedIntentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendedIntentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendedIntentsResponseTypeDef]:
         """Gets a list of recommended intents provided by the bot recommendation that
         you can use in your bot. Intents in the response are ordered by relevance.
 
@@ -965,8 +755,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListRecommendedIntents", kwargs)
 
     def list_session_analytics_data(
-        self, **kwargs: Unpack[ListSessionAnalyticsDataRequestTypeDef]
-    ) -> TargetResults[ListSessionAnalyticsDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionAnalyticsDataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionAnalyticsDataResponseTypeDef]:
         """Retrieves a list of metadata for individual user sessions with your bot.
         The startDateTime and endDateTime fields are required. These fields define
         a time range for which you want to retrieve results.
@@ -976,8 +766,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListSessionAnalyticsData", kwargs)
 
     def list_session_metrics(
-        self, **kwargs: Unpack[ListSessionMetricsRequestTypeDef]
-    ) -> TargetResults[ListSessionMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionMetricsResponseTypeDef]:
         """Retrieves summary metrics for the user sessions with your bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSessionMetrics
@@ -985,8 +775,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListSessionMetrics", kwargs)
 
     def list_slot_types(
-        self, **kwargs: Unpack[ListSlotTypesRequestTypeDef]
-    ) -> TargetResults[ListSlotTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSlotTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSlotTypesResponseTypeDef]:
         """Gets a list of slot types that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSlotTypes
@@ -994,8 +784,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListSlotTypes", kwargs)
 
     def list_slots(
-        self, **kwargs: Unpack[ListSlotsRequestTypeDef]
-    ) -> TargetResults[ListSlotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSlotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSlotsResponseTypeDef]:
         """Gets a list of slots that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSlots
@@ -1003,8 +793,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListSlots", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a resource. Only bots, bot aliases,
         and bot channels can have tags associated with them.
 
@@ -1013,8 +803,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_test_execution_result_items(
-        self, **kwargs: Unpack[ListTestExecutionResultItemsRequestTypeDef]
-    ) -> TargetResults[ListTestExecutionResultItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestExecutionResultItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestExecutionResultItemsResponseTypeDef]:
         """Gets a list of test execution result items.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestExecutionResultItems
@@ -1022,8 +812,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListTestExecutionResultItems", kwargs)
 
     def list_test_executions(
-        self, **kwargs: Unpack[ListTestExecutionsRequestTypeDef]
-    ) -> TargetResults[ListTestExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestExecutionsResponseTypeDef]:
         """The list of test set executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestExecutions
@@ -1031,8 +821,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListTestExecutions", kwargs)
 
     def list_test_set_records(
-        self, **kwargs: Unpack[ListTestSetRecordsRequestTypeDef]
-    ) -> TargetResults[ListTestSetRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestSetRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestSetRecordsResponseTypeDef]:
         """The list of test set records.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestSetRecords
@@ -1040,8 +830,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListTestSetRecords", kwargs)
 
     def list_test_sets(
-        self, **kwargs: Unpack[ListTestSetsRequestTypeDef]
-    ) -> TargetResults[ListTestSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestSetsResponseTypeDef]:
         """The list of the test sets
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestSets
@@ -1049,8 +839,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListTestSets", kwargs)
 
     def list_utterance_analytics_data(
-        self, **kwargs: Unpack[ListUtteranceAnalyticsDataRequestTypeDef]
-    ) -> TargetResults[ListUtteranceAnalyticsDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUtteranceAnalyticsDataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUtteranceAnalyticsDataResponseTypeDef]:
         """To use this API operation, your IAM role must have permissions to perform
         the ListAggregatedUtterances operation, which provides access to
         utterance-related analytics. See Viewing utterance statistics for the IAM
@@ -1061,8 +851,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListUtteranceAnalyticsData", kwargs)
 
     def list_utterance_metrics(
-        self, **kwargs: Unpack[ListUtteranceMetricsRequestTypeDef]
-    ) -> TargetResults[ListUtteranceMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUtteranceMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUtteranceMetricsResponseTypeDef]:
         """To use this API operation, your IAM role must have permissions to perform
         the ListAggregatedUtterances operation, which provides access to
         utterance-related analytics. See Viewing utterance statistics for the IAM
@@ -1073,8 +863,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("ListUtteranceMetrics", kwargs)
 
     def search_associated_transcripts(
-        self, **kwargs: Unpack[SearchAssociatedTranscriptsRequestTypeDef]
-    ) -> TargetResults[SearchAssociatedTranscriptsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAssociatedTranscriptsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAssociatedTranscriptsResponseTypeDef]:
         """Search for associated transcripts that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/SearchAssociatedTranscripts
@@ -1082,8 +872,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("SearchAssociatedTranscripts", kwargs)
 
     def start_bot_analyzer(
-        self, **kwargs: Unpack[StartBotAnalyzerRequestTypeDef]
-    ) -> TargetResults[StartBotAnalyzerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBotAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBotAnalyzerResponseTypeDef]:
         """Initiates an asynchronous analysis of your bot configuration using
         AI-powered analysis to identify potential issues and recommend
         improvements based on AWS best practices.
@@ -1093,8 +883,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StartBotAnalyzer", kwargs)
 
     def start_bot_recommendation(
-        self, **kwargs: Unpack[StartBotRecommendationRequestTypeDef]
-    ) -> TargetResults[StartBotRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBotRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBotRecommendationResponseTypeDef]:
         """Use this to provide your transcript data, and to start the bot
         recommendation process.
 
@@ -1103,8 +893,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StartBotRecommendation", kwargs)
 
     def start_bot_resource_generation(
-        self, **kwargs: Unpack[StartBotResourceGenerationRequestTypeDef]
-    ) -> TargetResults[StartBotResourceGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBotResourceGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBotResourceGenerationResponseTypeDef]:
         """Starts a request for the descriptive bot builder to generate a bot locale
         configuration based on the prompt you provide it. After you make this
         call, use the DescribeBotResourceGeneration operation to check on the
@@ -1118,8 +908,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StartBotResourceGeneration", kwargs)
 
     def start_import(
-        self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> TargetResults[StartImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportResponseTypeDef]:
         """Starts importing a bot, bot locale, or custom vocabulary from a zip
         archive that you uploaded to an S3 bucket.
 
@@ -1128,8 +918,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StartImport", kwargs)
 
     def start_test_execution(
-        self, **kwargs: Unpack[StartTestExecutionRequestTypeDef]
-    ) -> TargetResults[StartTestExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTestExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTestExecutionResponseTypeDef]:
         """The action to start test set execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/StartTestExecution
@@ -1137,8 +927,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StartTestExecution", kwargs)
 
     def start_test_set_generation(
-        self, **kwargs: Unpack[StartTestSetGenerationRequestTypeDef]
-    ) -> TargetResults[StartTestSetGenerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTestSetGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTestSetGenerationResponseTypeDef]:
         """The action to start the generation of test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/StartTestSetGeneration
@@ -1146,8 +936,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StartTestSetGeneration", kwargs)
 
     def stop_bot_analyzer(
-        self, **kwargs: Unpack[StopBotAnalyzerRequestTypeDef]
-    ) -> TargetResults[StopBotAnalyzerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBotAnalyzerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopBotAnalyzerResponseTypeDef]:
         """Cancels an ongoing bot analysis execution. Once stopped, the analysis
         cannot be resumed and no recommendations will be generated.
 
@@ -1156,8 +946,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StopBotAnalyzer", kwargs)
 
     def stop_bot_recommendation(
-        self, **kwargs: Unpack[StopBotRecommendationRequestTypeDef]
-    ) -> TargetResults[StopBotRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopBotRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopBotRecommendationResponseTypeDef]:
         """Stop an already running Bot Recommendation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/StopBotRecommendation
@@ -1165,8 +955,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("StopBotRecommendation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. If a tag key already
         exists, the existing value is replaced with the new value.
 
@@ -1175,8 +965,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a bot, bot alias, or bot channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UntagResource
@@ -1184,8 +974,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_bot(
-        self, **kwargs: Unpack[UpdateBotRequestTypeDef]
-    ) -> TargetResults[UpdateBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBotResponseTypeDef]:
         """Updates the configuration of an existing bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBot
@@ -1193,8 +983,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateBot", kwargs)
 
     def update_bot_alias(
-        self, **kwargs: Unpack[UpdateBotAliasRequestTypeDef]
-    ) -> TargetResults[UpdateBotAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBotAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBotAliasResponseTypeDef]:
         """Updates the configuration of an existing bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBotAlias
@@ -1202,8 +992,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateBotAlias", kwargs)
 
     def update_bot_locale(
-        self, **kwargs: Unpack[UpdateBotLocaleRequestTypeDef]
-    ) -> TargetResults[UpdateBotLocaleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBotLocaleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBotLocaleResponseTypeDef]:
         """Updates the settings that a bot has for a specific locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBotLocale
@@ -1211,8 +1001,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateBotLocale", kwargs)
 
     def update_bot_recommendation(
-        self, **kwargs: Unpack[UpdateBotRecommendationRequestTypeDef]
-    ) -> TargetResults[UpdateBotRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBotRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBotRecommendationResponseTypeDef]:
         """Updates an existing bot recommendation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBotRecommendation
@@ -1220,8 +1010,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateBotRecommendation", kwargs)
 
     def update_export(
-        self, **kwargs: Unpack[UpdateExportRequestTypeDef]
-    ) -> TargetResults[UpdateExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExportRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExportResponseTypeDef]:
         """Updates the password used to protect an export zip archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateExport
@@ -1229,8 +1019,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateExport", kwargs)
 
     def update_intent(
-        self, **kwargs: Unpack[UpdateIntentRequestTypeDef]
-    ) -> TargetResults[UpdateIntentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntentResponseTypeDef]:
         """Updates the settings for an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateIntent
@@ -1238,8 +1028,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateIntent", kwargs)
 
     def update_resource_policy(
-        self, **kwargs: Unpack[UpdateResourcePolicyRequestTypeDef]
-    ) -> TargetResults[UpdateResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourcePolicyResponseTypeDef]:
         """Replaces the existing resource policy for a bot or bot alias with a new
         one. If the policy doesn't exist, Amazon Lex returns an exception.
 
@@ -1248,8 +1038,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateResourcePolicy", kwargs)
 
     def update_slot(
-        self, **kwargs: Unpack[UpdateSlotRequestTypeDef]
-    ) -> TargetResults[UpdateSlotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSlotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSlotResponseTypeDef]:
         """Updates the settings for a slot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateSlot
@@ -1257,8 +1047,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateSlot", kwargs)
 
     def update_slot_type(
-        self, **kwargs: Unpack[UpdateSlotTypeRequestTypeDef]
-    ) -> TargetResults[UpdateSlotTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSlotTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSlotTypeResponseTypeDef]:
         """Updates the configuration of an existing slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateSlotType
@@ -1266,8 +1056,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         return self._call("UpdateSlotType", kwargs)
 
     def update_test_set(
-        self, **kwargs: Unpack[UpdateTestSetRequestTypeDef]
-    ) -> TargetResults[UpdateTestSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTestSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTestSetResponseTypeDef]:
         """The action to update the test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateTestSet
@@ -1280,8 +1070,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef],
-    ) -> TargetResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBotAnalyzerRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBotAnalyzerRecommendationResponseTypeDef]:
         """Every page of DescribeBotAnalyzerRecommendation in every target, merged
         per target (botocore's build_full_result).
 
@@ -1305,8 +1095,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef],
-    ) -> TargetResults[ListBotAnalyzerHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBotAnalyzerHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBotAnalyzerHistoryResponseTypeDef]:
         """Every page of ListBotAnalyzerHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1328,8 +1118,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef],
-    ) -> Items[BotAnalyzerRecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBotAnalyzerRecommendationRequestTypeDef],
+    ) -> Items[type_defs.BotAnalyzerRecommendationTypeDef]:
         """Each element of botAnalyzerRecommendationList in every page of
         DescribeBotAnalyzerRecommendation, from every target, as its page arrives
         (tagged with its target).
@@ -1348,8 +1138,8 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef],
-    ) -> Items[BotAnalyzerHistorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBotAnalyzerHistoryRequestTypeDef],
+    ) -> Items[type_defs.BotAnalyzerHistorySummaryTypeDef]:
         """Each element of botAnalyzerHistoryList in every page of
         ListBotAnalyzerHistory, from every target, as its page arrives (tagged
         with its target).
@@ -1365,7 +1155,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBotAliasRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBotAliasRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot alias is available
 
@@ -1384,7 +1174,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBotRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBotRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot is available
 
@@ -1403,7 +1193,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeExportRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeExportRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot has been exported
 
@@ -1422,7 +1212,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImportRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImportRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot has been imported
 
@@ -1441,7 +1231,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBotLocaleRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot locale is built
 
@@ -1460,7 +1250,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBotLocaleRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait unit a bot locale is created
 
@@ -1479,7 +1269,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBotLocaleRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot locale build is ready for express testing
 
@@ -1501,7 +1291,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBotVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBotVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a bot version is available
 

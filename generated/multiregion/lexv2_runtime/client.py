@@ -12,20 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteSessionRequestTypeDef,
-        DeleteSessionResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        PutSessionRequestTypeDef,
-        PutSessionResponseTypeDef,
-        RecognizeTextRequestTypeDef,
-        RecognizeTextResponseTypeDef,
-        RecognizeUtteranceRequestTypeDef,
-        RecognizeUtteranceResponseTypeDef,
-        StartConversationRequestTypeDef,
-        StartConversationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLexRuntimeV2"]
 
@@ -39,8 +26,8 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_session(
-        self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> TargetResults[DeleteSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSessionResponseTypeDef]:
         """Removes session information for a specified bot, alias, and user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex.v2-2020-08-07/DeleteSession
@@ -48,8 +35,8 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
         return self._call("DeleteSession", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Returns session information for a specified bot, alias, and user.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex.v2-2020-08-07/GetSession
@@ -57,8 +44,8 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def put_session(
-        self, **kwargs: Unpack[PutSessionRequestTypeDef]
-    ) -> TargetResults[PutSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSessionResponseTypeDef]:
         """Creates a new session or modifies an existing session with an Amazon Lex
         V2 bot. Use this operation to enable your application to set the state of
         the bot.
@@ -68,8 +55,8 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
         return self._call("PutSession", kwargs)
 
     def recognize_text(
-        self, **kwargs: Unpack[RecognizeTextRequestTypeDef]
-    ) -> TargetResults[RecognizeTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecognizeTextRequestTypeDef]
+    ) -> TargetResults[type_defs.RecognizeTextResponseTypeDef]:
         """Sends user input to Amazon Lex V2. Client applications use this API to
         send requests to Amazon Lex V2 at runtime. Amazon Lex V2 then interprets
         the user input using the machine learning model that it build for the bot.
@@ -79,8 +66,8 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
         return self._call("RecognizeText", kwargs)
 
     def recognize_utterance(
-        self, **kwargs: Unpack[RecognizeUtteranceRequestTypeDef]
-    ) -> TargetResults[RecognizeUtteranceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecognizeUtteranceRequestTypeDef]
+    ) -> TargetResults[type_defs.RecognizeUtteranceResponseTypeDef]:
         """Sends user input to Amazon Lex V2. You can send text or speech. Clients
         use this API to send text and audio requests to Amazon Lex V2 at runtime.
         Amazon Lex V2 interprets the user input using the machine learning model
@@ -91,8 +78,8 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
         return self._call("RecognizeUtterance", kwargs)
 
     def start_conversation(
-        self, **kwargs: Unpack[StartConversationRequestTypeDef]
-    ) -> TargetResults[StartConversationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartConversationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartConversationResponseTypeDef]:
         """Starts an HTTP/2 bidirectional event stream that enables you to send
         audio, text, or DTMF input in real time. After your application starts a
         conversation, users send input to Amazon Lex V2 as a stream of events.

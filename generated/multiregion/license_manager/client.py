@@ -15,136 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptGrantRequestTypeDef,
-        AcceptGrantResponseTypeDef,
-        CheckInLicenseRequestTypeDef,
-        CheckInLicenseResponseTypeDef,
-        CheckoutBorrowLicenseRequestTypeDef,
-        CheckoutBorrowLicenseResponseTypeDef,
-        CheckoutLicenseRequestTypeDef,
-        CheckoutLicenseResponseTypeDef,
-        CreateGrantRequestTypeDef,
-        CreateGrantResponseTypeDef,
-        CreateGrantVersionRequestTypeDef,
-        CreateGrantVersionResponseTypeDef,
-        CreateLicenseAssetGroupRequestTypeDef,
-        CreateLicenseAssetGroupResponseTypeDef,
-        CreateLicenseAssetRulesetRequestTypeDef,
-        CreateLicenseAssetRulesetResponseTypeDef,
-        CreateLicenseConfigurationRequestTypeDef,
-        CreateLicenseConfigurationResponseTypeDef,
-        CreateLicenseConversionTaskForResourceRequestTypeDef,
-        CreateLicenseConversionTaskForResourceResponseTypeDef,
-        CreateLicenseManagerReportGeneratorRequestTypeDef,
-        CreateLicenseManagerReportGeneratorResponseTypeDef,
-        CreateLicenseRequestTypeDef,
-        CreateLicenseResponseTypeDef,
-        CreateLicenseVersionRequestTypeDef,
-        CreateLicenseVersionResponseTypeDef,
-        CreateTokenRequestTypeDef,
-        CreateTokenResponseTypeDef,
-        DeleteGrantRequestTypeDef,
-        DeleteGrantResponseTypeDef,
-        DeleteLicenseAssetGroupRequestTypeDef,
-        DeleteLicenseAssetGroupResponseTypeDef,
-        DeleteLicenseAssetRulesetRequestTypeDef,
-        DeleteLicenseAssetRulesetResponseTypeDef,
-        DeleteLicenseConfigurationRequestTypeDef,
-        DeleteLicenseConfigurationResponseTypeDef,
-        DeleteLicenseManagerReportGeneratorRequestTypeDef,
-        DeleteLicenseManagerReportGeneratorResponseTypeDef,
-        DeleteLicenseRequestTypeDef,
-        DeleteLicenseResponseTypeDef,
-        DeleteTokenRequestTypeDef,
-        DeleteTokenResponseTypeDef,
-        ExtendLicenseConsumptionRequestTypeDef,
-        ExtendLicenseConsumptionResponseTypeDef,
-        GetAccessTokenRequestTypeDef,
-        GetAccessTokenResponseTypeDef,
-        GetGrantRequestTypeDef,
-        GetGrantResponseTypeDef,
-        GetLicenseAssetGroupRequestTypeDef,
-        GetLicenseAssetGroupResponseTypeDef,
-        GetLicenseAssetRulesetRequestTypeDef,
-        GetLicenseAssetRulesetResponseTypeDef,
-        GetLicenseConfigurationRequestTypeDef,
-        GetLicenseConfigurationResponseTypeDef,
-        GetLicenseConversionTaskRequestTypeDef,
-        GetLicenseConversionTaskResponseTypeDef,
-        GetLicenseManagerReportGeneratorRequestTypeDef,
-        GetLicenseManagerReportGeneratorResponseTypeDef,
-        GetLicenseRequestTypeDef,
-        GetLicenseResponseTypeDef,
-        GetLicenseUsageRequestTypeDef,
-        GetLicenseUsageResponseTypeDef,
-        GetServiceSettingsResponseTypeDef,
-        LicenseConfigurationAssociationTypeDef,
-        LicenseConfigurationTypeDef,
-        LicenseConfigurationUsageTypeDef,
-        LicenseSpecificationTypeDef,
-        ListAssetsForLicenseAssetGroupRequestTypeDef,
-        ListAssetsForLicenseAssetGroupResponseTypeDef,
-        ListAssociationsForLicenseConfigurationRequestTypeDef,
-        ListAssociationsForLicenseConfigurationResponseTypeDef,
-        ListDistributedGrantsRequestTypeDef,
-        ListDistributedGrantsResponseTypeDef,
-        ListFailuresForLicenseConfigurationOperationsRequestTypeDef,
-        ListFailuresForLicenseConfigurationOperationsResponseTypeDef,
-        ListLicenseAssetGroupsRequestTypeDef,
-        ListLicenseAssetGroupsResponseTypeDef,
-        ListLicenseAssetRulesetsRequestTypeDef,
-        ListLicenseAssetRulesetsResponseTypeDef,
-        ListLicenseConfigurationsForOrganizationRequestTypeDef,
-        ListLicenseConfigurationsForOrganizationResponseTypeDef,
-        ListLicenseConfigurationsRequestTypeDef,
-        ListLicenseConfigurationsResponseTypeDef,
-        ListLicenseConversionTasksRequestTypeDef,
-        ListLicenseConversionTasksResponseTypeDef,
-        ListLicenseManagerReportGeneratorsRequestTypeDef,
-        ListLicenseManagerReportGeneratorsResponseTypeDef,
-        ListLicenseSpecificationsForResourceRequestTypeDef,
-        ListLicenseSpecificationsForResourceResponseTypeDef,
-        ListLicenseVersionsRequestTypeDef,
-        ListLicenseVersionsResponseTypeDef,
-        ListLicensesRequestTypeDef,
-        ListLicensesResponseTypeDef,
-        ListReceivedGrantsForOrganizationRequestTypeDef,
-        ListReceivedGrantsForOrganizationResponseTypeDef,
-        ListReceivedGrantsRequestTypeDef,
-        ListReceivedGrantsResponseTypeDef,
-        ListReceivedLicensesForOrganizationRequestTypeDef,
-        ListReceivedLicensesForOrganizationResponseTypeDef,
-        ListReceivedLicensesRequestTypeDef,
-        ListReceivedLicensesResponseTypeDef,
-        ListResourceInventoryRequestTypeDef,
-        ListResourceInventoryResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTokensRequestTypeDef,
-        ListTokensResponseTypeDef,
-        ListUsageForLicenseConfigurationRequestTypeDef,
-        ListUsageForLicenseConfigurationResponseTypeDef,
-        RejectGrantRequestTypeDef,
-        RejectGrantResponseTypeDef,
-        ResourceInventoryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateLicenseAssetGroupRequestTypeDef,
-        UpdateLicenseAssetGroupResponseTypeDef,
-        UpdateLicenseAssetRulesetRequestTypeDef,
-        UpdateLicenseAssetRulesetResponseTypeDef,
-        UpdateLicenseConfigurationRequestTypeDef,
-        UpdateLicenseConfigurationResponseTypeDef,
-        UpdateLicenseManagerReportGeneratorRequestTypeDef,
-        UpdateLicenseManagerReportGeneratorResponseTypeDef,
-        UpdateLicenseSpecificationsForResourceRequestTypeDef,
-        UpdateLicenseSpecificationsForResourceResponseTypeDef,
-        UpdateServiceSettingsRequestTypeDef,
-        UpdateServiceSettingsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLicenseManager"]
 
@@ -158,8 +29,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_grant(
-        self, **kwargs: Unpack[AcceptGrantRequestTypeDef]
-    ) -> TargetResults[AcceptGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptGrantResponseTypeDef]:
         """Accepts the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/AcceptGrant
@@ -167,8 +38,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("AcceptGrant", kwargs)
 
     def check_in_license(
-        self, **kwargs: Unpack[CheckInLicenseRequestTypeDef]
-    ) -> TargetResults[CheckInLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckInLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckInLicenseResponseTypeDef]:
         """Checks in the specified license. Check in a license when it is no longer
         in use.
 
@@ -177,8 +48,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CheckInLicense", kwargs)
 
     def checkout_borrow_license(
-        self, **kwargs: Unpack[CheckoutBorrowLicenseRequestTypeDef]
-    ) -> TargetResults[CheckoutBorrowLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckoutBorrowLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckoutBorrowLicenseResponseTypeDef]:
         """Checks out the specified license for offline use.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CheckoutBorrowLicense
@@ -186,8 +57,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CheckoutBorrowLicense", kwargs)
 
     def checkout_license(
-        self, **kwargs: Unpack[CheckoutLicenseRequestTypeDef]
-    ) -> TargetResults[CheckoutLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckoutLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckoutLicenseResponseTypeDef]:
         """Checks out the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CheckoutLicense
@@ -195,8 +66,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CheckoutLicense", kwargs)
 
     def create_grant(
-        self, **kwargs: Unpack[CreateGrantRequestTypeDef]
-    ) -> TargetResults[CreateGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGrantResponseTypeDef]:
         """Creates a grant for the specified license. A grant shares the use of
         license entitlements with a specific Amazon Web Services account, an
         organization, or an organizational unit (OU). For more information, see
@@ -207,8 +78,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateGrant", kwargs)
 
     def create_grant_version(
-        self, **kwargs: Unpack[CreateGrantVersionRequestTypeDef]
-    ) -> TargetResults[CreateGrantVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGrantVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGrantVersionResponseTypeDef]:
         """Creates a new version of the specified grant. For more information, see
         Granted licenses in License Manager in the License Manager User Guide.
 
@@ -217,8 +88,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateGrantVersion", kwargs)
 
     def create_license(
-        self, **kwargs: Unpack[CreateLicenseRequestTypeDef]
-    ) -> TargetResults[CreateLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseResponseTypeDef]:
         """Creates a license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicense
@@ -226,8 +97,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicense", kwargs)
 
     def create_license_asset_group(
-        self, **kwargs: Unpack[CreateLicenseAssetGroupRequestTypeDef]
-    ) -> TargetResults[CreateLicenseAssetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseAssetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseAssetGroupResponseTypeDef]:
         """Creates a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseAssetGroup
@@ -235,8 +106,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicenseAssetGroup", kwargs)
 
     def create_license_asset_ruleset(
-        self, **kwargs: Unpack[CreateLicenseAssetRulesetRequestTypeDef]
-    ) -> TargetResults[CreateLicenseAssetRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseAssetRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseAssetRulesetResponseTypeDef]:
         """Creates a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseAssetRuleset
@@ -244,8 +115,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicenseAssetRuleset", kwargs)
 
     def create_license_configuration(
-        self, **kwargs: Unpack[CreateLicenseConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateLicenseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseConfigurationResponseTypeDef]:
         """Creates a license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseConfiguration
@@ -253,8 +124,11 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicenseConfiguration", kwargs)
 
     def create_license_conversion_task_for_resource(
-        self, **kwargs: Unpack[CreateLicenseConversionTaskForResourceRequestTypeDef]
-    ) -> TargetResults[CreateLicenseConversionTaskForResourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateLicenseConversionTaskForResourceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateLicenseConversionTaskForResourceResponseTypeDef]:
         """Creates a new license conversion task.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseConversionTaskForResource
@@ -262,8 +136,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicenseConversionTaskForResource", kwargs)
 
     def create_license_manager_report_generator(
-        self, **kwargs: Unpack[CreateLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> TargetResults[CreateLicenseManagerReportGeneratorResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateLicenseManagerReportGeneratorRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateLicenseManagerReportGeneratorResponseTypeDef]:
         """Creates a report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseManagerReportGenerator
@@ -271,8 +146,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicenseManagerReportGenerator", kwargs)
 
     def create_license_version(
-        self, **kwargs: Unpack[CreateLicenseVersionRequestTypeDef]
-    ) -> TargetResults[CreateLicenseVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseVersionResponseTypeDef]:
         """Creates a new version of the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseVersion
@@ -280,8 +155,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateLicenseVersion", kwargs)
 
     def create_token(
-        self, **kwargs: Unpack[CreateTokenRequestTypeDef]
-    ) -> TargetResults[CreateTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTokenResponseTypeDef]:
         """Creates a long-lived token.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateToken
@@ -289,8 +164,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("CreateToken", kwargs)
 
     def delete_grant(
-        self, **kwargs: Unpack[DeleteGrantRequestTypeDef]
-    ) -> TargetResults[DeleteGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGrantResponseTypeDef]:
         """Deletes the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteGrant
@@ -298,8 +173,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteGrant", kwargs)
 
     def delete_license(
-        self, **kwargs: Unpack[DeleteLicenseRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLicenseResponseTypeDef]:
         """Deletes the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicense
@@ -307,8 +182,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteLicense", kwargs)
 
     def delete_license_asset_group(
-        self, **kwargs: Unpack[DeleteLicenseAssetGroupRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseAssetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLicenseAssetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLicenseAssetGroupResponseTypeDef]:
         """Deletes a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseAssetGroup
@@ -316,8 +191,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteLicenseAssetGroup", kwargs)
 
     def delete_license_asset_ruleset(
-        self, **kwargs: Unpack[DeleteLicenseAssetRulesetRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseAssetRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLicenseAssetRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLicenseAssetRulesetResponseTypeDef]:
         """Deletes a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseAssetRuleset
@@ -325,8 +200,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteLicenseAssetRuleset", kwargs)
 
     def delete_license_configuration(
-        self, **kwargs: Unpack[DeleteLicenseConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLicenseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLicenseConfigurationResponseTypeDef]:
         """Deletes the specified license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseConfiguration
@@ -334,8 +209,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteLicenseConfiguration", kwargs)
 
     def delete_license_manager_report_generator(
-        self, **kwargs: Unpack[DeleteLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseManagerReportGeneratorResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteLicenseManagerReportGeneratorRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteLicenseManagerReportGeneratorResponseTypeDef]:
         """Deletes the specified report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseManagerReportGenerator
@@ -343,8 +219,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteLicenseManagerReportGenerator", kwargs)
 
     def delete_token(
-        self, **kwargs: Unpack[DeleteTokenRequestTypeDef]
-    ) -> TargetResults[DeleteTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTokenResponseTypeDef]:
         """Deletes the specified token. Must be called in the license home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteToken
@@ -352,8 +228,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("DeleteToken", kwargs)
 
     def extend_license_consumption(
-        self, **kwargs: Unpack[ExtendLicenseConsumptionRequestTypeDef]
-    ) -> TargetResults[ExtendLicenseConsumptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExtendLicenseConsumptionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtendLicenseConsumptionResponseTypeDef]:
         """Extends the expiration date for license consumption.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ExtendLicenseConsumption
@@ -361,8 +237,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ExtendLicenseConsumption", kwargs)
 
     def get_access_token(
-        self, **kwargs: Unpack[GetAccessTokenRequestTypeDef]
-    ) -> TargetResults[GetAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessTokenResponseTypeDef]:
         """Gets a temporary access token to use with AssumeRoleWithWebIdentity.
         Access tokens are valid for one hour.
 
@@ -371,8 +247,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetAccessToken", kwargs)
 
     def get_grant(
-        self, **kwargs: Unpack[GetGrantRequestTypeDef]
-    ) -> TargetResults[GetGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGrantResponseTypeDef]:
         """Gets detailed information about the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetGrant
@@ -380,8 +256,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetGrant", kwargs)
 
     def get_license(
-        self, **kwargs: Unpack[GetLicenseRequestTypeDef]
-    ) -> TargetResults[GetLicenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseResponseTypeDef]:
         """Gets detailed information about the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicense
@@ -389,8 +265,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetLicense", kwargs)
 
     def get_license_asset_group(
-        self, **kwargs: Unpack[GetLicenseAssetGroupRequestTypeDef]
-    ) -> TargetResults[GetLicenseAssetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseAssetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseAssetGroupResponseTypeDef]:
         """Gets a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseAssetGroup
@@ -398,8 +274,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetLicenseAssetGroup", kwargs)
 
     def get_license_asset_ruleset(
-        self, **kwargs: Unpack[GetLicenseAssetRulesetRequestTypeDef]
-    ) -> TargetResults[GetLicenseAssetRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseAssetRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseAssetRulesetResponseTypeDef]:
         """Gets a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseAssetRuleset
@@ -407,8 +283,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetLicenseAssetRuleset", kwargs)
 
     def get_license_configuration(
-        self, **kwargs: Unpack[GetLicenseConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLicenseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseConfigurationResponseTypeDef]:
         """Gets detailed information about the specified license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseConfiguration
@@ -416,8 +292,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetLicenseConfiguration", kwargs)
 
     def get_license_conversion_task(
-        self, **kwargs: Unpack[GetLicenseConversionTaskRequestTypeDef]
-    ) -> TargetResults[GetLicenseConversionTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseConversionTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseConversionTaskResponseTypeDef]:
         """Gets information about the specified license type conversion task.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseConversionTask
@@ -425,8 +301,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetLicenseConversionTask", kwargs)
 
     def get_license_manager_report_generator(
-        self, **kwargs: Unpack[GetLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> TargetResults[GetLicenseManagerReportGeneratorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseManagerReportGeneratorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseManagerReportGeneratorResponseTypeDef]:
         """Gets information about the specified report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseManagerReportGenerator
@@ -434,15 +310,17 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetLicenseManagerReportGenerator", kwargs)
 
     def get_license_usage(
-        self, **kwargs: Unpack[GetLicenseUsageRequestTypeDef]
-    ) -> TargetResults[GetLicenseUsageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLicenseUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLicenseUsageResponseTypeDef]:
         """Gets detailed information about the usage of the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseUsage
         """
         return self._call("GetLicenseUsage", kwargs)
 
-    def get_service_settings(self) -> TargetResults[GetServiceSettingsResponseTypeDef]:
+    def get_service_settings(
+        self,
+    ) -> TargetResults[type_defs.GetServiceSettingsResponseTypeDef]:
         """Gets the License Manager settings for the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetServiceSettings
@@ -450,8 +328,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("GetServiceSettings", {})
 
     def list_assets_for_license_asset_group(
-        self, **kwargs: Unpack[ListAssetsForLicenseAssetGroupRequestTypeDef]
-    ) -> TargetResults[ListAssetsForLicenseAssetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetsForLicenseAssetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetsForLicenseAssetGroupResponseTypeDef]:
         """Lists assets for a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListAssetsForLicenseAssetGroup
@@ -459,8 +337,13 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListAssetsForLicenseAssetGroup", kwargs)
 
     def list_associations_for_license_configuration(
-        self, **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef]
-    ) -> TargetResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAssociationsForLicenseConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAssociationsForLicenseConfigurationResponseTypeDef
+    ]:
         """Lists the resource associations for the specified license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListAssociationsForLicenseConfiguration
@@ -468,8 +351,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListAssociationsForLicenseConfiguration", kwargs)
 
     def list_distributed_grants(
-        self, **kwargs: Unpack[ListDistributedGrantsRequestTypeDef]
-    ) -> TargetResults[ListDistributedGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDistributedGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDistributedGrantsResponseTypeDef]:
         """Lists the grants distributed for the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListDistributedGrants
@@ -478,8 +361,12 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_failures_for_license_configuration_operations(
         self,
-        **kwargs: Unpack[ListFailuresForLicenseConfigurationOperationsRequestTypeDef],
-    ) -> TargetResults[ListFailuresForLicenseConfigurationOperationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListFailuresForLicenseConfigurationOperationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListFailuresForLicenseConfigurationOperationsResponseTypeDef
+    ]:
         """Lists the license configuration operations that failed.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListFailuresForLicenseConfigurationOperations
@@ -487,8 +374,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListFailuresForLicenseConfigurationOperations", kwargs)
 
     def list_license_asset_groups(
-        self, **kwargs: Unpack[ListLicenseAssetGroupsRequestTypeDef]
-    ) -> TargetResults[ListLicenseAssetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseAssetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseAssetGroupsResponseTypeDef]:
         """Lists license asset groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseAssetGroups
@@ -496,8 +383,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseAssetGroups", kwargs)
 
     def list_license_asset_rulesets(
-        self, **kwargs: Unpack[ListLicenseAssetRulesetsRequestTypeDef]
-    ) -> TargetResults[ListLicenseAssetRulesetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseAssetRulesetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseAssetRulesetsResponseTypeDef]:
         """Lists license asset rulesets.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseAssetRulesets
@@ -505,8 +392,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseAssetRulesets", kwargs)
 
     def list_license_configurations(
-        self, **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListLicenseConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseConfigurationsResponseTypeDef]:
         """Lists the license configurations for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConfigurations
@@ -514,8 +401,13 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseConfigurations", kwargs)
 
     def list_license_configurations_for_organization(
-        self, **kwargs: Unpack[ListLicenseConfigurationsForOrganizationRequestTypeDef]
-    ) -> TargetResults[ListLicenseConfigurationsForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListLicenseConfigurationsForOrganizationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListLicenseConfigurationsForOrganizationResponseTypeDef
+    ]:
         """Lists license configurations for an organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConfigurationsForOrganization
@@ -523,8 +415,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseConfigurationsForOrganization", kwargs)
 
     def list_license_conversion_tasks(
-        self, **kwargs: Unpack[ListLicenseConversionTasksRequestTypeDef]
-    ) -> TargetResults[ListLicenseConversionTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseConversionTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseConversionTasksResponseTypeDef]:
         """Lists the license type conversion tasks for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConversionTasks
@@ -532,8 +424,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseConversionTasks", kwargs)
 
     def list_license_manager_report_generators(
-        self, **kwargs: Unpack[ListLicenseManagerReportGeneratorsRequestTypeDef]
-    ) -> TargetResults[ListLicenseManagerReportGeneratorsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListLicenseManagerReportGeneratorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLicenseManagerReportGeneratorsResponseTypeDef]:
         """Lists the report generators for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseManagerReportGenerators
@@ -541,8 +434,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseManagerReportGenerators", kwargs)
 
     def list_license_specifications_for_resource(
-        self, **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef]
-    ) -> TargetResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListLicenseSpecificationsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLicenseSpecificationsForResourceResponseTypeDef]:
         """Describes the license configurations for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseSpecificationsForResource
@@ -550,8 +444,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseSpecificationsForResource", kwargs)
 
     def list_license_versions(
-        self, **kwargs: Unpack[ListLicenseVersionsRequestTypeDef]
-    ) -> TargetResults[ListLicenseVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseVersionsResponseTypeDef]:
         """Lists all versions of the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseVersions
@@ -559,8 +453,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenseVersions", kwargs)
 
     def list_licenses(
-        self, **kwargs: Unpack[ListLicensesRequestTypeDef]
-    ) -> TargetResults[ListLicensesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicensesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicensesResponseTypeDef]:
         """Lists the licenses for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenses
@@ -568,8 +462,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListLicenses", kwargs)
 
     def list_received_grants(
-        self, **kwargs: Unpack[ListReceivedGrantsRequestTypeDef]
-    ) -> TargetResults[ListReceivedGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReceivedGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReceivedGrantsResponseTypeDef]:
         """Lists grants that are received. Received grants are grants created while
         specifying the recipient as this Amazon Web Services account, your
         organization, or an organizational unit (OU) to which this member account
@@ -580,8 +474,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListReceivedGrants", kwargs)
 
     def list_received_grants_for_organization(
-        self, **kwargs: Unpack[ListReceivedGrantsForOrganizationRequestTypeDef]
-    ) -> TargetResults[ListReceivedGrantsForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListReceivedGrantsForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReceivedGrantsForOrganizationResponseTypeDef]:
         """Lists the grants received for all accounts in the organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListReceivedGrantsForOrganization
@@ -589,8 +484,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListReceivedGrantsForOrganization", kwargs)
 
     def list_received_licenses(
-        self, **kwargs: Unpack[ListReceivedLicensesRequestTypeDef]
-    ) -> TargetResults[ListReceivedLicensesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReceivedLicensesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReceivedLicensesResponseTypeDef]:
         """Lists received licenses.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListReceivedLicenses
@@ -598,8 +493,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListReceivedLicenses", kwargs)
 
     def list_received_licenses_for_organization(
-        self, **kwargs: Unpack[ListReceivedLicensesForOrganizationRequestTypeDef]
-    ) -> TargetResults[ListReceivedLicensesForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListReceivedLicensesForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReceivedLicensesForOrganizationResponseTypeDef]:
         """Lists the licenses received for all accounts in the organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListReceivedLicensesForOrganization
@@ -607,8 +503,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListReceivedLicensesForOrganization", kwargs)
 
     def list_resource_inventory(
-        self, **kwargs: Unpack[ListResourceInventoryRequestTypeDef]
-    ) -> TargetResults[ListResourceInventoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceInventoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceInventoryResponseTypeDef]:
         """Lists resources managed using Systems Manager inventory.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListResourceInventory
@@ -616,8 +512,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListResourceInventory", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource. For more information about
         tagging support in License Manager, see the TagResource operation.
 
@@ -626,8 +522,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tokens(
-        self, **kwargs: Unpack[ListTokensRequestTypeDef]
-    ) -> TargetResults[ListTokensResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTokensRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTokensResponseTypeDef]:
         """Lists your tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListTokens
@@ -635,8 +531,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListTokens", kwargs)
 
     def list_usage_for_license_configuration(
-        self, **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef]
-    ) -> TargetResults[ListUsageForLicenseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsageForLicenseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsageForLicenseConfigurationResponseTypeDef]:
         """Lists all license usage records for a license configuration, displaying
         license consumption details by resource at a selected point in time. Use
         this action to audit the current license consumption for any license
@@ -647,8 +543,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("ListUsageForLicenseConfiguration", kwargs)
 
     def reject_grant(
-        self, **kwargs: Unpack[RejectGrantRequestTypeDef]
-    ) -> TargetResults[RejectGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectGrantResponseTypeDef]:
         """Rejects the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/RejectGrant
@@ -656,8 +552,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("RejectGrant", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/TagResource
@@ -665,8 +561,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UntagResource
@@ -674,8 +570,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_license_asset_group(
-        self, **kwargs: Unpack[UpdateLicenseAssetGroupRequestTypeDef]
-    ) -> TargetResults[UpdateLicenseAssetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLicenseAssetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLicenseAssetGroupResponseTypeDef]:
         """Updates a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseAssetGroup
@@ -683,8 +579,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("UpdateLicenseAssetGroup", kwargs)
 
     def update_license_asset_ruleset(
-        self, **kwargs: Unpack[UpdateLicenseAssetRulesetRequestTypeDef]
-    ) -> TargetResults[UpdateLicenseAssetRulesetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLicenseAssetRulesetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLicenseAssetRulesetResponseTypeDef]:
         """Updates a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseAssetRuleset
@@ -692,8 +588,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("UpdateLicenseAssetRuleset", kwargs)
 
     def update_license_configuration(
-        self, **kwargs: Unpack[UpdateLicenseConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateLicenseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLicenseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLicenseConfigurationResponseTypeDef]:
         """Modifies the attributes of an existing license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseConfiguration
@@ -701,8 +597,9 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("UpdateLicenseConfiguration", kwargs)
 
     def update_license_manager_report_generator(
-        self, **kwargs: Unpack[UpdateLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> TargetResults[UpdateLicenseManagerReportGeneratorResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateLicenseManagerReportGeneratorRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateLicenseManagerReportGeneratorResponseTypeDef]:
         """Updates a report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseManagerReportGenerator
@@ -710,8 +607,11 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("UpdateLicenseManagerReportGenerator", kwargs)
 
     def update_license_specifications_for_resource(
-        self, **kwargs: Unpack[UpdateLicenseSpecificationsForResourceRequestTypeDef]
-    ) -> TargetResults[UpdateLicenseSpecificationsForResourceResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateLicenseSpecificationsForResourceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateLicenseSpecificationsForResourceResponseTypeDef]:
         """Adds or removes the specified license configurations for the specified
         Amazon Web Services resource.
 
@@ -720,8 +620,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         return self._call("UpdateLicenseSpecificationsForResource", kwargs)
 
     def update_service_settings(
-        self, **kwargs: Unpack[UpdateServiceSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateServiceSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceSettingsResponseTypeDef]:
         """Updates License Manager settings for the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateServiceSettings
@@ -734,8 +634,12 @@ class MultiRegionLicenseManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef],
-    ) -> TargetResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAssociationsForLicenseConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAssociationsForLicenseConfigurationResponseTypeDef
+    ]:
         """Every page of ListAssociationsForLicenseConfiguration in every target,
         merged per target (botocore's build_full_result).
 
@@ -757,8 +661,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListLicenseConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLicenseConfigurationsResponseTypeDef]:
         """Every page of ListLicenseConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -780,8 +684,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef],
-    ) -> TargetResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseSpecificationsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLicenseSpecificationsForResourceResponseTypeDef]:
         """Every page of ListLicenseSpecificationsForResource in every target, merged
         per target (botocore's build_full_result).
 
@@ -803,8 +707,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceInventoryRequestTypeDef],
-    ) -> TargetResults[ListResourceInventoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceInventoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceInventoryResponseTypeDef]:
         """Every page of ListResourceInventory in every target, merged per target
         (botocore's build_full_result).
 
@@ -826,8 +730,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef],
-    ) -> TargetResults[ListUsageForLicenseConfigurationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageForLicenseConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsageForLicenseConfigurationResponseTypeDef]:
         """Every page of ListUsageForLicenseConfiguration in every target, merged per
         target (botocore's build_full_result).
 
@@ -851,8 +755,10 @@ class MultiRegionLicenseManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef],
-    ) -> Items[LicenseConfigurationAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAssociationsForLicenseConfigurationRequestTypeDef
+        ],
+    ) -> Items[type_defs.LicenseConfigurationAssociationTypeDef]:
         """Each element of LicenseConfigurationAssociations in every page of
         ListAssociationsForLicenseConfiguration, from every target, as its page
         arrives (tagged with its target).
@@ -871,8 +777,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef],
-    ) -> Items[LicenseConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.LicenseConfigurationTypeDef]:
         """Each element of LicenseConfigurations in every page of
         ListLicenseConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -891,8 +797,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef],
-    ) -> Items[LicenseSpecificationTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseSpecificationsForResourceRequestTypeDef],
+    ) -> Items[type_defs.LicenseSpecificationTypeDef]:
         """Each element of LicenseSpecifications in every page of
         ListLicenseSpecificationsForResource, from every target, as its page
         arrives (tagged with its target).
@@ -911,8 +817,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceInventoryRequestTypeDef],
-    ) -> Items[ResourceInventoryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceInventoryRequestTypeDef],
+    ) -> Items[type_defs.ResourceInventoryTypeDef]:
         """Each element of ResourceInventoryList in every page of
         ListResourceInventory, from every target, as its page arrives (tagged with
         its target).
@@ -928,8 +834,8 @@ class MultiRegionLicenseManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef],
-    ) -> Items[LicenseConfigurationUsageTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageForLicenseConfigurationRequestTypeDef],
+    ) -> Items[type_defs.LicenseConfigurationUsageTypeDef]:
         """Each element of LicenseConfigurationUsageList in every page of
         ListUsageForLicenseConfiguration, from every target, as its page arrives
         (tagged with its target).

@@ -15,32 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeregisterSubscriptionProviderRequestTypeDef,
-        DeregisterSubscriptionProviderResponseTypeDef,
-        GetRegisteredSubscriptionProviderRequestTypeDef,
-        GetRegisteredSubscriptionProviderResponseTypeDef,
-        GetServiceSettingsResponseTypeDef,
-        InstanceTypeDef,
-        ListLinuxSubscriptionInstancesRequestTypeDef,
-        ListLinuxSubscriptionInstancesResponseTypeDef,
-        ListLinuxSubscriptionsRequestTypeDef,
-        ListLinuxSubscriptionsResponseTypeDef,
-        ListRegisteredSubscriptionProvidersRequestTypeDef,
-        ListRegisteredSubscriptionProvidersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RegisterSubscriptionProviderRequestTypeDef,
-        RegisterSubscriptionProviderResponseTypeDef,
-        RegisteredSubscriptionProviderTypeDef,
-        SubscriptionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateServiceSettingsRequestTypeDef,
-        UpdateServiceSettingsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLicenseManagerLinuxSubscriptions"]
 
@@ -54,8 +29,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def deregister_subscription_provider(
-        self, **kwargs: Unpack[DeregisterSubscriptionProviderRequestTypeDef]
-    ) -> TargetResults[DeregisterSubscriptionProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterSubscriptionProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterSubscriptionProviderResponseTypeDef]:
         """Remove a third-party subscription provider from the Bring Your Own License
         (BYOL) subscriptions registered to your account.
 
@@ -64,8 +39,9 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("DeregisterSubscriptionProvider", kwargs)
 
     def get_registered_subscription_provider(
-        self, **kwargs: Unpack[GetRegisteredSubscriptionProviderRequestTypeDef]
-    ) -> TargetResults[GetRegisteredSubscriptionProviderResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetRegisteredSubscriptionProviderRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRegisteredSubscriptionProviderResponseTypeDef]:
         """Get details for a Bring Your Own License (BYOL) subscription that's
         registered to your account.
 
@@ -73,7 +49,9 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         """
         return self._call("GetRegisteredSubscriptionProvider", kwargs)
 
-    def get_service_settings(self) -> TargetResults[GetServiceSettingsResponseTypeDef]:
+    def get_service_settings(
+        self,
+    ) -> TargetResults[type_defs.GetServiceSettingsResponseTypeDef]:
         """Lists the Linux subscriptions service settings for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/GetServiceSettings
@@ -81,8 +59,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("GetServiceSettings", {})
 
     def list_linux_subscription_instances(
-        self, **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef]
-    ) -> TargetResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLinuxSubscriptionInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLinuxSubscriptionInstancesResponseTypeDef]:
         """Lists the running Amazon EC2 instances that were discovered with
         commercial Linux subscriptions.
 
@@ -91,8 +69,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("ListLinuxSubscriptionInstances", kwargs)
 
     def list_linux_subscriptions(
-        self, **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListLinuxSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLinuxSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLinuxSubscriptionsResponseTypeDef]:
         """Lists the Linux subscriptions that have been discovered. If you have
         linked your organization, the returned results will include data
         aggregated across your accounts in Organizations.
@@ -102,8 +80,9 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("ListLinuxSubscriptions", kwargs)
 
     def list_registered_subscription_providers(
-        self, **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef]
-    ) -> TargetResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListRegisteredSubscriptionProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegisteredSubscriptionProvidersResponseTypeDef]:
         """List Bring Your Own License (BYOL) subscription registration resources for
         your account.
 
@@ -112,8 +91,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("ListRegisteredSubscriptionProviders", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the metadata tags that are assigned to the specified Amazon Web
         Services resource.
 
@@ -122,8 +101,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_subscription_provider(
-        self, **kwargs: Unpack[RegisterSubscriptionProviderRequestTypeDef]
-    ) -> TargetResults[RegisterSubscriptionProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterSubscriptionProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterSubscriptionProviderResponseTypeDef]:
         """Register the supported third-party subscription provider for your Bring
         Your Own License (BYOL) subscription.
 
@@ -132,8 +111,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("RegisterSubscriptionProvider", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add metadata tags to the specified Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/TagResource
@@ -141,8 +120,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove one or more metadata tag from the specified Amazon Web Services
         resource.
 
@@ -151,8 +130,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_service_settings(
-        self, **kwargs: Unpack[UpdateServiceSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateServiceSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceSettingsResponseTypeDef]:
         """Updates the service settings for Linux subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/UpdateServiceSettings
@@ -165,8 +144,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef],
-    ) -> TargetResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinuxSubscriptionInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLinuxSubscriptionInstancesResponseTypeDef]:
         """Every page of ListLinuxSubscriptionInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -189,8 +168,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListLinuxSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinuxSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLinuxSubscriptionsResponseTypeDef]:
         """Every page of ListLinuxSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -214,8 +193,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef],
-    ) -> TargetResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegisteredSubscriptionProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegisteredSubscriptionProvidersResponseTypeDef]:
         """Every page of ListRegisteredSubscriptionProviders in every target, merged
         per target (botocore's build_full_result).
 
@@ -237,8 +216,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef],
-    ) -> Items[InstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinuxSubscriptionInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceTypeDef]:
         """Each element of Instances in every page of ListLinuxSubscriptionInstances,
         from every target, as its page arrives (tagged with its target).
 
@@ -256,8 +235,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef],
-    ) -> Items[SubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinuxSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of Subscriptions in every page of ListLinuxSubscriptions,
         from every target, as its page arrives (tagged with its target).
 
@@ -272,8 +251,8 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef],
-    ) -> Items[RegisteredSubscriptionProviderTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegisteredSubscriptionProvidersRequestTypeDef],
+    ) -> Items[type_defs.RegisteredSubscriptionProviderTypeDef]:
         """Each element of RegisteredSubscriptionProviders in every page of
         ListRegisteredSubscriptionProviders, from every target, as its page
         arrives (tagged with its target).

@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateUserRequestTypeDef,
-        AssociateUserResponseTypeDef,
-        CreateLicenseServerEndpointRequestTypeDef,
-        CreateLicenseServerEndpointResponseTypeDef,
-        DeleteLicenseServerEndpointRequestTypeDef,
-        DeleteLicenseServerEndpointResponseTypeDef,
-        DeregisterIdentityProviderRequestTypeDef,
-        DeregisterIdentityProviderResponseTypeDef,
-        DisassociateUserRequestTypeDef,
-        DisassociateUserResponseTypeDef,
-        IdentityProviderSummaryTypeDef,
-        InstanceSummaryTypeDef,
-        InstanceUserSummaryTypeDef,
-        LicenseServerEndpointTypeDef,
-        ListIdentityProvidersRequestTypeDef,
-        ListIdentityProvidersResponseTypeDef,
-        ListInstancesRequestTypeDef,
-        ListInstancesResponseTypeDef,
-        ListLicenseServerEndpointsRequestTypeDef,
-        ListLicenseServerEndpointsResponseTypeDef,
-        ListProductSubscriptionsRequestTypeDef,
-        ListProductSubscriptionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUserAssociationsRequestTypeDef,
-        ListUserAssociationsResponseTypeDef,
-        ProductUserSummaryTypeDef,
-        RegisterIdentityProviderRequestTypeDef,
-        RegisterIdentityProviderResponseTypeDef,
-        StartProductSubscriptionRequestTypeDef,
-        StartProductSubscriptionResponseTypeDef,
-        StopProductSubscriptionRequestTypeDef,
-        StopProductSubscriptionResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateIdentityProviderSettingsRequestTypeDef,
-        UpdateIdentityProviderSettingsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLicenseManagerUserSubscriptions"]
 
@@ -69,8 +29,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_user(
-        self, **kwargs: Unpack[AssociateUserRequestTypeDef]
-    ) -> TargetResults[AssociateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateUserResponseTypeDef]:
         """Associates the user to an EC2 instance to utilize user-based
         subscriptions.
 
@@ -79,8 +39,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("AssociateUser", kwargs)
 
     def create_license_server_endpoint(
-        self, **kwargs: Unpack[CreateLicenseServerEndpointRequestTypeDef]
-    ) -> TargetResults[CreateLicenseServerEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLicenseServerEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLicenseServerEndpointResponseTypeDef]:
         """Creates a network endpoint for the Remote Desktop Services (RDS) license
         server.
 
@@ -89,8 +49,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("CreateLicenseServerEndpoint", kwargs)
 
     def delete_license_server_endpoint(
-        self, **kwargs: Unpack[DeleteLicenseServerEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteLicenseServerEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLicenseServerEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLicenseServerEndpointResponseTypeDef]:
         """Deletes a LicenseServerEndpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/DeleteLicenseServerEndpoint
@@ -98,8 +58,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("DeleteLicenseServerEndpoint", kwargs)
 
     def deregister_identity_provider(
-        self, **kwargs: Unpack[DeregisterIdentityProviderRequestTypeDef]
-    ) -> TargetResults[DeregisterIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterIdentityProviderResponseTypeDef]:
         """Deregisters the Active Directory identity provider from License Manager
         user-based subscriptions.
 
@@ -108,8 +68,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("DeregisterIdentityProvider", kwargs)
 
     def disassociate_user(
-        self, **kwargs: Unpack[DisassociateUserRequestTypeDef]
-    ) -> TargetResults[DisassociateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateUserResponseTypeDef]:
         """Disassociates the user from an EC2 instance providing user-based
         subscriptions.
 
@@ -118,8 +78,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("DisassociateUser", kwargs)
 
     def list_identity_providers(
-        self, **kwargs: Unpack[ListIdentityProvidersRequestTypeDef]
-    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityProvidersResponseTypeDef]:
         """Lists the Active Directory identity providers for user-based
         subscriptions.
 
@@ -128,8 +88,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("ListIdentityProviders", kwargs)
 
     def list_instances(
-        self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Lists the EC2 instances providing user-based subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListInstances
@@ -137,8 +97,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("ListInstances", kwargs)
 
     def list_license_server_endpoints(
-        self, **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef]
-    ) -> TargetResults[ListLicenseServerEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLicenseServerEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLicenseServerEndpointsResponseTypeDef]:
         """List the Remote Desktop Services (RDS) License Server endpoints
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListLicenseServerEndpoints
@@ -146,8 +106,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("ListLicenseServerEndpoints", kwargs)
 
     def list_product_subscriptions(
-        self, **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListProductSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProductSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProductSubscriptionsResponseTypeDef]:
         """Lists the user-based subscription products available from an identity
         provider.
 
@@ -156,8 +116,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("ListProductSubscriptions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns the list of tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListTagsForResource
@@ -165,8 +125,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_user_associations(
-        self, **kwargs: Unpack[ListUserAssociationsRequestTypeDef]
-    ) -> TargetResults[ListUserAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserAssociationsResponseTypeDef]:
         """Lists user associations for an identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListUserAssociations
@@ -174,8 +134,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("ListUserAssociations", kwargs)
 
     def register_identity_provider(
-        self, **kwargs: Unpack[RegisterIdentityProviderRequestTypeDef]
-    ) -> TargetResults[RegisterIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterIdentityProviderResponseTypeDef]:
         """Registers an identity provider for user-based subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/RegisterIdentityProvider
@@ -183,8 +143,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("RegisterIdentityProvider", kwargs)
 
     def start_product_subscription(
-        self, **kwargs: Unpack[StartProductSubscriptionRequestTypeDef]
-    ) -> TargetResults[StartProductSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartProductSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartProductSubscriptionResponseTypeDef]:
         """Starts a product subscription for a user with the specified identity
         provider.
 
@@ -193,8 +153,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("StartProductSubscription", kwargs)
 
     def stop_product_subscription(
-        self, **kwargs: Unpack[StopProductSubscriptionRequestTypeDef]
-    ) -> TargetResults[StopProductSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopProductSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopProductSubscriptionResponseTypeDef]:
         """Stops a product subscription for a user with the specified identity
         provider.
 
@@ -203,8 +163,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("StopProductSubscription", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/TagResource
@@ -212,8 +172,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/UntagResource
@@ -221,8 +181,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_identity_provider_settings(
-        self, **kwargs: Unpack[UpdateIdentityProviderSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateIdentityProviderSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdentityProviderSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdentityProviderSettingsResponseTypeDef]:
         """Updates additional product configuration settings for the registered
         identity provider.
 
@@ -236,8 +196,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
-    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIdentityProvidersResponseTypeDef]:
         """Every page of ListIdentityProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -260,8 +220,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -283,8 +243,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef],
-    ) -> TargetResults[ListLicenseServerEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseServerEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLicenseServerEndpointsResponseTypeDef]:
         """Every page of ListLicenseServerEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -306,8 +266,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListProductSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProductSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProductSubscriptionsResponseTypeDef]:
         """Every page of ListProductSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -330,8 +290,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserAssociationsRequestTypeDef],
-    ) -> TargetResults[ListUserAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserAssociationsResponseTypeDef]:
         """Every page of ListUserAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -352,8 +312,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
-    ) -> Items[IdentityProviderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef],
+    ) -> Items[type_defs.IdentityProviderSummaryTypeDef]:
         """Each element of IdentityProviderSummaries in every page of
         ListIdentityProviders, from every target, as its page arrives (tagged with
         its target).
@@ -369,8 +329,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> Items[InstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceSummaryTypeDef]:
         """Each element of InstanceSummaries in every page of ListInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -385,8 +345,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef],
-    ) -> Items[LicenseServerEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListLicenseServerEndpointsRequestTypeDef],
+    ) -> Items[type_defs.LicenseServerEndpointTypeDef]:
         """Each element of LicenseServerEndpoints in every page of
         ListLicenseServerEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -405,8 +365,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef],
-    ) -> Items[ProductUserSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProductSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.ProductUserSummaryTypeDef]:
         """Each element of ProductUserSummaries in every page of
         ListProductSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -422,8 +382,8 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserAssociationsRequestTypeDef],
-    ) -> Items[InstanceUserSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserAssociationsRequestTypeDef],
+    ) -> Items[type_defs.InstanceUserSummaryTypeDef]:
         """Each element of InstanceUserSummaries in every page of
         ListUserAssociations, from every target, as its page arrives (tagged with
         its target).

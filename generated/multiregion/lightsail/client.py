@@ -15,341 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AllocateStaticIpRequestTypeDef,
-        AllocateStaticIpResultTypeDef,
-        AttachCertificateToDistributionRequestTypeDef,
-        AttachCertificateToDistributionResultTypeDef,
-        AttachDiskRequestTypeDef,
-        AttachDiskResultTypeDef,
-        AttachInstancesToLoadBalancerRequestTypeDef,
-        AttachInstancesToLoadBalancerResultTypeDef,
-        AttachLoadBalancerTlsCertificateRequestTypeDef,
-        AttachLoadBalancerTlsCertificateResultTypeDef,
-        AttachStaticIpRequestTypeDef,
-        AttachStaticIpResultTypeDef,
-        BlueprintTypeDef,
-        BundleTypeDef,
-        CloseInstancePublicPortsRequestTypeDef,
-        CloseInstancePublicPortsResultTypeDef,
-        CloudFormationStackRecordTypeDef,
-        ContainerServicesListResultTypeDef,
-        CopySnapshotRequestTypeDef,
-        CopySnapshotResultTypeDef,
-        CreateBucketAccessKeyRequestTypeDef,
-        CreateBucketAccessKeyResultTypeDef,
-        CreateBucketRequestTypeDef,
-        CreateBucketResultTypeDef,
-        CreateCertificateRequestTypeDef,
-        CreateCertificateResultTypeDef,
-        CreateCloudFormationStackRequestTypeDef,
-        CreateCloudFormationStackResultTypeDef,
-        CreateContactMethodRequestTypeDef,
-        CreateContactMethodResultTypeDef,
-        CreateContainerServiceDeploymentRequestTypeDef,
-        CreateContainerServiceDeploymentResultTypeDef,
-        CreateContainerServiceRegistryLoginResultTypeDef,
-        CreateContainerServiceRequestTypeDef,
-        CreateContainerServiceResultTypeDef,
-        CreateDiskFromSnapshotRequestTypeDef,
-        CreateDiskFromSnapshotResultTypeDef,
-        CreateDiskRequestTypeDef,
-        CreateDiskResultTypeDef,
-        CreateDiskSnapshotRequestTypeDef,
-        CreateDiskSnapshotResultTypeDef,
-        CreateDistributionRequestTypeDef,
-        CreateDistributionResultTypeDef,
-        CreateDomainEntryRequestTypeDef,
-        CreateDomainEntryResultTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResultTypeDef,
-        CreateGUISessionAccessDetailsRequestTypeDef,
-        CreateGUISessionAccessDetailsResultTypeDef,
-        CreateInstanceSnapshotRequestTypeDef,
-        CreateInstanceSnapshotResultTypeDef,
-        CreateInstancesFromSnapshotRequestTypeDef,
-        CreateInstancesFromSnapshotResultTypeDef,
-        CreateInstancesRequestTypeDef,
-        CreateInstancesResultTypeDef,
-        CreateKeyPairRequestTypeDef,
-        CreateKeyPairResultTypeDef,
-        CreateLoadBalancerRequestTypeDef,
-        CreateLoadBalancerResultTypeDef,
-        CreateLoadBalancerTlsCertificateRequestTypeDef,
-        CreateLoadBalancerTlsCertificateResultTypeDef,
-        CreateRelationalDatabaseFromSnapshotRequestTypeDef,
-        CreateRelationalDatabaseFromSnapshotResultTypeDef,
-        CreateRelationalDatabaseRequestTypeDef,
-        CreateRelationalDatabaseResultTypeDef,
-        CreateRelationalDatabaseSnapshotRequestTypeDef,
-        CreateRelationalDatabaseSnapshotResultTypeDef,
-        DeleteAlarmRequestTypeDef,
-        DeleteAlarmResultTypeDef,
-        DeleteAutoSnapshotRequestTypeDef,
-        DeleteAutoSnapshotResultTypeDef,
-        DeleteBucketAccessKeyRequestTypeDef,
-        DeleteBucketAccessKeyResultTypeDef,
-        DeleteBucketRequestTypeDef,
-        DeleteBucketResultTypeDef,
-        DeleteCertificateRequestTypeDef,
-        DeleteCertificateResultTypeDef,
-        DeleteContactMethodRequestTypeDef,
-        DeleteContactMethodResultTypeDef,
-        DeleteContainerImageRequestTypeDef,
-        DeleteContainerImageResultTypeDef,
-        DeleteContainerServiceRequestTypeDef,
-        DeleteContainerServiceResultTypeDef,
-        DeleteDiskRequestTypeDef,
-        DeleteDiskResultTypeDef,
-        DeleteDiskSnapshotRequestTypeDef,
-        DeleteDiskSnapshotResultTypeDef,
-        DeleteDistributionRequestTypeDef,
-        DeleteDistributionResultTypeDef,
-        DeleteDomainEntryRequestTypeDef,
-        DeleteDomainEntryResultTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResultTypeDef,
-        DeleteInstanceRequestTypeDef,
-        DeleteInstanceResultTypeDef,
-        DeleteInstanceSnapshotRequestTypeDef,
-        DeleteInstanceSnapshotResultTypeDef,
-        DeleteKeyPairRequestTypeDef,
-        DeleteKeyPairResultTypeDef,
-        DeleteKnownHostKeysRequestTypeDef,
-        DeleteKnownHostKeysResultTypeDef,
-        DeleteLoadBalancerRequestTypeDef,
-        DeleteLoadBalancerResultTypeDef,
-        DeleteLoadBalancerTlsCertificateRequestTypeDef,
-        DeleteLoadBalancerTlsCertificateResultTypeDef,
-        DeleteRelationalDatabaseRequestTypeDef,
-        DeleteRelationalDatabaseResultTypeDef,
-        DeleteRelationalDatabaseSnapshotRequestTypeDef,
-        DeleteRelationalDatabaseSnapshotResultTypeDef,
-        DetachCertificateFromDistributionRequestTypeDef,
-        DetachCertificateFromDistributionResultTypeDef,
-        DetachDiskRequestTypeDef,
-        DetachDiskResultTypeDef,
-        DetachInstancesFromLoadBalancerRequestTypeDef,
-        DetachInstancesFromLoadBalancerResultTypeDef,
-        DetachStaticIpRequestTypeDef,
-        DetachStaticIpResultTypeDef,
-        DisableAddOnRequestTypeDef,
-        DisableAddOnResultTypeDef,
-        DiskSnapshotTypeDef,
-        DiskTypeDef,
-        DomainTypeDef,
-        DownloadDefaultKeyPairResultTypeDef,
-        EnableAddOnRequestTypeDef,
-        EnableAddOnResultTypeDef,
-        ExportSnapshotRecordTypeDef,
-        ExportSnapshotRequestTypeDef,
-        ExportSnapshotResultTypeDef,
-        GetActiveNamesRequestTypeDef,
-        GetActiveNamesResultTypeDef,
-        GetAlarmsRequestTypeDef,
-        GetAlarmsResultTypeDef,
-        GetAutoSnapshotsRequestTypeDef,
-        GetAutoSnapshotsResultTypeDef,
-        GetBlueprintsRequestTypeDef,
-        GetBlueprintsResultTypeDef,
-        GetBucketAccessKeysRequestTypeDef,
-        GetBucketAccessKeysResultTypeDef,
-        GetBucketBundlesRequestTypeDef,
-        GetBucketBundlesResultTypeDef,
-        GetBucketMetricDataRequestTypeDef,
-        GetBucketMetricDataResultTypeDef,
-        GetBucketsRequestTypeDef,
-        GetBucketsResultTypeDef,
-        GetBundlesRequestTypeDef,
-        GetBundlesResultTypeDef,
-        GetCertificatesRequestTypeDef,
-        GetCertificatesResultTypeDef,
-        GetCloudFormationStackRecordsRequestTypeDef,
-        GetCloudFormationStackRecordsResultTypeDef,
-        GetContactMethodsRequestTypeDef,
-        GetContactMethodsResultTypeDef,
-        GetContainerAPIMetadataResultTypeDef,
-        GetContainerImagesRequestTypeDef,
-        GetContainerImagesResultTypeDef,
-        GetContainerLogRequestTypeDef,
-        GetContainerLogResultTypeDef,
-        GetContainerServiceDeploymentsRequestTypeDef,
-        GetContainerServiceDeploymentsResultTypeDef,
-        GetContainerServiceMetricDataRequestTypeDef,
-        GetContainerServiceMetricDataResultTypeDef,
-        GetContainerServicePowersResultTypeDef,
-        GetContainerServicesRequestTypeDef,
-        GetCostEstimateRequestTypeDef,
-        GetCostEstimateResultTypeDef,
-        GetDiskRequestTypeDef,
-        GetDiskResultTypeDef,
-        GetDiskSnapshotRequestTypeDef,
-        GetDiskSnapshotResultTypeDef,
-        GetDiskSnapshotsRequestTypeDef,
-        GetDiskSnapshotsResultTypeDef,
-        GetDisksRequestTypeDef,
-        GetDisksResultTypeDef,
-        GetDistributionBundlesResultTypeDef,
-        GetDistributionLatestCacheResetRequestTypeDef,
-        GetDistributionLatestCacheResetResultTypeDef,
-        GetDistributionMetricDataRequestTypeDef,
-        GetDistributionMetricDataResultTypeDef,
-        GetDistributionsRequestTypeDef,
-        GetDistributionsResultTypeDef,
-        GetDomainRequestTypeDef,
-        GetDomainResultTypeDef,
-        GetDomainsRequestTypeDef,
-        GetDomainsResultTypeDef,
-        GetExportSnapshotRecordsRequestTypeDef,
-        GetExportSnapshotRecordsResultTypeDef,
-        GetInstanceAccessDetailsRequestTypeDef,
-        GetInstanceAccessDetailsResultTypeDef,
-        GetInstanceMetricDataRequestTypeDef,
-        GetInstanceMetricDataResultTypeDef,
-        GetInstancePortStatesRequestTypeDef,
-        GetInstancePortStatesResultTypeDef,
-        GetInstanceRequestTypeDef,
-        GetInstanceResultTypeDef,
-        GetInstanceSnapshotRequestTypeDef,
-        GetInstanceSnapshotResultTypeDef,
-        GetInstanceSnapshotsRequestTypeDef,
-        GetInstanceSnapshotsResultTypeDef,
-        GetInstanceStateRequestTypeDef,
-        GetInstanceStateResultTypeDef,
-        GetInstancesRequestTypeDef,
-        GetInstancesResultTypeDef,
-        GetKeyPairRequestTypeDef,
-        GetKeyPairResultTypeDef,
-        GetKeyPairsRequestTypeDef,
-        GetKeyPairsResultTypeDef,
-        GetLoadBalancerMetricDataRequestTypeDef,
-        GetLoadBalancerMetricDataResultTypeDef,
-        GetLoadBalancerRequestTypeDef,
-        GetLoadBalancerResultTypeDef,
-        GetLoadBalancerTlsCertificatesRequestTypeDef,
-        GetLoadBalancerTlsCertificatesResultTypeDef,
-        GetLoadBalancerTlsPoliciesRequestTypeDef,
-        GetLoadBalancerTlsPoliciesResultTypeDef,
-        GetLoadBalancersRequestTypeDef,
-        GetLoadBalancersResultTypeDef,
-        GetOperationRequestTypeDef,
-        GetOperationResultTypeDef,
-        GetOperationsForResourceRequestTypeDef,
-        GetOperationsForResourceResultTypeDef,
-        GetOperationsRequestTypeDef,
-        GetOperationsResultTypeDef,
-        GetRegionsRequestTypeDef,
-        GetRegionsResultTypeDef,
-        GetRelationalDatabaseBlueprintsRequestTypeDef,
-        GetRelationalDatabaseBlueprintsResultTypeDef,
-        GetRelationalDatabaseBundlesRequestTypeDef,
-        GetRelationalDatabaseBundlesResultTypeDef,
-        GetRelationalDatabaseEventsRequestTypeDef,
-        GetRelationalDatabaseEventsResultTypeDef,
-        GetRelationalDatabaseLogEventsRequestTypeDef,
-        GetRelationalDatabaseLogEventsResultTypeDef,
-        GetRelationalDatabaseLogStreamsRequestTypeDef,
-        GetRelationalDatabaseLogStreamsResultTypeDef,
-        GetRelationalDatabaseMasterUserPasswordRequestTypeDef,
-        GetRelationalDatabaseMasterUserPasswordResultTypeDef,
-        GetRelationalDatabaseMetricDataRequestTypeDef,
-        GetRelationalDatabaseMetricDataResultTypeDef,
-        GetRelationalDatabaseParametersRequestTypeDef,
-        GetRelationalDatabaseParametersResultTypeDef,
-        GetRelationalDatabaseRequestTypeDef,
-        GetRelationalDatabaseResultTypeDef,
-        GetRelationalDatabaseSnapshotRequestTypeDef,
-        GetRelationalDatabaseSnapshotResultTypeDef,
-        GetRelationalDatabaseSnapshotsRequestTypeDef,
-        GetRelationalDatabaseSnapshotsResultTypeDef,
-        GetRelationalDatabasesRequestTypeDef,
-        GetRelationalDatabasesResultTypeDef,
-        GetSetupHistoryRequestTypeDef,
-        GetSetupHistoryResultTypeDef,
-        GetStaticIpRequestTypeDef,
-        GetStaticIpResultTypeDef,
-        GetStaticIpsRequestTypeDef,
-        GetStaticIpsResultTypeDef,
-        ImportKeyPairRequestTypeDef,
-        ImportKeyPairResultTypeDef,
-        InstanceSnapshotTypeDef,
-        InstanceTypeDef,
-        IsVpcPeeredResultTypeDef,
-        KeyPairTypeDef,
-        LoadBalancerTypeDef,
-        OpenInstancePublicPortsRequestTypeDef,
-        OpenInstancePublicPortsResultTypeDef,
-        OperationTypeDef,
-        PeerVpcResultTypeDef,
-        PutAlarmRequestTypeDef,
-        PutAlarmResultTypeDef,
-        PutInstancePublicPortsRequestTypeDef,
-        PutInstancePublicPortsResultTypeDef,
-        RebootInstanceRequestTypeDef,
-        RebootInstanceResultTypeDef,
-        RebootRelationalDatabaseRequestTypeDef,
-        RebootRelationalDatabaseResultTypeDef,
-        RegisterContainerImageRequestTypeDef,
-        RegisterContainerImageResultTypeDef,
-        RelationalDatabaseBlueprintTypeDef,
-        RelationalDatabaseBundleTypeDef,
-        RelationalDatabaseEventTypeDef,
-        RelationalDatabaseParameterTypeDef,
-        RelationalDatabaseSnapshotTypeDef,
-        RelationalDatabaseTypeDef,
-        ReleaseStaticIpRequestTypeDef,
-        ReleaseStaticIpResultTypeDef,
-        ResetDistributionCacheRequestTypeDef,
-        ResetDistributionCacheResultTypeDef,
-        SendContactMethodVerificationRequestTypeDef,
-        SendContactMethodVerificationResultTypeDef,
-        SetIpAddressTypeRequestTypeDef,
-        SetIpAddressTypeResultTypeDef,
-        SetResourceAccessForBucketRequestTypeDef,
-        SetResourceAccessForBucketResultTypeDef,
-        SetupInstanceHttpsRequestTypeDef,
-        SetupInstanceHttpsResultTypeDef,
-        StartGUISessionRequestTypeDef,
-        StartGUISessionResultTypeDef,
-        StartInstanceRequestTypeDef,
-        StartInstanceResultTypeDef,
-        StartRelationalDatabaseRequestTypeDef,
-        StartRelationalDatabaseResultTypeDef,
-        StaticIpTypeDef,
-        StopGUISessionRequestTypeDef,
-        StopGUISessionResultTypeDef,
-        StopInstanceRequestTypeDef,
-        StopInstanceResultTypeDef,
-        StopRelationalDatabaseRequestTypeDef,
-        StopRelationalDatabaseResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        TestAlarmRequestTypeDef,
-        TestAlarmResultTypeDef,
-        UnpeerVpcResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdateBucketBundleRequestTypeDef,
-        UpdateBucketBundleResultTypeDef,
-        UpdateBucketRequestTypeDef,
-        UpdateBucketResultTypeDef,
-        UpdateContainerServiceRequestTypeDef,
-        UpdateContainerServiceResultTypeDef,
-        UpdateDistributionBundleRequestTypeDef,
-        UpdateDistributionBundleResultTypeDef,
-        UpdateDistributionRequestTypeDef,
-        UpdateDistributionResultTypeDef,
-        UpdateDomainEntryRequestTypeDef,
-        UpdateDomainEntryResultTypeDef,
-        UpdateInstanceMetadataOptionsRequestTypeDef,
-        UpdateInstanceMetadataOptionsResultTypeDef,
-        UpdateLoadBalancerAttributeRequestTypeDef,
-        UpdateLoadBalancerAttributeResultTypeDef,
-        UpdateRelationalDatabaseParametersRequestTypeDef,
-        UpdateRelationalDatabaseParametersResultTypeDef,
-        UpdateRelationalDatabaseRequestTypeDef,
-        UpdateRelationalDatabaseResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLightsail"]
 
@@ -369,8 +35,8 @@ class MultiRegionLightsail(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def allocate_static_ip(
-        self, **kwargs: Unpack[AllocateStaticIpRequestTypeDef]
-    ) -> TargetResults[AllocateStaticIpResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AllocateStaticIpRequestTypeDef]
+    ) -> TargetResults[type_defs.AllocateStaticIpResultTypeDef]:
         """Allocates a static IP address.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/AllocateStaticIp
@@ -378,8 +44,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("AllocateStaticIp", kwargs)
 
     def attach_certificate_to_distribution(
-        self, **kwargs: Unpack[AttachCertificateToDistributionRequestTypeDef]
-    ) -> TargetResults[AttachCertificateToDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachCertificateToDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachCertificateToDistributionResultTypeDef]:
         """Attaches an SSL/TLS certificate to your Amazon Lightsail content delivery
         network (CDN) distribution.
 
@@ -388,8 +54,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("AttachCertificateToDistribution", kwargs)
 
     def attach_disk(
-        self, **kwargs: Unpack[AttachDiskRequestTypeDef]
-    ) -> TargetResults[AttachDiskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachDiskRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachDiskResultTypeDef]:
         """Attaches a block storage disk to a running or stopped Lightsail instance
         and exposes it to the instance with the specified disk name.
 
@@ -398,8 +64,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("AttachDisk", kwargs)
 
     def attach_instances_to_load_balancer(
-        self, **kwargs: Unpack[AttachInstancesToLoadBalancerRequestTypeDef]
-    ) -> TargetResults[AttachInstancesToLoadBalancerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachInstancesToLoadBalancerRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachInstancesToLoadBalancerResultTypeDef]:
         """Attaches one or more Lightsail instances to a load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/AttachInstancesToLoadBalancer
@@ -407,8 +73,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("AttachInstancesToLoadBalancer", kwargs)
 
     def attach_load_balancer_tls_certificate(
-        self, **kwargs: Unpack[AttachLoadBalancerTlsCertificateRequestTypeDef]
-    ) -> TargetResults[AttachLoadBalancerTlsCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachLoadBalancerTlsCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachLoadBalancerTlsCertificateResultTypeDef]:
         """Attaches a Transport Layer Security (TLS) certificate to your load
         balancer. TLS is just an updated, more secure version of Secure Socket
         Layer (SSL).
@@ -418,8 +84,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("AttachLoadBalancerTlsCertificate", kwargs)
 
     def attach_static_ip(
-        self, **kwargs: Unpack[AttachStaticIpRequestTypeDef]
-    ) -> TargetResults[AttachStaticIpResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachStaticIpRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachStaticIpResultTypeDef]:
         """Attaches a static IP address to a specific Amazon Lightsail instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/AttachStaticIp
@@ -427,8 +93,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("AttachStaticIp", kwargs)
 
     def close_instance_public_ports(
-        self, **kwargs: Unpack[CloseInstancePublicPortsRequestTypeDef]
-    ) -> TargetResults[CloseInstancePublicPortsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CloseInstancePublicPortsRequestTypeDef]
+    ) -> TargetResults[type_defs.CloseInstancePublicPortsResultTypeDef]:
         """Closes ports for a specific Amazon Lightsail instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CloseInstancePublicPorts
@@ -436,8 +102,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CloseInstancePublicPorts", kwargs)
 
     def copy_snapshot(
-        self, **kwargs: Unpack[CopySnapshotRequestTypeDef]
-    ) -> TargetResults[CopySnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopySnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CopySnapshotResultTypeDef]:
         """Copies a manual snapshot of an instance or disk as another manual
         snapshot, or copies an automatic snapshot of an instance or disk as a
         manual snapshot. This operation can also be used to copy a manual or
@@ -449,8 +115,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CopySnapshot", kwargs)
 
     def create_bucket(
-        self, **kwargs: Unpack[CreateBucketRequestTypeDef]
-    ) -> TargetResults[CreateBucketResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBucketResultTypeDef]:
         """Creates an Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateBucket
@@ -458,8 +124,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateBucket", kwargs)
 
     def create_bucket_access_key(
-        self, **kwargs: Unpack[CreateBucketAccessKeyRequestTypeDef]
-    ) -> TargetResults[CreateBucketAccessKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBucketAccessKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBucketAccessKeyResultTypeDef]:
         """Creates a new access key for the specified Amazon Lightsail bucket. Access
         keys consist of an access key ID and corresponding secret access key.
 
@@ -468,8 +134,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateBucketAccessKey", kwargs)
 
     def create_certificate(
-        self, **kwargs: Unpack[CreateCertificateRequestTypeDef]
-    ) -> TargetResults[CreateCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCertificateResultTypeDef]:
         """Creates an SSL/TLS certificate for an Amazon Lightsail content delivery
         network (CDN) distribution and a container service.
 
@@ -478,8 +144,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateCertificate", kwargs)
 
     def create_cloud_formation_stack(
-        self, **kwargs: Unpack[CreateCloudFormationStackRequestTypeDef]
-    ) -> TargetResults[CreateCloudFormationStackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudFormationStackRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudFormationStackResultTypeDef]:
         """Creates an AWS CloudFormation stack, which creates a new Amazon EC2
         instance from an exported Amazon Lightsail snapshot. This operation
         results in a CloudFormation stack record that can be used to track the AWS
@@ -491,8 +157,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateCloudFormationStack", kwargs)
 
     def create_contact_method(
-        self, **kwargs: Unpack[CreateContactMethodRequestTypeDef]
-    ) -> TargetResults[CreateContactMethodResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactMethodResultTypeDef]:
         """Creates an email or SMS text message contact method.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateContactMethod
@@ -500,8 +166,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateContactMethod", kwargs)
 
     def create_container_service(
-        self, **kwargs: Unpack[CreateContainerServiceRequestTypeDef]
-    ) -> TargetResults[CreateContainerServiceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContainerServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerServiceResultTypeDef]:
         """Creates an Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateContainerService
@@ -509,8 +175,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateContainerService", kwargs)
 
     def create_container_service_deployment(
-        self, **kwargs: Unpack[CreateContainerServiceDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateContainerServiceDeploymentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContainerServiceDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerServiceDeploymentResultTypeDef]:
         """Creates a deployment for your Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateContainerServiceDeployment
@@ -519,7 +185,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_container_service_registry_login(
         self,
-    ) -> TargetResults[CreateContainerServiceRegistryLoginResultTypeDef]:
+    ) -> TargetResults[type_defs.CreateContainerServiceRegistryLoginResultTypeDef]:
         """Creates a temporary set of log in credentials that you can use to log in
         to the Docker process on your local machine. After you're logged in, you
         can use the native Docker commands to push your local container images to
@@ -533,8 +199,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateContainerServiceRegistryLogin", {})
 
     def create_disk(
-        self, **kwargs: Unpack[CreateDiskRequestTypeDef]
-    ) -> TargetResults[CreateDiskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDiskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDiskResultTypeDef]:
         """Creates a block storage disk that can be attached to an Amazon Lightsail
         instance in the same Availability Zone (us-east-2a).
 
@@ -543,8 +209,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateDisk", kwargs)
 
     def create_disk_from_snapshot(
-        self, **kwargs: Unpack[CreateDiskFromSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateDiskFromSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDiskFromSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDiskFromSnapshotResultTypeDef]:
         """Creates a block storage disk from a manual or automatic snapshot of a
         disk. The resulting disk can be attached to an Amazon Lightsail instance
         in the same Availability Zone (us-east-2a).
@@ -554,8 +220,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateDiskFromSnapshot", kwargs)
 
     def create_disk_snapshot(
-        self, **kwargs: Unpack[CreateDiskSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateDiskSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDiskSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDiskSnapshotResultTypeDef]:
         """Creates a snapshot of a block storage disk. You can use snapshots for
         backups, to make copies of disks, and to save data before shutting down a
         Lightsail instance.
@@ -565,8 +231,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateDiskSnapshot", kwargs)
 
     def create_distribution(
-        self, **kwargs: Unpack[CreateDistributionRequestTypeDef]
-    ) -> TargetResults[CreateDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDistributionResultTypeDef]:
         """Creates an Amazon Lightsail content delivery network (CDN) distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateDistribution
@@ -574,8 +240,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateDistribution", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResultTypeDef]:
         """Creates a domain resource for the specified domain (example.com).
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateDomain
@@ -583,8 +249,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_domain_entry(
-        self, **kwargs: Unpack[CreateDomainEntryRequestTypeDef]
-    ) -> TargetResults[CreateDomainEntryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainEntryResultTypeDef]:
         """Creates one of the following domain name system (DNS) records in a domain
         DNS zone: Address (A), canonical name (CNAME), mail exchanger (MX), name
         server (NS), start of authority (SOA), service locator (SRV), or text
@@ -595,8 +261,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateDomainEntry", kwargs)
 
     def create_gui_session_access_details(
-        self, **kwargs: Unpack[CreateGUISessionAccessDetailsRequestTypeDef]
-    ) -> TargetResults[CreateGUISessionAccessDetailsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGUISessionAccessDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGUISessionAccessDetailsResultTypeDef]:
         """Creates two URLs that are used to access a virtual computer’s graphical
         user interface (GUI) session. The primary URL initiates a web-based Amazon
         DCV session to the virtual computer's application. The secondary URL
@@ -608,8 +274,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateGUISessionAccessDetails", kwargs)
 
     def create_instance_snapshot(
-        self, **kwargs: Unpack[CreateInstanceSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateInstanceSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceSnapshotResultTypeDef]:
         """Creates a snapshot of a specific virtual private server, or instance. You
         can use a snapshot to create a new instance that is based on that
         snapshot.
@@ -619,8 +285,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateInstanceSnapshot", kwargs)
 
     def create_instances(
-        self, **kwargs: Unpack[CreateInstancesRequestTypeDef]
-    ) -> TargetResults[CreateInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstancesResultTypeDef]:
         """Creates one or more Amazon Lightsail instances.
 
         Deprecated parameters: customImageName.
@@ -630,8 +296,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateInstances", kwargs)
 
     def create_instances_from_snapshot(
-        self, **kwargs: Unpack[CreateInstancesFromSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateInstancesFromSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstancesFromSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstancesFromSnapshotResultTypeDef]:
         """Creates one or more new instances from a manual or automatic snapshot of
         an instance.
 
@@ -640,8 +306,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateInstancesFromSnapshot", kwargs)
 
     def create_key_pair(
-        self, **kwargs: Unpack[CreateKeyPairRequestTypeDef]
-    ) -> TargetResults[CreateKeyPairResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyPairResultTypeDef]:
         """Creates a custom SSH key pair that you can use with an Amazon Lightsail
         instance.
 
@@ -650,8 +316,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateKeyPair", kwargs)
 
     def create_load_balancer(
-        self, **kwargs: Unpack[CreateLoadBalancerRequestTypeDef]
-    ) -> TargetResults[CreateLoadBalancerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoadBalancerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoadBalancerResultTypeDef]:
         """Creates a Lightsail load balancer. To learn more about deciding whether to
         load balance your application, see Configure your Lightsail instances for
         load balancing. You can create up to 10 load balancers per AWS Region in
@@ -662,8 +328,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateLoadBalancer", kwargs)
 
     def create_load_balancer_tls_certificate(
-        self, **kwargs: Unpack[CreateLoadBalancerTlsCertificateRequestTypeDef]
-    ) -> TargetResults[CreateLoadBalancerTlsCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLoadBalancerTlsCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLoadBalancerTlsCertificateResultTypeDef]:
         """Creates an SSL/TLS certificate for an Amazon Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateLoadBalancerTlsCertificate
@@ -671,8 +337,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateLoadBalancerTlsCertificate", kwargs)
 
     def create_relational_database(
-        self, **kwargs: Unpack[CreateRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[CreateRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRelationalDatabaseResultTypeDef]:
         """Creates a new database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateRelationalDatabase
@@ -680,8 +346,9 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateRelationalDatabase", kwargs)
 
     def create_relational_database_from_snapshot(
-        self, **kwargs: Unpack[CreateRelationalDatabaseFromSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateRelationalDatabaseFromSnapshotResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateRelationalDatabaseFromSnapshotRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateRelationalDatabaseFromSnapshotResultTypeDef]:
         """Creates a new database from an existing database snapshot in Amazon
         Lightsail.
 
@@ -690,8 +357,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateRelationalDatabaseFromSnapshot", kwargs)
 
     def create_relational_database_snapshot(
-        self, **kwargs: Unpack[CreateRelationalDatabaseSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateRelationalDatabaseSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRelationalDatabaseSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRelationalDatabaseSnapshotResultTypeDef]:
         """Creates a snapshot of your database in Amazon Lightsail. You can use
         snapshots for backups, to make copies of a database, and to save data
         before deleting a database.
@@ -701,8 +368,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("CreateRelationalDatabaseSnapshot", kwargs)
 
     def delete_alarm(
-        self, **kwargs: Unpack[DeleteAlarmRequestTypeDef]
-    ) -> TargetResults[DeleteAlarmResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAlarmResultTypeDef]:
         """Deletes an alarm.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteAlarm
@@ -710,8 +377,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteAlarm", kwargs)
 
     def delete_auto_snapshot(
-        self, **kwargs: Unpack[DeleteAutoSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteAutoSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutoSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutoSnapshotResultTypeDef]:
         """Deletes an automatic snapshot of an instance or disk. For more
         information, see the Amazon Lightsail Developer Guide.
 
@@ -720,8 +387,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteAutoSnapshot", kwargs)
 
     def delete_bucket(
-        self, **kwargs: Unpack[DeleteBucketRequestTypeDef]
-    ) -> TargetResults[DeleteBucketResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBucketResultTypeDef]:
         """Deletes a Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteBucket
@@ -729,8 +396,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteBucket", kwargs)
 
     def delete_bucket_access_key(
-        self, **kwargs: Unpack[DeleteBucketAccessKeyRequestTypeDef]
-    ) -> TargetResults[DeleteBucketAccessKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketAccessKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBucketAccessKeyResultTypeDef]:
         """Deletes an access key for the specified Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteBucketAccessKey
@@ -738,8 +405,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteBucketAccessKey", kwargs)
 
     def delete_certificate(
-        self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> TargetResults[DeleteCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCertificateResultTypeDef]:
         """Deletes an SSL/TLS certificate for your Amazon Lightsail content delivery
         network (CDN) distribution.
 
@@ -748,8 +415,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteCertificate", kwargs)
 
     def delete_contact_method(
-        self, **kwargs: Unpack[DeleteContactMethodRequestTypeDef]
-    ) -> TargetResults[DeleteContactMethodResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactMethodRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactMethodResultTypeDef]:
         """Deletes a contact method.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteContactMethod
@@ -757,8 +424,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteContactMethod", kwargs)
 
     def delete_container_image(
-        self, **kwargs: Unpack[DeleteContainerImageRequestTypeDef]
-    ) -> TargetResults[DeleteContainerImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerImageResultTypeDef]:
         """Deletes a container image that is registered to your Amazon Lightsail
         container service.
 
@@ -767,8 +434,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteContainerImage", kwargs)
 
     def delete_container_service(
-        self, **kwargs: Unpack[DeleteContainerServiceRequestTypeDef]
-    ) -> TargetResults[DeleteContainerServiceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerServiceResultTypeDef]:
         """Deletes your Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteContainerService
@@ -776,8 +443,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteContainerService", kwargs)
 
     def delete_disk(
-        self, **kwargs: Unpack[DeleteDiskRequestTypeDef]
-    ) -> TargetResults[DeleteDiskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDiskRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDiskResultTypeDef]:
         """Deletes the specified block storage disk. The disk must be in the
         available state (not attached to a Lightsail instance).
 
@@ -786,8 +453,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteDisk", kwargs)
 
     def delete_disk_snapshot(
-        self, **kwargs: Unpack[DeleteDiskSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteDiskSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDiskSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDiskSnapshotResultTypeDef]:
         """Deletes the specified disk snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDiskSnapshot
@@ -795,8 +462,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteDiskSnapshot", kwargs)
 
     def delete_distribution(
-        self, **kwargs: Unpack[DeleteDistributionRequestTypeDef]
-    ) -> TargetResults[DeleteDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDistributionResultTypeDef]:
         """Deletes your Amazon Lightsail content delivery network (CDN) distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDistribution
@@ -804,8 +471,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteDistribution", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResultTypeDef]:
         """Deletes the specified domain recordset and all of its domain records.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDomain
@@ -813,8 +480,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_domain_entry(
-        self, **kwargs: Unpack[DeleteDomainEntryRequestTypeDef]
-    ) -> TargetResults[DeleteDomainEntryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainEntryResultTypeDef]:
         """Deletes a specific domain entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDomainEntry
@@ -822,8 +489,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteDomainEntry", kwargs)
 
     def delete_instance(
-        self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceResultTypeDef]:
         """Deletes an Amazon Lightsail instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteInstance
@@ -831,8 +498,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteInstance", kwargs)
 
     def delete_instance_snapshot(
-        self, **kwargs: Unpack[DeleteInstanceSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceSnapshotResultTypeDef]:
         """Deletes a specific snapshot of a virtual private server (or instance).
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteInstanceSnapshot
@@ -840,8 +507,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteInstanceSnapshot", kwargs)
 
     def delete_key_pair(
-        self, **kwargs: Unpack[DeleteKeyPairRequestTypeDef]
-    ) -> TargetResults[DeleteKeyPairResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeyPairResultTypeDef]:
         """Deletes the specified key pair by removing the public key from Amazon
         Lightsail.
 
@@ -850,8 +517,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteKeyPair", kwargs)
 
     def delete_known_host_keys(
-        self, **kwargs: Unpack[DeleteKnownHostKeysRequestTypeDef]
-    ) -> TargetResults[DeleteKnownHostKeysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKnownHostKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKnownHostKeysResultTypeDef]:
         """Deletes the known host key or certificate used by the Amazon Lightsail
         browser-based SSH or RDP clients to authenticate an instance. This
         operation enables the Lightsail browser-based SSH or RDP clients to
@@ -862,8 +529,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteKnownHostKeys", kwargs)
 
     def delete_load_balancer(
-        self, **kwargs: Unpack[DeleteLoadBalancerRequestTypeDef]
-    ) -> TargetResults[DeleteLoadBalancerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoadBalancerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoadBalancerResultTypeDef]:
         """Deletes a Lightsail load balancer and all its associated SSL/TLS
         certificates. Once the load balancer is deleted, you will need to create a
         new load balancer, create a new certificate, and verify domain ownership
@@ -874,8 +541,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteLoadBalancer", kwargs)
 
     def delete_load_balancer_tls_certificate(
-        self, **kwargs: Unpack[DeleteLoadBalancerTlsCertificateRequestTypeDef]
-    ) -> TargetResults[DeleteLoadBalancerTlsCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoadBalancerTlsCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoadBalancerTlsCertificateResultTypeDef]:
         """Deletes an SSL/TLS certificate associated with a Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteLoadBalancerTlsCertificate
@@ -883,8 +550,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteLoadBalancerTlsCertificate", kwargs)
 
     def delete_relational_database(
-        self, **kwargs: Unpack[DeleteRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[DeleteRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRelationalDatabaseResultTypeDef]:
         """Deletes a database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteRelationalDatabase
@@ -892,8 +559,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteRelationalDatabase", kwargs)
 
     def delete_relational_database_snapshot(
-        self, **kwargs: Unpack[DeleteRelationalDatabaseSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteRelationalDatabaseSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRelationalDatabaseSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRelationalDatabaseSnapshotResultTypeDef]:
         """Deletes a database snapshot in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteRelationalDatabaseSnapshot
@@ -901,8 +568,9 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DeleteRelationalDatabaseSnapshot", kwargs)
 
     def detach_certificate_from_distribution(
-        self, **kwargs: Unpack[DetachCertificateFromDistributionRequestTypeDef]
-    ) -> TargetResults[DetachCertificateFromDistributionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DetachCertificateFromDistributionRequestTypeDef],
+    ) -> TargetResults[type_defs.DetachCertificateFromDistributionResultTypeDef]:
         """Detaches an SSL/TLS certificate from your Amazon Lightsail content
         delivery network (CDN) distribution.
 
@@ -911,8 +579,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DetachCertificateFromDistribution", kwargs)
 
     def detach_disk(
-        self, **kwargs: Unpack[DetachDiskRequestTypeDef]
-    ) -> TargetResults[DetachDiskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachDiskRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachDiskResultTypeDef]:
         """Detaches a stopped block storage disk from a Lightsail instance. Make sure
         to unmount any file systems on the device within your operating system
         before stopping the instance and detaching the disk.
@@ -922,8 +590,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DetachDisk", kwargs)
 
     def detach_instances_from_load_balancer(
-        self, **kwargs: Unpack[DetachInstancesFromLoadBalancerRequestTypeDef]
-    ) -> TargetResults[DetachInstancesFromLoadBalancerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachInstancesFromLoadBalancerRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachInstancesFromLoadBalancerResultTypeDef]:
         """Detaches the specified instances from a Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DetachInstancesFromLoadBalancer
@@ -931,8 +599,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DetachInstancesFromLoadBalancer", kwargs)
 
     def detach_static_ip(
-        self, **kwargs: Unpack[DetachStaticIpRequestTypeDef]
-    ) -> TargetResults[DetachStaticIpResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachStaticIpRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachStaticIpResultTypeDef]:
         """Detaches a static IP from the Amazon Lightsail instance to which it is
         attached.
 
@@ -941,8 +609,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DetachStaticIp", kwargs)
 
     def disable_add_on(
-        self, **kwargs: Unpack[DisableAddOnRequestTypeDef]
-    ) -> TargetResults[DisableAddOnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableAddOnRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableAddOnResultTypeDef]:
         """Disables an add-on for an Amazon Lightsail resource. For more information,
         see the Amazon Lightsail Developer Guide.
 
@@ -952,7 +620,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def download_default_key_pair(
         self,
-    ) -> TargetResults[DownloadDefaultKeyPairResultTypeDef]:
+    ) -> TargetResults[type_defs.DownloadDefaultKeyPairResultTypeDef]:
         """Downloads the regional Amazon Lightsail default key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DownloadDefaultKeyPair
@@ -960,8 +628,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("DownloadDefaultKeyPair", {})
 
     def enable_add_on(
-        self, **kwargs: Unpack[EnableAddOnRequestTypeDef]
-    ) -> TargetResults[EnableAddOnResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableAddOnRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableAddOnResultTypeDef]:
         """Enables or modifies an add-on for an Amazon Lightsail resource. For more
         information, see the Amazon Lightsail Developer Guide.
 
@@ -970,8 +638,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("EnableAddOn", kwargs)
 
     def export_snapshot(
-        self, **kwargs: Unpack[ExportSnapshotRequestTypeDef]
-    ) -> TargetResults[ExportSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportSnapshotResultTypeDef]:
         """Exports an Amazon Lightsail instance or block storage disk snapshot to
         Amazon Elastic Compute Cloud (Amazon EC2). This operation results in an
         export snapshot record that can be used with the create cloud formation
@@ -982,8 +650,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("ExportSnapshot", kwargs)
 
     def get_active_names(
-        self, **kwargs: Unpack[GetActiveNamesRequestTypeDef]
-    ) -> TargetResults[GetActiveNamesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetActiveNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetActiveNamesResultTypeDef]:
         """Returns the names of all active (not deleted) resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetActiveNames
@@ -991,8 +659,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetActiveNames", kwargs)
 
     def get_alarms(
-        self, **kwargs: Unpack[GetAlarmsRequestTypeDef]
-    ) -> TargetResults[GetAlarmsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAlarmsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAlarmsResultTypeDef]:
         """Returns information about the configured alarms. Specify an alarm name in
         your request to return information about a specific alarm, or specify a
         monitored resource name to return information about all alarms for a
@@ -1003,8 +671,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetAlarms", kwargs)
 
     def get_auto_snapshots(
-        self, **kwargs: Unpack[GetAutoSnapshotsRequestTypeDef]
-    ) -> TargetResults[GetAutoSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutoSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutoSnapshotsResultTypeDef]:
         """Returns the available automatic snapshots for an instance or disk. For
         more information, see the Amazon Lightsail Developer Guide.
 
@@ -1013,8 +681,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetAutoSnapshots", kwargs)
 
     def get_blueprints(
-        self, **kwargs: Unpack[GetBlueprintsRequestTypeDef]
-    ) -> TargetResults[GetBlueprintsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlueprintsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintsResultTypeDef]:
         """Returns the list of available instance images, or blueprints. You can use
         a blueprint to create a new instance already running a specific operating
         system, as well as a preinstalled app or development stack. The software
@@ -1025,8 +693,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetBlueprints", kwargs)
 
     def get_bucket_access_keys(
-        self, **kwargs: Unpack[GetBucketAccessKeysRequestTypeDef]
-    ) -> TargetResults[GetBucketAccessKeysResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketAccessKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketAccessKeysResultTypeDef]:
         """Returns the existing access key IDs for the specified Amazon Lightsail
         bucket.
 
@@ -1035,8 +703,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetBucketAccessKeys", kwargs)
 
     def get_bucket_bundles(
-        self, **kwargs: Unpack[GetBucketBundlesRequestTypeDef]
-    ) -> TargetResults[GetBucketBundlesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketBundlesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketBundlesResultTypeDef]:
         """Returns the bundles that you can apply to a Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetBucketBundles
@@ -1044,8 +712,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetBucketBundles", kwargs)
 
     def get_bucket_metric_data(
-        self, **kwargs: Unpack[GetBucketMetricDataRequestTypeDef]
-    ) -> TargetResults[GetBucketMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketMetricDataResultTypeDef]:
         """Returns the data points of a specific metric for an Amazon Lightsail
         bucket.
 
@@ -1054,8 +722,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetBucketMetricData", kwargs)
 
     def get_buckets(
-        self, **kwargs: Unpack[GetBucketsRequestTypeDef]
-    ) -> TargetResults[GetBucketsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketsResultTypeDef]:
         """Returns information about one or more Amazon Lightsail buckets. The
         information returned includes the synchronization status of the Amazon
         Simple Storage Service (Amazon S3) account-level block public access
@@ -1066,8 +734,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetBuckets", kwargs)
 
     def get_bundles(
-        self, **kwargs: Unpack[GetBundlesRequestTypeDef]
-    ) -> TargetResults[GetBundlesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBundlesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBundlesResultTypeDef]:
         """Returns the bundles that you can apply to an Amazon Lightsail instance
         when you create it.
 
@@ -1076,8 +744,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetBundles", kwargs)
 
     def get_certificates(
-        self, **kwargs: Unpack[GetCertificatesRequestTypeDef]
-    ) -> TargetResults[GetCertificatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCertificatesResultTypeDef]:
         """Returns information about one or more Amazon Lightsail SSL/TLS
         certificates.
 
@@ -1086,8 +754,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetCertificates", kwargs)
 
     def get_cloud_formation_stack_records(
-        self, **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef]
-    ) -> TargetResults[GetCloudFormationStackRecordsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudFormationStackRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCloudFormationStackRecordsResultTypeDef]:
         """Returns the CloudFormation stack record created as a result of the create
         cloud formation stack operation.
 
@@ -1096,8 +764,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetCloudFormationStackRecords", kwargs)
 
     def get_contact_methods(
-        self, **kwargs: Unpack[GetContactMethodsRequestTypeDef]
-    ) -> TargetResults[GetContactMethodsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactMethodsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactMethodsResultTypeDef]:
         """Returns information about the configured contact methods. Specify a
         protocol in your request to return information about a specific contact
         method.
@@ -1108,7 +776,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_api_metadata(
         self,
-    ) -> TargetResults[GetContainerAPIMetadataResultTypeDef]:
+    ) -> TargetResults[type_defs.GetContainerAPIMetadataResultTypeDef]:
         """Returns information about Amazon Lightsail containers, such as the current
         version of the Lightsail Control (lightsailctl) plugin.
 
@@ -1117,8 +785,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetContainerAPIMetadata", {})
 
     def get_container_images(
-        self, **kwargs: Unpack[GetContainerImagesRequestTypeDef]
-    ) -> TargetResults[GetContainerImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContainerImagesResultTypeDef]:
         """Returns the container images that are registered to your Amazon Lightsail
         container service.
 
@@ -1127,8 +795,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetContainerImages", kwargs)
 
     def get_container_log(
-        self, **kwargs: Unpack[GetContainerLogRequestTypeDef]
-    ) -> TargetResults[GetContainerLogResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerLogRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContainerLogResultTypeDef]:
         """Returns the log events of a container of your Amazon Lightsail container
         service.
 
@@ -1137,8 +805,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetContainerLog", kwargs)
 
     def get_container_service_deployments(
-        self, **kwargs: Unpack[GetContainerServiceDeploymentsRequestTypeDef]
-    ) -> TargetResults[GetContainerServiceDeploymentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerServiceDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContainerServiceDeploymentsResultTypeDef]:
         """Returns the deployments for your Amazon Lightsail container service
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetContainerServiceDeployments
@@ -1146,8 +814,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetContainerServiceDeployments", kwargs)
 
     def get_container_service_metric_data(
-        self, **kwargs: Unpack[GetContainerServiceMetricDataRequestTypeDef]
-    ) -> TargetResults[GetContainerServiceMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerServiceMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContainerServiceMetricDataResultTypeDef]:
         """Returns the data points of a specific metric of your Amazon Lightsail
         container service.
 
@@ -1157,7 +825,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_service_powers(
         self,
-    ) -> TargetResults[GetContainerServicePowersResultTypeDef]:
+    ) -> TargetResults[type_defs.GetContainerServicePowersResultTypeDef]:
         """Returns the list of powers that can be specified for your Amazon Lightsail
         container services.
 
@@ -1166,8 +834,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetContainerServicePowers", {})
 
     def get_container_services(
-        self, **kwargs: Unpack[GetContainerServicesRequestTypeDef]
-    ) -> TargetResults[ContainerServicesListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ContainerServicesListResultTypeDef]:
         """Returns information about one or more of your Amazon Lightsail container
         services.
 
@@ -1176,8 +844,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetContainerServices", kwargs)
 
     def get_cost_estimate(
-        self, **kwargs: Unpack[GetCostEstimateRequestTypeDef]
-    ) -> TargetResults[GetCostEstimateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCostEstimateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCostEstimateResultTypeDef]:
         """Retrieves information about the cost estimate for a specified resource. A
         cost estimate will not generate for a resource that has been deleted.
 
@@ -1186,8 +854,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetCostEstimate", kwargs)
 
     def get_disk(
-        self, **kwargs: Unpack[GetDiskRequestTypeDef]
-    ) -> TargetResults[GetDiskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDiskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDiskResultTypeDef]:
         """Returns information about a specific block storage disk.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDisk
@@ -1195,8 +863,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDisk", kwargs)
 
     def get_disk_snapshot(
-        self, **kwargs: Unpack[GetDiskSnapshotRequestTypeDef]
-    ) -> TargetResults[GetDiskSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDiskSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDiskSnapshotResultTypeDef]:
         """Returns information about a specific block storage disk snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDiskSnapshot
@@ -1204,8 +872,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDiskSnapshot", kwargs)
 
     def get_disk_snapshots(
-        self, **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef]
-    ) -> TargetResults[GetDiskSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDiskSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDiskSnapshotsResultTypeDef]:
         """Returns information about all block storage disk snapshots in your AWS
         account and region.
 
@@ -1214,8 +882,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDiskSnapshots", kwargs)
 
     def get_disks(
-        self, **kwargs: Unpack[GetDisksRequestTypeDef]
-    ) -> TargetResults[GetDisksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDisksRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDisksResultTypeDef]:
         """Returns information about all block storage disks in your AWS account and
         region.
 
@@ -1225,7 +893,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_distribution_bundles(
         self,
-    ) -> TargetResults[GetDistributionBundlesResultTypeDef]:
+    ) -> TargetResults[type_defs.GetDistributionBundlesResultTypeDef]:
         """Returns the bundles that can be applied to your Amazon Lightsail content
         delivery network (CDN) distributions.
 
@@ -1234,8 +902,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDistributionBundles", {})
 
     def get_distribution_latest_cache_reset(
-        self, **kwargs: Unpack[GetDistributionLatestCacheResetRequestTypeDef]
-    ) -> TargetResults[GetDistributionLatestCacheResetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionLatestCacheResetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionLatestCacheResetResultTypeDef]:
         """Returns the timestamp and status of the last cache reset of a specific
         Amazon Lightsail content delivery network (CDN) distribution.
 
@@ -1244,8 +912,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDistributionLatestCacheReset", kwargs)
 
     def get_distribution_metric_data(
-        self, **kwargs: Unpack[GetDistributionMetricDataRequestTypeDef]
-    ) -> TargetResults[GetDistributionMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionMetricDataResultTypeDef]:
         """Returns the data points of a specific metric for an Amazon Lightsail
         content delivery network (CDN) distribution.
 
@@ -1254,8 +922,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDistributionMetricData", kwargs)
 
     def get_distributions(
-        self, **kwargs: Unpack[GetDistributionsRequestTypeDef]
-    ) -> TargetResults[GetDistributionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDistributionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDistributionsResultTypeDef]:
         """Returns information about one or more of your Amazon Lightsail content
         delivery network (CDN) distributions.
 
@@ -1264,8 +932,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDistributions", kwargs)
 
     def get_domain(
-        self, **kwargs: Unpack[GetDomainRequestTypeDef]
-    ) -> TargetResults[GetDomainResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainResultTypeDef]:
         """Returns information about a specific domain recordset.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDomain
@@ -1273,8 +941,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDomain", kwargs)
 
     def get_domains(
-        self, **kwargs: Unpack[GetDomainsRequestTypeDef]
-    ) -> TargetResults[GetDomainsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainsResultTypeDef]:
         """Returns a list of all domains in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDomains
@@ -1282,8 +950,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetDomains", kwargs)
 
     def get_export_snapshot_records(
-        self, **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef]
-    ) -> TargetResults[GetExportSnapshotRecordsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportSnapshotRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportSnapshotRecordsResultTypeDef]:
         """Returns all export snapshot records created as a result of the export
         snapshot operation.
 
@@ -1292,8 +960,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetExportSnapshotRecords", kwargs)
 
     def get_instance(
-        self, **kwargs: Unpack[GetInstanceRequestTypeDef]
-    ) -> TargetResults[GetInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceResultTypeDef]:
         """Returns information about a specific Amazon Lightsail instance, which is a
         virtual private server.
 
@@ -1302,8 +970,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstance", kwargs)
 
     def get_instance_access_details(
-        self, **kwargs: Unpack[GetInstanceAccessDetailsRequestTypeDef]
-    ) -> TargetResults[GetInstanceAccessDetailsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceAccessDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceAccessDetailsResultTypeDef]:
         """Returns temporary SSH keys you can use to connect to a specific virtual
         private server, or instance.
 
@@ -1312,8 +980,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstanceAccessDetails", kwargs)
 
     def get_instance_metric_data(
-        self, **kwargs: Unpack[GetInstanceMetricDataRequestTypeDef]
-    ) -> TargetResults[GetInstanceMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceMetricDataResultTypeDef]:
         """Returns the data points for the specified Amazon Lightsail instance
         metric, given an instance name.
 
@@ -1322,8 +990,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstanceMetricData", kwargs)
 
     def get_instance_port_states(
-        self, **kwargs: Unpack[GetInstancePortStatesRequestTypeDef]
-    ) -> TargetResults[GetInstancePortStatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstancePortStatesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstancePortStatesResultTypeDef]:
         """Returns the firewall port states for a specific Amazon Lightsail instance,
         the IP addresses allowed to connect to the instance through the ports, and
         the protocol.
@@ -1333,8 +1001,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstancePortStates", kwargs)
 
     def get_instance_snapshot(
-        self, **kwargs: Unpack[GetInstanceSnapshotRequestTypeDef]
-    ) -> TargetResults[GetInstanceSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceSnapshotResultTypeDef]:
         """Returns information about a specific instance snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceSnapshot
@@ -1342,8 +1010,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstanceSnapshot", kwargs)
 
     def get_instance_snapshots(
-        self, **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef]
-    ) -> TargetResults[GetInstanceSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceSnapshotsResultTypeDef]:
         """Returns all instance snapshots for the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceSnapshots
@@ -1351,8 +1019,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstanceSnapshots", kwargs)
 
     def get_instance_state(
-        self, **kwargs: Unpack[GetInstanceStateRequestTypeDef]
-    ) -> TargetResults[GetInstanceStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceStateResultTypeDef]:
         """Returns the state of a specific instance. Works on one instance at a time.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceState
@@ -1360,8 +1028,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstanceState", kwargs)
 
     def get_instances(
-        self, **kwargs: Unpack[GetInstancesRequestTypeDef]
-    ) -> TargetResults[GetInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstancesResultTypeDef]:
         """Returns information about all Amazon Lightsail virtual private servers, or
         instances.
 
@@ -1370,8 +1038,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetInstances", kwargs)
 
     def get_key_pair(
-        self, **kwargs: Unpack[GetKeyPairRequestTypeDef]
-    ) -> TargetResults[GetKeyPairResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyPairResultTypeDef]:
         """Returns information about a specific key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetKeyPair
@@ -1379,8 +1047,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetKeyPair", kwargs)
 
     def get_key_pairs(
-        self, **kwargs: Unpack[GetKeyPairsRequestTypeDef]
-    ) -> TargetResults[GetKeyPairsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyPairsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKeyPairsResultTypeDef]:
         """Returns information about all key pairs in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetKeyPairs
@@ -1388,8 +1056,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetKeyPairs", kwargs)
 
     def get_load_balancer(
-        self, **kwargs: Unpack[GetLoadBalancerRequestTypeDef]
-    ) -> TargetResults[GetLoadBalancerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoadBalancerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoadBalancerResultTypeDef]:
         """Returns information about the specified Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancer
@@ -1397,8 +1065,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetLoadBalancer", kwargs)
 
     def get_load_balancer_metric_data(
-        self, **kwargs: Unpack[GetLoadBalancerMetricDataRequestTypeDef]
-    ) -> TargetResults[GetLoadBalancerMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoadBalancerMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoadBalancerMetricDataResultTypeDef]:
         """Returns information about health metrics for your Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancerMetricData
@@ -1406,8 +1074,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetLoadBalancerMetricData", kwargs)
 
     def get_load_balancer_tls_certificates(
-        self, **kwargs: Unpack[GetLoadBalancerTlsCertificatesRequestTypeDef]
-    ) -> TargetResults[GetLoadBalancerTlsCertificatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoadBalancerTlsCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoadBalancerTlsCertificatesResultTypeDef]:
         """Returns information about the TLS certificates that are associated with
         the specified Lightsail load balancer.
 
@@ -1416,8 +1084,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetLoadBalancerTlsCertificates", kwargs)
 
     def get_load_balancer_tls_policies(
-        self, **kwargs: Unpack[GetLoadBalancerTlsPoliciesRequestTypeDef]
-    ) -> TargetResults[GetLoadBalancerTlsPoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoadBalancerTlsPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoadBalancerTlsPoliciesResultTypeDef]:
         """Returns a list of TLS security policies that you can apply to Lightsail
         load balancers.
 
@@ -1426,8 +1094,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetLoadBalancerTlsPolicies", kwargs)
 
     def get_load_balancers(
-        self, **kwargs: Unpack[GetLoadBalancersRequestTypeDef]
-    ) -> TargetResults[GetLoadBalancersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoadBalancersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoadBalancersResultTypeDef]:
         """Returns information about all load balancers in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancers
@@ -1435,8 +1103,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetLoadBalancers", kwargs)
 
     def get_operation(
-        self, **kwargs: Unpack[GetOperationRequestTypeDef]
-    ) -> TargetResults[GetOperationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOperationResultTypeDef]:
         """Returns information about a specific operation. Operations include events
         such as when you create an instance, allocate a static IP, attach a static
         IP, and so on.
@@ -1446,8 +1114,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetOperation", kwargs)
 
     def get_operations(
-        self, **kwargs: Unpack[GetOperationsRequestTypeDef]
-    ) -> TargetResults[GetOperationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOperationsResultTypeDef]:
         """Returns information about all operations.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetOperations
@@ -1455,8 +1123,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetOperations", kwargs)
 
     def get_operations_for_resource(
-        self, **kwargs: Unpack[GetOperationsForResourceRequestTypeDef]
-    ) -> TargetResults[GetOperationsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperationsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOperationsForResourceResultTypeDef]:
         """Gets operations for a specific resource (an instance or a static IP).
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetOperationsForResource
@@ -1464,8 +1132,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetOperationsForResource", kwargs)
 
     def get_regions(
-        self, **kwargs: Unpack[GetRegionsRequestTypeDef]
-    ) -> TargetResults[GetRegionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegionsResultTypeDef]:
         """Returns a list of all valid regions for Amazon Lightsail. Use the include
         availability zones parameter to also return the Availability Zones in a
         region.
@@ -1475,8 +1143,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRegions", kwargs)
 
     def get_relational_database(
-        self, **kwargs: Unpack[GetRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseResultTypeDef]:
         """Returns information about a specific database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabase
@@ -1484,8 +1152,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabase", kwargs)
 
     def get_relational_database_blueprints(
-        self, **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseBlueprintsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseBlueprintsResultTypeDef]:
         """Returns a list of available database blueprints in Amazon Lightsail. A
         blueprint describes the major engine version of a database.
 
@@ -1494,8 +1162,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseBlueprints", kwargs)
 
     def get_relational_database_bundles(
-        self, **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseBundlesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseBundlesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseBundlesResultTypeDef]:
         """Returns the list of bundles that are available in Amazon Lightsail. A
         bundle describes the performance specifications for a database.
 
@@ -1504,8 +1172,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseBundles", kwargs)
 
     def get_relational_database_events(
-        self, **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseEventsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseEventsResultTypeDef]:
         """Returns a list of events for a specific database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseEvents
@@ -1513,8 +1181,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseEvents", kwargs)
 
     def get_relational_database_log_events(
-        self, **kwargs: Unpack[GetRelationalDatabaseLogEventsRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseLogEventsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseLogEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseLogEventsResultTypeDef]:
         """Returns a list of log events for a database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseLogEvents
@@ -1522,8 +1190,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseLogEvents", kwargs)
 
     def get_relational_database_log_streams(
-        self, **kwargs: Unpack[GetRelationalDatabaseLogStreamsRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseLogStreamsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseLogStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseLogStreamsResultTypeDef]:
         """Returns a list of available log streams for a specific database in Amazon
         Lightsail.
 
@@ -1532,8 +1200,11 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseLogStreams", kwargs)
 
     def get_relational_database_master_user_password(
-        self, **kwargs: Unpack[GetRelationalDatabaseMasterUserPasswordRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseMasterUserPasswordResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetRelationalDatabaseMasterUserPasswordRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetRelationalDatabaseMasterUserPasswordResultTypeDef]:
         """Returns the current, previous, or pending versions of the master user
         password for a Lightsail database.
 
@@ -1542,8 +1213,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseMasterUserPassword", kwargs)
 
     def get_relational_database_metric_data(
-        self, **kwargs: Unpack[GetRelationalDatabaseMetricDataRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseMetricDataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseMetricDataResultTypeDef]:
         """Returns the data points of the specified metric for a database in Amazon
         Lightsail.
 
@@ -1552,8 +1223,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseMetricData", kwargs)
 
     def get_relational_database_parameters(
-        self, **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseParametersResultTypeDef]:
         """Returns all of the runtime parameters offered by the underlying database
         software, or engine, for a specific database in Amazon Lightsail.
 
@@ -1562,8 +1233,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseParameters", kwargs)
 
     def get_relational_database_snapshot(
-        self, **kwargs: Unpack[GetRelationalDatabaseSnapshotRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseSnapshotResultTypeDef]:
         """Returns information about a specific database snapshot in Amazon
         Lightsail.
 
@@ -1572,8 +1243,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseSnapshot", kwargs)
 
     def get_relational_database_snapshots(
-        self, **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabaseSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabaseSnapshotsResultTypeDef]:
         """Returns information about all of your database snapshots in Amazon
         Lightsail.
 
@@ -1582,8 +1253,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabaseSnapshots", kwargs)
 
     def get_relational_databases(
-        self, **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef]
-    ) -> TargetResults[GetRelationalDatabasesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationalDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationalDatabasesResultTypeDef]:
         """Returns information about all of your databases in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabases
@@ -1591,8 +1262,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetRelationalDatabases", kwargs)
 
     def get_setup_history(
-        self, **kwargs: Unpack[GetSetupHistoryRequestTypeDef]
-    ) -> TargetResults[GetSetupHistoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSetupHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSetupHistoryResultTypeDef]:
         """Returns detailed information for five of the most recent
         SetupInstanceHttps requests that were ran on the target instance.
 
@@ -1601,8 +1272,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetSetupHistory", kwargs)
 
     def get_static_ip(
-        self, **kwargs: Unpack[GetStaticIpRequestTypeDef]
-    ) -> TargetResults[GetStaticIpResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStaticIpRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStaticIpResultTypeDef]:
         """Returns information about an Amazon Lightsail static IP.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIp
@@ -1610,8 +1281,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetStaticIp", kwargs)
 
     def get_static_ips(
-        self, **kwargs: Unpack[GetStaticIpsRequestTypeDef]
-    ) -> TargetResults[GetStaticIpsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStaticIpsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStaticIpsResultTypeDef]:
         """Returns information about all static IPs in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIps
@@ -1619,15 +1290,15 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("GetStaticIps", kwargs)
 
     def import_key_pair(
-        self, **kwargs: Unpack[ImportKeyPairRequestTypeDef]
-    ) -> TargetResults[ImportKeyPairResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportKeyPairRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportKeyPairResultTypeDef]:
         """Imports a public SSH key from a specific key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/ImportKeyPair
         """
         return self._call("ImportKeyPair", kwargs)
 
-    def is_vpc_peered(self) -> TargetResults[IsVpcPeeredResultTypeDef]:
+    def is_vpc_peered(self) -> TargetResults[type_defs.IsVpcPeeredResultTypeDef]:
         """Returns a Boolean value indicating whether your Lightsail VPC is peered.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/IsVpcPeered
@@ -1635,8 +1306,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("IsVpcPeered", {})
 
     def open_instance_public_ports(
-        self, **kwargs: Unpack[OpenInstancePublicPortsRequestTypeDef]
-    ) -> TargetResults[OpenInstancePublicPortsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.OpenInstancePublicPortsRequestTypeDef]
+    ) -> TargetResults[type_defs.OpenInstancePublicPortsResultTypeDef]:
         """Opens ports for a specific Amazon Lightsail instance, and specifies the IP
         addresses allowed to connect to the instance through the ports, and the
         protocol.
@@ -1645,7 +1316,7 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("OpenInstancePublicPorts", kwargs)
 
-    def peer_vpc(self) -> TargetResults[PeerVpcResultTypeDef]:
+    def peer_vpc(self) -> TargetResults[type_defs.PeerVpcResultTypeDef]:
         """Peers the Lightsail VPC with the user's default VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/PeerVpc
@@ -1653,8 +1324,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("PeerVpc", {})
 
     def put_alarm(
-        self, **kwargs: Unpack[PutAlarmRequestTypeDef]
-    ) -> TargetResults[PutAlarmResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAlarmResultTypeDef]:
         """Creates or updates an alarm, and associates it with the specified metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/PutAlarm
@@ -1662,8 +1333,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("PutAlarm", kwargs)
 
     def put_instance_public_ports(
-        self, **kwargs: Unpack[PutInstancePublicPortsRequestTypeDef]
-    ) -> TargetResults[PutInstancePublicPortsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInstancePublicPortsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInstancePublicPortsResultTypeDef]:
         """Opens ports for a specific Amazon Lightsail instance, and specifies the IP
         addresses allowed to connect to the instance through the ports, and the
         protocol. This action also closes all currently open ports that are not
@@ -1677,8 +1348,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("PutInstancePublicPorts", kwargs)
 
     def reboot_instance(
-        self, **kwargs: Unpack[RebootInstanceRequestTypeDef]
-    ) -> TargetResults[RebootInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootInstanceResultTypeDef]:
         """Restarts a specific instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/RebootInstance
@@ -1686,8 +1357,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("RebootInstance", kwargs)
 
     def reboot_relational_database(
-        self, **kwargs: Unpack[RebootRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[RebootRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootRelationalDatabaseResultTypeDef]:
         """Restarts a specific database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/RebootRelationalDatabase
@@ -1695,8 +1366,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("RebootRelationalDatabase", kwargs)
 
     def register_container_image(
-        self, **kwargs: Unpack[RegisterContainerImageRequestTypeDef]
-    ) -> TargetResults[RegisterContainerImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterContainerImageRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterContainerImageResultTypeDef]:
         """Registers a container image to your Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/RegisterContainerImage
@@ -1704,8 +1375,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("RegisterContainerImage", kwargs)
 
     def release_static_ip(
-        self, **kwargs: Unpack[ReleaseStaticIpRequestTypeDef]
-    ) -> TargetResults[ReleaseStaticIpResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleaseStaticIpRequestTypeDef]
+    ) -> TargetResults[type_defs.ReleaseStaticIpResultTypeDef]:
         """Deletes a specific static IP from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/ReleaseStaticIp
@@ -1713,8 +1384,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("ReleaseStaticIp", kwargs)
 
     def reset_distribution_cache(
-        self, **kwargs: Unpack[ResetDistributionCacheRequestTypeDef]
-    ) -> TargetResults[ResetDistributionCacheResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDistributionCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetDistributionCacheResultTypeDef]:
         """Deletes currently cached content from your Amazon Lightsail content
         delivery network (CDN) distribution.
 
@@ -1723,8 +1394,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("ResetDistributionCache", kwargs)
 
     def send_contact_method_verification(
-        self, **kwargs: Unpack[SendContactMethodVerificationRequestTypeDef]
-    ) -> TargetResults[SendContactMethodVerificationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendContactMethodVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.SendContactMethodVerificationResultTypeDef]:
         """Sends a verification request to an email contact method to ensure it's
         owned by the requester. SMS contact methods don't need to be verified.
 
@@ -1733,8 +1404,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("SendContactMethodVerification", kwargs)
 
     def set_ip_address_type(
-        self, **kwargs: Unpack[SetIpAddressTypeRequestTypeDef]
-    ) -> TargetResults[SetIpAddressTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIpAddressTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.SetIpAddressTypeResultTypeDef]:
         """Sets the IP address type for an Amazon Lightsail resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/SetIpAddressType
@@ -1742,8 +1413,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("SetIpAddressType", kwargs)
 
     def set_resource_access_for_bucket(
-        self, **kwargs: Unpack[SetResourceAccessForBucketRequestTypeDef]
-    ) -> TargetResults[SetResourceAccessForBucketResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetResourceAccessForBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.SetResourceAccessForBucketResultTypeDef]:
         """Sets the Amazon Lightsail resources that can access the specified
         Lightsail bucket.
 
@@ -1752,8 +1423,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("SetResourceAccessForBucket", kwargs)
 
     def setup_instance_https(
-        self, **kwargs: Unpack[SetupInstanceHttpsRequestTypeDef]
-    ) -> TargetResults[SetupInstanceHttpsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetupInstanceHttpsRequestTypeDef]
+    ) -> TargetResults[type_defs.SetupInstanceHttpsResultTypeDef]:
         """Creates an SSL/TLS certificate that secures traffic for your website.
         After the certificate is created, it is installed on the specified
         Lightsail instance.
@@ -1763,8 +1434,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("SetupInstanceHttps", kwargs)
 
     def start_gui_session(
-        self, **kwargs: Unpack[StartGUISessionRequestTypeDef]
-    ) -> TargetResults[StartGUISessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartGUISessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartGUISessionResultTypeDef]:
         """Initiates a graphical user interface (GUI) session that’s used to access a
         virtual computer’s operating system and application. The session will be
         active for 1 hour. Use this action to resume the session after it expires.
@@ -1774,8 +1445,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("StartGUISession", kwargs)
 
     def start_instance(
-        self, **kwargs: Unpack[StartInstanceRequestTypeDef]
-    ) -> TargetResults[StartInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInstanceResultTypeDef]:
         """Starts a specific Amazon Lightsail instance from a stopped state. To
         restart an instance, use the reboot instance operation.
 
@@ -1784,8 +1455,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("StartInstance", kwargs)
 
     def start_relational_database(
-        self, **kwargs: Unpack[StartRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[StartRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRelationalDatabaseResultTypeDef]:
         """Starts a specific database from a stopped state in Amazon Lightsail. To
         restart a database, use the reboot relational database operation.
 
@@ -1794,8 +1465,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("StartRelationalDatabase", kwargs)
 
     def stop_gui_session(
-        self, **kwargs: Unpack[StopGUISessionRequestTypeDef]
-    ) -> TargetResults[StopGUISessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopGUISessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopGUISessionResultTypeDef]:
         """Terminates a web-based Amazon DCV session that’s used to access a virtual
         computer’s operating system or application. The session will close and any
         unsaved data will be lost.
@@ -1805,8 +1476,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("StopGUISession", kwargs)
 
     def stop_instance(
-        self, **kwargs: Unpack[StopInstanceRequestTypeDef]
-    ) -> TargetResults[StopInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.StopInstanceResultTypeDef]:
         """Stops a specific Amazon Lightsail instance that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/StopInstance
@@ -1814,8 +1485,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("StopInstance", kwargs)
 
     def stop_relational_database(
-        self, **kwargs: Unpack[StopRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[StopRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRelationalDatabaseResultTypeDef]:
         """Stops a specific database that is currently running in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/StopRelationalDatabase
@@ -1823,8 +1494,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("StopRelationalDatabase", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Adds one or more tags to the specified Amazon Lightsail resource. Each
         resource can have a maximum of 50 tags. Each tag consists of a key and an
         optional value. Tag keys must be unique per resource. For more information
@@ -1835,8 +1506,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_alarm(
-        self, **kwargs: Unpack[TestAlarmRequestTypeDef]
-    ) -> TargetResults[TestAlarmResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestAlarmRequestTypeDef]
+    ) -> TargetResults[type_defs.TestAlarmResultTypeDef]:
         """Tests an alarm by displaying a banner on the Amazon Lightsail console. If
         a notification trigger is configured for the specified alarm, the test
         also sends a notification to the notification protocol (Email and/or SMS)
@@ -1846,7 +1517,7 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("TestAlarm", kwargs)
 
-    def unpeer_vpc(self) -> TargetResults[UnpeerVpcResultTypeDef]:
+    def unpeer_vpc(self) -> TargetResults[type_defs.UnpeerVpcResultTypeDef]:
         """Unpeers the Lightsail VPC from the user's default VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UnpeerVpc
@@ -1854,8 +1525,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UnpeerVpc", {})
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """Deletes the specified set of tag keys and their values from the specified
         Amazon Lightsail resource.
 
@@ -1864,8 +1535,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_bucket(
-        self, **kwargs: Unpack[UpdateBucketRequestTypeDef]
-    ) -> TargetResults[UpdateBucketResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBucketResultTypeDef]:
         """Updates an existing Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateBucket
@@ -1873,8 +1544,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateBucket", kwargs)
 
     def update_bucket_bundle(
-        self, **kwargs: Unpack[UpdateBucketBundleRequestTypeDef]
-    ) -> TargetResults[UpdateBucketBundleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBucketBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBucketBundleResultTypeDef]:
         """Updates the bundle, or storage plan, of an existing Amazon Lightsail
         bucket.
 
@@ -1883,8 +1554,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateBucketBundle", kwargs)
 
     def update_container_service(
-        self, **kwargs: Unpack[UpdateContainerServiceRequestTypeDef]
-    ) -> TargetResults[UpdateContainerServiceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContainerServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContainerServiceResultTypeDef]:
         """Updates the configuration of your Amazon Lightsail container service, such
         as its power, scale, and public domain names.
 
@@ -1893,8 +1564,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateContainerService", kwargs)
 
     def update_distribution(
-        self, **kwargs: Unpack[UpdateDistributionRequestTypeDef]
-    ) -> TargetResults[UpdateDistributionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDistributionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDistributionResultTypeDef]:
         """Updates an existing Amazon Lightsail content delivery network (CDN)
         distribution.
 
@@ -1903,8 +1574,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateDistribution", kwargs)
 
     def update_distribution_bundle(
-        self, **kwargs: Unpack[UpdateDistributionBundleRequestTypeDef]
-    ) -> TargetResults[UpdateDistributionBundleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDistributionBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDistributionBundleResultTypeDef]:
         """Updates the bundle of your Amazon Lightsail content delivery network (CDN)
         distribution.
 
@@ -1913,8 +1584,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateDistributionBundle", kwargs)
 
     def update_domain_entry(
-        self, **kwargs: Unpack[UpdateDomainEntryRequestTypeDef]
-    ) -> TargetResults[UpdateDomainEntryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainEntryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainEntryResultTypeDef]:
         """Updates a domain recordset after it is created.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateDomainEntry
@@ -1922,8 +1593,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateDomainEntry", kwargs)
 
     def update_instance_metadata_options(
-        self, **kwargs: Unpack[UpdateInstanceMetadataOptionsRequestTypeDef]
-    ) -> TargetResults[UpdateInstanceMetadataOptionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceMetadataOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInstanceMetadataOptionsResultTypeDef]:
         """Modifies the Amazon Lightsail instance metadata parameters on a running or
         stopped instance. When you modify the parameters on a running instance,
         the GetInstance or GetInstances API operation initially responds with a
@@ -1937,8 +1608,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateInstanceMetadataOptions", kwargs)
 
     def update_load_balancer_attribute(
-        self, **kwargs: Unpack[UpdateLoadBalancerAttributeRequestTypeDef]
-    ) -> TargetResults[UpdateLoadBalancerAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLoadBalancerAttributeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLoadBalancerAttributeResultTypeDef]:
         """Updates the specified attribute for a load balancer. You can only update
         one attribute at a time.
 
@@ -1947,8 +1618,8 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateLoadBalancerAttribute", kwargs)
 
     def update_relational_database(
-        self, **kwargs: Unpack[UpdateRelationalDatabaseRequestTypeDef]
-    ) -> TargetResults[UpdateRelationalDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRelationalDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRelationalDatabaseResultTypeDef]:
         """Allows the update of one or more attributes of a database in Amazon
         Lightsail.
 
@@ -1957,8 +1628,9 @@ class MultiRegionLightsail(MultiRegionClient):
         return self._call("UpdateRelationalDatabase", kwargs)
 
     def update_relational_database_parameters(
-        self, **kwargs: Unpack[UpdateRelationalDatabaseParametersRequestTypeDef]
-    ) -> TargetResults[UpdateRelationalDatabaseParametersResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateRelationalDatabaseParametersRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateRelationalDatabaseParametersResultTypeDef]:
         """Allows the update of one or more parameters of a database in Amazon
         Lightsail.
 
@@ -1972,8 +1644,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetActiveNamesRequestTypeDef],
-    ) -> TargetResults[GetActiveNamesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetActiveNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetActiveNamesResultTypeDef]:
         """Every page of GetActiveNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1995,8 +1667,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBlueprintsRequestTypeDef],
-    ) -> TargetResults[GetBlueprintsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetBlueprintsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBlueprintsResultTypeDef]:
         """Every page of GetBlueprints in every target, merged per target (botocore's
         build_full_result).
 
@@ -2021,8 +1693,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetBundlesRequestTypeDef],
-    ) -> TargetResults[GetBundlesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetBundlesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBundlesResultTypeDef]:
         """Every page of GetBundles in every target, merged per target (botocore's
         build_full_result).
 
@@ -2045,8 +1717,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef],
-    ) -> TargetResults[GetCloudFormationStackRecordsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetCloudFormationStackRecordsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCloudFormationStackRecordsResultTypeDef]:
         """Every page of GetCloudFormationStackRecords in every target, merged per
         target (botocore's build_full_result).
 
@@ -2069,8 +1741,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef],
-    ) -> TargetResults[GetDiskSnapshotsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetDiskSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDiskSnapshotsResultTypeDef]:
         """Every page of GetDiskSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -2093,8 +1765,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDisksRequestTypeDef],
-    ) -> TargetResults[GetDisksResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetDisksRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDisksResultTypeDef]:
         """Every page of GetDisks in every target, merged per target (botocore's
         build_full_result).
 
@@ -2117,8 +1789,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDomainsRequestTypeDef],
-    ) -> TargetResults[GetDomainsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDomainsResultTypeDef]:
         """Every page of GetDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -2140,8 +1812,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef],
-    ) -> TargetResults[GetExportSnapshotRecordsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetExportSnapshotRecordsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetExportSnapshotRecordsResultTypeDef]:
         """Every page of GetExportSnapshotRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -2164,8 +1836,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef],
-    ) -> TargetResults[GetInstanceSnapshotsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetInstanceSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInstanceSnapshotsResultTypeDef]:
         """Every page of GetInstanceSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -2187,8 +1859,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInstancesRequestTypeDef],
-    ) -> TargetResults[GetInstancesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInstancesResultTypeDef]:
         """Every page of GetInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -2211,8 +1883,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetKeyPairsRequestTypeDef],
-    ) -> TargetResults[GetKeyPairsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetKeyPairsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetKeyPairsResultTypeDef]:
         """Every page of GetKeyPairs in every target, merged per target (botocore's
         build_full_result).
 
@@ -2234,8 +1906,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetLoadBalancersRequestTypeDef],
-    ) -> TargetResults[GetLoadBalancersResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetLoadBalancersRequestTypeDef],
+    ) -> TargetResults[type_defs.GetLoadBalancersResultTypeDef]:
         """Every page of GetLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -2257,8 +1929,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOperationsRequestTypeDef],
-    ) -> TargetResults[GetOperationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetOperationsResultTypeDef]:
         """Every page of GetOperations in every target, merged per target (botocore's
         build_full_result).
 
@@ -2280,8 +1952,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef],
-    ) -> TargetResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseBlueprintsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRelationalDatabaseBlueprintsResultTypeDef]:
         """Every page of GetRelationalDatabaseBlueprints in every target, merged per
         target (botocore's build_full_result).
 
@@ -2304,8 +1976,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef],
-    ) -> TargetResults[GetRelationalDatabaseBundlesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseBundlesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRelationalDatabaseBundlesResultTypeDef]:
         """Every page of GetRelationalDatabaseBundles in every target, merged per
         target (botocore's build_full_result).
 
@@ -2328,8 +2000,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef],
-    ) -> TargetResults[GetRelationalDatabaseEventsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRelationalDatabaseEventsResultTypeDef]:
         """Every page of GetRelationalDatabaseEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -2351,8 +2023,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef],
-    ) -> TargetResults[GetRelationalDatabaseParametersResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseParametersRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRelationalDatabaseParametersResultTypeDef]:
         """Every page of GetRelationalDatabaseParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2375,8 +2047,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef],
-    ) -> TargetResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRelationalDatabaseSnapshotsResultTypeDef]:
         """Every page of GetRelationalDatabaseSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -2399,8 +2071,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef],
-    ) -> TargetResults[GetRelationalDatabasesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabasesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRelationalDatabasesResultTypeDef]:
         """Every page of GetRelationalDatabases in every target, merged per target
         (botocore's build_full_result).
 
@@ -2422,8 +2094,8 @@ class MultiRegionLightsail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetStaticIpsRequestTypeDef],
-    ) -> TargetResults[GetStaticIpsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetStaticIpsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetStaticIpsResultTypeDef]:
         """Every page of GetStaticIps in every target, merged per target (botocore's
         build_full_result).
 
@@ -2444,7 +2116,7 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetActiveNamesRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetActiveNamesRequestTypeDef],
     ) -> Items[str]:
         """Each element of activeNames in every page of GetActiveNames, from every
         target, as its page arrives (tagged with its target).
@@ -2460,8 +2132,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBlueprintsRequestTypeDef],
-    ) -> Items[BlueprintTypeDef]:
+        **kwargs: Unpack[type_defs.GetBlueprintsRequestTypeDef],
+    ) -> Items[type_defs.BlueprintTypeDef]:
         """Each element of blueprints in every page of GetBlueprints, from every
         target, as its page arrives (tagged with its target).
 
@@ -2476,8 +2148,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetBundlesRequestTypeDef],
-    ) -> Items[BundleTypeDef]:
+        **kwargs: Unpack[type_defs.GetBundlesRequestTypeDef],
+    ) -> Items[type_defs.BundleTypeDef]:
         """Each element of bundles in every page of GetBundles, from every target, as
         its page arrives (tagged with its target).
 
@@ -2492,8 +2164,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef],
-    ) -> Items[CloudFormationStackRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetCloudFormationStackRecordsRequestTypeDef],
+    ) -> Items[type_defs.CloudFormationStackRecordTypeDef]:
         """Each element of cloudFormationStackRecords in every page of
         GetCloudFormationStackRecords, from every target, as its page arrives
         (tagged with its target).
@@ -2512,8 +2184,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef],
-    ) -> Items[DiskSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.GetDiskSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.DiskSnapshotTypeDef]:
         """Each element of diskSnapshots in every page of GetDiskSnapshots, from
         every target, as its page arrives (tagged with its target).
 
@@ -2528,8 +2200,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDisksRequestTypeDef],
-    ) -> Items[DiskTypeDef]:
+        **kwargs: Unpack[type_defs.GetDisksRequestTypeDef],
+    ) -> Items[type_defs.DiskTypeDef]:
         """Each element of disks in every page of GetDisks, from every target, as its
         page arrives (tagged with its target).
 
@@ -2542,8 +2214,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDomainsRequestTypeDef],
-    ) -> Items[DomainTypeDef]:
+        **kwargs: Unpack[type_defs.GetDomainsRequestTypeDef],
+    ) -> Items[type_defs.DomainTypeDef]:
         """Each element of domains in every page of GetDomains, from every target, as
         its page arrives (tagged with its target).
 
@@ -2558,8 +2230,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef],
-    ) -> Items[ExportSnapshotRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetExportSnapshotRecordsRequestTypeDef],
+    ) -> Items[type_defs.ExportSnapshotRecordTypeDef]:
         """Each element of exportSnapshotRecords in every page of
         GetExportSnapshotRecords, from every target, as its page arrives (tagged
         with its target).
@@ -2575,8 +2247,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef],
-    ) -> Items[InstanceSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.GetInstanceSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.InstanceSnapshotTypeDef]:
         """Each element of instanceSnapshots in every page of GetInstanceSnapshots,
         from every target, as its page arrives (tagged with its target).
 
@@ -2591,8 +2263,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInstancesRequestTypeDef],
-    ) -> Items[InstanceTypeDef]:
+        **kwargs: Unpack[type_defs.GetInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceTypeDef]:
         """Each element of instances in every page of GetInstances, from every
         target, as its page arrives (tagged with its target).
 
@@ -2607,8 +2279,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetKeyPairsRequestTypeDef],
-    ) -> Items[KeyPairTypeDef]:
+        **kwargs: Unpack[type_defs.GetKeyPairsRequestTypeDef],
+    ) -> Items[type_defs.KeyPairTypeDef]:
         """Each element of keyPairs in every page of GetKeyPairs, from every target,
         as its page arrives (tagged with its target).
 
@@ -2623,8 +2295,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetLoadBalancersRequestTypeDef],
-    ) -> Items[LoadBalancerTypeDef]:
+        **kwargs: Unpack[type_defs.GetLoadBalancersRequestTypeDef],
+    ) -> Items[type_defs.LoadBalancerTypeDef]:
         """Each element of loadBalancers in every page of GetLoadBalancers, from
         every target, as its page arrives (tagged with its target).
 
@@ -2639,8 +2311,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOperationsRequestTypeDef],
-    ) -> Items[OperationTypeDef]:
+        **kwargs: Unpack[type_defs.GetOperationsRequestTypeDef],
+    ) -> Items[type_defs.OperationTypeDef]:
         """Each element of operations in every page of GetOperations, from every
         target, as its page arrives (tagged with its target).
 
@@ -2655,8 +2327,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef],
-    ) -> Items[RelationalDatabaseBlueprintTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseBlueprintsRequestTypeDef],
+    ) -> Items[type_defs.RelationalDatabaseBlueprintTypeDef]:
         """Each element of blueprints in every page of
         GetRelationalDatabaseBlueprints, from every target, as its page arrives
         (tagged with its target).
@@ -2675,8 +2347,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef],
-    ) -> Items[RelationalDatabaseBundleTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseBundlesRequestTypeDef],
+    ) -> Items[type_defs.RelationalDatabaseBundleTypeDef]:
         """Each element of bundles in every page of GetRelationalDatabaseBundles,
         from every target, as its page arrives (tagged with its target).
 
@@ -2694,8 +2366,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef],
-    ) -> Items[RelationalDatabaseEventTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseEventsRequestTypeDef],
+    ) -> Items[type_defs.RelationalDatabaseEventTypeDef]:
         """Each element of relationalDatabaseEvents in every page of
         GetRelationalDatabaseEvents, from every target, as its page arrives
         (tagged with its target).
@@ -2714,8 +2386,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef],
-    ) -> Items[RelationalDatabaseParameterTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseParametersRequestTypeDef],
+    ) -> Items[type_defs.RelationalDatabaseParameterTypeDef]:
         """Each element of parameters in every page of
         GetRelationalDatabaseParameters, from every target, as its page arrives
         (tagged with its target).
@@ -2734,8 +2406,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef],
-    ) -> Items[RelationalDatabaseSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabaseSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.RelationalDatabaseSnapshotTypeDef]:
         """Each element of relationalDatabaseSnapshots in every page of
         GetRelationalDatabaseSnapshots, from every target, as its page arrives
         (tagged with its target).
@@ -2754,8 +2426,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef],
-    ) -> Items[RelationalDatabaseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRelationalDatabasesRequestTypeDef],
+    ) -> Items[type_defs.RelationalDatabaseTypeDef]:
         """Each element of relationalDatabases in every page of
         GetRelationalDatabases, from every target, as its page arrives (tagged
         with its target).
@@ -2771,8 +2443,8 @@ class MultiRegionLightsail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetStaticIpsRequestTypeDef],
-    ) -> Items[StaticIpTypeDef]:
+        **kwargs: Unpack[type_defs.GetStaticIpsRequestTypeDef],
+    ) -> Items[type_defs.StaticIpTypeDef]:
         """Each element of staticIps in every page of GetStaticIps, from every
         target, as its page arrives (tagged with its target).
 

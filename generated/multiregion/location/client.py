@@ -15,147 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateTrackerConsumerRequestTypeDef,
-        AssociateTrackerConsumerResponseTypeDef,
-        BatchDeleteDevicePositionHistoryRequestTypeDef,
-        BatchDeleteDevicePositionHistoryResponseTypeDef,
-        BatchDeleteGeofenceRequestTypeDef,
-        BatchDeleteGeofenceResponseTypeDef,
-        BatchEvaluateGeofencesRequestTypeDef,
-        BatchEvaluateGeofencesResponseTypeDef,
-        BatchGetDevicePositionRequestTypeDef,
-        BatchGetDevicePositionResponseTypeDef,
-        BatchPutGeofenceRequestTypeDef,
-        BatchPutGeofenceResponseTypeDef,
-        BatchUpdateDevicePositionRequestTypeDef,
-        BatchUpdateDevicePositionResponseTypeDef,
-        CalculateRouteMatrixRequestTypeDef,
-        CalculateRouteMatrixResponseTypeDef,
-        CalculateRouteRequestTypeDef,
-        CalculateRouteResponseTypeDef,
-        CancelJobRequestTypeDef,
-        CancelJobResponseTypeDef,
-        CreateGeofenceCollectionRequestTypeDef,
-        CreateGeofenceCollectionResponseTypeDef,
-        CreateKeyRequestTypeDef,
-        CreateKeyResponseTypeDef,
-        CreateMapRequestTypeDef,
-        CreateMapResponseTypeDef,
-        CreatePlaceIndexRequestTypeDef,
-        CreatePlaceIndexResponseTypeDef,
-        CreateRouteCalculatorRequestTypeDef,
-        CreateRouteCalculatorResponseTypeDef,
-        CreateTrackerRequestTypeDef,
-        CreateTrackerResponseTypeDef,
-        DeleteGeofenceCollectionRequestTypeDef,
-        DeleteGeofenceCollectionResponseTypeDef,
-        DeleteKeyRequestTypeDef,
-        DeleteKeyResponseTypeDef,
-        DeleteMapRequestTypeDef,
-        DeleteMapResponseTypeDef,
-        DeletePlaceIndexRequestTypeDef,
-        DeletePlaceIndexResponseTypeDef,
-        DeleteRouteCalculatorRequestTypeDef,
-        DeleteRouteCalculatorResponseTypeDef,
-        DeleteTrackerRequestTypeDef,
-        DeleteTrackerResponseTypeDef,
-        DescribeGeofenceCollectionRequestTypeDef,
-        DescribeGeofenceCollectionResponseTypeDef,
-        DescribeKeyRequestTypeDef,
-        DescribeKeyResponseTypeDef,
-        DescribeMapRequestTypeDef,
-        DescribeMapResponseTypeDef,
-        DescribePlaceIndexRequestTypeDef,
-        DescribePlaceIndexResponseTypeDef,
-        DescribeRouteCalculatorRequestTypeDef,
-        DescribeRouteCalculatorResponseTypeDef,
-        DescribeTrackerRequestTypeDef,
-        DescribeTrackerResponseTypeDef,
-        DevicePositionTypeDef,
-        DisassociateTrackerConsumerRequestTypeDef,
-        DisassociateTrackerConsumerResponseTypeDef,
-        ForecastGeofenceEventsRequestTypeDef,
-        ForecastGeofenceEventsResponseTypeDef,
-        ForecastedEventTypeDef,
-        GetDevicePositionHistoryRequestTypeDef,
-        GetDevicePositionHistoryResponseTypeDef,
-        GetDevicePositionRequestTypeDef,
-        GetDevicePositionResponseTypeDef,
-        GetGeofenceRequestTypeDef,
-        GetGeofenceResponseTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResponseTypeDef,
-        GetMapGlyphsRequestTypeDef,
-        GetMapGlyphsResponseTypeDef,
-        GetMapSpritesRequestTypeDef,
-        GetMapSpritesResponseTypeDef,
-        GetMapStyleDescriptorRequestTypeDef,
-        GetMapStyleDescriptorResponseTypeDef,
-        GetMapTileRequestTypeDef,
-        GetMapTileResponseTypeDef,
-        GetPlaceRequestTypeDef,
-        GetPlaceResponseTypeDef,
-        ListDevicePositionsRequestTypeDef,
-        ListDevicePositionsResponseEntryTypeDef,
-        ListDevicePositionsResponseTypeDef,
-        ListGeofenceCollectionsRequestTypeDef,
-        ListGeofenceCollectionsResponseEntryTypeDef,
-        ListGeofenceCollectionsResponseTypeDef,
-        ListGeofenceResponseEntryTypeDef,
-        ListGeofencesRequestTypeDef,
-        ListGeofencesResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseEntryTypeDef,
-        ListJobsResponseTypeDef,
-        ListKeysRequestTypeDef,
-        ListKeysResponseEntryTypeDef,
-        ListKeysResponseTypeDef,
-        ListMapsRequestTypeDef,
-        ListMapsResponseEntryTypeDef,
-        ListMapsResponseTypeDef,
-        ListPlaceIndexesRequestTypeDef,
-        ListPlaceIndexesResponseEntryTypeDef,
-        ListPlaceIndexesResponseTypeDef,
-        ListRouteCalculatorsRequestTypeDef,
-        ListRouteCalculatorsResponseEntryTypeDef,
-        ListRouteCalculatorsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTrackerConsumersRequestTypeDef,
-        ListTrackerConsumersResponseTypeDef,
-        ListTrackersRequestTypeDef,
-        ListTrackersResponseEntryTypeDef,
-        ListTrackersResponseTypeDef,
-        PutGeofenceRequestTypeDef,
-        PutGeofenceResponseTypeDef,
-        SearchPlaceIndexForPositionRequestTypeDef,
-        SearchPlaceIndexForPositionResponseTypeDef,
-        SearchPlaceIndexForSuggestionsRequestTypeDef,
-        SearchPlaceIndexForSuggestionsResponseTypeDef,
-        SearchPlaceIndexForTextRequestTypeDef,
-        SearchPlaceIndexForTextResponseTypeDef,
-        StartJobRequestTypeDef,
-        StartJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateGeofenceCollectionRequestTypeDef,
-        UpdateGeofenceCollectionResponseTypeDef,
-        UpdateKeyRequestTypeDef,
-        UpdateKeyResponseTypeDef,
-        UpdateMapRequestTypeDef,
-        UpdateMapResponseTypeDef,
-        UpdatePlaceIndexRequestTypeDef,
-        UpdatePlaceIndexResponseTypeDef,
-        UpdateRouteCalculatorRequestTypeDef,
-        UpdateRouteCalculatorResponseTypeDef,
-        UpdateTrackerRequestTypeDef,
-        UpdateTrackerResponseTypeDef,
-        VerifyDevicePositionRequestTypeDef,
-        VerifyDevicePositionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLocationService"]
 
@@ -169,8 +29,8 @@ class MultiRegionLocationService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_tracker_consumer(
-        self, **kwargs: Unpack[AssociateTrackerConsumerRequestTypeDef]
-    ) -> TargetResults[AssociateTrackerConsumerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateTrackerConsumerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateTrackerConsumerResponseTypeDef]:
         """Creates an association between a geofence collection and a tracker
         resource. This allows the tracker resource to communicate location data to
         the linked geofence collection.
@@ -180,8 +40,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("AssociateTrackerConsumer", kwargs)
 
     def batch_delete_device_position_history(
-        self, **kwargs: Unpack[BatchDeleteDevicePositionHistoryRequestTypeDef]
-    ) -> TargetResults[BatchDeleteDevicePositionHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteDevicePositionHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteDevicePositionHistoryResponseTypeDef]:
         """Deletes the position history of one or more devices from a tracker
         resource.
 
@@ -190,8 +50,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("BatchDeleteDevicePositionHistory", kwargs)
 
     def batch_delete_geofence(
-        self, **kwargs: Unpack[BatchDeleteGeofenceRequestTypeDef]
-    ) -> TargetResults[BatchDeleteGeofenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteGeofenceRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteGeofenceResponseTypeDef]:
         """Deletes a batch of geofences from a geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/BatchDeleteGeofence
@@ -199,8 +59,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("BatchDeleteGeofence", kwargs)
 
     def batch_evaluate_geofences(
-        self, **kwargs: Unpack[BatchEvaluateGeofencesRequestTypeDef]
-    ) -> TargetResults[BatchEvaluateGeofencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchEvaluateGeofencesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchEvaluateGeofencesResponseTypeDef]:
         """Evaluates device positions against the geofence geometries from a given
         geofence collection.
 
@@ -209,8 +69,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("BatchEvaluateGeofences", kwargs)
 
     def batch_get_device_position(
-        self, **kwargs: Unpack[BatchGetDevicePositionRequestTypeDef]
-    ) -> TargetResults[BatchGetDevicePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetDevicePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDevicePositionResponseTypeDef]:
         """Lists the latest device positions for requested devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/BatchGetDevicePosition
@@ -218,8 +78,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("BatchGetDevicePosition", kwargs)
 
     def batch_put_geofence(
-        self, **kwargs: Unpack[BatchPutGeofenceRequestTypeDef]
-    ) -> TargetResults[BatchPutGeofenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutGeofenceRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutGeofenceResponseTypeDef]:
         """A batch request for storing geofence geometries into a given geofence
         collection, or updates the geometry of an existing geofence if a geofence
         ID is included in the request.
@@ -229,8 +89,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("BatchPutGeofence", kwargs)
 
     def batch_update_device_position(
-        self, **kwargs: Unpack[BatchUpdateDevicePositionRequestTypeDef]
-    ) -> TargetResults[BatchUpdateDevicePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateDevicePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateDevicePositionResponseTypeDef]:
         """Uploads position update data for one or more devices to a tracker resource
         (up to 10 devices per batch). Amazon Location uses the data when it
         reports the last known device position and position history. Amazon
@@ -241,8 +101,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("BatchUpdateDevicePosition", kwargs)
 
     def calculate_route(
-        self, **kwargs: Unpack[CalculateRouteRequestTypeDef]
-    ) -> TargetResults[CalculateRouteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CalculateRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CalculateRouteResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to CalculateRoutes or CalculateIsolines unless
         you require Grab data.
@@ -252,8 +112,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CalculateRoute", kwargs)
 
     def calculate_route_matrix(
-        self, **kwargs: Unpack[CalculateRouteMatrixRequestTypeDef]
-    ) -> TargetResults[CalculateRouteMatrixResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CalculateRouteMatrixRequestTypeDef]
+    ) -> TargetResults[type_defs.CalculateRouteMatrixResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the V2 CalculateRouteMatrix unless you require
         Grab data.
@@ -263,8 +123,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CalculateRouteMatrix", kwargs)
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[CancelJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobResponseTypeDef]:
         """CancelJob cancels a job that is currently running or pending. If the job
         is already in a terminal state (Completed, Failed, or Cancelled), the
         operation returns successfully with the current status.
@@ -274,8 +134,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def create_geofence_collection(
-        self, **kwargs: Unpack[CreateGeofenceCollectionRequestTypeDef]
-    ) -> TargetResults[CreateGeofenceCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGeofenceCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGeofenceCollectionResponseTypeDef]:
         """Creates a geofence collection, which manages and stores geofences.
 
         Deprecated parameters: PricingPlan, PricingPlanDataSource.
@@ -285,8 +145,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CreateGeofenceCollection", kwargs)
 
     def create_key(
-        self, **kwargs: Unpack[CreateKeyRequestTypeDef]
-    ) -> TargetResults[CreateKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyResponseTypeDef]:
         """Creates an API key resource in your Amazon Web Services account, which
         lets you grant actions for Amazon Location resources to the API key
         bearer.
@@ -296,8 +156,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CreateKey", kwargs)
 
     def create_map(
-        self, **kwargs: Unpack[CreateMapRequestTypeDef]
-    ) -> TargetResults[CreateMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMapRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -308,8 +168,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CreateMap", kwargs)
 
     def create_place_index(
-        self, **kwargs: Unpack[CreatePlaceIndexRequestTypeDef]
-    ) -> TargetResults[CreatePlaceIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlaceIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -321,8 +181,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CreatePlaceIndex", kwargs)
 
     def create_route_calculator(
-        self, **kwargs: Unpack[CreateRouteCalculatorRequestTypeDef]
-    ) -> TargetResults[CreateRouteCalculatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteCalculatorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -334,8 +194,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CreateRouteCalculator", kwargs)
 
     def create_tracker(
-        self, **kwargs: Unpack[CreateTrackerRequestTypeDef]
-    ) -> TargetResults[CreateTrackerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrackerResponseTypeDef]:
         """Creates a tracker resource in your Amazon Web Services account, which lets
         you retrieve current and historical location of devices.
 
@@ -346,8 +206,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("CreateTracker", kwargs)
 
     def delete_geofence_collection(
-        self, **kwargs: Unpack[DeleteGeofenceCollectionRequestTypeDef]
-    ) -> TargetResults[DeleteGeofenceCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGeofenceCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGeofenceCollectionResponseTypeDef]:
         """Deletes a geofence collection from your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DeleteGeofenceCollection
@@ -355,8 +215,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DeleteGeofenceCollection", kwargs)
 
     def delete_key(
-        self, **kwargs: Unpack[DeleteKeyRequestTypeDef]
-    ) -> TargetResults[DeleteKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeyResponseTypeDef]:
         """Deletes the specified API key. The API key must have been deactivated more
         than 90 days previously.
 
@@ -365,8 +225,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DeleteKey", kwargs)
 
     def delete_map(
-        self, **kwargs: Unpack[DeleteMapRequestTypeDef]
-    ) -> TargetResults[DeleteMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMapRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -375,8 +235,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DeleteMap", kwargs)
 
     def delete_place_index(
-        self, **kwargs: Unpack[DeletePlaceIndexRequestTypeDef]
-    ) -> TargetResults[DeletePlaceIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlaceIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -386,8 +246,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DeletePlaceIndex", kwargs)
 
     def delete_route_calculator(
-        self, **kwargs: Unpack[DeleteRouteCalculatorRequestTypeDef]
-    ) -> TargetResults[DeleteRouteCalculatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteCalculatorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -397,8 +257,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DeleteRouteCalculator", kwargs)
 
     def delete_tracker(
-        self, **kwargs: Unpack[DeleteTrackerRequestTypeDef]
-    ) -> TargetResults[DeleteTrackerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrackerResponseTypeDef]:
         """Deletes a tracker resource from your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DeleteTracker
@@ -406,8 +266,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DeleteTracker", kwargs)
 
     def describe_geofence_collection(
-        self, **kwargs: Unpack[DescribeGeofenceCollectionRequestTypeDef]
-    ) -> TargetResults[DescribeGeofenceCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGeofenceCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGeofenceCollectionResponseTypeDef]:
         """Retrieves the geofence collection details.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DescribeGeofenceCollection
@@ -415,8 +275,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DescribeGeofenceCollection", kwargs)
 
     def describe_key(
-        self, **kwargs: Unpack[DescribeKeyRequestTypeDef]
-    ) -> TargetResults[DescribeKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyResponseTypeDef]:
         """Retrieves the API key resource details.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DescribeKey
@@ -424,8 +284,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DescribeKey", kwargs)
 
     def describe_map(
-        self, **kwargs: Unpack[DescribeMapRequestTypeDef]
-    ) -> TargetResults[DescribeMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMapRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -434,8 +294,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DescribeMap", kwargs)
 
     def describe_place_index(
-        self, **kwargs: Unpack[DescribePlaceIndexRequestTypeDef]
-    ) -> TargetResults[DescribePlaceIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePlaceIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -445,8 +305,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DescribePlaceIndex", kwargs)
 
     def describe_route_calculator(
-        self, **kwargs: Unpack[DescribeRouteCalculatorRequestTypeDef]
-    ) -> TargetResults[DescribeRouteCalculatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRouteCalculatorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -456,8 +316,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DescribeRouteCalculator", kwargs)
 
     def describe_tracker(
-        self, **kwargs: Unpack[DescribeTrackerRequestTypeDef]
-    ) -> TargetResults[DescribeTrackerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrackerResponseTypeDef]:
         """Retrieves the tracker resource details.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DescribeTracker
@@ -465,8 +325,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DescribeTracker", kwargs)
 
     def disassociate_tracker_consumer(
-        self, **kwargs: Unpack[DisassociateTrackerConsumerRequestTypeDef]
-    ) -> TargetResults[DisassociateTrackerConsumerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateTrackerConsumerRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateTrackerConsumerResponseTypeDef]:
         """Removes the association between a tracker resource and a geofence
         collection.
 
@@ -475,8 +335,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("DisassociateTrackerConsumer", kwargs)
 
     def forecast_geofence_events(
-        self, **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef]
-    ) -> TargetResults[ForecastGeofenceEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ForecastGeofenceEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ForecastGeofenceEventsResponseTypeDef]:
         """This action forecasts future geofence events that are likely to occur
         within a specified time horizon if a device continues moving at its
         current speed. Each forecasted event is associated with a geofence from a
@@ -487,8 +347,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ForecastGeofenceEvents", kwargs)
 
     def get_device_position(
-        self, **kwargs: Unpack[GetDevicePositionRequestTypeDef]
-    ) -> TargetResults[GetDevicePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevicePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevicePositionResponseTypeDef]:
         """Retrieves a device's most recent position according to its sample time.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetDevicePosition
@@ -496,8 +356,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetDevicePosition", kwargs)
 
     def get_device_position_history(
-        self, **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef]
-    ) -> TargetResults[GetDevicePositionHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevicePositionHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevicePositionHistoryResponseTypeDef]:
         """Retrieves the device position history from a tracker resource within a
         specified range of time.
 
@@ -506,8 +366,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetDevicePositionHistory", kwargs)
 
     def get_geofence(
-        self, **kwargs: Unpack[GetGeofenceRequestTypeDef]
-    ) -> TargetResults[GetGeofenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGeofenceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGeofenceResponseTypeDef]:
         """Retrieves the geofence details from a geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetGeofence
@@ -515,8 +375,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetGeofence", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResponseTypeDef]:
         """GetJob retrieves detailed information about a specific job, including its
         current status, configuration, and error information if the job failed.
 
@@ -525,8 +385,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_map_glyphs(
-        self, **kwargs: Unpack[GetMapGlyphsRequestTypeDef]
-    ) -> TargetResults[GetMapGlyphsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMapGlyphsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMapGlyphsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetGlyphs unless you require Grab data.
 
@@ -535,8 +395,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetMapGlyphs", kwargs)
 
     def get_map_sprites(
-        self, **kwargs: Unpack[GetMapSpritesRequestTypeDef]
-    ) -> TargetResults[GetMapSpritesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMapSpritesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMapSpritesResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetSprites unless you require Grab data.
 
@@ -545,8 +405,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetMapSprites", kwargs)
 
     def get_map_style_descriptor(
-        self, **kwargs: Unpack[GetMapStyleDescriptorRequestTypeDef]
-    ) -> TargetResults[GetMapStyleDescriptorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMapStyleDescriptorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMapStyleDescriptorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetStyleDescriptor unless you require Grab data.
 
@@ -555,8 +415,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetMapStyleDescriptor", kwargs)
 
     def get_map_tile(
-        self, **kwargs: Unpack[GetMapTileRequestTypeDef]
-    ) -> TargetResults[GetMapTileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMapTileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMapTileResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetTile unless you require Grab data.
 
@@ -565,8 +425,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetMapTile", kwargs)
 
     def get_place(
-        self, **kwargs: Unpack[GetPlaceRequestTypeDef]
-    ) -> TargetResults[GetPlaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlaceResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the V2 GetPlace operation unless you require
         Grab data.
@@ -576,8 +436,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("GetPlace", kwargs)
 
     def list_device_positions(
-        self, **kwargs: Unpack[ListDevicePositionsRequestTypeDef]
-    ) -> TargetResults[ListDevicePositionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicePositionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicePositionsResponseTypeDef]:
         """A batch request to retrieve all device positions.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListDevicePositions
@@ -585,8 +445,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListDevicePositions", kwargs)
 
     def list_geofence_collections(
-        self, **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef]
-    ) -> TargetResults[ListGeofenceCollectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGeofenceCollectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGeofenceCollectionsResponseTypeDef]:
         """Lists geofence collections in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofenceCollections
@@ -594,8 +454,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListGeofenceCollections", kwargs)
 
     def list_geofences(
-        self, **kwargs: Unpack[ListGeofencesRequestTypeDef]
-    ) -> TargetResults[ListGeofencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGeofencesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGeofencesResponseTypeDef]:
         """Lists geofences stored in a given geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofences
@@ -603,8 +463,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListGeofences", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """ListJobs retrieves a list of jobs with optional filtering and pagination
         support.
 
@@ -613,8 +473,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_keys(
-        self, **kwargs: Unpack[ListKeysRequestTypeDef]
-    ) -> TargetResults[ListKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKeysResponseTypeDef]:
         """Lists API key resources in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListKeys
@@ -622,8 +482,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListKeys", kwargs)
 
     def list_maps(
-        self, **kwargs: Unpack[ListMapsRequestTypeDef]
-    ) -> TargetResults[ListMapsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMapsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMapsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -632,8 +492,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListMaps", kwargs)
 
     def list_place_indexes(
-        self, **kwargs: Unpack[ListPlaceIndexesRequestTypeDef]
-    ) -> TargetResults[ListPlaceIndexesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlaceIndexesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlaceIndexesResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -643,8 +503,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListPlaceIndexes", kwargs)
 
     def list_route_calculators(
-        self, **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef]
-    ) -> TargetResults[ListRouteCalculatorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRouteCalculatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRouteCalculatorsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -654,8 +514,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListRouteCalculators", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags that are applied to the specified Amazon Location
         resource.
 
@@ -664,8 +524,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tracker_consumers(
-        self, **kwargs: Unpack[ListTrackerConsumersRequestTypeDef]
-    ) -> TargetResults[ListTrackerConsumersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrackerConsumersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrackerConsumersResponseTypeDef]:
         """Lists geofence collections currently associated to the given tracker
         resource.
 
@@ -674,8 +534,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListTrackerConsumers", kwargs)
 
     def list_trackers(
-        self, **kwargs: Unpack[ListTrackersRequestTypeDef]
-    ) -> TargetResults[ListTrackersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrackersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrackersResponseTypeDef]:
         """Lists tracker resources in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListTrackers
@@ -683,8 +543,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("ListTrackers", kwargs)
 
     def put_geofence(
-        self, **kwargs: Unpack[PutGeofenceRequestTypeDef]
-    ) -> TargetResults[PutGeofenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutGeofenceRequestTypeDef]
+    ) -> TargetResults[type_defs.PutGeofenceResponseTypeDef]:
         """Stores a geofence geometry in a given geofence collection, or updates the
         geometry of an existing geofence if a geofence ID is included in the
         request.
@@ -694,8 +554,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("PutGeofence", kwargs)
 
     def search_place_index_for_position(
-        self, **kwargs: Unpack[SearchPlaceIndexForPositionRequestTypeDef]
-    ) -> TargetResults[SearchPlaceIndexForPositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchPlaceIndexForPositionRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchPlaceIndexForPositionResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to ReverseGeocode or SearchNearby unless you
         require Grab data.
@@ -705,8 +565,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("SearchPlaceIndexForPosition", kwargs)
 
     def search_place_index_for_suggestions(
-        self, **kwargs: Unpack[SearchPlaceIndexForSuggestionsRequestTypeDef]
-    ) -> TargetResults[SearchPlaceIndexForSuggestionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchPlaceIndexForSuggestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchPlaceIndexForSuggestionsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to Suggest or Autocomplete unless you require
         Grab data.
@@ -716,8 +576,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("SearchPlaceIndexForSuggestions", kwargs)
 
     def search_place_index_for_text(
-        self, **kwargs: Unpack[SearchPlaceIndexForTextRequestTypeDef]
-    ) -> TargetResults[SearchPlaceIndexForTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchPlaceIndexForTextRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchPlaceIndexForTextResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to Geocode or SearchText unless you require Grab
         data.
@@ -727,8 +587,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("SearchPlaceIndexForText", kwargs)
 
     def start_job(
-        self, **kwargs: Unpack[StartJobRequestTypeDef]
-    ) -> TargetResults[StartJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobResponseTypeDef]:
         """StartJob starts a new asynchronous bulk processing job. You specify the
         input data location in Amazon S3, the action to perform, and the output
         location where results are written.
@@ -738,8 +598,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("StartJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon
         Location Service resource.
 
@@ -748,8 +608,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified Amazon Location resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/UntagResource
@@ -757,8 +617,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_geofence_collection(
-        self, **kwargs: Unpack[UpdateGeofenceCollectionRequestTypeDef]
-    ) -> TargetResults[UpdateGeofenceCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGeofenceCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGeofenceCollectionResponseTypeDef]:
         """Updates the specified properties of a given geofence collection.
 
         Deprecated parameters: PricingPlan, PricingPlanDataSource.
@@ -768,8 +628,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UpdateGeofenceCollection", kwargs)
 
     def update_key(
-        self, **kwargs: Unpack[UpdateKeyRequestTypeDef]
-    ) -> TargetResults[UpdateKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKeyResponseTypeDef]:
         """Updates the specified properties of a given API key resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/UpdateKey
@@ -777,8 +637,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UpdateKey", kwargs)
 
     def update_map(
-        self, **kwargs: Unpack[UpdateMapRequestTypeDef]
-    ) -> TargetResults[UpdateMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMapRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -789,8 +649,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UpdateMap", kwargs)
 
     def update_place_index(
-        self, **kwargs: Unpack[UpdatePlaceIndexRequestTypeDef]
-    ) -> TargetResults[UpdatePlaceIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePlaceIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -802,8 +662,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UpdatePlaceIndex", kwargs)
 
     def update_route_calculator(
-        self, **kwargs: Unpack[UpdateRouteCalculatorRequestTypeDef]
-    ) -> TargetResults[UpdateRouteCalculatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouteCalculatorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -815,8 +675,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UpdateRouteCalculator", kwargs)
 
     def update_tracker(
-        self, **kwargs: Unpack[UpdateTrackerRequestTypeDef]
-    ) -> TargetResults[UpdateTrackerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrackerResponseTypeDef]:
         """Updates the specified properties of a given tracker resource.
 
         Deprecated parameters: PricingPlan, PricingPlanDataSource.
@@ -826,8 +686,8 @@ class MultiRegionLocationService(MultiRegionClient):
         return self._call("UpdateTracker", kwargs)
 
     def verify_device_position(
-        self, **kwargs: Unpack[VerifyDevicePositionRequestTypeDef]
-    ) -> TargetResults[VerifyDevicePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyDevicePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyDevicePositionResponseTypeDef]:
         """Verifies the integrity of the device's position by determining if it was
         reported behind a proxy, and by comparing it to an inferred position
         estimated based on the device's state.
@@ -842,8 +702,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef],
-    ) -> TargetResults[ForecastGeofenceEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ForecastGeofenceEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ForecastGeofenceEventsResponseTypeDef]:
         """Every page of ForecastGeofenceEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -868,8 +728,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef],
-    ) -> TargetResults[GetDevicePositionHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDevicePositionHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDevicePositionHistoryResponseTypeDef]:
         """Every page of GetDevicePositionHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -892,8 +752,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicePositionsRequestTypeDef],
-    ) -> TargetResults[ListDevicePositionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicePositionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevicePositionsResponseTypeDef]:
         """Every page of ListDevicePositions in every target, merged per target
         (botocore's build_full_result).
 
@@ -915,8 +775,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef],
-    ) -> TargetResults[ListGeofenceCollectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeofenceCollectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGeofenceCollectionsResponseTypeDef]:
         """Every page of ListGeofenceCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -938,8 +798,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGeofencesRequestTypeDef],
-    ) -> TargetResults[ListGeofencesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeofencesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGeofencesResponseTypeDef]:
         """Every page of ListGeofences in every target, merged per target (botocore's
         build_full_result).
 
@@ -961,8 +821,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -985,8 +845,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> TargetResults[ListKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKeysResponseTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -1008,8 +868,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMapsRequestTypeDef],
-    ) -> TargetResults[ListMapsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMapsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMapsResponseTypeDef]:
         """Every page of ListMaps in every target, merged per target (botocore's
         build_full_result).
 
@@ -1032,8 +892,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlaceIndexesRequestTypeDef],
-    ) -> TargetResults[ListPlaceIndexesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlaceIndexesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlaceIndexesResponseTypeDef]:
         """Every page of ListPlaceIndexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1057,8 +917,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef],
-    ) -> TargetResults[ListRouteCalculatorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouteCalculatorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRouteCalculatorsResponseTypeDef]:
         """Every page of ListRouteCalculators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1082,8 +942,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrackerConsumersRequestTypeDef],
-    ) -> TargetResults[ListTrackerConsumersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrackerConsumersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrackerConsumersResponseTypeDef]:
         """Every page of ListTrackerConsumers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1106,8 +966,8 @@ class MultiRegionLocationService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrackersRequestTypeDef],
-    ) -> TargetResults[ListTrackersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrackersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrackersResponseTypeDef]:
         """Every page of ListTrackers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1128,8 +988,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef],
-    ) -> Items[ForecastedEventTypeDef]:
+        **kwargs: Unpack[type_defs.ForecastGeofenceEventsRequestTypeDef],
+    ) -> Items[type_defs.ForecastedEventTypeDef]:
         """Each element of ForecastedEvents in every page of ForecastGeofenceEvents,
         from every target, as its page arrives (tagged with its target).
 
@@ -1144,8 +1004,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef],
-    ) -> Items[DevicePositionTypeDef]:
+        **kwargs: Unpack[type_defs.GetDevicePositionHistoryRequestTypeDef],
+    ) -> Items[type_defs.DevicePositionTypeDef]:
         """Each element of DevicePositions in every page of GetDevicePositionHistory,
         from every target, as its page arrives (tagged with its target).
 
@@ -1160,8 +1020,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicePositionsRequestTypeDef],
-    ) -> Items[ListDevicePositionsResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicePositionsRequestTypeDef],
+    ) -> Items[type_defs.ListDevicePositionsResponseEntryTypeDef]:
         """Each element of Entries in every page of ListDevicePositions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1176,8 +1036,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef],
-    ) -> Items[ListGeofenceCollectionsResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeofenceCollectionsRequestTypeDef],
+    ) -> Items[type_defs.ListGeofenceCollectionsResponseEntryTypeDef]:
         """Each element of Entries in every page of ListGeofenceCollections, from
         every target, as its page arrives (tagged with its target).
 
@@ -1192,8 +1052,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGeofencesRequestTypeDef],
-    ) -> Items[ListGeofenceResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeofencesRequestTypeDef],
+    ) -> Items[type_defs.ListGeofenceResponseEntryTypeDef]:
         """Each element of Entries in every page of ListGeofences, from every target,
         as its page arrives (tagged with its target).
 
@@ -1208,8 +1068,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[ListJobsResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.ListJobsResponseEntryTypeDef]:
         """Each element of Entries in every page of ListJobs, from every target, as
         its page arrives (tagged with its target).
 
@@ -1222,8 +1082,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> Items[ListKeysResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysRequestTypeDef],
+    ) -> Items[type_defs.ListKeysResponseEntryTypeDef]:
         """Each element of Entries in every page of ListKeys, from every target, as
         its page arrives (tagged with its target).
 
@@ -1236,8 +1096,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMapsRequestTypeDef],
-    ) -> Items[ListMapsResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMapsRequestTypeDef],
+    ) -> Items[type_defs.ListMapsResponseEntryTypeDef]:
         """Each element of Entries in every page of ListMaps, from every target, as
         its page arrives (tagged with its target).
 
@@ -1250,8 +1110,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlaceIndexesRequestTypeDef],
-    ) -> Items[ListPlaceIndexesResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlaceIndexesRequestTypeDef],
+    ) -> Items[type_defs.ListPlaceIndexesResponseEntryTypeDef]:
         """Each element of Entries in every page of ListPlaceIndexes, from every
         target, as its page arrives (tagged with its target).
 
@@ -1266,8 +1126,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef],
-    ) -> Items[ListRouteCalculatorsResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouteCalculatorsRequestTypeDef],
+    ) -> Items[type_defs.ListRouteCalculatorsResponseEntryTypeDef]:
         """Each element of Entries in every page of ListRouteCalculators, from every
         target, as its page arrives (tagged with its target).
 
@@ -1282,7 +1142,7 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrackerConsumersRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListTrackerConsumersRequestTypeDef],
     ) -> Items[str]:
         """Each element of ConsumerArns in every page of ListTrackerConsumers, from
         every target, as its page arrives (tagged with its target).
@@ -1298,8 +1158,8 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrackersRequestTypeDef],
-    ) -> Items[ListTrackersResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrackersRequestTypeDef],
+    ) -> Items[type_defs.ListTrackersResponseEntryTypeDef]:
         """Each element of Entries in every page of ListTrackers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1314,7 +1174,7 @@ class MultiRegionLocationService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until JobCompleted.
 

@@ -16,220 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AggregateLogGroupSummaryTypeDef,
-        AnomalyDetectorTypeDef,
-        AnomalyTypeDef,
-        AssociateKmsKeyRequestTypeDef,
-        AssociateSourceToS3TableIntegrationRequestTypeDef,
-        AssociateSourceToS3TableIntegrationResponseTypeDef,
-        CancelExportTaskRequestTypeDef,
-        CancelImportTaskRequestTypeDef,
-        CancelImportTaskResponseTypeDef,
-        ConfigurationTemplateTypeDef,
-        CreateDeliveryRequestTypeDef,
-        CreateDeliveryResponseTypeDef,
-        CreateExportTaskRequestTypeDef,
-        CreateExportTaskResponseTypeDef,
-        CreateImportTaskRequestTypeDef,
-        CreateImportTaskResponseTypeDef,
-        CreateLogAnomalyDetectorRequestTypeDef,
-        CreateLogAnomalyDetectorResponseTypeDef,
-        CreateLogGroupRequestTypeDef,
-        CreateLogStreamRequestTypeDef,
-        CreateLookupTableRequestTypeDef,
-        CreateLookupTableResponseTypeDef,
-        CreateScheduledQueryRequestTypeDef,
-        CreateScheduledQueryResponseTypeDef,
-        DeleteAccountPolicyRequestTypeDef,
-        DeleteDataProtectionPolicyRequestTypeDef,
-        DeleteDeliveryDestinationPolicyRequestTypeDef,
-        DeleteDeliveryDestinationRequestTypeDef,
-        DeleteDeliveryRequestTypeDef,
-        DeleteDeliverySourceRequestTypeDef,
-        DeleteDestinationRequestTypeDef,
-        DeleteIndexPolicyRequestTypeDef,
-        DeleteIndexPolicyResponseTypeDef,
-        DeleteIntegrationRequestTypeDef,
-        DeleteIntegrationResponseTypeDef,
-        DeleteLogAnomalyDetectorRequestTypeDef,
-        DeleteLogGroupRequestTypeDef,
-        DeleteLogStreamRequestTypeDef,
-        DeleteLookupTableRequestTypeDef,
-        DeleteMetricFilterRequestTypeDef,
-        DeleteQueryDefinitionRequestTypeDef,
-        DeleteQueryDefinitionResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteRetentionPolicyRequestTypeDef,
-        DeleteScheduledQueryRequestTypeDef,
-        DeleteScheduledQueryResponseTypeDef,
-        DeleteSubscriptionFilterRequestTypeDef,
-        DeleteTransformerRequestTypeDef,
-        DeliveryDestinationTypeDef,
-        DeliverySourceTypeDef,
-        DeliveryTypeDef,
-        DescribeAccountPoliciesRequestTypeDef,
-        DescribeAccountPoliciesResponseTypeDef,
-        DescribeConfigurationTemplatesRequestTypeDef,
-        DescribeConfigurationTemplatesResponseTypeDef,
-        DescribeDeliveriesRequestTypeDef,
-        DescribeDeliveriesResponseTypeDef,
-        DescribeDeliveryDestinationsRequestTypeDef,
-        DescribeDeliveryDestinationsResponseTypeDef,
-        DescribeDeliverySourcesRequestTypeDef,
-        DescribeDeliverySourcesResponseTypeDef,
-        DescribeDestinationsRequestTypeDef,
-        DescribeDestinationsResponseTypeDef,
-        DescribeExportTasksRequestTypeDef,
-        DescribeExportTasksResponseTypeDef,
-        DescribeFieldIndexesRequestTypeDef,
-        DescribeFieldIndexesResponseTypeDef,
-        DescribeImportTaskBatchesRequestTypeDef,
-        DescribeImportTaskBatchesResponseTypeDef,
-        DescribeImportTasksRequestTypeDef,
-        DescribeImportTasksResponseTypeDef,
-        DescribeIndexPoliciesRequestTypeDef,
-        DescribeIndexPoliciesResponseTypeDef,
-        DescribeLogGroupsRequestTypeDef,
-        DescribeLogGroupsResponseTypeDef,
-        DescribeLogStreamsRequestTypeDef,
-        DescribeLogStreamsResponseTypeDef,
-        DescribeLookupTablesRequestTypeDef,
-        DescribeLookupTablesResponseTypeDef,
-        DescribeMetricFiltersRequestTypeDef,
-        DescribeMetricFiltersResponseTypeDef,
-        DescribeQueriesRequestTypeDef,
-        DescribeQueriesResponseTypeDef,
-        DescribeQueryDefinitionsRequestTypeDef,
-        DescribeQueryDefinitionsResponseTypeDef,
-        DescribeResourcePoliciesRequestTypeDef,
-        DescribeResourcePoliciesResponseTypeDef,
-        DescribeSubscriptionFiltersRequestTypeDef,
-        DescribeSubscriptionFiltersResponseTypeDef,
-        DestinationTypeDef,
-        DisassociateKmsKeyRequestTypeDef,
-        DisassociateSourceFromS3TableIntegrationRequestTypeDef,
-        DisassociateSourceFromS3TableIntegrationResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportTaskTypeDef,
-        FilterLogEventsRequestTypeDef,
-        FilterLogEventsResponseTypeDef,
-        FilteredLogEventTypeDef,
-        GetDataProtectionPolicyRequestTypeDef,
-        GetDataProtectionPolicyResponseTypeDef,
-        GetDeliveryDestinationPolicyRequestTypeDef,
-        GetDeliveryDestinationPolicyResponseTypeDef,
-        GetDeliveryDestinationRequestTypeDef,
-        GetDeliveryDestinationResponseTypeDef,
-        GetDeliveryRequestTypeDef,
-        GetDeliveryResponseTypeDef,
-        GetDeliverySourceRequestTypeDef,
-        GetDeliverySourceResponseTypeDef,
-        GetIntegrationRequestTypeDef,
-        GetIntegrationResponseTypeDef,
-        GetLogAnomalyDetectorRequestTypeDef,
-        GetLogAnomalyDetectorResponseTypeDef,
-        GetLogEventsRequestTypeDef,
-        GetLogEventsResponseTypeDef,
-        GetLogFieldsRequestTypeDef,
-        GetLogFieldsResponseTypeDef,
-        GetLogGroupFieldsRequestTypeDef,
-        GetLogGroupFieldsResponseTypeDef,
-        GetLogObjectRequestTypeDef,
-        GetLogObjectResponseTypeDef,
-        GetLogRecordRequestTypeDef,
-        GetLogRecordResponseTypeDef,
-        GetLookupTableRequestTypeDef,
-        GetLookupTableResponseTypeDef,
-        GetQueryResultsRequestTypeDef,
-        GetQueryResultsResponseTypeDef,
-        GetScheduledQueryHistoryRequestTypeDef,
-        GetScheduledQueryHistoryResponseTypeDef,
-        GetScheduledQueryRequestTypeDef,
-        GetScheduledQueryResponseTypeDef,
-        GetTransformerRequestTypeDef,
-        GetTransformerResponseTypeDef,
-        ListAggregateLogGroupSummariesRequestTypeDef,
-        ListAggregateLogGroupSummariesResponseTypeDef,
-        ListAnomaliesRequestTypeDef,
-        ListAnomaliesResponseTypeDef,
-        ListIntegrationsRequestTypeDef,
-        ListIntegrationsResponseTypeDef,
-        ListLogAnomalyDetectorsRequestTypeDef,
-        ListLogAnomalyDetectorsResponseTypeDef,
-        ListLogGroupsForQueryRequestTypeDef,
-        ListLogGroupsForQueryResponseTypeDef,
-        ListLogGroupsRequestTypeDef,
-        ListLogGroupsResponseTypeDef,
-        ListScheduledQueriesRequestTypeDef,
-        ListScheduledQueriesResponseTypeDef,
-        ListSourcesForS3TableIntegrationRequestTypeDef,
-        ListSourcesForS3TableIntegrationResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTagsLogGroupRequestTypeDef,
-        ListTagsLogGroupResponseTypeDef,
-        LogGroupTypeDef,
-        LogStreamTypeDef,
-        MetricFilterTypeDef,
-        PutAccountPolicyRequestTypeDef,
-        PutAccountPolicyResponseTypeDef,
-        PutBearerTokenAuthenticationRequestTypeDef,
-        PutDataProtectionPolicyRequestTypeDef,
-        PutDataProtectionPolicyResponseTypeDef,
-        PutDeliveryDestinationPolicyRequestTypeDef,
-        PutDeliveryDestinationPolicyResponseTypeDef,
-        PutDeliveryDestinationRequestTypeDef,
-        PutDeliveryDestinationResponseTypeDef,
-        PutDeliverySourceRequestTypeDef,
-        PutDeliverySourceResponseTypeDef,
-        PutDestinationPolicyRequestTypeDef,
-        PutDestinationRequestTypeDef,
-        PutDestinationResponseTypeDef,
-        PutIndexPolicyRequestTypeDef,
-        PutIndexPolicyResponseTypeDef,
-        PutIntegrationRequestTypeDef,
-        PutIntegrationResponseTypeDef,
-        PutLogEventsRequestTypeDef,
-        PutLogEventsResponseTypeDef,
-        PutLogGroupDeletionProtectionRequestTypeDef,
-        PutMetricFilterRequestTypeDef,
-        PutQueryDefinitionRequestTypeDef,
-        PutQueryDefinitionResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        PutRetentionPolicyRequestTypeDef,
-        PutSubscriptionFilterRequestTypeDef,
-        PutTransformerRequestTypeDef,
-        QueryInfoTypeDef,
-        ResourcePolicyTypeDef,
-        S3TableIntegrationSourceTypeDef,
-        ScheduledQuerySummaryTypeDef,
-        StartLiveTailRequestTypeDef,
-        StartLiveTailResponseTypeDef,
-        StartQueryRequestTypeDef,
-        StartQueryResponseTypeDef,
-        StopQueryRequestTypeDef,
-        StopQueryResponseTypeDef,
-        SubscriptionFilterTypeDef,
-        TagLogGroupRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TestMetricFilterRequestTypeDef,
-        TestMetricFilterResponseTypeDef,
-        TestTransformerRequestTypeDef,
-        TestTransformerResponseTypeDef,
-        TriggerHistoryRecordTypeDef,
-        UntagLogGroupRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAnomalyRequestTypeDef,
-        UpdateDeliveryConfigurationRequestTypeDef,
-        UpdateDeliveryConfigurationResponseTypeDef,
-        UpdateLogAnomalyDetectorRequestTypeDef,
-        UpdateLookupTableRequestTypeDef,
-        UpdateLookupTableResponseTypeDef,
-        UpdateScheduledQueryRequestTypeDef,
-        UpdateScheduledQueryResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchLogs"]
 
@@ -246,8 +33,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_kms_key(
-        self, **kwargs: Unpack[AssociateKmsKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateKmsKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates the specified KMS key with either one log group in the account,
         or with all stored CloudWatch Logs query insights results in the account.
 
@@ -256,8 +43,9 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("AssociateKmsKey", kwargs)
 
     def associate_source_to_s3_table_integration(
-        self, **kwargs: Unpack[AssociateSourceToS3TableIntegrationRequestTypeDef]
-    ) -> TargetResults[AssociateSourceToS3TableIntegrationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateSourceToS3TableIntegrationRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateSourceToS3TableIntegrationResponseTypeDef]:
         """Associates a data source with an S3 Table Integration for query access in
         the 'logs' namespace. This enables querying log data using analytics
         engines that support Iceberg such as Amazon Athena, Amazon Redshift, and
@@ -268,8 +56,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("AssociateSourceToS3TableIntegration", kwargs)
 
     def cancel_export_task(
-        self, **kwargs: Unpack[CancelExportTaskRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels the specified export task.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/CancelExportTask
@@ -277,8 +65,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CancelExportTask", kwargs)
 
     def cancel_import_task(
-        self, **kwargs: Unpack[CancelImportTaskRequestTypeDef]
-    ) -> TargetResults[CancelImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelImportTaskResponseTypeDef]:
         """Cancels an active import task and stops importing data from the CloudTrail
         Lake Event Data Store.
 
@@ -287,8 +75,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CancelImportTask", kwargs)
 
     def create_delivery(
-        self, **kwargs: Unpack[CreateDeliveryRequestTypeDef]
-    ) -> TargetResults[CreateDeliveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeliveryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeliveryResponseTypeDef]:
         """Creates a delivery. A delivery is a connection between a logical delivery
         source and a logical delivery destination that you have already created.
 
@@ -297,8 +85,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateDelivery", kwargs)
 
     def create_export_task(
-        self, **kwargs: Unpack[CreateExportTaskRequestTypeDef]
-    ) -> TargetResults[CreateExportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExportTaskResponseTypeDef]:
         """Creates an export task so that you can efficiently export data from a log
         group to an Amazon S3 bucket. When you perform a CreateExportTask
         operation, you must use credentials that have permission to write to the
@@ -309,8 +97,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateExportTask", kwargs)
 
     def create_import_task(
-        self, **kwargs: Unpack[CreateImportTaskRequestTypeDef]
-    ) -> TargetResults[CreateImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImportTaskResponseTypeDef]:
         """Starts an import from a data source to CloudWatch Log and creates a
         managed log group as the destination for the imported data. Currently,
         CloudTrail Event Data Store is the only supported data source.
@@ -320,8 +108,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateImportTask", kwargs)
 
     def create_log_anomaly_detector(
-        self, **kwargs: Unpack[CreateLogAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[CreateLogAnomalyDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLogAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLogAnomalyDetectorResponseTypeDef]:
         """Creates an anomaly detector that regularly scans one or more log groups
         and look for patterns and anomalies in the logs.
 
@@ -330,8 +118,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateLogAnomalyDetector", kwargs)
 
     def create_log_group(
-        self, **kwargs: Unpack[CreateLogGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLogGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a log group with the specified name. You can create up to
         1,000,000 log groups per Region per account.
 
@@ -340,8 +128,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateLogGroup", kwargs)
 
     def create_log_stream(
-        self, **kwargs: Unpack[CreateLogStreamRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLogStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a log stream for the specified log group. A log stream is a
         sequence of log events that originate from a single source, such as an
         application instance or a resource that is being monitored.
@@ -351,8 +139,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateLogStream", kwargs)
 
     def create_lookup_table(
-        self, **kwargs: Unpack[CreateLookupTableRequestTypeDef]
-    ) -> TargetResults[CreateLookupTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLookupTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLookupTableResponseTypeDef]:
         """Creates a lookup table by uploading CSV data. You can use lookup tables to
         enrich log data in CloudWatch Logs Insights queries with reference data
         such as user details, application names, or error descriptions.
@@ -362,8 +150,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateLookupTable", kwargs)
 
     def create_scheduled_query(
-        self, **kwargs: Unpack[CreateScheduledQueryRequestTypeDef]
-    ) -> TargetResults[CreateScheduledQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduledQueryResponseTypeDef]:
         """Creates a scheduled query that runs CloudWatch Logs Insights queries at
         regular intervals. Scheduled queries enable proactive monitoring by
         automatically executing queries to detect patterns and anomalies in your
@@ -375,8 +163,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("CreateScheduledQuery", kwargs)
 
     def delete_account_policy(
-        self, **kwargs: Unpack[DeleteAccountPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a CloudWatch Logs account policy. This stops the account-wide
         policy from applying to log groups or data sources in the account. If you
         delete a data protection policy or subscription filter policy, any
@@ -389,8 +177,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteAccountPolicy", kwargs)
 
     def delete_data_protection_policy(
-        self, **kwargs: Unpack[DeleteDataProtectionPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataProtectionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the data protection policy from the specified log group.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteDataProtectionPolicy
@@ -398,8 +186,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteDataProtectionPolicy", kwargs)
 
     def delete_delivery(
-        self, **kwargs: Unpack[DeleteDeliveryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeliveryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a delivery. A delivery is a connection between a logical delivery
         source and a logical delivery destination. Deleting a delivery only
         deletes the connection between the delivery source and delivery
@@ -411,8 +199,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteDelivery", kwargs)
 
     def delete_delivery_destination(
-        self, **kwargs: Unpack[DeleteDeliveryDestinationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeliveryDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a delivery destination. A delivery is a connection between a
         logical delivery source and a logical delivery destination.
 
@@ -421,8 +209,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteDeliveryDestination", kwargs)
 
     def delete_delivery_destination_policy(
-        self, **kwargs: Unpack[DeleteDeliveryDestinationPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeliveryDestinationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a delivery destination policy. For more information about these
         policies, see PutDeliveryDestinationPolicy.
 
@@ -431,8 +219,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteDeliveryDestinationPolicy", kwargs)
 
     def delete_delivery_source(
-        self, **kwargs: Unpack[DeleteDeliverySourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeliverySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a delivery source. A delivery is a connection between a logical
         delivery source and a logical delivery destination.
 
@@ -441,8 +229,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteDeliverySource", kwargs)
 
     def delete_destination(
-        self, **kwargs: Unpack[DeleteDestinationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified destination, and eventually disables all the
         subscription filters that publish to it. This operation does not delete
         the physical resource encapsulated by the destination.
@@ -452,8 +240,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteDestination", kwargs)
 
     def delete_index_policy(
-        self, **kwargs: Unpack[DeleteIndexPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteIndexPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexPolicyResponseTypeDef]:
         """Deletes a log-group level field index policy that was applied to a single
         log group. The indexing of the log events that happened before you delete
         the policy will still be used for as many as 30 days to improve CloudWatch
@@ -464,8 +252,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteIndexPolicy", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> TargetResults[DeleteIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIntegrationResponseTypeDef]:
         """Deletes the integration between CloudWatch Logs and OpenSearch Service. If
         your integration has active vended logs dashboards, you must specify true
         for the force parameter, otherwise the operation will fail. If you delete
@@ -478,8 +266,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_log_anomaly_detector(
-        self, **kwargs: Unpack[DeleteLogAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLogAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified CloudWatch Logs anomaly detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteLogAnomalyDetector
@@ -487,8 +275,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteLogAnomalyDetector", kwargs)
 
     def delete_log_group(
-        self, **kwargs: Unpack[DeleteLogGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLogGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified log group and permanently deletes all the archived
         log events associated with the log group.
 
@@ -497,8 +285,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteLogGroup", kwargs)
 
     def delete_log_stream(
-        self, **kwargs: Unpack[DeleteLogStreamRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLogStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified log stream and permanently deletes all the archived
         log events associated with the log stream.
 
@@ -507,8 +295,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteLogStream", kwargs)
 
     def delete_lookup_table(
-        self, **kwargs: Unpack[DeleteLookupTableRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLookupTableRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a lookup table permanently. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteLookupTable
@@ -516,8 +304,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteLookupTable", kwargs)
 
     def delete_metric_filter(
-        self, **kwargs: Unpack[DeleteMetricFilterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMetricFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified metric filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteMetricFilter
@@ -525,8 +313,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteMetricFilter", kwargs)
 
     def delete_query_definition(
-        self, **kwargs: Unpack[DeleteQueryDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteQueryDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueryDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueryDefinitionResponseTypeDef]:
         """Deletes a saved CloudWatch Logs Insights query definition. A query
         definition contains details about a saved CloudWatch Logs Insights query.
 
@@ -535,8 +323,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteQueryDefinition", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a resource policy from this account. This revokes the access of
         the identities in that policy to put log events to this account.
 
@@ -545,8 +333,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_retention_policy(
-        self, **kwargs: Unpack[DeleteRetentionPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRetentionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified retention policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteRetentionPolicy
@@ -554,8 +342,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteRetentionPolicy", kwargs)
 
     def delete_scheduled_query(
-        self, **kwargs: Unpack[DeleteScheduledQueryRequestTypeDef]
-    ) -> TargetResults[DeleteScheduledQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduledQueryResponseTypeDef]:
         """Deletes a scheduled query and stops all future executions. This operation
         also removes any configured actions and associated resources.
 
@@ -564,8 +352,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteScheduledQuery", kwargs)
 
     def delete_subscription_filter(
-        self, **kwargs: Unpack[DeleteSubscriptionFilterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriptionFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified subscription filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteSubscriptionFilter
@@ -573,8 +361,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteSubscriptionFilter", kwargs)
 
     def delete_transformer(
-        self, **kwargs: Unpack[DeleteTransformerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the log transformer for the specified log group. As soon as you do
         this, the transformation of incoming log events according to that
         transformer stops. If this account has an account-level transformer that
@@ -586,8 +374,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DeleteTransformer", kwargs)
 
     def describe_account_policies(
-        self, **kwargs: Unpack[DescribeAccountPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeAccountPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountPoliciesResponseTypeDef]:
         """Returns a list of all CloudWatch Logs account policies in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeAccountPolicies
@@ -595,8 +383,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeAccountPolicies", kwargs)
 
     def describe_configuration_templates(
-        self, **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationTemplatesResponseTypeDef]:
         """Use this operation to return the valid and default values that are used
         when creating delivery sources, delivery destinations, and deliveries. For
         more information about deliveries, see CreateDelivery.
@@ -606,8 +394,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeConfigurationTemplates", kwargs)
 
     def describe_deliveries(
-        self, **kwargs: Unpack[DescribeDeliveriesRequestTypeDef]
-    ) -> TargetResults[DescribeDeliveriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeliveriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeliveriesResponseTypeDef]:
         """Retrieves a list of the deliveries that have been created in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliveries
@@ -615,8 +403,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeDeliveries", kwargs)
 
     def describe_delivery_destinations(
-        self, **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef]
-    ) -> TargetResults[DescribeDeliveryDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeliveryDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeliveryDestinationsResponseTypeDef]:
         """Retrieves a list of the delivery destinations that have been created in
         the account.
 
@@ -625,8 +413,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeDeliveryDestinations", kwargs)
 
     def describe_delivery_sources(
-        self, **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef]
-    ) -> TargetResults[DescribeDeliverySourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeliverySourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeliverySourcesResponseTypeDef]:
         """Retrieves a list of the delivery sources that have been created in the
         account.
 
@@ -635,8 +423,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeDeliverySources", kwargs)
 
     def describe_destinations(
-        self, **kwargs: Unpack[DescribeDestinationsRequestTypeDef]
-    ) -> TargetResults[DescribeDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDestinationsResponseTypeDef]:
         """Lists all your destinations. The results are ASCII-sorted by destination
         name.
 
@@ -645,8 +433,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeDestinations", kwargs)
 
     def describe_export_tasks(
-        self, **kwargs: Unpack[DescribeExportTasksRequestTypeDef]
-    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExportTasksResponseTypeDef]:
         """Lists the specified export tasks. You can list all your export tasks or
         filter the results based on task ID or task status.
 
@@ -655,8 +443,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeExportTasks", kwargs)
 
     def describe_field_indexes(
-        self, **kwargs: Unpack[DescribeFieldIndexesRequestTypeDef]
-    ) -> TargetResults[DescribeFieldIndexesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFieldIndexesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFieldIndexesResponseTypeDef]:
         """Returns a list of custom and default field indexes which are discovered in
         log data. For more information about field index policies, see
         PutIndexPolicy.
@@ -666,8 +454,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeFieldIndexes", kwargs)
 
     def describe_import_task_batches(
-        self, **kwargs: Unpack[DescribeImportTaskBatchesRequestTypeDef]
-    ) -> TargetResults[DescribeImportTaskBatchesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportTaskBatchesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportTaskBatchesResponseTypeDef]:
         """Gets detailed information about the individual batches within an import
         task, including their status and any error messages. For CloudTrail Event
         Data Store sources, a batch refers to a subset of stored events grouped by
@@ -678,8 +466,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeImportTaskBatches", kwargs)
 
     def describe_import_tasks(
-        self, **kwargs: Unpack[DescribeImportTasksRequestTypeDef]
-    ) -> TargetResults[DescribeImportTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImportTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImportTasksResponseTypeDef]:
         """Lists and describes import tasks, with optional filtering by import status
         and source ARN.
 
@@ -688,8 +476,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeImportTasks", kwargs)
 
     def describe_index_policies(
-        self, **kwargs: Unpack[DescribeIndexPoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeIndexPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIndexPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIndexPoliciesResponseTypeDef]:
         """Returns the field index policies of the specified log group. For more
         information about field index policies, see PutIndexPolicy.
 
@@ -698,8 +486,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeIndexPolicies", kwargs)
 
     def describe_log_groups(
-        self, **kwargs: Unpack[DescribeLogGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeLogGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLogGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLogGroupsResponseTypeDef]:
         """Returns information about log groups, including data sources that ingest
         into each log group. You can return all your log groups or filter the
         results by prefix. The results are ASCII-sorted by log group name.
@@ -709,8 +497,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeLogGroups", kwargs)
 
     def describe_log_streams(
-        self, **kwargs: Unpack[DescribeLogStreamsRequestTypeDef]
-    ) -> TargetResults[DescribeLogStreamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLogStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLogStreamsResponseTypeDef]:
         """Lists the log streams for the specified log group. You can list all the
         log streams or filter the results by prefix. You can also control how the
         results are ordered.
@@ -720,8 +508,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeLogStreams", kwargs)
 
     def describe_lookup_tables(
-        self, **kwargs: Unpack[DescribeLookupTablesRequestTypeDef]
-    ) -> TargetResults[DescribeLookupTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLookupTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLookupTablesResponseTypeDef]:
         """Retrieves metadata about lookup tables in your account. You can optionally
         filter the results by table name prefix. Results are sorted by table name
         in ascending order.
@@ -731,8 +519,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeLookupTables", kwargs)
 
     def describe_metric_filters(
-        self, **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef]
-    ) -> TargetResults[DescribeMetricFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetricFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetricFiltersResponseTypeDef]:
         """Lists the specified metric filters. You can list all of the metric filters
         or filter the results by log name, prefix, metric name, or metric
         namespace. The results are ASCII-sorted by filter name.
@@ -742,8 +530,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeMetricFilters", kwargs)
 
     def describe_queries(
-        self, **kwargs: Unpack[DescribeQueriesRequestTypeDef]
-    ) -> TargetResults[DescribeQueriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQueriesResponseTypeDef]:
         """Returns a list of CloudWatch Logs Insights queries that are scheduled,
         running, or have been run recently in this account. You can request all
         queries or limit it to queries of a specific log group or queries with a
@@ -754,8 +542,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeQueries", kwargs)
 
     def describe_query_definitions(
-        self, **kwargs: Unpack[DescribeQueryDefinitionsRequestTypeDef]
-    ) -> TargetResults[DescribeQueryDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQueryDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQueryDefinitionsResponseTypeDef]:
         """This operation returns a paginated list of your saved CloudWatch Logs
         Insights query definitions. You can retrieve query definitions from the
         current account or from a source account that is linked to the current
@@ -766,8 +554,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeQueryDefinitions", kwargs)
 
     def describe_resource_policies(
-        self, **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePoliciesResponseTypeDef]:
         """Lists the resource policies in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeResourcePolicies
@@ -775,8 +563,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeResourcePolicies", kwargs)
 
     def describe_subscription_filters(
-        self, **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef]
-    ) -> TargetResults[DescribeSubscriptionFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSubscriptionFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSubscriptionFiltersResponseTypeDef]:
         """Lists the subscription filters for the specified log group. You can list
         all the subscription filters or filter the results by prefix. The results
         are ASCII-sorted by filter name.
@@ -786,8 +574,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DescribeSubscriptionFilters", kwargs)
 
     def disassociate_kms_key(
-        self, **kwargs: Unpack[DisassociateKmsKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateKmsKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates the specified KMS key from the specified log group or from
         all CloudWatch Logs Insights query results in the account.
 
@@ -796,8 +584,13 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DisassociateKmsKey", kwargs)
 
     def disassociate_source_from_s3_table_integration(
-        self, **kwargs: Unpack[DisassociateSourceFromS3TableIntegrationRequestTypeDef]
-    ) -> TargetResults[DisassociateSourceFromS3TableIntegrationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateSourceFromS3TableIntegrationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateSourceFromS3TableIntegrationResponseTypeDef
+    ]:
         """Disassociates a data source from an S3 Table Integration, removing query
         access and deleting all associated data from the integration.
 
@@ -806,8 +599,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("DisassociateSourceFromS3TableIntegration", kwargs)
 
     def filter_log_events(
-        self, **kwargs: Unpack[FilterLogEventsRequestTypeDef]
-    ) -> TargetResults[FilterLogEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.FilterLogEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.FilterLogEventsResponseTypeDef]:
         """Lists log events from the specified log group.
 
         Deprecated parameters: interleaved.
@@ -817,8 +610,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("FilterLogEvents", kwargs)
 
     def get_data_protection_policy(
-        self, **kwargs: Unpack[GetDataProtectionPolicyRequestTypeDef]
-    ) -> TargetResults[GetDataProtectionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataProtectionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataProtectionPolicyResponseTypeDef]:
         """Returns information about a log group data protection policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetDataProtectionPolicy
@@ -826,8 +619,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetDataProtectionPolicy", kwargs)
 
     def get_delivery(
-        self, **kwargs: Unpack[GetDeliveryRequestTypeDef]
-    ) -> TargetResults[GetDeliveryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeliveryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeliveryResponseTypeDef]:
         """Returns complete information about one logical delivery. A delivery is a
         connection between a delivery source and a delivery destination .
 
@@ -836,8 +629,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetDelivery", kwargs)
 
     def get_delivery_destination(
-        self, **kwargs: Unpack[GetDeliveryDestinationRequestTypeDef]
-    ) -> TargetResults[GetDeliveryDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeliveryDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeliveryDestinationResponseTypeDef]:
         """Retrieves complete information about one delivery destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetDeliveryDestination
@@ -845,8 +638,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetDeliveryDestination", kwargs)
 
     def get_delivery_destination_policy(
-        self, **kwargs: Unpack[GetDeliveryDestinationPolicyRequestTypeDef]
-    ) -> TargetResults[GetDeliveryDestinationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeliveryDestinationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeliveryDestinationPolicyResponseTypeDef]:
         """Retrieves the delivery destination policy assigned to the delivery
         destination that you specify. For more information about delivery
         destinations and their policies, see PutDeliveryDestinationPolicy.
@@ -856,8 +649,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetDeliveryDestinationPolicy", kwargs)
 
     def get_delivery_source(
-        self, **kwargs: Unpack[GetDeliverySourceRequestTypeDef]
-    ) -> TargetResults[GetDeliverySourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeliverySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeliverySourceResponseTypeDef]:
         """Retrieves complete information about one delivery source.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetDeliverySource
@@ -865,8 +658,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetDeliverySource", kwargs)
 
     def get_integration(
-        self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> TargetResults[GetIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationResponseTypeDef]:
         """Returns information about one integration between CloudWatch Logs and
         OpenSearch Service.
 
@@ -875,8 +668,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetIntegration", kwargs)
 
     def get_log_anomaly_detector(
-        self, **kwargs: Unpack[GetLogAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[GetLogAnomalyDetectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogAnomalyDetectorResponseTypeDef]:
         """Retrieves information about the log anomaly detector that you specify. The
         KMS key ARN detected is valid.
 
@@ -885,8 +678,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLogAnomalyDetector", kwargs)
 
     def get_log_events(
-        self, **kwargs: Unpack[GetLogEventsRequestTypeDef]
-    ) -> TargetResults[GetLogEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogEventsResponseTypeDef]:
         """Lists log events from the specified log stream. You can list all of the
         log events or filter using a time range.
 
@@ -895,8 +688,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLogEvents", kwargs)
 
     def get_log_fields(
-        self, **kwargs: Unpack[GetLogFieldsRequestTypeDef]
-    ) -> TargetResults[GetLogFieldsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogFieldsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogFieldsResponseTypeDef]:
         """Discovers available fields for a specific data source and type. The
         response includes any field modifications introduced through pipelines,
         such as new fields or changed field types.
@@ -906,8 +699,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLogFields", kwargs)
 
     def get_log_group_fields(
-        self, **kwargs: Unpack[GetLogGroupFieldsRequestTypeDef]
-    ) -> TargetResults[GetLogGroupFieldsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogGroupFieldsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogGroupFieldsResponseTypeDef]:
         """Returns a list of the fields that are included in log events in the
         specified log group. Includes the percentage of log events that contain
         each field. The search is limited to a time period that you specify.
@@ -917,8 +710,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLogGroupFields", kwargs)
 
     def get_log_object(
-        self, **kwargs: Unpack[GetLogObjectRequestTypeDef]
-    ) -> TargetResults[GetLogObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogObjectResponseTypeDef]:
         """Retrieves a large logging object (LLO) and streams it back. This API is
         used to fetch the content of large portions of log events that have been
         ingested through the PutOpenTelemetryLogs API. When log events contain
@@ -938,8 +731,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLogObject", kwargs)
 
     def get_log_record(
-        self, **kwargs: Unpack[GetLogRecordRequestTypeDef]
-    ) -> TargetResults[GetLogRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLogRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLogRecordResponseTypeDef]:
         """Retrieves all of the fields and values of a single log event. All fields
         are retrieved, even if the original query that produced the
         logRecordPointer retrieved only a subset of fields. Fields are returned as
@@ -950,8 +743,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLogRecord", kwargs)
 
     def get_lookup_table(
-        self, **kwargs: Unpack[GetLookupTableRequestTypeDef]
-    ) -> TargetResults[GetLookupTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLookupTableRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLookupTableResponseTypeDef]:
         """Retrieves the full content of a lookup table, including the CSV data.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetLookupTable
@@ -959,8 +752,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetLookupTable", kwargs)
 
     def get_query_results(
-        self, **kwargs: Unpack[GetQueryResultsRequestTypeDef]
-    ) -> TargetResults[GetQueryResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueryResultsResponseTypeDef]:
         """Returns the results from the specified query.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetQueryResults
@@ -968,8 +761,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetQueryResults", kwargs)
 
     def get_scheduled_query(
-        self, **kwargs: Unpack[GetScheduledQueryRequestTypeDef]
-    ) -> TargetResults[GetScheduledQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetScheduledQueryResponseTypeDef]:
         """Retrieves details about a specific scheduled query, including its
         configuration, execution status, and metadata.
 
@@ -978,8 +771,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetScheduledQuery", kwargs)
 
     def get_scheduled_query_history(
-        self, **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef]
-    ) -> TargetResults[GetScheduledQueryHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScheduledQueryHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetScheduledQueryHistoryResponseTypeDef]:
         """Retrieves the execution history of a scheduled query within a specified
         time range, including query results and destination processing status.
 
@@ -988,8 +781,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetScheduledQueryHistory", kwargs)
 
     def get_transformer(
-        self, **kwargs: Unpack[GetTransformerRequestTypeDef]
-    ) -> TargetResults[GetTransformerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTransformerResponseTypeDef]:
         """Returns the information about the log transformer associated with this log
         group.
 
@@ -998,8 +791,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("GetTransformer", kwargs)
 
     def list_aggregate_log_group_summaries(
-        self, **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef]
-    ) -> TargetResults[ListAggregateLogGroupSummariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAggregateLogGroupSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAggregateLogGroupSummariesResponseTypeDef]:
         """Returns an aggregate summary of all log groups in the Region grouped by
         specified data source characteristics. Supports optional filtering by log
         group class, name patterns, and data sources. If you perform this action
@@ -1014,8 +807,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListAggregateLogGroupSummaries", kwargs)
 
     def list_anomalies(
-        self, **kwargs: Unpack[ListAnomaliesRequestTypeDef]
-    ) -> TargetResults[ListAnomaliesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnomaliesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnomaliesResponseTypeDef]:
         """Returns a list of anomalies that log anomaly detectors have found. For
         details about the structure format of each anomaly object that is
         returned, see the example in this section.
@@ -1025,8 +818,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListAnomalies", kwargs)
 
     def list_integrations(
-        self, **kwargs: Unpack[ListIntegrationsRequestTypeDef]
-    ) -> TargetResults[ListIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntegrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntegrationsResponseTypeDef]:
         """Returns a list of integrations between CloudWatch Logs and other services
         in this account. Currently, only one integration can be created in an
         account, and this integration must be with OpenSearch Service.
@@ -1036,8 +829,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListIntegrations", kwargs)
 
     def list_log_anomaly_detectors(
-        self, **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef]
-    ) -> TargetResults[ListLogAnomalyDetectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogAnomalyDetectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogAnomalyDetectorsResponseTypeDef]:
         """Retrieves a list of the log anomaly detectors in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListLogAnomalyDetectors
@@ -1045,8 +838,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListLogAnomalyDetectors", kwargs)
 
     def list_log_groups(
-        self, **kwargs: Unpack[ListLogGroupsRequestTypeDef]
-    ) -> TargetResults[ListLogGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogGroupsResponseTypeDef]:
         """Returns a list of log groups in the Region in your account. If you are
         performing this action in a monitoring account, you can choose to also
         return log groups from source accounts that are linked to the monitoring
@@ -1059,8 +852,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListLogGroups", kwargs)
 
     def list_log_groups_for_query(
-        self, **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef]
-    ) -> TargetResults[ListLogGroupsForQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogGroupsForQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogGroupsForQueryResponseTypeDef]:
         """Returns a list of the log groups that were analyzed during a single
         CloudWatch Logs Insights query. This can be useful for queries that use
         log group name prefixes or the filterIndex command, because the log groups
@@ -1071,8 +864,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListLogGroupsForQuery", kwargs)
 
     def list_scheduled_queries(
-        self, **kwargs: Unpack[ListScheduledQueriesRequestTypeDef]
-    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduledQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduledQueriesResponseTypeDef]:
         """Lists all scheduled queries in your account and region. You can filter
         results by state to show only enabled or disabled queries.
 
@@ -1081,8 +874,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListScheduledQueries", kwargs)
 
     def list_sources_for_s3_table_integration(
-        self, **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef]
-    ) -> TargetResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourcesForS3TableIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourcesForS3TableIntegrationResponseTypeDef]:
         """Returns a list of data source associations for a specified S3 Table
         Integration, showing which data sources are currently associated for query
         access.
@@ -1092,8 +885,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListSourcesForS3TableIntegration", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a CloudWatch Logs resource. Currently,
         log groups and destinations support tagging.
 
@@ -1105,8 +898,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         "ListTagsLogGroup is deprecated. Please use the generic tagging API ListTagsForResource"
     )
     def list_tags_log_group(
-        self, **kwargs: Unpack[ListTagsLogGroupRequestTypeDef]
-    ) -> TargetResults[ListTagsLogGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsLogGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsLogGroupResponseTypeDef]:
         """The ListTagsLogGroup operation is on the path to deprecation. We recommend
         that you use ListTagsForResource instead.
 
@@ -1115,8 +908,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("ListTagsLogGroup", kwargs)
 
     def put_account_policy(
-        self, **kwargs: Unpack[PutAccountPolicyRequestTypeDef]
-    ) -> TargetResults[PutAccountPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountPolicyResponseTypeDef]:
         """Creates an account-level data protection policy, subscription filter
         policy, field index policy, transformer policy, or metric extraction
         policy that applies to all log groups, a subset of log groups, or a data
@@ -1127,8 +920,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutAccountPolicy", kwargs)
 
     def put_bearer_token_authentication(
-        self, **kwargs: Unpack[PutBearerTokenAuthenticationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBearerTokenAuthenticationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables bearer token authentication for the specified log
         group. When enabled on a log group, bearer token authentication is enabled
         on operations until it is explicitly disabled.
@@ -1138,8 +931,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutBearerTokenAuthentication", kwargs)
 
     def put_data_protection_policy(
-        self, **kwargs: Unpack[PutDataProtectionPolicyRequestTypeDef]
-    ) -> TargetResults[PutDataProtectionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataProtectionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDataProtectionPolicyResponseTypeDef]:
         """Creates a data protection policy for the specified log group. A data
         protection policy can help safeguard sensitive data that's ingested by the
         log group by auditing and masking the sensitive log data.
@@ -1149,8 +942,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutDataProtectionPolicy", kwargs)
 
     def put_delivery_destination(
-        self, **kwargs: Unpack[PutDeliveryDestinationRequestTypeDef]
-    ) -> TargetResults[PutDeliveryDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeliveryDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDeliveryDestinationResponseTypeDef]:
         """Creates or updates a logical delivery destination. A delivery destination
         is an Amazon Web Services resource that represents an Amazon Web Services
         service that logs can be sent to. CloudWatch Logs, Amazon S3, and Firehose
@@ -1162,8 +955,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutDeliveryDestination", kwargs)
 
     def put_delivery_destination_policy(
-        self, **kwargs: Unpack[PutDeliveryDestinationPolicyRequestTypeDef]
-    ) -> TargetResults[PutDeliveryDestinationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeliveryDestinationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDeliveryDestinationPolicyResponseTypeDef]:
         """Creates and assigns an IAM policy that grants permissions to CloudWatch
         Logs to deliver logs cross-account to a specified destination in this
         account.
@@ -1173,8 +966,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutDeliveryDestinationPolicy", kwargs)
 
     def put_delivery_source(
-        self, **kwargs: Unpack[PutDeliverySourceRequestTypeDef]
-    ) -> TargetResults[PutDeliverySourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeliverySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDeliverySourceResponseTypeDef]:
         """Creates or updates a logical delivery source. A delivery source represents
         an Amazon Web Services resource that sends logs to an logs delivery
         destination. The destination can be CloudWatch Logs, Amazon S3, Firehose
@@ -1185,8 +978,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutDeliverySource", kwargs)
 
     def put_destination(
-        self, **kwargs: Unpack[PutDestinationRequestTypeDef]
-    ) -> TargetResults[PutDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDestinationResponseTypeDef]:
         """Creates or updates a destination. This operation is used only to create
         destinations for cross-account subscriptions.
 
@@ -1195,8 +988,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutDestination", kwargs)
 
     def put_destination_policy(
-        self, **kwargs: Unpack[PutDestinationPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDestinationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates an access policy associated with an existing
         destination. An access policy is an IAM policy document that is used to
         authorize claims to register a subscription filter against a given
@@ -1207,8 +1000,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutDestinationPolicy", kwargs)
 
     def put_index_policy(
-        self, **kwargs: Unpack[PutIndexPolicyRequestTypeDef]
-    ) -> TargetResults[PutIndexPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIndexPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutIndexPolicyResponseTypeDef]:
         """Creates or updates a field index policy for the specified log group. Only
         log groups in the Standard log class support field index policies. For
         more information about log classes, see Log classes.
@@ -1218,8 +1011,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutIndexPolicy", kwargs)
 
     def put_integration(
-        self, **kwargs: Unpack[PutIntegrationRequestTypeDef]
-    ) -> TargetResults[PutIntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIntegrationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutIntegrationResponseTypeDef]:
         """Creates an integration between CloudWatch Logs and another service in this
         account. Currently, only integrations with OpenSearch Service are
         supported, and currently you can have only one integration in your
@@ -1230,8 +1023,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutIntegration", kwargs)
 
     def put_log_events(
-        self, **kwargs: Unpack[PutLogEventsRequestTypeDef]
-    ) -> TargetResults[PutLogEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLogEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLogEventsResponseTypeDef]:
         """Uploads a batch of log events to the specified log stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutLogEvents
@@ -1239,8 +1032,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutLogEvents", kwargs)
 
     def put_log_group_deletion_protection(
-        self, **kwargs: Unpack[PutLogGroupDeletionProtectionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLogGroupDeletionProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables deletion protection for the specified log group. When
         enabled on a log group, deletion protection blocks all deletion operations
         until it is explicitly disabled.
@@ -1250,8 +1043,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutLogGroupDeletionProtection", kwargs)
 
     def put_metric_filter(
-        self, **kwargs: Unpack[PutMetricFilterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetricFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates a metric filter and associates it with the specified
         log group. With metric filters, you can configure rules to extract metric
         data from log events ingested through PutLogEvents.
@@ -1261,8 +1054,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutMetricFilter", kwargs)
 
     def put_query_definition(
-        self, **kwargs: Unpack[PutQueryDefinitionRequestTypeDef]
-    ) -> TargetResults[PutQueryDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutQueryDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutQueryDefinitionResponseTypeDef]:
         """Creates or updates a query definition for CloudWatch Logs Insights. For
         more information, see Analyzing Log Data with CloudWatch Logs Insights.
 
@@ -1271,8 +1064,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutQueryDefinition", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy allowing other Amazon Web Services
         services to put log events to this account, such as Amazon Route 53.
 
@@ -1281,8 +1074,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_retention_policy(
-        self, **kwargs: Unpack[PutRetentionPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRetentionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the retention of the specified log group. With a retention policy,
         you can configure the number of days for which to retain log events in the
         specified log group.
@@ -1292,8 +1085,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutRetentionPolicy", kwargs)
 
     def put_subscription_filter(
-        self, **kwargs: Unpack[PutSubscriptionFilterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSubscriptionFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates a subscription filter and associates it with the
         specified log group. With subscription filters, you can subscribe to a
         real-time stream of log events ingested through PutLogEvents and have them
@@ -1306,8 +1099,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutSubscriptionFilter", kwargs)
 
     def put_transformer(
-        self, **kwargs: Unpack[PutTransformerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates a log transformer for a single log group. You use log
         transformers to transform log events into a different format, making them
         easier for you to process and analyze. You can also transform logs from
@@ -1319,8 +1112,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("PutTransformer", kwargs)
 
     def start_live_tail(
-        self, **kwargs: Unpack[StartLiveTailRequestTypeDef]
-    ) -> TargetResults[StartLiveTailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartLiveTailRequestTypeDef]
+    ) -> TargetResults[type_defs.StartLiveTailResponseTypeDef]:
         """Starts a Live Tail streaming session for one or more log groups. A Live
         Tail session returns a stream of log events that have been recently
         ingested in the log groups. For more information, see Use Live Tail to
@@ -1331,8 +1124,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("StartLiveTail", kwargs)
 
     def start_query(
-        self, **kwargs: Unpack[StartQueryRequestTypeDef]
-    ) -> TargetResults[StartQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartQueryResponseTypeDef]:
         """Starts a query of one or more log groups or data sources using CloudWatch
         Logs Insights. You specify the log groups or data sources and time range
         to query and the query string to use. You can query up to 10 data sources
@@ -1343,8 +1136,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("StartQuery", kwargs)
 
     def stop_query(
-        self, **kwargs: Unpack[StopQueryRequestTypeDef]
-    ) -> TargetResults[StopQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.StopQueryResponseTypeDef]:
         """Stops a CloudWatch Logs Insights query that is in progress. If the query
         has already ended, the operation returns an error indicating that the
         specified query is not running.
@@ -1357,8 +1150,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         "TagLogGroup is deprecated. Please use the generic tagging API TagResource"
     )
     def tag_log_group(
-        self, **kwargs: Unpack[TagLogGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagLogGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The TagLogGroup operation is on the path to deprecation. We recommend that
         you use TagResource instead.
 
@@ -1367,8 +1160,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("TagLogGroup", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch
         Logs resource. Currently, the only CloudWatch Logs resources that can be
         tagged are log groups and destinations.
@@ -1378,8 +1171,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_metric_filter(
-        self, **kwargs: Unpack[TestMetricFilterRequestTypeDef]
-    ) -> TargetResults[TestMetricFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestMetricFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.TestMetricFilterResponseTypeDef]:
         """Tests the filter pattern of a metric filter against a sample of log event
         messages. You can use this operation to validate the correctness of a
         metric filter pattern.
@@ -1389,8 +1182,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("TestMetricFilter", kwargs)
 
     def test_transformer(
-        self, **kwargs: Unpack[TestTransformerRequestTypeDef]
-    ) -> TargetResults[TestTransformerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestTransformerRequestTypeDef]
+    ) -> TargetResults[type_defs.TestTransformerResponseTypeDef]:
         """Use this operation to test a log transformer. You enter the transformer
         configuration and a set of log events to test with. The operation responds
         with an array that includes the original log events and the transformed
@@ -1404,8 +1197,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         "UntagLogGroup is deprecated. Please use the generic tagging API UntagResource"
     )
     def untag_log_group(
-        self, **kwargs: Unpack[UntagLogGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagLogGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The UntagLogGroup operation is on the path to deprecation. We recommend
         that you use UntagResource instead.
 
@@ -1414,8 +1207,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("UntagLogGroup", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/UntagResource
@@ -1423,8 +1216,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_anomaly(
-        self, **kwargs: Unpack[UpdateAnomalyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnomalyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Use this operation to suppress anomaly detection for a specified anomaly
         or pattern. If you suppress an anomaly, CloudWatch Logs won't report new
         occurrences of that anomaly and won't update that anomaly with new data.
@@ -1436,8 +1229,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("UpdateAnomaly", kwargs)
 
     def update_delivery_configuration(
-        self, **kwargs: Unpack[UpdateDeliveryConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateDeliveryConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeliveryConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeliveryConfigurationResponseTypeDef]:
         """Use this operation to update the configuration of a delivery to change
         either the S3 path pattern or the format of the delivered logs. You can't
         use this operation to change the source or destination of the delivery.
@@ -1447,8 +1240,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("UpdateDeliveryConfiguration", kwargs)
 
     def update_log_anomaly_detector(
-        self, **kwargs: Unpack[UpdateLogAnomalyDetectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLogAnomalyDetectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an existing log anomaly detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/UpdateLogAnomalyDetector
@@ -1456,8 +1249,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("UpdateLogAnomalyDetector", kwargs)
 
     def update_lookup_table(
-        self, **kwargs: Unpack[UpdateLookupTableRequestTypeDef]
-    ) -> TargetResults[UpdateLookupTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLookupTableRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLookupTableResponseTypeDef]:
         """Updates an existing lookup table by replacing all of its CSV content.
         After the update completes, queries that use this table will use the new
         data.
@@ -1467,8 +1260,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         return self._call("UpdateLookupTable", kwargs)
 
     def update_scheduled_query(
-        self, **kwargs: Unpack[UpdateScheduledQueryRequestTypeDef]
-    ) -> TargetResults[UpdateScheduledQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduledQueryResponseTypeDef]:
         """Updates an existing scheduled query with new configuration. This operation
         uses PUT semantics, allowing modification of query parameters, schedule,
         and destinations.
@@ -1483,8 +1276,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeConfigurationTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigurationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeConfigurationTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1508,8 +1301,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDeliveriesRequestTypeDef],
-    ) -> TargetResults[DescribeDeliveriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDeliveriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDeliveriesResponseTypeDef]:
         """Every page of DescribeDeliveries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1531,8 +1324,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef],
-    ) -> TargetResults[DescribeDeliveryDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDeliveryDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDeliveryDestinationsResponseTypeDef]:
         """Every page of DescribeDeliveryDestinations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1555,8 +1348,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef],
-    ) -> TargetResults[DescribeDeliverySourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDeliverySourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDeliverySourcesResponseTypeDef]:
         """Every page of DescribeDeliverySources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1579,8 +1372,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDestinationsRequestTypeDef],
-    ) -> TargetResults[DescribeDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDestinationsResponseTypeDef]:
         """Every page of DescribeDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1603,8 +1396,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeExportTasksResponseTypeDef]:
         """Every page of DescribeExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1627,8 +1420,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLogGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeLogGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLogGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLogGroupsResponseTypeDef]:
         """Every page of DescribeLogGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1652,8 +1445,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLogStreamsRequestTypeDef],
-    ) -> TargetResults[DescribeLogStreamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLogStreamsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLogStreamsResponseTypeDef]:
         """Every page of DescribeLogStreams in every target, merged per target
         (botocore's build_full_result).
 
@@ -1677,8 +1470,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef],
-    ) -> TargetResults[DescribeMetricFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMetricFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMetricFiltersResponseTypeDef]:
         """Every page of DescribeMetricFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1702,8 +1495,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeQueriesRequestTypeDef],
-    ) -> TargetResults[DescribeQueriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeQueriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeQueriesResponseTypeDef]:
         """Every page of DescribeQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1728,8 +1521,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef],
-    ) -> TargetResults[DescribeResourcePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeResourcePoliciesResponseTypeDef]:
         """Every page of DescribeResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1751,8 +1544,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef],
-    ) -> TargetResults[DescribeSubscriptionFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubscriptionFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSubscriptionFiltersResponseTypeDef]:
         """Every page of DescribeSubscriptionFilters in every target, merged per
         target (botocore's build_full_result).
 
@@ -1776,8 +1569,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[FilterLogEventsRequestTypeDef],
-    ) -> TargetResults[FilterLogEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.FilterLogEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.FilterLogEventsResponseTypeDef]:
         """Every page of FilterLogEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1801,8 +1594,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef],
-    ) -> TargetResults[GetScheduledQueryHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetScheduledQueryHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetScheduledQueryHistoryResponseTypeDef]:
         """Every page of GetScheduledQueryHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1825,8 +1618,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef],
-    ) -> TargetResults[ListAggregateLogGroupSummariesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAggregateLogGroupSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAggregateLogGroupSummariesResponseTypeDef]:
         """Every page of ListAggregateLogGroupSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -1855,8 +1648,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnomaliesRequestTypeDef],
-    ) -> TargetResults[ListAnomaliesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomaliesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnomaliesResponseTypeDef]:
         """Every page of ListAnomalies in every target, merged per target (botocore's
         build_full_result).
 
@@ -1880,8 +1673,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef],
-    ) -> TargetResults[ListLogAnomalyDetectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogAnomalyDetectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLogAnomalyDetectorsResponseTypeDef]:
         """Every page of ListLogAnomalyDetectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1903,8 +1696,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef],
-    ) -> TargetResults[ListLogGroupsForQueryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogGroupsForQueryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLogGroupsForQueryResponseTypeDef]:
         """Every page of ListLogGroupsForQuery in every target, merged per target
         (botocore's build_full_result).
 
@@ -1929,8 +1722,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
-    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledQueriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScheduledQueriesResponseTypeDef]:
         """Every page of ListScheduledQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1953,8 +1746,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef],
-    ) -> TargetResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourcesForS3TableIntegrationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourcesForS3TableIntegrationResponseTypeDef]:
         """Every page of ListSourcesForS3TableIntegration in every target, merged per
         target (botocore's build_full_result).
 
@@ -1977,8 +1770,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef],
-    ) -> Items[ConfigurationTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigurationTemplatesRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationTemplateTypeDef]:
         """Each element of configurationTemplates in every page of
         DescribeConfigurationTemplates, from every target, as its page arrives
         (tagged with its target).
@@ -1997,8 +1790,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDeliveriesRequestTypeDef],
-    ) -> Items[DeliveryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDeliveriesRequestTypeDef],
+    ) -> Items[type_defs.DeliveryTypeDef]:
         """Each element of deliveries in every page of DescribeDeliveries, from every
         target, as its page arrives (tagged with its target).
 
@@ -2013,8 +1806,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef],
-    ) -> Items[DeliveryDestinationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDeliveryDestinationsRequestTypeDef],
+    ) -> Items[type_defs.DeliveryDestinationTypeDef]:
         """Each element of deliveryDestinations in every page of
         DescribeDeliveryDestinations, from every target, as its page arrives
         (tagged with its target).
@@ -2033,8 +1826,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef],
-    ) -> Items[DeliverySourceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDeliverySourcesRequestTypeDef],
+    ) -> Items[type_defs.DeliverySourceTypeDef]:
         """Each element of deliverySources in every page of DescribeDeliverySources,
         from every target, as its page arrives (tagged with its target).
 
@@ -2049,8 +1842,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDestinationsRequestTypeDef],
-    ) -> Items[DestinationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDestinationsRequestTypeDef],
+    ) -> Items[type_defs.DestinationTypeDef]:
         """Each element of destinations in every page of DescribeDestinations, from
         every target, as its page arrives (tagged with its target).
 
@@ -2065,8 +1858,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> Items[ExportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportTasksRequestTypeDef],
+    ) -> Items[type_defs.ExportTaskTypeDef]:
         """Each element of exportTasks in every page of DescribeExportTasks, from
         every target, as its page arrives (tagged with its target).
 
@@ -2081,8 +1874,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLogGroupsRequestTypeDef],
-    ) -> Items[LogGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLogGroupsRequestTypeDef],
+    ) -> Items[type_defs.LogGroupTypeDef]:
         """Each element of logGroups in every page of DescribeLogGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -2097,8 +1890,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLogStreamsRequestTypeDef],
-    ) -> Items[LogStreamTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLogStreamsRequestTypeDef],
+    ) -> Items[type_defs.LogStreamTypeDef]:
         """Each element of logStreams in every page of DescribeLogStreams, from every
         target, as its page arrives (tagged with its target).
 
@@ -2113,8 +1906,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef],
-    ) -> Items[MetricFilterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMetricFiltersRequestTypeDef],
+    ) -> Items[type_defs.MetricFilterTypeDef]:
         """Each element of metricFilters in every page of DescribeMetricFilters, from
         every target, as its page arrives (tagged with its target).
 
@@ -2129,8 +1922,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeQueriesRequestTypeDef],
-    ) -> Items[QueryInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeQueriesRequestTypeDef],
+    ) -> Items[type_defs.QueryInfoTypeDef]:
         """Each element of queries in every page of DescribeQueries, from every
         target, as its page arrives (tagged with its target).
 
@@ -2145,8 +1938,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef],
-    ) -> Items[ResourcePolicyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeResourcePoliciesRequestTypeDef],
+    ) -> Items[type_defs.ResourcePolicyTypeDef]:
         """Each element of resourcePolicies in every page of
         DescribeResourcePolicies, from every target, as its page arrives (tagged
         with its target).
@@ -2162,8 +1955,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef],
-    ) -> Items[SubscriptionFilterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubscriptionFiltersRequestTypeDef],
+    ) -> Items[type_defs.SubscriptionFilterTypeDef]:
         """Each element of subscriptionFilters in every page of
         DescribeSubscriptionFilters, from every target, as its page arrives
         (tagged with its target).
@@ -2182,8 +1975,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[FilterLogEventsRequestTypeDef],
-    ) -> Items[FilteredLogEventTypeDef]:
+        **kwargs: Unpack[type_defs.FilterLogEventsRequestTypeDef],
+    ) -> Items[type_defs.FilteredLogEventTypeDef]:
         """Each element of events in every page of FilterLogEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -2198,8 +1991,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef],
-    ) -> Items[TriggerHistoryRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetScheduledQueryHistoryRequestTypeDef],
+    ) -> Items[type_defs.TriggerHistoryRecordTypeDef]:
         """Each element of triggerHistory in every page of GetScheduledQueryHistory,
         from every target, as its page arrives (tagged with its target).
 
@@ -2214,8 +2007,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef],
-    ) -> Items[AggregateLogGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAggregateLogGroupSummariesRequestTypeDef],
+    ) -> Items[type_defs.AggregateLogGroupSummaryTypeDef]:
         """Each element of aggregateLogGroupSummaries in every page of
         ListAggregateLogGroupSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -2234,8 +2027,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnomaliesRequestTypeDef],
-    ) -> Items[AnomalyTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnomaliesRequestTypeDef],
+    ) -> Items[type_defs.AnomalyTypeDef]:
         """Each element of anomalies in every page of ListAnomalies, from every
         target, as its page arrives (tagged with its target).
 
@@ -2250,8 +2043,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef],
-    ) -> Items[AnomalyDetectorTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogAnomalyDetectorsRequestTypeDef],
+    ) -> Items[type_defs.AnomalyDetectorTypeDef]:
         """Each element of anomalyDetectors in every page of ListLogAnomalyDetectors,
         from every target, as its page arrives (tagged with its target).
 
@@ -2266,7 +2059,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListLogGroupsForQueryRequestTypeDef],
     ) -> Items[str]:
         """Each element of logGroupIdentifiers in every page of
         ListLogGroupsForQuery, from every target, as its page arrives (tagged with
@@ -2283,8 +2076,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
-    ) -> Items[ScheduledQuerySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledQueriesRequestTypeDef],
+    ) -> Items[type_defs.ScheduledQuerySummaryTypeDef]:
         """Each element of scheduledQueries in every page of ListScheduledQueries,
         from every target, as its page arrives (tagged with its target).
 
@@ -2299,8 +2092,8 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef],
-    ) -> Items[S3TableIntegrationSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourcesForS3TableIntegrationRequestTypeDef],
+    ) -> Items[type_defs.S3TableIntegrationSourceTypeDef]:
         """Each element of sources in every page of ListSourcesForS3TableIntegration,
         from every target, as its page arrives (tagged with its target).
 

@@ -12,96 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateInferenceSchedulerRequestTypeDef,
-        CreateInferenceSchedulerResponseTypeDef,
-        CreateLabelGroupRequestTypeDef,
-        CreateLabelGroupResponseTypeDef,
-        CreateLabelRequestTypeDef,
-        CreateLabelResponseTypeDef,
-        CreateModelRequestTypeDef,
-        CreateModelResponseTypeDef,
-        CreateRetrainingSchedulerRequestTypeDef,
-        CreateRetrainingSchedulerResponseTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteInferenceSchedulerRequestTypeDef,
-        DeleteLabelGroupRequestTypeDef,
-        DeleteLabelRequestTypeDef,
-        DeleteModelRequestTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteRetrainingSchedulerRequestTypeDef,
-        DescribeDataIngestionJobRequestTypeDef,
-        DescribeDataIngestionJobResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeInferenceSchedulerRequestTypeDef,
-        DescribeInferenceSchedulerResponseTypeDef,
-        DescribeLabelGroupRequestTypeDef,
-        DescribeLabelGroupResponseTypeDef,
-        DescribeLabelRequestTypeDef,
-        DescribeLabelResponseTypeDef,
-        DescribeModelRequestTypeDef,
-        DescribeModelResponseTypeDef,
-        DescribeModelVersionRequestTypeDef,
-        DescribeModelVersionResponseTypeDef,
-        DescribeResourcePolicyRequestTypeDef,
-        DescribeResourcePolicyResponseTypeDef,
-        DescribeRetrainingSchedulerRequestTypeDef,
-        DescribeRetrainingSchedulerResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ImportDatasetRequestTypeDef,
-        ImportDatasetResponseTypeDef,
-        ImportModelVersionRequestTypeDef,
-        ImportModelVersionResponseTypeDef,
-        ListDataIngestionJobsRequestTypeDef,
-        ListDataIngestionJobsResponseTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListInferenceEventsRequestTypeDef,
-        ListInferenceEventsResponseTypeDef,
-        ListInferenceExecutionsRequestTypeDef,
-        ListInferenceExecutionsResponseTypeDef,
-        ListInferenceSchedulersRequestTypeDef,
-        ListInferenceSchedulersResponseTypeDef,
-        ListLabelGroupsRequestTypeDef,
-        ListLabelGroupsResponseTypeDef,
-        ListLabelsRequestTypeDef,
-        ListLabelsResponseTypeDef,
-        ListModelVersionsRequestTypeDef,
-        ListModelVersionsResponseTypeDef,
-        ListModelsRequestTypeDef,
-        ListModelsResponseTypeDef,
-        ListRetrainingSchedulersRequestTypeDef,
-        ListRetrainingSchedulersResponseTypeDef,
-        ListSensorStatisticsRequestTypeDef,
-        ListSensorStatisticsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        StartDataIngestionJobRequestTypeDef,
-        StartDataIngestionJobResponseTypeDef,
-        StartInferenceSchedulerRequestTypeDef,
-        StartInferenceSchedulerResponseTypeDef,
-        StartRetrainingSchedulerRequestTypeDef,
-        StartRetrainingSchedulerResponseTypeDef,
-        StopInferenceSchedulerRequestTypeDef,
-        StopInferenceSchedulerResponseTypeDef,
-        StopRetrainingSchedulerRequestTypeDef,
-        StopRetrainingSchedulerResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateActiveModelVersionRequestTypeDef,
-        UpdateActiveModelVersionResponseTypeDef,
-        UpdateInferenceSchedulerRequestTypeDef,
-        UpdateLabelGroupRequestTypeDef,
-        UpdateModelRequestTypeDef,
-        UpdateRetrainingSchedulerRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionLookoutEquipment"]
 
@@ -116,8 +27,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates a container for a collection of data being ingested for analysis.
         The dataset contains the metadata describing where the data is and what
         the data actually looks like. For example, it contains the location of the
@@ -129,8 +40,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_inference_scheduler(
-        self, **kwargs: Unpack[CreateInferenceSchedulerRequestTypeDef]
-    ) -> TargetResults[CreateInferenceSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInferenceSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInferenceSchedulerResponseTypeDef]:
         """Creates a scheduled inference. Scheduling an inference is setting up a
         continuous real-time inference plan to analyze new measurement data. When
         setting up the schedule, you provide an S3 bucket location for the input
@@ -143,8 +54,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("CreateInferenceScheduler", kwargs)
 
     def create_label(
-        self, **kwargs: Unpack[CreateLabelRequestTypeDef]
-    ) -> TargetResults[CreateLabelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLabelResponseTypeDef]:
         """Creates a label for an event.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateLabel
@@ -152,8 +63,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("CreateLabel", kwargs)
 
     def create_label_group(
-        self, **kwargs: Unpack[CreateLabelGroupRequestTypeDef]
-    ) -> TargetResults[CreateLabelGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLabelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLabelGroupResponseTypeDef]:
         """Creates a group of labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateLabelGroup
@@ -161,8 +72,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("CreateLabelGroup", kwargs)
 
     def create_model(
-        self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> TargetResults[CreateModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelResponseTypeDef]:
         """Creates a machine learning model for data inference.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateModel
@@ -170,8 +81,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("CreateModel", kwargs)
 
     def create_retraining_scheduler(
-        self, **kwargs: Unpack[CreateRetrainingSchedulerRequestTypeDef]
-    ) -> TargetResults[CreateRetrainingSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRetrainingSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRetrainingSchedulerResponseTypeDef]:
         """Creates a retraining scheduler on the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateRetrainingScheduler
@@ -179,8 +90,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("CreateRetrainingScheduler", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a dataset and associated artifacts. The operation will check to
         see if any inference scheduler or data ingestion job is currently using
         the dataset, and if there isn't, the dataset, its metadata, and any
@@ -193,8 +104,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def delete_inference_scheduler(
-        self, **kwargs: Unpack[DeleteInferenceSchedulerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInferenceSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an inference scheduler that has been set up. Prior inference
         results will not be deleted.
 
@@ -203,8 +114,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteInferenceScheduler", kwargs)
 
     def delete_label(
-        self, **kwargs: Unpack[DeleteLabelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a label.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DeleteLabel
@@ -212,8 +123,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteLabel", kwargs)
 
     def delete_label_group(
-        self, **kwargs: Unpack[DeleteLabelGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLabelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a group of labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DeleteLabelGroup
@@ -221,8 +132,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteLabelGroup", kwargs)
 
     def delete_model(
-        self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a machine learning model currently available for Amazon Lookout
         for Equipment. This will prevent it from being used with an inference
         scheduler, even one that is already set up.
@@ -232,8 +143,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteModel", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy attached to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DeleteResourcePolicy
@@ -241,8 +152,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_retraining_scheduler(
-        self, **kwargs: Unpack[DeleteRetrainingSchedulerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRetrainingSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a retraining scheduler from a model. The retraining scheduler must
         be in the STOPPED status.
 
@@ -251,8 +162,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DeleteRetrainingScheduler", kwargs)
 
     def describe_data_ingestion_job(
-        self, **kwargs: Unpack[DescribeDataIngestionJobRequestTypeDef]
-    ) -> TargetResults[DescribeDataIngestionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataIngestionJobResponseTypeDef]:
         """Provides information on a specific data ingestion job such as creation
         time, dataset ARN, and status.
 
@@ -261,8 +172,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeDataIngestionJob", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Provides a JSON description of the data in each time series dataset,
         including names, column names, and data types.
 
@@ -271,8 +182,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_inference_scheduler(
-        self, **kwargs: Unpack[DescribeInferenceSchedulerRequestTypeDef]
-    ) -> TargetResults[DescribeInferenceSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInferenceSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInferenceSchedulerResponseTypeDef]:
         """Specifies information about the inference scheduler being used, including
         name, model, status, and associated metadata
 
@@ -281,8 +192,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeInferenceScheduler", kwargs)
 
     def describe_label(
-        self, **kwargs: Unpack[DescribeLabelRequestTypeDef]
-    ) -> TargetResults[DescribeLabelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLabelResponseTypeDef]:
         """Returns the name of the label.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeLabel
@@ -290,8 +201,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeLabel", kwargs)
 
     def describe_label_group(
-        self, **kwargs: Unpack[DescribeLabelGroupRequestTypeDef]
-    ) -> TargetResults[DescribeLabelGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLabelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLabelGroupResponseTypeDef]:
         """Returns information about the label group.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeLabelGroup
@@ -299,8 +210,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeLabelGroup", kwargs)
 
     def describe_model(
-        self, **kwargs: Unpack[DescribeModelRequestTypeDef]
-    ) -> TargetResults[DescribeModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelResponseTypeDef]:
         """Provides a JSON containing the overall information about a specific
         machine learning model, including model name and ARN, dataset, training
         and evaluation information, status, and so on.
@@ -310,8 +221,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeModel", kwargs)
 
     def describe_model_version(
-        self, **kwargs: Unpack[DescribeModelVersionRequestTypeDef]
-    ) -> TargetResults[DescribeModelVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelVersionResponseTypeDef]:
         """Retrieves information about a specific machine learning model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeModelVersion
@@ -319,8 +230,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeModelVersion", kwargs)
 
     def describe_resource_policy(
-        self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
         """Provides the details of a resource policy attached to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeResourcePolicy
@@ -328,8 +239,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeResourcePolicy", kwargs)
 
     def describe_retraining_scheduler(
-        self, **kwargs: Unpack[DescribeRetrainingSchedulerRequestTypeDef]
-    ) -> TargetResults[DescribeRetrainingSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRetrainingSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRetrainingSchedulerResponseTypeDef]:
         """Provides a description of the retraining scheduler, including information
         such as the model name and retraining parameters.
 
@@ -338,8 +249,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("DescribeRetrainingScheduler", kwargs)
 
     def import_dataset(
-        self, **kwargs: Unpack[ImportDatasetRequestTypeDef]
-    ) -> TargetResults[ImportDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportDatasetResponseTypeDef]:
         """Imports a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ImportDataset
@@ -347,8 +258,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ImportDataset", kwargs)
 
     def import_model_version(
-        self, **kwargs: Unpack[ImportModelVersionRequestTypeDef]
-    ) -> TargetResults[ImportModelVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportModelVersionResponseTypeDef]:
         """Imports a model that has been trained successfully.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ImportModelVersion
@@ -356,8 +267,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ImportModelVersion", kwargs)
 
     def list_data_ingestion_jobs(
-        self, **kwargs: Unpack[ListDataIngestionJobsRequestTypeDef]
-    ) -> TargetResults[ListDataIngestionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataIngestionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataIngestionJobsResponseTypeDef]:
         """Provides a list of all data ingestion jobs, including dataset name and
         ARN, S3 location of the input data, status, and so on.
 
@@ -366,8 +277,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListDataIngestionJobs", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Lists all datasets currently available in your account, filtering on the
         dataset name.
 
@@ -376,8 +287,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_inference_events(
-        self, **kwargs: Unpack[ListInferenceEventsRequestTypeDef]
-    ) -> TargetResults[ListInferenceEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceEventsResponseTypeDef]:
         """Lists all inference events that have been found for the specified
         inference scheduler.
 
@@ -386,8 +297,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListInferenceEvents", kwargs)
 
     def list_inference_executions(
-        self, **kwargs: Unpack[ListInferenceExecutionsRequestTypeDef]
-    ) -> TargetResults[ListInferenceExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceExecutionsResponseTypeDef]:
         """Lists all inference executions that have been performed by the specified
         inference scheduler.
 
@@ -396,8 +307,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListInferenceExecutions", kwargs)
 
     def list_inference_schedulers(
-        self, **kwargs: Unpack[ListInferenceSchedulersRequestTypeDef]
-    ) -> TargetResults[ListInferenceSchedulersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceSchedulersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceSchedulersResponseTypeDef]:
         """Retrieves a list of all inference schedulers currently available for your
         account.
 
@@ -406,8 +317,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListInferenceSchedulers", kwargs)
 
     def list_label_groups(
-        self, **kwargs: Unpack[ListLabelGroupsRequestTypeDef]
-    ) -> TargetResults[ListLabelGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLabelGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLabelGroupsResponseTypeDef]:
         """Returns a list of the label groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ListLabelGroups
@@ -415,8 +326,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListLabelGroups", kwargs)
 
     def list_labels(
-        self, **kwargs: Unpack[ListLabelsRequestTypeDef]
-    ) -> TargetResults[ListLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLabelsResponseTypeDef]:
         """Provides a list of labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ListLabels
@@ -424,8 +335,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListLabels", kwargs)
 
     def list_model_versions(
-        self, **kwargs: Unpack[ListModelVersionsRequestTypeDef]
-    ) -> TargetResults[ListModelVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelVersionsResponseTypeDef]:
         """Generates a list of all model versions for a given model, including the
         model version, model version ARN, and status. To list a subset of
         versions, use the MaxModelVersion and MinModelVersion fields.
@@ -435,8 +346,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListModelVersions", kwargs)
 
     def list_models(
-        self, **kwargs: Unpack[ListModelsRequestTypeDef]
-    ) -> TargetResults[ListModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelsResponseTypeDef]:
         """Generates a list of all models in the account, including model name and
         ARN, dataset, and status.
 
@@ -445,8 +356,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListModels", kwargs)
 
     def list_retraining_schedulers(
-        self, **kwargs: Unpack[ListRetrainingSchedulersRequestTypeDef]
-    ) -> TargetResults[ListRetrainingSchedulersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRetrainingSchedulersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRetrainingSchedulersResponseTypeDef]:
         """Lists all retraining schedulers in your account, filtering by model name
         prefix and status.
 
@@ -455,8 +366,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListRetrainingSchedulers", kwargs)
 
     def list_sensor_statistics(
-        self, **kwargs: Unpack[ListSensorStatisticsRequestTypeDef]
-    ) -> TargetResults[ListSensorStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSensorStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSensorStatisticsResponseTypeDef]:
         """Lists statistics about the data collected for each of the sensors that
         have been successfully ingested in the particular dataset. Can also be
         used to retreive Sensor Statistics for a previous ingestion job.
@@ -466,8 +377,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListSensorStatistics", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all the tags for a specified resource, including key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ListTagsForResource
@@ -475,8 +386,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates a resource control policy for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/PutResourcePolicy
@@ -484,8 +395,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def start_data_ingestion_job(
-        self, **kwargs: Unpack[StartDataIngestionJobRequestTypeDef]
-    ) -> TargetResults[StartDataIngestionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDataIngestionJobResponseTypeDef]:
         """Starts a data ingestion job. Amazon Lookout for Equipment returns the job
         status.
 
@@ -494,8 +405,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("StartDataIngestionJob", kwargs)
 
     def start_inference_scheduler(
-        self, **kwargs: Unpack[StartInferenceSchedulerRequestTypeDef]
-    ) -> TargetResults[StartInferenceSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInferenceSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInferenceSchedulerResponseTypeDef]:
         """Starts an inference scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StartInferenceScheduler
@@ -503,8 +414,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("StartInferenceScheduler", kwargs)
 
     def start_retraining_scheduler(
-        self, **kwargs: Unpack[StartRetrainingSchedulerRequestTypeDef]
-    ) -> TargetResults[StartRetrainingSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRetrainingSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRetrainingSchedulerResponseTypeDef]:
         """Starts a retraining scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StartRetrainingScheduler
@@ -512,8 +423,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("StartRetrainingScheduler", kwargs)
 
     def stop_inference_scheduler(
-        self, **kwargs: Unpack[StopInferenceSchedulerRequestTypeDef]
-    ) -> TargetResults[StopInferenceSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopInferenceSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopInferenceSchedulerResponseTypeDef]:
         """Stops an inference scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StopInferenceScheduler
@@ -521,8 +432,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("StopInferenceScheduler", kwargs)
 
     def stop_retraining_scheduler(
-        self, **kwargs: Unpack[StopRetrainingSchedulerRequestTypeDef]
-    ) -> TargetResults[StopRetrainingSchedulerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRetrainingSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRetrainingSchedulerResponseTypeDef]:
         """Stops a retraining scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StopRetrainingScheduler
@@ -530,8 +441,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("StopRetrainingScheduler", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a given tag to a resource in your account. A tag is a key-value
         pair which can be added to an Amazon Lookout for Equipment resource as
         metadata. Tags can be used for organizing your resources as well as
@@ -544,8 +455,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a specific tag from a given resource. The tag is specified by its
         key.
 
@@ -554,8 +465,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_active_model_version(
-        self, **kwargs: Unpack[UpdateActiveModelVersionRequestTypeDef]
-    ) -> TargetResults[UpdateActiveModelVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActiveModelVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateActiveModelVersionResponseTypeDef]:
         """Sets the active model version for a given machine learning model.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateActiveModelVersion
@@ -563,8 +474,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("UpdateActiveModelVersion", kwargs)
 
     def update_inference_scheduler(
-        self, **kwargs: Unpack[UpdateInferenceSchedulerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInferenceSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an inference scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateInferenceScheduler
@@ -572,8 +483,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("UpdateInferenceScheduler", kwargs)
 
     def update_label_group(
-        self, **kwargs: Unpack[UpdateLabelGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLabelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the label group.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateLabelGroup
@@ -581,8 +492,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("UpdateLabelGroup", kwargs)
 
     def update_model(
-        self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a model in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateModel
@@ -590,8 +501,8 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         return self._call("UpdateModel", kwargs)
 
     def update_retraining_scheduler(
-        self, **kwargs: Unpack[UpdateRetrainingSchedulerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRetrainingSchedulerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a retraining scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateRetrainingScheduler

@@ -15,91 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationSummaryTypeDef,
-        ApplicationVersionSummaryTypeDef,
-        BatchJobDefinitionTypeDef,
-        BatchJobExecutionSummaryTypeDef,
-        CancelBatchJobExecutionRequestTypeDef,
-        CancelBatchJobExecutionResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateDataSetExportTaskRequestTypeDef,
-        CreateDataSetExportTaskResponseTypeDef,
-        CreateDataSetImportTaskRequestTypeDef,
-        CreateDataSetImportTaskResponseTypeDef,
-        CreateDeploymentRequestTypeDef,
-        CreateDeploymentResponseTypeDef,
-        CreateEnvironmentRequestTypeDef,
-        CreateEnvironmentResponseTypeDef,
-        DataSetExportTaskTypeDef,
-        DataSetImportTaskTypeDef,
-        DataSetSummaryTypeDef,
-        DeleteApplicationFromEnvironmentRequestTypeDef,
-        DeleteApplicationFromEnvironmentResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteEnvironmentResponseTypeDef,
-        DeploymentSummaryTypeDef,
-        EngineVersionsSummaryTypeDef,
-        EnvironmentSummaryTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetApplicationVersionRequestTypeDef,
-        GetApplicationVersionResponseTypeDef,
-        GetBatchJobExecutionRequestTypeDef,
-        GetBatchJobExecutionResponseTypeDef,
-        GetDataSetDetailsRequestTypeDef,
-        GetDataSetDetailsResponseTypeDef,
-        GetDataSetExportTaskRequestTypeDef,
-        GetDataSetExportTaskResponseTypeDef,
-        GetDataSetImportTaskRequestTypeDef,
-        GetDataSetImportTaskResponseTypeDef,
-        GetDeploymentRequestTypeDef,
-        GetDeploymentResponseTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetEnvironmentResponseTypeDef,
-        GetSignedBluinsightsUrlResponseTypeDef,
-        ListApplicationVersionsRequestTypeDef,
-        ListApplicationVersionsResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListBatchJobDefinitionsRequestTypeDef,
-        ListBatchJobDefinitionsResponseTypeDef,
-        ListBatchJobExecutionsRequestTypeDef,
-        ListBatchJobExecutionsResponseTypeDef,
-        ListBatchJobRestartPointsRequestTypeDef,
-        ListBatchJobRestartPointsResponseTypeDef,
-        ListDataSetExportHistoryRequestTypeDef,
-        ListDataSetExportHistoryResponseTypeDef,
-        ListDataSetImportHistoryRequestTypeDef,
-        ListDataSetImportHistoryResponseTypeDef,
-        ListDataSetsRequestTypeDef,
-        ListDataSetsResponseTypeDef,
-        ListDeploymentsRequestTypeDef,
-        ListDeploymentsResponseTypeDef,
-        ListEngineVersionsRequestTypeDef,
-        ListEngineVersionsResponseTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartApplicationRequestTypeDef,
-        StartApplicationResponseTypeDef,
-        StartBatchJobRequestTypeDef,
-        StartBatchJobResponseTypeDef,
-        StopApplicationRequestTypeDef,
-        StopApplicationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateEnvironmentRequestTypeDef,
-        UpdateEnvironmentResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMainframeModernization"]
 
@@ -117,8 +33,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_batch_job_execution(
-        self, **kwargs: Unpack[CancelBatchJobExecutionRequestTypeDef]
-    ) -> TargetResults[CancelBatchJobExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelBatchJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelBatchJobExecutionResponseTypeDef]:
         """Cancels the running of a specific batch job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CancelBatchJobExecution
@@ -126,8 +42,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("CancelBatchJobExecution", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates a new application with given parameters. Requires an existing
         runtime environment and application definition file.
 
@@ -136,8 +52,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_data_set_export_task(
-        self, **kwargs: Unpack[CreateDataSetExportTaskRequestTypeDef]
-    ) -> TargetResults[CreateDataSetExportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSetExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSetExportTaskResponseTypeDef]:
         """Starts a data set export task for a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CreateDataSetExportTask
@@ -145,8 +61,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("CreateDataSetExportTask", kwargs)
 
     def create_data_set_import_task(
-        self, **kwargs: Unpack[CreateDataSetImportTaskRequestTypeDef]
-    ) -> TargetResults[CreateDataSetImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSetImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSetImportTaskResponseTypeDef]:
         """Starts a data set import task for a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CreateDataSetImportTask
@@ -154,8 +70,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("CreateDataSetImportTask", kwargs)
 
     def create_deployment(
-        self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeploymentResponseTypeDef]:
         """Creates and starts a deployment to deploy an application into a runtime
         environment.
 
@@ -164,8 +80,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("CreateDeployment", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentResponseTypeDef]:
         """Creates a runtime environment for a given runtime engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CreateEnvironment
@@ -173,8 +89,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes a specific application. You cannot delete a running application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/DeleteApplication
@@ -182,8 +98,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_application_from_environment(
-        self, **kwargs: Unpack[DeleteApplicationFromEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationFromEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationFromEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationFromEnvironmentResponseTypeDef]:
         """Deletes a specific application from the specific runtime environment where
         it was previously deployed. You cannot delete a runtime environment using
         DeleteEnvironment if any application has ever been deployed to it. This
@@ -195,8 +111,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("DeleteApplicationFromEnvironment", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentResponseTypeDef]:
         """Deletes a specific runtime environment. The environment cannot contain
         deployed applications. If it does, you must delete those applications
         before you delete the environment.
@@ -206,8 +122,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Describes the details of a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetApplication
@@ -215,8 +131,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_application_version(
-        self, **kwargs: Unpack[GetApplicationVersionRequestTypeDef]
-    ) -> TargetResults[GetApplicationVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationVersionResponseTypeDef]:
         """Returns details about a specific version of a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetApplicationVersion
@@ -224,8 +140,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetApplicationVersion", kwargs)
 
     def get_batch_job_execution(
-        self, **kwargs: Unpack[GetBatchJobExecutionRequestTypeDef]
-    ) -> TargetResults[GetBatchJobExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBatchJobExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBatchJobExecutionResponseTypeDef]:
         """Gets the details of a specific batch job execution for a specific
         application.
 
@@ -234,8 +150,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetBatchJobExecution", kwargs)
 
     def get_data_set_details(
-        self, **kwargs: Unpack[GetDataSetDetailsRequestTypeDef]
-    ) -> TargetResults[GetDataSetDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSetDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSetDetailsResponseTypeDef]:
         """Gets the details of a specific data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetDataSetDetails
@@ -243,8 +159,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetDataSetDetails", kwargs)
 
     def get_data_set_export_task(
-        self, **kwargs: Unpack[GetDataSetExportTaskRequestTypeDef]
-    ) -> TargetResults[GetDataSetExportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSetExportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSetExportTaskResponseTypeDef]:
         """Gets the status of a data set import task initiated with the
         CreateDataSetExportTask operation.
 
@@ -253,8 +169,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetDataSetExportTask", kwargs)
 
     def get_data_set_import_task(
-        self, **kwargs: Unpack[GetDataSetImportTaskRequestTypeDef]
-    ) -> TargetResults[GetDataSetImportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSetImportTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSetImportTaskResponseTypeDef]:
         """Gets the status of a data set import task initiated with the
         CreateDataSetImportTask operation.
 
@@ -263,8 +179,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetDataSetImportTask", kwargs)
 
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> TargetResults[GetDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentResponseTypeDef]:
         """Gets details of a specific deployment with a given deployment identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetDeployment
@@ -272,8 +188,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetDeployment", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentResponseTypeDef]:
         """Describes a specific runtime environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetEnvironment
@@ -282,7 +198,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_signed_bluinsights_url(
         self,
-    ) -> TargetResults[GetSignedBluinsightsUrlResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetSignedBluinsightsUrlResponseTypeDef]:
         """Gets a single sign-on URL that can be used to connect to AWS Blu Insights.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetSignedBluinsightsUrl
@@ -290,8 +206,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("GetSignedBluinsightsUrl", {})
 
     def list_application_versions(
-        self, **kwargs: Unpack[ListApplicationVersionsRequestTypeDef]
-    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationVersionsResponseTypeDef]:
         """Returns a list of the application versions for a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListApplicationVersions
@@ -299,8 +215,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListApplicationVersions", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists the applications associated with a specific Amazon Web Services
         account. You can provide the unique identifier of a specific runtime
         environment in a query parameter to see all applications associated with
@@ -311,8 +227,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_batch_job_definitions(
-        self, **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListBatchJobDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchJobDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchJobDefinitionsResponseTypeDef]:
         """Lists all the available batch job definitions based on the batch job
         resources uploaded during the application creation. You can use the batch
         job definitions in the list to start a batch job.
@@ -322,8 +238,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListBatchJobDefinitions", kwargs)
 
     def list_batch_job_executions(
-        self, **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef]
-    ) -> TargetResults[ListBatchJobExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchJobExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchJobExecutionsResponseTypeDef]:
         """Lists historical, current, and scheduled batch job executions for a
         specific application.
 
@@ -332,8 +248,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListBatchJobExecutions", kwargs)
 
     def list_batch_job_restart_points(
-        self, **kwargs: Unpack[ListBatchJobRestartPointsRequestTypeDef]
-    ) -> TargetResults[ListBatchJobRestartPointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchJobRestartPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchJobRestartPointsResponseTypeDef]:
         """Lists all the job steps for a JCL file to restart a batch job. This is
         only applicable for Micro Focus engine with versions 8.0.6 and above.
 
@@ -342,8 +258,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListBatchJobRestartPoints", kwargs)
 
     def list_data_set_export_history(
-        self, **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef]
-    ) -> TargetResults[ListDataSetExportHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSetExportHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSetExportHistoryResponseTypeDef]:
         """Lists the data set exports for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetExportHistory
@@ -351,8 +267,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListDataSetExportHistory", kwargs)
 
     def list_data_set_import_history(
-        self, **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef]
-    ) -> TargetResults[ListDataSetImportHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSetImportHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSetImportHistoryResponseTypeDef]:
         """Lists the data set imports for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetImportHistory
@@ -360,8 +276,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListDataSetImportHistory", kwargs)
 
     def list_data_sets(
-        self, **kwargs: Unpack[ListDataSetsRequestTypeDef]
-    ) -> TargetResults[ListDataSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSetsResponseTypeDef]:
         """Lists the data sets imported for a specific application. In Amazon Web
         Services Mainframe Modernization, data sets are associated with
         applications deployed on runtime environments. This is known as importing
@@ -373,8 +289,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListDataSets", kwargs)
 
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentsResponseTypeDef]:
         """Returns a list of all deployments of a specific application. A deployment
         is a combination of a specific application and a specific version of that
         application. Each deployment is mapped to a particular application
@@ -385,8 +301,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListDeployments", kwargs)
 
     def list_engine_versions(
-        self, **kwargs: Unpack[ListEngineVersionsRequestTypeDef]
-    ) -> TargetResults[ListEngineVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEngineVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEngineVersionsResponseTypeDef]:
         """Lists the available engine versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEngineVersions
@@ -394,8 +310,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListEngineVersions", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Lists the runtime environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEnvironments
@@ -403,8 +319,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListTagsForResource
@@ -412,8 +328,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_application(
-        self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> TargetResults[StartApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartApplicationResponseTypeDef]:
         """Starts an application that is currently stopped.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/StartApplication
@@ -421,8 +337,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("StartApplication", kwargs)
 
     def start_batch_job(
-        self, **kwargs: Unpack[StartBatchJobRequestTypeDef]
-    ) -> TargetResults[StartBatchJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartBatchJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartBatchJobResponseTypeDef]:
         """Starts a batch job and returns the unique identifier of this execution of
         the batch job. The associated application must be running in order to
         start the batch job.
@@ -432,8 +348,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("StartBatchJob", kwargs)
 
     def stop_application(
-        self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> TargetResults[StopApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopApplicationResponseTypeDef]:
         """Stops a running application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/StopApplication
@@ -441,8 +357,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("StopApplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/TagResource
@@ -450,8 +366,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UntagResource
@@ -459,8 +375,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates an application and creates a new version.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UpdateApplication
@@ -468,8 +384,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentResponseTypeDef]:
         """Updates the configuration details for a specific runtime environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UpdateEnvironment
@@ -482,8 +398,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationVersionsResponseTypeDef]:
         """Every page of ListApplicationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -505,8 +421,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,8 +447,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListBatchJobDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBatchJobDefinitionsResponseTypeDef]:
         """Every page of ListBatchJobDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -556,8 +472,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef],
-    ) -> TargetResults[ListBatchJobExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchJobExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBatchJobExecutionsResponseTypeDef]:
         """Every page of ListBatchJobExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -580,8 +496,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef],
-    ) -> TargetResults[ListDataSetExportHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetExportHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSetExportHistoryResponseTypeDef]:
         """Every page of ListDataSetExportHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,8 +519,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef],
-    ) -> TargetResults[ListDataSetImportHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetImportHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSetImportHistoryResponseTypeDef]:
         """Every page of ListDataSetImportHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -626,8 +542,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> TargetResults[ListDataSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSetsResponseTypeDef]:
         """Every page of ListDataSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -653,8 +569,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentsResponseTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -679,8 +595,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngineVersionsRequestTypeDef],
-    ) -> TargetResults[ListEngineVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngineVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngineVersionsResponseTypeDef]:
         """Every page of ListEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -702,8 +618,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -724,8 +640,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> Items[ApplicationVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationVersionSummaryTypeDef]:
         """Each element of applicationVersions in every page of
         ListApplicationVersions, from every target, as its page arrives (tagged
         with its target).
@@ -741,8 +657,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -757,8 +673,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef],
-    ) -> Items[BatchJobDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchJobDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.BatchJobDefinitionTypeDef]:
         """Each element of batchJobDefinitions in every page of
         ListBatchJobDefinitions, from every target, as its page arrives (tagged
         with its target).
@@ -774,8 +690,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef],
-    ) -> Items[BatchJobExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchJobExecutionsRequestTypeDef],
+    ) -> Items[type_defs.BatchJobExecutionSummaryTypeDef]:
         """Each element of batchJobExecutions in every page of
         ListBatchJobExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -791,8 +707,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef],
-    ) -> Items[DataSetExportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetExportHistoryRequestTypeDef],
+    ) -> Items[type_defs.DataSetExportTaskTypeDef]:
         """Each element of dataSetExportTasks in every page of
         ListDataSetExportHistory, from every target, as its page arrives (tagged
         with its target).
@@ -808,8 +724,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef],
-    ) -> Items[DataSetImportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetImportHistoryRequestTypeDef],
+    ) -> Items[type_defs.DataSetImportTaskTypeDef]:
         """Each element of dataSetImportTasks in every page of
         ListDataSetImportHistory, from every target, as its page arrives (tagged
         with its target).
@@ -825,8 +741,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> Items[DataSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef],
+    ) -> Items[type_defs.DataSetSummaryTypeDef]:
         """Each element of dataSets in every page of ListDataSets, from every target,
         as its page arrives (tagged with its target).
 
@@ -841,8 +757,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> Items[DeploymentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentSummaryTypeDef]:
         """Each element of deployments in every page of ListDeployments, from every
         target, as its page arrives (tagged with its target).
 
@@ -857,8 +773,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngineVersionsRequestTypeDef],
-    ) -> Items[EngineVersionsSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngineVersionsRequestTypeDef],
+    ) -> Items[type_defs.EngineVersionsSummaryTypeDef]:
         """Each element of engineVersions in every page of ListEngineVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -873,8 +789,8 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> Items[EnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentSummaryTypeDef]:
         """Each element of environments in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,68 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddTagsInputTypeDef,
-        AddTagsOutputTypeDef,
-        BatchPredictionTypeDef,
-        CreateBatchPredictionInputTypeDef,
-        CreateBatchPredictionOutputTypeDef,
-        CreateDataSourceFromRDSInputTypeDef,
-        CreateDataSourceFromRDSOutputTypeDef,
-        CreateDataSourceFromRedshiftInputTypeDef,
-        CreateDataSourceFromRedshiftOutputTypeDef,
-        CreateDataSourceFromS3InputTypeDef,
-        CreateDataSourceFromS3OutputTypeDef,
-        CreateEvaluationInputTypeDef,
-        CreateEvaluationOutputTypeDef,
-        CreateMLModelInputTypeDef,
-        CreateMLModelOutputTypeDef,
-        CreateRealtimeEndpointInputTypeDef,
-        CreateRealtimeEndpointOutputTypeDef,
-        DataSourceTypeDef,
-        DeleteBatchPredictionInputTypeDef,
-        DeleteBatchPredictionOutputTypeDef,
-        DeleteDataSourceInputTypeDef,
-        DeleteDataSourceOutputTypeDef,
-        DeleteEvaluationInputTypeDef,
-        DeleteEvaluationOutputTypeDef,
-        DeleteMLModelInputTypeDef,
-        DeleteMLModelOutputTypeDef,
-        DeleteRealtimeEndpointInputTypeDef,
-        DeleteRealtimeEndpointOutputTypeDef,
-        DeleteTagsInputTypeDef,
-        DeleteTagsOutputTypeDef,
-        DescribeBatchPredictionsInputTypeDef,
-        DescribeBatchPredictionsOutputTypeDef,
-        DescribeDataSourcesInputTypeDef,
-        DescribeDataSourcesOutputTypeDef,
-        DescribeEvaluationsInputTypeDef,
-        DescribeEvaluationsOutputTypeDef,
-        DescribeMLModelsInputTypeDef,
-        DescribeMLModelsOutputTypeDef,
-        DescribeTagsInputTypeDef,
-        DescribeTagsOutputTypeDef,
-        EvaluationTypeDef,
-        GetBatchPredictionInputTypeDef,
-        GetBatchPredictionOutputTypeDef,
-        GetDataSourceInputTypeDef,
-        GetDataSourceOutputTypeDef,
-        GetEvaluationInputTypeDef,
-        GetEvaluationOutputTypeDef,
-        GetMLModelInputTypeDef,
-        GetMLModelOutputTypeDef,
-        MLModelTypeDef,
-        PredictInputTypeDef,
-        PredictOutputTypeDef,
-        UpdateBatchPredictionInputTypeDef,
-        UpdateBatchPredictionOutputTypeDef,
-        UpdateDataSourceInputTypeDef,
-        UpdateDataSourceOutputTypeDef,
-        UpdateEvaluationInputTypeDef,
-        UpdateEvaluationOutputTypeDef,
-        UpdateMLModelInputTypeDef,
-        UpdateMLModelOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMachineLearning"]
 
@@ -88,8 +27,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> TargetResults[AddTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
         """Adds one or more tags to an object, up to a limit of 10. Each tag consists
         of a key and an optional value. If you add a tag using a key that is
         already associated with the ML object, AddTags updates the tag's value.
@@ -99,8 +38,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def create_batch_prediction(
-        self, **kwargs: Unpack[CreateBatchPredictionInputTypeDef]
-    ) -> TargetResults[CreateBatchPredictionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBatchPredictionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBatchPredictionOutputTypeDef]:
         """Generates predictions for a group of observations. The observations to
         process exist in one or more data files referenced by a DataSource. This
         operation creates a new BatchPrediction, and uses an MLModel and the data
@@ -111,8 +50,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateBatchPrediction", kwargs)
 
     def create_data_source_from_rds(
-        self, **kwargs: Unpack[CreateDataSourceFromRDSInputTypeDef]
-    ) -> TargetResults[CreateDataSourceFromRDSOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceFromRDSInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceFromRDSOutputTypeDef]:
         """Creates a DataSource object from an Amazon Relational Database Service
         (Amazon RDS). A DataSource references data that can be used to perform
         CreateMLModel, CreateEvaluation, or CreateBatchPrediction operations.
@@ -122,8 +61,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateDataSourceFromRDS", kwargs)
 
     def create_data_source_from_redshift(
-        self, **kwargs: Unpack[CreateDataSourceFromRedshiftInputTypeDef]
-    ) -> TargetResults[CreateDataSourceFromRedshiftOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceFromRedshiftInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceFromRedshiftOutputTypeDef]:
         """Creates a DataSource from a database hosted on an Amazon Redshift cluster.
         A DataSource references data that can be used to perform either
         CreateMLModel, CreateEvaluation, or CreateBatchPrediction operations.
@@ -133,8 +72,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateDataSourceFromRedshift", kwargs)
 
     def create_data_source_from_s3(
-        self, **kwargs: Unpack[CreateDataSourceFromS3InputTypeDef]
-    ) -> TargetResults[CreateDataSourceFromS3OutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceFromS3InputTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceFromS3OutputTypeDef]:
         """Creates a DataSource object. A DataSource references data that can be used
         to perform CreateMLModel, CreateEvaluation, or CreateBatchPrediction
         operations.
@@ -144,8 +83,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateDataSourceFromS3", kwargs)
 
     def create_evaluation(
-        self, **kwargs: Unpack[CreateEvaluationInputTypeDef]
-    ) -> TargetResults[CreateEvaluationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEvaluationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEvaluationOutputTypeDef]:
         """Creates a new Evaluation of an MLModel. An MLModel is evaluated on a set
         of observations associated to a DataSource. Like a DataSource for an
         MLModel, the DataSource for an Evaluation contains values for the Target
@@ -161,8 +100,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateEvaluation", kwargs)
 
     def create_ml_model(
-        self, **kwargs: Unpack[CreateMLModelInputTypeDef]
-    ) -> TargetResults[CreateMLModelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMLModelInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMLModelOutputTypeDef]:
         """Creates a new MLModel using the DataSource and the recipe as information
         sources.
 
@@ -171,8 +110,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateMLModel", kwargs)
 
     def create_realtime_endpoint(
-        self, **kwargs: Unpack[CreateRealtimeEndpointInputTypeDef]
-    ) -> TargetResults[CreateRealtimeEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRealtimeEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRealtimeEndpointOutputTypeDef]:
         """Creates a real-time endpoint for the MLModel. The endpoint contains the
         URI of the MLModel; that is, the location to send real-time prediction
         requests for the specified MLModel.
@@ -182,8 +121,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("CreateRealtimeEndpoint", kwargs)
 
     def delete_batch_prediction(
-        self, **kwargs: Unpack[DeleteBatchPredictionInputTypeDef]
-    ) -> TargetResults[DeleteBatchPredictionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBatchPredictionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBatchPredictionOutputTypeDef]:
         """Assigns the DELETED status to a BatchPrediction, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteBatchPrediction
@@ -191,8 +130,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DeleteBatchPrediction", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceInputTypeDef]
-    ) -> TargetResults[DeleteDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceOutputTypeDef]:
         """Assigns the DELETED status to a DataSource, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteDataSource
@@ -200,8 +139,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_evaluation(
-        self, **kwargs: Unpack[DeleteEvaluationInputTypeDef]
-    ) -> TargetResults[DeleteEvaluationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEvaluationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEvaluationOutputTypeDef]:
         """Assigns the DELETED status to an Evaluation, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteEvaluation
@@ -209,8 +148,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DeleteEvaluation", kwargs)
 
     def delete_ml_model(
-        self, **kwargs: Unpack[DeleteMLModelInputTypeDef]
-    ) -> TargetResults[DeleteMLModelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMLModelInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMLModelOutputTypeDef]:
         """Assigns the DELETED status to an MLModel, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteMLModel
@@ -218,8 +157,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DeleteMLModel", kwargs)
 
     def delete_realtime_endpoint(
-        self, **kwargs: Unpack[DeleteRealtimeEndpointInputTypeDef]
-    ) -> TargetResults[DeleteRealtimeEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRealtimeEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRealtimeEndpointOutputTypeDef]:
         """Deletes a real time endpoint of an MLModel.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteRealtimeEndpoint
@@ -227,8 +166,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DeleteRealtimeEndpoint", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsInputTypeDef]
-    ) -> TargetResults[DeleteTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTagsOutputTypeDef]:
         """Deletes the specified tags associated with an ML object. After this
         operation is complete, you can't recover deleted tags.
 
@@ -237,8 +176,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def describe_batch_predictions(
-        self, **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef]
-    ) -> TargetResults[DescribeBatchPredictionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBatchPredictionsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBatchPredictionsOutputTypeDef]:
         """Returns a list of BatchPrediction operations that match the search
         criteria in the request.
 
@@ -247,8 +186,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DescribeBatchPredictions", kwargs)
 
     def describe_data_sources(
-        self, **kwargs: Unpack[DescribeDataSourcesInputTypeDef]
-    ) -> TargetResults[DescribeDataSourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSourcesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSourcesOutputTypeDef]:
         """Returns a list of DataSource that match the search criteria in the
         request.
 
@@ -257,8 +196,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DescribeDataSources", kwargs)
 
     def describe_evaluations(
-        self, **kwargs: Unpack[DescribeEvaluationsInputTypeDef]
-    ) -> TargetResults[DescribeEvaluationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEvaluationsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEvaluationsOutputTypeDef]:
         """Returns a list of DescribeEvaluations that match the search criteria in
         the request.
 
@@ -267,8 +206,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DescribeEvaluations", kwargs)
 
     def describe_ml_models(
-        self, **kwargs: Unpack[DescribeMLModelsInputTypeDef]
-    ) -> TargetResults[DescribeMLModelsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMLModelsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMLModelsOutputTypeDef]:
         """Returns a list of MLModel that match the search criteria in the request.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeMLModels
@@ -276,8 +215,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DescribeMLModels", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsInputTypeDef]
-    ) -> TargetResults[DescribeTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsOutputTypeDef]:
         """Describes one or more of the tags for your Amazon ML object.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeTags
@@ -285,8 +224,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def get_batch_prediction(
-        self, **kwargs: Unpack[GetBatchPredictionInputTypeDef]
-    ) -> TargetResults[GetBatchPredictionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBatchPredictionInputTypeDef]
+    ) -> TargetResults[type_defs.GetBatchPredictionOutputTypeDef]:
         """Returns a BatchPrediction that includes detailed metadata, status, and
         data file information for a Batch Prediction request.
 
@@ -295,8 +234,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("GetBatchPrediction", kwargs)
 
     def get_data_source(
-        self, **kwargs: Unpack[GetDataSourceInputTypeDef]
-    ) -> TargetResults[GetDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceOutputTypeDef]:
         """Returns a DataSource that includes metadata and data file information, as
         well as the current status of the DataSource.
 
@@ -305,8 +244,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("GetDataSource", kwargs)
 
     def get_evaluation(
-        self, **kwargs: Unpack[GetEvaluationInputTypeDef]
-    ) -> TargetResults[GetEvaluationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEvaluationInputTypeDef]
+    ) -> TargetResults[type_defs.GetEvaluationOutputTypeDef]:
         """Returns an Evaluation that includes metadata as well as the current status
         of the Evaluation.
 
@@ -315,8 +254,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("GetEvaluation", kwargs)
 
     def get_ml_model(
-        self, **kwargs: Unpack[GetMLModelInputTypeDef]
-    ) -> TargetResults[GetMLModelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLModelInputTypeDef]
+    ) -> TargetResults[type_defs.GetMLModelOutputTypeDef]:
         """Returns an MLModel that includes detailed metadata, data source
         information, and the current status of the MLModel.
 
@@ -325,8 +264,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("GetMLModel", kwargs)
 
     def predict(
-        self, **kwargs: Unpack[PredictInputTypeDef]
-    ) -> TargetResults[PredictOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PredictInputTypeDef]
+    ) -> TargetResults[type_defs.PredictOutputTypeDef]:
         """Generates a prediction for the observation using the specified ML Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/Predict
@@ -334,8 +273,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("Predict", kwargs)
 
     def update_batch_prediction(
-        self, **kwargs: Unpack[UpdateBatchPredictionInputTypeDef]
-    ) -> TargetResults[UpdateBatchPredictionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBatchPredictionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBatchPredictionOutputTypeDef]:
         """Updates the BatchPredictionName of a BatchPrediction.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateBatchPrediction
@@ -343,8 +282,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("UpdateBatchPrediction", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceInputTypeDef]
-    ) -> TargetResults[UpdateDataSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceOutputTypeDef]:
         """Updates the DataSourceName of a DataSource.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateDataSource
@@ -352,8 +291,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_evaluation(
-        self, **kwargs: Unpack[UpdateEvaluationInputTypeDef]
-    ) -> TargetResults[UpdateEvaluationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEvaluationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEvaluationOutputTypeDef]:
         """Updates the EvaluationName of an Evaluation.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateEvaluation
@@ -361,8 +300,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         return self._call("UpdateEvaluation", kwargs)
 
     def update_ml_model(
-        self, **kwargs: Unpack[UpdateMLModelInputTypeDef]
-    ) -> TargetResults[UpdateMLModelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMLModelInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMLModelOutputTypeDef]:
         """Updates the MLModelName and the ScoreThreshold of an MLModel.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateMLModel
@@ -375,8 +314,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
-    ) -> TargetResults[DescribeBatchPredictionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBatchPredictionsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeBatchPredictionsOutputTypeDef]:
         """Every page of DescribeBatchPredictions in every target, merged per target
         (botocore's build_full_result).
 
@@ -399,8 +338,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
-    ) -> TargetResults[DescribeDataSourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSourcesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeDataSourcesOutputTypeDef]:
         """Every page of DescribeDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -423,8 +362,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
-    ) -> TargetResults[DescribeEvaluationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEvaluationsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeEvaluationsOutputTypeDef]:
         """Every page of DescribeEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,8 +386,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMLModelsInputTypeDef],
-    ) -> TargetResults[DescribeMLModelsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMLModelsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeMLModelsOutputTypeDef]:
         """Every page of DescribeMLModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -469,8 +408,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
-    ) -> Items[BatchPredictionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBatchPredictionsInputTypeDef],
+    ) -> Items[type_defs.BatchPredictionTypeDef]:
         """Each element of Results in every page of DescribeBatchPredictions, from
         every target, as its page arrives (tagged with its target).
 
@@ -485,8 +424,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
-    ) -> Items[DataSourceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSourcesInputTypeDef],
+    ) -> Items[type_defs.DataSourceTypeDef]:
         """Each element of Results in every page of DescribeDataSources, from every
         target, as its page arrives (tagged with its target).
 
@@ -501,8 +440,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
-    ) -> Items[EvaluationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEvaluationsInputTypeDef],
+    ) -> Items[type_defs.EvaluationTypeDef]:
         """Each element of Results in every page of DescribeEvaluations, from every
         target, as its page arrives (tagged with its target).
 
@@ -517,8 +456,8 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMLModelsInputTypeDef],
-    ) -> Items[MLModelTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMLModelsInputTypeDef],
+    ) -> Items[type_defs.MLModelTypeDef]:
         """Each element of Results in every page of DescribeMLModels, from every
         target, as its page arrives (tagged with its target).
 
@@ -533,7 +472,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeBatchPredictionsInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until BatchPredictionAvailable.
 
@@ -552,7 +491,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDataSourcesInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until DataSourceAvailable.
 
@@ -571,7 +510,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEvaluationsInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until EvaluationAvailable.
 
@@ -590,7 +529,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMLModelsInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMLModelsInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until MLModelAvailable.
 

@@ -15,174 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptInvitationRequestTypeDef,
-        AcceptInvitationResponseTypeDef,
-        AdminAccountTypeDef,
-        AllowListSummaryTypeDef,
-        AutomatedDiscoveryAccountTypeDef,
-        BatchGetCustomDataIdentifiersRequestTypeDef,
-        BatchGetCustomDataIdentifiersResponseTypeDef,
-        BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef,
-        BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef,
-        BucketMetadataTypeDef,
-        ClassificationScopeSummaryTypeDef,
-        CreateAllowListRequestTypeDef,
-        CreateAllowListResponseTypeDef,
-        CreateClassificationJobRequestTypeDef,
-        CreateClassificationJobResponseTypeDef,
-        CreateCustomDataIdentifierRequestTypeDef,
-        CreateCustomDataIdentifierResponseTypeDef,
-        CreateFindingsFilterRequestTypeDef,
-        CreateFindingsFilterResponseTypeDef,
-        CreateInvitationsRequestTypeDef,
-        CreateInvitationsResponseTypeDef,
-        CreateMemberRequestTypeDef,
-        CreateMemberResponseTypeDef,
-        CreateSampleFindingsRequestTypeDef,
-        CreateSampleFindingsResponseTypeDef,
-        CustomDataIdentifierSummaryTypeDef,
-        DeclineInvitationsRequestTypeDef,
-        DeclineInvitationsResponseTypeDef,
-        DeleteAllowListRequestTypeDef,
-        DeleteAllowListResponseTypeDef,
-        DeleteCustomDataIdentifierRequestTypeDef,
-        DeleteCustomDataIdentifierResponseTypeDef,
-        DeleteFindingsFilterRequestTypeDef,
-        DeleteFindingsFilterResponseTypeDef,
-        DeleteInvitationsRequestTypeDef,
-        DeleteInvitationsResponseTypeDef,
-        DeleteMemberRequestTypeDef,
-        DeleteMemberResponseTypeDef,
-        DescribeBucketsRequestTypeDef,
-        DescribeBucketsResponseTypeDef,
-        DescribeClassificationJobRequestTypeDef,
-        DescribeClassificationJobResponseTypeDef,
-        DescribeOrganizationConfigurationResponseTypeDef,
-        DetectionTypeDef,
-        DisableMacieResponseTypeDef,
-        DisableOrganizationAdminAccountRequestTypeDef,
-        DisableOrganizationAdminAccountResponseTypeDef,
-        DisassociateFromAdministratorAccountResponseTypeDef,
-        DisassociateFromMasterAccountResponseTypeDef,
-        DisassociateMemberRequestTypeDef,
-        DisassociateMemberResponseTypeDef,
-        EnableMacieRequestTypeDef,
-        EnableMacieResponseTypeDef,
-        EnableOrganizationAdminAccountRequestTypeDef,
-        EnableOrganizationAdminAccountResponseTypeDef,
-        FindingsFilterListItemTypeDef,
-        GetAdministratorAccountResponseTypeDef,
-        GetAllowListRequestTypeDef,
-        GetAllowListResponseTypeDef,
-        GetAutomatedDiscoveryConfigurationResponseTypeDef,
-        GetBucketStatisticsRequestTypeDef,
-        GetBucketStatisticsResponseTypeDef,
-        GetClassificationExportConfigurationResponseTypeDef,
-        GetClassificationScopeRequestTypeDef,
-        GetClassificationScopeResponseTypeDef,
-        GetCustomDataIdentifierRequestTypeDef,
-        GetCustomDataIdentifierResponseTypeDef,
-        GetFindingStatisticsRequestTypeDef,
-        GetFindingStatisticsResponseTypeDef,
-        GetFindingsFilterRequestTypeDef,
-        GetFindingsFilterResponseTypeDef,
-        GetFindingsPublicationConfigurationResponseTypeDef,
-        GetFindingsRequestTypeDef,
-        GetFindingsResponseTypeDef,
-        GetInvitationsCountResponseTypeDef,
-        GetMacieSessionResponseTypeDef,
-        GetMasterAccountResponseTypeDef,
-        GetMemberRequestTypeDef,
-        GetMemberResponseTypeDef,
-        GetResourceProfileRequestTypeDef,
-        GetResourceProfileResponseTypeDef,
-        GetRevealConfigurationResponseTypeDef,
-        GetSensitiveDataOccurrencesAvailabilityRequestTypeDef,
-        GetSensitiveDataOccurrencesAvailabilityResponseTypeDef,
-        GetSensitiveDataOccurrencesRequestTypeDef,
-        GetSensitiveDataOccurrencesResponseTypeDef,
-        GetSensitivityInspectionTemplateRequestTypeDef,
-        GetSensitivityInspectionTemplateResponseTypeDef,
-        GetUsageStatisticsRequestTypeDef,
-        GetUsageStatisticsResponseTypeDef,
-        GetUsageTotalsRequestTypeDef,
-        GetUsageTotalsResponseTypeDef,
-        InvitationTypeDef,
-        JobSummaryTypeDef,
-        ListAllowListsRequestTypeDef,
-        ListAllowListsResponseTypeDef,
-        ListAutomatedDiscoveryAccountsRequestTypeDef,
-        ListAutomatedDiscoveryAccountsResponseTypeDef,
-        ListClassificationJobsRequestTypeDef,
-        ListClassificationJobsResponseTypeDef,
-        ListClassificationScopesRequestTypeDef,
-        ListClassificationScopesResponseTypeDef,
-        ListCustomDataIdentifiersRequestTypeDef,
-        ListCustomDataIdentifiersResponseTypeDef,
-        ListFindingsFiltersRequestTypeDef,
-        ListFindingsFiltersResponseTypeDef,
-        ListFindingsRequestTypeDef,
-        ListFindingsResponseTypeDef,
-        ListInvitationsRequestTypeDef,
-        ListInvitationsResponseTypeDef,
-        ListManagedDataIdentifiersRequestTypeDef,
-        ListManagedDataIdentifiersResponseTypeDef,
-        ListMembersRequestTypeDef,
-        ListMembersResponseTypeDef,
-        ListOrganizationAdminAccountsRequestTypeDef,
-        ListOrganizationAdminAccountsResponseTypeDef,
-        ListResourceProfileArtifactsRequestTypeDef,
-        ListResourceProfileArtifactsResponseTypeDef,
-        ListResourceProfileDetectionsRequestTypeDef,
-        ListResourceProfileDetectionsResponseTypeDef,
-        ListSensitivityInspectionTemplatesRequestTypeDef,
-        ListSensitivityInspectionTemplatesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ManagedDataIdentifierSummaryTypeDef,
-        MatchingResourceTypeDef,
-        MemberTypeDef,
-        PutClassificationExportConfigurationRequestTypeDef,
-        PutClassificationExportConfigurationResponseTypeDef,
-        PutFindingsPublicationConfigurationRequestTypeDef,
-        PutFindingsPublicationConfigurationResponseTypeDef,
-        ResourceProfileArtifactTypeDef,
-        SearchResourcesRequestTypeDef,
-        SearchResourcesResponseTypeDef,
-        SensitivityInspectionTemplatesEntryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TestCustomDataIdentifierRequestTypeDef,
-        TestCustomDataIdentifierResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAllowListRequestTypeDef,
-        UpdateAllowListResponseTypeDef,
-        UpdateAutomatedDiscoveryConfigurationRequestTypeDef,
-        UpdateAutomatedDiscoveryConfigurationResponseTypeDef,
-        UpdateClassificationJobRequestTypeDef,
-        UpdateClassificationJobResponseTypeDef,
-        UpdateClassificationScopeRequestTypeDef,
-        UpdateClassificationScopeResponseTypeDef,
-        UpdateFindingsFilterRequestTypeDef,
-        UpdateFindingsFilterResponseTypeDef,
-        UpdateMacieSessionRequestTypeDef,
-        UpdateMacieSessionResponseTypeDef,
-        UpdateMemberSessionRequestTypeDef,
-        UpdateMemberSessionResponseTypeDef,
-        UpdateOrganizationConfigurationRequestTypeDef,
-        UpdateOrganizationConfigurationResponseTypeDef,
-        UpdateResourceProfileDetectionsRequestTypeDef,
-        UpdateResourceProfileDetectionsResponseTypeDef,
-        UpdateResourceProfileRequestTypeDef,
-        UpdateResourceProfileResponseTypeDef,
-        UpdateRevealConfigurationRequestTypeDef,
-        UpdateRevealConfigurationResponseTypeDef,
-        UpdateSensitivityInspectionTemplateRequestTypeDef,
-        UpdateSensitivityInspectionTemplateResponseTypeDef,
-        UsageRecordTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMacie2"]
 
@@ -194,8 +27,8 @@ class MultiRegionMacie2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_invitation(
-        self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptInvitationResponseTypeDef]:
         """Accepts an Amazon Macie membership invitation that was received from a
         specific account.
 
@@ -204,8 +37,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("AcceptInvitation", kwargs)
 
     def batch_get_custom_data_identifiers(
-        self, **kwargs: Unpack[BatchGetCustomDataIdentifiersRequestTypeDef]
-    ) -> TargetResults[BatchGetCustomDataIdentifiersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCustomDataIdentifiersRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCustomDataIdentifiersResponseTypeDef]:
         """Retrieves information about one or more custom data identifiers.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/BatchGetCustomDataIdentifiers
@@ -213,8 +46,9 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("BatchGetCustomDataIdentifiers", kwargs)
 
     def batch_update_automated_discovery_accounts(
-        self, **kwargs: Unpack[BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef]
-    ) -> TargetResults[BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef]:
         """Changes the status of automated sensitive data discovery for one or more
         accounts.
 
@@ -223,8 +57,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("BatchUpdateAutomatedDiscoveryAccounts", kwargs)
 
     def create_allow_list(
-        self, **kwargs: Unpack[CreateAllowListRequestTypeDef]
-    ) -> TargetResults[CreateAllowListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAllowListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAllowListResponseTypeDef]:
         """Creates and defines the settings for an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateAllowList
@@ -232,8 +66,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateAllowList", kwargs)
 
     def create_classification_job(
-        self, **kwargs: Unpack[CreateClassificationJobRequestTypeDef]
-    ) -> TargetResults[CreateClassificationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClassificationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClassificationJobResponseTypeDef]:
         """Creates and defines the settings for a classification job.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateClassificationJob
@@ -241,8 +75,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateClassificationJob", kwargs)
 
     def create_custom_data_identifier(
-        self, **kwargs: Unpack[CreateCustomDataIdentifierRequestTypeDef]
-    ) -> TargetResults[CreateCustomDataIdentifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomDataIdentifierRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomDataIdentifierResponseTypeDef]:
         """Creates and defines the criteria and other settings for a custom data
         identifier.
 
@@ -251,8 +85,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateCustomDataIdentifier", kwargs)
 
     def create_findings_filter(
-        self, **kwargs: Unpack[CreateFindingsFilterRequestTypeDef]
-    ) -> TargetResults[CreateFindingsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFindingsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFindingsFilterResponseTypeDef]:
         """Creates and defines the criteria and other settings for a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateFindingsFilter
@@ -260,8 +94,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateFindingsFilter", kwargs)
 
     def create_invitations(
-        self, **kwargs: Unpack[CreateInvitationsRequestTypeDef]
-    ) -> TargetResults[CreateInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInvitationsResponseTypeDef]:
         """Sends an Amazon Macie membership invitation to one or more accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateInvitations
@@ -269,8 +103,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateInvitations", kwargs)
 
     def create_member(
-        self, **kwargs: Unpack[CreateMemberRequestTypeDef]
-    ) -> TargetResults[CreateMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMemberResponseTypeDef]:
         """Associates an account with an Amazon Macie administrator account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateMember
@@ -278,8 +112,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateMember", kwargs)
 
     def create_sample_findings(
-        self, **kwargs: Unpack[CreateSampleFindingsRequestTypeDef]
-    ) -> TargetResults[CreateSampleFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSampleFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSampleFindingsResponseTypeDef]:
         """Creates sample findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateSampleFindings
@@ -287,8 +121,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("CreateSampleFindings", kwargs)
 
     def decline_invitations(
-        self, **kwargs: Unpack[DeclineInvitationsRequestTypeDef]
-    ) -> TargetResults[DeclineInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeclineInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeclineInvitationsResponseTypeDef]:
         """Declines Amazon Macie membership invitations that were received from
         specific accounts.
 
@@ -297,8 +131,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DeclineInvitations", kwargs)
 
     def delete_allow_list(
-        self, **kwargs: Unpack[DeleteAllowListRequestTypeDef]
-    ) -> TargetResults[DeleteAllowListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAllowListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAllowListResponseTypeDef]:
         """Deletes an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DeleteAllowList
@@ -306,8 +140,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DeleteAllowList", kwargs)
 
     def delete_custom_data_identifier(
-        self, **kwargs: Unpack[DeleteCustomDataIdentifierRequestTypeDef]
-    ) -> TargetResults[DeleteCustomDataIdentifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomDataIdentifierRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomDataIdentifierResponseTypeDef]:
         """Soft deletes a custom data identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DeleteCustomDataIdentifier
@@ -315,8 +149,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DeleteCustomDataIdentifier", kwargs)
 
     def delete_findings_filter(
-        self, **kwargs: Unpack[DeleteFindingsFilterRequestTypeDef]
-    ) -> TargetResults[DeleteFindingsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFindingsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFindingsFilterResponseTypeDef]:
         """Deletes a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DeleteFindingsFilter
@@ -324,8 +158,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DeleteFindingsFilter", kwargs)
 
     def delete_invitations(
-        self, **kwargs: Unpack[DeleteInvitationsRequestTypeDef]
-    ) -> TargetResults[DeleteInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInvitationsResponseTypeDef]:
         """Deletes Amazon Macie membership invitations that were received from
         specific accounts.
 
@@ -334,8 +168,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DeleteInvitations", kwargs)
 
     def delete_member(
-        self, **kwargs: Unpack[DeleteMemberRequestTypeDef]
-    ) -> TargetResults[DeleteMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMemberResponseTypeDef]:
         """Deletes the association between an Amazon Macie administrator account and
         an account.
 
@@ -344,8 +178,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DeleteMember", kwargs)
 
     def describe_buckets(
-        self, **kwargs: Unpack[DescribeBucketsRequestTypeDef]
-    ) -> TargetResults[DescribeBucketsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBucketsResponseTypeDef]:
         """Retrieves (queries) statistical data and other information about one or
         more S3 buckets that Amazon Macie monitors and analyzes for an account.
 
@@ -354,8 +188,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DescribeBuckets", kwargs)
 
     def describe_classification_job(
-        self, **kwargs: Unpack[DescribeClassificationJobRequestTypeDef]
-    ) -> TargetResults[DescribeClassificationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClassificationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClassificationJobResponseTypeDef]:
         """Retrieves the status and settings for a classification job.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DescribeClassificationJob
@@ -364,7 +198,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def describe_organization_configuration(
         self,
-    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigurationResponseTypeDef]:
         """Retrieves the Amazon Macie configuration settings for an organization in
         Organizations.
 
@@ -372,7 +206,7 @@ class MultiRegionMacie2(MultiRegionClient):
         """
         return self._call("DescribeOrganizationConfiguration", {})
 
-    def disable_macie(self) -> TargetResults[DisableMacieResponseTypeDef]:
+    def disable_macie(self) -> TargetResults[type_defs.DisableMacieResponseTypeDef]:
         """Disables Amazon Macie and deletes all settings and resources for a Macie
         account.
 
@@ -381,8 +215,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DisableMacie", {})
 
     def disable_organization_admin_account(
-        self, **kwargs: Unpack[DisableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[DisableOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableOrganizationAdminAccountResponseTypeDef]:
         """Disables an account as the delegated Amazon Macie administrator account
         for an organization in Organizations.
 
@@ -392,7 +226,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def disassociate_from_administrator_account(
         self,
-    ) -> TargetResults[DisassociateFromAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateFromAdministratorAccountResponseTypeDef]:
         """Disassociates a member account from its Amazon Macie administrator
         account.
 
@@ -402,7 +236,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def disassociate_from_master_account(
         self,
-    ) -> TargetResults[DisassociateFromMasterAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateFromMasterAccountResponseTypeDef]:
         """(Deprecated) Disassociates a member account from its Amazon Macie
         administrator account. This operation has been replaced by the
         DisassociateFromAdministratorAccount operation.
@@ -412,8 +246,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DisassociateFromMasterAccount", {})
 
     def disassociate_member(
-        self, **kwargs: Unpack[DisassociateMemberRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberResponseTypeDef]:
         """Disassociates an Amazon Macie administrator account from a member account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DisassociateMember
@@ -421,8 +255,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("DisassociateMember", kwargs)
 
     def enable_macie(
-        self, **kwargs: Unpack[EnableMacieRequestTypeDef]
-    ) -> TargetResults[EnableMacieResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableMacieRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableMacieResponseTypeDef]:
         """Enables Amazon Macie and specifies the configuration settings for a Macie
         account.
 
@@ -431,8 +265,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("EnableMacie", kwargs)
 
     def enable_organization_admin_account(
-        self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[EnableOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableOrganizationAdminAccountResponseTypeDef]:
         """Designates an account as the delegated Amazon Macie administrator account
         for an organization in Organizations.
 
@@ -442,7 +276,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_administrator_account(
         self,
-    ) -> TargetResults[GetAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAdministratorAccountResponseTypeDef]:
         """Retrieves information about the Amazon Macie administrator account for an
         account.
 
@@ -451,8 +285,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetAdministratorAccount", {})
 
     def get_allow_list(
-        self, **kwargs: Unpack[GetAllowListRequestTypeDef]
-    ) -> TargetResults[GetAllowListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAllowListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAllowListResponseTypeDef]:
         """Retrieves the settings and status of an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetAllowList
@@ -461,7 +295,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_automated_discovery_configuration(
         self,
-    ) -> TargetResults[GetAutomatedDiscoveryConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAutomatedDiscoveryConfigurationResponseTypeDef]:
         """Retrieves the configuration settings and status of automated sensitive
         data discovery for an organization or standalone account.
 
@@ -470,8 +304,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetAutomatedDiscoveryConfiguration", {})
 
     def get_bucket_statistics(
-        self, **kwargs: Unpack[GetBucketStatisticsRequestTypeDef]
-    ) -> TargetResults[GetBucketStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketStatisticsResponseTypeDef]:
         """Retrieves (queries) aggregated statistical data about all the S3 buckets
         that Amazon Macie monitors and analyzes for an account.
 
@@ -481,7 +315,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_classification_export_configuration(
         self,
-    ) -> TargetResults[GetClassificationExportConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetClassificationExportConfigurationResponseTypeDef]:
         """Retrieves the configuration settings for storing data classification
         results.
 
@@ -490,8 +324,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetClassificationExportConfiguration", {})
 
     def get_classification_scope(
-        self, **kwargs: Unpack[GetClassificationScopeRequestTypeDef]
-    ) -> TargetResults[GetClassificationScopeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClassificationScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClassificationScopeResponseTypeDef]:
         """Retrieves the classification scope settings for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetClassificationScope
@@ -499,8 +333,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetClassificationScope", kwargs)
 
     def get_custom_data_identifier(
-        self, **kwargs: Unpack[GetCustomDataIdentifierRequestTypeDef]
-    ) -> TargetResults[GetCustomDataIdentifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomDataIdentifierRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomDataIdentifierResponseTypeDef]:
         """Retrieves the criteria and other settings for a custom data identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetCustomDataIdentifier
@@ -508,8 +342,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetCustomDataIdentifier", kwargs)
 
     def get_finding_statistics(
-        self, **kwargs: Unpack[GetFindingStatisticsRequestTypeDef]
-    ) -> TargetResults[GetFindingStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingStatisticsResponseTypeDef]:
         """Retrieves (queries) aggregated statistical data about findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetFindingStatistics
@@ -517,8 +351,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetFindingStatistics", kwargs)
 
     def get_findings(
-        self, **kwargs: Unpack[GetFindingsRequestTypeDef]
-    ) -> TargetResults[GetFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsResponseTypeDef]:
         """Retrieves the details of one or more findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetFindings
@@ -526,8 +360,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetFindings", kwargs)
 
     def get_findings_filter(
-        self, **kwargs: Unpack[GetFindingsFilterRequestTypeDef]
-    ) -> TargetResults[GetFindingsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsFilterResponseTypeDef]:
         """Retrieves the criteria and other settings for a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetFindingsFilter
@@ -536,7 +370,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_findings_publication_configuration(
         self,
-    ) -> TargetResults[GetFindingsPublicationConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetFindingsPublicationConfigurationResponseTypeDef]:
         """Retrieves the configuration settings for publishing findings to Security
         Hub.
 
@@ -546,7 +380,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_invitations_count(
         self,
-    ) -> TargetResults[GetInvitationsCountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetInvitationsCountResponseTypeDef]:
         """Retrieves the count of Amazon Macie membership invitations that were
         received by an account.
 
@@ -554,7 +388,9 @@ class MultiRegionMacie2(MultiRegionClient):
         """
         return self._call("GetInvitationsCount", {})
 
-    def get_macie_session(self) -> TargetResults[GetMacieSessionResponseTypeDef]:
+    def get_macie_session(
+        self,
+    ) -> TargetResults[type_defs.GetMacieSessionResponseTypeDef]:
         """Retrieves the status and configuration settings for an Amazon Macie
         account.
 
@@ -562,7 +398,9 @@ class MultiRegionMacie2(MultiRegionClient):
         """
         return self._call("GetMacieSession", {})
 
-    def get_master_account(self) -> TargetResults[GetMasterAccountResponseTypeDef]:
+    def get_master_account(
+        self,
+    ) -> TargetResults[type_defs.GetMasterAccountResponseTypeDef]:
         """(Deprecated) Retrieves information about the Amazon Macie administrator
         account for an account. This operation has been replaced by the
         GetAdministratorAccount operation.
@@ -572,8 +410,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetMasterAccount", {})
 
     def get_member(
-        self, **kwargs: Unpack[GetMemberRequestTypeDef]
-    ) -> TargetResults[GetMemberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemberRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMemberResponseTypeDef]:
         """Retrieves information about an account that's associated with an Amazon
         Macie administrator account.
 
@@ -582,8 +420,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetMember", kwargs)
 
     def get_resource_profile(
-        self, **kwargs: Unpack[GetResourceProfileRequestTypeDef]
-    ) -> TargetResults[GetResourceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceProfileResponseTypeDef]:
         """Retrieves (queries) sensitive data discovery statistics and the
         sensitivity score for an S3 bucket.
 
@@ -593,7 +431,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_reveal_configuration(
         self,
-    ) -> TargetResults[GetRevealConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetRevealConfigurationResponseTypeDef]:
         """Retrieves the status and configuration settings for retrieving occurrences
         of sensitive data reported by findings.
 
@@ -602,8 +440,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetRevealConfiguration", {})
 
     def get_sensitive_data_occurrences(
-        self, **kwargs: Unpack[GetSensitiveDataOccurrencesRequestTypeDef]
-    ) -> TargetResults[GetSensitiveDataOccurrencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSensitiveDataOccurrencesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSensitiveDataOccurrencesResponseTypeDef]:
         """Retrieves occurrences of sensitive data reported by a finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetSensitiveDataOccurrences
@@ -611,8 +449,13 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetSensitiveDataOccurrences", kwargs)
 
     def get_sensitive_data_occurrences_availability(
-        self, **kwargs: Unpack[GetSensitiveDataOccurrencesAvailabilityRequestTypeDef]
-    ) -> TargetResults[GetSensitiveDataOccurrencesAvailabilityResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetSensitiveDataOccurrencesAvailabilityRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetSensitiveDataOccurrencesAvailabilityResponseTypeDef
+    ]:
         """Checks whether occurrences of sensitive data can be retrieved for a
         finding.
 
@@ -621,8 +464,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetSensitiveDataOccurrencesAvailability", kwargs)
 
     def get_sensitivity_inspection_template(
-        self, **kwargs: Unpack[GetSensitivityInspectionTemplateRequestTypeDef]
-    ) -> TargetResults[GetSensitivityInspectionTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSensitivityInspectionTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSensitivityInspectionTemplateResponseTypeDef]:
         """Retrieves the settings for the sensitivity inspection template for an
         account.
 
@@ -631,8 +474,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetSensitivityInspectionTemplate", kwargs)
 
     def get_usage_statistics(
-        self, **kwargs: Unpack[GetUsageStatisticsRequestTypeDef]
-    ) -> TargetResults[GetUsageStatisticsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageStatisticsResponseTypeDef]:
         """Retrieves (queries) quotas and aggregated usage data for one or more
         accounts.
 
@@ -641,8 +484,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetUsageStatistics", kwargs)
 
     def get_usage_totals(
-        self, **kwargs: Unpack[GetUsageTotalsRequestTypeDef]
-    ) -> TargetResults[GetUsageTotalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageTotalsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageTotalsResponseTypeDef]:
         """Retrieves (queries) aggregated usage data for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetUsageTotals
@@ -650,8 +493,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("GetUsageTotals", kwargs)
 
     def list_allow_lists(
-        self, **kwargs: Unpack[ListAllowListsRequestTypeDef]
-    ) -> TargetResults[ListAllowListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAllowListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAllowListsResponseTypeDef]:
         """Retrieves a subset of information about all the allow lists for an
         account.
 
@@ -660,8 +503,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListAllowLists", kwargs)
 
     def list_automated_discovery_accounts(
-        self, **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef]
-    ) -> TargetResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomatedDiscoveryAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomatedDiscoveryAccountsResponseTypeDef]:
         """Retrieves the status of automated sensitive data discovery for one or more
         accounts.
 
@@ -670,8 +513,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListAutomatedDiscoveryAccounts", kwargs)
 
     def list_classification_jobs(
-        self, **kwargs: Unpack[ListClassificationJobsRequestTypeDef]
-    ) -> TargetResults[ListClassificationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClassificationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClassificationJobsResponseTypeDef]:
         """Retrieves a subset of information about one or more classification jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListClassificationJobs
@@ -679,8 +522,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListClassificationJobs", kwargs)
 
     def list_classification_scopes(
-        self, **kwargs: Unpack[ListClassificationScopesRequestTypeDef]
-    ) -> TargetResults[ListClassificationScopesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClassificationScopesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClassificationScopesResponseTypeDef]:
         """Retrieves a subset of information about the classification scope for an
         account.
 
@@ -689,8 +532,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListClassificationScopes", kwargs)
 
     def list_custom_data_identifiers(
-        self, **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef]
-    ) -> TargetResults[ListCustomDataIdentifiersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomDataIdentifiersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomDataIdentifiersResponseTypeDef]:
         """Retrieves a subset of information about the custom data identifiers for an
         account.
 
@@ -699,8 +542,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListCustomDataIdentifiers", kwargs)
 
     def list_findings(
-        self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Retrieves a subset of information about one or more findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListFindings
@@ -708,8 +551,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListFindings", kwargs)
 
     def list_findings_filters(
-        self, **kwargs: Unpack[ListFindingsFiltersRequestTypeDef]
-    ) -> TargetResults[ListFindingsFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsFiltersResponseTypeDef]:
         """Retrieves a subset of information about all the findings filters for an
         account.
 
@@ -718,8 +561,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListFindingsFilters", kwargs)
 
     def list_invitations(
-        self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """Retrieves information about Amazon Macie membership invitations that were
         received by an account.
 
@@ -728,8 +571,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListInvitations", kwargs)
 
     def list_managed_data_identifiers(
-        self, **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef]
-    ) -> TargetResults[ListManagedDataIdentifiersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedDataIdentifiersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedDataIdentifiersResponseTypeDef]:
         """Retrieves information about all the managed data identifiers that Amazon
         Macie currently provides.
 
@@ -738,8 +581,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListManagedDataIdentifiers", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Retrieves information about the accounts that are associated with an
         Amazon Macie administrator account.
 
@@ -748,8 +591,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_organization_admin_accounts(
-        self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Retrieves information about the delegated Amazon Macie administrator
         account for an organization in Organizations.
 
@@ -758,8 +601,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListOrganizationAdminAccounts", kwargs)
 
     def list_resource_profile_artifacts(
-        self, **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef]
-    ) -> TargetResults[ListResourceProfileArtifactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceProfileArtifactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceProfileArtifactsResponseTypeDef]:
         """Retrieves information about objects that Amazon Macie selected from an S3
         bucket for automated sensitive data discovery.
 
@@ -768,8 +611,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListResourceProfileArtifacts", kwargs)
 
     def list_resource_profile_detections(
-        self, **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef]
-    ) -> TargetResults[ListResourceProfileDetectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceProfileDetectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceProfileDetectionsResponseTypeDef]:
         """Retrieves information about the types and amount of sensitive data that
         Amazon Macie found in an S3 bucket.
 
@@ -778,8 +621,9 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListResourceProfileDetections", kwargs)
 
     def list_sensitivity_inspection_templates(
-        self, **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef]
-    ) -> TargetResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListSensitivityInspectionTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSensitivityInspectionTemplatesResponseTypeDef]:
         """Retrieves a subset of information about the sensitivity inspection
         template for an account.
 
@@ -788,8 +632,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListSensitivityInspectionTemplates", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags (keys and values) that are associated with an Amazon
         Macie resource.
 
@@ -798,8 +642,9 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_classification_export_configuration(
-        self, **kwargs: Unpack[PutClassificationExportConfigurationRequestTypeDef]
-    ) -> TargetResults[PutClassificationExportConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutClassificationExportConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutClassificationExportConfigurationResponseTypeDef]:
         """Adds or updates the configuration settings for storing data classification
         results.
 
@@ -808,8 +653,9 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("PutClassificationExportConfiguration", kwargs)
 
     def put_findings_publication_configuration(
-        self, **kwargs: Unpack[PutFindingsPublicationConfigurationRequestTypeDef]
-    ) -> TargetResults[PutFindingsPublicationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutFindingsPublicationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutFindingsPublicationConfigurationResponseTypeDef]:
         """Updates the configuration settings for publishing findings to Security
         Hub.
 
@@ -818,8 +664,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("PutFindingsPublicationConfiguration", kwargs)
 
     def search_resources(
-        self, **kwargs: Unpack[SearchResourcesRequestTypeDef]
-    ) -> TargetResults[SearchResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchResourcesResponseTypeDef]:
         """Retrieves (queries) statistical data and other information about Amazon
         Web Services resources that Amazon Macie monitors and analyzes for an
         account.
@@ -829,8 +675,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("SearchResources", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates one or more tags (keys and values) that are associated
         with an Amazon Macie resource.
 
@@ -839,8 +685,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_custom_data_identifier(
-        self, **kwargs: Unpack[TestCustomDataIdentifierRequestTypeDef]
-    ) -> TargetResults[TestCustomDataIdentifierResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestCustomDataIdentifierRequestTypeDef]
+    ) -> TargetResults[type_defs.TestCustomDataIdentifierResponseTypeDef]:
         """Tests criteria for a custom data identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/TestCustomDataIdentifier
@@ -848,8 +694,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("TestCustomDataIdentifier", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags (keys and values) from an Amazon Macie resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UntagResource
@@ -857,8 +703,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_allow_list(
-        self, **kwargs: Unpack[UpdateAllowListRequestTypeDef]
-    ) -> TargetResults[UpdateAllowListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAllowListRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAllowListResponseTypeDef]:
         """Updates the settings for an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateAllowList
@@ -866,8 +712,9 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateAllowList", kwargs)
 
     def update_automated_discovery_configuration(
-        self, **kwargs: Unpack[UpdateAutomatedDiscoveryConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateAutomatedDiscoveryConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateAutomatedDiscoveryConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateAutomatedDiscoveryConfigurationResponseTypeDef]:
         """Changes the configuration settings and status of automated sensitive data
         discovery for an organization or standalone account.
 
@@ -876,8 +723,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateAutomatedDiscoveryConfiguration", kwargs)
 
     def update_classification_job(
-        self, **kwargs: Unpack[UpdateClassificationJobRequestTypeDef]
-    ) -> TargetResults[UpdateClassificationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClassificationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClassificationJobResponseTypeDef]:
         """Changes the status of a classification job.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateClassificationJob
@@ -885,8 +732,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateClassificationJob", kwargs)
 
     def update_classification_scope(
-        self, **kwargs: Unpack[UpdateClassificationScopeRequestTypeDef]
-    ) -> TargetResults[UpdateClassificationScopeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClassificationScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClassificationScopeResponseTypeDef]:
         """Updates the classification scope settings for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateClassificationScope
@@ -894,8 +741,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateClassificationScope", kwargs)
 
     def update_findings_filter(
-        self, **kwargs: Unpack[UpdateFindingsFilterRequestTypeDef]
-    ) -> TargetResults[UpdateFindingsFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFindingsFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFindingsFilterResponseTypeDef]:
         """Updates the criteria and other settings for a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateFindingsFilter
@@ -903,8 +750,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateFindingsFilter", kwargs)
 
     def update_macie_session(
-        self, **kwargs: Unpack[UpdateMacieSessionRequestTypeDef]
-    ) -> TargetResults[UpdateMacieSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMacieSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMacieSessionResponseTypeDef]:
         """Suspends or re-enables Amazon Macie, or updates the configuration settings
         for a Macie account.
 
@@ -913,8 +760,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateMacieSession", kwargs)
 
     def update_member_session(
-        self, **kwargs: Unpack[UpdateMemberSessionRequestTypeDef]
-    ) -> TargetResults[UpdateMemberSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMemberSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMemberSessionResponseTypeDef]:
         """Enables an Amazon Macie administrator to suspend or re-enable Macie for a
         member account.
 
@@ -923,8 +770,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateMemberSession", kwargs)
 
     def update_organization_configuration(
-        self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOrganizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOrganizationConfigurationResponseTypeDef]:
         """Updates the Amazon Macie configuration settings for an organization in
         Organizations.
 
@@ -933,8 +780,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateOrganizationConfiguration", kwargs)
 
     def update_resource_profile(
-        self, **kwargs: Unpack[UpdateResourceProfileRequestTypeDef]
-    ) -> TargetResults[UpdateResourceProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceProfileResponseTypeDef]:
         """Updates the sensitivity score for an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateResourceProfile
@@ -942,8 +789,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateResourceProfile", kwargs)
 
     def update_resource_profile_detections(
-        self, **kwargs: Unpack[UpdateResourceProfileDetectionsRequestTypeDef]
-    ) -> TargetResults[UpdateResourceProfileDetectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceProfileDetectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceProfileDetectionsResponseTypeDef]:
         """Updates the sensitivity scoring settings for an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateResourceProfileDetections
@@ -951,8 +798,8 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateResourceProfileDetections", kwargs)
 
     def update_reveal_configuration(
-        self, **kwargs: Unpack[UpdateRevealConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateRevealConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRevealConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRevealConfigurationResponseTypeDef]:
         """Updates the status and configuration settings for retrieving occurrences
         of sensitive data reported by findings.
 
@@ -961,8 +808,9 @@ class MultiRegionMacie2(MultiRegionClient):
         return self._call("UpdateRevealConfiguration", kwargs)
 
     def update_sensitivity_inspection_template(
-        self, **kwargs: Unpack[UpdateSensitivityInspectionTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateSensitivityInspectionTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateSensitivityInspectionTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateSensitivityInspectionTemplateResponseTypeDef]:
         """Updates the settings for the sensitivity inspection template for an
         account.
 
@@ -976,8 +824,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBucketsRequestTypeDef],
-    ) -> TargetResults[DescribeBucketsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBucketsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBucketsResponseTypeDef]:
         """Every page of DescribeBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1000,8 +848,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetUsageStatisticsRequestTypeDef],
-    ) -> TargetResults[GetUsageStatisticsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsageStatisticsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetUsageStatisticsResponseTypeDef]:
         """Every page of GetUsageStatistics in every target, merged per target
         (botocore's build_full_result).
 
@@ -1024,8 +872,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAllowListsRequestTypeDef],
-    ) -> TargetResults[ListAllowListsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAllowListsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAllowListsResponseTypeDef]:
         """Every page of ListAllowLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -1048,8 +896,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef],
-    ) -> TargetResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomatedDiscoveryAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutomatedDiscoveryAccountsResponseTypeDef]:
         """Every page of ListAutomatedDiscoveryAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1072,8 +920,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClassificationJobsRequestTypeDef],
-    ) -> TargetResults[ListClassificationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClassificationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClassificationJobsResponseTypeDef]:
         """Every page of ListClassificationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1095,8 +943,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClassificationScopesRequestTypeDef],
-    ) -> TargetResults[ListClassificationScopesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClassificationScopesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClassificationScopesResponseTypeDef]:
         """Every page of ListClassificationScopes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1119,8 +967,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef],
-    ) -> TargetResults[ListCustomDataIdentifiersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomDataIdentifiersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomDataIdentifiersResponseTypeDef]:
         """Every page of ListCustomDataIdentifiers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1143,8 +991,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> TargetResults[ListFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1166,8 +1014,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsFiltersRequestTypeDef],
-    ) -> TargetResults[ListFindingsFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsFiltersResponseTypeDef]:
         """Every page of ListFindingsFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1190,8 +1038,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """Every page of ListInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1214,8 +1062,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef],
-    ) -> TargetResults[ListManagedDataIdentifiersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedDataIdentifiersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedDataIdentifiersResponseTypeDef]:
         """Every page of ListManagedDataIdentifiers in every target, merged per
         target (botocore's build_full_result).
 
@@ -1238,8 +1086,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1262,8 +1110,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Every page of ListOrganizationAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1286,8 +1134,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef],
-    ) -> TargetResults[ListResourceProfileArtifactsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceProfileArtifactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceProfileArtifactsResponseTypeDef]:
         """Every page of ListResourceProfileArtifacts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1310,8 +1158,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef],
-    ) -> TargetResults[ListResourceProfileDetectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceProfileDetectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceProfileDetectionsResponseTypeDef]:
         """Every page of ListResourceProfileDetections in every target, merged per
         target (botocore's build_full_result).
 
@@ -1334,8 +1182,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef],
-    ) -> TargetResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSensitivityInspectionTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSensitivityInspectionTemplatesResponseTypeDef]:
         """Every page of ListSensitivityInspectionTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1358,8 +1206,8 @@ class MultiRegionMacie2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchResourcesRequestTypeDef],
-    ) -> TargetResults[SearchResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchResourcesResponseTypeDef]:
         """Every page of SearchResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1382,8 +1230,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBucketsRequestTypeDef],
-    ) -> Items[BucketMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBucketsRequestTypeDef],
+    ) -> Items[type_defs.BucketMetadataTypeDef]:
         """Each element of buckets in every page of DescribeBuckets, from every
         target, as its page arrives (tagged with its target).
 
@@ -1398,8 +1246,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetUsageStatisticsRequestTypeDef],
-    ) -> Items[UsageRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetUsageStatisticsRequestTypeDef],
+    ) -> Items[type_defs.UsageRecordTypeDef]:
         """Each element of records in every page of GetUsageStatistics, from every
         target, as its page arrives (tagged with its target).
 
@@ -1414,8 +1262,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAllowListsRequestTypeDef],
-    ) -> Items[AllowListSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAllowListsRequestTypeDef],
+    ) -> Items[type_defs.AllowListSummaryTypeDef]:
         """Each element of allowLists in every page of ListAllowLists, from every
         target, as its page arrives (tagged with its target).
 
@@ -1430,8 +1278,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef],
-    ) -> Items[AutomatedDiscoveryAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutomatedDiscoveryAccountsRequestTypeDef],
+    ) -> Items[type_defs.AutomatedDiscoveryAccountTypeDef]:
         """Each element of items in every page of ListAutomatedDiscoveryAccounts,
         from every target, as its page arrives (tagged with its target).
 
@@ -1449,8 +1297,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClassificationJobsRequestTypeDef],
-    ) -> Items[JobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClassificationJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
         """Each element of items in every page of ListClassificationJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1465,8 +1313,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClassificationScopesRequestTypeDef],
-    ) -> Items[ClassificationScopeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClassificationScopesRequestTypeDef],
+    ) -> Items[type_defs.ClassificationScopeSummaryTypeDef]:
         """Each element of classificationScopes in every page of
         ListClassificationScopes, from every target, as its page arrives (tagged
         with its target).
@@ -1482,8 +1330,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef],
-    ) -> Items[CustomDataIdentifierSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomDataIdentifiersRequestTypeDef],
+    ) -> Items[type_defs.CustomDataIdentifierSummaryTypeDef]:
         """Each element of items in every page of ListCustomDataIdentifiers, from
         every target, as its page arrives (tagged with its target).
 
@@ -1501,7 +1349,7 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFindingsRequestTypeDef],
     ) -> Items[str]:
         """Each element of findingIds in every page of ListFindings, from every
         target, as its page arrives (tagged with its target).
@@ -1517,8 +1365,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsFiltersRequestTypeDef],
-    ) -> Items[FindingsFilterListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsFiltersRequestTypeDef],
+    ) -> Items[type_defs.FindingsFilterListItemTypeDef]:
         """Each element of findingsFilterListItems in every page of
         ListFindingsFilters, from every target, as its page arrives (tagged with
         its target).
@@ -1534,8 +1382,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> Items[InvitationTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef],
+    ) -> Items[type_defs.InvitationTypeDef]:
         """Each element of invitations in every page of ListInvitations, from every
         target, as its page arrives (tagged with its target).
 
@@ -1550,8 +1398,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef],
-    ) -> Items[ManagedDataIdentifierSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedDataIdentifiersRequestTypeDef],
+    ) -> Items[type_defs.ManagedDataIdentifierSummaryTypeDef]:
         """Each element of items in every page of ListManagedDataIdentifiers, from
         every target, as its page arrives (tagged with its target).
 
@@ -1569,8 +1417,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> Items[MemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberTypeDef]:
         """Each element of members in every page of ListMembers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1585,8 +1433,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> Items[AdminAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> Items[type_defs.AdminAccountTypeDef]:
         """Each element of adminAccounts in every page of
         ListOrganizationAdminAccounts, from every target, as its page arrives
         (tagged with its target).
@@ -1605,8 +1453,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef],
-    ) -> Items[ResourceProfileArtifactTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceProfileArtifactsRequestTypeDef],
+    ) -> Items[type_defs.ResourceProfileArtifactTypeDef]:
         """Each element of artifacts in every page of ListResourceProfileArtifacts,
         from every target, as its page arrives (tagged with its target).
 
@@ -1624,8 +1472,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef],
-    ) -> Items[DetectionTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceProfileDetectionsRequestTypeDef],
+    ) -> Items[type_defs.DetectionTypeDef]:
         """Each element of detections in every page of ListResourceProfileDetections,
         from every target, as its page arrives (tagged with its target).
 
@@ -1643,8 +1491,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef],
-    ) -> Items[SensitivityInspectionTemplatesEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSensitivityInspectionTemplatesRequestTypeDef],
+    ) -> Items[type_defs.SensitivityInspectionTemplatesEntryTypeDef]:
         """Each element of sensitivityInspectionTemplates in every page of
         ListSensitivityInspectionTemplates, from every target, as its page arrives
         (tagged with its target).
@@ -1663,8 +1511,8 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchResourcesRequestTypeDef],
-    ) -> Items[MatchingResourceTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourcesRequestTypeDef],
+    ) -> Items[type_defs.MatchingResourceTypeDef]:
         """Each element of matchingResources in every page of SearchResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -1679,7 +1527,7 @@ class MultiRegionMacie2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSensitiveDataOccurrencesRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetSensitiveDataOccurrencesRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the sensitive data occurrences are ready.
 

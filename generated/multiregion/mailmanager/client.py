@@ -15,140 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddonInstanceTypeDef,
-        AddonSubscriptionTypeDef,
-        AddressListTypeDef,
-        ArchiveTypeDef,
-        CreateAddonInstanceRequestTypeDef,
-        CreateAddonInstanceResponseTypeDef,
-        CreateAddonSubscriptionRequestTypeDef,
-        CreateAddonSubscriptionResponseTypeDef,
-        CreateAddressListImportJobRequestTypeDef,
-        CreateAddressListImportJobResponseTypeDef,
-        CreateAddressListRequestTypeDef,
-        CreateAddressListResponseTypeDef,
-        CreateArchiveRequestTypeDef,
-        CreateArchiveResponseTypeDef,
-        CreateIngressPointRequestTypeDef,
-        CreateIngressPointResponseTypeDef,
-        CreateRelayRequestTypeDef,
-        CreateRelayResponseTypeDef,
-        CreateRuleSetRequestTypeDef,
-        CreateRuleSetResponseTypeDef,
-        CreateTrafficPolicyRequestTypeDef,
-        CreateTrafficPolicyResponseTypeDef,
-        DeleteAddonInstanceRequestTypeDef,
-        DeleteAddonInstanceResponseTypeDef,
-        DeleteAddonSubscriptionRequestTypeDef,
-        DeleteAddonSubscriptionResponseTypeDef,
-        DeleteAddressListRequestTypeDef,
-        DeleteAddressListResponseTypeDef,
-        DeleteArchiveRequestTypeDef,
-        DeleteArchiveResponseTypeDef,
-        DeleteIngressPointRequestTypeDef,
-        DeleteIngressPointResponseTypeDef,
-        DeleteRelayRequestTypeDef,
-        DeleteRelayResponseTypeDef,
-        DeleteRuleSetRequestTypeDef,
-        DeleteRuleSetResponseTypeDef,
-        DeleteTrafficPolicyRequestTypeDef,
-        DeleteTrafficPolicyResponseTypeDef,
-        DeregisterMemberFromAddressListRequestTypeDef,
-        DeregisterMemberFromAddressListResponseTypeDef,
-        ExportSummaryTypeDef,
-        GetAddonInstanceRequestTypeDef,
-        GetAddonInstanceResponseTypeDef,
-        GetAddonSubscriptionRequestTypeDef,
-        GetAddonSubscriptionResponseTypeDef,
-        GetAddressListImportJobRequestTypeDef,
-        GetAddressListImportJobResponseTypeDef,
-        GetAddressListRequestTypeDef,
-        GetAddressListResponseTypeDef,
-        GetArchiveExportRequestTypeDef,
-        GetArchiveExportResponseTypeDef,
-        GetArchiveMessageContentRequestTypeDef,
-        GetArchiveMessageContentResponseTypeDef,
-        GetArchiveMessageRequestTypeDef,
-        GetArchiveMessageResponseTypeDef,
-        GetArchiveRequestTypeDef,
-        GetArchiveResponseTypeDef,
-        GetArchiveSearchRequestTypeDef,
-        GetArchiveSearchResponseTypeDef,
-        GetArchiveSearchResultsRequestTypeDef,
-        GetArchiveSearchResultsResponseTypeDef,
-        GetIngressPointRequestTypeDef,
-        GetIngressPointResponseTypeDef,
-        GetMemberOfAddressListRequestTypeDef,
-        GetMemberOfAddressListResponseTypeDef,
-        GetRelayRequestTypeDef,
-        GetRelayResponseTypeDef,
-        GetRuleSetRequestTypeDef,
-        GetRuleSetResponseTypeDef,
-        GetTrafficPolicyRequestTypeDef,
-        GetTrafficPolicyResponseTypeDef,
-        ImportJobTypeDef,
-        IngressPointTypeDef,
-        ListAddonInstancesRequestTypeDef,
-        ListAddonInstancesResponseTypeDef,
-        ListAddonSubscriptionsRequestTypeDef,
-        ListAddonSubscriptionsResponseTypeDef,
-        ListAddressListImportJobsRequestTypeDef,
-        ListAddressListImportJobsResponseTypeDef,
-        ListAddressListsRequestTypeDef,
-        ListAddressListsResponseTypeDef,
-        ListArchiveExportsRequestTypeDef,
-        ListArchiveExportsResponseTypeDef,
-        ListArchiveSearchesRequestTypeDef,
-        ListArchiveSearchesResponseTypeDef,
-        ListArchivesRequestTypeDef,
-        ListArchivesResponseTypeDef,
-        ListIngressPointsRequestTypeDef,
-        ListIngressPointsResponseTypeDef,
-        ListMembersOfAddressListRequestTypeDef,
-        ListMembersOfAddressListResponseTypeDef,
-        ListRelaysRequestTypeDef,
-        ListRelaysResponseTypeDef,
-        ListRuleSetsRequestTypeDef,
-        ListRuleSetsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTrafficPoliciesRequestTypeDef,
-        ListTrafficPoliciesResponseTypeDef,
-        RegisterMemberToAddressListRequestTypeDef,
-        RegisterMemberToAddressListResponseTypeDef,
-        RelayTypeDef,
-        RuleSetTypeDef,
-        SavedAddressTypeDef,
-        SearchSummaryTypeDef,
-        StartAddressListImportJobRequestTypeDef,
-        StartAddressListImportJobResponseTypeDef,
-        StartArchiveExportRequestTypeDef,
-        StartArchiveExportResponseTypeDef,
-        StartArchiveSearchRequestTypeDef,
-        StartArchiveSearchResponseTypeDef,
-        StopAddressListImportJobRequestTypeDef,
-        StopAddressListImportJobResponseTypeDef,
-        StopArchiveExportRequestTypeDef,
-        StopArchiveExportResponseTypeDef,
-        StopArchiveSearchRequestTypeDef,
-        StopArchiveSearchResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TrafficPolicyTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateArchiveRequestTypeDef,
-        UpdateArchiveResponseTypeDef,
-        UpdateIngressPointRequestTypeDef,
-        UpdateIngressPointResponseTypeDef,
-        UpdateRelayRequestTypeDef,
-        UpdateRelayResponseTypeDef,
-        UpdateRuleSetRequestTypeDef,
-        UpdateRuleSetResponseTypeDef,
-        UpdateTrafficPolicyRequestTypeDef,
-        UpdateTrafficPolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMailManager"]
 
@@ -160,8 +27,8 @@ class MultiRegionMailManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_addon_instance(
-        self, **kwargs: Unpack[CreateAddonInstanceRequestTypeDef]
-    ) -> TargetResults[CreateAddonInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAddonInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAddonInstanceResponseTypeDef]:
         """Creates an Add On instance for the subscription indicated in the request.
         The resulting Amazon Resource Name (ARN) can be used in a conditional
         statement for a rule set or traffic policy.
@@ -171,8 +38,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateAddonInstance", kwargs)
 
     def create_addon_subscription(
-        self, **kwargs: Unpack[CreateAddonSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateAddonSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAddonSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAddonSubscriptionResponseTypeDef]:
         """Creates a subscription for an Add On representing the acceptance of its
         terms of use and additional pricing. The subscription can then be used to
         create an instance for use in rule sets or traffic policies.
@@ -182,8 +49,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateAddonSubscription", kwargs)
 
     def create_address_list(
-        self, **kwargs: Unpack[CreateAddressListRequestTypeDef]
-    ) -> TargetResults[CreateAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAddressListResponseTypeDef]:
         """Creates a new address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateAddressList
@@ -191,8 +58,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateAddressList", kwargs)
 
     def create_address_list_import_job(
-        self, **kwargs: Unpack[CreateAddressListImportJobRequestTypeDef]
-    ) -> TargetResults[CreateAddressListImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAddressListImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAddressListImportJobResponseTypeDef]:
         """Creates an import job for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateAddressListImportJob
@@ -200,8 +67,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateAddressListImportJob", kwargs)
 
     def create_archive(
-        self, **kwargs: Unpack[CreateArchiveRequestTypeDef]
-    ) -> TargetResults[CreateArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateArchiveResponseTypeDef]:
         """Creates a new email archive resource for storing and retaining emails.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateArchive
@@ -209,8 +76,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateArchive", kwargs)
 
     def create_ingress_point(
-        self, **kwargs: Unpack[CreateIngressPointRequestTypeDef]
-    ) -> TargetResults[CreateIngressPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIngressPointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngressPointResponseTypeDef]:
         """Provision a new ingress endpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateIngressPoint
@@ -218,8 +85,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateIngressPoint", kwargs)
 
     def create_relay(
-        self, **kwargs: Unpack[CreateRelayRequestTypeDef]
-    ) -> TargetResults[CreateRelayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRelayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRelayResponseTypeDef]:
         """Creates a relay resource which can be used in rules to relay incoming
         emails to defined relay destinations.
 
@@ -228,8 +95,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateRelay", kwargs)
 
     def create_rule_set(
-        self, **kwargs: Unpack[CreateRuleSetRequestTypeDef]
-    ) -> TargetResults[CreateRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleSetResponseTypeDef]:
         """Provision a new rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateRuleSet
@@ -237,8 +104,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateRuleSet", kwargs)
 
     def create_traffic_policy(
-        self, **kwargs: Unpack[CreateTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[CreateTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficPolicyResponseTypeDef]:
         """Provision a new traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateTrafficPolicy
@@ -246,8 +113,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("CreateTrafficPolicy", kwargs)
 
     def delete_addon_instance(
-        self, **kwargs: Unpack[DeleteAddonInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteAddonInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAddonInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAddonInstanceResponseTypeDef]:
         """Deletes an Add On instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteAddonInstance
@@ -255,8 +122,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteAddonInstance", kwargs)
 
     def delete_addon_subscription(
-        self, **kwargs: Unpack[DeleteAddonSubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteAddonSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAddonSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAddonSubscriptionResponseTypeDef]:
         """Deletes an Add On subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteAddonSubscription
@@ -264,8 +131,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteAddonSubscription", kwargs)
 
     def delete_address_list(
-        self, **kwargs: Unpack[DeleteAddressListRequestTypeDef]
-    ) -> TargetResults[DeleteAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAddressListResponseTypeDef]:
         """Deletes an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteAddressList
@@ -273,8 +140,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteAddressList", kwargs)
 
     def delete_archive(
-        self, **kwargs: Unpack[DeleteArchiveRequestTypeDef]
-    ) -> TargetResults[DeleteArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteArchiveResponseTypeDef]:
         """Initiates deletion of an email archive. This changes the archive state to
         pending deletion. In this state, no new emails can be added, and existing
         archived emails become inaccessible (search, export, download). The
@@ -287,8 +154,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteArchive", kwargs)
 
     def delete_ingress_point(
-        self, **kwargs: Unpack[DeleteIngressPointRequestTypeDef]
-    ) -> TargetResults[DeleteIngressPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIngressPointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIngressPointResponseTypeDef]:
         """Delete an ingress endpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteIngressPoint
@@ -296,8 +163,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteIngressPoint", kwargs)
 
     def delete_relay(
-        self, **kwargs: Unpack[DeleteRelayRequestTypeDef]
-    ) -> TargetResults[DeleteRelayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRelayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRelayResponseTypeDef]:
         """Deletes an existing relay resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteRelay
@@ -305,8 +172,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteRelay", kwargs)
 
     def delete_rule_set(
-        self, **kwargs: Unpack[DeleteRuleSetRequestTypeDef]
-    ) -> TargetResults[DeleteRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleSetResponseTypeDef]:
         """Delete a rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteRuleSet
@@ -314,8 +181,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteRuleSet", kwargs)
 
     def delete_traffic_policy(
-        self, **kwargs: Unpack[DeleteTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficPolicyResponseTypeDef]:
         """Delete a traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteTrafficPolicy
@@ -323,8 +190,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeleteTrafficPolicy", kwargs)
 
     def deregister_member_from_address_list(
-        self, **kwargs: Unpack[DeregisterMemberFromAddressListRequestTypeDef]
-    ) -> TargetResults[DeregisterMemberFromAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterMemberFromAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterMemberFromAddressListResponseTypeDef]:
         """Removes a member from an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeregisterMemberFromAddressList
@@ -332,8 +199,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("DeregisterMemberFromAddressList", kwargs)
 
     def get_addon_instance(
-        self, **kwargs: Unpack[GetAddonInstanceRequestTypeDef]
-    ) -> TargetResults[GetAddonInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAddonInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAddonInstanceResponseTypeDef]:
         """Gets detailed information about an Add On instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddonInstance
@@ -341,8 +208,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetAddonInstance", kwargs)
 
     def get_addon_subscription(
-        self, **kwargs: Unpack[GetAddonSubscriptionRequestTypeDef]
-    ) -> TargetResults[GetAddonSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAddonSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAddonSubscriptionResponseTypeDef]:
         """Gets detailed information about an Add On subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddonSubscription
@@ -350,8 +217,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetAddonSubscription", kwargs)
 
     def get_address_list(
-        self, **kwargs: Unpack[GetAddressListRequestTypeDef]
-    ) -> TargetResults[GetAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAddressListResponseTypeDef]:
         """Fetch attributes of an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddressList
@@ -359,8 +226,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetAddressList", kwargs)
 
     def get_address_list_import_job(
-        self, **kwargs: Unpack[GetAddressListImportJobRequestTypeDef]
-    ) -> TargetResults[GetAddressListImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAddressListImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAddressListImportJobResponseTypeDef]:
         """Fetch attributes of an import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddressListImportJob
@@ -368,8 +235,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetAddressListImportJob", kwargs)
 
     def get_archive(
-        self, **kwargs: Unpack[GetArchiveRequestTypeDef]
-    ) -> TargetResults[GetArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveResponseTypeDef]:
         """Retrieves the full details and current state of a specified email archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetArchive
@@ -377,8 +244,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetArchive", kwargs)
 
     def get_archive_export(
-        self, **kwargs: Unpack[GetArchiveExportRequestTypeDef]
-    ) -> TargetResults[GetArchiveExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveExportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveExportResponseTypeDef]:
         """Retrieves the details and current status of a specific email archive
         export job.
 
@@ -387,8 +254,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetArchiveExport", kwargs)
 
     def get_archive_message(
-        self, **kwargs: Unpack[GetArchiveMessageRequestTypeDef]
-    ) -> TargetResults[GetArchiveMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveMessageResponseTypeDef]:
         """Returns a pre-signed URL that provides temporary download access to the
         specific email message stored in the archive.
 
@@ -397,8 +264,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetArchiveMessage", kwargs)
 
     def get_archive_message_content(
-        self, **kwargs: Unpack[GetArchiveMessageContentRequestTypeDef]
-    ) -> TargetResults[GetArchiveMessageContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveMessageContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveMessageContentResponseTypeDef]:
         """Returns the textual content of a specific email message stored in the
         archive. Attachments are not included.
 
@@ -407,8 +274,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetArchiveMessageContent", kwargs)
 
     def get_archive_search(
-        self, **kwargs: Unpack[GetArchiveSearchRequestTypeDef]
-    ) -> TargetResults[GetArchiveSearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveSearchResponseTypeDef]:
         """Retrieves the details and current status of a specific email archive
         search job.
 
@@ -417,8 +284,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetArchiveSearch", kwargs)
 
     def get_archive_search_results(
-        self, **kwargs: Unpack[GetArchiveSearchResultsRequestTypeDef]
-    ) -> TargetResults[GetArchiveSearchResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchiveSearchResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchiveSearchResultsResponseTypeDef]:
         """Returns the results of a completed email archive search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetArchiveSearchResults
@@ -426,8 +293,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetArchiveSearchResults", kwargs)
 
     def get_ingress_point(
-        self, **kwargs: Unpack[GetIngressPointRequestTypeDef]
-    ) -> TargetResults[GetIngressPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIngressPointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngressPointResponseTypeDef]:
         """Fetch ingress endpoint resource attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetIngressPoint
@@ -435,8 +302,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetIngressPoint", kwargs)
 
     def get_member_of_address_list(
-        self, **kwargs: Unpack[GetMemberOfAddressListRequestTypeDef]
-    ) -> TargetResults[GetMemberOfAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemberOfAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMemberOfAddressListResponseTypeDef]:
         """Fetch attributes of a member in an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetMemberOfAddressList
@@ -444,8 +311,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetMemberOfAddressList", kwargs)
 
     def get_relay(
-        self, **kwargs: Unpack[GetRelayRequestTypeDef]
-    ) -> TargetResults[GetRelayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelayRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelayResponseTypeDef]:
         """Fetch the relay resource and it's attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetRelay
@@ -453,8 +320,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetRelay", kwargs)
 
     def get_rule_set(
-        self, **kwargs: Unpack[GetRuleSetRequestTypeDef]
-    ) -> TargetResults[GetRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleSetResponseTypeDef]:
         """Fetch attributes of a rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetRuleSet
@@ -462,8 +329,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetRuleSet", kwargs)
 
     def get_traffic_policy(
-        self, **kwargs: Unpack[GetTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[GetTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrafficPolicyResponseTypeDef]:
         """Fetch attributes of a traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetTrafficPolicy
@@ -471,8 +338,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("GetTrafficPolicy", kwargs)
 
     def list_addon_instances(
-        self, **kwargs: Unpack[ListAddonInstancesRequestTypeDef]
-    ) -> TargetResults[ListAddonInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAddonInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAddonInstancesResponseTypeDef]:
         """Lists all Add On instances in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonInstances
@@ -480,8 +347,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListAddonInstances", kwargs)
 
     def list_addon_subscriptions(
-        self, **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListAddonSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAddonSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAddonSubscriptionsResponseTypeDef]:
         """Lists all Add On subscriptions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonSubscriptions
@@ -489,8 +356,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListAddonSubscriptions", kwargs)
 
     def list_address_list_import_jobs(
-        self, **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef]
-    ) -> TargetResults[ListAddressListImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAddressListImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAddressListImportJobsResponseTypeDef]:
         """Lists jobs for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressListImportJobs
@@ -498,8 +365,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListAddressListImportJobs", kwargs)
 
     def list_address_lists(
-        self, **kwargs: Unpack[ListAddressListsRequestTypeDef]
-    ) -> TargetResults[ListAddressListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAddressListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAddressListsResponseTypeDef]:
         """Lists address lists for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressLists
@@ -507,8 +374,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListAddressLists", kwargs)
 
     def list_archive_exports(
-        self, **kwargs: Unpack[ListArchiveExportsRequestTypeDef]
-    ) -> TargetResults[ListArchiveExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArchiveExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArchiveExportsResponseTypeDef]:
         """Returns a list of email archive export jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveExports
@@ -516,8 +383,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListArchiveExports", kwargs)
 
     def list_archive_searches(
-        self, **kwargs: Unpack[ListArchiveSearchesRequestTypeDef]
-    ) -> TargetResults[ListArchiveSearchesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArchiveSearchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArchiveSearchesResponseTypeDef]:
         """Returns a list of email archive search jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveSearches
@@ -525,8 +392,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListArchiveSearches", kwargs)
 
     def list_archives(
-        self, **kwargs: Unpack[ListArchivesRequestTypeDef]
-    ) -> TargetResults[ListArchivesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArchivesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArchivesResponseTypeDef]:
         """Returns a list of all email archives in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchives
@@ -534,8 +401,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListArchives", kwargs)
 
     def list_ingress_points(
-        self, **kwargs: Unpack[ListIngressPointsRequestTypeDef]
-    ) -> TargetResults[ListIngressPointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIngressPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngressPointsResponseTypeDef]:
         """List all ingress endpoint resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListIngressPoints
@@ -543,8 +410,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListIngressPoints", kwargs)
 
     def list_members_of_address_list(
-        self, **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef]
-    ) -> TargetResults[ListMembersOfAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersOfAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembersOfAddressListResponseTypeDef]:
         """Lists members of an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListMembersOfAddressList
@@ -552,8 +419,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListMembersOfAddressList", kwargs)
 
     def list_relays(
-        self, **kwargs: Unpack[ListRelaysRequestTypeDef]
-    ) -> TargetResults[ListRelaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRelaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRelaysResponseTypeDef]:
         """Lists all the existing relay resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRelays
@@ -561,8 +428,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListRelays", kwargs)
 
     def list_rule_sets(
-        self, **kwargs: Unpack[ListRuleSetsRequestTypeDef]
-    ) -> TargetResults[ListRuleSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleSetsResponseTypeDef]:
         """List rule sets for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRuleSets
@@ -570,8 +437,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListRuleSets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags (keys and values) assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListTagsForResource
@@ -579,8 +446,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_traffic_policies(
-        self, **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef]
-    ) -> TargetResults[ListTrafficPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrafficPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrafficPoliciesResponseTypeDef]:
         """List traffic policy resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListTrafficPolicies
@@ -588,8 +455,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("ListTrafficPolicies", kwargs)
 
     def register_member_to_address_list(
-        self, **kwargs: Unpack[RegisterMemberToAddressListRequestTypeDef]
-    ) -> TargetResults[RegisterMemberToAddressListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterMemberToAddressListRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterMemberToAddressListResponseTypeDef]:
         """Adds a member to an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/RegisterMemberToAddressList
@@ -597,8 +464,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("RegisterMemberToAddressList", kwargs)
 
     def start_address_list_import_job(
-        self, **kwargs: Unpack[StartAddressListImportJobRequestTypeDef]
-    ) -> TargetResults[StartAddressListImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAddressListImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAddressListImportJobResponseTypeDef]:
         """Starts an import job for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StartAddressListImportJob
@@ -606,8 +473,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("StartAddressListImportJob", kwargs)
 
     def start_archive_export(
-        self, **kwargs: Unpack[StartArchiveExportRequestTypeDef]
-    ) -> TargetResults[StartArchiveExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartArchiveExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartArchiveExportResponseTypeDef]:
         """Initiates an export of emails from the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StartArchiveExport
@@ -615,8 +482,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("StartArchiveExport", kwargs)
 
     def start_archive_search(
-        self, **kwargs: Unpack[StartArchiveSearchRequestTypeDef]
-    ) -> TargetResults[StartArchiveSearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartArchiveSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.StartArchiveSearchResponseTypeDef]:
         """Initiates a search across emails in the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StartArchiveSearch
@@ -624,8 +491,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("StartArchiveSearch", kwargs)
 
     def stop_address_list_import_job(
-        self, **kwargs: Unpack[StopAddressListImportJobRequestTypeDef]
-    ) -> TargetResults[StopAddressListImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAddressListImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopAddressListImportJobResponseTypeDef]:
         """Stops an ongoing import job for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StopAddressListImportJob
@@ -633,8 +500,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("StopAddressListImportJob", kwargs)
 
     def stop_archive_export(
-        self, **kwargs: Unpack[StopArchiveExportRequestTypeDef]
-    ) -> TargetResults[StopArchiveExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopArchiveExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StopArchiveExportResponseTypeDef]:
         """Stops an in-progress export of emails from an archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StopArchiveExport
@@ -642,8 +509,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("StopArchiveExport", kwargs)
 
     def stop_archive_search(
-        self, **kwargs: Unpack[StopArchiveSearchRequestTypeDef]
-    ) -> TargetResults[StopArchiveSearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopArchiveSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.StopArchiveSearchResponseTypeDef]:
         """Stops an in-progress archive search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StopArchiveSearch
@@ -651,8 +518,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("StopArchiveSearch", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags (keys and values) to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/TagResource
@@ -660,8 +527,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UntagResource
@@ -669,8 +536,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_archive(
-        self, **kwargs: Unpack[UpdateArchiveRequestTypeDef]
-    ) -> TargetResults[UpdateArchiveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateArchiveRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateArchiveResponseTypeDef]:
         """Updates the attributes of an existing email archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateArchive
@@ -678,8 +545,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("UpdateArchive", kwargs)
 
     def update_ingress_point(
-        self, **kwargs: Unpack[UpdateIngressPointRequestTypeDef]
-    ) -> TargetResults[UpdateIngressPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIngressPointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIngressPointResponseTypeDef]:
         """Update attributes of a provisioned ingress endpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateIngressPoint
@@ -687,8 +554,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("UpdateIngressPoint", kwargs)
 
     def update_relay(
-        self, **kwargs: Unpack[UpdateRelayRequestTypeDef]
-    ) -> TargetResults[UpdateRelayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRelayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRelayResponseTypeDef]:
         """Updates the attributes of an existing relay resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateRelay
@@ -696,8 +563,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("UpdateRelay", kwargs)
 
     def update_rule_set(
-        self, **kwargs: Unpack[UpdateRuleSetRequestTypeDef]
-    ) -> TargetResults[UpdateRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleSetResponseTypeDef]:
         """Update attributes of an already provisioned rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateRuleSet
@@ -705,8 +572,8 @@ class MultiRegionMailManager(MultiRegionClient):
         return self._call("UpdateRuleSet", kwargs)
 
     def update_traffic_policy(
-        self, **kwargs: Unpack[UpdateTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrafficPolicyResponseTypeDef]:
         """Update attributes of an already provisioned traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateTrafficPolicy
@@ -719,8 +586,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAddonInstancesRequestTypeDef],
-    ) -> TargetResults[ListAddonInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddonInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAddonInstancesResponseTypeDef]:
         """Every page of ListAddonInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -742,8 +609,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListAddonSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddonSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAddonSubscriptionsResponseTypeDef]:
         """Every page of ListAddonSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -765,8 +632,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef],
-    ) -> TargetResults[ListAddressListImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddressListImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAddressListImportJobsResponseTypeDef]:
         """Every page of ListAddressListImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -788,8 +655,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAddressListsRequestTypeDef],
-    ) -> TargetResults[ListAddressListsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddressListsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAddressListsResponseTypeDef]:
         """Every page of ListAddressLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -811,8 +678,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArchiveExportsRequestTypeDef],
-    ) -> TargetResults[ListArchiveExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchiveExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListArchiveExportsResponseTypeDef]:
         """Every page of ListArchiveExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -834,8 +701,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArchiveSearchesRequestTypeDef],
-    ) -> TargetResults[ListArchiveSearchesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchiveSearchesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListArchiveSearchesResponseTypeDef]:
         """Every page of ListArchiveSearches in every target, merged per target
         (botocore's build_full_result).
 
@@ -857,8 +724,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArchivesRequestTypeDef],
-    ) -> TargetResults[ListArchivesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchivesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListArchivesResponseTypeDef]:
         """Every page of ListArchives in every target, merged per target (botocore's
         build_full_result).
 
@@ -880,8 +747,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIngressPointsRequestTypeDef],
-    ) -> TargetResults[ListIngressPointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngressPointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngressPointsResponseTypeDef]:
         """Every page of ListIngressPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -903,8 +770,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef],
-    ) -> TargetResults[ListMembersOfAddressListResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersOfAddressListRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembersOfAddressListResponseTypeDef]:
         """Every page of ListMembersOfAddressList in every target, merged per target
         (botocore's build_full_result).
 
@@ -926,8 +793,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRelaysRequestTypeDef],
-    ) -> TargetResults[ListRelaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRelaysResponseTypeDef]:
         """Every page of ListRelays in every target, merged per target (botocore's
         build_full_result).
 
@@ -949,8 +816,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleSetsRequestTypeDef],
-    ) -> TargetResults[ListRuleSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRuleSetsResponseTypeDef]:
         """Every page of ListRuleSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -972,8 +839,8 @@ class MultiRegionMailManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef],
-    ) -> TargetResults[ListTrafficPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrafficPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrafficPoliciesResponseTypeDef]:
         """Every page of ListTrafficPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -994,8 +861,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAddonInstancesRequestTypeDef],
-    ) -> Items[AddonInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddonInstancesRequestTypeDef],
+    ) -> Items[type_defs.AddonInstanceTypeDef]:
         """Each element of AddonInstances in every page of ListAddonInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -1010,8 +877,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef],
-    ) -> Items[AddonSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddonSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.AddonSubscriptionTypeDef]:
         """Each element of AddonSubscriptions in every page of
         ListAddonSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -1027,8 +894,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef],
-    ) -> Items[ImportJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddressListImportJobsRequestTypeDef],
+    ) -> Items[type_defs.ImportJobTypeDef]:
         """Each element of ImportJobs in every page of ListAddressListImportJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1046,8 +913,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAddressListsRequestTypeDef],
-    ) -> Items[AddressListTypeDef]:
+        **kwargs: Unpack[type_defs.ListAddressListsRequestTypeDef],
+    ) -> Items[type_defs.AddressListTypeDef]:
         """Each element of AddressLists in every page of ListAddressLists, from every
         target, as its page arrives (tagged with its target).
 
@@ -1062,8 +929,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArchiveExportsRequestTypeDef],
-    ) -> Items[ExportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchiveExportsRequestTypeDef],
+    ) -> Items[type_defs.ExportSummaryTypeDef]:
         """Each element of Exports in every page of ListArchiveExports, from every
         target, as its page arrives (tagged with its target).
 
@@ -1078,8 +945,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArchiveSearchesRequestTypeDef],
-    ) -> Items[SearchSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchiveSearchesRequestTypeDef],
+    ) -> Items[type_defs.SearchSummaryTypeDef]:
         """Each element of Searches in every page of ListArchiveSearches, from every
         target, as its page arrives (tagged with its target).
 
@@ -1094,8 +961,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArchivesRequestTypeDef],
-    ) -> Items[ArchiveTypeDef]:
+        **kwargs: Unpack[type_defs.ListArchivesRequestTypeDef],
+    ) -> Items[type_defs.ArchiveTypeDef]:
         """Each element of Archives in every page of ListArchives, from every target,
         as its page arrives (tagged with its target).
 
@@ -1110,8 +977,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIngressPointsRequestTypeDef],
-    ) -> Items[IngressPointTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngressPointsRequestTypeDef],
+    ) -> Items[type_defs.IngressPointTypeDef]:
         """Each element of IngressPoints in every page of ListIngressPoints, from
         every target, as its page arrives (tagged with its target).
 
@@ -1126,8 +993,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef],
-    ) -> Items[SavedAddressTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersOfAddressListRequestTypeDef],
+    ) -> Items[type_defs.SavedAddressTypeDef]:
         """Each element of Addresses in every page of ListMembersOfAddressList, from
         every target, as its page arrives (tagged with its target).
 
@@ -1142,8 +1009,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRelaysRequestTypeDef],
-    ) -> Items[RelayTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelaysRequestTypeDef],
+    ) -> Items[type_defs.RelayTypeDef]:
         """Each element of Relays in every page of ListRelays, from every target, as
         its page arrives (tagged with its target).
 
@@ -1158,8 +1025,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleSetsRequestTypeDef],
-    ) -> Items[RuleSetTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleSetsRequestTypeDef],
+    ) -> Items[type_defs.RuleSetTypeDef]:
         """Each element of RuleSets in every page of ListRuleSets, from every target,
         as its page arrives (tagged with its target).
 
@@ -1174,8 +1041,8 @@ class MultiRegionMailManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef],
-    ) -> Items[TrafficPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrafficPoliciesRequestTypeDef],
+    ) -> Items[type_defs.TrafficPolicyTypeDef]:
         """Each element of TrafficPolicies in every page of ListTrafficPolicies, from
         every target, as its page arrives (tagged with its target).
 

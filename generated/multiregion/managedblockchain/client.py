@@ -15,63 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessorSummaryTypeDef,
-        CreateAccessorInputTypeDef,
-        CreateAccessorOutputTypeDef,
-        CreateMemberInputTypeDef,
-        CreateMemberOutputTypeDef,
-        CreateNetworkInputTypeDef,
-        CreateNetworkOutputTypeDef,
-        CreateNodeInputTypeDef,
-        CreateNodeOutputTypeDef,
-        CreateProposalInputTypeDef,
-        CreateProposalOutputTypeDef,
-        DeleteAccessorInputTypeDef,
-        DeleteAccessorOutputTypeDef,
-        DeleteMemberInputTypeDef,
-        DeleteMemberOutputTypeDef,
-        DeleteNodeInputTypeDef,
-        DeleteNodeOutputTypeDef,
-        GetAccessorInputTypeDef,
-        GetAccessorOutputTypeDef,
-        GetMemberInputTypeDef,
-        GetMemberOutputTypeDef,
-        GetNetworkInputTypeDef,
-        GetNetworkOutputTypeDef,
-        GetNodeInputTypeDef,
-        GetNodeOutputTypeDef,
-        GetProposalInputTypeDef,
-        GetProposalOutputTypeDef,
-        ListAccessorsInputTypeDef,
-        ListAccessorsOutputTypeDef,
-        ListInvitationsInputTypeDef,
-        ListInvitationsOutputTypeDef,
-        ListMembersInputTypeDef,
-        ListMembersOutputTypeDef,
-        ListNetworksInputTypeDef,
-        ListNetworksOutputTypeDef,
-        ListNodesInputTypeDef,
-        ListNodesOutputTypeDef,
-        ListProposalVotesInputTypeDef,
-        ListProposalVotesOutputTypeDef,
-        ListProposalsInputTypeDef,
-        ListProposalsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RejectInvitationInputTypeDef,
-        RejectInvitationOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateMemberInputTypeDef,
-        UpdateMemberOutputTypeDef,
-        UpdateNodeInputTypeDef,
-        UpdateNodeOutputTypeDef,
-        VoteOnProposalInputTypeDef,
-        VoteOnProposalOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionManagedBlockchain"]
 
@@ -87,8 +31,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_accessor(
-        self, **kwargs: Unpack[CreateAccessorInputTypeDef]
-    ) -> TargetResults[CreateAccessorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessorInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessorOutputTypeDef]:
         """Creates a new accessor for use with Amazon Managed Blockchain service that
         supports token based access. The accessor contains information required
         for token based access.
@@ -98,8 +42,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("CreateAccessor", kwargs)
 
     def create_member(
-        self, **kwargs: Unpack[CreateMemberInputTypeDef]
-    ) -> TargetResults[CreateMemberOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMemberInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMemberOutputTypeDef]:
         """Creates a member within a Managed Blockchain network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/CreateMember
@@ -107,8 +51,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("CreateMember", kwargs)
 
     def create_network(
-        self, **kwargs: Unpack[CreateNetworkInputTypeDef]
-    ) -> TargetResults[CreateNetworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkOutputTypeDef]:
         """Creates a new blockchain network using Amazon Managed Blockchain.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/CreateNetwork
@@ -116,8 +60,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("CreateNetwork", kwargs)
 
     def create_node(
-        self, **kwargs: Unpack[CreateNodeInputTypeDef]
-    ) -> TargetResults[CreateNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNodeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNodeOutputTypeDef]:
         """Creates a node on the specified blockchain network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/CreateNode
@@ -125,8 +69,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("CreateNode", kwargs)
 
     def create_proposal(
-        self, **kwargs: Unpack[CreateProposalInputTypeDef]
-    ) -> TargetResults[CreateProposalOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProposalInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProposalOutputTypeDef]:
         """Creates a proposal for a change to the network that other members of the
         network can vote on, for example, a proposal to add a new member to the
         network. Any member can create a proposal.
@@ -136,8 +80,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("CreateProposal", kwargs)
 
     def delete_accessor(
-        self, **kwargs: Unpack[DeleteAccessorInputTypeDef]
-    ) -> TargetResults[DeleteAccessorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessorOutputTypeDef]:
         """Deletes an accessor that your Amazon Web Services account owns. An
         accessor object is a container that has the information required for token
         based access to your Ethereum nodes including, the BILLING_TOKEN. After an
@@ -152,8 +96,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("DeleteAccessor", kwargs)
 
     def delete_member(
-        self, **kwargs: Unpack[DeleteMemberInputTypeDef]
-    ) -> TargetResults[DeleteMemberOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMemberInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMemberOutputTypeDef]:
         """Deletes a member. Deleting a member removes the member and all associated
         resources from the network. DeleteMember can only be called for a
         specified MemberId if the principal performing the action is associated
@@ -168,8 +112,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("DeleteMember", kwargs)
 
     def delete_node(
-        self, **kwargs: Unpack[DeleteNodeInputTypeDef]
-    ) -> TargetResults[DeleteNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNodeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteNodeOutputTypeDef]:
         """Deletes a node that your Amazon Web Services account owns. All data on the
         node is lost and cannot be recovered.
 
@@ -178,8 +122,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("DeleteNode", kwargs)
 
     def get_accessor(
-        self, **kwargs: Unpack[GetAccessorInputTypeDef]
-    ) -> TargetResults[GetAccessorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessorInputTypeDef]
+    ) -> TargetResults[type_defs.GetAccessorOutputTypeDef]:
         """Returns detailed information about an accessor. An accessor object is a
         container that has the information required for token based access to your
         Ethereum nodes.
@@ -189,8 +133,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("GetAccessor", kwargs)
 
     def get_member(
-        self, **kwargs: Unpack[GetMemberInputTypeDef]
-    ) -> TargetResults[GetMemberOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMemberInputTypeDef]
+    ) -> TargetResults[type_defs.GetMemberOutputTypeDef]:
         """Returns detailed information about a member.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetMember
@@ -198,8 +142,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("GetMember", kwargs)
 
     def get_network(
-        self, **kwargs: Unpack[GetNetworkInputTypeDef]
-    ) -> TargetResults[GetNetworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkInputTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkOutputTypeDef]:
         """Returns detailed information about a network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetNetwork
@@ -207,8 +151,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("GetNetwork", kwargs)
 
     def get_node(
-        self, **kwargs: Unpack[GetNodeInputTypeDef]
-    ) -> TargetResults[GetNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNodeInputTypeDef]
+    ) -> TargetResults[type_defs.GetNodeOutputTypeDef]:
         """Returns detailed information about a node.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetNode
@@ -216,8 +160,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("GetNode", kwargs)
 
     def get_proposal(
-        self, **kwargs: Unpack[GetProposalInputTypeDef]
-    ) -> TargetResults[GetProposalOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProposalInputTypeDef]
+    ) -> TargetResults[type_defs.GetProposalOutputTypeDef]:
         """Returns detailed information about a proposal.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetProposal
@@ -225,8 +169,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("GetProposal", kwargs)
 
     def list_accessors(
-        self, **kwargs: Unpack[ListAccessorsInputTypeDef]
-    ) -> TargetResults[ListAccessorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAccessorsOutputTypeDef]:
         """Returns a list of the accessors and their properties. Accessor objects are
         containers that have the information required for token based access to
         your Ethereum nodes.
@@ -236,8 +180,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListAccessors", kwargs)
 
     def list_invitations(
-        self, **kwargs: Unpack[ListInvitationsInputTypeDef]
-    ) -> TargetResults[ListInvitationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvitationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListInvitationsOutputTypeDef]:
         """Returns a list of all invitations for the current Amazon Web Services
         account.
 
@@ -246,8 +190,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListInvitations", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersInputTypeDef]
-    ) -> TargetResults[ListMembersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersInputTypeDef]
+    ) -> TargetResults[type_defs.ListMembersOutputTypeDef]:
         """Returns a list of the members in a network and properties of their
         configurations.
 
@@ -256,8 +200,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_networks(
-        self, **kwargs: Unpack[ListNetworksInputTypeDef]
-    ) -> TargetResults[ListNetworksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworksInputTypeDef]
+    ) -> TargetResults[type_defs.ListNetworksOutputTypeDef]:
         """Returns information about the networks in which the current Amazon Web
         Services account participates.
 
@@ -266,8 +210,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListNetworks", kwargs)
 
     def list_nodes(
-        self, **kwargs: Unpack[ListNodesInputTypeDef]
-    ) -> TargetResults[ListNodesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodesInputTypeDef]
+    ) -> TargetResults[type_defs.ListNodesOutputTypeDef]:
         """Returns information about the nodes within a network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/ListNodes
@@ -275,8 +219,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListNodes", kwargs)
 
     def list_proposal_votes(
-        self, **kwargs: Unpack[ListProposalVotesInputTypeDef]
-    ) -> TargetResults[ListProposalVotesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProposalVotesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProposalVotesOutputTypeDef]:
         """Returns the list of votes for a specified proposal, including the value of
         each vote and the unique identifier of the member that cast the vote.
 
@@ -285,8 +229,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListProposalVotes", kwargs)
 
     def list_proposals(
-        self, **kwargs: Unpack[ListProposalsInputTypeDef]
-    ) -> TargetResults[ListProposalsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProposalsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProposalsOutputTypeDef]:
         """Returns a list of proposals for the network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/ListProposals
@@ -294,8 +238,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListProposals", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for the specified resource. Each tag consists of a
         key and optional value.
 
@@ -304,8 +248,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reject_invitation(
-        self, **kwargs: Unpack[RejectInvitationInputTypeDef]
-    ) -> TargetResults[RejectInvitationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectInvitationInputTypeDef]
+    ) -> TargetResults[type_defs.RejectInvitationOutputTypeDef]:
         """Rejects an invitation to join a network. This action can be called by a
         principal in an Amazon Web Services account that has received an
         invitation to create a member and join a network.
@@ -315,8 +259,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("RejectInvitation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or overwrites the specified tags for the specified Amazon Managed
         Blockchain resource. Each tag consists of a key and optional value.
 
@@ -325,8 +269,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the Amazon Managed Blockchain resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/UntagResource
@@ -334,8 +278,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_member(
-        self, **kwargs: Unpack[UpdateMemberInputTypeDef]
-    ) -> TargetResults[UpdateMemberOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMemberInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMemberOutputTypeDef]:
         """Updates a member configuration with new parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/UpdateMember
@@ -343,8 +287,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("UpdateMember", kwargs)
 
     def update_node(
-        self, **kwargs: Unpack[UpdateNodeInputTypeDef]
-    ) -> TargetResults[UpdateNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNodeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNodeOutputTypeDef]:
         """Updates a node configuration with new parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/UpdateNode
@@ -352,8 +296,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         return self._call("UpdateNode", kwargs)
 
     def vote_on_proposal(
-        self, **kwargs: Unpack[VoteOnProposalInputTypeDef]
-    ) -> TargetResults[VoteOnProposalOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.VoteOnProposalInputTypeDef]
+    ) -> TargetResults[type_defs.VoteOnProposalOutputTypeDef]:
         """Casts a vote for a specified ProposalId on behalf of a member. The member
         to vote as, specified by VoterMemberId, must be in the same Amazon Web
         Services account as the principal that calls the action.
@@ -368,8 +312,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessorsInputTypeDef],
-    ) -> TargetResults[ListAccessorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAccessorsOutputTypeDef]:
         """Every page of ListAccessors in every target, merged per target (botocore's
         build_full_result).
 
@@ -392,8 +336,8 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessorsInputTypeDef],
-    ) -> Items[AccessorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessorsInputTypeDef],
+    ) -> Items[type_defs.AccessorSummaryTypeDef]:
         """Each element of Accessors in every page of ListAccessors, from every
         target, as its page arrives (tagged with its target).
 

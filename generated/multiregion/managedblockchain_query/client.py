@@ -15,30 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssetContractTypeDef,
-        BatchGetTokenBalanceInputTypeDef,
-        BatchGetTokenBalanceOutputTypeDef,
-        GetAssetContractInputTypeDef,
-        GetAssetContractOutputTypeDef,
-        GetTokenBalanceInputTypeDef,
-        GetTokenBalanceOutputTypeDef,
-        GetTransactionInputTypeDef,
-        GetTransactionOutputTypeDef,
-        ListAssetContractsInputTypeDef,
-        ListAssetContractsOutputTypeDef,
-        ListFilteredTransactionEventsInputTypeDef,
-        ListFilteredTransactionEventsOutputTypeDef,
-        ListTokenBalancesInputTypeDef,
-        ListTokenBalancesOutputTypeDef,
-        ListTransactionEventsInputTypeDef,
-        ListTransactionEventsOutputTypeDef,
-        ListTransactionsInputTypeDef,
-        ListTransactionsOutputTypeDef,
-        TokenBalanceTypeDef,
-        TransactionEventTypeDef,
-        TransactionOutputItemTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionManagedBlockchainQuery"]
 
@@ -59,8 +36,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_token_balance(
-        self, **kwargs: Unpack[BatchGetTokenBalanceInputTypeDef]
-    ) -> TargetResults[BatchGetTokenBalanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTokenBalanceInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTokenBalanceOutputTypeDef]:
         """Gets the token balance for a batch of tokens by using the
         BatchGetTokenBalance action for every token in the request.
 
@@ -69,8 +46,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("BatchGetTokenBalance", kwargs)
 
     def get_asset_contract(
-        self, **kwargs: Unpack[GetAssetContractInputTypeDef]
-    ) -> TargetResults[GetAssetContractOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssetContractInputTypeDef]
+    ) -> TargetResults[type_defs.GetAssetContractOutputTypeDef]:
         """Gets the information about a specific contract deployed on the blockchain.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/GetAssetContract
@@ -78,8 +55,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("GetAssetContract", kwargs)
 
     def get_token_balance(
-        self, **kwargs: Unpack[GetTokenBalanceInputTypeDef]
-    ) -> TargetResults[GetTokenBalanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTokenBalanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetTokenBalanceOutputTypeDef]:
         """Gets the balance of a specific token, including native tokens, for a given
         address (wallet or contract) on the blockchain.
 
@@ -88,8 +65,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("GetTokenBalance", kwargs)
 
     def get_transaction(
-        self, **kwargs: Unpack[GetTransactionInputTypeDef]
-    ) -> TargetResults[GetTransactionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTransactionInputTypeDef]
+    ) -> TargetResults[type_defs.GetTransactionOutputTypeDef]:
         """Gets the details of a transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/GetTransaction
@@ -97,8 +74,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("GetTransaction", kwargs)
 
     def list_asset_contracts(
-        self, **kwargs: Unpack[ListAssetContractsInputTypeDef]
-    ) -> TargetResults[ListAssetContractsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetContractsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAssetContractsOutputTypeDef]:
         """Lists all the contracts for a given contract type deployed by an address
         (either a contract address or a wallet address).
 
@@ -107,8 +84,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("ListAssetContracts", kwargs)
 
     def list_filtered_transaction_events(
-        self, **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef]
-    ) -> TargetResults[ListFilteredTransactionEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFilteredTransactionEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFilteredTransactionEventsOutputTypeDef]:
         """Lists all the transaction events for an address on the blockchain.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListFilteredTransactionEvents
@@ -116,8 +93,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("ListFilteredTransactionEvents", kwargs)
 
     def list_token_balances(
-        self, **kwargs: Unpack[ListTokenBalancesInputTypeDef]
-    ) -> TargetResults[ListTokenBalancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTokenBalancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTokenBalancesOutputTypeDef]:
         """This action returns the following for a given blockchain network:
         - Lists all token balances owned by an address (either a contract address
           or a wallet address).
@@ -129,8 +106,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("ListTokenBalances", kwargs)
 
     def list_transaction_events(
-        self, **kwargs: Unpack[ListTransactionEventsInputTypeDef]
-    ) -> TargetResults[ListTransactionEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTransactionEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTransactionEventsOutputTypeDef]:
         """Lists all the transaction events for a transaction
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactionEvents
@@ -138,8 +115,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         return self._call("ListTransactionEvents", kwargs)
 
     def list_transactions(
-        self, **kwargs: Unpack[ListTransactionsInputTypeDef]
-    ) -> TargetResults[ListTransactionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTransactionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTransactionsOutputTypeDef]:
         """Lists all the transaction events for a transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactions
@@ -152,8 +129,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetContractsInputTypeDef],
-    ) -> TargetResults[ListAssetContractsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetContractsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAssetContractsOutputTypeDef]:
         """Every page of ListAssetContracts in every target, merged per target
         (botocore's build_full_result).
 
@@ -176,8 +153,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef],
-    ) -> TargetResults[ListFilteredTransactionEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFilteredTransactionEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFilteredTransactionEventsOutputTypeDef]:
         """Every page of ListFilteredTransactionEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -199,8 +176,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTokenBalancesInputTypeDef],
-    ) -> TargetResults[ListTokenBalancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTokenBalancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListTokenBalancesOutputTypeDef]:
         """Every page of ListTokenBalances in every target, merged per target
         (botocore's build_full_result).
 
@@ -226,8 +203,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTransactionEventsInputTypeDef],
-    ) -> TargetResults[ListTransactionEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransactionEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTransactionEventsOutputTypeDef]:
         """Every page of ListTransactionEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -249,8 +226,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTransactionsInputTypeDef],
-    ) -> TargetResults[ListTransactionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransactionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTransactionsOutputTypeDef]:
         """Every page of ListTransactions in every target, merged per target
         (botocore's build_full_result).
 
@@ -271,8 +248,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetContractsInputTypeDef],
-    ) -> Items[AssetContractTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetContractsInputTypeDef],
+    ) -> Items[type_defs.AssetContractTypeDef]:
         """Each element of contracts in every page of ListAssetContracts, from every
         target, as its page arrives (tagged with its target).
 
@@ -287,8 +264,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef],
-    ) -> Items[TransactionEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListFilteredTransactionEventsInputTypeDef],
+    ) -> Items[type_defs.TransactionEventTypeDef]:
         """Each element of events in every page of ListFilteredTransactionEvents,
         from every target, as its page arrives (tagged with its target).
 
@@ -306,8 +283,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTokenBalancesInputTypeDef],
-    ) -> Items[TokenBalanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListTokenBalancesInputTypeDef],
+    ) -> Items[type_defs.TokenBalanceTypeDef]:
         """Each element of tokenBalances in every page of ListTokenBalances, from
         every target, as its page arrives (tagged with its target).
 
@@ -322,8 +299,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTransactionEventsInputTypeDef],
-    ) -> Items[TransactionEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransactionEventsInputTypeDef],
+    ) -> Items[type_defs.TransactionEventTypeDef]:
         """Each element of events in every page of ListTransactionEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -338,8 +315,8 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTransactionsInputTypeDef],
-    ) -> Items[TransactionOutputItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransactionsInputTypeDef],
+    ) -> Items[type_defs.TransactionOutputItemTypeDef]:
         """Each element of transactions in every page of ListTransactions, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,66 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptAgreementCancellationRequestInputTypeDef,
-        AcceptAgreementCancellationRequestOutputTypeDef,
-        AcceptAgreementPaymentRequestInputTypeDef,
-        AcceptAgreementPaymentRequestOutputTypeDef,
-        AcceptAgreementRequestInputTypeDef,
-        AcceptAgreementRequestOutputTypeDef,
-        AcceptedTermTypeDef,
-        AgreementCancellationRequestSummaryTypeDef,
-        AgreementEntitlementTypeDef,
-        AgreementInvoiceLineItemGroupSummaryTypeDef,
-        AgreementViewSummaryTypeDef,
-        BatchCreateBillingAdjustmentRequestInputTypeDef,
-        BatchCreateBillingAdjustmentRequestOutputTypeDef,
-        BillingAdjustmentSummaryTypeDef,
-        CancelAgreementCancellationRequestInputTypeDef,
-        CancelAgreementCancellationRequestOutputTypeDef,
-        CancelAgreementInputTypeDef,
-        CancelAgreementOutputTypeDef,
-        CancelAgreementPaymentRequestInputTypeDef,
-        CancelAgreementPaymentRequestOutputTypeDef,
-        ChargeTypeDef,
-        CreateAgreementRequestInputTypeDef,
-        CreateAgreementRequestOutputTypeDef,
-        DescribeAgreementInputTypeDef,
-        DescribeAgreementOutputTypeDef,
-        GetAgreementCancellationRequestInputTypeDef,
-        GetAgreementCancellationRequestOutputTypeDef,
-        GetAgreementEntitlementsInputTypeDef,
-        GetAgreementEntitlementsOutputTypeDef,
-        GetAgreementPaymentRequestInputTypeDef,
-        GetAgreementPaymentRequestOutputTypeDef,
-        GetAgreementTermsInputTypeDef,
-        GetAgreementTermsOutputTypeDef,
-        GetBillingAdjustmentRequestInputTypeDef,
-        GetBillingAdjustmentRequestOutputTypeDef,
-        ListAgreementCancellationRequestsInputTypeDef,
-        ListAgreementCancellationRequestsOutputTypeDef,
-        ListAgreementChargesInputTypeDef,
-        ListAgreementChargesOutputTypeDef,
-        ListAgreementInvoiceLineItemsInputTypeDef,
-        ListAgreementInvoiceLineItemsOutputTypeDef,
-        ListAgreementPaymentRequestsInputTypeDef,
-        ListAgreementPaymentRequestsOutputTypeDef,
-        ListBillingAdjustmentRequestsInputTypeDef,
-        ListBillingAdjustmentRequestsOutputTypeDef,
-        PaymentRequestSummaryTypeDef,
-        RejectAgreementCancellationRequestInputTypeDef,
-        RejectAgreementCancellationRequestOutputTypeDef,
-        RejectAgreementPaymentRequestInputTypeDef,
-        RejectAgreementPaymentRequestOutputTypeDef,
-        SearchAgreementsInputTypeDef,
-        SearchAgreementsOutputTypeDef,
-        SendAgreementCancellationRequestInputTypeDef,
-        SendAgreementCancellationRequestOutputTypeDef,
-        SendAgreementPaymentRequestInputTypeDef,
-        SendAgreementPaymentRequestOutputTypeDef,
-        UpdatePurchaseOrdersInputTypeDef,
-        UpdatePurchaseOrdersOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAgreementService"]
 
@@ -92,8 +33,8 @@ class MultiRegionAgreementService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_agreement_cancellation_request(
-        self, **kwargs: Unpack[AcceptAgreementCancellationRequestInputTypeDef]
-    ) -> TargetResults[AcceptAgreementCancellationRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAgreementCancellationRequestInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptAgreementCancellationRequestOutputTypeDef]:
         """Allows buyers (acceptors) to accept a cancellation request that is in
         PENDING_APPROVAL status. Once accepted, the cancellation request
         transitions to APPROVED status and the agreement cancellation will be
@@ -104,8 +45,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("AcceptAgreementCancellationRequest", kwargs)
 
     def accept_agreement_payment_request(
-        self, **kwargs: Unpack[AcceptAgreementPaymentRequestInputTypeDef]
-    ) -> TargetResults[AcceptAgreementPaymentRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAgreementPaymentRequestInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptAgreementPaymentRequestOutputTypeDef]:
         """Allows buyers (acceptors) to accept a payment request that is in
         PENDING_APPROVAL status. Once accepted, the payment request transitions to
         APPROVED status and the charge will be processed. Buyers can optionally
@@ -116,8 +57,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("AcceptAgreementPaymentRequest", kwargs)
 
     def accept_agreement_request(
-        self, **kwargs: Unpack[AcceptAgreementRequestInputTypeDef]
-    ) -> TargetResults[AcceptAgreementRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAgreementRequestInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptAgreementRequestOutputTypeDef]:
         """Accepts an agreement request to finalize the agreement. The acceptor can
         optionally provide purchase orders to associate with the agreement
         charges.
@@ -127,8 +68,9 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("AcceptAgreementRequest", kwargs)
 
     def batch_create_billing_adjustment_request(
-        self, **kwargs: Unpack[BatchCreateBillingAdjustmentRequestInputTypeDef]
-    ) -> TargetResults[BatchCreateBillingAdjustmentRequestOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchCreateBillingAdjustmentRequestInputTypeDef],
+    ) -> TargetResults[type_defs.BatchCreateBillingAdjustmentRequestOutputTypeDef]:
         """Allows sellers (proposers) to submit billing adjustment requests for one
         or more invoices within an agreement. Each entry in the batch specifies an
         invoice and the adjustment amount. The operation returns successfully
@@ -140,8 +82,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("BatchCreateBillingAdjustmentRequest", kwargs)
 
     def cancel_agreement(
-        self, **kwargs: Unpack[CancelAgreementInputTypeDef]
-    ) -> TargetResults[CancelAgreementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelAgreementInputTypeDef]
+    ) -> TargetResults[type_defs.CancelAgreementOutputTypeDef]:
         """Allows an acceptor to cancel an active agreement. Not all agreements are
         eligible for cancellation. Use the error response to determine why a
         cancellation request was rejected.
@@ -151,8 +93,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("CancelAgreement", kwargs)
 
     def cancel_agreement_cancellation_request(
-        self, **kwargs: Unpack[CancelAgreementCancellationRequestInputTypeDef]
-    ) -> TargetResults[CancelAgreementCancellationRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelAgreementCancellationRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CancelAgreementCancellationRequestOutputTypeDef]:
         """Allows sellers (proposers) to withdraw an existing agreement cancellation
         request that is in a pending state. Once cancelled, the cancellation
         request transitions to CANCELLED status and can no longer be approved or
@@ -163,8 +105,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("CancelAgreementCancellationRequest", kwargs)
 
     def cancel_agreement_payment_request(
-        self, **kwargs: Unpack[CancelAgreementPaymentRequestInputTypeDef]
-    ) -> TargetResults[CancelAgreementPaymentRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelAgreementPaymentRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CancelAgreementPaymentRequestOutputTypeDef]:
         """Allows sellers (proposers) to cancel a payment request that is in
         PENDING_APPROVAL status. Once cancelled, the payment request transitions
         to CANCELLED status and can no longer be accepted or rejected by the
@@ -175,8 +117,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("CancelAgreementPaymentRequest", kwargs)
 
     def create_agreement_request(
-        self, **kwargs: Unpack[CreateAgreementRequestInputTypeDef]
-    ) -> TargetResults[CreateAgreementRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgreementRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAgreementRequestOutputTypeDef]:
         """Creates an agreement request that acts as a quote for the terms you want
         to accept. The agreement request captures the requested terms, calculates
         charges, and returns a summary. Use AcceptAgreementRequest with the
@@ -187,8 +129,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("CreateAgreementRequest", kwargs)
 
     def describe_agreement(
-        self, **kwargs: Unpack[DescribeAgreementInputTypeDef]
-    ) -> TargetResults[DescribeAgreementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAgreementInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgreementOutputTypeDef]:
         """Provides details about an agreement, such as the proposer, acceptor, start
         date, and end date.
 
@@ -197,8 +139,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("DescribeAgreement", kwargs)
 
     def get_agreement_cancellation_request(
-        self, **kwargs: Unpack[GetAgreementCancellationRequestInputTypeDef]
-    ) -> TargetResults[GetAgreementCancellationRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgreementCancellationRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementCancellationRequestOutputTypeDef]:
         """Retrieves detailed information about a specific agreement cancellation
         request. Both sellers (proposers) and buyers (acceptors) can use this
         operation to view cancellation requests associated with their agreements.
@@ -208,8 +150,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("GetAgreementCancellationRequest", kwargs)
 
     def get_agreement_entitlements(
-        self, **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef]
-    ) -> TargetResults[GetAgreementEntitlementsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgreementEntitlementsInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementEntitlementsOutputTypeDef]:
         """Obtains details about the entitlements of an agreement.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementEntitlements
@@ -217,8 +159,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("GetAgreementEntitlements", kwargs)
 
     def get_agreement_payment_request(
-        self, **kwargs: Unpack[GetAgreementPaymentRequestInputTypeDef]
-    ) -> TargetResults[GetAgreementPaymentRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgreementPaymentRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementPaymentRequestOutputTypeDef]:
         """Retrieves detailed information about a specific payment request. Both
         sellers (proposers) and buyers (acceptors) can use this operation to view
         payment requests associated with their agreements. The response includes
@@ -230,8 +172,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("GetAgreementPaymentRequest", kwargs)
 
     def get_agreement_terms(
-        self, **kwargs: Unpack[GetAgreementTermsInputTypeDef]
-    ) -> TargetResults[GetAgreementTermsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAgreementTermsInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementTermsOutputTypeDef]:
         """Obtains details about the terms in an agreement that you participated in
         as proposer or acceptor.
 
@@ -240,8 +182,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("GetAgreementTerms", kwargs)
 
     def get_billing_adjustment_request(
-        self, **kwargs: Unpack[GetBillingAdjustmentRequestInputTypeDef]
-    ) -> TargetResults[GetBillingAdjustmentRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBillingAdjustmentRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetBillingAdjustmentRequestOutputTypeDef]:
         """Retrieves detailed information about a specific billing adjustment
         request. Sellers (proposers) can use this operation to view the status and
         details of a billing adjustment request they submitted.
@@ -251,8 +193,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("GetBillingAdjustmentRequest", kwargs)
 
     def list_agreement_cancellation_requests(
-        self, **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef]
-    ) -> TargetResults[ListAgreementCancellationRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgreementCancellationRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementCancellationRequestsOutputTypeDef]:
         """Lists agreement cancellation requests available to you as a seller or
         buyer. Both sellers (proposers) and buyers (acceptors) can use this
         operation to find cancellation requests by specifying their party type and
@@ -263,8 +205,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("ListAgreementCancellationRequests", kwargs)
 
     def list_agreement_charges(
-        self, **kwargs: Unpack[ListAgreementChargesInputTypeDef]
-    ) -> TargetResults[ListAgreementChargesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgreementChargesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementChargesOutputTypeDef]:
         """Allows acceptors to view charges and purchase orders that are associated
         with an agreement. The response includes details about all charges
         regardless of whether a purchase order is linked to each charge.
@@ -274,8 +216,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("ListAgreementCharges", kwargs)
 
     def list_agreement_invoice_line_items(
-        self, **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef]
-    ) -> TargetResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgreementInvoiceLineItemsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementInvoiceLineItemsOutputTypeDef]:
         """Allows sellers (proposers) to retrieve aggregated billing data from AWS
         Marketplace agreements using flexible grouping. Supports invoice-level
         aggregation with filtering by billing period, invoice type, and issued
@@ -286,8 +228,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("ListAgreementInvoiceLineItems", kwargs)
 
     def list_agreement_payment_requests(
-        self, **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef]
-    ) -> TargetResults[ListAgreementPaymentRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgreementPaymentRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementPaymentRequestsOutputTypeDef]:
         """Lists payment requests available to you as a seller or buyer. Both sellers
         (proposers) and buyers (acceptors) can use this operation to find payment
         requests by specifying their party type and applying optional parameters.
@@ -297,8 +239,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("ListAgreementPaymentRequests", kwargs)
 
     def list_billing_adjustment_requests(
-        self, **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef]
-    ) -> TargetResults[ListBillingAdjustmentRequestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBillingAdjustmentRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBillingAdjustmentRequestsOutputTypeDef]:
         """Lists billing adjustment requests for a specific agreement. Sellers
         (proposers) can use this operation to view all billing adjustment requests
         associated with an agreement.
@@ -308,8 +250,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("ListBillingAdjustmentRequests", kwargs)
 
     def reject_agreement_cancellation_request(
-        self, **kwargs: Unpack[RejectAgreementCancellationRequestInputTypeDef]
-    ) -> TargetResults[RejectAgreementCancellationRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectAgreementCancellationRequestInputTypeDef]
+    ) -> TargetResults[type_defs.RejectAgreementCancellationRequestOutputTypeDef]:
         """Allows buyers (acceptors) to reject a cancellation request that is in
         PENDING_APPROVAL status. Once rejected, the cancellation request
         transitions to REJECTED status and the agreement remains active. Buyers
@@ -320,8 +262,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("RejectAgreementCancellationRequest", kwargs)
 
     def reject_agreement_payment_request(
-        self, **kwargs: Unpack[RejectAgreementPaymentRequestInputTypeDef]
-    ) -> TargetResults[RejectAgreementPaymentRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectAgreementPaymentRequestInputTypeDef]
+    ) -> TargetResults[type_defs.RejectAgreementPaymentRequestOutputTypeDef]:
         """Allows buyers (acceptors) to reject a payment request that is in
         PENDING_APPROVAL status. Once rejected, the payment request transitions to
         REJECTED status and cannot be accepted. Buyers can optionally provide a
@@ -332,8 +274,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("RejectAgreementPaymentRequest", kwargs)
 
     def search_agreements(
-        self, **kwargs: Unpack[SearchAgreementsInputTypeDef]
-    ) -> TargetResults[SearchAgreementsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAgreementsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchAgreementsOutputTypeDef]:
         """Searches across all agreements that a proposer or an acceptor has in AWS
         Marketplace. The search returns a list of agreements with basic agreement
         information.
@@ -343,8 +285,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("SearchAgreements", kwargs)
 
     def send_agreement_cancellation_request(
-        self, **kwargs: Unpack[SendAgreementCancellationRequestInputTypeDef]
-    ) -> TargetResults[SendAgreementCancellationRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendAgreementCancellationRequestInputTypeDef]
+    ) -> TargetResults[type_defs.SendAgreementCancellationRequestOutputTypeDef]:
         """Allows sellers (proposers) to submit a cancellation request for an active
         agreement. The cancellation request is created in PENDING_APPROVAL status,
         at which point the buyer can review it.
@@ -354,8 +296,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("SendAgreementCancellationRequest", kwargs)
 
     def send_agreement_payment_request(
-        self, **kwargs: Unpack[SendAgreementPaymentRequestInputTypeDef]
-    ) -> TargetResults[SendAgreementPaymentRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendAgreementPaymentRequestInputTypeDef]
+    ) -> TargetResults[type_defs.SendAgreementPaymentRequestOutputTypeDef]:
         """Allows sellers (proposers) to submit a payment request to buyers
         (acceptors) for a specific charge amount for an agreement that includes a
         VariablePaymentTerm. The payment request is created in PENDING_APPROVAL
@@ -366,8 +308,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         return self._call("SendAgreementPaymentRequest", kwargs)
 
     def update_purchase_orders(
-        self, **kwargs: Unpack[UpdatePurchaseOrdersInputTypeDef]
-    ) -> TargetResults[UpdatePurchaseOrdersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePurchaseOrdersInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePurchaseOrdersOutputTypeDef]:
         """Allows acceptors to associate purchase orders with agreement charges after
         an agreement is created.
 
@@ -381,8 +323,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef],
-    ) -> TargetResults[GetAgreementEntitlementsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetAgreementEntitlementsInputTypeDef],
+    ) -> TargetResults[type_defs.GetAgreementEntitlementsOutputTypeDef]:
         """Every page of GetAgreementEntitlements in every target, merged per target
         (botocore's build_full_result).
 
@@ -404,8 +346,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAgreementTermsInputTypeDef],
-    ) -> TargetResults[GetAgreementTermsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetAgreementTermsInputTypeDef],
+    ) -> TargetResults[type_defs.GetAgreementTermsOutputTypeDef]:
         """Every page of GetAgreementTerms in every target, merged per target
         (botocore's build_full_result).
 
@@ -428,8 +370,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef],
-    ) -> TargetResults[ListAgreementCancellationRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementCancellationRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementCancellationRequestsOutputTypeDef]:
         """Every page of ListAgreementCancellationRequests in every target, merged
         per target (botocore's build_full_result).
 
@@ -454,8 +396,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgreementChargesInputTypeDef],
-    ) -> TargetResults[ListAgreementChargesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementChargesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementChargesOutputTypeDef]:
         """Every page of ListAgreementCharges in every target, merged per target
         (botocore's build_full_result).
 
@@ -479,8 +421,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef],
-    ) -> TargetResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementInvoiceLineItemsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementInvoiceLineItemsOutputTypeDef]:
         """Every page of ListAgreementInvoiceLineItems in every target, merged per
         target (botocore's build_full_result).
 
@@ -505,8 +447,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef],
-    ) -> TargetResults[ListAgreementPaymentRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementPaymentRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementPaymentRequestsOutputTypeDef]:
         """Every page of ListAgreementPaymentRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -530,8 +472,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef],
-    ) -> TargetResults[ListBillingAdjustmentRequestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingAdjustmentRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBillingAdjustmentRequestsOutputTypeDef]:
         """Every page of ListBillingAdjustmentRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -555,8 +497,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchAgreementsInputTypeDef],
-    ) -> TargetResults[SearchAgreementsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAgreementsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchAgreementsOutputTypeDef]:
         """Every page of SearchAgreements in every target, merged per target
         (botocore's build_full_result).
 
@@ -579,8 +521,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef],
-    ) -> Items[AgreementEntitlementTypeDef]:
+        **kwargs: Unpack[type_defs.GetAgreementEntitlementsInputTypeDef],
+    ) -> Items[type_defs.AgreementEntitlementTypeDef]:
         """Each element of agreementEntitlements in every page of
         GetAgreementEntitlements, from every target, as its page arrives (tagged
         with its target).
@@ -596,8 +538,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAgreementTermsInputTypeDef],
-    ) -> Items[AcceptedTermTypeDef]:
+        **kwargs: Unpack[type_defs.GetAgreementTermsInputTypeDef],
+    ) -> Items[type_defs.AcceptedTermTypeDef]:
         """Each element of acceptedTerms in every page of GetAgreementTerms, from
         every target, as its page arrives (tagged with its target).
 
@@ -612,8 +554,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef],
-    ) -> Items[AgreementCancellationRequestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementCancellationRequestsInputTypeDef],
+    ) -> Items[type_defs.AgreementCancellationRequestSummaryTypeDef]:
         """Each element of items in every page of ListAgreementCancellationRequests,
         from every target, as its page arrives (tagged with its target).
 
@@ -631,8 +573,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgreementChargesInputTypeDef],
-    ) -> Items[ChargeTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementChargesInputTypeDef],
+    ) -> Items[type_defs.ChargeTypeDef]:
         """Each element of items in every page of ListAgreementCharges, from every
         target, as its page arrives (tagged with its target).
 
@@ -647,8 +589,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef],
-    ) -> Items[AgreementInvoiceLineItemGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementInvoiceLineItemsInputTypeDef],
+    ) -> Items[type_defs.AgreementInvoiceLineItemGroupSummaryTypeDef]:
         """Each element of agreementInvoiceLineItemGroupSummaries in every page of
         ListAgreementInvoiceLineItems, from every target, as its page arrives
         (tagged with its target).
@@ -667,8 +609,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef],
-    ) -> Items[PaymentRequestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementPaymentRequestsInputTypeDef],
+    ) -> Items[type_defs.PaymentRequestSummaryTypeDef]:
         """Each element of items in every page of ListAgreementPaymentRequests, from
         every target, as its page arrives (tagged with its target).
 
@@ -686,8 +628,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef],
-    ) -> Items[BillingAdjustmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBillingAdjustmentRequestsInputTypeDef],
+    ) -> Items[type_defs.BillingAdjustmentSummaryTypeDef]:
         """Each element of items in every page of ListBillingAdjustmentRequests, from
         every target, as its page arrives (tagged with its target).
 
@@ -705,8 +647,8 @@ class MultiRegionAgreementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchAgreementsInputTypeDef],
-    ) -> Items[AgreementViewSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAgreementsInputTypeDef],
+    ) -> Items[type_defs.AgreementViewSummaryTypeDef]:
         """Each element of agreementViewSummaries in every page of SearchAgreements,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,36 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchDescribeEntitiesRequestTypeDef,
-        BatchDescribeEntitiesResponseTypeDef,
-        CancelChangeSetRequestTypeDef,
-        CancelChangeSetResponseTypeDef,
-        ChangeSetSummaryListItemTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DescribeChangeSetRequestTypeDef,
-        DescribeChangeSetResponseTypeDef,
-        DescribeEntityRequestTypeDef,
-        DescribeEntityResponseTypeDef,
-        EntitySummaryTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        ListChangeSetsRequestTypeDef,
-        ListChangeSetsResponseTypeDef,
-        ListEntitiesRequestTypeDef,
-        ListEntitiesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        StartChangeSetRequestTypeDef,
-        StartChangeSetResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceCatalog"]
 
@@ -59,8 +30,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_describe_entities(
-        self, **kwargs: Unpack[BatchDescribeEntitiesRequestTypeDef]
-    ) -> TargetResults[BatchDescribeEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDescribeEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDescribeEntitiesResponseTypeDef]:
         """Returns metadata and content for multiple entities. This is the Batch
         version of the DescribeEntity API and uses the same IAM permission action
         as DescribeEntity API.
@@ -70,8 +41,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("BatchDescribeEntities", kwargs)
 
     def cancel_change_set(
-        self, **kwargs: Unpack[CancelChangeSetRequestTypeDef]
-    ) -> TargetResults[CancelChangeSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelChangeSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelChangeSetResponseTypeDef]:
         """Used to cancel an open change request. Must be sent before the status of
         the request changes to APPLYING, the final stage of completing your change
         request. You can describe a change during the 60-day request history
@@ -82,8 +53,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("CancelChangeSet", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource-based policy on an entity that is identified by its
         resource ARN.
 
@@ -92,8 +63,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def describe_change_set(
-        self, **kwargs: Unpack[DescribeChangeSetRequestTypeDef]
-    ) -> TargetResults[DescribeChangeSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChangeSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChangeSetResponseTypeDef]:
         """Provides information about a given change set.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeChangeSet
@@ -101,8 +72,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("DescribeChangeSet", kwargs)
 
     def describe_entity(
-        self, **kwargs: Unpack[DescribeEntityRequestTypeDef]
-    ) -> TargetResults[DescribeEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntityResponseTypeDef]:
         """Returns the metadata and content of the entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeEntity
@@ -110,8 +81,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("DescribeEntity", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Gets a resource-based policy of an entity that is identified by its
         resource ARN.
 
@@ -120,8 +91,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_change_sets(
-        self, **kwargs: Unpack[ListChangeSetsRequestTypeDef]
-    ) -> TargetResults[ListChangeSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChangeSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChangeSetsResponseTypeDef]:
         """Returns the list of change sets owned by the account being used to make
         the call. You can filter this list by providing any combination of
         entityId, ChangeSetName, and status. If you provide more than one filter,
@@ -132,8 +103,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("ListChangeSets", kwargs)
 
     def list_entities(
-        self, **kwargs: Unpack[ListEntitiesRequestTypeDef]
-    ) -> TargetResults[ListEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitiesResponseTypeDef]:
         """Provides the list of entities of a given type.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListEntities
@@ -141,8 +112,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("ListEntities", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags that have been added to a resource (either an entity or
         change set).
 
@@ -151,8 +122,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based policy to an entity. Examples of an entity
         include: AmiProduct and ContainerProduct.
 
@@ -161,8 +132,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def start_change_set(
-        self, **kwargs: Unpack[StartChangeSetRequestTypeDef]
-    ) -> TargetResults[StartChangeSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartChangeSetRequestTypeDef]
+    ) -> TargetResults[type_defs.StartChangeSetResponseTypeDef]:
         """Allows you to request changes for your entities. Within a single
         ChangeSet, you can't start the same change type against the same entity
         multiple times. Additionally, when a ChangeSet is running, all the
@@ -176,8 +147,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("StartChangeSet", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource (either an entity or change set).
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/TagResource
@@ -185,8 +156,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or list of tags from a resource (either an entity or change
         set).
 
@@ -200,8 +171,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChangeSetsRequestTypeDef],
-    ) -> TargetResults[ListChangeSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChangeSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChangeSetsResponseTypeDef]:
         """Every page of ListChangeSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -226,8 +197,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntitiesRequestTypeDef],
-    ) -> TargetResults[ListEntitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntitiesResponseTypeDef]:
         """Every page of ListEntities in every target, merged per target (botocore's
         build_full_result).
 
@@ -248,8 +219,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChangeSetsRequestTypeDef],
-    ) -> Items[ChangeSetSummaryListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListChangeSetsRequestTypeDef],
+    ) -> Items[type_defs.ChangeSetSummaryListItemTypeDef]:
         """Each element of ChangeSetSummaryList in every page of ListChangeSets, from
         every target, as its page arrives (tagged with its target).
 
@@ -264,8 +235,8 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntitiesRequestTypeDef],
-    ) -> Items[EntitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitiesRequestTypeDef],
+    ) -> Items[type_defs.EntitySummaryTypeDef]:
         """Each element of EntitySummaryList in every page of ListEntities, from
         every target, as its page arrives (tagged with its target).
 

@@ -12,16 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutDeploymentParameterRequestTypeDef,
-        PutDeploymentParameterResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceDeploymentService"]
 
@@ -40,8 +31,8 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags that have been added to a deployment parameter resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/ListTagsForResource
@@ -49,8 +40,8 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_deployment_parameter(
-        self, **kwargs: Unpack[PutDeploymentParameterRequestTypeDef]
-    ) -> TargetResults[PutDeploymentParameterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeploymentParameterRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDeploymentParameterResponseTypeDef]:
         """Creates or updates a deployment parameter and is targeted by catalog and
         agreementId.
 
@@ -59,8 +50,8 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
         return self._call("PutDeploymentParameter", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/TagResource
@@ -68,8 +59,8 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or list of tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/UntagResource

@@ -15,30 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        FulfillmentOptionTypeDef,
-        GetListingInputTypeDef,
-        GetListingOutputTypeDef,
-        GetOfferInputTypeDef,
-        GetOfferOutputTypeDef,
-        GetOfferSetInputTypeDef,
-        GetOfferSetOutputTypeDef,
-        GetOfferTermsInputTypeDef,
-        GetOfferTermsOutputTypeDef,
-        GetProductInputTypeDef,
-        GetProductOutputTypeDef,
-        ListFulfillmentOptionsInputTypeDef,
-        ListFulfillmentOptionsOutputTypeDef,
-        ListPurchaseOptionsInputTypeDef,
-        ListPurchaseOptionsOutputTypeDef,
-        ListingSummaryTypeDef,
-        OfferTermTypeDef,
-        PurchaseOptionSummaryTypeDef,
-        SearchFacetsInputTypeDef,
-        SearchFacetsOutputTypeDef,
-        SearchListingsInputTypeDef,
-        SearchListingsOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceDiscovery"]
 
@@ -54,8 +31,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_listing(
-        self, **kwargs: Unpack[GetListingInputTypeDef]
-    ) -> TargetResults[GetListingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetListingInputTypeDef]
+    ) -> TargetResults[type_defs.GetListingOutputTypeDef]:
         """Provides details about a listing, such as descriptions, badges,
         categories, pricing model summaries, reviews, and associated products and
         offers.
@@ -65,8 +42,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("GetListing", kwargs)
 
     def get_offer(
-        self, **kwargs: Unpack[GetOfferInputTypeDef]
-    ) -> TargetResults[GetOfferOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOfferInputTypeDef]
+    ) -> TargetResults[type_defs.GetOfferOutputTypeDef]:
         """Provides details about an offer, such as the pricing model, seller of
         record, availability dates, badges, and associated products.
 
@@ -75,8 +52,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("GetOffer", kwargs)
 
     def get_offer_set(
-        self, **kwargs: Unpack[GetOfferSetInputTypeDef]
-    ) -> TargetResults[GetOfferSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOfferSetInputTypeDef]
+    ) -> TargetResults[type_defs.GetOfferSetOutputTypeDef]:
         """Provides details about an offer set, which is a bundle of offers across
         multiple products. Includes the seller, availability dates, buyer notes,
         and associated product-offer pairs.
@@ -86,8 +63,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("GetOfferSet", kwargs)
 
     def get_offer_terms(
-        self, **kwargs: Unpack[GetOfferTermsInputTypeDef]
-    ) -> TargetResults[GetOfferTermsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOfferTermsInputTypeDef]
+    ) -> TargetResults[type_defs.GetOfferTermsOutputTypeDef]:
         """Returns the terms attached to an offer, such as pricing terms
         (usage-based, contract, BYOL, free trial), legal terms, payment schedules,
         validity terms, support terms, and renewal terms.
@@ -97,8 +74,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("GetOfferTerms", kwargs)
 
     def get_product(
-        self, **kwargs: Unpack[GetProductInputTypeDef]
-    ) -> TargetResults[GetProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProductInputTypeDef]
+    ) -> TargetResults[type_defs.GetProductOutputTypeDef]:
         """Provides details about a product, such as descriptions, highlights,
         categories, fulfillment option summaries, promotional media, and seller
         engagement options.
@@ -108,8 +85,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("GetProduct", kwargs)
 
     def list_fulfillment_options(
-        self, **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef]
-    ) -> TargetResults[ListFulfillmentOptionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFulfillmentOptionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFulfillmentOptionsOutputTypeDef]:
         """Returns the fulfillment options available for a product, including
         deployment details such as version information, operating systems, usage
         instructions, and release notes.
@@ -119,8 +96,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("ListFulfillmentOptions", kwargs)
 
     def list_purchase_options(
-        self, **kwargs: Unpack[ListPurchaseOptionsInputTypeDef]
-    ) -> TargetResults[ListPurchaseOptionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPurchaseOptionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPurchaseOptionsOutputTypeDef]:
         """Returns the purchase options (offers and offer sets) available to the
         buyer. You can filter results by product, seller, purchase option type,
         visibility scope, and availability status.
@@ -130,8 +107,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("ListPurchaseOptions", kwargs)
 
     def search_facets(
-        self, **kwargs: Unpack[SearchFacetsInputTypeDef]
-    ) -> TargetResults[SearchFacetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFacetsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchFacetsOutputTypeDef]:
         """Returns available facet values for filtering listings, such as categories,
         pricing models, fulfillment option types, publishers, and customer
         ratings. Each facet value includes a count of matching listings.
@@ -141,8 +118,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         return self._call("SearchFacets", kwargs)
 
     def search_listings(
-        self, **kwargs: Unpack[SearchListingsInputTypeDef]
-    ) -> TargetResults[SearchListingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchListingsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchListingsOutputTypeDef]:
         """Returns a list of product listings based on search criteria and filters.
         You can search by keyword, filter by category, pricing model, fulfillment
         type, and other attributes, and sort results by relevance or customer
@@ -158,8 +135,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOfferTermsInputTypeDef],
-    ) -> TargetResults[GetOfferTermsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetOfferTermsInputTypeDef],
+    ) -> TargetResults[type_defs.GetOfferTermsOutputTypeDef]:
         """Every page of GetOfferTerms in every target, merged per target (botocore's
         build_full_result).
 
@@ -183,8 +160,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef],
-    ) -> TargetResults[ListFulfillmentOptionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFulfillmentOptionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFulfillmentOptionsOutputTypeDef]:
         """Every page of ListFulfillmentOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -208,8 +185,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPurchaseOptionsInputTypeDef],
-    ) -> TargetResults[ListPurchaseOptionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPurchaseOptionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPurchaseOptionsOutputTypeDef]:
         """Every page of ListPurchaseOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -233,8 +210,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchFacetsInputTypeDef],
-    ) -> TargetResults[SearchFacetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFacetsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchFacetsOutputTypeDef]:
         """Every page of SearchFacets in every target, merged per target (botocore's
         build_full_result).
 
@@ -258,8 +235,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchListingsInputTypeDef],
-    ) -> TargetResults[SearchListingsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchListingsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchListingsOutputTypeDef]:
         """Every page of SearchListings in every target, merged per target
         (botocore's build_full_result).
 
@@ -283,8 +260,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOfferTermsInputTypeDef],
-    ) -> Items[OfferTermTypeDef]:
+        **kwargs: Unpack[type_defs.GetOfferTermsInputTypeDef],
+    ) -> Items[type_defs.OfferTermTypeDef]:
         """Each element of offerTerms in every page of GetOfferTerms, from every
         target, as its page arrives (tagged with its target).
 
@@ -299,8 +276,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef],
-    ) -> Items[FulfillmentOptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListFulfillmentOptionsInputTypeDef],
+    ) -> Items[type_defs.FulfillmentOptionTypeDef]:
         """Each element of fulfillmentOptions in every page of
         ListFulfillmentOptions, from every target, as its page arrives (tagged
         with its target).
@@ -316,8 +293,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPurchaseOptionsInputTypeDef],
-    ) -> Items[PurchaseOptionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPurchaseOptionsInputTypeDef],
+    ) -> Items[type_defs.PurchaseOptionSummaryTypeDef]:
         """Each element of purchaseOptions in every page of ListPurchaseOptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -332,8 +309,8 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchListingsInputTypeDef],
-    ) -> Items[ListingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchListingsInputTypeDef],
+    ) -> Items[type_defs.ListingSummaryTypeDef]:
         """Each element of listingSummaries in every page of SearchListings, from
         every target, as its page arrives (tagged with its target).
 

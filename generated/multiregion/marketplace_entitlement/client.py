@@ -15,11 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        EntitlementTypeDef,
-        GetEntitlementsRequestTypeDef,
-        GetEntitlementsResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceEntitlementService"]
 
@@ -31,8 +27,8 @@ class MultiRegionMarketplaceEntitlementService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_entitlements(
-        self, **kwargs: Unpack[GetEntitlementsRequestTypeDef]
-    ) -> TargetResults[GetEntitlementsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEntitlementsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEntitlementsResultTypeDef]:
         """GetEntitlements retrieves entitlement values for a given product. The
         results can be filtered based on customer identifier, AWS account ID,
         license ARN, or product dimensions.
@@ -47,8 +43,8 @@ class MultiRegionMarketplaceEntitlementService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetEntitlementsRequestTypeDef],
-    ) -> TargetResults[GetEntitlementsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetEntitlementsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEntitlementsResultTypeDef]:
         """Every page of GetEntitlements in every target, merged per target
         (botocore's build_full_result).
 
@@ -71,8 +67,8 @@ class MultiRegionMarketplaceEntitlementService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetEntitlementsRequestTypeDef],
-    ) -> Items[EntitlementTypeDef]:
+        **kwargs: Unpack[type_defs.GetEntitlementsRequestTypeDef],
+    ) -> Items[type_defs.EntitlementTypeDef]:
         """Each element of Entitlements in every page of GetEntitlements, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetBuyerDashboardInputTypeDef,
-        GetBuyerDashboardOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceReportingService"]
 
@@ -31,8 +28,8 @@ class MultiRegionMarketplaceReportingService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_buyer_dashboard(
-        self, **kwargs: Unpack[GetBuyerDashboardInputTypeDef]
-    ) -> TargetResults[GetBuyerDashboardOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBuyerDashboardInputTypeDef]
+    ) -> TargetResults[type_defs.GetBuyerDashboardOutputTypeDef]:
         """Generates an embedding URL for an Amazon QuickSight dashboard for an
         anonymous user.
 

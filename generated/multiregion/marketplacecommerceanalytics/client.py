@@ -13,12 +13,7 @@ from typing_extensions import deprecated
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GenerateDataSetRequestTypeDef,
-        GenerateDataSetResultTypeDef,
-        StartSupportDataExportRequestTypeDef,
-        StartSupportDataExportResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceCommerceAnalytics"]
 
@@ -30,8 +25,8 @@ class MultiRegionMarketplaceCommerceAnalytics(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def generate_data_set(
-        self, **kwargs: Unpack[GenerateDataSetRequestTypeDef]
-    ) -> TargetResults[GenerateDataSetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateDataSetResultTypeDef]:
         """Given a data set type and data set publication date, asynchronously
         publishes the requested data set to the specified S3 bucket and notifies
         the specified SNS topic once the data is available. Returns a unique
@@ -53,8 +48,8 @@ class MultiRegionMarketplaceCommerceAnalytics(MultiRegionClient):
         "StartSupportDataExport is deprecated. This target has been deprecated. As of December 2022 Product Support Connection is no longer supported."
     )
     def start_support_data_export(
-        self, **kwargs: Unpack[StartSupportDataExportRequestTypeDef]
-    ) -> TargetResults[StartSupportDataExportResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSupportDataExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSupportDataExportResultTypeDef]:
         """This target has been deprecated. Given a data set type and a from date,
         asynchronously publishes the requested customer support data to the
         specified S3 bucket and notifies the specified SNS topic once the data is

@@ -15,179 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddBridgeOutputsRequestTypeDef,
-        AddBridgeOutputsResponseTypeDef,
-        AddBridgeSourcesRequestTypeDef,
-        AddBridgeSourcesResponseTypeDef,
-        AddFlowMediaStreamsRequestTypeDef,
-        AddFlowMediaStreamsResponseTypeDef,
-        AddFlowOutputsRequestTypeDef,
-        AddFlowOutputsResponseTypeDef,
-        AddFlowSourcesRequestTypeDef,
-        AddFlowSourcesResponseTypeDef,
-        AddFlowVpcInterfacesRequestTypeDef,
-        AddFlowVpcInterfacesResponseTypeDef,
-        BatchGetRouterInputRequestTypeDef,
-        BatchGetRouterInputResponseTypeDef,
-        BatchGetRouterNetworkInterfaceRequestTypeDef,
-        BatchGetRouterNetworkInterfaceResponseTypeDef,
-        BatchGetRouterOutputRequestTypeDef,
-        BatchGetRouterOutputResponseTypeDef,
-        CreateBridgeRequestTypeDef,
-        CreateBridgeResponseTypeDef,
-        CreateFlowRequestTypeDef,
-        CreateFlowResponseTypeDef,
-        CreateGatewayRequestTypeDef,
-        CreateGatewayResponseTypeDef,
-        CreateRouterInputRequestTypeDef,
-        CreateRouterInputResponseTypeDef,
-        CreateRouterNetworkInterfaceRequestTypeDef,
-        CreateRouterNetworkInterfaceResponseTypeDef,
-        CreateRouterOutputRequestTypeDef,
-        CreateRouterOutputResponseTypeDef,
-        DeleteBridgeRequestTypeDef,
-        DeleteBridgeResponseTypeDef,
-        DeleteFlowRequestTypeDef,
-        DeleteFlowResponseTypeDef,
-        DeleteGatewayRequestTypeDef,
-        DeleteGatewayResponseTypeDef,
-        DeleteRouterInputRequestTypeDef,
-        DeleteRouterInputResponseTypeDef,
-        DeleteRouterNetworkInterfaceRequestTypeDef,
-        DeleteRouterNetworkInterfaceResponseTypeDef,
-        DeleteRouterOutputRequestTypeDef,
-        DeleteRouterOutputResponseTypeDef,
-        DeregisterGatewayInstanceRequestTypeDef,
-        DeregisterGatewayInstanceResponseTypeDef,
-        DescribeBridgeRequestTypeDef,
-        DescribeBridgeResponseTypeDef,
-        DescribeFlowRequestTypeDef,
-        DescribeFlowResponseTypeDef,
-        DescribeFlowSourceMetadataRequestTypeDef,
-        DescribeFlowSourceMetadataResponseTypeDef,
-        DescribeFlowSourceThumbnailRequestTypeDef,
-        DescribeFlowSourceThumbnailResponseTypeDef,
-        DescribeGatewayInstanceRequestTypeDef,
-        DescribeGatewayInstanceResponseTypeDef,
-        DescribeGatewayRequestTypeDef,
-        DescribeGatewayResponseTypeDef,
-        DescribeOfferingRequestTypeDef,
-        DescribeOfferingResponseTypeDef,
-        DescribeReservationRequestTypeDef,
-        DescribeReservationResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetRouterInputRequestTypeDef,
-        GetRouterInputResponseTypeDef,
-        GetRouterInputSourceMetadataRequestTypeDef,
-        GetRouterInputSourceMetadataResponseTypeDef,
-        GetRouterInputThumbnailRequestTypeDef,
-        GetRouterInputThumbnailResponseTypeDef,
-        GetRouterNetworkInterfaceRequestTypeDef,
-        GetRouterNetworkInterfaceResponseTypeDef,
-        GetRouterOutputRequestTypeDef,
-        GetRouterOutputResponseTypeDef,
-        GrantFlowEntitlementsRequestTypeDef,
-        GrantFlowEntitlementsResponseTypeDef,
-        ListBridgesRequestTypeDef,
-        ListBridgesResponseTypeDef,
-        ListEntitlementsRequestTypeDef,
-        ListEntitlementsResponseTypeDef,
-        ListFlowsRequestTypeDef,
-        ListFlowsResponseTypeDef,
-        ListGatewayInstancesRequestTypeDef,
-        ListGatewayInstancesResponseTypeDef,
-        ListGatewaysRequestTypeDef,
-        ListGatewaysResponseTypeDef,
-        ListOfferingsRequestTypeDef,
-        ListOfferingsResponseTypeDef,
-        ListReservationsRequestTypeDef,
-        ListReservationsResponseTypeDef,
-        ListRouterInputsRequestTypeDef,
-        ListRouterInputsResponseTypeDef,
-        ListRouterNetworkInterfacesRequestTypeDef,
-        ListRouterNetworkInterfacesResponseTypeDef,
-        ListRouterOutputsRequestTypeDef,
-        ListRouterOutputsResponseTypeDef,
-        ListTagsForGlobalResourceRequestTypeDef,
-        ListTagsForGlobalResourceResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListedBridgeTypeDef,
-        ListedEntitlementTypeDef,
-        ListedFlowTypeDef,
-        ListedGatewayInstanceTypeDef,
-        ListedGatewayTypeDef,
-        ListedRouterInputTypeDef,
-        ListedRouterNetworkInterfaceTypeDef,
-        ListedRouterOutputTypeDef,
-        OfferingTypeDef,
-        PurchaseOfferingRequestTypeDef,
-        PurchaseOfferingResponseTypeDef,
-        RemoveBridgeOutputRequestTypeDef,
-        RemoveBridgeOutputResponseTypeDef,
-        RemoveBridgeSourceRequestTypeDef,
-        RemoveBridgeSourceResponseTypeDef,
-        RemoveFlowMediaStreamRequestTypeDef,
-        RemoveFlowMediaStreamResponseTypeDef,
-        RemoveFlowOutputRequestTypeDef,
-        RemoveFlowOutputResponseTypeDef,
-        RemoveFlowSourceRequestTypeDef,
-        RemoveFlowSourceResponseTypeDef,
-        RemoveFlowVpcInterfaceRequestTypeDef,
-        RemoveFlowVpcInterfaceResponseTypeDef,
-        ReservationTypeDef,
-        RestartRouterInputRequestTypeDef,
-        RestartRouterInputResponseTypeDef,
-        RestartRouterOutputRequestTypeDef,
-        RestartRouterOutputResponseTypeDef,
-        RevokeFlowEntitlementRequestTypeDef,
-        RevokeFlowEntitlementResponseTypeDef,
-        StartFlowRequestTypeDef,
-        StartFlowResponseTypeDef,
-        StartRouterInputRequestTypeDef,
-        StartRouterInputResponseTypeDef,
-        StartRouterOutputRequestTypeDef,
-        StartRouterOutputResponseTypeDef,
-        StopFlowRequestTypeDef,
-        StopFlowResponseTypeDef,
-        StopRouterInputRequestTypeDef,
-        StopRouterInputResponseTypeDef,
-        StopRouterOutputRequestTypeDef,
-        StopRouterOutputResponseTypeDef,
-        TagGlobalResourceRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TakeRouterInputRequestTypeDef,
-        TakeRouterInputResponseTypeDef,
-        UntagGlobalResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateBridgeOutputRequestTypeDef,
-        UpdateBridgeOutputResponseTypeDef,
-        UpdateBridgeRequestTypeDef,
-        UpdateBridgeResponseTypeDef,
-        UpdateBridgeSourceRequestTypeDef,
-        UpdateBridgeSourceResponseTypeDef,
-        UpdateBridgeStateRequestTypeDef,
-        UpdateBridgeStateResponseTypeDef,
-        UpdateFlowEntitlementRequestTypeDef,
-        UpdateFlowEntitlementResponseTypeDef,
-        UpdateFlowMediaStreamRequestTypeDef,
-        UpdateFlowMediaStreamResponseTypeDef,
-        UpdateFlowOutputRequestTypeDef,
-        UpdateFlowOutputResponseTypeDef,
-        UpdateFlowRequestTypeDef,
-        UpdateFlowResponseTypeDef,
-        UpdateFlowSourceRequestTypeDef,
-        UpdateFlowSourceResponseTypeDef,
-        UpdateGatewayInstanceRequestTypeDef,
-        UpdateGatewayInstanceResponseTypeDef,
-        UpdateRouterInputRequestTypeDef,
-        UpdateRouterInputResponseTypeDef,
-        UpdateRouterNetworkInterfaceRequestTypeDef,
-        UpdateRouterNetworkInterfaceResponseTypeDef,
-        UpdateRouterOutputRequestTypeDef,
-        UpdateRouterOutputResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaConnect"]
 
@@ -199,8 +27,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_bridge_outputs(
-        self, **kwargs: Unpack[AddBridgeOutputsRequestTypeDef]
-    ) -> TargetResults[AddBridgeOutputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddBridgeOutputsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddBridgeOutputsResponseTypeDef]:
         """Adds outputs to an existing bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddBridgeOutputs
@@ -208,8 +36,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("AddBridgeOutputs", kwargs)
 
     def add_bridge_sources(
-        self, **kwargs: Unpack[AddBridgeSourcesRequestTypeDef]
-    ) -> TargetResults[AddBridgeSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddBridgeSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.AddBridgeSourcesResponseTypeDef]:
         """Adds sources to an existing bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddBridgeSources
@@ -217,8 +45,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("AddBridgeSources", kwargs)
 
     def add_flow_media_streams(
-        self, **kwargs: Unpack[AddFlowMediaStreamsRequestTypeDef]
-    ) -> TargetResults[AddFlowMediaStreamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddFlowMediaStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddFlowMediaStreamsResponseTypeDef]:
         """Adds media streams to an existing flow. After you add a media stream to a
         flow, you can associate it with a source and/or an output that uses the ST
         2110 JPEG XS or CDI protocol.
@@ -228,8 +56,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("AddFlowMediaStreams", kwargs)
 
     def add_flow_outputs(
-        self, **kwargs: Unpack[AddFlowOutputsRequestTypeDef]
-    ) -> TargetResults[AddFlowOutputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddFlowOutputsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddFlowOutputsResponseTypeDef]:
         """Adds outputs to an existing flow. You can create up to 50 outputs per
         flow.
 
@@ -238,8 +66,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("AddFlowOutputs", kwargs)
 
     def add_flow_sources(
-        self, **kwargs: Unpack[AddFlowSourcesRequestTypeDef]
-    ) -> TargetResults[AddFlowSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddFlowSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.AddFlowSourcesResponseTypeDef]:
         """Adds sources to a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddFlowSources
@@ -247,8 +75,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("AddFlowSources", kwargs)
 
     def add_flow_vpc_interfaces(
-        self, **kwargs: Unpack[AddFlowVpcInterfacesRequestTypeDef]
-    ) -> TargetResults[AddFlowVpcInterfacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddFlowVpcInterfacesRequestTypeDef]
+    ) -> TargetResults[type_defs.AddFlowVpcInterfacesResponseTypeDef]:
         """Adds VPC interfaces to a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddFlowVpcInterfaces
@@ -256,8 +84,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("AddFlowVpcInterfaces", kwargs)
 
     def batch_get_router_input(
-        self, **kwargs: Unpack[BatchGetRouterInputRequestTypeDef]
-    ) -> TargetResults[BatchGetRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetRouterInputResponseTypeDef]:
         """Retrieves information about multiple router inputs in AWS Elemental
         MediaConnect.
 
@@ -266,8 +94,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("BatchGetRouterInput", kwargs)
 
     def batch_get_router_network_interface(
-        self, **kwargs: Unpack[BatchGetRouterNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[BatchGetRouterNetworkInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetRouterNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetRouterNetworkInterfaceResponseTypeDef]:
         """Retrieves information about multiple router network interfaces in AWS
         Elemental MediaConnect.
 
@@ -276,8 +104,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("BatchGetRouterNetworkInterface", kwargs)
 
     def batch_get_router_output(
-        self, **kwargs: Unpack[BatchGetRouterOutputRequestTypeDef]
-    ) -> TargetResults[BatchGetRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetRouterOutputResponseTypeDef]:
         """Retrieves information about multiple router outputs in AWS Elemental
         MediaConnect.
 
@@ -286,8 +114,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("BatchGetRouterOutput", kwargs)
 
     def create_bridge(
-        self, **kwargs: Unpack[CreateBridgeRequestTypeDef]
-    ) -> TargetResults[CreateBridgeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBridgeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBridgeResponseTypeDef]:
         """Creates a new bridge. The request must include one source.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateBridge
@@ -295,8 +123,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("CreateBridge", kwargs)
 
     def create_flow(
-        self, **kwargs: Unpack[CreateFlowRequestTypeDef]
-    ) -> TargetResults[CreateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowResponseTypeDef]:
         """Creates a new flow. The request must include one source. The request
         optionally can include outputs (up to 50) and entitlements (up to 50).
 
@@ -305,8 +133,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("CreateFlow", kwargs)
 
     def create_gateway(
-        self, **kwargs: Unpack[CreateGatewayRequestTypeDef]
-    ) -> TargetResults[CreateGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayResponseTypeDef]:
         """Creates a new gateway. The request must include at least one network (up
         to four).
 
@@ -315,8 +143,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("CreateGateway", kwargs)
 
     def create_router_input(
-        self, **kwargs: Unpack[CreateRouterInputRequestTypeDef]
-    ) -> TargetResults[CreateRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouterInputResponseTypeDef]:
         """Creates a new router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateRouterInput
@@ -324,8 +152,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("CreateRouterInput", kwargs)
 
     def create_router_network_interface(
-        self, **kwargs: Unpack[CreateRouterNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[CreateRouterNetworkInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouterNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouterNetworkInterfaceResponseTypeDef]:
         """Creates a new router network interface in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateRouterNetworkInterface
@@ -333,8 +161,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("CreateRouterNetworkInterface", kwargs)
 
     def create_router_output(
-        self, **kwargs: Unpack[CreateRouterOutputRequestTypeDef]
-    ) -> TargetResults[CreateRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouterOutputResponseTypeDef]:
         """Creates a new router output in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateRouterOutput
@@ -342,8 +170,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("CreateRouterOutput", kwargs)
 
     def delete_bridge(
-        self, **kwargs: Unpack[DeleteBridgeRequestTypeDef]
-    ) -> TargetResults[DeleteBridgeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBridgeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBridgeResponseTypeDef]:
         """Deletes a bridge. Before you can delete a bridge, you must stop the
         bridge.
 
@@ -352,8 +180,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeleteBridge", kwargs)
 
     def delete_flow(
-        self, **kwargs: Unpack[DeleteFlowRequestTypeDef]
-    ) -> TargetResults[DeleteFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowResponseTypeDef]:
         """Deletes a flow. Before you can delete a flow, you must stop the flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteFlow
@@ -361,8 +189,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeleteFlow", kwargs)
 
     def delete_gateway(
-        self, **kwargs: Unpack[DeleteGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayResponseTypeDef]:
         """Deletes a gateway. Before you can delete a gateway, you must deregister
         its instances and delete its bridges.
 
@@ -371,8 +199,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeleteGateway", kwargs)
 
     def delete_router_input(
-        self, **kwargs: Unpack[DeleteRouterInputRequestTypeDef]
-    ) -> TargetResults[DeleteRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouterInputResponseTypeDef]:
         """Deletes a router input from AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteRouterInput
@@ -380,8 +208,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeleteRouterInput", kwargs)
 
     def delete_router_network_interface(
-        self, **kwargs: Unpack[DeleteRouterNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[DeleteRouterNetworkInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouterNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouterNetworkInterfaceResponseTypeDef]:
         """Deletes a router network interface from AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteRouterNetworkInterface
@@ -389,8 +217,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeleteRouterNetworkInterface", kwargs)
 
     def delete_router_output(
-        self, **kwargs: Unpack[DeleteRouterOutputRequestTypeDef]
-    ) -> TargetResults[DeleteRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouterOutputResponseTypeDef]:
         """Deletes a router output from AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteRouterOutput
@@ -398,8 +226,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeleteRouterOutput", kwargs)
 
     def deregister_gateway_instance(
-        self, **kwargs: Unpack[DeregisterGatewayInstanceRequestTypeDef]
-    ) -> TargetResults[DeregisterGatewayInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterGatewayInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterGatewayInstanceResponseTypeDef]:
         """Deregisters an instance. Before you deregister an instance, all bridges
         running on the instance must be stopped. If you want to deregister an
         instance without stopping the bridges, you must use the --force option.
@@ -409,8 +237,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DeregisterGatewayInstance", kwargs)
 
     def describe_bridge(
-        self, **kwargs: Unpack[DescribeBridgeRequestTypeDef]
-    ) -> TargetResults[DescribeBridgeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBridgeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBridgeResponseTypeDef]:
         """Displays the details of a bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeBridge
@@ -418,8 +246,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeBridge", kwargs)
 
     def describe_flow(
-        self, **kwargs: Unpack[DescribeFlowRequestTypeDef]
-    ) -> TargetResults[DescribeFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowResponseTypeDef]:
         """Displays the details of a flow. The response includes the flow Amazon
         Resource Name (ARN), name, and Availability Zone, as well as details about
         the source, outputs, and entitlements.
@@ -429,8 +257,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeFlow", kwargs)
 
     def describe_flow_source_metadata(
-        self, **kwargs: Unpack[DescribeFlowSourceMetadataRequestTypeDef]
-    ) -> TargetResults[DescribeFlowSourceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowSourceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowSourceMetadataResponseTypeDef]:
         """The DescribeFlowSourceMetadata API is used to view information about the
         flow's source transport stream and programs. This API displays status
         messages about the flow's source as well as details about the program's
@@ -441,8 +269,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeFlowSourceMetadata", kwargs)
 
     def describe_flow_source_thumbnail(
-        self, **kwargs: Unpack[DescribeFlowSourceThumbnailRequestTypeDef]
-    ) -> TargetResults[DescribeFlowSourceThumbnailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowSourceThumbnailRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowSourceThumbnailResponseTypeDef]:
         """Describes the thumbnail for the flow source.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeFlowSourceThumbnail
@@ -450,8 +278,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeFlowSourceThumbnail", kwargs)
 
     def describe_gateway(
-        self, **kwargs: Unpack[DescribeGatewayRequestTypeDef]
-    ) -> TargetResults[DescribeGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayResponseTypeDef]:
         """Displays the details of a gateway. The response includes the gateway
         Amazon Resource Name (ARN), name, and CIDR blocks, as well as details
         about the networks.
@@ -461,8 +289,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeGateway", kwargs)
 
     def describe_gateway_instance(
-        self, **kwargs: Unpack[DescribeGatewayInstanceRequestTypeDef]
-    ) -> TargetResults[DescribeGatewayInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGatewayInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayInstanceResponseTypeDef]:
         """Displays the details of an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeGatewayInstance
@@ -470,8 +298,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeGatewayInstance", kwargs)
 
     def describe_offering(
-        self, **kwargs: Unpack[DescribeOfferingRequestTypeDef]
-    ) -> TargetResults[DescribeOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOfferingResponseTypeDef]:
         """Displays the details of an offering. The response includes the offering
         description, duration, outbound bandwidth, price, and Amazon Resource Name
         (ARN).
@@ -481,8 +309,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeOffering", kwargs)
 
     def describe_reservation(
-        self, **kwargs: Unpack[DescribeReservationRequestTypeDef]
-    ) -> TargetResults[DescribeReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservationResponseTypeDef]:
         """Displays the details of a reservation. The response includes the
         reservation name, state, start date and time, and the details of the
         offering that make up the rest of the reservation (such as price,
@@ -493,8 +321,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("DescribeReservation", kwargs)
 
     def get_router_input(
-        self, **kwargs: Unpack[GetRouterInputRequestTypeDef]
-    ) -> TargetResults[GetRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouterInputResponseTypeDef]:
         """Retrieves information about a specific router input in AWS Elemental
         MediaConnect.
 
@@ -503,8 +331,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("GetRouterInput", kwargs)
 
     def get_router_input_source_metadata(
-        self, **kwargs: Unpack[GetRouterInputSourceMetadataRequestTypeDef]
-    ) -> TargetResults[GetRouterInputSourceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouterInputSourceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouterInputSourceMetadataResponseTypeDef]:
         """Retrieves detailed metadata information about a specific router input
         source, including stream details and connection state.
 
@@ -513,8 +341,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("GetRouterInputSourceMetadata", kwargs)
 
     def get_router_input_thumbnail(
-        self, **kwargs: Unpack[GetRouterInputThumbnailRequestTypeDef]
-    ) -> TargetResults[GetRouterInputThumbnailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouterInputThumbnailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouterInputThumbnailResponseTypeDef]:
         """Retrieves the thumbnail for a router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterInputThumbnail
@@ -522,8 +350,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("GetRouterInputThumbnail", kwargs)
 
     def get_router_network_interface(
-        self, **kwargs: Unpack[GetRouterNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[GetRouterNetworkInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouterNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouterNetworkInterfaceResponseTypeDef]:
         """Retrieves information about a specific router network interface in AWS
         Elemental MediaConnect.
 
@@ -532,8 +360,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("GetRouterNetworkInterface", kwargs)
 
     def get_router_output(
-        self, **kwargs: Unpack[GetRouterOutputRequestTypeDef]
-    ) -> TargetResults[GetRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouterOutputResponseTypeDef]:
         """Retrieves information about a specific router output in AWS Elemental
         MediaConnect.
 
@@ -542,8 +370,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("GetRouterOutput", kwargs)
 
     def grant_flow_entitlements(
-        self, **kwargs: Unpack[GrantFlowEntitlementsRequestTypeDef]
-    ) -> TargetResults[GrantFlowEntitlementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GrantFlowEntitlementsRequestTypeDef]
+    ) -> TargetResults[type_defs.GrantFlowEntitlementsResponseTypeDef]:
         """Grants entitlements to an existing flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GrantFlowEntitlements
@@ -551,8 +379,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("GrantFlowEntitlements", kwargs)
 
     def list_bridges(
-        self, **kwargs: Unpack[ListBridgesRequestTypeDef]
-    ) -> TargetResults[ListBridgesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBridgesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBridgesResponseTypeDef]:
         """Displays a list of bridges that are associated with this account and an
         optionally specified Amazon Resource Name (ARN). This request returns a
         paginated result.
@@ -562,8 +390,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListBridges", kwargs)
 
     def list_entitlements(
-        self, **kwargs: Unpack[ListEntitlementsRequestTypeDef]
-    ) -> TargetResults[ListEntitlementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEntitlementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEntitlementsResponseTypeDef]:
         """Displays a list of all entitlements that have been granted to this
         account. This request returns 20 results per page.
 
@@ -572,8 +400,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListEntitlements", kwargs)
 
     def list_flows(
-        self, **kwargs: Unpack[ListFlowsRequestTypeDef]
-    ) -> TargetResults[ListFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowsResponseTypeDef]:
         """Displays a list of flows that are associated with this account. This
         request returns a paginated result.
 
@@ -582,8 +410,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListFlows", kwargs)
 
     def list_gateway_instances(
-        self, **kwargs: Unpack[ListGatewayInstancesRequestTypeDef]
-    ) -> TargetResults[ListGatewayInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewayInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayInstancesResponseTypeDef]:
         """Displays a list of instances associated with the Amazon Web Services
         account. This request returns a paginated result. You can use the
         filterArn property to display only the instances associated with the
@@ -594,8 +422,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListGatewayInstances", kwargs)
 
     def list_gateways(
-        self, **kwargs: Unpack[ListGatewaysRequestTypeDef]
-    ) -> TargetResults[ListGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
         """Displays a list of gateways that are associated with this account. This
         request returns a paginated result.
 
@@ -604,8 +432,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListGateways", kwargs)
 
     def list_offerings(
-        self, **kwargs: Unpack[ListOfferingsRequestTypeDef]
-    ) -> TargetResults[ListOfferingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOfferingsResponseTypeDef]:
         """Displays a list of all offerings that are available to this account in the
         current Amazon Web Services Region. If you have an active reservation
         (which means you've purchased an offering that has already started and
@@ -616,8 +444,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListOfferings", kwargs)
 
     def list_reservations(
-        self, **kwargs: Unpack[ListReservationsRequestTypeDef]
-    ) -> TargetResults[ListReservationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReservationsResponseTypeDef]:
         """Displays a list of all reservations that have been purchased by this
         account in the current Amazon Web Services Region. This list includes all
         reservations in all states (such as active and expired).
@@ -627,8 +455,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListReservations", kwargs)
 
     def list_router_inputs(
-        self, **kwargs: Unpack[ListRouterInputsRequestTypeDef]
-    ) -> TargetResults[ListRouterInputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRouterInputsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRouterInputsResponseTypeDef]:
         """Retrieves a list of router inputs in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterInputs
@@ -636,8 +464,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListRouterInputs", kwargs)
 
     def list_router_network_interfaces(
-        self, **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef]
-    ) -> TargetResults[ListRouterNetworkInterfacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRouterNetworkInterfacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRouterNetworkInterfacesResponseTypeDef]:
         """Retrieves a list of router network interfaces in AWS Elemental
         MediaConnect.
 
@@ -646,8 +474,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListRouterNetworkInterfaces", kwargs)
 
     def list_router_outputs(
-        self, **kwargs: Unpack[ListRouterOutputsRequestTypeDef]
-    ) -> TargetResults[ListRouterOutputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRouterOutputsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRouterOutputsResponseTypeDef]:
         """Retrieves a list of router outputs in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterOutputs
@@ -655,8 +483,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListRouterOutputs", kwargs)
 
     def list_tags_for_global_resource(
-        self, **kwargs: Unpack[ListTagsForGlobalResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForGlobalResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForGlobalResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForGlobalResourceResponseTypeDef]:
         """Lists the tags associated with a global resource in AWS Elemental
         MediaConnect. The API supports the following global resources: router
         inputs, router outputs and router network interfaces.
@@ -666,8 +494,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListTagsForGlobalResource", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags on a MediaConnect resource in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListTagsForResource
@@ -675,8 +503,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def purchase_offering(
-        self, **kwargs: Unpack[PurchaseOfferingRequestTypeDef]
-    ) -> TargetResults[PurchaseOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseOfferingResponseTypeDef]:
         """Submits a request to purchase an offering. If you already have an active
         reservation, you can't purchase another offering.
 
@@ -685,8 +513,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("PurchaseOffering", kwargs)
 
     def remove_bridge_output(
-        self, **kwargs: Unpack[RemoveBridgeOutputRequestTypeDef]
-    ) -> TargetResults[RemoveBridgeOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveBridgeOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveBridgeOutputResponseTypeDef]:
         """Removes an output from a bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/RemoveBridgeOutput
@@ -694,8 +522,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RemoveBridgeOutput", kwargs)
 
     def remove_bridge_source(
-        self, **kwargs: Unpack[RemoveBridgeSourceRequestTypeDef]
-    ) -> TargetResults[RemoveBridgeSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveBridgeSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveBridgeSourceResponseTypeDef]:
         """Removes a source from a bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/RemoveBridgeSource
@@ -703,8 +531,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RemoveBridgeSource", kwargs)
 
     def remove_flow_media_stream(
-        self, **kwargs: Unpack[RemoveFlowMediaStreamRequestTypeDef]
-    ) -> TargetResults[RemoveFlowMediaStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFlowMediaStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveFlowMediaStreamResponseTypeDef]:
         """Removes a media stream from a flow. This action is only available if the
         media stream is not associated with a source or output.
 
@@ -713,8 +541,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RemoveFlowMediaStream", kwargs)
 
     def remove_flow_output(
-        self, **kwargs: Unpack[RemoveFlowOutputRequestTypeDef]
-    ) -> TargetResults[RemoveFlowOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFlowOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveFlowOutputResponseTypeDef]:
         """Removes an output from an existing flow. This request can be made only on
         an output that does not have an entitlement associated with it. If the
         output has an entitlement, you must revoke the entitlement instead. When
@@ -726,8 +554,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RemoveFlowOutput", kwargs)
 
     def remove_flow_source(
-        self, **kwargs: Unpack[RemoveFlowSourceRequestTypeDef]
-    ) -> TargetResults[RemoveFlowSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFlowSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveFlowSourceResponseTypeDef]:
         """Removes a source from an existing flow. This request can be made only if
         there is more than one source on the flow.
 
@@ -736,8 +564,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RemoveFlowSource", kwargs)
 
     def remove_flow_vpc_interface(
-        self, **kwargs: Unpack[RemoveFlowVpcInterfaceRequestTypeDef]
-    ) -> TargetResults[RemoveFlowVpcInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFlowVpcInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveFlowVpcInterfaceResponseTypeDef]:
         """Removes a VPC Interface from an existing flow. This request can be made
         only on a VPC interface that does not have a Source or Output associated
         with it. If the VPC interface is referenced by a Source or Output, you
@@ -749,8 +577,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RemoveFlowVpcInterface", kwargs)
 
     def restart_router_input(
-        self, **kwargs: Unpack[RestartRouterInputRequestTypeDef]
-    ) -> TargetResults[RestartRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestartRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.RestartRouterInputResponseTypeDef]:
         """Restarts a router input. This operation can be used to recover from errors
         or refresh the input state.
 
@@ -759,8 +587,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RestartRouterInput", kwargs)
 
     def restart_router_output(
-        self, **kwargs: Unpack[RestartRouterOutputRequestTypeDef]
-    ) -> TargetResults[RestartRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestartRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.RestartRouterOutputResponseTypeDef]:
         """Restarts a router output. This operation can be used to recover from
         errors or refresh the output state.
 
@@ -769,8 +597,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RestartRouterOutput", kwargs)
 
     def revoke_flow_entitlement(
-        self, **kwargs: Unpack[RevokeFlowEntitlementRequestTypeDef]
-    ) -> TargetResults[RevokeFlowEntitlementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeFlowEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeFlowEntitlementResponseTypeDef]:
         """Revokes an entitlement from a flow. Once an entitlement is revoked, the
         content becomes unavailable to the subscriber and the associated output is
         removed.
@@ -780,8 +608,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("RevokeFlowEntitlement", kwargs)
 
     def start_flow(
-        self, **kwargs: Unpack[StartFlowRequestTypeDef]
-    ) -> TargetResults[StartFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFlowResponseTypeDef]:
         """Starts a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StartFlow
@@ -789,8 +617,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("StartFlow", kwargs)
 
     def start_router_input(
-        self, **kwargs: Unpack[StartRouterInputRequestTypeDef]
-    ) -> TargetResults[StartRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRouterInputResponseTypeDef]:
         """Starts a router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StartRouterInput
@@ -798,8 +626,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("StartRouterInput", kwargs)
 
     def start_router_output(
-        self, **kwargs: Unpack[StartRouterOutputRequestTypeDef]
-    ) -> TargetResults[StartRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRouterOutputResponseTypeDef]:
         """Starts a router output in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StartRouterOutput
@@ -807,8 +635,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("StartRouterOutput", kwargs)
 
     def stop_flow(
-        self, **kwargs: Unpack[StopFlowRequestTypeDef]
-    ) -> TargetResults[StopFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.StopFlowResponseTypeDef]:
         """Stops a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StopFlow
@@ -816,8 +644,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("StopFlow", kwargs)
 
     def stop_router_input(
-        self, **kwargs: Unpack[StopRouterInputRequestTypeDef]
-    ) -> TargetResults[StopRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRouterInputResponseTypeDef]:
         """Stops a router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StopRouterInput
@@ -825,8 +653,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("StopRouterInput", kwargs)
 
     def stop_router_output(
-        self, **kwargs: Unpack[StopRouterOutputRequestTypeDef]
-    ) -> TargetResults[StopRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRouterOutputResponseTypeDef]:
         """Stops a router output in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StopRouterOutput
@@ -834,8 +662,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("StopRouterOutput", kwargs)
 
     def tag_global_resource(
-        self, **kwargs: Unpack[TagGlobalResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagGlobalResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to a global resource in AWS Elemental MediaConnect. The API
         supports the following global resources: router inputs, router outputs and
         router network interfaces.
@@ -845,8 +673,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("TagGlobalResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates the specified tags to a resource with the specified resourceArn
         in the current region. If existing tags on a resource are not specified in
         the request parameters, they are not changed. When a resource is deleted,
@@ -857,8 +685,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def take_router_input(
-        self, **kwargs: Unpack[TakeRouterInputRequestTypeDef]
-    ) -> TargetResults[TakeRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TakeRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.TakeRouterInputResponseTypeDef]:
         """Associates a router input with a router output in AWS Elemental
         MediaConnect.
 
@@ -867,8 +695,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("TakeRouterInput", kwargs)
 
     def untag_global_resource(
-        self, **kwargs: Unpack[UntagGlobalResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagGlobalResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from a global resource in AWS Elemental MediaConnect. The API
         supports the following global resources: router inputs, router outputs and
         router network interfaces.
@@ -878,8 +706,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UntagGlobalResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes specified tags from a resource in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UntagResource
@@ -887,8 +715,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_bridge(
-        self, **kwargs: Unpack[UpdateBridgeRequestTypeDef]
-    ) -> TargetResults[UpdateBridgeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBridgeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBridgeResponseTypeDef]:
         """Updates the bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridge
@@ -896,8 +724,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateBridge", kwargs)
 
     def update_bridge_output(
-        self, **kwargs: Unpack[UpdateBridgeOutputRequestTypeDef]
-    ) -> TargetResults[UpdateBridgeOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBridgeOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBridgeOutputResponseTypeDef]:
         """Updates an existing bridge output.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridgeOutput
@@ -905,8 +733,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateBridgeOutput", kwargs)
 
     def update_bridge_source(
-        self, **kwargs: Unpack[UpdateBridgeSourceRequestTypeDef]
-    ) -> TargetResults[UpdateBridgeSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBridgeSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBridgeSourceResponseTypeDef]:
         """Updates an existing bridge source.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridgeSource
@@ -914,8 +742,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateBridgeSource", kwargs)
 
     def update_bridge_state(
-        self, **kwargs: Unpack[UpdateBridgeStateRequestTypeDef]
-    ) -> TargetResults[UpdateBridgeStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBridgeStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBridgeStateResponseTypeDef]:
         """Updates the bridge state.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridgeState
@@ -923,8 +751,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateBridgeState", kwargs)
 
     def update_flow(
-        self, **kwargs: Unpack[UpdateFlowRequestTypeDef]
-    ) -> TargetResults[UpdateFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowResponseTypeDef]:
         """Updates an existing flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlow
@@ -932,8 +760,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateFlow", kwargs)
 
     def update_flow_entitlement(
-        self, **kwargs: Unpack[UpdateFlowEntitlementRequestTypeDef]
-    ) -> TargetResults[UpdateFlowEntitlementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowEntitlementRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowEntitlementResponseTypeDef]:
         """Updates an entitlement. You can change an entitlement's description,
         subscribers, and encryption. If you change the subscribers, the service
         will remove the outputs that are are used by the subscribers that are
@@ -944,8 +772,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateFlowEntitlement", kwargs)
 
     def update_flow_media_stream(
-        self, **kwargs: Unpack[UpdateFlowMediaStreamRequestTypeDef]
-    ) -> TargetResults[UpdateFlowMediaStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowMediaStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowMediaStreamResponseTypeDef]:
         """Updates an existing media stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlowMediaStream
@@ -953,8 +781,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateFlowMediaStream", kwargs)
 
     def update_flow_output(
-        self, **kwargs: Unpack[UpdateFlowOutputRequestTypeDef]
-    ) -> TargetResults[UpdateFlowOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowOutputResponseTypeDef]:
         """Updates an existing flow output.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlowOutput
@@ -962,8 +790,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateFlowOutput", kwargs)
 
     def update_flow_source(
-        self, **kwargs: Unpack[UpdateFlowSourceRequestTypeDef]
-    ) -> TargetResults[UpdateFlowSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowSourceResponseTypeDef]:
         """Updates the source of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlowSource
@@ -971,8 +799,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateFlowSource", kwargs)
 
     def update_gateway_instance(
-        self, **kwargs: Unpack[UpdateGatewayInstanceRequestTypeDef]
-    ) -> TargetResults[UpdateGatewayInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayInstanceResponseTypeDef]:
         """Updates an existing gateway instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateGatewayInstance
@@ -980,8 +808,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateGatewayInstance", kwargs)
 
     def update_router_input(
-        self, **kwargs: Unpack[UpdateRouterInputRequestTypeDef]
-    ) -> TargetResults[UpdateRouterInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouterInputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouterInputResponseTypeDef]:
         """Updates the configuration of an existing router input in AWS Elemental
         MediaConnect.
 
@@ -990,8 +818,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateRouterInput", kwargs)
 
     def update_router_network_interface(
-        self, **kwargs: Unpack[UpdateRouterNetworkInterfaceRequestTypeDef]
-    ) -> TargetResults[UpdateRouterNetworkInterfaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouterNetworkInterfaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouterNetworkInterfaceResponseTypeDef]:
         """Updates the configuration of an existing router network interface in AWS
         Elemental MediaConnect.
 
@@ -1000,8 +828,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         return self._call("UpdateRouterNetworkInterface", kwargs)
 
     def update_router_output(
-        self, **kwargs: Unpack[UpdateRouterOutputRequestTypeDef]
-    ) -> TargetResults[UpdateRouterOutputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouterOutputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouterOutputResponseTypeDef]:
         """Updates the configuration of an existing router output in AWS Elemental
         MediaConnect.
 
@@ -1015,8 +843,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBridgesRequestTypeDef],
-    ) -> TargetResults[ListBridgesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBridgesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBridgesResponseTypeDef]:
         """Every page of ListBridges in every target, merged per target (botocore's
         build_full_result).
 
@@ -1040,8 +868,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEntitlementsRequestTypeDef],
-    ) -> TargetResults[ListEntitlementsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitlementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEntitlementsResponseTypeDef]:
         """Every page of ListEntitlements in every target, merged per target
         (botocore's build_full_result).
 
@@ -1064,8 +892,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowsRequestTypeDef],
-    ) -> TargetResults[ListFlowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowsResponseTypeDef]:
         """Every page of ListFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1088,8 +916,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewayInstancesRequestTypeDef],
-    ) -> TargetResults[ListGatewayInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayInstancesResponseTypeDef]:
         """Every page of ListGatewayInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1114,8 +942,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> TargetResults[ListGatewaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -1138,8 +966,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> TargetResults[ListOfferingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOfferingsResponseTypeDef]:
         """Every page of ListOfferings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1164,8 +992,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> TargetResults[ListReservationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReservationsResponseTypeDef]:
         """Every page of ListReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1189,8 +1017,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRouterInputsRequestTypeDef],
-    ) -> TargetResults[ListRouterInputsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouterInputsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRouterInputsResponseTypeDef]:
         """Every page of ListRouterInputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1212,8 +1040,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef],
-    ) -> TargetResults[ListRouterNetworkInterfacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouterNetworkInterfacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRouterNetworkInterfacesResponseTypeDef]:
         """Every page of ListRouterNetworkInterfaces in every target, merged per
         target (botocore's build_full_result).
 
@@ -1236,8 +1064,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRouterOutputsRequestTypeDef],
-    ) -> TargetResults[ListRouterOutputsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouterOutputsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRouterOutputsResponseTypeDef]:
         """Every page of ListRouterOutputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1258,8 +1086,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBridgesRequestTypeDef],
-    ) -> Items[ListedBridgeTypeDef]:
+        **kwargs: Unpack[type_defs.ListBridgesRequestTypeDef],
+    ) -> Items[type_defs.ListedBridgeTypeDef]:
         """Each element of Bridges in every page of ListBridges, from every target,
         as its page arrives (tagged with its target).
 
@@ -1274,8 +1102,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEntitlementsRequestTypeDef],
-    ) -> Items[ListedEntitlementTypeDef]:
+        **kwargs: Unpack[type_defs.ListEntitlementsRequestTypeDef],
+    ) -> Items[type_defs.ListedEntitlementTypeDef]:
         """Each element of Entitlements in every page of ListEntitlements, from every
         target, as its page arrives (tagged with its target).
 
@@ -1290,8 +1118,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowsRequestTypeDef],
-    ) -> Items[ListedFlowTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowsRequestTypeDef],
+    ) -> Items[type_defs.ListedFlowTypeDef]:
         """Each element of Flows in every page of ListFlows, from every target, as
         its page arrives (tagged with its target).
 
@@ -1306,8 +1134,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewayInstancesRequestTypeDef],
-    ) -> Items[ListedGatewayInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewayInstancesRequestTypeDef],
+    ) -> Items[type_defs.ListedGatewayInstanceTypeDef]:
         """Each element of Instances in every page of ListGatewayInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -1322,8 +1150,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> Items[ListedGatewayTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> Items[type_defs.ListedGatewayTypeDef]:
         """Each element of Gateways in every page of ListGateways, from every target,
         as its page arrives (tagged with its target).
 
@@ -1338,8 +1166,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> Items[OfferingTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef],
+    ) -> Items[type_defs.OfferingTypeDef]:
         """Each element of Offerings in every page of ListOfferings, from every
         target, as its page arrives (tagged with its target).
 
@@ -1354,8 +1182,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> Items[ReservationTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef],
+    ) -> Items[type_defs.ReservationTypeDef]:
         """Each element of Reservations in every page of ListReservations, from every
         target, as its page arrives (tagged with its target).
 
@@ -1370,8 +1198,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRouterInputsRequestTypeDef],
-    ) -> Items[ListedRouterInputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouterInputsRequestTypeDef],
+    ) -> Items[type_defs.ListedRouterInputTypeDef]:
         """Each element of RouterInputs in every page of ListRouterInputs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1386,8 +1214,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef],
-    ) -> Items[ListedRouterNetworkInterfaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouterNetworkInterfacesRequestTypeDef],
+    ) -> Items[type_defs.ListedRouterNetworkInterfaceTypeDef]:
         """Each element of RouterNetworkInterfaces in every page of
         ListRouterNetworkInterfaces, from every target, as its page arrives
         (tagged with its target).
@@ -1406,8 +1234,8 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRouterOutputsRequestTypeDef],
-    ) -> Items[ListedRouterOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRouterOutputsRequestTypeDef],
+    ) -> Items[type_defs.ListedRouterOutputTypeDef]:
         """Each element of RouterOutputs in every page of ListRouterOutputs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1422,7 +1250,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFlowRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFlowRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a flow is active
 
@@ -1439,7 +1267,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFlowRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFlowRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a flow is deleted
 
@@ -1456,7 +1284,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeFlowRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeFlowRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a flow is in standby mode
 
@@ -1473,7 +1301,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterInputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterInputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Input is ACTIVE
 
@@ -1490,7 +1318,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterInputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterInputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Input is deleted
 
@@ -1509,7 +1337,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterInputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterInputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Input is STANDBY
 
@@ -1528,7 +1356,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterOutputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Output is ACTIVE
 
@@ -1547,7 +1375,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterOutputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Output is deleted
 
@@ -1566,7 +1394,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterOutputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Output is ROUTED
 
@@ -1585,7 +1413,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterOutputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Output is STANDBY
 
@@ -1604,7 +1432,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRouterOutputRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRouterOutputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the Output is UNROUTED
 

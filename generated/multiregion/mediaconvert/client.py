@@ -16,80 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateCertificateRequestTypeDef,
-        AssociateCertificateResponseTypeDef,
-        CancelJobRequestTypeDef,
-        CancelJobResponseTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResponseTypeDef,
-        CreateJobTemplateRequestTypeDef,
-        CreateJobTemplateResponseTypeDef,
-        CreatePresetRequestTypeDef,
-        CreatePresetResponseTypeDef,
-        CreateQueueRequestTypeDef,
-        CreateQueueResponseTypeDef,
-        CreateResourceShareRequestTypeDef,
-        CreateResourceShareResponseTypeDef,
-        DeleteJobTemplateRequestTypeDef,
-        DeleteJobTemplateResponseTypeDef,
-        DeletePolicyResponseTypeDef,
-        DeletePresetRequestTypeDef,
-        DeletePresetResponseTypeDef,
-        DeleteQueueRequestTypeDef,
-        DeleteQueueResponseTypeDef,
-        DescribeEndpointsRequestTypeDef,
-        DescribeEndpointsResponseTypeDef,
-        DisassociateCertificateRequestTypeDef,
-        DisassociateCertificateResponseTypeDef,
-        EndpointTypeDef,
-        GetJobRequestTypeDef,
-        GetJobResponseTypeDef,
-        GetJobTemplateRequestTypeDef,
-        GetJobTemplateResponseTypeDef,
-        GetJobsQueryResultsRequestTypeDef,
-        GetJobsQueryResultsResponseTypeDef,
-        GetPolicyResponseTypeDef,
-        GetPresetRequestTypeDef,
-        GetPresetResponseTypeDef,
-        GetQueueRequestTypeDef,
-        GetQueueResponseTypeDef,
-        JobEngineVersionTypeDef,
-        JobTemplateTypeDef,
-        JobTypeDef,
-        ListJobTemplatesRequestTypeDef,
-        ListJobTemplatesResponseTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResponseTypeDef,
-        ListPresetsRequestTypeDef,
-        ListPresetsResponseTypeDef,
-        ListQueuesRequestTypeDef,
-        ListQueuesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVersionsRequestTypeDef,
-        ListVersionsResponseTypeDef,
-        PresetTypeDef,
-        ProbeRequestTypeDef,
-        ProbeResponseTypeDef,
-        PutPolicyRequestTypeDef,
-        PutPolicyResponseTypeDef,
-        QueueTypeDef,
-        SearchJobsRequestTypeDef,
-        SearchJobsResponseTypeDef,
-        StartJobsQueryRequestTypeDef,
-        StartJobsQueryResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateJobTemplateRequestTypeDef,
-        UpdateJobTemplateResponseTypeDef,
-        UpdatePresetRequestTypeDef,
-        UpdatePresetResponseTypeDef,
-        UpdateQueueRequestTypeDef,
-        UpdateQueueResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaConvert"]
 
@@ -101,8 +28,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_certificate(
-        self, **kwargs: Unpack[AssociateCertificateRequestTypeDef]
-    ) -> TargetResults[AssociateCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateCertificateResponseTypeDef]:
         """Associates an AWS Certificate Manager (ACM) Amazon Resource Name (ARN)
         with AWS Elemental MediaConvert.
 
@@ -111,8 +38,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("AssociateCertificate", kwargs)
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[CancelJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobResponseTypeDef]:
         """Permanently cancel a job. Once you have canceled a job, you can't start it
         again.
 
@@ -121,8 +48,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
         """Create a new transcoding job. For information about jobs and job settings,
         see the User Guide at
         http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
@@ -132,8 +59,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_job_template(
-        self, **kwargs: Unpack[CreateJobTemplateRequestTypeDef]
-    ) -> TargetResults[CreateJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobTemplateResponseTypeDef]:
         """Create a new job template. For information about job templates see the
         User Guide at
         http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
@@ -143,8 +70,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("CreateJobTemplate", kwargs)
 
     def create_preset(
-        self, **kwargs: Unpack[CreatePresetRequestTypeDef]
-    ) -> TargetResults[CreatePresetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePresetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePresetResponseTypeDef]:
         """Create a new preset. For information about job templates see the User
         Guide at http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
 
@@ -153,8 +80,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("CreatePreset", kwargs)
 
     def create_queue(
-        self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> TargetResults[CreateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueResponseTypeDef]:
         """Create a new transcoding queue. For information about queues, see Working
         With Queues in the User Guide at
         https://docs.aws.amazon.com/mediaconvert/latest/ug/working-with-queues.html
@@ -164,8 +91,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("CreateQueue", kwargs)
 
     def create_resource_share(
-        self, **kwargs: Unpack[CreateResourceShareRequestTypeDef]
-    ) -> TargetResults[CreateResourceShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceShareRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceShareResponseTypeDef]:
         """Create a new resource share request for MediaConvert resources with AWS
         Support.
 
@@ -174,15 +101,15 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("CreateResourceShare", kwargs)
 
     def delete_job_template(
-        self, **kwargs: Unpack[DeleteJobTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobTemplateResponseTypeDef]:
         """Permanently delete a job template you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeleteJobTemplate
         """
         return self._call("DeleteJobTemplate", kwargs)
 
-    def delete_policy(self) -> TargetResults[DeletePolicyResponseTypeDef]:
+    def delete_policy(self) -> TargetResults[type_defs.DeletePolicyResponseTypeDef]:
         """Permanently delete a policy that you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeletePolicy
@@ -190,8 +117,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("DeletePolicy", {})
 
     def delete_preset(
-        self, **kwargs: Unpack[DeletePresetRequestTypeDef]
-    ) -> TargetResults[DeletePresetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePresetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePresetResponseTypeDef]:
         """Permanently delete a preset you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeletePreset
@@ -199,8 +126,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("DeletePreset", kwargs)
 
     def delete_queue(
-        self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> TargetResults[DeleteQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueueResponseTypeDef]:
         """Permanently delete a queue you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeleteQueue
@@ -211,8 +138,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         "DescribeEndpoints is deprecated. DescribeEndpoints and account specific endpoints are no longer required. We recommend that you send your requests directly to the regional endpoint instead."
     )
     def describe_endpoints(
-        self, **kwargs: Unpack[DescribeEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """Send a request with an empty body to the regional API endpoint to get your
         account API endpoint. Note that DescribeEndpoints is no longer required.
         We recommend that you send your requests directly to the regional endpoint
@@ -225,8 +152,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("DescribeEndpoints", kwargs)
 
     def disassociate_certificate(
-        self, **kwargs: Unpack[DisassociateCertificateRequestTypeDef]
-    ) -> TargetResults[DisassociateCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateCertificateResponseTypeDef]:
         """Removes an association between the Amazon Resource Name (ARN) of an AWS
         Certificate Manager (ACM) certificate and an AWS Elemental MediaConvert
         resource.
@@ -236,8 +163,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("DisassociateCertificate", kwargs)
 
     def get_job(
-        self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> TargetResults[GetJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobResponseTypeDef]:
         """Retrieve the JSON for a specific transcoding job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetJob
@@ -245,8 +172,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("GetJob", kwargs)
 
     def get_job_template(
-        self, **kwargs: Unpack[GetJobTemplateRequestTypeDef]
-    ) -> TargetResults[GetJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobTemplateResponseTypeDef]:
         """Retrieve the JSON for a specific job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetJobTemplate
@@ -254,8 +181,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("GetJobTemplate", kwargs)
 
     def get_jobs_query_results(
-        self, **kwargs: Unpack[GetJobsQueryResultsRequestTypeDef]
-    ) -> TargetResults[GetJobsQueryResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobsQueryResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobsQueryResultsResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your most recent jobs matched by
         a jobs query.
 
@@ -263,7 +190,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         """
         return self._call("GetJobsQueryResults", kwargs)
 
-    def get_policy(self) -> TargetResults[GetPolicyResponseTypeDef]:
+    def get_policy(self) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Retrieve the JSON for your policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetPolicy
@@ -271,8 +198,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("GetPolicy", {})
 
     def get_preset(
-        self, **kwargs: Unpack[GetPresetRequestTypeDef]
-    ) -> TargetResults[GetPresetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPresetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPresetResponseTypeDef]:
         """Retrieve the JSON for a specific preset.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetPreset
@@ -280,8 +207,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("GetPreset", kwargs)
 
     def get_queue(
-        self, **kwargs: Unpack[GetQueueRequestTypeDef]
-    ) -> TargetResults[GetQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueResponseTypeDef]:
         """Retrieve the JSON for a specific queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetQueue
@@ -289,8 +216,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("GetQueue", kwargs)
 
     def list_job_templates(
-        self, **kwargs: Unpack[ListJobTemplatesRequestTypeDef]
-    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobTemplatesResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your job templates. This will
         return the templates themselves, not just a list of them. To retrieve the
         next twenty templates, use the nextToken string returned with the array
@@ -300,8 +227,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("ListJobTemplates", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your most recently created jobs.
         This array includes in-process, completed, and errored jobs. This will
         return the jobs themselves, not just a list of the jobs. To retrieve the
@@ -313,8 +240,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_presets(
-        self, **kwargs: Unpack[ListPresetsRequestTypeDef]
-    ) -> TargetResults[ListPresetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPresetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPresetsResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your presets. This will return
         the presets themselves, not just a list of them. To retrieve the next
         twenty presets, use the nextToken string returned with the array.
@@ -324,8 +251,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("ListPresets", kwargs)
 
     def list_queues(
-        self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your queues. This will return the
         queues themselves, not just a list of them. To retrieve the next twenty
         queues, use the nextToken string returned with the array.
@@ -335,8 +262,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("ListQueues", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieve the tags for a MediaConvert resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListTagsForResource
@@ -344,8 +271,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_versions(
-        self, **kwargs: Unpack[ListVersionsRequestTypeDef]
-    ) -> TargetResults[ListVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVersionsResponseTypeDef]:
         """Retrieve a JSON array of all available Job engine versions and the date
         they expire.
 
@@ -354,8 +281,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("ListVersions", kwargs)
 
     def probe(
-        self, **kwargs: Unpack[ProbeRequestTypeDef]
-    ) -> TargetResults[ProbeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProbeRequestTypeDef]
+    ) -> TargetResults[type_defs.ProbeResponseTypeDef]:
         """Use Probe to obtain detailed information about your input media files.
         Probe returns a JSON that includes container, codec, frame rate,
         resolution, track count, audio layout, captions, and more. You can use
@@ -367,8 +294,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("Probe", kwargs)
 
     def put_policy(
-        self, **kwargs: Unpack[PutPolicyRequestTypeDef]
-    ) -> TargetResults[PutPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPolicyResponseTypeDef]:
         """Create or change your policy. For more information about policies, see the
         user guide at
         http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
@@ -378,8 +305,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("PutPolicy", kwargs)
 
     def search_jobs(
-        self, **kwargs: Unpack[SearchJobsRequestTypeDef]
-    ) -> TargetResults[SearchJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchJobsResponseTypeDef]:
         """Retrieve a JSON array that includes job details for up to twenty of your
         most recent jobs. Optionally filter results further according to input
         file, queue, or status. To retrieve the twenty next most recent jobs, use
@@ -390,8 +317,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("SearchJobs", kwargs)
 
     def start_jobs_query(
-        self, **kwargs: Unpack[StartJobsQueryRequestTypeDef]
-    ) -> TargetResults[StartJobsQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartJobsQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobsQueryResponseTypeDef]:
         """Start an asynchronous jobs query using the provided filters. To receive
         the list of jobs that match your query, call the GetJobsQueryResults API
         using the query ID returned by this API.
@@ -401,8 +328,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("StartJobsQuery", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add tags to a MediaConvert queue, preset, or job template. For information
         about tagging, see the User Guide at
         https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-resources.html
@@ -412,8 +339,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from a MediaConvert queue, preset, or job template. For
         information about tagging, see the User Guide at
         https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-resources.html
@@ -423,8 +350,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_job_template(
-        self, **kwargs: Unpack[UpdateJobTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateJobTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobTemplateResponseTypeDef]:
         """Modify one of your existing job templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdateJobTemplate
@@ -432,8 +359,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("UpdateJobTemplate", kwargs)
 
     def update_preset(
-        self, **kwargs: Unpack[UpdatePresetRequestTypeDef]
-    ) -> TargetResults[UpdatePresetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePresetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePresetResponseTypeDef]:
         """Modify one of your existing presets.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdatePreset
@@ -441,8 +368,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         return self._call("UpdatePreset", kwargs)
 
     def update_queue(
-        self, **kwargs: Unpack[UpdateQueueRequestTypeDef]
-    ) -> TargetResults[UpdateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueResponseTypeDef]:
         """Modify one of your existing queues.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdateQueue
@@ -458,8 +385,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """Every page of DescribeEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -486,8 +413,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobTemplatesResponseTypeDef]:
         """Every page of ListJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,8 +438,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -538,8 +465,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPresetsRequestTypeDef],
-    ) -> TargetResults[ListPresetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPresetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPresetsResponseTypeDef]:
         """Every page of ListPresets in every target, merged per target (botocore's
         build_full_result).
 
@@ -563,8 +490,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -588,8 +515,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVersionsRequestTypeDef],
-    ) -> TargetResults[ListVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVersionsResponseTypeDef]:
         """Every page of ListVersions in every target, merged per target (botocore's
         build_full_result).
 
@@ -612,8 +539,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchJobsRequestTypeDef],
-    ) -> TargetResults[SearchJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchJobsResponseTypeDef]:
         """Every page of SearchJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -640,8 +567,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEndpointsRequestTypeDef],
-    ) -> Items[EndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointsRequestTypeDef],
+    ) -> Items[type_defs.EndpointTypeDef]:
         """Each element of Endpoints in every page of DescribeEndpoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -656,8 +583,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> Items[JobTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobTemplatesRequestTypeDef],
+    ) -> Items[type_defs.JobTemplateTypeDef]:
         """Each element of JobTemplates in every page of ListJobTemplates, from every
         target, as its page arrives (tagged with its target).
 
@@ -672,8 +599,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of Jobs in every page of ListJobs, from every target, as its
         page arrives (tagged with its target).
 
@@ -686,8 +613,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPresetsRequestTypeDef],
-    ) -> Items[PresetTypeDef]:
+        **kwargs: Unpack[type_defs.ListPresetsRequestTypeDef],
+    ) -> Items[type_defs.PresetTypeDef]:
         """Each element of Presets in every page of ListPresets, from every target,
         as its page arrives (tagged with its target).
 
@@ -702,8 +629,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> Items[QueueTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> Items[type_defs.QueueTypeDef]:
         """Each element of Queues in every page of ListQueues, from every target, as
         its page arrives (tagged with its target).
 
@@ -718,8 +645,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVersionsRequestTypeDef],
-    ) -> Items[JobEngineVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef],
+    ) -> Items[type_defs.JobEngineVersionTypeDef]:
         """Each element of Versions in every page of ListVersions, from every target,
         as its page arrives (tagged with its target).
 
@@ -734,8 +661,8 @@ class MultiRegionMediaConvert(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.SearchJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of Jobs in every page of SearchJobs, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,269 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptInputDeviceTransferRequestTypeDef,
-        AcceptInputDeviceTransferResponseTypeDef,
-        BatchDeleteRequestTypeDef,
-        BatchDeleteResponseTypeDef,
-        BatchStartRequestTypeDef,
-        BatchStartResponseTypeDef,
-        BatchStopRequestTypeDef,
-        BatchStopResponseTypeDef,
-        BatchUpdateScheduleRequestTypeDef,
-        BatchUpdateScheduleResponseTypeDef,
-        CancelInputDeviceTransferRequestTypeDef,
-        CancelInputDeviceTransferResponseTypeDef,
-        ChannelAlertTypeDef,
-        ChannelSummaryTypeDef,
-        ClaimDeviceRequestTypeDef,
-        ClaimDeviceResponseTypeDef,
-        CloudWatchAlarmTemplateGroupSummaryTypeDef,
-        CloudWatchAlarmTemplateSummaryTypeDef,
-        ClusterAlertTypeDef,
-        CreateChannelPlacementGroupRequestTypeDef,
-        CreateChannelPlacementGroupResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        CreateCloudWatchAlarmTemplateGroupRequestTypeDef,
-        CreateCloudWatchAlarmTemplateGroupResponseTypeDef,
-        CreateCloudWatchAlarmTemplateRequestTypeDef,
-        CreateCloudWatchAlarmTemplateResponseTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateEventBridgeRuleTemplateGroupRequestTypeDef,
-        CreateEventBridgeRuleTemplateGroupResponseTypeDef,
-        CreateEventBridgeRuleTemplateRequestTypeDef,
-        CreateEventBridgeRuleTemplateResponseTypeDef,
-        CreateInputRequestTypeDef,
-        CreateInputResponseTypeDef,
-        CreateInputSecurityGroupRequestTypeDef,
-        CreateInputSecurityGroupResponseTypeDef,
-        CreateMultiplexProgramRequestTypeDef,
-        CreateMultiplexProgramResponseTypeDef,
-        CreateMultiplexRequestTypeDef,
-        CreateMultiplexResponseTypeDef,
-        CreateNetworkRequestTypeDef,
-        CreateNetworkResponseTypeDef,
-        CreateNodeRegistrationScriptRequestTypeDef,
-        CreateNodeRegistrationScriptResponseTypeDef,
-        CreateNodeRequestTypeDef,
-        CreateNodeResponseTypeDef,
-        CreatePartnerInputRequestTypeDef,
-        CreatePartnerInputResponseTypeDef,
-        CreateSdiSourceRequestTypeDef,
-        CreateSdiSourceResponseTypeDef,
-        CreateSignalMapRequestTypeDef,
-        CreateSignalMapResponseTypeDef,
-        CreateTagsRequestTypeDef,
-        DeleteChannelPlacementGroupRequestTypeDef,
-        DeleteChannelPlacementGroupResponseTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeleteChannelResponseTypeDef,
-        DeleteCloudWatchAlarmTemplateGroupRequestTypeDef,
-        DeleteCloudWatchAlarmTemplateRequestTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteEventBridgeRuleTemplateGroupRequestTypeDef,
-        DeleteEventBridgeRuleTemplateRequestTypeDef,
-        DeleteInputRequestTypeDef,
-        DeleteInputResponseTypeDef,
-        DeleteInputSecurityGroupRequestTypeDef,
-        DeleteInputSecurityGroupResponseTypeDef,
-        DeleteMultiplexProgramRequestTypeDef,
-        DeleteMultiplexProgramResponseTypeDef,
-        DeleteMultiplexRequestTypeDef,
-        DeleteMultiplexResponseTypeDef,
-        DeleteNetworkRequestTypeDef,
-        DeleteNetworkResponseTypeDef,
-        DeleteNodeRequestTypeDef,
-        DeleteNodeResponseTypeDef,
-        DeleteReservationRequestTypeDef,
-        DeleteReservationResponseTypeDef,
-        DeleteScheduleRequestTypeDef,
-        DeleteScheduleResponseTypeDef,
-        DeleteSdiSourceRequestTypeDef,
-        DeleteSdiSourceResponseTypeDef,
-        DeleteSignalMapRequestTypeDef,
-        DeleteTagsRequestTypeDef,
-        DescribeAccountConfigurationResponseTypeDef,
-        DescribeChannelPlacementGroupRequestTypeDef,
-        DescribeChannelPlacementGroupResponseTypeDef,
-        DescribeChannelPlacementGroupSummaryTypeDef,
-        DescribeChannelRequestTypeDef,
-        DescribeChannelResponseTypeDef,
-        DescribeClusterRequestTypeDef,
-        DescribeClusterResponseTypeDef,
-        DescribeClusterSummaryTypeDef,
-        DescribeInputDeviceRequestTypeDef,
-        DescribeInputDeviceResponseTypeDef,
-        DescribeInputDeviceThumbnailRequestTypeDef,
-        DescribeInputDeviceThumbnailResponseTypeDef,
-        DescribeInputRequestTypeDef,
-        DescribeInputResponseTypeDef,
-        DescribeInputSecurityGroupRequestTypeDef,
-        DescribeInputSecurityGroupResponseTypeDef,
-        DescribeMultiplexProgramRequestTypeDef,
-        DescribeMultiplexProgramResponseTypeDef,
-        DescribeMultiplexRequestTypeDef,
-        DescribeMultiplexResponseTypeDef,
-        DescribeNetworkRequestTypeDef,
-        DescribeNetworkResponseTypeDef,
-        DescribeNetworkSummaryTypeDef,
-        DescribeNodeRequestTypeDef,
-        DescribeNodeResponseTypeDef,
-        DescribeNodeSummaryTypeDef,
-        DescribeOfferingRequestTypeDef,
-        DescribeOfferingResponseTypeDef,
-        DescribeReservationRequestTypeDef,
-        DescribeReservationResponseTypeDef,
-        DescribeScheduleRequestTypeDef,
-        DescribeScheduleResponseTypeDef,
-        DescribeSdiSourceRequestTypeDef,
-        DescribeSdiSourceResponseTypeDef,
-        DescribeThumbnailsRequestTypeDef,
-        DescribeThumbnailsResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventBridgeRuleTemplateGroupSummaryTypeDef,
-        EventBridgeRuleTemplateSummaryTypeDef,
-        GetCloudWatchAlarmTemplateGroupRequestTypeDef,
-        GetCloudWatchAlarmTemplateGroupResponseTypeDef,
-        GetCloudWatchAlarmTemplateRequestTypeDef,
-        GetCloudWatchAlarmTemplateResponseTypeDef,
-        GetEventBridgeRuleTemplateGroupRequestTypeDef,
-        GetEventBridgeRuleTemplateGroupResponseTypeDef,
-        GetEventBridgeRuleTemplateRequestTypeDef,
-        GetEventBridgeRuleTemplateResponseTypeDef,
-        GetSignalMapRequestTypeDef,
-        GetSignalMapResponseTypeDef,
-        InputDeviceSummaryTypeDef,
-        InputSecurityGroupTypeDef,
-        InputTypeDef,
-        ListAlertsRequestTypeDef,
-        ListAlertsResponseTypeDef,
-        ListChannelPlacementGroupsRequestTypeDef,
-        ListChannelPlacementGroupsResponseTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListCloudWatchAlarmTemplateGroupsRequestTypeDef,
-        ListCloudWatchAlarmTemplateGroupsResponseTypeDef,
-        ListCloudWatchAlarmTemplatesRequestTypeDef,
-        ListCloudWatchAlarmTemplatesResponseTypeDef,
-        ListClusterAlertsRequestTypeDef,
-        ListClusterAlertsResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListEventBridgeRuleTemplateGroupsRequestTypeDef,
-        ListEventBridgeRuleTemplateGroupsResponseTypeDef,
-        ListEventBridgeRuleTemplatesRequestTypeDef,
-        ListEventBridgeRuleTemplatesResponseTypeDef,
-        ListInputDeviceTransfersRequestTypeDef,
-        ListInputDeviceTransfersResponseTypeDef,
-        ListInputDevicesRequestTypeDef,
-        ListInputDevicesResponseTypeDef,
-        ListInputSecurityGroupsRequestTypeDef,
-        ListInputSecurityGroupsResponseTypeDef,
-        ListInputsRequestTypeDef,
-        ListInputsResponseTypeDef,
-        ListMultiplexAlertsRequestTypeDef,
-        ListMultiplexAlertsResponseTypeDef,
-        ListMultiplexProgramsRequestTypeDef,
-        ListMultiplexProgramsResponseTypeDef,
-        ListMultiplexesRequestTypeDef,
-        ListMultiplexesResponseTypeDef,
-        ListNetworksRequestTypeDef,
-        ListNetworksResponseTypeDef,
-        ListNodesRequestTypeDef,
-        ListNodesResponseTypeDef,
-        ListOfferingsRequestTypeDef,
-        ListOfferingsResponseTypeDef,
-        ListReservationsRequestTypeDef,
-        ListReservationsResponseTypeDef,
-        ListSdiSourcesRequestTypeDef,
-        ListSdiSourcesResponseTypeDef,
-        ListSignalMapsRequestTypeDef,
-        ListSignalMapsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVersionsResponseTypeDef,
-        MultiplexAlertTypeDef,
-        MultiplexProgramSummaryTypeDef,
-        MultiplexSummaryTypeDef,
-        OfferingTypeDef,
-        PurchaseOfferingRequestTypeDef,
-        PurchaseOfferingResponseTypeDef,
-        RebootInputDeviceRequestTypeDef,
-        RebootInputDeviceResponseTypeDef,
-        RejectInputDeviceTransferRequestTypeDef,
-        RejectInputDeviceTransferResponseTypeDef,
-        ReservationTypeDef,
-        RestartChannelPipelinesRequestTypeDef,
-        RestartChannelPipelinesResponseTypeDef,
-        ScheduleActionOutputTypeDef,
-        SdiSourceSummaryTypeDef,
-        SignalMapSummaryTypeDef,
-        StartChannelRequestTypeDef,
-        StartChannelResponseTypeDef,
-        StartDeleteMonitorDeploymentRequestTypeDef,
-        StartDeleteMonitorDeploymentResponseTypeDef,
-        StartInputDeviceMaintenanceWindowRequestTypeDef,
-        StartInputDeviceMaintenanceWindowResponseTypeDef,
-        StartInputDeviceRequestTypeDef,
-        StartInputDeviceResponseTypeDef,
-        StartMonitorDeploymentRequestTypeDef,
-        StartMonitorDeploymentResponseTypeDef,
-        StartMultiplexRequestTypeDef,
-        StartMultiplexResponseTypeDef,
-        StartUpdateSignalMapRequestTypeDef,
-        StartUpdateSignalMapResponseTypeDef,
-        StopChannelRequestTypeDef,
-        StopChannelResponseTypeDef,
-        StopInputDeviceRequestTypeDef,
-        StopInputDeviceResponseTypeDef,
-        StopMultiplexRequestTypeDef,
-        StopMultiplexResponseTypeDef,
-        TransferInputDeviceRequestTypeDef,
-        TransferInputDeviceResponseTypeDef,
-        TransferringInputDeviceSummaryTypeDef,
-        UpdateAccountConfigurationRequestTypeDef,
-        UpdateAccountConfigurationResponseTypeDef,
-        UpdateChannelClassRequestTypeDef,
-        UpdateChannelClassResponseTypeDef,
-        UpdateChannelPlacementGroupRequestTypeDef,
-        UpdateChannelPlacementGroupResponseTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-        UpdateCloudWatchAlarmTemplateGroupRequestTypeDef,
-        UpdateCloudWatchAlarmTemplateGroupResponseTypeDef,
-        UpdateCloudWatchAlarmTemplateRequestTypeDef,
-        UpdateCloudWatchAlarmTemplateResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateEventBridgeRuleTemplateGroupRequestTypeDef,
-        UpdateEventBridgeRuleTemplateGroupResponseTypeDef,
-        UpdateEventBridgeRuleTemplateRequestTypeDef,
-        UpdateEventBridgeRuleTemplateResponseTypeDef,
-        UpdateInputDeviceRequestTypeDef,
-        UpdateInputDeviceResponseTypeDef,
-        UpdateInputRequestTypeDef,
-        UpdateInputResponseTypeDef,
-        UpdateInputSecurityGroupRequestTypeDef,
-        UpdateInputSecurityGroupResponseTypeDef,
-        UpdateMultiplexProgramRequestTypeDef,
-        UpdateMultiplexProgramResponseTypeDef,
-        UpdateMultiplexRequestTypeDef,
-        UpdateMultiplexResponseTypeDef,
-        UpdateNetworkRequestTypeDef,
-        UpdateNetworkResponseTypeDef,
-        UpdateNodeRequestTypeDef,
-        UpdateNodeResponseTypeDef,
-        UpdateNodeStateRequestTypeDef,
-        UpdateNodeStateResponseTypeDef,
-        UpdateReservationRequestTypeDef,
-        UpdateReservationResponseTypeDef,
-        UpdateSdiSourceRequestTypeDef,
-        UpdateSdiSourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaLive"]
 
@@ -289,8 +27,8 @@ class MultiRegionMediaLive(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_input_device_transfer(
-        self, **kwargs: Unpack[AcceptInputDeviceTransferRequestTypeDef]
-    ) -> TargetResults[AcceptInputDeviceTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptInputDeviceTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptInputDeviceTransferResponseTypeDef]:
         """Accept an incoming input device transfer. The ownership of the device will
         transfer to your AWS account.
 
@@ -299,8 +37,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("AcceptInputDeviceTransfer", kwargs)
 
     def batch_delete(
-        self, **kwargs: Unpack[BatchDeleteRequestTypeDef]
-    ) -> TargetResults[BatchDeleteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteResponseTypeDef]:
         """Starts delete of resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchDelete
@@ -308,8 +46,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("BatchDelete", kwargs)
 
     def batch_start(
-        self, **kwargs: Unpack[BatchStartRequestTypeDef]
-    ) -> TargetResults[BatchStartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchStartRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchStartResponseTypeDef]:
         """Starts existing resources
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchStart
@@ -317,8 +55,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("BatchStart", kwargs)
 
     def batch_stop(
-        self, **kwargs: Unpack[BatchStopRequestTypeDef]
-    ) -> TargetResults[BatchStopResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchStopRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchStopResponseTypeDef]:
         """Stops running resources
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchStop
@@ -326,8 +64,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("BatchStop", kwargs)
 
     def batch_update_schedule(
-        self, **kwargs: Unpack[BatchUpdateScheduleRequestTypeDef]
-    ) -> TargetResults[BatchUpdateScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateScheduleResponseTypeDef]:
         """Update a channel schedule
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchUpdateSchedule
@@ -335,8 +73,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("BatchUpdateSchedule", kwargs)
 
     def cancel_input_device_transfer(
-        self, **kwargs: Unpack[CancelInputDeviceTransferRequestTypeDef]
-    ) -> TargetResults[CancelInputDeviceTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelInputDeviceTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelInputDeviceTransferResponseTypeDef]:
         """Cancel an input device transfer that you have requested.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CancelInputDeviceTransfer
@@ -344,8 +82,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CancelInputDeviceTransfer", kwargs)
 
     def claim_device(
-        self, **kwargs: Unpack[ClaimDeviceRequestTypeDef]
-    ) -> TargetResults[ClaimDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ClaimDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.ClaimDeviceResponseTypeDef]:
         """Send a request to claim an AWS Elemental device that you have purchased
         from a third-party vendor. After the request succeeds, you will own the
         device.
@@ -355,8 +93,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ClaimDevice", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Creates a new channel
 
         Deprecated parameters: Reserved.
@@ -366,8 +104,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_channel_placement_group(
-        self, **kwargs: Unpack[CreateChannelPlacementGroupRequestTypeDef]
-    ) -> TargetResults[CreateChannelPlacementGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelPlacementGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelPlacementGroupResponseTypeDef]:
         """Create a ChannelPlacementGroup in the specified Cluster. As part of the
         create operation, you specify the Nodes to attach the group to.After you
         create a ChannelPlacementGroup, you add Channels to the group (you do this
@@ -382,8 +120,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateChannelPlacementGroup", kwargs)
 
     def create_cloud_watch_alarm_template(
-        self, **kwargs: Unpack[CreateCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> TargetResults[CreateCloudWatchAlarmTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudWatchAlarmTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudWatchAlarmTemplateResponseTypeDef]:
         """Creates a cloudwatch alarm template to dynamically generate cloudwatch
         metric alarms on targeted resource types.
 
@@ -392,8 +130,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateCloudWatchAlarmTemplate", kwargs)
 
     def create_cloud_watch_alarm_template_group(
-        self, **kwargs: Unpack[CreateCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> TargetResults[CreateCloudWatchAlarmTemplateGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCloudWatchAlarmTemplateGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCloudWatchAlarmTemplateGroupResponseTypeDef]:
         """Creates a cloudwatch alarm template group to group your cloudwatch alarm
         templates and to attach to signal maps for dynamically creating alarms.
 
@@ -402,8 +141,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateCloudWatchAlarmTemplateGroup", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Create a new Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateCluster
@@ -411,8 +150,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_event_bridge_rule_template(
-        self, **kwargs: Unpack[CreateEventBridgeRuleTemplateRequestTypeDef]
-    ) -> TargetResults[CreateEventBridgeRuleTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventBridgeRuleTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventBridgeRuleTemplateResponseTypeDef]:
         """Creates an eventbridge rule template to monitor events and send
         notifications to your targeted resources.
 
@@ -421,8 +160,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateEventBridgeRuleTemplate", kwargs)
 
     def create_event_bridge_rule_template_group(
-        self, **kwargs: Unpack[CreateEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> TargetResults[CreateEventBridgeRuleTemplateGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateEventBridgeRuleTemplateGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateEventBridgeRuleTemplateGroupResponseTypeDef]:
         """Creates an eventbridge rule template group to group your eventbridge rule
         templates and to attach to signal maps for dynamically creating
         notification rules.
@@ -432,8 +172,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateEventBridgeRuleTemplateGroup", kwargs)
 
     def create_input(
-        self, **kwargs: Unpack[CreateInputRequestTypeDef]
-    ) -> TargetResults[CreateInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInputRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInputResponseTypeDef]:
         """Create an input
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateInput
@@ -441,8 +181,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateInput", kwargs)
 
     def create_input_security_group(
-        self, **kwargs: Unpack[CreateInputSecurityGroupRequestTypeDef]
-    ) -> TargetResults[CreateInputSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInputSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInputSecurityGroupResponseTypeDef]:
         """Creates a Input Security Group
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateInputSecurityGroup
@@ -450,8 +190,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateInputSecurityGroup", kwargs)
 
     def create_multiplex(
-        self, **kwargs: Unpack[CreateMultiplexRequestTypeDef]
-    ) -> TargetResults[CreateMultiplexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultiplexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultiplexResponseTypeDef]:
         """Create a new multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateMultiplex
@@ -459,8 +199,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateMultiplex", kwargs)
 
     def create_multiplex_program(
-        self, **kwargs: Unpack[CreateMultiplexProgramRequestTypeDef]
-    ) -> TargetResults[CreateMultiplexProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultiplexProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultiplexProgramResponseTypeDef]:
         """Create a new program in the multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateMultiplexProgram
@@ -468,8 +208,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateMultiplexProgram", kwargs)
 
     def create_network(
-        self, **kwargs: Unpack[CreateNetworkRequestTypeDef]
-    ) -> TargetResults[CreateNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkResponseTypeDef]:
         """Create as many Networks as you need. You will associate one or more
         Clusters with each Network.Each Network provides MediaLive Anywhere with
         required information about the network in your organization that you are
@@ -480,8 +220,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateNetwork", kwargs)
 
     def create_node(
-        self, **kwargs: Unpack[CreateNodeRequestTypeDef]
-    ) -> TargetResults[CreateNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNodeResponseTypeDef]:
         """Create a Node in the specified Cluster. You can also create Nodes using
         the CreateNodeRegistrationScript. Note that you can't move a Node to
         another Cluster.
@@ -491,8 +231,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateNode", kwargs)
 
     def create_node_registration_script(
-        self, **kwargs: Unpack[CreateNodeRegistrationScriptRequestTypeDef]
-    ) -> TargetResults[CreateNodeRegistrationScriptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNodeRegistrationScriptRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNodeRegistrationScriptResponseTypeDef]:
         """Create the Register Node script for all the nodes intended for a specific
         Cluster. You will then run the script on each hardware unit that is
         intended for that Cluster. The script creates a Node in the specified
@@ -504,8 +244,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateNodeRegistrationScript", kwargs)
 
     def create_partner_input(
-        self, **kwargs: Unpack[CreatePartnerInputRequestTypeDef]
-    ) -> TargetResults[CreatePartnerInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartnerInputRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartnerInputResponseTypeDef]:
         """Create a partner input
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreatePartnerInput
@@ -513,8 +253,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreatePartnerInput", kwargs)
 
     def create_sdi_source(
-        self, **kwargs: Unpack[CreateSdiSourceRequestTypeDef]
-    ) -> TargetResults[CreateSdiSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSdiSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSdiSourceResponseTypeDef]:
         """Create an SdiSource for each video source that uses the SDI protocol. You
         will reference the SdiSource when you create an SDI input in MediaLive.
         You will also reference it in an SdiSourceMapping, in order to create a
@@ -526,8 +266,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateSdiSource", kwargs)
 
     def create_signal_map(
-        self, **kwargs: Unpack[CreateSignalMapRequestTypeDef]
-    ) -> TargetResults[CreateSignalMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSignalMapRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSignalMapResponseTypeDef]:
         """Initiates the creation of a new signal map. Will discover a new
         mediaResourceMap based on the provided discoveryEntryPointArn.
 
@@ -536,8 +276,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateSignalMap", kwargs)
 
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Create tags for a resource
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateTags
@@ -545,8 +285,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[DeleteChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
         """Starts deletion of channel. The associated outputs are also deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteChannel
@@ -554,8 +294,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_channel_placement_group(
-        self, **kwargs: Unpack[DeleteChannelPlacementGroupRequestTypeDef]
-    ) -> TargetResults[DeleteChannelPlacementGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelPlacementGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelPlacementGroupResponseTypeDef]:
         """Delete the specified ChannelPlacementGroup that exists in the specified
         Cluster.
 
@@ -564,8 +304,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteChannelPlacementGroup", kwargs)
 
     def delete_cloud_watch_alarm_template(
-        self, **kwargs: Unpack[DeleteCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCloudWatchAlarmTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a cloudwatch alarm template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteCloudWatchAlarmTemplate
@@ -573,8 +313,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteCloudWatchAlarmTemplate", kwargs)
 
     def delete_cloud_watch_alarm_template_group(
-        self, **kwargs: Unpack[DeleteCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCloudWatchAlarmTemplateGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a cloudwatch alarm template group. You must detach this group from
         all signal maps and ensure its existing templates are moved to another
         group or deleted.
@@ -584,8 +325,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteCloudWatchAlarmTemplateGroup", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Delete a Cluster. The Cluster must be idle.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteCluster
@@ -593,8 +334,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_event_bridge_rule_template(
-        self, **kwargs: Unpack[DeleteEventBridgeRuleTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventBridgeRuleTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an eventbridge rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteEventBridgeRuleTemplate
@@ -602,8 +343,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteEventBridgeRuleTemplate", kwargs)
 
     def delete_event_bridge_rule_template_group(
-        self, **kwargs: Unpack[DeleteEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteEventBridgeRuleTemplateGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an eventbridge rule template group. You must detach this group
         from all signal maps and ensure its existing templates are moved to
         another group or deleted.
@@ -613,8 +355,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteEventBridgeRuleTemplateGroup", kwargs)
 
     def delete_input(
-        self, **kwargs: Unpack[DeleteInputRequestTypeDef]
-    ) -> TargetResults[DeleteInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInputRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInputResponseTypeDef]:
         """Deletes the input end point
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteInput
@@ -622,8 +364,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteInput", kwargs)
 
     def delete_input_security_group(
-        self, **kwargs: Unpack[DeleteInputSecurityGroupRequestTypeDef]
-    ) -> TargetResults[DeleteInputSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInputSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInputSecurityGroupResponseTypeDef]:
         """Deletes an Input Security Group
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteInputSecurityGroup
@@ -631,8 +373,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteInputSecurityGroup", kwargs)
 
     def delete_multiplex(
-        self, **kwargs: Unpack[DeleteMultiplexRequestTypeDef]
-    ) -> TargetResults[DeleteMultiplexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMultiplexRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMultiplexResponseTypeDef]:
         """Delete a multiplex. The multiplex must be idle.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteMultiplex
@@ -640,8 +382,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteMultiplex", kwargs)
 
     def delete_multiplex_program(
-        self, **kwargs: Unpack[DeleteMultiplexProgramRequestTypeDef]
-    ) -> TargetResults[DeleteMultiplexProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMultiplexProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMultiplexProgramResponseTypeDef]:
         """Delete a program from a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteMultiplexProgram
@@ -649,8 +391,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteMultiplexProgram", kwargs)
 
     def delete_network(
-        self, **kwargs: Unpack[DeleteNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkResponseTypeDef]:
         """Delete a Network. The Network must have no resources associated with it.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteNetwork
@@ -658,8 +400,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteNetwork", kwargs)
 
     def delete_node(
-        self, **kwargs: Unpack[DeleteNodeRequestTypeDef]
-    ) -> TargetResults[DeleteNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNodeResponseTypeDef]:
         """Delete a Node. The Node must be IDLE.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteNode
@@ -667,8 +409,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteNode", kwargs)
 
     def delete_reservation(
-        self, **kwargs: Unpack[DeleteReservationRequestTypeDef]
-    ) -> TargetResults[DeleteReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReservationResponseTypeDef]:
         """Delete an expired reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteReservation
@@ -676,8 +418,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteReservation", kwargs)
 
     def delete_schedule(
-        self, **kwargs: Unpack[DeleteScheduleRequestTypeDef]
-    ) -> TargetResults[DeleteScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduleResponseTypeDef]:
         """Delete all schedule actions on a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteSchedule
@@ -685,8 +427,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteSchedule", kwargs)
 
     def delete_sdi_source(
-        self, **kwargs: Unpack[DeleteSdiSourceRequestTypeDef]
-    ) -> TargetResults[DeleteSdiSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSdiSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSdiSourceResponseTypeDef]:
         """Delete an SdiSource. The SdiSource must not be part of any
         SidSourceMapping and must not be attached to any input.
 
@@ -695,8 +437,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteSdiSource", kwargs)
 
     def delete_signal_map(
-        self, **kwargs: Unpack[DeleteSignalMapRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSignalMapRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified signal map.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteSignalMap
@@ -704,8 +446,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DeleteSignalMap", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags for a resource
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteTags
@@ -714,7 +456,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_account_configuration(
         self,
-    ) -> TargetResults[DescribeAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountConfigurationResponseTypeDef]:
         """Describe account configuration
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeAccountConfiguration
@@ -722,8 +464,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeAccountConfiguration", {})
 
     def describe_channel(
-        self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> TargetResults[DescribeChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelResponseTypeDef]:
         """Gets details about a channel
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannel
@@ -731,8 +473,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeChannel", kwargs)
 
     def describe_channel_placement_group(
-        self, **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef]
-    ) -> TargetResults[DescribeChannelPlacementGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelPlacementGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelPlacementGroupResponseTypeDef]:
         """Get details about a ChannelPlacementGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannelPlacementGroup
@@ -740,8 +482,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeChannelPlacementGroup", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> TargetResults[DescribeClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterResponseTypeDef]:
         """Get details about a Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeCluster
@@ -749,8 +491,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeCluster", kwargs)
 
     def describe_input(
-        self, **kwargs: Unpack[DescribeInputRequestTypeDef]
-    ) -> TargetResults[DescribeInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInputRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInputResponseTypeDef]:
         """Produces details about an input
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInput
@@ -758,8 +500,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeInput", kwargs)
 
     def describe_input_device(
-        self, **kwargs: Unpack[DescribeInputDeviceRequestTypeDef]
-    ) -> TargetResults[DescribeInputDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInputDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInputDeviceResponseTypeDef]:
         """Gets the details for the input device
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInputDevice
@@ -767,8 +509,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeInputDevice", kwargs)
 
     def describe_input_device_thumbnail(
-        self, **kwargs: Unpack[DescribeInputDeviceThumbnailRequestTypeDef]
-    ) -> TargetResults[DescribeInputDeviceThumbnailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInputDeviceThumbnailRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInputDeviceThumbnailResponseTypeDef]:
         """Get the latest thumbnail data for the input device.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInputDeviceThumbnail
@@ -776,8 +518,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeInputDeviceThumbnail", kwargs)
 
     def describe_input_security_group(
-        self, **kwargs: Unpack[DescribeInputSecurityGroupRequestTypeDef]
-    ) -> TargetResults[DescribeInputSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInputSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInputSecurityGroupResponseTypeDef]:
         """Produces a summary of an Input Security Group
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInputSecurityGroup
@@ -785,8 +527,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeInputSecurityGroup", kwargs)
 
     def describe_multiplex(
-        self, **kwargs: Unpack[DescribeMultiplexRequestTypeDef]
-    ) -> TargetResults[DescribeMultiplexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMultiplexRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMultiplexResponseTypeDef]:
         """Gets details about a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplex
@@ -794,8 +536,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeMultiplex", kwargs)
 
     def describe_multiplex_program(
-        self, **kwargs: Unpack[DescribeMultiplexProgramRequestTypeDef]
-    ) -> TargetResults[DescribeMultiplexProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMultiplexProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMultiplexProgramResponseTypeDef]:
         """Get the details for a program in a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplexProgram
@@ -803,8 +545,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeMultiplexProgram", kwargs)
 
     def describe_network(
-        self, **kwargs: Unpack[DescribeNetworkRequestTypeDef]
-    ) -> TargetResults[DescribeNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNetworkResponseTypeDef]:
         """Get details about a Network.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeNetwork
@@ -812,8 +554,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeNetwork", kwargs)
 
     def describe_node(
-        self, **kwargs: Unpack[DescribeNodeRequestTypeDef]
-    ) -> TargetResults[DescribeNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNodeResponseTypeDef]:
         """Get details about a Node in the specified Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeNode
@@ -821,8 +563,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeNode", kwargs)
 
     def describe_offering(
-        self, **kwargs: Unpack[DescribeOfferingRequestTypeDef]
-    ) -> TargetResults[DescribeOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOfferingResponseTypeDef]:
         """Get details for an offering.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeOffering
@@ -830,8 +572,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeOffering", kwargs)
 
     def describe_reservation(
-        self, **kwargs: Unpack[DescribeReservationRequestTypeDef]
-    ) -> TargetResults[DescribeReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservationResponseTypeDef]:
         """Get details for a reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeReservation
@@ -839,8 +581,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeReservation", kwargs)
 
     def describe_schedule(
-        self, **kwargs: Unpack[DescribeScheduleRequestTypeDef]
-    ) -> TargetResults[DescribeScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScheduleResponseTypeDef]:
         """Get a channel schedule
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeSchedule
@@ -848,8 +590,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeSchedule", kwargs)
 
     def describe_sdi_source(
-        self, **kwargs: Unpack[DescribeSdiSourceRequestTypeDef]
-    ) -> TargetResults[DescribeSdiSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSdiSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSdiSourceResponseTypeDef]:
         """Gets details about a SdiSource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeSdiSource
@@ -857,8 +599,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeSdiSource", kwargs)
 
     def describe_thumbnails(
-        self, **kwargs: Unpack[DescribeThumbnailsRequestTypeDef]
-    ) -> TargetResults[DescribeThumbnailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThumbnailsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThumbnailsResponseTypeDef]:
         """Describe the latest thumbnails data.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeThumbnails
@@ -866,8 +608,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("DescribeThumbnails", kwargs)
 
     def get_cloud_watch_alarm_template(
-        self, **kwargs: Unpack[GetCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> TargetResults[GetCloudWatchAlarmTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudWatchAlarmTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCloudWatchAlarmTemplateResponseTypeDef]:
         """Retrieves the specified cloudwatch alarm template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetCloudWatchAlarmTemplate
@@ -875,8 +617,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("GetCloudWatchAlarmTemplate", kwargs)
 
     def get_cloud_watch_alarm_template_group(
-        self, **kwargs: Unpack[GetCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> TargetResults[GetCloudWatchAlarmTemplateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudWatchAlarmTemplateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCloudWatchAlarmTemplateGroupResponseTypeDef]:
         """Retrieves the specified cloudwatch alarm template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetCloudWatchAlarmTemplateGroup
@@ -884,8 +626,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("GetCloudWatchAlarmTemplateGroup", kwargs)
 
     def get_event_bridge_rule_template(
-        self, **kwargs: Unpack[GetEventBridgeRuleTemplateRequestTypeDef]
-    ) -> TargetResults[GetEventBridgeRuleTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventBridgeRuleTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventBridgeRuleTemplateResponseTypeDef]:
         """Retrieves the specified eventbridge rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetEventBridgeRuleTemplate
@@ -893,8 +635,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("GetEventBridgeRuleTemplate", kwargs)
 
     def get_event_bridge_rule_template_group(
-        self, **kwargs: Unpack[GetEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> TargetResults[GetEventBridgeRuleTemplateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventBridgeRuleTemplateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventBridgeRuleTemplateGroupResponseTypeDef]:
         """Retrieves the specified eventbridge rule template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetEventBridgeRuleTemplateGroup
@@ -902,8 +644,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("GetEventBridgeRuleTemplateGroup", kwargs)
 
     def get_signal_map(
-        self, **kwargs: Unpack[GetSignalMapRequestTypeDef]
-    ) -> TargetResults[GetSignalMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSignalMapRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSignalMapResponseTypeDef]:
         """Retrieves the specified signal map.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetSignalMap
@@ -911,8 +653,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("GetSignalMap", kwargs)
 
     def list_alerts(
-        self, **kwargs: Unpack[ListAlertsRequestTypeDef]
-    ) -> TargetResults[ListAlertsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlertsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAlertsResponseTypeDef]:
         """List the alerts for a channel with optional filtering based on alert
         state.
 
@@ -921,8 +663,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListAlerts", kwargs)
 
     def list_channel_placement_groups(
-        self, **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef]
-    ) -> TargetResults[ListChannelPlacementGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelPlacementGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelPlacementGroupsResponseTypeDef]:
         """Retrieve the list of ChannelPlacementGroups in the specified Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannelPlacementGroups
@@ -930,8 +672,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListChannelPlacementGroups", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Produces list of channels that have been created
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannels
@@ -939,8 +681,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_cloud_watch_alarm_template_groups(
-        self, **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef]
-    ) -> TargetResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
         """Lists cloudwatch alarm template groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplateGroups
@@ -948,8 +691,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListCloudWatchAlarmTemplateGroups", kwargs)
 
     def list_cloud_watch_alarm_templates(
-        self, **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef]
-    ) -> TargetResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCloudWatchAlarmTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCloudWatchAlarmTemplatesResponseTypeDef]:
         """Lists cloudwatch alarm templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplates
@@ -957,8 +700,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListCloudWatchAlarmTemplates", kwargs)
 
     def list_cluster_alerts(
-        self, **kwargs: Unpack[ListClusterAlertsRequestTypeDef]
-    ) -> TargetResults[ListClusterAlertsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterAlertsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterAlertsResponseTypeDef]:
         """List the alerts for a cluster with optional filtering based on alert
         state.
 
@@ -967,8 +710,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListClusterAlerts", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Retrieve the list of Clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListClusters
@@ -976,8 +719,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_event_bridge_rule_template_groups(
-        self, **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef]
-    ) -> TargetResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEventBridgeRuleTemplateGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
         """Lists eventbridge rule template groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplateGroups
@@ -985,8 +729,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListEventBridgeRuleTemplateGroups", kwargs)
 
     def list_event_bridge_rule_templates(
-        self, **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef]
-    ) -> TargetResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventBridgeRuleTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventBridgeRuleTemplatesResponseTypeDef]:
         """Lists eventbridge rule templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplates
@@ -994,8 +738,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListEventBridgeRuleTemplates", kwargs)
 
     def list_input_device_transfers(
-        self, **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef]
-    ) -> TargetResults[ListInputDeviceTransfersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInputDeviceTransfersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInputDeviceTransfersResponseTypeDef]:
         """List input devices that are currently being transferred. List input
         devices that you are transferring from your AWS account or input devices
         that another AWS account is transferring to you.
@@ -1005,8 +749,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListInputDeviceTransfers", kwargs)
 
     def list_input_devices(
-        self, **kwargs: Unpack[ListInputDevicesRequestTypeDef]
-    ) -> TargetResults[ListInputDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInputDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInputDevicesResponseTypeDef]:
         """List input devices
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputDevices
@@ -1014,8 +758,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListInputDevices", kwargs)
 
     def list_input_security_groups(
-        self, **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef]
-    ) -> TargetResults[ListInputSecurityGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInputSecurityGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInputSecurityGroupsResponseTypeDef]:
         """Produces a list of Input Security Groups for an account
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputSecurityGroups
@@ -1023,8 +767,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListInputSecurityGroups", kwargs)
 
     def list_inputs(
-        self, **kwargs: Unpack[ListInputsRequestTypeDef]
-    ) -> TargetResults[ListInputsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInputsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInputsResponseTypeDef]:
         """Produces list of inputs that have been created
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputs
@@ -1032,8 +776,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListInputs", kwargs)
 
     def list_multiplex_alerts(
-        self, **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef]
-    ) -> TargetResults[ListMultiplexAlertsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultiplexAlertsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultiplexAlertsResponseTypeDef]:
         """List the alerts for a multiplex with optional filtering based on alert
         state.
 
@@ -1042,8 +786,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListMultiplexAlerts", kwargs)
 
     def list_multiplex_programs(
-        self, **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef]
-    ) -> TargetResults[ListMultiplexProgramsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultiplexProgramsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultiplexProgramsResponseTypeDef]:
         """List the programs that currently exist for a specific multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexPrograms
@@ -1051,8 +795,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListMultiplexPrograms", kwargs)
 
     def list_multiplexes(
-        self, **kwargs: Unpack[ListMultiplexesRequestTypeDef]
-    ) -> TargetResults[ListMultiplexesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultiplexesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultiplexesResponseTypeDef]:
         """Retrieve a list of the existing multiplexes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexes
@@ -1060,8 +804,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListMultiplexes", kwargs)
 
     def list_networks(
-        self, **kwargs: Unpack[ListNetworksRequestTypeDef]
-    ) -> TargetResults[ListNetworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworksResponseTypeDef]:
         """Retrieve the list of Networks.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNetworks
@@ -1069,8 +813,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListNetworks", kwargs)
 
     def list_nodes(
-        self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> TargetResults[ListNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodesResponseTypeDef]:
         """Retrieve the list of Nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNodes
@@ -1078,8 +822,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListNodes", kwargs)
 
     def list_offerings(
-        self, **kwargs: Unpack[ListOfferingsRequestTypeDef]
-    ) -> TargetResults[ListOfferingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOfferingsResponseTypeDef]:
         """List offerings available for purchase.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListOfferings
@@ -1087,8 +831,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListOfferings", kwargs)
 
     def list_reservations(
-        self, **kwargs: Unpack[ListReservationsRequestTypeDef]
-    ) -> TargetResults[ListReservationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReservationsResponseTypeDef]:
         """List purchased reservations.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListReservations
@@ -1096,8 +840,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListReservations", kwargs)
 
     def list_sdi_sources(
-        self, **kwargs: Unpack[ListSdiSourcesRequestTypeDef]
-    ) -> TargetResults[ListSdiSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSdiSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSdiSourcesResponseTypeDef]:
         """List all the SdiSources in the AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSdiSources
@@ -1105,8 +849,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListSdiSources", kwargs)
 
     def list_signal_maps(
-        self, **kwargs: Unpack[ListSignalMapsRequestTypeDef]
-    ) -> TargetResults[ListSignalMapsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSignalMapsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSignalMapsResponseTypeDef]:
         """Lists signal maps.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSignalMaps
@@ -1114,15 +858,15 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListSignalMaps", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Produces list of tags that have been created for a resource
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
 
-    def list_versions(self) -> TargetResults[ListVersionsResponseTypeDef]:
+    def list_versions(self) -> TargetResults[type_defs.ListVersionsResponseTypeDef]:
         """Retrieves an array of all the encoder engine versions that are available
         in this AWS account.
 
@@ -1131,8 +875,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("ListVersions", {})
 
     def purchase_offering(
-        self, **kwargs: Unpack[PurchaseOfferingRequestTypeDef]
-    ) -> TargetResults[PurchaseOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseOfferingResponseTypeDef]:
         """Purchase an offering and create a reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/PurchaseOffering
@@ -1140,8 +884,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("PurchaseOffering", kwargs)
 
     def reboot_input_device(
-        self, **kwargs: Unpack[RebootInputDeviceRequestTypeDef]
-    ) -> TargetResults[RebootInputDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootInputDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootInputDeviceResponseTypeDef]:
         """Send a reboot command to the specified input device. The device will begin
         rebooting within a few seconds of sending the command. When the reboot is
         complete, the device’s connection status will change to connected.
@@ -1151,8 +895,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("RebootInputDevice", kwargs)
 
     def reject_input_device_transfer(
-        self, **kwargs: Unpack[RejectInputDeviceTransferRequestTypeDef]
-    ) -> TargetResults[RejectInputDeviceTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectInputDeviceTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectInputDeviceTransferResponseTypeDef]:
         """Reject the transfer of the specified input device to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/RejectInputDeviceTransfer
@@ -1160,8 +904,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("RejectInputDeviceTransfer", kwargs)
 
     def restart_channel_pipelines(
-        self, **kwargs: Unpack[RestartChannelPipelinesRequestTypeDef]
-    ) -> TargetResults[RestartChannelPipelinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestartChannelPipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.RestartChannelPipelinesResponseTypeDef]:
         """Restart pipelines in one channel that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/RestartChannelPipelines
@@ -1169,8 +913,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("RestartChannelPipelines", kwargs)
 
     def start_channel(
-        self, **kwargs: Unpack[StartChannelRequestTypeDef]
-    ) -> TargetResults[StartChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.StartChannelResponseTypeDef]:
         """Starts an existing channel
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/StartChannel
@@ -1178,8 +922,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartChannel", kwargs)
 
     def start_delete_monitor_deployment(
-        self, **kwargs: Unpack[StartDeleteMonitorDeploymentRequestTypeDef]
-    ) -> TargetResults[StartDeleteMonitorDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeleteMonitorDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeleteMonitorDeploymentResponseTypeDef]:
         """Initiates a deployment to delete the monitor of the specified signal map.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/StartDeleteMonitorDeployment
@@ -1187,8 +931,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartDeleteMonitorDeployment", kwargs)
 
     def start_input_device(
-        self, **kwargs: Unpack[StartInputDeviceRequestTypeDef]
-    ) -> TargetResults[StartInputDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInputDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInputDeviceResponseTypeDef]:
         """Start an input device that is attached to a MediaConnect flow. (There is
         no need to start a device that is attached to a MediaLive input; MediaLive
         starts the device when the channel starts.)
@@ -1198,8 +942,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartInputDevice", kwargs)
 
     def start_input_device_maintenance_window(
-        self, **kwargs: Unpack[StartInputDeviceMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[StartInputDeviceMaintenanceWindowResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartInputDeviceMaintenanceWindowRequestTypeDef],
+    ) -> TargetResults[type_defs.StartInputDeviceMaintenanceWindowResponseTypeDef]:
         """Start a maintenance window for the specified input device. Starting a
         maintenance window will give the device up to two hours to install
         software. If the device was streaming prior to the maintenance, it will
@@ -1215,8 +960,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartInputDeviceMaintenanceWindow", kwargs)
 
     def start_monitor_deployment(
-        self, **kwargs: Unpack[StartMonitorDeploymentRequestTypeDef]
-    ) -> TargetResults[StartMonitorDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMonitorDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMonitorDeploymentResponseTypeDef]:
         """Initiates a deployment to deploy the latest monitor of the specified
         signal map.
 
@@ -1225,8 +970,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartMonitorDeployment", kwargs)
 
     def start_multiplex(
-        self, **kwargs: Unpack[StartMultiplexRequestTypeDef]
-    ) -> TargetResults[StartMultiplexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMultiplexRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMultiplexResponseTypeDef]:
         """Start (run) the multiplex. Starting the multiplex does not start the
         channels. You must explicitly start each channel.
 
@@ -1235,8 +980,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartMultiplex", kwargs)
 
     def start_update_signal_map(
-        self, **kwargs: Unpack[StartUpdateSignalMapRequestTypeDef]
-    ) -> TargetResults[StartUpdateSignalMapResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartUpdateSignalMapRequestTypeDef]
+    ) -> TargetResults[type_defs.StartUpdateSignalMapResponseTypeDef]:
         """Initiates an update for the specified signal map. Will discover a new
         signal map if a changed discoveryEntryPointArn is provided.
 
@@ -1245,8 +990,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StartUpdateSignalMap", kwargs)
 
     def stop_channel(
-        self, **kwargs: Unpack[StopChannelRequestTypeDef]
-    ) -> TargetResults[StopChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.StopChannelResponseTypeDef]:
         """Stops a running channel
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/StopChannel
@@ -1254,8 +999,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StopChannel", kwargs)
 
     def stop_input_device(
-        self, **kwargs: Unpack[StopInputDeviceRequestTypeDef]
-    ) -> TargetResults[StopInputDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopInputDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.StopInputDeviceResponseTypeDef]:
         """Stop an input device that is attached to a MediaConnect flow. (There is no
         need to stop a device that is attached to a MediaLive input; MediaLive
         automatically stops the device when the channel stops.)
@@ -1265,8 +1010,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StopInputDevice", kwargs)
 
     def stop_multiplex(
-        self, **kwargs: Unpack[StopMultiplexRequestTypeDef]
-    ) -> TargetResults[StopMultiplexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMultiplexRequestTypeDef]
+    ) -> TargetResults[type_defs.StopMultiplexResponseTypeDef]:
         """Stops a running multiplex. If the multiplex isn't running, this action has
         no effect.
 
@@ -1275,8 +1020,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("StopMultiplex", kwargs)
 
     def transfer_input_device(
-        self, **kwargs: Unpack[TransferInputDeviceRequestTypeDef]
-    ) -> TargetResults[TransferInputDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TransferInputDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.TransferInputDeviceResponseTypeDef]:
         """Start an input device transfer to another AWS account. After you make the
         request, the other account must accept or reject the transfer.
 
@@ -1285,8 +1030,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("TransferInputDevice", kwargs)
 
     def update_account_configuration(
-        self, **kwargs: Unpack[UpdateAccountConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateAccountConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountConfigurationResponseTypeDef]:
         """Update account configuration
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateAccountConfiguration
@@ -1294,8 +1039,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateAccountConfiguration", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Updates a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateChannel
@@ -1303,8 +1048,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_channel_class(
-        self, **kwargs: Unpack[UpdateChannelClassRequestTypeDef]
-    ) -> TargetResults[UpdateChannelClassResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelClassRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelClassResponseTypeDef]:
         """Changes the class of the channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateChannelClass
@@ -1312,8 +1057,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateChannelClass", kwargs)
 
     def update_channel_placement_group(
-        self, **kwargs: Unpack[UpdateChannelPlacementGroupRequestTypeDef]
-    ) -> TargetResults[UpdateChannelPlacementGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelPlacementGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelPlacementGroupResponseTypeDef]:
         """Change the settings for a ChannelPlacementGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateChannelPlacementGroup
@@ -1321,8 +1066,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateChannelPlacementGroup", kwargs)
 
     def update_cloud_watch_alarm_template(
-        self, **kwargs: Unpack[UpdateCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateCloudWatchAlarmTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCloudWatchAlarmTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloudWatchAlarmTemplateResponseTypeDef]:
         """Updates the specified cloudwatch alarm template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateCloudWatchAlarmTemplate
@@ -1330,8 +1075,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateCloudWatchAlarmTemplate", kwargs)
 
     def update_cloud_watch_alarm_template_group(
-        self, **kwargs: Unpack[UpdateCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateCloudWatchAlarmTemplateGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCloudWatchAlarmTemplateGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCloudWatchAlarmTemplateGroupResponseTypeDef]:
         """Updates the specified cloudwatch alarm template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateCloudWatchAlarmTemplateGroup
@@ -1339,8 +1085,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateCloudWatchAlarmTemplateGroup", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Change the settings for a Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateCluster
@@ -1348,8 +1094,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_event_bridge_rule_template(
-        self, **kwargs: Unpack[UpdateEventBridgeRuleTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateEventBridgeRuleTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventBridgeRuleTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventBridgeRuleTemplateResponseTypeDef]:
         """Updates the specified eventbridge rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateEventBridgeRuleTemplate
@@ -1357,8 +1103,9 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateEventBridgeRuleTemplate", kwargs)
 
     def update_event_bridge_rule_template_group(
-        self, **kwargs: Unpack[UpdateEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateEventBridgeRuleTemplateGroupResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateEventBridgeRuleTemplateGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateEventBridgeRuleTemplateGroupResponseTypeDef]:
         """Updates the specified eventbridge rule template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateEventBridgeRuleTemplateGroup
@@ -1366,8 +1113,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateEventBridgeRuleTemplateGroup", kwargs)
 
     def update_input(
-        self, **kwargs: Unpack[UpdateInputRequestTypeDef]
-    ) -> TargetResults[UpdateInputResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInputRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInputResponseTypeDef]:
         """Updates an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateInput
@@ -1375,8 +1122,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateInput", kwargs)
 
     def update_input_device(
-        self, **kwargs: Unpack[UpdateInputDeviceRequestTypeDef]
-    ) -> TargetResults[UpdateInputDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInputDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInputDeviceResponseTypeDef]:
         """Updates the parameters for the input device.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateInputDevice
@@ -1384,8 +1131,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateInputDevice", kwargs)
 
     def update_input_security_group(
-        self, **kwargs: Unpack[UpdateInputSecurityGroupRequestTypeDef]
-    ) -> TargetResults[UpdateInputSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInputSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInputSecurityGroupResponseTypeDef]:
         """Update an Input Security Group's Whilelists.
 
         Deprecated parameters: Tags.
@@ -1395,8 +1142,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateInputSecurityGroup", kwargs)
 
     def update_multiplex(
-        self, **kwargs: Unpack[UpdateMultiplexRequestTypeDef]
-    ) -> TargetResults[UpdateMultiplexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMultiplexRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMultiplexResponseTypeDef]:
         """Updates a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateMultiplex
@@ -1404,8 +1151,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateMultiplex", kwargs)
 
     def update_multiplex_program(
-        self, **kwargs: Unpack[UpdateMultiplexProgramRequestTypeDef]
-    ) -> TargetResults[UpdateMultiplexProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMultiplexProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMultiplexProgramResponseTypeDef]:
         """Update a program in a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateMultiplexProgram
@@ -1413,8 +1160,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateMultiplexProgram", kwargs)
 
     def update_network(
-        self, **kwargs: Unpack[UpdateNetworkRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNetworkResponseTypeDef]:
         """Change the settings for a Network.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateNetwork
@@ -1422,8 +1169,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateNetwork", kwargs)
 
     def update_node(
-        self, **kwargs: Unpack[UpdateNodeRequestTypeDef]
-    ) -> TargetResults[UpdateNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNodeResponseTypeDef]:
         """Change the settings for a Node.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateNode
@@ -1431,8 +1178,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateNode", kwargs)
 
     def update_node_state(
-        self, **kwargs: Unpack[UpdateNodeStateRequestTypeDef]
-    ) -> TargetResults[UpdateNodeStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNodeStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNodeStateResponseTypeDef]:
         """Update the state of a node.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateNodeState
@@ -1440,8 +1187,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateNodeState", kwargs)
 
     def update_reservation(
-        self, **kwargs: Unpack[UpdateReservationRequestTypeDef]
-    ) -> TargetResults[UpdateReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateReservationResponseTypeDef]:
         """Update reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateReservation
@@ -1449,8 +1196,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         return self._call("UpdateReservation", kwargs)
 
     def update_sdi_source(
-        self, **kwargs: Unpack[UpdateSdiSourceRequestTypeDef]
-    ) -> TargetResults[UpdateSdiSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSdiSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSdiSourceResponseTypeDef]:
         """Change some of the settings in an SdiSource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateSdiSource
@@ -1463,8 +1210,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScheduleRequestTypeDef],
-    ) -> TargetResults[DescribeScheduleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeScheduleResponseTypeDef]:
         """Every page of DescribeSchedule in every target, merged per target
         (botocore's build_full_result).
 
@@ -1486,8 +1233,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAlertsRequestTypeDef],
-    ) -> TargetResults[ListAlertsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlertsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAlertsResponseTypeDef]:
         """Every page of ListAlerts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1510,8 +1257,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef],
-    ) -> TargetResults[ListChannelPlacementGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelPlacementGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelPlacementGroupsResponseTypeDef]:
         """Every page of ListChannelPlacementGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1533,8 +1280,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1556,8 +1303,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
-    ) -> TargetResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
         """Every page of ListCloudWatchAlarmTemplateGroups in every target, merged
         per target (botocore's build_full_result).
 
@@ -1579,8 +1326,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef],
-    ) -> TargetResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudWatchAlarmTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudWatchAlarmTemplatesResponseTypeDef]:
         """Every page of ListCloudWatchAlarmTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1602,8 +1349,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterAlertsRequestTypeDef],
-    ) -> TargetResults[ListClusterAlertsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterAlertsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterAlertsResponseTypeDef]:
         """Every page of ListClusterAlerts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1626,8 +1373,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1649,8 +1396,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef],
-    ) -> TargetResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventBridgeRuleTemplateGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
         """Every page of ListEventBridgeRuleTemplateGroups in every target, merged
         per target (botocore's build_full_result).
 
@@ -1672,8 +1419,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef],
-    ) -> TargetResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventBridgeRuleTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventBridgeRuleTemplatesResponseTypeDef]:
         """Every page of ListEventBridgeRuleTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1695,8 +1442,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef],
-    ) -> TargetResults[ListInputDeviceTransfersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputDeviceTransfersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInputDeviceTransfersResponseTypeDef]:
         """Every page of ListInputDeviceTransfers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1720,8 +1467,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInputDevicesRequestTypeDef],
-    ) -> TargetResults[ListInputDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInputDevicesResponseTypeDef]:
         """Every page of ListInputDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -1743,8 +1490,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef],
-    ) -> TargetResults[ListInputSecurityGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputSecurityGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInputSecurityGroupsResponseTypeDef]:
         """Every page of ListInputSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1766,8 +1513,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInputsRequestTypeDef],
-    ) -> TargetResults[ListInputsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInputsResponseTypeDef]:
         """Every page of ListInputs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1789,8 +1536,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef],
-    ) -> TargetResults[ListMultiplexAlertsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiplexAlertsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMultiplexAlertsResponseTypeDef]:
         """Every page of ListMultiplexAlerts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1813,8 +1560,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef],
-    ) -> TargetResults[ListMultiplexProgramsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiplexProgramsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMultiplexProgramsResponseTypeDef]:
         """Every page of ListMultiplexPrograms in every target, merged per target
         (botocore's build_full_result).
 
@@ -1836,8 +1583,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultiplexesRequestTypeDef],
-    ) -> TargetResults[ListMultiplexesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiplexesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMultiplexesResponseTypeDef]:
         """Every page of ListMultiplexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1859,8 +1606,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworksRequestTypeDef],
-    ) -> TargetResults[ListNetworksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworksResponseTypeDef]:
         """Every page of ListNetworks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1882,8 +1629,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> TargetResults[ListNodesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNodesResponseTypeDef]:
         """Every page of ListNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1905,8 +1652,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> TargetResults[ListOfferingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOfferingsResponseTypeDef]:
         """Every page of ListOfferings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1928,8 +1675,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> TargetResults[ListReservationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReservationsResponseTypeDef]:
         """Every page of ListReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1951,8 +1698,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSdiSourcesRequestTypeDef],
-    ) -> TargetResults[ListSdiSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSdiSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSdiSourcesResponseTypeDef]:
         """Every page of ListSdiSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1974,8 +1721,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSignalMapsRequestTypeDef],
-    ) -> TargetResults[ListSignalMapsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalMapsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSignalMapsResponseTypeDef]:
         """Every page of ListSignalMaps in every target, merged per target
         (botocore's build_full_result).
 
@@ -1996,8 +1743,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScheduleRequestTypeDef],
-    ) -> Items[ScheduleActionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduleRequestTypeDef],
+    ) -> Items[type_defs.ScheduleActionOutputTypeDef]:
         """Each element of ScheduleActions in every page of DescribeSchedule, from
         every target, as its page arrives (tagged with its target).
 
@@ -2012,8 +1759,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAlertsRequestTypeDef],
-    ) -> Items[ChannelAlertTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlertsRequestTypeDef],
+    ) -> Items[type_defs.ChannelAlertTypeDef]:
         """Each element of Alerts in every page of ListAlerts, from every target, as
         its page arrives (tagged with its target).
 
@@ -2028,8 +1775,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef],
-    ) -> Items[DescribeChannelPlacementGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelPlacementGroupsRequestTypeDef],
+    ) -> Items[type_defs.DescribeChannelPlacementGroupSummaryTypeDef]:
         """Each element of ChannelPlacementGroups in every page of
         ListChannelPlacementGroups, from every target, as its page arrives (tagged
         with its target).
@@ -2048,8 +1795,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> Items[ChannelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> Items[type_defs.ChannelSummaryTypeDef]:
         """Each element of Channels in every page of ListChannels, from every target,
         as its page arrives (tagged with its target).
 
@@ -2064,8 +1811,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
-    ) -> Items[CloudWatchAlarmTemplateGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
+    ) -> Items[type_defs.CloudWatchAlarmTemplateGroupSummaryTypeDef]:
         """Each element of CloudWatchAlarmTemplateGroups in every page of
         ListCloudWatchAlarmTemplateGroups, from every target, as its page arrives
         (tagged with its target).
@@ -2084,8 +1831,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef],
-    ) -> Items[CloudWatchAlarmTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudWatchAlarmTemplatesRequestTypeDef],
+    ) -> Items[type_defs.CloudWatchAlarmTemplateSummaryTypeDef]:
         """Each element of CloudWatchAlarmTemplates in every page of
         ListCloudWatchAlarmTemplates, from every target, as its page arrives
         (tagged with its target).
@@ -2104,8 +1851,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterAlertsRequestTypeDef],
-    ) -> Items[ClusterAlertTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterAlertsRequestTypeDef],
+    ) -> Items[type_defs.ClusterAlertTypeDef]:
         """Each element of Alerts in every page of ListClusterAlerts, from every
         target, as its page arrives (tagged with its target).
 
@@ -2120,8 +1867,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> Items[DescribeClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> Items[type_defs.DescribeClusterSummaryTypeDef]:
         """Each element of Clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -2136,8 +1883,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef],
-    ) -> Items[EventBridgeRuleTemplateGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventBridgeRuleTemplateGroupsRequestTypeDef],
+    ) -> Items[type_defs.EventBridgeRuleTemplateGroupSummaryTypeDef]:
         """Each element of EventBridgeRuleTemplateGroups in every page of
         ListEventBridgeRuleTemplateGroups, from every target, as its page arrives
         (tagged with its target).
@@ -2156,8 +1903,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef],
-    ) -> Items[EventBridgeRuleTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventBridgeRuleTemplatesRequestTypeDef],
+    ) -> Items[type_defs.EventBridgeRuleTemplateSummaryTypeDef]:
         """Each element of EventBridgeRuleTemplates in every page of
         ListEventBridgeRuleTemplates, from every target, as its page arrives
         (tagged with its target).
@@ -2176,8 +1923,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef],
-    ) -> Items[TransferringInputDeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputDeviceTransfersRequestTypeDef],
+    ) -> Items[type_defs.TransferringInputDeviceSummaryTypeDef]:
         """Each element of InputDeviceTransfers in every page of
         ListInputDeviceTransfers, from every target, as its page arrives (tagged
         with its target).
@@ -2193,8 +1940,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInputDevicesRequestTypeDef],
-    ) -> Items[InputDeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputDevicesRequestTypeDef],
+    ) -> Items[type_defs.InputDeviceSummaryTypeDef]:
         """Each element of InputDevices in every page of ListInputDevices, from every
         target, as its page arrives (tagged with its target).
 
@@ -2209,8 +1956,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef],
-    ) -> Items[InputSecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputSecurityGroupsRequestTypeDef],
+    ) -> Items[type_defs.InputSecurityGroupTypeDef]:
         """Each element of InputSecurityGroups in every page of
         ListInputSecurityGroups, from every target, as its page arrives (tagged
         with its target).
@@ -2226,8 +1973,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInputsRequestTypeDef],
-    ) -> Items[InputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInputsRequestTypeDef],
+    ) -> Items[type_defs.InputTypeDef]:
         """Each element of Inputs in every page of ListInputs, from every target, as
         its page arrives (tagged with its target).
 
@@ -2242,8 +1989,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef],
-    ) -> Items[MultiplexAlertTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiplexAlertsRequestTypeDef],
+    ) -> Items[type_defs.MultiplexAlertTypeDef]:
         """Each element of Alerts in every page of ListMultiplexAlerts, from every
         target, as its page arrives (tagged with its target).
 
@@ -2258,8 +2005,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef],
-    ) -> Items[MultiplexProgramSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiplexProgramsRequestTypeDef],
+    ) -> Items[type_defs.MultiplexProgramSummaryTypeDef]:
         """Each element of MultiplexPrograms in every page of ListMultiplexPrograms,
         from every target, as its page arrives (tagged with its target).
 
@@ -2274,8 +2021,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultiplexesRequestTypeDef],
-    ) -> Items[MultiplexSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiplexesRequestTypeDef],
+    ) -> Items[type_defs.MultiplexSummaryTypeDef]:
         """Each element of Multiplexes in every page of ListMultiplexes, from every
         target, as its page arrives (tagged with its target).
 
@@ -2290,8 +2037,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworksRequestTypeDef],
-    ) -> Items[DescribeNetworkSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworksRequestTypeDef],
+    ) -> Items[type_defs.DescribeNetworkSummaryTypeDef]:
         """Each element of Networks in every page of ListNetworks, from every target,
         as its page arrives (tagged with its target).
 
@@ -2306,8 +2053,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> Items[DescribeNodeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesRequestTypeDef],
+    ) -> Items[type_defs.DescribeNodeSummaryTypeDef]:
         """Each element of Nodes in every page of ListNodes, from every target, as
         its page arrives (tagged with its target).
 
@@ -2322,8 +2069,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> Items[OfferingTypeDef]:
+        **kwargs: Unpack[type_defs.ListOfferingsRequestTypeDef],
+    ) -> Items[type_defs.OfferingTypeDef]:
         """Each element of Offerings in every page of ListOfferings, from every
         target, as its page arrives (tagged with its target).
 
@@ -2338,8 +2085,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> Items[ReservationTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef],
+    ) -> Items[type_defs.ReservationTypeDef]:
         """Each element of Reservations in every page of ListReservations, from every
         target, as its page arrives (tagged with its target).
 
@@ -2354,8 +2101,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSdiSourcesRequestTypeDef],
-    ) -> Items[SdiSourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSdiSourcesRequestTypeDef],
+    ) -> Items[type_defs.SdiSourceSummaryTypeDef]:
         """Each element of SdiSources in every page of ListSdiSources, from every
         target, as its page arrives (tagged with its target).
 
@@ -2370,8 +2117,8 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSignalMapsRequestTypeDef],
-    ) -> Items[SignalMapSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSignalMapsRequestTypeDef],
+    ) -> Items[type_defs.SignalMapSummaryTypeDef]:
         """Each element of SignalMaps in every page of ListSignalMaps, from every
         target, as its page arrives (tagged with its target).
 
@@ -2386,7 +2133,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a channel has been created
 
@@ -2405,7 +2152,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a channel has been deleted
 
@@ -2424,7 +2171,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelPlacementGroupRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the channel placement group has been assigned
 
@@ -2446,7 +2193,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelPlacementGroupRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the channel placement group has been deleted
 
@@ -2468,7 +2215,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelPlacementGroupRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the channel placement group has been unassigned
 
@@ -2490,7 +2237,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a channel is running
 
@@ -2509,7 +2256,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeChannelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a channel has is stopped
 
@@ -2528,7 +2275,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a cluster has been created
 
@@ -2547,7 +2294,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a cluster has been deleted
 
@@ -2566,7 +2313,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInputRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an input has been attached
 
@@ -2585,7 +2332,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInputRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an input has been deleted
 
@@ -2604,7 +2351,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeInputRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeInputRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an input has been detached
 
@@ -2623,7 +2370,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMultiplexRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a multiplex has been created
 
@@ -2642,7 +2389,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMultiplexRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a multiplex has been deleted
 
@@ -2661,7 +2408,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMultiplexRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a multiplex is running
 
@@ -2680,7 +2427,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeMultiplexRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a multiplex has is stopped
 
@@ -2699,7 +2446,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNodeRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNodeRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a node has been deregistered
 
@@ -2718,7 +2465,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNodeRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNodeRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a node has been registered
 
@@ -2737,7 +2484,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetSignalMapRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a signal map has been created
 
@@ -2756,7 +2503,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetSignalMapRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a signal map's monitor has been deleted
 
@@ -2775,7 +2522,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetSignalMapRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a signal map's monitor has been deployed
 
@@ -2794,7 +2541,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSignalMapRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetSignalMapRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a signal map has been updated
 

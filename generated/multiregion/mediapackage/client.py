@@ -16,48 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ChannelTypeDef,
-        ConfigureLogsRequestTypeDef,
-        ConfigureLogsResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        CreateHarvestJobRequestTypeDef,
-        CreateHarvestJobResponseTypeDef,
-        CreateOriginEndpointRequestTypeDef,
-        CreateOriginEndpointResponseTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeleteChannelResponseTypeDef,
-        DeleteOriginEndpointRequestTypeDef,
-        DeleteOriginEndpointResponseTypeDef,
-        DescribeChannelRequestTypeDef,
-        DescribeChannelResponseTypeDef,
-        DescribeHarvestJobRequestTypeDef,
-        DescribeHarvestJobResponseTypeDef,
-        DescribeOriginEndpointRequestTypeDef,
-        DescribeOriginEndpointResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        HarvestJobTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListHarvestJobsRequestTypeDef,
-        ListHarvestJobsResponseTypeDef,
-        ListOriginEndpointsRequestTypeDef,
-        ListOriginEndpointsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OriginEndpointTypeDef,
-        RotateChannelCredentialsRequestTypeDef,
-        RotateChannelCredentialsResponseTypeDef,
-        RotateIngestEndpointCredentialsRequestTypeDef,
-        RotateIngestEndpointCredentialsResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-        UpdateOriginEndpointRequestTypeDef,
-        UpdateOriginEndpointResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaPackage"]
 
@@ -69,8 +28,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def configure_logs(
-        self, **kwargs: Unpack[ConfigureLogsRequestTypeDef]
-    ) -> TargetResults[ConfigureLogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfigureLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigureLogsResponseTypeDef]:
         """Changes the Channel's properities to configure log subscription
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ConfigureLogs
@@ -78,8 +37,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("ConfigureLogs", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Creates a new Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/CreateChannel
@@ -87,8 +46,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_harvest_job(
-        self, **kwargs: Unpack[CreateHarvestJobRequestTypeDef]
-    ) -> TargetResults[CreateHarvestJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHarvestJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHarvestJobResponseTypeDef]:
         """Creates a new HarvestJob record.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/CreateHarvestJob
@@ -96,8 +55,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("CreateHarvestJob", kwargs)
 
     def create_origin_endpoint(
-        self, **kwargs: Unpack[CreateOriginEndpointRequestTypeDef]
-    ) -> TargetResults[CreateOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOriginEndpointResponseTypeDef]:
         """Creates a new OriginEndpoint record.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/CreateOriginEndpoint
@@ -105,8 +64,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("CreateOriginEndpoint", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[DeleteChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
         """Deletes an existing Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DeleteChannel
@@ -114,8 +73,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_origin_endpoint(
-        self, **kwargs: Unpack[DeleteOriginEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOriginEndpointResponseTypeDef]:
         """Deletes an existing OriginEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DeleteOriginEndpoint
@@ -123,8 +82,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("DeleteOriginEndpoint", kwargs)
 
     def describe_channel(
-        self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> TargetResults[DescribeChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelResponseTypeDef]:
         """Gets details about a Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DescribeChannel
@@ -132,8 +91,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("DescribeChannel", kwargs)
 
     def describe_harvest_job(
-        self, **kwargs: Unpack[DescribeHarvestJobRequestTypeDef]
-    ) -> TargetResults[DescribeHarvestJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHarvestJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHarvestJobResponseTypeDef]:
         """Gets details about an existing HarvestJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DescribeHarvestJob
@@ -141,8 +100,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("DescribeHarvestJob", kwargs)
 
     def describe_origin_endpoint(
-        self, **kwargs: Unpack[DescribeOriginEndpointRequestTypeDef]
-    ) -> TargetResults[DescribeOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOriginEndpointResponseTypeDef]:
         """Gets details about an existing OriginEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DescribeOriginEndpoint
@@ -150,8 +109,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("DescribeOriginEndpoint", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Returns a collection of Channels.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListChannels
@@ -159,8 +118,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_harvest_jobs(
-        self, **kwargs: Unpack[ListHarvestJobsRequestTypeDef]
-    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHarvestJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHarvestJobsResponseTypeDef]:
         """Returns a collection of HarvestJob records.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListHarvestJobs
@@ -168,8 +127,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("ListHarvestJobs", kwargs)
 
     def list_origin_endpoints(
-        self, **kwargs: Unpack[ListOriginEndpointsRequestTypeDef]
-    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOriginEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOriginEndpointsResponseTypeDef]:
         """Returns a collection of OriginEndpoint records.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListOriginEndpoints
@@ -177,8 +136,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("ListOriginEndpoints", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListTagsForResource"""
         return self._call("ListTagsForResource", kwargs)
 
@@ -186,8 +145,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         "RotateChannelCredentials is deprecated. This API is deprecated. Please use RotateIngestEndpointCredentials instead"
     )
     def rotate_channel_credentials(
-        self, **kwargs: Unpack[RotateChannelCredentialsRequestTypeDef]
-    ) -> TargetResults[RotateChannelCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RotateChannelCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.RotateChannelCredentialsResponseTypeDef]:
         """Changes the Channel's first IngestEndpoint's username and password.
         WARNING - This API is deprecated. Please use
         RotateIngestEndpointCredentials instead
@@ -197,8 +156,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("RotateChannelCredentials", kwargs)
 
     def rotate_ingest_endpoint_credentials(
-        self, **kwargs: Unpack[RotateIngestEndpointCredentialsRequestTypeDef]
-    ) -> TargetResults[RotateIngestEndpointCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RotateIngestEndpointCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.RotateIngestEndpointCredentialsResponseTypeDef]:
         """Rotate the IngestEndpoint's username and password, as specified by the
         IngestEndpoint's id.
 
@@ -207,20 +166,20 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("RotateIngestEndpointCredentials", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/TagResource"""
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UntagResource"""
         return self._call("UntagResource", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Updates an existing Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UpdateChannel
@@ -228,8 +187,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_origin_endpoint(
-        self, **kwargs: Unpack[UpdateOriginEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOriginEndpointResponseTypeDef]:
         """Updates an existing OriginEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UpdateOriginEndpoint
@@ -242,8 +201,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -265,8 +224,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
-    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHarvestJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHarvestJobsResponseTypeDef]:
         """Every page of ListHarvestJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -288,8 +247,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
-    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOriginEndpointsResponseTypeDef]:
         """Every page of ListOriginEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -310,8 +269,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> Items[ChannelTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> Items[type_defs.ChannelTypeDef]:
         """Each element of Channels in every page of ListChannels, from every target,
         as its page arrives (tagged with its target).
 
@@ -326,8 +285,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
-    ) -> Items[HarvestJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListHarvestJobsRequestTypeDef],
+    ) -> Items[type_defs.HarvestJobTypeDef]:
         """Each element of HarvestJobs in every page of ListHarvestJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -342,8 +301,8 @@ class MultiRegionMediaPackage(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
-    ) -> Items[OriginEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginEndpointsRequestTypeDef],
+    ) -> Items[type_defs.OriginEndpointTypeDef]:
         """Each element of OriginEndpoints in every page of ListOriginEndpoints, from
         every target, as its page arrives (tagged with its target).
 

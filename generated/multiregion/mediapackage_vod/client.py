@@ -15,44 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssetShallowTypeDef,
-        ConfigureLogsRequestTypeDef,
-        ConfigureLogsResponseTypeDef,
-        CreateAssetRequestTypeDef,
-        CreateAssetResponseTypeDef,
-        CreatePackagingConfigurationRequestTypeDef,
-        CreatePackagingConfigurationResponseTypeDef,
-        CreatePackagingGroupRequestTypeDef,
-        CreatePackagingGroupResponseTypeDef,
-        DeleteAssetRequestTypeDef,
-        DeleteAssetResponseTypeDef,
-        DeletePackagingConfigurationRequestTypeDef,
-        DeletePackagingConfigurationResponseTypeDef,
-        DeletePackagingGroupRequestTypeDef,
-        DeletePackagingGroupResponseTypeDef,
-        DescribeAssetRequestTypeDef,
-        DescribeAssetResponseTypeDef,
-        DescribePackagingConfigurationRequestTypeDef,
-        DescribePackagingConfigurationResponseTypeDef,
-        DescribePackagingGroupRequestTypeDef,
-        DescribePackagingGroupResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ListAssetsRequestTypeDef,
-        ListAssetsResponseTypeDef,
-        ListPackagingConfigurationsRequestTypeDef,
-        ListPackagingConfigurationsResponseTypeDef,
-        ListPackagingGroupsRequestTypeDef,
-        ListPackagingGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PackagingConfigurationTypeDef,
-        PackagingGroupTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdatePackagingGroupRequestTypeDef,
-        UpdatePackagingGroupResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaPackageVod"]
 
@@ -64,8 +27,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def configure_logs(
-        self, **kwargs: Unpack[ConfigureLogsRequestTypeDef]
-    ) -> TargetResults[ConfigureLogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfigureLogsRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigureLogsResponseTypeDef]:
         """Changes the packaging group's properities to configure log subscription
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ConfigureLogs
@@ -73,8 +36,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("ConfigureLogs", kwargs)
 
     def create_asset(
-        self, **kwargs: Unpack[CreateAssetRequestTypeDef]
-    ) -> TargetResults[CreateAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetResponseTypeDef]:
         """Creates a new MediaPackage VOD Asset resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/CreateAsset
@@ -82,8 +45,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("CreateAsset", kwargs)
 
     def create_packaging_configuration(
-        self, **kwargs: Unpack[CreatePackagingConfigurationRequestTypeDef]
-    ) -> TargetResults[CreatePackagingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackagingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackagingConfigurationResponseTypeDef]:
         """Creates a new MediaPackage VOD PackagingConfiguration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/CreatePackagingConfiguration
@@ -91,8 +54,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("CreatePackagingConfiguration", kwargs)
 
     def create_packaging_group(
-        self, **kwargs: Unpack[CreatePackagingGroupRequestTypeDef]
-    ) -> TargetResults[CreatePackagingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackagingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackagingGroupResponseTypeDef]:
         """Creates a new MediaPackage VOD PackagingGroup resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/CreatePackagingGroup
@@ -100,8 +63,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("CreatePackagingGroup", kwargs)
 
     def delete_asset(
-        self, **kwargs: Unpack[DeleteAssetRequestTypeDef]
-    ) -> TargetResults[DeleteAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetResponseTypeDef]:
         """Deletes an existing MediaPackage VOD Asset resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DeleteAsset
@@ -109,8 +72,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("DeleteAsset", kwargs)
 
     def delete_packaging_configuration(
-        self, **kwargs: Unpack[DeletePackagingConfigurationRequestTypeDef]
-    ) -> TargetResults[DeletePackagingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackagingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackagingConfigurationResponseTypeDef]:
         """Deletes a MediaPackage VOD PackagingConfiguration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DeletePackagingConfiguration
@@ -118,8 +81,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("DeletePackagingConfiguration", kwargs)
 
     def delete_packaging_group(
-        self, **kwargs: Unpack[DeletePackagingGroupRequestTypeDef]
-    ) -> TargetResults[DeletePackagingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackagingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackagingGroupResponseTypeDef]:
         """Deletes a MediaPackage VOD PackagingGroup resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DeletePackagingGroup
@@ -127,8 +90,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("DeletePackagingGroup", kwargs)
 
     def describe_asset(
-        self, **kwargs: Unpack[DescribeAssetRequestTypeDef]
-    ) -> TargetResults[DescribeAssetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetResponseTypeDef]:
         """Returns a description of a MediaPackage VOD Asset resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DescribeAsset
@@ -136,8 +99,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("DescribeAsset", kwargs)
 
     def describe_packaging_configuration(
-        self, **kwargs: Unpack[DescribePackagingConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribePackagingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackagingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackagingConfigurationResponseTypeDef]:
         """Returns a description of a MediaPackage VOD PackagingConfiguration
         resource.
 
@@ -146,8 +109,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("DescribePackagingConfiguration", kwargs)
 
     def describe_packaging_group(
-        self, **kwargs: Unpack[DescribePackagingGroupRequestTypeDef]
-    ) -> TargetResults[DescribePackagingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackagingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackagingGroupResponseTypeDef]:
         """Returns a description of a MediaPackage VOD PackagingGroup resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DescribePackagingGroup
@@ -155,8 +118,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("DescribePackagingGroup", kwargs)
 
     def list_assets(
-        self, **kwargs: Unpack[ListAssetsRequestTypeDef]
-    ) -> TargetResults[ListAssetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetsResponseTypeDef]:
         """Returns a collection of MediaPackage VOD Asset resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListAssets
@@ -164,8 +127,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("ListAssets", kwargs)
 
     def list_packaging_configurations(
-        self, **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListPackagingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagingConfigurationsResponseTypeDef]:
         """Returns a collection of MediaPackage VOD PackagingConfiguration resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingConfigurations
@@ -173,8 +136,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("ListPackagingConfigurations", kwargs)
 
     def list_packaging_groups(
-        self, **kwargs: Unpack[ListPackagingGroupsRequestTypeDef]
-    ) -> TargetResults[ListPackagingGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagingGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagingGroupsResponseTypeDef]:
         """Returns a collection of MediaPackage VOD PackagingGroup resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingGroups
@@ -182,8 +145,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("ListPackagingGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags assigned to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListTagsForResource
@@ -191,8 +154,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to the specified resource. You can specify one or more tags to
         add.
 
@@ -201,8 +164,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified resource. You can specify one or more tags
         to remove.
 
@@ -211,8 +174,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_packaging_group(
-        self, **kwargs: Unpack[UpdatePackagingGroupRequestTypeDef]
-    ) -> TargetResults[UpdatePackagingGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackagingGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackagingGroupResponseTypeDef]:
         """Updates a specific packaging group. You can't change the id attribute or
         any other system-generated attributes.
 
@@ -226,8 +189,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetsRequestTypeDef],
-    ) -> TargetResults[ListAssetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetsResponseTypeDef]:
         """Every page of ListAssets in every target, merged per target (botocore's
         build_full_result).
 
@@ -249,8 +212,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListPackagingConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagingConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackagingConfigurationsResponseTypeDef]:
         """Every page of ListPackagingConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -272,8 +235,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPackagingGroupsRequestTypeDef],
-    ) -> TargetResults[ListPackagingGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagingGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPackagingGroupsResponseTypeDef]:
         """Every page of ListPackagingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -294,8 +257,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetsRequestTypeDef],
-    ) -> Items[AssetShallowTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef],
+    ) -> Items[type_defs.AssetShallowTypeDef]:
         """Each element of Assets in every page of ListAssets, from every target, as
         its page arrives (tagged with its target).
 
@@ -310,8 +273,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef],
-    ) -> Items[PackagingConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagingConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.PackagingConfigurationTypeDef]:
         """Each element of PackagingConfigurations in every page of
         ListPackagingConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -330,8 +293,8 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPackagingGroupsRequestTypeDef],
-    ) -> Items[PackagingGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListPackagingGroupsRequestTypeDef],
+    ) -> Items[type_defs.PackagingGroupTypeDef]:
         """Each element of PackagingGroups in every page of ListPackagingGroups, from
         every target, as its page arrives (tagged with its target).
 

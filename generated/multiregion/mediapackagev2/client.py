@@ -15,71 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelHarvestJobRequestTypeDef,
-        CancelHarvestJobResponseTypeDef,
-        ChannelGroupListConfigurationTypeDef,
-        ChannelListConfigurationTypeDef,
-        CreateChannelGroupRequestTypeDef,
-        CreateChannelGroupResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        CreateHarvestJobRequestTypeDef,
-        CreateHarvestJobResponseTypeDef,
-        CreateOriginEndpointRequestTypeDef,
-        CreateOriginEndpointResponseTypeDef,
-        DeleteChannelGroupRequestTypeDef,
-        DeleteChannelGroupResponseTypeDef,
-        DeleteChannelPolicyRequestTypeDef,
-        DeleteChannelPolicyResponseTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeleteChannelResponseTypeDef,
-        DeleteOriginEndpointPolicyRequestTypeDef,
-        DeleteOriginEndpointPolicyResponseTypeDef,
-        DeleteOriginEndpointRequestTypeDef,
-        DeleteOriginEndpointResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetChannelGroupRequestTypeDef,
-        GetChannelGroupResponseTypeDef,
-        GetChannelPolicyRequestTypeDef,
-        GetChannelPolicyResponseTypeDef,
-        GetChannelRequestTypeDef,
-        GetChannelResponseTypeDef,
-        GetHarvestJobRequestTypeDef,
-        GetHarvestJobResponseTypeDef,
-        GetOriginEndpointPolicyRequestTypeDef,
-        GetOriginEndpointPolicyResponseTypeDef,
-        GetOriginEndpointRequestTypeDef,
-        GetOriginEndpointResponseTypeDef,
-        HarvestJobTypeDef,
-        ListChannelGroupsRequestTypeDef,
-        ListChannelGroupsResponseTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListHarvestJobsRequestTypeDef,
-        ListHarvestJobsResponseTypeDef,
-        ListOriginEndpointsRequestTypeDef,
-        ListOriginEndpointsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OriginEndpointListConfigurationTypeDef,
-        PutChannelPolicyRequestTypeDef,
-        PutChannelPolicyResponseTypeDef,
-        PutOriginEndpointPolicyRequestTypeDef,
-        PutOriginEndpointPolicyResponseTypeDef,
-        ResetChannelStateRequestTypeDef,
-        ResetChannelStateResponseTypeDef,
-        ResetOriginEndpointStateRequestTypeDef,
-        ResetOriginEndpointStateResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateChannelGroupRequestTypeDef,
-        UpdateChannelGroupResponseTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-        UpdateOriginEndpointRequestTypeDef,
-        UpdateOriginEndpointResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionmediapackagev2"]
 
@@ -95,8 +31,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_harvest_job(
-        self, **kwargs: Unpack[CancelHarvestJobRequestTypeDef]
-    ) -> TargetResults[CancelHarvestJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelHarvestJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelHarvestJobResponseTypeDef]:
         """Cancels an in-progress harvest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/CancelHarvestJob
@@ -104,8 +40,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("CancelHarvestJob", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Create a channel to start receiving content streams. The channel
         represents the input to MediaPackage for incoming live content from an
         encoder such as AWS Elemental MediaLive. The channel receives content, and
@@ -120,8 +56,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_channel_group(
-        self, **kwargs: Unpack[CreateChannelGroupRequestTypeDef]
-    ) -> TargetResults[CreateChannelGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelGroupResponseTypeDef]:
         """Create a channel group to group your channels and origin endpoints. A
         channel group is the top-level resource that consists of channels and
         origin endpoints that are associated with it and that provides predictable
@@ -134,8 +70,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("CreateChannelGroup", kwargs)
 
     def create_harvest_job(
-        self, **kwargs: Unpack[CreateHarvestJobRequestTypeDef]
-    ) -> TargetResults[CreateHarvestJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHarvestJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHarvestJobResponseTypeDef]:
         """Creates a new harvest job to export content from a MediaPackage v2 channel
         to an S3 bucket.
 
@@ -144,8 +80,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("CreateHarvestJob", kwargs)
 
     def create_origin_endpoint(
-        self, **kwargs: Unpack[CreateOriginEndpointRequestTypeDef]
-    ) -> TargetResults[CreateOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOriginEndpointResponseTypeDef]:
         """The endpoint is attached to a channel, and represents the output of the
         live content. You can associate multiple endpoints to a single channel.
         Each endpoint gives players and downstream CDNs (such as Amazon
@@ -158,8 +94,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("CreateOriginEndpoint", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[DeleteChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
         """Delete a channel to stop AWS Elemental MediaPackage from receiving further
         content. You must delete the channel's origin endpoints before you can
         delete the channel.
@@ -169,8 +105,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_channel_group(
-        self, **kwargs: Unpack[DeleteChannelGroupRequestTypeDef]
-    ) -> TargetResults[DeleteChannelGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelGroupResponseTypeDef]:
         """Delete a channel group. You must delete the channel group's channels and
         origin endpoints before you can delete the channel group. If you delete a
         channel group, you'll lose access to the egress domain and will have to
@@ -181,8 +117,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("DeleteChannelGroup", kwargs)
 
     def delete_channel_policy(
-        self, **kwargs: Unpack[DeleteChannelPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteChannelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelPolicyResponseTypeDef]:
         """Delete a channel policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/DeleteChannelPolicy
@@ -190,8 +126,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("DeleteChannelPolicy", kwargs)
 
     def delete_origin_endpoint(
-        self, **kwargs: Unpack[DeleteOriginEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOriginEndpointResponseTypeDef]:
         """Origin endpoints can serve content until they're deleted. Delete the
         endpoint if it should no longer respond to playback requests. You must
         delete all endpoints from a channel before you can delete the channel.
@@ -201,8 +137,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("DeleteOriginEndpoint", kwargs)
 
     def delete_origin_endpoint_policy(
-        self, **kwargs: Unpack[DeleteOriginEndpointPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteOriginEndpointPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOriginEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOriginEndpointPolicyResponseTypeDef]:
         """Delete an origin endpoint policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/DeleteOriginEndpointPolicy
@@ -210,8 +146,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("DeleteOriginEndpointPolicy", kwargs)
 
     def get_channel(
-        self, **kwargs: Unpack[GetChannelRequestTypeDef]
-    ) -> TargetResults[GetChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelResponseTypeDef]:
         """Retrieves the specified channel that's configured in AWS Elemental
         MediaPackage.
 
@@ -220,8 +156,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("GetChannel", kwargs)
 
     def get_channel_group(
-        self, **kwargs: Unpack[GetChannelGroupRequestTypeDef]
-    ) -> TargetResults[GetChannelGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelGroupResponseTypeDef]:
         """Retrieves the specified channel group that's configured in AWS Elemental
         MediaPackage.
 
@@ -230,8 +166,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("GetChannelGroup", kwargs)
 
     def get_channel_policy(
-        self, **kwargs: Unpack[GetChannelPolicyRequestTypeDef]
-    ) -> TargetResults[GetChannelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelPolicyResponseTypeDef]:
         """Retrieves the specified channel policy that's configured in AWS Elemental
         MediaPackage. With policies, you can specify who has access to AWS
         resources and what actions they can perform on those resources.
@@ -241,8 +177,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("GetChannelPolicy", kwargs)
 
     def get_harvest_job(
-        self, **kwargs: Unpack[GetHarvestJobRequestTypeDef]
-    ) -> TargetResults[GetHarvestJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHarvestJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHarvestJobResponseTypeDef]:
         """Retrieves the details of a specific harvest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/GetHarvestJob
@@ -250,8 +186,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("GetHarvestJob", kwargs)
 
     def get_origin_endpoint(
-        self, **kwargs: Unpack[GetOriginEndpointRequestTypeDef]
-    ) -> TargetResults[GetOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOriginEndpointResponseTypeDef]:
         """Retrieves the specified origin endpoint that's configured in AWS Elemental
         MediaPackage to obtain its playback URL and to view the packaging settings
         that it's currently using.
@@ -261,8 +197,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("GetOriginEndpoint", kwargs)
 
     def get_origin_endpoint_policy(
-        self, **kwargs: Unpack[GetOriginEndpointPolicyRequestTypeDef]
-    ) -> TargetResults[GetOriginEndpointPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOriginEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOriginEndpointPolicyResponseTypeDef]:
         """Retrieves the specified origin endpoint policy that's configured in AWS
         Elemental MediaPackage.
 
@@ -271,8 +207,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("GetOriginEndpointPolicy", kwargs)
 
     def list_channel_groups(
-        self, **kwargs: Unpack[ListChannelGroupsRequestTypeDef]
-    ) -> TargetResults[ListChannelGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelGroupsResponseTypeDef]:
         """Retrieves all channel groups that are configured in Elemental
         MediaPackage.
 
@@ -281,8 +217,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ListChannelGroups", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Retrieves all channels in a specific channel group that are configured in
         AWS Elemental MediaPackage.
 
@@ -291,8 +227,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_harvest_jobs(
-        self, **kwargs: Unpack[ListHarvestJobsRequestTypeDef]
-    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHarvestJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHarvestJobsResponseTypeDef]:
         """Retrieves a list of harvest jobs that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListHarvestJobs
@@ -300,8 +236,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ListHarvestJobs", kwargs)
 
     def list_origin_endpoints(
-        self, **kwargs: Unpack[ListOriginEndpointsRequestTypeDef]
-    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOriginEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOriginEndpointsResponseTypeDef]:
         """Retrieves all origin endpoints in a specific channel that are configured
         in AWS Elemental MediaPackage.
 
@@ -310,8 +246,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ListOriginEndpoints", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListTagsForResource
@@ -319,8 +255,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_channel_policy(
-        self, **kwargs: Unpack[PutChannelPolicyRequestTypeDef]
-    ) -> TargetResults[PutChannelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutChannelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutChannelPolicyResponseTypeDef]:
         """Attaches an IAM policy to the specified channel. With policies, you can
         specify who has access to AWS resources and what actions they can perform
         on those resources. You can attach only one policy with each request.
@@ -330,8 +266,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("PutChannelPolicy", kwargs)
 
     def put_origin_endpoint_policy(
-        self, **kwargs: Unpack[PutOriginEndpointPolicyRequestTypeDef]
-    ) -> TargetResults[PutOriginEndpointPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutOriginEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutOriginEndpointPolicyResponseTypeDef]:
         """Attaches an IAM policy to the specified origin endpoint. You can attach
         only one policy with each request.
 
@@ -340,8 +276,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("PutOriginEndpointPolicy", kwargs)
 
     def reset_channel_state(
-        self, **kwargs: Unpack[ResetChannelStateRequestTypeDef]
-    ) -> TargetResults[ResetChannelStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetChannelStateRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetChannelStateResponseTypeDef]:
         """Resetting the channel can help to clear errors from misconfigurations in
         the encoder. A reset refreshes the ingest stream and removes previous
         content.
@@ -351,8 +287,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ResetChannelState", kwargs)
 
     def reset_origin_endpoint_state(
-        self, **kwargs: Unpack[ResetOriginEndpointStateRequestTypeDef]
-    ) -> TargetResults[ResetOriginEndpointStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetOriginEndpointStateRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetOriginEndpointStateResponseTypeDef]:
         """Resetting the origin endpoint can help to resolve unexpected behavior and
         other content packaging issues. It also helps to preserve special events
         when you don't want the previous content to be available for viewing. A
@@ -363,8 +299,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("ResetOriginEndpointState", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns one of more tags (key-value pairs) to the specified MediaPackage
         resource.
 
@@ -373,8 +309,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/UntagResource
@@ -382,8 +318,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Update the specified channel. You can edit if MediaPackage sends ingest or
         egress access logs to the CloudWatch log group, if content will be
         encrypted, the description on a channel, and your channel's policy
@@ -395,8 +331,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_channel_group(
-        self, **kwargs: Unpack[UpdateChannelGroupRequestTypeDef]
-    ) -> TargetResults[UpdateChannelGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelGroupResponseTypeDef]:
         """Update the specified channel group. You can edit the description on a
         channel group for easier identification later from the AWS Elemental
         MediaPackage console. You can't edit the name of the channel group.
@@ -406,8 +342,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         return self._call("UpdateChannelGroup", kwargs)
 
     def update_origin_endpoint(
-        self, **kwargs: Unpack[UpdateOriginEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateOriginEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOriginEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOriginEndpointResponseTypeDef]:
         """Update the specified origin endpoint. Edit the packaging preferences on an
         endpoint to optimize the viewing experience. You can't edit the name of
         the endpoint.
@@ -422,8 +358,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelGroupsRequestTypeDef],
-    ) -> TargetResults[ListChannelGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelGroupsResponseTypeDef]:
         """Every page of ListChannelGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -446,8 +382,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -470,8 +406,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
-    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHarvestJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHarvestJobsResponseTypeDef]:
         """Every page of ListHarvestJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -493,8 +429,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
-    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOriginEndpointsResponseTypeDef]:
         """Every page of ListOriginEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -516,8 +452,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelGroupsRequestTypeDef],
-    ) -> Items[ChannelGroupListConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelGroupsRequestTypeDef],
+    ) -> Items[type_defs.ChannelGroupListConfigurationTypeDef]:
         """Each element of Items in every page of ListChannelGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -532,8 +468,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> Items[ChannelListConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> Items[type_defs.ChannelListConfigurationTypeDef]:
         """Each element of Items in every page of ListChannels, from every target, as
         its page arrives (tagged with its target).
 
@@ -548,8 +484,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
-    ) -> Items[HarvestJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListHarvestJobsRequestTypeDef],
+    ) -> Items[type_defs.HarvestJobTypeDef]:
         """Each element of Items in every page of ListHarvestJobs, from every target,
         as its page arrives (tagged with its target).
 
@@ -564,8 +500,8 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
-    ) -> Items[OriginEndpointListConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginEndpointsRequestTypeDef],
+    ) -> Items[type_defs.OriginEndpointListConfigurationTypeDef]:
         """Each element of Items in every page of ListOriginEndpoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -580,7 +516,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetHarvestJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetHarvestJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until HarvestJobFinished.
 

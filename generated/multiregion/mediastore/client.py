@@ -15,51 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ContainerTypeDef,
-        CreateContainerInputTypeDef,
-        CreateContainerOutputTypeDef,
-        DeleteContainerInputTypeDef,
-        DeleteContainerOutputTypeDef,
-        DeleteContainerPolicyInputTypeDef,
-        DeleteContainerPolicyOutputTypeDef,
-        DeleteCorsPolicyInputTypeDef,
-        DeleteCorsPolicyOutputTypeDef,
-        DeleteLifecyclePolicyInputTypeDef,
-        DeleteLifecyclePolicyOutputTypeDef,
-        DeleteMetricPolicyInputTypeDef,
-        DeleteMetricPolicyOutputTypeDef,
-        DescribeContainerInputTypeDef,
-        DescribeContainerOutputTypeDef,
-        GetContainerPolicyInputTypeDef,
-        GetContainerPolicyOutputTypeDef,
-        GetCorsPolicyInputTypeDef,
-        GetCorsPolicyOutputTypeDef,
-        GetLifecyclePolicyInputTypeDef,
-        GetLifecyclePolicyOutputTypeDef,
-        GetMetricPolicyInputTypeDef,
-        GetMetricPolicyOutputTypeDef,
-        ListContainersInputTypeDef,
-        ListContainersOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PutContainerPolicyInputTypeDef,
-        PutContainerPolicyOutputTypeDef,
-        PutCorsPolicyInputTypeDef,
-        PutCorsPolicyOutputTypeDef,
-        PutLifecyclePolicyInputTypeDef,
-        PutLifecyclePolicyOutputTypeDef,
-        PutMetricPolicyInputTypeDef,
-        PutMetricPolicyOutputTypeDef,
-        StartAccessLoggingInputTypeDef,
-        StartAccessLoggingOutputTypeDef,
-        StopAccessLoggingInputTypeDef,
-        StopAccessLoggingOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaStore"]
 
@@ -73,8 +29,8 @@ class MultiRegionMediaStore(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_container(
-        self, **kwargs: Unpack[CreateContainerInputTypeDef]
-    ) -> TargetResults[CreateContainerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContainerInputTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerOutputTypeDef]:
         """Creates a storage container to hold objects. A container is similar to a
         bucket in the Amazon S3 service.
 
@@ -83,8 +39,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("CreateContainer", kwargs)
 
     def delete_container(
-        self, **kwargs: Unpack[DeleteContainerInputTypeDef]
-    ) -> TargetResults[DeleteContainerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerOutputTypeDef]:
         """Deletes the specified container. Before you make a DeleteContainer
         request, delete any objects in the container or in any folders in the
         container. You can delete only empty containers.
@@ -94,8 +50,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("DeleteContainer", kwargs)
 
     def delete_container_policy(
-        self, **kwargs: Unpack[DeleteContainerPolicyInputTypeDef]
-    ) -> TargetResults[DeleteContainerPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContainerPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerPolicyOutputTypeDef]:
         """Deletes the access policy that is associated with the specified container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/DeleteContainerPolicy
@@ -103,8 +59,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("DeleteContainerPolicy", kwargs)
 
     def delete_cors_policy(
-        self, **kwargs: Unpack[DeleteCorsPolicyInputTypeDef]
-    ) -> TargetResults[DeleteCorsPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCorsPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCorsPolicyOutputTypeDef]:
         """Deletes the cross-origin resource sharing (CORS) configuration information
         that is set for the container.
 
@@ -113,8 +69,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("DeleteCorsPolicy", kwargs)
 
     def delete_lifecycle_policy(
-        self, **kwargs: Unpack[DeleteLifecyclePolicyInputTypeDef]
-    ) -> TargetResults[DeleteLifecyclePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLifecyclePolicyOutputTypeDef]:
         """Removes an object lifecycle policy from a container. It takes up to 20
         minutes for the change to take effect.
 
@@ -123,8 +79,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("DeleteLifecyclePolicy", kwargs)
 
     def delete_metric_policy(
-        self, **kwargs: Unpack[DeleteMetricPolicyInputTypeDef]
-    ) -> TargetResults[DeleteMetricPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMetricPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMetricPolicyOutputTypeDef]:
         """Deletes the metric policy that is associated with the specified container.
         If there is no metric policy associated with the container, MediaStore
         doesn't send metrics to CloudWatch.
@@ -134,8 +90,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("DeleteMetricPolicy", kwargs)
 
     def describe_container(
-        self, **kwargs: Unpack[DescribeContainerInputTypeDef]
-    ) -> TargetResults[DescribeContainerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContainerInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeContainerOutputTypeDef]:
         """Retrieves the properties of the requested container. This request is
         commonly used to retrieve the endpoint of a container. An endpoint is a
         value assigned by the service when a new container is created. A
@@ -149,8 +105,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("DescribeContainer", kwargs)
 
     def get_container_policy(
-        self, **kwargs: Unpack[GetContainerPolicyInputTypeDef]
-    ) -> TargetResults[GetContainerPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContainerPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetContainerPolicyOutputTypeDef]:
         """Retrieves the access policy for the specified container. For information
         about the data that is included in an access policy, see the AWS Identity
         and Access Management User Guide.
@@ -160,8 +116,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("GetContainerPolicy", kwargs)
 
     def get_cors_policy(
-        self, **kwargs: Unpack[GetCorsPolicyInputTypeDef]
-    ) -> TargetResults[GetCorsPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCorsPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetCorsPolicyOutputTypeDef]:
         """Returns the cross-origin resource sharing (CORS) configuration information
         that is set for the container.
 
@@ -170,8 +126,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("GetCorsPolicy", kwargs)
 
     def get_lifecycle_policy(
-        self, **kwargs: Unpack[GetLifecyclePolicyInputTypeDef]
-    ) -> TargetResults[GetLifecyclePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLifecyclePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetLifecyclePolicyOutputTypeDef]:
         """Retrieves the object lifecycle policy that is assigned to a container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/GetLifecyclePolicy
@@ -179,8 +135,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("GetLifecyclePolicy", kwargs)
 
     def get_metric_policy(
-        self, **kwargs: Unpack[GetMetricPolicyInputTypeDef]
-    ) -> TargetResults[GetMetricPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMetricPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetricPolicyOutputTypeDef]:
         """Returns the metric policy for the specified container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/GetMetricPolicy
@@ -188,8 +144,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("GetMetricPolicy", kwargs)
 
     def list_containers(
-        self, **kwargs: Unpack[ListContainersInputTypeDef]
-    ) -> TargetResults[ListContainersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContainersInputTypeDef]
+    ) -> TargetResults[type_defs.ListContainersOutputTypeDef]:
         """Lists the properties of all containers in AWS Elemental MediaStore.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/ListContainers
@@ -197,8 +153,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("ListContainers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns a list of the tags assigned to the specified container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/ListTagsForResource
@@ -206,8 +162,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_container_policy(
-        self, **kwargs: Unpack[PutContainerPolicyInputTypeDef]
-    ) -> TargetResults[PutContainerPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutContainerPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutContainerPolicyOutputTypeDef]:
         """Creates an access policy for the specified container to restrict the users
         and clients that can access it. For information about the data that is
         included in an access policy, see the AWS Identity and Access Management
@@ -218,8 +174,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("PutContainerPolicy", kwargs)
 
     def put_cors_policy(
-        self, **kwargs: Unpack[PutCorsPolicyInputTypeDef]
-    ) -> TargetResults[PutCorsPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCorsPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutCorsPolicyOutputTypeDef]:
         """Sets the cross-origin resource sharing (CORS) configuration on a container
         so that the container can service cross-origin requests. For example, you
         might want to enable a request whose origin is http://www.example.com to
@@ -231,8 +187,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("PutCorsPolicy", kwargs)
 
     def put_lifecycle_policy(
-        self, **kwargs: Unpack[PutLifecyclePolicyInputTypeDef]
-    ) -> TargetResults[PutLifecyclePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLifecyclePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutLifecyclePolicyOutputTypeDef]:
         """Writes an object lifecycle policy to a container. If the container already
         has an object lifecycle policy, the service replaces the existing policy
         with the new policy. It takes up to 20 minutes for the change to take
@@ -243,8 +199,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("PutLifecyclePolicy", kwargs)
 
     def put_metric_policy(
-        self, **kwargs: Unpack[PutMetricPolicyInputTypeDef]
-    ) -> TargetResults[PutMetricPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMetricPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutMetricPolicyOutputTypeDef]:
         """The metric policy that you want to add to the container. A metric policy
         allows AWS Elemental MediaStore to send metrics to Amazon CloudWatch. It
         takes up to 20 minutes for the new policy to take effect.
@@ -254,8 +210,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("PutMetricPolicy", kwargs)
 
     def start_access_logging(
-        self, **kwargs: Unpack[StartAccessLoggingInputTypeDef]
-    ) -> TargetResults[StartAccessLoggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAccessLoggingInputTypeDef]
+    ) -> TargetResults[type_defs.StartAccessLoggingOutputTypeDef]:
         """Starts access logging on the specified container. When you enable access
         logging on a container, MediaStore delivers access logs for objects stored
         in that container to Amazon CloudWatch Logs.
@@ -265,8 +221,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("StartAccessLogging", kwargs)
 
     def stop_access_logging(
-        self, **kwargs: Unpack[StopAccessLoggingInputTypeDef]
-    ) -> TargetResults[StopAccessLoggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAccessLoggingInputTypeDef]
+    ) -> TargetResults[type_defs.StopAccessLoggingOutputTypeDef]:
         """Stops access logging on the specified container. When you stop access
         logging on a container, MediaStore stops sending access logs to Amazon
         CloudWatch Logs. These access logs are not saved and are not retrievable.
@@ -276,8 +232,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("StopAccessLogging", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds tags to the specified AWS Elemental MediaStore container. Tags are
         key:value pairs that you can associate with AWS resources. For example,
         the tag key might be "customer" and the tag value might be "companyA." You
@@ -290,8 +246,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from the specified container. You can specify one or more
         tags to remove.
 
@@ -305,8 +261,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContainersInputTypeDef],
-    ) -> TargetResults[ListContainersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainersInputTypeDef],
+    ) -> TargetResults[type_defs.ListContainersOutputTypeDef]:
         """Every page of ListContainers in every target, merged per target
         (botocore's build_full_result).
 
@@ -327,8 +283,8 @@ class MultiRegionMediaStore(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContainersInputTypeDef],
-    ) -> Items[ContainerTypeDef]:
+        **kwargs: Unpack[type_defs.ListContainersInputTypeDef],
+    ) -> Items[type_defs.ContainerTypeDef]:
         """Each element of Containers in every page of ListContainers, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,19 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteObjectRequestTypeDef,
-        DeleteObjectResponseTypeDef,
-        DescribeObjectRequestTypeDef,
-        DescribeObjectResponseTypeDef,
-        GetObjectRequestTypeDef,
-        GetObjectResponseTypeDef,
-        ItemTypeDef,
-        ListItemsRequestTypeDef,
-        ListItemsResponseTypeDef,
-        PutObjectRequestTypeDef,
-        PutObjectResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaStoreData"]
 
@@ -42,8 +30,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_object(
-        self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
-    ) -> TargetResults[DeleteObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectResponseTypeDef]:
         """Deletes an object at the specified path.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/DeleteObject
@@ -51,8 +39,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         return self._call("DeleteObject", kwargs)
 
     def describe_object(
-        self, **kwargs: Unpack[DescribeObjectRequestTypeDef]
-    ) -> TargetResults[DescribeObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeObjectResponseTypeDef]:
         """Gets the headers for an object at the specified path.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/DescribeObject
@@ -60,8 +48,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         return self._call("DescribeObject", kwargs)
 
     def get_object(
-        self, **kwargs: Unpack[GetObjectRequestTypeDef]
-    ) -> TargetResults[GetObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectResponseTypeDef]:
         """Downloads the object at the specified path. If the object’s upload
         availability is set to streaming, AWS Elemental MediaStore downloads the
         object even if it’s still uploading the object.
@@ -71,8 +59,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         return self._call("GetObject", kwargs)
 
     def list_items(
-        self, **kwargs: Unpack[ListItemsRequestTypeDef]
-    ) -> TargetResults[ListItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListItemsResponseTypeDef]:
         """Provides a list of metadata entries about folders and objects in the
         specified folder.
 
@@ -81,8 +69,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         return self._call("ListItems", kwargs)
 
     def put_object(
-        self, **kwargs: Unpack[PutObjectRequestTypeDef]
-    ) -> TargetResults[PutObjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectResponseTypeDef]:
         """Uploads an object to the specified path. Object sizes are limited to 25 MB
         for standard upload availability and 10 MB for streaming upload
         availability.
@@ -97,8 +85,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListItemsRequestTypeDef],
-    ) -> TargetResults[ListItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListItemsResponseTypeDef]:
         """Every page of ListItems in every target, merged per target (botocore's
         build_full_result).
 
@@ -120,8 +108,8 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListItemsRequestTypeDef],
-    ) -> Items[ItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListItemsRequestTypeDef],
+    ) -> Items[type_defs.ItemTypeDef]:
         """Each element of Items in every page of ListItems, from every target, as
         its page arrives (tagged with its target).
 

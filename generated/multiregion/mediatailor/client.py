@@ -15,112 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AlertTypeDef,
-        ChannelTypeDef,
-        ConfigureLogsForChannelRequestTypeDef,
-        ConfigureLogsForChannelResponseTypeDef,
-        ConfigureLogsForPlaybackConfigurationRequestTypeDef,
-        ConfigureLogsForPlaybackConfigurationResponseTypeDef,
-        CreateChannelRequestTypeDef,
-        CreateChannelResponseTypeDef,
-        CreateLiveSourceRequestTypeDef,
-        CreateLiveSourceResponseTypeDef,
-        CreatePrefetchScheduleRequestTypeDef,
-        CreatePrefetchScheduleResponseTypeDef,
-        CreateProgramRequestTypeDef,
-        CreateProgramResponseTypeDef,
-        CreateSourceLocationRequestTypeDef,
-        CreateSourceLocationResponseTypeDef,
-        CreateVodSourceRequestTypeDef,
-        CreateVodSourceResponseTypeDef,
-        DeleteChannelPolicyRequestTypeDef,
-        DeleteChannelPolicyResponseTypeDef,
-        DeleteChannelRequestTypeDef,
-        DeleteChannelResponseTypeDef,
-        DeleteFunctionRequestTypeDef,
-        DeleteFunctionResponseTypeDef,
-        DeleteLiveSourceRequestTypeDef,
-        DeleteLiveSourceResponseTypeDef,
-        DeletePlaybackConfigurationRequestTypeDef,
-        DeletePlaybackConfigurationResponseTypeDef,
-        DeletePrefetchScheduleRequestTypeDef,
-        DeletePrefetchScheduleResponseTypeDef,
-        DeleteProgramRequestTypeDef,
-        DeleteProgramResponseTypeDef,
-        DeleteSourceLocationRequestTypeDef,
-        DeleteSourceLocationResponseTypeDef,
-        DeleteVodSourceRequestTypeDef,
-        DeleteVodSourceResponseTypeDef,
-        DescribeChannelRequestTypeDef,
-        DescribeChannelResponseTypeDef,
-        DescribeLiveSourceRequestTypeDef,
-        DescribeLiveSourceResponseTypeDef,
-        DescribeProgramRequestTypeDef,
-        DescribeProgramResponseTypeDef,
-        DescribeSourceLocationRequestTypeDef,
-        DescribeSourceLocationResponseTypeDef,
-        DescribeVodSourceRequestTypeDef,
-        DescribeVodSourceResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        FunctionTypeDef,
-        GetChannelPolicyRequestTypeDef,
-        GetChannelPolicyResponseTypeDef,
-        GetChannelScheduleRequestTypeDef,
-        GetChannelScheduleResponseTypeDef,
-        GetFunctionRequestTypeDef,
-        GetFunctionResponseTypeDef,
-        GetPlaybackConfigurationRequestTypeDef,
-        GetPlaybackConfigurationResponseTypeDef,
-        GetPrefetchScheduleRequestTypeDef,
-        GetPrefetchScheduleResponseTypeDef,
-        ListAlertsRequestTypeDef,
-        ListAlertsResponseTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListFunctionsRequestTypeDef,
-        ListFunctionsResponseTypeDef,
-        ListLiveSourcesRequestTypeDef,
-        ListLiveSourcesResponseTypeDef,
-        ListPlaybackConfigurationsRequestTypeDef,
-        ListPlaybackConfigurationsResponseTypeDef,
-        ListPrefetchSchedulesRequestTypeDef,
-        ListPrefetchSchedulesResponseTypeDef,
-        ListSourceLocationsRequestTypeDef,
-        ListSourceLocationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVodSourcesRequestTypeDef,
-        ListVodSourcesResponseTypeDef,
-        LiveSourceTypeDef,
-        PlaybackConfigurationTypeDef,
-        PrefetchScheduleTypeDef,
-        PutChannelPolicyRequestTypeDef,
-        PutChannelPolicyResponseTypeDef,
-        PutFunctionRequestTypeDef,
-        PutFunctionResponseTypeDef,
-        PutPlaybackConfigurationRequestTypeDef,
-        PutPlaybackConfigurationResponseTypeDef,
-        ScheduleEntryTypeDef,
-        SourceLocationTypeDef,
-        StartChannelRequestTypeDef,
-        StartChannelResponseTypeDef,
-        StopChannelRequestTypeDef,
-        StopChannelResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateChannelRequestTypeDef,
-        UpdateChannelResponseTypeDef,
-        UpdateLiveSourceRequestTypeDef,
-        UpdateLiveSourceResponseTypeDef,
-        UpdateProgramRequestTypeDef,
-        UpdateProgramResponseTypeDef,
-        UpdateSourceLocationRequestTypeDef,
-        UpdateSourceLocationResponseTypeDef,
-        UpdateVodSourceRequestTypeDef,
-        UpdateVodSourceResponseTypeDef,
-        VodSourceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMediaTailor"]
 
@@ -138,8 +33,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def configure_logs_for_channel(
-        self, **kwargs: Unpack[ConfigureLogsForChannelRequestTypeDef]
-    ) -> TargetResults[ConfigureLogsForChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfigureLogsForChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigureLogsForChannelResponseTypeDef]:
         """Configures Amazon CloudWatch log settings for a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ConfigureLogsForChannel
@@ -147,8 +42,9 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ConfigureLogsForChannel", kwargs)
 
     def configure_logs_for_playback_configuration(
-        self, **kwargs: Unpack[ConfigureLogsForPlaybackConfigurationRequestTypeDef]
-    ) -> TargetResults[ConfigureLogsForPlaybackConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ConfigureLogsForPlaybackConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.ConfigureLogsForPlaybackConfigurationResponseTypeDef]:
         """Defines where AWS Elemental MediaTailor sends logs for the playback
         configuration.
 
@@ -157,8 +53,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ConfigureLogsForPlaybackConfiguration", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> TargetResults[CreateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
         """Creates a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -167,8 +63,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_live_source(
-        self, **kwargs: Unpack[CreateLiveSourceRequestTypeDef]
-    ) -> TargetResults[CreateLiveSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLiveSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLiveSourceResponseTypeDef]:
         """The live source configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/CreateLiveSource
@@ -176,8 +72,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("CreateLiveSource", kwargs)
 
     def create_prefetch_schedule(
-        self, **kwargs: Unpack[CreatePrefetchScheduleRequestTypeDef]
-    ) -> TargetResults[CreatePrefetchScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePrefetchScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePrefetchScheduleResponseTypeDef]:
         """Creates a prefetch schedule for a playback configuration. A prefetch
         schedule allows you to tell MediaTailor to fetch and prepare certain ads
         before an ad break happens. For more information about ad prefetching, see
@@ -188,8 +84,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("CreatePrefetchSchedule", kwargs)
 
     def create_program(
-        self, **kwargs: Unpack[CreateProgramRequestTypeDef]
-    ) -> TargetResults[CreateProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProgramResponseTypeDef]:
         """Creates a program within a channel. For information about programs, see
         Working with programs in the MediaTailor User Guide.
 
@@ -198,8 +94,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("CreateProgram", kwargs)
 
     def create_source_location(
-        self, **kwargs: Unpack[CreateSourceLocationRequestTypeDef]
-    ) -> TargetResults[CreateSourceLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSourceLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSourceLocationResponseTypeDef]:
         """Creates a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -209,8 +105,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("CreateSourceLocation", kwargs)
 
     def create_vod_source(
-        self, **kwargs: Unpack[CreateVodSourceRequestTypeDef]
-    ) -> TargetResults[CreateVodSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVodSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVodSourceResponseTypeDef]:
         """The VOD source configuration parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/CreateVodSource
@@ -218,8 +114,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("CreateVodSource", kwargs)
 
     def delete_channel(
-        self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> TargetResults[DeleteChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
         """Deletes a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -228,8 +124,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteChannel", kwargs)
 
     def delete_channel_policy(
-        self, **kwargs: Unpack[DeleteChannelPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteChannelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChannelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelPolicyResponseTypeDef]:
         """The channel policy to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DeleteChannelPolicy
@@ -237,8 +133,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteChannelPolicy", kwargs)
 
     def delete_function(
-        self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> TargetResults[DeleteFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFunctionResponseTypeDef]:
         """Deletes a function. MediaTailor prevents deletion of a function that is
         still referenced by a playback configuration or by another function.
         Remove all references before deleting. For more information about
@@ -249,8 +145,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteFunction", kwargs)
 
     def delete_live_source(
-        self, **kwargs: Unpack[DeleteLiveSourceRequestTypeDef]
-    ) -> TargetResults[DeleteLiveSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLiveSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLiveSourceResponseTypeDef]:
         """The live source to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DeleteLiveSource
@@ -258,8 +154,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteLiveSource", kwargs)
 
     def delete_playback_configuration(
-        self, **kwargs: Unpack[DeletePlaybackConfigurationRequestTypeDef]
-    ) -> TargetResults[DeletePlaybackConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlaybackConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePlaybackConfigurationResponseTypeDef]:
         """Deletes a playback configuration. For information about MediaTailor
         configurations, see Working with configurations in AWS Elemental
         MediaTailor.
@@ -269,8 +165,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeletePlaybackConfiguration", kwargs)
 
     def delete_prefetch_schedule(
-        self, **kwargs: Unpack[DeletePrefetchScheduleRequestTypeDef]
-    ) -> TargetResults[DeletePrefetchScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePrefetchScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePrefetchScheduleResponseTypeDef]:
         """Deletes a prefetch schedule for a specific playback configuration. If you
         call DeletePrefetchSchedule on an expired prefetch schedule, MediaTailor
         returns an HTTP 404 status code. For more information about ad
@@ -281,8 +177,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeletePrefetchSchedule", kwargs)
 
     def delete_program(
-        self, **kwargs: Unpack[DeleteProgramRequestTypeDef]
-    ) -> TargetResults[DeleteProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProgramResponseTypeDef]:
         """Deletes a program within a channel. For information about programs, see
         Working with programs in the MediaTailor User Guide.
 
@@ -291,8 +187,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteProgram", kwargs)
 
     def delete_source_location(
-        self, **kwargs: Unpack[DeleteSourceLocationRequestTypeDef]
-    ) -> TargetResults[DeleteSourceLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSourceLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSourceLocationResponseTypeDef]:
         """Deletes a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -302,8 +198,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteSourceLocation", kwargs)
 
     def delete_vod_source(
-        self, **kwargs: Unpack[DeleteVodSourceRequestTypeDef]
-    ) -> TargetResults[DeleteVodSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVodSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVodSourceResponseTypeDef]:
         """The video on demand (VOD) source to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DeleteVodSource
@@ -311,8 +207,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DeleteVodSource", kwargs)
 
     def describe_channel(
-        self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> TargetResults[DescribeChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelResponseTypeDef]:
         """Describes a channel. For information about MediaTailor channels, see
         Working with channels in the MediaTailor User Guide.
 
@@ -321,8 +217,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DescribeChannel", kwargs)
 
     def describe_live_source(
-        self, **kwargs: Unpack[DescribeLiveSourceRequestTypeDef]
-    ) -> TargetResults[DescribeLiveSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLiveSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLiveSourceResponseTypeDef]:
         """The live source to describe.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DescribeLiveSource
@@ -330,8 +226,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DescribeLiveSource", kwargs)
 
     def describe_program(
-        self, **kwargs: Unpack[DescribeProgramRequestTypeDef]
-    ) -> TargetResults[DescribeProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProgramResponseTypeDef]:
         """Describes a program within a channel. For information about programs, see
         Working with programs in the MediaTailor User Guide.
 
@@ -340,8 +236,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DescribeProgram", kwargs)
 
     def describe_source_location(
-        self, **kwargs: Unpack[DescribeSourceLocationRequestTypeDef]
-    ) -> TargetResults[DescribeSourceLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSourceLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSourceLocationResponseTypeDef]:
         """Describes a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -351,8 +247,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DescribeSourceLocation", kwargs)
 
     def describe_vod_source(
-        self, **kwargs: Unpack[DescribeVodSourceRequestTypeDef]
-    ) -> TargetResults[DescribeVodSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVodSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVodSourceResponseTypeDef]:
         """Provides details about a specific video on demand (VOD) source in a
         specific source location.
 
@@ -361,8 +257,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("DescribeVodSource", kwargs)
 
     def get_channel_policy(
-        self, **kwargs: Unpack[GetChannelPolicyRequestTypeDef]
-    ) -> TargetResults[GetChannelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelPolicyResponseTypeDef]:
         """Returns the channel's IAM policy. IAM policies are used to control access
         to your channel.
 
@@ -371,8 +267,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("GetChannelPolicy", kwargs)
 
     def get_channel_schedule(
-        self, **kwargs: Unpack[GetChannelScheduleRequestTypeDef]
-    ) -> TargetResults[GetChannelScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelScheduleResponseTypeDef]:
         """Retrieves information about your channel's schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/GetChannelSchedule
@@ -380,8 +276,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("GetChannelSchedule", kwargs)
 
     def get_function(
-        self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> TargetResults[GetFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionResponseTypeDef]:
         """Retrieves the configuration and metadata for a function. For more
         information about functions, see Working with functions in the MediaTailor
         User Guide.
@@ -391,8 +287,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("GetFunction", kwargs)
 
     def get_playback_configuration(
-        self, **kwargs: Unpack[GetPlaybackConfigurationRequestTypeDef]
-    ) -> TargetResults[GetPlaybackConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlaybackConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPlaybackConfigurationResponseTypeDef]:
         """Retrieves a playback configuration. For information about MediaTailor
         configurations, see Working with configurations in AWS Elemental
         MediaTailor.
@@ -402,8 +298,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("GetPlaybackConfiguration", kwargs)
 
     def get_prefetch_schedule(
-        self, **kwargs: Unpack[GetPrefetchScheduleRequestTypeDef]
-    ) -> TargetResults[GetPrefetchScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPrefetchScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPrefetchScheduleResponseTypeDef]:
         """Retrieves a prefetch schedule for a playback configuration. A prefetch
         schedule allows you to tell MediaTailor to fetch and prepare certain ads
         before an ad break happens. For more information about ad prefetching, see
@@ -414,8 +310,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("GetPrefetchSchedule", kwargs)
 
     def list_alerts(
-        self, **kwargs: Unpack[ListAlertsRequestTypeDef]
-    ) -> TargetResults[ListAlertsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlertsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAlertsResponseTypeDef]:
         """Lists the alerts that are associated with a MediaTailor channel assembly
         resource.
 
@@ -424,8 +320,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListAlerts", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Retrieves information about the channels that are associated with the
         current AWS account.
 
@@ -434,8 +330,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_functions(
-        self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> TargetResults[ListFunctionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
         """Retrieves all functions associated with your AWS account in the current
         Region. For more information about functions, see Working with functions
         in the MediaTailor User Guide.
@@ -445,8 +341,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListFunctions", kwargs)
 
     def list_live_sources(
-        self, **kwargs: Unpack[ListLiveSourcesRequestTypeDef]
-    ) -> TargetResults[ListLiveSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLiveSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLiveSourcesResponseTypeDef]:
         """Lists the live sources contained in a source location. A source represents
         a piece of content.
 
@@ -455,8 +351,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListLiveSources", kwargs)
 
     def list_playback_configurations(
-        self, **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListPlaybackConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlaybackConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPlaybackConfigurationsResponseTypeDef]:
         """Retrieves existing playback configurations. For information about
         MediaTailor configurations, see Working with Configurations in AWS
         Elemental MediaTailor.
@@ -466,8 +362,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListPlaybackConfigurations", kwargs)
 
     def list_prefetch_schedules(
-        self, **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef]
-    ) -> TargetResults[ListPrefetchSchedulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrefetchSchedulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPrefetchSchedulesResponseTypeDef]:
         """Lists the prefetch schedules for a playback configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListPrefetchSchedules
@@ -475,8 +371,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListPrefetchSchedules", kwargs)
 
     def list_source_locations(
-        self, **kwargs: Unpack[ListSourceLocationsRequestTypeDef]
-    ) -> TargetResults[ListSourceLocationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceLocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceLocationsResponseTypeDef]:
         """Lists the source locations for a channel. A source location defines the
         host server URL, and contains a list of sources.
 
@@ -485,8 +381,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListSourceLocations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """A list of tags that are associated with this resource. Tags are key-value
         pairs that you can associate with Amazon resources to help with
         organization, access control, and cost tracking. For more information, see
@@ -497,8 +393,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vod_sources(
-        self, **kwargs: Unpack[ListVodSourcesRequestTypeDef]
-    ) -> TargetResults[ListVodSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVodSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVodSourcesResponseTypeDef]:
         """Lists the VOD sources contained in a source location. A source represents
         a piece of content.
 
@@ -507,8 +403,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("ListVodSources", kwargs)
 
     def put_channel_policy(
-        self, **kwargs: Unpack[PutChannelPolicyRequestTypeDef]
-    ) -> TargetResults[PutChannelPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutChannelPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutChannelPolicyResponseTypeDef]:
         """Creates an IAM policy for the channel. IAM policies are used to control
         access to your channel.
 
@@ -517,8 +413,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("PutChannelPolicy", kwargs)
 
     def put_function(
-        self, **kwargs: Unpack[PutFunctionRequestTypeDef]
-    ) -> TargetResults[PutFunctionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFunctionResponseTypeDef]:
         """Creates or updates a function. A function defines reusable logic that
         MediaTailor executes at lifecycle hooks during ad insertion. For more
         information about functions, see Working with functions in the MediaTailor
@@ -529,8 +425,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("PutFunction", kwargs)
 
     def put_playback_configuration(
-        self, **kwargs: Unpack[PutPlaybackConfigurationRequestTypeDef]
-    ) -> TargetResults[PutPlaybackConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPlaybackConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPlaybackConfigurationResponseTypeDef]:
         """Creates a playback configuration. For information about MediaTailor
         configurations, see Working with configurations in AWS Elemental
         MediaTailor.
@@ -540,8 +436,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("PutPlaybackConfiguration", kwargs)
 
     def start_channel(
-        self, **kwargs: Unpack[StartChannelRequestTypeDef]
-    ) -> TargetResults[StartChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.StartChannelResponseTypeDef]:
         """Starts a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -550,8 +446,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("StartChannel", kwargs)
 
     def stop_channel(
-        self, **kwargs: Unpack[StopChannelRequestTypeDef]
-    ) -> TargetResults[StopChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.StopChannelResponseTypeDef]:
         """Stops a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -560,8 +456,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("StopChannel", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The resource to tag. Tags are key-value pairs that you can associate with
         Amazon resources to help with organization, access control, and cost
         tracking. For more information, see Tagging AWS Elemental MediaTailor
@@ -572,8 +468,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The resource to untag.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UntagResource
@@ -581,8 +477,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> TargetResults[UpdateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
         """Updates a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -591,8 +487,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_live_source(
-        self, **kwargs: Unpack[UpdateLiveSourceRequestTypeDef]
-    ) -> TargetResults[UpdateLiveSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLiveSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLiveSourceResponseTypeDef]:
         """Updates a live source's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateLiveSource
@@ -600,8 +496,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("UpdateLiveSource", kwargs)
 
     def update_program(
-        self, **kwargs: Unpack[UpdateProgramRequestTypeDef]
-    ) -> TargetResults[UpdateProgramResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProgramResponseTypeDef]:
         """Updates a program within a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateProgram
@@ -609,8 +505,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("UpdateProgram", kwargs)
 
     def update_source_location(
-        self, **kwargs: Unpack[UpdateSourceLocationRequestTypeDef]
-    ) -> TargetResults[UpdateSourceLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSourceLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSourceLocationResponseTypeDef]:
         """Updates a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -620,8 +516,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         return self._call("UpdateSourceLocation", kwargs)
 
     def update_vod_source(
-        self, **kwargs: Unpack[UpdateVodSourceRequestTypeDef]
-    ) -> TargetResults[UpdateVodSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVodSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVodSourceResponseTypeDef]:
         """Updates a VOD source's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateVodSource
@@ -634,8 +530,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetChannelScheduleRequestTypeDef],
-    ) -> TargetResults[GetChannelScheduleResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetChannelScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.GetChannelScheduleResponseTypeDef]:
         """Every page of GetChannelSchedule in every target, merged per target
         (botocore's build_full_result).
 
@@ -657,8 +553,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAlertsRequestTypeDef],
-    ) -> TargetResults[ListAlertsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlertsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAlertsResponseTypeDef]:
         """Every page of ListAlerts in every target, merged per target (botocore's
         build_full_result).
 
@@ -681,8 +577,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -705,8 +601,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> TargetResults[ListFunctionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
@@ -730,8 +626,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLiveSourcesRequestTypeDef],
-    ) -> TargetResults[ListLiveSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLiveSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLiveSourcesResponseTypeDef]:
         """Every page of ListLiveSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -754,8 +650,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListPlaybackConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlaybackConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPlaybackConfigurationsResponseTypeDef]:
         """Every page of ListPlaybackConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -779,8 +675,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef],
-    ) -> TargetResults[ListPrefetchSchedulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrefetchSchedulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPrefetchSchedulesResponseTypeDef]:
         """Every page of ListPrefetchSchedules in every target, merged per target
         (botocore's build_full_result).
 
@@ -802,8 +698,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceLocationsRequestTypeDef],
-    ) -> TargetResults[ListSourceLocationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceLocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceLocationsResponseTypeDef]:
         """Every page of ListSourceLocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -826,8 +722,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVodSourcesRequestTypeDef],
-    ) -> TargetResults[ListVodSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVodSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVodSourcesResponseTypeDef]:
         """Every page of ListVodSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -849,8 +745,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetChannelScheduleRequestTypeDef],
-    ) -> Items[ScheduleEntryTypeDef]:
+        **kwargs: Unpack[type_defs.GetChannelScheduleRequestTypeDef],
+    ) -> Items[type_defs.ScheduleEntryTypeDef]:
         """Each element of Items in every page of GetChannelSchedule, from every
         target, as its page arrives (tagged with its target).
 
@@ -865,8 +761,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAlertsRequestTypeDef],
-    ) -> Items[AlertTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlertsRequestTypeDef],
+    ) -> Items[type_defs.AlertTypeDef]:
         """Each element of Items in every page of ListAlerts, from every target, as
         its page arrives (tagged with its target).
 
@@ -881,8 +777,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> Items[ChannelTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> Items[type_defs.ChannelTypeDef]:
         """Each element of Items in every page of ListChannels, from every target, as
         its page arrives (tagged with its target).
 
@@ -897,8 +793,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> Items[FunctionTypeDef]:
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> Items[type_defs.FunctionTypeDef]:
         """Each element of Items in every page of ListFunctions, from every target,
         as its page arrives (tagged with its target).
 
@@ -913,8 +809,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLiveSourcesRequestTypeDef],
-    ) -> Items[LiveSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListLiveSourcesRequestTypeDef],
+    ) -> Items[type_defs.LiveSourceTypeDef]:
         """Each element of Items in every page of ListLiveSources, from every target,
         as its page arrives (tagged with its target).
 
@@ -929,8 +825,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef],
-    ) -> Items[PlaybackConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlaybackConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.PlaybackConfigurationTypeDef]:
         """Each element of Items in every page of ListPlaybackConfigurations, from
         every target, as its page arrives (tagged with its target).
 
@@ -948,8 +844,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef],
-    ) -> Items[PrefetchScheduleTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrefetchSchedulesRequestTypeDef],
+    ) -> Items[type_defs.PrefetchScheduleTypeDef]:
         """Each element of Items in every page of ListPrefetchSchedules, from every
         target, as its page arrives (tagged with its target).
 
@@ -964,8 +860,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceLocationsRequestTypeDef],
-    ) -> Items[SourceLocationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceLocationsRequestTypeDef],
+    ) -> Items[type_defs.SourceLocationTypeDef]:
         """Each element of Items in every page of ListSourceLocations, from every
         target, as its page arrives (tagged with its target).
 
@@ -980,8 +876,8 @@ class MultiRegionMediaTailor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVodSourcesRequestTypeDef],
-    ) -> Items[VodSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListVodSourcesRequestTypeDef],
+    ) -> Items[type_defs.VodSourceTypeDef]:
         """Each element of Items in every page of ListVodSources, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,48 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CopyImageSetRequestTypeDef,
-        CopyImageSetResponseTypeDef,
-        CreateDatastoreRequestTypeDef,
-        CreateDatastoreResponseTypeDef,
-        DICOMImportJobSummaryTypeDef,
-        DatastoreSummaryTypeDef,
-        DeleteDatastoreRequestTypeDef,
-        DeleteDatastoreResponseTypeDef,
-        DeleteImageSetRequestTypeDef,
-        DeleteImageSetResponseTypeDef,
-        GetDICOMImportJobRequestTypeDef,
-        GetDICOMImportJobResponseTypeDef,
-        GetDatastoreRequestTypeDef,
-        GetDatastoreResponseTypeDef,
-        GetImageFrameRequestTypeDef,
-        GetImageFrameResponseTypeDef,
-        GetImageSetMetadataRequestTypeDef,
-        GetImageSetMetadataResponseTypeDef,
-        GetImageSetRequestTypeDef,
-        GetImageSetResponseTypeDef,
-        ImageSetPropertiesTypeDef,
-        ImageSetsMetadataSummaryTypeDef,
-        ListDICOMImportJobsRequestTypeDef,
-        ListDICOMImportJobsResponseTypeDef,
-        ListDatastoresRequestTypeDef,
-        ListDatastoresResponseTypeDef,
-        ListImageSetVersionsRequestTypeDef,
-        ListImageSetVersionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SearchImageSetsRequestTypeDef,
-        SearchImageSetsResponseTypeDef,
-        StartDICOMImportJobRequestTypeDef,
-        StartDICOMImportJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateImageSetMetadataRequestTypeDef,
-        UpdateImageSetMetadataResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionHealthImaging"]
 
@@ -71,8 +30,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def copy_image_set(
-        self, **kwargs: Unpack[CopyImageSetRequestTypeDef]
-    ) -> TargetResults[CopyImageSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyImageSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyImageSetResponseTypeDef]:
         """Copy an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/CopyImageSet
@@ -80,8 +39,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("CopyImageSet", kwargs)
 
     def create_datastore(
-        self, **kwargs: Unpack[CreateDatastoreRequestTypeDef]
-    ) -> TargetResults[CreateDatastoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatastoreResponseTypeDef]:
         """Create a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/CreateDatastore
@@ -89,8 +48,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("CreateDatastore", kwargs)
 
     def delete_datastore(
-        self, **kwargs: Unpack[DeleteDatastoreRequestTypeDef]
-    ) -> TargetResults[DeleteDatastoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatastoreResponseTypeDef]:
         """Delete a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/DeleteDatastore
@@ -98,8 +57,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("DeleteDatastore", kwargs)
 
     def delete_image_set(
-        self, **kwargs: Unpack[DeleteImageSetRequestTypeDef]
-    ) -> TargetResults[DeleteImageSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageSetResponseTypeDef]:
         """Delete an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/DeleteImageSet
@@ -107,8 +66,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("DeleteImageSet", kwargs)
 
     def get_datastore(
-        self, **kwargs: Unpack[GetDatastoreRequestTypeDef]
-    ) -> TargetResults[GetDatastoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDatastoreResponseTypeDef]:
         """Get data store properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetDatastore
@@ -116,8 +75,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("GetDatastore", kwargs)
 
     def get_dicom_import_job(
-        self, **kwargs: Unpack[GetDICOMImportJobRequestTypeDef]
-    ) -> TargetResults[GetDICOMImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDICOMImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDICOMImportJobResponseTypeDef]:
         """Get the import job properties to learn more about the job or job progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetDICOMImportJob
@@ -125,8 +84,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("GetDICOMImportJob", kwargs)
 
     def get_image_frame(
-        self, **kwargs: Unpack[GetImageFrameRequestTypeDef]
-    ) -> TargetResults[GetImageFrameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageFrameRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageFrameResponseTypeDef]:
         """Get an image frame (pixel data) for an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetImageFrame
@@ -134,8 +93,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("GetImageFrame", kwargs)
 
     def get_image_set(
-        self, **kwargs: Unpack[GetImageSetRequestTypeDef]
-    ) -> TargetResults[GetImageSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageSetResponseTypeDef]:
         """Get image set properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetImageSet
@@ -143,8 +102,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("GetImageSet", kwargs)
 
     def get_image_set_metadata(
-        self, **kwargs: Unpack[GetImageSetMetadataRequestTypeDef]
-    ) -> TargetResults[GetImageSetMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImageSetMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageSetMetadataResponseTypeDef]:
         """Get metadata attributes for an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetImageSetMetadata
@@ -152,8 +111,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("GetImageSetMetadata", kwargs)
 
     def list_datastores(
-        self, **kwargs: Unpack[ListDatastoresRequestTypeDef]
-    ) -> TargetResults[ListDatastoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatastoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatastoresResponseTypeDef]:
         """List data stores.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDatastores
@@ -161,8 +120,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("ListDatastores", kwargs)
 
     def list_dicom_import_jobs(
-        self, **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef]
-    ) -> TargetResults[ListDICOMImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDICOMImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDICOMImportJobsResponseTypeDef]:
         """List import jobs created for a specific data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDICOMImportJobs
@@ -170,8 +129,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("ListDICOMImportJobs", kwargs)
 
     def list_image_set_versions(
-        self, **kwargs: Unpack[ListImageSetVersionsRequestTypeDef]
-    ) -> TargetResults[ListImageSetVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageSetVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageSetVersionsResponseTypeDef]:
         """List image set versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListImageSetVersions
@@ -179,8 +138,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("ListImageSetVersions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a medical imaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListTagsForResource
@@ -188,8 +147,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def search_image_sets(
-        self, **kwargs: Unpack[SearchImageSetsRequestTypeDef]
-    ) -> TargetResults[SearchImageSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchImageSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchImageSetsResponseTypeDef]:
         """Search image sets based on defined input attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/SearchImageSets
@@ -197,8 +156,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("SearchImageSets", kwargs)
 
     def start_dicom_import_job(
-        self, **kwargs: Unpack[StartDICOMImportJobRequestTypeDef]
-    ) -> TargetResults[StartDICOMImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDICOMImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDICOMImportJobResponseTypeDef]:
         """Start importing bulk data into an ACTIVE data store. The import job
         imports DICOM P10 files or enhances existing DICOM files with JSON
         metadata. The importConfiguration parameter specifies the import type. The
@@ -211,8 +170,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("StartDICOMImportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a user-specifed key and value tag to a medical imaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/TagResource
@@ -220,8 +179,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a medical imaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/UntagResource
@@ -229,8 +188,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_image_set_metadata(
-        self, **kwargs: Unpack[UpdateImageSetMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateImageSetMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImageSetMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImageSetMetadataResponseTypeDef]:
         """Update image set metadata attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/UpdateImageSetMetadata
@@ -243,8 +202,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatastoresRequestTypeDef],
-    ) -> TargetResults[ListDatastoresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatastoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatastoresResponseTypeDef]:
         """Every page of ListDatastores in every target, merged per target
         (botocore's build_full_result).
 
@@ -266,8 +225,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef],
-    ) -> TargetResults[ListDICOMImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDICOMImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDICOMImportJobsResponseTypeDef]:
         """Every page of ListDICOMImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -289,8 +248,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImageSetVersionsRequestTypeDef],
-    ) -> TargetResults[ListImageSetVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageSetVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImageSetVersionsResponseTypeDef]:
         """Every page of ListImageSetVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -312,8 +271,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchImageSetsRequestTypeDef],
-    ) -> TargetResults[SearchImageSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchImageSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchImageSetsResponseTypeDef]:
         """Every page of SearchImageSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -334,8 +293,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatastoresRequestTypeDef],
-    ) -> Items[DatastoreSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatastoresRequestTypeDef],
+    ) -> Items[type_defs.DatastoreSummaryTypeDef]:
         """Each element of datastoreSummaries in every page of ListDatastores, from
         every target, as its page arrives (tagged with its target).
 
@@ -350,8 +309,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef],
-    ) -> Items[DICOMImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDICOMImportJobsRequestTypeDef],
+    ) -> Items[type_defs.DICOMImportJobSummaryTypeDef]:
         """Each element of jobSummaries in every page of ListDICOMImportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -366,8 +325,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImageSetVersionsRequestTypeDef],
-    ) -> Items[ImageSetPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageSetVersionsRequestTypeDef],
+    ) -> Items[type_defs.ImageSetPropertiesTypeDef]:
         """Each element of imageSetPropertiesList in every page of
         ListImageSetVersions, from every target, as its page arrives (tagged with
         its target).
@@ -383,8 +342,8 @@ class MultiRegionHealthImaging(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchImageSetsRequestTypeDef],
-    ) -> Items[ImageSetsMetadataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchImageSetsRequestTypeDef],
+    ) -> Items[type_defs.ImageSetsMetadataSummaryTypeDef]:
         """Each element of imageSetsMetadataSummaries in every page of
         SearchImageSets, from every target, as its page arrives (tagged with its
         target).

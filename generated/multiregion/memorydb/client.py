@@ -15,111 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ACLTypeDef,
-        BatchUpdateClusterRequestTypeDef,
-        BatchUpdateClusterResponseTypeDef,
-        ClusterTypeDef,
-        CopySnapshotRequestTypeDef,
-        CopySnapshotResponseTypeDef,
-        CreateACLRequestTypeDef,
-        CreateACLResponseTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateMultiRegionClusterRequestTypeDef,
-        CreateMultiRegionClusterResponseTypeDef,
-        CreateParameterGroupRequestTypeDef,
-        CreateParameterGroupResponseTypeDef,
-        CreateSnapshotRequestTypeDef,
-        CreateSnapshotResponseTypeDef,
-        CreateSubnetGroupRequestTypeDef,
-        CreateSubnetGroupResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DeleteACLRequestTypeDef,
-        DeleteACLResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteMultiRegionClusterRequestTypeDef,
-        DeleteMultiRegionClusterResponseTypeDef,
-        DeleteParameterGroupRequestTypeDef,
-        DeleteParameterGroupResponseTypeDef,
-        DeleteSnapshotRequestTypeDef,
-        DeleteSnapshotResponseTypeDef,
-        DeleteSubnetGroupRequestTypeDef,
-        DeleteSubnetGroupResponseTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DescribeACLsRequestTypeDef,
-        DescribeACLsResponseTypeDef,
-        DescribeClustersRequestTypeDef,
-        DescribeClustersResponseTypeDef,
-        DescribeEngineVersionsRequestTypeDef,
-        DescribeEngineVersionsResponseTypeDef,
-        DescribeEventsRequestTypeDef,
-        DescribeEventsResponseTypeDef,
-        DescribeMultiRegionClustersRequestTypeDef,
-        DescribeMultiRegionClustersResponseTypeDef,
-        DescribeMultiRegionParameterGroupsRequestTypeDef,
-        DescribeMultiRegionParameterGroupsResponseTypeDef,
-        DescribeMultiRegionParametersRequestTypeDef,
-        DescribeMultiRegionParametersResponseTypeDef,
-        DescribeParameterGroupsRequestTypeDef,
-        DescribeParameterGroupsResponseTypeDef,
-        DescribeParametersRequestTypeDef,
-        DescribeParametersResponseTypeDef,
-        DescribeReservedNodesOfferingsRequestTypeDef,
-        DescribeReservedNodesOfferingsResponseTypeDef,
-        DescribeReservedNodesRequestTypeDef,
-        DescribeReservedNodesResponseTypeDef,
-        DescribeServiceUpdatesRequestTypeDef,
-        DescribeServiceUpdatesResponseTypeDef,
-        DescribeSnapshotsRequestTypeDef,
-        DescribeSnapshotsResponseTypeDef,
-        DescribeSubnetGroupsRequestTypeDef,
-        DescribeSubnetGroupsResponseTypeDef,
-        DescribeUsersRequestTypeDef,
-        DescribeUsersResponseTypeDef,
-        EngineVersionInfoTypeDef,
-        EventTypeDef,
-        FailoverShardRequestTypeDef,
-        FailoverShardResponseTypeDef,
-        ListAllowedMultiRegionClusterUpdatesRequestTypeDef,
-        ListAllowedMultiRegionClusterUpdatesResponseTypeDef,
-        ListAllowedNodeTypeUpdatesRequestTypeDef,
-        ListAllowedNodeTypeUpdatesResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        MultiRegionClusterTypeDef,
-        ParameterGroupTypeDef,
-        ParameterTypeDef,
-        PurchaseReservedNodesOfferingRequestTypeDef,
-        PurchaseReservedNodesOfferingResponseTypeDef,
-        ReservedNodeTypeDef,
-        ReservedNodesOfferingTypeDef,
-        ResetParameterGroupRequestTypeDef,
-        ResetParameterGroupResponseTypeDef,
-        ServiceUpdateTypeDef,
-        SnapshotTypeDef,
-        SubnetGroupTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateACLRequestTypeDef,
-        UpdateACLResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateMultiRegionClusterRequestTypeDef,
-        UpdateMultiRegionClusterResponseTypeDef,
-        UpdateParameterGroupRequestTypeDef,
-        UpdateParameterGroupResponseTypeDef,
-        UpdateSubnetGroupRequestTypeDef,
-        UpdateSubnetGroupResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMemoryDB"]
 
@@ -138,8 +34,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_update_cluster(
-        self, **kwargs: Unpack[BatchUpdateClusterRequestTypeDef]
-    ) -> TargetResults[BatchUpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateClusterResponseTypeDef]:
         """Apply the service update to a list of clusters supplied. For more
         information on service updates and applying them, see Applying the service
         updates.
@@ -149,8 +45,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("BatchUpdateCluster", kwargs)
 
     def copy_snapshot(
-        self, **kwargs: Unpack[CopySnapshotRequestTypeDef]
-    ) -> TargetResults[CopySnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopySnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CopySnapshotResponseTypeDef]:
         """Makes a copy of an existing snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/CopySnapshot
@@ -158,8 +54,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CopySnapshot", kwargs)
 
     def create_acl(
-        self, **kwargs: Unpack[CreateACLRequestTypeDef]
-    ) -> TargetResults[CreateACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateACLRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateACLResponseTypeDef]:
         """Creates an Access Control List. For more information, see Authenticating
         users with Access Contol Lists (ACLs).
 
@@ -168,8 +64,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateACL", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates a cluster. All nodes in the cluster run the same
         protocol-compliant engine software.
 
@@ -178,8 +74,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_multi_region_cluster(
-        self, **kwargs: Unpack[CreateMultiRegionClusterRequestTypeDef]
-    ) -> TargetResults[CreateMultiRegionClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultiRegionClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultiRegionClusterResponseTypeDef]:
         """Creates a new multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/CreateMultiRegionCluster
@@ -187,8 +83,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateMultiRegionCluster", kwargs)
 
     def create_parameter_group(
-        self, **kwargs: Unpack[CreateParameterGroupRequestTypeDef]
-    ) -> TargetResults[CreateParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateParameterGroupResponseTypeDef]:
         """Creates a new MemoryDB parameter group. A parameter group is a collection
         of parameters and their values that are applied to all of the nodes in any
         cluster. For more information, see Configuring engine parameters using
@@ -199,8 +95,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateParameterGroup", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotResponseTypeDef]:
         """Creates a copy of an entire cluster at a specific moment in time.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/CreateSnapshot
@@ -208,8 +104,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_subnet_group(
-        self, **kwargs: Unpack[CreateSubnetGroupRequestTypeDef]
-    ) -> TargetResults[CreateSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubnetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubnetGroupResponseTypeDef]:
         """Creates a subnet group. A subnet group is a collection of subnets
         (typically private) that you can designate for your clusters running in an
         Amazon Virtual Private Cloud (VPC) environment. When you create a cluster
@@ -223,8 +119,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateSubnetGroup", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a MemoryDB user. For more information, see Authenticating users
         with Access Contol Lists (ACLs).
 
@@ -233,8 +129,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_acl(
-        self, **kwargs: Unpack[DeleteACLRequestTypeDef]
-    ) -> TargetResults[DeleteACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteACLResponseTypeDef]:
         """Deletes an Access Control List. The ACL must first be disassociated from
         the cluster before it can be deleted. For more information, see
         Authenticating users with Access Contol Lists (ACLs).
@@ -244,8 +140,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteACL", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes a cluster. It also deletes all associated nodes and node
         endpoints.
 
@@ -254,8 +150,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_multi_region_cluster(
-        self, **kwargs: Unpack[DeleteMultiRegionClusterRequestTypeDef]
-    ) -> TargetResults[DeleteMultiRegionClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMultiRegionClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMultiRegionClusterResponseTypeDef]:
         """Deletes an existing multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DeleteMultiRegionCluster
@@ -263,8 +159,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteMultiRegionCluster", kwargs)
 
     def delete_parameter_group(
-        self, **kwargs: Unpack[DeleteParameterGroupRequestTypeDef]
-    ) -> TargetResults[DeleteParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteParameterGroupResponseTypeDef]:
         """Deletes the specified parameter group. You cannot delete a parameter group
         if it is associated with any clusters. You cannot delete the default
         parameter groups in your account.
@@ -274,8 +170,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteParameterGroup", kwargs)
 
     def delete_snapshot(
-        self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotResponseTypeDef]:
         """Deletes an existing snapshot. When you receive a successful response from
         this operation, MemoryDB immediately begins deleting the snapshot; you
         cannot cancel or revert this operation.
@@ -285,8 +181,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteSnapshot", kwargs)
 
     def delete_subnet_group(
-        self, **kwargs: Unpack[DeleteSubnetGroupRequestTypeDef]
-    ) -> TargetResults[DeleteSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubnetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubnetGroupResponseTypeDef]:
         """Deletes a subnet group. You cannot delete a default subnet group or one
         that is associated with any clusters.
 
@@ -295,8 +191,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteSubnetGroup", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes a user. The user will be removed from all ACLs and in turn removed
         from all clusters.
 
@@ -305,8 +201,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def describe_acls(
-        self, **kwargs: Unpack[DescribeACLsRequestTypeDef]
-    ) -> TargetResults[DescribeACLsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeACLsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeACLsResponseTypeDef]:
         """Returns a list of ACLs.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeACLs
@@ -314,8 +210,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeACLs", kwargs)
 
     def describe_clusters(
-        self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Returns information about all provisioned clusters if no cluster
         identifier is specified, or about a specific cluster if a cluster name is
         supplied.
@@ -325,8 +221,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeClusters", kwargs)
 
     def describe_engine_versions(
-        self, **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeEngineVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEngineVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEngineVersionsResponseTypeDef]:
         """Returns a list of the available Redis OSS engine versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeEngineVersions
@@ -334,8 +230,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeEngineVersions", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsRequestTypeDef]
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Returns events related to clusters, security groups, and parameter groups.
         You can obtain events specific to a particular cluster, security group, or
         parameter group by providing the name as a parameter. By default, only the
@@ -347,8 +243,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_multi_region_clusters(
-        self, **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef]
-    ) -> TargetResults[DescribeMultiRegionClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMultiRegionClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMultiRegionClustersResponseTypeDef]:
         """Returns details about one or more multi-Region clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeMultiRegionClusters
@@ -356,8 +252,9 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeMultiRegionClusters", kwargs)
 
     def describe_multi_region_parameter_groups(
-        self, **kwargs: Unpack[DescribeMultiRegionParameterGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeMultiRegionParameterGroupsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMultiRegionParameterGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMultiRegionParameterGroupsResponseTypeDef]:
         """Returns a list of multi-region parameter groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeMultiRegionParameterGroups
@@ -365,8 +262,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeMultiRegionParameterGroups", kwargs)
 
     def describe_multi_region_parameters(
-        self, **kwargs: Unpack[DescribeMultiRegionParametersRequestTypeDef]
-    ) -> TargetResults[DescribeMultiRegionParametersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMultiRegionParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMultiRegionParametersResponseTypeDef]:
         """Returns the detailed parameter list for a particular multi-region
         parameter group.
 
@@ -375,8 +272,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeMultiRegionParameters", kwargs)
 
     def describe_parameter_groups(
-        self, **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeParameterGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeParameterGroupsResponseTypeDef]:
         """Returns a list of parameter group descriptions. If a parameter group name
         is specified, the list contains only the descriptions for that group.
 
@@ -385,8 +282,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeParameterGroups", kwargs)
 
     def describe_parameters(
-        self, **kwargs: Unpack[DescribeParametersRequestTypeDef]
-    ) -> TargetResults[DescribeParametersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeParametersResponseTypeDef]:
         """Returns the detailed parameter list for a particular parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeParameters
@@ -394,8 +291,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeParameters", kwargs)
 
     def describe_reserved_nodes(
-        self, **kwargs: Unpack[DescribeReservedNodesRequestTypeDef]
-    ) -> TargetResults[DescribeReservedNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservedNodesResponseTypeDef]:
         """Returns information about reserved nodes for this account, or about a
         specified reserved node.
 
@@ -404,8 +301,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeReservedNodes", kwargs)
 
     def describe_reserved_nodes_offerings(
-        self, **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeReservedNodesOfferingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedNodesOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservedNodesOfferingsResponseTypeDef]:
         """Lists available reserved node offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeReservedNodesOfferings
@@ -413,8 +310,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeReservedNodesOfferings", kwargs)
 
     def describe_service_updates(
-        self, **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef]
-    ) -> TargetResults[DescribeServiceUpdatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceUpdatesResponseTypeDef]:
         """Returns details of the service updates.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeServiceUpdates
@@ -422,8 +319,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeServiceUpdates", kwargs)
 
     def describe_snapshots(
-        self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotsResponseTypeDef]:
         """Returns information about cluster snapshots. By default, DescribeSnapshots
         lists all of your snapshots; it can optionally describe a single snapshot,
         or just the snapshots associated with a particular cluster.
@@ -433,8 +330,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeSnapshots", kwargs)
 
     def describe_subnet_groups(
-        self, **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSubnetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSubnetGroupsResponseTypeDef]:
         """Returns a list of subnet group descriptions. If a subnet group name is
         specified, the list contains only the description of that group.
 
@@ -443,8 +340,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeSubnetGroups", kwargs)
 
     def describe_users(
-        self, **kwargs: Unpack[DescribeUsersRequestTypeDef]
-    ) -> TargetResults[DescribeUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUsersResponseTypeDef]:
         """Returns a list of users.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeUsers
@@ -452,8 +349,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("DescribeUsers", kwargs)
 
     def failover_shard(
-        self, **kwargs: Unpack[FailoverShardRequestTypeDef]
-    ) -> TargetResults[FailoverShardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverShardRequestTypeDef]
+    ) -> TargetResults[type_defs.FailoverShardResponseTypeDef]:
         """Used to failover a shard. This API is designed for testing the behavior of
         your application in case of MemoryDB failover. It is not designed to be
         used as a production-level tool for initiating a failover to overcome a
@@ -465,8 +362,9 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("FailoverShard", kwargs)
 
     def list_allowed_multi_region_cluster_updates(
-        self, **kwargs: Unpack[ListAllowedMultiRegionClusterUpdatesRequestTypeDef]
-    ) -> TargetResults[ListAllowedMultiRegionClusterUpdatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAllowedMultiRegionClusterUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAllowedMultiRegionClusterUpdatesResponseTypeDef]:
         """Lists the allowed updates for a multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/ListAllowedMultiRegionClusterUpdates
@@ -474,8 +372,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("ListAllowedMultiRegionClusterUpdates", kwargs)
 
     def list_allowed_node_type_updates(
-        self, **kwargs: Unpack[ListAllowedNodeTypeUpdatesRequestTypeDef]
-    ) -> TargetResults[ListAllowedNodeTypeUpdatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAllowedNodeTypeUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAllowedNodeTypeUpdatesResponseTypeDef]:
         """Lists all available node types that you can scale to from your cluster's
         current node type. When you use the UpdateCluster operation to scale your
         cluster, the value of the NodeType parameter must be one of the node types
@@ -486,8 +384,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("ListAllowedNodeTypeUpdates", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Lists all tags currently on a named resource. A tag is a key-value pair
         where the key and value are case-sensitive. You can use tags to categorize
         and track your MemoryDB resources. For more information, see Tagging your
@@ -498,8 +396,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def purchase_reserved_nodes_offering(
-        self, **kwargs: Unpack[PurchaseReservedNodesOfferingRequestTypeDef]
-    ) -> TargetResults[PurchaseReservedNodesOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseReservedNodesOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseReservedNodesOfferingResponseTypeDef]:
         """Allows you to purchase a reserved node offering. Reserved nodes are not
         eligible for cancellation and are non-refundable.
 
@@ -508,8 +406,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("PurchaseReservedNodesOffering", kwargs)
 
     def reset_parameter_group(
-        self, **kwargs: Unpack[ResetParameterGroupRequestTypeDef]
-    ) -> TargetResults[ResetParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetParameterGroupResponseTypeDef]:
         """Modifies the parameters of a parameter group to the engine or system
         default value. You can reset specific parameters by submitting a list of
         parameter names. To reset the entire parameter group, specify the
@@ -520,8 +418,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("ResetParameterGroup", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Use this operation to add tags to a resource. A tag is a key-value pair
         where the key and value are case-sensitive. You can use tags to categorize
         and track all your MemoryDB resources. For more information, see Tagging
@@ -532,8 +430,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Use this operation to remove tags on a resource. A tag is a key-value pair
         where the key and value are case-sensitive. You can use tags to categorize
         and track all your MemoryDB resources. For more information, see Tagging
@@ -544,8 +442,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_acl(
-        self, **kwargs: Unpack[UpdateACLRequestTypeDef]
-    ) -> TargetResults[UpdateACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateACLRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateACLResponseTypeDef]:
         """Changes the list of users that belong to the Access Control List.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateACL
@@ -553,8 +451,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("UpdateACL", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Modifies the settings for a cluster. You can use this operation to change
         one or more cluster configuration settings by specifying the settings and
         the new values.
@@ -564,8 +462,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_multi_region_cluster(
-        self, **kwargs: Unpack[UpdateMultiRegionClusterRequestTypeDef]
-    ) -> TargetResults[UpdateMultiRegionClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMultiRegionClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMultiRegionClusterResponseTypeDef]:
         """Updates the configuration of an existing multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateMultiRegionCluster
@@ -573,8 +471,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("UpdateMultiRegionCluster", kwargs)
 
     def update_parameter_group(
-        self, **kwargs: Unpack[UpdateParameterGroupRequestTypeDef]
-    ) -> TargetResults[UpdateParameterGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateParameterGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateParameterGroupResponseTypeDef]:
         """Updates the parameters of a parameter group. You can modify up to 20
         parameters in a single request by submitting a list parameter name and
         value pairs.
@@ -584,8 +482,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("UpdateParameterGroup", kwargs)
 
     def update_subnet_group(
-        self, **kwargs: Unpack[UpdateSubnetGroupRequestTypeDef]
-    ) -> TargetResults[UpdateSubnetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubnetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubnetGroupResponseTypeDef]:
         """Updates a subnet group. For more information, see Updating a subnet group
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateSubnetGroup
@@ -593,8 +491,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         return self._call("UpdateSubnetGroup", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Changes user password(s) and/or access string.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateUser
@@ -607,8 +505,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeACLsRequestTypeDef],
-    ) -> TargetResults[DescribeACLsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeACLsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeACLsResponseTypeDef]:
         """Every page of DescribeACLs in every target, merged per target (botocore's
         build_full_result).
 
@@ -630,8 +528,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> TargetResults[DescribeClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeClustersResponseTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,8 +553,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeEngineVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEngineVersionsResponseTypeDef]:
         """Every page of DescribeEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -678,8 +576,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> TargetResults[DescribeEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -705,8 +603,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef],
-    ) -> TargetResults[DescribeMultiRegionClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMultiRegionClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMultiRegionClustersResponseTypeDef]:
         """Every page of DescribeMultiRegionClusters in every target, merged per
         target (botocore's build_full_result).
 
@@ -728,8 +626,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParameterGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeParameterGroupsResponseTypeDef]:
         """Every page of DescribeParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,8 +650,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> TargetResults[DescribeParametersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeParametersResponseTypeDef]:
         """Every page of DescribeParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,8 +673,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedNodesRequestTypeDef],
-    ) -> TargetResults[DescribeReservedNodesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReservedNodesResponseTypeDef]:
         """Every page of DescribeReservedNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -799,8 +697,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef],
-    ) -> TargetResults[DescribeReservedNodesOfferingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodesOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReservedNodesOfferingsResponseTypeDef]:
         """Every page of DescribeReservedNodesOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -822,8 +720,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef],
-    ) -> TargetResults[DescribeServiceUpdatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServiceUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServiceUpdatesResponseTypeDef]:
         """Every page of DescribeServiceUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -845,8 +743,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotsResponseTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -870,8 +768,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubnetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSubnetGroupsResponseTypeDef]:
         """Every page of DescribeSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -894,8 +792,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> TargetResults[DescribeUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeUsersResponseTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -916,8 +814,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeACLsRequestTypeDef],
-    ) -> Items[ACLTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeACLsRequestTypeDef],
+    ) -> Items[type_defs.ACLTypeDef]:
         """Each element of ACLs in every page of DescribeACLs, from every target, as
         its page arrives (tagged with its target).
 
@@ -932,8 +830,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> Items[ClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterTypeDef]:
         """Each element of Clusters in every page of DescribeClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -948,8 +846,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef],
-    ) -> Items[EngineVersionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineVersionsRequestTypeDef],
+    ) -> Items[type_defs.EngineVersionInfoTypeDef]:
         """Each element of EngineVersions in every page of DescribeEngineVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -964,8 +862,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsRequestTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -980,8 +878,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef],
-    ) -> Items[MultiRegionClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMultiRegionClustersRequestTypeDef],
+    ) -> Items[type_defs.MultiRegionClusterTypeDef]:
         """Each element of MultiRegionClusters in every page of
         DescribeMultiRegionClusters, from every target, as its page arrives
         (tagged with its target).
@@ -1000,8 +898,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
-    ) -> Items[ParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParameterGroupsRequestTypeDef],
+    ) -> Items[type_defs.ParameterGroupTypeDef]:
         """Each element of ParameterGroups in every page of DescribeParameterGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -1016,8 +914,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeParameters, from every
         target, as its page arrives (tagged with its target).
 
@@ -1032,8 +930,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedNodesRequestTypeDef],
-    ) -> Items[ReservedNodeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodesRequestTypeDef],
+    ) -> Items[type_defs.ReservedNodeTypeDef]:
         """Each element of ReservedNodes in every page of DescribeReservedNodes, from
         every target, as its page arrives (tagged with its target).
 
@@ -1048,8 +946,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef],
-    ) -> Items[ReservedNodesOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodesOfferingsRequestTypeDef],
+    ) -> Items[type_defs.ReservedNodesOfferingTypeDef]:
         """Each element of ReservedNodesOfferings in every page of
         DescribeReservedNodesOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -1068,8 +966,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef],
-    ) -> Items[ServiceUpdateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServiceUpdatesRequestTypeDef],
+    ) -> Items[type_defs.ServiceUpdateTypeDef]:
         """Each element of ServiceUpdates in every page of DescribeServiceUpdates,
         from every target, as its page arrives (tagged with its target).
 
@@ -1084,8 +982,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of Snapshots in every page of DescribeSnapshots, from every
         target, as its page arrives (tagged with its target).
 
@@ -1100,8 +998,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
-    ) -> Items[SubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSubnetGroupsRequestTypeDef],
+    ) -> Items[type_defs.SubnetGroupTypeDef]:
         """Each element of SubnetGroups in every page of DescribeSubnetGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1116,8 +1014,8 @@ class MultiRegionMemoryDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of DescribeUsers, from every target,
         as its page arrives (tagged with its target).
 

@@ -12,16 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchMeterUsageRequestTypeDef,
-        BatchMeterUsageResultTypeDef,
-        MeterUsageRequestTypeDef,
-        MeterUsageResultTypeDef,
-        RegisterUsageRequestTypeDef,
-        RegisterUsageResultTypeDef,
-        ResolveCustomerRequestTypeDef,
-        ResolveCustomerResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMarketplaceMetering"]
 
@@ -33,8 +24,8 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_meter_usage(
-        self, **kwargs: Unpack[BatchMeterUsageRequestTypeDef]
-    ) -> TargetResults[BatchMeterUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchMeterUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchMeterUsageResultTypeDef]:
         """Amazon Web Services Marketplace is introducing Concurrent Agreements,
         enabling buyers to make multiple purchases per Amazon Web Services
         account. Starting June 1, 2026, new SaaS products must use
@@ -48,8 +39,8 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
         return self._call("BatchMeterUsage", kwargs)
 
     def meter_usage(
-        self, **kwargs: Unpack[MeterUsageRequestTypeDef]
-    ) -> TargetResults[MeterUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.MeterUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.MeterUsageResultTypeDef]:
         """As a seller, your software hosted in the buyer's Amazon Web Services
         account uses this API action to emit metering records directly to Amazon
         Web Services Marketplace. You must use the following buyer Amazon Web
@@ -60,8 +51,8 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
         return self._call("MeterUsage", kwargs)
 
     def register_usage(
-        self, **kwargs: Unpack[RegisterUsageRequestTypeDef]
-    ) -> TargetResults[RegisterUsageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterUsageRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterUsageResultTypeDef]:
         """Paid container software products sold through Amazon Web Services
         Marketplace must integrate with the Amazon Web Services Marketplace
         Metering Service and call the RegisterUsage operation for software
@@ -76,8 +67,8 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
         return self._call("RegisterUsage", kwargs)
 
     def resolve_customer(
-        self, **kwargs: Unpack[ResolveCustomerRequestTypeDef]
-    ) -> TargetResults[ResolveCustomerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResolveCustomerRequestTypeDef]
+    ) -> TargetResults[type_defs.ResolveCustomerResultTypeDef]:
         """ResolveCustomer is called by a SaaS application during the registration
         process. When a buyer visits your website during the registration process,
         the buyer submits a registration token through their browser. The

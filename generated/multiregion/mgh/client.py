@@ -15,57 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationStateTypeDef,
-        AssociateCreatedArtifactRequestTypeDef,
-        AssociateCreatedArtifactResultTypeDef,
-        AssociateDiscoveredResourceRequestTypeDef,
-        AssociateDiscoveredResourceResultTypeDef,
-        AssociateSourceResourceRequestTypeDef,
-        AssociateSourceResourceResultTypeDef,
-        CreateProgressUpdateStreamRequestTypeDef,
-        CreateProgressUpdateStreamResultTypeDef,
-        CreatedArtifactTypeDef,
-        DeleteProgressUpdateStreamRequestTypeDef,
-        DeleteProgressUpdateStreamResultTypeDef,
-        DescribeApplicationStateRequestTypeDef,
-        DescribeApplicationStateResultTypeDef,
-        DescribeMigrationTaskRequestTypeDef,
-        DescribeMigrationTaskResultTypeDef,
-        DisassociateCreatedArtifactRequestTypeDef,
-        DisassociateCreatedArtifactResultTypeDef,
-        DisassociateDiscoveredResourceRequestTypeDef,
-        DisassociateDiscoveredResourceResultTypeDef,
-        DisassociateSourceResourceRequestTypeDef,
-        DisassociateSourceResourceResultTypeDef,
-        DiscoveredResourceTypeDef,
-        ImportMigrationTaskRequestTypeDef,
-        ImportMigrationTaskResultTypeDef,
-        ListApplicationStatesRequestTypeDef,
-        ListApplicationStatesResultTypeDef,
-        ListCreatedArtifactsRequestTypeDef,
-        ListCreatedArtifactsResultTypeDef,
-        ListDiscoveredResourcesRequestTypeDef,
-        ListDiscoveredResourcesResultTypeDef,
-        ListMigrationTaskUpdatesRequestTypeDef,
-        ListMigrationTaskUpdatesResultTypeDef,
-        ListMigrationTasksRequestTypeDef,
-        ListMigrationTasksResultTypeDef,
-        ListProgressUpdateStreamsRequestTypeDef,
-        ListProgressUpdateStreamsResultTypeDef,
-        ListSourceResourcesRequestTypeDef,
-        ListSourceResourcesResultTypeDef,
-        MigrationTaskSummaryTypeDef,
-        MigrationTaskUpdateTypeDef,
-        NotifyApplicationStateRequestTypeDef,
-        NotifyApplicationStateResultTypeDef,
-        NotifyMigrationTaskStateRequestTypeDef,
-        NotifyMigrationTaskStateResultTypeDef,
-        ProgressUpdateStreamSummaryTypeDef,
-        PutResourceAttributesRequestTypeDef,
-        PutResourceAttributesResultTypeDef,
-        SourceResourceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMigrationHub"]
 
@@ -80,8 +30,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_created_artifact(
-        self, **kwargs: Unpack[AssociateCreatedArtifactRequestTypeDef]
-    ) -> TargetResults[AssociateCreatedArtifactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateCreatedArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateCreatedArtifactResultTypeDef]:
         """Associates a created artifact of an AWS cloud resource, the target
         receiving the migration, with the migration task performed by a migration
         tool.
@@ -91,8 +41,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("AssociateCreatedArtifact", kwargs)
 
     def associate_discovered_resource(
-        self, **kwargs: Unpack[AssociateDiscoveredResourceRequestTypeDef]
-    ) -> TargetResults[AssociateDiscoveredResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDiscoveredResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDiscoveredResourceResultTypeDef]:
         """Associates a discovered resource ID from Application Discovery Service
         with a migration task.
 
@@ -101,8 +51,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("AssociateDiscoveredResource", kwargs)
 
     def associate_source_resource(
-        self, **kwargs: Unpack[AssociateSourceResourceRequestTypeDef]
-    ) -> TargetResults[AssociateSourceResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSourceResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSourceResourceResultTypeDef]:
         """Associates a source resource with a migration task. For example, the
         source resource can be a source server, an application, or a migration
         wave.
@@ -112,8 +62,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("AssociateSourceResource", kwargs)
 
     def create_progress_update_stream(
-        self, **kwargs: Unpack[CreateProgressUpdateStreamRequestTypeDef]
-    ) -> TargetResults[CreateProgressUpdateStreamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProgressUpdateStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProgressUpdateStreamResultTypeDef]:
         """Creates a progress update stream which is an AWS resource used for access
         control as well as a namespace for migration task names that is implicitly
         linked to your AWS account. It must uniquely identify the migration tool
@@ -125,8 +75,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("CreateProgressUpdateStream", kwargs)
 
     def delete_progress_update_stream(
-        self, **kwargs: Unpack[DeleteProgressUpdateStreamRequestTypeDef]
-    ) -> TargetResults[DeleteProgressUpdateStreamResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProgressUpdateStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProgressUpdateStreamResultTypeDef]:
         """Deletes a progress update stream, including all of its tasks, which was
         previously created as an AWS resource used for access control.
 
@@ -135,8 +85,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("DeleteProgressUpdateStream", kwargs)
 
     def describe_application_state(
-        self, **kwargs: Unpack[DescribeApplicationStateRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationStateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationStateResultTypeDef]:
         """Gets the migration status of an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/DescribeApplicationState
@@ -144,8 +94,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("DescribeApplicationState", kwargs)
 
     def describe_migration_task(
-        self, **kwargs: Unpack[DescribeMigrationTaskRequestTypeDef]
-    ) -> TargetResults[DescribeMigrationTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMigrationTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMigrationTaskResultTypeDef]:
         """Retrieves a list of all attributes associated with a specific migration
         task.
 
@@ -154,8 +104,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("DescribeMigrationTask", kwargs)
 
     def disassociate_created_artifact(
-        self, **kwargs: Unpack[DisassociateCreatedArtifactRequestTypeDef]
-    ) -> TargetResults[DisassociateCreatedArtifactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateCreatedArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateCreatedArtifactResultTypeDef]:
         """Disassociates a created artifact of an AWS resource with a migration task
         performed by a migration tool that was previously associated.
 
@@ -164,8 +114,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("DisassociateCreatedArtifact", kwargs)
 
     def disassociate_discovered_resource(
-        self, **kwargs: Unpack[DisassociateDiscoveredResourceRequestTypeDef]
-    ) -> TargetResults[DisassociateDiscoveredResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateDiscoveredResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateDiscoveredResourceResultTypeDef]:
         """Disassociate an Application Discovery Service discovered resource from a
         migration task.
 
@@ -174,8 +124,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("DisassociateDiscoveredResource", kwargs)
 
     def disassociate_source_resource(
-        self, **kwargs: Unpack[DisassociateSourceResourceRequestTypeDef]
-    ) -> TargetResults[DisassociateSourceResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSourceResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSourceResourceResultTypeDef]:
         """Removes the association between a source resource and a migration task.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/DisassociateSourceResource
@@ -183,8 +133,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("DisassociateSourceResource", kwargs)
 
     def import_migration_task(
-        self, **kwargs: Unpack[ImportMigrationTaskRequestTypeDef]
-    ) -> TargetResults[ImportMigrationTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportMigrationTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportMigrationTaskResultTypeDef]:
         """Registers a new migration task which represents a server, database, etc.,
         being migrated to AWS by a migration tool.
 
@@ -193,8 +143,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ImportMigrationTask", kwargs)
 
     def list_application_states(
-        self, **kwargs: Unpack[ListApplicationStatesRequestTypeDef]
-    ) -> TargetResults[ListApplicationStatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationStatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationStatesResultTypeDef]:
         """Lists all the migration statuses for your applications. If you use the
         optional ApplicationIds parameter, only the migration statuses for those
         applications will be returned.
@@ -204,8 +154,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListApplicationStates", kwargs)
 
     def list_created_artifacts(
-        self, **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef]
-    ) -> TargetResults[ListCreatedArtifactsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCreatedArtifactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCreatedArtifactsResultTypeDef]:
         """Lists the created artifacts attached to a given migration task in an
         update stream.
 
@@ -214,8 +164,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListCreatedArtifacts", kwargs)
 
     def list_discovered_resources(
-        self, **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef]
-    ) -> TargetResults[ListDiscoveredResourcesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDiscoveredResourcesResultTypeDef]:
         """Lists discovered resources associated with the given MigrationTask.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListDiscoveredResources
@@ -223,8 +173,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListDiscoveredResources", kwargs)
 
     def list_migration_task_updates(
-        self, **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef]
-    ) -> TargetResults[ListMigrationTaskUpdatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMigrationTaskUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMigrationTaskUpdatesResultTypeDef]:
         """This is a paginated API that returns all the migration-task states for the
         specified MigrationTaskName and ProgressUpdateStream.
 
@@ -233,8 +183,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListMigrationTaskUpdates", kwargs)
 
     def list_migration_tasks(
-        self, **kwargs: Unpack[ListMigrationTasksRequestTypeDef]
-    ) -> TargetResults[ListMigrationTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMigrationTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMigrationTasksResultTypeDef]:
         """Lists all, or filtered by resource name, migration tasks associated with
         the user account making this call.
 
@@ -243,8 +193,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListMigrationTasks", kwargs)
 
     def list_progress_update_streams(
-        self, **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef]
-    ) -> TargetResults[ListProgressUpdateStreamsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProgressUpdateStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProgressUpdateStreamsResultTypeDef]:
         """Lists progress update streams associated with the user account making this
         call.
 
@@ -253,8 +203,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListProgressUpdateStreams", kwargs)
 
     def list_source_resources(
-        self, **kwargs: Unpack[ListSourceResourcesRequestTypeDef]
-    ) -> TargetResults[ListSourceResourcesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceResourcesResultTypeDef]:
         """Lists all the source resource that are associated with the specified
         MigrationTaskName and ProgressUpdateStream.
 
@@ -263,8 +213,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("ListSourceResources", kwargs)
 
     def notify_application_state(
-        self, **kwargs: Unpack[NotifyApplicationStateRequestTypeDef]
-    ) -> TargetResults[NotifyApplicationStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.NotifyApplicationStateRequestTypeDef]
+    ) -> TargetResults[type_defs.NotifyApplicationStateResultTypeDef]:
         """Sets the migration state of an application. For a given application
         identified by the value passed to ApplicationId, its status is set or
         updated by passing one of three values to Status: NOT_STARTED |
@@ -275,8 +225,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("NotifyApplicationState", kwargs)
 
     def notify_migration_task_state(
-        self, **kwargs: Unpack[NotifyMigrationTaskStateRequestTypeDef]
-    ) -> TargetResults[NotifyMigrationTaskStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.NotifyMigrationTaskStateRequestTypeDef]
+    ) -> TargetResults[type_defs.NotifyMigrationTaskStateResultTypeDef]:
         """Notifies Migration Hub of the current status, progress, or other detail
         regarding a migration task.
 
@@ -285,8 +235,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         return self._call("NotifyMigrationTaskState", kwargs)
 
     def put_resource_attributes(
-        self, **kwargs: Unpack[PutResourceAttributesRequestTypeDef]
-    ) -> TargetResults[PutResourceAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourceAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourceAttributesResultTypeDef]:
         """Provides identifying details of the resource being migrated so that it can
         be associated in the Application Discovery Service repository. This
         association occurs asynchronously after PutResourceAttributes returns.
@@ -301,8 +251,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationStatesRequestTypeDef],
-    ) -> TargetResults[ListApplicationStatesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationStatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationStatesResultTypeDef]:
         """Every page of ListApplicationStates in every target, merged per target
         (botocore's build_full_result).
 
@@ -326,8 +276,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef],
-    ) -> TargetResults[ListCreatedArtifactsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCreatedArtifactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCreatedArtifactsResultTypeDef]:
         """Every page of ListCreatedArtifacts in every target, merged per target
         (botocore's build_full_result).
 
@@ -350,8 +300,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
-    ) -> TargetResults[ListDiscoveredResourcesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDiscoveredResourcesResultTypeDef]:
         """Every page of ListDiscoveredResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -373,8 +323,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef],
-    ) -> TargetResults[ListMigrationTaskUpdatesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationTaskUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMigrationTaskUpdatesResultTypeDef]:
         """Every page of ListMigrationTaskUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -397,8 +347,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMigrationTasksRequestTypeDef],
-    ) -> TargetResults[ListMigrationTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMigrationTasksResultTypeDef]:
         """Every page of ListMigrationTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -421,8 +371,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef],
-    ) -> TargetResults[ListProgressUpdateStreamsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListProgressUpdateStreamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProgressUpdateStreamsResultTypeDef]:
         """Every page of ListProgressUpdateStreams in every target, merged per target
         (botocore's build_full_result).
 
@@ -445,8 +395,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceResourcesRequestTypeDef],
-    ) -> TargetResults[ListSourceResourcesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceResourcesResultTypeDef]:
         """Every page of ListSourceResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -468,8 +418,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationStatesRequestTypeDef],
-    ) -> Items[ApplicationStateTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationStatesRequestTypeDef],
+    ) -> Items[type_defs.ApplicationStateTypeDef]:
         """Each element of ApplicationStateList in every page of
         ListApplicationStates, from every target, as its page arrives (tagged with
         its target).
@@ -485,8 +435,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef],
-    ) -> Items[CreatedArtifactTypeDef]:
+        **kwargs: Unpack[type_defs.ListCreatedArtifactsRequestTypeDef],
+    ) -> Items[type_defs.CreatedArtifactTypeDef]:
         """Each element of CreatedArtifactList in every page of ListCreatedArtifacts,
         from every target, as its page arrives (tagged with its target).
 
@@ -501,8 +451,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
-    ) -> Items[DiscoveredResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef],
+    ) -> Items[type_defs.DiscoveredResourceTypeDef]:
         """Each element of DiscoveredResourceList in every page of
         ListDiscoveredResources, from every target, as its page arrives (tagged
         with its target).
@@ -518,8 +468,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef],
-    ) -> Items[MigrationTaskUpdateTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationTaskUpdatesRequestTypeDef],
+    ) -> Items[type_defs.MigrationTaskUpdateTypeDef]:
         """Each element of MigrationTaskUpdateList in every page of
         ListMigrationTaskUpdates, from every target, as its page arrives (tagged
         with its target).
@@ -535,8 +485,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMigrationTasksRequestTypeDef],
-    ) -> Items[MigrationTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationTasksRequestTypeDef],
+    ) -> Items[type_defs.MigrationTaskSummaryTypeDef]:
         """Each element of MigrationTaskSummaryList in every page of
         ListMigrationTasks, from every target, as its page arrives (tagged with
         its target).
@@ -552,8 +502,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef],
-    ) -> Items[ProgressUpdateStreamSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProgressUpdateStreamsRequestTypeDef],
+    ) -> Items[type_defs.ProgressUpdateStreamSummaryTypeDef]:
         """Each element of ProgressUpdateStreamSummaryList in every page of
         ListProgressUpdateStreams, from every target, as its page arrives (tagged
         with its target).
@@ -572,8 +522,8 @@ class MultiRegionMigrationHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceResourcesRequestTypeDef],
-    ) -> Items[SourceResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceResourcesRequestTypeDef],
+    ) -> Items[type_defs.SourceResourceTypeDef]:
         """Each element of SourceResourceList in every page of ListSourceResources,
         from every target, as its page arrives (tagged with its target).
 

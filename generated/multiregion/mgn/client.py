@@ -15,200 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationResponseTypeDef,
-        ApplicationTypeDef,
-        ArchiveApplicationRequestTypeDef,
-        ArchiveWaveRequestTypeDef,
-        AssociateApplicationsRequestTypeDef,
-        AssociateApplicationsResponseTypeDef,
-        AssociateSourceServersRequestTypeDef,
-        AssociateSourceServersResponseTypeDef,
-        ChangeServerLifeCycleStateRequestTypeDef,
-        ConnectorResponseTypeDef,
-        ConnectorTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateConnectorRequestTypeDef,
-        CreateLaunchConfigurationTemplateRequestTypeDef,
-        CreateNetworkMigrationDefinitionRequestTypeDef,
-        CreateReplicationConfigurationTemplateRequestTypeDef,
-        CreateWaveRequestTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteConnectorRequestTypeDef,
-        DeleteJobRequestTypeDef,
-        DeleteJobResponseTypeDef,
-        DeleteLaunchConfigurationTemplateRequestTypeDef,
-        DeleteLaunchConfigurationTemplateResponseTypeDef,
-        DeleteNetworkMigrationDefinitionRequestTypeDef,
-        DeleteNetworkMigrationDefinitionResponseTypeDef,
-        DeleteReplicationConfigurationTemplateRequestTypeDef,
-        DeleteReplicationConfigurationTemplateResponseTypeDef,
-        DeleteSourceServerRequestTypeDef,
-        DeleteSourceServerResponseTypeDef,
-        DeleteVcenterClientRequestTypeDef,
-        DeleteWaveRequestTypeDef,
-        DeleteWaveResponseTypeDef,
-        DescribeJobLogItemsRequestTypeDef,
-        DescribeJobLogItemsResponseTypeDef,
-        DescribeJobsRequestTypeDef,
-        DescribeJobsResponseTypeDef,
-        DescribeLaunchConfigurationTemplatesRequestTypeDef,
-        DescribeLaunchConfigurationTemplatesResponseTypeDef,
-        DescribeReplicationConfigurationTemplatesRequestTypeDef,
-        DescribeReplicationConfigurationTemplatesResponseTypeDef,
-        DescribeSourceServersRequestTypeDef,
-        DescribeSourceServersResponseTypeDef,
-        DescribeVcenterClientsRequestTypeDef,
-        DescribeVcenterClientsResponseTypeDef,
-        DisassociateApplicationsRequestTypeDef,
-        DisassociateApplicationsResponseTypeDef,
-        DisassociateSourceServersRequestTypeDef,
-        DisassociateSourceServersResponseTypeDef,
-        DisconnectFromServiceRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportTaskErrorTypeDef,
-        ExportTaskTypeDef,
-        FinalizeCutoverRequestTypeDef,
-        GetLaunchConfigurationRequestTypeDef,
-        GetNetworkMigrationDefinitionRequestTypeDef,
-        GetNetworkMigrationMapperSegmentConstructRequestTypeDef,
-        GetNetworkMigrationMapperSegmentConstructResponseTypeDef,
-        GetReplicationConfigurationRequestTypeDef,
-        ImportFileEnrichmentTypeDef,
-        ImportTaskErrorTypeDef,
-        ImportTaskTypeDef,
-        InitializeServiceResponseTypeDef,
-        JobLogTypeDef,
-        JobTypeDef,
-        LaunchConfigurationTemplateResponseTypeDef,
-        LaunchConfigurationTemplateTypeDef,
-        LaunchConfigurationTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListConnectorsRequestTypeDef,
-        ListConnectorsResponseTypeDef,
-        ListExportErrorsRequestTypeDef,
-        ListExportErrorsResponseTypeDef,
-        ListExportsRequestTypeDef,
-        ListExportsResponseTypeDef,
-        ListImportErrorsRequestTypeDef,
-        ListImportErrorsResponseTypeDef,
-        ListImportFileEnrichmentsRequestTypeDef,
-        ListImportFileEnrichmentsResponseTypeDef,
-        ListImportsRequestTypeDef,
-        ListImportsResponseTypeDef,
-        ListManagedAccountsRequestTypeDef,
-        ListManagedAccountsResponseTypeDef,
-        ListNetworkMigrationAnalysesRequestTypeDef,
-        ListNetworkMigrationAnalysesResponseTypeDef,
-        ListNetworkMigrationAnalysisResultsRequestTypeDef,
-        ListNetworkMigrationAnalysisResultsResponseTypeDef,
-        ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef,
-        ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef,
-        ListNetworkMigrationCodeGenerationsRequestTypeDef,
-        ListNetworkMigrationCodeGenerationsResponseTypeDef,
-        ListNetworkMigrationDefinitionsRequestTypeDef,
-        ListNetworkMigrationDefinitionsResponseTypeDef,
-        ListNetworkMigrationDeployedStacksRequestTypeDef,
-        ListNetworkMigrationDeployedStacksResponseTypeDef,
-        ListNetworkMigrationDeployerJobResponseTypeDef,
-        ListNetworkMigrationDeploymentsRequestTypeDef,
-        ListNetworkMigrationExecutionsRequestTypeDef,
-        ListNetworkMigrationExecutionsResponseTypeDef,
-        ListNetworkMigrationMapperSegmentConstructsRequestTypeDef,
-        ListNetworkMigrationMapperSegmentConstructsResponseTypeDef,
-        ListNetworkMigrationMapperSegmentsRequestTypeDef,
-        ListNetworkMigrationMapperSegmentsResponseTypeDef,
-        ListNetworkMigrationMappingUpdatesRequestTypeDef,
-        ListNetworkMigrationMappingUpdatesResponseTypeDef,
-        ListNetworkMigrationMappingsRequestTypeDef,
-        ListNetworkMigrationMappingsResponseTypeDef,
-        ListSourceServerActionsRequestTypeDef,
-        ListSourceServerActionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTemplateActionsRequestTypeDef,
-        ListTemplateActionsResponseTypeDef,
-        ListWavesRequestTypeDef,
-        ListWavesResponseTypeDef,
-        ManagedAccountTypeDef,
-        MarkAsArchivedRequestTypeDef,
-        NetworkMigrationAnalysisJobDetailsTypeDef,
-        NetworkMigrationAnalysisResultTypeDef,
-        NetworkMigrationCodeGenerationJobDetailsTypeDef,
-        NetworkMigrationCodeGenerationSegmentTypeDef,
-        NetworkMigrationDefinitionSummaryTypeDef,
-        NetworkMigrationDefinitionTypeDef,
-        NetworkMigrationDeployedStackDetailsTypeDef,
-        NetworkMigrationDeployerJobDetailsTypeDef,
-        NetworkMigrationExecutionTypeDef,
-        NetworkMigrationMapperSegmentConstructTypeDef,
-        NetworkMigrationMapperSegmentResponseTypeDef,
-        NetworkMigrationMapperSegmentTypeDef,
-        NetworkMigrationMappingJobDetailsTypeDef,
-        NetworkMigrationMappingUpdateJobDetailsTypeDef,
-        PauseReplicationRequestTypeDef,
-        PutSourceServerActionRequestTypeDef,
-        PutTemplateActionRequestTypeDef,
-        RemoveSourceServerActionRequestTypeDef,
-        RemoveSourceServerActionResponseTypeDef,
-        RemoveTemplateActionRequestTypeDef,
-        RemoveTemplateActionResponseTypeDef,
-        ReplicationConfigurationTemplateResponseTypeDef,
-        ReplicationConfigurationTemplateTypeDef,
-        ReplicationConfigurationTypeDef,
-        ResumeReplicationRequestTypeDef,
-        RetryDataReplicationRequestTypeDef,
-        SourceServerActionDocumentResponseTypeDef,
-        SourceServerActionDocumentTypeDef,
-        SourceServerResponseTypeDef,
-        SourceServerTypeDef,
-        StartCutoverRequestTypeDef,
-        StartCutoverResponseTypeDef,
-        StartExportRequestTypeDef,
-        StartExportResponseTypeDef,
-        StartImportFileEnrichmentRequestTypeDef,
-        StartImportFileEnrichmentResponseTypeDef,
-        StartImportRequestTypeDef,
-        StartImportResponseTypeDef,
-        StartNetworkMigrationAnalysisRequestTypeDef,
-        StartNetworkMigrationAnalysisResponseTypeDef,
-        StartNetworkMigrationCodeGenerationRequestTypeDef,
-        StartNetworkMigrationCodeGenerationResponseTypeDef,
-        StartNetworkMigrationDeployerJobResponseTypeDef,
-        StartNetworkMigrationDeploymentRequestTypeDef,
-        StartNetworkMigrationMappingRequestTypeDef,
-        StartNetworkMigrationMappingResponseTypeDef,
-        StartNetworkMigrationMappingUpdateRequestTypeDef,
-        StartNetworkMigrationMappingUpdateResponseTypeDef,
-        StartReplicationRequestTypeDef,
-        StartTestRequestTypeDef,
-        StartTestResponseTypeDef,
-        StopReplicationRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TemplateActionDocumentResponseTypeDef,
-        TemplateActionDocumentTypeDef,
-        TerminateTargetInstancesRequestTypeDef,
-        TerminateTargetInstancesResponseTypeDef,
-        UnarchiveApplicationRequestTypeDef,
-        UnarchiveWaveRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateConnectorRequestTypeDef,
-        UpdateLaunchConfigurationRequestTypeDef,
-        UpdateLaunchConfigurationTemplateRequestTypeDef,
-        UpdateNetworkMigrationDefinitionRequestTypeDef,
-        UpdateNetworkMigrationMapperSegmentRequestTypeDef,
-        UpdateReplicationConfigurationRequestTypeDef,
-        UpdateReplicationConfigurationTemplateRequestTypeDef,
-        UpdateSourceServerReplicationTypeRequestTypeDef,
-        UpdateSourceServerRequestTypeDef,
-        UpdateWaveRequestTypeDef,
-        VcenterClientTypeDef,
-        WaveResponseTypeDef,
-        WaveTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionmgn"]
 
@@ -220,8 +27,8 @@ class MultiRegionmgn(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def archive_application(
-        self, **kwargs: Unpack[ArchiveApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ArchiveApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Archive application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ArchiveApplication
@@ -229,8 +36,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ArchiveApplication", kwargs)
 
     def archive_wave(
-        self, **kwargs: Unpack[ArchiveWaveRequestTypeDef]
-    ) -> TargetResults[WaveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ArchiveWaveRequestTypeDef]
+    ) -> TargetResults[type_defs.WaveResponseTypeDef]:
         """Archive wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ArchiveWave
@@ -238,8 +45,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ArchiveWave", kwargs)
 
     def associate_applications(
-        self, **kwargs: Unpack[AssociateApplicationsRequestTypeDef]
-    ) -> TargetResults[AssociateApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateApplicationsResponseTypeDef]:
         """Associate applications to wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/AssociateApplications
@@ -247,8 +54,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("AssociateApplications", kwargs)
 
     def associate_source_servers(
-        self, **kwargs: Unpack[AssociateSourceServersRequestTypeDef]
-    ) -> TargetResults[AssociateSourceServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSourceServersRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSourceServersResponseTypeDef]:
         """Associate source servers to application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/AssociateSourceServers
@@ -256,8 +63,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("AssociateSourceServers", kwargs)
 
     def change_server_life_cycle_state(
-        self, **kwargs: Unpack[ChangeServerLifeCycleStateRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangeServerLifeCycleStateRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Allows the user to set the SourceServer.LifeCycle.state property for
         specific Source Server IDs to one of the following: READY_FOR_TEST or
         READY_FOR_CUTOVER. This command only works if the Source Server is already
@@ -268,8 +75,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ChangeServerLifeCycleState", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Create application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateApplication
@@ -277,8 +84,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_connector(
-        self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> TargetResults[ConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectorResponseTypeDef]:
         """Create Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateConnector
@@ -286,8 +93,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("CreateConnector", kwargs)
 
     def create_launch_configuration_template(
-        self, **kwargs: Unpack[CreateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[LaunchConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateLaunchConfigurationTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.LaunchConfigurationTemplateResponseTypeDef]:
         """Creates a new Launch Configuration Template.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateLaunchConfigurationTemplate
@@ -295,8 +103,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("CreateLaunchConfigurationTemplate", kwargs)
 
     def create_network_migration_definition(
-        self, **kwargs: Unpack[CreateNetworkMigrationDefinitionRequestTypeDef]
-    ) -> TargetResults[NetworkMigrationDefinitionTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkMigrationDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.NetworkMigrationDefinitionTypeDef]:
         """Creates a new network migration definition that specifies the source and
         target network configuration for a migration.
 
@@ -305,8 +113,11 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("CreateNetworkMigrationDefinition", kwargs)
 
     def create_replication_configuration_template(
-        self, **kwargs: Unpack[CreateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateReplicationConfigurationTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ReplicationConfigurationTemplateResponseTypeDef]:
         """Creates a new ReplicationConfigurationTemplate.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateReplicationConfigurationTemplate
@@ -314,8 +125,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("CreateReplicationConfigurationTemplate", kwargs)
 
     def create_wave(
-        self, **kwargs: Unpack[CreateWaveRequestTypeDef]
-    ) -> TargetResults[WaveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWaveRequestTypeDef]
+    ) -> TargetResults[type_defs.WaveResponseTypeDef]:
         """Create wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateWave
@@ -323,8 +134,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("CreateWave", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Delete application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteApplication
@@ -332,8 +143,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_connector(
-        self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteConnector
@@ -341,8 +152,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteConnector", kwargs)
 
     def delete_job(
-        self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> TargetResults[DeleteJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobResponseTypeDef]:
         """Deletes a single Job by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteJob
@@ -350,8 +161,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteJob", kwargs)
 
     def delete_launch_configuration_template(
-        self, **kwargs: Unpack[DeleteLaunchConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteLaunchConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteLaunchConfigurationTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteLaunchConfigurationTemplateResponseTypeDef]:
         """Deletes a single Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteLaunchConfigurationTemplate
@@ -359,8 +171,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteLaunchConfigurationTemplate", kwargs)
 
     def delete_network_migration_definition(
-        self, **kwargs: Unpack[DeleteNetworkMigrationDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkMigrationDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkMigrationDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkMigrationDefinitionResponseTypeDef]:
         """Deletes a network migration definition. This operation removes the
         migration definition and all associated metadata.
 
@@ -369,8 +181,11 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteNetworkMigrationDefinition", kwargs)
 
     def delete_replication_configuration_template(
-        self, **kwargs: Unpack[DeleteReplicationConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteReplicationConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteReplicationConfigurationTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteReplicationConfigurationTemplateResponseTypeDef]:
         """Deletes a single Replication Configuration Template by ID
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteReplicationConfigurationTemplate
@@ -378,8 +193,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteReplicationConfigurationTemplate", kwargs)
 
     def delete_source_server(
-        self, **kwargs: Unpack[DeleteSourceServerRequestTypeDef]
-    ) -> TargetResults[DeleteSourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSourceServerResponseTypeDef]:
         """Deletes a single source server by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteSourceServer
@@ -387,8 +202,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteSourceServer", kwargs)
 
     def delete_vcenter_client(
-        self, **kwargs: Unpack[DeleteVcenterClientRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVcenterClientRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a given vCenter client by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteVcenterClient
@@ -396,8 +211,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteVcenterClient", kwargs)
 
     def delete_wave(
-        self, **kwargs: Unpack[DeleteWaveRequestTypeDef]
-    ) -> TargetResults[DeleteWaveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWaveRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWaveResponseTypeDef]:
         """Delete wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteWave
@@ -405,8 +220,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DeleteWave", kwargs)
 
     def describe_job_log_items(
-        self, **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef]
-    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobLogItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobLogItemsResponseTypeDef]:
         """Retrieves detailed job log items with paging.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeJobLogItems
@@ -414,8 +229,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DescribeJobLogItems", kwargs)
 
     def describe_jobs(
-        self, **kwargs: Unpack[DescribeJobsRequestTypeDef]
-    ) -> TargetResults[DescribeJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobsResponseTypeDef]:
         """Returns a list of Jobs. Use the JobsID and fromDate and toData filters to
         limit which jobs are returned. The response is sorted by creationDataTime
         - latest date first. Jobs are normally created by the StartTest,
@@ -429,8 +244,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DescribeJobs", kwargs)
 
     def describe_launch_configuration_templates(
-        self, **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Lists all Launch Configuration Templates, filtered by Launch Configuration
         Template IDs
 
@@ -439,8 +255,13 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DescribeLaunchConfigurationTemplates", kwargs)
 
     def describe_replication_configuration_templates(
-        self, **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationConfigurationTemplatesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationConfigurationTemplatesResponseTypeDef
+    ]:
         """Lists all ReplicationConfigurationTemplates, filtered by Source Server
         IDs.
 
@@ -449,8 +270,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DescribeReplicationConfigurationTemplates", kwargs)
 
     def describe_source_servers(
-        self, **kwargs: Unpack[DescribeSourceServersRequestTypeDef]
-    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSourceServersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSourceServersResponseTypeDef]:
         """Retrieves all SourceServers or multiple SourceServers by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeSourceServers
@@ -458,8 +279,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DescribeSourceServers", kwargs)
 
     def describe_vcenter_clients(
-        self, **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef]
-    ) -> TargetResults[DescribeVcenterClientsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVcenterClientsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVcenterClientsResponseTypeDef]:
         """Returns a list of the installed vCenter clients.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeVcenterClients
@@ -467,8 +288,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DescribeVcenterClients", kwargs)
 
     def disassociate_applications(
-        self, **kwargs: Unpack[DisassociateApplicationsRequestTypeDef]
-    ) -> TargetResults[DisassociateApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateApplicationsResponseTypeDef]:
         """Disassociate applications from wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DisassociateApplications
@@ -476,8 +297,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DisassociateApplications", kwargs)
 
     def disassociate_source_servers(
-        self, **kwargs: Unpack[DisassociateSourceServersRequestTypeDef]
-    ) -> TargetResults[DisassociateSourceServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSourceServersRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSourceServersResponseTypeDef]:
         """Disassociate source servers from application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DisassociateSourceServers
@@ -485,8 +306,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DisassociateSourceServers", kwargs)
 
     def disconnect_from_service(
-        self, **kwargs: Unpack[DisconnectFromServiceRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisconnectFromServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Disconnects specific Source Servers from Application Migration Service.
         Data replication is stopped immediately. All AWS resources created by
         Application Migration Service for enabling the replication of these source
@@ -506,8 +327,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("DisconnectFromService", kwargs)
 
     def finalize_cutover(
-        self, **kwargs: Unpack[FinalizeCutoverRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.FinalizeCutoverRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Finalizes the cutover immediately for specific Source Servers. All AWS
         resources created by Application Migration Service for enabling the
         replication of these source servers will be terminated / deleted within 90
@@ -526,8 +347,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("FinalizeCutover", kwargs)
 
     def get_launch_configuration(
-        self, **kwargs: Unpack[GetLaunchConfigurationRequestTypeDef]
-    ) -> TargetResults[LaunchConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLaunchConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.LaunchConfigurationTypeDef]:
         """Lists all LaunchConfigurations available, filtered by Source Server IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/GetLaunchConfiguration
@@ -535,8 +356,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("GetLaunchConfiguration", kwargs)
 
     def get_network_migration_definition(
-        self, **kwargs: Unpack[GetNetworkMigrationDefinitionRequestTypeDef]
-    ) -> TargetResults[NetworkMigrationDefinitionTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkMigrationDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.NetworkMigrationDefinitionTypeDef]:
         """Retrieves the details of a network migration definition including source
         and target configurations.
 
@@ -545,8 +366,13 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("GetNetworkMigrationDefinition", kwargs)
 
     def get_network_migration_mapper_segment_construct(
-        self, **kwargs: Unpack[GetNetworkMigrationMapperSegmentConstructRequestTypeDef]
-    ) -> TargetResults[GetNetworkMigrationMapperSegmentConstructResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetNetworkMigrationMapperSegmentConstructRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetNetworkMigrationMapperSegmentConstructResponseTypeDef
+    ]:
         """Retrieves detailed information about a specific construct within a mapper
         segment, including its properties and configuration data.
 
@@ -555,15 +381,17 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("GetNetworkMigrationMapperSegmentConstruct", kwargs)
 
     def get_replication_configuration(
-        self, **kwargs: Unpack[GetReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicationConfigurationTypeDef]:
         """Lists all ReplicationConfigurations, filtered by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/GetReplicationConfiguration
         """
         return self._call("GetReplicationConfiguration", kwargs)
 
-    def initialize_service(self) -> TargetResults[InitializeServiceResponseTypeDef]:
+    def initialize_service(
+        self,
+    ) -> TargetResults[type_defs.InitializeServiceResponseTypeDef]:
         """Initialize Application Migration Service.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/InitializeService
@@ -571,8 +399,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("InitializeService", {})
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Retrieves all applications or multiple applications by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListApplications
@@ -580,8 +408,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_connectors(
-        self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """List Connectors.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListConnectors
@@ -589,8 +417,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListConnectors", kwargs)
 
     def list_export_errors(
-        self, **kwargs: Unpack[ListExportErrorsRequestTypeDef]
-    ) -> TargetResults[ListExportErrorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportErrorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportErrorsResponseTypeDef]:
         """List export errors.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExportErrors
@@ -598,8 +426,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListExportErrors", kwargs)
 
     def list_exports(
-        self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """List exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExports
@@ -607,8 +435,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListExports", kwargs)
 
     def list_import_errors(
-        self, **kwargs: Unpack[ListImportErrorsRequestTypeDef]
-    ) -> TargetResults[ListImportErrorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportErrorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportErrorsResponseTypeDef]:
         """List import errors.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportErrors
@@ -616,8 +444,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListImportErrors", kwargs)
 
     def list_import_file_enrichments(
-        self, **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef]
-    ) -> TargetResults[ListImportFileEnrichmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportFileEnrichmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportFileEnrichmentsResponseTypeDef]:
         """Lists import file enrichment jobs with optional filtering by job IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportFileEnrichments
@@ -625,8 +453,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListImportFileEnrichments", kwargs)
 
     def list_imports(
-        self, **kwargs: Unpack[ListImportsRequestTypeDef]
-    ) -> TargetResults[ListImportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportsResponseTypeDef]:
         """List imports.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImports
@@ -634,8 +462,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListImports", kwargs)
 
     def list_managed_accounts(
-        self, **kwargs: Unpack[ListManagedAccountsRequestTypeDef]
-    ) -> TargetResults[ListManagedAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedAccountsResponseTypeDef]:
         """List Managed Accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListManagedAccounts
@@ -643,8 +471,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListManagedAccounts", kwargs)
 
     def list_network_migration_analyses(
-        self, **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationAnalysesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkMigrationAnalysesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkMigrationAnalysesResponseTypeDef]:
         """Lists network migration analysis jobs for a specified execution. Returns
         information about analysis job status and results.
 
@@ -653,8 +481,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationAnalyses", kwargs)
 
     def list_network_migration_analysis_results(
-        self, **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationAnalysisResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationAnalysisResultsResponseTypeDef]:
         """Lists the results of network migration analyses, showing connectivity and
         compatibility findings for migrated resources.
 
@@ -663,8 +492,13 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationAnalysisResults", kwargs)
 
     def list_network_migration_code_generation_segments(
-        self, **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef
+    ]:
         """Lists code generation segments, which represent individual infrastructure
         components generated as code templates.
 
@@ -673,8 +507,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationCodeGenerationSegments", kwargs)
 
     def list_network_migration_code_generations(
-        self, **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationCodeGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationCodeGenerationsResponseTypeDef]:
         """Lists network migration code generation jobs, which convert network
         mappings into infrastructure-as-code templates.
 
@@ -683,8 +518,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationCodeGenerations", kwargs)
 
     def list_network_migration_definitions(
-        self, **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkMigrationDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkMigrationDefinitionsResponseTypeDef]:
         """Lists all network migration definitions in the account, with optional
         filtering.
 
@@ -693,8 +528,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationDefinitions", kwargs)
 
     def list_network_migration_deployed_stacks(
-        self, **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDeployedStacksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationDeployedStacksResponseTypeDef]:
         """Lists CloudFormation stacks that have been deployed as part of the network
         migration.
 
@@ -703,8 +539,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationDeployedStacks", kwargs)
 
     def list_network_migration_deployments(
-        self, **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkMigrationDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkMigrationDeployerJobResponseTypeDef]:
         """Lists network migration deployment jobs and their current status.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDeployments
@@ -712,8 +548,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationDeployments", kwargs)
 
     def list_network_migration_executions(
-        self, **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkMigrationExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkMigrationExecutionsResponseTypeDef]:
         """Lists network migration execution instances for a given definition,
         showing the status and progress of each execution.
 
@@ -723,8 +559,12 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_mapper_segment_constructs(
         self,
-        **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListNetworkMigrationMapperSegmentConstructsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListNetworkMigrationMapperSegmentConstructsResponseTypeDef
+    ]:
         """Lists constructs within a mapper segment, representing individual
         infrastructure components like VPCs, subnets, or security groups.
 
@@ -733,8 +573,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationMapperSegmentConstructs", kwargs)
 
     def list_network_migration_mapper_segments(
-        self, **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMapperSegmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationMapperSegmentsResponseTypeDef]:
         """Lists mapper segments, which represent logical groupings of network
         resources to be migrated together.
 
@@ -743,8 +584,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationMapperSegments", kwargs)
 
     def list_network_migration_mapping_updates(
-        self, **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMappingUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationMappingUpdatesResponseTypeDef]:
         """Lists mapping update jobs, which apply customer modifications to the
         generated network mappings.
 
@@ -753,8 +595,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationMappingUpdates", kwargs)
 
     def list_network_migration_mappings(
-        self, **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef]
-    ) -> TargetResults[ListNetworkMigrationMappingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkMigrationMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkMigrationMappingsResponseTypeDef]:
         """Lists network migration mapping jobs, which analyze and create
         relationships between source and target network resources.
 
@@ -763,8 +605,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListNetworkMigrationMappings", kwargs)
 
     def list_source_server_actions(
-        self, **kwargs: Unpack[ListSourceServerActionsRequestTypeDef]
-    ) -> TargetResults[ListSourceServerActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceServerActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceServerActionsResponseTypeDef]:
         """List source server post migration custom actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListSourceServerActions
@@ -772,8 +614,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListSourceServerActions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags for your Application Migration Service resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListTagsForResource
@@ -781,8 +623,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_template_actions(
-        self, **kwargs: Unpack[ListTemplateActionsRequestTypeDef]
-    ) -> TargetResults[ListTemplateActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateActionsResponseTypeDef]:
         """List template post migration custom actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListTemplateActions
@@ -790,8 +632,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListTemplateActions", kwargs)
 
     def list_waves(
-        self, **kwargs: Unpack[ListWavesRequestTypeDef]
-    ) -> TargetResults[ListWavesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWavesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWavesResponseTypeDef]:
         """Retrieves all waves or multiple waves by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListWaves
@@ -799,8 +641,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ListWaves", kwargs)
 
     def mark_as_archived(
-        self, **kwargs: Unpack[MarkAsArchivedRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.MarkAsArchivedRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Archives specific Source Servers by setting the SourceServer.isArchived
         property to true for specified SourceServers by ID. This command only
         works for SourceServers with a lifecycle. state which equals DISCONNECTED
@@ -811,8 +653,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("MarkAsArchived", kwargs)
 
     def pause_replication(
-        self, **kwargs: Unpack[PauseReplicationRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PauseReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Pause Replication.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/PauseReplication
@@ -820,8 +662,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("PauseReplication", kwargs)
 
     def put_source_server_action(
-        self, **kwargs: Unpack[PutSourceServerActionRequestTypeDef]
-    ) -> TargetResults[SourceServerActionDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSourceServerActionRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerActionDocumentResponseTypeDef]:
         """Put source server post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/PutSourceServerAction
@@ -829,8 +671,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("PutSourceServerAction", kwargs)
 
     def put_template_action(
-        self, **kwargs: Unpack[PutTemplateActionRequestTypeDef]
-    ) -> TargetResults[TemplateActionDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTemplateActionRequestTypeDef]
+    ) -> TargetResults[type_defs.TemplateActionDocumentResponseTypeDef]:
         """Put template post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/PutTemplateAction
@@ -838,8 +680,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("PutTemplateAction", kwargs)
 
     def remove_source_server_action(
-        self, **kwargs: Unpack[RemoveSourceServerActionRequestTypeDef]
-    ) -> TargetResults[RemoveSourceServerActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveSourceServerActionRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveSourceServerActionResponseTypeDef]:
         """Remove source server post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/RemoveSourceServerAction
@@ -847,8 +689,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("RemoveSourceServerAction", kwargs)
 
     def remove_template_action(
-        self, **kwargs: Unpack[RemoveTemplateActionRequestTypeDef]
-    ) -> TargetResults[RemoveTemplateActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTemplateActionRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveTemplateActionResponseTypeDef]:
         """Remove template post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/RemoveTemplateAction
@@ -856,8 +698,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("RemoveTemplateAction", kwargs)
 
     def resume_replication(
-        self, **kwargs: Unpack[ResumeReplicationRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Resume Replication.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ResumeReplication
@@ -865,8 +707,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("ResumeReplication", kwargs)
 
     def retry_data_replication(
-        self, **kwargs: Unpack[RetryDataReplicationRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryDataReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Causes the data replication initiation sequence to begin immediately upon
         next Handshake for specified SourceServer IDs, regardless of when the
         previous initiation started. This command will not work if the
@@ -877,8 +719,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("RetryDataReplication", kwargs)
 
     def start_cutover(
-        self, **kwargs: Unpack[StartCutoverRequestTypeDef]
-    ) -> TargetResults[StartCutoverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCutoverRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCutoverResponseTypeDef]:
         """Launches a Cutover Instance for specific Source Servers. This command
         starts a LAUNCH job whose initiatedBy property is StartCutover and changes
         the SourceServer.lifeCycle.state property to CUTTING_OVER.
@@ -888,8 +730,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartCutover", kwargs)
 
     def start_export(
-        self, **kwargs: Unpack[StartExportRequestTypeDef]
-    ) -> TargetResults[StartExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartExportResponseTypeDef]:
         """Start export.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartExport
@@ -897,8 +739,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartExport", kwargs)
 
     def start_import(
-        self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> TargetResults[StartImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportResponseTypeDef]:
         """Start import.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartImport
@@ -906,8 +748,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartImport", kwargs)
 
     def start_import_file_enrichment(
-        self, **kwargs: Unpack[StartImportFileEnrichmentRequestTypeDef]
-    ) -> TargetResults[StartImportFileEnrichmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportFileEnrichmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportFileEnrichmentResponseTypeDef]:
         """Starts an import file enrichment job to process and enrich network
         migration import files with additional metadata and IP assignment
         strategies.
@@ -917,8 +759,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartImportFileEnrichment", kwargs)
 
     def start_network_migration_analysis(
-        self, **kwargs: Unpack[StartNetworkMigrationAnalysisRequestTypeDef]
-    ) -> TargetResults[StartNetworkMigrationAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNetworkMigrationAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartNetworkMigrationAnalysisResponseTypeDef]:
         """Starts a network migration analysis job to evaluate connectivity and
         compatibility of the migration mappings.
 
@@ -927,8 +769,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartNetworkMigrationAnalysis", kwargs)
 
     def start_network_migration_code_generation(
-        self, **kwargs: Unpack[StartNetworkMigrationCodeGenerationRequestTypeDef]
-    ) -> TargetResults[StartNetworkMigrationCodeGenerationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartNetworkMigrationCodeGenerationRequestTypeDef],
+    ) -> TargetResults[type_defs.StartNetworkMigrationCodeGenerationResponseTypeDef]:
         """Starts a code generation job to convert network migration mappings into
         infrastructure-as-code templates.
 
@@ -937,8 +780,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartNetworkMigrationCodeGeneration", kwargs)
 
     def start_network_migration_deployment(
-        self, **kwargs: Unpack[StartNetworkMigrationDeploymentRequestTypeDef]
-    ) -> TargetResults[StartNetworkMigrationDeployerJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNetworkMigrationDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartNetworkMigrationDeployerJobResponseTypeDef]:
         """Starts a deployment job to create the target network infrastructure based
         on the generated code templates.
 
@@ -947,8 +790,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartNetworkMigrationDeployment", kwargs)
 
     def start_network_migration_mapping(
-        self, **kwargs: Unpack[StartNetworkMigrationMappingRequestTypeDef]
-    ) -> TargetResults[StartNetworkMigrationMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNetworkMigrationMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartNetworkMigrationMappingResponseTypeDef]:
         """Starts the network migration mapping process for a given network migration
         execution.
 
@@ -957,8 +800,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartNetworkMigrationMapping", kwargs)
 
     def start_network_migration_mapping_update(
-        self, **kwargs: Unpack[StartNetworkMigrationMappingUpdateRequestTypeDef]
-    ) -> TargetResults[StartNetworkMigrationMappingUpdateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartNetworkMigrationMappingUpdateRequestTypeDef],
+    ) -> TargetResults[type_defs.StartNetworkMigrationMappingUpdateResponseTypeDef]:
         """Starts a job to apply customer modifications to network migration
         mappings, such as changing properties.
 
@@ -967,8 +811,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartNetworkMigrationMappingUpdate", kwargs)
 
     def start_replication(
-        self, **kwargs: Unpack[StartReplicationRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Start replication for source server irrespective of its replication type.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartReplication
@@ -976,8 +820,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartReplication", kwargs)
 
     def start_test(
-        self, **kwargs: Unpack[StartTestRequestTypeDef]
-    ) -> TargetResults[StartTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTestRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTestResponseTypeDef]:
         """Launches a Test Instance for specific Source Servers. This command starts
         a LAUNCH job whose initiatedBy property is StartTest and changes the
         SourceServer.lifeCycle.state property to TESTING.
@@ -987,8 +831,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StartTest", kwargs)
 
     def stop_replication(
-        self, **kwargs: Unpack[StopReplicationRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Stop Replication.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StopReplication
@@ -996,8 +840,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("StopReplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or overwrites only the specified tags for the specified Application
         Migration Service resource or resources. When you specify an existing tag
         key, the value is overwritten with the new value. Each resource can have a
@@ -1008,8 +852,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_target_instances(
-        self, **kwargs: Unpack[TerminateTargetInstancesRequestTypeDef]
-    ) -> TargetResults[TerminateTargetInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateTargetInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateTargetInstancesResponseTypeDef]:
         """Starts a job that terminates specific launched EC2 Test and Cutover
         instances. This command will not work for any Source Server with a
         lifecycle.state of TESTING, CUTTING_OVER, or CUTOVER.
@@ -1019,8 +863,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("TerminateTargetInstances", kwargs)
 
     def unarchive_application(
-        self, **kwargs: Unpack[UnarchiveApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnarchiveApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Unarchive application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UnarchiveApplication
@@ -1028,8 +872,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UnarchiveApplication", kwargs)
 
     def unarchive_wave(
-        self, **kwargs: Unpack[UnarchiveWaveRequestTypeDef]
-    ) -> TargetResults[WaveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnarchiveWaveRequestTypeDef]
+    ) -> TargetResults[type_defs.WaveResponseTypeDef]:
         """Unarchive wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UnarchiveWave
@@ -1037,8 +881,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UnarchiveWave", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of tags from the specified set of Application
         Migration Service resources.
 
@@ -1047,8 +891,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[ApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.ApplicationResponseTypeDef]:
         """Update application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateApplication
@@ -1056,8 +900,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_connector(
-        self, **kwargs: Unpack[UpdateConnectorRequestTypeDef]
-    ) -> TargetResults[ConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectorResponseTypeDef]:
         """Update Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateConnector
@@ -1065,8 +909,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateConnector", kwargs)
 
     def update_launch_configuration(
-        self, **kwargs: Unpack[UpdateLaunchConfigurationRequestTypeDef]
-    ) -> TargetResults[LaunchConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLaunchConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.LaunchConfigurationTypeDef]:
         """Updates multiple LaunchConfigurations by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateLaunchConfiguration
@@ -1074,8 +918,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateLaunchConfiguration", kwargs)
 
     def update_launch_configuration_template(
-        self, **kwargs: Unpack[UpdateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[LaunchConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateLaunchConfigurationTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.LaunchConfigurationTemplateResponseTypeDef]:
         """Updates an existing Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateLaunchConfigurationTemplate
@@ -1083,8 +928,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateLaunchConfigurationTemplate", kwargs)
 
     def update_network_migration_definition(
-        self, **kwargs: Unpack[UpdateNetworkMigrationDefinitionRequestTypeDef]
-    ) -> TargetResults[NetworkMigrationDefinitionTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkMigrationDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.NetworkMigrationDefinitionTypeDef]:
         """Updates an existing network migration definition with new source or target
         configurations.
 
@@ -1093,8 +938,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateNetworkMigrationDefinition", kwargs)
 
     def update_network_migration_mapper_segment(
-        self, **kwargs: Unpack[UpdateNetworkMigrationMapperSegmentRequestTypeDef]
-    ) -> TargetResults[NetworkMigrationMapperSegmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateNetworkMigrationMapperSegmentRequestTypeDef],
+    ) -> TargetResults[type_defs.NetworkMigrationMapperSegmentResponseTypeDef]:
         """Updates a mapper segment's configuration, such as changing its scope tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateNetworkMigrationMapperSegment
@@ -1102,8 +948,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateNetworkMigrationMapperSegment", kwargs)
 
     def update_replication_configuration(
-        self, **kwargs: Unpack[UpdateReplicationConfigurationRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReplicationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicationConfigurationTypeDef]:
         """Allows you to update multiple ReplicationConfigurations by Source Server
         ID.
 
@@ -1112,8 +958,11 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateReplicationConfiguration", kwargs)
 
     def update_replication_configuration_template(
-        self, **kwargs: Unpack[UpdateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateReplicationConfigurationTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ReplicationConfigurationTemplateResponseTypeDef]:
         """Updates multiple ReplicationConfigurationTemplates by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateReplicationConfigurationTemplate
@@ -1121,8 +970,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateReplicationConfigurationTemplate", kwargs)
 
     def update_source_server(
-        self, **kwargs: Unpack[UpdateSourceServerRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSourceServerRequestTypeDef]
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Update Source Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateSourceServer
@@ -1130,8 +979,9 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateSourceServer", kwargs)
 
     def update_source_server_replication_type(
-        self, **kwargs: Unpack[UpdateSourceServerReplicationTypeRequestTypeDef]
-    ) -> TargetResults[SourceServerResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateSourceServerReplicationTypeRequestTypeDef],
+    ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Allows you to change between the AGENT_BASED replication type and the
         SNAPSHOT_SHIPPING replication type.
 
@@ -1140,8 +990,8 @@ class MultiRegionmgn(MultiRegionClient):
         return self._call("UpdateSourceServerReplicationType", kwargs)
 
     def update_wave(
-        self, **kwargs: Unpack[UpdateWaveRequestTypeDef]
-    ) -> TargetResults[WaveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWaveRequestTypeDef]
+    ) -> TargetResults[type_defs.WaveResponseTypeDef]:
         """Update wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateWave
@@ -1154,8 +1004,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
-    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobLogItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeJobLogItemsResponseTypeDef]:
         """Every page of DescribeJobLogItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -1177,8 +1027,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeJobsRequestTypeDef],
-    ) -> TargetResults[DescribeJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeJobsResponseTypeDef]:
         """Every page of DescribeJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1206,8 +1056,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeLaunchConfigurationTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1230,8 +1080,12 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationConfigurationTemplatesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReplicationConfigurationTemplatesResponseTypeDef
+    ]:
         """Every page of DescribeReplicationConfigurationTemplates in every target,
         merged per target (botocore's build_full_result).
 
@@ -1254,8 +1108,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
-    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceServersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSourceServersResponseTypeDef]:
         """Every page of DescribeSourceServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1277,8 +1131,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef],
-    ) -> TargetResults[DescribeVcenterClientsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVcenterClientsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVcenterClientsResponseTypeDef]:
         """Every page of DescribeVcenterClients in every target, merged per target
         (botocore's build_full_result).
 
@@ -1300,8 +1154,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1323,8 +1177,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1346,8 +1200,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExportErrorsRequestTypeDef],
-    ) -> TargetResults[ListExportErrorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportErrorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExportErrorsResponseTypeDef]:
         """Every page of ListExportErrors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1369,8 +1223,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1392,8 +1246,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportErrorsRequestTypeDef],
-    ) -> TargetResults[ListImportErrorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportErrorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportErrorsResponseTypeDef]:
         """Every page of ListImportErrors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1415,8 +1269,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef],
-    ) -> TargetResults[ListImportFileEnrichmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportFileEnrichmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportFileEnrichmentsResponseTypeDef]:
         """Every page of ListImportFileEnrichments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1438,8 +1292,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportsRequestTypeDef],
-    ) -> TargetResults[ListImportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportsResponseTypeDef]:
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1461,8 +1315,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedAccountsRequestTypeDef],
-    ) -> TargetResults[ListManagedAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedAccountsResponseTypeDef]:
         """Every page of ListManagedAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1484,8 +1338,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationAnalysesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationAnalysesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationAnalysesResponseTypeDef]:
         """Every page of ListNetworkMigrationAnalyses in every target, merged per
         target (botocore's build_full_result).
 
@@ -1508,8 +1362,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationAnalysisResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationAnalysisResultsResponseTypeDef]:
         """Every page of ListNetworkMigrationAnalysisResults in every target, merged
         per target (botocore's build_full_result).
 
@@ -1532,8 +1386,12 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef
+    ]:
         """Every page of ListNetworkMigrationCodeGenerationSegments in every target,
         merged per target (botocore's build_full_result).
 
@@ -1556,8 +1414,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationCodeGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationCodeGenerationsResponseTypeDef]:
         """Every page of ListNetworkMigrationCodeGenerations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1580,8 +1438,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationDefinitionsResponseTypeDef]:
         """Every page of ListNetworkMigrationDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1604,8 +1462,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDeployedStacksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationDeployedStacksResponseTypeDef]:
         """Every page of ListNetworkMigrationDeployedStacks in every target, merged
         per target (botocore's build_full_result).
 
@@ -1628,8 +1486,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationDeployerJobResponseTypeDef]:
         """Every page of ListNetworkMigrationDeployments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1651,8 +1509,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationExecutionsResponseTypeDef]:
         """Every page of ListNetworkMigrationExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1675,8 +1533,12 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListNetworkMigrationMapperSegmentConstructsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListNetworkMigrationMapperSegmentConstructsResponseTypeDef
+    ]:
         """Every page of ListNetworkMigrationMapperSegmentConstructs in every target,
         merged per target (botocore's build_full_result).
 
@@ -1699,8 +1561,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMapperSegmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationMapperSegmentsResponseTypeDef]:
         """Every page of ListNetworkMigrationMapperSegments in every target, merged
         per target (botocore's build_full_result).
 
@@ -1723,8 +1585,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMappingUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationMappingUpdatesResponseTypeDef]:
         """Every page of ListNetworkMigrationMappingUpdates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1747,8 +1609,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef],
-    ) -> TargetResults[ListNetworkMigrationMappingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationMappingsResponseTypeDef]:
         """Every page of ListNetworkMigrationMappings in every target, merged per
         target (botocore's build_full_result).
 
@@ -1771,8 +1633,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceServerActionsRequestTypeDef],
-    ) -> TargetResults[ListSourceServerActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceServerActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceServerActionsResponseTypeDef]:
         """Every page of ListSourceServerActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1794,8 +1656,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplateActionsRequestTypeDef],
-    ) -> TargetResults[ListTemplateActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateActionsResponseTypeDef]:
         """Every page of ListTemplateActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1817,8 +1679,8 @@ class MultiRegionmgn(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWavesRequestTypeDef],
-    ) -> TargetResults[ListWavesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWavesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWavesResponseTypeDef]:
         """Every page of ListWaves in every target, merged per target (botocore's
         build_full_result).
 
@@ -1839,8 +1701,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
-    ) -> Items[JobLogTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobLogItemsRequestTypeDef],
+    ) -> Items[type_defs.JobLogTypeDef]:
         """Each element of items in every page of DescribeJobLogItems, from every
         target, as its page arrives (tagged with its target).
 
@@ -1855,8 +1717,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeJobsRequestTypeDef],
-    ) -> Items[JobTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef],
+    ) -> Items[type_defs.JobTypeDef]:
         """Each element of items in every page of DescribeJobs, from every target, as
         its page arrives (tagged with its target).
 
@@ -1871,8 +1733,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
-    ) -> Items[LaunchConfigurationTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeLaunchConfigurationTemplatesRequestTypeDef],
+    ) -> Items[type_defs.LaunchConfigurationTemplateTypeDef]:
         """Each element of items in every page of
         DescribeLaunchConfigurationTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -1891,8 +1753,10 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
-    ) -> Items[ReplicationConfigurationTemplateTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReplicationConfigurationTemplatesRequestTypeDef
+        ],
+    ) -> Items[type_defs.ReplicationConfigurationTemplateTypeDef]:
         """Each element of items in every page of
         DescribeReplicationConfigurationTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -1911,8 +1775,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
-    ) -> Items[SourceServerTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceServersRequestTypeDef],
+    ) -> Items[type_defs.SourceServerTypeDef]:
         """Each element of items in every page of DescribeSourceServers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1927,8 +1791,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef],
-    ) -> Items[VcenterClientTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVcenterClientsRequestTypeDef],
+    ) -> Items[type_defs.VcenterClientTypeDef]:
         """Each element of items in every page of DescribeVcenterClients, from every
         target, as its page arrives (tagged with its target).
 
@@ -1943,8 +1807,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationTypeDef]:
         """Each element of items in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -1959,8 +1823,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> Items[ConnectorTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorTypeDef]:
         """Each element of items in every page of ListConnectors, from every target,
         as its page arrives (tagged with its target).
 
@@ -1975,8 +1839,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExportErrorsRequestTypeDef],
-    ) -> Items[ExportTaskErrorTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportErrorsRequestTypeDef],
+    ) -> Items[type_defs.ExportTaskErrorTypeDef]:
         """Each element of items in every page of ListExportErrors, from every
         target, as its page arrives (tagged with its target).
 
@@ -1991,8 +1855,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> Items[ExportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsRequestTypeDef],
+    ) -> Items[type_defs.ExportTaskTypeDef]:
         """Each element of items in every page of ListExports, from every target, as
         its page arrives (tagged with its target).
 
@@ -2007,8 +1871,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportErrorsRequestTypeDef],
-    ) -> Items[ImportTaskErrorTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportErrorsRequestTypeDef],
+    ) -> Items[type_defs.ImportTaskErrorTypeDef]:
         """Each element of items in every page of ListImportErrors, from every
         target, as its page arrives (tagged with its target).
 
@@ -2023,8 +1887,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef],
-    ) -> Items[ImportFileEnrichmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportFileEnrichmentsRequestTypeDef],
+    ) -> Items[type_defs.ImportFileEnrichmentTypeDef]:
         """Each element of items in every page of ListImportFileEnrichments, from
         every target, as its page arrives (tagged with its target).
 
@@ -2042,8 +1906,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportsRequestTypeDef],
-    ) -> Items[ImportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportsRequestTypeDef],
+    ) -> Items[type_defs.ImportTaskTypeDef]:
         """Each element of items in every page of ListImports, from every target, as
         its page arrives (tagged with its target).
 
@@ -2058,8 +1922,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedAccountsRequestTypeDef],
-    ) -> Items[ManagedAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedAccountsRequestTypeDef],
+    ) -> Items[type_defs.ManagedAccountTypeDef]:
         """Each element of items in every page of ListManagedAccounts, from every
         target, as its page arrives (tagged with its target).
 
@@ -2074,8 +1938,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef],
-    ) -> Items[NetworkMigrationAnalysisJobDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationAnalysesRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationAnalysisJobDetailsTypeDef]:
         """Each element of items in every page of ListNetworkMigrationAnalyses, from
         every target, as its page arrives (tagged with its target).
 
@@ -2093,8 +1957,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef],
-    ) -> Items[NetworkMigrationAnalysisResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationAnalysisResultsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationAnalysisResultTypeDef]:
         """Each element of items in every page of
         ListNetworkMigrationAnalysisResults, from every target, as its page
         arrives (tagged with its target).
@@ -2113,8 +1977,10 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef],
-    ) -> Items[NetworkMigrationCodeGenerationSegmentTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef
+        ],
+    ) -> Items[type_defs.NetworkMigrationCodeGenerationSegmentTypeDef]:
         """Each element of items in every page of
         ListNetworkMigrationCodeGenerationSegments, from every target, as its page
         arrives (tagged with its target).
@@ -2133,8 +1999,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef],
-    ) -> Items[NetworkMigrationCodeGenerationJobDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationCodeGenerationsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationCodeGenerationJobDetailsTypeDef]:
         """Each element of items in every page of
         ListNetworkMigrationCodeGenerations, from every target, as its page
         arrives (tagged with its target).
@@ -2153,8 +2019,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef],
-    ) -> Items[NetworkMigrationDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationDefinitionSummaryTypeDef]:
         """Each element of items in every page of ListNetworkMigrationDefinitions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2172,8 +2038,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef],
-    ) -> Items[NetworkMigrationDeployedStackDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDeployedStacksRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationDeployedStackDetailsTypeDef]:
         """Each element of items in every page of ListNetworkMigrationDeployedStacks,
         from every target, as its page arrives (tagged with its target).
 
@@ -2191,8 +2057,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef],
-    ) -> Items[NetworkMigrationDeployerJobDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationDeployerJobDetailsTypeDef]:
         """Each element of items in every page of ListNetworkMigrationDeployments,
         from every target, as its page arrives (tagged with its target).
 
@@ -2210,8 +2076,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef],
-    ) -> Items[NetworkMigrationExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationExecutionsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationExecutionTypeDef]:
         """Each element of items in every page of ListNetworkMigrationExecutions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2229,8 +2095,10 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
-    ) -> Items[NetworkMigrationMapperSegmentConstructTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListNetworkMigrationMapperSegmentConstructsRequestTypeDef
+        ],
+    ) -> Items[type_defs.NetworkMigrationMapperSegmentConstructTypeDef]:
         """Each element of items in every page of
         ListNetworkMigrationMapperSegmentConstructs, from every target, as its
         page arrives (tagged with its target).
@@ -2249,8 +2117,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef],
-    ) -> Items[NetworkMigrationMapperSegmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMapperSegmentsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationMapperSegmentTypeDef]:
         """Each element of items in every page of ListNetworkMigrationMapperSegments,
         from every target, as its page arrives (tagged with its target).
 
@@ -2268,8 +2136,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef],
-    ) -> Items[NetworkMigrationMappingUpdateJobDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMappingUpdatesRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationMappingUpdateJobDetailsTypeDef]:
         """Each element of items in every page of ListNetworkMigrationMappingUpdates,
         from every target, as its page arrives (tagged with its target).
 
@@ -2287,8 +2155,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef],
-    ) -> Items[NetworkMigrationMappingJobDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworkMigrationMappingsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationMappingJobDetailsTypeDef]:
         """Each element of items in every page of ListNetworkMigrationMappings, from
         every target, as its page arrives (tagged with its target).
 
@@ -2306,8 +2174,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceServerActionsRequestTypeDef],
-    ) -> Items[SourceServerActionDocumentTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceServerActionsRequestTypeDef],
+    ) -> Items[type_defs.SourceServerActionDocumentTypeDef]:
         """Each element of items in every page of ListSourceServerActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -2322,8 +2190,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplateActionsRequestTypeDef],
-    ) -> Items[TemplateActionDocumentTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateActionsRequestTypeDef],
+    ) -> Items[type_defs.TemplateActionDocumentTypeDef]:
         """Each element of items in every page of ListTemplateActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -2338,8 +2206,8 @@ class MultiRegionmgn(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWavesRequestTypeDef],
-    ) -> Items[WaveTypeDef]:
+        **kwargs: Unpack[type_defs.ListWavesRequestTypeDef],
+    ) -> Items[type_defs.WaveTypeDef]:
         """Each element of items in every page of ListWaves, from every target, as
         its page arrives (tagged with its target).
 

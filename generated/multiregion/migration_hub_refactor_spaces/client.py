@@ -15,61 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationSummaryTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateEnvironmentRequestTypeDef,
-        CreateEnvironmentResponseTypeDef,
-        CreateRouteRequestTypeDef,
-        CreateRouteResponseTypeDef,
-        CreateServiceRequestTypeDef,
-        CreateServiceResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteEnvironmentResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteRouteRequestTypeDef,
-        DeleteRouteResponseTypeDef,
-        DeleteServiceRequestTypeDef,
-        DeleteServiceResponseTypeDef,
-        EnvironmentSummaryTypeDef,
-        EnvironmentVpcTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetEnvironmentResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetRouteRequestTypeDef,
-        GetRouteResponseTypeDef,
-        GetServiceRequestTypeDef,
-        GetServiceResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListEnvironmentVpcsRequestTypeDef,
-        ListEnvironmentVpcsResponseTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResponseTypeDef,
-        ListRoutesRequestTypeDef,
-        ListRoutesResponseTypeDef,
-        ListServicesRequestTypeDef,
-        ListServicesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RouteSummaryTypeDef,
-        ServiceSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateRouteRequestTypeDef,
-        UpdateRouteResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMigrationHubRefactorSpaces"]
 
@@ -81,8 +27,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces application.
         The account that owns the environment also owns the applications created
         inside the environment, regardless of the account that creates the
@@ -95,8 +41,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces environment.
         The caller owns the environment resource, and all Refactor Spaces
         applications, services, and routes created within the environment. They
@@ -110,8 +56,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_route(
-        self, **kwargs: Unpack[CreateRouteRequestTypeDef]
-    ) -> TargetResults[CreateRouteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRouteResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces route. The
         account owner of the service resource is always the environment owner,
         regardless of which account creates the route. Routes target a service in
@@ -123,8 +69,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("CreateRoute", kwargs)
 
     def create_service(
-        self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> TargetResults[CreateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces service. The
         account owner of the service is always the environment owner, regardless
         of which account in the environment creates the service. Services have
@@ -136,8 +82,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("CreateService", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces application.
         Before you can delete an application, you must first delete any services
         or routes within the application.
@@ -147,8 +93,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces environment.
         Before you can delete an environment, you must first delete any
         applications and services within the environment.
@@ -158,8 +104,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource policy set for the environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/DeleteResourcePolicy
@@ -167,8 +113,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_route(
-        self, **kwargs: Unpack[DeleteRouteRequestTypeDef]
-    ) -> TargetResults[DeleteRouteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRouteResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces route.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/DeleteRoute
@@ -176,8 +122,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("DeleteRoute", kwargs)
 
     def delete_service(
-        self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> TargetResults[DeleteServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces service.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/DeleteService
@@ -185,8 +131,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("DeleteService", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces application.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetApplication
@@ -194,8 +140,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetEnvironment
@@ -203,8 +149,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Gets the resource-based permission policy that is set for the given
         environment.
 
@@ -213,8 +159,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_route(
-        self, **kwargs: Unpack[GetRouteRequestTypeDef]
-    ) -> TargetResults[GetRouteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces route.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetRoute
@@ -222,8 +168,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("GetRoute", kwargs)
 
     def get_service(
-        self, **kwargs: Unpack[GetServiceRequestTypeDef]
-    ) -> TargetResults[GetServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces service.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetService
@@ -231,8 +177,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("GetService", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists all the Amazon Web Services Migration Hub Refactor Spaces
         applications within an environment.
 
@@ -241,8 +187,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_environment_vpcs(
-        self, **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentVpcsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentVpcsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentVpcsResponseTypeDef]:
         """Lists all Amazon Web Services Migration Hub Refactor Spaces service
         virtual private clouds (VPCs) that are part of the environment.
 
@@ -251,8 +197,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("ListEnvironmentVpcs", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Lists Amazon Web Services Migration Hub Refactor Spaces environments owned
         by a caller account or shared with the caller account.
 
@@ -261,8 +207,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_routes(
-        self, **kwargs: Unpack[ListRoutesRequestTypeDef]
-    ) -> TargetResults[ListRoutesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoutesResponseTypeDef]:
         """Lists all the Amazon Web Services Migration Hub Refactor Spaces routes
         within an application.
 
@@ -271,8 +217,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("ListRoutes", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Lists all the Amazon Web Services Migration Hub Refactor Spaces services
         within an application.
 
@@ -281,8 +227,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags of a resource. The caller account must be the same as the
         resource’s OwnerAccountId. Listing tags in other accounts is not
         supported.
@@ -292,8 +238,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to the Amazon Web Services
         Migration Hub Refactor Spaces environment. The policy must contain the
         same actions and condition statements as the
@@ -306,8 +252,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Removes the tags of a given resource. Tags are metadata which can be used
         to manage a resource. To tag a resource, the caller account must be the
         same as the resource’s OwnerAccountId. Tagging resources in other accounts
@@ -318,8 +264,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata
         which can be used to manage a resource. To untag a resource, the caller
         account must be the same as the resource’s OwnerAccountId. Untagging
@@ -330,8 +276,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_route(
-        self, **kwargs: Unpack[UpdateRouteRequestTypeDef]
-    ) -> TargetResults[UpdateRouteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRouteResponseTypeDef]:
         """Updates an Amazon Web Services Migration Hub Refactor Spaces route.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/UpdateRoute
@@ -344,8 +290,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -368,8 +314,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentVpcsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentVpcsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentVpcsResponseTypeDef]:
         """Every page of ListEnvironmentVpcs in every target, merged per target
         (botocore's build_full_result).
 
@@ -392,8 +338,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -416,8 +362,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutesRequestTypeDef],
-    ) -> TargetResults[ListRoutesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoutesResponseTypeDef]:
         """Every page of ListRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -440,8 +386,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -463,8 +409,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of ApplicationSummaryList in every page of ListApplications,
         from every target, as its page arrives (tagged with its target).
 
@@ -479,8 +425,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef],
-    ) -> Items[EnvironmentVpcTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentVpcsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentVpcTypeDef]:
         """Each element of EnvironmentVpcList in every page of ListEnvironmentVpcs,
         from every target, as its page arrives (tagged with its target).
 
@@ -495,8 +441,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> Items[EnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentSummaryTypeDef]:
         """Each element of EnvironmentSummaryList in every page of ListEnvironments,
         from every target, as its page arrives (tagged with its target).
 
@@ -511,8 +457,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutesRequestTypeDef],
-    ) -> Items[RouteSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutesRequestTypeDef],
+    ) -> Items[type_defs.RouteSummaryTypeDef]:
         """Each element of RouteSummaryList in every page of ListRoutes, from every
         target, as its page arrives (tagged with its target).
 
@@ -527,8 +473,8 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> Items[ServiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> Items[type_defs.ServiceSummaryTypeDef]:
         """Each element of ServiceSummaryList in every page of ListServices, from
         every target, as its page arrives (tagged with its target).
 

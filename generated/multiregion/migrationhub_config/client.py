@@ -12,15 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateHomeRegionControlRequestTypeDef,
-        CreateHomeRegionControlResultTypeDef,
-        DeleteHomeRegionControlRequestTypeDef,
-        DeleteHomeRegionControlResultTypeDef,
-        DescribeHomeRegionControlsRequestTypeDef,
-        DescribeHomeRegionControlsResultTypeDef,
-        GetHomeRegionResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMigrationHubConfig"]
 
@@ -36,8 +28,8 @@ class MultiRegionMigrationHubConfig(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_home_region_control(
-        self, **kwargs: Unpack[CreateHomeRegionControlRequestTypeDef]
-    ) -> TargetResults[CreateHomeRegionControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHomeRegionControlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHomeRegionControlResultTypeDef]:
         """This API sets up the home region for the calling account only.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhub-config-2019-06-30/CreateHomeRegionControl
@@ -45,8 +37,8 @@ class MultiRegionMigrationHubConfig(MultiRegionClient):
         return self._call("CreateHomeRegionControl", kwargs)
 
     def delete_home_region_control(
-        self, **kwargs: Unpack[DeleteHomeRegionControlRequestTypeDef]
-    ) -> TargetResults[DeleteHomeRegionControlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHomeRegionControlRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHomeRegionControlResultTypeDef]:
         """This operation deletes the home region configuration for the calling
         account. The operation does not delete discovery or migration tracking
         data in the home region.
@@ -56,15 +48,15 @@ class MultiRegionMigrationHubConfig(MultiRegionClient):
         return self._call("DeleteHomeRegionControl", kwargs)
 
     def describe_home_region_controls(
-        self, **kwargs: Unpack[DescribeHomeRegionControlsRequestTypeDef]
-    ) -> TargetResults[DescribeHomeRegionControlsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHomeRegionControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHomeRegionControlsResultTypeDef]:
         """This API permits filtering on the ControlId and HomeRegion fields.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhub-config-2019-06-30/DescribeHomeRegionControls
         """
         return self._call("DescribeHomeRegionControls", kwargs)
 
-    def get_home_region(self) -> TargetResults[GetHomeRegionResultTypeDef]:
+    def get_home_region(self) -> TargetResults[type_defs.GetHomeRegionResultTypeDef]:
         """Returns the calling account’s home region, if configured. This API is used
         by other AWS services to determine the regional endpoint for calling AWS
         Application Discovery Service and Migration Hub. You must call

@@ -15,77 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateMigrationWorkflowRequestTypeDef,
-        CreateMigrationWorkflowResponseTypeDef,
-        CreateTemplateRequestTypeDef,
-        CreateTemplateResponseTypeDef,
-        CreateWorkflowStepGroupRequestTypeDef,
-        CreateWorkflowStepGroupResponseTypeDef,
-        CreateWorkflowStepRequestTypeDef,
-        CreateWorkflowStepResponseTypeDef,
-        DeleteMigrationWorkflowRequestTypeDef,
-        DeleteMigrationWorkflowResponseTypeDef,
-        DeleteTemplateRequestTypeDef,
-        DeleteTemplateResponseTypeDef,
-        DeleteWorkflowStepGroupRequestTypeDef,
-        DeleteWorkflowStepGroupResponseTypeDef,
-        DeleteWorkflowStepRequestTypeDef,
-        DeleteWorkflowStepResponseTypeDef,
-        GetMigrationWorkflowRequestTypeDef,
-        GetMigrationWorkflowResponseTypeDef,
-        GetMigrationWorkflowTemplateRequestTypeDef,
-        GetMigrationWorkflowTemplateResponseTypeDef,
-        GetTemplateStepGroupRequestTypeDef,
-        GetTemplateStepGroupResponseTypeDef,
-        GetTemplateStepRequestTypeDef,
-        GetTemplateStepResponseTypeDef,
-        GetWorkflowStepGroupRequestTypeDef,
-        GetWorkflowStepGroupResponseTypeDef,
-        GetWorkflowStepRequestTypeDef,
-        GetWorkflowStepResponseTypeDef,
-        ListMigrationWorkflowTemplatesRequestTypeDef,
-        ListMigrationWorkflowTemplatesResponseTypeDef,
-        ListMigrationWorkflowsRequestTypeDef,
-        ListMigrationWorkflowsResponseTypeDef,
-        ListPluginsRequestTypeDef,
-        ListPluginsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTemplateStepGroupsRequestTypeDef,
-        ListTemplateStepGroupsResponseTypeDef,
-        ListTemplateStepsRequestTypeDef,
-        ListTemplateStepsResponseTypeDef,
-        ListWorkflowStepGroupsRequestTypeDef,
-        ListWorkflowStepGroupsResponseTypeDef,
-        ListWorkflowStepsRequestTypeDef,
-        ListWorkflowStepsResponseTypeDef,
-        MigrationWorkflowSummaryTypeDef,
-        PluginSummaryTypeDef,
-        RetryWorkflowStepRequestTypeDef,
-        RetryWorkflowStepResponseTypeDef,
-        StartMigrationWorkflowRequestTypeDef,
-        StartMigrationWorkflowResponseTypeDef,
-        StopMigrationWorkflowRequestTypeDef,
-        StopMigrationWorkflowResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TemplateStepGroupSummaryTypeDef,
-        TemplateStepSummaryTypeDef,
-        TemplateSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateMigrationWorkflowRequestTypeDef,
-        UpdateMigrationWorkflowResponseTypeDef,
-        UpdateTemplateRequestTypeDef,
-        UpdateTemplateResponseTypeDef,
-        UpdateWorkflowStepGroupRequestTypeDef,
-        UpdateWorkflowStepGroupResponseTypeDef,
-        UpdateWorkflowStepRequestTypeDef,
-        UpdateWorkflowStepResponseTypeDef,
-        WorkflowStepGroupSummaryTypeDef,
-        WorkflowStepSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMigrationHubOrchestrator"]
 
@@ -102,8 +32,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_template(
-        self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> TargetResults[CreateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateResponseTypeDef]:
         """Creates a migration workflow template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateTemplate
@@ -111,8 +41,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("CreateTemplate", kwargs)
 
     def create_workflow(
-        self, **kwargs: Unpack[CreateMigrationWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateMigrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMigrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMigrationWorkflowResponseTypeDef]:
         """Create a workflow to orchestrate your migrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateWorkflow
@@ -120,8 +50,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("CreateWorkflow", kwargs)
 
     def create_workflow_step(
-        self, **kwargs: Unpack[CreateWorkflowStepRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowStepRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowStepResponseTypeDef]:
         """Create a step in the migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateWorkflowStep
@@ -129,8 +59,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("CreateWorkflowStep", kwargs)
 
     def create_workflow_step_group(
-        self, **kwargs: Unpack[CreateWorkflowStepGroupRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowStepGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowStepGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowStepGroupResponseTypeDef]:
         """Create a step group in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateWorkflowStepGroup
@@ -138,8 +68,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("CreateWorkflowStepGroup", kwargs)
 
     def delete_template(
-        self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTemplateResponseTypeDef]:
         """Deletes a migration workflow template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/DeleteTemplate
@@ -147,8 +77,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("DeleteTemplate", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteMigrationWorkflowRequestTypeDef]
-    ) -> TargetResults[DeleteMigrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMigrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMigrationWorkflowResponseTypeDef]:
         """Delete a migration workflow. You must pause a running workflow in
         Migration Hub Orchestrator console to delete it.
 
@@ -157,8 +87,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def delete_workflow_step(
-        self, **kwargs: Unpack[DeleteWorkflowStepRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowStepRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowStepResponseTypeDef]:
         """Delete a step in a migration workflow. Pause the workflow to delete a
         running step.
 
@@ -167,8 +97,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("DeleteWorkflowStep", kwargs)
 
     def delete_workflow_step_group(
-        self, **kwargs: Unpack[DeleteWorkflowStepGroupRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowStepGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowStepGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowStepGroupResponseTypeDef]:
         """Delete a step group in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/DeleteWorkflowStepGroup
@@ -176,8 +106,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("DeleteWorkflowStepGroup", kwargs)
 
     def get_template(
-        self, **kwargs: Unpack[GetMigrationWorkflowTemplateRequestTypeDef]
-    ) -> TargetResults[GetMigrationWorkflowTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMigrationWorkflowTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMigrationWorkflowTemplateResponseTypeDef]:
         """Get the template you want to use for creating a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetTemplate
@@ -185,8 +115,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("GetTemplate", kwargs)
 
     def get_template_step(
-        self, **kwargs: Unpack[GetTemplateStepRequestTypeDef]
-    ) -> TargetResults[GetTemplateStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateStepRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateStepResponseTypeDef]:
         """Get a specific step in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetTemplateStep
@@ -194,8 +124,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("GetTemplateStep", kwargs)
 
     def get_template_step_group(
-        self, **kwargs: Unpack[GetTemplateStepGroupRequestTypeDef]
-    ) -> TargetResults[GetTemplateStepGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateStepGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateStepGroupResponseTypeDef]:
         """Get a step group in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetTemplateStepGroup
@@ -203,8 +133,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("GetTemplateStepGroup", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetMigrationWorkflowRequestTypeDef]
-    ) -> TargetResults[GetMigrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMigrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMigrationWorkflowResponseTypeDef]:
         """Get migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetWorkflow
@@ -212,8 +142,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_step(
-        self, **kwargs: Unpack[GetWorkflowStepRequestTypeDef]
-    ) -> TargetResults[GetWorkflowStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowStepRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowStepResponseTypeDef]:
         """Get a step in the migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetWorkflowStep
@@ -221,8 +151,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("GetWorkflowStep", kwargs)
 
     def get_workflow_step_group(
-        self, **kwargs: Unpack[GetWorkflowStepGroupRequestTypeDef]
-    ) -> TargetResults[GetWorkflowStepGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowStepGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowStepGroupResponseTypeDef]:
         """Get the step group of a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetWorkflowStepGroup
@@ -230,8 +160,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("GetWorkflowStepGroup", kwargs)
 
     def list_plugins(
-        self, **kwargs: Unpack[ListPluginsRequestTypeDef]
-    ) -> TargetResults[ListPluginsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPluginsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPluginsResponseTypeDef]:
         """List AWS Migration Hub Orchestrator plugins.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListPlugins
@@ -239,8 +169,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListPlugins", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List the tags added to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTagsForResource
@@ -248,8 +178,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_template_step_groups(
-        self, **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef]
-    ) -> TargetResults[ListTemplateStepGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateStepGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateStepGroupsResponseTypeDef]:
         """List the step groups in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateStepGroups
@@ -257,8 +187,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListTemplateStepGroups", kwargs)
 
     def list_template_steps(
-        self, **kwargs: Unpack[ListTemplateStepsRequestTypeDef]
-    ) -> TargetResults[ListTemplateStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateStepsResponseTypeDef]:
         """List the steps in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateSteps
@@ -266,8 +196,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListTemplateSteps", kwargs)
 
     def list_templates(
-        self, **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef]
-    ) -> TargetResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMigrationWorkflowTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMigrationWorkflowTemplatesResponseTypeDef]:
         """List the templates available in Migration Hub Orchestrator to create a
         migration workflow.
 
@@ -276,8 +206,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListTemplates", kwargs)
 
     def list_workflow_step_groups(
-        self, **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowStepGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowStepGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowStepGroupsResponseTypeDef]:
         """List the step groups in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowStepGroups
@@ -285,8 +215,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListWorkflowStepGroups", kwargs)
 
     def list_workflow_steps(
-        self, **kwargs: Unpack[ListWorkflowStepsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowStepsResponseTypeDef]:
         """List the steps in a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowSteps
@@ -294,8 +224,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListWorkflowSteps", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListMigrationWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMigrationWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMigrationWorkflowsResponseTypeDef]:
         """List the migration workflows.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflows
@@ -303,8 +233,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def retry_workflow_step(
-        self, **kwargs: Unpack[RetryWorkflowStepRequestTypeDef]
-    ) -> TargetResults[RetryWorkflowStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryWorkflowStepRequestTypeDef]
+    ) -> TargetResults[type_defs.RetryWorkflowStepResponseTypeDef]:
         """Retry a failed step in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/RetryWorkflowStep
@@ -312,8 +242,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("RetryWorkflowStep", kwargs)
 
     def start_workflow(
-        self, **kwargs: Unpack[StartMigrationWorkflowRequestTypeDef]
-    ) -> TargetResults[StartMigrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMigrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMigrationWorkflowResponseTypeDef]:
         """Start a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/StartWorkflow
@@ -321,8 +251,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("StartWorkflow", kwargs)
 
     def stop_workflow(
-        self, **kwargs: Unpack[StopMigrationWorkflowRequestTypeDef]
-    ) -> TargetResults[StopMigrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMigrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.StopMigrationWorkflowResponseTypeDef]:
         """Stop an ongoing migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/StopWorkflow
@@ -330,8 +260,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("StopWorkflow", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tag a resource by specifying its Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/TagResource
@@ -339,8 +269,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UntagResource
@@ -348,8 +278,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_template(
-        self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateResponseTypeDef]:
         """Updates a migration workflow template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateTemplate
@@ -357,8 +287,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("UpdateTemplate", kwargs)
 
     def update_workflow(
-        self, **kwargs: Unpack[UpdateMigrationWorkflowRequestTypeDef]
-    ) -> TargetResults[UpdateMigrationWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMigrationWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMigrationWorkflowResponseTypeDef]:
         """Update a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflow
@@ -366,8 +296,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("UpdateWorkflow", kwargs)
 
     def update_workflow_step(
-        self, **kwargs: Unpack[UpdateWorkflowStepRequestTypeDef]
-    ) -> TargetResults[UpdateWorkflowStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowStepRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkflowStepResponseTypeDef]:
         """Update a step in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflowStep
@@ -375,8 +305,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         return self._call("UpdateWorkflowStep", kwargs)
 
     def update_workflow_step_group(
-        self, **kwargs: Unpack[UpdateWorkflowStepGroupRequestTypeDef]
-    ) -> TargetResults[UpdateWorkflowStepGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowStepGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkflowStepGroupResponseTypeDef]:
         """Update the step group in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflowStepGroup
@@ -389,8 +319,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPluginsRequestTypeDef],
-    ) -> TargetResults[ListPluginsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPluginsResponseTypeDef]:
         """Every page of ListPlugins in every target, merged per target (botocore's
         build_full_result).
 
@@ -412,8 +342,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef],
-    ) -> TargetResults[ListTemplateStepGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateStepGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateStepGroupsResponseTypeDef]:
         """Every page of ListTemplateStepGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -435,8 +365,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplateStepsRequestTypeDef],
-    ) -> TargetResults[ListTemplateStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateStepsResponseTypeDef]:
         """Every page of ListTemplateSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -458,8 +388,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef],
-    ) -> TargetResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationWorkflowTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMigrationWorkflowTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -482,8 +412,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowStepGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowStepGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowStepGroupsResponseTypeDef]:
         """Every page of ListWorkflowStepGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -505,8 +435,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowStepsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowStepsResponseTypeDef]:
         """Every page of ListWorkflowSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -528,8 +458,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListMigrationWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMigrationWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -550,8 +480,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPluginsRequestTypeDef],
-    ) -> Items[PluginSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginsRequestTypeDef],
+    ) -> Items[type_defs.PluginSummaryTypeDef]:
         """Each element of plugins in every page of ListPlugins, from every target,
         as its page arrives (tagged with its target).
 
@@ -566,8 +496,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef],
-    ) -> Items[TemplateStepGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateStepGroupsRequestTypeDef],
+    ) -> Items[type_defs.TemplateStepGroupSummaryTypeDef]:
         """Each element of templateStepGroupSummary in every page of
         ListTemplateStepGroups, from every target, as its page arrives (tagged
         with its target).
@@ -583,8 +513,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplateStepsRequestTypeDef],
-    ) -> Items[TemplateStepSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateStepsRequestTypeDef],
+    ) -> Items[type_defs.TemplateStepSummaryTypeDef]:
         """Each element of templateStepSummaryList in every page of
         ListTemplateSteps, from every target, as its page arrives (tagged with its
         target).
@@ -600,8 +530,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef],
-    ) -> Items[TemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationWorkflowTemplatesRequestTypeDef],
+    ) -> Items[type_defs.TemplateSummaryTypeDef]:
         """Each element of templateSummary in every page of ListTemplates, from every
         target, as its page arrives (tagged with its target).
 
@@ -616,8 +546,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef],
-    ) -> Items[WorkflowStepGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowStepGroupsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowStepGroupSummaryTypeDef]:
         """Each element of workflowStepGroupsSummary in every page of
         ListWorkflowStepGroups, from every target, as its page arrives (tagged
         with its target).
@@ -633,8 +563,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowStepsRequestTypeDef],
-    ) -> Items[WorkflowStepSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowStepsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowStepSummaryTypeDef]:
         """Each element of workflowStepsSummary in every page of ListWorkflowSteps,
         from every target, as its page arrives (tagged with its target).
 
@@ -649,8 +579,8 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef],
-    ) -> Items[MigrationWorkflowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMigrationWorkflowsRequestTypeDef],
+    ) -> Items[type_defs.MigrationWorkflowSummaryTypeDef]:
         """Each element of migrationWorkflowSummary in every page of ListWorkflows,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,55 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AnalyzableServerSummaryTypeDef,
-        ApplicationComponentDetailTypeDef,
-        AssociatedApplicationTypeDef,
-        CollectorTypeDef,
-        GetApplicationComponentDetailsRequestTypeDef,
-        GetApplicationComponentDetailsResponseTypeDef,
-        GetApplicationComponentStrategiesRequestTypeDef,
-        GetApplicationComponentStrategiesResponseTypeDef,
-        GetAssessmentRequestTypeDef,
-        GetAssessmentResponseTypeDef,
-        GetImportFileTaskRequestTypeDef,
-        GetImportFileTaskResponseTypeDef,
-        GetLatestAssessmentIdResponseTypeDef,
-        GetPortfolioPreferencesResponseTypeDef,
-        GetPortfolioSummaryResponseTypeDef,
-        GetRecommendationReportDetailsRequestTypeDef,
-        GetRecommendationReportDetailsResponseTypeDef,
-        GetServerDetailsRequestTypeDef,
-        GetServerDetailsResponseTypeDef,
-        GetServerStrategiesRequestTypeDef,
-        GetServerStrategiesResponseTypeDef,
-        ImportFileTaskInformationTypeDef,
-        ListAnalyzableServersRequestTypeDef,
-        ListAnalyzableServersResponseTypeDef,
-        ListApplicationComponentsRequestTypeDef,
-        ListApplicationComponentsResponseTypeDef,
-        ListCollectorsRequestTypeDef,
-        ListCollectorsResponseTypeDef,
-        ListImportFileTaskRequestTypeDef,
-        ListImportFileTaskResponseTypeDef,
-        ListServersRequestTypeDef,
-        ListServersResponseTypeDef,
-        PutPortfolioPreferencesRequestTypeDef,
-        PutPortfolioPreferencesResponseTypeDef,
-        ServerDetailTypeDef,
-        StartAssessmentRequestTypeDef,
-        StartAssessmentResponseTypeDef,
-        StartImportFileTaskRequestTypeDef,
-        StartImportFileTaskResponseTypeDef,
-        StartRecommendationReportGenerationRequestTypeDef,
-        StartRecommendationReportGenerationResponseTypeDef,
-        StopAssessmentRequestTypeDef,
-        StopAssessmentResponseTypeDef,
-        UpdateApplicationComponentConfigRequestTypeDef,
-        UpdateApplicationComponentConfigResponseTypeDef,
-        UpdateServerConfigRequestTypeDef,
-        UpdateServerConfigResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMigrationHubStrategyRecommendations"]
 
@@ -75,8 +27,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_application_component_details(
-        self, **kwargs: Unpack[GetApplicationComponentDetailsRequestTypeDef]
-    ) -> TargetResults[GetApplicationComponentDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationComponentDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationComponentDetailsResponseTypeDef]:
         """Retrieves details about an application component.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetApplicationComponentDetails
@@ -84,8 +36,9 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetApplicationComponentDetails", kwargs)
 
     def get_application_component_strategies(
-        self, **kwargs: Unpack[GetApplicationComponentStrategiesRequestTypeDef]
-    ) -> TargetResults[GetApplicationComponentStrategiesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetApplicationComponentStrategiesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetApplicationComponentStrategiesResponseTypeDef]:
         """Retrieves a list of all the recommended strategies and tools for an
         application component running on a server.
 
@@ -94,8 +47,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetApplicationComponentStrategies", kwargs)
 
     def get_assessment(
-        self, **kwargs: Unpack[GetAssessmentRequestTypeDef]
-    ) -> TargetResults[GetAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssessmentResponseTypeDef]:
         """Retrieves the status of an on-going assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetAssessment
@@ -103,8 +56,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetAssessment", kwargs)
 
     def get_import_file_task(
-        self, **kwargs: Unpack[GetImportFileTaskRequestTypeDef]
-    ) -> TargetResults[GetImportFileTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportFileTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportFileTaskResponseTypeDef]:
         """Retrieves the details about a specific import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetImportFileTask
@@ -113,7 +66,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_latest_assessment_id(
         self,
-    ) -> TargetResults[GetLatestAssessmentIdResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetLatestAssessmentIdResponseTypeDef]:
         """Retrieve the latest ID of a specific assessment task.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetLatestAssessmentId
@@ -122,7 +75,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_portfolio_preferences(
         self,
-    ) -> TargetResults[GetPortfolioPreferencesResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetPortfolioPreferencesResponseTypeDef]:
         """Retrieves your migration and modernization preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetPortfolioPreferences
@@ -131,7 +84,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_portfolio_summary(
         self,
-    ) -> TargetResults[GetPortfolioSummaryResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetPortfolioSummaryResponseTypeDef]:
         """Retrieves overall summary including the number of servers to rehost and
         the overall number of anti-patterns.
 
@@ -140,8 +93,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetPortfolioSummary", {})
 
     def get_recommendation_report_details(
-        self, **kwargs: Unpack[GetRecommendationReportDetailsRequestTypeDef]
-    ) -> TargetResults[GetRecommendationReportDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationReportDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationReportDetailsResponseTypeDef]:
         """Retrieves detailed information about the specified recommendation report.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetRecommendationReportDetails
@@ -149,8 +102,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetRecommendationReportDetails", kwargs)
 
     def get_server_details(
-        self, **kwargs: Unpack[GetServerDetailsRequestTypeDef]
-    ) -> TargetResults[GetServerDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServerDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServerDetailsResponseTypeDef]:
         """Retrieves detailed information about a specified server.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetServerDetails
@@ -158,8 +111,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetServerDetails", kwargs)
 
     def get_server_strategies(
-        self, **kwargs: Unpack[GetServerStrategiesRequestTypeDef]
-    ) -> TargetResults[GetServerStrategiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServerStrategiesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServerStrategiesResponseTypeDef]:
         """Retrieves recommended strategies and tools for the specified server.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetServerStrategies
@@ -167,8 +120,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("GetServerStrategies", kwargs)
 
     def list_analyzable_servers(
-        self, **kwargs: Unpack[ListAnalyzableServersRequestTypeDef]
-    ) -> TargetResults[ListAnalyzableServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalyzableServersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalyzableServersResponseTypeDef]:
         """Retrieves a list of all the servers fetched from customer vCenter using
         Strategy Recommendation Collector.
 
@@ -177,8 +130,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("ListAnalyzableServers", kwargs)
 
     def list_application_components(
-        self, **kwargs: Unpack[ListApplicationComponentsRequestTypeDef]
-    ) -> TargetResults[ListApplicationComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationComponentsResponseTypeDef]:
         """Retrieves a list of all the application components (processes).
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListApplicationComponents
@@ -186,8 +139,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("ListApplicationComponents", kwargs)
 
     def list_collectors(
-        self, **kwargs: Unpack[ListCollectorsRequestTypeDef]
-    ) -> TargetResults[ListCollectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCollectorsResponseTypeDef]:
         """Retrieves a list of all the installed collectors.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListCollectors
@@ -195,8 +148,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("ListCollectors", kwargs)
 
     def list_import_file_task(
-        self, **kwargs: Unpack[ListImportFileTaskRequestTypeDef]
-    ) -> TargetResults[ListImportFileTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportFileTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportFileTaskResponseTypeDef]:
         """Retrieves a list of all the imports performed.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListImportFileTask
@@ -204,8 +157,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("ListImportFileTask", kwargs)
 
     def list_servers(
-        self, **kwargs: Unpack[ListServersRequestTypeDef]
-    ) -> TargetResults[ListServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServersResponseTypeDef]:
         """Returns a list of all the servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListServers
@@ -213,8 +166,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("ListServers", kwargs)
 
     def put_portfolio_preferences(
-        self, **kwargs: Unpack[PutPortfolioPreferencesRequestTypeDef]
-    ) -> TargetResults[PutPortfolioPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPortfolioPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPortfolioPreferencesResponseTypeDef]:
         """Saves the specified migration and modernization preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/PutPortfolioPreferences
@@ -222,8 +175,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("PutPortfolioPreferences", kwargs)
 
     def start_assessment(
-        self, **kwargs: Unpack[StartAssessmentRequestTypeDef]
-    ) -> TargetResults[StartAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssessmentResponseTypeDef]:
         """Starts the assessment of an on-premises environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StartAssessment
@@ -231,8 +184,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("StartAssessment", kwargs)
 
     def start_import_file_task(
-        self, **kwargs: Unpack[StartImportFileTaskRequestTypeDef]
-    ) -> TargetResults[StartImportFileTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportFileTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportFileTaskResponseTypeDef]:
         """Starts a file import.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StartImportFileTask
@@ -240,8 +193,9 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("StartImportFileTask", kwargs)
 
     def start_recommendation_report_generation(
-        self, **kwargs: Unpack[StartRecommendationReportGenerationRequestTypeDef]
-    ) -> TargetResults[StartRecommendationReportGenerationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartRecommendationReportGenerationRequestTypeDef],
+    ) -> TargetResults[type_defs.StartRecommendationReportGenerationResponseTypeDef]:
         """Starts generating a recommendation report.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StartRecommendationReportGeneration
@@ -249,8 +203,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("StartRecommendationReportGeneration", kwargs)
 
     def stop_assessment(
-        self, **kwargs: Unpack[StopAssessmentRequestTypeDef]
-    ) -> TargetResults[StopAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopAssessmentResponseTypeDef]:
         """Stops the assessment of an on-premises environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StopAssessment
@@ -258,8 +212,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("StopAssessment", kwargs)
 
     def update_application_component_config(
-        self, **kwargs: Unpack[UpdateApplicationComponentConfigRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationComponentConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationComponentConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationComponentConfigResponseTypeDef]:
         """Updates the configuration of an application component.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/UpdateApplicationComponentConfig
@@ -267,8 +221,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         return self._call("UpdateApplicationComponentConfig", kwargs)
 
     def update_server_config(
-        self, **kwargs: Unpack[UpdateServerConfigRequestTypeDef]
-    ) -> TargetResults[UpdateServerConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServerConfigResponseTypeDef]:
         """Updates the configuration of the specified server.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/UpdateServerConfig
@@ -281,8 +235,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetServerDetailsRequestTypeDef],
-    ) -> TargetResults[GetServerDetailsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetServerDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetServerDetailsResponseTypeDef]:
         """Every page of GetServerDetails in every target, merged per target
         (botocore's build_full_result).
 
@@ -304,8 +258,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnalyzableServersRequestTypeDef],
-    ) -> TargetResults[ListAnalyzableServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalyzableServersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnalyzableServersResponseTypeDef]:
         """Every page of ListAnalyzableServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -328,8 +282,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationComponentsRequestTypeDef],
-    ) -> TargetResults[ListApplicationComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationComponentsResponseTypeDef]:
         """Every page of ListApplicationComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -351,8 +305,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollectorsRequestTypeDef],
-    ) -> TargetResults[ListCollectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCollectorsResponseTypeDef]:
         """Every page of ListCollectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -374,8 +328,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportFileTaskRequestTypeDef],
-    ) -> TargetResults[ListImportFileTaskResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportFileTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportFileTaskResponseTypeDef]:
         """Every page of ListImportFileTask in every target, merged per target
         (botocore's build_full_result).
 
@@ -397,8 +351,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServersRequestTypeDef],
-    ) -> TargetResults[ListServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServersResponseTypeDef]:
         """Every page of ListServers in every target, merged per target (botocore's
         build_full_result).
 
@@ -419,8 +373,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetServerDetailsRequestTypeDef],
-    ) -> Items[AssociatedApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.GetServerDetailsRequestTypeDef],
+    ) -> Items[type_defs.AssociatedApplicationTypeDef]:
         """Each element of associatedApplications in every page of GetServerDetails,
         from every target, as its page arrives (tagged with its target).
 
@@ -435,8 +389,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnalyzableServersRequestTypeDef],
-    ) -> Items[AnalyzableServerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalyzableServersRequestTypeDef],
+    ) -> Items[type_defs.AnalyzableServerSummaryTypeDef]:
         """Each element of analyzableServers in every page of ListAnalyzableServers,
         from every target, as its page arrives (tagged with its target).
 
@@ -451,8 +405,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationComponentsRequestTypeDef],
-    ) -> Items[ApplicationComponentDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationComponentsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationComponentDetailTypeDef]:
         """Each element of applicationComponentInfos in every page of
         ListApplicationComponents, from every target, as its page arrives (tagged
         with its target).
@@ -471,8 +425,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollectorsRequestTypeDef],
-    ) -> Items[CollectorTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollectorsRequestTypeDef],
+    ) -> Items[type_defs.CollectorTypeDef]:
         """Each element of Collectors in every page of ListCollectors, from every
         target, as its page arrives (tagged with its target).
 
@@ -487,8 +441,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportFileTaskRequestTypeDef],
-    ) -> Items[ImportFileTaskInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportFileTaskRequestTypeDef],
+    ) -> Items[type_defs.ImportFileTaskInformationTypeDef]:
         """Each element of taskInfos in every page of ListImportFileTask, from every
         target, as its page arrives (tagged with its target).
 
@@ -503,8 +457,8 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServersRequestTypeDef],
-    ) -> Items[ServerDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListServersRequestTypeDef],
+    ) -> Items[type_defs.ServerDetailTypeDef]:
         """Each element of serverInfos in every page of ListServers, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,58 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelSessionRequestTypeDef,
-        CancelSessionResponseTypeDef,
-        CreateApprovalTeamRequestTypeDef,
-        CreateApprovalTeamResponseTypeDef,
-        CreateIdentitySourceRequestTypeDef,
-        CreateIdentitySourceResponseTypeDef,
-        DeleteIdentitySourceRequestTypeDef,
-        DeleteInactiveApprovalTeamVersionRequestTypeDef,
-        DeleteInactiveApprovalTeamVersionResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApprovalTeamRequestTypeDef,
-        GetApprovalTeamResponseTypeDef,
-        GetIdentitySourceRequestTypeDef,
-        GetIdentitySourceResponseTypeDef,
-        GetPolicyVersionRequestTypeDef,
-        GetPolicyVersionResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        IdentitySourceForListTypeDef,
-        ListApprovalTeamsRequestTypeDef,
-        ListApprovalTeamsResponseApprovalTeamTypeDef,
-        ListApprovalTeamsResponseTypeDef,
-        ListIdentitySourcesRequestTypeDef,
-        ListIdentitySourcesResponseTypeDef,
-        ListPoliciesRequestTypeDef,
-        ListPoliciesResponseTypeDef,
-        ListPolicyVersionsRequestTypeDef,
-        ListPolicyVersionsResponseTypeDef,
-        ListResourcePoliciesRequestTypeDef,
-        ListResourcePoliciesResponseResourcePolicyTypeDef,
-        ListResourcePoliciesResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseSessionTypeDef,
-        ListSessionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PolicyTypeDef,
-        PolicyVersionSummaryTypeDef,
-        StartActiveApprovalTeamDeletionRequestTypeDef,
-        StartActiveApprovalTeamDeletionResponseTypeDef,
-        StartApprovalTeamBaselineRequestTypeDef,
-        StartApprovalTeamBaselineResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApprovalTeamRequestTypeDef,
-        UpdateApprovalTeamResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMultipartyApproval"]
 
@@ -82,8 +31,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_session(
-        self, **kwargs: Unpack[CancelSessionRequestTypeDef]
-    ) -> TargetResults[CancelSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelSessionResponseTypeDef]:
         """Cancels an approval session. For more information, see Session in the
         Multi-party approval User Guide.
 
@@ -92,8 +41,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("CancelSession", kwargs)
 
     def create_approval_team(
-        self, **kwargs: Unpack[CreateApprovalTeamRequestTypeDef]
-    ) -> TargetResults[CreateApprovalTeamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApprovalTeamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApprovalTeamResponseTypeDef]:
         """Creates a new approval team. For more information, see Approval team in
         the Multi-party approval User Guide.
 
@@ -102,8 +51,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("CreateApprovalTeam", kwargs)
 
     def create_identity_source(
-        self, **kwargs: Unpack[CreateIdentitySourceRequestTypeDef]
-    ) -> TargetResults[CreateIdentitySourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdentitySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIdentitySourceResponseTypeDef]:
         """Creates a new identity source. For more information, see Identity Source
         in the Multi-party approval User Guide.
 
@@ -112,8 +61,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("CreateIdentitySource", kwargs)
 
     def delete_identity_source(
-        self, **kwargs: Unpack[DeleteIdentitySourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentitySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an identity source. For more information, see Identity Source in
         the Multi-party approval User Guide.
 
@@ -122,8 +71,9 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("DeleteIdentitySource", kwargs)
 
     def delete_inactive_approval_team_version(
-        self, **kwargs: Unpack[DeleteInactiveApprovalTeamVersionRequestTypeDef]
-    ) -> TargetResults[DeleteInactiveApprovalTeamVersionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteInactiveApprovalTeamVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteInactiveApprovalTeamVersionResponseTypeDef]:
         """Deletes an inactive approval team. For more information, see Team health
         in the Multi-party approval User Guide.
 
@@ -132,8 +82,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("DeleteInactiveApprovalTeamVersion", kwargs)
 
     def get_approval_team(
-        self, **kwargs: Unpack[GetApprovalTeamRequestTypeDef]
-    ) -> TargetResults[GetApprovalTeamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApprovalTeamRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApprovalTeamResponseTypeDef]:
         """Returns details for an approval team.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/GetApprovalTeam
@@ -141,8 +91,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("GetApprovalTeam", kwargs)
 
     def get_identity_source(
-        self, **kwargs: Unpack[GetIdentitySourceRequestTypeDef]
-    ) -> TargetResults[GetIdentitySourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentitySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentitySourceResponseTypeDef]:
         """Returns details for an identity source. For more information, see Identity
         Source in the Multi-party approval User Guide.
 
@@ -151,8 +101,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("GetIdentitySource", kwargs)
 
     def get_policy_version(
-        self, **kwargs: Unpack[GetPolicyVersionRequestTypeDef]
-    ) -> TargetResults[GetPolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyVersionResponseTypeDef]:
         """Returns details for the version of a policy. Policies define the
         permissions for team resources.
 
@@ -161,8 +111,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("GetPolicyVersion", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Returns details about a policy for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/GetResourcePolicy
@@ -170,8 +120,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Returns details for an approval session. For more information, see Session
         in the Multi-party approval User Guide.
 
@@ -180,8 +130,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def list_approval_teams(
-        self, **kwargs: Unpack[ListApprovalTeamsRequestTypeDef]
-    ) -> TargetResults[ListApprovalTeamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApprovalTeamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApprovalTeamsResponseTypeDef]:
         """Returns a list of approval teams.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListApprovalTeams
@@ -189,8 +139,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListApprovalTeams", kwargs)
 
     def list_identity_sources(
-        self, **kwargs: Unpack[ListIdentitySourcesRequestTypeDef]
-    ) -> TargetResults[ListIdentitySourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentitySourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentitySourcesResponseTypeDef]:
         """Returns a list of identity sources. For more information, see Identity
         Source in the Multi-party approval User Guide.
 
@@ -199,8 +149,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListIdentitySources", kwargs)
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Returns a list of policies. Policies define the permissions for team
         resources.
 
@@ -209,8 +159,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListPolicies", kwargs)
 
     def list_policy_versions(
-        self, **kwargs: Unpack[ListPolicyVersionsRequestTypeDef]
-    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyVersionsResponseTypeDef]:
         """Returns a list of the versions for policies. Policies define the
         permissions for team resources.
 
@@ -219,8 +169,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListPolicyVersions", kwargs)
 
     def list_resource_policies(
-        self, **kwargs: Unpack[ListResourcePoliciesRequestTypeDef]
-    ) -> TargetResults[ListResourcePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcePoliciesResponseTypeDef]:
         """Returns a list of policies for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListResourcePolicies
@@ -228,8 +178,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListResourcePolicies", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Returns a list of approval sessions. For more information, see Session in
         the Multi-party approval User Guide.
 
@@ -238,8 +188,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListTagsForResource
@@ -247,8 +197,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_active_approval_team_deletion(
-        self, **kwargs: Unpack[StartActiveApprovalTeamDeletionRequestTypeDef]
-    ) -> TargetResults[StartActiveApprovalTeamDeletionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartActiveApprovalTeamDeletionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartActiveApprovalTeamDeletionResponseTypeDef]:
         """Starts the deletion process for an active approval team.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/StartActiveApprovalTeamDeletion
@@ -256,8 +206,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("StartActiveApprovalTeamDeletion", kwargs)
 
     def start_approval_team_baseline(
-        self, **kwargs: Unpack[StartApprovalTeamBaselineRequestTypeDef]
-    ) -> TargetResults[StartApprovalTeamBaselineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApprovalTeamBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.StartApprovalTeamBaselineResponseTypeDef]:
         """Starts a baseline session for specified approvers on an ACTIVE approval
         team.
 
@@ -266,8 +216,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("StartApprovalTeamBaseline", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Creates or updates a resource tag. Each tag is a label consisting of a
         user-defined key and value. Tags can help you manage, identify, organize,
         search for, and filter resources.
@@ -277,8 +227,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a resource tag. Each tag is a label consisting of a user-defined
         key and value. Tags can help you manage, identify, organize, search for,
         and filter resources.
@@ -288,8 +238,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_approval_team(
-        self, **kwargs: Unpack[UpdateApprovalTeamRequestTypeDef]
-    ) -> TargetResults[UpdateApprovalTeamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApprovalTeamRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApprovalTeamResponseTypeDef]:
         """Updates an approval team. You can request to update the team description,
         approval threshold, and approvers in the team.
 
@@ -303,8 +253,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApprovalTeamsRequestTypeDef],
-    ) -> TargetResults[ListApprovalTeamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApprovalTeamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApprovalTeamsResponseTypeDef]:
         """Every page of ListApprovalTeams in every target, merged per target
         (botocore's build_full_result).
 
@@ -326,8 +276,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentitySourcesRequestTypeDef],
-    ) -> TargetResults[ListIdentitySourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentitySourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIdentitySourcesResponseTypeDef]:
         """Every page of ListIdentitySources in every target, merged per target
         (botocore's build_full_result).
 
@@ -350,8 +300,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -374,8 +324,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
-    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyVersionsResponseTypeDef]:
         """Every page of ListPolicyVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -398,8 +348,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
-    ) -> TargetResults[ListResourcePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourcePoliciesResponseTypeDef]:
         """Every page of ListResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -421,8 +371,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -444,8 +394,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApprovalTeamsRequestTypeDef],
-    ) -> Items[ListApprovalTeamsResponseApprovalTeamTypeDef]:
+        **kwargs: Unpack[type_defs.ListApprovalTeamsRequestTypeDef],
+    ) -> Items[type_defs.ListApprovalTeamsResponseApprovalTeamTypeDef]:
         """Each element of ApprovalTeams in every page of ListApprovalTeams, from
         every target, as its page arrives (tagged with its target).
 
@@ -460,8 +410,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentitySourcesRequestTypeDef],
-    ) -> Items[IdentitySourceForListTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentitySourcesRequestTypeDef],
+    ) -> Items[type_defs.IdentitySourceForListTypeDef]:
         """Each element of IdentitySources in every page of ListIdentitySources, from
         every target, as its page arrives (tagged with its target).
 
@@ -476,8 +426,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> Items[PolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicyTypeDef]:
         """Each element of Policies in every page of ListPolicies, from every target,
         as its page arrives (tagged with its target).
 
@@ -492,8 +442,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
-    ) -> Items[PolicyVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyVersionsRequestTypeDef],
+    ) -> Items[type_defs.PolicyVersionSummaryTypeDef]:
         """Each element of PolicyVersions in every page of ListPolicyVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -508,8 +458,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
-    ) -> Items[ListResourcePoliciesResponseResourcePolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef],
+    ) -> Items[type_defs.ListResourcePoliciesResponseResourcePolicyTypeDef]:
         """Each element of ResourcePolicies in every page of ListResourcePolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -524,8 +474,8 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> Items[ListSessionsResponseSessionTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.ListSessionsResponseSessionTypeDef]:
         """Each element of Sessions in every page of ListSessions, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,56 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BrokerSummaryTypeDef,
-        CreateBrokerRequestTypeDef,
-        CreateBrokerResponseTypeDef,
-        CreateConfigurationRequestTypeDef,
-        CreateConfigurationResponseTypeDef,
-        CreateTagsRequestTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DeleteBrokerRequestTypeDef,
-        DeleteBrokerResponseTypeDef,
-        DeleteConfigurationRequestTypeDef,
-        DeleteConfigurationResponseTypeDef,
-        DeleteTagsRequestTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DescribeBrokerEngineTypesRequestTypeDef,
-        DescribeBrokerEngineTypesResponseTypeDef,
-        DescribeBrokerInstanceOptionsRequestTypeDef,
-        DescribeBrokerInstanceOptionsResponseTypeDef,
-        DescribeBrokerRequestTypeDef,
-        DescribeBrokerResponseTypeDef,
-        DescribeConfigurationRequestTypeDef,
-        DescribeConfigurationResponseTypeDef,
-        DescribeConfigurationRevisionRequestTypeDef,
-        DescribeConfigurationRevisionResponseTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ListBrokersRequestTypeDef,
-        ListBrokersResponseTypeDef,
-        ListConfigurationRevisionsRequestTypeDef,
-        ListConfigurationRevisionsResponseTypeDef,
-        ListConfigurationsRequestTypeDef,
-        ListConfigurationsResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        PromoteRequestTypeDef,
-        PromoteResponseTypeDef,
-        RebootBrokerRequestTypeDef,
-        RebootBrokerResponseTypeDef,
-        UpdateBrokerRequestTypeDef,
-        UpdateBrokerResponseTypeDef,
-        UpdateConfigurationRequestTypeDef,
-        UpdateConfigurationResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMQ"]
 
@@ -81,8 +32,8 @@ class MultiRegionMQ(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_broker(
-        self, **kwargs: Unpack[CreateBrokerRequestTypeDef]
-    ) -> TargetResults[CreateBrokerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBrokerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBrokerResponseTypeDef]:
         """Creates a broker. Note: This API is asynchronous.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/CreateBroker
@@ -90,8 +41,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("CreateBroker", kwargs)
 
     def create_configuration(
-        self, **kwargs: Unpack[CreateConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationResponseTypeDef]:
         """Creates a new configuration for the specified configuration name. Amazon
         MQ uses the default configuration (the engine type and version).
 
@@ -100,8 +51,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("CreateConfiguration", kwargs)
 
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Add a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/CreateTags
@@ -109,8 +60,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/CreateUser
@@ -118,8 +69,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_broker(
-        self, **kwargs: Unpack[DeleteBrokerRequestTypeDef]
-    ) -> TargetResults[DeleteBrokerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBrokerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBrokerResponseTypeDef]:
         """Deletes a broker. Note: This API is asynchronous.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteBroker
@@ -127,8 +78,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DeleteBroker", kwargs)
 
     def delete_configuration(
-        self, **kwargs: Unpack[DeleteConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationResponseTypeDef]:
         """Deletes the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteConfiguration
@@ -136,8 +87,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DeleteConfiguration", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteTags
@@ -145,8 +96,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteUser
@@ -154,8 +105,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def describe_broker(
-        self, **kwargs: Unpack[DescribeBrokerRequestTypeDef]
-    ) -> TargetResults[DescribeBrokerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBrokerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBrokerResponseTypeDef]:
         """Returns information about the specified broker.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeBroker
@@ -163,8 +114,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DescribeBroker", kwargs)
 
     def describe_broker_engine_types(
-        self, **kwargs: Unpack[DescribeBrokerEngineTypesRequestTypeDef]
-    ) -> TargetResults[DescribeBrokerEngineTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBrokerEngineTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBrokerEngineTypesResponseTypeDef]:
         """Describe available engine types and versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeBrokerEngineTypes
@@ -172,8 +123,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DescribeBrokerEngineTypes", kwargs)
 
     def describe_broker_instance_options(
-        self, **kwargs: Unpack[DescribeBrokerInstanceOptionsRequestTypeDef]
-    ) -> TargetResults[DescribeBrokerInstanceOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBrokerInstanceOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBrokerInstanceOptionsResponseTypeDef]:
         """Describe available broker instance options.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeBrokerInstanceOptions
@@ -181,8 +132,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DescribeBrokerInstanceOptions", kwargs)
 
     def describe_configuration(
-        self, **kwargs: Unpack[DescribeConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationResponseTypeDef]:
         """Returns information about the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeConfiguration
@@ -190,8 +141,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DescribeConfiguration", kwargs)
 
     def describe_configuration_revision(
-        self, **kwargs: Unpack[DescribeConfigurationRevisionRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationRevisionResponseTypeDef]:
         """Returns the specified configuration revision for the specified
         configuration.
 
@@ -200,8 +151,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DescribeConfigurationRevision", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
         """Returns information about an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeUser
@@ -209,8 +160,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def list_brokers(
-        self, **kwargs: Unpack[ListBrokersRequestTypeDef]
-    ) -> TargetResults[ListBrokersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBrokersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBrokersResponseTypeDef]:
         """Returns a list of all brokers.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListBrokers
@@ -218,8 +169,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("ListBrokers", kwargs)
 
     def list_configuration_revisions(
-        self, **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationRevisionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationRevisionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationRevisionsResponseTypeDef]:
         """Returns a list of all revisions for the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListConfigurationRevisions
@@ -227,8 +178,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("ListConfigurationRevisions", kwargs)
 
     def list_configurations(
-        self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """Returns a list of all configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListConfigurations
@@ -236,8 +187,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("ListConfigurations", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListTags
@@ -245,8 +196,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Returns a list of all ActiveMQ users.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListUsers
@@ -254,8 +205,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def promote(
-        self, **kwargs: Unpack[PromoteRequestTypeDef]
-    ) -> TargetResults[PromoteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PromoteRequestTypeDef]
+    ) -> TargetResults[type_defs.PromoteResponseTypeDef]:
         """Promotes a data replication replica broker to the primary broker role.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/Promote
@@ -263,8 +214,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("Promote", kwargs)
 
     def reboot_broker(
-        self, **kwargs: Unpack[RebootBrokerRequestTypeDef]
-    ) -> TargetResults[RebootBrokerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootBrokerRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootBrokerResponseTypeDef]:
         """Reboots a broker. Note: This API is asynchronous.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/RebootBroker
@@ -272,8 +223,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("RebootBroker", kwargs)
 
     def update_broker(
-        self, **kwargs: Unpack[UpdateBrokerRequestTypeDef]
-    ) -> TargetResults[UpdateBrokerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrokerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrokerResponseTypeDef]:
         """Adds a pending configuration change to a broker.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateBroker
@@ -281,8 +232,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("UpdateBroker", kwargs)
 
     def update_configuration(
-        self, **kwargs: Unpack[UpdateConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfigurationResponseTypeDef]:
         """Updates the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateConfiguration
@@ -290,8 +241,8 @@ class MultiRegionMQ(MultiRegionClient):
         return self._call("UpdateConfiguration", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates the information for an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateUser
@@ -304,8 +255,8 @@ class MultiRegionMQ(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBrokersRequestTypeDef],
-    ) -> TargetResults[ListBrokersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrokersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBrokersResponseTypeDef]:
         """Every page of ListBrokers in every target, merged per target (botocore's
         build_full_result).
 
@@ -326,8 +277,8 @@ class MultiRegionMQ(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBrokersRequestTypeDef],
-    ) -> Items[BrokerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrokersRequestTypeDef],
+    ) -> Items[type_defs.BrokerSummaryTypeDef]:
         """Each element of BrokerSummaries in every page of ListBrokers, from every
         target, as its page arrives (tagged with its target).
 

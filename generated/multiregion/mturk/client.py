@@ -15,92 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptQualificationRequestRequestTypeDef,
-        AcceptQualificationRequestResponseTypeDef,
-        ApproveAssignmentRequestTypeDef,
-        ApproveAssignmentResponseTypeDef,
-        AssignmentTypeDef,
-        AssociateQualificationWithWorkerRequestTypeDef,
-        AssociateQualificationWithWorkerResponseTypeDef,
-        BonusPaymentTypeDef,
-        CreateAdditionalAssignmentsForHITRequestTypeDef,
-        CreateAdditionalAssignmentsForHITResponseTypeDef,
-        CreateHITRequestTypeDef,
-        CreateHITResponseTypeDef,
-        CreateHITTypeRequestTypeDef,
-        CreateHITTypeResponseTypeDef,
-        CreateHITWithHITTypeRequestTypeDef,
-        CreateHITWithHITTypeResponseTypeDef,
-        CreateQualificationTypeRequestTypeDef,
-        CreateQualificationTypeResponseTypeDef,
-        CreateWorkerBlockRequestTypeDef,
-        CreateWorkerBlockResponseTypeDef,
-        DeleteHITRequestTypeDef,
-        DeleteHITResponseTypeDef,
-        DeleteQualificationTypeRequestTypeDef,
-        DeleteQualificationTypeResponseTypeDef,
-        DeleteWorkerBlockRequestTypeDef,
-        DeleteWorkerBlockResponseTypeDef,
-        DisassociateQualificationFromWorkerRequestTypeDef,
-        DisassociateQualificationFromWorkerResponseTypeDef,
-        GetAccountBalanceResponseTypeDef,
-        GetAssignmentRequestTypeDef,
-        GetAssignmentResponseTypeDef,
-        GetFileUploadURLRequestTypeDef,
-        GetFileUploadURLResponseTypeDef,
-        GetHITRequestTypeDef,
-        GetHITResponseTypeDef,
-        GetQualificationScoreRequestTypeDef,
-        GetQualificationScoreResponseTypeDef,
-        GetQualificationTypeRequestTypeDef,
-        GetQualificationTypeResponseTypeDef,
-        HITTypeDef,
-        ListAssignmentsForHITRequestTypeDef,
-        ListAssignmentsForHITResponseTypeDef,
-        ListBonusPaymentsRequestTypeDef,
-        ListBonusPaymentsResponseTypeDef,
-        ListHITsForQualificationTypeRequestTypeDef,
-        ListHITsForQualificationTypeResponseTypeDef,
-        ListHITsRequestTypeDef,
-        ListHITsResponseTypeDef,
-        ListQualificationRequestsRequestTypeDef,
-        ListQualificationRequestsResponseTypeDef,
-        ListQualificationTypesRequestTypeDef,
-        ListQualificationTypesResponseTypeDef,
-        ListReviewPolicyResultsForHITRequestTypeDef,
-        ListReviewPolicyResultsForHITResponseTypeDef,
-        ListReviewableHITsRequestTypeDef,
-        ListReviewableHITsResponseTypeDef,
-        ListWorkerBlocksRequestTypeDef,
-        ListWorkerBlocksResponseTypeDef,
-        ListWorkersWithQualificationTypeRequestTypeDef,
-        ListWorkersWithQualificationTypeResponseTypeDef,
-        NotifyWorkersRequestTypeDef,
-        NotifyWorkersResponseTypeDef,
-        QualificationRequestTypeDef,
-        QualificationTypeDef,
-        QualificationTypeTypeDef,
-        RejectAssignmentRequestTypeDef,
-        RejectAssignmentResponseTypeDef,
-        RejectQualificationRequestRequestTypeDef,
-        RejectQualificationRequestResponseTypeDef,
-        SendBonusRequestTypeDef,
-        SendBonusResponseTypeDef,
-        SendTestEventNotificationRequestTypeDef,
-        SendTestEventNotificationResponseTypeDef,
-        UpdateExpirationForHITRequestTypeDef,
-        UpdateExpirationForHITResponseTypeDef,
-        UpdateHITReviewStatusRequestTypeDef,
-        UpdateHITReviewStatusResponseTypeDef,
-        UpdateHITTypeOfHITRequestTypeDef,
-        UpdateHITTypeOfHITResponseTypeDef,
-        UpdateNotificationSettingsRequestTypeDef,
-        UpdateNotificationSettingsResponseTypeDef,
-        UpdateQualificationTypeRequestTypeDef,
-        UpdateQualificationTypeResponseTypeDef,
-        WorkerBlockTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMTurk"]
 
@@ -112,8 +27,8 @@ class MultiRegionMTurk(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_qualification_request(
-        self, **kwargs: Unpack[AcceptQualificationRequestRequestTypeDef]
-    ) -> TargetResults[AcceptQualificationRequestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptQualificationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptQualificationRequestResponseTypeDef]:
         """The AcceptQualificationRequest operation approves a Worker's request for a
         Qualification.
 
@@ -122,8 +37,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("AcceptQualificationRequest", kwargs)
 
     def approve_assignment(
-        self, **kwargs: Unpack[ApproveAssignmentRequestTypeDef]
-    ) -> TargetResults[ApproveAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApproveAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.ApproveAssignmentResponseTypeDef]:
         """The ApproveAssignment operation approves the results of a completed
         assignment.
 
@@ -132,8 +47,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ApproveAssignment", kwargs)
 
     def associate_qualification_with_worker(
-        self, **kwargs: Unpack[AssociateQualificationWithWorkerRequestTypeDef]
-    ) -> TargetResults[AssociateQualificationWithWorkerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateQualificationWithWorkerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateQualificationWithWorkerResponseTypeDef]:
         """The AssociateQualificationWithWorker operation gives a Worker a
         Qualification. AssociateQualificationWithWorker does not require that the
         Worker submit a Qualification request. It gives the Qualification directly
@@ -144,8 +59,9 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("AssociateQualificationWithWorker", kwargs)
 
     def create_additional_assignments_for_hit(
-        self, **kwargs: Unpack[CreateAdditionalAssignmentsForHITRequestTypeDef]
-    ) -> TargetResults[CreateAdditionalAssignmentsForHITResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateAdditionalAssignmentsForHITRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateAdditionalAssignmentsForHITResponseTypeDef]:
         """The CreateAdditionalAssignmentsForHIT operation increases the maximum
         number of assignments of an existing HIT.
 
@@ -154,8 +70,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("CreateAdditionalAssignmentsForHIT", kwargs)
 
     def create_hit(
-        self, **kwargs: Unpack[CreateHITRequestTypeDef]
-    ) -> TargetResults[CreateHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHITRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHITResponseTypeDef]:
         """The CreateHIT operation creates a new Human Intelligence Task (HIT). The
         new HIT is made available for Workers to find and accept on the Amazon
         Mechanical Turk website.
@@ -165,8 +81,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("CreateHIT", kwargs)
 
     def create_hit_type(
-        self, **kwargs: Unpack[CreateHITTypeRequestTypeDef]
-    ) -> TargetResults[CreateHITTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHITTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHITTypeResponseTypeDef]:
         """The CreateHITType operation creates a new HIT type. This operation allows
         you to define a standard set of HIT properties to use when creating HITs.
         If you register a HIT type with values that match an existing HIT type,
@@ -177,8 +93,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("CreateHITType", kwargs)
 
     def create_hit_with_hit_type(
-        self, **kwargs: Unpack[CreateHITWithHITTypeRequestTypeDef]
-    ) -> TargetResults[CreateHITWithHITTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHITWithHITTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHITWithHITTypeResponseTypeDef]:
         """The CreateHITWithHITType operation creates a new Human Intelligence Task
         (HIT) using an existing HITTypeID generated by the CreateHITType
         operation.
@@ -188,8 +104,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("CreateHITWithHITType", kwargs)
 
     def create_qualification_type(
-        self, **kwargs: Unpack[CreateQualificationTypeRequestTypeDef]
-    ) -> TargetResults[CreateQualificationTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQualificationTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQualificationTypeResponseTypeDef]:
         """The CreateQualificationType operation creates a new Qualification type,
         which is represented by a QualificationType data structure.
 
@@ -198,8 +114,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("CreateQualificationType", kwargs)
 
     def create_worker_block(
-        self, **kwargs: Unpack[CreateWorkerBlockRequestTypeDef]
-    ) -> TargetResults[CreateWorkerBlockResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkerBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkerBlockResponseTypeDef]:
         """The CreateWorkerBlock operation allows you to prevent a Worker from
         working on your HITs. For example, you can block a Worker who is producing
         poor quality work. You can block up to 100,000 Workers.
@@ -209,8 +125,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("CreateWorkerBlock", kwargs)
 
     def delete_hit(
-        self, **kwargs: Unpack[DeleteHITRequestTypeDef]
-    ) -> TargetResults[DeleteHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHITRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHITResponseTypeDef]:
         """The DeleteHIT operation is used to delete HIT that is no longer needed.
         Only the Requester who created the HIT can delete it.
 
@@ -219,8 +135,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("DeleteHIT", kwargs)
 
     def delete_qualification_type(
-        self, **kwargs: Unpack[DeleteQualificationTypeRequestTypeDef]
-    ) -> TargetResults[DeleteQualificationTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQualificationTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQualificationTypeResponseTypeDef]:
         """The DeleteQualificationType deletes a Qualification type and deletes any
         HIT types that are associated with the Qualification type.
 
@@ -229,8 +145,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("DeleteQualificationType", kwargs)
 
     def delete_worker_block(
-        self, **kwargs: Unpack[DeleteWorkerBlockRequestTypeDef]
-    ) -> TargetResults[DeleteWorkerBlockResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkerBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkerBlockResponseTypeDef]:
         """The DeleteWorkerBlock operation allows you to reinstate a blocked Worker
         to work on your HITs. This operation reverses the effects of the
         CreateWorkerBlock operation. You need the Worker ID to use this operation.
@@ -243,8 +159,9 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("DeleteWorkerBlock", kwargs)
 
     def disassociate_qualification_from_worker(
-        self, **kwargs: Unpack[DisassociateQualificationFromWorkerRequestTypeDef]
-    ) -> TargetResults[DisassociateQualificationFromWorkerResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateQualificationFromWorkerRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateQualificationFromWorkerResponseTypeDef]:
         """The DisassociateQualificationFromWorker revokes a previously granted
         Qualification from a user.
 
@@ -252,7 +169,9 @@ class MultiRegionMTurk(MultiRegionClient):
         """
         return self._call("DisassociateQualificationFromWorker", kwargs)
 
-    def get_account_balance(self) -> TargetResults[GetAccountBalanceResponseTypeDef]:
+    def get_account_balance(
+        self,
+    ) -> TargetResults[type_defs.GetAccountBalanceResponseTypeDef]:
         """The GetAccountBalance operation retrieves the Prepaid HITs balance in your
         Amazon Mechanical Turk account if you are a Prepaid Requester.
         Alternatively, this operation will retrieve the remaining available AWS
@@ -265,8 +184,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("GetAccountBalance", {})
 
     def get_assignment(
-        self, **kwargs: Unpack[GetAssignmentRequestTypeDef]
-    ) -> TargetResults[GetAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssignmentResponseTypeDef]:
         """The GetAssignment operation retrieves the details of the specified
         Assignment.
 
@@ -275,8 +194,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("GetAssignment", kwargs)
 
     def get_file_upload_url(
-        self, **kwargs: Unpack[GetFileUploadURLRequestTypeDef]
-    ) -> TargetResults[GetFileUploadURLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFileUploadURLRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFileUploadURLResponseTypeDef]:
         """The GetFileUploadURL operation generates and returns a temporary URL. You
         use the temporary URL to retrieve a file uploaded by a Worker as an answer
         to a FileUploadAnswer question for a HIT. The temporary URL is generated
@@ -294,8 +213,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("GetFileUploadURL", kwargs)
 
     def get_hit(
-        self, **kwargs: Unpack[GetHITRequestTypeDef]
-    ) -> TargetResults[GetHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHITRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHITResponseTypeDef]:
         """The GetHIT operation retrieves the details of the specified HIT.
 
         https://docs.aws.amazon.com/goto/WebAPI/mturk-requester-2017-01-17/GetHIT
@@ -303,8 +222,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("GetHIT", kwargs)
 
     def get_qualification_score(
-        self, **kwargs: Unpack[GetQualificationScoreRequestTypeDef]
-    ) -> TargetResults[GetQualificationScoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQualificationScoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQualificationScoreResponseTypeDef]:
         """The GetQualificationScore operation returns the value of a Worker's
         Qualification for a given Qualification type.
 
@@ -313,8 +232,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("GetQualificationScore", kwargs)
 
     def get_qualification_type(
-        self, **kwargs: Unpack[GetQualificationTypeRequestTypeDef]
-    ) -> TargetResults[GetQualificationTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQualificationTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQualificationTypeResponseTypeDef]:
         """The GetQualificationTypeoperation retrieves information about a
         Qualification type using its ID.
 
@@ -323,8 +242,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("GetQualificationType", kwargs)
 
     def list_assignments_for_hit(
-        self, **kwargs: Unpack[ListAssignmentsForHITRequestTypeDef]
-    ) -> TargetResults[ListAssignmentsForHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssignmentsForHITRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssignmentsForHITResponseTypeDef]:
         """The ListAssignmentsForHIT operation retrieves completed assignments for a
         HIT. You can use this operation to retrieve the results for a HIT.
 
@@ -333,8 +252,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListAssignmentsForHIT", kwargs)
 
     def list_bonus_payments(
-        self, **kwargs: Unpack[ListBonusPaymentsRequestTypeDef]
-    ) -> TargetResults[ListBonusPaymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBonusPaymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBonusPaymentsResponseTypeDef]:
         """The ListBonusPayments operation retrieves the amounts of bonuses you have
         paid to Workers for a given HIT or assignment.
 
@@ -343,8 +262,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListBonusPayments", kwargs)
 
     def list_hits(
-        self, **kwargs: Unpack[ListHITsRequestTypeDef]
-    ) -> TargetResults[ListHITsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHITsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHITsResponseTypeDef]:
         """The ListHITs operation returns all of a Requester's HITs. The operation
         returns HITs of any status, except for HITs that have been deleted of with
         the DeleteHIT operation or that have been auto-deleted.
@@ -354,8 +273,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListHITs", kwargs)
 
     def list_hits_for_qualification_type(
-        self, **kwargs: Unpack[ListHITsForQualificationTypeRequestTypeDef]
-    ) -> TargetResults[ListHITsForQualificationTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHITsForQualificationTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHITsForQualificationTypeResponseTypeDef]:
         """The ListHITsForQualificationType operation returns the HITs that use the
         given Qualification type for a Qualification requirement. The operation
         returns HITs of any status, except for HITs that have been deleted with
@@ -366,8 +285,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListHITsForQualificationType", kwargs)
 
     def list_qualification_requests(
-        self, **kwargs: Unpack[ListQualificationRequestsRequestTypeDef]
-    ) -> TargetResults[ListQualificationRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQualificationRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQualificationRequestsResponseTypeDef]:
         """The ListQualificationRequests operation retrieves requests for
         Qualifications of a particular Qualification type. The owner of the
         Qualification type calls this operation to poll for pending requests, and
@@ -378,8 +297,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListQualificationRequests", kwargs)
 
     def list_qualification_types(
-        self, **kwargs: Unpack[ListQualificationTypesRequestTypeDef]
-    ) -> TargetResults[ListQualificationTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQualificationTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQualificationTypesResponseTypeDef]:
         """The ListQualificationTypes operation returns a list of Qualification
         types, filtered by an optional search term.
 
@@ -388,8 +307,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListQualificationTypes", kwargs)
 
     def list_review_policy_results_for_hit(
-        self, **kwargs: Unpack[ListReviewPolicyResultsForHITRequestTypeDef]
-    ) -> TargetResults[ListReviewPolicyResultsForHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReviewPolicyResultsForHITRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReviewPolicyResultsForHITResponseTypeDef]:
         """The ListReviewPolicyResultsForHIT operation retrieves the computed results
         and the actions taken in the course of executing your Review Policies for
         a given HIT. For information about how to specify Review Policies when you
@@ -402,8 +321,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListReviewPolicyResultsForHIT", kwargs)
 
     def list_reviewable_hits(
-        self, **kwargs: Unpack[ListReviewableHITsRequestTypeDef]
-    ) -> TargetResults[ListReviewableHITsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReviewableHITsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReviewableHITsResponseTypeDef]:
         """The ListReviewableHITs operation retrieves the HITs with Status equal to
         Reviewable or Status equal to Reviewing that belong to the Requester
         calling the operation.
@@ -413,8 +332,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListReviewableHITs", kwargs)
 
     def list_worker_blocks(
-        self, **kwargs: Unpack[ListWorkerBlocksRequestTypeDef]
-    ) -> TargetResults[ListWorkerBlocksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkerBlocksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkerBlocksResponseTypeDef]:
         """The ListWorkersBlocks operation retrieves a list of Workers who are
         blocked from working on your HITs.
 
@@ -423,8 +342,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListWorkerBlocks", kwargs)
 
     def list_workers_with_qualification_type(
-        self, **kwargs: Unpack[ListWorkersWithQualificationTypeRequestTypeDef]
-    ) -> TargetResults[ListWorkersWithQualificationTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkersWithQualificationTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkersWithQualificationTypeResponseTypeDef]:
         """The ListWorkersWithQualificationType operation returns all of the Workers
         that have been associated with a given Qualification type.
 
@@ -433,8 +352,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("ListWorkersWithQualificationType", kwargs)
 
     def notify_workers(
-        self, **kwargs: Unpack[NotifyWorkersRequestTypeDef]
-    ) -> TargetResults[NotifyWorkersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.NotifyWorkersRequestTypeDef]
+    ) -> TargetResults[type_defs.NotifyWorkersResponseTypeDef]:
         """The NotifyWorkers operation sends an email to one or more Workers that you
         specify with the Worker ID. You can specify up to 100 Worker IDs to send
         the same message with a single call to the NotifyWorkers operation. The
@@ -446,8 +365,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("NotifyWorkers", kwargs)
 
     def reject_assignment(
-        self, **kwargs: Unpack[RejectAssignmentRequestTypeDef]
-    ) -> TargetResults[RejectAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectAssignmentResponseTypeDef]:
         """The RejectAssignment operation rejects the results of a completed
         assignment.
 
@@ -456,8 +375,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("RejectAssignment", kwargs)
 
     def reject_qualification_request(
-        self, **kwargs: Unpack[RejectQualificationRequestRequestTypeDef]
-    ) -> TargetResults[RejectQualificationRequestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectQualificationRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectQualificationRequestResponseTypeDef]:
         """The RejectQualificationRequest operation rejects a user's request for a
         Qualification.
 
@@ -466,8 +385,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("RejectQualificationRequest", kwargs)
 
     def send_bonus(
-        self, **kwargs: Unpack[SendBonusRequestTypeDef]
-    ) -> TargetResults[SendBonusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendBonusRequestTypeDef]
+    ) -> TargetResults[type_defs.SendBonusResponseTypeDef]:
         """The SendBonus operation issues a payment of money from your account to a
         Worker. This payment happens separately from the reward you pay to the
         Worker when you approve the Worker's assignment. The SendBonus operation
@@ -483,8 +402,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("SendBonus", kwargs)
 
     def send_test_event_notification(
-        self, **kwargs: Unpack[SendTestEventNotificationRequestTypeDef]
-    ) -> TargetResults[SendTestEventNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendTestEventNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.SendTestEventNotificationResponseTypeDef]:
         """The SendTestEventNotification operation causes Amazon Mechanical Turk to
         send a notification message as if a HIT event occurred, according to the
         provided notification specification. This allows you to test notifications
@@ -497,8 +416,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("SendTestEventNotification", kwargs)
 
     def update_expiration_for_hit(
-        self, **kwargs: Unpack[UpdateExpirationForHITRequestTypeDef]
-    ) -> TargetResults[UpdateExpirationForHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExpirationForHITRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExpirationForHITResponseTypeDef]:
         """The UpdateExpirationForHIT operation allows you update the expiration time
         of a HIT. If you update it to a time in the past, the HIT will be
         immediately expired.
@@ -508,8 +427,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("UpdateExpirationForHIT", kwargs)
 
     def update_hit_review_status(
-        self, **kwargs: Unpack[UpdateHITReviewStatusRequestTypeDef]
-    ) -> TargetResults[UpdateHITReviewStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHITReviewStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHITReviewStatusResponseTypeDef]:
         """The UpdateHITReviewStatus operation updates the status of a HIT. If the
         status is Reviewable, this operation can update the status to Reviewing,
         or it can revert a Reviewing HIT back to the Reviewable status.
@@ -519,8 +438,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("UpdateHITReviewStatus", kwargs)
 
     def update_hit_type_of_hit(
-        self, **kwargs: Unpack[UpdateHITTypeOfHITRequestTypeDef]
-    ) -> TargetResults[UpdateHITTypeOfHITResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHITTypeOfHITRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHITTypeOfHITResponseTypeDef]:
         """The UpdateHITTypeOfHIT operation allows you to change the HITType
         properties of a HIT. This operation disassociates the HIT from its old
         HITType properties and associates it with the new HITType properties. The
@@ -531,8 +450,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("UpdateHITTypeOfHIT", kwargs)
 
     def update_notification_settings(
-        self, **kwargs: Unpack[UpdateNotificationSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateNotificationSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotificationSettingsResponseTypeDef]:
         """The UpdateNotificationSettings operation creates, updates, disables or
         re-enables notifications for a HIT type. If you call the
         UpdateNotificationSettings operation for a HIT type that already has a
@@ -550,8 +469,8 @@ class MultiRegionMTurk(MultiRegionClient):
         return self._call("UpdateNotificationSettings", kwargs)
 
     def update_qualification_type(
-        self, **kwargs: Unpack[UpdateQualificationTypeRequestTypeDef]
-    ) -> TargetResults[UpdateQualificationTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQualificationTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQualificationTypeResponseTypeDef]:
         """The UpdateQualificationType operation modifies the attributes of an
         existing Qualification type, which is represented by a QualificationType
         data structure. Only the owner of a Qualification type can modify its
@@ -567,8 +486,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssignmentsForHITRequestTypeDef],
-    ) -> TargetResults[ListAssignmentsForHITResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssignmentsForHITRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssignmentsForHITResponseTypeDef]:
         """Every page of ListAssignmentsForHIT in every target, merged per target
         (botocore's build_full_result).
 
@@ -591,8 +510,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBonusPaymentsRequestTypeDef],
-    ) -> TargetResults[ListBonusPaymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBonusPaymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBonusPaymentsResponseTypeDef]:
         """Every page of ListBonusPayments in every target, merged per target
         (botocore's build_full_result).
 
@@ -615,8 +534,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHITsRequestTypeDef],
-    ) -> TargetResults[ListHITsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHITsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHITsResponseTypeDef]:
         """Every page of ListHITs in every target, merged per target (botocore's
         build_full_result).
 
@@ -640,8 +559,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHITsForQualificationTypeRequestTypeDef],
-    ) -> TargetResults[ListHITsForQualificationTypeResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHITsForQualificationTypeRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHITsForQualificationTypeResponseTypeDef]:
         """Every page of ListHITsForQualificationType in every target, merged per
         target (botocore's build_full_result).
 
@@ -666,8 +585,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQualificationRequestsRequestTypeDef],
-    ) -> TargetResults[ListQualificationRequestsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQualificationRequestsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQualificationRequestsResponseTypeDef]:
         """Every page of ListQualificationRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -692,8 +611,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQualificationTypesRequestTypeDef],
-    ) -> TargetResults[ListQualificationTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQualificationTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQualificationTypesResponseTypeDef]:
         """Every page of ListQualificationTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -716,8 +635,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReviewableHITsRequestTypeDef],
-    ) -> TargetResults[ListReviewableHITsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReviewableHITsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReviewableHITsResponseTypeDef]:
         """Every page of ListReviewableHITs in every target, merged per target
         (botocore's build_full_result).
 
@@ -741,8 +660,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkerBlocksRequestTypeDef],
-    ) -> TargetResults[ListWorkerBlocksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkerBlocksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkerBlocksResponseTypeDef]:
         """Every page of ListWorkerBlocks in every target, merged per target
         (botocore's build_full_result).
 
@@ -765,8 +684,8 @@ class MultiRegionMTurk(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkersWithQualificationTypeRequestTypeDef],
-    ) -> TargetResults[ListWorkersWithQualificationTypeResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkersWithQualificationTypeRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkersWithQualificationTypeResponseTypeDef]:
         """Every page of ListWorkersWithQualificationType in every target, merged per
         target (botocore's build_full_result).
 
@@ -788,8 +707,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssignmentsForHITRequestTypeDef],
-    ) -> Items[AssignmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssignmentsForHITRequestTypeDef],
+    ) -> Items[type_defs.AssignmentTypeDef]:
         """Each element of Assignments in every page of ListAssignmentsForHIT, from
         every target, as its page arrives (tagged with its target).
 
@@ -804,8 +723,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBonusPaymentsRequestTypeDef],
-    ) -> Items[BonusPaymentTypeDef]:
+        **kwargs: Unpack[type_defs.ListBonusPaymentsRequestTypeDef],
+    ) -> Items[type_defs.BonusPaymentTypeDef]:
         """Each element of BonusPayments in every page of ListBonusPayments, from
         every target, as its page arrives (tagged with its target).
 
@@ -820,8 +739,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHITsRequestTypeDef],
-    ) -> Items[HITTypeDef]:
+        **kwargs: Unpack[type_defs.ListHITsRequestTypeDef],
+    ) -> Items[type_defs.HITTypeDef]:
         """Each element of HITs in every page of ListHITs, from every target, as its
         page arrives (tagged with its target).
 
@@ -834,8 +753,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHITsForQualificationTypeRequestTypeDef],
-    ) -> Items[HITTypeDef]:
+        **kwargs: Unpack[type_defs.ListHITsForQualificationTypeRequestTypeDef],
+    ) -> Items[type_defs.HITTypeDef]:
         """Each element of HITs in every page of ListHITsForQualificationType, from
         every target, as its page arrives (tagged with its target).
 
@@ -853,8 +772,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQualificationRequestsRequestTypeDef],
-    ) -> Items[QualificationRequestTypeDef]:
+        **kwargs: Unpack[type_defs.ListQualificationRequestsRequestTypeDef],
+    ) -> Items[type_defs.QualificationRequestTypeDef]:
         """Each element of QualificationRequests in every page of
         ListQualificationRequests, from every target, as its page arrives (tagged
         with its target).
@@ -873,8 +792,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQualificationTypesRequestTypeDef],
-    ) -> Items[QualificationTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListQualificationTypesRequestTypeDef],
+    ) -> Items[type_defs.QualificationTypeTypeDef]:
         """Each element of QualificationTypes in every page of
         ListQualificationTypes, from every target, as its page arrives (tagged
         with its target).
@@ -890,8 +809,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReviewableHITsRequestTypeDef],
-    ) -> Items[HITTypeDef]:
+        **kwargs: Unpack[type_defs.ListReviewableHITsRequestTypeDef],
+    ) -> Items[type_defs.HITTypeDef]:
         """Each element of HITs in every page of ListReviewableHITs, from every
         target, as its page arrives (tagged with its target).
 
@@ -906,8 +825,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkerBlocksRequestTypeDef],
-    ) -> Items[WorkerBlockTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkerBlocksRequestTypeDef],
+    ) -> Items[type_defs.WorkerBlockTypeDef]:
         """Each element of WorkerBlocks in every page of ListWorkerBlocks, from every
         target, as its page arrives (tagged with its target).
 
@@ -922,8 +841,8 @@ class MultiRegionMTurk(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkersWithQualificationTypeRequestTypeDef],
-    ) -> Items[QualificationTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkersWithQualificationTypeRequestTypeDef],
+    ) -> Items[type_defs.QualificationTypeDef]:
         """Each element of Qualifications in every page of
         ListWorkersWithQualificationType, from every target, as its page arrives
         (tagged with its target).

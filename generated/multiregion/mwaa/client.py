@@ -16,32 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateCliTokenRequestTypeDef,
-        CreateCliTokenResponseTypeDef,
-        CreateEnvironmentInputTypeDef,
-        CreateEnvironmentOutputTypeDef,
-        CreateWebLoginTokenRequestTypeDef,
-        CreateWebLoginTokenResponseTypeDef,
-        DeleteEnvironmentInputTypeDef,
-        DeleteEnvironmentOutputTypeDef,
-        GetEnvironmentInputTypeDef,
-        GetEnvironmentOutputTypeDef,
-        InvokeRestApiRequestTypeDef,
-        InvokeRestApiResponseTypeDef,
-        ListEnvironmentsInputTypeDef,
-        ListEnvironmentsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PublishMetricsInputTypeDef,
-        PublishMetricsOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateEnvironmentInputTypeDef,
-        UpdateEnvironmentOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMWAA"]
 
@@ -53,8 +28,8 @@ class MultiRegionMWAA(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_cli_token(
-        self, **kwargs: Unpack[CreateCliTokenRequestTypeDef]
-    ) -> TargetResults[CreateCliTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCliTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCliTokenResponseTypeDef]:
         """Creates a CLI token for the Airflow CLI. To learn more, see Creating an
         Apache Airflow CLI token.
 
@@ -63,8 +38,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("CreateCliToken", kwargs)
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentOutputTypeDef]:
         """Creates an Amazon Managed Workflows for Apache Airflow (Amazon MWAA)
         environment.
 
@@ -73,8 +48,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def create_web_login_token(
-        self, **kwargs: Unpack[CreateWebLoginTokenRequestTypeDef]
-    ) -> TargetResults[CreateWebLoginTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebLoginTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebLoginTokenResponseTypeDef]:
         """Creates a web login token for the Airflow Web UI. To learn more, see
         Creating an Apache Airflow web login token.
 
@@ -83,8 +58,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("CreateWebLoginToken", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentInputTypeDef]
-    ) -> TargetResults[DeleteEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentOutputTypeDef]:
         """Deletes an Amazon Managed Workflows for Apache Airflow (Amazon MWAA)
         environment.
 
@@ -93,8 +68,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentInputTypeDef]
-    ) -> TargetResults[GetEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentOutputTypeDef]:
         """Describes an Amazon Managed Workflows for Apache Airflow (MWAA)
         environment.
 
@@ -103,8 +78,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def invoke_rest_api(
-        self, **kwargs: Unpack[InvokeRestApiRequestTypeDef]
-    ) -> TargetResults[InvokeRestApiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeRestApiRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeRestApiResponseTypeDef]:
         """Invokes the Apache Airflow REST API on the webserver with the specified
         inputs. To learn more, see Using the Apache Airflow REST API
 
@@ -113,8 +88,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("InvokeRestApi", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsOutputTypeDef]:
         """Lists the Amazon Managed Workflows for Apache Airflow (MWAA) environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/mwaa-2020-07-01/ListEnvironments
@@ -122,8 +97,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the key-value tag pairs associated to the Amazon Managed Workflows
         for Apache Airflow (MWAA) environment. For example, "Environment":
         "Staging".
@@ -136,8 +111,8 @@ class MultiRegionMWAA(MultiRegionClient):
         "PublishMetrics is deprecated. This API is for internal use and not meant for public use, and is no longer available."
     )
     def publish_metrics(
-        self, **kwargs: Unpack[PublishMetricsInputTypeDef]
-    ) -> TargetResults[PublishMetricsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishMetricsInputTypeDef]
+    ) -> TargetResults[type_defs.PublishMetricsOutputTypeDef]:
         """Internal only. Publishes environment health metrics to Amazon CloudWatch.
 
         Deprecated parameters: MetricData.
@@ -147,8 +122,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("PublishMetrics", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Associates key-value tag pairs to your Amazon Managed Workflows for Apache
         Airflow (MWAA) environment.
 
@@ -157,8 +132,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes key-value tag pairs associated to your Amazon Managed Workflows
         for Apache Airflow (MWAA) environment. For example, "Environment":
         "Staging".
@@ -168,8 +143,8 @@ class MultiRegionMWAA(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentOutputTypeDef]:
         """Updates an Amazon Managed Workflows for Apache Airflow (MWAA) environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/mwaa-2020-07-01/UpdateEnvironment
@@ -182,8 +157,8 @@ class MultiRegionMWAA(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsOutputTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -204,7 +179,7 @@ class MultiRegionMWAA(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef],
     ) -> Items[str]:
         """Each element of Environments in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).

@@ -15,42 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateWorkflowRequestTypeDef,
-        CreateWorkflowResponseTypeDef,
-        DeleteWorkflowRequestTypeDef,
-        DeleteWorkflowResponseTypeDef,
-        GetTaskInstanceRequestTypeDef,
-        GetTaskInstanceResponseTypeDef,
-        GetWorkflowRequestTypeDef,
-        GetWorkflowResponseTypeDef,
-        GetWorkflowRunRequestTypeDef,
-        GetWorkflowRunResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTaskInstancesRequestTypeDef,
-        ListTaskInstancesResponseTypeDef,
-        ListWorkflowRunsRequestTypeDef,
-        ListWorkflowRunsResponseTypeDef,
-        ListWorkflowVersionsRequestTypeDef,
-        ListWorkflowVersionsResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        StartWorkflowRunRequestTypeDef,
-        StartWorkflowRunResponseTypeDef,
-        StopWorkflowRunRequestTypeDef,
-        StopWorkflowRunResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TaskInstanceSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateWorkflowRequestTypeDef,
-        UpdateWorkflowResponseTypeDef,
-        WorkflowRunSummaryTypeDef,
-        WorkflowSummaryTypeDef,
-        WorkflowVersionSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionMWAAServerless"]
 
@@ -71,8 +36,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_workflow(
-        self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:
         """Creates a new workflow in Amazon Managed Workflows for Apache Airflow
         Serverless. This operation initializes a workflow with the specified
         configuration including the workflow definition, execution role, and
@@ -88,8 +53,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("CreateWorkflow", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowResponseTypeDef]:
         """Deletes a workflow and all its versions. This operation permanently
         removes the workflow and cannot be undone. Amazon Managed Workflows for
         Apache Airflow Serverless ensures that all associated resources are
@@ -104,8 +69,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def get_task_instance(
-        self, **kwargs: Unpack[GetTaskInstanceRequestTypeDef]
-    ) -> TargetResults[GetTaskInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTaskInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTaskInstanceResponseTypeDef]:
         """Retrieves detailed information about a specific task instance within a
         workflow run. Task instances represent individual tasks that are executed
         as part of a workflow in the Amazon Managed Workflows for Apache Airflow
@@ -119,8 +84,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("GetTaskInstance", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> TargetResults[GetWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
         """Retrieves detailed information about a workflow, including its
         configuration, status, and metadata.
 
@@ -129,8 +94,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_run(
-        self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowRunResponseTypeDef]:
         """Retrieves detailed information about a specific workflow run, including
         its status, execution details, and task instances.
 
@@ -139,8 +104,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("GetWorkflowRun", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags that are associated with a specified Amazon Managed
         Workflows for Apache Airflow Serverless resource.
 
@@ -149,8 +114,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_task_instances(
-        self, **kwargs: Unpack[ListTaskInstancesRequestTypeDef]
-    ) -> TargetResults[ListTaskInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaskInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaskInstancesResponseTypeDef]:
         """Lists all task instances for a specific workflow run, with optional
         pagination support.
 
@@ -159,8 +124,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("ListTaskInstances", kwargs)
 
     def list_workflow_runs(
-        self, **kwargs: Unpack[ListWorkflowRunsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowRunsResponseTypeDef]:
         """Lists all runs for a specified workflow, with optional pagination and
         filtering support.
 
@@ -169,8 +134,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("ListWorkflowRuns", kwargs)
 
     def list_workflow_versions(
-        self, **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowVersionsResponseTypeDef]:
         """Lists all versions of a specified workflow, with optional pagination
         support.
 
@@ -179,8 +144,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("ListWorkflowVersions", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Lists all workflows in your account, with optional pagination support.
         This operation returns summary information for workflows, showing only the
         most recently created version of each workflow. Amazon Managed Workflows
@@ -195,8 +160,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def start_workflow_run(
-        self, **kwargs: Unpack[StartWorkflowRunRequestTypeDef]
-    ) -> TargetResults[StartWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWorkflowRunResponseTypeDef]:
         """Starts a new execution of a workflow. This operation creates a workflow
         run that executes the tasks that are defined in the workflow. Amazon
         Managed Workflows for Apache Airflow Serverless schedules the workflow
@@ -210,8 +175,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("StartWorkflowRun", kwargs)
 
     def stop_workflow_run(
-        self, **kwargs: Unpack[StopWorkflowRunRequestTypeDef]
-    ) -> TargetResults[StopWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StopWorkflowRunResponseTypeDef]:
         """Stops a running workflow execution. This operation terminates all running
         tasks and prevents new tasks from starting. Amazon Managed Workflows for
         Apache Airflow Serverless gracefully shuts down the workflow execution by
@@ -225,8 +190,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("StopWorkflowRun", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to an Amazon Managed Workflows for Apache Airflow Serverless
         resource. Tags are key-value pairs that help you organize and categorize
         your resources.
@@ -236,8 +201,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from an Amazon Managed Workflows for Apache Airflow
         Serverless resource. This operation removes the specified tags from the
         resource.
@@ -247,8 +212,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_workflow(
-        self, **kwargs: Unpack[UpdateWorkflowRequestTypeDef]
-    ) -> TargetResults[UpdateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkflowResponseTypeDef]:
         """Updates an existing workflow with new configuration settings. This
         operation allows you to modify the workflow definition, role, and other
         settings. When you update a workflow, Amazon Managed Workflows for Apache
@@ -268,8 +233,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaskInstancesRequestTypeDef],
-    ) -> TargetResults[ListTaskInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaskInstancesResponseTypeDef]:
         """Every page of ListTaskInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -292,8 +257,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowRunsResponseTypeDef]:
         """Every page of ListWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -316,8 +281,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowVersionsResponseTypeDef]:
         """Every page of ListWorkflowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -340,8 +305,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -369,8 +334,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTaskInstancesRequestTypeDef],
-    ) -> Items[TaskInstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaskInstancesRequestTypeDef],
+    ) -> Items[type_defs.TaskInstanceSummaryTypeDef]:
         """Each element of TaskInstances in every page of ListTaskInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -385,8 +350,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> Items[WorkflowRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowRunSummaryTypeDef]:
         """Each element of WorkflowRuns in every page of ListWorkflowRuns, from every
         target, as its page arrives (tagged with its target).
 
@@ -401,8 +366,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
-    ) -> Items[WorkflowVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowVersionsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowVersionSummaryTypeDef]:
         """Each element of WorkflowVersions in every page of ListWorkflowVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -417,8 +382,8 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> Items[WorkflowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowSummaryTypeDef]:
         """Each element of Workflows in every page of ListWorkflows, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,154 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddRoleToDBClusterMessageTypeDef,
-        AddSourceIdentifierToSubscriptionMessageTypeDef,
-        AddSourceIdentifierToSubscriptionResultTypeDef,
-        AddTagsToResourceMessageTypeDef,
-        ApplyPendingMaintenanceActionMessageTypeDef,
-        ApplyPendingMaintenanceActionResultTypeDef,
-        CopyDBClusterParameterGroupMessageTypeDef,
-        CopyDBClusterParameterGroupResultTypeDef,
-        CopyDBClusterSnapshotMessageTypeDef,
-        CopyDBClusterSnapshotResultTypeDef,
-        CopyDBParameterGroupMessageTypeDef,
-        CopyDBParameterGroupResultTypeDef,
-        CreateDBClusterEndpointMessageTypeDef,
-        CreateDBClusterEndpointOutputTypeDef,
-        CreateDBClusterMessageTypeDef,
-        CreateDBClusterParameterGroupMessageTypeDef,
-        CreateDBClusterParameterGroupResultTypeDef,
-        CreateDBClusterResultTypeDef,
-        CreateDBClusterSnapshotMessageTypeDef,
-        CreateDBClusterSnapshotResultTypeDef,
-        CreateDBInstanceMessageTypeDef,
-        CreateDBInstanceResultTypeDef,
-        CreateDBParameterGroupMessageTypeDef,
-        CreateDBParameterGroupResultTypeDef,
-        CreateDBSubnetGroupMessageTypeDef,
-        CreateDBSubnetGroupResultTypeDef,
-        CreateEventSubscriptionMessageTypeDef,
-        CreateEventSubscriptionResultTypeDef,
-        CreateGlobalClusterMessageTypeDef,
-        CreateGlobalClusterResultTypeDef,
-        DBClusterEndpointMessageTypeDef,
-        DBClusterEndpointTypeDef,
-        DBClusterMessageTypeDef,
-        DBClusterParameterGroupDetailsTypeDef,
-        DBClusterParameterGroupNameMessageTypeDef,
-        DBClusterParameterGroupTypeDef,
-        DBClusterParameterGroupsMessageTypeDef,
-        DBClusterSnapshotMessageTypeDef,
-        DBClusterSnapshotTypeDef,
-        DBClusterTypeDef,
-        DBEngineVersionMessageTypeDef,
-        DBEngineVersionTypeDef,
-        DBInstanceMessageTypeDef,
-        DBInstanceTypeDef,
-        DBParameterGroupDetailsTypeDef,
-        DBParameterGroupNameMessageTypeDef,
-        DBParameterGroupTypeDef,
-        DBParameterGroupsMessageTypeDef,
-        DBSubnetGroupMessageTypeDef,
-        DBSubnetGroupTypeDef,
-        DeleteDBClusterEndpointMessageTypeDef,
-        DeleteDBClusterEndpointOutputTypeDef,
-        DeleteDBClusterMessageTypeDef,
-        DeleteDBClusterParameterGroupMessageTypeDef,
-        DeleteDBClusterResultTypeDef,
-        DeleteDBClusterSnapshotMessageTypeDef,
-        DeleteDBClusterSnapshotResultTypeDef,
-        DeleteDBInstanceMessageTypeDef,
-        DeleteDBInstanceResultTypeDef,
-        DeleteDBParameterGroupMessageTypeDef,
-        DeleteDBSubnetGroupMessageTypeDef,
-        DeleteEventSubscriptionMessageTypeDef,
-        DeleteEventSubscriptionResultTypeDef,
-        DeleteGlobalClusterMessageTypeDef,
-        DeleteGlobalClusterResultTypeDef,
-        DescribeDBClusterEndpointsMessageTypeDef,
-        DescribeDBClusterParameterGroupsMessageTypeDef,
-        DescribeDBClusterParametersMessageTypeDef,
-        DescribeDBClusterSnapshotAttributesMessageTypeDef,
-        DescribeDBClusterSnapshotAttributesResultTypeDef,
-        DescribeDBClusterSnapshotsMessageTypeDef,
-        DescribeDBClustersMessageTypeDef,
-        DescribeDBEngineVersionsMessageTypeDef,
-        DescribeDBInstancesMessageTypeDef,
-        DescribeDBParameterGroupsMessageTypeDef,
-        DescribeDBParametersMessageTypeDef,
-        DescribeDBSubnetGroupsMessageTypeDef,
-        DescribeEngineDefaultClusterParametersMessageTypeDef,
-        DescribeEngineDefaultClusterParametersResultTypeDef,
-        DescribeEngineDefaultParametersMessageTypeDef,
-        DescribeEngineDefaultParametersResultTypeDef,
-        DescribeEventCategoriesMessageTypeDef,
-        DescribeEventSubscriptionsMessageTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeGlobalClustersMessageTypeDef,
-        DescribeOrderableDBInstanceOptionsMessageTypeDef,
-        DescribePendingMaintenanceActionsMessageTypeDef,
-        DescribeValidDBInstanceModificationsMessageTypeDef,
-        DescribeValidDBInstanceModificationsResultTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventCategoriesMessageTypeDef,
-        EventSubscriptionTypeDef,
-        EventSubscriptionsMessageTypeDef,
-        EventTypeDef,
-        EventsMessageTypeDef,
-        FailoverDBClusterMessageTypeDef,
-        FailoverDBClusterResultTypeDef,
-        FailoverGlobalClusterMessageTypeDef,
-        FailoverGlobalClusterResultTypeDef,
-        GlobalClusterTypeDef,
-        GlobalClustersMessageTypeDef,
-        ListTagsForResourceMessageTypeDef,
-        ModifyDBClusterEndpointMessageTypeDef,
-        ModifyDBClusterEndpointOutputTypeDef,
-        ModifyDBClusterMessageTypeDef,
-        ModifyDBClusterParameterGroupMessageTypeDef,
-        ModifyDBClusterResultTypeDef,
-        ModifyDBClusterSnapshotAttributeMessageTypeDef,
-        ModifyDBClusterSnapshotAttributeResultTypeDef,
-        ModifyDBInstanceMessageTypeDef,
-        ModifyDBInstanceResultTypeDef,
-        ModifyDBParameterGroupMessageTypeDef,
-        ModifyDBSubnetGroupMessageTypeDef,
-        ModifyDBSubnetGroupResultTypeDef,
-        ModifyEventSubscriptionMessageTypeDef,
-        ModifyEventSubscriptionResultTypeDef,
-        ModifyGlobalClusterMessageTypeDef,
-        ModifyGlobalClusterResultTypeDef,
-        OrderableDBInstanceOptionTypeDef,
-        OrderableDBInstanceOptionsMessageTypeDef,
-        ParameterTypeDef,
-        PendingMaintenanceActionsMessageTypeDef,
-        PromoteReadReplicaDBClusterMessageTypeDef,
-        PromoteReadReplicaDBClusterResultTypeDef,
-        RebootDBInstanceMessageTypeDef,
-        RebootDBInstanceResultTypeDef,
-        RemoveFromGlobalClusterMessageTypeDef,
-        RemoveFromGlobalClusterResultTypeDef,
-        RemoveRoleFromDBClusterMessageTypeDef,
-        RemoveSourceIdentifierFromSubscriptionMessageTypeDef,
-        RemoveSourceIdentifierFromSubscriptionResultTypeDef,
-        RemoveTagsFromResourceMessageTypeDef,
-        ResetDBClusterParameterGroupMessageTypeDef,
-        ResetDBParameterGroupMessageTypeDef,
-        ResourcePendingMaintenanceActionsTypeDef,
-        RestoreDBClusterFromSnapshotMessageTypeDef,
-        RestoreDBClusterFromSnapshotResultTypeDef,
-        RestoreDBClusterToPointInTimeMessageTypeDef,
-        RestoreDBClusterToPointInTimeResultTypeDef,
-        StartDBClusterMessageTypeDef,
-        StartDBClusterResultTypeDef,
-        StopDBClusterMessageTypeDef,
-        StopDBClusterResultTypeDef,
-        SwitchoverGlobalClusterMessageTypeDef,
-        SwitchoverGlobalClusterResultTypeDef,
-        TagListMessageTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNeptune"]
 
@@ -174,8 +27,8 @@ class MultiRegionNeptune(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_role_to_db_cluster(
-        self, **kwargs: Unpack[AddRoleToDBClusterMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddRoleToDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates an Identity and Access Management (IAM) role with an Neptune DB
         cluster.
 
@@ -184,8 +37,9 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("AddRoleToDBCluster", kwargs)
 
     def add_source_identifier_to_subscription(
-        self, **kwargs: Unpack[AddSourceIdentifierToSubscriptionMessageTypeDef]
-    ) -> TargetResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddSourceIdentifierToSubscriptionMessageTypeDef],
+    ) -> TargetResults[type_defs.AddSourceIdentifierToSubscriptionResultTypeDef]:
         """Adds a source identifier to an existing event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/AddSourceIdentifierToSubscription
@@ -193,8 +47,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("AddSourceIdentifierToSubscription", kwargs)
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds metadata tags to an Amazon Neptune resource. These tags can also be
         used with cost allocation reporting to track cost associated with Amazon
         Neptune resources, or used in a Condition statement in an IAM policy for
@@ -205,8 +59,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def apply_pending_maintenance_action(
-        self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> TargetResults[ApplyPendingMaintenanceActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyPendingMaintenanceActionMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplyPendingMaintenanceActionResultTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to a DB
         instance).
 
@@ -215,8 +69,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ApplyPendingMaintenanceAction", kwargs)
 
     def copy_db_cluster_parameter_group(
-        self, **kwargs: Unpack[CopyDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CopyDBClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBClusterParameterGroupResultTypeDef]:
         """Copies the specified DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CopyDBClusterParameterGroup
@@ -224,8 +78,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CopyDBClusterParameterGroup", kwargs)
 
     def copy_db_cluster_snapshot(
-        self, **kwargs: Unpack[CopyDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CopyDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBClusterSnapshotResultTypeDef]:
         """Copies a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CopyDBClusterSnapshot
@@ -233,8 +87,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CopyDBClusterSnapshot", kwargs)
 
     def copy_db_parameter_group(
-        self, **kwargs: Unpack[CopyDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[CopyDBParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBParameterGroupResultTypeDef]:
         """Copies the specified DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CopyDBParameterGroup
@@ -242,8 +96,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CopyDBParameterGroup", kwargs)
 
     def create_db_cluster(
-        self, **kwargs: Unpack[CreateDBClusterMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterResultTypeDef]:
         """Creates a new Amazon Neptune DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBCluster
@@ -251,8 +105,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBCluster", kwargs)
 
     def create_db_cluster_endpoint(
-        self, **kwargs: Unpack[CreateDBClusterEndpointMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterEndpointOutputTypeDef]:
         """Creates a new custom endpoint and associates it with an Amazon Neptune DB
         cluster.
 
@@ -261,8 +115,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBClusterEndpoint", kwargs)
 
     def create_db_cluster_parameter_group(
-        self, **kwargs: Unpack[CreateDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterParameterGroupResultTypeDef]:
         """Creates a new DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBClusterParameterGroup
@@ -270,8 +124,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBClusterParameterGroup", kwargs)
 
     def create_db_cluster_snapshot(
-        self, **kwargs: Unpack[CreateDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterSnapshotResultTypeDef]:
         """Creates a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBClusterSnapshot
@@ -279,8 +133,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBClusterSnapshot", kwargs)
 
     def create_db_instance(
-        self, **kwargs: Unpack[CreateDBInstanceMessageTypeDef]
-    ) -> TargetResults[CreateDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBInstanceResultTypeDef]:
         """Creates a new DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBInstance
@@ -288,8 +142,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBInstance", kwargs)
 
     def create_db_parameter_group(
-        self, **kwargs: Unpack[CreateDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBParameterGroupResultTypeDef]:
         """Creates a new DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBParameterGroup
@@ -297,8 +151,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBParameterGroup", kwargs)
 
     def create_db_subnet_group(
-        self, **kwargs: Unpack[CreateDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBSubnetGroupResultTypeDef]:
         """Creates a new DB subnet group. DB subnet groups must contain at least one
         subnet in at least two AZs in the Amazon Region.
 
@@ -307,8 +161,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateDBSubnetGroup", kwargs)
 
     def create_event_subscription(
-        self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateEventSubscriptionResultTypeDef]:
         """Creates an event notification subscription. This action requires a topic
         ARN (Amazon Resource Name) created by either the Neptune console, the SNS
         console, or the SNS API. To obtain an ARN with SNS, you must create a
@@ -320,8 +174,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateEventSubscription", kwargs)
 
     def create_global_cluster(
-        self, **kwargs: Unpack[CreateGlobalClusterMessageTypeDef]
-    ) -> TargetResults[CreateGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalClusterResultTypeDef]:
         """Creates a Neptune global database spread across multiple Amazon Regions.
         The global database contains a single primary cluster with read-write
         capability, and read-only secondary clusters that receive data from the
@@ -333,8 +187,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("CreateGlobalCluster", kwargs)
 
     def delete_db_cluster(
-        self, **kwargs: Unpack[DeleteDBClusterMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterResultTypeDef]:
         """The DeleteDBCluster action deletes a previously provisioned DB cluster.
         When you delete a DB cluster, all automated backups for that DB cluster
         are deleted and can't be recovered. Manual DB cluster snapshots of the
@@ -345,8 +199,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBCluster", kwargs)
 
     def delete_db_cluster_endpoint(
-        self, **kwargs: Unpack[DeleteDBClusterEndpointMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterEndpointOutputTypeDef]:
         """Deletes a custom endpoint and removes it from an Amazon Neptune DB
         cluster.
 
@@ -355,8 +209,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBClusterEndpoint", kwargs)
 
     def delete_db_cluster_parameter_group(
-        self, **kwargs: Unpack[DeleteDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified DB cluster parameter group. The DB cluster parameter
         group to be deleted can't be associated with any DB clusters.
 
@@ -365,8 +219,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBClusterParameterGroup", kwargs)
 
     def delete_db_cluster_snapshot(
-        self, **kwargs: Unpack[DeleteDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterSnapshotResultTypeDef]:
         """Deletes a DB cluster snapshot. If the snapshot is being copied, the copy
         operation is terminated.
 
@@ -375,8 +229,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBClusterSnapshot", kwargs)
 
     def delete_db_instance(
-        self, **kwargs: Unpack[DeleteDBInstanceMessageTypeDef]
-    ) -> TargetResults[DeleteDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBInstanceResultTypeDef]:
         """The DeleteDBInstance action deletes a previously provisioned DB instance.
         When you delete a DB instance, all automated backups for that instance are
         deleted and can't be recovered. Manual DB snapshots of the DB instance to
@@ -387,8 +241,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBInstance", kwargs)
 
     def delete_db_parameter_group(
-        self, **kwargs: Unpack[DeleteDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified DBParameterGroup. The DBParameterGroup to be deleted
         can't be associated with any DB instances.
 
@@ -397,8 +251,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBParameterGroup", kwargs)
 
     def delete_db_subnet_group(
-        self, **kwargs: Unpack[DeleteDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a DB subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DeleteDBSubnetGroup
@@ -406,8 +260,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteDBSubnetGroup", kwargs)
 
     def delete_event_subscription(
-        self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[DeleteEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventSubscriptionResultTypeDef]:
         """Deletes an event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DeleteEventSubscription
@@ -415,8 +269,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteEventSubscription", kwargs)
 
     def delete_global_cluster(
-        self, **kwargs: Unpack[DeleteGlobalClusterMessageTypeDef]
-    ) -> TargetResults[DeleteGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalClusterResultTypeDef]:
         """Deletes a global database. The primary and all secondary clusters must
         already be detached or deleted first.
 
@@ -425,8 +279,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DeleteGlobalCluster", kwargs)
 
     def describe_db_cluster_endpoints(
-        self, **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef]
-    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterEndpointsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterEndpointMessageTypeDef]:
         """Returns information about endpoints for an Amazon Neptune DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterEndpoints
@@ -434,8 +288,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBClusterEndpoints", kwargs)
 
     def describe_db_cluster_parameter_groups(
-        self, **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupsMessageTypeDef]:
         """Returns a list of DBClusterParameterGroup descriptions. If a
         DBClusterParameterGroupName parameter is specified, the list will contain
         only the description of the specified DB cluster parameter group.
@@ -445,8 +299,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBClusterParameterGroups", kwargs)
 
     def describe_db_cluster_parameters(
-        self, **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB cluster parameter
         group.
 
@@ -455,8 +309,9 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBClusterParameters", kwargs)
 
     def describe_db_cluster_snapshot_attributes(
-        self, **kwargs: Unpack[DescribeDBClusterSnapshotAttributesMessageTypeDef]
-    ) -> TargetResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotAttributesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBClusterSnapshotAttributesResultTypeDef]:
         """Returns a list of DB cluster snapshot attribute names and values for a
         manual DB cluster snapshot.
 
@@ -465,8 +320,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBClusterSnapshotAttributes", kwargs)
 
     def describe_db_cluster_snapshots(
-        self, **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef]
-    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterSnapshotMessageTypeDef]:
         """Returns information about DB cluster snapshots. This API action supports
         pagination.
 
@@ -475,8 +330,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBClusterSnapshots", kwargs)
 
     def describe_db_clusters(
-        self, **kwargs: Unpack[DescribeDBClustersMessageTypeDef]
-    ) -> TargetResults[DBClusterMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterMessageTypeDef]:
         """Returns information about provisioned DB clusters, and supports
         pagination.
 
@@ -485,8 +340,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBClusters", kwargs)
 
     def describe_db_engine_versions(
-        self, **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef]
-    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBEngineVersionMessageTypeDef]:
         """Returns a list of the available DB engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBEngineVersions
@@ -494,8 +349,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBEngineVersions", kwargs)
 
     def describe_db_instances(
-        self, **kwargs: Unpack[DescribeDBInstancesMessageTypeDef]
-    ) -> TargetResults[DBInstanceMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef]
+    ) -> TargetResults[type_defs.DBInstanceMessageTypeDef]:
         """Returns information about provisioned instances, and supports pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBInstances
@@ -503,8 +358,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBInstances", kwargs)
 
     def describe_db_parameter_groups(
-        self, **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupsMessageTypeDef]:
         """Returns a list of DBParameterGroup descriptions. If a DBParameterGroupName
         is specified, the list will contain only the description of the specified
         DB parameter group.
@@ -514,8 +369,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBParameterGroups", kwargs)
 
     def describe_db_parameters(
-        self, **kwargs: Unpack[DescribeDBParametersMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBParameters
@@ -523,8 +378,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBParameters", kwargs)
 
     def describe_db_subnet_groups(
-        self, **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef]
-    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBSubnetGroupMessageTypeDef]:
         """Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
         specified, the list will contain only the descriptions of the specified
         DBSubnetGroup.
@@ -534,8 +389,11 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeDBSubnetGroups", kwargs)
 
     def describe_engine_default_cluster_parameters(
-        self, **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef]
-    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeEngineDefaultClusterParametersMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         cluster database engine.
 
@@ -544,8 +402,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeEngineDefaultClusterParameters", kwargs)
 
     def describe_engine_default_parameters(
-        self, **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef]
-    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEngineDefaultParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         specified database engine.
 
@@ -554,8 +412,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeEngineDefaultParameters", kwargs)
 
     def describe_event_categories(
-        self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> TargetResults[EventCategoriesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventCategoriesMessageTypeDef]
+    ) -> TargetResults[type_defs.EventCategoriesMessageTypeDef]:
         """Displays a list of categories for all event source types, or, if
         specified, for a specified source type.
 
@@ -564,8 +422,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeEventCategories", kwargs)
 
     def describe_event_subscriptions(
-        self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Lists all the subscription descriptions for a customer account. The
         description for a subscription includes SubscriptionName, SNSTopicARN,
         CustomerID, SourceType, SourceID, CreationTime, and Status.
@@ -575,8 +433,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeEventSubscriptions", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[EventsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Returns events related to DB instances, DB security groups, DB snapshots,
         and DB parameter groups for the past 14 days. Events specific to a
         particular DB instance, DB security group, database snapshot, or DB
@@ -588,8 +446,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_global_clusters(
-        self, **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef]
-    ) -> TargetResults[GlobalClustersMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.GlobalClustersMessageTypeDef]:
         """Returns information about Neptune global database clusters. This API
         supports pagination.
 
@@ -598,8 +456,9 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeGlobalClusters", kwargs)
 
     def describe_orderable_db_instance_options(
-        self, **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef]
-    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableDBInstanceOptionsMessageTypeDef]:
         """Returns a list of orderable DB instance options for the specified engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeOrderableDBInstanceOptions
@@ -607,8 +466,9 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeOrderableDBInstanceOptions", kwargs)
 
     def describe_pending_maintenance_actions(
-        self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.PendingMaintenanceActionsMessageTypeDef]:
         """Returns a list of resources (for example, DB instances) that have at least
         one pending maintenance action.
 
@@ -617,8 +477,9 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribePendingMaintenanceActions", kwargs)
 
     def describe_valid_db_instance_modifications(
-        self, **kwargs: Unpack[DescribeValidDBInstanceModificationsMessageTypeDef]
-    ) -> TargetResults[DescribeValidDBInstanceModificationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeValidDBInstanceModificationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeValidDBInstanceModificationsResultTypeDef]:
         """You can call DescribeValidDBInstanceModifications to learn what
         modifications you can make to your DB instance. You can use this
         information when you call ModifyDBInstance.
@@ -628,8 +489,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("DescribeValidDBInstanceModifications", kwargs)
 
     def failover_db_cluster(
-        self, **kwargs: Unpack[FailoverDBClusterMessageTypeDef]
-    ) -> TargetResults[FailoverDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverDBClusterResultTypeDef]:
         """Forces a failover for a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/FailoverDBCluster
@@ -637,8 +498,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("FailoverDBCluster", kwargs)
 
     def failover_global_cluster(
-        self, **kwargs: Unpack[FailoverGlobalClusterMessageTypeDef]
-    ) -> TargetResults[FailoverGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverGlobalClusterResultTypeDef]:
         """Initiates the failover process for a Neptune global database.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/FailoverGlobalCluster
@@ -646,8 +507,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("FailoverGlobalCluster", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> TargetResults[TagListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """Lists all tags on an Amazon Neptune resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/ListTagsForResource
@@ -655,8 +516,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_db_cluster(
-        self, **kwargs: Unpack[ModifyDBClusterMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterResultTypeDef]:
         """Modify a setting for a DB cluster. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request.
@@ -666,8 +527,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBCluster", kwargs)
 
     def modify_db_cluster_endpoint(
-        self, **kwargs: Unpack[ModifyDBClusterEndpointMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterEndpointOutputTypeDef]:
         """Modifies the properties of an endpoint in an Amazon Neptune DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/ModifyDBClusterEndpoint
@@ -675,8 +536,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBClusterEndpoint", kwargs)
 
     def modify_db_cluster_parameter_group(
-        self, **kwargs: Unpack[ModifyDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group. To modify more
         than one parameter, submit a list of the following: ParameterName,
         ParameterValue, and ApplyMethod. A maximum of 20 parameters can be
@@ -687,8 +548,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBClusterParameterGroup", kwargs)
 
     def modify_db_cluster_snapshot_attribute(
-        self, **kwargs: Unpack[ModifyDBClusterSnapshotAttributeMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterSnapshotAttributeMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual DB cluster snapshot.
 
@@ -697,8 +558,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBClusterSnapshotAttribute", kwargs)
 
     def modify_db_instance(
-        self, **kwargs: Unpack[ModifyDBInstanceMessageTypeDef]
-    ) -> TargetResults[ModifyDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBInstanceResultTypeDef]:
         """Modifies settings for a DB instance. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request. To learn what modifications you can make to your DB
@@ -710,8 +571,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBInstance", kwargs)
 
     def modify_db_parameter_group(
-        self, **kwargs: Unpack[ModifyDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group. To modify more than one
         parameter, submit a list of the following: ParameterName, ParameterValue,
         and ApplyMethod. A maximum of 20 parameters can be modified in a single
@@ -722,8 +583,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBParameterGroup", kwargs)
 
     def modify_db_subnet_group(
-        self, **kwargs: Unpack[ModifyDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[ModifyDBSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBSubnetGroupResultTypeDef]:
         """Modifies an existing DB subnet group. DB subnet groups must contain at
         least one subnet in at least two AZs in the Amazon Region.
 
@@ -732,8 +593,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyDBSubnetGroup", kwargs)
 
     def modify_event_subscription(
-        self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing event notification subscription. Note that you can't
         modify the source identifiers using this call; to change source
         identifiers for a subscription, use the AddSourceIdentifierToSubscription
@@ -744,8 +605,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyEventSubscription", kwargs)
 
     def modify_global_cluster(
-        self, **kwargs: Unpack[ModifyGlobalClusterMessageTypeDef]
-    ) -> TargetResults[ModifyGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyGlobalClusterResultTypeDef]:
         """Modify a setting for an Amazon Neptune global cluster. You can change one
         or more database configuration parameters by specifying these parameters
         and their new values in the request.
@@ -755,8 +616,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ModifyGlobalCluster", kwargs)
 
     def promote_read_replica_db_cluster(
-        self, **kwargs: Unpack[PromoteReadReplicaDBClusterMessageTypeDef]
-    ) -> TargetResults[PromoteReadReplicaDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PromoteReadReplicaDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.PromoteReadReplicaDBClusterResultTypeDef]:
         """Not supported.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/PromoteReadReplicaDBCluster
@@ -764,8 +625,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("PromoteReadReplicaDBCluster", kwargs)
 
     def reboot_db_instance(
-        self, **kwargs: Unpack[RebootDBInstanceMessageTypeDef]
-    ) -> TargetResults[RebootDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootDBInstanceResultTypeDef]:
         """You might need to reboot your DB instance, usually for maintenance
         reasons. For example, if you make certain modifications, or if you change
         the DB parameter group associated with the DB instance, you must reboot
@@ -776,8 +637,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RebootDBInstance", kwargs)
 
     def remove_from_global_cluster(
-        self, **kwargs: Unpack[RemoveFromGlobalClusterMessageTypeDef]
-    ) -> TargetResults[RemoveFromGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFromGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.RemoveFromGlobalClusterResultTypeDef]:
         """Detaches a Neptune DB cluster from a Neptune global database. A secondary
         cluster becomes a normal standalone cluster with read-write capability
         instead of being read-only, and no longer receives data from the primary
@@ -788,8 +649,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RemoveFromGlobalCluster", kwargs)
 
     def remove_role_from_db_cluster(
-        self, **kwargs: Unpack[RemoveRoleFromDBClusterMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRoleFromDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates an Identity and Access Management (IAM) role from a DB
         cluster.
 
@@ -798,8 +659,11 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RemoveRoleFromDBCluster", kwargs)
 
     def remove_source_identifier_from_subscription(
-        self, **kwargs: Unpack[RemoveSourceIdentifierFromSubscriptionMessageTypeDef]
-    ) -> TargetResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RemoveSourceIdentifierFromSubscriptionMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
         """Removes a source identifier from an existing event notification
         subscription.
 
@@ -808,8 +672,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RemoveSourceIdentifierFromSubscription", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes metadata tags from an Amazon Neptune resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/RemoveTagsFromResource
@@ -817,8 +681,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_db_cluster_parameter_group(
-        self, **kwargs: Unpack[ResetDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group to the default
         value. To reset specific parameters submit a list of the following:
         ParameterName and ApplyMethod. To reset the entire DB cluster parameter
@@ -830,8 +694,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ResetDBClusterParameterGroup", kwargs)
 
     def reset_db_parameter_group(
-        self, **kwargs: Unpack[ResetDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group to the engine/system
         default value. To reset specific parameters, provide a list of the
         following: ParameterName and ApplyMethod. To reset the entire DB parameter
@@ -845,8 +709,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("ResetDBParameterGroup", kwargs)
 
     def restore_db_cluster_from_snapshot(
-        self, **kwargs: Unpack[RestoreDBClusterFromSnapshotMessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterFromSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterFromSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterFromSnapshotResultTypeDef]:
         """Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/RestoreDBClusterFromSnapshot
@@ -854,8 +718,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RestoreDBClusterFromSnapshot", kwargs)
 
     def restore_db_cluster_to_point_in_time(
-        self, **kwargs: Unpack[RestoreDBClusterToPointInTimeMessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterToPointInTimeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterToPointInTimeMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterToPointInTimeResultTypeDef]:
         """Restores a DB cluster to an arbitrary point in time. Users can restore to
         any point in time before LatestRestorableTime for up to
         BackupRetentionPeriod days. The target DB cluster is created from the
@@ -868,8 +732,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("RestoreDBClusterToPointInTime", kwargs)
 
     def start_db_cluster(
-        self, **kwargs: Unpack[StartDBClusterMessageTypeDef]
-    ) -> TargetResults[StartDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.StartDBClusterResultTypeDef]:
         """Starts an Amazon Neptune DB cluster that was stopped using the Amazon
         console, the Amazon CLI stop-db-cluster command, or the StopDBCluster API.
 
@@ -878,8 +742,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("StartDBCluster", kwargs)
 
     def stop_db_cluster(
-        self, **kwargs: Unpack[StopDBClusterMessageTypeDef]
-    ) -> TargetResults[StopDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.StopDBClusterResultTypeDef]:
         """Stops an Amazon Neptune DB cluster. When you stop a DB cluster, Neptune
         retains the DB cluster's metadata, including its endpoints and DB
         parameter groups.
@@ -889,8 +753,8 @@ class MultiRegionNeptune(MultiRegionClient):
         return self._call("StopDBCluster", kwargs)
 
     def switchover_global_cluster(
-        self, **kwargs: Unpack[SwitchoverGlobalClusterMessageTypeDef]
-    ) -> TargetResults[SwitchoverGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SwitchoverGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverGlobalClusterResultTypeDef]:
         """Switches over the specified secondary DB cluster to be the new primary DB
         cluster in the global database cluster. Switchover operations were
         previously called "managed planned failovers."
@@ -905,8 +769,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
-    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterEndpointMessageTypeDef]:
         """Every page of DescribeDBClusterEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -928,8 +792,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -953,8 +817,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -977,8 +841,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterSnapshotMessageTypeDef]:
         """Every page of DescribeDBClusterSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -1001,8 +865,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> TargetResults[DBClusterMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterMessageTypeDef]:
         """Every page of DescribeDBClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1025,8 +889,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBEngineVersionMessageTypeDef]:
         """Every page of DescribeDBEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1048,8 +912,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> TargetResults[DBInstanceMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.DBInstanceMessageTypeDef]:
         """Every page of DescribeDBInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1071,8 +935,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
-    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1096,8 +960,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
-    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1119,8 +983,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSubnetGroupMessageTypeDef]:
         """Every page of DescribeDBSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1144,8 +1008,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -1168,8 +1032,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1193,8 +1057,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[EventsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1220,8 +1084,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> TargetResults[GlobalClustersMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.GlobalClustersMessageTypeDef]:
         """Every page of DescribeGlobalClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1244,8 +1108,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableDBInstanceOptionsMessageTypeDef]:
         """Every page of DescribeOrderableDBInstanceOptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1267,8 +1131,8 @@ class MultiRegionNeptune(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.PendingMaintenanceActionsMessageTypeDef]:
         """Every page of DescribePendingMaintenanceActions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1290,8 +1154,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
-    ) -> Items[DBClusterEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterEndpointTypeDef]:
         """Each element of DBClusterEndpoints in every page of
         DescribeDBClusterEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -1310,8 +1174,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> Items[DBClusterParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterParameterGroupTypeDef]:
         """Each element of DBClusterParameterGroups in every page of
         DescribeDBClusterParameterGroups, from every target, as its page arrives
         (tagged with its target).
@@ -1330,8 +1194,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeDBClusterParameters,
         from every target, as its page arrives (tagged with its target).
 
@@ -1349,8 +1213,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> Items[DBClusterSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterSnapshotTypeDef]:
         """Each element of DBClusterSnapshots in every page of
         DescribeDBClusterSnapshots, from every target, as its page arrives (tagged
         with its target).
@@ -1369,8 +1233,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> Items[DBClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
+    ) -> Items[type_defs.DBClusterTypeDef]:
         """Each element of DBClusters in every page of DescribeDBClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -1385,8 +1249,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> Items[DBEngineVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef],
+    ) -> Items[type_defs.DBEngineVersionTypeDef]:
         """Each element of DBEngineVersions in every page of
         DescribeDBEngineVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1402,8 +1266,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> Items[DBInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
+    ) -> Items[type_defs.DBInstanceTypeDef]:
         """Each element of DBInstances in every page of DescribeDBInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -1418,8 +1282,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
-    ) -> Items[DBParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBParameterGroupTypeDef]:
         """Each element of DBParameterGroups in every page of
         DescribeDBParameterGroups, from every target, as its page arrives (tagged
         with its target).
@@ -1438,8 +1302,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeDBParameters, from
         every target, as its page arrives (tagged with its target).
 
@@ -1454,8 +1318,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> Items[DBSubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBSubnetGroupTypeDef]:
         """Each element of DBSubnetGroups in every page of DescribeDBSubnetGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -1470,8 +1334,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of EngineDefaults.Parameters in every page of
         DescribeEngineDefaultParameters, from every target, as its page arrives
         (tagged with its target).
@@ -1490,8 +1354,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> Items[EventSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[type_defs.EventSubscriptionTypeDef]:
         """Each element of EventSubscriptionsList in every page of
         DescribeEventSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -1510,8 +1374,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -1526,8 +1390,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> Items[GlobalClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef],
+    ) -> Items[type_defs.GlobalClusterTypeDef]:
         """Each element of GlobalClusters in every page of DescribeGlobalClusters,
         from every target, as its page arrives (tagged with its target).
 
@@ -1542,8 +1406,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> Items[OrderableDBInstanceOptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> Items[type_defs.OrderableDBInstanceOptionTypeDef]:
         """Each element of OrderableDBInstanceOptions in every page of
         DescribeOrderableDBInstanceOptions, from every target, as its page arrives
         (tagged with its target).
@@ -1562,8 +1426,8 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> Items[ResourcePendingMaintenanceActionsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> Items[type_defs.ResourcePendingMaintenanceActionsTypeDef]:
         """Each element of PendingMaintenanceActions in every page of
         DescribePendingMaintenanceActions, from every target, as its page arrives
         (tagged with its target).
@@ -1582,7 +1446,7 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBInstanceAvailable.
 
@@ -1601,7 +1465,7 @@ class MultiRegionNeptune(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBInstanceDeleted.
 

@@ -15,81 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelExportTaskInputTypeDef,
-        CancelExportTaskOutputTypeDef,
-        CancelImportTaskInputTypeDef,
-        CancelImportTaskOutputTypeDef,
-        CancelQueryInputTypeDef,
-        CreateGraphInputTypeDef,
-        CreateGraphOutputTypeDef,
-        CreateGraphSnapshotInputTypeDef,
-        CreateGraphSnapshotOutputTypeDef,
-        CreateGraphUsingImportTaskInputTypeDef,
-        CreateGraphUsingImportTaskOutputTypeDef,
-        CreatePrivateGraphEndpointInputTypeDef,
-        CreatePrivateGraphEndpointOutputTypeDef,
-        DeleteGraphInputTypeDef,
-        DeleteGraphOutputTypeDef,
-        DeleteGraphSnapshotInputTypeDef,
-        DeleteGraphSnapshotOutputTypeDef,
-        DeletePrivateGraphEndpointInputTypeDef,
-        DeletePrivateGraphEndpointOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExecuteQueryInputTypeDef,
-        ExecuteQueryOutputTypeDef,
-        ExportTaskSummaryTypeDef,
-        GetExportTaskInputTypeDef,
-        GetExportTaskOutputTypeDef,
-        GetGraphInputTypeDef,
-        GetGraphOutputTypeDef,
-        GetGraphSnapshotInputTypeDef,
-        GetGraphSnapshotOutputTypeDef,
-        GetGraphSummaryInputTypeDef,
-        GetGraphSummaryOutputTypeDef,
-        GetImportTaskInputTypeDef,
-        GetImportTaskOutputTypeDef,
-        GetPrivateGraphEndpointInputTypeDef,
-        GetPrivateGraphEndpointOutputTypeDef,
-        GetQueryInputTypeDef,
-        GetQueryOutputTypeDef,
-        GraphSnapshotSummaryTypeDef,
-        GraphSummaryTypeDef,
-        ImportTaskSummaryTypeDef,
-        ListExportTasksInputTypeDef,
-        ListExportTasksOutputTypeDef,
-        ListGraphSnapshotsInputTypeDef,
-        ListGraphSnapshotsOutputTypeDef,
-        ListGraphsInputTypeDef,
-        ListGraphsOutputTypeDef,
-        ListImportTasksInputTypeDef,
-        ListImportTasksOutputTypeDef,
-        ListPrivateGraphEndpointsInputTypeDef,
-        ListPrivateGraphEndpointsOutputTypeDef,
-        ListQueriesInputTypeDef,
-        ListQueriesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PrivateGraphEndpointSummaryTypeDef,
-        ResetGraphInputTypeDef,
-        ResetGraphOutputTypeDef,
-        RestoreGraphFromSnapshotInputTypeDef,
-        RestoreGraphFromSnapshotOutputTypeDef,
-        StartExportTaskInputTypeDef,
-        StartExportTaskOutputTypeDef,
-        StartGraphInputTypeDef,
-        StartGraphOutputTypeDef,
-        StartImportTaskInputTypeDef,
-        StartImportTaskOutputTypeDef,
-        StopGraphInputTypeDef,
-        StopGraphOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateGraphInputTypeDef,
-        UpdateGraphOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNeptuneGraph"]
 
@@ -105,8 +31,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_export_task(
-        self, **kwargs: Unpack[CancelExportTaskInputTypeDef]
-    ) -> TargetResults[CancelExportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelExportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.CancelExportTaskOutputTypeDef]:
         """Cancel the specified export task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CancelExportTask
@@ -114,8 +40,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CancelExportTask", kwargs)
 
     def cancel_import_task(
-        self, **kwargs: Unpack[CancelImportTaskInputTypeDef]
-    ) -> TargetResults[CancelImportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelImportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.CancelImportTaskOutputTypeDef]:
         """Deletes the specified import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CancelImportTask
@@ -123,8 +49,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CancelImportTask", kwargs)
 
     def cancel_query(
-        self, **kwargs: Unpack[CancelQueryInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelQueryInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels a specified query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CancelQuery
@@ -132,8 +58,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CancelQuery", kwargs)
 
     def create_graph(
-        self, **kwargs: Unpack[CreateGraphInputTypeDef]
-    ) -> TargetResults[CreateGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGraphInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGraphOutputTypeDef]:
         """Creates a new Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CreateGraph
@@ -141,8 +67,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CreateGraph", kwargs)
 
     def create_graph_snapshot(
-        self, **kwargs: Unpack[CreateGraphSnapshotInputTypeDef]
-    ) -> TargetResults[CreateGraphSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGraphSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGraphSnapshotOutputTypeDef]:
         """Creates a snapshot of the specific graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CreateGraphSnapshot
@@ -150,8 +76,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CreateGraphSnapshot", kwargs)
 
     def create_graph_using_import_task(
-        self, **kwargs: Unpack[CreateGraphUsingImportTaskInputTypeDef]
-    ) -> TargetResults[CreateGraphUsingImportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGraphUsingImportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGraphUsingImportTaskOutputTypeDef]:
         """Creates a new Neptune Analytics graph and imports data into it, either
         from Amazon Simple Storage Service (S3) or from a Neptune database or a
         Neptune database snapshot.
@@ -161,8 +87,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CreateGraphUsingImportTask", kwargs)
 
     def create_private_graph_endpoint(
-        self, **kwargs: Unpack[CreatePrivateGraphEndpointInputTypeDef]
-    ) -> TargetResults[CreatePrivateGraphEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePrivateGraphEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePrivateGraphEndpointOutputTypeDef]:
         """Create a private graph endpoint to allow private access to the graph from
         within a VPC. You can attach security groups to the private graph
         endpoint.
@@ -172,8 +98,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("CreatePrivateGraphEndpoint", kwargs)
 
     def delete_graph(
-        self, **kwargs: Unpack[DeleteGraphInputTypeDef]
-    ) -> TargetResults[DeleteGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGraphInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGraphOutputTypeDef]:
         """Deletes the specified graph. Graphs cannot be deleted if delete-protection
         is enabled.
 
@@ -182,8 +108,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("DeleteGraph", kwargs)
 
     def delete_graph_snapshot(
-        self, **kwargs: Unpack[DeleteGraphSnapshotInputTypeDef]
-    ) -> TargetResults[DeleteGraphSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGraphSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGraphSnapshotOutputTypeDef]:
         """Deletes the specified graph snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/DeleteGraphSnapshot
@@ -191,8 +117,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("DeleteGraphSnapshot", kwargs)
 
     def delete_private_graph_endpoint(
-        self, **kwargs: Unpack[DeletePrivateGraphEndpointInputTypeDef]
-    ) -> TargetResults[DeletePrivateGraphEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePrivateGraphEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePrivateGraphEndpointOutputTypeDef]:
         """Deletes a private graph endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/DeletePrivateGraphEndpoint
@@ -200,8 +126,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("DeletePrivateGraphEndpoint", kwargs)
 
     def execute_query(
-        self, **kwargs: Unpack[ExecuteQueryInputTypeDef]
-    ) -> TargetResults[ExecuteQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteQueryInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteQueryOutputTypeDef]:
         """Execute an openCypher query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ExecuteQuery
@@ -209,8 +135,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ExecuteQuery", kwargs)
 
     def get_export_task(
-        self, **kwargs: Unpack[GetExportTaskInputTypeDef]
-    ) -> TargetResults[GetExportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.GetExportTaskOutputTypeDef]:
         """Retrieves a specified export task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetExportTask
@@ -218,8 +144,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetExportTask", kwargs)
 
     def get_graph(
-        self, **kwargs: Unpack[GetGraphInputTypeDef]
-    ) -> TargetResults[GetGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGraphInputTypeDef]
+    ) -> TargetResults[type_defs.GetGraphOutputTypeDef]:
         """Gets information about a specified graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraph
@@ -227,8 +153,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetGraph", kwargs)
 
     def get_graph_snapshot(
-        self, **kwargs: Unpack[GetGraphSnapshotInputTypeDef]
-    ) -> TargetResults[GetGraphSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGraphSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.GetGraphSnapshotOutputTypeDef]:
         """Retrieves a specified graph snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraphSnapshot
@@ -236,8 +162,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetGraphSnapshot", kwargs)
 
     def get_graph_summary(
-        self, **kwargs: Unpack[GetGraphSummaryInputTypeDef]
-    ) -> TargetResults[GetGraphSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGraphSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetGraphSummaryOutputTypeDef]:
         """Gets a graph summary for a property graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraphSummary
@@ -245,8 +171,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetGraphSummary", kwargs)
 
     def get_import_task(
-        self, **kwargs: Unpack[GetImportTaskInputTypeDef]
-    ) -> TargetResults[GetImportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.GetImportTaskOutputTypeDef]:
         """Retrieves a specified import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetImportTask
@@ -254,8 +180,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetImportTask", kwargs)
 
     def get_private_graph_endpoint(
-        self, **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef]
-    ) -> TargetResults[GetPrivateGraphEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPrivateGraphEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.GetPrivateGraphEndpointOutputTypeDef]:
         """Retrieves information about a specified private endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetPrivateGraphEndpoint
@@ -263,8 +189,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetPrivateGraphEndpoint", kwargs)
 
     def get_query(
-        self, **kwargs: Unpack[GetQueryInputTypeDef]
-    ) -> TargetResults[GetQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryOutputTypeDef]:
         """Retrieves the status of a specified query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetQuery
@@ -272,8 +198,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("GetQuery", kwargs)
 
     def list_export_tasks(
-        self, **kwargs: Unpack[ListExportTasksInputTypeDef]
-    ) -> TargetResults[ListExportTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListExportTasksOutputTypeDef]:
         """Retrieves a list of export tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListExportTasks
@@ -281,8 +207,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListExportTasks", kwargs)
 
     def list_graph_snapshots(
-        self, **kwargs: Unpack[ListGraphSnapshotsInputTypeDef]
-    ) -> TargetResults[ListGraphSnapshotsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGraphSnapshotsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGraphSnapshotsOutputTypeDef]:
         """Lists available snapshots of a specified Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphSnapshots
@@ -290,8 +216,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListGraphSnapshots", kwargs)
 
     def list_graphs(
-        self, **kwargs: Unpack[ListGraphsInputTypeDef]
-    ) -> TargetResults[ListGraphsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGraphsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGraphsOutputTypeDef]:
         """Lists available Neptune Analytics graphs.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphs
@@ -299,8 +225,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListGraphs", kwargs)
 
     def list_import_tasks(
-        self, **kwargs: Unpack[ListImportTasksInputTypeDef]
-    ) -> TargetResults[ListImportTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListImportTasksOutputTypeDef]:
         """Lists import tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListImportTasks
@@ -308,8 +234,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListImportTasks", kwargs)
 
     def list_private_graph_endpoints(
-        self, **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef]
-    ) -> TargetResults[ListPrivateGraphEndpointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrivateGraphEndpointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPrivateGraphEndpointsOutputTypeDef]:
         """Lists private endpoints for a specified Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListPrivateGraphEndpoints
@@ -317,8 +243,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListPrivateGraphEndpoints", kwargs)
 
     def list_queries(
-        self, **kwargs: Unpack[ListQueriesInputTypeDef]
-    ) -> TargetResults[ListQueriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListQueriesOutputTypeDef]:
         """Lists active openCypher queries.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListQueries
@@ -326,8 +252,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListQueries", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists tags associated with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListTagsForResource
@@ -335,8 +261,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reset_graph(
-        self, **kwargs: Unpack[ResetGraphInputTypeDef]
-    ) -> TargetResults[ResetGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetGraphInputTypeDef]
+    ) -> TargetResults[type_defs.ResetGraphOutputTypeDef]:
         """Empties the data from a specified Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ResetGraph
@@ -344,8 +270,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("ResetGraph", kwargs)
 
     def restore_graph_from_snapshot(
-        self, **kwargs: Unpack[RestoreGraphFromSnapshotInputTypeDef]
-    ) -> TargetResults[RestoreGraphFromSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreGraphFromSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreGraphFromSnapshotOutputTypeDef]:
         """Restores a graph from a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/RestoreGraphFromSnapshot
@@ -353,8 +279,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("RestoreGraphFromSnapshot", kwargs)
 
     def start_export_task(
-        self, **kwargs: Unpack[StartExportTaskInputTypeDef]
-    ) -> TargetResults[StartExportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.StartExportTaskOutputTypeDef]:
         """Export data from an existing Neptune Analytics graph to Amazon S3. The
         graph state should be AVAILABLE.
 
@@ -363,8 +289,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("StartExportTask", kwargs)
 
     def start_graph(
-        self, **kwargs: Unpack[StartGraphInputTypeDef]
-    ) -> TargetResults[StartGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartGraphInputTypeDef]
+    ) -> TargetResults[type_defs.StartGraphOutputTypeDef]:
         """Starts the specific graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/StartGraph
@@ -372,8 +298,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("StartGraph", kwargs)
 
     def start_import_task(
-        self, **kwargs: Unpack[StartImportTaskInputTypeDef]
-    ) -> TargetResults[StartImportTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportTaskInputTypeDef]
+    ) -> TargetResults[type_defs.StartImportTaskOutputTypeDef]:
         """Import data into existing Neptune Analytics graph from Amazon Simple
         Storage Service (S3). The graph needs to be empty and in the AVAILABLE
         state.
@@ -383,8 +309,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("StartImportTask", kwargs)
 
     def stop_graph(
-        self, **kwargs: Unpack[StopGraphInputTypeDef]
-    ) -> TargetResults[StopGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopGraphInputTypeDef]
+    ) -> TargetResults[type_defs.StopGraphOutputTypeDef]:
         """Stops the specific graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/StopGraph
@@ -392,8 +318,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("StopGraph", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/TagResource
@@ -401,8 +327,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/UntagResource
@@ -410,8 +336,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_graph(
-        self, **kwargs: Unpack[UpdateGraphInputTypeDef]
-    ) -> TargetResults[UpdateGraphOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGraphInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGraphOutputTypeDef]:
         """Updates the configuration of a specified Neptune Analytics graph
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/UpdateGraph
@@ -424,8 +350,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExportTasksInputTypeDef],
-    ) -> TargetResults[ListExportTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListExportTasksOutputTypeDef]:
         """Every page of ListExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,8 +373,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGraphSnapshotsInputTypeDef],
-    ) -> TargetResults[ListGraphSnapshotsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGraphSnapshotsInputTypeDef],
+    ) -> TargetResults[type_defs.ListGraphSnapshotsOutputTypeDef]:
         """Every page of ListGraphSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -470,8 +396,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGraphsInputTypeDef],
-    ) -> TargetResults[ListGraphsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGraphsInputTypeDef],
+    ) -> TargetResults[type_defs.ListGraphsOutputTypeDef]:
         """Every page of ListGraphs in every target, merged per target (botocore's
         build_full_result).
 
@@ -493,8 +419,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportTasksInputTypeDef],
-    ) -> TargetResults[ListImportTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListImportTasksOutputTypeDef]:
         """Every page of ListImportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -516,8 +442,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef],
-    ) -> TargetResults[ListPrivateGraphEndpointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrivateGraphEndpointsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPrivateGraphEndpointsOutputTypeDef]:
         """Every page of ListPrivateGraphEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -538,8 +464,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExportTasksInputTypeDef],
-    ) -> Items[ExportTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportTasksInputTypeDef],
+    ) -> Items[type_defs.ExportTaskSummaryTypeDef]:
         """Each element of tasks in every page of ListExportTasks, from every target,
         as its page arrives (tagged with its target).
 
@@ -554,8 +480,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGraphSnapshotsInputTypeDef],
-    ) -> Items[GraphSnapshotSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGraphSnapshotsInputTypeDef],
+    ) -> Items[type_defs.GraphSnapshotSummaryTypeDef]:
         """Each element of graphSnapshots in every page of ListGraphSnapshots, from
         every target, as its page arrives (tagged with its target).
 
@@ -570,8 +496,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGraphsInputTypeDef],
-    ) -> Items[GraphSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGraphsInputTypeDef],
+    ) -> Items[type_defs.GraphSummaryTypeDef]:
         """Each element of graphs in every page of ListGraphs, from every target, as
         its page arrives (tagged with its target).
 
@@ -586,8 +512,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportTasksInputTypeDef],
-    ) -> Items[ImportTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportTasksInputTypeDef],
+    ) -> Items[type_defs.ImportTaskSummaryTypeDef]:
         """Each element of tasks in every page of ListImportTasks, from every target,
         as its page arrives (tagged with its target).
 
@@ -602,8 +528,8 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef],
-    ) -> Items[PrivateGraphEndpointSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrivateGraphEndpointsInputTypeDef],
+    ) -> Items[type_defs.PrivateGraphEndpointSummaryTypeDef]:
         """Each element of privateGraphEndpoints in every page of
         ListPrivateGraphEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -622,7 +548,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetExportTaskInputTypeDef],
+        **kwargs: Unpack[type_defs.GetExportTaskInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Export Task is Cancelled
 
@@ -641,7 +567,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetExportTaskInputTypeDef],
+        **kwargs: Unpack[type_defs.GetExportTaskInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Export Task is Successful
 
@@ -660,7 +586,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetGraphInputTypeDef],
+        **kwargs: Unpack[type_defs.GetGraphInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Graph is Available
 
@@ -679,7 +605,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetGraphInputTypeDef],
+        **kwargs: Unpack[type_defs.GetGraphInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Graph is Deleted
 
@@ -698,7 +624,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetGraphSnapshotInputTypeDef],
+        **kwargs: Unpack[type_defs.GetGraphSnapshotInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until GraphSnapshot is Available
 
@@ -717,7 +643,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetGraphSnapshotInputTypeDef],
+        **kwargs: Unpack[type_defs.GetGraphSnapshotInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until GraphSnapshot is Deleted
 
@@ -736,7 +662,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetGraphInputTypeDef],
+        **kwargs: Unpack[type_defs.GetGraphInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Graph is Stopped
 
@@ -755,7 +681,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetImportTaskInputTypeDef],
+        **kwargs: Unpack[type_defs.GetImportTaskInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Import Task is Cancelled
 
@@ -774,7 +700,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetImportTaskInputTypeDef],
+        **kwargs: Unpack[type_defs.GetImportTaskInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until Import Task is Successful
 
@@ -793,7 +719,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef],
+        **kwargs: Unpack[type_defs.GetPrivateGraphEndpointInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until PrivateGraphEndpoint is Available
 
@@ -815,7 +741,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef],
+        **kwargs: Unpack[type_defs.GetPrivateGraphEndpointInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until PrivateGraphEndpoint is Deleted
 

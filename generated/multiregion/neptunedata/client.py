@@ -12,89 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelGremlinQueryInputTypeDef,
-        CancelGremlinQueryOutputTypeDef,
-        CancelLoaderJobInputTypeDef,
-        CancelLoaderJobOutputTypeDef,
-        CancelMLDataProcessingJobInputTypeDef,
-        CancelMLDataProcessingJobOutputTypeDef,
-        CancelMLModelTrainingJobInputTypeDef,
-        CancelMLModelTrainingJobOutputTypeDef,
-        CancelMLModelTransformJobInputTypeDef,
-        CancelMLModelTransformJobOutputTypeDef,
-        CancelOpenCypherQueryInputTypeDef,
-        CancelOpenCypherQueryOutputTypeDef,
-        CreateMLEndpointInputTypeDef,
-        CreateMLEndpointOutputTypeDef,
-        DeleteMLEndpointInputTypeDef,
-        DeleteMLEndpointOutputTypeDef,
-        DeletePropertygraphStatisticsOutputTypeDef,
-        DeleteSparqlStatisticsOutputTypeDef,
-        ExecuteFastResetInputTypeDef,
-        ExecuteFastResetOutputTypeDef,
-        ExecuteGremlinExplainQueryInputTypeDef,
-        ExecuteGremlinExplainQueryOutputTypeDef,
-        ExecuteGremlinProfileQueryInputTypeDef,
-        ExecuteGremlinProfileQueryOutputTypeDef,
-        ExecuteGremlinQueryInputTypeDef,
-        ExecuteGremlinQueryOutputTypeDef,
-        ExecuteOpenCypherExplainQueryInputTypeDef,
-        ExecuteOpenCypherExplainQueryOutputTypeDef,
-        ExecuteOpenCypherQueryInputTypeDef,
-        ExecuteOpenCypherQueryOutputTypeDef,
-        GetEngineStatusOutputTypeDef,
-        GetGremlinQueryStatusInputTypeDef,
-        GetGremlinQueryStatusOutputTypeDef,
-        GetLoaderJobStatusInputTypeDef,
-        GetLoaderJobStatusOutputTypeDef,
-        GetMLDataProcessingJobInputTypeDef,
-        GetMLDataProcessingJobOutputTypeDef,
-        GetMLEndpointInputTypeDef,
-        GetMLEndpointOutputTypeDef,
-        GetMLModelTrainingJobInputTypeDef,
-        GetMLModelTrainingJobOutputTypeDef,
-        GetMLModelTransformJobInputTypeDef,
-        GetMLModelTransformJobOutputTypeDef,
-        GetOpenCypherQueryStatusInputTypeDef,
-        GetOpenCypherQueryStatusOutputTypeDef,
-        GetPropertygraphStatisticsOutputTypeDef,
-        GetPropertygraphStreamInputTypeDef,
-        GetPropertygraphStreamOutputTypeDef,
-        GetPropertygraphSummaryInputTypeDef,
-        GetPropertygraphSummaryOutputTypeDef,
-        GetRDFGraphSummaryInputTypeDef,
-        GetRDFGraphSummaryOutputTypeDef,
-        GetSparqlStatisticsOutputTypeDef,
-        GetSparqlStreamInputTypeDef,
-        GetSparqlStreamOutputTypeDef,
-        ListGremlinQueriesInputTypeDef,
-        ListGremlinQueriesOutputTypeDef,
-        ListLoaderJobsInputTypeDef,
-        ListLoaderJobsOutputTypeDef,
-        ListMLDataProcessingJobsInputTypeDef,
-        ListMLDataProcessingJobsOutputTypeDef,
-        ListMLEndpointsInputTypeDef,
-        ListMLEndpointsOutputTypeDef,
-        ListMLModelTrainingJobsInputTypeDef,
-        ListMLModelTrainingJobsOutputTypeDef,
-        ListMLModelTransformJobsInputTypeDef,
-        ListMLModelTransformJobsOutputTypeDef,
-        ListOpenCypherQueriesInputTypeDef,
-        ListOpenCypherQueriesOutputTypeDef,
-        ManagePropertygraphStatisticsInputTypeDef,
-        ManagePropertygraphStatisticsOutputTypeDef,
-        ManageSparqlStatisticsInputTypeDef,
-        ManageSparqlStatisticsOutputTypeDef,
-        StartLoaderJobInputTypeDef,
-        StartLoaderJobOutputTypeDef,
-        StartMLDataProcessingJobInputTypeDef,
-        StartMLDataProcessingJobOutputTypeDef,
-        StartMLModelTrainingJobInputTypeDef,
-        StartMLModelTrainingJobOutputTypeDef,
-        StartMLModelTransformJobInputTypeDef,
-        StartMLModelTransformJobOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNeptuneData"]
 
@@ -106,8 +24,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_gremlin_query(
-        self, **kwargs: Unpack[CancelGremlinQueryInputTypeDef]
-    ) -> TargetResults[CancelGremlinQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelGremlinQueryInputTypeDef]
+    ) -> TargetResults[type_defs.CancelGremlinQueryOutputTypeDef]:
         """Cancels a Gremlin query. See Gremlin query cancellation for more
         information.
 
@@ -116,8 +34,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CancelGremlinQuery", kwargs)
 
     def cancel_loader_job(
-        self, **kwargs: Unpack[CancelLoaderJobInputTypeDef]
-    ) -> TargetResults[CancelLoaderJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelLoaderJobInputTypeDef]
+    ) -> TargetResults[type_defs.CancelLoaderJobOutputTypeDef]:
         """Cancels a specified load job. This is an HTTP DELETE request. See Neptune
         Loader Get-Status API for more information.
 
@@ -126,8 +44,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CancelLoaderJob", kwargs)
 
     def cancel_ml_data_processing_job(
-        self, **kwargs: Unpack[CancelMLDataProcessingJobInputTypeDef]
-    ) -> TargetResults[CancelMLDataProcessingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMLDataProcessingJobInputTypeDef]
+    ) -> TargetResults[type_defs.CancelMLDataProcessingJobOutputTypeDef]:
         """Cancels a Neptune ML data processing job. See The dataprocessing command.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/CancelMLDataProcessingJob
@@ -135,8 +53,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CancelMLDataProcessingJob", kwargs)
 
     def cancel_ml_model_training_job(
-        self, **kwargs: Unpack[CancelMLModelTrainingJobInputTypeDef]
-    ) -> TargetResults[CancelMLModelTrainingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMLModelTrainingJobInputTypeDef]
+    ) -> TargetResults[type_defs.CancelMLModelTrainingJobOutputTypeDef]:
         """Cancels a Neptune ML model training job. See Model training using the
         modeltraining command.
 
@@ -145,8 +63,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CancelMLModelTrainingJob", kwargs)
 
     def cancel_ml_model_transform_job(
-        self, **kwargs: Unpack[CancelMLModelTransformJobInputTypeDef]
-    ) -> TargetResults[CancelMLModelTransformJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMLModelTransformJobInputTypeDef]
+    ) -> TargetResults[type_defs.CancelMLModelTransformJobOutputTypeDef]:
         """Cancels a specified model transform job. See Use a trained model to
         generate new model artifacts.
 
@@ -155,8 +73,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CancelMLModelTransformJob", kwargs)
 
     def cancel_open_cypher_query(
-        self, **kwargs: Unpack[CancelOpenCypherQueryInputTypeDef]
-    ) -> TargetResults[CancelOpenCypherQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelOpenCypherQueryInputTypeDef]
+    ) -> TargetResults[type_defs.CancelOpenCypherQueryOutputTypeDef]:
         """Cancels a specified openCypher query. See Neptune openCypher status
         endpoint for more information.
 
@@ -165,8 +83,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CancelOpenCypherQuery", kwargs)
 
     def create_ml_endpoint(
-        self, **kwargs: Unpack[CreateMLEndpointInputTypeDef]
-    ) -> TargetResults[CreateMLEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMLEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMLEndpointOutputTypeDef]:
         """Creates a new Neptune ML inference endpoint that lets you query one
         specific model that the model-training process constructed. See Managing
         inference endpoints using the endpoints command.
@@ -176,8 +94,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("CreateMLEndpoint", kwargs)
 
     def delete_ml_endpoint(
-        self, **kwargs: Unpack[DeleteMLEndpointInputTypeDef]
-    ) -> TargetResults[DeleteMLEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMLEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMLEndpointOutputTypeDef]:
         """Cancels the creation of a Neptune ML inference endpoint. See Managing
         inference endpoints using the endpoints command.
 
@@ -187,7 +105,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def delete_propertygraph_statistics(
         self,
-    ) -> TargetResults[DeletePropertygraphStatisticsOutputTypeDef]:
+    ) -> TargetResults[type_defs.DeletePropertygraphStatisticsOutputTypeDef]:
         """Deletes statistics for Gremlin and openCypher (property graph) data.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/DeletePropertygraphStatistics
@@ -196,7 +114,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def delete_sparql_statistics(
         self,
-    ) -> TargetResults[DeleteSparqlStatisticsOutputTypeDef]:
+    ) -> TargetResults[type_defs.DeleteSparqlStatisticsOutputTypeDef]:
         """Deletes SPARQL statistics
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/DeleteSparqlStatistics
@@ -204,8 +122,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("DeleteSparqlStatistics", {})
 
     def execute_fast_reset(
-        self, **kwargs: Unpack[ExecuteFastResetInputTypeDef]
-    ) -> TargetResults[ExecuteFastResetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteFastResetInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteFastResetOutputTypeDef]:
         """The fast reset REST API lets you reset a Neptune graph quicky and easily,
         removing all of its data.
 
@@ -214,8 +132,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ExecuteFastReset", kwargs)
 
     def execute_gremlin_explain_query(
-        self, **kwargs: Unpack[ExecuteGremlinExplainQueryInputTypeDef]
-    ) -> TargetResults[ExecuteGremlinExplainQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteGremlinExplainQueryInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteGremlinExplainQueryOutputTypeDef]:
         """Executes a Gremlin Explain query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ExecuteGremlinExplainQuery
@@ -223,8 +141,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ExecuteGremlinExplainQuery", kwargs)
 
     def execute_gremlin_profile_query(
-        self, **kwargs: Unpack[ExecuteGremlinProfileQueryInputTypeDef]
-    ) -> TargetResults[ExecuteGremlinProfileQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteGremlinProfileQueryInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteGremlinProfileQueryOutputTypeDef]:
         """Executes a Gremlin Profile query, which runs a specified traversal,
         collects various metrics about the run, and produces a profile report as
         output. See Gremlin profile API in Neptune for details.
@@ -234,8 +152,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ExecuteGremlinProfileQuery", kwargs)
 
     def execute_gremlin_query(
-        self, **kwargs: Unpack[ExecuteGremlinQueryInputTypeDef]
-    ) -> TargetResults[ExecuteGremlinQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteGremlinQueryInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteGremlinQueryOutputTypeDef]:
         """This commands executes a Gremlin query. Amazon Neptune is compatible with
         Apache TinkerPop3 and Gremlin, so you can use the Gremlin traversal
         language to query the graph, as described under The Graph in the Apache
@@ -247,8 +165,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ExecuteGremlinQuery", kwargs)
 
     def execute_open_cypher_explain_query(
-        self, **kwargs: Unpack[ExecuteOpenCypherExplainQueryInputTypeDef]
-    ) -> TargetResults[ExecuteOpenCypherExplainQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteOpenCypherExplainQueryInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteOpenCypherExplainQueryOutputTypeDef]:
         """Executes an openCypher explain request. See The openCypher explain feature
         for more information.
 
@@ -257,8 +175,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ExecuteOpenCypherExplainQuery", kwargs)
 
     def execute_open_cypher_query(
-        self, **kwargs: Unpack[ExecuteOpenCypherQueryInputTypeDef]
-    ) -> TargetResults[ExecuteOpenCypherQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteOpenCypherQueryInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteOpenCypherQueryOutputTypeDef]:
         """Executes an openCypher query. See Accessing the Neptune Graph with
         openCypher for more information.
 
@@ -266,7 +184,9 @@ class MultiRegionNeptuneData(MultiRegionClient):
         """
         return self._call("ExecuteOpenCypherQuery", kwargs)
 
-    def get_engine_status(self) -> TargetResults[GetEngineStatusOutputTypeDef]:
+    def get_engine_status(
+        self,
+    ) -> TargetResults[type_defs.GetEngineStatusOutputTypeDef]:
         """Retrieves the status of the graph database on the host.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetEngineStatus
@@ -274,8 +194,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetEngineStatus", {})
 
     def get_gremlin_query_status(
-        self, **kwargs: Unpack[GetGremlinQueryStatusInputTypeDef]
-    ) -> TargetResults[GetGremlinQueryStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGremlinQueryStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetGremlinQueryStatusOutputTypeDef]:
         """Gets the status of a specified Gremlin query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetGremlinQueryStatus
@@ -283,8 +203,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetGremlinQueryStatus", kwargs)
 
     def get_loader_job_status(
-        self, **kwargs: Unpack[GetLoaderJobStatusInputTypeDef]
-    ) -> TargetResults[GetLoaderJobStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoaderJobStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetLoaderJobStatusOutputTypeDef]:
         """Gets status information about a specified load job. Neptune keeps track of
         the most recent 1,024 bulk load jobs, and stores the last 10,000 error
         details per job.
@@ -294,8 +214,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetLoaderJobStatus", kwargs)
 
     def get_ml_data_processing_job(
-        self, **kwargs: Unpack[GetMLDataProcessingJobInputTypeDef]
-    ) -> TargetResults[GetMLDataProcessingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLDataProcessingJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetMLDataProcessingJobOutputTypeDef]:
         """Retrieves information about a specified data processing job. See The
         dataprocessing command.
 
@@ -304,8 +224,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetMLDataProcessingJob", kwargs)
 
     def get_ml_endpoint(
-        self, **kwargs: Unpack[GetMLEndpointInputTypeDef]
-    ) -> TargetResults[GetMLEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.GetMLEndpointOutputTypeDef]:
         """Retrieves details about an inference endpoint. See Managing inference
         endpoints using the endpoints command.
 
@@ -314,8 +234,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetMLEndpoint", kwargs)
 
     def get_ml_model_training_job(
-        self, **kwargs: Unpack[GetMLModelTrainingJobInputTypeDef]
-    ) -> TargetResults[GetMLModelTrainingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLModelTrainingJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetMLModelTrainingJobOutputTypeDef]:
         """Retrieves information about a Neptune ML model training job. See Model
         training using the modeltraining command.
 
@@ -324,8 +244,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetMLModelTrainingJob", kwargs)
 
     def get_ml_model_transform_job(
-        self, **kwargs: Unpack[GetMLModelTransformJobInputTypeDef]
-    ) -> TargetResults[GetMLModelTransformJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMLModelTransformJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetMLModelTransformJobOutputTypeDef]:
         """Gets information about a specified model transform job. See Use a trained
         model to generate new model artifacts.
 
@@ -334,8 +254,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetMLModelTransformJob", kwargs)
 
     def get_open_cypher_query_status(
-        self, **kwargs: Unpack[GetOpenCypherQueryStatusInputTypeDef]
-    ) -> TargetResults[GetOpenCypherQueryStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpenCypherQueryStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetOpenCypherQueryStatusOutputTypeDef]:
         """Retrieves the status of a specified openCypher query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetOpenCypherQueryStatus
@@ -344,7 +264,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_propertygraph_statistics(
         self,
-    ) -> TargetResults[GetPropertygraphStatisticsOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetPropertygraphStatisticsOutputTypeDef]:
         """Gets property graph statistics (Gremlin and openCypher).
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetPropertygraphStatistics
@@ -352,8 +272,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetPropertygraphStatistics", {})
 
     def get_propertygraph_stream(
-        self, **kwargs: Unpack[GetPropertygraphStreamInputTypeDef]
-    ) -> TargetResults[GetPropertygraphStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPropertygraphStreamInputTypeDef]
+    ) -> TargetResults[type_defs.GetPropertygraphStreamOutputTypeDef]:
         """Gets a stream for a property graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetPropertygraphStream
@@ -361,8 +281,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetPropertygraphStream", kwargs)
 
     def get_propertygraph_summary(
-        self, **kwargs: Unpack[GetPropertygraphSummaryInputTypeDef]
-    ) -> TargetResults[GetPropertygraphSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPropertygraphSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetPropertygraphSummaryOutputTypeDef]:
         """Gets a graph summary for a property graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetPropertygraphSummary
@@ -370,15 +290,17 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetPropertygraphSummary", kwargs)
 
     def get_rdf_graph_summary(
-        self, **kwargs: Unpack[GetRDFGraphSummaryInputTypeDef]
-    ) -> TargetResults[GetRDFGraphSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRDFGraphSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetRDFGraphSummaryOutputTypeDef]:
         """Gets a graph summary for an RDF graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetRDFGraphSummary
         """
         return self._call("GetRDFGraphSummary", kwargs)
 
-    def get_sparql_statistics(self) -> TargetResults[GetSparqlStatisticsOutputTypeDef]:
+    def get_sparql_statistics(
+        self,
+    ) -> TargetResults[type_defs.GetSparqlStatisticsOutputTypeDef]:
         """Gets RDF statistics (SPARQL).
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetSparqlStatistics
@@ -386,8 +308,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetSparqlStatistics", {})
 
     def get_sparql_stream(
-        self, **kwargs: Unpack[GetSparqlStreamInputTypeDef]
-    ) -> TargetResults[GetSparqlStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSparqlStreamInputTypeDef]
+    ) -> TargetResults[type_defs.GetSparqlStreamOutputTypeDef]:
         """Gets a stream for an RDF graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetSparqlStream
@@ -395,8 +317,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("GetSparqlStream", kwargs)
 
     def list_gremlin_queries(
-        self, **kwargs: Unpack[ListGremlinQueriesInputTypeDef]
-    ) -> TargetResults[ListGremlinQueriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGremlinQueriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGremlinQueriesOutputTypeDef]:
         """Lists active Gremlin queries. See Gremlin query status API for details
         about the output.
 
@@ -405,8 +327,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListGremlinQueries", kwargs)
 
     def list_loader_jobs(
-        self, **kwargs: Unpack[ListLoaderJobsInputTypeDef]
-    ) -> TargetResults[ListLoaderJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoaderJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLoaderJobsOutputTypeDef]:
         """Retrieves a list of the loadIds for all active loader jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ListLoaderJobs
@@ -414,8 +336,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListLoaderJobs", kwargs)
 
     def list_ml_data_processing_jobs(
-        self, **kwargs: Unpack[ListMLDataProcessingJobsInputTypeDef]
-    ) -> TargetResults[ListMLDataProcessingJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMLDataProcessingJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMLDataProcessingJobsOutputTypeDef]:
         """Returns a list of Neptune ML data processing jobs. See Listing active
         data-processing jobs using the Neptune ML dataprocessing command.
 
@@ -424,8 +346,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListMLDataProcessingJobs", kwargs)
 
     def list_ml_endpoints(
-        self, **kwargs: Unpack[ListMLEndpointsInputTypeDef]
-    ) -> TargetResults[ListMLEndpointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMLEndpointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMLEndpointsOutputTypeDef]:
         """Lists existing inference endpoints. See Managing inference endpoints using
         the endpoints command.
 
@@ -434,8 +356,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListMLEndpoints", kwargs)
 
     def list_ml_model_training_jobs(
-        self, **kwargs: Unpack[ListMLModelTrainingJobsInputTypeDef]
-    ) -> TargetResults[ListMLModelTrainingJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMLModelTrainingJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMLModelTrainingJobsOutputTypeDef]:
         """Lists Neptune ML model-training jobs. See Model training using the
         modeltraining command.
 
@@ -444,8 +366,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListMLModelTrainingJobs", kwargs)
 
     def list_ml_model_transform_jobs(
-        self, **kwargs: Unpack[ListMLModelTransformJobsInputTypeDef]
-    ) -> TargetResults[ListMLModelTransformJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMLModelTransformJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMLModelTransformJobsOutputTypeDef]:
         """Returns a list of model transform job IDs. See Use a trained model to
         generate new model artifacts.
 
@@ -454,8 +376,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListMLModelTransformJobs", kwargs)
 
     def list_open_cypher_queries(
-        self, **kwargs: Unpack[ListOpenCypherQueriesInputTypeDef]
-    ) -> TargetResults[ListOpenCypherQueriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpenCypherQueriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListOpenCypherQueriesOutputTypeDef]:
         """Lists active openCypher queries. See Neptune openCypher status endpoint
         for more information.
 
@@ -464,8 +386,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ListOpenCypherQueries", kwargs)
 
     def manage_propertygraph_statistics(
-        self, **kwargs: Unpack[ManagePropertygraphStatisticsInputTypeDef]
-    ) -> TargetResults[ManagePropertygraphStatisticsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ManagePropertygraphStatisticsInputTypeDef]
+    ) -> TargetResults[type_defs.ManagePropertygraphStatisticsOutputTypeDef]:
         """Manages the generation and use of property graph statistics.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ManagePropertygraphStatistics
@@ -473,8 +395,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ManagePropertygraphStatistics", kwargs)
 
     def manage_sparql_statistics(
-        self, **kwargs: Unpack[ManageSparqlStatisticsInputTypeDef]
-    ) -> TargetResults[ManageSparqlStatisticsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ManageSparqlStatisticsInputTypeDef]
+    ) -> TargetResults[type_defs.ManageSparqlStatisticsOutputTypeDef]:
         """Manages the generation and use of RDF graph statistics.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ManageSparqlStatistics
@@ -482,8 +404,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("ManageSparqlStatistics", kwargs)
 
     def start_loader_job(
-        self, **kwargs: Unpack[StartLoaderJobInputTypeDef]
-    ) -> TargetResults[StartLoaderJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartLoaderJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartLoaderJobOutputTypeDef]:
         """Starts a Neptune bulk loader job to load data from an Amazon S3 bucket
         into a Neptune DB instance. See Using the Amazon Neptune Bulk Loader to
         Ingest Data.
@@ -493,8 +415,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("StartLoaderJob", kwargs)
 
     def start_ml_data_processing_job(
-        self, **kwargs: Unpack[StartMLDataProcessingJobInputTypeDef]
-    ) -> TargetResults[StartMLDataProcessingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMLDataProcessingJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartMLDataProcessingJobOutputTypeDef]:
         """Creates a new Neptune ML data processing job for processing the graph data
         exported from Neptune for training. See The dataprocessing command.
 
@@ -503,8 +425,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("StartMLDataProcessingJob", kwargs)
 
     def start_ml_model_training_job(
-        self, **kwargs: Unpack[StartMLModelTrainingJobInputTypeDef]
-    ) -> TargetResults[StartMLModelTrainingJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMLModelTrainingJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartMLModelTrainingJobOutputTypeDef]:
         """Creates a new Neptune ML model training job. See Model training using the
         modeltraining command.
 
@@ -513,8 +435,8 @@ class MultiRegionNeptuneData(MultiRegionClient):
         return self._call("StartMLModelTrainingJob", kwargs)
 
     def start_ml_model_transform_job(
-        self, **kwargs: Unpack[StartMLModelTransformJobInputTypeDef]
-    ) -> TargetResults[StartMLModelTransformJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMLModelTransformJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartMLModelTransformJobOutputTypeDef]:
         """Creates a new model transform job. See Use a trained model to generate new
         model artifacts.
 

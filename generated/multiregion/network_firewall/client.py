@@ -15,179 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef,
-        AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef,
-        AnalysisReportTypeDef,
-        AnalysisTypeReportResultTypeDef,
-        AssociateAvailabilityZonesRequestTypeDef,
-        AssociateAvailabilityZonesResponseTypeDef,
-        AssociateFirewallPolicyRequestTypeDef,
-        AssociateFirewallPolicyResponseTypeDef,
-        AssociateSubnetsRequestTypeDef,
-        AssociateSubnetsResponseTypeDef,
-        AttachRuleGroupsToProxyConfigurationRequestTypeDef,
-        AttachRuleGroupsToProxyConfigurationResponseTypeDef,
-        CreateFirewallPolicyRequestTypeDef,
-        CreateFirewallPolicyResponseTypeDef,
-        CreateFirewallRequestTypeDef,
-        CreateFirewallResponseTypeDef,
-        CreateProxyConfigurationRequestTypeDef,
-        CreateProxyConfigurationResponseTypeDef,
-        CreateProxyRequestTypeDef,
-        CreateProxyResponseTypeDef,
-        CreateProxyRuleGroupRequestTypeDef,
-        CreateProxyRuleGroupResponseTypeDef,
-        CreateProxyRulesRequestTypeDef,
-        CreateProxyRulesResponseTypeDef,
-        CreateRuleGroupRequestTypeDef,
-        CreateRuleGroupResponseTypeDef,
-        CreateTLSInspectionConfigurationRequestTypeDef,
-        CreateTLSInspectionConfigurationResponseTypeDef,
-        CreateVpcEndpointAssociationRequestTypeDef,
-        CreateVpcEndpointAssociationResponseTypeDef,
-        DeleteFirewallPolicyRequestTypeDef,
-        DeleteFirewallPolicyResponseTypeDef,
-        DeleteFirewallRequestTypeDef,
-        DeleteFirewallResponseTypeDef,
-        DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef,
-        DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef,
-        DeleteProxyConfigurationRequestTypeDef,
-        DeleteProxyConfigurationResponseTypeDef,
-        DeleteProxyRequestTypeDef,
-        DeleteProxyResponseTypeDef,
-        DeleteProxyRuleGroupRequestTypeDef,
-        DeleteProxyRuleGroupResponseTypeDef,
-        DeleteProxyRulesRequestTypeDef,
-        DeleteProxyRulesResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteRuleGroupRequestTypeDef,
-        DeleteRuleGroupResponseTypeDef,
-        DeleteTLSInspectionConfigurationRequestTypeDef,
-        DeleteTLSInspectionConfigurationResponseTypeDef,
-        DeleteVpcEndpointAssociationRequestTypeDef,
-        DeleteVpcEndpointAssociationResponseTypeDef,
-        DescribeFirewallMetadataRequestTypeDef,
-        DescribeFirewallMetadataResponseTypeDef,
-        DescribeFirewallPolicyRequestTypeDef,
-        DescribeFirewallPolicyResponseTypeDef,
-        DescribeFirewallRequestTypeDef,
-        DescribeFirewallResponseTypeDef,
-        DescribeFlowOperationRequestTypeDef,
-        DescribeFlowOperationResponseTypeDef,
-        DescribeLoggingConfigurationRequestTypeDef,
-        DescribeLoggingConfigurationResponseTypeDef,
-        DescribeProxyConfigurationRequestTypeDef,
-        DescribeProxyConfigurationResponseTypeDef,
-        DescribeProxyRequestTypeDef,
-        DescribeProxyResponseTypeDef,
-        DescribeProxyRuleGroupRequestTypeDef,
-        DescribeProxyRuleGroupResponseTypeDef,
-        DescribeProxyRuleRequestTypeDef,
-        DescribeProxyRuleResponseTypeDef,
-        DescribeResourcePolicyRequestTypeDef,
-        DescribeResourcePolicyResponseTypeDef,
-        DescribeRuleGroupMetadataRequestTypeDef,
-        DescribeRuleGroupMetadataResponseTypeDef,
-        DescribeRuleGroupRequestTypeDef,
-        DescribeRuleGroupResponseTypeDef,
-        DescribeRuleGroupSummaryRequestTypeDef,
-        DescribeRuleGroupSummaryResponseTypeDef,
-        DescribeTLSInspectionConfigurationRequestTypeDef,
-        DescribeTLSInspectionConfigurationResponseTypeDef,
-        DescribeVpcEndpointAssociationRequestTypeDef,
-        DescribeVpcEndpointAssociationResponseTypeDef,
-        DetachRuleGroupsFromProxyConfigurationRequestTypeDef,
-        DetachRuleGroupsFromProxyConfigurationResponseTypeDef,
-        DisassociateAvailabilityZonesRequestTypeDef,
-        DisassociateAvailabilityZonesResponseTypeDef,
-        DisassociateSubnetsRequestTypeDef,
-        DisassociateSubnetsResponseTypeDef,
-        FirewallMetadataTypeDef,
-        FirewallPolicyMetadataTypeDef,
-        FlowOperationMetadataTypeDef,
-        FlowTypeDef,
-        GetAnalysisReportResultsRequestTypeDef,
-        GetAnalysisReportResultsResponseTypeDef,
-        ListAnalysisReportsRequestTypeDef,
-        ListAnalysisReportsResponseTypeDef,
-        ListFirewallPoliciesRequestTypeDef,
-        ListFirewallPoliciesResponseTypeDef,
-        ListFirewallsRequestTypeDef,
-        ListFirewallsResponseTypeDef,
-        ListFlowOperationResultsRequestTypeDef,
-        ListFlowOperationResultsResponseTypeDef,
-        ListFlowOperationsRequestTypeDef,
-        ListFlowOperationsResponseTypeDef,
-        ListProxiesRequestTypeDef,
-        ListProxiesResponseTypeDef,
-        ListProxyConfigurationsRequestTypeDef,
-        ListProxyConfigurationsResponseTypeDef,
-        ListProxyRuleGroupsRequestTypeDef,
-        ListProxyRuleGroupsResponseTypeDef,
-        ListRuleGroupsRequestTypeDef,
-        ListRuleGroupsResponseTypeDef,
-        ListTLSInspectionConfigurationsRequestTypeDef,
-        ListTLSInspectionConfigurationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVpcEndpointAssociationsRequestTypeDef,
-        ListVpcEndpointAssociationsResponseTypeDef,
-        ProxyConfigurationMetadataTypeDef,
-        ProxyMetadataTypeDef,
-        ProxyRuleGroupMetadataTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef,
-        RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef,
-        RuleGroupMetadataTypeDef,
-        StartAnalysisReportRequestTypeDef,
-        StartAnalysisReportResponseTypeDef,
-        StartFlowCaptureRequestTypeDef,
-        StartFlowCaptureResponseTypeDef,
-        StartFlowFlushRequestTypeDef,
-        StartFlowFlushResponseTypeDef,
-        TLSInspectionConfigurationMetadataTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAvailabilityZoneChangeProtectionRequestTypeDef,
-        UpdateAvailabilityZoneChangeProtectionResponseTypeDef,
-        UpdateFirewallAnalysisSettingsRequestTypeDef,
-        UpdateFirewallAnalysisSettingsResponseTypeDef,
-        UpdateFirewallDeleteProtectionRequestTypeDef,
-        UpdateFirewallDeleteProtectionResponseTypeDef,
-        UpdateFirewallDescriptionRequestTypeDef,
-        UpdateFirewallDescriptionResponseTypeDef,
-        UpdateFirewallEncryptionConfigurationRequestTypeDef,
-        UpdateFirewallEncryptionConfigurationResponseTypeDef,
-        UpdateFirewallPolicyChangeProtectionRequestTypeDef,
-        UpdateFirewallPolicyChangeProtectionResponseTypeDef,
-        UpdateFirewallPolicyRequestTypeDef,
-        UpdateFirewallPolicyResponseTypeDef,
-        UpdateLoggingConfigurationRequestTypeDef,
-        UpdateLoggingConfigurationResponseTypeDef,
-        UpdateProxyConfigurationRequestTypeDef,
-        UpdateProxyConfigurationResponseTypeDef,
-        UpdateProxyRequestTypeDef,
-        UpdateProxyResponseTypeDef,
-        UpdateProxyRuleGroupPrioritiesRequestTypeDef,
-        UpdateProxyRuleGroupPrioritiesResponseTypeDef,
-        UpdateProxyRulePrioritiesRequestTypeDef,
-        UpdateProxyRulePrioritiesResponseTypeDef,
-        UpdateProxyRuleRequestTypeDef,
-        UpdateProxyRuleResponseTypeDef,
-        UpdateRuleGroupRequestTypeDef,
-        UpdateRuleGroupResponseTypeDef,
-        UpdateSubnetChangeProtectionRequestTypeDef,
-        UpdateSubnetChangeProtectionResponseTypeDef,
-        UpdateTLSInspectionConfigurationRequestTypeDef,
-        UpdateTLSInspectionConfigurationResponseTypeDef,
-        VpcEndpointAssociationMetadataTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNetworkFirewall"]
 
@@ -203,8 +31,12 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def accept_network_firewall_transit_gateway_attachment(
         self,
-        **kwargs: Unpack[AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef],
-    ) -> TargetResults[AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef
+    ]:
         """Accepts a transit gateway attachment request for Network Firewall. When
         you accept the attachment request, Network Firewall creates the necessary
         routing components to enable traffic flow between the transit gateway and
@@ -215,8 +47,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("AcceptNetworkFirewallTransitGatewayAttachment", kwargs)
 
     def associate_availability_zones(
-        self, **kwargs: Unpack[AssociateAvailabilityZonesRequestTypeDef]
-    ) -> TargetResults[AssociateAvailabilityZonesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAvailabilityZonesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAvailabilityZonesResponseTypeDef]:
         """Associates the specified Availability Zones with a transit
         gateway-attached firewall. For each Availability Zone, Network Firewall
         creates a firewall endpoint to process traffic. You can specify one or
@@ -227,8 +59,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("AssociateAvailabilityZones", kwargs)
 
     def associate_firewall_policy(
-        self, **kwargs: Unpack[AssociateFirewallPolicyRequestTypeDef]
-    ) -> TargetResults[AssociateFirewallPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFirewallPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFirewallPolicyResponseTypeDef]:
         """Associates a FirewallPolicy to a Firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/AssociateFirewallPolicy
@@ -236,8 +68,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("AssociateFirewallPolicy", kwargs)
 
     def associate_subnets(
-        self, **kwargs: Unpack[AssociateSubnetsRequestTypeDef]
-    ) -> TargetResults[AssociateSubnetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSubnetsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSubnetsResponseTypeDef]:
         """Associates the specified subnets in the Amazon VPC to the firewall. You
         can specify one subnet for each of the Availability Zones that the VPC
         spans.
@@ -247,8 +79,9 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("AssociateSubnets", kwargs)
 
     def attach_rule_groups_to_proxy_configuration(
-        self, **kwargs: Unpack[AttachRuleGroupsToProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[AttachRuleGroupsToProxyConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AttachRuleGroupsToProxyConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.AttachRuleGroupsToProxyConfigurationResponseTypeDef]:
         """Attaches ProxyRuleGroup resources to a ProxyConfiguration
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/AttachRuleGroupsToProxyConfiguration
@@ -256,8 +89,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("AttachRuleGroupsToProxyConfiguration", kwargs)
 
     def create_firewall(
-        self, **kwargs: Unpack[CreateFirewallRequestTypeDef]
-    ) -> TargetResults[CreateFirewallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallResponseTypeDef]:
         """Creates an Network Firewall Firewall and accompanying FirewallStatus for a
         VPC.
 
@@ -266,8 +99,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateFirewall", kwargs)
 
     def create_firewall_policy(
-        self, **kwargs: Unpack[CreateFirewallPolicyRequestTypeDef]
-    ) -> TargetResults[CreateFirewallPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallPolicyResponseTypeDef]:
         """Creates the firewall policy for the firewall according to the
         specifications.
 
@@ -276,8 +109,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateFirewallPolicy", kwargs)
 
     def create_proxy(
-        self, **kwargs: Unpack[CreateProxyRequestTypeDef]
-    ) -> TargetResults[CreateProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProxyResponseTypeDef]:
         """Creates an Network Firewall Proxy
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxy
@@ -285,8 +118,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateProxy", kwargs)
 
     def create_proxy_configuration(
-        self, **kwargs: Unpack[CreateProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateProxyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProxyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProxyConfigurationResponseTypeDef]:
         """Creates an Network Firewall ProxyConfiguration
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyConfiguration
@@ -294,8 +127,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateProxyConfiguration", kwargs)
 
     def create_proxy_rule_group(
-        self, **kwargs: Unpack[CreateProxyRuleGroupRequestTypeDef]
-    ) -> TargetResults[CreateProxyRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProxyRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProxyRuleGroupResponseTypeDef]:
         """Creates an Network Firewall ProxyRuleGroup
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyRuleGroup
@@ -303,8 +136,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateProxyRuleGroup", kwargs)
 
     def create_proxy_rules(
-        self, **kwargs: Unpack[CreateProxyRulesRequestTypeDef]
-    ) -> TargetResults[CreateProxyRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProxyRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProxyRulesResponseTypeDef]:
         """Creates Network Firewall ProxyRule resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyRules
@@ -312,8 +145,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateProxyRules", kwargs)
 
     def create_rule_group(
-        self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleGroupResponseTypeDef]:
         """Creates the specified stateless or stateful rule group, which includes the
         rules for network traffic inspection, a capacity setting, and tags.
 
@@ -322,8 +155,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateRuleGroup", kwargs)
 
     def create_tls_inspection_configuration(
-        self, **kwargs: Unpack[CreateTLSInspectionConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateTLSInspectionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTLSInspectionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTLSInspectionConfigurationResponseTypeDef]:
         """Creates an Network Firewall TLS inspection configuration. Network Firewall
         uses TLS inspection configurations to decrypt your firewall's inbound and
         outbound SSL/TLS traffic. After decryption, Network Firewall inspects the
@@ -340,8 +173,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateTLSInspectionConfiguration", kwargs)
 
     def create_vpc_endpoint_association(
-        self, **kwargs: Unpack[CreateVpcEndpointAssociationRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcEndpointAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcEndpointAssociationResponseTypeDef]:
         """Creates a firewall endpoint for an Network Firewall firewall. This type of
         firewall endpoint is independent of the firewall endpoints that you
         specify in the Firewall itself, and you define it in addition to those
@@ -354,8 +187,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("CreateVpcEndpointAssociation", kwargs)
 
     def delete_firewall(
-        self, **kwargs: Unpack[DeleteFirewallRequestTypeDef]
-    ) -> TargetResults[DeleteFirewallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallResponseTypeDef]:
         """Deletes the specified Firewall and its FirewallStatus. This operation
         requires the firewall's DeleteProtection flag to be FALSE. You can't
         revert this operation.
@@ -365,8 +198,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteFirewall", kwargs)
 
     def delete_firewall_policy(
-        self, **kwargs: Unpack[DeleteFirewallPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteFirewallPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallPolicyResponseTypeDef]:
         """Deletes the specified FirewallPolicy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteFirewallPolicy
@@ -375,8 +208,12 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_network_firewall_transit_gateway_attachment(
         self,
-        **kwargs: Unpack[DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef],
-    ) -> TargetResults[DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef
+    ]:
         """Deletes a transit gateway attachment from a Network Firewall. Either the
         firewall owner or the transit gateway owner can delete the attachment.
 
@@ -385,8 +222,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteNetworkFirewallTransitGatewayAttachment", kwargs)
 
     def delete_proxy(
-        self, **kwargs: Unpack[DeleteProxyRequestTypeDef]
-    ) -> TargetResults[DeleteProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProxyResponseTypeDef]:
         """Deletes the specified Proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxy
@@ -394,8 +231,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteProxy", kwargs)
 
     def delete_proxy_configuration(
-        self, **kwargs: Unpack[DeleteProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteProxyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProxyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProxyConfigurationResponseTypeDef]:
         """Deletes the specified ProxyConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyConfiguration
@@ -403,8 +240,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteProxyConfiguration", kwargs)
 
     def delete_proxy_rule_group(
-        self, **kwargs: Unpack[DeleteProxyRuleGroupRequestTypeDef]
-    ) -> TargetResults[DeleteProxyRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProxyRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProxyRuleGroupResponseTypeDef]:
         """Deletes the specified ProxyRuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyRuleGroup
@@ -412,8 +249,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteProxyRuleGroup", kwargs)
 
     def delete_proxy_rules(
-        self, **kwargs: Unpack[DeleteProxyRulesRequestTypeDef]
-    ) -> TargetResults[DeleteProxyRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProxyRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProxyRulesResponseTypeDef]:
         """Deletes the specified ProxyRule(s). currently attached to a ProxyRuleGroup
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyRules
@@ -421,8 +258,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteProxyRules", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource policy that you created in a PutResourcePolicy request.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteResourcePolicy
@@ -430,8 +267,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_rule_group(
-        self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleGroupResponseTypeDef]:
         """Deletes the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteRuleGroup
@@ -439,8 +276,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteRuleGroup", kwargs)
 
     def delete_tls_inspection_configuration(
-        self, **kwargs: Unpack[DeleteTLSInspectionConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteTLSInspectionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTLSInspectionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTLSInspectionConfigurationResponseTypeDef]:
         """Deletes the specified TLSInspectionConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteTLSInspectionConfiguration
@@ -448,8 +285,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteTLSInspectionConfiguration", kwargs)
 
     def delete_vpc_endpoint_association(
-        self, **kwargs: Unpack[DeleteVpcEndpointAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcEndpointAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcEndpointAssociationResponseTypeDef]:
         """Deletes the specified VpcEndpointAssociation.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteVpcEndpointAssociation
@@ -457,8 +294,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DeleteVpcEndpointAssociation", kwargs)
 
     def describe_firewall(
-        self, **kwargs: Unpack[DescribeFirewallRequestTypeDef]
-    ) -> TargetResults[DescribeFirewallResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFirewallRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFirewallResponseTypeDef]:
         """Returns the data objects for the specified firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFirewall
@@ -466,8 +303,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeFirewall", kwargs)
 
     def describe_firewall_metadata(
-        self, **kwargs: Unpack[DescribeFirewallMetadataRequestTypeDef]
-    ) -> TargetResults[DescribeFirewallMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFirewallMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFirewallMetadataResponseTypeDef]:
         """Returns the high-level information about a firewall, including the
         Availability Zones where the Firewall is currently in use.
 
@@ -476,8 +313,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeFirewallMetadata", kwargs)
 
     def describe_firewall_policy(
-        self, **kwargs: Unpack[DescribeFirewallPolicyRequestTypeDef]
-    ) -> TargetResults[DescribeFirewallPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFirewallPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFirewallPolicyResponseTypeDef]:
         """Returns the data objects for the specified firewall policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFirewallPolicy
@@ -485,8 +322,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeFirewallPolicy", kwargs)
 
     def describe_flow_operation(
-        self, **kwargs: Unpack[DescribeFlowOperationRequestTypeDef]
-    ) -> TargetResults[DescribeFlowOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowOperationResponseTypeDef]:
         """Returns key information about a specific flow operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFlowOperation
@@ -494,8 +331,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeFlowOperation", kwargs)
 
     def describe_logging_configuration(
-        self, **kwargs: Unpack[DescribeLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLoggingConfigurationResponseTypeDef]:
         """Returns the logging configuration for the specified firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeLoggingConfiguration
@@ -503,8 +340,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeLoggingConfiguration", kwargs)
 
     def describe_proxy(
-        self, **kwargs: Unpack[DescribeProxyRequestTypeDef]
-    ) -> TargetResults[DescribeProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProxyResponseTypeDef]:
         """Returns the data objects for the specified proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxy
@@ -512,8 +349,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeProxy", kwargs)
 
     def describe_proxy_configuration(
-        self, **kwargs: Unpack[DescribeProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeProxyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProxyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProxyConfigurationResponseTypeDef]:
         """Returns the data objects for the specified proxy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyConfiguration
@@ -521,8 +358,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeProxyConfiguration", kwargs)
 
     def describe_proxy_rule(
-        self, **kwargs: Unpack[DescribeProxyRuleRequestTypeDef]
-    ) -> TargetResults[DescribeProxyRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProxyRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProxyRuleResponseTypeDef]:
         """Returns the data objects for the specified proxy configuration for the
         specified proxy rule group.
 
@@ -531,8 +368,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeProxyRule", kwargs)
 
     def describe_proxy_rule_group(
-        self, **kwargs: Unpack[DescribeProxyRuleGroupRequestTypeDef]
-    ) -> TargetResults[DescribeProxyRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProxyRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProxyRuleGroupResponseTypeDef]:
         """Returns the data objects for the specified proxy rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyRuleGroup
@@ -540,8 +377,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeProxyRuleGroup", kwargs)
 
     def describe_resource_policy(
-        self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
         """Retrieves a resource policy that you created in a PutResourcePolicy
         request.
 
@@ -550,8 +387,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeResourcePolicy", kwargs)
 
     def describe_rule_group(
-        self, **kwargs: Unpack[DescribeRuleGroupRequestTypeDef]
-    ) -> TargetResults[DescribeRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuleGroupResponseTypeDef]:
         """Returns the data objects for the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeRuleGroup
@@ -559,8 +396,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeRuleGroup", kwargs)
 
     def describe_rule_group_metadata(
-        self, **kwargs: Unpack[DescribeRuleGroupMetadataRequestTypeDef]
-    ) -> TargetResults[DescribeRuleGroupMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuleGroupMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuleGroupMetadataResponseTypeDef]:
         """High-level information about a rule group, returned by operations like
         create and describe. You can use the information provided in the metadata
         to retrieve and manage a rule group. You can retrieve all objects for a
@@ -571,8 +408,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeRuleGroupMetadata", kwargs)
 
     def describe_rule_group_summary(
-        self, **kwargs: Unpack[DescribeRuleGroupSummaryRequestTypeDef]
-    ) -> TargetResults[DescribeRuleGroupSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuleGroupSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuleGroupSummaryResponseTypeDef]:
         """Returns detailed information for a stateful rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeRuleGroupSummary
@@ -580,8 +417,9 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeRuleGroupSummary", kwargs)
 
     def describe_tls_inspection_configuration(
-        self, **kwargs: Unpack[DescribeTLSInspectionConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeTLSInspectionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTLSInspectionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTLSInspectionConfigurationResponseTypeDef]:
         """Returns the data objects for the specified TLS inspection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeTLSInspectionConfiguration
@@ -589,8 +427,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeTLSInspectionConfiguration", kwargs)
 
     def describe_vpc_endpoint_association(
-        self, **kwargs: Unpack[DescribeVpcEndpointAssociationRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointAssociationResponseTypeDef]:
         """Returns the data object for the specified VPC endpoint association.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeVpcEndpointAssociation
@@ -598,8 +436,11 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DescribeVpcEndpointAssociation", kwargs)
 
     def detach_rule_groups_from_proxy_configuration(
-        self, **kwargs: Unpack[DetachRuleGroupsFromProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[DetachRuleGroupsFromProxyConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DetachRuleGroupsFromProxyConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DetachRuleGroupsFromProxyConfigurationResponseTypeDef]:
         """Detaches ProxyRuleGroup resources from a ProxyConfiguration
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DetachRuleGroupsFromProxyConfiguration
@@ -607,8 +448,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DetachRuleGroupsFromProxyConfiguration", kwargs)
 
     def disassociate_availability_zones(
-        self, **kwargs: Unpack[DisassociateAvailabilityZonesRequestTypeDef]
-    ) -> TargetResults[DisassociateAvailabilityZonesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAvailabilityZonesRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAvailabilityZonesResponseTypeDef]:
         """Removes the specified Availability Zone associations from a transit
         gateway-attached firewall. This removes the firewall endpoints from these
         Availability Zones and stops traffic filtering in those zones. Before
@@ -620,8 +461,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DisassociateAvailabilityZones", kwargs)
 
     def disassociate_subnets(
-        self, **kwargs: Unpack[DisassociateSubnetsRequestTypeDef]
-    ) -> TargetResults[DisassociateSubnetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSubnetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSubnetsResponseTypeDef]:
         """Removes the specified subnet associations from the firewall. This removes
         the firewall endpoints from the subnets and removes any network filtering
         protections that the endpoints were providing.
@@ -631,8 +472,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("DisassociateSubnets", kwargs)
 
     def get_analysis_report_results(
-        self, **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef]
-    ) -> TargetResults[GetAnalysisReportResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnalysisReportResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnalysisReportResultsResponseTypeDef]:
         """The results of a COMPLETED analysis report generated with
         StartAnalysisReport.
 
@@ -641,8 +482,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("GetAnalysisReportResults", kwargs)
 
     def list_analysis_reports(
-        self, **kwargs: Unpack[ListAnalysisReportsRequestTypeDef]
-    ) -> TargetResults[ListAnalysisReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalysisReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalysisReportsResponseTypeDef]:
         """Returns a list of all traffic analysis reports generated within the last
         30 days.
 
@@ -651,8 +492,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListAnalysisReports", kwargs)
 
     def list_firewall_policies(
-        self, **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef]
-    ) -> TargetResults[ListFirewallPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallPoliciesResponseTypeDef]:
         """Retrieves the metadata for the firewall policies that you have defined.
         Depending on your setting for max results and the number of firewall
         policies, a single call might not return the full list.
@@ -662,8 +503,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListFirewallPolicies", kwargs)
 
     def list_firewalls(
-        self, **kwargs: Unpack[ListFirewallsRequestTypeDef]
-    ) -> TargetResults[ListFirewallsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallsResponseTypeDef]:
         """Retrieves the metadata for the firewalls that you have defined. If you
         provide VPC identifiers in your request, this returns only the firewalls
         for those VPCs.
@@ -673,8 +514,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListFirewalls", kwargs)
 
     def list_flow_operation_results(
-        self, **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef]
-    ) -> TargetResults[ListFlowOperationResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowOperationResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowOperationResultsResponseTypeDef]:
         """Returns the results of a specific flow operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFlowOperationResults
@@ -682,8 +523,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListFlowOperationResults", kwargs)
 
     def list_flow_operations(
-        self, **kwargs: Unpack[ListFlowOperationsRequestTypeDef]
-    ) -> TargetResults[ListFlowOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowOperationsResponseTypeDef]:
         """Returns a list of all flow operations ran in a specific firewall. You can
         optionally narrow the request scope by specifying the operation type or
         Availability Zone associated with a firewall's flow operations.
@@ -693,8 +534,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListFlowOperations", kwargs)
 
     def list_proxies(
-        self, **kwargs: Unpack[ListProxiesRequestTypeDef]
-    ) -> TargetResults[ListProxiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProxiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProxiesResponseTypeDef]:
         """Retrieves the metadata for the proxies that you have defined. Depending on
         your setting for max results and the number of proxies, a single call
         might not return the full list.
@@ -704,8 +545,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListProxies", kwargs)
 
     def list_proxy_configurations(
-        self, **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListProxyConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProxyConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProxyConfigurationsResponseTypeDef]:
         """Retrieves the metadata for the proxy configuration that you have defined.
         Depending on your setting for max results and the number of proxy
         configurations, a single call might not return the full list.
@@ -715,8 +556,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListProxyConfigurations", kwargs)
 
     def list_proxy_rule_groups(
-        self, **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListProxyRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProxyRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProxyRuleGroupsResponseTypeDef]:
         """Retrieves the metadata for the proxy rule groups that you have defined.
         Depending on your setting for max results and the number of proxy rule
         groups, a single call might not return the full list.
@@ -726,8 +567,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListProxyRuleGroups", kwargs)
 
     def list_rule_groups(
-        self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleGroupsResponseTypeDef]:
         """Retrieves the metadata for the rule groups that you have defined.
         Depending on your setting for max results and the number of rule groups, a
         single call might not return the full list.
@@ -737,8 +578,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListRuleGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags associated with the specified resource. Tags are
         key:value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -751,8 +592,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tls_inspection_configurations(
-        self, **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListTLSInspectionConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTLSInspectionConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTLSInspectionConfigurationsResponseTypeDef]:
         """Retrieves the metadata for the TLS inspection configurations that you have
         defined. Depending on your setting for max results and the number of TLS
         inspection configurations, a single call might not return the full list.
@@ -762,8 +603,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListTLSInspectionConfigurations", kwargs)
 
     def list_vpc_endpoint_associations(
-        self, **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointAssociationsResponseTypeDef]:
         """Retrieves the metadata for the VPC endpoint associations that you have
         defined. If you specify a fireawll, this returns only the endpoint
         associations for that firewall.
@@ -773,8 +614,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("ListVpcEndpointAssociations", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates an IAM policy for your rule group, firewall policy, or
         firewall. Use this to share these resources between accounts. This
         operation works in conjunction with the Amazon Web Services Resource
@@ -787,8 +628,12 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def reject_network_firewall_transit_gateway_attachment(
         self,
-        **kwargs: Unpack[RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef],
-    ) -> TargetResults[RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef
+    ]:
         """Rejects a transit gateway attachment request for Network Firewall. When
         you reject the attachment request, Network Firewall cancels the creation
         of routing components between the transit gateway and firewall endpoints.
@@ -798,8 +643,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("RejectNetworkFirewallTransitGatewayAttachment", kwargs)
 
     def start_analysis_report(
-        self, **kwargs: Unpack[StartAnalysisReportRequestTypeDef]
-    ) -> TargetResults[StartAnalysisReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAnalysisReportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAnalysisReportResponseTypeDef]:
         """Generates a traffic analysis report for the timeframe and traffic type you
         specify.
 
@@ -808,8 +653,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("StartAnalysisReport", kwargs)
 
     def start_flow_capture(
-        self, **kwargs: Unpack[StartFlowCaptureRequestTypeDef]
-    ) -> TargetResults[StartFlowCaptureResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFlowCaptureRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFlowCaptureResponseTypeDef]:
         """Begins capturing the flows in a firewall, according to the filters you
         define. Captures are similar, but not identical to snapshots. Capture
         operations provide visibility into flows that are not closed and are
@@ -821,8 +666,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("StartFlowCapture", kwargs)
 
     def start_flow_flush(
-        self, **kwargs: Unpack[StartFlowFlushRequestTypeDef]
-    ) -> TargetResults[StartFlowFlushResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFlowFlushRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFlowFlushResponseTypeDef]:
         """Begins the flushing of traffic from the firewall, according to the filters
         you define. When the operation starts, impacted flows are temporarily
         marked as timed out before the Suricata engine prunes, or flushes, the
@@ -833,8 +678,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("StartFlowFlush", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. Tags are key:value
         pairs that you can use to categorize and manage your resources, for
         purposes like billing. For example, you might set the tag key to
@@ -847,8 +692,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the tags with the specified keys from the specified resource. Tags
         are key:value pairs that you can use to categorize and manage your
         resources, for purposes like billing. For example, you might set the tag
@@ -861,8 +706,11 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_availability_zone_change_protection(
-        self, **kwargs: Unpack[UpdateAvailabilityZoneChangeProtectionRequestTypeDef]
-    ) -> TargetResults[UpdateAvailabilityZoneChangeProtectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateAvailabilityZoneChangeProtectionRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateAvailabilityZoneChangeProtectionResponseTypeDef]:
         """Modifies the AvailabilityZoneChangeProtection setting for a transit
         gateway-attached firewall. When enabled, this setting prevents accidental
         changes to the firewall's Availability Zone configuration. This helps
@@ -873,8 +721,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateAvailabilityZoneChangeProtection", kwargs)
 
     def update_firewall_analysis_settings(
-        self, **kwargs: Unpack[UpdateFirewallAnalysisSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallAnalysisSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallAnalysisSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallAnalysisSettingsResponseTypeDef]:
         """Enables specific types of firewall analysis on a specific firewall you
         define.
 
@@ -883,8 +731,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateFirewallAnalysisSettings", kwargs)
 
     def update_firewall_delete_protection(
-        self, **kwargs: Unpack[UpdateFirewallDeleteProtectionRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallDeleteProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallDeleteProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallDeleteProtectionResponseTypeDef]:
         """Modifies the flag, DeleteProtection, which indicates whether it is
         possible to delete the firewall. If the flag is set to TRUE, the firewall
         is protected against deletion. This setting helps protect against
@@ -895,8 +743,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateFirewallDeleteProtection", kwargs)
 
     def update_firewall_description(
-        self, **kwargs: Unpack[UpdateFirewallDescriptionRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallDescriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallDescriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallDescriptionResponseTypeDef]:
         """Modifies the description for the specified firewall. Use the description
         to help you identify the firewall when you're working with it.
 
@@ -905,8 +753,9 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateFirewallDescription", kwargs)
 
     def update_firewall_encryption_configuration(
-        self, **kwargs: Unpack[UpdateFirewallEncryptionConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallEncryptionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateFirewallEncryptionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateFirewallEncryptionConfigurationResponseTypeDef]:
         """A complex type that contains settings for encryption of your firewall
         resources.
 
@@ -915,8 +764,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateFirewallEncryptionConfiguration", kwargs)
 
     def update_firewall_policy(
-        self, **kwargs: Unpack[UpdateFirewallPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallPolicyResponseTypeDef]:
         """Updates the properties of the specified firewall policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateFirewallPolicy
@@ -924,8 +773,9 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateFirewallPolicy", kwargs)
 
     def update_firewall_policy_change_protection(
-        self, **kwargs: Unpack[UpdateFirewallPolicyChangeProtectionRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallPolicyChangeProtectionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateFirewallPolicyChangeProtectionRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateFirewallPolicyChangeProtectionResponseTypeDef]:
         """Modifies the flag, ChangeProtection, which indicates whether it is
         possible to change the firewall. If the flag is set to TRUE, the firewall
         is protected from changes. This setting helps protect against accidentally
@@ -936,8 +786,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateFirewallPolicyChangeProtection", kwargs)
 
     def update_logging_configuration(
-        self, **kwargs: Unpack[UpdateLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLoggingConfigurationResponseTypeDef]:
         """Sets the logging configuration for the specified firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateLoggingConfiguration
@@ -945,8 +795,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateLoggingConfiguration", kwargs)
 
     def update_proxy(
-        self, **kwargs: Unpack[UpdateProxyRequestTypeDef]
-    ) -> TargetResults[UpdateProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxyResponseTypeDef]:
         """Updates the properties of the specified proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxy
@@ -954,8 +804,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateProxy", kwargs)
 
     def update_proxy_configuration(
-        self, **kwargs: Unpack[UpdateProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateProxyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProxyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxyConfigurationResponseTypeDef]:
         """Updates the properties of the specified proxy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyConfiguration
@@ -963,8 +813,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateProxyConfiguration", kwargs)
 
     def update_proxy_rule(
-        self, **kwargs: Unpack[UpdateProxyRuleRequestTypeDef]
-    ) -> TargetResults[UpdateProxyRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProxyRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxyRuleResponseTypeDef]:
         """Updates the properties of the specified proxy rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRule
@@ -972,8 +822,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateProxyRule", kwargs)
 
     def update_proxy_rule_group_priorities(
-        self, **kwargs: Unpack[UpdateProxyRuleGroupPrioritiesRequestTypeDef]
-    ) -> TargetResults[UpdateProxyRuleGroupPrioritiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProxyRuleGroupPrioritiesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxyRuleGroupPrioritiesResponseTypeDef]:
         """Updates proxy rule group priorities within a proxy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRuleGroupPriorities
@@ -981,8 +831,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateProxyRuleGroupPriorities", kwargs)
 
     def update_proxy_rule_priorities(
-        self, **kwargs: Unpack[UpdateProxyRulePrioritiesRequestTypeDef]
-    ) -> TargetResults[UpdateProxyRulePrioritiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProxyRulePrioritiesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxyRulePrioritiesResponseTypeDef]:
         """Updates proxy rule priorities within a proxy rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRulePriorities
@@ -990,8 +840,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateProxyRulePriorities", kwargs)
 
     def update_rule_group(
-        self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleGroupResponseTypeDef]:
         """Updates the rule settings for the specified rule group. You use a rule
         group by reference in one or more firewall policies. When you modify a
         rule group, you modify all firewall policies that use the rule group.
@@ -1001,14 +851,14 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         return self._call("UpdateRuleGroup", kwargs)
 
     def update_subnet_change_protection(
-        self, **kwargs: Unpack[UpdateSubnetChangeProtectionRequestTypeDef]
-    ) -> TargetResults[UpdateSubnetChangeProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubnetChangeProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubnetChangeProtectionResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateSubnetChangeProtection"""
         return self._call("UpdateSubnetChangeProtection", kwargs)
 
     def update_tls_inspection_configuration(
-        self, **kwargs: Unpack[UpdateTLSInspectionConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateTLSInspectionConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTLSInspectionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTLSInspectionConfigurationResponseTypeDef]:
         """Updates the TLS inspection configuration settings for the specified TLS
         inspection configuration. You use a TLS inspection configuration by
         referencing it in one or more firewall policies. When you modify a TLS
@@ -1025,8 +875,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef],
-    ) -> TargetResults[GetAnalysisReportResultsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnalysisReportResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAnalysisReportResultsResponseTypeDef]:
         """Every page of GetAnalysisReportResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1049,8 +899,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnalysisReportsRequestTypeDef],
-    ) -> TargetResults[ListAnalysisReportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalysisReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnalysisReportsResponseTypeDef]:
         """Every page of ListAnalysisReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -1073,8 +923,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef],
-    ) -> TargetResults[ListFirewallPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallPoliciesResponseTypeDef]:
         """Every page of ListFirewallPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1098,8 +948,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallsRequestTypeDef],
-    ) -> TargetResults[ListFirewallsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallsResponseTypeDef]:
         """Every page of ListFirewalls in every target, merged per target (botocore's
         build_full_result).
 
@@ -1123,8 +973,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef],
-    ) -> TargetResults[ListFlowOperationResultsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowOperationResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowOperationResultsResponseTypeDef]:
         """Every page of ListFlowOperationResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1146,8 +996,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowOperationsRequestTypeDef],
-    ) -> TargetResults[ListFlowOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowOperationsResponseTypeDef]:
         """Every page of ListFlowOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1171,8 +1021,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProxiesRequestTypeDef],
-    ) -> TargetResults[ListProxiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProxiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProxiesResponseTypeDef]:
         """Every page of ListProxies in every target, merged per target (botocore's
         build_full_result).
 
@@ -1196,8 +1046,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListProxyConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProxyConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProxyConfigurationsResponseTypeDef]:
         """Every page of ListProxyConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1221,8 +1071,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef],
-    ) -> TargetResults[ListProxyRuleGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProxyRuleGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProxyRuleGroupsResponseTypeDef]:
         """Every page of ListProxyRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1246,8 +1096,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
-    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRuleGroupsResponseTypeDef]:
         """Every page of ListRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1271,8 +1121,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1299,8 +1149,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListTLSInspectionConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTLSInspectionConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTLSInspectionConfigurationsResponseTypeDef]:
         """Every page of ListTLSInspectionConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1324,8 +1174,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef],
-    ) -> TargetResults[ListVpcEndpointAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVpcEndpointAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVpcEndpointAssociationsResponseTypeDef]:
         """Every page of ListVpcEndpointAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1348,8 +1198,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef],
-    ) -> Items[AnalysisTypeReportResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetAnalysisReportResultsRequestTypeDef],
+    ) -> Items[type_defs.AnalysisTypeReportResultTypeDef]:
         """Each element of AnalysisReportResults in every page of
         GetAnalysisReportResults, from every target, as its page arrives (tagged
         with its target).
@@ -1365,8 +1215,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnalysisReportsRequestTypeDef],
-    ) -> Items[AnalysisReportTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalysisReportsRequestTypeDef],
+    ) -> Items[type_defs.AnalysisReportTypeDef]:
         """Each element of AnalysisReports in every page of ListAnalysisReports, from
         every target, as its page arrives (tagged with its target).
 
@@ -1381,8 +1231,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef],
-    ) -> Items[FirewallPolicyMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallPoliciesRequestTypeDef],
+    ) -> Items[type_defs.FirewallPolicyMetadataTypeDef]:
         """Each element of FirewallPolicies in every page of ListFirewallPolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -1397,8 +1247,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallsRequestTypeDef],
-    ) -> Items[FirewallMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallsRequestTypeDef],
+    ) -> Items[type_defs.FirewallMetadataTypeDef]:
         """Each element of Firewalls in every page of ListFirewalls, from every
         target, as its page arrives (tagged with its target).
 
@@ -1413,8 +1263,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef],
-    ) -> Items[FlowTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowOperationResultsRequestTypeDef],
+    ) -> Items[type_defs.FlowTypeDef]:
         """Each element of Flows in every page of ListFlowOperationResults, from
         every target, as its page arrives (tagged with its target).
 
@@ -1429,8 +1279,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowOperationsRequestTypeDef],
-    ) -> Items[FlowOperationMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowOperationsRequestTypeDef],
+    ) -> Items[type_defs.FlowOperationMetadataTypeDef]:
         """Each element of FlowOperations in every page of ListFlowOperations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1445,8 +1295,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProxiesRequestTypeDef],
-    ) -> Items[ProxyMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListProxiesRequestTypeDef],
+    ) -> Items[type_defs.ProxyMetadataTypeDef]:
         """Each element of Proxies in every page of ListProxies, from every target,
         as its page arrives (tagged with its target).
 
@@ -1461,8 +1311,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef],
-    ) -> Items[ProxyConfigurationMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListProxyConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ProxyConfigurationMetadataTypeDef]:
         """Each element of ProxyConfigurations in every page of
         ListProxyConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -1478,8 +1328,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef],
-    ) -> Items[ProxyRuleGroupMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListProxyRuleGroupsRequestTypeDef],
+    ) -> Items[type_defs.ProxyRuleGroupMetadataTypeDef]:
         """Each element of ProxyRuleGroups in every page of ListProxyRuleGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1494,8 +1344,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
-    ) -> Items[RuleGroupMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef],
+    ) -> Items[type_defs.RuleGroupMetadataTypeDef]:
         """Each element of RuleGroups in every page of ListRuleGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -1510,8 +1360,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1526,8 +1376,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef],
-    ) -> Items[TLSInspectionConfigurationMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListTLSInspectionConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.TLSInspectionConfigurationMetadataTypeDef]:
         """Each element of TLSInspectionConfigurations in every page of
         ListTLSInspectionConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1546,8 +1396,8 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef],
-    ) -> Items[VpcEndpointAssociationMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListVpcEndpointAssociationsRequestTypeDef],
+    ) -> Items[type_defs.VpcEndpointAssociationMetadataTypeDef]:
         """Each element of VpcEndpointAssociations in every page of
         ListVpcEndpointAssociations, from every target, as its page arrives
         (tagged with its target).

@@ -15,63 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateMonitorInputTypeDef,
-        CreateMonitorOutputTypeDef,
-        CreateScopeInputTypeDef,
-        CreateScopeOutputTypeDef,
-        DeleteMonitorInputTypeDef,
-        DeleteMonitorOutputTypeDef,
-        DeleteScopeInputTypeDef,
-        DeleteScopeOutputTypeDef,
-        GetMonitorInputTypeDef,
-        GetMonitorOutputTypeDef,
-        GetQueryResultsMonitorTopContributorsInputTypeDef,
-        GetQueryResultsMonitorTopContributorsOutputTypeDef,
-        GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef,
-        GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef,
-        GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef,
-        GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef,
-        GetQueryStatusMonitorTopContributorsInputTypeDef,
-        GetQueryStatusMonitorTopContributorsOutputTypeDef,
-        GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef,
-        GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef,
-        GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef,
-        GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef,
-        GetScopeInputTypeDef,
-        GetScopeOutputTypeDef,
-        ListMonitorsInputTypeDef,
-        ListMonitorsOutputTypeDef,
-        ListScopesInputTypeDef,
-        ListScopesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MonitorSummaryTypeDef,
-        MonitorTopContributorsRowTypeDef,
-        ScopeSummaryTypeDef,
-        StartQueryMonitorTopContributorsInputTypeDef,
-        StartQueryMonitorTopContributorsOutputTypeDef,
-        StartQueryWorkloadInsightsTopContributorsDataInputTypeDef,
-        StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef,
-        StartQueryWorkloadInsightsTopContributorsInputTypeDef,
-        StartQueryWorkloadInsightsTopContributorsOutputTypeDef,
-        StopQueryMonitorTopContributorsInputTypeDef,
-        StopQueryMonitorTopContributorsOutputTypeDef,
-        StopQueryWorkloadInsightsTopContributorsDataInputTypeDef,
-        StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef,
-        StopQueryWorkloadInsightsTopContributorsInputTypeDef,
-        StopQueryWorkloadInsightsTopContributorsOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateMonitorInputTypeDef,
-        UpdateMonitorOutputTypeDef,
-        UpdateScopeInputTypeDef,
-        UpdateScopeOutputTypeDef,
-        WorkloadInsightsTopContributorsDataPointTypeDef,
-        WorkloadInsightsTopContributorsRowTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNetworkFlowMonitor"]
 
@@ -91,8 +35,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_monitor(
-        self, **kwargs: Unpack[CreateMonitorInputTypeDef]
-    ) -> TargetResults[CreateMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitorOutputTypeDef]:
         """Create a monitor for specific network flows between local and remote
         resources, so that you can monitor network performance for one or several
         of your workloads. For each monitor, Network Flow Monitor publishes
@@ -106,8 +50,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("CreateMonitor", kwargs)
 
     def create_scope(
-        self, **kwargs: Unpack[CreateScopeInputTypeDef]
-    ) -> TargetResults[CreateScopeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScopeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateScopeOutputTypeDef]:
         """In Network Flow Monitor, you specify a scope for the service to generate
         metrics for. By using the scope, Network Flow Monitor can generate a
         topology of all the resources to measure performance metrics for. When you
@@ -118,8 +62,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("CreateScope", kwargs)
 
     def delete_monitor(
-        self, **kwargs: Unpack[DeleteMonitorInputTypeDef]
-    ) -> TargetResults[DeleteMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMonitorOutputTypeDef]:
         """Deletes a monitor in Network Flow Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/DeleteMonitor
@@ -127,8 +71,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("DeleteMonitor", kwargs)
 
     def delete_scope(
-        self, **kwargs: Unpack[DeleteScopeInputTypeDef]
-    ) -> TargetResults[DeleteScopeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScopeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteScopeOutputTypeDef]:
         """Deletes a scope that has been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/DeleteScope
@@ -136,8 +80,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("DeleteScope", kwargs)
 
     def get_monitor(
-        self, **kwargs: Unpack[GetMonitorInputTypeDef]
-    ) -> TargetResults[GetMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.GetMonitorOutputTypeDef]:
         """Gets information about a monitor in Network Flow Monitor based on a
         monitor name. The information returned includes the Amazon Resource Name
         (ARN), create time, modified time, resources included in the monitor, and
@@ -148,8 +92,9 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("GetMonitor", kwargs)
 
     def get_query_results_monitor_top_contributors(
-        self, **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef]
-    ) -> TargetResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetQueryResultsMonitorTopContributorsInputTypeDef],
+    ) -> TargetResults[type_defs.GetQueryResultsMonitorTopContributorsOutputTypeDef]:
         """Return the data for a query with the Network Flow Monitor query interface.
         You specify the query that you want to return results for by providing a
         query ID and a monitor name. This query returns the top contributors for a
@@ -161,8 +106,12 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_query_results_workload_insights_top_contributors(
         self,
-        **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef
+    ]:
         """Return the data for a query with the Network Flow Monitor query interface.
         You specify the query that you want to return results for by providing a
         query ID and a monitor name.
@@ -174,9 +123,11 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
     def get_query_results_workload_insights_top_contributors_data(
         self,
         **kwargs: Unpack[
-            GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
+            type_defs.GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
         ],
-    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef
+    ]:
         """Return the data for a query with the Network Flow Monitor query interface.
         Specify the query that you want to return results for by providing a query
         ID and a scope ID.
@@ -186,8 +137,9 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("GetQueryResultsWorkloadInsightsTopContributorsData", kwargs)
 
     def get_query_status_monitor_top_contributors(
-        self, **kwargs: Unpack[GetQueryStatusMonitorTopContributorsInputTypeDef]
-    ) -> TargetResults[GetQueryStatusMonitorTopContributorsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetQueryStatusMonitorTopContributorsInputTypeDef],
+    ) -> TargetResults[type_defs.GetQueryStatusMonitorTopContributorsOutputTypeDef]:
         """Returns the current status of a query for the Network Flow Monitor query
         interface, for a specified query ID and monitor. This call returns the
         query status for the top contributors for a monitor.
@@ -198,8 +150,12 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_query_status_workload_insights_top_contributors(
         self,
-        **kwargs: Unpack[GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> TargetResults[GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef
+    ]:
         """Return the data for a query with the Network Flow Monitor query interface.
         Specify the query that you want to return results for by providing a query
         ID and a monitor name. This query returns the top contributors for
@@ -211,8 +167,12 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_query_status_workload_insights_top_contributors_data(
         self,
-        **kwargs: Unpack[GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef],
-    ) -> TargetResults[GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef
+    ]:
         """Returns the current status of a query for the Network Flow Monitor query
         interface, for a specified query ID and monitor. This call returns the
         query status for the top contributors data for workload insights.
@@ -222,8 +182,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("GetQueryStatusWorkloadInsightsTopContributorsData", kwargs)
 
     def get_scope(
-        self, **kwargs: Unpack[GetScopeInputTypeDef]
-    ) -> TargetResults[GetScopeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScopeInputTypeDef]
+    ) -> TargetResults[type_defs.GetScopeOutputTypeDef]:
         """Gets information about a scope, including the name, status, tags, and
         target details. The scope in Network Flow Monitor is an account.
 
@@ -232,8 +192,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("GetScope", kwargs)
 
     def list_monitors(
-        self, **kwargs: Unpack[ListMonitorsInputTypeDef]
-    ) -> TargetResults[ListMonitorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMonitorsOutputTypeDef]:
         """List all monitors in an account. Optionally, you can list only monitors
         that have a specific status, by using the STATUS parameter.
 
@@ -242,8 +202,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("ListMonitors", kwargs)
 
     def list_scopes(
-        self, **kwargs: Unpack[ListScopesInputTypeDef]
-    ) -> TargetResults[ListScopesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScopesInputTypeDef]
+    ) -> TargetResults[type_defs.ListScopesOutputTypeDef]:
         """List all the scopes for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListScopes
@@ -251,8 +211,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("ListScopes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns all the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListTagsForResource
@@ -260,8 +220,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_query_monitor_top_contributors(
-        self, **kwargs: Unpack[StartQueryMonitorTopContributorsInputTypeDef]
-    ) -> TargetResults[StartQueryMonitorTopContributorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQueryMonitorTopContributorsInputTypeDef]
+    ) -> TargetResults[type_defs.StartQueryMonitorTopContributorsOutputTypeDef]:
         """Create a query that you can use with the Network Flow Monitor query
         interface to return the top contributors for a monitor. Specify the
         monitor that you want to create the query for.
@@ -271,8 +231,13 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("StartQueryMonitorTopContributors", kwargs)
 
     def start_query_workload_insights_top_contributors(
-        self, **kwargs: Unpack[StartQueryWorkloadInsightsTopContributorsInputTypeDef]
-    ) -> TargetResults[StartQueryWorkloadInsightsTopContributorsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartQueryWorkloadInsightsTopContributorsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartQueryWorkloadInsightsTopContributorsOutputTypeDef
+    ]:
         """Create a query with the Network Flow Monitor query interface that you can
         run to return workload insights top contributors. Specify the scope that
         you want to create a query for.
@@ -283,8 +248,12 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def start_query_workload_insights_top_contributors_data(
         self,
-        **kwargs: Unpack[StartQueryWorkloadInsightsTopContributorsDataInputTypeDef],
-    ) -> TargetResults[StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.StartQueryWorkloadInsightsTopContributorsDataInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef
+    ]:
         """Create a query with the Network Flow Monitor query interface that you can
         run to return data for workload insights top contributors. Specify the
         scope that you want to create a query for.
@@ -294,8 +263,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("StartQueryWorkloadInsightsTopContributorsData", kwargs)
 
     def stop_query_monitor_top_contributors(
-        self, **kwargs: Unpack[StopQueryMonitorTopContributorsInputTypeDef]
-    ) -> TargetResults[StopQueryMonitorTopContributorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopQueryMonitorTopContributorsInputTypeDef]
+    ) -> TargetResults[type_defs.StopQueryMonitorTopContributorsOutputTypeDef]:
         """Stop a top contributors query for a monitor. Specify the query that you
         want to stop by providing a query ID and a monitor name.
 
@@ -304,8 +273,11 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("StopQueryMonitorTopContributors", kwargs)
 
     def stop_query_workload_insights_top_contributors(
-        self, **kwargs: Unpack[StopQueryWorkloadInsightsTopContributorsInputTypeDef]
-    ) -> TargetResults[StopQueryWorkloadInsightsTopContributorsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StopQueryWorkloadInsightsTopContributorsInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.StopQueryWorkloadInsightsTopContributorsOutputTypeDef]:
         """Stop a top contributors query for workload insights. Specify the query
         that you want to stop by providing a query ID and a scope ID.
 
@@ -314,8 +286,13 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("StopQueryWorkloadInsightsTopContributors", kwargs)
 
     def stop_query_workload_insights_top_contributors_data(
-        self, **kwargs: Unpack[StopQueryWorkloadInsightsTopContributorsDataInputTypeDef]
-    ) -> TargetResults[StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StopQueryWorkloadInsightsTopContributorsDataInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef
+    ]:
         """Stop a top contributors data query for workload insights. Specify the
         query that you want to stop by providing a query ID and a scope ID.
 
@@ -324,8 +301,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("StopQueryWorkloadInsightsTopContributorsData", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/TagResource
@@ -333,8 +310,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UntagResource
@@ -342,8 +319,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_monitor(
-        self, **kwargs: Unpack[UpdateMonitorInputTypeDef]
-    ) -> TargetResults[UpdateMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitorOutputTypeDef]:
         """Update a monitor to add or remove local or remote resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UpdateMonitor
@@ -351,8 +328,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         return self._call("UpdateMonitor", kwargs)
 
     def update_scope(
-        self, **kwargs: Unpack[UpdateScopeInputTypeDef]
-    ) -> TargetResults[UpdateScopeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScopeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateScopeOutputTypeDef]:
         """Update a scope to add or remove resources that you want to be available
         for Network Flow Monitor to generate metrics for, when you have active
         agents on those resources sending metrics reports to the Network Flow
@@ -368,8 +345,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef],
-    ) -> TargetResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetQueryResultsMonitorTopContributorsInputTypeDef],
+    ) -> TargetResults[type_defs.GetQueryResultsMonitorTopContributorsOutputTypeDef]:
         """Every page of GetQueryResultsMonitorTopContributors in every target,
         merged per target (botocore's build_full_result).
 
@@ -394,8 +371,12 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef
+    ]:
         """Every page of GetQueryResultsWorkloadInsightsTopContributors in every
         target, merged per target (botocore's build_full_result).
 
@@ -420,9 +401,11 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
+            type_defs.GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
         ],
-    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef
+    ]:
         """Every page of GetQueryResultsWorkloadInsightsTopContributorsData in every
         target, merged per target (botocore's build_full_result).
 
@@ -446,8 +429,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> TargetResults[ListMonitorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMonitorsOutputTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -470,8 +453,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScopesInputTypeDef],
-    ) -> TargetResults[ListScopesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListScopesInputTypeDef],
+    ) -> TargetResults[type_defs.ListScopesOutputTypeDef]:
         """Every page of ListScopes in every target, merged per target (botocore's
         build_full_result).
 
@@ -492,8 +475,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef],
-    ) -> Items[MonitorTopContributorsRowTypeDef]:
+        **kwargs: Unpack[type_defs.GetQueryResultsMonitorTopContributorsInputTypeDef],
+    ) -> Items[type_defs.MonitorTopContributorsRowTypeDef]:
         """Each element of topContributors in every page of
         GetQueryResultsMonitorTopContributors, from every target, as its page
         arrives (tagged with its target).
@@ -512,8 +495,10 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> Items[WorkloadInsightsTopContributorsRowTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef
+        ],
+    ) -> Items[type_defs.WorkloadInsightsTopContributorsRowTypeDef]:
         """Each element of topContributors in every page of
         GetQueryResultsWorkloadInsightsTopContributors, from every target, as its
         page arrives (tagged with its target).
@@ -533,9 +518,9 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
+            type_defs.GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
         ],
-    ) -> Items[WorkloadInsightsTopContributorsDataPointTypeDef]:
+    ) -> Items[type_defs.WorkloadInsightsTopContributorsDataPointTypeDef]:
         """Each element of datapoints in every page of
         GetQueryResultsWorkloadInsightsTopContributorsData, from every target, as
         its page arrives (tagged with its target).
@@ -554,8 +539,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> Items[MonitorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef],
+    ) -> Items[type_defs.MonitorSummaryTypeDef]:
         """Each element of monitors in every page of ListMonitors, from every target,
         as its page arrives (tagged with its target).
 
@@ -570,8 +555,8 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScopesInputTypeDef],
-    ) -> Items[ScopeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScopesInputTypeDef],
+    ) -> Items[type_defs.ScopeSummaryTypeDef]:
         """Each element of scopes in every page of ListScopes, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,222 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptAttachmentRequestTypeDef,
-        AcceptAttachmentResponseTypeDef,
-        AssociateConnectPeerRequestTypeDef,
-        AssociateConnectPeerResponseTypeDef,
-        AssociateCustomerGatewayRequestTypeDef,
-        AssociateCustomerGatewayResponseTypeDef,
-        AssociateLinkRequestTypeDef,
-        AssociateLinkResponseTypeDef,
-        AssociateTransitGatewayConnectPeerRequestTypeDef,
-        AssociateTransitGatewayConnectPeerResponseTypeDef,
-        AttachmentRoutingPolicyAssociationSummaryTypeDef,
-        AttachmentTypeDef,
-        ConnectPeerAssociationTypeDef,
-        ConnectPeerSummaryTypeDef,
-        ConnectionTypeDef,
-        CoreNetworkChangeEventTypeDef,
-        CoreNetworkChangeTypeDef,
-        CoreNetworkPolicyVersionTypeDef,
-        CoreNetworkRoutingInformationTypeDef,
-        CoreNetworkSummaryTypeDef,
-        CreateConnectAttachmentRequestTypeDef,
-        CreateConnectAttachmentResponseTypeDef,
-        CreateConnectPeerRequestTypeDef,
-        CreateConnectPeerResponseTypeDef,
-        CreateConnectionRequestTypeDef,
-        CreateConnectionResponseTypeDef,
-        CreateCoreNetworkPrefixListAssociationRequestTypeDef,
-        CreateCoreNetworkPrefixListAssociationResponseTypeDef,
-        CreateCoreNetworkRequestTypeDef,
-        CreateCoreNetworkResponseTypeDef,
-        CreateDeviceRequestTypeDef,
-        CreateDeviceResponseTypeDef,
-        CreateDirectConnectGatewayAttachmentRequestTypeDef,
-        CreateDirectConnectGatewayAttachmentResponseTypeDef,
-        CreateGlobalNetworkRequestTypeDef,
-        CreateGlobalNetworkResponseTypeDef,
-        CreateLinkRequestTypeDef,
-        CreateLinkResponseTypeDef,
-        CreateSiteRequestTypeDef,
-        CreateSiteResponseTypeDef,
-        CreateSiteToSiteVpnAttachmentRequestTypeDef,
-        CreateSiteToSiteVpnAttachmentResponseTypeDef,
-        CreateTransitGatewayPeeringRequestTypeDef,
-        CreateTransitGatewayPeeringResponseTypeDef,
-        CreateTransitGatewayRouteTableAttachmentRequestTypeDef,
-        CreateTransitGatewayRouteTableAttachmentResponseTypeDef,
-        CreateVpcAttachmentRequestTypeDef,
-        CreateVpcAttachmentResponseTypeDef,
-        CustomerGatewayAssociationTypeDef,
-        DeleteAttachmentRequestTypeDef,
-        DeleteAttachmentResponseTypeDef,
-        DeleteConnectPeerRequestTypeDef,
-        DeleteConnectPeerResponseTypeDef,
-        DeleteConnectionRequestTypeDef,
-        DeleteConnectionResponseTypeDef,
-        DeleteCoreNetworkPolicyVersionRequestTypeDef,
-        DeleteCoreNetworkPolicyVersionResponseTypeDef,
-        DeleteCoreNetworkPrefixListAssociationRequestTypeDef,
-        DeleteCoreNetworkPrefixListAssociationResponseTypeDef,
-        DeleteCoreNetworkRequestTypeDef,
-        DeleteCoreNetworkResponseTypeDef,
-        DeleteDeviceRequestTypeDef,
-        DeleteDeviceResponseTypeDef,
-        DeleteGlobalNetworkRequestTypeDef,
-        DeleteGlobalNetworkResponseTypeDef,
-        DeleteLinkRequestTypeDef,
-        DeleteLinkResponseTypeDef,
-        DeletePeeringRequestTypeDef,
-        DeletePeeringResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteSiteRequestTypeDef,
-        DeleteSiteResponseTypeDef,
-        DeregisterTransitGatewayRequestTypeDef,
-        DeregisterTransitGatewayResponseTypeDef,
-        DescribeGlobalNetworksRequestTypeDef,
-        DescribeGlobalNetworksResponseTypeDef,
-        DeviceTypeDef,
-        DisassociateConnectPeerRequestTypeDef,
-        DisassociateConnectPeerResponseTypeDef,
-        DisassociateCustomerGatewayRequestTypeDef,
-        DisassociateCustomerGatewayResponseTypeDef,
-        DisassociateLinkRequestTypeDef,
-        DisassociateLinkResponseTypeDef,
-        DisassociateTransitGatewayConnectPeerRequestTypeDef,
-        DisassociateTransitGatewayConnectPeerResponseTypeDef,
-        ExecuteCoreNetworkChangeSetRequestTypeDef,
-        ExecuteCoreNetworkChangeSetResponseTypeDef,
-        GetConnectAttachmentRequestTypeDef,
-        GetConnectAttachmentResponseTypeDef,
-        GetConnectPeerAssociationsRequestTypeDef,
-        GetConnectPeerAssociationsResponseTypeDef,
-        GetConnectPeerRequestTypeDef,
-        GetConnectPeerResponseTypeDef,
-        GetConnectionsRequestTypeDef,
-        GetConnectionsResponseTypeDef,
-        GetCoreNetworkChangeEventsRequestTypeDef,
-        GetCoreNetworkChangeEventsResponseTypeDef,
-        GetCoreNetworkChangeSetRequestTypeDef,
-        GetCoreNetworkChangeSetResponseTypeDef,
-        GetCoreNetworkPolicyRequestTypeDef,
-        GetCoreNetworkPolicyResponseTypeDef,
-        GetCoreNetworkRequestTypeDef,
-        GetCoreNetworkResponseTypeDef,
-        GetCustomerGatewayAssociationsRequestTypeDef,
-        GetCustomerGatewayAssociationsResponseTypeDef,
-        GetDevicesRequestTypeDef,
-        GetDevicesResponseTypeDef,
-        GetDirectConnectGatewayAttachmentRequestTypeDef,
-        GetDirectConnectGatewayAttachmentResponseTypeDef,
-        GetLinkAssociationsRequestTypeDef,
-        GetLinkAssociationsResponseTypeDef,
-        GetLinksRequestTypeDef,
-        GetLinksResponseTypeDef,
-        GetNetworkResourceCountsRequestTypeDef,
-        GetNetworkResourceCountsResponseTypeDef,
-        GetNetworkResourceRelationshipsRequestTypeDef,
-        GetNetworkResourceRelationshipsResponseTypeDef,
-        GetNetworkResourcesRequestTypeDef,
-        GetNetworkResourcesResponseTypeDef,
-        GetNetworkRoutesRequestTypeDef,
-        GetNetworkRoutesResponseTypeDef,
-        GetNetworkTelemetryRequestTypeDef,
-        GetNetworkTelemetryResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetRouteAnalysisRequestTypeDef,
-        GetRouteAnalysisResponseTypeDef,
-        GetSiteToSiteVpnAttachmentRequestTypeDef,
-        GetSiteToSiteVpnAttachmentResponseTypeDef,
-        GetSitesRequestTypeDef,
-        GetSitesResponseTypeDef,
-        GetTransitGatewayConnectPeerAssociationsRequestTypeDef,
-        GetTransitGatewayConnectPeerAssociationsResponseTypeDef,
-        GetTransitGatewayPeeringRequestTypeDef,
-        GetTransitGatewayPeeringResponseTypeDef,
-        GetTransitGatewayRegistrationsRequestTypeDef,
-        GetTransitGatewayRegistrationsResponseTypeDef,
-        GetTransitGatewayRouteTableAttachmentRequestTypeDef,
-        GetTransitGatewayRouteTableAttachmentResponseTypeDef,
-        GetVpcAttachmentRequestTypeDef,
-        GetVpcAttachmentResponseTypeDef,
-        GlobalNetworkTypeDef,
-        LinkAssociationTypeDef,
-        LinkTypeDef,
-        ListAttachmentRoutingPolicyAssociationsRequestTypeDef,
-        ListAttachmentRoutingPolicyAssociationsResponseTypeDef,
-        ListAttachmentsRequestTypeDef,
-        ListAttachmentsResponseTypeDef,
-        ListConnectPeersRequestTypeDef,
-        ListConnectPeersResponseTypeDef,
-        ListCoreNetworkPolicyVersionsRequestTypeDef,
-        ListCoreNetworkPolicyVersionsResponseTypeDef,
-        ListCoreNetworkPrefixListAssociationsRequestTypeDef,
-        ListCoreNetworkPrefixListAssociationsResponseTypeDef,
-        ListCoreNetworkRoutingInformationRequestTypeDef,
-        ListCoreNetworkRoutingInformationResponseTypeDef,
-        ListCoreNetworksRequestTypeDef,
-        ListCoreNetworksResponseTypeDef,
-        ListOrganizationServiceAccessStatusRequestTypeDef,
-        ListOrganizationServiceAccessStatusResponseTypeDef,
-        ListPeeringsRequestTypeDef,
-        ListPeeringsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        NetworkResourceCountTypeDef,
-        NetworkResourceTypeDef,
-        NetworkTelemetryTypeDef,
-        PeeringTypeDef,
-        PrefixListAssociationTypeDef,
-        PutAttachmentRoutingPolicyLabelRequestTypeDef,
-        PutAttachmentRoutingPolicyLabelResponseTypeDef,
-        PutCoreNetworkPolicyRequestTypeDef,
-        PutCoreNetworkPolicyResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegisterTransitGatewayRequestTypeDef,
-        RegisterTransitGatewayResponseTypeDef,
-        RejectAttachmentRequestTypeDef,
-        RejectAttachmentResponseTypeDef,
-        RelationshipTypeDef,
-        RemoveAttachmentRoutingPolicyLabelRequestTypeDef,
-        RemoveAttachmentRoutingPolicyLabelResponseTypeDef,
-        RestoreCoreNetworkPolicyVersionRequestTypeDef,
-        RestoreCoreNetworkPolicyVersionResponseTypeDef,
-        SiteTypeDef,
-        StartOrganizationServiceAccessUpdateRequestTypeDef,
-        StartOrganizationServiceAccessUpdateResponseTypeDef,
-        StartRouteAnalysisRequestTypeDef,
-        StartRouteAnalysisResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TransitGatewayConnectPeerAssociationTypeDef,
-        TransitGatewayRegistrationTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectionRequestTypeDef,
-        UpdateConnectionResponseTypeDef,
-        UpdateCoreNetworkRequestTypeDef,
-        UpdateCoreNetworkResponseTypeDef,
-        UpdateDeviceRequestTypeDef,
-        UpdateDeviceResponseTypeDef,
-        UpdateDirectConnectGatewayAttachmentRequestTypeDef,
-        UpdateDirectConnectGatewayAttachmentResponseTypeDef,
-        UpdateGlobalNetworkRequestTypeDef,
-        UpdateGlobalNetworkResponseTypeDef,
-        UpdateLinkRequestTypeDef,
-        UpdateLinkResponseTypeDef,
-        UpdateNetworkResourceMetadataRequestTypeDef,
-        UpdateNetworkResourceMetadataResponseTypeDef,
-        UpdateSiteRequestTypeDef,
-        UpdateSiteResponseTypeDef,
-        UpdateVpcAttachmentRequestTypeDef,
-        UpdateVpcAttachmentResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNetworkManager"]
 
@@ -245,8 +30,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_attachment(
-        self, **kwargs: Unpack[AcceptAttachmentRequestTypeDef]
-    ) -> TargetResults[AcceptAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptAttachmentResponseTypeDef]:
         """Accepts a core network attachment request.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/AcceptAttachment
@@ -254,8 +39,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("AcceptAttachment", kwargs)
 
     def associate_connect_peer(
-        self, **kwargs: Unpack[AssociateConnectPeerRequestTypeDef]
-    ) -> TargetResults[AssociateConnectPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateConnectPeerResponseTypeDef]:
         """Associates a core network Connect peer with a device and optionally, with
         a link.
 
@@ -264,8 +49,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("AssociateConnectPeer", kwargs)
 
     def associate_customer_gateway(
-        self, **kwargs: Unpack[AssociateCustomerGatewayRequestTypeDef]
-    ) -> TargetResults[AssociateCustomerGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateCustomerGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateCustomerGatewayResponseTypeDef]:
         """Associates a customer gateway with a device and optionally, with a link.
         If you specify a link, it must be associated with the specified device.
 
@@ -274,8 +59,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("AssociateCustomerGateway", kwargs)
 
     def associate_link(
-        self, **kwargs: Unpack[AssociateLinkRequestTypeDef]
-    ) -> TargetResults[AssociateLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateLinkResponseTypeDef]:
         """Associates a link to a device. A device can be associated to multiple
         links and a link can be associated to multiple devices. The device and
         link must be in the same global network and the same site.
@@ -285,8 +70,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("AssociateLink", kwargs)
 
     def associate_transit_gateway_connect_peer(
-        self, **kwargs: Unpack[AssociateTransitGatewayConnectPeerRequestTypeDef]
-    ) -> TargetResults[AssociateTransitGatewayConnectPeerResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateTransitGatewayConnectPeerRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateTransitGatewayConnectPeerResponseTypeDef]:
         """Associates a transit gateway Connect peer with a device, and optionally,
         with a link. If you specify a link, it must be associated with the
         specified device.
@@ -296,8 +82,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("AssociateTransitGatewayConnectPeer", kwargs)
 
     def create_connect_attachment(
-        self, **kwargs: Unpack[CreateConnectAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateConnectAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectAttachmentResponseTypeDef]:
         """Creates a core network Connect attachment from a specified core network
         attachment.
 
@@ -306,8 +92,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateConnectAttachment", kwargs)
 
     def create_connect_peer(
-        self, **kwargs: Unpack[CreateConnectPeerRequestTypeDef]
-    ) -> TargetResults[CreateConnectPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectPeerResponseTypeDef]:
         """Creates a core network Connect peer for a specified core network connect
         attachment between a core network and an appliance. The peer address and
         transit gateway address must be the same IP address family (IPv4 or IPv6).
@@ -317,8 +103,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateConnectPeer", kwargs)
 
     def create_connection(
-        self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> TargetResults[CreateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionResponseTypeDef]:
         """Creates a connection between two devices. The devices can be a physical or
         virtual appliance that connects to a third-party appliance in a VPC, or a
         physical appliance that connects to another physical appliance in an
@@ -329,8 +115,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateConnection", kwargs)
 
     def create_core_network(
-        self, **kwargs: Unpack[CreateCoreNetworkRequestTypeDef]
-    ) -> TargetResults[CreateCoreNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCoreNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCoreNetworkResponseTypeDef]:
         """Creates a core network as part of your global network, and optionally,
         with a core network policy.
 
@@ -339,8 +125,11 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateCoreNetwork", kwargs)
 
     def create_core_network_prefix_list_association(
-        self, **kwargs: Unpack[CreateCoreNetworkPrefixListAssociationRequestTypeDef]
-    ) -> TargetResults[CreateCoreNetworkPrefixListAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateCoreNetworkPrefixListAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateCoreNetworkPrefixListAssociationResponseTypeDef]:
         """Creates an association between a core network and a prefix list for
         routing control.
 
@@ -349,8 +138,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateCoreNetworkPrefixListAssociation", kwargs)
 
     def create_device(
-        self, **kwargs: Unpack[CreateDeviceRequestTypeDef]
-    ) -> TargetResults[CreateDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeviceResponseTypeDef]:
         """Creates a new device in a global network. If you specify both a site ID
         and a location, the location of the site is used for visualization in the
         Network Manager console.
@@ -360,8 +149,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateDevice", kwargs)
 
     def create_direct_connect_gateway_attachment(
-        self, **kwargs: Unpack[CreateDirectConnectGatewayAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateDirectConnectGatewayAttachmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateDirectConnectGatewayAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateDirectConnectGatewayAttachmentResponseTypeDef]:
         """Creates an Amazon Web Services Direct Connect gateway attachment
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateDirectConnectGatewayAttachment
@@ -369,8 +159,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateDirectConnectGatewayAttachment", kwargs)
 
     def create_global_network(
-        self, **kwargs: Unpack[CreateGlobalNetworkRequestTypeDef]
-    ) -> TargetResults[CreateGlobalNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalNetworkResponseTypeDef]:
         """Creates a new, empty global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateGlobalNetwork
@@ -378,8 +168,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateGlobalNetwork", kwargs)
 
     def create_link(
-        self, **kwargs: Unpack[CreateLinkRequestTypeDef]
-    ) -> TargetResults[CreateLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLinkResponseTypeDef]:
         """Creates a new link for a specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateLink
@@ -387,8 +177,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateLink", kwargs)
 
     def create_site(
-        self, **kwargs: Unpack[CreateSiteRequestTypeDef]
-    ) -> TargetResults[CreateSiteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSiteRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSiteResponseTypeDef]:
         """Creates a new site in a global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateSite
@@ -396,8 +186,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateSite", kwargs)
 
     def create_site_to_site_vpn_attachment(
-        self, **kwargs: Unpack[CreateSiteToSiteVpnAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateSiteToSiteVpnAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSiteToSiteVpnAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSiteToSiteVpnAttachmentResponseTypeDef]:
         """Creates an Amazon Web Services site-to-site VPN attachment on an edge
         location of a core network.
 
@@ -406,8 +196,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateSiteToSiteVpnAttachment", kwargs)
 
     def create_transit_gateway_peering(
-        self, **kwargs: Unpack[CreateTransitGatewayPeeringRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayPeeringResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransitGatewayPeeringRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransitGatewayPeeringResponseTypeDef]:
         """Creates a transit gateway peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateTransitGatewayPeering
@@ -415,8 +205,13 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateTransitGatewayPeering", kwargs)
 
     def create_transit_gateway_route_table_attachment(
-        self, **kwargs: Unpack[CreateTransitGatewayRouteTableAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateTransitGatewayRouteTableAttachmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateTransitGatewayRouteTableAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateTransitGatewayRouteTableAttachmentResponseTypeDef
+    ]:
         """Creates a transit gateway route table attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateTransitGatewayRouteTableAttachment
@@ -424,8 +219,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateTransitGatewayRouteTableAttachment", kwargs)
 
     def create_vpc_attachment(
-        self, **kwargs: Unpack[CreateVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateVpcAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcAttachmentResponseTypeDef]:
         """Creates a VPC attachment on an edge location of a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateVpcAttachment
@@ -433,8 +228,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("CreateVpcAttachment", kwargs)
 
     def delete_attachment(
-        self, **kwargs: Unpack[DeleteAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttachmentResponseTypeDef]:
         """Deletes an attachment. Supports all attachment types.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteAttachment
@@ -442,8 +237,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteAttachment", kwargs)
 
     def delete_connect_peer(
-        self, **kwargs: Unpack[DeleteConnectPeerRequestTypeDef]
-    ) -> TargetResults[DeleteConnectPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectPeerResponseTypeDef]:
         """Deletes a Connect peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteConnectPeer
@@ -451,8 +246,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteConnectPeer", kwargs)
 
     def delete_connection(
-        self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionResponseTypeDef]:
         """Deletes the specified connection in your global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteConnection
@@ -460,8 +255,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteConnection", kwargs)
 
     def delete_core_network(
-        self, **kwargs: Unpack[DeleteCoreNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteCoreNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCoreNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCoreNetworkResponseTypeDef]:
         """Deletes a core network along with all core network policies. This can only
         be done if there are no attachments on a core network.
 
@@ -470,8 +265,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteCoreNetwork", kwargs)
 
     def delete_core_network_policy_version(
-        self, **kwargs: Unpack[DeleteCoreNetworkPolicyVersionRequestTypeDef]
-    ) -> TargetResults[DeleteCoreNetworkPolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCoreNetworkPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCoreNetworkPolicyVersionResponseTypeDef]:
         """Deletes a policy version from a core network. You can't delete the current
         LIVE policy.
 
@@ -480,8 +275,11 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteCoreNetworkPolicyVersion", kwargs)
 
     def delete_core_network_prefix_list_association(
-        self, **kwargs: Unpack[DeleteCoreNetworkPrefixListAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteCoreNetworkPrefixListAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteCoreNetworkPrefixListAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteCoreNetworkPrefixListAssociationResponseTypeDef]:
         """Deletes an association between a core network and a prefix list.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteCoreNetworkPrefixListAssociation
@@ -489,8 +287,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteCoreNetworkPrefixListAssociation", kwargs)
 
     def delete_device(
-        self, **kwargs: Unpack[DeleteDeviceRequestTypeDef]
-    ) -> TargetResults[DeleteDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeviceResponseTypeDef]:
         """Deletes an existing device. You must first disassociate the device from
         any links and customer gateways.
 
@@ -499,8 +297,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteDevice", kwargs)
 
     def delete_global_network(
-        self, **kwargs: Unpack[DeleteGlobalNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteGlobalNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlobalNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalNetworkResponseTypeDef]:
         """Deletes an existing global network. You must first delete all global
         network objects (devices, links, and sites), deregister all transit
         gateways, and delete any core networks.
@@ -510,8 +308,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteGlobalNetwork", kwargs)
 
     def delete_link(
-        self, **kwargs: Unpack[DeleteLinkRequestTypeDef]
-    ) -> TargetResults[DeleteLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLinkResponseTypeDef]:
         """Deletes an existing link. You must first disassociate the link from any
         devices and customer gateways.
 
@@ -520,8 +318,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteLink", kwargs)
 
     def delete_peering(
-        self, **kwargs: Unpack[DeletePeeringRequestTypeDef]
-    ) -> TargetResults[DeletePeeringResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePeeringRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePeeringResponseTypeDef]:
         """Deletes an existing peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeletePeering
@@ -529,8 +327,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeletePeering", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource policy for the specified resource. This revokes the
         access of the principals specified in the resource policy.
 
@@ -539,8 +337,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_site(
-        self, **kwargs: Unpack[DeleteSiteRequestTypeDef]
-    ) -> TargetResults[DeleteSiteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSiteRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSiteResponseTypeDef]:
         """Deletes an existing site. The site cannot be associated with any device or
         link.
 
@@ -549,8 +347,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeleteSite", kwargs)
 
     def deregister_transit_gateway(
-        self, **kwargs: Unpack[DeregisterTransitGatewayRequestTypeDef]
-    ) -> TargetResults[DeregisterTransitGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterTransitGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterTransitGatewayResponseTypeDef]:
         """Deregisters a transit gateway from your global network. This action does
         not delete your transit gateway, or modify any of its attachments. This
         action removes any customer gateway associations.
@@ -560,8 +358,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DeregisterTransitGateway", kwargs)
 
     def describe_global_networks(
-        self, **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef]
-    ) -> TargetResults[DescribeGlobalNetworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGlobalNetworksResponseTypeDef]:
         """Describes one or more global networks. By default, all global networks are
         described. To describe the objects in your global network, you must use
         the appropriate Get* action. For example, to list the transit gateways in
@@ -572,8 +370,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DescribeGlobalNetworks", kwargs)
 
     def disassociate_connect_peer(
-        self, **kwargs: Unpack[DisassociateConnectPeerRequestTypeDef]
-    ) -> TargetResults[DisassociateConnectPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateConnectPeerResponseTypeDef]:
         """Disassociates a core network Connect peer from a device and a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateConnectPeer
@@ -581,8 +379,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DisassociateConnectPeer", kwargs)
 
     def disassociate_customer_gateway(
-        self, **kwargs: Unpack[DisassociateCustomerGatewayRequestTypeDef]
-    ) -> TargetResults[DisassociateCustomerGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateCustomerGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateCustomerGatewayResponseTypeDef]:
         """Disassociates a customer gateway from a device and a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateCustomerGateway
@@ -590,8 +388,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DisassociateCustomerGateway", kwargs)
 
     def disassociate_link(
-        self, **kwargs: Unpack[DisassociateLinkRequestTypeDef]
-    ) -> TargetResults[DisassociateLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateLinkResponseTypeDef]:
         """Disassociates an existing device from a link. You must first disassociate
         any customer gateways that are associated with the link.
 
@@ -600,8 +398,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DisassociateLink", kwargs)
 
     def disassociate_transit_gateway_connect_peer(
-        self, **kwargs: Unpack[DisassociateTransitGatewayConnectPeerRequestTypeDef]
-    ) -> TargetResults[DisassociateTransitGatewayConnectPeerResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateTransitGatewayConnectPeerRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateTransitGatewayConnectPeerResponseTypeDef]:
         """Disassociates a transit gateway Connect peer from a device and link.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateTransitGatewayConnectPeer
@@ -609,8 +408,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("DisassociateTransitGatewayConnectPeer", kwargs)
 
     def execute_core_network_change_set(
-        self, **kwargs: Unpack[ExecuteCoreNetworkChangeSetRequestTypeDef]
-    ) -> TargetResults[ExecuteCoreNetworkChangeSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteCoreNetworkChangeSetRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteCoreNetworkChangeSetResponseTypeDef]:
         """Executes a change set on your core network. Deploys changes globally based
         on the policy submitted..
 
@@ -619,8 +418,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ExecuteCoreNetworkChangeSet", kwargs)
 
     def get_connect_attachment(
-        self, **kwargs: Unpack[GetConnectAttachmentRequestTypeDef]
-    ) -> TargetResults[GetConnectAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectAttachmentResponseTypeDef]:
         """Returns information about a core network Connect attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectAttachment
@@ -628,8 +427,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetConnectAttachment", kwargs)
 
     def get_connect_peer(
-        self, **kwargs: Unpack[GetConnectPeerRequestTypeDef]
-    ) -> TargetResults[GetConnectPeerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectPeerResponseTypeDef]:
         """Returns information about a core network Connect peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectPeer
@@ -637,8 +436,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetConnectPeer", kwargs)
 
     def get_connect_peer_associations(
-        self, **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef]
-    ) -> TargetResults[GetConnectPeerAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectPeerAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectPeerAssociationsResponseTypeDef]:
         """Returns information about a core network Connect peer associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectPeerAssociations
@@ -646,8 +445,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetConnectPeerAssociations", kwargs)
 
     def get_connections(
-        self, **kwargs: Unpack[GetConnectionsRequestTypeDef]
-    ) -> TargetResults[GetConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionsResponseTypeDef]:
         """Gets information about one or more of your connections in a global
         network.
 
@@ -656,8 +455,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetConnections", kwargs)
 
     def get_core_network(
-        self, **kwargs: Unpack[GetCoreNetworkRequestTypeDef]
-    ) -> TargetResults[GetCoreNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreNetworkResponseTypeDef]:
         """Returns information about the LIVE policy for a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetwork
@@ -665,8 +464,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetCoreNetwork", kwargs)
 
     def get_core_network_change_events(
-        self, **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef]
-    ) -> TargetResults[GetCoreNetworkChangeEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreNetworkChangeEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreNetworkChangeEventsResponseTypeDef]:
         """Returns information about a core network change event.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetworkChangeEvents
@@ -674,8 +473,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetCoreNetworkChangeEvents", kwargs)
 
     def get_core_network_change_set(
-        self, **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef]
-    ) -> TargetResults[GetCoreNetworkChangeSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreNetworkChangeSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreNetworkChangeSetResponseTypeDef]:
         """Returns a change set between the LIVE core network policy and a submitted
         policy.
 
@@ -684,8 +483,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetCoreNetworkChangeSet", kwargs)
 
     def get_core_network_policy(
-        self, **kwargs: Unpack[GetCoreNetworkPolicyRequestTypeDef]
-    ) -> TargetResults[GetCoreNetworkPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCoreNetworkPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCoreNetworkPolicyResponseTypeDef]:
         """Returns details about a core network policy. You can get details about
         your current live policy or any previous policy version.
 
@@ -694,8 +493,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetCoreNetworkPolicy", kwargs)
 
     def get_customer_gateway_associations(
-        self, **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef]
-    ) -> TargetResults[GetCustomerGatewayAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomerGatewayAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomerGatewayAssociationsResponseTypeDef]:
         """Gets the association information for customer gateways that are associated
         with devices and links in your global network.
 
@@ -704,8 +503,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetCustomerGatewayAssociations", kwargs)
 
     def get_devices(
-        self, **kwargs: Unpack[GetDevicesRequestTypeDef]
-    ) -> TargetResults[GetDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDevicesResponseTypeDef]:
         """Gets information about one or more of your devices in a global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetDevices
@@ -713,8 +512,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetDevices", kwargs)
 
     def get_direct_connect_gateway_attachment(
-        self, **kwargs: Unpack[GetDirectConnectGatewayAttachmentRequestTypeDef]
-    ) -> TargetResults[GetDirectConnectGatewayAttachmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetDirectConnectGatewayAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDirectConnectGatewayAttachmentResponseTypeDef]:
         """Returns information about a specific Amazon Web Services Direct Connect
         gateway attachment.
 
@@ -723,8 +523,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetDirectConnectGatewayAttachment", kwargs)
 
     def get_link_associations(
-        self, **kwargs: Unpack[GetLinkAssociationsRequestTypeDef]
-    ) -> TargetResults[GetLinkAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinkAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLinkAssociationsResponseTypeDef]:
         """Gets the link associations for a device or a link. Either the device ID or
         the link ID must be specified.
 
@@ -733,8 +533,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetLinkAssociations", kwargs)
 
     def get_links(
-        self, **kwargs: Unpack[GetLinksRequestTypeDef]
-    ) -> TargetResults[GetLinksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLinksResponseTypeDef]:
         """Gets information about one or more links in a specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetLinks
@@ -742,8 +542,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetLinks", kwargs)
 
     def get_network_resource_counts(
-        self, **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef]
-    ) -> TargetResults[GetNetworkResourceCountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkResourceCountsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkResourceCountsResponseTypeDef]:
         """Gets the count of network resources, by resource type, for the specified
         global network.
 
@@ -752,8 +552,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetNetworkResourceCounts", kwargs)
 
     def get_network_resource_relationships(
-        self, **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef]
-    ) -> TargetResults[GetNetworkResourceRelationshipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkResourceRelationshipsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkResourceRelationshipsResponseTypeDef]:
         """Gets the network resource relationships for the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResourceRelationships
@@ -761,8 +561,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetNetworkResourceRelationships", kwargs)
 
     def get_network_resources(
-        self, **kwargs: Unpack[GetNetworkResourcesRequestTypeDef]
-    ) -> TargetResults[GetNetworkResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkResourcesResponseTypeDef]:
         """Describes the network resources for the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResources
@@ -770,8 +570,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetNetworkResources", kwargs)
 
     def get_network_routes(
-        self, **kwargs: Unpack[GetNetworkRoutesRequestTypeDef]
-    ) -> TargetResults[GetNetworkRoutesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkRoutesResponseTypeDef]:
         """Gets the network routes of the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkRoutes
@@ -779,8 +579,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetNetworkRoutes", kwargs)
 
     def get_network_telemetry(
-        self, **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef]
-    ) -> TargetResults[GetNetworkTelemetryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkTelemetryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkTelemetryResponseTypeDef]:
         """Gets the network telemetry of the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkTelemetry
@@ -788,8 +588,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetNetworkTelemetry", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Returns information about a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetResourcePolicy
@@ -797,8 +597,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_route_analysis(
-        self, **kwargs: Unpack[GetRouteAnalysisRequestTypeDef]
-    ) -> TargetResults[GetRouteAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRouteAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRouteAnalysisResponseTypeDef]:
         """Gets information about the specified route analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetRouteAnalysis
@@ -806,8 +606,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetRouteAnalysis", kwargs)
 
     def get_site_to_site_vpn_attachment(
-        self, **kwargs: Unpack[GetSiteToSiteVpnAttachmentRequestTypeDef]
-    ) -> TargetResults[GetSiteToSiteVpnAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSiteToSiteVpnAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSiteToSiteVpnAttachmentResponseTypeDef]:
         """Returns information about a site-to-site VPN attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetSiteToSiteVpnAttachment
@@ -815,8 +615,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetSiteToSiteVpnAttachment", kwargs)
 
     def get_sites(
-        self, **kwargs: Unpack[GetSitesRequestTypeDef]
-    ) -> TargetResults[GetSitesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSitesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSitesResponseTypeDef]:
         """Gets information about one or more of your sites in a global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetSites
@@ -824,8 +624,13 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetSites", kwargs)
 
     def get_transit_gateway_connect_peer_associations(
-        self, **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayConnectPeerAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTransitGatewayConnectPeerAssociationsResponseTypeDef
+    ]:
         """Gets information about one or more of your transit gateway Connect peer
         associations in a global network.
 
@@ -834,8 +639,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetTransitGatewayConnectPeerAssociations", kwargs)
 
     def get_transit_gateway_peering(
-        self, **kwargs: Unpack[GetTransitGatewayPeeringRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayPeeringResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTransitGatewayPeeringRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTransitGatewayPeeringResponseTypeDef]:
         """Returns information about a transit gateway peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayPeering
@@ -843,8 +648,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetTransitGatewayPeering", kwargs)
 
     def get_transit_gateway_registrations(
-        self, **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayRegistrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTransitGatewayRegistrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTransitGatewayRegistrationsResponseTypeDef]:
         """Gets information about the transit gateway registrations in a specified
         global network.
 
@@ -853,8 +658,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetTransitGatewayRegistrations", kwargs)
 
     def get_transit_gateway_route_table_attachment(
-        self, **kwargs: Unpack[GetTransitGatewayRouteTableAttachmentRequestTypeDef]
-    ) -> TargetResults[GetTransitGatewayRouteTableAttachmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTransitGatewayRouteTableAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTransitGatewayRouteTableAttachmentResponseTypeDef]:
         """Returns information about a transit gateway route table attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayRouteTableAttachment
@@ -862,8 +668,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetTransitGatewayRouteTableAttachment", kwargs)
 
     def get_vpc_attachment(
-        self, **kwargs: Unpack[GetVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[GetVpcAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVpcAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpcAttachmentResponseTypeDef]:
         """Returns information about a VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetVpcAttachment
@@ -871,8 +677,13 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("GetVpcAttachment", kwargs)
 
     def list_attachment_routing_policy_associations(
-        self, **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAttachmentRoutingPolicyAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAttachmentRoutingPolicyAssociationsResponseTypeDef
+    ]:
         """Lists the routing policy associations for attachments in a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentRoutingPolicyAssociations
@@ -880,8 +691,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListAttachmentRoutingPolicyAssociations", kwargs)
 
     def list_attachments(
-        self, **kwargs: Unpack[ListAttachmentsRequestTypeDef]
-    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachmentsResponseTypeDef]:
         """Returns a list of core network attachments.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachments
@@ -889,8 +700,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListAttachments", kwargs)
 
     def list_connect_peers(
-        self, **kwargs: Unpack[ListConnectPeersRequestTypeDef]
-    ) -> TargetResults[ListConnectPeersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectPeersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectPeersResponseTypeDef]:
         """Returns a list of core network Connect peers.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListConnectPeers
@@ -898,8 +709,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListConnectPeers", kwargs)
 
     def list_core_network_policy_versions(
-        self, **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef]
-    ) -> TargetResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoreNetworkPolicyVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoreNetworkPolicyVersionsResponseTypeDef]:
         """Returns a list of core network policy versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPolicyVersions
@@ -907,8 +718,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListCoreNetworkPolicyVersions", kwargs)
 
     def list_core_network_prefix_list_associations(
-        self, **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef]
-    ) -> TargetResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCoreNetworkPrefixListAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
         """Lists the prefix list associations for a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPrefixListAssociations
@@ -916,8 +728,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListCoreNetworkPrefixListAssociations", kwargs)
 
     def list_core_network_routing_information(
-        self, **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef]
-    ) -> TargetResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCoreNetworkRoutingInformationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworkRoutingInformationResponseTypeDef]:
         """Lists routing information for a core network, including routes and their
         attributes.
 
@@ -926,8 +739,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListCoreNetworkRoutingInformation", kwargs)
 
     def list_core_networks(
-        self, **kwargs: Unpack[ListCoreNetworksRequestTypeDef]
-    ) -> TargetResults[ListCoreNetworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCoreNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCoreNetworksResponseTypeDef]:
         """Returns a list of owned and shared core networks.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworks
@@ -935,8 +748,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListCoreNetworks", kwargs)
 
     def list_organization_service_access_status(
-        self, **kwargs: Unpack[ListOrganizationServiceAccessStatusRequestTypeDef]
-    ) -> TargetResults[ListOrganizationServiceAccessStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListOrganizationServiceAccessStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationServiceAccessStatusResponseTypeDef]:
         """Gets the status of the Service Linked Role (SLR) deployment for the
         accounts in a given Amazon Web Services Organization.
 
@@ -945,8 +759,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListOrganizationServiceAccessStatus", kwargs)
 
     def list_peerings(
-        self, **kwargs: Unpack[ListPeeringsRequestTypeDef]
-    ) -> TargetResults[ListPeeringsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPeeringsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPeeringsResponseTypeDef]:
         """Lists the peerings for a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListPeerings
@@ -954,8 +768,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListPeerings", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListTagsForResource
@@ -963,8 +777,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_attachment_routing_policy_label(
-        self, **kwargs: Unpack[PutAttachmentRoutingPolicyLabelRequestTypeDef]
-    ) -> TargetResults[PutAttachmentRoutingPolicyLabelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAttachmentRoutingPolicyLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAttachmentRoutingPolicyLabelResponseTypeDef]:
         """Applies a routing policy label to an attachment for traffic routing
         decisions.
 
@@ -973,8 +787,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("PutAttachmentRoutingPolicyLabel", kwargs)
 
     def put_core_network_policy(
-        self, **kwargs: Unpack[PutCoreNetworkPolicyRequestTypeDef]
-    ) -> TargetResults[PutCoreNetworkPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCoreNetworkPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutCoreNetworkPolicyResponseTypeDef]:
         """Creates a new, immutable version of a core network policy. A subsequent
         change set is created showing the differences between the LIVE policy and
         the submitted policy.
@@ -984,8 +798,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("PutCoreNetworkPolicy", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/PutResourcePolicy
@@ -993,8 +807,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def register_transit_gateway(
-        self, **kwargs: Unpack[RegisterTransitGatewayRequestTypeDef]
-    ) -> TargetResults[RegisterTransitGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterTransitGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterTransitGatewayResponseTypeDef]:
         """Registers a transit gateway in your global network. Not all Regions
         support transit gateways for global networks. For a list of the supported
         Regions, see Region Availability in the Amazon Web Services Transit
@@ -1008,8 +822,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("RegisterTransitGateway", kwargs)
 
     def reject_attachment(
-        self, **kwargs: Unpack[RejectAttachmentRequestTypeDef]
-    ) -> TargetResults[RejectAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectAttachmentResponseTypeDef]:
         """Rejects a core network attachment request.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/RejectAttachment
@@ -1017,8 +831,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("RejectAttachment", kwargs)
 
     def remove_attachment_routing_policy_label(
-        self, **kwargs: Unpack[RemoveAttachmentRoutingPolicyLabelRequestTypeDef]
-    ) -> TargetResults[RemoveAttachmentRoutingPolicyLabelResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RemoveAttachmentRoutingPolicyLabelRequestTypeDef],
+    ) -> TargetResults[type_defs.RemoveAttachmentRoutingPolicyLabelResponseTypeDef]:
         """Removes a routing policy label from an attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/RemoveAttachmentRoutingPolicyLabel
@@ -1026,8 +841,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("RemoveAttachmentRoutingPolicyLabel", kwargs)
 
     def restore_core_network_policy_version(
-        self, **kwargs: Unpack[RestoreCoreNetworkPolicyVersionRequestTypeDef]
-    ) -> TargetResults[RestoreCoreNetworkPolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreCoreNetworkPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreCoreNetworkPolicyVersionResponseTypeDef]:
         """Restores a previous policy version as a new, immutable version of a core
         network policy. A subsequent change set is created showing the differences
         between the LIVE policy and restored policy.
@@ -1037,8 +852,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("RestoreCoreNetworkPolicyVersion", kwargs)
 
     def start_organization_service_access_update(
-        self, **kwargs: Unpack[StartOrganizationServiceAccessUpdateRequestTypeDef]
-    ) -> TargetResults[StartOrganizationServiceAccessUpdateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartOrganizationServiceAccessUpdateRequestTypeDef],
+    ) -> TargetResults[type_defs.StartOrganizationServiceAccessUpdateResponseTypeDef]:
         """Enables the Network Manager service for an Amazon Web Services
         Organization. This can only be called by a management account within the
         organization.
@@ -1048,8 +864,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("StartOrganizationServiceAccessUpdate", kwargs)
 
     def start_route_analysis(
-        self, **kwargs: Unpack[StartRouteAnalysisRequestTypeDef]
-    ) -> TargetResults[StartRouteAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRouteAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRouteAnalysisResponseTypeDef]:
         """Starts analyzing the routing path between the specified source and
         destination. For more information, see Route Analyzer.
 
@@ -1058,8 +874,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("StartRouteAnalysis", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/TagResource
@@ -1067,8 +883,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UntagResource
@@ -1076,8 +892,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connection(
-        self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionResponseTypeDef]:
         """Updates the information for an existing connection. To remove information
         for any of the parameters, specify an empty string.
 
@@ -1086,8 +902,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateConnection", kwargs)
 
     def update_core_network(
-        self, **kwargs: Unpack[UpdateCoreNetworkRequestTypeDef]
-    ) -> TargetResults[UpdateCoreNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCoreNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCoreNetworkResponseTypeDef]:
         """Updates the description of a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateCoreNetwork
@@ -1095,8 +911,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateCoreNetwork", kwargs)
 
     def update_device(
-        self, **kwargs: Unpack[UpdateDeviceRequestTypeDef]
-    ) -> TargetResults[UpdateDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeviceResponseTypeDef]:
         """Updates the details for an existing device. To remove information for any
         of the parameters, specify an empty string.
 
@@ -1105,8 +921,9 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateDevice", kwargs)
 
     def update_direct_connect_gateway_attachment(
-        self, **kwargs: Unpack[UpdateDirectConnectGatewayAttachmentRequestTypeDef]
-    ) -> TargetResults[UpdateDirectConnectGatewayAttachmentResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateDirectConnectGatewayAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDirectConnectGatewayAttachmentResponseTypeDef]:
         """Updates the edge locations associated with an Amazon Web Services Direct
         Connect gateway attachment.
 
@@ -1115,8 +932,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateDirectConnectGatewayAttachment", kwargs)
 
     def update_global_network(
-        self, **kwargs: Unpack[UpdateGlobalNetworkRequestTypeDef]
-    ) -> TargetResults[UpdateGlobalNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlobalNetworkResponseTypeDef]:
         """Updates an existing global network. To remove information for any of the
         parameters, specify an empty string.
 
@@ -1125,8 +942,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateGlobalNetwork", kwargs)
 
     def update_link(
-        self, **kwargs: Unpack[UpdateLinkRequestTypeDef]
-    ) -> TargetResults[UpdateLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLinkResponseTypeDef]:
         """Updates the details for an existing link. To remove information for any of
         the parameters, specify an empty string.
 
@@ -1135,8 +952,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateLink", kwargs)
 
     def update_network_resource_metadata(
-        self, **kwargs: Unpack[UpdateNetworkResourceMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkResourceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkResourceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNetworkResourceMetadataResponseTypeDef]:
         """Updates the resource metadata for the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateNetworkResourceMetadata
@@ -1144,8 +961,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateNetworkResourceMetadata", kwargs)
 
     def update_site(
-        self, **kwargs: Unpack[UpdateSiteRequestTypeDef]
-    ) -> TargetResults[UpdateSiteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSiteRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSiteResponseTypeDef]:
         """Updates the information for an existing site. To remove information for
         any of the parameters, specify an empty string.
 
@@ -1154,8 +971,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         return self._call("UpdateSite", kwargs)
 
     def update_vpc_attachment(
-        self, **kwargs: Unpack[UpdateVpcAttachmentRequestTypeDef]
-    ) -> TargetResults[UpdateVpcAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcAttachmentResponseTypeDef]:
         """Updates a VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateVpcAttachment
@@ -1168,8 +985,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef],
-    ) -> TargetResults[DescribeGlobalNetworksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeGlobalNetworksResponseTypeDef]:
         """Every page of DescribeGlobalNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1194,8 +1011,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef],
-    ) -> TargetResults[GetConnectPeerAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetConnectPeerAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConnectPeerAssociationsResponseTypeDef]:
         """Every page of GetConnectPeerAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1217,8 +1034,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetConnectionsRequestTypeDef],
-    ) -> TargetResults[GetConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConnectionsResponseTypeDef]:
         """Every page of GetConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1241,8 +1058,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef],
-    ) -> TargetResults[GetCoreNetworkChangeEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCoreNetworkChangeEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCoreNetworkChangeEventsResponseTypeDef]:
         """Every page of GetCoreNetworkChangeEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -1264,8 +1081,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef],
-    ) -> TargetResults[GetCoreNetworkChangeSetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCoreNetworkChangeSetRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCoreNetworkChangeSetResponseTypeDef]:
         """Every page of GetCoreNetworkChangeSet in every target, merged per target
         (botocore's build_full_result).
 
@@ -1288,8 +1105,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef],
-    ) -> TargetResults[GetCustomerGatewayAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCustomerGatewayAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCustomerGatewayAssociationsResponseTypeDef]:
         """Every page of GetCustomerGatewayAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1312,8 +1129,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDevicesRequestTypeDef],
-    ) -> TargetResults[GetDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDevicesResponseTypeDef]:
         """Every page of GetDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1335,8 +1152,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetLinkAssociationsRequestTypeDef],
-    ) -> TargetResults[GetLinkAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetLinkAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetLinkAssociationsResponseTypeDef]:
         """Every page of GetLinkAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1359,8 +1176,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetLinksRequestTypeDef],
-    ) -> TargetResults[GetLinksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetLinksRequestTypeDef],
+    ) -> TargetResults[type_defs.GetLinksResponseTypeDef]:
         """Every page of GetLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1382,8 +1199,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef],
-    ) -> TargetResults[GetNetworkResourceCountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkResourceCountsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetNetworkResourceCountsResponseTypeDef]:
         """Every page of GetNetworkResourceCounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1406,8 +1223,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef],
-    ) -> TargetResults[GetNetworkResourceRelationshipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkResourceRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetNetworkResourceRelationshipsResponseTypeDef]:
         """Every page of GetNetworkResourceRelationships in every target, merged per
         target (botocore's build_full_result).
 
@@ -1429,8 +1246,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetNetworkResourcesRequestTypeDef],
-    ) -> TargetResults[GetNetworkResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetNetworkResourcesResponseTypeDef]:
         """Every page of GetNetworkResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1452,8 +1269,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef],
-    ) -> TargetResults[GetNetworkTelemetryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkTelemetryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetNetworkTelemetryResponseTypeDef]:
         """Every page of GetNetworkTelemetry in every target, merged per target
         (botocore's build_full_result).
 
@@ -1475,8 +1292,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSitesRequestTypeDef],
-    ) -> TargetResults[GetSitesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetSitesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSitesResponseTypeDef]:
         """Every page of GetSites in every target, merged per target (botocore's
         build_full_result).
 
@@ -1498,8 +1315,12 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayConnectPeerAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTransitGatewayConnectPeerAssociationsResponseTypeDef
+    ]:
         """Every page of GetTransitGatewayConnectPeerAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1522,8 +1343,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef],
-    ) -> TargetResults[GetTransitGatewayRegistrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetTransitGatewayRegistrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTransitGatewayRegistrationsResponseTypeDef]:
         """Every page of GetTransitGatewayRegistrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1546,8 +1367,12 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAttachmentRoutingPolicyAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAttachmentRoutingPolicyAssociationsResponseTypeDef
+    ]:
         """Every page of ListAttachmentRoutingPolicyAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1569,8 +1394,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
-    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachmentsResponseTypeDef]:
         """Every page of ListAttachments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1592,8 +1417,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectPeersRequestTypeDef],
-    ) -> TargetResults[ListConnectPeersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectPeersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectPeersResponseTypeDef]:
         """Every page of ListConnectPeers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1615,8 +1440,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef],
-    ) -> TargetResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworkPolicyVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworkPolicyVersionsResponseTypeDef]:
         """Every page of ListCoreNetworkPolicyVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1638,8 +1463,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef],
-    ) -> TargetResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworkPrefixListAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
         """Every page of ListCoreNetworkPrefixListAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1661,8 +1486,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef],
-    ) -> TargetResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworkRoutingInformationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworkRoutingInformationResponseTypeDef]:
         """Every page of ListCoreNetworkRoutingInformation in every target, merged
         per target (botocore's build_full_result).
 
@@ -1685,8 +1510,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCoreNetworksRequestTypeDef],
-    ) -> TargetResults[ListCoreNetworksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworksResponseTypeDef]:
         """Every page of ListCoreNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1708,8 +1533,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPeeringsRequestTypeDef],
-    ) -> TargetResults[ListPeeringsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPeeringsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPeeringsResponseTypeDef]:
         """Every page of ListPeerings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1730,8 +1555,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef],
-    ) -> Items[GlobalNetworkTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalNetworksRequestTypeDef],
+    ) -> Items[type_defs.GlobalNetworkTypeDef]:
         """Each element of GlobalNetworks in every page of DescribeGlobalNetworks,
         from every target, as its page arrives (tagged with its target).
 
@@ -1746,8 +1571,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef],
-    ) -> Items[ConnectPeerAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetConnectPeerAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ConnectPeerAssociationTypeDef]:
         """Each element of ConnectPeerAssociations in every page of
         GetConnectPeerAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -1766,8 +1591,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetConnectionsRequestTypeDef],
-    ) -> Items[ConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.GetConnectionsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionTypeDef]:
         """Each element of Connections in every page of GetConnections, from every
         target, as its page arrives (tagged with its target).
 
@@ -1782,8 +1607,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef],
-    ) -> Items[CoreNetworkChangeEventTypeDef]:
+        **kwargs: Unpack[type_defs.GetCoreNetworkChangeEventsRequestTypeDef],
+    ) -> Items[type_defs.CoreNetworkChangeEventTypeDef]:
         """Each element of CoreNetworkChangeEvents in every page of
         GetCoreNetworkChangeEvents, from every target, as its page arrives (tagged
         with its target).
@@ -1802,8 +1627,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef],
-    ) -> Items[CoreNetworkChangeTypeDef]:
+        **kwargs: Unpack[type_defs.GetCoreNetworkChangeSetRequestTypeDef],
+    ) -> Items[type_defs.CoreNetworkChangeTypeDef]:
         """Each element of CoreNetworkChanges in every page of
         GetCoreNetworkChangeSet, from every target, as its page arrives (tagged
         with its target).
@@ -1819,8 +1644,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef],
-    ) -> Items[CustomerGatewayAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetCustomerGatewayAssociationsRequestTypeDef],
+    ) -> Items[type_defs.CustomerGatewayAssociationTypeDef]:
         """Each element of CustomerGatewayAssociations in every page of
         GetCustomerGatewayAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1839,8 +1664,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDevicesRequestTypeDef],
-    ) -> Items[DeviceTypeDef]:
+        **kwargs: Unpack[type_defs.GetDevicesRequestTypeDef],
+    ) -> Items[type_defs.DeviceTypeDef]:
         """Each element of Devices in every page of GetDevices, from every target, as
         its page arrives (tagged with its target).
 
@@ -1855,8 +1680,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetLinkAssociationsRequestTypeDef],
-    ) -> Items[LinkAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetLinkAssociationsRequestTypeDef],
+    ) -> Items[type_defs.LinkAssociationTypeDef]:
         """Each element of LinkAssociations in every page of GetLinkAssociations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1871,8 +1696,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetLinksRequestTypeDef],
-    ) -> Items[LinkTypeDef]:
+        **kwargs: Unpack[type_defs.GetLinksRequestTypeDef],
+    ) -> Items[type_defs.LinkTypeDef]:
         """Each element of Links in every page of GetLinks, from every target, as its
         page arrives (tagged with its target).
 
@@ -1885,8 +1710,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef],
-    ) -> Items[NetworkResourceCountTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkResourceCountsRequestTypeDef],
+    ) -> Items[type_defs.NetworkResourceCountTypeDef]:
         """Each element of NetworkResourceCounts in every page of
         GetNetworkResourceCounts, from every target, as its page arrives (tagged
         with its target).
@@ -1902,8 +1727,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef],
-    ) -> Items[RelationshipTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkResourceRelationshipsRequestTypeDef],
+    ) -> Items[type_defs.RelationshipTypeDef]:
         """Each element of Relationships in every page of
         GetNetworkResourceRelationships, from every target, as its page arrives
         (tagged with its target).
@@ -1922,8 +1747,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetNetworkResourcesRequestTypeDef],
-    ) -> Items[NetworkResourceTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkResourcesRequestTypeDef],
+    ) -> Items[type_defs.NetworkResourceTypeDef]:
         """Each element of NetworkResources in every page of GetNetworkResources,
         from every target, as its page arrives (tagged with its target).
 
@@ -1938,8 +1763,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef],
-    ) -> Items[NetworkTelemetryTypeDef]:
+        **kwargs: Unpack[type_defs.GetNetworkTelemetryRequestTypeDef],
+    ) -> Items[type_defs.NetworkTelemetryTypeDef]:
         """Each element of NetworkTelemetry in every page of GetNetworkTelemetry,
         from every target, as its page arrives (tagged with its target).
 
@@ -1954,8 +1779,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSitesRequestTypeDef],
-    ) -> Items[SiteTypeDef]:
+        **kwargs: Unpack[type_defs.GetSitesRequestTypeDef],
+    ) -> Items[type_defs.SiteTypeDef]:
         """Each element of Sites in every page of GetSites, from every target, as its
         page arrives (tagged with its target).
 
@@ -1968,8 +1793,10 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef],
-    ) -> Items[TransitGatewayConnectPeerAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayConnectPeerAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.TransitGatewayConnectPeerAssociationTypeDef]:
         """Each element of TransitGatewayConnectPeerAssociations in every page of
         GetTransitGatewayConnectPeerAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1988,8 +1815,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef],
-    ) -> Items[TransitGatewayRegistrationTypeDef]:
+        **kwargs: Unpack[type_defs.GetTransitGatewayRegistrationsRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayRegistrationTypeDef]:
         """Each element of TransitGatewayRegistrations in every page of
         GetTransitGatewayRegistrations, from every target, as its page arrives
         (tagged with its target).
@@ -2008,8 +1835,10 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef],
-    ) -> Items[AttachmentRoutingPolicyAssociationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAttachmentRoutingPolicyAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.AttachmentRoutingPolicyAssociationSummaryTypeDef]:
         """Each element of AttachmentRoutingPolicyAssociations in every page of
         ListAttachmentRoutingPolicyAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -2028,8 +1857,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
-    ) -> Items[AttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.AttachmentTypeDef]:
         """Each element of Attachments in every page of ListAttachments, from every
         target, as its page arrives (tagged with its target).
 
@@ -2044,8 +1873,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectPeersRequestTypeDef],
-    ) -> Items[ConnectPeerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectPeersRequestTypeDef],
+    ) -> Items[type_defs.ConnectPeerSummaryTypeDef]:
         """Each element of ConnectPeers in every page of ListConnectPeers, from every
         target, as its page arrives (tagged with its target).
 
@@ -2060,8 +1889,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef],
-    ) -> Items[CoreNetworkPolicyVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworkPolicyVersionsRequestTypeDef],
+    ) -> Items[type_defs.CoreNetworkPolicyVersionTypeDef]:
         """Each element of CoreNetworkPolicyVersions in every page of
         ListCoreNetworkPolicyVersions, from every target, as its page arrives
         (tagged with its target).
@@ -2080,8 +1909,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef],
-    ) -> Items[PrefixListAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworkPrefixListAssociationsRequestTypeDef],
+    ) -> Items[type_defs.PrefixListAssociationTypeDef]:
         """Each element of PrefixListAssociations in every page of
         ListCoreNetworkPrefixListAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -2100,8 +1929,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef],
-    ) -> Items[CoreNetworkRoutingInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworkRoutingInformationRequestTypeDef],
+    ) -> Items[type_defs.CoreNetworkRoutingInformationTypeDef]:
         """Each element of CoreNetworkRoutingInformation in every page of
         ListCoreNetworkRoutingInformation, from every target, as its page arrives
         (tagged with its target).
@@ -2120,8 +1949,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCoreNetworksRequestTypeDef],
-    ) -> Items[CoreNetworkSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCoreNetworksRequestTypeDef],
+    ) -> Items[type_defs.CoreNetworkSummaryTypeDef]:
         """Each element of CoreNetworks in every page of ListCoreNetworks, from every
         target, as its page arrives (tagged with its target).
 
@@ -2136,8 +1965,8 @@ class MultiRegionNetworkManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPeeringsRequestTypeDef],
-    ) -> Items[PeeringTypeDef]:
+        **kwargs: Unpack[type_defs.ListPeeringsRequestTypeDef],
+    ) -> Items[type_defs.PeeringTypeDef]:
         """Each element of Peerings in every page of ListPeerings, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,33 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateMonitorInputTypeDef,
-        CreateMonitorOutputTypeDef,
-        CreateProbeInputTypeDef,
-        CreateProbeOutputTypeDef,
-        DeleteMonitorInputTypeDef,
-        DeleteMonitorOutputTypeDef,
-        DeleteProbeInputTypeDef,
-        DeleteProbeOutputTypeDef,
-        GetMonitorInputTypeDef,
-        GetMonitorOutputTypeDef,
-        GetProbeInputTypeDef,
-        GetProbeOutputTypeDef,
-        ListMonitorsInputTypeDef,
-        ListMonitorsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MonitorSummaryTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateMonitorInputTypeDef,
-        UpdateMonitorOutputTypeDef,
-        UpdateProbeInputTypeDef,
-        UpdateProbeOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchNetworkMonitor"]
 
@@ -63,8 +37,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_monitor(
-        self, **kwargs: Unpack[CreateMonitorInputTypeDef]
-    ) -> TargetResults[CreateMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitorOutputTypeDef]:
         """Creates a monitor between a source subnet and destination IP address.
         Within a monitor you'll create one or more probes that monitor network
         traffic between your source Amazon Web Services VPC subnets and your
@@ -76,8 +50,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("CreateMonitor", kwargs)
 
     def create_probe(
-        self, **kwargs: Unpack[CreateProbeInputTypeDef]
-    ) -> TargetResults[CreateProbeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProbeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProbeOutputTypeDef]:
         """Create a probe within a monitor. Once you create a probe, and it begins
         monitoring your network traffic, you'll incur billing charges for that
         probe. This action requires the monitorName parameter. Run ListMonitors to
@@ -89,8 +63,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("CreateProbe", kwargs)
 
     def delete_monitor(
-        self, **kwargs: Unpack[DeleteMonitorInputTypeDef]
-    ) -> TargetResults[DeleteMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMonitorOutputTypeDef]:
         """Deletes a specified monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/DeleteMonitor
@@ -98,8 +72,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("DeleteMonitor", kwargs)
 
     def delete_probe(
-        self, **kwargs: Unpack[DeleteProbeInputTypeDef]
-    ) -> TargetResults[DeleteProbeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProbeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProbeOutputTypeDef]:
         """Deletes the specified probe. Once a probe is deleted you'll no longer
         incur any billing fees for that probe.
 
@@ -108,8 +82,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("DeleteProbe", kwargs)
 
     def get_monitor(
-        self, **kwargs: Unpack[GetMonitorInputTypeDef]
-    ) -> TargetResults[GetMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.GetMonitorOutputTypeDef]:
         """Returns details about a specific monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/GetMonitor
@@ -117,8 +91,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("GetMonitor", kwargs)
 
     def get_probe(
-        self, **kwargs: Unpack[GetProbeInputTypeDef]
-    ) -> TargetResults[GetProbeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProbeInputTypeDef]
+    ) -> TargetResults[type_defs.GetProbeOutputTypeDef]:
         """Returns the details about a probe. This action requires both the
         monitorName and probeId parameters. Run ListMonitors to get a list of
         monitor names. Run GetMonitor to get a list of probes and probe IDs.
@@ -128,8 +102,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("GetProbe", kwargs)
 
     def list_monitors(
-        self, **kwargs: Unpack[ListMonitorsInputTypeDef]
-    ) -> TargetResults[ListMonitorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMonitorsOutputTypeDef]:
         """Returns a list of all of your monitors.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/ListMonitors
@@ -137,8 +111,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("ListMonitors", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags assigned to this resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/ListTagsForResource
@@ -146,8 +120,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds key-value pairs to a monitor or probe.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/TagResource
@@ -155,8 +129,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes a key-value pair from a monitor or probe.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/UntagResource
@@ -164,8 +138,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_monitor(
-        self, **kwargs: Unpack[UpdateMonitorInputTypeDef]
-    ) -> TargetResults[UpdateMonitorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitorOutputTypeDef]:
         """Updates the aggregationPeriod for a monitor. Monitors support an
         aggregationPeriod of either 30 or 60 seconds. This action requires the
         monitorName and probeId parameter. Run ListMonitors to get a list of
@@ -176,8 +150,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         return self._call("UpdateMonitor", kwargs)
 
     def update_probe(
-        self, **kwargs: Unpack[UpdateProbeInputTypeDef]
-    ) -> TargetResults[UpdateProbeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProbeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProbeOutputTypeDef]:
         """Updates a monitor probe. This action requires both the monitorName and
         probeId parameters. Run ListMonitors to get a list of monitor names. Run
         GetMonitor to get a list of probes and probe IDs.
@@ -192,8 +166,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> TargetResults[ListMonitorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMonitorsOutputTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -214,8 +188,8 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> Items[MonitorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitorsInputTypeDef],
+    ) -> Items[type_defs.MonitorSummaryTypeDef]:
         """Each element of monitors in every page of ListMonitors, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,92 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateChannelRequestTypeDef,
-        AssociateChannelResponseTypeDef,
-        AssociateManagedNotificationAccountContactRequestTypeDef,
-        AssociateManagedNotificationAccountContactResponseTypeDef,
-        AssociateManagedNotificationAdditionalChannelRequestTypeDef,
-        AssociateManagedNotificationAdditionalChannelResponseTypeDef,
-        AssociateOrganizationalUnitRequestTypeDef,
-        AssociateOrganizationalUnitResponseTypeDef,
-        CreateEventRuleRequestTypeDef,
-        CreateEventRuleResponseTypeDef,
-        CreateNotificationConfigurationRequestTypeDef,
-        CreateNotificationConfigurationResponseTypeDef,
-        DeleteEventRuleRequestTypeDef,
-        DeleteEventRuleResponseTypeDef,
-        DeleteNotificationConfigurationRequestTypeDef,
-        DeleteNotificationConfigurationResponseTypeDef,
-        DeregisterNotificationHubRequestTypeDef,
-        DeregisterNotificationHubResponseTypeDef,
-        DisableNotificationsAccessForOrganizationResponseTypeDef,
-        DisassociateChannelRequestTypeDef,
-        DisassociateChannelResponseTypeDef,
-        DisassociateManagedNotificationAccountContactRequestTypeDef,
-        DisassociateManagedNotificationAccountContactResponseTypeDef,
-        DisassociateManagedNotificationAdditionalChannelRequestTypeDef,
-        DisassociateManagedNotificationAdditionalChannelResponseTypeDef,
-        DisassociateOrganizationalUnitRequestTypeDef,
-        DisassociateOrganizationalUnitResponseTypeDef,
-        EnableNotificationsAccessForOrganizationResponseTypeDef,
-        EventRuleStructureTypeDef,
-        GetEventRuleRequestTypeDef,
-        GetEventRuleResponseTypeDef,
-        GetManagedNotificationChildEventRequestTypeDef,
-        GetManagedNotificationChildEventResponseTypeDef,
-        GetManagedNotificationConfigurationRequestTypeDef,
-        GetManagedNotificationConfigurationResponseTypeDef,
-        GetManagedNotificationEventRequestTypeDef,
-        GetManagedNotificationEventResponseTypeDef,
-        GetNotificationConfigurationRequestTypeDef,
-        GetNotificationConfigurationResponseTypeDef,
-        GetNotificationEventRequestTypeDef,
-        GetNotificationEventResponseTypeDef,
-        GetNotificationsAccessForOrganizationResponseTypeDef,
-        ListChannelsRequestTypeDef,
-        ListChannelsResponseTypeDef,
-        ListEventRulesRequestTypeDef,
-        ListEventRulesResponseTypeDef,
-        ListManagedNotificationChannelAssociationsRequestTypeDef,
-        ListManagedNotificationChannelAssociationsResponseTypeDef,
-        ListManagedNotificationChildEventsRequestTypeDef,
-        ListManagedNotificationChildEventsResponseTypeDef,
-        ListManagedNotificationConfigurationsRequestTypeDef,
-        ListManagedNotificationConfigurationsResponseTypeDef,
-        ListManagedNotificationEventsRequestTypeDef,
-        ListManagedNotificationEventsResponseTypeDef,
-        ListMemberAccountsRequestTypeDef,
-        ListMemberAccountsResponseTypeDef,
-        ListNotificationConfigurationsRequestTypeDef,
-        ListNotificationConfigurationsResponseTypeDef,
-        ListNotificationEventsRequestTypeDef,
-        ListNotificationEventsResponseTypeDef,
-        ListNotificationHubsRequestTypeDef,
-        ListNotificationHubsResponseTypeDef,
-        ListOrganizationalUnitsRequestTypeDef,
-        ListOrganizationalUnitsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ManagedNotificationChannelAssociationSummaryTypeDef,
-        ManagedNotificationChildEventOverviewTypeDef,
-        ManagedNotificationConfigurationStructureTypeDef,
-        ManagedNotificationEventOverviewTypeDef,
-        MemberAccountTypeDef,
-        NotificationConfigurationStructureTypeDef,
-        NotificationEventOverviewTypeDef,
-        NotificationHubOverviewTypeDef,
-        RegisterNotificationHubRequestTypeDef,
-        RegisterNotificationHubResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateEventRuleRequestTypeDef,
-        UpdateEventRuleResponseTypeDef,
-        UpdateNotificationConfigurationRequestTypeDef,
-        UpdateNotificationConfigurationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionUserNotifications"]
 
@@ -115,8 +30,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_channel(
-        self, **kwargs: Unpack[AssociateChannelRequestTypeDef]
-    ) -> TargetResults[AssociateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateChannelResponseTypeDef]:
         """Associates a delivery Channel with a particular NotificationConfiguration.
         Supported Channels include Amazon Q Developer in chat applications, the
         Console Mobile Application, and emails (notifications-contacts).
@@ -126,8 +41,13 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("AssociateChannel", kwargs)
 
     def associate_managed_notification_account_contact(
-        self, **kwargs: Unpack[AssociateManagedNotificationAccountContactRequestTypeDef]
-    ) -> TargetResults[AssociateManagedNotificationAccountContactResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateManagedNotificationAccountContactRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateManagedNotificationAccountContactResponseTypeDef
+    ]:
         """Associates an Account Contact with a particular
         ManagedNotificationConfiguration.
 
@@ -137,8 +57,12 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def associate_managed_notification_additional_channel(
         self,
-        **kwargs: Unpack[AssociateManagedNotificationAdditionalChannelRequestTypeDef],
-    ) -> TargetResults[AssociateManagedNotificationAdditionalChannelResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AssociateManagedNotificationAdditionalChannelRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateManagedNotificationAdditionalChannelResponseTypeDef
+    ]:
         """Associates an additional Channel with a particular
         ManagedNotificationConfiguration.
 
@@ -147,8 +71,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("AssociateManagedNotificationAdditionalChannel", kwargs)
 
     def associate_organizational_unit(
-        self, **kwargs: Unpack[AssociateOrganizationalUnitRequestTypeDef]
-    ) -> TargetResults[AssociateOrganizationalUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateOrganizationalUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateOrganizationalUnitResponseTypeDef]:
         """Associates an organizational unit with a notification configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/AssociateOrganizationalUnit
@@ -156,8 +80,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("AssociateOrganizationalUnit", kwargs)
 
     def create_event_rule(
-        self, **kwargs: Unpack[CreateEventRuleRequestTypeDef]
-    ) -> TargetResults[CreateEventRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventRuleResponseTypeDef]:
         """Creates an EventRule that is associated with a specified
         NotificationConfiguration.
 
@@ -166,8 +90,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("CreateEventRule", kwargs)
 
     def create_notification_configuration(
-        self, **kwargs: Unpack[CreateNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotificationConfigurationResponseTypeDef]:
         """Creates a new NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/CreateNotificationConfiguration
@@ -175,8 +99,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("CreateNotificationConfiguration", kwargs)
 
     def delete_event_rule(
-        self, **kwargs: Unpack[DeleteEventRuleRequestTypeDef]
-    ) -> TargetResults[DeleteEventRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventRuleResponseTypeDef]:
         """Deletes an EventRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeleteEventRule
@@ -184,8 +108,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("DeleteEventRule", kwargs)
 
     def delete_notification_configuration(
-        self, **kwargs: Unpack[DeleteNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotificationConfigurationResponseTypeDef]:
         """Deletes a NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeleteNotificationConfiguration
@@ -193,8 +117,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("DeleteNotificationConfiguration", kwargs)
 
     def deregister_notification_hub(
-        self, **kwargs: Unpack[DeregisterNotificationHubRequestTypeDef]
-    ) -> TargetResults[DeregisterNotificationHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterNotificationHubRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterNotificationHubResponseTypeDef]:
         """Deregisters a NotificationConfiguration in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeregisterNotificationHub
@@ -203,7 +127,9 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def disable_notifications_access_for_organization(
         self,
-    ) -> TargetResults[DisableNotificationsAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DisableNotificationsAccessForOrganizationResponseTypeDef
+    ]:
         """Disables service trust between User Notifications and Amazon Web Services
         Organizations.
 
@@ -212,8 +138,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("DisableNotificationsAccessForOrganization", {})
 
     def disassociate_channel(
-        self, **kwargs: Unpack[DisassociateChannelRequestTypeDef]
-    ) -> TargetResults[DisassociateChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateChannelResponseTypeDef]:
         """Disassociates a Channel from a specified NotificationConfiguration.
         Supported Channels include Amazon Q Developer in chat applications, the
         Console Mobile Application, and emails (notifications-contacts).
@@ -224,8 +150,12 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def disassociate_managed_notification_account_contact(
         self,
-        **kwargs: Unpack[DisassociateManagedNotificationAccountContactRequestTypeDef],
-    ) -> TargetResults[DisassociateManagedNotificationAccountContactResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateManagedNotificationAccountContactRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateManagedNotificationAccountContactResponseTypeDef
+    ]:
         """Disassociates an Account Contact with a particular
         ManagedNotificationConfiguration.
 
@@ -236,9 +166,11 @@ class MultiRegionUserNotifications(MultiRegionClient):
     def disassociate_managed_notification_additional_channel(
         self,
         **kwargs: Unpack[
-            DisassociateManagedNotificationAdditionalChannelRequestTypeDef
+            type_defs.DisassociateManagedNotificationAdditionalChannelRequestTypeDef
         ],
-    ) -> TargetResults[DisassociateManagedNotificationAdditionalChannelResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DisassociateManagedNotificationAdditionalChannelResponseTypeDef
+    ]:
         """Disassociates an additional Channel from a particular
         ManagedNotificationConfiguration.
 
@@ -247,8 +179,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("DisassociateManagedNotificationAdditionalChannel", kwargs)
 
     def disassociate_organizational_unit(
-        self, **kwargs: Unpack[DisassociateOrganizationalUnitRequestTypeDef]
-    ) -> TargetResults[DisassociateOrganizationalUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateOrganizationalUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateOrganizationalUnitResponseTypeDef]:
         """Removes the association between an organizational unit and a notification
         configuration.
 
@@ -258,7 +190,9 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def enable_notifications_access_for_organization(
         self,
-    ) -> TargetResults[EnableNotificationsAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.EnableNotificationsAccessForOrganizationResponseTypeDef
+    ]:
         """Enables service trust between User Notifications and Amazon Web Services
         Organizations.
 
@@ -267,8 +201,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("EnableNotificationsAccessForOrganization", {})
 
     def get_event_rule(
-        self, **kwargs: Unpack[GetEventRuleRequestTypeDef]
-    ) -> TargetResults[GetEventRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventRuleResponseTypeDef]:
         """Returns a specified EventRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetEventRule
@@ -276,8 +210,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("GetEventRule", kwargs)
 
     def get_managed_notification_child_event(
-        self, **kwargs: Unpack[GetManagedNotificationChildEventRequestTypeDef]
-    ) -> TargetResults[GetManagedNotificationChildEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedNotificationChildEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedNotificationChildEventResponseTypeDef]:
         """Returns the child event of a specific given ManagedNotificationEvent.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetManagedNotificationChildEvent
@@ -285,8 +219,9 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("GetManagedNotificationChildEvent", kwargs)
 
     def get_managed_notification_configuration(
-        self, **kwargs: Unpack[GetManagedNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetManagedNotificationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetManagedNotificationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetManagedNotificationConfigurationResponseTypeDef]:
         """Returns a specified ManagedNotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetManagedNotificationConfiguration
@@ -294,8 +229,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("GetManagedNotificationConfiguration", kwargs)
 
     def get_managed_notification_event(
-        self, **kwargs: Unpack[GetManagedNotificationEventRequestTypeDef]
-    ) -> TargetResults[GetManagedNotificationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedNotificationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedNotificationEventResponseTypeDef]:
         """Returns a specified ManagedNotificationEvent.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetManagedNotificationEvent
@@ -303,8 +238,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("GetManagedNotificationEvent", kwargs)
 
     def get_notification_configuration(
-        self, **kwargs: Unpack[GetNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNotificationConfigurationResponseTypeDef]:
         """Returns a specified NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetNotificationConfiguration
@@ -312,8 +247,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("GetNotificationConfiguration", kwargs)
 
     def get_notification_event(
-        self, **kwargs: Unpack[GetNotificationEventRequestTypeDef]
-    ) -> TargetResults[GetNotificationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNotificationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNotificationEventResponseTypeDef]:
         """Returns a specified NotificationEvent.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetNotificationEvent
@@ -322,7 +257,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_notifications_access_for_organization(
         self,
-    ) -> TargetResults[GetNotificationsAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetNotificationsAccessForOrganizationResponseTypeDef]:
         """Returns the AccessStatus of Service Trust Enablement for User
         Notifications and Amazon Web Services Organizations.
 
@@ -331,8 +266,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("GetNotificationsAccessForOrganization", {})
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Returns a list of Channels for a NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListChannels
@@ -340,8 +275,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_event_rules(
-        self, **kwargs: Unpack[ListEventRulesRequestTypeDef]
-    ) -> TargetResults[ListEventRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventRulesResponseTypeDef]:
         """Returns a list of EventRules according to specified filters, in reverse
         chronological order (newest first).
 
@@ -350,8 +285,13 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListEventRules", kwargs)
 
     def list_managed_notification_channel_associations(
-        self, **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef]
-    ) -> TargetResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListManagedNotificationChannelAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListManagedNotificationChannelAssociationsResponseTypeDef
+    ]:
         """Returns a list of Account contacts and Channels associated with a
         ManagedNotificationConfiguration, in paginated format.
 
@@ -360,8 +300,9 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListManagedNotificationChannelAssociations", kwargs)
 
     def list_managed_notification_child_events(
-        self, **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef]
-    ) -> TargetResults[ListManagedNotificationChildEventsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListManagedNotificationChildEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedNotificationChildEventsResponseTypeDef]:
         """Returns a list of ManagedNotificationChildEvents for a specified aggregate
         ManagedNotificationEvent, ordered by creation time in reverse
         chronological order (newest first).
@@ -371,8 +312,9 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListManagedNotificationChildEvents", kwargs)
 
     def list_managed_notification_configurations(
-        self, **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListManagedNotificationConfigurationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListManagedNotificationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedNotificationConfigurationsResponseTypeDef]:
         """Returns a list of Managed Notification Configurations according to
         specified filters, ordered by creation time in reverse chronological order
         (newest first).
@@ -382,8 +324,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListManagedNotificationConfigurations", kwargs)
 
     def list_managed_notification_events(
-        self, **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef]
-    ) -> TargetResults[ListManagedNotificationEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedNotificationEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedNotificationEventsResponseTypeDef]:
         """Returns a list of Managed Notification Events according to specified
         filters, ordered by creation time in reverse chronological order (newest
         first).
@@ -393,8 +335,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListManagedNotificationEvents", kwargs)
 
     def list_member_accounts(
-        self, **kwargs: Unpack[ListMemberAccountsRequestTypeDef]
-    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMemberAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMemberAccountsResponseTypeDef]:
         """Returns a list of member accounts associated with a notification
         configuration.
 
@@ -403,8 +345,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListMemberAccounts", kwargs)
 
     def list_notification_configurations(
-        self, **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationConfigurationsResponseTypeDef]:
         """Returns a list of abbreviated NotificationConfigurations according to
         specified filters, in reverse chronological order (newest first).
 
@@ -413,8 +355,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListNotificationConfigurations", kwargs)
 
     def list_notification_events(
-        self, **kwargs: Unpack[ListNotificationEventsRequestTypeDef]
-    ) -> TargetResults[ListNotificationEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationEventsResponseTypeDef]:
         """Returns a list of NotificationEvents according to specified filters, in
         reverse chronological order (newest first).
 
@@ -423,8 +365,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListNotificationEvents", kwargs)
 
     def list_notification_hubs(
-        self, **kwargs: Unpack[ListNotificationHubsRequestTypeDef]
-    ) -> TargetResults[ListNotificationHubsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationHubsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationHubsResponseTypeDef]:
         """Returns a list of NotificationHubs.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationHubs
@@ -432,8 +374,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListNotificationHubs", kwargs)
 
     def list_organizational_units(
-        self, **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationalUnitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationalUnitsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationalUnitsResponseTypeDef]:
         """Returns a list of organizational units associated with a notification
         configuration.
 
@@ -442,8 +384,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListOrganizationalUnits", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListTagsForResource
@@ -451,8 +393,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_notification_hub(
-        self, **kwargs: Unpack[RegisterNotificationHubRequestTypeDef]
-    ) -> TargetResults[RegisterNotificationHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterNotificationHubRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterNotificationHubResponseTypeDef]:
         """Registers a NotificationConfiguration in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/RegisterNotificationHub
@@ -460,8 +402,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("RegisterNotificationHub", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags the resource with a tag key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/TagResource
@@ -469,8 +411,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untags a resource with a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UntagResource
@@ -478,8 +420,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_event_rule(
-        self, **kwargs: Unpack[UpdateEventRuleRequestTypeDef]
-    ) -> TargetResults[UpdateEventRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventRuleResponseTypeDef]:
         """Updates an existing EventRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateEventRule
@@ -487,8 +429,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         return self._call("UpdateEventRule", kwargs)
 
     def update_notification_configuration(
-        self, **kwargs: Unpack[UpdateNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateNotificationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotificationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotificationConfigurationResponseTypeDef]:
         """Updates a NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateNotificationConfiguration
@@ -501,8 +443,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> TargetResults[ListChannelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -524,8 +466,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventRulesRequestTypeDef],
-    ) -> TargetResults[ListEventRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventRulesResponseTypeDef]:
         """Every page of ListEventRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -548,8 +490,12 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef],
-    ) -> TargetResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListManagedNotificationChannelAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListManagedNotificationChannelAssociationsResponseTypeDef
+    ]:
         """Every page of ListManagedNotificationChannelAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -572,8 +518,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef],
-    ) -> TargetResults[ListManagedNotificationChildEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedNotificationChildEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedNotificationChildEventsResponseTypeDef]:
         """Every page of ListManagedNotificationChildEvents in every target, merged
         per target (botocore's build_full_result).
 
@@ -597,8 +543,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListManagedNotificationConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedNotificationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedNotificationConfigurationsResponseTypeDef]:
         """Every page of ListManagedNotificationConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -622,8 +568,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef],
-    ) -> TargetResults[ListManagedNotificationEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedNotificationEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedNotificationEventsResponseTypeDef]:
         """Every page of ListManagedNotificationEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -647,8 +593,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
-    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemberAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMemberAccountsResponseTypeDef]:
         """Every page of ListMemberAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -671,8 +617,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationConfigurationsResponseTypeDef]:
         """Every page of ListNotificationConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -695,8 +641,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationEventsRequestTypeDef],
-    ) -> TargetResults[ListNotificationEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationEventsResponseTypeDef]:
         """Every page of ListNotificationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -719,8 +665,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotificationHubsRequestTypeDef],
-    ) -> TargetResults[ListNotificationHubsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationHubsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotificationHubsResponseTypeDef]:
         """Every page of ListNotificationHubs in every target, merged per target
         (botocore's build_full_result).
 
@@ -742,8 +688,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationalUnitsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationalUnitsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationalUnitsResponseTypeDef]:
         """Every page of ListOrganizationalUnits in every target, merged per target
         (botocore's build_full_result).
 
@@ -765,7 +711,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef],
     ) -> Items[str]:
         """Each element of channels in every page of ListChannels, from every target,
         as its page arrives (tagged with its target).
@@ -781,8 +727,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventRulesRequestTypeDef],
-    ) -> Items[EventRuleStructureTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventRulesRequestTypeDef],
+    ) -> Items[type_defs.EventRuleStructureTypeDef]:
         """Each element of eventRules in every page of ListEventRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -797,8 +743,10 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef],
-    ) -> Items[ManagedNotificationChannelAssociationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListManagedNotificationChannelAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ManagedNotificationChannelAssociationSummaryTypeDef]:
         """Each element of channelAssociations in every page of
         ListManagedNotificationChannelAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -817,8 +765,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef],
-    ) -> Items[ManagedNotificationChildEventOverviewTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedNotificationChildEventsRequestTypeDef],
+    ) -> Items[type_defs.ManagedNotificationChildEventOverviewTypeDef]:
         """Each element of managedNotificationChildEvents in every page of
         ListManagedNotificationChildEvents, from every target, as its page arrives
         (tagged with its target).
@@ -837,8 +785,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef],
-    ) -> Items[ManagedNotificationConfigurationStructureTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedNotificationConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ManagedNotificationConfigurationStructureTypeDef]:
         """Each element of managedNotificationConfigurations in every page of
         ListManagedNotificationConfigurations, from every target, as its page
         arrives (tagged with its target).
@@ -857,8 +805,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef],
-    ) -> Items[ManagedNotificationEventOverviewTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedNotificationEventsRequestTypeDef],
+    ) -> Items[type_defs.ManagedNotificationEventOverviewTypeDef]:
         """Each element of managedNotificationEvents in every page of
         ListManagedNotificationEvents, from every target, as its page arrives
         (tagged with its target).
@@ -877,8 +825,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
-    ) -> Items[MemberAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListMemberAccountsRequestTypeDef],
+    ) -> Items[type_defs.MemberAccountTypeDef]:
         """Each element of memberAccounts in every page of ListMemberAccounts, from
         every target, as its page arrives (tagged with its target).
 
@@ -893,8 +841,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
-    ) -> Items[NotificationConfigurationStructureTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.NotificationConfigurationStructureTypeDef]:
         """Each element of notificationConfigurations in every page of
         ListNotificationConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -913,8 +861,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationEventsRequestTypeDef],
-    ) -> Items[NotificationEventOverviewTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationEventsRequestTypeDef],
+    ) -> Items[type_defs.NotificationEventOverviewTypeDef]:
         """Each element of notificationEvents in every page of
         ListNotificationEvents, from every target, as its page arrives (tagged
         with its target).
@@ -930,8 +878,8 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotificationHubsRequestTypeDef],
-    ) -> Items[NotificationHubOverviewTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotificationHubsRequestTypeDef],
+    ) -> Items[type_defs.NotificationHubOverviewTypeDef]:
         """Each element of notificationHubs in every page of ListNotificationHubs,
         from every target, as its page arrives (tagged with its target).
 
@@ -946,7 +894,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListOrganizationalUnitsRequestTypeDef],
     ) -> Items[str]:
         """Each element of organizationalUnits in every page of
         ListOrganizationalUnits, from every target, as its page arrives (tagged

@@ -15,27 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivateEmailContactRequestTypeDef,
-        ActivateEmailContactResponseTypeDef,
-        CreateEmailContactRequestTypeDef,
-        CreateEmailContactResponseTypeDef,
-        DeleteEmailContactRequestTypeDef,
-        DeleteEmailContactResponseTypeDef,
-        EmailContactTypeDef,
-        GetEmailContactRequestTypeDef,
-        GetEmailContactResponseTypeDef,
-        ListEmailContactsRequestTypeDef,
-        ListEmailContactsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SendActivationCodeRequestTypeDef,
-        SendActivationCodeResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionUserNotificationsContacts"]
 
@@ -51,8 +31,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_email_contact(
-        self, **kwargs: Unpack[ActivateEmailContactRequestTypeDef]
-    ) -> TargetResults[ActivateEmailContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateEmailContactRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateEmailContactResponseTypeDef]:
         """Activates an email contact using an activation code. This code is in the
         activation email sent to the email address associated with this email
         contact.
@@ -62,8 +42,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("ActivateEmailContact", kwargs)
 
     def create_email_contact(
-        self, **kwargs: Unpack[CreateEmailContactRequestTypeDef]
-    ) -> TargetResults[CreateEmailContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailContactRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailContactResponseTypeDef]:
         """Creates an email contact for the provided email address.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/CreateEmailContact
@@ -71,8 +51,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("CreateEmailContact", kwargs)
 
     def delete_email_contact(
-        self, **kwargs: Unpack[DeleteEmailContactRequestTypeDef]
-    ) -> TargetResults[DeleteEmailContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailContactRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailContactResponseTypeDef]:
         """Deletes an email contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/DeleteEmailContact
@@ -80,8 +60,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("DeleteEmailContact", kwargs)
 
     def get_email_contact(
-        self, **kwargs: Unpack[GetEmailContactRequestTypeDef]
-    ) -> TargetResults[GetEmailContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailContactRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailContactResponseTypeDef]:
         """Returns an email contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/GetEmailContact
@@ -89,8 +69,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("GetEmailContact", kwargs)
 
     def list_email_contacts(
-        self, **kwargs: Unpack[ListEmailContactsRequestTypeDef]
-    ) -> TargetResults[ListEmailContactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEmailContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEmailContactsResponseTypeDef]:
         """Lists all email contacts created under the Account.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/ListEmailContacts
@@ -98,8 +78,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("ListEmailContacts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a user, server, or role.
 
@@ -108,8 +88,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def send_activation_code(
-        self, **kwargs: Unpack[SendActivationCodeRequestTypeDef]
-    ) -> TargetResults[SendActivationCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendActivationCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.SendActivationCodeResponseTypeDef]:
         """Sends an activation email to the email address associated with the
         specified email contact.
 
@@ -118,8 +98,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("SendActivationCode", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Taggable resources in AWS User Notifications Contacts
         include email contacts.
@@ -129,8 +109,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Detaches a key-value pair from a resource, as identified by its Amazon
         Resource Name (ARN). Taggable resources in AWS User Notifications Contacts
         include email contacts..
@@ -145,8 +125,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEmailContactsRequestTypeDef],
-    ) -> TargetResults[ListEmailContactsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEmailContactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEmailContactsResponseTypeDef]:
         """Every page of ListEmailContacts in every target, merged per target
         (botocore's build_full_result).
 
@@ -167,8 +147,8 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEmailContactsRequestTypeDef],
-    ) -> Items[EmailContactTypeDef]:
+        **kwargs: Unpack[type_defs.ListEmailContactsRequestTypeDef],
+    ) -> Items[type_defs.EmailContactTypeDef]:
         """Each element of emailContacts in every page of ListEmailContacts, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,44 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActSummaryTypeDef,
-        CreateActRequestTypeDef,
-        CreateActResponseTypeDef,
-        CreateSessionRequestTypeDef,
-        CreateSessionResponseTypeDef,
-        CreateWorkflowDefinitionRequestTypeDef,
-        CreateWorkflowDefinitionResponseTypeDef,
-        CreateWorkflowRunRequestTypeDef,
-        CreateWorkflowRunResponseTypeDef,
-        DeleteWorkflowDefinitionRequestTypeDef,
-        DeleteWorkflowDefinitionResponseTypeDef,
-        DeleteWorkflowRunRequestTypeDef,
-        DeleteWorkflowRunResponseTypeDef,
-        GetWorkflowDefinitionRequestTypeDef,
-        GetWorkflowDefinitionResponseTypeDef,
-        GetWorkflowRunRequestTypeDef,
-        GetWorkflowRunResponseTypeDef,
-        InvokeActStepRequestTypeDef,
-        InvokeActStepResponseTypeDef,
-        ListActsRequestTypeDef,
-        ListActsResponseTypeDef,
-        ListModelsRequestTypeDef,
-        ListModelsResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListWorkflowDefinitionsRequestTypeDef,
-        ListWorkflowDefinitionsResponseTypeDef,
-        ListWorkflowRunsRequestTypeDef,
-        ListWorkflowRunsResponseTypeDef,
-        SessionSummaryTypeDef,
-        UpdateActRequestTypeDef,
-        UpdateActResponseTypeDef,
-        UpdateWorkflowRunRequestTypeDef,
-        UpdateWorkflowRunResponseTypeDef,
-        WorkflowDefinitionSummaryTypeDef,
-        WorkflowRunSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionNovaActService"]
 
@@ -68,8 +31,8 @@ class MultiRegionNovaActService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_act(
-        self, **kwargs: Unpack[CreateActRequestTypeDef]
-    ) -> TargetResults[CreateActResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateActRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateActResponseTypeDef]:
         """Creates a new AI task (act) within a session that can interact with tools
         and perform specific actions.
 
@@ -78,8 +41,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("CreateAct", kwargs)
 
     def create_session(
-        self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> TargetResults[CreateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionResponseTypeDef]:
         """Creates a new session context within a workflow run to manage conversation
         state and acts.
 
@@ -88,8 +51,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("CreateSession", kwargs)
 
     def create_workflow_definition(
-        self, **kwargs: Unpack[CreateWorkflowDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowDefinitionResponseTypeDef]:
         """Creates a new workflow definition template that can be used to execute
         multiple workflow runs.
 
@@ -98,8 +61,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("CreateWorkflowDefinition", kwargs)
 
     def create_workflow_run(
-        self, **kwargs: Unpack[CreateWorkflowRunRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowRunResponseTypeDef]:
         """Creates a new execution instance of a workflow definition with specified
         parameters.
 
@@ -108,8 +71,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("CreateWorkflowRun", kwargs)
 
     def delete_workflow_definition(
-        self, **kwargs: Unpack[DeleteWorkflowDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowDefinitionResponseTypeDef]:
         """Deletes a workflow definition and all associated resources. This operation
         cannot be undone.
 
@@ -118,8 +81,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("DeleteWorkflowDefinition", kwargs)
 
     def delete_workflow_run(
-        self, **kwargs: Unpack[DeleteWorkflowRunRequestTypeDef]
-    ) -> TargetResults[DeleteWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkflowRunResponseTypeDef]:
         """Terminates and cleans up a workflow run, stopping all associated acts and
         sessions.
 
@@ -128,8 +91,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("DeleteWorkflowRun", kwargs)
 
     def get_workflow_definition(
-        self, **kwargs: Unpack[GetWorkflowDefinitionRequestTypeDef]
-    ) -> TargetResults[GetWorkflowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowDefinitionResponseTypeDef]:
         """Retrieves the details and configuration of a specific workflow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/GetWorkflowDefinition
@@ -137,8 +100,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("GetWorkflowDefinition", kwargs)
 
     def get_workflow_run(
-        self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowRunResponseTypeDef]:
         """Retrieves the current state, configuration, and execution details of a
         workflow run.
 
@@ -147,8 +110,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("GetWorkflowRun", kwargs)
 
     def invoke_act_step(
-        self, **kwargs: Unpack[InvokeActStepRequestTypeDef]
-    ) -> TargetResults[InvokeActStepResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeActStepRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeActStepResponseTypeDef]:
         """Executes the next step of an act, processing tool call results and
         returning new tool calls if needed.
 
@@ -157,8 +120,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("InvokeActStep", kwargs)
 
     def list_acts(
-        self, **kwargs: Unpack[ListActsRequestTypeDef]
-    ) -> TargetResults[ListActsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActsResponseTypeDef]:
         """Lists all acts within a specific session with their current status and
         execution details.
 
@@ -167,8 +130,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("ListActs", kwargs)
 
     def list_models(
-        self, **kwargs: Unpack[ListModelsRequestTypeDef]
-    ) -> TargetResults[ListModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelsResponseTypeDef]:
         """Lists all available AI models that can be used for workflow execution,
         including their status and compatibility information.
 
@@ -177,8 +140,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("ListModels", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Lists all sessions within a specific workflow run.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListSessions
@@ -186,8 +149,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_workflow_definitions(
-        self, **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowDefinitionsResponseTypeDef]:
         """Lists all workflow definitions in your account with optional filtering and
         pagination.
 
@@ -196,8 +159,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("ListWorkflowDefinitions", kwargs)
 
     def list_workflow_runs(
-        self, **kwargs: Unpack[ListWorkflowRunsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowRunsResponseTypeDef]:
         """Lists all workflow runs for a specific workflow definition with optional
         filtering and pagination.
 
@@ -206,8 +169,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("ListWorkflowRuns", kwargs)
 
     def update_act(
-        self, **kwargs: Unpack[UpdateActRequestTypeDef]
-    ) -> TargetResults[UpdateActResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateActResponseTypeDef]:
         """Updates an existing act's configuration, status, or error information.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/UpdateAct
@@ -215,8 +178,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         return self._call("UpdateAct", kwargs)
 
     def update_workflow_run(
-        self, **kwargs: Unpack[UpdateWorkflowRunRequestTypeDef]
-    ) -> TargetResults[UpdateWorkflowRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowRunRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkflowRunResponseTypeDef]:
         """Updates the configuration or state of an active workflow run.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/UpdateWorkflowRun
@@ -229,8 +192,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActsRequestTypeDef],
-    ) -> TargetResults[ListActsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActsResponseTypeDef]:
         """Every page of ListActs in every target, merged per target (botocore's
         build_full_result).
 
@@ -253,8 +216,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -276,8 +239,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowDefinitionsResponseTypeDef]:
         """Every page of ListWorkflowDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -300,8 +263,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowRunsResponseTypeDef]:
         """Every page of ListWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -323,8 +286,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActsRequestTypeDef],
-    ) -> Items[ActSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListActsRequestTypeDef],
+    ) -> Items[type_defs.ActSummaryTypeDef]:
         """Each element of actSummaries in every page of ListActs, from every target,
         as its page arrives (tagged with its target).
 
@@ -337,8 +300,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessionSummaries in every page of ListSessions, from every
         target, as its page arrives (tagged with its target).
 
@@ -353,8 +316,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef],
-    ) -> Items[WorkflowDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowDefinitionSummaryTypeDef]:
         """Each element of workflowDefinitionSummaries in every page of
         ListWorkflowDefinitions, from every target, as its page arrives (tagged
         with its target).
@@ -370,8 +333,8 @@ class MultiRegionNovaActService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> Items[WorkflowRunSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowRunsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowRunSummaryTypeDef]:
         """Each element of workflowRunSummaries in every page of ListWorkflowRuns,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,41 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateLinkInputTypeDef,
-        CreateLinkOutputTypeDef,
-        CreateSinkInputTypeDef,
-        CreateSinkOutputTypeDef,
-        DeleteLinkInputTypeDef,
-        DeleteLinkOutputTypeDef,
-        DeleteSinkInputTypeDef,
-        DeleteSinkOutputTypeDef,
-        GetLinkInputTypeDef,
-        GetLinkOutputTypeDef,
-        GetSinkInputTypeDef,
-        GetSinkOutputTypeDef,
-        GetSinkPolicyInputTypeDef,
-        GetSinkPolicyOutputTypeDef,
-        ListAttachedLinksInputTypeDef,
-        ListAttachedLinksItemTypeDef,
-        ListAttachedLinksOutputTypeDef,
-        ListLinksInputTypeDef,
-        ListLinksItemTypeDef,
-        ListLinksOutputTypeDef,
-        ListSinksInputTypeDef,
-        ListSinksItemTypeDef,
-        ListSinksOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PutSinkPolicyInputTypeDef,
-        PutSinkPolicyOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateLinkInputTypeDef,
-        UpdateLinkOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchObservabilityAccessManager"]
 
@@ -69,8 +35,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_link(
-        self, **kwargs: Unpack[CreateLinkInputTypeDef]
-    ) -> TargetResults[CreateLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLinkInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLinkOutputTypeDef]:
         """Creates a link between a source account and a sink that you have created
         in a monitoring account. After the link is created, data is sent from the
         source account to the monitoring account. When you create a link, you can
@@ -82,8 +48,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("CreateLink", kwargs)
 
     def create_sink(
-        self, **kwargs: Unpack[CreateSinkInputTypeDef]
-    ) -> TargetResults[CreateSinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSinkInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSinkOutputTypeDef]:
         """Use this to create a sink in the current account, so that it can be used
         as a monitoring account in CloudWatch cross-account observability. A sink
         is a resource that represents an attachment point in a monitoring account.
@@ -94,8 +60,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("CreateSink", kwargs)
 
     def delete_link(
-        self, **kwargs: Unpack[DeleteLinkInputTypeDef]
-    ) -> TargetResults[DeleteLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLinkInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLinkOutputTypeDef]:
         """Deletes a link between a monitoring account sink and a source account. You
         must run this operation in the source account.
 
@@ -104,8 +70,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("DeleteLink", kwargs)
 
     def delete_sink(
-        self, **kwargs: Unpack[DeleteSinkInputTypeDef]
-    ) -> TargetResults[DeleteSinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSinkInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSinkOutputTypeDef]:
         """Deletes a sink. You must delete all links to a sink before you can delete
         that sink.
 
@@ -114,8 +80,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("DeleteSink", kwargs)
 
     def get_link(
-        self, **kwargs: Unpack[GetLinkInputTypeDef]
-    ) -> TargetResults[GetLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinkInputTypeDef]
+    ) -> TargetResults[type_defs.GetLinkOutputTypeDef]:
         """Returns complete information about one link.
 
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/GetLink
@@ -123,8 +89,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("GetLink", kwargs)
 
     def get_sink(
-        self, **kwargs: Unpack[GetSinkInputTypeDef]
-    ) -> TargetResults[GetSinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSinkInputTypeDef]
+    ) -> TargetResults[type_defs.GetSinkOutputTypeDef]:
         """Returns complete information about one monitoring account sink.
 
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/GetSink
@@ -132,8 +98,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("GetSink", kwargs)
 
     def get_sink_policy(
-        self, **kwargs: Unpack[GetSinkPolicyInputTypeDef]
-    ) -> TargetResults[GetSinkPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSinkPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetSinkPolicyOutputTypeDef]:
         """Returns the current sink policy attached to this sink. The sink policy
         specifies what accounts can attach to this sink as source accounts, and
         what types of data they can share.
@@ -143,8 +109,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("GetSinkPolicy", kwargs)
 
     def list_attached_links(
-        self, **kwargs: Unpack[ListAttachedLinksInputTypeDef]
-    ) -> TargetResults[ListAttachedLinksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachedLinksInputTypeDef]
+    ) -> TargetResults[type_defs.ListAttachedLinksOutputTypeDef]:
         """Returns a list of source account links that are linked to this monitoring
         account sink.
 
@@ -153,8 +119,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("ListAttachedLinks", kwargs)
 
     def list_links(
-        self, **kwargs: Unpack[ListLinksInputTypeDef]
-    ) -> TargetResults[ListLinksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLinksInputTypeDef]
+    ) -> TargetResults[type_defs.ListLinksOutputTypeDef]:
         """Use this operation in a source account to return a list of links to
         monitoring account sinks that this source account has.
 
@@ -163,8 +129,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("ListLinks", kwargs)
 
     def list_sinks(
-        self, **kwargs: Unpack[ListSinksInputTypeDef]
-    ) -> TargetResults[ListSinksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSinksInputTypeDef]
+    ) -> TargetResults[type_defs.ListSinksOutputTypeDef]:
         """Use this operation in a monitoring account to return the list of sinks
         created in that account.
 
@@ -173,8 +139,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("ListSinks", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with a resource. Both sinks and links support
         tagging.
 
@@ -183,8 +149,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_sink_policy(
-        self, **kwargs: Unpack[PutSinkPolicyInputTypeDef]
-    ) -> TargetResults[PutSinkPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSinkPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutSinkPolicyOutputTypeDef]:
         """Creates or updates the resource policy that grants permissions to source
         accounts to link to the monitoring account sink. When you create a sink
         policy, you can grant permissions to all accounts in an organization or to
@@ -195,8 +161,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("PutSinkPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource. Both
         sinks and links can be tagged.
 
@@ -205,8 +171,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/UntagResource
@@ -214,8 +180,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_link(
-        self, **kwargs: Unpack[UpdateLinkInputTypeDef]
-    ) -> TargetResults[UpdateLinkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLinkInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateLinkOutputTypeDef]:
         """Use this operation to change what types of data are shared from a source
         account to its linked monitoring account sink. You can't change the sink
         or change the monitoring account with this operation.
@@ -230,8 +196,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachedLinksInputTypeDef],
-    ) -> TargetResults[ListAttachedLinksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedLinksInputTypeDef],
+    ) -> TargetResults[type_defs.ListAttachedLinksOutputTypeDef]:
         """Every page of ListAttachedLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -254,8 +220,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLinksInputTypeDef],
-    ) -> TargetResults[ListLinksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinksInputTypeDef],
+    ) -> TargetResults[type_defs.ListLinksOutputTypeDef]:
         """Every page of ListLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -278,8 +244,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSinksInputTypeDef],
-    ) -> TargetResults[ListSinksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSinksInputTypeDef],
+    ) -> TargetResults[type_defs.ListSinksOutputTypeDef]:
         """Every page of ListSinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -301,8 +267,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachedLinksInputTypeDef],
-    ) -> Items[ListAttachedLinksItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachedLinksInputTypeDef],
+    ) -> Items[type_defs.ListAttachedLinksItemTypeDef]:
         """Each element of Items in every page of ListAttachedLinks, from every
         target, as its page arrives (tagged with its target).
 
@@ -317,8 +283,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLinksInputTypeDef],
-    ) -> Items[ListLinksItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinksInputTypeDef],
+    ) -> Items[type_defs.ListLinksItemTypeDef]:
         """Each element of Items in every page of ListLinks, from every target, as
         its page arrives (tagged with its target).
 
@@ -333,8 +299,8 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSinksInputTypeDef],
-    ) -> Items[ListSinksItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListSinksInputTypeDef],
+    ) -> Items[type_defs.ListSinksItemTypeDef]:
         """Each element of Items in every page of ListSinks, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,77 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CentralizationRuleSummaryTypeDef,
-        CreateCentralizationRuleForOrganizationInputTypeDef,
-        CreateCentralizationRuleForOrganizationOutputTypeDef,
-        CreateS3TableIntegrationInputTypeDef,
-        CreateS3TableIntegrationOutputTypeDef,
-        CreateTelemetryPipelineInputTypeDef,
-        CreateTelemetryPipelineOutputTypeDef,
-        CreateTelemetryRuleForOrganizationInputTypeDef,
-        CreateTelemetryRuleForOrganizationOutputTypeDef,
-        CreateTelemetryRuleInputTypeDef,
-        CreateTelemetryRuleOutputTypeDef,
-        DeleteCentralizationRuleForOrganizationInputTypeDef,
-        DeleteS3TableIntegrationInputTypeDef,
-        DeleteTelemetryPipelineInputTypeDef,
-        DeleteTelemetryPipelineOutputTypeDef,
-        DeleteTelemetryRuleForOrganizationInputTypeDef,
-        DeleteTelemetryRuleInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCentralizationRuleForOrganizationInputTypeDef,
-        GetCentralizationRuleForOrganizationOutputTypeDef,
-        GetS3TableIntegrationInputTypeDef,
-        GetS3TableIntegrationOutputTypeDef,
-        GetTelemetryEnrichmentStatusOutputTypeDef,
-        GetTelemetryEvaluationStatusForOrganizationOutputTypeDef,
-        GetTelemetryEvaluationStatusOutputTypeDef,
-        GetTelemetryPipelineInputTypeDef,
-        GetTelemetryPipelineOutputTypeDef,
-        GetTelemetryRuleForOrganizationInputTypeDef,
-        GetTelemetryRuleForOrganizationOutputTypeDef,
-        GetTelemetryRuleInputTypeDef,
-        GetTelemetryRuleOutputTypeDef,
-        IntegrationSummaryTypeDef,
-        ListCentralizationRulesForOrganizationInputTypeDef,
-        ListCentralizationRulesForOrganizationOutputTypeDef,
-        ListResourceTelemetryForOrganizationInputTypeDef,
-        ListResourceTelemetryForOrganizationOutputTypeDef,
-        ListResourceTelemetryInputTypeDef,
-        ListResourceTelemetryOutputTypeDef,
-        ListS3TableIntegrationsInputTypeDef,
-        ListS3TableIntegrationsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTelemetryPipelinesInputTypeDef,
-        ListTelemetryPipelinesOutputTypeDef,
-        ListTelemetryRulesForOrganizationInputTypeDef,
-        ListTelemetryRulesForOrganizationOutputTypeDef,
-        ListTelemetryRulesInputTypeDef,
-        ListTelemetryRulesOutputTypeDef,
-        StartTelemetryEnrichmentOutputTypeDef,
-        StartTelemetryEvaluationForOrganizationInputTypeDef,
-        StartTelemetryEvaluationInputTypeDef,
-        StopTelemetryEnrichmentOutputTypeDef,
-        TagResourceInputTypeDef,
-        TelemetryConfigurationTypeDef,
-        TelemetryPipelineSummaryTypeDef,
-        TelemetryRuleSummaryTypeDef,
-        TestTelemetryPipelineInputTypeDef,
-        TestTelemetryPipelineOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateCentralizationRuleForOrganizationInputTypeDef,
-        UpdateCentralizationRuleForOrganizationOutputTypeDef,
-        UpdateTelemetryPipelineInputTypeDef,
-        UpdateTelemetryPipelineOutputTypeDef,
-        UpdateTelemetryRuleForOrganizationInputTypeDef,
-        UpdateTelemetryRuleForOrganizationOutputTypeDef,
-        UpdateTelemetryRuleInputTypeDef,
-        UpdateTelemetryRuleOutputTypeDef,
-        ValidateTelemetryPipelineConfigurationInputTypeDef,
-        ValidateTelemetryPipelineConfigurationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchObservabilityAdminService"]
 
@@ -106,8 +36,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_centralization_rule_for_organization(
-        self, **kwargs: Unpack[CreateCentralizationRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[CreateCentralizationRuleForOrganizationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCentralizationRuleForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.CreateCentralizationRuleForOrganizationOutputTypeDef]:
         """Creates a centralization rule that applies across an Amazon Web Services
         Organization. This operation can only be called by the organization's
         management account or a delegated administrator account.
@@ -117,8 +48,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("CreateCentralizationRuleForOrganization", kwargs)
 
     def create_s3_table_integration(
-        self, **kwargs: Unpack[CreateS3TableIntegrationInputTypeDef]
-    ) -> TargetResults[CreateS3TableIntegrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateS3TableIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateS3TableIntegrationOutputTypeDef]:
         """Creates an integration between CloudWatch and S3 Tables for analytics.
         This integration enables querying CloudWatch telemetry data using
         analytics engines like Amazon Athena, Amazon Redshift, and Apache Spark.
@@ -128,8 +59,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("CreateS3TableIntegration", kwargs)
 
     def create_telemetry_pipeline(
-        self, **kwargs: Unpack[CreateTelemetryPipelineInputTypeDef]
-    ) -> TargetResults[CreateTelemetryPipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTelemetryPipelineInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTelemetryPipelineOutputTypeDef]:
         """Creates a telemetry pipeline for processing and transforming telemetry
         data. The pipeline defines how data flows from sources through processors
         to destinations, enabling data transformation and delivering capabilities.
@@ -139,8 +70,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("CreateTelemetryPipeline", kwargs)
 
     def create_telemetry_rule(
-        self, **kwargs: Unpack[CreateTelemetryRuleInputTypeDef]
-    ) -> TargetResults[CreateTelemetryRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTelemetryRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTelemetryRuleOutputTypeDef]:
         """Creates a telemetry rule that defines how telemetry should be configured
         for Amazon Web Services resources in your account. The rule specifies
         which resources should have telemetry enabled and how that telemetry data
@@ -152,8 +83,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("CreateTelemetryRule", kwargs)
 
     def create_telemetry_rule_for_organization(
-        self, **kwargs: Unpack[CreateTelemetryRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[CreateTelemetryRuleForOrganizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTelemetryRuleForOrganizationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTelemetryRuleForOrganizationOutputTypeDef]:
         """Creates a telemetry rule that applies across an Amazon Web Services
         Organization. This operation can only be called by the organization's
         management account or a delegated administrator account.
@@ -163,8 +94,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("CreateTelemetryRuleForOrganization", kwargs)
 
     def delete_centralization_rule_for_organization(
-        self, **kwargs: Unpack[DeleteCentralizationRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCentralizationRuleForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an organization-wide centralization rule. This operation can only
         be called by the organization's management account or a delegated
         administrator account.
@@ -174,8 +106,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("DeleteCentralizationRuleForOrganization", kwargs)
 
     def delete_s3_table_integration(
-        self, **kwargs: Unpack[DeleteS3TableIntegrationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteS3TableIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an S3 Table integration and its associated data. This operation
         removes the connection between CloudWatch Observability Admin and S3
         Tables.
@@ -185,8 +117,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("DeleteS3TableIntegration", kwargs)
 
     def delete_telemetry_pipeline(
-        self, **kwargs: Unpack[DeleteTelemetryPipelineInputTypeDef]
-    ) -> TargetResults[DeleteTelemetryPipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTelemetryPipelineInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTelemetryPipelineOutputTypeDef]:
         """Deletes a telemetry pipeline and its associated resources. This operation
         stops data processing and removes the pipeline configuration.
 
@@ -195,8 +127,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("DeleteTelemetryPipeline", kwargs)
 
     def delete_telemetry_rule(
-        self, **kwargs: Unpack[DeleteTelemetryRuleInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTelemetryRuleInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a telemetry rule from your account. Any telemetry configurations
         previously created by the rule will remain but no new resources will be
         configured by this rule.
@@ -206,8 +138,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("DeleteTelemetryRule", kwargs)
 
     def delete_telemetry_rule_for_organization(
-        self, **kwargs: Unpack[DeleteTelemetryRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTelemetryRuleForOrganizationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an organization-wide telemetry rule. This operation can only be
         called by the organization's management account or a delegated
         administrator account.
@@ -217,8 +149,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("DeleteTelemetryRuleForOrganization", kwargs)
 
     def get_centralization_rule_for_organization(
-        self, **kwargs: Unpack[GetCentralizationRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[GetCentralizationRuleForOrganizationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCentralizationRuleForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.GetCentralizationRuleForOrganizationOutputTypeDef]:
         """Retrieves the details of a specific organization centralization rule. This
         operation can only be called by the organization's management account or a
         delegated administrator account.
@@ -228,8 +161,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("GetCentralizationRuleForOrganization", kwargs)
 
     def get_s3_table_integration(
-        self, **kwargs: Unpack[GetS3TableIntegrationInputTypeDef]
-    ) -> TargetResults[GetS3TableIntegrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetS3TableIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.GetS3TableIntegrationOutputTypeDef]:
         """Retrieves information about a specific S3 Table integration, including its
         configuration, status, and metadata.
 
@@ -239,7 +172,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_enrichment_status(
         self,
-    ) -> TargetResults[GetTelemetryEnrichmentStatusOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetTelemetryEnrichmentStatusOutputTypeDef]:
         """Returns the current status of the resource tags for telemetry feature,
         which enhances telemetry data with additional resource metadata from
         Resource Explorer.
@@ -250,7 +183,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_evaluation_status(
         self,
-    ) -> TargetResults[GetTelemetryEvaluationStatusOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetTelemetryEvaluationStatusOutputTypeDef]:
         """Returns the current onboarding status of the telemetry config feature,
         including the status of the feature and reason the feature failed to start
         or stop.
@@ -261,7 +194,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_evaluation_status_for_organization(
         self,
-    ) -> TargetResults[GetTelemetryEvaluationStatusForOrganizationOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetTelemetryEvaluationStatusForOrganizationOutputTypeDef
+    ]:
         """This returns the onboarding status of the telemetry configuration feature
         for the organization. It can only be called by a Management Account of an
         Amazon Web Services Organization or an assigned Delegated Admin Account of
@@ -272,8 +207,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("GetTelemetryEvaluationStatusForOrganization", {})
 
     def get_telemetry_pipeline(
-        self, **kwargs: Unpack[GetTelemetryPipelineInputTypeDef]
-    ) -> TargetResults[GetTelemetryPipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTelemetryPipelineInputTypeDef]
+    ) -> TargetResults[type_defs.GetTelemetryPipelineOutputTypeDef]:
         """Retrieves information about a specific telemetry pipeline, including its
         configuration, status, and metadata.
 
@@ -282,8 +217,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("GetTelemetryPipeline", kwargs)
 
     def get_telemetry_rule(
-        self, **kwargs: Unpack[GetTelemetryRuleInputTypeDef]
-    ) -> TargetResults[GetTelemetryRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTelemetryRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetTelemetryRuleOutputTypeDef]:
         """Retrieves the details of a specific telemetry rule in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetTelemetryRule
@@ -291,8 +226,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("GetTelemetryRule", kwargs)
 
     def get_telemetry_rule_for_organization(
-        self, **kwargs: Unpack[GetTelemetryRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[GetTelemetryRuleForOrganizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTelemetryRuleForOrganizationInputTypeDef]
+    ) -> TargetResults[type_defs.GetTelemetryRuleForOrganizationOutputTypeDef]:
         """Retrieves the details of a specific organization telemetry rule. This
         operation can only be called by the organization's management account or a
         delegated administrator account.
@@ -302,8 +237,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("GetTelemetryRuleForOrganization", kwargs)
 
     def list_centralization_rules_for_organization(
-        self, **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef]
-    ) -> TargetResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCentralizationRulesForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.ListCentralizationRulesForOrganizationOutputTypeDef]:
         """Lists all centralization rules in your organization. This operation can
         only be called by the organization's management account or a delegated
         administrator account.
@@ -313,8 +249,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListCentralizationRulesForOrganization", kwargs)
 
     def list_resource_telemetry(
-        self, **kwargs: Unpack[ListResourceTelemetryInputTypeDef]
-    ) -> TargetResults[ListResourceTelemetryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceTelemetryInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourceTelemetryOutputTypeDef]:
         """Returns a list of telemetry configurations for Amazon Web Services
         resources supported by telemetry config. For more information, see
         Auditing CloudWatch telemetry configurations.
@@ -324,8 +260,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListResourceTelemetry", kwargs)
 
     def list_resource_telemetry_for_organization(
-        self, **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef]
-    ) -> TargetResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListResourceTelemetryForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceTelemetryForOrganizationOutputTypeDef]:
         """Returns a list of telemetry configurations for Amazon Web Services
         resources supported by telemetry config in the organization.
 
@@ -334,8 +271,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListResourceTelemetryForOrganization", kwargs)
 
     def list_s3_table_integrations(
-        self, **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef]
-    ) -> TargetResults[ListS3TableIntegrationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListS3TableIntegrationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListS3TableIntegrationsOutputTypeDef]:
         """Lists all S3 Table integrations in your account. We recommend using
         pagination to ensure that the operation returns quickly and successfully.
 
@@ -344,8 +281,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListS3TableIntegrations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists all tags attached to the specified resource. Supports telemetry rule
         resources and telemetry pipeline resources.
 
@@ -354,8 +291,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_telemetry_pipelines(
-        self, **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef]
-    ) -> TargetResults[ListTelemetryPipelinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTelemetryPipelinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTelemetryPipelinesOutputTypeDef]:
         """Returns a list of telemetry pipelines in your account. Returns up to 100
         results. If more than 100 telemetry pipelines exist, include the NextToken
         value from the response to retrieve the next set of results.
@@ -365,8 +302,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListTelemetryPipelines", kwargs)
 
     def list_telemetry_rules(
-        self, **kwargs: Unpack[ListTelemetryRulesInputTypeDef]
-    ) -> TargetResults[ListTelemetryRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTelemetryRulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTelemetryRulesOutputTypeDef]:
         """Lists all telemetry rules in your account. You can filter the results by
         specifying a rule name prefix.
 
@@ -375,8 +312,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("ListTelemetryRules", kwargs)
 
     def list_telemetry_rules_for_organization(
-        self, **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef]
-    ) -> TargetResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTelemetryRulesForOrganizationInputTypeDef]
+    ) -> TargetResults[type_defs.ListTelemetryRulesForOrganizationOutputTypeDef]:
         """Lists all telemetry rules in your organization. This operation can only be
         called by the organization's management account or a delegated
         administrator account.
@@ -387,7 +324,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def start_telemetry_enrichment(
         self,
-    ) -> TargetResults[StartTelemetryEnrichmentOutputTypeDef]:
+    ) -> TargetResults[type_defs.StartTelemetryEnrichmentOutputTypeDef]:
         """Enables the resource tags for telemetry feature for your account, which
         enhances telemetry data with additional resource metadata from Resource
         Explorer to provide richer context for monitoring and observability.
@@ -397,8 +334,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("StartTelemetryEnrichment", {})
 
     def start_telemetry_evaluation(
-        self, **kwargs: Unpack[StartTelemetryEvaluationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTelemetryEvaluationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action begins onboarding the caller Amazon Web Services account to
         the telemetry config feature.
 
@@ -407,8 +344,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("StartTelemetryEvaluation", kwargs)
 
     def start_telemetry_evaluation_for_organization(
-        self, **kwargs: Unpack[StartTelemetryEvaluationForOrganizationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartTelemetryEvaluationForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This actions begins onboarding the organization and all member accounts to
         the telemetry config feature.
 
@@ -418,7 +356,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def stop_telemetry_enrichment(
         self,
-    ) -> TargetResults[StopTelemetryEnrichmentOutputTypeDef]:
+    ) -> TargetResults[type_defs.StopTelemetryEnrichmentOutputTypeDef]:
         """Disables the resource tags for telemetry feature for your account,
         stopping the enhancement of telemetry data with additional resource
         metadata.
@@ -427,7 +365,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("StopTelemetryEnrichment", {})
 
-    def stop_telemetry_evaluation(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    def stop_telemetry_evaluation(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action begins offboarding the caller Amazon Web Services account from
         the telemetry config feature.
 
@@ -437,7 +377,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def stop_telemetry_evaluation_for_organization(
         self,
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action offboards the Organization of the caller Amazon Web Services
         account from the telemetry config feature.
 
@@ -446,8 +386,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("StopTelemetryEvaluationForOrganization", {})
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for a resource. Supports telemetry rule resources and
         telemetry pipeline resources.
 
@@ -456,8 +396,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_telemetry_pipeline(
-        self, **kwargs: Unpack[TestTelemetryPipelineInputTypeDef]
-    ) -> TargetResults[TestTelemetryPipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestTelemetryPipelineInputTypeDef]
+    ) -> TargetResults[type_defs.TestTelemetryPipelineOutputTypeDef]:
         """Tests a pipeline configuration with sample records to validate data
         processing before deployment. This operation helps ensure your pipeline
         configuration works as expected.
@@ -467,8 +407,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("TestTelemetryPipeline", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from a resource. Supports telemetry rule resources and
         telemetry pipeline resources.
 
@@ -477,8 +417,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_centralization_rule_for_organization(
-        self, **kwargs: Unpack[UpdateCentralizationRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[UpdateCentralizationRuleForOrganizationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCentralizationRuleForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.UpdateCentralizationRuleForOrganizationOutputTypeDef]:
         """Updates an existing centralization rule that applies across an Amazon Web
         Services Organization. This operation can only be called by the
         organization's management account or a delegated administrator account.
@@ -488,8 +429,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("UpdateCentralizationRuleForOrganization", kwargs)
 
     def update_telemetry_pipeline(
-        self, **kwargs: Unpack[UpdateTelemetryPipelineInputTypeDef]
-    ) -> TargetResults[UpdateTelemetryPipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTelemetryPipelineInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTelemetryPipelineOutputTypeDef]:
         """Updates the configuration of an existing telemetry pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/UpdateTelemetryPipeline
@@ -497,8 +438,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("UpdateTelemetryPipeline", kwargs)
 
     def update_telemetry_rule(
-        self, **kwargs: Unpack[UpdateTelemetryRuleInputTypeDef]
-    ) -> TargetResults[UpdateTelemetryRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTelemetryRuleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTelemetryRuleOutputTypeDef]:
         """Updates an existing telemetry rule in your account. If multiple users
         attempt to modify the same telemetry rule simultaneously, a
         ConflictException is returned to provide specific error information for
@@ -509,8 +450,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("UpdateTelemetryRule", kwargs)
 
     def update_telemetry_rule_for_organization(
-        self, **kwargs: Unpack[UpdateTelemetryRuleForOrganizationInputTypeDef]
-    ) -> TargetResults[UpdateTelemetryRuleForOrganizationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTelemetryRuleForOrganizationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTelemetryRuleForOrganizationOutputTypeDef]:
         """Updates an existing telemetry rule that applies across an Amazon Web
         Services Organization. This operation can only be called by the
         organization's management account or a delegated administrator account.
@@ -520,8 +461,9 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         return self._call("UpdateTelemetryRuleForOrganization", kwargs)
 
     def validate_telemetry_pipeline_configuration(
-        self, **kwargs: Unpack[ValidateTelemetryPipelineConfigurationInputTypeDef]
-    ) -> TargetResults[ValidateTelemetryPipelineConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ValidateTelemetryPipelineConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.ValidateTelemetryPipelineConfigurationOutputTypeDef]:
         """Validates a pipeline configuration without creating the pipeline. This
         operation checks the configuration for syntax errors and compatibility
         issues.
@@ -536,8 +478,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef],
-    ) -> TargetResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCentralizationRulesForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.ListCentralizationRulesForOrganizationOutputTypeDef]:
         """Every page of ListCentralizationRulesForOrganization in every target,
         merged per target (botocore's build_full_result).
 
@@ -561,8 +503,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceTelemetryInputTypeDef],
-    ) -> TargetResults[ListResourceTelemetryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTelemetryInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceTelemetryOutputTypeDef]:
         """Every page of ListResourceTelemetry in every target, merged per target
         (botocore's build_full_result).
 
@@ -586,8 +528,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef],
-    ) -> TargetResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTelemetryForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourceTelemetryForOrganizationOutputTypeDef]:
         """Every page of ListResourceTelemetryForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -610,8 +552,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef],
-    ) -> TargetResults[ListS3TableIntegrationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListS3TableIntegrationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListS3TableIntegrationsOutputTypeDef]:
         """Every page of ListS3TableIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -634,8 +576,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef],
-    ) -> TargetResults[ListTelemetryPipelinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTelemetryPipelinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListTelemetryPipelinesOutputTypeDef]:
         """Every page of ListTelemetryPipelines in every target, merged per target
         (botocore's build_full_result).
 
@@ -659,8 +601,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTelemetryRulesInputTypeDef],
-    ) -> TargetResults[ListTelemetryRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTelemetryRulesInputTypeDef],
+    ) -> TargetResults[type_defs.ListTelemetryRulesOutputTypeDef]:
         """Every page of ListTelemetryRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -683,8 +625,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef],
-    ) -> TargetResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTelemetryRulesForOrganizationInputTypeDef],
+    ) -> TargetResults[type_defs.ListTelemetryRulesForOrganizationOutputTypeDef]:
         """Every page of ListTelemetryRulesForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -707,8 +649,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef],
-    ) -> Items[CentralizationRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCentralizationRulesForOrganizationInputTypeDef],
+    ) -> Items[type_defs.CentralizationRuleSummaryTypeDef]:
         """Each element of CentralizationRuleSummaries in every page of
         ListCentralizationRulesForOrganization, from every target, as its page
         arrives (tagged with its target).
@@ -727,8 +669,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceTelemetryInputTypeDef],
-    ) -> Items[TelemetryConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTelemetryInputTypeDef],
+    ) -> Items[type_defs.TelemetryConfigurationTypeDef]:
         """Each element of TelemetryConfigurations in every page of
         ListResourceTelemetry, from every target, as its page arrives (tagged with
         its target).
@@ -744,8 +686,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef],
-    ) -> Items[TelemetryConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTelemetryForOrganizationInputTypeDef],
+    ) -> Items[type_defs.TelemetryConfigurationTypeDef]:
         """Each element of TelemetryConfigurations in every page of
         ListResourceTelemetryForOrganization, from every target, as its page
         arrives (tagged with its target).
@@ -764,8 +706,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef],
-    ) -> Items[IntegrationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListS3TableIntegrationsInputTypeDef],
+    ) -> Items[type_defs.IntegrationSummaryTypeDef]:
         """Each element of IntegrationSummaries in every page of
         ListS3TableIntegrations, from every target, as its page arrives (tagged
         with its target).
@@ -781,8 +723,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef],
-    ) -> Items[TelemetryPipelineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTelemetryPipelinesInputTypeDef],
+    ) -> Items[type_defs.TelemetryPipelineSummaryTypeDef]:
         """Each element of PipelineSummaries in every page of ListTelemetryPipelines,
         from every target, as its page arrives (tagged with its target).
 
@@ -797,8 +739,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTelemetryRulesInputTypeDef],
-    ) -> Items[TelemetryRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTelemetryRulesInputTypeDef],
+    ) -> Items[type_defs.TelemetryRuleSummaryTypeDef]:
         """Each element of TelemetryRuleSummaries in every page of
         ListTelemetryRules, from every target, as its page arrives (tagged with
         its target).
@@ -814,8 +756,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef],
-    ) -> Items[TelemetryRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTelemetryRulesForOrganizationInputTypeDef],
+    ) -> Items[type_defs.TelemetryRuleSummaryTypeDef]:
         """Each element of TelemetryRuleSummaries in every page of
         ListTelemetryRulesForOrganization, from every target, as its page arrives
         (tagged with its target).

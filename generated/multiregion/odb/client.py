@@ -15,104 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptMarketplaceRegistrationInputTypeDef,
-        AcceptMarketplaceRegistrationOutputTypeDef,
-        AssociateIamRoleToResourceInputTypeDef,
-        AssociateIamRoleToResourceOutputTypeDef,
-        AutonomousVirtualMachineSummaryTypeDef,
-        CloudAutonomousVmClusterSummaryTypeDef,
-        CloudExadataInfrastructureSummaryTypeDef,
-        CloudVmClusterSummaryTypeDef,
-        CreateCloudAutonomousVmClusterInputTypeDef,
-        CreateCloudAutonomousVmClusterOutputTypeDef,
-        CreateCloudExadataInfrastructureInputTypeDef,
-        CreateCloudExadataInfrastructureOutputTypeDef,
-        CreateCloudVmClusterInputTypeDef,
-        CreateCloudVmClusterOutputTypeDef,
-        CreateOdbNetworkInputTypeDef,
-        CreateOdbNetworkOutputTypeDef,
-        CreateOdbPeeringConnectionInputTypeDef,
-        CreateOdbPeeringConnectionOutputTypeDef,
-        DbNodeSummaryTypeDef,
-        DbServerSummaryTypeDef,
-        DbSystemShapeSummaryTypeDef,
-        DeleteCloudAutonomousVmClusterInputTypeDef,
-        DeleteCloudAutonomousVmClusterOutputTypeDef,
-        DeleteCloudExadataInfrastructureInputTypeDef,
-        DeleteCloudExadataInfrastructureOutputTypeDef,
-        DeleteCloudVmClusterInputTypeDef,
-        DeleteCloudVmClusterOutputTypeDef,
-        DeleteOdbNetworkInputTypeDef,
-        DeleteOdbNetworkOutputTypeDef,
-        DeleteOdbPeeringConnectionInputTypeDef,
-        DeleteOdbPeeringConnectionOutputTypeDef,
-        DisassociateIamRoleFromResourceInputTypeDef,
-        DisassociateIamRoleFromResourceOutputTypeDef,
-        GetCloudAutonomousVmClusterInputTypeDef,
-        GetCloudAutonomousVmClusterOutputTypeDef,
-        GetCloudExadataInfrastructureInputTypeDef,
-        GetCloudExadataInfrastructureOutputTypeDef,
-        GetCloudExadataInfrastructureUnallocatedResourcesInputTypeDef,
-        GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef,
-        GetCloudVmClusterInputTypeDef,
-        GetCloudVmClusterOutputTypeDef,
-        GetDbNodeInputTypeDef,
-        GetDbNodeOutputTypeDef,
-        GetDbServerInputTypeDef,
-        GetDbServerOutputTypeDef,
-        GetOciOnboardingStatusOutputTypeDef,
-        GetOdbNetworkInputTypeDef,
-        GetOdbNetworkOutputTypeDef,
-        GetOdbPeeringConnectionInputTypeDef,
-        GetOdbPeeringConnectionOutputTypeDef,
-        GiVersionSummaryTypeDef,
-        InitializeServiceInputTypeDef,
-        InitializeServiceOutputTypeDef,
-        ListAutonomousVirtualMachinesInputTypeDef,
-        ListAutonomousVirtualMachinesOutputTypeDef,
-        ListCloudAutonomousVmClustersInputTypeDef,
-        ListCloudAutonomousVmClustersOutputTypeDef,
-        ListCloudExadataInfrastructuresInputTypeDef,
-        ListCloudExadataInfrastructuresOutputTypeDef,
-        ListCloudVmClustersInputTypeDef,
-        ListCloudVmClustersOutputTypeDef,
-        ListDbNodesInputTypeDef,
-        ListDbNodesOutputTypeDef,
-        ListDbServersInputTypeDef,
-        ListDbServersOutputTypeDef,
-        ListDbSystemShapesInputTypeDef,
-        ListDbSystemShapesOutputTypeDef,
-        ListGiVersionsInputTypeDef,
-        ListGiVersionsOutputTypeDef,
-        ListOdbNetworksInputTypeDef,
-        ListOdbNetworksOutputTypeDef,
-        ListOdbPeeringConnectionsInputTypeDef,
-        ListOdbPeeringConnectionsOutputTypeDef,
-        ListSystemVersionsInputTypeDef,
-        ListSystemVersionsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OdbNetworkSummaryTypeDef,
-        OdbPeeringConnectionSummaryTypeDef,
-        RebootDbNodeInputTypeDef,
-        RebootDbNodeOutputTypeDef,
-        StartDbNodeInputTypeDef,
-        StartDbNodeOutputTypeDef,
-        StopDbNodeInputTypeDef,
-        StopDbNodeOutputTypeDef,
-        SystemVersionSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCloudExadataInfrastructureInputTypeDef,
-        UpdateCloudExadataInfrastructureOutputTypeDef,
-        UpdateOdbNetworkInputTypeDef,
-        UpdateOdbNetworkOutputTypeDef,
-        UpdateOdbPeeringConnectionInputTypeDef,
-        UpdateOdbPeeringConnectionOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionodb"]
 
@@ -133,8 +36,8 @@ class MultiRegionodb(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_marketplace_registration(
-        self, **kwargs: Unpack[AcceptMarketplaceRegistrationInputTypeDef]
-    ) -> TargetResults[AcceptMarketplaceRegistrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptMarketplaceRegistrationInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptMarketplaceRegistrationOutputTypeDef]:
         """Registers the Amazon Web Services Marketplace token for your Amazon Web
         Services account to activate your Oracle Database@Amazon Web Services
         subscription.
@@ -144,8 +47,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("AcceptMarketplaceRegistration", kwargs)
 
     def associate_iam_role_to_resource(
-        self, **kwargs: Unpack[AssociateIamRoleToResourceInputTypeDef]
-    ) -> TargetResults[AssociateIamRoleToResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIamRoleToResourceInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateIamRoleToResourceOutputTypeDef]:
         """Associates an Amazon Web Services Identity and Access Management (IAM)
         service role with a specified resource to enable Amazon Web Services
         service integration.
@@ -155,8 +58,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("AssociateIamRoleToResource", kwargs)
 
     def create_cloud_autonomous_vm_cluster(
-        self, **kwargs: Unpack[CreateCloudAutonomousVmClusterInputTypeDef]
-    ) -> TargetResults[CreateCloudAutonomousVmClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudAutonomousVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudAutonomousVmClusterOutputTypeDef]:
         """Creates a new Autonomous VM cluster in the specified Exadata
         infrastructure.
 
@@ -165,8 +68,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("CreateCloudAutonomousVmCluster", kwargs)
 
     def create_cloud_exadata_infrastructure(
-        self, **kwargs: Unpack[CreateCloudExadataInfrastructureInputTypeDef]
-    ) -> TargetResults[CreateCloudExadataInfrastructureOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudExadataInfrastructureInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudExadataInfrastructureOutputTypeDef]:
         """Creates an Exadata infrastructure.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateCloudExadataInfrastructure
@@ -174,8 +77,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("CreateCloudExadataInfrastructure", kwargs)
 
     def create_cloud_vm_cluster(
-        self, **kwargs: Unpack[CreateCloudVmClusterInputTypeDef]
-    ) -> TargetResults[CreateCloudVmClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudVmClusterOutputTypeDef]:
         """Creates a VM cluster on the specified Exadata infrastructure.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateCloudVmCluster
@@ -183,8 +86,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("CreateCloudVmCluster", kwargs)
 
     def create_odb_network(
-        self, **kwargs: Unpack[CreateOdbNetworkInputTypeDef]
-    ) -> TargetResults[CreateOdbNetworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOdbNetworkInputTypeDef]
+    ) -> TargetResults[type_defs.CreateOdbNetworkOutputTypeDef]:
         """Creates an ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateOdbNetwork
@@ -192,8 +95,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("CreateOdbNetwork", kwargs)
 
     def create_odb_peering_connection(
-        self, **kwargs: Unpack[CreateOdbPeeringConnectionInputTypeDef]
-    ) -> TargetResults[CreateOdbPeeringConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOdbPeeringConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateOdbPeeringConnectionOutputTypeDef]:
         """Creates a peering connection between an ODB network and a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateOdbPeeringConnection
@@ -201,8 +104,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("CreateOdbPeeringConnection", kwargs)
 
     def delete_cloud_autonomous_vm_cluster(
-        self, **kwargs: Unpack[DeleteCloudAutonomousVmClusterInputTypeDef]
-    ) -> TargetResults[DeleteCloudAutonomousVmClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCloudAutonomousVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCloudAutonomousVmClusterOutputTypeDef]:
         """Deletes an Autonomous VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteCloudAutonomousVmCluster
@@ -210,8 +113,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("DeleteCloudAutonomousVmCluster", kwargs)
 
     def delete_cloud_exadata_infrastructure(
-        self, **kwargs: Unpack[DeleteCloudExadataInfrastructureInputTypeDef]
-    ) -> TargetResults[DeleteCloudExadataInfrastructureOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCloudExadataInfrastructureInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCloudExadataInfrastructureOutputTypeDef]:
         """Deletes the specified Exadata infrastructure. Before you use this
         operation, make sure to delete all of the VM clusters that are hosted on
         this Exadata infrastructure.
@@ -221,8 +124,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("DeleteCloudExadataInfrastructure", kwargs)
 
     def delete_cloud_vm_cluster(
-        self, **kwargs: Unpack[DeleteCloudVmClusterInputTypeDef]
-    ) -> TargetResults[DeleteCloudVmClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCloudVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCloudVmClusterOutputTypeDef]:
         """Deletes the specified VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteCloudVmCluster
@@ -230,8 +133,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("DeleteCloudVmCluster", kwargs)
 
     def delete_odb_network(
-        self, **kwargs: Unpack[DeleteOdbNetworkInputTypeDef]
-    ) -> TargetResults[DeleteOdbNetworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOdbNetworkInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteOdbNetworkOutputTypeDef]:
         """Deletes the specified ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteOdbNetwork
@@ -239,8 +142,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("DeleteOdbNetwork", kwargs)
 
     def delete_odb_peering_connection(
-        self, **kwargs: Unpack[DeleteOdbPeeringConnectionInputTypeDef]
-    ) -> TargetResults[DeleteOdbPeeringConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOdbPeeringConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteOdbPeeringConnectionOutputTypeDef]:
         """Deletes an ODB peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteOdbPeeringConnection
@@ -248,8 +151,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("DeleteOdbPeeringConnection", kwargs)
 
     def disassociate_iam_role_from_resource(
-        self, **kwargs: Unpack[DisassociateIamRoleFromResourceInputTypeDef]
-    ) -> TargetResults[DisassociateIamRoleFromResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateIamRoleFromResourceInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateIamRoleFromResourceOutputTypeDef]:
         """Disassociates an Amazon Web Services Identity and Access Management (IAM)
         service role from a specified resource to disable Amazon Web Services
         service integration.
@@ -259,8 +162,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("DisassociateIamRoleFromResource", kwargs)
 
     def get_cloud_autonomous_vm_cluster(
-        self, **kwargs: Unpack[GetCloudAutonomousVmClusterInputTypeDef]
-    ) -> TargetResults[GetCloudAutonomousVmClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudAutonomousVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.GetCloudAutonomousVmClusterOutputTypeDef]:
         """Gets information about a specific Autonomous VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetCloudAutonomousVmCluster
@@ -268,8 +171,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetCloudAutonomousVmCluster", kwargs)
 
     def get_cloud_exadata_infrastructure(
-        self, **kwargs: Unpack[GetCloudExadataInfrastructureInputTypeDef]
-    ) -> TargetResults[GetCloudExadataInfrastructureOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudExadataInfrastructureInputTypeDef]
+    ) -> TargetResults[type_defs.GetCloudExadataInfrastructureOutputTypeDef]:
         """Returns information about the specified Exadata infrastructure.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetCloudExadataInfrastructure
@@ -278,8 +181,12 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_cloud_exadata_infrastructure_unallocated_resources(
         self,
-        **kwargs: Unpack[GetCloudExadataInfrastructureUnallocatedResourcesInputTypeDef],
-    ) -> TargetResults[GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetCloudExadataInfrastructureUnallocatedResourcesInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef
+    ]:
         """Retrieves information about unallocated resources in a specified Cloud
         Exadata Infrastructure.
 
@@ -288,8 +195,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetCloudExadataInfrastructureUnallocatedResources", kwargs)
 
     def get_cloud_vm_cluster(
-        self, **kwargs: Unpack[GetCloudVmClusterInputTypeDef]
-    ) -> TargetResults[GetCloudVmClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.GetCloudVmClusterOutputTypeDef]:
         """Returns information about the specified VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetCloudVmCluster
@@ -297,8 +204,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetCloudVmCluster", kwargs)
 
     def get_db_node(
-        self, **kwargs: Unpack[GetDbNodeInputTypeDef]
-    ) -> TargetResults[GetDbNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDbNodeInputTypeDef]
+    ) -> TargetResults[type_defs.GetDbNodeOutputTypeDef]:
         """Returns information about the specified DB node.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetDbNode
@@ -306,8 +213,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetDbNode", kwargs)
 
     def get_db_server(
-        self, **kwargs: Unpack[GetDbServerInputTypeDef]
-    ) -> TargetResults[GetDbServerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDbServerInputTypeDef]
+    ) -> TargetResults[type_defs.GetDbServerOutputTypeDef]:
         """Returns information about the specified database server.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetDbServer
@@ -316,7 +223,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_oci_onboarding_status(
         self,
-    ) -> TargetResults[GetOciOnboardingStatusOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetOciOnboardingStatusOutputTypeDef]:
         """Returns the tenancy activation link and onboarding status for your Amazon
         Web Services account.
 
@@ -325,8 +232,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetOciOnboardingStatus", {})
 
     def get_odb_network(
-        self, **kwargs: Unpack[GetOdbNetworkInputTypeDef]
-    ) -> TargetResults[GetOdbNetworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOdbNetworkInputTypeDef]
+    ) -> TargetResults[type_defs.GetOdbNetworkOutputTypeDef]:
         """Returns information about the specified ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetOdbNetwork
@@ -334,8 +241,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetOdbNetwork", kwargs)
 
     def get_odb_peering_connection(
-        self, **kwargs: Unpack[GetOdbPeeringConnectionInputTypeDef]
-    ) -> TargetResults[GetOdbPeeringConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOdbPeeringConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetOdbPeeringConnectionOutputTypeDef]:
         """Retrieves information about an ODB peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetOdbPeeringConnection
@@ -343,8 +250,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("GetOdbPeeringConnection", kwargs)
 
     def initialize_service(
-        self, **kwargs: Unpack[InitializeServiceInputTypeDef]
-    ) -> TargetResults[InitializeServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitializeServiceInputTypeDef]
+    ) -> TargetResults[type_defs.InitializeServiceOutputTypeDef]:
         """Initializes the ODB service for the first time in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/InitializeService
@@ -352,8 +259,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("InitializeService", kwargs)
 
     def list_autonomous_virtual_machines(
-        self, **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef]
-    ) -> TargetResults[ListAutonomousVirtualMachinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutonomousVirtualMachinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutonomousVirtualMachinesOutputTypeDef]:
         """Lists all Autonomous VMs in an Autonomous VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousVirtualMachines
@@ -361,8 +268,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListAutonomousVirtualMachines", kwargs)
 
     def list_cloud_autonomous_vm_clusters(
-        self, **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef]
-    ) -> TargetResults[ListCloudAutonomousVmClustersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCloudAutonomousVmClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListCloudAutonomousVmClustersOutputTypeDef]:
         """Lists all Autonomous VM clusters in a specified Cloud Exadata
         infrastructure.
 
@@ -371,8 +278,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListCloudAutonomousVmClusters", kwargs)
 
     def list_cloud_exadata_infrastructures(
-        self, **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef]
-    ) -> TargetResults[ListCloudExadataInfrastructuresOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCloudExadataInfrastructuresInputTypeDef]
+    ) -> TargetResults[type_defs.ListCloudExadataInfrastructuresOutputTypeDef]:
         """Returns information about the Exadata infrastructures owned by your Amazon
         Web Services account.
 
@@ -381,8 +288,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListCloudExadataInfrastructures", kwargs)
 
     def list_cloud_vm_clusters(
-        self, **kwargs: Unpack[ListCloudVmClustersInputTypeDef]
-    ) -> TargetResults[ListCloudVmClustersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCloudVmClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListCloudVmClustersOutputTypeDef]:
         """Returns information about the VM clusters owned by your Amazon Web
         Services account or only the ones on the specified Exadata infrastructure.
 
@@ -391,8 +298,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListCloudVmClusters", kwargs)
 
     def list_db_nodes(
-        self, **kwargs: Unpack[ListDbNodesInputTypeDef]
-    ) -> TargetResults[ListDbNodesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbNodesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbNodesOutputTypeDef]:
         """Returns information about the DB nodes for the specified VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbNodes
@@ -400,8 +307,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListDbNodes", kwargs)
 
     def list_db_servers(
-        self, **kwargs: Unpack[ListDbServersInputTypeDef]
-    ) -> TargetResults[ListDbServersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbServersInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbServersOutputTypeDef]:
         """Returns information about the database servers that belong to the
         specified Exadata infrastructure.
 
@@ -410,8 +317,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListDbServers", kwargs)
 
     def list_db_system_shapes(
-        self, **kwargs: Unpack[ListDbSystemShapesInputTypeDef]
-    ) -> TargetResults[ListDbSystemShapesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbSystemShapesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbSystemShapesOutputTypeDef]:
         """Returns information about the shapes that are available for an Exadata
         infrastructure.
 
@@ -420,8 +327,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListDbSystemShapes", kwargs)
 
     def list_gi_versions(
-        self, **kwargs: Unpack[ListGiVersionsInputTypeDef]
-    ) -> TargetResults[ListGiVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGiVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGiVersionsOutputTypeDef]:
         """Returns information about Oracle Grid Infrastructure (GI) software
         versions that are available for a VM cluster for the specified shape.
 
@@ -430,8 +337,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListGiVersions", kwargs)
 
     def list_odb_networks(
-        self, **kwargs: Unpack[ListOdbNetworksInputTypeDef]
-    ) -> TargetResults[ListOdbNetworksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOdbNetworksInputTypeDef]
+    ) -> TargetResults[type_defs.ListOdbNetworksOutputTypeDef]:
         """Returns information about the ODB networks owned by your Amazon Web
         Services account.
 
@@ -440,8 +347,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListOdbNetworks", kwargs)
 
     def list_odb_peering_connections(
-        self, **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef]
-    ) -> TargetResults[ListOdbPeeringConnectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOdbPeeringConnectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListOdbPeeringConnectionsOutputTypeDef]:
         """Lists all ODB peering connections or those associated with a specific ODB
         network.
 
@@ -450,8 +357,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListOdbPeeringConnections", kwargs)
 
     def list_system_versions(
-        self, **kwargs: Unpack[ListSystemVersionsInputTypeDef]
-    ) -> TargetResults[ListSystemVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSystemVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSystemVersionsOutputTypeDef]:
         """Returns information about the system versions that are available for a VM
         cluster for the specified giVersion and shape.
 
@@ -460,8 +367,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListSystemVersions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns information about the tags applied to this resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListTagsForResource
@@ -469,8 +376,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reboot_db_node(
-        self, **kwargs: Unpack[RebootDbNodeInputTypeDef]
-    ) -> TargetResults[RebootDbNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDbNodeInputTypeDef]
+    ) -> TargetResults[type_defs.RebootDbNodeOutputTypeDef]:
         """Reboots the specified DB node in a VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/RebootDbNode
@@ -478,8 +385,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("RebootDbNode", kwargs)
 
     def start_db_node(
-        self, **kwargs: Unpack[StartDbNodeInputTypeDef]
-    ) -> TargetResults[StartDbNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDbNodeInputTypeDef]
+    ) -> TargetResults[type_defs.StartDbNodeOutputTypeDef]:
         """Starts the specified DB node in a VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StartDbNode
@@ -487,8 +394,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("StartDbNode", kwargs)
 
     def stop_db_node(
-        self, **kwargs: Unpack[StopDbNodeInputTypeDef]
-    ) -> TargetResults[StopDbNodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDbNodeInputTypeDef]
+    ) -> TargetResults[type_defs.StopDbNodeOutputTypeDef]:
         """Stops the specified DB node in a VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StopDbNode
@@ -496,8 +403,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("StopDbNode", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/TagResource
@@ -505,8 +412,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UntagResource
@@ -514,8 +421,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cloud_exadata_infrastructure(
-        self, **kwargs: Unpack[UpdateCloudExadataInfrastructureInputTypeDef]
-    ) -> TargetResults[UpdateCloudExadataInfrastructureOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCloudExadataInfrastructureInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloudExadataInfrastructureOutputTypeDef]:
         """Updates the properties of an Exadata infrastructure resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateCloudExadataInfrastructure
@@ -523,8 +430,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("UpdateCloudExadataInfrastructure", kwargs)
 
     def update_odb_network(
-        self, **kwargs: Unpack[UpdateOdbNetworkInputTypeDef]
-    ) -> TargetResults[UpdateOdbNetworkOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOdbNetworkInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateOdbNetworkOutputTypeDef]:
         """Updates properties of a specified ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateOdbNetwork
@@ -532,8 +439,8 @@ class MultiRegionodb(MultiRegionClient):
         return self._call("UpdateOdbNetwork", kwargs)
 
     def update_odb_peering_connection(
-        self, **kwargs: Unpack[UpdateOdbPeeringConnectionInputTypeDef]
-    ) -> TargetResults[UpdateOdbPeeringConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOdbPeeringConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateOdbPeeringConnectionOutputTypeDef]:
         """Modifies the settings of an Oracle Database@Amazon Web Services peering
         connection. You can update the display name and add or remove CIDR blocks
         from the peering connection.
@@ -548,8 +455,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef],
-    ) -> TargetResults[ListAutonomousVirtualMachinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutonomousVirtualMachinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousVirtualMachinesOutputTypeDef]:
         """Every page of ListAutonomousVirtualMachines in every target, merged per
         target (botocore's build_full_result).
 
@@ -571,8 +478,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef],
-    ) -> TargetResults[ListCloudAutonomousVmClustersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudAutonomousVmClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListCloudAutonomousVmClustersOutputTypeDef]:
         """Every page of ListCloudAutonomousVmClusters in every target, merged per
         target (botocore's build_full_result).
 
@@ -595,8 +502,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef],
-    ) -> TargetResults[ListCloudExadataInfrastructuresOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudExadataInfrastructuresInputTypeDef],
+    ) -> TargetResults[type_defs.ListCloudExadataInfrastructuresOutputTypeDef]:
         """Every page of ListCloudExadataInfrastructures in every target, merged per
         target (botocore's build_full_result).
 
@@ -619,8 +526,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCloudVmClustersInputTypeDef],
-    ) -> TargetResults[ListCloudVmClustersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudVmClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListCloudVmClustersOutputTypeDef]:
         """Every page of ListCloudVmClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -643,8 +550,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbNodesInputTypeDef],
-    ) -> TargetResults[ListDbNodesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbNodesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbNodesOutputTypeDef]:
         """Every page of ListDbNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -666,8 +573,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbServersInputTypeDef],
-    ) -> TargetResults[ListDbServersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbServersInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbServersOutputTypeDef]:
         """Every page of ListDbServers in every target, merged per target (botocore's
         build_full_result).
 
@@ -690,8 +597,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbSystemShapesInputTypeDef],
-    ) -> TargetResults[ListDbSystemShapesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbSystemShapesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbSystemShapesOutputTypeDef]:
         """Every page of ListDbSystemShapes in every target, merged per target
         (botocore's build_full_result).
 
@@ -714,8 +621,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGiVersionsInputTypeDef],
-    ) -> TargetResults[ListGiVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGiVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListGiVersionsOutputTypeDef]:
         """Every page of ListGiVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,8 +645,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOdbNetworksInputTypeDef],
-    ) -> TargetResults[ListOdbNetworksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOdbNetworksInputTypeDef],
+    ) -> TargetResults[type_defs.ListOdbNetworksOutputTypeDef]:
         """Every page of ListOdbNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -762,8 +669,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef],
-    ) -> TargetResults[ListOdbPeeringConnectionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOdbPeeringConnectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListOdbPeeringConnectionsOutputTypeDef]:
         """Every page of ListOdbPeeringConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -786,8 +693,8 @@ class MultiRegionodb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSystemVersionsInputTypeDef],
-    ) -> TargetResults[ListSystemVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSystemVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSystemVersionsOutputTypeDef]:
         """Every page of ListSystemVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -809,8 +716,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef],
-    ) -> Items[AutonomousVirtualMachineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutonomousVirtualMachinesInputTypeDef],
+    ) -> Items[type_defs.AutonomousVirtualMachineSummaryTypeDef]:
         """Each element of autonomousVirtualMachines in every page of
         ListAutonomousVirtualMachines, from every target, as its page arrives
         (tagged with its target).
@@ -829,8 +736,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef],
-    ) -> Items[CloudAutonomousVmClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudAutonomousVmClustersInputTypeDef],
+    ) -> Items[type_defs.CloudAutonomousVmClusterSummaryTypeDef]:
         """Each element of cloudAutonomousVmClusters in every page of
         ListCloudAutonomousVmClusters, from every target, as its page arrives
         (tagged with its target).
@@ -849,8 +756,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef],
-    ) -> Items[CloudExadataInfrastructureSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudExadataInfrastructuresInputTypeDef],
+    ) -> Items[type_defs.CloudExadataInfrastructureSummaryTypeDef]:
         """Each element of cloudExadataInfrastructures in every page of
         ListCloudExadataInfrastructures, from every target, as its page arrives
         (tagged with its target).
@@ -869,8 +776,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCloudVmClustersInputTypeDef],
-    ) -> Items[CloudVmClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCloudVmClustersInputTypeDef],
+    ) -> Items[type_defs.CloudVmClusterSummaryTypeDef]:
         """Each element of cloudVmClusters in every page of ListCloudVmClusters, from
         every target, as its page arrives (tagged with its target).
 
@@ -885,8 +792,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbNodesInputTypeDef],
-    ) -> Items[DbNodeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbNodesInputTypeDef],
+    ) -> Items[type_defs.DbNodeSummaryTypeDef]:
         """Each element of dbNodes in every page of ListDbNodes, from every target,
         as its page arrives (tagged with its target).
 
@@ -901,8 +808,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbServersInputTypeDef],
-    ) -> Items[DbServerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbServersInputTypeDef],
+    ) -> Items[type_defs.DbServerSummaryTypeDef]:
         """Each element of dbServers in every page of ListDbServers, from every
         target, as its page arrives (tagged with its target).
 
@@ -917,8 +824,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbSystemShapesInputTypeDef],
-    ) -> Items[DbSystemShapeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbSystemShapesInputTypeDef],
+    ) -> Items[type_defs.DbSystemShapeSummaryTypeDef]:
         """Each element of dbSystemShapes in every page of ListDbSystemShapes, from
         every target, as its page arrives (tagged with its target).
 
@@ -933,8 +840,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGiVersionsInputTypeDef],
-    ) -> Items[GiVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGiVersionsInputTypeDef],
+    ) -> Items[type_defs.GiVersionSummaryTypeDef]:
         """Each element of giVersions in every page of ListGiVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -949,8 +856,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOdbNetworksInputTypeDef],
-    ) -> Items[OdbNetworkSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOdbNetworksInputTypeDef],
+    ) -> Items[type_defs.OdbNetworkSummaryTypeDef]:
         """Each element of odbNetworks in every page of ListOdbNetworks, from every
         target, as its page arrives (tagged with its target).
 
@@ -965,8 +872,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef],
-    ) -> Items[OdbPeeringConnectionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOdbPeeringConnectionsInputTypeDef],
+    ) -> Items[type_defs.OdbPeeringConnectionSummaryTypeDef]:
         """Each element of odbPeeringConnections in every page of
         ListOdbPeeringConnections, from every target, as its page arrives (tagged
         with its target).
@@ -985,8 +892,8 @@ class MultiRegionodb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSystemVersionsInputTypeDef],
-    ) -> Items[SystemVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSystemVersionsInputTypeDef],
+    ) -> Items[type_defs.SystemVersionSummaryTypeDef]:
         """Each element of systemVersions in every page of ListSystemVersions, from
         every target, as its page arrives (tagged with its target).
 

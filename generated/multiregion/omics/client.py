@@ -15,236 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AbortMultipartReadSetUploadRequestTypeDef,
-        AbortMultipartReadSetUploadResponseTypeDef,
-        AcceptShareRequestTypeDef,
-        AcceptShareResponseTypeDef,
-        ActivateReadSetJobItemTypeDef,
-        AnnotationImportJobItemTypeDef,
-        AnnotationStoreItemTypeDef,
-        AnnotationStoreVersionItemTypeDef,
-        BatchDeleteReadSetRequestTypeDef,
-        BatchDeleteReadSetResponseTypeDef,
-        BatchListItemTypeDef,
-        CancelAnnotationImportRequestTypeDef,
-        CancelAnnotationImportResponseTypeDef,
-        CancelRunBatchRequestTypeDef,
-        CancelRunBatchResponseTypeDef,
-        CancelRunRequestTypeDef,
-        CancelVariantImportRequestTypeDef,
-        CancelVariantImportResponseTypeDef,
-        CompleteMultipartReadSetUploadRequestTypeDef,
-        CompleteMultipartReadSetUploadResponseTypeDef,
-        ConfigurationListItemTypeDef,
-        CreateAnnotationStoreRequestTypeDef,
-        CreateAnnotationStoreResponseTypeDef,
-        CreateAnnotationStoreVersionRequestTypeDef,
-        CreateAnnotationStoreVersionResponseTypeDef,
-        CreateConfigurationRequestTypeDef,
-        CreateConfigurationResponseTypeDef,
-        CreateMultipartReadSetUploadRequestTypeDef,
-        CreateMultipartReadSetUploadResponseTypeDef,
-        CreateReferenceStoreRequestTypeDef,
-        CreateReferenceStoreResponseTypeDef,
-        CreateRunCacheRequestTypeDef,
-        CreateRunCacheResponseTypeDef,
-        CreateRunGroupRequestTypeDef,
-        CreateRunGroupResponseTypeDef,
-        CreateSequenceStoreRequestTypeDef,
-        CreateSequenceStoreResponseTypeDef,
-        CreateShareRequestTypeDef,
-        CreateShareResponseTypeDef,
-        CreateVariantStoreRequestTypeDef,
-        CreateVariantStoreResponseTypeDef,
-        CreateWorkflowRequestTypeDef,
-        CreateWorkflowResponseTypeDef,
-        CreateWorkflowVersionRequestTypeDef,
-        CreateWorkflowVersionResponseTypeDef,
-        DeleteAnnotationStoreRequestTypeDef,
-        DeleteAnnotationStoreResponseTypeDef,
-        DeleteAnnotationStoreVersionsRequestTypeDef,
-        DeleteAnnotationStoreVersionsResponseTypeDef,
-        DeleteBatchRequestTypeDef,
-        DeleteConfigurationRequestTypeDef,
-        DeleteReferenceRequestTypeDef,
-        DeleteReferenceResponseTypeDef,
-        DeleteReferenceStoreRequestTypeDef,
-        DeleteReferenceStoreResponseTypeDef,
-        DeleteRunBatchRequestTypeDef,
-        DeleteRunBatchResponseTypeDef,
-        DeleteRunCacheRequestTypeDef,
-        DeleteRunGroupRequestTypeDef,
-        DeleteRunRequestTypeDef,
-        DeleteS3AccessPolicyRequestTypeDef,
-        DeleteS3AccessPolicyResponseTypeDef,
-        DeleteSequenceStoreRequestTypeDef,
-        DeleteSequenceStoreResponseTypeDef,
-        DeleteShareRequestTypeDef,
-        DeleteShareResponseTypeDef,
-        DeleteVariantStoreRequestTypeDef,
-        DeleteVariantStoreResponseTypeDef,
-        DeleteWorkflowRequestTypeDef,
-        DeleteWorkflowVersionRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportReadSetJobDetailTypeDef,
-        GetAnnotationImportRequestTypeDef,
-        GetAnnotationImportResponseTypeDef,
-        GetAnnotationStoreRequestTypeDef,
-        GetAnnotationStoreResponseTypeDef,
-        GetAnnotationStoreVersionRequestTypeDef,
-        GetAnnotationStoreVersionResponseTypeDef,
-        GetBatchRequestTypeDef,
-        GetBatchResponseTypeDef,
-        GetConfigurationRequestTypeDef,
-        GetConfigurationResponseTypeDef,
-        GetReadSetActivationJobRequestTypeDef,
-        GetReadSetActivationJobResponseTypeDef,
-        GetReadSetExportJobRequestTypeDef,
-        GetReadSetExportJobResponseTypeDef,
-        GetReadSetImportJobRequestTypeDef,
-        GetReadSetImportJobResponseTypeDef,
-        GetReadSetMetadataRequestTypeDef,
-        GetReadSetMetadataResponseTypeDef,
-        GetReadSetRequestTypeDef,
-        GetReadSetResponseTypeDef,
-        GetReferenceImportJobRequestTypeDef,
-        GetReferenceImportJobResponseTypeDef,
-        GetReferenceMetadataRequestTypeDef,
-        GetReferenceMetadataResponseTypeDef,
-        GetReferenceRequestTypeDef,
-        GetReferenceResponseTypeDef,
-        GetReferenceStoreRequestTypeDef,
-        GetReferenceStoreResponseTypeDef,
-        GetRunCacheRequestTypeDef,
-        GetRunCacheResponseTypeDef,
-        GetRunGroupRequestTypeDef,
-        GetRunGroupResponseTypeDef,
-        GetRunRequestTypeDef,
-        GetRunResponseTypeDef,
-        GetRunTaskRequestTypeDef,
-        GetRunTaskResponseTypeDef,
-        GetS3AccessPolicyRequestTypeDef,
-        GetS3AccessPolicyResponseTypeDef,
-        GetSequenceStoreRequestTypeDef,
-        GetSequenceStoreResponseTypeDef,
-        GetShareRequestTypeDef,
-        GetShareResponseTypeDef,
-        GetVariantImportRequestTypeDef,
-        GetVariantImportResponseTypeDef,
-        GetVariantStoreRequestTypeDef,
-        GetVariantStoreResponseTypeDef,
-        GetWorkflowRequestTypeDef,
-        GetWorkflowResponseTypeDef,
-        GetWorkflowVersionRequestTypeDef,
-        GetWorkflowVersionResponseTypeDef,
-        ImportReadSetJobItemTypeDef,
-        ImportReferenceJobItemTypeDef,
-        ListAnnotationImportJobsRequestTypeDef,
-        ListAnnotationImportJobsResponseTypeDef,
-        ListAnnotationStoreVersionsRequestTypeDef,
-        ListAnnotationStoreVersionsResponseTypeDef,
-        ListAnnotationStoresRequestTypeDef,
-        ListAnnotationStoresResponseTypeDef,
-        ListBatchRequestTypeDef,
-        ListBatchResponseTypeDef,
-        ListConfigurationsRequestTypeDef,
-        ListConfigurationsResponseTypeDef,
-        ListMultipartReadSetUploadsRequestTypeDef,
-        ListMultipartReadSetUploadsResponseTypeDef,
-        ListReadSetActivationJobsRequestTypeDef,
-        ListReadSetActivationJobsResponseTypeDef,
-        ListReadSetExportJobsRequestTypeDef,
-        ListReadSetExportJobsResponseTypeDef,
-        ListReadSetImportJobsRequestTypeDef,
-        ListReadSetImportJobsResponseTypeDef,
-        ListReadSetUploadPartsRequestTypeDef,
-        ListReadSetUploadPartsResponseTypeDef,
-        ListReadSetsRequestTypeDef,
-        ListReadSetsResponseTypeDef,
-        ListReferenceImportJobsRequestTypeDef,
-        ListReferenceImportJobsResponseTypeDef,
-        ListReferenceStoresRequestTypeDef,
-        ListReferenceStoresResponseTypeDef,
-        ListReferencesRequestTypeDef,
-        ListReferencesResponseTypeDef,
-        ListRunCachesRequestTypeDef,
-        ListRunCachesResponseTypeDef,
-        ListRunGroupsRequestTypeDef,
-        ListRunGroupsResponseTypeDef,
-        ListRunTasksRequestTypeDef,
-        ListRunTasksResponseTypeDef,
-        ListRunsInBatchRequestTypeDef,
-        ListRunsInBatchResponseTypeDef,
-        ListRunsRequestTypeDef,
-        ListRunsResponseTypeDef,
-        ListSequenceStoresRequestTypeDef,
-        ListSequenceStoresResponseTypeDef,
-        ListSharesRequestTypeDef,
-        ListSharesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVariantImportJobsRequestTypeDef,
-        ListVariantImportJobsResponseTypeDef,
-        ListVariantStoresRequestTypeDef,
-        ListVariantStoresResponseTypeDef,
-        ListWorkflowVersionsRequestTypeDef,
-        ListWorkflowVersionsResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        MultipartReadSetUploadListItemTypeDef,
-        PutS3AccessPolicyRequestTypeDef,
-        PutS3AccessPolicyResponseTypeDef,
-        ReadSetListItemTypeDef,
-        ReadSetUploadPartListItemTypeDef,
-        ReferenceListItemTypeDef,
-        ReferenceStoreDetailTypeDef,
-        RunBatchListItemTypeDef,
-        RunCacheListItemTypeDef,
-        RunGroupListItemTypeDef,
-        RunListItemTypeDef,
-        SequenceStoreDetailTypeDef,
-        ShareDetailsTypeDef,
-        StartAnnotationImportRequestTypeDef,
-        StartAnnotationImportResponseTypeDef,
-        StartReadSetActivationJobRequestTypeDef,
-        StartReadSetActivationJobResponseTypeDef,
-        StartReadSetExportJobRequestTypeDef,
-        StartReadSetExportJobResponseTypeDef,
-        StartReadSetImportJobRequestTypeDef,
-        StartReadSetImportJobResponseTypeDef,
-        StartReferenceImportJobRequestTypeDef,
-        StartReferenceImportJobResponseTypeDef,
-        StartRunBatchRequestTypeDef,
-        StartRunBatchResponseTypeDef,
-        StartRunRequestTypeDef,
-        StartRunResponseTypeDef,
-        StartVariantImportRequestTypeDef,
-        StartVariantImportResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TaskListItemTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAnnotationStoreRequestTypeDef,
-        UpdateAnnotationStoreResponseTypeDef,
-        UpdateAnnotationStoreVersionRequestTypeDef,
-        UpdateAnnotationStoreVersionResponseTypeDef,
-        UpdateRunCacheRequestTypeDef,
-        UpdateRunGroupRequestTypeDef,
-        UpdateSequenceStoreRequestTypeDef,
-        UpdateSequenceStoreResponseTypeDef,
-        UpdateVariantStoreRequestTypeDef,
-        UpdateVariantStoreResponseTypeDef,
-        UpdateWorkflowRequestTypeDef,
-        UpdateWorkflowVersionRequestTypeDef,
-        UploadReadSetPartRequestTypeDef,
-        UploadReadSetPartResponseTypeDef,
-        VariantImportJobItemTypeDef,
-        VariantStoreItemTypeDef,
-        WorkflowListItemTypeDef,
-        WorkflowVersionListItemTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionOmics"]
 
@@ -261,8 +32,8 @@ class MultiRegionOmics(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def abort_multipart_read_set_upload(
-        self, **kwargs: Unpack[AbortMultipartReadSetUploadRequestTypeDef]
-    ) -> TargetResults[AbortMultipartReadSetUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AbortMultipartReadSetUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.AbortMultipartReadSetUploadResponseTypeDef]:
         """Stops a multipart read set upload into a sequence store and returns a
         response with no body if the operation is successful. To confirm that a
         multipart read set upload has been stopped, use the
@@ -274,8 +45,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("AbortMultipartReadSetUpload", kwargs)
 
     def accept_share(
-        self, **kwargs: Unpack[AcceptShareRequestTypeDef]
-    ) -> TargetResults[AcceptShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptShareRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptShareResponseTypeDef]:
         """Accept a resource share request.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/AcceptShare
@@ -283,8 +54,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("AcceptShare", kwargs)
 
     def batch_delete_read_set(
-        self, **kwargs: Unpack[BatchDeleteReadSetRequestTypeDef]
-    ) -> TargetResults[BatchDeleteReadSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteReadSetRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteReadSetResponseTypeDef]:
         """Deletes one or more read sets. If the operation is successful, it returns
         a response with no body. If there is an error with deleting one of the
         read sets, the operation returns an error list. If the operation
@@ -297,8 +68,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("BatchDeleteReadSet", kwargs)
 
     def cancel_annotation_import_job(
-        self, **kwargs: Unpack[CancelAnnotationImportRequestTypeDef]
-    ) -> TargetResults[CancelAnnotationImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelAnnotationImportRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelAnnotationImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -309,8 +80,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CancelAnnotationImportJob", kwargs)
 
     def cancel_run(
-        self, **kwargs: Unpack[CancelRunRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelRunRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels a run using its ID and returns a response with no body if the
         operation is successful. To confirm that the run has been cancelled, use
         the ListRuns API operation to check that it is no longer listed.
@@ -320,8 +91,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CancelRun", kwargs)
 
     def cancel_run_batch(
-        self, **kwargs: Unpack[CancelRunBatchRequestTypeDef]
-    ) -> TargetResults[CancelRunBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelRunBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelRunBatchResponseTypeDef]:
         """Cancels all runs within a specified batch. This operation prevents
         not-yet-submitted runs from starting and submits CancelRun requests for
         runs that have already started.
@@ -331,8 +102,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CancelRunBatch", kwargs)
 
     def cancel_variant_import_job(
-        self, **kwargs: Unpack[CancelVariantImportRequestTypeDef]
-    ) -> TargetResults[CancelVariantImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelVariantImportRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelVariantImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -343,8 +114,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CancelVariantImportJob", kwargs)
 
     def complete_multipart_read_set_upload(
-        self, **kwargs: Unpack[CompleteMultipartReadSetUploadRequestTypeDef]
-    ) -> TargetResults[CompleteMultipartReadSetUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteMultipartReadSetUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteMultipartReadSetUploadResponseTypeDef]:
         """Completes a multipart read set upload into a sequence store after you have
         initiated the upload process with CreateMultipartReadSetUpload and
         uploaded all read set parts using UploadReadSetPart. You must specify the
@@ -356,8 +127,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CompleteMultipartReadSetUpload", kwargs)
 
     def create_annotation_store(
-        self, **kwargs: Unpack[CreateAnnotationStoreRequestTypeDef]
-    ) -> TargetResults[CreateAnnotationStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnnotationStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -368,8 +139,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateAnnotationStore", kwargs)
 
     def create_annotation_store_version(
-        self, **kwargs: Unpack[CreateAnnotationStoreVersionRequestTypeDef]
-    ) -> TargetResults[CreateAnnotationStoreVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnnotationStoreVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnnotationStoreVersionResponseTypeDef]:
         """Creates a new version of an annotation store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateAnnotationStoreVersion
@@ -377,8 +148,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateAnnotationStoreVersion", kwargs)
 
     def create_configuration(
-        self, **kwargs: Unpack[CreateConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationResponseTypeDef]:
         """Create a new configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateConfiguration
@@ -386,8 +157,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateConfiguration", kwargs)
 
     def create_multipart_read_set_upload(
-        self, **kwargs: Unpack[CreateMultipartReadSetUploadRequestTypeDef]
-    ) -> TargetResults[CreateMultipartReadSetUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultipartReadSetUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultipartReadSetUploadResponseTypeDef]:
         """Initiates a multipart read set upload for uploading partitioned source
         files into a sequence store. You can directly import source files from an
         EC2 instance and other local compute, or from an S3 bucket. To separate
@@ -401,8 +172,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateMultipartReadSetUpload", kwargs)
 
     def create_reference_store(
-        self, **kwargs: Unpack[CreateReferenceStoreRequestTypeDef]
-    ) -> TargetResults[CreateReferenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReferenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReferenceStoreResponseTypeDef]:
         """Creates a reference store and returns metadata in JSON format. Reference
         stores are used to store reference genomes in FASTA format. A reference
         store is created when the first reference genome is imported. To import
@@ -414,8 +185,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateReferenceStore", kwargs)
 
     def create_run_cache(
-        self, **kwargs: Unpack[CreateRunCacheRequestTypeDef]
-    ) -> TargetResults[CreateRunCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRunCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRunCacheResponseTypeDef]:
         """Creates a run cache to store and reference task outputs from completed
         private runs. Specify an Amazon S3 location where Amazon Web Services
         HealthOmics saves the cached data. This data must be immediately
@@ -428,8 +199,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateRunCache", kwargs)
 
     def create_run_group(
-        self, **kwargs: Unpack[CreateRunGroupRequestTypeDef]
-    ) -> TargetResults[CreateRunGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRunGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRunGroupResponseTypeDef]:
         """Creates a run group to limit the compute resources for the runs that are
         added to the group. Returns an ARN, ID, and tags for the run group.
 
@@ -438,8 +209,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateRunGroup", kwargs)
 
     def create_sequence_store(
-        self, **kwargs: Unpack[CreateSequenceStoreRequestTypeDef]
-    ) -> TargetResults[CreateSequenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSequenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSequenceStoreResponseTypeDef]:
         """Creates a sequence store and returns its metadata. Sequence stores are
         used to store sequence data files called read sets that are saved in
         FASTQ, BAM, uBAM, or CRAM formats. For aligned formats (BAM and CRAM), a
@@ -452,8 +223,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateSequenceStore", kwargs)
 
     def create_share(
-        self, **kwargs: Unpack[CreateShareRequestTypeDef]
-    ) -> TargetResults[CreateShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateShareRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateShareResponseTypeDef]:
         """Creates a cross-account shared resource. The resource owner makes an offer
         to share the resource with the principal subscriber (an AWS user with a
         different account than the resource owner).
@@ -463,8 +234,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateShare", kwargs)
 
     def create_variant_store(
-        self, **kwargs: Unpack[CreateVariantStoreRequestTypeDef]
-    ) -> TargetResults[CreateVariantStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVariantStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -475,8 +246,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateVariantStore", kwargs)
 
     def create_workflow(
-        self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:
         """Creates a private workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateWorkflow
@@ -484,8 +255,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateWorkflow", kwargs)
 
     def create_workflow_version(
-        self, **kwargs: Unpack[CreateWorkflowVersionRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowVersionResponseTypeDef]:
         """Creates a new workflow version for the workflow that you specify with the
         workflowId parameter.
 
@@ -494,8 +265,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("CreateWorkflowVersion", kwargs)
 
     def delete_annotation_store(
-        self, **kwargs: Unpack[DeleteAnnotationStoreRequestTypeDef]
-    ) -> TargetResults[DeleteAnnotationStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnnotationStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -506,8 +277,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteAnnotationStore", kwargs)
 
     def delete_annotation_store_versions(
-        self, **kwargs: Unpack[DeleteAnnotationStoreVersionsRequestTypeDef]
-    ) -> TargetResults[DeleteAnnotationStoreVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnnotationStoreVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnnotationStoreVersionsResponseTypeDef]:
         """Deletes one or multiple versions of an annotation store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/DeleteAnnotationStoreVersions
@@ -515,8 +286,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteAnnotationStoreVersions", kwargs)
 
     def delete_batch(
-        self, **kwargs: Unpack[DeleteBatchRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a run batch resource and its associated metadata. This operation
         does not delete the individual workflow runs. To delete the runs, call
         DeleteRunBatch before calling DeleteBatch.
@@ -526,8 +297,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteBatch", kwargs)
 
     def delete_configuration(
-        self, **kwargs: Unpack[DeleteConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an existing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/DeleteConfiguration
@@ -535,8 +306,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteConfiguration", kwargs)
 
     def delete_reference(
-        self, **kwargs: Unpack[DeleteReferenceRequestTypeDef]
-    ) -> TargetResults[DeleteReferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReferenceResponseTypeDef]:
         """Deletes a reference genome and returns a response with no body if the
         operation is successful. The read set associated with the reference genome
         must first be deleted before deleting the reference genome. After the
@@ -548,8 +319,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteReference", kwargs)
 
     def delete_reference_store(
-        self, **kwargs: Unpack[DeleteReferenceStoreRequestTypeDef]
-    ) -> TargetResults[DeleteReferenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReferenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReferenceStoreResponseTypeDef]:
         """Deletes a reference store and returns a response with no body if the
         operation is successful. You can only delete a reference store when it
         does not contain any reference genomes. To empty a reference store, use
@@ -560,8 +331,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteReferenceStore", kwargs)
 
     def delete_run(
-        self, **kwargs: Unpack[DeleteRunRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRunRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a run and returns a response with no body if the operation is
         successful. You can only delete a run that has reached a COMPLETED,
         FAILED, or CANCELLED stage. A completed run has delivered an output, or
@@ -574,8 +345,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteRun", kwargs)
 
     def delete_run_batch(
-        self, **kwargs: Unpack[DeleteRunBatchRequestTypeDef]
-    ) -> TargetResults[DeleteRunBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRunBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRunBatchResponseTypeDef]:
         """Deletes the individual workflow runs within a batch. This operation is
         separate from DeleteBatch, which removes the batch metadata.
 
@@ -584,8 +355,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteRunBatch", kwargs)
 
     def delete_run_cache(
-        self, **kwargs: Unpack[DeleteRunCacheRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRunCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a run cache and returns a response with no body if the operation
         is successful. This action removes the cache metadata stored in the
         service account, but does not delete the data in Amazon S3. You can access
@@ -597,8 +368,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteRunCache", kwargs)
 
     def delete_run_group(
-        self, **kwargs: Unpack[DeleteRunGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRunGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a run group and returns a response with no body if the operation
         is successful.
 
@@ -607,8 +378,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteRunGroup", kwargs)
 
     def delete_s3_access_policy(
-        self, **kwargs: Unpack[DeleteS3AccessPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteS3AccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteS3AccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteS3AccessPolicyResponseTypeDef]:
         """Deletes an access policy for the specified store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/DeleteS3AccessPolicy
@@ -616,8 +387,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteS3AccessPolicy", kwargs)
 
     def delete_sequence_store(
-        self, **kwargs: Unpack[DeleteSequenceStoreRequestTypeDef]
-    ) -> TargetResults[DeleteSequenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSequenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSequenceStoreResponseTypeDef]:
         """Deletes a sequence store and returns a response with no body if the
         operation is successful. You can only delete a sequence store when it does
         not contain any read sets.
@@ -627,8 +398,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteSequenceStore", kwargs)
 
     def delete_share(
-        self, **kwargs: Unpack[DeleteShareRequestTypeDef]
-    ) -> TargetResults[DeleteShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteShareRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteShareResponseTypeDef]:
         """Deletes a resource share. If you are the resource owner, the subscriber
         will no longer have access to the shared resource. If you are the
         subscriber, this operation deletes your access to the share.
@@ -638,8 +409,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteShare", kwargs)
 
     def delete_variant_store(
-        self, **kwargs: Unpack[DeleteVariantStoreRequestTypeDef]
-    ) -> TargetResults[DeleteVariantStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVariantStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -650,8 +421,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteVariantStore", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a workflow by specifying its ID. This operation returns a response
         with no body if the deletion is successful.
 
@@ -660,8 +431,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def delete_workflow_version(
-        self, **kwargs: Unpack[DeleteWorkflowVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a workflow version. Deleting a workflow version doesn't affect any
         ongoing runs that are using the workflow version.
 
@@ -670,8 +441,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("DeleteWorkflowVersion", kwargs)
 
     def get_annotation_import_job(
-        self, **kwargs: Unpack[GetAnnotationImportRequestTypeDef]
-    ) -> TargetResults[GetAnnotationImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnnotationImportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnnotationImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -682,8 +453,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetAnnotationImportJob", kwargs)
 
     def get_annotation_store(
-        self, **kwargs: Unpack[GetAnnotationStoreRequestTypeDef]
-    ) -> TargetResults[GetAnnotationStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnnotationStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -694,8 +465,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetAnnotationStore", kwargs)
 
     def get_annotation_store_version(
-        self, **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef]
-    ) -> TargetResults[GetAnnotationStoreVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnnotationStoreVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAnnotationStoreVersionResponseTypeDef]:
         """Retrieves the metadata for an annotation store version.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationStoreVersion
@@ -703,8 +474,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetAnnotationStoreVersion", kwargs)
 
     def get_batch(
-        self, **kwargs: Unpack[GetBatchRequestTypeDef]
-    ) -> TargetResults[GetBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBatchResponseTypeDef]:
         """Retrieves details and current status for a specific run batch, including
         submission progress and run execution counts.
 
@@ -713,8 +484,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetBatch", kwargs)
 
     def get_configuration(
-        self, **kwargs: Unpack[GetConfigurationRequestTypeDef]
-    ) -> TargetResults[GetConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationResponseTypeDef]:
         """Retrieve configuration details for specified name.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetConfiguration
@@ -722,8 +493,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetConfiguration", kwargs)
 
     def get_read_set(
-        self, **kwargs: Unpack[GetReadSetRequestTypeDef]
-    ) -> TargetResults[GetReadSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadSetResponseTypeDef]:
         """Retrieves detailed information from parts of a read set and returns the
         read set in the same format that it was uploaded. You must have read sets
         uploaded to your sequence store in order to run this operation.
@@ -733,8 +504,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReadSet", kwargs)
 
     def get_read_set_activation_job(
-        self, **kwargs: Unpack[GetReadSetActivationJobRequestTypeDef]
-    ) -> TargetResults[GetReadSetActivationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadSetActivationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadSetActivationJobResponseTypeDef]:
         """Returns detailed information about the status of a read set activation job
         in JSON format.
 
@@ -743,8 +514,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReadSetActivationJob", kwargs)
 
     def get_read_set_export_job(
-        self, **kwargs: Unpack[GetReadSetExportJobRequestTypeDef]
-    ) -> TargetResults[GetReadSetExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadSetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadSetExportJobResponseTypeDef]:
         """Retrieves status information about a read set export job and returns the
         data in JSON format. Use this operation to actively monitor the progress
         of an export job.
@@ -754,8 +525,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReadSetExportJob", kwargs)
 
     def get_read_set_import_job(
-        self, **kwargs: Unpack[GetReadSetImportJobRequestTypeDef]
-    ) -> TargetResults[GetReadSetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadSetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadSetImportJobResponseTypeDef]:
         """Gets detailed and status information about a read set import job and
         returns the data in JSON format.
 
@@ -764,8 +535,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReadSetImportJob", kwargs)
 
     def get_read_set_metadata(
-        self, **kwargs: Unpack[GetReadSetMetadataRequestTypeDef]
-    ) -> TargetResults[GetReadSetMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadSetMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadSetMetadataResponseTypeDef]:
         """Retrieves the metadata for a read set from a sequence store in JSON
         format. This operation does not return tags. To retrieve the list of tags
         for a read set, use the ListTagsForResource API operation.
@@ -775,8 +546,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReadSetMetadata", kwargs)
 
     def get_reference(
-        self, **kwargs: Unpack[GetReferenceRequestTypeDef]
-    ) -> TargetResults[GetReferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReferenceResponseTypeDef]:
         """Downloads parts of data from a reference genome and returns the reference
         file in the same format that it was uploaded.
 
@@ -785,8 +556,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReference", kwargs)
 
     def get_reference_import_job(
-        self, **kwargs: Unpack[GetReferenceImportJobRequestTypeDef]
-    ) -> TargetResults[GetReferenceImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReferenceImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReferenceImportJobResponseTypeDef]:
         """Monitors the status of a reference import job. This operation can be
         called after calling the StartReferenceImportJob operation.
 
@@ -795,8 +566,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReferenceImportJob", kwargs)
 
     def get_reference_metadata(
-        self, **kwargs: Unpack[GetReferenceMetadataRequestTypeDef]
-    ) -> TargetResults[GetReferenceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReferenceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReferenceMetadataResponseTypeDef]:
         """Retrieves metadata for a reference genome. This operation returns the
         number of parts, part size, and MD5 of an entire file. This operation does
         not return tags. To retrieve the list of tags for a read set, use the
@@ -807,8 +578,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReferenceMetadata", kwargs)
 
     def get_reference_store(
-        self, **kwargs: Unpack[GetReferenceStoreRequestTypeDef]
-    ) -> TargetResults[GetReferenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReferenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReferenceStoreResponseTypeDef]:
         """Gets information about a reference store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetReferenceStore
@@ -816,8 +587,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetReferenceStore", kwargs)
 
     def get_run(
-        self, **kwargs: Unpack[GetRunRequestTypeDef]
-    ) -> TargetResults[GetRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRunResponseTypeDef]:
         """Gets detailed information about a specific run using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRun
@@ -825,8 +596,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetRun", kwargs)
 
     def get_run_cache(
-        self, **kwargs: Unpack[GetRunCacheRequestTypeDef]
-    ) -> TargetResults[GetRunCacheResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRunCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRunCacheResponseTypeDef]:
         """Retrieves detailed information about the specified run cache using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunCache
@@ -834,8 +605,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetRunCache", kwargs)
 
     def get_run_group(
-        self, **kwargs: Unpack[GetRunGroupRequestTypeDef]
-    ) -> TargetResults[GetRunGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRunGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRunGroupResponseTypeDef]:
         """Gets information about a run group and returns its metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunGroup
@@ -843,8 +614,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetRunGroup", kwargs)
 
     def get_run_task(
-        self, **kwargs: Unpack[GetRunTaskRequestTypeDef]
-    ) -> TargetResults[GetRunTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRunTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRunTaskResponseTypeDef]:
         """Gets detailed information about a run task using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunTask
@@ -852,8 +623,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetRunTask", kwargs)
 
     def get_s3_access_policy(
-        self, **kwargs: Unpack[GetS3AccessPolicyRequestTypeDef]
-    ) -> TargetResults[GetS3AccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetS3AccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetS3AccessPolicyResponseTypeDef]:
         """Retrieves details about an access policy on a given store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetS3AccessPolicy
@@ -861,8 +632,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetS3AccessPolicy", kwargs)
 
     def get_sequence_store(
-        self, **kwargs: Unpack[GetSequenceStoreRequestTypeDef]
-    ) -> TargetResults[GetSequenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSequenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSequenceStoreResponseTypeDef]:
         """Retrieves metadata for a sequence store using its ID and returns it in
         JSON format.
 
@@ -871,8 +642,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetSequenceStore", kwargs)
 
     def get_share(
-        self, **kwargs: Unpack[GetShareRequestTypeDef]
-    ) -> TargetResults[GetShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetShareRequestTypeDef]
+    ) -> TargetResults[type_defs.GetShareResponseTypeDef]:
         """Retrieves the metadata for the specified resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetShare
@@ -880,8 +651,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetShare", kwargs)
 
     def get_variant_import_job(
-        self, **kwargs: Unpack[GetVariantImportRequestTypeDef]
-    ) -> TargetResults[GetVariantImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVariantImportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVariantImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -892,8 +663,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetVariantImportJob", kwargs)
 
     def get_variant_store(
-        self, **kwargs: Unpack[GetVariantStoreRequestTypeDef]
-    ) -> TargetResults[GetVariantStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVariantStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -904,8 +675,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetVariantStore", kwargs)
 
     def get_workflow(
-        self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> TargetResults[GetWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
         """Gets all information about a workflow using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetWorkflow
@@ -913,8 +684,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetWorkflow", kwargs)
 
     def get_workflow_version(
-        self, **kwargs: Unpack[GetWorkflowVersionRequestTypeDef]
-    ) -> TargetResults[GetWorkflowVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkflowVersionResponseTypeDef]:
         """Gets information about a workflow version. For more information, see
         Workflow versioning in Amazon Web Services HealthOmics in the Amazon Web
         Services HealthOmics User Guide.
@@ -924,8 +695,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("GetWorkflowVersion", kwargs)
 
     def list_annotation_import_jobs(
-        self, **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef]
-    ) -> TargetResults[ListAnnotationImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnnotationImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnnotationImportJobsResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -936,8 +707,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListAnnotationImportJobs", kwargs)
 
     def list_annotation_store_versions(
-        self, **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef]
-    ) -> TargetResults[ListAnnotationStoreVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnnotationStoreVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnnotationStoreVersionsResponseTypeDef]:
         """Lists the versions of an annotation store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationStoreVersions
@@ -945,8 +716,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListAnnotationStoreVersions", kwargs)
 
     def list_annotation_stores(
-        self, **kwargs: Unpack[ListAnnotationStoresRequestTypeDef]
-    ) -> TargetResults[ListAnnotationStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnnotationStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnnotationStoresResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -957,8 +728,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListAnnotationStores", kwargs)
 
     def list_batch(
-        self, **kwargs: Unpack[ListBatchRequestTypeDef]
-    ) -> TargetResults[ListBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchResponseTypeDef]:
         """Returns a list of run batches in your account, with optional filtering by
         status, name, or run group. Results are paginated. Only one filter per
         call is supported.
@@ -968,8 +739,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListBatch", kwargs)
 
     def list_configurations(
-        self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """List all configurations for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListConfigurations
@@ -977,8 +748,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListConfigurations", kwargs)
 
     def list_multipart_read_set_uploads(
-        self, **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef]
-    ) -> TargetResults[ListMultipartReadSetUploadsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultipartReadSetUploadsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultipartReadSetUploadsResponseTypeDef]:
         """Lists in-progress multipart read set uploads for a sequence store and
         returns it in a JSON formatted output. Multipart read set uploads are
         initiated by the CreateMultipartReadSetUploads API operation. This
@@ -989,8 +760,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListMultipartReadSetUploads", kwargs)
 
     def list_read_set_activation_jobs(
-        self, **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef]
-    ) -> TargetResults[ListReadSetActivationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReadSetActivationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReadSetActivationJobsResponseTypeDef]:
         """Retrieves a list of read set activation jobs and returns the metadata in a
         JSON formatted output. To extract metadata from a read set activation job,
         use the GetReadSetActivationJob API operation.
@@ -1000,8 +771,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReadSetActivationJobs", kwargs)
 
     def list_read_set_export_jobs(
-        self, **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef]
-    ) -> TargetResults[ListReadSetExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReadSetExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReadSetExportJobsResponseTypeDef]:
         """Retrieves a list of read set export jobs in a JSON formatted response.
         This API operation is used to check the status of a read set export job
         initiated by the StartReadSetExportJob API operation.
@@ -1011,8 +782,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReadSetExportJobs", kwargs)
 
     def list_read_set_import_jobs(
-        self, **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef]
-    ) -> TargetResults[ListReadSetImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReadSetImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReadSetImportJobsResponseTypeDef]:
         """Retrieves a list of read set import jobs and returns the data in JSON
         format.
 
@@ -1021,8 +792,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReadSetImportJobs", kwargs)
 
     def list_read_set_upload_parts(
-        self, **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef]
-    ) -> TargetResults[ListReadSetUploadPartsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReadSetUploadPartsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReadSetUploadPartsResponseTypeDef]:
         """Lists all parts in a multipart read set upload for a sequence store and
         returns the metadata in a JSON formatted output.
 
@@ -1031,8 +802,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReadSetUploadParts", kwargs)
 
     def list_read_sets(
-        self, **kwargs: Unpack[ListReadSetsRequestTypeDef]
-    ) -> TargetResults[ListReadSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReadSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReadSetsResponseTypeDef]:
         """Retrieves a list of read sets from a sequence store ID and returns the
         metadata in JSON format.
 
@@ -1041,8 +812,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReadSets", kwargs)
 
     def list_reference_import_jobs(
-        self, **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef]
-    ) -> TargetResults[ListReferenceImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReferenceImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReferenceImportJobsResponseTypeDef]:
         """Retrieves the metadata of one or more reference import jobs for a
         reference store.
 
@@ -1051,8 +822,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReferenceImportJobs", kwargs)
 
     def list_reference_stores(
-        self, **kwargs: Unpack[ListReferenceStoresRequestTypeDef]
-    ) -> TargetResults[ListReferenceStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReferenceStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReferenceStoresResponseTypeDef]:
         """Retrieves a list of reference stores linked to your account and returns
         their metadata in JSON format.
 
@@ -1061,8 +832,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReferenceStores", kwargs)
 
     def list_references(
-        self, **kwargs: Unpack[ListReferencesRequestTypeDef]
-    ) -> TargetResults[ListReferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReferencesResponseTypeDef]:
         """Retrieves the metadata of one or more reference genomes in a reference
         store.
 
@@ -1071,8 +842,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListReferences", kwargs)
 
     def list_run_caches(
-        self, **kwargs: Unpack[ListRunCachesRequestTypeDef]
-    ) -> TargetResults[ListRunCachesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRunCachesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRunCachesResponseTypeDef]:
         """Retrieves a list of your run caches and the metadata for each cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunCaches
@@ -1080,8 +851,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListRunCaches", kwargs)
 
     def list_run_groups(
-        self, **kwargs: Unpack[ListRunGroupsRequestTypeDef]
-    ) -> TargetResults[ListRunGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRunGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRunGroupsResponseTypeDef]:
         """Retrieves a list of all run groups and returns the metadata for each run
         group.
 
@@ -1090,8 +861,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListRunGroups", kwargs)
 
     def list_run_tasks(
-        self, **kwargs: Unpack[ListRunTasksRequestTypeDef]
-    ) -> TargetResults[ListRunTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRunTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRunTasksResponseTypeDef]:
         """Returns a list of tasks and status information within their specified run.
         Use this operation to monitor runs and to identify which specific tasks
         have failed.
@@ -1101,8 +872,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListRunTasks", kwargs)
 
     def list_runs(
-        self, **kwargs: Unpack[ListRunsRequestTypeDef]
-    ) -> TargetResults[ListRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRunsResponseTypeDef]:
         """Retrieves a list of runs and returns each run's metadata and status.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRuns
@@ -1110,8 +881,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListRuns", kwargs)
 
     def list_runs_in_batch(
-        self, **kwargs: Unpack[ListRunsInBatchRequestTypeDef]
-    ) -> TargetResults[ListRunsInBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRunsInBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRunsInBatchResponseTypeDef]:
         """Returns a paginated list of individual workflow runs within a specific
         batch. Use this operation to map each runSettingId to its
         HealthOmics-generated runId, and to check the submission status of each
@@ -1122,8 +893,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListRunsInBatch", kwargs)
 
     def list_sequence_stores(
-        self, **kwargs: Unpack[ListSequenceStoresRequestTypeDef]
-    ) -> TargetResults[ListSequenceStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSequenceStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSequenceStoresResponseTypeDef]:
         """Retrieves a list of sequence stores and returns each sequence store's
         metadata.
 
@@ -1132,8 +903,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListSequenceStores", kwargs)
 
     def list_shares(
-        self, **kwargs: Unpack[ListSharesRequestTypeDef]
-    ) -> TargetResults[ListSharesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSharesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSharesResponseTypeDef]:
         """Retrieves the resource shares associated with an account. Use the filter
         parameter to retrieve a specific subset of the shares.
 
@@ -1142,8 +913,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListShares", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListTagsForResource
@@ -1151,8 +922,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_variant_import_jobs(
-        self, **kwargs: Unpack[ListVariantImportJobsRequestTypeDef]
-    ) -> TargetResults[ListVariantImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVariantImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVariantImportJobsResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1163,8 +934,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListVariantImportJobs", kwargs)
 
     def list_variant_stores(
-        self, **kwargs: Unpack[ListVariantStoresRequestTypeDef]
-    ) -> TargetResults[ListVariantStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVariantStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVariantStoresResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1175,8 +946,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListVariantStores", kwargs)
 
     def list_workflow_versions(
-        self, **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowVersionsResponseTypeDef]:
         """Lists the workflow versions for the specified workflow. For more
         information, see Workflow versioning in Amazon Web Services HealthOmics in
         the Amazon Web Services HealthOmics User Guide.
@@ -1186,8 +957,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListWorkflowVersions", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Retrieves a list of existing workflows. You can filter for specific
         workflows by their name and type. Using the type parameter, specify
         PRIVATE to retrieve a list of private workflows or specify READY2RUN for a
@@ -1199,8 +970,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def put_s3_access_policy(
-        self, **kwargs: Unpack[PutS3AccessPolicyRequestTypeDef]
-    ) -> TargetResults[PutS3AccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutS3AccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutS3AccessPolicyResponseTypeDef]:
         """Adds an access policy to the specified store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/PutS3AccessPolicy
@@ -1208,8 +979,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("PutS3AccessPolicy", kwargs)
 
     def start_annotation_import_job(
-        self, **kwargs: Unpack[StartAnnotationImportRequestTypeDef]
-    ) -> TargetResults[StartAnnotationImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAnnotationImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAnnotationImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1220,8 +991,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartAnnotationImportJob", kwargs)
 
     def start_read_set_activation_job(
-        self, **kwargs: Unpack[StartReadSetActivationJobRequestTypeDef]
-    ) -> TargetResults[StartReadSetActivationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReadSetActivationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReadSetActivationJobResponseTypeDef]:
         """Activates an archived read set and returns its metadata in a JSON
         formatted output. AWS HealthOmics automatically archives unused read sets
         after 30 days. To monitor the status of your read set activation job, use
@@ -1232,8 +1003,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartReadSetActivationJob", kwargs)
 
     def start_read_set_export_job(
-        self, **kwargs: Unpack[StartReadSetExportJobRequestTypeDef]
-    ) -> TargetResults[StartReadSetExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReadSetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReadSetExportJobResponseTypeDef]:
         """Starts a read set export job. When the export job is finished, the read
         set is exported to an Amazon S3 bucket which can be retrieved using the
         GetReadSetExportJob API operation.
@@ -1243,8 +1014,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartReadSetExportJob", kwargs)
 
     def start_read_set_import_job(
-        self, **kwargs: Unpack[StartReadSetImportJobRequestTypeDef]
-    ) -> TargetResults[StartReadSetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReadSetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReadSetImportJobResponseTypeDef]:
         """Imports a read set from the sequence store. Read set import jobs support a
         maximum of 100 read sets of different types. Monitor the progress of your
         read set import job by calling the GetReadSetImportJob API operation.
@@ -1254,8 +1025,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartReadSetImportJob", kwargs)
 
     def start_reference_import_job(
-        self, **kwargs: Unpack[StartReferenceImportJobRequestTypeDef]
-    ) -> TargetResults[StartReferenceImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReferenceImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReferenceImportJobResponseTypeDef]:
         """Imports a reference genome from Amazon S3 into a specified reference
         store. You can have multiple reference genomes in a reference store. You
         can only import reference genomes one at a time into each reference store.
@@ -1267,8 +1038,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartReferenceImportJob", kwargs)
 
     def start_run(
-        self, **kwargs: Unpack[StartRunRequestTypeDef]
-    ) -> TargetResults[StartRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRunResponseTypeDef]:
         """Starts a new run and returns details about the run, or duplicates an
         existing run. A run is a single invocation of a workflow. If you provide
         request IDs, Amazon Web Services HealthOmics identifies duplicate requests
@@ -1280,8 +1051,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartRun", kwargs)
 
     def start_run_batch(
-        self, **kwargs: Unpack[StartRunBatchRequestTypeDef]
-    ) -> TargetResults[StartRunBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRunBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRunBatchResponseTypeDef]:
         """Starts a batch of workflow runs. You can group up to 100,000 runs into a
         single batch that share a common configuration defined in
         defaultRunSetting. Per-run overrides can be provided either inline via
@@ -1293,8 +1064,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartRunBatch", kwargs)
 
     def start_variant_import_job(
-        self, **kwargs: Unpack[StartVariantImportRequestTypeDef]
-    ) -> TargetResults[StartVariantImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartVariantImportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartVariantImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1305,8 +1076,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("StartVariantImportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/TagResource
@@ -1314,8 +1085,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UntagResource
@@ -1323,8 +1094,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_annotation_store(
-        self, **kwargs: Unpack[UpdateAnnotationStoreRequestTypeDef]
-    ) -> TargetResults[UpdateAnnotationStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnnotationStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1335,8 +1106,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateAnnotationStore", kwargs)
 
     def update_annotation_store_version(
-        self, **kwargs: Unpack[UpdateAnnotationStoreVersionRequestTypeDef]
-    ) -> TargetResults[UpdateAnnotationStoreVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnnotationStoreVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnnotationStoreVersionResponseTypeDef]:
         """Updates the description of an annotation store version.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UpdateAnnotationStoreVersion
@@ -1344,8 +1115,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateAnnotationStoreVersion", kwargs)
 
     def update_run_cache(
-        self, **kwargs: Unpack[UpdateRunCacheRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRunCacheRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a run cache using its ID and returns a response with no body if
         the operation is successful. You can update the run cache description,
         name, or the default run cache behavior with CACHE_ON_FAILURE or
@@ -1357,8 +1128,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateRunCache", kwargs)
 
     def update_run_group(
-        self, **kwargs: Unpack[UpdateRunGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRunGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the settings of a run group and returns a response with no body if
         the operation is successful.
 
@@ -1367,8 +1138,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateRunGroup", kwargs)
 
     def update_sequence_store(
-        self, **kwargs: Unpack[UpdateSequenceStoreRequestTypeDef]
-    ) -> TargetResults[UpdateSequenceStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSequenceStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSequenceStoreResponseTypeDef]:
         """Update one or more parameters for the sequence store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UpdateSequenceStore
@@ -1376,8 +1147,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateSequenceStore", kwargs)
 
     def update_variant_store(
-        self, **kwargs: Unpack[UpdateVariantStoreRequestTypeDef]
-    ) -> TargetResults[UpdateVariantStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVariantStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1388,8 +1159,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateVariantStore", kwargs)
 
     def update_workflow(
-        self, **kwargs: Unpack[UpdateWorkflowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates information about a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UpdateWorkflow
@@ -1397,8 +1168,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateWorkflow", kwargs)
 
     def update_workflow_version(
-        self, **kwargs: Unpack[UpdateWorkflowVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkflowVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates information about the workflow version. For more information, see
         Workflow versioning in Amazon Web Services HealthOmics in the Amazon Web
         Services HealthOmics User Guide.
@@ -1408,8 +1179,8 @@ class MultiRegionOmics(MultiRegionClient):
         return self._call("UpdateWorkflowVersion", kwargs)
 
     def upload_read_set_part(
-        self, **kwargs: Unpack[UploadReadSetPartRequestTypeDef]
-    ) -> TargetResults[UploadReadSetPartResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadReadSetPartRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadReadSetPartResponseTypeDef]:
         """Uploads a specific part of a read set into a sequence store. When you a
         upload a read set part with a part number that already exists, the new
         part replaces the existing one. This operation returns a JSON formatted
@@ -1426,8 +1197,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef],
-    ) -> TargetResults[ListAnnotationImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnnotationImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnnotationImportJobsResponseTypeDef]:
         """Every page of ListAnnotationImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1452,8 +1223,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef],
-    ) -> TargetResults[ListAnnotationStoreVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnnotationStoreVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnnotationStoreVersionsResponseTypeDef]:
         """Every page of ListAnnotationStoreVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1475,8 +1246,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnnotationStoresRequestTypeDef],
-    ) -> TargetResults[ListAnnotationStoresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnnotationStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnnotationStoresResponseTypeDef]:
         """Every page of ListAnnotationStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1501,8 +1272,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBatchRequestTypeDef],
-    ) -> TargetResults[ListBatchResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBatchResponseTypeDef]:
         """Every page of ListBatch in every target, merged per target (botocore's
         build_full_result).
 
@@ -1526,8 +1297,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationsResponseTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1549,8 +1320,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef],
-    ) -> TargetResults[ListMultipartReadSetUploadsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultipartReadSetUploadsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMultipartReadSetUploadsResponseTypeDef]:
         """Every page of ListMultipartReadSetUploads in every target, merged per
         target (botocore's build_full_result).
 
@@ -1575,8 +1346,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef],
-    ) -> TargetResults[ListReadSetActivationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetActivationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReadSetActivationJobsResponseTypeDef]:
         """Every page of ListReadSetActivationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1600,8 +1371,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef],
-    ) -> TargetResults[ListReadSetExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReadSetExportJobsResponseTypeDef]:
         """Every page of ListReadSetExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1625,8 +1396,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef],
-    ) -> TargetResults[ListReadSetImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReadSetImportJobsResponseTypeDef]:
         """Every page of ListReadSetImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1649,8 +1420,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef],
-    ) -> TargetResults[ListReadSetUploadPartsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetUploadPartsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReadSetUploadPartsResponseTypeDef]:
         """Every page of ListReadSetUploadParts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1673,8 +1444,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReadSetsRequestTypeDef],
-    ) -> TargetResults[ListReadSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReadSetsResponseTypeDef]:
         """Every page of ListReadSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1697,8 +1468,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef],
-    ) -> TargetResults[ListReferenceImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReferenceImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReferenceImportJobsResponseTypeDef]:
         """Every page of ListReferenceImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1721,8 +1492,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReferenceStoresRequestTypeDef],
-    ) -> TargetResults[ListReferenceStoresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReferenceStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReferenceStoresResponseTypeDef]:
         """Every page of ListReferenceStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1745,8 +1516,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReferencesRequestTypeDef],
-    ) -> TargetResults[ListReferencesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReferencesResponseTypeDef]:
         """Every page of ListReferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -1769,8 +1540,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRunCachesRequestTypeDef],
-    ) -> TargetResults[ListRunCachesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunCachesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRunCachesResponseTypeDef]:
         """Every page of ListRunCaches in every target, merged per target (botocore's
         build_full_result).
 
@@ -1792,8 +1563,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRunGroupsRequestTypeDef],
-    ) -> TargetResults[ListRunGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRunGroupsResponseTypeDef]:
         """Every page of ListRunGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1816,8 +1587,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRunTasksRequestTypeDef],
-    ) -> TargetResults[ListRunTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRunTasksResponseTypeDef]:
         """Every page of ListRunTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1841,8 +1612,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRunsRequestTypeDef],
-    ) -> TargetResults[ListRunsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRunsResponseTypeDef]:
         """Every page of ListRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -1864,8 +1635,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRunsInBatchRequestTypeDef],
-    ) -> TargetResults[ListRunsInBatchResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunsInBatchRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRunsInBatchResponseTypeDef]:
         """Every page of ListRunsInBatch in every target, merged per target
         (botocore's build_full_result).
 
@@ -1890,8 +1661,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSequenceStoresRequestTypeDef],
-    ) -> TargetResults[ListSequenceStoresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSequenceStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSequenceStoresResponseTypeDef]:
         """Every page of ListSequenceStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1914,8 +1685,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSharesRequestTypeDef],
-    ) -> TargetResults[ListSharesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSharesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSharesResponseTypeDef]:
         """Every page of ListShares in every target, merged per target (botocore's
         build_full_result).
 
@@ -1938,8 +1709,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVariantImportJobsRequestTypeDef],
-    ) -> TargetResults[ListVariantImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVariantImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVariantImportJobsResponseTypeDef]:
         """Every page of ListVariantImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1964,8 +1735,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVariantStoresRequestTypeDef],
-    ) -> TargetResults[ListVariantStoresResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVariantStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVariantStoresResponseTypeDef]:
         """Every page of ListVariantStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1990,8 +1761,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowVersionsResponseTypeDef]:
         """Every page of ListWorkflowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2015,8 +1786,8 @@ class MultiRegionOmics(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -2041,8 +1812,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef],
-    ) -> Items[AnnotationImportJobItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnnotationImportJobsRequestTypeDef],
+    ) -> Items[type_defs.AnnotationImportJobItemTypeDef]:
         """Each element of annotationImportJobs in every page of
         ListAnnotationImportJobs, from every target, as its page arrives (tagged
         with its target).
@@ -2058,8 +1829,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef],
-    ) -> Items[AnnotationStoreVersionItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnnotationStoreVersionsRequestTypeDef],
+    ) -> Items[type_defs.AnnotationStoreVersionItemTypeDef]:
         """Each element of annotationStoreVersions in every page of
         ListAnnotationStoreVersions, from every target, as its page arrives
         (tagged with its target).
@@ -2078,8 +1849,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnnotationStoresRequestTypeDef],
-    ) -> Items[AnnotationStoreItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnnotationStoresRequestTypeDef],
+    ) -> Items[type_defs.AnnotationStoreItemTypeDef]:
         """Each element of annotationStores in every page of ListAnnotationStores,
         from every target, as its page arrives (tagged with its target).
 
@@ -2094,8 +1865,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBatchRequestTypeDef],
-    ) -> Items[BatchListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchRequestTypeDef],
+    ) -> Items[type_defs.BatchListItemTypeDef]:
         """Each element of items in every page of ListBatch, from every target, as
         its page arrives (tagged with its target).
 
@@ -2110,8 +1881,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> Items[ConfigurationListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationListItemTypeDef]:
         """Each element of items in every page of ListConfigurations, from every
         target, as its page arrives (tagged with its target).
 
@@ -2126,8 +1897,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef],
-    ) -> Items[MultipartReadSetUploadListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultipartReadSetUploadsRequestTypeDef],
+    ) -> Items[type_defs.MultipartReadSetUploadListItemTypeDef]:
         """Each element of uploads in every page of ListMultipartReadSetUploads, from
         every target, as its page arrives (tagged with its target).
 
@@ -2145,8 +1916,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef],
-    ) -> Items[ActivateReadSetJobItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetActivationJobsRequestTypeDef],
+    ) -> Items[type_defs.ActivateReadSetJobItemTypeDef]:
         """Each element of activationJobs in every page of ListReadSetActivationJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -2164,8 +1935,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef],
-    ) -> Items[ExportReadSetJobDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetExportJobsRequestTypeDef],
+    ) -> Items[type_defs.ExportReadSetJobDetailTypeDef]:
         """Each element of exportJobs in every page of ListReadSetExportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -2180,8 +1951,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef],
-    ) -> Items[ImportReadSetJobItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetImportJobsRequestTypeDef],
+    ) -> Items[type_defs.ImportReadSetJobItemTypeDef]:
         """Each element of importJobs in every page of ListReadSetImportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -2196,8 +1967,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef],
-    ) -> Items[ReadSetUploadPartListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetUploadPartsRequestTypeDef],
+    ) -> Items[type_defs.ReadSetUploadPartListItemTypeDef]:
         """Each element of parts in every page of ListReadSetUploadParts, from every
         target, as its page arrives (tagged with its target).
 
@@ -2212,8 +1983,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReadSetsRequestTypeDef],
-    ) -> Items[ReadSetListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadSetsRequestTypeDef],
+    ) -> Items[type_defs.ReadSetListItemTypeDef]:
         """Each element of readSets in every page of ListReadSets, from every target,
         as its page arrives (tagged with its target).
 
@@ -2228,8 +1999,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef],
-    ) -> Items[ImportReferenceJobItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListReferenceImportJobsRequestTypeDef],
+    ) -> Items[type_defs.ImportReferenceJobItemTypeDef]:
         """Each element of importJobs in every page of ListReferenceImportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -2244,8 +2015,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReferenceStoresRequestTypeDef],
-    ) -> Items[ReferenceStoreDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListReferenceStoresRequestTypeDef],
+    ) -> Items[type_defs.ReferenceStoreDetailTypeDef]:
         """Each element of referenceStores in every page of ListReferenceStores, from
         every target, as its page arrives (tagged with its target).
 
@@ -2260,8 +2031,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReferencesRequestTypeDef],
-    ) -> Items[ReferenceListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListReferencesRequestTypeDef],
+    ) -> Items[type_defs.ReferenceListItemTypeDef]:
         """Each element of references in every page of ListReferences, from every
         target, as its page arrives (tagged with its target).
 
@@ -2276,8 +2047,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRunCachesRequestTypeDef],
-    ) -> Items[RunCacheListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunCachesRequestTypeDef],
+    ) -> Items[type_defs.RunCacheListItemTypeDef]:
         """Each element of items in every page of ListRunCaches, from every target,
         as its page arrives (tagged with its target).
 
@@ -2292,8 +2063,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRunGroupsRequestTypeDef],
-    ) -> Items[RunGroupListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunGroupsRequestTypeDef],
+    ) -> Items[type_defs.RunGroupListItemTypeDef]:
         """Each element of items in every page of ListRunGroups, from every target,
         as its page arrives (tagged with its target).
 
@@ -2308,8 +2079,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRunTasksRequestTypeDef],
-    ) -> Items[TaskListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunTasksRequestTypeDef],
+    ) -> Items[type_defs.TaskListItemTypeDef]:
         """Each element of items in every page of ListRunTasks, from every target, as
         its page arrives (tagged with its target).
 
@@ -2324,8 +2095,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRunsRequestTypeDef],
-    ) -> Items[RunListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunsRequestTypeDef],
+    ) -> Items[type_defs.RunListItemTypeDef]:
         """Each element of items in every page of ListRuns, from every target, as its
         page arrives (tagged with its target).
 
@@ -2338,8 +2109,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRunsInBatchRequestTypeDef],
-    ) -> Items[RunBatchListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRunsInBatchRequestTypeDef],
+    ) -> Items[type_defs.RunBatchListItemTypeDef]:
         """Each element of runs in every page of ListRunsInBatch, from every target,
         as its page arrives (tagged with its target).
 
@@ -2354,8 +2125,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSequenceStoresRequestTypeDef],
-    ) -> Items[SequenceStoreDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListSequenceStoresRequestTypeDef],
+    ) -> Items[type_defs.SequenceStoreDetailTypeDef]:
         """Each element of sequenceStores in every page of ListSequenceStores, from
         every target, as its page arrives (tagged with its target).
 
@@ -2370,8 +2141,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSharesRequestTypeDef],
-    ) -> Items[ShareDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListSharesRequestTypeDef],
+    ) -> Items[type_defs.ShareDetailsTypeDef]:
         """Each element of shares in every page of ListShares, from every target, as
         its page arrives (tagged with its target).
 
@@ -2386,8 +2157,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVariantImportJobsRequestTypeDef],
-    ) -> Items[VariantImportJobItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListVariantImportJobsRequestTypeDef],
+    ) -> Items[type_defs.VariantImportJobItemTypeDef]:
         """Each element of variantImportJobs in every page of ListVariantImportJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -2402,8 +2173,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVariantStoresRequestTypeDef],
-    ) -> Items[VariantStoreItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListVariantStoresRequestTypeDef],
+    ) -> Items[type_defs.VariantStoreItemTypeDef]:
         """Each element of variantStores in every page of ListVariantStores, from
         every target, as its page arrives (tagged with its target).
 
@@ -2418,8 +2189,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
-    ) -> Items[WorkflowVersionListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowVersionsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowVersionListItemTypeDef]:
         """Each element of items in every page of ListWorkflowVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -2434,8 +2205,8 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> Items[WorkflowListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> Items[type_defs.WorkflowListItemTypeDef]:
         """Each element of items in every page of ListWorkflows, from every target,
         as its page arrives (tagged with its target).
 
@@ -2450,7 +2221,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetAnnotationImportRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetAnnotationImportRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an annotation import is completed
 
@@ -2469,7 +2240,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetAnnotationStoreRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetAnnotationStoreRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an annotation store is created
 
@@ -2488,7 +2259,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetAnnotationStoreRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetAnnotationStoreRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an annotation store is deleted.
 
@@ -2507,7 +2278,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetAnnotationStoreVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an annotation store version is created
 
@@ -2529,7 +2300,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetAnnotationStoreVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until an annotation store version is deleted.
 
@@ -2551,7 +2322,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetReadSetActivationJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetReadSetActivationJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job is completed.
 
@@ -2573,7 +2344,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetReadSetExportJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetReadSetExportJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job is completed.
 
@@ -2592,7 +2363,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetReadSetImportJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetReadSetImportJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job is completed.
 
@@ -2611,7 +2382,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetReferenceImportJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetReferenceImportJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a job is completed.
 
@@ -2633,7 +2404,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRunRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRunRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a run is completed.
 
@@ -2652,7 +2423,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRunRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRunRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a run is running.
 
@@ -2669,7 +2440,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRunTaskRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRunTaskRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a task is completed.
 
@@ -2688,7 +2459,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRunTaskRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRunTaskRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a task is running.
 
@@ -2705,7 +2476,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetVariantImportRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetVariantImportRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until variant import is completed
 
@@ -2724,7 +2495,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetVariantStoreRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetVariantStoreRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a variant store is created
 
@@ -2743,7 +2514,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetVariantStoreRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetVariantStoreRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a variant store is deleted.
 
@@ -2762,7 +2533,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetWorkflowRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a workflow is active.
 
@@ -2781,7 +2552,7 @@ class MultiRegionOmics(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetWorkflowVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetWorkflowVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a workflow version is active.
 

@@ -15,182 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptInboundConnectionRequestTypeDef,
-        AcceptInboundConnectionResponseTypeDef,
-        AddDataSourceRequestTypeDef,
-        AddDataSourceResponseTypeDef,
-        AddDirectQueryDataSourceRequestTypeDef,
-        AddDirectQueryDataSourceResponseTypeDef,
-        AddTagsRequestTypeDef,
-        ApplicationSummaryTypeDef,
-        AssociatePackageRequestTypeDef,
-        AssociatePackageResponseTypeDef,
-        AssociatePackagesRequestTypeDef,
-        AssociatePackagesResponseTypeDef,
-        AuthorizeVpcEndpointAccessRequestTypeDef,
-        AuthorizeVpcEndpointAccessResponseTypeDef,
-        CancelDomainConfigChangeRequestTypeDef,
-        CancelDomainConfigChangeResponseTypeDef,
-        CancelServiceSoftwareUpdateRequestTypeDef,
-        CancelServiceSoftwareUpdateResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResponseTypeDef,
-        CreateIndexRequestTypeDef,
-        CreateIndexResponseTypeDef,
-        CreateOutboundConnectionRequestTypeDef,
-        CreateOutboundConnectionResponseTypeDef,
-        CreatePackageRequestTypeDef,
-        CreatePackageResponseTypeDef,
-        CreateVpcEndpointRequestTypeDef,
-        CreateVpcEndpointResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteDataSourceRequestTypeDef,
-        DeleteDataSourceResponseTypeDef,
-        DeleteDirectQueryDataSourceRequestTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResponseTypeDef,
-        DeleteInboundConnectionRequestTypeDef,
-        DeleteInboundConnectionResponseTypeDef,
-        DeleteIndexRequestTypeDef,
-        DeleteIndexResponseTypeDef,
-        DeleteOutboundConnectionRequestTypeDef,
-        DeleteOutboundConnectionResponseTypeDef,
-        DeletePackageRequestTypeDef,
-        DeletePackageResponseTypeDef,
-        DeleteVpcEndpointRequestTypeDef,
-        DeleteVpcEndpointResponseTypeDef,
-        DeregisterCapabilityRequestTypeDef,
-        DeregisterCapabilityResponseTypeDef,
-        DescribeDomainAutoTunesRequestTypeDef,
-        DescribeDomainAutoTunesResponseTypeDef,
-        DescribeDomainChangeProgressRequestTypeDef,
-        DescribeDomainChangeProgressResponseTypeDef,
-        DescribeDomainConfigRequestTypeDef,
-        DescribeDomainConfigResponseTypeDef,
-        DescribeDomainHealthRequestTypeDef,
-        DescribeDomainHealthResponseTypeDef,
-        DescribeDomainNodesRequestTypeDef,
-        DescribeDomainNodesResponseTypeDef,
-        DescribeDomainRequestTypeDef,
-        DescribeDomainResponseTypeDef,
-        DescribeDomainsRequestTypeDef,
-        DescribeDomainsResponseTypeDef,
-        DescribeDryRunProgressRequestTypeDef,
-        DescribeDryRunProgressResponseTypeDef,
-        DescribeInboundConnectionsRequestTypeDef,
-        DescribeInboundConnectionsResponseTypeDef,
-        DescribeInsightDetailsRequestTypeDef,
-        DescribeInsightDetailsResponseTypeDef,
-        DescribeInstanceTypeLimitsRequestTypeDef,
-        DescribeInstanceTypeLimitsResponseTypeDef,
-        DescribeOutboundConnectionsRequestTypeDef,
-        DescribeOutboundConnectionsResponseTypeDef,
-        DescribePackagesRequestTypeDef,
-        DescribePackagesResponseTypeDef,
-        DescribeReservedInstanceOfferingsRequestTypeDef,
-        DescribeReservedInstanceOfferingsResponseTypeDef,
-        DescribeReservedInstancesRequestTypeDef,
-        DescribeReservedInstancesResponseTypeDef,
-        DescribeVpcEndpointsRequestTypeDef,
-        DescribeVpcEndpointsResponseTypeDef,
-        DissociatePackageRequestTypeDef,
-        DissociatePackageResponseTypeDef,
-        DissociatePackagesRequestTypeDef,
-        DissociatePackagesResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetCapabilityRequestTypeDef,
-        GetCapabilityResponseTypeDef,
-        GetCompatibleVersionsRequestTypeDef,
-        GetCompatibleVersionsResponseTypeDef,
-        GetDataSourceRequestTypeDef,
-        GetDataSourceResponseTypeDef,
-        GetDefaultApplicationSettingResponseTypeDef,
-        GetDirectQueryDataSourceRequestTypeDef,
-        GetDirectQueryDataSourceResponseTypeDef,
-        GetDomainMaintenanceStatusRequestTypeDef,
-        GetDomainMaintenanceStatusResponseTypeDef,
-        GetIndexRequestTypeDef,
-        GetIndexResponseTypeDef,
-        GetPackageVersionHistoryRequestTypeDef,
-        GetPackageVersionHistoryResponseTypeDef,
-        GetUpgradeHistoryRequestTypeDef,
-        GetUpgradeHistoryResponseTypeDef,
-        GetUpgradeStatusRequestTypeDef,
-        GetUpgradeStatusResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListDataSourcesRequestTypeDef,
-        ListDataSourcesResponseTypeDef,
-        ListDirectQueryDataSourcesRequestTypeDef,
-        ListDirectQueryDataSourcesResponseTypeDef,
-        ListDomainMaintenancesRequestTypeDef,
-        ListDomainMaintenancesResponseTypeDef,
-        ListDomainNamesRequestTypeDef,
-        ListDomainNamesResponseTypeDef,
-        ListDomainsForPackageRequestTypeDef,
-        ListDomainsForPackageResponseTypeDef,
-        ListInsightsRequestTypeDef,
-        ListInsightsResponseTypeDef,
-        ListInstanceTypeDetailsRequestTypeDef,
-        ListInstanceTypeDetailsResponseTypeDef,
-        ListPackagesForDomainRequestTypeDef,
-        ListPackagesForDomainResponseTypeDef,
-        ListScheduledActionsRequestTypeDef,
-        ListScheduledActionsResponseTypeDef,
-        ListTagsRequestTypeDef,
-        ListTagsResponseTypeDef,
-        ListVersionsRequestTypeDef,
-        ListVersionsResponseTypeDef,
-        ListVpcEndpointAccessRequestTypeDef,
-        ListVpcEndpointAccessResponseTypeDef,
-        ListVpcEndpointsForDomainRequestTypeDef,
-        ListVpcEndpointsForDomainResponseTypeDef,
-        ListVpcEndpointsRequestTypeDef,
-        ListVpcEndpointsResponseTypeDef,
-        PurchaseReservedInstanceOfferingRequestTypeDef,
-        PurchaseReservedInstanceOfferingResponseTypeDef,
-        PutDefaultApplicationSettingRequestTypeDef,
-        PutDefaultApplicationSettingResponseTypeDef,
-        RegisterCapabilityRequestTypeDef,
-        RegisterCapabilityResponseTypeDef,
-        RejectInboundConnectionRequestTypeDef,
-        RejectInboundConnectionResponseTypeDef,
-        RemoveTagsRequestTypeDef,
-        RevokeVpcEndpointAccessRequestTypeDef,
-        RevokeVpcEndpointAccessResponseTypeDef,
-        RollbackServiceSoftwareUpdateRequestTypeDef,
-        RollbackServiceSoftwareUpdateResponseTypeDef,
-        StartDomainMaintenanceRequestTypeDef,
-        StartDomainMaintenanceResponseTypeDef,
-        StartServiceSoftwareUpdateRequestTypeDef,
-        StartServiceSoftwareUpdateResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateDataSourceRequestTypeDef,
-        UpdateDataSourceResponseTypeDef,
-        UpdateDirectQueryDataSourceRequestTypeDef,
-        UpdateDirectQueryDataSourceResponseTypeDef,
-        UpdateDomainConfigRequestTypeDef,
-        UpdateDomainConfigResponseTypeDef,
-        UpdateIndexRequestTypeDef,
-        UpdateIndexResponseTypeDef,
-        UpdatePackageRequestTypeDef,
-        UpdatePackageResponseTypeDef,
-        UpdatePackageScopeRequestTypeDef,
-        UpdatePackageScopeResponseTypeDef,
-        UpdateScheduledActionRequestTypeDef,
-        UpdateScheduledActionResponseTypeDef,
-        UpdateVpcEndpointRequestTypeDef,
-        UpdateVpcEndpointResponseTypeDef,
-        UpgradeDomainRequestTypeDef,
-        UpgradeDomainResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionOpenSearchService"]
 
@@ -207,8 +32,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_inbound_connection(
-        self, **kwargs: Unpack[AcceptInboundConnectionRequestTypeDef]
-    ) -> TargetResults[AcceptInboundConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptInboundConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptInboundConnectionResponseTypeDef]:
         """Allows the destination Amazon OpenSearch Service domain owner to accept an
         inbound cross-cluster search connection request. For more information, see
         Cross-cluster search for Amazon OpenSearch Service.
@@ -218,8 +43,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AcceptInboundConnection", kwargs)
 
     def add_data_source(
-        self, **kwargs: Unpack[AddDataSourceRequestTypeDef]
-    ) -> TargetResults[AddDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AddDataSourceResponseTypeDef]:
         """Creates a new direct-query data source to the specified domain. For more
         information, see Creating Amazon OpenSearch Service data source
         integrations with Amazon S3.
@@ -229,8 +54,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AddDataSource", kwargs)
 
     def add_direct_query_data_source(
-        self, **kwargs: Unpack[AddDirectQueryDataSourceRequestTypeDef]
-    ) -> TargetResults[AddDirectQueryDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddDirectQueryDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AddDirectQueryDataSourceResponseTypeDef]:
         """Adds a new data source in Amazon OpenSearch Service so that you can
         perform direct queries on external data.
 
@@ -239,8 +64,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AddDirectQueryDataSource", kwargs)
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches tags to an existing Amazon OpenSearch Service domain, data
         source, or application.
 
@@ -249,8 +74,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def associate_package(
-        self, **kwargs: Unpack[AssociatePackageRequestTypeDef]
-    ) -> TargetResults[AssociatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociatePackageResponseTypeDef]:
         """Associates a package with an Amazon OpenSearch Service domain. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -259,8 +84,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AssociatePackage", kwargs)
 
     def associate_packages(
-        self, **kwargs: Unpack[AssociatePackagesRequestTypeDef]
-    ) -> TargetResults[AssociatePackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociatePackagesResponseTypeDef]:
         """Operation in the Amazon OpenSearch Service API for associating multiple
         packages with a domain simultaneously.
 
@@ -269,8 +94,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AssociatePackages", kwargs)
 
     def authorize_vpc_endpoint_access(
-        self, **kwargs: Unpack[AuthorizeVpcEndpointAccessRequestTypeDef]
-    ) -> TargetResults[AuthorizeVpcEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeVpcEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeVpcEndpointAccessResponseTypeDef]:
         """Provides access to an Amazon OpenSearch Service domain through the use of
         an interface VPC endpoint.
 
@@ -279,8 +104,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("AuthorizeVpcEndpointAccess", kwargs)
 
     def cancel_domain_config_change(
-        self, **kwargs: Unpack[CancelDomainConfigChangeRequestTypeDef]
-    ) -> TargetResults[CancelDomainConfigChangeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelDomainConfigChangeRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelDomainConfigChangeResponseTypeDef]:
         """Cancels a pending configuration change on an Amazon OpenSearch Service
         domain.
 
@@ -289,8 +114,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CancelDomainConfigChange", kwargs)
 
     def cancel_service_software_update(
-        self, **kwargs: Unpack[CancelServiceSoftwareUpdateRequestTypeDef]
-    ) -> TargetResults[CancelServiceSoftwareUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelServiceSoftwareUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelServiceSoftwareUpdateResponseTypeDef]:
         """Cancels a scheduled service software update for an Amazon OpenSearch
         Service domain. You can only perform this operation before the
         AutomatedUpdateDate and when the domain's UpdateStatus is PENDING_UPDATE.
@@ -302,8 +127,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CancelServiceSoftwareUpdate", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an OpenSearch UI application. For more information, see Using the
         OpenSearch user interface in Amazon OpenSearch Service.
 
@@ -312,8 +137,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates an Amazon OpenSearch Service domain. For more information, see
         Creating and managing Amazon OpenSearch Service domains.
 
@@ -322,8 +147,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> TargetResults[CreateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexResponseTypeDef]:
         """Creates an OpenSearch index with optional automatic semantic enrichment
         for specified text fields. Automatic semantic enrichment enables semantic
         search capabilities without requiring machine learning expertise,
@@ -338,8 +163,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_outbound_connection(
-        self, **kwargs: Unpack[CreateOutboundConnectionRequestTypeDef]
-    ) -> TargetResults[CreateOutboundConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOutboundConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOutboundConnectionResponseTypeDef]:
         """Creates a new cross-cluster search connection from a source Amazon
         OpenSearch Service domain to a destination domain. For more information,
         see Cross-cluster search for Amazon OpenSearch Service.
@@ -349,8 +174,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CreateOutboundConnection", kwargs)
 
     def create_package(
-        self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> TargetResults[CreatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageResponseTypeDef]:
         """Creates a package for use with Amazon OpenSearch Service domains. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -359,8 +184,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CreatePackage", kwargs)
 
     def create_vpc_endpoint(
-        self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcEndpointResponseTypeDef]:
         """Creates an Amazon OpenSearch Service-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/CreateVpcEndpoint
@@ -368,8 +193,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("CreateVpcEndpoint", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes a specified OpenSearch application.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DeleteApplication
@@ -377,8 +202,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceResponseTypeDef]:
         """Deletes a direct-query data source. For more information, see Deleting an
         Amazon OpenSearch Service data source with Amazon S3.
 
@@ -387,8 +212,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_direct_query_data_source(
-        self, **kwargs: Unpack[DeleteDirectQueryDataSourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDirectQueryDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a previously configured direct query data source from Amazon
         OpenSearch Service.
 
@@ -397,8 +222,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteDirectQueryDataSource", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service domain and all of its data. You can't
         recover a domain after you delete it.
 
@@ -407,8 +232,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_inbound_connection(
-        self, **kwargs: Unpack[DeleteInboundConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteInboundConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInboundConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInboundConnectionResponseTypeDef]:
         """Allows the destination Amazon OpenSearch Service domain owner to delete an
         existing inbound cross-cluster search connection. For more information,
         see Cross-cluster search for Amazon OpenSearch Service.
@@ -418,8 +243,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteInboundConnection", kwargs)
 
     def delete_index(
-        self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> TargetResults[DeleteIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexResponseTypeDef]:
         """Deletes an OpenSearch index. This operation permanently removes the index
         and cannot be undone.
 
@@ -428,8 +253,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteIndex", kwargs)
 
     def delete_outbound_connection(
-        self, **kwargs: Unpack[DeleteOutboundConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteOutboundConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOutboundConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOutboundConnectionResponseTypeDef]:
         """Allows the source Amazon OpenSearch Service domain owner to delete an
         existing outbound cross-cluster search connection. For more information,
         see Cross-cluster search for Amazon OpenSearch Service.
@@ -439,8 +264,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteOutboundConnection", kwargs)
 
     def delete_package(
-        self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> TargetResults[DeletePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service package. For more information, see
         Custom packages for Amazon OpenSearch Service.
 
@@ -449,8 +274,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeletePackage", kwargs)
 
     def delete_vpc_endpoint(
-        self, **kwargs: Unpack[DeleteVpcEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcEndpointResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DeleteVpcEndpoint
@@ -458,8 +283,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeleteVpcEndpoint", kwargs)
 
     def deregister_capability(
-        self, **kwargs: Unpack[DeregisterCapabilityRequestTypeDef]
-    ) -> TargetResults[DeregisterCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterCapabilityResponseTypeDef]:
         """Deregisters a capability from an OpenSearch UI application. This operation
         removes the capability and its associated configuration.
 
@@ -468,8 +293,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DeregisterCapability", kwargs)
 
     def describe_domain(
-        self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> TargetResults[DescribeDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainResponseTypeDef]:
         """Describes the domain configuration for the specified Amazon OpenSearch
         Service domain, including the domain ID, domain service endpoint, and
         domain ARN.
@@ -479,8 +304,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomain", kwargs)
 
     def describe_domain_auto_tunes(
-        self, **kwargs: Unpack[DescribeDomainAutoTunesRequestTypeDef]
-    ) -> TargetResults[DescribeDomainAutoTunesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainAutoTunesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainAutoTunesResponseTypeDef]:
         """Returns the list of optimizations that Auto-Tune has made to an Amazon
         OpenSearch Service domain. For more information, see Auto-Tune for Amazon
         OpenSearch Service.
@@ -490,8 +315,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomainAutoTunes", kwargs)
 
     def describe_domain_change_progress(
-        self, **kwargs: Unpack[DescribeDomainChangeProgressRequestTypeDef]
-    ) -> TargetResults[DescribeDomainChangeProgressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainChangeProgressRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainChangeProgressResponseTypeDef]:
         """Returns information about the current blue/green deployment happening on
         an Amazon OpenSearch Service domain. For more information, see Making
         configuration changes in Amazon OpenSearch Service.
@@ -501,8 +326,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomainChangeProgress", kwargs)
 
     def describe_domain_config(
-        self, **kwargs: Unpack[DescribeDomainConfigRequestTypeDef]
-    ) -> TargetResults[DescribeDomainConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainConfigResponseTypeDef]:
         """Returns the configuration of an Amazon OpenSearch Service domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeDomainConfig
@@ -510,8 +335,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomainConfig", kwargs)
 
     def describe_domain_health(
-        self, **kwargs: Unpack[DescribeDomainHealthRequestTypeDef]
-    ) -> TargetResults[DescribeDomainHealthResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainHealthRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainHealthResponseTypeDef]:
         """Returns information about domain and node health, the standby Availability
         Zone, number of nodes per Availability Zone, and shard count per node.
 
@@ -520,8 +345,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomainHealth", kwargs)
 
     def describe_domain_nodes(
-        self, **kwargs: Unpack[DescribeDomainNodesRequestTypeDef]
-    ) -> TargetResults[DescribeDomainNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainNodesResponseTypeDef]:
         """Returns information about domain and nodes, including data nodes, master
         nodes, ultrawarm nodes, Availability Zone(s), standby nodes, node
         configurations, and node states.
@@ -531,8 +356,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomainNodes", kwargs)
 
     def describe_domains(
-        self, **kwargs: Unpack[DescribeDomainsRequestTypeDef]
-    ) -> TargetResults[DescribeDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainsResponseTypeDef]:
         """Returns domain configuration information about the specified Amazon
         OpenSearch Service domains.
 
@@ -541,8 +366,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDomains", kwargs)
 
     def describe_dry_run_progress(
-        self, **kwargs: Unpack[DescribeDryRunProgressRequestTypeDef]
-    ) -> TargetResults[DescribeDryRunProgressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDryRunProgressRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDryRunProgressResponseTypeDef]:
         """Describes the progress of a pre-update dry run analysis on an Amazon
         OpenSearch Service domain. For more information, see Determining whether a
         change will cause a blue/green deployment.
@@ -552,8 +377,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeDryRunProgress", kwargs)
 
     def describe_inbound_connections(
-        self, **kwargs: Unpack[DescribeInboundConnectionsRequestTypeDef]
-    ) -> TargetResults[DescribeInboundConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInboundConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInboundConnectionsResponseTypeDef]:
         """Lists all the inbound cross-cluster search connections for a destination
         (remote) Amazon OpenSearch Service domain. For more information, see
         Cross-cluster search for Amazon OpenSearch Service.
@@ -563,8 +388,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeInboundConnections", kwargs)
 
     def describe_insight_details(
-        self, **kwargs: Unpack[DescribeInsightDetailsRequestTypeDef]
-    ) -> TargetResults[DescribeInsightDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInsightDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInsightDetailsResponseTypeDef]:
         """Describes the details of an existing insight for an Amazon OpenSearch
         Service domain. Returns detailed fields associated with the specified
         insight, such as text descriptions and metric data.
@@ -574,8 +399,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeInsightDetails", kwargs)
 
     def describe_instance_type_limits(
-        self, **kwargs: Unpack[DescribeInstanceTypeLimitsRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceTypeLimitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceTypeLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceTypeLimitsResponseTypeDef]:
         """Describes the instance count, storage, and master node limits for a given
         OpenSearch or Elasticsearch version and instance type.
 
@@ -584,8 +409,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeInstanceTypeLimits", kwargs)
 
     def describe_outbound_connections(
-        self, **kwargs: Unpack[DescribeOutboundConnectionsRequestTypeDef]
-    ) -> TargetResults[DescribeOutboundConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOutboundConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOutboundConnectionsResponseTypeDef]:
         """Lists all the outbound cross-cluster connections for a local (source)
         Amazon OpenSearch Service domain. For more information, see Cross-cluster
         search for Amazon OpenSearch Service.
@@ -595,8 +420,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeOutboundConnections", kwargs)
 
     def describe_packages(
-        self, **kwargs: Unpack[DescribePackagesRequestTypeDef]
-    ) -> TargetResults[DescribePackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackagesResponseTypeDef]:
         """Describes all packages available to OpenSearch Service. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -605,8 +430,9 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribePackages", kwargs)
 
     def describe_reserved_instance_offerings(
-        self, **kwargs: Unpack[DescribeReservedInstanceOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeReservedInstanceOfferingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReservedInstanceOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReservedInstanceOfferingsResponseTypeDef]:
         """Describes the available Amazon OpenSearch Service Reserved Instance
         offerings for a given Region. For more information, see Reserved Instances
         in Amazon OpenSearch Service.
@@ -616,8 +442,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeReservedInstanceOfferings", kwargs)
 
     def describe_reserved_instances(
-        self, **kwargs: Unpack[DescribeReservedInstancesRequestTypeDef]
-    ) -> TargetResults[DescribeReservedInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservedInstancesResponseTypeDef]:
         """Describes the Amazon OpenSearch Service instances that you have reserved
         in a given Region. For more information, see Reserved Instances in Amazon
         OpenSearch Service.
@@ -627,8 +453,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeReservedInstances", kwargs)
 
     def describe_vpc_endpoints(
-        self, **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeVpcEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVpcEndpointsResponseTypeDef]:
         """Describes one or more Amazon OpenSearch Service-managed VPC endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeVpcEndpoints
@@ -636,8 +462,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DescribeVpcEndpoints", kwargs)
 
     def dissociate_package(
-        self, **kwargs: Unpack[DissociatePackageRequestTypeDef]
-    ) -> TargetResults[DissociatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DissociatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DissociatePackageResponseTypeDef]:
         """Removes a package from the specified Amazon OpenSearch Service domain. The
         package can't be in use with any OpenSearch index for the dissociation to
         succeed. The package is still available in OpenSearch Service for
@@ -649,8 +475,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DissociatePackage", kwargs)
 
     def dissociate_packages(
-        self, **kwargs: Unpack[DissociatePackagesRequestTypeDef]
-    ) -> TargetResults[DissociatePackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DissociatePackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DissociatePackagesResponseTypeDef]:
         """Dissociates multiple packages from a domain simultaneously.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DissociatePackages
@@ -658,8 +484,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("DissociatePackages", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Retrieves the configuration and status of an existing OpenSearch
         application.
 
@@ -668,8 +494,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_capability(
-        self, **kwargs: Unpack[GetCapabilityRequestTypeDef]
-    ) -> TargetResults[GetCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCapabilityResponseTypeDef]:
         """Retrieves information about a registered capability for an OpenSearch UI
         application, including its configuration and current status.
 
@@ -678,8 +504,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetCapability", kwargs)
 
     def get_compatible_versions(
-        self, **kwargs: Unpack[GetCompatibleVersionsRequestTypeDef]
-    ) -> TargetResults[GetCompatibleVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCompatibleVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCompatibleVersionsResponseTypeDef]:
         """Returns a map of OpenSearch or Elasticsearch versions and the versions you
         can upgrade them to.
 
@@ -688,8 +514,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetCompatibleVersions", kwargs)
 
     def get_data_source(
-        self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> TargetResults[GetDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceResponseTypeDef]:
         """Retrieves information about a direct query data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetDataSource
@@ -698,7 +524,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_default_application_setting(
         self,
-    ) -> TargetResults[GetDefaultApplicationSettingResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDefaultApplicationSettingResponseTypeDef]:
         """Gets the ARN of the current default application.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetDefaultApplicationSetting
@@ -706,8 +532,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetDefaultApplicationSetting", {})
 
     def get_direct_query_data_source(
-        self, **kwargs: Unpack[GetDirectQueryDataSourceRequestTypeDef]
-    ) -> TargetResults[GetDirectQueryDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDirectQueryDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDirectQueryDataSourceResponseTypeDef]:
         """Returns detailed configuration information for a specific direct query
         data source in Amazon OpenSearch Service.
 
@@ -716,8 +542,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetDirectQueryDataSource", kwargs)
 
     def get_domain_maintenance_status(
-        self, **kwargs: Unpack[GetDomainMaintenanceStatusRequestTypeDef]
-    ) -> TargetResults[GetDomainMaintenanceStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainMaintenanceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainMaintenanceStatusResponseTypeDef]:
         """The status of the maintenance action.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetDomainMaintenanceStatus
@@ -725,8 +551,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetDomainMaintenanceStatus", kwargs)
 
     def get_index(
-        self, **kwargs: Unpack[GetIndexRequestTypeDef]
-    ) -> TargetResults[GetIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIndexResponseTypeDef]:
         """Retrieves information about an OpenSearch index including its schema and
         semantic enrichment configuration. Use this operation to view the current
         index structure and semantic search settings.
@@ -736,8 +562,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetIndex", kwargs)
 
     def get_package_version_history(
-        self, **kwargs: Unpack[GetPackageVersionHistoryRequestTypeDef]
-    ) -> TargetResults[GetPackageVersionHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPackageVersionHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPackageVersionHistoryResponseTypeDef]:
         """Returns a list of Amazon OpenSearch Service package versions, along with
         their creation time, commit message, and plugin properties (if the package
         is a zip plugin package). For more information, see Custom packages for
@@ -748,8 +574,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetPackageVersionHistory", kwargs)
 
     def get_upgrade_history(
-        self, **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef]
-    ) -> TargetResults[GetUpgradeHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUpgradeHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUpgradeHistoryResponseTypeDef]:
         """Retrieves the complete history of the last 10 upgrades performed on an
         Amazon OpenSearch Service domain.
 
@@ -758,8 +584,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetUpgradeHistory", kwargs)
 
     def get_upgrade_status(
-        self, **kwargs: Unpack[GetUpgradeStatusRequestTypeDef]
-    ) -> TargetResults[GetUpgradeStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUpgradeStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUpgradeStatusResponseTypeDef]:
         """Returns the most recent status of the last upgrade or upgrade eligibility
         check performed on an Amazon OpenSearch Service domain.
 
@@ -768,8 +594,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("GetUpgradeStatus", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists all OpenSearch applications under your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListApplications
@@ -777,8 +603,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Lists direct-query data sources for a specific domain. For more
         information, see For more information, see Working with Amazon OpenSearch
         Service direct queries with Amazon S3.
@@ -788,8 +614,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_direct_query_data_sources(
-        self, **kwargs: Unpack[ListDirectQueryDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDirectQueryDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDirectQueryDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDirectQueryDataSourcesResponseTypeDef]:
         """Lists an inventory of all the direct query data sources that you have
         configured within Amazon OpenSearch Service.
 
@@ -798,8 +624,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListDirectQueryDataSources", kwargs)
 
     def list_domain_maintenances(
-        self, **kwargs: Unpack[ListDomainMaintenancesRequestTypeDef]
-    ) -> TargetResults[ListDomainMaintenancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainMaintenancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainMaintenancesResponseTypeDef]:
         """A list of maintenance actions for the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListDomainMaintenances
@@ -807,8 +633,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListDomainMaintenances", kwargs)
 
     def list_domain_names(
-        self, **kwargs: Unpack[ListDomainNamesRequestTypeDef]
-    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainNamesResponseTypeDef]:
         """Returns the names of all Amazon OpenSearch Service domains owned by the
         current user in the active Region.
 
@@ -817,8 +643,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListDomainNames", kwargs)
 
     def list_domains_for_package(
-        self, **kwargs: Unpack[ListDomainsForPackageRequestTypeDef]
-    ) -> TargetResults[ListDomainsForPackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsForPackageRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsForPackageResponseTypeDef]:
         """Lists all Amazon OpenSearch Service domains associated with a given
         package. For more information, see Custom packages for Amazon OpenSearch
         Service.
@@ -828,8 +654,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListDomainsForPackage", kwargs)
 
     def list_insights(
-        self, **kwargs: Unpack[ListInsightsRequestTypeDef]
-    ) -> TargetResults[ListInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInsightsResponseTypeDef]:
         """Lists insights for an Amazon OpenSearch Service domain or Amazon Web
         Services account. Returns a paginated list of insights based on the
         specified entity, filters, time range, and sort order.
@@ -839,8 +665,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListInsights", kwargs)
 
     def list_instance_type_details(
-        self, **kwargs: Unpack[ListInstanceTypeDetailsRequestTypeDef]
-    ) -> TargetResults[ListInstanceTypeDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceTypeDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceTypeDetailsResponseTypeDef]:
         """Lists all instance types and available features for a given OpenSearch or
         Elasticsearch version.
 
@@ -849,8 +675,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListInstanceTypeDetails", kwargs)
 
     def list_packages_for_domain(
-        self, **kwargs: Unpack[ListPackagesForDomainRequestTypeDef]
-    ) -> TargetResults[ListPackagesForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagesForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagesForDomainResponseTypeDef]:
         """Lists all packages associated with an Amazon OpenSearch Service domain.
         For more information, see Custom packages for Amazon OpenSearch Service.
 
@@ -859,8 +685,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListPackagesForDomain", kwargs)
 
     def list_scheduled_actions(
-        self, **kwargs: Unpack[ListScheduledActionsRequestTypeDef]
-    ) -> TargetResults[ListScheduledActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduledActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduledActionsResponseTypeDef]:
         """Retrieves a list of configuration changes that are scheduled for a domain.
         These changes can be service software updates or blue/green Auto-Tune
         enhancements.
@@ -870,8 +696,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListScheduledActions", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> TargetResults[ListTagsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsResponseTypeDef]:
         """Returns all resource tags for an Amazon OpenSearch Service domain, data
         source, or application. For more information, see Tagging Amazon
         OpenSearch Service resources.
@@ -881,8 +707,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_versions(
-        self, **kwargs: Unpack[ListVersionsRequestTypeDef]
-    ) -> TargetResults[ListVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVersionsResponseTypeDef]:
         """Lists all versions of OpenSearch and Elasticsearch that Amazon OpenSearch
         Service supports.
 
@@ -891,8 +717,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListVersions", kwargs)
 
     def list_vpc_endpoint_access(
-        self, **kwargs: Unpack[ListVpcEndpointAccessRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointAccessResponseTypeDef]:
         """Retrieves information about each Amazon Web Services principal that is
         allowed to access a given Amazon OpenSearch Service domain through the use
         of an interface VPC endpoint.
@@ -902,8 +728,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListVpcEndpointAccess", kwargs)
 
     def list_vpc_endpoints(
-        self, **kwargs: Unpack[ListVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointsResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints in the
         current Amazon Web Services account and Region.
 
@@ -912,8 +738,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListVpcEndpoints", kwargs)
 
     def list_vpc_endpoints_for_domain(
-        self, **kwargs: Unpack[ListVpcEndpointsForDomainRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointsForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointsForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointsForDomainResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints associated
         with a particular domain.
 
@@ -922,8 +748,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("ListVpcEndpointsForDomain", kwargs)
 
     def purchase_reserved_instance_offering(
-        self, **kwargs: Unpack[PurchaseReservedInstanceOfferingRequestTypeDef]
-    ) -> TargetResults[PurchaseReservedInstanceOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseReservedInstanceOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.PurchaseReservedInstanceOfferingResponseTypeDef]:
         """Allows you to purchase Amazon OpenSearch Service Reserved Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/PurchaseReservedInstanceOffering
@@ -931,8 +757,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("PurchaseReservedInstanceOffering", kwargs)
 
     def put_default_application_setting(
-        self, **kwargs: Unpack[PutDefaultApplicationSettingRequestTypeDef]
-    ) -> TargetResults[PutDefaultApplicationSettingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDefaultApplicationSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDefaultApplicationSettingResponseTypeDef]:
         """Sets the default application to the application with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/PutDefaultApplicationSetting
@@ -940,8 +766,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("PutDefaultApplicationSetting", kwargs)
 
     def register_capability(
-        self, **kwargs: Unpack[RegisterCapabilityRequestTypeDef]
-    ) -> TargetResults[RegisterCapabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterCapabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterCapabilityResponseTypeDef]:
         """Registers a capability for an OpenSearch UI application. Use this
         operation to enable specific capabilities, such as AI features, for a
         given application. The capability configuration defines the type and
@@ -953,8 +779,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("RegisterCapability", kwargs)
 
     def reject_inbound_connection(
-        self, **kwargs: Unpack[RejectInboundConnectionRequestTypeDef]
-    ) -> TargetResults[RejectInboundConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectInboundConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectInboundConnectionResponseTypeDef]:
         """Allows the remote Amazon OpenSearch Service domain owner to reject an
         inbound cross-cluster connection request.
 
@@ -963,8 +789,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("RejectInboundConnection", kwargs)
 
     def remove_tags(
-        self, **kwargs: Unpack[RemoveTagsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified set of tags from an Amazon OpenSearch Service
         domain, data source, or application. For more information, see Tagging
         Amazon OpenSearch Service resources.
@@ -974,8 +800,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("RemoveTags", kwargs)
 
     def revoke_vpc_endpoint_access(
-        self, **kwargs: Unpack[RevokeVpcEndpointAccessRequestTypeDef]
-    ) -> TargetResults[RevokeVpcEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeVpcEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeVpcEndpointAccessResponseTypeDef]:
         """Revokes access to an Amazon OpenSearch Service domain that was provided
         through an interface VPC endpoint.
 
@@ -984,8 +810,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("RevokeVpcEndpointAccess", kwargs)
 
     def rollback_service_software_update(
-        self, **kwargs: Unpack[RollbackServiceSoftwareUpdateRequestTypeDef]
-    ) -> TargetResults[RollbackServiceSoftwareUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackServiceSoftwareUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.RollbackServiceSoftwareUpdateResponseTypeDef]:
         """Rolls back a service software update for a domain to the previous version.
         For more information, see Service software updates in Amazon OpenSearch
         Service.
@@ -995,8 +821,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("RollbackServiceSoftwareUpdate", kwargs)
 
     def start_domain_maintenance(
-        self, **kwargs: Unpack[StartDomainMaintenanceRequestTypeDef]
-    ) -> TargetResults[StartDomainMaintenanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDomainMaintenanceRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDomainMaintenanceResponseTypeDef]:
         """Starts the node maintenance process on the data node. These processes can
         include a node reboot, an Opensearch or Elasticsearch process restart, or
         a Dashboard or Kibana restart.
@@ -1006,8 +832,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("StartDomainMaintenance", kwargs)
 
     def start_service_software_update(
-        self, **kwargs: Unpack[StartServiceSoftwareUpdateRequestTypeDef]
-    ) -> TargetResults[StartServiceSoftwareUpdateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartServiceSoftwareUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.StartServiceSoftwareUpdateResponseTypeDef]:
         """Schedules a service software update for an Amazon OpenSearch Service
         domain. For more information, see Service software updates in Amazon
         OpenSearch Service.
@@ -1017,8 +843,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("StartServiceSoftwareUpdate", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates the configuration and settings of an existing OpenSearch
         application.
 
@@ -1027,8 +853,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceResponseTypeDef]:
         """Updates a direct-query data source. For more information, see Working with
         Amazon OpenSearch Service data source integrations with Amazon S3.
 
@@ -1037,8 +863,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_direct_query_data_source(
-        self, **kwargs: Unpack[UpdateDirectQueryDataSourceRequestTypeDef]
-    ) -> TargetResults[UpdateDirectQueryDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDirectQueryDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDirectQueryDataSourceResponseTypeDef]:
         """Updates the configuration or properties of an existing direct query data
         source in Amazon OpenSearch Service.
 
@@ -1047,8 +873,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateDirectQueryDataSource", kwargs)
 
     def update_domain_config(
-        self, **kwargs: Unpack[UpdateDomainConfigRequestTypeDef]
-    ) -> TargetResults[UpdateDomainConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainConfigResponseTypeDef]:
         """Modifies the cluster configuration of the specified Amazon OpenSearch
         Service domain.
 
@@ -1057,8 +883,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateDomainConfig", kwargs)
 
     def update_index(
-        self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> TargetResults[UpdateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexResponseTypeDef]:
         """Updates an existing OpenSearch index schema and semantic enrichment
         configuration. This operation allows modification of field mappings and
         semantic search settings for text fields. Changes to semantic enrichment
@@ -1069,8 +895,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateIndex", kwargs)
 
     def update_package(
-        self, **kwargs: Unpack[UpdatePackageRequestTypeDef]
-    ) -> TargetResults[UpdatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageResponseTypeDef]:
         """Updates a package for use with Amazon OpenSearch Service domains. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -1079,8 +905,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdatePackage", kwargs)
 
     def update_package_scope(
-        self, **kwargs: Unpack[UpdatePackageScopeRequestTypeDef]
-    ) -> TargetResults[UpdatePackageScopeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePackageScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePackageScopeResponseTypeDef]:
         """Updates the scope of a package. Scope of the package defines users who can
         view and associate a package.
 
@@ -1089,8 +915,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdatePackageScope", kwargs)
 
     def update_scheduled_action(
-        self, **kwargs: Unpack[UpdateScheduledActionRequestTypeDef]
-    ) -> TargetResults[UpdateScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduledActionResponseTypeDef]:
         """Reschedules a planned domain configuration change for a later time. This
         change can be a scheduled service software update or a blue/green
         Auto-Tune enhancement.
@@ -1100,8 +926,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateScheduledAction", kwargs)
 
     def update_vpc_endpoint(
-        self, **kwargs: Unpack[UpdateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcEndpointResponseTypeDef]:
         """Modifies an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/UpdateVpcEndpoint
@@ -1109,8 +935,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         return self._call("UpdateVpcEndpoint", kwargs)
 
     def upgrade_domain(
-        self, **kwargs: Unpack[UpgradeDomainRequestTypeDef]
-    ) -> TargetResults[UpgradeDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpgradeDomainResponseTypeDef]:
         """Allows you to either upgrade your Amazon OpenSearch Service domain or
         perform an upgrade eligibility check to a compatible version of OpenSearch
         or Elasticsearch.
@@ -1125,8 +951,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1147,8 +973,8 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of ApplicationSummaries in every page of ListApplications,
         from every target, as its page arrives (tagged with its target).
 

@@ -12,98 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetCollectionGroupRequestTypeDef,
-        BatchGetCollectionGroupResponseTypeDef,
-        BatchGetCollectionRequestTypeDef,
-        BatchGetCollectionResponseTypeDef,
-        BatchGetEffectiveLifecyclePolicyRequestTypeDef,
-        BatchGetEffectiveLifecyclePolicyResponseTypeDef,
-        BatchGetLifecyclePolicyRequestTypeDef,
-        BatchGetLifecyclePolicyResponseTypeDef,
-        BatchGetVpcEndpointRequestTypeDef,
-        BatchGetVpcEndpointResponseTypeDef,
-        CreateAccessPolicyRequestTypeDef,
-        CreateAccessPolicyResponseTypeDef,
-        CreateCollectionGroupRequestTypeDef,
-        CreateCollectionGroupResponseTypeDef,
-        CreateCollectionRequestTypeDef,
-        CreateCollectionResponseTypeDef,
-        CreateIndexRequestTypeDef,
-        CreateIndexResponseTypeDef,
-        CreateLifecyclePolicyRequestTypeDef,
-        CreateLifecyclePolicyResponseTypeDef,
-        CreateSecurityConfigRequestTypeDef,
-        CreateSecurityConfigResponseTypeDef,
-        CreateSecurityPolicyRequestTypeDef,
-        CreateSecurityPolicyResponseTypeDef,
-        CreateVpcEndpointRequestTypeDef,
-        CreateVpcEndpointResponseTypeDef,
-        DeleteAccessPolicyRequestTypeDef,
-        DeleteAccessPolicyResponseTypeDef,
-        DeleteCollectionGroupRequestTypeDef,
-        DeleteCollectionGroupResponseTypeDef,
-        DeleteCollectionRequestTypeDef,
-        DeleteCollectionResponseTypeDef,
-        DeleteIndexRequestTypeDef,
-        DeleteIndexResponseTypeDef,
-        DeleteLifecyclePolicyRequestTypeDef,
-        DeleteLifecyclePolicyResponseTypeDef,
-        DeleteSecurityConfigRequestTypeDef,
-        DeleteSecurityConfigResponseTypeDef,
-        DeleteSecurityPolicyRequestTypeDef,
-        DeleteSecurityPolicyResponseTypeDef,
-        DeleteVpcEndpointRequestTypeDef,
-        DeleteVpcEndpointResponseTypeDef,
-        GetAccessPolicyRequestTypeDef,
-        GetAccessPolicyResponseTypeDef,
-        GetAccountSettingsResponseTypeDef,
-        GetIndexRequestTypeDef,
-        GetIndexResponseTypeDef,
-        GetPoliciesStatsResponseTypeDef,
-        GetSecurityConfigRequestTypeDef,
-        GetSecurityConfigResponseTypeDef,
-        GetSecurityPolicyRequestTypeDef,
-        GetSecurityPolicyResponseTypeDef,
-        ListAccessPoliciesRequestTypeDef,
-        ListAccessPoliciesResponseTypeDef,
-        ListCollectionGroupsRequestTypeDef,
-        ListCollectionGroupsResponseTypeDef,
-        ListCollectionsRequestTypeDef,
-        ListCollectionsResponseTypeDef,
-        ListLifecyclePoliciesRequestTypeDef,
-        ListLifecyclePoliciesResponseTypeDef,
-        ListSecurityConfigsRequestTypeDef,
-        ListSecurityConfigsResponseTypeDef,
-        ListSecurityPoliciesRequestTypeDef,
-        ListSecurityPoliciesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVpcEndpointsRequestTypeDef,
-        ListVpcEndpointsResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccessPolicyRequestTypeDef,
-        UpdateAccessPolicyResponseTypeDef,
-        UpdateAccountSettingsRequestTypeDef,
-        UpdateAccountSettingsResponseTypeDef,
-        UpdateCollectionGroupRequestTypeDef,
-        UpdateCollectionGroupResponseTypeDef,
-        UpdateCollectionRequestTypeDef,
-        UpdateCollectionResponseTypeDef,
-        UpdateIndexRequestTypeDef,
-        UpdateIndexResponseTypeDef,
-        UpdateLifecyclePolicyRequestTypeDef,
-        UpdateLifecyclePolicyResponseTypeDef,
-        UpdateSecurityConfigRequestTypeDef,
-        UpdateSecurityConfigResponseTypeDef,
-        UpdateSecurityPolicyRequestTypeDef,
-        UpdateSecurityPolicyResponseTypeDef,
-        UpdateVpcEndpointRequestTypeDef,
-        UpdateVpcEndpointResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionOpenSearchServiceServerless"]
 
@@ -117,8 +26,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_collection(
-        self, **kwargs: Unpack[BatchGetCollectionRequestTypeDef]
-    ) -> TargetResults[BatchGetCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCollectionResponseTypeDef]:
         """Returns attributes for one or more collections, including the collection
         endpoint, the OpenSearch Dashboards endpoint, and FIPS-compliant
         endpoints. For more information, see Creating and managing Amazon
@@ -129,8 +38,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("BatchGetCollection", kwargs)
 
     def batch_get_collection_group(
-        self, **kwargs: Unpack[BatchGetCollectionGroupRequestTypeDef]
-    ) -> TargetResults[BatchGetCollectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCollectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCollectionGroupResponseTypeDef]:
         """Returns attributes for one or more collection groups, including capacity
         limits and the number of collections in each group. For more information,
         see Creating and managing Amazon OpenSearch Serverless collections.
@@ -140,8 +49,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("BatchGetCollectionGroup", kwargs)
 
     def batch_get_effective_lifecycle_policy(
-        self, **kwargs: Unpack[BatchGetEffectiveLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[BatchGetEffectiveLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetEffectiveLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetEffectiveLifecyclePolicyResponseTypeDef]:
         """Returns a list of successful and failed retrievals for the OpenSearch
         Serverless indexes. For more information, see Viewing data lifecycle
         policies.
@@ -151,8 +60,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("BatchGetEffectiveLifecyclePolicy", kwargs)
 
     def batch_get_lifecycle_policy(
-        self, **kwargs: Unpack[BatchGetLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[BatchGetLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetLifecyclePolicyResponseTypeDef]:
         """Returns one or more configured OpenSearch Serverless lifecycle policies.
         For more information, see Viewing data lifecycle policies.
 
@@ -161,8 +70,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("BatchGetLifecyclePolicy", kwargs)
 
     def batch_get_vpc_endpoint(
-        self, **kwargs: Unpack[BatchGetVpcEndpointRequestTypeDef]
-    ) -> TargetResults[BatchGetVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetVpcEndpointResponseTypeDef]:
         """Returns attributes for one or more VPC endpoints associated with the
         current account. For more information, see Access Amazon OpenSearch
         Serverless using an interface endpoint.
@@ -172,8 +81,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("BatchGetVpcEndpoint", kwargs)
 
     def create_access_policy(
-        self, **kwargs: Unpack[CreateAccessPolicyRequestTypeDef]
-    ) -> TargetResults[CreateAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPolicyResponseTypeDef]:
         """Creates a data access policy for OpenSearch Serverless. Access policies
         limit access to collections and the resources within them, and allow a
         user to access that data irrespective of the access mechanism or network
@@ -185,8 +94,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateAccessPolicy", kwargs)
 
     def create_collection(
-        self, **kwargs: Unpack[CreateCollectionRequestTypeDef]
-    ) -> TargetResults[CreateCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCollectionResponseTypeDef]:
         """Creates a new OpenSearch Serverless collection. For more information, see
         Creating and managing Amazon OpenSearch Serverless collections.
 
@@ -195,8 +104,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateCollection", kwargs)
 
     def create_collection_group(
-        self, **kwargs: Unpack[CreateCollectionGroupRequestTypeDef]
-    ) -> TargetResults[CreateCollectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCollectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCollectionGroupResponseTypeDef]:
         """Creates a collection group within OpenSearch Serverless. Collection groups
         let you manage OpenSearch Compute Units (OCUs) at a group level, with
         multiple collections sharing the group's capacity limits.
@@ -206,8 +115,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateCollectionGroup", kwargs)
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> TargetResults[CreateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexResponseTypeDef]:
         """Creates an index within an OpenSearch Serverless collection. Unlike other
         OpenSearch indexes, indexes created by this API are automatically
         configured to conduct automatic semantic enrichment ingestion and search.
@@ -219,8 +128,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_lifecycle_policy(
-        self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLifecyclePolicyResponseTypeDef]:
         """Creates a lifecyle policy to be applied to OpenSearch Serverless indexes.
         Lifecycle policies define the number of days or hours to retain the data
         on an OpenSearch Serverless index. For more information, see Creating data
@@ -231,8 +140,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateLifecyclePolicy", kwargs)
 
     def create_security_config(
-        self, **kwargs: Unpack[CreateSecurityConfigRequestTypeDef]
-    ) -> TargetResults[CreateSecurityConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityConfigResponseTypeDef]:
         """Specifies a security configuration for OpenSearch Serverless. For more
         information, see SAML authentication for Amazon OpenSearch Serverless.
 
@@ -241,8 +150,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateSecurityConfig", kwargs)
 
     def create_security_policy(
-        self, **kwargs: Unpack[CreateSecurityPolicyRequestTypeDef]
-    ) -> TargetResults[CreateSecurityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityPolicyResponseTypeDef]:
         """Creates a security policy to be used by one or more OpenSearch Serverless
         collections. Security policies provide access to a collection and its
         OpenSearch Dashboards endpoint from public networks or specific VPC
@@ -256,8 +165,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateSecurityPolicy", kwargs)
 
     def create_vpc_endpoint(
-        self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[CreateVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcEndpointResponseTypeDef]:
         """Creates an OpenSearch Serverless-managed interface VPC endpoint. For more
         information, see Access Amazon OpenSearch Serverless using an interface
         endpoint.
@@ -267,8 +176,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("CreateVpcEndpoint", kwargs)
 
     def delete_access_policy(
-        self, **kwargs: Unpack[DeleteAccessPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessPolicyResponseTypeDef]:
         """Deletes an OpenSearch Serverless access policy. For more information, see
         Data access control for Amazon OpenSearch Serverless.
 
@@ -277,8 +186,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteAccessPolicy", kwargs)
 
     def delete_collection(
-        self, **kwargs: Unpack[DeleteCollectionRequestTypeDef]
-    ) -> TargetResults[DeleteCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCollectionResponseTypeDef]:
         """Deletes an OpenSearch Serverless collection. For more information, see
         Creating and managing Amazon OpenSearch Serverless collections.
 
@@ -287,8 +196,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteCollection", kwargs)
 
     def delete_collection_group(
-        self, **kwargs: Unpack[DeleteCollectionGroupRequestTypeDef]
-    ) -> TargetResults[DeleteCollectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCollectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCollectionGroupResponseTypeDef]:
         """Deletes a collection group. You can only delete empty collection groups
         that contain no collections. For more information, see Creating and
         managing Amazon OpenSearch Serverless collections.
@@ -298,8 +207,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteCollectionGroup", kwargs)
 
     def delete_index(
-        self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> TargetResults[DeleteIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexResponseTypeDef]:
         """Deletes an index from an OpenSearch Serverless collection. Be aware that
         the index might be configured to conduct automatic semantic enrichment
         ingestion and search. For more information, see About automatic semantic
@@ -310,8 +219,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteIndex", kwargs)
 
     def delete_lifecycle_policy(
-        self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLifecyclePolicyResponseTypeDef]:
         """Deletes an OpenSearch Serverless lifecycle policy. For more information,
         see Deleting data lifecycle policies.
 
@@ -320,8 +229,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteLifecyclePolicy", kwargs)
 
     def delete_security_config(
-        self, **kwargs: Unpack[DeleteSecurityConfigRequestTypeDef]
-    ) -> TargetResults[DeleteSecurityConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityConfigResponseTypeDef]:
         """Deletes a security configuration for OpenSearch Serverless. For more
         information, see SAML authentication for Amazon OpenSearch Serverless.
 
@@ -330,8 +239,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteSecurityConfig", kwargs)
 
     def delete_security_policy(
-        self, **kwargs: Unpack[DeleteSecurityPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteSecurityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityPolicyResponseTypeDef]:
         """Deletes an OpenSearch Serverless security policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/DeleteSecurityPolicy
@@ -339,8 +248,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteSecurityPolicy", kwargs)
 
     def delete_vpc_endpoint(
-        self, **kwargs: Unpack[DeleteVpcEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcEndpointResponseTypeDef]:
         """Deletes an OpenSearch Serverless-managed interface endpoint. For more
         information, see Access Amazon OpenSearch Serverless using an interface
         endpoint.
@@ -350,8 +259,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("DeleteVpcEndpoint", kwargs)
 
     def get_access_policy(
-        self, **kwargs: Unpack[GetAccessPolicyRequestTypeDef]
-    ) -> TargetResults[GetAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPolicyResponseTypeDef]:
         """Returns an OpenSearch Serverless access policy. For more information, see
         Data access control for Amazon OpenSearch Serverless.
 
@@ -359,7 +268,9 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("GetAccessPolicy", kwargs)
 
-    def get_account_settings(self) -> TargetResults[GetAccountSettingsResponseTypeDef]:
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
         """Returns account-level settings related to OpenSearch Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/GetAccountSettings
@@ -367,8 +278,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("GetAccountSettings", {})
 
     def get_index(
-        self, **kwargs: Unpack[GetIndexRequestTypeDef]
-    ) -> TargetResults[GetIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIndexResponseTypeDef]:
         """Retrieves information about an index in an OpenSearch Serverless
         collection, including its schema definition. The index might be configured
         to conduct automatic semantic enrichment ingestion and search. For more
@@ -378,7 +289,9 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("GetIndex", kwargs)
 
-    def get_policies_stats(self) -> TargetResults[GetPoliciesStatsResponseTypeDef]:
+    def get_policies_stats(
+        self,
+    ) -> TargetResults[type_defs.GetPoliciesStatsResponseTypeDef]:
         """Returns statistical information about your OpenSearch Serverless access
         policies, security configurations, and security policies.
 
@@ -387,8 +300,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("GetPoliciesStats", {})
 
     def get_security_config(
-        self, **kwargs: Unpack[GetSecurityConfigRequestTypeDef]
-    ) -> TargetResults[GetSecurityConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityConfigResponseTypeDef]:
         """Returns information about an OpenSearch Serverless security configuration.
         For more information, see SAML authentication for Amazon OpenSearch
         Serverless.
@@ -398,8 +311,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("GetSecurityConfig", kwargs)
 
     def get_security_policy(
-        self, **kwargs: Unpack[GetSecurityPolicyRequestTypeDef]
-    ) -> TargetResults[GetSecurityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityPolicyResponseTypeDef]:
         """Returns information about a configured OpenSearch Serverless security
         policy. For more information, see Network access for Amazon OpenSearch
         Serverless and Encryption at rest for Amazon OpenSearch Serverless.
@@ -409,8 +322,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("GetSecurityPolicy", kwargs)
 
     def list_access_policies(
-        self, **kwargs: Unpack[ListAccessPoliciesRequestTypeDef]
-    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPoliciesResponseTypeDef]:
         """Returns information about a list of OpenSearch Serverless access policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListAccessPolicies
@@ -418,8 +331,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListAccessPolicies", kwargs)
 
     def list_collection_groups(
-        self, **kwargs: Unpack[ListCollectionGroupsRequestTypeDef]
-    ) -> TargetResults[ListCollectionGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollectionGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCollectionGroupsResponseTypeDef]:
         """Returns a list of collection groups. For more information, see Creating
         and managing Amazon OpenSearch Serverless collections.
 
@@ -428,8 +341,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListCollectionGroups", kwargs)
 
     def list_collections(
-        self, **kwargs: Unpack[ListCollectionsRequestTypeDef]
-    ) -> TargetResults[ListCollectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCollectionsResponseTypeDef]:
         """Lists all OpenSearch Serverless collections. For more information, see
         Creating and managing Amazon OpenSearch Serverless collections.
 
@@ -438,8 +351,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListCollections", kwargs)
 
     def list_lifecycle_policies(
-        self, **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef]
-    ) -> TargetResults[ListLifecyclePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLifecyclePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLifecyclePoliciesResponseTypeDef]:
         """Returns a list of OpenSearch Serverless lifecycle policies. For more
         information, see Viewing data lifecycle policies.
 
@@ -448,8 +361,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListLifecyclePolicies", kwargs)
 
     def list_security_configs(
-        self, **kwargs: Unpack[ListSecurityConfigsRequestTypeDef]
-    ) -> TargetResults[ListSecurityConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityConfigsResponseTypeDef]:
         """Returns information about configured OpenSearch Serverless security
         configurations. For more information, see SAML authentication for Amazon
         OpenSearch Serverless.
@@ -459,8 +372,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListSecurityConfigs", kwargs)
 
     def list_security_policies(
-        self, **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef]
-    ) -> TargetResults[ListSecurityPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityPoliciesResponseTypeDef]:
         """Returns information about configured OpenSearch Serverless security
         policies.
 
@@ -469,8 +382,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListSecurityPolicies", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns the tags for an OpenSearch Serverless resource. For more
         information, see Tagging Amazon OpenSearch Serverless collections.
 
@@ -479,8 +392,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vpc_endpoints(
-        self, **kwargs: Unpack[ListVpcEndpointsRequestTypeDef]
-    ) -> TargetResults[ListVpcEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVpcEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcEndpointsResponseTypeDef]:
         """Returns the OpenSearch Serverless-managed interface VPC endpoints
         associated with the current account. For more information, see Access
         Amazon OpenSearch Serverless using an interface endpoint.
@@ -490,8 +403,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("ListVpcEndpoints", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates tags with an OpenSearch Serverless resource. For more
         information, see Tagging Amazon OpenSearch Serverless collections.
 
@@ -500,8 +413,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or set of tags from an OpenSearch Serverless resource. For
         more information, see Tagging Amazon OpenSearch Serverless collections.
 
@@ -510,8 +423,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_policy(
-        self, **kwargs: Unpack[UpdateAccessPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateAccessPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessPolicyResponseTypeDef]:
         """Updates an OpenSearch Serverless access policy. For more information, see
         Data access control for Amazon OpenSearch Serverless.
 
@@ -520,8 +433,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateAccessPolicy", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsResponseTypeDef]:
         """Update the OpenSearch Serverless settings for the current Amazon Web
         Services account. For more information, see Managing capacity limits for
         Amazon OpenSearch Serverless.
@@ -531,8 +444,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_collection(
-        self, **kwargs: Unpack[UpdateCollectionRequestTypeDef]
-    ) -> TargetResults[UpdateCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCollectionResponseTypeDef]:
         """Updates an OpenSearch Serverless collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/UpdateCollection
@@ -540,8 +453,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateCollection", kwargs)
 
     def update_collection_group(
-        self, **kwargs: Unpack[UpdateCollectionGroupRequestTypeDef]
-    ) -> TargetResults[UpdateCollectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCollectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCollectionGroupResponseTypeDef]:
         """Updates the description and capacity limits of a collection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/UpdateCollectionGroup
@@ -549,8 +462,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateCollectionGroup", kwargs)
 
     def update_index(
-        self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> TargetResults[UpdateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexResponseTypeDef]:
         """Updates an existing index in an OpenSearch Serverless collection. This
         operation allows you to modify the index schema, including adding new
         fields or changing field mappings. You can also enable automatic semantic
@@ -562,8 +475,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateIndex", kwargs)
 
     def update_lifecycle_policy(
-        self, **kwargs: Unpack[UpdateLifecyclePolicyRequestTypeDef]
-    ) -> TargetResults[UpdateLifecyclePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLifecyclePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLifecyclePolicyResponseTypeDef]:
         """Updates an OpenSearch Serverless access policy. For more information, see
         Updating data lifecycle policies.
 
@@ -572,8 +485,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateLifecyclePolicy", kwargs)
 
     def update_security_config(
-        self, **kwargs: Unpack[UpdateSecurityConfigRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityConfigResponseTypeDef]:
         """Updates a security configuration for OpenSearch Serverless. For more
         information, see SAML authentication for Amazon OpenSearch Serverless.
 
@@ -582,8 +495,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateSecurityConfig", kwargs)
 
     def update_security_policy(
-        self, **kwargs: Unpack[UpdateSecurityPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityPolicyResponseTypeDef]:
         """Updates an OpenSearch Serverless security policy. For more information,
         see Network access for Amazon OpenSearch Serverless and Encryption at rest
         for Amazon OpenSearch Serverless.
@@ -593,8 +506,8 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         return self._call("UpdateSecurityPolicy", kwargs)
 
     def update_vpc_endpoint(
-        self, **kwargs: Unpack[UpdateVpcEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateVpcEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVpcEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVpcEndpointResponseTypeDef]:
         """Updates an OpenSearch Serverless-managed interface endpoint. For more
         information, see Access Amazon OpenSearch Serverless using an interface
         endpoint.

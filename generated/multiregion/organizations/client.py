@@ -15,127 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptHandshakeRequestTypeDef,
-        AcceptHandshakeResponseTypeDef,
-        AccountTypeDef,
-        AttachPolicyRequestTypeDef,
-        CancelHandshakeRequestTypeDef,
-        CancelHandshakeResponseTypeDef,
-        ChildTypeDef,
-        CloseAccountRequestTypeDef,
-        CreateAccountRequestTypeDef,
-        CreateAccountResponseTypeDef,
-        CreateAccountStatusTypeDef,
-        CreateGovCloudAccountRequestTypeDef,
-        CreateGovCloudAccountResponseTypeDef,
-        CreateOrganizationRequestTypeDef,
-        CreateOrganizationResponseTypeDef,
-        CreateOrganizationalUnitRequestTypeDef,
-        CreateOrganizationalUnitResponseTypeDef,
-        CreatePolicyRequestTypeDef,
-        CreatePolicyResponseTypeDef,
-        DeclineHandshakeRequestTypeDef,
-        DeclineHandshakeResponseTypeDef,
-        DelegatedAdministratorTypeDef,
-        DelegatedServiceTypeDef,
-        DeleteOrganizationalUnitRequestTypeDef,
-        DeletePolicyRequestTypeDef,
-        DeregisterDelegatedAdministratorRequestTypeDef,
-        DescribeAccountRequestTypeDef,
-        DescribeAccountResponseTypeDef,
-        DescribeCreateAccountStatusRequestTypeDef,
-        DescribeCreateAccountStatusResponseTypeDef,
-        DescribeEffectivePolicyRequestTypeDef,
-        DescribeEffectivePolicyResponseTypeDef,
-        DescribeHandshakeRequestTypeDef,
-        DescribeHandshakeResponseTypeDef,
-        DescribeOrganizationResponseTypeDef,
-        DescribeOrganizationalUnitRequestTypeDef,
-        DescribeOrganizationalUnitResponseTypeDef,
-        DescribePolicyRequestTypeDef,
-        DescribePolicyResponseTypeDef,
-        DescribeResourcePolicyResponseTypeDef,
-        DescribeResponsibilityTransferRequestTypeDef,
-        DescribeResponsibilityTransferResponseTypeDef,
-        DetachPolicyRequestTypeDef,
-        DisableAWSServiceAccessRequestTypeDef,
-        DisablePolicyTypeRequestTypeDef,
-        DisablePolicyTypeResponseTypeDef,
-        EffectivePolicyValidationErrorTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableAWSServiceAccessRequestTypeDef,
-        EnableAllFeaturesResponseTypeDef,
-        EnablePolicyTypeRequestTypeDef,
-        EnablePolicyTypeResponseTypeDef,
-        EnabledServicePrincipalTypeDef,
-        HandshakeTypeDef,
-        InviteAccountToOrganizationRequestTypeDef,
-        InviteAccountToOrganizationResponseTypeDef,
-        InviteOrganizationToTransferResponsibilityRequestTypeDef,
-        InviteOrganizationToTransferResponsibilityResponseTypeDef,
-        ListAWSServiceAccessForOrganizationRequestTypeDef,
-        ListAWSServiceAccessForOrganizationResponseTypeDef,
-        ListAccountsForParentRequestTypeDef,
-        ListAccountsForParentResponseTypeDef,
-        ListAccountsRequestTypeDef,
-        ListAccountsResponseTypeDef,
-        ListAccountsWithInvalidEffectivePolicyRequestTypeDef,
-        ListAccountsWithInvalidEffectivePolicyResponseTypeDef,
-        ListChildrenRequestTypeDef,
-        ListChildrenResponseTypeDef,
-        ListCreateAccountStatusRequestTypeDef,
-        ListCreateAccountStatusResponseTypeDef,
-        ListDelegatedAdministratorsRequestTypeDef,
-        ListDelegatedAdministratorsResponseTypeDef,
-        ListDelegatedServicesForAccountRequestTypeDef,
-        ListDelegatedServicesForAccountResponseTypeDef,
-        ListEffectivePolicyValidationErrorsRequestTypeDef,
-        ListEffectivePolicyValidationErrorsResponseTypeDef,
-        ListHandshakesForAccountRequestTypeDef,
-        ListHandshakesForAccountResponseTypeDef,
-        ListHandshakesForOrganizationRequestTypeDef,
-        ListHandshakesForOrganizationResponseTypeDef,
-        ListInboundResponsibilityTransfersRequestTypeDef,
-        ListInboundResponsibilityTransfersResponseTypeDef,
-        ListOrganizationalUnitsForParentRequestTypeDef,
-        ListOrganizationalUnitsForParentResponseTypeDef,
-        ListOutboundResponsibilityTransfersRequestTypeDef,
-        ListOutboundResponsibilityTransfersResponseTypeDef,
-        ListParentsRequestTypeDef,
-        ListParentsResponseTypeDef,
-        ListPoliciesForTargetRequestTypeDef,
-        ListPoliciesForTargetResponseTypeDef,
-        ListPoliciesRequestTypeDef,
-        ListPoliciesResponseTypeDef,
-        ListRootsRequestTypeDef,
-        ListRootsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTargetsForPolicyRequestTypeDef,
-        ListTargetsForPolicyResponseTypeDef,
-        MoveAccountRequestTypeDef,
-        OrganizationalUnitTypeDef,
-        ParentTypeDef,
-        PolicySummaryTypeDef,
-        PolicyTargetSummaryTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegisterDelegatedAdministratorRequestTypeDef,
-        RemoveAccountFromOrganizationRequestTypeDef,
-        RootTypeDef,
-        TagResourceRequestTypeDef,
-        TagTypeDef,
-        TerminateResponsibilityTransferRequestTypeDef,
-        TerminateResponsibilityTransferResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateOrganizationalUnitRequestTypeDef,
-        UpdateOrganizationalUnitResponseTypeDef,
-        UpdatePolicyRequestTypeDef,
-        UpdatePolicyResponseTypeDef,
-        UpdateResponsibilityTransferRequestTypeDef,
-        UpdateResponsibilityTransferResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionOrganizations"]
 
@@ -150,8 +30,8 @@ class MultiRegionOrganizations(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_handshake(
-        self, **kwargs: Unpack[AcceptHandshakeRequestTypeDef]
-    ) -> TargetResults[AcceptHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptHandshakeResponseTypeDef]:
         """Accepts a handshake by sending an ACCEPTED response to the sender. You can
         view accepted handshakes in API responses for 30 days before they are
         deleted.
@@ -161,8 +41,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("AcceptHandshake", kwargs)
 
     def attach_policy(
-        self, **kwargs: Unpack[AttachPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches a policy to a root, an organizational unit (OU), or an individual
         account. How the policy affects accounts depends on the type of policy.
 
@@ -171,8 +51,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("AttachPolicy", kwargs)
 
     def cancel_handshake(
-        self, **kwargs: Unpack[CancelHandshakeRequestTypeDef]
-    ) -> TargetResults[CancelHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelHandshakeResponseTypeDef]:
         """Cancels a Handshake.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/CancelHandshake
@@ -180,8 +60,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CancelHandshake", kwargs)
 
     def close_account(
-        self, **kwargs: Unpack[CloseAccountRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CloseAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Closes an Amazon Web Services member account within an organization. You
         can close an account when all features are enabled . You can't close the
         management account with this API. This is an asynchronous request that
@@ -195,8 +75,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CloseAccount", kwargs)
 
     def create_account(
-        self, **kwargs: Unpack[CreateAccountRequestTypeDef]
-    ) -> TargetResults[CreateAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountResponseTypeDef]:
         """Creates an Amazon Web Services account that is automatically a member of
         the organization whose credentials made the request. This is an
         asynchronous request that Amazon Web Services performs in the background.
@@ -210,8 +90,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CreateAccount", kwargs)
 
     def create_gov_cloud_account(
-        self, **kwargs: Unpack[CreateGovCloudAccountRequestTypeDef]
-    ) -> TargetResults[CreateGovCloudAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGovCloudAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGovCloudAccountResponseTypeDef]:
         """This action is available if all of the following are true:
         - You're authorized to create accounts in the Amazon Web Services GovCloud
           (US) Region. For more information on the Amazon Web Services GovCloud
@@ -228,8 +108,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CreateGovCloudAccount", kwargs)
 
     def create_organization(
-        self, **kwargs: Unpack[CreateOrganizationRequestTypeDef]
-    ) -> TargetResults[CreateOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOrganizationResponseTypeDef]:
         """Creates an Amazon Web Services organization. The account whose user is
         calling the CreateOrganization operation automatically becomes the
         management account of the new organization.
@@ -239,8 +119,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CreateOrganization", kwargs)
 
     def create_organizational_unit(
-        self, **kwargs: Unpack[CreateOrganizationalUnitRequestTypeDef]
-    ) -> TargetResults[CreateOrganizationalUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOrganizationalUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOrganizationalUnitResponseTypeDef]:
         """Creates an organizational unit (OU) within a root or parent OU. An OU is a
         container for accounts that enables you to organize your accounts to apply
         policies according to your business requirements. The number of levels
@@ -252,8 +132,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CreateOrganizationalUnit", kwargs)
 
     def create_policy(
-        self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> TargetResults[CreatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyResponseTypeDef]:
         """Creates a policy of a specified type that you can attach to a root, an
         organizational unit (OU), or an individual Amazon Web Services account.
 
@@ -262,15 +142,17 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("CreatePolicy", kwargs)
 
     def decline_handshake(
-        self, **kwargs: Unpack[DeclineHandshakeRequestTypeDef]
-    ) -> TargetResults[DeclineHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeclineHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeclineHandshakeResponseTypeDef]:
         """Declines a Handshake.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DeclineHandshake
         """
         return self._call("DeclineHandshake", kwargs)
 
-    def delete_organization(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    def delete_organization(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the organization. You can delete an organization only by using
         credentials from the management account. The organization must be empty of
         member accounts.
@@ -280,8 +162,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DeleteOrganization", {})
 
     def delete_organizational_unit(
-        self, **kwargs: Unpack[DeleteOrganizationalUnitRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOrganizationalUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an organizational unit (OU) from a root or another OU. You must
         first remove all accounts and child OUs from the OU that you want to
         delete.
@@ -291,8 +173,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DeleteOrganizationalUnit", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified policy from your organization. Before you perform
         this operation, you must first detach the policy from all organizational
         units (OUs), roots, and accounts.
@@ -301,7 +183,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         """
         return self._call("DeletePolicy", kwargs)
 
-    def delete_resource_policy(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    def delete_resource_policy(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy from your organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DeleteResourcePolicy
@@ -309,8 +193,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DeleteResourcePolicy", {})
 
     def deregister_delegated_administrator(
-        self, **kwargs: Unpack[DeregisterDelegatedAdministratorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterDelegatedAdministratorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified member Amazon Web Services account as a delegated
         administrator for the specified Amazon Web Services service.
 
@@ -319,8 +203,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DeregisterDelegatedAdministrator", kwargs)
 
     def describe_account(
-        self, **kwargs: Unpack[DescribeAccountRequestTypeDef]
-    ) -> TargetResults[DescribeAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountResponseTypeDef]:
         """Retrieves Organizations-related information about the specified account.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribeAccount
@@ -328,8 +212,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeAccount", kwargs)
 
     def describe_create_account_status(
-        self, **kwargs: Unpack[DescribeCreateAccountStatusRequestTypeDef]
-    ) -> TargetResults[DescribeCreateAccountStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCreateAccountStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCreateAccountStatusResponseTypeDef]:
         """Retrieves the current status of an asynchronous request to create an
         account.
 
@@ -338,8 +222,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeCreateAccountStatus", kwargs)
 
     def describe_effective_policy(
-        self, **kwargs: Unpack[DescribeEffectivePolicyRequestTypeDef]
-    ) -> TargetResults[DescribeEffectivePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEffectivePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEffectivePolicyResponseTypeDef]:
         """Returns the contents of the effective policy for specified policy type and
         account. The effective policy is the aggregation of any policies of the
         specified type that the account inherits, plus any policy of that type
@@ -350,8 +234,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeEffectivePolicy", kwargs)
 
     def describe_handshake(
-        self, **kwargs: Unpack[DescribeHandshakeRequestTypeDef]
-    ) -> TargetResults[DescribeHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHandshakeResponseTypeDef]:
         """Returns details for a handshake. A handshake is the secure exchange of
         information between two Amazon Web Services accounts: a sender and a
         recipient.
@@ -362,7 +246,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_organization(
         self,
-    ) -> TargetResults[DescribeOrganizationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeOrganizationResponseTypeDef]:
         """Retrieves information about the organization that the user's account
         belongs to.
 
@@ -371,8 +255,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeOrganization", {})
 
     def describe_organizational_unit(
-        self, **kwargs: Unpack[DescribeOrganizationalUnitRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationalUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrganizationalUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOrganizationalUnitResponseTypeDef]:
         """Retrieves information about an organizational unit (OU).
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribeOrganizationalUnit
@@ -380,8 +264,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeOrganizationalUnit", kwargs)
 
     def describe_policy(
-        self, **kwargs: Unpack[DescribePolicyRequestTypeDef]
-    ) -> TargetResults[DescribePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePolicyResponseTypeDef]:
         """Retrieves information about a policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribePolicy
@@ -390,7 +274,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_resource_policy(
         self,
-    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
         """Retrieves information about a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribeResourcePolicy
@@ -398,8 +282,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeResourcePolicy", {})
 
     def describe_responsibility_transfer(
-        self, **kwargs: Unpack[DescribeResponsibilityTransferRequestTypeDef]
-    ) -> TargetResults[DescribeResponsibilityTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResponsibilityTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResponsibilityTransferResponseTypeDef]:
         """Returns details for a transfer. A transfer is an arrangement between two
         management accounts where one account designates the other with specified
         responsibilities for their organization.
@@ -409,8 +293,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DescribeResponsibilityTransfer", kwargs)
 
     def detach_policy(
-        self, **kwargs: Unpack[DetachPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a policy from a target root, organizational unit (OU), or
         account.
 
@@ -419,8 +303,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DetachPolicy", kwargs)
 
     def disable_aws_service_access(
-        self, **kwargs: Unpack[DisableAWSServiceAccessRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableAWSServiceAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disables the integration of an Amazon Web Services service (the service
         that is specified by ServicePrincipal) with Organizations. When you
         disable integration, the specified service no longer can create a
@@ -434,8 +318,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("DisableAWSServiceAccess", kwargs)
 
     def disable_policy_type(
-        self, **kwargs: Unpack[DisablePolicyTypeRequestTypeDef]
-    ) -> TargetResults[DisablePolicyTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisablePolicyTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DisablePolicyTypeResponseTypeDef]:
         """Disables an organizational policy type in a root. A policy of a certain
         type can be attached to entities in a root only if that type is enabled in
         the root. After you perform this operation, you no longer can attach
@@ -447,7 +331,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         """
         return self._call("DisablePolicyType", kwargs)
 
-    def enable_all_features(self) -> TargetResults[EnableAllFeaturesResponseTypeDef]:
+    def enable_all_features(
+        self,
+    ) -> TargetResults[type_defs.EnableAllFeaturesResponseTypeDef]:
         """Enables all features in an organization. This enables the use of
         organization policies that can restrict the services and actions that can
         be called in each account. Until you enable all features, you have access
@@ -461,8 +347,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("EnableAllFeatures", {})
 
     def enable_aws_service_access(
-        self, **kwargs: Unpack[EnableAWSServiceAccessRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableAWSServiceAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Provides an Amazon Web Services service (the service that is specified by
         ServicePrincipal) with permissions to view the structure of an
         organization, create a service-linked role in all the accounts in the
@@ -476,8 +362,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("EnableAWSServiceAccess", kwargs)
 
     def enable_policy_type(
-        self, **kwargs: Unpack[EnablePolicyTypeRequestTypeDef]
-    ) -> TargetResults[EnablePolicyTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnablePolicyTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.EnablePolicyTypeResponseTypeDef]:
         """Enables a policy type in a root. After you enable a policy type in a root,
         you can attach policies of that type to the root, any organizational unit
         (OU), or account in that root. You can undo this by using the
@@ -488,8 +374,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("EnablePolicyType", kwargs)
 
     def invite_account_to_organization(
-        self, **kwargs: Unpack[InviteAccountToOrganizationRequestTypeDef]
-    ) -> TargetResults[InviteAccountToOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InviteAccountToOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.InviteAccountToOrganizationResponseTypeDef]:
         """Sends an invitation to another account to join your organization as a
         member account. Organizations sends email on your behalf to the email
         address that is associated with the other account's owner. The invitation
@@ -500,8 +386,13 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("InviteAccountToOrganization", kwargs)
 
     def invite_organization_to_transfer_responsibility(
-        self, **kwargs: Unpack[InviteOrganizationToTransferResponsibilityRequestTypeDef]
-    ) -> TargetResults[InviteOrganizationToTransferResponsibilityResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.InviteOrganizationToTransferResponsibilityRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.InviteOrganizationToTransferResponsibilityResponseTypeDef
+    ]:
         """Sends an invitation to another organization's management account to
         designate your account with the specified responsibilities for their
         organization. The invitation is implemented as a Handshake whose details
@@ -511,7 +402,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         """
         return self._call("InviteOrganizationToTransferResponsibility", kwargs)
 
-    def leave_organization(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    def leave_organization(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a member account from its parent organization. This version of the
         operation is performed by the account that wants to leave. To remove a
         member account as a user in the management account, use
@@ -522,8 +415,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("LeaveOrganization", {})
 
     def list_accounts(
-        self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Lists all the accounts in the organization. To request only the accounts
         in a specified root or organizational unit (OU), use the
         ListAccountsForParent operation instead.
@@ -533,8 +426,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListAccounts", kwargs)
 
     def list_accounts_for_parent(
-        self, **kwargs: Unpack[ListAccountsForParentRequestTypeDef]
-    ) -> TargetResults[ListAccountsForParentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountsForParentRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountsForParentResponseTypeDef]:
         """Lists the accounts in an organization that are contained by the specified
         target root or organizational unit (OU). If you specify the root, you get
         a list of all the accounts that aren't in any OU. If you specify an OU,
@@ -547,8 +440,11 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListAccountsForParent", kwargs)
 
     def list_accounts_with_invalid_effective_policy(
-        self, **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef]
-    ) -> TargetResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAccountsWithInvalidEffectivePolicyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
         """Lists all the accounts in an organization that have invalid effective
         policies. An invalid effective policy is an effective policy that fails
         validation checks, resulting in the effective policy not being fully
@@ -559,8 +455,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListAccountsWithInvalidEffectivePolicy", kwargs)
 
     def list_aws_service_access_for_organization(
-        self, **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef]
-    ) -> TargetResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAWSServiceAccessForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAWSServiceAccessForOrganizationResponseTypeDef]:
         """Returns a list of the Amazon Web Services services that you enabled to
         integrate with your organization. After a service on this list creates the
         resources that it requires for the integration, it can perform operations
@@ -571,8 +468,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListAWSServiceAccessForOrganization", kwargs)
 
     def list_children(
-        self, **kwargs: Unpack[ListChildrenRequestTypeDef]
-    ) -> TargetResults[ListChildrenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChildrenRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChildrenResponseTypeDef]:
         """Lists all of the organizational units (OUs) or accounts that are contained
         in the specified parent OU or root. This operation, along with ListParents
         enables you to traverse the tree structure that makes up this root.
@@ -582,8 +479,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListChildren", kwargs)
 
     def list_create_account_status(
-        self, **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef]
-    ) -> TargetResults[ListCreateAccountStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCreateAccountStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCreateAccountStatusResponseTypeDef]:
         """Lists the account creation requests that match the specified status that
         is currently being tracked for the organization.
 
@@ -592,8 +489,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListCreateAccountStatus", kwargs)
 
     def list_delegated_administrators(
-        self, **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef]
-    ) -> TargetResults[ListDelegatedAdministratorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDelegatedAdministratorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDelegatedAdministratorsResponseTypeDef]:
         """Lists the Amazon Web Services accounts that are designated as delegated
         administrators in this organization.
 
@@ -602,8 +499,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListDelegatedAdministrators", kwargs)
 
     def list_delegated_services_for_account(
-        self, **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef]
-    ) -> TargetResults[ListDelegatedServicesForAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDelegatedServicesForAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDelegatedServicesForAccountResponseTypeDef]:
         """List the Amazon Web Services services for which the specified account is a
         delegated administrator.
 
@@ -612,8 +509,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListDelegatedServicesForAccount", kwargs)
 
     def list_effective_policy_validation_errors(
-        self, **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef]
-    ) -> TargetResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEffectivePolicyValidationErrorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEffectivePolicyValidationErrorsResponseTypeDef]:
         """Lists all the validation errors on an effective policy for a specified
         account and policy type.
 
@@ -622,8 +520,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListEffectivePolicyValidationErrors", kwargs)
 
     def list_handshakes_for_account(
-        self, **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef]
-    ) -> TargetResults[ListHandshakesForAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHandshakesForAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHandshakesForAccountResponseTypeDef]:
         """Lists the recent handshakes that you have received.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForAccount
@@ -631,8 +529,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListHandshakesForAccount", kwargs)
 
     def list_handshakes_for_organization(
-        self, **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef]
-    ) -> TargetResults[ListHandshakesForOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHandshakesForOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHandshakesForOrganizationResponseTypeDef]:
         """Lists the recent handshakes that you have sent.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForOrganization
@@ -640,8 +538,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListHandshakesForOrganization", kwargs)
 
     def list_inbound_responsibility_transfers(
-        self, **kwargs: Unpack[ListInboundResponsibilityTransfersRequestTypeDef]
-    ) -> TargetResults[ListInboundResponsibilityTransfersResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListInboundResponsibilityTransfersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInboundResponsibilityTransfersResponseTypeDef]:
         """Lists transfers that allow you to manage the specified responsibilities
         for another organization. This operation returns both transfer invitations
         and transfers.
@@ -651,8 +550,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListInboundResponsibilityTransfers", kwargs)
 
     def list_organizational_units_for_parent(
-        self, **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef]
-    ) -> TargetResults[ListOrganizationalUnitsForParentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationalUnitsForParentRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationalUnitsForParentResponseTypeDef]:
         """Lists the organizational units (OUs) in a parent organizational unit or
         root.
 
@@ -661,8 +560,9 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListOrganizationalUnitsForParent", kwargs)
 
     def list_outbound_responsibility_transfers(
-        self, **kwargs: Unpack[ListOutboundResponsibilityTransfersRequestTypeDef]
-    ) -> TargetResults[ListOutboundResponsibilityTransfersResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListOutboundResponsibilityTransfersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOutboundResponsibilityTransfersResponseTypeDef]:
         """Lists transfers that allow an account outside your organization to manage
         the specified responsibilities for your organization. This operation
         returns both transfer invitations and transfers.
@@ -672,8 +572,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListOutboundResponsibilityTransfers", kwargs)
 
     def list_parents(
-        self, **kwargs: Unpack[ListParentsRequestTypeDef]
-    ) -> TargetResults[ListParentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListParentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListParentsResponseTypeDef]:
         """Lists the root or organizational units (OUs) that serve as the immediate
         parent of the specified child OU or account. This operation, along with
         ListChildren enables you to traverse the tree structure that makes up this
@@ -684,8 +584,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListParents", kwargs)
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Retrieves the list of all policies in an organization of a specified type.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListPolicies
@@ -693,8 +593,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListPolicies", kwargs)
 
     def list_policies_for_target(
-        self, **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef]
-    ) -> TargetResults[ListPoliciesForTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesForTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesForTargetResponseTypeDef]:
         """Lists the policies that are directly attached to the specified target
         root, organizational unit (OU), or account. You must specify the policy
         type that you want included in the returned list.
@@ -704,8 +604,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListPoliciesForTarget", kwargs)
 
     def list_roots(
-        self, **kwargs: Unpack[ListRootsRequestTypeDef]
-    ) -> TargetResults[ListRootsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRootsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRootsResponseTypeDef]:
         """Lists the roots that are defined in the current organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListRoots
@@ -713,8 +613,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListRoots", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags that are attached to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListTagsForResource
@@ -722,8 +622,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_targets_for_policy(
-        self, **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef]
-    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetsForPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetsForPolicyResponseTypeDef]:
         """Lists all the roots, organizational units (OUs), and accounts that the
         specified policy is attached to.
 
@@ -732,8 +632,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("ListTargetsForPolicy", kwargs)
 
     def move_account(
-        self, **kwargs: Unpack[MoveAccountRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.MoveAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Moves an account from its current source parent root or organizational
         unit (OU) to the specified destination parent root or OU.
 
@@ -742,8 +642,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("MoveAccount", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/PutResourcePolicy
@@ -751,8 +651,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def register_delegated_administrator(
-        self, **kwargs: Unpack[RegisterDelegatedAdministratorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDelegatedAdministratorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables the specified member account to administer the Organizations
         features of the specified Amazon Web Services service. It grants read-only
         access to Organizations service data. The account still requires IAM
@@ -763,8 +663,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("RegisterDelegatedAdministrator", kwargs)
 
     def remove_account_from_organization(
-        self, **kwargs: Unpack[RemoveAccountFromOrganizationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAccountFromOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified account from the organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/RemoveAccountFromOrganization
@@ -772,8 +672,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("RemoveAccountFromOrganization", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/TagResource
@@ -781,8 +681,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_responsibility_transfer(
-        self, **kwargs: Unpack[TerminateResponsibilityTransferRequestTypeDef]
-    ) -> TargetResults[TerminateResponsibilityTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateResponsibilityTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateResponsibilityTransferResponseTypeDef]:
         """Ends a transfer. A transfer is an arrangement between two management
         accounts where one account designates the other with specified
         responsibilities for their organization.
@@ -792,8 +692,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("TerminateResponsibilityTransfer", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes any tags with the specified keys from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/UntagResource
@@ -801,8 +701,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_organizational_unit(
-        self, **kwargs: Unpack[UpdateOrganizationalUnitRequestTypeDef]
-    ) -> TargetResults[UpdateOrganizationalUnitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOrganizationalUnitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOrganizationalUnitResponseTypeDef]:
         """Renames the specified organizational unit (OU). The ID and ARN don't
         change. The child OUs and accounts remain in place, and any attached
         policies of the OU remain attached.
@@ -812,8 +712,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("UpdateOrganizationalUnit", kwargs)
 
     def update_policy(
-        self, **kwargs: Unpack[UpdatePolicyRequestTypeDef]
-    ) -> TargetResults[UpdatePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePolicyResponseTypeDef]:
         """Updates an existing policy with a new name, description, or content. If
         you don't supply any parameter, that value remains unchanged. You can't
         change a policy's type.
@@ -823,8 +723,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         return self._call("UpdatePolicy", kwargs)
 
     def update_responsibility_transfer(
-        self, **kwargs: Unpack[UpdateResponsibilityTransferRequestTypeDef]
-    ) -> TargetResults[UpdateResponsibilityTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResponsibilityTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResponsibilityTransferResponseTypeDef]:
         """Updates a transfer. A transfer is the arrangement between two management
         accounts where one account designates the other with specified
         responsibilities for their organization.
@@ -839,8 +739,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -864,8 +764,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsForParentRequestTypeDef],
-    ) -> TargetResults[ListAccountsForParentResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsForParentRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountsForParentResponseTypeDef]:
         """Every page of ListAccountsForParent in every target, merged per target
         (botocore's build_full_result).
 
@@ -892,8 +792,10 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef],
-    ) -> TargetResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAccountsWithInvalidEffectivePolicyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
         """Every page of ListAccountsWithInvalidEffectivePolicy in every target,
         merged per target (botocore's build_full_result).
 
@@ -918,8 +820,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef],
-    ) -> TargetResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAWSServiceAccessForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAWSServiceAccessForOrganizationResponseTypeDef]:
         """Every page of ListAWSServiceAccessForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -944,8 +846,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChildrenRequestTypeDef],
-    ) -> TargetResults[ListChildrenResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChildrenRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChildrenResponseTypeDef]:
         """Every page of ListChildren in every target, merged per target (botocore's
         build_full_result).
 
@@ -969,8 +871,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef],
-    ) -> TargetResults[ListCreateAccountStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCreateAccountStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCreateAccountStatusResponseTypeDef]:
         """Every page of ListCreateAccountStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -993,8 +895,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef],
-    ) -> TargetResults[ListDelegatedAdministratorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDelegatedAdministratorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDelegatedAdministratorsResponseTypeDef]:
         """Every page of ListDelegatedAdministrators in every target, merged per
         target (botocore's build_full_result).
 
@@ -1017,8 +919,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef],
-    ) -> TargetResults[ListDelegatedServicesForAccountResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDelegatedServicesForAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDelegatedServicesForAccountResponseTypeDef]:
         """Every page of ListDelegatedServicesForAccount in every target, merged per
         target (botocore's build_full_result).
 
@@ -1041,8 +943,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef],
-    ) -> TargetResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEffectivePolicyValidationErrorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEffectivePolicyValidationErrorsResponseTypeDef]:
         """Every page of ListEffectivePolicyValidationErrors in every target, merged
         per target (botocore's build_full_result).
 
@@ -1065,8 +967,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef],
-    ) -> TargetResults[ListHandshakesForAccountResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHandshakesForAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHandshakesForAccountResponseTypeDef]:
         """Every page of ListHandshakesForAccount in every target, merged per target
         (botocore's build_full_result).
 
@@ -1088,8 +990,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef],
-    ) -> TargetResults[ListHandshakesForOrganizationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHandshakesForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHandshakesForOrganizationResponseTypeDef]:
         """Every page of ListHandshakesForOrganization in every target, merged per
         target (botocore's build_full_result).
 
@@ -1111,8 +1013,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef],
-    ) -> TargetResults[ListOrganizationalUnitsForParentResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationalUnitsForParentRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationalUnitsForParentResponseTypeDef]:
         """Every page of ListOrganizationalUnitsForParent in every target, merged per
         target (botocore's build_full_result).
 
@@ -1135,8 +1037,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListParentsRequestTypeDef],
-    ) -> TargetResults[ListParentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListParentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListParentsResponseTypeDef]:
         """Every page of ListParents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1161,8 +1063,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> TargetResults[ListPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -1184,8 +1086,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef],
-    ) -> TargetResults[ListPoliciesForTargetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesForTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesForTargetResponseTypeDef]:
         """Every page of ListPoliciesForTarget in every target, merged per target
         (botocore's build_full_result).
 
@@ -1209,8 +1111,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRootsRequestTypeDef],
-    ) -> TargetResults[ListRootsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRootsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRootsResponseTypeDef]:
         """Every page of ListRoots in every target, merged per target (botocore's
         build_full_result).
 
@@ -1232,8 +1134,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1255,8 +1157,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
-    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsForPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetsForPolicyResponseTypeDef]:
         """Every page of ListTargetsForPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -1278,8 +1180,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> Items[AccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> Items[type_defs.AccountTypeDef]:
         """Each element of Accounts in every page of ListAccounts, from every target,
         as its page arrives (tagged with its target).
 
@@ -1294,8 +1196,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsForParentRequestTypeDef],
-    ) -> Items[AccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsForParentRequestTypeDef],
+    ) -> Items[type_defs.AccountTypeDef]:
         """Each element of Accounts in every page of ListAccountsForParent, from
         every target, as its page arrives (tagged with its target).
 
@@ -1310,8 +1212,10 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef],
-    ) -> Items[AccountTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAccountsWithInvalidEffectivePolicyRequestTypeDef
+        ],
+    ) -> Items[type_defs.AccountTypeDef]:
         """Each element of Accounts in every page of
         ListAccountsWithInvalidEffectivePolicy, from every target, as its page
         arrives (tagged with its target).
@@ -1330,8 +1234,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef],
-    ) -> Items[EnabledServicePrincipalTypeDef]:
+        **kwargs: Unpack[type_defs.ListAWSServiceAccessForOrganizationRequestTypeDef],
+    ) -> Items[type_defs.EnabledServicePrincipalTypeDef]:
         """Each element of EnabledServicePrincipals in every page of
         ListAWSServiceAccessForOrganization, from every target, as its page
         arrives (tagged with its target).
@@ -1350,8 +1254,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChildrenRequestTypeDef],
-    ) -> Items[ChildTypeDef]:
+        **kwargs: Unpack[type_defs.ListChildrenRequestTypeDef],
+    ) -> Items[type_defs.ChildTypeDef]:
         """Each element of Children in every page of ListChildren, from every target,
         as its page arrives (tagged with its target).
 
@@ -1366,8 +1270,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef],
-    ) -> Items[CreateAccountStatusTypeDef]:
+        **kwargs: Unpack[type_defs.ListCreateAccountStatusRequestTypeDef],
+    ) -> Items[type_defs.CreateAccountStatusTypeDef]:
         """Each element of CreateAccountStatuses in every page of
         ListCreateAccountStatus, from every target, as its page arrives (tagged
         with its target).
@@ -1383,8 +1287,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef],
-    ) -> Items[DelegatedAdministratorTypeDef]:
+        **kwargs: Unpack[type_defs.ListDelegatedAdministratorsRequestTypeDef],
+    ) -> Items[type_defs.DelegatedAdministratorTypeDef]:
         """Each element of DelegatedAdministrators in every page of
         ListDelegatedAdministrators, from every target, as its page arrives
         (tagged with its target).
@@ -1403,8 +1307,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef],
-    ) -> Items[DelegatedServiceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDelegatedServicesForAccountRequestTypeDef],
+    ) -> Items[type_defs.DelegatedServiceTypeDef]:
         """Each element of DelegatedServices in every page of
         ListDelegatedServicesForAccount, from every target, as its page arrives
         (tagged with its target).
@@ -1423,8 +1327,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef],
-    ) -> Items[EffectivePolicyValidationErrorTypeDef]:
+        **kwargs: Unpack[type_defs.ListEffectivePolicyValidationErrorsRequestTypeDef],
+    ) -> Items[type_defs.EffectivePolicyValidationErrorTypeDef]:
         """Each element of EffectivePolicyValidationErrors in every page of
         ListEffectivePolicyValidationErrors, from every target, as its page
         arrives (tagged with its target).
@@ -1443,8 +1347,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef],
-    ) -> Items[HandshakeTypeDef]:
+        **kwargs: Unpack[type_defs.ListHandshakesForAccountRequestTypeDef],
+    ) -> Items[type_defs.HandshakeTypeDef]:
         """Each element of Handshakes in every page of ListHandshakesForAccount, from
         every target, as its page arrives (tagged with its target).
 
@@ -1459,8 +1363,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef],
-    ) -> Items[HandshakeTypeDef]:
+        **kwargs: Unpack[type_defs.ListHandshakesForOrganizationRequestTypeDef],
+    ) -> Items[type_defs.HandshakeTypeDef]:
         """Each element of Handshakes in every page of ListHandshakesForOrganization,
         from every target, as its page arrives (tagged with its target).
 
@@ -1478,8 +1382,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef],
-    ) -> Items[OrganizationalUnitTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationalUnitsForParentRequestTypeDef],
+    ) -> Items[type_defs.OrganizationalUnitTypeDef]:
         """Each element of OrganizationalUnits in every page of
         ListOrganizationalUnitsForParent, from every target, as its page arrives
         (tagged with its target).
@@ -1498,8 +1402,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListParentsRequestTypeDef],
-    ) -> Items[ParentTypeDef]:
+        **kwargs: Unpack[type_defs.ListParentsRequestTypeDef],
+    ) -> Items[type_defs.ParentTypeDef]:
         """Each element of Parents in every page of ListParents, from every target,
         as its page arrives (tagged with its target).
 
@@ -1514,8 +1418,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> Items[PolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesRequestTypeDef],
+    ) -> Items[type_defs.PolicySummaryTypeDef]:
         """Each element of Policies in every page of ListPolicies, from every target,
         as its page arrives (tagged with its target).
 
@@ -1530,8 +1434,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef],
-    ) -> Items[PolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesForTargetRequestTypeDef],
+    ) -> Items[type_defs.PolicySummaryTypeDef]:
         """Each element of Policies in every page of ListPoliciesForTarget, from
         every target, as its page arrives (tagged with its target).
 
@@ -1546,8 +1450,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRootsRequestTypeDef],
-    ) -> Items[RootTypeDef]:
+        **kwargs: Unpack[type_defs.ListRootsRequestTypeDef],
+    ) -> Items[type_defs.RootTypeDef]:
         """Each element of Roots in every page of ListRoots, from every target, as
         its page arrives (tagged with its target).
 
@@ -1562,8 +1466,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1578,8 +1482,8 @@ class MultiRegionOrganizations(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
-    ) -> Items[PolicyTargetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsForPolicyRequestTypeDef],
+    ) -> Items[type_defs.PolicyTargetSummaryTypeDef]:
         """Each element of Targets in every page of ListTargetsForPolicy, from every
         target, as its page arrives (tagged with its target).
 

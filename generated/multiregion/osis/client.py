@@ -15,53 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreatePipelineEndpointRequestTypeDef,
-        CreatePipelineEndpointResponseTypeDef,
-        CreatePipelineRequestTypeDef,
-        CreatePipelineResponseTypeDef,
-        DeletePipelineEndpointRequestTypeDef,
-        DeletePipelineEndpointResponseTypeDef,
-        DeletePipelineRequestTypeDef,
-        DeletePipelineResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        GetPipelineBlueprintRequestTypeDef,
-        GetPipelineBlueprintResponseTypeDef,
-        GetPipelineChangeProgressRequestTypeDef,
-        GetPipelineChangeProgressResponseTypeDef,
-        GetPipelineRequestTypeDef,
-        GetPipelineResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        ListPipelineBlueprintsResponseTypeDef,
-        ListPipelineEndpointConnectionsRequestTypeDef,
-        ListPipelineEndpointConnectionsResponseTypeDef,
-        ListPipelineEndpointsRequestTypeDef,
-        ListPipelineEndpointsResponseTypeDef,
-        ListPipelinesRequestTypeDef,
-        ListPipelinesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PipelineEndpointConnectionTypeDef,
-        PipelineEndpointTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RevokePipelineEndpointConnectionsRequestTypeDef,
-        RevokePipelineEndpointConnectionsResponseTypeDef,
-        StartPipelineRequestTypeDef,
-        StartPipelineResponseTypeDef,
-        StopPipelineRequestTypeDef,
-        StopPipelineResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdatePipelineRequestTypeDef,
-        UpdatePipelineResponseTypeDef,
-        ValidatePipelineRequestTypeDef,
-        ValidatePipelineResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionOpenSearchIngestion"]
 
@@ -77,8 +31,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_pipeline(
-        self, **kwargs: Unpack[CreatePipelineRequestTypeDef]
-    ) -> TargetResults[CreatePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePipelineResponseTypeDef]:
         """Creates an OpenSearch Ingestion pipeline. For more information, see
         Creating Amazon OpenSearch Ingestion pipelines.
 
@@ -87,8 +41,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("CreatePipeline", kwargs)
 
     def create_pipeline_endpoint(
-        self, **kwargs: Unpack[CreatePipelineEndpointRequestTypeDef]
-    ) -> TargetResults[CreatePipelineEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePipelineEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePipelineEndpointResponseTypeDef]:
         """Creates a VPC endpoint for an OpenSearch Ingestion pipeline. Pipeline
         endpoints allow you to ingest data from your VPC into pipelines that you
         have access to.
@@ -98,8 +52,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("CreatePipelineEndpoint", kwargs)
 
     def delete_pipeline(
-        self, **kwargs: Unpack[DeletePipelineRequestTypeDef]
-    ) -> TargetResults[DeletePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePipelineResponseTypeDef]:
         """Deletes an OpenSearch Ingestion pipeline. For more information, see
         Deleting Amazon OpenSearch Ingestion pipelines.
 
@@ -108,8 +62,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("DeletePipeline", kwargs)
 
     def delete_pipeline_endpoint(
-        self, **kwargs: Unpack[DeletePipelineEndpointRequestTypeDef]
-    ) -> TargetResults[DeletePipelineEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePipelineEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePipelineEndpointResponseTypeDef]:
         """Deletes a VPC endpoint for an OpenSearch Ingestion pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/DeletePipelineEndpoint
@@ -117,8 +71,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("DeletePipelineEndpoint", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource-based policy from an OpenSearch Ingestion resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/DeleteResourcePolicy
@@ -126,8 +80,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def get_pipeline(
-        self, **kwargs: Unpack[GetPipelineRequestTypeDef]
-    ) -> TargetResults[GetPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineResponseTypeDef]:
         """Retrieves information about an OpenSearch Ingestion pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/GetPipeline
@@ -135,8 +89,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("GetPipeline", kwargs)
 
     def get_pipeline_blueprint(
-        self, **kwargs: Unpack[GetPipelineBlueprintRequestTypeDef]
-    ) -> TargetResults[GetPipelineBlueprintResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineBlueprintResponseTypeDef]:
         """Retrieves information about a specific blueprint for OpenSearch Ingestion.
         Blueprints are templates for the configuration needed for a CreatePipeline
         request. For more information, see Using blueprints to create a pipeline.
@@ -146,8 +100,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("GetPipelineBlueprint", kwargs)
 
     def get_pipeline_change_progress(
-        self, **kwargs: Unpack[GetPipelineChangeProgressRequestTypeDef]
-    ) -> TargetResults[GetPipelineChangeProgressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPipelineChangeProgressRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPipelineChangeProgressResponseTypeDef]:
         """Returns progress information for the current change happening on an
         OpenSearch Ingestion pipeline. Currently, this operation only returns
         information when a pipeline is being created.
@@ -157,8 +111,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("GetPipelineChangeProgress", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to an OpenSearch Ingestion
         resource.
 
@@ -168,7 +122,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def list_pipeline_blueprints(
         self,
-    ) -> TargetResults[ListPipelineBlueprintsResponseTypeDef]:
+    ) -> TargetResults[type_defs.ListPipelineBlueprintsResponseTypeDef]:
         """Retrieves a list of all available blueprints for Data Prepper. For more
         information, see Using blueprints to create a pipeline.
 
@@ -177,8 +131,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("ListPipelineBlueprints", {})
 
     def list_pipeline_endpoint_connections(
-        self, **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef]
-    ) -> TargetResults[ListPipelineEndpointConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelineEndpointConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineEndpointConnectionsResponseTypeDef]:
         """Lists the pipeline endpoints connected to pipelines in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpointConnections
@@ -186,8 +140,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("ListPipelineEndpointConnections", kwargs)
 
     def list_pipeline_endpoints(
-        self, **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef]
-    ) -> TargetResults[ListPipelineEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelineEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineEndpointsResponseTypeDef]:
         """Lists all pipeline endpoints in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpoints
@@ -195,8 +149,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("ListPipelineEndpoints", kwargs)
 
     def list_pipelines(
-        self, **kwargs: Unpack[ListPipelinesRequestTypeDef]
-    ) -> TargetResults[ListPipelinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelinesResponseTypeDef]:
         """Lists all OpenSearch Ingestion pipelines in the current Amazon Web
         Services account and Region. For more information, see Viewing Amazon
         OpenSearch Ingestion pipelines.
@@ -206,8 +160,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("ListPipelines", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all resource tags associated with an OpenSearch Ingestion pipeline.
         For more information, see Tagging Amazon OpenSearch Ingestion pipelines.
 
@@ -216,8 +170,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based policy to an OpenSearch Ingestion resource.
         Resource-based policies grant permissions to principals to perform actions
         on the resource.
@@ -227,8 +181,9 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def revoke_pipeline_endpoint_connections(
-        self, **kwargs: Unpack[RevokePipelineEndpointConnectionsRequestTypeDef]
-    ) -> TargetResults[RevokePipelineEndpointConnectionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RevokePipelineEndpointConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.RevokePipelineEndpointConnectionsResponseTypeDef]:
         """Revokes pipeline endpoints from specified endpoint IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/RevokePipelineEndpointConnections
@@ -236,8 +191,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("RevokePipelineEndpointConnections", kwargs)
 
     def start_pipeline(
-        self, **kwargs: Unpack[StartPipelineRequestTypeDef]
-    ) -> TargetResults[StartPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPipelineResponseTypeDef]:
         """Starts an OpenSearch Ingestion pipeline. For more information, see
         Starting an OpenSearch Ingestion pipeline.
 
@@ -246,8 +201,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("StartPipeline", kwargs)
 
     def stop_pipeline(
-        self, **kwargs: Unpack[StopPipelineRequestTypeDef]
-    ) -> TargetResults[StopPipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.StopPipelineResponseTypeDef]:
         """Stops an OpenSearch Ingestion pipeline. For more information, see Stopping
         an OpenSearch Ingestion pipeline.
 
@@ -256,8 +211,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("StopPipeline", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags an OpenSearch Ingestion pipeline. For more information, see Tagging
         Amazon OpenSearch Ingestion pipelines.
 
@@ -266,8 +221,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from an OpenSearch Ingestion pipeline. For more
         information, see Tagging Amazon OpenSearch Ingestion pipelines.
 
@@ -276,8 +231,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_pipeline(
-        self, **kwargs: Unpack[UpdatePipelineRequestTypeDef]
-    ) -> TargetResults[UpdatePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipelineResponseTypeDef]:
         """Updates an OpenSearch Ingestion pipeline. For more information, see
         Updating Amazon OpenSearch Ingestion pipelines.
 
@@ -286,8 +241,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         return self._call("UpdatePipeline", kwargs)
 
     def validate_pipeline(
-        self, **kwargs: Unpack[ValidatePipelineRequestTypeDef]
-    ) -> TargetResults[ValidatePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidatePipelineResponseTypeDef]:
         """Checks whether an OpenSearch Ingestion pipeline configuration is valid
         prior to creation. For more information, see Creating Amazon OpenSearch
         Ingestion pipelines.
@@ -302,8 +257,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef],
-    ) -> TargetResults[ListPipelineEndpointConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineEndpointConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineEndpointConnectionsResponseTypeDef]:
         """Every page of ListPipelineEndpointConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -325,8 +280,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef],
-    ) -> TargetResults[ListPipelineEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineEndpointsResponseTypeDef]:
         """Every page of ListPipelineEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -347,8 +302,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef],
-    ) -> Items[PipelineEndpointConnectionTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineEndpointConnectionsRequestTypeDef],
+    ) -> Items[type_defs.PipelineEndpointConnectionTypeDef]:
         """Each element of PipelineEndpointConnections in every page of
         ListPipelineEndpointConnections, from every target, as its page arrives
         (tagged with its target).
@@ -367,8 +322,8 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef],
-    ) -> Items[PipelineEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineEndpointsRequestTypeDef],
+    ) -> Items[type_defs.PipelineEndpointTypeDef]:
         """Each element of PipelineEndpoints in every page of ListPipelineEndpoints,
         from every target, as its page arrives (tagged with its target).
 

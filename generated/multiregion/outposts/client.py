@@ -15,92 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssetInfoTypeDef,
-        AssetInstanceTypeDef,
-        BlockingInstanceTypeDef,
-        CancelCapacityTaskInputTypeDef,
-        CancelCapacityTaskOutputTypeDef,
-        CancelOrderInputTypeDef,
-        CancelOrderOutputTypeDef,
-        CapacityTaskSummaryTypeDef,
-        CatalogItemTypeDef,
-        CreateOrderInputTypeDef,
-        CreateOrderOutputTypeDef,
-        CreateOutpostInputTypeDef,
-        CreateOutpostOutputTypeDef,
-        CreateRenewalInputTypeDef,
-        CreateRenewalOutputTypeDef,
-        CreateSiteInputTypeDef,
-        CreateSiteOutputTypeDef,
-        DeleteOutpostInputTypeDef,
-        DeleteOutpostOutputTypeDef,
-        DeleteSiteInputTypeDef,
-        DeleteSiteOutputTypeDef,
-        GetCapacityTaskInputTypeDef,
-        GetCapacityTaskOutputTypeDef,
-        GetCatalogItemInputTypeDef,
-        GetCatalogItemOutputTypeDef,
-        GetConnectionRequestTypeDef,
-        GetConnectionResponseTypeDef,
-        GetOrderInputTypeDef,
-        GetOrderOutputTypeDef,
-        GetOutpostBillingInformationInputTypeDef,
-        GetOutpostBillingInformationOutputTypeDef,
-        GetOutpostInputTypeDef,
-        GetOutpostInstanceTypesInputTypeDef,
-        GetOutpostInstanceTypesOutputTypeDef,
-        GetOutpostOutputTypeDef,
-        GetOutpostSupportedInstanceTypesInputTypeDef,
-        GetOutpostSupportedInstanceTypesOutputTypeDef,
-        GetRenewalPricingInputTypeDef,
-        GetRenewalPricingOutputTypeDef,
-        GetSiteAddressInputTypeDef,
-        GetSiteAddressOutputTypeDef,
-        GetSiteInputTypeDef,
-        GetSiteOutputTypeDef,
-        InstanceTypeItemTypeDef,
-        ListAssetInstancesInputTypeDef,
-        ListAssetInstancesOutputTypeDef,
-        ListAssetsInputTypeDef,
-        ListAssetsOutputTypeDef,
-        ListBlockingInstancesForCapacityTaskInputTypeDef,
-        ListBlockingInstancesForCapacityTaskOutputTypeDef,
-        ListCapacityTasksInputTypeDef,
-        ListCapacityTasksOutputTypeDef,
-        ListCatalogItemsInputTypeDef,
-        ListCatalogItemsOutputTypeDef,
-        ListOrdersInputTypeDef,
-        ListOrdersOutputTypeDef,
-        ListOutpostsInputTypeDef,
-        ListOutpostsOutputTypeDef,
-        ListSitesInputTypeDef,
-        ListSitesOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OrderSummaryTypeDef,
-        OutpostTypeDef,
-        SiteTypeDef,
-        StartCapacityTaskInputTypeDef,
-        StartCapacityTaskOutputTypeDef,
-        StartConnectionRequestTypeDef,
-        StartConnectionResponseTypeDef,
-        StartOutpostDecommissionInputTypeDef,
-        StartOutpostDecommissionOutputTypeDef,
-        SubscriptionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateOutpostInputTypeDef,
-        UpdateOutpostOutputTypeDef,
-        UpdateSiteAddressInputTypeDef,
-        UpdateSiteAddressOutputTypeDef,
-        UpdateSiteInputTypeDef,
-        UpdateSiteOutputTypeDef,
-        UpdateSiteRackPhysicalPropertiesInputTypeDef,
-        UpdateSiteRackPhysicalPropertiesOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionOutposts"]
 
@@ -119,8 +34,8 @@ class MultiRegionOutposts(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_capacity_task(
-        self, **kwargs: Unpack[CancelCapacityTaskInputTypeDef]
-    ) -> TargetResults[CancelCapacityTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCapacityTaskInputTypeDef]
+    ) -> TargetResults[type_defs.CancelCapacityTaskOutputTypeDef]:
         """Cancels the capacity task.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CancelCapacityTask
@@ -128,8 +43,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("CancelCapacityTask", kwargs)
 
     def cancel_order(
-        self, **kwargs: Unpack[CancelOrderInputTypeDef]
-    ) -> TargetResults[CancelOrderOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelOrderInputTypeDef]
+    ) -> TargetResults[type_defs.CancelOrderOutputTypeDef]:
         """Cancels the specified order for an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CancelOrder
@@ -137,8 +52,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("CancelOrder", kwargs)
 
     def create_order(
-        self, **kwargs: Unpack[CreateOrderInputTypeDef]
-    ) -> TargetResults[CreateOrderOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOrderInputTypeDef]
+    ) -> TargetResults[type_defs.CreateOrderOutputTypeDef]:
         """Creates an order for an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateOrder
@@ -146,8 +61,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("CreateOrder", kwargs)
 
     def create_outpost(
-        self, **kwargs: Unpack[CreateOutpostInputTypeDef]
-    ) -> TargetResults[CreateOutpostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOutpostInputTypeDef]
+    ) -> TargetResults[type_defs.CreateOutpostOutputTypeDef]:
         """Creates an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateOutpost
@@ -155,8 +70,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("CreateOutpost", kwargs)
 
     def create_renewal(
-        self, **kwargs: Unpack[CreateRenewalInputTypeDef]
-    ) -> TargetResults[CreateRenewalOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRenewalInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRenewalOutputTypeDef]:
         """Creates a renewal contract for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateRenewal
@@ -164,8 +79,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("CreateRenewal", kwargs)
 
     def create_site(
-        self, **kwargs: Unpack[CreateSiteInputTypeDef]
-    ) -> TargetResults[CreateSiteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSiteInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSiteOutputTypeDef]:
         """Creates a site for an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateSite
@@ -173,8 +88,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("CreateSite", kwargs)
 
     def delete_outpost(
-        self, **kwargs: Unpack[DeleteOutpostInputTypeDef]
-    ) -> TargetResults[DeleteOutpostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOutpostInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteOutpostOutputTypeDef]:
         """Deletes the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/DeleteOutpost
@@ -182,8 +97,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("DeleteOutpost", kwargs)
 
     def delete_site(
-        self, **kwargs: Unpack[DeleteSiteInputTypeDef]
-    ) -> TargetResults[DeleteSiteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSiteInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSiteOutputTypeDef]:
         """Deletes the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/DeleteSite
@@ -191,8 +106,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("DeleteSite", kwargs)
 
     def get_capacity_task(
-        self, **kwargs: Unpack[GetCapacityTaskInputTypeDef]
-    ) -> TargetResults[GetCapacityTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCapacityTaskInputTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityTaskOutputTypeDef]:
         """Gets details of the specified capacity task.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetCapacityTask
@@ -200,8 +115,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetCapacityTask", kwargs)
 
     def get_catalog_item(
-        self, **kwargs: Unpack[GetCatalogItemInputTypeDef]
-    ) -> TargetResults[GetCatalogItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCatalogItemInputTypeDef]
+    ) -> TargetResults[type_defs.GetCatalogItemOutputTypeDef]:
         """Gets information about the specified catalog item.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetCatalogItem
@@ -209,8 +124,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetCatalogItem", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> TargetResults[GetConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionResponseTypeDef]:
         """Amazon Web Services uses this action to install Outpost servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetConnection
@@ -218,8 +133,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def get_order(
-        self, **kwargs: Unpack[GetOrderInputTypeDef]
-    ) -> TargetResults[GetOrderOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOrderInputTypeDef]
+    ) -> TargetResults[type_defs.GetOrderOutputTypeDef]:
         """Gets information about the specified order.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOrder
@@ -227,8 +142,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetOrder", kwargs)
 
     def get_outpost(
-        self, **kwargs: Unpack[GetOutpostInputTypeDef]
-    ) -> TargetResults[GetOutpostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutpostInputTypeDef]
+    ) -> TargetResults[type_defs.GetOutpostOutputTypeDef]:
         """Gets information about the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpost
@@ -236,8 +151,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetOutpost", kwargs)
 
     def get_outpost_billing_information(
-        self, **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef]
-    ) -> TargetResults[GetOutpostBillingInformationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutpostBillingInformationInputTypeDef]
+    ) -> TargetResults[type_defs.GetOutpostBillingInformationOutputTypeDef]:
         """Gets current and historical billing information about the specified
         Outpost.
 
@@ -246,8 +161,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetOutpostBillingInformation", kwargs)
 
     def get_outpost_instance_types(
-        self, **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef]
-    ) -> TargetResults[GetOutpostInstanceTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutpostInstanceTypesInputTypeDef]
+    ) -> TargetResults[type_defs.GetOutpostInstanceTypesOutputTypeDef]:
         """Gets the instance types for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostInstanceTypes
@@ -255,8 +170,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetOutpostInstanceTypes", kwargs)
 
     def get_outpost_supported_instance_types(
-        self, **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef]
-    ) -> TargetResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutpostSupportedInstanceTypesInputTypeDef]
+    ) -> TargetResults[type_defs.GetOutpostSupportedInstanceTypesOutputTypeDef]:
         """Gets the instance types that an Outpost can support in
         InstanceTypeCapacity. This will generally include instance types that are
         not currently configured and therefore cannot be launched with the current
@@ -267,8 +182,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetOutpostSupportedInstanceTypes", kwargs)
 
     def get_renewal_pricing(
-        self, **kwargs: Unpack[GetRenewalPricingInputTypeDef]
-    ) -> TargetResults[GetRenewalPricingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRenewalPricingInputTypeDef]
+    ) -> TargetResults[type_defs.GetRenewalPricingOutputTypeDef]:
         """Gets all available renewal pricing options for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetRenewalPricing
@@ -276,8 +191,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetRenewalPricing", kwargs)
 
     def get_site(
-        self, **kwargs: Unpack[GetSiteInputTypeDef]
-    ) -> TargetResults[GetSiteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSiteInputTypeDef]
+    ) -> TargetResults[type_defs.GetSiteOutputTypeDef]:
         """Gets information about the specified Outpost site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetSite
@@ -285,8 +200,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetSite", kwargs)
 
     def get_site_address(
-        self, **kwargs: Unpack[GetSiteAddressInputTypeDef]
-    ) -> TargetResults[GetSiteAddressOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSiteAddressInputTypeDef]
+    ) -> TargetResults[type_defs.GetSiteAddressOutputTypeDef]:
         """Gets the site address of the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetSiteAddress
@@ -294,8 +209,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("GetSiteAddress", kwargs)
 
     def list_asset_instances(
-        self, **kwargs: Unpack[ListAssetInstancesInputTypeDef]
-    ) -> TargetResults[ListAssetInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAssetInstancesOutputTypeDef]:
         """A list of Amazon EC2 instances, belonging to all accounts, running on the
         specified Outpost. Does not include Amazon EBS or Amazon S3 instances.
 
@@ -304,8 +219,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListAssetInstances", kwargs)
 
     def list_assets(
-        self, **kwargs: Unpack[ListAssetsInputTypeDef]
-    ) -> TargetResults[ListAssetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAssetsOutputTypeDef]:
         """Lists the hardware assets for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListAssets
@@ -313,8 +228,9 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListAssets", kwargs)
 
     def list_blocking_instances_for_capacity_task(
-        self, **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef]
-    ) -> TargetResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListBlockingInstancesForCapacityTaskInputTypeDef],
+    ) -> TargetResults[type_defs.ListBlockingInstancesForCapacityTaskOutputTypeDef]:
         """A list of Amazon EC2 instances running on the Outpost and belonging to the
         account that initiated the capacity task. Use this list to specify the
         instances you cannot stop to free up capacity to run the capacity task.
@@ -324,8 +240,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListBlockingInstancesForCapacityTask", kwargs)
 
     def list_capacity_tasks(
-        self, **kwargs: Unpack[ListCapacityTasksInputTypeDef]
-    ) -> TargetResults[ListCapacityTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCapacityTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListCapacityTasksOutputTypeDef]:
         """Lists the capacity tasks for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCapacityTasks
@@ -333,8 +249,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListCapacityTasks", kwargs)
 
     def list_catalog_items(
-        self, **kwargs: Unpack[ListCatalogItemsInputTypeDef]
-    ) -> TargetResults[ListCatalogItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCatalogItemsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCatalogItemsOutputTypeDef]:
         """Lists the items in the catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCatalogItems
@@ -342,8 +258,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListCatalogItems", kwargs)
 
     def list_orders(
-        self, **kwargs: Unpack[ListOrdersInputTypeDef]
-    ) -> TargetResults[ListOrdersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrdersInputTypeDef]
+    ) -> TargetResults[type_defs.ListOrdersOutputTypeDef]:
         """Lists the Outpost orders for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrders
@@ -351,8 +267,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListOrders", kwargs)
 
     def list_outposts(
-        self, **kwargs: Unpack[ListOutpostsInputTypeDef]
-    ) -> TargetResults[ListOutpostsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOutpostsInputTypeDef]
+    ) -> TargetResults[type_defs.ListOutpostsOutputTypeDef]:
         """Lists the Outposts for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOutposts
@@ -360,8 +276,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListOutposts", kwargs)
 
     def list_sites(
-        self, **kwargs: Unpack[ListSitesInputTypeDef]
-    ) -> TargetResults[ListSitesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSitesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSitesOutputTypeDef]:
         """Lists the Outpost sites for your Amazon Web Services account. Use filters
         to return specific results.
 
@@ -370,8 +286,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListSites", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListTagsForResource
@@ -379,8 +295,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_capacity_task(
-        self, **kwargs: Unpack[StartCapacityTaskInputTypeDef]
-    ) -> TargetResults[StartCapacityTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCapacityTaskInputTypeDef]
+    ) -> TargetResults[type_defs.StartCapacityTaskOutputTypeDef]:
         """Starts the specified capacity task. You can have one active capacity task
         for each order and each Outpost.
 
@@ -389,8 +305,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("StartCapacityTask", kwargs)
 
     def start_connection(
-        self, **kwargs: Unpack[StartConnectionRequestTypeDef]
-    ) -> TargetResults[StartConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartConnectionResponseTypeDef]:
         """Amazon Web Services uses this action to install Outpost servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/StartConnection
@@ -398,8 +314,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("StartConnection", kwargs)
 
     def start_outpost_decommission(
-        self, **kwargs: Unpack[StartOutpostDecommissionInputTypeDef]
-    ) -> TargetResults[StartOutpostDecommissionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartOutpostDecommissionInputTypeDef]
+    ) -> TargetResults[type_defs.StartOutpostDecommissionOutputTypeDef]:
         """Starts the decommission process to return the Outposts racks or servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/StartOutpostDecommission
@@ -407,8 +323,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("StartOutpostDecommission", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/TagResource
@@ -416,8 +332,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UntagResource
@@ -425,8 +341,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_outpost(
-        self, **kwargs: Unpack[UpdateOutpostInputTypeDef]
-    ) -> TargetResults[UpdateOutpostOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOutpostInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateOutpostOutputTypeDef]:
         """Updates an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateOutpost
@@ -434,8 +350,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("UpdateOutpost", kwargs)
 
     def update_site(
-        self, **kwargs: Unpack[UpdateSiteInputTypeDef]
-    ) -> TargetResults[UpdateSiteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSiteInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSiteOutputTypeDef]:
         """Updates the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateSite
@@ -443,8 +359,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("UpdateSite", kwargs)
 
     def update_site_address(
-        self, **kwargs: Unpack[UpdateSiteAddressInputTypeDef]
-    ) -> TargetResults[UpdateSiteAddressOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSiteAddressInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSiteAddressOutputTypeDef]:
         """Updates the address of the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateSiteAddress
@@ -452,8 +368,8 @@ class MultiRegionOutposts(MultiRegionClient):
         return self._call("UpdateSiteAddress", kwargs)
 
     def update_site_rack_physical_properties(
-        self, **kwargs: Unpack[UpdateSiteRackPhysicalPropertiesInputTypeDef]
-    ) -> TargetResults[UpdateSiteRackPhysicalPropertiesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSiteRackPhysicalPropertiesInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSiteRackPhysicalPropertiesOutputTypeDef]:
         """Update the physical and logistical details for a rack at a site. For more
         information about hardware requirements for racks, see Network readiness
         checklist in the Amazon Web Services Outposts User Guide.
@@ -468,8 +384,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef],
-    ) -> TargetResults[GetOutpostBillingInformationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetOutpostBillingInformationInputTypeDef],
+    ) -> TargetResults[type_defs.GetOutpostBillingInformationOutputTypeDef]:
         """Every page of GetOutpostBillingInformation in every target, merged per
         target (botocore's build_full_result).
 
@@ -492,8 +408,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef],
-    ) -> TargetResults[GetOutpostInstanceTypesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetOutpostInstanceTypesInputTypeDef],
+    ) -> TargetResults[type_defs.GetOutpostInstanceTypesOutputTypeDef]:
         """Every page of GetOutpostInstanceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -515,8 +431,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef],
-    ) -> TargetResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetOutpostSupportedInstanceTypesInputTypeDef],
+    ) -> TargetResults[type_defs.GetOutpostSupportedInstanceTypesOutputTypeDef]:
         """Every page of GetOutpostSupportedInstanceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -541,8 +457,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetInstancesInputTypeDef],
-    ) -> TargetResults[ListAssetInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAssetInstancesOutputTypeDef]:
         """Every page of ListAssetInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -565,8 +481,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetsInputTypeDef],
-    ) -> TargetResults[ListAssetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAssetsOutputTypeDef]:
         """Every page of ListAssets in every target, merged per target (botocore's
         build_full_result).
 
@@ -588,8 +504,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef],
-    ) -> TargetResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlockingInstancesForCapacityTaskInputTypeDef],
+    ) -> TargetResults[type_defs.ListBlockingInstancesForCapacityTaskOutputTypeDef]:
         """Every page of ListBlockingInstancesForCapacityTask in every target, merged
         per target (botocore's build_full_result).
 
@@ -613,8 +529,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCapacityTasksInputTypeDef],
-    ) -> TargetResults[ListCapacityTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapacityTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListCapacityTasksOutputTypeDef]:
         """Every page of ListCapacityTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -636,8 +552,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCatalogItemsInputTypeDef],
-    ) -> TargetResults[ListCatalogItemsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCatalogItemsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCatalogItemsOutputTypeDef]:
         """Every page of ListCatalogItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -659,8 +575,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrdersInputTypeDef],
-    ) -> TargetResults[ListOrdersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrdersInputTypeDef],
+    ) -> TargetResults[type_defs.ListOrdersOutputTypeDef]:
         """Every page of ListOrders in every target, merged per target (botocore's
         build_full_result).
 
@@ -682,8 +598,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOutpostsInputTypeDef],
-    ) -> TargetResults[ListOutpostsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutpostsInputTypeDef],
+    ) -> TargetResults[type_defs.ListOutpostsOutputTypeDef]:
         """Every page of ListOutposts in every target, merged per target (botocore's
         build_full_result).
 
@@ -705,8 +621,8 @@ class MultiRegionOutposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSitesInputTypeDef],
-    ) -> TargetResults[ListSitesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSitesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSitesOutputTypeDef]:
         """Every page of ListSites in every target, merged per target (botocore's
         build_full_result).
 
@@ -728,8 +644,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef],
-    ) -> Items[SubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.GetOutpostBillingInformationInputTypeDef],
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of Subscriptions in every page of
         GetOutpostBillingInformation, from every target, as its page arrives
         (tagged with its target).
@@ -748,8 +664,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef],
-    ) -> Items[InstanceTypeItemTypeDef]:
+        **kwargs: Unpack[type_defs.GetOutpostInstanceTypesInputTypeDef],
+    ) -> Items[type_defs.InstanceTypeItemTypeDef]:
         """Each element of InstanceTypes in every page of GetOutpostInstanceTypes,
         from every target, as its page arrives (tagged with its target).
 
@@ -764,8 +680,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef],
-    ) -> Items[InstanceTypeItemTypeDef]:
+        **kwargs: Unpack[type_defs.GetOutpostSupportedInstanceTypesInputTypeDef],
+    ) -> Items[type_defs.InstanceTypeItemTypeDef]:
         """Each element of InstanceTypes in every page of
         GetOutpostSupportedInstanceTypes, from every target, as its page arrives
         (tagged with its target).
@@ -784,8 +700,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetInstancesInputTypeDef],
-    ) -> Items[AssetInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetInstancesInputTypeDef],
+    ) -> Items[type_defs.AssetInstanceTypeDef]:
         """Each element of AssetInstances in every page of ListAssetInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -800,8 +716,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetsInputTypeDef],
-    ) -> Items[AssetInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetsInputTypeDef],
+    ) -> Items[type_defs.AssetInfoTypeDef]:
         """Each element of Assets in every page of ListAssets, from every target, as
         its page arrives (tagged with its target).
 
@@ -816,8 +732,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef],
-    ) -> Items[BlockingInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlockingInstancesForCapacityTaskInputTypeDef],
+    ) -> Items[type_defs.BlockingInstanceTypeDef]:
         """Each element of BlockingInstances in every page of
         ListBlockingInstancesForCapacityTask, from every target, as its page
         arrives (tagged with its target).
@@ -836,8 +752,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCapacityTasksInputTypeDef],
-    ) -> Items[CapacityTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCapacityTasksInputTypeDef],
+    ) -> Items[type_defs.CapacityTaskSummaryTypeDef]:
         """Each element of CapacityTasks in every page of ListCapacityTasks, from
         every target, as its page arrives (tagged with its target).
 
@@ -852,8 +768,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCatalogItemsInputTypeDef],
-    ) -> Items[CatalogItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListCatalogItemsInputTypeDef],
+    ) -> Items[type_defs.CatalogItemTypeDef]:
         """Each element of CatalogItems in every page of ListCatalogItems, from every
         target, as its page arrives (tagged with its target).
 
@@ -868,8 +784,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrdersInputTypeDef],
-    ) -> Items[OrderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrdersInputTypeDef],
+    ) -> Items[type_defs.OrderSummaryTypeDef]:
         """Each element of Orders in every page of ListOrders, from every target, as
         its page arrives (tagged with its target).
 
@@ -884,8 +800,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOutpostsInputTypeDef],
-    ) -> Items[OutpostTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutpostsInputTypeDef],
+    ) -> Items[type_defs.OutpostTypeDef]:
         """Each element of Outposts in every page of ListOutposts, from every target,
         as its page arrives (tagged with its target).
 
@@ -900,8 +816,8 @@ class MultiRegionOutposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSitesInputTypeDef],
-    ) -> Items[SiteTypeDef]:
+        **kwargs: Unpack[type_defs.ListSitesInputTypeDef],
+    ) -> Items[type_defs.SiteTypeDef]:
         """Each element of Sites in every page of ListSites, from every target, as
         its page arrives (tagged with its target).
 

@@ -12,76 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateApplicationInstanceRequestTypeDef,
-        CreateApplicationInstanceResponseTypeDef,
-        CreateJobForDevicesRequestTypeDef,
-        CreateJobForDevicesResponseTypeDef,
-        CreateNodeFromTemplateJobRequestTypeDef,
-        CreateNodeFromTemplateJobResponseTypeDef,
-        CreatePackageImportJobRequestTypeDef,
-        CreatePackageImportJobResponseTypeDef,
-        CreatePackageRequestTypeDef,
-        CreatePackageResponseTypeDef,
-        DeleteDeviceRequestTypeDef,
-        DeleteDeviceResponseTypeDef,
-        DeletePackageRequestTypeDef,
-        DeletePackageResponseTypeDef,
-        DeregisterPackageVersionRequestTypeDef,
-        DeregisterPackageVersionResponseTypeDef,
-        DescribeApplicationInstanceDetailsRequestTypeDef,
-        DescribeApplicationInstanceDetailsResponseTypeDef,
-        DescribeApplicationInstanceRequestTypeDef,
-        DescribeApplicationInstanceResponseTypeDef,
-        DescribeDeviceJobRequestTypeDef,
-        DescribeDeviceJobResponseTypeDef,
-        DescribeDeviceRequestTypeDef,
-        DescribeDeviceResponseTypeDef,
-        DescribeNodeFromTemplateJobRequestTypeDef,
-        DescribeNodeFromTemplateJobResponseTypeDef,
-        DescribeNodeRequestTypeDef,
-        DescribeNodeResponseTypeDef,
-        DescribePackageImportJobRequestTypeDef,
-        DescribePackageImportJobResponseTypeDef,
-        DescribePackageRequestTypeDef,
-        DescribePackageResponseTypeDef,
-        DescribePackageVersionRequestTypeDef,
-        DescribePackageVersionResponseTypeDef,
-        ListApplicationInstanceDependenciesRequestTypeDef,
-        ListApplicationInstanceDependenciesResponseTypeDef,
-        ListApplicationInstanceNodeInstancesRequestTypeDef,
-        ListApplicationInstanceNodeInstancesResponseTypeDef,
-        ListApplicationInstancesRequestTypeDef,
-        ListApplicationInstancesResponseTypeDef,
-        ListDevicesJobsRequestTypeDef,
-        ListDevicesJobsResponseTypeDef,
-        ListDevicesRequestTypeDef,
-        ListDevicesResponseTypeDef,
-        ListNodeFromTemplateJobsRequestTypeDef,
-        ListNodeFromTemplateJobsResponseTypeDef,
-        ListNodesRequestTypeDef,
-        ListNodesResponseTypeDef,
-        ListPackageImportJobsRequestTypeDef,
-        ListPackageImportJobsResponseTypeDef,
-        ListPackagesRequestTypeDef,
-        ListPackagesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProvisionDeviceRequestTypeDef,
-        ProvisionDeviceResponseTypeDef,
-        RegisterPackageVersionRequestTypeDef,
-        RegisterPackageVersionResponseTypeDef,
-        RemoveApplicationInstanceRequestTypeDef,
-        RemoveApplicationInstanceResponseTypeDef,
-        SignalApplicationInstanceNodeInstancesRequestTypeDef,
-        SignalApplicationInstanceNodeInstancesResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDeviceMetadataRequestTypeDef,
-        UpdateDeviceMetadataResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPanorama"]
 
@@ -93,8 +24,8 @@ class MultiRegionPanorama(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_application_instance(
-        self, **kwargs: Unpack[CreateApplicationInstanceRequestTypeDef]
-    ) -> TargetResults[CreateApplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationInstanceResponseTypeDef]:
         """Creates an application instance and deploys it to a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreateApplicationInstance
@@ -102,8 +33,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("CreateApplicationInstance", kwargs)
 
     def create_job_for_devices(
-        self, **kwargs: Unpack[CreateJobForDevicesRequestTypeDef]
-    ) -> TargetResults[CreateJobForDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobForDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobForDevicesResponseTypeDef]:
         """Creates a job to run on a device. A job can update a device's software or
         reboot it.
 
@@ -112,8 +43,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("CreateJobForDevices", kwargs)
 
     def create_node_from_template_job(
-        self, **kwargs: Unpack[CreateNodeFromTemplateJobRequestTypeDef]
-    ) -> TargetResults[CreateNodeFromTemplateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNodeFromTemplateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNodeFromTemplateJobResponseTypeDef]:
         """Creates a camera stream node.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreateNodeFromTemplateJob
@@ -121,8 +52,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("CreateNodeFromTemplateJob", kwargs)
 
     def create_package(
-        self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> TargetResults[CreatePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageResponseTypeDef]:
         """Creates a package and storage location in an Amazon S3 access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreatePackage
@@ -130,8 +61,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("CreatePackage", kwargs)
 
     def create_package_import_job(
-        self, **kwargs: Unpack[CreatePackageImportJobRequestTypeDef]
-    ) -> TargetResults[CreatePackageImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePackageImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePackageImportJobResponseTypeDef]:
         """Imports a node package.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreatePackageImportJob
@@ -139,8 +70,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("CreatePackageImportJob", kwargs)
 
     def delete_device(
-        self, **kwargs: Unpack[DeleteDeviceRequestTypeDef]
-    ) -> TargetResults[DeleteDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeviceResponseTypeDef]:
         """Deletes a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DeleteDevice
@@ -148,8 +79,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DeleteDevice", kwargs)
 
     def delete_package(
-        self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> TargetResults[DeletePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePackageResponseTypeDef]:
         """Deletes a package.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DeletePackage
@@ -157,8 +88,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DeletePackage", kwargs)
 
     def deregister_package_version(
-        self, **kwargs: Unpack[DeregisterPackageVersionRequestTypeDef]
-    ) -> TargetResults[DeregisterPackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterPackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterPackageVersionResponseTypeDef]:
         """Deregisters a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DeregisterPackageVersion
@@ -166,8 +97,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DeregisterPackageVersion", kwargs)
 
     def describe_application_instance(
-        self, **kwargs: Unpack[DescribeApplicationInstanceRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationInstanceResponseTypeDef]:
         """Returns information about an application instance on a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeApplicationInstance
@@ -175,8 +106,9 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribeApplicationInstance", kwargs)
 
     def describe_application_instance_details(
-        self, **kwargs: Unpack[DescribeApplicationInstanceDetailsRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationInstanceDetailsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeApplicationInstanceDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeApplicationInstanceDetailsResponseTypeDef]:
         """Returns information about an application instance's configuration
         manifest.
 
@@ -185,8 +117,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribeApplicationInstanceDetails", kwargs)
 
     def describe_device(
-        self, **kwargs: Unpack[DescribeDeviceRequestTypeDef]
-    ) -> TargetResults[DescribeDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeviceResponseTypeDef]:
         """Returns information about a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeDevice
@@ -194,8 +126,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribeDevice", kwargs)
 
     def describe_device_job(
-        self, **kwargs: Unpack[DescribeDeviceJobRequestTypeDef]
-    ) -> TargetResults[DescribeDeviceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeviceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeviceJobResponseTypeDef]:
         """Returns information about a device job.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeDeviceJob
@@ -203,8 +135,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribeDeviceJob", kwargs)
 
     def describe_node(
-        self, **kwargs: Unpack[DescribeNodeRequestTypeDef]
-    ) -> TargetResults[DescribeNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNodeResponseTypeDef]:
         """Returns information about a node.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeNode
@@ -212,8 +144,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribeNode", kwargs)
 
     def describe_node_from_template_job(
-        self, **kwargs: Unpack[DescribeNodeFromTemplateJobRequestTypeDef]
-    ) -> TargetResults[DescribeNodeFromTemplateJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNodeFromTemplateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNodeFromTemplateJobResponseTypeDef]:
         """Returns information about a job to create a camera stream node.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeNodeFromTemplateJob
@@ -221,8 +153,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribeNodeFromTemplateJob", kwargs)
 
     def describe_package(
-        self, **kwargs: Unpack[DescribePackageRequestTypeDef]
-    ) -> TargetResults[DescribePackageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackageResponseTypeDef]:
         """Returns information about a package.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribePackage
@@ -230,8 +162,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribePackage", kwargs)
 
     def describe_package_import_job(
-        self, **kwargs: Unpack[DescribePackageImportJobRequestTypeDef]
-    ) -> TargetResults[DescribePackageImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackageImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackageImportJobResponseTypeDef]:
         """Returns information about a package import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribePackageImportJob
@@ -239,8 +171,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribePackageImportJob", kwargs)
 
     def describe_package_version(
-        self, **kwargs: Unpack[DescribePackageVersionRequestTypeDef]
-    ) -> TargetResults[DescribePackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePackageVersionResponseTypeDef]:
         """Returns information about a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribePackageVersion
@@ -248,8 +180,9 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("DescribePackageVersion", kwargs)
 
     def list_application_instance_dependencies(
-        self, **kwargs: Unpack[ListApplicationInstanceDependenciesRequestTypeDef]
-    ) -> TargetResults[ListApplicationInstanceDependenciesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListApplicationInstanceDependenciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationInstanceDependenciesResponseTypeDef]:
         """Returns a list of application instance dependencies.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListApplicationInstanceDependencies
@@ -257,8 +190,9 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListApplicationInstanceDependencies", kwargs)
 
     def list_application_instance_node_instances(
-        self, **kwargs: Unpack[ListApplicationInstanceNodeInstancesRequestTypeDef]
-    ) -> TargetResults[ListApplicationInstanceNodeInstancesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListApplicationInstanceNodeInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationInstanceNodeInstancesResponseTypeDef]:
         """Returns a list of application node instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListApplicationInstanceNodeInstances
@@ -266,8 +200,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListApplicationInstanceNodeInstances", kwargs)
 
     def list_application_instances(
-        self, **kwargs: Unpack[ListApplicationInstancesRequestTypeDef]
-    ) -> TargetResults[ListApplicationInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationInstancesResponseTypeDef]:
         """Returns a list of application instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListApplicationInstances
@@ -275,8 +209,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListApplicationInstances", kwargs)
 
     def list_devices(
-        self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> TargetResults[ListDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesResponseTypeDef]:
         """Returns a list of devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListDevices
@@ -284,8 +218,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListDevices", kwargs)
 
     def list_devices_jobs(
-        self, **kwargs: Unpack[ListDevicesJobsRequestTypeDef]
-    ) -> TargetResults[ListDevicesJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesJobsResponseTypeDef]:
         """Returns a list of jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListDevicesJobs
@@ -293,8 +227,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListDevicesJobs", kwargs)
 
     def list_node_from_template_jobs(
-        self, **kwargs: Unpack[ListNodeFromTemplateJobsRequestTypeDef]
-    ) -> TargetResults[ListNodeFromTemplateJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodeFromTemplateJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodeFromTemplateJobsResponseTypeDef]:
         """Returns a list of camera stream node jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListNodeFromTemplateJobs
@@ -302,8 +236,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListNodeFromTemplateJobs", kwargs)
 
     def list_nodes(
-        self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> TargetResults[ListNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodesResponseTypeDef]:
         """Returns a list of nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListNodes
@@ -311,8 +245,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListNodes", kwargs)
 
     def list_package_import_jobs(
-        self, **kwargs: Unpack[ListPackageImportJobsRequestTypeDef]
-    ) -> TargetResults[ListPackageImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackageImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackageImportJobsResponseTypeDef]:
         """Returns a list of package import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListPackageImportJobs
@@ -320,8 +254,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListPackageImportJobs", kwargs)
 
     def list_packages(
-        self, **kwargs: Unpack[ListPackagesRequestTypeDef]
-    ) -> TargetResults[ListPackagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPackagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPackagesResponseTypeDef]:
         """Returns a list of packages.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListPackages
@@ -329,8 +263,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListPackages", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListTagsForResource
@@ -338,8 +272,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def provision_device(
-        self, **kwargs: Unpack[ProvisionDeviceRequestTypeDef]
-    ) -> TargetResults[ProvisionDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionDeviceResponseTypeDef]:
         """Creates a device and returns a configuration archive. The configuration
         archive is a ZIP file that contains a provisioning certificate that is
         valid for 5 minutes. Name the configuration archive
@@ -352,8 +286,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("ProvisionDevice", kwargs)
 
     def register_package_version(
-        self, **kwargs: Unpack[RegisterPackageVersionRequestTypeDef]
-    ) -> TargetResults[RegisterPackageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterPackageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterPackageVersionResponseTypeDef]:
         """Registers a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/RegisterPackageVersion
@@ -361,8 +295,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("RegisterPackageVersion", kwargs)
 
     def remove_application_instance(
-        self, **kwargs: Unpack[RemoveApplicationInstanceRequestTypeDef]
-    ) -> TargetResults[RemoveApplicationInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveApplicationInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveApplicationInstanceResponseTypeDef]:
         """Removes an application instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/RemoveApplicationInstance
@@ -370,8 +304,11 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("RemoveApplicationInstance", kwargs)
 
     def signal_application_instance_node_instances(
-        self, **kwargs: Unpack[SignalApplicationInstanceNodeInstancesRequestTypeDef]
-    ) -> TargetResults[SignalApplicationInstanceNodeInstancesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.SignalApplicationInstanceNodeInstancesRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.SignalApplicationInstanceNodeInstancesResponseTypeDef]:
         """Signal camera nodes to stop or resume.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/SignalApplicationInstanceNodeInstances
@@ -379,8 +316,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("SignalApplicationInstanceNodeInstances", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/TagResource
@@ -388,8 +325,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/UntagResource
@@ -397,8 +334,8 @@ class MultiRegionPanorama(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_device_metadata(
-        self, **kwargs: Unpack[UpdateDeviceMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateDeviceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeviceMetadataResponseTypeDef]:
         """Updates a device's metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/UpdateDeviceMetadata

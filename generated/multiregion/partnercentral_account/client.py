@@ -15,69 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptConnectionInvitationRequestTypeDef,
-        AcceptConnectionInvitationResponseTypeDef,
-        AssociateAwsTrainingCertificationEmailDomainRequestTypeDef,
-        AssociateAwsTrainingCertificationEmailDomainResponseTypeDef,
-        CancelConnectionInvitationRequestTypeDef,
-        CancelConnectionInvitationResponseTypeDef,
-        CancelConnectionRequestTypeDef,
-        CancelConnectionResponseTypeDef,
-        CancelProfileUpdateTaskRequestTypeDef,
-        CancelProfileUpdateTaskResponseTypeDef,
-        ConnectionInvitationSummaryTypeDef,
-        ConnectionSummaryTypeDef,
-        CreateConnectionInvitationRequestTypeDef,
-        CreateConnectionInvitationResponseTypeDef,
-        CreatePartnerRequestTypeDef,
-        CreatePartnerResponseTypeDef,
-        DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef,
-        DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef,
-        GetAllianceLeadContactRequestTypeDef,
-        GetAllianceLeadContactResponseTypeDef,
-        GetConnectionInvitationRequestTypeDef,
-        GetConnectionInvitationResponseTypeDef,
-        GetConnectionPreferencesRequestTypeDef,
-        GetConnectionPreferencesResponseTypeDef,
-        GetConnectionRequestTypeDef,
-        GetConnectionResponseTypeDef,
-        GetPartnerRequestTypeDef,
-        GetPartnerResponseTypeDef,
-        GetProfileUpdateTaskRequestTypeDef,
-        GetProfileUpdateTaskResponseTypeDef,
-        GetProfileVisibilityRequestTypeDef,
-        GetProfileVisibilityResponseTypeDef,
-        GetVerificationRequestTypeDef,
-        GetVerificationResponseTypeDef,
-        ListConnectionInvitationsRequestTypeDef,
-        ListConnectionInvitationsResponseTypeDef,
-        ListConnectionsRequestTypeDef,
-        ListConnectionsResponseTypeDef,
-        ListPartnersRequestTypeDef,
-        ListPartnersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PartnerSummaryTypeDef,
-        PutAllianceLeadContactRequestTypeDef,
-        PutAllianceLeadContactResponseTypeDef,
-        PutProfileVisibilityRequestTypeDef,
-        PutProfileVisibilityResponseTypeDef,
-        RejectConnectionInvitationRequestTypeDef,
-        RejectConnectionInvitationResponseTypeDef,
-        SendEmailVerificationCodeRequestTypeDef,
-        SendEmailVerificationCodeResponseTypeDef,
-        StartProfileUpdateTaskRequestTypeDef,
-        StartProfileUpdateTaskResponseTypeDef,
-        StartVerificationRequestTypeDef,
-        StartVerificationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConnectionPreferencesRequestTypeDef,
-        UpdateConnectionPreferencesResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPartnerCentralAccountAPI"]
 
@@ -94,8 +32,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_connection_invitation(
-        self, **kwargs: Unpack[AcceptConnectionInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptConnectionInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptConnectionInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptConnectionInvitationResponseTypeDef]:
         """Accepts a connection invitation from another partner, establishing a
         formal partnership connection between the two parties.
 
@@ -105,8 +43,12 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def associate_aws_training_certification_email_domain(
         self,
-        **kwargs: Unpack[AssociateAwsTrainingCertificationEmailDomainRequestTypeDef],
-    ) -> TargetResults[AssociateAwsTrainingCertificationEmailDomainResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AssociateAwsTrainingCertificationEmailDomainRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateAwsTrainingCertificationEmailDomainResponseTypeDef
+    ]:
         """Associates an email domain with AWS training and certification for the
         partner account, enabling automatic verification of employee
         certifications.
@@ -116,8 +58,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("AssociateAwsTrainingCertificationEmailDomain", kwargs)
 
     def cancel_connection(
-        self, **kwargs: Unpack[CancelConnectionRequestTypeDef]
-    ) -> TargetResults[CancelConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelConnectionResponseTypeDef]:
         """Cancels an existing connection between partners, terminating the
         partnership relationship.
 
@@ -126,8 +68,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("CancelConnection", kwargs)
 
     def cancel_connection_invitation(
-        self, **kwargs: Unpack[CancelConnectionInvitationRequestTypeDef]
-    ) -> TargetResults[CancelConnectionInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelConnectionInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelConnectionInvitationResponseTypeDef]:
         """Cancels a pending connection invitation before it has been accepted or
         rejected.
 
@@ -136,8 +78,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("CancelConnectionInvitation", kwargs)
 
     def cancel_profile_update_task(
-        self, **kwargs: Unpack[CancelProfileUpdateTaskRequestTypeDef]
-    ) -> TargetResults[CancelProfileUpdateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelProfileUpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelProfileUpdateTaskResponseTypeDef]:
         """Cancels an in-progress profile update task, stopping any pending changes
         to the partner profile.
 
@@ -146,8 +88,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("CancelProfileUpdateTask", kwargs)
 
     def create_connection_invitation(
-        self, **kwargs: Unpack[CreateConnectionInvitationRequestTypeDef]
-    ) -> TargetResults[CreateConnectionInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionInvitationResponseTypeDef]:
         """Creates a new connection invitation to establish a partnership with
         another organization.
 
@@ -156,8 +98,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("CreateConnectionInvitation", kwargs)
 
     def create_partner(
-        self, **kwargs: Unpack[CreatePartnerRequestTypeDef]
-    ) -> TargetResults[CreatePartnerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartnerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartnerResponseTypeDef]:
         """Creates a new partner account in the AWS Partner Network with the
         specified details and configuration.
 
@@ -167,8 +109,12 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def disassociate_aws_training_certification_email_domain(
         self,
-        **kwargs: Unpack[DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef],
-    ) -> TargetResults[DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef
+    ]:
         """Removes the association between an email domain and AWS training and
         certification for the partner account.
 
@@ -177,8 +123,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("DisassociateAwsTrainingCertificationEmailDomain", kwargs)
 
     def get_alliance_lead_contact(
-        self, **kwargs: Unpack[GetAllianceLeadContactRequestTypeDef]
-    ) -> TargetResults[GetAllianceLeadContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAllianceLeadContactRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAllianceLeadContactResponseTypeDef]:
         """Retrieves the alliance lead contact information for a partner account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetAllianceLeadContact
@@ -186,8 +132,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetAllianceLeadContact", kwargs)
 
     def get_connection(
-        self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> TargetResults[GetConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionResponseTypeDef]:
         """Retrieves detailed information about a specific connection between
         partners.
 
@@ -196,8 +142,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetConnection", kwargs)
 
     def get_connection_invitation(
-        self, **kwargs: Unpack[GetConnectionInvitationRequestTypeDef]
-    ) -> TargetResults[GetConnectionInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionInvitationResponseTypeDef]:
         """Retrieves detailed information about a specific connection invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetConnectionInvitation
@@ -205,8 +151,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetConnectionInvitation", kwargs)
 
     def get_connection_preferences(
-        self, **kwargs: Unpack[GetConnectionPreferencesRequestTypeDef]
-    ) -> TargetResults[GetConnectionPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionPreferencesResponseTypeDef]:
         """Retrieves the connection preferences for a partner account, including
         access settings and exclusions.
 
@@ -215,8 +161,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetConnectionPreferences", kwargs)
 
     def get_partner(
-        self, **kwargs: Unpack[GetPartnerRequestTypeDef]
-    ) -> TargetResults[GetPartnerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPartnerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPartnerResponseTypeDef]:
         """Retrieves detailed information about a specific partner account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetPartner
@@ -224,8 +170,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetPartner", kwargs)
 
     def get_profile_update_task(
-        self, **kwargs: Unpack[GetProfileUpdateTaskRequestTypeDef]
-    ) -> TargetResults[GetProfileUpdateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileUpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileUpdateTaskResponseTypeDef]:
         """Retrieves information about a specific profile update task.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetProfileUpdateTask
@@ -233,8 +179,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetProfileUpdateTask", kwargs)
 
     def get_profile_visibility(
-        self, **kwargs: Unpack[GetProfileVisibilityRequestTypeDef]
-    ) -> TargetResults[GetProfileVisibilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileVisibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileVisibilityResponseTypeDef]:
         """Retrieves the visibility settings for a partner profile, determining who
         can see the profile information.
 
@@ -243,8 +189,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetProfileVisibility", kwargs)
 
     def get_verification(
-        self, **kwargs: Unpack[GetVerificationRequestTypeDef]
-    ) -> TargetResults[GetVerificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVerificationResponseTypeDef]:
         """Retrieves the current status and details of a verification process for a
         partner account. This operation allows partners to check the progress and
         results of business or registrant verification processes.
@@ -254,8 +200,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("GetVerification", kwargs)
 
     def list_connection_invitations(
-        self, **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef]
-    ) -> TargetResults[ListConnectionInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionInvitationsResponseTypeDef]:
         """Lists connection invitations for the partner account, with optional
         filtering by status, type, and other criteria.
 
@@ -264,8 +210,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("ListConnectionInvitations", kwargs)
 
     def list_connections(
-        self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> TargetResults[ListConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectionsResponseTypeDef]:
         """Lists active connections for the partner account, with optional filtering
         by connection type and participant.
 
@@ -274,8 +220,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("ListConnections", kwargs)
 
     def list_partners(
-        self, **kwargs: Unpack[ListPartnersRequestTypeDef]
-    ) -> TargetResults[ListPartnersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartnersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartnersResponseTypeDef]:
         """Lists partner accounts in the catalog, providing a summary view of all
         partners.
 
@@ -284,8 +230,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("ListPartners", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a specific AWS Partner Central Account
         resource.
 
@@ -294,8 +240,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_alliance_lead_contact(
-        self, **kwargs: Unpack[PutAllianceLeadContactRequestTypeDef]
-    ) -> TargetResults[PutAllianceLeadContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAllianceLeadContactRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAllianceLeadContactResponseTypeDef]:
         """Creates or updates the alliance lead contact information for a partner
         account.
 
@@ -304,8 +250,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("PutAllianceLeadContact", kwargs)
 
     def put_profile_visibility(
-        self, **kwargs: Unpack[PutProfileVisibilityRequestTypeDef]
-    ) -> TargetResults[PutProfileVisibilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProfileVisibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProfileVisibilityResponseTypeDef]:
         """Sets the visibility level for a partner profile, controlling who can view
         the profile information.
 
@@ -314,8 +260,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("PutProfileVisibility", kwargs)
 
     def reject_connection_invitation(
-        self, **kwargs: Unpack[RejectConnectionInvitationRequestTypeDef]
-    ) -> TargetResults[RejectConnectionInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectConnectionInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectConnectionInvitationResponseTypeDef]:
         """Rejects a connection invitation from another partner, declining the
         partnership request.
 
@@ -324,8 +270,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("RejectConnectionInvitation", kwargs)
 
     def send_email_verification_code(
-        self, **kwargs: Unpack[SendEmailVerificationCodeRequestTypeDef]
-    ) -> TargetResults[SendEmailVerificationCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEmailVerificationCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEmailVerificationCodeResponseTypeDef]:
         """Sends an email verification code to the specified email address for
         account verification purposes.
 
@@ -334,8 +280,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("SendEmailVerificationCode", kwargs)
 
     def start_profile_update_task(
-        self, **kwargs: Unpack[StartProfileUpdateTaskRequestTypeDef]
-    ) -> TargetResults[StartProfileUpdateTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartProfileUpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartProfileUpdateTaskResponseTypeDef]:
         """Initiates a profile update task to modify partner profile information
         asynchronously.
 
@@ -344,8 +290,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("StartProfileUpdateTask", kwargs)
 
     def start_verification(
-        self, **kwargs: Unpack[StartVerificationRequestTypeDef]
-    ) -> TargetResults[StartVerificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartVerificationResponseTypeDef]:
         """Initiates a new verification process for a partner account. This operation
         begins the verification workflow for either business registration or
         individual registrant identity verification as required by AWS Partner
@@ -356,8 +302,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("StartVerification", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified AWS Partner Central Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/TagResource
@@ -365,8 +311,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes specified tags from an AWS Partner Central Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/UntagResource
@@ -374,8 +320,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_connection_preferences(
-        self, **kwargs: Unpack[UpdateConnectionPreferencesRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionPreferencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionPreferencesResponseTypeDef]:
         """Updates the connection preferences for a partner account, modifying access
         settings and exclusions.
 
@@ -389,8 +335,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef],
-    ) -> TargetResults[ListConnectionInvitationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionInvitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionInvitationsResponseTypeDef]:
         """Every page of ListConnectionInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -413,8 +359,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectionsRequestTypeDef],
-    ) -> TargetResults[ListConnectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectionsResponseTypeDef]:
         """Every page of ListConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -437,8 +383,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPartnersRequestTypeDef],
-    ) -> TargetResults[ListPartnersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartnersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPartnersResponseTypeDef]:
         """Every page of ListPartners in every target, merged per target (botocore's
         build_full_result).
 
@@ -460,8 +406,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef],
-    ) -> Items[ConnectionInvitationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionInvitationsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionInvitationSummaryTypeDef]:
         """Each element of ConnectionInvitationSummaries in every page of
         ListConnectionInvitations, from every target, as its page arrives (tagged
         with its target).
@@ -480,8 +426,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectionsRequestTypeDef],
-    ) -> Items[ConnectionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectionsRequestTypeDef],
+    ) -> Items[type_defs.ConnectionSummaryTypeDef]:
         """Each element of ConnectionSummaries in every page of ListConnections, from
         every target, as its page arrives (tagged with its target).
 
@@ -496,8 +442,8 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPartnersRequestTypeDef],
-    ) -> Items[PartnerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartnersRequestTypeDef],
+    ) -> Items[type_defs.PartnerSummaryTypeDef]:
         """Each element of PartnerSummaryList in every page of ListPartners, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,45 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AmendBenefitApplicationInputTypeDef,
-        AmendBenefitApplicationOutputTypeDef,
-        AssociateBenefitApplicationResourceInputTypeDef,
-        AssociateBenefitApplicationResourceOutputTypeDef,
-        BenefitAllocationSummaryTypeDef,
-        BenefitApplicationSummaryTypeDef,
-        BenefitSummaryTypeDef,
-        CancelBenefitApplicationInputTypeDef,
-        CancelBenefitApplicationOutputTypeDef,
-        CreateBenefitApplicationInputTypeDef,
-        CreateBenefitApplicationOutputTypeDef,
-        DisassociateBenefitApplicationResourceInputTypeDef,
-        DisassociateBenefitApplicationResourceOutputTypeDef,
-        GetBenefitAllocationInputTypeDef,
-        GetBenefitAllocationOutputTypeDef,
-        GetBenefitApplicationInputTypeDef,
-        GetBenefitApplicationOutputTypeDef,
-        GetBenefitInputTypeDef,
-        GetBenefitOutputTypeDef,
-        ListBenefitAllocationsInputTypeDef,
-        ListBenefitAllocationsOutputTypeDef,
-        ListBenefitApplicationsInputTypeDef,
-        ListBenefitApplicationsOutputTypeDef,
-        ListBenefitsInputTypeDef,
-        ListBenefitsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RecallBenefitApplicationInputTypeDef,
-        RecallBenefitApplicationOutputTypeDef,
-        SubmitBenefitApplicationInputTypeDef,
-        SubmitBenefitApplicationOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBenefitApplicationInputTypeDef,
-        UpdateBenefitApplicationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPartnerCentralBenefits"]
 
@@ -68,8 +30,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def amend_benefit_application(
-        self, **kwargs: Unpack[AmendBenefitApplicationInputTypeDef]
-    ) -> TargetResults[AmendBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AmendBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.AmendBenefitApplicationOutputTypeDef]:
         """Modifies an existing benefit application by applying amendments to
         specific fields while maintaining revision control.
 
@@ -78,8 +40,9 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("AmendBenefitApplication", kwargs)
 
     def associate_benefit_application_resource(
-        self, **kwargs: Unpack[AssociateBenefitApplicationResourceInputTypeDef]
-    ) -> TargetResults[AssociateBenefitApplicationResourceOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateBenefitApplicationResourceInputTypeDef],
+    ) -> TargetResults[type_defs.AssociateBenefitApplicationResourceOutputTypeDef]:
         """Links an AWS resource to an existing benefit application for tracking and
         management purposes.
 
@@ -88,8 +51,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("AssociateBenefitApplicationResource", kwargs)
 
     def cancel_benefit_application(
-        self, **kwargs: Unpack[CancelBenefitApplicationInputTypeDef]
-    ) -> TargetResults[CancelBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.CancelBenefitApplicationOutputTypeDef]:
         """Cancels a benefit application that is currently in progress, preventing
         further processing.
 
@@ -98,8 +61,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("CancelBenefitApplication", kwargs)
 
     def create_benefit_application(
-        self, **kwargs: Unpack[CreateBenefitApplicationInputTypeDef]
-    ) -> TargetResults[CreateBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateBenefitApplicationOutputTypeDef]:
         """Creates a new benefit application for a partner to request access to AWS
         benefits and programs.
 
@@ -108,8 +71,9 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("CreateBenefitApplication", kwargs)
 
     def disassociate_benefit_application_resource(
-        self, **kwargs: Unpack[DisassociateBenefitApplicationResourceInputTypeDef]
-    ) -> TargetResults[DisassociateBenefitApplicationResourceOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateBenefitApplicationResourceInputTypeDef],
+    ) -> TargetResults[type_defs.DisassociateBenefitApplicationResourceOutputTypeDef]:
         """Removes the association between an AWS resource and a benefit application.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/DisassociateBenefitApplicationResource
@@ -117,8 +81,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("DisassociateBenefitApplicationResource", kwargs)
 
     def get_benefit(
-        self, **kwargs: Unpack[GetBenefitInputTypeDef]
-    ) -> TargetResults[GetBenefitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBenefitInputTypeDef]
+    ) -> TargetResults[type_defs.GetBenefitOutputTypeDef]:
         """Retrieves detailed information about a specific benefit available in the
         partner catalog.
 
@@ -127,8 +91,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("GetBenefit", kwargs)
 
     def get_benefit_allocation(
-        self, **kwargs: Unpack[GetBenefitAllocationInputTypeDef]
-    ) -> TargetResults[GetBenefitAllocationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBenefitAllocationInputTypeDef]
+    ) -> TargetResults[type_defs.GetBenefitAllocationOutputTypeDef]:
         """Retrieves detailed information about a specific benefit allocation that
         has been granted to a partner.
 
@@ -137,8 +101,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("GetBenefitAllocation", kwargs)
 
     def get_benefit_application(
-        self, **kwargs: Unpack[GetBenefitApplicationInputTypeDef]
-    ) -> TargetResults[GetBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.GetBenefitApplicationOutputTypeDef]:
         """Retrieves detailed information about a specific benefit application.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/GetBenefitApplication
@@ -146,8 +110,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("GetBenefitApplication", kwargs)
 
     def list_benefit_allocations(
-        self, **kwargs: Unpack[ListBenefitAllocationsInputTypeDef]
-    ) -> TargetResults[ListBenefitAllocationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBenefitAllocationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBenefitAllocationsOutputTypeDef]:
         """Retrieves a paginated list of benefit allocations based on specified
         filter criteria.
 
@@ -156,8 +120,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("ListBenefitAllocations", kwargs)
 
     def list_benefit_applications(
-        self, **kwargs: Unpack[ListBenefitApplicationsInputTypeDef]
-    ) -> TargetResults[ListBenefitApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBenefitApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBenefitApplicationsOutputTypeDef]:
         """Retrieves a paginated list of benefit applications based on specified
         filter criteria.
 
@@ -168,8 +132,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("ListBenefitApplications", kwargs)
 
     def list_benefits(
-        self, **kwargs: Unpack[ListBenefitsInputTypeDef]
-    ) -> TargetResults[ListBenefitsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBenefitsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBenefitsOutputTypeDef]:
         """Retrieves a paginated list of available benefits based on specified filter
         criteria.
 
@@ -178,8 +142,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("ListBenefits", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves all tags associated with a specific resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListTagsForResource
@@ -187,8 +151,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def recall_benefit_application(
-        self, **kwargs: Unpack[RecallBenefitApplicationInputTypeDef]
-    ) -> TargetResults[RecallBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecallBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.RecallBenefitApplicationOutputTypeDef]:
         """Recalls a submitted benefit application, returning it to draft status for
         further modifications.
 
@@ -197,8 +161,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("RecallBenefitApplication", kwargs)
 
     def submit_benefit_application(
-        self, **kwargs: Unpack[SubmitBenefitApplicationInputTypeDef]
-    ) -> TargetResults[SubmitBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.SubmitBenefitApplicationOutputTypeDef]:
         """Submits a benefit application for review and processing by AWS.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/SubmitBenefitApplication
@@ -206,8 +170,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("SubmitBenefitApplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/TagResource
@@ -215,8 +179,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/UntagResource
@@ -224,8 +188,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_benefit_application(
-        self, **kwargs: Unpack[UpdateBenefitApplicationInputTypeDef]
-    ) -> TargetResults[UpdateBenefitApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBenefitApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBenefitApplicationOutputTypeDef]:
         """Updates an existing benefit application with new information while
         maintaining revision control.
 
@@ -239,8 +203,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBenefitAllocationsInputTypeDef],
-    ) -> TargetResults[ListBenefitAllocationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBenefitAllocationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBenefitAllocationsOutputTypeDef]:
         """Every page of ListBenefitAllocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -263,8 +227,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBenefitApplicationsInputTypeDef],
-    ) -> TargetResults[ListBenefitApplicationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBenefitApplicationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBenefitApplicationsOutputTypeDef]:
         """Every page of ListBenefitApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -289,8 +253,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBenefitsInputTypeDef],
-    ) -> TargetResults[ListBenefitsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBenefitsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBenefitsOutputTypeDef]:
         """Every page of ListBenefits in every target, merged per target (botocore's
         build_full_result).
 
@@ -312,8 +276,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBenefitAllocationsInputTypeDef],
-    ) -> Items[BenefitAllocationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBenefitAllocationsInputTypeDef],
+    ) -> Items[type_defs.BenefitAllocationSummaryTypeDef]:
         """Each element of BenefitAllocationSummaries in every page of
         ListBenefitAllocations, from every target, as its page arrives (tagged
         with its target).
@@ -329,8 +293,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBenefitApplicationsInputTypeDef],
-    ) -> Items[BenefitApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBenefitApplicationsInputTypeDef],
+    ) -> Items[type_defs.BenefitApplicationSummaryTypeDef]:
         """Each element of BenefitApplicationSummaries in every page of
         ListBenefitApplications, from every target, as its page arrives (tagged
         with its target).
@@ -346,8 +310,8 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBenefitsInputTypeDef],
-    ) -> Items[BenefitSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBenefitsInputTypeDef],
+    ) -> Items[type_defs.BenefitSummaryTypeDef]:
         """Each element of BenefitSummaries in every page of ListBenefits, from every
         target, as its page arrives (tagged with its target).
 

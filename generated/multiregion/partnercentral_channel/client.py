@@ -15,45 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptChannelHandshakeRequestTypeDef,
-        AcceptChannelHandshakeResponseTypeDef,
-        CancelChannelHandshakeRequestTypeDef,
-        CancelChannelHandshakeResponseTypeDef,
-        ChannelHandshakeSummaryTypeDef,
-        CreateChannelHandshakeRequestTypeDef,
-        CreateChannelHandshakeResponseTypeDef,
-        CreateProgramManagementAccountRequestTypeDef,
-        CreateProgramManagementAccountResponseTypeDef,
-        CreateRelationshipRequestTypeDef,
-        CreateRelationshipResponseTypeDef,
-        DeleteProgramManagementAccountRequestTypeDef,
-        DeleteProgramManagementAccountResponseTypeDef,
-        DeleteRelationshipRequestTypeDef,
-        DeleteRelationshipResponseTypeDef,
-        GetRelationshipRequestTypeDef,
-        GetRelationshipResponseTypeDef,
-        ListChannelHandshakesRequestTypeDef,
-        ListChannelHandshakesResponseTypeDef,
-        ListProgramManagementAccountsRequestTypeDef,
-        ListProgramManagementAccountsResponseTypeDef,
-        ListRelationshipsRequestTypeDef,
-        ListRelationshipsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProgramManagementAccountSummaryTypeDef,
-        RejectChannelHandshakeRequestTypeDef,
-        RejectChannelHandshakeResponseTypeDef,
-        RelationshipSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateProgramManagementAccountRequestTypeDef,
-        UpdateProgramManagementAccountResponseTypeDef,
-        UpdateRelationshipRequestTypeDef,
-        UpdateRelationshipResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPartnerCentralChannelAPI"]
 
@@ -67,8 +29,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_channel_handshake(
-        self, **kwargs: Unpack[AcceptChannelHandshakeRequestTypeDef]
-    ) -> TargetResults[AcceptChannelHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptChannelHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptChannelHandshakeResponseTypeDef]:
         """Accepts a pending channel handshake request from another AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/AcceptChannelHandshake
@@ -76,8 +38,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("AcceptChannelHandshake", kwargs)
 
     def cancel_channel_handshake(
-        self, **kwargs: Unpack[CancelChannelHandshakeRequestTypeDef]
-    ) -> TargetResults[CancelChannelHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelChannelHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelChannelHandshakeResponseTypeDef]:
         """Cancels a pending channel handshake request.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CancelChannelHandshake
@@ -85,8 +47,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("CancelChannelHandshake", kwargs)
 
     def create_channel_handshake(
-        self, **kwargs: Unpack[CreateChannelHandshakeRequestTypeDef]
-    ) -> TargetResults[CreateChannelHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelHandshakeResponseTypeDef]:
         """Creates a new channel handshake request to establish a partnership with
         another AWS account.
 
@@ -95,8 +57,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("CreateChannelHandshake", kwargs)
 
     def create_program_management_account(
-        self, **kwargs: Unpack[CreateProgramManagementAccountRequestTypeDef]
-    ) -> TargetResults[CreateProgramManagementAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProgramManagementAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProgramManagementAccountResponseTypeDef]:
         """Creates a new program management account for managing partner
         relationships.
 
@@ -105,8 +67,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("CreateProgramManagementAccount", kwargs)
 
     def create_relationship(
-        self, **kwargs: Unpack[CreateRelationshipRequestTypeDef]
-    ) -> TargetResults[CreateRelationshipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRelationshipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRelationshipResponseTypeDef]:
         """Creates a new partner relationship between accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CreateRelationship
@@ -114,8 +76,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("CreateRelationship", kwargs)
 
     def delete_program_management_account(
-        self, **kwargs: Unpack[DeleteProgramManagementAccountRequestTypeDef]
-    ) -> TargetResults[DeleteProgramManagementAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProgramManagementAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProgramManagementAccountResponseTypeDef]:
         """Deletes a program management account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/DeleteProgramManagementAccount
@@ -123,8 +85,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("DeleteProgramManagementAccount", kwargs)
 
     def delete_relationship(
-        self, **kwargs: Unpack[DeleteRelationshipRequestTypeDef]
-    ) -> TargetResults[DeleteRelationshipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRelationshipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRelationshipResponseTypeDef]:
         """Deletes a partner relationship.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/DeleteRelationship
@@ -132,8 +94,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("DeleteRelationship", kwargs)
 
     def get_relationship(
-        self, **kwargs: Unpack[GetRelationshipRequestTypeDef]
-    ) -> TargetResults[GetRelationshipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRelationshipRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRelationshipResponseTypeDef]:
         """Retrieves details of a specific partner relationship.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/GetRelationship
@@ -141,8 +103,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("GetRelationship", kwargs)
 
     def list_channel_handshakes(
-        self, **kwargs: Unpack[ListChannelHandshakesRequestTypeDef]
-    ) -> TargetResults[ListChannelHandshakesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelHandshakesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelHandshakesResponseTypeDef]:
         """Lists channel handshakes based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelHandshakes
@@ -150,8 +112,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("ListChannelHandshakes", kwargs)
 
     def list_program_management_accounts(
-        self, **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef]
-    ) -> TargetResults[ListProgramManagementAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProgramManagementAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProgramManagementAccountsResponseTypeDef]:
         """Lists program management accounts based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListProgramManagementAccounts
@@ -159,8 +121,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("ListProgramManagementAccounts", kwargs)
 
     def list_relationships(
-        self, **kwargs: Unpack[ListRelationshipsRequestTypeDef]
-    ) -> TargetResults[ListRelationshipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRelationshipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRelationshipsResponseTypeDef]:
         """Lists partner relationships based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListRelationships
@@ -168,8 +130,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("ListRelationships", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags associated with a specific resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListTagsForResource
@@ -177,8 +139,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reject_channel_handshake(
-        self, **kwargs: Unpack[RejectChannelHandshakeRequestTypeDef]
-    ) -> TargetResults[RejectChannelHandshakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectChannelHandshakeRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectChannelHandshakeResponseTypeDef]:
         """Rejects a pending channel handshake request.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/RejectChannelHandshake
@@ -186,8 +148,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("RejectChannelHandshake", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/TagResource
@@ -195,8 +157,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UntagResource
@@ -204,8 +166,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_program_management_account(
-        self, **kwargs: Unpack[UpdateProgramManagementAccountRequestTypeDef]
-    ) -> TargetResults[UpdateProgramManagementAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProgramManagementAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProgramManagementAccountResponseTypeDef]:
         """Updates the properties of a program management account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UpdateProgramManagementAccount
@@ -213,8 +175,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         return self._call("UpdateProgramManagementAccount", kwargs)
 
     def update_relationship(
-        self, **kwargs: Unpack[UpdateRelationshipRequestTypeDef]
-    ) -> TargetResults[UpdateRelationshipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRelationshipRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRelationshipResponseTypeDef]:
         """Updates the properties of a partner relationship.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UpdateRelationship
@@ -227,8 +189,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelHandshakesRequestTypeDef],
-    ) -> TargetResults[ListChannelHandshakesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelHandshakesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelHandshakesResponseTypeDef]:
         """Every page of ListChannelHandshakes in every target, merged per target
         (botocore's build_full_result).
 
@@ -250,8 +212,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef],
-    ) -> TargetResults[ListProgramManagementAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProgramManagementAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProgramManagementAccountsResponseTypeDef]:
         """Every page of ListProgramManagementAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -273,8 +235,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRelationshipsRequestTypeDef],
-    ) -> TargetResults[ListRelationshipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRelationshipsResponseTypeDef]:
         """Every page of ListRelationships in every target, merged per target
         (botocore's build_full_result).
 
@@ -295,8 +257,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelHandshakesRequestTypeDef],
-    ) -> Items[ChannelHandshakeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelHandshakesRequestTypeDef],
+    ) -> Items[type_defs.ChannelHandshakeSummaryTypeDef]:
         """Each element of items in every page of ListChannelHandshakes, from every
         target, as its page arrives (tagged with its target).
 
@@ -311,8 +273,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef],
-    ) -> Items[ProgramManagementAccountSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProgramManagementAccountsRequestTypeDef],
+    ) -> Items[type_defs.ProgramManagementAccountSummaryTypeDef]:
         """Each element of items in every page of ListProgramManagementAccounts, from
         every target, as its page arrives (tagged with its target).
 
@@ -330,8 +292,8 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRelationshipsRequestTypeDef],
-    ) -> Items[RelationshipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelationshipsRequestTypeDef],
+    ) -> Items[type_defs.RelationshipSummaryTypeDef]:
         """Each element of items in every page of ListRelationships, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,95 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptEngagementInvitationRequestTypeDef,
-        AssignOpportunityRequestTypeDef,
-        AssociateOpportunityRequestTypeDef,
-        CreateEngagementContextRequestTypeDef,
-        CreateEngagementContextResponseTypeDef,
-        CreateEngagementInvitationRequestTypeDef,
-        CreateEngagementInvitationResponseTypeDef,
-        CreateEngagementRequestTypeDef,
-        CreateEngagementResponseTypeDef,
-        CreateOpportunityRequestTypeDef,
-        CreateOpportunityResponseTypeDef,
-        CreateResourceSnapshotJobRequestTypeDef,
-        CreateResourceSnapshotJobResponseTypeDef,
-        CreateResourceSnapshotRequestTypeDef,
-        CreateResourceSnapshotResponseTypeDef,
-        DeleteResourceSnapshotJobRequestTypeDef,
-        DisassociateOpportunityRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EngagementInvitationSummaryTypeDef,
-        EngagementMemberTypeDef,
-        EngagementResourceAssociationSummaryTypeDef,
-        EngagementSummaryTypeDef,
-        GetAwsOpportunitySummaryRequestTypeDef,
-        GetAwsOpportunitySummaryResponseTypeDef,
-        GetEngagementInvitationRequestTypeDef,
-        GetEngagementInvitationResponseTypeDef,
-        GetEngagementRequestTypeDef,
-        GetEngagementResponseTypeDef,
-        GetOpportunityRequestTypeDef,
-        GetOpportunityResponseTypeDef,
-        GetResourceSnapshotJobRequestTypeDef,
-        GetResourceSnapshotJobResponseTypeDef,
-        GetResourceSnapshotRequestTypeDef,
-        GetResourceSnapshotResponseTypeDef,
-        GetSellingSystemSettingsRequestTypeDef,
-        GetSellingSystemSettingsResponseTypeDef,
-        ListEngagementByAcceptingInvitationTaskSummaryTypeDef,
-        ListEngagementByAcceptingInvitationTasksRequestTypeDef,
-        ListEngagementByAcceptingInvitationTasksResponseTypeDef,
-        ListEngagementFromOpportunityTaskSummaryTypeDef,
-        ListEngagementFromOpportunityTasksRequestTypeDef,
-        ListEngagementFromOpportunityTasksResponseTypeDef,
-        ListEngagementInvitationsRequestTypeDef,
-        ListEngagementInvitationsResponseTypeDef,
-        ListEngagementMembersRequestTypeDef,
-        ListEngagementMembersResponseTypeDef,
-        ListEngagementResourceAssociationsRequestTypeDef,
-        ListEngagementResourceAssociationsResponseTypeDef,
-        ListEngagementsRequestTypeDef,
-        ListEngagementsResponseTypeDef,
-        ListOpportunitiesRequestTypeDef,
-        ListOpportunitiesResponseTypeDef,
-        ListOpportunityFromEngagementTaskSummaryTypeDef,
-        ListOpportunityFromEngagementTasksRequestTypeDef,
-        ListOpportunityFromEngagementTasksResponseTypeDef,
-        ListResourceSnapshotJobsRequestTypeDef,
-        ListResourceSnapshotJobsResponseTypeDef,
-        ListResourceSnapshotsRequestTypeDef,
-        ListResourceSnapshotsResponseTypeDef,
-        ListSolutionsRequestTypeDef,
-        ListSolutionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OpportunitySummaryTypeDef,
-        PutSellingSystemSettingsRequestTypeDef,
-        PutSellingSystemSettingsResponseTypeDef,
-        RejectEngagementInvitationRequestTypeDef,
-        ResourceSnapshotJobSummaryTypeDef,
-        ResourceSnapshotSummaryTypeDef,
-        SolutionBaseTypeDef,
-        StartEngagementByAcceptingInvitationTaskRequestTypeDef,
-        StartEngagementByAcceptingInvitationTaskResponseTypeDef,
-        StartEngagementFromOpportunityTaskRequestTypeDef,
-        StartEngagementFromOpportunityTaskResponseTypeDef,
-        StartOpportunityFromEngagementTaskRequestTypeDef,
-        StartOpportunityFromEngagementTaskResponseTypeDef,
-        StartResourceSnapshotJobRequestTypeDef,
-        StopResourceSnapshotJobRequestTypeDef,
-        SubmitOpportunityRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateEngagementContextRequestTypeDef,
-        UpdateEngagementContextResponseTypeDef,
-        UpdateOpportunityRequestTypeDef,
-        UpdateOpportunityResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPartnerCentralSellingAPI"]
 
@@ -115,8 +27,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_engagement_invitation(
-        self, **kwargs: Unpack[AcceptEngagementInvitationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptEngagementInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Use the AcceptEngagementInvitation action to accept an engagement
         invitation shared by AWS. Accepting the invitation indicates your
         willingness to participate in the engagement, granting you access to all
@@ -127,8 +39,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("AcceptEngagementInvitation", kwargs)
 
     def assign_opportunity(
-        self, **kwargs: Unpack[AssignOpportunityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssignOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables you to reassign an existing Opportunity to another user within
         your Partner Central account. The specified user receives the opportunity,
         and it appears on their Partner Central dashboard, allowing them to take
@@ -139,8 +51,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("AssignOpportunity", kwargs)
 
     def associate_opportunity(
-        self, **kwargs: Unpack[AssociateOpportunityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables you to create a formal association between an Opportunity and
         various related entities, enriching the context and details of the
         opportunity for better collaboration and decision making.
@@ -150,8 +62,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("AssociateOpportunity", kwargs)
 
     def create_engagement(
-        self, **kwargs: Unpack[CreateEngagementRequestTypeDef]
-    ) -> TargetResults[CreateEngagementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEngagementRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEngagementResponseTypeDef]:
         """The CreateEngagement action allows you to create an Engagement, which
         serves as a collaborative space between different parties such as AWS
         Partners and AWS Sellers. This action automatically adds the caller's AWS
@@ -162,8 +74,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("CreateEngagement", kwargs)
 
     def create_engagement_context(
-        self, **kwargs: Unpack[CreateEngagementContextRequestTypeDef]
-    ) -> TargetResults[CreateEngagementContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEngagementContextRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEngagementContextResponseTypeDef]:
         """Creates a new context within an existing engagement. This action allows
         you to add contextual information such as customer projects or documents
         to an engagement, providing additional details that help facilitate
@@ -174,8 +86,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("CreateEngagementContext", kwargs)
 
     def create_engagement_invitation(
-        self, **kwargs: Unpack[CreateEngagementInvitationRequestTypeDef]
-    ) -> TargetResults[CreateEngagementInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEngagementInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEngagementInvitationResponseTypeDef]:
         """This action creates an invitation from a sender to a single receiver to
         join an engagement.
 
@@ -184,8 +96,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("CreateEngagementInvitation", kwargs)
 
     def create_opportunity(
-        self, **kwargs: Unpack[CreateOpportunityRequestTypeDef]
-    ) -> TargetResults[CreateOpportunityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOpportunityResponseTypeDef]:
         """Creates an Opportunity record in Partner Central. Use this operation to
         create a potential business opportunity for submission to Amazon Web
         Services. Creating an opportunity sets Lifecycle.ReviewStatus to Pending
@@ -196,8 +108,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("CreateOpportunity", kwargs)
 
     def create_resource_snapshot(
-        self, **kwargs: Unpack[CreateResourceSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateResourceSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceSnapshotResponseTypeDef]:
         """This action allows you to create an immutable snapshot of a specific
         resource, such as an opportunity, within the context of an engagement. The
         snapshot captures a subset of the resource's data based on the schema
@@ -208,8 +120,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("CreateResourceSnapshot", kwargs)
 
     def create_resource_snapshot_job(
-        self, **kwargs: Unpack[CreateResourceSnapshotJobRequestTypeDef]
-    ) -> TargetResults[CreateResourceSnapshotJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceSnapshotJobResponseTypeDef]:
         """Use this action to create a job to generate a snapshot of the specified
         resource within an engagement. It initiates an asynchronous process to
         create a resource snapshot. The job creates a new snapshot only if the
@@ -221,8 +133,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("CreateResourceSnapshotJob", kwargs)
 
     def delete_resource_snapshot_job(
-        self, **kwargs: Unpack[DeleteResourceSnapshotJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Use this action to deletes a previously created resource snapshot job. The
         job must be in a stopped state before it can be deleted.
 
@@ -231,8 +143,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("DeleteResourceSnapshotJob", kwargs)
 
     def disassociate_opportunity(
-        self, **kwargs: Unpack[DisassociateOpportunityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Allows you to remove an existing association between an Opportunity and
         related entities, such as a Partner Solution, Amazon Web Services product,
         or an Amazon Web Services Marketplace offer. This operation is the
@@ -244,8 +156,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("DisassociateOpportunity", kwargs)
 
     def get_aws_opportunity_summary(
-        self, **kwargs: Unpack[GetAwsOpportunitySummaryRequestTypeDef]
-    ) -> TargetResults[GetAwsOpportunitySummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAwsOpportunitySummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAwsOpportunitySummaryResponseTypeDef]:
         """Retrieves a summary of an AWS Opportunity. This summary includes
         high-level details about the opportunity sourced from AWS, such as
         lifecycle information, customer details, and involvement type. It is
@@ -257,8 +169,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetAwsOpportunitySummary", kwargs)
 
     def get_engagement(
-        self, **kwargs: Unpack[GetEngagementRequestTypeDef]
-    ) -> TargetResults[GetEngagementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEngagementRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEngagementResponseTypeDef]:
         """Use this action to retrieve the engagement record for a given
         EngagementIdentifier.
 
@@ -267,8 +179,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetEngagement", kwargs)
 
     def get_engagement_invitation(
-        self, **kwargs: Unpack[GetEngagementInvitationRequestTypeDef]
-    ) -> TargetResults[GetEngagementInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEngagementInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEngagementInvitationResponseTypeDef]:
         """Retrieves the details of an engagement invitation shared by AWS with a
         partner. The information includes aspects such as customer, project
         details, and lifecycle information. To connect an engagement invitation
@@ -280,8 +192,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetEngagementInvitation", kwargs)
 
     def get_opportunity(
-        self, **kwargs: Unpack[GetOpportunityRequestTypeDef]
-    ) -> TargetResults[GetOpportunityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpportunityResponseTypeDef]:
         """Fetches the Opportunity record from Partner Central by a given Identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetOpportunity
@@ -289,8 +201,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetOpportunity", kwargs)
 
     def get_resource_snapshot(
-        self, **kwargs: Unpack[GetResourceSnapshotRequestTypeDef]
-    ) -> TargetResults[GetResourceSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceSnapshotResponseTypeDef]:
         """Use this action to retrieve a specific snapshot record.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetResourceSnapshot
@@ -298,8 +210,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetResourceSnapshot", kwargs)
 
     def get_resource_snapshot_job(
-        self, **kwargs: Unpack[GetResourceSnapshotJobRequestTypeDef]
-    ) -> TargetResults[GetResourceSnapshotJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceSnapshotJobResponseTypeDef]:
         """Use this action to retrieves information about a specific resource
         snapshot job.
 
@@ -308,8 +220,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetResourceSnapshotJob", kwargs)
 
     def get_selling_system_settings(
-        self, **kwargs: Unpack[GetSellingSystemSettingsRequestTypeDef]
-    ) -> TargetResults[GetSellingSystemSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSellingSystemSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSellingSystemSettingsResponseTypeDef]:
         """Retrieves the currently set system settings, which include the IAM Role
         used for resource snapshot jobs.
 
@@ -318,8 +230,13 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("GetSellingSystemSettings", kwargs)
 
     def list_engagement_by_accepting_invitation_tasks(
-        self, **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef]
-    ) -> TargetResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListEngagementByAcceptingInvitationTasksRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListEngagementByAcceptingInvitationTasksResponseTypeDef
+    ]:
         """Lists all in-progress, completed, or failed
         StartEngagementByAcceptingInvitationTask tasks that were initiated by the
         caller's account.
@@ -329,8 +246,9 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListEngagementByAcceptingInvitationTasks", kwargs)
 
     def list_engagement_from_opportunity_tasks(
-        self, **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef]
-    ) -> TargetResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEngagementFromOpportunityTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementFromOpportunityTasksResponseTypeDef]:
         """Lists all in-progress, completed, or failed EngagementFromOpportunity
         tasks that were initiated by the caller's account.
 
@@ -339,8 +257,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListEngagementFromOpportunityTasks", kwargs)
 
     def list_engagement_invitations(
-        self, **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef]
-    ) -> TargetResults[ListEngagementInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEngagementInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEngagementInvitationsResponseTypeDef]:
         """Retrieves a list of engagement invitations sent to the partner. This
         allows partners to view all pending or past engagement invitations,
         helping them track opportunities shared by AWS.
@@ -350,8 +268,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListEngagementInvitations", kwargs)
 
     def list_engagement_members(
-        self, **kwargs: Unpack[ListEngagementMembersRequestTypeDef]
-    ) -> TargetResults[ListEngagementMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEngagementMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEngagementMembersResponseTypeDef]:
         """Retrieves the details of member partners in an Engagement. This operation
         can only be invoked by members of the Engagement. The
         ListEngagementMembers operation allows you to fetch information about the
@@ -363,8 +281,9 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListEngagementMembers", kwargs)
 
     def list_engagement_resource_associations(
-        self, **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef]
-    ) -> TargetResults[ListEngagementResourceAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEngagementResourceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementResourceAssociationsResponseTypeDef]:
         """Lists the associations between resources and engagements where the caller
         is a member and has at least one snapshot in the engagement.
 
@@ -373,8 +292,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListEngagementResourceAssociations", kwargs)
 
     def list_engagements(
-        self, **kwargs: Unpack[ListEngagementsRequestTypeDef]
-    ) -> TargetResults[ListEngagementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEngagementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEngagementsResponseTypeDef]:
         """This action allows users to retrieve a list of Engagement records from
         Partner Central. This action can be used to manage and track various
         engagements across different stages of the partner selling process.
@@ -384,8 +303,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListEngagements", kwargs)
 
     def list_opportunities(
-        self, **kwargs: Unpack[ListOpportunitiesRequestTypeDef]
-    ) -> TargetResults[ListOpportunitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpportunitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpportunitiesResponseTypeDef]:
         """This request accepts a list of filters that retrieve opportunity subsets
         as well as sort options. This feature is available to partners from
         Partner Central using the ListOpportunities API action.
@@ -395,8 +314,9 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListOpportunities", kwargs)
 
     def list_opportunity_from_engagement_tasks(
-        self, **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef]
-    ) -> TargetResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListOpportunityFromEngagementTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpportunityFromEngagementTasksResponseTypeDef]:
         """Lists all in-progress, completed, or failed opportunity creation tasks
         from engagements that were initiated by the caller's account.
 
@@ -405,8 +325,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListOpportunityFromEngagementTasks", kwargs)
 
     def list_resource_snapshot_jobs(
-        self, **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef]
-    ) -> TargetResults[ListResourceSnapshotJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceSnapshotJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceSnapshotJobsResponseTypeDef]:
         """Lists resource snapshot jobs owned by the customer. This operation
         supports various filtering scenarios, including listing all jobs owned by
         the caller, jobs for a specific engagement, jobs with a specific status,
@@ -417,8 +337,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListResourceSnapshotJobs", kwargs)
 
     def list_resource_snapshots(
-        self, **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef]
-    ) -> TargetResults[ListResourceSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceSnapshotsResponseTypeDef]:
         """Retrieves a list of resource view snapshots based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListResourceSnapshots
@@ -426,8 +346,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListResourceSnapshots", kwargs)
 
     def list_solutions(
-        self, **kwargs: Unpack[ListSolutionsRequestTypeDef]
-    ) -> TargetResults[ListSolutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSolutionsResponseTypeDef]:
         """Retrieves a list of Partner Solutions that the partner registered on
         Partner Central. This API is used to generate a list of solutions that an
         end user selects from for association with an opportunity.
@@ -437,8 +357,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListSolutions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListTagsForResource
@@ -446,8 +366,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_selling_system_settings(
-        self, **kwargs: Unpack[PutSellingSystemSettingsRequestTypeDef]
-    ) -> TargetResults[PutSellingSystemSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSellingSystemSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSellingSystemSettingsResponseTypeDef]:
         """Updates the currently set system settings, which include the IAM Role used
         for resource snapshot jobs.
 
@@ -456,8 +376,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("PutSellingSystemSettings", kwargs)
 
     def reject_engagement_invitation(
-        self, **kwargs: Unpack[RejectEngagementInvitationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectEngagementInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action rejects an EngagementInvitation that AWS shared. Rejecting an
         invitation indicates that the partner doesn't want to pursue the
         opportunity, and all related data will become inaccessible thereafter.
@@ -467,8 +387,13 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("RejectEngagementInvitation", kwargs)
 
     def start_engagement_by_accepting_invitation_task(
-        self, **kwargs: Unpack[StartEngagementByAcceptingInvitationTaskRequestTypeDef]
-    ) -> TargetResults[StartEngagementByAcceptingInvitationTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartEngagementByAcceptingInvitationTaskRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartEngagementByAcceptingInvitationTaskResponseTypeDef
+    ]:
         """This action starts the engagement by accepting an EngagementInvitation.
         The task is asynchronous and involves the following steps: accepting the
         invitation, creating an opportunity in the partner’s account from the AWS
@@ -481,8 +406,9 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("StartEngagementByAcceptingInvitationTask", kwargs)
 
     def start_engagement_from_opportunity_task(
-        self, **kwargs: Unpack[StartEngagementFromOpportunityTaskRequestTypeDef]
-    ) -> TargetResults[StartEngagementFromOpportunityTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartEngagementFromOpportunityTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartEngagementFromOpportunityTaskResponseTypeDef]:
         """Similar to StartEngagementByAcceptingInvitationTask, this action is
         asynchronous and performs multiple steps before completion. This action
         orchestrates a comprehensive workflow that combines multiple API
@@ -498,8 +424,9 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("StartEngagementFromOpportunityTask", kwargs)
 
     def start_opportunity_from_engagement_task(
-        self, **kwargs: Unpack[StartOpportunityFromEngagementTaskRequestTypeDef]
-    ) -> TargetResults[StartOpportunityFromEngagementTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartOpportunityFromEngagementTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartOpportunityFromEngagementTaskResponseTypeDef]:
         """This action creates an opportunity from an existing engagement context.
         The task is asynchronous and orchestrates the process of converting
         engagement contextual information into a structured opportunity record
@@ -510,8 +437,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("StartOpportunityFromEngagementTask", kwargs)
 
     def start_resource_snapshot_job(
-        self, **kwargs: Unpack[StartResourceSnapshotJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartResourceSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a resource snapshot job that has been previously created.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/StartResourceSnapshotJob
@@ -519,8 +446,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("StartResourceSnapshotJob", kwargs)
 
     def stop_resource_snapshot_job(
-        self, **kwargs: Unpack[StopResourceSnapshotJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopResourceSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a resource snapshot job. The job must be started prior to being
         stopped.
 
@@ -529,8 +456,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("StopResourceSnapshotJob", kwargs)
 
     def submit_opportunity(
-        self, **kwargs: Unpack[SubmitOpportunityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Use this action to submit an Opportunity that was previously created by
         partner for AWS review. After you perform this action, the Opportunity
         becomes non-editable until it is reviewed by AWS and has
@@ -541,8 +468,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("SubmitOpportunity", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/TagResource
@@ -550,8 +477,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/UntagResource
@@ -559,8 +486,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_engagement_context(
-        self, **kwargs: Unpack[UpdateEngagementContextRequestTypeDef]
-    ) -> TargetResults[UpdateEngagementContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEngagementContextRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEngagementContextResponseTypeDef]:
         """Updates the context information for an existing engagement with new or
         modified data.
 
@@ -569,8 +496,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         return self._call("UpdateEngagementContext", kwargs)
 
     def update_opportunity(
-        self, **kwargs: Unpack[UpdateOpportunityRequestTypeDef]
-    ) -> TargetResults[UpdateOpportunityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOpportunityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOpportunityResponseTypeDef]:
         """Updates the Opportunity record identified by a given Identifier. This
         operation allows you to modify the details of an existing opportunity to
         reflect the latest information and progress. Use this action to keep the
@@ -586,8 +513,12 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef],
-    ) -> TargetResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListEngagementByAcceptingInvitationTasksRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListEngagementByAcceptingInvitationTasksResponseTypeDef
+    ]:
         """Every page of ListEngagementByAcceptingInvitationTasks in every target,
         merged per target (botocore's build_full_result).
 
@@ -611,8 +542,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef],
-    ) -> TargetResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementFromOpportunityTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementFromOpportunityTasksResponseTypeDef]:
         """Every page of ListEngagementFromOpportunityTasks in every target, merged
         per target (botocore's build_full_result).
 
@@ -635,8 +566,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef],
-    ) -> TargetResults[ListEngagementInvitationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementInvitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementInvitationsResponseTypeDef]:
         """Every page of ListEngagementInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -660,8 +591,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementMembersRequestTypeDef],
-    ) -> TargetResults[ListEngagementMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementMembersResponseTypeDef]:
         """Every page of ListEngagementMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -687,8 +618,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef],
-    ) -> TargetResults[ListEngagementResourceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementResourceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementResourceAssociationsResponseTypeDef]:
         """Every page of ListEngagementResourceAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -711,8 +642,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementsRequestTypeDef],
-    ) -> TargetResults[ListEngagementsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementsResponseTypeDef]:
         """Every page of ListEngagements in every target, merged per target
         (botocore's build_full_result).
 
@@ -736,8 +667,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpportunitiesRequestTypeDef],
-    ) -> TargetResults[ListOpportunitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpportunitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpportunitiesResponseTypeDef]:
         """Every page of ListOpportunities in every target, merged per target
         (botocore's build_full_result).
 
@@ -761,8 +692,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef],
-    ) -> TargetResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpportunityFromEngagementTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpportunityFromEngagementTasksResponseTypeDef]:
         """Every page of ListOpportunityFromEngagementTasks in every target, merged
         per target (botocore's build_full_result).
 
@@ -785,8 +716,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef],
-    ) -> TargetResults[ListResourceSnapshotJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceSnapshotJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceSnapshotJobsResponseTypeDef]:
         """Every page of ListResourceSnapshotJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -811,8 +742,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef],
-    ) -> TargetResults[ListResourceSnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceSnapshotsResponseTypeDef]:
         """Every page of ListResourceSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -834,8 +765,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolutionsRequestTypeDef],
-    ) -> TargetResults[ListSolutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSolutionsResponseTypeDef]:
         """Every page of ListSolutions in every target, merged per target (botocore's
         build_full_result).
 
@@ -858,8 +789,10 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef],
-    ) -> Items[ListEngagementByAcceptingInvitationTaskSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListEngagementByAcceptingInvitationTasksRequestTypeDef
+        ],
+    ) -> Items[type_defs.ListEngagementByAcceptingInvitationTaskSummaryTypeDef]:
         """Each element of TaskSummaries in every page of
         ListEngagementByAcceptingInvitationTasks, from every target, as its page
         arrives (tagged with its target).
@@ -878,8 +811,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef],
-    ) -> Items[ListEngagementFromOpportunityTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementFromOpportunityTasksRequestTypeDef],
+    ) -> Items[type_defs.ListEngagementFromOpportunityTaskSummaryTypeDef]:
         """Each element of TaskSummaries in every page of
         ListEngagementFromOpportunityTasks, from every target, as its page arrives
         (tagged with its target).
@@ -898,8 +831,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef],
-    ) -> Items[EngagementInvitationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementInvitationsRequestTypeDef],
+    ) -> Items[type_defs.EngagementInvitationSummaryTypeDef]:
         """Each element of EngagementInvitationSummaries in every page of
         ListEngagementInvitations, from every target, as its page arrives (tagged
         with its target).
@@ -918,8 +851,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementMembersRequestTypeDef],
-    ) -> Items[EngagementMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementMembersRequestTypeDef],
+    ) -> Items[type_defs.EngagementMemberTypeDef]:
         """Each element of EngagementMemberList in every page of
         ListEngagementMembers, from every target, as its page arrives (tagged with
         its target).
@@ -935,8 +868,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef],
-    ) -> Items[EngagementResourceAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementResourceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.EngagementResourceAssociationSummaryTypeDef]:
         """Each element of EngagementResourceAssociationSummaries in every page of
         ListEngagementResourceAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -955,8 +888,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementsRequestTypeDef],
-    ) -> Items[EngagementSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementsRequestTypeDef],
+    ) -> Items[type_defs.EngagementSummaryTypeDef]:
         """Each element of EngagementSummaryList in every page of ListEngagements,
         from every target, as its page arrives (tagged with its target).
 
@@ -971,8 +904,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpportunitiesRequestTypeDef],
-    ) -> Items[OpportunitySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpportunitiesRequestTypeDef],
+    ) -> Items[type_defs.OpportunitySummaryTypeDef]:
         """Each element of OpportunitySummaries in every page of ListOpportunities,
         from every target, as its page arrives (tagged with its target).
 
@@ -987,8 +920,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef],
-    ) -> Items[ListOpportunityFromEngagementTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpportunityFromEngagementTasksRequestTypeDef],
+    ) -> Items[type_defs.ListOpportunityFromEngagementTaskSummaryTypeDef]:
         """Each element of TaskSummaries in every page of
         ListOpportunityFromEngagementTasks, from every target, as its page arrives
         (tagged with its target).
@@ -1007,8 +940,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef],
-    ) -> Items[ResourceSnapshotJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceSnapshotJobsRequestTypeDef],
+    ) -> Items[type_defs.ResourceSnapshotJobSummaryTypeDef]:
         """Each element of ResourceSnapshotJobSummaries in every page of
         ListResourceSnapshotJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1024,8 +957,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef],
-    ) -> Items[ResourceSnapshotSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.ResourceSnapshotSummaryTypeDef]:
         """Each element of ResourceSnapshotSummaries in every page of
         ListResourceSnapshots, from every target, as its page arrives (tagged with
         its target).
@@ -1041,8 +974,8 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolutionsRequestTypeDef],
-    ) -> Items[SolutionBaseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolutionsRequestTypeDef],
+    ) -> Items[type_defs.SolutionBaseTypeDef]:
         """Each element of SolutionSummaries in every page of ListSolutions, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,74 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddKeyReplicationRegionsInputTypeDef,
-        AddKeyReplicationRegionsOutputTypeDef,
-        AliasTypeDef,
-        AssociateMpaTeamInputTypeDef,
-        AssociateMpaTeamOutputTypeDef,
-        CreateAliasInputTypeDef,
-        CreateAliasOutputTypeDef,
-        CreateKeyInputTypeDef,
-        CreateKeyOutputTypeDef,
-        DeleteAliasInputTypeDef,
-        DeleteAliasOutputTypeDef,
-        DeleteKeyInputTypeDef,
-        DeleteKeyOutputTypeDef,
-        DeleteResourcePolicyInputTypeDef,
-        DeleteResourcePolicyOutputTypeDef,
-        DisableDefaultKeyReplicationRegionsInputTypeDef,
-        DisableDefaultKeyReplicationRegionsOutputTypeDef,
-        DisassociateMpaTeamInputTypeDef,
-        DisassociateMpaTeamOutputTypeDef,
-        EnableDefaultKeyReplicationRegionsInputTypeDef,
-        EnableDefaultKeyReplicationRegionsOutputTypeDef,
-        ExportKeyInputTypeDef,
-        ExportKeyOutputTypeDef,
-        GetAliasInputTypeDef,
-        GetAliasOutputTypeDef,
-        GetCertificateSigningRequestInputTypeDef,
-        GetCertificateSigningRequestOutputTypeDef,
-        GetDefaultKeyReplicationRegionsOutputTypeDef,
-        GetKeyInputTypeDef,
-        GetKeyOutputTypeDef,
-        GetMpaTeamAssociationInputTypeDef,
-        GetMpaTeamAssociationOutputTypeDef,
-        GetParametersForExportInputTypeDef,
-        GetParametersForExportOutputTypeDef,
-        GetParametersForImportInputTypeDef,
-        GetParametersForImportOutputTypeDef,
-        GetPublicKeyCertificateInputTypeDef,
-        GetPublicKeyCertificateOutputTypeDef,
-        GetResourcePolicyInputTypeDef,
-        GetResourcePolicyOutputTypeDef,
-        ImportKeyInputTypeDef,
-        ImportKeyOutputTypeDef,
-        KeySummaryTypeDef,
-        ListAliasesInputTypeDef,
-        ListAliasesOutputTypeDef,
-        ListKeysInputTypeDef,
-        ListKeysOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PutResourcePolicyInputTypeDef,
-        PutResourcePolicyOutputTypeDef,
-        RemoveKeyReplicationRegionsInputTypeDef,
-        RemoveKeyReplicationRegionsOutputTypeDef,
-        RestoreKeyInputTypeDef,
-        RestoreKeyOutputTypeDef,
-        StartKeyUsageInputTypeDef,
-        StartKeyUsageOutputTypeDef,
-        StopKeyUsageInputTypeDef,
-        StopKeyUsageOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TagTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateAliasInputTypeDef,
-        UpdateAliasOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPaymentCryptographyControlPlane"]
 
@@ -100,8 +33,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_key_replication_regions(
-        self, **kwargs: Unpack[AddKeyReplicationRegionsInputTypeDef]
-    ) -> TargetResults[AddKeyReplicationRegionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddKeyReplicationRegionsInputTypeDef]
+    ) -> TargetResults[type_defs.AddKeyReplicationRegionsOutputTypeDef]:
         """Adds replication Amazon Web Services Regions to an existing Amazon Web
         Services Payment Cryptography key, enabling the key to be used for
         cryptographic operations in additional Amazon Web Services Regions.
@@ -111,8 +44,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("AddKeyReplicationRegions", kwargs)
 
     def associate_mpa_team(
-        self, **kwargs: Unpack[AssociateMpaTeamInputTypeDef]
-    ) -> TargetResults[AssociateMpaTeamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMpaTeamInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateMpaTeamOutputTypeDef]:
         """Associates a Multi-Party Approval (MPA) team with a protected operation.
         For more information, see Multi-Party Approval in the Amazon Web Services
         Payment Cryptography User Guide.
@@ -122,8 +55,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("AssociateMpaTeam", kwargs)
 
     def create_alias(
-        self, **kwargs: Unpack[CreateAliasInputTypeDef]
-    ) -> TargetResults[CreateAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAliasInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAliasOutputTypeDef]:
         """Creates an alias, or a friendly name, for an Amazon Web Services Payment
         Cryptography key. You can use an alias to identify a key in the console
         and when you call cryptographic operations such as EncryptData or
@@ -134,8 +67,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("CreateAlias", kwargs)
 
     def create_key(
-        self, **kwargs: Unpack[CreateKeyInputTypeDef]
-    ) -> TargetResults[CreateKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeyInputTypeDef]
+    ) -> TargetResults[type_defs.CreateKeyOutputTypeDef]:
         """Creates an Amazon Web Services Payment Cryptography key, a logical
         representation of a cryptographic key, that is unique in your account and
         Amazon Web Services Region. You use keys for cryptographic functions such
@@ -146,8 +79,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("CreateKey", kwargs)
 
     def delete_alias(
-        self, **kwargs: Unpack[DeleteAliasInputTypeDef]
-    ) -> TargetResults[DeleteAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAliasInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAliasOutputTypeDef]:
         """Deletes the alias, but doesn't affect the underlying key.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/DeleteAlias
@@ -155,8 +88,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("DeleteAlias", kwargs)
 
     def delete_key(
-        self, **kwargs: Unpack[DeleteKeyInputTypeDef]
-    ) -> TargetResults[DeleteKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeyOutputTypeDef]:
         """Deletes the key material and metadata associated with Amazon Web Services
         Payment Cryptography key.
 
@@ -165,8 +98,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("DeleteKey", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyOutputTypeDef]:
         """Removes the resource-based policy attached to an Amazon Web Services
         Payment Cryptography key.
 
@@ -175,8 +108,9 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def disable_default_key_replication_regions(
-        self, **kwargs: Unpack[DisableDefaultKeyReplicationRegionsInputTypeDef]
-    ) -> TargetResults[DisableDefaultKeyReplicationRegionsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisableDefaultKeyReplicationRegionsInputTypeDef],
+    ) -> TargetResults[type_defs.DisableDefaultKeyReplicationRegionsOutputTypeDef]:
         """Disables Multi-Region key replication settings for the specified Amazon
         Web Services Regions in your Amazon Web Services account, preventing new
         keys from being automatically replicated to those regions.
@@ -186,8 +120,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("DisableDefaultKeyReplicationRegions", kwargs)
 
     def disassociate_mpa_team(
-        self, **kwargs: Unpack[DisassociateMpaTeamInputTypeDef]
-    ) -> TargetResults[DisassociateMpaTeamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMpaTeamInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMpaTeamOutputTypeDef]:
         """Removes the association between a Multi-Party Approval (MPA) team and a
         protected operation.
 
@@ -196,8 +130,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("DisassociateMpaTeam", kwargs)
 
     def enable_default_key_replication_regions(
-        self, **kwargs: Unpack[EnableDefaultKeyReplicationRegionsInputTypeDef]
-    ) -> TargetResults[EnableDefaultKeyReplicationRegionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDefaultKeyReplicationRegionsInputTypeDef]
+    ) -> TargetResults[type_defs.EnableDefaultKeyReplicationRegionsOutputTypeDef]:
         """Enables Multi-Region key replication settings for your Amazon Web Services
         account, causing new keys to be automatically replicated to the specified
         Amazon Web Services Regions when created.
@@ -207,8 +141,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("EnableDefaultKeyReplicationRegions", kwargs)
 
     def export_key(
-        self, **kwargs: Unpack[ExportKeyInputTypeDef]
-    ) -> TargetResults[ExportKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportKeyInputTypeDef]
+    ) -> TargetResults[type_defs.ExportKeyOutputTypeDef]:
         """Exports a key from Amazon Web Services Payment Cryptography.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ExportKey
@@ -216,8 +150,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("ExportKey", kwargs)
 
     def get_alias(
-        self, **kwargs: Unpack[GetAliasInputTypeDef]
-    ) -> TargetResults[GetAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAliasInputTypeDef]
+    ) -> TargetResults[type_defs.GetAliasOutputTypeDef]:
         """Gets the Amazon Web Services Payment Cryptography key associated with the
         alias.
 
@@ -226,8 +160,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetAlias", kwargs)
 
     def get_certificate_signing_request(
-        self, **kwargs: Unpack[GetCertificateSigningRequestInputTypeDef]
-    ) -> TargetResults[GetCertificateSigningRequestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCertificateSigningRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetCertificateSigningRequestOutputTypeDef]:
         """Creates a certificate signing request (CSR) from a key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/GetCertificateSigningRequest
@@ -236,7 +170,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_default_key_replication_regions(
         self,
-    ) -> TargetResults[GetDefaultKeyReplicationRegionsOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetDefaultKeyReplicationRegionsOutputTypeDef]:
         """Retrieves the list of Amazon Web Services Regions where Multi-Region key
         replication is currently enabled for your Amazon Web Services account.
 
@@ -245,8 +179,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetDefaultKeyReplicationRegions", {})
 
     def get_key(
-        self, **kwargs: Unpack[GetKeyInputTypeDef]
-    ) -> TargetResults[GetKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKeyInputTypeDef]
+    ) -> TargetResults[type_defs.GetKeyOutputTypeDef]:
         """Gets the key metadata for an Amazon Web Services Payment Cryptography key,
         including the immutable and mutable attributes specified when the key was
         created. Returns key metadata including attributes, state, and timestamps,
@@ -257,8 +191,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetKey", kwargs)
 
     def get_mpa_team_association(
-        self, **kwargs: Unpack[GetMpaTeamAssociationInputTypeDef]
-    ) -> TargetResults[GetMpaTeamAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMpaTeamAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.GetMpaTeamAssociationOutputTypeDef]:
         """Returns the Multi-Party Approval (MPA) team association for a protected
         operation.
 
@@ -267,8 +201,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetMpaTeamAssociation", kwargs)
 
     def get_parameters_for_export(
-        self, **kwargs: Unpack[GetParametersForExportInputTypeDef]
-    ) -> TargetResults[GetParametersForExportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParametersForExportInputTypeDef]
+    ) -> TargetResults[type_defs.GetParametersForExportOutputTypeDef]:
         """Gets the export token and the signing key certificate to initiate a TR-34
         key export from Amazon Web Services Payment Cryptography.
 
@@ -277,8 +211,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetParametersForExport", kwargs)
 
     def get_parameters_for_import(
-        self, **kwargs: Unpack[GetParametersForImportInputTypeDef]
-    ) -> TargetResults[GetParametersForImportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParametersForImportInputTypeDef]
+    ) -> TargetResults[type_defs.GetParametersForImportOutputTypeDef]:
         """Gets the import token and the wrapping key certificate in PEM format
         (base64 encoded) to initiate a TR-34 WrappedKeyBlock or a RSA
         WrappedKeyCryptogram import into Amazon Web Services Payment Cryptography.
@@ -288,8 +222,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetParametersForImport", kwargs)
 
     def get_public_key_certificate(
-        self, **kwargs: Unpack[GetPublicKeyCertificateInputTypeDef]
-    ) -> TargetResults[GetPublicKeyCertificateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicKeyCertificateInputTypeDef]
+    ) -> TargetResults[type_defs.GetPublicKeyCertificateOutputTypeDef]:
         """Gets the public key certificate of the asymmetric key pair that exists
         within Amazon Web Services Payment Cryptography.
 
@@ -298,8 +232,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetPublicKeyCertificate", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
         """Returns the resource-based policy attached to an Amazon Web Services
         Payment Cryptography key.
 
@@ -308,8 +242,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def import_key(
-        self, **kwargs: Unpack[ImportKeyInputTypeDef]
-    ) -> TargetResults[ImportKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportKeyInputTypeDef]
+    ) -> TargetResults[type_defs.ImportKeyOutputTypeDef]:
         """Imports symmetric keys and public key certificates in PEM format (base64
         encoded) into Amazon Web Services Payment Cryptography.
 
@@ -318,8 +252,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("ImportKey", kwargs)
 
     def list_aliases(
-        self, **kwargs: Unpack[ListAliasesInputTypeDef]
-    ) -> TargetResults[ListAliasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAliasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAliasesOutputTypeDef]:
         """Lists the aliases for all keys in the caller's Amazon Web Services account
         and Amazon Web Services Region. You can filter the aliases by keyARN. For
         more information, see Using aliases in the Amazon Web Services Payment
@@ -330,8 +264,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("ListAliases", kwargs)
 
     def list_keys(
-        self, **kwargs: Unpack[ListKeysInputTypeDef]
-    ) -> TargetResults[ListKeysOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKeysInputTypeDef]
+    ) -> TargetResults[type_defs.ListKeysOutputTypeDef]:
         """Lists the keys in the caller's Amazon Web Services account and Amazon Web
         Services Region. You can filter the list of keys.
 
@@ -340,8 +274,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("ListKeys", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags for an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListTagsForResource
@@ -349,8 +283,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyOutputTypeDef]:
         """Attaches or replaces a resource-based policy on an Amazon Web Services
         Payment Cryptography key. A resource-based policy can grant cross-account
         access to your key.
@@ -360,8 +294,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def remove_key_replication_regions(
-        self, **kwargs: Unpack[RemoveKeyReplicationRegionsInputTypeDef]
-    ) -> TargetResults[RemoveKeyReplicationRegionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveKeyReplicationRegionsInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveKeyReplicationRegionsOutputTypeDef]:
         """Removes Replication Regions from an existing Amazon Web Services Payment
         Cryptography key, disabling the key's availability for cryptographic
         operations in the specified Amazon Web Services Regions.
@@ -371,8 +305,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("RemoveKeyReplicationRegions", kwargs)
 
     def restore_key(
-        self, **kwargs: Unpack[RestoreKeyInputTypeDef]
-    ) -> TargetResults[RestoreKeyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreKeyInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreKeyOutputTypeDef]:
         """Cancels a scheduled key deletion during the waiting period. Use this
         operation to restore a Key that is scheduled for deletion.
 
@@ -381,8 +315,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("RestoreKey", kwargs)
 
     def start_key_usage(
-        self, **kwargs: Unpack[StartKeyUsageInputTypeDef]
-    ) -> TargetResults[StartKeyUsageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartKeyUsageInputTypeDef]
+    ) -> TargetResults[type_defs.StartKeyUsageOutputTypeDef]:
         """Enables an Amazon Web Services Payment Cryptography key, which makes it
         active for cryptographic operations within Amazon Web Services Payment
         Cryptography
@@ -392,8 +326,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("StartKeyUsage", kwargs)
 
     def stop_key_usage(
-        self, **kwargs: Unpack[StopKeyUsageInputTypeDef]
-    ) -> TargetResults[StopKeyUsageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopKeyUsageInputTypeDef]
+    ) -> TargetResults[type_defs.StopKeyUsageOutputTypeDef]:
         """Disables an Amazon Web Services Payment Cryptography key, which makes it
         inactive within Amazon Web Services Payment Cryptography.
 
@@ -402,8 +336,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("StopKeyUsage", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds or edits tags on an Amazon Web Services Payment Cryptography key.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/TagResource
@@ -411,8 +345,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Deletes a tag from an Amazon Web Services Payment Cryptography key.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/UntagResource
@@ -420,8 +354,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_alias(
-        self, **kwargs: Unpack[UpdateAliasInputTypeDef]
-    ) -> TargetResults[UpdateAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAliasInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAliasOutputTypeDef]:
         """Associates an existing Amazon Web Services Payment Cryptography alias with
         a different key. Each alias is associated with only one Amazon Web
         Services Payment Cryptography key at a time, although a key can have
@@ -439,8 +373,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAliasesInputTypeDef],
-    ) -> TargetResults[ListAliasesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAliasesOutputTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -465,8 +399,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKeysInputTypeDef],
-    ) -> TargetResults[ListKeysOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysInputTypeDef],
+    ) -> TargetResults[type_defs.ListKeysOutputTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -489,8 +423,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,8 +445,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAliasesInputTypeDef],
-    ) -> Items[AliasTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesInputTypeDef],
+    ) -> Items[type_defs.AliasTypeDef]:
         """Each element of Aliases in every page of ListAliases, from every target,
         as its page arrives (tagged with its target).
 
@@ -527,8 +461,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKeysInputTypeDef],
-    ) -> Items[KeySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKeysInputTypeDef],
+    ) -> Items[type_defs.KeySummaryTypeDef]:
         """Each element of Keys in every page of ListKeys, from every target, as its
         page arrives (tagged with its target).
 
@@ -541,8 +475,8 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,36 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DecryptDataInputTypeDef,
-        DecryptDataOutputTypeDef,
-        EncryptDataInputTypeDef,
-        EncryptDataOutputTypeDef,
-        GenerateAs2805KekValidationInputTypeDef,
-        GenerateAs2805KekValidationOutputTypeDef,
-        GenerateCardValidationDataInputTypeDef,
-        GenerateCardValidationDataOutputTypeDef,
-        GenerateMacEmvPinChangeInputTypeDef,
-        GenerateMacEmvPinChangeOutputTypeDef,
-        GenerateMacInputTypeDef,
-        GenerateMacOutputTypeDef,
-        GeneratePinDataInputTypeDef,
-        GeneratePinDataOutputTypeDef,
-        ReEncryptDataInputTypeDef,
-        ReEncryptDataOutputTypeDef,
-        TranslateKeyMaterialInputTypeDef,
-        TranslateKeyMaterialOutputTypeDef,
-        TranslatePinDataInputTypeDef,
-        TranslatePinDataOutputTypeDef,
-        VerifyAuthRequestCryptogramInputTypeDef,
-        VerifyAuthRequestCryptogramOutputTypeDef,
-        VerifyCardValidationDataInputTypeDef,
-        VerifyCardValidationDataOutputTypeDef,
-        VerifyMacInputTypeDef,
-        VerifyMacOutputTypeDef,
-        VerifyPinDataInputTypeDef,
-        VerifyPinDataOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPaymentCryptographyDataPlane"]
 
@@ -59,8 +30,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def decrypt_data(
-        self, **kwargs: Unpack[DecryptDataInputTypeDef]
-    ) -> TargetResults[DecryptDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DecryptDataInputTypeDef]
+    ) -> TargetResults[type_defs.DecryptDataOutputTypeDef]:
         """Decrypts ciphertext data to plaintext using a symmetric (TDES, AES),
         asymmetric (RSA), or derived (DUKPT or EMV) encryption key scheme. For
         more information, see Decrypt data in the Amazon Web Services Payment
@@ -71,8 +42,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("DecryptData", kwargs)
 
     def encrypt_data(
-        self, **kwargs: Unpack[EncryptDataInputTypeDef]
-    ) -> TargetResults[EncryptDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EncryptDataInputTypeDef]
+    ) -> TargetResults[type_defs.EncryptDataOutputTypeDef]:
         """Encrypts plaintext data to ciphertext using a symmetric (TDES, AES),
         asymmetric (RSA), or derived (DUKPT or EMV) encryption key scheme. For
         more information, see Encrypt data in the Amazon Web Services Payment
@@ -83,8 +54,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("EncryptData", kwargs)
 
     def generate_as2805_kek_validation(
-        self, **kwargs: Unpack[GenerateAs2805KekValidationInputTypeDef]
-    ) -> TargetResults[GenerateAs2805KekValidationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateAs2805KekValidationInputTypeDef]
+    ) -> TargetResults[type_defs.GenerateAs2805KekValidationOutputTypeDef]:
         """Establishes node-to-node initialization between payment processing nodes
         such as an acquirer, issuer or payment network using Australian Standard
         2805 (AS2805).
@@ -94,8 +65,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("GenerateAs2805KekValidation", kwargs)
 
     def generate_card_validation_data(
-        self, **kwargs: Unpack[GenerateCardValidationDataInputTypeDef]
-    ) -> TargetResults[GenerateCardValidationDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateCardValidationDataInputTypeDef]
+    ) -> TargetResults[type_defs.GenerateCardValidationDataOutputTypeDef]:
         """Generates card-related validation data using algorithms such as Card
         Verification Values (CVV/CVV2), Dynamic Card Verification Values
         (dCVV/dCVV2), or Card Security Codes (CSC). For more information, see
@@ -107,8 +78,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("GenerateCardValidationData", kwargs)
 
     def generate_mac(
-        self, **kwargs: Unpack[GenerateMacInputTypeDef]
-    ) -> TargetResults[GenerateMacOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateMacInputTypeDef]
+    ) -> TargetResults[type_defs.GenerateMacOutputTypeDef]:
         """Generates a Message Authentication Code (MAC) cryptogram within Amazon Web
         Services Payment Cryptography.
 
@@ -117,8 +88,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("GenerateMac", kwargs)
 
     def generate_mac_emv_pin_change(
-        self, **kwargs: Unpack[GenerateMacEmvPinChangeInputTypeDef]
-    ) -> TargetResults[GenerateMacEmvPinChangeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateMacEmvPinChangeInputTypeDef]
+    ) -> TargetResults[type_defs.GenerateMacEmvPinChangeOutputTypeDef]:
         """Generates an issuer script mac for EMV payment cards that use offline PINs
         as the cardholder verification method (CVM).
 
@@ -127,8 +98,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("GenerateMacEmvPinChange", kwargs)
 
     def generate_pin_data(
-        self, **kwargs: Unpack[GeneratePinDataInputTypeDef]
-    ) -> TargetResults[GeneratePinDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GeneratePinDataInputTypeDef]
+    ) -> TargetResults[type_defs.GeneratePinDataOutputTypeDef]:
         """Generates pin-related data such as PIN, PIN Verification Value (PVV), PIN
         Block, and PIN Offset during new card issuance or reissuance. For more
         information, see Generate PIN data in the Amazon Web Services Payment
@@ -139,8 +110,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("GeneratePinData", kwargs)
 
     def re_encrypt_data(
-        self, **kwargs: Unpack[ReEncryptDataInputTypeDef]
-    ) -> TargetResults[ReEncryptDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReEncryptDataInputTypeDef]
+    ) -> TargetResults[type_defs.ReEncryptDataOutputTypeDef]:
         """Re-encrypt ciphertext using DUKPT or Symmetric data encryption keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/ReEncryptData
@@ -148,8 +119,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("ReEncryptData", kwargs)
 
     def translate_key_material(
-        self, **kwargs: Unpack[TranslateKeyMaterialInputTypeDef]
-    ) -> TargetResults[TranslateKeyMaterialOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TranslateKeyMaterialInputTypeDef]
+    ) -> TargetResults[type_defs.TranslateKeyMaterialOutputTypeDef]:
         """Translates an cryptographic key between different wrapping keys without
         importing the key into Amazon Web Services Payment Cryptography.
 
@@ -158,8 +129,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("TranslateKeyMaterial", kwargs)
 
     def translate_pin_data(
-        self, **kwargs: Unpack[TranslatePinDataInputTypeDef]
-    ) -> TargetResults[TranslatePinDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TranslatePinDataInputTypeDef]
+    ) -> TargetResults[type_defs.TranslatePinDataOutputTypeDef]:
         """Translates encrypted PIN block from and to ISO 9564 formats 0,1,3,4. For
         more information, see Translate PIN data in the Amazon Web Services
         Payment Cryptography User Guide.
@@ -169,8 +140,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("TranslatePinData", kwargs)
 
     def verify_auth_request_cryptogram(
-        self, **kwargs: Unpack[VerifyAuthRequestCryptogramInputTypeDef]
-    ) -> TargetResults[VerifyAuthRequestCryptogramOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyAuthRequestCryptogramInputTypeDef]
+    ) -> TargetResults[type_defs.VerifyAuthRequestCryptogramOutputTypeDef]:
         """Verifies Authorization Request Cryptogram (ARQC) for a EMV chip payment
         card authorization. For more information, see Verify auth request
         cryptogram in the Amazon Web Services Payment Cryptography User Guide.
@@ -180,8 +151,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("VerifyAuthRequestCryptogram", kwargs)
 
     def verify_card_validation_data(
-        self, **kwargs: Unpack[VerifyCardValidationDataInputTypeDef]
-    ) -> TargetResults[VerifyCardValidationDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyCardValidationDataInputTypeDef]
+    ) -> TargetResults[type_defs.VerifyCardValidationDataOutputTypeDef]:
         """Verifies card-related validation data using algorithms such as Card
         Verification Values (CVV/CVV2), Dynamic Card Verification Values
         (dCVV/dCVV2) and Card Security Codes (CSC). For more information, see
@@ -193,8 +164,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("VerifyCardValidationData", kwargs)
 
     def verify_mac(
-        self, **kwargs: Unpack[VerifyMacInputTypeDef]
-    ) -> TargetResults[VerifyMacOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyMacInputTypeDef]
+    ) -> TargetResults[type_defs.VerifyMacOutputTypeDef]:
         """Verifies a Message Authentication Code (MAC).
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/VerifyMac
@@ -202,8 +173,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
         return self._call("VerifyMac", kwargs)
 
     def verify_pin_data(
-        self, **kwargs: Unpack[VerifyPinDataInputTypeDef]
-    ) -> TargetResults[VerifyPinDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyPinDataInputTypeDef]
+    ) -> TargetResults[type_defs.VerifyPinDataOutputTypeDef]:
         """Verifies pin-related data such as PIN and PIN Offset using algorithms
         including VISA PVV and IBM3624. For more information, see Verify PIN data
         in the Amazon Web Services Payment Cryptography User Guide.

@@ -15,53 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessControlEntrySummaryTypeDef,
-        ConnectorSummaryTypeDef,
-        CreateConnectorRequestTypeDef,
-        CreateConnectorResponseTypeDef,
-        CreateDirectoryRegistrationRequestTypeDef,
-        CreateDirectoryRegistrationResponseTypeDef,
-        CreateServicePrincipalNameRequestTypeDef,
-        CreateTemplateGroupAccessControlEntryRequestTypeDef,
-        CreateTemplateRequestTypeDef,
-        CreateTemplateResponseTypeDef,
-        DeleteConnectorRequestTypeDef,
-        DeleteDirectoryRegistrationRequestTypeDef,
-        DeleteServicePrincipalNameRequestTypeDef,
-        DeleteTemplateGroupAccessControlEntryRequestTypeDef,
-        DeleteTemplateRequestTypeDef,
-        DirectoryRegistrationSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetConnectorRequestTypeDef,
-        GetConnectorResponseTypeDef,
-        GetDirectoryRegistrationRequestTypeDef,
-        GetDirectoryRegistrationResponseTypeDef,
-        GetServicePrincipalNameRequestTypeDef,
-        GetServicePrincipalNameResponseTypeDef,
-        GetTemplateGroupAccessControlEntryRequestTypeDef,
-        GetTemplateGroupAccessControlEntryResponseTypeDef,
-        GetTemplateRequestTypeDef,
-        GetTemplateResponseTypeDef,
-        ListConnectorsRequestTypeDef,
-        ListConnectorsResponseTypeDef,
-        ListDirectoryRegistrationsRequestTypeDef,
-        ListDirectoryRegistrationsResponseTypeDef,
-        ListServicePrincipalNamesRequestTypeDef,
-        ListServicePrincipalNamesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTemplateGroupAccessControlEntriesRequestTypeDef,
-        ListTemplateGroupAccessControlEntriesResponseTypeDef,
-        ListTemplatesRequestTypeDef,
-        ListTemplatesResponseTypeDef,
-        ServicePrincipalNameSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TemplateSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateTemplateGroupAccessControlEntryRequestTypeDef,
-        UpdateTemplateRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPcaConnectorAd"]
 
@@ -78,8 +32,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_connector(
-        self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> TargetResults[CreateConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorResponseTypeDef]:
         """Creates a connector between Amazon Web Services Private CA and an Active
         Directory. You must specify the private CA, directory ID, and security
         groups.
@@ -89,8 +43,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("CreateConnector", kwargs)
 
     def create_directory_registration(
-        self, **kwargs: Unpack[CreateDirectoryRegistrationRequestTypeDef]
-    ) -> TargetResults[CreateDirectoryRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDirectoryRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDirectoryRegistrationResponseTypeDef]:
         """Creates a directory registration that authorizes communication between
         Amazon Web Services Private CA and an Active Directory
 
@@ -99,8 +53,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("CreateDirectoryRegistration", kwargs)
 
     def create_service_principal_name(
-        self, **kwargs: Unpack[CreateServicePrincipalNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServicePrincipalNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a service principal name (SPN) for the service account in Active
         Directory. Kerberos authentication uses SPNs to associate a service
         instance with a service sign-in account.
@@ -110,8 +64,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("CreateServicePrincipalName", kwargs)
 
     def create_template(
-        self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> TargetResults[CreateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateResponseTypeDef]:
         """Creates an Active Directory compatible certificate template. The
         connectors issues certificates using these templates based on the
         requester’s Active Directory group membership.
@@ -121,8 +75,9 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("CreateTemplate", kwargs)
 
     def create_template_group_access_control_entry(
-        self, **kwargs: Unpack[CreateTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateTemplateGroupAccessControlEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Create a group access control entry. Allow or deny Active Directory groups
         from enrolling and/or autoenrolling with the template based on the group
         security identifiers (SIDs).
@@ -132,8 +87,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("CreateTemplateGroupAccessControlEntry", kwargs)
 
     def delete_connector(
-        self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a connector for Active Directory. You must provide the Amazon
         Resource Name (ARN) of the connector that you want to delete. You can find
         the ARN by calling the
@@ -149,8 +104,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("DeleteConnector", kwargs)
 
     def delete_directory_registration(
-        self, **kwargs: Unpack[DeleteDirectoryRegistrationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDirectoryRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a directory registration. Deleting a directory registration
         deauthorizes Amazon Web Services Private CA with the directory.
 
@@ -159,8 +114,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("DeleteDirectoryRegistration", kwargs)
 
     def delete_service_principal_name(
-        self, **kwargs: Unpack[DeleteServicePrincipalNameRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServicePrincipalNameRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the service principal name (SPN) used by a connector to
         authenticate with your Active Directory.
 
@@ -169,8 +124,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("DeleteServicePrincipalName", kwargs)
 
     def delete_template(
-        self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a template. Certificates issued using the template are still valid
         until they are revoked or expired.
 
@@ -179,8 +134,9 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("DeleteTemplate", kwargs)
 
     def delete_template_group_access_control_entry(
-        self, **kwargs: Unpack[DeleteTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteTemplateGroupAccessControlEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a group access control entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/DeleteTemplateGroupAccessControlEntry
@@ -188,8 +144,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("DeleteTemplateGroupAccessControlEntry", kwargs)
 
     def get_connector(
-        self, **kwargs: Unpack[GetConnectorRequestTypeDef]
-    ) -> TargetResults[GetConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorResponseTypeDef]:
         """Lists information about your connector. You specify the connector on input
         by its ARN (Amazon Resource Name).
 
@@ -198,8 +154,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("GetConnector", kwargs)
 
     def get_directory_registration(
-        self, **kwargs: Unpack[GetDirectoryRegistrationRequestTypeDef]
-    ) -> TargetResults[GetDirectoryRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDirectoryRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDirectoryRegistrationResponseTypeDef]:
         """A structure that contains information about your directory registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/GetDirectoryRegistration
@@ -207,8 +163,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("GetDirectoryRegistration", kwargs)
 
     def get_service_principal_name(
-        self, **kwargs: Unpack[GetServicePrincipalNameRequestTypeDef]
-    ) -> TargetResults[GetServicePrincipalNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServicePrincipalNameRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServicePrincipalNameResponseTypeDef]:
         """Lists the service principal name that the connector uses to authenticate
         with Active Directory.
 
@@ -217,8 +173,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("GetServicePrincipalName", kwargs)
 
     def get_template(
-        self, **kwargs: Unpack[GetTemplateRequestTypeDef]
-    ) -> TargetResults[GetTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateResponseTypeDef]:
         """Retrieves a certificate template that the connector uses to issue
         certificates from a private CA.
 
@@ -227,8 +183,9 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("GetTemplate", kwargs)
 
     def get_template_group_access_control_entry(
-        self, **kwargs: Unpack[GetTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> TargetResults[GetTemplateGroupAccessControlEntryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTemplateGroupAccessControlEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTemplateGroupAccessControlEntryResponseTypeDef]:
         """Retrieves the group access control entries for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/GetTemplateGroupAccessControlEntry
@@ -236,8 +193,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("GetTemplateGroupAccessControlEntry", kwargs)
 
     def list_connectors(
-        self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Lists the connectors that you created by using the
         https://docs.aws.amazon.com/pca-connector-ad/latest/APIReference/API_CreateConnector
         action.
@@ -247,8 +204,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("ListConnectors", kwargs)
 
     def list_directory_registrations(
-        self, **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef]
-    ) -> TargetResults[ListDirectoryRegistrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDirectoryRegistrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDirectoryRegistrationsResponseTypeDef]:
         """Lists the directory registrations that you created by using the
         https://docs.aws.amazon.com/pca-connector-ad/latest/APIReference/API_CreateDirectoryRegistration
         action.
@@ -258,8 +215,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("ListDirectoryRegistrations", kwargs)
 
     def list_service_principal_names(
-        self, **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef]
-    ) -> TargetResults[ListServicePrincipalNamesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicePrincipalNamesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicePrincipalNamesResponseTypeDef]:
         """Lists the service principal names that the connector uses to authenticate
         with Active Directory.
 
@@ -268,8 +225,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("ListServicePrincipalNames", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags, if any, that are associated with your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTagsForResource
@@ -277,8 +234,9 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_template_group_access_control_entries(
-        self, **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef]
-    ) -> TargetResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListTemplateGroupAccessControlEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateGroupAccessControlEntriesResponseTypeDef]:
         """Lists group access control entries you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplateGroupAccessControlEntries
@@ -286,8 +244,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("ListTemplateGroupAccessControlEntries", kwargs)
 
     def list_templates(
-        self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Lists the templates, if any, that are associated with a connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplates
@@ -295,8 +253,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("ListTemplates", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/TagResource
@@ -304,8 +262,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/UntagResource
@@ -313,8 +271,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_template(
-        self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update template configuration to define the information included in
         certificates.
 
@@ -323,8 +281,9 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         return self._call("UpdateTemplate", kwargs)
 
     def update_template_group_access_control_entry(
-        self, **kwargs: Unpack[UpdateTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateTemplateGroupAccessControlEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update a group access control entry you created using
         CreateTemplateGroupAccessControlEntry.
 
@@ -338,8 +297,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -363,8 +322,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef],
-    ) -> TargetResults[ListDirectoryRegistrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDirectoryRegistrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDirectoryRegistrationsResponseTypeDef]:
         """Every page of ListDirectoryRegistrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -388,8 +347,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef],
-    ) -> TargetResults[ListServicePrincipalNamesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicePrincipalNamesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicePrincipalNamesResponseTypeDef]:
         """Every page of ListServicePrincipalNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -412,8 +371,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef],
-    ) -> TargetResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateGroupAccessControlEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateGroupAccessControlEntriesResponseTypeDef]:
         """Every page of ListTemplateGroupAccessControlEntries in every target,
         merged per target (botocore's build_full_result).
 
@@ -435,8 +394,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -457,8 +416,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> Items[ConnectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorSummaryTypeDef]:
         """Each element of Connectors in every page of ListConnectors, from every
         target, as its page arrives (tagged with its target).
 
@@ -473,8 +432,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef],
-    ) -> Items[DirectoryRegistrationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDirectoryRegistrationsRequestTypeDef],
+    ) -> Items[type_defs.DirectoryRegistrationSummaryTypeDef]:
         """Each element of DirectoryRegistrations in every page of
         ListDirectoryRegistrations, from every target, as its page arrives (tagged
         with its target).
@@ -493,8 +452,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef],
-    ) -> Items[ServicePrincipalNameSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicePrincipalNamesRequestTypeDef],
+    ) -> Items[type_defs.ServicePrincipalNameSummaryTypeDef]:
         """Each element of ServicePrincipalNames in every page of
         ListServicePrincipalNames, from every target, as its page arrives (tagged
         with its target).
@@ -513,8 +472,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef],
-    ) -> Items[AccessControlEntrySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateGroupAccessControlEntriesRequestTypeDef],
+    ) -> Items[type_defs.AccessControlEntrySummaryTypeDef]:
         """Each element of AccessControlEntries in every page of
         ListTemplateGroupAccessControlEntries, from every target, as its page
         arrives (tagged with its target).
@@ -533,8 +492,8 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> Items[TemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef],
+    ) -> Items[type_defs.TemplateSummaryTypeDef]:
         """Each element of Templates in every page of ListTemplates, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,31 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ChallengeMetadataSummaryTypeDef,
-        ConnectorSummaryTypeDef,
-        CreateChallengeRequestTypeDef,
-        CreateChallengeResponseTypeDef,
-        CreateConnectorRequestTypeDef,
-        CreateConnectorResponseTypeDef,
-        DeleteChallengeRequestTypeDef,
-        DeleteConnectorRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetChallengeMetadataRequestTypeDef,
-        GetChallengeMetadataResponseTypeDef,
-        GetChallengePasswordRequestTypeDef,
-        GetChallengePasswordResponseTypeDef,
-        GetConnectorRequestTypeDef,
-        GetConnectorResponseTypeDef,
-        ListChallengeMetadataRequestTypeDef,
-        ListChallengeMetadataResponseTypeDef,
-        ListConnectorsRequestTypeDef,
-        ListConnectorsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPrivateCAConnectorforSCEP"]
 
@@ -54,8 +30,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_challenge(
-        self, **kwargs: Unpack[CreateChallengeRequestTypeDef]
-    ) -> TargetResults[CreateChallengeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChallengeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChallengeResponseTypeDef]:
         """For general-purpose connectors. Creates a challenge password for the
         specified connector. The SCEP protocol uses a challenge password to
         authenticate a request before issuing a certificate from a certificate
@@ -69,8 +45,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("CreateChallenge", kwargs)
 
     def create_connector(
-        self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> TargetResults[CreateConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorResponseTypeDef]:
         """Creates a SCEP connector. A SCEP connector links Amazon Web Services
         Private Certificate Authority to your SCEP-compatible devices and mobile
         device management (MDM) systems. Before you create a connector, you must
@@ -83,8 +59,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("CreateConnector", kwargs)
 
     def delete_challenge(
-        self, **kwargs: Unpack[DeleteChallengeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChallengeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Challenge.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/DeleteChallenge
@@ -92,8 +68,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("DeleteChallenge", kwargs)
 
     def delete_connector(
-        self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Connector. This operation also deletes any
         challenges associated with the connector.
 
@@ -102,8 +78,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("DeleteConnector", kwargs)
 
     def get_challenge_metadata(
-        self, **kwargs: Unpack[GetChallengeMetadataRequestTypeDef]
-    ) -> TargetResults[GetChallengeMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChallengeMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChallengeMetadataResponseTypeDef]:
         """Retrieves the metadata for the specified Challenge.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/GetChallengeMetadata
@@ -111,8 +87,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("GetChallengeMetadata", kwargs)
 
     def get_challenge_password(
-        self, **kwargs: Unpack[GetChallengePasswordRequestTypeDef]
-    ) -> TargetResults[GetChallengePasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChallengePasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChallengePasswordResponseTypeDef]:
         """Retrieves the challenge password for the specified Challenge.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/GetChallengePassword
@@ -120,8 +96,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("GetChallengePassword", kwargs)
 
     def get_connector(
-        self, **kwargs: Unpack[GetConnectorRequestTypeDef]
-    ) -> TargetResults[GetConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorResponseTypeDef]:
         """Retrieves details about the specified Connector. Calling this action
         returns important details about the connector, such as the public SCEP URL
         where your clients can request certificates.
@@ -131,8 +107,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("GetConnector", kwargs)
 
     def list_challenge_metadata(
-        self, **kwargs: Unpack[ListChallengeMetadataRequestTypeDef]
-    ) -> TargetResults[ListChallengeMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChallengeMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChallengeMetadataResponseTypeDef]:
         """Retrieves the challenge metadata for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListChallengeMetadata
@@ -140,8 +116,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("ListChallengeMetadata", kwargs)
 
     def list_connectors(
-        self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Lists the connectors belonging to your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListConnectors
@@ -149,8 +125,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("ListConnectors", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags associated with the specified resource. Tags are
         key-value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -163,8 +139,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/TagResource
@@ -172,8 +148,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/UntagResource
@@ -186,8 +162,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChallengeMetadataRequestTypeDef],
-    ) -> TargetResults[ListChallengeMetadataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChallengeMetadataRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChallengeMetadataResponseTypeDef]:
         """Every page of ListChallengeMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -209,8 +185,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -231,8 +207,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChallengeMetadataRequestTypeDef],
-    ) -> Items[ChallengeMetadataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChallengeMetadataRequestTypeDef],
+    ) -> Items[type_defs.ChallengeMetadataSummaryTypeDef]:
         """Each element of Challenges in every page of ListChallengeMetadata, from
         every target, as its page arrives (tagged with its target).
 
@@ -247,8 +223,8 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> Items[ConnectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorSummaryTypeDef]:
         """Each element of Connectors in every page of ListConnectors, from every
         target, as its page arrives (tagged with its target).
 

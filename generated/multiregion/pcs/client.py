@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ClusterSummaryTypeDef,
-        ComputeNodeGroupSummaryTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateComputeNodeGroupRequestTypeDef,
-        CreateComputeNodeGroupResponseTypeDef,
-        CreateQueueRequestTypeDef,
-        CreateQueueResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteComputeNodeGroupRequestTypeDef,
-        DeleteComputeNodeGroupResponseTypeDef,
-        DeleteQueueRequestTypeDef,
-        DeleteQueueResponseTypeDef,
-        GetClusterRequestTypeDef,
-        GetClusterResponseTypeDef,
-        GetComputeNodeGroupRequestTypeDef,
-        GetComputeNodeGroupResponseTypeDef,
-        GetQueueRequestTypeDef,
-        GetQueueResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListComputeNodeGroupsRequestTypeDef,
-        ListComputeNodeGroupsResponseTypeDef,
-        ListQueuesRequestTypeDef,
-        ListQueuesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        QueueSummaryTypeDef,
-        RegisterComputeNodeGroupInstanceRequestTypeDef,
-        RegisterComputeNodeGroupInstanceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateComputeNodeGroupRequestTypeDef,
-        UpdateComputeNodeGroupResponseTypeDef,
-        UpdateQueueRequestTypeDef,
-        UpdateQueueResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionParallelComputingService"]
 
@@ -73,8 +31,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates a cluster in your account. PCS creates the cluster controller in a
         service-owned account. The cluster controller communicates with the
         cluster resources in your account. The subnets and security groups for the
@@ -85,8 +43,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_compute_node_group(
-        self, **kwargs: Unpack[CreateComputeNodeGroupRequestTypeDef]
-    ) -> TargetResults[CreateComputeNodeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComputeNodeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComputeNodeGroupResponseTypeDef]:
         """Creates a managed set of compute nodes. You associate a compute node group
         with a cluster through 1 or more PCS queues or as part of the login fleet.
         A compute node group includes the definition of the compute properties and
@@ -103,8 +61,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("CreateComputeNodeGroup", kwargs)
 
     def create_queue(
-        self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> TargetResults[CreateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueResponseTypeDef]:
         """Creates a job queue. You must associate 1 or more compute node groups with
         the queue. You can associate 1 compute node group with multiple queues.
 
@@ -113,8 +71,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("CreateQueue", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Deletes a cluster and all its linked resources. You must delete all queues
         and compute node groups associated with the cluster before you can delete
         the cluster.
@@ -124,8 +82,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_compute_node_group(
-        self, **kwargs: Unpack[DeleteComputeNodeGroupRequestTypeDef]
-    ) -> TargetResults[DeleteComputeNodeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComputeNodeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteComputeNodeGroupResponseTypeDef]:
         """Deletes a compute node group. You must delete all queues associated with
         the compute node group first.
 
@@ -134,8 +92,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("DeleteComputeNodeGroup", kwargs)
 
     def delete_queue(
-        self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> TargetResults[DeleteQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueueResponseTypeDef]:
         """Deletes a job queue. If the compute node group associated with this queue
         isn't associated with any other queues, PCS terminates all the compute
         nodes for this queue.
@@ -145,8 +103,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("DeleteQueue", kwargs)
 
     def get_cluster(
-        self, **kwargs: Unpack[GetClusterRequestTypeDef]
-    ) -> TargetResults[GetClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClusterResponseTypeDef]:
         """Returns detailed information about a running cluster in your account. This
         API action provides networking information, endpoint information for
         communication with the scheduler, and provisioning status.
@@ -156,8 +114,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("GetCluster", kwargs)
 
     def get_compute_node_group(
-        self, **kwargs: Unpack[GetComputeNodeGroupRequestTypeDef]
-    ) -> TargetResults[GetComputeNodeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComputeNodeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComputeNodeGroupResponseTypeDef]:
         """Returns detailed information about a compute node group. This API action
         provides networking information, EC2 instance type, compute node group
         status, and scheduler (such as Slurm) configuration.
@@ -167,8 +125,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("GetComputeNodeGroup", kwargs)
 
     def get_queue(
-        self, **kwargs: Unpack[GetQueueRequestTypeDef]
-    ) -> TargetResults[GetQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueResponseTypeDef]:
         """Returns detailed information about a queue. The information includes the
         compute node groups that the queue uses to schedule jobs.
 
@@ -177,8 +135,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("GetQueue", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Returns a list of running clusters in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListClusters
@@ -186,8 +144,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_compute_node_groups(
-        self, **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef]
-    ) -> TargetResults[ListComputeNodeGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComputeNodeGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComputeNodeGroupsResponseTypeDef]:
         """Returns a list of all compute node groups associated with a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListComputeNodeGroups
@@ -195,8 +153,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("ListComputeNodeGroups", kwargs)
 
     def list_queues(
-        self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Returns a list of all queues associated with a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListQueues
@@ -204,8 +162,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("ListQueues", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of all tags on an PCS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListTagsForResource
@@ -213,8 +171,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_compute_node_group_instance(
-        self, **kwargs: Unpack[RegisterComputeNodeGroupInstanceRequestTypeDef]
-    ) -> TargetResults[RegisterComputeNodeGroupInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterComputeNodeGroupInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterComputeNodeGroupInstanceResponseTypeDef]:
         """This API action isn't intended for you to use.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/RegisterComputeNodeGroupInstance
@@ -222,8 +180,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("RegisterComputeNodeGroupInstance", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or edits tags on an PCS resource. Each tag consists of a tag key and
         a tag value. The tag key and tag value are case-sensitive strings. The tag
         value can be an empty (null) string. To add a tag, specify a new tag key
@@ -235,8 +193,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes tags from an PCS resource. To delete a tag, specify the tag key
         and the Amazon Resource Name (ARN) of the PCS resource.
 
@@ -245,8 +203,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Updates a cluster configuration. You can modify Slurm scheduler settings,
         accounting configuration, and security groups for an existing cluster.
 
@@ -255,8 +213,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_compute_node_group(
-        self, **kwargs: Unpack[UpdateComputeNodeGroupRequestTypeDef]
-    ) -> TargetResults[UpdateComputeNodeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComputeNodeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComputeNodeGroupResponseTypeDef]:
         """Updates a compute node group. You can update many of the fields related to
         your compute node group including the configurations for networking,
         compute nodes, and settings specific to your scheduler (such as Slurm).
@@ -266,8 +224,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         return self._call("UpdateComputeNodeGroup", kwargs)
 
     def update_queue(
-        self, **kwargs: Unpack[UpdateQueueRequestTypeDef]
-    ) -> TargetResults[UpdateQueueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueResponseTypeDef]:
         """Updates the compute node group configuration of a queue. Use this API to
         change the compute node groups that the queue can send jobs to.
 
@@ -281,8 +239,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -304,8 +262,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef],
-    ) -> TargetResults[ListComputeNodeGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputeNodeGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComputeNodeGroupsResponseTypeDef]:
         """Every page of ListComputeNodeGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -327,8 +285,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> TargetResults[ListQueuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -349,8 +307,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> Items[ClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterSummaryTypeDef]:
         """Each element of clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -365,8 +323,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef],
-    ) -> Items[ComputeNodeGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputeNodeGroupsRequestTypeDef],
+    ) -> Items[type_defs.ComputeNodeGroupSummaryTypeDef]:
         """Each element of computeNodeGroups in every page of ListComputeNodeGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -381,8 +339,8 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> Items[QueueSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> Items[type_defs.QueueSummaryTypeDef]:
         """Each element of queues in every page of ListQueues, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,157 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchInferenceJobSummaryTypeDef,
-        BatchSegmentJobSummaryTypeDef,
-        CampaignSummaryTypeDef,
-        CreateBatchInferenceJobRequestTypeDef,
-        CreateBatchInferenceJobResponseTypeDef,
-        CreateBatchSegmentJobRequestTypeDef,
-        CreateBatchSegmentJobResponseTypeDef,
-        CreateCampaignRequestTypeDef,
-        CreateCampaignResponseTypeDef,
-        CreateDataDeletionJobRequestTypeDef,
-        CreateDataDeletionJobResponseTypeDef,
-        CreateDatasetExportJobRequestTypeDef,
-        CreateDatasetExportJobResponseTypeDef,
-        CreateDatasetGroupRequestTypeDef,
-        CreateDatasetGroupResponseTypeDef,
-        CreateDatasetImportJobRequestTypeDef,
-        CreateDatasetImportJobResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateEventTrackerRequestTypeDef,
-        CreateEventTrackerResponseTypeDef,
-        CreateFilterRequestTypeDef,
-        CreateFilterResponseTypeDef,
-        CreateMetricAttributionRequestTypeDef,
-        CreateMetricAttributionResponseTypeDef,
-        CreateRecommenderRequestTypeDef,
-        CreateRecommenderResponseTypeDef,
-        CreateSchemaRequestTypeDef,
-        CreateSchemaResponseTypeDef,
-        CreateSolutionRequestTypeDef,
-        CreateSolutionResponseTypeDef,
-        CreateSolutionVersionRequestTypeDef,
-        CreateSolutionVersionResponseTypeDef,
-        DatasetExportJobSummaryTypeDef,
-        DatasetGroupSummaryTypeDef,
-        DatasetImportJobSummaryTypeDef,
-        DatasetSchemaSummaryTypeDef,
-        DatasetSummaryTypeDef,
-        DeleteCampaignRequestTypeDef,
-        DeleteDatasetGroupRequestTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteEventTrackerRequestTypeDef,
-        DeleteFilterRequestTypeDef,
-        DeleteMetricAttributionRequestTypeDef,
-        DeleteRecommenderRequestTypeDef,
-        DeleteSchemaRequestTypeDef,
-        DeleteSolutionRequestTypeDef,
-        DescribeAlgorithmRequestTypeDef,
-        DescribeAlgorithmResponseTypeDef,
-        DescribeBatchInferenceJobRequestTypeDef,
-        DescribeBatchInferenceJobResponseTypeDef,
-        DescribeBatchSegmentJobRequestTypeDef,
-        DescribeBatchSegmentJobResponseTypeDef,
-        DescribeCampaignRequestTypeDef,
-        DescribeCampaignResponseTypeDef,
-        DescribeDataDeletionJobRequestTypeDef,
-        DescribeDataDeletionJobResponseTypeDef,
-        DescribeDatasetExportJobRequestTypeDef,
-        DescribeDatasetExportJobResponseTypeDef,
-        DescribeDatasetGroupRequestTypeDef,
-        DescribeDatasetGroupResponseTypeDef,
-        DescribeDatasetImportJobRequestTypeDef,
-        DescribeDatasetImportJobResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeEventTrackerRequestTypeDef,
-        DescribeEventTrackerResponseTypeDef,
-        DescribeFeatureTransformationRequestTypeDef,
-        DescribeFeatureTransformationResponseTypeDef,
-        DescribeFilterRequestTypeDef,
-        DescribeFilterResponseTypeDef,
-        DescribeMetricAttributionRequestTypeDef,
-        DescribeMetricAttributionResponseTypeDef,
-        DescribeRecipeRequestTypeDef,
-        DescribeRecipeResponseTypeDef,
-        DescribeRecommenderRequestTypeDef,
-        DescribeRecommenderResponseTypeDef,
-        DescribeSchemaRequestTypeDef,
-        DescribeSchemaResponseTypeDef,
-        DescribeSolutionRequestTypeDef,
-        DescribeSolutionResponseTypeDef,
-        DescribeSolutionVersionRequestTypeDef,
-        DescribeSolutionVersionResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EventTrackerSummaryTypeDef,
-        FilterSummaryTypeDef,
-        GetSolutionMetricsRequestTypeDef,
-        GetSolutionMetricsResponseTypeDef,
-        ListBatchInferenceJobsRequestTypeDef,
-        ListBatchInferenceJobsResponseTypeDef,
-        ListBatchSegmentJobsRequestTypeDef,
-        ListBatchSegmentJobsResponseTypeDef,
-        ListCampaignsRequestTypeDef,
-        ListCampaignsResponseTypeDef,
-        ListDataDeletionJobsRequestTypeDef,
-        ListDataDeletionJobsResponseTypeDef,
-        ListDatasetExportJobsRequestTypeDef,
-        ListDatasetExportJobsResponseTypeDef,
-        ListDatasetGroupsRequestTypeDef,
-        ListDatasetGroupsResponseTypeDef,
-        ListDatasetImportJobsRequestTypeDef,
-        ListDatasetImportJobsResponseTypeDef,
-        ListDatasetsRequestTypeDef,
-        ListDatasetsResponseTypeDef,
-        ListEventTrackersRequestTypeDef,
-        ListEventTrackersResponseTypeDef,
-        ListFiltersRequestTypeDef,
-        ListFiltersResponseTypeDef,
-        ListMetricAttributionMetricsRequestTypeDef,
-        ListMetricAttributionMetricsResponseTypeDef,
-        ListMetricAttributionsRequestTypeDef,
-        ListMetricAttributionsResponseTypeDef,
-        ListRecipesRequestTypeDef,
-        ListRecipesResponseTypeDef,
-        ListRecommendersRequestTypeDef,
-        ListRecommendersResponseTypeDef,
-        ListSchemasRequestTypeDef,
-        ListSchemasResponseTypeDef,
-        ListSolutionVersionsRequestTypeDef,
-        ListSolutionVersionsResponseTypeDef,
-        ListSolutionsRequestTypeDef,
-        ListSolutionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MetricAttributeTypeDef,
-        MetricAttributionSummaryTypeDef,
-        RecipeSummaryTypeDef,
-        RecommenderSummaryTypeDef,
-        SolutionSummaryTypeDef,
-        SolutionVersionSummaryTypeDef,
-        StartRecommenderRequestTypeDef,
-        StartRecommenderResponseTypeDef,
-        StopRecommenderRequestTypeDef,
-        StopRecommenderResponseTypeDef,
-        StopSolutionVersionCreationRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCampaignRequestTypeDef,
-        UpdateCampaignResponseTypeDef,
-        UpdateDatasetRequestTypeDef,
-        UpdateDatasetResponseTypeDef,
-        UpdateMetricAttributionRequestTypeDef,
-        UpdateMetricAttributionResponseTypeDef,
-        UpdateRecommenderRequestTypeDef,
-        UpdateRecommenderResponseTypeDef,
-        UpdateSolutionRequestTypeDef,
-        UpdateSolutionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPersonalize"]
 
@@ -179,8 +29,8 @@ class MultiRegionPersonalize(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_batch_inference_job(
-        self, **kwargs: Unpack[CreateBatchInferenceJobRequestTypeDef]
-    ) -> TargetResults[CreateBatchInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBatchInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBatchInferenceJobResponseTypeDef]:
         """Generates batch recommendations based on a list of items or users stored
         in Amazon S3 and exports the recommendations to an Amazon S3 bucket.
 
@@ -189,8 +39,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateBatchInferenceJob", kwargs)
 
     def create_batch_segment_job(
-        self, **kwargs: Unpack[CreateBatchSegmentJobRequestTypeDef]
-    ) -> TargetResults[CreateBatchSegmentJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBatchSegmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBatchSegmentJobResponseTypeDef]:
         """Creates a batch segment job. The operation can handle up to 50 million
         records and the input file must be in JSON format. For more information,
         see Getting batch recommendations and user segments.
@@ -200,8 +50,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateBatchSegmentJob", kwargs)
 
     def create_campaign(
-        self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> TargetResults[CreateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCampaignResponseTypeDef]:
         """You incur campaign costs while it is active. To avoid unnecessary costs,
         make sure to delete the campaign when you are finished. For information
         about campaign costs, see Amazon Personalize pricing.
@@ -211,8 +61,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateCampaign", kwargs)
 
     def create_data_deletion_job(
-        self, **kwargs: Unpack[CreateDataDeletionJobRequestTypeDef]
-    ) -> TargetResults[CreateDataDeletionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataDeletionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataDeletionJobResponseTypeDef]:
         """Creates a batch job that deletes all references to specific users from an
         Amazon Personalize dataset group in batches. You specify the users to
         delete in a CSV file of userIds in an Amazon S3 bucket. After a job
@@ -225,8 +75,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateDataDeletionJob", kwargs)
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """Creates an empty dataset and adds it to the specified dataset group. Use
         CreateDatasetImportJob to import your training data to a dataset.
 
@@ -235,8 +85,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_dataset_export_job(
-        self, **kwargs: Unpack[CreateDatasetExportJobRequestTypeDef]
-    ) -> TargetResults[CreateDatasetExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetExportJobResponseTypeDef]:
         """Creates a job that exports data from your dataset to an Amazon S3 bucket.
         To allow Amazon Personalize to export the training data, you must specify
         an service-linked IAM role that gives Amazon Personalize PutObject
@@ -248,8 +98,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateDatasetExportJob", kwargs)
 
     def create_dataset_group(
-        self, **kwargs: Unpack[CreateDatasetGroupRequestTypeDef]
-    ) -> TargetResults[CreateDatasetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetGroupResponseTypeDef]:
         """Creates an empty dataset group. A dataset group is a container for Amazon
         Personalize resources.
 
@@ -258,8 +108,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateDatasetGroup", kwargs)
 
     def create_dataset_import_job(
-        self, **kwargs: Unpack[CreateDatasetImportJobRequestTypeDef]
-    ) -> TargetResults[CreateDatasetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetImportJobResponseTypeDef]:
         """Creates a job that imports training data from your data source (an Amazon
         S3 bucket) to an Amazon Personalize dataset. To allow Amazon Personalize
         to import the training data, you must specify an IAM service role that has
@@ -273,8 +123,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateDatasetImportJob", kwargs)
 
     def create_event_tracker(
-        self, **kwargs: Unpack[CreateEventTrackerRequestTypeDef]
-    ) -> TargetResults[CreateEventTrackerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventTrackerResponseTypeDef]:
         """Creates an event tracker that you use when adding event data to a
         specified dataset group using the PutEvents API.
 
@@ -283,8 +133,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateEventTracker", kwargs)
 
     def create_filter(
-        self, **kwargs: Unpack[CreateFilterRequestTypeDef]
-    ) -> TargetResults[CreateFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFilterResponseTypeDef]:
         """Creates a recommendation filter. For more information, see Filtering
         recommendations and user segments.
 
@@ -293,8 +143,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateFilter", kwargs)
 
     def create_metric_attribution(
-        self, **kwargs: Unpack[CreateMetricAttributionRequestTypeDef]
-    ) -> TargetResults[CreateMetricAttributionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMetricAttributionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMetricAttributionResponseTypeDef]:
         """Creates a metric attribution. A metric attribution creates reports on the
         data that you import into Amazon Personalize. Depending on how you
         imported the data, you can view reports in Amazon CloudWatch or Amazon S3.
@@ -305,8 +155,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateMetricAttribution", kwargs)
 
     def create_recommender(
-        self, **kwargs: Unpack[CreateRecommenderRequestTypeDef]
-    ) -> TargetResults[CreateRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecommenderResponseTypeDef]:
         """Creates a recommender with the recipe (a Domain dataset group use case)
         you specify. You create recommenders for a Domain dataset group and
         specify the recommender's Amazon Resource Name (ARN) when you make a
@@ -317,8 +167,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateRecommender", kwargs)
 
     def create_schema(
-        self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
-    ) -> TargetResults[CreateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSchemaResponseTypeDef]:
         """Creates an Amazon Personalize schema from the specified schema string. The
         schema you create must be in Avro JSON format.
 
@@ -327,8 +177,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateSchema", kwargs)
 
     def create_solution(
-        self, **kwargs: Unpack[CreateSolutionRequestTypeDef]
-    ) -> TargetResults[CreateSolutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSolutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSolutionResponseTypeDef]:
         """By default, all new solutions use automatic training. With automatic
         training, you incur training costs while your solution is active. To avoid
         unnecessary costs, when you are finished you can update the solution to
@@ -340,8 +190,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateSolution", kwargs)
 
     def create_solution_version(
-        self, **kwargs: Unpack[CreateSolutionVersionRequestTypeDef]
-    ) -> TargetResults[CreateSolutionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSolutionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSolutionVersionResponseTypeDef]:
         """Trains or retrains an active solution in a Custom dataset group. A
         solution is created using the CreateSolution operation and must be in the
         ACTIVE state before calling CreateSolutionVersion. A new version of the
@@ -352,8 +202,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("CreateSolutionVersion", kwargs)
 
     def delete_campaign(
-        self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a campaign by deleting the solution deployment. The solution that
         the campaign is based on is not deleted and can be redeployed when needed.
         A deleted campaign can no longer be specified in a GetRecommendations
@@ -364,8 +214,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteCampaign", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a dataset. You can't delete a dataset if an associated
         DatasetImportJob or SolutionVersion is in the CREATE PENDING or IN
         PROGRESS state. For more information about deleting datasets, see Deleting
@@ -376,8 +226,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def delete_dataset_group(
-        self, **kwargs: Unpack[DeleteDatasetGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a dataset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DeleteDatasetGroup
@@ -385,8 +235,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteDatasetGroup", kwargs)
 
     def delete_event_tracker(
-        self, **kwargs: Unpack[DeleteEventTrackerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the event tracker. Does not delete the dataset from the dataset
         group. For more information on event trackers, see CreateEventTracker.
 
@@ -395,8 +245,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteEventTracker", kwargs)
 
     def delete_filter(
-        self, **kwargs: Unpack[DeleteFilterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DeleteFilter
@@ -404,8 +254,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteFilter", kwargs)
 
     def delete_metric_attribution(
-        self, **kwargs: Unpack[DeleteMetricAttributionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMetricAttributionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DeleteMetricAttribution
@@ -413,8 +263,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteMetricAttribution", kwargs)
 
     def delete_recommender(
-        self, **kwargs: Unpack[DeleteRecommenderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deactivates and removes a recommender. A deleted recommender can no longer
         be specified in a GetRecommendations request.
 
@@ -423,8 +273,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteRecommender", kwargs)
 
     def delete_schema(
-        self, **kwargs: Unpack[DeleteSchemaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a schema. Before deleting a schema, you must delete all datasets
         referencing the schema. For more information on schemas, see CreateSchema.
 
@@ -433,8 +283,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteSchema", kwargs)
 
     def delete_solution(
-        self, **kwargs: Unpack[DeleteSolutionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSolutionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes all versions of a solution and the Solution object itself. Before
         deleting a solution, you must delete all campaigns based on the solution.
         To determine what campaigns are using the solution, call ListCampaigns and
@@ -447,8 +297,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DeleteSolution", kwargs)
 
     def describe_algorithm(
-        self, **kwargs: Unpack[DescribeAlgorithmRequestTypeDef]
-    ) -> TargetResults[DescribeAlgorithmResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlgorithmRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlgorithmResponseTypeDef]:
         """Describes the given algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeAlgorithm
@@ -456,8 +306,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeAlgorithm", kwargs)
 
     def describe_batch_inference_job(
-        self, **kwargs: Unpack[DescribeBatchInferenceJobRequestTypeDef]
-    ) -> TargetResults[DescribeBatchInferenceJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBatchInferenceJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBatchInferenceJobResponseTypeDef]:
         """Gets the properties of a batch inference job including name, Amazon
         Resource Name (ARN), status, input and output configurations, and the ARN
         of the solution version used to generate the recommendations.
@@ -467,8 +317,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeBatchInferenceJob", kwargs)
 
     def describe_batch_segment_job(
-        self, **kwargs: Unpack[DescribeBatchSegmentJobRequestTypeDef]
-    ) -> TargetResults[DescribeBatchSegmentJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBatchSegmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBatchSegmentJobResponseTypeDef]:
         """Gets the properties of a batch segment job including name, Amazon Resource
         Name (ARN), status, input and output configurations, and the ARN of the
         solution version used to generate segments.
@@ -478,8 +328,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeBatchSegmentJob", kwargs)
 
     def describe_campaign(
-        self, **kwargs: Unpack[DescribeCampaignRequestTypeDef]
-    ) -> TargetResults[DescribeCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCampaignResponseTypeDef]:
         """Describes the given campaign, including its status.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeCampaign
@@ -487,8 +337,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeCampaign", kwargs)
 
     def describe_data_deletion_job(
-        self, **kwargs: Unpack[DescribeDataDeletionJobRequestTypeDef]
-    ) -> TargetResults[DescribeDataDeletionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataDeletionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataDeletionJobResponseTypeDef]:
         """Describes the data deletion job created by CreateDataDeletionJob,
         including the job status.
 
@@ -497,8 +347,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeDataDeletionJob", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """Describes the given dataset. For more information on datasets, see
         CreateDataset.
 
@@ -507,8 +357,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_dataset_export_job(
-        self, **kwargs: Unpack[DescribeDatasetExportJobRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetExportJobResponseTypeDef]:
         """Describes the dataset export job created by CreateDatasetExportJob,
         including the export job status.
 
@@ -517,8 +367,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeDatasetExportJob", kwargs)
 
     def describe_dataset_group(
-        self, **kwargs: Unpack[DescribeDatasetGroupRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetGroupResponseTypeDef]:
         """Describes the given dataset group. For more information on dataset groups,
         see CreateDatasetGroup.
 
@@ -527,8 +377,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeDatasetGroup", kwargs)
 
     def describe_dataset_import_job(
-        self, **kwargs: Unpack[DescribeDatasetImportJobRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetImportJobResponseTypeDef]:
         """Describes the dataset import job created by CreateDatasetImportJob,
         including the import job status.
 
@@ -537,8 +387,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeDatasetImportJob", kwargs)
 
     def describe_event_tracker(
-        self, **kwargs: Unpack[DescribeEventTrackerRequestTypeDef]
-    ) -> TargetResults[DescribeEventTrackerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventTrackerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEventTrackerResponseTypeDef]:
         """Describes an event tracker. The response includes the trackingId and
         status of the event tracker. For more information on event trackers, see
         CreateEventTracker.
@@ -548,8 +398,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeEventTracker", kwargs)
 
     def describe_feature_transformation(
-        self, **kwargs: Unpack[DescribeFeatureTransformationRequestTypeDef]
-    ) -> TargetResults[DescribeFeatureTransformationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFeatureTransformationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFeatureTransformationResponseTypeDef]:
         """Describes the given feature transformation.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeFeatureTransformation
@@ -557,8 +407,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeFeatureTransformation", kwargs)
 
     def describe_filter(
-        self, **kwargs: Unpack[DescribeFilterRequestTypeDef]
-    ) -> TargetResults[DescribeFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFilterResponseTypeDef]:
         """Describes a filter's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeFilter
@@ -566,8 +416,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeFilter", kwargs)
 
     def describe_metric_attribution(
-        self, **kwargs: Unpack[DescribeMetricAttributionRequestTypeDef]
-    ) -> TargetResults[DescribeMetricAttributionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetricAttributionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetricAttributionResponseTypeDef]:
         """Describes a metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeMetricAttribution
@@ -575,8 +425,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeMetricAttribution", kwargs)
 
     def describe_recipe(
-        self, **kwargs: Unpack[DescribeRecipeRequestTypeDef]
-    ) -> TargetResults[DescribeRecipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecipeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecipeResponseTypeDef]:
         """Describes a recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeRecipe
@@ -584,8 +434,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeRecipe", kwargs)
 
     def describe_recommender(
-        self, **kwargs: Unpack[DescribeRecommenderRequestTypeDef]
-    ) -> TargetResults[DescribeRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecommenderResponseTypeDef]:
         """Describes the given recommender, including its status.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeRecommender
@@ -593,8 +443,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeRecommender", kwargs)
 
     def describe_schema(
-        self, **kwargs: Unpack[DescribeSchemaRequestTypeDef]
-    ) -> TargetResults[DescribeSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSchemaResponseTypeDef]:
         """Describes a schema. For more information on schemas, see CreateSchema.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeSchema
@@ -602,8 +452,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeSchema", kwargs)
 
     def describe_solution(
-        self, **kwargs: Unpack[DescribeSolutionRequestTypeDef]
-    ) -> TargetResults[DescribeSolutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSolutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSolutionResponseTypeDef]:
         """Describes a solution. For more information on solutions, see
         CreateSolution.
 
@@ -612,8 +462,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeSolution", kwargs)
 
     def describe_solution_version(
-        self, **kwargs: Unpack[DescribeSolutionVersionRequestTypeDef]
-    ) -> TargetResults[DescribeSolutionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSolutionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSolutionVersionResponseTypeDef]:
         """Describes a specific version of a solution. For more information on
         solutions, see CreateSolution
 
@@ -622,8 +472,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("DescribeSolutionVersion", kwargs)
 
     def get_solution_metrics(
-        self, **kwargs: Unpack[GetSolutionMetricsRequestTypeDef]
-    ) -> TargetResults[GetSolutionMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolutionMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSolutionMetricsResponseTypeDef]:
         """Gets the metrics for the specified solution version.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/GetSolutionMetrics
@@ -631,8 +481,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("GetSolutionMetrics", kwargs)
 
     def list_batch_inference_jobs(
-        self, **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef]
-    ) -> TargetResults[ListBatchInferenceJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchInferenceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchInferenceJobsResponseTypeDef]:
         """Gets a list of the batch inference jobs that have been performed off of a
         solution version.
 
@@ -641,8 +491,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListBatchInferenceJobs", kwargs)
 
     def list_batch_segment_jobs(
-        self, **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef]
-    ) -> TargetResults[ListBatchSegmentJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchSegmentJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchSegmentJobsResponseTypeDef]:
         """Gets a list of the batch segment jobs that have been performed off of a
         solution version that you specify.
 
@@ -651,8 +501,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListBatchSegmentJobs", kwargs)
 
     def list_campaigns(
-        self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Returns a list of campaigns that use the given solution. When a solution
         is not specified, all the campaigns associated with the account are
         listed. The response provides the properties for each campaign, including
@@ -664,8 +514,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListCampaigns", kwargs)
 
     def list_data_deletion_jobs(
-        self, **kwargs: Unpack[ListDataDeletionJobsRequestTypeDef]
-    ) -> TargetResults[ListDataDeletionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataDeletionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataDeletionJobsResponseTypeDef]:
         """Returns a list of data deletion jobs for a dataset group ordered by
         creation time, with the most recent first. When a dataset group is not
         specified, all the data deletion jobs associated with the account are
@@ -678,8 +528,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListDataDeletionJobs", kwargs)
 
     def list_dataset_export_jobs(
-        self, **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef]
-    ) -> TargetResults[ListDatasetExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetExportJobsResponseTypeDef]:
         """Returns a list of dataset export jobs that use the given dataset. When a
         dataset is not specified, all the dataset export jobs associated with the
         account are listed. The response provides the properties for each dataset
@@ -692,8 +542,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListDatasetExportJobs", kwargs)
 
     def list_dataset_groups(
-        self, **kwargs: Unpack[ListDatasetGroupsRequestTypeDef]
-    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetGroupsResponseTypeDef]:
         """Returns a list of dataset groups. The response provides the properties for
         each dataset group, including the Amazon Resource Name (ARN). For more
         information on dataset groups, see CreateDatasetGroup.
@@ -703,8 +553,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListDatasetGroups", kwargs)
 
     def list_dataset_import_jobs(
-        self, **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef]
-    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetImportJobsResponseTypeDef]:
         """Returns a list of dataset import jobs that use the given dataset. When a
         dataset is not specified, all the dataset import jobs associated with the
         account are listed. The response provides the properties for each dataset
@@ -717,8 +567,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListDatasetImportJobs", kwargs)
 
     def list_datasets(
-        self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Returns the list of datasets contained in the given dataset group. The
         response provides the properties for each dataset, including the Amazon
         Resource Name (ARN). For more information on datasets, see CreateDataset.
@@ -728,8 +578,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListDatasets", kwargs)
 
     def list_event_trackers(
-        self, **kwargs: Unpack[ListEventTrackersRequestTypeDef]
-    ) -> TargetResults[ListEventTrackersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEventTrackersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventTrackersResponseTypeDef]:
         """Returns the list of event trackers associated with the account. The
         response provides the properties for each event tracker, including the
         Amazon Resource Name (ARN) and tracking ID. For more information on event
@@ -740,8 +590,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListEventTrackers", kwargs)
 
     def list_filters(
-        self, **kwargs: Unpack[ListFiltersRequestTypeDef]
-    ) -> TargetResults[ListFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFiltersResponseTypeDef]:
         """Lists all filters that belong to a given dataset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListFilters
@@ -749,8 +599,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListFilters", kwargs)
 
     def list_metric_attribution_metrics(
-        self, **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef]
-    ) -> TargetResults[ListMetricAttributionMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetricAttributionMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMetricAttributionMetricsResponseTypeDef]:
         """Lists the metrics for the metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributionMetrics
@@ -758,8 +608,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListMetricAttributionMetrics", kwargs)
 
     def list_metric_attributions(
-        self, **kwargs: Unpack[ListMetricAttributionsRequestTypeDef]
-    ) -> TargetResults[ListMetricAttributionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetricAttributionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMetricAttributionsResponseTypeDef]:
         """Lists metric attributions.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributions
@@ -767,8 +617,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListMetricAttributions", kwargs)
 
     def list_recipes(
-        self, **kwargs: Unpack[ListRecipesRequestTypeDef]
-    ) -> TargetResults[ListRecipesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecipesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecipesResponseTypeDef]:
         """Returns a list of available recipes. The response provides the properties
         for each recipe, including the recipe's Amazon Resource Name (ARN).
 
@@ -777,8 +627,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListRecipes", kwargs)
 
     def list_recommenders(
-        self, **kwargs: Unpack[ListRecommendersRequestTypeDef]
-    ) -> TargetResults[ListRecommendersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendersResponseTypeDef]:
         """Returns a list of recommenders in a given Domain dataset group. When a
         Domain dataset group is not specified, all the recommenders associated
         with the account are listed. The response provides the properties for each
@@ -790,8 +640,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListRecommenders", kwargs)
 
     def list_schemas(
-        self, **kwargs: Unpack[ListSchemasRequestTypeDef]
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Returns the list of schemas associated with the account. The response
         provides the properties for each schema, including the Amazon Resource
         Name (ARN). For more information on schemas, see CreateSchema.
@@ -801,8 +651,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListSchemas", kwargs)
 
     def list_solution_versions(
-        self, **kwargs: Unpack[ListSolutionVersionsRequestTypeDef]
-    ) -> TargetResults[ListSolutionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolutionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSolutionVersionsResponseTypeDef]:
         """Returns a list of solution versions for the given solution. When a
         solution is not specified, all the solution versions associated with the
         account are listed. The response provides the properties for each solution
@@ -813,8 +663,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListSolutionVersions", kwargs)
 
     def list_solutions(
-        self, **kwargs: Unpack[ListSolutionsRequestTypeDef]
-    ) -> TargetResults[ListSolutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSolutionsResponseTypeDef]:
         """Returns a list of solutions in a given dataset group. When a dataset group
         is not specified, all the solutions associated with the account are
         listed. The response provides the properties for each solution, including
@@ -826,8 +676,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListSolutions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Get a list of tags attached to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListTagsForResource
@@ -835,8 +685,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_recommender(
-        self, **kwargs: Unpack[StartRecommenderRequestTypeDef]
-    ) -> TargetResults[StartRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRecommenderResponseTypeDef]:
         """Starts a recommender that is INACTIVE. Starting a recommender does not
         create any new models, but resumes billing and automatic retraining for
         the recommender.
@@ -846,8 +696,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("StartRecommender", kwargs)
 
     def stop_recommender(
-        self, **kwargs: Unpack[StopRecommenderRequestTypeDef]
-    ) -> TargetResults[StopRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.StopRecommenderResponseTypeDef]:
         """Stops a recommender that is ACTIVE. Stopping a recommender halts billing
         and automatic retraining for the recommender.
 
@@ -856,8 +706,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("StopRecommender", kwargs)
 
     def stop_solution_version_creation(
-        self, **kwargs: Unpack[StopSolutionVersionCreationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSolutionVersionCreationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops creating a solution version that is in a state of CREATE_PENDING or
         CREATE IN_PROGRESS.
 
@@ -866,8 +716,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("StopSolutionVersionCreation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add a list of tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/TagResource
@@ -875,8 +725,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags that are attached to a resource. For more
         information, see Removing tags from Amazon Personalize resources.
 
@@ -885,8 +735,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_campaign(
-        self, **kwargs: Unpack[UpdateCampaignRequestTypeDef]
-    ) -> TargetResults[UpdateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCampaignResponseTypeDef]:
         """Updates a campaign to deploy a retrained solution version with an existing
         campaign, change your campaign's minProvisionedTPS, or modify your
         campaign's configuration. For example, you can set
@@ -897,8 +747,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("UpdateCampaign", kwargs)
 
     def update_dataset(
-        self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetResponseTypeDef]:
         """Update a dataset to replace its schema with a new or existing one. For
         more information, see Replacing a dataset's schema.
 
@@ -907,8 +757,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("UpdateDataset", kwargs)
 
     def update_metric_attribution(
-        self, **kwargs: Unpack[UpdateMetricAttributionRequestTypeDef]
-    ) -> TargetResults[UpdateMetricAttributionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMetricAttributionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMetricAttributionResponseTypeDef]:
         """Updates a metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/UpdateMetricAttribution
@@ -916,8 +766,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("UpdateMetricAttribution", kwargs)
 
     def update_recommender(
-        self, **kwargs: Unpack[UpdateRecommenderRequestTypeDef]
-    ) -> TargetResults[UpdateRecommenderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecommenderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecommenderResponseTypeDef]:
         """Updates the recommender to modify the recommender configuration. If you
         update the recommender to modify the columns used in training, Amazon
         Personalize automatically starts a full retraining of the models backing
@@ -932,8 +782,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         return self._call("UpdateRecommender", kwargs)
 
     def update_solution(
-        self, **kwargs: Unpack[UpdateSolutionRequestTypeDef]
-    ) -> TargetResults[UpdateSolutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSolutionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSolutionResponseTypeDef]:
         """Updates an Amazon Personalize solution to use a different automatic
         training configuration. When you update a solution, you can change whether
         the solution uses automatic training, and you can change the training
@@ -950,8 +800,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef],
-    ) -> TargetResults[ListBatchInferenceJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchInferenceJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBatchInferenceJobsResponseTypeDef]:
         """Every page of ListBatchInferenceJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -974,8 +824,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef],
-    ) -> TargetResults[ListBatchSegmentJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchSegmentJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBatchSegmentJobsResponseTypeDef]:
         """Every page of ListBatchSegmentJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -998,8 +848,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> TargetResults[ListCampaignsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -1025,8 +875,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef],
-    ) -> TargetResults[ListDatasetExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetExportJobsResponseTypeDef]:
         """Every page of ListDatasetExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1053,8 +903,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
-    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetGroupsResponseTypeDef]:
         """Every page of ListDatasetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1078,8 +928,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
-    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetImportJobsResponseTypeDef]:
         """Every page of ListDatasetImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1106,8 +956,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> TargetResults[ListDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1131,8 +981,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEventTrackersRequestTypeDef],
-    ) -> TargetResults[ListEventTrackersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventTrackersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEventTrackersResponseTypeDef]:
         """Every page of ListEventTrackers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1157,8 +1007,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> TargetResults[ListFiltersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFiltersResponseTypeDef]:
         """Every page of ListFilters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1180,8 +1030,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef],
-    ) -> TargetResults[ListMetricAttributionMetricsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricAttributionMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMetricAttributionMetricsResponseTypeDef]:
         """Every page of ListMetricAttributionMetrics in every target, merged per
         target (botocore's build_full_result).
 
@@ -1203,8 +1053,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMetricAttributionsRequestTypeDef],
-    ) -> TargetResults[ListMetricAttributionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricAttributionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMetricAttributionsResponseTypeDef]:
         """Every page of ListMetricAttributions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1226,8 +1076,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecipesRequestTypeDef],
-    ) -> TargetResults[ListRecipesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecipesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecipesResponseTypeDef]:
         """Every page of ListRecipes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1250,8 +1100,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendersRequestTypeDef],
-    ) -> TargetResults[ListRecommendersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendersResponseTypeDef]:
         """Every page of ListRecommenders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1277,8 +1127,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -1302,8 +1152,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolutionVersionsRequestTypeDef],
-    ) -> TargetResults[ListSolutionVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolutionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSolutionVersionsResponseTypeDef]:
         """Every page of ListSolutionVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1328,8 +1178,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolutionsRequestTypeDef],
-    ) -> TargetResults[ListSolutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSolutionsResponseTypeDef]:
         """Every page of ListSolutions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1354,8 +1204,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef],
-    ) -> Items[BatchInferenceJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchInferenceJobsRequestTypeDef],
+    ) -> Items[type_defs.BatchInferenceJobSummaryTypeDef]:
         """Each element of batchInferenceJobs in every page of
         ListBatchInferenceJobs, from every target, as its page arrives (tagged
         with its target).
@@ -1371,8 +1221,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef],
-    ) -> Items[BatchSegmentJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBatchSegmentJobsRequestTypeDef],
+    ) -> Items[type_defs.BatchSegmentJobSummaryTypeDef]:
         """Each element of batchSegmentJobs in every page of ListBatchSegmentJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1387,8 +1237,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> Items[CampaignSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCampaignsRequestTypeDef],
+    ) -> Items[type_defs.CampaignSummaryTypeDef]:
         """Each element of campaigns in every page of ListCampaigns, from every
         target, as its page arrives (tagged with its target).
 
@@ -1403,8 +1253,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef],
-    ) -> Items[DatasetExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetExportJobsRequestTypeDef],
+    ) -> Items[type_defs.DatasetExportJobSummaryTypeDef]:
         """Each element of datasetExportJobs in every page of ListDatasetExportJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1419,8 +1269,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
-    ) -> Items[DatasetGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetGroupsRequestTypeDef],
+    ) -> Items[type_defs.DatasetGroupSummaryTypeDef]:
         """Each element of datasetGroups in every page of ListDatasetGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1435,8 +1285,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
-    ) -> Items[DatasetImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetImportJobsRequestTypeDef],
+    ) -> Items[type_defs.DatasetImportJobSummaryTypeDef]:
         """Each element of datasetImportJobs in every page of ListDatasetImportJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -1451,8 +1301,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> Items[DatasetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DatasetSummaryTypeDef]:
         """Each element of datasets in every page of ListDatasets, from every target,
         as its page arrives (tagged with its target).
 
@@ -1467,8 +1317,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEventTrackersRequestTypeDef],
-    ) -> Items[EventTrackerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEventTrackersRequestTypeDef],
+    ) -> Items[type_defs.EventTrackerSummaryTypeDef]:
         """Each element of eventTrackers in every page of ListEventTrackers, from
         every target, as its page arrives (tagged with its target).
 
@@ -1483,8 +1333,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> Items[FilterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFiltersRequestTypeDef],
+    ) -> Items[type_defs.FilterSummaryTypeDef]:
         """Each element of Filters in every page of ListFilters, from every target,
         as its page arrives (tagged with its target).
 
@@ -1499,8 +1349,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef],
-    ) -> Items[MetricAttributeTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricAttributionMetricsRequestTypeDef],
+    ) -> Items[type_defs.MetricAttributeTypeDef]:
         """Each element of metrics in every page of ListMetricAttributionMetrics,
         from every target, as its page arrives (tagged with its target).
 
@@ -1518,8 +1368,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMetricAttributionsRequestTypeDef],
-    ) -> Items[MetricAttributionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricAttributionsRequestTypeDef],
+    ) -> Items[type_defs.MetricAttributionSummaryTypeDef]:
         """Each element of metricAttributions in every page of
         ListMetricAttributions, from every target, as its page arrives (tagged
         with its target).
@@ -1535,8 +1385,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecipesRequestTypeDef],
-    ) -> Items[RecipeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecipesRequestTypeDef],
+    ) -> Items[type_defs.RecipeSummaryTypeDef]:
         """Each element of recipes in every page of ListRecipes, from every target,
         as its page arrives (tagged with its target).
 
@@ -1551,8 +1401,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendersRequestTypeDef],
-    ) -> Items[RecommenderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendersRequestTypeDef],
+    ) -> Items[type_defs.RecommenderSummaryTypeDef]:
         """Each element of recommenders in every page of ListRecommenders, from every
         target, as its page arrives (tagged with its target).
 
@@ -1567,8 +1417,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> Items[DatasetSchemaSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef],
+    ) -> Items[type_defs.DatasetSchemaSummaryTypeDef]:
         """Each element of schemas in every page of ListSchemas, from every target,
         as its page arrives (tagged with its target).
 
@@ -1583,8 +1433,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolutionVersionsRequestTypeDef],
-    ) -> Items[SolutionVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolutionVersionsRequestTypeDef],
+    ) -> Items[type_defs.SolutionVersionSummaryTypeDef]:
         """Each element of solutionVersions in every page of ListSolutionVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1599,8 +1449,8 @@ class MultiRegionPersonalize(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolutionsRequestTypeDef],
-    ) -> Items[SolutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolutionsRequestTypeDef],
+    ) -> Items[type_defs.SolutionSummaryTypeDef]:
         """Each element of solutions in every page of ListSolutions, from every
         target, as its page arrives (tagged with its target).
 

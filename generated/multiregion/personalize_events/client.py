@@ -12,14 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        EmptyResponseMetadataTypeDef,
-        PutActionInteractionsRequestTypeDef,
-        PutActionsRequestTypeDef,
-        PutEventsRequestTypeDef,
-        PutItemsRequestTypeDef,
-        PutUsersRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPersonalizeEvents"]
 
@@ -34,8 +27,8 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def put_action_interactions(
-        self, **kwargs: Unpack[PutActionInteractionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutActionInteractionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records action interaction event data. An action interaction event is an
         interaction between a user and an action. For example, a user taking an
         action, such a enrolling in a membership program or downloading your app.
@@ -45,8 +38,8 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
         return self._call("PutActionInteractions", kwargs)
 
     def put_actions(
-        self, **kwargs: Unpack[PutActionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more actions to an Actions dataset. For more information see
         Importing actions individually.
 
@@ -55,8 +48,8 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
         return self._call("PutActions", kwargs)
 
     def put_events(
-        self, **kwargs: Unpack[PutEventsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records item interaction event data. For more information see Recording
         item interaction events.
 
@@ -65,8 +58,8 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
         return self._call("PutEvents", kwargs)
 
     def put_items(
-        self, **kwargs: Unpack[PutItemsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more items to an Items dataset. For more information see
         Importing items individually.
 
@@ -75,8 +68,8 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
         return self._call("PutItems", kwargs)
 
     def put_users(
-        self, **kwargs: Unpack[PutUsersRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more users to a Users dataset. For more information see
         Importing users individually.
 

@@ -12,14 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetActionRecommendationsRequestTypeDef,
-        GetActionRecommendationsResponseTypeDef,
-        GetPersonalizedRankingRequestTypeDef,
-        GetPersonalizedRankingResponseTypeDef,
-        GetRecommendationsRequestTypeDef,
-        GetRecommendationsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPersonalizeRuntime"]
 
@@ -31,8 +24,8 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_action_recommendations(
-        self, **kwargs: Unpack[GetActionRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetActionRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetActionRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetActionRecommendationsResponseTypeDef]:
         """Returns a list of recommended actions in sorted in descending order by
         prediction score. Use the GetActionRecommendations API if you have a
         custom campaign that deploys a solution version trained with a
@@ -43,8 +36,8 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
         return self._call("GetActionRecommendations", kwargs)
 
     def get_personalized_ranking(
-        self, **kwargs: Unpack[GetPersonalizedRankingRequestTypeDef]
-    ) -> TargetResults[GetPersonalizedRankingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPersonalizedRankingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPersonalizedRankingResponseTypeDef]:
         """Re-ranks a list of recommended items for the given user. The first item in
         the list is deemed the most likely item to be of interest to the user.
 
@@ -53,8 +46,8 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
         return self._call("GetPersonalizedRanking", kwargs)
 
     def get_recommendations(
-        self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationsResponseTypeDef]:
         """Returns a list of recommended items.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-runtime-2018-05-22/GetRecommendations

@@ -12,34 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreatePerformanceAnalysisReportRequestTypeDef,
-        CreatePerformanceAnalysisReportResponseTypeDef,
-        DeletePerformanceAnalysisReportRequestTypeDef,
-        DeletePerformanceAnalysisReportResponseTypeDef,
-        DescribeDimensionKeysRequestTypeDef,
-        DescribeDimensionKeysResponseTypeDef,
-        GetDimensionKeyDetailsRequestTypeDef,
-        GetDimensionKeyDetailsResponseTypeDef,
-        GetPerformanceAnalysisReportRequestTypeDef,
-        GetPerformanceAnalysisReportResponseTypeDef,
-        GetResourceMetadataRequestTypeDef,
-        GetResourceMetadataResponseTypeDef,
-        GetResourceMetricsRequestTypeDef,
-        GetResourceMetricsResponseTypeDef,
-        ListAvailableResourceDimensionsRequestTypeDef,
-        ListAvailableResourceDimensionsResponseTypeDef,
-        ListAvailableResourceMetricsRequestTypeDef,
-        ListAvailableResourceMetricsResponseTypeDef,
-        ListPerformanceAnalysisReportsRequestTypeDef,
-        ListPerformanceAnalysisReportsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPI"]
 
@@ -51,8 +24,8 @@ class MultiRegionPI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_performance_analysis_report(
-        self, **kwargs: Unpack[CreatePerformanceAnalysisReportRequestTypeDef]
-    ) -> TargetResults[CreatePerformanceAnalysisReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePerformanceAnalysisReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePerformanceAnalysisReportResponseTypeDef]:
         """Creates a new performance analysis report for a specific time period for
         the DB instance.
 
@@ -61,8 +34,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("CreatePerformanceAnalysisReport", kwargs)
 
     def delete_performance_analysis_report(
-        self, **kwargs: Unpack[DeletePerformanceAnalysisReportRequestTypeDef]
-    ) -> TargetResults[DeletePerformanceAnalysisReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePerformanceAnalysisReportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePerformanceAnalysisReportResponseTypeDef]:
         """Deletes a performance analysis report.
 
         https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/DeletePerformanceAnalysisReport
@@ -70,8 +43,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("DeletePerformanceAnalysisReport", kwargs)
 
     def describe_dimension_keys(
-        self, **kwargs: Unpack[DescribeDimensionKeysRequestTypeDef]
-    ) -> TargetResults[DescribeDimensionKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDimensionKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDimensionKeysResponseTypeDef]:
         """For a specific time period, retrieve the top N dimension keys for a
         metric.
 
@@ -80,8 +53,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("DescribeDimensionKeys", kwargs)
 
     def get_dimension_key_details(
-        self, **kwargs: Unpack[GetDimensionKeyDetailsRequestTypeDef]
-    ) -> TargetResults[GetDimensionKeyDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDimensionKeyDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDimensionKeyDetailsResponseTypeDef]:
         """Get the attributes of the specified dimension group for a DB instance or
         data source. For example, if you specify a SQL ID, GetDimensionKeyDetails
         retrieves the full text of the dimension db.sql.statement associated with
@@ -94,8 +67,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("GetDimensionKeyDetails", kwargs)
 
     def get_performance_analysis_report(
-        self, **kwargs: Unpack[GetPerformanceAnalysisReportRequestTypeDef]
-    ) -> TargetResults[GetPerformanceAnalysisReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPerformanceAnalysisReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPerformanceAnalysisReportResponseTypeDef]:
         """Retrieves the report including the report ID, status, time details, and
         the insights with recommendations. The report status can be RUNNING,
         SUCCEEDED, or FAILED. The insights include the description and
@@ -106,8 +79,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("GetPerformanceAnalysisReport", kwargs)
 
     def get_resource_metadata(
-        self, **kwargs: Unpack[GetResourceMetadataRequestTypeDef]
-    ) -> TargetResults[GetResourceMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceMetadataResponseTypeDef]:
         """Retrieve the metadata for different features. For example, the metadata
         might indicate that a feature is turned on or off on a specific DB
         instance.
@@ -117,8 +90,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("GetResourceMetadata", kwargs)
 
     def get_resource_metrics(
-        self, **kwargs: Unpack[GetResourceMetricsRequestTypeDef]
-    ) -> TargetResults[GetResourceMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceMetricsResponseTypeDef]:
         """Retrieve Performance Insights metrics for a set of data sources over a
         time period. You can provide specific dimension groups and dimensions, and
         provide filtering criteria for each group. You must specify an aggregate
@@ -129,8 +102,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("GetResourceMetrics", kwargs)
 
     def list_available_resource_dimensions(
-        self, **kwargs: Unpack[ListAvailableResourceDimensionsRequestTypeDef]
-    ) -> TargetResults[ListAvailableResourceDimensionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAvailableResourceDimensionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailableResourceDimensionsResponseTypeDef]:
         """Retrieve the dimensions that can be queried for each specified metric type
         on a specified DB instance.
 
@@ -139,8 +112,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("ListAvailableResourceDimensions", kwargs)
 
     def list_available_resource_metrics(
-        self, **kwargs: Unpack[ListAvailableResourceMetricsRequestTypeDef]
-    ) -> TargetResults[ListAvailableResourceMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAvailableResourceMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailableResourceMetricsResponseTypeDef]:
         """Retrieve metrics of the specified types that can be queried for a
         specified DB instance.
 
@@ -149,8 +122,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("ListAvailableResourceMetrics", kwargs)
 
     def list_performance_analysis_reports(
-        self, **kwargs: Unpack[ListPerformanceAnalysisReportsRequestTypeDef]
-    ) -> TargetResults[ListPerformanceAnalysisReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPerformanceAnalysisReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPerformanceAnalysisReportsResponseTypeDef]:
         """Lists all the analysis reports created for the DB instance. The reports
         are sorted based on the start time of each report.
 
@@ -159,8 +132,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("ListPerformanceAnalysisReports", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves all the metadata tags associated with Amazon RDS Performance
         Insights resource.
 
@@ -169,8 +142,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds metadata tags to the Amazon RDS Performance Insights resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/TagResource
@@ -178,8 +151,8 @@ class MultiRegionPI(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Deletes the metadata tags from the Amazon RDS Performance Insights
         resource.
 

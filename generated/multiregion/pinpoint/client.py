@@ -12,251 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateAppRequestTypeDef,
-        CreateAppResponseTypeDef,
-        CreateCampaignRequestTypeDef,
-        CreateCampaignResponseTypeDef,
-        CreateEmailTemplateRequestTypeDef,
-        CreateEmailTemplateResponseTypeDef,
-        CreateExportJobRequestTypeDef,
-        CreateExportJobResponseTypeDef,
-        CreateImportJobRequestTypeDef,
-        CreateImportJobResponseTypeDef,
-        CreateInAppTemplateRequestTypeDef,
-        CreateInAppTemplateResponseTypeDef,
-        CreateJourneyRequestTypeDef,
-        CreateJourneyResponseTypeDef,
-        CreatePushTemplateRequestTypeDef,
-        CreatePushTemplateResponseTypeDef,
-        CreateRecommenderConfigurationRequestTypeDef,
-        CreateRecommenderConfigurationResponseTypeDef,
-        CreateSegmentRequestTypeDef,
-        CreateSegmentResponseTypeDef,
-        CreateSmsTemplateRequestTypeDef,
-        CreateSmsTemplateResponseTypeDef,
-        CreateVoiceTemplateRequestTypeDef,
-        CreateVoiceTemplateResponseTypeDef,
-        DeleteAdmChannelRequestTypeDef,
-        DeleteAdmChannelResponseTypeDef,
-        DeleteApnsChannelRequestTypeDef,
-        DeleteApnsChannelResponseTypeDef,
-        DeleteApnsSandboxChannelRequestTypeDef,
-        DeleteApnsSandboxChannelResponseTypeDef,
-        DeleteApnsVoipChannelRequestTypeDef,
-        DeleteApnsVoipChannelResponseTypeDef,
-        DeleteApnsVoipSandboxChannelRequestTypeDef,
-        DeleteApnsVoipSandboxChannelResponseTypeDef,
-        DeleteAppRequestTypeDef,
-        DeleteAppResponseTypeDef,
-        DeleteBaiduChannelRequestTypeDef,
-        DeleteBaiduChannelResponseTypeDef,
-        DeleteCampaignRequestTypeDef,
-        DeleteCampaignResponseTypeDef,
-        DeleteEmailChannelRequestTypeDef,
-        DeleteEmailChannelResponseTypeDef,
-        DeleteEmailTemplateRequestTypeDef,
-        DeleteEmailTemplateResponseTypeDef,
-        DeleteEndpointRequestTypeDef,
-        DeleteEndpointResponseTypeDef,
-        DeleteEventStreamRequestTypeDef,
-        DeleteEventStreamResponseTypeDef,
-        DeleteGcmChannelRequestTypeDef,
-        DeleteGcmChannelResponseTypeDef,
-        DeleteInAppTemplateRequestTypeDef,
-        DeleteInAppTemplateResponseTypeDef,
-        DeleteJourneyRequestTypeDef,
-        DeleteJourneyResponseTypeDef,
-        DeletePushTemplateRequestTypeDef,
-        DeletePushTemplateResponseTypeDef,
-        DeleteRecommenderConfigurationRequestTypeDef,
-        DeleteRecommenderConfigurationResponseTypeDef,
-        DeleteSegmentRequestTypeDef,
-        DeleteSegmentResponseTypeDef,
-        DeleteSmsChannelRequestTypeDef,
-        DeleteSmsChannelResponseTypeDef,
-        DeleteSmsTemplateRequestTypeDef,
-        DeleteSmsTemplateResponseTypeDef,
-        DeleteUserEndpointsRequestTypeDef,
-        DeleteUserEndpointsResponseTypeDef,
-        DeleteVoiceChannelRequestTypeDef,
-        DeleteVoiceChannelResponseTypeDef,
-        DeleteVoiceTemplateRequestTypeDef,
-        DeleteVoiceTemplateResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAdmChannelRequestTypeDef,
-        GetAdmChannelResponseTypeDef,
-        GetApnsChannelRequestTypeDef,
-        GetApnsChannelResponseTypeDef,
-        GetApnsSandboxChannelRequestTypeDef,
-        GetApnsSandboxChannelResponseTypeDef,
-        GetApnsVoipChannelRequestTypeDef,
-        GetApnsVoipChannelResponseTypeDef,
-        GetApnsVoipSandboxChannelRequestTypeDef,
-        GetApnsVoipSandboxChannelResponseTypeDef,
-        GetAppRequestTypeDef,
-        GetAppResponseTypeDef,
-        GetApplicationDateRangeKpiRequestTypeDef,
-        GetApplicationDateRangeKpiResponseTypeDef,
-        GetApplicationSettingsRequestTypeDef,
-        GetApplicationSettingsResponseTypeDef,
-        GetAppsRequestTypeDef,
-        GetAppsResponseTypeDef,
-        GetBaiduChannelRequestTypeDef,
-        GetBaiduChannelResponseTypeDef,
-        GetCampaignActivitiesRequestTypeDef,
-        GetCampaignActivitiesResponseTypeDef,
-        GetCampaignDateRangeKpiRequestTypeDef,
-        GetCampaignDateRangeKpiResponseTypeDef,
-        GetCampaignRequestTypeDef,
-        GetCampaignResponseTypeDef,
-        GetCampaignVersionRequestTypeDef,
-        GetCampaignVersionResponseTypeDef,
-        GetCampaignVersionsRequestTypeDef,
-        GetCampaignVersionsResponseTypeDef,
-        GetCampaignsRequestTypeDef,
-        GetCampaignsResponseTypeDef,
-        GetChannelsRequestTypeDef,
-        GetChannelsResponseTypeDef,
-        GetEmailChannelRequestTypeDef,
-        GetEmailChannelResponseTypeDef,
-        GetEmailTemplateRequestTypeDef,
-        GetEmailTemplateResponseTypeDef,
-        GetEndpointRequestTypeDef,
-        GetEndpointResponseTypeDef,
-        GetEventStreamRequestTypeDef,
-        GetEventStreamResponseTypeDef,
-        GetExportJobRequestTypeDef,
-        GetExportJobResponseTypeDef,
-        GetExportJobsRequestTypeDef,
-        GetExportJobsResponseTypeDef,
-        GetGcmChannelRequestTypeDef,
-        GetGcmChannelResponseTypeDef,
-        GetImportJobRequestTypeDef,
-        GetImportJobResponseTypeDef,
-        GetImportJobsRequestTypeDef,
-        GetImportJobsResponseTypeDef,
-        GetInAppMessagesRequestTypeDef,
-        GetInAppMessagesResponseTypeDef,
-        GetInAppTemplateRequestTypeDef,
-        GetInAppTemplateResponseTypeDef,
-        GetJourneyDateRangeKpiRequestTypeDef,
-        GetJourneyDateRangeKpiResponseTypeDef,
-        GetJourneyExecutionActivityMetricsRequestTypeDef,
-        GetJourneyExecutionActivityMetricsResponseTypeDef,
-        GetJourneyExecutionMetricsRequestTypeDef,
-        GetJourneyExecutionMetricsResponseTypeDef,
-        GetJourneyRequestTypeDef,
-        GetJourneyResponseTypeDef,
-        GetJourneyRunExecutionActivityMetricsRequestTypeDef,
-        GetJourneyRunExecutionActivityMetricsResponseTypeDef,
-        GetJourneyRunExecutionMetricsRequestTypeDef,
-        GetJourneyRunExecutionMetricsResponseTypeDef,
-        GetJourneyRunsRequestTypeDef,
-        GetJourneyRunsResponseTypeDef,
-        GetPushTemplateRequestTypeDef,
-        GetPushTemplateResponseTypeDef,
-        GetRecommenderConfigurationRequestTypeDef,
-        GetRecommenderConfigurationResponseTypeDef,
-        GetRecommenderConfigurationsRequestTypeDef,
-        GetRecommenderConfigurationsResponseTypeDef,
-        GetSegmentExportJobsRequestTypeDef,
-        GetSegmentExportJobsResponseTypeDef,
-        GetSegmentImportJobsRequestTypeDef,
-        GetSegmentImportJobsResponseTypeDef,
-        GetSegmentRequestTypeDef,
-        GetSegmentResponseTypeDef,
-        GetSegmentVersionRequestTypeDef,
-        GetSegmentVersionResponseTypeDef,
-        GetSegmentVersionsRequestTypeDef,
-        GetSegmentVersionsResponseTypeDef,
-        GetSegmentsRequestTypeDef,
-        GetSegmentsResponseTypeDef,
-        GetSmsChannelRequestTypeDef,
-        GetSmsChannelResponseTypeDef,
-        GetSmsTemplateRequestTypeDef,
-        GetSmsTemplateResponseTypeDef,
-        GetUserEndpointsRequestTypeDef,
-        GetUserEndpointsResponseTypeDef,
-        GetVoiceChannelRequestTypeDef,
-        GetVoiceChannelResponseTypeDef,
-        GetVoiceTemplateRequestTypeDef,
-        GetVoiceTemplateResponseTypeDef,
-        ListJourneysRequestTypeDef,
-        ListJourneysResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTemplateVersionsRequestTypeDef,
-        ListTemplateVersionsResponseTypeDef,
-        ListTemplatesRequestTypeDef,
-        ListTemplatesResponseTypeDef,
-        PhoneNumberValidateRequestTypeDef,
-        PhoneNumberValidateResponseTypeDef,
-        PutEventStreamRequestTypeDef,
-        PutEventStreamResponseTypeDef,
-        PutEventsRequestTypeDef,
-        PutEventsResponseTypeDef,
-        RemoveAttributesRequestTypeDef,
-        RemoveAttributesResponseTypeDef,
-        SendMessagesRequestTypeDef,
-        SendMessagesResponseTypeDef,
-        SendOTPMessageRequestTypeDef,
-        SendOTPMessageResponseTypeDef,
-        SendUsersMessagesRequestTypeDef,
-        SendUsersMessagesResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAdmChannelRequestTypeDef,
-        UpdateAdmChannelResponseTypeDef,
-        UpdateApnsChannelRequestTypeDef,
-        UpdateApnsChannelResponseTypeDef,
-        UpdateApnsSandboxChannelRequestTypeDef,
-        UpdateApnsSandboxChannelResponseTypeDef,
-        UpdateApnsVoipChannelRequestTypeDef,
-        UpdateApnsVoipChannelResponseTypeDef,
-        UpdateApnsVoipSandboxChannelRequestTypeDef,
-        UpdateApnsVoipSandboxChannelResponseTypeDef,
-        UpdateApplicationSettingsRequestTypeDef,
-        UpdateApplicationSettingsResponseTypeDef,
-        UpdateBaiduChannelRequestTypeDef,
-        UpdateBaiduChannelResponseTypeDef,
-        UpdateCampaignRequestTypeDef,
-        UpdateCampaignResponseTypeDef,
-        UpdateEmailChannelRequestTypeDef,
-        UpdateEmailChannelResponseTypeDef,
-        UpdateEmailTemplateRequestTypeDef,
-        UpdateEmailTemplateResponseTypeDef,
-        UpdateEndpointRequestTypeDef,
-        UpdateEndpointResponseTypeDef,
-        UpdateEndpointsBatchRequestTypeDef,
-        UpdateEndpointsBatchResponseTypeDef,
-        UpdateGcmChannelRequestTypeDef,
-        UpdateGcmChannelResponseTypeDef,
-        UpdateInAppTemplateRequestTypeDef,
-        UpdateInAppTemplateResponseTypeDef,
-        UpdateJourneyRequestTypeDef,
-        UpdateJourneyResponseTypeDef,
-        UpdateJourneyStateRequestTypeDef,
-        UpdateJourneyStateResponseTypeDef,
-        UpdatePushTemplateRequestTypeDef,
-        UpdatePushTemplateResponseTypeDef,
-        UpdateRecommenderConfigurationRequestTypeDef,
-        UpdateRecommenderConfigurationResponseTypeDef,
-        UpdateSegmentRequestTypeDef,
-        UpdateSegmentResponseTypeDef,
-        UpdateSmsChannelRequestTypeDef,
-        UpdateSmsChannelResponseTypeDef,
-        UpdateSmsTemplateRequestTypeDef,
-        UpdateSmsTemplateResponseTypeDef,
-        UpdateTemplateActiveVersionRequestTypeDef,
-        UpdateTemplateActiveVersionResponseTypeDef,
-        UpdateVoiceChannelRequestTypeDef,
-        UpdateVoiceChannelResponseTypeDef,
-        UpdateVoiceTemplateRequestTypeDef,
-        UpdateVoiceTemplateResponseTypeDef,
-        VerifyOTPMessageRequestTypeDef,
-        VerifyOTPMessageResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPinpoint"]
 
@@ -268,8 +24,8 @@ class MultiRegionPinpoint(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_app(
-        self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> TargetResults[CreateAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppResponseTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateApp
@@ -277,8 +33,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateApp", kwargs)
 
     def create_campaign(
-        self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> TargetResults[CreateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCampaignResponseTypeDef]:
         """Creates a new campaign for an application or updates the settings of an
         existing campaign for an application.
 
@@ -287,8 +43,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateCampaign", kwargs)
 
     def create_email_template(
-        self, **kwargs: Unpack[CreateEmailTemplateRequestTypeDef]
-    ) -> TargetResults[CreateEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through the email
         channel.
 
@@ -297,8 +53,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateEmailTemplate", kwargs)
 
     def create_export_job(
-        self, **kwargs: Unpack[CreateExportJobRequestTypeDef]
-    ) -> TargetResults[CreateExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExportJobResponseTypeDef]:
         """Creates an export job for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateExportJob
@@ -306,8 +62,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateExportJob", kwargs)
 
     def create_import_job(
-        self, **kwargs: Unpack[CreateImportJobRequestTypeDef]
-    ) -> TargetResults[CreateImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImportJobResponseTypeDef]:
         """Creates an import job for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateImportJob
@@ -315,8 +71,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateImportJob", kwargs)
 
     def create_in_app_template(
-        self, **kwargs: Unpack[CreateInAppTemplateRequestTypeDef]
-    ) -> TargetResults[CreateInAppTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInAppTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInAppTemplateResponseTypeDef]:
         """Creates a new message template for messages using the in-app message
         channel.
 
@@ -325,8 +81,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateInAppTemplate", kwargs)
 
     def create_journey(
-        self, **kwargs: Unpack[CreateJourneyRequestTypeDef]
-    ) -> TargetResults[CreateJourneyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJourneyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJourneyResponseTypeDef]:
         """Creates a journey for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateJourney
@@ -334,8 +90,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateJourney", kwargs)
 
     def create_push_template(
-        self, **kwargs: Unpack[CreatePushTemplateRequestTypeDef]
-    ) -> TargetResults[CreatePushTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePushTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePushTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through a push
         notification channel.
 
@@ -344,8 +100,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreatePushTemplate", kwargs)
 
     def create_recommender_configuration(
-        self, **kwargs: Unpack[CreateRecommenderConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateRecommenderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecommenderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecommenderConfigurationResponseTypeDef]:
         """Creates an Amazon Pinpoint configuration for a recommender model.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateRecommenderConfiguration
@@ -353,8 +109,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateRecommenderConfiguration", kwargs)
 
     def create_segment(
-        self, **kwargs: Unpack[CreateSegmentRequestTypeDef]
-    ) -> TargetResults[CreateSegmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSegmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSegmentResponseTypeDef]:
         """Creates a new segment for an application or updates the configuration,
         dimension, and other settings for an existing segment that's associated
         with an application.
@@ -364,8 +120,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateSegment", kwargs)
 
     def create_sms_template(
-        self, **kwargs: Unpack[CreateSmsTemplateRequestTypeDef]
-    ) -> TargetResults[CreateSmsTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSmsTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSmsTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through the SMS
         channel.
 
@@ -374,8 +130,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateSmsTemplate", kwargs)
 
     def create_voice_template(
-        self, **kwargs: Unpack[CreateVoiceTemplateRequestTypeDef]
-    ) -> TargetResults[CreateVoiceTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVoiceTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVoiceTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through the voice
         channel.
 
@@ -384,8 +140,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("CreateVoiceTemplate", kwargs)
 
     def delete_adm_channel(
-        self, **kwargs: Unpack[DeleteAdmChannelRequestTypeDef]
-    ) -> TargetResults[DeleteAdmChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAdmChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAdmChannelResponseTypeDef]:
         """Disables the ADM channel for an application and deletes any existing
         settings for the channel.
 
@@ -394,8 +150,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteAdmChannel", kwargs)
 
     def delete_apns_channel(
-        self, **kwargs: Unpack[DeleteApnsChannelRequestTypeDef]
-    ) -> TargetResults[DeleteApnsChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApnsChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApnsChannelResponseTypeDef]:
         """Disables the APNs channel for an application and deletes any existing
         settings for the channel.
 
@@ -404,8 +160,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteApnsChannel", kwargs)
 
     def delete_apns_sandbox_channel(
-        self, **kwargs: Unpack[DeleteApnsSandboxChannelRequestTypeDef]
-    ) -> TargetResults[DeleteApnsSandboxChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApnsSandboxChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApnsSandboxChannelResponseTypeDef]:
         """Disables the APNs sandbox channel for an application and deletes any
         existing settings for the channel.
 
@@ -414,8 +170,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteApnsSandboxChannel", kwargs)
 
     def delete_apns_voip_channel(
-        self, **kwargs: Unpack[DeleteApnsVoipChannelRequestTypeDef]
-    ) -> TargetResults[DeleteApnsVoipChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApnsVoipChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApnsVoipChannelResponseTypeDef]:
         """Disables the APNs VoIP channel for an application and deletes any existing
         settings for the channel.
 
@@ -424,8 +180,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteApnsVoipChannel", kwargs)
 
     def delete_apns_voip_sandbox_channel(
-        self, **kwargs: Unpack[DeleteApnsVoipSandboxChannelRequestTypeDef]
-    ) -> TargetResults[DeleteApnsVoipSandboxChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApnsVoipSandboxChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApnsVoipSandboxChannelResponseTypeDef]:
         """Disables the APNs VoIP sandbox channel for an application and deletes any
         existing settings for the channel.
 
@@ -434,8 +190,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteApnsVoipSandboxChannel", kwargs)
 
     def delete_app(
-        self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> TargetResults[DeleteAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppResponseTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteApp
@@ -443,8 +199,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteApp", kwargs)
 
     def delete_baidu_channel(
-        self, **kwargs: Unpack[DeleteBaiduChannelRequestTypeDef]
-    ) -> TargetResults[DeleteBaiduChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBaiduChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBaiduChannelResponseTypeDef]:
         """Disables the Baidu channel for an application and deletes any existing
         settings for the channel.
 
@@ -453,8 +209,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteBaiduChannel", kwargs)
 
     def delete_campaign(
-        self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> TargetResults[DeleteCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCampaignResponseTypeDef]:
         """Deletes a campaign from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteCampaign
@@ -462,8 +218,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteCampaign", kwargs)
 
     def delete_email_channel(
-        self, **kwargs: Unpack[DeleteEmailChannelRequestTypeDef]
-    ) -> TargetResults[DeleteEmailChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailChannelResponseTypeDef]:
         """Disables the email channel for an application and deletes any existing
         settings for the channel.
 
@@ -472,8 +228,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteEmailChannel", kwargs)
 
     def delete_email_template(
-        self, **kwargs: Unpack[DeleteEmailTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through the email
         channel.
 
@@ -482,8 +238,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteEmailTemplate", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEndpointResponseTypeDef]:
         """Deletes an endpoint from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteEndpoint
@@ -491,8 +247,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def delete_event_stream(
-        self, **kwargs: Unpack[DeleteEventStreamRequestTypeDef]
-    ) -> TargetResults[DeleteEventStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventStreamResponseTypeDef]:
         """Deletes the event stream for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteEventStream
@@ -500,8 +256,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteEventStream", kwargs)
 
     def delete_gcm_channel(
-        self, **kwargs: Unpack[DeleteGcmChannelRequestTypeDef]
-    ) -> TargetResults[DeleteGcmChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGcmChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGcmChannelResponseTypeDef]:
         """Disables the GCM channel for an application and deletes any existing
         settings for the channel.
 
@@ -510,8 +266,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteGcmChannel", kwargs)
 
     def delete_in_app_template(
-        self, **kwargs: Unpack[DeleteInAppTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteInAppTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInAppTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInAppTemplateResponseTypeDef]:
         """Deletes a message template for messages sent using the in-app message
         channel.
 
@@ -520,8 +276,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteInAppTemplate", kwargs)
 
     def delete_journey(
-        self, **kwargs: Unpack[DeleteJourneyRequestTypeDef]
-    ) -> TargetResults[DeleteJourneyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJourneyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJourneyResponseTypeDef]:
         """Deletes a journey from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteJourney
@@ -529,8 +285,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteJourney", kwargs)
 
     def delete_push_template(
-        self, **kwargs: Unpack[DeletePushTemplateRequestTypeDef]
-    ) -> TargetResults[DeletePushTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePushTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePushTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through a push
         notification channel.
 
@@ -539,8 +295,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeletePushTemplate", kwargs)
 
     def delete_recommender_configuration(
-        self, **kwargs: Unpack[DeleteRecommenderConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteRecommenderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommenderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommenderConfigurationResponseTypeDef]:
         """Deletes an Amazon Pinpoint configuration for a recommender model.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteRecommenderConfiguration
@@ -548,8 +304,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteRecommenderConfiguration", kwargs)
 
     def delete_segment(
-        self, **kwargs: Unpack[DeleteSegmentRequestTypeDef]
-    ) -> TargetResults[DeleteSegmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSegmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSegmentResponseTypeDef]:
         """Deletes a segment from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteSegment
@@ -557,8 +313,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteSegment", kwargs)
 
     def delete_sms_channel(
-        self, **kwargs: Unpack[DeleteSmsChannelRequestTypeDef]
-    ) -> TargetResults[DeleteSmsChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSmsChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSmsChannelResponseTypeDef]:
         """Disables the SMS channel for an application and deletes any existing
         settings for the channel.
 
@@ -567,8 +323,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteSmsChannel", kwargs)
 
     def delete_sms_template(
-        self, **kwargs: Unpack[DeleteSmsTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteSmsTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSmsTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSmsTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through the SMS
         channel.
 
@@ -577,8 +333,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteSmsTemplate", kwargs)
 
     def delete_user_endpoints(
-        self, **kwargs: Unpack[DeleteUserEndpointsRequestTypeDef]
-    ) -> TargetResults[DeleteUserEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserEndpointsResponseTypeDef]:
         """Deletes all the endpoints that are associated with a specific user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteUserEndpoints
@@ -586,8 +342,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteUserEndpoints", kwargs)
 
     def delete_voice_channel(
-        self, **kwargs: Unpack[DeleteVoiceChannelRequestTypeDef]
-    ) -> TargetResults[DeleteVoiceChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVoiceChannelResponseTypeDef]:
         """Disables the voice channel for an application and deletes any existing
         settings for the channel.
 
@@ -596,8 +352,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteVoiceChannel", kwargs)
 
     def delete_voice_template(
-        self, **kwargs: Unpack[DeleteVoiceTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteVoiceTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVoiceTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVoiceTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through the voice
         channel.
 
@@ -606,8 +362,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("DeleteVoiceTemplate", kwargs)
 
     def get_adm_channel(
-        self, **kwargs: Unpack[GetAdmChannelRequestTypeDef]
-    ) -> TargetResults[GetAdmChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdmChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdmChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the ADM channel for
         an application.
 
@@ -616,8 +372,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetAdmChannel", kwargs)
 
     def get_apns_channel(
-        self, **kwargs: Unpack[GetApnsChannelRequestTypeDef]
-    ) -> TargetResults[GetApnsChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApnsChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApnsChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs channel
         for an application.
 
@@ -626,8 +382,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApnsChannel", kwargs)
 
     def get_apns_sandbox_channel(
-        self, **kwargs: Unpack[GetApnsSandboxChannelRequestTypeDef]
-    ) -> TargetResults[GetApnsSandboxChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApnsSandboxChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApnsSandboxChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs sandbox
         channel for an application.
 
@@ -636,8 +392,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApnsSandboxChannel", kwargs)
 
     def get_apns_voip_channel(
-        self, **kwargs: Unpack[GetApnsVoipChannelRequestTypeDef]
-    ) -> TargetResults[GetApnsVoipChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApnsVoipChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApnsVoipChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs VoIP
         channel for an application.
 
@@ -646,8 +402,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApnsVoipChannel", kwargs)
 
     def get_apns_voip_sandbox_channel(
-        self, **kwargs: Unpack[GetApnsVoipSandboxChannelRequestTypeDef]
-    ) -> TargetResults[GetApnsVoipSandboxChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApnsVoipSandboxChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApnsVoipSandboxChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs VoIP
         sandbox channel for an application.
 
@@ -656,8 +412,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApnsVoipSandboxChannel", kwargs)
 
     def get_app(
-        self, **kwargs: Unpack[GetAppRequestTypeDef]
-    ) -> TargetResults[GetAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppResponseTypeDef]:
         """Retrieves information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetApp
@@ -665,8 +421,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApp", kwargs)
 
     def get_application_date_range_kpi(
-        self, **kwargs: Unpack[GetApplicationDateRangeKpiRequestTypeDef]
-    ) -> TargetResults[GetApplicationDateRangeKpiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationDateRangeKpiRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationDateRangeKpiResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard metric that applies
         to an application.
 
@@ -675,8 +431,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApplicationDateRangeKpi", kwargs)
 
     def get_application_settings(
-        self, **kwargs: Unpack[GetApplicationSettingsRequestTypeDef]
-    ) -> TargetResults[GetApplicationSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationSettingsResponseTypeDef]:
         """Retrieves information about the settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetApplicationSettings
@@ -684,8 +440,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApplicationSettings", kwargs)
 
     def get_apps(
-        self, **kwargs: Unpack[GetAppsRequestTypeDef]
-    ) -> TargetResults[GetAppsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppsResponseTypeDef]:
         """Retrieves information about all the applications that are associated with
         your Amazon Pinpoint account.
 
@@ -694,8 +450,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetApps", kwargs)
 
     def get_baidu_channel(
-        self, **kwargs: Unpack[GetBaiduChannelRequestTypeDef]
-    ) -> TargetResults[GetBaiduChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBaiduChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBaiduChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the Baidu channel
         for an application.
 
@@ -704,8 +460,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetBaiduChannel", kwargs)
 
     def get_campaign(
-        self, **kwargs: Unpack[GetCampaignRequestTypeDef]
-    ) -> TargetResults[GetCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for a campaign.
 
@@ -714,8 +470,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetCampaign", kwargs)
 
     def get_campaign_activities(
-        self, **kwargs: Unpack[GetCampaignActivitiesRequestTypeDef]
-    ) -> TargetResults[GetCampaignActivitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignActivitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignActivitiesResponseTypeDef]:
         """Retrieves information about all the activities for a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetCampaignActivities
@@ -723,8 +479,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetCampaignActivities", kwargs)
 
     def get_campaign_date_range_kpi(
-        self, **kwargs: Unpack[GetCampaignDateRangeKpiRequestTypeDef]
-    ) -> TargetResults[GetCampaignDateRangeKpiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignDateRangeKpiRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignDateRangeKpiResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard metric that applies
         to a campaign.
 
@@ -733,8 +489,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetCampaignDateRangeKpi", kwargs)
 
     def get_campaign_version(
-        self, **kwargs: Unpack[GetCampaignVersionRequestTypeDef]
-    ) -> TargetResults[GetCampaignVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignVersionResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for a specific version of a campaign.
 
@@ -743,8 +499,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetCampaignVersion", kwargs)
 
     def get_campaign_versions(
-        self, **kwargs: Unpack[GetCampaignVersionsRequestTypeDef]
-    ) -> TargetResults[GetCampaignVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignVersionsResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for all versions of a campaign.
 
@@ -753,8 +509,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetCampaignVersions", kwargs)
 
     def get_campaigns(
-        self, **kwargs: Unpack[GetCampaignsRequestTypeDef]
-    ) -> TargetResults[GetCampaignsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCampaignsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCampaignsResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for all the campaigns that are associated with an application.
 
@@ -763,8 +519,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetCampaigns", kwargs)
 
     def get_channels(
-        self, **kwargs: Unpack[GetChannelsRequestTypeDef]
-    ) -> TargetResults[GetChannelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelsResponseTypeDef]:
         """Retrieves information about the history and status of each channel for an
         application.
 
@@ -773,8 +529,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetChannels", kwargs)
 
     def get_email_channel(
-        self, **kwargs: Unpack[GetEmailChannelRequestTypeDef]
-    ) -> TargetResults[GetEmailChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the email channel
         for an application.
 
@@ -783,8 +539,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetEmailChannel", kwargs)
 
     def get_email_template(
-        self, **kwargs: Unpack[GetEmailTemplateRequestTypeDef]
-    ) -> TargetResults[GetEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through the email channel.
 
@@ -793,8 +549,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetEmailTemplate", kwargs)
 
     def get_endpoint(
-        self, **kwargs: Unpack[GetEndpointRequestTypeDef]
-    ) -> TargetResults[GetEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEndpointResponseTypeDef]:
         """Retrieves information about the settings and attributes of a specific
         endpoint for an application.
 
@@ -803,8 +559,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetEndpoint", kwargs)
 
     def get_event_stream(
-        self, **kwargs: Unpack[GetEventStreamRequestTypeDef]
-    ) -> TargetResults[GetEventStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEventStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventStreamResponseTypeDef]:
         """Retrieves information about the event stream settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetEventStream
@@ -812,8 +568,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetEventStream", kwargs)
 
     def get_export_job(
-        self, **kwargs: Unpack[GetExportJobRequestTypeDef]
-    ) -> TargetResults[GetExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportJobResponseTypeDef]:
         """Retrieves information about the status and settings of a specific export
         job for an application.
 
@@ -822,8 +578,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetExportJob", kwargs)
 
     def get_export_jobs(
-        self, **kwargs: Unpack[GetExportJobsRequestTypeDef]
-    ) -> TargetResults[GetExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of all the export jobs
         for an application.
 
@@ -832,8 +588,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetExportJobs", kwargs)
 
     def get_gcm_channel(
-        self, **kwargs: Unpack[GetGcmChannelRequestTypeDef]
-    ) -> TargetResults[GetGcmChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGcmChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGcmChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the GCM channel for
         an application.
 
@@ -842,8 +598,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetGcmChannel", kwargs)
 
     def get_import_job(
-        self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> TargetResults[GetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportJobResponseTypeDef]:
         """Retrieves information about the status and settings of a specific import
         job for an application.
 
@@ -852,8 +608,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetImportJob", kwargs)
 
     def get_import_jobs(
-        self, **kwargs: Unpack[GetImportJobsRequestTypeDef]
-    ) -> TargetResults[GetImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of all the import jobs
         for an application.
 
@@ -862,8 +618,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetImportJobs", kwargs)
 
     def get_in_app_messages(
-        self, **kwargs: Unpack[GetInAppMessagesRequestTypeDef]
-    ) -> TargetResults[GetInAppMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInAppMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInAppMessagesResponseTypeDef]:
         """Retrieves the in-app messages targeted for the provided endpoint ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetInAppMessages
@@ -871,8 +627,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetInAppMessages", kwargs)
 
     def get_in_app_template(
-        self, **kwargs: Unpack[GetInAppTemplateRequestTypeDef]
-    ) -> TargetResults[GetInAppTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInAppTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInAppTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages sent
         through the in-app channel.
 
@@ -881,8 +637,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetInAppTemplate", kwargs)
 
     def get_journey(
-        self, **kwargs: Unpack[GetJourneyRequestTypeDef]
-    ) -> TargetResults[GetJourneyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJourneyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJourneyResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for a journey.
 
@@ -891,8 +647,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourney", kwargs)
 
     def get_journey_date_range_kpi(
-        self, **kwargs: Unpack[GetJourneyDateRangeKpiRequestTypeDef]
-    ) -> TargetResults[GetJourneyDateRangeKpiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJourneyDateRangeKpiRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJourneyDateRangeKpiResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard engagement metric
         that applies to a journey.
 
@@ -901,8 +657,9 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourneyDateRangeKpi", kwargs)
 
     def get_journey_execution_activity_metrics(
-        self, **kwargs: Unpack[GetJourneyExecutionActivityMetricsRequestTypeDef]
-    ) -> TargetResults[GetJourneyExecutionActivityMetricsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetJourneyExecutionActivityMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetJourneyExecutionActivityMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard execution metric
         that applies to a journey activity.
 
@@ -911,8 +668,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourneyExecutionActivityMetrics", kwargs)
 
     def get_journey_execution_metrics(
-        self, **kwargs: Unpack[GetJourneyExecutionMetricsRequestTypeDef]
-    ) -> TargetResults[GetJourneyExecutionMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJourneyExecutionMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJourneyExecutionMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard execution metric
         that applies to a journey.
 
@@ -921,8 +678,9 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourneyExecutionMetrics", kwargs)
 
     def get_journey_run_execution_activity_metrics(
-        self, **kwargs: Unpack[GetJourneyRunExecutionActivityMetricsRequestTypeDef]
-    ) -> TargetResults[GetJourneyRunExecutionActivityMetricsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetJourneyRunExecutionActivityMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetJourneyRunExecutionActivityMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard run execution
         metric that applies to a journey activity.
 
@@ -931,8 +689,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourneyRunExecutionActivityMetrics", kwargs)
 
     def get_journey_run_execution_metrics(
-        self, **kwargs: Unpack[GetJourneyRunExecutionMetricsRequestTypeDef]
-    ) -> TargetResults[GetJourneyRunExecutionMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJourneyRunExecutionMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJourneyRunExecutionMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard run execution
         metric that applies to a journey.
 
@@ -941,8 +699,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourneyRunExecutionMetrics", kwargs)
 
     def get_journey_runs(
-        self, **kwargs: Unpack[GetJourneyRunsRequestTypeDef]
-    ) -> TargetResults[GetJourneyRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJourneyRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJourneyRunsResponseTypeDef]:
         """Provides information about the runs of a journey.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetJourneyRuns
@@ -950,8 +708,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetJourneyRuns", kwargs)
 
     def get_push_template(
-        self, **kwargs: Unpack[GetPushTemplateRequestTypeDef]
-    ) -> TargetResults[GetPushTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPushTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPushTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through a push notification channel.
 
@@ -960,8 +718,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetPushTemplate", kwargs)
 
     def get_recommender_configuration(
-        self, **kwargs: Unpack[GetRecommenderConfigurationRequestTypeDef]
-    ) -> TargetResults[GetRecommenderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommenderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommenderConfigurationResponseTypeDef]:
         """Retrieves information about an Amazon Pinpoint configuration for a
         recommender model.
 
@@ -970,8 +728,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetRecommenderConfiguration", kwargs)
 
     def get_recommender_configurations(
-        self, **kwargs: Unpack[GetRecommenderConfigurationsRequestTypeDef]
-    ) -> TargetResults[GetRecommenderConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommenderConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommenderConfigurationsResponseTypeDef]:
         """Retrieves information about all the recommender model configurations that
         are associated with your Amazon Pinpoint account.
 
@@ -980,8 +738,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetRecommenderConfigurations", kwargs)
 
     def get_segment(
-        self, **kwargs: Unpack[GetSegmentRequestTypeDef]
-    ) -> TargetResults[GetSegmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for a specific segment that's associated with an application.
 
@@ -990,8 +748,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSegment", kwargs)
 
     def get_segment_export_jobs(
-        self, **kwargs: Unpack[GetSegmentExportJobsRequestTypeDef]
-    ) -> TargetResults[GetSegmentExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentExportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of the export jobs for
         a segment.
 
@@ -1000,8 +758,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSegmentExportJobs", kwargs)
 
     def get_segment_import_jobs(
-        self, **kwargs: Unpack[GetSegmentImportJobsRequestTypeDef]
-    ) -> TargetResults[GetSegmentImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentImportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of the import jobs for
         a segment.
 
@@ -1010,8 +768,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSegmentImportJobs", kwargs)
 
     def get_segment_version(
-        self, **kwargs: Unpack[GetSegmentVersionRequestTypeDef]
-    ) -> TargetResults[GetSegmentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentVersionResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for a specific version of a segment that's associated with an
         application.
@@ -1021,8 +779,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSegmentVersion", kwargs)
 
     def get_segment_versions(
-        self, **kwargs: Unpack[GetSegmentVersionsRequestTypeDef]
-    ) -> TargetResults[GetSegmentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentVersionsResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for all the versions of a specific segment that's associated with
         an application.
@@ -1032,8 +790,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSegmentVersions", kwargs)
 
     def get_segments(
-        self, **kwargs: Unpack[GetSegmentsRequestTypeDef]
-    ) -> TargetResults[GetSegmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentsResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for all the segments that are associated with an application.
 
@@ -1042,8 +800,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSegments", kwargs)
 
     def get_sms_channel(
-        self, **kwargs: Unpack[GetSmsChannelRequestTypeDef]
-    ) -> TargetResults[GetSmsChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSmsChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSmsChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the SMS channel for
         an application.
 
@@ -1052,8 +810,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSmsChannel", kwargs)
 
     def get_sms_template(
-        self, **kwargs: Unpack[GetSmsTemplateRequestTypeDef]
-    ) -> TargetResults[GetSmsTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSmsTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSmsTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through the SMS channel.
 
@@ -1062,8 +820,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetSmsTemplate", kwargs)
 
     def get_user_endpoints(
-        self, **kwargs: Unpack[GetUserEndpointsRequestTypeDef]
-    ) -> TargetResults[GetUserEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserEndpointsResponseTypeDef]:
         """Retrieves information about all the endpoints that are associated with a
         specific user ID.
 
@@ -1072,8 +830,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetUserEndpoints", kwargs)
 
     def get_voice_channel(
-        self, **kwargs: Unpack[GetVoiceChannelRequestTypeDef]
-    ) -> TargetResults[GetVoiceChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the voice channel
         for an application.
 
@@ -1082,8 +840,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetVoiceChannel", kwargs)
 
     def get_voice_template(
-        self, **kwargs: Unpack[GetVoiceTemplateRequestTypeDef]
-    ) -> TargetResults[GetVoiceTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVoiceTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through the voice channel.
 
@@ -1092,8 +850,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("GetVoiceTemplate", kwargs)
 
     def list_journeys(
-        self, **kwargs: Unpack[ListJourneysRequestTypeDef]
-    ) -> TargetResults[ListJourneysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJourneysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJourneysResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for all the journeys that are associated with an application.
 
@@ -1102,8 +860,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("ListJourneys", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves all the tags (keys and values) that are associated with an
         application, campaign, message template, or segment.
 
@@ -1112,8 +870,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_template_versions(
-        self, **kwargs: Unpack[ListTemplateVersionsRequestTypeDef]
-    ) -> TargetResults[ListTemplateVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateVersionsResponseTypeDef]:
         """Retrieves information about all the versions of a specific message
         template.
 
@@ -1122,8 +880,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("ListTemplateVersions", kwargs)
 
     def list_templates(
-        self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Retrieves information about all the message templates that are associated
         with your Amazon Pinpoint account.
 
@@ -1132,8 +890,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("ListTemplates", kwargs)
 
     def phone_number_validate(
-        self, **kwargs: Unpack[PhoneNumberValidateRequestTypeDef]
-    ) -> TargetResults[PhoneNumberValidateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PhoneNumberValidateRequestTypeDef]
+    ) -> TargetResults[type_defs.PhoneNumberValidateResponseTypeDef]:
         """Retrieves information about a phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/PhoneNumberValidate
@@ -1141,8 +899,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("PhoneNumberValidate", kwargs)
 
     def put_event_stream(
-        self, **kwargs: Unpack[PutEventStreamRequestTypeDef]
-    ) -> TargetResults[PutEventStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventStreamResponseTypeDef]:
         """Creates a new event stream for an application or updates the settings of
         an existing event stream for an application.
 
@@ -1151,8 +909,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("PutEventStream", kwargs)
 
     def put_events(
-        self, **kwargs: Unpack[PutEventsRequestTypeDef]
-    ) -> TargetResults[PutEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEventsResponseTypeDef]:
         """Creates a new event to record for endpoints, or creates or updates
         endpoint data that existing events are associated with.
 
@@ -1161,8 +919,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("PutEvents", kwargs)
 
     def remove_attributes(
-        self, **kwargs: Unpack[RemoveAttributesRequestTypeDef]
-    ) -> TargetResults[RemoveAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveAttributesResponseTypeDef]:
         """Removes one or more custom attributes, of the same attribute type, from
         the application. Existing endpoints still have the attributes but Amazon
         Pinpoint will stop capturing new or changed values for these attributes.
@@ -1172,8 +930,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("RemoveAttributes", kwargs)
 
     def send_messages(
-        self, **kwargs: Unpack[SendMessagesRequestTypeDef]
-    ) -> TargetResults[SendMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMessagesResponseTypeDef]:
         """Creates and sends a direct message.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/SendMessages
@@ -1181,8 +939,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("SendMessages", kwargs)
 
     def send_otp_message(
-        self, **kwargs: Unpack[SendOTPMessageRequestTypeDef]
-    ) -> TargetResults[SendOTPMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendOTPMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendOTPMessageResponseTypeDef]:
         """Send an OTP message
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/SendOTPMessage
@@ -1190,8 +948,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("SendOTPMessage", kwargs)
 
     def send_users_messages(
-        self, **kwargs: Unpack[SendUsersMessagesRequestTypeDef]
-    ) -> TargetResults[SendUsersMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendUsersMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.SendUsersMessagesResponseTypeDef]:
         """Creates and sends a message to a list of users.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/SendUsersMessages
@@ -1199,8 +957,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("SendUsersMessages", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds one or more tags (keys and values) to an application, campaign,
         message template, or segment.
 
@@ -1209,8 +967,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes one or more tags (keys and values) from an application, campaign,
         message template, or segment.
 
@@ -1219,8 +977,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_adm_channel(
-        self, **kwargs: Unpack[UpdateAdmChannelRequestTypeDef]
-    ) -> TargetResults[UpdateAdmChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAdmChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAdmChannelResponseTypeDef]:
         """Enables the ADM channel for an application or updates the status and
         settings of the ADM channel for an application.
 
@@ -1229,8 +987,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateAdmChannel", kwargs)
 
     def update_apns_channel(
-        self, **kwargs: Unpack[UpdateApnsChannelRequestTypeDef]
-    ) -> TargetResults[UpdateApnsChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApnsChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApnsChannelResponseTypeDef]:
         """Enables the APNs channel for an application or updates the status and
         settings of the APNs channel for an application.
 
@@ -1239,8 +997,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateApnsChannel", kwargs)
 
     def update_apns_sandbox_channel(
-        self, **kwargs: Unpack[UpdateApnsSandboxChannelRequestTypeDef]
-    ) -> TargetResults[UpdateApnsSandboxChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApnsSandboxChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApnsSandboxChannelResponseTypeDef]:
         """Enables the APNs sandbox channel for an application or updates the status
         and settings of the APNs sandbox channel for an application.
 
@@ -1249,8 +1007,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateApnsSandboxChannel", kwargs)
 
     def update_apns_voip_channel(
-        self, **kwargs: Unpack[UpdateApnsVoipChannelRequestTypeDef]
-    ) -> TargetResults[UpdateApnsVoipChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApnsVoipChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApnsVoipChannelResponseTypeDef]:
         """Enables the APNs VoIP channel for an application or updates the status and
         settings of the APNs VoIP channel for an application.
 
@@ -1259,8 +1017,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateApnsVoipChannel", kwargs)
 
     def update_apns_voip_sandbox_channel(
-        self, **kwargs: Unpack[UpdateApnsVoipSandboxChannelRequestTypeDef]
-    ) -> TargetResults[UpdateApnsVoipSandboxChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApnsVoipSandboxChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApnsVoipSandboxChannelResponseTypeDef]:
         """Enables the APNs VoIP sandbox channel for an application or updates the
         status and settings of the APNs VoIP sandbox channel for an application.
 
@@ -1269,8 +1027,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateApnsVoipSandboxChannel", kwargs)
 
     def update_application_settings(
-        self, **kwargs: Unpack[UpdateApplicationSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationSettingsResponseTypeDef]:
         """Updates the settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateApplicationSettings
@@ -1278,8 +1036,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateApplicationSettings", kwargs)
 
     def update_baidu_channel(
-        self, **kwargs: Unpack[UpdateBaiduChannelRequestTypeDef]
-    ) -> TargetResults[UpdateBaiduChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBaiduChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBaiduChannelResponseTypeDef]:
         """Enables the Baidu channel for an application or updates the status and
         settings of the Baidu channel for an application.
 
@@ -1288,8 +1046,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateBaiduChannel", kwargs)
 
     def update_campaign(
-        self, **kwargs: Unpack[UpdateCampaignRequestTypeDef]
-    ) -> TargetResults[UpdateCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCampaignResponseTypeDef]:
         """Updates the configuration and other settings for a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateCampaign
@@ -1297,8 +1055,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateCampaign", kwargs)
 
     def update_email_channel(
-        self, **kwargs: Unpack[UpdateEmailChannelRequestTypeDef]
-    ) -> TargetResults[UpdateEmailChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEmailChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEmailChannelResponseTypeDef]:
         """Enables the email channel for an application or updates the status and
         settings of the email channel for an application.
 
@@ -1307,8 +1065,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateEmailChannel", kwargs)
 
     def update_email_template(
-        self, **kwargs: Unpack[UpdateEmailTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEmailTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through
         the email channel.
 
@@ -1317,8 +1075,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateEmailTemplate", kwargs)
 
     def update_endpoint(
-        self, **kwargs: Unpack[UpdateEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointResponseTypeDef]:
         """Creates a new endpoint for an application or updates the settings and
         attributes of an existing endpoint for an application. You can also use
         this operation to define custom attributes for an endpoint. If an update
@@ -1330,8 +1088,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateEndpoint", kwargs)
 
     def update_endpoints_batch(
-        self, **kwargs: Unpack[UpdateEndpointsBatchRequestTypeDef]
-    ) -> TargetResults[UpdateEndpointsBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointsBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointsBatchResponseTypeDef]:
         """Creates a new batch of endpoints for an application or updates the
         settings and attributes of a batch of existing endpoints for an
         application. You can also use this operation to define custom attributes
@@ -1344,8 +1102,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateEndpointsBatch", kwargs)
 
     def update_gcm_channel(
-        self, **kwargs: Unpack[UpdateGcmChannelRequestTypeDef]
-    ) -> TargetResults[UpdateGcmChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGcmChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGcmChannelResponseTypeDef]:
         """Enables the GCM channel for an application or updates the status and
         settings of the GCM channel for an application.
 
@@ -1354,8 +1112,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateGcmChannel", kwargs)
 
     def update_in_app_template(
-        self, **kwargs: Unpack[UpdateInAppTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateInAppTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInAppTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInAppTemplateResponseTypeDef]:
         """Updates an existing message template for messages sent through the in-app
         message channel.
 
@@ -1364,8 +1122,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateInAppTemplate", kwargs)
 
     def update_journey(
-        self, **kwargs: Unpack[UpdateJourneyRequestTypeDef]
-    ) -> TargetResults[UpdateJourneyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJourneyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJourneyResponseTypeDef]:
         """Updates the configuration and other settings for a journey.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateJourney
@@ -1373,8 +1131,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateJourney", kwargs)
 
     def update_journey_state(
-        self, **kwargs: Unpack[UpdateJourneyStateRequestTypeDef]
-    ) -> TargetResults[UpdateJourneyStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJourneyStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJourneyStateResponseTypeDef]:
         """Cancels (stops) an active journey.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateJourneyState
@@ -1382,8 +1140,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateJourneyState", kwargs)
 
     def update_push_template(
-        self, **kwargs: Unpack[UpdatePushTemplateRequestTypeDef]
-    ) -> TargetResults[UpdatePushTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePushTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePushTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through a
         push notification channel.
 
@@ -1392,8 +1150,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdatePushTemplate", kwargs)
 
     def update_recommender_configuration(
-        self, **kwargs: Unpack[UpdateRecommenderConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateRecommenderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecommenderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecommenderConfigurationResponseTypeDef]:
         """Updates an Amazon Pinpoint configuration for a recommender model.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateRecommenderConfiguration
@@ -1401,8 +1159,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateRecommenderConfiguration", kwargs)
 
     def update_segment(
-        self, **kwargs: Unpack[UpdateSegmentRequestTypeDef]
-    ) -> TargetResults[UpdateSegmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSegmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSegmentResponseTypeDef]:
         """Creates a new segment for an application or updates the configuration,
         dimension, and other settings for an existing segment that's associated
         with an application.
@@ -1412,8 +1170,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateSegment", kwargs)
 
     def update_sms_channel(
-        self, **kwargs: Unpack[UpdateSmsChannelRequestTypeDef]
-    ) -> TargetResults[UpdateSmsChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSmsChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSmsChannelResponseTypeDef]:
         """Enables the SMS channel for an application or updates the status and
         settings of the SMS channel for an application.
 
@@ -1422,8 +1180,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateSmsChannel", kwargs)
 
     def update_sms_template(
-        self, **kwargs: Unpack[UpdateSmsTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateSmsTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSmsTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSmsTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through
         the SMS channel.
 
@@ -1432,8 +1190,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateSmsTemplate", kwargs)
 
     def update_template_active_version(
-        self, **kwargs: Unpack[UpdateTemplateActiveVersionRequestTypeDef]
-    ) -> TargetResults[UpdateTemplateActiveVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateActiveVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateActiveVersionResponseTypeDef]:
         """Changes the status of a specific version of a message template to active.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateTemplateActiveVersion
@@ -1441,8 +1199,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateTemplateActiveVersion", kwargs)
 
     def update_voice_channel(
-        self, **kwargs: Unpack[UpdateVoiceChannelRequestTypeDef]
-    ) -> TargetResults[UpdateVoiceChannelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVoiceChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVoiceChannelResponseTypeDef]:
         """Enables the voice channel for an application or updates the status and
         settings of the voice channel for an application.
 
@@ -1451,8 +1209,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateVoiceChannel", kwargs)
 
     def update_voice_template(
-        self, **kwargs: Unpack[UpdateVoiceTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateVoiceTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVoiceTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVoiceTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through
         the voice channel.
 
@@ -1461,8 +1219,8 @@ class MultiRegionPinpoint(MultiRegionClient):
         return self._call("UpdateVoiceTemplate", kwargs)
 
     def verify_otp_message(
-        self, **kwargs: Unpack[VerifyOTPMessageRequestTypeDef]
-    ) -> TargetResults[VerifyOTPMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyOTPMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyOTPMessageResponseTypeDef]:
         """Verify an OTP
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/VerifyOTPMessage

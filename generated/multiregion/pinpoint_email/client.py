@@ -15,93 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateConfigurationSetEventDestinationRequestTypeDef,
-        CreateConfigurationSetEventDestinationResponseTypeDef,
-        CreateConfigurationSetRequestTypeDef,
-        CreateConfigurationSetResponseTypeDef,
-        CreateDedicatedIpPoolRequestTypeDef,
-        CreateDedicatedIpPoolResponseTypeDef,
-        CreateDeliverabilityTestReportRequestTypeDef,
-        CreateDeliverabilityTestReportResponseTypeDef,
-        CreateEmailIdentityRequestTypeDef,
-        CreateEmailIdentityResponseTypeDef,
-        DedicatedIpTypeDef,
-        DeleteConfigurationSetEventDestinationRequestTypeDef,
-        DeleteConfigurationSetEventDestinationResponseTypeDef,
-        DeleteConfigurationSetRequestTypeDef,
-        DeleteConfigurationSetResponseTypeDef,
-        DeleteDedicatedIpPoolRequestTypeDef,
-        DeleteDedicatedIpPoolResponseTypeDef,
-        DeleteEmailIdentityRequestTypeDef,
-        DeleteEmailIdentityResponseTypeDef,
-        DeliverabilityTestReportTypeDef,
-        GetAccountResponseTypeDef,
-        GetBlacklistReportsRequestTypeDef,
-        GetBlacklistReportsResponseTypeDef,
-        GetConfigurationSetEventDestinationsRequestTypeDef,
-        GetConfigurationSetEventDestinationsResponseTypeDef,
-        GetConfigurationSetRequestTypeDef,
-        GetConfigurationSetResponseTypeDef,
-        GetDedicatedIpRequestTypeDef,
-        GetDedicatedIpResponseTypeDef,
-        GetDedicatedIpsRequestTypeDef,
-        GetDedicatedIpsResponseTypeDef,
-        GetDeliverabilityDashboardOptionsResponseTypeDef,
-        GetDeliverabilityTestReportRequestTypeDef,
-        GetDeliverabilityTestReportResponseTypeDef,
-        GetDomainDeliverabilityCampaignRequestTypeDef,
-        GetDomainDeliverabilityCampaignResponseTypeDef,
-        GetDomainStatisticsReportRequestTypeDef,
-        GetDomainStatisticsReportResponseTypeDef,
-        GetEmailIdentityRequestTypeDef,
-        GetEmailIdentityResponseTypeDef,
-        IdentityInfoTypeDef,
-        ListConfigurationSetsRequestTypeDef,
-        ListConfigurationSetsResponseTypeDef,
-        ListDedicatedIpPoolsRequestTypeDef,
-        ListDedicatedIpPoolsResponseTypeDef,
-        ListDeliverabilityTestReportsRequestTypeDef,
-        ListDeliverabilityTestReportsResponseTypeDef,
-        ListDomainDeliverabilityCampaignsRequestTypeDef,
-        ListDomainDeliverabilityCampaignsResponseTypeDef,
-        ListEmailIdentitiesRequestTypeDef,
-        ListEmailIdentitiesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutAccountDedicatedIpWarmupAttributesRequestTypeDef,
-        PutAccountDedicatedIpWarmupAttributesResponseTypeDef,
-        PutAccountSendingAttributesRequestTypeDef,
-        PutAccountSendingAttributesResponseTypeDef,
-        PutConfigurationSetDeliveryOptionsRequestTypeDef,
-        PutConfigurationSetDeliveryOptionsResponseTypeDef,
-        PutConfigurationSetReputationOptionsRequestTypeDef,
-        PutConfigurationSetReputationOptionsResponseTypeDef,
-        PutConfigurationSetSendingOptionsRequestTypeDef,
-        PutConfigurationSetSendingOptionsResponseTypeDef,
-        PutConfigurationSetTrackingOptionsRequestTypeDef,
-        PutConfigurationSetTrackingOptionsResponseTypeDef,
-        PutDedicatedIpInPoolRequestTypeDef,
-        PutDedicatedIpInPoolResponseTypeDef,
-        PutDedicatedIpWarmupAttributesRequestTypeDef,
-        PutDedicatedIpWarmupAttributesResponseTypeDef,
-        PutDeliverabilityDashboardOptionRequestTypeDef,
-        PutDeliverabilityDashboardOptionResponseTypeDef,
-        PutEmailIdentityDkimAttributesRequestTypeDef,
-        PutEmailIdentityDkimAttributesResponseTypeDef,
-        PutEmailIdentityFeedbackAttributesRequestTypeDef,
-        PutEmailIdentityFeedbackAttributesResponseTypeDef,
-        PutEmailIdentityMailFromAttributesRequestTypeDef,
-        PutEmailIdentityMailFromAttributesResponseTypeDef,
-        SendEmailRequestTypeDef,
-        SendEmailResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConfigurationSetEventDestinationRequestTypeDef,
-        UpdateConfigurationSetEventDestinationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPinpointEmail"]
 
@@ -113,8 +27,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_configuration_set(
-        self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationSetResponseTypeDef]:
         """Create a configuration set. Configuration sets are groups of rules that
         you can apply to the emails you send using Amazon Pinpoint. You apply a
         configuration set to an email by including a reference to the
@@ -127,8 +41,11 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("CreateConfigurationSet", kwargs)
 
     def create_configuration_set_event_destination(
-        self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Create an event destination. In Amazon Pinpoint, events include message
         sends, deliveries, opens, clicks, bounces, and complaints. Event
         destinations are places that you can send information about these events
@@ -142,8 +59,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("CreateConfigurationSetEventDestination", kwargs)
 
     def create_dedicated_ip_pool(
-        self, **kwargs: Unpack[CreateDedicatedIpPoolRequestTypeDef]
-    ) -> TargetResults[CreateDedicatedIpPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDedicatedIpPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDedicatedIpPoolResponseTypeDef]:
         """Create a new pool of dedicated IP addresses. A pool can include one or
         more dedicated IP addresses that are associated with your Amazon Pinpoint
         account. You can associate a pool with a configuration set. When you send
@@ -155,8 +72,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("CreateDedicatedIpPool", kwargs)
 
     def create_deliverability_test_report(
-        self, **kwargs: Unpack[CreateDeliverabilityTestReportRequestTypeDef]
-    ) -> TargetResults[CreateDeliverabilityTestReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeliverabilityTestReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeliverabilityTestReportResponseTypeDef]:
         """Create a new predictive inbox placement test. Predictive inbox placement
         tests can help you predict how your messages will be handled by various
         email providers around the world. When you perform a predictive inbox
@@ -171,8 +88,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("CreateDeliverabilityTestReport", kwargs)
 
     def create_email_identity(
-        self, **kwargs: Unpack[CreateEmailIdentityRequestTypeDef]
-    ) -> TargetResults[CreateEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailIdentityResponseTypeDef]:
         """Verifies an email identity for use with Amazon Pinpoint. In Amazon
         Pinpoint, an identity is an email address or domain that you use when you
         send email. Before you can use an identity to send email with Amazon
@@ -185,8 +102,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("CreateEmailIdentity", kwargs)
 
     def delete_configuration_set(
-        self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationSetResponseTypeDef]:
         """Delete an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/DeleteConfigurationSet
@@ -194,8 +111,11 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("DeleteConfigurationSet", kwargs)
 
     def delete_configuration_set_event_destination(
-        self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Delete an event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/DeleteConfigurationSetEventDestination
@@ -203,8 +123,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("DeleteConfigurationSetEventDestination", kwargs)
 
     def delete_dedicated_ip_pool(
-        self, **kwargs: Unpack[DeleteDedicatedIpPoolRequestTypeDef]
-    ) -> TargetResults[DeleteDedicatedIpPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDedicatedIpPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDedicatedIpPoolResponseTypeDef]:
         """Delete a dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/DeleteDedicatedIpPool
@@ -212,8 +132,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("DeleteDedicatedIpPool", kwargs)
 
     def delete_email_identity(
-        self, **kwargs: Unpack[DeleteEmailIdentityRequestTypeDef]
-    ) -> TargetResults[DeleteEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailIdentityResponseTypeDef]:
         """Deletes an email identity that you previously verified for use with Amazon
         Pinpoint. An identity can be either an email address or a domain name.
 
@@ -221,7 +141,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         """
         return self._call("DeleteEmailIdentity", kwargs)
 
-    def get_account(self) -> TargetResults[GetAccountResponseTypeDef]:
+    def get_account(self) -> TargetResults[type_defs.GetAccountResponseTypeDef]:
         """Obtain information about the email-sending status and capabilities of your
         Amazon Pinpoint account in the current AWS Region.
 
@@ -230,8 +150,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetAccount", {})
 
     def get_blacklist_reports(
-        self, **kwargs: Unpack[GetBlacklistReportsRequestTypeDef]
-    ) -> TargetResults[GetBlacklistReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlacklistReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlacklistReportsResponseTypeDef]:
         """Retrieve a list of the blacklists that your dedicated IP addresses appear
         on.
 
@@ -240,8 +160,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetBlacklistReports", kwargs)
 
     def get_configuration_set(
-        self, **kwargs: Unpack[GetConfigurationSetRequestTypeDef]
-    ) -> TargetResults[GetConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationSetResponseTypeDef]:
         """Get information about an existing configuration set, including the
         dedicated IP pool that it's associated with, whether or not it's enabled
         for sending email, and more.
@@ -251,8 +171,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetConfigurationSet", kwargs)
 
     def get_configuration_set_event_destinations(
-        self, **kwargs: Unpack[GetConfigurationSetEventDestinationsRequestTypeDef]
-    ) -> TargetResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConfigurationSetEventDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConfigurationSetEventDestinationsResponseTypeDef]:
         """Retrieve a list of event destinations that are associated with a
         configuration set.
 
@@ -261,8 +182,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetConfigurationSetEventDestinations", kwargs)
 
     def get_dedicated_ip(
-        self, **kwargs: Unpack[GetDedicatedIpRequestTypeDef]
-    ) -> TargetResults[GetDedicatedIpResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDedicatedIpRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDedicatedIpResponseTypeDef]:
         """Get information about a dedicated IP address, including the name of the
         dedicated IP pool that it's associated with, as well information about the
         automatic warm-up process for the address.
@@ -272,8 +193,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetDedicatedIp", kwargs)
 
     def get_dedicated_ips(
-        self, **kwargs: Unpack[GetDedicatedIpsRequestTypeDef]
-    ) -> TargetResults[GetDedicatedIpsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDedicatedIpsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDedicatedIpsResponseTypeDef]:
         """List the dedicated IP addresses that are associated with your Amazon
         Pinpoint account.
 
@@ -283,7 +204,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_deliverability_dashboard_options(
         self,
-    ) -> TargetResults[GetDeliverabilityDashboardOptionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDeliverabilityDashboardOptionsResponseTypeDef]:
         """Retrieve information about the status of the Deliverability dashboard for
         your Amazon Pinpoint account. When the Deliverability dashboard is
         enabled, you gain access to reputation, deliverability, and other metrics
@@ -295,8 +216,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetDeliverabilityDashboardOptions", {})
 
     def get_deliverability_test_report(
-        self, **kwargs: Unpack[GetDeliverabilityTestReportRequestTypeDef]
-    ) -> TargetResults[GetDeliverabilityTestReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeliverabilityTestReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeliverabilityTestReportResponseTypeDef]:
         """Retrieve the results of a predictive inbox placement test.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/GetDeliverabilityTestReport
@@ -304,8 +225,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetDeliverabilityTestReport", kwargs)
 
     def get_domain_deliverability_campaign(
-        self, **kwargs: Unpack[GetDomainDeliverabilityCampaignRequestTypeDef]
-    ) -> TargetResults[GetDomainDeliverabilityCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainDeliverabilityCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainDeliverabilityCampaignResponseTypeDef]:
         """Retrieve all the deliverability data for a specific campaign. This data is
         available for a campaign only if the campaign sent email by using a domain
         that the Deliverability dashboard is enabled for
@@ -316,8 +237,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetDomainDeliverabilityCampaign", kwargs)
 
     def get_domain_statistics_report(
-        self, **kwargs: Unpack[GetDomainStatisticsReportRequestTypeDef]
-    ) -> TargetResults[GetDomainStatisticsReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainStatisticsReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainStatisticsReportResponseTypeDef]:
         """Retrieve inbox placement and engagement rates for the domains that you use
         to send email.
 
@@ -326,8 +247,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetDomainStatisticsReport", kwargs)
 
     def get_email_identity(
-        self, **kwargs: Unpack[GetEmailIdentityRequestTypeDef]
-    ) -> TargetResults[GetEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailIdentityResponseTypeDef]:
         """Provides information about a specific identity associated with your Amazon
         Pinpoint account, including the identity's verification status, its DKIM
         authentication status, and its custom Mail-From settings.
@@ -337,8 +258,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("GetEmailIdentity", kwargs)
 
     def list_configuration_sets(
-        self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationSetsResponseTypeDef]:
         """List all of the configuration sets associated with your Amazon Pinpoint
         account in the current region.
 
@@ -347,8 +268,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("ListConfigurationSets", kwargs)
 
     def list_dedicated_ip_pools(
-        self, **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef]
-    ) -> TargetResults[ListDedicatedIpPoolsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDedicatedIpPoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDedicatedIpPoolsResponseTypeDef]:
         """List all of the dedicated IP pools that exist in your Amazon Pinpoint
         account in the current AWS Region.
 
@@ -357,8 +278,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("ListDedicatedIpPools", kwargs)
 
     def list_deliverability_test_reports(
-        self, **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef]
-    ) -> TargetResults[ListDeliverabilityTestReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeliverabilityTestReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeliverabilityTestReportsResponseTypeDef]:
         """Show a list of the predictive inbox placement tests that you've performed,
         regardless of their statuses. For predictive inbox placement tests that
         are complete, you can use the GetDeliverabilityTestReport operation to
@@ -369,8 +290,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("ListDeliverabilityTestReports", kwargs)
 
     def list_domain_deliverability_campaigns(
-        self, **kwargs: Unpack[ListDomainDeliverabilityCampaignsRequestTypeDef]
-    ) -> TargetResults[ListDomainDeliverabilityCampaignsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDomainDeliverabilityCampaignsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainDeliverabilityCampaignsResponseTypeDef]:
         """Retrieve deliverability data for all the campaigns that used a specific
         domain to send email during a specified time range. This data is available
         for a domain only if you enabled the Deliverability dashboard
@@ -381,8 +303,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("ListDomainDeliverabilityCampaigns", kwargs)
 
     def list_email_identities(
-        self, **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListEmailIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEmailIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEmailIdentitiesResponseTypeDef]:
         """Returns a list of all of the email identities that are associated with
         your Amazon Pinpoint account. An identity can be either an email address
         or a domain. This operation returns identities that are verified as well
@@ -393,8 +315,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("ListEmailIdentities", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieve a list of the tags (keys and values) that are associated with a
         specified resource. A tag is a label that you optionally define and
         associate with a resource in Amazon Pinpoint. Each tag consists of a
@@ -407,8 +329,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_account_dedicated_ip_warmup_attributes(
-        self, **kwargs: Unpack[PutAccountDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> TargetResults[PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutAccountDedicatedIpWarmupAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
         """Enable or disable the automatic warm-up feature for dedicated IP
         addresses.
 
@@ -417,8 +340,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutAccountDedicatedIpWarmupAttributes", kwargs)
 
     def put_account_sending_attributes(
-        self, **kwargs: Unpack[PutAccountSendingAttributesRequestTypeDef]
-    ) -> TargetResults[PutAccountSendingAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSendingAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSendingAttributesResponseTypeDef]:
         """Enable or disable the ability of your account to send email.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutAccountSendingAttributes
@@ -426,8 +349,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutAccountSendingAttributes", kwargs)
 
     def put_configuration_set_delivery_options(
-        self, **kwargs: Unpack[PutConfigurationSetDeliveryOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetDeliveryOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetDeliveryOptionsResponseTypeDef]:
         """Associate a configuration set with a dedicated IP pool. You can use
         dedicated IP pools to create groups of dedicated IP addresses for sending
         specific types of email.
@@ -437,8 +361,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutConfigurationSetDeliveryOptions", kwargs)
 
     def put_configuration_set_reputation_options(
-        self, **kwargs: Unpack[PutConfigurationSetReputationOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetReputationOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetReputationOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetReputationOptionsResponseTypeDef]:
         """Enable or disable collection of reputation metrics for emails that you
         send using a particular configuration set in a specific AWS Region.
 
@@ -447,8 +372,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutConfigurationSetReputationOptions", kwargs)
 
     def put_configuration_set_sending_options(
-        self, **kwargs: Unpack[PutConfigurationSetSendingOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetSendingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetSendingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetSendingOptionsResponseTypeDef]:
         """Enable or disable email sending for messages that use a particular
         configuration set in a specific AWS Region.
 
@@ -457,8 +383,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutConfigurationSetSendingOptions", kwargs)
 
     def put_configuration_set_tracking_options(
-        self, **kwargs: Unpack[PutConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetTrackingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetTrackingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetTrackingOptionsResponseTypeDef]:
         """Specify a custom domain to use for open and click tracking elements in
         email that you send using Amazon Pinpoint.
 
@@ -467,8 +394,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutConfigurationSetTrackingOptions", kwargs)
 
     def put_dedicated_ip_in_pool(
-        self, **kwargs: Unpack[PutDedicatedIpInPoolRequestTypeDef]
-    ) -> TargetResults[PutDedicatedIpInPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDedicatedIpInPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDedicatedIpInPoolResponseTypeDef]:
         """Move a dedicated IP address to an existing dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutDedicatedIpInPool
@@ -476,14 +403,14 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutDedicatedIpInPool", kwargs)
 
     def put_dedicated_ip_warmup_attributes(
-        self, **kwargs: Unpack[PutDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> TargetResults[PutDedicatedIpWarmupAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDedicatedIpWarmupAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDedicatedIpWarmupAttributesResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutDedicatedIpWarmupAttributes"""
         return self._call("PutDedicatedIpWarmupAttributes", kwargs)
 
     def put_deliverability_dashboard_option(
-        self, **kwargs: Unpack[PutDeliverabilityDashboardOptionRequestTypeDef]
-    ) -> TargetResults[PutDeliverabilityDashboardOptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeliverabilityDashboardOptionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDeliverabilityDashboardOptionResponseTypeDef]:
         """Enable or disable the Deliverability dashboard for your Amazon Pinpoint
         account. When you enable the Deliverability dashboard, you gain access to
         reputation, deliverability, and other metrics for the domains that you use
@@ -495,8 +422,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutDeliverabilityDashboardOption", kwargs)
 
     def put_email_identity_dkim_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityDkimAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityDkimAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEmailIdentityDkimAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEmailIdentityDkimAttributesResponseTypeDef]:
         """Used to enable or disable DKIM authentication for an email identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutEmailIdentityDkimAttributes
@@ -504,8 +431,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutEmailIdentityDkimAttributes", kwargs)
 
     def put_email_identity_feedback_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityFeedbackAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityFeedbackAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEmailIdentityFeedbackAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutEmailIdentityFeedbackAttributesResponseTypeDef]:
         """Used to enable or disable feedback forwarding for an identity. This
         setting determines what happens when an identity is used to send an email
         that results in a bounce or complaint event.
@@ -515,8 +443,9 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutEmailIdentityFeedbackAttributes", kwargs)
 
     def put_email_identity_mail_from_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityMailFromAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityMailFromAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEmailIdentityMailFromAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutEmailIdentityMailFromAttributesResponseTypeDef]:
         """Used to enable or disable the custom Mail-From domain configuration for an
         email identity.
 
@@ -525,8 +454,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("PutEmailIdentityMailFromAttributes", kwargs)
 
     def send_email(
-        self, **kwargs: Unpack[SendEmailRequestTypeDef]
-    ) -> TargetResults[SendEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEmailResponseTypeDef]:
         """Sends an email message.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/SendEmail
@@ -534,8 +463,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("SendEmail", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add one or more tags (keys and values) to a specified resource. A tag is a
         label that you optionally define and associate with a resource in Amazon
         Pinpoint. Tags can help you categorize and manage resources in different
@@ -547,8 +476,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/UntagResource
@@ -556,8 +485,11 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_configuration_set_event_destination(
-        self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Update the configuration of an event destination for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/UpdateConfigurationSetEventDestination
@@ -570,8 +502,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDedicatedIpsRequestTypeDef],
-    ) -> TargetResults[GetDedicatedIpsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDedicatedIpsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDedicatedIpsResponseTypeDef]:
         """Every page of GetDedicatedIps in every target, merged per target
         (botocore's build_full_result).
 
@@ -594,8 +526,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationSetsResponseTypeDef]:
         """Every page of ListConfigurationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -618,8 +550,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef],
-    ) -> TargetResults[ListDedicatedIpPoolsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDedicatedIpPoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDedicatedIpPoolsResponseTypeDef]:
         """Every page of ListDedicatedIpPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -642,8 +574,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef],
-    ) -> TargetResults[ListDeliverabilityTestReportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeliverabilityTestReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeliverabilityTestReportsResponseTypeDef]:
         """Every page of ListDeliverabilityTestReports in every target, merged per
         target (botocore's build_full_result).
 
@@ -668,8 +600,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef],
-    ) -> TargetResults[ListEmailIdentitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEmailIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEmailIdentitiesResponseTypeDef]:
         """Every page of ListEmailIdentities in every target, merged per target
         (botocore's build_full_result).
 
@@ -693,8 +625,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDedicatedIpsRequestTypeDef],
-    ) -> Items[DedicatedIpTypeDef]:
+        **kwargs: Unpack[type_defs.GetDedicatedIpsRequestTypeDef],
+    ) -> Items[type_defs.DedicatedIpTypeDef]:
         """Each element of DedicatedIps in every page of GetDedicatedIps, from every
         target, as its page arrives (tagged with its target).
 
@@ -709,7 +641,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of ConfigurationSets in every page of ListConfigurationSets,
         from every target, as its page arrives (tagged with its target).
@@ -725,7 +657,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDedicatedIpPoolsRequestTypeDef],
     ) -> Items[str]:
         """Each element of DedicatedIpPools in every page of ListDedicatedIpPools,
         from every target, as its page arrives (tagged with its target).
@@ -741,8 +673,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef],
-    ) -> Items[DeliverabilityTestReportTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeliverabilityTestReportsRequestTypeDef],
+    ) -> Items[type_defs.DeliverabilityTestReportTypeDef]:
         """Each element of DeliverabilityTestReports in every page of
         ListDeliverabilityTestReports, from every target, as its page arrives
         (tagged with its target).
@@ -761,8 +693,8 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef],
-    ) -> Items[IdentityInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListEmailIdentitiesRequestTypeDef],
+    ) -> Items[type_defs.IdentityInfoTypeDef]:
         """Each element of EmailIdentities in every page of ListEmailIdentities, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,242 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountAttributeTypeDef,
-        AccountLimitTypeDef,
-        AssociateOriginationIdentityRequestTypeDef,
-        AssociateOriginationIdentityResultTypeDef,
-        AssociateProtectConfigurationRequestTypeDef,
-        AssociateProtectConfigurationResultTypeDef,
-        CarrierLookupRequestTypeDef,
-        CarrierLookupResultTypeDef,
-        ConfigurationSetInformationTypeDef,
-        CountryLaunchStatusInformationTypeDef,
-        CreateConfigurationSetRequestTypeDef,
-        CreateConfigurationSetResultTypeDef,
-        CreateEventDestinationRequestTypeDef,
-        CreateEventDestinationResultTypeDef,
-        CreateNotifyConfigurationRequestTypeDef,
-        CreateNotifyConfigurationResultTypeDef,
-        CreateOptOutListRequestTypeDef,
-        CreateOptOutListResultTypeDef,
-        CreatePoolRequestTypeDef,
-        CreatePoolResultTypeDef,
-        CreateProtectConfigurationRequestTypeDef,
-        CreateProtectConfigurationResultTypeDef,
-        CreateRcsAgentRequestTypeDef,
-        CreateRcsAgentResultTypeDef,
-        CreateRegistrationAssociationRequestTypeDef,
-        CreateRegistrationAssociationResultTypeDef,
-        CreateRegistrationAttachmentRequestTypeDef,
-        CreateRegistrationAttachmentResultTypeDef,
-        CreateRegistrationRequestTypeDef,
-        CreateRegistrationResultTypeDef,
-        CreateRegistrationVersionRequestTypeDef,
-        CreateRegistrationVersionResultTypeDef,
-        CreateVerifiedDestinationNumberRequestTypeDef,
-        CreateVerifiedDestinationNumberResultTypeDef,
-        DeleteAccountDefaultProtectConfigurationResultTypeDef,
-        DeleteConfigurationSetRequestTypeDef,
-        DeleteConfigurationSetResultTypeDef,
-        DeleteDefaultMessageTypeRequestTypeDef,
-        DeleteDefaultMessageTypeResultTypeDef,
-        DeleteDefaultSenderIdRequestTypeDef,
-        DeleteDefaultSenderIdResultTypeDef,
-        DeleteEventDestinationRequestTypeDef,
-        DeleteEventDestinationResultTypeDef,
-        DeleteKeywordRequestTypeDef,
-        DeleteKeywordResultTypeDef,
-        DeleteMediaMessageSpendLimitOverrideResultTypeDef,
-        DeleteNotifyConfigurationRequestTypeDef,
-        DeleteNotifyConfigurationResultTypeDef,
-        DeleteNotifyMessageSpendLimitOverrideResultTypeDef,
-        DeleteOptOutListRequestTypeDef,
-        DeleteOptOutListResultTypeDef,
-        DeleteOptedOutNumberRequestTypeDef,
-        DeleteOptedOutNumberResultTypeDef,
-        DeletePoolRequestTypeDef,
-        DeletePoolResultTypeDef,
-        DeleteProtectConfigurationRequestTypeDef,
-        DeleteProtectConfigurationResultTypeDef,
-        DeleteProtectConfigurationRuleSetNumberOverrideRequestTypeDef,
-        DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef,
-        DeleteRcsAgentRequestTypeDef,
-        DeleteRcsAgentResultTypeDef,
-        DeleteRegistrationAttachmentRequestTypeDef,
-        DeleteRegistrationAttachmentResultTypeDef,
-        DeleteRegistrationFieldValueRequestTypeDef,
-        DeleteRegistrationFieldValueResultTypeDef,
-        DeleteRegistrationRequestTypeDef,
-        DeleteRegistrationResultTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResultTypeDef,
-        DeleteTextMessageSpendLimitOverrideResultTypeDef,
-        DeleteVerifiedDestinationNumberRequestTypeDef,
-        DeleteVerifiedDestinationNumberResultTypeDef,
-        DeleteVoiceMessageSpendLimitOverrideResultTypeDef,
-        DescribeAccountAttributesRequestTypeDef,
-        DescribeAccountAttributesResultTypeDef,
-        DescribeAccountLimitsRequestTypeDef,
-        DescribeAccountLimitsResultTypeDef,
-        DescribeConfigurationSetsRequestTypeDef,
-        DescribeConfigurationSetsResultTypeDef,
-        DescribeKeywordsRequestTypeDef,
-        DescribeKeywordsResultTypeDef,
-        DescribeNotifyConfigurationsRequestTypeDef,
-        DescribeNotifyConfigurationsResultTypeDef,
-        DescribeNotifyTemplatesRequestTypeDef,
-        DescribeNotifyTemplatesResultTypeDef,
-        DescribeOptOutListsRequestTypeDef,
-        DescribeOptOutListsResultTypeDef,
-        DescribeOptedOutNumbersRequestTypeDef,
-        DescribeOptedOutNumbersResultTypeDef,
-        DescribePhoneNumbersRequestTypeDef,
-        DescribePhoneNumbersResultTypeDef,
-        DescribePoolsRequestTypeDef,
-        DescribePoolsResultTypeDef,
-        DescribeProtectConfigurationsRequestTypeDef,
-        DescribeProtectConfigurationsResultTypeDef,
-        DescribeRcsAgentCountryLaunchStatusRequestTypeDef,
-        DescribeRcsAgentCountryLaunchStatusResultTypeDef,
-        DescribeRcsAgentsRequestTypeDef,
-        DescribeRcsAgentsResultTypeDef,
-        DescribeRegistrationAttachmentsRequestTypeDef,
-        DescribeRegistrationAttachmentsResultTypeDef,
-        DescribeRegistrationFieldDefinitionsRequestTypeDef,
-        DescribeRegistrationFieldDefinitionsResultTypeDef,
-        DescribeRegistrationFieldValuesRequestTypeDef,
-        DescribeRegistrationFieldValuesResultTypeDef,
-        DescribeRegistrationSectionDefinitionsRequestTypeDef,
-        DescribeRegistrationSectionDefinitionsResultTypeDef,
-        DescribeRegistrationTypeDefinitionsRequestTypeDef,
-        DescribeRegistrationTypeDefinitionsResultTypeDef,
-        DescribeRegistrationVersionsRequestTypeDef,
-        DescribeRegistrationVersionsResultTypeDef,
-        DescribeRegistrationsRequestTypeDef,
-        DescribeRegistrationsResultTypeDef,
-        DescribeSenderIdsRequestTypeDef,
-        DescribeSenderIdsResultTypeDef,
-        DescribeSpendLimitsRequestTypeDef,
-        DescribeSpendLimitsResultTypeDef,
-        DescribeVerifiedDestinationNumbersRequestTypeDef,
-        DescribeVerifiedDestinationNumbersResultTypeDef,
-        DisassociateOriginationIdentityRequestTypeDef,
-        DisassociateOriginationIdentityResultTypeDef,
-        DisassociateProtectConfigurationRequestTypeDef,
-        DisassociateProtectConfigurationResultTypeDef,
-        DiscardRegistrationVersionRequestTypeDef,
-        DiscardRegistrationVersionResultTypeDef,
-        GetProtectConfigurationCountryRuleSetRequestTypeDef,
-        GetProtectConfigurationCountryRuleSetResultTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResultTypeDef,
-        KeywordInformationTypeDef,
-        ListNotifyCountriesRequestTypeDef,
-        ListNotifyCountriesResultTypeDef,
-        ListPoolOriginationIdentitiesRequestTypeDef,
-        ListPoolOriginationIdentitiesResultTypeDef,
-        ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef,
-        ListProtectConfigurationRuleSetNumberOverridesResultTypeDef,
-        ListRegistrationAssociationsRequestTypeDef,
-        ListRegistrationAssociationsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        NotifyConfigurationInformationTypeDef,
-        NotifyCountryInformationTypeDef,
-        NotifyTemplateInformationTypeDef,
-        OptOutListInformationTypeDef,
-        OptedOutNumberInformationTypeDef,
-        OriginationIdentityMetadataTypeDef,
-        PhoneNumberInformationTypeDef,
-        PoolInformationTypeDef,
-        ProtectConfigurationInformationTypeDef,
-        ProtectConfigurationRuleSetNumberOverrideTypeDef,
-        PutKeywordRequestTypeDef,
-        PutKeywordResultTypeDef,
-        PutMessageFeedbackRequestTypeDef,
-        PutMessageFeedbackResultTypeDef,
-        PutOptedOutNumberRequestTypeDef,
-        PutOptedOutNumberResultTypeDef,
-        PutProtectConfigurationRuleSetNumberOverrideRequestTypeDef,
-        PutProtectConfigurationRuleSetNumberOverrideResultTypeDef,
-        PutRegistrationFieldValueRequestTypeDef,
-        PutRegistrationFieldValueResultTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResultTypeDef,
-        RcsAgentInformationTypeDef,
-        RegistrationAssociationMetadataTypeDef,
-        RegistrationAttachmentsInformationTypeDef,
-        RegistrationFieldDefinitionTypeDef,
-        RegistrationFieldValueInformationTypeDef,
-        RegistrationInformationTypeDef,
-        RegistrationSectionDefinitionTypeDef,
-        RegistrationTypeDefinitionTypeDef,
-        RegistrationVersionInformationTypeDef,
-        ReleasePhoneNumberRequestTypeDef,
-        ReleasePhoneNumberResultTypeDef,
-        ReleaseSenderIdRequestTypeDef,
-        ReleaseSenderIdResultTypeDef,
-        RequestPhoneNumberRequestTypeDef,
-        RequestPhoneNumberResultTypeDef,
-        RequestSenderIdRequestTypeDef,
-        RequestSenderIdResultTypeDef,
-        SendDestinationNumberVerificationCodeRequestTypeDef,
-        SendDestinationNumberVerificationCodeResultTypeDef,
-        SendMediaMessageRequestTypeDef,
-        SendMediaMessageResultTypeDef,
-        SendNotifyTextMessageRequestTypeDef,
-        SendNotifyTextMessageResultTypeDef,
-        SendNotifyVoiceMessageRequestTypeDef,
-        SendNotifyVoiceMessageResultTypeDef,
-        SendTextMessageRequestTypeDef,
-        SendTextMessageResultTypeDef,
-        SendVoiceMessageRequestTypeDef,
-        SendVoiceMessageResultTypeDef,
-        SenderIdInformationTypeDef,
-        SetAccountDefaultProtectConfigurationRequestTypeDef,
-        SetAccountDefaultProtectConfigurationResultTypeDef,
-        SetDefaultMessageFeedbackEnabledRequestTypeDef,
-        SetDefaultMessageFeedbackEnabledResultTypeDef,
-        SetDefaultMessageTypeRequestTypeDef,
-        SetDefaultMessageTypeResultTypeDef,
-        SetDefaultSenderIdRequestTypeDef,
-        SetDefaultSenderIdResultTypeDef,
-        SetMediaMessageSpendLimitOverrideRequestTypeDef,
-        SetMediaMessageSpendLimitOverrideResultTypeDef,
-        SetNotifyMessageSpendLimitOverrideRequestTypeDef,
-        SetNotifyMessageSpendLimitOverrideResultTypeDef,
-        SetTextMessageSpendLimitOverrideRequestTypeDef,
-        SetTextMessageSpendLimitOverrideResultTypeDef,
-        SetVoiceMessageSpendLimitOverrideRequestTypeDef,
-        SetVoiceMessageSpendLimitOverrideResultTypeDef,
-        SpendLimitTypeDef,
-        SubmitRegistrationVersionRequestTypeDef,
-        SubmitRegistrationVersionResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdateEventDestinationRequestTypeDef,
-        UpdateEventDestinationResultTypeDef,
-        UpdateNotifyConfigurationRequestTypeDef,
-        UpdateNotifyConfigurationResultTypeDef,
-        UpdatePhoneNumberRequestTypeDef,
-        UpdatePhoneNumberResultTypeDef,
-        UpdatePoolRequestTypeDef,
-        UpdatePoolResultTypeDef,
-        UpdateProtectConfigurationCountryRuleSetRequestTypeDef,
-        UpdateProtectConfigurationCountryRuleSetResultTypeDef,
-        UpdateProtectConfigurationRequestTypeDef,
-        UpdateProtectConfigurationResultTypeDef,
-        UpdateRcsAgentRequestTypeDef,
-        UpdateRcsAgentResultTypeDef,
-        UpdateSenderIdRequestTypeDef,
-        UpdateSenderIdResultTypeDef,
-        VerifiedDestinationNumberInformationTypeDef,
-        VerifyDestinationNumberRequestTypeDef,
-        VerifyDestinationNumberResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPinpointSMSVoiceV2"]
 
@@ -265,8 +30,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_origination_identity(
-        self, **kwargs: Unpack[AssociateOriginationIdentityRequestTypeDef]
-    ) -> TargetResults[AssociateOriginationIdentityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateOriginationIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateOriginationIdentityResultTypeDef]:
         """Associates the specified origination identity with a pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/AssociateOriginationIdentity
@@ -274,8 +39,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("AssociateOriginationIdentity", kwargs)
 
     def associate_protect_configuration(
-        self, **kwargs: Unpack[AssociateProtectConfigurationRequestTypeDef]
-    ) -> TargetResults[AssociateProtectConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateProtectConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateProtectConfigurationResultTypeDef]:
         """Associate a protect configuration with a configuration set. This replaces
         the configuration sets current protect configuration. A configuration set
         can only be associated with one protect configuration at a time. A protect
@@ -286,8 +51,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("AssociateProtectConfiguration", kwargs)
 
     def carrier_lookup(
-        self, **kwargs: Unpack[CarrierLookupRequestTypeDef]
-    ) -> TargetResults[CarrierLookupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CarrierLookupRequestTypeDef]
+    ) -> TargetResults[type_defs.CarrierLookupResultTypeDef]:
         """Returns information about a destination phone number, including whether
         the number type and whether it is valid, the carrier, and more.
 
@@ -296,8 +61,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CarrierLookup", kwargs)
 
     def create_configuration_set(
-        self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationSetResultTypeDef]:
         """Creates a new configuration set. After you create the configuration set,
         you can add one or more event destinations to it.
 
@@ -306,8 +71,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateConfigurationSet", kwargs)
 
     def create_event_destination(
-        self, **kwargs: Unpack[CreateEventDestinationRequestTypeDef]
-    ) -> TargetResults[CreateEventDestinationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEventDestinationResultTypeDef]:
         """Creates a new event destination in a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateEventDestination
@@ -315,8 +80,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateEventDestination", kwargs)
 
     def create_notify_configuration(
-        self, **kwargs: Unpack[CreateNotifyConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateNotifyConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotifyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotifyConfigurationResultTypeDef]:
         """Creates a new notify configuration for managed messaging. A notify
         configuration defines the settings for sending templated messages,
         including the display name, use case, enabled channels, and enabled
@@ -327,8 +92,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateNotifyConfiguration", kwargs)
 
     def create_opt_out_list(
-        self, **kwargs: Unpack[CreateOptOutListRequestTypeDef]
-    ) -> TargetResults[CreateOptOutListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOptOutListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOptOutListResultTypeDef]:
         """Creates a new opt-out list.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateOptOutList
@@ -336,8 +101,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateOptOutList", kwargs)
 
     def create_pool(
-        self, **kwargs: Unpack[CreatePoolRequestTypeDef]
-    ) -> TargetResults[CreatePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePoolResultTypeDef]:
         """Creates a new pool and associates the specified origination identity to
         the pool. A pool can include one or more phone numbers and SenderIds that
         are associated with your Amazon Web Services account.
@@ -347,8 +112,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreatePool", kwargs)
 
     def create_protect_configuration(
-        self, **kwargs: Unpack[CreateProtectConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateProtectConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProtectConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProtectConfigurationResultTypeDef]:
         """Create a new protect configuration. By default all country rule sets for
         each capability are set to ALLOW. Update the country rule sets using
         UpdateProtectConfigurationCountryRuleSet. A protect configurations name is
@@ -360,8 +125,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateProtectConfiguration", kwargs)
 
     def create_rcs_agent(
-        self, **kwargs: Unpack[CreateRcsAgentRequestTypeDef]
-    ) -> TargetResults[CreateRcsAgentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRcsAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRcsAgentResultTypeDef]:
         """Creates a new RCS agent for sending rich messages through the RCS channel.
         The RCS agent serves as an origination identity for sending RCS messages
         to your recipients.
@@ -371,8 +136,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateRcsAgent", kwargs)
 
     def create_registration(
-        self, **kwargs: Unpack[CreateRegistrationRequestTypeDef]
-    ) -> TargetResults[CreateRegistrationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistrationResultTypeDef]:
         """Creates a new registration based on the RegistrationType field.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateRegistration
@@ -380,8 +145,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateRegistration", kwargs)
 
     def create_registration_association(
-        self, **kwargs: Unpack[CreateRegistrationAssociationRequestTypeDef]
-    ) -> TargetResults[CreateRegistrationAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistrationAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistrationAssociationResultTypeDef]:
         """Associate the registration with an origination identity such as a phone
         number or sender ID.
 
@@ -390,8 +155,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateRegistrationAssociation", kwargs)
 
     def create_registration_attachment(
-        self, **kwargs: Unpack[CreateRegistrationAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateRegistrationAttachmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistrationAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistrationAttachmentResultTypeDef]:
         """Create a new registration attachment to use for uploading a file or a URL
         to a file. The maximum file size is 500KB and valid file extensions are
         PDF, JPEG and PNG. For example, many sender ID registrations require a
@@ -402,8 +167,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateRegistrationAttachment", kwargs)
 
     def create_registration_version(
-        self, **kwargs: Unpack[CreateRegistrationVersionRequestTypeDef]
-    ) -> TargetResults[CreateRegistrationVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistrationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistrationVersionResultTypeDef]:
         """Create a new version of the registration and increase the VersionNumber.
         The previous version of the registration becomes read-only.
 
@@ -412,8 +177,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("CreateRegistrationVersion", kwargs)
 
     def create_verified_destination_number(
-        self, **kwargs: Unpack[CreateVerifiedDestinationNumberRequestTypeDef]
-    ) -> TargetResults[CreateVerifiedDestinationNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVerifiedDestinationNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVerifiedDestinationNumberResultTypeDef]:
         """You can only send messages to verified destination numbers when your
         account is in the sandbox. You can add up to 10 verified destination
         numbers.
@@ -424,7 +189,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_account_default_protect_configuration(
         self,
-    ) -> TargetResults[DeleteAccountDefaultProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[type_defs.DeleteAccountDefaultProtectConfigurationResultTypeDef]:
         """Removes the current account default protect configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteAccountDefaultProtectConfiguration
@@ -432,8 +197,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteAccountDefaultProtectConfiguration", {})
 
     def delete_configuration_set(
-        self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationSetResultTypeDef]:
         """Deletes an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteConfigurationSet
@@ -441,8 +206,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteConfigurationSet", kwargs)
 
     def delete_default_message_type(
-        self, **kwargs: Unpack[DeleteDefaultMessageTypeRequestTypeDef]
-    ) -> TargetResults[DeleteDefaultMessageTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDefaultMessageTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDefaultMessageTypeResultTypeDef]:
         """Deletes an existing default message type on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteDefaultMessageType
@@ -450,8 +215,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteDefaultMessageType", kwargs)
 
     def delete_default_sender_id(
-        self, **kwargs: Unpack[DeleteDefaultSenderIdRequestTypeDef]
-    ) -> TargetResults[DeleteDefaultSenderIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDefaultSenderIdRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDefaultSenderIdResultTypeDef]:
         """Deletes an existing default sender ID on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteDefaultSenderId
@@ -459,8 +224,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteDefaultSenderId", kwargs)
 
     def delete_event_destination(
-        self, **kwargs: Unpack[DeleteEventDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteEventDestinationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventDestinationResultTypeDef]:
         """Deletes an existing event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteEventDestination
@@ -468,8 +233,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteEventDestination", kwargs)
 
     def delete_keyword(
-        self, **kwargs: Unpack[DeleteKeywordRequestTypeDef]
-    ) -> TargetResults[DeleteKeywordResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeywordRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeywordResultTypeDef]:
         """Deletes an existing keyword from an origination phone number or pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteKeyword
@@ -478,7 +243,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_media_message_spend_limit_override(
         self,
-    ) -> TargetResults[DeleteMediaMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[type_defs.DeleteMediaMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account-level monthly spending limit override for sending
         multimedia messages (MMS). Deleting a spend limit override will set the
         EnforcedLimit to equal the MaxLimit, which is controlled by Amazon Web
@@ -490,8 +255,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteMediaMessageSpendLimitOverride", {})
 
     def delete_notify_configuration(
-        self, **kwargs: Unpack[DeleteNotifyConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteNotifyConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotifyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNotifyConfigurationResultTypeDef]:
         """Deletes an existing notify configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteNotifyConfiguration
@@ -500,7 +265,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_notify_message_spend_limit_override(
         self,
-    ) -> TargetResults[DeleteNotifyMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[type_defs.DeleteNotifyMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account-level monthly spending limit override for sending
         notify messages. Deleting a spend limit override will set the
         EnforcedLimit to equal the MaxLimit, which is controlled by Amazon Web
@@ -512,8 +277,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteNotifyMessageSpendLimitOverride", {})
 
     def delete_opt_out_list(
-        self, **kwargs: Unpack[DeleteOptOutListRequestTypeDef]
-    ) -> TargetResults[DeleteOptOutListResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOptOutListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOptOutListResultTypeDef]:
         """Deletes an existing opt-out list. All opted out phone numbers in the
         opt-out list are deleted.
 
@@ -522,8 +287,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteOptOutList", kwargs)
 
     def delete_opted_out_number(
-        self, **kwargs: Unpack[DeleteOptedOutNumberRequestTypeDef]
-    ) -> TargetResults[DeleteOptedOutNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOptedOutNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOptedOutNumberResultTypeDef]:
         """Deletes an existing opted out destination phone number from the specified
         opt-out list.
 
@@ -532,8 +297,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteOptedOutNumber", kwargs)
 
     def delete_pool(
-        self, **kwargs: Unpack[DeletePoolRequestTypeDef]
-    ) -> TargetResults[DeletePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePoolResultTypeDef]:
         """Deletes an existing pool. Deleting a pool disassociates all origination
         identities from that pool.
 
@@ -542,8 +307,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeletePool", kwargs)
 
     def delete_protect_configuration(
-        self, **kwargs: Unpack[DeleteProtectConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteProtectConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProtectConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProtectConfigurationResultTypeDef]:
         """Permanently delete the protect configuration. The protect configuration
         must have deletion protection disabled and must not be associated as the
         account default protect configuration or associated with a configuration
@@ -555,8 +320,12 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_protect_configuration_rule_set_number_override(
         self,
-        **kwargs: Unpack[DeleteProtectConfigurationRuleSetNumberOverrideRequestTypeDef],
-    ) -> TargetResults[DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteProtectConfigurationRuleSetNumberOverrideRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef
+    ]:
         """Permanently delete the protect configuration rule set number override.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteProtectConfigurationRuleSetNumberOverride
@@ -564,8 +333,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteProtectConfigurationRuleSetNumberOverride", kwargs)
 
     def delete_rcs_agent(
-        self, **kwargs: Unpack[DeleteRcsAgentRequestTypeDef]
-    ) -> TargetResults[DeleteRcsAgentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRcsAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRcsAgentResultTypeDef]:
         """Deletes an existing RCS agent. If deletion protection is enabled, an error
         is returned.
 
@@ -574,8 +343,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteRcsAgent", kwargs)
 
     def delete_registration(
-        self, **kwargs: Unpack[DeleteRegistrationRequestTypeDef]
-    ) -> TargetResults[DeleteRegistrationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegistrationResultTypeDef]:
         """Permanently delete an existing registration from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRegistration
@@ -583,8 +352,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteRegistration", kwargs)
 
     def delete_registration_attachment(
-        self, **kwargs: Unpack[DeleteRegistrationAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteRegistrationAttachmentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistrationAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegistrationAttachmentResultTypeDef]:
         """Permanently delete the specified registration attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRegistrationAttachment
@@ -592,8 +361,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteRegistrationAttachment", kwargs)
 
     def delete_registration_field_value(
-        self, **kwargs: Unpack[DeleteRegistrationFieldValueRequestTypeDef]
-    ) -> TargetResults[DeleteRegistrationFieldValueResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistrationFieldValueRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegistrationFieldValueResultTypeDef]:
         """Delete the value in a registration form field.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRegistrationFieldValue
@@ -601,8 +370,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteRegistrationFieldValue", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResultTypeDef]:
         """Deletes the resource-based policy document attached to the End User
         Messaging SMS resource. A shared resource can be a Pool, Opt-out list,
         Sender Id, or Phone number.
@@ -613,7 +382,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_text_message_spend_limit_override(
         self,
-    ) -> TargetResults[DeleteTextMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[type_defs.DeleteTextMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account-level monthly spending limit override for sending text
         messages. Deleting a spend limit override will set the EnforcedLimit to
         equal the MaxLimit, which is controlled by Amazon Web Services. For more
@@ -625,8 +394,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteTextMessageSpendLimitOverride", {})
 
     def delete_verified_destination_number(
-        self, **kwargs: Unpack[DeleteVerifiedDestinationNumberRequestTypeDef]
-    ) -> TargetResults[DeleteVerifiedDestinationNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVerifiedDestinationNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVerifiedDestinationNumberResultTypeDef]:
         """Delete a verified destination phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteVerifiedDestinationNumber
@@ -635,7 +404,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_voice_message_spend_limit_override(
         self,
-    ) -> TargetResults[DeleteVoiceMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[type_defs.DeleteVoiceMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account level monthly spend limit override for sending voice
         messages. Deleting a spend limit override sets the EnforcedLimit equal to
         the MaxLimit, which is controlled by Amazon Web Services. For more
@@ -647,8 +416,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DeleteVoiceMessageSpendLimitOverride", {})
 
     def describe_account_attributes(
-        self, **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef]
-    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountAttributesResultTypeDef]:
         """Describes attributes of your Amazon Web Services account. The supported
         account attributes include account tier, which indicates whether your
         account is in the sandbox or production environment. When you're ready to
@@ -660,8 +429,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeAccountAttributes", kwargs)
 
     def describe_account_limits(
-        self, **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef]
-    ) -> TargetResults[DescribeAccountLimitsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountLimitsResultTypeDef]:
         """Describes the current End User Messaging SMS SMS Voice V2 resource quotas
         for your account. The description for a quota includes the quota name,
         current usage toward that quota, and the quota's maximum value.
@@ -671,8 +440,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeAccountLimits", kwargs)
 
     def describe_configuration_sets(
-        self, **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationSetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationSetsResultTypeDef]:
         """Describes the specified configuration sets or all in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeConfigurationSets
@@ -680,8 +449,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeConfigurationSets", kwargs)
 
     def describe_keywords(
-        self, **kwargs: Unpack[DescribeKeywordsRequestTypeDef]
-    ) -> TargetResults[DescribeKeywordsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeywordsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeywordsResultTypeDef]:
         """Describes the specified keywords or all keywords on your origination phone
         number or pool.
 
@@ -690,8 +459,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeKeywords", kwargs)
 
     def describe_notify_configurations(
-        self, **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeNotifyConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotifyConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotifyConfigurationsResultTypeDef]:
         """Describes the specified notify configurations or all notify configurations
         in your account.
 
@@ -700,8 +469,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeNotifyConfigurations", kwargs)
 
     def describe_notify_templates(
-        self, **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef]
-    ) -> TargetResults[DescribeNotifyTemplatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotifyTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotifyTemplatesResultTypeDef]:
         """Describes the specified notify templates or all notify templates in your
         account.
 
@@ -710,8 +479,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeNotifyTemplates", kwargs)
 
     def describe_opt_out_lists(
-        self, **kwargs: Unpack[DescribeOptOutListsRequestTypeDef]
-    ) -> TargetResults[DescribeOptOutListsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOptOutListsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOptOutListsResultTypeDef]:
         """Describes the specified opt-out list or all opt-out lists in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeOptOutLists
@@ -719,8 +488,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeOptOutLists", kwargs)
 
     def describe_opted_out_numbers(
-        self, **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef]
-    ) -> TargetResults[DescribeOptedOutNumbersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOptedOutNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOptedOutNumbersResultTypeDef]:
         """Describes the specified opted out destination numbers or all opted out
         destination numbers in an opt-out list.
 
@@ -729,8 +498,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeOptedOutNumbers", kwargs)
 
     def describe_phone_numbers(
-        self, **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef]
-    ) -> TargetResults[DescribePhoneNumbersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePhoneNumbersResultTypeDef]:
         """Describes the specified origination phone number, or all the phone numbers
         in your account.
 
@@ -739,8 +508,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribePhoneNumbers", kwargs)
 
     def describe_pools(
-        self, **kwargs: Unpack[DescribePoolsRequestTypeDef]
-    ) -> TargetResults[DescribePoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePoolsResultTypeDef]:
         """Retrieves the specified pools or all pools associated with your Amazon Web
         Services account.
 
@@ -749,8 +518,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribePools", kwargs)
 
     def describe_protect_configurations(
-        self, **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef]
-    ) -> TargetResults[DescribeProtectConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProtectConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProtectConfigurationsResultTypeDef]:
         """Retrieves the protect configurations that match any of filters. If a
         filter isn’t provided then all protect configurations are returned.
 
@@ -759,8 +528,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeProtectConfigurations", kwargs)
 
     def describe_rcs_agent_country_launch_status(
-        self, **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef]
-    ) -> TargetResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
         """Retrieves the per-country launch status of an RCS agent, including
         carrier-level details for each country.
 
@@ -769,8 +539,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRcsAgentCountryLaunchStatus", kwargs)
 
     def describe_rcs_agents(
-        self, **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef]
-    ) -> TargetResults[DescribeRcsAgentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRcsAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRcsAgentsResultTypeDef]:
         """Retrieves the specified RCS agents or all RCS agents associated with your
         Amazon Web Services account.
 
@@ -779,8 +549,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRcsAgents", kwargs)
 
     def describe_registration_attachments(
-        self, **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationAttachmentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegistrationAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegistrationAttachmentsResultTypeDef]:
         """Retrieves the specified registration attachments or all registration
         attachments associated with your Amazon Web Services account.
 
@@ -789,8 +559,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrationAttachments", kwargs)
 
     def describe_registration_field_definitions(
-        self, **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRegistrationFieldDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationFieldDefinitionsResultTypeDef]:
         """Retrieves the specified registration type field definitions. You can use
         DescribeRegistrationFieldDefinitions to view the requirements for
         creating, filling out, and submitting each registration type.
@@ -800,8 +571,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrationFieldDefinitions", kwargs)
 
     def describe_registration_field_values(
-        self, **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationFieldValuesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegistrationFieldValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegistrationFieldValuesResultTypeDef]:
         """Retrieves the specified registration field values.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationFieldValues
@@ -809,8 +580,11 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrationFieldValues", kwargs)
 
     def describe_registration_section_definitions(
-        self, **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeRegistrationSectionDefinitionsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeRegistrationSectionDefinitionsResultTypeDef]:
         """Retrieves the specified registration section definitions. You can use
         DescribeRegistrationSectionDefinitions to view the requirements for
         creating, filling out, and submitting each registration type.
@@ -820,8 +594,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrationSectionDefinitions", kwargs)
 
     def describe_registration_type_definitions(
-        self, **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeRegistrationTypeDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationTypeDefinitionsResultTypeDef]:
         """Retrieves the specified registration type definitions. You can use
         DescribeRegistrationTypeDefinitions to view the requirements for creating,
         filling out, and submitting each registration type.
@@ -831,8 +606,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrationTypeDefinitions", kwargs)
 
     def describe_registration_versions(
-        self, **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegistrationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegistrationVersionsResultTypeDef]:
         """Retrieves the specified registration version.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationVersions
@@ -840,8 +615,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrationVersions", kwargs)
 
     def describe_registrations(
-        self, **kwargs: Unpack[DescribeRegistrationsRequestTypeDef]
-    ) -> TargetResults[DescribeRegistrationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegistrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegistrationsResultTypeDef]:
         """Retrieves the specified registrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrations
@@ -849,8 +624,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeRegistrations", kwargs)
 
     def describe_sender_ids(
-        self, **kwargs: Unpack[DescribeSenderIdsRequestTypeDef]
-    ) -> TargetResults[DescribeSenderIdsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSenderIdsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSenderIdsResultTypeDef]:
         """Describes the specified SenderIds or all SenderIds associated with your
         Amazon Web Services account.
 
@@ -859,8 +634,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeSenderIds", kwargs)
 
     def describe_spend_limits(
-        self, **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef]
-    ) -> TargetResults[DescribeSpendLimitsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpendLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpendLimitsResultTypeDef]:
         """Describes the current monthly spend limits for sending voice and text
         messages.
 
@@ -869,8 +644,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeSpendLimits", kwargs)
 
     def describe_verified_destination_numbers(
-        self, **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef]
-    ) -> TargetResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeVerifiedDestinationNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedDestinationNumbersResultTypeDef]:
         """Retrieves the specified verified destination numbers.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeVerifiedDestinationNumbers
@@ -878,8 +654,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DescribeVerifiedDestinationNumbers", kwargs)
 
     def disassociate_origination_identity(
-        self, **kwargs: Unpack[DisassociateOriginationIdentityRequestTypeDef]
-    ) -> TargetResults[DisassociateOriginationIdentityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateOriginationIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateOriginationIdentityResultTypeDef]:
         """Removes the specified origination identity from an existing pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DisassociateOriginationIdentity
@@ -887,8 +663,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DisassociateOriginationIdentity", kwargs)
 
     def disassociate_protect_configuration(
-        self, **kwargs: Unpack[DisassociateProtectConfigurationRequestTypeDef]
-    ) -> TargetResults[DisassociateProtectConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateProtectConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateProtectConfigurationResultTypeDef]:
         """Disassociate a protect configuration from a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DisassociateProtectConfiguration
@@ -896,8 +672,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DisassociateProtectConfiguration", kwargs)
 
     def discard_registration_version(
-        self, **kwargs: Unpack[DiscardRegistrationVersionRequestTypeDef]
-    ) -> TargetResults[DiscardRegistrationVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DiscardRegistrationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DiscardRegistrationVersionResultTypeDef]:
         """Discard the current version of the registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DiscardRegistrationVersion
@@ -905,8 +681,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("DiscardRegistrationVersion", kwargs)
 
     def get_protect_configuration_country_rule_set(
-        self, **kwargs: Unpack[GetProtectConfigurationCountryRuleSetRequestTypeDef]
-    ) -> TargetResults[GetProtectConfigurationCountryRuleSetResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetProtectConfigurationCountryRuleSetRequestTypeDef],
+    ) -> TargetResults[type_defs.GetProtectConfigurationCountryRuleSetResultTypeDef]:
         """Retrieve the CountryRuleSet for the specified NumberCapability from a
         protect configuration.
 
@@ -915,8 +692,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("GetProtectConfigurationCountryRuleSet", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResultTypeDef]:
         """Retrieves the JSON text of the resource-based policy document attached to
         the End User Messaging SMS resource. A shared resource can be a Pool,
         Opt-out list, Sender Id, or Phone number.
@@ -926,8 +703,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_notify_countries(
-        self, **kwargs: Unpack[ListNotifyCountriesRequestTypeDef]
-    ) -> TargetResults[ListNotifyCountriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotifyCountriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNotifyCountriesResultTypeDef]:
         """Lists countries that support notify messaging. You can optionally filter
         by channel, use case, or tier.
 
@@ -936,8 +713,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("ListNotifyCountries", kwargs)
 
     def list_pool_origination_identities(
-        self, **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListPoolOriginationIdentitiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoolOriginationIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPoolOriginationIdentitiesResultTypeDef]:
         """Lists all associated origination identities in your pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListPoolOriginationIdentities
@@ -946,8 +723,12 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def list_protect_configuration_rule_set_number_overrides(
         self,
-        **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
-    ) -> TargetResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListProtectConfigurationRuleSetNumberOverridesResultTypeDef
+    ]:
         """Retrieve all of the protect configuration rule set number overrides that
         match the filters.
 
@@ -956,8 +737,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("ListProtectConfigurationRuleSetNumberOverrides", kwargs)
 
     def list_registration_associations(
-        self, **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef]
-    ) -> TargetResults[ListRegistrationAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegistrationAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegistrationAssociationsResultTypeDef]:
         """Retrieve all of the origination identities that are associated with a
         registration.
 
@@ -966,8 +747,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("ListRegistrationAssociations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """List all tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListTagsForResource
@@ -975,8 +756,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_keyword(
-        self, **kwargs: Unpack[PutKeywordRequestTypeDef]
-    ) -> TargetResults[PutKeywordResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutKeywordRequestTypeDef]
+    ) -> TargetResults[type_defs.PutKeywordResultTypeDef]:
         """Creates or updates a keyword configuration on an origination phone number
         or pool.
 
@@ -985,8 +766,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("PutKeyword", kwargs)
 
     def put_message_feedback(
-        self, **kwargs: Unpack[PutMessageFeedbackRequestTypeDef]
-    ) -> TargetResults[PutMessageFeedbackResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMessageFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutMessageFeedbackResultTypeDef]:
         """Set the MessageFeedbackStatus as RECEIVED or FAILED for the passed in
         MessageId.
 
@@ -995,8 +776,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("PutMessageFeedback", kwargs)
 
     def put_opted_out_number(
-        self, **kwargs: Unpack[PutOptedOutNumberRequestTypeDef]
-    ) -> TargetResults[PutOptedOutNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutOptedOutNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.PutOptedOutNumberResultTypeDef]:
         """Creates an opted out destination phone number in the opt-out list.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/PutOptedOutNumber
@@ -1005,8 +786,12 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def put_protect_configuration_rule_set_number_override(
         self,
-        **kwargs: Unpack[PutProtectConfigurationRuleSetNumberOverrideRequestTypeDef],
-    ) -> TargetResults[PutProtectConfigurationRuleSetNumberOverrideResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.PutProtectConfigurationRuleSetNumberOverrideRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutProtectConfigurationRuleSetNumberOverrideResultTypeDef
+    ]:
         """Create or update a phone number rule override and associate it with a
         protect configuration.
 
@@ -1015,8 +800,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("PutProtectConfigurationRuleSetNumberOverride", kwargs)
 
     def put_registration_field_value(
-        self, **kwargs: Unpack[PutRegistrationFieldValueRequestTypeDef]
-    ) -> TargetResults[PutRegistrationFieldValueResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRegistrationFieldValueRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRegistrationFieldValueResultTypeDef]:
         """Creates or updates a field value for a registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/PutRegistrationFieldValue
@@ -1024,8 +809,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("PutRegistrationFieldValue", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResultTypeDef]:
         """Attaches a resource-based policy to a End User Messaging SMS
         resource(phone number, sender Id, phone poll, or opt-out list) that is
         used for sharing the resource. A shared resource can be a Pool, Opt-out
@@ -1038,8 +823,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def release_phone_number(
-        self, **kwargs: Unpack[ReleasePhoneNumberRequestTypeDef]
-    ) -> TargetResults[ReleasePhoneNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleasePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.ReleasePhoneNumberResultTypeDef]:
         """Releases an existing origination phone number in your account. Once
         released, a phone number is no longer available for sending messages.
 
@@ -1048,8 +833,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("ReleasePhoneNumber", kwargs)
 
     def release_sender_id(
-        self, **kwargs: Unpack[ReleaseSenderIdRequestTypeDef]
-    ) -> TargetResults[ReleaseSenderIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReleaseSenderIdRequestTypeDef]
+    ) -> TargetResults[type_defs.ReleaseSenderIdResultTypeDef]:
         """Releases an existing sender ID in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ReleaseSenderId
@@ -1057,8 +842,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("ReleaseSenderId", kwargs)
 
     def request_phone_number(
-        self, **kwargs: Unpack[RequestPhoneNumberRequestTypeDef]
-    ) -> TargetResults[RequestPhoneNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestPhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestPhoneNumberResultTypeDef]:
         """Request an origination phone number for use in your account. For more
         information on phone number request see Request a phone number in the End
         User Messaging SMS User Guide.
@@ -1068,8 +853,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("RequestPhoneNumber", kwargs)
 
     def request_sender_id(
-        self, **kwargs: Unpack[RequestSenderIdRequestTypeDef]
-    ) -> TargetResults[RequestSenderIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestSenderIdRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestSenderIdResultTypeDef]:
         """Request a new sender ID that doesn't require registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/RequestSenderId
@@ -1077,8 +862,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("RequestSenderId", kwargs)
 
     def send_destination_number_verification_code(
-        self, **kwargs: Unpack[SendDestinationNumberVerificationCodeRequestTypeDef]
-    ) -> TargetResults[SendDestinationNumberVerificationCodeResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SendDestinationNumberVerificationCodeRequestTypeDef],
+    ) -> TargetResults[type_defs.SendDestinationNumberVerificationCodeResultTypeDef]:
         """Before you can send test messages to a verified destination phone number
         you need to opt-in the verified destination phone number. Creates a new
         text message with a verification code and send it to a verified
@@ -1091,8 +877,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SendDestinationNumberVerificationCode", kwargs)
 
     def send_media_message(
-        self, **kwargs: Unpack[SendMediaMessageRequestTypeDef]
-    ) -> TargetResults[SendMediaMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMediaMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMediaMessageResultTypeDef]:
         """Creates a new multimedia message (MMS) and sends it to a recipient's phone
         number.
 
@@ -1101,8 +887,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SendMediaMessage", kwargs)
 
     def send_notify_text_message(
-        self, **kwargs: Unpack[SendNotifyTextMessageRequestTypeDef]
-    ) -> TargetResults[SendNotifyTextMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendNotifyTextMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendNotifyTextMessageResultTypeDef]:
         """Sends a templated text message through a notify configuration to a
         recipient's phone number.
 
@@ -1111,8 +897,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SendNotifyTextMessage", kwargs)
 
     def send_notify_voice_message(
-        self, **kwargs: Unpack[SendNotifyVoiceMessageRequestTypeDef]
-    ) -> TargetResults[SendNotifyVoiceMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendNotifyVoiceMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendNotifyVoiceMessageResultTypeDef]:
         """Sends a templated voice message through a notify configuration to a
         recipient's phone number.
 
@@ -1121,8 +907,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SendNotifyVoiceMessage", kwargs)
 
     def send_text_message(
-        self, **kwargs: Unpack[SendTextMessageRequestTypeDef]
-    ) -> TargetResults[SendTextMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendTextMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendTextMessageResultTypeDef]:
         """Creates a new text message and sends it to a recipient's phone number.
         SendTextMessage only sends an SMS message to one recipient each time it is
         invoked.
@@ -1132,8 +918,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SendTextMessage", kwargs)
 
     def send_voice_message(
-        self, **kwargs: Unpack[SendVoiceMessageRequestTypeDef]
-    ) -> TargetResults[SendVoiceMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendVoiceMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendVoiceMessageResultTypeDef]:
         """Allows you to send a request that sends a voice message. This operation
         uses Amazon Polly to convert a text script into a voice message.
 
@@ -1142,8 +928,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SendVoiceMessage", kwargs)
 
     def set_account_default_protect_configuration(
-        self, **kwargs: Unpack[SetAccountDefaultProtectConfigurationRequestTypeDef]
-    ) -> TargetResults[SetAccountDefaultProtectConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetAccountDefaultProtectConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.SetAccountDefaultProtectConfigurationResultTypeDef]:
         """Set a protect configuration as your account default. You can only have one
         account default protect configuration at a time. The current account
         default protect configuration is replaced with the provided protect
@@ -1154,8 +941,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetAccountDefaultProtectConfiguration", kwargs)
 
     def set_default_message_feedback_enabled(
-        self, **kwargs: Unpack[SetDefaultMessageFeedbackEnabledRequestTypeDef]
-    ) -> TargetResults[SetDefaultMessageFeedbackEnabledResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultMessageFeedbackEnabledRequestTypeDef]
+    ) -> TargetResults[type_defs.SetDefaultMessageFeedbackEnabledResultTypeDef]:
         """Sets a configuration set's default for message feedback.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetDefaultMessageFeedbackEnabled
@@ -1163,8 +950,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetDefaultMessageFeedbackEnabled", kwargs)
 
     def set_default_message_type(
-        self, **kwargs: Unpack[SetDefaultMessageTypeRequestTypeDef]
-    ) -> TargetResults[SetDefaultMessageTypeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultMessageTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.SetDefaultMessageTypeResultTypeDef]:
         """Sets the default message type on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetDefaultMessageType
@@ -1172,8 +959,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetDefaultMessageType", kwargs)
 
     def set_default_sender_id(
-        self, **kwargs: Unpack[SetDefaultSenderIdRequestTypeDef]
-    ) -> TargetResults[SetDefaultSenderIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultSenderIdRequestTypeDef]
+    ) -> TargetResults[type_defs.SetDefaultSenderIdResultTypeDef]:
         """Sets default sender ID on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetDefaultSenderId
@@ -1181,8 +968,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetDefaultSenderId", kwargs)
 
     def set_media_message_spend_limit_override(
-        self, **kwargs: Unpack[SetMediaMessageSpendLimitOverrideRequestTypeDef]
-    ) -> TargetResults[SetMediaMessageSpendLimitOverrideResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetMediaMessageSpendLimitOverrideRequestTypeDef],
+    ) -> TargetResults[type_defs.SetMediaMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending MMS
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1192,8 +980,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetMediaMessageSpendLimitOverride", kwargs)
 
     def set_notify_message_spend_limit_override(
-        self, **kwargs: Unpack[SetNotifyMessageSpendLimitOverrideRequestTypeDef]
-    ) -> TargetResults[SetNotifyMessageSpendLimitOverrideResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetNotifyMessageSpendLimitOverrideRequestTypeDef],
+    ) -> TargetResults[type_defs.SetNotifyMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending notify
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1203,8 +992,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetNotifyMessageSpendLimitOverride", kwargs)
 
     def set_text_message_spend_limit_override(
-        self, **kwargs: Unpack[SetTextMessageSpendLimitOverrideRequestTypeDef]
-    ) -> TargetResults[SetTextMessageSpendLimitOverrideResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTextMessageSpendLimitOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.SetTextMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending text
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1214,8 +1003,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetTextMessageSpendLimitOverride", kwargs)
 
     def set_voice_message_spend_limit_override(
-        self, **kwargs: Unpack[SetVoiceMessageSpendLimitOverrideRequestTypeDef]
-    ) -> TargetResults[SetVoiceMessageSpendLimitOverrideResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetVoiceMessageSpendLimitOverrideRequestTypeDef],
+    ) -> TargetResults[type_defs.SetVoiceMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending voice
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1225,8 +1015,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SetVoiceMessageSpendLimitOverride", kwargs)
 
     def submit_registration_version(
-        self, **kwargs: Unpack[SubmitRegistrationVersionRequestTypeDef]
-    ) -> TargetResults[SubmitRegistrationVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubmitRegistrationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitRegistrationVersionResultTypeDef]:
         """Submit the specified registration for review and approval.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SubmitRegistrationVersion
@@ -1234,8 +1024,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("SubmitRegistrationVersion", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Adds or overwrites only the specified tags for the specified resource.
         When you specify an existing tag key, the value is overwritten with the
         new value. Each tag consists of a key and an optional value. Tag keys must
@@ -1247,8 +1037,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """Removes the association of the specified tags from a resource. For more
         information on tags see Tags in the End User Messaging SMS User Guide.
 
@@ -1257,8 +1047,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_event_destination(
-        self, **kwargs: Unpack[UpdateEventDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateEventDestinationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEventDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEventDestinationResultTypeDef]:
         """Updates an existing event destination in a configuration set. You can
         update the IAM role ARN for CloudWatch Logs and Firehose. You can also
         enable or disable the event destination.
@@ -1268,8 +1058,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdateEventDestination", kwargs)
 
     def update_notify_configuration(
-        self, **kwargs: Unpack[UpdateNotifyConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateNotifyConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotifyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotifyConfigurationResultTypeDef]:
         """Updates an existing notify configuration. You can update the default
         template, pool association, enabled channels, enabled countries, and
         deletion protection settings.
@@ -1279,8 +1069,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdateNotifyConfiguration", kwargs)
 
     def update_phone_number(
-        self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> TargetResults[UpdatePhoneNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePhoneNumberResultTypeDef]:
         """Updates the configuration of an existing origination phone number. You can
         update the opt-out list, enable or disable two-way messaging, change the
         TwoWayChannelArn, enable or disable self-managed opt-outs, and enable or
@@ -1291,8 +1081,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdatePhoneNumber", kwargs)
 
     def update_pool(
-        self, **kwargs: Unpack[UpdatePoolRequestTypeDef]
-    ) -> TargetResults[UpdatePoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePoolRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePoolResultTypeDef]:
         """Updates the configuration of an existing pool. You can update the opt-out
         list, enable or disable two-way messaging, change the TwoWayChannelArn,
         enable or disable self-managed opt-outs, enable or disable deletion
@@ -1303,8 +1093,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdatePool", kwargs)
 
     def update_protect_configuration(
-        self, **kwargs: Unpack[UpdateProtectConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateProtectConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProtectConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProtectConfigurationResultTypeDef]:
         """Update the setting for an existing protect configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/UpdateProtectConfiguration
@@ -1312,8 +1102,11 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdateProtectConfiguration", kwargs)
 
     def update_protect_configuration_country_rule_set(
-        self, **kwargs: Unpack[UpdateProtectConfigurationCountryRuleSetRequestTypeDef]
-    ) -> TargetResults[UpdateProtectConfigurationCountryRuleSetResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateProtectConfigurationCountryRuleSetRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateProtectConfigurationCountryRuleSetResultTypeDef]:
         """Update a country rule set to ALLOW, BLOCK, MONITOR, or FILTER messages to
         be sent to the specified destination counties. You can update one or
         multiple countries at a time. The updates are only applied to the
@@ -1324,8 +1117,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdateProtectConfigurationCountryRuleSet", kwargs)
 
     def update_rcs_agent(
-        self, **kwargs: Unpack[UpdateRcsAgentRequestTypeDef]
-    ) -> TargetResults[UpdateRcsAgentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRcsAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRcsAgentResultTypeDef]:
         """Updates the configuration of an existing RCS agent. You can update the
         opt-out list, deletion protection, two-way messaging settings, and
         self-managed opt-outs configuration.
@@ -1335,8 +1128,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdateRcsAgent", kwargs)
 
     def update_sender_id(
-        self, **kwargs: Unpack[UpdateSenderIdRequestTypeDef]
-    ) -> TargetResults[UpdateSenderIdResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSenderIdRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSenderIdResultTypeDef]:
         """Updates the configuration of an existing sender ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/UpdateSenderId
@@ -1344,8 +1137,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         return self._call("UpdateSenderId", kwargs)
 
     def verify_destination_number(
-        self, **kwargs: Unpack[VerifyDestinationNumberRequestTypeDef]
-    ) -> TargetResults[VerifyDestinationNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyDestinationNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyDestinationNumberResultTypeDef]:
         """Use the verification code that was received by the verified destination
         phone number to opt-in the verified destination phone number to receive
         more messages.
@@ -1360,8 +1153,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef],
-    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountAttributesResultTypeDef]:
         """Every page of DescribeAccountAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1387,8 +1180,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef],
-    ) -> TargetResults[DescribeAccountLimitsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountLimitsResultTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1412,8 +1205,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef],
-    ) -> TargetResults[DescribeConfigurationSetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigurationSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConfigurationSetsResultTypeDef]:
         """Every page of DescribeConfigurationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1435,8 +1228,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeKeywordsRequestTypeDef],
-    ) -> TargetResults[DescribeKeywordsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeKeywordsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeKeywordsResultTypeDef]:
         """Every page of DescribeKeywords in every target, merged per target
         (botocore's build_full_result).
 
@@ -1459,8 +1252,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeNotifyConfigurationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotifyConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotifyConfigurationsResultTypeDef]:
         """Every page of DescribeNotifyConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1483,8 +1276,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef],
-    ) -> TargetResults[DescribeNotifyTemplatesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotifyTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotifyTemplatesResultTypeDef]:
         """Every page of DescribeNotifyTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1507,8 +1300,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOptOutListsRequestTypeDef],
-    ) -> TargetResults[DescribeOptOutListsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptOutListsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOptOutListsResultTypeDef]:
         """Every page of DescribeOptOutLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -1530,8 +1323,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef],
-    ) -> TargetResults[DescribeOptedOutNumbersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptedOutNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOptedOutNumbersResultTypeDef]:
         """Every page of DescribeOptedOutNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1554,8 +1347,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef],
-    ) -> TargetResults[DescribePhoneNumbersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePhoneNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePhoneNumbersResultTypeDef]:
         """Every page of DescribePhoneNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,8 +1371,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePoolsRequestTypeDef],
-    ) -> TargetResults[DescribePoolsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePoolsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePoolsResultTypeDef]:
         """Every page of DescribePools in every target, merged per target (botocore's
         build_full_result).
 
@@ -1602,8 +1395,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef],
-    ) -> TargetResults[DescribeProtectConfigurationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProtectConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeProtectConfigurationsResultTypeDef]:
         """Every page of DescribeProtectConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1626,8 +1419,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
-    ) -> TargetResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
         """Every page of DescribeRcsAgentCountryLaunchStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1650,8 +1443,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef],
-    ) -> TargetResults[DescribeRcsAgentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRcsAgentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRcsAgentsResultTypeDef]:
         """Every page of DescribeRcsAgents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1674,8 +1467,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationAttachmentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationAttachmentsResultTypeDef]:
         """Every page of DescribeRegistrationAttachments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1698,8 +1491,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationFieldDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationFieldDefinitionsResultTypeDef]:
         """Every page of DescribeRegistrationFieldDefinitions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1723,8 +1516,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationFieldValuesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationFieldValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationFieldValuesResultTypeDef]:
         """Every page of DescribeRegistrationFieldValues in every target, merged per
         target (botocore's build_full_result).
 
@@ -1746,8 +1539,10 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeRegistrationSectionDefinitionsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeRegistrationSectionDefinitionsResultTypeDef]:
         """Every page of DescribeRegistrationSectionDefinitions in every target,
         merged per target (botocore's build_full_result).
 
@@ -1771,8 +1566,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationTypeDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationTypeDefinitionsResultTypeDef]:
         """Every page of DescribeRegistrationTypeDefinitions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1796,8 +1591,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationVersionsResultTypeDef]:
         """Every page of DescribeRegistrationVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1819,8 +1614,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRegistrationsRequestTypeDef],
-    ) -> TargetResults[DescribeRegistrationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRegistrationsResultTypeDef]:
         """Every page of DescribeRegistrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1842,8 +1637,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSenderIdsRequestTypeDef],
-    ) -> TargetResults[DescribeSenderIdsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSenderIdsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSenderIdsResultTypeDef]:
         """Every page of DescribeSenderIds in every target, merged per target
         (botocore's build_full_result).
 
@@ -1866,8 +1661,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef],
-    ) -> TargetResults[DescribeSpendLimitsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpendLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSpendLimitsResultTypeDef]:
         """Every page of DescribeSpendLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1890,8 +1685,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef],
-    ) -> TargetResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedDestinationNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeVerifiedDestinationNumbersResultTypeDef]:
         """Every page of DescribeVerifiedDestinationNumbers in every target, merged
         per target (botocore's build_full_result).
 
@@ -1913,8 +1708,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotifyCountriesRequestTypeDef],
-    ) -> TargetResults[ListNotifyCountriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotifyCountriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNotifyCountriesResultTypeDef]:
         """Every page of ListNotifyCountries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1937,8 +1732,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef],
-    ) -> TargetResults[ListPoolOriginationIdentitiesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoolOriginationIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPoolOriginationIdentitiesResultTypeDef]:
         """Every page of ListPoolOriginationIdentities in every target, merged per
         target (botocore's build_full_result).
 
@@ -1960,8 +1755,12 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
-    ) -> TargetResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListProtectConfigurationRuleSetNumberOverridesResultTypeDef
+    ]:
         """Every page of ListProtectConfigurationRuleSetNumberOverrides in every
         target, merged per target (botocore's build_full_result).
 
@@ -1984,8 +1783,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef],
-    ) -> TargetResults[ListRegistrationAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistrationAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegistrationAssociationsResultTypeDef]:
         """Every page of ListRegistrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -2007,8 +1806,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef],
-    ) -> Items[AccountAttributeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountAttributesRequestTypeDef],
+    ) -> Items[type_defs.AccountAttributeTypeDef]:
         """Each element of AccountAttributes in every page of
         DescribeAccountAttributes, from every target, as its page arrives (tagged
         with its target).
@@ -2027,8 +1826,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef],
-    ) -> Items[AccountLimitTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountLimitsRequestTypeDef],
+    ) -> Items[type_defs.AccountLimitTypeDef]:
         """Each element of AccountLimits in every page of DescribeAccountLimits, from
         every target, as its page arrives (tagged with its target).
 
@@ -2043,8 +1842,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef],
-    ) -> Items[ConfigurationSetInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeConfigurationSetsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationSetInformationTypeDef]:
         """Each element of ConfigurationSets in every page of
         DescribeConfigurationSets, from every target, as its page arrives (tagged
         with its target).
@@ -2063,8 +1862,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeKeywordsRequestTypeDef],
-    ) -> Items[KeywordInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeKeywordsRequestTypeDef],
+    ) -> Items[type_defs.KeywordInformationTypeDef]:
         """Each element of Keywords in every page of DescribeKeywords, from every
         target, as its page arrives (tagged with its target).
 
@@ -2079,8 +1878,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef],
-    ) -> Items[NotifyConfigurationInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotifyConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.NotifyConfigurationInformationTypeDef]:
         """Each element of NotifyConfigurations in every page of
         DescribeNotifyConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -2099,8 +1898,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef],
-    ) -> Items[NotifyTemplateInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotifyTemplatesRequestTypeDef],
+    ) -> Items[type_defs.NotifyTemplateInformationTypeDef]:
         """Each element of NotifyTemplates in every page of DescribeNotifyTemplates,
         from every target, as its page arrives (tagged with its target).
 
@@ -2115,8 +1914,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOptOutListsRequestTypeDef],
-    ) -> Items[OptOutListInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptOutListsRequestTypeDef],
+    ) -> Items[type_defs.OptOutListInformationTypeDef]:
         """Each element of OptOutLists in every page of DescribeOptOutLists, from
         every target, as its page arrives (tagged with its target).
 
@@ -2131,8 +1930,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef],
-    ) -> Items[OptedOutNumberInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptedOutNumbersRequestTypeDef],
+    ) -> Items[type_defs.OptedOutNumberInformationTypeDef]:
         """Each element of OptedOutNumbers in every page of DescribeOptedOutNumbers,
         from every target, as its page arrives (tagged with its target).
 
@@ -2147,8 +1946,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef],
-    ) -> Items[PhoneNumberInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePhoneNumbersRequestTypeDef],
+    ) -> Items[type_defs.PhoneNumberInformationTypeDef]:
         """Each element of PhoneNumbers in every page of DescribePhoneNumbers, from
         every target, as its page arrives (tagged with its target).
 
@@ -2163,8 +1962,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePoolsRequestTypeDef],
-    ) -> Items[PoolInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePoolsRequestTypeDef],
+    ) -> Items[type_defs.PoolInformationTypeDef]:
         """Each element of Pools in every page of DescribePools, from every target,
         as its page arrives (tagged with its target).
 
@@ -2179,8 +1978,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef],
-    ) -> Items[ProtectConfigurationInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProtectConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ProtectConfigurationInformationTypeDef]:
         """Each element of ProtectConfigurations in every page of
         DescribeProtectConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -2199,8 +1998,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
-    ) -> Items[CountryLaunchStatusInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
+    ) -> Items[type_defs.CountryLaunchStatusInformationTypeDef]:
         """Each element of CountryLaunchStatus in every page of
         DescribeRcsAgentCountryLaunchStatus, from every target, as its page
         arrives (tagged with its target).
@@ -2219,8 +2018,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef],
-    ) -> Items[RcsAgentInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRcsAgentsRequestTypeDef],
+    ) -> Items[type_defs.RcsAgentInformationTypeDef]:
         """Each element of RcsAgents in every page of DescribeRcsAgents, from every
         target, as its page arrives (tagged with its target).
 
@@ -2235,8 +2034,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef],
-    ) -> Items[RegistrationAttachmentsInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.RegistrationAttachmentsInformationTypeDef]:
         """Each element of RegistrationAttachments in every page of
         DescribeRegistrationAttachments, from every target, as its page arrives
         (tagged with its target).
@@ -2255,8 +2054,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef],
-    ) -> Items[RegistrationFieldDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationFieldDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.RegistrationFieldDefinitionTypeDef]:
         """Each element of RegistrationFieldDefinitions in every page of
         DescribeRegistrationFieldDefinitions, from every target, as its page
         arrives (tagged with its target).
@@ -2275,8 +2074,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef],
-    ) -> Items[RegistrationFieldValueInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationFieldValuesRequestTypeDef],
+    ) -> Items[type_defs.RegistrationFieldValueInformationTypeDef]:
         """Each element of RegistrationFieldValues in every page of
         DescribeRegistrationFieldValues, from every target, as its page arrives
         (tagged with its target).
@@ -2295,8 +2094,10 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef],
-    ) -> Items[RegistrationSectionDefinitionTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeRegistrationSectionDefinitionsRequestTypeDef
+        ],
+    ) -> Items[type_defs.RegistrationSectionDefinitionTypeDef]:
         """Each element of RegistrationSectionDefinitions in every page of
         DescribeRegistrationSectionDefinitions, from every target, as its page
         arrives (tagged with its target).
@@ -2315,8 +2116,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef],
-    ) -> Items[RegistrationTypeDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationTypeDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.RegistrationTypeDefinitionTypeDef]:
         """Each element of RegistrationTypeDefinitions in every page of
         DescribeRegistrationTypeDefinitions, from every target, as its page
         arrives (tagged with its target).
@@ -2335,8 +2136,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef],
-    ) -> Items[RegistrationVersionInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationVersionsRequestTypeDef],
+    ) -> Items[type_defs.RegistrationVersionInformationTypeDef]:
         """Each element of RegistrationVersions in every page of
         DescribeRegistrationVersions, from every target, as its page arrives
         (tagged with its target).
@@ -2355,8 +2156,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRegistrationsRequestTypeDef],
-    ) -> Items[RegistrationInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRegistrationsRequestTypeDef],
+    ) -> Items[type_defs.RegistrationInformationTypeDef]:
         """Each element of Registrations in every page of DescribeRegistrations, from
         every target, as its page arrives (tagged with its target).
 
@@ -2371,8 +2172,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSenderIdsRequestTypeDef],
-    ) -> Items[SenderIdInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSenderIdsRequestTypeDef],
+    ) -> Items[type_defs.SenderIdInformationTypeDef]:
         """Each element of SenderIds in every page of DescribeSenderIds, from every
         target, as its page arrives (tagged with its target).
 
@@ -2387,8 +2188,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef],
-    ) -> Items[SpendLimitTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSpendLimitsRequestTypeDef],
+    ) -> Items[type_defs.SpendLimitTypeDef]:
         """Each element of SpendLimits in every page of DescribeSpendLimits, from
         every target, as its page arrives (tagged with its target).
 
@@ -2403,8 +2204,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef],
-    ) -> Items[VerifiedDestinationNumberInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVerifiedDestinationNumbersRequestTypeDef],
+    ) -> Items[type_defs.VerifiedDestinationNumberInformationTypeDef]:
         """Each element of VerifiedDestinationNumbers in every page of
         DescribeVerifiedDestinationNumbers, from every target, as its page arrives
         (tagged with its target).
@@ -2423,8 +2224,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotifyCountriesRequestTypeDef],
-    ) -> Items[NotifyCountryInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotifyCountriesRequestTypeDef],
+    ) -> Items[type_defs.NotifyCountryInformationTypeDef]:
         """Each element of NotifyCountries in every page of ListNotifyCountries, from
         every target, as its page arrives (tagged with its target).
 
@@ -2439,8 +2240,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef],
-    ) -> Items[OriginationIdentityMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoolOriginationIdentitiesRequestTypeDef],
+    ) -> Items[type_defs.OriginationIdentityMetadataTypeDef]:
         """Each element of OriginationIdentities in every page of
         ListPoolOriginationIdentities, from every target, as its page arrives
         (tagged with its target).
@@ -2459,8 +2260,10 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
-    ) -> Items[ProtectConfigurationRuleSetNumberOverrideTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef
+        ],
+    ) -> Items[type_defs.ProtectConfigurationRuleSetNumberOverrideTypeDef]:
         """Each element of RuleSetNumberOverrides in every page of
         ListProtectConfigurationRuleSetNumberOverrides, from every target, as its
         page arrives (tagged with its target).
@@ -2479,8 +2282,8 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef],
-    ) -> Items[RegistrationAssociationMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistrationAssociationsRequestTypeDef],
+    ) -> Items[type_defs.RegistrationAssociationMetadataTypeDef]:
         """Each element of RegistrationAssociations in every page of
         ListRegistrationAssociations, from every target, as its page arrives
         (tagged with its target).

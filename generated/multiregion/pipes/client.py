@@ -15,29 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreatePipeRequestTypeDef,
-        CreatePipeResponseTypeDef,
-        DeletePipeRequestTypeDef,
-        DeletePipeResponseTypeDef,
-        DescribePipeRequestTypeDef,
-        DescribePipeResponseTypeDef,
-        ListPipesRequestTypeDef,
-        ListPipesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PipeTypeDef,
-        StartPipeRequestTypeDef,
-        StartPipeResponseTypeDef,
-        StopPipeRequestTypeDef,
-        StopPipeResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdatePipeRequestTypeDef,
-        UpdatePipeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEventBridgePipes"]
 
@@ -55,8 +33,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_pipe(
-        self, **kwargs: Unpack[CreatePipeRequestTypeDef]
-    ) -> TargetResults[CreatePipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePipeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePipeResponseTypeDef]:
         """Create a pipe. Amazon EventBridge Pipes connect event sources to targets
         and reduces the need for specialized knowledge and integration code.
 
@@ -65,8 +43,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("CreatePipe", kwargs)
 
     def delete_pipe(
-        self, **kwargs: Unpack[DeletePipeRequestTypeDef]
-    ) -> TargetResults[DeletePipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePipeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePipeResponseTypeDef]:
         """Delete an existing pipe. For more information about pipes, see Amazon
         EventBridge Pipes in the Amazon EventBridge User Guide.
 
@@ -75,8 +53,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("DeletePipe", kwargs)
 
     def describe_pipe(
-        self, **kwargs: Unpack[DescribePipeRequestTypeDef]
-    ) -> TargetResults[DescribePipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePipeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePipeResponseTypeDef]:
         """Get the information about an existing pipe. For more information about
         pipes, see Amazon EventBridge Pipes in the Amazon EventBridge User Guide.
 
@@ -85,8 +63,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("DescribePipe", kwargs)
 
     def list_pipes(
-        self, **kwargs: Unpack[ListPipesRequestTypeDef]
-    ) -> TargetResults[ListPipesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipesResponseTypeDef]:
         """Get the pipes associated with this account. For more information about
         pipes, see Amazon EventBridge Pipes in the Amazon EventBridge User Guide.
 
@@ -95,8 +73,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("ListPipes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a pipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/ListTagsForResource
@@ -104,8 +82,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_pipe(
-        self, **kwargs: Unpack[StartPipeRequestTypeDef]
-    ) -> TargetResults[StartPipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPipeRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPipeResponseTypeDef]:
         """Start an existing pipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/StartPipe
@@ -113,8 +91,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("StartPipe", kwargs)
 
     def stop_pipe(
-        self, **kwargs: Unpack[StopPipeRequestTypeDef]
-    ) -> TargetResults[StopPipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPipeRequestTypeDef]
+    ) -> TargetResults[type_defs.StopPipeResponseTypeDef]:
         """Stop an existing pipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/StopPipe
@@ -122,8 +100,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("StopPipe", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified pipe. Tags can
         help you organize and categorize your resources. You can also use them to
         scope user permissions by granting a user permission to access or change
@@ -134,8 +112,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified pipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/UntagResource
@@ -143,8 +121,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_pipe(
-        self, **kwargs: Unpack[UpdatePipeRequestTypeDef]
-    ) -> TargetResults[UpdatePipeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePipeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipeResponseTypeDef]:
         """Update an existing pipe. When you call UpdatePipe, EventBridge only the
         updates fields you have specified in the request; the rest remain
         unchanged. The exception to this is if you modify any Amazon Web
@@ -166,8 +144,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipesRequestTypeDef],
-    ) -> TargetResults[ListPipesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipesResponseTypeDef]:
         """Every page of ListPipes in every target, merged per target (botocore's
         build_full_result).
 
@@ -189,8 +167,8 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipesRequestTypeDef],
-    ) -> Items[PipeTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipesRequestTypeDef],
+    ) -> Items[type_defs.PipeTypeDef]:
         """Each element of Pipes in every page of ListPipes, from every target, as
         its page arrives (tagged with its target).
 

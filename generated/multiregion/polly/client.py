@@ -15,31 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteLexiconInputTypeDef,
-        DeleteLexiconOutputTypeDef,
-        DescribeVoicesInputTypeDef,
-        DescribeVoicesOutputTypeDef,
-        GetLexiconInputTypeDef,
-        GetLexiconOutputTypeDef,
-        GetSpeechSynthesisTaskInputTypeDef,
-        GetSpeechSynthesisTaskOutputTypeDef,
-        LexiconDescriptionTypeDef,
-        ListLexiconsInputTypeDef,
-        ListLexiconsOutputTypeDef,
-        ListSpeechSynthesisTasksInputTypeDef,
-        ListSpeechSynthesisTasksOutputTypeDef,
-        PutLexiconInputTypeDef,
-        PutLexiconOutputTypeDef,
-        StartSpeechSynthesisStreamInputTypeDef,
-        StartSpeechSynthesisStreamOutputTypeDef,
-        StartSpeechSynthesisTaskInputTypeDef,
-        StartSpeechSynthesisTaskOutputTypeDef,
-        SynthesisTaskTypeDef,
-        SynthesizeSpeechInputTypeDef,
-        SynthesizeSpeechOutputTypeDef,
-        VoiceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPolly"]
 
@@ -53,8 +29,8 @@ class MultiRegionPolly(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_lexicon(
-        self, **kwargs: Unpack[DeleteLexiconInputTypeDef]
-    ) -> TargetResults[DeleteLexiconOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLexiconInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLexiconOutputTypeDef]:
         """Deletes the specified pronunciation lexicon stored in an Amazon Web
         Services Region. A lexicon which has been deleted is not available for
         speech synthesis, nor is it possible to retrieve it using either the
@@ -65,8 +41,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("DeleteLexicon", kwargs)
 
     def describe_voices(
-        self, **kwargs: Unpack[DescribeVoicesInputTypeDef]
-    ) -> TargetResults[DescribeVoicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVoicesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVoicesOutputTypeDef]:
         """Returns the list of voices that are available for use when requesting
         speech synthesis. Each voice speaks a specified language, is either male
         or female, and is identified by an ID, which is the ASCII version of the
@@ -77,8 +53,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("DescribeVoices", kwargs)
 
     def get_lexicon(
-        self, **kwargs: Unpack[GetLexiconInputTypeDef]
-    ) -> TargetResults[GetLexiconOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLexiconInputTypeDef]
+    ) -> TargetResults[type_defs.GetLexiconOutputTypeDef]:
         """Returns the content of the specified pronunciation lexicon stored in an
         Amazon Web Services Region. For more information, see Managing Lexicons.
 
@@ -87,8 +63,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("GetLexicon", kwargs)
 
     def get_speech_synthesis_task(
-        self, **kwargs: Unpack[GetSpeechSynthesisTaskInputTypeDef]
-    ) -> TargetResults[GetSpeechSynthesisTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpeechSynthesisTaskInputTypeDef]
+    ) -> TargetResults[type_defs.GetSpeechSynthesisTaskOutputTypeDef]:
         """Retrieves a specific SpeechSynthesisTask object based on its TaskID. This
         object contains information about the given speech synthesis task,
         including the status of the task, and a link to the S3 bucket containing
@@ -99,8 +75,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("GetSpeechSynthesisTask", kwargs)
 
     def list_lexicons(
-        self, **kwargs: Unpack[ListLexiconsInputTypeDef]
-    ) -> TargetResults[ListLexiconsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLexiconsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLexiconsOutputTypeDef]:
         """Returns a list of pronunciation lexicons stored in an Amazon Web Services
         Region. For more information, see Managing Lexicons.
 
@@ -109,8 +85,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("ListLexicons", kwargs)
 
     def list_speech_synthesis_tasks(
-        self, **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef]
-    ) -> TargetResults[ListSpeechSynthesisTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpeechSynthesisTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListSpeechSynthesisTasksOutputTypeDef]:
         """Returns a list of SpeechSynthesisTask objects ordered by their creation
         date. This operation can filter the tasks by their status, for example,
         allowing users to list only tasks that are completed.
@@ -120,8 +96,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("ListSpeechSynthesisTasks", kwargs)
 
     def put_lexicon(
-        self, **kwargs: Unpack[PutLexiconInputTypeDef]
-    ) -> TargetResults[PutLexiconOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLexiconInputTypeDef]
+    ) -> TargetResults[type_defs.PutLexiconOutputTypeDef]:
         """Stores a pronunciation lexicon in an Amazon Web Services Region. If a
         lexicon with the same name already exists in the region, it is overwritten
         by the new lexicon. Lexicon operations have eventual consistency,
@@ -133,8 +109,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("PutLexicon", kwargs)
 
     def start_speech_synthesis_stream(
-        self, **kwargs: Unpack[StartSpeechSynthesisStreamInputTypeDef]
-    ) -> TargetResults[StartSpeechSynthesisStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSpeechSynthesisStreamInputTypeDef]
+    ) -> TargetResults[type_defs.StartSpeechSynthesisStreamOutputTypeDef]:
         """Synthesizes UTF-8 input, plain text, or SSML over a bidirectional
         streaming connection. Specify synthesis parameters in HTTP/2 headers, send
         text incrementally as events on the input stream, and receive synthesized
@@ -145,8 +121,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("StartSpeechSynthesisStream", kwargs)
 
     def start_speech_synthesis_task(
-        self, **kwargs: Unpack[StartSpeechSynthesisTaskInputTypeDef]
-    ) -> TargetResults[StartSpeechSynthesisTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSpeechSynthesisTaskInputTypeDef]
+    ) -> TargetResults[type_defs.StartSpeechSynthesisTaskOutputTypeDef]:
         """Allows the creation of an asynchronous synthesis task, by starting a new
         SpeechSynthesisTask. This operation requires all the standard information
         needed for speech synthesis, plus the name of an Amazon S3 bucket for the
@@ -162,8 +138,8 @@ class MultiRegionPolly(MultiRegionClient):
         return self._call("StartSpeechSynthesisTask", kwargs)
 
     def synthesize_speech(
-        self, **kwargs: Unpack[SynthesizeSpeechInputTypeDef]
-    ) -> TargetResults[SynthesizeSpeechOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SynthesizeSpeechInputTypeDef]
+    ) -> TargetResults[type_defs.SynthesizeSpeechOutputTypeDef]:
         """Synthesizes UTF-8 input, plain text or SSML, to a stream of bytes. SSML
         input must be valid, well-formed SSML. Some alphabets might not be
         available with all the voices (for example, Cyrillic might not be read at
@@ -180,8 +156,8 @@ class MultiRegionPolly(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVoicesInputTypeDef],
-    ) -> TargetResults[DescribeVoicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVoicesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeVoicesOutputTypeDef]:
         """Every page of DescribeVoices in every target, merged per target
         (botocore's build_full_result).
 
@@ -206,8 +182,8 @@ class MultiRegionPolly(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLexiconsInputTypeDef],
-    ) -> TargetResults[ListLexiconsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLexiconsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLexiconsOutputTypeDef]:
         """Every page of ListLexicons in every target, merged per target (botocore's
         build_full_result).
 
@@ -230,8 +206,8 @@ class MultiRegionPolly(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef],
-    ) -> TargetResults[ListSpeechSynthesisTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpeechSynthesisTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListSpeechSynthesisTasksOutputTypeDef]:
         """Every page of ListSpeechSynthesisTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -254,8 +230,8 @@ class MultiRegionPolly(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVoicesInputTypeDef],
-    ) -> Items[VoiceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVoicesInputTypeDef],
+    ) -> Items[type_defs.VoiceTypeDef]:
         """Each element of Voices in every page of DescribeVoices, from every target,
         as its page arrives (tagged with its target).
 
@@ -270,8 +246,8 @@ class MultiRegionPolly(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLexiconsInputTypeDef],
-    ) -> Items[LexiconDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListLexiconsInputTypeDef],
+    ) -> Items[type_defs.LexiconDescriptionTypeDef]:
         """Each element of Lexicons in every page of ListLexicons, from every target,
         as its page arrives (tagged with its target).
 
@@ -286,8 +262,8 @@ class MultiRegionPolly(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef],
-    ) -> Items[SynthesisTaskTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpeechSynthesisTasksInputTypeDef],
+    ) -> Items[type_defs.SynthesisTaskTypeDef]:
         """Each element of SynthesisTasks in every page of ListSpeechSynthesisTasks,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,22 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AttributeValueTypeDef,
-        DescribeServicesRequestTypeDef,
-        DescribeServicesResponseTypeDef,
-        DocumentOutputValue,
-        GetAttributeValuesRequestTypeDef,
-        GetAttributeValuesResponseTypeDef,
-        GetPriceListFileUrlRequestTypeDef,
-        GetPriceListFileUrlResponseTypeDef,
-        GetProductsRequestTypeDef,
-        GetProductsResponseTypeDef,
-        ListPriceListsRequestTypeDef,
-        ListPriceListsResponseTypeDef,
-        PriceListTypeDef,
-        ServiceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPricing"]
 
@@ -47,8 +32,8 @@ class MultiRegionPricing(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def describe_services(
-        self, **kwargs: Unpack[DescribeServicesRequestTypeDef]
-    ) -> TargetResults[DescribeServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServicesResponseTypeDef]:
         """Returns the metadata for one service or a list of the metadata for all
         services. Use this without a service code to get the service codes for all
         services. Use it with a service code, such as AmazonEC2, to get
@@ -62,8 +47,8 @@ class MultiRegionPricing(MultiRegionClient):
         return self._call("DescribeServices", kwargs)
 
     def get_attribute_values(
-        self, **kwargs: Unpack[GetAttributeValuesRequestTypeDef]
-    ) -> TargetResults[GetAttributeValuesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAttributeValuesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttributeValuesResponseTypeDef]:
         """Returns a list of attribute values. Attributes are similar to the details
         in a Price List API offer file. For a list of available attributes, see
         Offer File Definitions in the Billing and Cost Management User Guide.
@@ -73,8 +58,8 @@ class MultiRegionPricing(MultiRegionClient):
         return self._call("GetAttributeValues", kwargs)
 
     def get_price_list_file_url(
-        self, **kwargs: Unpack[GetPriceListFileUrlRequestTypeDef]
-    ) -> TargetResults[GetPriceListFileUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPriceListFileUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPriceListFileUrlResponseTypeDef]:
         """This feature is in preview release and is subject to change. Your use of
         Amazon Web Services Price List API is subject to the Beta Service
         Participation terms of the Amazon Web Services Service Terms (Section
@@ -85,8 +70,8 @@ class MultiRegionPricing(MultiRegionClient):
         return self._call("GetPriceListFileUrl", kwargs)
 
     def get_products(
-        self, **kwargs: Unpack[GetProductsRequestTypeDef]
-    ) -> TargetResults[GetProductsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProductsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProductsResponseTypeDef]:
         """Returns a list of all products that match the filter criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/GetProducts
@@ -94,8 +79,8 @@ class MultiRegionPricing(MultiRegionClient):
         return self._call("GetProducts", kwargs)
 
     def list_price_lists(
-        self, **kwargs: Unpack[ListPriceListsRequestTypeDef]
-    ) -> TargetResults[ListPriceListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPriceListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPriceListsResponseTypeDef]:
         """This feature is in preview release and is subject to change. Your use of
         Amazon Web Services Price List API is subject to the Beta Service
         Participation terms of the Amazon Web Services Service Terms (Section
@@ -111,8 +96,8 @@ class MultiRegionPricing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServicesRequestTypeDef],
-    ) -> TargetResults[DescribeServicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServicesResponseTypeDef]:
         """Every page of DescribeServices in every target, merged per target
         (botocore's build_full_result).
 
@@ -140,8 +125,8 @@ class MultiRegionPricing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAttributeValuesRequestTypeDef],
-    ) -> TargetResults[GetAttributeValuesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAttributeValuesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAttributeValuesResponseTypeDef]:
         """Every page of GetAttributeValues in every target, merged per target
         (botocore's build_full_result).
 
@@ -165,8 +150,8 @@ class MultiRegionPricing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetProductsRequestTypeDef],
-    ) -> TargetResults[GetProductsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetProductsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetProductsResponseTypeDef]:
         """Every page of GetProducts in every target, merged per target (botocore's
         build_full_result).
 
@@ -188,8 +173,8 @@ class MultiRegionPricing(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPriceListsRequestTypeDef],
-    ) -> TargetResults[ListPriceListsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPriceListsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPriceListsResponseTypeDef]:
         """Every page of ListPriceLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -213,8 +198,8 @@ class MultiRegionPricing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServicesRequestTypeDef],
-    ) -> Items[ServiceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServicesRequestTypeDef],
+    ) -> Items[type_defs.ServiceTypeDef]:
         """Each element of Services in every page of DescribeServices, from every
         target, as its page arrives (tagged with its target).
 
@@ -229,8 +214,8 @@ class MultiRegionPricing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAttributeValuesRequestTypeDef],
-    ) -> Items[AttributeValueTypeDef]:
+        **kwargs: Unpack[type_defs.GetAttributeValuesRequestTypeDef],
+    ) -> Items[type_defs.AttributeValueTypeDef]:
         """Each element of AttributeValues in every page of GetAttributeValues, from
         every target, as its page arrives (tagged with its target).
 
@@ -245,8 +230,8 @@ class MultiRegionPricing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetProductsRequestTypeDef],
-    ) -> Items[DocumentOutputValue]:
+        **kwargs: Unpack[type_defs.GetProductsRequestTypeDef],
+    ) -> Items[type_defs.DocumentOutputValue]:
         """Each element of PriceList in every page of GetProducts, from every target,
         as its page arrives (tagged with its target).
 
@@ -261,8 +246,8 @@ class MultiRegionPricing(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPriceListsRequestTypeDef],
-    ) -> Items[PriceListTypeDef]:
+        **kwargs: Unpack[type_defs.ListPriceListsRequestTypeDef],
+    ) -> Items[type_defs.PriceListTypeDef]:
         """Each element of PriceLists in every page of ListPriceLists, from every
         target, as its page arrives (tagged with its target).
 

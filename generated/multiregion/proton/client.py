@@ -16,195 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptEnvironmentAccountConnectionInputTypeDef,
-        AcceptEnvironmentAccountConnectionOutputTypeDef,
-        CancelComponentDeploymentInputTypeDef,
-        CancelComponentDeploymentOutputTypeDef,
-        CancelEnvironmentDeploymentInputTypeDef,
-        CancelEnvironmentDeploymentOutputTypeDef,
-        CancelServiceInstanceDeploymentInputTypeDef,
-        CancelServiceInstanceDeploymentOutputTypeDef,
-        CancelServicePipelineDeploymentInputTypeDef,
-        CancelServicePipelineDeploymentOutputTypeDef,
-        ComponentSummaryTypeDef,
-        CreateComponentInputTypeDef,
-        CreateComponentOutputTypeDef,
-        CreateEnvironmentAccountConnectionInputTypeDef,
-        CreateEnvironmentAccountConnectionOutputTypeDef,
-        CreateEnvironmentInputTypeDef,
-        CreateEnvironmentOutputTypeDef,
-        CreateEnvironmentTemplateInputTypeDef,
-        CreateEnvironmentTemplateOutputTypeDef,
-        CreateEnvironmentTemplateVersionInputTypeDef,
-        CreateEnvironmentTemplateVersionOutputTypeDef,
-        CreateRepositoryInputTypeDef,
-        CreateRepositoryOutputTypeDef,
-        CreateServiceInputTypeDef,
-        CreateServiceInstanceInputTypeDef,
-        CreateServiceInstanceOutputTypeDef,
-        CreateServiceOutputTypeDef,
-        CreateServiceSyncConfigInputTypeDef,
-        CreateServiceSyncConfigOutputTypeDef,
-        CreateServiceTemplateInputTypeDef,
-        CreateServiceTemplateOutputTypeDef,
-        CreateServiceTemplateVersionInputTypeDef,
-        CreateServiceTemplateVersionOutputTypeDef,
-        CreateTemplateSyncConfigInputTypeDef,
-        CreateTemplateSyncConfigOutputTypeDef,
-        DeleteComponentInputTypeDef,
-        DeleteComponentOutputTypeDef,
-        DeleteDeploymentInputTypeDef,
-        DeleteDeploymentOutputTypeDef,
-        DeleteEnvironmentAccountConnectionInputTypeDef,
-        DeleteEnvironmentAccountConnectionOutputTypeDef,
-        DeleteEnvironmentInputTypeDef,
-        DeleteEnvironmentOutputTypeDef,
-        DeleteEnvironmentTemplateInputTypeDef,
-        DeleteEnvironmentTemplateOutputTypeDef,
-        DeleteEnvironmentTemplateVersionInputTypeDef,
-        DeleteEnvironmentTemplateVersionOutputTypeDef,
-        DeleteRepositoryInputTypeDef,
-        DeleteRepositoryOutputTypeDef,
-        DeleteServiceInputTypeDef,
-        DeleteServiceOutputTypeDef,
-        DeleteServiceSyncConfigInputTypeDef,
-        DeleteServiceSyncConfigOutputTypeDef,
-        DeleteServiceTemplateInputTypeDef,
-        DeleteServiceTemplateOutputTypeDef,
-        DeleteServiceTemplateVersionInputTypeDef,
-        DeleteServiceTemplateVersionOutputTypeDef,
-        DeleteTemplateSyncConfigInputTypeDef,
-        DeleteTemplateSyncConfigOutputTypeDef,
-        DeploymentSummaryTypeDef,
-        EnvironmentAccountConnectionSummaryTypeDef,
-        EnvironmentSummaryTypeDef,
-        EnvironmentTemplateSummaryTypeDef,
-        EnvironmentTemplateVersionSummaryTypeDef,
-        GetAccountSettingsOutputTypeDef,
-        GetComponentInputTypeDef,
-        GetComponentOutputTypeDef,
-        GetDeploymentInputTypeDef,
-        GetDeploymentOutputTypeDef,
-        GetEnvironmentAccountConnectionInputTypeDef,
-        GetEnvironmentAccountConnectionOutputTypeDef,
-        GetEnvironmentInputTypeDef,
-        GetEnvironmentOutputTypeDef,
-        GetEnvironmentTemplateInputTypeDef,
-        GetEnvironmentTemplateOutputTypeDef,
-        GetEnvironmentTemplateVersionInputTypeDef,
-        GetEnvironmentTemplateVersionOutputTypeDef,
-        GetRepositoryInputTypeDef,
-        GetRepositoryOutputTypeDef,
-        GetRepositorySyncStatusInputTypeDef,
-        GetRepositorySyncStatusOutputTypeDef,
-        GetResourcesSummaryOutputTypeDef,
-        GetServiceInputTypeDef,
-        GetServiceInstanceInputTypeDef,
-        GetServiceInstanceOutputTypeDef,
-        GetServiceInstanceSyncStatusInputTypeDef,
-        GetServiceInstanceSyncStatusOutputTypeDef,
-        GetServiceOutputTypeDef,
-        GetServiceSyncBlockerSummaryInputTypeDef,
-        GetServiceSyncBlockerSummaryOutputTypeDef,
-        GetServiceSyncConfigInputTypeDef,
-        GetServiceSyncConfigOutputTypeDef,
-        GetServiceTemplateInputTypeDef,
-        GetServiceTemplateOutputTypeDef,
-        GetServiceTemplateVersionInputTypeDef,
-        GetServiceTemplateVersionOutputTypeDef,
-        GetTemplateSyncConfigInputTypeDef,
-        GetTemplateSyncConfigOutputTypeDef,
-        GetTemplateSyncStatusInputTypeDef,
-        GetTemplateSyncStatusOutputTypeDef,
-        ListComponentOutputsInputTypeDef,
-        ListComponentOutputsOutputTypeDef,
-        ListComponentProvisionedResourcesInputTypeDef,
-        ListComponentProvisionedResourcesOutputTypeDef,
-        ListComponentsInputTypeDef,
-        ListComponentsOutputTypeDef,
-        ListDeploymentsInputTypeDef,
-        ListDeploymentsOutputTypeDef,
-        ListEnvironmentAccountConnectionsInputTypeDef,
-        ListEnvironmentAccountConnectionsOutputTypeDef,
-        ListEnvironmentOutputsInputTypeDef,
-        ListEnvironmentOutputsOutputTypeDef,
-        ListEnvironmentProvisionedResourcesInputTypeDef,
-        ListEnvironmentProvisionedResourcesOutputTypeDef,
-        ListEnvironmentTemplateVersionsInputTypeDef,
-        ListEnvironmentTemplateVersionsOutputTypeDef,
-        ListEnvironmentTemplatesInputTypeDef,
-        ListEnvironmentTemplatesOutputTypeDef,
-        ListEnvironmentsInputTypeDef,
-        ListEnvironmentsOutputTypeDef,
-        ListRepositoriesInputTypeDef,
-        ListRepositoriesOutputTypeDef,
-        ListRepositorySyncDefinitionsInputTypeDef,
-        ListRepositorySyncDefinitionsOutputTypeDef,
-        ListServiceInstanceOutputsInputTypeDef,
-        ListServiceInstanceOutputsOutputTypeDef,
-        ListServiceInstanceProvisionedResourcesInputTypeDef,
-        ListServiceInstanceProvisionedResourcesOutputTypeDef,
-        ListServiceInstancesInputTypeDef,
-        ListServiceInstancesOutputTypeDef,
-        ListServicePipelineOutputsInputTypeDef,
-        ListServicePipelineOutputsOutputTypeDef,
-        ListServicePipelineProvisionedResourcesInputTypeDef,
-        ListServicePipelineProvisionedResourcesOutputTypeDef,
-        ListServiceTemplateVersionsInputTypeDef,
-        ListServiceTemplateVersionsOutputTypeDef,
-        ListServiceTemplatesInputTypeDef,
-        ListServiceTemplatesOutputTypeDef,
-        ListServicesInputTypeDef,
-        ListServicesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        NotifyResourceDeploymentStatusChangeInputTypeDef,
-        NotifyResourceDeploymentStatusChangeOutputTypeDef,
-        OutputTypeDef,
-        ProvisionedResourceTypeDef,
-        RejectEnvironmentAccountConnectionInputTypeDef,
-        RejectEnvironmentAccountConnectionOutputTypeDef,
-        RepositorySummaryTypeDef,
-        RepositorySyncDefinitionTypeDef,
-        ServiceInstanceSummaryTypeDef,
-        ServiceSummaryTypeDef,
-        ServiceTemplateSummaryTypeDef,
-        ServiceTemplateVersionSummaryTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TagTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateAccountSettingsInputTypeDef,
-        UpdateAccountSettingsOutputTypeDef,
-        UpdateComponentInputTypeDef,
-        UpdateComponentOutputTypeDef,
-        UpdateEnvironmentAccountConnectionInputTypeDef,
-        UpdateEnvironmentAccountConnectionOutputTypeDef,
-        UpdateEnvironmentInputTypeDef,
-        UpdateEnvironmentOutputTypeDef,
-        UpdateEnvironmentTemplateInputTypeDef,
-        UpdateEnvironmentTemplateOutputTypeDef,
-        UpdateEnvironmentTemplateVersionInputTypeDef,
-        UpdateEnvironmentTemplateVersionOutputTypeDef,
-        UpdateServiceInputTypeDef,
-        UpdateServiceInstanceInputTypeDef,
-        UpdateServiceInstanceOutputTypeDef,
-        UpdateServiceOutputTypeDef,
-        UpdateServicePipelineInputTypeDef,
-        UpdateServicePipelineOutputTypeDef,
-        UpdateServiceSyncBlockerInputTypeDef,
-        UpdateServiceSyncBlockerOutputTypeDef,
-        UpdateServiceSyncConfigInputTypeDef,
-        UpdateServiceSyncConfigOutputTypeDef,
-        UpdateServiceTemplateInputTypeDef,
-        UpdateServiceTemplateOutputTypeDef,
-        UpdateServiceTemplateVersionInputTypeDef,
-        UpdateServiceTemplateVersionOutputTypeDef,
-        UpdateTemplateSyncConfigInputTypeDef,
-        UpdateTemplateSyncConfigOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionProton"]
 
@@ -221,8 +33,8 @@ class MultiRegionProton(MultiRegionClient):
         "AcceptEnvironmentAccountConnection is deprecated. AWS Proton is not accepting new customers."
     )
     def accept_environment_account_connection(
-        self, **kwargs: Unpack[AcceptEnvironmentAccountConnectionInputTypeDef]
-    ) -> TargetResults[AcceptEnvironmentAccountConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptEnvironmentAccountConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptEnvironmentAccountConnectionOutputTypeDef]:
         """In a management account, an environment account connection request is
         accepted. When the environment account connection request is accepted,
         Proton can use the associated IAM role to provision environment
@@ -236,8 +48,8 @@ class MultiRegionProton(MultiRegionClient):
         "CancelComponentDeployment is deprecated. AWS Proton is not accepting new customers."
     )
     def cancel_component_deployment(
-        self, **kwargs: Unpack[CancelComponentDeploymentInputTypeDef]
-    ) -> TargetResults[CancelComponentDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelComponentDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.CancelComponentDeploymentOutputTypeDef]:
         """Attempts to cancel a component deployment (for a component that is in the
         IN_PROGRESS deployment status).
 
@@ -249,8 +61,8 @@ class MultiRegionProton(MultiRegionClient):
         "CancelEnvironmentDeployment is deprecated. AWS Proton is not accepting new customers."
     )
     def cancel_environment_deployment(
-        self, **kwargs: Unpack[CancelEnvironmentDeploymentInputTypeDef]
-    ) -> TargetResults[CancelEnvironmentDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelEnvironmentDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.CancelEnvironmentDeploymentOutputTypeDef]:
         """Attempts to cancel an environment deployment on an UpdateEnvironment
         action, if the deployment is IN_PROGRESS. For more information, see Update
         an environment in the Proton User guide.
@@ -263,8 +75,8 @@ class MultiRegionProton(MultiRegionClient):
         "CancelServiceInstanceDeployment is deprecated. AWS Proton is not accepting new customers."
     )
     def cancel_service_instance_deployment(
-        self, **kwargs: Unpack[CancelServiceInstanceDeploymentInputTypeDef]
-    ) -> TargetResults[CancelServiceInstanceDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelServiceInstanceDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.CancelServiceInstanceDeploymentOutputTypeDef]:
         """Attempts to cancel a service instance deployment on an
         UpdateServiceInstance action, if the deployment is IN_PROGRESS. For more
         information, see Update a service instance in the Proton User guide.
@@ -277,8 +89,8 @@ class MultiRegionProton(MultiRegionClient):
         "CancelServicePipelineDeployment is deprecated. AWS Proton is not accepting new customers."
     )
     def cancel_service_pipeline_deployment(
-        self, **kwargs: Unpack[CancelServicePipelineDeploymentInputTypeDef]
-    ) -> TargetResults[CancelServicePipelineDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelServicePipelineDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.CancelServicePipelineDeploymentOutputTypeDef]:
         """Attempts to cancel a service pipeline deployment on an
         UpdateServicePipeline action, if the deployment is IN_PROGRESS. For more
         information, see Update a service pipeline in the Proton User guide.
@@ -291,8 +103,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateComponent is deprecated. AWS Proton is not accepting new customers."
     )
     def create_component(
-        self, **kwargs: Unpack[CreateComponentInputTypeDef]
-    ) -> TargetResults[CreateComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComponentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateComponentOutputTypeDef]:
         """Create an Proton component. A component is an infrastructure extension for
         a service instance.
 
@@ -304,8 +116,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateEnvironment is deprecated. AWS Proton is not accepting new customers."
     )
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentOutputTypeDef]:
         """Deploy a new environment. An Proton environment is created from an
         environment template that defines infrastructure and resources that can be
         shared across services.
@@ -318,8 +130,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateEnvironmentAccountConnection is deprecated. AWS Proton is not accepting new customers."
     )
     def create_environment_account_connection(
-        self, **kwargs: Unpack[CreateEnvironmentAccountConnectionInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentAccountConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentAccountConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentAccountConnectionOutputTypeDef]:
         """Create an environment account connection in an environment account so that
         environment infrastructure resources can be provisioned in the environment
         account from a management account.
@@ -332,8 +144,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateEnvironmentTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def create_environment_template(
-        self, **kwargs: Unpack[CreateEnvironmentTemplateInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentTemplateOutputTypeDef]:
         """Create an environment template for Proton. For more information, see
         Environment Templates in the Proton User Guide.
 
@@ -345,8 +157,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateEnvironmentTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def create_environment_template_version(
-        self, **kwargs: Unpack[CreateEnvironmentTemplateVersionInputTypeDef]
-    ) -> TargetResults[CreateEnvironmentTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentTemplateVersionOutputTypeDef]:
         """Create a new major or minor version of an environment template. A major
         version of an environment template is a version that isn't backwards
         compatible. A minor version of an environment template is a version that's
@@ -360,8 +172,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateRepository is deprecated. AWS Proton is not accepting new customers."
     )
     def create_repository(
-        self, **kwargs: Unpack[CreateRepositoryInputTypeDef]
-    ) -> TargetResults[CreateRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateRepositoryOutputTypeDef]:
         """Create and register a link to a repository. Proton uses the link to
         repeatedly access the repository, to either push to it (self-managed
         provisioning) or pull from it (template sync). You can share a linked
@@ -377,8 +189,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateService is deprecated. AWS Proton is not accepting new customers."
     )
     def create_service(
-        self, **kwargs: Unpack[CreateServiceInputTypeDef]
-    ) -> TargetResults[CreateServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceOutputTypeDef]:
         """Create an Proton service. An Proton service is an instantiation of a
         service template and often includes several service instances and
         pipeline. For more information, see Services in the Proton User Guide.
@@ -391,8 +203,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateServiceInstance is deprecated. AWS Proton is not accepting new customers."
     )
     def create_service_instance(
-        self, **kwargs: Unpack[CreateServiceInstanceInputTypeDef]
-    ) -> TargetResults[CreateServiceInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceInstanceOutputTypeDef]:
         """Create a service instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/CreateServiceInstance
@@ -403,8 +215,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateServiceSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def create_service_sync_config(
-        self, **kwargs: Unpack[CreateServiceSyncConfigInputTypeDef]
-    ) -> TargetResults[CreateServiceSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceSyncConfigOutputTypeDef]:
         """Create the Proton Ops configuration file.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/CreateServiceSyncConfig
@@ -415,8 +227,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateServiceTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def create_service_template(
-        self, **kwargs: Unpack[CreateServiceTemplateInputTypeDef]
-    ) -> TargetResults[CreateServiceTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceTemplateOutputTypeDef]:
         """Create a service template. The administrator creates a service template to
         define standardized infrastructure and an optional CI/CD service pipeline.
         Developers, in turn, select the service template from Proton. If the
@@ -433,8 +245,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateServiceTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def create_service_template_version(
-        self, **kwargs: Unpack[CreateServiceTemplateVersionInputTypeDef]
-    ) -> TargetResults[CreateServiceTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceTemplateVersionOutputTypeDef]:
         """Create a new major or minor version of a service template. A major version
         of a service template is a version that isn't backward compatible. A minor
         version of a service template is a version that's backward compatible
@@ -448,8 +260,8 @@ class MultiRegionProton(MultiRegionClient):
         "CreateTemplateSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def create_template_sync_config(
-        self, **kwargs: Unpack[CreateTemplateSyncConfigInputTypeDef]
-    ) -> TargetResults[CreateTemplateSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateSyncConfigOutputTypeDef]:
         """Set up a template to create new template versions automatically by
         tracking a linked repository. A linked repository is a repository that has
         been registered with Proton. For more information, see CreateRepository.
@@ -462,8 +274,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteComponent is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_component(
-        self, **kwargs: Unpack[DeleteComponentInputTypeDef]
-    ) -> TargetResults[DeleteComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComponentInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteComponentOutputTypeDef]:
         """Delete an Proton component resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteComponent
@@ -474,8 +286,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteDeployment is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_deployment(
-        self, **kwargs: Unpack[DeleteDeploymentInputTypeDef]
-    ) -> TargetResults[DeleteDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeploymentOutputTypeDef]:
         """Delete the deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteDeployment
@@ -486,8 +298,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteEnvironment is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentInputTypeDef]
-    ) -> TargetResults[DeleteEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentOutputTypeDef]:
         """Delete an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteEnvironment
@@ -498,8 +310,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteEnvironmentAccountConnection is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_environment_account_connection(
-        self, **kwargs: Unpack[DeleteEnvironmentAccountConnectionInputTypeDef]
-    ) -> TargetResults[DeleteEnvironmentAccountConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentAccountConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentAccountConnectionOutputTypeDef]:
         """In an environment account, delete an environment account connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteEnvironmentAccountConnection
@@ -510,8 +322,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteEnvironmentTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_environment_template(
-        self, **kwargs: Unpack[DeleteEnvironmentTemplateInputTypeDef]
-    ) -> TargetResults[DeleteEnvironmentTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentTemplateOutputTypeDef]:
         """If no other major or minor versions of an environment template exist,
         delete the environment template.
 
@@ -523,8 +335,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteEnvironmentTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_environment_template_version(
-        self, **kwargs: Unpack[DeleteEnvironmentTemplateVersionInputTypeDef]
-    ) -> TargetResults[DeleteEnvironmentTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentTemplateVersionOutputTypeDef]:
         """If no other minor versions of an environment template exist, delete a
         major version of the environment template if it's not the Recommended
         version. Delete the Recommended version of the environment template if no
@@ -540,8 +352,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteRepository is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_repository(
-        self, **kwargs: Unpack[DeleteRepositoryInputTypeDef]
-    ) -> TargetResults[DeleteRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteRepositoryOutputTypeDef]:
         """De-register and unlink your repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteRepository
@@ -552,8 +364,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteService is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_service(
-        self, **kwargs: Unpack[DeleteServiceInputTypeDef]
-    ) -> TargetResults[DeleteServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceOutputTypeDef]:
         """Delete a service, with its instances and pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteService
@@ -564,8 +376,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteServiceSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_service_sync_config(
-        self, **kwargs: Unpack[DeleteServiceSyncConfigInputTypeDef]
-    ) -> TargetResults[DeleteServiceSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceSyncConfigOutputTypeDef]:
         """Delete the Proton Ops file.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteServiceSyncConfig
@@ -576,8 +388,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteServiceTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_service_template(
-        self, **kwargs: Unpack[DeleteServiceTemplateInputTypeDef]
-    ) -> TargetResults[DeleteServiceTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceTemplateOutputTypeDef]:
         """If no other major or minor versions of the service template exist, delete
         the service template.
 
@@ -589,8 +401,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteServiceTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_service_template_version(
-        self, **kwargs: Unpack[DeleteServiceTemplateVersionInputTypeDef]
-    ) -> TargetResults[DeleteServiceTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceTemplateVersionOutputTypeDef]:
         """If no other minor versions of a service template exist, delete a major
         version of the service template if it's not the Recommended version.
         Delete the Recommended version of the service template if no other major
@@ -605,8 +417,8 @@ class MultiRegionProton(MultiRegionClient):
         "DeleteTemplateSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def delete_template_sync_config(
-        self, **kwargs: Unpack[DeleteTemplateSyncConfigInputTypeDef]
-    ) -> TargetResults[DeleteTemplateSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTemplateSyncConfigOutputTypeDef]:
         """Delete a template sync configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteTemplateSyncConfig
@@ -616,7 +428,9 @@ class MultiRegionProton(MultiRegionClient):
     @deprecated(
         "GetAccountSettings is deprecated. AWS Proton is not accepting new customers."
     )
-    def get_account_settings(self) -> TargetResults[GetAccountSettingsOutputTypeDef]:
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsOutputTypeDef]:
         """Get detail data for Proton account-wide settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetAccountSettings
@@ -627,8 +441,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetComponent is deprecated. AWS Proton is not accepting new customers."
     )
     def get_component(
-        self, **kwargs: Unpack[GetComponentInputTypeDef]
-    ) -> TargetResults[GetComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentInputTypeDef]
+    ) -> TargetResults[type_defs.GetComponentOutputTypeDef]:
         """Get detailed data for a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetComponent
@@ -639,8 +453,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetDeployment is deprecated. AWS Proton is not accepting new customers."
     )
     def get_deployment(
-        self, **kwargs: Unpack[GetDeploymentInputTypeDef]
-    ) -> TargetResults[GetDeploymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentInputTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentOutputTypeDef]:
         """Get detailed data for a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetDeployment
@@ -651,8 +465,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetEnvironment is deprecated. AWS Proton is not accepting new customers."
     )
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentInputTypeDef]
-    ) -> TargetResults[GetEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentOutputTypeDef]:
         """Get detailed data for an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironment
@@ -663,8 +477,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetEnvironmentAccountConnection is deprecated. AWS Proton is not accepting new customers."
     )
     def get_environment_account_connection(
-        self, **kwargs: Unpack[GetEnvironmentAccountConnectionInputTypeDef]
-    ) -> TargetResults[GetEnvironmentAccountConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentAccountConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentAccountConnectionOutputTypeDef]:
         """In an environment account, get the detailed data for an environment
         account connection.
 
@@ -676,8 +490,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetEnvironmentTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def get_environment_template(
-        self, **kwargs: Unpack[GetEnvironmentTemplateInputTypeDef]
-    ) -> TargetResults[GetEnvironmentTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentTemplateOutputTypeDef]:
         """Get detailed data for an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironmentTemplate
@@ -688,8 +502,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetEnvironmentTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def get_environment_template_version(
-        self, **kwargs: Unpack[GetEnvironmentTemplateVersionInputTypeDef]
-    ) -> TargetResults[GetEnvironmentTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentTemplateVersionOutputTypeDef]:
         """Get detailed data for a major or minor version of an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironmentTemplateVersion
@@ -700,8 +514,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetRepository is deprecated. AWS Proton is not accepting new customers."
     )
     def get_repository(
-        self, **kwargs: Unpack[GetRepositoryInputTypeDef]
-    ) -> TargetResults[GetRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.GetRepositoryOutputTypeDef]:
         """Get detail data for a linked repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetRepository
@@ -712,8 +526,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetRepositorySyncStatus is deprecated. AWS Proton is not accepting new customers."
     )
     def get_repository_sync_status(
-        self, **kwargs: Unpack[GetRepositorySyncStatusInputTypeDef]
-    ) -> TargetResults[GetRepositorySyncStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRepositorySyncStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetRepositorySyncStatusOutputTypeDef]:
         """Get the sync status of a repository used for Proton template sync. For
         more information about template sync, see .
 
@@ -724,7 +538,9 @@ class MultiRegionProton(MultiRegionClient):
     @deprecated(
         "GetResourcesSummary is deprecated. AWS Proton is not accepting new customers."
     )
-    def get_resources_summary(self) -> TargetResults[GetResourcesSummaryOutputTypeDef]:
+    def get_resources_summary(
+        self,
+    ) -> TargetResults[type_defs.GetResourcesSummaryOutputTypeDef]:
         """Get counts of Proton resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetResourcesSummary
@@ -733,8 +549,8 @@ class MultiRegionProton(MultiRegionClient):
 
     @deprecated("GetService is deprecated. AWS Proton is not accepting new customers.")
     def get_service(
-        self, **kwargs: Unpack[GetServiceInputTypeDef]
-    ) -> TargetResults[GetServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceOutputTypeDef]:
         """Get detailed data for a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetService
@@ -745,8 +561,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetServiceInstance is deprecated. AWS Proton is not accepting new customers."
     )
     def get_service_instance(
-        self, **kwargs: Unpack[GetServiceInstanceInputTypeDef]
-    ) -> TargetResults[GetServiceInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceInstanceOutputTypeDef]:
         """Get detailed data for a service instance. A service instance is an
         instantiation of service template and it runs in a specific environment.
 
@@ -758,8 +574,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetServiceInstanceSyncStatus is deprecated. AWS Proton is not accepting new customers."
     )
     def get_service_instance_sync_status(
-        self, **kwargs: Unpack[GetServiceInstanceSyncStatusInputTypeDef]
-    ) -> TargetResults[GetServiceInstanceSyncStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceInstanceSyncStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceInstanceSyncStatusOutputTypeDef]:
         """Get the status of the synced service instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceInstanceSyncStatus
@@ -770,8 +586,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetServiceSyncBlockerSummary is deprecated. AWS Proton is not accepting new customers."
     )
     def get_service_sync_blocker_summary(
-        self, **kwargs: Unpack[GetServiceSyncBlockerSummaryInputTypeDef]
-    ) -> TargetResults[GetServiceSyncBlockerSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceSyncBlockerSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceSyncBlockerSummaryOutputTypeDef]:
         """Get detailed data for the service sync blocker summary.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceSyncBlockerSummary
@@ -782,8 +598,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetServiceSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def get_service_sync_config(
-        self, **kwargs: Unpack[GetServiceSyncConfigInputTypeDef]
-    ) -> TargetResults[GetServiceSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceSyncConfigOutputTypeDef]:
         """Get detailed information for the service sync configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceSyncConfig
@@ -794,8 +610,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetServiceTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def get_service_template(
-        self, **kwargs: Unpack[GetServiceTemplateInputTypeDef]
-    ) -> TargetResults[GetServiceTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceTemplateOutputTypeDef]:
         """Get detailed data for a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceTemplate
@@ -806,8 +622,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetServiceTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def get_service_template_version(
-        self, **kwargs: Unpack[GetServiceTemplateVersionInputTypeDef]
-    ) -> TargetResults[GetServiceTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceTemplateVersionOutputTypeDef]:
         """Get detailed data for a major or minor version of a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceTemplateVersion
@@ -818,8 +634,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetTemplateSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def get_template_sync_config(
-        self, **kwargs: Unpack[GetTemplateSyncConfigInputTypeDef]
-    ) -> TargetResults[GetTemplateSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateSyncConfigOutputTypeDef]:
         """Get detail data for a template sync configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetTemplateSyncConfig
@@ -830,8 +646,8 @@ class MultiRegionProton(MultiRegionClient):
         "GetTemplateSyncStatus is deprecated. AWS Proton is not accepting new customers."
     )
     def get_template_sync_status(
-        self, **kwargs: Unpack[GetTemplateSyncStatusInputTypeDef]
-    ) -> TargetResults[GetTemplateSyncStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateSyncStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateSyncStatusOutputTypeDef]:
         """Get the status of a template sync.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetTemplateSyncStatus
@@ -842,8 +658,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListComponentOutputs is deprecated. AWS Proton is not accepting new customers."
     )
     def list_component_outputs(
-        self, **kwargs: Unpack[ListComponentOutputsInputTypeDef]
-    ) -> TargetResults[ListComponentOutputsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentOutputsInputTypeDef]
+    ) -> TargetResults[type_defs.ListComponentOutputsOutputTypeDef]:
         """Get a list of component Infrastructure as Code (IaC) outputs.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentOutputs
@@ -854,8 +670,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListComponentProvisionedResources is deprecated. AWS Proton is not accepting new customers."
     )
     def list_component_provisioned_resources(
-        self, **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef]
-    ) -> TargetResults[ListComponentProvisionedResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentProvisionedResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListComponentProvisionedResourcesOutputTypeDef]:
         """List provisioned resources for a component with details.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentProvisionedResources
@@ -866,8 +682,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListComponents is deprecated. AWS Proton is not accepting new customers."
     )
     def list_components(
-        self, **kwargs: Unpack[ListComponentsInputTypeDef]
-    ) -> TargetResults[ListComponentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsOutputTypeDef]:
         """List components with summary data. You can filter the result list by
         environment, service, or a single service instance.
 
@@ -879,8 +695,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListDeployments is deprecated. AWS Proton is not accepting new customers."
     )
     def list_deployments(
-        self, **kwargs: Unpack[ListDeploymentsInputTypeDef]
-    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentsOutputTypeDef]:
         """List deployments. You can filter the result list by environment, service,
         or a single service instance.
 
@@ -892,8 +708,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListEnvironmentAccountConnections is deprecated. AWS Proton is not accepting new customers."
     )
     def list_environment_account_connections(
-        self, **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentAccountConnectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentAccountConnectionsOutputTypeDef]:
         """View a list of environment account connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentAccountConnections
@@ -904,8 +720,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListEnvironmentOutputs is deprecated. AWS Proton is not accepting new customers."
     )
     def list_environment_outputs(
-        self, **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentOutputsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentOutputsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentOutputsOutputTypeDef]:
         """List the infrastructure as code outputs for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentOutputs
@@ -916,8 +732,9 @@ class MultiRegionProton(MultiRegionClient):
         "ListEnvironmentProvisionedResources is deprecated. AWS Proton is not accepting new customers."
     )
     def list_environment_provisioned_resources(
-        self, **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef]
-    ) -> TargetResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListEnvironmentProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentProvisionedResourcesOutputTypeDef]:
         """List the provisioned resources for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentProvisionedResources
@@ -928,8 +745,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListEnvironmentTemplateVersions is deprecated. AWS Proton is not accepting new customers."
     )
     def list_environment_template_versions(
-        self, **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentTemplateVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentTemplateVersionsOutputTypeDef]:
         """List major or minor versions of an environment template with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplateVersions
@@ -940,8 +757,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListEnvironmentTemplates is deprecated. AWS Proton is not accepting new customers."
     )
     def list_environment_templates(
-        self, **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef]
-    ) -> TargetResults[ListEnvironmentTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentTemplatesOutputTypeDef]:
         """List environment templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplates
@@ -952,8 +769,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListEnvironments is deprecated. AWS Proton is not accepting new customers."
     )
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsInputTypeDef]
-    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsOutputTypeDef]:
         """List environments with detail data summaries.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironments
@@ -964,8 +781,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListRepositories is deprecated. AWS Proton is not accepting new customers."
     )
     def list_repositories(
-        self, **kwargs: Unpack[ListRepositoriesInputTypeDef]
-    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositoriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListRepositoriesOutputTypeDef]:
         """List linked repositories with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositories
@@ -976,8 +793,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListRepositorySyncDefinitions is deprecated. AWS Proton is not accepting new customers."
     )
     def list_repository_sync_definitions(
-        self, **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef]
-    ) -> TargetResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRepositorySyncDefinitionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRepositorySyncDefinitionsOutputTypeDef]:
         """List repository sync definitions with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositorySyncDefinitions
@@ -988,8 +805,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListServiceInstanceOutputs is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_instance_outputs(
-        self, **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef]
-    ) -> TargetResults[ListServiceInstanceOutputsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceInstanceOutputsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceInstanceOutputsOutputTypeDef]:
         """Get a list service of instance Infrastructure as Code (IaC) outputs.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceOutputs
@@ -1000,8 +817,9 @@ class MultiRegionProton(MultiRegionClient):
         "ListServiceInstanceProvisionedResources is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_instance_provisioned_resources(
-        self, **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef]
-    ) -> TargetResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListServiceInstanceProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceInstanceProvisionedResourcesOutputTypeDef]:
         """List provisioned resources for a service instance with details.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceProvisionedResources
@@ -1012,8 +830,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListServiceInstances is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_instances(
-        self, **kwargs: Unpack[ListServiceInstancesInputTypeDef]
-    ) -> TargetResults[ListServiceInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceInstancesOutputTypeDef]:
         """List service instances with summary data. This action lists service
         instances of all services in the Amazon Web Services account.
 
@@ -1025,8 +843,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListServicePipelineOutputs is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_pipeline_outputs(
-        self, **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef]
-    ) -> TargetResults[ListServicePipelineOutputsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicePipelineOutputsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServicePipelineOutputsOutputTypeDef]:
         """Get a list of service pipeline Infrastructure as Code (IaC) outputs.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineOutputs
@@ -1037,8 +855,9 @@ class MultiRegionProton(MultiRegionClient):
         "ListServicePipelineProvisionedResources is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_pipeline_provisioned_resources(
-        self, **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef]
-    ) -> TargetResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListServicePipelineProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicePipelineProvisionedResourcesOutputTypeDef]:
         """List provisioned resources for a service and pipeline with details.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineProvisionedResources
@@ -1049,8 +868,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListServiceTemplateVersions is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_template_versions(
-        self, **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef]
-    ) -> TargetResults[ListServiceTemplateVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceTemplateVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceTemplateVersionsOutputTypeDef]:
         """List major or minor versions of a service template with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplateVersions
@@ -1061,8 +880,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListServiceTemplates is deprecated. AWS Proton is not accepting new customers."
     )
     def list_service_templates(
-        self, **kwargs: Unpack[ListServiceTemplatesInputTypeDef]
-    ) -> TargetResults[ListServiceTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceTemplatesOutputTypeDef]:
         """List service templates with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplates
@@ -1073,8 +892,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListServices is deprecated. AWS Proton is not accepting new customers."
     )
     def list_services(
-        self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """List services with summaries of detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServices
@@ -1085,8 +904,8 @@ class MultiRegionProton(MultiRegionClient):
         "ListTagsForResource is deprecated. AWS Proton is not accepting new customers."
     )
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List tags for a resource. For more information, see Proton resources and
         tagging in the Proton User Guide.
 
@@ -1098,8 +917,9 @@ class MultiRegionProton(MultiRegionClient):
         "NotifyResourceDeploymentStatusChange is deprecated. AWS Proton is not accepting new customers."
     )
     def notify_resource_deployment_status_change(
-        self, **kwargs: Unpack[NotifyResourceDeploymentStatusChangeInputTypeDef]
-    ) -> TargetResults[NotifyResourceDeploymentStatusChangeOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.NotifyResourceDeploymentStatusChangeInputTypeDef],
+    ) -> TargetResults[type_defs.NotifyResourceDeploymentStatusChangeOutputTypeDef]:
         """Notify Proton of status changes to a provisioned resource when you use
         self-managed provisioning.
 
@@ -1111,8 +931,8 @@ class MultiRegionProton(MultiRegionClient):
         "RejectEnvironmentAccountConnection is deprecated. AWS Proton is not accepting new customers."
     )
     def reject_environment_account_connection(
-        self, **kwargs: Unpack[RejectEnvironmentAccountConnectionInputTypeDef]
-    ) -> TargetResults[RejectEnvironmentAccountConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectEnvironmentAccountConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.RejectEnvironmentAccountConnectionOutputTypeDef]:
         """In a management account, reject an environment account connection from
         another environment account.
 
@@ -1122,8 +942,8 @@ class MultiRegionProton(MultiRegionClient):
 
     @deprecated("TagResource is deprecated. AWS Proton is not accepting new customers.")
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Tag a resource. A tag is a key-value pair of metadata that you associate
         with an Proton resource.
 
@@ -1135,8 +955,8 @@ class MultiRegionProton(MultiRegionClient):
         "UntagResource is deprecated. AWS Proton is not accepting new customers."
     )
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Remove a customer tag from a resource. A tag is a key-value pair of
         metadata associated with an Proton resource.
 
@@ -1148,8 +968,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateAccountSettings is deprecated. AWS Proton is not accepting new customers."
     )
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsInputTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsOutputTypeDef]:
         """Update Proton settings that are used for multiple services in the Amazon
         Web Services account.
 
@@ -1161,8 +981,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateComponent is deprecated. AWS Proton is not accepting new customers."
     )
     def update_component(
-        self, **kwargs: Unpack[UpdateComponentInputTypeDef]
-    ) -> TargetResults[UpdateComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComponentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateComponentOutputTypeDef]:
         """Update a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateComponent
@@ -1173,8 +993,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateEnvironment is deprecated. AWS Proton is not accepting new customers."
     )
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentOutputTypeDef]:
         """Update an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateEnvironment
@@ -1185,8 +1005,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateEnvironmentAccountConnection is deprecated. AWS Proton is not accepting new customers."
     )
     def update_environment_account_connection(
-        self, **kwargs: Unpack[UpdateEnvironmentAccountConnectionInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentAccountConnectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentAccountConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentAccountConnectionOutputTypeDef]:
         """In an environment account, update an environment account connection to use
         a new IAM role.
 
@@ -1198,8 +1018,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateEnvironmentTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def update_environment_template(
-        self, **kwargs: Unpack[UpdateEnvironmentTemplateInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentTemplateOutputTypeDef]:
         """Update an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateEnvironmentTemplate
@@ -1210,8 +1030,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateEnvironmentTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def update_environment_template_version(
-        self, **kwargs: Unpack[UpdateEnvironmentTemplateVersionInputTypeDef]
-    ) -> TargetResults[UpdateEnvironmentTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentTemplateVersionOutputTypeDef]:
         """Update a major or minor version of an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateEnvironmentTemplateVersion
@@ -1222,8 +1042,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateService is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service(
-        self, **kwargs: Unpack[UpdateServiceInputTypeDef]
-    ) -> TargetResults[UpdateServiceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceOutputTypeDef]:
         """Edit a service description or use a spec to add and delete service
         instances.
 
@@ -1235,8 +1055,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateServiceInstance is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service_instance(
-        self, **kwargs: Unpack[UpdateServiceInstanceInputTypeDef]
-    ) -> TargetResults[UpdateServiceInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceInstanceOutputTypeDef]:
         """Update a service instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceInstance
@@ -1247,8 +1067,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateServicePipeline is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service_pipeline(
-        self, **kwargs: Unpack[UpdateServicePipelineInputTypeDef]
-    ) -> TargetResults[UpdateServicePipelineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServicePipelineInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServicePipelineOutputTypeDef]:
         """Update the service pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServicePipeline
@@ -1259,8 +1079,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateServiceSyncBlocker is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service_sync_blocker(
-        self, **kwargs: Unpack[UpdateServiceSyncBlockerInputTypeDef]
-    ) -> TargetResults[UpdateServiceSyncBlockerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSyncBlockerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceSyncBlockerOutputTypeDef]:
         """Update the service sync blocker by resolving it.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceSyncBlocker
@@ -1271,8 +1091,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateServiceSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service_sync_config(
-        self, **kwargs: Unpack[UpdateServiceSyncConfigInputTypeDef]
-    ) -> TargetResults[UpdateServiceSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceSyncConfigOutputTypeDef]:
         """Update the Proton Ops config file.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceSyncConfig
@@ -1283,8 +1103,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateServiceTemplate is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service_template(
-        self, **kwargs: Unpack[UpdateServiceTemplateInputTypeDef]
-    ) -> TargetResults[UpdateServiceTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceTemplateOutputTypeDef]:
         """Update a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceTemplate
@@ -1295,8 +1115,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateServiceTemplateVersion is deprecated. AWS Proton is not accepting new customers."
     )
     def update_service_template_version(
-        self, **kwargs: Unpack[UpdateServiceTemplateVersionInputTypeDef]
-    ) -> TargetResults[UpdateServiceTemplateVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceTemplateVersionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceTemplateVersionOutputTypeDef]:
         """Update a major or minor version of a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceTemplateVersion
@@ -1307,8 +1127,8 @@ class MultiRegionProton(MultiRegionClient):
         "UpdateTemplateSyncConfig is deprecated. AWS Proton is not accepting new customers."
     )
     def update_template_sync_config(
-        self, **kwargs: Unpack[UpdateTemplateSyncConfigInputTypeDef]
-    ) -> TargetResults[UpdateTemplateSyncConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateSyncConfigInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateSyncConfigOutputTypeDef]:
         """Update template sync configuration parameters, except for the templateName
         and templateType. Repository details (branch, name, and provider) should
         be of a linked repository. A linked repository is a repository that has
@@ -1327,8 +1147,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentOutputsInputTypeDef],
-    ) -> TargetResults[ListComponentOutputsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentOutputsInputTypeDef],
+    ) -> TargetResults[type_defs.ListComponentOutputsOutputTypeDef]:
         """Every page of ListComponentOutputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1353,8 +1173,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef],
-    ) -> TargetResults[ListComponentProvisionedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListComponentProvisionedResourcesOutputTypeDef]:
         """Every page of ListComponentProvisionedResources in every target, merged
         per target (botocore's build_full_result).
 
@@ -1379,8 +1199,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentsInputTypeDef],
-    ) -> TargetResults[ListComponentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListComponentsOutputTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1406,8 +1226,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentsOutputTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1433,8 +1253,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentAccountConnectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentAccountConnectionsOutputTypeDef]:
         """Every page of ListEnvironmentAccountConnections in every target, merged
         per target (botocore's build_full_result).
 
@@ -1459,8 +1279,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentOutputsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentOutputsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentOutputsOutputTypeDef]:
         """Every page of ListEnvironmentOutputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1485,8 +1305,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef],
-    ) -> TargetResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentProvisionedResourcesOutputTypeDef]:
         """Every page of ListEnvironmentProvisionedResources in every target, merged
         per target (botocore's build_full_result).
 
@@ -1511,8 +1331,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentTemplateVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentTemplateVersionsOutputTypeDef]:
         """Every page of ListEnvironmentTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1537,8 +1357,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef],
-    ) -> TargetResults[ListEnvironmentTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentTemplatesOutputTypeDef]:
         """Every page of ListEnvironmentTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1563,8 +1383,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsOutputTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1589,8 +1409,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRepositoriesInputTypeDef],
-    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListRepositoriesOutputTypeDef]:
         """Every page of ListRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1615,8 +1435,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef],
-    ) -> TargetResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositorySyncDefinitionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRepositorySyncDefinitionsOutputTypeDef]:
         """Every page of ListRepositorySyncDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1641,8 +1461,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef],
-    ) -> TargetResults[ListServiceInstanceOutputsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceInstanceOutputsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceInstanceOutputsOutputTypeDef]:
         """Every page of ListServiceInstanceOutputs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1667,8 +1487,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef],
-    ) -> TargetResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceInstanceProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceInstanceProvisionedResourcesOutputTypeDef]:
         """Every page of ListServiceInstanceProvisionedResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -1693,8 +1513,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceInstancesInputTypeDef],
-    ) -> TargetResults[ListServiceInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceInstancesOutputTypeDef]:
         """Every page of ListServiceInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1720,8 +1540,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef],
-    ) -> TargetResults[ListServicePipelineOutputsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicePipelineOutputsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicePipelineOutputsOutputTypeDef]:
         """Every page of ListServicePipelineOutputs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1746,8 +1566,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef],
-    ) -> TargetResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicePipelineProvisionedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicePipelineProvisionedResourcesOutputTypeDef]:
         """Every page of ListServicePipelineProvisionedResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -1772,8 +1592,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef],
-    ) -> TargetResults[ListServiceTemplateVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceTemplateVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceTemplateVersionsOutputTypeDef]:
         """Every page of ListServiceTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1798,8 +1618,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceTemplatesInputTypeDef],
-    ) -> TargetResults[ListServiceTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceTemplatesOutputTypeDef]:
         """Every page of ListServiceTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1824,8 +1644,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1850,8 +1670,8 @@ class MultiRegionProton(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1876,8 +1696,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentOutputsInputTypeDef],
-    ) -> Items[OutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentOutputsInputTypeDef],
+    ) -> Items[type_defs.OutputTypeDef]:
         """Each element of outputs in every page of ListComponentOutputs, from every
         target, as its page arrives (tagged with its target).
 
@@ -1895,8 +1715,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef],
-    ) -> Items[ProvisionedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentProvisionedResourcesInputTypeDef],
+    ) -> Items[type_defs.ProvisionedResourceTypeDef]:
         """Each element of provisionedResources in every page of
         ListComponentProvisionedResources, from every target, as its page arrives
         (tagged with its target).
@@ -1918,8 +1738,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentsInputTypeDef],
-    ) -> Items[ComponentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsInputTypeDef],
+    ) -> Items[type_defs.ComponentSummaryTypeDef]:
         """Each element of components in every page of ListComponents, from every
         target, as its page arrives (tagged with its target).
 
@@ -1937,8 +1757,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> Items[DeploymentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeploymentsInputTypeDef],
+    ) -> Items[type_defs.DeploymentSummaryTypeDef]:
         """Each element of deployments in every page of ListDeployments, from every
         target, as its page arrives (tagged with its target).
 
@@ -1956,8 +1776,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef],
-    ) -> Items[EnvironmentAccountConnectionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentAccountConnectionsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentAccountConnectionSummaryTypeDef]:
         """Each element of environmentAccountConnections in every page of
         ListEnvironmentAccountConnections, from every target, as its page arrives
         (tagged with its target).
@@ -1979,8 +1799,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef],
-    ) -> Items[OutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentOutputsInputTypeDef],
+    ) -> Items[type_defs.OutputTypeDef]:
         """Each element of outputs in every page of ListEnvironmentOutputs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1998,8 +1818,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef],
-    ) -> Items[ProvisionedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentProvisionedResourcesInputTypeDef],
+    ) -> Items[type_defs.ProvisionedResourceTypeDef]:
         """Each element of provisionedResources in every page of
         ListEnvironmentProvisionedResources, from every target, as its page
         arrives (tagged with its target).
@@ -2021,8 +1841,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef],
-    ) -> Items[EnvironmentTemplateVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentTemplateVersionsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentTemplateVersionSummaryTypeDef]:
         """Each element of templateVersions in every page of
         ListEnvironmentTemplateVersions, from every target, as its page arrives
         (tagged with its target).
@@ -2044,8 +1864,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef],
-    ) -> Items[EnvironmentTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentTemplatesInputTypeDef],
+    ) -> Items[type_defs.EnvironmentTemplateSummaryTypeDef]:
         """Each element of templates in every page of ListEnvironmentTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -2063,8 +1883,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> Items[EnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsInputTypeDef],
+    ) -> Items[type_defs.EnvironmentSummaryTypeDef]:
         """Each element of environments in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).
 
@@ -2082,8 +1902,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRepositoriesInputTypeDef],
-    ) -> Items[RepositorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositoriesInputTypeDef],
+    ) -> Items[type_defs.RepositorySummaryTypeDef]:
         """Each element of repositories in every page of ListRepositories, from every
         target, as its page arrives (tagged with its target).
 
@@ -2101,8 +1921,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef],
-    ) -> Items[RepositorySyncDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListRepositorySyncDefinitionsInputTypeDef],
+    ) -> Items[type_defs.RepositorySyncDefinitionTypeDef]:
         """Each element of syncDefinitions in every page of
         ListRepositorySyncDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -2124,8 +1944,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef],
-    ) -> Items[OutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceInstanceOutputsInputTypeDef],
+    ) -> Items[type_defs.OutputTypeDef]:
         """Each element of outputs in every page of ListServiceInstanceOutputs, from
         every target, as its page arrives (tagged with its target).
 
@@ -2146,8 +1966,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef],
-    ) -> Items[ProvisionedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceInstanceProvisionedResourcesInputTypeDef],
+    ) -> Items[type_defs.ProvisionedResourceTypeDef]:
         """Each element of provisionedResources in every page of
         ListServiceInstanceProvisionedResources, from every target, as its page
         arrives (tagged with its target).
@@ -2169,8 +1989,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceInstancesInputTypeDef],
-    ) -> Items[ServiceInstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceInstancesInputTypeDef],
+    ) -> Items[type_defs.ServiceInstanceSummaryTypeDef]:
         """Each element of serviceInstances in every page of ListServiceInstances,
         from every target, as its page arrives (tagged with its target).
 
@@ -2188,8 +2008,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef],
-    ) -> Items[OutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicePipelineOutputsInputTypeDef],
+    ) -> Items[type_defs.OutputTypeDef]:
         """Each element of outputs in every page of ListServicePipelineOutputs, from
         every target, as its page arrives (tagged with its target).
 
@@ -2210,8 +2030,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef],
-    ) -> Items[ProvisionedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicePipelineProvisionedResourcesInputTypeDef],
+    ) -> Items[type_defs.ProvisionedResourceTypeDef]:
         """Each element of provisionedResources in every page of
         ListServicePipelineProvisionedResources, from every target, as its page
         arrives (tagged with its target).
@@ -2233,8 +2053,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef],
-    ) -> Items[ServiceTemplateVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceTemplateVersionsInputTypeDef],
+    ) -> Items[type_defs.ServiceTemplateVersionSummaryTypeDef]:
         """Each element of templateVersions in every page of
         ListServiceTemplateVersions, from every target, as its page arrives
         (tagged with its target).
@@ -2256,8 +2076,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceTemplatesInputTypeDef],
-    ) -> Items[ServiceTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceTemplatesInputTypeDef],
+    ) -> Items[type_defs.ServiceTemplateSummaryTypeDef]:
         """Each element of templates in every page of ListServiceTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -2275,8 +2095,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> Items[ServiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> Items[type_defs.ServiceSummaryTypeDef]:
         """Each element of services in every page of ListServices, from every target,
         as its page arrives (tagged with its target).
 
@@ -2294,8 +2114,8 @@ class MultiRegionProton(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -2313,7 +2133,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetComponentInputTypeDef],
+        **kwargs: Unpack[type_defs.GetComponentInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Component is deleted. Use this after invoking DeleteComponent
 
@@ -2335,7 +2155,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetComponentInputTypeDef],
+        **kwargs: Unpack[type_defs.GetComponentInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Component is deployed. Use this after invoking
         CreateComponent or UpdateComponent
@@ -2358,7 +2178,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetEnvironmentInputTypeDef],
+        **kwargs: Unpack[type_defs.GetEnvironmentInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until an Environment is deployed. Use this after invoking
         CreateEnvironment or UpdateEnvironment
@@ -2381,7 +2201,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetEnvironmentTemplateVersionInputTypeDef],
+        **kwargs: Unpack[type_defs.GetEnvironmentTemplateVersionInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until an EnvironmentTemplateVersion is registered. Use this after
         invoking CreateEnvironmentTemplateVersion
@@ -2405,7 +2225,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetServiceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetServiceInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until an Service has deployed its instances and possibly pipeline.
         Use this after invoking CreateService
@@ -2426,7 +2246,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetServiceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetServiceInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Service, its instances, and possibly pipeline have been
         deleted after DeleteService is invoked
@@ -2449,7 +2269,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetServiceInstanceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetServiceInstanceInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a ServiceInstance is deployed. Use this after invoking
         CreateService or UpdateServiceInstance
@@ -2470,7 +2290,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetServiceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetServiceInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until an ServicePipeline is deployed. Use this after invoking
         CreateService or UpdateServicePipeline
@@ -2493,7 +2313,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetServiceTemplateVersionInputTypeDef],
+        **kwargs: Unpack[type_defs.GetServiceTemplateVersionInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a ServiceTemplateVersion is registered. Use this after invoking
         CreateServiceTemplateVersion
@@ -2517,7 +2337,7 @@ class MultiRegionProton(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetServiceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetServiceInputTypeDef],
     ) -> TargetResults[None]:
         """Wait until a Service, its instances, and possibly pipeline have been
         deployed after UpdateService is invoked

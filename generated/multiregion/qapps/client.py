@@ -15,70 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateLibraryItemReviewInputTypeDef,
-        AssociateQAppWithUserInputTypeDef,
-        BatchCreateCategoryInputTypeDef,
-        BatchDeleteCategoryInputTypeDef,
-        BatchUpdateCategoryInputTypeDef,
-        CreateLibraryItemInputTypeDef,
-        CreateLibraryItemOutputTypeDef,
-        CreatePresignedUrlInputTypeDef,
-        CreatePresignedUrlOutputTypeDef,
-        CreateQAppInputTypeDef,
-        CreateQAppOutputTypeDef,
-        DeleteLibraryItemInputTypeDef,
-        DeleteQAppInputTypeDef,
-        DescribeQAppPermissionsInputTypeDef,
-        DescribeQAppPermissionsOutputTypeDef,
-        DisassociateLibraryItemReviewInputTypeDef,
-        DisassociateQAppFromUserInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportQAppSessionDataInputTypeDef,
-        ExportQAppSessionDataOutputTypeDef,
-        GetLibraryItemInputTypeDef,
-        GetLibraryItemOutputTypeDef,
-        GetQAppInputTypeDef,
-        GetQAppOutputTypeDef,
-        GetQAppSessionInputTypeDef,
-        GetQAppSessionMetadataInputTypeDef,
-        GetQAppSessionMetadataOutputTypeDef,
-        GetQAppSessionOutputTypeDef,
-        ImportDocumentInputTypeDef,
-        ImportDocumentOutputTypeDef,
-        LibraryItemMemberTypeDef,
-        ListCategoriesInputTypeDef,
-        ListCategoriesOutputTypeDef,
-        ListLibraryItemsInputTypeDef,
-        ListLibraryItemsOutputTypeDef,
-        ListQAppSessionDataInputTypeDef,
-        ListQAppSessionDataOutputTypeDef,
-        ListQAppsInputTypeDef,
-        ListQAppsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PredictQAppInputTypeDef,
-        PredictQAppOutputTypeDef,
-        StartQAppSessionInputTypeDef,
-        StartQAppSessionOutputTypeDef,
-        StopQAppSessionInputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateLibraryItemInputTypeDef,
-        UpdateLibraryItemMetadataInputTypeDef,
-        UpdateLibraryItemOutputTypeDef,
-        UpdateQAppInputTypeDef,
-        UpdateQAppOutputTypeDef,
-        UpdateQAppPermissionsInputTypeDef,
-        UpdateQAppPermissionsOutputTypeDef,
-        UpdateQAppSessionInputTypeDef,
-        UpdateQAppSessionMetadataInputTypeDef,
-        UpdateQAppSessionMetadataOutputTypeDef,
-        UpdateQAppSessionOutputTypeDef,
-        UserAppItemTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionQApps"]
 
@@ -98,8 +35,8 @@ class MultiRegionQApps(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_library_item_review(
-        self, **kwargs: Unpack[AssociateLibraryItemReviewInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateLibraryItemReviewInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a rating or review for a library item with the user submitting
         the request. This increments the rating count for the specified library
         item.
@@ -109,8 +46,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("AssociateLibraryItemReview", kwargs)
 
     def associate_q_app_with_user(
-        self, **kwargs: Unpack[AssociateQAppWithUserInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateQAppWithUserInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation creates a link between the user's identity calling the
         operation and a specific Q App. This is useful to mark the Q App as a
         favorite for the user if the user doesn't own the Amazon Q App so they can
@@ -121,8 +58,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("AssociateQAppWithUser", kwargs)
 
     def batch_create_category(
-        self, **kwargs: Unpack[BatchCreateCategoryInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateCategoryInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates Categories for the Amazon Q Business application environment
         instance. Web experience users use Categories to tag and filter library
         items. For more information, see Custom labels for Amazon Q Apps.
@@ -132,8 +69,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("BatchCreateCategory", kwargs)
 
     def batch_delete_category(
-        self, **kwargs: Unpack[BatchDeleteCategoryInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteCategoryInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes Categories for the Amazon Q Business application environment
         instance. Web experience users use Categories to tag and filter library
         items. For more information, see Custom labels for Amazon Q Apps.
@@ -143,8 +80,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("BatchDeleteCategory", kwargs)
 
     def batch_update_category(
-        self, **kwargs: Unpack[BatchUpdateCategoryInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateCategoryInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates Categories for the Amazon Q Business application environment
         instance. Web experience users use Categories to tag and filter library
         items. For more information, see Custom labels for Amazon Q Apps.
@@ -154,8 +91,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("BatchUpdateCategory", kwargs)
 
     def create_library_item(
-        self, **kwargs: Unpack[CreateLibraryItemInputTypeDef]
-    ) -> TargetResults[CreateLibraryItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLibraryItemInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLibraryItemOutputTypeDef]:
         """Creates a new library item for an Amazon Q App, allowing it to be
         discovered and used by other allowed users.
 
@@ -164,8 +101,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("CreateLibraryItem", kwargs)
 
     def create_presigned_url(
-        self, **kwargs: Unpack[CreatePresignedUrlInputTypeDef]
-    ) -> TargetResults[CreatePresignedUrlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePresignedUrlInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePresignedUrlOutputTypeDef]:
         """Creates a presigned URL for an S3 POST operation to upload a file. You can
         use this URL to set a default file for a FileUploadCard in a Q App
         definition or to provide a file for a single Q App run. The scope
@@ -177,8 +114,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("CreatePresignedUrl", kwargs)
 
     def create_q_app(
-        self, **kwargs: Unpack[CreateQAppInputTypeDef]
-    ) -> TargetResults[CreateQAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQAppInputTypeDef]
+    ) -> TargetResults[type_defs.CreateQAppOutputTypeDef]:
         """Creates a new Amazon Q App based on the provided definition. The Q App
         definition specifies the cards and flow of the Q App. This operation also
         calculates the dependencies between the cards by inspecting the references
@@ -189,8 +126,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("CreateQApp", kwargs)
 
     def delete_library_item(
-        self, **kwargs: Unpack[DeleteLibraryItemInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLibraryItemInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a library item for an Amazon Q App, removing it from the library
         so it can no longer be discovered or used by other users.
 
@@ -199,8 +136,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("DeleteLibraryItem", kwargs)
 
     def delete_q_app(
-        self, **kwargs: Unpack[DeleteQAppInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQAppInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Q App owned by the user. If the Q App was previously
         published to the library, it is also removed from the library.
 
@@ -209,8 +146,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("DeleteQApp", kwargs)
 
     def describe_q_app_permissions(
-        self, **kwargs: Unpack[DescribeQAppPermissionsInputTypeDef]
-    ) -> TargetResults[DescribeQAppPermissionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeQAppPermissionsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeQAppPermissionsOutputTypeDef]:
         """Describes read permissions for a Amazon Q App in Amazon Q Business
         application environment instance.
 
@@ -219,8 +156,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("DescribeQAppPermissions", kwargs)
 
     def disassociate_library_item_review(
-        self, **kwargs: Unpack[DisassociateLibraryItemReviewInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateLibraryItemReviewInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a rating or review previously submitted by the user for a library
         item.
 
@@ -229,8 +166,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("DisassociateLibraryItemReview", kwargs)
 
     def disassociate_q_app_from_user(
-        self, **kwargs: Unpack[DisassociateQAppFromUserInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateQAppFromUserInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a Q App from a user removing the user's access to run the Q
         App.
 
@@ -239,8 +176,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("DisassociateQAppFromUser", kwargs)
 
     def export_q_app_session_data(
-        self, **kwargs: Unpack[ExportQAppSessionDataInputTypeDef]
-    ) -> TargetResults[ExportQAppSessionDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportQAppSessionDataInputTypeDef]
+    ) -> TargetResults[type_defs.ExportQAppSessionDataOutputTypeDef]:
         """Exports the collected data of a Q App data collection session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ExportQAppSessionData
@@ -248,8 +185,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ExportQAppSessionData", kwargs)
 
     def get_library_item(
-        self, **kwargs: Unpack[GetLibraryItemInputTypeDef]
-    ) -> TargetResults[GetLibraryItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLibraryItemInputTypeDef]
+    ) -> TargetResults[type_defs.GetLibraryItemOutputTypeDef]:
         """Retrieves details about a library item for an Amazon Q App, including its
         metadata, categories, ratings, and usage statistics.
 
@@ -258,8 +195,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("GetLibraryItem", kwargs)
 
     def get_q_app(
-        self, **kwargs: Unpack[GetQAppInputTypeDef]
-    ) -> TargetResults[GetQAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQAppInputTypeDef]
+    ) -> TargetResults[type_defs.GetQAppOutputTypeDef]:
         """Retrieves the full details of an Q App, including its definition
         specifying the cards and flow.
 
@@ -268,8 +205,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("GetQApp", kwargs)
 
     def get_q_app_session(
-        self, **kwargs: Unpack[GetQAppSessionInputTypeDef]
-    ) -> TargetResults[GetQAppSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQAppSessionInputTypeDef]
+    ) -> TargetResults[type_defs.GetQAppSessionOutputTypeDef]:
         """Retrieves the current state and results for an active session of an Amazon
         Q App.
 
@@ -278,8 +215,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("GetQAppSession", kwargs)
 
     def get_q_app_session_metadata(
-        self, **kwargs: Unpack[GetQAppSessionMetadataInputTypeDef]
-    ) -> TargetResults[GetQAppSessionMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQAppSessionMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetQAppSessionMetadataOutputTypeDef]:
         """Retrieves the current configuration of a Q App session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/GetQAppSessionMetadata
@@ -287,8 +224,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("GetQAppSessionMetadata", kwargs)
 
     def import_document(
-        self, **kwargs: Unpack[ImportDocumentInputTypeDef]
-    ) -> TargetResults[ImportDocumentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportDocumentInputTypeDef]
+    ) -> TargetResults[type_defs.ImportDocumentOutputTypeDef]:
         """Uploads a file that can then be used either as a default in a
         FileUploadCard from Q App definition or as a file that is used inside a
         single Q App run. The purpose of the document is determined by a scope
@@ -300,8 +237,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ImportDocument", kwargs)
 
     def list_categories(
-        self, **kwargs: Unpack[ListCategoriesInputTypeDef]
-    ) -> TargetResults[ListCategoriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCategoriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListCategoriesOutputTypeDef]:
         """Lists the categories of a Amazon Q Business application environment
         instance. For more information, see Custom labels for Amazon Q Apps.
 
@@ -310,8 +247,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ListCategories", kwargs)
 
     def list_library_items(
-        self, **kwargs: Unpack[ListLibraryItemsInputTypeDef]
-    ) -> TargetResults[ListLibraryItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLibraryItemsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLibraryItemsOutputTypeDef]:
         """Lists the library items for Amazon Q Apps that are published and available
         for users in your Amazon Web Services account.
 
@@ -320,8 +257,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ListLibraryItems", kwargs)
 
     def list_q_app_session_data(
-        self, **kwargs: Unpack[ListQAppSessionDataInputTypeDef]
-    ) -> TargetResults[ListQAppSessionDataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQAppSessionDataInputTypeDef]
+    ) -> TargetResults[type_defs.ListQAppSessionDataOutputTypeDef]:
         """Lists the collected data of a Q App data collection session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListQAppSessionData
@@ -329,8 +266,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ListQAppSessionData", kwargs)
 
     def list_q_apps(
-        self, **kwargs: Unpack[ListQAppsInputTypeDef]
-    ) -> TargetResults[ListQAppsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQAppsInputTypeDef]
+    ) -> TargetResults[type_defs.ListQAppsOutputTypeDef]:
         """Lists the Amazon Q Apps owned by or associated with the user either
         because they created it or because they used it from the library in the
         past. The user identity is extracted from the credentials used to invoke
@@ -341,8 +278,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ListQApps", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with an Amazon Q Apps resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListTagsForResource
@@ -350,8 +287,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def predict_q_app(
-        self, **kwargs: Unpack[PredictQAppInputTypeDef]
-    ) -> TargetResults[PredictQAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PredictQAppInputTypeDef]
+    ) -> TargetResults[type_defs.PredictQAppOutputTypeDef]:
         """Generates an Amazon Q App definition based on either a conversation or a
         problem statement provided as input.The resulting app definition can be
         used to call CreateQApp. This API doesn't create Amazon Q Apps directly.
@@ -361,8 +298,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("PredictQApp", kwargs)
 
     def start_q_app_session(
-        self, **kwargs: Unpack[StartQAppSessionInputTypeDef]
-    ) -> TargetResults[StartQAppSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartQAppSessionInputTypeDef]
+    ) -> TargetResults[type_defs.StartQAppSessionOutputTypeDef]:
         """Starts a new session for an Amazon Q App, allowing inputs to be provided
         and the app to be run.
 
@@ -371,8 +308,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("StartQAppSession", kwargs)
 
     def stop_q_app_session(
-        self, **kwargs: Unpack[StopQAppSessionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopQAppSessionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops an active session for an Amazon Q App.This deletes all data related
         to the session and makes it invalid for future uses. The results of the
         session will be persisted as part of the conversation.
@@ -382,8 +319,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("StopQAppSession", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates tags with an Amazon Q Apps resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/TagResource
@@ -391,8 +328,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Disassociates tags from an Amazon Q Apps resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UntagResource
@@ -400,8 +337,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_library_item(
-        self, **kwargs: Unpack[UpdateLibraryItemInputTypeDef]
-    ) -> TargetResults[UpdateLibraryItemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLibraryItemInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateLibraryItemOutputTypeDef]:
         """Updates the library item for an Amazon Q App.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UpdateLibraryItem
@@ -409,8 +346,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("UpdateLibraryItem", kwargs)
 
     def update_library_item_metadata(
-        self, **kwargs: Unpack[UpdateLibraryItemMetadataInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLibraryItemMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the verification status of a library item for an Amazon Q App.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UpdateLibraryItemMetadata
@@ -418,8 +355,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("UpdateLibraryItemMetadata", kwargs)
 
     def update_q_app(
-        self, **kwargs: Unpack[UpdateQAppInputTypeDef]
-    ) -> TargetResults[UpdateQAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQAppInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQAppOutputTypeDef]:
         """Updates an existing Amazon Q App, allowing modifications to its title,
         description, and definition.
 
@@ -428,8 +365,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("UpdateQApp", kwargs)
 
     def update_q_app_permissions(
-        self, **kwargs: Unpack[UpdateQAppPermissionsInputTypeDef]
-    ) -> TargetResults[UpdateQAppPermissionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQAppPermissionsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQAppPermissionsOutputTypeDef]:
         """Updates read permissions for a Amazon Q App in Amazon Q Business
         application environment instance.
 
@@ -438,8 +375,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("UpdateQAppPermissions", kwargs)
 
     def update_q_app_session(
-        self, **kwargs: Unpack[UpdateQAppSessionInputTypeDef]
-    ) -> TargetResults[UpdateQAppSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQAppSessionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQAppSessionOutputTypeDef]:
         """Updates the session for a given Q App sessionId. This is only valid when
         at least one card of the session is in the WAITING state. Data for each
         WAITING card can be provided as input. If inputs are not provided, the
@@ -451,8 +388,8 @@ class MultiRegionQApps(MultiRegionClient):
         return self._call("UpdateQAppSession", kwargs)
 
     def update_q_app_session_metadata(
-        self, **kwargs: Unpack[UpdateQAppSessionMetadataInputTypeDef]
-    ) -> TargetResults[UpdateQAppSessionMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQAppSessionMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQAppSessionMetadataOutputTypeDef]:
         """Updates the configuration metadata of a session for a given Q App
         sessionId.
 
@@ -466,8 +403,8 @@ class MultiRegionQApps(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLibraryItemsInputTypeDef],
-    ) -> TargetResults[ListLibraryItemsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLibraryItemsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLibraryItemsOutputTypeDef]:
         """Every page of ListLibraryItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -490,8 +427,8 @@ class MultiRegionQApps(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQAppsInputTypeDef],
-    ) -> TargetResults[ListQAppsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListQAppsInputTypeDef],
+    ) -> TargetResults[type_defs.ListQAppsOutputTypeDef]:
         """Every page of ListQApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -515,8 +452,8 @@ class MultiRegionQApps(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLibraryItemsInputTypeDef],
-    ) -> Items[LibraryItemMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListLibraryItemsInputTypeDef],
+    ) -> Items[type_defs.LibraryItemMemberTypeDef]:
         """Each element of libraryItems in every page of ListLibraryItems, from every
         target, as its page arrives (tagged with its target).
 
@@ -531,8 +468,8 @@ class MultiRegionQApps(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQAppsInputTypeDef],
-    ) -> Items[UserAppItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListQAppsInputTypeDef],
+    ) -> Items[type_defs.UserAppItemTypeDef]:
         """Each element of apps in every page of ListQApps, from every target, as its
         page arrives (tagged with its target).
 

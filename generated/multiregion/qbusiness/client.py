@@ -15,193 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActionSummaryTypeDef,
-        ApplicationTypeDef,
-        AssociatePermissionRequestTypeDef,
-        AssociatePermissionResponseTypeDef,
-        AttachmentTypeDef,
-        BatchDeleteDocumentRequestTypeDef,
-        BatchDeleteDocumentResponseTypeDef,
-        BatchPutDocumentRequestTypeDef,
-        BatchPutDocumentResponseTypeDef,
-        CancelSubscriptionRequestTypeDef,
-        CancelSubscriptionResponseTypeDef,
-        ChatInputTypeDef,
-        ChatOutputTypeDef,
-        ChatResponseConfigurationTypeDef,
-        ChatSyncInputTypeDef,
-        ChatSyncOutputTypeDef,
-        CheckDocumentAccessRequestTypeDef,
-        CheckDocumentAccessResponseTypeDef,
-        ConversationTypeDef,
-        CreateAnonymousWebExperienceUrlRequestTypeDef,
-        CreateAnonymousWebExperienceUrlResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateChatResponseConfigurationRequestTypeDef,
-        CreateChatResponseConfigurationResponseTypeDef,
-        CreateDataAccessorRequestTypeDef,
-        CreateDataAccessorResponseTypeDef,
-        CreateDataSourceRequestTypeDef,
-        CreateDataSourceResponseTypeDef,
-        CreateIndexRequestTypeDef,
-        CreateIndexResponseTypeDef,
-        CreatePluginRequestTypeDef,
-        CreatePluginResponseTypeDef,
-        CreateRetrieverRequestTypeDef,
-        CreateRetrieverResponseTypeDef,
-        CreateSubscriptionRequestTypeDef,
-        CreateSubscriptionResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        CreateWebExperienceRequestTypeDef,
-        CreateWebExperienceResponseTypeDef,
-        DataAccessorTypeDef,
-        DataSourceSyncJobTypeDef,
-        DataSourceTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteAttachmentRequestTypeDef,
-        DeleteAttachmentResponseTypeDef,
-        DeleteChatControlsConfigurationRequestTypeDef,
-        DeleteChatControlsConfigurationResponseTypeDef,
-        DeleteChatResponseConfigurationRequestTypeDef,
-        DeleteChatResponseConfigurationResponseTypeDef,
-        DeleteConversationRequestTypeDef,
-        DeleteConversationResponseTypeDef,
-        DeleteDataAccessorRequestTypeDef,
-        DeleteDataAccessorResponseTypeDef,
-        DeleteDataSourceRequestTypeDef,
-        DeleteDataSourceResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResponseTypeDef,
-        DeleteIndexRequestTypeDef,
-        DeleteIndexResponseTypeDef,
-        DeletePluginRequestTypeDef,
-        DeletePluginResponseTypeDef,
-        DeleteRetrieverRequestTypeDef,
-        DeleteRetrieverResponseTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DeleteWebExperienceRequestTypeDef,
-        DeleteWebExperienceResponseTypeDef,
-        DisassociatePermissionRequestTypeDef,
-        DisassociatePermissionResponseTypeDef,
-        DocumentDetailsTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetChatControlsConfigurationRequestTypeDef,
-        GetChatControlsConfigurationResponseTypeDef,
-        GetChatResponseConfigurationRequestTypeDef,
-        GetChatResponseConfigurationResponseTypeDef,
-        GetDataAccessorRequestTypeDef,
-        GetDataAccessorResponseTypeDef,
-        GetDataSourceRequestTypeDef,
-        GetDataSourceResponseTypeDef,
-        GetDocumentContentRequestTypeDef,
-        GetDocumentContentResponseTypeDef,
-        GetGroupRequestTypeDef,
-        GetGroupResponseTypeDef,
-        GetIndexRequestTypeDef,
-        GetIndexResponseTypeDef,
-        GetMediaRequestTypeDef,
-        GetMediaResponseTypeDef,
-        GetPluginRequestTypeDef,
-        GetPluginResponseTypeDef,
-        GetPolicyRequestTypeDef,
-        GetPolicyResponseTypeDef,
-        GetRetrieverRequestTypeDef,
-        GetRetrieverResponseTypeDef,
-        GetUserRequestTypeDef,
-        GetUserResponseTypeDef,
-        GetWebExperienceRequestTypeDef,
-        GetWebExperienceResponseTypeDef,
-        GroupSummaryTypeDef,
-        IndexTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListAttachmentsRequestTypeDef,
-        ListAttachmentsResponseTypeDef,
-        ListChatResponseConfigurationsRequestTypeDef,
-        ListChatResponseConfigurationsResponseTypeDef,
-        ListConversationsRequestTypeDef,
-        ListConversationsResponseTypeDef,
-        ListDataAccessorsRequestTypeDef,
-        ListDataAccessorsResponseTypeDef,
-        ListDataSourceSyncJobsRequestTypeDef,
-        ListDataSourceSyncJobsResponseTypeDef,
-        ListDataSourcesRequestTypeDef,
-        ListDataSourcesResponseTypeDef,
-        ListDocumentsRequestTypeDef,
-        ListDocumentsResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListIndicesRequestTypeDef,
-        ListIndicesResponseTypeDef,
-        ListMessagesRequestTypeDef,
-        ListMessagesResponseTypeDef,
-        ListPluginActionsRequestTypeDef,
-        ListPluginActionsResponseTypeDef,
-        ListPluginTypeActionsRequestTypeDef,
-        ListPluginTypeActionsResponseTypeDef,
-        ListPluginTypeMetadataRequestTypeDef,
-        ListPluginTypeMetadataResponseTypeDef,
-        ListPluginsRequestTypeDef,
-        ListPluginsResponseTypeDef,
-        ListRetrieversRequestTypeDef,
-        ListRetrieversResponseTypeDef,
-        ListSubscriptionsRequestTypeDef,
-        ListSubscriptionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWebExperiencesRequestTypeDef,
-        ListWebExperiencesResponseTypeDef,
-        MessageTypeDef,
-        PluginTypeDef,
-        PluginTypeMetadataSummaryTypeDef,
-        PutFeedbackRequestTypeDef,
-        PutGroupRequestTypeDef,
-        PutGroupResponseTypeDef,
-        RelevantContentTypeDef,
-        RetrieverTypeDef,
-        SearchRelevantContentRequestTypeDef,
-        SearchRelevantContentResponseTypeDef,
-        StartDataSourceSyncJobRequestTypeDef,
-        StartDataSourceSyncJobResponseTypeDef,
-        StopDataSourceSyncJobRequestTypeDef,
-        StopDataSourceSyncJobResponseTypeDef,
-        SubscriptionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TopicConfigurationOutputTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateChatControlsConfigurationRequestTypeDef,
-        UpdateChatControlsConfigurationResponseTypeDef,
-        UpdateChatResponseConfigurationRequestTypeDef,
-        UpdateChatResponseConfigurationResponseTypeDef,
-        UpdateDataAccessorRequestTypeDef,
-        UpdateDataAccessorResponseTypeDef,
-        UpdateDataSourceRequestTypeDef,
-        UpdateDataSourceResponseTypeDef,
-        UpdateIndexRequestTypeDef,
-        UpdateIndexResponseTypeDef,
-        UpdatePluginRequestTypeDef,
-        UpdatePluginResponseTypeDef,
-        UpdateRetrieverRequestTypeDef,
-        UpdateRetrieverResponseTypeDef,
-        UpdateSubscriptionRequestTypeDef,
-        UpdateSubscriptionResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UpdateWebExperienceRequestTypeDef,
-        UpdateWebExperienceResponseTypeDef,
-        WebExperienceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionQBusiness"]
 
@@ -221,8 +35,8 @@ class MultiRegionQBusiness(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_permission(
-        self, **kwargs: Unpack[AssociatePermissionRequestTypeDef]
-    ) -> TargetResults[AssociatePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociatePermissionResponseTypeDef]:
         """Adds or updates a permission policy for a Amazon Q Business application,
         allowing cross-account access for an ISV. This operation creates a new
         policy statement for the specified Amazon Q Business application. The
@@ -234,8 +48,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("AssociatePermission", kwargs)
 
     def batch_delete_document(
-        self, **kwargs: Unpack[BatchDeleteDocumentRequestTypeDef]
-    ) -> TargetResults[BatchDeleteDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteDocumentResponseTypeDef]:
         """Asynchronously deletes one or more documents added using the
         BatchPutDocument API from an Amazon Q Business index.
 
@@ -244,8 +58,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("BatchDeleteDocument", kwargs)
 
     def batch_put_document(
-        self, **kwargs: Unpack[BatchPutDocumentRequestTypeDef]
-    ) -> TargetResults[BatchPutDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutDocumentResponseTypeDef]:
         """Adds one or more documents to an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/BatchPutDocument
@@ -253,8 +67,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("BatchPutDocument", kwargs)
 
     def cancel_subscription(
-        self, **kwargs: Unpack[CancelSubscriptionRequestTypeDef]
-    ) -> TargetResults[CancelSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelSubscriptionResponseTypeDef]:
         """Unsubscribes a user or a group from their pricing tier in an Amazon Q
         Business application. An unsubscribed user or group loses all Amazon Q
         Business feature access at the start of next month.
@@ -264,8 +78,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CancelSubscription", kwargs)
 
     def chat(
-        self, **kwargs: Unpack[ChatInputTypeDef]
-    ) -> TargetResults[ChatOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChatInputTypeDef]
+    ) -> TargetResults[type_defs.ChatOutputTypeDef]:
         """Starts or continues a streaming Amazon Q Business conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/Chat
@@ -273,8 +87,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("Chat", kwargs)
 
     def chat_sync(
-        self, **kwargs: Unpack[ChatSyncInputTypeDef]
-    ) -> TargetResults[ChatSyncOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChatSyncInputTypeDef]
+    ) -> TargetResults[type_defs.ChatSyncOutputTypeDef]:
         """Starts or continues a non-streaming Amazon Q Business conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ChatSync
@@ -282,8 +96,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ChatSync", kwargs)
 
     def check_document_access(
-        self, **kwargs: Unpack[CheckDocumentAccessRequestTypeDef]
-    ) -> TargetResults[CheckDocumentAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckDocumentAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckDocumentAccessResponseTypeDef]:
         """Verifies if a user has access permissions for a specified document and
         returns the actual ACL attached to the document. Resolves user access on
         the document via user aliases and groups when verifying user access.
@@ -293,8 +107,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CheckDocumentAccess", kwargs)
 
     def create_anonymous_web_experience_url(
-        self, **kwargs: Unpack[CreateAnonymousWebExperienceUrlRequestTypeDef]
-    ) -> TargetResults[CreateAnonymousWebExperienceUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnonymousWebExperienceUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnonymousWebExperienceUrlResponseTypeDef]:
         """Creates a unique URL for anonymous Amazon Q Business web experience. This
         URL can only be used once and must be used within 5 minutes after it's
         generated.
@@ -304,8 +118,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateAnonymousWebExperienceUrl", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateApplication
@@ -313,8 +127,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_chat_response_configuration(
-        self, **kwargs: Unpack[CreateChatResponseConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateChatResponseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChatResponseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChatResponseConfigurationResponseTypeDef]:
         """Creates a new chat response configuration for an Amazon Q Business
         application. This operation establishes a set of parameters that define
         how the system generates and formats responses to user queries in chat
@@ -325,8 +139,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateChatResponseConfiguration", kwargs)
 
     def create_data_accessor(
-        self, **kwargs: Unpack[CreateDataAccessorRequestTypeDef]
-    ) -> TargetResults[CreateDataAccessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataAccessorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataAccessorResponseTypeDef]:
         """Creates a new data accessor for an ISV to access data from a Amazon Q
         Business application. The data accessor is an entity that represents the
         ISV's access to the Amazon Q Business application's data. It includes the
@@ -342,8 +156,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateDataAccessor", kwargs)
 
     def create_data_source(
-        self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceResponseTypeDef]:
         """Creates a data source connector for an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateDataSource
@@ -351,8 +165,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateDataSource", kwargs)
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> TargetResults[CreateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexResponseTypeDef]:
         """Creates an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateIndex
@@ -360,8 +174,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_plugin(
-        self, **kwargs: Unpack[CreatePluginRequestTypeDef]
-    ) -> TargetResults[CreatePluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePluginRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePluginResponseTypeDef]:
         """Creates an Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreatePlugin
@@ -369,8 +183,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreatePlugin", kwargs)
 
     def create_retriever(
-        self, **kwargs: Unpack[CreateRetrieverRequestTypeDef]
-    ) -> TargetResults[CreateRetrieverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRetrieverRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRetrieverResponseTypeDef]:
         """Adds a retriever to your Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateRetriever
@@ -378,8 +192,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateRetriever", kwargs)
 
     def create_subscription(
-        self, **kwargs: Unpack[CreateSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriptionResponseTypeDef]:
         """Subscribes an IAM Identity Center user or a group to a pricing tier for an
         Amazon Q Business application.
 
@@ -388,8 +202,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateSubscription", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a universally unique identifier (UUID) mapped to a list of local
         user ids within an application.
 
@@ -398,8 +212,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def create_web_experience(
-        self, **kwargs: Unpack[CreateWebExperienceRequestTypeDef]
-    ) -> TargetResults[CreateWebExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebExperienceResponseTypeDef]:
         """Creates an Amazon Q Business web experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateWebExperience
@@ -407,8 +221,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("CreateWebExperience", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteApplication
@@ -416,8 +230,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_attachment(
-        self, **kwargs: Unpack[DeleteAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttachmentResponseTypeDef]:
         """Deletes an attachment associated with a specific Amazon Q Business
         conversation.
 
@@ -426,8 +240,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteAttachment", kwargs)
 
     def delete_chat_controls_configuration(
-        self, **kwargs: Unpack[DeleteChatControlsConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteChatControlsConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChatControlsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChatControlsConfigurationResponseTypeDef]:
         """Deletes chat controls configured for an existing Amazon Q Business
         application.
 
@@ -436,8 +250,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteChatControlsConfiguration", kwargs)
 
     def delete_chat_response_configuration(
-        self, **kwargs: Unpack[DeleteChatResponseConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteChatResponseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChatResponseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChatResponseConfigurationResponseTypeDef]:
         """Deletes a specified chat response configuration from an Amazon Q Business
         application.
 
@@ -446,8 +260,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteChatResponseConfiguration", kwargs)
 
     def delete_conversation(
-        self, **kwargs: Unpack[DeleteConversationRequestTypeDef]
-    ) -> TargetResults[DeleteConversationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConversationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConversationResponseTypeDef]:
         """Deletes an Amazon Q Business web experience conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteConversation
@@ -455,8 +269,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteConversation", kwargs)
 
     def delete_data_accessor(
-        self, **kwargs: Unpack[DeleteDataAccessorRequestTypeDef]
-    ) -> TargetResults[DeleteDataAccessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataAccessorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataAccessorResponseTypeDef]:
         """Deletes a specified data accessor. This operation permanently removes the
         data accessor and its associated IAM Identity Center application. Any
         access granted to the ISV through this data accessor will be revoked.
@@ -466,8 +280,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteDataAccessor", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceResponseTypeDef]:
         """Deletes an Amazon Q Business data source connector. While the data source
         is being deleted, the Status field returned by a call to the
         DescribeDataSource API is set to DELETING.
@@ -477,8 +291,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResponseTypeDef]:
         """Deletes a group so that all users and sub groups that belong to the group
         can no longer access documents only available to that group. For example,
         after deleting the group "Summer Interns", all interns who belonged to
@@ -489,8 +303,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_index(
-        self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> TargetResults[DeleteIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexResponseTypeDef]:
         """Deletes an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteIndex
@@ -498,8 +312,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteIndex", kwargs)
 
     def delete_plugin(
-        self, **kwargs: Unpack[DeletePluginRequestTypeDef]
-    ) -> TargetResults[DeletePluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePluginRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePluginResponseTypeDef]:
         """Deletes an Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeletePlugin
@@ -507,8 +321,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeletePlugin", kwargs)
 
     def delete_retriever(
-        self, **kwargs: Unpack[DeleteRetrieverRequestTypeDef]
-    ) -> TargetResults[DeleteRetrieverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRetrieverRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRetrieverResponseTypeDef]:
         """Deletes the retriever used by an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteRetriever
@@ -516,8 +330,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteRetriever", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes a user by email id.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteUser
@@ -525,8 +339,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_web_experience(
-        self, **kwargs: Unpack[DeleteWebExperienceRequestTypeDef]
-    ) -> TargetResults[DeleteWebExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebExperienceResponseTypeDef]:
         """Deletes an Amazon Q Business web experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteWebExperience
@@ -534,8 +348,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DeleteWebExperience", kwargs)
 
     def disassociate_permission(
-        self, **kwargs: Unpack[DisassociatePermissionRequestTypeDef]
-    ) -> TargetResults[DisassociatePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociatePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociatePermissionResponseTypeDef]:
         """Removes a permission policy from a Amazon Q Business application, revoking
         the cross-account access that was previously granted to an ISV. This
         operation deletes the specified policy statement from the application's
@@ -546,8 +360,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("DisassociatePermission", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Gets information about an existing Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetApplication
@@ -555,8 +369,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_chat_controls_configuration(
-        self, **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef]
-    ) -> TargetResults[GetChatControlsConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChatControlsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChatControlsConfigurationResponseTypeDef]:
         """Gets information about chat controls configured for an existing Amazon Q
         Business application.
 
@@ -565,8 +379,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetChatControlsConfiguration", kwargs)
 
     def get_chat_response_configuration(
-        self, **kwargs: Unpack[GetChatResponseConfigurationRequestTypeDef]
-    ) -> TargetResults[GetChatResponseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChatResponseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChatResponseConfigurationResponseTypeDef]:
         """Retrieves detailed information about a specific chat response
         configuration from an Amazon Q Business application. This operation
         returns the complete configuration settings and metadata.
@@ -576,8 +390,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetChatResponseConfiguration", kwargs)
 
     def get_data_accessor(
-        self, **kwargs: Unpack[GetDataAccessorRequestTypeDef]
-    ) -> TargetResults[GetDataAccessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataAccessorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataAccessorResponseTypeDef]:
         """Retrieves information about a specified data accessor. This operation
         returns details about the data accessor, including its display name,
         unique identifier, Amazon Resource Name (ARN), the associated Amazon Q
@@ -590,8 +404,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetDataAccessor", kwargs)
 
     def get_data_source(
-        self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> TargetResults[GetDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataSourceResponseTypeDef]:
         """Gets information about an existing Amazon Q Business data source
         connector.
 
@@ -600,8 +414,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetDataSource", kwargs)
 
     def get_document_content(
-        self, **kwargs: Unpack[GetDocumentContentRequestTypeDef]
-    ) -> TargetResults[GetDocumentContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentContentResponseTypeDef]:
         """Retrieves the content of a document that was ingested into Amazon Q
         Business. This API validates user authorization against document ACLs
         before returning a pre-signed URL for secure document access. You can
@@ -613,8 +427,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetDocumentContent", kwargs)
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> TargetResults[GetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupResponseTypeDef]:
         """Describes a group by group name.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetGroup
@@ -622,8 +436,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def get_index(
-        self, **kwargs: Unpack[GetIndexRequestTypeDef]
-    ) -> TargetResults[GetIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIndexResponseTypeDef]:
         """Gets information about an existing Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetIndex
@@ -631,8 +445,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetIndex", kwargs)
 
     def get_media(
-        self, **kwargs: Unpack[GetMediaRequestTypeDef]
-    ) -> TargetResults[GetMediaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMediaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMediaResponseTypeDef]:
         """Returns the image bytes corresponding to a media object. If you have
         implemented your own application with the Chat and ChatSync APIs, and have
         enabled content extraction from visual data in Amazon Q Business, you use
@@ -644,8 +458,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetMedia", kwargs)
 
     def get_plugin(
-        self, **kwargs: Unpack[GetPluginRequestTypeDef]
-    ) -> TargetResults[GetPluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPluginRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPluginResponseTypeDef]:
         """Gets information about an existing Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetPlugin
@@ -653,8 +467,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetPlugin", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> TargetResults[GetPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyResponseTypeDef]:
         """Retrieves the current permission policy for a Amazon Q Business
         application. The policy is returned as a JSON-formatted string and defines
         the IAM actions that are allowed or denied for the application's
@@ -665,8 +479,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_retriever(
-        self, **kwargs: Unpack[GetRetrieverRequestTypeDef]
-    ) -> TargetResults[GetRetrieverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRetrieverRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRetrieverResponseTypeDef]:
         """Gets information about an existing retriever used by an Amazon Q Business
         application.
 
@@ -675,8 +489,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetRetriever", kwargs)
 
     def get_user(
-        self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> TargetResults[GetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserResponseTypeDef]:
         """Describes the universally unique identifier (UUID) associated with a local
         user in a data source.
 
@@ -685,8 +499,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetUser", kwargs)
 
     def get_web_experience(
-        self, **kwargs: Unpack[GetWebExperienceRequestTypeDef]
-    ) -> TargetResults[GetWebExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebExperienceResponseTypeDef]:
         """Gets information about an existing Amazon Q Business web experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetWebExperience
@@ -694,8 +508,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("GetWebExperience", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists Amazon Q Business applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListApplications
@@ -703,8 +517,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_attachments(
-        self, **kwargs: Unpack[ListAttachmentsRequestTypeDef]
-    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachmentsResponseTypeDef]:
         """Gets a list of attachments associated with an Amazon Q Business web
         experience or a list of attachements associated with a specific Amazon Q
         Business conversation.
@@ -714,8 +528,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListAttachments", kwargs)
 
     def list_chat_response_configurations(
-        self, **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListChatResponseConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChatResponseConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChatResponseConfigurationsResponseTypeDef]:
         """Retrieves a list of all chat response configurations available in a
         specified Amazon Q Business application. This operation returns summary
         information about each configuration to help administrators manage and
@@ -726,8 +540,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListChatResponseConfigurations", kwargs)
 
     def list_conversations(
-        self, **kwargs: Unpack[ListConversationsRequestTypeDef]
-    ) -> TargetResults[ListConversationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConversationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConversationsResponseTypeDef]:
         """Lists one or more Amazon Q Business conversations.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListConversations
@@ -735,8 +549,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListConversations", kwargs)
 
     def list_data_accessors(
-        self, **kwargs: Unpack[ListDataAccessorsRequestTypeDef]
-    ) -> TargetResults[ListDataAccessorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataAccessorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataAccessorsResponseTypeDef]:
         """Lists the data accessors for a Amazon Q Business application. This
         operation returns a paginated list of data accessor summaries, including
         the friendly name, unique identifier, ARN, associated IAM role, and
@@ -747,8 +561,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListDataAccessors", kwargs)
 
     def list_data_source_sync_jobs(
-        self, **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef]
-    ) -> TargetResults[ListDataSourceSyncJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourceSyncJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourceSyncJobsResponseTypeDef]:
         """Get information about an Amazon Q Business data source connector
         synchronization.
 
@@ -757,8 +571,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListDataSourceSyncJobs", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Lists the Amazon Q Business data source connectors that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataSources
@@ -766,8 +580,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_documents(
-        self, **kwargs: Unpack[ListDocumentsRequestTypeDef]
-    ) -> TargetResults[ListDocumentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentsResponseTypeDef]:
         """A list of documents attached to an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDocuments
@@ -775,8 +589,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListDocuments", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Provides a list of groups that are mapped to users.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListGroups
@@ -784,8 +598,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_indices(
-        self, **kwargs: Unpack[ListIndicesRequestTypeDef]
-    ) -> TargetResults[ListIndicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIndicesResponseTypeDef]:
         """Lists the Amazon Q Business indices you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListIndices
@@ -793,8 +607,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListIndices", kwargs)
 
     def list_messages(
-        self, **kwargs: Unpack[ListMessagesRequestTypeDef]
-    ) -> TargetResults[ListMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMessagesResponseTypeDef]:
         """Gets a list of messages associated with an Amazon Q Business web
         experience.
 
@@ -803,8 +617,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListMessages", kwargs)
 
     def list_plugin_actions(
-        self, **kwargs: Unpack[ListPluginActionsRequestTypeDef]
-    ) -> TargetResults[ListPluginActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPluginActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPluginActionsResponseTypeDef]:
         """Lists configured Amazon Q Business actions for a specific plugin in an
         Amazon Q Business application.
 
@@ -813,8 +627,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListPluginActions", kwargs)
 
     def list_plugin_type_actions(
-        self, **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef]
-    ) -> TargetResults[ListPluginTypeActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPluginTypeActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPluginTypeActionsResponseTypeDef]:
         """Lists configured Amazon Q Business actions for any plugin type—both
         built-in and custom.
 
@@ -823,8 +637,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListPluginTypeActions", kwargs)
 
     def list_plugin_type_metadata(
-        self, **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef]
-    ) -> TargetResults[ListPluginTypeMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPluginTypeMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPluginTypeMetadataResponseTypeDef]:
         """Lists metadata for all Amazon Q Business plugin types.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginTypeMetadata
@@ -832,8 +646,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListPluginTypeMetadata", kwargs)
 
     def list_plugins(
-        self, **kwargs: Unpack[ListPluginsRequestTypeDef]
-    ) -> TargetResults[ListPluginsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPluginsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPluginsResponseTypeDef]:
         """Lists configured Amazon Q Business plugins.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPlugins
@@ -841,8 +655,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListPlugins", kwargs)
 
     def list_retrievers(
-        self, **kwargs: Unpack[ListRetrieversRequestTypeDef]
-    ) -> TargetResults[ListRetrieversResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRetrieversRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRetrieversResponseTypeDef]:
         """Lists the retriever used by an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListRetrievers
@@ -850,8 +664,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListRetrievers", kwargs)
 
     def list_subscriptions(
-        self, **kwargs: Unpack[ListSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionsResponseTypeDef]:
         """Lists all subscriptions created in an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListSubscriptions
@@ -859,8 +673,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListSubscriptions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a specified resource. Amazon Q
         Business applications and data sources can have tags associated with them.
 
@@ -869,8 +683,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_web_experiences(
-        self, **kwargs: Unpack[ListWebExperiencesRequestTypeDef]
-    ) -> TargetResults[ListWebExperiencesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebExperiencesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebExperiencesResponseTypeDef]:
         """Lists one or more Amazon Q Business Web Experiences.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListWebExperiences
@@ -878,8 +692,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("ListWebExperiences", kwargs)
 
     def put_feedback(
-        self, **kwargs: Unpack[PutFeedbackRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables your end user to provide feedback on their Amazon Q Business
         generated chat responses.
 
@@ -888,8 +702,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("PutFeedback", kwargs)
 
     def put_group(
-        self, **kwargs: Unpack[PutGroupRequestTypeDef]
-    ) -> TargetResults[PutGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.PutGroupResponseTypeDef]:
         """Create, or updates, a mapping of users—who have access to a document—to
         groups.
 
@@ -898,8 +712,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("PutGroup", kwargs)
 
     def search_relevant_content(
-        self, **kwargs: Unpack[SearchRelevantContentRequestTypeDef]
-    ) -> TargetResults[SearchRelevantContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRelevantContentRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchRelevantContentResponseTypeDef]:
         """Searches for relevant content in a Amazon Q Business application based on
         a query. This operation takes a search query text, the Amazon Q Business
         application identifier, and optional filters (such as content source and
@@ -913,8 +727,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("SearchRelevantContent", kwargs)
 
     def start_data_source_sync_job(
-        self, **kwargs: Unpack[StartDataSourceSyncJobRequestTypeDef]
-    ) -> TargetResults[StartDataSourceSyncJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDataSourceSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDataSourceSyncJobResponseTypeDef]:
         """Starts a data source connector synchronization job. If a synchronization
         job is already in progress, Amazon Q Business returns a ConflictException.
 
@@ -923,8 +737,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("StartDataSourceSyncJob", kwargs)
 
     def stop_data_source_sync_job(
-        self, **kwargs: Unpack[StopDataSourceSyncJobRequestTypeDef]
-    ) -> TargetResults[StopDataSourceSyncJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDataSourceSyncJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDataSourceSyncJobResponseTypeDef]:
         """Stops an Amazon Q Business data source connector synchronization job
         already in progress.
 
@@ -933,8 +747,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("StopDataSourceSyncJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tag to the specified Amazon Q Business application or
         data source resource. If the tag already exists, the existing value is
         replaced with the new value.
@@ -944,8 +758,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from an Amazon Q Business application or a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UntagResource
@@ -953,8 +767,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates an existing Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateApplication
@@ -962,8 +776,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_chat_controls_configuration(
-        self, **kwargs: Unpack[UpdateChatControlsConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateChatControlsConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChatControlsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChatControlsConfigurationResponseTypeDef]:
         """Updates a set of chat controls configured for an existing Amazon Q
         Business application.
 
@@ -972,8 +786,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateChatControlsConfiguration", kwargs)
 
     def update_chat_response_configuration(
-        self, **kwargs: Unpack[UpdateChatResponseConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateChatResponseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChatResponseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChatResponseConfigurationResponseTypeDef]:
         """Updates an existing chat response configuration in an Amazon Q Business
         application. This operation allows administrators to modify configuration
         settings, display name, and response parameters to refine how the system
@@ -984,8 +798,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateChatResponseConfiguration", kwargs)
 
     def update_data_accessor(
-        self, **kwargs: Unpack[UpdateDataAccessorRequestTypeDef]
-    ) -> TargetResults[UpdateDataAccessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataAccessorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataAccessorResponseTypeDef]:
         """Updates an existing data accessor. This operation allows modifying the
         action configurations (the allowed actions and associated filters) and the
         display name of the data accessor. It does not allow changing the IAM role
@@ -997,8 +811,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateDataAccessor", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceResponseTypeDef]:
         """Updates an existing Amazon Q Business data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateDataSource
@@ -1006,8 +820,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_index(
-        self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> TargetResults[UpdateIndexResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexResponseTypeDef]:
         """Updates an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateIndex
@@ -1015,8 +829,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateIndex", kwargs)
 
     def update_plugin(
-        self, **kwargs: Unpack[UpdatePluginRequestTypeDef]
-    ) -> TargetResults[UpdatePluginResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePluginRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePluginResponseTypeDef]:
         """Updates an Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdatePlugin
@@ -1024,8 +838,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdatePlugin", kwargs)
 
     def update_retriever(
-        self, **kwargs: Unpack[UpdateRetrieverRequestTypeDef]
-    ) -> TargetResults[UpdateRetrieverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRetrieverRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRetrieverResponseTypeDef]:
         """Updates the retriever used for your Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateRetriever
@@ -1033,8 +847,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateRetriever", kwargs)
 
     def update_subscription(
-        self, **kwargs: Unpack[UpdateSubscriptionRequestTypeDef]
-    ) -> TargetResults[UpdateSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionResponseTypeDef]:
         """Updates the pricing tier for an Amazon Q Business subscription. Upgrades
         are instant. Downgrades apply at the start of the next month. Subscription
         tier determines feature access for the user. For more information on
@@ -1045,8 +859,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateSubscription", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates a information associated with a user id.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateUser
@@ -1054,8 +868,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         return self._call("UpdateUser", kwargs)
 
     def update_web_experience(
-        self, **kwargs: Unpack[UpdateWebExperienceRequestTypeDef]
-    ) -> TargetResults[UpdateWebExperienceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebExperienceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebExperienceResponseTypeDef]:
         """Updates an Amazon Q Business web experience.
 
         Deprecated parameters: authenticationConfiguration.
@@ -1070,8 +884,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef],
-    ) -> TargetResults[GetChatControlsConfigurationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetChatControlsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetChatControlsConfigurationResponseTypeDef]:
         """Every page of GetChatControlsConfiguration in every target, merged per
         target (botocore's build_full_result).
 
@@ -1094,8 +908,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1117,8 +931,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
-    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachmentsResponseTypeDef]:
         """Every page of ListAttachments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1142,8 +956,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListChatResponseConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChatResponseConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChatResponseConfigurationsResponseTypeDef]:
         """Every page of ListChatResponseConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1168,8 +982,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConversationsRequestTypeDef],
-    ) -> TargetResults[ListConversationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConversationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConversationsResponseTypeDef]:
         """Every page of ListConversations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1191,8 +1005,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataAccessorsRequestTypeDef],
-    ) -> TargetResults[ListDataAccessorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAccessorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataAccessorsResponseTypeDef]:
         """Every page of ListDataAccessors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1217,8 +1031,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef],
-    ) -> TargetResults[ListDataSourceSyncJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourceSyncJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourceSyncJobsResponseTypeDef]:
         """Every page of ListDataSourceSyncJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1241,8 +1055,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1264,8 +1078,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDocumentsRequestTypeDef],
-    ) -> TargetResults[ListDocumentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDocumentsResponseTypeDef]:
         """Every page of ListDocuments in every target, merged per target (botocore's
         build_full_result).
 
@@ -1287,8 +1101,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1310,8 +1124,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndicesRequestTypeDef],
-    ) -> TargetResults[ListIndicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIndicesResponseTypeDef]:
         """Every page of ListIndices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1333,8 +1147,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMessagesRequestTypeDef],
-    ) -> TargetResults[ListMessagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMessagesResponseTypeDef]:
         """Every page of ListMessages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1357,8 +1171,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPluginActionsRequestTypeDef],
-    ) -> TargetResults[ListPluginActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPluginActionsResponseTypeDef]:
         """Every page of ListPluginActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1381,8 +1195,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef],
-    ) -> TargetResults[ListPluginTypeActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginTypeActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPluginTypeActionsResponseTypeDef]:
         """Every page of ListPluginTypeActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1405,8 +1219,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef],
-    ) -> TargetResults[ListPluginTypeMetadataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginTypeMetadataRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPluginTypeMetadataResponseTypeDef]:
         """Every page of ListPluginTypeMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -1428,8 +1242,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPluginsRequestTypeDef],
-    ) -> TargetResults[ListPluginsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPluginsResponseTypeDef]:
         """Every page of ListPlugins in every target, merged per target (botocore's
         build_full_result).
 
@@ -1451,8 +1265,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRetrieversRequestTypeDef],
-    ) -> TargetResults[ListRetrieversResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRetrieversRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRetrieversResponseTypeDef]:
         """Every page of ListRetrievers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1474,8 +1288,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionsResponseTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1497,8 +1311,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWebExperiencesRequestTypeDef],
-    ) -> TargetResults[ListWebExperiencesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebExperiencesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWebExperiencesResponseTypeDef]:
         """Every page of ListWebExperiences in every target, merged per target
         (botocore's build_full_result).
 
@@ -1520,8 +1334,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchRelevantContentRequestTypeDef],
-    ) -> TargetResults[SearchRelevantContentResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRelevantContentRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchRelevantContentResponseTypeDef]:
         """Every page of SearchRelevantContent in every target, merged per target
         (botocore's build_full_result).
 
@@ -1548,8 +1362,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef],
-    ) -> Items[TopicConfigurationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetChatControlsConfigurationRequestTypeDef],
+    ) -> Items[type_defs.TopicConfigurationOutputTypeDef]:
         """Each element of topicConfigurations in every page of
         GetChatControlsConfiguration, from every target, as its page arrives
         (tagged with its target).
@@ -1568,8 +1382,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationTypeDef]:
         """Each element of applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -1584,8 +1398,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttachmentsRequestTypeDef],
-    ) -> Items[AttachmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.AttachmentTypeDef]:
         """Each element of attachments in every page of ListAttachments, from every
         target, as its page arrives (tagged with its target).
 
@@ -1600,8 +1414,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef],
-    ) -> Items[ChatResponseConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListChatResponseConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ChatResponseConfigurationTypeDef]:
         """Each element of chatResponseConfigurations in every page of
         ListChatResponseConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1620,8 +1434,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConversationsRequestTypeDef],
-    ) -> Items[ConversationTypeDef]:
+        **kwargs: Unpack[type_defs.ListConversationsRequestTypeDef],
+    ) -> Items[type_defs.ConversationTypeDef]:
         """Each element of conversations in every page of ListConversations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1636,8 +1450,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataAccessorsRequestTypeDef],
-    ) -> Items[DataAccessorTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataAccessorsRequestTypeDef],
+    ) -> Items[type_defs.DataAccessorTypeDef]:
         """Each element of dataAccessors in every page of ListDataAccessors, from
         every target, as its page arrives (tagged with its target).
 
@@ -1652,8 +1466,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef],
-    ) -> Items[DataSourceSyncJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourceSyncJobsRequestTypeDef],
+    ) -> Items[type_defs.DataSourceSyncJobTypeDef]:
         """Each element of history in every page of ListDataSourceSyncJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1668,8 +1482,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> Items[DataSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> Items[type_defs.DataSourceTypeDef]:
         """Each element of dataSources in every page of ListDataSources, from every
         target, as its page arrives (tagged with its target).
 
@@ -1684,8 +1498,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDocumentsRequestTypeDef],
-    ) -> Items[DocumentDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentsRequestTypeDef],
+    ) -> Items[type_defs.DocumentDetailsTypeDef]:
         """Each element of documentDetailList in every page of ListDocuments, from
         every target, as its page arrives (tagged with its target).
 
@@ -1700,8 +1514,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupSummaryTypeDef]:
         """Each element of items in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -1716,8 +1530,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndicesRequestTypeDef],
-    ) -> Items[IndexTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndicesRequestTypeDef],
+    ) -> Items[type_defs.IndexTypeDef]:
         """Each element of indices in every page of ListIndices, from every target,
         as its page arrives (tagged with its target).
 
@@ -1732,8 +1546,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMessagesRequestTypeDef],
-    ) -> Items[MessageTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessagesRequestTypeDef],
+    ) -> Items[type_defs.MessageTypeDef]:
         """Each element of messages in every page of ListMessages, from every target,
         as its page arrives (tagged with its target).
 
@@ -1748,8 +1562,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPluginActionsRequestTypeDef],
-    ) -> Items[ActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginActionsRequestTypeDef],
+    ) -> Items[type_defs.ActionSummaryTypeDef]:
         """Each element of items in every page of ListPluginActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1764,8 +1578,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef],
-    ) -> Items[ActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginTypeActionsRequestTypeDef],
+    ) -> Items[type_defs.ActionSummaryTypeDef]:
         """Each element of items in every page of ListPluginTypeActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1780,8 +1594,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef],
-    ) -> Items[PluginTypeMetadataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginTypeMetadataRequestTypeDef],
+    ) -> Items[type_defs.PluginTypeMetadataSummaryTypeDef]:
         """Each element of items in every page of ListPluginTypeMetadata, from every
         target, as its page arrives (tagged with its target).
 
@@ -1796,8 +1610,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPluginsRequestTypeDef],
-    ) -> Items[PluginTypeDef]:
+        **kwargs: Unpack[type_defs.ListPluginsRequestTypeDef],
+    ) -> Items[type_defs.PluginTypeDef]:
         """Each element of plugins in every page of ListPlugins, from every target,
         as its page arrives (tagged with its target).
 
@@ -1812,8 +1626,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRetrieversRequestTypeDef],
-    ) -> Items[RetrieverTypeDef]:
+        **kwargs: Unpack[type_defs.ListRetrieversRequestTypeDef],
+    ) -> Items[type_defs.RetrieverTypeDef]:
         """Each element of retrievers in every page of ListRetrievers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1828,8 +1642,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionsRequestTypeDef],
-    ) -> Items[SubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of subscriptions in every page of ListSubscriptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1844,8 +1658,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWebExperiencesRequestTypeDef],
-    ) -> Items[WebExperienceTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebExperiencesRequestTypeDef],
+    ) -> Items[type_defs.WebExperienceTypeDef]:
         """Each element of webExperiences in every page of ListWebExperiences, from
         every target, as its page arrives (tagged with its target).
 
@@ -1860,8 +1674,8 @@ class MultiRegionQBusiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchRelevantContentRequestTypeDef],
-    ) -> Items[RelevantContentTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRelevantContentRequestTypeDef],
+    ) -> Items[type_defs.RelevantContentTypeDef]:
         """Each element of relevantContent in every page of SearchRelevantContent,
         from every target, as its page arrives (tagged with its target).
 

@@ -16,218 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AIAgentSummaryTypeDef,
-        AIAgentVersionSummaryTypeDef,
-        AIGuardrailSummaryTypeDef,
-        AIGuardrailVersionSummaryTypeDef,
-        AIPromptSummaryTypeDef,
-        AIPromptVersionSummaryTypeDef,
-        ActivateMessageTemplateRequestTypeDef,
-        ActivateMessageTemplateResponseTypeDef,
-        AssistantAssociationSummaryTypeDef,
-        AssistantSummaryTypeDef,
-        ContentAssociationSummaryTypeDef,
-        ContentSummaryTypeDef,
-        CreateAIAgentRequestTypeDef,
-        CreateAIAgentResponseTypeDef,
-        CreateAIAgentVersionRequestTypeDef,
-        CreateAIAgentVersionResponseTypeDef,
-        CreateAIGuardrailRequestTypeDef,
-        CreateAIGuardrailResponseTypeDef,
-        CreateAIGuardrailVersionRequestTypeDef,
-        CreateAIGuardrailVersionResponseTypeDef,
-        CreateAIPromptRequestTypeDef,
-        CreateAIPromptResponseTypeDef,
-        CreateAIPromptVersionRequestTypeDef,
-        CreateAIPromptVersionResponseTypeDef,
-        CreateAssistantAssociationRequestTypeDef,
-        CreateAssistantAssociationResponseTypeDef,
-        CreateAssistantRequestTypeDef,
-        CreateAssistantResponseTypeDef,
-        CreateContentAssociationRequestTypeDef,
-        CreateContentAssociationResponseTypeDef,
-        CreateContentRequestTypeDef,
-        CreateContentResponseTypeDef,
-        CreateKnowledgeBaseRequestTypeDef,
-        CreateKnowledgeBaseResponseTypeDef,
-        CreateMessageTemplateAttachmentRequestTypeDef,
-        CreateMessageTemplateAttachmentResponseTypeDef,
-        CreateMessageTemplateRequestTypeDef,
-        CreateMessageTemplateResponseTypeDef,
-        CreateMessageTemplateVersionRequestTypeDef,
-        CreateMessageTemplateVersionResponseTypeDef,
-        CreateQuickResponseRequestTypeDef,
-        CreateQuickResponseResponseTypeDef,
-        CreateSessionRequestTypeDef,
-        CreateSessionResponseTypeDef,
-        DeactivateMessageTemplateRequestTypeDef,
-        DeactivateMessageTemplateResponseTypeDef,
-        DeleteAIAgentRequestTypeDef,
-        DeleteAIAgentResponseTypeDef,
-        DeleteAIAgentVersionRequestTypeDef,
-        DeleteAIAgentVersionResponseTypeDef,
-        DeleteAIGuardrailRequestTypeDef,
-        DeleteAIGuardrailResponseTypeDef,
-        DeleteAIGuardrailVersionRequestTypeDef,
-        DeleteAIGuardrailVersionResponseTypeDef,
-        DeleteAIPromptRequestTypeDef,
-        DeleteAIPromptResponseTypeDef,
-        DeleteAIPromptVersionRequestTypeDef,
-        DeleteAIPromptVersionResponseTypeDef,
-        DeleteAssistantAssociationRequestTypeDef,
-        DeleteAssistantAssociationResponseTypeDef,
-        DeleteAssistantRequestTypeDef,
-        DeleteAssistantResponseTypeDef,
-        DeleteContentAssociationRequestTypeDef,
-        DeleteContentAssociationResponseTypeDef,
-        DeleteContentRequestTypeDef,
-        DeleteContentResponseTypeDef,
-        DeleteImportJobRequestTypeDef,
-        DeleteImportJobResponseTypeDef,
-        DeleteKnowledgeBaseRequestTypeDef,
-        DeleteKnowledgeBaseResponseTypeDef,
-        DeleteMessageTemplateAttachmentRequestTypeDef,
-        DeleteMessageTemplateAttachmentResponseTypeDef,
-        DeleteMessageTemplateRequestTypeDef,
-        DeleteMessageTemplateResponseTypeDef,
-        DeleteQuickResponseRequestTypeDef,
-        DeleteQuickResponseResponseTypeDef,
-        GetAIAgentRequestTypeDef,
-        GetAIAgentResponseTypeDef,
-        GetAIGuardrailRequestTypeDef,
-        GetAIGuardrailResponseTypeDef,
-        GetAIPromptRequestTypeDef,
-        GetAIPromptResponseTypeDef,
-        GetAssistantAssociationRequestTypeDef,
-        GetAssistantAssociationResponseTypeDef,
-        GetAssistantRequestTypeDef,
-        GetAssistantResponseTypeDef,
-        GetContentAssociationRequestTypeDef,
-        GetContentAssociationResponseTypeDef,
-        GetContentRequestTypeDef,
-        GetContentResponseTypeDef,
-        GetContentSummaryRequestTypeDef,
-        GetContentSummaryResponseTypeDef,
-        GetImportJobRequestTypeDef,
-        GetImportJobResponseTypeDef,
-        GetKnowledgeBaseRequestTypeDef,
-        GetKnowledgeBaseResponseTypeDef,
-        GetMessageTemplateRequestTypeDef,
-        GetMessageTemplateResponseTypeDef,
-        GetNextMessageRequestTypeDef,
-        GetNextMessageResponseTypeDef,
-        GetQuickResponseRequestTypeDef,
-        GetQuickResponseResponseTypeDef,
-        GetRecommendationsRequestTypeDef,
-        GetRecommendationsResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        ImportJobSummaryTypeDef,
-        KnowledgeBaseSummaryTypeDef,
-        ListAIAgentVersionsRequestTypeDef,
-        ListAIAgentVersionsResponseTypeDef,
-        ListAIAgentsRequestTypeDef,
-        ListAIAgentsResponseTypeDef,
-        ListAIGuardrailVersionsRequestTypeDef,
-        ListAIGuardrailVersionsResponseTypeDef,
-        ListAIGuardrailsRequestTypeDef,
-        ListAIGuardrailsResponseTypeDef,
-        ListAIPromptVersionsRequestTypeDef,
-        ListAIPromptVersionsResponseTypeDef,
-        ListAIPromptsRequestTypeDef,
-        ListAIPromptsResponseTypeDef,
-        ListAssistantAssociationsRequestTypeDef,
-        ListAssistantAssociationsResponseTypeDef,
-        ListAssistantsRequestTypeDef,
-        ListAssistantsResponseTypeDef,
-        ListContentAssociationsRequestTypeDef,
-        ListContentAssociationsResponseTypeDef,
-        ListContentsRequestTypeDef,
-        ListContentsResponseTypeDef,
-        ListImportJobsRequestTypeDef,
-        ListImportJobsResponseTypeDef,
-        ListKnowledgeBasesRequestTypeDef,
-        ListKnowledgeBasesResponseTypeDef,
-        ListMessageTemplateVersionsRequestTypeDef,
-        ListMessageTemplateVersionsResponseTypeDef,
-        ListMessageTemplatesRequestTypeDef,
-        ListMessageTemplatesResponseTypeDef,
-        ListMessagesRequestTypeDef,
-        ListMessagesResponseTypeDef,
-        ListModelsRequestTypeDef,
-        ListModelsResponseTypeDef,
-        ListQuickResponsesRequestTypeDef,
-        ListQuickResponsesResponseTypeDef,
-        ListSpansRequestTypeDef,
-        ListSpansResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MessageOutputTypeDef,
-        MessageTemplateSearchResultDataTypeDef,
-        MessageTemplateSummaryTypeDef,
-        MessageTemplateVersionSummaryTypeDef,
-        ModelSummaryTypeDef,
-        NotifyRecommendationsReceivedRequestTypeDef,
-        NotifyRecommendationsReceivedResponseTypeDef,
-        PutFeedbackRequestTypeDef,
-        PutFeedbackResponseTypeDef,
-        QueryAssistantRequestTypeDef,
-        QueryAssistantResponseTypeDef,
-        QuickResponseSearchResultDataTypeDef,
-        QuickResponseSummaryTypeDef,
-        RemoveAssistantAIAgentRequestTypeDef,
-        RemoveAssistantAIAgentResponseTypeDef,
-        RemoveKnowledgeBaseTemplateUriRequestTypeDef,
-        RemoveKnowledgeBaseTemplateUriResponseTypeDef,
-        RenderMessageTemplateRequestTypeDef,
-        RenderMessageTemplateResponseTypeDef,
-        ResultDataTypeDef,
-        RetrieveRequestTypeDef,
-        RetrieveResponseTypeDef,
-        SearchContentRequestTypeDef,
-        SearchContentResponseTypeDef,
-        SearchMessageTemplatesRequestTypeDef,
-        SearchMessageTemplatesResponseTypeDef,
-        SearchQuickResponsesRequestTypeDef,
-        SearchQuickResponsesResponseTypeDef,
-        SearchSessionsRequestTypeDef,
-        SearchSessionsResponseTypeDef,
-        SendMessageRequestTypeDef,
-        SendMessageResponseTypeDef,
-        SessionSummaryTypeDef,
-        SpanTypeDef,
-        StartContentUploadRequestTypeDef,
-        StartContentUploadResponseTypeDef,
-        StartImportJobRequestTypeDef,
-        StartImportJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAIAgentRequestTypeDef,
-        UpdateAIAgentResponseTypeDef,
-        UpdateAIGuardrailRequestTypeDef,
-        UpdateAIGuardrailResponseTypeDef,
-        UpdateAIPromptRequestTypeDef,
-        UpdateAIPromptResponseTypeDef,
-        UpdateAssistantAIAgentRequestTypeDef,
-        UpdateAssistantAIAgentResponseTypeDef,
-        UpdateContentRequestTypeDef,
-        UpdateContentResponseTypeDef,
-        UpdateKnowledgeBaseTemplateUriRequestTypeDef,
-        UpdateKnowledgeBaseTemplateUriResponseTypeDef,
-        UpdateMessageTemplateMetadataRequestTypeDef,
-        UpdateMessageTemplateMetadataResponseTypeDef,
-        UpdateMessageTemplateRequestTypeDef,
-        UpdateMessageTemplateResponseTypeDef,
-        UpdateQuickResponseRequestTypeDef,
-        UpdateQuickResponseResponseTypeDef,
-        UpdateSessionDataRequestTypeDef,
-        UpdateSessionDataResponseTypeDef,
-        UpdateSessionRequestTypeDef,
-        UpdateSessionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionQConnect"]
 
@@ -239,8 +28,8 @@ class MultiRegionQConnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_message_template(
-        self, **kwargs: Unpack[ActivateMessageTemplateRequestTypeDef]
-    ) -> TargetResults[ActivateMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateMessageTemplateResponseTypeDef]:
         """Activates a specific version of the Amazon Q in Connect message template.
         After the version is activated, the previous active version will be
         deactivated automatically. You can use the $ACTIVE_VERSION qualifier later
@@ -251,8 +40,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ActivateMessageTemplate", kwargs)
 
     def create_ai_agent(
-        self, **kwargs: Unpack[CreateAIAgentRequestTypeDef]
-    ) -> TargetResults[CreateAIAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIAgentResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIAgent
@@ -260,8 +49,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAIAgent", kwargs)
 
     def create_ai_agent_version(
-        self, **kwargs: Unpack[CreateAIAgentVersionRequestTypeDef]
-    ) -> TargetResults[CreateAIAgentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIAgentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIAgentVersionResponseTypeDef]:
         """Creates and Amazon Q in Connect AI Agent version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIAgentVersion
@@ -269,8 +58,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAIAgentVersion", kwargs)
 
     def create_ai_guardrail(
-        self, **kwargs: Unpack[CreateAIGuardrailRequestTypeDef]
-    ) -> TargetResults[CreateAIGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIGuardrailResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIGuardrail
@@ -278,8 +67,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAIGuardrail", kwargs)
 
     def create_ai_guardrail_version(
-        self, **kwargs: Unpack[CreateAIGuardrailVersionRequestTypeDef]
-    ) -> TargetResults[CreateAIGuardrailVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIGuardrailVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIGuardrailVersionResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Guardrail version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIGuardrailVersion
@@ -287,8 +76,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAIGuardrailVersion", kwargs)
 
     def create_ai_prompt(
-        self, **kwargs: Unpack[CreateAIPromptRequestTypeDef]
-    ) -> TargetResults[CreateAIPromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIPromptRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIPromptResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIPrompt
@@ -296,8 +85,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAIPrompt", kwargs)
 
     def create_ai_prompt_version(
-        self, **kwargs: Unpack[CreateAIPromptVersionRequestTypeDef]
-    ) -> TargetResults[CreateAIPromptVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIPromptVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIPromptVersionResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Prompt version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIPromptVersion
@@ -305,8 +94,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAIPromptVersion", kwargs)
 
     def create_assistant(
-        self, **kwargs: Unpack[CreateAssistantRequestTypeDef]
-    ) -> TargetResults[CreateAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssistantResponseTypeDef]:
         """Creates an Amazon Q in Connect assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAssistant
@@ -314,8 +103,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAssistant", kwargs)
 
     def create_assistant_association(
-        self, **kwargs: Unpack[CreateAssistantAssociationRequestTypeDef]
-    ) -> TargetResults[CreateAssistantAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssistantAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssistantAssociationResponseTypeDef]:
         """Creates an association between an Amazon Q in Connect assistant and
         another resource. Currently, the only supported association is with a
         knowledge base. An assistant can have only a single association.
@@ -325,8 +114,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateAssistantAssociation", kwargs)
 
     def create_content(
-        self, **kwargs: Unpack[CreateContentRequestTypeDef]
-    ) -> TargetResults[CreateContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContentResponseTypeDef]:
         """Creates Amazon Q in Connect content. Before to calling this API, use
         StartContentUpload to upload an asset.
 
@@ -335,8 +124,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateContent", kwargs)
 
     def create_content_association(
-        self, **kwargs: Unpack[CreateContentAssociationRequestTypeDef]
-    ) -> TargetResults[CreateContentAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContentAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContentAssociationResponseTypeDef]:
         """Creates an association between a content resource in a knowledge base and
         step-by-step guides. Step-by-step guides offer instructions to agents for
         resolving common customer issues. You create a content association to
@@ -347,8 +136,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateContentAssociation", kwargs)
 
     def create_knowledge_base(
-        self, **kwargs: Unpack[CreateKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[CreateKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKnowledgeBaseResponseTypeDef]:
         """Creates a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateKnowledgeBase
@@ -356,8 +145,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateKnowledgeBase", kwargs)
 
     def create_message_template(
-        self, **kwargs: Unpack[CreateMessageTemplateRequestTypeDef]
-    ) -> TargetResults[CreateMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMessageTemplateResponseTypeDef]:
         """Creates an Amazon Q in Connect message template. The name of the message
         template has to be unique for each knowledge base. The channel subtype of
         the message template is immutable and cannot be modified after creation.
@@ -369,8 +158,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateMessageTemplate", kwargs)
 
     def create_message_template_attachment(
-        self, **kwargs: Unpack[CreateMessageTemplateAttachmentRequestTypeDef]
-    ) -> TargetResults[CreateMessageTemplateAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMessageTemplateAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMessageTemplateAttachmentResponseTypeDef]:
         """Uploads an attachment file to the specified Amazon Q in Connect message
         template. The name of the message template attachment has to be unique for
         each message template referenced by the $LATEST qualifier. The body of the
@@ -383,8 +172,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateMessageTemplateAttachment", kwargs)
 
     def create_message_template_version(
-        self, **kwargs: Unpack[CreateMessageTemplateVersionRequestTypeDef]
-    ) -> TargetResults[CreateMessageTemplateVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMessageTemplateVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMessageTemplateVersionResponseTypeDef]:
         """Creates a new Amazon Q in Connect message template version from the
         current content and configuration of a message template. Versions are
         immutable and monotonically increasing. Once a version is created, you can
@@ -402,8 +191,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateMessageTemplateVersion", kwargs)
 
     def create_quick_response(
-        self, **kwargs: Unpack[CreateQuickResponseRequestTypeDef]
-    ) -> TargetResults[CreateQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuickResponseResponseTypeDef]:
         """Creates an Amazon Q in Connect quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateQuickResponse
@@ -411,8 +200,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateQuickResponse", kwargs)
 
     def create_session(
-        self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> TargetResults[CreateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionResponseTypeDef]:
         """Creates a session. A session is a contextual container used for generating
         recommendations. Amazon Connect creates a new Amazon Q in Connect session
         for each contact on which Amazon Q in Connect is enabled.
@@ -422,8 +211,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("CreateSession", kwargs)
 
     def deactivate_message_template(
-        self, **kwargs: Unpack[DeactivateMessageTemplateRequestTypeDef]
-    ) -> TargetResults[DeactivateMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeactivateMessageTemplateResponseTypeDef]:
         """Deactivates a specific version of the Amazon Q in Connect message template
         . After the version is deactivated, you can no longer use the
         $ACTIVE_VERSION qualifier to reference the version in active status.
@@ -433,8 +222,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeactivateMessageTemplate", kwargs)
 
     def delete_ai_agent(
-        self, **kwargs: Unpack[DeleteAIAgentRequestTypeDef]
-    ) -> TargetResults[DeleteAIAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIAgentResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIAgent
@@ -442,8 +231,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAIAgent", kwargs)
 
     def delete_ai_agent_version(
-        self, **kwargs: Unpack[DeleteAIAgentVersionRequestTypeDef]
-    ) -> TargetResults[DeleteAIAgentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIAgentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIAgentVersionResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Agent Version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIAgentVersion
@@ -451,8 +240,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAIAgentVersion", kwargs)
 
     def delete_ai_guardrail(
-        self, **kwargs: Unpack[DeleteAIGuardrailRequestTypeDef]
-    ) -> TargetResults[DeleteAIGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIGuardrailResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIGuardrail
@@ -460,8 +249,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAIGuardrail", kwargs)
 
     def delete_ai_guardrail_version(
-        self, **kwargs: Unpack[DeleteAIGuardrailVersionRequestTypeDef]
-    ) -> TargetResults[DeleteAIGuardrailVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIGuardrailVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIGuardrailVersionResponseTypeDef]:
         """Delete and Amazon Q in Connect AI Guardrail version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIGuardrailVersion
@@ -469,8 +258,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAIGuardrailVersion", kwargs)
 
     def delete_ai_prompt(
-        self, **kwargs: Unpack[DeleteAIPromptRequestTypeDef]
-    ) -> TargetResults[DeleteAIPromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIPromptRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIPromptResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIPrompt
@@ -478,8 +267,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAIPrompt", kwargs)
 
     def delete_ai_prompt_version(
-        self, **kwargs: Unpack[DeleteAIPromptVersionRequestTypeDef]
-    ) -> TargetResults[DeleteAIPromptVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIPromptVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIPromptVersionResponseTypeDef]:
         """Delete and Amazon Q in Connect AI Prompt version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIPromptVersion
@@ -487,8 +276,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAIPromptVersion", kwargs)
 
     def delete_assistant(
-        self, **kwargs: Unpack[DeleteAssistantRequestTypeDef]
-    ) -> TargetResults[DeleteAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssistantResponseTypeDef]:
         """Deletes an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAssistant
@@ -496,8 +285,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAssistant", kwargs)
 
     def delete_assistant_association(
-        self, **kwargs: Unpack[DeleteAssistantAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteAssistantAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssistantAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssistantAssociationResponseTypeDef]:
         """Deletes an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAssistantAssociation
@@ -505,8 +294,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteAssistantAssociation", kwargs)
 
     def delete_content(
-        self, **kwargs: Unpack[DeleteContentRequestTypeDef]
-    ) -> TargetResults[DeleteContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContentResponseTypeDef]:
         """Deletes the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteContent
@@ -514,8 +303,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteContent", kwargs)
 
     def delete_content_association(
-        self, **kwargs: Unpack[DeleteContentAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteContentAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContentAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContentAssociationResponseTypeDef]:
         """Deletes the content association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteContentAssociation
@@ -523,8 +312,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteContentAssociation", kwargs)
 
     def delete_import_job(
-        self, **kwargs: Unpack[DeleteImportJobRequestTypeDef]
-    ) -> TargetResults[DeleteImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImportJobResponseTypeDef]:
         """Deletes the quick response import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteImportJob
@@ -532,8 +321,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteImportJob", kwargs)
 
     def delete_knowledge_base(
-        self, **kwargs: Unpack[DeleteKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[DeleteKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKnowledgeBaseResponseTypeDef]:
         """Deletes the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteKnowledgeBase
@@ -541,8 +330,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteKnowledgeBase", kwargs)
 
     def delete_message_template(
-        self, **kwargs: Unpack[DeleteMessageTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMessageTemplateResponseTypeDef]:
         """Deletes an Amazon Q in Connect message template entirely or a specific
         version of the message template if version is supplied in the request. You
         can provide the message template identifier as
@@ -555,8 +344,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteMessageTemplate", kwargs)
 
     def delete_message_template_attachment(
-        self, **kwargs: Unpack[DeleteMessageTemplateAttachmentRequestTypeDef]
-    ) -> TargetResults[DeleteMessageTemplateAttachmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMessageTemplateAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMessageTemplateAttachmentResponseTypeDef]:
         """Deletes the attachment file from the Amazon Q in Connect message template
         that is referenced by $LATEST qualifier. Attachments on available message
         template versions will remain unchanged.
@@ -566,8 +355,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteMessageTemplateAttachment", kwargs)
 
     def delete_quick_response(
-        self, **kwargs: Unpack[DeleteQuickResponseRequestTypeDef]
-    ) -> TargetResults[DeleteQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQuickResponseResponseTypeDef]:
         """Deletes a quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteQuickResponse
@@ -575,8 +364,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("DeleteQuickResponse", kwargs)
 
     def get_ai_agent(
-        self, **kwargs: Unpack[GetAIAgentRequestTypeDef]
-    ) -> TargetResults[GetAIAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAIAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAIAgentResponseTypeDef]:
         """Gets an Amazon Q in Connect AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAIAgent
@@ -584,8 +373,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetAIAgent", kwargs)
 
     def get_ai_guardrail(
-        self, **kwargs: Unpack[GetAIGuardrailRequestTypeDef]
-    ) -> TargetResults[GetAIGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAIGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAIGuardrailResponseTypeDef]:
         """Gets the Amazon Q in Connect AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAIGuardrail
@@ -593,8 +382,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetAIGuardrail", kwargs)
 
     def get_ai_prompt(
-        self, **kwargs: Unpack[GetAIPromptRequestTypeDef]
-    ) -> TargetResults[GetAIPromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAIPromptRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAIPromptResponseTypeDef]:
         """Gets and Amazon Q in Connect AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAIPrompt
@@ -602,8 +391,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetAIPrompt", kwargs)
 
     def get_assistant(
-        self, **kwargs: Unpack[GetAssistantRequestTypeDef]
-    ) -> TargetResults[GetAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssistantResponseTypeDef]:
         """Retrieves information about an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAssistant
@@ -611,8 +400,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetAssistant", kwargs)
 
     def get_assistant_association(
-        self, **kwargs: Unpack[GetAssistantAssociationRequestTypeDef]
-    ) -> TargetResults[GetAssistantAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssistantAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssistantAssociationResponseTypeDef]:
         """Retrieves information about an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAssistantAssociation
@@ -620,8 +409,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetAssistantAssociation", kwargs)
 
     def get_content(
-        self, **kwargs: Unpack[GetContentRequestTypeDef]
-    ) -> TargetResults[GetContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContentResponseTypeDef]:
         """Retrieves content, including a pre-signed URL to download the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetContent
@@ -629,8 +418,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetContent", kwargs)
 
     def get_content_association(
-        self, **kwargs: Unpack[GetContentAssociationRequestTypeDef]
-    ) -> TargetResults[GetContentAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContentAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContentAssociationResponseTypeDef]:
         """Returns the content association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetContentAssociation
@@ -638,8 +427,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetContentAssociation", kwargs)
 
     def get_content_summary(
-        self, **kwargs: Unpack[GetContentSummaryRequestTypeDef]
-    ) -> TargetResults[GetContentSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContentSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContentSummaryResponseTypeDef]:
         """Retrieves summary information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetContentSummary
@@ -647,8 +436,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetContentSummary", kwargs)
 
     def get_import_job(
-        self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> TargetResults[GetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportJobResponseTypeDef]:
         """Retrieves the started import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetImportJob
@@ -656,8 +445,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetImportJob", kwargs)
 
     def get_knowledge_base(
-        self, **kwargs: Unpack[GetKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[GetKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKnowledgeBaseResponseTypeDef]:
         """Retrieves information about the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetKnowledgeBase
@@ -665,8 +454,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetKnowledgeBase", kwargs)
 
     def get_message_template(
-        self, **kwargs: Unpack[GetMessageTemplateRequestTypeDef]
-    ) -> TargetResults[GetMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMessageTemplateResponseTypeDef]:
         """Retrieves the Amazon Q in Connect message template. The message template
         identifier can contain an optional qualifier, for example,
         <message-template-id>:<qualifier>, which is either an actual version
@@ -678,8 +467,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetMessageTemplate", kwargs)
 
     def get_next_message(
-        self, **kwargs: Unpack[GetNextMessageRequestTypeDef]
-    ) -> TargetResults[GetNextMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNextMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNextMessageResponseTypeDef]:
         """Retrieves next message on an Amazon Q in Connect session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetNextMessage
@@ -687,8 +476,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetNextMessage", kwargs)
 
     def get_quick_response(
-        self, **kwargs: Unpack[GetQuickResponseRequestTypeDef]
-    ) -> TargetResults[GetQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQuickResponseResponseTypeDef]:
         """Retrieves the quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetQuickResponse
@@ -699,8 +488,8 @@ class MultiRegionQConnect(MultiRegionClient):
         "GetRecommendations is deprecated. GetRecommendations API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
     )
     def get_recommendations(
-        self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationsResponseTypeDef]:
         """This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
         the Amazon Connect console and integrate the Amazon Q in Connect
@@ -711,8 +500,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetRecommendations", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Retrieves information for a specified session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetSession
@@ -720,8 +509,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def list_ai_agent_versions(
-        self, **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef]
-    ) -> TargetResults[ListAIAgentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIAgentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIAgentVersionsResponseTypeDef]:
         """List AI Agent versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgentVersions
@@ -729,8 +518,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAIAgentVersions", kwargs)
 
     def list_ai_agents(
-        self, **kwargs: Unpack[ListAIAgentsRequestTypeDef]
-    ) -> TargetResults[ListAIAgentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIAgentsResponseTypeDef]:
         """Lists AI Agents.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgents
@@ -738,8 +527,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAIAgents", kwargs)
 
     def list_ai_guardrail_versions(
-        self, **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef]
-    ) -> TargetResults[ListAIGuardrailVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIGuardrailVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIGuardrailVersionsResponseTypeDef]:
         """Lists AI Guardrail versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrailVersions
@@ -747,8 +536,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAIGuardrailVersions", kwargs)
 
     def list_ai_guardrails(
-        self, **kwargs: Unpack[ListAIGuardrailsRequestTypeDef]
-    ) -> TargetResults[ListAIGuardrailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIGuardrailsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIGuardrailsResponseTypeDef]:
         """Lists the AI Guardrails available on the Amazon Q in Connect assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrails
@@ -756,8 +545,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAIGuardrails", kwargs)
 
     def list_ai_prompt_versions(
-        self, **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef]
-    ) -> TargetResults[ListAIPromptVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIPromptVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIPromptVersionsResponseTypeDef]:
         """Lists AI Prompt versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPromptVersions
@@ -765,8 +554,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAIPromptVersions", kwargs)
 
     def list_ai_prompts(
-        self, **kwargs: Unpack[ListAIPromptsRequestTypeDef]
-    ) -> TargetResults[ListAIPromptsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIPromptsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIPromptsResponseTypeDef]:
         """Lists the AI Prompts available on the Amazon Q in Connect assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPrompts
@@ -774,8 +563,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAIPrompts", kwargs)
 
     def list_assistant_associations(
-        self, **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssistantAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssistantAssociationsResponseTypeDef]:
         """Lists information about assistant associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistantAssociations
@@ -783,8 +572,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAssistantAssociations", kwargs)
 
     def list_assistants(
-        self, **kwargs: Unpack[ListAssistantsRequestTypeDef]
-    ) -> TargetResults[ListAssistantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssistantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssistantsResponseTypeDef]:
         """Lists information about assistants.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistants
@@ -792,8 +581,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListAssistants", kwargs)
 
     def list_content_associations(
-        self, **kwargs: Unpack[ListContentAssociationsRequestTypeDef]
-    ) -> TargetResults[ListContentAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContentAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContentAssociationsResponseTypeDef]:
         """Lists the content associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContentAssociations
@@ -801,8 +590,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListContentAssociations", kwargs)
 
     def list_contents(
-        self, **kwargs: Unpack[ListContentsRequestTypeDef]
-    ) -> TargetResults[ListContentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContentsResponseTypeDef]:
         """Lists the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContents
@@ -810,8 +599,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListContents", kwargs)
 
     def list_import_jobs(
-        self, **kwargs: Unpack[ListImportJobsRequestTypeDef]
-    ) -> TargetResults[ListImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportJobsResponseTypeDef]:
         """Lists information about import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListImportJobs
@@ -819,8 +608,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListImportJobs", kwargs)
 
     def list_knowledge_bases(
-        self, **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef]
-    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
         """Lists the knowledge bases.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListKnowledgeBases
@@ -828,8 +617,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListKnowledgeBases", kwargs)
 
     def list_message_template_versions(
-        self, **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef]
-    ) -> TargetResults[ListMessageTemplateVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMessageTemplateVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMessageTemplateVersionsResponseTypeDef]:
         """Lists all the available versions for the specified Amazon Q in Connect
         message template.
 
@@ -838,8 +627,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListMessageTemplateVersions", kwargs)
 
     def list_message_templates(
-        self, **kwargs: Unpack[ListMessageTemplatesRequestTypeDef]
-    ) -> TargetResults[ListMessageTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMessageTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMessageTemplatesResponseTypeDef]:
         """Lists all the available Amazon Q in Connect message templates for the
         specified knowledge base.
 
@@ -848,8 +637,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListMessageTemplates", kwargs)
 
     def list_messages(
-        self, **kwargs: Unpack[ListMessagesRequestTypeDef]
-    ) -> TargetResults[ListMessagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMessagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMessagesResponseTypeDef]:
         """Lists messages on an Amazon Q in Connect session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessages
@@ -857,8 +646,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListMessages", kwargs)
 
     def list_models(
-        self, **kwargs: Unpack[ListModelsRequestTypeDef]
-    ) -> TargetResults[ListModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelsResponseTypeDef]:
         """Lists the models available to an Amazon Q in Connect assistant in the
         assistant's Amazon Web Services Region. The available models are
         determined by the region of the specified assistant.
@@ -868,8 +657,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListModels", kwargs)
 
     def list_quick_responses(
-        self, **kwargs: Unpack[ListQuickResponsesRequestTypeDef]
-    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQuickResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuickResponsesResponseTypeDef]:
         """Lists information about quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListQuickResponses
@@ -877,8 +666,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListQuickResponses", kwargs)
 
     def list_spans(
-        self, **kwargs: Unpack[ListSpansRequestTypeDef]
-    ) -> TargetResults[ListSpansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpansResponseTypeDef]:
         """Retrieves AI agent execution traces for a session, providing granular
         visibility into agent orchestration flows, LLM interactions, and tool
         invocations.
@@ -888,8 +677,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListSpans", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListTagsForResource
@@ -897,8 +686,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def notify_recommendations_received(
-        self, **kwargs: Unpack[NotifyRecommendationsReceivedRequestTypeDef]
-    ) -> TargetResults[NotifyRecommendationsReceivedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.NotifyRecommendationsReceivedRequestTypeDef]
+    ) -> TargetResults[type_defs.NotifyRecommendationsReceivedResponseTypeDef]:
         """Removes the specified recommendations from the specified assistant's queue
         of newly available recommendations. You can use this API in conjunction
         with GetRecommendations and a waitTimeSeconds input for long-polling
@@ -909,8 +698,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("NotifyRecommendationsReceived", kwargs)
 
     def put_feedback(
-        self, **kwargs: Unpack[PutFeedbackRequestTypeDef]
-    ) -> TargetResults[PutFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFeedbackResponseTypeDef]:
         """Provides feedback against the specified assistant for the specified
         target. This API only supports generative targets.
 
@@ -922,8 +711,8 @@ class MultiRegionQConnect(MultiRegionClient):
         "QueryAssistant is deprecated. QueryAssistant API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
     )
     def query_assistant(
-        self, **kwargs: Unpack[QueryAssistantRequestTypeDef]
-    ) -> TargetResults[QueryAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryAssistantResponseTypeDef]:
         """This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
         the Amazon Connect console and integrate the Amazon Q in Connect
@@ -934,8 +723,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("QueryAssistant", kwargs)
 
     def remove_assistant_ai_agent(
-        self, **kwargs: Unpack[RemoveAssistantAIAgentRequestTypeDef]
-    ) -> TargetResults[RemoveAssistantAIAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAssistantAIAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveAssistantAIAgentResponseTypeDef]:
         """Removes the AI Agent that is set for use by default on an Amazon Q in
         Connect Assistant.
 
@@ -944,8 +733,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("RemoveAssistantAIAgent", kwargs)
 
     def remove_knowledge_base_template_uri(
-        self, **kwargs: Unpack[RemoveKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> TargetResults[RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveKnowledgeBaseTemplateUriRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
         """Removes a URI template from a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/RemoveKnowledgeBaseTemplateUri
@@ -953,8 +742,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("RemoveKnowledgeBaseTemplateUri", kwargs)
 
     def render_message_template(
-        self, **kwargs: Unpack[RenderMessageTemplateRequestTypeDef]
-    ) -> TargetResults[RenderMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenderMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.RenderMessageTemplateResponseTypeDef]:
         """Renders the Amazon Q in Connect message template based on the attribute
         values provided and generates the message content. For any variable
         present in the message template, if the attribute value is neither
@@ -967,8 +756,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("RenderMessageTemplate", kwargs)
 
     def retrieve(
-        self, **kwargs: Unpack[RetrieveRequestTypeDef]
-    ) -> TargetResults[RetrieveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveRequestTypeDef]
+    ) -> TargetResults[type_defs.RetrieveResponseTypeDef]:
         """Retrieves content from knowledge sources based on a query.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/Retrieve
@@ -976,8 +765,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("Retrieve", kwargs)
 
     def search_content(
-        self, **kwargs: Unpack[SearchContentRequestTypeDef]
-    ) -> TargetResults[SearchContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchContentRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchContentResponseTypeDef]:
         """Searches for content in a specified knowledge base. Can be used to get a
         specific content resource by its name.
 
@@ -986,8 +775,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("SearchContent", kwargs)
 
     def search_message_templates(
-        self, **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef]
-    ) -> TargetResults[SearchMessageTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchMessageTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchMessageTemplatesResponseTypeDef]:
         """Searches for Amazon Q in Connect message templates in the specified
         knowledge base.
 
@@ -996,8 +785,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("SearchMessageTemplates", kwargs)
 
     def search_quick_responses(
-        self, **kwargs: Unpack[SearchQuickResponsesRequestTypeDef]
-    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchQuickResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchQuickResponsesResponseTypeDef]:
         """Searches existing Amazon Q in Connect quick responses in an Amazon Q in
         Connect knowledge base.
 
@@ -1006,8 +795,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("SearchQuickResponses", kwargs)
 
     def search_sessions(
-        self, **kwargs: Unpack[SearchSessionsRequestTypeDef]
-    ) -> TargetResults[SearchSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSessionsResponseTypeDef]:
         """Searches for sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchSessions
@@ -1015,8 +804,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("SearchSessions", kwargs)
 
     def send_message(
-        self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> TargetResults[SendMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMessageResponseTypeDef]:
         """Submits a message to the Amazon Q in Connect session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SendMessage
@@ -1024,8 +813,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("SendMessage", kwargs)
 
     def start_content_upload(
-        self, **kwargs: Unpack[StartContentUploadRequestTypeDef]
-    ) -> TargetResults[StartContentUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContentUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContentUploadResponseTypeDef]:
         """Get a URL to upload content to a knowledge base. To upload content, first
         make a PUT request to the returned URL with your file, making sure to
         include the required headers. Then use CreateContent to finalize the
@@ -1037,8 +826,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("StartContentUpload", kwargs)
 
     def start_import_job(
-        self, **kwargs: Unpack[StartImportJobRequestTypeDef]
-    ) -> TargetResults[StartImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportJobResponseTypeDef]:
         """Start an asynchronous job to import Amazon Q in Connect resources from an
         uploaded source file. Before calling this API, use StartContentUpload to
         upload an asset that contains the resource data.
@@ -1048,8 +837,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("StartImportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/TagResource
@@ -1057,8 +846,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UntagResource
@@ -1066,8 +855,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_ai_agent(
-        self, **kwargs: Unpack[UpdateAIAgentRequestTypeDef]
-    ) -> TargetResults[UpdateAIAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAIAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAIAgentResponseTypeDef]:
         """Updates an AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateAIAgent
@@ -1075,8 +864,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateAIAgent", kwargs)
 
     def update_ai_guardrail(
-        self, **kwargs: Unpack[UpdateAIGuardrailRequestTypeDef]
-    ) -> TargetResults[UpdateAIGuardrailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAIGuardrailRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAIGuardrailResponseTypeDef]:
         """Updates an AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateAIGuardrail
@@ -1084,8 +873,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateAIGuardrail", kwargs)
 
     def update_ai_prompt(
-        self, **kwargs: Unpack[UpdateAIPromptRequestTypeDef]
-    ) -> TargetResults[UpdateAIPromptResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAIPromptRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAIPromptResponseTypeDef]:
         """Updates an AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateAIPrompt
@@ -1093,8 +882,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateAIPrompt", kwargs)
 
     def update_assistant_ai_agent(
-        self, **kwargs: Unpack[UpdateAssistantAIAgentRequestTypeDef]
-    ) -> TargetResults[UpdateAssistantAIAgentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssistantAIAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssistantAIAgentResponseTypeDef]:
         """Updates the AI Agent that is set for use by default on an Amazon Q in
         Connect Assistant.
 
@@ -1103,8 +892,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateAssistantAIAgent", kwargs)
 
     def update_content(
-        self, **kwargs: Unpack[UpdateContentRequestTypeDef]
-    ) -> TargetResults[UpdateContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContentResponseTypeDef]:
         """Updates information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateContent
@@ -1112,8 +901,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateContent", kwargs)
 
     def update_knowledge_base_template_uri(
-        self, **kwargs: Unpack[UpdateKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> TargetResults[UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKnowledgeBaseTemplateUriRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
         """Updates the template URI of a knowledge base. This is only supported for
         knowledge bases of type EXTERNAL. Include a single variable in ${variable}
         format; this interpolated by Amazon Q in Connect using ingested content.
@@ -1126,8 +915,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateKnowledgeBaseTemplateUri", kwargs)
 
     def update_message_template(
-        self, **kwargs: Unpack[UpdateMessageTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateMessageTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMessageTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMessageTemplateResponseTypeDef]:
         """Updates the Amazon Q in Connect message template. Partial update is
         supported. If any field is not supplied, it will remain unchanged for the
         message template that is referenced by the $LATEST qualifier. Any
@@ -1140,8 +929,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateMessageTemplate", kwargs)
 
     def update_message_template_metadata(
-        self, **kwargs: Unpack[UpdateMessageTemplateMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateMessageTemplateMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMessageTemplateMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMessageTemplateMetadataResponseTypeDef]:
         """Updates the Amazon Q in Connect message template metadata. Note that any
         modification to the message template’s name, description and grouping
         configuration will applied to the message template pointed by the $LATEST
@@ -1153,8 +942,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateMessageTemplateMetadata", kwargs)
 
     def update_quick_response(
-        self, **kwargs: Unpack[UpdateQuickResponseRequestTypeDef]
-    ) -> TargetResults[UpdateQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQuickResponseResponseTypeDef]:
         """Updates an existing Amazon Q in Connect quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateQuickResponse
@@ -1162,8 +951,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateQuickResponse", kwargs)
 
     def update_session(
-        self, **kwargs: Unpack[UpdateSessionRequestTypeDef]
-    ) -> TargetResults[UpdateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSessionResponseTypeDef]:
         """Updates a session. A session is a contextual container used for generating
         recommendations. Amazon Connect updates the existing Amazon Q in Connect
         session for each contact on which Amazon Q in Connect is enabled.
@@ -1173,8 +962,8 @@ class MultiRegionQConnect(MultiRegionClient):
         return self._call("UpdateSession", kwargs)
 
     def update_session_data(
-        self, **kwargs: Unpack[UpdateSessionDataRequestTypeDef]
-    ) -> TargetResults[UpdateSessionDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSessionDataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSessionDataResponseTypeDef]:
         """Updates the data stored on an Amazon Q in Connect Session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateSessionData
@@ -1187,8 +976,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef],
-    ) -> TargetResults[ListAIAgentVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIAgentVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIAgentVersionsResponseTypeDef]:
         """Every page of ListAIAgentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1210,8 +999,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIAgentsRequestTypeDef],
-    ) -> TargetResults[ListAIAgentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIAgentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIAgentsResponseTypeDef]:
         """Every page of ListAIAgents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1233,8 +1022,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef],
-    ) -> TargetResults[ListAIGuardrailVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIGuardrailVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIGuardrailVersionsResponseTypeDef]:
         """Every page of ListAIGuardrailVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1256,8 +1045,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIGuardrailsRequestTypeDef],
-    ) -> TargetResults[ListAIGuardrailsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIGuardrailsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIGuardrailsResponseTypeDef]:
         """Every page of ListAIGuardrails in every target, merged per target
         (botocore's build_full_result).
 
@@ -1279,8 +1068,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef],
-    ) -> TargetResults[ListAIPromptVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIPromptVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIPromptVersionsResponseTypeDef]:
         """Every page of ListAIPromptVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1302,8 +1091,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIPromptsRequestTypeDef],
-    ) -> TargetResults[ListAIPromptsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIPromptsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIPromptsResponseTypeDef]:
         """Every page of ListAIPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1325,8 +1114,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssistantAssociationsResponseTypeDef]:
         """Every page of ListAssistantAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1348,8 +1137,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssistantsRequestTypeDef],
-    ) -> TargetResults[ListAssistantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssistantsResponseTypeDef]:
         """Every page of ListAssistants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1371,8 +1160,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContentAssociationsRequestTypeDef],
-    ) -> TargetResults[ListContentAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContentAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContentAssociationsResponseTypeDef]:
         """Every page of ListContentAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1394,8 +1183,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContentsRequestTypeDef],
-    ) -> TargetResults[ListContentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContentsResponseTypeDef]:
         """Every page of ListContents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1417,8 +1206,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportJobsRequestTypeDef],
-    ) -> TargetResults[ListImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportJobsResponseTypeDef]:
         """Every page of ListImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1440,8 +1229,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
         """Every page of ListKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1463,8 +1252,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef],
-    ) -> TargetResults[ListMessageTemplateVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessageTemplateVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMessageTemplateVersionsResponseTypeDef]:
         """Every page of ListMessageTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1487,8 +1276,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMessageTemplatesRequestTypeDef],
-    ) -> TargetResults[ListMessageTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessageTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMessageTemplatesResponseTypeDef]:
         """Every page of ListMessageTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1511,8 +1300,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMessagesRequestTypeDef],
-    ) -> TargetResults[ListMessagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMessagesResponseTypeDef]:
         """Every page of ListMessages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1534,8 +1323,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelsRequestTypeDef],
-    ) -> TargetResults[ListModelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelsResponseTypeDef]:
         """Every page of ListModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1559,8 +1348,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
-    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuickResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQuickResponsesResponseTypeDef]:
         """Every page of ListQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1582,8 +1371,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpansRequestTypeDef],
-    ) -> TargetResults[ListSpansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSpansResponseTypeDef]:
         """Every page of ListSpans in every target, merged per target (botocore's
         build_full_result).
 
@@ -1610,8 +1399,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[QueryAssistantRequestTypeDef],
-    ) -> TargetResults[QueryAssistantResponseTypeDef]:
+        **kwargs: Unpack[type_defs.QueryAssistantRequestTypeDef],
+    ) -> TargetResults[type_defs.QueryAssistantResponseTypeDef]:
         """Every page of QueryAssistant in every target, merged per target
         (botocore's build_full_result).
 
@@ -1636,8 +1425,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchContentRequestTypeDef],
-    ) -> TargetResults[SearchContentResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContentRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchContentResponseTypeDef]:
         """Every page of SearchContent in every target, merged per target (botocore's
         build_full_result).
 
@@ -1660,8 +1449,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef],
-    ) -> TargetResults[SearchMessageTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchMessageTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchMessageTemplatesResponseTypeDef]:
         """Every page of SearchMessageTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1684,8 +1473,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
-    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuickResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchQuickResponsesResponseTypeDef]:
         """Every page of SearchQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1708,8 +1497,8 @@ class MultiRegionQConnect(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSessionsRequestTypeDef],
-    ) -> TargetResults[SearchSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSessionsResponseTypeDef]:
         """Every page of SearchSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1730,8 +1519,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef],
-    ) -> Items[AIAgentVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIAgentVersionsRequestTypeDef],
+    ) -> Items[type_defs.AIAgentVersionSummaryTypeDef]:
         """Each element of aiAgentVersionSummaries in every page of
         ListAIAgentVersions, from every target, as its page arrives (tagged with
         its target).
@@ -1747,8 +1536,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIAgentsRequestTypeDef],
-    ) -> Items[AIAgentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIAgentsRequestTypeDef],
+    ) -> Items[type_defs.AIAgentSummaryTypeDef]:
         """Each element of aiAgentSummaries in every page of ListAIAgents, from every
         target, as its page arrives (tagged with its target).
 
@@ -1763,8 +1552,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef],
-    ) -> Items[AIGuardrailVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIGuardrailVersionsRequestTypeDef],
+    ) -> Items[type_defs.AIGuardrailVersionSummaryTypeDef]:
         """Each element of aiGuardrailVersionSummaries in every page of
         ListAIGuardrailVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1780,8 +1569,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIGuardrailsRequestTypeDef],
-    ) -> Items[AIGuardrailSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIGuardrailsRequestTypeDef],
+    ) -> Items[type_defs.AIGuardrailSummaryTypeDef]:
         """Each element of aiGuardrailSummaries in every page of ListAIGuardrails,
         from every target, as its page arrives (tagged with its target).
 
@@ -1796,8 +1585,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef],
-    ) -> Items[AIPromptVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIPromptVersionsRequestTypeDef],
+    ) -> Items[type_defs.AIPromptVersionSummaryTypeDef]:
         """Each element of aiPromptVersionSummaries in every page of
         ListAIPromptVersions, from every target, as its page arrives (tagged with
         its target).
@@ -1813,8 +1602,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIPromptsRequestTypeDef],
-    ) -> Items[AIPromptSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIPromptsRequestTypeDef],
+    ) -> Items[type_defs.AIPromptSummaryTypeDef]:
         """Each element of aiPromptSummaries in every page of ListAIPrompts, from
         every target, as its page arrives (tagged with its target).
 
@@ -1829,8 +1618,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
-    ) -> Items[AssistantAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssistantAssociationSummaryTypeDef]:
         """Each element of assistantAssociationSummaries in every page of
         ListAssistantAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -1849,8 +1638,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssistantsRequestTypeDef],
-    ) -> Items[AssistantSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantsRequestTypeDef],
+    ) -> Items[type_defs.AssistantSummaryTypeDef]:
         """Each element of assistantSummaries in every page of ListAssistants, from
         every target, as its page arrives (tagged with its target).
 
@@ -1865,8 +1654,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContentAssociationsRequestTypeDef],
-    ) -> Items[ContentAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContentAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ContentAssociationSummaryTypeDef]:
         """Each element of contentAssociationSummaries in every page of
         ListContentAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -1882,8 +1671,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContentsRequestTypeDef],
-    ) -> Items[ContentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContentsRequestTypeDef],
+    ) -> Items[type_defs.ContentSummaryTypeDef]:
         """Each element of contentSummaries in every page of ListContents, from every
         target, as its page arrives (tagged with its target).
 
@@ -1898,8 +1687,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportJobsRequestTypeDef],
-    ) -> Items[ImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef],
+    ) -> Items[type_defs.ImportJobSummaryTypeDef]:
         """Each element of importJobSummaries in every page of ListImportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1914,8 +1703,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> Items[KnowledgeBaseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseSummaryTypeDef]:
         """Each element of knowledgeBaseSummaries in every page of
         ListKnowledgeBases, from every target, as its page arrives (tagged with
         its target).
@@ -1931,8 +1720,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef],
-    ) -> Items[MessageTemplateVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessageTemplateVersionsRequestTypeDef],
+    ) -> Items[type_defs.MessageTemplateVersionSummaryTypeDef]:
         """Each element of messageTemplateVersionSummaries in every page of
         ListMessageTemplateVersions, from every target, as its page arrives
         (tagged with its target).
@@ -1951,8 +1740,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMessageTemplatesRequestTypeDef],
-    ) -> Items[MessageTemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessageTemplatesRequestTypeDef],
+    ) -> Items[type_defs.MessageTemplateSummaryTypeDef]:
         """Each element of messageTemplateSummaries in every page of
         ListMessageTemplates, from every target, as its page arrives (tagged with
         its target).
@@ -1968,8 +1757,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMessagesRequestTypeDef],
-    ) -> Items[MessageOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMessagesRequestTypeDef],
+    ) -> Items[type_defs.MessageOutputTypeDef]:
         """Each element of messages in every page of ListMessages, from every target,
         as its page arrives (tagged with its target).
 
@@ -1984,8 +1773,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelsRequestTypeDef],
-    ) -> Items[ModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelsRequestTypeDef],
+    ) -> Items[type_defs.ModelSummaryTypeDef]:
         """Each element of modelSummaries in every page of ListModels, from every
         target, as its page arrives (tagged with its target).
 
@@ -2000,8 +1789,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
-    ) -> Items[QuickResponseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuickResponsesRequestTypeDef],
+    ) -> Items[type_defs.QuickResponseSummaryTypeDef]:
         """Each element of quickResponseSummaries in every page of
         ListQuickResponses, from every target, as its page arrives (tagged with
         its target).
@@ -2017,8 +1806,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpansRequestTypeDef],
-    ) -> Items[SpanTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpansRequestTypeDef],
+    ) -> Items[type_defs.SpanTypeDef]:
         """Each element of spans in every page of ListSpans, from every target, as
         its page arrives (tagged with its target).
 
@@ -2036,8 +1825,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[QueryAssistantRequestTypeDef],
-    ) -> Items[ResultDataTypeDef]:
+        **kwargs: Unpack[type_defs.QueryAssistantRequestTypeDef],
+    ) -> Items[type_defs.ResultDataTypeDef]:
         """Each element of results in every page of QueryAssistant, from every
         target, as its page arrives (tagged with its target).
 
@@ -2052,8 +1841,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchContentRequestTypeDef],
-    ) -> Items[ContentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContentRequestTypeDef],
+    ) -> Items[type_defs.ContentSummaryTypeDef]:
         """Each element of contentSummaries in every page of SearchContent, from
         every target, as its page arrives (tagged with its target).
 
@@ -2068,8 +1857,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef],
-    ) -> Items[MessageTemplateSearchResultDataTypeDef]:
+        **kwargs: Unpack[type_defs.SearchMessageTemplatesRequestTypeDef],
+    ) -> Items[type_defs.MessageTemplateSearchResultDataTypeDef]:
         """Each element of results in every page of SearchMessageTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -2084,8 +1873,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
-    ) -> Items[QuickResponseSearchResultDataTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuickResponsesRequestTypeDef],
+    ) -> Items[type_defs.QuickResponseSearchResultDataTypeDef]:
         """Each element of results in every page of SearchQuickResponses, from every
         target, as its page arrives (tagged with its target).
 
@@ -2100,8 +1889,8 @@ class MultiRegionQConnect(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessionSummaries in every page of SearchSessions, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,500 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActionConnectorSummaryTypeDef,
-        ActiveIAMPolicyAssignmentTypeDef,
-        AnalysisSummaryTypeDef,
-        AssetBundleExportJobSummaryTypeDef,
-        AssetBundleImportJobSummaryTypeDef,
-        BatchCreateTopicReviewedAnswerRequestTypeDef,
-        BatchCreateTopicReviewedAnswerResponseTypeDef,
-        BatchDeleteTopicReviewedAnswerRequestTypeDef,
-        BatchDeleteTopicReviewedAnswerResponseTypeDef,
-        BrandSummaryTypeDef,
-        CancelIngestionRequestTypeDef,
-        CancelIngestionResponseTypeDef,
-        CreateAccountCustomizationRequestTypeDef,
-        CreateAccountCustomizationResponseTypeDef,
-        CreateAccountSubscriptionRequestTypeDef,
-        CreateAccountSubscriptionResponseTypeDef,
-        CreateActionConnectorRequestTypeDef,
-        CreateActionConnectorResponseTypeDef,
-        CreateAnalysisRequestTypeDef,
-        CreateAnalysisResponseTypeDef,
-        CreateBrandRequestTypeDef,
-        CreateBrandResponseTypeDef,
-        CreateCustomPermissionsRequestTypeDef,
-        CreateCustomPermissionsResponseTypeDef,
-        CreateDashboardRequestTypeDef,
-        CreateDashboardResponseTypeDef,
-        CreateDataSetRequestTypeDef,
-        CreateDataSetResponseTypeDef,
-        CreateDataSourceRequestTypeDef,
-        CreateDataSourceResponseTypeDef,
-        CreateFolderMembershipRequestTypeDef,
-        CreateFolderMembershipResponseTypeDef,
-        CreateFolderRequestTypeDef,
-        CreateFolderResponseTypeDef,
-        CreateGroupMembershipRequestTypeDef,
-        CreateGroupMembershipResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        CreateIAMPolicyAssignmentRequestTypeDef,
-        CreateIAMPolicyAssignmentResponseTypeDef,
-        CreateIngestionRequestTypeDef,
-        CreateIngestionResponseTypeDef,
-        CreateNamespaceRequestTypeDef,
-        CreateNamespaceResponseTypeDef,
-        CreateRefreshScheduleRequestTypeDef,
-        CreateRefreshScheduleResponseTypeDef,
-        CreateRoleMembershipRequestTypeDef,
-        CreateRoleMembershipResponseTypeDef,
-        CreateTemplateAliasRequestTypeDef,
-        CreateTemplateAliasResponseTypeDef,
-        CreateTemplateRequestTypeDef,
-        CreateTemplateResponseTypeDef,
-        CreateThemeAliasRequestTypeDef,
-        CreateThemeAliasResponseTypeDef,
-        CreateThemeRequestTypeDef,
-        CreateThemeResponseTypeDef,
-        CreateTopicRefreshScheduleRequestTypeDef,
-        CreateTopicRefreshScheduleResponseTypeDef,
-        CreateTopicRequestTypeDef,
-        CreateTopicResponseTypeDef,
-        CreateVPCConnectionRequestTypeDef,
-        CreateVPCConnectionResponseTypeDef,
-        CustomPermissionsTypeDef,
-        DashboardSummaryTypeDef,
-        DashboardVersionSummaryTypeDef,
-        DataSetSummaryTypeDef,
-        DataSourceSummaryTypeDef,
-        DataSourceTypeDef,
-        DeleteAccountCustomPermissionRequestTypeDef,
-        DeleteAccountCustomPermissionResponseTypeDef,
-        DeleteAccountCustomizationRequestTypeDef,
-        DeleteAccountCustomizationResponseTypeDef,
-        DeleteAccountSubscriptionRequestTypeDef,
-        DeleteAccountSubscriptionResponseTypeDef,
-        DeleteActionConnectorRequestTypeDef,
-        DeleteActionConnectorResponseTypeDef,
-        DeleteAnalysisRequestTypeDef,
-        DeleteAnalysisResponseTypeDef,
-        DeleteBrandAssignmentRequestTypeDef,
-        DeleteBrandAssignmentResponseTypeDef,
-        DeleteBrandRequestTypeDef,
-        DeleteBrandResponseTypeDef,
-        DeleteCustomPermissionsRequestTypeDef,
-        DeleteCustomPermissionsResponseTypeDef,
-        DeleteDashboardRequestTypeDef,
-        DeleteDashboardResponseTypeDef,
-        DeleteDataSetRefreshPropertiesRequestTypeDef,
-        DeleteDataSetRefreshPropertiesResponseTypeDef,
-        DeleteDataSetRequestTypeDef,
-        DeleteDataSetResponseTypeDef,
-        DeleteDataSourceRequestTypeDef,
-        DeleteDataSourceResponseTypeDef,
-        DeleteDefaultQBusinessApplicationRequestTypeDef,
-        DeleteDefaultQBusinessApplicationResponseTypeDef,
-        DeleteFolderMembershipRequestTypeDef,
-        DeleteFolderMembershipResponseTypeDef,
-        DeleteFolderRequestTypeDef,
-        DeleteFolderResponseTypeDef,
-        DeleteGroupMembershipRequestTypeDef,
-        DeleteGroupMembershipResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResponseTypeDef,
-        DeleteIAMPolicyAssignmentRequestTypeDef,
-        DeleteIAMPolicyAssignmentResponseTypeDef,
-        DeleteIdentityPropagationConfigRequestTypeDef,
-        DeleteIdentityPropagationConfigResponseTypeDef,
-        DeleteNamespaceRequestTypeDef,
-        DeleteNamespaceResponseTypeDef,
-        DeleteRefreshScheduleRequestTypeDef,
-        DeleteRefreshScheduleResponseTypeDef,
-        DeleteRoleCustomPermissionRequestTypeDef,
-        DeleteRoleCustomPermissionResponseTypeDef,
-        DeleteRoleMembershipRequestTypeDef,
-        DeleteRoleMembershipResponseTypeDef,
-        DeleteTemplateAliasRequestTypeDef,
-        DeleteTemplateAliasResponseTypeDef,
-        DeleteTemplateRequestTypeDef,
-        DeleteTemplateResponseTypeDef,
-        DeleteThemeAliasRequestTypeDef,
-        DeleteThemeAliasResponseTypeDef,
-        DeleteThemeRequestTypeDef,
-        DeleteThemeResponseTypeDef,
-        DeleteTopicRefreshScheduleRequestTypeDef,
-        DeleteTopicRefreshScheduleResponseTypeDef,
-        DeleteTopicRequestTypeDef,
-        DeleteTopicResponseTypeDef,
-        DeleteUserByPrincipalIdRequestTypeDef,
-        DeleteUserByPrincipalIdResponseTypeDef,
-        DeleteUserCustomPermissionRequestTypeDef,
-        DeleteUserCustomPermissionResponseTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DeleteVPCConnectionRequestTypeDef,
-        DeleteVPCConnectionResponseTypeDef,
-        DescribeAccountCustomPermissionRequestTypeDef,
-        DescribeAccountCustomPermissionResponseTypeDef,
-        DescribeAccountCustomizationRequestTypeDef,
-        DescribeAccountCustomizationResponseTypeDef,
-        DescribeAccountSettingsRequestTypeDef,
-        DescribeAccountSettingsResponseTypeDef,
-        DescribeAccountSubscriptionRequestTypeDef,
-        DescribeAccountSubscriptionResponseTypeDef,
-        DescribeActionConnectorPermissionsRequestTypeDef,
-        DescribeActionConnectorPermissionsResponseTypeDef,
-        DescribeActionConnectorRequestTypeDef,
-        DescribeActionConnectorResponseTypeDef,
-        DescribeAnalysisDefinitionRequestTypeDef,
-        DescribeAnalysisDefinitionResponseTypeDef,
-        DescribeAnalysisPermissionsRequestTypeDef,
-        DescribeAnalysisPermissionsResponseTypeDef,
-        DescribeAnalysisRequestTypeDef,
-        DescribeAnalysisResponseTypeDef,
-        DescribeAssetBundleExportJobRequestTypeDef,
-        DescribeAssetBundleExportJobResponseTypeDef,
-        DescribeAssetBundleImportJobRequestTypeDef,
-        DescribeAssetBundleImportJobResponseTypeDef,
-        DescribeAutomationJobRequestTypeDef,
-        DescribeAutomationJobResponseTypeDef,
-        DescribeBrandAssignmentRequestTypeDef,
-        DescribeBrandAssignmentResponseTypeDef,
-        DescribeBrandPublishedVersionRequestTypeDef,
-        DescribeBrandPublishedVersionResponseTypeDef,
-        DescribeBrandRequestTypeDef,
-        DescribeBrandResponseTypeDef,
-        DescribeCustomPermissionsRequestTypeDef,
-        DescribeCustomPermissionsResponseTypeDef,
-        DescribeDashboardDefinitionRequestTypeDef,
-        DescribeDashboardDefinitionResponseTypeDef,
-        DescribeDashboardPermissionsRequestTypeDef,
-        DescribeDashboardPermissionsResponseTypeDef,
-        DescribeDashboardRequestTypeDef,
-        DescribeDashboardResponseTypeDef,
-        DescribeDashboardSnapshotJobRequestTypeDef,
-        DescribeDashboardSnapshotJobResponseTypeDef,
-        DescribeDashboardSnapshotJobResultRequestTypeDef,
-        DescribeDashboardSnapshotJobResultResponseTypeDef,
-        DescribeDashboardsQAConfigurationRequestTypeDef,
-        DescribeDashboardsQAConfigurationResponseTypeDef,
-        DescribeDataSetPermissionsRequestTypeDef,
-        DescribeDataSetPermissionsResponseTypeDef,
-        DescribeDataSetRefreshPropertiesRequestTypeDef,
-        DescribeDataSetRefreshPropertiesResponseTypeDef,
-        DescribeDataSetRequestTypeDef,
-        DescribeDataSetResponseTypeDef,
-        DescribeDataSourcePermissionsRequestTypeDef,
-        DescribeDataSourcePermissionsResponseTypeDef,
-        DescribeDataSourceRequestTypeDef,
-        DescribeDataSourceResponseTypeDef,
-        DescribeDefaultQBusinessApplicationRequestTypeDef,
-        DescribeDefaultQBusinessApplicationResponseTypeDef,
-        DescribeFolderPermissionsRequestTypeDef,
-        DescribeFolderPermissionsResponseTypeDef,
-        DescribeFolderRequestTypeDef,
-        DescribeFolderResolvedPermissionsRequestTypeDef,
-        DescribeFolderResolvedPermissionsResponseTypeDef,
-        DescribeFolderResponseTypeDef,
-        DescribeGroupMembershipRequestTypeDef,
-        DescribeGroupMembershipResponseTypeDef,
-        DescribeGroupRequestTypeDef,
-        DescribeGroupResponseTypeDef,
-        DescribeIAMPolicyAssignmentRequestTypeDef,
-        DescribeIAMPolicyAssignmentResponseTypeDef,
-        DescribeIngestionRequestTypeDef,
-        DescribeIngestionResponseTypeDef,
-        DescribeIpRestrictionRequestTypeDef,
-        DescribeIpRestrictionResponseTypeDef,
-        DescribeKeyRegistrationRequestTypeDef,
-        DescribeKeyRegistrationResponseTypeDef,
-        DescribeNamespaceRequestTypeDef,
-        DescribeNamespaceResponseTypeDef,
-        DescribeQPersonalizationConfigurationRequestTypeDef,
-        DescribeQPersonalizationConfigurationResponseTypeDef,
-        DescribeQuickSightQSearchConfigurationRequestTypeDef,
-        DescribeQuickSightQSearchConfigurationResponseTypeDef,
-        DescribeRefreshScheduleRequestTypeDef,
-        DescribeRefreshScheduleResponseTypeDef,
-        DescribeRoleCustomPermissionRequestTypeDef,
-        DescribeRoleCustomPermissionResponseTypeDef,
-        DescribeSelfUpgradeConfigurationRequestTypeDef,
-        DescribeSelfUpgradeConfigurationResponseTypeDef,
-        DescribeTemplateAliasRequestTypeDef,
-        DescribeTemplateAliasResponseTypeDef,
-        DescribeTemplateDefinitionRequestTypeDef,
-        DescribeTemplateDefinitionResponseTypeDef,
-        DescribeTemplatePermissionsRequestTypeDef,
-        DescribeTemplatePermissionsResponseTypeDef,
-        DescribeTemplateRequestTypeDef,
-        DescribeTemplateResponseTypeDef,
-        DescribeThemeAliasRequestTypeDef,
-        DescribeThemeAliasResponseTypeDef,
-        DescribeThemePermissionsRequestTypeDef,
-        DescribeThemePermissionsResponseTypeDef,
-        DescribeThemeRequestTypeDef,
-        DescribeThemeResponseTypeDef,
-        DescribeTopicPermissionsRequestTypeDef,
-        DescribeTopicPermissionsResponseTypeDef,
-        DescribeTopicRefreshRequestTypeDef,
-        DescribeTopicRefreshResponseTypeDef,
-        DescribeTopicRefreshScheduleRequestTypeDef,
-        DescribeTopicRefreshScheduleResponseTypeDef,
-        DescribeTopicRequestTypeDef,
-        DescribeTopicResponseTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResponseTypeDef,
-        DescribeVPCConnectionRequestTypeDef,
-        DescribeVPCConnectionResponseTypeDef,
-        FlowSummaryTypeDef,
-        FolderSummaryTypeDef,
-        GenerateEmbedUrlForAnonymousUserRequestTypeDef,
-        GenerateEmbedUrlForAnonymousUserResponseTypeDef,
-        GenerateEmbedUrlForRegisteredUserRequestTypeDef,
-        GenerateEmbedUrlForRegisteredUserResponseTypeDef,
-        GenerateEmbedUrlForRegisteredUserWithIdentityRequestTypeDef,
-        GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef,
-        GetDashboardEmbedUrlRequestTypeDef,
-        GetDashboardEmbedUrlResponseTypeDef,
-        GetFlowMetadataInputTypeDef,
-        GetFlowMetadataOutputTypeDef,
-        GetFlowPermissionsInputTypeDef,
-        GetFlowPermissionsOutputTypeDef,
-        GetIdentityContextRequestTypeDef,
-        GetIdentityContextResponseTypeDef,
-        GetSessionEmbedUrlRequestTypeDef,
-        GetSessionEmbedUrlResponseTypeDef,
-        GroupMemberTypeDef,
-        GroupTypeDef,
-        IAMPolicyAssignmentSummaryTypeDef,
-        IngestionTypeDef,
-        ListActionConnectorsRequestTypeDef,
-        ListActionConnectorsResponseTypeDef,
-        ListAnalysesRequestTypeDef,
-        ListAnalysesResponseTypeDef,
-        ListAssetBundleExportJobsRequestTypeDef,
-        ListAssetBundleExportJobsResponseTypeDef,
-        ListAssetBundleImportJobsRequestTypeDef,
-        ListAssetBundleImportJobsResponseTypeDef,
-        ListBrandsRequestTypeDef,
-        ListBrandsResponseTypeDef,
-        ListCustomPermissionsRequestTypeDef,
-        ListCustomPermissionsResponseTypeDef,
-        ListDashboardVersionsRequestTypeDef,
-        ListDashboardVersionsResponseTypeDef,
-        ListDashboardsRequestTypeDef,
-        ListDashboardsResponseTypeDef,
-        ListDataSetsRequestTypeDef,
-        ListDataSetsResponseTypeDef,
-        ListDataSourcesRequestTypeDef,
-        ListDataSourcesResponseTypeDef,
-        ListFlowsInputTypeDef,
-        ListFlowsOutputTypeDef,
-        ListFolderMembersRequestTypeDef,
-        ListFolderMembersResponseTypeDef,
-        ListFoldersForResourceRequestTypeDef,
-        ListFoldersForResourceResponseTypeDef,
-        ListFoldersRequestTypeDef,
-        ListFoldersResponseTypeDef,
-        ListGroupMembershipsRequestTypeDef,
-        ListGroupMembershipsResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListIAMPolicyAssignmentsForUserRequestTypeDef,
-        ListIAMPolicyAssignmentsForUserResponseTypeDef,
-        ListIAMPolicyAssignmentsRequestTypeDef,
-        ListIAMPolicyAssignmentsResponseTypeDef,
-        ListIdentityPropagationConfigsRequestTypeDef,
-        ListIdentityPropagationConfigsResponseTypeDef,
-        ListIngestionsRequestTypeDef,
-        ListIngestionsResponseTypeDef,
-        ListNamespacesRequestTypeDef,
-        ListNamespacesResponseTypeDef,
-        ListRefreshSchedulesRequestTypeDef,
-        ListRefreshSchedulesResponseTypeDef,
-        ListRoleMembershipsRequestTypeDef,
-        ListRoleMembershipsResponseTypeDef,
-        ListSelfUpgradesRequestTypeDef,
-        ListSelfUpgradesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTemplateAliasesRequestTypeDef,
-        ListTemplateAliasesResponseTypeDef,
-        ListTemplateVersionsRequestTypeDef,
-        ListTemplateVersionsResponseTypeDef,
-        ListTemplatesRequestTypeDef,
-        ListTemplatesResponseTypeDef,
-        ListThemeAliasesRequestTypeDef,
-        ListThemeAliasesResponseTypeDef,
-        ListThemeVersionsRequestTypeDef,
-        ListThemeVersionsResponseTypeDef,
-        ListThemesRequestTypeDef,
-        ListThemesResponseTypeDef,
-        ListTopicRefreshSchedulesRequestTypeDef,
-        ListTopicRefreshSchedulesResponseTypeDef,
-        ListTopicReviewedAnswersRequestTypeDef,
-        ListTopicReviewedAnswersResponseTypeDef,
-        ListTopicsRequestTypeDef,
-        ListTopicsResponseTypeDef,
-        ListUserGroupsRequestTypeDef,
-        ListUserGroupsResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        ListVPCConnectionsRequestTypeDef,
-        ListVPCConnectionsResponseTypeDef,
-        MemberIdArnPairTypeDef,
-        NamespaceInfoV2TypeDef,
-        PredictQAResultsRequestTypeDef,
-        PredictQAResultsResponseTypeDef,
-        PutDataSetRefreshPropertiesRequestTypeDef,
-        PutDataSetRefreshPropertiesResponseTypeDef,
-        RegisterUserRequestTypeDef,
-        RegisterUserResponseTypeDef,
-        ResourcePermissionOutputTypeDef,
-        RestoreAnalysisRequestTypeDef,
-        RestoreAnalysisResponseTypeDef,
-        SearchActionConnectorsRequestTypeDef,
-        SearchActionConnectorsResponseTypeDef,
-        SearchAnalysesRequestTypeDef,
-        SearchAnalysesResponseTypeDef,
-        SearchDashboardsRequestTypeDef,
-        SearchDashboardsResponseTypeDef,
-        SearchDataSetsRequestTypeDef,
-        SearchDataSetsResponseTypeDef,
-        SearchDataSourcesRequestTypeDef,
-        SearchDataSourcesResponseTypeDef,
-        SearchFlowsInputTypeDef,
-        SearchFlowsOutputTypeDef,
-        SearchFoldersRequestTypeDef,
-        SearchFoldersResponseTypeDef,
-        SearchGroupsRequestTypeDef,
-        SearchGroupsResponseTypeDef,
-        SearchTopicsRequestTypeDef,
-        SearchTopicsResponseTypeDef,
-        StartAssetBundleExportJobRequestTypeDef,
-        StartAssetBundleExportJobResponseTypeDef,
-        StartAssetBundleImportJobRequestTypeDef,
-        StartAssetBundleImportJobResponseTypeDef,
-        StartAutomationJobRequestTypeDef,
-        StartAutomationJobResponseTypeDef,
-        StartDashboardSnapshotJobRequestTypeDef,
-        StartDashboardSnapshotJobResponseTypeDef,
-        StartDashboardSnapshotJobScheduleRequestTypeDef,
-        StartDashboardSnapshotJobScheduleResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TemplateAliasTypeDef,
-        TemplateSummaryTypeDef,
-        TemplateVersionSummaryTypeDef,
-        ThemeSummaryTypeDef,
-        ThemeVersionSummaryTypeDef,
-        TopicSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccountCustomPermissionRequestTypeDef,
-        UpdateAccountCustomPermissionResponseTypeDef,
-        UpdateAccountCustomizationRequestTypeDef,
-        UpdateAccountCustomizationResponseTypeDef,
-        UpdateAccountSettingsRequestTypeDef,
-        UpdateAccountSettingsResponseTypeDef,
-        UpdateActionConnectorPermissionsRequestTypeDef,
-        UpdateActionConnectorPermissionsResponseTypeDef,
-        UpdateActionConnectorRequestTypeDef,
-        UpdateActionConnectorResponseTypeDef,
-        UpdateAnalysisPermissionsRequestTypeDef,
-        UpdateAnalysisPermissionsResponseTypeDef,
-        UpdateAnalysisRequestTypeDef,
-        UpdateAnalysisResponseTypeDef,
-        UpdateApplicationWithTokenExchangeGrantRequestTypeDef,
-        UpdateApplicationWithTokenExchangeGrantResponseTypeDef,
-        UpdateBrandAssignmentRequestTypeDef,
-        UpdateBrandAssignmentResponseTypeDef,
-        UpdateBrandPublishedVersionRequestTypeDef,
-        UpdateBrandPublishedVersionResponseTypeDef,
-        UpdateBrandRequestTypeDef,
-        UpdateBrandResponseTypeDef,
-        UpdateCustomPermissionsRequestTypeDef,
-        UpdateCustomPermissionsResponseTypeDef,
-        UpdateDashboardLinksRequestTypeDef,
-        UpdateDashboardLinksResponseTypeDef,
-        UpdateDashboardPermissionsRequestTypeDef,
-        UpdateDashboardPermissionsResponseTypeDef,
-        UpdateDashboardPublishedVersionRequestTypeDef,
-        UpdateDashboardPublishedVersionResponseTypeDef,
-        UpdateDashboardRequestTypeDef,
-        UpdateDashboardResponseTypeDef,
-        UpdateDashboardsQAConfigurationRequestTypeDef,
-        UpdateDashboardsQAConfigurationResponseTypeDef,
-        UpdateDataSetPermissionsRequestTypeDef,
-        UpdateDataSetPermissionsResponseTypeDef,
-        UpdateDataSetRequestTypeDef,
-        UpdateDataSetResponseTypeDef,
-        UpdateDataSourcePermissionsRequestTypeDef,
-        UpdateDataSourcePermissionsResponseTypeDef,
-        UpdateDataSourceRequestTypeDef,
-        UpdateDataSourceResponseTypeDef,
-        UpdateDefaultQBusinessApplicationRequestTypeDef,
-        UpdateDefaultQBusinessApplicationResponseTypeDef,
-        UpdateFlowPermissionsInputTypeDef,
-        UpdateFlowPermissionsOutputTypeDef,
-        UpdateFolderPermissionsRequestTypeDef,
-        UpdateFolderPermissionsResponseTypeDef,
-        UpdateFolderRequestTypeDef,
-        UpdateFolderResponseTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResponseTypeDef,
-        UpdateIAMPolicyAssignmentRequestTypeDef,
-        UpdateIAMPolicyAssignmentResponseTypeDef,
-        UpdateIdentityPropagationConfigRequestTypeDef,
-        UpdateIdentityPropagationConfigResponseTypeDef,
-        UpdateIpRestrictionRequestTypeDef,
-        UpdateIpRestrictionResponseTypeDef,
-        UpdateKeyRegistrationRequestTypeDef,
-        UpdateKeyRegistrationResponseTypeDef,
-        UpdatePublicSharingSettingsRequestTypeDef,
-        UpdatePublicSharingSettingsResponseTypeDef,
-        UpdateQPersonalizationConfigurationRequestTypeDef,
-        UpdateQPersonalizationConfigurationResponseTypeDef,
-        UpdateQuickSightQSearchConfigurationRequestTypeDef,
-        UpdateQuickSightQSearchConfigurationResponseTypeDef,
-        UpdateRefreshScheduleRequestTypeDef,
-        UpdateRefreshScheduleResponseTypeDef,
-        UpdateRoleCustomPermissionRequestTypeDef,
-        UpdateRoleCustomPermissionResponseTypeDef,
-        UpdateSPICECapacityConfigurationRequestTypeDef,
-        UpdateSPICECapacityConfigurationResponseTypeDef,
-        UpdateSelfUpgradeConfigurationRequestTypeDef,
-        UpdateSelfUpgradeConfigurationResponseTypeDef,
-        UpdateSelfUpgradeRequestTypeDef,
-        UpdateSelfUpgradeResponseTypeDef,
-        UpdateTemplateAliasRequestTypeDef,
-        UpdateTemplateAliasResponseTypeDef,
-        UpdateTemplatePermissionsRequestTypeDef,
-        UpdateTemplatePermissionsResponseTypeDef,
-        UpdateTemplateRequestTypeDef,
-        UpdateTemplateResponseTypeDef,
-        UpdateThemeAliasRequestTypeDef,
-        UpdateThemeAliasResponseTypeDef,
-        UpdateThemePermissionsRequestTypeDef,
-        UpdateThemePermissionsResponseTypeDef,
-        UpdateThemeRequestTypeDef,
-        UpdateThemeResponseTypeDef,
-        UpdateTopicPermissionsRequestTypeDef,
-        UpdateTopicPermissionsResponseTypeDef,
-        UpdateTopicRefreshScheduleRequestTypeDef,
-        UpdateTopicRefreshScheduleResponseTypeDef,
-        UpdateTopicRequestTypeDef,
-        UpdateTopicResponseTypeDef,
-        UpdateUserCustomPermissionRequestTypeDef,
-        UpdateUserCustomPermissionResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UpdateVPCConnectionRequestTypeDef,
-        UpdateVPCConnectionResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionQuickSight"]
 
@@ -520,8 +27,8 @@ class MultiRegionQuickSight(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_topic_reviewed_answer(
-        self, **kwargs: Unpack[BatchCreateTopicReviewedAnswerRequestTypeDef]
-    ) -> TargetResults[BatchCreateTopicReviewedAnswerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateTopicReviewedAnswerRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateTopicReviewedAnswerResponseTypeDef]:
         """Creates new reviewed answers for a Q Topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchCreateTopicReviewedAnswer
@@ -529,8 +36,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("BatchCreateTopicReviewedAnswer", kwargs)
 
     def batch_delete_topic_reviewed_answer(
-        self, **kwargs: Unpack[BatchDeleteTopicReviewedAnswerRequestTypeDef]
-    ) -> TargetResults[BatchDeleteTopicReviewedAnswerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteTopicReviewedAnswerRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteTopicReviewedAnswerResponseTypeDef]:
         """Deletes reviewed answers for Q Topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchDeleteTopicReviewedAnswer
@@ -538,8 +45,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("BatchDeleteTopicReviewedAnswer", kwargs)
 
     def cancel_ingestion(
-        self, **kwargs: Unpack[CancelIngestionRequestTypeDef]
-    ) -> TargetResults[CancelIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelIngestionResponseTypeDef]:
         """Cancels an ongoing ingestion of data into SPICE.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CancelIngestion
@@ -547,8 +54,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CancelIngestion", kwargs)
 
     def create_account_customization(
-        self, **kwargs: Unpack[CreateAccountCustomizationRequestTypeDef]
-    ) -> TargetResults[CreateAccountCustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountCustomizationResponseTypeDef]:
         """Creates Amazon Quick Sight customizations. Currently, you can add a custom
         default theme by using the CreateAccountCustomization or
         UpdateAccountCustomization API operation. To further customize Amazon
@@ -561,8 +68,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateAccountCustomization", kwargs)
 
     def create_account_subscription(
-        self, **kwargs: Unpack[CreateAccountSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateAccountSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountSubscriptionResponseTypeDef]:
         """Creates an Amazon Quick Sight account, or subscribes to Amazon Quick Sight
         Q.
 
@@ -571,8 +78,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateAccountSubscription", kwargs)
 
     def create_action_connector(
-        self, **kwargs: Unpack[CreateActionConnectorRequestTypeDef]
-    ) -> TargetResults[CreateActionConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateActionConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateActionConnectorResponseTypeDef]:
         """Creates an action connector that enables Amazon Quick Sight to connect to
         external services and perform actions. Action connectors support various
         authentication methods and can be configured with specific actions from
@@ -583,8 +90,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateActionConnector", kwargs)
 
     def create_analysis(
-        self, **kwargs: Unpack[CreateAnalysisRequestTypeDef]
-    ) -> TargetResults[CreateAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAnalysisResponseTypeDef]:
         """Creates an analysis in Amazon Quick Sight. Analyses can be created either
         from a template or from an AnalysisDefinition.
 
@@ -593,8 +100,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateAnalysis", kwargs)
 
     def create_brand(
-        self, **kwargs: Unpack[CreateBrandRequestTypeDef]
-    ) -> TargetResults[CreateBrandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBrandRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBrandResponseTypeDef]:
         """Creates an Quick Sight brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateBrand
@@ -602,8 +109,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateBrand", kwargs)
 
     def create_custom_permissions(
-        self, **kwargs: Unpack[CreateCustomPermissionsRequestTypeDef]
-    ) -> TargetResults[CreateCustomPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomPermissionsResponseTypeDef]:
         """Creates a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateCustomPermissions
@@ -611,8 +118,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateCustomPermissions", kwargs)
 
     def create_dashboard(
-        self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> TargetResults[CreateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDashboardResponseTypeDef]:
         """Creates a dashboard from either a template or directly with a
         DashboardDefinition. To first create a template, see the CreateTemplate
         API operation.
@@ -622,8 +129,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateDashboard", kwargs)
 
     def create_data_set(
-        self, **kwargs: Unpack[CreateDataSetRequestTypeDef]
-    ) -> TargetResults[CreateDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSetResponseTypeDef]:
         """Creates a dataset. This operation doesn't support datasets that include
         uploaded files as a source.
 
@@ -635,8 +142,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateDataSet", kwargs)
 
     def create_data_source(
-        self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataSourceResponseTypeDef]:
         """Creates a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateDataSource
@@ -644,8 +151,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateDataSource", kwargs)
 
     def create_folder(
-        self, **kwargs: Unpack[CreateFolderRequestTypeDef]
-    ) -> TargetResults[CreateFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFolderResponseTypeDef]:
         """Creates an empty shared folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateFolder
@@ -653,8 +160,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateFolder", kwargs)
 
     def create_folder_membership(
-        self, **kwargs: Unpack[CreateFolderMembershipRequestTypeDef]
-    ) -> TargetResults[CreateFolderMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFolderMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFolderMembershipResponseTypeDef]:
         """Adds an asset, such as a dashboard, analysis, or dataset into a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateFolderMembership
@@ -662,8 +169,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateFolderMembership", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Use the CreateGroup operation to create a group in Quick Sight. You can
         create up to 10,000 groups in a namespace. If you want to create more than
         10,000 groups in a namespace, contact Amazon Web Services Support.
@@ -673,8 +180,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_group_membership(
-        self, **kwargs: Unpack[CreateGroupMembershipRequestTypeDef]
-    ) -> TargetResults[CreateGroupMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupMembershipResponseTypeDef]:
         """Adds an Amazon Quick Sight user to an Amazon Quick Sight group.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateGroupMembership
@@ -682,8 +189,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateGroupMembership", kwargs)
 
     def create_iam_policy_assignment(
-        self, **kwargs: Unpack[CreateIAMPolicyAssignmentRequestTypeDef]
-    ) -> TargetResults[CreateIAMPolicyAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIAMPolicyAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIAMPolicyAssignmentResponseTypeDef]:
         """Creates an assignment with one specified IAM policy, identified by its
         Amazon Resource Name (ARN). This policy assignment is attached to the
         specified groups or users of Amazon Quick Sight. Assignment names are
@@ -695,8 +202,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateIAMPolicyAssignment", kwargs)
 
     def create_ingestion(
-        self, **kwargs: Unpack[CreateIngestionRequestTypeDef]
-    ) -> TargetResults[CreateIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngestionResponseTypeDef]:
         """Creates and starts a new SPICE ingestion for a dataset. You can manually
         refresh datasets in an Enterprise edition account 32 times in a 24-hour
         period. You can manually refresh datasets in a Standard edition account 8
@@ -708,8 +215,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateIngestion", kwargs)
 
     def create_namespace(
-        self, **kwargs: Unpack[CreateNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNamespaceResponseTypeDef]:
         """(Enterprise edition only) Creates a new namespace for you to use with
         Amazon Quick Sight.
 
@@ -718,8 +225,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateNamespace", kwargs)
 
     def create_refresh_schedule(
-        self, **kwargs: Unpack[CreateRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[CreateRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRefreshScheduleResponseTypeDef]:
         """Creates a refresh schedule for a dataset. You can create up to 5 different
         schedules for a single dataset.
 
@@ -728,8 +235,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateRefreshSchedule", kwargs)
 
     def create_role_membership(
-        self, **kwargs: Unpack[CreateRoleMembershipRequestTypeDef]
-    ) -> TargetResults[CreateRoleMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoleMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoleMembershipResponseTypeDef]:
         """Use CreateRoleMembership to add an existing Quick Sight group to an
         existing role.
 
@@ -738,8 +245,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateRoleMembership", kwargs)
 
     def create_template(
-        self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> TargetResults[CreateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateResponseTypeDef]:
         """Creates a template either from a TemplateDefinition or from an existing
         Quick Sight analysis or template. You can use the resulting template to
         create additional dashboards, templates, or analyses.
@@ -749,8 +256,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateTemplate", kwargs)
 
     def create_template_alias(
-        self, **kwargs: Unpack[CreateTemplateAliasRequestTypeDef]
-    ) -> TargetResults[CreateTemplateAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateAliasResponseTypeDef]:
         """Creates a template alias for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTemplateAlias
@@ -758,8 +265,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateTemplateAlias", kwargs)
 
     def create_theme(
-        self, **kwargs: Unpack[CreateThemeRequestTypeDef]
-    ) -> TargetResults[CreateThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThemeResponseTypeDef]:
         """Creates a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTheme
@@ -767,8 +274,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateTheme", kwargs)
 
     def create_theme_alias(
-        self, **kwargs: Unpack[CreateThemeAliasRequestTypeDef]
-    ) -> TargetResults[CreateThemeAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateThemeAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateThemeAliasResponseTypeDef]:
         """Creates a theme alias for a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateThemeAlias
@@ -776,8 +283,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateThemeAlias", kwargs)
 
     def create_topic(
-        self, **kwargs: Unpack[CreateTopicRequestTypeDef]
-    ) -> TargetResults[CreateTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTopicResponseTypeDef]:
         """Creates a new Q topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTopic
@@ -785,8 +292,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateTopic", kwargs)
 
     def create_topic_refresh_schedule(
-        self, **kwargs: Unpack[CreateTopicRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[CreateTopicRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTopicRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTopicRefreshScheduleResponseTypeDef]:
         """Creates a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTopicRefreshSchedule
@@ -794,8 +301,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateTopicRefreshSchedule", kwargs)
 
     def create_vpc_connection(
-        self, **kwargs: Unpack[CreateVPCConnectionRequestTypeDef]
-    ) -> TargetResults[CreateVPCConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVPCConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVPCConnectionResponseTypeDef]:
         """Creates a new VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateVPCConnection
@@ -803,8 +310,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("CreateVPCConnection", kwargs)
 
     def delete_account_custom_permission(
-        self, **kwargs: Unpack[DeleteAccountCustomPermissionRequestTypeDef]
-    ) -> TargetResults[DeleteAccountCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountCustomPermissionResponseTypeDef]:
         """Unapplies a custom permissions profile from an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteAccountCustomPermission
@@ -812,8 +319,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteAccountCustomPermission", kwargs)
 
     def delete_account_customization(
-        self, **kwargs: Unpack[DeleteAccountCustomizationRequestTypeDef]
-    ) -> TargetResults[DeleteAccountCustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountCustomizationResponseTypeDef]:
         """This API permanently deletes all Quick Sight customizations for the
         specified Amazon Web Services account and namespace.
 
@@ -822,8 +329,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteAccountCustomization", kwargs)
 
     def delete_account_subscription(
-        self, **kwargs: Unpack[DeleteAccountSubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteAccountSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountSubscriptionResponseTypeDef]:
         """Deleting your Quick Sight account subscription has permanent, irreversible
         consequences across all Amazon Web Services regions:
         - Global deletion – Running this operation from any single region will
@@ -846,8 +353,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteAccountSubscription", kwargs)
 
     def delete_action_connector(
-        self, **kwargs: Unpack[DeleteActionConnectorRequestTypeDef]
-    ) -> TargetResults[DeleteActionConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteActionConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteActionConnectorResponseTypeDef]:
         """Hard deletes an action connector, making it unrecoverable. This operation
         removes the connector and all its associated configurations. Any resources
         currently using this action connector will no longer be able to perform
@@ -858,8 +365,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteActionConnector", kwargs)
 
     def delete_analysis(
-        self, **kwargs: Unpack[DeleteAnalysisRequestTypeDef]
-    ) -> TargetResults[DeleteAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAnalysisResponseTypeDef]:
         """Deletes an analysis from Amazon Quick Sight. You can optionally include a
         recovery window during which you can restore the analysis. If you don't
         specify a recovery window value, the operation defaults to 30 days. Amazon
@@ -872,8 +379,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteAnalysis", kwargs)
 
     def delete_brand(
-        self, **kwargs: Unpack[DeleteBrandRequestTypeDef]
-    ) -> TargetResults[DeleteBrandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBrandRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBrandResponseTypeDef]:
         """This API permanently deletes the specified Quick Sight brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteBrand
@@ -881,8 +388,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteBrand", kwargs)
 
     def delete_brand_assignment(
-        self, **kwargs: Unpack[DeleteBrandAssignmentRequestTypeDef]
-    ) -> TargetResults[DeleteBrandAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBrandAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBrandAssignmentResponseTypeDef]:
         """Deletes a brand assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteBrandAssignment
@@ -890,8 +397,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteBrandAssignment", kwargs)
 
     def delete_custom_permissions(
-        self, **kwargs: Unpack[DeleteCustomPermissionsRequestTypeDef]
-    ) -> TargetResults[DeleteCustomPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomPermissionsResponseTypeDef]:
         """Deletes a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteCustomPermissions
@@ -899,8 +406,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteCustomPermissions", kwargs)
 
     def delete_dashboard(
-        self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDashboardResponseTypeDef]:
         """Deletes a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDashboard
@@ -908,8 +415,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteDashboard", kwargs)
 
     def delete_data_set(
-        self, **kwargs: Unpack[DeleteDataSetRequestTypeDef]
-    ) -> TargetResults[DeleteDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSetResponseTypeDef]:
         """Deletes a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDataSet
@@ -917,8 +424,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteDataSet", kwargs)
 
     def delete_data_set_refresh_properties(
-        self, **kwargs: Unpack[DeleteDataSetRefreshPropertiesRequestTypeDef]
-    ) -> TargetResults[DeleteDataSetRefreshPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSetRefreshPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSetRefreshPropertiesResponseTypeDef]:
         """Deletes the dataset refresh properties of the dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDataSetRefreshProperties
@@ -926,8 +433,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteDataSetRefreshProperties", kwargs)
 
     def delete_data_source(
-        self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataSourceResponseTypeDef]:
         """Deletes the data source permanently. This operation breaks all the
         datasets that reference the deleted data source.
 
@@ -936,8 +443,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteDataSource", kwargs)
 
     def delete_default_q_business_application(
-        self, **kwargs: Unpack[DeleteDefaultQBusinessApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteDefaultQBusinessApplicationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteDefaultQBusinessApplicationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteDefaultQBusinessApplicationResponseTypeDef]:
         """Deletes a linked Amazon Q Business application from an Quick Sight account
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDefaultQBusinessApplication
@@ -945,8 +453,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteDefaultQBusinessApplication", kwargs)
 
     def delete_folder(
-        self, **kwargs: Unpack[DeleteFolderRequestTypeDef]
-    ) -> TargetResults[DeleteFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFolderResponseTypeDef]:
         """Deletes an empty folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteFolder
@@ -954,8 +462,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteFolder", kwargs)
 
     def delete_folder_membership(
-        self, **kwargs: Unpack[DeleteFolderMembershipRequestTypeDef]
-    ) -> TargetResults[DeleteFolderMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFolderMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFolderMembershipResponseTypeDef]:
         """Removes an asset, such as a dashboard, analysis, or dataset, from a
         folder.
 
@@ -964,8 +472,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteFolderMembership", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResponseTypeDef]:
         """Removes a user group from Amazon Quick Sight.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteGroup
@@ -973,8 +481,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_group_membership(
-        self, **kwargs: Unpack[DeleteGroupMembershipRequestTypeDef]
-    ) -> TargetResults[DeleteGroupMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupMembershipResponseTypeDef]:
         """Removes a user from a group so that the user is no longer a member of the
         group.
 
@@ -983,8 +491,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteGroupMembership", kwargs)
 
     def delete_iam_policy_assignment(
-        self, **kwargs: Unpack[DeleteIAMPolicyAssignmentRequestTypeDef]
-    ) -> TargetResults[DeleteIAMPolicyAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIAMPolicyAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIAMPolicyAssignmentResponseTypeDef]:
         """Deletes an existing IAM policy assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteIAMPolicyAssignment
@@ -992,8 +500,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteIAMPolicyAssignment", kwargs)
 
     def delete_identity_propagation_config(
-        self, **kwargs: Unpack[DeleteIdentityPropagationConfigRequestTypeDef]
-    ) -> TargetResults[DeleteIdentityPropagationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityPropagationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentityPropagationConfigResponseTypeDef]:
         """Deletes all access scopes and authorized targets that are associated with
         a service from the Quick Sight IAM Identity Center application.
 
@@ -1002,8 +510,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteIdentityPropagationConfig", kwargs)
 
     def delete_namespace(
-        self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> TargetResults[DeleteNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNamespaceResponseTypeDef]:
         """Deletes a namespace and the users and groups that are associated with the
         namespace. This is an asynchronous process. Assets including dashboards,
         analyses, datasets and data sources are not deleted. To delete these
@@ -1014,8 +522,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteNamespace", kwargs)
 
     def delete_refresh_schedule(
-        self, **kwargs: Unpack[DeleteRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[DeleteRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRefreshScheduleResponseTypeDef]:
         """Deletes a refresh schedule from a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRefreshSchedule
@@ -1023,8 +531,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteRefreshSchedule", kwargs)
 
     def delete_role_custom_permission(
-        self, **kwargs: Unpack[DeleteRoleCustomPermissionRequestTypeDef]
-    ) -> TargetResults[DeleteRoleCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoleCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRoleCustomPermissionResponseTypeDef]:
         """Removes custom permissions from the role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRoleCustomPermission
@@ -1032,8 +540,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteRoleCustomPermission", kwargs)
 
     def delete_role_membership(
-        self, **kwargs: Unpack[DeleteRoleMembershipRequestTypeDef]
-    ) -> TargetResults[DeleteRoleMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoleMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRoleMembershipResponseTypeDef]:
         """Removes a group from a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRoleMembership
@@ -1041,8 +549,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteRoleMembership", kwargs)
 
     def delete_template(
-        self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTemplateResponseTypeDef]:
         """Deletes a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTemplate
@@ -1050,8 +558,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteTemplate", kwargs)
 
     def delete_template_alias(
-        self, **kwargs: Unpack[DeleteTemplateAliasRequestTypeDef]
-    ) -> TargetResults[DeleteTemplateAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTemplateAliasResponseTypeDef]:
         """Deletes the item that the specified template alias points to. If you
         provide a specific alias, you delete the version of the template that the
         alias points to.
@@ -1061,8 +569,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteTemplateAlias", kwargs)
 
     def delete_theme(
-        self, **kwargs: Unpack[DeleteThemeRequestTypeDef]
-    ) -> TargetResults[DeleteThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThemeResponseTypeDef]:
         """Deletes a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTheme
@@ -1070,8 +578,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteTheme", kwargs)
 
     def delete_theme_alias(
-        self, **kwargs: Unpack[DeleteThemeAliasRequestTypeDef]
-    ) -> TargetResults[DeleteThemeAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteThemeAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteThemeAliasResponseTypeDef]:
         """Deletes the version of the theme that the specified theme alias points to.
         If you provide a specific alias, you delete the version of the theme that
         the alias points to.
@@ -1081,8 +589,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteThemeAlias", kwargs)
 
     def delete_topic(
-        self, **kwargs: Unpack[DeleteTopicRequestTypeDef]
-    ) -> TargetResults[DeleteTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTopicResponseTypeDef]:
         """Deletes a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTopic
@@ -1090,8 +598,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteTopic", kwargs)
 
     def delete_topic_refresh_schedule(
-        self, **kwargs: Unpack[DeleteTopicRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[DeleteTopicRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTopicRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTopicRefreshScheduleResponseTypeDef]:
         """Deletes a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTopicRefreshSchedule
@@ -1099,8 +607,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteTopicRefreshSchedule", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes the Amazon Quick Sight user that is associated with the identity
         of the IAM user or role that's making the call. The IAM user isn't deleted
         as a result of this call.
@@ -1110,8 +618,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_user_by_principal_id(
-        self, **kwargs: Unpack[DeleteUserByPrincipalIdRequestTypeDef]
-    ) -> TargetResults[DeleteUserByPrincipalIdResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserByPrincipalIdRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserByPrincipalIdResponseTypeDef]:
         """Deletes a user identified by its principal ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteUserByPrincipalId
@@ -1119,8 +627,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteUserByPrincipalId", kwargs)
 
     def delete_user_custom_permission(
-        self, **kwargs: Unpack[DeleteUserCustomPermissionRequestTypeDef]
-    ) -> TargetResults[DeleteUserCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserCustomPermissionResponseTypeDef]:
         """Deletes a custom permissions profile from a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteUserCustomPermission
@@ -1128,8 +636,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteUserCustomPermission", kwargs)
 
     def delete_vpc_connection(
-        self, **kwargs: Unpack[DeleteVPCConnectionRequestTypeDef]
-    ) -> TargetResults[DeleteVPCConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVPCConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVPCConnectionResponseTypeDef]:
         """Deletes a VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteVPCConnection
@@ -1137,8 +645,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DeleteVPCConnection", kwargs)
 
     def describe_account_custom_permission(
-        self, **kwargs: Unpack[DescribeAccountCustomPermissionRequestTypeDef]
-    ) -> TargetResults[DescribeAccountCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountCustomPermissionResponseTypeDef]:
         """Describes the custom permissions profile that is applied to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAccountCustomPermission
@@ -1146,8 +654,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAccountCustomPermission", kwargs)
 
     def describe_account_customization(
-        self, **kwargs: Unpack[DescribeAccountCustomizationRequestTypeDef]
-    ) -> TargetResults[DescribeAccountCustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountCustomizationResponseTypeDef]:
         """Describes the customizations associated with the provided Amazon Web
         Services account and Amazon Quick Sight namespace. The Quick Sight console
         evaluates which customizations to apply by running this API operation with
@@ -1158,8 +666,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAccountCustomization", kwargs)
 
     def describe_account_settings(
-        self, **kwargs: Unpack[DescribeAccountSettingsRequestTypeDef]
-    ) -> TargetResults[DescribeAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountSettingsResponseTypeDef]:
         """Describes the settings that were used when your Quick Sight subscription
         was first created in this Amazon Web Services account.
 
@@ -1168,8 +676,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAccountSettings", kwargs)
 
     def describe_account_subscription(
-        self, **kwargs: Unpack[DescribeAccountSubscriptionRequestTypeDef]
-    ) -> TargetResults[DescribeAccountSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountSubscriptionResponseTypeDef]:
         """Use the DescribeAccountSubscription operation to receive a description of
         an Quick Sight account's subscription. A successful API call returns an
         AccountInfo object that includes an account's name, subscription status,
@@ -1180,8 +688,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAccountSubscription", kwargs)
 
     def describe_action_connector(
-        self, **kwargs: Unpack[DescribeActionConnectorRequestTypeDef]
-    ) -> TargetResults[DescribeActionConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActionConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeActionConnectorResponseTypeDef]:
         """Retrieves detailed information about an action connector, including its
         configuration, authentication settings, enabled actions, and current
         status.
@@ -1191,8 +699,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeActionConnector", kwargs)
 
     def describe_action_connector_permissions(
-        self, **kwargs: Unpack[DescribeActionConnectorPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeActionConnectorPermissionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeActionConnectorPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeActionConnectorPermissionsResponseTypeDef]:
         """Retrieves the permissions configuration for an action connector, showing
         which users, groups, and namespaces have access and what operations they
         can perform.
@@ -1202,8 +711,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeActionConnectorPermissions", kwargs)
 
     def describe_analysis(
-        self, **kwargs: Unpack[DescribeAnalysisRequestTypeDef]
-    ) -> TargetResults[DescribeAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnalysisResponseTypeDef]:
         """Provides a summary of the metadata for an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysis
@@ -1211,8 +720,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAnalysis", kwargs)
 
     def describe_analysis_definition(
-        self, **kwargs: Unpack[DescribeAnalysisDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeAnalysisDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnalysisDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnalysisDefinitionResponseTypeDef]:
         """Provides a detailed description of the definition of an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysisDefinition
@@ -1220,8 +729,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAnalysisDefinition", kwargs)
 
     def describe_analysis_permissions(
-        self, **kwargs: Unpack[DescribeAnalysisPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeAnalysisPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAnalysisPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAnalysisPermissionsResponseTypeDef]:
         """Provides the read and write permissions for an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysisPermissions
@@ -1229,8 +738,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAnalysisPermissions", kwargs)
 
     def describe_asset_bundle_export_job(
-        self, **kwargs: Unpack[DescribeAssetBundleExportJobRequestTypeDef]
-    ) -> TargetResults[DescribeAssetBundleExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetBundleExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetBundleExportJobResponseTypeDef]:
         """Describes an existing export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAssetBundleExportJob
@@ -1238,8 +747,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAssetBundleExportJob", kwargs)
 
     def describe_asset_bundle_import_job(
-        self, **kwargs: Unpack[DescribeAssetBundleImportJobRequestTypeDef]
-    ) -> TargetResults[DescribeAssetBundleImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssetBundleImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssetBundleImportJobResponseTypeDef]:
         """Describes an existing import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAssetBundleImportJob
@@ -1247,8 +756,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAssetBundleImportJob", kwargs)
 
     def describe_automation_job(
-        self, **kwargs: Unpack[DescribeAutomationJobRequestTypeDef]
-    ) -> TargetResults[DescribeAutomationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutomationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutomationJobResponseTypeDef]:
         """Retrieves the status and details of a specified automation job, including
         its status and outputs.
 
@@ -1257,8 +766,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeAutomationJob", kwargs)
 
     def describe_brand(
-        self, **kwargs: Unpack[DescribeBrandRequestTypeDef]
-    ) -> TargetResults[DescribeBrandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBrandRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBrandResponseTypeDef]:
         """Describes a brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeBrand
@@ -1266,8 +775,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeBrand", kwargs)
 
     def describe_brand_assignment(
-        self, **kwargs: Unpack[DescribeBrandAssignmentRequestTypeDef]
-    ) -> TargetResults[DescribeBrandAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBrandAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBrandAssignmentResponseTypeDef]:
         """Describes a brand assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeBrandAssignment
@@ -1275,8 +784,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeBrandAssignment", kwargs)
 
     def describe_brand_published_version(
-        self, **kwargs: Unpack[DescribeBrandPublishedVersionRequestTypeDef]
-    ) -> TargetResults[DescribeBrandPublishedVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBrandPublishedVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBrandPublishedVersionResponseTypeDef]:
         """Describes the published version of the brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeBrandPublishedVersion
@@ -1284,8 +793,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeBrandPublishedVersion", kwargs)
 
     def describe_custom_permissions(
-        self, **kwargs: Unpack[DescribeCustomPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeCustomPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCustomPermissionsResponseTypeDef]:
         """Describes a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeCustomPermissions
@@ -1293,8 +802,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeCustomPermissions", kwargs)
 
     def describe_dashboard(
-        self, **kwargs: Unpack[DescribeDashboardRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDashboardResponseTypeDef]:
         """Provides a summary for a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboard
@@ -1302,8 +811,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDashboard", kwargs)
 
     def describe_dashboard_definition(
-        self, **kwargs: Unpack[DescribeDashboardDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDashboardDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDashboardDefinitionResponseTypeDef]:
         """Provides a detailed description of the definition of a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardDefinition
@@ -1311,8 +820,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDashboardDefinition", kwargs)
 
     def describe_dashboard_permissions(
-        self, **kwargs: Unpack[DescribeDashboardPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDashboardPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDashboardPermissionsResponseTypeDef]:
         """Describes read and write permissions for a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardPermissions
@@ -1320,8 +829,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDashboardPermissions", kwargs)
 
     def describe_dashboard_snapshot_job(
-        self, **kwargs: Unpack[DescribeDashboardSnapshotJobRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardSnapshotJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDashboardSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDashboardSnapshotJobResponseTypeDef]:
         """Describes an existing snapshot job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardSnapshotJob
@@ -1329,8 +838,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDashboardSnapshotJob", kwargs)
 
     def describe_dashboard_snapshot_job_result(
-        self, **kwargs: Unpack[DescribeDashboardSnapshotJobResultRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardSnapshotJobResultResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDashboardSnapshotJobResultRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDashboardSnapshotJobResultResponseTypeDef]:
         """Describes the result of an existing snapshot job that has finished
         running.
 
@@ -1339,8 +849,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDashboardSnapshotJobResult", kwargs)
 
     def describe_dashboards_qa_configuration(
-        self, **kwargs: Unpack[DescribeDashboardsQAConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeDashboardsQAConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDashboardsQAConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDashboardsQAConfigurationResponseTypeDef]:
         """Describes an existing dashboard QA configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardsQAConfiguration
@@ -1348,8 +859,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDashboardsQAConfiguration", kwargs)
 
     def describe_data_set(
-        self, **kwargs: Unpack[DescribeDataSetRequestTypeDef]
-    ) -> TargetResults[DescribeDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSetResponseTypeDef]:
         """Describes a dataset. This operation doesn't support datasets that include
         uploaded files as a source.
 
@@ -1358,8 +869,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDataSet", kwargs)
 
     def describe_data_set_permissions(
-        self, **kwargs: Unpack[DescribeDataSetPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeDataSetPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSetPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSetPermissionsResponseTypeDef]:
         """Describes the permissions on a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSetPermissions
@@ -1367,8 +878,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDataSetPermissions", kwargs)
 
     def describe_data_set_refresh_properties(
-        self, **kwargs: Unpack[DescribeDataSetRefreshPropertiesRequestTypeDef]
-    ) -> TargetResults[DescribeDataSetRefreshPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSetRefreshPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSetRefreshPropertiesResponseTypeDef]:
         """Describes the refresh properties of a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSetRefreshProperties
@@ -1376,8 +887,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDataSetRefreshProperties", kwargs)
 
     def describe_data_source(
-        self, **kwargs: Unpack[DescribeDataSourceRequestTypeDef]
-    ) -> TargetResults[DescribeDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSourceResponseTypeDef]:
         """Describes a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSource
@@ -1385,8 +896,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDataSource", kwargs)
 
     def describe_data_source_permissions(
-        self, **kwargs: Unpack[DescribeDataSourcePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeDataSourcePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSourcePermissionsResponseTypeDef]:
         """Describes the resource permissions for a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSourcePermissions
@@ -1394,8 +905,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDataSourcePermissions", kwargs)
 
     def describe_default_q_business_application(
-        self, **kwargs: Unpack[DescribeDefaultQBusinessApplicationRequestTypeDef]
-    ) -> TargetResults[DescribeDefaultQBusinessApplicationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDefaultQBusinessApplicationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDefaultQBusinessApplicationResponseTypeDef]:
         """Describes a Amazon Q Business application that is linked to an Quick Sight
         account.
 
@@ -1404,8 +916,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeDefaultQBusinessApplication", kwargs)
 
     def describe_folder(
-        self, **kwargs: Unpack[DescribeFolderRequestTypeDef]
-    ) -> TargetResults[DescribeFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFolderResponseTypeDef]:
         """Describes a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolder
@@ -1413,8 +925,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeFolder", kwargs)
 
     def describe_folder_permissions(
-        self, **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeFolderPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFolderPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFolderPermissionsResponseTypeDef]:
         """Describes permissions for a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolderPermissions
@@ -1422,8 +934,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeFolderPermissions", kwargs)
 
     def describe_folder_resolved_permissions(
-        self, **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeFolderResolvedPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFolderResolvedPermissionsResponseTypeDef]:
         """Describes the folder resolved permissions. Permissions consists of both
         folder direct permissions and the inherited permissions from the ancestor
         folders.
@@ -1433,8 +946,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeFolderResolvedPermissions", kwargs)
 
     def describe_group(
-        self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> TargetResults[DescribeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupResponseTypeDef]:
         """Returns an Amazon Quick Sight group's description and Amazon Resource Name
         (ARN).
 
@@ -1443,8 +956,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeGroup", kwargs)
 
     def describe_group_membership(
-        self, **kwargs: Unpack[DescribeGroupMembershipRequestTypeDef]
-    ) -> TargetResults[DescribeGroupMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupMembershipResponseTypeDef]:
         """Use the DescribeGroupMembership operation to determine if a user is a
         member of the specified group. If the user exists and is a member of the
         specified group, an associated GroupMember object is returned.
@@ -1454,8 +967,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeGroupMembership", kwargs)
 
     def describe_iam_policy_assignment(
-        self, **kwargs: Unpack[DescribeIAMPolicyAssignmentRequestTypeDef]
-    ) -> TargetResults[DescribeIAMPolicyAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIAMPolicyAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIAMPolicyAssignmentResponseTypeDef]:
         """Describes an existing IAM policy assignment, as specified by the
         assignment name.
 
@@ -1464,8 +977,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeIAMPolicyAssignment", kwargs)
 
     def describe_ingestion(
-        self, **kwargs: Unpack[DescribeIngestionRequestTypeDef]
-    ) -> TargetResults[DescribeIngestionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIngestionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIngestionResponseTypeDef]:
         """Describes a SPICE ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeIngestion
@@ -1473,8 +986,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeIngestion", kwargs)
 
     def describe_ip_restriction(
-        self, **kwargs: Unpack[DescribeIpRestrictionRequestTypeDef]
-    ) -> TargetResults[DescribeIpRestrictionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpRestrictionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpRestrictionResponseTypeDef]:
         """Provides a summary and status of IP rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeIpRestriction
@@ -1482,8 +995,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeIpRestriction", kwargs)
 
     def describe_key_registration(
-        self, **kwargs: Unpack[DescribeKeyRegistrationRequestTypeDef]
-    ) -> TargetResults[DescribeKeyRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeKeyRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKeyRegistrationResponseTypeDef]:
         """Describes all customer managed key registrations in a Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeKeyRegistration
@@ -1491,8 +1004,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeKeyRegistration", kwargs)
 
     def describe_namespace(
-        self, **kwargs: Unpack[DescribeNamespaceRequestTypeDef]
-    ) -> TargetResults[DescribeNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeNamespaceResponseTypeDef]:
         """Describes the current namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeNamespace
@@ -1500,8 +1013,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeNamespace", kwargs)
 
     def describe_q_personalization_configuration(
-        self, **kwargs: Unpack[DescribeQPersonalizationConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeQPersonalizationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeQPersonalizationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeQPersonalizationConfigurationResponseTypeDef]:
         """Describes a personalization configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeQPersonalizationConfiguration
@@ -1509,8 +1023,11 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeQPersonalizationConfiguration", kwargs)
 
     def describe_quick_sight_q_search_configuration(
-        self, **kwargs: Unpack[DescribeQuickSightQSearchConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeQuickSightQSearchConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeQuickSightQSearchConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeQuickSightQSearchConfigurationResponseTypeDef]:
         """Describes the state of a Quick Sight Q Search configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeQuickSightQSearchConfiguration
@@ -1518,8 +1035,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeQuickSightQSearchConfiguration", kwargs)
 
     def describe_refresh_schedule(
-        self, **kwargs: Unpack[DescribeRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[DescribeRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRefreshScheduleResponseTypeDef]:
         """Provides a summary of a refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeRefreshSchedule
@@ -1527,8 +1044,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeRefreshSchedule", kwargs)
 
     def describe_role_custom_permission(
-        self, **kwargs: Unpack[DescribeRoleCustomPermissionRequestTypeDef]
-    ) -> TargetResults[DescribeRoleCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRoleCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRoleCustomPermissionResponseTypeDef]:
         """Describes all custom permissions that are mapped to a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeRoleCustomPermission
@@ -1536,8 +1053,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeRoleCustomPermission", kwargs)
 
     def describe_self_upgrade_configuration(
-        self, **kwargs: Unpack[DescribeSelfUpgradeConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeSelfUpgradeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSelfUpgradeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSelfUpgradeConfigurationResponseTypeDef]:
         """Describes the self-upgrade configuration for a Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeSelfUpgradeConfiguration
@@ -1545,8 +1062,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeSelfUpgradeConfiguration", kwargs)
 
     def describe_template(
-        self, **kwargs: Unpack[DescribeTemplateRequestTypeDef]
-    ) -> TargetResults[DescribeTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTemplateResponseTypeDef]:
         """Describes a template's metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplate
@@ -1554,8 +1071,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTemplate", kwargs)
 
     def describe_template_alias(
-        self, **kwargs: Unpack[DescribeTemplateAliasRequestTypeDef]
-    ) -> TargetResults[DescribeTemplateAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTemplateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTemplateAliasResponseTypeDef]:
         """Describes the template alias for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplateAlias
@@ -1563,8 +1080,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTemplateAlias", kwargs)
 
     def describe_template_definition(
-        self, **kwargs: Unpack[DescribeTemplateDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeTemplateDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTemplateDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTemplateDefinitionResponseTypeDef]:
         """Provides a detailed description of the definition of a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplateDefinition
@@ -1572,8 +1089,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTemplateDefinition", kwargs)
 
     def describe_template_permissions(
-        self, **kwargs: Unpack[DescribeTemplatePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeTemplatePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTemplatePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTemplatePermissionsResponseTypeDef]:
         """Describes read and write permissions on a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplatePermissions
@@ -1581,8 +1098,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTemplatePermissions", kwargs)
 
     def describe_theme(
-        self, **kwargs: Unpack[DescribeThemeRequestTypeDef]
-    ) -> TargetResults[DescribeThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThemeResponseTypeDef]:
         """Describes a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTheme
@@ -1590,8 +1107,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTheme", kwargs)
 
     def describe_theme_alias(
-        self, **kwargs: Unpack[DescribeThemeAliasRequestTypeDef]
-    ) -> TargetResults[DescribeThemeAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThemeAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThemeAliasResponseTypeDef]:
         """Describes the alias for a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeThemeAlias
@@ -1599,8 +1116,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeThemeAlias", kwargs)
 
     def describe_theme_permissions(
-        self, **kwargs: Unpack[DescribeThemePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeThemePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeThemePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeThemePermissionsResponseTypeDef]:
         """Describes the read and write permissions for a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeThemePermissions
@@ -1608,8 +1125,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeThemePermissions", kwargs)
 
     def describe_topic(
-        self, **kwargs: Unpack[DescribeTopicRequestTypeDef]
-    ) -> TargetResults[DescribeTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicResponseTypeDef]:
         """Describes a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopic
@@ -1617,8 +1134,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTopic", kwargs)
 
     def describe_topic_permissions(
-        self, **kwargs: Unpack[DescribeTopicPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeTopicPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicPermissionsResponseTypeDef]:
         """Describes the permissions of a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicPermissions
@@ -1626,8 +1143,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTopicPermissions", kwargs)
 
     def describe_topic_refresh(
-        self, **kwargs: Unpack[DescribeTopicRefreshRequestTypeDef]
-    ) -> TargetResults[DescribeTopicRefreshResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicRefreshRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicRefreshResponseTypeDef]:
         """Describes the status of a topic refresh.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicRefresh
@@ -1635,8 +1152,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTopicRefresh", kwargs)
 
     def describe_topic_refresh_schedule(
-        self, **kwargs: Unpack[DescribeTopicRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[DescribeTopicRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTopicRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicRefreshScheduleResponseTypeDef]:
         """Deletes a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicRefreshSchedule
@@ -1644,8 +1161,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeTopicRefreshSchedule", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
         """Returns information about a user, given the user name.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeUser
@@ -1653,8 +1170,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def describe_vpc_connection(
-        self, **kwargs: Unpack[DescribeVPCConnectionRequestTypeDef]
-    ) -> TargetResults[DescribeVPCConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVPCConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeVPCConnectionResponseTypeDef]:
         """Describes a VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeVPCConnection
@@ -1662,8 +1179,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("DescribeVPCConnection", kwargs)
 
     def generate_embed_url_for_anonymous_user(
-        self, **kwargs: Unpack[GenerateEmbedUrlForAnonymousUserRequestTypeDef]
-    ) -> TargetResults[GenerateEmbedUrlForAnonymousUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateEmbedUrlForAnonymousUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateEmbedUrlForAnonymousUserResponseTypeDef]:
         """Generates an embed URL that you can use to embed an Amazon Quick dashboard
         or visual in your website, without having to register any reader users.
         Before you use this action, make sure that you have configured the
@@ -1674,8 +1191,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GenerateEmbedUrlForAnonymousUser", kwargs)
 
     def generate_embed_url_for_registered_user(
-        self, **kwargs: Unpack[GenerateEmbedUrlForRegisteredUserRequestTypeDef]
-    ) -> TargetResults[GenerateEmbedUrlForRegisteredUserResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GenerateEmbedUrlForRegisteredUserRequestTypeDef],
+    ) -> TargetResults[type_defs.GenerateEmbedUrlForRegisteredUserResponseTypeDef]:
         """Generates an embed URL that you can use to embed an Amazon Quick
         experience in your website. This action can be used for any type of user
         registered in an Amazon Quick account. Before you use this action, make
@@ -1688,8 +1206,12 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def generate_embed_url_for_registered_user_with_identity(
         self,
-        **kwargs: Unpack[GenerateEmbedUrlForRegisteredUserWithIdentityRequestTypeDef],
-    ) -> TargetResults[GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GenerateEmbedUrlForRegisteredUserWithIdentityRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef
+    ]:
         """Generates an embed URL that you can use to embed an Amazon Quick Sight
         experience in your website. This action can be used for any type of user
         that is registered in an Amazon Quick Sight account that uses IAM Identity
@@ -1701,8 +1223,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GenerateEmbedUrlForRegisteredUserWithIdentity", kwargs)
 
     def get_dashboard_embed_url(
-        self, **kwargs: Unpack[GetDashboardEmbedUrlRequestTypeDef]
-    ) -> TargetResults[GetDashboardEmbedUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDashboardEmbedUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDashboardEmbedUrlResponseTypeDef]:
         """Generates a temporary session URL and authorization code(bearer token)
         that you can use to embed an Amazon Quick Sight read-only dashboard in
         your website or application. Before you use this command, make sure that
@@ -1713,8 +1235,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GetDashboardEmbedUrl", kwargs)
 
     def get_flow_metadata(
-        self, **kwargs: Unpack[GetFlowMetadataInputTypeDef]
-    ) -> TargetResults[GetFlowMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.GetFlowMetadataOutputTypeDef]:
         """Retrieves the metadata of a flow, not including its definition specifying
         the steps.
 
@@ -1723,8 +1245,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GetFlowMetadata", kwargs)
 
     def get_flow_permissions(
-        self, **kwargs: Unpack[GetFlowPermissionsInputTypeDef]
-    ) -> TargetResults[GetFlowPermissionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFlowPermissionsInputTypeDef]
+    ) -> TargetResults[type_defs.GetFlowPermissionsOutputTypeDef]:
         """Get permissions for a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/GetFlowPermissions
@@ -1732,8 +1254,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GetFlowPermissions", kwargs)
 
     def get_identity_context(
-        self, **kwargs: Unpack[GetIdentityContextRequestTypeDef]
-    ) -> TargetResults[GetIdentityContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityContextRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityContextResponseTypeDef]:
         """Retrieves the identity context for a Quick Sight user in a specified
         namespace, allowing you to obtain identity tokens that can be used with
         identity-enhanced IAM role sessions to call identity-aware APIs.
@@ -1743,8 +1265,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GetIdentityContext", kwargs)
 
     def get_session_embed_url(
-        self, **kwargs: Unpack[GetSessionEmbedUrlRequestTypeDef]
-    ) -> TargetResults[GetSessionEmbedUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionEmbedUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionEmbedUrlResponseTypeDef]:
         """Generates a session URL and authorization code that you can use to embed
         the Amazon Amazon Quick Sight console in your web server code. Use
         GetSessionEmbedUrl where you want to provide an authoring portal that
@@ -1760,8 +1282,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("GetSessionEmbedUrl", kwargs)
 
     def list_action_connectors(
-        self, **kwargs: Unpack[ListActionConnectorsRequestTypeDef]
-    ) -> TargetResults[ListActionConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActionConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActionConnectorsResponseTypeDef]:
         """Lists all action connectors in the specified Amazon Web Services account.
         Returns summary information for each connector including its name, type,
         creation time, and status.
@@ -1771,8 +1293,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListActionConnectors", kwargs)
 
     def list_analyses(
-        self, **kwargs: Unpack[ListAnalysesRequestTypeDef]
-    ) -> TargetResults[ListAnalysesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnalysesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAnalysesResponseTypeDef]:
         """Lists Amazon Quick Sight analyses that exist in the specified Amazon Web
         Services account.
 
@@ -1781,8 +1303,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListAnalyses", kwargs)
 
     def list_asset_bundle_export_jobs(
-        self, **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef]
-    ) -> TargetResults[ListAssetBundleExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetBundleExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetBundleExportJobsResponseTypeDef]:
         """Lists all asset bundle export jobs that have been taken place in the last
         14 days. Jobs created more than 14 days ago are deleted forever and are
         not returned. If you are using the same job ID for multiple jobs,
@@ -1794,8 +1316,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListAssetBundleExportJobs", kwargs)
 
     def list_asset_bundle_import_jobs(
-        self, **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef]
-    ) -> TargetResults[ListAssetBundleImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssetBundleImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetBundleImportJobsResponseTypeDef]:
         """Lists all asset bundle import jobs that have taken place in the last 14
         days. Jobs created more than 14 days ago are deleted forever and are not
         returned. If you are using the same job ID for multiple jobs,
@@ -1807,8 +1329,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListAssetBundleImportJobs", kwargs)
 
     def list_brands(
-        self, **kwargs: Unpack[ListBrandsRequestTypeDef]
-    ) -> TargetResults[ListBrandsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBrandsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBrandsResponseTypeDef]:
         """Lists all brands in an Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListBrands
@@ -1816,8 +1338,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListBrands", kwargs)
 
     def list_custom_permissions(
-        self, **kwargs: Unpack[ListCustomPermissionsRequestTypeDef]
-    ) -> TargetResults[ListCustomPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomPermissionsResponseTypeDef]:
         """Returns a list of all the custom permissions profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListCustomPermissions
@@ -1825,8 +1347,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListCustomPermissions", kwargs)
 
     def list_dashboard_versions(
-        self, **kwargs: Unpack[ListDashboardVersionsRequestTypeDef]
-    ) -> TargetResults[ListDashboardVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDashboardVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDashboardVersionsResponseTypeDef]:
         """Lists all the versions of the dashboards in the Amazon Quick Sight
         subscription.
 
@@ -1835,8 +1357,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListDashboardVersions", kwargs)
 
     def list_dashboards(
-        self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Lists dashboards in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDashboards
@@ -1844,8 +1366,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListDashboards", kwargs)
 
     def list_data_sets(
-        self, **kwargs: Unpack[ListDataSetsRequestTypeDef]
-    ) -> TargetResults[ListDataSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSetsResponseTypeDef]:
         """Lists all of the datasets belonging to the current Amazon Web Services
         account in an Amazon Web Services Region.
 
@@ -1854,8 +1376,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListDataSets", kwargs)
 
     def list_data_sources(
-        self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Lists data sources in current Amazon Web Services Region that belong to
         this Amazon Web Services account.
 
@@ -1864,8 +1386,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListDataSources", kwargs)
 
     def list_flows(
-        self, **kwargs: Unpack[ListFlowsInputTypeDef]
-    ) -> TargetResults[ListFlowsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFlowsOutputTypeDef]:
         """Lists flows in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFlows
@@ -1873,8 +1395,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListFlows", kwargs)
 
     def list_folder_members(
-        self, **kwargs: Unpack[ListFolderMembersRequestTypeDef]
-    ) -> TargetResults[ListFolderMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFolderMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFolderMembersResponseTypeDef]:
         """List all assets (DASHBOARD, ANALYSIS, and DATASET) in a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolderMembers
@@ -1882,8 +1404,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListFolderMembers", kwargs)
 
     def list_folders(
-        self, **kwargs: Unpack[ListFoldersRequestTypeDef]
-    ) -> TargetResults[ListFoldersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFoldersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFoldersResponseTypeDef]:
         """Lists all folders in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolders
@@ -1891,8 +1413,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListFolders", kwargs)
 
     def list_folders_for_resource(
-        self, **kwargs: Unpack[ListFoldersForResourceRequestTypeDef]
-    ) -> TargetResults[ListFoldersForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFoldersForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFoldersForResourceResponseTypeDef]:
         """List all folders that a resource is a member of.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFoldersForResource
@@ -1900,8 +1422,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListFoldersForResource", kwargs)
 
     def list_group_memberships(
-        self, **kwargs: Unpack[ListGroupMembershipsRequestTypeDef]
-    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupMembershipsResponseTypeDef]:
         """Lists member users in a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroupMemberships
@@ -1909,8 +1431,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListGroupMemberships", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Lists all user groups in Amazon Quick Sight.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroups
@@ -1918,8 +1440,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_iam_policy_assignments(
-        self, **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef]
-    ) -> TargetResults[ListIAMPolicyAssignmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIAMPolicyAssignmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIAMPolicyAssignmentsResponseTypeDef]:
         """Lists the IAM policy assignments in the current Amazon Quick Sight
         account.
 
@@ -1928,8 +1450,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListIAMPolicyAssignments", kwargs)
 
     def list_iam_policy_assignments_for_user(
-        self, **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef]
-    ) -> TargetResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIAMPolicyAssignmentsForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIAMPolicyAssignmentsForUserResponseTypeDef]:
         """Lists all of the IAM policy assignments, including the Amazon Resource
         Names (ARNs), for the IAM policies assigned to the specified user and
         group, or groups that the user belongs to.
@@ -1939,8 +1461,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListIAMPolicyAssignmentsForUser", kwargs)
 
     def list_identity_propagation_configs(
-        self, **kwargs: Unpack[ListIdentityPropagationConfigsRequestTypeDef]
-    ) -> TargetResults[ListIdentityPropagationConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityPropagationConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityPropagationConfigsResponseTypeDef]:
         """Lists all services and authorized targets that the Quick Sight IAM
         Identity Center application can access.
 
@@ -1949,8 +1471,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListIdentityPropagationConfigs", kwargs)
 
     def list_ingestions(
-        self, **kwargs: Unpack[ListIngestionsRequestTypeDef]
-    ) -> TargetResults[ListIngestionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIngestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestionsResponseTypeDef]:
         """Lists the history of SPICE ingestions for a dataset. Limited to 5 TPS per
         user and 25 TPS per account.
 
@@ -1959,8 +1481,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListIngestions", kwargs)
 
     def list_namespaces(
-        self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Lists the namespaces for the specified Amazon Web Services account. This
         operation doesn't list deleted namespaces.
 
@@ -1969,8 +1491,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListNamespaces", kwargs)
 
     def list_refresh_schedules(
-        self, **kwargs: Unpack[ListRefreshSchedulesRequestTypeDef]
-    ) -> TargetResults[ListRefreshSchedulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRefreshSchedulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRefreshSchedulesResponseTypeDef]:
         """Lists the refresh schedules of a dataset. Each dataset can have up to 5
         schedules.
 
@@ -1979,8 +1501,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListRefreshSchedules", kwargs)
 
     def list_role_memberships(
-        self, **kwargs: Unpack[ListRoleMembershipsRequestTypeDef]
-    ) -> TargetResults[ListRoleMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoleMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoleMembershipsResponseTypeDef]:
         """Lists all groups that are associated with a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListRoleMemberships
@@ -1988,8 +1510,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListRoleMemberships", kwargs)
 
     def list_self_upgrades(
-        self, **kwargs: Unpack[ListSelfUpgradesRequestTypeDef]
-    ) -> TargetResults[ListSelfUpgradesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSelfUpgradesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSelfUpgradesResponseTypeDef]:
         """Lists all self-upgrade requests for a Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListSelfUpgrades
@@ -1997,8 +1519,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListSelfUpgrades", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTagsForResource
@@ -2006,8 +1528,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_template_aliases(
-        self, **kwargs: Unpack[ListTemplateAliasesRequestTypeDef]
-    ) -> TargetResults[ListTemplateAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateAliasesResponseTypeDef]:
         """Lists all the aliases of a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplateAliases
@@ -2015,8 +1537,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTemplateAliases", kwargs)
 
     def list_template_versions(
-        self, **kwargs: Unpack[ListTemplateVersionsRequestTypeDef]
-    ) -> TargetResults[ListTemplateVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateVersionsResponseTypeDef]:
         """Lists all the versions of the templates in the current Amazon Quick Sight
         account.
 
@@ -2025,8 +1547,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTemplateVersions", kwargs)
 
     def list_templates(
-        self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Lists all the templates in the current Amazon Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplates
@@ -2034,8 +1556,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTemplates", kwargs)
 
     def list_theme_aliases(
-        self, **kwargs: Unpack[ListThemeAliasesRequestTypeDef]
-    ) -> TargetResults[ListThemeAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThemeAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThemeAliasesResponseTypeDef]:
         """Lists all the aliases of a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemeAliases
@@ -2043,8 +1565,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListThemeAliases", kwargs)
 
     def list_theme_versions(
-        self, **kwargs: Unpack[ListThemeVersionsRequestTypeDef]
-    ) -> TargetResults[ListThemeVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThemeVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThemeVersionsResponseTypeDef]:
         """Lists all the versions of the themes in the current Amazon Web Services
         account.
 
@@ -2053,8 +1575,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListThemeVersions", kwargs)
 
     def list_themes(
-        self, **kwargs: Unpack[ListThemesRequestTypeDef]
-    ) -> TargetResults[ListThemesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListThemesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListThemesResponseTypeDef]:
         """Lists all the themes in the current Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemes
@@ -2062,8 +1584,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListThemes", kwargs)
 
     def list_topic_refresh_schedules(
-        self, **kwargs: Unpack[ListTopicRefreshSchedulesRequestTypeDef]
-    ) -> TargetResults[ListTopicRefreshSchedulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicRefreshSchedulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicRefreshSchedulesResponseTypeDef]:
         """Lists all of the refresh schedules for a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicRefreshSchedules
@@ -2071,8 +1593,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTopicRefreshSchedules", kwargs)
 
     def list_topic_reviewed_answers(
-        self, **kwargs: Unpack[ListTopicReviewedAnswersRequestTypeDef]
-    ) -> TargetResults[ListTopicReviewedAnswersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicReviewedAnswersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicReviewedAnswersResponseTypeDef]:
         """Lists all reviewed answers for a Q Topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicReviewedAnswers
@@ -2080,8 +1602,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTopicReviewedAnswers", kwargs)
 
     def list_topics(
-        self, **kwargs: Unpack[ListTopicsRequestTypeDef]
-    ) -> TargetResults[ListTopicsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicsResponseTypeDef]:
         """Lists all of the topics within an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopics
@@ -2089,8 +1611,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListTopics", kwargs)
 
     def list_user_groups(
-        self, **kwargs: Unpack[ListUserGroupsRequestTypeDef]
-    ) -> TargetResults[ListUserGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserGroupsResponseTypeDef]:
         """Lists the Amazon Quick Sight groups that an Amazon Quick Sight user is a
         member of.
 
@@ -2099,8 +1621,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListUserGroups", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Returns a list of all of the Amazon Quick Sight users belonging to this
         account.
 
@@ -2109,8 +1631,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def list_vpc_connections(
-        self, **kwargs: Unpack[ListVPCConnectionsRequestTypeDef]
-    ) -> TargetResults[ListVPCConnectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVPCConnectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVPCConnectionsResponseTypeDef]:
         """Lists all of the VPC connections in the current set Amazon Web Services
         Region of an Amazon Web Services account.
 
@@ -2119,8 +1641,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("ListVPCConnections", kwargs)
 
     def predict_qa_results(
-        self, **kwargs: Unpack[PredictQAResultsRequestTypeDef]
-    ) -> TargetResults[PredictQAResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PredictQAResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.PredictQAResultsResponseTypeDef]:
         """Predicts existing visuals or generates new visuals to answer a given
         query.
 
@@ -2129,8 +1651,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("PredictQAResults", kwargs)
 
     def put_data_set_refresh_properties(
-        self, **kwargs: Unpack[PutDataSetRefreshPropertiesRequestTypeDef]
-    ) -> TargetResults[PutDataSetRefreshPropertiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataSetRefreshPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDataSetRefreshPropertiesResponseTypeDef]:
         """Creates or updates the dataset refresh properties for the dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/PutDataSetRefreshProperties
@@ -2138,8 +1660,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("PutDataSetRefreshProperties", kwargs)
 
     def register_user(
-        self, **kwargs: Unpack[RegisterUserRequestTypeDef]
-    ) -> TargetResults[RegisterUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterUserRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterUserResponseTypeDef]:
         """Creates an Amazon Quick Sight user whose identity is associated with the
         Identity and Access Management (IAM) identity or role specified in the
         request. When you register a new user from the Quick Sight API, Quick
@@ -2155,8 +1677,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("RegisterUser", kwargs)
 
     def restore_analysis(
-        self, **kwargs: Unpack[RestoreAnalysisRequestTypeDef]
-    ) -> TargetResults[RestoreAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreAnalysisResponseTypeDef]:
         """Restores an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/RestoreAnalysis
@@ -2164,8 +1686,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("RestoreAnalysis", kwargs)
 
     def search_action_connectors(
-        self, **kwargs: Unpack[SearchActionConnectorsRequestTypeDef]
-    ) -> TargetResults[SearchActionConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchActionConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchActionConnectorsResponseTypeDef]:
         """Searches for action connectors in the specified Amazon Web Services
         account using filters. You can search by connector name, type, or user
         permissions.
@@ -2175,8 +1697,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchActionConnectors", kwargs)
 
     def search_analyses(
-        self, **kwargs: Unpack[SearchAnalysesRequestTypeDef]
-    ) -> TargetResults[SearchAnalysesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchAnalysesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAnalysesResponseTypeDef]:
         """Searches for analyses that belong to the user specified in the filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchAnalyses
@@ -2184,8 +1706,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchAnalyses", kwargs)
 
     def search_dashboards(
-        self, **kwargs: Unpack[SearchDashboardsRequestTypeDef]
-    ) -> TargetResults[SearchDashboardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchDashboardsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchDashboardsResponseTypeDef]:
         """Searches for dashboards that belong to a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDashboards
@@ -2193,8 +1715,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchDashboards", kwargs)
 
     def search_data_sets(
-        self, **kwargs: Unpack[SearchDataSetsRequestTypeDef]
-    ) -> TargetResults[SearchDataSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchDataSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchDataSetsResponseTypeDef]:
         """Use the SearchDataSets operation to search for datasets that belong to an
         account.
 
@@ -2203,8 +1725,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchDataSets", kwargs)
 
     def search_data_sources(
-        self, **kwargs: Unpack[SearchDataSourcesRequestTypeDef]
-    ) -> TargetResults[SearchDataSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchDataSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchDataSourcesResponseTypeDef]:
         """Use the SearchDataSources operation to search for data sources that belong
         to an account.
 
@@ -2213,8 +1735,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchDataSources", kwargs)
 
     def search_flows(
-        self, **kwargs: Unpack[SearchFlowsInputTypeDef]
-    ) -> TargetResults[SearchFlowsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFlowsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchFlowsOutputTypeDef]:
         """Search for the flows in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFlows
@@ -2222,8 +1744,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchFlows", kwargs)
 
     def search_folders(
-        self, **kwargs: Unpack[SearchFoldersRequestTypeDef]
-    ) -> TargetResults[SearchFoldersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFoldersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchFoldersResponseTypeDef]:
         """Searches the subfolders in a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFolders
@@ -2231,8 +1753,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchFolders", kwargs)
 
     def search_groups(
-        self, **kwargs: Unpack[SearchGroupsRequestTypeDef]
-    ) -> TargetResults[SearchGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchGroupsResponseTypeDef]:
         """Use the SearchGroups operation to search groups in a specified Quick Sight
         namespace using the supplied filters.
 
@@ -2241,8 +1763,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchGroups", kwargs)
 
     def search_topics(
-        self, **kwargs: Unpack[SearchTopicsRequestTypeDef]
-    ) -> TargetResults[SearchTopicsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTopicsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTopicsResponseTypeDef]:
         """Searches for any Q topic that exists in an Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopics
@@ -2250,8 +1772,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("SearchTopics", kwargs)
 
     def start_asset_bundle_export_job(
-        self, **kwargs: Unpack[StartAssetBundleExportJobRequestTypeDef]
-    ) -> TargetResults[StartAssetBundleExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAssetBundleExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssetBundleExportJobResponseTypeDef]:
         """Starts an Asset Bundle export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/StartAssetBundleExportJob
@@ -2259,8 +1781,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("StartAssetBundleExportJob", kwargs)
 
     def start_asset_bundle_import_job(
-        self, **kwargs: Unpack[StartAssetBundleImportJobRequestTypeDef]
-    ) -> TargetResults[StartAssetBundleImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAssetBundleImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssetBundleImportJobResponseTypeDef]:
         """Starts an Asset Bundle import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/StartAssetBundleImportJob
@@ -2268,8 +1790,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("StartAssetBundleImportJob", kwargs)
 
     def start_automation_job(
-        self, **kwargs: Unpack[StartAutomationJobRequestTypeDef]
-    ) -> TargetResults[StartAutomationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAutomationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAutomationJobResponseTypeDef]:
         """Starts a new job for a specified automation. The job runs the automation
         with the provided input payload.
 
@@ -2278,8 +1800,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("StartAutomationJob", kwargs)
 
     def start_dashboard_snapshot_job(
-        self, **kwargs: Unpack[StartDashboardSnapshotJobRequestTypeDef]
-    ) -> TargetResults[StartDashboardSnapshotJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDashboardSnapshotJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDashboardSnapshotJobResponseTypeDef]:
         """Starts an asynchronous job that generates a snapshot of a dashboard's
         output. You can request one or several of the following format
         configurations in each API call.
@@ -2289,8 +1811,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("StartDashboardSnapshotJob", kwargs)
 
     def start_dashboard_snapshot_job_schedule(
-        self, **kwargs: Unpack[StartDashboardSnapshotJobScheduleRequestTypeDef]
-    ) -> TargetResults[StartDashboardSnapshotJobScheduleResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartDashboardSnapshotJobScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.StartDashboardSnapshotJobScheduleResponseTypeDef]:
         """Starts an asynchronous job that runs an existing dashboard schedule and
         sends the dashboard snapshot through email.
 
@@ -2299,8 +1822,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("StartDashboardSnapshotJobSchedule", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon Quick
         Sight resource.
 
@@ -2309,8 +1832,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UntagResource
@@ -2318,8 +1841,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_custom_permission(
-        self, **kwargs: Unpack[UpdateAccountCustomPermissionRequestTypeDef]
-    ) -> TargetResults[UpdateAccountCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountCustomPermissionResponseTypeDef]:
         """Applies a custom permissions profile to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAccountCustomPermission
@@ -2327,8 +1850,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateAccountCustomPermission", kwargs)
 
     def update_account_customization(
-        self, **kwargs: Unpack[UpdateAccountCustomizationRequestTypeDef]
-    ) -> TargetResults[UpdateAccountCustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountCustomizationResponseTypeDef]:
         """Updates Amazon Quick Sight customizations. Currently, the only
         customization that you can use is a theme.
 
@@ -2337,8 +1860,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateAccountCustomization", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsResponseTypeDef]:
         """Updates the Amazon Quick Sight settings in your Amazon Web Services
         account.
 
@@ -2347,8 +1870,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_action_connector(
-        self, **kwargs: Unpack[UpdateActionConnectorRequestTypeDef]
-    ) -> TargetResults[UpdateActionConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActionConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionConnectorResponseTypeDef]:
         """Updates an existing action connector with new configuration details,
         authentication settings, or enabled actions. You can modify the
         connector's name, description, authentication configuration, and which
@@ -2360,8 +1883,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateActionConnector", kwargs)
 
     def update_action_connector_permissions(
-        self, **kwargs: Unpack[UpdateActionConnectorPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateActionConnectorPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActionConnectorPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionConnectorPermissionsResponseTypeDef]:
         """Updates the permissions for an action connector by granting or revoking
         access for specific users and groups. You can control who can view, use,
         or manage the action connector.
@@ -2371,8 +1894,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateActionConnectorPermissions", kwargs)
 
     def update_analysis(
-        self, **kwargs: Unpack[UpdateAnalysisRequestTypeDef]
-    ) -> TargetResults[UpdateAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnalysisResponseTypeDef]:
         """Updates an analysis in Amazon Quick Sight
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAnalysis
@@ -2380,8 +1903,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateAnalysis", kwargs)
 
     def update_analysis_permissions(
-        self, **kwargs: Unpack[UpdateAnalysisPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateAnalysisPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnalysisPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnalysisPermissionsResponseTypeDef]:
         """Updates the read and write permissions for an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAnalysisPermissions
@@ -2389,8 +1912,13 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateAnalysisPermissions", kwargs)
 
     def update_application_with_token_exchange_grant(
-        self, **kwargs: Unpack[UpdateApplicationWithTokenExchangeGrantRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationWithTokenExchangeGrantResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateApplicationWithTokenExchangeGrantRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateApplicationWithTokenExchangeGrantResponseTypeDef
+    ]:
         """Updates an Quick application with a token exchange grant. This operation
         only supports Quick applications that are registered with IAM Identity
         Center.
@@ -2400,8 +1928,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateApplicationWithTokenExchangeGrant", kwargs)
 
     def update_brand(
-        self, **kwargs: Unpack[UpdateBrandRequestTypeDef]
-    ) -> TargetResults[UpdateBrandResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrandRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrandResponseTypeDef]:
         """Updates a brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateBrand
@@ -2409,8 +1937,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateBrand", kwargs)
 
     def update_brand_assignment(
-        self, **kwargs: Unpack[UpdateBrandAssignmentRequestTypeDef]
-    ) -> TargetResults[UpdateBrandAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrandAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrandAssignmentResponseTypeDef]:
         """Updates a brand assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateBrandAssignment
@@ -2418,8 +1946,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateBrandAssignment", kwargs)
 
     def update_brand_published_version(
-        self, **kwargs: Unpack[UpdateBrandPublishedVersionRequestTypeDef]
-    ) -> TargetResults[UpdateBrandPublishedVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrandPublishedVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrandPublishedVersionResponseTypeDef]:
         """Updates the published version of a brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateBrandPublishedVersion
@@ -2427,8 +1955,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateBrandPublishedVersion", kwargs)
 
     def update_custom_permissions(
-        self, **kwargs: Unpack[UpdateCustomPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateCustomPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomPermissionsResponseTypeDef]:
         """Updates a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateCustomPermissions
@@ -2436,8 +1964,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateCustomPermissions", kwargs)
 
     def update_dashboard(
-        self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardResponseTypeDef]:
         """Updates a dashboard in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboard
@@ -2445,8 +1973,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDashboard", kwargs)
 
     def update_dashboard_links(
-        self, **kwargs: Unpack[UpdateDashboardLinksRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardLinksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardLinksResponseTypeDef]:
         """Updates the linked analyses on a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardLinks
@@ -2454,8 +1982,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDashboardLinks", kwargs)
 
     def update_dashboard_permissions(
-        self, **kwargs: Unpack[UpdateDashboardPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardPermissionsResponseTypeDef]:
         """Updates read and write permissions on a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardPermissions
@@ -2463,8 +1991,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDashboardPermissions", kwargs)
 
     def update_dashboard_published_version(
-        self, **kwargs: Unpack[UpdateDashboardPublishedVersionRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardPublishedVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardPublishedVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardPublishedVersionResponseTypeDef]:
         """Updates the published version of a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardPublishedVersion
@@ -2472,8 +2000,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDashboardPublishedVersion", kwargs)
 
     def update_dashboards_qa_configuration(
-        self, **kwargs: Unpack[UpdateDashboardsQAConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateDashboardsQAConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDashboardsQAConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDashboardsQAConfigurationResponseTypeDef]:
         """Updates a Dashboard QA configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardsQAConfiguration
@@ -2481,8 +2009,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDashboardsQAConfiguration", kwargs)
 
     def update_data_set(
-        self, **kwargs: Unpack[UpdateDataSetRequestTypeDef]
-    ) -> TargetResults[UpdateDataSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSetResponseTypeDef]:
         """Updates a dataset. This operation doesn't support datasets that include
         uploaded files as a source. Partial updates are not supported by this
         operation.
@@ -2495,8 +2023,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDataSet", kwargs)
 
     def update_data_set_permissions(
-        self, **kwargs: Unpack[UpdateDataSetPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateDataSetPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSetPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSetPermissionsResponseTypeDef]:
         """Updates the permissions on a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDataSetPermissions
@@ -2504,8 +2032,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDataSetPermissions", kwargs)
 
     def update_data_source(
-        self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourceResponseTypeDef]:
         """Updates a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDataSource
@@ -2513,8 +2041,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDataSource", kwargs)
 
     def update_data_source_permissions(
-        self, **kwargs: Unpack[UpdateDataSourcePermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateDataSourcePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataSourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataSourcePermissionsResponseTypeDef]:
         """Updates the permissions to a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDataSourcePermissions
@@ -2522,8 +2050,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDataSourcePermissions", kwargs)
 
     def update_default_q_business_application(
-        self, **kwargs: Unpack[UpdateDefaultQBusinessApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateDefaultQBusinessApplicationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateDefaultQBusinessApplicationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDefaultQBusinessApplicationResponseTypeDef]:
         """Updates a Amazon Q Business application that is linked to a Quick Sight
         account.
 
@@ -2532,8 +2061,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateDefaultQBusinessApplication", kwargs)
 
     def update_flow_permissions(
-        self, **kwargs: Unpack[UpdateFlowPermissionsInputTypeDef]
-    ) -> TargetResults[UpdateFlowPermissionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFlowPermissionsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowPermissionsOutputTypeDef]:
         """Updates permissions against principals on a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFlowPermissions
@@ -2541,8 +2070,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateFlowPermissions", kwargs)
 
     def update_folder(
-        self, **kwargs: Unpack[UpdateFolderRequestTypeDef]
-    ) -> TargetResults[UpdateFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFolderResponseTypeDef]:
         """Updates the name of a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFolder
@@ -2550,8 +2079,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateFolder", kwargs)
 
     def update_folder_permissions(
-        self, **kwargs: Unpack[UpdateFolderPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateFolderPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFolderPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFolderPermissionsResponseTypeDef]:
         """Updates permissions of a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFolderPermissions
@@ -2559,8 +2088,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateFolderPermissions", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResponseTypeDef]:
         """Changes a group description.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateGroup
@@ -2568,8 +2097,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_iam_policy_assignment(
-        self, **kwargs: Unpack[UpdateIAMPolicyAssignmentRequestTypeDef]
-    ) -> TargetResults[UpdateIAMPolicyAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIAMPolicyAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIAMPolicyAssignmentResponseTypeDef]:
         """Updates an existing IAM policy assignment. This operation updates only the
         optional parameter or parameters that are specified in the request. This
         overwrites all of the users included in Identities.
@@ -2579,8 +2108,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateIAMPolicyAssignment", kwargs)
 
     def update_identity_propagation_config(
-        self, **kwargs: Unpack[UpdateIdentityPropagationConfigRequestTypeDef]
-    ) -> TargetResults[UpdateIdentityPropagationConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdentityPropagationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdentityPropagationConfigResponseTypeDef]:
         """Adds or updates services and authorized targets to configure what the
         Quick Sight IAM Identity Center application can access.
 
@@ -2589,8 +2118,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateIdentityPropagationConfig", kwargs)
 
     def update_ip_restriction(
-        self, **kwargs: Unpack[UpdateIpRestrictionRequestTypeDef]
-    ) -> TargetResults[UpdateIpRestrictionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIpRestrictionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIpRestrictionResponseTypeDef]:
         """Updates the content and status of IP rules. Traffic from a source is
         allowed when the source satisfies either the IpRestrictionRule,
         VpcIdRestrictionRule, or VpcEndpointIdRestrictionRule. To use this
@@ -2602,8 +2131,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateIpRestriction", kwargs)
 
     def update_key_registration(
-        self, **kwargs: Unpack[UpdateKeyRegistrationRequestTypeDef]
-    ) -> TargetResults[UpdateKeyRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKeyRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKeyRegistrationResponseTypeDef]:
         """Updates a customer managed key in a Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateKeyRegistration
@@ -2611,8 +2140,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateKeyRegistration", kwargs)
 
     def update_public_sharing_settings(
-        self, **kwargs: Unpack[UpdatePublicSharingSettingsRequestTypeDef]
-    ) -> TargetResults[UpdatePublicSharingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePublicSharingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePublicSharingSettingsResponseTypeDef]:
         """This API controls public sharing settings for your entire Quick Sight
         account, affecting data security and access.
 
@@ -2621,8 +2150,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdatePublicSharingSettings", kwargs)
 
     def update_q_personalization_configuration(
-        self, **kwargs: Unpack[UpdateQPersonalizationConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateQPersonalizationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateQPersonalizationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateQPersonalizationConfigurationResponseTypeDef]:
         """Updates a personalization configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateQPersonalizationConfiguration
@@ -2630,8 +2160,9 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateQPersonalizationConfiguration", kwargs)
 
     def update_quick_sight_q_search_configuration(
-        self, **kwargs: Unpack[UpdateQuickSightQSearchConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateQuickSightQSearchConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateQuickSightQSearchConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateQuickSightQSearchConfigurationResponseTypeDef]:
         """Updates the state of a Quick Sight Q Search configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateQuickSightQSearchConfiguration
@@ -2639,8 +2170,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateQuickSightQSearchConfiguration", kwargs)
 
     def update_refresh_schedule(
-        self, **kwargs: Unpack[UpdateRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRefreshScheduleResponseTypeDef]:
         """Updates a refresh schedule for a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateRefreshSchedule
@@ -2648,8 +2179,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateRefreshSchedule", kwargs)
 
     def update_role_custom_permission(
-        self, **kwargs: Unpack[UpdateRoleCustomPermissionRequestTypeDef]
-    ) -> TargetResults[UpdateRoleCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoleCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoleCustomPermissionResponseTypeDef]:
         """Updates the custom permissions that are associated with a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateRoleCustomPermission
@@ -2657,8 +2188,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateRoleCustomPermission", kwargs)
 
     def update_self_upgrade(
-        self, **kwargs: Unpack[UpdateSelfUpgradeRequestTypeDef]
-    ) -> TargetResults[UpdateSelfUpgradeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSelfUpgradeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSelfUpgradeResponseTypeDef]:
         """Updates a self-upgrade request for a Quick user by approving, denying, or
         verifying the request.
 
@@ -2667,8 +2198,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateSelfUpgrade", kwargs)
 
     def update_self_upgrade_configuration(
-        self, **kwargs: Unpack[UpdateSelfUpgradeConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSelfUpgradeConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSelfUpgradeConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSelfUpgradeConfigurationResponseTypeDef]:
         """Updates the self-upgrade configuration for a Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSelfUpgradeConfiguration
@@ -2676,8 +2207,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateSelfUpgradeConfiguration", kwargs)
 
     def update_spice_capacity_configuration(
-        self, **kwargs: Unpack[UpdateSPICECapacityConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSPICECapacityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSPICECapacityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSPICECapacityConfigurationResponseTypeDef]:
         """Updates the SPICE capacity configuration for a Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSPICECapacityConfiguration
@@ -2685,8 +2216,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateSPICECapacityConfiguration", kwargs)
 
     def update_template(
-        self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateResponseTypeDef]:
         """Updates a template from an existing Amazon Quick Sight analysis or another
         template.
 
@@ -2695,8 +2226,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTemplate", kwargs)
 
     def update_template_alias(
-        self, **kwargs: Unpack[UpdateTemplateAliasRequestTypeDef]
-    ) -> TargetResults[UpdateTemplateAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateAliasResponseTypeDef]:
         """Updates the template alias of a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTemplateAlias
@@ -2704,8 +2235,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTemplateAlias", kwargs)
 
     def update_template_permissions(
-        self, **kwargs: Unpack[UpdateTemplatePermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateTemplatePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplatePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplatePermissionsResponseTypeDef]:
         """Updates the resource permissions for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTemplatePermissions
@@ -2713,8 +2244,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTemplatePermissions", kwargs)
 
     def update_theme(
-        self, **kwargs: Unpack[UpdateThemeRequestTypeDef]
-    ) -> TargetResults[UpdateThemeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThemeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThemeResponseTypeDef]:
         """Updates a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTheme
@@ -2722,8 +2253,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTheme", kwargs)
 
     def update_theme_alias(
-        self, **kwargs: Unpack[UpdateThemeAliasRequestTypeDef]
-    ) -> TargetResults[UpdateThemeAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThemeAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThemeAliasResponseTypeDef]:
         """Updates an alias of a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateThemeAlias
@@ -2731,8 +2262,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateThemeAlias", kwargs)
 
     def update_theme_permissions(
-        self, **kwargs: Unpack[UpdateThemePermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateThemePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateThemePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateThemePermissionsResponseTypeDef]:
         """Updates the resource permissions for a theme. Permissions apply to the
         action to grant or revoke permissions on, for example
         "quicksight:DescribeTheme".
@@ -2742,8 +2273,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateThemePermissions", kwargs)
 
     def update_topic(
-        self, **kwargs: Unpack[UpdateTopicRequestTypeDef]
-    ) -> TargetResults[UpdateTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicResponseTypeDef]:
         """Updates a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopic
@@ -2751,8 +2282,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTopic", kwargs)
 
     def update_topic_permissions(
-        self, **kwargs: Unpack[UpdateTopicPermissionsRequestTypeDef]
-    ) -> TargetResults[UpdateTopicPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTopicPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicPermissionsResponseTypeDef]:
         """Updates the permissions of a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicPermissions
@@ -2760,8 +2291,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTopicPermissions", kwargs)
 
     def update_topic_refresh_schedule(
-        self, **kwargs: Unpack[UpdateTopicRefreshScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateTopicRefreshScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTopicRefreshScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicRefreshScheduleResponseTypeDef]:
         """Updates a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicRefreshSchedule
@@ -2769,8 +2300,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateTopicRefreshSchedule", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates an Amazon Quick Sight user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateUser
@@ -2778,8 +2309,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateUser", kwargs)
 
     def update_user_custom_permission(
-        self, **kwargs: Unpack[UpdateUserCustomPermissionRequestTypeDef]
-    ) -> TargetResults[UpdateUserCustomPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserCustomPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserCustomPermissionResponseTypeDef]:
         """Updates a custom permissions profile for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateUserCustomPermission
@@ -2787,8 +2318,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._call("UpdateUserCustomPermission", kwargs)
 
     def update_vpc_connection(
-        self, **kwargs: Unpack[UpdateVPCConnectionRequestTypeDef]
-    ) -> TargetResults[UpdateVPCConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVPCConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVPCConnectionResponseTypeDef]:
         """Updates a VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateVPCConnection
@@ -2801,8 +2332,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef],
-    ) -> TargetResults[DescribeFolderPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFolderPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFolderPermissionsResponseTypeDef]:
         """Every page of DescribeFolderPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2824,8 +2355,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef],
-    ) -> TargetResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFolderResolvedPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFolderResolvedPermissionsResponseTypeDef]:
         """Every page of DescribeFolderResolvedPermissions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2849,8 +2380,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActionConnectorsRequestTypeDef],
-    ) -> TargetResults[ListActionConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActionConnectorsResponseTypeDef]:
         """Every page of ListActionConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -2874,8 +2405,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAnalysesRequestTypeDef],
-    ) -> TargetResults[ListAnalysesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalysesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAnalysesResponseTypeDef]:
         """Every page of ListAnalyses in every target, merged per target (botocore's
         build_full_result).
 
@@ -2898,8 +2429,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef],
-    ) -> TargetResults[ListAssetBundleExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetBundleExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetBundleExportJobsResponseTypeDef]:
         """Every page of ListAssetBundleExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -2925,8 +2456,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef],
-    ) -> TargetResults[ListAssetBundleImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetBundleImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetBundleImportJobsResponseTypeDef]:
         """Every page of ListAssetBundleImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -2952,8 +2483,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBrandsRequestTypeDef],
-    ) -> TargetResults[ListBrandsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrandsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBrandsResponseTypeDef]:
         """Every page of ListBrands in every target, merged per target (botocore's
         build_full_result).
 
@@ -2975,8 +2506,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomPermissionsRequestTypeDef],
-    ) -> TargetResults[ListCustomPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomPermissionsResponseTypeDef]:
         """Every page of ListCustomPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2998,8 +2529,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDashboardVersionsRequestTypeDef],
-    ) -> TargetResults[ListDashboardVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDashboardVersionsResponseTypeDef]:
         """Every page of ListDashboardVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3022,8 +2553,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> TargetResults[ListDashboardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -3045,8 +2576,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> TargetResults[ListDataSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSetsResponseTypeDef]:
         """Every page of ListDataSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -3069,8 +2600,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -3093,8 +2624,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowsInputTypeDef],
-    ) -> TargetResults[ListFlowsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFlowsOutputTypeDef]:
         """Every page of ListFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -3116,8 +2647,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFolderMembersRequestTypeDef],
-    ) -> TargetResults[ListFolderMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFolderMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFolderMembersResponseTypeDef]:
         """Every page of ListFolderMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -3139,8 +2670,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFoldersRequestTypeDef],
-    ) -> TargetResults[ListFoldersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFoldersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFoldersResponseTypeDef]:
         """Every page of ListFolders in every target, merged per target (botocore's
         build_full_result).
 
@@ -3162,8 +2693,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFoldersForResourceRequestTypeDef],
-    ) -> TargetResults[ListFoldersForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFoldersForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFoldersForResourceResponseTypeDef]:
         """Every page of ListFoldersForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -3185,8 +2716,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
-    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupMembershipsResponseTypeDef]:
         """Every page of ListGroupMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -3208,8 +2739,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -3231,8 +2762,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef],
-    ) -> TargetResults[ListIAMPolicyAssignmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIAMPolicyAssignmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIAMPolicyAssignmentsResponseTypeDef]:
         """Every page of ListIAMPolicyAssignments in every target, merged per target
         (botocore's build_full_result).
 
@@ -3255,8 +2786,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef],
-    ) -> TargetResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIAMPolicyAssignmentsForUserRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIAMPolicyAssignmentsForUserResponseTypeDef]:
         """Every page of ListIAMPolicyAssignmentsForUser in every target, merged per
         target (botocore's build_full_result).
 
@@ -3280,8 +2811,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIngestionsRequestTypeDef],
-    ) -> TargetResults[ListIngestionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestionsResponseTypeDef]:
         """Every page of ListIngestions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3304,8 +2835,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -3328,8 +2859,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoleMembershipsRequestTypeDef],
-    ) -> TargetResults[ListRoleMembershipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoleMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoleMembershipsResponseTypeDef]:
         """Every page of ListRoleMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -3351,8 +2882,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplateAliasesRequestTypeDef],
-    ) -> TargetResults[ListTemplateAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateAliasesResponseTypeDef]:
         """Every page of ListTemplateAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -3374,8 +2905,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplateVersionsRequestTypeDef],
-    ) -> TargetResults[ListTemplateVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplateVersionsResponseTypeDef]:
         """Every page of ListTemplateVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3398,8 +2929,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -3421,8 +2952,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThemeVersionsRequestTypeDef],
-    ) -> TargetResults[ListThemeVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThemeVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThemeVersionsResponseTypeDef]:
         """Every page of ListThemeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3445,8 +2976,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListThemesRequestTypeDef],
-    ) -> TargetResults[ListThemesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListThemesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListThemesResponseTypeDef]:
         """Every page of ListThemes in every target, merged per target (botocore's
         build_full_result).
 
@@ -3468,8 +2999,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserGroupsRequestTypeDef],
-    ) -> TargetResults[ListUserGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserGroupsResponseTypeDef]:
         """Every page of ListUserGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -3492,8 +3023,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3516,8 +3047,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchActionConnectorsRequestTypeDef],
-    ) -> TargetResults[SearchActionConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchActionConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchActionConnectorsResponseTypeDef]:
         """Every page of SearchActionConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -3541,8 +3072,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchAnalysesRequestTypeDef],
-    ) -> TargetResults[SearchAnalysesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAnalysesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchAnalysesResponseTypeDef]:
         """Every page of SearchAnalyses in every target, merged per target
         (botocore's build_full_result).
 
@@ -3564,8 +3095,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchDashboardsRequestTypeDef],
-    ) -> TargetResults[SearchDashboardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDashboardsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchDashboardsResponseTypeDef]:
         """Every page of SearchDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -3587,8 +3118,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchDataSetsRequestTypeDef],
-    ) -> TargetResults[SearchDataSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDataSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchDataSetsResponseTypeDef]:
         """Every page of SearchDataSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -3611,8 +3142,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchDataSourcesRequestTypeDef],
-    ) -> TargetResults[SearchDataSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDataSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchDataSourcesResponseTypeDef]:
         """Every page of SearchDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -3635,8 +3166,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchFlowsInputTypeDef],
-    ) -> TargetResults[SearchFlowsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFlowsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchFlowsOutputTypeDef]:
         """Every page of SearchFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -3658,8 +3189,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchFoldersRequestTypeDef],
-    ) -> TargetResults[SearchFoldersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFoldersRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchFoldersResponseTypeDef]:
         """Every page of SearchFolders in every target, merged per target (botocore's
         build_full_result).
 
@@ -3681,8 +3212,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchGroupsRequestTypeDef],
-    ) -> TargetResults[SearchGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchGroupsResponseTypeDef]:
         """Every page of SearchGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -3705,8 +3236,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchTopicsRequestTypeDef],
-    ) -> TargetResults[SearchTopicsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTopicsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTopicsResponseTypeDef]:
         """Every page of SearchTopics in every target, merged per target (botocore's
         build_full_result).
 
@@ -3727,8 +3258,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef],
-    ) -> Items[ResourcePermissionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFolderPermissionsRequestTypeDef],
+    ) -> Items[type_defs.ResourcePermissionOutputTypeDef]:
         """Each element of Permissions in every page of DescribeFolderPermissions,
         from every target, as its page arrives (tagged with its target).
 
@@ -3746,8 +3277,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef],
-    ) -> Items[ResourcePermissionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFolderResolvedPermissionsRequestTypeDef],
+    ) -> Items[type_defs.ResourcePermissionOutputTypeDef]:
         """Each element of Permissions in every page of
         DescribeFolderResolvedPermissions, from every target, as its page arrives
         (tagged with its target).
@@ -3766,8 +3297,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActionConnectorsRequestTypeDef],
-    ) -> Items[ActionConnectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ActionConnectorSummaryTypeDef]:
         """Each element of ActionConnectorSummaries in every page of
         ListActionConnectors, from every target, as its page arrives (tagged with
         its target).
@@ -3783,8 +3314,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAnalysesRequestTypeDef],
-    ) -> Items[AnalysisSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAnalysesRequestTypeDef],
+    ) -> Items[type_defs.AnalysisSummaryTypeDef]:
         """Each element of AnalysisSummaryList in every page of ListAnalyses, from
         every target, as its page arrives (tagged with its target).
 
@@ -3799,8 +3330,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef],
-    ) -> Items[AssetBundleExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetBundleExportJobsRequestTypeDef],
+    ) -> Items[type_defs.AssetBundleExportJobSummaryTypeDef]:
         """Each element of AssetBundleExportJobSummaryList in every page of
         ListAssetBundleExportJobs, from every target, as its page arrives (tagged
         with its target).
@@ -3819,8 +3350,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef],
-    ) -> Items[AssetBundleImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssetBundleImportJobsRequestTypeDef],
+    ) -> Items[type_defs.AssetBundleImportJobSummaryTypeDef]:
         """Each element of AssetBundleImportJobSummaryList in every page of
         ListAssetBundleImportJobs, from every target, as its page arrives (tagged
         with its target).
@@ -3839,8 +3370,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBrandsRequestTypeDef],
-    ) -> Items[BrandSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListBrandsRequestTypeDef],
+    ) -> Items[type_defs.BrandSummaryTypeDef]:
         """Each element of Brands in every page of ListBrands, from every target, as
         its page arrives (tagged with its target).
 
@@ -3855,8 +3386,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomPermissionsRequestTypeDef],
-    ) -> Items[CustomPermissionsTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomPermissionsRequestTypeDef],
+    ) -> Items[type_defs.CustomPermissionsTypeDef]:
         """Each element of CustomPermissionsList in every page of
         ListCustomPermissions, from every target, as its page arrives (tagged with
         its target).
@@ -3872,8 +3403,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDashboardVersionsRequestTypeDef],
-    ) -> Items[DashboardVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardVersionsRequestTypeDef],
+    ) -> Items[type_defs.DashboardVersionSummaryTypeDef]:
         """Each element of DashboardVersionSummaryList in every page of
         ListDashboardVersions, from every target, as its page arrives (tagged with
         its target).
@@ -3889,8 +3420,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> Items[DashboardSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef],
+    ) -> Items[type_defs.DashboardSummaryTypeDef]:
         """Each element of DashboardSummaryList in every page of ListDashboards, from
         every target, as its page arrives (tagged with its target).
 
@@ -3905,8 +3436,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> Items[DataSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSetsRequestTypeDef],
+    ) -> Items[type_defs.DataSetSummaryTypeDef]:
         """Each element of DataSetSummaries in every page of ListDataSets, from every
         target, as its page arrives (tagged with its target).
 
@@ -3921,8 +3452,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> Items[DataSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef],
+    ) -> Items[type_defs.DataSourceTypeDef]:
         """Each element of DataSources in every page of ListDataSources, from every
         target, as its page arrives (tagged with its target).
 
@@ -3937,8 +3468,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowsInputTypeDef],
-    ) -> Items[FlowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowsInputTypeDef],
+    ) -> Items[type_defs.FlowSummaryTypeDef]:
         """Each element of FlowSummaryList in every page of ListFlows, from every
         target, as its page arrives (tagged with its target).
 
@@ -3953,8 +3484,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFolderMembersRequestTypeDef],
-    ) -> Items[MemberIdArnPairTypeDef]:
+        **kwargs: Unpack[type_defs.ListFolderMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberIdArnPairTypeDef]:
         """Each element of FolderMemberList in every page of ListFolderMembers, from
         every target, as its page arrives (tagged with its target).
 
@@ -3969,8 +3500,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFoldersRequestTypeDef],
-    ) -> Items[FolderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFoldersRequestTypeDef],
+    ) -> Items[type_defs.FolderSummaryTypeDef]:
         """Each element of FolderSummaryList in every page of ListFolders, from every
         target, as its page arrives (tagged with its target).
 
@@ -3985,7 +3516,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFoldersForResourceRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFoldersForResourceRequestTypeDef],
     ) -> Items[str]:
         """Each element of Folders in every page of ListFoldersForResource, from
         every target, as its page arrives (tagged with its target).
@@ -4001,8 +3532,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
-    ) -> Items[GroupMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembershipsRequestTypeDef],
+    ) -> Items[type_defs.GroupMemberTypeDef]:
         """Each element of GroupMemberList in every page of ListGroupMemberships,
         from every target, as its page arrives (tagged with its target).
 
@@ -4017,8 +3548,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of GroupList in every page of ListGroups, from every target,
         as its page arrives (tagged with its target).
 
@@ -4033,8 +3564,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef],
-    ) -> Items[IAMPolicyAssignmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIAMPolicyAssignmentsRequestTypeDef],
+    ) -> Items[type_defs.IAMPolicyAssignmentSummaryTypeDef]:
         """Each element of IAMPolicyAssignments in every page of
         ListIAMPolicyAssignments, from every target, as its page arrives (tagged
         with its target).
@@ -4050,8 +3581,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef],
-    ) -> Items[ActiveIAMPolicyAssignmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListIAMPolicyAssignmentsForUserRequestTypeDef],
+    ) -> Items[type_defs.ActiveIAMPolicyAssignmentTypeDef]:
         """Each element of ActiveAssignments in every page of
         ListIAMPolicyAssignmentsForUser, from every target, as its page arrives
         (tagged with its target).
@@ -4070,8 +3601,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIngestionsRequestTypeDef],
-    ) -> Items[IngestionTypeDef]:
+        **kwargs: Unpack[type_defs.ListIngestionsRequestTypeDef],
+    ) -> Items[type_defs.IngestionTypeDef]:
         """Each element of Ingestions in every page of ListIngestions, from every
         target, as its page arrives (tagged with its target).
 
@@ -4086,8 +3617,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> Items[NamespaceInfoV2TypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> Items[type_defs.NamespaceInfoV2TypeDef]:
         """Each element of Namespaces in every page of ListNamespaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -4102,7 +3633,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoleMembershipsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListRoleMembershipsRequestTypeDef],
     ) -> Items[str]:
         """Each element of MembersList in every page of ListRoleMemberships, from
         every target, as its page arrives (tagged with its target).
@@ -4118,8 +3649,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplateAliasesRequestTypeDef],
-    ) -> Items[TemplateAliasTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateAliasesRequestTypeDef],
+    ) -> Items[type_defs.TemplateAliasTypeDef]:
         """Each element of TemplateAliasList in every page of ListTemplateAliases,
         from every target, as its page arrives (tagged with its target).
 
@@ -4134,8 +3665,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplateVersionsRequestTypeDef],
-    ) -> Items[TemplateVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplateVersionsRequestTypeDef],
+    ) -> Items[type_defs.TemplateVersionSummaryTypeDef]:
         """Each element of TemplateVersionSummaryList in every page of
         ListTemplateVersions, from every target, as its page arrives (tagged with
         its target).
@@ -4151,8 +3682,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> Items[TemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef],
+    ) -> Items[type_defs.TemplateSummaryTypeDef]:
         """Each element of TemplateSummaryList in every page of ListTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -4167,8 +3698,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThemeVersionsRequestTypeDef],
-    ) -> Items[ThemeVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListThemeVersionsRequestTypeDef],
+    ) -> Items[type_defs.ThemeVersionSummaryTypeDef]:
         """Each element of ThemeVersionSummaryList in every page of
         ListThemeVersions, from every target, as its page arrives (tagged with its
         target).
@@ -4184,8 +3715,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListThemesRequestTypeDef],
-    ) -> Items[ThemeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListThemesRequestTypeDef],
+    ) -> Items[type_defs.ThemeSummaryTypeDef]:
         """Each element of ThemeSummaryList in every page of ListThemes, from every
         target, as its page arrives (tagged with its target).
 
@@ -4200,8 +3731,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of GroupList in every page of ListUserGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -4216,8 +3747,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of UserList in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -4232,8 +3763,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchActionConnectorsRequestTypeDef],
-    ) -> Items[ActionConnectorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchActionConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ActionConnectorSummaryTypeDef]:
         """Each element of ActionConnectorSummaries in every page of
         SearchActionConnectors, from every target, as its page arrives (tagged
         with its target).
@@ -4249,8 +3780,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchAnalysesRequestTypeDef],
-    ) -> Items[AnalysisSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchAnalysesRequestTypeDef],
+    ) -> Items[type_defs.AnalysisSummaryTypeDef]:
         """Each element of AnalysisSummaryList in every page of SearchAnalyses, from
         every target, as its page arrives (tagged with its target).
 
@@ -4265,8 +3796,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchDashboardsRequestTypeDef],
-    ) -> Items[DashboardSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDashboardsRequestTypeDef],
+    ) -> Items[type_defs.DashboardSummaryTypeDef]:
         """Each element of DashboardSummaryList in every page of SearchDashboards,
         from every target, as its page arrives (tagged with its target).
 
@@ -4281,8 +3812,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchDataSetsRequestTypeDef],
-    ) -> Items[DataSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDataSetsRequestTypeDef],
+    ) -> Items[type_defs.DataSetSummaryTypeDef]:
         """Each element of DataSetSummaries in every page of SearchDataSets, from
         every target, as its page arrives (tagged with its target).
 
@@ -4297,8 +3828,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchDataSourcesRequestTypeDef],
-    ) -> Items[DataSourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchDataSourcesRequestTypeDef],
+    ) -> Items[type_defs.DataSourceSummaryTypeDef]:
         """Each element of DataSourceSummaries in every page of SearchDataSources,
         from every target, as its page arrives (tagged with its target).
 
@@ -4313,8 +3844,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchFlowsInputTypeDef],
-    ) -> Items[FlowSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFlowsInputTypeDef],
+    ) -> Items[type_defs.FlowSummaryTypeDef]:
         """Each element of FlowSummaryList in every page of SearchFlows, from every
         target, as its page arrives (tagged with its target).
 
@@ -4329,8 +3860,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchFoldersRequestTypeDef],
-    ) -> Items[FolderSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchFoldersRequestTypeDef],
+    ) -> Items[type_defs.FolderSummaryTypeDef]:
         """Each element of FolderSummaryList in every page of SearchFolders, from
         every target, as its page arrives (tagged with its target).
 
@@ -4345,8 +3876,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.SearchGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of GroupList in every page of SearchGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -4361,8 +3892,8 @@ class MultiRegionQuickSight(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchTopicsRequestTypeDef],
-    ) -> Items[TopicSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchTopicsRequestTypeDef],
+    ) -> Items[type_defs.TopicSummaryTypeDef]:
         """Each element of TopicSummaryList in every page of SearchTopics, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,83 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptResourceShareInvitationRequestTypeDef,
-        AcceptResourceShareInvitationResponseTypeDef,
-        AssociateResourceSharePermissionRequestTypeDef,
-        AssociateResourceSharePermissionResponseTypeDef,
-        AssociateResourceShareRequestTypeDef,
-        AssociateResourceShareResponseTypeDef,
-        AssociatedSourceTypeDef,
-        CreatePermissionRequestTypeDef,
-        CreatePermissionResponseTypeDef,
-        CreatePermissionVersionRequestTypeDef,
-        CreatePermissionVersionResponseTypeDef,
-        CreateResourceShareRequestTypeDef,
-        CreateResourceShareResponseTypeDef,
-        DeletePermissionRequestTypeDef,
-        DeletePermissionResponseTypeDef,
-        DeletePermissionVersionRequestTypeDef,
-        DeletePermissionVersionResponseTypeDef,
-        DeleteResourceShareRequestTypeDef,
-        DeleteResourceShareResponseTypeDef,
-        DisassociateResourceSharePermissionRequestTypeDef,
-        DisassociateResourceSharePermissionResponseTypeDef,
-        DisassociateResourceShareRequestTypeDef,
-        DisassociateResourceShareResponseTypeDef,
-        EnableSharingWithAwsOrganizationResponseTypeDef,
-        GetPermissionRequestTypeDef,
-        GetPermissionResponseTypeDef,
-        GetResourcePoliciesRequestTypeDef,
-        GetResourcePoliciesResponseTypeDef,
-        GetResourceShareAssociationsRequestTypeDef,
-        GetResourceShareAssociationsResponseTypeDef,
-        GetResourceShareInvitationsRequestTypeDef,
-        GetResourceShareInvitationsResponseTypeDef,
-        GetResourceSharesRequestTypeDef,
-        GetResourceSharesResponseTypeDef,
-        ListPendingInvitationResourcesRequestTypeDef,
-        ListPendingInvitationResourcesResponseTypeDef,
-        ListPermissionAssociationsRequestTypeDef,
-        ListPermissionAssociationsResponseTypeDef,
-        ListPermissionVersionsRequestTypeDef,
-        ListPermissionVersionsResponseTypeDef,
-        ListPermissionsRequestTypeDef,
-        ListPermissionsResponseTypeDef,
-        ListPrincipalsRequestTypeDef,
-        ListPrincipalsResponseTypeDef,
-        ListReplacePermissionAssociationsWorkRequestTypeDef,
-        ListReplacePermissionAssociationsWorkResponseTypeDef,
-        ListResourceSharePermissionsRequestTypeDef,
-        ListResourceSharePermissionsResponseTypeDef,
-        ListResourceTypesRequestTypeDef,
-        ListResourceTypesResponseTypeDef,
-        ListResourcesRequestTypeDef,
-        ListResourcesResponseTypeDef,
-        ListSourceAssociationsRequestTypeDef,
-        ListSourceAssociationsResponseTypeDef,
-        PrincipalTypeDef,
-        PromotePermissionCreatedFromPolicyRequestTypeDef,
-        PromotePermissionCreatedFromPolicyResponseTypeDef,
-        PromoteResourceShareCreatedFromPolicyRequestTypeDef,
-        PromoteResourceShareCreatedFromPolicyResponseTypeDef,
-        RejectResourceShareInvitationRequestTypeDef,
-        RejectResourceShareInvitationResponseTypeDef,
-        ReplacePermissionAssociationsRequestTypeDef,
-        ReplacePermissionAssociationsResponseTypeDef,
-        ResourceShareAssociationTypeDef,
-        ResourceShareInvitationTypeDef,
-        ResourceShareTypeDef,
-        ResourceTypeDef,
-        SetDefaultPermissionVersionRequestTypeDef,
-        SetDefaultPermissionVersionResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateResourceShareRequestTypeDef,
-        UpdateResourceShareResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRAM"]
 
@@ -111,8 +35,8 @@ class MultiRegionRAM(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_resource_share_invitation(
-        self, **kwargs: Unpack[AcceptResourceShareInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptResourceShareInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptResourceShareInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptResourceShareInvitationResponseTypeDef]:
         """Accepts an invitation to a resource share from another Amazon Web Services
         account. After you accept the invitation, the resources included in the
         resource share are available to interact with in the relevant Amazon Web
@@ -123,8 +47,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("AcceptResourceShareInvitation", kwargs)
 
     def associate_resource_share(
-        self, **kwargs: Unpack[AssociateResourceShareRequestTypeDef]
-    ) -> TargetResults[AssociateResourceShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResourceShareRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResourceShareResponseTypeDef]:
         """Adds the specified list of principals, resources, and source constraints
         to a resource share. Principals that already have access to this resource
         share immediately receive access to the added resources. Newly added
@@ -136,8 +60,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("AssociateResourceShare", kwargs)
 
     def associate_resource_share_permission(
-        self, **kwargs: Unpack[AssociateResourceSharePermissionRequestTypeDef]
-    ) -> TargetResults[AssociateResourceSharePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResourceSharePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResourceSharePermissionResponseTypeDef]:
         """Adds or replaces the RAM permission for a resource type included in a
         resource share. You can have exactly one permission associated with each
         resource type in the resource share. You can add a new RAM permission only
@@ -149,8 +73,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("AssociateResourceSharePermission", kwargs)
 
     def create_permission(
-        self, **kwargs: Unpack[CreatePermissionRequestTypeDef]
-    ) -> TargetResults[CreatePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePermissionResponseTypeDef]:
         """Creates a customer managed permission for a specified resource type that
         you can attach to resource shares. It is created in the Amazon Web
         Services Region in which you call the operation.
@@ -160,8 +84,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("CreatePermission", kwargs)
 
     def create_permission_version(
-        self, **kwargs: Unpack[CreatePermissionVersionRequestTypeDef]
-    ) -> TargetResults[CreatePermissionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePermissionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePermissionVersionResponseTypeDef]:
         """Creates a new version of the specified customer managed permission. The
         new version is automatically set as the default version of the customer
         managed permission. New resource shares automatically use the default
@@ -174,8 +98,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("CreatePermissionVersion", kwargs)
 
     def create_resource_share(
-        self, **kwargs: Unpack[CreateResourceShareRequestTypeDef]
-    ) -> TargetResults[CreateResourceShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceShareRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceShareResponseTypeDef]:
         """Creates a resource share. You can provide a list of the Amazon Resource
         Names (ARNs) for the resources that you want to share, a list of
         principals you want to share the resources with, the permissions to grant
@@ -187,8 +111,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("CreateResourceShare", kwargs)
 
     def delete_permission(
-        self, **kwargs: Unpack[DeletePermissionRequestTypeDef]
-    ) -> TargetResults[DeletePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionResponseTypeDef]:
         """Deletes the specified customer managed permission in the Amazon Web
         Services Region in which you call this operation. You can delete a
         customer managed permission only if it isn't attached to any resource
@@ -200,8 +124,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("DeletePermission", kwargs)
 
     def delete_permission_version(
-        self, **kwargs: Unpack[DeletePermissionVersionRequestTypeDef]
-    ) -> TargetResults[DeletePermissionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionVersionResponseTypeDef]:
         """Deletes one version of a customer managed permission. The version you
         specify must not be attached to any resource share and must not be the
         default version for the permission.
@@ -211,8 +135,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("DeletePermissionVersion", kwargs)
 
     def delete_resource_share(
-        self, **kwargs: Unpack[DeleteResourceShareRequestTypeDef]
-    ) -> TargetResults[DeleteResourceShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceShareRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceShareResponseTypeDef]:
         """Deletes the specified resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/DeleteResourceShare
@@ -220,8 +144,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("DeleteResourceShare", kwargs)
 
     def disassociate_resource_share(
-        self, **kwargs: Unpack[DisassociateResourceShareRequestTypeDef]
-    ) -> TargetResults[DisassociateResourceShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateResourceShareRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateResourceShareResponseTypeDef]:
         """Removes the specified principals, resources, or source constraints from
         participating in the specified resource share.
 
@@ -230,8 +154,9 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("DisassociateResourceShare", kwargs)
 
     def disassociate_resource_share_permission(
-        self, **kwargs: Unpack[DisassociateResourceSharePermissionRequestTypeDef]
-    ) -> TargetResults[DisassociateResourceSharePermissionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateResourceSharePermissionRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateResourceSharePermissionResponseTypeDef]:
         """Removes a managed permission from a resource share. Permission changes
         take effect immediately. You can remove a managed permission from a
         resource share only if there are currently no resources of the relevant
@@ -243,7 +168,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def enable_sharing_with_aws_organization(
         self,
-    ) -> TargetResults[EnableSharingWithAwsOrganizationResponseTypeDef]:
+    ) -> TargetResults[type_defs.EnableSharingWithAwsOrganizationResponseTypeDef]:
         """Enables resource sharing within your organization in Organizations. This
         operation creates a service-linked role called
         AWSServiceRoleForResourceAccessManager that has the IAM managed policy
@@ -261,8 +186,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("EnableSharingWithAwsOrganization", {})
 
     def get_permission(
-        self, **kwargs: Unpack[GetPermissionRequestTypeDef]
-    ) -> TargetResults[GetPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPermissionResponseTypeDef]:
         """Retrieves the contents of a managed permission in JSON format.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetPermission
@@ -270,8 +195,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("GetPermission", kwargs)
 
     def get_resource_policies(
-        self, **kwargs: Unpack[GetResourcePoliciesRequestTypeDef]
-    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePoliciesResponseTypeDef]:
         """Retrieves the resource policies for the specified resources that you own
         and have shared.
 
@@ -280,8 +205,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("GetResourcePolicies", kwargs)
 
     def get_resource_share_associations(
-        self, **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef]
-    ) -> TargetResults[GetResourceShareAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceShareAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceShareAssociationsResponseTypeDef]:
         """Retrieves the lists of resources and principals that associated for
         resource shares that you own.
 
@@ -290,8 +215,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("GetResourceShareAssociations", kwargs)
 
     def get_resource_share_invitations(
-        self, **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef]
-    ) -> TargetResults[GetResourceShareInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceShareInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceShareInvitationsResponseTypeDef]:
         """Retrieves details about invitations that you have received for resource
         shares.
 
@@ -300,8 +225,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("GetResourceShareInvitations", kwargs)
 
     def get_resource_shares(
-        self, **kwargs: Unpack[GetResourceSharesRequestTypeDef]
-    ) -> TargetResults[GetResourceSharesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceSharesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceSharesResponseTypeDef]:
         """Retrieves details about the resource shares that you own or that are
         shared with you.
 
@@ -310,8 +235,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("GetResourceShares", kwargs)
 
     def list_pending_invitation_resources(
-        self, **kwargs: Unpack[ListPendingInvitationResourcesRequestTypeDef]
-    ) -> TargetResults[ListPendingInvitationResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPendingInvitationResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPendingInvitationResourcesResponseTypeDef]:
         """Lists the resources in a resource share that is shared with you but for
         which the invitation is still PENDING. That means that you haven't
         accepted or rejected the invitation and the invitation hasn't expired.
@@ -321,8 +246,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListPendingInvitationResources", kwargs)
 
     def list_permission_associations(
-        self, **kwargs: Unpack[ListPermissionAssociationsRequestTypeDef]
-    ) -> TargetResults[ListPermissionAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionAssociationsResponseTypeDef]:
         """Lists information about the managed permission and its associations to any
         resource shares that use this managed permission. This lets you see which
         resource shares use which versions of the specified managed permission.
@@ -332,8 +257,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListPermissionAssociations", kwargs)
 
     def list_permission_versions(
-        self, **kwargs: Unpack[ListPermissionVersionsRequestTypeDef]
-    ) -> TargetResults[ListPermissionVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionVersionsResponseTypeDef]:
         """Lists the available versions of the specified RAM permission.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListPermissionVersions
@@ -341,8 +266,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListPermissionVersions", kwargs)
 
     def list_permissions(
-        self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> TargetResults[ListPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionsResponseTypeDef]:
         """Retrieves a list of available RAM permissions that you can use for the
         supported resource types.
 
@@ -351,8 +276,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListPermissions", kwargs)
 
     def list_principals(
-        self, **kwargs: Unpack[ListPrincipalsRequestTypeDef]
-    ) -> TargetResults[ListPrincipalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrincipalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPrincipalsResponseTypeDef]:
         """Lists the principals that you are sharing resources with or that are
         sharing resources with you.
 
@@ -361,8 +286,9 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListPrincipals", kwargs)
 
     def list_replace_permission_associations_work(
-        self, **kwargs: Unpack[ListReplacePermissionAssociationsWorkRequestTypeDef]
-    ) -> TargetResults[ListReplacePermissionAssociationsWorkResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListReplacePermissionAssociationsWorkRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReplacePermissionAssociationsWorkResponseTypeDef]:
         """Retrieves the current status of the asynchronous tasks performed by RAM
         when you perform the ReplacePermissionAssociationsWork operation.
 
@@ -371,8 +297,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListReplacePermissionAssociationsWork", kwargs)
 
     def list_resource_share_permissions(
-        self, **kwargs: Unpack[ListResourceSharePermissionsRequestTypeDef]
-    ) -> TargetResults[ListResourceSharePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceSharePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceSharePermissionsResponseTypeDef]:
         """Lists the RAM permissions that are associated with a resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListResourceSharePermissions
@@ -380,8 +306,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListResourceSharePermissions", kwargs)
 
     def list_resource_types(
-        self, **kwargs: Unpack[ListResourceTypesRequestTypeDef]
-    ) -> TargetResults[ListResourceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceTypesResponseTypeDef]:
         """Lists the resource types that can be shared by RAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListResourceTypes
@@ -389,8 +315,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListResourceTypes", kwargs)
 
     def list_resources(
-        self, **kwargs: Unpack[ListResourcesRequestTypeDef]
-    ) -> TargetResults[ListResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesResponseTypeDef]:
         """Lists the resources that you added to a resource share or the resources
         that are shared with you.
 
@@ -399,8 +325,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListResources", kwargs)
 
     def list_source_associations(
-        self, **kwargs: Unpack[ListSourceAssociationsRequestTypeDef]
-    ) -> TargetResults[ListSourceAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSourceAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceAssociationsResponseTypeDef]:
         """Lists source associations for resource shares. Source associations control
         which sources can be used with service principals in resource shares. This
         operation provides visibility into source associations for resource share
@@ -411,8 +337,9 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ListSourceAssociations", kwargs)
 
     def promote_permission_created_from_policy(
-        self, **kwargs: Unpack[PromotePermissionCreatedFromPolicyRequestTypeDef]
-    ) -> TargetResults[PromotePermissionCreatedFromPolicyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PromotePermissionCreatedFromPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.PromotePermissionCreatedFromPolicyResponseTypeDef]:
         """When you attach a resource-based policy to a resource, RAM automatically
         creates a resource share of featureSet=CREATED_FROM_POLICY with a managed
         permission that has the same IAM permissions as the original
@@ -425,8 +352,9 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("PromotePermissionCreatedFromPolicy", kwargs)
 
     def promote_resource_share_created_from_policy(
-        self, **kwargs: Unpack[PromoteResourceShareCreatedFromPolicyRequestTypeDef]
-    ) -> TargetResults[PromoteResourceShareCreatedFromPolicyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PromoteResourceShareCreatedFromPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.PromoteResourceShareCreatedFromPolicyResponseTypeDef]:
         """When you attach a resource-based policy to a resource, RAM automatically
         creates a resource share of featureSet=CREATED_FROM_POLICY with a managed
         permission that has the same IAM permissions as the original
@@ -439,8 +367,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("PromoteResourceShareCreatedFromPolicy", kwargs)
 
     def reject_resource_share_invitation(
-        self, **kwargs: Unpack[RejectResourceShareInvitationRequestTypeDef]
-    ) -> TargetResults[RejectResourceShareInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectResourceShareInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectResourceShareInvitationResponseTypeDef]:
         """Rejects an invitation to a resource share from another Amazon Web Services
         account.
 
@@ -449,8 +377,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("RejectResourceShareInvitation", kwargs)
 
     def replace_permission_associations(
-        self, **kwargs: Unpack[ReplacePermissionAssociationsRequestTypeDef]
-    ) -> TargetResults[ReplacePermissionAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplacePermissionAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplacePermissionAssociationsResponseTypeDef]:
         """Updates all resource shares that use a managed permission to a different
         managed permission. This operation always applies the default version of
         the target managed permission. You can optionally specify that the update
@@ -463,8 +391,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("ReplacePermissionAssociations", kwargs)
 
     def set_default_permission_version(
-        self, **kwargs: Unpack[SetDefaultPermissionVersionRequestTypeDef]
-    ) -> TargetResults[SetDefaultPermissionVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetDefaultPermissionVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.SetDefaultPermissionVersionResponseTypeDef]:
         """Designates the specified version number as the default version for the
         specified customer managed permission. New resource shares automatically
         use this new default permission. Existing resource shares continue to use
@@ -476,8 +404,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("SetDefaultPermissionVersion", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tag keys and values to a resource share or managed
         permission. If you choose a resource share, the tags are attached to only
         the resource share, not to the resources that are in the resource share.
@@ -487,8 +415,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tag key and value pairs from the specified resource
         share or managed permission.
 
@@ -497,8 +425,8 @@ class MultiRegionRAM(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_resource_share(
-        self, **kwargs: Unpack[UpdateResourceShareRequestTypeDef]
-    ) -> TargetResults[UpdateResourceShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceShareRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceShareResponseTypeDef]:
         """Modifies some of the properties of the specified resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/UpdateResourceShare
@@ -511,8 +439,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourcePoliciesResponseTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -535,8 +463,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef],
-    ) -> TargetResults[GetResourceShareAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceShareAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourceShareAssociationsResponseTypeDef]:
         """Every page of GetResourceShareAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -559,8 +487,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef],
-    ) -> TargetResults[GetResourceShareInvitationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceShareInvitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourceShareInvitationsResponseTypeDef]:
         """Every page of GetResourceShareInvitations in every target, merged per
         target (botocore's build_full_result).
 
@@ -583,8 +511,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourceSharesRequestTypeDef],
-    ) -> TargetResults[GetResourceSharesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceSharesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourceSharesResponseTypeDef]:
         """Every page of GetResourceShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -607,8 +535,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrincipalsRequestTypeDef],
-    ) -> TargetResults[ListPrincipalsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPrincipalsResponseTypeDef]:
         """Every page of ListPrincipals in every target, merged per target
         (botocore's build_full_result).
 
@@ -631,8 +559,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcesRequestTypeDef],
-    ) -> TargetResults[ListResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesResponseTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -655,8 +583,8 @@ class MultiRegionRAM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSourceAssociationsRequestTypeDef],
-    ) -> TargetResults[ListSourceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceAssociationsResponseTypeDef]:
         """Every page of ListSourceAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -680,7 +608,7 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of policies in every page of GetResourcePolicies, from every
         target, as its page arrives (tagged with its target).
@@ -696,8 +624,8 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef],
-    ) -> Items[ResourceShareAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceShareAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ResourceShareAssociationTypeDef]:
         """Each element of resourceShareAssociations in every page of
         GetResourceShareAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -716,8 +644,8 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef],
-    ) -> Items[ResourceShareInvitationTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceShareInvitationsRequestTypeDef],
+    ) -> Items[type_defs.ResourceShareInvitationTypeDef]:
         """Each element of resourceShareInvitations in every page of
         GetResourceShareInvitations, from every target, as its page arrives
         (tagged with its target).
@@ -736,8 +664,8 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourceSharesRequestTypeDef],
-    ) -> Items[ResourceShareTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceSharesRequestTypeDef],
+    ) -> Items[type_defs.ResourceShareTypeDef]:
         """Each element of resourceShares in every page of GetResourceShares, from
         every target, as its page arrives (tagged with its target).
 
@@ -752,8 +680,8 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrincipalsRequestTypeDef],
-    ) -> Items[PrincipalTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalsRequestTypeDef],
+    ) -> Items[type_defs.PrincipalTypeDef]:
         """Each element of principals in every page of ListPrincipals, from every
         target, as its page arrives (tagged with its target).
 
@@ -768,8 +696,8 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcesRequestTypeDef],
-    ) -> Items[ResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef],
+    ) -> Items[type_defs.ResourceTypeDef]:
         """Each element of resources in every page of ListResources, from every
         target, as its page arrives (tagged with its target).
 
@@ -784,8 +712,8 @@ class MultiRegionRAM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSourceAssociationsRequestTypeDef],
-    ) -> Items[AssociatedSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListSourceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssociatedSourceTypeDef]:
         """Each element of sourceAssociations in every page of
         ListSourceAssociations, from every target, as its page arrives (tagged
         with its target).

@@ -15,29 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateRuleRequestTypeDef,
-        CreateRuleResponseTypeDef,
-        DeleteRuleRequestTypeDef,
-        DeleteRuleResponseTypeDef,
-        GetRuleRequestTypeDef,
-        GetRuleResponseTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        LockRuleRequestTypeDef,
-        LockRuleResponseTypeDef,
-        RuleSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UnlockRuleRequestTypeDef,
-        UnlockRuleResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateRuleRequestTypeDef,
-        UpdateRuleResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRecycleBin"]
 
@@ -51,8 +29,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> TargetResults[CreateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleResponseTypeDef]:
         """Creates a Recycle Bin retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/CreateRule
@@ -60,8 +38,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleResponseTypeDef]:
         """Deletes a Recycle Bin retention rule. For more information, see Delete
         Recycle Bin retention rules in the Amazon Elastic Compute Cloud User
         Guide.
@@ -71,8 +49,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def get_rule(
-        self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> TargetResults[GetRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleResponseTypeDef]:
         """Gets information about a Recycle Bin retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/GetRule
@@ -80,8 +58,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("GetRule", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Lists the Recycle Bin retention rules in the Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/ListRules
@@ -89,8 +67,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/ListTagsForResource
@@ -98,8 +76,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def lock_rule(
-        self, **kwargs: Unpack[LockRuleRequestTypeDef]
-    ) -> TargetResults[LockRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.LockRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.LockRuleResponseTypeDef]:
         """Locks a Region-level retention rule. A locked retention rule can't be
         modified or deleted.
 
@@ -108,8 +86,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("LockRule", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns tags to the specified retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/TagResource
@@ -117,8 +95,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def unlock_rule(
-        self, **kwargs: Unpack[UnlockRuleRequestTypeDef]
-    ) -> TargetResults[UnlockRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnlockRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UnlockRuleResponseTypeDef]:
         """Unlocks a retention rule. After a retention rule is unlocked, it can be
         modified or deleted only after the unlock delay period expires.
 
@@ -127,8 +105,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("UnlockRule", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Unassigns a tag from a retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/UntagResource
@@ -136,8 +114,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_rule(
-        self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> TargetResults[UpdateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleResponseTypeDef]:
         """Updates an existing Recycle Bin retention rule. You can update a retention
         rule's description, resource tags, and retention period at any time after
         creation. You can't update a retention rule's resource type after
@@ -154,8 +132,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -176,8 +154,8 @@ class MultiRegionRecycleBin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> Items[RuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
         """Each element of Rules in every page of ListRules, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,351 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountAttributesMessageTypeDef,
-        AddRoleToDBClusterMessageTypeDef,
-        AddRoleToDBInstanceMessageTypeDef,
-        AddSourceIdentifierToSubscriptionMessageTypeDef,
-        AddSourceIdentifierToSubscriptionResultTypeDef,
-        AddTagsToResourceMessageTypeDef,
-        ApplyPendingMaintenanceActionMessageTypeDef,
-        ApplyPendingMaintenanceActionResultTypeDef,
-        AuthorizeDBSecurityGroupIngressMessageTypeDef,
-        AuthorizeDBSecurityGroupIngressResultTypeDef,
-        BacktrackDBClusterMessageTypeDef,
-        BlueGreenDeploymentTypeDef,
-        CancelExportTaskMessageTypeDef,
-        CertificateMessageTypeDef,
-        CertificateTypeDef,
-        CopyDBClusterParameterGroupMessageTypeDef,
-        CopyDBClusterParameterGroupResultTypeDef,
-        CopyDBClusterSnapshotMessageTypeDef,
-        CopyDBClusterSnapshotResultTypeDef,
-        CopyDBParameterGroupMessageTypeDef,
-        CopyDBParameterGroupResultTypeDef,
-        CopyDBSnapshotMessageTypeDef,
-        CopyDBSnapshotResultTypeDef,
-        CopyOptionGroupMessageTypeDef,
-        CopyOptionGroupResultTypeDef,
-        CreateBlueGreenDeploymentRequestTypeDef,
-        CreateBlueGreenDeploymentResponseTypeDef,
-        CreateCustomDBEngineVersionMessageTypeDef,
-        CreateDBClusterEndpointMessageTypeDef,
-        CreateDBClusterMessageTypeDef,
-        CreateDBClusterParameterGroupMessageTypeDef,
-        CreateDBClusterParameterGroupResultTypeDef,
-        CreateDBClusterResultTypeDef,
-        CreateDBClusterSnapshotMessageTypeDef,
-        CreateDBClusterSnapshotResultTypeDef,
-        CreateDBInstanceMessageTypeDef,
-        CreateDBInstanceReadReplicaMessageTypeDef,
-        CreateDBInstanceReadReplicaResultTypeDef,
-        CreateDBInstanceResultTypeDef,
-        CreateDBParameterGroupMessageTypeDef,
-        CreateDBParameterGroupResultTypeDef,
-        CreateDBProxyEndpointRequestTypeDef,
-        CreateDBProxyEndpointResponseTypeDef,
-        CreateDBProxyRequestTypeDef,
-        CreateDBProxyResponseTypeDef,
-        CreateDBSecurityGroupMessageTypeDef,
-        CreateDBSecurityGroupResultTypeDef,
-        CreateDBShardGroupMessageTypeDef,
-        CreateDBSnapshotMessageTypeDef,
-        CreateDBSnapshotResultTypeDef,
-        CreateDBSubnetGroupMessageTypeDef,
-        CreateDBSubnetGroupResultTypeDef,
-        CreateEventSubscriptionMessageTypeDef,
-        CreateEventSubscriptionResultTypeDef,
-        CreateGlobalClusterMessageTypeDef,
-        CreateGlobalClusterResultTypeDef,
-        CreateIntegrationMessageTypeDef,
-        CreateOptionGroupMessageTypeDef,
-        CreateOptionGroupResultTypeDef,
-        CreateTenantDatabaseMessageTypeDef,
-        CreateTenantDatabaseResultTypeDef,
-        DBClusterAutomatedBackupMessageTypeDef,
-        DBClusterAutomatedBackupTypeDef,
-        DBClusterBacktrackMessageTypeDef,
-        DBClusterBacktrackResponseTypeDef,
-        DBClusterBacktrackTypeDef,
-        DBClusterCapacityInfoTypeDef,
-        DBClusterEndpointMessageTypeDef,
-        DBClusterEndpointResponseTypeDef,
-        DBClusterEndpointTypeDef,
-        DBClusterMessageTypeDef,
-        DBClusterParameterGroupDetailsTypeDef,
-        DBClusterParameterGroupNameMessageTypeDef,
-        DBClusterParameterGroupTypeDef,
-        DBClusterParameterGroupsMessageTypeDef,
-        DBClusterSnapshotMessageTypeDef,
-        DBClusterSnapshotTypeDef,
-        DBClusterTypeDef,
-        DBEngineVersionMessageTypeDef,
-        DBEngineVersionResponseTypeDef,
-        DBEngineVersionTypeDef,
-        DBInstanceAutomatedBackupMessageTypeDef,
-        DBInstanceAutomatedBackupTypeDef,
-        DBInstanceMessageTypeDef,
-        DBInstanceTypeDef,
-        DBMajorEngineVersionTypeDef,
-        DBParameterGroupDetailsTypeDef,
-        DBParameterGroupNameMessageTypeDef,
-        DBParameterGroupTypeDef,
-        DBParameterGroupsMessageTypeDef,
-        DBProxyEndpointTypeDef,
-        DBProxyTargetGroupTypeDef,
-        DBProxyTargetTypeDef,
-        DBProxyTypeDef,
-        DBRecommendationMessageTypeDef,
-        DBRecommendationTypeDef,
-        DBRecommendationsMessageTypeDef,
-        DBSecurityGroupMessageTypeDef,
-        DBSecurityGroupTypeDef,
-        DBShardGroupResponseTypeDef,
-        DBSnapshotMessageTypeDef,
-        DBSnapshotTenantDatabaseTypeDef,
-        DBSnapshotTenantDatabasesMessageTypeDef,
-        DBSnapshotTypeDef,
-        DBSubnetGroupMessageTypeDef,
-        DBSubnetGroupTypeDef,
-        DeleteBlueGreenDeploymentRequestTypeDef,
-        DeleteBlueGreenDeploymentResponseTypeDef,
-        DeleteCustomDBEngineVersionMessageTypeDef,
-        DeleteDBClusterAutomatedBackupMessageTypeDef,
-        DeleteDBClusterAutomatedBackupResultTypeDef,
-        DeleteDBClusterEndpointMessageTypeDef,
-        DeleteDBClusterMessageTypeDef,
-        DeleteDBClusterParameterGroupMessageTypeDef,
-        DeleteDBClusterResultTypeDef,
-        DeleteDBClusterSnapshotMessageTypeDef,
-        DeleteDBClusterSnapshotResultTypeDef,
-        DeleteDBInstanceAutomatedBackupMessageTypeDef,
-        DeleteDBInstanceAutomatedBackupResultTypeDef,
-        DeleteDBInstanceMessageTypeDef,
-        DeleteDBInstanceResultTypeDef,
-        DeleteDBParameterGroupMessageTypeDef,
-        DeleteDBProxyEndpointRequestTypeDef,
-        DeleteDBProxyEndpointResponseTypeDef,
-        DeleteDBProxyRequestTypeDef,
-        DeleteDBProxyResponseTypeDef,
-        DeleteDBSecurityGroupMessageTypeDef,
-        DeleteDBShardGroupMessageTypeDef,
-        DeleteDBSnapshotMessageTypeDef,
-        DeleteDBSnapshotResultTypeDef,
-        DeleteDBSubnetGroupMessageTypeDef,
-        DeleteEventSubscriptionMessageTypeDef,
-        DeleteEventSubscriptionResultTypeDef,
-        DeleteGlobalClusterMessageTypeDef,
-        DeleteGlobalClusterResultTypeDef,
-        DeleteIntegrationMessageTypeDef,
-        DeleteOptionGroupMessageTypeDef,
-        DeleteTenantDatabaseMessageTypeDef,
-        DeleteTenantDatabaseResultTypeDef,
-        DeregisterDBProxyTargetsRequestTypeDef,
-        DeregisterDBProxyTargetsResponseTypeDef,
-        DescribeBlueGreenDeploymentsRequestTypeDef,
-        DescribeBlueGreenDeploymentsResponseTypeDef,
-        DescribeCertificatesMessageTypeDef,
-        DescribeDBClusterAutomatedBackupsMessageTypeDef,
-        DescribeDBClusterBacktracksMessageTypeDef,
-        DescribeDBClusterEndpointsMessageTypeDef,
-        DescribeDBClusterParameterGroupsMessageTypeDef,
-        DescribeDBClusterParametersMessageTypeDef,
-        DescribeDBClusterSnapshotAttributesMessageTypeDef,
-        DescribeDBClusterSnapshotAttributesResultTypeDef,
-        DescribeDBClusterSnapshotsMessageTypeDef,
-        DescribeDBClustersMessageTypeDef,
-        DescribeDBEngineVersionsMessageTypeDef,
-        DescribeDBInstanceAutomatedBackupsMessageTypeDef,
-        DescribeDBInstancesMessageTypeDef,
-        DescribeDBLogFilesDetailsTypeDef,
-        DescribeDBLogFilesMessageTypeDef,
-        DescribeDBLogFilesResponseTypeDef,
-        DescribeDBMajorEngineVersionsRequestTypeDef,
-        DescribeDBMajorEngineVersionsResponseTypeDef,
-        DescribeDBParameterGroupsMessageTypeDef,
-        DescribeDBParametersMessageTypeDef,
-        DescribeDBProxiesRequestTypeDef,
-        DescribeDBProxiesResponseTypeDef,
-        DescribeDBProxyEndpointsRequestTypeDef,
-        DescribeDBProxyEndpointsResponseTypeDef,
-        DescribeDBProxyTargetGroupsRequestTypeDef,
-        DescribeDBProxyTargetGroupsResponseTypeDef,
-        DescribeDBProxyTargetsRequestTypeDef,
-        DescribeDBProxyTargetsResponseTypeDef,
-        DescribeDBRecommendationsMessageTypeDef,
-        DescribeDBSecurityGroupsMessageTypeDef,
-        DescribeDBShardGroupsMessageTypeDef,
-        DescribeDBShardGroupsResponseTypeDef,
-        DescribeDBSnapshotAttributesMessageTypeDef,
-        DescribeDBSnapshotAttributesResultTypeDef,
-        DescribeDBSnapshotTenantDatabasesMessageTypeDef,
-        DescribeDBSnapshotsMessageTypeDef,
-        DescribeDBSubnetGroupsMessageTypeDef,
-        DescribeEngineDefaultClusterParametersMessageTypeDef,
-        DescribeEngineDefaultClusterParametersResultTypeDef,
-        DescribeEngineDefaultParametersMessageTypeDef,
-        DescribeEngineDefaultParametersResultTypeDef,
-        DescribeEventCategoriesMessageTypeDef,
-        DescribeEventSubscriptionsMessageTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeExportTasksMessageTypeDef,
-        DescribeGlobalClustersMessageTypeDef,
-        DescribeIntegrationsMessageTypeDef,
-        DescribeIntegrationsResponseTypeDef,
-        DescribeOptionGroupOptionsMessageTypeDef,
-        DescribeOptionGroupsMessageTypeDef,
-        DescribeOrderableDBInstanceOptionsMessageTypeDef,
-        DescribePendingMaintenanceActionsMessageTypeDef,
-        DescribeReservedDBInstancesMessageTypeDef,
-        DescribeReservedDBInstancesOfferingsMessageTypeDef,
-        DescribeServerlessV2PlatformVersionsMessageTypeDef,
-        DescribeSourceRegionsMessageTypeDef,
-        DescribeTenantDatabasesMessageTypeDef,
-        DescribeValidDBInstanceModificationsMessageTypeDef,
-        DescribeValidDBInstanceModificationsResultTypeDef,
-        DisableHttpEndpointRequestTypeDef,
-        DisableHttpEndpointResponseTypeDef,
-        DownloadDBLogFilePortionDetailsTypeDef,
-        DownloadDBLogFilePortionMessageTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableHttpEndpointRequestTypeDef,
-        EnableHttpEndpointResponseTypeDef,
-        EventCategoriesMessageTypeDef,
-        EventSubscriptionTypeDef,
-        EventSubscriptionsMessageTypeDef,
-        EventTypeDef,
-        EventsMessageTypeDef,
-        ExportTaskResponseTypeDef,
-        ExportTaskTypeDef,
-        ExportTasksMessageTypeDef,
-        FailoverDBClusterMessageTypeDef,
-        FailoverDBClusterResultTypeDef,
-        FailoverGlobalClusterMessageTypeDef,
-        FailoverGlobalClusterResultTypeDef,
-        GlobalClusterTypeDef,
-        GlobalClustersMessageTypeDef,
-        IntegrationResponseTypeDef,
-        IntegrationTypeDef,
-        ListTagsForResourceMessageTypeDef,
-        ModifyActivityStreamRequestTypeDef,
-        ModifyActivityStreamResponseTypeDef,
-        ModifyCertificatesMessageTypeDef,
-        ModifyCertificatesResultTypeDef,
-        ModifyCurrentDBClusterCapacityMessageTypeDef,
-        ModifyCustomDBEngineVersionMessageTypeDef,
-        ModifyDBClusterEndpointMessageTypeDef,
-        ModifyDBClusterMessageTypeDef,
-        ModifyDBClusterParameterGroupMessageTypeDef,
-        ModifyDBClusterResultTypeDef,
-        ModifyDBClusterSnapshotAttributeMessageTypeDef,
-        ModifyDBClusterSnapshotAttributeResultTypeDef,
-        ModifyDBInstanceMessageTypeDef,
-        ModifyDBInstanceResultTypeDef,
-        ModifyDBParameterGroupMessageTypeDef,
-        ModifyDBProxyEndpointRequestTypeDef,
-        ModifyDBProxyEndpointResponseTypeDef,
-        ModifyDBProxyRequestTypeDef,
-        ModifyDBProxyResponseTypeDef,
-        ModifyDBProxyTargetGroupRequestTypeDef,
-        ModifyDBProxyTargetGroupResponseTypeDef,
-        ModifyDBRecommendationMessageTypeDef,
-        ModifyDBShardGroupMessageTypeDef,
-        ModifyDBSnapshotAttributeMessageTypeDef,
-        ModifyDBSnapshotAttributeResultTypeDef,
-        ModifyDBSnapshotMessageTypeDef,
-        ModifyDBSnapshotResultTypeDef,
-        ModifyDBSubnetGroupMessageTypeDef,
-        ModifyDBSubnetGroupResultTypeDef,
-        ModifyEventSubscriptionMessageTypeDef,
-        ModifyEventSubscriptionResultTypeDef,
-        ModifyGlobalClusterMessageTypeDef,
-        ModifyGlobalClusterResultTypeDef,
-        ModifyIntegrationMessageTypeDef,
-        ModifyOptionGroupMessageTypeDef,
-        ModifyOptionGroupResultTypeDef,
-        ModifyTenantDatabaseMessageTypeDef,
-        ModifyTenantDatabaseResultTypeDef,
-        OptionGroupOptionTypeDef,
-        OptionGroupOptionsMessageTypeDef,
-        OptionGroupTypeDef,
-        OptionGroupsTypeDef,
-        OrderableDBInstanceOptionTypeDef,
-        OrderableDBInstanceOptionsMessageTypeDef,
-        ParameterOutputTypeDef,
-        PendingMaintenanceActionsMessageTypeDef,
-        PromoteReadReplicaDBClusterMessageTypeDef,
-        PromoteReadReplicaDBClusterResultTypeDef,
-        PromoteReadReplicaMessageTypeDef,
-        PromoteReadReplicaResultTypeDef,
-        PurchaseReservedDBInstancesOfferingMessageTypeDef,
-        PurchaseReservedDBInstancesOfferingResultTypeDef,
-        RebootDBClusterMessageTypeDef,
-        RebootDBClusterResultTypeDef,
-        RebootDBInstanceMessageTypeDef,
-        RebootDBInstanceResultTypeDef,
-        RebootDBShardGroupMessageTypeDef,
-        RegisterDBProxyTargetsRequestTypeDef,
-        RegisterDBProxyTargetsResponseTypeDef,
-        RemoveFromGlobalClusterMessageTypeDef,
-        RemoveFromGlobalClusterResultTypeDef,
-        RemoveRoleFromDBClusterMessageTypeDef,
-        RemoveRoleFromDBInstanceMessageTypeDef,
-        RemoveSourceIdentifierFromSubscriptionMessageTypeDef,
-        RemoveSourceIdentifierFromSubscriptionResultTypeDef,
-        RemoveTagsFromResourceMessageTypeDef,
-        ReservedDBInstanceMessageTypeDef,
-        ReservedDBInstanceTypeDef,
-        ReservedDBInstancesOfferingMessageTypeDef,
-        ReservedDBInstancesOfferingTypeDef,
-        ResetDBClusterParameterGroupMessageTypeDef,
-        ResetDBParameterGroupMessageTypeDef,
-        ResourcePendingMaintenanceActionsTypeDef,
-        RestoreDBClusterFromS3MessageTypeDef,
-        RestoreDBClusterFromS3ResultTypeDef,
-        RestoreDBClusterFromSnapshotMessageTypeDef,
-        RestoreDBClusterFromSnapshotResultTypeDef,
-        RestoreDBClusterToPointInTimeMessageTypeDef,
-        RestoreDBClusterToPointInTimeResultTypeDef,
-        RestoreDBInstanceFromDBSnapshotMessageTypeDef,
-        RestoreDBInstanceFromDBSnapshotResultTypeDef,
-        RestoreDBInstanceFromS3MessageTypeDef,
-        RestoreDBInstanceFromS3ResultTypeDef,
-        RestoreDBInstanceToPointInTimeMessageTypeDef,
-        RestoreDBInstanceToPointInTimeResultTypeDef,
-        RevokeDBSecurityGroupIngressMessageTypeDef,
-        RevokeDBSecurityGroupIngressResultTypeDef,
-        ServerlessV2PlatformVersionInfoTypeDef,
-        ServerlessV2PlatformVersionsMessageTypeDef,
-        SourceRegionMessageTypeDef,
-        SourceRegionTypeDef,
-        StartActivityStreamRequestTypeDef,
-        StartActivityStreamResponseTypeDef,
-        StartDBClusterMessageTypeDef,
-        StartDBClusterResultTypeDef,
-        StartDBInstanceAutomatedBackupsReplicationMessageTypeDef,
-        StartDBInstanceAutomatedBackupsReplicationResultTypeDef,
-        StartDBInstanceMessageTypeDef,
-        StartDBInstanceResultTypeDef,
-        StartExportTaskMessageTypeDef,
-        StopActivityStreamRequestTypeDef,
-        StopActivityStreamResponseTypeDef,
-        StopDBClusterMessageTypeDef,
-        StopDBClusterResultTypeDef,
-        StopDBInstanceAutomatedBackupsReplicationMessageTypeDef,
-        StopDBInstanceAutomatedBackupsReplicationResultTypeDef,
-        StopDBInstanceMessageTypeDef,
-        StopDBInstanceResultTypeDef,
-        SwitchoverBlueGreenDeploymentRequestTypeDef,
-        SwitchoverBlueGreenDeploymentResponseTypeDef,
-        SwitchoverGlobalClusterMessageTypeDef,
-        SwitchoverGlobalClusterResultTypeDef,
-        SwitchoverReadReplicaMessageTypeDef,
-        SwitchoverReadReplicaResultTypeDef,
-        TagListMessageTypeDef,
-        TenantDatabaseTypeDef,
-        TenantDatabasesMessageTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRDS"]
 
@@ -371,8 +27,8 @@ class MultiRegionRDS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_role_to_db_cluster(
-        self, **kwargs: Unpack[AddRoleToDBClusterMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddRoleToDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates an Identity and Access Management (IAM) role with a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/AddRoleToDBCluster
@@ -380,8 +36,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("AddRoleToDBCluster", kwargs)
 
     def add_role_to_db_instance(
-        self, **kwargs: Unpack[AddRoleToDBInstanceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddRoleToDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates an Amazon Web Services Identity and Access Management (IAM)
         role with a DB instance.
 
@@ -390,8 +46,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("AddRoleToDBInstance", kwargs)
 
     def add_source_identifier_to_subscription(
-        self, **kwargs: Unpack[AddSourceIdentifierToSubscriptionMessageTypeDef]
-    ) -> TargetResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddSourceIdentifierToSubscriptionMessageTypeDef],
+    ) -> TargetResults[type_defs.AddSourceIdentifierToSubscriptionResultTypeDef]:
         """Adds a source identifier to an existing RDS event notification
         subscription.
 
@@ -400,8 +57,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("AddSourceIdentifierToSubscription", kwargs)
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds metadata tags to an Amazon RDS resource. These tags can also be used
         with cost allocation reporting to track cost associated with Amazon RDS
         resources, or used in a Condition statement in an IAM policy for Amazon
@@ -412,8 +69,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def apply_pending_maintenance_action(
-        self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> TargetResults[ApplyPendingMaintenanceActionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ApplyPendingMaintenanceActionMessageTypeDef]
+    ) -> TargetResults[type_defs.ApplyPendingMaintenanceActionResultTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to a DB
         instance).
 
@@ -422,8 +79,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ApplyPendingMaintenanceAction", kwargs)
 
     def authorize_db_security_group_ingress(
-        self, **kwargs: Unpack[AuthorizeDBSecurityGroupIngressMessageTypeDef]
-    ) -> TargetResults[AuthorizeDBSecurityGroupIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeDBSecurityGroupIngressMessageTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeDBSecurityGroupIngressResultTypeDef]:
         """Enables ingress to a DBSecurityGroup using one of two forms of
         authorization. First, EC2 or VPC security groups can be added to the
         DBSecurityGroup if the application using the database is running on EC2 or
@@ -438,8 +95,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("AuthorizeDBSecurityGroupIngress", kwargs)
 
     def backtrack_db_cluster(
-        self, **kwargs: Unpack[BacktrackDBClusterMessageTypeDef]
-    ) -> TargetResults[DBClusterBacktrackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BacktrackDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterBacktrackResponseTypeDef]:
         """Backtracks a DB cluster to a specific time, without creating a new DB
         cluster.
 
@@ -448,8 +105,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("BacktrackDBCluster", kwargs)
 
     def cancel_export_task(
-        self, **kwargs: Unpack[CancelExportTaskMessageTypeDef]
-    ) -> TargetResults[ExportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelExportTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.ExportTaskResponseTypeDef]:
         """Cancels an export task in progress that is exporting a snapshot or cluster
         to Amazon S3. Any data that has already been written to the S3 bucket
         isn't removed.
@@ -459,8 +116,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CancelExportTask", kwargs)
 
     def copy_db_cluster_parameter_group(
-        self, **kwargs: Unpack[CopyDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CopyDBClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBClusterParameterGroupResultTypeDef]:
         """Copies the specified DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyDBClusterParameterGroup
@@ -468,8 +125,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CopyDBClusterParameterGroup", kwargs)
 
     def copy_db_cluster_snapshot(
-        self, **kwargs: Unpack[CopyDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CopyDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBClusterSnapshotResultTypeDef]:
         """Copies a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyDBClusterSnapshot
@@ -477,8 +134,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CopyDBClusterSnapshot", kwargs)
 
     def copy_db_parameter_group(
-        self, **kwargs: Unpack[CopyDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[CopyDBParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBParameterGroupResultTypeDef]:
         """Copies the specified DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyDBParameterGroup
@@ -486,8 +143,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CopyDBParameterGroup", kwargs)
 
     def copy_db_snapshot(
-        self, **kwargs: Unpack[CopyDBSnapshotMessageTypeDef]
-    ) -> TargetResults[CopyDBSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyDBSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyDBSnapshotResultTypeDef]:
         """Copies the specified DB snapshot. The source DB snapshot must be in the
         available state.
 
@@ -496,8 +153,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CopyDBSnapshot", kwargs)
 
     def copy_option_group(
-        self, **kwargs: Unpack[CopyOptionGroupMessageTypeDef]
-    ) -> TargetResults[CopyOptionGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyOptionGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyOptionGroupResultTypeDef]:
         """Copies the specified option group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyOptionGroup
@@ -505,8 +162,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CopyOptionGroup", kwargs)
 
     def create_blue_green_deployment(
-        self, **kwargs: Unpack[CreateBlueGreenDeploymentRequestTypeDef]
-    ) -> TargetResults[CreateBlueGreenDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBlueGreenDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBlueGreenDeploymentResponseTypeDef]:
         """Creates a blue/green deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateBlueGreenDeployment
@@ -514,8 +171,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateBlueGreenDeployment", kwargs)
 
     def create_custom_db_engine_version(
-        self, **kwargs: Unpack[CreateCustomDBEngineVersionMessageTypeDef]
-    ) -> TargetResults[DBEngineVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomDBEngineVersionMessageTypeDef]
+    ) -> TargetResults[type_defs.DBEngineVersionResponseTypeDef]:
         """Creates a custom DB engine version (CEV).
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateCustomDBEngineVersion
@@ -523,8 +180,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateCustomDBEngineVersion", kwargs)
 
     def create_db_cluster(
-        self, **kwargs: Unpack[CreateDBClusterMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterResultTypeDef]:
         """Creates a new Amazon Aurora DB cluster or Multi-AZ DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBCluster
@@ -532,8 +189,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBCluster", kwargs)
 
     def create_db_cluster_endpoint(
-        self, **kwargs: Unpack[CreateDBClusterEndpointMessageTypeDef]
-    ) -> TargetResults[DBClusterEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterEndpointResponseTypeDef]:
         """Creates a new custom endpoint and associates it with an Amazon Aurora DB
         cluster.
 
@@ -542,8 +199,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBClusterEndpoint", kwargs)
 
     def create_db_cluster_parameter_group(
-        self, **kwargs: Unpack[CreateDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterParameterGroupResultTypeDef]:
         """Creates a new DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBClusterParameterGroup
@@ -551,8 +208,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBClusterParameterGroup", kwargs)
 
     def create_db_cluster_snapshot(
-        self, **kwargs: Unpack[CreateDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CreateDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBClusterSnapshotResultTypeDef]:
         """Creates a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBClusterSnapshot
@@ -560,8 +217,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBClusterSnapshot", kwargs)
 
     def create_db_instance(
-        self, **kwargs: Unpack[CreateDBInstanceMessageTypeDef]
-    ) -> TargetResults[CreateDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBInstanceResultTypeDef]:
         """Creates a new DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBInstance
@@ -569,8 +226,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBInstance", kwargs)
 
     def create_db_instance_read_replica(
-        self, **kwargs: Unpack[CreateDBInstanceReadReplicaMessageTypeDef]
-    ) -> TargetResults[CreateDBInstanceReadReplicaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBInstanceReadReplicaMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBInstanceReadReplicaResultTypeDef]:
         """Creates a new DB instance that acts as a read replica for an existing
         source DB instance or Multi-AZ DB cluster. You can create a read replica
         for a DB instance running Db2, MariaDB, MySQL, Oracle, PostgreSQL, or SQL
@@ -584,8 +241,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBInstanceReadReplica", kwargs)
 
     def create_db_parameter_group(
-        self, **kwargs: Unpack[CreateDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBParameterGroupResultTypeDef]:
         """Creates a new DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBParameterGroup
@@ -593,8 +250,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBParameterGroup", kwargs)
 
     def create_db_proxy(
-        self, **kwargs: Unpack[CreateDBProxyRequestTypeDef]
-    ) -> TargetResults[CreateDBProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDBProxyResponseTypeDef]:
         """Creates a new DB proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBProxy
@@ -602,8 +259,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBProxy", kwargs)
 
     def create_db_proxy_endpoint(
-        self, **kwargs: Unpack[CreateDBProxyEndpointRequestTypeDef]
-    ) -> TargetResults[CreateDBProxyEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBProxyEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDBProxyEndpointResponseTypeDef]:
         """Creates a DBProxyEndpoint. Only applies to proxies that are associated
         with Aurora DB clusters. You can use DB proxy endpoints to specify
         read/write or read-only access to the DB cluster. You can also use DB
@@ -615,8 +272,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBProxyEndpoint", kwargs)
 
     def create_db_security_group(
-        self, **kwargs: Unpack[CreateDBSecurityGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBSecurityGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBSecurityGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBSecurityGroupResultTypeDef]:
         """Creates a new DB security group. DB security groups control access to a DB
         instance.
 
@@ -625,8 +282,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBSecurityGroup", kwargs)
 
     def create_db_shard_group(
-        self, **kwargs: Unpack[CreateDBShardGroupMessageTypeDef]
-    ) -> TargetResults[DBShardGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBShardGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBShardGroupResponseTypeDef]:
         """Creates a new DB shard group for Aurora Limitless Database. You must
         enable Aurora Limitless Database to create a DB shard group.
 
@@ -635,8 +292,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBShardGroup", kwargs)
 
     def create_db_snapshot(
-        self, **kwargs: Unpack[CreateDBSnapshotMessageTypeDef]
-    ) -> TargetResults[CreateDBSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBSnapshotResultTypeDef]:
         """Creates a snapshot of a DB instance. The source DB instance must be in the
         available or storage-optimization state.
 
@@ -645,8 +302,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBSnapshot", kwargs)
 
     def create_db_subnet_group(
-        self, **kwargs: Unpack[CreateDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[CreateDBSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateDBSubnetGroupResultTypeDef]:
         """Creates a new DB subnet group. DB subnet groups must contain at least one
         subnet in at least two AZs in the Amazon Web Services Region.
 
@@ -655,8 +312,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateDBSubnetGroup", kwargs)
 
     def create_event_subscription(
-        self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateEventSubscriptionResultTypeDef]:
         """Creates an RDS event notification subscription. This operation requires a
         topic Amazon Resource Name (ARN) created by either the RDS console, the
         SNS console, or the SNS API. To obtain an ARN with SNS, you must create a
@@ -668,8 +325,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateEventSubscription", kwargs)
 
     def create_global_cluster(
-        self, **kwargs: Unpack[CreateGlobalClusterMessageTypeDef]
-    ) -> TargetResults[CreateGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalClusterResultTypeDef]:
         """Creates an Aurora global database spread across multiple Amazon Web
         Services Regions. The global database contains a single primary cluster
         with read-write capability, and a read-only secondary cluster that
@@ -681,8 +338,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateGlobalCluster", kwargs)
 
     def create_integration(
-        self, **kwargs: Unpack[CreateIntegrationMessageTypeDef]
-    ) -> TargetResults[IntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseTypeDef]:
         """Creates a zero-ETL integration with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateIntegration
@@ -690,8 +347,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateIntegration", kwargs)
 
     def create_option_group(
-        self, **kwargs: Unpack[CreateOptionGroupMessageTypeDef]
-    ) -> TargetResults[CreateOptionGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOptionGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateOptionGroupResultTypeDef]:
         """Creates a new option group. You can create up to 20 option groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateOptionGroup
@@ -699,8 +356,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateOptionGroup", kwargs)
 
     def create_tenant_database(
-        self, **kwargs: Unpack[CreateTenantDatabaseMessageTypeDef]
-    ) -> TargetResults[CreateTenantDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTenantDatabaseMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateTenantDatabaseResultTypeDef]:
         """Creates a tenant database in a DB instance that uses the multi-tenant
         configuration. Only RDS for Oracle container database (CDB) instances are
         supported.
@@ -710,8 +367,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("CreateTenantDatabase", kwargs)
 
     def delete_blue_green_deployment(
-        self, **kwargs: Unpack[DeleteBlueGreenDeploymentRequestTypeDef]
-    ) -> TargetResults[DeleteBlueGreenDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBlueGreenDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBlueGreenDeploymentResponseTypeDef]:
         """Deletes a blue/green deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteBlueGreenDeployment
@@ -719,8 +376,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteBlueGreenDeployment", kwargs)
 
     def delete_custom_db_engine_version(
-        self, **kwargs: Unpack[DeleteCustomDBEngineVersionMessageTypeDef]
-    ) -> TargetResults[DBEngineVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomDBEngineVersionMessageTypeDef]
+    ) -> TargetResults[type_defs.DBEngineVersionResponseTypeDef]:
         """Deletes a custom engine version.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteCustomDBEngineVersion
@@ -728,8 +385,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteCustomDBEngineVersion", kwargs)
 
     def delete_db_cluster(
-        self, **kwargs: Unpack[DeleteDBClusterMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterResultTypeDef]:
         """The DeleteDBCluster action deletes a previously provisioned DB cluster.
         When you delete a DB cluster, all automated backups for that DB cluster
         are deleted and can't be recovered. Manual DB cluster snapshots of the
@@ -740,8 +397,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBCluster", kwargs)
 
     def delete_db_cluster_automated_backup(
-        self, **kwargs: Unpack[DeleteDBClusterAutomatedBackupMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterAutomatedBackupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterAutomatedBackupMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterAutomatedBackupResultTypeDef]:
         """Deletes automated backups using the DbClusterResourceId value of the
         source DB cluster or the Amazon Resource Name (ARN) of the automated
         backups.
@@ -751,8 +408,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBClusterAutomatedBackup", kwargs)
 
     def delete_db_cluster_endpoint(
-        self, **kwargs: Unpack[DeleteDBClusterEndpointMessageTypeDef]
-    ) -> TargetResults[DBClusterEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterEndpointResponseTypeDef]:
         """Deletes a custom endpoint and removes it from an Amazon Aurora DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBClusterEndpoint
@@ -760,8 +417,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBClusterEndpoint", kwargs)
 
     def delete_db_cluster_parameter_group(
-        self, **kwargs: Unpack[DeleteDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified DB cluster parameter group. The DB cluster parameter
         group to be deleted can't be associated with any DB clusters.
 
@@ -770,8 +427,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBClusterParameterGroup", kwargs)
 
     def delete_db_cluster_snapshot(
-        self, **kwargs: Unpack[DeleteDBClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[DeleteDBClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBClusterSnapshotResultTypeDef]:
         """Deletes a DB cluster snapshot. If the snapshot is being copied, the copy
         operation is terminated.
 
@@ -780,8 +437,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBClusterSnapshot", kwargs)
 
     def delete_db_instance(
-        self, **kwargs: Unpack[DeleteDBInstanceMessageTypeDef]
-    ) -> TargetResults[DeleteDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBInstanceResultTypeDef]:
         """Deletes a previously provisioned DB instance. When you delete a DB
         instance, all automated backups for that instance are deleted and can't be
         recovered. However, manual DB snapshots of the DB instance aren't deleted.
@@ -791,8 +448,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBInstance", kwargs)
 
     def delete_db_instance_automated_backup(
-        self, **kwargs: Unpack[DeleteDBInstanceAutomatedBackupMessageTypeDef]
-    ) -> TargetResults[DeleteDBInstanceAutomatedBackupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBInstanceAutomatedBackupMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBInstanceAutomatedBackupResultTypeDef]:
         """Deletes automated backups using the DbiResourceId value of the source DB
         instance or the Amazon Resource Name (ARN) of the automated backups.
 
@@ -801,8 +458,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBInstanceAutomatedBackup", kwargs)
 
     def delete_db_parameter_group(
-        self, **kwargs: Unpack[DeleteDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified DB parameter group. The DB parameter group to be
         deleted can't be associated with any DB instances.
 
@@ -811,8 +468,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBParameterGroup", kwargs)
 
     def delete_db_proxy(
-        self, **kwargs: Unpack[DeleteDBProxyRequestTypeDef]
-    ) -> TargetResults[DeleteDBProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBProxyResponseTypeDef]:
         """Deletes an existing DB proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBProxy
@@ -820,8 +477,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBProxy", kwargs)
 
     def delete_db_proxy_endpoint(
-        self, **kwargs: Unpack[DeleteDBProxyEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteDBProxyEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBProxyEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBProxyEndpointResponseTypeDef]:
         """Deletes a DBProxyEndpoint. Doing so removes the ability to access the DB
         proxy using the endpoint that you defined. The endpoint that you delete
         might have provided capabilities such as read/write or read-only
@@ -832,8 +489,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBProxyEndpoint", kwargs)
 
     def delete_db_security_group(
-        self, **kwargs: Unpack[DeleteDBSecurityGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBSecurityGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a DB security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBSecurityGroup
@@ -841,8 +498,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBSecurityGroup", kwargs)
 
     def delete_db_shard_group(
-        self, **kwargs: Unpack[DeleteDBShardGroupMessageTypeDef]
-    ) -> TargetResults[DBShardGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBShardGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBShardGroupResponseTypeDef]:
         """Deletes an Aurora Limitless Database DB shard group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBShardGroup
@@ -850,8 +507,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBShardGroup", kwargs)
 
     def delete_db_snapshot(
-        self, **kwargs: Unpack[DeleteDBSnapshotMessageTypeDef]
-    ) -> TargetResults[DeleteDBSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteDBSnapshotResultTypeDef]:
         """Deletes a DB snapshot. If the snapshot is being copied, the copy operation
         is terminated.
 
@@ -860,8 +517,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBSnapshot", kwargs)
 
     def delete_db_subnet_group(
-        self, **kwargs: Unpack[DeleteDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a DB subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBSubnetGroup
@@ -869,8 +526,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteDBSubnetGroup", kwargs)
 
     def delete_event_subscription(
-        self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[DeleteEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteEventSubscriptionResultTypeDef]:
         """Deletes an RDS event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteEventSubscription
@@ -878,8 +535,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteEventSubscription", kwargs)
 
     def delete_global_cluster(
-        self, **kwargs: Unpack[DeleteGlobalClusterMessageTypeDef]
-    ) -> TargetResults[DeleteGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalClusterResultTypeDef]:
         """Deletes a global database cluster. The primary and secondary clusters must
         already be detached or destroyed first.
 
@@ -888,8 +545,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteGlobalCluster", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationMessageTypeDef]
-    ) -> TargetResults[IntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseTypeDef]:
         """Deletes a zero-ETL integration with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteIntegration
@@ -897,8 +554,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_option_group(
-        self, **kwargs: Unpack[DeleteOptionGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOptionGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing option group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteOptionGroup
@@ -906,8 +563,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteOptionGroup", kwargs)
 
     def delete_tenant_database(
-        self, **kwargs: Unpack[DeleteTenantDatabaseMessageTypeDef]
-    ) -> TargetResults[DeleteTenantDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTenantDatabaseMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteTenantDatabaseResultTypeDef]:
         """Deletes a tenant database from your DB instance. This command only applies
         to RDS for Oracle container database (CDB) instances.
 
@@ -916,8 +573,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DeleteTenantDatabase", kwargs)
 
     def deregister_db_proxy_targets(
-        self, **kwargs: Unpack[DeregisterDBProxyTargetsRequestTypeDef]
-    ) -> TargetResults[DeregisterDBProxyTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterDBProxyTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterDBProxyTargetsResponseTypeDef]:
         """Remove the association between one or more DBProxyTarget data structures
         and a DBProxyTargetGroup.
 
@@ -927,7 +584,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_account_attributes(
         self,
-    ) -> TargetResults[AccountAttributesMessageTypeDef]:
+    ) -> TargetResults[type_defs.AccountAttributesMessageTypeDef]:
         """Lists all of the attributes for a customer account. The attributes include
         Amazon RDS quotas for the account, such as the number of DB instances
         allowed. The description for a quota includes the quota name, current
@@ -938,8 +595,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeAccountAttributes", {})
 
     def describe_blue_green_deployments(
-        self, **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef]
-    ) -> TargetResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBlueGreenDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBlueGreenDeploymentsResponseTypeDef]:
         """Describes one or more blue/green deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeBlueGreenDeployments
@@ -947,8 +604,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeBlueGreenDeployments", kwargs)
 
     def describe_certificates(
-        self, **kwargs: Unpack[DescribeCertificatesMessageTypeDef]
-    ) -> TargetResults[CertificateMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef]
+    ) -> TargetResults[type_defs.CertificateMessageTypeDef]:
         """Lists the set of certificate authority (CA) certificates provided by
         Amazon RDS for this Amazon Web Services account.
 
@@ -957,8 +614,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeCertificates", kwargs)
 
     def describe_db_cluster_automated_backups(
-        self, **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef]
-    ) -> TargetResults[DBClusterAutomatedBackupMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDBClusterAutomatedBackupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterAutomatedBackupMessageTypeDef]:
         """Displays backups for both current and deleted DB clusters. For example,
         use this operation to find details about automated backups for previously
         deleted clusters. Current clusters are returned for both the
@@ -969,8 +627,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterAutomatedBackups", kwargs)
 
     def describe_db_cluster_backtracks(
-        self, **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef]
-    ) -> TargetResults[DBClusterBacktrackMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterBacktracksMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterBacktrackMessageTypeDef]:
         """Returns information about backtracks for a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterBacktracks
@@ -978,8 +636,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterBacktracks", kwargs)
 
     def describe_db_cluster_endpoints(
-        self, **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef]
-    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterEndpointsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterEndpointMessageTypeDef]:
         """Returns information about endpoints for an Amazon Aurora DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterEndpoints
@@ -987,8 +645,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterEndpoints", kwargs)
 
     def describe_db_cluster_parameter_groups(
-        self, **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupsMessageTypeDef]:
         """Returns a list of DBClusterParameterGroup descriptions. If a
         DBClusterParameterGroupName parameter is specified, the list will contain
         only the description of the specified DB cluster parameter group.
@@ -998,8 +656,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterParameterGroups", kwargs)
 
     def describe_db_cluster_parameters(
-        self, **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB cluster parameter
         group.
 
@@ -1008,8 +666,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterParameters", kwargs)
 
     def describe_db_cluster_snapshot_attributes(
-        self, **kwargs: Unpack[DescribeDBClusterSnapshotAttributesMessageTypeDef]
-    ) -> TargetResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotAttributesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBClusterSnapshotAttributesResultTypeDef]:
         """Returns a list of DB cluster snapshot attribute names and values for a
         manual DB cluster snapshot.
 
@@ -1018,8 +677,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterSnapshotAttributes", kwargs)
 
     def describe_db_cluster_snapshots(
-        self, **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef]
-    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterSnapshotMessageTypeDef]:
         """Returns information about DB cluster snapshots. This API action supports
         pagination.
 
@@ -1028,8 +687,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusterSnapshots", kwargs)
 
     def describe_db_clusters(
-        self, **kwargs: Unpack[DescribeDBClustersMessageTypeDef]
-    ) -> TargetResults[DBClusterMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterMessageTypeDef]:
         """Describes existing Amazon Aurora DB clusters and Multi-AZ DB clusters.
         This API supports pagination.
 
@@ -1038,8 +697,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBClusters", kwargs)
 
     def describe_db_engine_versions(
-        self, **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef]
-    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBEngineVersionMessageTypeDef]:
         """Describes the properties of specific versions of DB engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBEngineVersions
@@ -1047,8 +706,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBEngineVersions", kwargs)
 
     def describe_db_instance_automated_backups(
-        self, **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef]
-    ) -> TargetResults[DBInstanceAutomatedBackupMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDBInstanceAutomatedBackupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBInstanceAutomatedBackupMessageTypeDef]:
         """Displays backups for both current and deleted instances. For example, use
         this operation to find details about automated backups for previously
         deleted instances. Current instances with retention periods greater than
@@ -1060,8 +720,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBInstanceAutomatedBackups", kwargs)
 
     def describe_db_instances(
-        self, **kwargs: Unpack[DescribeDBInstancesMessageTypeDef]
-    ) -> TargetResults[DBInstanceMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef]
+    ) -> TargetResults[type_defs.DBInstanceMessageTypeDef]:
         """Describes provisioned RDS instances. This API supports pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstances
@@ -1069,8 +729,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBInstances", kwargs)
 
     def describe_db_log_files(
-        self, **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef]
-    ) -> TargetResults[DescribeDBLogFilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBLogFilesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBLogFilesResponseTypeDef]:
         """Returns a list of DB log files for the DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBLogFiles
@@ -1078,8 +738,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBLogFiles", kwargs)
 
     def describe_db_major_engine_versions(
-        self, **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBMajorEngineVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBMajorEngineVersionsResponseTypeDef]:
         """Describes the properties of specific major versions of DB engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBMajorEngineVersions
@@ -1087,8 +747,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBMajorEngineVersions", kwargs)
 
     def describe_db_parameter_groups(
-        self, **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupsMessageTypeDef]:
         """Returns a list of DBParameterGroup descriptions. If a DBParameterGroupName
         is specified, the list will contain only the description of the specified
         DB parameter group.
@@ -1098,8 +758,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBParameterGroups", kwargs)
 
     def describe_db_parameters(
-        self, **kwargs: Unpack[DescribeDBParametersMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBParameters
@@ -1107,8 +767,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBParameters", kwargs)
 
     def describe_db_proxies(
-        self, **kwargs: Unpack[DescribeDBProxiesRequestTypeDef]
-    ) -> TargetResults[DescribeDBProxiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBProxiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBProxiesResponseTypeDef]:
         """Returns information about DB proxies.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxies
@@ -1116,8 +776,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBProxies", kwargs)
 
     def describe_db_proxy_endpoints(
-        self, **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef]
-    ) -> TargetResults[DescribeDBProxyEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBProxyEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBProxyEndpointsResponseTypeDef]:
         """Returns information about DB proxy endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyEndpoints
@@ -1125,8 +785,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBProxyEndpoints", kwargs)
 
     def describe_db_proxy_target_groups(
-        self, **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBProxyTargetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBProxyTargetGroupsResponseTypeDef]:
         """Returns information about DB proxy target groups, represented by
         DBProxyTargetGroup data structures.
 
@@ -1135,8 +795,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBProxyTargetGroups", kwargs)
 
     def describe_db_proxy_targets(
-        self, **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeDBProxyTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBProxyTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBProxyTargetsResponseTypeDef]:
         """Returns information about DBProxyTarget objects. This API supports
         pagination.
 
@@ -1145,8 +805,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBProxyTargets", kwargs)
 
     def describe_db_recommendations(
-        self, **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef]
-    ) -> TargetResults[DBRecommendationsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBRecommendationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBRecommendationsMessageTypeDef]:
         """Describes the recommendations to resolve the issues for your DB instances,
         DB clusters, and DB parameter groups.
 
@@ -1155,8 +815,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBRecommendations", kwargs)
 
     def describe_db_security_groups(
-        self, **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef]
-    ) -> TargetResults[DBSecurityGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBSecurityGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBSecurityGroupMessageTypeDef]:
         """Returns a list of DBSecurityGroup descriptions. If a DBSecurityGroupName
         is specified, the list will contain only the descriptions of the specified
         DB security group.
@@ -1166,8 +826,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBSecurityGroups", kwargs)
 
     def describe_db_shard_groups(
-        self, **kwargs: Unpack[DescribeDBShardGroupsMessageTypeDef]
-    ) -> TargetResults[DescribeDBShardGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBShardGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBShardGroupsResponseTypeDef]:
         """Describes existing Aurora Limitless Database DB shard groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBShardGroups
@@ -1175,8 +835,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBShardGroups", kwargs)
 
     def describe_db_snapshot_attributes(
-        self, **kwargs: Unpack[DescribeDBSnapshotAttributesMessageTypeDef]
-    ) -> TargetResults[DescribeDBSnapshotAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBSnapshotAttributesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBSnapshotAttributesResultTypeDef]:
         """Returns a list of DB snapshot attribute names and values for a manual DB
         snapshot.
 
@@ -1185,8 +845,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBSnapshotAttributes", kwargs)
 
     def describe_db_snapshot_tenant_databases(
-        self, **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef]
-    ) -> TargetResults[DBSnapshotTenantDatabasesMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotTenantDatabasesMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSnapshotTenantDatabasesMessageTypeDef]:
         """Describes the tenant databases that exist in a DB snapshot. This command
         only applies to RDS for Oracle DB instances in the multi-tenant
         configuration.
@@ -1196,8 +857,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBSnapshotTenantDatabases", kwargs)
 
     def describe_db_snapshots(
-        self, **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef]
-    ) -> TargetResults[DBSnapshotMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBSnapshotMessageTypeDef]:
         """Returns information about DB snapshots. This API action supports
         pagination.
 
@@ -1206,8 +867,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBSnapshots", kwargs)
 
     def describe_db_subnet_groups(
-        self, **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef]
-    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.DBSubnetGroupMessageTypeDef]:
         """Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
         specified, the list will contain only the descriptions of the specified
         DBSubnetGroup.
@@ -1217,8 +878,11 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeDBSubnetGroups", kwargs)
 
     def describe_engine_default_cluster_parameters(
-        self, **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef]
-    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeEngineDefaultClusterParametersMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         cluster database engine.
 
@@ -1227,8 +891,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeEngineDefaultClusterParameters", kwargs)
 
     def describe_engine_default_parameters(
-        self, **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef]
-    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeEngineDefaultParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         specified database engine.
 
@@ -1237,8 +901,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeEngineDefaultParameters", kwargs)
 
     def describe_event_categories(
-        self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> TargetResults[EventCategoriesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventCategoriesMessageTypeDef]
+    ) -> TargetResults[type_defs.EventCategoriesMessageTypeDef]:
         """Displays a list of categories for all event source types, or, if
         specified, for a specified source type. You can also see this list in the
         "Amazon RDS event categories and event messages" section of the Amazon RDS
@@ -1249,8 +913,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeEventCategories", kwargs)
 
     def describe_event_subscriptions(
-        self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Lists all the subscription descriptions for a customer account. The
         description for a subscription includes SubscriptionName, SNSTopicARN,
         CustomerID, SourceType, SourceID, CreationTime, and Status.
@@ -1260,8 +924,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeEventSubscriptions", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[EventsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Returns events related to DB instances, DB clusters, DB parameter groups,
         DB security groups, DB snapshots, DB cluster snapshots, and RDS Proxies
         for the past 14 days. Events specific to a particular DB instance, DB
@@ -1274,8 +938,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_export_tasks(
-        self, **kwargs: Unpack[DescribeExportTasksMessageTypeDef]
-    ) -> TargetResults[ExportTasksMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExportTasksMessageTypeDef]
+    ) -> TargetResults[type_defs.ExportTasksMessageTypeDef]:
         """Returns information about a snapshot or cluster export to Amazon S3. This
         API operation supports pagination.
 
@@ -1284,8 +948,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeExportTasks", kwargs)
 
     def describe_global_clusters(
-        self, **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef]
-    ) -> TargetResults[GlobalClustersMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.GlobalClustersMessageTypeDef]:
         """Returns information about Aurora global database clusters. This API
         supports pagination.
 
@@ -1294,8 +958,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeGlobalClusters", kwargs)
 
     def describe_integrations(
-        self, **kwargs: Unpack[DescribeIntegrationsMessageTypeDef]
-    ) -> TargetResults[DescribeIntegrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIntegrationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeIntegrationsResponseTypeDef]:
         """Describe one or more zero-ETL integrations with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeIntegrations
@@ -1303,8 +967,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeIntegrations", kwargs)
 
     def describe_option_group_options(
-        self, **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef]
-    ) -> TargetResults[OptionGroupOptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOptionGroupOptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.OptionGroupOptionsMessageTypeDef]:
         """Describes all available options for the specified engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroupOptions
@@ -1312,8 +976,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeOptionGroupOptions", kwargs)
 
     def describe_option_groups(
-        self, **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef]
-    ) -> TargetResults[OptionGroupsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOptionGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.OptionGroupsTypeDef]:
         """Describes the available option groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroups
@@ -1321,8 +985,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeOptionGroups", kwargs)
 
     def describe_orderable_db_instance_options(
-        self, **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef]
-    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableDBInstanceOptionsMessageTypeDef]:
         """Describes the orderable DB instance options for a specified DB engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOrderableDBInstanceOptions
@@ -1330,8 +995,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeOrderableDBInstanceOptions", kwargs)
 
     def describe_pending_maintenance_actions(
-        self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.PendingMaintenanceActionsMessageTypeDef]:
         """Returns a list of resources (for example, DB instances) that have at least
         one pending maintenance action.
 
@@ -1340,8 +1006,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribePendingMaintenanceActions", kwargs)
 
     def describe_reserved_db_instances(
-        self, **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef]
-    ) -> TargetResults[ReservedDBInstanceMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedDBInstancesMessageTypeDef]
+    ) -> TargetResults[type_defs.ReservedDBInstanceMessageTypeDef]:
         """Returns information about reserved DB instances for this account, or about
         a specified reserved DB instance.
 
@@ -1350,8 +1016,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeReservedDBInstances", kwargs)
 
     def describe_reserved_db_instances_offerings(
-        self, **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef]
-    ) -> TargetResults[ReservedDBInstancesOfferingMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeReservedDBInstancesOfferingsMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedDBInstancesOfferingMessageTypeDef]:
         """Lists available reserved DB instance offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeReservedDBInstancesOfferings
@@ -1359,8 +1026,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeReservedDBInstancesOfferings", kwargs)
 
     def describe_serverless_v2_platform_versions(
-        self, **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef]
-    ) -> TargetResults[ServerlessV2PlatformVersionsMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ServerlessV2PlatformVersionsMessageTypeDef]:
         """Describes the properties of specific platform versions for Aurora
         Serverless v2.
 
@@ -1369,8 +1037,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeServerlessV2PlatformVersions", kwargs)
 
     def describe_source_regions(
-        self, **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef]
-    ) -> TargetResults[SourceRegionMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSourceRegionsMessageTypeDef]
+    ) -> TargetResults[type_defs.SourceRegionMessageTypeDef]:
         """Returns a list of the source Amazon Web Services Regions where the current
         Amazon Web Services Region can create a read replica, copy a DB snapshot
         from, or replicate automated backups from.
@@ -1380,8 +1048,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeSourceRegions", kwargs)
 
     def describe_tenant_databases(
-        self, **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef]
-    ) -> TargetResults[TenantDatabasesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTenantDatabasesMessageTypeDef]
+    ) -> TargetResults[type_defs.TenantDatabasesMessageTypeDef]:
         """Describes the tenant databases in a DB instance that uses the multi-tenant
         configuration. Only RDS for Oracle CDB instances are supported.
 
@@ -1390,8 +1058,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeTenantDatabases", kwargs)
 
     def describe_valid_db_instance_modifications(
-        self, **kwargs: Unpack[DescribeValidDBInstanceModificationsMessageTypeDef]
-    ) -> TargetResults[DescribeValidDBInstanceModificationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeValidDBInstanceModificationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeValidDBInstanceModificationsResultTypeDef]:
         """You can call DescribeValidDBInstanceModifications to learn what
         modifications you can make to your DB instance. You can use this
         information when you call ModifyDBInstance.
@@ -1401,8 +1070,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DescribeValidDBInstanceModifications", kwargs)
 
     def disable_http_endpoint(
-        self, **kwargs: Unpack[DisableHttpEndpointRequestTypeDef]
-    ) -> TargetResults[DisableHttpEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableHttpEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableHttpEndpointResponseTypeDef]:
         """Disables the HTTP endpoint for the specified DB cluster. Disabling this
         endpoint disables RDS Data API.
 
@@ -1411,8 +1080,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DisableHttpEndpoint", kwargs)
 
     def download_db_log_file_portion(
-        self, **kwargs: Unpack[DownloadDBLogFilePortionMessageTypeDef]
-    ) -> TargetResults[DownloadDBLogFilePortionDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DownloadDBLogFilePortionMessageTypeDef]
+    ) -> TargetResults[type_defs.DownloadDBLogFilePortionDetailsTypeDef]:
         """Downloads all or a portion of the specified log file, up to 1 MB in size.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DownloadDBLogFilePortion
@@ -1420,8 +1089,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("DownloadDBLogFilePortion", kwargs)
 
     def enable_http_endpoint(
-        self, **kwargs: Unpack[EnableHttpEndpointRequestTypeDef]
-    ) -> TargetResults[EnableHttpEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableHttpEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableHttpEndpointResponseTypeDef]:
         """Enables the HTTP endpoint for the DB cluster. By default, the HTTP
         endpoint isn't enabled.
 
@@ -1430,8 +1099,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("EnableHttpEndpoint", kwargs)
 
     def failover_db_cluster(
-        self, **kwargs: Unpack[FailoverDBClusterMessageTypeDef]
-    ) -> TargetResults[FailoverDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverDBClusterResultTypeDef]:
         """Forces a failover for a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/FailoverDBCluster
@@ -1439,8 +1108,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("FailoverDBCluster", kwargs)
 
     def failover_global_cluster(
-        self, **kwargs: Unpack[FailoverGlobalClusterMessageTypeDef]
-    ) -> TargetResults[FailoverGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverGlobalClusterResultTypeDef]:
         """Promotes the specified secondary DB cluster to be the primary DB cluster
         in the global database cluster to fail over or switch over a global
         database. Switchover operations were previously called "managed planned
@@ -1451,8 +1120,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("FailoverGlobalCluster", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> TargetResults[TagListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """Lists all tags on an Amazon RDS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ListTagsForResource
@@ -1460,8 +1129,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_activity_stream(
-        self, **kwargs: Unpack[ModifyActivityStreamRequestTypeDef]
-    ) -> TargetResults[ModifyActivityStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyActivityStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyActivityStreamResponseTypeDef]:
         """Changes the audit policy state of a database activity stream to either
         locked (default) or unlocked. A locked policy is read-only, whereas an
         unlocked policy is read/write. If your activity stream is started and
@@ -1475,8 +1144,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyActivityStream", kwargs)
 
     def modify_certificates(
-        self, **kwargs: Unpack[ModifyCertificatesMessageTypeDef]
-    ) -> TargetResults[ModifyCertificatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCertificatesMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyCertificatesResultTypeDef]:
         """Override the system-default Secure Sockets Layer/Transport Layer Security
         (SSL/TLS) certificate for Amazon RDS for new DB instances, or remove the
         override.
@@ -1486,8 +1155,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyCertificates", kwargs)
 
     def modify_current_db_cluster_capacity(
-        self, **kwargs: Unpack[ModifyCurrentDBClusterCapacityMessageTypeDef]
-    ) -> TargetResults[DBClusterCapacityInfoTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCurrentDBClusterCapacityMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterCapacityInfoTypeDef]:
         """Set the capacity of an Aurora Serverless v1 DB cluster to a specific
         value.
 
@@ -1496,8 +1165,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyCurrentDBClusterCapacity", kwargs)
 
     def modify_custom_db_engine_version(
-        self, **kwargs: Unpack[ModifyCustomDBEngineVersionMessageTypeDef]
-    ) -> TargetResults[DBEngineVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCustomDBEngineVersionMessageTypeDef]
+    ) -> TargetResults[type_defs.DBEngineVersionResponseTypeDef]:
         """Modifies the status of a custom engine version (CEV). You can find CEVs to
         modify by calling DescribeDBEngineVersions.
 
@@ -1506,8 +1175,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyCustomDBEngineVersion", kwargs)
 
     def modify_db_cluster(
-        self, **kwargs: Unpack[ModifyDBClusterMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterResultTypeDef]:
         """Modifies the settings of an Amazon Aurora DB cluster or a Multi-AZ DB
         cluster. You can change one or more settings by specifying these
         parameters and the new values in the request.
@@ -1517,8 +1186,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBCluster", kwargs)
 
     def modify_db_cluster_endpoint(
-        self, **kwargs: Unpack[ModifyDBClusterEndpointMessageTypeDef]
-    ) -> TargetResults[DBClusterEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterEndpointMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterEndpointResponseTypeDef]:
         """Modifies the properties of an endpoint in an Amazon Aurora DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBClusterEndpoint
@@ -1526,8 +1195,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBClusterEndpoint", kwargs)
 
     def modify_db_cluster_parameter_group(
-        self, **kwargs: Unpack[ModifyDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group. To modify more
         than one parameter, submit a list of the following: ParameterName,
         ParameterValue, and ApplyMethod. A maximum of 20 parameters can be
@@ -1538,8 +1207,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBClusterParameterGroup", kwargs)
 
     def modify_db_cluster_snapshot_attribute(
-        self, **kwargs: Unpack[ModifyDBClusterSnapshotAttributeMessageTypeDef]
-    ) -> TargetResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBClusterSnapshotAttributeMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBClusterSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual DB cluster snapshot.
 
@@ -1548,8 +1217,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBClusterSnapshotAttribute", kwargs)
 
     def modify_db_instance(
-        self, **kwargs: Unpack[ModifyDBInstanceMessageTypeDef]
-    ) -> TargetResults[ModifyDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBInstanceResultTypeDef]:
         """Modifies settings for a DB instance. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request. To learn what modifications you can make to your DB
@@ -1561,8 +1230,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBInstance", kwargs)
 
     def modify_db_parameter_group(
-        self, **kwargs: Unpack[ModifyDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group. To modify more than one
         parameter, submit a list of the following: ParameterName, ParameterValue,
         and ApplyMethod. A maximum of 20 parameters can be modified in a single
@@ -1573,8 +1242,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBParameterGroup", kwargs)
 
     def modify_db_proxy(
-        self, **kwargs: Unpack[ModifyDBProxyRequestTypeDef]
-    ) -> TargetResults[ModifyDBProxyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBProxyRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBProxyResponseTypeDef]:
         """Changes the settings for an existing DB proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBProxy
@@ -1582,8 +1251,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBProxy", kwargs)
 
     def modify_db_proxy_endpoint(
-        self, **kwargs: Unpack[ModifyDBProxyEndpointRequestTypeDef]
-    ) -> TargetResults[ModifyDBProxyEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBProxyEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBProxyEndpointResponseTypeDef]:
         """Changes the settings for an existing DB proxy endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBProxyEndpoint
@@ -1591,8 +1260,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBProxyEndpoint", kwargs)
 
     def modify_db_proxy_target_group(
-        self, **kwargs: Unpack[ModifyDBProxyTargetGroupRequestTypeDef]
-    ) -> TargetResults[ModifyDBProxyTargetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBProxyTargetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBProxyTargetGroupResponseTypeDef]:
         """Modifies the properties of a DBProxyTargetGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBProxyTargetGroup
@@ -1600,8 +1269,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBProxyTargetGroup", kwargs)
 
     def modify_db_recommendation(
-        self, **kwargs: Unpack[ModifyDBRecommendationMessageTypeDef]
-    ) -> TargetResults[DBRecommendationMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBRecommendationMessageTypeDef]
+    ) -> TargetResults[type_defs.DBRecommendationMessageTypeDef]:
         """Updates the recommendation status and recommended action status for the
         specified recommendation.
 
@@ -1610,8 +1279,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBRecommendation", kwargs)
 
     def modify_db_shard_group(
-        self, **kwargs: Unpack[ModifyDBShardGroupMessageTypeDef]
-    ) -> TargetResults[DBShardGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBShardGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBShardGroupResponseTypeDef]:
         """Modifies the settings of an Aurora Limitless Database DB shard group. You
         can change one or more settings by specifying these parameters and the new
         values in the request.
@@ -1621,8 +1290,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBShardGroup", kwargs)
 
     def modify_db_snapshot(
-        self, **kwargs: Unpack[ModifyDBSnapshotMessageTypeDef]
-    ) -> TargetResults[ModifyDBSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBSnapshotResultTypeDef]:
         """Updates a manual DB snapshot with a new engine version. The snapshot can
         be encrypted or unencrypted, but not shared or public.
 
@@ -1631,8 +1300,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBSnapshot", kwargs)
 
     def modify_db_snapshot_attribute(
-        self, **kwargs: Unpack[ModifyDBSnapshotAttributeMessageTypeDef]
-    ) -> TargetResults[ModifyDBSnapshotAttributeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBSnapshotAttributeMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual DB snapshot.
 
@@ -1641,8 +1310,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBSnapshotAttribute", kwargs)
 
     def modify_db_subnet_group(
-        self, **kwargs: Unpack[ModifyDBSubnetGroupMessageTypeDef]
-    ) -> TargetResults[ModifyDBSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDBSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBSubnetGroupResultTypeDef]:
         """Modifies an existing DB subnet group. DB subnet groups must contain at
         least one subnet in at least two AZs in the Amazon Web Services Region.
 
@@ -1651,8 +1320,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyDBSubnetGroup", kwargs)
 
     def modify_event_subscription(
-        self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing RDS event notification subscription. You can't modify
         the source identifiers using this call. To change source identifiers for a
         subscription, use the AddSourceIdentifierToSubscription and
@@ -1663,8 +1332,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyEventSubscription", kwargs)
 
     def modify_global_cluster(
-        self, **kwargs: Unpack[ModifyGlobalClusterMessageTypeDef]
-    ) -> TargetResults[ModifyGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyGlobalClusterResultTypeDef]:
         """Modifies a setting for an Amazon Aurora global database cluster. You can
         change one or more database configuration parameters by specifying these
         parameters and the new values in the request. For more information on
@@ -1675,8 +1344,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyGlobalCluster", kwargs)
 
     def modify_integration(
-        self, **kwargs: Unpack[ModifyIntegrationMessageTypeDef]
-    ) -> TargetResults[IntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIntegrationMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseTypeDef]:
         """Modifies a zero-ETL integration with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyIntegration
@@ -1684,8 +1353,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyIntegration", kwargs)
 
     def modify_option_group(
-        self, **kwargs: Unpack[ModifyOptionGroupMessageTypeDef]
-    ) -> TargetResults[ModifyOptionGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyOptionGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyOptionGroupResultTypeDef]:
         """Modifies an existing option group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyOptionGroup
@@ -1693,8 +1362,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyOptionGroup", kwargs)
 
     def modify_tenant_database(
-        self, **kwargs: Unpack[ModifyTenantDatabaseMessageTypeDef]
-    ) -> TargetResults[ModifyTenantDatabaseResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyTenantDatabaseMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyTenantDatabaseResultTypeDef]:
         """Modifies an existing tenant database in a DB instance. You can change the
         tenant database name or the master user password. This operation is
         supported only for RDS for Oracle CDB instances using the multi-tenant
@@ -1705,8 +1374,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ModifyTenantDatabase", kwargs)
 
     def promote_read_replica(
-        self, **kwargs: Unpack[PromoteReadReplicaMessageTypeDef]
-    ) -> TargetResults[PromoteReadReplicaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PromoteReadReplicaMessageTypeDef]
+    ) -> TargetResults[type_defs.PromoteReadReplicaResultTypeDef]:
         """Promotes a read replica DB instance to a standalone DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/PromoteReadReplica
@@ -1714,8 +1383,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("PromoteReadReplica", kwargs)
 
     def promote_read_replica_db_cluster(
-        self, **kwargs: Unpack[PromoteReadReplicaDBClusterMessageTypeDef]
-    ) -> TargetResults[PromoteReadReplicaDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PromoteReadReplicaDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.PromoteReadReplicaDBClusterResultTypeDef]:
         """Promotes a read replica DB cluster to a standalone DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/PromoteReadReplicaDBCluster
@@ -1723,8 +1392,9 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("PromoteReadReplicaDBCluster", kwargs)
 
     def purchase_reserved_db_instances_offering(
-        self, **kwargs: Unpack[PurchaseReservedDBInstancesOfferingMessageTypeDef]
-    ) -> TargetResults[PurchaseReservedDBInstancesOfferingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PurchaseReservedDBInstancesOfferingMessageTypeDef],
+    ) -> TargetResults[type_defs.PurchaseReservedDBInstancesOfferingResultTypeDef]:
         """Purchases a reserved DB instance offering.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/PurchaseReservedDBInstancesOffering
@@ -1732,8 +1402,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("PurchaseReservedDBInstancesOffering", kwargs)
 
     def reboot_db_cluster(
-        self, **kwargs: Unpack[RebootDBClusterMessageTypeDef]
-    ) -> TargetResults[RebootDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootDBClusterResultTypeDef]:
         """You might need to reboot your DB cluster, usually for maintenance reasons.
         For example, if you make certain modifications, or if you change the DB
         cluster parameter group associated with the DB cluster, reboot the DB
@@ -1744,8 +1414,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RebootDBCluster", kwargs)
 
     def reboot_db_instance(
-        self, **kwargs: Unpack[RebootDBInstanceMessageTypeDef]
-    ) -> TargetResults[RebootDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootDBInstanceResultTypeDef]:
         """You might need to reboot your DB instance, usually for maintenance
         reasons. For example, if you make certain modifications, or if you change
         the DB parameter group associated with the DB instance, you must reboot
@@ -1756,8 +1426,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RebootDBInstance", kwargs)
 
     def reboot_db_shard_group(
-        self, **kwargs: Unpack[RebootDBShardGroupMessageTypeDef]
-    ) -> TargetResults[DBShardGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDBShardGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBShardGroupResponseTypeDef]:
         """You might need to reboot your DB shard group, usually for maintenance
         reasons. For example, if you make certain modifications, reboot the DB
         shard group for the changes to take effect.
@@ -1767,8 +1437,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RebootDBShardGroup", kwargs)
 
     def register_db_proxy_targets(
-        self, **kwargs: Unpack[RegisterDBProxyTargetsRequestTypeDef]
-    ) -> TargetResults[RegisterDBProxyTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDBProxyTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterDBProxyTargetsResponseTypeDef]:
         """Associate one or more DBProxyTarget data structures with a
         DBProxyTargetGroup.
 
@@ -1777,8 +1447,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RegisterDBProxyTargets", kwargs)
 
     def remove_from_global_cluster(
-        self, **kwargs: Unpack[RemoveFromGlobalClusterMessageTypeDef]
-    ) -> TargetResults[RemoveFromGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveFromGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.RemoveFromGlobalClusterResultTypeDef]:
         """Detaches an Aurora secondary cluster from an Aurora global database
         cluster. The cluster becomes a standalone cluster with read-write
         capability instead of being read-only and receiving data from a primary
@@ -1789,8 +1459,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RemoveFromGlobalCluster", kwargs)
 
     def remove_role_from_db_cluster(
-        self, **kwargs: Unpack[RemoveRoleFromDBClusterMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRoleFromDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the asssociation of an Amazon Web Services Identity and Access
         Management (IAM) role from a DB cluster.
 
@@ -1799,8 +1469,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RemoveRoleFromDBCluster", kwargs)
 
     def remove_role_from_db_instance(
-        self, **kwargs: Unpack[RemoveRoleFromDBInstanceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRoleFromDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates an Amazon Web Services Identity and Access Management (IAM)
         role from a DB instance.
 
@@ -1809,8 +1479,11 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RemoveRoleFromDBInstance", kwargs)
 
     def remove_source_identifier_from_subscription(
-        self, **kwargs: Unpack[RemoveSourceIdentifierFromSubscriptionMessageTypeDef]
-    ) -> TargetResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RemoveSourceIdentifierFromSubscriptionMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
         """Removes a source identifier from an existing RDS event notification
         subscription.
 
@@ -1819,8 +1492,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RemoveSourceIdentifierFromSubscription", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes metadata tags from an Amazon RDS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/RemoveTagsFromResource
@@ -1828,8 +1501,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_db_cluster_parameter_group(
-        self, **kwargs: Unpack[ResetDBClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDBClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group to the default
         value. To reset specific parameters submit a list of the following:
         ParameterName and ApplyMethod. To reset the entire DB cluster parameter
@@ -1841,8 +1514,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ResetDBClusterParameterGroup", kwargs)
 
     def reset_db_parameter_group(
-        self, **kwargs: Unpack[ResetDBParameterGroupMessageTypeDef]
-    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetDBParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group to the engine/system
         default value. To reset specific parameters, provide a list of the
         following: ParameterName and ApplyMethod. To reset the entire DB parameter
@@ -1856,8 +1529,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("ResetDBParameterGroup", kwargs)
 
     def restore_db_cluster_from_s3(
-        self, **kwargs: Unpack[RestoreDBClusterFromS3MessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterFromS3ResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterFromS3MessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterFromS3ResultTypeDef]:
         """Creates an Amazon Aurora DB cluster from MySQL data stored in an Amazon S3
         bucket. Amazon RDS must be authorized to access the Amazon S3 bucket and
         the data must be created using the Percona XtraBackup utility as described
@@ -1869,8 +1542,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RestoreDBClusterFromS3", kwargs)
 
     def restore_db_cluster_from_snapshot(
-        self, **kwargs: Unpack[RestoreDBClusterFromSnapshotMessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterFromSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterFromSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterFromSnapshotResultTypeDef]:
         """Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/RestoreDBClusterFromSnapshot
@@ -1878,8 +1551,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RestoreDBClusterFromSnapshot", kwargs)
 
     def restore_db_cluster_to_point_in_time(
-        self, **kwargs: Unpack[RestoreDBClusterToPointInTimeMessageTypeDef]
-    ) -> TargetResults[RestoreDBClusterToPointInTimeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBClusterToPointInTimeMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBClusterToPointInTimeResultTypeDef]:
         """Restores a DB cluster to an arbitrary point in time. Users can restore to
         any point in time before LatestRestorableTime for up to
         BackupRetentionPeriod days. The target DB cluster is created from the
@@ -1895,8 +1568,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RestoreDBClusterToPointInTime", kwargs)
 
     def restore_db_instance_from_db_snapshot(
-        self, **kwargs: Unpack[RestoreDBInstanceFromDBSnapshotMessageTypeDef]
-    ) -> TargetResults[RestoreDBInstanceFromDBSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBInstanceFromDBSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBInstanceFromDBSnapshotResultTypeDef]:
         """Creates a new DB instance from a DB snapshot. The target database is
         created from the source database restore point with most of the source's
         original configuration, including the default security group and DB
@@ -1910,8 +1583,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RestoreDBInstanceFromDBSnapshot", kwargs)
 
     def restore_db_instance_from_s3(
-        self, **kwargs: Unpack[RestoreDBInstanceFromS3MessageTypeDef]
-    ) -> TargetResults[RestoreDBInstanceFromS3ResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBInstanceFromS3MessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBInstanceFromS3ResultTypeDef]:
         """Amazon Relational Database Service (Amazon RDS) supports importing MySQL
         databases by using backup files. You can create a backup of your
         on-premises database, store it on Amazon Simple Storage Service (Amazon
@@ -1924,8 +1597,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RestoreDBInstanceFromS3", kwargs)
 
     def restore_db_instance_to_point_in_time(
-        self, **kwargs: Unpack[RestoreDBInstanceToPointInTimeMessageTypeDef]
-    ) -> TargetResults[RestoreDBInstanceToPointInTimeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDBInstanceToPointInTimeMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreDBInstanceToPointInTimeResultTypeDef]:
         """Restores a DB instance to an arbitrary point in time. You can restore to
         any point in time before the time identified by the LatestRestorableTime
         property. You can restore to a point up to the number of days specified by
@@ -1936,8 +1609,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RestoreDBInstanceToPointInTime", kwargs)
 
     def revoke_db_security_group_ingress(
-        self, **kwargs: Unpack[RevokeDBSecurityGroupIngressMessageTypeDef]
-    ) -> TargetResults[RevokeDBSecurityGroupIngressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeDBSecurityGroupIngressMessageTypeDef]
+    ) -> TargetResults[type_defs.RevokeDBSecurityGroupIngressResultTypeDef]:
         """Revokes ingress from a DBSecurityGroup for previously authorized IP ranges
         or EC2 or VPC security groups. Required parameters for this API are one of
         CIDRIP, EC2SecurityGroupId for VPC, or (EC2SecurityGroupOwnerId and either
@@ -1948,8 +1621,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("RevokeDBSecurityGroupIngress", kwargs)
 
     def start_activity_stream(
-        self, **kwargs: Unpack[StartActivityStreamRequestTypeDef]
-    ) -> TargetResults[StartActivityStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartActivityStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.StartActivityStreamResponseTypeDef]:
         """Starts a database activity stream to monitor activity on the database. For
         more information, see Monitoring Amazon Aurora with Database Activity
         Streams in the Amazon Aurora User Guide or Monitoring Amazon RDS with
@@ -1960,8 +1633,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StartActivityStream", kwargs)
 
     def start_db_cluster(
-        self, **kwargs: Unpack[StartDBClusterMessageTypeDef]
-    ) -> TargetResults[StartDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.StartDBClusterResultTypeDef]:
         """Starts an Amazon Aurora DB cluster that was stopped using the Amazon Web
         Services console, the stop-db-cluster CLI command, or the StopDBCluster
         operation.
@@ -1971,8 +1644,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StartDBCluster", kwargs)
 
     def start_db_instance(
-        self, **kwargs: Unpack[StartDBInstanceMessageTypeDef]
-    ) -> TargetResults[StartDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.StartDBInstanceResultTypeDef]:
         """Starts an Amazon RDS DB instance that was stopped using the Amazon Web
         Services console, the stop-db-instance CLI command, or the StopDBInstance
         operation.
@@ -1982,8 +1655,13 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StartDBInstance", kwargs)
 
     def start_db_instance_automated_backups_replication(
-        self, **kwargs: Unpack[StartDBInstanceAutomatedBackupsReplicationMessageTypeDef]
-    ) -> TargetResults[StartDBInstanceAutomatedBackupsReplicationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartDBInstanceAutomatedBackupsReplicationMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartDBInstanceAutomatedBackupsReplicationResultTypeDef
+    ]:
         """Enables replication of automated backups to a different Amazon Web
         Services Region.
 
@@ -1992,8 +1670,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StartDBInstanceAutomatedBackupsReplication", kwargs)
 
     def start_export_task(
-        self, **kwargs: Unpack[StartExportTaskMessageTypeDef]
-    ) -> TargetResults[ExportTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExportTaskMessageTypeDef]
+    ) -> TargetResults[type_defs.ExportTaskResponseTypeDef]:
         """Starts an export of DB snapshot or DB cluster data to Amazon S3. The
         provided IAM role must have access to the S3 bucket.
 
@@ -2002,8 +1680,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StartExportTask", kwargs)
 
     def stop_activity_stream(
-        self, **kwargs: Unpack[StopActivityStreamRequestTypeDef]
-    ) -> TargetResults[StopActivityStreamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopActivityStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.StopActivityStreamResponseTypeDef]:
         """Stops a database activity stream that was started using the Amazon Web
         Services console, the start-activity-stream CLI command, or the
         StartActivityStream operation.
@@ -2013,8 +1691,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StopActivityStream", kwargs)
 
     def stop_db_cluster(
-        self, **kwargs: Unpack[StopDBClusterMessageTypeDef]
-    ) -> TargetResults[StopDBClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDBClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.StopDBClusterResultTypeDef]:
         """Stops an Amazon Aurora DB cluster. When you stop a DB cluster, Aurora
         retains the DB cluster's metadata, including its endpoints and DB
         parameter groups. Aurora also retains the transaction logs so you can do a
@@ -2025,8 +1703,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StopDBCluster", kwargs)
 
     def stop_db_instance(
-        self, **kwargs: Unpack[StopDBInstanceMessageTypeDef]
-    ) -> TargetResults[StopDBInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDBInstanceMessageTypeDef]
+    ) -> TargetResults[type_defs.StopDBInstanceResultTypeDef]:
         """Stops an Amazon RDS DB instance temporarily. When you stop a DB instance,
         Amazon RDS retains the DB instance's metadata, including its endpoint, DB
         parameter group, and option group membership. Amazon RDS also retains the
@@ -2038,8 +1716,13 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StopDBInstance", kwargs)
 
     def stop_db_instance_automated_backups_replication(
-        self, **kwargs: Unpack[StopDBInstanceAutomatedBackupsReplicationMessageTypeDef]
-    ) -> TargetResults[StopDBInstanceAutomatedBackupsReplicationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StopDBInstanceAutomatedBackupsReplicationMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StopDBInstanceAutomatedBackupsReplicationResultTypeDef
+    ]:
         """Stops automated backup replication for a DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/StopDBInstanceAutomatedBackupsReplication
@@ -2047,8 +1730,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("StopDBInstanceAutomatedBackupsReplication", kwargs)
 
     def switchover_blue_green_deployment(
-        self, **kwargs: Unpack[SwitchoverBlueGreenDeploymentRequestTypeDef]
-    ) -> TargetResults[SwitchoverBlueGreenDeploymentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SwitchoverBlueGreenDeploymentRequestTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverBlueGreenDeploymentResponseTypeDef]:
         """Switches over a blue/green deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/SwitchoverBlueGreenDeployment
@@ -2056,8 +1739,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("SwitchoverBlueGreenDeployment", kwargs)
 
     def switchover_global_cluster(
-        self, **kwargs: Unpack[SwitchoverGlobalClusterMessageTypeDef]
-    ) -> TargetResults[SwitchoverGlobalClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SwitchoverGlobalClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverGlobalClusterResultTypeDef]:
         """Switches over the specified secondary DB cluster to be the new primary DB
         cluster in the global database cluster. Switchover operations were
         previously called "managed planned failovers."
@@ -2067,8 +1750,8 @@ class MultiRegionRDS(MultiRegionClient):
         return self._call("SwitchoverGlobalCluster", kwargs)
 
     def switchover_read_replica(
-        self, **kwargs: Unpack[SwitchoverReadReplicaMessageTypeDef]
-    ) -> TargetResults[SwitchoverReadReplicaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SwitchoverReadReplicaMessageTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverReadReplicaResultTypeDef]:
         """Switches over an Oracle standby database in an Oracle Data Guard
         environment, making it the new primary database. Issue this command in the
         Region that hosts the current standby database.
@@ -2083,8 +1766,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef],
-    ) -> TargetResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBlueGreenDeploymentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeBlueGreenDeploymentsResponseTypeDef]:
         """Every page of DescribeBlueGreenDeployments in every target, merged per
         target (botocore's build_full_result).
 
@@ -2106,8 +1789,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> TargetResults[CertificateMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef],
+    ) -> TargetResults[type_defs.CertificateMessageTypeDef]:
         """Every page of DescribeCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -2130,8 +1813,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef],
-    ) -> TargetResults[DBClusterAutomatedBackupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterAutomatedBackupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterAutomatedBackupMessageTypeDef]:
         """Every page of DescribeDBClusterAutomatedBackups in every target, merged
         per target (botocore's build_full_result).
 
@@ -2156,8 +1839,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef],
-    ) -> TargetResults[DBClusterBacktrackMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterBacktracksMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterBacktrackMessageTypeDef]:
         """Every page of DescribeDBClusterBacktracks in every target, merged per
         target (botocore's build_full_result).
 
@@ -2179,8 +1862,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
-    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterEndpointMessageTypeDef]:
         """Every page of DescribeDBClusterEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -2202,8 +1885,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -2227,8 +1910,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2251,8 +1934,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterSnapshotMessageTypeDef]:
         """Every page of DescribeDBClusterSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -2275,8 +1958,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> TargetResults[DBClusterMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBClusterMessageTypeDef]:
         """Every page of DescribeDBClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2299,8 +1982,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBEngineVersionMessageTypeDef]:
         """Every page of DescribeDBEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2322,8 +2005,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef],
-    ) -> TargetResults[DBInstanceAutomatedBackupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstanceAutomatedBackupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBInstanceAutomatedBackupMessageTypeDef]:
         """Every page of DescribeDBInstanceAutomatedBackups in every target, merged
         per target (botocore's build_full_result).
 
@@ -2349,8 +2032,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> TargetResults[DBInstanceMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.DBInstanceMessageTypeDef]:
         """Every page of DescribeDBInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -2372,8 +2055,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef],
-    ) -> TargetResults[DescribeDBLogFilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBLogFilesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBLogFilesResponseTypeDef]:
         """Every page of DescribeDBLogFiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2395,8 +2078,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBMajorEngineVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBMajorEngineVersionsResponseTypeDef]:
         """Every page of DescribeDBMajorEngineVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2418,8 +2101,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
-    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2443,8 +2126,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
-    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DBParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2466,8 +2149,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBProxiesRequestTypeDef],
-    ) -> TargetResults[DescribeDBProxiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBProxiesResponseTypeDef]:
         """Every page of DescribeDBProxies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2489,8 +2172,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef],
-    ) -> TargetResults[DescribeDBProxyEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxyEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBProxyEndpointsResponseTypeDef]:
         """Every page of DescribeDBProxyEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -2512,8 +2195,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxyTargetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBProxyTargetGroupsResponseTypeDef]:
         """Every page of DescribeDBProxyTargetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -2536,8 +2219,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeDBProxyTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxyTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBProxyTargetsResponseTypeDef]:
         """Every page of DescribeDBProxyTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -2560,8 +2243,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef],
-    ) -> TargetResults[DBRecommendationsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBRecommendationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBRecommendationsMessageTypeDef]:
         """Every page of DescribeDBRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2584,8 +2267,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef],
-    ) -> TargetResults[DBSecurityGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSecurityGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSecurityGroupMessageTypeDef]:
         """Every page of DescribeDBSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2609,8 +2292,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef],
-    ) -> TargetResults[DBSnapshotTenantDatabasesMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotTenantDatabasesMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSnapshotTenantDatabasesMessageTypeDef]:
         """Every page of DescribeDBSnapshotTenantDatabases in every target, merged
         per target (botocore's build_full_result).
 
@@ -2634,8 +2317,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
-    ) -> TargetResults[DBSnapshotMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSnapshotMessageTypeDef]:
         """Every page of DescribeDBSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -2658,8 +2341,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.DBSubnetGroupMessageTypeDef]:
         """Every page of DescribeDBSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2683,8 +2366,10 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef],
-    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeEngineDefaultClusterParametersMessageTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultClusterParameters in every target,
         merged per target (botocore's build_full_result).
 
@@ -2707,8 +2392,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeEngineDefaultParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2731,8 +2416,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2756,8 +2441,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[EventsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -2784,8 +2469,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeExportTasksMessageTypeDef],
-    ) -> TargetResults[ExportTasksMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportTasksMessageTypeDef],
+    ) -> TargetResults[type_defs.ExportTasksMessageTypeDef]:
         """Every page of DescribeExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -2808,8 +2493,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> TargetResults[GlobalClustersMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.GlobalClustersMessageTypeDef]:
         """Every page of DescribeGlobalClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2832,8 +2517,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
-    ) -> TargetResults[DescribeIntegrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIntegrationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeIntegrationsResponseTypeDef]:
         """Every page of DescribeIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2855,8 +2540,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef],
-    ) -> TargetResults[OptionGroupOptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptionGroupOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OptionGroupOptionsMessageTypeDef]:
         """Every page of DescribeOptionGroupOptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2878,8 +2563,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef],
-    ) -> TargetResults[OptionGroupsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptionGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.OptionGroupsTypeDef]:
         """Every page of DescribeOptionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2901,8 +2586,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableDBInstanceOptionsMessageTypeDef]:
         """Every page of DescribeOrderableDBInstanceOptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2924,8 +2609,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.PendingMaintenanceActionsMessageTypeDef]:
         """Every page of DescribePendingMaintenanceActions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2948,8 +2633,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef],
-    ) -> TargetResults[ReservedDBInstanceMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedDBInstancesMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedDBInstanceMessageTypeDef]:
         """Every page of DescribeReservedDBInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -2972,8 +2657,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef],
-    ) -> TargetResults[ReservedDBInstancesOfferingMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedDBInstancesOfferingsMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedDBInstancesOfferingMessageTypeDef]:
         """Every page of DescribeReservedDBInstancesOfferings in every target, merged
         per target (botocore's build_full_result).
 
@@ -2995,8 +2680,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef],
-    ) -> TargetResults[ServerlessV2PlatformVersionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ServerlessV2PlatformVersionsMessageTypeDef]:
         """Every page of DescribeServerlessV2PlatformVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -3019,8 +2704,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef],
-    ) -> TargetResults[SourceRegionMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceRegionsMessageTypeDef],
+    ) -> TargetResults[type_defs.SourceRegionMessageTypeDef]:
         """Every page of DescribeSourceRegions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3044,8 +2729,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
-    ) -> TargetResults[TenantDatabasesMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTenantDatabasesMessageTypeDef],
+    ) -> TargetResults[type_defs.TenantDatabasesMessageTypeDef]:
         """Every page of DescribeTenantDatabases in every target, merged per target
         (botocore's build_full_result).
 
@@ -3068,8 +2753,8 @@ class MultiRegionRDS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DownloadDBLogFilePortionMessageTypeDef],
-    ) -> TargetResults[DownloadDBLogFilePortionDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DownloadDBLogFilePortionMessageTypeDef],
+    ) -> TargetResults[type_defs.DownloadDBLogFilePortionDetailsTypeDef]:
         """Every page of DownloadDBLogFilePortion in every target, merged per target
         (botocore's build_full_result).
 
@@ -3090,8 +2775,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef],
-    ) -> Items[BlueGreenDeploymentTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeBlueGreenDeploymentsRequestTypeDef],
+    ) -> Items[type_defs.BlueGreenDeploymentTypeDef]:
         """Each element of BlueGreenDeployments in every page of
         DescribeBlueGreenDeployments, from every target, as its page arrives
         (tagged with its target).
@@ -3110,8 +2795,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> Items[CertificateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCertificatesMessageTypeDef],
+    ) -> Items[type_defs.CertificateTypeDef]:
         """Each element of Certificates in every page of DescribeCertificates, from
         every target, as its page arrives (tagged with its target).
 
@@ -3126,8 +2811,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef],
-    ) -> Items[DBClusterAutomatedBackupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterAutomatedBackupsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterAutomatedBackupTypeDef]:
         """Each element of DBClusterAutomatedBackups in every page of
         DescribeDBClusterAutomatedBackups, from every target, as its page arrives
         (tagged with its target).
@@ -3146,8 +2831,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef],
-    ) -> Items[DBClusterBacktrackTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterBacktracksMessageTypeDef],
+    ) -> Items[type_defs.DBClusterBacktrackTypeDef]:
         """Each element of DBClusterBacktracks in every page of
         DescribeDBClusterBacktracks, from every target, as its page arrives
         (tagged with its target).
@@ -3166,8 +2851,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
-    ) -> Items[DBClusterEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterEndpointsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterEndpointTypeDef]:
         """Each element of DBClusterEndpoints in every page of
         DescribeDBClusterEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -3186,8 +2871,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> Items[DBClusterParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterParameterGroupTypeDef]:
         """Each element of DBClusterParameterGroups in every page of
         DescribeDBClusterParameterGroups, from every target, as its page arrives
         (tagged with its target).
@@ -3206,8 +2891,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> Items[ParameterOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterOutputTypeDef]:
         """Each element of Parameters in every page of DescribeDBClusterParameters,
         from every target, as its page arrives (tagged with its target).
 
@@ -3225,8 +2910,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> Items[DBClusterSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
+    ) -> Items[type_defs.DBClusterSnapshotTypeDef]:
         """Each element of DBClusterSnapshots in every page of
         DescribeDBClusterSnapshots, from every target, as its page arrives (tagged
         with its target).
@@ -3245,8 +2930,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> Items[DBClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
+    ) -> Items[type_defs.DBClusterTypeDef]:
         """Each element of DBClusters in every page of DescribeDBClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -3261,8 +2946,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> Items[DBEngineVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBEngineVersionsMessageTypeDef],
+    ) -> Items[type_defs.DBEngineVersionTypeDef]:
         """Each element of DBEngineVersions in every page of
         DescribeDBEngineVersions, from every target, as its page arrives (tagged
         with its target).
@@ -3278,8 +2963,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef],
-    ) -> Items[DBInstanceAutomatedBackupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstanceAutomatedBackupsMessageTypeDef],
+    ) -> Items[type_defs.DBInstanceAutomatedBackupTypeDef]:
         """Each element of DBInstanceAutomatedBackups in every page of
         DescribeDBInstanceAutomatedBackups, from every target, as its page arrives
         (tagged with its target).
@@ -3298,8 +2983,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> Items[DBInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
+    ) -> Items[type_defs.DBInstanceTypeDef]:
         """Each element of DBInstances in every page of DescribeDBInstances, from
         every target, as its page arrives (tagged with its target).
 
@@ -3314,8 +2999,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef],
-    ) -> Items[DescribeDBLogFilesDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBLogFilesMessageTypeDef],
+    ) -> Items[type_defs.DescribeDBLogFilesDetailsTypeDef]:
         """Each element of DescribeDBLogFiles in every page of DescribeDBLogFiles,
         from every target, as its page arrives (tagged with its target).
 
@@ -3330,8 +3015,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef],
-    ) -> Items[DBMajorEngineVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBMajorEngineVersionsRequestTypeDef],
+    ) -> Items[type_defs.DBMajorEngineVersionTypeDef]:
         """Each element of DBMajorEngineVersions in every page of
         DescribeDBMajorEngineVersions, from every target, as its page arrives
         (tagged with its target).
@@ -3350,8 +3035,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
-    ) -> Items[DBParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBParameterGroupTypeDef]:
         """Each element of DBParameterGroups in every page of
         DescribeDBParameterGroups, from every target, as its page arrives (tagged
         with its target).
@@ -3370,8 +3055,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
-    ) -> Items[ParameterOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterOutputTypeDef]:
         """Each element of Parameters in every page of DescribeDBParameters, from
         every target, as its page arrives (tagged with its target).
 
@@ -3386,8 +3071,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBProxiesRequestTypeDef],
-    ) -> Items[DBProxyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxiesRequestTypeDef],
+    ) -> Items[type_defs.DBProxyTypeDef]:
         """Each element of DBProxies in every page of DescribeDBProxies, from every
         target, as its page arrives (tagged with its target).
 
@@ -3402,8 +3087,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef],
-    ) -> Items[DBProxyEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxyEndpointsRequestTypeDef],
+    ) -> Items[type_defs.DBProxyEndpointTypeDef]:
         """Each element of DBProxyEndpoints in every page of
         DescribeDBProxyEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -3419,8 +3104,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef],
-    ) -> Items[DBProxyTargetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxyTargetGroupsRequestTypeDef],
+    ) -> Items[type_defs.DBProxyTargetGroupTypeDef]:
         """Each element of TargetGroups in every page of DescribeDBProxyTargetGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -3438,8 +3123,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef],
-    ) -> Items[DBProxyTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBProxyTargetsRequestTypeDef],
+    ) -> Items[type_defs.DBProxyTargetTypeDef]:
         """Each element of Targets in every page of DescribeDBProxyTargets, from
         every target, as its page arrives (tagged with its target).
 
@@ -3454,8 +3139,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef],
-    ) -> Items[DBRecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBRecommendationsMessageTypeDef],
+    ) -> Items[type_defs.DBRecommendationTypeDef]:
         """Each element of DBRecommendations in every page of
         DescribeDBRecommendations, from every target, as its page arrives (tagged
         with its target).
@@ -3474,8 +3159,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef],
-    ) -> Items[DBSecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSecurityGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBSecurityGroupTypeDef]:
         """Each element of DBSecurityGroups in every page of
         DescribeDBSecurityGroups, from every target, as its page arrives (tagged
         with its target).
@@ -3491,8 +3176,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef],
-    ) -> Items[DBSnapshotTenantDatabaseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotTenantDatabasesMessageTypeDef],
+    ) -> Items[type_defs.DBSnapshotTenantDatabaseTypeDef]:
         """Each element of DBSnapshotTenantDatabases in every page of
         DescribeDBSnapshotTenantDatabases, from every target, as its page arrives
         (tagged with its target).
@@ -3511,8 +3196,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
-    ) -> Items[DBSnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotsMessageTypeDef],
+    ) -> Items[type_defs.DBSnapshotTypeDef]:
         """Each element of DBSnapshots in every page of DescribeDBSnapshots, from
         every target, as its page arrives (tagged with its target).
 
@@ -3527,8 +3212,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> Items[DBSubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDBSubnetGroupsMessageTypeDef],
+    ) -> Items[type_defs.DBSubnetGroupTypeDef]:
         """Each element of DBSubnetGroups in every page of DescribeDBSubnetGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -3543,8 +3228,10 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef],
-    ) -> Items[ParameterOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeEngineDefaultClusterParametersMessageTypeDef
+        ],
+    ) -> Items[type_defs.ParameterOutputTypeDef]:
         """Each element of EngineDefaults.Parameters in every page of
         DescribeEngineDefaultClusterParameters, from every target, as its page
         arrives (tagged with its target).
@@ -3563,8 +3250,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> Items[ParameterOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEngineDefaultParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterOutputTypeDef]:
         """Each element of EngineDefaults.Parameters in every page of
         DescribeEngineDefaultParameters, from every target, as its page arrives
         (tagged with its target).
@@ -3583,8 +3270,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> Items[EventSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[type_defs.EventSubscriptionTypeDef]:
         """Each element of EventSubscriptionsList in every page of
         DescribeEventSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -3603,8 +3290,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -3619,8 +3306,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeExportTasksMessageTypeDef],
-    ) -> Items[ExportTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeExportTasksMessageTypeDef],
+    ) -> Items[type_defs.ExportTaskTypeDef]:
         """Each element of ExportTasks in every page of DescribeExportTasks, from
         every target, as its page arrives (tagged with its target).
 
@@ -3635,8 +3322,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> Items[GlobalClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGlobalClustersMessageTypeDef],
+    ) -> Items[type_defs.GlobalClusterTypeDef]:
         """Each element of GlobalClusters in every page of DescribeGlobalClusters,
         from every target, as its page arrives (tagged with its target).
 
@@ -3651,8 +3338,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
-    ) -> Items[IntegrationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIntegrationsMessageTypeDef],
+    ) -> Items[type_defs.IntegrationTypeDef]:
         """Each element of Integrations in every page of DescribeIntegrations, from
         every target, as its page arrives (tagged with its target).
 
@@ -3667,8 +3354,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef],
-    ) -> Items[OptionGroupOptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptionGroupOptionsMessageTypeDef],
+    ) -> Items[type_defs.OptionGroupOptionTypeDef]:
         """Each element of OptionGroupOptions in every page of
         DescribeOptionGroupOptions, from every target, as its page arrives (tagged
         with its target).
@@ -3687,8 +3374,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef],
-    ) -> Items[OptionGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOptionGroupsMessageTypeDef],
+    ) -> Items[type_defs.OptionGroupTypeDef]:
         """Each element of OptionGroupsList in every page of DescribeOptionGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -3703,8 +3390,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> Items[OrderableDBInstanceOptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableDBInstanceOptionsMessageTypeDef],
+    ) -> Items[type_defs.OrderableDBInstanceOptionTypeDef]:
         """Each element of OrderableDBInstanceOptions in every page of
         DescribeOrderableDBInstanceOptions, from every target, as its page arrives
         (tagged with its target).
@@ -3723,8 +3410,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> Items[ResourcePendingMaintenanceActionsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePendingMaintenanceActionsMessageTypeDef],
+    ) -> Items[type_defs.ResourcePendingMaintenanceActionsTypeDef]:
         """Each element of PendingMaintenanceActions in every page of
         DescribePendingMaintenanceActions, from every target, as its page arrives
         (tagged with its target).
@@ -3743,8 +3430,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef],
-    ) -> Items[ReservedDBInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedDBInstancesMessageTypeDef],
+    ) -> Items[type_defs.ReservedDBInstanceTypeDef]:
         """Each element of ReservedDBInstances in every page of
         DescribeReservedDBInstances, from every target, as its page arrives
         (tagged with its target).
@@ -3763,8 +3450,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef],
-    ) -> Items[ReservedDBInstancesOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedDBInstancesOfferingsMessageTypeDef],
+    ) -> Items[type_defs.ReservedDBInstancesOfferingTypeDef]:
         """Each element of ReservedDBInstancesOfferings in every page of
         DescribeReservedDBInstancesOfferings, from every target, as its page
         arrives (tagged with its target).
@@ -3783,8 +3470,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef],
-    ) -> Items[ServerlessV2PlatformVersionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> Items[type_defs.ServerlessV2PlatformVersionInfoTypeDef]:
         """Each element of ServerlessV2PlatformVersions in every page of
         DescribeServerlessV2PlatformVersions, from every target, as its page
         arrives (tagged with its target).
@@ -3803,8 +3490,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef],
-    ) -> Items[SourceRegionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSourceRegionsMessageTypeDef],
+    ) -> Items[type_defs.SourceRegionTypeDef]:
         """Each element of SourceRegions in every page of DescribeSourceRegions, from
         every target, as its page arrives (tagged with its target).
 
@@ -3819,8 +3506,8 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
-    ) -> Items[TenantDatabaseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTenantDatabasesMessageTypeDef],
+    ) -> Items[type_defs.TenantDatabaseTypeDef]:
         """Each element of TenantDatabases in every page of DescribeTenantDatabases,
         from every target, as its page arrives (tagged with its target).
 
@@ -3835,7 +3522,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBClusterAvailable.
 
@@ -3854,7 +3541,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBClusterDeleted.
 
@@ -3873,7 +3560,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBClusterSnapshotAvailable.
 
@@ -3892,7 +3579,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBClusterSnapshotsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBClusterSnapshotDeleted.
 
@@ -3911,7 +3598,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBInstanceAvailable.
 
@@ -3930,7 +3617,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBInstancesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBInstanceDeleted.
 
@@ -3949,7 +3636,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBSnapshotAvailable.
 
@@ -3968,7 +3655,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBSnapshotCompleted.
 
@@ -3987,7 +3674,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeDBSnapshotsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until DBSnapshotDeleted.
 
@@ -4006,7 +3693,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTenantDatabasesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until TenantDatabaseAvailable.
 
@@ -4025,7 +3712,7 @@ class MultiRegionRDS(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTenantDatabasesMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until TenantDatabaseDeleted.
 

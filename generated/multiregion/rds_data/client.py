@@ -13,20 +13,7 @@ from typing_extensions import deprecated
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchExecuteStatementRequestTypeDef,
-        BatchExecuteStatementResponseTypeDef,
-        BeginTransactionRequestTypeDef,
-        BeginTransactionResponseTypeDef,
-        CommitTransactionRequestTypeDef,
-        CommitTransactionResponseTypeDef,
-        ExecuteSqlRequestTypeDef,
-        ExecuteSqlResponseTypeDef,
-        ExecuteStatementRequestTypeDef,
-        ExecuteStatementResponseTypeDef,
-        RollbackTransactionRequestTypeDef,
-        RollbackTransactionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRDSDataService"]
 
@@ -38,8 +25,8 @@ class MultiRegionRDSDataService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_execute_statement(
-        self, **kwargs: Unpack[BatchExecuteStatementRequestTypeDef]
-    ) -> TargetResults[BatchExecuteStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchExecuteStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchExecuteStatementResponseTypeDef]:
         """Runs a batch SQL statement over an array of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/BatchExecuteStatement
@@ -47,8 +34,8 @@ class MultiRegionRDSDataService(MultiRegionClient):
         return self._call("BatchExecuteStatement", kwargs)
 
     def begin_transaction(
-        self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
-    ) -> TargetResults[BeginTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BeginTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.BeginTransactionResponseTypeDef]:
         """Starts a SQL transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/BeginTransaction
@@ -56,8 +43,8 @@ class MultiRegionRDSDataService(MultiRegionClient):
         return self._call("BeginTransaction", kwargs)
 
     def commit_transaction(
-        self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
-    ) -> TargetResults[CommitTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CommitTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.CommitTransactionResponseTypeDef]:
         """Ends a SQL transaction started with the BeginTransaction operation and
         commits the changes.
 
@@ -69,8 +56,8 @@ class MultiRegionRDSDataService(MultiRegionClient):
         "ExecuteSql is deprecated. The ExecuteSql API is deprecated, please use the ExecuteStatement API."
     )
     def execute_sql(
-        self, **kwargs: Unpack[ExecuteSqlRequestTypeDef]
-    ) -> TargetResults[ExecuteSqlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteSqlRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteSqlResponseTypeDef]:
         """Runs one or more SQL statements.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/ExecuteSql
@@ -78,8 +65,8 @@ class MultiRegionRDSDataService(MultiRegionClient):
         return self._call("ExecuteSql", kwargs)
 
     def execute_statement(
-        self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
-    ) -> TargetResults[ExecuteStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.ExecuteStatementResponseTypeDef]:
         """Runs a SQL statement against a database.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/ExecuteStatement
@@ -87,8 +74,8 @@ class MultiRegionRDSDataService(MultiRegionClient):
         return self._call("ExecuteStatement", kwargs)
 
     def rollback_transaction(
-        self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
-    ) -> TargetResults[RollbackTransactionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RollbackTransactionRequestTypeDef]
+    ) -> TargetResults[type_defs.RollbackTransactionResponseTypeDef]:
         """Performs a rollback of a transaction. Rolling back a transaction cancels
         its changes.
 

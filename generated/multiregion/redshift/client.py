@@ -15,288 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptReservedNodeExchangeInputMessageTypeDef,
-        AcceptReservedNodeExchangeOutputMessageTypeDef,
-        AccountAttributeListTypeDef,
-        AssociateDataShareConsumerMessageTypeDef,
-        AssociationTypeDef,
-        AuthorizeClusterSecurityGroupIngressMessageTypeDef,
-        AuthorizeClusterSecurityGroupIngressResultTypeDef,
-        AuthorizeDataShareMessageTypeDef,
-        AuthorizeEndpointAccessMessageTypeDef,
-        AuthorizeSnapshotAccessMessageTypeDef,
-        AuthorizeSnapshotAccessResultTypeDef,
-        BatchDeleteClusterSnapshotsRequestTypeDef,
-        BatchDeleteClusterSnapshotsResultTypeDef,
-        BatchModifyClusterSnapshotsMessageTypeDef,
-        BatchModifyClusterSnapshotsOutputMessageTypeDef,
-        CancelResizeMessageTypeDef,
-        ClusterCredentialsTypeDef,
-        ClusterDbRevisionTypeDef,
-        ClusterDbRevisionsMessageTypeDef,
-        ClusterExtendedCredentialsTypeDef,
-        ClusterParameterGroupDetailsTypeDef,
-        ClusterParameterGroupNameMessageTypeDef,
-        ClusterParameterGroupTypeDef,
-        ClusterParameterGroupsMessageTypeDef,
-        ClusterSecurityGroupMessageTypeDef,
-        ClusterSecurityGroupTypeDef,
-        ClusterSubnetGroupMessageTypeDef,
-        ClusterSubnetGroupTypeDef,
-        ClusterTypeDef,
-        ClusterVersionTypeDef,
-        ClusterVersionsMessageTypeDef,
-        ClustersMessageTypeDef,
-        CopyClusterSnapshotMessageTypeDef,
-        CopyClusterSnapshotResultTypeDef,
-        CreateAuthenticationProfileMessageTypeDef,
-        CreateAuthenticationProfileResultTypeDef,
-        CreateClusterMessageTypeDef,
-        CreateClusterParameterGroupMessageTypeDef,
-        CreateClusterParameterGroupResultTypeDef,
-        CreateClusterResultTypeDef,
-        CreateClusterSecurityGroupMessageTypeDef,
-        CreateClusterSecurityGroupResultTypeDef,
-        CreateClusterSnapshotMessageTypeDef,
-        CreateClusterSnapshotResultTypeDef,
-        CreateClusterSubnetGroupMessageTypeDef,
-        CreateClusterSubnetGroupResultTypeDef,
-        CreateCustomDomainAssociationMessageTypeDef,
-        CreateCustomDomainAssociationResultTypeDef,
-        CreateEndpointAccessMessageTypeDef,
-        CreateEventSubscriptionMessageTypeDef,
-        CreateEventSubscriptionResultTypeDef,
-        CreateHsmClientCertificateMessageTypeDef,
-        CreateHsmClientCertificateResultTypeDef,
-        CreateHsmConfigurationMessageTypeDef,
-        CreateHsmConfigurationResultTypeDef,
-        CreateIntegrationMessageTypeDef,
-        CreateRedshiftIdcApplicationMessageTypeDef,
-        CreateRedshiftIdcApplicationResultTypeDef,
-        CreateScheduledActionMessageTypeDef,
-        CreateSnapshotCopyGrantMessageTypeDef,
-        CreateSnapshotCopyGrantResultTypeDef,
-        CreateSnapshotScheduleMessageTypeDef,
-        CreateTagsMessageTypeDef,
-        CreateUsageLimitMessageTypeDef,
-        CustomDomainAssociationsMessageTypeDef,
-        CustomerStorageMessageTypeDef,
-        DataShareResponseTypeDef,
-        DataShareTypeDef,
-        DeauthorizeDataShareMessageTypeDef,
-        DeleteAuthenticationProfileMessageTypeDef,
-        DeleteAuthenticationProfileResultTypeDef,
-        DeleteClusterMessageTypeDef,
-        DeleteClusterParameterGroupMessageTypeDef,
-        DeleteClusterResultTypeDef,
-        DeleteClusterSecurityGroupMessageTypeDef,
-        DeleteClusterSnapshotMessageTypeDef,
-        DeleteClusterSnapshotResultTypeDef,
-        DeleteClusterSubnetGroupMessageTypeDef,
-        DeleteCustomDomainAssociationMessageTypeDef,
-        DeleteEndpointAccessMessageTypeDef,
-        DeleteEventSubscriptionMessageTypeDef,
-        DeleteHsmClientCertificateMessageTypeDef,
-        DeleteHsmConfigurationMessageTypeDef,
-        DeleteIntegrationMessageTypeDef,
-        DeleteRedshiftIdcApplicationMessageTypeDef,
-        DeleteResourcePolicyMessageTypeDef,
-        DeleteScheduledActionMessageTypeDef,
-        DeleteSnapshotCopyGrantMessageTypeDef,
-        DeleteSnapshotScheduleMessageTypeDef,
-        DeleteTagsMessageTypeDef,
-        DeleteUsageLimitMessageTypeDef,
-        DeregisterNamespaceInputMessageTypeDef,
-        DeregisterNamespaceOutputMessageTypeDef,
-        DescribeAccountAttributesMessageTypeDef,
-        DescribeAuthenticationProfilesMessageTypeDef,
-        DescribeAuthenticationProfilesResultTypeDef,
-        DescribeClusterDbRevisionsMessageTypeDef,
-        DescribeClusterParameterGroupsMessageTypeDef,
-        DescribeClusterParametersMessageTypeDef,
-        DescribeClusterSecurityGroupsMessageTypeDef,
-        DescribeClusterSnapshotsMessageTypeDef,
-        DescribeClusterSubnetGroupsMessageTypeDef,
-        DescribeClusterTracksMessageTypeDef,
-        DescribeClusterVersionsMessageTypeDef,
-        DescribeClustersMessageTypeDef,
-        DescribeCustomDomainAssociationsMessageTypeDef,
-        DescribeDataSharesForConsumerMessageTypeDef,
-        DescribeDataSharesForConsumerResultTypeDef,
-        DescribeDataSharesForProducerMessageTypeDef,
-        DescribeDataSharesForProducerResultTypeDef,
-        DescribeDataSharesMessageTypeDef,
-        DescribeDataSharesResultTypeDef,
-        DescribeDefaultClusterParametersMessageTypeDef,
-        DescribeDefaultClusterParametersResultTypeDef,
-        DescribeEndpointAccessMessageTypeDef,
-        DescribeEndpointAuthorizationMessageTypeDef,
-        DescribeEventCategoriesMessageTypeDef,
-        DescribeEventSubscriptionsMessageTypeDef,
-        DescribeEventsMessageTypeDef,
-        DescribeHsmClientCertificatesMessageTypeDef,
-        DescribeHsmConfigurationsMessageTypeDef,
-        DescribeInboundIntegrationsMessageTypeDef,
-        DescribeIntegrationsMessageTypeDef,
-        DescribeLoggingStatusMessageTypeDef,
-        DescribeNodeConfigurationOptionsMessageTypeDef,
-        DescribeOrderableClusterOptionsMessageTypeDef,
-        DescribePartnersInputMessageTypeDef,
-        DescribePartnersOutputMessageTypeDef,
-        DescribeRedshiftIdcApplicationsMessageTypeDef,
-        DescribeRedshiftIdcApplicationsResultTypeDef,
-        DescribeReservedNodeExchangeStatusInputMessageTypeDef,
-        DescribeReservedNodeExchangeStatusOutputMessageTypeDef,
-        DescribeReservedNodeOfferingsMessageTypeDef,
-        DescribeReservedNodesMessageTypeDef,
-        DescribeResizeMessageTypeDef,
-        DescribeScheduledActionsMessageTypeDef,
-        DescribeSnapshotCopyGrantsMessageTypeDef,
-        DescribeSnapshotSchedulesMessageTypeDef,
-        DescribeSnapshotSchedulesOutputMessageTypeDef,
-        DescribeTableRestoreStatusMessageTypeDef,
-        DescribeTagsMessageTypeDef,
-        DescribeUsageLimitsMessageTypeDef,
-        DisableLoggingMessageTypeDef,
-        DisableSnapshotCopyMessageTypeDef,
-        DisableSnapshotCopyResultTypeDef,
-        DisassociateDataShareConsumerMessageTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableLoggingMessageTypeDef,
-        EnableSnapshotCopyMessageTypeDef,
-        EnableSnapshotCopyResultTypeDef,
-        EndpointAccessListTypeDef,
-        EndpointAccessResponseTypeDef,
-        EndpointAccessTypeDef,
-        EndpointAuthorizationListTypeDef,
-        EndpointAuthorizationResponseTypeDef,
-        EndpointAuthorizationTypeDef,
-        EventCategoriesMessageTypeDef,
-        EventSubscriptionTypeDef,
-        EventSubscriptionsMessageTypeDef,
-        EventTypeDef,
-        EventsMessageTypeDef,
-        FailoverPrimaryComputeInputMessageTypeDef,
-        FailoverPrimaryComputeResultTypeDef,
-        GetClusterCredentialsMessageTypeDef,
-        GetClusterCredentialsWithIAMMessageTypeDef,
-        GetIdentityCenterAuthTokenRequestTypeDef,
-        GetIdentityCenterAuthTokenResponseTypeDef,
-        GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef,
-        GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef,
-        GetReservedNodeExchangeOfferingsInputMessageTypeDef,
-        GetReservedNodeExchangeOfferingsOutputMessageTypeDef,
-        GetResourcePolicyMessageTypeDef,
-        GetResourcePolicyResultTypeDef,
-        HsmClientCertificateMessageTypeDef,
-        HsmClientCertificateTypeDef,
-        HsmConfigurationMessageTypeDef,
-        HsmConfigurationTypeDef,
-        InboundIntegrationTypeDef,
-        InboundIntegrationsMessageTypeDef,
-        IntegrationResponseTypeDef,
-        IntegrationTypeDef,
-        IntegrationsMessageTypeDef,
-        LakehouseConfigurationTypeDef,
-        ListRecommendationsMessageTypeDef,
-        ListRecommendationsResultTypeDef,
-        LoggingStatusTypeDef,
-        MaintenanceTrackTypeDef,
-        ModifyAquaInputMessageTypeDef,
-        ModifyAquaOutputMessageTypeDef,
-        ModifyAuthenticationProfileMessageTypeDef,
-        ModifyAuthenticationProfileResultTypeDef,
-        ModifyClusterDbRevisionMessageTypeDef,
-        ModifyClusterDbRevisionResultTypeDef,
-        ModifyClusterIamRolesMessageTypeDef,
-        ModifyClusterIamRolesResultTypeDef,
-        ModifyClusterMaintenanceMessageTypeDef,
-        ModifyClusterMaintenanceResultTypeDef,
-        ModifyClusterMessageTypeDef,
-        ModifyClusterParameterGroupMessageTypeDef,
-        ModifyClusterResultTypeDef,
-        ModifyClusterSnapshotMessageTypeDef,
-        ModifyClusterSnapshotResultTypeDef,
-        ModifyClusterSnapshotScheduleMessageTypeDef,
-        ModifyClusterSubnetGroupMessageTypeDef,
-        ModifyClusterSubnetGroupResultTypeDef,
-        ModifyCustomDomainAssociationMessageTypeDef,
-        ModifyCustomDomainAssociationResultTypeDef,
-        ModifyEndpointAccessMessageTypeDef,
-        ModifyEventSubscriptionMessageTypeDef,
-        ModifyEventSubscriptionResultTypeDef,
-        ModifyIntegrationMessageTypeDef,
-        ModifyLakehouseConfigurationMessageTypeDef,
-        ModifyRedshiftIdcApplicationMessageTypeDef,
-        ModifyRedshiftIdcApplicationResultTypeDef,
-        ModifyScheduledActionMessageTypeDef,
-        ModifySnapshotCopyRetentionPeriodMessageTypeDef,
-        ModifySnapshotCopyRetentionPeriodResultTypeDef,
-        ModifySnapshotScheduleMessageTypeDef,
-        ModifyUsageLimitMessageTypeDef,
-        NodeConfigurationOptionTypeDef,
-        NodeConfigurationOptionsMessageTypeDef,
-        OrderableClusterOptionTypeDef,
-        OrderableClusterOptionsMessageTypeDef,
-        ParameterTypeDef,
-        PartnerIntegrationInputMessageTypeDef,
-        PartnerIntegrationOutputMessageTypeDef,
-        PauseClusterMessageTypeDef,
-        PauseClusterResultTypeDef,
-        PurchaseReservedNodeOfferingMessageTypeDef,
-        PurchaseReservedNodeOfferingResultTypeDef,
-        PutResourcePolicyMessageTypeDef,
-        PutResourcePolicyResultTypeDef,
-        RebootClusterMessageTypeDef,
-        RebootClusterResultTypeDef,
-        RecommendationTypeDef,
-        RedshiftIdcApplicationTypeDef,
-        RegisterNamespaceInputMessageTypeDef,
-        RegisterNamespaceOutputMessageTypeDef,
-        RejectDataShareMessageTypeDef,
-        ReservedNodeConfigurationOptionTypeDef,
-        ReservedNodeExchangeStatusTypeDef,
-        ReservedNodeOfferingTypeDef,
-        ReservedNodeOfferingsMessageTypeDef,
-        ReservedNodeTypeDef,
-        ReservedNodesMessageTypeDef,
-        ResetClusterParameterGroupMessageTypeDef,
-        ResizeClusterMessageTypeDef,
-        ResizeClusterResultTypeDef,
-        ResizeProgressMessageTypeDef,
-        RestoreFromClusterSnapshotMessageTypeDef,
-        RestoreFromClusterSnapshotResultTypeDef,
-        RestoreTableFromClusterSnapshotMessageTypeDef,
-        RestoreTableFromClusterSnapshotResultTypeDef,
-        ResumeClusterMessageTypeDef,
-        ResumeClusterResultTypeDef,
-        RevokeClusterSecurityGroupIngressMessageTypeDef,
-        RevokeClusterSecurityGroupIngressResultTypeDef,
-        RevokeEndpointAccessMessageTypeDef,
-        RevokeSnapshotAccessMessageTypeDef,
-        RevokeSnapshotAccessResultTypeDef,
-        RotateEncryptionKeyMessageTypeDef,
-        RotateEncryptionKeyResultTypeDef,
-        ScheduledActionResponseTypeDef,
-        ScheduledActionTypeDef,
-        ScheduledActionsMessageTypeDef,
-        SnapshotCopyGrantMessageTypeDef,
-        SnapshotCopyGrantTypeDef,
-        SnapshotMessageTypeDef,
-        SnapshotScheduleResponseTypeDef,
-        SnapshotScheduleTypeDef,
-        SnapshotTypeDef,
-        TableRestoreStatusMessageTypeDef,
-        TableRestoreStatusTypeDef,
-        TaggedResourceListMessageTypeDef,
-        TaggedResourceTypeDef,
-        TrackListMessageTypeDef,
-        UpdatePartnerStatusInputMessageTypeDef,
-        UsageLimitListTypeDef,
-        UsageLimitResponseTypeDef,
-        UsageLimitTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRedshift"]
 
@@ -308,8 +27,8 @@ class MultiRegionRedshift(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_reserved_node_exchange(
-        self, **kwargs: Unpack[AcceptReservedNodeExchangeInputMessageTypeDef]
-    ) -> TargetResults[AcceptReservedNodeExchangeOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptReservedNodeExchangeInputMessageTypeDef]
+    ) -> TargetResults[type_defs.AcceptReservedNodeExchangeOutputMessageTypeDef]:
         """Exchanges a DC1 Reserved Node for a DC2 Reserved Node with no changes to
         the configuration (term, payment type, or number of nodes) and no
         additional costs.
@@ -319,8 +38,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AcceptReservedNodeExchange", kwargs)
 
     def add_partner(
-        self, **kwargs: Unpack[PartnerIntegrationInputMessageTypeDef]
-    ) -> TargetResults[PartnerIntegrationOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.PartnerIntegrationInputMessageTypeDef]
+    ) -> TargetResults[type_defs.PartnerIntegrationOutputMessageTypeDef]:
         """Adds a partner integration to a cluster. This operation authorizes a
         partner to push status updates for the specified database. To complete the
         integration, you also set up the integration on the partner website.
@@ -330,8 +49,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AddPartner", kwargs)
 
     def associate_data_share_consumer(
-        self, **kwargs: Unpack[AssociateDataShareConsumerMessageTypeDef]
-    ) -> TargetResults[DataShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDataShareConsumerMessageTypeDef]
+    ) -> TargetResults[type_defs.DataShareResponseTypeDef]:
         """From a datashare consumer account, associates a datashare with the account
         (AssociateEntireAccount) or the specified namespace (ConsumerArn). If you
         make this association, the consumer can consume the datashare.
@@ -341,8 +60,9 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AssociateDataShareConsumer", kwargs)
 
     def authorize_cluster_security_group_ingress(
-        self, **kwargs: Unpack[AuthorizeClusterSecurityGroupIngressMessageTypeDef]
-    ) -> TargetResults[AuthorizeClusterSecurityGroupIngressResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AuthorizeClusterSecurityGroupIngressMessageTypeDef],
+    ) -> TargetResults[type_defs.AuthorizeClusterSecurityGroupIngressResultTypeDef]:
         """Adds an inbound (ingress) rule to an Amazon Redshift security group.
         Depending on whether the application accessing your cluster is running on
         the Internet or an Amazon EC2 instance, you can authorize inbound access
@@ -355,8 +75,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AuthorizeClusterSecurityGroupIngress", kwargs)
 
     def authorize_data_share(
-        self, **kwargs: Unpack[AuthorizeDataShareMessageTypeDef]
-    ) -> TargetResults[DataShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeDataShareMessageTypeDef]
+    ) -> TargetResults[type_defs.DataShareResponseTypeDef]:
         """From a data producer account, authorizes the sharing of a datashare with
         one or more consumer accounts or managing entities. To authorize a
         datashare for a data consumer, the producer account must have the correct
@@ -367,8 +87,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AuthorizeDataShare", kwargs)
 
     def authorize_endpoint_access(
-        self, **kwargs: Unpack[AuthorizeEndpointAccessMessageTypeDef]
-    ) -> TargetResults[EndpointAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeEndpointAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAuthorizationResponseTypeDef]:
         """Grants access to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/AuthorizeEndpointAccess
@@ -376,8 +96,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AuthorizeEndpointAccess", kwargs)
 
     def authorize_snapshot_access(
-        self, **kwargs: Unpack[AuthorizeSnapshotAccessMessageTypeDef]
-    ) -> TargetResults[AuthorizeSnapshotAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeSnapshotAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeSnapshotAccessResultTypeDef]:
         """Authorizes the specified Amazon Web Services account to restore the
         specified snapshot.
 
@@ -386,8 +106,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("AuthorizeSnapshotAccess", kwargs)
 
     def batch_delete_cluster_snapshots(
-        self, **kwargs: Unpack[BatchDeleteClusterSnapshotsRequestTypeDef]
-    ) -> TargetResults[BatchDeleteClusterSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteClusterSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteClusterSnapshotsResultTypeDef]:
         """Deletes a set of cluster snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/BatchDeleteClusterSnapshots
@@ -395,8 +115,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("BatchDeleteClusterSnapshots", kwargs)
 
     def batch_modify_cluster_snapshots(
-        self, **kwargs: Unpack[BatchModifyClusterSnapshotsMessageTypeDef]
-    ) -> TargetResults[BatchModifyClusterSnapshotsOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchModifyClusterSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.BatchModifyClusterSnapshotsOutputMessageTypeDef]:
         """Modifies the settings for a set of cluster snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/BatchModifyClusterSnapshots
@@ -404,8 +124,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("BatchModifyClusterSnapshots", kwargs)
 
     def cancel_resize(
-        self, **kwargs: Unpack[CancelResizeMessageTypeDef]
-    ) -> TargetResults[ResizeProgressMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelResizeMessageTypeDef]
+    ) -> TargetResults[type_defs.ResizeProgressMessageTypeDef]:
         """Cancels a resize operation for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CancelResize
@@ -413,8 +133,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CancelResize", kwargs)
 
     def copy_cluster_snapshot(
-        self, **kwargs: Unpack[CopyClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CopyClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CopyClusterSnapshotResultTypeDef]:
         """Copies the specified automated cluster snapshot to a new manual cluster
         snapshot. The source must be an automated snapshot and it must be in the
         available state.
@@ -424,8 +144,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CopyClusterSnapshot", kwargs)
 
     def create_authentication_profile(
-        self, **kwargs: Unpack[CreateAuthenticationProfileMessageTypeDef]
-    ) -> TargetResults[CreateAuthenticationProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAuthenticationProfileMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateAuthenticationProfileResultTypeDef]:
         """Creates an authentication profile with the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateAuthenticationProfile
@@ -433,8 +153,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateAuthenticationProfile", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterMessageTypeDef]
-    ) -> TargetResults[CreateClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResultTypeDef]:
         """Creates a new cluster with the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateCluster
@@ -442,8 +162,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_cluster_parameter_group(
-        self, **kwargs: Unpack[CreateClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[CreateClusterParameterGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterParameterGroupResultTypeDef]:
         """Creates an Amazon Redshift parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateClusterParameterGroup
@@ -451,8 +171,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateClusterParameterGroup", kwargs)
 
     def create_cluster_security_group(
-        self, **kwargs: Unpack[CreateClusterSecurityGroupMessageTypeDef]
-    ) -> TargetResults[CreateClusterSecurityGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterSecurityGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterSecurityGroupResultTypeDef]:
         """Creates a new Amazon Redshift security group. You use security groups to
         control access to non-VPC clusters.
 
@@ -461,8 +181,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateClusterSecurityGroup", kwargs)
 
     def create_cluster_snapshot(
-        self, **kwargs: Unpack[CreateClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[CreateClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterSnapshotResultTypeDef]:
         """Creates a manual snapshot of the specified cluster. The cluster must be in
         the available state.
 
@@ -471,8 +191,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateClusterSnapshot", kwargs)
 
     def create_cluster_subnet_group(
-        self, **kwargs: Unpack[CreateClusterSubnetGroupMessageTypeDef]
-    ) -> TargetResults[CreateClusterSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterSubnetGroupResultTypeDef]:
         """Creates a new Amazon Redshift subnet group. You must provide a list of one
         or more subnets in your existing Amazon Virtual Private Cloud (Amazon VPC)
         when creating Amazon Redshift subnet group.
@@ -482,8 +202,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateClusterSubnetGroup", kwargs)
 
     def create_custom_domain_association(
-        self, **kwargs: Unpack[CreateCustomDomainAssociationMessageTypeDef]
-    ) -> TargetResults[CreateCustomDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomDomainAssociationMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomDomainAssociationResultTypeDef]:
         """Used to create a custom domain name for a cluster. Properties include the
         custom domain name, the cluster the custom domain is associated with, and
         the certificate Amazon Resource Name (ARN).
@@ -493,8 +213,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateCustomDomainAssociation", kwargs)
 
     def create_endpoint_access(
-        self, **kwargs: Unpack[CreateEndpointAccessMessageTypeDef]
-    ) -> TargetResults[EndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAccessResponseTypeDef]:
         """Creates a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateEndpointAccess
@@ -502,8 +222,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateEndpointAccess", kwargs)
 
     def create_event_subscription(
-        self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateEventSubscriptionResultTypeDef]:
         """Creates an Amazon Redshift event notification subscription. This action
         requires an ARN (Amazon Resource Name) of an Amazon SNS topic created by
         either the Amazon Redshift console, the Amazon SNS console, or the Amazon
@@ -516,8 +236,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateEventSubscription", kwargs)
 
     def create_hsm_client_certificate(
-        self, **kwargs: Unpack[CreateHsmClientCertificateMessageTypeDef]
-    ) -> TargetResults[CreateHsmClientCertificateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHsmClientCertificateMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateHsmClientCertificateResultTypeDef]:
         """Creates an HSM client certificate that an Amazon Redshift cluster will use
         to connect to the client's HSM in order to store and retrieve the keys
         used to encrypt the cluster databases.
@@ -527,8 +247,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateHsmClientCertificate", kwargs)
 
     def create_hsm_configuration(
-        self, **kwargs: Unpack[CreateHsmConfigurationMessageTypeDef]
-    ) -> TargetResults[CreateHsmConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHsmConfigurationMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateHsmConfigurationResultTypeDef]:
         """Creates an HSM configuration that contains the information required by an
         Amazon Redshift cluster to store and use database encryption keys in a
         Hardware Security Module (HSM). After creating the HSM configuration, you
@@ -540,8 +260,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateHsmConfiguration", kwargs)
 
     def create_integration(
-        self, **kwargs: Unpack[CreateIntegrationMessageTypeDef]
-    ) -> TargetResults[IntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseTypeDef]:
         """Creates a zero-ETL integration or S3 event integration with Amazon
         Redshift.
 
@@ -550,8 +270,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateIntegration", kwargs)
 
     def create_redshift_idc_application(
-        self, **kwargs: Unpack[CreateRedshiftIdcApplicationMessageTypeDef]
-    ) -> TargetResults[CreateRedshiftIdcApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRedshiftIdcApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateRedshiftIdcApplicationResultTypeDef]:
         """Creates an Amazon Redshift application for use with IAM Identity Center.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateRedshiftIdcApplication
@@ -559,8 +279,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateRedshiftIdcApplication", kwargs)
 
     def create_scheduled_action(
-        self, **kwargs: Unpack[CreateScheduledActionMessageTypeDef]
-    ) -> TargetResults[ScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduledActionMessageTypeDef]
+    ) -> TargetResults[type_defs.ScheduledActionResponseTypeDef]:
         """Creates a scheduled action. A scheduled action contains a schedule and an
         Amazon Redshift API action. For example, you can create a schedule of when
         to run the ResizeCluster API operation.
@@ -570,8 +290,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateScheduledAction", kwargs)
 
     def create_snapshot_copy_grant(
-        self, **kwargs: Unpack[CreateSnapshotCopyGrantMessageTypeDef]
-    ) -> TargetResults[CreateSnapshotCopyGrantResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotCopyGrantMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotCopyGrantResultTypeDef]:
         """Creates a snapshot copy grant that permits Amazon Redshift to use an
         encrypted symmetric key from Key Management Service (KMS) to encrypt
         copied snapshots in a destination region.
@@ -581,8 +301,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateSnapshotCopyGrant", kwargs)
 
     def create_snapshot_schedule(
-        self, **kwargs: Unpack[CreateSnapshotScheduleMessageTypeDef]
-    ) -> TargetResults[SnapshotScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotScheduleMessageTypeDef]
+    ) -> TargetResults[type_defs.SnapshotScheduleResponseTypeDef]:
         """Create a snapshot schedule that can be associated to a cluster and which
         overrides the default system backup schedule.
 
@@ -591,8 +311,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateSnapshotSchedule", kwargs)
 
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds tags to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateTags
@@ -600,8 +320,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def create_usage_limit(
-        self, **kwargs: Unpack[CreateUsageLimitMessageTypeDef]
-    ) -> TargetResults[UsageLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUsageLimitMessageTypeDef]
+    ) -> TargetResults[type_defs.UsageLimitResponseTypeDef]:
         """Creates a usage limit for a specified Amazon Redshift feature on a
         cluster. The usage limit is identified by the returned usage limit
         identifier.
@@ -611,8 +331,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("CreateUsageLimit", kwargs)
 
     def deauthorize_data_share(
-        self, **kwargs: Unpack[DeauthorizeDataShareMessageTypeDef]
-    ) -> TargetResults[DataShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeauthorizeDataShareMessageTypeDef]
+    ) -> TargetResults[type_defs.DataShareResponseTypeDef]:
         """From a datashare producer account, removes authorization from the
         specified datashare.
 
@@ -621,8 +341,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeauthorizeDataShare", kwargs)
 
     def delete_authentication_profile(
-        self, **kwargs: Unpack[DeleteAuthenticationProfileMessageTypeDef]
-    ) -> TargetResults[DeleteAuthenticationProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAuthenticationProfileMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteAuthenticationProfileResultTypeDef]:
         """Deletes an authentication profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteAuthenticationProfile
@@ -630,8 +350,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteAuthenticationProfile", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterMessageTypeDef]
-    ) -> TargetResults[DeleteClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResultTypeDef]:
         """Deletes a previously provisioned cluster without its final snapshot being
         created. A successful response from the web service indicates that the
         request was received correctly. Use DescribeClusters to monitor the status
@@ -644,8 +364,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_cluster_parameter_group(
-        self, **kwargs: Unpack[DeleteClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specified Amazon Redshift parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteClusterParameterGroup
@@ -653,8 +373,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteClusterParameterGroup", kwargs)
 
     def delete_cluster_security_group(
-        self, **kwargs: Unpack[DeleteClusterSecurityGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterSecurityGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Redshift security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteClusterSecurityGroup
@@ -662,8 +382,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteClusterSecurityGroup", kwargs)
 
     def delete_cluster_snapshot(
-        self, **kwargs: Unpack[DeleteClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[DeleteClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterSnapshotResultTypeDef]:
         """Deletes the specified manual snapshot. The snapshot must be in the
         available state, with no other users authorized to access the snapshot.
 
@@ -672,8 +392,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteClusterSnapshot", kwargs)
 
     def delete_cluster_subnet_group(
-        self, **kwargs: Unpack[DeleteClusterSubnetGroupMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified cluster subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteClusterSubnetGroup
@@ -681,8 +401,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteClusterSubnetGroup", kwargs)
 
     def delete_custom_domain_association(
-        self, **kwargs: Unpack[DeleteCustomDomainAssociationMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomDomainAssociationMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Contains information about deleting a custom domain association for a
         cluster.
 
@@ -691,8 +411,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteCustomDomainAssociation", kwargs)
 
     def delete_endpoint_access(
-        self, **kwargs: Unpack[DeleteEndpointAccessMessageTypeDef]
-    ) -> TargetResults[EndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAccessResponseTypeDef]:
         """Deletes a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteEndpointAccess
@@ -700,8 +420,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteEndpointAccess", kwargs)
 
     def delete_event_subscription(
-        self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Redshift event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteEventSubscription
@@ -709,8 +429,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteEventSubscription", kwargs)
 
     def delete_hsm_client_certificate(
-        self, **kwargs: Unpack[DeleteHsmClientCertificateMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHsmClientCertificateMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified HSM client certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteHsmClientCertificate
@@ -718,8 +438,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteHsmClientCertificate", kwargs)
 
     def delete_hsm_configuration(
-        self, **kwargs: Unpack[DeleteHsmConfigurationMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHsmConfigurationMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Amazon Redshift HSM configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteHsmConfiguration
@@ -727,8 +447,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteHsmConfiguration", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationMessageTypeDef]
-    ) -> TargetResults[IntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseTypeDef]:
         """Deletes a zero-ETL integration or S3 event integration with Amazon
         Redshift.
 
@@ -737,8 +457,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_partner(
-        self, **kwargs: Unpack[PartnerIntegrationInputMessageTypeDef]
-    ) -> TargetResults[PartnerIntegrationOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.PartnerIntegrationInputMessageTypeDef]
+    ) -> TargetResults[type_defs.PartnerIntegrationOutputMessageTypeDef]:
         """Deletes a partner integration from a cluster. Data can still flow to the
         cluster until the integration is deleted at the partner's website.
 
@@ -747,8 +467,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeletePartner", kwargs)
 
     def delete_redshift_idc_application(
-        self, **kwargs: Unpack[DeleteRedshiftIdcApplicationMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRedshiftIdcApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Redshift IAM Identity Center application.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteRedshiftIdcApplication
@@ -756,8 +476,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteRedshiftIdcApplication", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteResourcePolicy
@@ -765,8 +485,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_scheduled_action(
-        self, **kwargs: Unpack[DeleteScheduledActionMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledActionMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteScheduledAction
@@ -774,8 +494,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteScheduledAction", kwargs)
 
     def delete_snapshot_copy_grant(
-        self, **kwargs: Unpack[DeleteSnapshotCopyGrantMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotCopyGrantMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified snapshot copy grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteSnapshotCopyGrant
@@ -783,8 +503,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteSnapshotCopyGrant", kwargs)
 
     def delete_snapshot_schedule(
-        self, **kwargs: Unpack[DeleteSnapshotScheduleMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotScheduleMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a snapshot schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteSnapshotSchedule
@@ -792,8 +512,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteSnapshotSchedule", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes tags from a resource. You must provide the ARN of the resource
         from which you want to delete the tag or tags.
 
@@ -802,8 +522,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def delete_usage_limit(
-        self, **kwargs: Unpack[DeleteUsageLimitMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUsageLimitMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a usage limit from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteUsageLimit
@@ -811,8 +531,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeleteUsageLimit", kwargs)
 
     def deregister_namespace(
-        self, **kwargs: Unpack[DeregisterNamespaceInputMessageTypeDef]
-    ) -> TargetResults[DeregisterNamespaceOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterNamespaceInputMessageTypeDef]
+    ) -> TargetResults[type_defs.DeregisterNamespaceOutputMessageTypeDef]:
         """Deregisters a cluster or serverless namespace from the Amazon Web Services
         Glue Data Catalog.
 
@@ -821,8 +541,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DeregisterNamespace", kwargs)
 
     def describe_account_attributes(
-        self, **kwargs: Unpack[DescribeAccountAttributesMessageTypeDef]
-    ) -> TargetResults[AccountAttributeListTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountAttributesMessageTypeDef]
+    ) -> TargetResults[type_defs.AccountAttributeListTypeDef]:
         """Returns a list of attributes attached to an account
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeAccountAttributes
@@ -830,8 +550,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeAccountAttributes", kwargs)
 
     def describe_authentication_profiles(
-        self, **kwargs: Unpack[DescribeAuthenticationProfilesMessageTypeDef]
-    ) -> TargetResults[DescribeAuthenticationProfilesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAuthenticationProfilesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeAuthenticationProfilesResultTypeDef]:
         """Describes an authentication profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeAuthenticationProfiles
@@ -839,8 +559,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeAuthenticationProfiles", kwargs)
 
     def describe_cluster_db_revisions(
-        self, **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef]
-    ) -> TargetResults[ClusterDbRevisionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterDbRevisionsMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterDbRevisionsMessageTypeDef]:
         """Returns an array of ClusterDbRevision objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterDbRevisions
@@ -848,8 +568,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterDbRevisions", kwargs)
 
     def describe_cluster_parameter_groups(
-        self, **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef]
-    ) -> TargetResults[ClusterParameterGroupsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterParameterGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterParameterGroupsMessageTypeDef]:
         """Returns a list of Amazon Redshift parameter groups, including parameter
         groups you created and the default parameter group. For each parameter
         group, the response includes the parameter group name, description, and
@@ -861,8 +581,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterParameterGroups", kwargs)
 
     def describe_cluster_parameters(
-        self, **kwargs: Unpack[DescribeClusterParametersMessageTypeDef]
-    ) -> TargetResults[ClusterParameterGroupDetailsTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterParameterGroupDetailsTypeDef]:
         """Returns a detailed list of parameters contained within the specified
         Amazon Redshift parameter group. For each parameter the response includes
         information such as parameter name, description, data type, value, whether
@@ -873,8 +593,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterParameters", kwargs)
 
     def describe_cluster_security_groups(
-        self, **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef]
-    ) -> TargetResults[ClusterSecurityGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterSecurityGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterSecurityGroupMessageTypeDef]:
         """Returns information about Amazon Redshift security groups. If the name of
         a security group is specified, the response will contain only information
         about only that security group.
@@ -884,8 +604,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterSecurityGroups", kwargs)
 
     def describe_cluster_snapshots(
-        self, **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef]
-    ) -> TargetResults[SnapshotMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterSnapshotsMessageTypeDef]
+    ) -> TargetResults[type_defs.SnapshotMessageTypeDef]:
         """Returns one or more snapshot objects, which contain metadata about your
         cluster snapshots. By default, this operation returns information about
         all snapshots of all clusters that are owned by your Amazon Web Services
@@ -897,8 +617,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterSnapshots", kwargs)
 
     def describe_cluster_subnet_groups(
-        self, **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef]
-    ) -> TargetResults[ClusterSubnetGroupMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterSubnetGroupsMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterSubnetGroupMessageTypeDef]:
         """Returns one or more cluster subnet group objects, which contain metadata
         about your cluster subnet groups. By default, this operation returns
         information about all cluster subnet groups that are defined in your
@@ -909,8 +629,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterSubnetGroups", kwargs)
 
     def describe_cluster_tracks(
-        self, **kwargs: Unpack[DescribeClusterTracksMessageTypeDef]
-    ) -> TargetResults[TrackListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterTracksMessageTypeDef]
+    ) -> TargetResults[type_defs.TrackListMessageTypeDef]:
         """Returns a list of all the available maintenance tracks.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterTracks
@@ -918,8 +638,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterTracks", kwargs)
 
     def describe_cluster_versions(
-        self, **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef]
-    ) -> TargetResults[ClusterVersionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterVersionsMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterVersionsMessageTypeDef]:
         """Returns descriptions of the available Amazon Redshift cluster versions.
         You can call this operation even before creating any clusters to learn
         more about the Amazon Redshift versions. For more information about
@@ -931,8 +651,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusterVersions", kwargs)
 
     def describe_clusters(
-        self, **kwargs: Unpack[DescribeClustersMessageTypeDef]
-    ) -> TargetResults[ClustersMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClustersMessageTypeDef]
+    ) -> TargetResults[type_defs.ClustersMessageTypeDef]:
         """Returns properties of provisioned clusters including general cluster
         properties, cluster database properties, maintenance and backup
         properties, and security and access properties. This operation supports
@@ -944,8 +664,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeClusters", kwargs)
 
     def describe_custom_domain_associations(
-        self, **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef]
-    ) -> TargetResults[CustomDomainAssociationsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCustomDomainAssociationsMessageTypeDef]
+    ) -> TargetResults[type_defs.CustomDomainAssociationsMessageTypeDef]:
         """Contains information about custom domain associations for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeCustomDomainAssociations
@@ -953,8 +673,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeCustomDomainAssociations", kwargs)
 
     def describe_data_shares(
-        self, **kwargs: Unpack[DescribeDataSharesMessageTypeDef]
-    ) -> TargetResults[DescribeDataSharesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSharesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSharesResultTypeDef]:
         """Shows the status of any inbound or outbound datashares available in the
         specified account.
 
@@ -963,8 +683,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeDataShares", kwargs)
 
     def describe_data_shares_for_consumer(
-        self, **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef]
-    ) -> TargetResults[DescribeDataSharesForConsumerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSharesForConsumerMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSharesForConsumerResultTypeDef]:
         """Returns a list of datashares where the account identifier being called is
         a consumer account identifier.
 
@@ -973,8 +693,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeDataSharesForConsumer", kwargs)
 
     def describe_data_shares_for_producer(
-        self, **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef]
-    ) -> TargetResults[DescribeDataSharesForProducerResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataSharesForProducerMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSharesForProducerResultTypeDef]:
         """Returns a list of datashares when the account identifier being called is a
         producer account identifier.
 
@@ -983,8 +703,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeDataSharesForProducer", kwargs)
 
     def describe_default_cluster_parameters(
-        self, **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef]
-    ) -> TargetResults[DescribeDefaultClusterParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDefaultClusterParametersMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeDefaultClusterParametersResultTypeDef]:
         """Returns a list of parameter settings for the specified parameter group
         family.
 
@@ -993,8 +713,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeDefaultClusterParameters", kwargs)
 
     def describe_endpoint_access(
-        self, **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef]
-    ) -> TargetResults[EndpointAccessListTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAccessListTypeDef]:
         """Describes a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAccess
@@ -1002,8 +722,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeEndpointAccess", kwargs)
 
     def describe_endpoint_authorization(
-        self, **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef]
-    ) -> TargetResults[EndpointAuthorizationListTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointAuthorizationMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAuthorizationListTypeDef]:
         """Describes an endpoint authorization.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAuthorization
@@ -1011,8 +731,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeEndpointAuthorization", kwargs)
 
     def describe_event_categories(
-        self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> TargetResults[EventCategoriesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventCategoriesMessageTypeDef]
+    ) -> TargetResults[type_defs.EventCategoriesMessageTypeDef]:
         """Displays a list of event categories for all event source types, or for a
         specified source type. For a list of the event categories and source
         types, go to Amazon Redshift Event Notifications.
@@ -1022,8 +742,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeEventCategories", kwargs)
 
     def describe_event_subscriptions(
-        self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Lists descriptions of all the Amazon Redshift event notification
         subscriptions for a customer account. If you specify a subscription name,
         lists the description for that subscription.
@@ -1033,8 +753,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeEventSubscriptions", kwargs)
 
     def describe_events(
-        self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> TargetResults[EventsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef]
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Returns events related to clusters, security groups, snapshots, and
         parameter groups for the past 14 days. Events specific to a particular
         cluster, security group, snapshot or parameter group can be obtained by
@@ -1046,8 +766,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeEvents", kwargs)
 
     def describe_hsm_client_certificates(
-        self, **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef]
-    ) -> TargetResults[HsmClientCertificateMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHsmClientCertificatesMessageTypeDef]
+    ) -> TargetResults[type_defs.HsmClientCertificateMessageTypeDef]:
         """Returns information about the specified HSM client certificate. If no
         certificate ID is specified, returns information about all the HSM
         certificates owned by your Amazon Web Services account.
@@ -1057,8 +777,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeHsmClientCertificates", kwargs)
 
     def describe_hsm_configurations(
-        self, **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef]
-    ) -> TargetResults[HsmConfigurationMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHsmConfigurationsMessageTypeDef]
+    ) -> TargetResults[type_defs.HsmConfigurationMessageTypeDef]:
         """Returns information about the specified Amazon Redshift HSM configuration.
         If no configuration ID is specified, returns information about all the HSM
         configurations owned by your Amazon Web Services account.
@@ -1068,8 +788,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeHsmConfigurations", kwargs)
 
     def describe_inbound_integrations(
-        self, **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef]
-    ) -> TargetResults[InboundIntegrationsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInboundIntegrationsMessageTypeDef]
+    ) -> TargetResults[type_defs.InboundIntegrationsMessageTypeDef]:
         """Returns a list of inbound integrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeInboundIntegrations
@@ -1077,8 +797,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeInboundIntegrations", kwargs)
 
     def describe_integrations(
-        self, **kwargs: Unpack[DescribeIntegrationsMessageTypeDef]
-    ) -> TargetResults[IntegrationsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIntegrationsMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationsMessageTypeDef]:
         """Describes one or more zero-ETL or S3 event integrations with Amazon
         Redshift.
 
@@ -1087,8 +807,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeIntegrations", kwargs)
 
     def describe_logging_status(
-        self, **kwargs: Unpack[DescribeLoggingStatusMessageTypeDef]
-    ) -> TargetResults[LoggingStatusTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLoggingStatusMessageTypeDef]
+    ) -> TargetResults[type_defs.LoggingStatusTypeDef]:
         """Describes whether information, such as queries and connection attempts, is
         being logged for the specified Amazon Redshift cluster.
 
@@ -1097,8 +817,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeLoggingStatus", kwargs)
 
     def describe_node_configuration_options(
-        self, **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef]
-    ) -> TargetResults[NodeConfigurationOptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNodeConfigurationOptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.NodeConfigurationOptionsMessageTypeDef]:
         """Returns properties of possible node configurations such as node type,
         number of nodes, and disk usage for the specified action type.
 
@@ -1107,8 +827,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeNodeConfigurationOptions", kwargs)
 
     def describe_orderable_cluster_options(
-        self, **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef]
-    ) -> TargetResults[OrderableClusterOptionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrderableClusterOptionsMessageTypeDef]
+    ) -> TargetResults[type_defs.OrderableClusterOptionsMessageTypeDef]:
         """Returns a list of orderable cluster options. Before you create a new
         cluster you can use this operation to find what options are available,
         such as the EC2 Availability Zones (AZ) in the specific Amazon Web
@@ -1124,8 +844,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeOrderableClusterOptions", kwargs)
 
     def describe_partners(
-        self, **kwargs: Unpack[DescribePartnersInputMessageTypeDef]
-    ) -> TargetResults[DescribePartnersOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePartnersInputMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribePartnersOutputMessageTypeDef]:
         """Returns information about the partner integrations defined for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribePartners
@@ -1133,8 +853,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribePartners", kwargs)
 
     def describe_redshift_idc_applications(
-        self, **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef]
-    ) -> TargetResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRedshiftIdcApplicationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeRedshiftIdcApplicationsResultTypeDef]:
         """Lists the Amazon Redshift IAM Identity Center applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeRedshiftIdcApplications
@@ -1142,8 +862,13 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeRedshiftIdcApplications", kwargs)
 
     def describe_reserved_node_exchange_status(
-        self, **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef]
-    ) -> TargetResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeReservedNodeExchangeStatusInputMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReservedNodeExchangeStatusOutputMessageTypeDef
+    ]:
         """Returns exchange status details and associated metadata for a
         reserved-node exchange. Statuses include such values as in progress and
         requested.
@@ -1153,8 +878,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeReservedNodeExchangeStatus", kwargs)
 
     def describe_reserved_node_offerings(
-        self, **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef]
-    ) -> TargetResults[ReservedNodeOfferingsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedNodeOfferingsMessageTypeDef]
+    ) -> TargetResults[type_defs.ReservedNodeOfferingsMessageTypeDef]:
         """Returns a list of the available reserved node offerings by Amazon Redshift
         with their descriptions including the node type, the fixed and recurring
         costs of reserving the node and duration the node will be reserved for
@@ -1168,8 +893,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeReservedNodeOfferings", kwargs)
 
     def describe_reserved_nodes(
-        self, **kwargs: Unpack[DescribeReservedNodesMessageTypeDef]
-    ) -> TargetResults[ReservedNodesMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedNodesMessageTypeDef]
+    ) -> TargetResults[type_defs.ReservedNodesMessageTypeDef]:
         """Returns the descriptions of the reserved nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodes
@@ -1177,8 +902,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeReservedNodes", kwargs)
 
     def describe_resize(
-        self, **kwargs: Unpack[DescribeResizeMessageTypeDef]
-    ) -> TargetResults[ResizeProgressMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResizeMessageTypeDef]
+    ) -> TargetResults[type_defs.ResizeProgressMessageTypeDef]:
         """Returns information about the last resize operation for the specified
         cluster. If no resize operation has ever been initiated for the specified
         cluster, a HTTP 404 error is returned. If a resize operation was initiated
@@ -1190,8 +915,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeResize", kwargs)
 
     def describe_scheduled_actions(
-        self, **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef]
-    ) -> TargetResults[ScheduledActionsMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduledActionsMessageTypeDef]
+    ) -> TargetResults[type_defs.ScheduledActionsMessageTypeDef]:
         """Describes properties of scheduled actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeScheduledActions
@@ -1199,8 +924,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeScheduledActions", kwargs)
 
     def describe_snapshot_copy_grants(
-        self, **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef]
-    ) -> TargetResults[SnapshotCopyGrantMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotCopyGrantsMessageTypeDef]
+    ) -> TargetResults[type_defs.SnapshotCopyGrantMessageTypeDef]:
         """Returns a list of snapshot copy grants owned by the Amazon Web Services
         account in the destination region.
 
@@ -1209,15 +934,17 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeSnapshotCopyGrants", kwargs)
 
     def describe_snapshot_schedules(
-        self, **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef]
-    ) -> TargetResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotSchedulesMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotSchedulesOutputMessageTypeDef]:
         """Returns a list of snapshot schedules.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeSnapshotSchedules
         """
         return self._call("DescribeSnapshotSchedules", kwargs)
 
-    def describe_storage(self) -> TargetResults[CustomerStorageMessageTypeDef]:
+    def describe_storage(
+        self,
+    ) -> TargetResults[type_defs.CustomerStorageMessageTypeDef]:
         """Returns account level backups storage size and provisional storage.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeStorage
@@ -1225,8 +952,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeStorage", {})
 
     def describe_table_restore_status(
-        self, **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef]
-    ) -> TargetResults[TableRestoreStatusMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTableRestoreStatusMessageTypeDef]
+    ) -> TargetResults[type_defs.TableRestoreStatusMessageTypeDef]:
         """Lists the status of one or more table restore requests made using the
         RestoreTableFromClusterSnapshot API action. If you don't specify a value
         for the TableRestoreRequestId parameter, then DescribeTableRestoreStatus
@@ -1240,8 +967,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeTableRestoreStatus", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsMessageTypeDef]
-    ) -> TargetResults[TaggedResourceListMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsMessageTypeDef]
+    ) -> TargetResults[type_defs.TaggedResourceListMessageTypeDef]:
         """Returns a list of tags. You can return tags from a specific resource by
         specifying an ARN, or you can return all tags for a given type of
         resource, such as clusters, snapshots, and so on.
@@ -1251,8 +978,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def describe_usage_limits(
-        self, **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef]
-    ) -> TargetResults[UsageLimitListTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUsageLimitsMessageTypeDef]
+    ) -> TargetResults[type_defs.UsageLimitListTypeDef]:
         """Shows usage limits on a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeUsageLimits
@@ -1260,8 +987,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DescribeUsageLimits", kwargs)
 
     def disable_logging(
-        self, **kwargs: Unpack[DisableLoggingMessageTypeDef]
-    ) -> TargetResults[LoggingStatusTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableLoggingMessageTypeDef]
+    ) -> TargetResults[type_defs.LoggingStatusTypeDef]:
         """Stops logging information, such as queries and connection attempts, for
         the specified Amazon Redshift cluster.
 
@@ -1270,8 +997,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DisableLogging", kwargs)
 
     def disable_snapshot_copy(
-        self, **kwargs: Unpack[DisableSnapshotCopyMessageTypeDef]
-    ) -> TargetResults[DisableSnapshotCopyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableSnapshotCopyMessageTypeDef]
+    ) -> TargetResults[type_defs.DisableSnapshotCopyResultTypeDef]:
         """Disables the automatic copying of snapshots from one region to another
         region for a specified cluster.
 
@@ -1280,8 +1007,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DisableSnapshotCopy", kwargs)
 
     def disassociate_data_share_consumer(
-        self, **kwargs: Unpack[DisassociateDataShareConsumerMessageTypeDef]
-    ) -> TargetResults[DataShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateDataShareConsumerMessageTypeDef]
+    ) -> TargetResults[type_defs.DataShareResponseTypeDef]:
         """From a datashare consumer account, remove association for the specified
         datashare.
 
@@ -1290,8 +1017,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("DisassociateDataShareConsumer", kwargs)
 
     def enable_logging(
-        self, **kwargs: Unpack[EnableLoggingMessageTypeDef]
-    ) -> TargetResults[LoggingStatusTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableLoggingMessageTypeDef]
+    ) -> TargetResults[type_defs.LoggingStatusTypeDef]:
         """Starts logging information, such as queries and connection attempts, for
         the specified Amazon Redshift cluster.
 
@@ -1300,8 +1027,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("EnableLogging", kwargs)
 
     def enable_snapshot_copy(
-        self, **kwargs: Unpack[EnableSnapshotCopyMessageTypeDef]
-    ) -> TargetResults[EnableSnapshotCopyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableSnapshotCopyMessageTypeDef]
+    ) -> TargetResults[type_defs.EnableSnapshotCopyResultTypeDef]:
         """Enables the automatic copy of snapshots from one region to another region
         for a specified cluster.
 
@@ -1310,8 +1037,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("EnableSnapshotCopy", kwargs)
 
     def failover_primary_compute(
-        self, **kwargs: Unpack[FailoverPrimaryComputeInputMessageTypeDef]
-    ) -> TargetResults[FailoverPrimaryComputeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.FailoverPrimaryComputeInputMessageTypeDef]
+    ) -> TargetResults[type_defs.FailoverPrimaryComputeResultTypeDef]:
         """Fails over the primary compute unit of the specified Multi-AZ cluster to
         another Availability Zone.
 
@@ -1320,8 +1047,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("FailoverPrimaryCompute", kwargs)
 
     def get_cluster_credentials(
-        self, **kwargs: Unpack[GetClusterCredentialsMessageTypeDef]
-    ) -> TargetResults[ClusterCredentialsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterCredentialsMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterCredentialsTypeDef]:
         """Returns a database user name and temporary password with temporary
         authorization to log on to an Amazon Redshift database. The action returns
         the database user name prefixed with IAM: if AutoCreate is False or IAMA:
@@ -1337,8 +1064,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("GetClusterCredentials", kwargs)
 
     def get_cluster_credentials_with_iam(
-        self, **kwargs: Unpack[GetClusterCredentialsWithIAMMessageTypeDef]
-    ) -> TargetResults[ClusterExtendedCredentialsTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetClusterCredentialsWithIAMMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterExtendedCredentialsTypeDef]:
         """Returns a database user name and temporary password with temporary
         authorization to log in to an Amazon Redshift database. The database user
         is mapped 1:1 to the source Identity and Access Management (IAM) identity.
@@ -1351,8 +1078,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("GetClusterCredentialsWithIAM", kwargs)
 
     def get_identity_center_auth_token(
-        self, **kwargs: Unpack[GetIdentityCenterAuthTokenRequestTypeDef]
-    ) -> TargetResults[GetIdentityCenterAuthTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityCenterAuthTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityCenterAuthTokenResponseTypeDef]:
         """Generates an encrypted authentication token that propagates the caller's
         Amazon Web Services IAM Identity Center identity to Amazon Redshift
         clusters. This API extracts the Amazon Web Services IAM Identity Center
@@ -1366,9 +1093,11 @@ class MultiRegionRedshift(MultiRegionClient):
     def get_reserved_node_exchange_configuration_options(
         self,
         **kwargs: Unpack[
-            GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
+            type_defs.GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
         ],
-    ) -> TargetResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef
+    ]:
         """Gets the configuration options for the reserved-node exchange. These
         options include information about the source reserved node and target
         reserved node offering. Details include the node type, the price, the node
@@ -1379,8 +1108,9 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("GetReservedNodeExchangeConfigurationOptions", kwargs)
 
     def get_reserved_node_exchange_offerings(
-        self, **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef]
-    ) -> TargetResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetReservedNodeExchangeOfferingsInputMessageTypeDef],
+    ) -> TargetResults[type_defs.GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
         """Returns an array of DC2 ReservedNodeOfferings that matches the payment
         type, term, and usage price of the given DC1 reserved node.
 
@@ -1389,8 +1119,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("GetReservedNodeExchangeOfferings", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyMessageTypeDef]
-    ) -> TargetResults[GetResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyMessageTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResultTypeDef]:
         """Get the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/GetResourcePolicy
@@ -1398,8 +1128,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsMessageTypeDef]
-    ) -> TargetResults[ListRecommendationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsMessageTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResultTypeDef]:
         """List the Amazon Redshift Advisor recommendations for one or multiple
         Amazon Redshift clusters in an Amazon Web Services account.
 
@@ -1408,8 +1138,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def modify_aqua_configuration(
-        self, **kwargs: Unpack[ModifyAquaInputMessageTypeDef]
-    ) -> TargetResults[ModifyAquaOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyAquaInputMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyAquaOutputMessageTypeDef]:
         """This operation is retired. Calling this operation does not change AQUA
         configuration. Amazon Redshift automatically determines whether to use
         AQUA (Advanced Query Accelerator).
@@ -1419,8 +1149,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyAquaConfiguration", kwargs)
 
     def modify_authentication_profile(
-        self, **kwargs: Unpack[ModifyAuthenticationProfileMessageTypeDef]
-    ) -> TargetResults[ModifyAuthenticationProfileResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyAuthenticationProfileMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyAuthenticationProfileResultTypeDef]:
         """Modifies an authentication profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyAuthenticationProfile
@@ -1428,8 +1158,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyAuthenticationProfile", kwargs)
 
     def modify_cluster(
-        self, **kwargs: Unpack[ModifyClusterMessageTypeDef]
-    ) -> TargetResults[ModifyClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterResultTypeDef]:
         """Modifies the settings for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyCluster
@@ -1437,8 +1167,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyCluster", kwargs)
 
     def modify_cluster_db_revision(
-        self, **kwargs: Unpack[ModifyClusterDbRevisionMessageTypeDef]
-    ) -> TargetResults[ModifyClusterDbRevisionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterDbRevisionMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterDbRevisionResultTypeDef]:
         """Modifies the database revision of a cluster. The database revision is a
         unique revision of the database running in a cluster.
 
@@ -1447,8 +1177,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterDbRevision", kwargs)
 
     def modify_cluster_iam_roles(
-        self, **kwargs: Unpack[ModifyClusterIamRolesMessageTypeDef]
-    ) -> TargetResults[ModifyClusterIamRolesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterIamRolesMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterIamRolesResultTypeDef]:
         """Modifies the list of Identity and Access Management (IAM) roles that can
         be used by the cluster to access other Amazon Web Services services.
 
@@ -1457,8 +1187,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterIamRoles", kwargs)
 
     def modify_cluster_maintenance(
-        self, **kwargs: Unpack[ModifyClusterMaintenanceMessageTypeDef]
-    ) -> TargetResults[ModifyClusterMaintenanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterMaintenanceMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterMaintenanceResultTypeDef]:
         """Modifies the maintenance settings of a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyClusterMaintenance
@@ -1466,8 +1196,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterMaintenance", kwargs)
 
     def modify_cluster_parameter_group(
-        self, **kwargs: Unpack[ModifyClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[ClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a parameter group. For the parameters
         parameter, it can't contain ASCII characters.
 
@@ -1476,8 +1206,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterParameterGroup", kwargs)
 
     def modify_cluster_snapshot(
-        self, **kwargs: Unpack[ModifyClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[ModifyClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterSnapshotResultTypeDef]:
         """Modifies the settings for a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyClusterSnapshot
@@ -1485,8 +1215,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterSnapshot", kwargs)
 
     def modify_cluster_snapshot_schedule(
-        self, **kwargs: Unpack[ModifyClusterSnapshotScheduleMessageTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterSnapshotScheduleMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies a snapshot schedule for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyClusterSnapshotSchedule
@@ -1494,8 +1224,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterSnapshotSchedule", kwargs)
 
     def modify_cluster_subnet_group(
-        self, **kwargs: Unpack[ModifyClusterSubnetGroupMessageTypeDef]
-    ) -> TargetResults[ModifyClusterSubnetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClusterSubnetGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyClusterSubnetGroupResultTypeDef]:
         """Modifies a cluster subnet group to include the specified list of VPC
         subnets. The operation replaces the existing list of subnets with the new
         list of subnets.
@@ -1505,8 +1235,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyClusterSubnetGroup", kwargs)
 
     def modify_custom_domain_association(
-        self, **kwargs: Unpack[ModifyCustomDomainAssociationMessageTypeDef]
-    ) -> TargetResults[ModifyCustomDomainAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyCustomDomainAssociationMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyCustomDomainAssociationResultTypeDef]:
         """Contains information for changing a custom domain association.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyCustomDomainAssociation
@@ -1514,8 +1244,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyCustomDomainAssociation", kwargs)
 
     def modify_endpoint_access(
-        self, **kwargs: Unpack[ModifyEndpointAccessMessageTypeDef]
-    ) -> TargetResults[EndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEndpointAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAccessResponseTypeDef]:
         """Modifies a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyEndpointAccess
@@ -1523,8 +1253,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyEndpointAccess", kwargs)
 
     def modify_event_subscription(
-        self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEventSubscriptionMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing Amazon Redshift event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyEventSubscription
@@ -1532,8 +1262,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyEventSubscription", kwargs)
 
     def modify_integration(
-        self, **kwargs: Unpack[ModifyIntegrationMessageTypeDef]
-    ) -> TargetResults[IntegrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyIntegrationMessageTypeDef]
+    ) -> TargetResults[type_defs.IntegrationResponseTypeDef]:
         """Modifies a zero-ETL integration or S3 event integration with Amazon
         Redshift.
 
@@ -1542,8 +1272,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyIntegration", kwargs)
 
     def modify_lakehouse_configuration(
-        self, **kwargs: Unpack[ModifyLakehouseConfigurationMessageTypeDef]
-    ) -> TargetResults[LakehouseConfigurationTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyLakehouseConfigurationMessageTypeDef]
+    ) -> TargetResults[type_defs.LakehouseConfigurationTypeDef]:
         """Modifies the lakehouse configuration for a cluster. This operation allows
         you to manage Amazon Redshift federated permissions and Amazon Web
         Services IAM Identity Center trusted identity propagation.
@@ -1553,8 +1283,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyLakehouseConfiguration", kwargs)
 
     def modify_redshift_idc_application(
-        self, **kwargs: Unpack[ModifyRedshiftIdcApplicationMessageTypeDef]
-    ) -> TargetResults[ModifyRedshiftIdcApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyRedshiftIdcApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyRedshiftIdcApplicationResultTypeDef]:
         """Changes an existing Amazon Redshift IAM Identity Center application.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyRedshiftIdcApplication
@@ -1562,8 +1292,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyRedshiftIdcApplication", kwargs)
 
     def modify_scheduled_action(
-        self, **kwargs: Unpack[ModifyScheduledActionMessageTypeDef]
-    ) -> TargetResults[ScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyScheduledActionMessageTypeDef]
+    ) -> TargetResults[type_defs.ScheduledActionResponseTypeDef]:
         """Modifies a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyScheduledAction
@@ -1571,8 +1301,9 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyScheduledAction", kwargs)
 
     def modify_snapshot_copy_retention_period(
-        self, **kwargs: Unpack[ModifySnapshotCopyRetentionPeriodMessageTypeDef]
-    ) -> TargetResults[ModifySnapshotCopyRetentionPeriodResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifySnapshotCopyRetentionPeriodMessageTypeDef],
+    ) -> TargetResults[type_defs.ModifySnapshotCopyRetentionPeriodResultTypeDef]:
         """Modifies the number of days to retain snapshots in the destination Amazon
         Web Services Region after they are copied from the source Amazon Web
         Services Region. By default, this operation only changes the retention
@@ -1587,8 +1318,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifySnapshotCopyRetentionPeriod", kwargs)
 
     def modify_snapshot_schedule(
-        self, **kwargs: Unpack[ModifySnapshotScheduleMessageTypeDef]
-    ) -> TargetResults[SnapshotScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySnapshotScheduleMessageTypeDef]
+    ) -> TargetResults[type_defs.SnapshotScheduleResponseTypeDef]:
         """Modifies a snapshot schedule. Any schedule associated with a cluster is
         modified asynchronously.
 
@@ -1597,8 +1328,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifySnapshotSchedule", kwargs)
 
     def modify_usage_limit(
-        self, **kwargs: Unpack[ModifyUsageLimitMessageTypeDef]
-    ) -> TargetResults[UsageLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyUsageLimitMessageTypeDef]
+    ) -> TargetResults[type_defs.UsageLimitResponseTypeDef]:
         """Modifies a usage limit in a cluster. You can't modify the feature type or
         period of a usage limit.
 
@@ -1607,8 +1338,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ModifyUsageLimit", kwargs)
 
     def pause_cluster(
-        self, **kwargs: Unpack[PauseClusterMessageTypeDef]
-    ) -> TargetResults[PauseClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PauseClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.PauseClusterResultTypeDef]:
         """Pauses a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/PauseCluster
@@ -1616,8 +1347,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("PauseCluster", kwargs)
 
     def purchase_reserved_node_offering(
-        self, **kwargs: Unpack[PurchaseReservedNodeOfferingMessageTypeDef]
-    ) -> TargetResults[PurchaseReservedNodeOfferingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurchaseReservedNodeOfferingMessageTypeDef]
+    ) -> TargetResults[type_defs.PurchaseReservedNodeOfferingResultTypeDef]:
         """Allows you to purchase reserved nodes. Amazon Redshift offers a predefined
         set of reserved node offerings. You can purchase one or more of the
         offerings. You can call the DescribeReservedNodeOfferings API to obtain
@@ -1630,8 +1361,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("PurchaseReservedNodeOffering", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyMessageTypeDef]
-    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyMessageTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResultTypeDef]:
         """Updates the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/PutResourcePolicy
@@ -1639,8 +1370,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def reboot_cluster(
-        self, **kwargs: Unpack[RebootClusterMessageTypeDef]
-    ) -> TargetResults[RebootClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.RebootClusterResultTypeDef]:
         """Reboots a cluster. This action is taken as soon as possible. It results in
         a momentary outage to the cluster, during which the cluster status is set
         to rebooting. A cluster event is created when the reboot is completed. Any
@@ -1653,8 +1384,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RebootCluster", kwargs)
 
     def register_namespace(
-        self, **kwargs: Unpack[RegisterNamespaceInputMessageTypeDef]
-    ) -> TargetResults[RegisterNamespaceOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterNamespaceInputMessageTypeDef]
+    ) -> TargetResults[type_defs.RegisterNamespaceOutputMessageTypeDef]:
         """Registers a cluster or serverless namespace to the Amazon Web Services
         Glue Data Catalog.
 
@@ -1663,8 +1394,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RegisterNamespace", kwargs)
 
     def reject_data_share(
-        self, **kwargs: Unpack[RejectDataShareMessageTypeDef]
-    ) -> TargetResults[DataShareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectDataShareMessageTypeDef]
+    ) -> TargetResults[type_defs.DataShareResponseTypeDef]:
         """From a datashare consumer account, rejects the specified datashare.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/RejectDataShare
@@ -1672,8 +1403,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RejectDataShare", kwargs)
 
     def reset_cluster_parameter_group(
-        self, **kwargs: Unpack[ResetClusterParameterGroupMessageTypeDef]
-    ) -> TargetResults[ClusterParameterGroupNameMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetClusterParameterGroupMessageTypeDef]
+    ) -> TargetResults[type_defs.ClusterParameterGroupNameMessageTypeDef]:
         """Sets one or more parameters of the specified parameter group to their
         default values and sets the source values of the parameters to
         "engine-default". To reset the entire parameter group specify the
@@ -1685,8 +1416,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ResetClusterParameterGroup", kwargs)
 
     def resize_cluster(
-        self, **kwargs: Unpack[ResizeClusterMessageTypeDef]
-    ) -> TargetResults[ResizeClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResizeClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ResizeClusterResultTypeDef]:
         """Changes the size of the cluster. You can change the cluster's type, or
         change the number or type of nodes. The default behavior is to use the
         elastic resize method. With an elastic resize, your cluster is available
@@ -1698,8 +1429,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ResizeCluster", kwargs)
 
     def restore_from_cluster_snapshot(
-        self, **kwargs: Unpack[RestoreFromClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[RestoreFromClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreFromClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreFromClusterSnapshotResultTypeDef]:
         """Creates a new cluster from a snapshot. By default, Amazon Redshift creates
         the resulting cluster with the same configuration as the original cluster
         from which the snapshot was created, except that the new cluster is
@@ -1714,8 +1445,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RestoreFromClusterSnapshot", kwargs)
 
     def restore_table_from_cluster_snapshot(
-        self, **kwargs: Unpack[RestoreTableFromClusterSnapshotMessageTypeDef]
-    ) -> TargetResults[RestoreTableFromClusterSnapshotResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreTableFromClusterSnapshotMessageTypeDef]
+    ) -> TargetResults[type_defs.RestoreTableFromClusterSnapshotResultTypeDef]:
         """Creates a new table from a table in an Amazon Redshift cluster snapshot.
         You must create the new table within the Amazon Redshift cluster that the
         snapshot was taken from.
@@ -1725,8 +1456,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RestoreTableFromClusterSnapshot", kwargs)
 
     def resume_cluster(
-        self, **kwargs: Unpack[ResumeClusterMessageTypeDef]
-    ) -> TargetResults[ResumeClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeClusterMessageTypeDef]
+    ) -> TargetResults[type_defs.ResumeClusterResultTypeDef]:
         """Resumes a paused cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ResumeCluster
@@ -1734,8 +1465,9 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("ResumeCluster", kwargs)
 
     def revoke_cluster_security_group_ingress(
-        self, **kwargs: Unpack[RevokeClusterSecurityGroupIngressMessageTypeDef]
-    ) -> TargetResults[RevokeClusterSecurityGroupIngressResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RevokeClusterSecurityGroupIngressMessageTypeDef],
+    ) -> TargetResults[type_defs.RevokeClusterSecurityGroupIngressResultTypeDef]:
         """Revokes an ingress rule in an Amazon Redshift security group for a
         previously authorized IP range or Amazon EC2 security group. To add an
         ingress rule, see AuthorizeClusterSecurityGroupIngress. For information
@@ -1747,8 +1479,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RevokeClusterSecurityGroupIngress", kwargs)
 
     def revoke_endpoint_access(
-        self, **kwargs: Unpack[RevokeEndpointAccessMessageTypeDef]
-    ) -> TargetResults[EndpointAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeEndpointAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.EndpointAuthorizationResponseTypeDef]:
         """Revokes access to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/RevokeEndpointAccess
@@ -1756,8 +1488,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RevokeEndpointAccess", kwargs)
 
     def revoke_snapshot_access(
-        self, **kwargs: Unpack[RevokeSnapshotAccessMessageTypeDef]
-    ) -> TargetResults[RevokeSnapshotAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeSnapshotAccessMessageTypeDef]
+    ) -> TargetResults[type_defs.RevokeSnapshotAccessResultTypeDef]:
         """Removes the ability of the specified Amazon Web Services account to
         restore the specified snapshot. If the account is currently restoring the
         snapshot, the restore will run to completion.
@@ -1767,8 +1499,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RevokeSnapshotAccess", kwargs)
 
     def rotate_encryption_key(
-        self, **kwargs: Unpack[RotateEncryptionKeyMessageTypeDef]
-    ) -> TargetResults[RotateEncryptionKeyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RotateEncryptionKeyMessageTypeDef]
+    ) -> TargetResults[type_defs.RotateEncryptionKeyResultTypeDef]:
         """Rotates the encryption keys for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/RotateEncryptionKey
@@ -1776,8 +1508,8 @@ class MultiRegionRedshift(MultiRegionClient):
         return self._call("RotateEncryptionKey", kwargs)
 
     def update_partner_status(
-        self, **kwargs: Unpack[UpdatePartnerStatusInputMessageTypeDef]
-    ) -> TargetResults[PartnerIntegrationOutputMessageTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePartnerStatusInputMessageTypeDef]
+    ) -> TargetResults[type_defs.PartnerIntegrationOutputMessageTypeDef]:
         """Updates the status of a partner integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/UpdatePartnerStatus
@@ -1790,8 +1522,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef],
-    ) -> TargetResults[ClusterDbRevisionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterDbRevisionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ClusterDbRevisionsMessageTypeDef]:
         """Every page of DescribeClusterDbRevisions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1813,8 +1545,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef],
-    ) -> TargetResults[ClusterParameterGroupsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterParameterGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.ClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1840,8 +1572,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterParametersMessageTypeDef],
-    ) -> TargetResults[ClusterParameterGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.ClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeClusterParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1866,8 +1598,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef],
-    ) -> TargetResults[ClusterSecurityGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterSecurityGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.ClusterSecurityGroupMessageTypeDef]:
         """Every page of DescribeClusterSecurityGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1891,8 +1623,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
-    ) -> TargetResults[SnapshotMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterSnapshotsMessageTypeDef],
+    ) -> TargetResults[type_defs.SnapshotMessageTypeDef]:
         """Every page of DescribeClusterSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -1918,8 +1650,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef],
-    ) -> TargetResults[ClusterSubnetGroupMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterSubnetGroupsMessageTypeDef],
+    ) -> TargetResults[type_defs.ClusterSubnetGroupMessageTypeDef]:
         """Every page of DescribeClusterSubnetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1944,8 +1676,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterTracksMessageTypeDef],
-    ) -> TargetResults[TrackListMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterTracksMessageTypeDef],
+    ) -> TargetResults[type_defs.TrackListMessageTypeDef]:
         """Every page of DescribeClusterTracks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1967,8 +1699,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef],
-    ) -> TargetResults[ClusterVersionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ClusterVersionsMessageTypeDef]:
         """Every page of DescribeClusterVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1994,8 +1726,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeClustersMessageTypeDef],
-    ) -> TargetResults[ClustersMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersMessageTypeDef],
+    ) -> TargetResults[type_defs.ClustersMessageTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2021,8 +1753,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef],
-    ) -> TargetResults[CustomDomainAssociationsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCustomDomainAssociationsMessageTypeDef],
+    ) -> TargetResults[type_defs.CustomDomainAssociationsMessageTypeDef]:
         """Every page of DescribeCustomDomainAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -2044,8 +1776,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDataSharesMessageTypeDef],
-    ) -> TargetResults[DescribeDataSharesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSharesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDataSharesResultTypeDef]:
         """Every page of DescribeDataShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -2068,8 +1800,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef],
-    ) -> TargetResults[DescribeDataSharesForConsumerResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSharesForConsumerMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDataSharesForConsumerResultTypeDef]:
         """Every page of DescribeDataSharesForConsumer in every target, merged per
         target (botocore's build_full_result).
 
@@ -2092,8 +1824,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef],
-    ) -> TargetResults[DescribeDataSharesForProducerResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSharesForProducerMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDataSharesForProducerResultTypeDef]:
         """Every page of DescribeDataSharesForProducer in every target, merged per
         target (botocore's build_full_result).
 
@@ -2116,8 +1848,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef],
-    ) -> TargetResults[DescribeDefaultClusterParametersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDefaultClusterParametersMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeDefaultClusterParametersResultTypeDef]:
         """Every page of DescribeDefaultClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2140,8 +1872,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef],
-    ) -> TargetResults[EndpointAccessListTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointAccessMessageTypeDef],
+    ) -> TargetResults[type_defs.EndpointAccessListTypeDef]:
         """Every page of DescribeEndpointAccess in every target, merged per target
         (botocore's build_full_result).
 
@@ -2163,8 +1895,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef],
-    ) -> TargetResults[EndpointAuthorizationListTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointAuthorizationMessageTypeDef],
+    ) -> TargetResults[type_defs.EndpointAuthorizationListTypeDef]:
         """Every page of DescribeEndpointAuthorization in every target, merged per
         target (botocore's build_full_result).
 
@@ -2186,8 +1918,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2211,8 +1943,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> TargetResults[EventsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> TargetResults[type_defs.EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -2238,8 +1970,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef],
-    ) -> TargetResults[HsmClientCertificateMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHsmClientCertificatesMessageTypeDef],
+    ) -> TargetResults[type_defs.HsmClientCertificateMessageTypeDef]:
         """Every page of DescribeHsmClientCertificates in every target, merged per
         target (botocore's build_full_result).
 
@@ -2263,8 +1995,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef],
-    ) -> TargetResults[HsmConfigurationMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHsmConfigurationsMessageTypeDef],
+    ) -> TargetResults[type_defs.HsmConfigurationMessageTypeDef]:
         """Every page of DescribeHsmConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2288,8 +2020,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef],
-    ) -> TargetResults[InboundIntegrationsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInboundIntegrationsMessageTypeDef],
+    ) -> TargetResults[type_defs.InboundIntegrationsMessageTypeDef]:
         """Every page of DescribeInboundIntegrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -2311,8 +2043,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
-    ) -> TargetResults[IntegrationsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIntegrationsMessageTypeDef],
+    ) -> TargetResults[type_defs.IntegrationsMessageTypeDef]:
         """Every page of DescribeIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2335,8 +2067,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef],
-    ) -> TargetResults[NodeConfigurationOptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNodeConfigurationOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.NodeConfigurationOptionsMessageTypeDef]:
         """Every page of DescribeNodeConfigurationOptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2359,8 +2091,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef],
-    ) -> TargetResults[OrderableClusterOptionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableClusterOptionsMessageTypeDef],
+    ) -> TargetResults[type_defs.OrderableClusterOptionsMessageTypeDef]:
         """Every page of DescribeOrderableClusterOptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2390,8 +2122,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef],
-    ) -> TargetResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRedshiftIdcApplicationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeRedshiftIdcApplicationsResultTypeDef]:
         """Every page of DescribeRedshiftIdcApplications in every target, merged per
         target (botocore's build_full_result).
 
@@ -2413,8 +2145,12 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef],
-    ) -> TargetResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedNodeExchangeStatusInputMessageTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeReservedNodeExchangeStatusOutputMessageTypeDef
+    ]:
         """Every page of DescribeReservedNodeExchangeStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -2438,8 +2174,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef],
-    ) -> TargetResults[ReservedNodeOfferingsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodeOfferingsMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedNodeOfferingsMessageTypeDef]:
         """Every page of DescribeReservedNodeOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -2467,8 +2203,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeReservedNodesMessageTypeDef],
-    ) -> TargetResults[ReservedNodesMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodesMessageTypeDef],
+    ) -> TargetResults[type_defs.ReservedNodesMessageTypeDef]:
         """Every page of DescribeReservedNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -2490,8 +2226,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef],
-    ) -> TargetResults[ScheduledActionsMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledActionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ScheduledActionsMessageTypeDef]:
         """Every page of DescribeScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2513,8 +2249,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef],
-    ) -> TargetResults[SnapshotCopyGrantMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotCopyGrantsMessageTypeDef],
+    ) -> TargetResults[type_defs.SnapshotCopyGrantMessageTypeDef]:
         """Every page of DescribeSnapshotCopyGrants in every target, merged per
         target (botocore's build_full_result).
 
@@ -2537,8 +2273,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef],
-    ) -> TargetResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotSchedulesMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeSnapshotSchedulesOutputMessageTypeDef]:
         """Every page of DescribeSnapshotSchedules in every target, merged per target
         (botocore's build_full_result).
 
@@ -2560,8 +2296,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef],
-    ) -> TargetResults[TableRestoreStatusMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTableRestoreStatusMessageTypeDef],
+    ) -> TargetResults[type_defs.TableRestoreStatusMessageTypeDef]:
         """Every page of DescribeTableRestoreStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -2589,8 +2325,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTagsMessageTypeDef],
-    ) -> TargetResults[TaggedResourceListMessageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsMessageTypeDef],
+    ) -> TargetResults[type_defs.TaggedResourceListMessageTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -2614,8 +2350,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef],
-    ) -> TargetResults[UsageLimitListTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsageLimitsMessageTypeDef],
+    ) -> TargetResults[type_defs.UsageLimitListTypeDef]:
         """Every page of DescribeUsageLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -2638,9 +2374,11 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
+            type_defs.GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
         ],
-    ) -> TargetResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef
+    ]:
         """Every page of GetReservedNodeExchangeConfigurationOptions in every target,
         merged per target (botocore's build_full_result).
 
@@ -2665,8 +2403,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef],
-    ) -> TargetResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
+        **kwargs: Unpack[type_defs.GetReservedNodeExchangeOfferingsInputMessageTypeDef],
+    ) -> TargetResults[type_defs.GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
         """Every page of GetReservedNodeExchangeOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -2689,8 +2427,8 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationsMessageTypeDef],
-    ) -> TargetResults[ListRecommendationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsMessageTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationsResultTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2712,8 +2450,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef],
-    ) -> Items[ClusterDbRevisionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterDbRevisionsMessageTypeDef],
+    ) -> Items[type_defs.ClusterDbRevisionTypeDef]:
         """Each element of ClusterDbRevisions in every page of
         DescribeClusterDbRevisions, from every target, as its page arrives (tagged
         with its target).
@@ -2732,8 +2470,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef],
-    ) -> Items[ClusterParameterGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterParameterGroupsMessageTypeDef],
+    ) -> Items[type_defs.ClusterParameterGroupTypeDef]:
         """Each element of ParameterGroups in every page of
         DescribeClusterParameterGroups, from every target, as its page arrives
         (tagged with its target).
@@ -2752,8 +2490,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of DescribeClusterParameters,
         from every target, as its page arrives (tagged with its target).
 
@@ -2771,8 +2509,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef],
-    ) -> Items[ClusterSecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterSecurityGroupsMessageTypeDef],
+    ) -> Items[type_defs.ClusterSecurityGroupTypeDef]:
         """Each element of ClusterSecurityGroups in every page of
         DescribeClusterSecurityGroups, from every target, as its page arrives
         (tagged with its target).
@@ -2791,8 +2529,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterSnapshotsMessageTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of Snapshots in every page of DescribeClusterSnapshots, from
         every target, as its page arrives (tagged with its target).
 
@@ -2807,8 +2545,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef],
-    ) -> Items[ClusterSubnetGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterSubnetGroupsMessageTypeDef],
+    ) -> Items[type_defs.ClusterSubnetGroupTypeDef]:
         """Each element of ClusterSubnetGroups in every page of
         DescribeClusterSubnetGroups, from every target, as its page arrives
         (tagged with its target).
@@ -2827,8 +2565,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterTracksMessageTypeDef],
-    ) -> Items[MaintenanceTrackTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterTracksMessageTypeDef],
+    ) -> Items[type_defs.MaintenanceTrackTypeDef]:
         """Each element of MaintenanceTracks in every page of DescribeClusterTracks,
         from every target, as its page arrives (tagged with its target).
 
@@ -2843,8 +2581,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef],
-    ) -> Items[ClusterVersionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClusterVersionsMessageTypeDef],
+    ) -> Items[type_defs.ClusterVersionTypeDef]:
         """Each element of ClusterVersions in every page of DescribeClusterVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -2859,8 +2597,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeClustersMessageTypeDef],
-    ) -> Items[ClusterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeClustersMessageTypeDef],
+    ) -> Items[type_defs.ClusterTypeDef]:
         """Each element of Clusters in every page of DescribeClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -2875,8 +2613,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef],
-    ) -> Items[AssociationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCustomDomainAssociationsMessageTypeDef],
+    ) -> Items[type_defs.AssociationTypeDef]:
         """Each element of Associations in every page of
         DescribeCustomDomainAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -2895,8 +2633,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDataSharesMessageTypeDef],
-    ) -> Items[DataShareTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSharesMessageTypeDef],
+    ) -> Items[type_defs.DataShareTypeDef]:
         """Each element of DataShares in every page of DescribeDataShares, from every
         target, as its page arrives (tagged with its target).
 
@@ -2911,8 +2649,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef],
-    ) -> Items[DataShareTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSharesForConsumerMessageTypeDef],
+    ) -> Items[type_defs.DataShareTypeDef]:
         """Each element of DataShares in every page of DescribeDataSharesForConsumer,
         from every target, as its page arrives (tagged with its target).
 
@@ -2930,8 +2668,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef],
-    ) -> Items[DataShareTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDataSharesForProducerMessageTypeDef],
+    ) -> Items[type_defs.DataShareTypeDef]:
         """Each element of DataShares in every page of DescribeDataSharesForProducer,
         from every target, as its page arrives (tagged with its target).
 
@@ -2949,8 +2687,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDefaultClusterParametersMessageTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of DefaultClusterParameters.Parameters in every page of
         DescribeDefaultClusterParameters, from every target, as its page arrives
         (tagged with its target).
@@ -2969,8 +2707,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef],
-    ) -> Items[EndpointAccessTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointAccessMessageTypeDef],
+    ) -> Items[type_defs.EndpointAccessTypeDef]:
         """Each element of EndpointAccessList in every page of
         DescribeEndpointAccess, from every target, as its page arrives (tagged
         with its target).
@@ -2986,8 +2724,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef],
-    ) -> Items[EndpointAuthorizationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEndpointAuthorizationMessageTypeDef],
+    ) -> Items[type_defs.EndpointAuthorizationTypeDef]:
         """Each element of EndpointAuthorizationList in every page of
         DescribeEndpointAuthorization, from every target, as its page arrives
         (tagged with its target).
@@ -3006,8 +2744,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> Items[EventSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventSubscriptionsMessageTypeDef],
+    ) -> Items[type_defs.EventSubscriptionTypeDef]:
         """Each element of EventSubscriptionsList in every page of
         DescribeEventSubscriptions, from every target, as its page arrives (tagged
         with its target).
@@ -3026,8 +2764,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> Items[EventTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEventsMessageTypeDef],
+    ) -> Items[type_defs.EventTypeDef]:
         """Each element of Events in every page of DescribeEvents, from every target,
         as its page arrives (tagged with its target).
 
@@ -3042,8 +2780,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef],
-    ) -> Items[HsmClientCertificateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHsmClientCertificatesMessageTypeDef],
+    ) -> Items[type_defs.HsmClientCertificateTypeDef]:
         """Each element of HsmClientCertificates in every page of
         DescribeHsmClientCertificates, from every target, as its page arrives
         (tagged with its target).
@@ -3062,8 +2800,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef],
-    ) -> Items[HsmConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeHsmConfigurationsMessageTypeDef],
+    ) -> Items[type_defs.HsmConfigurationTypeDef]:
         """Each element of HsmConfigurations in every page of
         DescribeHsmConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -3082,8 +2820,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef],
-    ) -> Items[InboundIntegrationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInboundIntegrationsMessageTypeDef],
+    ) -> Items[type_defs.InboundIntegrationTypeDef]:
         """Each element of InboundIntegrations in every page of
         DescribeInboundIntegrations, from every target, as its page arrives
         (tagged with its target).
@@ -3102,8 +2840,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
-    ) -> Items[IntegrationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIntegrationsMessageTypeDef],
+    ) -> Items[type_defs.IntegrationTypeDef]:
         """Each element of Integrations in every page of DescribeIntegrations, from
         every target, as its page arrives (tagged with its target).
 
@@ -3118,8 +2856,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef],
-    ) -> Items[NodeConfigurationOptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNodeConfigurationOptionsMessageTypeDef],
+    ) -> Items[type_defs.NodeConfigurationOptionTypeDef]:
         """Each element of NodeConfigurationOptionList in every page of
         DescribeNodeConfigurationOptions, from every target, as its page arrives
         (tagged with its target).
@@ -3138,8 +2876,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef],
-    ) -> Items[OrderableClusterOptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOrderableClusterOptionsMessageTypeDef],
+    ) -> Items[type_defs.OrderableClusterOptionTypeDef]:
         """Each element of OrderableClusterOptions in every page of
         DescribeOrderableClusterOptions, from every target, as its page arrives
         (tagged with its target).
@@ -3158,8 +2896,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef],
-    ) -> Items[RedshiftIdcApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRedshiftIdcApplicationsMessageTypeDef],
+    ) -> Items[type_defs.RedshiftIdcApplicationTypeDef]:
         """Each element of RedshiftIdcApplications in every page of
         DescribeRedshiftIdcApplications, from every target, as its page arrives
         (tagged with its target).
@@ -3178,8 +2916,10 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef],
-    ) -> Items[ReservedNodeExchangeStatusTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeReservedNodeExchangeStatusInputMessageTypeDef
+        ],
+    ) -> Items[type_defs.ReservedNodeExchangeStatusTypeDef]:
         """Each element of ReservedNodeExchangeStatusDetails in every page of
         DescribeReservedNodeExchangeStatus, from every target, as its page arrives
         (tagged with its target).
@@ -3198,8 +2938,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef],
-    ) -> Items[ReservedNodeOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodeOfferingsMessageTypeDef],
+    ) -> Items[type_defs.ReservedNodeOfferingTypeDef]:
         """Each element of ReservedNodeOfferings in every page of
         DescribeReservedNodeOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -3218,8 +2958,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeReservedNodesMessageTypeDef],
-    ) -> Items[ReservedNodeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeReservedNodesMessageTypeDef],
+    ) -> Items[type_defs.ReservedNodeTypeDef]:
         """Each element of ReservedNodes in every page of DescribeReservedNodes, from
         every target, as its page arrives (tagged with its target).
 
@@ -3234,8 +2974,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef],
-    ) -> Items[ScheduledActionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeScheduledActionsMessageTypeDef],
+    ) -> Items[type_defs.ScheduledActionTypeDef]:
         """Each element of ScheduledActions in every page of
         DescribeScheduledActions, from every target, as its page arrives (tagged
         with its target).
@@ -3251,8 +2991,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef],
-    ) -> Items[SnapshotCopyGrantTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotCopyGrantsMessageTypeDef],
+    ) -> Items[type_defs.SnapshotCopyGrantTypeDef]:
         """Each element of SnapshotCopyGrants in every page of
         DescribeSnapshotCopyGrants, from every target, as its page arrives (tagged
         with its target).
@@ -3271,8 +3011,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef],
-    ) -> Items[SnapshotScheduleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSnapshotSchedulesMessageTypeDef],
+    ) -> Items[type_defs.SnapshotScheduleTypeDef]:
         """Each element of SnapshotSchedules in every page of
         DescribeSnapshotSchedules, from every target, as its page arrives (tagged
         with its target).
@@ -3291,8 +3031,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef],
-    ) -> Items[TableRestoreStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTableRestoreStatusMessageTypeDef],
+    ) -> Items[type_defs.TableRestoreStatusTypeDef]:
         """Each element of TableRestoreStatusDetails in every page of
         DescribeTableRestoreStatus, from every target, as its page arrives (tagged
         with its target).
@@ -3311,8 +3051,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTagsMessageTypeDef],
-    ) -> Items[TaggedResourceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTagsMessageTypeDef],
+    ) -> Items[type_defs.TaggedResourceTypeDef]:
         """Each element of TaggedResources in every page of DescribeTags, from every
         target, as its page arrives (tagged with its target).
 
@@ -3327,8 +3067,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef],
-    ) -> Items[UsageLimitTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsageLimitsMessageTypeDef],
+    ) -> Items[type_defs.UsageLimitTypeDef]:
         """Each element of UsageLimits in every page of DescribeUsageLimits, from
         every target, as its page arrives (tagged with its target).
 
@@ -3344,9 +3084,9 @@ class MultiRegionRedshift(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
+            type_defs.GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
         ],
-    ) -> Items[ReservedNodeConfigurationOptionTypeDef]:
+    ) -> Items[type_defs.ReservedNodeConfigurationOptionTypeDef]:
         """Each element of ReservedNodeConfigurationOptionList in every page of
         GetReservedNodeExchangeConfigurationOptions, from every target, as its
         page arrives (tagged with its target).
@@ -3365,8 +3105,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef],
-    ) -> Items[ReservedNodeOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.GetReservedNodeExchangeOfferingsInputMessageTypeDef],
+    ) -> Items[type_defs.ReservedNodeOfferingTypeDef]:
         """Each element of ReservedNodeOfferings in every page of
         GetReservedNodeExchangeOfferings, from every target, as its page arrives
         (tagged with its target).
@@ -3385,8 +3125,8 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationsMessageTypeDef],
-    ) -> Items[RecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsMessageTypeDef],
+    ) -> Items[type_defs.RecommendationTypeDef]:
         """Each element of Recommendations in every page of ListRecommendations, from
         every target, as its page arrives (tagged with its target).
 
@@ -3401,7 +3141,7 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterAvailable.
 
@@ -3420,7 +3160,7 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterDeleted.
 
@@ -3439,7 +3179,7 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClustersMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClustersMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until ClusterRestored.
 
@@ -3458,7 +3198,7 @@ class MultiRegionRedshift(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterSnapshotsMessageTypeDef],
     ) -> TargetResults[None]:
         """Waits until SnapshotAvailable.
 

@@ -15,35 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchExecuteStatementInputTypeDef,
-        BatchExecuteStatementOutputTypeDef,
-        CancelStatementRequestTypeDef,
-        CancelStatementResponseTypeDef,
-        ColumnMetadataTypeDef,
-        DescribeStatementRequestTypeDef,
-        DescribeStatementResponseTypeDef,
-        DescribeTableRequestTypeDef,
-        DescribeTableResponseTypeDef,
-        ExecuteStatementInputTypeDef,
-        ExecuteStatementOutputTypeDef,
-        FieldTypeDef,
-        GetStatementResultRequestTypeDef,
-        GetStatementResultResponseTypeDef,
-        GetStatementResultV2RequestTypeDef,
-        GetStatementResultV2ResponseTypeDef,
-        ListDatabasesRequestTypeDef,
-        ListDatabasesResponseTypeDef,
-        ListSchemasRequestTypeDef,
-        ListSchemasResponseTypeDef,
-        ListStatementsRequestTypeDef,
-        ListStatementsResponseTypeDef,
-        ListTablesRequestTypeDef,
-        ListTablesResponseTypeDef,
-        QueryRecordsTypeDef,
-        StatementDataTypeDef,
-        TableMemberTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRedshiftDataAPIService"]
 
@@ -58,8 +30,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_execute_statement(
-        self, **kwargs: Unpack[BatchExecuteStatementInputTypeDef]
-    ) -> TargetResults[BatchExecuteStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchExecuteStatementInputTypeDef]
+    ) -> TargetResults[type_defs.BatchExecuteStatementOutputTypeDef]:
         """Runs one or more SQL statements, which can be data manipulation language
         (DML) or data definition language (DDL).
 
@@ -68,8 +40,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("BatchExecuteStatement", kwargs)
 
     def cancel_statement(
-        self, **kwargs: Unpack[CancelStatementRequestTypeDef]
-    ) -> TargetResults[CancelStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelStatementResponseTypeDef]:
         """Cancels a running query. To be canceled, a query must be running.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/CancelStatement
@@ -77,8 +49,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("CancelStatement", kwargs)
 
     def describe_statement(
-        self, **kwargs: Unpack[DescribeStatementRequestTypeDef]
-    ) -> TargetResults[DescribeStatementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStatementRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStatementResponseTypeDef]:
         """Describes the details about a specific instance when a query was run by
         the Amazon Redshift Data API. The information includes when the query
         started, when it finished, the query status, the number of rows returned,
@@ -89,8 +61,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("DescribeStatement", kwargs)
 
     def describe_table(
-        self, **kwargs: Unpack[DescribeTableRequestTypeDef]
-    ) -> TargetResults[DescribeTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTableResponseTypeDef]:
         """Describes the detailed information about a table from metadata in the
         cluster. The information includes its columns. A token is returned to page
         through the column list.
@@ -100,8 +72,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("DescribeTable", kwargs)
 
     def execute_statement(
-        self, **kwargs: Unpack[ExecuteStatementInputTypeDef]
-    ) -> TargetResults[ExecuteStatementOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteStatementInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteStatementOutputTypeDef]:
         """Runs an SQL statement, which can be data manipulation language (DML) or
         data definition language (DDL). This statement must be a single SQL
         statement.
@@ -111,8 +83,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("ExecuteStatement", kwargs)
 
     def get_statement_result(
-        self, **kwargs: Unpack[GetStatementResultRequestTypeDef]
-    ) -> TargetResults[GetStatementResultResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStatementResultRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStatementResultResponseTypeDef]:
         """Fetches the temporarily cached result of an SQL statement in JSON format.
         The ExecuteStatement or BatchExecuteStatement operation that ran the SQL
         statement must have specified ResultFormat as JSON , or let the format
@@ -124,8 +96,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("GetStatementResult", kwargs)
 
     def get_statement_result_v2(
-        self, **kwargs: Unpack[GetStatementResultV2RequestTypeDef]
-    ) -> TargetResults[GetStatementResultV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStatementResultV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetStatementResultV2ResponseTypeDef]:
         """Fetches the temporarily cached result of an SQL statement in CSV format.
         The ExecuteStatement or BatchExecuteStatement operation that ran the SQL
         statement must have specified ResultFormat as CSV. A token is returned to
@@ -136,8 +108,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("GetStatementResultV2", kwargs)
 
     def list_databases(
-        self, **kwargs: Unpack[ListDatabasesRequestTypeDef]
-    ) -> TargetResults[ListDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatabasesResponseTypeDef]:
         """List the databases in a cluster. A token is returned to page through the
         database list.
 
@@ -146,8 +118,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("ListDatabases", kwargs)
 
     def list_schemas(
-        self, **kwargs: Unpack[ListSchemasRequestTypeDef]
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Lists the schemas in a database. A token is returned to page through the
         schema list.
 
@@ -156,8 +128,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("ListSchemas", kwargs)
 
     def list_statements(
-        self, **kwargs: Unpack[ListStatementsRequestTypeDef]
-    ) -> TargetResults[ListStatementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStatementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStatementsResponseTypeDef]:
         """List of SQL statements. By default, only finished statements are shown. A
         token is returned to page through the statement list.
 
@@ -166,8 +138,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         return self._call("ListStatements", kwargs)
 
     def list_tables(
-        self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """List the tables in a database. If neither SchemaPattern nor TablePattern
         are specified, then all tables in the database are returned. A token is
         returned to page through the table list.
@@ -182,8 +154,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTableRequestTypeDef],
-    ) -> TargetResults[DescribeTableResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTableRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTableResponseTypeDef]:
         """Every page of DescribeTable in every target, merged per target (botocore's
         build_full_result).
 
@@ -207,8 +179,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetStatementResultRequestTypeDef],
-    ) -> TargetResults[GetStatementResultResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetStatementResultRequestTypeDef],
+    ) -> TargetResults[type_defs.GetStatementResultResponseTypeDef]:
         """Every page of GetStatementResult in every target, merged per target
         (botocore's build_full_result).
 
@@ -234,8 +206,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetStatementResultV2RequestTypeDef],
-    ) -> TargetResults[GetStatementResultV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetStatementResultV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetStatementResultV2ResponseTypeDef]:
         """Every page of GetStatementResultV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -260,8 +232,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatabasesRequestTypeDef],
-    ) -> TargetResults[ListDatabasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatabasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatabasesResponseTypeDef]:
         """Every page of ListDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -284,8 +256,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -308,8 +280,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStatementsRequestTypeDef],
-    ) -> TargetResults[ListStatementsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStatementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStatementsResponseTypeDef]:
         """Every page of ListStatements in every target, merged per target
         (botocore's build_full_result).
 
@@ -332,8 +304,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -356,8 +328,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTableRequestTypeDef],
-    ) -> Items[ColumnMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTableRequestTypeDef],
+    ) -> Items[type_defs.ColumnMetadataTypeDef]:
         """Each element of ColumnList in every page of DescribeTable, from every
         target, as its page arrives (tagged with its target).
 
@@ -372,8 +344,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetStatementResultRequestTypeDef],
-    ) -> Items[list[FieldTypeDef]]:
+        **kwargs: Unpack[type_defs.GetStatementResultRequestTypeDef],
+    ) -> Items[list[type_defs.FieldTypeDef]]:
         """Each element of Records in every page of GetStatementResult, from every
         target, as its page arrives (tagged with its target).
 
@@ -388,8 +360,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetStatementResultV2RequestTypeDef],
-    ) -> Items[QueryRecordsTypeDef]:
+        **kwargs: Unpack[type_defs.GetStatementResultV2RequestTypeDef],
+    ) -> Items[type_defs.QueryRecordsTypeDef]:
         """Each element of Records in every page of GetStatementResultV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -404,7 +376,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatabasesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDatabasesRequestTypeDef],
     ) -> Items[str]:
         """Each element of Databases in every page of ListDatabases, from every
         target, as its page arrives (tagged with its target).
@@ -420,7 +392,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemasRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef],
     ) -> Items[str]:
         """Each element of Schemas in every page of ListSchemas, from every target,
         as its page arrives (tagged with its target).
@@ -436,8 +408,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStatementsRequestTypeDef],
-    ) -> Items[StatementDataTypeDef]:
+        **kwargs: Unpack[type_defs.ListStatementsRequestTypeDef],
+    ) -> Items[type_defs.StatementDataTypeDef]:
         """Each element of Statements in every page of ListStatements, from every
         target, as its page arrives (tagged with its target).
 
@@ -452,8 +424,8 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> Items[TableMemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> Items[type_defs.TableMemberTypeDef]:
         """Each element of Tables in every page of ListTables, from every target, as
         its page arrives (tagged with its target).
 

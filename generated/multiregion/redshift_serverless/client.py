@@ -15,152 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociationTypeDef,
-        ConvertRecoveryPointToSnapshotRequestTypeDef,
-        ConvertRecoveryPointToSnapshotResponseTypeDef,
-        CreateCustomDomainAssociationRequestTypeDef,
-        CreateCustomDomainAssociationResponseTypeDef,
-        CreateEndpointAccessRequestTypeDef,
-        CreateEndpointAccessResponseTypeDef,
-        CreateNamespaceRequestTypeDef,
-        CreateNamespaceResponseTypeDef,
-        CreateReservationRequestTypeDef,
-        CreateReservationResponseTypeDef,
-        CreateScheduledActionRequestTypeDef,
-        CreateScheduledActionResponseTypeDef,
-        CreateSnapshotCopyConfigurationRequestTypeDef,
-        CreateSnapshotCopyConfigurationResponseTypeDef,
-        CreateSnapshotRequestTypeDef,
-        CreateSnapshotResponseTypeDef,
-        CreateUsageLimitRequestTypeDef,
-        CreateUsageLimitResponseTypeDef,
-        CreateWorkgroupRequestTypeDef,
-        CreateWorkgroupResponseTypeDef,
-        DeleteCustomDomainAssociationRequestTypeDef,
-        DeleteCustomDomainAssociationResponseTypeDef,
-        DeleteEndpointAccessRequestTypeDef,
-        DeleteEndpointAccessResponseTypeDef,
-        DeleteNamespaceRequestTypeDef,
-        DeleteNamespaceResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteScheduledActionRequestTypeDef,
-        DeleteScheduledActionResponseTypeDef,
-        DeleteSnapshotCopyConfigurationRequestTypeDef,
-        DeleteSnapshotCopyConfigurationResponseTypeDef,
-        DeleteSnapshotRequestTypeDef,
-        DeleteSnapshotResponseTypeDef,
-        DeleteUsageLimitRequestTypeDef,
-        DeleteUsageLimitResponseTypeDef,
-        DeleteWorkgroupRequestTypeDef,
-        DeleteWorkgroupResponseTypeDef,
-        EndpointAccessTypeDef,
-        GetCredentialsRequestTypeDef,
-        GetCredentialsResponseTypeDef,
-        GetCustomDomainAssociationRequestTypeDef,
-        GetCustomDomainAssociationResponseTypeDef,
-        GetEndpointAccessRequestTypeDef,
-        GetEndpointAccessResponseTypeDef,
-        GetIdentityCenterAuthTokenRequestTypeDef,
-        GetIdentityCenterAuthTokenResponseTypeDef,
-        GetNamespaceRequestTypeDef,
-        GetNamespaceResponseTypeDef,
-        GetRecoveryPointRequestTypeDef,
-        GetRecoveryPointResponseTypeDef,
-        GetReservationOfferingRequestTypeDef,
-        GetReservationOfferingResponseTypeDef,
-        GetReservationRequestTypeDef,
-        GetReservationResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetScheduledActionRequestTypeDef,
-        GetScheduledActionResponseTypeDef,
-        GetSnapshotRequestTypeDef,
-        GetSnapshotResponseTypeDef,
-        GetTableRestoreStatusRequestTypeDef,
-        GetTableRestoreStatusResponseTypeDef,
-        GetTrackRequestTypeDef,
-        GetTrackResponseTypeDef,
-        GetUsageLimitRequestTypeDef,
-        GetUsageLimitResponseTypeDef,
-        GetWorkgroupRequestTypeDef,
-        GetWorkgroupResponseTypeDef,
-        ListCustomDomainAssociationsRequestTypeDef,
-        ListCustomDomainAssociationsResponseTypeDef,
-        ListEndpointAccessRequestTypeDef,
-        ListEndpointAccessResponseTypeDef,
-        ListManagedWorkgroupsRequestTypeDef,
-        ListManagedWorkgroupsResponseTypeDef,
-        ListNamespacesRequestTypeDef,
-        ListNamespacesResponseTypeDef,
-        ListRecoveryPointsRequestTypeDef,
-        ListRecoveryPointsResponseTypeDef,
-        ListReservationOfferingsRequestTypeDef,
-        ListReservationOfferingsResponseTypeDef,
-        ListReservationsRequestTypeDef,
-        ListReservationsResponseTypeDef,
-        ListScheduledActionsRequestTypeDef,
-        ListScheduledActionsResponseTypeDef,
-        ListSnapshotCopyConfigurationsRequestTypeDef,
-        ListSnapshotCopyConfigurationsResponseTypeDef,
-        ListSnapshotsRequestTypeDef,
-        ListSnapshotsResponseTypeDef,
-        ListTableRestoreStatusRequestTypeDef,
-        ListTableRestoreStatusResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTracksRequestTypeDef,
-        ListTracksResponseTypeDef,
-        ListUsageLimitsRequestTypeDef,
-        ListUsageLimitsResponseTypeDef,
-        ListWorkgroupsRequestTypeDef,
-        ListWorkgroupsResponseTypeDef,
-        ManagedWorkgroupListItemTypeDef,
-        NamespaceTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RecoveryPointTypeDef,
-        ReservationOfferingTypeDef,
-        ReservationTypeDef,
-        RestoreFromRecoveryPointRequestTypeDef,
-        RestoreFromRecoveryPointResponseTypeDef,
-        RestoreFromSnapshotRequestTypeDef,
-        RestoreFromSnapshotResponseTypeDef,
-        RestoreTableFromRecoveryPointRequestTypeDef,
-        RestoreTableFromRecoveryPointResponseTypeDef,
-        RestoreTableFromSnapshotRequestTypeDef,
-        RestoreTableFromSnapshotResponseTypeDef,
-        ScheduledActionAssociationTypeDef,
-        ServerlessTrackTypeDef,
-        SnapshotCopyConfigurationTypeDef,
-        SnapshotTypeDef,
-        TableRestoreStatusTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCustomDomainAssociationRequestTypeDef,
-        UpdateCustomDomainAssociationResponseTypeDef,
-        UpdateEndpointAccessRequestTypeDef,
-        UpdateEndpointAccessResponseTypeDef,
-        UpdateLakehouseConfigurationRequestTypeDef,
-        UpdateLakehouseConfigurationResponseTypeDef,
-        UpdateNamespaceRequestTypeDef,
-        UpdateNamespaceResponseTypeDef,
-        UpdateScheduledActionRequestTypeDef,
-        UpdateScheduledActionResponseTypeDef,
-        UpdateSnapshotCopyConfigurationRequestTypeDef,
-        UpdateSnapshotCopyConfigurationResponseTypeDef,
-        UpdateSnapshotRequestTypeDef,
-        UpdateSnapshotResponseTypeDef,
-        UpdateUsageLimitRequestTypeDef,
-        UpdateUsageLimitResponseTypeDef,
-        UpdateWorkgroupRequestTypeDef,
-        UpdateWorkgroupResponseTypeDef,
-        UsageLimitTypeDef,
-        WorkgroupTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRedshiftServerless"]
 
@@ -175,8 +30,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def convert_recovery_point_to_snapshot(
-        self, **kwargs: Unpack[ConvertRecoveryPointToSnapshotRequestTypeDef]
-    ) -> TargetResults[ConvertRecoveryPointToSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConvertRecoveryPointToSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.ConvertRecoveryPointToSnapshotResponseTypeDef]:
         """Converts a recovery point to a snapshot. For more information about
         recovery points and snapshots, see Working with snapshots and recovery
         points.
@@ -186,8 +41,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ConvertRecoveryPointToSnapshot", kwargs)
 
     def create_custom_domain_association(
-        self, **kwargs: Unpack[CreateCustomDomainAssociationRequestTypeDef]
-    ) -> TargetResults[CreateCustomDomainAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomDomainAssociationResponseTypeDef]:
         """Creates a custom domain association for Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateCustomDomainAssociation
@@ -195,8 +50,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateCustomDomainAssociation", kwargs)
 
     def create_endpoint_access(
-        self, **kwargs: Unpack[CreateEndpointAccessRequestTypeDef]
-    ) -> TargetResults[CreateEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointAccessResponseTypeDef]:
         """Creates an Amazon Redshift Serverless managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateEndpointAccess
@@ -204,8 +59,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateEndpointAccess", kwargs)
 
     def create_namespace(
-        self, **kwargs: Unpack[CreateNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNamespaceResponseTypeDef]:
         """Creates a namespace in Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateNamespace
@@ -213,8 +68,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateNamespace", kwargs)
 
     def create_reservation(
-        self, **kwargs: Unpack[CreateReservationRequestTypeDef]
-    ) -> TargetResults[CreateReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReservationResponseTypeDef]:
         """Creates an Amazon Redshift Serverless reservation, which gives you the
         option to commit to a specified number of Redshift Processing Units (RPUs)
         for a year at a discount from Serverless on-demand (OD) rates.
@@ -224,8 +79,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateReservation", kwargs)
 
     def create_scheduled_action(
-        self, **kwargs: Unpack[CreateScheduledActionRequestTypeDef]
-    ) -> TargetResults[CreateScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduledActionResponseTypeDef]:
         """Creates a scheduled action. A scheduled action contains a schedule and an
         Amazon Redshift API action. For example, you can create a schedule of when
         to run the CreateSnapshot API operation.
@@ -235,8 +90,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateScheduledAction", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> TargetResults[CreateSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotResponseTypeDef]:
         """Creates a snapshot of all databases in a namespace. For more information
         about snapshots, see Working with snapshots and recovery points.
 
@@ -245,8 +100,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_snapshot_copy_configuration(
-        self, **kwargs: Unpack[CreateSnapshotCopyConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateSnapshotCopyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotCopyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotCopyConfigurationResponseTypeDef]:
         """Creates a snapshot copy configuration that lets you copy snapshots to
         another Amazon Web Services Region.
 
@@ -255,8 +110,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateSnapshotCopyConfiguration", kwargs)
 
     def create_usage_limit(
-        self, **kwargs: Unpack[CreateUsageLimitRequestTypeDef]
-    ) -> TargetResults[CreateUsageLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUsageLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUsageLimitResponseTypeDef]:
         """Creates a usage limit for a specified Amazon Redshift Serverless usage
         type. The usage limit is identified by the returned usage limit
         identifier.
@@ -266,8 +121,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateUsageLimit", kwargs)
 
     def create_workgroup(
-        self, **kwargs: Unpack[CreateWorkgroupRequestTypeDef]
-    ) -> TargetResults[CreateWorkgroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkgroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkgroupResponseTypeDef]:
         """Creates an workgroup in Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateWorkgroup
@@ -275,8 +130,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("CreateWorkgroup", kwargs)
 
     def delete_custom_domain_association(
-        self, **kwargs: Unpack[DeleteCustomDomainAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteCustomDomainAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomDomainAssociationResponseTypeDef]:
         """Deletes a custom domain association for Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteCustomDomainAssociation
@@ -284,8 +139,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteCustomDomainAssociation", kwargs)
 
     def delete_endpoint_access(
-        self, **kwargs: Unpack[DeleteEndpointAccessRequestTypeDef]
-    ) -> TargetResults[DeleteEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEndpointAccessResponseTypeDef]:
         """Deletes an Amazon Redshift Serverless managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteEndpointAccess
@@ -293,8 +148,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteEndpointAccess", kwargs)
 
     def delete_namespace(
-        self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> TargetResults[DeleteNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNamespaceResponseTypeDef]:
         """Deletes a namespace from Amazon Redshift Serverless. Before you delete the
         namespace, you can create a final snapshot that has all of the data within
         the namespace.
@@ -304,8 +159,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteNamespace", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes the specified resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteResourcePolicy
@@ -313,8 +168,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_scheduled_action(
-        self, **kwargs: Unpack[DeleteScheduledActionRequestTypeDef]
-    ) -> TargetResults[DeleteScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduledActionResponseTypeDef]:
         """Deletes a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteScheduledAction
@@ -322,8 +177,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteScheduledAction", kwargs)
 
     def delete_snapshot(
-        self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> TargetResults[DeleteSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotResponseTypeDef]:
         """Deletes a snapshot from Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteSnapshot
@@ -331,8 +186,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteSnapshot", kwargs)
 
     def delete_snapshot_copy_configuration(
-        self, **kwargs: Unpack[DeleteSnapshotCopyConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteSnapshotCopyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotCopyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotCopyConfigurationResponseTypeDef]:
         """Deletes a snapshot copy configuration
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteSnapshotCopyConfiguration
@@ -340,8 +195,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteSnapshotCopyConfiguration", kwargs)
 
     def delete_usage_limit(
-        self, **kwargs: Unpack[DeleteUsageLimitRequestTypeDef]
-    ) -> TargetResults[DeleteUsageLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUsageLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUsageLimitResponseTypeDef]:
         """Deletes a usage limit from Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteUsageLimit
@@ -349,8 +204,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteUsageLimit", kwargs)
 
     def delete_workgroup(
-        self, **kwargs: Unpack[DeleteWorkgroupRequestTypeDef]
-    ) -> TargetResults[DeleteWorkgroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkgroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkgroupResponseTypeDef]:
         """Deletes a workgroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteWorkgroup
@@ -358,8 +213,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("DeleteWorkgroup", kwargs)
 
     def get_credentials(
-        self, **kwargs: Unpack[GetCredentialsRequestTypeDef]
-    ) -> TargetResults[GetCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCredentialsResponseTypeDef]:
         """Returns a database user name and temporary password with temporary
         authorization to log in to Amazon Redshift Serverless.
 
@@ -368,8 +223,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetCredentials", kwargs)
 
     def get_custom_domain_association(
-        self, **kwargs: Unpack[GetCustomDomainAssociationRequestTypeDef]
-    ) -> TargetResults[GetCustomDomainAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCustomDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomDomainAssociationResponseTypeDef]:
         """Gets information about a specific custom domain association.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetCustomDomainAssociation
@@ -377,8 +232,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetCustomDomainAssociation", kwargs)
 
     def get_endpoint_access(
-        self, **kwargs: Unpack[GetEndpointAccessRequestTypeDef]
-    ) -> TargetResults[GetEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEndpointAccessResponseTypeDef]:
         """Returns information, such as the name, about a VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetEndpointAccess
@@ -386,8 +241,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetEndpointAccess", kwargs)
 
     def get_identity_center_auth_token(
-        self, **kwargs: Unpack[GetIdentityCenterAuthTokenRequestTypeDef]
-    ) -> TargetResults[GetIdentityCenterAuthTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityCenterAuthTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityCenterAuthTokenResponseTypeDef]:
         """Returns an Identity Center authentication token for accessing Amazon
         Redshift Serverless workgroups.
 
@@ -396,8 +251,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetIdentityCenterAuthToken", kwargs)
 
     def get_namespace(
-        self, **kwargs: Unpack[GetNamespaceRequestTypeDef]
-    ) -> TargetResults[GetNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNamespaceResponseTypeDef]:
         """Returns information about a namespace in Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetNamespace
@@ -405,8 +260,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetNamespace", kwargs)
 
     def get_recovery_point(
-        self, **kwargs: Unpack[GetRecoveryPointRequestTypeDef]
-    ) -> TargetResults[GetRecoveryPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecoveryPointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPointResponseTypeDef]:
         """Returns information about a recovery point.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetRecoveryPoint
@@ -414,8 +269,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetRecoveryPoint", kwargs)
 
     def get_reservation(
-        self, **kwargs: Unpack[GetReservationRequestTypeDef]
-    ) -> TargetResults[GetReservationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReservationResponseTypeDef]:
         """Gets an Amazon Redshift Serverless reservation. A reservation gives you
         the option to commit to a specified number of Redshift Processing Units
         (RPUs) for a year at a discount from Serverless on-demand (OD) rates.
@@ -425,8 +280,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetReservation", kwargs)
 
     def get_reservation_offering(
-        self, **kwargs: Unpack[GetReservationOfferingRequestTypeDef]
-    ) -> TargetResults[GetReservationOfferingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReservationOfferingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReservationOfferingResponseTypeDef]:
         """Returns the reservation offering. The offering determines the payment
         schedule for the reservation.
 
@@ -435,8 +290,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetReservationOffering", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Returns a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetResourcePolicy
@@ -444,8 +299,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_scheduled_action(
-        self, **kwargs: Unpack[GetScheduledActionRequestTypeDef]
-    ) -> TargetResults[GetScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetScheduledActionResponseTypeDef]:
         """Returns information about a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetScheduledAction
@@ -453,8 +308,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetScheduledAction", kwargs)
 
     def get_snapshot(
-        self, **kwargs: Unpack[GetSnapshotRequestTypeDef]
-    ) -> TargetResults[GetSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSnapshotResponseTypeDef]:
         """Returns information about a specific snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetSnapshot
@@ -462,8 +317,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetSnapshot", kwargs)
 
     def get_table_restore_status(
-        self, **kwargs: Unpack[GetTableRestoreStatusRequestTypeDef]
-    ) -> TargetResults[GetTableRestoreStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableRestoreStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableRestoreStatusResponseTypeDef]:
         """Returns information about a TableRestoreStatus object.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetTableRestoreStatus
@@ -471,8 +326,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetTableRestoreStatus", kwargs)
 
     def get_track(
-        self, **kwargs: Unpack[GetTrackRequestTypeDef]
-    ) -> TargetResults[GetTrackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrackRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrackResponseTypeDef]:
         """Get the Redshift Serverless version for a specified track.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetTrack
@@ -480,8 +335,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetTrack", kwargs)
 
     def get_usage_limit(
-        self, **kwargs: Unpack[GetUsageLimitRequestTypeDef]
-    ) -> TargetResults[GetUsageLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsageLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageLimitResponseTypeDef]:
         """Returns information about a usage limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetUsageLimit
@@ -489,8 +344,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetUsageLimit", kwargs)
 
     def get_workgroup(
-        self, **kwargs: Unpack[GetWorkgroupRequestTypeDef]
-    ) -> TargetResults[GetWorkgroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkgroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkgroupResponseTypeDef]:
         """Returns information about a specific workgroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetWorkgroup
@@ -498,8 +353,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("GetWorkgroup", kwargs)
 
     def list_custom_domain_associations(
-        self, **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef]
-    ) -> TargetResults[ListCustomDomainAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCustomDomainAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomDomainAssociationsResponseTypeDef]:
         """Lists custom domain associations for Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListCustomDomainAssociations
@@ -507,8 +362,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListCustomDomainAssociations", kwargs)
 
     def list_endpoint_access(
-        self, **kwargs: Unpack[ListEndpointAccessRequestTypeDef]
-    ) -> TargetResults[ListEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointAccessResponseTypeDef]:
         """Returns an array of EndpointAccess objects and relevant information.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListEndpointAccess
@@ -516,8 +371,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListEndpointAccess", kwargs)
 
     def list_managed_workgroups(
-        self, **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef]
-    ) -> TargetResults[ListManagedWorkgroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedWorkgroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedWorkgroupsResponseTypeDef]:
         """Returns information about a list of specified managed workgroups in your
         account.
 
@@ -526,8 +381,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListManagedWorkgroups", kwargs)
 
     def list_namespaces(
-        self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Returns information about a list of specified namespaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListNamespaces
@@ -535,8 +390,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListNamespaces", kwargs)
 
     def list_recovery_points(
-        self, **kwargs: Unpack[ListRecoveryPointsRequestTypeDef]
-    ) -> TargetResults[ListRecoveryPointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecoveryPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPointsResponseTypeDef]:
         """Returns an array of recovery points.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListRecoveryPoints
@@ -544,8 +399,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListRecoveryPoints", kwargs)
 
     def list_reservation_offerings(
-        self, **kwargs: Unpack[ListReservationOfferingsRequestTypeDef]
-    ) -> TargetResults[ListReservationOfferingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReservationOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReservationOfferingsResponseTypeDef]:
         """Returns the current reservation offerings in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservationOfferings
@@ -553,8 +408,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListReservationOfferings", kwargs)
 
     def list_reservations(
-        self, **kwargs: Unpack[ListReservationsRequestTypeDef]
-    ) -> TargetResults[ListReservationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReservationsResponseTypeDef]:
         """Returns a list of Reservation objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservations
@@ -562,8 +417,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListReservations", kwargs)
 
     def list_scheduled_actions(
-        self, **kwargs: Unpack[ListScheduledActionsRequestTypeDef]
-    ) -> TargetResults[ListScheduledActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduledActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduledActionsResponseTypeDef]:
         """Returns a list of scheduled actions. You can use the flags to filter the
         list of returned scheduled actions.
 
@@ -572,8 +427,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListScheduledActions", kwargs)
 
     def list_snapshot_copy_configurations(
-        self, **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSnapshotCopyConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSnapshotCopyConfigurationsResponseTypeDef]:
         """Returns a list of snapshot copy configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshotCopyConfigurations
@@ -581,8 +436,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListSnapshotCopyConfigurations", kwargs)
 
     def list_snapshots(
-        self, **kwargs: Unpack[ListSnapshotsRequestTypeDef]
-    ) -> TargetResults[ListSnapshotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSnapshotsResponseTypeDef]:
         """Returns a list of snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshots
@@ -590,8 +445,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListSnapshots", kwargs)
 
     def list_table_restore_status(
-        self, **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef]
-    ) -> TargetResults[ListTableRestoreStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTableRestoreStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTableRestoreStatusResponseTypeDef]:
         """Returns information about an array of TableRestoreStatus objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTableRestoreStatus
@@ -599,8 +454,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListTableRestoreStatus", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTagsForResource
@@ -608,8 +463,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tracks(
-        self, **kwargs: Unpack[ListTracksRequestTypeDef]
-    ) -> TargetResults[ListTracksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTracksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTracksResponseTypeDef]:
         """List the Amazon Redshift Serverless versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTracks
@@ -617,8 +472,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListTracks", kwargs)
 
     def list_usage_limits(
-        self, **kwargs: Unpack[ListUsageLimitsRequestTypeDef]
-    ) -> TargetResults[ListUsageLimitsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsageLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsageLimitsResponseTypeDef]:
         """Lists all usage limits within Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListUsageLimits
@@ -626,8 +481,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListUsageLimits", kwargs)
 
     def list_workgroups(
-        self, **kwargs: Unpack[ListWorkgroupsRequestTypeDef]
-    ) -> TargetResults[ListWorkgroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkgroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkgroupsResponseTypeDef]:
         """Returns information about a list of specified workgroups.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListWorkgroups
@@ -635,8 +490,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("ListWorkgroups", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy. Currently, you can use policies to
         share snapshots across Amazon Web Services accounts.
 
@@ -645,8 +500,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def restore_from_recovery_point(
-        self, **kwargs: Unpack[RestoreFromRecoveryPointRequestTypeDef]
-    ) -> TargetResults[RestoreFromRecoveryPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreFromRecoveryPointRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreFromRecoveryPointResponseTypeDef]:
         """Restore the data from a recovery point.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/RestoreFromRecoveryPoint
@@ -654,8 +509,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("RestoreFromRecoveryPoint", kwargs)
 
     def restore_from_snapshot(
-        self, **kwargs: Unpack[RestoreFromSnapshotRequestTypeDef]
-    ) -> TargetResults[RestoreFromSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreFromSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreFromSnapshotResponseTypeDef]:
         """Restores a namespace from a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/RestoreFromSnapshot
@@ -663,8 +518,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("RestoreFromSnapshot", kwargs)
 
     def restore_table_from_recovery_point(
-        self, **kwargs: Unpack[RestoreTableFromRecoveryPointRequestTypeDef]
-    ) -> TargetResults[RestoreTableFromRecoveryPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreTableFromRecoveryPointRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreTableFromRecoveryPointResponseTypeDef]:
         """Restores a table from a recovery point to your Amazon Redshift Serverless
         instance. You can't use this operation to restore tables with interleaved
         sort keys.
@@ -674,8 +529,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("RestoreTableFromRecoveryPoint", kwargs)
 
     def restore_table_from_snapshot(
-        self, **kwargs: Unpack[RestoreTableFromSnapshotRequestTypeDef]
-    ) -> TargetResults[RestoreTableFromSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreTableFromSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreTableFromSnapshotResponseTypeDef]:
         """Restores a table from a snapshot to your Amazon Redshift Serverless
         instance. You can't use this operation to restore tables with interleaved
         sort keys.
@@ -685,8 +540,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("RestoreTableFromSnapshot", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/TagResource
@@ -694,8 +549,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or set of tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UntagResource
@@ -703,8 +558,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_custom_domain_association(
-        self, **kwargs: Unpack[UpdateCustomDomainAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateCustomDomainAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCustomDomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomDomainAssociationResponseTypeDef]:
         """Updates an Amazon Redshift Serverless certificate associated with a custom
         domain.
 
@@ -713,8 +568,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateCustomDomainAssociation", kwargs)
 
     def update_endpoint_access(
-        self, **kwargs: Unpack[UpdateEndpointAccessRequestTypeDef]
-    ) -> TargetResults[UpdateEndpointAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointAccessResponseTypeDef]:
         """Updates an Amazon Redshift Serverless managed endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateEndpointAccess
@@ -722,8 +577,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateEndpointAccess", kwargs)
 
     def update_lakehouse_configuration(
-        self, **kwargs: Unpack[UpdateLakehouseConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateLakehouseConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLakehouseConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLakehouseConfigurationResponseTypeDef]:
         """Modifies the lakehouse configuration for a namespace. This operation
         allows you to manage Amazon Redshift federated permissions and Amazon Web
         Services IAM Identity Center trusted identity propagation.
@@ -733,8 +588,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateLakehouseConfiguration", kwargs)
 
     def update_namespace(
-        self, **kwargs: Unpack[UpdateNamespaceRequestTypeDef]
-    ) -> TargetResults[UpdateNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNamespaceResponseTypeDef]:
         """Updates a namespace with the specified settings. Unless required, you
         can't update multiple parameters in one request. For example, you must
         specify both adminUsername and adminUserPassword to update either field,
@@ -745,8 +600,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateNamespace", kwargs)
 
     def update_scheduled_action(
-        self, **kwargs: Unpack[UpdateScheduledActionRequestTypeDef]
-    ) -> TargetResults[UpdateScheduledActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduledActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduledActionResponseTypeDef]:
         """Updates a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateScheduledAction
@@ -754,8 +609,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateScheduledAction", kwargs)
 
     def update_snapshot(
-        self, **kwargs: Unpack[UpdateSnapshotRequestTypeDef]
-    ) -> TargetResults[UpdateSnapshotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSnapshotResponseTypeDef]:
         """Updates a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateSnapshot
@@ -763,8 +618,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateSnapshot", kwargs)
 
     def update_snapshot_copy_configuration(
-        self, **kwargs: Unpack[UpdateSnapshotCopyConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSnapshotCopyConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSnapshotCopyConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSnapshotCopyConfigurationResponseTypeDef]:
         """Updates a snapshot copy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateSnapshotCopyConfiguration
@@ -772,8 +627,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateSnapshotCopyConfiguration", kwargs)
 
     def update_usage_limit(
-        self, **kwargs: Unpack[UpdateUsageLimitRequestTypeDef]
-    ) -> TargetResults[UpdateUsageLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUsageLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUsageLimitResponseTypeDef]:
         """Update a usage limit in Amazon Redshift Serverless. You can't update the
         usage type or period of a usage limit.
 
@@ -782,8 +637,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         return self._call("UpdateUsageLimit", kwargs)
 
     def update_workgroup(
-        self, **kwargs: Unpack[UpdateWorkgroupRequestTypeDef]
-    ) -> TargetResults[UpdateWorkgroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkgroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkgroupResponseTypeDef]:
         """Updates a workgroup with the specified configuration settings. You can't
         update multiple parameters in one request. For example, you can update
         baseCapacity or port in a single request, but you can't update both in the
@@ -799,8 +654,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef],
-    ) -> TargetResults[ListCustomDomainAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomDomainAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomDomainAssociationsResponseTypeDef]:
         """Every page of ListCustomDomainAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -822,8 +677,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointAccessRequestTypeDef],
-    ) -> TargetResults[ListEndpointAccessResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointAccessRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointAccessResponseTypeDef]:
         """Every page of ListEndpointAccess in every target, merged per target
         (botocore's build_full_result).
 
@@ -845,8 +700,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef],
-    ) -> TargetResults[ListManagedWorkgroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedWorkgroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedWorkgroupsResponseTypeDef]:
         """Every page of ListManagedWorkgroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -869,8 +724,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -892,8 +747,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecoveryPointsRequestTypeDef],
-    ) -> TargetResults[ListRecoveryPointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPointsResponseTypeDef]:
         """Every page of ListRecoveryPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -915,8 +770,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReservationOfferingsRequestTypeDef],
-    ) -> TargetResults[ListReservationOfferingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationOfferingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReservationOfferingsResponseTypeDef]:
         """Every page of ListReservationOfferings in every target, merged per target
         (botocore's build_full_result).
 
@@ -938,8 +793,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> TargetResults[ListReservationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReservationsResponseTypeDef]:
         """Every page of ListReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -961,8 +816,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScheduledActionsRequestTypeDef],
-    ) -> TargetResults[ListScheduledActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScheduledActionsResponseTypeDef]:
         """Every page of ListScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -985,8 +840,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSnapshotCopyConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSnapshotCopyConfigurationsResponseTypeDef]:
         """Every page of ListSnapshotCopyConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1008,8 +863,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSnapshotsRequestTypeDef],
-    ) -> TargetResults[ListSnapshotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSnapshotsResponseTypeDef]:
         """Every page of ListSnapshots in every target, merged per target (botocore's
         build_full_result).
 
@@ -1031,8 +886,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef],
-    ) -> TargetResults[ListTableRestoreStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableRestoreStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTableRestoreStatusResponseTypeDef]:
         """Every page of ListTableRestoreStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -1054,8 +909,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTracksRequestTypeDef],
-    ) -> TargetResults[ListTracksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTracksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTracksResponseTypeDef]:
         """Every page of ListTracks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1077,8 +932,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsageLimitsRequestTypeDef],
-    ) -> TargetResults[ListUsageLimitsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsageLimitsResponseTypeDef]:
         """Every page of ListUsageLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1100,8 +955,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkgroupsRequestTypeDef],
-    ) -> TargetResults[ListWorkgroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkgroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkgroupsResponseTypeDef]:
         """Every page of ListWorkgroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1122,8 +977,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef],
-    ) -> Items[AssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomDomainAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssociationTypeDef]:
         """Each element of associations in every page of
         ListCustomDomainAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1142,8 +997,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointAccessRequestTypeDef],
-    ) -> Items[EndpointAccessTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointAccessRequestTypeDef],
+    ) -> Items[type_defs.EndpointAccessTypeDef]:
         """Each element of endpoints in every page of ListEndpointAccess, from every
         target, as its page arrives (tagged with its target).
 
@@ -1158,8 +1013,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef],
-    ) -> Items[ManagedWorkgroupListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedWorkgroupsRequestTypeDef],
+    ) -> Items[type_defs.ManagedWorkgroupListItemTypeDef]:
         """Each element of managedWorkgroups in every page of ListManagedWorkgroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -1174,8 +1029,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> Items[NamespaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> Items[type_defs.NamespaceTypeDef]:
         """Each element of namespaces in every page of ListNamespaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -1190,8 +1045,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecoveryPointsRequestTypeDef],
-    ) -> Items[RecoveryPointTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryPointsRequestTypeDef],
+    ) -> Items[type_defs.RecoveryPointTypeDef]:
         """Each element of recoveryPoints in every page of ListRecoveryPoints, from
         every target, as its page arrives (tagged with its target).
 
@@ -1206,8 +1061,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReservationOfferingsRequestTypeDef],
-    ) -> Items[ReservationOfferingTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationOfferingsRequestTypeDef],
+    ) -> Items[type_defs.ReservationOfferingTypeDef]:
         """Each element of reservationOfferingsList in every page of
         ListReservationOfferings, from every target, as its page arrives (tagged
         with its target).
@@ -1223,8 +1078,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> Items[ReservationTypeDef]:
+        **kwargs: Unpack[type_defs.ListReservationsRequestTypeDef],
+    ) -> Items[type_defs.ReservationTypeDef]:
         """Each element of reservationsList in every page of ListReservations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1239,8 +1094,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScheduledActionsRequestTypeDef],
-    ) -> Items[ScheduledActionAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledActionsRequestTypeDef],
+    ) -> Items[type_defs.ScheduledActionAssociationTypeDef]:
         """Each element of scheduledActions in every page of ListScheduledActions,
         from every target, as its page arrives (tagged with its target).
 
@@ -1255,8 +1110,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef],
-    ) -> Items[SnapshotCopyConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSnapshotCopyConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotCopyConfigurationTypeDef]:
         """Each element of snapshotCopyConfigurations in every page of
         ListSnapshotCopyConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1275,8 +1130,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSnapshotsRequestTypeDef],
-    ) -> Items[SnapshotTypeDef]:
+        **kwargs: Unpack[type_defs.ListSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotTypeDef]:
         """Each element of snapshots in every page of ListSnapshots, from every
         target, as its page arrives (tagged with its target).
 
@@ -1291,8 +1146,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef],
-    ) -> Items[TableRestoreStatusTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableRestoreStatusRequestTypeDef],
+    ) -> Items[type_defs.TableRestoreStatusTypeDef]:
         """Each element of tableRestoreStatuses in every page of
         ListTableRestoreStatus, from every target, as its page arrives (tagged
         with its target).
@@ -1308,8 +1163,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTracksRequestTypeDef],
-    ) -> Items[ServerlessTrackTypeDef]:
+        **kwargs: Unpack[type_defs.ListTracksRequestTypeDef],
+    ) -> Items[type_defs.ServerlessTrackTypeDef]:
         """Each element of tracks in every page of ListTracks, from every target, as
         its page arrives (tagged with its target).
 
@@ -1324,8 +1179,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsageLimitsRequestTypeDef],
-    ) -> Items[UsageLimitTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsageLimitsRequestTypeDef],
+    ) -> Items[type_defs.UsageLimitTypeDef]:
         """Each element of usageLimits in every page of ListUsageLimits, from every
         target, as its page arrives (tagged with its target).
 
@@ -1340,8 +1195,8 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkgroupsRequestTypeDef],
-    ) -> Items[WorkgroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkgroupsRequestTypeDef],
+    ) -> Items[type_defs.WorkgroupTypeDef]:
         """Each element of workgroups in every page of ListWorkgroups, from every
         target, as its page arrives (tagged with its target).
 

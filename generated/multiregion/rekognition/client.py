@@ -15,165 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateFacesRequestTypeDef,
-        AssociateFacesResponseTypeDef,
-        CompareFacesRequestTypeDef,
-        CompareFacesResponseTypeDef,
-        CopyProjectVersionRequestTypeDef,
-        CopyProjectVersionResponseTypeDef,
-        CreateCollectionRequestTypeDef,
-        CreateCollectionResponseTypeDef,
-        CreateDatasetRequestTypeDef,
-        CreateDatasetResponseTypeDef,
-        CreateFaceLivenessSessionRequestTypeDef,
-        CreateFaceLivenessSessionResponseTypeDef,
-        CreateProjectRequestTypeDef,
-        CreateProjectResponseTypeDef,
-        CreateProjectVersionRequestTypeDef,
-        CreateProjectVersionResponseTypeDef,
-        CreateStreamProcessorRequestTypeDef,
-        CreateStreamProcessorResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DatasetLabelDescriptionTypeDef,
-        DeleteCollectionRequestTypeDef,
-        DeleteCollectionResponseTypeDef,
-        DeleteDatasetRequestTypeDef,
-        DeleteDatasetResponseTypeDef,
-        DeleteFacesRequestTypeDef,
-        DeleteFacesResponseTypeDef,
-        DeleteProjectPolicyRequestTypeDef,
-        DeleteProjectPolicyResponseTypeDef,
-        DeleteProjectRequestTypeDef,
-        DeleteProjectResponseTypeDef,
-        DeleteProjectVersionRequestTypeDef,
-        DeleteProjectVersionResponseTypeDef,
-        DeleteStreamProcessorRequestTypeDef,
-        DeleteStreamProcessorResponseTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DescribeCollectionRequestTypeDef,
-        DescribeCollectionResponseTypeDef,
-        DescribeDatasetRequestTypeDef,
-        DescribeDatasetResponseTypeDef,
-        DescribeProjectVersionsRequestTypeDef,
-        DescribeProjectVersionsResponseTypeDef,
-        DescribeProjectsRequestTypeDef,
-        DescribeProjectsResponseTypeDef,
-        DescribeStreamProcessorRequestTypeDef,
-        DescribeStreamProcessorResponseTypeDef,
-        DetectCustomLabelsRequestTypeDef,
-        DetectCustomLabelsResponseTypeDef,
-        DetectFacesRequestTypeDef,
-        DetectFacesResponseTypeDef,
-        DetectLabelsRequestTypeDef,
-        DetectLabelsResponseTypeDef,
-        DetectModerationLabelsRequestTypeDef,
-        DetectModerationLabelsResponseTypeDef,
-        DetectProtectiveEquipmentRequestTypeDef,
-        DetectProtectiveEquipmentResponseTypeDef,
-        DetectTextRequestTypeDef,
-        DetectTextResponseTypeDef,
-        DisassociateFacesRequestTypeDef,
-        DisassociateFacesResponseTypeDef,
-        DistributeDatasetEntriesRequestTypeDef,
-        DistributeDatasetEntriesResponseTypeDef,
-        FaceTypeDef,
-        GetCelebrityInfoRequestTypeDef,
-        GetCelebrityInfoResponseTypeDef,
-        GetCelebrityRecognitionRequestTypeDef,
-        GetCelebrityRecognitionResponseTypeDef,
-        GetContentModerationRequestTypeDef,
-        GetContentModerationResponseTypeDef,
-        GetFaceDetectionRequestTypeDef,
-        GetFaceDetectionResponseTypeDef,
-        GetFaceLivenessSessionResultsRequestTypeDef,
-        GetFaceLivenessSessionResultsResponseTypeDef,
-        GetFaceSearchRequestTypeDef,
-        GetFaceSearchResponseTypeDef,
-        GetLabelDetectionRequestTypeDef,
-        GetLabelDetectionResponseTypeDef,
-        GetMediaAnalysisJobRequestTypeDef,
-        GetMediaAnalysisJobResponseTypeDef,
-        GetPersonTrackingRequestTypeDef,
-        GetPersonTrackingResponseTypeDef,
-        GetSegmentDetectionRequestTypeDef,
-        GetSegmentDetectionResponseTypeDef,
-        GetTextDetectionRequestTypeDef,
-        GetTextDetectionResponseTypeDef,
-        IndexFacesRequestTypeDef,
-        IndexFacesResponseTypeDef,
-        ListCollectionsRequestTypeDef,
-        ListCollectionsResponseTypeDef,
-        ListDatasetEntriesRequestTypeDef,
-        ListDatasetEntriesResponseTypeDef,
-        ListDatasetLabelsRequestTypeDef,
-        ListDatasetLabelsResponseTypeDef,
-        ListFacesRequestTypeDef,
-        ListFacesResponseTypeDef,
-        ListMediaAnalysisJobsRequestTypeDef,
-        ListMediaAnalysisJobsResponseTypeDef,
-        ListProjectPoliciesRequestTypeDef,
-        ListProjectPoliciesResponseTypeDef,
-        ListStreamProcessorsRequestTypeDef,
-        ListStreamProcessorsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        ProjectDescriptionTypeDef,
-        ProjectPolicyTypeDef,
-        ProjectVersionDescriptionTypeDef,
-        PutProjectPolicyRequestTypeDef,
-        PutProjectPolicyResponseTypeDef,
-        RecognizeCelebritiesRequestTypeDef,
-        RecognizeCelebritiesResponseTypeDef,
-        SearchFacesByImageRequestTypeDef,
-        SearchFacesByImageResponseTypeDef,
-        SearchFacesRequestTypeDef,
-        SearchFacesResponseTypeDef,
-        SearchUsersByImageRequestTypeDef,
-        SearchUsersByImageResponseTypeDef,
-        SearchUsersRequestTypeDef,
-        SearchUsersResponseTypeDef,
-        StartCelebrityRecognitionRequestTypeDef,
-        StartCelebrityRecognitionResponseTypeDef,
-        StartContentModerationRequestTypeDef,
-        StartContentModerationResponseTypeDef,
-        StartFaceDetectionRequestTypeDef,
-        StartFaceDetectionResponseTypeDef,
-        StartFaceSearchRequestTypeDef,
-        StartFaceSearchResponseTypeDef,
-        StartLabelDetectionRequestTypeDef,
-        StartLabelDetectionResponseTypeDef,
-        StartMediaAnalysisJobRequestTypeDef,
-        StartMediaAnalysisJobResponseTypeDef,
-        StartPersonTrackingRequestTypeDef,
-        StartPersonTrackingResponseTypeDef,
-        StartProjectVersionRequestTypeDef,
-        StartProjectVersionResponseTypeDef,
-        StartSegmentDetectionRequestTypeDef,
-        StartSegmentDetectionResponseTypeDef,
-        StartStreamProcessorRequestTypeDef,
-        StartStreamProcessorResponseTypeDef,
-        StartTextDetectionRequestTypeDef,
-        StartTextDetectionResponseTypeDef,
-        StopProjectVersionRequestTypeDef,
-        StopProjectVersionResponseTypeDef,
-        StopStreamProcessorRequestTypeDef,
-        StopStreamProcessorResponseTypeDef,
-        StreamProcessorTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDatasetEntriesRequestTypeDef,
-        UpdateDatasetEntriesResponseTypeDef,
-        UpdateStreamProcessorRequestTypeDef,
-        UpdateStreamProcessorResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRekognition"]
 
@@ -189,8 +31,8 @@ class MultiRegionRekognition(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_faces(
-        self, **kwargs: Unpack[AssociateFacesRequestTypeDef]
-    ) -> TargetResults[AssociateFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFacesResponseTypeDef]:
         """Associates one or more faces with an existing UserID. Takes an array of
         FaceIds. Each FaceId that are present in the FaceIds list is associated
         with the provided UserID. The number of FaceIds that can be used as input
@@ -201,8 +43,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("AssociateFaces", kwargs)
 
     def compare_faces(
-        self, **kwargs: Unpack[CompareFacesRequestTypeDef]
-    ) -> TargetResults[CompareFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompareFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.CompareFacesResponseTypeDef]:
         """Compares a face in the source input image with each of the 100 largest
         faces detected in the target input image.
 
@@ -211,8 +53,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CompareFaces", kwargs)
 
     def copy_project_version(
-        self, **kwargs: Unpack[CopyProjectVersionRequestTypeDef]
-    ) -> TargetResults[CopyProjectVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyProjectVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyProjectVersionResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/CopyProjectVersion
@@ -220,8 +62,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CopyProjectVersion", kwargs)
 
     def create_collection(
-        self, **kwargs: Unpack[CreateCollectionRequestTypeDef]
-    ) -> TargetResults[CreateCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCollectionResponseTypeDef]:
         """Creates a collection in an AWS Region. You can add faces to the collection
         using the IndexFaces operation.
 
@@ -230,8 +72,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateCollection", kwargs)
 
     def create_dataset(
-        self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/CreateDataset
@@ -239,8 +81,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateDataset", kwargs)
 
     def create_face_liveness_session(
-        self, **kwargs: Unpack[CreateFaceLivenessSessionRequestTypeDef]
-    ) -> TargetResults[CreateFaceLivenessSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFaceLivenessSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFaceLivenessSessionResponseTypeDef]:
         """This API operation initiates a Face Liveness session. It returns a
         SessionId, which you can use to start streaming Face Liveness video and
         get the results for a Face Liveness session.
@@ -250,8 +92,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateFaceLivenessSession", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> TargetResults[CreateProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
         """Creates a new Amazon Rekognition project. A project is a group of
         resources (datasets, model versions) that you use to create and manage a
         Amazon Rekognition Custom Labels Model or custom adapter. You can specify
@@ -266,8 +108,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_project_version(
-        self, **kwargs: Unpack[CreateProjectVersionRequestTypeDef]
-    ) -> TargetResults[CreateProjectVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectVersionResponseTypeDef]:
         """Creates a new version of Amazon Rekognition project (like a Custom Labels
         model or a custom adapter) and begins training. Models and adapters are
         managed as part of a Rekognition project. The response from
@@ -279,8 +121,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateProjectVersion", kwargs)
 
     def create_stream_processor(
-        self, **kwargs: Unpack[CreateStreamProcessorRequestTypeDef]
-    ) -> TargetResults[CreateStreamProcessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStreamProcessorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamProcessorResponseTypeDef]:
         """Creates an Amazon Rekognition stream processor that you can use to detect
         and recognize faces or to detect labels in a streaming video.
 
@@ -289,8 +131,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateStreamProcessor", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a new User within a collection specified by CollectionId. Takes
         UserId as a parameter, which is a user provided ID which should be unique
         within the collection. The provided UserId will alias the system generated
@@ -301,8 +143,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_collection(
-        self, **kwargs: Unpack[DeleteCollectionRequestTypeDef]
-    ) -> TargetResults[DeleteCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCollectionResponseTypeDef]:
         """Deletes the specified collection. Note that this operation removes all
         faces in the collection. For an example, see Deleting a collection.
 
@@ -311,8 +153,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteCollection", kwargs)
 
     def delete_dataset(
-        self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DeleteDataset
@@ -320,8 +162,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteDataset", kwargs)
 
     def delete_faces(
-        self, **kwargs: Unpack[DeleteFacesRequestTypeDef]
-    ) -> TargetResults[DeleteFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFacesResponseTypeDef]:
         """Deletes faces from a collection. You specify a collection ID and an array
         of face IDs to remove from the collection.
 
@@ -330,8 +172,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteFaces", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> TargetResults[DeleteProjectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectResponseTypeDef]:
         """Deletes a Amazon Rekognition project. To delete a project you must first
         delete all models or adapters associated with the project. To delete a
         model or adapter, see DeleteProjectVersion.
@@ -341,8 +183,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_project_policy(
-        self, **kwargs: Unpack[DeleteProjectPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteProjectPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectPolicyResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DeleteProjectPolicy
@@ -350,8 +192,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteProjectPolicy", kwargs)
 
     def delete_project_version(
-        self, **kwargs: Unpack[DeleteProjectVersionRequestTypeDef]
-    ) -> TargetResults[DeleteProjectVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectVersionResponseTypeDef]:
         """Deletes a Rekognition project model or project version, like a Amazon
         Rekognition Custom Labels model or a custom adapter.
 
@@ -360,8 +202,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteProjectVersion", kwargs)
 
     def delete_stream_processor(
-        self, **kwargs: Unpack[DeleteStreamProcessorRequestTypeDef]
-    ) -> TargetResults[DeleteStreamProcessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStreamProcessorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteStreamProcessorResponseTypeDef]:
         """Deletes the stream processor identified by Name. You assign the value for
         Name when you create the stream processor with CreateStreamProcessor. You
         might not be able to use the same name for a stream processor for a few
@@ -372,8 +214,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteStreamProcessor", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes the specified UserID within the collection. Faces that are
         associated with the UserID are disassociated from the UserID before
         deleting the specified UserID. If the specified Collection or UserID is
@@ -386,8 +228,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def describe_collection(
-        self, **kwargs: Unpack[DescribeCollectionRequestTypeDef]
-    ) -> TargetResults[DescribeCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCollectionResponseTypeDef]:
         """Describes the specified collection. You can use DescribeCollection to get
         information, such as the number of faces indexed into a collection and the
         version of the model used by the collection for face detection.
@@ -397,8 +239,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DescribeCollection", kwargs)
 
     def describe_dataset(
-        self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeDataset
@@ -406,8 +248,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DescribeDataset", kwargs)
 
     def describe_project_versions(
-        self, **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeProjectVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProjectVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProjectVersionsResponseTypeDef]:
         """Lists and describes the versions of an Amazon Rekognition project. You can
         specify up to 10 model or adapter versions in ProjectVersionArns. If you
         don't specify a value, descriptions for all model/adapter versions in the
@@ -418,8 +260,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DescribeProjectVersions", kwargs)
 
     def describe_projects(
-        self, **kwargs: Unpack[DescribeProjectsRequestTypeDef]
-    ) -> TargetResults[DescribeProjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProjectsResponseTypeDef]:
         """Gets information about your Rekognition projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjects
@@ -427,8 +269,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DescribeProjects", kwargs)
 
     def describe_stream_processor(
-        self, **kwargs: Unpack[DescribeStreamProcessorRequestTypeDef]
-    ) -> TargetResults[DescribeStreamProcessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStreamProcessorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStreamProcessorResponseTypeDef]:
         """Provides information about a stream processor created by
         CreateStreamProcessor. You can get information about the input and output
         streams, the input parameters for the face recognition being performed,
@@ -439,8 +281,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DescribeStreamProcessor", kwargs)
 
     def detect_custom_labels(
-        self, **kwargs: Unpack[DetectCustomLabelsRequestTypeDef]
-    ) -> TargetResults[DetectCustomLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectCustomLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectCustomLabelsResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DetectCustomLabels
@@ -448,8 +290,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DetectCustomLabels", kwargs)
 
     def detect_faces(
-        self, **kwargs: Unpack[DetectFacesRequestTypeDef]
-    ) -> TargetResults[DetectFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectFacesResponseTypeDef]:
         """Detects faces within an image that is provided as input.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DetectFaces
@@ -457,8 +299,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DetectFaces", kwargs)
 
     def detect_labels(
-        self, **kwargs: Unpack[DetectLabelsRequestTypeDef]
-    ) -> TargetResults[DetectLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectLabelsResponseTypeDef]:
         """Detects instances of real-world entities within an image (JPEG or PNG)
         provided as input. This includes objects like flower, tree, and table;
         events like wedding, graduation, and birthday party; and concepts like
@@ -469,8 +311,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DetectLabels", kwargs)
 
     def detect_moderation_labels(
-        self, **kwargs: Unpack[DetectModerationLabelsRequestTypeDef]
-    ) -> TargetResults[DetectModerationLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectModerationLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectModerationLabelsResponseTypeDef]:
         """Detects unsafe content in a specified JPEG or PNG format image. Use
         DetectModerationLabels to moderate images depending on your requirements.
         For example, you might want to filter images that contain nudity, but not
@@ -481,8 +323,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DetectModerationLabels", kwargs)
 
     def detect_protective_equipment(
-        self, **kwargs: Unpack[DetectProtectiveEquipmentRequestTypeDef]
-    ) -> TargetResults[DetectProtectiveEquipmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectProtectiveEquipmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectProtectiveEquipmentResponseTypeDef]:
         """Detects Personal Protective Equipment (PPE) worn by people detected in an
         image. Amazon Rekognition can detect the following types of PPE.
 
@@ -491,8 +333,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DetectProtectiveEquipment", kwargs)
 
     def detect_text(
-        self, **kwargs: Unpack[DetectTextRequestTypeDef]
-    ) -> TargetResults[DetectTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectTextRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectTextResponseTypeDef]:
         """Detects text in the input image and converts it into machine-readable
         text.
 
@@ -501,8 +343,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DetectText", kwargs)
 
     def disassociate_faces(
-        self, **kwargs: Unpack[DisassociateFacesRequestTypeDef]
-    ) -> TargetResults[DisassociateFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFacesResponseTypeDef]:
         """Removes the association between a Face supplied in an array of FaceIds and
         the User. If the User is not present already, then a ResourceNotFound
         exception is thrown. If successful, an array of faces that are
@@ -518,8 +360,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DisassociateFaces", kwargs)
 
     def distribute_dataset_entries(
-        self, **kwargs: Unpack[DistributeDatasetEntriesRequestTypeDef]
-    ) -> TargetResults[DistributeDatasetEntriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DistributeDatasetEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DistributeDatasetEntriesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DistributeDatasetEntries
@@ -527,8 +369,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("DistributeDatasetEntries", kwargs)
 
     def get_celebrity_info(
-        self, **kwargs: Unpack[GetCelebrityInfoRequestTypeDef]
-    ) -> TargetResults[GetCelebrityInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCelebrityInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCelebrityInfoResponseTypeDef]:
         """Gets the name and additional information about a celebrity based on their
         Amazon Rekognition ID. The additional information is returned as an array
         of URLs. If there is no additional information about the celebrity, this
@@ -539,8 +381,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetCelebrityInfo", kwargs)
 
     def get_celebrity_recognition(
-        self, **kwargs: Unpack[GetCelebrityRecognitionRequestTypeDef]
-    ) -> TargetResults[GetCelebrityRecognitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCelebrityRecognitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCelebrityRecognitionResponseTypeDef]:
         """Gets the celebrity recognition results for a Amazon Rekognition Video
         analysis started by StartCelebrityRecognition.
 
@@ -549,8 +391,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetCelebrityRecognition", kwargs)
 
     def get_content_moderation(
-        self, **kwargs: Unpack[GetContentModerationRequestTypeDef]
-    ) -> TargetResults[GetContentModerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContentModerationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContentModerationResponseTypeDef]:
         """Gets the inappropriate, unwanted, or offensive content analysis results
         for a Amazon Rekognition Video analysis started by StartContentModeration.
         For a list of moderation labels in Amazon Rekognition, see Using the image
@@ -561,8 +403,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetContentModeration", kwargs)
 
     def get_face_detection(
-        self, **kwargs: Unpack[GetFaceDetectionRequestTypeDef]
-    ) -> TargetResults[GetFaceDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFaceDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFaceDetectionResponseTypeDef]:
         """Gets face detection results for a Amazon Rekognition Video analysis
         started by StartFaceDetection.
 
@@ -571,8 +413,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetFaceDetection", kwargs)
 
     def get_face_liveness_session_results(
-        self, **kwargs: Unpack[GetFaceLivenessSessionResultsRequestTypeDef]
-    ) -> TargetResults[GetFaceLivenessSessionResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFaceLivenessSessionResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFaceLivenessSessionResultsResponseTypeDef]:
         """Retrieves the results of a specific Face Liveness session. It requires the
         sessionId as input, which was created using CreateFaceLivenessSession.
         Returns the corresponding Face Liveness confidence score, a reference
@@ -585,8 +427,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetFaceLivenessSessionResults", kwargs)
 
     def get_face_search(
-        self, **kwargs: Unpack[GetFaceSearchRequestTypeDef]
-    ) -> TargetResults[GetFaceSearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFaceSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFaceSearchResponseTypeDef]:
         """Gets the face search results for Amazon Rekognition Video face search
         started by StartFaceSearch. The search returns faces in a collection that
         match the faces of persons detected in a video. It also includes the
@@ -597,8 +439,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetFaceSearch", kwargs)
 
     def get_label_detection(
-        self, **kwargs: Unpack[GetLabelDetectionRequestTypeDef]
-    ) -> TargetResults[GetLabelDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLabelDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLabelDetectionResponseTypeDef]:
         """Gets the label detection results of a Amazon Rekognition Video analysis
         started by StartLabelDetection.
 
@@ -607,8 +449,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetLabelDetection", kwargs)
 
     def get_media_analysis_job(
-        self, **kwargs: Unpack[GetMediaAnalysisJobRequestTypeDef]
-    ) -> TargetResults[GetMediaAnalysisJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMediaAnalysisJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMediaAnalysisJobResponseTypeDef]:
         """Retrieves the results for a given media analysis job. Takes a JobId
         returned by StartMediaAnalysisJob.
 
@@ -617,8 +459,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetMediaAnalysisJob", kwargs)
 
     def get_person_tracking(
-        self, **kwargs: Unpack[GetPersonTrackingRequestTypeDef]
-    ) -> TargetResults[GetPersonTrackingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPersonTrackingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPersonTrackingResponseTypeDef]:
         """End of support notice: On October 31, 2025, AWS will discontinue support
         for Amazon Rekognition People Pathing. After October 31, 2025, you will no
         longer be able to use the Rekognition People Pathing capability. For more
@@ -629,8 +471,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetPersonTracking", kwargs)
 
     def get_segment_detection(
-        self, **kwargs: Unpack[GetSegmentDetectionRequestTypeDef]
-    ) -> TargetResults[GetSegmentDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSegmentDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentDetectionResponseTypeDef]:
         """Gets the segment detection results of a Amazon Rekognition Video analysis
         started by StartSegmentDetection.
 
@@ -639,8 +481,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetSegmentDetection", kwargs)
 
     def get_text_detection(
-        self, **kwargs: Unpack[GetTextDetectionRequestTypeDef]
-    ) -> TargetResults[GetTextDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTextDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTextDetectionResponseTypeDef]:
         """Gets the text detection results of a Amazon Rekognition Video analysis
         started by StartTextDetection.
 
@@ -649,8 +491,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("GetTextDetection", kwargs)
 
     def index_faces(
-        self, **kwargs: Unpack[IndexFacesRequestTypeDef]
-    ) -> TargetResults[IndexFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.IndexFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.IndexFacesResponseTypeDef]:
         """Detects faces in the input image and adds them to the specified
         collection.
 
@@ -659,8 +501,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("IndexFaces", kwargs)
 
     def list_collections(
-        self, **kwargs: Unpack[ListCollectionsRequestTypeDef]
-    ) -> TargetResults[ListCollectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCollectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCollectionsResponseTypeDef]:
         """Returns list of collection IDs in your account. If the result is
         truncated, the response also provides a NextToken that you can use in the
         subsequent request to fetch the next set of collection IDs.
@@ -670,8 +512,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListCollections", kwargs)
 
     def list_dataset_entries(
-        self, **kwargs: Unpack[ListDatasetEntriesRequestTypeDef]
-    ) -> TargetResults[ListDatasetEntriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetEntriesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetEntries
@@ -679,8 +521,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListDatasetEntries", kwargs)
 
     def list_dataset_labels(
-        self, **kwargs: Unpack[ListDatasetLabelsRequestTypeDef]
-    ) -> TargetResults[ListDatasetLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatasetLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetLabelsResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetLabels
@@ -688,8 +530,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListDatasetLabels", kwargs)
 
     def list_faces(
-        self, **kwargs: Unpack[ListFacesRequestTypeDef]
-    ) -> TargetResults[ListFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFacesResponseTypeDef]:
         """Returns metadata for faces in the specified collection. This metadata
         includes information such as the bounding box coordinates, the confidence
         (that the bounding box contains a face), and face ID. For an example, see
@@ -700,8 +542,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListFaces", kwargs)
 
     def list_media_analysis_jobs(
-        self, **kwargs: Unpack[ListMediaAnalysisJobsRequestTypeDef]
-    ) -> TargetResults[ListMediaAnalysisJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMediaAnalysisJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMediaAnalysisJobsResponseTypeDef]:
         """Returns a list of media analysis jobs. Results are sorted by
         CreationTimestamp in descending order.
 
@@ -710,8 +552,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListMediaAnalysisJobs", kwargs)
 
     def list_project_policies(
-        self, **kwargs: Unpack[ListProjectPoliciesRequestTypeDef]
-    ) -> TargetResults[ListProjectPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectPoliciesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListProjectPolicies
@@ -719,8 +561,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListProjectPolicies", kwargs)
 
     def list_stream_processors(
-        self, **kwargs: Unpack[ListStreamProcessorsRequestTypeDef]
-    ) -> TargetResults[ListStreamProcessorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamProcessorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStreamProcessorsResponseTypeDef]:
         """Gets a list of stream processors that you have created with
         CreateStreamProcessor.
 
@@ -729,8 +571,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListStreamProcessors", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags in an Amazon Rekognition collection, stream
         processor, or Custom Labels model.
 
@@ -739,8 +581,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Returns metadata of the User such as UserID in the specified collection.
         Anonymous User (to reserve faces without any identity) is not returned as
         part of this request. The results are sorted by system generated primary
@@ -753,8 +595,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def put_project_policy(
-        self, **kwargs: Unpack[PutProjectPolicyRequestTypeDef]
-    ) -> TargetResults[PutProjectPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutProjectPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProjectPolicyResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/PutProjectPolicy
@@ -762,8 +604,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("PutProjectPolicy", kwargs)
 
     def recognize_celebrities(
-        self, **kwargs: Unpack[RecognizeCelebritiesRequestTypeDef]
-    ) -> TargetResults[RecognizeCelebritiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecognizeCelebritiesRequestTypeDef]
+    ) -> TargetResults[type_defs.RecognizeCelebritiesResponseTypeDef]:
         """Returns an array of celebrities recognized in the input image. For more
         information, see Recognizing celebrities in the Amazon Rekognition
         Developer Guide.
@@ -773,8 +615,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("RecognizeCelebrities", kwargs)
 
     def search_faces(
-        self, **kwargs: Unpack[SearchFacesRequestTypeDef]
-    ) -> TargetResults[SearchFacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFacesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchFacesResponseTypeDef]:
         """For a given input face ID, searches for matching faces in the collection
         the face belongs to. You get a face ID when you add a face to the
         collection using the IndexFaces operation. The operation compares the
@@ -785,8 +627,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("SearchFaces", kwargs)
 
     def search_faces_by_image(
-        self, **kwargs: Unpack[SearchFacesByImageRequestTypeDef]
-    ) -> TargetResults[SearchFacesByImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchFacesByImageRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchFacesByImageResponseTypeDef]:
         """For a given input image, first detects the largest face in the image, and
         then searches the specified collection for matching faces. The operation
         compares the features of the input face with faces in the specified
@@ -797,8 +639,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("SearchFacesByImage", kwargs)
 
     def search_users(
-        self, **kwargs: Unpack[SearchUsersRequestTypeDef]
-    ) -> TargetResults[SearchUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchUsersResponseTypeDef]:
         """Searches for UserIDs within a collection based on a FaceId or UserId. This
         API can be used to find the closest UserID (with a highest similarity) to
         associate a face. The request must be provided with either FaceId or
@@ -810,8 +652,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("SearchUsers", kwargs)
 
     def search_users_by_image(
-        self, **kwargs: Unpack[SearchUsersByImageRequestTypeDef]
-    ) -> TargetResults[SearchUsersByImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchUsersByImageRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchUsersByImageResponseTypeDef]:
         """Searches for UserIDs using a supplied image. It first detects the largest
         face in the image, and then searches a specified collection for matching
         UserIDs.
@@ -821,8 +663,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("SearchUsersByImage", kwargs)
 
     def start_celebrity_recognition(
-        self, **kwargs: Unpack[StartCelebrityRecognitionRequestTypeDef]
-    ) -> TargetResults[StartCelebrityRecognitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCelebrityRecognitionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCelebrityRecognitionResponseTypeDef]:
         """Starts asynchronous recognition of celebrities in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartCelebrityRecognition
@@ -830,8 +672,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartCelebrityRecognition", kwargs)
 
     def start_content_moderation(
-        self, **kwargs: Unpack[StartContentModerationRequestTypeDef]
-    ) -> TargetResults[StartContentModerationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContentModerationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContentModerationResponseTypeDef]:
         """Starts asynchronous detection of inappropriate, unwanted, or offensive
         content in a stored video. For a list of moderation labels in Amazon
         Rekognition, see Using the image and video moderation APIs.
@@ -841,8 +683,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartContentModeration", kwargs)
 
     def start_face_detection(
-        self, **kwargs: Unpack[StartFaceDetectionRequestTypeDef]
-    ) -> TargetResults[StartFaceDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFaceDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFaceDetectionResponseTypeDef]:
         """Starts asynchronous detection of faces in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartFaceDetection
@@ -850,8 +692,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartFaceDetection", kwargs)
 
     def start_face_search(
-        self, **kwargs: Unpack[StartFaceSearchRequestTypeDef]
-    ) -> TargetResults[StartFaceSearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFaceSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFaceSearchResponseTypeDef]:
         """Starts the asynchronous search for faces in a collection that match the
         faces of persons detected in a stored video.
 
@@ -860,8 +702,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartFaceSearch", kwargs)
 
     def start_label_detection(
-        self, **kwargs: Unpack[StartLabelDetectionRequestTypeDef]
-    ) -> TargetResults[StartLabelDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartLabelDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartLabelDetectionResponseTypeDef]:
         """Starts asynchronous detection of labels in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartLabelDetection
@@ -869,8 +711,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartLabelDetection", kwargs)
 
     def start_media_analysis_job(
-        self, **kwargs: Unpack[StartMediaAnalysisJobRequestTypeDef]
-    ) -> TargetResults[StartMediaAnalysisJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMediaAnalysisJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMediaAnalysisJobResponseTypeDef]:
         """Initiates a new media analysis job. Accepts a manifest file in an Amazon
         S3 bucket. The output is a manifest file and a summary of the manifest
         stored in the Amazon S3 bucket.
@@ -880,8 +722,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartMediaAnalysisJob", kwargs)
 
     def start_person_tracking(
-        self, **kwargs: Unpack[StartPersonTrackingRequestTypeDef]
-    ) -> TargetResults[StartPersonTrackingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPersonTrackingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPersonTrackingResponseTypeDef]:
         """End of support notice: On October 31, 2025, AWS will discontinue support
         for Amazon Rekognition People Pathing. After October 31, 2025, you will no
         longer be able to use the Rekognition People Pathing capability. For more
@@ -892,8 +734,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartPersonTracking", kwargs)
 
     def start_project_version(
-        self, **kwargs: Unpack[StartProjectVersionRequestTypeDef]
-    ) -> TargetResults[StartProjectVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartProjectVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartProjectVersionResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartProjectVersion
@@ -901,8 +743,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartProjectVersion", kwargs)
 
     def start_segment_detection(
-        self, **kwargs: Unpack[StartSegmentDetectionRequestTypeDef]
-    ) -> TargetResults[StartSegmentDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSegmentDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSegmentDetectionResponseTypeDef]:
         """Starts asynchronous detection of segment detection in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartSegmentDetection
@@ -910,8 +752,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartSegmentDetection", kwargs)
 
     def start_stream_processor(
-        self, **kwargs: Unpack[StartStreamProcessorRequestTypeDef]
-    ) -> TargetResults[StartStreamProcessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartStreamProcessorRequestTypeDef]
+    ) -> TargetResults[type_defs.StartStreamProcessorResponseTypeDef]:
         """Starts processing a stream processor. You create a stream processor by
         calling CreateStreamProcessor. To tell StartStreamProcessor which stream
         processor to start, use the value of the Name field specified in the call
@@ -922,8 +764,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartStreamProcessor", kwargs)
 
     def start_text_detection(
-        self, **kwargs: Unpack[StartTextDetectionRequestTypeDef]
-    ) -> TargetResults[StartTextDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTextDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTextDetectionResponseTypeDef]:
         """Starts asynchronous detection of text in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartTextDetection
@@ -931,8 +773,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StartTextDetection", kwargs)
 
     def stop_project_version(
-        self, **kwargs: Unpack[StopProjectVersionRequestTypeDef]
-    ) -> TargetResults[StopProjectVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopProjectVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopProjectVersionResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StopProjectVersion
@@ -940,8 +782,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StopProjectVersion", kwargs)
 
     def stop_stream_processor(
-        self, **kwargs: Unpack[StopStreamProcessorRequestTypeDef]
-    ) -> TargetResults[StopStreamProcessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopStreamProcessorRequestTypeDef]
+    ) -> TargetResults[type_defs.StopStreamProcessorResponseTypeDef]:
         """Stops a running stream processor that was created by
         CreateStreamProcessor.
 
@@ -950,8 +792,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("StopStreamProcessor", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more key-value tags to an Amazon Rekognition collection,
         stream processor, or Custom Labels model. For more information, see
         Tagging AWS Resources.
@@ -961,8 +803,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from an Amazon Rekognition collection, stream
         processor, or Custom Labels model.
 
@@ -971,8 +813,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_dataset_entries(
-        self, **kwargs: Unpack[UpdateDatasetEntriesRequestTypeDef]
-    ) -> TargetResults[UpdateDatasetEntriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatasetEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetEntriesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/UpdateDatasetEntries
@@ -980,8 +822,8 @@ class MultiRegionRekognition(MultiRegionClient):
         return self._call("UpdateDatasetEntries", kwargs)
 
     def update_stream_processor(
-        self, **kwargs: Unpack[UpdateStreamProcessorRequestTypeDef]
-    ) -> TargetResults[UpdateStreamProcessorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStreamProcessorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStreamProcessorResponseTypeDef]:
         """Allows you to update a stream processor. You can change some settings and
         regions of interest and delete certain parameters.
 
@@ -995,8 +837,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeProjectVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProjectVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeProjectVersionsResponseTypeDef]:
         """Every page of DescribeProjectVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1021,8 +863,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeProjectsRequestTypeDef],
-    ) -> TargetResults[DescribeProjectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeProjectsResponseTypeDef]:
         """Every page of DescribeProjects in every target, merged per target
         (botocore's build_full_result).
 
@@ -1044,8 +886,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCollectionsRequestTypeDef],
-    ) -> TargetResults[ListCollectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCollectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCollectionsResponseTypeDef]:
         """Every page of ListCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1069,8 +911,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetEntriesRequestTypeDef],
-    ) -> TargetResults[ListDatasetEntriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetEntriesResponseTypeDef]:
         """Every page of ListDatasetEntries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1092,8 +934,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatasetLabelsRequestTypeDef],
-    ) -> TargetResults[ListDatasetLabelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetLabelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetLabelsResponseTypeDef]:
         """Every page of ListDatasetLabels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1115,8 +957,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFacesRequestTypeDef],
-    ) -> TargetResults[ListFacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFacesResponseTypeDef]:
         """Every page of ListFaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -1141,8 +983,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProjectPoliciesRequestTypeDef],
-    ) -> TargetResults[ListProjectPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectPoliciesResponseTypeDef]:
         """Every page of ListProjectPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1164,8 +1006,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamProcessorsRequestTypeDef],
-    ) -> TargetResults[ListStreamProcessorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamProcessorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStreamProcessorsResponseTypeDef]:
         """Every page of ListStreamProcessors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1188,8 +1030,8 @@ class MultiRegionRekognition(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1215,8 +1057,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
-    ) -> Items[ProjectVersionDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProjectVersionsRequestTypeDef],
+    ) -> Items[type_defs.ProjectVersionDescriptionTypeDef]:
         """Each element of ProjectVersionDescriptions in every page of
         DescribeProjectVersions, from every target, as its page arrives (tagged
         with its target).
@@ -1232,8 +1074,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeProjectsRequestTypeDef],
-    ) -> Items[ProjectDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectDescriptionTypeDef]:
         """Each element of ProjectDescriptions in every page of DescribeProjects,
         from every target, as its page arrives (tagged with its target).
 
@@ -1248,7 +1090,7 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCollectionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListCollectionsRequestTypeDef],
     ) -> Items[str]:
         """Each element of CollectionIds in every page of ListCollections, from every
         target, as its page arrives (tagged with its target).
@@ -1264,7 +1106,7 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetEntriesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDatasetEntriesRequestTypeDef],
     ) -> Items[str]:
         """Each element of DatasetEntries in every page of ListDatasetEntries, from
         every target, as its page arrives (tagged with its target).
@@ -1280,8 +1122,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatasetLabelsRequestTypeDef],
-    ) -> Items[DatasetLabelDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatasetLabelsRequestTypeDef],
+    ) -> Items[type_defs.DatasetLabelDescriptionTypeDef]:
         """Each element of DatasetLabelDescriptions in every page of
         ListDatasetLabels, from every target, as its page arrives (tagged with its
         target).
@@ -1297,8 +1139,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFacesRequestTypeDef],
-    ) -> Items[FaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListFacesRequestTypeDef],
+    ) -> Items[type_defs.FaceTypeDef]:
         """Each element of Faces in every page of ListFaces, from every target, as
         its page arrives (tagged with its target).
 
@@ -1313,8 +1155,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProjectPoliciesRequestTypeDef],
-    ) -> Items[ProjectPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListProjectPoliciesRequestTypeDef],
+    ) -> Items[type_defs.ProjectPolicyTypeDef]:
         """Each element of ProjectPolicies in every page of ListProjectPolicies, from
         every target, as its page arrives (tagged with its target).
 
@@ -1329,8 +1171,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamProcessorsRequestTypeDef],
-    ) -> Items[StreamProcessorTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamProcessorsRequestTypeDef],
+    ) -> Items[type_defs.StreamProcessorTypeDef]:
         """Each element of StreamProcessors in every page of ListStreamProcessors,
         from every target, as its page arrives (tagged with its target).
 
@@ -1345,8 +1187,8 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -1361,7 +1203,7 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeProjectVersionsRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the ProjectVersion is running.
 
@@ -1380,7 +1222,7 @@ class MultiRegionRekognition(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeProjectVersionsRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until the ProjectVersion training completes.
 

@@ -15,44 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchAddChannelRoleToAccessorsInputTypeDef,
-        BatchAddChannelRoleToAccessorsOutputTypeDef,
-        BatchAddRoleInputTypeDef,
-        BatchAddRoleOutputTypeDef,
-        BatchRemoveChannelRoleFromAccessorsInputTypeDef,
-        BatchRemoveChannelRoleFromAccessorsOutputTypeDef,
-        BatchRemoveRoleInputTypeDef,
-        BatchRemoveRoleOutputTypeDef,
-        ChannelDataTypeDef,
-        CreateChannelInputTypeDef,
-        CreateChannelOutputTypeDef,
-        CreateSpaceInputTypeDef,
-        CreateSpaceOutputTypeDef,
-        DeleteSpaceInputTypeDef,
-        DeregisterAdminInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetChannelInputTypeDef,
-        GetChannelOutputTypeDef,
-        GetSpaceInputTypeDef,
-        GetSpaceOutputTypeDef,
-        ListChannelsInputTypeDef,
-        ListChannelsOutputTypeDef,
-        ListSpacesInputTypeDef,
-        ListSpacesOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RegisterAdminInputTypeDef,
-        SendInvitesInputTypeDef,
-        SpaceDataTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateChannelInputTypeDef,
-        UpdateChannelOutputTypeDef,
-        UpdateSpaceInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionrePostPrivate"]
 
@@ -74,8 +37,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_add_channel_role_to_accessors(
-        self, **kwargs: Unpack[BatchAddChannelRoleToAccessorsInputTypeDef]
-    ) -> TargetResults[BatchAddChannelRoleToAccessorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAddChannelRoleToAccessorsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchAddChannelRoleToAccessorsOutputTypeDef]:
         """Add role to multiple users or groups in a private re:Post channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchAddChannelRoleToAccessors
@@ -83,8 +46,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("BatchAddChannelRoleToAccessors", kwargs)
 
     def batch_add_role(
-        self, **kwargs: Unpack[BatchAddRoleInputTypeDef]
-    ) -> TargetResults[BatchAddRoleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAddRoleInputTypeDef]
+    ) -> TargetResults[type_defs.BatchAddRoleOutputTypeDef]:
         """Add a role to multiple users or groups in a private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchAddRole
@@ -92,8 +55,9 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("BatchAddRole", kwargs)
 
     def batch_remove_channel_role_from_accessors(
-        self, **kwargs: Unpack[BatchRemoveChannelRoleFromAccessorsInputTypeDef]
-    ) -> TargetResults[BatchRemoveChannelRoleFromAccessorsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchRemoveChannelRoleFromAccessorsInputTypeDef],
+    ) -> TargetResults[type_defs.BatchRemoveChannelRoleFromAccessorsOutputTypeDef]:
         """Remove a role from multiple users or groups in a private re:Post channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchRemoveChannelRoleFromAccessors
@@ -101,8 +65,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("BatchRemoveChannelRoleFromAccessors", kwargs)
 
     def batch_remove_role(
-        self, **kwargs: Unpack[BatchRemoveRoleInputTypeDef]
-    ) -> TargetResults[BatchRemoveRoleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchRemoveRoleInputTypeDef]
+    ) -> TargetResults[type_defs.BatchRemoveRoleOutputTypeDef]:
         """Remove a role from multiple users or groups in a private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchRemoveRole
@@ -110,8 +74,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("BatchRemoveRole", kwargs)
 
     def create_channel(
-        self, **kwargs: Unpack[CreateChannelInputTypeDef]
-    ) -> TargetResults[CreateChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateChannelInputTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelOutputTypeDef]:
         """Creates a channel in an AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/CreateChannel
@@ -119,8 +83,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("CreateChannel", kwargs)
 
     def create_space(
-        self, **kwargs: Unpack[CreateSpaceInputTypeDef]
-    ) -> TargetResults[CreateSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSpaceOutputTypeDef]:
         """Creates an AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/CreateSpace
@@ -128,8 +92,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("CreateSpace", kwargs)
 
     def delete_space(
-        self, **kwargs: Unpack[DeleteSpaceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/DeleteSpace
@@ -137,8 +101,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("DeleteSpace", kwargs)
 
     def deregister_admin(
-        self, **kwargs: Unpack[DeregisterAdminInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterAdminInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the user or group from the list of administrators of the private
         re:Post.
 
@@ -147,8 +111,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("DeregisterAdmin", kwargs)
 
     def get_channel(
-        self, **kwargs: Unpack[GetChannelInputTypeDef]
-    ) -> TargetResults[GetChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChannelInputTypeDef]
+    ) -> TargetResults[type_defs.GetChannelOutputTypeDef]:
         """Displays information about a channel in a private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetChannel
@@ -156,8 +120,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("GetChannel", kwargs)
 
     def get_space(
-        self, **kwargs: Unpack[GetSpaceInputTypeDef]
-    ) -> TargetResults[GetSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.GetSpaceOutputTypeDef]:
         """Displays information about the AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetSpace
@@ -165,8 +129,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("GetSpace", kwargs)
 
     def list_channels(
-        self, **kwargs: Unpack[ListChannelsInputTypeDef]
-    ) -> TargetResults[ListChannelsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChannelsInputTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsOutputTypeDef]:
         """Returns the list of channel within a private re:Post with some information
         about each channel.
 
@@ -175,8 +139,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("ListChannels", kwargs)
 
     def list_spaces(
-        self, **kwargs: Unpack[ListSpacesInputTypeDef]
-    ) -> TargetResults[ListSpacesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpacesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSpacesOutputTypeDef]:
         """Returns a list of AWS re:Post Private private re:Posts in the account with
         some information about each private re:Post.
 
@@ -185,8 +149,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("ListSpaces", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns the tags that are associated with the AWS re:Post Private resource
         specified by the resourceArn. The only resource that can be tagged is a
         private re:Post.
@@ -196,8 +160,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_admin(
-        self, **kwargs: Unpack[RegisterAdminInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterAdminInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds a user or group to the list of administrators of the private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/RegisterAdmin
@@ -205,8 +169,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("RegisterAdmin", kwargs)
 
     def send_invites(
-        self, **kwargs: Unpack[SendInvitesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendInvitesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sends an invitation email to selected users and groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/SendInvites
@@ -214,8 +178,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("SendInvites", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates tags with an AWS re:Post Private resource. Currently, the only
         resource that can be tagged is the private re:Post. If you specify a new
         tag key for the resource, the tag is appended to the list of tags that are
@@ -228,8 +192,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the association of the tag with the AWS re:Post Private resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UntagResource
@@ -237,8 +201,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_channel(
-        self, **kwargs: Unpack[UpdateChannelInputTypeDef]
-    ) -> TargetResults[UpdateChannelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChannelInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelOutputTypeDef]:
         """Modifies an existing channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UpdateChannel
@@ -246,8 +210,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         return self._call("UpdateChannel", kwargs)
 
     def update_space(
-        self, **kwargs: Unpack[UpdateSpaceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Modifies an existing AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UpdateSpace
@@ -260,8 +224,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChannelsInputTypeDef],
-    ) -> TargetResults[ListChannelsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsInputTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsOutputTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -284,8 +248,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpacesInputTypeDef],
-    ) -> TargetResults[ListSpacesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpacesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSpacesOutputTypeDef]:
         """Every page of ListSpaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -307,8 +271,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChannelsInputTypeDef],
-    ) -> Items[ChannelDataTypeDef]:
+        **kwargs: Unpack[type_defs.ListChannelsInputTypeDef],
+    ) -> Items[type_defs.ChannelDataTypeDef]:
         """Each element of channels in every page of ListChannels, from every target,
         as its page arrives (tagged with its target).
 
@@ -323,8 +287,8 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpacesInputTypeDef],
-    ) -> Items[SpaceDataTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpacesInputTypeDef],
+    ) -> Items[type_defs.SpaceDataTypeDef]:
         """Each element of spaces in every page of ListSpaces, from every target, as
         its page arrives (tagged with its target).
 
@@ -339,7 +303,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetChannelInputTypeDef],
+        **kwargs: Unpack[type_defs.GetChannelInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ChannelCreated.
 
@@ -358,7 +322,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetChannelInputTypeDef],
+        **kwargs: Unpack[type_defs.GetChannelInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until ChannelDeleted.
 
@@ -377,7 +341,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSpaceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetSpaceInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until SpaceCreated.
 
@@ -396,7 +360,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetSpaceInputTypeDef],
+        **kwargs: Unpack[type_defs.GetSpaceInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until SpaceDeleted.
 

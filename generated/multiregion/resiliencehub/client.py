@@ -15,136 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptResourceGroupingRecommendationsRequestTypeDef,
-        AcceptResourceGroupingRecommendationsResponseTypeDef,
-        AddDraftAppVersionResourceMappingsRequestTypeDef,
-        AddDraftAppVersionResourceMappingsResponseTypeDef,
-        BatchUpdateRecommendationStatusRequestTypeDef,
-        BatchUpdateRecommendationStatusResponseTypeDef,
-        CreateAppRequestTypeDef,
-        CreateAppResponseTypeDef,
-        CreateAppVersionAppComponentRequestTypeDef,
-        CreateAppVersionAppComponentResponseTypeDef,
-        CreateAppVersionResourceRequestTypeDef,
-        CreateAppVersionResourceResponseTypeDef,
-        CreateRecommendationTemplateRequestTypeDef,
-        CreateRecommendationTemplateResponseTypeDef,
-        CreateResiliencyPolicyRequestTypeDef,
-        CreateResiliencyPolicyResponseTypeDef,
-        DeleteAppAssessmentRequestTypeDef,
-        DeleteAppAssessmentResponseTypeDef,
-        DeleteAppInputSourceRequestTypeDef,
-        DeleteAppInputSourceResponseTypeDef,
-        DeleteAppRequestTypeDef,
-        DeleteAppResponseTypeDef,
-        DeleteAppVersionAppComponentRequestTypeDef,
-        DeleteAppVersionAppComponentResponseTypeDef,
-        DeleteAppVersionResourceRequestTypeDef,
-        DeleteAppVersionResourceResponseTypeDef,
-        DeleteRecommendationTemplateRequestTypeDef,
-        DeleteRecommendationTemplateResponseTypeDef,
-        DeleteResiliencyPolicyRequestTypeDef,
-        DeleteResiliencyPolicyResponseTypeDef,
-        DescribeAppAssessmentRequestTypeDef,
-        DescribeAppAssessmentResponseTypeDef,
-        DescribeAppRequestTypeDef,
-        DescribeAppResponseTypeDef,
-        DescribeAppVersionAppComponentRequestTypeDef,
-        DescribeAppVersionAppComponentResponseTypeDef,
-        DescribeAppVersionRequestTypeDef,
-        DescribeAppVersionResourceRequestTypeDef,
-        DescribeAppVersionResourceResponseTypeDef,
-        DescribeAppVersionResourcesResolutionStatusRequestTypeDef,
-        DescribeAppVersionResourcesResolutionStatusResponseTypeDef,
-        DescribeAppVersionResponseTypeDef,
-        DescribeAppVersionTemplateRequestTypeDef,
-        DescribeAppVersionTemplateResponseTypeDef,
-        DescribeDraftAppVersionResourcesImportStatusRequestTypeDef,
-        DescribeDraftAppVersionResourcesImportStatusResponseTypeDef,
-        DescribeMetricsExportRequestTypeDef,
-        DescribeMetricsExportResponseTypeDef,
-        DescribeResiliencyPolicyRequestTypeDef,
-        DescribeResiliencyPolicyResponseTypeDef,
-        DescribeResourceGroupingRecommendationTaskRequestTypeDef,
-        DescribeResourceGroupingRecommendationTaskResponseTypeDef,
-        GroupingRecommendationTypeDef,
-        ImportResourcesToDraftAppVersionRequestTypeDef,
-        ImportResourcesToDraftAppVersionResponseTypeDef,
-        ListAlarmRecommendationsRequestTypeDef,
-        ListAlarmRecommendationsResponseTypeDef,
-        ListAppAssessmentComplianceDriftsRequestTypeDef,
-        ListAppAssessmentComplianceDriftsResponseTypeDef,
-        ListAppAssessmentResourceDriftsRequestTypeDef,
-        ListAppAssessmentResourceDriftsResponseTypeDef,
-        ListAppAssessmentsRequestTypeDef,
-        ListAppAssessmentsResponseTypeDef,
-        ListAppComponentCompliancesRequestTypeDef,
-        ListAppComponentCompliancesResponseTypeDef,
-        ListAppComponentRecommendationsRequestTypeDef,
-        ListAppComponentRecommendationsResponseTypeDef,
-        ListAppInputSourcesRequestTypeDef,
-        ListAppInputSourcesResponseTypeDef,
-        ListAppVersionAppComponentsRequestTypeDef,
-        ListAppVersionAppComponentsResponseTypeDef,
-        ListAppVersionResourceMappingsRequestTypeDef,
-        ListAppVersionResourceMappingsResponseTypeDef,
-        ListAppVersionResourcesRequestTypeDef,
-        ListAppVersionResourcesResponseTypeDef,
-        ListAppVersionsRequestTypeDef,
-        ListAppVersionsResponseTypeDef,
-        ListAppsRequestTypeDef,
-        ListAppsResponseTypeDef,
-        ListMetricsRequestTypeDef,
-        ListMetricsResponseTypeDef,
-        ListRecommendationTemplatesRequestTypeDef,
-        ListRecommendationTemplatesResponseTypeDef,
-        ListResiliencyPoliciesRequestTypeDef,
-        ListResiliencyPoliciesResponseTypeDef,
-        ListResourceGroupingRecommendationsRequestTypeDef,
-        ListResourceGroupingRecommendationsResponseTypeDef,
-        ListSopRecommendationsRequestTypeDef,
-        ListSopRecommendationsResponseTypeDef,
-        ListSuggestedResiliencyPoliciesRequestTypeDef,
-        ListSuggestedResiliencyPoliciesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTestRecommendationsRequestTypeDef,
-        ListTestRecommendationsResponseTypeDef,
-        ListUnsupportedAppVersionResourcesRequestTypeDef,
-        ListUnsupportedAppVersionResourcesResponseTypeDef,
-        PublishAppVersionRequestTypeDef,
-        PublishAppVersionResponseTypeDef,
-        PutDraftAppVersionTemplateRequestTypeDef,
-        PutDraftAppVersionTemplateResponseTypeDef,
-        RejectResourceGroupingRecommendationsRequestTypeDef,
-        RejectResourceGroupingRecommendationsResponseTypeDef,
-        RemoveDraftAppVersionResourceMappingsRequestTypeDef,
-        RemoveDraftAppVersionResourceMappingsResponseTypeDef,
-        ResolveAppVersionResourcesRequestTypeDef,
-        ResolveAppVersionResourcesResponseTypeDef,
-        ResourceDriftTypeDef,
-        StartAppAssessmentRequestTypeDef,
-        StartAppAssessmentResponseTypeDef,
-        StartMetricsExportRequestTypeDef,
-        StartMetricsExportResponseTypeDef,
-        StartResourceGroupingRecommendationTaskRequestTypeDef,
-        StartResourceGroupingRecommendationTaskResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAppRequestTypeDef,
-        UpdateAppResponseTypeDef,
-        UpdateAppVersionAppComponentRequestTypeDef,
-        UpdateAppVersionAppComponentResponseTypeDef,
-        UpdateAppVersionRequestTypeDef,
-        UpdateAppVersionResourceRequestTypeDef,
-        UpdateAppVersionResourceResponseTypeDef,
-        UpdateAppVersionResponseTypeDef,
-        UpdateResiliencyPolicyRequestTypeDef,
-        UpdateResiliencyPolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionResilienceHub"]
 
@@ -163,8 +34,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_resource_grouping_recommendations(
-        self, **kwargs: Unpack[AcceptResourceGroupingRecommendationsRequestTypeDef]
-    ) -> TargetResults[AcceptResourceGroupingRecommendationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AcceptResourceGroupingRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.AcceptResourceGroupingRecommendationsResponseTypeDef]:
         """Accepts the resource grouping recommendations suggested by Resilience Hub
         for your application.
 
@@ -173,8 +45,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("AcceptResourceGroupingRecommendations", kwargs)
 
     def add_draft_app_version_resource_mappings(
-        self, **kwargs: Unpack[AddDraftAppVersionResourceMappingsRequestTypeDef]
-    ) -> TargetResults[AddDraftAppVersionResourceMappingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AddDraftAppVersionResourceMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.AddDraftAppVersionResourceMappingsResponseTypeDef]:
         """Adds the source of resource-maps to the draft version of an application.
         During assessment, Resilience Hub will use these resource-maps to resolve
         the latest physical ID for each resource in the application template. For
@@ -187,8 +60,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("AddDraftAppVersionResourceMappings", kwargs)
 
     def batch_update_recommendation_status(
-        self, **kwargs: Unpack[BatchUpdateRecommendationStatusRequestTypeDef]
-    ) -> TargetResults[BatchUpdateRecommendationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateRecommendationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateRecommendationStatusResponseTypeDef]:
         """Enables you to include or exclude one or more operational recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/BatchUpdateRecommendationStatus
@@ -196,8 +69,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("BatchUpdateRecommendationStatus", kwargs)
 
     def create_app(
-        self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> TargetResults[CreateAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppResponseTypeDef]:
         """Creates an Resilience Hub application. An Resilience Hub application is a
         collection of Amazon Web Services resources structured to prevent and
         recover Amazon Web Services application disruptions. To describe a
@@ -214,8 +87,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("CreateApp", kwargs)
 
     def create_app_version_app_component(
-        self, **kwargs: Unpack[CreateAppVersionAppComponentRequestTypeDef]
-    ) -> TargetResults[CreateAppVersionAppComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppVersionAppComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppVersionAppComponentResponseTypeDef]:
         """Creates a new Application Component in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/CreateAppVersionAppComponent
@@ -223,8 +96,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("CreateAppVersionAppComponent", kwargs)
 
     def create_app_version_resource(
-        self, **kwargs: Unpack[CreateAppVersionResourceRequestTypeDef]
-    ) -> TargetResults[CreateAppVersionResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppVersionResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppVersionResourceResponseTypeDef]:
         """Adds a resource to the Resilience Hub application and assigns it to the
         specified Application Components. If you specify a new Application
         Component, Resilience Hub will automatically create the Application
@@ -235,8 +108,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("CreateAppVersionResource", kwargs)
 
     def create_recommendation_template(
-        self, **kwargs: Unpack[CreateRecommendationTemplateRequestTypeDef]
-    ) -> TargetResults[CreateRecommendationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecommendationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecommendationTemplateResponseTypeDef]:
         """Creates a new recommendation template for the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/CreateRecommendationTemplate
@@ -244,8 +117,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("CreateRecommendationTemplate", kwargs)
 
     def create_resiliency_policy(
-        self, **kwargs: Unpack[CreateResiliencyPolicyRequestTypeDef]
-    ) -> TargetResults[CreateResiliencyPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResiliencyPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResiliencyPolicyResponseTypeDef]:
         """Creates a resiliency policy for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/CreateResiliencyPolicy
@@ -253,8 +126,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("CreateResiliencyPolicy", kwargs)
 
     def delete_app(
-        self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> TargetResults[DeleteAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppResponseTypeDef]:
         """Deletes an Resilience Hub application. This is a destructive action that
         can't be undone.
 
@@ -263,8 +136,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteApp", kwargs)
 
     def delete_app_assessment(
-        self, **kwargs: Unpack[DeleteAppAssessmentRequestTypeDef]
-    ) -> TargetResults[DeleteAppAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppAssessmentResponseTypeDef]:
         """Deletes an Resilience Hub application assessment. This is a destructive
         action that can't be undone.
 
@@ -273,8 +146,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteAppAssessment", kwargs)
 
     def delete_app_input_source(
-        self, **kwargs: Unpack[DeleteAppInputSourceRequestTypeDef]
-    ) -> TargetResults[DeleteAppInputSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppInputSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppInputSourceResponseTypeDef]:
         """Deletes the input source and all of its imported resources from the
         Resilience Hub application.
 
@@ -283,8 +156,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteAppInputSource", kwargs)
 
     def delete_app_version_app_component(
-        self, **kwargs: Unpack[DeleteAppVersionAppComponentRequestTypeDef]
-    ) -> TargetResults[DeleteAppVersionAppComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppVersionAppComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppVersionAppComponentResponseTypeDef]:
         """Deletes an Application Component from the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DeleteAppVersionAppComponent
@@ -292,8 +165,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteAppVersionAppComponent", kwargs)
 
     def delete_app_version_resource(
-        self, **kwargs: Unpack[DeleteAppVersionResourceRequestTypeDef]
-    ) -> TargetResults[DeleteAppVersionResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppVersionResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppVersionResourceResponseTypeDef]:
         """Deletes a resource from the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DeleteAppVersionResource
@@ -301,8 +174,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteAppVersionResource", kwargs)
 
     def delete_recommendation_template(
-        self, **kwargs: Unpack[DeleteRecommendationTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteRecommendationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecommendationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecommendationTemplateResponseTypeDef]:
         """Deletes a recommendation template. This is a destructive action that can't
         be undone.
 
@@ -311,8 +184,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteRecommendationTemplate", kwargs)
 
     def delete_resiliency_policy(
-        self, **kwargs: Unpack[DeleteResiliencyPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResiliencyPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResiliencyPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResiliencyPolicyResponseTypeDef]:
         """Deletes a resiliency policy. This is a destructive action that can't be
         undone.
 
@@ -321,8 +194,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DeleteResiliencyPolicy", kwargs)
 
     def describe_app(
-        self, **kwargs: Unpack[DescribeAppRequestTypeDef]
-    ) -> TargetResults[DescribeAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppResponseTypeDef]:
         """Describes an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeApp
@@ -330,8 +203,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeApp", kwargs)
 
     def describe_app_assessment(
-        self, **kwargs: Unpack[DescribeAppAssessmentRequestTypeDef]
-    ) -> TargetResults[DescribeAppAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppAssessmentResponseTypeDef]:
         """Describes an assessment for an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppAssessment
@@ -339,8 +212,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeAppAssessment", kwargs)
 
     def describe_app_version(
-        self, **kwargs: Unpack[DescribeAppVersionRequestTypeDef]
-    ) -> TargetResults[DescribeAppVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppVersionResponseTypeDef]:
         """Describes the Resilience Hub application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersion
@@ -348,8 +221,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeAppVersion", kwargs)
 
     def describe_app_version_app_component(
-        self, **kwargs: Unpack[DescribeAppVersionAppComponentRequestTypeDef]
-    ) -> TargetResults[DescribeAppVersionAppComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppVersionAppComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppVersionAppComponentResponseTypeDef]:
         """Describes an Application Component in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersionAppComponent
@@ -357,8 +230,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeAppVersionAppComponent", kwargs)
 
     def describe_app_version_resource(
-        self, **kwargs: Unpack[DescribeAppVersionResourceRequestTypeDef]
-    ) -> TargetResults[DescribeAppVersionResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppVersionResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppVersionResourceResponseTypeDef]:
         """Describes a resource of the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersionResource
@@ -367,8 +240,12 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app_version_resources_resolution_status(
         self,
-        **kwargs: Unpack[DescribeAppVersionResourcesResolutionStatusRequestTypeDef],
-    ) -> TargetResults[DescribeAppVersionResourcesResolutionStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeAppVersionResourcesResolutionStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAppVersionResourcesResolutionStatusResponseTypeDef
+    ]:
         """Returns the resolution status for the specified resolution identifier for
         an application version. If resolutionId is not specified, the current
         resolution status is returned.
@@ -378,8 +255,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeAppVersionResourcesResolutionStatus", kwargs)
 
     def describe_app_version_template(
-        self, **kwargs: Unpack[DescribeAppVersionTemplateRequestTypeDef]
-    ) -> TargetResults[DescribeAppVersionTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppVersionTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppVersionTemplateResponseTypeDef]:
         """Describes details about an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersionTemplate
@@ -388,8 +265,12 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_draft_app_version_resources_import_status(
         self,
-        **kwargs: Unpack[DescribeDraftAppVersionResourcesImportStatusRequestTypeDef],
-    ) -> TargetResults[DescribeDraftAppVersionResourcesImportStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeDraftAppVersionResourcesImportStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeDraftAppVersionResourcesImportStatusResponseTypeDef
+    ]:
         """Describes the status of importing resources to an application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeDraftAppVersionResourcesImportStatus
@@ -397,8 +278,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeDraftAppVersionResourcesImportStatus", kwargs)
 
     def describe_metrics_export(
-        self, **kwargs: Unpack[DescribeMetricsExportRequestTypeDef]
-    ) -> TargetResults[DescribeMetricsExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMetricsExportRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetricsExportResponseTypeDef]:
         """Describes the metrics of the application configuration being exported.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeMetricsExport
@@ -406,8 +287,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeMetricsExport", kwargs)
 
     def describe_resiliency_policy(
-        self, **kwargs: Unpack[DescribeResiliencyPolicyRequestTypeDef]
-    ) -> TargetResults[DescribeResiliencyPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResiliencyPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResiliencyPolicyResponseTypeDef]:
         """Describes a specified resiliency policy for an Resilience Hub application.
         The returned policy object includes creation time, data location
         constraints, the Amazon Resource Name (ARN) for the policy, tags, tier,
@@ -418,8 +299,13 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeResiliencyPolicy", kwargs)
 
     def describe_resource_grouping_recommendation_task(
-        self, **kwargs: Unpack[DescribeResourceGroupingRecommendationTaskRequestTypeDef]
-    ) -> TargetResults[DescribeResourceGroupingRecommendationTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeResourceGroupingRecommendationTaskRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeResourceGroupingRecommendationTaskResponseTypeDef
+    ]:
         """Describes the resource grouping recommendation tasks run by Resilience Hub
         for your application.
 
@@ -428,8 +314,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("DescribeResourceGroupingRecommendationTask", kwargs)
 
     def import_resources_to_draft_app_version(
-        self, **kwargs: Unpack[ImportResourcesToDraftAppVersionRequestTypeDef]
-    ) -> TargetResults[ImportResourcesToDraftAppVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportResourcesToDraftAppVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportResourcesToDraftAppVersionResponseTypeDef]:
         """Imports resources to Resilience Hub application draft version from
         different input sources. For more information about the input sources
         supported by Resilience Hub, see Discover the structure and describe your
@@ -440,8 +326,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ImportResourcesToDraftAppVersion", kwargs)
 
     def list_alarm_recommendations(
-        self, **kwargs: Unpack[ListAlarmRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListAlarmRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlarmRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAlarmRecommendationsResponseTypeDef]:
         """Lists the alarm recommendations for an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAlarmRecommendations
@@ -449,8 +335,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAlarmRecommendations", kwargs)
 
     def list_app_assessment_compliance_drifts(
-        self, **kwargs: Unpack[ListAppAssessmentComplianceDriftsRequestTypeDef]
-    ) -> TargetResults[ListAppAssessmentComplianceDriftsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAppAssessmentComplianceDriftsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppAssessmentComplianceDriftsResponseTypeDef]:
         """List of compliance drifts that were detected while running an assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppAssessmentComplianceDrifts
@@ -458,8 +345,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppAssessmentComplianceDrifts", kwargs)
 
     def list_app_assessment_resource_drifts(
-        self, **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef]
-    ) -> TargetResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppAssessmentResourceDriftsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppAssessmentResourceDriftsResponseTypeDef]:
         """List of resource drifts that were detected while running an assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppAssessmentResourceDrifts
@@ -467,8 +354,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppAssessmentResourceDrifts", kwargs)
 
     def list_app_assessments(
-        self, **kwargs: Unpack[ListAppAssessmentsRequestTypeDef]
-    ) -> TargetResults[ListAppAssessmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppAssessmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppAssessmentsResponseTypeDef]:
         """Lists the assessments for an Resilience Hub application. You can use
         request parameters to refine the results for the response object.
 
@@ -477,8 +364,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppAssessments", kwargs)
 
     def list_app_component_compliances(
-        self, **kwargs: Unpack[ListAppComponentCompliancesRequestTypeDef]
-    ) -> TargetResults[ListAppComponentCompliancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppComponentCompliancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppComponentCompliancesResponseTypeDef]:
         """Lists the compliances for an Resilience Hub Application Component.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppComponentCompliances
@@ -486,8 +373,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppComponentCompliances", kwargs)
 
     def list_app_component_recommendations(
-        self, **kwargs: Unpack[ListAppComponentRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListAppComponentRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppComponentRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppComponentRecommendationsResponseTypeDef]:
         """Lists the recommendations for an Resilience Hub Application Component.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppComponentRecommendations
@@ -495,8 +382,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppComponentRecommendations", kwargs)
 
     def list_app_input_sources(
-        self, **kwargs: Unpack[ListAppInputSourcesRequestTypeDef]
-    ) -> TargetResults[ListAppInputSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppInputSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppInputSourcesResponseTypeDef]:
         """Lists all the input sources of the Resilience Hub application. For more
         information about the input sources supported by Resilience Hub, see
         Discover the structure and describe your Resilience Hub application.
@@ -506,8 +393,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppInputSources", kwargs)
 
     def list_app_version_app_components(
-        self, **kwargs: Unpack[ListAppVersionAppComponentsRequestTypeDef]
-    ) -> TargetResults[ListAppVersionAppComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppVersionAppComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppVersionAppComponentsResponseTypeDef]:
         """Lists all the Application Components in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppVersionAppComponents
@@ -515,8 +402,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppVersionAppComponents", kwargs)
 
     def list_app_version_resource_mappings(
-        self, **kwargs: Unpack[ListAppVersionResourceMappingsRequestTypeDef]
-    ) -> TargetResults[ListAppVersionResourceMappingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppVersionResourceMappingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppVersionResourceMappingsResponseTypeDef]:
         """Lists how the resources in an application version are mapped/sourced from.
         Mappings can be physical resource identifiers, CloudFormation stacks,
         resource-groups, or an application registry app.
@@ -526,8 +413,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppVersionResourceMappings", kwargs)
 
     def list_app_version_resources(
-        self, **kwargs: Unpack[ListAppVersionResourcesRequestTypeDef]
-    ) -> TargetResults[ListAppVersionResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppVersionResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppVersionResourcesResponseTypeDef]:
         """Lists all the resources in an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppVersionResources
@@ -535,8 +422,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppVersionResources", kwargs)
 
     def list_app_versions(
-        self, **kwargs: Unpack[ListAppVersionsRequestTypeDef]
-    ) -> TargetResults[ListAppVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppVersionsResponseTypeDef]:
         """Lists the different versions for the Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppVersions
@@ -544,8 +431,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListAppVersions", kwargs)
 
     def list_apps(
-        self, **kwargs: Unpack[ListAppsRequestTypeDef]
-    ) -> TargetResults[ListAppsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppsResponseTypeDef]:
         """Lists your Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListApps
@@ -553,8 +440,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListApps", kwargs)
 
     def list_metrics(
-        self, **kwargs: Unpack[ListMetricsRequestTypeDef]
-    ) -> TargetResults[ListMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMetricsResponseTypeDef]:
         """Lists the metrics that can be exported.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListMetrics
@@ -562,8 +449,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListMetrics", kwargs)
 
     def list_recommendation_templates(
-        self, **kwargs: Unpack[ListRecommendationTemplatesRequestTypeDef]
-    ) -> TargetResults[ListRecommendationTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationTemplatesResponseTypeDef]:
         """Lists the recommendation templates for the Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListRecommendationTemplates
@@ -571,8 +458,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListRecommendationTemplates", kwargs)
 
     def list_resiliency_policies(
-        self, **kwargs: Unpack[ListResiliencyPoliciesRequestTypeDef]
-    ) -> TargetResults[ListResiliencyPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResiliencyPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResiliencyPoliciesResponseTypeDef]:
         """Lists the resiliency policies for the Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListResiliencyPolicies
@@ -580,8 +467,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListResiliencyPolicies", kwargs)
 
     def list_resource_grouping_recommendations(
-        self, **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListResourceGroupingRecommendationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListResourceGroupingRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceGroupingRecommendationsResponseTypeDef]:
         """Lists the resource grouping recommendations suggested by Resilience Hub
         for your application.
 
@@ -590,8 +478,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListResourceGroupingRecommendations", kwargs)
 
     def list_sop_recommendations(
-        self, **kwargs: Unpack[ListSopRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListSopRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSopRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSopRecommendationsResponseTypeDef]:
         """Lists the standard operating procedure (SOP) recommendations for the
         Resilience Hub applications.
 
@@ -600,8 +488,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListSopRecommendations", kwargs)
 
     def list_suggested_resiliency_policies(
-        self, **kwargs: Unpack[ListSuggestedResiliencyPoliciesRequestTypeDef]
-    ) -> TargetResults[ListSuggestedResiliencyPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSuggestedResiliencyPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSuggestedResiliencyPoliciesResponseTypeDef]:
         """Lists the suggested resiliency policies for the Resilience Hub
         applications.
 
@@ -610,8 +498,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListSuggestedResiliencyPolicies", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for your resources in your Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListTagsForResource
@@ -619,8 +507,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_test_recommendations(
-        self, **kwargs: Unpack[ListTestRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListTestRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTestRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTestRecommendationsResponseTypeDef]:
         """Lists the test recommendations for the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListTestRecommendations
@@ -628,8 +516,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListTestRecommendations", kwargs)
 
     def list_unsupported_app_version_resources(
-        self, **kwargs: Unpack[ListUnsupportedAppVersionResourcesRequestTypeDef]
-    ) -> TargetResults[ListUnsupportedAppVersionResourcesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListUnsupportedAppVersionResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUnsupportedAppVersionResourcesResponseTypeDef]:
         """Lists the resources that are not currently supported in Resilience Hub. An
         unsupported resource is a resource that exists in the object that was used
         to create an app, but is not supported by Resilience Hub.
@@ -639,8 +528,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ListUnsupportedAppVersionResources", kwargs)
 
     def publish_app_version(
-        self, **kwargs: Unpack[PublishAppVersionRequestTypeDef]
-    ) -> TargetResults[PublishAppVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishAppVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishAppVersionResponseTypeDef]:
         """Publishes a new version of a specific Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/PublishAppVersion
@@ -648,8 +537,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("PublishAppVersion", kwargs)
 
     def put_draft_app_version_template(
-        self, **kwargs: Unpack[PutDraftAppVersionTemplateRequestTypeDef]
-    ) -> TargetResults[PutDraftAppVersionTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDraftAppVersionTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDraftAppVersionTemplateResponseTypeDef]:
         """Adds or updates the app template for an Resilience Hub application draft
         version.
 
@@ -658,8 +547,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("PutDraftAppVersionTemplate", kwargs)
 
     def reject_resource_grouping_recommendations(
-        self, **kwargs: Unpack[RejectResourceGroupingRecommendationsRequestTypeDef]
-    ) -> TargetResults[RejectResourceGroupingRecommendationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RejectResourceGroupingRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.RejectResourceGroupingRecommendationsResponseTypeDef]:
         """Rejects resource grouping recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/RejectResourceGroupingRecommendations
@@ -667,8 +557,9 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("RejectResourceGroupingRecommendations", kwargs)
 
     def remove_draft_app_version_resource_mappings(
-        self, **kwargs: Unpack[RemoveDraftAppVersionResourceMappingsRequestTypeDef]
-    ) -> TargetResults[RemoveDraftAppVersionResourceMappingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RemoveDraftAppVersionResourceMappingsRequestTypeDef],
+    ) -> TargetResults[type_defs.RemoveDraftAppVersionResourceMappingsResponseTypeDef]:
         """Removes resource mappings from a draft application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/RemoveDraftAppVersionResourceMappings
@@ -676,8 +567,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("RemoveDraftAppVersionResourceMappings", kwargs)
 
     def resolve_app_version_resources(
-        self, **kwargs: Unpack[ResolveAppVersionResourcesRequestTypeDef]
-    ) -> TargetResults[ResolveAppVersionResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResolveAppVersionResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ResolveAppVersionResourcesResponseTypeDef]:
         """Resolves the resources for an application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ResolveAppVersionResources
@@ -685,8 +576,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("ResolveAppVersionResources", kwargs)
 
     def start_app_assessment(
-        self, **kwargs: Unpack[StartAppAssessmentRequestTypeDef]
-    ) -> TargetResults[StartAppAssessmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAppAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAppAssessmentResponseTypeDef]:
         """Creates a new application assessment for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/StartAppAssessment
@@ -694,8 +585,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("StartAppAssessment", kwargs)
 
     def start_metrics_export(
-        self, **kwargs: Unpack[StartMetricsExportRequestTypeDef]
-    ) -> TargetResults[StartMetricsExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMetricsExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMetricsExportResponseTypeDef]:
         """Initiates the export task of metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/StartMetricsExport
@@ -703,8 +594,13 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("StartMetricsExport", kwargs)
 
     def start_resource_grouping_recommendation_task(
-        self, **kwargs: Unpack[StartResourceGroupingRecommendationTaskRequestTypeDef]
-    ) -> TargetResults[StartResourceGroupingRecommendationTaskResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartResourceGroupingRecommendationTaskRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartResourceGroupingRecommendationTaskResponseTypeDef
+    ]:
         """Starts grouping recommendation task.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/StartResourceGroupingRecommendationTask
@@ -712,8 +608,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("StartResourceGroupingRecommendationTask", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/TagResource
@@ -721,8 +617,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UntagResource
@@ -730,8 +626,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_app(
-        self, **kwargs: Unpack[UpdateAppRequestTypeDef]
-    ) -> TargetResults[UpdateAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppResponseTypeDef]:
         """Updates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateApp
@@ -739,8 +635,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("UpdateApp", kwargs)
 
     def update_app_version(
-        self, **kwargs: Unpack[UpdateAppVersionRequestTypeDef]
-    ) -> TargetResults[UpdateAppVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppVersionResponseTypeDef]:
         """Updates the Resilience Hub application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateAppVersion
@@ -748,8 +644,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("UpdateAppVersion", kwargs)
 
     def update_app_version_app_component(
-        self, **kwargs: Unpack[UpdateAppVersionAppComponentRequestTypeDef]
-    ) -> TargetResults[UpdateAppVersionAppComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppVersionAppComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppVersionAppComponentResponseTypeDef]:
         """Updates an existing Application Component in the Resilience Hub
         application.
 
@@ -758,8 +654,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("UpdateAppVersionAppComponent", kwargs)
 
     def update_app_version_resource(
-        self, **kwargs: Unpack[UpdateAppVersionResourceRequestTypeDef]
-    ) -> TargetResults[UpdateAppVersionResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppVersionResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppVersionResourceResponseTypeDef]:
         """Updates the resource details in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateAppVersionResource
@@ -767,8 +663,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         return self._call("UpdateAppVersionResource", kwargs)
 
     def update_resiliency_policy(
-        self, **kwargs: Unpack[UpdateResiliencyPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateResiliencyPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResiliencyPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResiliencyPolicyResponseTypeDef]:
         """Updates a resiliency policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateResiliencyPolicy
@@ -781,8 +677,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef],
-    ) -> TargetResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppAssessmentResourceDriftsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppAssessmentResourceDriftsResponseTypeDef]:
         """Every page of ListAppAssessmentResourceDrifts in every target, merged per
         target (botocore's build_full_result).
 
@@ -804,8 +700,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMetricsRequestTypeDef],
-    ) -> TargetResults[ListMetricsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMetricsResponseTypeDef]:
         """Every page of ListMetrics in every target, merged per target (botocore's
         build_full_result).
 
@@ -827,8 +723,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef],
-    ) -> TargetResults[ListResourceGroupingRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceGroupingRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceGroupingRecommendationsResponseTypeDef]:
         """Every page of ListResourceGroupingRecommendations in every target, merged
         per target (botocore's build_full_result).
 
@@ -850,8 +746,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef],
-    ) -> Items[ResourceDriftTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppAssessmentResourceDriftsRequestTypeDef],
+    ) -> Items[type_defs.ResourceDriftTypeDef]:
         """Each element of resourceDrifts in every page of
         ListAppAssessmentResourceDrifts, from every target, as its page arrives
         (tagged with its target).
@@ -870,7 +766,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMetricsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListMetricsRequestTypeDef],
     ) -> Items[list[str]]:
         """Each element of rows in every page of ListMetrics, from every target, as
         its page arrives (tagged with its target).
@@ -886,8 +782,8 @@ class MultiRegionResilienceHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef],
-    ) -> Items[GroupingRecommendationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceGroupingRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.GroupingRecommendationTypeDef]:
         """Each element of groupingRecommendations in every page of
         ListResourceGroupingRecommendations, from every target, as its page
         arrives (tagged with its target).

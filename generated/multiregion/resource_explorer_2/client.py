@@ -15,73 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateDefaultViewInputTypeDef,
-        AssociateDefaultViewOutputTypeDef,
-        BatchGetViewInputTypeDef,
-        BatchGetViewOutputTypeDef,
-        CreateIndexInputTypeDef,
-        CreateIndexOutputTypeDef,
-        CreateResourceExplorerSetupInputTypeDef,
-        CreateResourceExplorerSetupOutputTypeDef,
-        CreateViewInputTypeDef,
-        CreateViewOutputTypeDef,
-        DeleteIndexInputTypeDef,
-        DeleteIndexOutputTypeDef,
-        DeleteResourceExplorerSetupInputTypeDef,
-        DeleteResourceExplorerSetupOutputTypeDef,
-        DeleteViewInputTypeDef,
-        DeleteViewOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAccountLevelServiceConfigurationOutputTypeDef,
-        GetDefaultViewOutputTypeDef,
-        GetIndexOutputTypeDef,
-        GetManagedViewInputTypeDef,
-        GetManagedViewOutputTypeDef,
-        GetResourceExplorerSetupInputTypeDef,
-        GetResourceExplorerSetupOutputTypeDef,
-        GetServiceIndexOutputTypeDef,
-        GetServiceViewInputTypeDef,
-        GetServiceViewOutputTypeDef,
-        GetViewInputTypeDef,
-        GetViewOutputTypeDef,
-        IndexTypeDef,
-        ListIndexesForMembersInputTypeDef,
-        ListIndexesForMembersOutputTypeDef,
-        ListIndexesInputTypeDef,
-        ListIndexesOutputTypeDef,
-        ListManagedViewsInputTypeDef,
-        ListManagedViewsOutputTypeDef,
-        ListResourcesInputTypeDef,
-        ListResourcesOutputTypeDef,
-        ListServiceIndexesInputTypeDef,
-        ListServiceIndexesOutputTypeDef,
-        ListServiceViewsInputTypeDef,
-        ListServiceViewsOutputTypeDef,
-        ListStreamingAccessForServicesInputTypeDef,
-        ListStreamingAccessForServicesOutputTypeDef,
-        ListSupportedResourceTypesInputTypeDef,
-        ListSupportedResourceTypesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListViewsInputTypeDef,
-        ListViewsOutputTypeDef,
-        MemberIndexTypeDef,
-        RegionStatusTypeDef,
-        ResourceTypeDef,
-        SearchInputTypeDef,
-        SearchOutputTypeDef,
-        StreamingAccessDetailsTypeDef,
-        SupportedResourceTypeTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateIndexTypeInputTypeDef,
-        UpdateIndexTypeOutputTypeDef,
-        UpdateViewInputTypeDef,
-        UpdateViewOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionResourceExplorer"]
 
@@ -102,8 +36,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_default_view(
-        self, **kwargs: Unpack[AssociateDefaultViewInputTypeDef]
-    ) -> TargetResults[AssociateDefaultViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDefaultViewInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateDefaultViewOutputTypeDef]:
         """Sets the specified view as the default for the Amazon Web Services Region
         in which you call this operation. When a user performs a Search that
         doesn't explicitly specify which view to use, then Amazon Web Services
@@ -115,8 +49,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("AssociateDefaultView", kwargs)
 
     def batch_get_view(
-        self, **kwargs: Unpack[BatchGetViewInputTypeDef]
-    ) -> TargetResults[BatchGetViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetViewInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetViewOutputTypeDef]:
         """Retrieves details about a list of views.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/BatchGetView
@@ -124,8 +58,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("BatchGetView", kwargs)
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexInputTypeDef]
-    ) -> TargetResults[CreateIndexOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexOutputTypeDef]:
         """Turns on Amazon Web Services Resource Explorer in the Amazon Web Services
         Region in which you called this operation by creating an index. Resource
         Explorer begins discovering the resources in this Region and stores the
@@ -137,8 +71,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_resource_explorer_setup(
-        self, **kwargs: Unpack[CreateResourceExplorerSetupInputTypeDef]
-    ) -> TargetResults[CreateResourceExplorerSetupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceExplorerSetupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceExplorerSetupOutputTypeDef]:
         """Creates a Resource Explorer setup configuration across multiple Amazon Web
         Services Regions. This operation sets up indexes and views in the
         specified Regions. This operation can also be used to set an aggregator
@@ -149,8 +83,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("CreateResourceExplorerSetup", kwargs)
 
     def create_view(
-        self, **kwargs: Unpack[CreateViewInputTypeDef]
-    ) -> TargetResults[CreateViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateViewInputTypeDef]
+    ) -> TargetResults[type_defs.CreateViewOutputTypeDef]:
         """Creates a view that users can query by using the Search operation. Results
         from queries that you make using this view include only resources that
         match the view's Filters. For more information about Amazon Web Services
@@ -162,8 +96,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("CreateView", kwargs)
 
     def delete_index(
-        self, **kwargs: Unpack[DeleteIndexInputTypeDef]
-    ) -> TargetResults[DeleteIndexOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexOutputTypeDef]:
         """Deletes the specified index and turns off Amazon Web Services Resource
         Explorer in the specified Amazon Web Services Region. When you delete an
         index, Resource Explorer stops discovering and indexing resources in that
@@ -177,8 +111,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("DeleteIndex", kwargs)
 
     def delete_resource_explorer_setup(
-        self, **kwargs: Unpack[DeleteResourceExplorerSetupInputTypeDef]
-    ) -> TargetResults[DeleteResourceExplorerSetupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceExplorerSetupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceExplorerSetupOutputTypeDef]:
         """Deletes a Resource Explorer setup configuration. This operation removes
         indexes and views from the specified Regions or all Regions where Resource
         Explorer is configured.
@@ -188,15 +122,17 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("DeleteResourceExplorerSetup", kwargs)
 
     def delete_view(
-        self, **kwargs: Unpack[DeleteViewInputTypeDef]
-    ) -> TargetResults[DeleteViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteViewInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteViewOutputTypeDef]:
         """Deletes the specified view.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/DeleteView
         """
         return self._call("DeleteView", kwargs)
 
-    def disassociate_default_view(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
+    def disassociate_default_view(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """After you call this operation, the affected Amazon Web Services Region no
         longer has a default view. All Search operations in that Region must
         explicitly specify a view or the operation fails. You can configure a new
@@ -208,7 +144,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def get_account_level_service_configuration(
         self,
-    ) -> TargetResults[GetAccountLevelServiceConfigurationOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountLevelServiceConfigurationOutputTypeDef]:
         """Retrieves the status of your account's Amazon Web Services service access,
         and validates the service linked role required to access the multi-account
         search feature. Only the management account can invoke this API call.
@@ -217,7 +153,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         """
         return self._call("GetAccountLevelServiceConfiguration", {})
 
-    def get_default_view(self) -> TargetResults[GetDefaultViewOutputTypeDef]:
+    def get_default_view(self) -> TargetResults[type_defs.GetDefaultViewOutputTypeDef]:
         """Retrieves the Amazon Resource Name (ARN) of the view that is the default
         for the Amazon Web Services Region in which you call this operation. You
         can then call GetView to retrieve the details of that view.
@@ -226,7 +162,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         """
         return self._call("GetDefaultView", {})
 
-    def get_index(self) -> TargetResults[GetIndexOutputTypeDef]:
+    def get_index(self) -> TargetResults[type_defs.GetIndexOutputTypeDef]:
         """Retrieves details about the Amazon Web Services Resource Explorer index in
         the Amazon Web Services Region in which you invoked the operation.
 
@@ -235,8 +171,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("GetIndex", {})
 
     def get_managed_view(
-        self, **kwargs: Unpack[GetManagedViewInputTypeDef]
-    ) -> TargetResults[GetManagedViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedViewInputTypeDef]
+    ) -> TargetResults[type_defs.GetManagedViewOutputTypeDef]:
         """Retrieves details of the specified Amazon Web Services-managed view.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/GetManagedView
@@ -244,8 +180,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("GetManagedView", kwargs)
 
     def get_resource_explorer_setup(
-        self, **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef]
-    ) -> TargetResults[GetResourceExplorerSetupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceExplorerSetupInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourceExplorerSetupOutputTypeDef]:
         """Retrieves the status and details of a Resource Explorer setup operation.
         This operation returns information about the progress of creating or
         deleting Resource Explorer configurations across Regions.
@@ -254,7 +190,9 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         """
         return self._call("GetResourceExplorerSetup", kwargs)
 
-    def get_service_index(self) -> TargetResults[GetServiceIndexOutputTypeDef]:
+    def get_service_index(
+        self,
+    ) -> TargetResults[type_defs.GetServiceIndexOutputTypeDef]:
         """Retrieves information about the Resource Explorer index in the current
         Amazon Web Services Region. This operation returns the ARN and type of the
         index if one exists.
@@ -264,8 +202,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("GetServiceIndex", {})
 
     def get_service_view(
-        self, **kwargs: Unpack[GetServiceViewInputTypeDef]
-    ) -> TargetResults[GetServiceViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceViewInputTypeDef]
+    ) -> TargetResults[type_defs.GetServiceViewOutputTypeDef]:
         """Retrieves details about a specific Resource Explorer service view. This
         operation returns the configuration and properties of the specified view.
 
@@ -274,8 +212,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("GetServiceView", kwargs)
 
     def get_view(
-        self, **kwargs: Unpack[GetViewInputTypeDef]
-    ) -> TargetResults[GetViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetViewInputTypeDef]
+    ) -> TargetResults[type_defs.GetViewOutputTypeDef]:
         """Retrieves details of the specified view.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/GetView
@@ -283,8 +221,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("GetView", kwargs)
 
     def list_indexes(
-        self, **kwargs: Unpack[ListIndexesInputTypeDef]
-    ) -> TargetResults[ListIndexesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndexesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIndexesOutputTypeDef]:
         """Retrieves a list of all of the indexes in Amazon Web Services Regions that
         are currently collecting resource information for Amazon Web Services
         Resource Explorer.
@@ -294,8 +232,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListIndexes", kwargs)
 
     def list_indexes_for_members(
-        self, **kwargs: Unpack[ListIndexesForMembersInputTypeDef]
-    ) -> TargetResults[ListIndexesForMembersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndexesForMembersInputTypeDef]
+    ) -> TargetResults[type_defs.ListIndexesForMembersOutputTypeDef]:
         """Retrieves a list of a member's indexes in all Amazon Web Services Regions
         that are currently collecting resource information for Amazon Web Services
         Resource Explorer. Only the management account or a delegated
@@ -306,8 +244,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListIndexesForMembers", kwargs)
 
     def list_managed_views(
-        self, **kwargs: Unpack[ListManagedViewsInputTypeDef]
-    ) -> TargetResults[ListManagedViewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedViewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListManagedViewsOutputTypeDef]:
         """Lists the Amazon resource names (ARNs) of the Amazon Web Services-managed
         views available in the Amazon Web Services Region in which you call this
         operation.
@@ -317,8 +255,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListManagedViews", kwargs)
 
     def list_resources(
-        self, **kwargs: Unpack[ListResourcesInputTypeDef]
-    ) -> TargetResults[ListResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesOutputTypeDef]:
         """Returns a list of resources and their details that match the specified
         criteria. This query must use a view. If you don’t explicitly specify a
         view, then Resource Explorer uses the default view for the Amazon Web
@@ -329,8 +267,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListResources", kwargs)
 
     def list_service_indexes(
-        self, **kwargs: Unpack[ListServiceIndexesInputTypeDef]
-    ) -> TargetResults[ListServiceIndexesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceIndexesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceIndexesOutputTypeDef]:
         """Lists all Resource Explorer indexes across the specified Amazon Web
         Services Regions. This operation returns information about indexes
         including their ARNs, types, and Regions.
@@ -340,8 +278,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListServiceIndexes", kwargs)
 
     def list_service_views(
-        self, **kwargs: Unpack[ListServiceViewsInputTypeDef]
-    ) -> TargetResults[ListServiceViewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceViewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceViewsOutputTypeDef]:
         """Lists all Resource Explorer service views available in the current Amazon
         Web Services account. This operation returns the ARNs of available service
         views.
@@ -351,8 +289,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListServiceViews", kwargs)
 
     def list_streaming_access_for_services(
-        self, **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef]
-    ) -> TargetResults[ListStreamingAccessForServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStreamingAccessForServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamingAccessForServicesOutputTypeDef]:
         """Returns a list of Amazon Web Services services that have been granted
         streaming access to your Resource Explorer data. Streaming access allows
         Amazon Web Services services to receive real-time updates about your
@@ -363,8 +301,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListStreamingAccessForServices", kwargs)
 
     def list_supported_resource_types(
-        self, **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef]
-    ) -> TargetResults[ListSupportedResourceTypesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSupportedResourceTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSupportedResourceTypesOutputTypeDef]:
         """Retrieves a list of all resource types currently supported by Amazon Web
         Services Resource Explorer.
 
@@ -373,8 +311,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListSupportedResourceTypes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags that are attached to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListTagsForResource
@@ -382,8 +320,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_views(
-        self, **kwargs: Unpack[ListViewsInputTypeDef]
-    ) -> TargetResults[ListViewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListViewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListViewsOutputTypeDef]:
         """Lists the Amazon resource names (ARNs) of the views available in the
         Amazon Web Services Region in which you call this operation.
 
@@ -392,8 +330,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("ListViews", kwargs)
 
     def search(
-        self, **kwargs: Unpack[SearchInputTypeDef]
-    ) -> TargetResults[SearchOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchInputTypeDef]
+    ) -> TargetResults[type_defs.SearchOutputTypeDef]:
         """Searches for resources and displays details about all resources that match
         the specified criteria. You must specify a query string.
 
@@ -402,8 +340,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("Search", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds one or more tag key and value pairs to an Amazon Web Services
         Resource Explorer view or index.
 
@@ -412,8 +350,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tag key and value pairs from an Amazon Web Services
         Resource Explorer view or index.
 
@@ -422,8 +360,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_index_type(
-        self, **kwargs: Unpack[UpdateIndexTypeInputTypeDef]
-    ) -> TargetResults[UpdateIndexTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexTypeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexTypeOutputTypeDef]:
         """Changes the type of the index from one of the following types to the
         other. For more information about indexes and the role they perform in
         Amazon Web Services Resource Explorer, see Turning on cross-Region search
@@ -435,8 +373,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         return self._call("UpdateIndexType", kwargs)
 
     def update_view(
-        self, **kwargs: Unpack[UpdateViewInputTypeDef]
-    ) -> TargetResults[UpdateViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateViewInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateViewOutputTypeDef]:
         """Modifies some of the details of a view. You can change the filter string
         and the list of included properties. You can't change the name of the
         view.
@@ -451,8 +389,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef],
-    ) -> TargetResults[GetResourceExplorerSetupOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceExplorerSetupInputTypeDef],
+    ) -> TargetResults[type_defs.GetResourceExplorerSetupOutputTypeDef]:
         """Every page of GetResourceExplorerSetup in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,8 +414,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndexesInputTypeDef],
-    ) -> TargetResults[ListIndexesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIndexesOutputTypeDef]:
         """Every page of ListIndexes in every target, merged per target (botocore's
         build_full_result).
 
@@ -501,8 +439,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndexesForMembersInputTypeDef],
-    ) -> TargetResults[ListIndexesForMembersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexesForMembersInputTypeDef],
+    ) -> TargetResults[type_defs.ListIndexesForMembersOutputTypeDef]:
         """Every page of ListIndexesForMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -527,8 +465,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedViewsInputTypeDef],
-    ) -> TargetResults[ListManagedViewsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedViewsInputTypeDef],
+    ) -> TargetResults[type_defs.ListManagedViewsOutputTypeDef]:
         """Every page of ListManagedViews in every target, merged per target
         (botocore's build_full_result).
 
@@ -552,8 +490,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcesInputTypeDef],
-    ) -> TargetResults[ListResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesOutputTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -578,8 +516,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceIndexesInputTypeDef],
-    ) -> TargetResults[ListServiceIndexesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceIndexesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceIndexesOutputTypeDef]:
         """Every page of ListServiceIndexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,8 +541,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceViewsInputTypeDef],
-    ) -> TargetResults[ListServiceViewsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceViewsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceViewsOutputTypeDef]:
         """Every page of ListServiceViews in every target, merged per target
         (botocore's build_full_result).
 
@@ -628,8 +566,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef],
-    ) -> TargetResults[ListStreamingAccessForServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamingAccessForServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamingAccessForServicesOutputTypeDef]:
         """Every page of ListStreamingAccessForServices in every target, merged per
         target (botocore's build_full_result).
 
@@ -654,8 +592,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef],
-    ) -> TargetResults[ListSupportedResourceTypesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSupportedResourceTypesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSupportedResourceTypesOutputTypeDef]:
         """Every page of ListSupportedResourceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -678,8 +616,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListViewsInputTypeDef],
-    ) -> TargetResults[ListViewsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListViewsInputTypeDef],
+    ) -> TargetResults[type_defs.ListViewsOutputTypeDef]:
         """Every page of ListViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -702,8 +640,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchInputTypeDef],
-    ) -> TargetResults[SearchOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchInputTypeDef],
+    ) -> TargetResults[type_defs.SearchOutputTypeDef]:
         """Every page of Search in every target, merged per target (botocore's
         build_full_result).
 
@@ -725,8 +663,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef],
-    ) -> Items[RegionStatusTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourceExplorerSetupInputTypeDef],
+    ) -> Items[type_defs.RegionStatusTypeDef]:
         """Each element of Regions in every page of GetResourceExplorerSetup, from
         every target, as its page arrives (tagged with its target).
 
@@ -741,8 +679,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndexesInputTypeDef],
-    ) -> Items[IndexTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexesInputTypeDef],
+    ) -> Items[type_defs.IndexTypeDef]:
         """Each element of Indexes in every page of ListIndexes, from every target,
         as its page arrives (tagged with its target).
 
@@ -757,8 +695,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndexesForMembersInputTypeDef],
-    ) -> Items[MemberIndexTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexesForMembersInputTypeDef],
+    ) -> Items[type_defs.MemberIndexTypeDef]:
         """Each element of Indexes in every page of ListIndexesForMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -773,7 +711,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedViewsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListManagedViewsInputTypeDef],
     ) -> Items[str]:
         """Each element of ManagedViews in every page of ListManagedViews, from every
         target, as its page arrives (tagged with its target).
@@ -789,8 +727,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcesInputTypeDef],
-    ) -> Items[ResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesInputTypeDef],
+    ) -> Items[type_defs.ResourceTypeDef]:
         """Each element of Resources in every page of ListResources, from every
         target, as its page arrives (tagged with its target).
 
@@ -805,8 +743,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceIndexesInputTypeDef],
-    ) -> Items[IndexTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceIndexesInputTypeDef],
+    ) -> Items[type_defs.IndexTypeDef]:
         """Each element of Indexes in every page of ListServiceIndexes, from every
         target, as its page arrives (tagged with its target).
 
@@ -821,7 +759,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceViewsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListServiceViewsInputTypeDef],
     ) -> Items[str]:
         """Each element of ServiceViews in every page of ListServiceViews, from every
         target, as its page arrives (tagged with its target).
@@ -837,8 +775,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef],
-    ) -> Items[StreamingAccessDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListStreamingAccessForServicesInputTypeDef],
+    ) -> Items[type_defs.StreamingAccessDetailsTypeDef]:
         """Each element of StreamingAccessForServices in every page of
         ListStreamingAccessForServices, from every target, as its page arrives
         (tagged with its target).
@@ -857,8 +795,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef],
-    ) -> Items[SupportedResourceTypeTypeDef]:
+        **kwargs: Unpack[type_defs.ListSupportedResourceTypesInputTypeDef],
+    ) -> Items[type_defs.SupportedResourceTypeTypeDef]:
         """Each element of ResourceTypes in every page of ListSupportedResourceTypes,
         from every target, as its page arrives (tagged with its target).
 
@@ -876,7 +814,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListViewsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListViewsInputTypeDef],
     ) -> Items[str]:
         """Each element of Views in every page of ListViews, from every target, as
         its page arrives (tagged with its target).
@@ -892,8 +830,8 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchInputTypeDef],
-    ) -> Items[ResourceTypeDef]:
+        **kwargs: Unpack[type_defs.SearchInputTypeDef],
+    ) -> Items[type_defs.ResourceTypeDef]:
         """Each element of Resources in every page of Search, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,57 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelTagSyncTaskInputTypeDef,
-        CreateGroupInputTypeDef,
-        CreateGroupOutputTypeDef,
-        DeleteGroupInputTypeDef,
-        DeleteGroupOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAccountSettingsOutputTypeDef,
-        GetGroupConfigurationInputTypeDef,
-        GetGroupConfigurationOutputTypeDef,
-        GetGroupInputTypeDef,
-        GetGroupOutputTypeDef,
-        GetGroupQueryInputTypeDef,
-        GetGroupQueryOutputTypeDef,
-        GetTagSyncTaskInputTypeDef,
-        GetTagSyncTaskOutputTypeDef,
-        GetTagsInputTypeDef,
-        GetTagsOutputTypeDef,
-        GroupIdentifierTypeDef,
-        GroupResourcesInputTypeDef,
-        GroupResourcesOutputTypeDef,
-        GroupingStatusesItemTypeDef,
-        ListGroupResourcesInputTypeDef,
-        ListGroupResourcesOutputTypeDef,
-        ListGroupingStatusesInputTypeDef,
-        ListGroupingStatusesOutputTypeDef,
-        ListGroupsInputTypeDef,
-        ListGroupsOutputTypeDef,
-        ListTagSyncTasksInputTypeDef,
-        ListTagSyncTasksOutputTypeDef,
-        PutGroupConfigurationInputTypeDef,
-        PutGroupConfigurationOutputTypeDef,
-        ResourceIdentifierTypeDef,
-        SearchResourcesInputTypeDef,
-        SearchResourcesOutputTypeDef,
-        StartTagSyncTaskInputTypeDef,
-        StartTagSyncTaskOutputTypeDef,
-        TagInputTypeDef,
-        TagOutputTypeDef,
-        TagSyncTaskItemTypeDef,
-        UngroupResourcesInputTypeDef,
-        UngroupResourcesOutputTypeDef,
-        UntagInputTypeDef,
-        UntagOutputTypeDef,
-        UpdateAccountSettingsInputTypeDef,
-        UpdateAccountSettingsOutputTypeDef,
-        UpdateGroupInputTypeDef,
-        UpdateGroupOutputTypeDef,
-        UpdateGroupQueryInputTypeDef,
-        UpdateGroupQueryOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionResourceGroups"]
 
@@ -90,8 +40,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_tag_sync_task(
-        self, **kwargs: Unpack[CancelTagSyncTaskInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTagSyncTaskInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels the specified tag-sync task.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/CancelTagSyncTask
@@ -99,8 +49,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("CancelTagSyncTask", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupInputTypeDef]
-    ) -> TargetResults[CreateGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupOutputTypeDef]:
         """Creates a resource group with the specified name and description. You can
         optionally include either a resource query or a service configuration. For
         more information about constructing a resource query, see Build queries
@@ -113,8 +63,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupInputTypeDef]
-    ) -> TargetResults[DeleteGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupOutputTypeDef]:
         """Deletes the specified resource group. Deleting a resource group does not
         delete any resources that are members of the group; it only deletes the
         group structure.
@@ -125,7 +75,9 @@ class MultiRegionResourceGroups(MultiRegionClient):
         """
         return self._call("DeleteGroup", kwargs)
 
-    def get_account_settings(self) -> TargetResults[GetAccountSettingsOutputTypeDef]:
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsOutputTypeDef]:
         """Retrieves the current status of optional features in Resource Groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/GetAccountSettings
@@ -133,8 +85,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GetAccountSettings", {})
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupInputTypeDef]
-    ) -> TargetResults[GetGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupInputTypeDef]
+    ) -> TargetResults[type_defs.GetGroupOutputTypeDef]:
         """Returns information about a specified resource group.
 
         Deprecated parameters: GroupName.
@@ -144,8 +96,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def get_group_configuration(
-        self, **kwargs: Unpack[GetGroupConfigurationInputTypeDef]
-    ) -> TargetResults[GetGroupConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetGroupConfigurationOutputTypeDef]:
         """Retrieves the service configuration associated with the specified resource
         group. For details about the service configuration syntax, see Service
         configurations for Resource Groups.
@@ -155,8 +107,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GetGroupConfiguration", kwargs)
 
     def get_group_query(
-        self, **kwargs: Unpack[GetGroupQueryInputTypeDef]
-    ) -> TargetResults[GetGroupQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupQueryInputTypeDef]
+    ) -> TargetResults[type_defs.GetGroupQueryOutputTypeDef]:
         """Retrieves the resource query associated with the specified resource group.
         For more information about resource queries, see Create a tag-based group
         in Resource Groups.
@@ -168,8 +120,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GetGroupQuery", kwargs)
 
     def get_tag_sync_task(
-        self, **kwargs: Unpack[GetTagSyncTaskInputTypeDef]
-    ) -> TargetResults[GetTagSyncTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagSyncTaskInputTypeDef]
+    ) -> TargetResults[type_defs.GetTagSyncTaskOutputTypeDef]:
         """Returns information about a specified tag-sync task.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/GetTagSyncTask
@@ -177,8 +129,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GetTagSyncTask", kwargs)
 
     def get_tags(
-        self, **kwargs: Unpack[GetTagsInputTypeDef]
-    ) -> TargetResults[GetTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagsInputTypeDef]
+    ) -> TargetResults[type_defs.GetTagsOutputTypeDef]:
         """Returns a list of tags that are associated with a resource group,
         specified by an Amazon resource name (ARN).
 
@@ -187,8 +139,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GetTags", kwargs)
 
     def group_resources(
-        self, **kwargs: Unpack[GroupResourcesInputTypeDef]
-    ) -> TargetResults[GroupResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GroupResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.GroupResourcesOutputTypeDef]:
         """Adds the specified resources to the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/GroupResources
@@ -196,8 +148,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("GroupResources", kwargs)
 
     def list_group_resources(
-        self, **kwargs: Unpack[ListGroupResourcesInputTypeDef]
-    ) -> TargetResults[ListGroupResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGroupResourcesOutputTypeDef]:
         """Returns a list of Amazon resource names (ARNs) of the resources that are
         members of a specified resource group.
 
@@ -208,8 +160,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("ListGroupResources", kwargs)
 
     def list_grouping_statuses(
-        self, **kwargs: Unpack[ListGroupingStatusesInputTypeDef]
-    ) -> TargetResults[ListGroupingStatusesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupingStatusesInputTypeDef]
+    ) -> TargetResults[type_defs.ListGroupingStatusesOutputTypeDef]:
         """Returns the status of the last grouping or ungrouping action for each
         resource in the specified application group.
 
@@ -218,8 +170,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("ListGroupingStatuses", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsInputTypeDef]
-    ) -> TargetResults[ListGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsOutputTypeDef]:
         """Returns a list of existing Resource Groups in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroups
@@ -227,8 +179,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_tag_sync_tasks(
-        self, **kwargs: Unpack[ListTagSyncTasksInputTypeDef]
-    ) -> TargetResults[ListTagSyncTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagSyncTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagSyncTasksOutputTypeDef]:
         """Returns a list of tag-sync tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListTagSyncTasks
@@ -236,8 +188,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("ListTagSyncTasks", kwargs)
 
     def put_group_configuration(
-        self, **kwargs: Unpack[PutGroupConfigurationInputTypeDef]
-    ) -> TargetResults[PutGroupConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutGroupConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.PutGroupConfigurationOutputTypeDef]:
         """Attaches a service configuration to the specified group. This occurs
         asynchronously, and can take time to complete. You can use
         GetGroupConfiguration to check the status of the update.
@@ -247,8 +199,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("PutGroupConfiguration", kwargs)
 
     def search_resources(
-        self, **kwargs: Unpack[SearchResourcesInputTypeDef]
-    ) -> TargetResults[SearchResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.SearchResourcesOutputTypeDef]:
         """Returns a list of Amazon Web Services resource identifiers that matches
         the specified query. The query uses the same format as a resource query in
         a CreateGroup or UpdateGroupQuery operation.
@@ -258,8 +210,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("SearchResources", kwargs)
 
     def start_tag_sync_task(
-        self, **kwargs: Unpack[StartTagSyncTaskInputTypeDef]
-    ) -> TargetResults[StartTagSyncTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTagSyncTaskInputTypeDef]
+    ) -> TargetResults[type_defs.StartTagSyncTaskOutputTypeDef]:
         """Creates a new tag-sync task to onboard and sync resources tagged with a
         specific tag key-value pair to an application. To start a tag-sync task,
         you need a resource tagging role. The resource tagging role grants
@@ -271,7 +223,9 @@ class MultiRegionResourceGroups(MultiRegionClient):
         """
         return self._call("StartTagSyncTask", kwargs)
 
-    def tag(self, **kwargs: Unpack[TagInputTypeDef]) -> TargetResults[TagOutputTypeDef]:
+    def tag(
+        self, **kwargs: Unpack[type_defs.TagInputTypeDef]
+    ) -> TargetResults[type_defs.TagOutputTypeDef]:
         """Adds tags to a resource group with the specified Amazon resource name
         (ARN). Existing tags on a resource group are not changed if they are not
         specified in the request parameters.
@@ -281,8 +235,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("Tag", kwargs)
 
     def ungroup_resources(
-        self, **kwargs: Unpack[UngroupResourcesInputTypeDef]
-    ) -> TargetResults[UngroupResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UngroupResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.UngroupResourcesOutputTypeDef]:
         """Removes the specified resources from the specified group. This operation
         works only with static groups that you populated using the GroupResources
         operation. It doesn't work with any resource groups that are automatically
@@ -293,8 +247,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("UngroupResources", kwargs)
 
     def untag(
-        self, **kwargs: Unpack[UntagInputTypeDef]
-    ) -> TargetResults[UntagOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagInputTypeDef]
+    ) -> TargetResults[type_defs.UntagOutputTypeDef]:
         """Deletes tags from a specified resource group.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/Untag
@@ -302,8 +256,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("Untag", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsInputTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsOutputTypeDef]:
         """Turns on or turns off optional features in Resource Groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/UpdateAccountSettings
@@ -311,8 +265,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupInputTypeDef]
-    ) -> TargetResults[UpdateGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupOutputTypeDef]:
         """Updates the description for an existing group. You cannot update the name
         of a resource group.
 
@@ -323,8 +277,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_group_query(
-        self, **kwargs: Unpack[UpdateGroupQueryInputTypeDef]
-    ) -> TargetResults[UpdateGroupQueryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupQueryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupQueryOutputTypeDef]:
         """Updates the resource query of a group. For more information about resource
         queries, see Create a tag-based group in Resource Groups.
 
@@ -340,8 +294,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupResourcesInputTypeDef],
-    ) -> TargetResults[ListGroupResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListGroupResourcesOutputTypeDef]:
         """Every page of ListGroupResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -366,8 +320,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupingStatusesInputTypeDef],
-    ) -> TargetResults[ListGroupingStatusesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupingStatusesInputTypeDef],
+    ) -> TargetResults[type_defs.ListGroupingStatusesOutputTypeDef]:
         """Every page of ListGroupingStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -390,8 +344,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsInputTypeDef],
-    ) -> TargetResults[ListGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsOutputTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -413,8 +367,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagSyncTasksInputTypeDef],
-    ) -> TargetResults[ListTagSyncTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagSyncTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagSyncTasksOutputTypeDef]:
         """Every page of ListTagSyncTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -436,8 +390,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchResourcesInputTypeDef],
-    ) -> TargetResults[SearchResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.SearchResourcesOutputTypeDef]:
         """Every page of SearchResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -460,8 +414,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupResourcesInputTypeDef],
-    ) -> Items[ResourceIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupResourcesInputTypeDef],
+    ) -> Items[type_defs.ResourceIdentifierTypeDef]:
         """Each element of ResourceIdentifiers in every page of ListGroupResources,
         from every target, as its page arrives (tagged with its target).
 
@@ -476,8 +430,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupingStatusesInputTypeDef],
-    ) -> Items[GroupingStatusesItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupingStatusesInputTypeDef],
+    ) -> Items[type_defs.GroupingStatusesItemTypeDef]:
         """Each element of GroupingStatuses in every page of ListGroupingStatuses,
         from every target, as its page arrives (tagged with its target).
 
@@ -492,8 +446,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsInputTypeDef],
-    ) -> Items[GroupIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsInputTypeDef],
+    ) -> Items[type_defs.GroupIdentifierTypeDef]:
         """Each element of GroupIdentifiers in every page of ListGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -508,8 +462,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagSyncTasksInputTypeDef],
-    ) -> Items[TagSyncTaskItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagSyncTasksInputTypeDef],
+    ) -> Items[type_defs.TagSyncTaskItemTypeDef]:
         """Each element of TagSyncTasks in every page of ListTagSyncTasks, from every
         target, as its page arrives (tagged with its target).
 
@@ -524,8 +478,8 @@ class MultiRegionResourceGroups(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchResourcesInputTypeDef],
-    ) -> Items[ResourceIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourcesInputTypeDef],
+    ) -> Items[type_defs.ResourceIdentifierTypeDef]:
         """Each element of ResourceIdentifiers in every page of SearchResources, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,28 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DescribeReportCreationOutputTypeDef,
-        GetComplianceSummaryInputTypeDef,
-        GetComplianceSummaryOutputTypeDef,
-        GetResourcesInputTypeDef,
-        GetResourcesOutputTypeDef,
-        GetTagKeysInputTypeDef,
-        GetTagKeysOutputTypeDef,
-        GetTagValuesInputTypeDef,
-        GetTagValuesOutputTypeDef,
-        ListRequiredTagsInputTypeDef,
-        ListRequiredTagsOutputTypeDef,
-        RequiredTagTypeDef,
-        ResourceTagMappingTypeDef,
-        StartReportCreationInputTypeDef,
-        StartReportCreationOutputTypeDef,
-        SummaryTypeDef,
-        TagResourcesInputTypeDef,
-        TagResourcesOutputTypeDef,
-        UntagResourcesInputTypeDef,
-        UntagResourcesOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionResourceGroupsTaggingAPI"]
 
@@ -49,7 +28,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def describe_report_creation(
         self,
-    ) -> TargetResults[DescribeReportCreationOutputTypeDef]:
+    ) -> TargetResults[type_defs.DescribeReportCreationOutputTypeDef]:
         """Describes the status of the StartReportCreation operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/DescribeReportCreation
@@ -57,8 +36,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("DescribeReportCreation", {})
 
     def get_compliance_summary(
-        self, **kwargs: Unpack[GetComplianceSummaryInputTypeDef]
-    ) -> TargetResults[GetComplianceSummaryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComplianceSummaryInputTypeDef]
+    ) -> TargetResults[type_defs.GetComplianceSummaryOutputTypeDef]:
         """Returns a table that shows counts of resources that are noncompliant with
         their tag policies.
 
@@ -67,8 +46,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("GetComplianceSummary", kwargs)
 
     def get_resources(
-        self, **kwargs: Unpack[GetResourcesInputTypeDef]
-    ) -> TargetResults[GetResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcesOutputTypeDef]:
         """Returns all the tagged or previously tagged resources that are located in
         the specified Amazon Web Services Region for the account.
 
@@ -77,8 +56,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("GetResources", kwargs)
 
     def get_tag_keys(
-        self, **kwargs: Unpack[GetTagKeysInputTypeDef]
-    ) -> TargetResults[GetTagKeysOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagKeysInputTypeDef]
+    ) -> TargetResults[type_defs.GetTagKeysOutputTypeDef]:
         """Returns all tag keys currently in use in the specified Amazon Web Services
         Region for the calling account.
 
@@ -87,8 +66,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("GetTagKeys", kwargs)
 
     def get_tag_values(
-        self, **kwargs: Unpack[GetTagValuesInputTypeDef]
-    ) -> TargetResults[GetTagValuesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTagValuesInputTypeDef]
+    ) -> TargetResults[type_defs.GetTagValuesOutputTypeDef]:
         """Returns all tag values for the specified key that are used in the
         specified Amazon Web Services Region for the calling account.
 
@@ -97,8 +76,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("GetTagValues", kwargs)
 
     def list_required_tags(
-        self, **kwargs: Unpack[ListRequiredTagsInputTypeDef]
-    ) -> TargetResults[ListRequiredTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRequiredTagsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRequiredTagsOutputTypeDef]:
         """Lists the required tags for supported resource types in an Amazon Web
         Services account.
 
@@ -107,8 +86,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("ListRequiredTags", kwargs)
 
     def start_report_creation(
-        self, **kwargs: Unpack[StartReportCreationInputTypeDef]
-    ) -> TargetResults[StartReportCreationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartReportCreationInputTypeDef]
+    ) -> TargetResults[type_defs.StartReportCreationOutputTypeDef]:
         """Generates a report that lists all tagged resources in the accounts across
         your organization and tells whether each resource is compliant with the
         effective tag policy. Compliance data is refreshed daily. The report is
@@ -119,8 +98,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("StartReportCreation", kwargs)
 
     def tag_resources(
-        self, **kwargs: Unpack[TagResourcesInputTypeDef]
-    ) -> TargetResults[TagResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourcesOutputTypeDef]:
         """Applies one or more tags to the specified resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/TagResources
@@ -128,8 +107,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         return self._call("TagResources", kwargs)
 
     def untag_resources(
-        self, **kwargs: Unpack[UntagResourcesInputTypeDef]
-    ) -> TargetResults[UntagResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourcesOutputTypeDef]:
         """Removes the specified tags from the specified resources. When you specify
         a tag key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from a resource that
@@ -145,8 +124,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetComplianceSummaryInputTypeDef],
-    ) -> TargetResults[GetComplianceSummaryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetComplianceSummaryInputTypeDef],
+    ) -> TargetResults[type_defs.GetComplianceSummaryOutputTypeDef]:
         """Every page of GetComplianceSummary in every target, merged per target
         (botocore's build_full_result).
 
@@ -169,8 +148,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcesInputTypeDef],
-    ) -> TargetResults[GetResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.GetResourcesOutputTypeDef]:
         """Every page of GetResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -193,8 +172,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTagKeysInputTypeDef],
-    ) -> TargetResults[GetTagKeysOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetTagKeysInputTypeDef],
+    ) -> TargetResults[type_defs.GetTagKeysOutputTypeDef]:
         """Every page of GetTagKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -217,8 +196,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTagValuesInputTypeDef],
-    ) -> TargetResults[GetTagValuesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetTagValuesInputTypeDef],
+    ) -> TargetResults[type_defs.GetTagValuesOutputTypeDef]:
         """Every page of GetTagValues in every target, merged per target (botocore's
         build_full_result).
 
@@ -241,8 +220,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequiredTagsInputTypeDef],
-    ) -> TargetResults[ListRequiredTagsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequiredTagsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRequiredTagsOutputTypeDef]:
         """Every page of ListRequiredTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -264,8 +243,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetComplianceSummaryInputTypeDef],
-    ) -> Items[SummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetComplianceSummaryInputTypeDef],
+    ) -> Items[type_defs.SummaryTypeDef]:
         """Each element of SummaryList in every page of GetComplianceSummary, from
         every target, as its page arrives (tagged with its target).
 
@@ -280,8 +259,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcesInputTypeDef],
-    ) -> Items[ResourceTagMappingTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesInputTypeDef],
+    ) -> Items[type_defs.ResourceTagMappingTypeDef]:
         """Each element of ResourceTagMappingList in every page of GetResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -296,7 +275,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTagKeysInputTypeDef],
+        **kwargs: Unpack[type_defs.GetTagKeysInputTypeDef],
     ) -> Items[str]:
         """Each element of TagKeys in every page of GetTagKeys, from every target, as
         its page arrives (tagged with its target).
@@ -312,7 +291,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTagValuesInputTypeDef],
+        **kwargs: Unpack[type_defs.GetTagValuesInputTypeDef],
     ) -> Items[str]:
         """Each element of TagValues in every page of GetTagValues, from every
         target, as its page arrives (tagged with its target).
@@ -328,8 +307,8 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequiredTagsInputTypeDef],
-    ) -> Items[RequiredTagTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequiredTagsInputTypeDef],
+    ) -> Items[type_defs.RequiredTagTypeDef]:
         """Each element of RequiredTags in every page of ListRequiredTags, from every
         target, as its page arrives (tagged with its target).
 

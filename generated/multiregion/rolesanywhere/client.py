@@ -15,45 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateProfileRequestTypeDef,
-        CreateTrustAnchorRequestTypeDef,
-        CrlDetailResponseTypeDef,
-        CrlDetailTypeDef,
-        DeleteAttributeMappingRequestTypeDef,
-        DeleteAttributeMappingResponseTypeDef,
-        ImportCrlRequestTypeDef,
-        ListCrlsResponseTypeDef,
-        ListProfilesResponseTypeDef,
-        ListRequestTypeDef,
-        ListSubjectsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTrustAnchorsResponseTypeDef,
-        ProfileDetailResponseTypeDef,
-        ProfileDetailTypeDef,
-        PutAttributeMappingRequestTypeDef,
-        PutAttributeMappingResponseTypeDef,
-        PutNotificationSettingsRequestTypeDef,
-        PutNotificationSettingsResponseTypeDef,
-        ResetNotificationSettingsRequestTypeDef,
-        ResetNotificationSettingsResponseTypeDef,
-        ScalarCrlRequestTypeDef,
-        ScalarProfileRequestTypeDef,
-        ScalarSubjectRequestTypeDef,
-        ScalarTrustAnchorRequestTypeDef,
-        SubjectDetailResponseTypeDef,
-        SubjectSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TrustAnchorDetailResponseTypeDef,
-        TrustAnchorDetailTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCrlRequestTypeDef,
-        UpdateProfileRequestTypeDef,
-        UpdateTrustAnchorRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionIAMRolesAnywhere"]
 
@@ -72,8 +34,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_profile(
-        self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> TargetResults[ProfileDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileDetailResponseTypeDef]:
         """Creates a profile, a list of the roles that Roles Anywhere service is
         trusted to assume. You use profiles to intersect permissions with IAM
         managed policies.
@@ -83,8 +45,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("CreateProfile", kwargs)
 
     def create_trust_anchor(
-        self, **kwargs: Unpack[CreateTrustAnchorRequestTypeDef]
-    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustAnchorRequestTypeDef]
+    ) -> TargetResults[type_defs.TrustAnchorDetailResponseTypeDef]:
         """Creates a trust anchor to establish trust between IAM Roles Anywhere and
         your certificate authority (CA). You can define a trust anchor as a
         reference to an Private Certificate Authority (Private CA) or by uploading
@@ -97,8 +59,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("CreateTrustAnchor", kwargs)
 
     def delete_attribute_mapping(
-        self, **kwargs: Unpack[DeleteAttributeMappingRequestTypeDef]
-    ) -> TargetResults[DeleteAttributeMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttributeMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttributeMappingResponseTypeDef]:
         """Delete an entry from the attribute mapping rules enforced by a given
         profile.
 
@@ -107,8 +69,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DeleteAttributeMapping", kwargs)
 
     def delete_crl(
-        self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> TargetResults[CrlDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarCrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CrlDetailResponseTypeDef]:
         """Deletes a certificate revocation list (CRL).
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DeleteCrl
@@ -116,8 +78,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DeleteCrl", kwargs)
 
     def delete_profile(
-        self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> TargetResults[ProfileDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileDetailResponseTypeDef]:
         """Deletes a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DeleteProfile
@@ -125,8 +87,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DeleteProfile", kwargs)
 
     def delete_trust_anchor(
-        self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarTrustAnchorRequestTypeDef]
+    ) -> TargetResults[type_defs.TrustAnchorDetailResponseTypeDef]:
         """Deletes a trust anchor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DeleteTrustAnchor
@@ -134,8 +96,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DeleteTrustAnchor", kwargs)
 
     def disable_crl(
-        self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> TargetResults[CrlDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarCrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CrlDetailResponseTypeDef]:
         """Disables a certificate revocation list (CRL).
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DisableCrl
@@ -143,8 +105,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DisableCrl", kwargs)
 
     def disable_profile(
-        self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> TargetResults[ProfileDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileDetailResponseTypeDef]:
         """Disables a profile. When disabled, temporary credential requests with this
         profile fail.
 
@@ -153,8 +115,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DisableProfile", kwargs)
 
     def disable_trust_anchor(
-        self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarTrustAnchorRequestTypeDef]
+    ) -> TargetResults[type_defs.TrustAnchorDetailResponseTypeDef]:
         """Disables a trust anchor. When disabled, temporary credential requests
         specifying this trust anchor are unauthorized.
 
@@ -163,8 +125,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("DisableTrustAnchor", kwargs)
 
     def enable_crl(
-        self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> TargetResults[CrlDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarCrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CrlDetailResponseTypeDef]:
         """Enables a certificate revocation list (CRL). When enabled, certificates
         stored in the CRL are unauthorized to receive session credentials.
 
@@ -173,8 +135,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("EnableCrl", kwargs)
 
     def enable_profile(
-        self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> TargetResults[ProfileDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileDetailResponseTypeDef]:
         """Enables temporary credential requests for a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/EnableProfile
@@ -182,8 +144,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("EnableProfile", kwargs)
 
     def enable_trust_anchor(
-        self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarTrustAnchorRequestTypeDef]
+    ) -> TargetResults[type_defs.TrustAnchorDetailResponseTypeDef]:
         """Enables a trust anchor. When enabled, certificates in the trust anchor
         chain are authorized for trust validation.
 
@@ -192,8 +154,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("EnableTrustAnchor", kwargs)
 
     def get_crl(
-        self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> TargetResults[CrlDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarCrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CrlDetailResponseTypeDef]:
         """Gets a certificate revocation list (CRL).
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/GetCrl
@@ -201,8 +163,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("GetCrl", kwargs)
 
     def get_profile(
-        self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> TargetResults[ProfileDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileDetailResponseTypeDef]:
         """Gets a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/GetProfile
@@ -210,8 +172,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("GetProfile", kwargs)
 
     def get_subject(
-        self, **kwargs: Unpack[ScalarSubjectRequestTypeDef]
-    ) -> TargetResults[SubjectDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarSubjectRequestTypeDef]
+    ) -> TargetResults[type_defs.SubjectDetailResponseTypeDef]:
         """Gets a subject, which associates a certificate identity with
         authentication attempts. The subject stores auditing information such as
         the status of the last authentication attempt, the certificate data used
@@ -223,8 +185,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("GetSubject", kwargs)
 
     def get_trust_anchor(
-        self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScalarTrustAnchorRequestTypeDef]
+    ) -> TargetResults[type_defs.TrustAnchorDetailResponseTypeDef]:
         """Gets a trust anchor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/GetTrustAnchor
@@ -232,8 +194,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("GetTrustAnchor", kwargs)
 
     def import_crl(
-        self, **kwargs: Unpack[ImportCrlRequestTypeDef]
-    ) -> TargetResults[CrlDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportCrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CrlDetailResponseTypeDef]:
         """Imports the certificate revocation list (CRL). A CRL is a list of
         certificates that have been revoked by the issuing certificate Authority
         (CA).In order to be properly imported, a CRL must be in PEM format. IAM
@@ -244,8 +206,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ImportCrl", kwargs)
 
     def list_crls(
-        self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> TargetResults[ListCrlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCrlsResponseTypeDef]:
         """Lists all certificate revocation lists (CRL) in the authenticated account
         and Amazon Web Services Region.
 
@@ -254,8 +216,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ListCrls", kwargs)
 
     def list_profiles(
-        self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Lists all profiles in the authenticated account and Amazon Web Services
         Region.
 
@@ -264,8 +226,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ListProfiles", kwargs)
 
     def list_subjects(
-        self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> TargetResults[ListSubjectsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubjectsResponseTypeDef]:
         """Lists the subjects in the authenticated account and Amazon Web Services
         Region.
 
@@ -274,8 +236,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ListSubjects", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListTagsForResource
@@ -283,8 +245,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_trust_anchors(
-        self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> TargetResults[ListTrustAnchorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustAnchorsResponseTypeDef]:
         """Lists the trust anchors in the authenticated account and Amazon Web
         Services Region.
 
@@ -293,8 +255,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ListTrustAnchors", kwargs)
 
     def put_attribute_mapping(
-        self, **kwargs: Unpack[PutAttributeMappingRequestTypeDef]
-    ) -> TargetResults[PutAttributeMappingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAttributeMappingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAttributeMappingResponseTypeDef]:
         """Put an entry in the attribute mapping rules that will be enforced by a
         given profile. A mapping specifies a certificate field and one or more
         specifiers that have contextual meanings.
@@ -304,8 +266,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("PutAttributeMapping", kwargs)
 
     def put_notification_settings(
-        self, **kwargs: Unpack[PutNotificationSettingsRequestTypeDef]
-    ) -> TargetResults[PutNotificationSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutNotificationSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutNotificationSettingsResponseTypeDef]:
         """Attaches a list of notification settings to a trust anchor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/PutNotificationSettings
@@ -313,8 +275,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("PutNotificationSettings", kwargs)
 
     def reset_notification_settings(
-        self, **kwargs: Unpack[ResetNotificationSettingsRequestTypeDef]
-    ) -> TargetResults[ResetNotificationSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetNotificationSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetNotificationSettingsResponseTypeDef]:
         """Resets the custom notification setting to IAM Roles Anywhere default
         setting.
 
@@ -323,8 +285,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("ResetNotificationSettings", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Attaches tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/TagResource
@@ -332,8 +294,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/UntagResource
@@ -341,8 +303,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_crl(
-        self, **kwargs: Unpack[UpdateCrlRequestTypeDef]
-    ) -> TargetResults[CrlDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CrlDetailResponseTypeDef]:
         """Updates the certificate revocation list (CRL). A CRL is a list of
         certificates that have been revoked by the issuing certificate authority
         (CA). IAM Roles Anywhere validates against the CRL before issuing
@@ -353,8 +315,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("UpdateCrl", kwargs)
 
     def update_profile(
-        self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> TargetResults[ProfileDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.ProfileDetailResponseTypeDef]:
         """Updates a profile, a list of the roles that IAM Roles Anywhere service is
         trusted to assume. You use profiles to intersect permissions with IAM
         managed policies.
@@ -364,8 +326,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         return self._call("UpdateProfile", kwargs)
 
     def update_trust_anchor(
-        self, **kwargs: Unpack[UpdateTrustAnchorRequestTypeDef]
-    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrustAnchorRequestTypeDef]
+    ) -> TargetResults[type_defs.TrustAnchorDetailResponseTypeDef]:
         """Updates a trust anchor. You establish trust between IAM Roles Anywhere and
         your certificate authority (CA) by configuring a trust anchor. You can
         define a trust anchor as a reference to an Private Certificate Authority
@@ -383,8 +345,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> TargetResults[ListCrlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCrlsResponseTypeDef]:
         """Every page of ListCrls in every target, merged per target (botocore's
         build_full_result).
 
@@ -407,8 +369,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -431,8 +393,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> TargetResults[ListSubjectsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubjectsResponseTypeDef]:
         """Every page of ListSubjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -455,8 +417,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> TargetResults[ListTrustAnchorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrustAnchorsResponseTypeDef]:
         """Every page of ListTrustAnchors in every target, merged per target
         (botocore's build_full_result).
 
@@ -478,8 +440,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> Items[CrlDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> Items[type_defs.CrlDetailTypeDef]:
         """Each element of crls in every page of ListCrls, from every target, as its
         page arrives (tagged with its target).
 
@@ -492,8 +454,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> Items[ProfileDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> Items[type_defs.ProfileDetailTypeDef]:
         """Each element of profiles in every page of ListProfiles, from every target,
         as its page arrives (tagged with its target).
 
@@ -508,8 +470,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> Items[SubjectSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> Items[type_defs.SubjectSummaryTypeDef]:
         """Each element of subjects in every page of ListSubjects, from every target,
         as its page arrives (tagged with its target).
 
@@ -524,8 +486,8 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequestTypeDef],
-    ) -> Items[TrustAnchorDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequestTypeDef],
+    ) -> Items[type_defs.TrustAnchorDetailTypeDef]:
         """Each element of trustAnchors in every page of ListTrustAnchors, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,154 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivateKeySigningKeyRequestTypeDef,
-        ActivateKeySigningKeyResponseTypeDef,
-        AssociateVPCWithHostedZoneRequestTypeDef,
-        AssociateVPCWithHostedZoneResponseTypeDef,
-        ChangeCidrCollectionRequestTypeDef,
-        ChangeCidrCollectionResponseTypeDef,
-        ChangeResourceRecordSetsRequestTypeDef,
-        ChangeResourceRecordSetsResponseTypeDef,
-        ChangeTagsForResourceRequestTypeDef,
-        ChangeTagsForResourceResponseTypeDef,
-        CidrBlockSummaryTypeDef,
-        CollectionSummaryTypeDef,
-        CreateCidrCollectionRequestTypeDef,
-        CreateCidrCollectionResponseTypeDef,
-        CreateHealthCheckRequestTypeDef,
-        CreateHealthCheckResponseTypeDef,
-        CreateHostedZoneRequestTypeDef,
-        CreateHostedZoneResponseTypeDef,
-        CreateKeySigningKeyRequestTypeDef,
-        CreateKeySigningKeyResponseTypeDef,
-        CreateQueryLoggingConfigRequestTypeDef,
-        CreateQueryLoggingConfigResponseTypeDef,
-        CreateReusableDelegationSetRequestTypeDef,
-        CreateReusableDelegationSetResponseTypeDef,
-        CreateTrafficPolicyInstanceRequestTypeDef,
-        CreateTrafficPolicyInstanceResponseTypeDef,
-        CreateTrafficPolicyRequestTypeDef,
-        CreateTrafficPolicyResponseTypeDef,
-        CreateTrafficPolicyVersionRequestTypeDef,
-        CreateTrafficPolicyVersionResponseTypeDef,
-        CreateVPCAssociationAuthorizationRequestTypeDef,
-        CreateVPCAssociationAuthorizationResponseTypeDef,
-        DeactivateKeySigningKeyRequestTypeDef,
-        DeactivateKeySigningKeyResponseTypeDef,
-        DeleteCidrCollectionRequestTypeDef,
-        DeleteCidrCollectionResponseTypeDef,
-        DeleteHealthCheckRequestTypeDef,
-        DeleteHealthCheckResponseTypeDef,
-        DeleteHostedZoneRequestTypeDef,
-        DeleteHostedZoneResponseTypeDef,
-        DeleteKeySigningKeyRequestTypeDef,
-        DeleteKeySigningKeyResponseTypeDef,
-        DeleteQueryLoggingConfigRequestTypeDef,
-        DeleteQueryLoggingConfigResponseTypeDef,
-        DeleteReusableDelegationSetRequestTypeDef,
-        DeleteReusableDelegationSetResponseTypeDef,
-        DeleteTrafficPolicyInstanceRequestTypeDef,
-        DeleteTrafficPolicyInstanceResponseTypeDef,
-        DeleteTrafficPolicyRequestTypeDef,
-        DeleteTrafficPolicyResponseTypeDef,
-        DeleteVPCAssociationAuthorizationRequestTypeDef,
-        DeleteVPCAssociationAuthorizationResponseTypeDef,
-        DisableHostedZoneDNSSECRequestTypeDef,
-        DisableHostedZoneDNSSECResponseTypeDef,
-        DisassociateVPCFromHostedZoneRequestTypeDef,
-        DisassociateVPCFromHostedZoneResponseTypeDef,
-        EnableHostedZoneDNSSECRequestTypeDef,
-        EnableHostedZoneDNSSECResponseTypeDef,
-        GetAccountLimitRequestTypeDef,
-        GetAccountLimitResponseTypeDef,
-        GetChangeRequestTypeDef,
-        GetChangeResponseTypeDef,
-        GetCheckerIpRangesResponseTypeDef,
-        GetDNSSECRequestTypeDef,
-        GetDNSSECResponseTypeDef,
-        GetGeoLocationRequestTypeDef,
-        GetGeoLocationResponseTypeDef,
-        GetHealthCheckCountResponseTypeDef,
-        GetHealthCheckLastFailureReasonRequestTypeDef,
-        GetHealthCheckLastFailureReasonResponseTypeDef,
-        GetHealthCheckRequestTypeDef,
-        GetHealthCheckResponseTypeDef,
-        GetHealthCheckStatusRequestTypeDef,
-        GetHealthCheckStatusResponseTypeDef,
-        GetHostedZoneCountResponseTypeDef,
-        GetHostedZoneLimitRequestTypeDef,
-        GetHostedZoneLimitResponseTypeDef,
-        GetHostedZoneRequestTypeDef,
-        GetHostedZoneResponseTypeDef,
-        GetQueryLoggingConfigRequestTypeDef,
-        GetQueryLoggingConfigResponseTypeDef,
-        GetReusableDelegationSetLimitRequestTypeDef,
-        GetReusableDelegationSetLimitResponseTypeDef,
-        GetReusableDelegationSetRequestTypeDef,
-        GetReusableDelegationSetResponseTypeDef,
-        GetTrafficPolicyInstanceCountResponseTypeDef,
-        GetTrafficPolicyInstanceRequestTypeDef,
-        GetTrafficPolicyInstanceResponseTypeDef,
-        GetTrafficPolicyRequestTypeDef,
-        GetTrafficPolicyResponseTypeDef,
-        HealthCheckTypeDef,
-        HostedZoneTypeDef,
-        ListCidrBlocksRequestTypeDef,
-        ListCidrBlocksResponseTypeDef,
-        ListCidrCollectionsRequestTypeDef,
-        ListCidrCollectionsResponseTypeDef,
-        ListCidrLocationsRequestTypeDef,
-        ListCidrLocationsResponseTypeDef,
-        ListGeoLocationsRequestTypeDef,
-        ListGeoLocationsResponseTypeDef,
-        ListHealthChecksRequestTypeDef,
-        ListHealthChecksResponseTypeDef,
-        ListHostedZonesByNameRequestTypeDef,
-        ListHostedZonesByNameResponseTypeDef,
-        ListHostedZonesByVPCRequestTypeDef,
-        ListHostedZonesByVPCResponseTypeDef,
-        ListHostedZonesRequestTypeDef,
-        ListHostedZonesResponseTypeDef,
-        ListQueryLoggingConfigsRequestTypeDef,
-        ListQueryLoggingConfigsResponseTypeDef,
-        ListResourceRecordSetsRequestTypeDef,
-        ListResourceRecordSetsResponseTypeDef,
-        ListReusableDelegationSetsRequestTypeDef,
-        ListReusableDelegationSetsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTagsForResourcesRequestTypeDef,
-        ListTagsForResourcesResponseTypeDef,
-        ListTrafficPoliciesRequestTypeDef,
-        ListTrafficPoliciesResponseTypeDef,
-        ListTrafficPolicyInstancesByHostedZoneRequestTypeDef,
-        ListTrafficPolicyInstancesByHostedZoneResponseTypeDef,
-        ListTrafficPolicyInstancesByPolicyRequestTypeDef,
-        ListTrafficPolicyInstancesByPolicyResponseTypeDef,
-        ListTrafficPolicyInstancesRequestTypeDef,
-        ListTrafficPolicyInstancesResponseTypeDef,
-        ListTrafficPolicyVersionsRequestTypeDef,
-        ListTrafficPolicyVersionsResponseTypeDef,
-        ListVPCAssociationAuthorizationsRequestTypeDef,
-        ListVPCAssociationAuthorizationsResponseTypeDef,
-        LocationSummaryTypeDef,
-        QueryLoggingConfigTypeDef,
-        ResourceRecordSetOutputTypeDef,
-        TestDNSAnswerRequestTypeDef,
-        TestDNSAnswerResponseTypeDef,
-        UpdateHealthCheckRequestTypeDef,
-        UpdateHealthCheckResponseTypeDef,
-        UpdateHostedZoneCommentRequestTypeDef,
-        UpdateHostedZoneCommentResponseTypeDef,
-        UpdateHostedZoneFeaturesRequestTypeDef,
-        UpdateHostedZoneFeaturesResponseTypeDef,
-        UpdateTrafficPolicyCommentRequestTypeDef,
-        UpdateTrafficPolicyCommentResponseTypeDef,
-        UpdateTrafficPolicyInstanceRequestTypeDef,
-        UpdateTrafficPolicyInstanceResponseTypeDef,
-        VPCTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53"]
 
@@ -176,8 +29,8 @@ class MultiRegionRoute53(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_key_signing_key(
-        self, **kwargs: Unpack[ActivateKeySigningKeyRequestTypeDef]
-    ) -> TargetResults[ActivateKeySigningKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateKeySigningKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateKeySigningKeyResponseTypeDef]:
         """Activates a key-signing key (KSK) so that it can be used for signing by
         DNSSEC. This operation changes the KSK status to ACTIVE.
 
@@ -186,8 +39,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ActivateKeySigningKey", kwargs)
 
     def associate_vpc_with_hosted_zone(
-        self, **kwargs: Unpack[AssociateVPCWithHostedZoneRequestTypeDef]
-    ) -> TargetResults[AssociateVPCWithHostedZoneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateVPCWithHostedZoneRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateVPCWithHostedZoneResponseTypeDef]:
         """Associates an Amazon VPC with a private hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/AssociateVPCWithHostedZone
@@ -195,8 +48,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("AssociateVPCWithHostedZone", kwargs)
 
     def change_cidr_collection(
-        self, **kwargs: Unpack[ChangeCidrCollectionRequestTypeDef]
-    ) -> TargetResults[ChangeCidrCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangeCidrCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.ChangeCidrCollectionResponseTypeDef]:
         """Creates, changes, or deletes CIDR blocks within a collection. Contains
         authoritative IP information mapping blocks to one or multiple locations.
 
@@ -205,8 +58,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ChangeCidrCollection", kwargs)
 
     def change_resource_record_sets(
-        self, **kwargs: Unpack[ChangeResourceRecordSetsRequestTypeDef]
-    ) -> TargetResults[ChangeResourceRecordSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangeResourceRecordSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ChangeResourceRecordSetsResponseTypeDef]:
         """Creates, changes, or deletes a resource record set, which contains
         authoritative DNS information for a specified domain name or subdomain
         name. For example, you can use ChangeResourceRecordSets to create a
@@ -218,8 +71,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ChangeResourceRecordSets", kwargs)
 
     def change_tags_for_resource(
-        self, **kwargs: Unpack[ChangeTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ChangeTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangeTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ChangeTagsForResourceResponseTypeDef]:
         """Adds, edits, or deletes tags for a health check or a hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ChangeTagsForResource
@@ -227,8 +80,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ChangeTagsForResource", kwargs)
 
     def create_cidr_collection(
-        self, **kwargs: Unpack[CreateCidrCollectionRequestTypeDef]
-    ) -> TargetResults[CreateCidrCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCidrCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCidrCollectionResponseTypeDef]:
         """Creates a CIDR collection in the current Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateCidrCollection
@@ -236,8 +89,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateCidrCollection", kwargs)
 
     def create_health_check(
-        self, **kwargs: Unpack[CreateHealthCheckRequestTypeDef]
-    ) -> TargetResults[CreateHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHealthCheckResponseTypeDef]:
         """Creates a new health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateHealthCheck
@@ -245,8 +98,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateHealthCheck", kwargs)
 
     def create_hosted_zone(
-        self, **kwargs: Unpack[CreateHostedZoneRequestTypeDef]
-    ) -> TargetResults[CreateHostedZoneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHostedZoneRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHostedZoneResponseTypeDef]:
         """Creates a new public or private hosted zone. You create records in a
         public hosted zone to define how you want to route traffic on the internet
         for a domain, such as example.com, and its subdomains (apex.example.com,
@@ -259,8 +112,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateHostedZone", kwargs)
 
     def create_key_signing_key(
-        self, **kwargs: Unpack[CreateKeySigningKeyRequestTypeDef]
-    ) -> TargetResults[CreateKeySigningKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKeySigningKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKeySigningKeyResponseTypeDef]:
         """Creates a new key-signing key (KSK) associated with a hosted zone. You can
         only have two KSKs per hosted zone.
 
@@ -269,8 +122,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateKeySigningKey", kwargs)
 
     def create_query_logging_config(
-        self, **kwargs: Unpack[CreateQueryLoggingConfigRequestTypeDef]
-    ) -> TargetResults[CreateQueryLoggingConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueryLoggingConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueryLoggingConfigResponseTypeDef]:
         """Creates a configuration for DNS query logging. After you create a query
         logging configuration, Amazon Route 53 begins to publish log data to an
         Amazon CloudWatch Logs log group.
@@ -280,8 +133,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateQueryLoggingConfig", kwargs)
 
     def create_reusable_delegation_set(
-        self, **kwargs: Unpack[CreateReusableDelegationSetRequestTypeDef]
-    ) -> TargetResults[CreateReusableDelegationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReusableDelegationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReusableDelegationSetResponseTypeDef]:
         """Creates a delegation set (a group of four name servers) that can be reused
         by multiple hosted zones that were created by the same Amazon Web Services
         account.
@@ -291,8 +144,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateReusableDelegationSet", kwargs)
 
     def create_traffic_policy(
-        self, **kwargs: Unpack[CreateTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[CreateTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficPolicyResponseTypeDef]:
         """Creates a traffic policy, which you use to create multiple DNS resource
         record sets for one domain name (such as example.com) or one subdomain
         name (such as www.example.com).
@@ -302,8 +155,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateTrafficPolicy", kwargs)
 
     def create_traffic_policy_instance(
-        self, **kwargs: Unpack[CreateTrafficPolicyInstanceRequestTypeDef]
-    ) -> TargetResults[CreateTrafficPolicyInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficPolicyInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficPolicyInstanceResponseTypeDef]:
         """Creates resource record sets in a specified hosted zone based on the
         settings in a specified traffic policy version. In addition,
         CreateTrafficPolicyInstance associates the resource record sets with a
@@ -317,8 +170,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateTrafficPolicyInstance", kwargs)
 
     def create_traffic_policy_version(
-        self, **kwargs: Unpack[CreateTrafficPolicyVersionRequestTypeDef]
-    ) -> TargetResults[CreateTrafficPolicyVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrafficPolicyVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrafficPolicyVersionResponseTypeDef]:
         """Creates a new version of an existing traffic policy. When you create a new
         version of a traffic policy, you specify the ID of the traffic policy that
         you want to update and a JSON-formatted document that describes the new
@@ -333,8 +186,9 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateTrafficPolicyVersion", kwargs)
 
     def create_vpc_association_authorization(
-        self, **kwargs: Unpack[CreateVPCAssociationAuthorizationRequestTypeDef]
-    ) -> TargetResults[CreateVPCAssociationAuthorizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateVPCAssociationAuthorizationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateVPCAssociationAuthorizationResponseTypeDef]:
         """Authorizes the Amazon Web Services account that created a specified VPC to
         submit an AssociateVPCWithHostedZone request to associate the VPC with a
         specified hosted zone that was created by a different account. To submit a
@@ -348,8 +202,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("CreateVPCAssociationAuthorization", kwargs)
 
     def deactivate_key_signing_key(
-        self, **kwargs: Unpack[DeactivateKeySigningKeyRequestTypeDef]
-    ) -> TargetResults[DeactivateKeySigningKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateKeySigningKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeactivateKeySigningKeyResponseTypeDef]:
         """Deactivates a key-signing key (KSK) so that it will not be used for
         signing by DNSSEC. This operation changes the KSK status to INACTIVE.
 
@@ -358,8 +212,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeactivateKeySigningKey", kwargs)
 
     def delete_cidr_collection(
-        self, **kwargs: Unpack[DeleteCidrCollectionRequestTypeDef]
-    ) -> TargetResults[DeleteCidrCollectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCidrCollectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCidrCollectionResponseTypeDef]:
         """Deletes a CIDR collection in the current Amazon Web Services account. The
         collection must be empty before it can be deleted.
 
@@ -368,8 +222,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteCidrCollection", kwargs)
 
     def delete_health_check(
-        self, **kwargs: Unpack[DeleteHealthCheckRequestTypeDef]
-    ) -> TargetResults[DeleteHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHealthCheckResponseTypeDef]:
         """Deletes a health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteHealthCheck
@@ -377,8 +231,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteHealthCheck", kwargs)
 
     def delete_hosted_zone(
-        self, **kwargs: Unpack[DeleteHostedZoneRequestTypeDef]
-    ) -> TargetResults[DeleteHostedZoneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHostedZoneRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHostedZoneResponseTypeDef]:
         """Deletes a hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteHostedZone
@@ -386,8 +240,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteHostedZone", kwargs)
 
     def delete_key_signing_key(
-        self, **kwargs: Unpack[DeleteKeySigningKeyRequestTypeDef]
-    ) -> TargetResults[DeleteKeySigningKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKeySigningKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKeySigningKeyResponseTypeDef]:
         """Deletes a key-signing key (KSK). Before you can delete a KSK, you must
         deactivate it. The KSK must be deactivated before you can delete it
         regardless of whether the hosted zone is enabled for DNSSEC signing.
@@ -397,8 +251,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteKeySigningKey", kwargs)
 
     def delete_query_logging_config(
-        self, **kwargs: Unpack[DeleteQueryLoggingConfigRequestTypeDef]
-    ) -> TargetResults[DeleteQueryLoggingConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueryLoggingConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueryLoggingConfigResponseTypeDef]:
         """Deletes a configuration for DNS query logging. If you delete a
         configuration, Amazon Route 53 stops sending query logs to CloudWatch
         Logs. Route 53 doesn't delete any logs that are already in CloudWatch
@@ -409,8 +263,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteQueryLoggingConfig", kwargs)
 
     def delete_reusable_delegation_set(
-        self, **kwargs: Unpack[DeleteReusableDelegationSetRequestTypeDef]
-    ) -> TargetResults[DeleteReusableDelegationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReusableDelegationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReusableDelegationSetResponseTypeDef]:
         """Deletes a reusable delegation set.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteReusableDelegationSet
@@ -418,8 +272,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteReusableDelegationSet", kwargs)
 
     def delete_traffic_policy(
-        self, **kwargs: Unpack[DeleteTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficPolicyResponseTypeDef]:
         """Deletes a traffic policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteTrafficPolicy
@@ -427,8 +281,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteTrafficPolicy", kwargs)
 
     def delete_traffic_policy_instance(
-        self, **kwargs: Unpack[DeleteTrafficPolicyInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteTrafficPolicyInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrafficPolicyInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrafficPolicyInstanceResponseTypeDef]:
         """Deletes a traffic policy instance and all of the resource record sets that
         Amazon Route 53 created when you created the instance.
 
@@ -437,8 +291,9 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteTrafficPolicyInstance", kwargs)
 
     def delete_vpc_association_authorization(
-        self, **kwargs: Unpack[DeleteVPCAssociationAuthorizationRequestTypeDef]
-    ) -> TargetResults[DeleteVPCAssociationAuthorizationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteVPCAssociationAuthorizationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteVPCAssociationAuthorizationResponseTypeDef]:
         """Removes authorization to submit an AssociateVPCWithHostedZone request to
         associate a specified VPC with a hosted zone that was created by a
         different account. You must use the account that created the hosted zone
@@ -449,8 +304,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DeleteVPCAssociationAuthorization", kwargs)
 
     def disable_hosted_zone_dnssec(
-        self, **kwargs: Unpack[DisableHostedZoneDNSSECRequestTypeDef]
-    ) -> TargetResults[DisableHostedZoneDNSSECResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableHostedZoneDNSSECRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableHostedZoneDNSSECResponseTypeDef]:
         """Disables DNSSEC signing in a specific hosted zone. This action does not
         deactivate any key-signing keys (KSKs) that are active in the hosted zone.
 
@@ -459,8 +314,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DisableHostedZoneDNSSEC", kwargs)
 
     def disassociate_vpc_from_hosted_zone(
-        self, **kwargs: Unpack[DisassociateVPCFromHostedZoneRequestTypeDef]
-    ) -> TargetResults[DisassociateVPCFromHostedZoneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateVPCFromHostedZoneRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateVPCFromHostedZoneResponseTypeDef]:
         """Disassociates an Amazon Virtual Private Cloud (Amazon VPC) from an Amazon
         Route 53 private hosted zone.
 
@@ -469,8 +324,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("DisassociateVPCFromHostedZone", kwargs)
 
     def enable_hosted_zone_dnssec(
-        self, **kwargs: Unpack[EnableHostedZoneDNSSECRequestTypeDef]
-    ) -> TargetResults[EnableHostedZoneDNSSECResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableHostedZoneDNSSECRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableHostedZoneDNSSECResponseTypeDef]:
         """Enables DNSSEC signing in a specific hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/EnableHostedZoneDNSSEC
@@ -478,8 +333,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("EnableHostedZoneDNSSEC", kwargs)
 
     def get_account_limit(
-        self, **kwargs: Unpack[GetAccountLimitRequestTypeDef]
-    ) -> TargetResults[GetAccountLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountLimitResponseTypeDef]:
         """Gets the specified limit for the current account, for example, the maximum
         number of health checks that you can create using the account.
 
@@ -488,15 +343,17 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetAccountLimit", kwargs)
 
     def get_change(
-        self, **kwargs: Unpack[GetChangeRequestTypeDef]
-    ) -> TargetResults[GetChangeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChangeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChangeResponseTypeDef]:
         """Returns the current status of a change batch request.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetChange
         """
         return self._call("GetChange", kwargs)
 
-    def get_checker_ip_ranges(self) -> TargetResults[GetCheckerIpRangesResponseTypeDef]:
+    def get_checker_ip_ranges(
+        self,
+    ) -> TargetResults[type_defs.GetCheckerIpRangesResponseTypeDef]:
         """Route 53 does not perform authorization for this API because it retrieves
         information that is already available to the public.
 
@@ -505,8 +362,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetCheckerIpRanges", {})
 
     def get_dnssec(
-        self, **kwargs: Unpack[GetDNSSECRequestTypeDef]
-    ) -> TargetResults[GetDNSSECResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDNSSECRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDNSSECResponseTypeDef]:
         """Returns information about DNSSEC for a specific hosted zone, including the
         key-signing keys (KSKs) in the hosted zone.
 
@@ -515,8 +372,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetDNSSEC", kwargs)
 
     def get_geo_location(
-        self, **kwargs: Unpack[GetGeoLocationRequestTypeDef]
-    ) -> TargetResults[GetGeoLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGeoLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGeoLocationResponseTypeDef]:
         """Gets information about whether a specified geographic location is
         supported for Amazon Route 53 geolocation resource record sets.
 
@@ -525,8 +382,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetGeoLocation", kwargs)
 
     def get_health_check(
-        self, **kwargs: Unpack[GetHealthCheckRequestTypeDef]
-    ) -> TargetResults[GetHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHealthCheckResponseTypeDef]:
         """Gets information about a specified health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheck
@@ -535,7 +392,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_health_check_count(
         self,
-    ) -> TargetResults[GetHealthCheckCountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetHealthCheckCountResponseTypeDef]:
         """Retrieves the number of health checks that are associated with the current
         Amazon Web Services account.
 
@@ -544,8 +401,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetHealthCheckCount", {})
 
     def get_health_check_last_failure_reason(
-        self, **kwargs: Unpack[GetHealthCheckLastFailureReasonRequestTypeDef]
-    ) -> TargetResults[GetHealthCheckLastFailureReasonResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHealthCheckLastFailureReasonRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHealthCheckLastFailureReasonResponseTypeDef]:
         """Gets the reason that a specified health check failed most recently.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckLastFailureReason
@@ -553,8 +410,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetHealthCheckLastFailureReason", kwargs)
 
     def get_health_check_status(
-        self, **kwargs: Unpack[GetHealthCheckStatusRequestTypeDef]
-    ) -> TargetResults[GetHealthCheckStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHealthCheckStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHealthCheckStatusResponseTypeDef]:
         """Gets status of a specified health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckStatus
@@ -562,8 +419,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetHealthCheckStatus", kwargs)
 
     def get_hosted_zone(
-        self, **kwargs: Unpack[GetHostedZoneRequestTypeDef]
-    ) -> TargetResults[GetHostedZoneResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHostedZoneRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHostedZoneResponseTypeDef]:
         """Gets information about a specified hosted zone including the four name
         servers assigned to the hosted zone.
 
@@ -571,7 +428,9 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._call("GetHostedZone", kwargs)
 
-    def get_hosted_zone_count(self) -> TargetResults[GetHostedZoneCountResponseTypeDef]:
+    def get_hosted_zone_count(
+        self,
+    ) -> TargetResults[type_defs.GetHostedZoneCountResponseTypeDef]:
         """Retrieves the number of hosted zones that are associated with the current
         Amazon Web Services account.
 
@@ -580,8 +439,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetHostedZoneCount", {})
 
     def get_hosted_zone_limit(
-        self, **kwargs: Unpack[GetHostedZoneLimitRequestTypeDef]
-    ) -> TargetResults[GetHostedZoneLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHostedZoneLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHostedZoneLimitResponseTypeDef]:
         """Gets the specified limit for a specified hosted zone, for example, the
         maximum number of records that you can create in the hosted zone.
 
@@ -590,8 +449,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetHostedZoneLimit", kwargs)
 
     def get_query_logging_config(
-        self, **kwargs: Unpack[GetQueryLoggingConfigRequestTypeDef]
-    ) -> TargetResults[GetQueryLoggingConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueryLoggingConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueryLoggingConfigResponseTypeDef]:
         """Gets information about a specified configuration for DNS query logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetQueryLoggingConfig
@@ -599,8 +458,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetQueryLoggingConfig", kwargs)
 
     def get_reusable_delegation_set(
-        self, **kwargs: Unpack[GetReusableDelegationSetRequestTypeDef]
-    ) -> TargetResults[GetReusableDelegationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReusableDelegationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReusableDelegationSetResponseTypeDef]:
         """Retrieves information about a specified reusable delegation set, including
         the four name servers that are assigned to the delegation set.
 
@@ -609,8 +468,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetReusableDelegationSet", kwargs)
 
     def get_reusable_delegation_set_limit(
-        self, **kwargs: Unpack[GetReusableDelegationSetLimitRequestTypeDef]
-    ) -> TargetResults[GetReusableDelegationSetLimitResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReusableDelegationSetLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReusableDelegationSetLimitResponseTypeDef]:
         """Gets the maximum number of hosted zones that you can associate with the
         specified reusable delegation set.
 
@@ -619,8 +478,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetReusableDelegationSetLimit", kwargs)
 
     def get_traffic_policy(
-        self, **kwargs: Unpack[GetTrafficPolicyRequestTypeDef]
-    ) -> TargetResults[GetTrafficPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrafficPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrafficPolicyResponseTypeDef]:
         """Gets information about a specific traffic policy version.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetTrafficPolicy
@@ -628,8 +487,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetTrafficPolicy", kwargs)
 
     def get_traffic_policy_instance(
-        self, **kwargs: Unpack[GetTrafficPolicyInstanceRequestTypeDef]
-    ) -> TargetResults[GetTrafficPolicyInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrafficPolicyInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrafficPolicyInstanceResponseTypeDef]:
         """Gets information about a specified traffic policy instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetTrafficPolicyInstance
@@ -638,7 +497,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_traffic_policy_instance_count(
         self,
-    ) -> TargetResults[GetTrafficPolicyInstanceCountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetTrafficPolicyInstanceCountResponseTypeDef]:
         """Gets the number of traffic policy instances that are associated with the
         current Amazon Web Services account.
 
@@ -647,8 +506,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("GetTrafficPolicyInstanceCount", {})
 
     def list_cidr_blocks(
-        self, **kwargs: Unpack[ListCidrBlocksRequestTypeDef]
-    ) -> TargetResults[ListCidrBlocksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCidrBlocksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCidrBlocksResponseTypeDef]:
         """Returns a paginated list of location objects and their CIDR blocks.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrBlocks
@@ -656,8 +515,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListCidrBlocks", kwargs)
 
     def list_cidr_collections(
-        self, **kwargs: Unpack[ListCidrCollectionsRequestTypeDef]
-    ) -> TargetResults[ListCidrCollectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCidrCollectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCidrCollectionsResponseTypeDef]:
         """Returns a paginated list of CIDR collections in the Amazon Web Services
         account (metadata only).
 
@@ -666,8 +525,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListCidrCollections", kwargs)
 
     def list_cidr_locations(
-        self, **kwargs: Unpack[ListCidrLocationsRequestTypeDef]
-    ) -> TargetResults[ListCidrLocationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCidrLocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCidrLocationsResponseTypeDef]:
         """Returns a paginated list of CIDR locations for the given collection
         (metadata only, does not include CIDR blocks).
 
@@ -676,8 +535,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListCidrLocations", kwargs)
 
     def list_geo_locations(
-        self, **kwargs: Unpack[ListGeoLocationsRequestTypeDef]
-    ) -> TargetResults[ListGeoLocationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGeoLocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGeoLocationsResponseTypeDef]:
         """Retrieves a list of supported geographic locations.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListGeoLocations
@@ -685,8 +544,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListGeoLocations", kwargs)
 
     def list_health_checks(
-        self, **kwargs: Unpack[ListHealthChecksRequestTypeDef]
-    ) -> TargetResults[ListHealthChecksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHealthChecksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHealthChecksResponseTypeDef]:
         """Retrieve a list of the health checks that are associated with the current
         Amazon Web Services account.
 
@@ -695,8 +554,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListHealthChecks", kwargs)
 
     def list_hosted_zones(
-        self, **kwargs: Unpack[ListHostedZonesRequestTypeDef]
-    ) -> TargetResults[ListHostedZonesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostedZonesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHostedZonesResponseTypeDef]:
         """Retrieves a list of the public and private hosted zones that are
         associated with the current Amazon Web Services account. The response
         includes a HostedZones child element for each hosted zone.
@@ -706,8 +565,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListHostedZones", kwargs)
 
     def list_hosted_zones_by_name(
-        self, **kwargs: Unpack[ListHostedZonesByNameRequestTypeDef]
-    ) -> TargetResults[ListHostedZonesByNameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostedZonesByNameRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHostedZonesByNameResponseTypeDef]:
         """Retrieves a list of your hosted zones in lexicographic order. The response
         includes a HostedZones child element for each hosted zone created by the
         current Amazon Web Services account.
@@ -717,8 +576,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListHostedZonesByName", kwargs)
 
     def list_hosted_zones_by_vpc(
-        self, **kwargs: Unpack[ListHostedZonesByVPCRequestTypeDef]
-    ) -> TargetResults[ListHostedZonesByVPCResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostedZonesByVPCRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHostedZonesByVPCResponseTypeDef]:
         """Lists all the private hosted zones that a specified VPC is associated
         with, regardless of which Amazon Web Services account or Amazon Web
         Services service owns the hosted zones.
@@ -728,8 +587,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListHostedZonesByVPC", kwargs)
 
     def list_query_logging_configs(
-        self, **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef]
-    ) -> TargetResults[ListQueryLoggingConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueryLoggingConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueryLoggingConfigsResponseTypeDef]:
         """Lists the configurations for DNS query logging that are associated with
         the current Amazon Web Services account or the configuration that is
         associated with a specified hosted zone.
@@ -739,8 +598,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListQueryLoggingConfigs", kwargs)
 
     def list_resource_record_sets(
-        self, **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef]
-    ) -> TargetResults[ListResourceRecordSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceRecordSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceRecordSetsResponseTypeDef]:
         """Lists the resource record sets in a specified hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSets
@@ -748,8 +607,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListResourceRecordSets", kwargs)
 
     def list_reusable_delegation_sets(
-        self, **kwargs: Unpack[ListReusableDelegationSetsRequestTypeDef]
-    ) -> TargetResults[ListReusableDelegationSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReusableDelegationSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReusableDelegationSetsResponseTypeDef]:
         """Retrieves a list of the reusable delegation sets that are associated with
         the current Amazon Web Services account.
 
@@ -758,8 +617,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListReusableDelegationSets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for one health check or hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListTagsForResource
@@ -767,8 +626,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tags_for_resources(
-        self, **kwargs: Unpack[ListTagsForResourcesRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourcesResponseTypeDef]:
         """Lists tags for up to 10 health checks or hosted zones.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListTagsForResources
@@ -776,8 +635,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTagsForResources", kwargs)
 
     def list_traffic_policies(
-        self, **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef]
-    ) -> TargetResults[ListTrafficPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrafficPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrafficPoliciesResponseTypeDef]:
         """Gets information about the latest version for every traffic policy that is
         associated with the current Amazon Web Services account. Policies are
         listed in the order that they were created in.
@@ -787,8 +646,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTrafficPolicies", kwargs)
 
     def list_traffic_policy_instances(
-        self, **kwargs: Unpack[ListTrafficPolicyInstancesRequestTypeDef]
-    ) -> TargetResults[ListTrafficPolicyInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrafficPolicyInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrafficPolicyInstancesResponseTypeDef]:
         """Gets information about the traffic policy instances that you created by
         using the current Amazon Web Services account.
 
@@ -797,8 +656,11 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTrafficPolicyInstances", kwargs)
 
     def list_traffic_policy_instances_by_hosted_zone(
-        self, **kwargs: Unpack[ListTrafficPolicyInstancesByHostedZoneRequestTypeDef]
-    ) -> TargetResults[ListTrafficPolicyInstancesByHostedZoneResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListTrafficPolicyInstancesByHostedZoneRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListTrafficPolicyInstancesByHostedZoneResponseTypeDef]:
         """Gets information about the traffic policy instances that you created in a
         specified hosted zone.
 
@@ -807,8 +669,9 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTrafficPolicyInstancesByHostedZone", kwargs)
 
     def list_traffic_policy_instances_by_policy(
-        self, **kwargs: Unpack[ListTrafficPolicyInstancesByPolicyRequestTypeDef]
-    ) -> TargetResults[ListTrafficPolicyInstancesByPolicyResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListTrafficPolicyInstancesByPolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrafficPolicyInstancesByPolicyResponseTypeDef]:
         """Gets information about the traffic policy instances that you created by
         using a specify traffic policy version.
 
@@ -817,8 +680,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTrafficPolicyInstancesByPolicy", kwargs)
 
     def list_traffic_policy_versions(
-        self, **kwargs: Unpack[ListTrafficPolicyVersionsRequestTypeDef]
-    ) -> TargetResults[ListTrafficPolicyVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrafficPolicyVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrafficPolicyVersionsResponseTypeDef]:
         """Gets information about all of the versions for a specified traffic policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListTrafficPolicyVersions
@@ -826,8 +689,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListTrafficPolicyVersions", kwargs)
 
     def list_vpc_association_authorizations(
-        self, **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef]
-    ) -> TargetResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVPCAssociationAuthorizationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVPCAssociationAuthorizationsResponseTypeDef]:
         """Gets a list of the VPCs that were created by other accounts and that can
         be associated with a specified hosted zone because you've submitted one or
         more CreateVPCAssociationAuthorization requests.
@@ -837,8 +700,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("ListVPCAssociationAuthorizations", kwargs)
 
     def test_dns_answer(
-        self, **kwargs: Unpack[TestDNSAnswerRequestTypeDef]
-    ) -> TargetResults[TestDNSAnswerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestDNSAnswerRequestTypeDef]
+    ) -> TargetResults[type_defs.TestDNSAnswerResponseTypeDef]:
         """Gets the value that Amazon Route 53 returns in response to a DNS request
         for a specified record name and type. You can optionally specify the IP
         address of a DNS resolver, an EDNS0 client subnet IP address, and a subnet
@@ -849,8 +712,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("TestDNSAnswer", kwargs)
 
     def update_health_check(
-        self, **kwargs: Unpack[UpdateHealthCheckRequestTypeDef]
-    ) -> TargetResults[UpdateHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHealthCheckResponseTypeDef]:
         """Updates an existing health check. Note that some values can't be updated.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateHealthCheck
@@ -858,8 +721,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("UpdateHealthCheck", kwargs)
 
     def update_hosted_zone_comment(
-        self, **kwargs: Unpack[UpdateHostedZoneCommentRequestTypeDef]
-    ) -> TargetResults[UpdateHostedZoneCommentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHostedZoneCommentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHostedZoneCommentResponseTypeDef]:
         """Updates the comment for a specified hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateHostedZoneComment
@@ -867,8 +730,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("UpdateHostedZoneComment", kwargs)
 
     def update_hosted_zone_features(
-        self, **kwargs: Unpack[UpdateHostedZoneFeaturesRequestTypeDef]
-    ) -> TargetResults[UpdateHostedZoneFeaturesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHostedZoneFeaturesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHostedZoneFeaturesResponseTypeDef]:
         """Updates the features configuration for a hosted zone. This operation
         allows you to enable or disable specific features for your hosted zone,
         such as accelerated recovery.
@@ -878,8 +741,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("UpdateHostedZoneFeatures", kwargs)
 
     def update_traffic_policy_comment(
-        self, **kwargs: Unpack[UpdateTrafficPolicyCommentRequestTypeDef]
-    ) -> TargetResults[UpdateTrafficPolicyCommentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrafficPolicyCommentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrafficPolicyCommentResponseTypeDef]:
         """Updates the comment for a specified traffic policy version.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateTrafficPolicyComment
@@ -887,8 +750,8 @@ class MultiRegionRoute53(MultiRegionClient):
         return self._call("UpdateTrafficPolicyComment", kwargs)
 
     def update_traffic_policy_instance(
-        self, **kwargs: Unpack[UpdateTrafficPolicyInstanceRequestTypeDef]
-    ) -> TargetResults[UpdateTrafficPolicyInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrafficPolicyInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrafficPolicyInstanceResponseTypeDef]:
         """After you submit a UpdateTrafficPolicyInstance request, there's a brief
         delay while Route 53 creates the resource record sets that are specified
         in the traffic policy definition. Use GetTrafficPolicyInstance with the id
@@ -906,8 +769,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCidrBlocksRequestTypeDef],
-    ) -> TargetResults[ListCidrBlocksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCidrBlocksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCidrBlocksResponseTypeDef]:
         """Every page of ListCidrBlocks in every target, merged per target
         (botocore's build_full_result).
 
@@ -929,8 +792,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCidrCollectionsRequestTypeDef],
-    ) -> TargetResults[ListCidrCollectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCidrCollectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCidrCollectionsResponseTypeDef]:
         """Every page of ListCidrCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -953,8 +816,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCidrLocationsRequestTypeDef],
-    ) -> TargetResults[ListCidrLocationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCidrLocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCidrLocationsResponseTypeDef]:
         """Every page of ListCidrLocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -977,8 +840,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHealthChecksRequestTypeDef],
-    ) -> TargetResults[ListHealthChecksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHealthChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHealthChecksResponseTypeDef]:
         """Every page of ListHealthChecks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1001,8 +864,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHostedZonesRequestTypeDef],
-    ) -> TargetResults[ListHostedZonesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHostedZonesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHostedZonesResponseTypeDef]:
         """Every page of ListHostedZones in every target, merged per target
         (botocore's build_full_result).
 
@@ -1026,8 +889,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef],
-    ) -> TargetResults[ListQueryLoggingConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueryLoggingConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueryLoggingConfigsResponseTypeDef]:
         """Every page of ListQueryLoggingConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1051,8 +914,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef],
-    ) -> TargetResults[ListResourceRecordSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceRecordSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceRecordSetsResponseTypeDef]:
         """Every page of ListResourceRecordSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1074,8 +937,8 @@ class MultiRegionRoute53(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef],
-    ) -> TargetResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListVPCAssociationAuthorizationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVPCAssociationAuthorizationsResponseTypeDef]:
         """Every page of ListVPCAssociationAuthorizations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1098,8 +961,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCidrBlocksRequestTypeDef],
-    ) -> Items[CidrBlockSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCidrBlocksRequestTypeDef],
+    ) -> Items[type_defs.CidrBlockSummaryTypeDef]:
         """Each element of CidrBlocks in every page of ListCidrBlocks, from every
         target, as its page arrives (tagged with its target).
 
@@ -1114,8 +977,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCidrCollectionsRequestTypeDef],
-    ) -> Items[CollectionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCidrCollectionsRequestTypeDef],
+    ) -> Items[type_defs.CollectionSummaryTypeDef]:
         """Each element of CidrCollections in every page of ListCidrCollections, from
         every target, as its page arrives (tagged with its target).
 
@@ -1130,8 +993,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCidrLocationsRequestTypeDef],
-    ) -> Items[LocationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCidrLocationsRequestTypeDef],
+    ) -> Items[type_defs.LocationSummaryTypeDef]:
         """Each element of CidrLocations in every page of ListCidrLocations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1146,8 +1009,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHealthChecksRequestTypeDef],
-    ) -> Items[HealthCheckTypeDef]:
+        **kwargs: Unpack[type_defs.ListHealthChecksRequestTypeDef],
+    ) -> Items[type_defs.HealthCheckTypeDef]:
         """Each element of HealthChecks in every page of ListHealthChecks, from every
         target, as its page arrives (tagged with its target).
 
@@ -1162,8 +1025,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHostedZonesRequestTypeDef],
-    ) -> Items[HostedZoneTypeDef]:
+        **kwargs: Unpack[type_defs.ListHostedZonesRequestTypeDef],
+    ) -> Items[type_defs.HostedZoneTypeDef]:
         """Each element of HostedZones in every page of ListHostedZones, from every
         target, as its page arrives (tagged with its target).
 
@@ -1178,8 +1041,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef],
-    ) -> Items[QueryLoggingConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueryLoggingConfigsRequestTypeDef],
+    ) -> Items[type_defs.QueryLoggingConfigTypeDef]:
         """Each element of QueryLoggingConfigs in every page of
         ListQueryLoggingConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -1195,8 +1058,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef],
-    ) -> Items[ResourceRecordSetOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceRecordSetsRequestTypeDef],
+    ) -> Items[type_defs.ResourceRecordSetOutputTypeDef]:
         """Each element of ResourceRecordSets in every page of
         ListResourceRecordSets, from every target, as its page arrives (tagged
         with its target).
@@ -1212,8 +1075,8 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef],
-    ) -> Items[VPCTypeDef]:
+        **kwargs: Unpack[type_defs.ListVPCAssociationAuthorizationsRequestTypeDef],
+    ) -> Items[type_defs.VPCTypeDef]:
         """Each element of VPCs in every page of ListVPCAssociationAuthorizations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1231,7 +1094,7 @@ class MultiRegionRoute53(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetChangeRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetChangeRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ResourceRecordSetsChanged.
 

@@ -15,17 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetRoutingControlStateRequestTypeDef,
-        GetRoutingControlStateResponseTypeDef,
-        ListRoutingControlsRequestTypeDef,
-        ListRoutingControlsResponseTypeDef,
-        RoutingControlTypeDef,
-        UpdateRoutingControlStateRequestTypeDef,
-        UpdateRoutingControlStateResponseTypeDef,
-        UpdateRoutingControlStatesRequestTypeDef,
-        UpdateRoutingControlStatesResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53RecoveryCluster"]
 
@@ -39,8 +29,8 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_routing_control_state(
-        self, **kwargs: Unpack[GetRoutingControlStateRequestTypeDef]
-    ) -> TargetResults[GetRoutingControlStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoutingControlStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoutingControlStateResponseTypeDef]:
         """Get the state for a routing control. A routing control is a simple on/off
         switch that you can use to route traffic to cells. When a routing control
         state is set to ON, traffic flows to a cell. When the state is set to OFF,
@@ -51,8 +41,8 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         return self._call("GetRoutingControlState", kwargs)
 
     def list_routing_controls(
-        self, **kwargs: Unpack[ListRoutingControlsRequestTypeDef]
-    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutingControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoutingControlsResponseTypeDef]:
         """List routing control names and Amazon Resource Names (ARNs), as well as
         the routing control state for each routing control, along with the control
         panel name and control panel ARN for the routing controls. If you specify
@@ -64,8 +54,8 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         return self._call("ListRoutingControls", kwargs)
 
     def update_routing_control_state(
-        self, **kwargs: Unpack[UpdateRoutingControlStateRequestTypeDef]
-    ) -> TargetResults[UpdateRoutingControlStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoutingControlStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoutingControlStateResponseTypeDef]:
         """Set the state of the routing control to reroute traffic. You can set the
         value to ON or OFF. When the state is ON, traffic flows to a cell. When
         the state is OFF, traffic does not flow.
@@ -75,8 +65,8 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         return self._call("UpdateRoutingControlState", kwargs)
 
     def update_routing_control_states(
-        self, **kwargs: Unpack[UpdateRoutingControlStatesRequestTypeDef]
-    ) -> TargetResults[UpdateRoutingControlStatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoutingControlStatesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoutingControlStatesResponseTypeDef]:
         """Set multiple routing control states. You can set the value for each state
         to be ON or OFF. When the state is ON, traffic flows to a cell. When it's
         OFF, traffic does not flow.
@@ -91,8 +81,8 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
-    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingControlsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoutingControlsResponseTypeDef]:
         """Every page of ListRoutingControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -117,8 +107,8 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
-    ) -> Items[RoutingControlTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingControlsRequestTypeDef],
+    ) -> Items[type_defs.RoutingControlTypeDef]:
         """Each element of RoutingControls in every page of ListRoutingControls, from
         every target, as its page arrives (tagged with its target).
 

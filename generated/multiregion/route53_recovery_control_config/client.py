@@ -15,62 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ClusterTypeDef,
-        ControlPanelTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateControlPanelRequestTypeDef,
-        CreateControlPanelResponseTypeDef,
-        CreateRoutingControlRequestTypeDef,
-        CreateRoutingControlResponseTypeDef,
-        CreateSafetyRuleRequestTypeDef,
-        CreateSafetyRuleResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteControlPanelRequestTypeDef,
-        DeleteControlPanelResponseTypeDef,
-        DeleteRoutingControlRequestTypeDef,
-        DeleteRoutingControlResponseTypeDef,
-        DeleteSafetyRuleRequestTypeDef,
-        DeleteSafetyRuleResponseTypeDef,
-        DescribeClusterRequestTypeDef,
-        DescribeClusterResponseTypeDef,
-        DescribeControlPanelRequestTypeDef,
-        DescribeControlPanelResponseTypeDef,
-        DescribeRoutingControlRequestTypeDef,
-        DescribeRoutingControlResponseTypeDef,
-        DescribeSafetyRuleRequestTypeDef,
-        DescribeSafetyRuleResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        ListAssociatedRoute53HealthChecksRequestTypeDef,
-        ListAssociatedRoute53HealthChecksResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListControlPanelsRequestTypeDef,
-        ListControlPanelsResponseTypeDef,
-        ListRoutingControlsRequestTypeDef,
-        ListRoutingControlsResponseTypeDef,
-        ListSafetyRulesRequestTypeDef,
-        ListSafetyRulesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RoutingControlTypeDef,
-        RuleTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateControlPanelRequestTypeDef,
-        UpdateControlPanelResponseTypeDef,
-        UpdateRoutingControlRequestTypeDef,
-        UpdateRoutingControlResponseTypeDef,
-        UpdateSafetyRuleRequestTypeDef,
-        UpdateSafetyRuleResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53RecoveryControlConfig"]
 
@@ -84,8 +29,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Create a new cluster. A cluster is a set of redundant Regional endpoints
         against which you can run API calls to update or get the state of one or
         more routing controls. Each cluster has a name, status, Amazon Resource
@@ -98,8 +43,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_control_panel(
-        self, **kwargs: Unpack[CreateControlPanelRequestTypeDef]
-    ) -> TargetResults[CreateControlPanelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateControlPanelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateControlPanelResponseTypeDef]:
         """Creates a new control panel. A control panel represents a group of routing
         controls that can be changed together in a single transaction. You can use
         a control panel to centrally view the operational status of applications
@@ -112,8 +57,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("CreateControlPanel", kwargs)
 
     def create_routing_control(
-        self, **kwargs: Unpack[CreateRoutingControlRequestTypeDef]
-    ) -> TargetResults[CreateRoutingControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRoutingControlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRoutingControlResponseTypeDef]:
         """Creates a new routing control.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/CreateRoutingControl
@@ -121,8 +66,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("CreateRoutingControl", kwargs)
 
     def create_safety_rule(
-        self, **kwargs: Unpack[CreateSafetyRuleRequestTypeDef]
-    ) -> TargetResults[CreateSafetyRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSafetyRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSafetyRuleResponseTypeDef]:
         """Creates a safety rule in a control panel. Safety rules let you add
         safeguards around changing routing control states, and for enabling and
         disabling routing controls, to help prevent unexpected outcomes.
@@ -132,8 +77,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("CreateSafetyRule", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Delete a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteCluster
@@ -141,8 +86,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_control_panel(
-        self, **kwargs: Unpack[DeleteControlPanelRequestTypeDef]
-    ) -> TargetResults[DeleteControlPanelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteControlPanelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteControlPanelResponseTypeDef]:
         """Deletes a control panel.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteControlPanel
@@ -150,8 +95,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DeleteControlPanel", kwargs)
 
     def delete_routing_control(
-        self, **kwargs: Unpack[DeleteRoutingControlRequestTypeDef]
-    ) -> TargetResults[DeleteRoutingControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRoutingControlRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRoutingControlResponseTypeDef]:
         """Deletes a routing control.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteRoutingControl
@@ -159,8 +104,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DeleteRoutingControl", kwargs)
 
     def delete_safety_rule(
-        self, **kwargs: Unpack[DeleteSafetyRuleRequestTypeDef]
-    ) -> TargetResults[DeleteSafetyRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSafetyRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSafetyRuleResponseTypeDef]:
         """Deletes a safety rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteSafetyRule
@@ -168,8 +113,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DeleteSafetyRule", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> TargetResults[DescribeClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterResponseTypeDef]:
         """Display the details about a cluster. The response includes the cluster
         name, endpoints, status, and Amazon Resource Name (ARN).
 
@@ -178,8 +123,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DescribeCluster", kwargs)
 
     def describe_control_panel(
-        self, **kwargs: Unpack[DescribeControlPanelRequestTypeDef]
-    ) -> TargetResults[DescribeControlPanelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeControlPanelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeControlPanelResponseTypeDef]:
         """Displays details about a control panel.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeControlPanel
@@ -187,8 +132,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DescribeControlPanel", kwargs)
 
     def describe_routing_control(
-        self, **kwargs: Unpack[DescribeRoutingControlRequestTypeDef]
-    ) -> TargetResults[DescribeRoutingControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRoutingControlRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRoutingControlResponseTypeDef]:
         """Displays details about a routing control. A routing control has one of two
         states: ON and OFF. You can map the routing control state to the state of
         an Amazon Route 53 health check, which can be used to control routing.
@@ -198,8 +143,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DescribeRoutingControl", kwargs)
 
     def describe_safety_rule(
-        self, **kwargs: Unpack[DescribeSafetyRuleRequestTypeDef]
-    ) -> TargetResults[DescribeSafetyRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSafetyRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSafetyRuleResponseTypeDef]:
         """Returns information about a safety rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeSafetyRule
@@ -207,8 +152,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("DescribeSafetyRule", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Get information about the resource policy for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/GetResourcePolicy
@@ -216,8 +161,9 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_associated_route53_health_checks(
-        self, **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef]
-    ) -> TargetResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAssociatedRoute53HealthChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedRoute53HealthChecksResponseTypeDef]:
         """Returns an array of all Amazon Route 53 health checks associated with a
         specific routing control.
 
@@ -226,8 +172,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("ListAssociatedRoute53HealthChecks", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Returns an array of all the clusters in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListClusters
@@ -235,8 +181,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_control_panels(
-        self, **kwargs: Unpack[ListControlPanelsRequestTypeDef]
-    ) -> TargetResults[ListControlPanelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListControlPanelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListControlPanelsResponseTypeDef]:
         """Returns an array of control panels in an account or in a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListControlPanels
@@ -244,8 +190,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("ListControlPanels", kwargs)
 
     def list_routing_controls(
-        self, **kwargs: Unpack[ListRoutingControlsRequestTypeDef]
-    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRoutingControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRoutingControlsResponseTypeDef]:
         """Returns an array of routing controls for a control panel. A routing
         control is an Amazon Route 53 Application Recovery Controller construct
         that has one of two states: ON and OFF. You can map the routing control
@@ -257,8 +203,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("ListRoutingControls", kwargs)
 
     def list_safety_rules(
-        self, **kwargs: Unpack[ListSafetyRulesRequestTypeDef]
-    ) -> TargetResults[ListSafetyRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSafetyRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSafetyRulesResponseTypeDef]:
         """List the safety rules (the assertion rules and gating rules) that you've
         defined for the routing controls in a control panel.
 
@@ -267,8 +213,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("ListSafetyRules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListTagsForResource
@@ -276,8 +222,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/TagResource
@@ -285,8 +231,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/UntagResource
@@ -294,8 +240,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Updates an existing cluster. You can only update the network type of a
         cluster.
 
@@ -304,8 +250,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_control_panel(
-        self, **kwargs: Unpack[UpdateControlPanelRequestTypeDef]
-    ) -> TargetResults[UpdateControlPanelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateControlPanelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateControlPanelResponseTypeDef]:
         """Updates a control panel. The only update you can make to a control panel
         is to change the name of the control panel.
 
@@ -314,8 +260,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("UpdateControlPanel", kwargs)
 
     def update_routing_control(
-        self, **kwargs: Unpack[UpdateRoutingControlRequestTypeDef]
-    ) -> TargetResults[UpdateRoutingControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRoutingControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRoutingControlResponseTypeDef]:
         """Updates a routing control. You can only update the name of the routing
         control. To get or update the routing control state, see the Recovery
         Cluster (data plane) API actions for Amazon Route 53 Application Recovery
@@ -326,8 +272,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         return self._call("UpdateRoutingControl", kwargs)
 
     def update_safety_rule(
-        self, **kwargs: Unpack[UpdateSafetyRuleRequestTypeDef]
-    ) -> TargetResults[UpdateSafetyRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSafetyRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSafetyRuleResponseTypeDef]:
         """Update a safety rule (an assertion rule or gating rule). You can only
         update the name and the waiting period for a safety rule. To make other
         updates, delete the safety rule and create a new one.
@@ -342,8 +288,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef],
-    ) -> TargetResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedRoute53HealthChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedRoute53HealthChecksResponseTypeDef]:
         """Every page of ListAssociatedRoute53HealthChecks in every target, merged
         per target (botocore's build_full_result).
 
@@ -366,8 +312,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -389,8 +335,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListControlPanelsRequestTypeDef],
-    ) -> TargetResults[ListControlPanelsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlPanelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListControlPanelsResponseTypeDef]:
         """Every page of ListControlPanels in every target, merged per target
         (botocore's build_full_result).
 
@@ -412,8 +358,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
-    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingControlsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRoutingControlsResponseTypeDef]:
         """Every page of ListRoutingControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -439,8 +385,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSafetyRulesRequestTypeDef],
-    ) -> TargetResults[ListSafetyRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSafetyRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSafetyRulesResponseTypeDef]:
         """Every page of ListSafetyRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -462,7 +408,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAssociatedRoute53HealthChecksRequestTypeDef],
     ) -> Items[str]:
         """Each element of HealthCheckIds in every page of
         ListAssociatedRoute53HealthChecks, from every target, as its page arrives
@@ -482,8 +428,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> Items[ClusterTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterTypeDef]:
         """Each element of Clusters in every page of ListClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -498,8 +444,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListControlPanelsRequestTypeDef],
-    ) -> Items[ControlPanelTypeDef]:
+        **kwargs: Unpack[type_defs.ListControlPanelsRequestTypeDef],
+    ) -> Items[type_defs.ControlPanelTypeDef]:
         """Each element of ControlPanels in every page of ListControlPanels, from
         every target, as its page arrives (tagged with its target).
 
@@ -514,8 +460,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
-    ) -> Items[RoutingControlTypeDef]:
+        **kwargs: Unpack[type_defs.ListRoutingControlsRequestTypeDef],
+    ) -> Items[type_defs.RoutingControlTypeDef]:
         """Each element of RoutingControls in every page of ListRoutingControls, from
         every target, as its page arrives (tagged with its target).
 
@@ -530,8 +476,8 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSafetyRulesRequestTypeDef],
-    ) -> Items[RuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListSafetyRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleTypeDef]:
         """Each element of SafetyRules in every page of ListSafetyRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -546,7 +492,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a cluster is created
 
@@ -565,7 +511,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeClusterRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait for a cluster to be deleted
 
@@ -584,7 +530,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeControlPanelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeControlPanelRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a control panel is created
 
@@ -603,7 +549,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeControlPanelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeControlPanelRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a control panel is deleted
 
@@ -622,7 +568,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeRoutingControlRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeRoutingControlRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until a routing control is created
 
@@ -641,7 +587,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeRoutingControlRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeRoutingControlRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait for a routing control to be deleted
 

@@ -15,76 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CellOutputTypeDef,
-        CreateCellRequestTypeDef,
-        CreateCellResponseTypeDef,
-        CreateCrossAccountAuthorizationRequestTypeDef,
-        CreateCrossAccountAuthorizationResponseTypeDef,
-        CreateReadinessCheckRequestTypeDef,
-        CreateReadinessCheckResponseTypeDef,
-        CreateRecoveryGroupRequestTypeDef,
-        CreateRecoveryGroupResponseTypeDef,
-        CreateResourceSetRequestTypeDef,
-        CreateResourceSetResponseTypeDef,
-        DeleteCellRequestTypeDef,
-        DeleteCrossAccountAuthorizationRequestTypeDef,
-        DeleteCrossAccountAuthorizationResponseTypeDef,
-        DeleteReadinessCheckRequestTypeDef,
-        DeleteRecoveryGroupRequestTypeDef,
-        DeleteResourceSetRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetArchitectureRecommendationsRequestTypeDef,
-        GetArchitectureRecommendationsResponseTypeDef,
-        GetCellReadinessSummaryRequestTypeDef,
-        GetCellReadinessSummaryResponseTypeDef,
-        GetCellRequestTypeDef,
-        GetCellResponseTypeDef,
-        GetReadinessCheckRequestTypeDef,
-        GetReadinessCheckResourceStatusRequestTypeDef,
-        GetReadinessCheckResourceStatusResponseTypeDef,
-        GetReadinessCheckResponseTypeDef,
-        GetReadinessCheckStatusRequestTypeDef,
-        GetReadinessCheckStatusResponseTypeDef,
-        GetRecoveryGroupReadinessSummaryRequestTypeDef,
-        GetRecoveryGroupReadinessSummaryResponseTypeDef,
-        GetRecoveryGroupRequestTypeDef,
-        GetRecoveryGroupResponseTypeDef,
-        GetResourceSetRequestTypeDef,
-        GetResourceSetResponseTypeDef,
-        ListCellsRequestTypeDef,
-        ListCellsResponseTypeDef,
-        ListCrossAccountAuthorizationsRequestTypeDef,
-        ListCrossAccountAuthorizationsResponseTypeDef,
-        ListReadinessChecksRequestTypeDef,
-        ListReadinessChecksResponseTypeDef,
-        ListRecoveryGroupsRequestTypeDef,
-        ListRecoveryGroupsResponseTypeDef,
-        ListResourceSetsRequestTypeDef,
-        ListResourceSetsResponseTypeDef,
-        ListRulesOutputTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListTagsForResourcesRequestTypeDef,
-        ListTagsForResourcesResponseTypeDef,
-        ReadinessCheckOutputTypeDef,
-        ReadinessCheckSummaryTypeDef,
-        RecoveryGroupOutputTypeDef,
-        ResourceResultTypeDef,
-        ResourceSetOutputTypeDef,
-        RuleResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateCellRequestTypeDef,
-        UpdateCellResponseTypeDef,
-        UpdateReadinessCheckRequestTypeDef,
-        UpdateReadinessCheckResponseTypeDef,
-        UpdateRecoveryGroupRequestTypeDef,
-        UpdateRecoveryGroupResponseTypeDef,
-        UpdateResourceSetRequestTypeDef,
-        UpdateResourceSetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53RecoveryReadiness"]
 
@@ -96,8 +27,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_cell(
-        self, **kwargs: Unpack[CreateCellRequestTypeDef]
-    ) -> TargetResults[CreateCellResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCellRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCellResponseTypeDef]:
         """Creates a cell in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/CreateCell
@@ -105,8 +36,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("CreateCell", kwargs)
 
     def create_cross_account_authorization(
-        self, **kwargs: Unpack[CreateCrossAccountAuthorizationRequestTypeDef]
-    ) -> TargetResults[CreateCrossAccountAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCrossAccountAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCrossAccountAuthorizationResponseTypeDef]:
         """Creates a cross-account readiness authorization. This lets you authorize
         another account to work with Route 53 Application Recovery Controller, for
         example, to check the readiness status of resources in a separate account.
@@ -116,8 +47,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("CreateCrossAccountAuthorization", kwargs)
 
     def create_readiness_check(
-        self, **kwargs: Unpack[CreateReadinessCheckRequestTypeDef]
-    ) -> TargetResults[CreateReadinessCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReadinessCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReadinessCheckResponseTypeDef]:
         """Creates a readiness check in an account. A readiness check monitors a
         resource set in your application, such as a set of Amazon Aurora
         instances, that Application Recovery Controller is auditing recovery
@@ -129,8 +60,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("CreateReadinessCheck", kwargs)
 
     def create_recovery_group(
-        self, **kwargs: Unpack[CreateRecoveryGroupRequestTypeDef]
-    ) -> TargetResults[CreateRecoveryGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRecoveryGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecoveryGroupResponseTypeDef]:
         """Creates a recovery group in an account. A recovery group corresponds to an
         application and includes a list of the cells that make up the application.
 
@@ -139,8 +70,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("CreateRecoveryGroup", kwargs)
 
     def create_resource_set(
-        self, **kwargs: Unpack[CreateResourceSetRequestTypeDef]
-    ) -> TargetResults[CreateResourceSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceSetResponseTypeDef]:
         """Creates a resource set. A resource set is a set of resources of one type
         that span multiple cells. You can associate a resource set with a
         readiness check to monitor the resources for failover readiness.
@@ -150,8 +81,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("CreateResourceSet", kwargs)
 
     def delete_cell(
-        self, **kwargs: Unpack[DeleteCellRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCellRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a cell. When successful, the response code is 204, with no response
         body.
 
@@ -160,8 +91,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("DeleteCell", kwargs)
 
     def delete_cross_account_authorization(
-        self, **kwargs: Unpack[DeleteCrossAccountAuthorizationRequestTypeDef]
-    ) -> TargetResults[DeleteCrossAccountAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCrossAccountAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCrossAccountAuthorizationResponseTypeDef]:
         """Deletes cross account readiness authorization.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteCrossAccountAuthorization
@@ -169,8 +100,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("DeleteCrossAccountAuthorization", kwargs)
 
     def delete_readiness_check(
-        self, **kwargs: Unpack[DeleteReadinessCheckRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReadinessCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a readiness check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteReadinessCheck
@@ -178,8 +109,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("DeleteReadinessCheck", kwargs)
 
     def delete_recovery_group(
-        self, **kwargs: Unpack[DeleteRecoveryGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecoveryGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a recovery group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteRecoveryGroup
@@ -187,8 +118,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("DeleteRecoveryGroup", kwargs)
 
     def delete_resource_set(
-        self, **kwargs: Unpack[DeleteResourceSetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteResourceSet
@@ -196,8 +127,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("DeleteResourceSet", kwargs)
 
     def get_architecture_recommendations(
-        self, **kwargs: Unpack[GetArchitectureRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetArchitectureRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArchitectureRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetArchitectureRecommendationsResponseTypeDef]:
         """Gets recommendations about architecture designs for improving resiliency
         for an application, based on a recovery group.
 
@@ -206,8 +137,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetArchitectureRecommendations", kwargs)
 
     def get_cell(
-        self, **kwargs: Unpack[GetCellRequestTypeDef]
-    ) -> TargetResults[GetCellResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCellRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCellResponseTypeDef]:
         """Gets information about a cell including cell name, cell Amazon Resource
         Name (ARN), ARNs of nested cells for this cell, and a list of those cell
         ARNs with their associated recovery group ARNs.
@@ -217,8 +148,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetCell", kwargs)
 
     def get_cell_readiness_summary(
-        self, **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef]
-    ) -> TargetResults[GetCellReadinessSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCellReadinessSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCellReadinessSummaryResponseTypeDef]:
         """Gets readiness for a cell. Aggregates the readiness of all the resources
         that are associated with the cell into a single value.
 
@@ -227,8 +158,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetCellReadinessSummary", kwargs)
 
     def get_readiness_check(
-        self, **kwargs: Unpack[GetReadinessCheckRequestTypeDef]
-    ) -> TargetResults[GetReadinessCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadinessCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadinessCheckResponseTypeDef]:
         """Gets details about a readiness check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetReadinessCheck
@@ -236,8 +167,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetReadinessCheck", kwargs)
 
     def get_readiness_check_resource_status(
-        self, **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef]
-    ) -> TargetResults[GetReadinessCheckResourceStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadinessCheckResourceStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadinessCheckResourceStatusResponseTypeDef]:
         """Gets individual readiness status for a readiness check. To see the overall
         readiness status for a recovery group, that considers the readiness status
         for all the readiness checks in the recovery group, use
@@ -248,8 +179,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetReadinessCheckResourceStatus", kwargs)
 
     def get_readiness_check_status(
-        self, **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef]
-    ) -> TargetResults[GetReadinessCheckStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReadinessCheckStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReadinessCheckStatusResponseTypeDef]:
         """Gets the readiness status for an individual readiness check. To see the
         overall readiness status for a recovery group, that considers the
         readiness status for all the readiness checks in a recovery group, use
@@ -260,8 +191,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetReadinessCheckStatus", kwargs)
 
     def get_recovery_group(
-        self, **kwargs: Unpack[GetRecoveryGroupRequestTypeDef]
-    ) -> TargetResults[GetRecoveryGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecoveryGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryGroupResponseTypeDef]:
         """Gets details about a recovery group, including a list of the cells that
         are included in it.
 
@@ -270,8 +201,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetRecoveryGroup", kwargs)
 
     def get_recovery_group_readiness_summary(
-        self, **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef]
-    ) -> TargetResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecoveryGroupReadinessSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryGroupReadinessSummaryResponseTypeDef]:
         """Displays a summary of information about a recovery group's readiness
         status. Includes the readiness checks for resources in the recovery group
         and the readiness status of each one.
@@ -281,8 +212,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetRecoveryGroupReadinessSummary", kwargs)
 
     def get_resource_set(
-        self, **kwargs: Unpack[GetResourceSetRequestTypeDef]
-    ) -> TargetResults[GetResourceSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceSetResponseTypeDef]:
         """Displays the details about a resource set, including a list of the
         resources in the set.
 
@@ -291,8 +222,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("GetResourceSet", kwargs)
 
     def list_cells(
-        self, **kwargs: Unpack[ListCellsRequestTypeDef]
-    ) -> TargetResults[ListCellsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCellsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCellsResponseTypeDef]:
         """Lists the cells for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListCells
@@ -300,8 +231,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListCells", kwargs)
 
     def list_cross_account_authorizations(
-        self, **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef]
-    ) -> TargetResults[ListCrossAccountAuthorizationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCrossAccountAuthorizationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCrossAccountAuthorizationsResponseTypeDef]:
         """Lists the cross-account readiness authorizations that are in place for an
         account.
 
@@ -310,8 +241,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListCrossAccountAuthorizations", kwargs)
 
     def list_readiness_checks(
-        self, **kwargs: Unpack[ListReadinessChecksRequestTypeDef]
-    ) -> TargetResults[ListReadinessChecksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReadinessChecksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReadinessChecksResponseTypeDef]:
         """Lists the readiness checks for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListReadinessChecks
@@ -319,8 +250,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListReadinessChecks", kwargs)
 
     def list_recovery_groups(
-        self, **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef]
-    ) -> TargetResults[ListRecoveryGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecoveryGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryGroupsResponseTypeDef]:
         """Lists the recovery groups in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListRecoveryGroups
@@ -328,8 +259,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListRecoveryGroups", kwargs)
 
     def list_resource_sets(
-        self, **kwargs: Unpack[ListResourceSetsRequestTypeDef]
-    ) -> TargetResults[ListResourceSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceSetsResponseTypeDef]:
         """Lists the resource sets in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListResourceSets
@@ -337,8 +268,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListResourceSets", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Lists all readiness rules, or lists the readiness rules for a specific
         resource type.
 
@@ -347,8 +278,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_tags_for_resources(
-        self, **kwargs: Unpack[ListTagsForResourcesRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourcesResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListTagsForResources
@@ -356,8 +287,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("ListTagsForResources", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/TagResource
@@ -365,8 +296,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UntagResource
@@ -374,8 +305,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_cell(
-        self, **kwargs: Unpack[UpdateCellRequestTypeDef]
-    ) -> TargetResults[UpdateCellResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCellRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCellResponseTypeDef]:
         """Updates a cell to replace the list of nested cells with a new list of
         nested cells.
 
@@ -384,8 +315,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("UpdateCell", kwargs)
 
     def update_readiness_check(
-        self, **kwargs: Unpack[UpdateReadinessCheckRequestTypeDef]
-    ) -> TargetResults[UpdateReadinessCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReadinessCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateReadinessCheckResponseTypeDef]:
         """Updates a readiness check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateReadinessCheck
@@ -393,8 +324,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("UpdateReadinessCheck", kwargs)
 
     def update_recovery_group(
-        self, **kwargs: Unpack[UpdateRecoveryGroupRequestTypeDef]
-    ) -> TargetResults[UpdateRecoveryGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecoveryGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecoveryGroupResponseTypeDef]:
         """Updates a recovery group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateRecoveryGroup
@@ -402,8 +333,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         return self._call("UpdateRecoveryGroup", kwargs)
 
     def update_resource_set(
-        self, **kwargs: Unpack[UpdateResourceSetRequestTypeDef]
-    ) -> TargetResults[UpdateResourceSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceSetResponseTypeDef]:
         """Updates a resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateResourceSet
@@ -416,8 +347,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef],
-    ) -> TargetResults[GetCellReadinessSummaryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetCellReadinessSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCellReadinessSummaryResponseTypeDef]:
         """Every page of GetCellReadinessSummary in every target, merged per target
         (botocore's build_full_result).
 
@@ -440,8 +371,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef],
-    ) -> TargetResults[GetReadinessCheckResourceStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetReadinessCheckResourceStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetReadinessCheckResourceStatusResponseTypeDef]:
         """Every page of GetReadinessCheckResourceStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -466,8 +397,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef],
-    ) -> TargetResults[GetReadinessCheckStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetReadinessCheckStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetReadinessCheckStatusResponseTypeDef]:
         """Every page of GetReadinessCheckStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -492,8 +423,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef],
-    ) -> TargetResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecoveryGroupReadinessSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRecoveryGroupReadinessSummaryResponseTypeDef]:
         """Every page of GetRecoveryGroupReadinessSummary in every target, merged per
         target (botocore's build_full_result).
 
@@ -517,8 +448,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCellsRequestTypeDef],
-    ) -> TargetResults[ListCellsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCellsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCellsResponseTypeDef]:
         """Every page of ListCells in every target, merged per target (botocore's
         build_full_result).
 
@@ -540,8 +471,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef],
-    ) -> TargetResults[ListCrossAccountAuthorizationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCrossAccountAuthorizationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCrossAccountAuthorizationsResponseTypeDef]:
         """Every page of ListCrossAccountAuthorizations in every target, merged per
         target (botocore's build_full_result).
 
@@ -564,8 +495,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReadinessChecksRequestTypeDef],
-    ) -> TargetResults[ListReadinessChecksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadinessChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReadinessChecksResponseTypeDef]:
         """Every page of ListReadinessChecks in every target, merged per target
         (botocore's build_full_result).
 
@@ -587,8 +518,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef],
-    ) -> TargetResults[ListRecoveryGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryGroupsResponseTypeDef]:
         """Every page of ListRecoveryGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -610,8 +541,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceSetsRequestTypeDef],
-    ) -> TargetResults[ListResourceSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceSetsResponseTypeDef]:
         """Every page of ListResourceSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -633,8 +564,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -656,8 +587,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef],
-    ) -> Items[ReadinessCheckSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetCellReadinessSummaryRequestTypeDef],
+    ) -> Items[type_defs.ReadinessCheckSummaryTypeDef]:
         """Each element of ReadinessChecks in every page of GetCellReadinessSummary,
         from every target, as its page arrives (tagged with its target).
 
@@ -672,8 +603,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef],
-    ) -> Items[RuleResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetReadinessCheckResourceStatusRequestTypeDef],
+    ) -> Items[type_defs.RuleResultTypeDef]:
         """Each element of Rules in every page of GetReadinessCheckResourceStatus,
         from every target, as its page arrives (tagged with its target).
 
@@ -691,8 +622,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef],
-    ) -> Items[ResourceResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetReadinessCheckStatusRequestTypeDef],
+    ) -> Items[type_defs.ResourceResultTypeDef]:
         """Each element of Resources in every page of GetReadinessCheckStatus, from
         every target, as its page arrives (tagged with its target).
 
@@ -707,8 +638,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef],
-    ) -> Items[ReadinessCheckSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecoveryGroupReadinessSummaryRequestTypeDef],
+    ) -> Items[type_defs.ReadinessCheckSummaryTypeDef]:
         """Each element of ReadinessChecks in every page of
         GetRecoveryGroupReadinessSummary, from every target, as its page arrives
         (tagged with its target).
@@ -727,8 +658,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCellsRequestTypeDef],
-    ) -> Items[CellOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCellsRequestTypeDef],
+    ) -> Items[type_defs.CellOutputTypeDef]:
         """Each element of Cells in every page of ListCells, from every target, as
         its page arrives (tagged with its target).
 
@@ -743,7 +674,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListCrossAccountAuthorizationsRequestTypeDef],
     ) -> Items[str]:
         """Each element of CrossAccountAuthorizations in every page of
         ListCrossAccountAuthorizations, from every target, as its page arrives
@@ -763,8 +694,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReadinessChecksRequestTypeDef],
-    ) -> Items[ReadinessCheckOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListReadinessChecksRequestTypeDef],
+    ) -> Items[type_defs.ReadinessCheckOutputTypeDef]:
         """Each element of ReadinessChecks in every page of ListReadinessChecks, from
         every target, as its page arrives (tagged with its target).
 
@@ -779,8 +710,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef],
-    ) -> Items[RecoveryGroupOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecoveryGroupsRequestTypeDef],
+    ) -> Items[type_defs.RecoveryGroupOutputTypeDef]:
         """Each element of RecoveryGroups in every page of ListRecoveryGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -795,8 +726,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceSetsRequestTypeDef],
-    ) -> Items[ResourceSetOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceSetsRequestTypeDef],
+    ) -> Items[type_defs.ResourceSetOutputTypeDef]:
         """Each element of ResourceSets in every page of ListResourceSets, from every
         target, as its page arrives (tagged with its target).
 
@@ -811,8 +742,8 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> Items[ListRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> Items[type_defs.ListRulesOutputTypeDef]:
         """Each element of Rules in every page of ListRules, from every target, as
         its page arrives (tagged with its target).
 

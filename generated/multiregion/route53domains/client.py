@@ -15,79 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef,
-        AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef,
-        AssociateDelegationSignerToDomainRequestTypeDef,
-        AssociateDelegationSignerToDomainResponseTypeDef,
-        BillingRecordTypeDef,
-        CancelDomainTransferToAnotherAwsAccountRequestTypeDef,
-        CancelDomainTransferToAnotherAwsAccountResponseTypeDef,
-        CheckDomainAvailabilityRequestTypeDef,
-        CheckDomainAvailabilityResponseTypeDef,
-        CheckDomainTransferabilityRequestTypeDef,
-        CheckDomainTransferabilityResponseTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteDomainResponseTypeDef,
-        DeleteTagsForDomainRequestTypeDef,
-        DeleteTagsForDomainResponseTypeDef,
-        DisableDomainAutoRenewRequestTypeDef,
-        DisableDomainAutoRenewResponseTypeDef,
-        DisableDomainTransferLockRequestTypeDef,
-        DisableDomainTransferLockResponseTypeDef,
-        DisassociateDelegationSignerFromDomainRequestTypeDef,
-        DisassociateDelegationSignerFromDomainResponseTypeDef,
-        DomainPriceTypeDef,
-        DomainSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableDomainAutoRenewRequestTypeDef,
-        EnableDomainAutoRenewResponseTypeDef,
-        EnableDomainTransferLockRequestTypeDef,
-        EnableDomainTransferLockResponseTypeDef,
-        GetContactReachabilityStatusRequestTypeDef,
-        GetContactReachabilityStatusResponseTypeDef,
-        GetDomainDetailRequestTypeDef,
-        GetDomainDetailResponseTypeDef,
-        GetDomainSuggestionsRequestTypeDef,
-        GetDomainSuggestionsResponseTypeDef,
-        GetOperationDetailRequestTypeDef,
-        GetOperationDetailResponseTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResponseTypeDef,
-        ListOperationsRequestTypeDef,
-        ListOperationsResponseTypeDef,
-        ListPricesRequestTypeDef,
-        ListPricesResponseTypeDef,
-        ListTagsForDomainRequestTypeDef,
-        ListTagsForDomainResponseTypeDef,
-        OperationSummaryTypeDef,
-        PushDomainRequestTypeDef,
-        RegisterDomainRequestTypeDef,
-        RegisterDomainResponseTypeDef,
-        RejectDomainTransferFromAnotherAwsAccountRequestTypeDef,
-        RejectDomainTransferFromAnotherAwsAccountResponseTypeDef,
-        RenewDomainRequestTypeDef,
-        RenewDomainResponseTypeDef,
-        ResendContactReachabilityEmailRequestTypeDef,
-        ResendContactReachabilityEmailResponseTypeDef,
-        ResendOperationAuthorizationRequestTypeDef,
-        RetrieveDomainAuthCodeRequestTypeDef,
-        RetrieveDomainAuthCodeResponseTypeDef,
-        TransferDomainRequestTypeDef,
-        TransferDomainResponseTypeDef,
-        TransferDomainToAnotherAwsAccountRequestTypeDef,
-        TransferDomainToAnotherAwsAccountResponseTypeDef,
-        UpdateDomainContactPrivacyRequestTypeDef,
-        UpdateDomainContactPrivacyResponseTypeDef,
-        UpdateDomainContactRequestTypeDef,
-        UpdateDomainContactResponseTypeDef,
-        UpdateDomainNameserversRequestTypeDef,
-        UpdateDomainNameserversResponseTypeDef,
-        UpdateTagsForDomainRequestTypeDef,
-        UpdateTagsForDomainResponseTypeDef,
-        ViewBillingRequestTypeDef,
-        ViewBillingResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53Domains"]
 
@@ -101,8 +29,13 @@ class MultiRegionRoute53Domains(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_domain_transfer_from_another_aws_account(
-        self, **kwargs: Unpack[AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef]
-    ) -> TargetResults[AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef
+    ]:
         """Accepts the transfer of a domain from another Amazon Web Services account
         to the currentAmazon Web Services account. You initiate a transfer between
         Amazon Web Services accounts using TransferDomainToAnotherAwsAccount.
@@ -112,8 +45,9 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("AcceptDomainTransferFromAnotherAwsAccount", kwargs)
 
     def associate_delegation_signer_to_domain(
-        self, **kwargs: Unpack[AssociateDelegationSignerToDomainRequestTypeDef]
-    ) -> TargetResults[AssociateDelegationSignerToDomainResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateDelegationSignerToDomainRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateDelegationSignerToDomainResponseTypeDef]:
         """Creates a delegation signer (DS) record in the registry zone for this
         domain name.
 
@@ -122,8 +56,13 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("AssociateDelegationSignerToDomain", kwargs)
 
     def cancel_domain_transfer_to_another_aws_account(
-        self, **kwargs: Unpack[CancelDomainTransferToAnotherAwsAccountRequestTypeDef]
-    ) -> TargetResults[CancelDomainTransferToAnotherAwsAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CancelDomainTransferToAnotherAwsAccountRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CancelDomainTransferToAnotherAwsAccountResponseTypeDef
+    ]:
         """Cancels the transfer of a domain from the current Amazon Web Services
         account to another Amazon Web Services account. You initiate a transfer
         betweenAmazon Web Services accounts using
@@ -134,8 +73,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("CancelDomainTransferToAnotherAwsAccount", kwargs)
 
     def check_domain_availability(
-        self, **kwargs: Unpack[CheckDomainAvailabilityRequestTypeDef]
-    ) -> TargetResults[CheckDomainAvailabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckDomainAvailabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckDomainAvailabilityResponseTypeDef]:
         """This operation checks the availability of one domain name. Note that if
         the availability status of a domain is pending, you must submit another
         request to determine the availability of the domain name.
@@ -145,8 +84,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("CheckDomainAvailability", kwargs)
 
     def check_domain_transferability(
-        self, **kwargs: Unpack[CheckDomainTransferabilityRequestTypeDef]
-    ) -> TargetResults[CheckDomainTransferabilityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckDomainTransferabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckDomainTransferabilityResponseTypeDef]:
         """Checks whether a domain name can be transferred to Amazon Route 53.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/CheckDomainTransferability
@@ -154,8 +93,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("CheckDomainTransferability", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[DeleteDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainResponseTypeDef]:
         """This operation deletes the specified domain. This action is permanent. For
         more information, see Deleting a domain name registration.
 
@@ -164,8 +103,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_tags_for_domain(
-        self, **kwargs: Unpack[DeleteTagsForDomainRequestTypeDef]
-    ) -> TargetResults[DeleteTagsForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTagsForDomainResponseTypeDef]:
         """This operation deletes the specified tags for a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/DeleteTagsForDomain
@@ -173,8 +112,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("DeleteTagsForDomain", kwargs)
 
     def disable_domain_auto_renew(
-        self, **kwargs: Unpack[DisableDomainAutoRenewRequestTypeDef]
-    ) -> TargetResults[DisableDomainAutoRenewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableDomainAutoRenewRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableDomainAutoRenewResponseTypeDef]:
         """This operation disables automatic renewal of domain registration for the
         specified domain.
 
@@ -183,8 +122,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("DisableDomainAutoRenew", kwargs)
 
     def disable_domain_transfer_lock(
-        self, **kwargs: Unpack[DisableDomainTransferLockRequestTypeDef]
-    ) -> TargetResults[DisableDomainTransferLockResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableDomainTransferLockRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableDomainTransferLockResponseTypeDef]:
         """This operation removes the transfer lock on the domain (specifically the
         clientTransferProhibited status) to allow domain transfers. We recommend
         you refrain from performing this action unless you intend to transfer the
@@ -198,8 +137,11 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("DisableDomainTransferLock", kwargs)
 
     def disassociate_delegation_signer_from_domain(
-        self, **kwargs: Unpack[DisassociateDelegationSignerFromDomainRequestTypeDef]
-    ) -> TargetResults[DisassociateDelegationSignerFromDomainResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateDelegationSignerFromDomainRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DisassociateDelegationSignerFromDomainResponseTypeDef]:
         """Deletes a delegation signer (DS) record in the registry zone for this
         domain name.
 
@@ -208,8 +150,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("DisassociateDelegationSignerFromDomain", kwargs)
 
     def enable_domain_auto_renew(
-        self, **kwargs: Unpack[EnableDomainAutoRenewRequestTypeDef]
-    ) -> TargetResults[EnableDomainAutoRenewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDomainAutoRenewRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableDomainAutoRenewResponseTypeDef]:
         """This operation configures Amazon Route 53 to automatically renew the
         specified domain before the domain registration expires. The cost of
         renewing your domain registration is billed to your Amazon Web Services
@@ -220,8 +162,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("EnableDomainAutoRenew", kwargs)
 
     def enable_domain_transfer_lock(
-        self, **kwargs: Unpack[EnableDomainTransferLockRequestTypeDef]
-    ) -> TargetResults[EnableDomainTransferLockResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDomainTransferLockRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableDomainTransferLockResponseTypeDef]:
         """This operation sets the transfer lock on the domain (specifically the
         clientTransferProhibited status) to prevent domain transfers. Successful
         submission returns an operation ID that you can use to track the progress
@@ -233,8 +175,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("EnableDomainTransferLock", kwargs)
 
     def get_contact_reachability_status(
-        self, **kwargs: Unpack[GetContactReachabilityStatusRequestTypeDef]
-    ) -> TargetResults[GetContactReachabilityStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactReachabilityStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactReachabilityStatusResponseTypeDef]:
         """For operations that require confirmation that the email address for the
         registrant contact is valid, such as registering a new domain, this
         operation returns information about whether the registrant contact has
@@ -245,8 +187,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("GetContactReachabilityStatus", kwargs)
 
     def get_domain_detail(
-        self, **kwargs: Unpack[GetDomainDetailRequestTypeDef]
-    ) -> TargetResults[GetDomainDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainDetailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainDetailResponseTypeDef]:
         """This operation returns detailed information about a specified domain that
         is associated with the current Amazon Web Services account. Contact
         information for the domain is also returned as part of the output.
@@ -256,8 +198,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("GetDomainDetail", kwargs)
 
     def get_domain_suggestions(
-        self, **kwargs: Unpack[GetDomainSuggestionsRequestTypeDef]
-    ) -> TargetResults[GetDomainSuggestionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainSuggestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainSuggestionsResponseTypeDef]:
         """The GetDomainSuggestions operation returns a list of suggested domain
         names.
 
@@ -266,8 +208,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("GetDomainSuggestions", kwargs)
 
     def get_operation_detail(
-        self, **kwargs: Unpack[GetOperationDetailRequestTypeDef]
-    ) -> TargetResults[GetOperationDetailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperationDetailRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOperationDetailResponseTypeDef]:
         """This operation returns the current status of an operation that is not
         completed.
 
@@ -276,8 +218,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("GetOperationDetail", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """This operation returns all the domain names registered with Amazon Route
         53 for the current Amazon Web Services account if no filtering conditions
         are used.
@@ -287,8 +229,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_operations(
-        self, **kwargs: Unpack[ListOperationsRequestTypeDef]
-    ) -> TargetResults[ListOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOperationsResponseTypeDef]:
         """Returns information about all of the operations that return an operation
         ID and that have ever been performed on domains that were registered by
         the current account.
@@ -298,8 +240,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("ListOperations", kwargs)
 
     def list_prices(
-        self, **kwargs: Unpack[ListPricesRequestTypeDef]
-    ) -> TargetResults[ListPricesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPricesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPricesResponseTypeDef]:
         """Lists the following prices for either all the TLDs supported by Route 53,
         or the specified TLD:
         - Registration
@@ -313,8 +255,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("ListPrices", kwargs)
 
     def list_tags_for_domain(
-        self, **kwargs: Unpack[ListTagsForDomainRequestTypeDef]
-    ) -> TargetResults[ListTagsForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForDomainResponseTypeDef]:
         """This operation returns all of the tags that are associated with the
         specified domain.
 
@@ -323,8 +265,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("ListTagsForDomain", kwargs)
 
     def push_domain(
-        self, **kwargs: Unpack[PushDomainRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PushDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Moves a domain from Amazon Web Services to another registrar.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/PushDomain
@@ -332,8 +274,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("PushDomain", kwargs)
 
     def register_domain(
-        self, **kwargs: Unpack[RegisterDomainRequestTypeDef]
-    ) -> TargetResults[RegisterDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterDomainResponseTypeDef]:
         """This operation registers a domain. For some top-level domains (TLDs), this
         operation requires extra parameters.
 
@@ -342,8 +284,13 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("RegisterDomain", kwargs)
 
     def reject_domain_transfer_from_another_aws_account(
-        self, **kwargs: Unpack[RejectDomainTransferFromAnotherAwsAccountRequestTypeDef]
-    ) -> TargetResults[RejectDomainTransferFromAnotherAwsAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RejectDomainTransferFromAnotherAwsAccountRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RejectDomainTransferFromAnotherAwsAccountResponseTypeDef
+    ]:
         """Rejects the transfer of a domain from another Amazon Web Services account
         to the current Amazon Web Services account. You initiate a transfer
         betweenAmazon Web Services accounts using
@@ -354,8 +301,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("RejectDomainTransferFromAnotherAwsAccount", kwargs)
 
     def renew_domain(
-        self, **kwargs: Unpack[RenewDomainRequestTypeDef]
-    ) -> TargetResults[RenewDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenewDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.RenewDomainResponseTypeDef]:
         """This operation renews a domain for the specified number of years. The cost
         of renewing your domain is billed to your Amazon Web Services account.
 
@@ -364,8 +311,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("RenewDomain", kwargs)
 
     def resend_contact_reachability_email(
-        self, **kwargs: Unpack[ResendContactReachabilityEmailRequestTypeDef]
-    ) -> TargetResults[ResendContactReachabilityEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResendContactReachabilityEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.ResendContactReachabilityEmailResponseTypeDef]:
         """For operations that require confirmation that the email address for the
         registrant contact is valid, such as registering a new domain, this
         operation resends the confirmation email to the current email address for
@@ -376,8 +323,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("ResendContactReachabilityEmail", kwargs)
 
     def resend_operation_authorization(
-        self, **kwargs: Unpack[ResendOperationAuthorizationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResendOperationAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Resend the form of authorization email for this operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ResendOperationAuthorization
@@ -385,8 +332,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("ResendOperationAuthorization", kwargs)
 
     def retrieve_domain_auth_code(
-        self, **kwargs: Unpack[RetrieveDomainAuthCodeRequestTypeDef]
-    ) -> TargetResults[RetrieveDomainAuthCodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveDomainAuthCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.RetrieveDomainAuthCodeResponseTypeDef]:
         """This operation returns the authorization code for the domain. To transfer
         a domain to another registrar, you provide this value to the new
         registrar.
@@ -396,8 +343,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("RetrieveDomainAuthCode", kwargs)
 
     def transfer_domain(
-        self, **kwargs: Unpack[TransferDomainRequestTypeDef]
-    ) -> TargetResults[TransferDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TransferDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.TransferDomainResponseTypeDef]:
         """Transfers a domain from another registrar to Amazon Route 53.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/TransferDomain
@@ -405,8 +352,9 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("TransferDomain", kwargs)
 
     def transfer_domain_to_another_aws_account(
-        self, **kwargs: Unpack[TransferDomainToAnotherAwsAccountRequestTypeDef]
-    ) -> TargetResults[TransferDomainToAnotherAwsAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.TransferDomainToAnotherAwsAccountRequestTypeDef],
+    ) -> TargetResults[type_defs.TransferDomainToAnotherAwsAccountResponseTypeDef]:
         """Transfers a domain from the current Amazon Web Services account to another
         Amazon Web Services account.
 
@@ -415,8 +363,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("TransferDomainToAnotherAwsAccount", kwargs)
 
     def update_domain_contact(
-        self, **kwargs: Unpack[UpdateDomainContactRequestTypeDef]
-    ) -> TargetResults[UpdateDomainContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainContactRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainContactResponseTypeDef]:
         """This operation updates the contact information for a particular domain.
         You must specify information for at least one contact: registrant,
         administrator, or technical.
@@ -426,8 +374,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("UpdateDomainContact", kwargs)
 
     def update_domain_contact_privacy(
-        self, **kwargs: Unpack[UpdateDomainContactPrivacyRequestTypeDef]
-    ) -> TargetResults[UpdateDomainContactPrivacyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainContactPrivacyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainContactPrivacyResponseTypeDef]:
         """This operation updates the specified domain contact's privacy setting.
         When privacy protection is enabled, your contact information is replaced
         with contact information for the registrar or with the phrase "REDACTED
@@ -438,8 +386,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("UpdateDomainContactPrivacy", kwargs)
 
     def update_domain_nameservers(
-        self, **kwargs: Unpack[UpdateDomainNameserversRequestTypeDef]
-    ) -> TargetResults[UpdateDomainNameserversResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainNameserversRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainNameserversResponseTypeDef]:
         """This operation replaces the current set of name servers for the domain
         with the specified set of name servers. If you use Amazon Route 53 as your
         DNS service, specify the four name servers in the delegation set for the
@@ -452,8 +400,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("UpdateDomainNameservers", kwargs)
 
     def update_tags_for_domain(
-        self, **kwargs: Unpack[UpdateTagsForDomainRequestTypeDef]
-    ) -> TargetResults[UpdateTagsForDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTagsForDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTagsForDomainResponseTypeDef]:
         """This operation adds or updates tags for a specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/UpdateTagsForDomain
@@ -461,8 +409,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         return self._call("UpdateTagsForDomain", kwargs)
 
     def view_billing(
-        self, **kwargs: Unpack[ViewBillingRequestTypeDef]
-    ) -> TargetResults[ViewBillingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ViewBillingRequestTypeDef]
+    ) -> TargetResults[type_defs.ViewBillingResponseTypeDef]:
         """Returns all the domain-related billing records for the current Amazon Web
         Services account for a specified period
 
@@ -476,8 +424,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -501,8 +449,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOperationsRequestTypeDef],
-    ) -> TargetResults[ListOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOperationsResponseTypeDef]:
         """Every page of ListOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -526,8 +474,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPricesRequestTypeDef],
-    ) -> TargetResults[ListPricesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPricesResponseTypeDef]:
         """Every page of ListPrices in every target, merged per target (botocore's
         build_full_result).
 
@@ -555,8 +503,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ViewBillingRequestTypeDef],
-    ) -> TargetResults[ViewBillingResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ViewBillingRequestTypeDef],
+    ) -> TargetResults[type_defs.ViewBillingResponseTypeDef]:
         """Every page of ViewBilling in every target, merged per target (botocore's
         build_full_result).
 
@@ -578,8 +526,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> Items[DomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> Items[type_defs.DomainSummaryTypeDef]:
         """Each element of Domains in every page of ListDomains, from every target,
         as its page arrives (tagged with its target).
 
@@ -594,8 +542,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOperationsRequestTypeDef],
-    ) -> Items[OperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef],
+    ) -> Items[type_defs.OperationSummaryTypeDef]:
         """Each element of Operations in every page of ListOperations, from every
         target, as its page arrives (tagged with its target).
 
@@ -610,8 +558,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPricesRequestTypeDef],
-    ) -> Items[DomainPriceTypeDef]:
+        **kwargs: Unpack[type_defs.ListPricesRequestTypeDef],
+    ) -> Items[type_defs.DomainPriceTypeDef]:
         """Each element of Prices in every page of ListPrices, from every target, as
         its page arrives (tagged with its target).
 
@@ -626,8 +574,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ViewBillingRequestTypeDef],
-    ) -> Items[BillingRecordTypeDef]:
+        **kwargs: Unpack[type_defs.ViewBillingRequestTypeDef],
+    ) -> Items[type_defs.BillingRecordTypeDef]:
         """Each element of BillingRecords in every page of ViewBilling, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,110 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessSourcesItemTypeDef,
-        AccessTokenItemTypeDef,
-        AssociateHostedZoneInputTypeDef,
-        AssociateHostedZoneOutputTypeDef,
-        BatchCreateFirewallRuleInputTypeDef,
-        BatchCreateFirewallRuleOutputTypeDef,
-        BatchDeleteFirewallRuleInputTypeDef,
-        BatchDeleteFirewallRuleOutputTypeDef,
-        BatchUpdateFirewallRuleInputTypeDef,
-        BatchUpdateFirewallRuleOutputTypeDef,
-        CreateAccessSourceInputTypeDef,
-        CreateAccessSourceOutputTypeDef,
-        CreateAccessTokenInputTypeDef,
-        CreateAccessTokenOutputTypeDef,
-        CreateDNSViewInputTypeDef,
-        CreateDNSViewOutputTypeDef,
-        CreateFirewallDomainListInputTypeDef,
-        CreateFirewallDomainListOutputTypeDef,
-        CreateFirewallRuleInputTypeDef,
-        CreateFirewallRuleOutputTypeDef,
-        CreateGlobalResolverInputTypeDef,
-        CreateGlobalResolverOutputTypeDef,
-        DNSViewSummaryTypeDef,
-        DeleteAccessSourceInputTypeDef,
-        DeleteAccessSourceOutputTypeDef,
-        DeleteAccessTokenInputTypeDef,
-        DeleteAccessTokenOutputTypeDef,
-        DeleteDNSViewInputTypeDef,
-        DeleteDNSViewOutputTypeDef,
-        DeleteFirewallDomainListInputTypeDef,
-        DeleteFirewallDomainListOutputTypeDef,
-        DeleteFirewallRuleInputTypeDef,
-        DeleteFirewallRuleOutputTypeDef,
-        DeleteGlobalResolverInputTypeDef,
-        DeleteGlobalResolverOutputTypeDef,
-        DisableDNSViewInputTypeDef,
-        DisableDNSViewOutputTypeDef,
-        DisassociateHostedZoneInputTypeDef,
-        DisassociateHostedZoneOutputTypeDef,
-        EnableDNSViewInputTypeDef,
-        EnableDNSViewOutputTypeDef,
-        FirewallDomainListsItemTypeDef,
-        FirewallRulesItemTypeDef,
-        GetAccessSourceInputTypeDef,
-        GetAccessSourceOutputTypeDef,
-        GetAccessTokenInputTypeDef,
-        GetAccessTokenOutputTypeDef,
-        GetDNSViewInputTypeDef,
-        GetDNSViewOutputTypeDef,
-        GetFirewallDomainListInputTypeDef,
-        GetFirewallDomainListOutputTypeDef,
-        GetFirewallRuleInputTypeDef,
-        GetFirewallRuleOutputTypeDef,
-        GetGlobalResolverInputTypeDef,
-        GetGlobalResolverOutputTypeDef,
-        GetHostedZoneAssociationInputTypeDef,
-        GetHostedZoneAssociationOutputTypeDef,
-        GetManagedFirewallDomainListInputTypeDef,
-        GetManagedFirewallDomainListOutputTypeDef,
-        GlobalResolversItemTypeDef,
-        HostedZoneAssociationSummaryTypeDef,
-        ImportFirewallDomainsInputTypeDef,
-        ImportFirewallDomainsOutputTypeDef,
-        ListAccessSourcesInputTypeDef,
-        ListAccessSourcesOutputTypeDef,
-        ListAccessTokensInputTypeDef,
-        ListAccessTokensOutputTypeDef,
-        ListDNSViewsInputTypeDef,
-        ListDNSViewsOutputTypeDef,
-        ListFirewallDomainListsInputTypeDef,
-        ListFirewallDomainListsOutputTypeDef,
-        ListFirewallDomainsInputTypeDef,
-        ListFirewallDomainsOutputTypeDef,
-        ListFirewallRulesInputTypeDef,
-        ListFirewallRulesOutputTypeDef,
-        ListGlobalResolversInputTypeDef,
-        ListGlobalResolversOutputTypeDef,
-        ListHostedZoneAssociationsInputTypeDef,
-        ListHostedZoneAssociationsOutputTypeDef,
-        ListManagedFirewallDomainListsInputTypeDef,
-        ListManagedFirewallDomainListsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ManagedFirewallDomainListsItemTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccessSourceInputTypeDef,
-        UpdateAccessSourceOutputTypeDef,
-        UpdateAccessTokenInputTypeDef,
-        UpdateAccessTokenOutputTypeDef,
-        UpdateDNSViewInputTypeDef,
-        UpdateDNSViewOutputTypeDef,
-        UpdateFirewallDomainsInputTypeDef,
-        UpdateFirewallDomainsOutputTypeDef,
-        UpdateFirewallRuleInputTypeDef,
-        UpdateFirewallRuleOutputTypeDef,
-        UpdateGlobalResolverInputTypeDef,
-        UpdateGlobalResolverOutputTypeDef,
-        UpdateHostedZoneAssociationInputTypeDef,
-        UpdateHostedZoneAssociationOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53GlobalResolver"]
 
@@ -136,8 +33,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_hosted_zone(
-        self, **kwargs: Unpack[AssociateHostedZoneInputTypeDef]
-    ) -> TargetResults[AssociateHostedZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateHostedZoneInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateHostedZoneOutputTypeDef]:
         """Associates a Route 53 private hosted zone with a Route 53 Global Resolver
         resource. This allows the resolver to resolve DNS queries for the private
         hosted zone from anywhere globally.
@@ -147,8 +44,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("AssociateHostedZone", kwargs)
 
     def batch_create_firewall_rule(
-        self, **kwargs: Unpack[BatchCreateFirewallRuleInputTypeDef]
-    ) -> TargetResults[BatchCreateFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateFirewallRuleOutputTypeDef]:
         """Creates multiple DNS firewall rules in a single operation. This is more
         efficient than creating rules individually when you need to set up
         multiple rules at once.
@@ -158,8 +55,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("BatchCreateFirewallRule", kwargs)
 
     def batch_delete_firewall_rule(
-        self, **kwargs: Unpack[BatchDeleteFirewallRuleInputTypeDef]
-    ) -> TargetResults[BatchDeleteFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteFirewallRuleOutputTypeDef]:
         """Deletes multiple DNS firewall rules in a single operation. This is more
         efficient than deleting rules individually.
 
@@ -168,8 +65,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("BatchDeleteFirewallRule", kwargs)
 
     def batch_update_firewall_rule(
-        self, **kwargs: Unpack[BatchUpdateFirewallRuleInputTypeDef]
-    ) -> TargetResults[BatchUpdateFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateFirewallRuleOutputTypeDef]:
         """Updates multiple DNS firewall rules in a single operation. This is more
         efficient than updating rules individually.
 
@@ -178,8 +75,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("BatchUpdateFirewallRule", kwargs)
 
     def create_access_source(
-        self, **kwargs: Unpack[CreateAccessSourceInputTypeDef]
-    ) -> TargetResults[CreateAccessSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessSourceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessSourceOutputTypeDef]:
         """Creates an access source for a DNS view. Access sources define IP
         addresses or CIDR ranges that are allowed to send DNS queries to the Route
         53 Global Resolver, along with the permitted DNS protocols.
@@ -189,8 +86,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("CreateAccessSource", kwargs)
 
     def create_access_token(
-        self, **kwargs: Unpack[CreateAccessTokenInputTypeDef]
-    ) -> TargetResults[CreateAccessTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessTokenInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessTokenOutputTypeDef]:
         """Creates an access token for a DNS view. Access tokens provide token-based
         authentication for DNS-over-HTTPS (DoH) and DNS-over-TLS (DoT) connections
         to the Route 53 Global Resolver.
@@ -200,8 +97,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("CreateAccessToken", kwargs)
 
     def create_dns_view(
-        self, **kwargs: Unpack[CreateDNSViewInputTypeDef]
-    ) -> TargetResults[CreateDNSViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDNSViewInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDNSViewOutputTypeDef]:
         """Creates a DNS view within a Route 53 Global Resolver. A DNS view models
         end users, user groups, networks, and devices, and serves as a parent
         resource that holds configurations controlling access, authorization, DNS
@@ -212,8 +109,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("CreateDNSView", kwargs)
 
     def create_firewall_domain_list(
-        self, **kwargs: Unpack[CreateFirewallDomainListInputTypeDef]
-    ) -> TargetResults[CreateFirewallDomainListOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallDomainListInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallDomainListOutputTypeDef]:
         """Creates a firewall domain list. Domain lists are reusable sets of domain
         specifications that you use in DNS firewall rules to allow, block, or
         alert on DNS queries to specific domains.
@@ -223,8 +120,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("CreateFirewallDomainList", kwargs)
 
     def create_firewall_rule(
-        self, **kwargs: Unpack[CreateFirewallRuleInputTypeDef]
-    ) -> TargetResults[CreateFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallRuleOutputTypeDef]:
         """Creates a DNS firewall rule. Firewall rules define actions (ALLOW, BLOCK,
         or ALERT) to take on DNS queries that match specified domain lists,
         managed domain lists, or advanced threat protections.
@@ -234,8 +131,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("CreateFirewallRule", kwargs)
 
     def create_global_resolver(
-        self, **kwargs: Unpack[CreateGlobalResolverInputTypeDef]
-    ) -> TargetResults[CreateGlobalResolverOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGlobalResolverInputTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalResolverOutputTypeDef]:
         """Creates a new Route 53 Global Resolver instance. A Route 53 Global
         Resolver is a global, internet-accessible DNS resolver that provides
         secure DNS resolution for both public and private domains through global
@@ -246,8 +143,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("CreateGlobalResolver", kwargs)
 
     def delete_access_source(
-        self, **kwargs: Unpack[DeleteAccessSourceInputTypeDef]
-    ) -> TargetResults[DeleteAccessSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessSourceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessSourceOutputTypeDef]:
         """Deletes an access source. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteAccessSource
@@ -255,8 +152,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DeleteAccessSource", kwargs)
 
     def delete_access_token(
-        self, **kwargs: Unpack[DeleteAccessTokenInputTypeDef]
-    ) -> TargetResults[DeleteAccessTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessTokenInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessTokenOutputTypeDef]:
         """Deletes an access token. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteAccessToken
@@ -264,8 +161,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DeleteAccessToken", kwargs)
 
     def delete_dns_view(
-        self, **kwargs: Unpack[DeleteDNSViewInputTypeDef]
-    ) -> TargetResults[DeleteDNSViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDNSViewInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDNSViewOutputTypeDef]:
         """Deletes a DNS view. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteDNSView
@@ -273,8 +170,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DeleteDNSView", kwargs)
 
     def delete_firewall_domain_list(
-        self, **kwargs: Unpack[DeleteFirewallDomainListInputTypeDef]
-    ) -> TargetResults[DeleteFirewallDomainListOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallDomainListInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallDomainListOutputTypeDef]:
         """Deletes a firewall domain list. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteFirewallDomainList
@@ -282,8 +179,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DeleteFirewallDomainList", kwargs)
 
     def delete_firewall_rule(
-        self, **kwargs: Unpack[DeleteFirewallRuleInputTypeDef]
-    ) -> TargetResults[DeleteFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallRuleOutputTypeDef]:
         """Deletes a DNS firewall rule. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteFirewallRule
@@ -291,8 +188,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DeleteFirewallRule", kwargs)
 
     def delete_global_resolver(
-        self, **kwargs: Unpack[DeleteGlobalResolverInputTypeDef]
-    ) -> TargetResults[DeleteGlobalResolverOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGlobalResolverInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalResolverOutputTypeDef]:
         """Deletes a Route 53 Global Resolver instance. This operation cannot be
         undone. All associated DNS views, access sources, tokens, and firewall
         rules are also deleted.
@@ -302,8 +199,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DeleteGlobalResolver", kwargs)
 
     def disable_dns_view(
-        self, **kwargs: Unpack[DisableDNSViewInputTypeDef]
-    ) -> TargetResults[DisableDNSViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableDNSViewInputTypeDef]
+    ) -> TargetResults[type_defs.DisableDNSViewOutputTypeDef]:
         """Disables a DNS view, preventing it from serving DNS queries.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DisableDNSView
@@ -311,8 +208,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DisableDNSView", kwargs)
 
     def disassociate_hosted_zone(
-        self, **kwargs: Unpack[DisassociateHostedZoneInputTypeDef]
-    ) -> TargetResults[DisassociateHostedZoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateHostedZoneInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateHostedZoneOutputTypeDef]:
         """Disassociates a Route 53 private hosted zone from a Route 53 Global
         Resolver resource.
 
@@ -321,8 +218,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("DisassociateHostedZone", kwargs)
 
     def enable_dns_view(
-        self, **kwargs: Unpack[EnableDNSViewInputTypeDef]
-    ) -> TargetResults[EnableDNSViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableDNSViewInputTypeDef]
+    ) -> TargetResults[type_defs.EnableDNSViewOutputTypeDef]:
         """Enables a disabled DNS view, allowing it to serve DNS queries again.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/EnableDNSView
@@ -330,8 +227,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("EnableDNSView", kwargs)
 
     def get_access_source(
-        self, **kwargs: Unpack[GetAccessSourceInputTypeDef]
-    ) -> TargetResults[GetAccessSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessSourceInputTypeDef]
+    ) -> TargetResults[type_defs.GetAccessSourceOutputTypeDef]:
         """Retrieves information about an access source.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetAccessSource
@@ -339,8 +236,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetAccessSource", kwargs)
 
     def get_access_token(
-        self, **kwargs: Unpack[GetAccessTokenInputTypeDef]
-    ) -> TargetResults[GetAccessTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessTokenInputTypeDef]
+    ) -> TargetResults[type_defs.GetAccessTokenOutputTypeDef]:
         """Retrieves information about an access token.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetAccessToken
@@ -348,8 +245,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetAccessToken", kwargs)
 
     def get_dns_view(
-        self, **kwargs: Unpack[GetDNSViewInputTypeDef]
-    ) -> TargetResults[GetDNSViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDNSViewInputTypeDef]
+    ) -> TargetResults[type_defs.GetDNSViewOutputTypeDef]:
         """Retrieves information about a DNS view.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetDNSView
@@ -357,8 +254,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetDNSView", kwargs)
 
     def get_firewall_domain_list(
-        self, **kwargs: Unpack[GetFirewallDomainListInputTypeDef]
-    ) -> TargetResults[GetFirewallDomainListOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallDomainListInputTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallDomainListOutputTypeDef]:
         """Retrieves information about a firewall domain list.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetFirewallDomainList
@@ -366,8 +263,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetFirewallDomainList", kwargs)
 
     def get_firewall_rule(
-        self, **kwargs: Unpack[GetFirewallRuleInputTypeDef]
-    ) -> TargetResults[GetFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallRuleOutputTypeDef]:
         """Retrieves information about a DNS firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetFirewallRule
@@ -375,8 +272,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetFirewallRule", kwargs)
 
     def get_global_resolver(
-        self, **kwargs: Unpack[GetGlobalResolverInputTypeDef]
-    ) -> TargetResults[GetGlobalResolverOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGlobalResolverInputTypeDef]
+    ) -> TargetResults[type_defs.GetGlobalResolverOutputTypeDef]:
         """Retrieves information about a Route 53 Global Resolver instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetGlobalResolver
@@ -384,8 +281,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetGlobalResolver", kwargs)
 
     def get_hosted_zone_association(
-        self, **kwargs: Unpack[GetHostedZoneAssociationInputTypeDef]
-    ) -> TargetResults[GetHostedZoneAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetHostedZoneAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.GetHostedZoneAssociationOutputTypeDef]:
         """Retrieves information about a hosted zone association.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetHostedZoneAssociation
@@ -393,8 +290,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetHostedZoneAssociation", kwargs)
 
     def get_managed_firewall_domain_list(
-        self, **kwargs: Unpack[GetManagedFirewallDomainListInputTypeDef]
-    ) -> TargetResults[GetManagedFirewallDomainListOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedFirewallDomainListInputTypeDef]
+    ) -> TargetResults[type_defs.GetManagedFirewallDomainListOutputTypeDef]:
         """Retrieves information about an Amazon Web Services-managed firewall domain
         list. Managed domain lists contain domains associated with malicious
         activity, content categories, or specific threats.
@@ -404,8 +301,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("GetManagedFirewallDomainList", kwargs)
 
     def import_firewall_domains(
-        self, **kwargs: Unpack[ImportFirewallDomainsInputTypeDef]
-    ) -> TargetResults[ImportFirewallDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportFirewallDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.ImportFirewallDomainsOutputTypeDef]:
         """Imports a list of domains from an Amazon S3 file into a firewall domain
         list. The file should contain one domain per line.
 
@@ -414,8 +311,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ImportFirewallDomains", kwargs)
 
     def list_access_sources(
-        self, **kwargs: Unpack[ListAccessSourcesInputTypeDef]
-    ) -> TargetResults[ListAccessSourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessSourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAccessSourcesOutputTypeDef]:
         """Lists all access sources with pagination support.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessSources
@@ -423,8 +320,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListAccessSources", kwargs)
 
     def list_access_tokens(
-        self, **kwargs: Unpack[ListAccessTokensInputTypeDef]
-    ) -> TargetResults[ListAccessTokensOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessTokensInputTypeDef]
+    ) -> TargetResults[type_defs.ListAccessTokensOutputTypeDef]:
         """Lists all access tokens for a DNS view with pagination support.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessTokens
@@ -432,8 +329,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListAccessTokens", kwargs)
 
     def list_dns_views(
-        self, **kwargs: Unpack[ListDNSViewsInputTypeDef]
-    ) -> TargetResults[ListDNSViewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDNSViewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDNSViewsOutputTypeDef]:
         """Lists all DNS views for a Route 53 Global Resolver with pagination
         support.
 
@@ -442,8 +339,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListDNSViews", kwargs)
 
     def list_firewall_domain_lists(
-        self, **kwargs: Unpack[ListFirewallDomainListsInputTypeDef]
-    ) -> TargetResults[ListFirewallDomainListsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallDomainListsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallDomainListsOutputTypeDef]:
         """Lists all firewall domain lists for a Route 53 Global Resolver with
         pagination support.
 
@@ -452,8 +349,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListFirewallDomainLists", kwargs)
 
     def list_firewall_domains(
-        self, **kwargs: Unpack[ListFirewallDomainsInputTypeDef]
-    ) -> TargetResults[ListFirewallDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallDomainsOutputTypeDef]:
         """Lists all the domains in DNS Firewall domain list you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallDomains
@@ -461,8 +358,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListFirewallDomains", kwargs)
 
     def list_firewall_rules(
-        self, **kwargs: Unpack[ListFirewallRulesInputTypeDef]
-    ) -> TargetResults[ListFirewallRulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallRulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallRulesOutputTypeDef]:
         """Lists all DNS firewall rules for a DNS view with pagination support.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallRules
@@ -470,8 +367,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListFirewallRules", kwargs)
 
     def list_global_resolvers(
-        self, **kwargs: Unpack[ListGlobalResolversInputTypeDef]
-    ) -> TargetResults[ListGlobalResolversOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGlobalResolversInputTypeDef]
+    ) -> TargetResults[type_defs.ListGlobalResolversOutputTypeDef]:
         """Lists all Route 53 Global Resolver instances in your account with
         pagination support.
 
@@ -480,8 +377,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListGlobalResolvers", kwargs)
 
     def list_hosted_zone_associations(
-        self, **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef]
-    ) -> TargetResults[ListHostedZoneAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostedZoneAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListHostedZoneAssociationsOutputTypeDef]:
         """Lists all hosted zone associations for a Route 53 Global Resolver resource
         with pagination support.
 
@@ -490,8 +387,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListHostedZoneAssociations", kwargs)
 
     def list_managed_firewall_domain_lists(
-        self, **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef]
-    ) -> TargetResults[ListManagedFirewallDomainListsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedFirewallDomainListsInputTypeDef]
+    ) -> TargetResults[type_defs.ListManagedFirewallDomainListsOutputTypeDef]:
         """Returns a paginated list of the Amazon Web Services Managed DNS Lists and
         the categories for DNS Firewall. The categories are either THREAT or
         CONTENT.
@@ -501,8 +398,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListManagedFirewallDomainLists", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with a Route 53 Global Resolver resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListTagsForResource
@@ -510,8 +407,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a Route 53 Global Resolver resource. Tags are
         key-value pairs that help you organize and identify your resources.
 
@@ -520,8 +417,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a Route 53 Global Resolver resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UntagResource
@@ -529,8 +426,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_source(
-        self, **kwargs: Unpack[UpdateAccessSourceInputTypeDef]
-    ) -> TargetResults[UpdateAccessSourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessSourceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessSourceOutputTypeDef]:
         """Updates the configuration of an access source.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateAccessSource
@@ -538,8 +435,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UpdateAccessSource", kwargs)
 
     def update_access_token(
-        self, **kwargs: Unpack[UpdateAccessTokenInputTypeDef]
-    ) -> TargetResults[UpdateAccessTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessTokenInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessTokenOutputTypeDef]:
         """Updates the configuration of an access token.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateAccessToken
@@ -547,8 +444,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UpdateAccessToken", kwargs)
 
     def update_dns_view(
-        self, **kwargs: Unpack[UpdateDNSViewInputTypeDef]
-    ) -> TargetResults[UpdateDNSViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDNSViewInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDNSViewOutputTypeDef]:
         """Updates the configuration of a DNS view.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateDNSView
@@ -556,8 +453,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UpdateDNSView", kwargs)
 
     def update_firewall_domains(
-        self, **kwargs: Unpack[UpdateFirewallDomainsInputTypeDef]
-    ) -> TargetResults[UpdateFirewallDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallDomainsOutputTypeDef]:
         """Updates a DNS Firewall domain list from an array of specified domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateFirewallDomains
@@ -565,8 +462,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UpdateFirewallDomains", kwargs)
 
     def update_firewall_rule(
-        self, **kwargs: Unpack[UpdateFirewallRuleInputTypeDef]
-    ) -> TargetResults[UpdateFirewallRuleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallRuleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallRuleOutputTypeDef]:
         """Updates the configuration of a DNS firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateFirewallRule
@@ -574,8 +471,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UpdateFirewallRule", kwargs)
 
     def update_global_resolver(
-        self, **kwargs: Unpack[UpdateGlobalResolverInputTypeDef]
-    ) -> TargetResults[UpdateGlobalResolverOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalResolverInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlobalResolverOutputTypeDef]:
         """Updates the configuration of a Route 53 Global Resolver instance. You can
         modify the name, description, and observability Region.
 
@@ -584,8 +481,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         return self._call("UpdateGlobalResolver", kwargs)
 
     def update_hosted_zone_association(
-        self, **kwargs: Unpack[UpdateHostedZoneAssociationInputTypeDef]
-    ) -> TargetResults[UpdateHostedZoneAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHostedZoneAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateHostedZoneAssociationOutputTypeDef]:
         """Updates the configuration of a hosted zone association.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateHostedZoneAssociation
@@ -598,8 +495,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessSourcesInputTypeDef],
-    ) -> TargetResults[ListAccessSourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessSourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAccessSourcesOutputTypeDef]:
         """Every page of ListAccessSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -621,8 +518,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessTokensInputTypeDef],
-    ) -> TargetResults[ListAccessTokensOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessTokensInputTypeDef],
+    ) -> TargetResults[type_defs.ListAccessTokensOutputTypeDef]:
         """Every page of ListAccessTokens in every target, merged per target
         (botocore's build_full_result).
 
@@ -644,8 +541,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDNSViewsInputTypeDef],
-    ) -> TargetResults[ListDNSViewsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDNSViewsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDNSViewsOutputTypeDef]:
         """Every page of ListDNSViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -668,8 +565,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallDomainListsInputTypeDef],
-    ) -> TargetResults[ListFirewallDomainListsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallDomainListsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallDomainListsOutputTypeDef]:
         """Every page of ListFirewallDomainLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -692,8 +589,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallDomainsInputTypeDef],
-    ) -> TargetResults[ListFirewallDomainsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallDomainsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallDomainsOutputTypeDef]:
         """Every page of ListFirewallDomains in every target, merged per target
         (botocore's build_full_result).
 
@@ -715,8 +612,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallRulesInputTypeDef],
-    ) -> TargetResults[ListFirewallRulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRulesInputTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRulesOutputTypeDef]:
         """Every page of ListFirewallRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,8 +635,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGlobalResolversInputTypeDef],
-    ) -> TargetResults[ListGlobalResolversOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGlobalResolversInputTypeDef],
+    ) -> TargetResults[type_defs.ListGlobalResolversOutputTypeDef]:
         """Every page of ListGlobalResolvers in every target, merged per target
         (botocore's build_full_result).
 
@@ -762,8 +659,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef],
-    ) -> TargetResults[ListHostedZoneAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListHostedZoneAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListHostedZoneAssociationsOutputTypeDef]:
         """Every page of ListHostedZoneAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -786,8 +683,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef],
-    ) -> TargetResults[ListManagedFirewallDomainListsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedFirewallDomainListsInputTypeDef],
+    ) -> TargetResults[type_defs.ListManagedFirewallDomainListsOutputTypeDef]:
         """Every page of ListManagedFirewallDomainLists in every target, merged per
         target (botocore's build_full_result).
 
@@ -810,8 +707,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessSourcesInputTypeDef],
-    ) -> Items[AccessSourcesItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessSourcesInputTypeDef],
+    ) -> Items[type_defs.AccessSourcesItemTypeDef]:
         """Each element of accessSources in every page of ListAccessSources, from
         every target, as its page arrives (tagged with its target).
 
@@ -826,8 +723,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessTokensInputTypeDef],
-    ) -> Items[AccessTokenItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessTokensInputTypeDef],
+    ) -> Items[type_defs.AccessTokenItemTypeDef]:
         """Each element of accessTokens in every page of ListAccessTokens, from every
         target, as its page arrives (tagged with its target).
 
@@ -842,8 +739,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDNSViewsInputTypeDef],
-    ) -> Items[DNSViewSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDNSViewsInputTypeDef],
+    ) -> Items[type_defs.DNSViewSummaryTypeDef]:
         """Each element of dnsViews in every page of ListDNSViews, from every target,
         as its page arrives (tagged with its target).
 
@@ -858,8 +755,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallDomainListsInputTypeDef],
-    ) -> Items[FirewallDomainListsItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallDomainListsInputTypeDef],
+    ) -> Items[type_defs.FirewallDomainListsItemTypeDef]:
         """Each element of firewallDomainLists in every page of
         ListFirewallDomainLists, from every target, as its page arrives (tagged
         with its target).
@@ -875,7 +772,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallDomainsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListFirewallDomainsInputTypeDef],
     ) -> Items[str]:
         """Each element of domains in every page of ListFirewallDomains, from every
         target, as its page arrives (tagged with its target).
@@ -891,8 +788,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallRulesInputTypeDef],
-    ) -> Items[FirewallRulesItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRulesInputTypeDef],
+    ) -> Items[type_defs.FirewallRulesItemTypeDef]:
         """Each element of firewallRules in every page of ListFirewallRules, from
         every target, as its page arrives (tagged with its target).
 
@@ -907,8 +804,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGlobalResolversInputTypeDef],
-    ) -> Items[GlobalResolversItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListGlobalResolversInputTypeDef],
+    ) -> Items[type_defs.GlobalResolversItemTypeDef]:
         """Each element of globalResolvers in every page of ListGlobalResolvers, from
         every target, as its page arrives (tagged with its target).
 
@@ -923,8 +820,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef],
-    ) -> Items[HostedZoneAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHostedZoneAssociationsInputTypeDef],
+    ) -> Items[type_defs.HostedZoneAssociationSummaryTypeDef]:
         """Each element of hostedZoneAssociations in every page of
         ListHostedZoneAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -943,8 +840,8 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef],
-    ) -> Items[ManagedFirewallDomainListsItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedFirewallDomainListsInputTypeDef],
+    ) -> Items[type_defs.ManagedFirewallDomainListsItemTypeDef]:
         """Each element of managedFirewallDomainLists in every page of
         ListManagedFirewallDomainLists, from every target, as its page arrives
         (tagged with its target).

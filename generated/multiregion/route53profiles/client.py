@@ -15,43 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateProfileRequestTypeDef,
-        AssociateProfileResponseTypeDef,
-        AssociateResourceToProfileRequestTypeDef,
-        AssociateResourceToProfileResponseTypeDef,
-        CreateProfileRequestTypeDef,
-        CreateProfileResponseTypeDef,
-        DeleteProfileRequestTypeDef,
-        DeleteProfileResponseTypeDef,
-        DisassociateProfileRequestTypeDef,
-        DisassociateProfileResponseTypeDef,
-        DisassociateResourceFromProfileRequestTypeDef,
-        DisassociateResourceFromProfileResponseTypeDef,
-        GetProfileAssociationRequestTypeDef,
-        GetProfileAssociationResponseTypeDef,
-        GetProfileRequestTypeDef,
-        GetProfileResourceAssociationRequestTypeDef,
-        GetProfileResourceAssociationResponseTypeDef,
-        GetProfileResponseTypeDef,
-        ListProfileAssociationsRequestTypeDef,
-        ListProfileAssociationsResponseTypeDef,
-        ListProfileResourceAssociationsRequestTypeDef,
-        ListProfileResourceAssociationsResponseTypeDef,
-        ListProfilesRequestTypeDef,
-        ListProfilesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProfileAssociationTypeDef,
-        ProfileResourceAssociationTypeDef,
-        ProfileSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateProfileResourceAssociationRequestTypeDef,
-        UpdateProfileResourceAssociationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53Profiles"]
 
@@ -65,8 +29,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_profile(
-        self, **kwargs: Unpack[AssociateProfileRequestTypeDef]
-    ) -> TargetResults[AssociateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateProfileResponseTypeDef]:
         """Associates a Route 53 Profiles profile with a VPC. A VPC can have only one
         Profile associated with it, but a Profile can be associated with 1000 of
         VPCs (and you can request a higher quota). For more information, see
@@ -77,8 +41,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("AssociateProfile", kwargs)
 
     def associate_resource_to_profile(
-        self, **kwargs: Unpack[AssociateResourceToProfileRequestTypeDef]
-    ) -> TargetResults[AssociateResourceToProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResourceToProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResourceToProfileResponseTypeDef]:
         """Associates a DNS reource configuration to a Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/AssociateResourceToProfile
@@ -86,8 +50,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("AssociateResourceToProfile", kwargs)
 
     def create_profile(
-        self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> TargetResults[CreateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileResponseTypeDef]:
         """Creates an empty Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/CreateProfile
@@ -95,8 +59,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("CreateProfile", kwargs)
 
     def delete_profile(
-        self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> TargetResults[DeleteProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProfileResponseTypeDef]:
         """Deletes the specified Route 53 Profile. Before you can delete a profile,
         you must first disassociate it from all VPCs.
 
@@ -105,8 +69,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("DeleteProfile", kwargs)
 
     def disassociate_profile(
-        self, **kwargs: Unpack[DisassociateProfileRequestTypeDef]
-    ) -> TargetResults[DisassociateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateProfileResponseTypeDef]:
         """Dissociates a specified Route 53 Profile from the specified VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/DisassociateProfile
@@ -114,8 +78,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("DisassociateProfile", kwargs)
 
     def disassociate_resource_from_profile(
-        self, **kwargs: Unpack[DisassociateResourceFromProfileRequestTypeDef]
-    ) -> TargetResults[DisassociateResourceFromProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateResourceFromProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateResourceFromProfileResponseTypeDef]:
         """Dissoaciated a specified resource, from the Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/DisassociateResourceFromProfile
@@ -123,8 +87,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("DisassociateResourceFromProfile", kwargs)
 
     def get_profile(
-        self, **kwargs: Unpack[GetProfileRequestTypeDef]
-    ) -> TargetResults[GetProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileResponseTypeDef]:
         """Returns information about a specified Route 53 Profile, such as whether
         whether the Profile is shared, and the current status of the Profile.
 
@@ -133,8 +97,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("GetProfile", kwargs)
 
     def get_profile_association(
-        self, **kwargs: Unpack[GetProfileAssociationRequestTypeDef]
-    ) -> TargetResults[GetProfileAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileAssociationResponseTypeDef]:
         """Retrieves a Route 53 Profile association for a VPC. A VPC can have only
         one Profile association, but a Profile can be associated with up to 5000
         VPCs.
@@ -144,8 +108,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("GetProfileAssociation", kwargs)
 
     def get_profile_resource_association(
-        self, **kwargs: Unpack[GetProfileResourceAssociationRequestTypeDef]
-    ) -> TargetResults[GetProfileResourceAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileResourceAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProfileResourceAssociationResponseTypeDef]:
         """Returns information about a specified Route 53 Profile resource
         association.
 
@@ -154,8 +118,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("GetProfileResourceAssociation", kwargs)
 
     def list_profile_associations(
-        self, **kwargs: Unpack[ListProfileAssociationsRequestTypeDef]
-    ) -> TargetResults[ListProfileAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileAssociationsResponseTypeDef]:
         """Lists all the VPCs that the specified Route 53 Profile is associated with.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileAssociations
@@ -163,8 +127,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("ListProfileAssociations", kwargs)
 
     def list_profile_resource_associations(
-        self, **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef]
-    ) -> TargetResults[ListProfileResourceAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileResourceAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfileResourceAssociationsResponseTypeDef]:
         """Lists all the resource associations for the specified Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileResourceAssociations
@@ -172,8 +136,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("ListProfileResourceAssociations", kwargs)
 
     def list_profiles(
-        self, **kwargs: Unpack[ListProfilesRequestTypeDef]
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Lists all the Route 53 Profiles associated with your Amazon Web Services
         account.
 
@@ -182,8 +146,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("ListProfiles", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags that you associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListTagsForResource
@@ -191,8 +155,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/TagResource
@@ -200,8 +164,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UntagResource
@@ -209,8 +173,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_profile_resource_association(
-        self, **kwargs: Unpack[UpdateProfileResourceAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateProfileResourceAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileResourceAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileResourceAssociationResponseTypeDef]:
         """Updates the specified Route 53 Profile resourse association.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UpdateProfileResourceAssociation
@@ -223,8 +187,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProfileAssociationsRequestTypeDef],
-    ) -> TargetResults[ListProfileAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfileAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfileAssociationsResponseTypeDef]:
         """Every page of ListProfileAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -246,8 +210,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef],
-    ) -> TargetResults[ListProfileResourceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfileResourceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfileResourceAssociationsResponseTypeDef]:
         """Every page of ListProfileResourceAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -269,8 +233,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -292,8 +256,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProfileAssociationsRequestTypeDef],
-    ) -> Items[ProfileAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfileAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ProfileAssociationTypeDef]:
         """Each element of ProfileAssociations in every page of
         ListProfileAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -309,8 +273,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef],
-    ) -> Items[ProfileResourceAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfileResourceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ProfileResourceAssociationTypeDef]:
         """Each element of ProfileResourceAssociations in every page of
         ListProfileResourceAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -329,8 +293,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> Items[ProfileSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef],
+    ) -> Items[type_defs.ProfileSummaryTypeDef]:
         """Each element of ProfileSummaries in every page of ListProfiles, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,159 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateFirewallRuleGroupRequestTypeDef,
-        AssociateFirewallRuleGroupResponseTypeDef,
-        AssociateResolverEndpointIpAddressRequestTypeDef,
-        AssociateResolverEndpointIpAddressResponseTypeDef,
-        AssociateResolverQueryLogConfigRequestTypeDef,
-        AssociateResolverQueryLogConfigResponseTypeDef,
-        AssociateResolverRuleRequestTypeDef,
-        AssociateResolverRuleResponseTypeDef,
-        CreateFirewallDomainListRequestTypeDef,
-        CreateFirewallDomainListResponseTypeDef,
-        CreateFirewallRuleGroupRequestTypeDef,
-        CreateFirewallRuleGroupResponseTypeDef,
-        CreateFirewallRuleRequestTypeDef,
-        CreateFirewallRuleResponseTypeDef,
-        CreateOutpostResolverRequestTypeDef,
-        CreateOutpostResolverResponseTypeDef,
-        CreateResolverEndpointRequestTypeDef,
-        CreateResolverEndpointResponseTypeDef,
-        CreateResolverQueryLogConfigRequestTypeDef,
-        CreateResolverQueryLogConfigResponseTypeDef,
-        CreateResolverRuleRequestTypeDef,
-        CreateResolverRuleResponseTypeDef,
-        DeleteFirewallDomainListRequestTypeDef,
-        DeleteFirewallDomainListResponseTypeDef,
-        DeleteFirewallRuleGroupRequestTypeDef,
-        DeleteFirewallRuleGroupResponseTypeDef,
-        DeleteFirewallRuleRequestTypeDef,
-        DeleteFirewallRuleResponseTypeDef,
-        DeleteOutpostResolverRequestTypeDef,
-        DeleteOutpostResolverResponseTypeDef,
-        DeleteResolverEndpointRequestTypeDef,
-        DeleteResolverEndpointResponseTypeDef,
-        DeleteResolverQueryLogConfigRequestTypeDef,
-        DeleteResolverQueryLogConfigResponseTypeDef,
-        DeleteResolverRuleRequestTypeDef,
-        DeleteResolverRuleResponseTypeDef,
-        DisassociateFirewallRuleGroupRequestTypeDef,
-        DisassociateFirewallRuleGroupResponseTypeDef,
-        DisassociateResolverEndpointIpAddressRequestTypeDef,
-        DisassociateResolverEndpointIpAddressResponseTypeDef,
-        DisassociateResolverQueryLogConfigRequestTypeDef,
-        DisassociateResolverQueryLogConfigResponseTypeDef,
-        DisassociateResolverRuleRequestTypeDef,
-        DisassociateResolverRuleResponseTypeDef,
-        FirewallConfigTypeDef,
-        FirewallDomainListMetadataTypeDef,
-        FirewallRuleGroupAssociationTypeDef,
-        FirewallRuleGroupMetadataTypeDef,
-        FirewallRuleTypeDef,
-        GetFirewallConfigRequestTypeDef,
-        GetFirewallConfigResponseTypeDef,
-        GetFirewallDomainListRequestTypeDef,
-        GetFirewallDomainListResponseTypeDef,
-        GetFirewallRuleGroupAssociationRequestTypeDef,
-        GetFirewallRuleGroupAssociationResponseTypeDef,
-        GetFirewallRuleGroupPolicyRequestTypeDef,
-        GetFirewallRuleGroupPolicyResponseTypeDef,
-        GetFirewallRuleGroupRequestTypeDef,
-        GetFirewallRuleGroupResponseTypeDef,
-        GetOutpostResolverRequestTypeDef,
-        GetOutpostResolverResponseTypeDef,
-        GetResolverConfigRequestTypeDef,
-        GetResolverConfigResponseTypeDef,
-        GetResolverDnssecConfigRequestTypeDef,
-        GetResolverDnssecConfigResponseTypeDef,
-        GetResolverEndpointRequestTypeDef,
-        GetResolverEndpointResponseTypeDef,
-        GetResolverQueryLogConfigAssociationRequestTypeDef,
-        GetResolverQueryLogConfigAssociationResponseTypeDef,
-        GetResolverQueryLogConfigPolicyRequestTypeDef,
-        GetResolverQueryLogConfigPolicyResponseTypeDef,
-        GetResolverQueryLogConfigRequestTypeDef,
-        GetResolverQueryLogConfigResponseTypeDef,
-        GetResolverRuleAssociationRequestTypeDef,
-        GetResolverRuleAssociationResponseTypeDef,
-        GetResolverRulePolicyRequestTypeDef,
-        GetResolverRulePolicyResponseTypeDef,
-        GetResolverRuleRequestTypeDef,
-        GetResolverRuleResponseTypeDef,
-        ImportFirewallDomainsRequestTypeDef,
-        ImportFirewallDomainsResponseTypeDef,
-        IpAddressResponseTypeDef,
-        ListFirewallConfigsRequestTypeDef,
-        ListFirewallConfigsResponseTypeDef,
-        ListFirewallDomainListsRequestTypeDef,
-        ListFirewallDomainListsResponseTypeDef,
-        ListFirewallDomainsRequestTypeDef,
-        ListFirewallDomainsResponseTypeDef,
-        ListFirewallRuleGroupAssociationsRequestTypeDef,
-        ListFirewallRuleGroupAssociationsResponseTypeDef,
-        ListFirewallRuleGroupsRequestTypeDef,
-        ListFirewallRuleGroupsResponseTypeDef,
-        ListFirewallRulesRequestTypeDef,
-        ListFirewallRulesResponseTypeDef,
-        ListOutpostResolversRequestTypeDef,
-        ListOutpostResolversResponseTypeDef,
-        ListResolverConfigsRequestTypeDef,
-        ListResolverConfigsResponseTypeDef,
-        ListResolverDnssecConfigsRequestTypeDef,
-        ListResolverDnssecConfigsResponseTypeDef,
-        ListResolverEndpointIpAddressesRequestTypeDef,
-        ListResolverEndpointIpAddressesResponseTypeDef,
-        ListResolverEndpointsRequestTypeDef,
-        ListResolverEndpointsResponseTypeDef,
-        ListResolverQueryLogConfigAssociationsRequestTypeDef,
-        ListResolverQueryLogConfigAssociationsResponseTypeDef,
-        ListResolverQueryLogConfigsRequestTypeDef,
-        ListResolverQueryLogConfigsResponseTypeDef,
-        ListResolverRuleAssociationsRequestTypeDef,
-        ListResolverRuleAssociationsResponseTypeDef,
-        ListResolverRulesRequestTypeDef,
-        ListResolverRulesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OutpostResolverTypeDef,
-        PutFirewallRuleGroupPolicyRequestTypeDef,
-        PutFirewallRuleGroupPolicyResponseTypeDef,
-        PutResolverQueryLogConfigPolicyRequestTypeDef,
-        PutResolverQueryLogConfigPolicyResponseTypeDef,
-        PutResolverRulePolicyRequestTypeDef,
-        PutResolverRulePolicyResponseTypeDef,
-        ResolverConfigTypeDef,
-        ResolverDnssecConfigTypeDef,
-        ResolverEndpointTypeDef,
-        ResolverQueryLogConfigAssociationTypeDef,
-        ResolverQueryLogConfigTypeDef,
-        ResolverRuleAssociationTypeDef,
-        ResolverRuleTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateFirewallConfigRequestTypeDef,
-        UpdateFirewallConfigResponseTypeDef,
-        UpdateFirewallDomainsRequestTypeDef,
-        UpdateFirewallDomainsResponseTypeDef,
-        UpdateFirewallRuleGroupAssociationRequestTypeDef,
-        UpdateFirewallRuleGroupAssociationResponseTypeDef,
-        UpdateFirewallRuleRequestTypeDef,
-        UpdateFirewallRuleResponseTypeDef,
-        UpdateOutpostResolverRequestTypeDef,
-        UpdateOutpostResolverResponseTypeDef,
-        UpdateResolverConfigRequestTypeDef,
-        UpdateResolverConfigResponseTypeDef,
-        UpdateResolverDnssecConfigRequestTypeDef,
-        UpdateResolverDnssecConfigResponseTypeDef,
-        UpdateResolverEndpointRequestTypeDef,
-        UpdateResolverEndpointResponseTypeDef,
-        UpdateResolverRuleRequestTypeDef,
-        UpdateResolverRuleResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRoute53Resolver"]
 
@@ -184,8 +32,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_firewall_rule_group(
-        self, **kwargs: Unpack[AssociateFirewallRuleGroupRequestTypeDef]
-    ) -> TargetResults[AssociateFirewallRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFirewallRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFirewallRuleGroupResponseTypeDef]:
         """Associates a FirewallRuleGroup with a VPC, to provide DNS filtering for
         the VPC.
 
@@ -194,8 +42,9 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("AssociateFirewallRuleGroup", kwargs)
 
     def associate_resolver_endpoint_ip_address(
-        self, **kwargs: Unpack[AssociateResolverEndpointIpAddressRequestTypeDef]
-    ) -> TargetResults[AssociateResolverEndpointIpAddressResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateResolverEndpointIpAddressRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateResolverEndpointIpAddressResponseTypeDef]:
         """Adds IP addresses to an inbound or an outbound Resolver endpoint. If you
         want to add more than one IP address, submit one
         AssociateResolverEndpointIpAddress request for each IP address.
@@ -205,8 +54,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("AssociateResolverEndpointIpAddress", kwargs)
 
     def associate_resolver_query_log_config(
-        self, **kwargs: Unpack[AssociateResolverQueryLogConfigRequestTypeDef]
-    ) -> TargetResults[AssociateResolverQueryLogConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResolverQueryLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResolverQueryLogConfigResponseTypeDef]:
         """Associates an Amazon VPC with a specified query logging configuration.
         Route 53 Resolver logs DNS queries that originate in all of the Amazon
         VPCs that are associated with a specified query logging configuration. To
@@ -218,8 +67,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("AssociateResolverQueryLogConfig", kwargs)
 
     def associate_resolver_rule(
-        self, **kwargs: Unpack[AssociateResolverRuleRequestTypeDef]
-    ) -> TargetResults[AssociateResolverRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResolverRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResolverRuleResponseTypeDef]:
         """Associates a Resolver rule with a VPC. When you associate a rule with a
         VPC, Resolver forwards all DNS queries for the domain name that is
         specified in the rule and that originate in the VPC. The queries are
@@ -231,8 +80,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("AssociateResolverRule", kwargs)
 
     def create_firewall_domain_list(
-        self, **kwargs: Unpack[CreateFirewallDomainListRequestTypeDef]
-    ) -> TargetResults[CreateFirewallDomainListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallDomainListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallDomainListResponseTypeDef]:
         """Creates an empty firewall domain list for use in DNS Firewall rules. You
         can populate the domains for the new list with a file, using
         ImportFirewallDomains, or with domain strings, using
@@ -243,8 +92,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateFirewallDomainList", kwargs)
 
     def create_firewall_rule(
-        self, **kwargs: Unpack[CreateFirewallRuleRequestTypeDef]
-    ) -> TargetResults[CreateFirewallRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallRuleResponseTypeDef]:
         """Creates a single DNS Firewall rule in the specified rule group, using the
         specified domain list.
 
@@ -253,8 +102,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateFirewallRule", kwargs)
 
     def create_firewall_rule_group(
-        self, **kwargs: Unpack[CreateFirewallRuleGroupRequestTypeDef]
-    ) -> TargetResults[CreateFirewallRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFirewallRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallRuleGroupResponseTypeDef]:
         """Creates an empty DNS Firewall rule group for filtering DNS network traffic
         in a VPC. You can add rules to the new rule group by calling
         CreateFirewallRule.
@@ -264,8 +113,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateFirewallRuleGroup", kwargs)
 
     def create_outpost_resolver(
-        self, **kwargs: Unpack[CreateOutpostResolverRequestTypeDef]
-    ) -> TargetResults[CreateOutpostResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOutpostResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOutpostResolverResponseTypeDef]:
         """Creates a Route 53 Resolver on an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/CreateOutpostResolver
@@ -273,8 +122,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateOutpostResolver", kwargs)
 
     def create_resolver_endpoint(
-        self, **kwargs: Unpack[CreateResolverEndpointRequestTypeDef]
-    ) -> TargetResults[CreateResolverEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResolverEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResolverEndpointResponseTypeDef]:
         """Creates a Resolver endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/CreateResolverEndpoint
@@ -282,8 +131,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateResolverEndpoint", kwargs)
 
     def create_resolver_query_log_config(
-        self, **kwargs: Unpack[CreateResolverQueryLogConfigRequestTypeDef]
-    ) -> TargetResults[CreateResolverQueryLogConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResolverQueryLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResolverQueryLogConfigResponseTypeDef]:
         """Creates a Resolver query logging configuration, which defines where you
         want Resolver to save DNS query logs that originate in your VPCs. Resolver
         can log queries only for VPCs that are in the same Region as the query
@@ -294,8 +143,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateResolverQueryLogConfig", kwargs)
 
     def create_resolver_rule(
-        self, **kwargs: Unpack[CreateResolverRuleRequestTypeDef]
-    ) -> TargetResults[CreateResolverRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResolverRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResolverRuleResponseTypeDef]:
         """For DNS queries that originate in your VPCs, specifies which Resolver
         endpoint the queries pass through, one domain name that you want to
         forward to your network, and the IP addresses of the DNS resolvers in your
@@ -306,8 +155,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("CreateResolverRule", kwargs)
 
     def delete_firewall_domain_list(
-        self, **kwargs: Unpack[DeleteFirewallDomainListRequestTypeDef]
-    ) -> TargetResults[DeleteFirewallDomainListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallDomainListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallDomainListResponseTypeDef]:
         """Deletes the specified domain list.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallDomainList
@@ -315,8 +164,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteFirewallDomainList", kwargs)
 
     def delete_firewall_rule(
-        self, **kwargs: Unpack[DeleteFirewallRuleRequestTypeDef]
-    ) -> TargetResults[DeleteFirewallRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallRuleResponseTypeDef]:
         """Deletes the specified firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallRule
@@ -324,8 +173,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteFirewallRule", kwargs)
 
     def delete_firewall_rule_group(
-        self, **kwargs: Unpack[DeleteFirewallRuleGroupRequestTypeDef]
-    ) -> TargetResults[DeleteFirewallRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallRuleGroupResponseTypeDef]:
         """Deletes the specified firewall rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallRuleGroup
@@ -333,8 +182,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteFirewallRuleGroup", kwargs)
 
     def delete_outpost_resolver(
-        self, **kwargs: Unpack[DeleteOutpostResolverRequestTypeDef]
-    ) -> TargetResults[DeleteOutpostResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOutpostResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOutpostResolverResponseTypeDef]:
         """Deletes a Resolver on the Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteOutpostResolver
@@ -342,8 +191,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteOutpostResolver", kwargs)
 
     def delete_resolver_endpoint(
-        self, **kwargs: Unpack[DeleteResolverEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteResolverEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResolverEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResolverEndpointResponseTypeDef]:
         """Deletes a Resolver endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteResolverEndpoint
@@ -351,8 +200,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteResolverEndpoint", kwargs)
 
     def delete_resolver_query_log_config(
-        self, **kwargs: Unpack[DeleteResolverQueryLogConfigRequestTypeDef]
-    ) -> TargetResults[DeleteResolverQueryLogConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResolverQueryLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResolverQueryLogConfigResponseTypeDef]:
         """Deletes a query logging configuration. When you delete a configuration,
         Resolver stops logging DNS queries for all of the Amazon VPCs that are
         associated with the configuration. This also applies if the query logging
@@ -364,8 +213,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteResolverQueryLogConfig", kwargs)
 
     def delete_resolver_rule(
-        self, **kwargs: Unpack[DeleteResolverRuleRequestTypeDef]
-    ) -> TargetResults[DeleteResolverRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResolverRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResolverRuleResponseTypeDef]:
         """Deletes a Resolver rule. Before you can delete a Resolver rule, you must
         disassociate it from all the VPCs that you associated the Resolver rule
         with. For more information, see DisassociateResolverRule.
@@ -375,8 +224,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DeleteResolverRule", kwargs)
 
     def disassociate_firewall_rule_group(
-        self, **kwargs: Unpack[DisassociateFirewallRuleGroupRequestTypeDef]
-    ) -> TargetResults[DisassociateFirewallRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFirewallRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFirewallRuleGroupResponseTypeDef]:
         """Disassociates a FirewallRuleGroup from a VPC, to remove DNS filtering from
         the VPC.
 
@@ -385,8 +234,9 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DisassociateFirewallRuleGroup", kwargs)
 
     def disassociate_resolver_endpoint_ip_address(
-        self, **kwargs: Unpack[DisassociateResolverEndpointIpAddressRequestTypeDef]
-    ) -> TargetResults[DisassociateResolverEndpointIpAddressResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateResolverEndpointIpAddressRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateResolverEndpointIpAddressResponseTypeDef]:
         """Removes IP addresses from an inbound or an outbound Resolver endpoint. If
         you want to remove more than one IP address, submit one
         DisassociateResolverEndpointIpAddress request for each IP address.
@@ -396,8 +246,9 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DisassociateResolverEndpointIpAddress", kwargs)
 
     def disassociate_resolver_query_log_config(
-        self, **kwargs: Unpack[DisassociateResolverQueryLogConfigRequestTypeDef]
-    ) -> TargetResults[DisassociateResolverQueryLogConfigResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateResolverQueryLogConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateResolverQueryLogConfigResponseTypeDef]:
         """Disassociates a VPC from a query logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DisassociateResolverQueryLogConfig
@@ -405,8 +256,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DisassociateResolverQueryLogConfig", kwargs)
 
     def disassociate_resolver_rule(
-        self, **kwargs: Unpack[DisassociateResolverRuleRequestTypeDef]
-    ) -> TargetResults[DisassociateResolverRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateResolverRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateResolverRuleResponseTypeDef]:
         """Removes the association between a specified Resolver rule and a specified
         VPC.
 
@@ -415,8 +266,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("DisassociateResolverRule", kwargs)
 
     def get_firewall_config(
-        self, **kwargs: Unpack[GetFirewallConfigRequestTypeDef]
-    ) -> TargetResults[GetFirewallConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallConfigResponseTypeDef]:
         """Retrieves the configuration of the firewall behavior provided by DNS
         Firewall for a single VPC from Amazon Virtual Private Cloud (Amazon VPC).
 
@@ -425,8 +276,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetFirewallConfig", kwargs)
 
     def get_firewall_domain_list(
-        self, **kwargs: Unpack[GetFirewallDomainListRequestTypeDef]
-    ) -> TargetResults[GetFirewallDomainListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallDomainListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallDomainListResponseTypeDef]:
         """Retrieves the specified firewall domain list.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/GetFirewallDomainList
@@ -434,8 +285,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetFirewallDomainList", kwargs)
 
     def get_firewall_rule_group(
-        self, **kwargs: Unpack[GetFirewallRuleGroupRequestTypeDef]
-    ) -> TargetResults[GetFirewallRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallRuleGroupResponseTypeDef]:
         """Retrieves the specified firewall rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/GetFirewallRuleGroup
@@ -443,8 +294,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetFirewallRuleGroup", kwargs)
 
     def get_firewall_rule_group_association(
-        self, **kwargs: Unpack[GetFirewallRuleGroupAssociationRequestTypeDef]
-    ) -> TargetResults[GetFirewallRuleGroupAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallRuleGroupAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallRuleGroupAssociationResponseTypeDef]:
         """Retrieves a firewall rule group association, which enables DNS filtering
         for a VPC with one rule group. A VPC can have more than one firewall rule
         group association, and a rule group can be associated with more than one
@@ -455,8 +306,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetFirewallRuleGroupAssociation", kwargs)
 
     def get_firewall_rule_group_policy(
-        self, **kwargs: Unpack[GetFirewallRuleGroupPolicyRequestTypeDef]
-    ) -> TargetResults[GetFirewallRuleGroupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFirewallRuleGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFirewallRuleGroupPolicyResponseTypeDef]:
         """Returns the Identity and Access Management (Amazon Web Services IAM)
         policy for sharing the specified rule group. You can use the policy to
         share the rule group using Resource Access Manager (RAM).
@@ -466,8 +317,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetFirewallRuleGroupPolicy", kwargs)
 
     def get_outpost_resolver(
-        self, **kwargs: Unpack[GetOutpostResolverRequestTypeDef]
-    ) -> TargetResults[GetOutpostResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutpostResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOutpostResolverResponseTypeDef]:
         """Gets information about a specified Resolver on the Outpost, such as its
         instance count and type, name, and the current status of the Resolver.
 
@@ -476,8 +327,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetOutpostResolver", kwargs)
 
     def get_resolver_config(
-        self, **kwargs: Unpack[GetResolverConfigRequestTypeDef]
-    ) -> TargetResults[GetResolverConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverConfigResponseTypeDef]:
         """Retrieves the behavior configuration of Route 53 Resolver behavior for a
         single VPC from Amazon Virtual Private Cloud.
 
@@ -486,8 +337,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverConfig", kwargs)
 
     def get_resolver_dnssec_config(
-        self, **kwargs: Unpack[GetResolverDnssecConfigRequestTypeDef]
-    ) -> TargetResults[GetResolverDnssecConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverDnssecConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverDnssecConfigResponseTypeDef]:
         """Gets DNSSEC validation information for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/GetResolverDnssecConfig
@@ -495,8 +346,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverDnssecConfig", kwargs)
 
     def get_resolver_endpoint(
-        self, **kwargs: Unpack[GetResolverEndpointRequestTypeDef]
-    ) -> TargetResults[GetResolverEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverEndpointResponseTypeDef]:
         """Gets information about a specified Resolver endpoint, such as whether it's
         an inbound or an outbound Resolver endpoint, and the current status of the
         endpoint.
@@ -506,8 +357,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverEndpoint", kwargs)
 
     def get_resolver_query_log_config(
-        self, **kwargs: Unpack[GetResolverQueryLogConfigRequestTypeDef]
-    ) -> TargetResults[GetResolverQueryLogConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverQueryLogConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverQueryLogConfigResponseTypeDef]:
         """Gets information about a specified Resolver query logging configuration,
         such as the number of VPCs that the configuration is logging queries for
         and the location that logs are sent to.
@@ -517,8 +368,9 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverQueryLogConfig", kwargs)
 
     def get_resolver_query_log_config_association(
-        self, **kwargs: Unpack[GetResolverQueryLogConfigAssociationRequestTypeDef]
-    ) -> TargetResults[GetResolverQueryLogConfigAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetResolverQueryLogConfigAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResolverQueryLogConfigAssociationResponseTypeDef]:
         """Gets information about a specified association between a Resolver query
         logging configuration and an Amazon VPC. When you associate a VPC with a
         query logging configuration, Resolver logs DNS queries that originate in
@@ -529,8 +381,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverQueryLogConfigAssociation", kwargs)
 
     def get_resolver_query_log_config_policy(
-        self, **kwargs: Unpack[GetResolverQueryLogConfigPolicyRequestTypeDef]
-    ) -> TargetResults[GetResolverQueryLogConfigPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverQueryLogConfigPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverQueryLogConfigPolicyResponseTypeDef]:
         """Gets information about a query logging policy. A query logging policy
         specifies the Resolver query logging operations and resources that you
         want to allow another Amazon Web Services account to be able to use.
@@ -540,8 +392,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverQueryLogConfigPolicy", kwargs)
 
     def get_resolver_rule(
-        self, **kwargs: Unpack[GetResolverRuleRequestTypeDef]
-    ) -> TargetResults[GetResolverRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverRuleResponseTypeDef]:
         """Gets information about a specified Resolver rule, such as the domain name
         that the rule forwards DNS queries for and the ID of the outbound Resolver
         endpoint that the rule is associated with.
@@ -551,8 +403,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverRule", kwargs)
 
     def get_resolver_rule_association(
-        self, **kwargs: Unpack[GetResolverRuleAssociationRequestTypeDef]
-    ) -> TargetResults[GetResolverRuleAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverRuleAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverRuleAssociationResponseTypeDef]:
         """Gets information about an association between a specified Resolver rule
         and a VPC. You associate a Resolver rule and a VPC using
         AssociateResolverRule.
@@ -562,8 +414,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverRuleAssociation", kwargs)
 
     def get_resolver_rule_policy(
-        self, **kwargs: Unpack[GetResolverRulePolicyRequestTypeDef]
-    ) -> TargetResults[GetResolverRulePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResolverRulePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResolverRulePolicyResponseTypeDef]:
         """Gets information about the Resolver rule policy for a specified rule. A
         Resolver rule policy includes the rule that you want to share with another
         account, the account that you want to share the rule with, and the
@@ -574,8 +426,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("GetResolverRulePolicy", kwargs)
 
     def import_firewall_domains(
-        self, **kwargs: Unpack[ImportFirewallDomainsRequestTypeDef]
-    ) -> TargetResults[ImportFirewallDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportFirewallDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportFirewallDomainsResponseTypeDef]:
         """Imports domain names from a file into a domain list, for use in a DNS
         firewall rule group.
 
@@ -584,8 +436,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ImportFirewallDomains", kwargs)
 
     def list_firewall_configs(
-        self, **kwargs: Unpack[ListFirewallConfigsRequestTypeDef]
-    ) -> TargetResults[ListFirewallConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallConfigsResponseTypeDef]:
         """Retrieves the firewall configurations that you have defined. DNS Firewall
         uses the configurations to manage firewall behavior for your VPCs.
 
@@ -594,8 +446,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListFirewallConfigs", kwargs)
 
     def list_firewall_domain_lists(
-        self, **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef]
-    ) -> TargetResults[ListFirewallDomainListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallDomainListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallDomainListsResponseTypeDef]:
         """Retrieves the firewall domain lists that you have defined. For each
         firewall domain list, you can retrieve the domains that are defined for a
         list by calling ListFirewallDomains.
@@ -605,8 +457,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListFirewallDomainLists", kwargs)
 
     def list_firewall_domains(
-        self, **kwargs: Unpack[ListFirewallDomainsRequestTypeDef]
-    ) -> TargetResults[ListFirewallDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallDomainsResponseTypeDef]:
         """Retrieves the domains that you have defined for the specified firewall
         domain list.
 
@@ -615,8 +467,9 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListFirewallDomains", kwargs)
 
     def list_firewall_rule_group_associations(
-        self, **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef]
-    ) -> TargetResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListFirewallRuleGroupAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRuleGroupAssociationsResponseTypeDef]:
         """Retrieves the firewall rule group associations that you have defined. Each
         association enables DNS filtering for a VPC with one rule group.
 
@@ -625,8 +478,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListFirewallRuleGroupAssociations", kwargs)
 
     def list_firewall_rule_groups(
-        self, **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListFirewallRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallRuleGroupsResponseTypeDef]:
         """Retrieves the minimal high-level information for the rule groups that you
         have defined.
 
@@ -635,8 +488,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListFirewallRuleGroups", kwargs)
 
     def list_firewall_rules(
-        self, **kwargs: Unpack[ListFirewallRulesRequestTypeDef]
-    ) -> TargetResults[ListFirewallRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFirewallRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallRulesResponseTypeDef]:
         """Retrieves the firewall rules that you have defined for the specified
         firewall rule group. DNS Firewall uses the rules in a rule group to filter
         DNS network traffic for a VPC.
@@ -646,8 +499,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListFirewallRules", kwargs)
 
     def list_outpost_resolvers(
-        self, **kwargs: Unpack[ListOutpostResolversRequestTypeDef]
-    ) -> TargetResults[ListOutpostResolversResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOutpostResolversRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOutpostResolversResponseTypeDef]:
         """Lists all the Resolvers on Outposts that were created using the current
         Amazon Web Services account.
 
@@ -656,8 +509,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListOutpostResolvers", kwargs)
 
     def list_resolver_configs(
-        self, **kwargs: Unpack[ListResolverConfigsRequestTypeDef]
-    ) -> TargetResults[ListResolverConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverConfigsResponseTypeDef]:
         """Retrieves the Resolver configurations that you have defined. Route 53
         Resolver uses the configurations to manage DNS resolution behavior for
         your VPCs.
@@ -667,8 +520,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverConfigs", kwargs)
 
     def list_resolver_dnssec_configs(
-        self, **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef]
-    ) -> TargetResults[ListResolverDnssecConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverDnssecConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverDnssecConfigsResponseTypeDef]:
         """Lists the configurations for DNSSEC validation that are associated with
         the current Amazon Web Services account.
 
@@ -677,8 +530,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverDnssecConfigs", kwargs)
 
     def list_resolver_endpoint_ip_addresses(
-        self, **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef]
-    ) -> TargetResults[ListResolverEndpointIpAddressesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverEndpointIpAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverEndpointIpAddressesResponseTypeDef]:
         """Gets the IP addresses for a specified Resolver endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverEndpointIpAddresses
@@ -686,8 +539,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverEndpointIpAddresses", kwargs)
 
     def list_resolver_endpoints(
-        self, **kwargs: Unpack[ListResolverEndpointsRequestTypeDef]
-    ) -> TargetResults[ListResolverEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverEndpointsResponseTypeDef]:
         """Lists all the Resolver endpoints that were created using the current
         Amazon Web Services account.
 
@@ -696,8 +549,11 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverEndpoints", kwargs)
 
     def list_resolver_query_log_config_associations(
-        self, **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef]
-    ) -> TargetResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListResolverQueryLogConfigAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListResolverQueryLogConfigAssociationsResponseTypeDef]:
         """Lists information about associations between Amazon VPCs and query logging
         configurations.
 
@@ -706,8 +562,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverQueryLogConfigAssociations", kwargs)
 
     def list_resolver_query_log_configs(
-        self, **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef]
-    ) -> TargetResults[ListResolverQueryLogConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverQueryLogConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverQueryLogConfigsResponseTypeDef]:
         """Lists information about the specified query logging configurations. Each
         configuration defines where you want Resolver to save DNS query logs and
         specifies the VPCs that you want to log queries for.
@@ -717,8 +573,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverQueryLogConfigs", kwargs)
 
     def list_resolver_rule_associations(
-        self, **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef]
-    ) -> TargetResults[ListResolverRuleAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverRuleAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverRuleAssociationsResponseTypeDef]:
         """Lists the associations that were created between Resolver rules and VPCs
         using the current Amazon Web Services account.
 
@@ -727,8 +583,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverRuleAssociations", kwargs)
 
     def list_resolver_rules(
-        self, **kwargs: Unpack[ListResolverRulesRequestTypeDef]
-    ) -> TargetResults[ListResolverRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResolverRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResolverRulesResponseTypeDef]:
         """Lists the Resolver rules that were created using the current Amazon Web
         Services account.
 
@@ -737,8 +593,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListResolverRules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags that you associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListTagsForResource
@@ -746,8 +602,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_firewall_rule_group_policy(
-        self, **kwargs: Unpack[PutFirewallRuleGroupPolicyRequestTypeDef]
-    ) -> TargetResults[PutFirewallRuleGroupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFirewallRuleGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFirewallRuleGroupPolicyResponseTypeDef]:
         """Attaches an Identity and Access Management (Amazon Web Services IAM)
         policy for sharing the rule group. You can use the policy to share the
         rule group using Resource Access Manager (RAM).
@@ -757,8 +613,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("PutFirewallRuleGroupPolicy", kwargs)
 
     def put_resolver_query_log_config_policy(
-        self, **kwargs: Unpack[PutResolverQueryLogConfigPolicyRequestTypeDef]
-    ) -> TargetResults[PutResolverQueryLogConfigPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResolverQueryLogConfigPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResolverQueryLogConfigPolicyResponseTypeDef]:
         """Specifies an Amazon Web Services account that you want to share a query
         logging configuration with, the query logging configuration that you want
         to share, and the operations that you want the account to be able to
@@ -769,8 +625,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("PutResolverQueryLogConfigPolicy", kwargs)
 
     def put_resolver_rule_policy(
-        self, **kwargs: Unpack[PutResolverRulePolicyRequestTypeDef]
-    ) -> TargetResults[PutResolverRulePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResolverRulePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResolverRulePolicyResponseTypeDef]:
         """Specifies an Amazon Web Services rule that you want to share with another
         account, the account that you want to share the rule with, and the
         operations that you want the account to be able to perform on the rule.
@@ -780,8 +636,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("PutResolverRulePolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/TagResource
@@ -789,8 +645,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UntagResource
@@ -798,8 +654,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_firewall_config(
-        self, **kwargs: Unpack[UpdateFirewallConfigRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallConfigResponseTypeDef]:
         """Updates the configuration of the firewall behavior provided by DNS
         Firewall for a single VPC from Amazon Virtual Private Cloud (Amazon VPC).
 
@@ -808,8 +664,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateFirewallConfig", kwargs)
 
     def update_firewall_domains(
-        self, **kwargs: Unpack[UpdateFirewallDomainsRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallDomainsResponseTypeDef]:
         """Updates the firewall domain list from an array of domain specifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UpdateFirewallDomains
@@ -817,8 +673,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateFirewallDomains", kwargs)
 
     def update_firewall_rule(
-        self, **kwargs: Unpack[UpdateFirewallRuleRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFirewallRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallRuleResponseTypeDef]:
         """Updates the specified firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UpdateFirewallRule
@@ -826,8 +682,9 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateFirewallRule", kwargs)
 
     def update_firewall_rule_group_association(
-        self, **kwargs: Unpack[UpdateFirewallRuleGroupAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateFirewallRuleGroupAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateFirewallRuleGroupAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateFirewallRuleGroupAssociationResponseTypeDef]:
         """Changes the association of a FirewallRuleGroup with a VPC. The association
         enables DNS filtering for the VPC.
 
@@ -836,8 +693,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateFirewallRuleGroupAssociation", kwargs)
 
     def update_outpost_resolver(
-        self, **kwargs: Unpack[UpdateOutpostResolverRequestTypeDef]
-    ) -> TargetResults[UpdateOutpostResolverResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOutpostResolverRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOutpostResolverResponseTypeDef]:
         """You can use UpdateOutpostResolver to update the instance count, type, or
         name of a Resolver on an Outpost.
 
@@ -846,8 +703,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateOutpostResolver", kwargs)
 
     def update_resolver_config(
-        self, **kwargs: Unpack[UpdateResolverConfigRequestTypeDef]
-    ) -> TargetResults[UpdateResolverConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResolverConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResolverConfigResponseTypeDef]:
         """Updates the behavior configuration of Route 53 Resolver behavior for a
         single VPC from Amazon Virtual Private Cloud.
 
@@ -856,8 +713,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateResolverConfig", kwargs)
 
     def update_resolver_dnssec_config(
-        self, **kwargs: Unpack[UpdateResolverDnssecConfigRequestTypeDef]
-    ) -> TargetResults[UpdateResolverDnssecConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResolverDnssecConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResolverDnssecConfigResponseTypeDef]:
         """Updates an existing DNSSEC validation configuration. If there is no
         existing DNSSEC validation configuration, one is created.
 
@@ -866,8 +723,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateResolverDnssecConfig", kwargs)
 
     def update_resolver_endpoint(
-        self, **kwargs: Unpack[UpdateResolverEndpointRequestTypeDef]
-    ) -> TargetResults[UpdateResolverEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResolverEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResolverEndpointResponseTypeDef]:
         """Updates the name, or endpoint type for an inbound or an outbound Resolver
         endpoint. You can only update between IPV4 and DUALSTACK, IPV6 endpoint
         type can't be updated to other type.
@@ -877,8 +734,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         return self._call("UpdateResolverEndpoint", kwargs)
 
     def update_resolver_rule(
-        self, **kwargs: Unpack[UpdateResolverRuleRequestTypeDef]
-    ) -> TargetResults[UpdateResolverRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResolverRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResolverRuleResponseTypeDef]:
         """Updates settings for a specified Resolver rule. ResolverRuleId is
         required, and all other parameters are optional. If you don't specify a
         parameter, it retains its current value.
@@ -893,8 +750,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallConfigsRequestTypeDef],
-    ) -> TargetResults[ListFirewallConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallConfigsResponseTypeDef]:
         """Every page of ListFirewallConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -917,8 +774,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef],
-    ) -> TargetResults[ListFirewallDomainListsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallDomainListsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallDomainListsResponseTypeDef]:
         """Every page of ListFirewallDomainLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -942,8 +799,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallDomainsRequestTypeDef],
-    ) -> TargetResults[ListFirewallDomainsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallDomainsResponseTypeDef]:
         """Every page of ListFirewallDomains in every target, merged per target
         (botocore's build_full_result).
 
@@ -966,8 +823,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef],
-    ) -> TargetResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRuleGroupAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRuleGroupAssociationsResponseTypeDef]:
         """Every page of ListFirewallRuleGroupAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -990,8 +847,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef],
-    ) -> TargetResults[ListFirewallRuleGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRuleGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRuleGroupsResponseTypeDef]:
         """Every page of ListFirewallRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1014,8 +871,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFirewallRulesRequestTypeDef],
-    ) -> TargetResults[ListFirewallRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRulesResponseTypeDef]:
         """Every page of ListFirewallRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1039,8 +896,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOutpostResolversRequestTypeDef],
-    ) -> TargetResults[ListOutpostResolversResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutpostResolversRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOutpostResolversResponseTypeDef]:
         """Every page of ListOutpostResolvers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1063,8 +920,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverConfigsRequestTypeDef],
-    ) -> TargetResults[ListResolverConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverConfigsResponseTypeDef]:
         """Every page of ListResolverConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1088,8 +945,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef],
-    ) -> TargetResults[ListResolverDnssecConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverDnssecConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverDnssecConfigsResponseTypeDef]:
         """Every page of ListResolverDnssecConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1112,8 +969,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef],
-    ) -> TargetResults[ListResolverEndpointIpAddressesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverEndpointIpAddressesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverEndpointIpAddressesResponseTypeDef]:
         """Every page of ListResolverEndpointIpAddresses in every target, merged per
         target (botocore's build_full_result).
 
@@ -1135,8 +992,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverEndpointsRequestTypeDef],
-    ) -> TargetResults[ListResolverEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverEndpointsResponseTypeDef]:
         """Every page of ListResolverEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1159,8 +1016,10 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef],
-    ) -> TargetResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListResolverQueryLogConfigAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListResolverQueryLogConfigAssociationsResponseTypeDef]:
         """Every page of ListResolverQueryLogConfigAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1183,8 +1042,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef],
-    ) -> TargetResults[ListResolverQueryLogConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverQueryLogConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverQueryLogConfigsResponseTypeDef]:
         """Every page of ListResolverQueryLogConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1208,8 +1067,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef],
-    ) -> TargetResults[ListResolverRuleAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverRuleAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverRuleAssociationsResponseTypeDef]:
         """Every page of ListResolverRuleAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1232,8 +1091,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResolverRulesRequestTypeDef],
-    ) -> TargetResults[ListResolverRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResolverRulesResponseTypeDef]:
         """Every page of ListResolverRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1256,8 +1115,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1278,8 +1137,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallConfigsRequestTypeDef],
-    ) -> Items[FirewallConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallConfigsRequestTypeDef],
+    ) -> Items[type_defs.FirewallConfigTypeDef]:
         """Each element of FirewallConfigs in every page of ListFirewallConfigs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1294,8 +1153,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef],
-    ) -> Items[FirewallDomainListMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallDomainListsRequestTypeDef],
+    ) -> Items[type_defs.FirewallDomainListMetadataTypeDef]:
         """Each element of FirewallDomainLists in every page of
         ListFirewallDomainLists, from every target, as its page arrives (tagged
         with its target).
@@ -1311,7 +1170,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallDomainsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListFirewallDomainsRequestTypeDef],
     ) -> Items[str]:
         """Each element of Domains in every page of ListFirewallDomains, from every
         target, as its page arrives (tagged with its target).
@@ -1327,8 +1186,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef],
-    ) -> Items[FirewallRuleGroupAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRuleGroupAssociationsRequestTypeDef],
+    ) -> Items[type_defs.FirewallRuleGroupAssociationTypeDef]:
         """Each element of FirewallRuleGroupAssociations in every page of
         ListFirewallRuleGroupAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1347,8 +1206,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef],
-    ) -> Items[FirewallRuleGroupMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRuleGroupsRequestTypeDef],
+    ) -> Items[type_defs.FirewallRuleGroupMetadataTypeDef]:
         """Each element of FirewallRuleGroups in every page of
         ListFirewallRuleGroups, from every target, as its page arrives (tagged
         with its target).
@@ -1364,8 +1223,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFirewallRulesRequestTypeDef],
-    ) -> Items[FirewallRuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListFirewallRulesRequestTypeDef],
+    ) -> Items[type_defs.FirewallRuleTypeDef]:
         """Each element of FirewallRules in every page of ListFirewallRules, from
         every target, as its page arrives (tagged with its target).
 
@@ -1380,8 +1239,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOutpostResolversRequestTypeDef],
-    ) -> Items[OutpostResolverTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutpostResolversRequestTypeDef],
+    ) -> Items[type_defs.OutpostResolverTypeDef]:
         """Each element of OutpostResolvers in every page of ListOutpostResolvers,
         from every target, as its page arrives (tagged with its target).
 
@@ -1396,8 +1255,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverConfigsRequestTypeDef],
-    ) -> Items[ResolverConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverConfigsRequestTypeDef],
+    ) -> Items[type_defs.ResolverConfigTypeDef]:
         """Each element of ResolverConfigs in every page of ListResolverConfigs, from
         every target, as its page arrives (tagged with its target).
 
@@ -1412,8 +1271,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef],
-    ) -> Items[ResolverDnssecConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverDnssecConfigsRequestTypeDef],
+    ) -> Items[type_defs.ResolverDnssecConfigTypeDef]:
         """Each element of ResolverDnssecConfigs in every page of
         ListResolverDnssecConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -1432,8 +1291,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef],
-    ) -> Items[IpAddressResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverEndpointIpAddressesRequestTypeDef],
+    ) -> Items[type_defs.IpAddressResponseTypeDef]:
         """Each element of IpAddresses in every page of
         ListResolverEndpointIpAddresses, from every target, as its page arrives
         (tagged with its target).
@@ -1452,8 +1311,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverEndpointsRequestTypeDef],
-    ) -> Items[ResolverEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverEndpointsRequestTypeDef],
+    ) -> Items[type_defs.ResolverEndpointTypeDef]:
         """Each element of ResolverEndpoints in every page of ListResolverEndpoints,
         from every target, as its page arrives (tagged with its target).
 
@@ -1468,8 +1327,10 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef],
-    ) -> Items[ResolverQueryLogConfigAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListResolverQueryLogConfigAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ResolverQueryLogConfigAssociationTypeDef]:
         """Each element of ResolverQueryLogConfigAssociations in every page of
         ListResolverQueryLogConfigAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1488,8 +1349,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef],
-    ) -> Items[ResolverQueryLogConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverQueryLogConfigsRequestTypeDef],
+    ) -> Items[type_defs.ResolverQueryLogConfigTypeDef]:
         """Each element of ResolverQueryLogConfigs in every page of
         ListResolverQueryLogConfigs, from every target, as its page arrives
         (tagged with its target).
@@ -1508,8 +1369,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef],
-    ) -> Items[ResolverRuleAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverRuleAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ResolverRuleAssociationTypeDef]:
         """Each element of ResolverRuleAssociations in every page of
         ListResolverRuleAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -1528,8 +1389,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResolverRulesRequestTypeDef],
-    ) -> Items[ResolverRuleTypeDef]:
+        **kwargs: Unpack[type_defs.ListResolverRulesRequestTypeDef],
+    ) -> Items[type_defs.ResolverRuleTypeDef]:
         """Each element of ResolverRules in every page of ListResolverRules, from
         every target, as its page arrives (tagged with its target).
 
@@ -1544,8 +1405,8 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 

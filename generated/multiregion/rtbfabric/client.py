@@ -15,83 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptLinkRequestTypeDef,
-        AcceptLinkResponseTypeDef,
-        AssociateCertificateRequestTypeDef,
-        AssociateCertificateResponseTypeDef,
-        CertificateAssociationSummaryTypeDef,
-        CreateInboundExternalLinkRequestTypeDef,
-        CreateInboundExternalLinkResponseTypeDef,
-        CreateLinkRequestTypeDef,
-        CreateLinkResponseTypeDef,
-        CreateLinkRoutingRuleRequestTypeDef,
-        CreateLinkRoutingRuleResponseTypeDef,
-        CreateOutboundExternalLinkRequestTypeDef,
-        CreateOutboundExternalLinkResponseTypeDef,
-        CreateRequesterGatewayRequestTypeDef,
-        CreateRequesterGatewayResponseTypeDef,
-        CreateResponderGatewayRequestTypeDef,
-        CreateResponderGatewayResponseTypeDef,
-        DeleteInboundExternalLinkRequestTypeDef,
-        DeleteInboundExternalLinkResponseTypeDef,
-        DeleteLinkRequestTypeDef,
-        DeleteLinkResponseTypeDef,
-        DeleteLinkRoutingRuleRequestTypeDef,
-        DeleteLinkRoutingRuleResponseTypeDef,
-        DeleteOutboundExternalLinkRequestTypeDef,
-        DeleteOutboundExternalLinkResponseTypeDef,
-        DeleteRequesterGatewayRequestTypeDef,
-        DeleteRequesterGatewayResponseTypeDef,
-        DeleteResponderGatewayRequestTypeDef,
-        DeleteResponderGatewayResponseTypeDef,
-        DisassociateCertificateRequestTypeDef,
-        DisassociateCertificateResponseTypeDef,
-        GetCertificateAssociationRequestTypeDef,
-        GetCertificateAssociationResponseTypeDef,
-        GetInboundExternalLinkRequestTypeDef,
-        GetInboundExternalLinkResponseTypeDef,
-        GetLinkRequestTypeDef,
-        GetLinkResponseTypeDef,
-        GetLinkRoutingRuleRequestTypeDef,
-        GetLinkRoutingRuleResponseTypeDef,
-        GetOutboundExternalLinkRequestTypeDef,
-        GetOutboundExternalLinkResponseTypeDef,
-        GetRequesterGatewayRequestTypeDef,
-        GetRequesterGatewayResponseTypeDef,
-        GetResponderGatewayRequestTypeDef,
-        GetResponderGatewayResponseTypeDef,
-        LinkRoutingRuleSummaryTypeDef,
-        ListCertificateAssociationsRequestTypeDef,
-        ListCertificateAssociationsResponseTypeDef,
-        ListLinkRoutingRulesRequestTypeDef,
-        ListLinkRoutingRulesResponseTypeDef,
-        ListLinksRequestTypeDef,
-        ListLinksResponseStructureTypeDef,
-        ListLinksResponseTypeDef,
-        ListRequesterGatewaysRequestTypeDef,
-        ListRequesterGatewaysResponseTypeDef,
-        ListResponderGatewaysRequestTypeDef,
-        ListResponderGatewaysResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RejectLinkRequestTypeDef,
-        RejectLinkResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateLinkModuleFlowRequestTypeDef,
-        UpdateLinkModuleFlowResponseTypeDef,
-        UpdateLinkRequestTypeDef,
-        UpdateLinkResponseTypeDef,
-        UpdateLinkRoutingRuleRequestTypeDef,
-        UpdateLinkRoutingRuleResponseTypeDef,
-        UpdateRequesterGatewayRequestTypeDef,
-        UpdateRequesterGatewayResponseTypeDef,
-        UpdateResponderGatewayRequestTypeDef,
-        UpdateResponderGatewayResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionRTBFabric"]
 
@@ -110,8 +34,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_link(
-        self, **kwargs: Unpack[AcceptLinkRequestTypeDef]
-    ) -> TargetResults[AcceptLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptLinkResponseTypeDef]:
         """Accepts a link request between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/AcceptLink
@@ -119,8 +43,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("AcceptLink", kwargs)
 
     def associate_certificate(
-        self, **kwargs: Unpack[AssociateCertificateRequestTypeDef]
-    ) -> TargetResults[AssociateCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateCertificateResponseTypeDef]:
         """Associates an ACM certificate with a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/AssociateCertificate
@@ -128,8 +52,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("AssociateCertificate", kwargs)
 
     def create_inbound_external_link(
-        self, **kwargs: Unpack[CreateInboundExternalLinkRequestTypeDef]
-    ) -> TargetResults[CreateInboundExternalLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInboundExternalLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInboundExternalLinkResponseTypeDef]:
         """Creates an inbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateInboundExternalLink
@@ -137,8 +61,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("CreateInboundExternalLink", kwargs)
 
     def create_link(
-        self, **kwargs: Unpack[CreateLinkRequestTypeDef]
-    ) -> TargetResults[CreateLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLinkResponseTypeDef]:
         """Creates a new link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateLink
@@ -146,8 +70,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("CreateLink", kwargs)
 
     def create_link_routing_rule(
-        self, **kwargs: Unpack[CreateLinkRoutingRuleRequestTypeDef]
-    ) -> TargetResults[CreateLinkRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLinkRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLinkRoutingRuleResponseTypeDef]:
         """Creates a routing rule for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateLinkRoutingRule
@@ -155,8 +79,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("CreateLinkRoutingRule", kwargs)
 
     def create_outbound_external_link(
-        self, **kwargs: Unpack[CreateOutboundExternalLinkRequestTypeDef]
-    ) -> TargetResults[CreateOutboundExternalLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOutboundExternalLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOutboundExternalLinkResponseTypeDef]:
         """Creates an outbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateOutboundExternalLink
@@ -164,8 +88,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("CreateOutboundExternalLink", kwargs)
 
     def create_requester_gateway(
-        self, **kwargs: Unpack[CreateRequesterGatewayRequestTypeDef]
-    ) -> TargetResults[CreateRequesterGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRequesterGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRequesterGatewayResponseTypeDef]:
         """Creates a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateRequesterGateway
@@ -173,8 +97,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("CreateRequesterGateway", kwargs)
 
     def create_responder_gateway(
-        self, **kwargs: Unpack[CreateResponderGatewayRequestTypeDef]
-    ) -> TargetResults[CreateResponderGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResponderGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResponderGatewayResponseTypeDef]:
         """Creates a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateResponderGateway
@@ -182,8 +106,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("CreateResponderGateway", kwargs)
 
     def delete_inbound_external_link(
-        self, **kwargs: Unpack[DeleteInboundExternalLinkRequestTypeDef]
-    ) -> TargetResults[DeleteInboundExternalLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInboundExternalLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInboundExternalLinkResponseTypeDef]:
         """Deletes an inbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteInboundExternalLink
@@ -191,8 +115,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DeleteInboundExternalLink", kwargs)
 
     def delete_link(
-        self, **kwargs: Unpack[DeleteLinkRequestTypeDef]
-    ) -> TargetResults[DeleteLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLinkResponseTypeDef]:
         """Deletes a link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteLink
@@ -200,8 +124,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DeleteLink", kwargs)
 
     def delete_link_routing_rule(
-        self, **kwargs: Unpack[DeleteLinkRoutingRuleRequestTypeDef]
-    ) -> TargetResults[DeleteLinkRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLinkRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLinkRoutingRuleResponseTypeDef]:
         """Deletes a routing rule from a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteLinkRoutingRule
@@ -209,8 +133,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DeleteLinkRoutingRule", kwargs)
 
     def delete_outbound_external_link(
-        self, **kwargs: Unpack[DeleteOutboundExternalLinkRequestTypeDef]
-    ) -> TargetResults[DeleteOutboundExternalLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOutboundExternalLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOutboundExternalLinkResponseTypeDef]:
         """Deletes an outbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteOutboundExternalLink
@@ -218,8 +142,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DeleteOutboundExternalLink", kwargs)
 
     def delete_requester_gateway(
-        self, **kwargs: Unpack[DeleteRequesterGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteRequesterGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRequesterGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRequesterGatewayResponseTypeDef]:
         """Deletes a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteRequesterGateway
@@ -227,8 +151,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DeleteRequesterGateway", kwargs)
 
     def delete_responder_gateway(
-        self, **kwargs: Unpack[DeleteResponderGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteResponderGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResponderGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResponderGatewayResponseTypeDef]:
         """Deletes a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteResponderGateway
@@ -236,8 +160,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DeleteResponderGateway", kwargs)
 
     def disassociate_certificate(
-        self, **kwargs: Unpack[DisassociateCertificateRequestTypeDef]
-    ) -> TargetResults[DisassociateCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateCertificateResponseTypeDef]:
         """Removes a certificate association from a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DisassociateCertificate
@@ -245,8 +169,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("DisassociateCertificate", kwargs)
 
     def get_certificate_association(
-        self, **kwargs: Unpack[GetCertificateAssociationRequestTypeDef]
-    ) -> TargetResults[GetCertificateAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCertificateAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCertificateAssociationResponseTypeDef]:
         """Retrieves the details of a certificate association with a responder
         gateway.
 
@@ -255,8 +179,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetCertificateAssociation", kwargs)
 
     def get_inbound_external_link(
-        self, **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef]
-    ) -> TargetResults[GetInboundExternalLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInboundExternalLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInboundExternalLinkResponseTypeDef]:
         """Retrieves information about an inbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetInboundExternalLink
@@ -264,8 +188,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetInboundExternalLink", kwargs)
 
     def get_link(
-        self, **kwargs: Unpack[GetLinkRequestTypeDef]
-    ) -> TargetResults[GetLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLinkResponseTypeDef]:
         """Retrieves information about a link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLink
@@ -273,8 +197,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetLink", kwargs)
 
     def get_link_routing_rule(
-        self, **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef]
-    ) -> TargetResults[GetLinkRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinkRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLinkRoutingRuleResponseTypeDef]:
         """Retrieves the details of a routing rule for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLinkRoutingRule
@@ -282,8 +206,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetLinkRoutingRule", kwargs)
 
     def get_outbound_external_link(
-        self, **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef]
-    ) -> TargetResults[GetOutboundExternalLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOutboundExternalLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOutboundExternalLinkResponseTypeDef]:
         """Retrieves information about an outbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetOutboundExternalLink
@@ -291,8 +215,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetOutboundExternalLink", kwargs)
 
     def get_requester_gateway(
-        self, **kwargs: Unpack[GetRequesterGatewayRequestTypeDef]
-    ) -> TargetResults[GetRequesterGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRequesterGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRequesterGatewayResponseTypeDef]:
         """Retrieves information about a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetRequesterGateway
@@ -300,8 +224,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetRequesterGateway", kwargs)
 
     def get_responder_gateway(
-        self, **kwargs: Unpack[GetResponderGatewayRequestTypeDef]
-    ) -> TargetResults[GetResponderGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResponderGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResponderGatewayResponseTypeDef]:
         """Retrieves information about a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetResponderGateway
@@ -309,8 +233,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("GetResponderGateway", kwargs)
 
     def list_certificate_associations(
-        self, **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef]
-    ) -> TargetResults[ListCertificateAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificateAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificateAssociationsResponseTypeDef]:
         """Lists the certificate associations for a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListCertificateAssociations
@@ -318,8 +242,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("ListCertificateAssociations", kwargs)
 
     def list_link_routing_rules(
-        self, **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef]
-    ) -> TargetResults[ListLinkRoutingRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLinkRoutingRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLinkRoutingRulesResponseTypeDef]:
         """Lists the routing rules for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinkRoutingRules
@@ -327,8 +251,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("ListLinkRoutingRules", kwargs)
 
     def list_links(
-        self, **kwargs: Unpack[ListLinksRequestTypeDef]
-    ) -> TargetResults[ListLinksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLinksResponseTypeDef]:
         """Lists links associated with gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinks
@@ -336,8 +260,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("ListLinks", kwargs)
 
     def list_requester_gateways(
-        self, **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef]
-    ) -> TargetResults[ListRequesterGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRequesterGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRequesterGatewaysResponseTypeDef]:
         """Lists requester gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListRequesterGateways
@@ -345,8 +269,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("ListRequesterGateways", kwargs)
 
     def list_responder_gateways(
-        self, **kwargs: Unpack[ListResponderGatewaysRequestTypeDef]
-    ) -> TargetResults[ListResponderGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResponderGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResponderGatewaysResponseTypeDef]:
         """Lists reponder gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListResponderGateways
@@ -354,8 +278,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("ListResponderGateways", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListTagsForResource
@@ -363,8 +287,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reject_link(
-        self, **kwargs: Unpack[RejectLinkRequestTypeDef]
-    ) -> TargetResults[RejectLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectLinkResponseTypeDef]:
         """Rejects a link request between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/RejectLink
@@ -372,8 +296,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("RejectLink", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/TagResource
@@ -381,8 +305,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UntagResource
@@ -390,8 +314,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_link(
-        self, **kwargs: Unpack[UpdateLinkRequestTypeDef]
-    ) -> TargetResults[UpdateLinkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLinkResponseTypeDef]:
         """Updates the configuration of a link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateLink
@@ -399,8 +323,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("UpdateLink", kwargs)
 
     def update_link_module_flow(
-        self, **kwargs: Unpack[UpdateLinkModuleFlowRequestTypeDef]
-    ) -> TargetResults[UpdateLinkModuleFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLinkModuleFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLinkModuleFlowResponseTypeDef]:
         """Updates a link module flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateLinkModuleFlow
@@ -408,8 +332,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("UpdateLinkModuleFlow", kwargs)
 
     def update_link_routing_rule(
-        self, **kwargs: Unpack[UpdateLinkRoutingRuleRequestTypeDef]
-    ) -> TargetResults[UpdateLinkRoutingRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLinkRoutingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLinkRoutingRuleResponseTypeDef]:
         """Updates a routing rule for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateLinkRoutingRule
@@ -417,8 +341,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("UpdateLinkRoutingRule", kwargs)
 
     def update_requester_gateway(
-        self, **kwargs: Unpack[UpdateRequesterGatewayRequestTypeDef]
-    ) -> TargetResults[UpdateRequesterGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRequesterGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRequesterGatewayResponseTypeDef]:
         """Updates a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateRequesterGateway
@@ -426,8 +350,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         return self._call("UpdateRequesterGateway", kwargs)
 
     def update_responder_gateway(
-        self, **kwargs: Unpack[UpdateResponderGatewayRequestTypeDef]
-    ) -> TargetResults[UpdateResponderGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResponderGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResponderGatewayResponseTypeDef]:
         """Updates a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateResponderGateway
@@ -440,8 +364,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef],
-    ) -> TargetResults[ListCertificateAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificateAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificateAssociationsResponseTypeDef]:
         """Every page of ListCertificateAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -463,8 +387,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef],
-    ) -> TargetResults[ListLinkRoutingRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinkRoutingRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLinkRoutingRulesResponseTypeDef]:
         """Every page of ListLinkRoutingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -486,8 +410,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLinksRequestTypeDef],
-    ) -> TargetResults[ListLinksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLinksResponseTypeDef]:
         """Every page of ListLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -509,8 +433,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef],
-    ) -> TargetResults[ListRequesterGatewaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRequesterGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRequesterGatewaysResponseTypeDef]:
         """Every page of ListRequesterGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -532,8 +456,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResponderGatewaysRequestTypeDef],
-    ) -> TargetResults[ListResponderGatewaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResponderGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResponderGatewaysResponseTypeDef]:
         """Every page of ListResponderGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,8 +478,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef],
-    ) -> Items[CertificateAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificateAssociationsRequestTypeDef],
+    ) -> Items[type_defs.CertificateAssociationSummaryTypeDef]:
         """Each element of certificateAssociations in every page of
         ListCertificateAssociations, from every target, as its page arrives
         (tagged with its target).
@@ -574,8 +498,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef],
-    ) -> Items[LinkRoutingRuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinkRoutingRulesRequestTypeDef],
+    ) -> Items[type_defs.LinkRoutingRuleSummaryTypeDef]:
         """Each element of rules in every page of ListLinkRoutingRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -590,8 +514,8 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLinksRequestTypeDef],
-    ) -> Items[ListLinksResponseStructureTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinksRequestTypeDef],
+    ) -> Items[type_defs.ListLinksResponseStructureTypeDef]:
         """Each element of links in every page of ListLinks, from every target, as
         its page arrives (tagged with its target).
 
@@ -606,7 +530,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListRequesterGatewaysRequestTypeDef],
     ) -> Items[str]:
         """Each element of gatewayIds in every page of ListRequesterGateways, from
         every target, as its page arrives (tagged with its target).
@@ -622,7 +546,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResponderGatewaysRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListResponderGatewaysRequestTypeDef],
     ) -> Items[str]:
         """Each element of gatewayIds in every page of ListResponderGateways, from
         every target, as its page arrives (tagged with its target).
@@ -638,7 +562,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetCertificateAssociationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetCertificateAssociationRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until CertificateAssociated.
 
@@ -657,7 +581,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetCertificateAssociationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetCertificateAssociationRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until CertificateDisassociated.
 
@@ -676,7 +600,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetInboundExternalLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InboundExternalLinkActive.
 
@@ -695,7 +619,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetInboundExternalLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until InboundExternalLinkDeleted.
 
@@ -714,7 +638,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until LinkAccepted.
 
@@ -733,7 +657,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until LinkActive.
 
@@ -750,7 +674,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until LinkDeleted.
 
@@ -767,7 +691,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLinkRoutingRuleRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until LinkRoutingRuleActive.
 
@@ -786,7 +710,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetLinkRoutingRuleRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until LinkRoutingRuleDeleted.
 
@@ -805,7 +729,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetOutboundExternalLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until OutboundExternalLinkActive.
 
@@ -824,7 +748,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetOutboundExternalLinkRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until OutboundExternalLinkDeleted.
 
@@ -846,7 +770,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRequesterGatewayRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRequesterGatewayRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until RequesterGatewayActive.
 
@@ -865,7 +789,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetRequesterGatewayRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRequesterGatewayRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until RequesterGatewayDeleted.
 
@@ -884,7 +808,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetResponderGatewayRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetResponderGatewayRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ResponderGatewayActive.
 
@@ -903,7 +827,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetResponderGatewayRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetResponderGatewayRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ResponderGatewayDeleted.
 

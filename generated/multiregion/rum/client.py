@@ -15,51 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AppMonitorSummaryTypeDef,
-        BatchCreateRumMetricDefinitionsRequestTypeDef,
-        BatchCreateRumMetricDefinitionsResponseTypeDef,
-        BatchDeleteRumMetricDefinitionsRequestTypeDef,
-        BatchDeleteRumMetricDefinitionsResponseTypeDef,
-        BatchGetRumMetricDefinitionsRequestTypeDef,
-        BatchGetRumMetricDefinitionsResponseTypeDef,
-        CreateAppMonitorRequestTypeDef,
-        CreateAppMonitorResponseTypeDef,
-        DeleteAppMonitorRequestTypeDef,
-        DeleteAppMonitorResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteRumMetricsDestinationRequestTypeDef,
-        DeleteRumMetricsDestinationResponseTypeDef,
-        GetAppMonitorDataRequestTypeDef,
-        GetAppMonitorDataResponseTypeDef,
-        GetAppMonitorRequestTypeDef,
-        GetAppMonitorResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        ListAppMonitorsRequestTypeDef,
-        ListAppMonitorsResponseTypeDef,
-        ListRumMetricsDestinationsRequestTypeDef,
-        ListRumMetricsDestinationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MetricDefinitionTypeDef,
-        MetricDestinationSummaryTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        PutRumEventsRequestTypeDef,
-        PutRumEventsResponseTypeDef,
-        PutRumMetricsDestinationRequestTypeDef,
-        PutRumMetricsDestinationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAppMonitorRequestTypeDef,
-        UpdateAppMonitorResponseTypeDef,
-        UpdateRumMetricDefinitionRequestTypeDef,
-        UpdateRumMetricDefinitionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionCloudWatchRUM"]
 
@@ -77,8 +33,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_rum_metric_definitions(
-        self, **kwargs: Unpack[BatchCreateRumMetricDefinitionsRequestTypeDef]
-    ) -> TargetResults[BatchCreateRumMetricDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateRumMetricDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateRumMetricDefinitionsResponseTypeDef]:
         """Specifies the extended metrics and custom metrics that you want a
         CloudWatch RUM app monitor to send to a destination. Valid destinations
         include CloudWatch and Evidently.
@@ -88,8 +44,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("BatchCreateRumMetricDefinitions", kwargs)
 
     def batch_delete_rum_metric_definitions(
-        self, **kwargs: Unpack[BatchDeleteRumMetricDefinitionsRequestTypeDef]
-    ) -> TargetResults[BatchDeleteRumMetricDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteRumMetricDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteRumMetricDefinitionsResponseTypeDef]:
         """Removes the specified metrics from being sent to an extended metrics
         destination.
 
@@ -98,8 +54,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("BatchDeleteRumMetricDefinitions", kwargs)
 
     def batch_get_rum_metric_definitions(
-        self, **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef]
-    ) -> TargetResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetRumMetricDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetRumMetricDefinitionsResponseTypeDef]:
         """Retrieves the list of metrics and dimensions that a RUM app monitor is
         sending to a single destination.
 
@@ -108,8 +64,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("BatchGetRumMetricDefinitions", kwargs)
 
     def create_app_monitor(
-        self, **kwargs: Unpack[CreateAppMonitorRequestTypeDef]
-    ) -> TargetResults[CreateAppMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppMonitorResponseTypeDef]:
         """Creates a Amazon CloudWatch RUM app monitor, which collects telemetry data
         from your application and sends that data to RUM. The data includes
         performance and reliability information such as page load time,
@@ -120,8 +76,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("CreateAppMonitor", kwargs)
 
     def delete_app_monitor(
-        self, **kwargs: Unpack[DeleteAppMonitorRequestTypeDef]
-    ) -> TargetResults[DeleteAppMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppMonitorResponseTypeDef]:
         """Deletes an existing app monitor. This immediately stops the collection of
         data.
 
@@ -130,8 +86,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("DeleteAppMonitor", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Removes the association of a resource-based policy from an app monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/DeleteResourcePolicy
@@ -139,8 +95,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_rum_metrics_destination(
-        self, **kwargs: Unpack[DeleteRumMetricsDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteRumMetricsDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRumMetricsDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRumMetricsDestinationResponseTypeDef]:
         """Deletes a destination for CloudWatch RUM extended metrics, so that the
         specified app monitor stops sending extended metrics to that destination.
 
@@ -149,8 +105,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("DeleteRumMetricsDestination", kwargs)
 
     def get_app_monitor(
-        self, **kwargs: Unpack[GetAppMonitorRequestTypeDef]
-    ) -> TargetResults[GetAppMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppMonitorResponseTypeDef]:
         """Retrieves the complete configuration information for one app monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/GetAppMonitor
@@ -158,8 +114,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("GetAppMonitor", kwargs)
 
     def get_app_monitor_data(
-        self, **kwargs: Unpack[GetAppMonitorDataRequestTypeDef]
-    ) -> TargetResults[GetAppMonitorDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAppMonitorDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAppMonitorDataResponseTypeDef]:
         """Retrieves the raw performance events that RUM has collected from your web
         application, so that you can do your own processing or analysis of this
         data.
@@ -169,8 +125,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("GetAppMonitorData", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Use this operation to retrieve information about a resource-based policy
         that is attached to an app monitor.
 
@@ -179,8 +135,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_app_monitors(
-        self, **kwargs: Unpack[ListAppMonitorsRequestTypeDef]
-    ) -> TargetResults[ListAppMonitorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppMonitorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppMonitorsResponseTypeDef]:
         """Returns a list of the Amazon CloudWatch RUM app monitors in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListAppMonitors
@@ -188,8 +144,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("ListAppMonitors", kwargs)
 
     def list_rum_metrics_destinations(
-        self, **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef]
-    ) -> TargetResults[ListRumMetricsDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRumMetricsDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRumMetricsDestinationsResponseTypeDef]:
         """Returns a list of destinations that you have created to receive RUM
         extended metrics, for the specified app monitor.
 
@@ -198,8 +154,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("ListRumMetricsDestinations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a CloudWatch RUM resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListTagsForResource
@@ -207,8 +163,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Use this operation to assign a resource-based policy to a CloudWatch RUM
         app monitor to control access to it. Each app monitor can have one
         resource-based policy. The maximum size of the policy is 4 KB. To learn
@@ -220,8 +176,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_rum_events(
-        self, **kwargs: Unpack[PutRumEventsRequestTypeDef]
-    ) -> TargetResults[PutRumEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRumEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRumEventsResponseTypeDef]:
         """Sends telemetry events about your application performance and user
         behavior to CloudWatch RUM. The code snippet that RUM generates for you to
         add to your application includes PutRumEvents operations to send this data
@@ -232,8 +188,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("PutRumEvents", kwargs)
 
     def put_rum_metrics_destination(
-        self, **kwargs: Unpack[PutRumMetricsDestinationRequestTypeDef]
-    ) -> TargetResults[PutRumMetricsDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRumMetricsDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRumMetricsDestinationResponseTypeDef]:
         """Creates or updates a destination to receive extended metrics from
         CloudWatch RUM. You can send extended metrics to CloudWatch or to a
         CloudWatch Evidently experiment.
@@ -243,8 +199,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("PutRumMetricsDestination", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch RUM
         resource. Currently, the only resources that can be tagged app monitors.
 
@@ -253,8 +209,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/UntagResource
@@ -262,8 +218,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_app_monitor(
-        self, **kwargs: Unpack[UpdateAppMonitorRequestTypeDef]
-    ) -> TargetResults[UpdateAppMonitorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppMonitorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppMonitorResponseTypeDef]:
         """Updates the configuration of an existing app monitor. When you use this
         operation, only the parts of the app monitor configuration that you
         specify in this operation are changed. For any parameters that you omit,
@@ -274,8 +230,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         return self._call("UpdateAppMonitor", kwargs)
 
     def update_rum_metric_definition(
-        self, **kwargs: Unpack[UpdateRumMetricDefinitionRequestTypeDef]
-    ) -> TargetResults[UpdateRumMetricDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRumMetricDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRumMetricDefinitionResponseTypeDef]:
         """Modifies one existing metric definition for CloudWatch RUM extended
         metrics. For more information about extended metrics, see
         BatchCreateRumMetricsDefinitions.
@@ -290,8 +246,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef],
-    ) -> TargetResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.BatchGetRumMetricDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchGetRumMetricDefinitionsResponseTypeDef]:
         """Every page of BatchGetRumMetricDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -314,8 +270,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetAppMonitorDataRequestTypeDef],
-    ) -> TargetResults[GetAppMonitorDataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetAppMonitorDataRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAppMonitorDataResponseTypeDef]:
         """Every page of GetAppMonitorData in every target, merged per target
         (botocore's build_full_result).
 
@@ -339,8 +295,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppMonitorsRequestTypeDef],
-    ) -> TargetResults[ListAppMonitorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppMonitorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppMonitorsResponseTypeDef]:
         """Every page of ListAppMonitors in every target, merged per target
         (botocore's build_full_result).
 
@@ -362,8 +318,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef],
-    ) -> TargetResults[ListRumMetricsDestinationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRumMetricsDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRumMetricsDestinationsResponseTypeDef]:
         """Every page of ListRumMetricsDestinations in every target, merged per
         target (botocore's build_full_result).
 
@@ -385,8 +341,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef],
-    ) -> Items[MetricDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.BatchGetRumMetricDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.MetricDefinitionTypeDef]:
         """Each element of MetricDefinitions in every page of
         BatchGetRumMetricDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -405,7 +361,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetAppMonitorDataRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetAppMonitorDataRequestTypeDef],
     ) -> Items[str]:
         """Each element of Events in every page of GetAppMonitorData, from every
         target, as its page arrives (tagged with its target).
@@ -421,8 +377,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppMonitorsRequestTypeDef],
-    ) -> Items[AppMonitorSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppMonitorsRequestTypeDef],
+    ) -> Items[type_defs.AppMonitorSummaryTypeDef]:
         """Each element of AppMonitorSummaries in every page of ListAppMonitors, from
         every target, as its page arrives (tagged with its target).
 
@@ -437,8 +393,8 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef],
-    ) -> Items[MetricDestinationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRumMetricsDestinationsRequestTypeDef],
+    ) -> Items[type_defs.MetricDestinationSummaryTypeDef]:
         """Each element of Destinations in every page of ListRumMetricsDestinations,
         from every target, as its page arrives (tagged with its target).
 

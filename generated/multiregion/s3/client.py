@@ -16,193 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AbortMultipartUploadOutputTypeDef,
-        AbortMultipartUploadRequestTypeDef,
-        BucketTypeDef,
-        CompleteMultipartUploadOutputTypeDef,
-        CompleteMultipartUploadRequestTypeDef,
-        CopyObjectOutputTypeDef,
-        CopyObjectRequestTypeDef,
-        CreateBucketMetadataConfigurationRequestTypeDef,
-        CreateBucketMetadataTableConfigurationRequestTypeDef,
-        CreateBucketOutputTypeDef,
-        CreateBucketRequestTypeDef,
-        CreateMultipartUploadOutputTypeDef,
-        CreateMultipartUploadRequestTypeDef,
-        CreateSessionOutputTypeDef,
-        CreateSessionRequestTypeDef,
-        DeleteBucketAnalyticsConfigurationRequestTypeDef,
-        DeleteBucketCorsRequestTypeDef,
-        DeleteBucketEncryptionRequestTypeDef,
-        DeleteBucketIntelligentTieringConfigurationRequestTypeDef,
-        DeleteBucketInventoryConfigurationRequestTypeDef,
-        DeleteBucketLifecycleRequestTypeDef,
-        DeleteBucketMetadataConfigurationRequestTypeDef,
-        DeleteBucketMetadataTableConfigurationRequestTypeDef,
-        DeleteBucketMetricsConfigurationRequestTypeDef,
-        DeleteBucketOwnershipControlsRequestTypeDef,
-        DeleteBucketPolicyRequestTypeDef,
-        DeleteBucketReplicationRequestTypeDef,
-        DeleteBucketRequestTypeDef,
-        DeleteBucketTaggingRequestTypeDef,
-        DeleteBucketWebsiteRequestTypeDef,
-        DeleteObjectOutputTypeDef,
-        DeleteObjectRequestTypeDef,
-        DeleteObjectTaggingOutputTypeDef,
-        DeleteObjectTaggingRequestTypeDef,
-        DeleteObjectsOutputTypeDef,
-        DeleteObjectsRequestTypeDef,
-        DeletePublicAccessBlockRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetBucketAbacOutputTypeDef,
-        GetBucketAbacRequestTypeDef,
-        GetBucketAccelerateConfigurationOutputTypeDef,
-        GetBucketAccelerateConfigurationRequestTypeDef,
-        GetBucketAclOutputTypeDef,
-        GetBucketAclRequestTypeDef,
-        GetBucketAnalyticsConfigurationOutputTypeDef,
-        GetBucketAnalyticsConfigurationRequestTypeDef,
-        GetBucketCorsOutputTypeDef,
-        GetBucketCorsRequestTypeDef,
-        GetBucketEncryptionOutputTypeDef,
-        GetBucketEncryptionRequestTypeDef,
-        GetBucketIntelligentTieringConfigurationOutputTypeDef,
-        GetBucketIntelligentTieringConfigurationRequestTypeDef,
-        GetBucketInventoryConfigurationOutputTypeDef,
-        GetBucketInventoryConfigurationRequestTypeDef,
-        GetBucketLifecycleConfigurationOutputTypeDef,
-        GetBucketLifecycleConfigurationRequestTypeDef,
-        GetBucketLifecycleOutputTypeDef,
-        GetBucketLifecycleRequestTypeDef,
-        GetBucketLocationOutputTypeDef,
-        GetBucketLocationRequestTypeDef,
-        GetBucketLoggingOutputTypeDef,
-        GetBucketLoggingRequestTypeDef,
-        GetBucketMetadataConfigurationOutputTypeDef,
-        GetBucketMetadataConfigurationRequestTypeDef,
-        GetBucketMetadataTableConfigurationOutputTypeDef,
-        GetBucketMetadataTableConfigurationRequestTypeDef,
-        GetBucketMetricsConfigurationOutputTypeDef,
-        GetBucketMetricsConfigurationRequestTypeDef,
-        GetBucketNotificationConfigurationRequestTypeDef,
-        GetBucketOwnershipControlsOutputTypeDef,
-        GetBucketOwnershipControlsRequestTypeDef,
-        GetBucketPolicyOutputTypeDef,
-        GetBucketPolicyRequestTypeDef,
-        GetBucketPolicyStatusOutputTypeDef,
-        GetBucketPolicyStatusRequestTypeDef,
-        GetBucketReplicationOutputTypeDef,
-        GetBucketReplicationRequestTypeDef,
-        GetBucketRequestPaymentOutputTypeDef,
-        GetBucketRequestPaymentRequestTypeDef,
-        GetBucketTaggingOutputTypeDef,
-        GetBucketTaggingRequestTypeDef,
-        GetBucketVersioningOutputTypeDef,
-        GetBucketVersioningRequestTypeDef,
-        GetBucketWebsiteOutputTypeDef,
-        GetBucketWebsiteRequestTypeDef,
-        GetObjectAclOutputTypeDef,
-        GetObjectAclRequestTypeDef,
-        GetObjectAttributesOutputTypeDef,
-        GetObjectAttributesRequestTypeDef,
-        GetObjectLegalHoldOutputTypeDef,
-        GetObjectLegalHoldRequestTypeDef,
-        GetObjectLockConfigurationOutputTypeDef,
-        GetObjectLockConfigurationRequestTypeDef,
-        GetObjectOutputTypeDef,
-        GetObjectRequestTypeDef,
-        GetObjectRetentionOutputTypeDef,
-        GetObjectRetentionRequestTypeDef,
-        GetObjectTaggingOutputTypeDef,
-        GetObjectTaggingRequestTypeDef,
-        GetObjectTorrentOutputTypeDef,
-        GetObjectTorrentRequestTypeDef,
-        GetPublicAccessBlockOutputTypeDef,
-        GetPublicAccessBlockRequestTypeDef,
-        HeadBucketOutputTypeDef,
-        HeadBucketRequestTypeDef,
-        HeadObjectOutputTypeDef,
-        HeadObjectRequestTypeDef,
-        ListBucketAnalyticsConfigurationsOutputTypeDef,
-        ListBucketAnalyticsConfigurationsRequestTypeDef,
-        ListBucketIntelligentTieringConfigurationsOutputTypeDef,
-        ListBucketIntelligentTieringConfigurationsRequestTypeDef,
-        ListBucketInventoryConfigurationsOutputTypeDef,
-        ListBucketInventoryConfigurationsRequestTypeDef,
-        ListBucketMetricsConfigurationsOutputTypeDef,
-        ListBucketMetricsConfigurationsRequestTypeDef,
-        ListBucketsOutputTypeDef,
-        ListBucketsRequestTypeDef,
-        ListDirectoryBucketsOutputTypeDef,
-        ListDirectoryBucketsRequestTypeDef,
-        ListMultipartUploadsOutputTypeDef,
-        ListMultipartUploadsRequestTypeDef,
-        ListObjectVersionsOutputTypeDef,
-        ListObjectVersionsRequestTypeDef,
-        ListObjectsOutputTypeDef,
-        ListObjectsRequestTypeDef,
-        ListObjectsV2OutputTypeDef,
-        ListObjectsV2RequestTypeDef,
-        ListPartsOutputTypeDef,
-        ListPartsRequestTypeDef,
-        MultipartUploadTypeDef,
-        NotificationConfigurationDeprecatedResponseTypeDef,
-        NotificationConfigurationResponseTypeDef,
-        ObjectTypeDef,
-        ObjectVersionTypeDef,
-        PartTypeDef,
-        PutBucketAbacRequestTypeDef,
-        PutBucketAccelerateConfigurationRequestTypeDef,
-        PutBucketAclRequestTypeDef,
-        PutBucketAnalyticsConfigurationRequestTypeDef,
-        PutBucketCorsRequestTypeDef,
-        PutBucketEncryptionRequestTypeDef,
-        PutBucketIntelligentTieringConfigurationRequestTypeDef,
-        PutBucketInventoryConfigurationRequestTypeDef,
-        PutBucketLifecycleConfigurationOutputTypeDef,
-        PutBucketLifecycleConfigurationRequestTypeDef,
-        PutBucketLifecycleRequestTypeDef,
-        PutBucketLoggingRequestTypeDef,
-        PutBucketMetricsConfigurationRequestTypeDef,
-        PutBucketNotificationConfigurationRequestTypeDef,
-        PutBucketNotificationRequestTypeDef,
-        PutBucketOwnershipControlsRequestTypeDef,
-        PutBucketPolicyRequestTypeDef,
-        PutBucketReplicationRequestTypeDef,
-        PutBucketRequestPaymentRequestTypeDef,
-        PutBucketTaggingRequestTypeDef,
-        PutBucketVersioningRequestTypeDef,
-        PutBucketWebsiteRequestTypeDef,
-        PutObjectAclOutputTypeDef,
-        PutObjectAclRequestTypeDef,
-        PutObjectLegalHoldOutputTypeDef,
-        PutObjectLegalHoldRequestTypeDef,
-        PutObjectLockConfigurationOutputTypeDef,
-        PutObjectLockConfigurationRequestTypeDef,
-        PutObjectOutputTypeDef,
-        PutObjectRequestTypeDef,
-        PutObjectRetentionOutputTypeDef,
-        PutObjectRetentionRequestTypeDef,
-        PutObjectTaggingOutputTypeDef,
-        PutObjectTaggingRequestTypeDef,
-        PutPublicAccessBlockRequestTypeDef,
-        RenameObjectOutputTypeDef,
-        RenameObjectRequestTypeDef,
-        RestoreObjectOutputTypeDef,
-        RestoreObjectRequestTypeDef,
-        SelectObjectContentOutputTypeDef,
-        SelectObjectContentRequestTypeDef,
-        UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef,
-        UpdateBucketMetadataJournalTableConfigurationRequestTypeDef,
-        UpdateObjectEncryptionRequestTypeDef,
-        UpdateObjectEncryptionResponseTypeDef,
-        UploadPartCopyOutputTypeDef,
-        UploadPartCopyRequestTypeDef,
-        UploadPartOutputTypeDef,
-        UploadPartRequestTypeDef,
-        WriteGetObjectResponseRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionS3"]
 
@@ -214,8 +28,8 @@ class MultiRegionS3(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def abort_multipart_upload(
-        self, **kwargs: Unpack[AbortMultipartUploadRequestTypeDef]
-    ) -> TargetResults[AbortMultipartUploadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AbortMultipartUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.AbortMultipartUploadOutputTypeDef]:
         """This operation aborts a multipart upload. After a multipart upload is
         aborted, no additional parts can be uploaded using that upload ID. The
         storage consumed by any previously uploaded parts will be freed. However,
@@ -229,8 +43,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("AbortMultipartUpload", kwargs)
 
     def complete_multipart_upload(
-        self, **kwargs: Unpack[CompleteMultipartUploadRequestTypeDef]
-    ) -> TargetResults[CompleteMultipartUploadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CompleteMultipartUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteMultipartUploadOutputTypeDef]:
         """Completes a multipart upload by assembling previously uploaded parts.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/CompleteMultipartUpload
@@ -238,8 +52,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CompleteMultipartUpload", kwargs)
 
     def copy_object(
-        self, **kwargs: Unpack[CopyObjectRequestTypeDef]
-    ) -> TargetResults[CopyObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyObjectOutputTypeDef]:
         """Creates a copy of an object that is already stored in Amazon S3.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/CopyObject
@@ -247,8 +61,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CopyObject", kwargs)
 
     def create_bucket(
-        self, **kwargs: Unpack[CreateBucketRequestTypeDef]
-    ) -> TargetResults[CreateBucketOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBucketOutputTypeDef]:
         """This action creates an Amazon S3 bucket. To create an Amazon S3 on
         Outposts bucket, see CreateBucket .
 
@@ -257,8 +71,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CreateBucket", kwargs)
 
     def create_bucket_metadata_configuration(
-        self, **kwargs: Unpack[CreateBucketMetadataConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateBucketMetadataConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates an S3 Metadata V2 metadata configuration for a general purpose
         bucket. For more information, see Accelerating data discovery with S3
         Metadata in the Amazon S3 User Guide.
@@ -268,8 +83,11 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CreateBucketMetadataConfiguration", kwargs)
 
     def create_bucket_metadata_table_configuration(
-        self, **kwargs: Unpack[CreateBucketMetadataTableConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateBucketMetadataTableConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """We recommend that you create your S3 Metadata configurations by using the
         V2 CreateBucketMetadataConfiguration API operation. We no longer recommend
         using the V1 CreateBucketMetadataTableConfiguration API operation.
@@ -279,8 +97,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CreateBucketMetadataTableConfiguration", kwargs)
 
     def create_multipart_upload(
-        self, **kwargs: Unpack[CreateMultipartUploadRequestTypeDef]
-    ) -> TargetResults[CreateMultipartUploadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultipartUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultipartUploadOutputTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -291,8 +109,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CreateMultipartUpload", kwargs)
 
     def create_session(
-        self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> TargetResults[CreateSessionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionOutputTypeDef]:
         """Creates a session that establishes temporary security credentials to
         support fast authentication and authorization for the Zonal endpoint API
         operations on directory buckets. For more information about Zonal endpoint
@@ -304,8 +122,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("CreateSession", kwargs)
 
     def delete_bucket(
-        self, **kwargs: Unpack[DeleteBucketRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the S3 bucket. All objects (including all object versions and
         delete markers) in the bucket must be deleted before the bucket itself can
         be deleted.
@@ -315,8 +133,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucket", kwargs)
 
     def delete_bucket_analytics_configuration(
-        self, **kwargs: Unpack[DeleteBucketAnalyticsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteBucketAnalyticsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketAnalyticsConfiguration
@@ -324,8 +143,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketAnalyticsConfiguration", kwargs)
 
     def delete_bucket_cors(
-        self, **kwargs: Unpack[DeleteBucketCorsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketCorsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketCors
@@ -333,8 +152,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketCors", kwargs)
 
     def delete_bucket_encryption(
-        self, **kwargs: Unpack[DeleteBucketEncryptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This implementation of the DELETE action resets the default encryption for
         the bucket as server-side encryption with Amazon S3 managed keys (SSE-S3).
 
@@ -344,8 +163,10 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_intelligent_tiering_configuration(
         self,
-        **kwargs: Unpack[DeleteBucketIntelligentTieringConfigurationRequestTypeDef],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteBucketIntelligentTieringConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketIntelligentTieringConfiguration
@@ -353,8 +174,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketIntelligentTieringConfiguration", kwargs)
 
     def delete_bucket_inventory_configuration(
-        self, **kwargs: Unpack[DeleteBucketInventoryConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteBucketInventoryConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an S3 Inventory configuration (identified by the inventory ID)
         from the bucket.
 
@@ -363,8 +185,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketInventoryConfiguration", kwargs)
 
     def delete_bucket_lifecycle(
-        self, **kwargs: Unpack[DeleteBucketLifecycleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketLifecycleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the lifecycle configuration from the specified bucket. Amazon S3
         removes all the lifecycle configuration rules in the lifecycle subresource
         associated with the bucket. Your objects never expire, and Amazon S3 no
@@ -376,8 +198,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketLifecycle", kwargs)
 
     def delete_bucket_metadata_configuration(
-        self, **kwargs: Unpack[DeleteBucketMetadataConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteBucketMetadataConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an S3 Metadata configuration from a general purpose bucket. For
         more information, see Accelerating data discovery with S3 Metadata in the
         Amazon S3 User Guide.
@@ -387,8 +210,11 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketMetadataConfiguration", kwargs)
 
     def delete_bucket_metadata_table_configuration(
-        self, **kwargs: Unpack[DeleteBucketMetadataTableConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteBucketMetadataTableConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """We recommend that you delete your S3 Metadata configurations by using the
         V2 DeleteBucketMetadataTableConfiguration API operation. We no longer
         recommend using the V1 DeleteBucketMetadataTableConfiguration API
@@ -399,8 +225,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketMetadataTableConfiguration", kwargs)
 
     def delete_bucket_metrics_configuration(
-        self, **kwargs: Unpack[DeleteBucketMetricsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketMetricsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a metrics configuration for the Amazon CloudWatch request metrics
         (specified by the metrics configuration ID) from the bucket. Note that
         this doesn't include the daily storage metrics.
@@ -410,8 +236,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketMetricsConfiguration", kwargs)
 
     def delete_bucket_ownership_controls(
-        self, **kwargs: Unpack[DeleteBucketOwnershipControlsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketOwnershipControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketOwnershipControls
@@ -419,8 +245,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketOwnershipControls", kwargs)
 
     def delete_bucket_policy(
-        self, **kwargs: Unpack[DeleteBucketPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the policy of a specified bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketPolicy
@@ -428,8 +254,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketPolicy", kwargs)
 
     def delete_bucket_replication(
-        self, **kwargs: Unpack[DeleteBucketReplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketReplication
@@ -437,8 +263,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketReplication", kwargs)
 
     def delete_bucket_tagging(
-        self, **kwargs: Unpack[DeleteBucketTaggingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketTagging
@@ -446,8 +272,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketTagging", kwargs)
 
     def delete_bucket_website(
-        self, **kwargs: Unpack[DeleteBucketWebsiteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketWebsiteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketWebsite
@@ -455,8 +281,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteBucketWebsite", kwargs)
 
     def delete_object(
-        self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
-    ) -> TargetResults[DeleteObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectOutputTypeDef]:
         """Removes an object from a bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteObject
@@ -464,8 +290,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteObject", kwargs)
 
     def delete_object_tagging(
-        self, **kwargs: Unpack[DeleteObjectTaggingRequestTypeDef]
-    ) -> TargetResults[DeleteObjectTaggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObjectTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteObjectTagging
@@ -473,8 +299,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteObjectTagging", kwargs)
 
     def delete_objects(
-        self, **kwargs: Unpack[DeleteObjectsRequestTypeDef]
-    ) -> TargetResults[DeleteObjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteObjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectsOutputTypeDef]:
         """This operation enables you to delete multiple objects from a bucket using
         a single HTTP request. If you know the object keys that you want to
         delete, then this operation provides a suitable alternative to sending
@@ -485,8 +311,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeleteObjects", kwargs)
 
     def delete_public_access_block(
-        self, **kwargs: Unpack[DeletePublicAccessBlockRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePublicAccessBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeletePublicAccessBlock
@@ -494,8 +320,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("DeletePublicAccessBlock", kwargs)
 
     def get_bucket_abac(
-        self, **kwargs: Unpack[GetBucketAbacRequestTypeDef]
-    ) -> TargetResults[GetBucketAbacOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketAbacRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketAbacOutputTypeDef]:
         """Returns the attribute-based access control (ABAC) property of the general
         purpose bucket. If ABAC is enabled on your bucket, you can use tags on the
         bucket for access control. For more information, see Enabling ABAC in
@@ -506,8 +332,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketAbac", kwargs)
 
     def get_bucket_accelerate_configuration(
-        self, **kwargs: Unpack[GetBucketAccelerateConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketAccelerateConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketAccelerateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketAccelerateConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketAccelerateConfiguration
@@ -515,8 +341,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketAccelerateConfiguration", kwargs)
 
     def get_bucket_acl(
-        self, **kwargs: Unpack[GetBucketAclRequestTypeDef]
-    ) -> TargetResults[GetBucketAclOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketAclRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketAclOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketAcl
@@ -524,8 +350,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketAcl", kwargs)
 
     def get_bucket_analytics_configuration(
-        self, **kwargs: Unpack[GetBucketAnalyticsConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketAnalyticsConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketAnalyticsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketAnalyticsConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketAnalyticsConfiguration
@@ -533,8 +359,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketAnalyticsConfiguration", kwargs)
 
     def get_bucket_cors(
-        self, **kwargs: Unpack[GetBucketCorsRequestTypeDef]
-    ) -> TargetResults[GetBucketCorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketCorsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketCorsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketCors
@@ -542,8 +368,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketCors", kwargs)
 
     def get_bucket_encryption(
-        self, **kwargs: Unpack[GetBucketEncryptionRequestTypeDef]
-    ) -> TargetResults[GetBucketEncryptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketEncryptionOutputTypeDef]:
         """Returns the default encryption configuration for an Amazon S3 bucket. By
         default, all buckets have a default encryption configuration that uses
         server-side encryption with Amazon S3 managed keys (SSE-S3). This
@@ -555,8 +381,11 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketEncryption", kwargs)
 
     def get_bucket_intelligent_tiering_configuration(
-        self, **kwargs: Unpack[GetBucketIntelligentTieringConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketIntelligentTieringConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetBucketIntelligentTieringConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetBucketIntelligentTieringConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketIntelligentTieringConfiguration
@@ -564,8 +393,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketIntelligentTieringConfiguration", kwargs)
 
     def get_bucket_inventory_configuration(
-        self, **kwargs: Unpack[GetBucketInventoryConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketInventoryConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketInventoryConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketInventoryConfigurationOutputTypeDef]:
         """Returns an S3 Inventory configuration (identified by the inventory
         configuration ID) from the bucket.
 
@@ -575,8 +404,8 @@ class MultiRegionS3(MultiRegionClient):
 
     @deprecated("GetBucketLifecycle is deprecated.")
     def get_bucket_lifecycle(
-        self, **kwargs: Unpack[GetBucketLifecycleRequestTypeDef]
-    ) -> TargetResults[GetBucketLifecycleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketLifecycleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketLifecycleOutputTypeDef]:
         """For an updated version of this API, see GetBucketLifecycleConfiguration.
         If you configured a bucket lifecycle using the filter element, you should
         see the updated version of this topic. This topic is provided for backward
@@ -587,8 +416,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketLifecycle", kwargs)
 
     def get_bucket_lifecycle_configuration(
-        self, **kwargs: Unpack[GetBucketLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketLifecycleConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketLifecycleConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketLifecycleConfigurationOutputTypeDef]:
         """Returns the lifecycle configuration information set on the bucket. For
         information about lifecycle configuration, see Object Lifecycle
         Management.
@@ -598,8 +427,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketLifecycleConfiguration", kwargs)
 
     def get_bucket_location(
-        self, **kwargs: Unpack[GetBucketLocationRequestTypeDef]
-    ) -> TargetResults[GetBucketLocationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketLocationOutputTypeDef]:
         """Using the GetBucketLocation operation is no longer a best practice. To
         return the Region that a bucket resides in, we recommend that you use the
         HeadBucket operation instead. For backward compatibility, Amazon S3
@@ -610,8 +439,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketLocation", kwargs)
 
     def get_bucket_logging(
-        self, **kwargs: Unpack[GetBucketLoggingRequestTypeDef]
-    ) -> TargetResults[GetBucketLoggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketLoggingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketLoggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketLogging
@@ -619,8 +448,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketLogging", kwargs)
 
     def get_bucket_metadata_configuration(
-        self, **kwargs: Unpack[GetBucketMetadataConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketMetadataConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketMetadataConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketMetadataConfigurationOutputTypeDef]:
         """Retrieves the S3 Metadata configuration for a general purpose bucket. For
         more information, see Accelerating data discovery with S3 Metadata in the
         Amazon S3 User Guide.
@@ -630,8 +459,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketMetadataConfiguration", kwargs)
 
     def get_bucket_metadata_table_configuration(
-        self, **kwargs: Unpack[GetBucketMetadataTableConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketMetadataTableConfigurationOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetBucketMetadataTableConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetBucketMetadataTableConfigurationOutputTypeDef]:
         """We recommend that you retrieve your S3 Metadata configurations by using
         the V2 GetBucketMetadataTableConfiguration API operation. We no longer
         recommend using the V1 GetBucketMetadataTableConfiguration API operation.
@@ -641,8 +471,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketMetadataTableConfiguration", kwargs)
 
     def get_bucket_metrics_configuration(
-        self, **kwargs: Unpack[GetBucketMetricsConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketMetricsConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketMetricsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketMetricsConfigurationOutputTypeDef]:
         """Gets a metrics configuration (specified by the metrics configuration ID)
         from the bucket. Note that this doesn't include the daily storage metrics.
 
@@ -652,8 +482,9 @@ class MultiRegionS3(MultiRegionClient):
 
     @deprecated("GetBucketNotification is deprecated.")
     def get_bucket_notification(
-        self, **kwargs: Unpack[GetBucketNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[NotificationConfigurationDeprecatedResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetBucketNotificationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.NotificationConfigurationDeprecatedResponseTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketNotification
@@ -661,8 +492,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketNotification", kwargs)
 
     def get_bucket_notification_configuration(
-        self, **kwargs: Unpack[GetBucketNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[NotificationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetBucketNotificationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.NotificationConfigurationResponseTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketNotificationConfiguration
@@ -670,8 +502,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketNotificationConfiguration", kwargs)
 
     def get_bucket_ownership_controls(
-        self, **kwargs: Unpack[GetBucketOwnershipControlsRequestTypeDef]
-    ) -> TargetResults[GetBucketOwnershipControlsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketOwnershipControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketOwnershipControlsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketOwnershipControls
@@ -679,8 +511,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketOwnershipControls", kwargs)
 
     def get_bucket_policy(
-        self, **kwargs: Unpack[GetBucketPolicyRequestTypeDef]
-    ) -> TargetResults[GetBucketPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketPolicyOutputTypeDef]:
         """Returns the policy of a specified bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketPolicy
@@ -688,8 +520,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketPolicy", kwargs)
 
     def get_bucket_policy_status(
-        self, **kwargs: Unpack[GetBucketPolicyStatusRequestTypeDef]
-    ) -> TargetResults[GetBucketPolicyStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketPolicyStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketPolicyStatusOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketPolicyStatus
@@ -697,8 +529,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketPolicyStatus", kwargs)
 
     def get_bucket_replication(
-        self, **kwargs: Unpack[GetBucketReplicationRequestTypeDef]
-    ) -> TargetResults[GetBucketReplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketReplicationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketReplication
@@ -706,8 +538,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketReplication", kwargs)
 
     def get_bucket_request_payment(
-        self, **kwargs: Unpack[GetBucketRequestPaymentRequestTypeDef]
-    ) -> TargetResults[GetBucketRequestPaymentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketRequestPaymentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketRequestPaymentOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketRequestPayment
@@ -715,8 +547,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketRequestPayment", kwargs)
 
     def get_bucket_tagging(
-        self, **kwargs: Unpack[GetBucketTaggingRequestTypeDef]
-    ) -> TargetResults[GetBucketTaggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketTagging
@@ -724,8 +556,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketTagging", kwargs)
 
     def get_bucket_versioning(
-        self, **kwargs: Unpack[GetBucketVersioningRequestTypeDef]
-    ) -> TargetResults[GetBucketVersioningOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketVersioningRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketVersioningOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketVersioning
@@ -733,8 +565,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketVersioning", kwargs)
 
     def get_bucket_website(
-        self, **kwargs: Unpack[GetBucketWebsiteRequestTypeDef]
-    ) -> TargetResults[GetBucketWebsiteOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketWebsiteRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketWebsiteOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketWebsite
@@ -742,8 +574,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetBucketWebsite", kwargs)
 
     def get_object(
-        self, **kwargs: Unpack[GetObjectRequestTypeDef]
-    ) -> TargetResults[GetObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectOutputTypeDef]:
         """Retrieves an object from Amazon S3.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObject
@@ -751,8 +583,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObject", kwargs)
 
     def get_object_acl(
-        self, **kwargs: Unpack[GetObjectAclRequestTypeDef]
-    ) -> TargetResults[GetObjectAclOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectAclRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectAclOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectAcl
@@ -760,8 +592,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectAcl", kwargs)
 
     def get_object_attributes(
-        self, **kwargs: Unpack[GetObjectAttributesRequestTypeDef]
-    ) -> TargetResults[GetObjectAttributesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectAttributesOutputTypeDef]:
         """Retrieves all of the metadata from an object without returning the object
         itself. This operation is useful if you're interested only in an object's
         metadata.
@@ -771,8 +603,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectAttributes", kwargs)
 
     def get_object_legal_hold(
-        self, **kwargs: Unpack[GetObjectLegalHoldRequestTypeDef]
-    ) -> TargetResults[GetObjectLegalHoldOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectLegalHoldRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectLegalHoldOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectLegalHold
@@ -780,8 +612,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectLegalHold", kwargs)
 
     def get_object_lock_configuration(
-        self, **kwargs: Unpack[GetObjectLockConfigurationRequestTypeDef]
-    ) -> TargetResults[GetObjectLockConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectLockConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectLockConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectLockConfiguration
@@ -789,8 +621,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectLockConfiguration", kwargs)
 
     def get_object_retention(
-        self, **kwargs: Unpack[GetObjectRetentionRequestTypeDef]
-    ) -> TargetResults[GetObjectRetentionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectRetentionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectRetentionOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectRetention
@@ -798,8 +630,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectRetention", kwargs)
 
     def get_object_tagging(
-        self, **kwargs: Unpack[GetObjectTaggingRequestTypeDef]
-    ) -> TargetResults[GetObjectTaggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectTagging
@@ -807,8 +639,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectTagging", kwargs)
 
     def get_object_torrent(
-        self, **kwargs: Unpack[GetObjectTorrentRequestTypeDef]
-    ) -> TargetResults[GetObjectTorrentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetObjectTorrentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectTorrentOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectTorrent
@@ -816,8 +648,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetObjectTorrent", kwargs)
 
     def get_public_access_block(
-        self, **kwargs: Unpack[GetPublicAccessBlockRequestTypeDef]
-    ) -> TargetResults[GetPublicAccessBlockOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicAccessBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPublicAccessBlockOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetPublicAccessBlock
@@ -825,8 +657,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("GetPublicAccessBlock", kwargs)
 
     def head_bucket(
-        self, **kwargs: Unpack[HeadBucketRequestTypeDef]
-    ) -> TargetResults[HeadBucketOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.HeadBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.HeadBucketOutputTypeDef]:
         """You can use this operation to determine if a bucket exists and if you have
         permission to access it. The action returns a 200 OK HTTP status code if
         the bucket exists and you have permission to access it. You can make a
@@ -840,8 +672,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("HeadBucket", kwargs)
 
     def head_object(
-        self, **kwargs: Unpack[HeadObjectRequestTypeDef]
-    ) -> TargetResults[HeadObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.HeadObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.HeadObjectOutputTypeDef]:
         """The HEAD operation retrieves metadata from an object without returning the
         object itself. This operation is useful if you're interested only in an
         object's metadata.
@@ -851,8 +683,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("HeadObject", kwargs)
 
     def list_bucket_analytics_configurations(
-        self, **kwargs: Unpack[ListBucketAnalyticsConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListBucketAnalyticsConfigurationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListBucketAnalyticsConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBucketAnalyticsConfigurationsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBucketAnalyticsConfigurations
@@ -860,8 +693,13 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListBucketAnalyticsConfigurations", kwargs)
 
     def list_bucket_intelligent_tiering_configurations(
-        self, **kwargs: Unpack[ListBucketIntelligentTieringConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListBucketIntelligentTieringConfigurationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListBucketIntelligentTieringConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListBucketIntelligentTieringConfigurationsOutputTypeDef
+    ]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBucketIntelligentTieringConfigurations
@@ -869,8 +707,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListBucketIntelligentTieringConfigurations", kwargs)
 
     def list_bucket_inventory_configurations(
-        self, **kwargs: Unpack[ListBucketInventoryConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListBucketInventoryConfigurationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListBucketInventoryConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBucketInventoryConfigurationsOutputTypeDef]:
         """Returns a list of S3 Inventory configurations for the bucket. You can have
         up to 1,000 inventory configurations per bucket.
 
@@ -879,8 +718,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListBucketInventoryConfigurations", kwargs)
 
     def list_bucket_metrics_configurations(
-        self, **kwargs: Unpack[ListBucketMetricsConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListBucketMetricsConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBucketMetricsConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBucketMetricsConfigurationsOutputTypeDef]:
         """Lists the metrics configurations for the bucket. The metrics
         configurations are only for the request metrics of the bucket and do not
         provide information on daily storage metrics. You can have up to 1,000
@@ -891,8 +730,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListBucketMetricsConfigurations", kwargs)
 
     def list_buckets(
-        self, **kwargs: Unpack[ListBucketsRequestTypeDef]
-    ) -> TargetResults[ListBucketsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBucketsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBuckets
@@ -900,8 +739,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListBuckets", kwargs)
 
     def list_directory_buckets(
-        self, **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef]
-    ) -> TargetResults[ListDirectoryBucketsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDirectoryBucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDirectoryBucketsOutputTypeDef]:
         """Returns a list of all Amazon S3 directory buckets owned by the
         authenticated sender of the request. For more information about directory
         buckets, see Directory buckets in the Amazon S3 User Guide.
@@ -911,8 +750,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListDirectoryBuckets", kwargs)
 
     def list_multipart_uploads(
-        self, **kwargs: Unpack[ListMultipartUploadsRequestTypeDef]
-    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultipartUploadsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultipartUploadsOutputTypeDef]:
         """This operation lists in-progress multipart uploads in a bucket. An
         in-progress multipart upload is a multipart upload that has been initiated
         by the CreateMultipartUpload request, but has not yet been completed or
@@ -923,8 +762,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListMultipartUploads", kwargs)
 
     def list_object_versions(
-        self, **kwargs: Unpack[ListObjectVersionsRequestTypeDef]
-    ) -> TargetResults[ListObjectVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectVersionsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectVersions
@@ -932,8 +771,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListObjectVersions", kwargs)
 
     def list_objects(
-        self, **kwargs: Unpack[ListObjectsRequestTypeDef]
-    ) -> TargetResults[ListObjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjects
@@ -941,8 +780,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListObjects", kwargs)
 
     def list_objects_v2(
-        self, **kwargs: Unpack[ListObjectsV2RequestTypeDef]
-    ) -> TargetResults[ListObjectsV2OutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListObjectsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectsV2OutputTypeDef]:
         """Returns some or all (up to 1,000) of the objects in a bucket with each
         request. You can use the request parameters as selection criteria to
         return a subset of the objects in a bucket. A 200 OK response can contain
@@ -956,8 +795,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListObjectsV2", kwargs)
 
     def list_parts(
-        self, **kwargs: Unpack[ListPartsRequestTypeDef]
-    ) -> TargetResults[ListPartsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartsOutputTypeDef]:
         """Lists the parts that have been uploaded for a specific multipart upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListParts
@@ -965,8 +804,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("ListParts", kwargs)
 
     def put_bucket_abac(
-        self, **kwargs: Unpack[PutBucketAbacRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketAbacRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the attribute-based access control (ABAC) property of the general
         purpose bucket. You must have s3:PutBucketABAC permission to perform this
         action. When you enable ABAC, you can use tags for access control on your
@@ -981,8 +820,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketAbac", kwargs)
 
     def put_bucket_accelerate_configuration(
-        self, **kwargs: Unpack[PutBucketAccelerateConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketAccelerateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketAccelerateConfiguration
@@ -990,8 +829,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketAccelerateConfiguration", kwargs)
 
     def put_bucket_acl(
-        self, **kwargs: Unpack[PutBucketAclRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketAclRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1002,8 +841,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketAcl", kwargs)
 
     def put_bucket_analytics_configuration(
-        self, **kwargs: Unpack[PutBucketAnalyticsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketAnalyticsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketAnalyticsConfiguration
@@ -1011,8 +850,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketAnalyticsConfiguration", kwargs)
 
     def put_bucket_cors(
-        self, **kwargs: Unpack[PutBucketCorsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketCorsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketCors
@@ -1020,8 +859,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketCors", kwargs)
 
     def put_bucket_encryption(
-        self, **kwargs: Unpack[PutBucketEncryptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation configures default encryption and Amazon S3 Bucket Keys for
         an existing bucket. You can also block encryption types using this
         operation.
@@ -1031,8 +870,11 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketEncryption", kwargs)
 
     def put_bucket_intelligent_tiering_configuration(
-        self, **kwargs: Unpack[PutBucketIntelligentTieringConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutBucketIntelligentTieringConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketIntelligentTieringConfiguration
@@ -1040,8 +882,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketIntelligentTieringConfiguration", kwargs)
 
     def put_bucket_inventory_configuration(
-        self, **kwargs: Unpack[PutBucketInventoryConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketInventoryConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This implementation of the PUT action adds an S3 Inventory configuration
         (identified by the inventory ID) to the bucket. You can have up to 1,000
         inventory configurations per bucket.
@@ -1052,8 +894,8 @@ class MultiRegionS3(MultiRegionClient):
 
     @deprecated("PutBucketLifecycle is deprecated.")
     def put_bucket_lifecycle(
-        self, **kwargs: Unpack[PutBucketLifecycleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketLifecycleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketLifecycle
@@ -1061,8 +903,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketLifecycle", kwargs)
 
     def put_bucket_lifecycle_configuration(
-        self, **kwargs: Unpack[PutBucketLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[PutBucketLifecycleConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketLifecycleConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutBucketLifecycleConfigurationOutputTypeDef]:
         """Creates a new lifecycle configuration for the bucket or replaces an
         existing lifecycle configuration. Keep in mind that this will overwrite an
         existing lifecycle configuration, so if you want to retain any
@@ -1075,8 +917,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketLifecycleConfiguration", kwargs)
 
     def put_bucket_logging(
-        self, **kwargs: Unpack[PutBucketLoggingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketLoggingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1087,8 +929,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketLogging", kwargs)
 
     def put_bucket_metrics_configuration(
-        self, **kwargs: Unpack[PutBucketMetricsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketMetricsConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets a metrics configuration (specified by the metrics configuration ID)
         for the bucket. You can have up to 1,000 metrics configurations per
         bucket. If you're updating an existing metrics configuration, note that
@@ -1101,8 +943,8 @@ class MultiRegionS3(MultiRegionClient):
 
     @deprecated("PutBucketNotification is deprecated.")
     def put_bucket_notification(
-        self, **kwargs: Unpack[PutBucketNotificationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketNotification
@@ -1110,8 +952,9 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketNotification", kwargs)
 
     def put_bucket_notification_configuration(
-        self, **kwargs: Unpack[PutBucketNotificationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutBucketNotificationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketNotificationConfiguration
@@ -1119,8 +962,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketNotificationConfiguration", kwargs)
 
     def put_bucket_ownership_controls(
-        self, **kwargs: Unpack[PutBucketOwnershipControlsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketOwnershipControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketOwnershipControls
@@ -1128,8 +971,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketOwnershipControls", kwargs)
 
     def put_bucket_policy(
-        self, **kwargs: Unpack[PutBucketPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Applies an Amazon S3 bucket policy to an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketPolicy
@@ -1137,8 +980,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketPolicy", kwargs)
 
     def put_bucket_replication(
-        self, **kwargs: Unpack[PutBucketReplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketReplication
@@ -1146,8 +989,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketReplication", kwargs)
 
     def put_bucket_request_payment(
-        self, **kwargs: Unpack[PutBucketRequestPaymentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketRequestPaymentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketRequestPayment
@@ -1155,8 +998,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketRequestPayment", kwargs)
 
     def put_bucket_tagging(
-        self, **kwargs: Unpack[PutBucketTaggingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketTagging
@@ -1164,8 +1007,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketTagging", kwargs)
 
     def put_bucket_versioning(
-        self, **kwargs: Unpack[PutBucketVersioningRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketVersioningRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketVersioning
@@ -1173,8 +1016,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketVersioning", kwargs)
 
     def put_bucket_website(
-        self, **kwargs: Unpack[PutBucketWebsiteRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketWebsiteRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketWebsite
@@ -1182,8 +1025,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutBucketWebsite", kwargs)
 
     def put_object(
-        self, **kwargs: Unpack[PutObjectRequestTypeDef]
-    ) -> TargetResults[PutObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectOutputTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1194,8 +1037,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutObject", kwargs)
 
     def put_object_acl(
-        self, **kwargs: Unpack[PutObjectAclRequestTypeDef]
-    ) -> TargetResults[PutObjectAclOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectAclRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectAclOutputTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1206,8 +1049,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutObjectAcl", kwargs)
 
     def put_object_legal_hold(
-        self, **kwargs: Unpack[PutObjectLegalHoldRequestTypeDef]
-    ) -> TargetResults[PutObjectLegalHoldOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectLegalHoldRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectLegalHoldOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectLegalHold
@@ -1215,8 +1058,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutObjectLegalHold", kwargs)
 
     def put_object_lock_configuration(
-        self, **kwargs: Unpack[PutObjectLockConfigurationRequestTypeDef]
-    ) -> TargetResults[PutObjectLockConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectLockConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectLockConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectLockConfiguration
@@ -1224,8 +1067,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutObjectLockConfiguration", kwargs)
 
     def put_object_retention(
-        self, **kwargs: Unpack[PutObjectRetentionRequestTypeDef]
-    ) -> TargetResults[PutObjectRetentionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectRetentionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectRetentionOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectRetention
@@ -1233,8 +1076,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutObjectRetention", kwargs)
 
     def put_object_tagging(
-        self, **kwargs: Unpack[PutObjectTaggingRequestTypeDef]
-    ) -> TargetResults[PutObjectTaggingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutObjectTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectTagging
@@ -1242,8 +1085,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutObjectTagging", kwargs)
 
     def put_public_access_block(
-        self, **kwargs: Unpack[PutPublicAccessBlockRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPublicAccessBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutPublicAccessBlock
@@ -1251,8 +1094,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("PutPublicAccessBlock", kwargs)
 
     def rename_object(
-        self, **kwargs: Unpack[RenameObjectRequestTypeDef]
-    ) -> TargetResults[RenameObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenameObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.RenameObjectOutputTypeDef]:
         """Renames an existing object in a directory bucket that uses the S3 Express
         One Zone storage class. You can use RenameObject by specifying an existing
         object’s name as the source and the new name of the object as the
@@ -1263,8 +1106,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("RenameObject", kwargs)
 
     def restore_object(
-        self, **kwargs: Unpack[RestoreObjectRequestTypeDef]
-    ) -> TargetResults[RestoreObjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreObjectOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/RestoreObject
@@ -1272,8 +1115,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("RestoreObject", kwargs)
 
     def select_object_content(
-        self, **kwargs: Unpack[SelectObjectContentRequestTypeDef]
-    ) -> TargetResults[SelectObjectContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SelectObjectContentRequestTypeDef]
+    ) -> TargetResults[type_defs.SelectObjectContentOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/SelectObjectContent
@@ -1282,8 +1125,10 @@ class MultiRegionS3(MultiRegionClient):
 
     def update_bucket_metadata_inventory_table_configuration(
         self,
-        **kwargs: Unpack[UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        **kwargs: Unpack[
+            type_defs.UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables a live inventory table for an S3 Metadata
         configuration on a general purpose bucket. For more information, see
         Accelerating data discovery with S3 Metadata in the Amazon S3 User Guide.
@@ -1294,8 +1139,10 @@ class MultiRegionS3(MultiRegionClient):
 
     def update_bucket_metadata_journal_table_configuration(
         self,
-        **kwargs: Unpack[UpdateBucketMetadataJournalTableConfigurationRequestTypeDef],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        **kwargs: Unpack[
+            type_defs.UpdateBucketMetadataJournalTableConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables journal table record expiration for an S3 Metadata
         configuration on a general purpose bucket. For more information, see
         Accelerating data discovery with S3 Metadata in the Amazon S3 User Guide.
@@ -1305,8 +1152,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("UpdateBucketMetadataJournalTableConfiguration", kwargs)
 
     def update_object_encryption(
-        self, **kwargs: Unpack[UpdateObjectEncryptionRequestTypeDef]
-    ) -> TargetResults[UpdateObjectEncryptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateObjectEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateObjectEncryptionResponseTypeDef]:
         """This operation is not supported for directory buckets or Amazon S3 on
         Outposts buckets.
 
@@ -1315,8 +1162,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("UpdateObjectEncryption", kwargs)
 
     def upload_part(
-        self, **kwargs: Unpack[UploadPartRequestTypeDef]
-    ) -> TargetResults[UploadPartOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadPartRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadPartOutputTypeDef]:
         """Uploads a part in a multipart upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/UploadPart
@@ -1324,8 +1171,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("UploadPart", kwargs)
 
     def upload_part_copy(
-        self, **kwargs: Unpack[UploadPartCopyRequestTypeDef]
-    ) -> TargetResults[UploadPartCopyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UploadPartCopyRequestTypeDef]
+    ) -> TargetResults[type_defs.UploadPartCopyOutputTypeDef]:
         """Uploads a part by copying data from an existing object as data source. To
         specify the data source, you add the request header x-amz-copy-source in
         your request. To specify a byte range, you add the request header
@@ -1336,8 +1183,8 @@ class MultiRegionS3(MultiRegionClient):
         return self._call("UploadPartCopy", kwargs)
 
     def write_get_object_response(
-        self, **kwargs: Unpack[WriteGetObjectResponseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.WriteGetObjectResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/WriteGetObjectResponse
@@ -1350,8 +1197,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBucketsRequestTypeDef],
-    ) -> TargetResults[ListBucketsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListBucketsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBucketsOutputTypeDef]:
         """Every page of ListBuckets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1373,8 +1220,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef],
-    ) -> TargetResults[ListDirectoryBucketsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDirectoryBucketsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDirectoryBucketsOutputTypeDef]:
         """Every page of ListDirectoryBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1398,8 +1245,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultipartUploadsRequestTypeDef],
-    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultipartUploadsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMultipartUploadsOutputTypeDef]:
         """Every page of ListMultipartUploads in every target, merged per target
         (botocore's build_full_result).
 
@@ -1424,8 +1271,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectVersionsRequestTypeDef],
-    ) -> TargetResults[ListObjectVersionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectVersionsOutputTypeDef]:
         """Every page of ListObjectVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1447,8 +1294,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectsRequestTypeDef],
-    ) -> TargetResults[ListObjectsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectsOutputTypeDef]:
         """Every page of ListObjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -1470,8 +1317,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListObjectsV2RequestTypeDef],
-    ) -> TargetResults[ListObjectsV2OutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectsV2OutputTypeDef]:
         """Every page of ListObjectsV2 in every target, merged per target (botocore's
         build_full_result).
 
@@ -1499,8 +1346,8 @@ class MultiRegionS3(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPartsRequestTypeDef],
-    ) -> TargetResults[ListPartsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPartsOutputTypeDef]:
         """Every page of ListParts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1521,8 +1368,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBucketsRequestTypeDef],
-    ) -> Items[BucketTypeDef]:
+        **kwargs: Unpack[type_defs.ListBucketsRequestTypeDef],
+    ) -> Items[type_defs.BucketTypeDef]:
         """Each element of Buckets in every page of ListBuckets, from every target,
         as its page arrives (tagged with its target).
 
@@ -1537,8 +1384,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef],
-    ) -> Items[BucketTypeDef]:
+        **kwargs: Unpack[type_defs.ListDirectoryBucketsRequestTypeDef],
+    ) -> Items[type_defs.BucketTypeDef]:
         """Each element of Buckets in every page of ListDirectoryBuckets, from every
         target, as its page arrives (tagged with its target).
 
@@ -1553,8 +1400,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultipartUploadsRequestTypeDef],
-    ) -> Items[MultipartUploadTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultipartUploadsRequestTypeDef],
+    ) -> Items[type_defs.MultipartUploadTypeDef]:
         """Each element of Uploads in every page of ListMultipartUploads, from every
         target, as its page arrives (tagged with its target).
 
@@ -1569,8 +1416,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectVersionsRequestTypeDef],
-    ) -> Items[ObjectVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectVersionsRequestTypeDef],
+    ) -> Items[type_defs.ObjectVersionTypeDef]:
         """Each element of Versions in every page of ListObjectVersions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1585,8 +1432,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectsRequestTypeDef],
-    ) -> Items[ObjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectsRequestTypeDef],
+    ) -> Items[type_defs.ObjectTypeDef]:
         """Each element of Contents in every page of ListObjects, from every target,
         as its page arrives (tagged with its target).
 
@@ -1601,8 +1448,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListObjectsV2RequestTypeDef],
-    ) -> Items[ObjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListObjectsV2RequestTypeDef],
+    ) -> Items[type_defs.ObjectTypeDef]:
         """Each element of Contents in every page of ListObjectsV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -1617,8 +1464,8 @@ class MultiRegionS3(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPartsRequestTypeDef],
-    ) -> Items[PartTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartsRequestTypeDef],
+    ) -> Items[type_defs.PartTypeDef]:
         """Each element of Parts in every page of ListParts, from every target, as
         its page arrives (tagged with its target).
 
@@ -1633,7 +1480,7 @@ class MultiRegionS3(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[HeadBucketRequestTypeDef],
+        **kwargs: Unpack[type_defs.HeadBucketRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until BucketExists.
 
@@ -1652,7 +1499,7 @@ class MultiRegionS3(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[HeadBucketRequestTypeDef],
+        **kwargs: Unpack[type_defs.HeadBucketRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until BucketNotExists.
 
@@ -1671,7 +1518,7 @@ class MultiRegionS3(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[HeadObjectRequestTypeDef],
+        **kwargs: Unpack[type_defs.HeadObjectRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ObjectExists.
 
@@ -1690,7 +1537,7 @@ class MultiRegionS3(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[HeadObjectRequestTypeDef],
+        **kwargs: Unpack[type_defs.HeadObjectRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ObjectNotExists.
 

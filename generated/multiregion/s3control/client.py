@@ -15,174 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessPointTypeDef,
-        AssociateAccessGrantsIdentityCenterRequestTypeDef,
-        CreateAccessGrantRequestTypeDef,
-        CreateAccessGrantResultTypeDef,
-        CreateAccessGrantsInstanceRequestTypeDef,
-        CreateAccessGrantsInstanceResultTypeDef,
-        CreateAccessGrantsLocationRequestTypeDef,
-        CreateAccessGrantsLocationResultTypeDef,
-        CreateAccessPointForObjectLambdaRequestTypeDef,
-        CreateAccessPointForObjectLambdaResultTypeDef,
-        CreateAccessPointRequestTypeDef,
-        CreateAccessPointResultTypeDef,
-        CreateBucketRequestTypeDef,
-        CreateBucketResultTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResultTypeDef,
-        CreateMultiRegionAccessPointRequestTypeDef,
-        CreateMultiRegionAccessPointResultTypeDef,
-        CreateStorageLensGroupRequestTypeDef,
-        DeleteAccessGrantRequestTypeDef,
-        DeleteAccessGrantsInstanceRequestTypeDef,
-        DeleteAccessGrantsInstanceResourcePolicyRequestTypeDef,
-        DeleteAccessGrantsLocationRequestTypeDef,
-        DeleteAccessPointForObjectLambdaRequestTypeDef,
-        DeleteAccessPointPolicyForObjectLambdaRequestTypeDef,
-        DeleteAccessPointPolicyRequestTypeDef,
-        DeleteAccessPointRequestTypeDef,
-        DeleteAccessPointScopeRequestTypeDef,
-        DeleteBucketLifecycleConfigurationRequestTypeDef,
-        DeleteBucketPolicyRequestTypeDef,
-        DeleteBucketReplicationRequestTypeDef,
-        DeleteBucketRequestTypeDef,
-        DeleteBucketTaggingRequestTypeDef,
-        DeleteJobTaggingRequestTypeDef,
-        DeleteJobTaggingResultTypeDef,
-        DeleteMultiRegionAccessPointRequestTypeDef,
-        DeleteMultiRegionAccessPointResultTypeDef,
-        DeletePublicAccessBlockRequestTypeDef,
-        DeleteStorageLensConfigurationRequestTypeDef,
-        DeleteStorageLensConfigurationTaggingRequestTypeDef,
-        DeleteStorageLensConfigurationTaggingResultTypeDef,
-        DeleteStorageLensGroupRequestTypeDef,
-        DescribeJobRequestTypeDef,
-        DescribeJobResultTypeDef,
-        DescribeMultiRegionAccessPointOperationRequestTypeDef,
-        DescribeMultiRegionAccessPointOperationResultTypeDef,
-        DissociateAccessGrantsIdentityCenterRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAccessGrantRequestTypeDef,
-        GetAccessGrantResultTypeDef,
-        GetAccessGrantsInstanceForPrefixRequestTypeDef,
-        GetAccessGrantsInstanceForPrefixResultTypeDef,
-        GetAccessGrantsInstanceRequestTypeDef,
-        GetAccessGrantsInstanceResourcePolicyRequestTypeDef,
-        GetAccessGrantsInstanceResourcePolicyResultTypeDef,
-        GetAccessGrantsInstanceResultTypeDef,
-        GetAccessGrantsLocationRequestTypeDef,
-        GetAccessGrantsLocationResultTypeDef,
-        GetAccessPointConfigurationForObjectLambdaRequestTypeDef,
-        GetAccessPointConfigurationForObjectLambdaResultTypeDef,
-        GetAccessPointForObjectLambdaRequestTypeDef,
-        GetAccessPointForObjectLambdaResultTypeDef,
-        GetAccessPointPolicyForObjectLambdaRequestTypeDef,
-        GetAccessPointPolicyForObjectLambdaResultTypeDef,
-        GetAccessPointPolicyRequestTypeDef,
-        GetAccessPointPolicyResultTypeDef,
-        GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef,
-        GetAccessPointPolicyStatusForObjectLambdaResultTypeDef,
-        GetAccessPointPolicyStatusRequestTypeDef,
-        GetAccessPointPolicyStatusResultTypeDef,
-        GetAccessPointRequestTypeDef,
-        GetAccessPointResultTypeDef,
-        GetAccessPointScopeRequestTypeDef,
-        GetAccessPointScopeResultTypeDef,
-        GetBucketLifecycleConfigurationRequestTypeDef,
-        GetBucketLifecycleConfigurationResultTypeDef,
-        GetBucketPolicyRequestTypeDef,
-        GetBucketPolicyResultTypeDef,
-        GetBucketReplicationRequestTypeDef,
-        GetBucketReplicationResultTypeDef,
-        GetBucketRequestTypeDef,
-        GetBucketResultTypeDef,
-        GetBucketTaggingRequestTypeDef,
-        GetBucketTaggingResultTypeDef,
-        GetBucketVersioningRequestTypeDef,
-        GetBucketVersioningResultTypeDef,
-        GetDataAccessRequestTypeDef,
-        GetDataAccessResultTypeDef,
-        GetJobTaggingRequestTypeDef,
-        GetJobTaggingResultTypeDef,
-        GetMultiRegionAccessPointPolicyRequestTypeDef,
-        GetMultiRegionAccessPointPolicyResultTypeDef,
-        GetMultiRegionAccessPointPolicyStatusRequestTypeDef,
-        GetMultiRegionAccessPointPolicyStatusResultTypeDef,
-        GetMultiRegionAccessPointRequestTypeDef,
-        GetMultiRegionAccessPointResultTypeDef,
-        GetMultiRegionAccessPointRoutesRequestTypeDef,
-        GetMultiRegionAccessPointRoutesResultTypeDef,
-        GetPublicAccessBlockOutputTypeDef,
-        GetPublicAccessBlockRequestTypeDef,
-        GetStorageLensConfigurationRequestTypeDef,
-        GetStorageLensConfigurationResultTypeDef,
-        GetStorageLensConfigurationTaggingRequestTypeDef,
-        GetStorageLensConfigurationTaggingResultTypeDef,
-        GetStorageLensGroupRequestTypeDef,
-        GetStorageLensGroupResultTypeDef,
-        ListAccessGrantsInstancesRequestTypeDef,
-        ListAccessGrantsInstancesResultTypeDef,
-        ListAccessGrantsLocationsRequestTypeDef,
-        ListAccessGrantsLocationsResultTypeDef,
-        ListAccessGrantsRequestTypeDef,
-        ListAccessGrantsResultTypeDef,
-        ListAccessPointsForDirectoryBucketsRequestTypeDef,
-        ListAccessPointsForDirectoryBucketsResultTypeDef,
-        ListAccessPointsForObjectLambdaRequestTypeDef,
-        ListAccessPointsForObjectLambdaResultTypeDef,
-        ListAccessPointsRequestTypeDef,
-        ListAccessPointsResultTypeDef,
-        ListCallerAccessGrantsEntryTypeDef,
-        ListCallerAccessGrantsRequestTypeDef,
-        ListCallerAccessGrantsResultTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResultTypeDef,
-        ListMultiRegionAccessPointsRequestTypeDef,
-        ListMultiRegionAccessPointsResultTypeDef,
-        ListRegionalBucketsRequestTypeDef,
-        ListRegionalBucketsResultTypeDef,
-        ListStorageLensConfigurationsRequestTypeDef,
-        ListStorageLensConfigurationsResultTypeDef,
-        ListStorageLensGroupsRequestTypeDef,
-        ListStorageLensGroupsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        ObjectLambdaAccessPointTypeDef,
-        PutAccessGrantsInstanceResourcePolicyRequestTypeDef,
-        PutAccessGrantsInstanceResourcePolicyResultTypeDef,
-        PutAccessPointConfigurationForObjectLambdaRequestTypeDef,
-        PutAccessPointPolicyForObjectLambdaRequestTypeDef,
-        PutAccessPointPolicyRequestTypeDef,
-        PutAccessPointScopeRequestTypeDef,
-        PutBucketLifecycleConfigurationRequestTypeDef,
-        PutBucketPolicyRequestTypeDef,
-        PutBucketReplicationRequestTypeDef,
-        PutBucketTaggingRequestTypeDef,
-        PutBucketVersioningRequestTypeDef,
-        PutJobTaggingRequestTypeDef,
-        PutJobTaggingResultTypeDef,
-        PutMultiRegionAccessPointPolicyRequestTypeDef,
-        PutMultiRegionAccessPointPolicyResultTypeDef,
-        PutPublicAccessBlockRequestTypeDef,
-        PutStorageLensConfigurationRequestTypeDef,
-        PutStorageLensConfigurationTaggingRequestTypeDef,
-        PutStorageLensConfigurationTaggingResultTypeDef,
-        SubmitMultiRegionAccessPointRoutesRequestTypeDef,
-        SubmitMultiRegionAccessPointRoutesResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdateAccessGrantsLocationRequestTypeDef,
-        UpdateAccessGrantsLocationResultTypeDef,
-        UpdateJobPriorityRequestTypeDef,
-        UpdateJobPriorityResultTypeDef,
-        UpdateJobStatusRequestTypeDef,
-        UpdateJobStatusResultTypeDef,
-        UpdateStorageLensGroupRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionS3Control"]
 
@@ -196,8 +29,9 @@ class MultiRegionS3Control(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_access_grants_identity_center(
-        self, **kwargs: Unpack[AssociateAccessGrantsIdentityCenterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateAccessGrantsIdentityCenterRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associate your S3 Access Grants instance with an Amazon Web Services IAM
         Identity Center instance. Use this action if you want to create access
         grants for users or groups from your corporate identity directory. First,
@@ -210,8 +44,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("AssociateAccessGrantsIdentityCenter", kwargs)
 
     def create_access_grant(
-        self, **kwargs: Unpack[CreateAccessGrantRequestTypeDef]
-    ) -> TargetResults[CreateAccessGrantResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessGrantResultTypeDef]:
         """Creates an access grant that gives a grantee access to your S3 data. The
         grantee can be an IAM user or role or a directory user, or group. Before
         you can create a grant, you must have an S3 Access Grants instance in the
@@ -225,8 +59,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateAccessGrant", kwargs)
 
     def create_access_grants_instance(
-        self, **kwargs: Unpack[CreateAccessGrantsInstanceRequestTypeDef]
-    ) -> TargetResults[CreateAccessGrantsInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessGrantsInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessGrantsInstanceResultTypeDef]:
         """Creates an S3 Access Grants instance, which serves as a logical grouping
         for access grants. You can create one S3 Access Grants instance per Region
         per account.
@@ -236,8 +70,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateAccessGrantsInstance", kwargs)
 
     def create_access_grants_location(
-        self, **kwargs: Unpack[CreateAccessGrantsLocationRequestTypeDef]
-    ) -> TargetResults[CreateAccessGrantsLocationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessGrantsLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessGrantsLocationResultTypeDef]:
         """The S3 data location that you would like to register in your S3 Access
         Grants instance. Your S3 data must be in the same Region as your S3 Access
         Grants instance.
@@ -247,8 +81,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateAccessGrantsLocation", kwargs)
 
     def create_access_point(
-        self, **kwargs: Unpack[CreateAccessPointRequestTypeDef]
-    ) -> TargetResults[CreateAccessPointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPointResultTypeDef]:
         """Creates an access point and associates it to a specified bucket. For more
         information, see Managing access to shared datasets with access points or
         Managing access to shared datasets in directory buckets with access points
@@ -259,8 +93,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateAccessPoint", kwargs)
 
     def create_access_point_for_object_lambda(
-        self, **kwargs: Unpack[CreateAccessPointForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[CreateAccessPointForObjectLambdaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPointForObjectLambdaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPointForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateAccessPointForObjectLambda
@@ -268,8 +102,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateAccessPointForObjectLambda", kwargs)
 
     def create_bucket(
-        self, **kwargs: Unpack[CreateBucketRequestTypeDef]
-    ) -> TargetResults[CreateBucketResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBucketResultTypeDef]:
         """This action creates an Amazon S3 on Outposts bucket. To create an S3
         bucket, see Create Bucket in the Amazon S3 API Reference.
 
@@ -278,8 +112,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateBucket", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResultTypeDef]:
         """This operation creates an S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateJob
@@ -287,8 +121,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_multi_region_access_point(
-        self, **kwargs: Unpack[CreateMultiRegionAccessPointRequestTypeDef]
-    ) -> TargetResults[CreateMultiRegionAccessPointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultiRegionAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultiRegionAccessPointResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateMultiRegionAccessPoint
@@ -296,8 +130,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateMultiRegionAccessPoint", kwargs)
 
     def create_storage_lens_group(
-        self, **kwargs: Unpack[CreateStorageLensGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStorageLensGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new S3 Storage Lens group and associates it with the specified
         Amazon Web Services account ID. An S3 Storage Lens group is a custom
         grouping of objects based on prefix, suffix, object tags, object size,
@@ -311,8 +145,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("CreateStorageLensGroup", kwargs)
 
     def delete_access_grant(
-        self, **kwargs: Unpack[DeleteAccessGrantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the access grant from the S3 Access Grants instance. You cannot
         undo an access grant deletion and the grantee will no longer have access
         to the S3 data.
@@ -322,8 +156,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessGrant", kwargs)
 
     def delete_access_grants_instance(
-        self, **kwargs: Unpack[DeleteAccessGrantsInstanceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessGrantsInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes your S3 Access Grants instance. You must first delete the access
         grants and locations before S3 Access Grants can delete the instance. See
         DeleteAccessGrant and DeleteAccessGrantsLocation. If you have associated
@@ -338,8 +172,11 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessGrantsInstance", kwargs)
 
     def delete_access_grants_instance_resource_policy(
-        self, **kwargs: Unpack[DeleteAccessGrantsInstanceResourcePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteAccessGrantsInstanceResourcePolicyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy of the S3 Access Grants instance. The resource
         policy is used to manage cross-account access to your S3 Access Grants
         instance. By deleting the resource policy, you delete any cross-account
@@ -350,8 +187,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessGrantsInstanceResourcePolicy", kwargs)
 
     def delete_access_grants_location(
-        self, **kwargs: Unpack[DeleteAccessGrantsLocationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessGrantsLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deregisters a location from your S3 Access Grants instance. You can only
         delete a location registration from an S3 Access Grants instance if there
         are no grants associated with this location. See Delete a grant for
@@ -364,8 +201,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessGrantsLocation", kwargs)
 
     def delete_access_point(
-        self, **kwargs: Unpack[DeleteAccessPointRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPoint
@@ -373,8 +210,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessPoint", kwargs)
 
     def delete_access_point_for_object_lambda(
-        self, **kwargs: Unpack[DeleteAccessPointForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointForObjectLambdaRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointForObjectLambda
@@ -382,8 +219,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessPointForObjectLambda", kwargs)
 
     def delete_access_point_policy(
-        self, **kwargs: Unpack[DeleteAccessPointPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the access point policy for the specified access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointPolicy
@@ -391,8 +228,11 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessPointPolicy", kwargs)
 
     def delete_access_point_policy_for_object_lambda(
-        self, **kwargs: Unpack[DeleteAccessPointPolicyForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteAccessPointPolicyForObjectLambdaRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointPolicyForObjectLambda
@@ -400,8 +240,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessPointPolicyForObjectLambda", kwargs)
 
     def delete_access_point_scope(
-        self, **kwargs: Unpack[DeleteAccessPointScopeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing access point scope for a directory bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointScope
@@ -409,8 +249,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteAccessPointScope", kwargs)
 
     def delete_bucket(
-        self, **kwargs: Unpack[DeleteBucketRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket. To delete an S3
         bucket, see DeleteBucket in the Amazon S3 API Reference.
 
@@ -419,8 +259,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteBucket", kwargs)
 
     def delete_bucket_lifecycle_configuration(
-        self, **kwargs: Unpack[DeleteBucketLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteBucketLifecycleConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket's lifecycle
         configuration. To delete an S3 bucket's lifecycle configuration, see
         DeleteBucketLifecycle in the Amazon S3 API Reference.
@@ -430,8 +271,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteBucketLifecycleConfiguration", kwargs)
 
     def delete_bucket_policy(
-        self, **kwargs: Unpack[DeleteBucketPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket policy. To delete an
         S3 bucket policy, see DeleteBucketPolicy in the Amazon S3 API Reference.
 
@@ -440,8 +281,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteBucketPolicy", kwargs)
 
     def delete_bucket_replication(
-        self, **kwargs: Unpack[DeleteBucketReplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation deletes an Amazon S3 on Outposts bucket's replication
         configuration. To delete an S3 bucket's replication configuration, see
         DeleteBucketReplication in the Amazon S3 API Reference.
@@ -451,8 +292,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteBucketReplication", kwargs)
 
     def delete_bucket_tagging(
-        self, **kwargs: Unpack[DeleteBucketTaggingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBucketTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket's tags. To delete an
         S3 bucket tags, see DeleteBucketTagging in the Amazon S3 API Reference.
 
@@ -461,8 +302,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteBucketTagging", kwargs)
 
     def delete_job_tagging(
-        self, **kwargs: Unpack[DeleteJobTaggingRequestTypeDef]
-    ) -> TargetResults[DeleteJobTaggingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteJobTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobTaggingResultTypeDef]:
         """Removes the entire tag set from the specified S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteJobTagging
@@ -470,8 +311,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteJobTagging", kwargs)
 
     def delete_multi_region_access_point(
-        self, **kwargs: Unpack[DeleteMultiRegionAccessPointRequestTypeDef]
-    ) -> TargetResults[DeleteMultiRegionAccessPointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMultiRegionAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMultiRegionAccessPointResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteMultiRegionAccessPoint
@@ -479,8 +320,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteMultiRegionAccessPoint", kwargs)
 
     def delete_public_access_block(
-        self, **kwargs: Unpack[DeletePublicAccessBlockRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePublicAccessBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeletePublicAccessBlock
@@ -488,8 +329,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeletePublicAccessBlock", kwargs)
 
     def delete_storage_lens_configuration(
-        self, **kwargs: Unpack[DeleteStorageLensConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStorageLensConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteStorageLensConfiguration
@@ -497,8 +338,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteStorageLensConfiguration", kwargs)
 
     def delete_storage_lens_configuration_tagging(
-        self, **kwargs: Unpack[DeleteStorageLensConfigurationTaggingRequestTypeDef]
-    ) -> TargetResults[DeleteStorageLensConfigurationTaggingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteStorageLensConfigurationTaggingRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteStorageLensConfigurationTaggingResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteStorageLensConfigurationTagging
@@ -506,8 +348,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteStorageLensConfigurationTagging", kwargs)
 
     def delete_storage_lens_group(
-        self, **kwargs: Unpack[DeleteStorageLensGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStorageLensGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing S3 Storage Lens group.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteStorageLensGroup
@@ -515,8 +357,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DeleteStorageLensGroup", kwargs)
 
     def describe_job(
-        self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> TargetResults[DescribeJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobResultTypeDef]:
         """Retrieves the configuration parameters and status for a Batch Operations
         job. For more information, see S3 Batch Operations in the Amazon S3 User
         Guide.
@@ -526,8 +368,11 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DescribeJob", kwargs)
 
     def describe_multi_region_access_point_operation(
-        self, **kwargs: Unpack[DescribeMultiRegionAccessPointOperationRequestTypeDef]
-    ) -> TargetResults[DescribeMultiRegionAccessPointOperationResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeMultiRegionAccessPointOperationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeMultiRegionAccessPointOperationResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DescribeMultiRegionAccessPointOperation
@@ -535,8 +380,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DescribeMultiRegionAccessPointOperation", kwargs)
 
     def dissociate_access_grants_identity_center(
-        self, **kwargs: Unpack[DissociateAccessGrantsIdentityCenterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DissociateAccessGrantsIdentityCenterRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Dissociates the Amazon Web Services IAM Identity Center instance from the
         S3 Access Grants instance.
 
@@ -545,8 +391,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("DissociateAccessGrantsIdentityCenter", kwargs)
 
     def get_access_grant(
-        self, **kwargs: Unpack[GetAccessGrantRequestTypeDef]
-    ) -> TargetResults[GetAccessGrantResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessGrantResultTypeDef]:
         """Get the details of an access grant from your S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrant
@@ -554,8 +400,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessGrant", kwargs)
 
     def get_access_grants_instance(
-        self, **kwargs: Unpack[GetAccessGrantsInstanceRequestTypeDef]
-    ) -> TargetResults[GetAccessGrantsInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessGrantsInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessGrantsInstanceResultTypeDef]:
         """Retrieves the S3 Access Grants instance for a Region in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrantsInstance
@@ -563,8 +409,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessGrantsInstance", kwargs)
 
     def get_access_grants_instance_for_prefix(
-        self, **kwargs: Unpack[GetAccessGrantsInstanceForPrefixRequestTypeDef]
-    ) -> TargetResults[GetAccessGrantsInstanceForPrefixResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessGrantsInstanceForPrefixRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessGrantsInstanceForPrefixResultTypeDef]:
         """Retrieve the S3 Access Grants instance that contains a particular prefix.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrantsInstanceForPrefix
@@ -572,8 +418,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessGrantsInstanceForPrefix", kwargs)
 
     def get_access_grants_instance_resource_policy(
-        self, **kwargs: Unpack[GetAccessGrantsInstanceResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetAccessGrantsInstanceResourcePolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetAccessGrantsInstanceResourcePolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAccessGrantsInstanceResourcePolicyResultTypeDef]:
         """Returns the resource policy of the S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrantsInstanceResourcePolicy
@@ -581,8 +428,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessGrantsInstanceResourcePolicy", kwargs)
 
     def get_access_grants_location(
-        self, **kwargs: Unpack[GetAccessGrantsLocationRequestTypeDef]
-    ) -> TargetResults[GetAccessGrantsLocationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessGrantsLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessGrantsLocationResultTypeDef]:
         """Retrieves the details of a particular location registered in your S3
         Access Grants instance.
 
@@ -591,8 +438,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessGrantsLocation", kwargs)
 
     def get_access_point(
-        self, **kwargs: Unpack[GetAccessPointRequestTypeDef]
-    ) -> TargetResults[GetAccessPointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPointResultTypeDef]:
         """Returns configuration information about the specified access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPoint
@@ -600,8 +447,13 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPoint", kwargs)
 
     def get_access_point_configuration_for_object_lambda(
-        self, **kwargs: Unpack[GetAccessPointConfigurationForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[GetAccessPointConfigurationForObjectLambdaResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAccessPointConfigurationForObjectLambdaRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAccessPointConfigurationForObjectLambdaResultTypeDef
+    ]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointConfigurationForObjectLambda
@@ -609,8 +461,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointConfigurationForObjectLambda", kwargs)
 
     def get_access_point_for_object_lambda(
-        self, **kwargs: Unpack[GetAccessPointForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[GetAccessPointForObjectLambdaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPointForObjectLambdaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPointForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointForObjectLambda
@@ -618,8 +470,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointForObjectLambda", kwargs)
 
     def get_access_point_policy(
-        self, **kwargs: Unpack[GetAccessPointPolicyRequestTypeDef]
-    ) -> TargetResults[GetAccessPointPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPointPolicyResultTypeDef]:
         """Returns the access point policy associated with the specified access
         point.
 
@@ -628,8 +480,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointPolicy", kwargs)
 
     def get_access_point_policy_for_object_lambda(
-        self, **kwargs: Unpack[GetAccessPointPolicyForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[GetAccessPointPolicyForObjectLambdaResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetAccessPointPolicyForObjectLambdaRequestTypeDef],
+    ) -> TargetResults[type_defs.GetAccessPointPolicyForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointPolicyForObjectLambda
@@ -637,8 +490,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointPolicyForObjectLambda", kwargs)
 
     def get_access_point_policy_status(
-        self, **kwargs: Unpack[GetAccessPointPolicyStatusRequestTypeDef]
-    ) -> TargetResults[GetAccessPointPolicyStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPointPolicyStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPointPolicyStatusResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointPolicyStatus
@@ -646,8 +499,13 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointPolicyStatus", kwargs)
 
     def get_access_point_policy_status_for_object_lambda(
-        self, **kwargs: Unpack[GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[GetAccessPointPolicyStatusForObjectLambdaResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAccessPointPolicyStatusForObjectLambdaResultTypeDef
+    ]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointPolicyStatusForObjectLambda
@@ -655,8 +513,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointPolicyStatusForObjectLambda", kwargs)
 
     def get_access_point_scope(
-        self, **kwargs: Unpack[GetAccessPointScopeRequestTypeDef]
-    ) -> TargetResults[GetAccessPointScopeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPointScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPointScopeResultTypeDef]:
         """Returns the access point scope for a directory bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointScope
@@ -664,8 +522,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetAccessPointScope", kwargs)
 
     def get_bucket(
-        self, **kwargs: Unpack[GetBucketRequestTypeDef]
-    ) -> TargetResults[GetBucketResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketResultTypeDef]:
         """Gets an Amazon S3 on Outposts bucket. For more information, see Using
         Amazon S3 on Outposts in the Amazon S3 User Guide.
 
@@ -674,8 +532,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetBucket", kwargs)
 
     def get_bucket_lifecycle_configuration(
-        self, **kwargs: Unpack[GetBucketLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[GetBucketLifecycleConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketLifecycleConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketLifecycleConfigurationResultTypeDef]:
         """This action gets an Amazon S3 on Outposts bucket's lifecycle
         configuration. To get an S3 bucket's lifecycle configuration, see
         GetBucketLifecycleConfiguration in the Amazon S3 API Reference.
@@ -685,8 +543,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetBucketLifecycleConfiguration", kwargs)
 
     def get_bucket_policy(
-        self, **kwargs: Unpack[GetBucketPolicyRequestTypeDef]
-    ) -> TargetResults[GetBucketPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketPolicyResultTypeDef]:
         """This action gets a bucket policy for an Amazon S3 on Outposts bucket. To
         get a policy for an S3 bucket, see GetBucketPolicy in the Amazon S3 API
         Reference.
@@ -696,8 +554,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetBucketPolicy", kwargs)
 
     def get_bucket_replication(
-        self, **kwargs: Unpack[GetBucketReplicationRequestTypeDef]
-    ) -> TargetResults[GetBucketReplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketReplicationResultTypeDef]:
         """This operation gets an Amazon S3 on Outposts bucket's replication
         configuration. To get an S3 bucket's replication configuration, see
         GetBucketReplication in the Amazon S3 API Reference.
@@ -707,8 +565,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetBucketReplication", kwargs)
 
     def get_bucket_tagging(
-        self, **kwargs: Unpack[GetBucketTaggingRequestTypeDef]
-    ) -> TargetResults[GetBucketTaggingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketTaggingResultTypeDef]:
         """This action gets an Amazon S3 on Outposts bucket's tags. To get an S3
         bucket tags, see GetBucketTagging in the Amazon S3 API Reference.
 
@@ -717,8 +575,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetBucketTagging", kwargs)
 
     def get_bucket_versioning(
-        self, **kwargs: Unpack[GetBucketVersioningRequestTypeDef]
-    ) -> TargetResults[GetBucketVersioningResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBucketVersioningRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBucketVersioningResultTypeDef]:
         """This operation returns the versioning state for S3 on Outposts buckets
         only. To return the versioning state for an S3 bucket, see
         GetBucketVersioning in the Amazon S3 API Reference.
@@ -728,8 +586,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetBucketVersioning", kwargs)
 
     def get_data_access(
-        self, **kwargs: Unpack[GetDataAccessRequestTypeDef]
-    ) -> TargetResults[GetDataAccessResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataAccessResultTypeDef]:
         """Returns a temporary access credential from S3 Access Grants to the grantee
         or client application. The temporary credential is an Amazon Web Services
         STS token that grants them access to the S3 data.
@@ -739,8 +597,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetDataAccess", kwargs)
 
     def get_job_tagging(
-        self, **kwargs: Unpack[GetJobTaggingRequestTypeDef]
-    ) -> TargetResults[GetJobTaggingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobTaggingResultTypeDef]:
         """Returns the tags on an S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetJobTagging
@@ -748,8 +606,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetJobTagging", kwargs)
 
     def get_multi_region_access_point(
-        self, **kwargs: Unpack[GetMultiRegionAccessPointRequestTypeDef]
-    ) -> TargetResults[GetMultiRegionAccessPointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMultiRegionAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMultiRegionAccessPointResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPoint
@@ -757,8 +615,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetMultiRegionAccessPoint", kwargs)
 
     def get_multi_region_access_point_policy(
-        self, **kwargs: Unpack[GetMultiRegionAccessPointPolicyRequestTypeDef]
-    ) -> TargetResults[GetMultiRegionAccessPointPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMultiRegionAccessPointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMultiRegionAccessPointPolicyResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPointPolicy
@@ -766,8 +624,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetMultiRegionAccessPointPolicy", kwargs)
 
     def get_multi_region_access_point_policy_status(
-        self, **kwargs: Unpack[GetMultiRegionAccessPointPolicyStatusRequestTypeDef]
-    ) -> TargetResults[GetMultiRegionAccessPointPolicyStatusResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetMultiRegionAccessPointPolicyStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetMultiRegionAccessPointPolicyStatusResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPointPolicyStatus
@@ -775,8 +634,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetMultiRegionAccessPointPolicyStatus", kwargs)
 
     def get_multi_region_access_point_routes(
-        self, **kwargs: Unpack[GetMultiRegionAccessPointRoutesRequestTypeDef]
-    ) -> TargetResults[GetMultiRegionAccessPointRoutesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMultiRegionAccessPointRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMultiRegionAccessPointRoutesResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPointRoutes
@@ -784,8 +643,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetMultiRegionAccessPointRoutes", kwargs)
 
     def get_public_access_block(
-        self, **kwargs: Unpack[GetPublicAccessBlockRequestTypeDef]
-    ) -> TargetResults[GetPublicAccessBlockOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPublicAccessBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPublicAccessBlockOutputTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetPublicAccessBlock
@@ -793,8 +652,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetPublicAccessBlock", kwargs)
 
     def get_storage_lens_configuration(
-        self, **kwargs: Unpack[GetStorageLensConfigurationRequestTypeDef]
-    ) -> TargetResults[GetStorageLensConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStorageLensConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStorageLensConfigurationResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetStorageLensConfiguration
@@ -802,8 +661,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetStorageLensConfiguration", kwargs)
 
     def get_storage_lens_configuration_tagging(
-        self, **kwargs: Unpack[GetStorageLensConfigurationTaggingRequestTypeDef]
-    ) -> TargetResults[GetStorageLensConfigurationTaggingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetStorageLensConfigurationTaggingRequestTypeDef],
+    ) -> TargetResults[type_defs.GetStorageLensConfigurationTaggingResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetStorageLensConfigurationTagging
@@ -811,8 +671,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetStorageLensConfigurationTagging", kwargs)
 
     def get_storage_lens_group(
-        self, **kwargs: Unpack[GetStorageLensGroupRequestTypeDef]
-    ) -> TargetResults[GetStorageLensGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetStorageLensGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStorageLensGroupResultTypeDef]:
         """Retrieves the Storage Lens group configuration details.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetStorageLensGroup
@@ -820,8 +680,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("GetStorageLensGroup", kwargs)
 
     def list_access_grants(
-        self, **kwargs: Unpack[ListAccessGrantsRequestTypeDef]
-    ) -> TargetResults[ListAccessGrantsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessGrantsResultTypeDef]:
         """Returns the list of access grants in your S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessGrants
@@ -829,8 +689,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListAccessGrants", kwargs)
 
     def list_access_grants_instances(
-        self, **kwargs: Unpack[ListAccessGrantsInstancesRequestTypeDef]
-    ) -> TargetResults[ListAccessGrantsInstancesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessGrantsInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessGrantsInstancesResultTypeDef]:
         """Returns a list of S3 Access Grants instances. An S3 Access Grants instance
         serves as a logical grouping for your individual access grants. You can
         only have one S3 Access Grants instance per Region per account.
@@ -840,8 +700,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListAccessGrantsInstances", kwargs)
 
     def list_access_grants_locations(
-        self, **kwargs: Unpack[ListAccessGrantsLocationsRequestTypeDef]
-    ) -> TargetResults[ListAccessGrantsLocationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessGrantsLocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessGrantsLocationsResultTypeDef]:
         """Returns a list of the locations registered in your S3 Access Grants
         instance.
 
@@ -850,8 +710,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListAccessGrantsLocations", kwargs)
 
     def list_access_points(
-        self, **kwargs: Unpack[ListAccessPointsRequestTypeDef]
-    ) -> TargetResults[ListAccessPointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPointsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPoints
@@ -859,8 +719,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListAccessPoints", kwargs)
 
     def list_access_points_for_directory_buckets(
-        self, **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef]
-    ) -> TargetResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAccessPointsForDirectoryBucketsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPointsForDirectoryBucketsResultTypeDef]:
         """Returns a list of the access points that are owned by the Amazon Web
         Services account and that are associated with the specified directory
         bucket.
@@ -870,8 +731,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListAccessPointsForDirectoryBuckets", kwargs)
 
     def list_access_points_for_object_lambda(
-        self, **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[ListAccessPointsForObjectLambdaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPointsForObjectLambdaRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPointsForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPointsForObjectLambda
@@ -879,8 +740,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListAccessPointsForObjectLambda", kwargs)
 
     def list_caller_access_grants(
-        self, **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef]
-    ) -> TargetResults[ListCallerAccessGrantsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCallerAccessGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCallerAccessGrantsResultTypeDef]:
         """Use this API to list the access grants that grant the caller access to
         Amazon S3 data through S3 Access Grants. The caller (grantee) can be an
         Identity and Access Management (IAM) identity or Amazon Web Services
@@ -900,8 +761,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListCallerAccessGrants", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Lists current S3 Batch Operations jobs as well as the jobs that have ended
         within the last 90 days for the Amazon Web Services account making the
         request. For more information, see S3 Batch Operations in the Amazon S3
@@ -912,8 +773,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_multi_region_access_points(
-        self, **kwargs: Unpack[ListMultiRegionAccessPointsRequestTypeDef]
-    ) -> TargetResults[ListMultiRegionAccessPointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultiRegionAccessPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultiRegionAccessPointsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListMultiRegionAccessPoints
@@ -921,8 +782,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListMultiRegionAccessPoints", kwargs)
 
     def list_regional_buckets(
-        self, **kwargs: Unpack[ListRegionalBucketsRequestTypeDef]
-    ) -> TargetResults[ListRegionalBucketsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegionalBucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegionalBucketsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListRegionalBuckets
@@ -930,8 +791,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListRegionalBuckets", kwargs)
 
     def list_storage_lens_configurations(
-        self, **kwargs: Unpack[ListStorageLensConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListStorageLensConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStorageLensConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStorageLensConfigurationsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListStorageLensConfigurations
@@ -939,8 +800,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListStorageLensConfigurations", kwargs)
 
     def list_storage_lens_groups(
-        self, **kwargs: Unpack[ListStorageLensGroupsRequestTypeDef]
-    ) -> TargetResults[ListStorageLensGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStorageLensGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStorageLensGroupsResultTypeDef]:
         """Lists all the Storage Lens groups in the specified home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListStorageLensGroups
@@ -948,8 +809,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListStorageLensGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """This operation allows you to list all of the tags for a specified
         resource. Each tag is a label consisting of a key and value. Tags can help
         you organize, track costs for, and control access to resources.
@@ -959,8 +820,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_access_grants_instance_resource_policy(
-        self, **kwargs: Unpack[PutAccessGrantsInstanceResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutAccessGrantsInstanceResourcePolicyResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutAccessGrantsInstanceResourcePolicyRequestTypeDef],
+    ) -> TargetResults[type_defs.PutAccessGrantsInstanceResourcePolicyResultTypeDef]:
         """Updates the resource policy of the S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutAccessGrantsInstanceResourcePolicy
@@ -968,8 +830,11 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutAccessGrantsInstanceResourcePolicy", kwargs)
 
     def put_access_point_configuration_for_object_lambda(
-        self, **kwargs: Unpack[PutAccessPointConfigurationForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutAccessPointConfigurationForObjectLambdaRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutAccessPointConfigurationForObjectLambda
@@ -977,8 +842,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutAccessPointConfigurationForObjectLambda", kwargs)
 
     def put_access_point_policy(
-        self, **kwargs: Unpack[PutAccessPointPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccessPointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates an access policy with the specified access point. Each access
         point can have only one policy, so a request made to this API replaces any
         existing policy associated with the specified access point.
@@ -988,8 +853,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutAccessPointPolicy", kwargs)
 
     def put_access_point_policy_for_object_lambda(
-        self, **kwargs: Unpack[PutAccessPointPolicyForObjectLambdaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutAccessPointPolicyForObjectLambdaRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutAccessPointPolicyForObjectLambda
@@ -997,8 +863,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutAccessPointPolicyForObjectLambda", kwargs)
 
     def put_access_point_scope(
-        self, **kwargs: Unpack[PutAccessPointScopeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccessPointScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or replaces the access point scope for a directory bucket. You can
         use the access point scope to restrict access to specific prefixes, API
         operations, or a combination of both.
@@ -1008,8 +874,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutAccessPointScope", kwargs)
 
     def put_bucket_lifecycle_configuration(
-        self, **kwargs: Unpack[PutBucketLifecycleConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketLifecycleConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action puts a lifecycle configuration to an Amazon S3 on Outposts
         bucket. To put a lifecycle configuration to an S3 bucket, see
         PutBucketLifecycleConfiguration in the Amazon S3 API Reference.
@@ -1019,8 +885,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutBucketLifecycleConfiguration", kwargs)
 
     def put_bucket_policy(
-        self, **kwargs: Unpack[PutBucketPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action puts a bucket policy to an Amazon S3 on Outposts bucket. To
         put a policy on an S3 bucket, see PutBucketPolicy in the Amazon S3 API
         Reference.
@@ -1030,8 +896,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutBucketPolicy", kwargs)
 
     def put_bucket_replication(
-        self, **kwargs: Unpack[PutBucketReplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action creates an Amazon S3 on Outposts bucket's replication
         configuration. To create an S3 bucket's replication configuration, see
         PutBucketReplication in the Amazon S3 API Reference.
@@ -1041,8 +907,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutBucketReplication", kwargs)
 
     def put_bucket_tagging(
-        self, **kwargs: Unpack[PutBucketTaggingRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This action puts tags on an Amazon S3 on Outposts bucket. To put tags on
         an S3 bucket, see PutBucketTagging in the Amazon S3 API Reference.
 
@@ -1051,8 +917,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutBucketTagging", kwargs)
 
     def put_bucket_versioning(
-        self, **kwargs: Unpack[PutBucketVersioningRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutBucketVersioningRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation sets the versioning state for S3 on Outposts buckets only.
         To set the versioning state for an S3 bucket, see PutBucketVersioning in
         the Amazon S3 API Reference.
@@ -1062,8 +928,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutBucketVersioning", kwargs)
 
     def put_job_tagging(
-        self, **kwargs: Unpack[PutJobTaggingRequestTypeDef]
-    ) -> TargetResults[PutJobTaggingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutJobTaggingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutJobTaggingResultTypeDef]:
         """Sets the supplied tag-set on an S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutJobTagging
@@ -1071,8 +937,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutJobTagging", kwargs)
 
     def put_multi_region_access_point_policy(
-        self, **kwargs: Unpack[PutMultiRegionAccessPointPolicyRequestTypeDef]
-    ) -> TargetResults[PutMultiRegionAccessPointPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMultiRegionAccessPointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutMultiRegionAccessPointPolicyResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutMultiRegionAccessPointPolicy
@@ -1080,8 +946,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutMultiRegionAccessPointPolicy", kwargs)
 
     def put_public_access_block(
-        self, **kwargs: Unpack[PutPublicAccessBlockRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPublicAccessBlockRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutPublicAccessBlock
@@ -1089,8 +955,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutPublicAccessBlock", kwargs)
 
     def put_storage_lens_configuration(
-        self, **kwargs: Unpack[PutStorageLensConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutStorageLensConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutStorageLensConfiguration
@@ -1098,8 +964,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutStorageLensConfiguration", kwargs)
 
     def put_storage_lens_configuration_tagging(
-        self, **kwargs: Unpack[PutStorageLensConfigurationTaggingRequestTypeDef]
-    ) -> TargetResults[PutStorageLensConfigurationTaggingResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutStorageLensConfigurationTaggingRequestTypeDef],
+    ) -> TargetResults[type_defs.PutStorageLensConfigurationTaggingResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutStorageLensConfigurationTagging
@@ -1107,8 +974,9 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("PutStorageLensConfigurationTagging", kwargs)
 
     def submit_multi_region_access_point_routes(
-        self, **kwargs: Unpack[SubmitMultiRegionAccessPointRoutesRequestTypeDef]
-    ) -> TargetResults[SubmitMultiRegionAccessPointRoutesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SubmitMultiRegionAccessPointRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.SubmitMultiRegionAccessPointRoutesResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/SubmitMultiRegionAccessPointRoutes
@@ -1116,8 +984,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("SubmitMultiRegionAccessPointRoutes", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Creates a new user-defined tag or updates an existing tag. Each tag is a
         label consisting of a key and value that is applied to your resource. Tags
         can help you organize, track costs for, and control access to your
@@ -1129,8 +997,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """This operation removes the specified user-defined tags from an S3
         resource. You can pass one or more tag keys.
 
@@ -1139,8 +1007,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_grants_location(
-        self, **kwargs: Unpack[UpdateAccessGrantsLocationRequestTypeDef]
-    ) -> TargetResults[UpdateAccessGrantsLocationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessGrantsLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessGrantsLocationResultTypeDef]:
         """Updates the IAM role of a registered location in your S3 Access Grants
         instance.
 
@@ -1149,8 +1017,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("UpdateAccessGrantsLocation", kwargs)
 
     def update_job_priority(
-        self, **kwargs: Unpack[UpdateJobPriorityRequestTypeDef]
-    ) -> TargetResults[UpdateJobPriorityResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobPriorityRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobPriorityResultTypeDef]:
         """Updates an existing S3 Batch Operations job's priority. For more
         information, see S3 Batch Operations in the Amazon S3 User Guide.
 
@@ -1159,8 +1027,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("UpdateJobPriority", kwargs)
 
     def update_job_status(
-        self, **kwargs: Unpack[UpdateJobStatusRequestTypeDef]
-    ) -> TargetResults[UpdateJobStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobStatusResultTypeDef]:
         """Updates the status for the specified job. Use this operation to confirm
         that you want to run a job or to cancel an existing job. For more
         information, see S3 Batch Operations in the Amazon S3 User Guide.
@@ -1170,8 +1038,8 @@ class MultiRegionS3Control(MultiRegionClient):
         return self._call("UpdateJobStatus", kwargs)
 
     def update_storage_lens_group(
-        self, **kwargs: Unpack[UpdateStorageLensGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStorageLensGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the existing Storage Lens group.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/UpdateStorageLensGroup
@@ -1184,8 +1052,8 @@ class MultiRegionS3Control(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef],
-    ) -> TargetResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPointsForDirectoryBucketsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPointsForDirectoryBucketsResultTypeDef]:
         """Every page of ListAccessPointsForDirectoryBuckets in every target, merged
         per target (botocore's build_full_result).
 
@@ -1209,8 +1077,8 @@ class MultiRegionS3Control(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef],
-    ) -> TargetResults[ListAccessPointsForObjectLambdaResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPointsForObjectLambdaRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPointsForObjectLambdaResultTypeDef]:
         """Every page of ListAccessPointsForObjectLambda in every target, merged per
         target (botocore's build_full_result).
 
@@ -1232,8 +1100,8 @@ class MultiRegionS3Control(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef],
-    ) -> TargetResults[ListCallerAccessGrantsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCallerAccessGrantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCallerAccessGrantsResultTypeDef]:
         """Every page of ListCallerAccessGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1266,8 +1134,8 @@ class MultiRegionS3Control(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef],
-    ) -> Items[AccessPointTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPointsForDirectoryBucketsRequestTypeDef],
+    ) -> Items[type_defs.AccessPointTypeDef]:
         """Each element of AccessPointList in every page of
         ListAccessPointsForDirectoryBuckets, from every target, as its page
         arrives (tagged with its target).
@@ -1286,8 +1154,8 @@ class MultiRegionS3Control(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef],
-    ) -> Items[ObjectLambdaAccessPointTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPointsForObjectLambdaRequestTypeDef],
+    ) -> Items[type_defs.ObjectLambdaAccessPointTypeDef]:
         """Each element of ObjectLambdaAccessPointList in every page of
         ListAccessPointsForObjectLambda, from every target, as its page arrives
         (tagged with its target).
@@ -1306,8 +1174,8 @@ class MultiRegionS3Control(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef],
-    ) -> Items[ListCallerAccessGrantsEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCallerAccessGrantsRequestTypeDef],
+    ) -> Items[type_defs.ListCallerAccessGrantsEntryTypeDef]:
         """Each element of CallerAccessGrantsList in every page of
         ListCallerAccessGrants, from every target, as its page arrives (tagged
         with its target).

@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateAccessPointRequestTypeDef,
-        CreateAccessPointResponseTypeDef,
-        CreateFileSystemRequestTypeDef,
-        CreateFileSystemResponseTypeDef,
-        CreateMountTargetRequestTypeDef,
-        CreateMountTargetResponseTypeDef,
-        DeleteAccessPointRequestTypeDef,
-        DeleteFileSystemPolicyRequestTypeDef,
-        DeleteFileSystemRequestTypeDef,
-        DeleteMountTargetRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAccessPointRequestTypeDef,
-        GetAccessPointResponseTypeDef,
-        GetFileSystemPolicyRequestTypeDef,
-        GetFileSystemPolicyResponseTypeDef,
-        GetFileSystemRequestTypeDef,
-        GetFileSystemResponseTypeDef,
-        GetMountTargetRequestTypeDef,
-        GetMountTargetResponseTypeDef,
-        GetSynchronizationConfigurationRequestTypeDef,
-        GetSynchronizationConfigurationResponseTypeDef,
-        ListAccessPointsDescriptionTypeDef,
-        ListAccessPointsRequestTypeDef,
-        ListAccessPointsResponseTypeDef,
-        ListFileSystemsDescriptionTypeDef,
-        ListFileSystemsRequestTypeDef,
-        ListFileSystemsResponseTypeDef,
-        ListMountTargetsDescriptionTypeDef,
-        ListMountTargetsRequestTypeDef,
-        ListMountTargetsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutFileSystemPolicyRequestTypeDef,
-        PutFileSystemPolicyResponseTypeDef,
-        PutSynchronizationConfigurationRequestTypeDef,
-        PutSynchronizationConfigurationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateMountTargetRequestTypeDef,
-        UpdateMountTargetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionS3Files"]
 
@@ -74,8 +32,8 @@ class MultiRegionS3Files(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_access_point(
-        self, **kwargs: Unpack[CreateAccessPointRequestTypeDef]
-    ) -> TargetResults[CreateAccessPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessPointResponseTypeDef]:
         """Creates an S3 File System Access Point for application-specific access
         with POSIX user identity and root directory enforcement. Access points
         provide a way to manage access to shared datasets in multi-tenant
@@ -86,8 +44,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("CreateAccessPoint", kwargs)
 
     def create_file_system(
-        self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
-    ) -> TargetResults[CreateFileSystemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFileSystemResponseTypeDef]:
         """Creates an S3 File System resource scoped to a bucket or prefix within a
         bucket, enabling file system access to S3 data. To create a file system,
         you need an S3 bucket and an IAM role that grants the service permission
@@ -98,8 +56,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("CreateFileSystem", kwargs)
 
     def create_mount_target(
-        self, **kwargs: Unpack[CreateMountTargetRequestTypeDef]
-    ) -> TargetResults[CreateMountTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMountTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMountTargetResponseTypeDef]:
         """Creates a mount target resource as an endpoint for mounting the S3 File
         System from compute resources in a specific Availability Zone and VPC.
         Mount targets provide network access to the file system.
@@ -109,8 +67,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("CreateMountTarget", kwargs)
 
     def delete_access_point(
-        self, **kwargs: Unpack[DeleteAccessPointRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an S3 File System Access Point. This operation is irreversible.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/DeleteAccessPoint
@@ -118,8 +76,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("DeleteAccessPoint", kwargs)
 
     def delete_file_system(
-        self, **kwargs: Unpack[DeleteFileSystemRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an S3 File System. You can optionally force deletion of a file
         system that has pending export data.
 
@@ -128,8 +86,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("DeleteFileSystem", kwargs)
 
     def delete_file_system_policy(
-        self, **kwargs: Unpack[DeleteFileSystemPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileSystemPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the IAM resource policy of an S3 File System.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/DeleteFileSystemPolicy
@@ -137,8 +95,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("DeleteFileSystemPolicy", kwargs)
 
     def delete_mount_target(
-        self, **kwargs: Unpack[DeleteMountTargetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMountTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified mount target. This operation is irreversible.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/DeleteMountTarget
@@ -146,8 +104,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("DeleteMountTarget", kwargs)
 
     def get_access_point(
-        self, **kwargs: Unpack[GetAccessPointRequestTypeDef]
-    ) -> TargetResults[GetAccessPointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessPointResponseTypeDef]:
         """Returns resource information for an S3 File System Access Point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/GetAccessPoint
@@ -155,8 +113,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("GetAccessPoint", kwargs)
 
     def get_file_system(
-        self, **kwargs: Unpack[GetFileSystemRequestTypeDef]
-    ) -> TargetResults[GetFileSystemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFileSystemRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFileSystemResponseTypeDef]:
         """Returns resource information for the specified S3 File System including
         status, configuration, and metadata.
 
@@ -165,8 +123,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("GetFileSystem", kwargs)
 
     def get_file_system_policy(
-        self, **kwargs: Unpack[GetFileSystemPolicyRequestTypeDef]
-    ) -> TargetResults[GetFileSystemPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFileSystemPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFileSystemPolicyResponseTypeDef]:
         """Returns the IAM resource policy of an S3 File System.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/GetFileSystemPolicy
@@ -174,8 +132,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("GetFileSystemPolicy", kwargs)
 
     def get_mount_target(
-        self, **kwargs: Unpack[GetMountTargetRequestTypeDef]
-    ) -> TargetResults[GetMountTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMountTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMountTargetResponseTypeDef]:
         """Returns detailed resource information for the specified mount target
         including network configuration.
 
@@ -184,8 +142,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("GetMountTarget", kwargs)
 
     def get_synchronization_configuration(
-        self, **kwargs: Unpack[GetSynchronizationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetSynchronizationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSynchronizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSynchronizationConfigurationResponseTypeDef]:
         """Returns the synchronization configuration for the specified S3 File
         System, including import data rules and expiration data rules.
 
@@ -194,8 +152,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("GetSynchronizationConfiguration", kwargs)
 
     def list_access_points(
-        self, **kwargs: Unpack[ListAccessPointsRequestTypeDef]
-    ) -> TargetResults[ListAccessPointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessPointsResponseTypeDef]:
         """Returns resource information for all S3 File System Access Points
         associated with the specified S3 File System.
 
@@ -204,8 +162,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("ListAccessPoints", kwargs)
 
     def list_file_systems(
-        self, **kwargs: Unpack[ListFileSystemsRequestTypeDef]
-    ) -> TargetResults[ListFileSystemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFileSystemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFileSystemsResponseTypeDef]:
         """Returns a list of all S3 File Systems owned by the account with optional
         filtering by bucket.
 
@@ -214,8 +172,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("ListFileSystems", kwargs)
 
     def list_mount_targets(
-        self, **kwargs: Unpack[ListMountTargetsRequestTypeDef]
-    ) -> TargetResults[ListMountTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMountTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMountTargetsResponseTypeDef]:
         """Returns resource information for all mount targets with optional filtering
         by file system, access point, and VPC.
 
@@ -224,8 +182,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("ListMountTargets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags for S3 Files resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListTagsForResource
@@ -233,8 +191,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_file_system_policy(
-        self, **kwargs: Unpack[PutFileSystemPolicyRequestTypeDef]
-    ) -> TargetResults[PutFileSystemPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutFileSystemPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFileSystemPolicyResponseTypeDef]:
         """Creates or replaces the IAM resource policy for an S3 File System to
         control access permissions.
 
@@ -243,8 +201,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("PutFileSystemPolicy", kwargs)
 
     def put_synchronization_configuration(
-        self, **kwargs: Unpack[PutSynchronizationConfigurationRequestTypeDef]
-    ) -> TargetResults[PutSynchronizationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSynchronizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSynchronizationConfigurationResponseTypeDef]:
         """Creates or updates the synchronization configuration for the specified S3
         File System, including import data rules and expiration data rules.
 
@@ -253,8 +211,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("PutSynchronizationConfiguration", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates tags for S3 Files resources using standard Amazon Web Services
         tagging APIs.
 
@@ -263,8 +221,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from S3 Files resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/UntagResource
@@ -272,8 +230,8 @@ class MultiRegionS3Files(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_mount_target(
-        self, **kwargs: Unpack[UpdateMountTargetRequestTypeDef]
-    ) -> TargetResults[UpdateMountTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMountTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMountTargetResponseTypeDef]:
         """Updates the mount target resource, specifically security group
         configurations.
 
@@ -287,8 +245,8 @@ class MultiRegionS3Files(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessPointsRequestTypeDef],
-    ) -> TargetResults[ListAccessPointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessPointsResponseTypeDef]:
         """Every page of ListAccessPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -311,8 +269,8 @@ class MultiRegionS3Files(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFileSystemsRequestTypeDef],
-    ) -> TargetResults[ListFileSystemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileSystemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFileSystemsResponseTypeDef]:
         """Every page of ListFileSystems in every target, merged per target
         (botocore's build_full_result).
 
@@ -335,8 +293,8 @@ class MultiRegionS3Files(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMountTargetsRequestTypeDef],
-    ) -> TargetResults[ListMountTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMountTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMountTargetsResponseTypeDef]:
         """Every page of ListMountTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -359,8 +317,8 @@ class MultiRegionS3Files(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -381,8 +339,8 @@ class MultiRegionS3Files(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessPointsRequestTypeDef],
-    ) -> Items[ListAccessPointsDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessPointsRequestTypeDef],
+    ) -> Items[type_defs.ListAccessPointsDescriptionTypeDef]:
         """Each element of accessPoints in every page of ListAccessPoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -397,8 +355,8 @@ class MultiRegionS3Files(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFileSystemsRequestTypeDef],
-    ) -> Items[ListFileSystemsDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileSystemsRequestTypeDef],
+    ) -> Items[type_defs.ListFileSystemsDescriptionTypeDef]:
         """Each element of fileSystems in every page of ListFileSystems, from every
         target, as its page arrives (tagged with its target).
 
@@ -413,8 +371,8 @@ class MultiRegionS3Files(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMountTargetsRequestTypeDef],
-    ) -> Items[ListMountTargetsDescriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListMountTargetsRequestTypeDef],
+    ) -> Items[type_defs.ListMountTargetsDescriptionTypeDef]:
         """Each element of mountTargets in every page of ListMountTargets, from every
         target, as its page arrives (tagged with its target).
 
@@ -429,8 +387,8 @@ class MultiRegionS3Files(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,20 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateEndpointRequestTypeDef,
-        CreateEndpointResultTypeDef,
-        DeleteEndpointRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EndpointTypeDef,
-        ListEndpointsRequestTypeDef,
-        ListEndpointsResultTypeDef,
-        ListOutpostsWithS3RequestTypeDef,
-        ListOutpostsWithS3ResultTypeDef,
-        ListSharedEndpointsRequestTypeDef,
-        ListSharedEndpointsResultTypeDef,
-        OutpostTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionS3Outposts"]
 
@@ -40,8 +27,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_endpoint(
-        self, **kwargs: Unpack[CreateEndpointRequestTypeDef]
-    ) -> TargetResults[CreateEndpointResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointResultTypeDef]:
         """Creates an endpoint and associates it with the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/CreateEndpoint
@@ -49,8 +36,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         return self._call("CreateEndpoint", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/DeleteEndpoint
@@ -58,8 +45,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def list_endpoints(
-        self, **kwargs: Unpack[ListEndpointsRequestTypeDef]
-    ) -> TargetResults[ListEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointsResultTypeDef]:
         """Lists endpoints associated with the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListEndpoints
@@ -67,8 +54,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         return self._call("ListEndpoints", kwargs)
 
     def list_outposts_with_s3(
-        self, **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef]
-    ) -> TargetResults[ListOutpostsWithS3ResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOutpostsWithS3RequestTypeDef]
+    ) -> TargetResults[type_defs.ListOutpostsWithS3ResultTypeDef]:
         """Lists the Outposts with S3 on Outposts capacity for your Amazon Web
         Services account. Includes S3 on Outposts that you have access to as the
         Outposts owner, or as a shared user from Resource Access Manager (RAM).
@@ -78,8 +65,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         return self._call("ListOutpostsWithS3", kwargs)
 
     def list_shared_endpoints(
-        self, **kwargs: Unpack[ListSharedEndpointsRequestTypeDef]
-    ) -> TargetResults[ListSharedEndpointsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSharedEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSharedEndpointsResultTypeDef]:
         """Lists all endpoints associated with an Outpost that has been shared by
         Amazon Web Services Resource Access Manager (RAM).
 
@@ -93,8 +80,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointsRequestTypeDef],
-    ) -> TargetResults[ListEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointsResultTypeDef]:
         """Every page of ListEndpoints in every target, merged per target (botocore's
         build_full_result).
 
@@ -116,8 +103,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef],
-    ) -> TargetResults[ListOutpostsWithS3ResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutpostsWithS3RequestTypeDef],
+    ) -> TargetResults[type_defs.ListOutpostsWithS3ResultTypeDef]:
         """Every page of ListOutpostsWithS3 in every target, merged per target
         (botocore's build_full_result).
 
@@ -141,8 +128,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSharedEndpointsRequestTypeDef],
-    ) -> TargetResults[ListSharedEndpointsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSharedEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSharedEndpointsResultTypeDef]:
         """Every page of ListSharedEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -164,8 +151,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointsRequestTypeDef],
-    ) -> Items[EndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsRequestTypeDef],
+    ) -> Items[type_defs.EndpointTypeDef]:
         """Each element of Endpoints in every page of ListEndpoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -180,8 +167,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef],
-    ) -> Items[OutpostTypeDef]:
+        **kwargs: Unpack[type_defs.ListOutpostsWithS3RequestTypeDef],
+    ) -> Items[type_defs.OutpostTypeDef]:
         """Each element of Outposts in every page of ListOutpostsWithS3, from every
         target, as its page arrives (tagged with its target).
 
@@ -196,8 +183,8 @@ class MultiRegionS3Outposts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSharedEndpointsRequestTypeDef],
-    ) -> Items[EndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListSharedEndpointsRequestTypeDef],
+    ) -> Items[type_defs.EndpointTypeDef]:
         """Each element of Endpoints in every page of ListSharedEndpoints, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,92 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateNamespaceRequestTypeDef,
-        CreateNamespaceResponseTypeDef,
-        CreateTableBucketRequestTypeDef,
-        CreateTableBucketResponseTypeDef,
-        CreateTableRequestTypeDef,
-        CreateTableResponseTypeDef,
-        DeleteNamespaceRequestTypeDef,
-        DeleteTableBucketEncryptionRequestTypeDef,
-        DeleteTableBucketMetricsConfigurationRequestTypeDef,
-        DeleteTableBucketPolicyRequestTypeDef,
-        DeleteTableBucketReplicationRequestTypeDef,
-        DeleteTableBucketRequestTypeDef,
-        DeleteTablePolicyRequestTypeDef,
-        DeleteTableReplicationRequestTypeDef,
-        DeleteTableRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetNamespaceRequestTypeDef,
-        GetNamespaceResponseTypeDef,
-        GetTableBucketEncryptionRequestTypeDef,
-        GetTableBucketEncryptionResponseTypeDef,
-        GetTableBucketMaintenanceConfigurationRequestTypeDef,
-        GetTableBucketMaintenanceConfigurationResponseTypeDef,
-        GetTableBucketMetricsConfigurationRequestTypeDef,
-        GetTableBucketMetricsConfigurationResponseTypeDef,
-        GetTableBucketPolicyRequestTypeDef,
-        GetTableBucketPolicyResponseTypeDef,
-        GetTableBucketReplicationRequestTypeDef,
-        GetTableBucketReplicationResponseTypeDef,
-        GetTableBucketRequestTypeDef,
-        GetTableBucketResponseTypeDef,
-        GetTableBucketStorageClassRequestTypeDef,
-        GetTableBucketStorageClassResponseTypeDef,
-        GetTableEncryptionRequestTypeDef,
-        GetTableEncryptionResponseTypeDef,
-        GetTableMaintenanceConfigurationRequestTypeDef,
-        GetTableMaintenanceConfigurationResponseTypeDef,
-        GetTableMaintenanceJobStatusRequestTypeDef,
-        GetTableMaintenanceJobStatusResponseTypeDef,
-        GetTableMetadataLocationRequestTypeDef,
-        GetTableMetadataLocationResponseTypeDef,
-        GetTablePolicyRequestTypeDef,
-        GetTablePolicyResponseTypeDef,
-        GetTableRecordExpirationConfigurationRequestTypeDef,
-        GetTableRecordExpirationConfigurationResponseTypeDef,
-        GetTableRecordExpirationJobStatusRequestTypeDef,
-        GetTableRecordExpirationJobStatusResponseTypeDef,
-        GetTableReplicationRequestTypeDef,
-        GetTableReplicationResponseTypeDef,
-        GetTableReplicationStatusRequestTypeDef,
-        GetTableReplicationStatusResponseTypeDef,
-        GetTableRequestTypeDef,
-        GetTableResponseTypeDef,
-        GetTableStorageClassRequestTypeDef,
-        GetTableStorageClassResponseTypeDef,
-        ListNamespacesRequestTypeDef,
-        ListNamespacesResponseTypeDef,
-        ListTableBucketsRequestTypeDef,
-        ListTableBucketsResponseTypeDef,
-        ListTablesRequestTypeDef,
-        ListTablesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        NamespaceSummaryTypeDef,
-        PutTableBucketEncryptionRequestTypeDef,
-        PutTableBucketMaintenanceConfigurationRequestTypeDef,
-        PutTableBucketMetricsConfigurationRequestTypeDef,
-        PutTableBucketPolicyRequestTypeDef,
-        PutTableBucketReplicationRequestTypeDef,
-        PutTableBucketReplicationResponseTypeDef,
-        PutTableBucketStorageClassRequestTypeDef,
-        PutTableMaintenanceConfigurationRequestTypeDef,
-        PutTablePolicyRequestTypeDef,
-        PutTableRecordExpirationConfigurationRequestTypeDef,
-        PutTableReplicationRequestTypeDef,
-        PutTableReplicationResponseTypeDef,
-        RenameTableRequestTypeDef,
-        TableBucketSummaryTypeDef,
-        TableSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateTableMetadataLocationRequestTypeDef,
-        UpdateTableMetadataLocationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionS3Tables"]
 
@@ -120,8 +35,8 @@ class MultiRegionS3Tables(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_namespace(
-        self, **kwargs: Unpack[CreateNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNamespaceResponseTypeDef]:
         """Creates a namespace. A namespace is a logical grouping of tables within
         your table bucket, which you can use to organize tables. For more
         information, see Create a namespace in the Amazon Simple Storage Service
@@ -132,8 +47,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("CreateNamespace", kwargs)
 
     def create_table(
-        self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> TargetResults[CreateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTableResponseTypeDef]:
         """Creates a new table associated with the given namespace in a table bucket.
         For more information, see Creating an Amazon S3 table in the Amazon Simple
         Storage Service User Guide.
@@ -143,8 +58,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("CreateTable", kwargs)
 
     def create_table_bucket(
-        self, **kwargs: Unpack[CreateTableBucketRequestTypeDef]
-    ) -> TargetResults[CreateTableBucketResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTableBucketResponseTypeDef]:
         """Creates a table bucket. For more information, see Creating a table bucket
         in the Amazon Simple Storage Service User Guide.
 
@@ -153,8 +68,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("CreateTableBucket", kwargs)
 
     def delete_namespace(
-        self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a namespace. For more information, see Delete a namespace in the
         Amazon Simple Storage Service User Guide.
 
@@ -163,8 +78,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteNamespace", kwargs)
 
     def delete_table(
-        self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a table. For more information, see Deleting an Amazon S3 table in
         the Amazon Simple Storage Service User Guide.
 
@@ -173,8 +88,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTable", kwargs)
 
     def delete_table_bucket(
-        self, **kwargs: Unpack[DeleteTableBucketRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a table bucket. For more information, see Deleting a table bucket
         in the Amazon Simple Storage Service User Guide.
 
@@ -183,8 +98,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTableBucket", kwargs)
 
     def delete_table_bucket_encryption(
-        self, **kwargs: Unpack[DeleteTableBucketEncryptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableBucketEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the encryption configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/DeleteTableBucketEncryption
@@ -192,8 +107,9 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTableBucketEncryption", kwargs)
 
     def delete_table_bucket_metrics_configuration(
-        self, **kwargs: Unpack[DeleteTableBucketMetricsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteTableBucketMetricsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the metrics configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/DeleteTableBucketMetricsConfiguration
@@ -201,8 +117,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTableBucketMetricsConfiguration", kwargs)
 
     def delete_table_bucket_policy(
-        self, **kwargs: Unpack[DeleteTableBucketPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a table bucket policy. For more information, see Deleting a table
         bucket policy in the Amazon Simple Storage Service User Guide.
 
@@ -211,8 +127,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTableBucketPolicy", kwargs)
 
     def delete_table_bucket_replication(
-        self, **kwargs: Unpack[DeleteTableBucketReplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the replication configuration for a table bucket. After deletion,
         new table updates will no longer be replicated to destination buckets,
         though existing replicated tables will remain in destination buckets.
@@ -222,8 +138,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTableBucketReplication", kwargs)
 
     def delete_table_policy(
-        self, **kwargs: Unpack[DeleteTablePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTablePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a table policy. For more information, see Deleting a table policy
         in the Amazon Simple Storage Service User Guide.
 
@@ -232,8 +148,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTablePolicy", kwargs)
 
     def delete_table_replication(
-        self, **kwargs: Unpack[DeleteTableReplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the replication configuration for a specific table. After
         deletion, new updates to this table will no longer be replicated to
         destination tables, though existing replicated copies will remain in
@@ -244,8 +160,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("DeleteTableReplication", kwargs)
 
     def get_namespace(
-        self, **kwargs: Unpack[GetNamespaceRequestTypeDef]
-    ) -> TargetResults[GetNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNamespaceResponseTypeDef]:
         """Gets details about a namespace. For more information, see Table namespaces
         in the Amazon Simple Storage Service User Guide.
 
@@ -254,8 +170,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetNamespace", kwargs)
 
     def get_table(
-        self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> TargetResults[GetTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableResponseTypeDef]:
         """Gets details about a table. For more information, see S3 Tables in the
         Amazon Simple Storage Service User Guide.
 
@@ -264,8 +180,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTable", kwargs)
 
     def get_table_bucket(
-        self, **kwargs: Unpack[GetTableBucketRequestTypeDef]
-    ) -> TargetResults[GetTableBucketResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableBucketResponseTypeDef]:
         """Gets details on a table bucket. For more information, see Viewing details
         about an Amazon S3 table bucket in the Amazon Simple Storage Service User
         Guide.
@@ -275,8 +191,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucket", kwargs)
 
     def get_table_bucket_encryption(
-        self, **kwargs: Unpack[GetTableBucketEncryptionRequestTypeDef]
-    ) -> TargetResults[GetTableBucketEncryptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableBucketEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableBucketEncryptionResponseTypeDef]:
         """Gets the encryption configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableBucketEncryption
@@ -284,8 +200,11 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucketEncryption", kwargs)
 
     def get_table_bucket_maintenance_configuration(
-        self, **kwargs: Unpack[GetTableBucketMaintenanceConfigurationRequestTypeDef]
-    ) -> TargetResults[GetTableBucketMaintenanceConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTableBucketMaintenanceConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetTableBucketMaintenanceConfigurationResponseTypeDef]:
         """Gets details about a maintenance configuration for a given table bucket.
         For more information, see Amazon S3 table bucket maintenance in the Amazon
         Simple Storage Service User Guide.
@@ -295,8 +214,9 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucketMaintenanceConfiguration", kwargs)
 
     def get_table_bucket_metrics_configuration(
-        self, **kwargs: Unpack[GetTableBucketMetricsConfigurationRequestTypeDef]
-    ) -> TargetResults[GetTableBucketMetricsConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTableBucketMetricsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTableBucketMetricsConfigurationResponseTypeDef]:
         """Gets the metrics configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableBucketMetricsConfiguration
@@ -304,8 +224,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucketMetricsConfiguration", kwargs)
 
     def get_table_bucket_policy(
-        self, **kwargs: Unpack[GetTableBucketPolicyRequestTypeDef]
-    ) -> TargetResults[GetTableBucketPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableBucketPolicyResponseTypeDef]:
         """Gets details about a table bucket policy. For more information, see
         Viewing a table bucket policy in the Amazon Simple Storage Service User
         Guide.
@@ -315,8 +235,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucketPolicy", kwargs)
 
     def get_table_bucket_replication(
-        self, **kwargs: Unpack[GetTableBucketReplicationRequestTypeDef]
-    ) -> TargetResults[GetTableBucketReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableBucketReplicationResponseTypeDef]:
         """Retrieves the replication configuration for a table bucket.This operation
         returns the IAM role, versionToken, and replication rules that define how
         tables in this bucket are replicated to other buckets.
@@ -326,8 +246,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucketReplication", kwargs)
 
     def get_table_bucket_storage_class(
-        self, **kwargs: Unpack[GetTableBucketStorageClassRequestTypeDef]
-    ) -> TargetResults[GetTableBucketStorageClassResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableBucketStorageClassRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableBucketStorageClassResponseTypeDef]:
         """Retrieves the storage class configuration for a specific table. This
         allows you to view the storage class settings that apply to an individual
         table, which may differ from the table bucket's default configuration.
@@ -337,8 +257,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableBucketStorageClass", kwargs)
 
     def get_table_encryption(
-        self, **kwargs: Unpack[GetTableEncryptionRequestTypeDef]
-    ) -> TargetResults[GetTableEncryptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableEncryptionResponseTypeDef]:
         """Gets the encryption configuration for a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableEncryption
@@ -346,8 +266,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableEncryption", kwargs)
 
     def get_table_maintenance_configuration(
-        self, **kwargs: Unpack[GetTableMaintenanceConfigurationRequestTypeDef]
-    ) -> TargetResults[GetTableMaintenanceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableMaintenanceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableMaintenanceConfigurationResponseTypeDef]:
         """Gets details about the maintenance configuration of a table. For more
         information, see S3 Tables maintenance in the Amazon Simple Storage
         Service User Guide.
@@ -357,8 +277,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableMaintenanceConfiguration", kwargs)
 
     def get_table_maintenance_job_status(
-        self, **kwargs: Unpack[GetTableMaintenanceJobStatusRequestTypeDef]
-    ) -> TargetResults[GetTableMaintenanceJobStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableMaintenanceJobStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableMaintenanceJobStatusResponseTypeDef]:
         """Gets the status of a maintenance job for a table. For more information,
         see S3 Tables maintenance in the Amazon Simple Storage Service User Guide.
 
@@ -367,8 +287,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableMaintenanceJobStatus", kwargs)
 
     def get_table_metadata_location(
-        self, **kwargs: Unpack[GetTableMetadataLocationRequestTypeDef]
-    ) -> TargetResults[GetTableMetadataLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableMetadataLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableMetadataLocationResponseTypeDef]:
         """Gets the location of the table metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableMetadataLocation
@@ -376,8 +296,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableMetadataLocation", kwargs)
 
     def get_table_policy(
-        self, **kwargs: Unpack[GetTablePolicyRequestTypeDef]
-    ) -> TargetResults[GetTablePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTablePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTablePolicyResponseTypeDef]:
         """Gets details about a table policy. For more information, see Viewing a
         table policy in the Amazon Simple Storage Service User Guide.
 
@@ -386,8 +306,9 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTablePolicy", kwargs)
 
     def get_table_record_expiration_configuration(
-        self, **kwargs: Unpack[GetTableRecordExpirationConfigurationRequestTypeDef]
-    ) -> TargetResults[GetTableRecordExpirationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTableRecordExpirationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTableRecordExpirationConfigurationResponseTypeDef]:
         """Retrieves the expiration configuration settings for records in a table,
         and the status of the configuration. If the status of the configuration is
         enabled, records expire and are automatically removed from the table after
@@ -398,8 +319,9 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableRecordExpirationConfiguration", kwargs)
 
     def get_table_record_expiration_job_status(
-        self, **kwargs: Unpack[GetTableRecordExpirationJobStatusRequestTypeDef]
-    ) -> TargetResults[GetTableRecordExpirationJobStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetTableRecordExpirationJobStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTableRecordExpirationJobStatusResponseTypeDef]:
         """Retrieves the status, metrics, and details of the latest record expiration
         job for a table. This includes when the job ran, and whether it succeeded
         or failed. If the job ran successfully, this also includes statistics
@@ -410,8 +332,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableRecordExpirationJobStatus", kwargs)
 
     def get_table_replication(
-        self, **kwargs: Unpack[GetTableReplicationRequestTypeDef]
-    ) -> TargetResults[GetTableReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableReplicationResponseTypeDef]:
         """Retrieves the replication configuration for a specific table.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableReplication
@@ -419,8 +341,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableReplication", kwargs)
 
     def get_table_replication_status(
-        self, **kwargs: Unpack[GetTableReplicationStatusRequestTypeDef]
-    ) -> TargetResults[GetTableReplicationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableReplicationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableReplicationStatusResponseTypeDef]:
         """Retrieves the replication status for a table, including the status of
         replication to each destination. This operation provides visibility into
         replication health and progress.
@@ -430,8 +352,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableReplicationStatus", kwargs)
 
     def get_table_storage_class(
-        self, **kwargs: Unpack[GetTableStorageClassRequestTypeDef]
-    ) -> TargetResults[GetTableStorageClassResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTableStorageClassRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableStorageClassResponseTypeDef]:
         """Retrieves the storage class configuration for a specific table. This
         allows you to view the storage class settings that apply to an individual
         table, which may differ from the table bucket's default configuration.
@@ -441,8 +363,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("GetTableStorageClass", kwargs)
 
     def list_namespaces(
-        self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Lists the namespaces within a table bucket. For more information, see
         Table namespaces in the Amazon Simple Storage Service User Guide.
 
@@ -451,8 +373,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("ListNamespaces", kwargs)
 
     def list_table_buckets(
-        self, **kwargs: Unpack[ListTableBucketsRequestTypeDef]
-    ) -> TargetResults[ListTableBucketsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTableBucketsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTableBucketsResponseTypeDef]:
         """Lists table buckets for your account. For more information, see S3 Table
         buckets in the Amazon Simple Storage Service User Guide.
 
@@ -461,8 +383,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("ListTableBuckets", kwargs)
 
     def list_tables(
-        self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """List tables in the given table bucket. For more information, see S3 Tables
         in the Amazon Simple Storage Service User Guide.
 
@@ -471,8 +393,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("ListTables", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags applied to a specified Amazon S3 Tables resource.
         Each tag is a label consisting of a key and value pair. Tags can help you
         organize, track costs for, and control access to resources.
@@ -482,8 +404,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_table_bucket_encryption(
-        self, **kwargs: Unpack[PutTableBucketEncryptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTableBucketEncryptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the encryption configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/PutTableBucketEncryption
@@ -491,8 +413,11 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableBucketEncryption", kwargs)
 
     def put_table_bucket_maintenance_configuration(
-        self, **kwargs: Unpack[PutTableBucketMaintenanceConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutTableBucketMaintenanceConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new maintenance configuration or replaces an existing
         maintenance configuration for a table bucket. For more information, see
         Amazon S3 table bucket maintenance in the Amazon Simple Storage Service
@@ -503,8 +428,9 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableBucketMaintenanceConfiguration", kwargs)
 
     def put_table_bucket_metrics_configuration(
-        self, **kwargs: Unpack[PutTableBucketMetricsConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutTableBucketMetricsConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the metrics configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/PutTableBucketMetricsConfiguration
@@ -512,8 +438,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableBucketMetricsConfiguration", kwargs)
 
     def put_table_bucket_policy(
-        self, **kwargs: Unpack[PutTableBucketPolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTableBucketPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new table bucket policy or replaces an existing table bucket
         policy for a table bucket. For more information, see Adding a table bucket
         policy in the Amazon Simple Storage Service User Guide.
@@ -523,8 +449,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableBucketPolicy", kwargs)
 
     def put_table_bucket_replication(
-        self, **kwargs: Unpack[PutTableBucketReplicationRequestTypeDef]
-    ) -> TargetResults[PutTableBucketReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTableBucketReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTableBucketReplicationResponseTypeDef]:
         """Creates or updates the replication configuration for a table bucket. This
         operation defines how tables in the source bucket are replicated to
         destination buckets. Replication helps ensure data availability and
@@ -535,8 +461,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableBucketReplication", kwargs)
 
     def put_table_bucket_storage_class(
-        self, **kwargs: Unpack[PutTableBucketStorageClassRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTableBucketStorageClassRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets or updates the storage class configuration for a table bucket. This
         configuration serves as the default storage class for all new tables
         created in the bucket, allowing you to optimize storage costs at the
@@ -547,8 +473,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableBucketStorageClass", kwargs)
 
     def put_table_maintenance_configuration(
-        self, **kwargs: Unpack[PutTableMaintenanceConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTableMaintenanceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new maintenance configuration or replaces an existing
         maintenance configuration for a table. For more information, see S3 Tables
         maintenance in the Amazon Simple Storage Service User Guide.
@@ -558,8 +484,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableMaintenanceConfiguration", kwargs)
 
     def put_table_policy(
-        self, **kwargs: Unpack[PutTablePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTablePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new table policy or replaces an existing table policy for a
         table. For more information, see Adding a table policy in the Amazon
         Simple Storage Service User Guide.
@@ -569,8 +495,9 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTablePolicy", kwargs)
 
     def put_table_record_expiration_configuration(
-        self, **kwargs: Unpack[PutTableRecordExpirationConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutTableRecordExpirationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates or updates the expiration configuration settings for records in a
         table, including the status of the configuration. If you enable record
         expiration for a table, records expire and are automatically removed from
@@ -581,8 +508,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableRecordExpirationConfiguration", kwargs)
 
     def put_table_replication(
-        self, **kwargs: Unpack[PutTableReplicationRequestTypeDef]
-    ) -> TargetResults[PutTableReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTableReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTableReplicationResponseTypeDef]:
         """Creates or updates the replication configuration for a specific table.
         This operation allows you to define table-level replication independently
         of bucket-level replication, providing granular control over which tables
@@ -593,8 +520,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("PutTableReplication", kwargs)
 
     def rename_table(
-        self, **kwargs: Unpack[RenameTableRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenameTableRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Renames a table or a namespace. For more information, see S3 Tables in the
         Amazon Simple Storage Service User Guide.
 
@@ -603,8 +530,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("RenameTable", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies one or more user-defined tags to an Amazon S3 Tables resource or
         updates existing tags. Each tag is a label consisting of a key and value
         pair. Tags can help you organize, track costs for, and control access to
@@ -615,8 +542,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified user-defined tags from an Amazon S3 Tables resource.
         You can pass one or more tag keys.
 
@@ -625,8 +552,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_table_metadata_location(
-        self, **kwargs: Unpack[UpdateTableMetadataLocationRequestTypeDef]
-    ) -> TargetResults[UpdateTableMetadataLocationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableMetadataLocationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableMetadataLocationResponseTypeDef]:
         """Updates the metadata location for a table. The metadata location of a
         table must be an S3 URI that begins with the table's warehouse location.
         The metadata location for an Apache Iceberg table must end with
@@ -643,8 +570,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -667,8 +594,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTableBucketsRequestTypeDef],
-    ) -> TargetResults[ListTableBucketsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableBucketsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTableBucketsResponseTypeDef]:
         """Every page of ListTableBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -691,8 +618,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -714,8 +641,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> Items[NamespaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> Items[type_defs.NamespaceSummaryTypeDef]:
         """Each element of namespaces in every page of ListNamespaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -730,8 +657,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTableBucketsRequestTypeDef],
-    ) -> Items[TableBucketSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTableBucketsRequestTypeDef],
+    ) -> Items[type_defs.TableBucketSummaryTypeDef]:
         """Each element of tableBuckets in every page of ListTableBuckets, from every
         target, as its page arrives (tagged with its target).
 
@@ -746,8 +673,8 @@ class MultiRegionS3Tables(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> Items[TableSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTablesRequestTypeDef],
+    ) -> Items[type_defs.TableSummaryTypeDef]:
         """Each element of tables in every page of ListTables, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateIndexInputTypeDef,
-        CreateIndexOutputTypeDef,
-        CreateVectorBucketInputTypeDef,
-        CreateVectorBucketOutputTypeDef,
-        DeleteIndexInputTypeDef,
-        DeleteIndexOutputTypeDef,
-        DeleteVectorBucketInputTypeDef,
-        DeleteVectorBucketOutputTypeDef,
-        DeleteVectorBucketPolicyInputTypeDef,
-        DeleteVectorBucketPolicyOutputTypeDef,
-        DeleteVectorsInputTypeDef,
-        DeleteVectorsOutputTypeDef,
-        GetIndexInputTypeDef,
-        GetIndexOutputTypeDef,
-        GetVectorBucketInputTypeDef,
-        GetVectorBucketOutputTypeDef,
-        GetVectorBucketPolicyInputTypeDef,
-        GetVectorBucketPolicyOutputTypeDef,
-        GetVectorsInputTypeDef,
-        GetVectorsOutputTypeDef,
-        IndexSummaryTypeDef,
-        ListIndexesInputTypeDef,
-        ListIndexesOutputTypeDef,
-        ListOutputVectorTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListVectorBucketsInputTypeDef,
-        ListVectorBucketsOutputTypeDef,
-        ListVectorsInputTypeDef,
-        ListVectorsOutputTypeDef,
-        PutVectorBucketPolicyInputTypeDef,
-        PutVectorBucketPolicyOutputTypeDef,
-        PutVectorsInputTypeDef,
-        PutVectorsOutputTypeDef,
-        QueryVectorsInputTypeDef,
-        QueryVectorsOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        VectorBucketSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionS3Vectors"]
 
@@ -77,8 +35,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_index(
-        self, **kwargs: Unpack[CreateIndexInputTypeDef]
-    ) -> TargetResults[CreateIndexOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIndexInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIndexOutputTypeDef]:
         """Creates a vector index within a vector bucket. To specify the vector
         bucket, you must use either the vector bucket name or the vector bucket
         Amazon Resource Name (ARN).
@@ -88,8 +46,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("CreateIndex", kwargs)
 
     def create_vector_bucket(
-        self, **kwargs: Unpack[CreateVectorBucketInputTypeDef]
-    ) -> TargetResults[CreateVectorBucketOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVectorBucketInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVectorBucketOutputTypeDef]:
         """Creates a vector bucket in the Amazon Web Services Region that you want
         your bucket to be in.
 
@@ -98,8 +56,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("CreateVectorBucket", kwargs)
 
     def delete_index(
-        self, **kwargs: Unpack[DeleteIndexInputTypeDef]
-    ) -> TargetResults[DeleteIndexOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIndexInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIndexOutputTypeDef]:
         """Deletes a vector index. To specify the vector index, you can either use
         both the vector bucket name and vector index name, or use the vector index
         Amazon Resource Name (ARN).
@@ -109,8 +67,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("DeleteIndex", kwargs)
 
     def delete_vector_bucket(
-        self, **kwargs: Unpack[DeleteVectorBucketInputTypeDef]
-    ) -> TargetResults[DeleteVectorBucketOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVectorBucketInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVectorBucketOutputTypeDef]:
         """Deletes a vector bucket. All vector indexes in the vector bucket must be
         deleted before the vector bucket can be deleted. To perform this
         operation, you must use either the vector bucket name or the vector bucket
@@ -121,8 +79,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("DeleteVectorBucket", kwargs)
 
     def delete_vector_bucket_policy(
-        self, **kwargs: Unpack[DeleteVectorBucketPolicyInputTypeDef]
-    ) -> TargetResults[DeleteVectorBucketPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVectorBucketPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVectorBucketPolicyOutputTypeDef]:
         """Deletes a vector bucket policy. To specify the bucket, you must use either
         the vector bucket name or the vector bucket Amazon Resource Name (ARN).
 
@@ -131,8 +89,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("DeleteVectorBucketPolicy", kwargs)
 
     def delete_vectors(
-        self, **kwargs: Unpack[DeleteVectorsInputTypeDef]
-    ) -> TargetResults[DeleteVectorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVectorsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVectorsOutputTypeDef]:
         """Deletes one or more vectors in a vector index. To specify the vector
         index, you can either use both the vector bucket name and vector index
         name, or use the vector index Amazon Resource Name (ARN).
@@ -142,8 +100,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("DeleteVectors", kwargs)
 
     def get_index(
-        self, **kwargs: Unpack[GetIndexInputTypeDef]
-    ) -> TargetResults[GetIndexOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIndexInputTypeDef]
+    ) -> TargetResults[type_defs.GetIndexOutputTypeDef]:
         """Returns vector index attributes. To specify the vector index, you can
         either use both the vector bucket name and the vector index name, or use
         the vector index Amazon Resource Name (ARN).
@@ -153,8 +111,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("GetIndex", kwargs)
 
     def get_vector_bucket(
-        self, **kwargs: Unpack[GetVectorBucketInputTypeDef]
-    ) -> TargetResults[GetVectorBucketOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVectorBucketInputTypeDef]
+    ) -> TargetResults[type_defs.GetVectorBucketOutputTypeDef]:
         """Returns vector bucket attributes. To specify the bucket, you must use
         either the vector bucket name or the vector bucket Amazon Resource Name
         (ARN).
@@ -164,8 +122,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("GetVectorBucket", kwargs)
 
     def get_vector_bucket_policy(
-        self, **kwargs: Unpack[GetVectorBucketPolicyInputTypeDef]
-    ) -> TargetResults[GetVectorBucketPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVectorBucketPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetVectorBucketPolicyOutputTypeDef]:
         """Gets details about a vector bucket policy. To specify the bucket, you must
         use either the vector bucket name or the vector bucket Amazon Resource
         Name (ARN).
@@ -175,8 +133,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("GetVectorBucketPolicy", kwargs)
 
     def get_vectors(
-        self, **kwargs: Unpack[GetVectorsInputTypeDef]
-    ) -> TargetResults[GetVectorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVectorsInputTypeDef]
+    ) -> TargetResults[type_defs.GetVectorsOutputTypeDef]:
         """Returns vector attributes. To specify the vector index, you can either use
         both the vector bucket name and the vector index name, or use the vector
         index Amazon Resource Name (ARN).
@@ -186,8 +144,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("GetVectors", kwargs)
 
     def list_indexes(
-        self, **kwargs: Unpack[ListIndexesInputTypeDef]
-    ) -> TargetResults[ListIndexesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIndexesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIndexesOutputTypeDef]:
         """Returns a list of all the vector indexes within the specified vector
         bucket. To specify the bucket, you must use either the vector bucket name
         or the vector bucket Amazon Resource Name (ARN).
@@ -197,8 +155,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("ListIndexes", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists all of the tags applied to a specified Amazon S3 Vectors resource.
         Each tag is a label consisting of a key and value pair. Tags can help you
         organize, track costs for, and control access to resources.
@@ -208,8 +166,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vector_buckets(
-        self, **kwargs: Unpack[ListVectorBucketsInputTypeDef]
-    ) -> TargetResults[ListVectorBucketsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVectorBucketsInputTypeDef]
+    ) -> TargetResults[type_defs.ListVectorBucketsOutputTypeDef]:
         """Returns a list of all the vector buckets that are owned by the
         authenticated sender of the request.
 
@@ -218,8 +176,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("ListVectorBuckets", kwargs)
 
     def list_vectors(
-        self, **kwargs: Unpack[ListVectorsInputTypeDef]
-    ) -> TargetResults[ListVectorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVectorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListVectorsOutputTypeDef]:
         """List vectors in the specified vector index. To specify the vector index,
         you can either use both the vector bucket name and the vector index name,
         or use the vector index Amazon Resource Name (ARN).
@@ -229,8 +187,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("ListVectors", kwargs)
 
     def put_vector_bucket_policy(
-        self, **kwargs: Unpack[PutVectorBucketPolicyInputTypeDef]
-    ) -> TargetResults[PutVectorBucketPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutVectorBucketPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutVectorBucketPolicyOutputTypeDef]:
         """Creates a bucket policy for a vector bucket. To specify the bucket, you
         must use either the vector bucket name or the vector bucket Amazon
         Resource Name (ARN).
@@ -240,8 +198,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("PutVectorBucketPolicy", kwargs)
 
     def put_vectors(
-        self, **kwargs: Unpack[PutVectorsInputTypeDef]
-    ) -> TargetResults[PutVectorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutVectorsInputTypeDef]
+    ) -> TargetResults[type_defs.PutVectorsOutputTypeDef]:
         """Adds one or more vectors to a vector index. To specify the vector index,
         you can either use both the vector bucket name and the vector index name,
         or use the vector index Amazon Resource Name (ARN).
@@ -251,8 +209,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("PutVectors", kwargs)
 
     def query_vectors(
-        self, **kwargs: Unpack[QueryVectorsInputTypeDef]
-    ) -> TargetResults[QueryVectorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryVectorsInputTypeDef]
+    ) -> TargetResults[type_defs.QueryVectorsOutputTypeDef]:
         """Performs an approximate nearest neighbor search query in a vector index
         using a query vector. By default, it returns the keys of approximate
         nearest neighbors. You can optionally include the computed distance
@@ -264,8 +222,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("QueryVectors", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Applies one or more user-defined tags to an Amazon S3 Vectors resource or
         updates existing tags. Each tag is a label consisting of a key and value
         pair. Tags can help you organize, track costs for, and control access to
@@ -276,8 +234,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes the specified user-defined tags from an Amazon S3 Vectors
         resource. You can pass one or more tag keys.
 
@@ -291,8 +249,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIndexesInputTypeDef],
-    ) -> TargetResults[ListIndexesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIndexesOutputTypeDef]:
         """Every page of ListIndexes in every target, merged per target (botocore's
         build_full_result).
 
@@ -316,8 +274,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVectorBucketsInputTypeDef],
-    ) -> TargetResults[ListVectorBucketsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVectorBucketsInputTypeDef],
+    ) -> TargetResults[type_defs.ListVectorBucketsOutputTypeDef]:
         """Every page of ListVectorBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -340,8 +298,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVectorsInputTypeDef],
-    ) -> TargetResults[ListVectorsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVectorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListVectorsOutputTypeDef]:
         """Every page of ListVectors in every target, merged per target (botocore's
         build_full_result).
 
@@ -364,8 +322,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIndexesInputTypeDef],
-    ) -> Items[IndexSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIndexesInputTypeDef],
+    ) -> Items[type_defs.IndexSummaryTypeDef]:
         """Each element of indexes in every page of ListIndexes, from every target,
         as its page arrives (tagged with its target).
 
@@ -380,8 +338,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVectorBucketsInputTypeDef],
-    ) -> Items[VectorBucketSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListVectorBucketsInputTypeDef],
+    ) -> Items[type_defs.VectorBucketSummaryTypeDef]:
         """Each element of vectorBuckets in every page of ListVectorBuckets, from
         every target, as its page arrives (tagged with its target).
 
@@ -396,8 +354,8 @@ class MultiRegionS3Vectors(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVectorsInputTypeDef],
-    ) -> Items[ListOutputVectorTypeDef]:
+        **kwargs: Unpack[type_defs.ListVectorsInputTypeDef],
+    ) -> Items[type_defs.ListOutputVectorTypeDef]:
         """Each element of vectors in every page of ListVectors, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,819 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AIBenchmarkJobSummaryTypeDef,
-        AIRecommendationJobSummaryTypeDef,
-        AIWorkloadConfigSummaryTypeDef,
-        ActionSummaryTypeDef,
-        AddAssociationRequestTypeDef,
-        AddAssociationResponseTypeDef,
-        AddTagsInputTypeDef,
-        AddTagsOutputTypeDef,
-        AlgorithmSummaryTypeDef,
-        AppDetailsTypeDef,
-        AppImageConfigDetailsTypeDef,
-        ArtifactSummaryTypeDef,
-        AssociateTrialComponentRequestTypeDef,
-        AssociateTrialComponentResponseTypeDef,
-        AssociationSummaryTypeDef,
-        AttachClusterNodeVolumeRequestTypeDef,
-        AttachClusterNodeVolumeResponseTypeDef,
-        AuthorizedUrlTypeDef,
-        AutoMLCandidateTypeDef,
-        AutoMLJobSummaryTypeDef,
-        BatchAddClusterNodesRequestTypeDef,
-        BatchAddClusterNodesResponseTypeDef,
-        BatchDeleteClusterNodesRequestTypeDef,
-        BatchDeleteClusterNodesResponseTypeDef,
-        BatchDescribeModelPackageInputTypeDef,
-        BatchDescribeModelPackageOutputTypeDef,
-        BatchRebootClusterNodesRequestTypeDef,
-        BatchRebootClusterNodesResponseTypeDef,
-        BatchReplaceClusterNodesRequestTypeDef,
-        BatchReplaceClusterNodesResponseTypeDef,
-        ClusterEventSummaryTypeDef,
-        ClusterNodeSummaryTypeDef,
-        ClusterSchedulerConfigSummaryTypeDef,
-        ClusterSummaryTypeDef,
-        CodeRepositorySummaryTypeDef,
-        CompilationJobSummaryTypeDef,
-        ComputeQuotaSummaryTypeDef,
-        ContextSummaryTypeDef,
-        CreateAIBenchmarkJobRequestTypeDef,
-        CreateAIBenchmarkJobResponseTypeDef,
-        CreateAIRecommendationJobRequestTypeDef,
-        CreateAIRecommendationJobResponseTypeDef,
-        CreateAIWorkloadConfigRequestTypeDef,
-        CreateAIWorkloadConfigResponseTypeDef,
-        CreateActionRequestTypeDef,
-        CreateActionResponseTypeDef,
-        CreateAlgorithmInputTypeDef,
-        CreateAlgorithmOutputTypeDef,
-        CreateAppImageConfigRequestTypeDef,
-        CreateAppImageConfigResponseTypeDef,
-        CreateAppRequestTypeDef,
-        CreateAppResponseTypeDef,
-        CreateArtifactRequestTypeDef,
-        CreateArtifactResponseTypeDef,
-        CreateAutoMLJobRequestTypeDef,
-        CreateAutoMLJobResponseTypeDef,
-        CreateAutoMLJobV2RequestTypeDef,
-        CreateAutoMLJobV2ResponseTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResponseTypeDef,
-        CreateClusterSchedulerConfigRequestTypeDef,
-        CreateClusterSchedulerConfigResponseTypeDef,
-        CreateCodeRepositoryInputTypeDef,
-        CreateCodeRepositoryOutputTypeDef,
-        CreateCompilationJobRequestTypeDef,
-        CreateCompilationJobResponseTypeDef,
-        CreateComputeQuotaRequestTypeDef,
-        CreateComputeQuotaResponseTypeDef,
-        CreateContextRequestTypeDef,
-        CreateContextResponseTypeDef,
-        CreateDataQualityJobDefinitionRequestTypeDef,
-        CreateDataQualityJobDefinitionResponseTypeDef,
-        CreateDeviceFleetRequestTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResponseTypeDef,
-        CreateEdgeDeploymentPlanRequestTypeDef,
-        CreateEdgeDeploymentPlanResponseTypeDef,
-        CreateEdgeDeploymentStageRequestTypeDef,
-        CreateEdgePackagingJobRequestTypeDef,
-        CreateEndpointConfigInputTypeDef,
-        CreateEndpointConfigOutputTypeDef,
-        CreateEndpointInputTypeDef,
-        CreateEndpointOutputTypeDef,
-        CreateExperimentRequestTypeDef,
-        CreateExperimentResponseTypeDef,
-        CreateFeatureGroupRequestTypeDef,
-        CreateFeatureGroupResponseTypeDef,
-        CreateFlowDefinitionRequestTypeDef,
-        CreateFlowDefinitionResponseTypeDef,
-        CreateHubContentPresignedUrlsRequestTypeDef,
-        CreateHubContentPresignedUrlsResponseTypeDef,
-        CreateHubContentReferenceRequestTypeDef,
-        CreateHubContentReferenceResponseTypeDef,
-        CreateHubRequestTypeDef,
-        CreateHubResponseTypeDef,
-        CreateHumanTaskUiRequestTypeDef,
-        CreateHumanTaskUiResponseTypeDef,
-        CreateHyperParameterTuningJobRequestTypeDef,
-        CreateHyperParameterTuningJobResponseTypeDef,
-        CreateImageRequestTypeDef,
-        CreateImageResponseTypeDef,
-        CreateImageVersionRequestTypeDef,
-        CreateImageVersionResponseTypeDef,
-        CreateInferenceComponentInputTypeDef,
-        CreateInferenceComponentOutputTypeDef,
-        CreateInferenceExperimentRequestTypeDef,
-        CreateInferenceExperimentResponseTypeDef,
-        CreateInferenceRecommendationsJobRequestTypeDef,
-        CreateInferenceRecommendationsJobResponseTypeDef,
-        CreateLabelingJobRequestTypeDef,
-        CreateLabelingJobResponseTypeDef,
-        CreateMlflowAppRequestTypeDef,
-        CreateMlflowAppResponseTypeDef,
-        CreateMlflowTrackingServerRequestTypeDef,
-        CreateMlflowTrackingServerResponseTypeDef,
-        CreateModelBiasJobDefinitionRequestTypeDef,
-        CreateModelBiasJobDefinitionResponseTypeDef,
-        CreateModelCardExportJobRequestTypeDef,
-        CreateModelCardExportJobResponseTypeDef,
-        CreateModelCardRequestTypeDef,
-        CreateModelCardResponseTypeDef,
-        CreateModelExplainabilityJobDefinitionRequestTypeDef,
-        CreateModelExplainabilityJobDefinitionResponseTypeDef,
-        CreateModelInputTypeDef,
-        CreateModelOutputTypeDef,
-        CreateModelPackageGroupInputTypeDef,
-        CreateModelPackageGroupOutputTypeDef,
-        CreateModelPackageInputTypeDef,
-        CreateModelPackageOutputTypeDef,
-        CreateModelQualityJobDefinitionRequestTypeDef,
-        CreateModelQualityJobDefinitionResponseTypeDef,
-        CreateMonitoringScheduleRequestTypeDef,
-        CreateMonitoringScheduleResponseTypeDef,
-        CreateNotebookInstanceInputTypeDef,
-        CreateNotebookInstanceLifecycleConfigInputTypeDef,
-        CreateNotebookInstanceLifecycleConfigOutputTypeDef,
-        CreateNotebookInstanceOutputTypeDef,
-        CreateOptimizationJobRequestTypeDef,
-        CreateOptimizationJobResponseTypeDef,
-        CreatePartnerAppPresignedUrlRequestTypeDef,
-        CreatePartnerAppPresignedUrlResponseTypeDef,
-        CreatePartnerAppRequestTypeDef,
-        CreatePartnerAppResponseTypeDef,
-        CreatePipelineRequestTypeDef,
-        CreatePipelineResponseTypeDef,
-        CreatePresignedDomainUrlRequestTypeDef,
-        CreatePresignedDomainUrlResponseTypeDef,
-        CreatePresignedMlflowAppUrlRequestTypeDef,
-        CreatePresignedMlflowAppUrlResponseTypeDef,
-        CreatePresignedMlflowTrackingServerUrlRequestTypeDef,
-        CreatePresignedMlflowTrackingServerUrlResponseTypeDef,
-        CreatePresignedNotebookInstanceUrlInputTypeDef,
-        CreatePresignedNotebookInstanceUrlOutputTypeDef,
-        CreateProcessingJobRequestTypeDef,
-        CreateProcessingJobResponseTypeDef,
-        CreateProjectInputTypeDef,
-        CreateProjectOutputTypeDef,
-        CreateSpaceRequestTypeDef,
-        CreateSpaceResponseTypeDef,
-        CreateStudioLifecycleConfigRequestTypeDef,
-        CreateStudioLifecycleConfigResponseTypeDef,
-        CreateTrainingJobRequestTypeDef,
-        CreateTrainingJobResponseTypeDef,
-        CreateTrainingPlanRequestTypeDef,
-        CreateTrainingPlanResponseTypeDef,
-        CreateTransformJobRequestTypeDef,
-        CreateTransformJobResponseTypeDef,
-        CreateTrialComponentRequestTypeDef,
-        CreateTrialComponentResponseTypeDef,
-        CreateTrialRequestTypeDef,
-        CreateTrialResponseTypeDef,
-        CreateUserProfileRequestTypeDef,
-        CreateUserProfileResponseTypeDef,
-        CreateWorkforceRequestTypeDef,
-        CreateWorkforceResponseTypeDef,
-        CreateWorkteamRequestTypeDef,
-        CreateWorkteamResponseTypeDef,
-        DeleteAIBenchmarkJobRequestTypeDef,
-        DeleteAIBenchmarkJobResponseTypeDef,
-        DeleteAIRecommendationJobRequestTypeDef,
-        DeleteAIRecommendationJobResponseTypeDef,
-        DeleteAIWorkloadConfigRequestTypeDef,
-        DeleteAIWorkloadConfigResponseTypeDef,
-        DeleteActionRequestTypeDef,
-        DeleteActionResponseTypeDef,
-        DeleteAlgorithmInputTypeDef,
-        DeleteAppImageConfigRequestTypeDef,
-        DeleteAppRequestTypeDef,
-        DeleteArtifactRequestTypeDef,
-        DeleteArtifactResponseTypeDef,
-        DeleteAssociationRequestTypeDef,
-        DeleteAssociationResponseTypeDef,
-        DeleteClusterRequestTypeDef,
-        DeleteClusterResponseTypeDef,
-        DeleteClusterSchedulerConfigRequestTypeDef,
-        DeleteCodeRepositoryInputTypeDef,
-        DeleteCompilationJobRequestTypeDef,
-        DeleteComputeQuotaRequestTypeDef,
-        DeleteContextRequestTypeDef,
-        DeleteContextResponseTypeDef,
-        DeleteDataQualityJobDefinitionRequestTypeDef,
-        DeleteDeviceFleetRequestTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteEdgeDeploymentPlanRequestTypeDef,
-        DeleteEdgeDeploymentStageRequestTypeDef,
-        DeleteEndpointConfigInputTypeDef,
-        DeleteEndpointInputTypeDef,
-        DeleteExperimentRequestTypeDef,
-        DeleteExperimentResponseTypeDef,
-        DeleteFeatureGroupRequestTypeDef,
-        DeleteFlowDefinitionRequestTypeDef,
-        DeleteFlowDefinitionResponseTypeDef,
-        DeleteHubContentReferenceRequestTypeDef,
-        DeleteHubContentRequestTypeDef,
-        DeleteHubRequestTypeDef,
-        DeleteHumanTaskUiRequestTypeDef,
-        DeleteHumanTaskUiResponseTypeDef,
-        DeleteHyperParameterTuningJobRequestTypeDef,
-        DeleteImageRequestTypeDef,
-        DeleteImageResponseTypeDef,
-        DeleteImageVersionRequestTypeDef,
-        DeleteImageVersionResponseTypeDef,
-        DeleteInferenceComponentInputTypeDef,
-        DeleteInferenceExperimentRequestTypeDef,
-        DeleteInferenceExperimentResponseTypeDef,
-        DeleteMlflowAppRequestTypeDef,
-        DeleteMlflowAppResponseTypeDef,
-        DeleteMlflowTrackingServerRequestTypeDef,
-        DeleteMlflowTrackingServerResponseTypeDef,
-        DeleteModelBiasJobDefinitionRequestTypeDef,
-        DeleteModelCardRequestTypeDef,
-        DeleteModelExplainabilityJobDefinitionRequestTypeDef,
-        DeleteModelInputTypeDef,
-        DeleteModelPackageGroupInputTypeDef,
-        DeleteModelPackageGroupPolicyInputTypeDef,
-        DeleteModelPackageInputTypeDef,
-        DeleteModelQualityJobDefinitionRequestTypeDef,
-        DeleteMonitoringScheduleRequestTypeDef,
-        DeleteNotebookInstanceInputTypeDef,
-        DeleteNotebookInstanceLifecycleConfigInputTypeDef,
-        DeleteOptimizationJobRequestTypeDef,
-        DeletePartnerAppRequestTypeDef,
-        DeletePartnerAppResponseTypeDef,
-        DeletePipelineRequestTypeDef,
-        DeletePipelineResponseTypeDef,
-        DeleteProcessingJobRequestTypeDef,
-        DeleteProjectInputTypeDef,
-        DeleteSpaceRequestTypeDef,
-        DeleteStudioLifecycleConfigRequestTypeDef,
-        DeleteTagsInputTypeDef,
-        DeleteTagsOutputTypeDef,
-        DeleteTrainingJobRequestTypeDef,
-        DeleteTrialComponentRequestTypeDef,
-        DeleteTrialComponentResponseTypeDef,
-        DeleteTrialRequestTypeDef,
-        DeleteTrialResponseTypeDef,
-        DeleteUserProfileRequestTypeDef,
-        DeleteWorkforceRequestTypeDef,
-        DeleteWorkforceResponseTypeDef,
-        DeleteWorkteamRequestTypeDef,
-        DeleteWorkteamResponseTypeDef,
-        DeregisterDevicesRequestTypeDef,
-        DescribeAIBenchmarkJobRequestTypeDef,
-        DescribeAIBenchmarkJobResponseTypeDef,
-        DescribeAIRecommendationJobRequestTypeDef,
-        DescribeAIRecommendationJobResponseTypeDef,
-        DescribeAIWorkloadConfigRequestTypeDef,
-        DescribeAIWorkloadConfigResponseTypeDef,
-        DescribeActionRequestTypeDef,
-        DescribeActionResponseTypeDef,
-        DescribeAlgorithmInputTypeDef,
-        DescribeAlgorithmOutputTypeDef,
-        DescribeAppImageConfigRequestTypeDef,
-        DescribeAppImageConfigResponseTypeDef,
-        DescribeAppRequestTypeDef,
-        DescribeAppResponseTypeDef,
-        DescribeArtifactRequestTypeDef,
-        DescribeArtifactResponseTypeDef,
-        DescribeAutoMLJobRequestTypeDef,
-        DescribeAutoMLJobResponseTypeDef,
-        DescribeAutoMLJobV2RequestTypeDef,
-        DescribeAutoMLJobV2ResponseTypeDef,
-        DescribeClusterEventRequestTypeDef,
-        DescribeClusterEventResponseTypeDef,
-        DescribeClusterNodeRequestTypeDef,
-        DescribeClusterNodeResponseTypeDef,
-        DescribeClusterRequestTypeDef,
-        DescribeClusterResponseTypeDef,
-        DescribeClusterSchedulerConfigRequestTypeDef,
-        DescribeClusterSchedulerConfigResponseTypeDef,
-        DescribeCodeRepositoryInputTypeDef,
-        DescribeCodeRepositoryOutputTypeDef,
-        DescribeCompilationJobRequestTypeDef,
-        DescribeCompilationJobResponseTypeDef,
-        DescribeComputeQuotaRequestTypeDef,
-        DescribeComputeQuotaResponseTypeDef,
-        DescribeContextRequestTypeDef,
-        DescribeContextResponseTypeDef,
-        DescribeDataQualityJobDefinitionRequestTypeDef,
-        DescribeDataQualityJobDefinitionResponseTypeDef,
-        DescribeDeviceFleetRequestTypeDef,
-        DescribeDeviceFleetResponseTypeDef,
-        DescribeDeviceRequestTypeDef,
-        DescribeDeviceResponseTypeDef,
-        DescribeDomainRequestTypeDef,
-        DescribeDomainResponseTypeDef,
-        DescribeEdgeDeploymentPlanRequestTypeDef,
-        DescribeEdgeDeploymentPlanResponseTypeDef,
-        DescribeEdgePackagingJobRequestTypeDef,
-        DescribeEdgePackagingJobResponseTypeDef,
-        DescribeEndpointConfigInputTypeDef,
-        DescribeEndpointConfigOutputTypeDef,
-        DescribeEndpointInputTypeDef,
-        DescribeEndpointOutputTypeDef,
-        DescribeExperimentRequestTypeDef,
-        DescribeExperimentResponseTypeDef,
-        DescribeFeatureGroupRequestTypeDef,
-        DescribeFeatureGroupResponseTypeDef,
-        DescribeFeatureMetadataRequestTypeDef,
-        DescribeFeatureMetadataResponseTypeDef,
-        DescribeFlowDefinitionRequestTypeDef,
-        DescribeFlowDefinitionResponseTypeDef,
-        DescribeHubContentRequestTypeDef,
-        DescribeHubContentResponseTypeDef,
-        DescribeHubRequestTypeDef,
-        DescribeHubResponseTypeDef,
-        DescribeHumanTaskUiRequestTypeDef,
-        DescribeHumanTaskUiResponseTypeDef,
-        DescribeHyperParameterTuningJobRequestTypeDef,
-        DescribeHyperParameterTuningJobResponseTypeDef,
-        DescribeImageRequestTypeDef,
-        DescribeImageResponseTypeDef,
-        DescribeImageVersionRequestTypeDef,
-        DescribeImageVersionResponseTypeDef,
-        DescribeInferenceComponentInputTypeDef,
-        DescribeInferenceComponentOutputTypeDef,
-        DescribeInferenceExperimentRequestTypeDef,
-        DescribeInferenceExperimentResponseTypeDef,
-        DescribeInferenceRecommendationsJobRequestTypeDef,
-        DescribeInferenceRecommendationsJobResponseTypeDef,
-        DescribeLabelingJobRequestTypeDef,
-        DescribeLabelingJobResponseTypeDef,
-        DescribeLineageGroupRequestTypeDef,
-        DescribeLineageGroupResponseTypeDef,
-        DescribeMlflowAppRequestTypeDef,
-        DescribeMlflowAppResponseTypeDef,
-        DescribeMlflowTrackingServerRequestTypeDef,
-        DescribeMlflowTrackingServerResponseTypeDef,
-        DescribeModelBiasJobDefinitionRequestTypeDef,
-        DescribeModelBiasJobDefinitionResponseTypeDef,
-        DescribeModelCardExportJobRequestTypeDef,
-        DescribeModelCardExportJobResponseTypeDef,
-        DescribeModelCardRequestTypeDef,
-        DescribeModelCardResponseTypeDef,
-        DescribeModelExplainabilityJobDefinitionRequestTypeDef,
-        DescribeModelExplainabilityJobDefinitionResponseTypeDef,
-        DescribeModelInputTypeDef,
-        DescribeModelOutputTypeDef,
-        DescribeModelPackageGroupInputTypeDef,
-        DescribeModelPackageGroupOutputTypeDef,
-        DescribeModelPackageInputTypeDef,
-        DescribeModelPackageOutputTypeDef,
-        DescribeModelQualityJobDefinitionRequestTypeDef,
-        DescribeModelQualityJobDefinitionResponseTypeDef,
-        DescribeMonitoringScheduleRequestTypeDef,
-        DescribeMonitoringScheduleResponseTypeDef,
-        DescribeNotebookInstanceInputTypeDef,
-        DescribeNotebookInstanceLifecycleConfigInputTypeDef,
-        DescribeNotebookInstanceLifecycleConfigOutputTypeDef,
-        DescribeNotebookInstanceOutputTypeDef,
-        DescribeOptimizationJobRequestTypeDef,
-        DescribeOptimizationJobResponseTypeDef,
-        DescribePartnerAppRequestTypeDef,
-        DescribePartnerAppResponseTypeDef,
-        DescribePipelineDefinitionForExecutionRequestTypeDef,
-        DescribePipelineDefinitionForExecutionResponseTypeDef,
-        DescribePipelineExecutionRequestTypeDef,
-        DescribePipelineExecutionResponseTypeDef,
-        DescribePipelineRequestTypeDef,
-        DescribePipelineResponseTypeDef,
-        DescribeProcessingJobRequestTypeDef,
-        DescribeProcessingJobResponseTypeDef,
-        DescribeProjectInputTypeDef,
-        DescribeProjectOutputTypeDef,
-        DescribeReservedCapacityRequestTypeDef,
-        DescribeReservedCapacityResponseTypeDef,
-        DescribeSpaceRequestTypeDef,
-        DescribeSpaceResponseTypeDef,
-        DescribeStudioLifecycleConfigRequestTypeDef,
-        DescribeStudioLifecycleConfigResponseTypeDef,
-        DescribeSubscribedWorkteamRequestTypeDef,
-        DescribeSubscribedWorkteamResponseTypeDef,
-        DescribeTrainingJobRequestTypeDef,
-        DescribeTrainingJobResponseTypeDef,
-        DescribeTrainingPlanExtensionHistoryRequestTypeDef,
-        DescribeTrainingPlanExtensionHistoryResponseTypeDef,
-        DescribeTrainingPlanRequestTypeDef,
-        DescribeTrainingPlanResponseTypeDef,
-        DescribeTransformJobRequestTypeDef,
-        DescribeTransformJobResponseTypeDef,
-        DescribeTrialComponentRequestTypeDef,
-        DescribeTrialComponentResponseTypeDef,
-        DescribeTrialRequestTypeDef,
-        DescribeTrialResponseTypeDef,
-        DescribeUserProfileRequestTypeDef,
-        DescribeUserProfileResponseTypeDef,
-        DescribeWorkforceRequestTypeDef,
-        DescribeWorkforceResponseTypeDef,
-        DescribeWorkteamRequestTypeDef,
-        DescribeWorkteamResponseTypeDef,
-        DetachClusterNodeVolumeRequestTypeDef,
-        DetachClusterNodeVolumeResponseTypeDef,
-        DeviceDeploymentSummaryTypeDef,
-        DeviceFleetSummaryTypeDef,
-        DeviceSummaryTypeDef,
-        DisableSagemakerServicecatalogPortfolioOutputTypeDef,
-        DisassociateTrialComponentRequestTypeDef,
-        DisassociateTrialComponentResponseTypeDef,
-        DomainDetailsTypeDef,
-        EdgeDeploymentPlanSummaryTypeDef,
-        EdgePackagingJobSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EnableSagemakerServicecatalogPortfolioOutputTypeDef,
-        EndpointConfigSummaryTypeDef,
-        EndpointSummaryTypeDef,
-        ExperimentSummaryTypeDef,
-        ExtendTrainingPlanRequestTypeDef,
-        ExtendTrainingPlanResponseTypeDef,
-        FeatureGroupSummaryTypeDef,
-        FlowDefinitionSummaryTypeDef,
-        GetDeviceFleetReportRequestTypeDef,
-        GetDeviceFleetReportResponseTypeDef,
-        GetLineageGroupPolicyRequestTypeDef,
-        GetLineageGroupPolicyResponseTypeDef,
-        GetModelPackageGroupPolicyInputTypeDef,
-        GetModelPackageGroupPolicyOutputTypeDef,
-        GetSagemakerServicecatalogPortfolioStatusOutputTypeDef,
-        GetScalingConfigurationRecommendationRequestTypeDef,
-        GetScalingConfigurationRecommendationResponseTypeDef,
-        GetSearchSuggestionsRequestTypeDef,
-        GetSearchSuggestionsResponseTypeDef,
-        HumanTaskUiSummaryTypeDef,
-        HyperParameterTrainingJobSummaryTypeDef,
-        HyperParameterTuningJobSummaryTypeDef,
-        ImageTypeDef,
-        ImageVersionTypeDef,
-        ImportHubContentRequestTypeDef,
-        ImportHubContentResponseTypeDef,
-        InferenceComponentSummaryTypeDef,
-        InferenceExperimentSummaryTypeDef,
-        InferenceRecommendationsJobStepTypeDef,
-        InferenceRecommendationsJobTypeDef,
-        LabelingJobForWorkteamSummaryTypeDef,
-        LabelingJobSummaryTypeDef,
-        LineageGroupSummaryTypeDef,
-        ListAIBenchmarkJobsRequestTypeDef,
-        ListAIBenchmarkJobsResponseTypeDef,
-        ListAIRecommendationJobsRequestTypeDef,
-        ListAIRecommendationJobsResponseTypeDef,
-        ListAIWorkloadConfigsRequestTypeDef,
-        ListAIWorkloadConfigsResponseTypeDef,
-        ListActionsRequestTypeDef,
-        ListActionsResponseTypeDef,
-        ListAlgorithmsInputTypeDef,
-        ListAlgorithmsOutputTypeDef,
-        ListAliasesRequestTypeDef,
-        ListAliasesResponseTypeDef,
-        ListAppImageConfigsRequestTypeDef,
-        ListAppImageConfigsResponseTypeDef,
-        ListAppsRequestTypeDef,
-        ListAppsResponseTypeDef,
-        ListArtifactsRequestTypeDef,
-        ListArtifactsResponseTypeDef,
-        ListAssociationsRequestTypeDef,
-        ListAssociationsResponseTypeDef,
-        ListAutoMLJobsRequestTypeDef,
-        ListAutoMLJobsResponseTypeDef,
-        ListCandidatesForAutoMLJobRequestTypeDef,
-        ListCandidatesForAutoMLJobResponseTypeDef,
-        ListClusterEventsRequestTypeDef,
-        ListClusterEventsResponseTypeDef,
-        ListClusterNodesRequestTypeDef,
-        ListClusterNodesResponseTypeDef,
-        ListClusterSchedulerConfigsRequestTypeDef,
-        ListClusterSchedulerConfigsResponseTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResponseTypeDef,
-        ListCodeRepositoriesInputTypeDef,
-        ListCodeRepositoriesOutputTypeDef,
-        ListCompilationJobsRequestTypeDef,
-        ListCompilationJobsResponseTypeDef,
-        ListComputeQuotasRequestTypeDef,
-        ListComputeQuotasResponseTypeDef,
-        ListContextsRequestTypeDef,
-        ListContextsResponseTypeDef,
-        ListDataQualityJobDefinitionsRequestTypeDef,
-        ListDataQualityJobDefinitionsResponseTypeDef,
-        ListDeviceFleetsRequestTypeDef,
-        ListDeviceFleetsResponseTypeDef,
-        ListDevicesRequestTypeDef,
-        ListDevicesResponseTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResponseTypeDef,
-        ListEdgeDeploymentPlansRequestTypeDef,
-        ListEdgeDeploymentPlansResponseTypeDef,
-        ListEdgePackagingJobsRequestTypeDef,
-        ListEdgePackagingJobsResponseTypeDef,
-        ListEndpointConfigsInputTypeDef,
-        ListEndpointConfigsOutputTypeDef,
-        ListEndpointsInputTypeDef,
-        ListEndpointsOutputTypeDef,
-        ListExperimentsRequestTypeDef,
-        ListExperimentsResponseTypeDef,
-        ListFeatureGroupsRequestTypeDef,
-        ListFeatureGroupsResponseTypeDef,
-        ListFlowDefinitionsRequestTypeDef,
-        ListFlowDefinitionsResponseTypeDef,
-        ListHubContentVersionsRequestTypeDef,
-        ListHubContentVersionsResponseTypeDef,
-        ListHubContentsRequestTypeDef,
-        ListHubContentsResponseTypeDef,
-        ListHubsRequestTypeDef,
-        ListHubsResponseTypeDef,
-        ListHumanTaskUisRequestTypeDef,
-        ListHumanTaskUisResponseTypeDef,
-        ListHyperParameterTuningJobsRequestTypeDef,
-        ListHyperParameterTuningJobsResponseTypeDef,
-        ListImageVersionsRequestTypeDef,
-        ListImageVersionsResponseTypeDef,
-        ListImagesRequestTypeDef,
-        ListImagesResponseTypeDef,
-        ListInferenceComponentsInputTypeDef,
-        ListInferenceComponentsOutputTypeDef,
-        ListInferenceExperimentsRequestTypeDef,
-        ListInferenceExperimentsResponseTypeDef,
-        ListInferenceRecommendationsJobStepsRequestTypeDef,
-        ListInferenceRecommendationsJobStepsResponseTypeDef,
-        ListInferenceRecommendationsJobsRequestTypeDef,
-        ListInferenceRecommendationsJobsResponseTypeDef,
-        ListLabelingJobsForWorkteamRequestTypeDef,
-        ListLabelingJobsForWorkteamResponseTypeDef,
-        ListLabelingJobsRequestTypeDef,
-        ListLabelingJobsResponseTypeDef,
-        ListLineageGroupsRequestTypeDef,
-        ListLineageGroupsResponseTypeDef,
-        ListMlflowAppsRequestTypeDef,
-        ListMlflowAppsResponseTypeDef,
-        ListMlflowTrackingServersRequestTypeDef,
-        ListMlflowTrackingServersResponseTypeDef,
-        ListModelBiasJobDefinitionsRequestTypeDef,
-        ListModelBiasJobDefinitionsResponseTypeDef,
-        ListModelCardExportJobsRequestTypeDef,
-        ListModelCardExportJobsResponseTypeDef,
-        ListModelCardVersionsRequestTypeDef,
-        ListModelCardVersionsResponseTypeDef,
-        ListModelCardsRequestTypeDef,
-        ListModelCardsResponseTypeDef,
-        ListModelExplainabilityJobDefinitionsRequestTypeDef,
-        ListModelExplainabilityJobDefinitionsResponseTypeDef,
-        ListModelMetadataRequestTypeDef,
-        ListModelMetadataResponseTypeDef,
-        ListModelPackageGroupsInputTypeDef,
-        ListModelPackageGroupsOutputTypeDef,
-        ListModelPackagesInputTypeDef,
-        ListModelPackagesOutputTypeDef,
-        ListModelQualityJobDefinitionsRequestTypeDef,
-        ListModelQualityJobDefinitionsResponseTypeDef,
-        ListModelsInputTypeDef,
-        ListModelsOutputTypeDef,
-        ListMonitoringAlertHistoryRequestTypeDef,
-        ListMonitoringAlertHistoryResponseTypeDef,
-        ListMonitoringAlertsRequestTypeDef,
-        ListMonitoringAlertsResponseTypeDef,
-        ListMonitoringExecutionsRequestTypeDef,
-        ListMonitoringExecutionsResponseTypeDef,
-        ListMonitoringSchedulesRequestTypeDef,
-        ListMonitoringSchedulesResponseTypeDef,
-        ListNotebookInstanceLifecycleConfigsInputTypeDef,
-        ListNotebookInstanceLifecycleConfigsOutputTypeDef,
-        ListNotebookInstancesInputTypeDef,
-        ListNotebookInstancesOutputTypeDef,
-        ListOptimizationJobsRequestTypeDef,
-        ListOptimizationJobsResponseTypeDef,
-        ListPartnerAppsRequestTypeDef,
-        ListPartnerAppsResponseTypeDef,
-        ListPipelineExecutionStepsRequestTypeDef,
-        ListPipelineExecutionStepsResponseTypeDef,
-        ListPipelineExecutionsRequestTypeDef,
-        ListPipelineExecutionsResponseTypeDef,
-        ListPipelineParametersForExecutionRequestTypeDef,
-        ListPipelineParametersForExecutionResponseTypeDef,
-        ListPipelineVersionsRequestTypeDef,
-        ListPipelineVersionsResponseTypeDef,
-        ListPipelinesRequestTypeDef,
-        ListPipelinesResponseTypeDef,
-        ListProcessingJobsRequestTypeDef,
-        ListProcessingJobsResponseTypeDef,
-        ListProjectsInputTypeDef,
-        ListProjectsOutputTypeDef,
-        ListResourceCatalogsRequestTypeDef,
-        ListResourceCatalogsResponseTypeDef,
-        ListSpacesRequestTypeDef,
-        ListSpacesResponseTypeDef,
-        ListStageDevicesRequestTypeDef,
-        ListStageDevicesResponseTypeDef,
-        ListStudioLifecycleConfigsRequestTypeDef,
-        ListStudioLifecycleConfigsResponseTypeDef,
-        ListSubscribedWorkteamsRequestTypeDef,
-        ListSubscribedWorkteamsResponseTypeDef,
-        ListTagsInputTypeDef,
-        ListTagsOutputTypeDef,
-        ListTrainingJobsForHyperParameterTuningJobRequestTypeDef,
-        ListTrainingJobsForHyperParameterTuningJobResponseTypeDef,
-        ListTrainingJobsRequestTypeDef,
-        ListTrainingJobsResponseTypeDef,
-        ListTrainingPlansRequestTypeDef,
-        ListTrainingPlansResponseTypeDef,
-        ListTransformJobsRequestTypeDef,
-        ListTransformJobsResponseTypeDef,
-        ListTrialComponentsRequestTypeDef,
-        ListTrialComponentsResponseTypeDef,
-        ListTrialsRequestTypeDef,
-        ListTrialsResponseTypeDef,
-        ListUltraServersByReservedCapacityRequestTypeDef,
-        ListUltraServersByReservedCapacityResponseTypeDef,
-        ListUserProfilesRequestTypeDef,
-        ListUserProfilesResponseTypeDef,
-        ListWorkforcesRequestTypeDef,
-        ListWorkforcesResponseTypeDef,
-        ListWorkteamsRequestTypeDef,
-        ListWorkteamsResponseTypeDef,
-        MlflowAppSummaryTypeDef,
-        ModelCardExportJobSummaryTypeDef,
-        ModelCardSummaryTypeDef,
-        ModelCardVersionSummaryTypeDef,
-        ModelMetadataSummaryTypeDef,
-        ModelPackageGroupSummaryTypeDef,
-        ModelPackageSummaryTypeDef,
-        ModelSummaryTypeDef,
-        MonitoringAlertHistorySummaryTypeDef,
-        MonitoringAlertSummaryTypeDef,
-        MonitoringExecutionSummaryTypeDef,
-        MonitoringJobDefinitionSummaryTypeDef,
-        MonitoringScheduleSummaryTypeDef,
-        NotebookInstanceLifecycleConfigSummaryTypeDef,
-        NotebookInstanceSummaryTypeDef,
-        OptimizationJobSummaryTypeDef,
-        ParameterTypeDef,
-        PartnerAppSummaryTypeDef,
-        PipelineExecutionStepTypeDef,
-        PipelineExecutionSummaryTypeDef,
-        PipelineSummaryTypeDef,
-        PipelineVersionSummaryTypeDef,
-        ProcessingJobSummaryTypeDef,
-        PutModelPackageGroupPolicyInputTypeDef,
-        PutModelPackageGroupPolicyOutputTypeDef,
-        QueryLineageRequestTypeDef,
-        QueryLineageResponseTypeDef,
-        RegisterDevicesRequestTypeDef,
-        RenderUiTemplateRequestTypeDef,
-        RenderUiTemplateResponseTypeDef,
-        ResourceCatalogTypeDef,
-        RetryPipelineExecutionRequestTypeDef,
-        RetryPipelineExecutionResponseTypeDef,
-        SearchRecordTypeDef,
-        SearchRequestTypeDef,
-        SearchResponseTypeDef,
-        SearchTrainingPlanOfferingsRequestTypeDef,
-        SearchTrainingPlanOfferingsResponseTypeDef,
-        SendPipelineExecutionStepFailureRequestTypeDef,
-        SendPipelineExecutionStepFailureResponseTypeDef,
-        SendPipelineExecutionStepSuccessRequestTypeDef,
-        SendPipelineExecutionStepSuccessResponseTypeDef,
-        SpaceDetailsTypeDef,
-        StartClusterHealthCheckRequestTypeDef,
-        StartClusterHealthCheckResponseTypeDef,
-        StartEdgeDeploymentStageRequestTypeDef,
-        StartInferenceExperimentRequestTypeDef,
-        StartInferenceExperimentResponseTypeDef,
-        StartMlflowTrackingServerRequestTypeDef,
-        StartMlflowTrackingServerResponseTypeDef,
-        StartMonitoringScheduleRequestTypeDef,
-        StartNotebookInstanceInputTypeDef,
-        StartPipelineExecutionRequestTypeDef,
-        StartPipelineExecutionResponseTypeDef,
-        StartSessionRequestTypeDef,
-        StartSessionResponseTypeDef,
-        StopAIBenchmarkJobRequestTypeDef,
-        StopAIBenchmarkJobResponseTypeDef,
-        StopAIRecommendationJobRequestTypeDef,
-        StopAIRecommendationJobResponseTypeDef,
-        StopAutoMLJobRequestTypeDef,
-        StopCompilationJobRequestTypeDef,
-        StopEdgeDeploymentStageRequestTypeDef,
-        StopEdgePackagingJobRequestTypeDef,
-        StopHyperParameterTuningJobRequestTypeDef,
-        StopInferenceExperimentRequestTypeDef,
-        StopInferenceExperimentResponseTypeDef,
-        StopInferenceRecommendationsJobRequestTypeDef,
-        StopLabelingJobRequestTypeDef,
-        StopMlflowTrackingServerRequestTypeDef,
-        StopMlflowTrackingServerResponseTypeDef,
-        StopMonitoringScheduleRequestTypeDef,
-        StopNotebookInstanceInputTypeDef,
-        StopOptimizationJobRequestTypeDef,
-        StopPipelineExecutionRequestTypeDef,
-        StopPipelineExecutionResponseTypeDef,
-        StopProcessingJobRequestTypeDef,
-        StopTrainingJobRequestTypeDef,
-        StopTransformJobRequestTypeDef,
-        StudioLifecycleConfigDetailsTypeDef,
-        SubscribedWorkteamTypeDef,
-        TagTypeDef,
-        TrackingServerSummaryTypeDef,
-        TrainingJobSummaryTypeDef,
-        TrainingPlanExtensionTypeDef,
-        TrainingPlanSummaryTypeDef,
-        TransformJobSummaryTypeDef,
-        TrialComponentSummaryTypeDef,
-        TrialSummaryTypeDef,
-        UltraServerTypeDef,
-        UpdateActionRequestTypeDef,
-        UpdateActionResponseTypeDef,
-        UpdateAppImageConfigRequestTypeDef,
-        UpdateAppImageConfigResponseTypeDef,
-        UpdateArtifactRequestTypeDef,
-        UpdateArtifactResponseTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResponseTypeDef,
-        UpdateClusterSchedulerConfigRequestTypeDef,
-        UpdateClusterSchedulerConfigResponseTypeDef,
-        UpdateClusterSoftwareRequestTypeDef,
-        UpdateClusterSoftwareResponseTypeDef,
-        UpdateCodeRepositoryInputTypeDef,
-        UpdateCodeRepositoryOutputTypeDef,
-        UpdateComputeQuotaRequestTypeDef,
-        UpdateComputeQuotaResponseTypeDef,
-        UpdateContextRequestTypeDef,
-        UpdateContextResponseTypeDef,
-        UpdateDeviceFleetRequestTypeDef,
-        UpdateDevicesRequestTypeDef,
-        UpdateDomainRequestTypeDef,
-        UpdateDomainResponseTypeDef,
-        UpdateEndpointInputTypeDef,
-        UpdateEndpointOutputTypeDef,
-        UpdateEndpointWeightsAndCapacitiesInputTypeDef,
-        UpdateEndpointWeightsAndCapacitiesOutputTypeDef,
-        UpdateExperimentRequestTypeDef,
-        UpdateExperimentResponseTypeDef,
-        UpdateFeatureGroupRequestTypeDef,
-        UpdateFeatureGroupResponseTypeDef,
-        UpdateFeatureMetadataRequestTypeDef,
-        UpdateHubContentReferenceRequestTypeDef,
-        UpdateHubContentReferenceResponseTypeDef,
-        UpdateHubContentRequestTypeDef,
-        UpdateHubContentResponseTypeDef,
-        UpdateHubRequestTypeDef,
-        UpdateHubResponseTypeDef,
-        UpdateImageRequestTypeDef,
-        UpdateImageResponseTypeDef,
-        UpdateImageVersionRequestTypeDef,
-        UpdateImageVersionResponseTypeDef,
-        UpdateInferenceComponentInputTypeDef,
-        UpdateInferenceComponentOutputTypeDef,
-        UpdateInferenceComponentRuntimeConfigInputTypeDef,
-        UpdateInferenceComponentRuntimeConfigOutputTypeDef,
-        UpdateInferenceExperimentRequestTypeDef,
-        UpdateInferenceExperimentResponseTypeDef,
-        UpdateMlflowAppRequestTypeDef,
-        UpdateMlflowAppResponseTypeDef,
-        UpdateMlflowTrackingServerRequestTypeDef,
-        UpdateMlflowTrackingServerResponseTypeDef,
-        UpdateModelCardRequestTypeDef,
-        UpdateModelCardResponseTypeDef,
-        UpdateModelPackageInputTypeDef,
-        UpdateModelPackageOutputTypeDef,
-        UpdateMonitoringAlertRequestTypeDef,
-        UpdateMonitoringAlertResponseTypeDef,
-        UpdateMonitoringScheduleRequestTypeDef,
-        UpdateMonitoringScheduleResponseTypeDef,
-        UpdateNotebookInstanceInputTypeDef,
-        UpdateNotebookInstanceLifecycleConfigInputTypeDef,
-        UpdateNotebookInstanceLifecycleConfigOutputTypeDef,
-        UpdateNotebookInstanceOutputTypeDef,
-        UpdatePartnerAppRequestTypeDef,
-        UpdatePartnerAppResponseTypeDef,
-        UpdatePipelineExecutionRequestTypeDef,
-        UpdatePipelineExecutionResponseTypeDef,
-        UpdatePipelineRequestTypeDef,
-        UpdatePipelineResponseTypeDef,
-        UpdatePipelineVersionRequestTypeDef,
-        UpdatePipelineVersionResponseTypeDef,
-        UpdateProjectInputTypeDef,
-        UpdateProjectOutputTypeDef,
-        UpdateSpaceRequestTypeDef,
-        UpdateSpaceResponseTypeDef,
-        UpdateTrainingJobRequestTypeDef,
-        UpdateTrainingJobResponseTypeDef,
-        UpdateTrialComponentRequestTypeDef,
-        UpdateTrialComponentResponseTypeDef,
-        UpdateTrialRequestTypeDef,
-        UpdateTrialResponseTypeDef,
-        UpdateUserProfileRequestTypeDef,
-        UpdateUserProfileResponseTypeDef,
-        UpdateWorkforceRequestTypeDef,
-        UpdateWorkforceResponseTypeDef,
-        UpdateWorkteamRequestTypeDef,
-        UpdateWorkteamResponseTypeDef,
-        UserProfileDetailsTypeDef,
-        WorkforceTypeDef,
-        WorkteamTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSageMaker"]
 
@@ -839,8 +27,8 @@ class MultiRegionSageMaker(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_association(
-        self, **kwargs: Unpack[AddAssociationRequestTypeDef]
-    ) -> TargetResults[AddAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.AddAssociationResponseTypeDef]:
         """Creates an association between the source and the destination. A source
         can be associated with multiple destinations, and a destination can be
         associated with multiple sources. An association is a lineage tracking
@@ -851,8 +39,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("AddAssociation", kwargs)
 
     def add_tags(
-        self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> TargetResults[AddTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
         """Adds or overwrites one or more tags for the specified SageMaker resource.
         You can add tags to notebook instances, training jobs, hyperparameter
         tuning jobs, batch transform jobs, models, labeling jobs, work teams,
@@ -863,8 +51,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("AddTags", kwargs)
 
     def associate_trial_component(
-        self, **kwargs: Unpack[AssociateTrialComponentRequestTypeDef]
-    ) -> TargetResults[AssociateTrialComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateTrialComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateTrialComponentResponseTypeDef]:
         """Associates a trial component with a trial. A trial component can be
         associated with multiple trials. To disassociate a trial component from a
         trial, call the DisassociateTrialComponent API.
@@ -874,8 +62,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("AssociateTrialComponent", kwargs)
 
     def attach_cluster_node_volume(
-        self, **kwargs: Unpack[AttachClusterNodeVolumeRequestTypeDef]
-    ) -> TargetResults[AttachClusterNodeVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachClusterNodeVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachClusterNodeVolumeResponseTypeDef]:
         """Attaches your Amazon Elastic Block Store (Amazon EBS) volume to a node in
         your EKS orchestrated HyperPod cluster.
 
@@ -884,8 +72,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("AttachClusterNodeVolume", kwargs)
 
     def batch_add_cluster_nodes(
-        self, **kwargs: Unpack[BatchAddClusterNodesRequestTypeDef]
-    ) -> TargetResults[BatchAddClusterNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchAddClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchAddClusterNodesResponseTypeDef]:
         """Adds nodes to a HyperPod cluster by incrementing the target count for one
         or more instance groups. This operation returns a unique NodeLogicalId for
         each node being added, which can be used to track the provisioning status
@@ -897,8 +85,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("BatchAddClusterNodes", kwargs)
 
     def batch_delete_cluster_nodes(
-        self, **kwargs: Unpack[BatchDeleteClusterNodesRequestTypeDef]
-    ) -> TargetResults[BatchDeleteClusterNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteClusterNodesResponseTypeDef]:
         """Deletes specific nodes within a SageMaker HyperPod cluster.
         BatchDeleteClusterNodes accepts a cluster name and a list of node IDs.
 
@@ -907,8 +95,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("BatchDeleteClusterNodes", kwargs)
 
     def batch_describe_model_package(
-        self, **kwargs: Unpack[BatchDescribeModelPackageInputTypeDef]
-    ) -> TargetResults[BatchDescribeModelPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDescribeModelPackageInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDescribeModelPackageOutputTypeDef]:
         """This action batch describes a list of versioned model packages
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/BatchDescribeModelPackage
@@ -916,8 +104,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("BatchDescribeModelPackage", kwargs)
 
     def batch_reboot_cluster_nodes(
-        self, **kwargs: Unpack[BatchRebootClusterNodesRequestTypeDef]
-    ) -> TargetResults[BatchRebootClusterNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchRebootClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchRebootClusterNodesResponseTypeDef]:
         """Reboots specific nodes within a SageMaker HyperPod cluster using a soft
         recovery mechanism. BatchRebootClusterNodes performs a graceful reboot of
         the specified nodes by calling the Amazon Elastic Compute Cloud
@@ -929,8 +117,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("BatchRebootClusterNodes", kwargs)
 
     def batch_replace_cluster_nodes(
-        self, **kwargs: Unpack[BatchReplaceClusterNodesRequestTypeDef]
-    ) -> TargetResults[BatchReplaceClusterNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchReplaceClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchReplaceClusterNodesResponseTypeDef]:
         """Replaces specific nodes within a SageMaker HyperPod cluster with new
         hardware. BatchReplaceClusterNodes terminates the specified instances and
         provisions new replacement instances with the same configuration but fresh
@@ -942,8 +130,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("BatchReplaceClusterNodes", kwargs)
 
     def create_action(
-        self, **kwargs: Unpack[CreateActionRequestTypeDef]
-    ) -> TargetResults[CreateActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateActionResponseTypeDef]:
         """Creates an action. An action is a lineage tracking entity that represents
         an action or activity. For example, a model deployment or an HPO job.
         Generally, an action involves at least one input or output artifact. For
@@ -954,8 +142,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAction", kwargs)
 
     def create_ai_benchmark_job(
-        self, **kwargs: Unpack[CreateAIBenchmarkJobRequestTypeDef]
-    ) -> TargetResults[CreateAIBenchmarkJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIBenchmarkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIBenchmarkJobResponseTypeDef]:
         """Creates a benchmark job that runs performance benchmarks against inference
         infrastructure using a predefined AI workload configuration. The benchmark
         job measures metrics such as latency, throughput, and cost for your
@@ -966,8 +154,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAIBenchmarkJob", kwargs)
 
     def create_ai_recommendation_job(
-        self, **kwargs: Unpack[CreateAIRecommendationJobRequestTypeDef]
-    ) -> TargetResults[CreateAIRecommendationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIRecommendationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIRecommendationJobResponseTypeDef]:
         """Creates a recommendation job that generates intelligent optimization
         recommendations for generative AI inference deployments. The job analyzes
         your model, workload configuration, and performance targets to recommend
@@ -979,8 +167,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAIRecommendationJob", kwargs)
 
     def create_ai_workload_config(
-        self, **kwargs: Unpack[CreateAIWorkloadConfigRequestTypeDef]
-    ) -> TargetResults[CreateAIWorkloadConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAIWorkloadConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAIWorkloadConfigResponseTypeDef]:
         """Creates a reusable AI workload configuration that defines datasets, data
         sources, and benchmark tool settings for consistent performance testing of
         generative AI inference deployments on Amazon SageMaker AI.
@@ -990,8 +178,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAIWorkloadConfig", kwargs)
 
     def create_algorithm(
-        self, **kwargs: Unpack[CreateAlgorithmInputTypeDef]
-    ) -> TargetResults[CreateAlgorithmOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAlgorithmInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAlgorithmOutputTypeDef]:
         """Create a machine learning algorithm that you can use in SageMaker and list
         in the Amazon Web Services Marketplace.
 
@@ -1000,8 +188,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAlgorithm", kwargs)
 
     def create_app(
-        self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> TargetResults[CreateAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppResponseTypeDef]:
         """Creates a running app for the specified UserProfile. This operation is
         automatically invoked by Amazon SageMaker AI upon access to the associated
         Domain, and when new kernel configurations are selected by the user. A
@@ -1012,8 +200,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateApp", kwargs)
 
     def create_app_image_config(
-        self, **kwargs: Unpack[CreateAppImageConfigRequestTypeDef]
-    ) -> TargetResults[CreateAppImageConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAppImageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAppImageConfigResponseTypeDef]:
         """Creates a configuration for running a SageMaker AI image as a
         KernelGateway app. The configuration specifies the Amazon Elastic File
         System storage volume on the image, and a list of the kernels in the
@@ -1024,8 +212,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAppImageConfig", kwargs)
 
     def create_artifact(
-        self, **kwargs: Unpack[CreateArtifactRequestTypeDef]
-    ) -> TargetResults[CreateArtifactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateArtifactResponseTypeDef]:
         """Creates an artifact. An artifact is a lineage tracking entity that
         represents a URI addressable object or data. Some examples are the S3 URI
         of a dataset and the ECR registry path of an image. For more information,
@@ -1036,8 +224,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateArtifact", kwargs)
 
     def create_auto_ml_job(
-        self, **kwargs: Unpack[CreateAutoMLJobRequestTypeDef]
-    ) -> TargetResults[CreateAutoMLJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutoMLJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutoMLJobResponseTypeDef]:
         """Creates an Autopilot job also referred to as Autopilot experiment or
         AutoML job.
 
@@ -1046,8 +234,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAutoMLJob", kwargs)
 
     def create_auto_ml_job_v2(
-        self, **kwargs: Unpack[CreateAutoMLJobV2RequestTypeDef]
-    ) -> TargetResults[CreateAutoMLJobV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutoMLJobV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutoMLJobV2ResponseTypeDef]:
         """Creates an Autopilot job also referred to as Autopilot experiment or
         AutoML job V2.
 
@@ -1056,8 +244,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateAutoMLJobV2", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
         """Creates an Amazon SageMaker HyperPod cluster. SageMaker HyperPod is a
         capability of SageMaker for creating and managing persistent clusters for
         developing large machine learning models, such as large language models
@@ -1069,8 +257,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_cluster_scheduler_config(
-        self, **kwargs: Unpack[CreateClusterSchedulerConfigRequestTypeDef]
-    ) -> TargetResults[CreateClusterSchedulerConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterSchedulerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterSchedulerConfigResponseTypeDef]:
         """Create cluster policy configuration. This policy is used for task
         prioritization and fair-share allocation of idle compute. This helps
         prioritize critical workloads and distributes idle compute across
@@ -1081,8 +269,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateClusterSchedulerConfig", kwargs)
 
     def create_code_repository(
-        self, **kwargs: Unpack[CreateCodeRepositoryInputTypeDef]
-    ) -> TargetResults[CreateCodeRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCodeRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCodeRepositoryOutputTypeDef]:
         """Creates a Git repository as a resource in your SageMaker AI account. You
         can associate the repository with notebook instances so that you can use
         Git source control for the notebooks you create. The Git repository is a
@@ -1095,8 +283,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateCodeRepository", kwargs)
 
     def create_compilation_job(
-        self, **kwargs: Unpack[CreateCompilationJobRequestTypeDef]
-    ) -> TargetResults[CreateCompilationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCompilationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCompilationJobResponseTypeDef]:
         """Starts a model compilation job. After the model has been compiled, Amazon
         SageMaker AI saves the resulting model artifacts to an Amazon Simple
         Storage Service (Amazon S3) bucket that you specify.
@@ -1106,8 +294,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateCompilationJob", kwargs)
 
     def create_compute_quota(
-        self, **kwargs: Unpack[CreateComputeQuotaRequestTypeDef]
-    ) -> TargetResults[CreateComputeQuotaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateComputeQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComputeQuotaResponseTypeDef]:
         """Create compute allocation definition. This defines how compute is
         allocated, shared, and borrowed for specified entities. Specifically, how
         to lend and borrow idle compute and assign a fair-share weight to the
@@ -1118,8 +306,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateComputeQuota", kwargs)
 
     def create_context(
-        self, **kwargs: Unpack[CreateContextRequestTypeDef]
-    ) -> TargetResults[CreateContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContextRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContextResponseTypeDef]:
         """Creates a context. A context is a lineage tracking entity that represents
         a logical grouping of other tracking or experiment entities. Some examples
         are an endpoint and a model package. For more information, see Amazon
@@ -1130,8 +318,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateContext", kwargs)
 
     def create_data_quality_job_definition(
-        self, **kwargs: Unpack[CreateDataQualityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateDataQualityJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataQualityJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataQualityJobDefinitionResponseTypeDef]:
         """Creates a definition for a job that monitors data quality and drift. For
         information about model monitor, see Amazon SageMaker AI Model Monitor.
 
@@ -1140,8 +328,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateDataQualityJobDefinition", kwargs)
 
     def create_device_fleet(
-        self, **kwargs: Unpack[CreateDeviceFleetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeviceFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a device fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateDeviceFleet
@@ -1149,8 +337,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateDeviceFleet", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates a Domain. A domain consists of an associated Amazon Elastic File
         System volume, a list of authorized users, and a variety of security,
         application, policy, and Amazon Virtual Private Cloud (VPC)
@@ -1164,8 +352,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_edge_deployment_plan(
-        self, **kwargs: Unpack[CreateEdgeDeploymentPlanRequestTypeDef]
-    ) -> TargetResults[CreateEdgeDeploymentPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEdgeDeploymentPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEdgeDeploymentPlanResponseTypeDef]:
         """Creates an edge deployment plan, consisting of multiple stages. Each stage
         may have a different deployment configuration and devices.
 
@@ -1174,8 +362,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateEdgeDeploymentPlan", kwargs)
 
     def create_edge_deployment_stage(
-        self, **kwargs: Unpack[CreateEdgeDeploymentStageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEdgeDeploymentStageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new stage in an existing edge deployment plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateEdgeDeploymentStage
@@ -1183,8 +371,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateEdgeDeploymentStage", kwargs)
 
     def create_edge_packaging_job(
-        self, **kwargs: Unpack[CreateEdgePackagingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEdgePackagingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a SageMaker Edge Manager model packaging job. Edge Manager will use
         the model artifacts from the Amazon Simple Storage Service bucket that you
         specify. After the model has been packaged, Amazon SageMaker saves the
@@ -1195,8 +383,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateEdgePackagingJob", kwargs)
 
     def create_endpoint(
-        self, **kwargs: Unpack[CreateEndpointInputTypeDef]
-    ) -> TargetResults[CreateEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointOutputTypeDef]:
         """Creates an endpoint using the endpoint configuration specified in the
         request. SageMaker uses the endpoint to provision resources and deploy
         models. You create the endpoint configuration with the
@@ -1207,8 +395,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateEndpoint", kwargs)
 
     def create_endpoint_config(
-        self, **kwargs: Unpack[CreateEndpointConfigInputTypeDef]
-    ) -> TargetResults[CreateEndpointConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEndpointConfigInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointConfigOutputTypeDef]:
         """Creates an endpoint configuration that SageMaker hosting services uses to
         deploy models. In the configuration, you identify one or more models,
         created using the CreateModel API, to deploy and the resources that you
@@ -1219,8 +407,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateEndpointConfig", kwargs)
 
     def create_experiment(
-        self, **kwargs: Unpack[CreateExperimentRequestTypeDef]
-    ) -> TargetResults[CreateExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExperimentResponseTypeDef]:
         """Creates a SageMaker experiment. An experiment is a collection of trials
         that are observed, compared and evaluated as a group. A trial is a set of
         steps, called trial components, that produce a machine learning model.
@@ -1230,8 +418,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateExperiment", kwargs)
 
     def create_feature_group(
-        self, **kwargs: Unpack[CreateFeatureGroupRequestTypeDef]
-    ) -> TargetResults[CreateFeatureGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFeatureGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFeatureGroupResponseTypeDef]:
         """Create a new FeatureGroup. A FeatureGroup is a group of Features defined
         in the FeatureStore to describe a Record.
 
@@ -1240,8 +428,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateFeatureGroup", kwargs)
 
     def create_flow_definition(
-        self, **kwargs: Unpack[CreateFlowDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateFlowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFlowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowDefinitionResponseTypeDef]:
         """Creates a flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateFlowDefinition
@@ -1249,8 +437,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateFlowDefinition", kwargs)
 
     def create_hub(
-        self, **kwargs: Unpack[CreateHubRequestTypeDef]
-    ) -> TargetResults[CreateHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHubRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHubResponseTypeDef]:
         """Create a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateHub
@@ -1258,8 +446,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateHub", kwargs)
 
     def create_hub_content_presigned_urls(
-        self, **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef]
-    ) -> TargetResults[CreateHubContentPresignedUrlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHubContentPresignedUrlsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHubContentPresignedUrlsResponseTypeDef]:
         """Creates presigned URLs for accessing hub content artifacts. This operation
         generates time-limited, secure URLs that allow direct download of model
         artifacts and associated files from Amazon SageMaker hub content,
@@ -1270,8 +458,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateHubContentPresignedUrls", kwargs)
 
     def create_hub_content_reference(
-        self, **kwargs: Unpack[CreateHubContentReferenceRequestTypeDef]
-    ) -> TargetResults[CreateHubContentReferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHubContentReferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHubContentReferenceResponseTypeDef]:
         """Create a hub content reference in order to add a model in the JumpStart
         public hub to a private hub.
 
@@ -1280,8 +468,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateHubContentReference", kwargs)
 
     def create_human_task_ui(
-        self, **kwargs: Unpack[CreateHumanTaskUiRequestTypeDef]
-    ) -> TargetResults[CreateHumanTaskUiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHumanTaskUiRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHumanTaskUiResponseTypeDef]:
         """Defines the settings you will use for the human review workflow user
         interface. Reviewers will see a three-panel interface with an instruction
         area, the item to review, and an input area.
@@ -1291,8 +479,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateHumanTaskUi", kwargs)
 
     def create_hyper_parameter_tuning_job(
-        self, **kwargs: Unpack[CreateHyperParameterTuningJobRequestTypeDef]
-    ) -> TargetResults[CreateHyperParameterTuningJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHyperParameterTuningJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHyperParameterTuningJobResponseTypeDef]:
         """Starts a hyperparameter tuning job. A hyperparameter tuning job finds the
         best version of a model by running many training jobs on your dataset
         using the algorithm you choose and values for hyperparameters within
@@ -1305,8 +493,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateHyperParameterTuningJob", kwargs)
 
     def create_image(
-        self, **kwargs: Unpack[CreateImageRequestTypeDef]
-    ) -> TargetResults[CreateImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageResponseTypeDef]:
         """Creates a custom SageMaker AI image. A SageMaker AI image is a set of
         image versions. Each image version represents a container image stored in
         Amazon ECR. For more information, see Bring your own SageMaker AI image.
@@ -1316,8 +504,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateImage", kwargs)
 
     def create_image_version(
-        self, **kwargs: Unpack[CreateImageVersionRequestTypeDef]
-    ) -> TargetResults[CreateImageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImageVersionResponseTypeDef]:
         """Creates a version of the SageMaker AI image specified by ImageName. The
         version represents the Amazon ECR container image specified by BaseImage.
 
@@ -1326,8 +514,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateImageVersion", kwargs)
 
     def create_inference_component(
-        self, **kwargs: Unpack[CreateInferenceComponentInputTypeDef]
-    ) -> TargetResults[CreateInferenceComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInferenceComponentInputTypeDef]
+    ) -> TargetResults[type_defs.CreateInferenceComponentOutputTypeDef]:
         """Creates an inference component, which is a SageMaker AI hosting object
         that you can use to deploy a model to an endpoint. In the inference
         component settings, you specify the model, the endpoint, and how the model
@@ -1344,8 +532,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateInferenceComponent", kwargs)
 
     def create_inference_experiment(
-        self, **kwargs: Unpack[CreateInferenceExperimentRequestTypeDef]
-    ) -> TargetResults[CreateInferenceExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInferenceExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInferenceExperimentResponseTypeDef]:
         """Creates an inference experiment using the configurations specified in the
         request.
 
@@ -1354,8 +542,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateInferenceExperiment", kwargs)
 
     def create_inference_recommendations_job(
-        self, **kwargs: Unpack[CreateInferenceRecommendationsJobRequestTypeDef]
-    ) -> TargetResults[CreateInferenceRecommendationsJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateInferenceRecommendationsJobRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateInferenceRecommendationsJobResponseTypeDef]:
         """Starts a recommendation job. You can create either an instance
         recommendation or load test job.
 
@@ -1364,8 +553,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateInferenceRecommendationsJob", kwargs)
 
     def create_labeling_job(
-        self, **kwargs: Unpack[CreateLabelingJobRequestTypeDef]
-    ) -> TargetResults[CreateLabelingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLabelingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLabelingJobResponseTypeDef]:
         """Creates a job that uses workers to label the data objects in your input
         dataset. You can use the labeled data to train machine learning models.
 
@@ -1374,8 +563,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateLabelingJob", kwargs)
 
     def create_mlflow_app(
-        self, **kwargs: Unpack[CreateMlflowAppRequestTypeDef]
-    ) -> TargetResults[CreateMlflowAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMlflowAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMlflowAppResponseTypeDef]:
         """Creates an MLflow Tracking Server using a general purpose Amazon S3 bucket
         as the artifact store.
 
@@ -1384,8 +573,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateMlflowApp", kwargs)
 
     def create_mlflow_tracking_server(
-        self, **kwargs: Unpack[CreateMlflowTrackingServerRequestTypeDef]
-    ) -> TargetResults[CreateMlflowTrackingServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMlflowTrackingServerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMlflowTrackingServerResponseTypeDef]:
         """Creates an MLflow Tracking Server using a general purpose Amazon S3 bucket
         as the artifact store. For more information, see Create an MLflow Tracking
         Server.
@@ -1395,8 +584,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateMlflowTrackingServer", kwargs)
 
     def create_model(
-        self, **kwargs: Unpack[CreateModelInputTypeDef]
-    ) -> TargetResults[CreateModelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelInputTypeDef]
+    ) -> TargetResults[type_defs.CreateModelOutputTypeDef]:
         """Creates a model in SageMaker. In the request, you name the model and
         describe a primary container. For the primary container, you specify the
         Docker image that contains inference code, artifacts (from prior
@@ -1408,8 +597,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModel", kwargs)
 
     def create_model_bias_job_definition(
-        self, **kwargs: Unpack[CreateModelBiasJobDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateModelBiasJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelBiasJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelBiasJobDefinitionResponseTypeDef]:
         """Creates the definition for a model bias job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelBiasJobDefinition
@@ -1417,8 +606,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelBiasJobDefinition", kwargs)
 
     def create_model_card(
-        self, **kwargs: Unpack[CreateModelCardRequestTypeDef]
-    ) -> TargetResults[CreateModelCardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelCardRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelCardResponseTypeDef]:
         """Creates an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelCard
@@ -1426,8 +615,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelCard", kwargs)
 
     def create_model_card_export_job(
-        self, **kwargs: Unpack[CreateModelCardExportJobRequestTypeDef]
-    ) -> TargetResults[CreateModelCardExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelCardExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelCardExportJobResponseTypeDef]:
         """Creates an Amazon SageMaker Model Card export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelCardExportJob
@@ -1435,8 +624,11 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelCardExportJob", kwargs)
 
     def create_model_explainability_job_definition(
-        self, **kwargs: Unpack[CreateModelExplainabilityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateModelExplainabilityJobDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateModelExplainabilityJobDefinitionRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateModelExplainabilityJobDefinitionResponseTypeDef]:
         """Creates the definition for a model explainability job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelExplainabilityJobDefinition
@@ -1444,8 +636,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelExplainabilityJobDefinition", kwargs)
 
     def create_model_package(
-        self, **kwargs: Unpack[CreateModelPackageInputTypeDef]
-    ) -> TargetResults[CreateModelPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelPackageInputTypeDef]
+    ) -> TargetResults[type_defs.CreateModelPackageOutputTypeDef]:
         """Creates a model package that you can use to create SageMaker models or
         list on Amazon Web Services Marketplace, or a versioned model that is part
         of a model group. Buyers can subscribe to model packages listed on Amazon
@@ -1456,8 +648,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelPackage", kwargs)
 
     def create_model_package_group(
-        self, **kwargs: Unpack[CreateModelPackageGroupInputTypeDef]
-    ) -> TargetResults[CreateModelPackageGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelPackageGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateModelPackageGroupOutputTypeDef]:
         """Creates a model group. A model group contains a group of model versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelPackageGroup
@@ -1465,8 +657,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelPackageGroup", kwargs)
 
     def create_model_quality_job_definition(
-        self, **kwargs: Unpack[CreateModelQualityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[CreateModelQualityJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateModelQualityJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateModelQualityJobDefinitionResponseTypeDef]:
         """Creates a definition for a job that monitors model quality and drift. For
         information about model monitor, see Amazon SageMaker AI Model Monitor.
 
@@ -1475,8 +667,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateModelQualityJobDefinition", kwargs)
 
     def create_monitoring_schedule(
-        self, **kwargs: Unpack[CreateMonitoringScheduleRequestTypeDef]
-    ) -> TargetResults[CreateMonitoringScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMonitoringScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMonitoringScheduleResponseTypeDef]:
         """Creates a schedule that regularly starts Amazon SageMaker AI Processing
         Jobs to monitor the data captured for an Amazon SageMaker AI Endpoint.
 
@@ -1485,8 +677,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateMonitoringSchedule", kwargs)
 
     def create_notebook_instance(
-        self, **kwargs: Unpack[CreateNotebookInstanceInputTypeDef]
-    ) -> TargetResults[CreateNotebookInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotebookInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNotebookInstanceOutputTypeDef]:
         """Creates an SageMaker AI notebook instance. A notebook instance is a
         machine learning (ML) compute instance running on a Jupyter notebook.
 
@@ -1495,8 +687,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateNotebookInstance", kwargs)
 
     def create_notebook_instance_lifecycle_config(
-        self, **kwargs: Unpack[CreateNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> TargetResults[CreateNotebookInstanceLifecycleConfigOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateNotebookInstanceLifecycleConfigInputTypeDef],
+    ) -> TargetResults[type_defs.CreateNotebookInstanceLifecycleConfigOutputTypeDef]:
         """Creates a lifecycle configuration that you can associate with a notebook
         instance. A lifecycle configuration is a collection of shell scripts that
         run when you create or start a notebook instance.
@@ -1506,8 +699,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateNotebookInstanceLifecycleConfig", kwargs)
 
     def create_optimization_job(
-        self, **kwargs: Unpack[CreateOptimizationJobRequestTypeDef]
-    ) -> TargetResults[CreateOptimizationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOptimizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOptimizationJobResponseTypeDef]:
         """Creates a job that optimizes a model for inference performance. To create
         the job, you provide the location of a source model, and you provide the
         settings for the optimization techniques that you want the job to apply.
@@ -1519,8 +712,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateOptimizationJob", kwargs)
 
     def create_partner_app(
-        self, **kwargs: Unpack[CreatePartnerAppRequestTypeDef]
-    ) -> TargetResults[CreatePartnerAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartnerAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartnerAppResponseTypeDef]:
         """Creates an Amazon SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreatePartnerApp
@@ -1528,8 +721,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePartnerApp", kwargs)
 
     def create_partner_app_presigned_url(
-        self, **kwargs: Unpack[CreatePartnerAppPresignedUrlRequestTypeDef]
-    ) -> TargetResults[CreatePartnerAppPresignedUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePartnerAppPresignedUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePartnerAppPresignedUrlResponseTypeDef]:
         """Creates a presigned URL to access an Amazon SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreatePartnerAppPresignedUrl
@@ -1537,8 +730,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePartnerAppPresignedUrl", kwargs)
 
     def create_pipeline(
-        self, **kwargs: Unpack[CreatePipelineRequestTypeDef]
-    ) -> TargetResults[CreatePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePipelineResponseTypeDef]:
         """Creates a pipeline using a JSON pipeline definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreatePipeline
@@ -1546,8 +739,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePipeline", kwargs)
 
     def create_presigned_domain_url(
-        self, **kwargs: Unpack[CreatePresignedDomainUrlRequestTypeDef]
-    ) -> TargetResults[CreatePresignedDomainUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePresignedDomainUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePresignedDomainUrlResponseTypeDef]:
         """Creates a URL for a specified UserProfile in a Domain. When accessed in a
         web browser, the user will be automatically signed in to the domain, and
         granted access to all of the Apps and files associated with the Domain's
@@ -1559,8 +752,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePresignedDomainUrl", kwargs)
 
     def create_presigned_mlflow_app_url(
-        self, **kwargs: Unpack[CreatePresignedMlflowAppUrlRequestTypeDef]
-    ) -> TargetResults[CreatePresignedMlflowAppUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePresignedMlflowAppUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePresignedMlflowAppUrlResponseTypeDef]:
         """Returns a presigned URL that you can use to connect to the MLflow UI
         attached to your MLflow App. For more information, see Launch the MLflow
         UI using a presigned URL.
@@ -1570,8 +763,11 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePresignedMlflowAppUrl", kwargs)
 
     def create_presigned_mlflow_tracking_server_url(
-        self, **kwargs: Unpack[CreatePresignedMlflowTrackingServerUrlRequestTypeDef]
-    ) -> TargetResults[CreatePresignedMlflowTrackingServerUrlResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreatePresignedMlflowTrackingServerUrlRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreatePresignedMlflowTrackingServerUrlResponseTypeDef]:
         """Returns a presigned URL that you can use to connect to the MLflow UI
         attached to your tracking server. For more information, see Launch the
         MLflow UI using a presigned URL.
@@ -1581,8 +777,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePresignedMlflowTrackingServerUrl", kwargs)
 
     def create_presigned_notebook_instance_url(
-        self, **kwargs: Unpack[CreatePresignedNotebookInstanceUrlInputTypeDef]
-    ) -> TargetResults[CreatePresignedNotebookInstanceUrlOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePresignedNotebookInstanceUrlInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePresignedNotebookInstanceUrlOutputTypeDef]:
         """Returns a URL that you can use to connect to the Jupyter server from a
         notebook instance. In the SageMaker AI console, when you choose Open next
         to a notebook instance, SageMaker AI opens a new tab showing the Jupyter
@@ -1594,8 +790,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreatePresignedNotebookInstanceUrl", kwargs)
 
     def create_processing_job(
-        self, **kwargs: Unpack[CreateProcessingJobRequestTypeDef]
-    ) -> TargetResults[CreateProcessingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProcessingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProcessingJobResponseTypeDef]:
         """Creates a processing job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateProcessingJob
@@ -1603,8 +799,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateProcessingJob", kwargs)
 
     def create_project(
-        self, **kwargs: Unpack[CreateProjectInputTypeDef]
-    ) -> TargetResults[CreateProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProjectInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectOutputTypeDef]:
         """Creates a machine learning (ML) project that can contain one or more
         templates that set up an ML pipeline from training to deploying an
         approved model.
@@ -1614,8 +810,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateProject", kwargs)
 
     def create_space(
-        self, **kwargs: Unpack[CreateSpaceRequestTypeDef]
-    ) -> TargetResults[CreateSpaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSpaceResponseTypeDef]:
         """Creates a private space or a space used for real time collaboration in a
         domain.
 
@@ -1624,8 +820,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateSpace", kwargs)
 
     def create_studio_lifecycle_config(
-        self, **kwargs: Unpack[CreateStudioLifecycleConfigRequestTypeDef]
-    ) -> TargetResults[CreateStudioLifecycleConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStudioLifecycleConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStudioLifecycleConfigResponseTypeDef]:
         """Creates a new Amazon SageMaker AI Studio Lifecycle Configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateStudioLifecycleConfig
@@ -1633,8 +829,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateStudioLifecycleConfig", kwargs)
 
     def create_training_job(
-        self, **kwargs: Unpack[CreateTrainingJobRequestTypeDef]
-    ) -> TargetResults[CreateTrainingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrainingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrainingJobResponseTypeDef]:
         """Starts a model training job. After training completes, SageMaker saves the
         resulting model artifacts to an Amazon S3 location that you specify.
 
@@ -1643,8 +839,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateTrainingJob", kwargs)
 
     def create_training_plan(
-        self, **kwargs: Unpack[CreateTrainingPlanRequestTypeDef]
-    ) -> TargetResults[CreateTrainingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrainingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrainingPlanResponseTypeDef]:
         """Creates a new training plan in SageMaker to reserve compute capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateTrainingPlan
@@ -1652,8 +848,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateTrainingPlan", kwargs)
 
     def create_transform_job(
-        self, **kwargs: Unpack[CreateTransformJobRequestTypeDef]
-    ) -> TargetResults[CreateTransformJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTransformJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTransformJobResponseTypeDef]:
         """Starts a transform job. A transform job uses a trained model to get
         inferences on a dataset and saves these results to an Amazon S3 location
         that you specify.
@@ -1663,8 +859,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateTransformJob", kwargs)
 
     def create_trial(
-        self, **kwargs: Unpack[CreateTrialRequestTypeDef]
-    ) -> TargetResults[CreateTrialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrialRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrialResponseTypeDef]:
         """Creates an SageMaker trial. A trial is a set of steps called trial
         components that produce a machine learning model. A trial is part of a
         single SageMaker experiment.
@@ -1674,8 +870,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateTrial", kwargs)
 
     def create_trial_component(
-        self, **kwargs: Unpack[CreateTrialComponentRequestTypeDef]
-    ) -> TargetResults[CreateTrialComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrialComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrialComponentResponseTypeDef]:
         """Creates a trial component, which is a stage of a machine learning trial. A
         trial is composed of one or more trial components. A trial component can
         be used in multiple trials.
@@ -1685,8 +881,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateTrialComponent", kwargs)
 
     def create_user_profile(
-        self, **kwargs: Unpack[CreateUserProfileRequestTypeDef]
-    ) -> TargetResults[CreateUserProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserProfileResponseTypeDef]:
         """Creates a user profile. A user profile represents a single user within a
         domain, and is the main way to reference a "person" for the purposes of
         sharing, reporting, and other user-oriented features. This entity is
@@ -1701,8 +897,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateUserProfile", kwargs)
 
     def create_workforce(
-        self, **kwargs: Unpack[CreateWorkforceRequestTypeDef]
-    ) -> TargetResults[CreateWorkforceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkforceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkforceResponseTypeDef]:
         """Use this operation to create a workforce. This operation will return an
         error if a workforce already exists in the Amazon Web Services Region that
         you specify. You can only create one workforce in each Amazon Web Services
@@ -1713,8 +909,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateWorkforce", kwargs)
 
     def create_workteam(
-        self, **kwargs: Unpack[CreateWorkteamRequestTypeDef]
-    ) -> TargetResults[CreateWorkteamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkteamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkteamResponseTypeDef]:
         """Creates a new work team for labeling your data. A work team is defined by
         one or more Amazon Cognito user pools. You must first create the user
         pools before you can create a work team.
@@ -1724,8 +920,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("CreateWorkteam", kwargs)
 
     def delete_action(
-        self, **kwargs: Unpack[DeleteActionRequestTypeDef]
-    ) -> TargetResults[DeleteActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteActionResponseTypeDef]:
         """Deletes an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAction
@@ -1733,8 +929,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAction", kwargs)
 
     def delete_ai_benchmark_job(
-        self, **kwargs: Unpack[DeleteAIBenchmarkJobRequestTypeDef]
-    ) -> TargetResults[DeleteAIBenchmarkJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIBenchmarkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIBenchmarkJobResponseTypeDef]:
         """Deletes the specified AI benchmark job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAIBenchmarkJob
@@ -1742,8 +938,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAIBenchmarkJob", kwargs)
 
     def delete_ai_recommendation_job(
-        self, **kwargs: Unpack[DeleteAIRecommendationJobRequestTypeDef]
-    ) -> TargetResults[DeleteAIRecommendationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIRecommendationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIRecommendationJobResponseTypeDef]:
         """Deletes the specified AI recommendation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAIRecommendationJob
@@ -1751,8 +947,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAIRecommendationJob", kwargs)
 
     def delete_ai_workload_config(
-        self, **kwargs: Unpack[DeleteAIWorkloadConfigRequestTypeDef]
-    ) -> TargetResults[DeleteAIWorkloadConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAIWorkloadConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAIWorkloadConfigResponseTypeDef]:
         """Deletes the specified AI workload configuration. You cannot delete a
         configuration that is referenced by an active benchmark job.
 
@@ -1761,8 +957,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAIWorkloadConfig", kwargs)
 
     def delete_algorithm(
-        self, **kwargs: Unpack[DeleteAlgorithmInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAlgorithmInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the specified algorithm from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAlgorithm
@@ -1770,8 +966,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAlgorithm", kwargs)
 
     def delete_app(
-        self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used to stop and delete an app.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteApp
@@ -1779,8 +975,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteApp", kwargs)
 
     def delete_app_image_config(
-        self, **kwargs: Unpack[DeleteAppImageConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppImageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an AppImageConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAppImageConfig
@@ -1788,8 +984,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAppImageConfig", kwargs)
 
     def delete_artifact(
-        self, **kwargs: Unpack[DeleteArtifactRequestTypeDef]
-    ) -> TargetResults[DeleteArtifactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteArtifactResponseTypeDef]:
         """Deletes an artifact. Either ArtifactArn or Source must be specified.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteArtifact
@@ -1797,8 +993,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteArtifact", kwargs)
 
     def delete_association(
-        self, **kwargs: Unpack[DeleteAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssociationResponseTypeDef]:
         """Deletes an association.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAssociation
@@ -1806,8 +1002,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteAssociation", kwargs)
 
     def delete_cluster(
-        self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> TargetResults[DeleteClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterResponseTypeDef]:
         """Delete a SageMaker HyperPod cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteCluster
@@ -1815,8 +1011,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteCluster", kwargs)
 
     def delete_cluster_scheduler_config(
-        self, **kwargs: Unpack[DeleteClusterSchedulerConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClusterSchedulerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the cluster policy of the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteClusterSchedulerConfig
@@ -1824,8 +1020,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteClusterSchedulerConfig", kwargs)
 
     def delete_code_repository(
-        self, **kwargs: Unpack[DeleteCodeRepositoryInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCodeRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified Git repository from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteCodeRepository
@@ -1833,8 +1029,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteCodeRepository", kwargs)
 
     def delete_compilation_job(
-        self, **kwargs: Unpack[DeleteCompilationJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCompilationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified compilation job. This action deletes only the
         compilation job resource in Amazon SageMaker AI. It doesn't delete other
         resources that are related to that job, such as the model artifacts that
@@ -1846,8 +1042,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteCompilationJob", kwargs)
 
     def delete_compute_quota(
-        self, **kwargs: Unpack[DeleteComputeQuotaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteComputeQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the compute allocation from the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteComputeQuota
@@ -1855,8 +1051,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteComputeQuota", kwargs)
 
     def delete_context(
-        self, **kwargs: Unpack[DeleteContextRequestTypeDef]
-    ) -> TargetResults[DeleteContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContextRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContextResponseTypeDef]:
         """Deletes an context.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteContext
@@ -1864,8 +1060,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteContext", kwargs)
 
     def delete_data_quality_job_definition(
-        self, **kwargs: Unpack[DeleteDataQualityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataQualityJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a data quality monitoring job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteDataQualityJobDefinition
@@ -1873,8 +1069,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteDataQualityJobDefinition", kwargs)
 
     def delete_device_fleet(
-        self, **kwargs: Unpack[DeleteDeviceFleetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeviceFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteDeviceFleet
@@ -1882,8 +1078,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteDeviceFleet", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used to delete a domain. If you onboarded with IAM mode, you will need to
         delete your domain to onboard again using IAM Identity Center. Use with
         caution. All of the members of the domain will lose access to their EFS
@@ -1894,8 +1090,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_edge_deployment_plan(
-        self, **kwargs: Unpack[DeleteEdgeDeploymentPlanRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEdgeDeploymentPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an edge deployment plan if (and only if) all the stages in the
         plan are inactive or there are no stages in the plan.
 
@@ -1904,8 +1100,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteEdgeDeploymentPlan", kwargs)
 
     def delete_edge_deployment_stage(
-        self, **kwargs: Unpack[DeleteEdgeDeploymentStageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEdgeDeploymentStageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a stage in an edge deployment plan if (and only if) the stage is
         inactive.
 
@@ -1914,8 +1110,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteEdgeDeploymentStage", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an endpoint. SageMaker frees up all of the resources that were
         deployed when the endpoint was created.
 
@@ -1924,8 +1120,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def delete_endpoint_config(
-        self, **kwargs: Unpack[DeleteEndpointConfigInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointConfigInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an endpoint configuration. The DeleteEndpointConfig API deletes
         only the specified configuration. It does not delete endpoints created
         using the configuration.
@@ -1935,8 +1131,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteEndpointConfig", kwargs)
 
     def delete_experiment(
-        self, **kwargs: Unpack[DeleteExperimentRequestTypeDef]
-    ) -> TargetResults[DeleteExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExperimentResponseTypeDef]:
         """Deletes an SageMaker experiment. All trials associated with the experiment
         must be deleted first. Use the ListTrials API to get a list of the trials
         associated with the experiment.
@@ -1946,8 +1142,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteExperiment", kwargs)
 
     def delete_feature_group(
-        self, **kwargs: Unpack[DeleteFeatureGroupRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFeatureGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the FeatureGroup and any data that was written to the OnlineStore
         of the FeatureGroup. Data cannot be accessed from the OnlineStore
         immediately after DeleteFeatureGroup is called.
@@ -1957,8 +1153,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteFeatureGroup", kwargs)
 
     def delete_flow_definition(
-        self, **kwargs: Unpack[DeleteFlowDefinitionRequestTypeDef]
-    ) -> TargetResults[DeleteFlowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFlowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowDefinitionResponseTypeDef]:
         """Deletes the specified flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteFlowDefinition
@@ -1966,8 +1162,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteFlowDefinition", kwargs)
 
     def delete_hub(
-        self, **kwargs: Unpack[DeleteHubRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHubRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteHub
@@ -1975,8 +1171,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteHub", kwargs)
 
     def delete_hub_content(
-        self, **kwargs: Unpack[DeleteHubContentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHubContentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the contents of a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteHubContent
@@ -1984,8 +1180,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteHubContent", kwargs)
 
     def delete_hub_content_reference(
-        self, **kwargs: Unpack[DeleteHubContentReferenceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHubContentReferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a hub content reference in order to remove a model from a private
         hub.
 
@@ -1994,8 +1190,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteHubContentReference", kwargs)
 
     def delete_human_task_ui(
-        self, **kwargs: Unpack[DeleteHumanTaskUiRequestTypeDef]
-    ) -> TargetResults[DeleteHumanTaskUiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHumanTaskUiRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHumanTaskUiResponseTypeDef]:
         """Use this operation to delete a human task user interface (worker task
         template).
 
@@ -2004,8 +1200,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteHumanTaskUi", kwargs)
 
     def delete_hyper_parameter_tuning_job(
-        self, **kwargs: Unpack[DeleteHyperParameterTuningJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHyperParameterTuningJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a hyperparameter tuning job. The DeleteHyperParameterTuningJob API
         deletes only the tuning job entry that was created in SageMaker when you
         called the CreateHyperParameterTuningJob API. It does not delete training
@@ -2017,8 +1213,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteHyperParameterTuningJob", kwargs)
 
     def delete_image(
-        self, **kwargs: Unpack[DeleteImageRequestTypeDef]
-    ) -> TargetResults[DeleteImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageResponseTypeDef]:
         """Deletes a SageMaker AI image and all versions of the image. The container
         images aren't deleted.
 
@@ -2027,8 +1223,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteImage", kwargs)
 
     def delete_image_version(
-        self, **kwargs: Unpack[DeleteImageVersionRequestTypeDef]
-    ) -> TargetResults[DeleteImageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImageVersionResponseTypeDef]:
         """Deletes a version of a SageMaker AI image. The container image the version
         represents isn't deleted.
 
@@ -2037,8 +1233,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteImageVersion", kwargs)
 
     def delete_inference_component(
-        self, **kwargs: Unpack[DeleteInferenceComponentInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInferenceComponentInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteInferenceComponent
@@ -2046,8 +1242,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteInferenceComponent", kwargs)
 
     def delete_inference_experiment(
-        self, **kwargs: Unpack[DeleteInferenceExperimentRequestTypeDef]
-    ) -> TargetResults[DeleteInferenceExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInferenceExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInferenceExperimentResponseTypeDef]:
         """Deletes an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteInferenceExperiment
@@ -2055,8 +1251,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteInferenceExperiment", kwargs)
 
     def delete_mlflow_app(
-        self, **kwargs: Unpack[DeleteMlflowAppRequestTypeDef]
-    ) -> TargetResults[DeleteMlflowAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMlflowAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMlflowAppResponseTypeDef]:
         """Deletes an MLflow App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteMlflowApp
@@ -2064,8 +1260,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteMlflowApp", kwargs)
 
     def delete_mlflow_tracking_server(
-        self, **kwargs: Unpack[DeleteMlflowTrackingServerRequestTypeDef]
-    ) -> TargetResults[DeleteMlflowTrackingServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMlflowTrackingServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMlflowTrackingServerResponseTypeDef]:
         """Deletes an MLflow Tracking Server. For more information, see Clean up
         MLflow resources.
 
@@ -2074,8 +1270,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteMlflowTrackingServer", kwargs)
 
     def delete_model(
-        self, **kwargs: Unpack[DeleteModelInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a model. The DeleteModel API deletes only the model entry that was
         created in SageMaker when you called the CreateModel API. It does not
         delete model artifacts, inference code, or the IAM role that you specified
@@ -2086,8 +1282,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModel", kwargs)
 
     def delete_model_bias_job_definition(
-        self, **kwargs: Unpack[DeleteModelBiasJobDefinitionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelBiasJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon SageMaker AI model bias job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelBiasJobDefinition
@@ -2095,8 +1291,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelBiasJobDefinition", kwargs)
 
     def delete_model_card(
-        self, **kwargs: Unpack[DeleteModelCardRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelCardRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelCard
@@ -2104,8 +1300,11 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelCard", kwargs)
 
     def delete_model_explainability_job_definition(
-        self, **kwargs: Unpack[DeleteModelExplainabilityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteModelExplainabilityJobDefinitionRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon SageMaker AI model explainability job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelExplainabilityJobDefinition
@@ -2113,8 +1312,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelExplainabilityJobDefinition", kwargs)
 
     def delete_model_package(
-        self, **kwargs: Unpack[DeleteModelPackageInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelPackageInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a model package.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelPackage
@@ -2122,8 +1321,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelPackage", kwargs)
 
     def delete_model_package_group(
-        self, **kwargs: Unpack[DeleteModelPackageGroupInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelPackageGroupInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified model group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelPackageGroup
@@ -2131,8 +1330,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelPackageGroup", kwargs)
 
     def delete_model_package_group_policy(
-        self, **kwargs: Unpack[DeleteModelPackageGroupPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelPackageGroupPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a model group resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelPackageGroupPolicy
@@ -2140,8 +1339,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelPackageGroupPolicy", kwargs)
 
     def delete_model_quality_job_definition(
-        self, **kwargs: Unpack[DeleteModelQualityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteModelQualityJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the secified model quality monitoring job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelQualityJobDefinition
@@ -2149,8 +1348,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteModelQualityJobDefinition", kwargs)
 
     def delete_monitoring_schedule(
-        self, **kwargs: Unpack[DeleteMonitoringScheduleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMonitoringScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a monitoring schedule. Also stops the schedule had not already
         been stopped. This does not delete the job execution history of the
         monitoring schedule.
@@ -2160,8 +1359,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteMonitoringSchedule", kwargs)
 
     def delete_notebook_instance(
-        self, **kwargs: Unpack[DeleteNotebookInstanceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotebookInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an SageMaker AI notebook instance. Before you can delete a
         notebook instance, you must call the StopNotebookInstance API.
 
@@ -2170,8 +1369,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteNotebookInstance", kwargs)
 
     def delete_notebook_instance_lifecycle_config(
-        self, **kwargs: Unpack[DeleteNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteNotebookInstanceLifecycleConfigInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a notebook instance lifecycle configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteNotebookInstanceLifecycleConfig
@@ -2179,8 +1379,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteNotebookInstanceLifecycleConfig", kwargs)
 
     def delete_optimization_job(
-        self, **kwargs: Unpack[DeleteOptimizationJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOptimizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteOptimizationJob
@@ -2188,8 +1388,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteOptimizationJob", kwargs)
 
     def delete_partner_app(
-        self, **kwargs: Unpack[DeletePartnerAppRequestTypeDef]
-    ) -> TargetResults[DeletePartnerAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePartnerAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePartnerAppResponseTypeDef]:
         """Deletes a SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeletePartnerApp
@@ -2197,8 +1397,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeletePartnerApp", kwargs)
 
     def delete_pipeline(
-        self, **kwargs: Unpack[DeletePipelineRequestTypeDef]
-    ) -> TargetResults[DeletePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePipelineResponseTypeDef]:
         """Deletes a pipeline if there are no running instances of the pipeline. To
         delete a pipeline, you must stop all running instances of the pipeline
         using the StopPipelineExecution API. When you delete a pipeline, all
@@ -2209,8 +1409,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeletePipeline", kwargs)
 
     def delete_processing_job(
-        self, **kwargs: Unpack[DeleteProcessingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProcessingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a processing job. After Amazon SageMaker deletes a processing job,
         all of the metadata for the processing job is lost. You can delete only
         processing jobs that are in a terminal state (Stopped, Failed, or
@@ -2223,8 +1423,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteProcessingJob", kwargs)
 
     def delete_project(
-        self, **kwargs: Unpack[DeleteProjectInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProjectInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the specified project.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteProject
@@ -2232,8 +1432,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteProject", kwargs)
 
     def delete_space(
-        self, **kwargs: Unpack[DeleteSpaceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used to delete a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteSpace
@@ -2241,8 +1441,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteSpace", kwargs)
 
     def delete_studio_lifecycle_config(
-        self, **kwargs: Unpack[DeleteStudioLifecycleConfigRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStudioLifecycleConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the Amazon SageMaker AI Studio Lifecycle Configuration. In order
         to delete the Lifecycle Configuration, there must be no running apps using
         the Lifecycle Configuration. You must also remove the Lifecycle
@@ -2253,8 +1453,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteStudioLifecycleConfig", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsInputTypeDef]
-    ) -> TargetResults[DeleteTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTagsOutputTypeDef]:
         """Deletes the specified tags from an SageMaker resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteTags
@@ -2262,8 +1462,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def delete_training_job(
-        self, **kwargs: Unpack[DeleteTrainingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrainingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a training job. After SageMaker deletes a training job, all of the
         metadata for the training job is lost. You can delete only training jobs
         that are in a terminal state (Stopped, Failed, or Completed) and don't
@@ -2276,8 +1476,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteTrainingJob", kwargs)
 
     def delete_trial(
-        self, **kwargs: Unpack[DeleteTrialRequestTypeDef]
-    ) -> TargetResults[DeleteTrialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrialRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrialResponseTypeDef]:
         """Deletes the specified trial. All trial components that make up the trial
         must be deleted first. Use the DescribeTrialComponent API to get the list
         of trial components.
@@ -2287,8 +1487,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteTrial", kwargs)
 
     def delete_trial_component(
-        self, **kwargs: Unpack[DeleteTrialComponentRequestTypeDef]
-    ) -> TargetResults[DeleteTrialComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrialComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrialComponentResponseTypeDef]:
         """Deletes the specified trial component. A trial component must be
         disassociated from all trials before the trial component can be deleted.
         To disassociate a trial component from a trial, call the
@@ -2299,8 +1499,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteTrialComponent", kwargs)
 
     def delete_user_profile(
-        self, **kwargs: Unpack[DeleteUserProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user profile. When a user profile is deleted, the user loses
         access to their EFS volume, including data, notebooks, and other
         artifacts.
@@ -2310,8 +1510,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteUserProfile", kwargs)
 
     def delete_workforce(
-        self, **kwargs: Unpack[DeleteWorkforceRequestTypeDef]
-    ) -> TargetResults[DeleteWorkforceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkforceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkforceResponseTypeDef]:
         """Use this operation to delete a workforce.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteWorkforce
@@ -2319,8 +1519,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteWorkforce", kwargs)
 
     def delete_workteam(
-        self, **kwargs: Unpack[DeleteWorkteamRequestTypeDef]
-    ) -> TargetResults[DeleteWorkteamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkteamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkteamResponseTypeDef]:
         """Deletes an existing work team. This operation can't be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteWorkteam
@@ -2328,8 +1528,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeleteWorkteam", kwargs)
 
     def deregister_devices(
-        self, **kwargs: Unpack[DeregisterDevicesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deregisters the specified devices. After you deregister a device, you will
         need to re-register the devices.
 
@@ -2338,8 +1538,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DeregisterDevices", kwargs)
 
     def describe_action(
-        self, **kwargs: Unpack[DescribeActionRequestTypeDef]
-    ) -> TargetResults[DescribeActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeActionResponseTypeDef]:
         """Describes an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeAction
@@ -2347,8 +1547,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAction", kwargs)
 
     def describe_ai_benchmark_job(
-        self, **kwargs: Unpack[DescribeAIBenchmarkJobRequestTypeDef]
-    ) -> TargetResults[DescribeAIBenchmarkJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAIBenchmarkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAIBenchmarkJobResponseTypeDef]:
         """Returns details of an AI benchmark job, including its status,
         configuration, target endpoint, and timing information.
 
@@ -2357,8 +1557,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAIBenchmarkJob", kwargs)
 
     def describe_ai_recommendation_job(
-        self, **kwargs: Unpack[DescribeAIRecommendationJobRequestTypeDef]
-    ) -> TargetResults[DescribeAIRecommendationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAIRecommendationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAIRecommendationJobResponseTypeDef]:
         """Returns details of an AI recommendation job, including its status, model
         source, performance targets, optimization recommendations, and deployment
         configurations.
@@ -2368,8 +1568,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAIRecommendationJob", kwargs)
 
     def describe_ai_workload_config(
-        self, **kwargs: Unpack[DescribeAIWorkloadConfigRequestTypeDef]
-    ) -> TargetResults[DescribeAIWorkloadConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAIWorkloadConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAIWorkloadConfigResponseTypeDef]:
         """Returns details of an AI workload configuration, including the dataset
         configuration, benchmark tool settings, tags, and creation time.
 
@@ -2378,8 +1578,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAIWorkloadConfig", kwargs)
 
     def describe_algorithm(
-        self, **kwargs: Unpack[DescribeAlgorithmInputTypeDef]
-    ) -> TargetResults[DescribeAlgorithmOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAlgorithmInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAlgorithmOutputTypeDef]:
         """Returns a description of the specified algorithm that is in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeAlgorithm
@@ -2387,8 +1587,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAlgorithm", kwargs)
 
     def describe_app(
-        self, **kwargs: Unpack[DescribeAppRequestTypeDef]
-    ) -> TargetResults[DescribeAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppResponseTypeDef]:
         """Describes the app.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeApp
@@ -2396,8 +1596,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeApp", kwargs)
 
     def describe_app_image_config(
-        self, **kwargs: Unpack[DescribeAppImageConfigRequestTypeDef]
-    ) -> TargetResults[DescribeAppImageConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppImageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppImageConfigResponseTypeDef]:
         """Describes an AppImageConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeAppImageConfig
@@ -2405,8 +1605,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAppImageConfig", kwargs)
 
     def describe_artifact(
-        self, **kwargs: Unpack[DescribeArtifactRequestTypeDef]
-    ) -> TargetResults[DescribeArtifactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeArtifactResponseTypeDef]:
         """Describes an artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeArtifact
@@ -2414,8 +1614,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeArtifact", kwargs)
 
     def describe_auto_ml_job(
-        self, **kwargs: Unpack[DescribeAutoMLJobRequestTypeDef]
-    ) -> TargetResults[DescribeAutoMLJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutoMLJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutoMLJobResponseTypeDef]:
         """Returns information about an AutoML job created by calling
         CreateAutoMLJob.
 
@@ -2424,8 +1624,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAutoMLJob", kwargs)
 
     def describe_auto_ml_job_v2(
-        self, **kwargs: Unpack[DescribeAutoMLJobV2RequestTypeDef]
-    ) -> TargetResults[DescribeAutoMLJobV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutoMLJobV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutoMLJobV2ResponseTypeDef]:
         """Returns information about an AutoML job created by calling
         CreateAutoMLJobV2 or CreateAutoMLJob.
 
@@ -2434,8 +1634,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeAutoMLJobV2", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> TargetResults[DescribeClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterResponseTypeDef]:
         """Retrieves information of a SageMaker HyperPod cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeCluster
@@ -2443,8 +1643,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeCluster", kwargs)
 
     def describe_cluster_event(
-        self, **kwargs: Unpack[DescribeClusterEventRequestTypeDef]
-    ) -> TargetResults[DescribeClusterEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterEventRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterEventResponseTypeDef]:
         """Retrieves detailed information about a specific event for a given HyperPod
         cluster. This functionality is only supported when the
         NodeProvisioningMode is set to Continuous.
@@ -2454,8 +1654,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeClusterEvent", kwargs)
 
     def describe_cluster_node(
-        self, **kwargs: Unpack[DescribeClusterNodeRequestTypeDef]
-    ) -> TargetResults[DescribeClusterNodeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterNodeRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterNodeResponseTypeDef]:
         """Retrieves information of a node (also called a instance interchangeably)
         of a SageMaker HyperPod cluster.
 
@@ -2464,8 +1664,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeClusterNode", kwargs)
 
     def describe_cluster_scheduler_config(
-        self, **kwargs: Unpack[DescribeClusterSchedulerConfigRequestTypeDef]
-    ) -> TargetResults[DescribeClusterSchedulerConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterSchedulerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterSchedulerConfigResponseTypeDef]:
         """Description of the cluster policy. This policy is used for task
         prioritization and fair-share allocation. This helps prioritize critical
         workloads and distributes idle compute across entities.
@@ -2475,8 +1675,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeClusterSchedulerConfig", kwargs)
 
     def describe_code_repository(
-        self, **kwargs: Unpack[DescribeCodeRepositoryInputTypeDef]
-    ) -> TargetResults[DescribeCodeRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCodeRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCodeRepositoryOutputTypeDef]:
         """Gets details about the specified Git repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeCodeRepository
@@ -2484,8 +1684,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeCodeRepository", kwargs)
 
     def describe_compilation_job(
-        self, **kwargs: Unpack[DescribeCompilationJobRequestTypeDef]
-    ) -> TargetResults[DescribeCompilationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCompilationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCompilationJobResponseTypeDef]:
         """Returns information about a model compilation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeCompilationJob
@@ -2493,8 +1693,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeCompilationJob", kwargs)
 
     def describe_compute_quota(
-        self, **kwargs: Unpack[DescribeComputeQuotaRequestTypeDef]
-    ) -> TargetResults[DescribeComputeQuotaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeComputeQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeComputeQuotaResponseTypeDef]:
         """Description of the compute allocation definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeComputeQuota
@@ -2502,8 +1702,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeComputeQuota", kwargs)
 
     def describe_context(
-        self, **kwargs: Unpack[DescribeContextRequestTypeDef]
-    ) -> TargetResults[DescribeContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeContextRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContextResponseTypeDef]:
         """Describes a context.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeContext
@@ -2511,8 +1711,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeContext", kwargs)
 
     def describe_data_quality_job_definition(
-        self, **kwargs: Unpack[DescribeDataQualityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeDataQualityJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDataQualityJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataQualityJobDefinitionResponseTypeDef]:
         """Gets the details of a data quality monitoring job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDataQualityJobDefinition
@@ -2520,8 +1720,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeDataQualityJobDefinition", kwargs)
 
     def describe_device(
-        self, **kwargs: Unpack[DescribeDeviceRequestTypeDef]
-    ) -> TargetResults[DescribeDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeviceResponseTypeDef]:
         """Describes the device.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDevice
@@ -2529,8 +1729,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeDevice", kwargs)
 
     def describe_device_fleet(
-        self, **kwargs: Unpack[DescribeDeviceFleetRequestTypeDef]
-    ) -> TargetResults[DescribeDeviceFleetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeviceFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeviceFleetResponseTypeDef]:
         """A description of the fleet the device belongs to.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDeviceFleet
@@ -2538,8 +1738,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeDeviceFleet", kwargs)
 
     def describe_domain(
-        self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> TargetResults[DescribeDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainResponseTypeDef]:
         """The description of the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDomain
@@ -2547,8 +1747,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeDomain", kwargs)
 
     def describe_edge_deployment_plan(
-        self, **kwargs: Unpack[DescribeEdgeDeploymentPlanRequestTypeDef]
-    ) -> TargetResults[DescribeEdgeDeploymentPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEdgeDeploymentPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEdgeDeploymentPlanResponseTypeDef]:
         """Describes an edge deployment plan with deployment status per stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEdgeDeploymentPlan
@@ -2556,8 +1756,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeEdgeDeploymentPlan", kwargs)
 
     def describe_edge_packaging_job(
-        self, **kwargs: Unpack[DescribeEdgePackagingJobRequestTypeDef]
-    ) -> TargetResults[DescribeEdgePackagingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEdgePackagingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEdgePackagingJobResponseTypeDef]:
         """A description of edge packaging jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEdgePackagingJob
@@ -2565,8 +1765,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeEdgePackagingJob", kwargs)
 
     def describe_endpoint(
-        self, **kwargs: Unpack[DescribeEndpointInputTypeDef]
-    ) -> TargetResults[DescribeEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointOutputTypeDef]:
         """Returns the description of an endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEndpoint
@@ -2574,8 +1774,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeEndpoint", kwargs)
 
     def describe_endpoint_config(
-        self, **kwargs: Unpack[DescribeEndpointConfigInputTypeDef]
-    ) -> TargetResults[DescribeEndpointConfigOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEndpointConfigInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeEndpointConfigOutputTypeDef]:
         """Returns the description of an endpoint configuration created using the
         CreateEndpointConfig API.
 
@@ -2584,8 +1784,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeEndpointConfig", kwargs)
 
     def describe_experiment(
-        self, **kwargs: Unpack[DescribeExperimentRequestTypeDef]
-    ) -> TargetResults[DescribeExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExperimentResponseTypeDef]:
         """Provides a list of an experiment's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeExperiment
@@ -2593,8 +1793,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeExperiment", kwargs)
 
     def describe_feature_group(
-        self, **kwargs: Unpack[DescribeFeatureGroupRequestTypeDef]
-    ) -> TargetResults[DescribeFeatureGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFeatureGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFeatureGroupResponseTypeDef]:
         """Use this operation to describe a FeatureGroup. The response includes
         information on the creation time, FeatureGroup name, the unique identifier
         for each FeatureGroup, and more.
@@ -2604,8 +1804,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeFeatureGroup", kwargs)
 
     def describe_feature_metadata(
-        self, **kwargs: Unpack[DescribeFeatureMetadataRequestTypeDef]
-    ) -> TargetResults[DescribeFeatureMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFeatureMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFeatureMetadataResponseTypeDef]:
         """Shows the metadata for a feature within a feature group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeFeatureMetadata
@@ -2613,8 +1813,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeFeatureMetadata", kwargs)
 
     def describe_flow_definition(
-        self, **kwargs: Unpack[DescribeFlowDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeFlowDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFlowDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowDefinitionResponseTypeDef]:
         """Returns information about the specified flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeFlowDefinition
@@ -2622,8 +1822,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeFlowDefinition", kwargs)
 
     def describe_hub(
-        self, **kwargs: Unpack[DescribeHubRequestTypeDef]
-    ) -> TargetResults[DescribeHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHubRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHubResponseTypeDef]:
         """Describes a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeHub
@@ -2631,8 +1831,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeHub", kwargs)
 
     def describe_hub_content(
-        self, **kwargs: Unpack[DescribeHubContentRequestTypeDef]
-    ) -> TargetResults[DescribeHubContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHubContentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHubContentResponseTypeDef]:
         """Describe the content of a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeHubContent
@@ -2640,8 +1840,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeHubContent", kwargs)
 
     def describe_human_task_ui(
-        self, **kwargs: Unpack[DescribeHumanTaskUiRequestTypeDef]
-    ) -> TargetResults[DescribeHumanTaskUiResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHumanTaskUiRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHumanTaskUiResponseTypeDef]:
         """Returns information about the requested human task user interface (worker
         task template).
 
@@ -2650,8 +1850,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeHumanTaskUi", kwargs)
 
     def describe_hyper_parameter_tuning_job(
-        self, **kwargs: Unpack[DescribeHyperParameterTuningJobRequestTypeDef]
-    ) -> TargetResults[DescribeHyperParameterTuningJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHyperParameterTuningJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHyperParameterTuningJobResponseTypeDef]:
         """Returns a description of a hyperparameter tuning job, depending on the
         fields selected. These fields can include the name, Amazon Resource Name
         (ARN), job status of your tuning job and more.
@@ -2661,8 +1861,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeHyperParameterTuningJob", kwargs)
 
     def describe_image(
-        self, **kwargs: Unpack[DescribeImageRequestTypeDef]
-    ) -> TargetResults[DescribeImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageResponseTypeDef]:
         """Describes a SageMaker AI image.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImage
@@ -2670,8 +1870,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeImage", kwargs)
 
     def describe_image_version(
-        self, **kwargs: Unpack[DescribeImageVersionRequestTypeDef]
-    ) -> TargetResults[DescribeImageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageVersionResponseTypeDef]:
         """Describes a version of a SageMaker AI image.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImageVersion
@@ -2679,8 +1879,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeImageVersion", kwargs)
 
     def describe_inference_component(
-        self, **kwargs: Unpack[DescribeInferenceComponentInputTypeDef]
-    ) -> TargetResults[DescribeInferenceComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInferenceComponentInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeInferenceComponentOutputTypeDef]:
         """Returns information about an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeInferenceComponent
@@ -2688,8 +1888,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeInferenceComponent", kwargs)
 
     def describe_inference_experiment(
-        self, **kwargs: Unpack[DescribeInferenceExperimentRequestTypeDef]
-    ) -> TargetResults[DescribeInferenceExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInferenceExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInferenceExperimentResponseTypeDef]:
         """Returns details about an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeInferenceExperiment
@@ -2697,8 +1897,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeInferenceExperiment", kwargs)
 
     def describe_inference_recommendations_job(
-        self, **kwargs: Unpack[DescribeInferenceRecommendationsJobRequestTypeDef]
-    ) -> TargetResults[DescribeInferenceRecommendationsJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeInferenceRecommendationsJobRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInferenceRecommendationsJobResponseTypeDef]:
         """Provides the results of the Inference Recommender job. One or more
         recommendation jobs are returned.
 
@@ -2707,8 +1908,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeInferenceRecommendationsJob", kwargs)
 
     def describe_labeling_job(
-        self, **kwargs: Unpack[DescribeLabelingJobRequestTypeDef]
-    ) -> TargetResults[DescribeLabelingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLabelingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLabelingJobResponseTypeDef]:
         """Gets information about a labeling job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeLabelingJob
@@ -2716,8 +1917,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeLabelingJob", kwargs)
 
     def describe_lineage_group(
-        self, **kwargs: Unpack[DescribeLineageGroupRequestTypeDef]
-    ) -> TargetResults[DescribeLineageGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLineageGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLineageGroupResponseTypeDef]:
         """Provides a list of properties for the requested lineage group. For more
         information, see Cross-Account Lineage Tracking in the Amazon SageMaker
         Developer Guide.
@@ -2727,8 +1928,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeLineageGroup", kwargs)
 
     def describe_mlflow_app(
-        self, **kwargs: Unpack[DescribeMlflowAppRequestTypeDef]
-    ) -> TargetResults[DescribeMlflowAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMlflowAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMlflowAppResponseTypeDef]:
         """Returns information about an MLflow App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeMlflowApp
@@ -2736,8 +1937,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeMlflowApp", kwargs)
 
     def describe_mlflow_tracking_server(
-        self, **kwargs: Unpack[DescribeMlflowTrackingServerRequestTypeDef]
-    ) -> TargetResults[DescribeMlflowTrackingServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMlflowTrackingServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMlflowTrackingServerResponseTypeDef]:
         """Returns information about an MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeMlflowTrackingServer
@@ -2745,8 +1946,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeMlflowTrackingServer", kwargs)
 
     def describe_model(
-        self, **kwargs: Unpack[DescribeModelInputTypeDef]
-    ) -> TargetResults[DescribeModelOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelOutputTypeDef]:
         """Describes a model that you created using the CreateModel API.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModel
@@ -2754,8 +1955,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModel", kwargs)
 
     def describe_model_bias_job_definition(
-        self, **kwargs: Unpack[DescribeModelBiasJobDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeModelBiasJobDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelBiasJobDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelBiasJobDefinitionResponseTypeDef]:
         """Returns a description of a model bias job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelBiasJobDefinition
@@ -2763,8 +1964,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelBiasJobDefinition", kwargs)
 
     def describe_model_card(
-        self, **kwargs: Unpack[DescribeModelCardRequestTypeDef]
-    ) -> TargetResults[DescribeModelCardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelCardRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelCardResponseTypeDef]:
         """Describes the content, creation time, and security configuration of an
         Amazon SageMaker Model Card.
 
@@ -2773,8 +1974,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelCard", kwargs)
 
     def describe_model_card_export_job(
-        self, **kwargs: Unpack[DescribeModelCardExportJobRequestTypeDef]
-    ) -> TargetResults[DescribeModelCardExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelCardExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelCardExportJobResponseTypeDef]:
         """Describes an Amazon SageMaker Model Card export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelCardExportJob
@@ -2782,8 +1983,13 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelCardExportJob", kwargs)
 
     def describe_model_explainability_job_definition(
-        self, **kwargs: Unpack[DescribeModelExplainabilityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeModelExplainabilityJobDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeModelExplainabilityJobDefinitionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeModelExplainabilityJobDefinitionResponseTypeDef
+    ]:
         """Returns a description of a model explainability job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelExplainabilityJobDefinition
@@ -2791,8 +1997,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelExplainabilityJobDefinition", kwargs)
 
     def describe_model_package(
-        self, **kwargs: Unpack[DescribeModelPackageInputTypeDef]
-    ) -> TargetResults[DescribeModelPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelPackageInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelPackageOutputTypeDef]:
         """Returns a description of the specified model package, which is used to
         create SageMaker models or list them on Amazon Web Services Marketplace.
 
@@ -2801,8 +2007,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelPackage", kwargs)
 
     def describe_model_package_group(
-        self, **kwargs: Unpack[DescribeModelPackageGroupInputTypeDef]
-    ) -> TargetResults[DescribeModelPackageGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeModelPackageGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeModelPackageGroupOutputTypeDef]:
         """Gets a description for the specified model group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelPackageGroup
@@ -2810,8 +2016,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelPackageGroup", kwargs)
 
     def describe_model_quality_job_definition(
-        self, **kwargs: Unpack[DescribeModelQualityJobDefinitionRequestTypeDef]
-    ) -> TargetResults[DescribeModelQualityJobDefinitionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeModelQualityJobDefinitionRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeModelQualityJobDefinitionResponseTypeDef]:
         """Returns a description of a model quality job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelQualityJobDefinition
@@ -2819,8 +2026,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeModelQualityJobDefinition", kwargs)
 
     def describe_monitoring_schedule(
-        self, **kwargs: Unpack[DescribeMonitoringScheduleRequestTypeDef]
-    ) -> TargetResults[DescribeMonitoringScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMonitoringScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMonitoringScheduleResponseTypeDef]:
         """Describes the schedule for a monitoring job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeMonitoringSchedule
@@ -2828,8 +2035,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeMonitoringSchedule", kwargs)
 
     def describe_notebook_instance(
-        self, **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef]
-    ) -> TargetResults[DescribeNotebookInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNotebookInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeNotebookInstanceOutputTypeDef]:
         """Returns information about a notebook instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstance
@@ -2837,8 +2044,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeNotebookInstance", kwargs)
 
     def describe_notebook_instance_lifecycle_config(
-        self, **kwargs: Unpack[DescribeNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> TargetResults[DescribeNotebookInstanceLifecycleConfigOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeNotebookInstanceLifecycleConfigInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotebookInstanceLifecycleConfigOutputTypeDef]:
         """Returns a description of a notebook instance lifecycle configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstanceLifecycleConfig
@@ -2846,8 +2054,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeNotebookInstanceLifecycleConfig", kwargs)
 
     def describe_optimization_job(
-        self, **kwargs: Unpack[DescribeOptimizationJobRequestTypeDef]
-    ) -> TargetResults[DescribeOptimizationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOptimizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOptimizationJobResponseTypeDef]:
         """Provides the properties of the specified optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeOptimizationJob
@@ -2855,8 +2063,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeOptimizationJob", kwargs)
 
     def describe_partner_app(
-        self, **kwargs: Unpack[DescribePartnerAppRequestTypeDef]
-    ) -> TargetResults[DescribePartnerAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePartnerAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePartnerAppResponseTypeDef]:
         """Gets information about a SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePartnerApp
@@ -2864,8 +2072,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribePartnerApp", kwargs)
 
     def describe_pipeline(
-        self, **kwargs: Unpack[DescribePipelineRequestTypeDef]
-    ) -> TargetResults[DescribePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePipelineResponseTypeDef]:
         """Describes the details of a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePipeline
@@ -2873,8 +2081,11 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribePipeline", kwargs)
 
     def describe_pipeline_definition_for_execution(
-        self, **kwargs: Unpack[DescribePipelineDefinitionForExecutionRequestTypeDef]
-    ) -> TargetResults[DescribePipelineDefinitionForExecutionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribePipelineDefinitionForExecutionRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribePipelineDefinitionForExecutionResponseTypeDef]:
         """Describes the details of an execution's pipeline definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePipelineDefinitionForExecution
@@ -2882,8 +2093,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribePipelineDefinitionForExecution", kwargs)
 
     def describe_pipeline_execution(
-        self, **kwargs: Unpack[DescribePipelineExecutionRequestTypeDef]
-    ) -> TargetResults[DescribePipelineExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePipelineExecutionResponseTypeDef]:
         """Describes the details of a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePipelineExecution
@@ -2891,8 +2102,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribePipelineExecution", kwargs)
 
     def describe_processing_job(
-        self, **kwargs: Unpack[DescribeProcessingJobRequestTypeDef]
-    ) -> TargetResults[DescribeProcessingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProcessingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProcessingJobResponseTypeDef]:
         """Returns a description of a processing job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeProcessingJob
@@ -2900,8 +2111,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeProcessingJob", kwargs)
 
     def describe_project(
-        self, **kwargs: Unpack[DescribeProjectInputTypeDef]
-    ) -> TargetResults[DescribeProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProjectInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProjectOutputTypeDef]:
         """Describes the details of a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeProject
@@ -2909,8 +2120,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeProject", kwargs)
 
     def describe_reserved_capacity(
-        self, **kwargs: Unpack[DescribeReservedCapacityRequestTypeDef]
-    ) -> TargetResults[DescribeReservedCapacityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReservedCapacityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReservedCapacityResponseTypeDef]:
         """Retrieves details about a reserved capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeReservedCapacity
@@ -2918,8 +2129,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeReservedCapacity", kwargs)
 
     def describe_space(
-        self, **kwargs: Unpack[DescribeSpaceRequestTypeDef]
-    ) -> TargetResults[DescribeSpaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpaceResponseTypeDef]:
         """Describes the space.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeSpace
@@ -2927,8 +2138,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeSpace", kwargs)
 
     def describe_studio_lifecycle_config(
-        self, **kwargs: Unpack[DescribeStudioLifecycleConfigRequestTypeDef]
-    ) -> TargetResults[DescribeStudioLifecycleConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStudioLifecycleConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStudioLifecycleConfigResponseTypeDef]:
         """Describes the Amazon SageMaker AI Studio Lifecycle Configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeStudioLifecycleConfig
@@ -2936,8 +2147,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeStudioLifecycleConfig", kwargs)
 
     def describe_subscribed_workteam(
-        self, **kwargs: Unpack[DescribeSubscribedWorkteamRequestTypeDef]
-    ) -> TargetResults[DescribeSubscribedWorkteamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSubscribedWorkteamRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSubscribedWorkteamResponseTypeDef]:
         """Gets information about a work team provided by a vendor. It returns
         details about the subscription with a vendor in the Amazon Web Services
         Marketplace.
@@ -2947,8 +2158,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeSubscribedWorkteam", kwargs)
 
     def describe_training_job(
-        self, **kwargs: Unpack[DescribeTrainingJobRequestTypeDef]
-    ) -> TargetResults[DescribeTrainingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrainingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrainingJobResponseTypeDef]:
         """Returns information about a training job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingJob
@@ -2956,8 +2167,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeTrainingJob", kwargs)
 
     def describe_training_plan(
-        self, **kwargs: Unpack[DescribeTrainingPlanRequestTypeDef]
-    ) -> TargetResults[DescribeTrainingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrainingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrainingPlanResponseTypeDef]:
         """Retrieves detailed information about a specific training plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingPlan
@@ -2965,8 +2176,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeTrainingPlan", kwargs)
 
     def describe_training_plan_extension_history(
-        self, **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef]
-    ) -> TargetResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeTrainingPlanExtensionHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
         """Retrieves the extension history for a specified training plan. The
         response includes details about each extension, such as the offering ID,
         start and end dates, status, payment status, and cost information.
@@ -2976,8 +2188,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeTrainingPlanExtensionHistory", kwargs)
 
     def describe_transform_job(
-        self, **kwargs: Unpack[DescribeTransformJobRequestTypeDef]
-    ) -> TargetResults[DescribeTransformJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTransformJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTransformJobResponseTypeDef]:
         """Returns information about a transform job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTransformJob
@@ -2985,8 +2197,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeTransformJob", kwargs)
 
     def describe_trial(
-        self, **kwargs: Unpack[DescribeTrialRequestTypeDef]
-    ) -> TargetResults[DescribeTrialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrialRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrialResponseTypeDef]:
         """Provides a list of a trial's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrial
@@ -2994,8 +2206,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeTrial", kwargs)
 
     def describe_trial_component(
-        self, **kwargs: Unpack[DescribeTrialComponentRequestTypeDef]
-    ) -> TargetResults[DescribeTrialComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrialComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrialComponentResponseTypeDef]:
         """Provides a list of a trials component's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrialComponent
@@ -3003,8 +2215,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeTrialComponent", kwargs)
 
     def describe_user_profile(
-        self, **kwargs: Unpack[DescribeUserProfileRequestTypeDef]
-    ) -> TargetResults[DescribeUserProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserProfileResponseTypeDef]:
         """Describes a user profile. For more information, see CreateUserProfile.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeUserProfile
@@ -3012,8 +2224,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeUserProfile", kwargs)
 
     def describe_workforce(
-        self, **kwargs: Unpack[DescribeWorkforceRequestTypeDef]
-    ) -> TargetResults[DescribeWorkforceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkforceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkforceResponseTypeDef]:
         """Lists private workforce information, including workforce name, Amazon
         Resource Name (ARN), and, if applicable, allowed IP address ranges
         (CIDRs). Allowable IP address ranges are the IP addresses that workers can
@@ -3024,8 +2236,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeWorkforce", kwargs)
 
     def describe_workteam(
-        self, **kwargs: Unpack[DescribeWorkteamRequestTypeDef]
-    ) -> TargetResults[DescribeWorkteamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkteamRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkteamResponseTypeDef]:
         """Gets information about a specific work team. You can see information such
         as the creation date, the last updated date, membership information, and
         the work team's Amazon Resource Name (ARN).
@@ -3035,8 +2247,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DescribeWorkteam", kwargs)
 
     def detach_cluster_node_volume(
-        self, **kwargs: Unpack[DetachClusterNodeVolumeRequestTypeDef]
-    ) -> TargetResults[DetachClusterNodeVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachClusterNodeVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachClusterNodeVolumeResponseTypeDef]:
         """Detaches your Amazon Elastic Block Store (Amazon EBS) volume from a node
         in your EKS orchestrated SageMaker HyperPod cluster.
 
@@ -3046,7 +2258,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def disable_sagemaker_servicecatalog_portfolio(
         self,
-    ) -> TargetResults[DisableSagemakerServicecatalogPortfolioOutputTypeDef]:
+    ) -> TargetResults[type_defs.DisableSagemakerServicecatalogPortfolioOutputTypeDef]:
         """Disables using Service Catalog in SageMaker. Service Catalog is used to
         create SageMaker projects.
 
@@ -3055,8 +2267,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("DisableSagemakerServicecatalogPortfolio", {})
 
     def disassociate_trial_component(
-        self, **kwargs: Unpack[DisassociateTrialComponentRequestTypeDef]
-    ) -> TargetResults[DisassociateTrialComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateTrialComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateTrialComponentResponseTypeDef]:
         """Disassociates a trial component from a trial. This doesn't effect other
         trials the component is associated with. Before you can delete a
         component, you must disassociate the component from all trials it is
@@ -3069,7 +2281,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def enable_sagemaker_servicecatalog_portfolio(
         self,
-    ) -> TargetResults[EnableSagemakerServicecatalogPortfolioOutputTypeDef]:
+    ) -> TargetResults[type_defs.EnableSagemakerServicecatalogPortfolioOutputTypeDef]:
         """Enables using Service Catalog in SageMaker. Service Catalog is used to
         create SageMaker projects.
 
@@ -3078,8 +2290,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("EnableSagemakerServicecatalogPortfolio", {})
 
     def extend_training_plan(
-        self, **kwargs: Unpack[ExtendTrainingPlanRequestTypeDef]
-    ) -> TargetResults[ExtendTrainingPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExtendTrainingPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.ExtendTrainingPlanResponseTypeDef]:
         """Extends an existing training plan by purchasing an extension offering.
         This allows you to add additional compute capacity time to your training
         plan without creating a new plan or reconfiguring your workloads.
@@ -3089,8 +2301,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ExtendTrainingPlan", kwargs)
 
     def get_device_fleet_report(
-        self, **kwargs: Unpack[GetDeviceFleetReportRequestTypeDef]
-    ) -> TargetResults[GetDeviceFleetReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceFleetReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceFleetReportResponseTypeDef]:
         """Describes a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/GetDeviceFleetReport
@@ -3098,8 +2310,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("GetDeviceFleetReport", kwargs)
 
     def get_lineage_group_policy(
-        self, **kwargs: Unpack[GetLineageGroupPolicyRequestTypeDef]
-    ) -> TargetResults[GetLineageGroupPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLineageGroupPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLineageGroupPolicyResponseTypeDef]:
         """The resource policy for the lineage group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/GetLineageGroupPolicy
@@ -3107,8 +2319,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("GetLineageGroupPolicy", kwargs)
 
     def get_model_package_group_policy(
-        self, **kwargs: Unpack[GetModelPackageGroupPolicyInputTypeDef]
-    ) -> TargetResults[GetModelPackageGroupPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetModelPackageGroupPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetModelPackageGroupPolicyOutputTypeDef]:
         """Gets a resource policy that manages access for a model group. For
         information about resource policies, see Identity-based policies and
         resource-based policies in the Amazon Web Services Identity and Access
@@ -3120,7 +2332,9 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_sagemaker_servicecatalog_portfolio_status(
         self,
-    ) -> TargetResults[GetSagemakerServicecatalogPortfolioStatusOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.GetSagemakerServicecatalogPortfolioStatusOutputTypeDef
+    ]:
         """Gets the status of Service Catalog in SageMaker. Service Catalog is used
         to create SageMaker projects.
 
@@ -3129,8 +2343,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("GetSagemakerServicecatalogPortfolioStatus", {})
 
     def get_scaling_configuration_recommendation(
-        self, **kwargs: Unpack[GetScalingConfigurationRecommendationRequestTypeDef]
-    ) -> TargetResults[GetScalingConfigurationRecommendationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetScalingConfigurationRecommendationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetScalingConfigurationRecommendationResponseTypeDef]:
         """Starts an Amazon SageMaker Inference Recommender autoscaling
         recommendation job. Returns recommendations for autoscaling policies that
         you can apply to your SageMaker endpoint.
@@ -3140,8 +2355,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("GetScalingConfigurationRecommendation", kwargs)
 
     def get_search_suggestions(
-        self, **kwargs: Unpack[GetSearchSuggestionsRequestTypeDef]
-    ) -> TargetResults[GetSearchSuggestionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSearchSuggestionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSearchSuggestionsResponseTypeDef]:
         """An auto-complete API for the search functionality in the SageMaker
         console. It returns suggestions of possible matches for the property name
         to use in Search queries. Provides suggestions for HyperParameters, Tags,
@@ -3152,8 +2367,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("GetSearchSuggestions", kwargs)
 
     def import_hub_content(
-        self, **kwargs: Unpack[ImportHubContentRequestTypeDef]
-    ) -> TargetResults[ImportHubContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportHubContentRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportHubContentResponseTypeDef]:
         """Import hub content.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ImportHubContent
@@ -3161,8 +2376,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ImportHubContent", kwargs)
 
     def list_actions(
-        self, **kwargs: Unpack[ListActionsRequestTypeDef]
-    ) -> TargetResults[ListActionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActionsResponseTypeDef]:
         """Lists the actions in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListActions
@@ -3170,8 +2385,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListActions", kwargs)
 
     def list_ai_benchmark_jobs(
-        self, **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef]
-    ) -> TargetResults[ListAIBenchmarkJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIBenchmarkJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIBenchmarkJobsResponseTypeDef]:
         """Returns a list of AI benchmark jobs in your account. You can filter the
         results by name, status, and creation time, and sort the results. The
         response is paginated.
@@ -3181,8 +2396,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAIBenchmarkJobs", kwargs)
 
     def list_ai_recommendation_jobs(
-        self, **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef]
-    ) -> TargetResults[ListAIRecommendationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIRecommendationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIRecommendationJobsResponseTypeDef]:
         """Returns a list of AI recommendation jobs in your account. You can filter
         the results by name, status, and creation time, and sort the results. The
         response is paginated.
@@ -3192,8 +2407,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAIRecommendationJobs", kwargs)
 
     def list_ai_workload_configs(
-        self, **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef]
-    ) -> TargetResults[ListAIWorkloadConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAIWorkloadConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAIWorkloadConfigsResponseTypeDef]:
         """Returns a list of AI workload configurations in your account. You can
         filter the results by name and creation time, and sort the results. The
         response is paginated.
@@ -3203,8 +2418,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAIWorkloadConfigs", kwargs)
 
     def list_algorithms(
-        self, **kwargs: Unpack[ListAlgorithmsInputTypeDef]
-    ) -> TargetResults[ListAlgorithmsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAlgorithmsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAlgorithmsOutputTypeDef]:
         """Lists the machine learning algorithms that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAlgorithms
@@ -3212,8 +2427,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAlgorithms", kwargs)
 
     def list_aliases(
-        self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Lists the aliases of a specified image or image version.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAliases
@@ -3221,8 +2436,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAliases", kwargs)
 
     def list_app_image_configs(
-        self, **kwargs: Unpack[ListAppImageConfigsRequestTypeDef]
-    ) -> TargetResults[ListAppImageConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppImageConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppImageConfigsResponseTypeDef]:
         """Lists the AppImageConfigs in your account and their properties. The list
         can be filtered by creation time or modified time, and whether the
         AppImageConfig name contains a specified string.
@@ -3232,8 +2447,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAppImageConfigs", kwargs)
 
     def list_apps(
-        self, **kwargs: Unpack[ListAppsRequestTypeDef]
-    ) -> TargetResults[ListAppsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppsResponseTypeDef]:
         """Lists apps.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListApps
@@ -3241,8 +2456,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListApps", kwargs)
 
     def list_artifacts(
-        self, **kwargs: Unpack[ListArtifactsRequestTypeDef]
-    ) -> TargetResults[ListArtifactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListArtifactsResponseTypeDef]:
         """Lists the artifacts in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListArtifacts
@@ -3250,8 +2465,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListArtifacts", kwargs)
 
     def list_associations(
-        self, **kwargs: Unpack[ListAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociationsResponseTypeDef]:
         """Lists the associations in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAssociations
@@ -3259,8 +2474,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAssociations", kwargs)
 
     def list_auto_ml_jobs(
-        self, **kwargs: Unpack[ListAutoMLJobsRequestTypeDef]
-    ) -> TargetResults[ListAutoMLJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutoMLJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutoMLJobsResponseTypeDef]:
         """Request a list of jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAutoMLJobs
@@ -3268,8 +2483,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListAutoMLJobs", kwargs)
 
     def list_candidates_for_auto_ml_job(
-        self, **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef]
-    ) -> TargetResults[ListCandidatesForAutoMLJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCandidatesForAutoMLJobRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCandidatesForAutoMLJobResponseTypeDef]:
         """List the candidates created for the job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCandidatesForAutoMLJob
@@ -3277,8 +2492,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListCandidatesForAutoMLJob", kwargs)
 
     def list_cluster_events(
-        self, **kwargs: Unpack[ListClusterEventsRequestTypeDef]
-    ) -> TargetResults[ListClusterEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterEventsResponseTypeDef]:
         """Retrieves a list of event summaries for a specified HyperPod cluster. The
         operation supports filtering, sorting, and pagination of results. This
         functionality is only supported when the NodeProvisioningMode is set to
@@ -3289,8 +2504,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListClusterEvents", kwargs)
 
     def list_cluster_nodes(
-        self, **kwargs: Unpack[ListClusterNodesRequestTypeDef]
-    ) -> TargetResults[ListClusterNodesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterNodesResponseTypeDef]:
         """Retrieves the list of instances (also called nodes interchangeably) in a
         SageMaker HyperPod cluster.
 
@@ -3299,8 +2514,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListClusterNodes", kwargs)
 
     def list_cluster_scheduler_configs(
-        self, **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef]
-    ) -> TargetResults[ListClusterSchedulerConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterSchedulerConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterSchedulerConfigsResponseTypeDef]:
         """List the cluster policy configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterSchedulerConfigs
@@ -3308,8 +2523,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListClusterSchedulerConfigs", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Retrieves the list of SageMaker HyperPod clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusters
@@ -3317,8 +2532,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_code_repositories(
-        self, **kwargs: Unpack[ListCodeRepositoriesInputTypeDef]
-    ) -> TargetResults[ListCodeRepositoriesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeRepositoriesInputTypeDef]
+    ) -> TargetResults[type_defs.ListCodeRepositoriesOutputTypeDef]:
         """Gets a list of the Git repositories in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCodeRepositories
@@ -3326,8 +2541,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListCodeRepositories", kwargs)
 
     def list_compilation_jobs(
-        self, **kwargs: Unpack[ListCompilationJobsRequestTypeDef]
-    ) -> TargetResults[ListCompilationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCompilationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCompilationJobsResponseTypeDef]:
         """Lists model compilation jobs that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCompilationJobs
@@ -3335,8 +2550,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListCompilationJobs", kwargs)
 
     def list_compute_quotas(
-        self, **kwargs: Unpack[ListComputeQuotasRequestTypeDef]
-    ) -> TargetResults[ListComputeQuotasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComputeQuotasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComputeQuotasResponseTypeDef]:
         """List the resource allocation definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListComputeQuotas
@@ -3344,8 +2559,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListComputeQuotas", kwargs)
 
     def list_contexts(
-        self, **kwargs: Unpack[ListContextsRequestTypeDef]
-    ) -> TargetResults[ListContextsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContextsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContextsResponseTypeDef]:
         """Lists the contexts in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListContexts
@@ -3353,8 +2568,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListContexts", kwargs)
 
     def list_data_quality_job_definitions(
-        self, **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListDataQualityJobDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataQualityJobDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataQualityJobDefinitionsResponseTypeDef]:
         """Lists the data quality job definitions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDataQualityJobDefinitions
@@ -3362,8 +2577,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListDataQualityJobDefinitions", kwargs)
 
     def list_device_fleets(
-        self, **kwargs: Unpack[ListDeviceFleetsRequestTypeDef]
-    ) -> TargetResults[ListDeviceFleetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceFleetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceFleetsResponseTypeDef]:
         """Returns a list of devices in the fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDeviceFleets
@@ -3371,8 +2586,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListDeviceFleets", kwargs)
 
     def list_devices(
-        self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> TargetResults[ListDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesResponseTypeDef]:
         """A list of devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDevices
@@ -3380,8 +2595,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListDevices", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Lists the domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDomains
@@ -3389,8 +2604,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_edge_deployment_plans(
-        self, **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef]
-    ) -> TargetResults[ListEdgeDeploymentPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEdgeDeploymentPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEdgeDeploymentPlansResponseTypeDef]:
         """Lists all edge deployment plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgeDeploymentPlans
@@ -3398,8 +2613,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListEdgeDeploymentPlans", kwargs)
 
     def list_edge_packaging_jobs(
-        self, **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef]
-    ) -> TargetResults[ListEdgePackagingJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEdgePackagingJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEdgePackagingJobsResponseTypeDef]:
         """Returns a list of edge packaging jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgePackagingJobs
@@ -3407,8 +2622,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListEdgePackagingJobs", kwargs)
 
     def list_endpoint_configs(
-        self, **kwargs: Unpack[ListEndpointConfigsInputTypeDef]
-    ) -> TargetResults[ListEndpointConfigsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointConfigsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointConfigsOutputTypeDef]:
         """Lists endpoint configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpointConfigs
@@ -3416,8 +2631,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListEndpointConfigs", kwargs)
 
     def list_endpoints(
-        self, **kwargs: Unpack[ListEndpointsInputTypeDef]
-    ) -> TargetResults[ListEndpointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointsOutputTypeDef]:
         """Lists endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpoints
@@ -3425,8 +2640,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListEndpoints", kwargs)
 
     def list_experiments(
-        self, **kwargs: Unpack[ListExperimentsRequestTypeDef]
-    ) -> TargetResults[ListExperimentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExperimentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExperimentsResponseTypeDef]:
         """Lists all the experiments in your account. The list can be filtered to
         show only experiments that were created in a specific time range. The list
         can be sorted by experiment name or creation time.
@@ -3436,8 +2651,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListExperiments", kwargs)
 
     def list_feature_groups(
-        self, **kwargs: Unpack[ListFeatureGroupsRequestTypeDef]
-    ) -> TargetResults[ListFeatureGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFeatureGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFeatureGroupsResponseTypeDef]:
         """List FeatureGroups based on given filter and order.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFeatureGroups
@@ -3445,8 +2660,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListFeatureGroups", kwargs)
 
     def list_flow_definitions(
-        self, **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListFlowDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFlowDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFlowDefinitionsResponseTypeDef]:
         """Returns information about the flow definitions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFlowDefinitions
@@ -3454,8 +2669,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListFlowDefinitions", kwargs)
 
     def list_hub_content_versions(
-        self, **kwargs: Unpack[ListHubContentVersionsRequestTypeDef]
-    ) -> TargetResults[ListHubContentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHubContentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHubContentVersionsResponseTypeDef]:
         """List hub content versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHubContentVersions
@@ -3463,8 +2678,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListHubContentVersions", kwargs)
 
     def list_hub_contents(
-        self, **kwargs: Unpack[ListHubContentsRequestTypeDef]
-    ) -> TargetResults[ListHubContentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHubContentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHubContentsResponseTypeDef]:
         """List the contents of a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHubContents
@@ -3472,8 +2687,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListHubContents", kwargs)
 
     def list_hubs(
-        self, **kwargs: Unpack[ListHubsRequestTypeDef]
-    ) -> TargetResults[ListHubsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHubsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHubsResponseTypeDef]:
         """List all existing hubs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHubs
@@ -3481,8 +2696,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListHubs", kwargs)
 
     def list_human_task_uis(
-        self, **kwargs: Unpack[ListHumanTaskUisRequestTypeDef]
-    ) -> TargetResults[ListHumanTaskUisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHumanTaskUisRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHumanTaskUisResponseTypeDef]:
         """Returns information about the human task user interfaces in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHumanTaskUis
@@ -3490,8 +2705,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListHumanTaskUis", kwargs)
 
     def list_hyper_parameter_tuning_jobs(
-        self, **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef]
-    ) -> TargetResults[ListHyperParameterTuningJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHyperParameterTuningJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHyperParameterTuningJobsResponseTypeDef]:
         """Gets a list of HyperParameterTuningJobSummary objects that describe the
         hyperparameter tuning jobs launched in your account.
 
@@ -3500,8 +2715,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListHyperParameterTuningJobs", kwargs)
 
     def list_image_versions(
-        self, **kwargs: Unpack[ListImageVersionsRequestTypeDef]
-    ) -> TargetResults[ListImageVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImageVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImageVersionsResponseTypeDef]:
         """Lists the versions of a specified image and their properties. The list can
         be filtered by creation time or modified time.
 
@@ -3510,8 +2725,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListImageVersions", kwargs)
 
     def list_images(
-        self, **kwargs: Unpack[ListImagesRequestTypeDef]
-    ) -> TargetResults[ListImagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
         """Lists the images in your account and their properties. The list can be
         filtered by creation time or modified time, and whether the image name
         contains a specified string.
@@ -3521,8 +2736,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListImages", kwargs)
 
     def list_inference_components(
-        self, **kwargs: Unpack[ListInferenceComponentsInputTypeDef]
-    ) -> TargetResults[ListInferenceComponentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceComponentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceComponentsOutputTypeDef]:
         """Lists the inference components in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceComponents
@@ -3530,8 +2745,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListInferenceComponents", kwargs)
 
     def list_inference_experiments(
-        self, **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef]
-    ) -> TargetResults[ListInferenceExperimentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceExperimentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceExperimentsResponseTypeDef]:
         """Returns the list of all inference experiments.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceExperiments
@@ -3539,8 +2754,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListInferenceExperiments", kwargs)
 
     def list_inference_recommendations_job_steps(
-        self, **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef]
-    ) -> TargetResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceRecommendationsJobStepsResponseTypeDef]:
         """Returns a list of the subtasks for an Inference Recommender job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobSteps
@@ -3548,8 +2764,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListInferenceRecommendationsJobSteps", kwargs)
 
     def list_inference_recommendations_jobs(
-        self, **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef]
-    ) -> TargetResults[ListInferenceRecommendationsJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceRecommendationsJobsResponseTypeDef]:
         """Lists recommendation jobs that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobs
@@ -3557,8 +2773,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListInferenceRecommendationsJobs", kwargs)
 
     def list_labeling_jobs(
-        self, **kwargs: Unpack[ListLabelingJobsRequestTypeDef]
-    ) -> TargetResults[ListLabelingJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLabelingJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLabelingJobsResponseTypeDef]:
         """Gets a list of labeling jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobs
@@ -3566,8 +2782,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListLabelingJobs", kwargs)
 
     def list_labeling_jobs_for_workteam(
-        self, **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef]
-    ) -> TargetResults[ListLabelingJobsForWorkteamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLabelingJobsForWorkteamRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLabelingJobsForWorkteamResponseTypeDef]:
         """Gets a list of labeling jobs assigned to a specified work team.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobsForWorkteam
@@ -3575,8 +2791,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListLabelingJobsForWorkteam", kwargs)
 
     def list_lineage_groups(
-        self, **kwargs: Unpack[ListLineageGroupsRequestTypeDef]
-    ) -> TargetResults[ListLineageGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLineageGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLineageGroupsResponseTypeDef]:
         """A list of lineage groups shared with your Amazon Web Services account. For
         more information, see Cross-Account Lineage Tracking in the Amazon
         SageMaker Developer Guide.
@@ -3586,8 +2802,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListLineageGroups", kwargs)
 
     def list_mlflow_apps(
-        self, **kwargs: Unpack[ListMlflowAppsRequestTypeDef]
-    ) -> TargetResults[ListMlflowAppsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMlflowAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMlflowAppsResponseTypeDef]:
         """Lists all MLflow Apps
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowApps
@@ -3595,8 +2811,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListMlflowApps", kwargs)
 
     def list_mlflow_tracking_servers(
-        self, **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef]
-    ) -> TargetResults[ListMlflowTrackingServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMlflowTrackingServersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMlflowTrackingServersResponseTypeDef]:
         """Lists all MLflow Tracking Servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowTrackingServers
@@ -3604,8 +2820,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListMlflowTrackingServers", kwargs)
 
     def list_model_bias_job_definitions(
-        self, **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListModelBiasJobDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelBiasJobDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelBiasJobDefinitionsResponseTypeDef]:
         """Lists model bias jobs definitions that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelBiasJobDefinitions
@@ -3613,8 +2829,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelBiasJobDefinitions", kwargs)
 
     def list_model_card_export_jobs(
-        self, **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef]
-    ) -> TargetResults[ListModelCardExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelCardExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelCardExportJobsResponseTypeDef]:
         """List the export jobs for the Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardExportJobs
@@ -3622,8 +2838,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelCardExportJobs", kwargs)
 
     def list_model_card_versions(
-        self, **kwargs: Unpack[ListModelCardVersionsRequestTypeDef]
-    ) -> TargetResults[ListModelCardVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelCardVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelCardVersionsResponseTypeDef]:
         """List existing versions of an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardVersions
@@ -3631,8 +2847,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelCardVersions", kwargs)
 
     def list_model_cards(
-        self, **kwargs: Unpack[ListModelCardsRequestTypeDef]
-    ) -> TargetResults[ListModelCardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelCardsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelCardsResponseTypeDef]:
         """List existing model cards.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCards
@@ -3640,8 +2856,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelCards", kwargs)
 
     def list_model_explainability_job_definitions(
-        self, **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListModelExplainabilityJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelExplainabilityJobDefinitionsResponseTypeDef]:
         """Lists model explainability job definitions that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelExplainabilityJobDefinitions
@@ -3649,8 +2866,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelExplainabilityJobDefinitions", kwargs)
 
     def list_model_metadata(
-        self, **kwargs: Unpack[ListModelMetadataRequestTypeDef]
-    ) -> TargetResults[ListModelMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelMetadataResponseTypeDef]:
         """Lists the domain, framework, task, and model name of standard machine
         learning models found in common model zoos.
 
@@ -3659,8 +2876,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelMetadata", kwargs)
 
     def list_model_package_groups(
-        self, **kwargs: Unpack[ListModelPackageGroupsInputTypeDef]
-    ) -> TargetResults[ListModelPackageGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelPackageGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListModelPackageGroupsOutputTypeDef]:
         """Gets a list of the model groups in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackageGroups
@@ -3668,8 +2885,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelPackageGroups", kwargs)
 
     def list_model_packages(
-        self, **kwargs: Unpack[ListModelPackagesInputTypeDef]
-    ) -> TargetResults[ListModelPackagesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelPackagesInputTypeDef]
+    ) -> TargetResults[type_defs.ListModelPackagesOutputTypeDef]:
         """Lists the model packages that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackages
@@ -3677,8 +2894,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelPackages", kwargs)
 
     def list_model_quality_job_definitions(
-        self, **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListModelQualityJobDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelQualityJobDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListModelQualityJobDefinitionsResponseTypeDef]:
         """Gets a list of model quality monitoring job definitions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelQualityJobDefinitions
@@ -3686,8 +2903,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModelQualityJobDefinitions", kwargs)
 
     def list_models(
-        self, **kwargs: Unpack[ListModelsInputTypeDef]
-    ) -> TargetResults[ListModelsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListModelsInputTypeDef]
+    ) -> TargetResults[type_defs.ListModelsOutputTypeDef]:
         """Lists models created with the CreateModel API.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModels
@@ -3695,8 +2912,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListModels", kwargs)
 
     def list_monitoring_alert_history(
-        self, **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef]
-    ) -> TargetResults[ListMonitoringAlertHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitoringAlertHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitoringAlertHistoryResponseTypeDef]:
         """Gets a list of past alerts in a model monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlertHistory
@@ -3704,8 +2921,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListMonitoringAlertHistory", kwargs)
 
     def list_monitoring_alerts(
-        self, **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef]
-    ) -> TargetResults[ListMonitoringAlertsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitoringAlertsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitoringAlertsResponseTypeDef]:
         """Gets the alerts for a single monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlerts
@@ -3713,8 +2930,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListMonitoringAlerts", kwargs)
 
     def list_monitoring_executions(
-        self, **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef]
-    ) -> TargetResults[ListMonitoringExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitoringExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitoringExecutionsResponseTypeDef]:
         """Returns list of all monitoring job executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringExecutions
@@ -3722,8 +2939,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListMonitoringExecutions", kwargs)
 
     def list_monitoring_schedules(
-        self, **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef]
-    ) -> TargetResults[ListMonitoringSchedulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMonitoringSchedulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMonitoringSchedulesResponseTypeDef]:
         """Returns list of all monitoring schedules.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringSchedules
@@ -3731,8 +2948,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListMonitoringSchedules", kwargs)
 
     def list_notebook_instance_lifecycle_configs(
-        self, **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef]
-    ) -> TargetResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListNotebookInstanceLifecycleConfigsInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
         """Lists notebook instance lifestyle configurations created with the
         CreateNotebookInstanceLifecycleConfig API.
 
@@ -3741,8 +2959,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListNotebookInstanceLifecycleConfigs", kwargs)
 
     def list_notebook_instances(
-        self, **kwargs: Unpack[ListNotebookInstancesInputTypeDef]
-    ) -> TargetResults[ListNotebookInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotebookInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotebookInstancesOutputTypeDef]:
         """Returns a list of the SageMaker AI notebook instances in the requester's
         account in an Amazon Web Services Region.
 
@@ -3751,8 +2969,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListNotebookInstances", kwargs)
 
     def list_optimization_jobs(
-        self, **kwargs: Unpack[ListOptimizationJobsRequestTypeDef]
-    ) -> TargetResults[ListOptimizationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOptimizationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOptimizationJobsResponseTypeDef]:
         """Lists the optimization jobs in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListOptimizationJobs
@@ -3760,8 +2978,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListOptimizationJobs", kwargs)
 
     def list_partner_apps(
-        self, **kwargs: Unpack[ListPartnerAppsRequestTypeDef]
-    ) -> TargetResults[ListPartnerAppsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPartnerAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPartnerAppsResponseTypeDef]:
         """Lists all of the SageMaker Partner AI Apps in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPartnerApps
@@ -3769,8 +2987,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListPartnerApps", kwargs)
 
     def list_pipeline_execution_steps(
-        self, **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef]
-    ) -> TargetResults[ListPipelineExecutionStepsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelineExecutionStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineExecutionStepsResponseTypeDef]:
         """Gets a list of PipeLineExecutionStep objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutionSteps
@@ -3778,8 +2996,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListPipelineExecutionSteps", kwargs)
 
     def list_pipeline_executions(
-        self, **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef]
-    ) -> TargetResults[ListPipelineExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelineExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineExecutionsResponseTypeDef]:
         """Gets a list of the pipeline executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutions
@@ -3787,8 +3005,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListPipelineExecutions", kwargs)
 
     def list_pipeline_parameters_for_execution(
-        self, **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef]
-    ) -> TargetResults[ListPipelineParametersForExecutionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListPipelineParametersForExecutionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineParametersForExecutionResponseTypeDef]:
         """Gets a list of parameters for a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineParametersForExecution
@@ -3796,8 +3015,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListPipelineParametersForExecution", kwargs)
 
     def list_pipeline_versions(
-        self, **kwargs: Unpack[ListPipelineVersionsRequestTypeDef]
-    ) -> TargetResults[ListPipelineVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelineVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineVersionsResponseTypeDef]:
         """Gets a list of all versions of the pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineVersions
@@ -3805,8 +3024,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListPipelineVersions", kwargs)
 
     def list_pipelines(
-        self, **kwargs: Unpack[ListPipelinesRequestTypeDef]
-    ) -> TargetResults[ListPipelinesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelinesResponseTypeDef]:
         """Gets a list of pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelines
@@ -3814,8 +3033,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListPipelines", kwargs)
 
     def list_processing_jobs(
-        self, **kwargs: Unpack[ListProcessingJobsRequestTypeDef]
-    ) -> TargetResults[ListProcessingJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProcessingJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProcessingJobsResponseTypeDef]:
         """Lists processing jobs that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProcessingJobs
@@ -3823,8 +3042,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListProcessingJobs", kwargs)
 
     def list_projects(
-        self, **kwargs: Unpack[ListProjectsInputTypeDef]
-    ) -> TargetResults[ListProjectsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProjectsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsOutputTypeDef]:
         """Gets a list of the projects in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProjects
@@ -3832,8 +3051,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListProjects", kwargs)
 
     def list_resource_catalogs(
-        self, **kwargs: Unpack[ListResourceCatalogsRequestTypeDef]
-    ) -> TargetResults[ListResourceCatalogsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceCatalogsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceCatalogsResponseTypeDef]:
         """Lists Amazon SageMaker Catalogs based on given filters and orders. The
         maximum number of ResourceCatalogs viewable is 1000.
 
@@ -3842,8 +3061,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListResourceCatalogs", kwargs)
 
     def list_spaces(
-        self, **kwargs: Unpack[ListSpacesRequestTypeDef]
-    ) -> TargetResults[ListSpacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpacesResponseTypeDef]:
         """Lists spaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListSpaces
@@ -3851,8 +3070,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListSpaces", kwargs)
 
     def list_stage_devices(
-        self, **kwargs: Unpack[ListStageDevicesRequestTypeDef]
-    ) -> TargetResults[ListStageDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStageDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStageDevicesResponseTypeDef]:
         """Lists devices allocated to the stage, containing detailed device
         information and deployment status.
 
@@ -3861,8 +3080,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListStageDevices", kwargs)
 
     def list_studio_lifecycle_configs(
-        self, **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef]
-    ) -> TargetResults[ListStudioLifecycleConfigsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStudioLifecycleConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStudioLifecycleConfigsResponseTypeDef]:
         """Lists the Amazon SageMaker AI Studio Lifecycle Configurations in your
         Amazon Web Services Account.
 
@@ -3871,8 +3090,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListStudioLifecycleConfigs", kwargs)
 
     def list_subscribed_workteams(
-        self, **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef]
-    ) -> TargetResults[ListSubscribedWorkteamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscribedWorkteamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscribedWorkteamsResponseTypeDef]:
         """Gets a list of the work teams that you are subscribed to in the Amazon Web
         Services Marketplace. The list may be empty if no work team satisfies the
         filter specified in the NameContains parameter.
@@ -3882,8 +3101,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListSubscribedWorkteams", kwargs)
 
     def list_tags(
-        self, **kwargs: Unpack[ListTagsInputTypeDef]
-    ) -> TargetResults[ListTagsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsOutputTypeDef]:
         """Returns the tags for the specified SageMaker resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTags
@@ -3891,8 +3110,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTags", kwargs)
 
     def list_training_jobs(
-        self, **kwargs: Unpack[ListTrainingJobsRequestTypeDef]
-    ) -> TargetResults[ListTrainingJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrainingJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainingJobsResponseTypeDef]:
         """Lists training jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingJobs
@@ -3900,8 +3119,13 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTrainingJobs", kwargs)
 
     def list_training_jobs_for_hyper_parameter_tuning_job(
-        self, **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef]
-    ) -> TargetResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListTrainingJobsForHyperParameterTuningJobRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListTrainingJobsForHyperParameterTuningJobResponseTypeDef
+    ]:
         """Gets a list of TrainingJobSummary objects that describe the training jobs
         that a hyperparameter tuning job launched.
 
@@ -3910,8 +3134,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTrainingJobsForHyperParameterTuningJob", kwargs)
 
     def list_training_plans(
-        self, **kwargs: Unpack[ListTrainingPlansRequestTypeDef]
-    ) -> TargetResults[ListTrainingPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrainingPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainingPlansResponseTypeDef]:
         """Retrieves a list of training plans for the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingPlans
@@ -3919,8 +3143,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTrainingPlans", kwargs)
 
     def list_transform_jobs(
-        self, **kwargs: Unpack[ListTransformJobsRequestTypeDef]
-    ) -> TargetResults[ListTransformJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTransformJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTransformJobsResponseTypeDef]:
         """Lists transform jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTransformJobs
@@ -3928,8 +3152,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTransformJobs", kwargs)
 
     def list_trial_components(
-        self, **kwargs: Unpack[ListTrialComponentsRequestTypeDef]
-    ) -> TargetResults[ListTrialComponentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrialComponentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrialComponentsResponseTypeDef]:
         """Lists the trial components in your account. You can sort the list by trial
         component name or creation time. You can filter the list to show only
         components that were created in a specific time range.
@@ -3939,8 +3163,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTrialComponents", kwargs)
 
     def list_trials(
-        self, **kwargs: Unpack[ListTrialsRequestTypeDef]
-    ) -> TargetResults[ListTrialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrialsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrialsResponseTypeDef]:
         """Lists the trials in your account. Specify an experiment name to limit the
         list to the trials that are part of that experiment. Specify a trial
         component name to limit the list to the trials that associated with that
@@ -3953,8 +3177,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListTrials", kwargs)
 
     def list_ultra_servers_by_reserved_capacity(
-        self, **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef]
-    ) -> TargetResults[ListUltraServersByReservedCapacityResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListUltraServersByReservedCapacityRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUltraServersByReservedCapacityResponseTypeDef]:
         """Lists all UltraServers that are part of a specified reserved capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUltraServersByReservedCapacity
@@ -3962,8 +3187,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListUltraServersByReservedCapacity", kwargs)
 
     def list_user_profiles(
-        self, **kwargs: Unpack[ListUserProfilesRequestTypeDef]
-    ) -> TargetResults[ListUserProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserProfilesResponseTypeDef]:
         """Lists user profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUserProfiles
@@ -3971,8 +3196,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListUserProfiles", kwargs)
 
     def list_workforces(
-        self, **kwargs: Unpack[ListWorkforcesRequestTypeDef]
-    ) -> TargetResults[ListWorkforcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkforcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkforcesResponseTypeDef]:
         """Use this operation to list all private and vendor workforces in an Amazon
         Web Services Region. Note that you can only have one private workforce per
         Amazon Web Services Region.
@@ -3982,8 +3207,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListWorkforces", kwargs)
 
     def list_workteams(
-        self, **kwargs: Unpack[ListWorkteamsRequestTypeDef]
-    ) -> TargetResults[ListWorkteamsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkteamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkteamsResponseTypeDef]:
         """Gets a list of private work teams that you have defined in a region. The
         list may be empty if no work team satisfies the filter specified in the
         NameContains parameter.
@@ -3993,8 +3218,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("ListWorkteams", kwargs)
 
     def put_model_package_group_policy(
-        self, **kwargs: Unpack[PutModelPackageGroupPolicyInputTypeDef]
-    ) -> TargetResults[PutModelPackageGroupPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutModelPackageGroupPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutModelPackageGroupPolicyOutputTypeDef]:
         """Adds a resouce policy to control access to a model group. For information
         about resoure policies, see Identity-based policies and resource-based
         policies in the Amazon Web Services Identity and Access Management User
@@ -4005,8 +3230,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("PutModelPackageGroupPolicy", kwargs)
 
     def query_lineage(
-        self, **kwargs: Unpack[QueryLineageRequestTypeDef]
-    ) -> TargetResults[QueryLineageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryLineageRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryLineageResponseTypeDef]:
         """Use this action to inspect your lineage and discover relationships between
         entities. For more information, see Querying Lineage Entities in the
         Amazon SageMaker Developer Guide.
@@ -4016,8 +3241,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("QueryLineage", kwargs)
 
     def register_devices(
-        self, **kwargs: Unpack[RegisterDevicesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Register devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RegisterDevices
@@ -4025,8 +3250,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("RegisterDevices", kwargs)
 
     def render_ui_template(
-        self, **kwargs: Unpack[RenderUiTemplateRequestTypeDef]
-    ) -> TargetResults[RenderUiTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RenderUiTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.RenderUiTemplateResponseTypeDef]:
         """Renders the UI template so that you can preview the worker's experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RenderUiTemplate
@@ -4034,8 +3259,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("RenderUiTemplate", kwargs)
 
     def retry_pipeline_execution(
-        self, **kwargs: Unpack[RetryPipelineExecutionRequestTypeDef]
-    ) -> TargetResults[RetryPipelineExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetryPipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.RetryPipelineExecutionResponseTypeDef]:
         """Retry the execution of the pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RetryPipelineExecution
@@ -4043,8 +3268,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("RetryPipelineExecution", kwargs)
 
     def search(
-        self, **kwargs: Unpack[SearchRequestTypeDef]
-    ) -> TargetResults[SearchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchResponseTypeDef]:
         """Finds SageMaker resources that match a search query. Matching resources
         are returned as a list of SearchRecord objects in the response. You can
         sort the search results by any resource property in a ascending or
@@ -4055,8 +3280,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("Search", kwargs)
 
     def search_training_plan_offerings(
-        self, **kwargs: Unpack[SearchTrainingPlanOfferingsRequestTypeDef]
-    ) -> TargetResults[SearchTrainingPlanOfferingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchTrainingPlanOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTrainingPlanOfferingsResponseTypeDef]:
         """Searches for available training plan offerings based on specified
         criteria.
 
@@ -4065,8 +3290,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("SearchTrainingPlanOfferings", kwargs)
 
     def send_pipeline_execution_step_failure(
-        self, **kwargs: Unpack[SendPipelineExecutionStepFailureRequestTypeDef]
-    ) -> TargetResults[SendPipelineExecutionStepFailureResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendPipelineExecutionStepFailureRequestTypeDef]
+    ) -> TargetResults[type_defs.SendPipelineExecutionStepFailureResponseTypeDef]:
         """Notifies the pipeline that the execution of a callback step failed, along
         with a message describing why. When a callback step is run, the pipeline
         generates a callback token and includes the token in a message sent to
@@ -4077,8 +3302,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("SendPipelineExecutionStepFailure", kwargs)
 
     def send_pipeline_execution_step_success(
-        self, **kwargs: Unpack[SendPipelineExecutionStepSuccessRequestTypeDef]
-    ) -> TargetResults[SendPipelineExecutionStepSuccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendPipelineExecutionStepSuccessRequestTypeDef]
+    ) -> TargetResults[type_defs.SendPipelineExecutionStepSuccessResponseTypeDef]:
         """Notifies the pipeline that the execution of a callback step succeeded and
         provides a list of the step's output parameters. When a callback step is
         run, the pipeline generates a callback token and includes the token in a
@@ -4089,8 +3314,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("SendPipelineExecutionStepSuccess", kwargs)
 
     def start_cluster_health_check(
-        self, **kwargs: Unpack[StartClusterHealthCheckRequestTypeDef]
-    ) -> TargetResults[StartClusterHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartClusterHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.StartClusterHealthCheckResponseTypeDef]:
         """Start deep health checks for a SageMaker HyperPod cluster. You can use
         DescribeClusterNode API to track progress of the deep health checks. The
         unhealthy nodes will be automatically rebooted or replaced. Please see
@@ -4101,8 +3326,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartClusterHealthCheck", kwargs)
 
     def start_edge_deployment_stage(
-        self, **kwargs: Unpack[StartEdgeDeploymentStageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEdgeDeploymentStageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a stage in an edge deployment plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartEdgeDeploymentStage
@@ -4110,8 +3335,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartEdgeDeploymentStage", kwargs)
 
     def start_inference_experiment(
-        self, **kwargs: Unpack[StartInferenceExperimentRequestTypeDef]
-    ) -> TargetResults[StartInferenceExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartInferenceExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartInferenceExperimentResponseTypeDef]:
         """Starts an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartInferenceExperiment
@@ -4119,8 +3344,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartInferenceExperiment", kwargs)
 
     def start_mlflow_tracking_server(
-        self, **kwargs: Unpack[StartMlflowTrackingServerRequestTypeDef]
-    ) -> TargetResults[StartMlflowTrackingServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMlflowTrackingServerRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMlflowTrackingServerResponseTypeDef]:
         """Programmatically start an MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartMlflowTrackingServer
@@ -4128,8 +3353,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartMlflowTrackingServer", kwargs)
 
     def start_monitoring_schedule(
-        self, **kwargs: Unpack[StartMonitoringScheduleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMonitoringScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Starts a previously stopped monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartMonitoringSchedule
@@ -4137,8 +3362,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartMonitoringSchedule", kwargs)
 
     def start_notebook_instance(
-        self, **kwargs: Unpack[StartNotebookInstanceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartNotebookInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Launches an ML compute instance with the latest version of the libraries
         and attaches your ML storage volume. After configuring the notebook
         instance, SageMaker AI sets the notebook instance status to InService. A
@@ -4150,8 +3375,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartNotebookInstance", kwargs)
 
     def start_pipeline_execution(
-        self, **kwargs: Unpack[StartPipelineExecutionRequestTypeDef]
-    ) -> TargetResults[StartPipelineExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPipelineExecutionResponseTypeDef]:
         """Starts a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartPipelineExecution
@@ -4159,8 +3384,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartPipelineExecution", kwargs)
 
     def start_session(
-        self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> TargetResults[StartSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSessionResponseTypeDef]:
         """Initiates a remote connection session between a local integrated
         development environments (IDEs) and a remote SageMaker space.
 
@@ -4169,8 +3394,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StartSession", kwargs)
 
     def stop_ai_benchmark_job(
-        self, **kwargs: Unpack[StopAIBenchmarkJobRequestTypeDef]
-    ) -> TargetResults[StopAIBenchmarkJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAIBenchmarkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopAIBenchmarkJobResponseTypeDef]:
         """Stops a running AI benchmark job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopAIBenchmarkJob
@@ -4178,8 +3403,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopAIBenchmarkJob", kwargs)
 
     def stop_ai_recommendation_job(
-        self, **kwargs: Unpack[StopAIRecommendationJobRequestTypeDef]
-    ) -> TargetResults[StopAIRecommendationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAIRecommendationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopAIRecommendationJobResponseTypeDef]:
         """Stops a running AI recommendation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopAIRecommendationJob
@@ -4187,8 +3412,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopAIRecommendationJob", kwargs)
 
     def stop_auto_ml_job(
-        self, **kwargs: Unpack[StopAutoMLJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAutoMLJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """A method for forcing a running job to shut down.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopAutoMLJob
@@ -4196,8 +3421,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopAutoMLJob", kwargs)
 
     def stop_compilation_job(
-        self, **kwargs: Unpack[StopCompilationJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCompilationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a model compilation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopCompilationJob
@@ -4205,8 +3430,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopCompilationJob", kwargs)
 
     def stop_edge_deployment_stage(
-        self, **kwargs: Unpack[StopEdgeDeploymentStageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEdgeDeploymentStageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a stage in an edge deployment plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopEdgeDeploymentStage
@@ -4214,8 +3439,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopEdgeDeploymentStage", kwargs)
 
     def stop_edge_packaging_job(
-        self, **kwargs: Unpack[StopEdgePackagingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEdgePackagingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Request to stop an edge packaging job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopEdgePackagingJob
@@ -4223,8 +3448,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopEdgePackagingJob", kwargs)
 
     def stop_hyper_parameter_tuning_job(
-        self, **kwargs: Unpack[StopHyperParameterTuningJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopHyperParameterTuningJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a running hyperparameter tuning job and all running training jobs
         that the tuning job launched.
 
@@ -4233,8 +3458,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopHyperParameterTuningJob", kwargs)
 
     def stop_inference_experiment(
-        self, **kwargs: Unpack[StopInferenceExperimentRequestTypeDef]
-    ) -> TargetResults[StopInferenceExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopInferenceExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopInferenceExperimentResponseTypeDef]:
         """Stops an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopInferenceExperiment
@@ -4242,8 +3467,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopInferenceExperiment", kwargs)
 
     def stop_inference_recommendations_job(
-        self, **kwargs: Unpack[StopInferenceRecommendationsJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopInferenceRecommendationsJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops an Inference Recommender job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopInferenceRecommendationsJob
@@ -4251,8 +3476,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopInferenceRecommendationsJob", kwargs)
 
     def stop_labeling_job(
-        self, **kwargs: Unpack[StopLabelingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopLabelingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a running labeling job. A job that is stopped cannot be restarted.
         Any results obtained before the job is stopped are placed in the Amazon S3
         output bucket.
@@ -4262,8 +3487,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopLabelingJob", kwargs)
 
     def stop_mlflow_tracking_server(
-        self, **kwargs: Unpack[StopMlflowTrackingServerRequestTypeDef]
-    ) -> TargetResults[StopMlflowTrackingServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMlflowTrackingServerRequestTypeDef]
+    ) -> TargetResults[type_defs.StopMlflowTrackingServerResponseTypeDef]:
         """Programmatically stop an MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopMlflowTrackingServer
@@ -4271,8 +3496,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopMlflowTrackingServer", kwargs)
 
     def stop_monitoring_schedule(
-        self, **kwargs: Unpack[StopMonitoringScheduleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopMonitoringScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a previously started monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopMonitoringSchedule
@@ -4280,8 +3505,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopMonitoringSchedule", kwargs)
 
     def stop_notebook_instance(
-        self, **kwargs: Unpack[StopNotebookInstanceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopNotebookInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Terminates the ML compute instance. Before terminating the instance,
         SageMaker AI disconnects the ML storage volume from it. SageMaker AI
         preserves the ML storage volume. SageMaker AI stops charging you for the
@@ -4292,8 +3517,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopNotebookInstance", kwargs)
 
     def stop_optimization_job(
-        self, **kwargs: Unpack[StopOptimizationJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopOptimizationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Ends a running inference optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopOptimizationJob
@@ -4301,8 +3526,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopOptimizationJob", kwargs)
 
     def stop_pipeline_execution(
-        self, **kwargs: Unpack[StopPipelineExecutionRequestTypeDef]
-    ) -> TargetResults[StopPipelineExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopPipelineExecutionResponseTypeDef]:
         """Stops a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopPipelineExecution
@@ -4310,8 +3535,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopPipelineExecution", kwargs)
 
     def stop_processing_job(
-        self, **kwargs: Unpack[StopProcessingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopProcessingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a processing job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopProcessingJob
@@ -4319,8 +3544,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopProcessingJob", kwargs)
 
     def stop_training_job(
-        self, **kwargs: Unpack[StopTrainingJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTrainingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a training job. To stop a job, SageMaker sends the algorithm the
         SIGTERM signal, which delays job termination for 120 seconds. Algorithms
         might use this 120-second window to save the model artifacts, so the
@@ -4331,8 +3556,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopTrainingJob", kwargs)
 
     def stop_transform_job(
-        self, **kwargs: Unpack[StopTransformJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTransformJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Stops a batch transform job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopTransformJob
@@ -4340,8 +3565,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("StopTransformJob", kwargs)
 
     def update_action(
-        self, **kwargs: Unpack[UpdateActionRequestTypeDef]
-    ) -> TargetResults[UpdateActionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionResponseTypeDef]:
         """Updates an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateAction
@@ -4349,8 +3574,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateAction", kwargs)
 
     def update_app_image_config(
-        self, **kwargs: Unpack[UpdateAppImageConfigRequestTypeDef]
-    ) -> TargetResults[UpdateAppImageConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAppImageConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppImageConfigResponseTypeDef]:
         """Updates the properties of an AppImageConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateAppImageConfig
@@ -4358,8 +3583,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateAppImageConfig", kwargs)
 
     def update_artifact(
-        self, **kwargs: Unpack[UpdateArtifactRequestTypeDef]
-    ) -> TargetResults[UpdateArtifactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateArtifactRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateArtifactResponseTypeDef]:
         """Updates an artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateArtifact
@@ -4367,8 +3592,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateArtifact", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
         """Updates a SageMaker HyperPod cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateCluster
@@ -4376,8 +3601,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_cluster_scheduler_config(
-        self, **kwargs: Unpack[UpdateClusterSchedulerConfigRequestTypeDef]
-    ) -> TargetResults[UpdateClusterSchedulerConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterSchedulerConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterSchedulerConfigResponseTypeDef]:
         """Update the cluster policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateClusterSchedulerConfig
@@ -4385,8 +3610,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateClusterSchedulerConfig", kwargs)
 
     def update_cluster_software(
-        self, **kwargs: Unpack[UpdateClusterSoftwareRequestTypeDef]
-    ) -> TargetResults[UpdateClusterSoftwareResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterSoftwareRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterSoftwareResponseTypeDef]:
         """Updates the platform software of a SageMaker HyperPod cluster for security
         patching. To learn how to use this API, see Update the SageMaker HyperPod
         platform software of a cluster.
@@ -4396,8 +3621,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateClusterSoftware", kwargs)
 
     def update_code_repository(
-        self, **kwargs: Unpack[UpdateCodeRepositoryInputTypeDef]
-    ) -> TargetResults[UpdateCodeRepositoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCodeRepositoryInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCodeRepositoryOutputTypeDef]:
         """Updates the specified Git repository with the specified values.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateCodeRepository
@@ -4405,8 +3630,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateCodeRepository", kwargs)
 
     def update_compute_quota(
-        self, **kwargs: Unpack[UpdateComputeQuotaRequestTypeDef]
-    ) -> TargetResults[UpdateComputeQuotaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateComputeQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateComputeQuotaResponseTypeDef]:
         """Update the compute allocation definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateComputeQuota
@@ -4414,8 +3639,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateComputeQuota", kwargs)
 
     def update_context(
-        self, **kwargs: Unpack[UpdateContextRequestTypeDef]
-    ) -> TargetResults[UpdateContextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContextRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContextResponseTypeDef]:
         """Updates a context.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateContext
@@ -4423,8 +3648,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateContext", kwargs)
 
     def update_device_fleet(
-        self, **kwargs: Unpack[UpdateDeviceFleetRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceFleetRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a fleet of devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateDeviceFleet
@@ -4432,8 +3657,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateDeviceFleet", kwargs)
 
     def update_devices(
-        self, **kwargs: Unpack[UpdateDevicesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates one or more devices in a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateDevices
@@ -4441,8 +3666,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateDevices", kwargs)
 
     def update_domain(
-        self, **kwargs: Unpack[UpdateDomainRequestTypeDef]
-    ) -> TargetResults[UpdateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainResponseTypeDef]:
         """Updates the default settings for new user profiles in the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateDomain
@@ -4450,8 +3675,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateDomain", kwargs)
 
     def update_endpoint(
-        self, **kwargs: Unpack[UpdateEndpointInputTypeDef]
-    ) -> TargetResults[UpdateEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointOutputTypeDef]:
         """Deploys the EndpointConfig specified in the request to a new fleet of
         instances. SageMaker shifts endpoint traffic to the new instances with the
         updated endpoint configuration and then deletes the old instances using
@@ -4464,8 +3689,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateEndpoint", kwargs)
 
     def update_endpoint_weights_and_capacities(
-        self, **kwargs: Unpack[UpdateEndpointWeightsAndCapacitiesInputTypeDef]
-    ) -> TargetResults[UpdateEndpointWeightsAndCapacitiesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEndpointWeightsAndCapacitiesInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateEndpointWeightsAndCapacitiesOutputTypeDef]:
         """Updates variant weight of one or more variants associated with an existing
         endpoint, or capacity of one variant associated with an existing endpoint.
         When it receives the request, SageMaker sets the endpoint status to
@@ -4477,8 +3702,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateEndpointWeightsAndCapacities", kwargs)
 
     def update_experiment(
-        self, **kwargs: Unpack[UpdateExperimentRequestTypeDef]
-    ) -> TargetResults[UpdateExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExperimentResponseTypeDef]:
         """Adds, updates, or removes the description of an experiment. Updates the
         display name of an experiment.
 
@@ -4487,8 +3712,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateExperiment", kwargs)
 
     def update_feature_group(
-        self, **kwargs: Unpack[UpdateFeatureGroupRequestTypeDef]
-    ) -> TargetResults[UpdateFeatureGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFeatureGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFeatureGroupResponseTypeDef]:
         """Updates the feature group by either adding features or updating the online
         store configuration. Use one of the following request parameters at a time
         while using the UpdateFeatureGroup API.
@@ -4498,8 +3723,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateFeatureGroup", kwargs)
 
     def update_feature_metadata(
-        self, **kwargs: Unpack[UpdateFeatureMetadataRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFeatureMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the description and parameters of the feature group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateFeatureMetadata
@@ -4507,8 +3732,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateFeatureMetadata", kwargs)
 
     def update_hub(
-        self, **kwargs: Unpack[UpdateHubRequestTypeDef]
-    ) -> TargetResults[UpdateHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHubRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHubResponseTypeDef]:
         """Update a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateHub
@@ -4516,8 +3741,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateHub", kwargs)
 
     def update_hub_content(
-        self, **kwargs: Unpack[UpdateHubContentRequestTypeDef]
-    ) -> TargetResults[UpdateHubContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHubContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHubContentResponseTypeDef]:
         """Updates SageMaker hub content (either a Model or Notebook resource).
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateHubContent
@@ -4525,8 +3750,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateHubContent", kwargs)
 
     def update_hub_content_reference(
-        self, **kwargs: Unpack[UpdateHubContentReferenceRequestTypeDef]
-    ) -> TargetResults[UpdateHubContentReferenceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHubContentReferenceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHubContentReferenceResponseTypeDef]:
         """Updates the contents of a SageMaker hub for a ModelReference resource. A
         ModelReference allows you to access public SageMaker JumpStart models from
         within your private hub.
@@ -4536,8 +3761,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateHubContentReference", kwargs)
 
     def update_image(
-        self, **kwargs: Unpack[UpdateImageRequestTypeDef]
-    ) -> TargetResults[UpdateImageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImageResponseTypeDef]:
         """Updates the properties of a SageMaker AI image. To change the image's
         tags, use the AddTags and DeleteTags APIs.
 
@@ -4546,8 +3771,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateImage", kwargs)
 
     def update_image_version(
-        self, **kwargs: Unpack[UpdateImageVersionRequestTypeDef]
-    ) -> TargetResults[UpdateImageVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImageVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImageVersionResponseTypeDef]:
         """Updates the properties of a SageMaker AI image version.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateImageVersion
@@ -4555,8 +3780,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateImageVersion", kwargs)
 
     def update_inference_component(
-        self, **kwargs: Unpack[UpdateInferenceComponentInputTypeDef]
-    ) -> TargetResults[UpdateInferenceComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInferenceComponentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateInferenceComponentOutputTypeDef]:
         """Updates an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateInferenceComponent
@@ -4564,8 +3789,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateInferenceComponent", kwargs)
 
     def update_inference_component_runtime_config(
-        self, **kwargs: Unpack[UpdateInferenceComponentRuntimeConfigInputTypeDef]
-    ) -> TargetResults[UpdateInferenceComponentRuntimeConfigOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateInferenceComponentRuntimeConfigInputTypeDef],
+    ) -> TargetResults[type_defs.UpdateInferenceComponentRuntimeConfigOutputTypeDef]:
         """Runtime settings for a model that is deployed with an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateInferenceComponentRuntimeConfig
@@ -4573,8 +3799,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateInferenceComponentRuntimeConfig", kwargs)
 
     def update_inference_experiment(
-        self, **kwargs: Unpack[UpdateInferenceExperimentRequestTypeDef]
-    ) -> TargetResults[UpdateInferenceExperimentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInferenceExperimentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInferenceExperimentResponseTypeDef]:
         """Updates an inference experiment that you created. The status of the
         inference experiment has to be either Created, Running. For more
         information on the status of an inference experiment, see
@@ -4585,8 +3811,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateInferenceExperiment", kwargs)
 
     def update_mlflow_app(
-        self, **kwargs: Unpack[UpdateMlflowAppRequestTypeDef]
-    ) -> TargetResults[UpdateMlflowAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMlflowAppRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMlflowAppResponseTypeDef]:
         """Updates an MLflow App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMlflowApp
@@ -4594,8 +3820,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateMlflowApp", kwargs)
 
     def update_mlflow_tracking_server(
-        self, **kwargs: Unpack[UpdateMlflowTrackingServerRequestTypeDef]
-    ) -> TargetResults[UpdateMlflowTrackingServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMlflowTrackingServerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMlflowTrackingServerResponseTypeDef]:
         """Updates properties of an existing MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMlflowTrackingServer
@@ -4603,8 +3829,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateMlflowTrackingServer", kwargs)
 
     def update_model_card(
-        self, **kwargs: Unpack[UpdateModelCardRequestTypeDef]
-    ) -> TargetResults[UpdateModelCardResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelCardRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelCardResponseTypeDef]:
         """Update an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateModelCard
@@ -4612,8 +3838,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateModelCard", kwargs)
 
     def update_model_package(
-        self, **kwargs: Unpack[UpdateModelPackageInputTypeDef]
-    ) -> TargetResults[UpdateModelPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateModelPackageInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateModelPackageOutputTypeDef]:
         """Updates a versioned model.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateModelPackage
@@ -4621,8 +3847,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateModelPackage", kwargs)
 
     def update_monitoring_alert(
-        self, **kwargs: Unpack[UpdateMonitoringAlertRequestTypeDef]
-    ) -> TargetResults[UpdateMonitoringAlertResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitoringAlertRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitoringAlertResponseTypeDef]:
         """Update the parameters of a model monitor alert.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMonitoringAlert
@@ -4630,8 +3856,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateMonitoringAlert", kwargs)
 
     def update_monitoring_schedule(
-        self, **kwargs: Unpack[UpdateMonitoringScheduleRequestTypeDef]
-    ) -> TargetResults[UpdateMonitoringScheduleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMonitoringScheduleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMonitoringScheduleResponseTypeDef]:
         """Updates a previously created schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMonitoringSchedule
@@ -4639,8 +3865,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateMonitoringSchedule", kwargs)
 
     def update_notebook_instance(
-        self, **kwargs: Unpack[UpdateNotebookInstanceInputTypeDef]
-    ) -> TargetResults[UpdateNotebookInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNotebookInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNotebookInstanceOutputTypeDef]:
         """Updates a notebook instance. NotebookInstance updates include upgrading or
         downgrading the ML compute instance used for your notebook instance to
         accommodate changes in your workload requirements.
@@ -4650,8 +3876,9 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateNotebookInstance", kwargs)
 
     def update_notebook_instance_lifecycle_config(
-        self, **kwargs: Unpack[UpdateNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> TargetResults[UpdateNotebookInstanceLifecycleConfigOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateNotebookInstanceLifecycleConfigInputTypeDef],
+    ) -> TargetResults[type_defs.UpdateNotebookInstanceLifecycleConfigOutputTypeDef]:
         """Updates a notebook instance lifecycle configuration created with the
         CreateNotebookInstanceLifecycleConfig API.
 
@@ -4660,8 +3887,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateNotebookInstanceLifecycleConfig", kwargs)
 
     def update_partner_app(
-        self, **kwargs: Unpack[UpdatePartnerAppRequestTypeDef]
-    ) -> TargetResults[UpdatePartnerAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePartnerAppRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePartnerAppResponseTypeDef]:
         """Updates all of the SageMaker Partner AI Apps in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePartnerApp
@@ -4669,8 +3896,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdatePartnerApp", kwargs)
 
     def update_pipeline(
-        self, **kwargs: Unpack[UpdatePipelineRequestTypeDef]
-    ) -> TargetResults[UpdatePipelineResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipelineResponseTypeDef]:
         """Updates a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePipeline
@@ -4678,8 +3905,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdatePipeline", kwargs)
 
     def update_pipeline_execution(
-        self, **kwargs: Unpack[UpdatePipelineExecutionRequestTypeDef]
-    ) -> TargetResults[UpdatePipelineExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipelineExecutionResponseTypeDef]:
         """Updates a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePipelineExecution
@@ -4687,8 +3914,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdatePipelineExecution", kwargs)
 
     def update_pipeline_version(
-        self, **kwargs: Unpack[UpdatePipelineVersionRequestTypeDef]
-    ) -> TargetResults[UpdatePipelineVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePipelineVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipelineVersionResponseTypeDef]:
         """Updates a pipeline version.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePipelineVersion
@@ -4696,8 +3923,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdatePipelineVersion", kwargs)
 
     def update_project(
-        self, **kwargs: Unpack[UpdateProjectInputTypeDef]
-    ) -> TargetResults[UpdateProjectOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProjectInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectOutputTypeDef]:
         """Updates a machine learning (ML) project that is created from a template
         that sets up an ML pipeline from training to deploying an approved model.
 
@@ -4706,8 +3933,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateProject", kwargs)
 
     def update_space(
-        self, **kwargs: Unpack[UpdateSpaceRequestTypeDef]
-    ) -> TargetResults[UpdateSpaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSpaceResponseTypeDef]:
         """Updates the settings of a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateSpace
@@ -4715,8 +3942,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateSpace", kwargs)
 
     def update_training_job(
-        self, **kwargs: Unpack[UpdateTrainingJobRequestTypeDef]
-    ) -> TargetResults[UpdateTrainingJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrainingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrainingJobResponseTypeDef]:
         """Update a model training job to request a new Debugger profiling
         configuration or to change warm pool retention length.
 
@@ -4725,8 +3952,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateTrainingJob", kwargs)
 
     def update_trial(
-        self, **kwargs: Unpack[UpdateTrialRequestTypeDef]
-    ) -> TargetResults[UpdateTrialResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrialRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrialResponseTypeDef]:
         """Updates the display name of a trial.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateTrial
@@ -4734,8 +3961,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateTrial", kwargs)
 
     def update_trial_component(
-        self, **kwargs: Unpack[UpdateTrialComponentRequestTypeDef]
-    ) -> TargetResults[UpdateTrialComponentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrialComponentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrialComponentResponseTypeDef]:
         """Updates one or more properties of a trial component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateTrialComponent
@@ -4743,8 +3970,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateTrialComponent", kwargs)
 
     def update_user_profile(
-        self, **kwargs: Unpack[UpdateUserProfileRequestTypeDef]
-    ) -> TargetResults[UpdateUserProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserProfileResponseTypeDef]:
         """Updates a user profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateUserProfile
@@ -4752,8 +3979,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateUserProfile", kwargs)
 
     def update_workforce(
-        self, **kwargs: Unpack[UpdateWorkforceRequestTypeDef]
-    ) -> TargetResults[UpdateWorkforceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkforceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkforceResponseTypeDef]:
         """Use this operation to update your workforce. You can use this operation to
         require that workers use specific IP addresses to work on tasks and to
         update your OpenID Connect (OIDC) Identity Provider (IdP) workforce
@@ -4764,8 +3991,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         return self._call("UpdateWorkforce", kwargs)
 
     def update_workteam(
-        self, **kwargs: Unpack[UpdateWorkteamRequestTypeDef]
-    ) -> TargetResults[UpdateWorkteamResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkteamRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkteamResponseTypeDef]:
         """Updates an existing work team with new member definitions or description.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateWorkteam
@@ -4778,8 +4005,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef],
-    ) -> TargetResults[CreateHubContentPresignedUrlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.CreateHubContentPresignedUrlsRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateHubContentPresignedUrlsResponseTypeDef]:
         """Every page of CreateHubContentPresignedUrls in every target, merged per
         target (botocore's build_full_result).
 
@@ -4804,8 +4031,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef],
-    ) -> TargetResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrainingPlanExtensionHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
         """Every page of DescribeTrainingPlanExtensionHistory in every target, merged
         per target (botocore's build_full_result).
 
@@ -4829,8 +4056,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> TargetResults[ListActionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActionsResponseTypeDef]:
         """Every page of ListActions in every target, merged per target (botocore's
         build_full_result).
 
@@ -4852,8 +4079,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef],
-    ) -> TargetResults[ListAIBenchmarkJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIBenchmarkJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIBenchmarkJobsResponseTypeDef]:
         """Every page of ListAIBenchmarkJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4877,8 +4104,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef],
-    ) -> TargetResults[ListAIRecommendationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIRecommendationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIRecommendationJobsResponseTypeDef]:
         """Every page of ListAIRecommendationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4902,8 +4129,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef],
-    ) -> TargetResults[ListAIWorkloadConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIWorkloadConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAIWorkloadConfigsResponseTypeDef]:
         """Every page of ListAIWorkloadConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4927,8 +4154,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAlgorithmsInputTypeDef],
-    ) -> TargetResults[ListAlgorithmsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlgorithmsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAlgorithmsOutputTypeDef]:
         """Every page of ListAlgorithms in every target, merged per target
         (botocore's build_full_result).
 
@@ -4950,8 +4177,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -4973,8 +4200,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppImageConfigsRequestTypeDef],
-    ) -> TargetResults[ListAppImageConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppImageConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppImageConfigsResponseTypeDef]:
         """Every page of ListAppImageConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4998,8 +4225,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAppsRequestTypeDef],
-    ) -> TargetResults[ListAppsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppsResponseTypeDef]:
         """Every page of ListApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -5021,8 +4248,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArtifactsRequestTypeDef],
-    ) -> TargetResults[ListArtifactsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListArtifactsResponseTypeDef]:
         """Every page of ListArtifacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -5044,8 +4271,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociationsResponseTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -5067,8 +4294,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAutoMLJobsRequestTypeDef],
-    ) -> TargetResults[ListAutoMLJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutoMLJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAutoMLJobsResponseTypeDef]:
         """Every page of ListAutoMLJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5090,8 +4317,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef],
-    ) -> TargetResults[ListCandidatesForAutoMLJobResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCandidatesForAutoMLJobRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCandidatesForAutoMLJobResponseTypeDef]:
         """Every page of ListCandidatesForAutoMLJob in every target, merged per
         target (botocore's build_full_result).
 
@@ -5113,8 +4340,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterEventsRequestTypeDef],
-    ) -> TargetResults[ListClusterEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterEventsResponseTypeDef]:
         """Every page of ListClusterEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -5139,8 +4366,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterNodesRequestTypeDef],
-    ) -> TargetResults[ListClusterNodesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterNodesResponseTypeDef]:
         """Every page of ListClusterNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -5163,8 +4390,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef],
-    ) -> TargetResults[ListClusterSchedulerConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterSchedulerConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterSchedulerConfigsResponseTypeDef]:
         """Every page of ListClusterSchedulerConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5186,8 +4413,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -5209,8 +4436,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodeRepositoriesInputTypeDef],
-    ) -> TargetResults[ListCodeRepositoriesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeRepositoriesInputTypeDef],
+    ) -> TargetResults[type_defs.ListCodeRepositoriesOutputTypeDef]:
         """Every page of ListCodeRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -5232,8 +4459,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCompilationJobsRequestTypeDef],
-    ) -> TargetResults[ListCompilationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCompilationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCompilationJobsResponseTypeDef]:
         """Every page of ListCompilationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5255,8 +4482,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComputeQuotasRequestTypeDef],
-    ) -> TargetResults[ListComputeQuotasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputeQuotasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComputeQuotasResponseTypeDef]:
         """Every page of ListComputeQuotas in every target, merged per target
         (botocore's build_full_result).
 
@@ -5278,8 +4505,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContextsRequestTypeDef],
-    ) -> TargetResults[ListContextsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContextsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContextsResponseTypeDef]:
         """Every page of ListContexts in every target, merged per target (botocore's
         build_full_result).
 
@@ -5301,8 +4528,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListDataQualityJobDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataQualityJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataQualityJobDefinitionsResponseTypeDef]:
         """Every page of ListDataQualityJobDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5324,8 +4551,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeviceFleetsRequestTypeDef],
-    ) -> TargetResults[ListDeviceFleetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceFleetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeviceFleetsResponseTypeDef]:
         """Every page of ListDeviceFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -5347,8 +4574,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> TargetResults[ListDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevicesResponseTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -5370,8 +4597,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -5393,8 +4620,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef],
-    ) -> TargetResults[ListEdgeDeploymentPlansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEdgeDeploymentPlansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEdgeDeploymentPlansResponseTypeDef]:
         """Every page of ListEdgeDeploymentPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -5416,8 +4643,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef],
-    ) -> TargetResults[ListEdgePackagingJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEdgePackagingJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEdgePackagingJobsResponseTypeDef]:
         """Every page of ListEdgePackagingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5439,8 +4666,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointConfigsInputTypeDef],
-    ) -> TargetResults[ListEndpointConfigsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointConfigsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointConfigsOutputTypeDef]:
         """Every page of ListEndpointConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5462,8 +4689,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointsInputTypeDef],
-    ) -> TargetResults[ListEndpointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsInputTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointsOutputTypeDef]:
         """Every page of ListEndpoints in every target, merged per target (botocore's
         build_full_result).
 
@@ -5485,8 +4712,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExperimentsRequestTypeDef],
-    ) -> TargetResults[ListExperimentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExperimentsResponseTypeDef]:
         """Every page of ListExperiments in every target, merged per target
         (botocore's build_full_result).
 
@@ -5510,8 +4737,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFeatureGroupsRequestTypeDef],
-    ) -> TargetResults[ListFeatureGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFeatureGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFeatureGroupsResponseTypeDef]:
         """Every page of ListFeatureGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -5533,8 +4760,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListFlowDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFlowDefinitionsResponseTypeDef]:
         """Every page of ListFlowDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5556,8 +4783,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHumanTaskUisRequestTypeDef],
-    ) -> TargetResults[ListHumanTaskUisResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHumanTaskUisRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHumanTaskUisResponseTypeDef]:
         """Every page of ListHumanTaskUis in every target, merged per target
         (botocore's build_full_result).
 
@@ -5579,8 +4806,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef],
-    ) -> TargetResults[ListHyperParameterTuningJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHyperParameterTuningJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHyperParameterTuningJobsResponseTypeDef]:
         """Every page of ListHyperParameterTuningJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5603,8 +4830,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImageVersionsRequestTypeDef],
-    ) -> TargetResults[ListImageVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImageVersionsResponseTypeDef]:
         """Every page of ListImageVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5627,8 +4854,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> TargetResults[ListImagesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -5652,8 +4879,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInferenceComponentsInputTypeDef],
-    ) -> TargetResults[ListInferenceComponentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceComponentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceComponentsOutputTypeDef]:
         """Every page of ListInferenceComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -5675,8 +4902,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef],
-    ) -> TargetResults[ListInferenceExperimentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceExperimentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceExperimentsResponseTypeDef]:
         """Every page of ListInferenceExperiments in every target, merged per target
         (botocore's build_full_result).
 
@@ -5698,8 +4925,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef],
-    ) -> TargetResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceRecommendationsJobStepsResponseTypeDef]:
         """Every page of ListInferenceRecommendationsJobSteps in every target, merged
         per target (botocore's build_full_result).
 
@@ -5721,8 +4948,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef],
-    ) -> TargetResults[ListInferenceRecommendationsJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceRecommendationsJobsResponseTypeDef]:
         """Every page of ListInferenceRecommendationsJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5744,8 +4971,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLabelingJobsRequestTypeDef],
-    ) -> TargetResults[ListLabelingJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLabelingJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLabelingJobsResponseTypeDef]:
         """Every page of ListLabelingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5767,8 +4994,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef],
-    ) -> TargetResults[ListLabelingJobsForWorkteamResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLabelingJobsForWorkteamRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLabelingJobsForWorkteamResponseTypeDef]:
         """Every page of ListLabelingJobsForWorkteam in every target, merged per
         target (botocore's build_full_result).
 
@@ -5790,8 +5017,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLineageGroupsRequestTypeDef],
-    ) -> TargetResults[ListLineageGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLineageGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLineageGroupsResponseTypeDef]:
         """Every page of ListLineageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -5815,8 +5042,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMlflowAppsRequestTypeDef],
-    ) -> TargetResults[ListMlflowAppsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMlflowAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMlflowAppsResponseTypeDef]:
         """Every page of ListMlflowApps in every target, merged per target
         (botocore's build_full_result).
 
@@ -5838,8 +5065,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef],
-    ) -> TargetResults[ListMlflowTrackingServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMlflowTrackingServersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMlflowTrackingServersResponseTypeDef]:
         """Every page of ListMlflowTrackingServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -5861,8 +5088,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListModelBiasJobDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelBiasJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelBiasJobDefinitionsResponseTypeDef]:
         """Every page of ListModelBiasJobDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5884,8 +5111,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef],
-    ) -> TargetResults[ListModelCardExportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCardExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelCardExportJobsResponseTypeDef]:
         """Every page of ListModelCardExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5907,8 +5134,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelCardVersionsRequestTypeDef],
-    ) -> TargetResults[ListModelCardVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCardVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelCardVersionsResponseTypeDef]:
         """Every page of ListModelCardVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5930,8 +5157,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelCardsRequestTypeDef],
-    ) -> TargetResults[ListModelCardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCardsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelCardsResponseTypeDef]:
         """Every page of ListModelCards in every target, merged per target
         (botocore's build_full_result).
 
@@ -5953,8 +5180,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelExplainabilityJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelExplainabilityJobDefinitionsResponseTypeDef]:
         """Every page of ListModelExplainabilityJobDefinitions in every target,
         merged per target (botocore's build_full_result).
 
@@ -5976,8 +5203,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelMetadataRequestTypeDef],
-    ) -> TargetResults[ListModelMetadataResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelMetadataRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelMetadataResponseTypeDef]:
         """Every page of ListModelMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -6000,8 +5227,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelPackageGroupsInputTypeDef],
-    ) -> TargetResults[ListModelPackageGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelPackageGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListModelPackageGroupsOutputTypeDef]:
         """Every page of ListModelPackageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -6023,8 +5250,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelPackagesInputTypeDef],
-    ) -> TargetResults[ListModelPackagesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelPackagesInputTypeDef],
+    ) -> TargetResults[type_defs.ListModelPackagesOutputTypeDef]:
         """Every page of ListModelPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -6046,8 +5273,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListModelQualityJobDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelQualityJobDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListModelQualityJobDefinitionsResponseTypeDef]:
         """Every page of ListModelQualityJobDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -6069,8 +5296,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListModelsInputTypeDef],
-    ) -> TargetResults[ListModelsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelsInputTypeDef],
+    ) -> TargetResults[type_defs.ListModelsOutputTypeDef]:
         """Every page of ListModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -6092,8 +5319,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef],
-    ) -> TargetResults[ListMonitoringAlertHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringAlertHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitoringAlertHistoryResponseTypeDef]:
         """Every page of ListMonitoringAlertHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -6115,8 +5342,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef],
-    ) -> TargetResults[ListMonitoringAlertsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringAlertsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitoringAlertsResponseTypeDef]:
         """Every page of ListMonitoringAlerts in every target, merged per target
         (botocore's build_full_result).
 
@@ -6138,8 +5365,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef],
-    ) -> TargetResults[ListMonitoringExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitoringExecutionsResponseTypeDef]:
         """Every page of ListMonitoringExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -6161,8 +5388,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef],
-    ) -> TargetResults[ListMonitoringSchedulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringSchedulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMonitoringSchedulesResponseTypeDef]:
         """Every page of ListMonitoringSchedules in every target, merged per target
         (botocore's build_full_result).
 
@@ -6184,8 +5411,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef],
-    ) -> TargetResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookInstanceLifecycleConfigsInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
         """Every page of ListNotebookInstanceLifecycleConfigs in every target, merged
         per target (botocore's build_full_result).
 
@@ -6208,8 +5435,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNotebookInstancesInputTypeDef],
-    ) -> TargetResults[ListNotebookInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListNotebookInstancesOutputTypeDef]:
         """Every page of ListNotebookInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -6232,8 +5459,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOptimizationJobsRequestTypeDef],
-    ) -> TargetResults[ListOptimizationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOptimizationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOptimizationJobsResponseTypeDef]:
         """Every page of ListOptimizationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6255,8 +5482,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPartnerAppsRequestTypeDef],
-    ) -> TargetResults[ListPartnerAppsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartnerAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPartnerAppsResponseTypeDef]:
         """Every page of ListPartnerApps in every target, merged per target
         (botocore's build_full_result).
 
@@ -6278,8 +5505,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef],
-    ) -> TargetResults[ListPipelineExecutionStepsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineExecutionStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineExecutionStepsResponseTypeDef]:
         """Every page of ListPipelineExecutionSteps in every target, merged per
         target (botocore's build_full_result).
 
@@ -6301,8 +5528,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef],
-    ) -> TargetResults[ListPipelineExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineExecutionsResponseTypeDef]:
         """Every page of ListPipelineExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -6324,8 +5551,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef],
-    ) -> TargetResults[ListPipelineParametersForExecutionResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineParametersForExecutionRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineParametersForExecutionResponseTypeDef]:
         """Every page of ListPipelineParametersForExecution in every target, merged
         per target (botocore's build_full_result).
 
@@ -6347,8 +5574,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelineVersionsRequestTypeDef],
-    ) -> TargetResults[ListPipelineVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineVersionsResponseTypeDef]:
         """Every page of ListPipelineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -6370,8 +5597,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPipelinesRequestTypeDef],
-    ) -> TargetResults[ListPipelinesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelinesResponseTypeDef]:
         """Every page of ListPipelines in every target, merged per target (botocore's
         build_full_result).
 
@@ -6393,8 +5620,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProcessingJobsRequestTypeDef],
-    ) -> TargetResults[ListProcessingJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProcessingJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProcessingJobsResponseTypeDef]:
         """Every page of ListProcessingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6416,8 +5643,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceCatalogsRequestTypeDef],
-    ) -> TargetResults[ListResourceCatalogsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceCatalogsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceCatalogsResponseTypeDef]:
         """Every page of ListResourceCatalogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6440,8 +5667,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpacesRequestTypeDef],
-    ) -> TargetResults[ListSpacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSpacesResponseTypeDef]:
         """Every page of ListSpaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -6463,8 +5690,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStageDevicesRequestTypeDef],
-    ) -> TargetResults[ListStageDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStageDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStageDevicesResponseTypeDef]:
         """Every page of ListStageDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -6487,8 +5714,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef],
-    ) -> TargetResults[ListStudioLifecycleConfigsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStudioLifecycleConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStudioLifecycleConfigsResponseTypeDef]:
         """Every page of ListStudioLifecycleConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -6511,8 +5738,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef],
-    ) -> TargetResults[ListSubscribedWorkteamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscribedWorkteamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscribedWorkteamsResponseTypeDef]:
         """Every page of ListSubscribedWorkteams in every target, merged per target
         (botocore's build_full_result).
 
@@ -6536,8 +5763,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsInputTypeDef],
-    ) -> TargetResults[ListTagsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsOutputTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -6559,8 +5786,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainingJobsRequestTypeDef],
-    ) -> TargetResults[ListTrainingJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainingJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainingJobsResponseTypeDef]:
         """Every page of ListTrainingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6582,8 +5809,12 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef],
-    ) -> TargetResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListTrainingJobsForHyperParameterTuningJobRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListTrainingJobsForHyperParameterTuningJobResponseTypeDef
+    ]:
         """Every page of ListTrainingJobsForHyperParameterTuningJob in every target,
         merged per target (botocore's build_full_result).
 
@@ -6606,8 +5837,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrainingPlansRequestTypeDef],
-    ) -> TargetResults[ListTrainingPlansResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainingPlansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainingPlansResponseTypeDef]:
         """Every page of ListTrainingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -6629,8 +5860,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTransformJobsRequestTypeDef],
-    ) -> TargetResults[ListTransformJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransformJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTransformJobsResponseTypeDef]:
         """Every page of ListTransformJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6652,8 +5883,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrialComponentsRequestTypeDef],
-    ) -> TargetResults[ListTrialComponentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrialComponentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrialComponentsResponseTypeDef]:
         """Every page of ListTrialComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -6677,8 +5908,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrialsRequestTypeDef],
-    ) -> TargetResults[ListTrialsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrialsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrialsResponseTypeDef]:
         """Every page of ListTrials in every target, merged per target (botocore's
         build_full_result).
 
@@ -6705,8 +5936,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef],
-    ) -> TargetResults[ListUltraServersByReservedCapacityResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUltraServersByReservedCapacityRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUltraServersByReservedCapacityResponseTypeDef]:
         """Every page of ListUltraServersByReservedCapacity in every target, merged
         per target (botocore's build_full_result).
 
@@ -6728,8 +5959,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUserProfilesRequestTypeDef],
-    ) -> TargetResults[ListUserProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUserProfilesResponseTypeDef]:
         """Every page of ListUserProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -6751,8 +5982,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkforcesRequestTypeDef],
-    ) -> TargetResults[ListWorkforcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkforcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkforcesResponseTypeDef]:
         """Every page of ListWorkforces in every target, merged per target
         (botocore's build_full_result).
 
@@ -6776,8 +6007,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkteamsRequestTypeDef],
-    ) -> TargetResults[ListWorkteamsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkteamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkteamsResponseTypeDef]:
         """Every page of ListWorkteams in every target, merged per target (botocore's
         build_full_result).
 
@@ -6801,8 +6032,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchRequestTypeDef],
-    ) -> TargetResults[SearchResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchResponseTypeDef]:
         """Every page of Search in every target, merged per target (botocore's
         build_full_result).
 
@@ -6826,8 +6057,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef],
-    ) -> Items[AuthorizedUrlTypeDef]:
+        **kwargs: Unpack[type_defs.CreateHubContentPresignedUrlsRequestTypeDef],
+    ) -> Items[type_defs.AuthorizedUrlTypeDef]:
         """Each element of AuthorizedUrlConfigs in every page of
         CreateHubContentPresignedUrls, from every target, as its page arrives
         (tagged with its target).
@@ -6846,8 +6077,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef],
-    ) -> Items[TrainingPlanExtensionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTrainingPlanExtensionHistoryRequestTypeDef],
+    ) -> Items[type_defs.TrainingPlanExtensionTypeDef]:
         """Each element of TrainingPlanExtensions in every page of
         DescribeTrainingPlanExtensionHistory, from every target, as its page
         arrives (tagged with its target).
@@ -6866,8 +6097,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> Items[ActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListActionsRequestTypeDef],
+    ) -> Items[type_defs.ActionSummaryTypeDef]:
         """Each element of ActionSummaries in every page of ListActions, from every
         target, as its page arrives (tagged with its target).
 
@@ -6882,8 +6113,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef],
-    ) -> Items[AIBenchmarkJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIBenchmarkJobsRequestTypeDef],
+    ) -> Items[type_defs.AIBenchmarkJobSummaryTypeDef]:
         """Each element of AIBenchmarkJobs in every page of ListAIBenchmarkJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -6898,8 +6129,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef],
-    ) -> Items[AIRecommendationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIRecommendationJobsRequestTypeDef],
+    ) -> Items[type_defs.AIRecommendationJobSummaryTypeDef]:
         """Each element of AIRecommendationJobs in every page of
         ListAIRecommendationJobs, from every target, as its page arrives (tagged
         with its target).
@@ -6915,8 +6146,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef],
-    ) -> Items[AIWorkloadConfigSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAIWorkloadConfigsRequestTypeDef],
+    ) -> Items[type_defs.AIWorkloadConfigSummaryTypeDef]:
         """Each element of AIWorkloadConfigs in every page of ListAIWorkloadConfigs,
         from every target, as its page arrives (tagged with its target).
 
@@ -6931,8 +6162,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAlgorithmsInputTypeDef],
-    ) -> Items[AlgorithmSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAlgorithmsInputTypeDef],
+    ) -> Items[type_defs.AlgorithmSummaryTypeDef]:
         """Each element of AlgorithmSummaryList in every page of ListAlgorithms, from
         every target, as its page arrives (tagged with its target).
 
@@ -6947,7 +6178,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
     ) -> Items[str]:
         """Each element of SageMakerImageVersionAliases in every page of ListAliases,
         from every target, as its page arrives (tagged with its target).
@@ -6963,8 +6194,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppImageConfigsRequestTypeDef],
-    ) -> Items[AppImageConfigDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppImageConfigsRequestTypeDef],
+    ) -> Items[type_defs.AppImageConfigDetailsTypeDef]:
         """Each element of AppImageConfigs in every page of ListAppImageConfigs, from
         every target, as its page arrives (tagged with its target).
 
@@ -6979,8 +6210,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAppsRequestTypeDef],
-    ) -> Items[AppDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListAppsRequestTypeDef],
+    ) -> Items[type_defs.AppDetailsTypeDef]:
         """Each element of Apps in every page of ListApps, from every target, as its
         page arrives (tagged with its target).
 
@@ -6993,8 +6224,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArtifactsRequestTypeDef],
-    ) -> Items[ArtifactSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListArtifactsRequestTypeDef],
+    ) -> Items[type_defs.ArtifactSummaryTypeDef]:
         """Each element of ArtifactSummaries in every page of ListArtifacts, from
         every target, as its page arrives (tagged with its target).
 
@@ -7009,8 +6240,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> Items[AssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssociationSummaryTypeDef]:
         """Each element of AssociationSummaries in every page of ListAssociations,
         from every target, as its page arrives (tagged with its target).
 
@@ -7025,8 +6256,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAutoMLJobsRequestTypeDef],
-    ) -> Items[AutoMLJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAutoMLJobsRequestTypeDef],
+    ) -> Items[type_defs.AutoMLJobSummaryTypeDef]:
         """Each element of AutoMLJobSummaries in every page of ListAutoMLJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -7041,8 +6272,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef],
-    ) -> Items[AutoMLCandidateTypeDef]:
+        **kwargs: Unpack[type_defs.ListCandidatesForAutoMLJobRequestTypeDef],
+    ) -> Items[type_defs.AutoMLCandidateTypeDef]:
         """Each element of Candidates in every page of ListCandidatesForAutoMLJob,
         from every target, as its page arrives (tagged with its target).
 
@@ -7060,8 +6291,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterEventsRequestTypeDef],
-    ) -> Items[ClusterEventSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterEventsRequestTypeDef],
+    ) -> Items[type_defs.ClusterEventSummaryTypeDef]:
         """Each element of Events in every page of ListClusterEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -7076,8 +6307,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterNodesRequestTypeDef],
-    ) -> Items[ClusterNodeSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterNodesRequestTypeDef],
+    ) -> Items[type_defs.ClusterNodeSummaryTypeDef]:
         """Each element of ClusterNodeSummaries in every page of ListClusterNodes,
         from every target, as its page arrives (tagged with its target).
 
@@ -7092,8 +6323,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef],
-    ) -> Items[ClusterSchedulerConfigSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterSchedulerConfigsRequestTypeDef],
+    ) -> Items[type_defs.ClusterSchedulerConfigSummaryTypeDef]:
         """Each element of ClusterSchedulerConfigSummaries in every page of
         ListClusterSchedulerConfigs, from every target, as its page arrives
         (tagged with its target).
@@ -7112,8 +6343,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> Items[ClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterSummaryTypeDef]:
         """Each element of ClusterSummaries in every page of ListClusters, from every
         target, as its page arrives (tagged with its target).
 
@@ -7128,8 +6359,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodeRepositoriesInputTypeDef],
-    ) -> Items[CodeRepositorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeRepositoriesInputTypeDef],
+    ) -> Items[type_defs.CodeRepositorySummaryTypeDef]:
         """Each element of CodeRepositorySummaryList in every page of
         ListCodeRepositories, from every target, as its page arrives (tagged with
         its target).
@@ -7145,8 +6376,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCompilationJobsRequestTypeDef],
-    ) -> Items[CompilationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCompilationJobsRequestTypeDef],
+    ) -> Items[type_defs.CompilationJobSummaryTypeDef]:
         """Each element of CompilationJobSummaries in every page of
         ListCompilationJobs, from every target, as its page arrives (tagged with
         its target).
@@ -7162,8 +6393,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComputeQuotasRequestTypeDef],
-    ) -> Items[ComputeQuotaSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComputeQuotasRequestTypeDef],
+    ) -> Items[type_defs.ComputeQuotaSummaryTypeDef]:
         """Each element of ComputeQuotaSummaries in every page of ListComputeQuotas,
         from every target, as its page arrives (tagged with its target).
 
@@ -7178,8 +6409,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContextsRequestTypeDef],
-    ) -> Items[ContextSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContextsRequestTypeDef],
+    ) -> Items[type_defs.ContextSummaryTypeDef]:
         """Each element of ContextSummaries in every page of ListContexts, from every
         target, as its page arrives (tagged with its target).
 
@@ -7194,8 +6425,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef],
-    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataQualityJobDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.MonitoringJobDefinitionSummaryTypeDef]:
         """Each element of JobDefinitionSummaries in every page of
         ListDataQualityJobDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -7214,8 +6445,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeviceFleetsRequestTypeDef],
-    ) -> Items[DeviceFleetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceFleetsRequestTypeDef],
+    ) -> Items[type_defs.DeviceFleetSummaryTypeDef]:
         """Each element of DeviceFleetSummaries in every page of ListDeviceFleets,
         from every target, as its page arrives (tagged with its target).
 
@@ -7230,8 +6461,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> Items[DeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef],
+    ) -> Items[type_defs.DeviceSummaryTypeDef]:
         """Each element of DeviceSummaries in every page of ListDevices, from every
         target, as its page arrives (tagged with its target).
 
@@ -7246,8 +6477,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> Items[DomainDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> Items[type_defs.DomainDetailsTypeDef]:
         """Each element of Domains in every page of ListDomains, from every target,
         as its page arrives (tagged with its target).
 
@@ -7262,8 +6493,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef],
-    ) -> Items[EdgeDeploymentPlanSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEdgeDeploymentPlansRequestTypeDef],
+    ) -> Items[type_defs.EdgeDeploymentPlanSummaryTypeDef]:
         """Each element of EdgeDeploymentPlanSummaries in every page of
         ListEdgeDeploymentPlans, from every target, as its page arrives (tagged
         with its target).
@@ -7279,8 +6510,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef],
-    ) -> Items[EdgePackagingJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEdgePackagingJobsRequestTypeDef],
+    ) -> Items[type_defs.EdgePackagingJobSummaryTypeDef]:
         """Each element of EdgePackagingJobSummaries in every page of
         ListEdgePackagingJobs, from every target, as its page arrives (tagged with
         its target).
@@ -7296,8 +6527,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointConfigsInputTypeDef],
-    ) -> Items[EndpointConfigSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointConfigsInputTypeDef],
+    ) -> Items[type_defs.EndpointConfigSummaryTypeDef]:
         """Each element of EndpointConfigs in every page of ListEndpointConfigs, from
         every target, as its page arrives (tagged with its target).
 
@@ -7312,8 +6543,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointsInputTypeDef],
-    ) -> Items[EndpointSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsInputTypeDef],
+    ) -> Items[type_defs.EndpointSummaryTypeDef]:
         """Each element of Endpoints in every page of ListEndpoints, from every
         target, as its page arrives (tagged with its target).
 
@@ -7328,8 +6559,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExperimentsRequestTypeDef],
-    ) -> Items[ExperimentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExperimentsRequestTypeDef],
+    ) -> Items[type_defs.ExperimentSummaryTypeDef]:
         """Each element of ExperimentSummaries in every page of ListExperiments, from
         every target, as its page arrives (tagged with its target).
 
@@ -7344,8 +6575,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFeatureGroupsRequestTypeDef],
-    ) -> Items[FeatureGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFeatureGroupsRequestTypeDef],
+    ) -> Items[type_defs.FeatureGroupSummaryTypeDef]:
         """Each element of FeatureGroupSummaries in every page of ListFeatureGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -7360,8 +6591,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef],
-    ) -> Items[FlowDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFlowDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.FlowDefinitionSummaryTypeDef]:
         """Each element of FlowDefinitionSummaries in every page of
         ListFlowDefinitions, from every target, as its page arrives (tagged with
         its target).
@@ -7377,8 +6608,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHumanTaskUisRequestTypeDef],
-    ) -> Items[HumanTaskUiSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHumanTaskUisRequestTypeDef],
+    ) -> Items[type_defs.HumanTaskUiSummaryTypeDef]:
         """Each element of HumanTaskUiSummaries in every page of ListHumanTaskUis,
         from every target, as its page arrives (tagged with its target).
 
@@ -7393,8 +6624,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef],
-    ) -> Items[HyperParameterTuningJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHyperParameterTuningJobsRequestTypeDef],
+    ) -> Items[type_defs.HyperParameterTuningJobSummaryTypeDef]:
         """Each element of HyperParameterTuningJobSummaries in every page of
         ListHyperParameterTuningJobs, from every target, as its page arrives
         (tagged with its target).
@@ -7413,8 +6644,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImageVersionsRequestTypeDef],
-    ) -> Items[ImageVersionTypeDef]:
+        **kwargs: Unpack[type_defs.ListImageVersionsRequestTypeDef],
+    ) -> Items[type_defs.ImageVersionTypeDef]:
         """Each element of ImageVersions in every page of ListImageVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -7429,8 +6660,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> Items[ImageTypeDef]:
+        **kwargs: Unpack[type_defs.ListImagesRequestTypeDef],
+    ) -> Items[type_defs.ImageTypeDef]:
         """Each element of Images in every page of ListImages, from every target, as
         its page arrives (tagged with its target).
 
@@ -7445,8 +6676,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInferenceComponentsInputTypeDef],
-    ) -> Items[InferenceComponentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceComponentsInputTypeDef],
+    ) -> Items[type_defs.InferenceComponentSummaryTypeDef]:
         """Each element of InferenceComponents in every page of
         ListInferenceComponents, from every target, as its page arrives (tagged
         with its target).
@@ -7462,8 +6693,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef],
-    ) -> Items[InferenceExperimentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceExperimentsRequestTypeDef],
+    ) -> Items[type_defs.InferenceExperimentSummaryTypeDef]:
         """Each element of InferenceExperiments in every page of
         ListInferenceExperiments, from every target, as its page arrives (tagged
         with its target).
@@ -7479,8 +6710,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef],
-    ) -> Items[InferenceRecommendationsJobStepTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobStepsRequestTypeDef],
+    ) -> Items[type_defs.InferenceRecommendationsJobStepTypeDef]:
         """Each element of Steps in every page of
         ListInferenceRecommendationsJobSteps, from every target, as its page
         arrives (tagged with its target).
@@ -7499,8 +6730,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef],
-    ) -> Items[InferenceRecommendationsJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobsRequestTypeDef],
+    ) -> Items[type_defs.InferenceRecommendationsJobTypeDef]:
         """Each element of InferenceRecommendationsJobs in every page of
         ListInferenceRecommendationsJobs, from every target, as its page arrives
         (tagged with its target).
@@ -7519,8 +6750,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLabelingJobsRequestTypeDef],
-    ) -> Items[LabelingJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLabelingJobsRequestTypeDef],
+    ) -> Items[type_defs.LabelingJobSummaryTypeDef]:
         """Each element of LabelingJobSummaryList in every page of ListLabelingJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -7535,8 +6766,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef],
-    ) -> Items[LabelingJobForWorkteamSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLabelingJobsForWorkteamRequestTypeDef],
+    ) -> Items[type_defs.LabelingJobForWorkteamSummaryTypeDef]:
         """Each element of LabelingJobSummaryList in every page of
         ListLabelingJobsForWorkteam, from every target, as its page arrives
         (tagged with its target).
@@ -7555,8 +6786,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLineageGroupsRequestTypeDef],
-    ) -> Items[LineageGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLineageGroupsRequestTypeDef],
+    ) -> Items[type_defs.LineageGroupSummaryTypeDef]:
         """Each element of LineageGroupSummaries in every page of ListLineageGroups,
         from every target, as its page arrives (tagged with its target).
 
@@ -7571,8 +6802,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMlflowAppsRequestTypeDef],
-    ) -> Items[MlflowAppSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMlflowAppsRequestTypeDef],
+    ) -> Items[type_defs.MlflowAppSummaryTypeDef]:
         """Each element of Summaries in every page of ListMlflowApps, from every
         target, as its page arrives (tagged with its target).
 
@@ -7587,8 +6818,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef],
-    ) -> Items[TrackingServerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMlflowTrackingServersRequestTypeDef],
+    ) -> Items[type_defs.TrackingServerSummaryTypeDef]:
         """Each element of TrackingServerSummaries in every page of
         ListMlflowTrackingServers, from every target, as its page arrives (tagged
         with its target).
@@ -7607,8 +6838,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef],
-    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelBiasJobDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.MonitoringJobDefinitionSummaryTypeDef]:
         """Each element of JobDefinitionSummaries in every page of
         ListModelBiasJobDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -7627,8 +6858,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef],
-    ) -> Items[ModelCardExportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCardExportJobsRequestTypeDef],
+    ) -> Items[type_defs.ModelCardExportJobSummaryTypeDef]:
         """Each element of ModelCardExportJobSummaries in every page of
         ListModelCardExportJobs, from every target, as its page arrives (tagged
         with its target).
@@ -7644,8 +6875,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelCardVersionsRequestTypeDef],
-    ) -> Items[ModelCardVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCardVersionsRequestTypeDef],
+    ) -> Items[type_defs.ModelCardVersionSummaryTypeDef]:
         """Each element of ModelCardVersionSummaryList in every page of
         ListModelCardVersions, from every target, as its page arrives (tagged with
         its target).
@@ -7661,8 +6892,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelCardsRequestTypeDef],
-    ) -> Items[ModelCardSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelCardsRequestTypeDef],
+    ) -> Items[type_defs.ModelCardSummaryTypeDef]:
         """Each element of ModelCardSummaries in every page of ListModelCards, from
         every target, as its page arrives (tagged with its target).
 
@@ -7677,8 +6908,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef],
-    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelExplainabilityJobDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.MonitoringJobDefinitionSummaryTypeDef]:
         """Each element of JobDefinitionSummaries in every page of
         ListModelExplainabilityJobDefinitions, from every target, as its page
         arrives (tagged with its target).
@@ -7697,8 +6928,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelMetadataRequestTypeDef],
-    ) -> Items[ModelMetadataSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelMetadataRequestTypeDef],
+    ) -> Items[type_defs.ModelMetadataSummaryTypeDef]:
         """Each element of ModelMetadataSummaries in every page of ListModelMetadata,
         from every target, as its page arrives (tagged with its target).
 
@@ -7713,8 +6944,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelPackageGroupsInputTypeDef],
-    ) -> Items[ModelPackageGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelPackageGroupsInputTypeDef],
+    ) -> Items[type_defs.ModelPackageGroupSummaryTypeDef]:
         """Each element of ModelPackageGroupSummaryList in every page of
         ListModelPackageGroups, from every target, as its page arrives (tagged
         with its target).
@@ -7730,8 +6961,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelPackagesInputTypeDef],
-    ) -> Items[ModelPackageSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelPackagesInputTypeDef],
+    ) -> Items[type_defs.ModelPackageSummaryTypeDef]:
         """Each element of ModelPackageSummaryList in every page of
         ListModelPackages, from every target, as its page arrives (tagged with its
         target).
@@ -7747,8 +6978,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef],
-    ) -> Items[MonitoringJobDefinitionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelQualityJobDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.MonitoringJobDefinitionSummaryTypeDef]:
         """Each element of JobDefinitionSummaries in every page of
         ListModelQualityJobDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -7767,8 +6998,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListModelsInputTypeDef],
-    ) -> Items[ModelSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListModelsInputTypeDef],
+    ) -> Items[type_defs.ModelSummaryTypeDef]:
         """Each element of Models in every page of ListModels, from every target, as
         its page arrives (tagged with its target).
 
@@ -7783,8 +7014,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef],
-    ) -> Items[MonitoringAlertHistorySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringAlertHistoryRequestTypeDef],
+    ) -> Items[type_defs.MonitoringAlertHistorySummaryTypeDef]:
         """Each element of MonitoringAlertHistory in every page of
         ListMonitoringAlertHistory, from every target, as its page arrives (tagged
         with its target).
@@ -7803,8 +7034,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef],
-    ) -> Items[MonitoringAlertSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringAlertsRequestTypeDef],
+    ) -> Items[type_defs.MonitoringAlertSummaryTypeDef]:
         """Each element of MonitoringAlertSummaries in every page of
         ListMonitoringAlerts, from every target, as its page arrives (tagged with
         its target).
@@ -7820,8 +7051,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef],
-    ) -> Items[MonitoringExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringExecutionsRequestTypeDef],
+    ) -> Items[type_defs.MonitoringExecutionSummaryTypeDef]:
         """Each element of MonitoringExecutionSummaries in every page of
         ListMonitoringExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -7837,8 +7068,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef],
-    ) -> Items[MonitoringScheduleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMonitoringSchedulesRequestTypeDef],
+    ) -> Items[type_defs.MonitoringScheduleSummaryTypeDef]:
         """Each element of MonitoringScheduleSummaries in every page of
         ListMonitoringSchedules, from every target, as its page arrives (tagged
         with its target).
@@ -7854,8 +7085,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef],
-    ) -> Items[NotebookInstanceLifecycleConfigSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookInstanceLifecycleConfigsInputTypeDef],
+    ) -> Items[type_defs.NotebookInstanceLifecycleConfigSummaryTypeDef]:
         """Each element of NotebookInstanceLifecycleConfigs in every page of
         ListNotebookInstanceLifecycleConfigs, from every target, as its page
         arrives (tagged with its target).
@@ -7874,8 +7105,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNotebookInstancesInputTypeDef],
-    ) -> Items[NotebookInstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNotebookInstancesInputTypeDef],
+    ) -> Items[type_defs.NotebookInstanceSummaryTypeDef]:
         """Each element of NotebookInstances in every page of ListNotebookInstances,
         from every target, as its page arrives (tagged with its target).
 
@@ -7890,8 +7121,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOptimizationJobsRequestTypeDef],
-    ) -> Items[OptimizationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOptimizationJobsRequestTypeDef],
+    ) -> Items[type_defs.OptimizationJobSummaryTypeDef]:
         """Each element of OptimizationJobSummaries in every page of
         ListOptimizationJobs, from every target, as its page arrives (tagged with
         its target).
@@ -7907,8 +7138,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPartnerAppsRequestTypeDef],
-    ) -> Items[PartnerAppSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPartnerAppsRequestTypeDef],
+    ) -> Items[type_defs.PartnerAppSummaryTypeDef]:
         """Each element of Summaries in every page of ListPartnerApps, from every
         target, as its page arrives (tagged with its target).
 
@@ -7923,8 +7154,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef],
-    ) -> Items[PipelineExecutionStepTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineExecutionStepsRequestTypeDef],
+    ) -> Items[type_defs.PipelineExecutionStepTypeDef]:
         """Each element of PipelineExecutionSteps in every page of
         ListPipelineExecutionSteps, from every target, as its page arrives (tagged
         with its target).
@@ -7943,8 +7174,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef],
-    ) -> Items[PipelineExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineExecutionsRequestTypeDef],
+    ) -> Items[type_defs.PipelineExecutionSummaryTypeDef]:
         """Each element of PipelineExecutionSummaries in every page of
         ListPipelineExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -7960,8 +7191,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineParametersForExecutionRequestTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of PipelineParameters in every page of
         ListPipelineParametersForExecution, from every target, as its page arrives
         (tagged with its target).
@@ -7980,8 +7211,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelineVersionsRequestTypeDef],
-    ) -> Items[PipelineVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelineVersionsRequestTypeDef],
+    ) -> Items[type_defs.PipelineVersionSummaryTypeDef]:
         """Each element of PipelineVersionSummaries in every page of
         ListPipelineVersions, from every target, as its page arrives (tagged with
         its target).
@@ -7997,8 +7228,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPipelinesRequestTypeDef],
-    ) -> Items[PipelineSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef],
+    ) -> Items[type_defs.PipelineSummaryTypeDef]:
         """Each element of PipelineSummaries in every page of ListPipelines, from
         every target, as its page arrives (tagged with its target).
 
@@ -8013,8 +7244,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProcessingJobsRequestTypeDef],
-    ) -> Items[ProcessingJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProcessingJobsRequestTypeDef],
+    ) -> Items[type_defs.ProcessingJobSummaryTypeDef]:
         """Each element of ProcessingJobSummaries in every page of
         ListProcessingJobs, from every target, as its page arrives (tagged with
         its target).
@@ -8030,8 +7261,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceCatalogsRequestTypeDef],
-    ) -> Items[ResourceCatalogTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceCatalogsRequestTypeDef],
+    ) -> Items[type_defs.ResourceCatalogTypeDef]:
         """Each element of ResourceCatalogs in every page of ListResourceCatalogs,
         from every target, as its page arrives (tagged with its target).
 
@@ -8046,8 +7277,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpacesRequestTypeDef],
-    ) -> Items[SpaceDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef],
+    ) -> Items[type_defs.SpaceDetailsTypeDef]:
         """Each element of Spaces in every page of ListSpaces, from every target, as
         its page arrives (tagged with its target).
 
@@ -8062,8 +7293,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStageDevicesRequestTypeDef],
-    ) -> Items[DeviceDeploymentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStageDevicesRequestTypeDef],
+    ) -> Items[type_defs.DeviceDeploymentSummaryTypeDef]:
         """Each element of DeviceDeploymentSummaries in every page of
         ListStageDevices, from every target, as its page arrives (tagged with its
         target).
@@ -8079,8 +7310,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef],
-    ) -> Items[StudioLifecycleConfigDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListStudioLifecycleConfigsRequestTypeDef],
+    ) -> Items[type_defs.StudioLifecycleConfigDetailsTypeDef]:
         """Each element of StudioLifecycleConfigs in every page of
         ListStudioLifecycleConfigs, from every target, as its page arrives (tagged
         with its target).
@@ -8099,8 +7330,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef],
-    ) -> Items[SubscribedWorkteamTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscribedWorkteamsRequestTypeDef],
+    ) -> Items[type_defs.SubscribedWorkteamTypeDef]:
         """Each element of SubscribedWorkteams in every page of
         ListSubscribedWorkteams, from every target, as its page arrives (tagged
         with its target).
@@ -8116,8 +7347,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTags, from every target, as its
         page arrives (tagged with its target).
 
@@ -8130,8 +7361,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainingJobsRequestTypeDef],
-    ) -> Items[TrainingJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainingJobsRequestTypeDef],
+    ) -> Items[type_defs.TrainingJobSummaryTypeDef]:
         """Each element of TrainingJobSummaries in every page of ListTrainingJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -8146,8 +7377,10 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef],
-    ) -> Items[HyperParameterTrainingJobSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListTrainingJobsForHyperParameterTuningJobRequestTypeDef
+        ],
+    ) -> Items[type_defs.HyperParameterTrainingJobSummaryTypeDef]:
         """Each element of TrainingJobSummaries in every page of
         ListTrainingJobsForHyperParameterTuningJob, from every target, as its page
         arrives (tagged with its target).
@@ -8166,8 +7399,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrainingPlansRequestTypeDef],
-    ) -> Items[TrainingPlanSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrainingPlansRequestTypeDef],
+    ) -> Items[type_defs.TrainingPlanSummaryTypeDef]:
         """Each element of TrainingPlanSummaries in every page of ListTrainingPlans,
         from every target, as its page arrives (tagged with its target).
 
@@ -8182,8 +7415,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTransformJobsRequestTypeDef],
-    ) -> Items[TransformJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTransformJobsRequestTypeDef],
+    ) -> Items[type_defs.TransformJobSummaryTypeDef]:
         """Each element of TransformJobSummaries in every page of ListTransformJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -8198,8 +7431,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrialComponentsRequestTypeDef],
-    ) -> Items[TrialComponentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrialComponentsRequestTypeDef],
+    ) -> Items[type_defs.TrialComponentSummaryTypeDef]:
         """Each element of TrialComponentSummaries in every page of
         ListTrialComponents, from every target, as its page arrives (tagged with
         its target).
@@ -8215,8 +7448,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrialsRequestTypeDef],
-    ) -> Items[TrialSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrialsRequestTypeDef],
+    ) -> Items[type_defs.TrialSummaryTypeDef]:
         """Each element of TrialSummaries in every page of ListTrials, from every
         target, as its page arrives (tagged with its target).
 
@@ -8231,8 +7464,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef],
-    ) -> Items[UltraServerTypeDef]:
+        **kwargs: Unpack[type_defs.ListUltraServersByReservedCapacityRequestTypeDef],
+    ) -> Items[type_defs.UltraServerTypeDef]:
         """Each element of UltraServers in every page of
         ListUltraServersByReservedCapacity, from every target, as its page arrives
         (tagged with its target).
@@ -8251,8 +7484,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUserProfilesRequestTypeDef],
-    ) -> Items[UserProfileDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListUserProfilesRequestTypeDef],
+    ) -> Items[type_defs.UserProfileDetailsTypeDef]:
         """Each element of UserProfiles in every page of ListUserProfiles, from every
         target, as its page arrives (tagged with its target).
 
@@ -8267,8 +7500,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkforcesRequestTypeDef],
-    ) -> Items[WorkforceTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkforcesRequestTypeDef],
+    ) -> Items[type_defs.WorkforceTypeDef]:
         """Each element of Workforces in every page of ListWorkforces, from every
         target, as its page arrives (tagged with its target).
 
@@ -8283,8 +7516,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkteamsRequestTypeDef],
-    ) -> Items[WorkteamTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkteamsRequestTypeDef],
+    ) -> Items[type_defs.WorkteamTypeDef]:
         """Each element of Workteams in every page of ListWorkteams, from every
         target, as its page arrives (tagged with its target).
 
@@ -8299,8 +7532,8 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchRequestTypeDef],
-    ) -> Items[SearchRecordTypeDef]:
+        **kwargs: Unpack[type_defs.SearchRequestTypeDef],
+    ) -> Items[type_defs.SearchRecordTypeDef]:
         """Each element of Results in every page of Search, from every target, as its
         page arrives (tagged with its target).
 
@@ -8313,7 +7546,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEndpointInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEndpointInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until EndpointDeleted.
 
@@ -8332,7 +7565,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeEndpointInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeEndpointInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until EndpointInService.
 
@@ -8351,7 +7584,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageCreated.
 
@@ -8370,7 +7603,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageDeleted.
 
@@ -8389,7 +7622,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageUpdated.
 
@@ -8408,7 +7641,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageVersionCreated.
 
@@ -8427,7 +7660,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeImageVersionRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeImageVersionRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ImageVersionDeleted.
 
@@ -8446,7 +7679,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNotebookInstanceInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until NotebookInstanceDeleted.
 
@@ -8465,7 +7698,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNotebookInstanceInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until NotebookInstanceInService.
 
@@ -8484,7 +7717,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
+        **kwargs: Unpack[type_defs.DescribeNotebookInstanceInputTypeDef],
     ) -> TargetResults[None]:
         """Waits until NotebookInstanceStopped.
 
@@ -8503,7 +7736,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeProcessingJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeProcessingJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ProcessingJobCompletedOrStopped.
 
@@ -8525,7 +7758,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTrainingJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTrainingJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until TrainingJobCompletedOrStopped.
 
@@ -8547,7 +7780,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeTransformJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeTransformJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until TransformJobCompletedOrStopped.
 

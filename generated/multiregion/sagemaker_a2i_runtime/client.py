@@ -15,19 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteHumanLoopRequestTypeDef,
-        DeleteHumanLoopResponseTypeDef,
-        DescribeHumanLoopRequestTypeDef,
-        DescribeHumanLoopResponseTypeDef,
-        HumanLoopSummaryTypeDef,
-        ListHumanLoopsRequestTypeDef,
-        ListHumanLoopsResponseTypeDef,
-        StartHumanLoopRequestTypeDef,
-        StartHumanLoopResponseTypeDef,
-        StopHumanLoopRequestTypeDef,
-        StopHumanLoopResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAugmentedAIRuntime"]
 
@@ -45,8 +33,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_human_loop(
-        self, **kwargs: Unpack[DeleteHumanLoopRequestTypeDef]
-    ) -> TargetResults[DeleteHumanLoopResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHumanLoopRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHumanLoopResponseTypeDef]:
         """Deletes the specified human loop for a flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/DeleteHumanLoop
@@ -54,8 +42,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         return self._call("DeleteHumanLoop", kwargs)
 
     def describe_human_loop(
-        self, **kwargs: Unpack[DescribeHumanLoopRequestTypeDef]
-    ) -> TargetResults[DescribeHumanLoopResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHumanLoopRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHumanLoopResponseTypeDef]:
         """Returns information about the specified human loop. If the human loop was
         deleted, this operation will return a ResourceNotFoundException error.
 
@@ -64,8 +52,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         return self._call("DescribeHumanLoop", kwargs)
 
     def list_human_loops(
-        self, **kwargs: Unpack[ListHumanLoopsRequestTypeDef]
-    ) -> TargetResults[ListHumanLoopsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHumanLoopsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHumanLoopsResponseTypeDef]:
         """Returns information about human loops, given the specified parameters. If
         a human loop was deleted, it will not be included.
 
@@ -74,8 +62,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         return self._call("ListHumanLoops", kwargs)
 
     def start_human_loop(
-        self, **kwargs: Unpack[StartHumanLoopRequestTypeDef]
-    ) -> TargetResults[StartHumanLoopResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartHumanLoopRequestTypeDef]
+    ) -> TargetResults[type_defs.StartHumanLoopResponseTypeDef]:
         """Starts a human loop, provided that at least one activation condition is
         met.
 
@@ -84,8 +72,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         return self._call("StartHumanLoop", kwargs)
 
     def stop_human_loop(
-        self, **kwargs: Unpack[StopHumanLoopRequestTypeDef]
-    ) -> TargetResults[StopHumanLoopResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopHumanLoopRequestTypeDef]
+    ) -> TargetResults[type_defs.StopHumanLoopResponseTypeDef]:
         """Stops the specified human loop.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/StopHumanLoop
@@ -98,8 +86,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListHumanLoopsRequestTypeDef],
-    ) -> TargetResults[ListHumanLoopsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListHumanLoopsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHumanLoopsResponseTypeDef]:
         """Every page of ListHumanLoops in every target, merged per target
         (botocore's build_full_result).
 
@@ -121,8 +109,8 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListHumanLoopsRequestTypeDef],
-    ) -> Items[HumanLoopSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListHumanLoopsRequestTypeDef],
+    ) -> Items[type_defs.HumanLoopSummaryTypeDef]:
         """Each element of HumanLoopSummaries in every page of ListHumanLoops, from
         every target, as its page arrives (tagged with its target).
 

@@ -12,14 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        EmptyResponseMetadataTypeDef,
-        GetDeploymentsRequestTypeDef,
-        GetDeploymentsResultTypeDef,
-        GetDeviceRegistrationRequestTypeDef,
-        GetDeviceRegistrationResultTypeDef,
-        SendHeartbeatRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSagemakerEdgeManager"]
 
@@ -31,8 +24,8 @@ class MultiRegionSagemakerEdgeManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_deployments(
-        self, **kwargs: Unpack[GetDeploymentsRequestTypeDef]
-    ) -> TargetResults[GetDeploymentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeploymentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentsResultTypeDef]:
         """Use to get the active deployments from a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-edge-2020-09-23/GetDeployments
@@ -40,8 +33,8 @@ class MultiRegionSagemakerEdgeManager(MultiRegionClient):
         return self._call("GetDeployments", kwargs)
 
     def get_device_registration(
-        self, **kwargs: Unpack[GetDeviceRegistrationRequestTypeDef]
-    ) -> TargetResults[GetDeviceRegistrationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceRegistrationResultTypeDef]:
         """Use to check if a device is registered with SageMaker Edge Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-edge-2020-09-23/GetDeviceRegistration
@@ -49,8 +42,8 @@ class MultiRegionSagemakerEdgeManager(MultiRegionClient):
         return self._call("GetDeviceRegistration", kwargs)
 
     def send_heartbeat(
-        self, **kwargs: Unpack[SendHeartbeatRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendHeartbeatRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Use to get the current status of devices registered on SageMaker Edge
         Manager.
 

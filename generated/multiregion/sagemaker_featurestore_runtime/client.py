@@ -12,15 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetRecordRequestTypeDef,
-        BatchGetRecordResponseTypeDef,
-        DeleteRecordRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetRecordRequestTypeDef,
-        GetRecordResponseTypeDef,
-        PutRecordRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSageMakerFeatureStoreRuntime"]
 
@@ -35,8 +27,8 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_record(
-        self, **kwargs: Unpack[BatchGetRecordRequestTypeDef]
-    ) -> TargetResults[BatchGetRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetRecordResponseTypeDef]:
         """Retrieves a batch of Records from a FeatureGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/BatchGetRecord
@@ -44,8 +36,8 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
         return self._call("BatchGetRecord", kwargs)
 
     def delete_record(
-        self, **kwargs: Unpack[DeleteRecordRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Record from a FeatureGroup in the OnlineStore. Feature Store
         supports both SoftDelete and HardDelete. For SoftDelete (default), feature
         columns are set to null and the record is no longer retrievable by
@@ -61,8 +53,8 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
         return self._call("DeleteRecord", kwargs)
 
     def get_record(
-        self, **kwargs: Unpack[GetRecordRequestTypeDef]
-    ) -> TargetResults[GetRecordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecordResponseTypeDef]:
         """Use for OnlineStore serving from a FeatureStore. Only the latest records
         stored in the OnlineStore can be retrieved. If no Record with
         RecordIdentifierValue is found, then an empty result is returned.
@@ -72,8 +64,8 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
         return self._call("GetRecord", kwargs)
 
     def put_record(
-        self, **kwargs: Unpack[PutRecordRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The PutRecord API is used to ingest a list of Records into your feature
         group.
 

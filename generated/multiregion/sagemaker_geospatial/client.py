@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteEarthObservationJobInputTypeDef,
-        DeleteEarthObservationJobOutputTypeDef,
-        DeleteVectorEnrichmentJobInputTypeDef,
-        DeleteVectorEnrichmentJobOutputTypeDef,
-        ExportEarthObservationJobInputTypeDef,
-        ExportEarthObservationJobOutputTypeDef,
-        ExportVectorEnrichmentJobInputTypeDef,
-        ExportVectorEnrichmentJobOutputTypeDef,
-        GetEarthObservationJobInputTypeDef,
-        GetEarthObservationJobOutputTypeDef,
-        GetRasterDataCollectionInputTypeDef,
-        GetRasterDataCollectionOutputTypeDef,
-        GetTileInputTypeDef,
-        GetTileOutputTypeDef,
-        GetVectorEnrichmentJobInputTypeDef,
-        GetVectorEnrichmentJobOutputTypeDef,
-        ListEarthObservationJobInputTypeDef,
-        ListEarthObservationJobOutputConfigTypeDef,
-        ListEarthObservationJobOutputTypeDef,
-        ListRasterDataCollectionsInputTypeDef,
-        ListRasterDataCollectionsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListVectorEnrichmentJobInputTypeDef,
-        ListVectorEnrichmentJobOutputConfigTypeDef,
-        ListVectorEnrichmentJobOutputTypeDef,
-        RasterDataCollectionMetadataTypeDef,
-        SearchRasterDataCollectionInputTypeDef,
-        SearchRasterDataCollectionOutputTypeDef,
-        StartEarthObservationJobInputTypeDef,
-        StartEarthObservationJobOutputTypeDef,
-        StartVectorEnrichmentJobInputTypeDef,
-        StartVectorEnrichmentJobOutputTypeDef,
-        StopEarthObservationJobInputTypeDef,
-        StopEarthObservationJobOutputTypeDef,
-        StopVectorEnrichmentJobInputTypeDef,
-        StopVectorEnrichmentJobOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSageMakergeospatialcapabilities"]
 
@@ -69,8 +27,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_earth_observation_job(
-        self, **kwargs: Unpack[DeleteEarthObservationJobInputTypeDef]
-    ) -> TargetResults[DeleteEarthObservationJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEarthObservationJobInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteEarthObservationJobOutputTypeDef]:
         """Use this operation to delete an Earth Observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/DeleteEarthObservationJob
@@ -78,8 +36,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("DeleteEarthObservationJob", kwargs)
 
     def delete_vector_enrichment_job(
-        self, **kwargs: Unpack[DeleteVectorEnrichmentJobInputTypeDef]
-    ) -> TargetResults[DeleteVectorEnrichmentJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVectorEnrichmentJobInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVectorEnrichmentJobOutputTypeDef]:
         """Use this operation to delete a Vector Enrichment job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/DeleteVectorEnrichmentJob
@@ -87,8 +45,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("DeleteVectorEnrichmentJob", kwargs)
 
     def export_earth_observation_job(
-        self, **kwargs: Unpack[ExportEarthObservationJobInputTypeDef]
-    ) -> TargetResults[ExportEarthObservationJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportEarthObservationJobInputTypeDef]
+    ) -> TargetResults[type_defs.ExportEarthObservationJobOutputTypeDef]:
         """Use this operation to export results of an Earth Observation job and
         optionally source images used as input to the EOJ to an Amazon S3
         location.
@@ -98,8 +56,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("ExportEarthObservationJob", kwargs)
 
     def export_vector_enrichment_job(
-        self, **kwargs: Unpack[ExportVectorEnrichmentJobInputTypeDef]
-    ) -> TargetResults[ExportVectorEnrichmentJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportVectorEnrichmentJobInputTypeDef]
+    ) -> TargetResults[type_defs.ExportVectorEnrichmentJobOutputTypeDef]:
         """Use this operation to copy results of a Vector Enrichment job to an Amazon
         S3 location.
 
@@ -108,8 +66,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("ExportVectorEnrichmentJob", kwargs)
 
     def get_earth_observation_job(
-        self, **kwargs: Unpack[GetEarthObservationJobInputTypeDef]
-    ) -> TargetResults[GetEarthObservationJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEarthObservationJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetEarthObservationJobOutputTypeDef]:
         """Get the details for a previously initiated Earth Observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/GetEarthObservationJob
@@ -117,8 +75,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("GetEarthObservationJob", kwargs)
 
     def get_raster_data_collection(
-        self, **kwargs: Unpack[GetRasterDataCollectionInputTypeDef]
-    ) -> TargetResults[GetRasterDataCollectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRasterDataCollectionInputTypeDef]
+    ) -> TargetResults[type_defs.GetRasterDataCollectionOutputTypeDef]:
         """Use this operation to get details of a specific raster data collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/GetRasterDataCollection
@@ -126,8 +84,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("GetRasterDataCollection", kwargs)
 
     def get_tile(
-        self, **kwargs: Unpack[GetTileInputTypeDef]
-    ) -> TargetResults[GetTileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTileInputTypeDef]
+    ) -> TargetResults[type_defs.GetTileOutputTypeDef]:
         """Gets a web mercator tile for the given Earth Observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/GetTile
@@ -135,8 +93,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("GetTile", kwargs)
 
     def get_vector_enrichment_job(
-        self, **kwargs: Unpack[GetVectorEnrichmentJobInputTypeDef]
-    ) -> TargetResults[GetVectorEnrichmentJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVectorEnrichmentJobInputTypeDef]
+    ) -> TargetResults[type_defs.GetVectorEnrichmentJobOutputTypeDef]:
         """Retrieves details of a Vector Enrichment Job for a given job Amazon
         Resource Name (ARN).
 
@@ -145,8 +103,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("GetVectorEnrichmentJob", kwargs)
 
     def list_earth_observation_jobs(
-        self, **kwargs: Unpack[ListEarthObservationJobInputTypeDef]
-    ) -> TargetResults[ListEarthObservationJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEarthObservationJobInputTypeDef]
+    ) -> TargetResults[type_defs.ListEarthObservationJobOutputTypeDef]:
         """Use this operation to get a list of the Earth Observation jobs associated
         with the calling Amazon Web Services account.
 
@@ -155,8 +113,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("ListEarthObservationJobs", kwargs)
 
     def list_raster_data_collections(
-        self, **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef]
-    ) -> TargetResults[ListRasterDataCollectionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRasterDataCollectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRasterDataCollectionsOutputTypeDef]:
         """Use this operation to get raster data collections.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListRasterDataCollections
@@ -164,8 +122,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("ListRasterDataCollections", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListTagsForResource
@@ -173,8 +131,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_vector_enrichment_jobs(
-        self, **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef]
-    ) -> TargetResults[ListVectorEnrichmentJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVectorEnrichmentJobInputTypeDef]
+    ) -> TargetResults[type_defs.ListVectorEnrichmentJobOutputTypeDef]:
         """Retrieves a list of vector enrichment jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListVectorEnrichmentJobs
@@ -182,8 +140,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("ListVectorEnrichmentJobs", kwargs)
 
     def search_raster_data_collection(
-        self, **kwargs: Unpack[SearchRasterDataCollectionInputTypeDef]
-    ) -> TargetResults[SearchRasterDataCollectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchRasterDataCollectionInputTypeDef]
+    ) -> TargetResults[type_defs.SearchRasterDataCollectionOutputTypeDef]:
         """Allows you run image query on a specific raster data collection to get a
         list of the satellite imagery matching the selected filters.
 
@@ -192,8 +150,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("SearchRasterDataCollection", kwargs)
 
     def start_earth_observation_job(
-        self, **kwargs: Unpack[StartEarthObservationJobInputTypeDef]
-    ) -> TargetResults[StartEarthObservationJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEarthObservationJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartEarthObservationJobOutputTypeDef]:
         """Use this operation to create an Earth observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/StartEarthObservationJob
@@ -201,8 +159,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("StartEarthObservationJob", kwargs)
 
     def start_vector_enrichment_job(
-        self, **kwargs: Unpack[StartVectorEnrichmentJobInputTypeDef]
-    ) -> TargetResults[StartVectorEnrichmentJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartVectorEnrichmentJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartVectorEnrichmentJobOutputTypeDef]:
         """Creates a Vector Enrichment job for the supplied job type. Currently,
         there are two supported job types: reverse geocoding and map matching.
 
@@ -211,8 +169,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("StartVectorEnrichmentJob", kwargs)
 
     def stop_earth_observation_job(
-        self, **kwargs: Unpack[StopEarthObservationJobInputTypeDef]
-    ) -> TargetResults[StopEarthObservationJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEarthObservationJobInputTypeDef]
+    ) -> TargetResults[type_defs.StopEarthObservationJobOutputTypeDef]:
         """Use this operation to stop an existing earth observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/StopEarthObservationJob
@@ -220,8 +178,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("StopEarthObservationJob", kwargs)
 
     def stop_vector_enrichment_job(
-        self, **kwargs: Unpack[StopVectorEnrichmentJobInputTypeDef]
-    ) -> TargetResults[StopVectorEnrichmentJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopVectorEnrichmentJobInputTypeDef]
+    ) -> TargetResults[type_defs.StopVectorEnrichmentJobOutputTypeDef]:
         """Stops the Vector Enrichment job for a given job ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/StopVectorEnrichmentJob
@@ -229,8 +187,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("StopVectorEnrichmentJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """The resource you want to tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/TagResource
@@ -238,8 +196,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """The resource you want to untag.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/UntagResource
@@ -252,8 +210,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEarthObservationJobInputTypeDef],
-    ) -> TargetResults[ListEarthObservationJobOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListEarthObservationJobInputTypeDef],
+    ) -> TargetResults[type_defs.ListEarthObservationJobOutputTypeDef]:
         """Every page of ListEarthObservationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -276,8 +234,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef],
-    ) -> TargetResults[ListRasterDataCollectionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRasterDataCollectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRasterDataCollectionsOutputTypeDef]:
         """Every page of ListRasterDataCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -299,8 +257,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef],
-    ) -> TargetResults[ListVectorEnrichmentJobOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVectorEnrichmentJobInputTypeDef],
+    ) -> TargetResults[type_defs.ListVectorEnrichmentJobOutputTypeDef]:
         """Every page of ListVectorEnrichmentJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -321,8 +279,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEarthObservationJobInputTypeDef],
-    ) -> Items[ListEarthObservationJobOutputConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListEarthObservationJobInputTypeDef],
+    ) -> Items[type_defs.ListEarthObservationJobOutputConfigTypeDef]:
         """Each element of EarthObservationJobSummaries in every page of
         ListEarthObservationJobs, from every target, as its page arrives (tagged
         with its target).
@@ -338,8 +296,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef],
-    ) -> Items[RasterDataCollectionMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListRasterDataCollectionsInputTypeDef],
+    ) -> Items[type_defs.RasterDataCollectionMetadataTypeDef]:
         """Each element of RasterDataCollectionSummaries in every page of
         ListRasterDataCollections, from every target, as its page arrives (tagged
         with its target).
@@ -358,8 +316,8 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef],
-    ) -> Items[ListVectorEnrichmentJobOutputConfigTypeDef]:
+        **kwargs: Unpack[type_defs.ListVectorEnrichmentJobInputTypeDef],
+    ) -> Items[type_defs.ListVectorEnrichmentJobOutputConfigTypeDef]:
         """Each element of VectorEnrichmentJobSummaries in every page of
         ListVectorEnrichmentJobs, from every target, as its page arrives (tagged
         with its target).

@@ -12,12 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetMetricsRequestTypeDef,
-        BatchGetMetricsResponseTypeDef,
-        BatchPutMetricsRequestTypeDef,
-        BatchPutMetricsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSageMakerMetrics"]
 
@@ -32,8 +27,8 @@ class MultiRegionSageMakerMetrics(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_metrics(
-        self, **kwargs: Unpack[BatchGetMetricsRequestTypeDef]
-    ) -> TargetResults[BatchGetMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetMetricsResponseTypeDef]:
         """Used to retrieve training metrics from SageMaker.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-metrics-2022-09-30/BatchGetMetrics
@@ -41,8 +36,8 @@ class MultiRegionSageMakerMetrics(MultiRegionClient):
         return self._call("BatchGetMetrics", kwargs)
 
     def batch_put_metrics(
-        self, **kwargs: Unpack[BatchPutMetricsRequestTypeDef]
-    ) -> TargetResults[BatchPutMetricsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutMetricsResponseTypeDef]:
         """Used to ingest training metrics into SageMaker. These metrics can be
         visualized in SageMaker Studio.
 

@@ -12,14 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        InvokeEndpointAsyncInputTypeDef,
-        InvokeEndpointAsyncOutputTypeDef,
-        InvokeEndpointInputTypeDef,
-        InvokeEndpointOutputTypeDef,
-        InvokeEndpointWithResponseStreamInputTypeDef,
-        InvokeEndpointWithResponseStreamOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSageMakerRuntime"]
 
@@ -31,8 +24,8 @@ class MultiRegionSageMakerRuntime(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def invoke_endpoint(
-        self, **kwargs: Unpack[InvokeEndpointInputTypeDef]
-    ) -> TargetResults[InvokeEndpointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.InvokeEndpointOutputTypeDef]:
         """After you deploy a model into production using Amazon SageMaker AI hosting
         services, your client applications use this API to get inferences from the
         model hosted at the specified endpoint.
@@ -42,8 +35,8 @@ class MultiRegionSageMakerRuntime(MultiRegionClient):
         return self._call("InvokeEndpoint", kwargs)
 
     def invoke_endpoint_async(
-        self, **kwargs: Unpack[InvokeEndpointAsyncInputTypeDef]
-    ) -> TargetResults[InvokeEndpointAsyncOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeEndpointAsyncInputTypeDef]
+    ) -> TargetResults[type_defs.InvokeEndpointAsyncOutputTypeDef]:
         """After you deploy a model into production using Amazon SageMaker AI hosting
         services, your client applications use this API to get inferences from the
         model hosted at the specified endpoint in an asynchronous manner.
@@ -53,8 +46,8 @@ class MultiRegionSageMakerRuntime(MultiRegionClient):
         return self._call("InvokeEndpointAsync", kwargs)
 
     def invoke_endpoint_with_response_stream(
-        self, **kwargs: Unpack[InvokeEndpointWithResponseStreamInputTypeDef]
-    ) -> TargetResults[InvokeEndpointWithResponseStreamOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InvokeEndpointWithResponseStreamInputTypeDef]
+    ) -> TargetResults[type_defs.InvokeEndpointWithResponseStreamOutputTypeDef]:
         """Invokes a model at the specified endpoint to return the inference response
         as a stream. The inference stream provides the response payload
         incrementally as a series of parts. Before you can get an inference

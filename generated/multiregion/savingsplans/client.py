@@ -12,28 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateSavingsPlanRequestTypeDef,
-        CreateSavingsPlanResponseTypeDef,
-        DeleteQueuedSavingsPlanRequestTypeDef,
-        DeleteQueuedSavingsPlanResponseTypeDef,
-        DescribeSavingsPlanRatesRequestTypeDef,
-        DescribeSavingsPlanRatesResponseTypeDef,
-        DescribeSavingsPlansOfferingRatesRequestTypeDef,
-        DescribeSavingsPlansOfferingRatesResponseTypeDef,
-        DescribeSavingsPlansOfferingsRequestTypeDef,
-        DescribeSavingsPlansOfferingsResponseTypeDef,
-        DescribeSavingsPlansRequestTypeDef,
-        DescribeSavingsPlansResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ReturnSavingsPlanRequestTypeDef,
-        ReturnSavingsPlanResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSavingsPlans"]
 
@@ -50,8 +29,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_savings_plan(
-        self, **kwargs: Unpack[CreateSavingsPlanRequestTypeDef]
-    ) -> TargetResults[CreateSavingsPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSavingsPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSavingsPlanResponseTypeDef]:
         """Creates a Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/CreateSavingsPlan
@@ -59,8 +38,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("CreateSavingsPlan", kwargs)
 
     def delete_queued_savings_plan(
-        self, **kwargs: Unpack[DeleteQueuedSavingsPlanRequestTypeDef]
-    ) -> TargetResults[DeleteQueuedSavingsPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueuedSavingsPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQueuedSavingsPlanResponseTypeDef]:
         """Deletes the queued purchase for the specified Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DeleteQueuedSavingsPlan
@@ -68,8 +47,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("DeleteQueuedSavingsPlan", kwargs)
 
     def describe_savings_plan_rates(
-        self, **kwargs: Unpack[DescribeSavingsPlanRatesRequestTypeDef]
-    ) -> TargetResults[DescribeSavingsPlanRatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSavingsPlanRatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSavingsPlanRatesResponseTypeDef]:
         """Describes the rates for a specific, existing Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlanRates
@@ -77,8 +56,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("DescribeSavingsPlanRates", kwargs)
 
     def describe_savings_plans(
-        self, **kwargs: Unpack[DescribeSavingsPlansRequestTypeDef]
-    ) -> TargetResults[DescribeSavingsPlansResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSavingsPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSavingsPlansResponseTypeDef]:
         """Describes the specified Savings Plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlans
@@ -86,8 +65,9 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("DescribeSavingsPlans", kwargs)
 
     def describe_savings_plans_offering_rates(
-        self, **kwargs: Unpack[DescribeSavingsPlansOfferingRatesRequestTypeDef]
-    ) -> TargetResults[DescribeSavingsPlansOfferingRatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeSavingsPlansOfferingRatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSavingsPlansOfferingRatesResponseTypeDef]:
         """Describes the offering rates for Savings Plans you might want to purchase.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlansOfferingRates
@@ -95,8 +75,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("DescribeSavingsPlansOfferingRates", kwargs)
 
     def describe_savings_plans_offerings(
-        self, **kwargs: Unpack[DescribeSavingsPlansOfferingsRequestTypeDef]
-    ) -> TargetResults[DescribeSavingsPlansOfferingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSavingsPlansOfferingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSavingsPlansOfferingsResponseTypeDef]:
         """Describes the offerings for the specified Savings Plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlansOfferings
@@ -104,8 +84,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("DescribeSavingsPlansOfferings", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/ListTagsForResource
@@ -113,8 +93,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def return_savings_plan(
-        self, **kwargs: Unpack[ReturnSavingsPlanRequestTypeDef]
-    ) -> TargetResults[ReturnSavingsPlanResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReturnSavingsPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.ReturnSavingsPlanResponseTypeDef]:
         """Returns the specified Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/ReturnSavingsPlan
@@ -122,8 +102,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("ReturnSavingsPlan", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/TagResource
@@ -131,8 +111,8 @@ class MultiRegionSavingsPlans(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/UntagResource

@@ -15,34 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateScheduleGroupInputTypeDef,
-        CreateScheduleGroupOutputTypeDef,
-        CreateScheduleInputTypeDef,
-        CreateScheduleOutputTypeDef,
-        DeleteScheduleGroupInputTypeDef,
-        DeleteScheduleGroupOutputTypeDef,
-        DeleteScheduleInputTypeDef,
-        DeleteScheduleOutputTypeDef,
-        GetScheduleGroupInputTypeDef,
-        GetScheduleGroupOutputTypeDef,
-        GetScheduleInputTypeDef,
-        GetScheduleOutputTypeDef,
-        ListScheduleGroupsInputTypeDef,
-        ListScheduleGroupsOutputTypeDef,
-        ListSchedulesInputTypeDef,
-        ListSchedulesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ScheduleGroupSummaryTypeDef,
-        ScheduleSummaryTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateScheduleInputTypeDef,
-        UpdateScheduleOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEventBridgeScheduler"]
 
@@ -60,8 +33,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_schedule(
-        self, **kwargs: Unpack[CreateScheduleInputTypeDef]
-    ) -> TargetResults[CreateScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduleOutputTypeDef]:
         """Creates the specified schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/CreateSchedule
@@ -69,8 +42,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("CreateSchedule", kwargs)
 
     def create_schedule_group(
-        self, **kwargs: Unpack[CreateScheduleGroupInputTypeDef]
-    ) -> TargetResults[CreateScheduleGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduleGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduleGroupOutputTypeDef]:
         """Creates the specified schedule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/CreateScheduleGroup
@@ -78,8 +51,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("CreateScheduleGroup", kwargs)
 
     def delete_schedule(
-        self, **kwargs: Unpack[DeleteScheduleInputTypeDef]
-    ) -> TargetResults[DeleteScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduleOutputTypeDef]:
         """Deletes the specified schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/DeleteSchedule
@@ -87,8 +60,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("DeleteSchedule", kwargs)
 
     def delete_schedule_group(
-        self, **kwargs: Unpack[DeleteScheduleGroupInputTypeDef]
-    ) -> TargetResults[DeleteScheduleGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduleGroupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduleGroupOutputTypeDef]:
         """Deletes the specified schedule group. Deleting a schedule group results in
         EventBridge Scheduler deleting all schedules associated with the group.
         When you delete a group, it remains in a DELETING state until all of its
@@ -102,8 +75,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("DeleteScheduleGroup", kwargs)
 
     def get_schedule(
-        self, **kwargs: Unpack[GetScheduleInputTypeDef]
-    ) -> TargetResults[GetScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.GetScheduleOutputTypeDef]:
         """Retrieves the specified schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/GetSchedule
@@ -111,8 +84,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("GetSchedule", kwargs)
 
     def get_schedule_group(
-        self, **kwargs: Unpack[GetScheduleGroupInputTypeDef]
-    ) -> TargetResults[GetScheduleGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetScheduleGroupInputTypeDef]
+    ) -> TargetResults[type_defs.GetScheduleGroupOutputTypeDef]:
         """Retrieves the specified schedule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/GetScheduleGroup
@@ -120,8 +93,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("GetScheduleGroup", kwargs)
 
     def list_schedule_groups(
-        self, **kwargs: Unpack[ListScheduleGroupsInputTypeDef]
-    ) -> TargetResults[ListScheduleGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduleGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListScheduleGroupsOutputTypeDef]:
         """Returns a paginated list of your schedule groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListScheduleGroups
@@ -129,8 +102,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("ListScheduleGroups", kwargs)
 
     def list_schedules(
-        self, **kwargs: Unpack[ListSchedulesInputTypeDef]
-    ) -> TargetResults[ListSchedulesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchedulesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSchedulesOutputTypeDef]:
         """Returns a paginated list of your EventBridge Scheduler schedules.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListSchedules
@@ -138,8 +111,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("ListSchedules", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with the Scheduler resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListTagsForResource
@@ -147,8 +120,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified EventBridge
         Scheduler resource. You can only assign tags to schedule groups.
 
@@ -157,8 +130,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified EventBridge Scheduler schedule
         group.
 
@@ -167,8 +140,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_schedule(
-        self, **kwargs: Unpack[UpdateScheduleInputTypeDef]
-    ) -> TargetResults[UpdateScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateScheduleOutputTypeDef]:
         """Updates the specified schedule. When you call UpdateSchedule, EventBridge
         Scheduler uses all values, including empty values, specified in the
         request and overrides the existing schedule. This is by design. This means
@@ -185,8 +158,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScheduleGroupsInputTypeDef],
-    ) -> TargetResults[ListScheduleGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduleGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListScheduleGroupsOutputTypeDef]:
         """Every page of ListScheduleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -208,8 +181,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchedulesInputTypeDef],
-    ) -> TargetResults[ListSchedulesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchedulesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSchedulesOutputTypeDef]:
         """Every page of ListSchedules in every target, merged per target (botocore's
         build_full_result).
 
@@ -230,8 +203,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScheduleGroupsInputTypeDef],
-    ) -> Items[ScheduleGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduleGroupsInputTypeDef],
+    ) -> Items[type_defs.ScheduleGroupSummaryTypeDef]:
         """Each element of ScheduleGroups in every page of ListScheduleGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -246,8 +219,8 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchedulesInputTypeDef],
-    ) -> Items[ScheduleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchedulesInputTypeDef],
+    ) -> Items[type_defs.ScheduleSummaryTypeDef]:
         """Each element of Schedules in every page of ListSchedules, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,69 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateDiscovererRequestTypeDef,
-        CreateDiscovererResponseTypeDef,
-        CreateRegistryRequestTypeDef,
-        CreateRegistryResponseTypeDef,
-        CreateSchemaRequestTypeDef,
-        CreateSchemaResponseTypeDef,
-        DeleteDiscovererRequestTypeDef,
-        DeleteRegistryRequestTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteSchemaRequestTypeDef,
-        DeleteSchemaVersionRequestTypeDef,
-        DescribeCodeBindingRequestTypeDef,
-        DescribeCodeBindingResponseTypeDef,
-        DescribeDiscovererRequestTypeDef,
-        DescribeDiscovererResponseTypeDef,
-        DescribeRegistryRequestTypeDef,
-        DescribeRegistryResponseTypeDef,
-        DescribeSchemaRequestTypeDef,
-        DescribeSchemaResponseTypeDef,
-        DiscovererSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportSchemaRequestTypeDef,
-        ExportSchemaResponseTypeDef,
-        GetCodeBindingSourceRequestTypeDef,
-        GetCodeBindingSourceResponseTypeDef,
-        GetDiscoveredSchemaRequestTypeDef,
-        GetDiscoveredSchemaResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        ListDiscoverersRequestTypeDef,
-        ListDiscoverersResponseTypeDef,
-        ListRegistriesRequestTypeDef,
-        ListRegistriesResponseTypeDef,
-        ListSchemaVersionsRequestTypeDef,
-        ListSchemaVersionsResponseTypeDef,
-        ListSchemasRequestTypeDef,
-        ListSchemasResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutCodeBindingRequestTypeDef,
-        PutCodeBindingResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegistrySummaryTypeDef,
-        SchemaSummaryTypeDef,
-        SchemaVersionSummaryTypeDef,
-        SearchSchemaSummaryTypeDef,
-        SearchSchemasRequestTypeDef,
-        SearchSchemasResponseTypeDef,
-        StartDiscovererRequestTypeDef,
-        StartDiscovererResponseTypeDef,
-        StopDiscovererRequestTypeDef,
-        StopDiscovererResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateDiscovererRequestTypeDef,
-        UpdateDiscovererResponseTypeDef,
-        UpdateRegistryRequestTypeDef,
-        UpdateRegistryResponseTypeDef,
-        UpdateSchemaRequestTypeDef,
-        UpdateSchemaResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSchemas"]
 
@@ -89,8 +27,8 @@ class MultiRegionSchemas(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_discoverer(
-        self, **kwargs: Unpack[CreateDiscovererRequestTypeDef]
-    ) -> TargetResults[CreateDiscovererResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDiscovererRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDiscovererResponseTypeDef]:
         """Creates a discoverer.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/CreateDiscoverer
@@ -98,8 +36,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("CreateDiscoverer", kwargs)
 
     def create_registry(
-        self, **kwargs: Unpack[CreateRegistryRequestTypeDef]
-    ) -> TargetResults[CreateRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegistryResponseTypeDef]:
         """Creates a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/CreateRegistry
@@ -107,8 +45,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("CreateRegistry", kwargs)
 
     def create_schema(
-        self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
-    ) -> TargetResults[CreateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSchemaResponseTypeDef]:
         """Creates a schema definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/CreateSchema
@@ -116,8 +54,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("CreateSchema", kwargs)
 
     def delete_discoverer(
-        self, **kwargs: Unpack[DeleteDiscovererRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDiscovererRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a discoverer.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteDiscoverer
@@ -125,8 +63,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DeleteDiscoverer", kwargs)
 
     def delete_registry(
-        self, **kwargs: Unpack[DeleteRegistryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteRegistry
@@ -134,8 +72,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DeleteRegistry", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the resource-based policy attached to the specified registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteResourcePolicy
@@ -143,8 +81,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_schema(
-        self, **kwargs: Unpack[DeleteSchemaRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a schema definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteSchema
@@ -152,8 +90,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DeleteSchema", kwargs)
 
     def delete_schema_version(
-        self, **kwargs: Unpack[DeleteSchemaVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSchemaVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the schema version definition
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteSchemaVersion
@@ -161,8 +99,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DeleteSchemaVersion", kwargs)
 
     def describe_code_binding(
-        self, **kwargs: Unpack[DescribeCodeBindingRequestTypeDef]
-    ) -> TargetResults[DescribeCodeBindingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCodeBindingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCodeBindingResponseTypeDef]:
         """Describe the code binding URI.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeCodeBinding
@@ -170,8 +108,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DescribeCodeBinding", kwargs)
 
     def describe_discoverer(
-        self, **kwargs: Unpack[DescribeDiscovererRequestTypeDef]
-    ) -> TargetResults[DescribeDiscovererResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDiscovererRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDiscovererResponseTypeDef]:
         """Describes the discoverer.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeDiscoverer
@@ -179,8 +117,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DescribeDiscoverer", kwargs)
 
     def describe_registry(
-        self, **kwargs: Unpack[DescribeRegistryRequestTypeDef]
-    ) -> TargetResults[DescribeRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegistryResponseTypeDef]:
         """Describes the registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeRegistry
@@ -188,8 +126,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DescribeRegistry", kwargs)
 
     def describe_schema(
-        self, **kwargs: Unpack[DescribeSchemaRequestTypeDef]
-    ) -> TargetResults[DescribeSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSchemaResponseTypeDef]:
         """Retrieve the schema definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeSchema
@@ -197,14 +135,14 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("DescribeSchema", kwargs)
 
     def export_schema(
-        self, **kwargs: Unpack[ExportSchemaRequestTypeDef]
-    ) -> TargetResults[ExportSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportSchemaResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ExportSchema"""
         return self._call("ExportSchema", kwargs)
 
     def get_code_binding_source(
-        self, **kwargs: Unpack[GetCodeBindingSourceRequestTypeDef]
-    ) -> TargetResults[GetCodeBindingSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCodeBindingSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCodeBindingSourceResponseTypeDef]:
         """Get the code binding source URI.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/GetCodeBindingSource
@@ -212,8 +150,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("GetCodeBindingSource", kwargs)
 
     def get_discovered_schema(
-        self, **kwargs: Unpack[GetDiscoveredSchemaRequestTypeDef]
-    ) -> TargetResults[GetDiscoveredSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDiscoveredSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDiscoveredSchemaResponseTypeDef]:
         """Get the discovered schema that was generated based on sampled events.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/GetDiscoveredSchema
@@ -221,8 +159,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("GetDiscoveredSchema", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to a given registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/GetResourcePolicy
@@ -230,8 +168,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def list_discoverers(
-        self, **kwargs: Unpack[ListDiscoverersRequestTypeDef]
-    ) -> TargetResults[ListDiscoverersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDiscoverersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDiscoverersResponseTypeDef]:
         """List the discoverers.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListDiscoverers
@@ -239,8 +177,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("ListDiscoverers", kwargs)
 
     def list_registries(
-        self, **kwargs: Unpack[ListRegistriesRequestTypeDef]
-    ) -> TargetResults[ListRegistriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegistriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegistriesResponseTypeDef]:
         """List the registries.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListRegistries
@@ -248,8 +186,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("ListRegistries", kwargs)
 
     def list_schema_versions(
-        self, **kwargs: Unpack[ListSchemaVersionsRequestTypeDef]
-    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemaVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchemaVersionsResponseTypeDef]:
         """Provides a list of the schema versions and related information.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemaVersions
@@ -257,8 +195,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("ListSchemaVersions", kwargs)
 
     def list_schemas(
-        self, **kwargs: Unpack[ListSchemasRequestTypeDef]
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """List the schemas.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemas
@@ -266,8 +204,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("ListSchemas", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Get tags for resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListTagsForResource
@@ -275,8 +213,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_code_binding(
-        self, **kwargs: Unpack[PutCodeBindingRequestTypeDef]
-    ) -> TargetResults[PutCodeBindingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutCodeBindingRequestTypeDef]
+    ) -> TargetResults[type_defs.PutCodeBindingResponseTypeDef]:
         """Put code binding URI
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/PutCodeBinding
@@ -284,8 +222,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("PutCodeBinding", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """The name of the policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/PutResourcePolicy
@@ -293,8 +231,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def search_schemas(
-        self, **kwargs: Unpack[SearchSchemasRequestTypeDef]
-    ) -> TargetResults[SearchSchemasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSchemasRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSchemasResponseTypeDef]:
         """Search the schemas
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/SearchSchemas
@@ -302,8 +240,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("SearchSchemas", kwargs)
 
     def start_discoverer(
-        self, **kwargs: Unpack[StartDiscovererRequestTypeDef]
-    ) -> TargetResults[StartDiscovererResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDiscovererRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDiscovererResponseTypeDef]:
         """Starts the discoverer
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/StartDiscoverer
@@ -311,8 +249,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("StartDiscoverer", kwargs)
 
     def stop_discoverer(
-        self, **kwargs: Unpack[StopDiscovererRequestTypeDef]
-    ) -> TargetResults[StopDiscovererResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopDiscovererRequestTypeDef]
+    ) -> TargetResults[type_defs.StopDiscovererResponseTypeDef]:
         """Stops the discoverer
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/StopDiscoverer
@@ -320,8 +258,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("StopDiscoverer", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Add tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/TagResource
@@ -329,8 +267,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UntagResource
@@ -338,8 +276,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_discoverer(
-        self, **kwargs: Unpack[UpdateDiscovererRequestTypeDef]
-    ) -> TargetResults[UpdateDiscovererResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDiscovererRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDiscovererResponseTypeDef]:
         """Updates the discoverer
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateDiscoverer
@@ -347,8 +285,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("UpdateDiscoverer", kwargs)
 
     def update_registry(
-        self, **kwargs: Unpack[UpdateRegistryRequestTypeDef]
-    ) -> TargetResults[UpdateRegistryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegistryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegistryResponseTypeDef]:
         """Updates a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateRegistry
@@ -356,8 +294,8 @@ class MultiRegionSchemas(MultiRegionClient):
         return self._call("UpdateRegistry", kwargs)
 
     def update_schema(
-        self, **kwargs: Unpack[UpdateSchemaRequestTypeDef]
-    ) -> TargetResults[UpdateSchemaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSchemaResponseTypeDef]:
         """Updates the schema definition
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateSchema
@@ -370,8 +308,8 @@ class MultiRegionSchemas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDiscoverersRequestTypeDef],
-    ) -> TargetResults[ListDiscoverersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoverersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDiscoverersResponseTypeDef]:
         """Every page of ListDiscoverers in every target, merged per target
         (botocore's build_full_result).
 
@@ -393,8 +331,8 @@ class MultiRegionSchemas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegistriesRequestTypeDef],
-    ) -> TargetResults[ListRegistriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegistriesResponseTypeDef]:
         """Every page of ListRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -416,8 +354,8 @@ class MultiRegionSchemas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
-    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchemaVersionsResponseTypeDef]:
         """Every page of ListSchemaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -439,8 +377,8 @@ class MultiRegionSchemas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> TargetResults[ListSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -462,8 +400,8 @@ class MultiRegionSchemas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSchemasRequestTypeDef],
-    ) -> TargetResults[SearchSchemasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSchemasRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSchemasResponseTypeDef]:
         """Every page of SearchSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -484,8 +422,8 @@ class MultiRegionSchemas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDiscoverersRequestTypeDef],
-    ) -> Items[DiscovererSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoverersRequestTypeDef],
+    ) -> Items[type_defs.DiscovererSummaryTypeDef]:
         """Each element of Discoverers in every page of ListDiscoverers, from every
         target, as its page arrives (tagged with its target).
 
@@ -500,8 +438,8 @@ class MultiRegionSchemas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegistriesRequestTypeDef],
-    ) -> Items[RegistrySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegistriesRequestTypeDef],
+    ) -> Items[type_defs.RegistrySummaryTypeDef]:
         """Each element of Registries in every page of ListRegistries, from every
         target, as its page arrives (tagged with its target).
 
@@ -516,8 +454,8 @@ class MultiRegionSchemas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
-    ) -> Items[SchemaVersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemaVersionsRequestTypeDef],
+    ) -> Items[type_defs.SchemaVersionSummaryTypeDef]:
         """Each element of SchemaVersions in every page of ListSchemaVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -532,8 +470,8 @@ class MultiRegionSchemas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> Items[SchemaSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSchemasRequestTypeDef],
+    ) -> Items[type_defs.SchemaSummaryTypeDef]:
         """Each element of Schemas in every page of ListSchemas, from every target,
         as its page arrives (tagged with its target).
 
@@ -548,8 +486,8 @@ class MultiRegionSchemas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSchemasRequestTypeDef],
-    ) -> Items[SearchSchemaSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSchemasRequestTypeDef],
+    ) -> Items[type_defs.SearchSchemaSummaryTypeDef]:
         """Each element of Schemas in every page of SearchSchemas, from every target,
         as its page arrives (tagged with its target).
 
@@ -564,7 +502,7 @@ class MultiRegionSchemas(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeCodeBindingRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeCodeBindingRequestTypeDef],
     ) -> TargetResults[None]:
         """Wait until code binding is generated
 

@@ -15,24 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchDeleteAttributesRequestTypeDef,
-        BatchPutAttributesRequestTypeDef,
-        CreateDomainRequestTypeDef,
-        DeleteAttributesRequestTypeDef,
-        DeleteDomainRequestTypeDef,
-        DomainMetadataRequestTypeDef,
-        DomainMetadataResultTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAttributesRequestTypeDef,
-        GetAttributesResultTypeDef,
-        ItemTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResultTypeDef,
-        PutAttributesRequestTypeDef,
-        SelectRequestTypeDef,
-        SelectResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSimpleDB"]
 
@@ -48,8 +31,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_delete_attributes(
-        self, **kwargs: Unpack[BatchDeleteAttributesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Performs multiple DeleteAttributes operations in a single call, which
         reduces round trips and latencies. This enables Amazon SimpleDB to
         optimize requests, which generally yields better throughput.
@@ -59,8 +42,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("BatchDeleteAttributes", kwargs)
 
     def batch_put_attributes(
-        self, **kwargs: Unpack[BatchPutAttributesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The BatchPutAttributes operation creates or replaces attributes within one
         or more items. By using this operation, the client can perform multiple
         PutAttribute operation with a single call. This helps yield savings in
@@ -72,8 +55,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("BatchPutAttributes", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The CreateDomain operation creates a new domain. The domain name should be
         unique among the domains associated with the Access Key ID provided in the
         request. The CreateDomain operation may take 10 or more seconds to
@@ -84,8 +67,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def delete_attributes(
-        self, **kwargs: Unpack[DeleteAttributesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes one or more attributes associated with an item. If all attributes
         of the item are deleted, the item is deleted.
 
@@ -94,8 +77,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("DeleteAttributes", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The DeleteDomain operation deletes a domain. Any items (and their
         attributes) in the domain are deleted as well. The DeleteDomain operation
         might take 10 or more seconds to complete.
@@ -105,8 +88,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def domain_metadata(
-        self, **kwargs: Unpack[DomainMetadataRequestTypeDef]
-    ) -> TargetResults[DomainMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DomainMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DomainMetadataResultTypeDef]:
         """Returns information about the domain, including when the domain was
         created, the number of items and attributes in the domain, and the size of
         the attribute names and values.
@@ -116,8 +99,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("DomainMetadata", kwargs)
 
     def get_attributes(
-        self, **kwargs: Unpack[GetAttributesRequestTypeDef]
-    ) -> TargetResults[GetAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttributesResultTypeDef]:
         """Returns all of the attributes associated with the specified item.
         Optionally, the attributes returned can be limited to one or more
         attributes by specifying an attribute name parameter.
@@ -127,8 +110,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("GetAttributes", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResultTypeDef]:
         """The ListDomains operation lists all domains associated with the Access Key
         ID. It returns domain names up to the limit set by MaxNumberOfDomains. A
         NextToken is returned if there are more than MaxNumberOfDomains domains.
@@ -141,8 +124,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def put_attributes(
-        self, **kwargs: Unpack[PutAttributesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """The PutAttributes operation creates or replaces attributes in an item. The
         client may specify new attributes using a combination of the
         Attribute.X.Name and Attribute.X.Value parameters. The client specifies
@@ -155,8 +138,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         return self._call("PutAttributes", kwargs)
 
     def select(
-        self, **kwargs: Unpack[SelectRequestTypeDef]
-    ) -> TargetResults[SelectResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SelectRequestTypeDef]
+    ) -> TargetResults[type_defs.SelectResultTypeDef]:
         """The Select operation returns a set of attributes for ItemNames that match
         the select expression. Select is similar to the standard SQL SELECT
         statement.
@@ -171,8 +154,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> TargetResults[ListDomainsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsResultTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -199,8 +182,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SelectRequestTypeDef],
-    ) -> TargetResults[SelectResultTypeDef]:
+        **kwargs: Unpack[type_defs.SelectRequestTypeDef],
+    ) -> TargetResults[type_defs.SelectResultTypeDef]:
         """Every page of Select in every target, merged per target (botocore's
         build_full_result).
 
@@ -223,7 +206,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
     ) -> Items[str]:
         """Each element of DomainNames in every page of ListDomains, from every
         target, as its page arrives (tagged with its target).
@@ -239,8 +222,8 @@ class MultiRegionSimpleDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SelectRequestTypeDef],
-    ) -> Items[ItemTypeDef]:
+        **kwargs: Unpack[type_defs.SelectRequestTypeDef],
+    ) -> Items[type_defs.ItemTypeDef]:
         """Each element of Items in every page of Select, from every target, as its
         page arrives (tagged with its target).
 

@@ -15,54 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetSecretValueRequestTypeDef,
-        BatchGetSecretValueResponseTypeDef,
-        CancelRotateSecretRequestTypeDef,
-        CancelRotateSecretResponseTypeDef,
-        CreateSecretRequestTypeDef,
-        CreateSecretResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteSecretRequestTypeDef,
-        DeleteSecretResponseTypeDef,
-        DescribeSecretRequestTypeDef,
-        DescribeSecretResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetRandomPasswordRequestTypeDef,
-        GetRandomPasswordResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetSecretValueRequestTypeDef,
-        GetSecretValueResponseTypeDef,
-        ListSecretVersionIdsRequestTypeDef,
-        ListSecretVersionIdsResponseTypeDef,
-        ListSecretsRequestTypeDef,
-        ListSecretsResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        PutSecretValueRequestTypeDef,
-        PutSecretValueResponseTypeDef,
-        RemoveRegionsFromReplicationRequestTypeDef,
-        RemoveRegionsFromReplicationResponseTypeDef,
-        ReplicateSecretToRegionsRequestTypeDef,
-        ReplicateSecretToRegionsResponseTypeDef,
-        RestoreSecretRequestTypeDef,
-        RestoreSecretResponseTypeDef,
-        RotateSecretRequestTypeDef,
-        RotateSecretResponseTypeDef,
-        SecretListEntryTypeDef,
-        StopReplicationToReplicaRequestTypeDef,
-        StopReplicationToReplicaResponseTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateSecretRequestTypeDef,
-        UpdateSecretResponseTypeDef,
-        UpdateSecretVersionStageRequestTypeDef,
-        UpdateSecretVersionStageResponseTypeDef,
-        ValidateResourcePolicyRequestTypeDef,
-        ValidateResourcePolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSecretsManager"]
 
@@ -74,8 +27,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_secret_value(
-        self, **kwargs: Unpack[BatchGetSecretValueRequestTypeDef]
-    ) -> TargetResults[BatchGetSecretValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSecretValueRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSecretValueResponseTypeDef]:
         """Retrieves the contents of the encrypted fields SecretString or
         SecretBinary for up to 20 secrets. To retrieve a single secret, call
         GetSecretValue.
@@ -85,8 +38,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("BatchGetSecretValue", kwargs)
 
     def cancel_rotate_secret(
-        self, **kwargs: Unpack[CancelRotateSecretRequestTypeDef]
-    ) -> TargetResults[CancelRotateSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelRotateSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelRotateSecretResponseTypeDef]:
         """Turns off automatic rotation, and if a rotation is currently in progress,
         cancels the rotation.
 
@@ -95,8 +48,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("CancelRotateSecret", kwargs)
 
     def create_secret(
-        self, **kwargs: Unpack[CreateSecretRequestTypeDef]
-    ) -> TargetResults[CreateSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecretResponseTypeDef]:
         """Creates a new secret. A secret can be a password, a set of credentials
         such as a user name and password, an OAuth token, or other secret
         information that you store in an encrypted form in Secrets Manager. The
@@ -110,8 +63,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("CreateSecret", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource-based permission policy attached to the secret. To
         attach a policy to a secret, use PutResourcePolicy.
 
@@ -120,8 +73,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_secret(
-        self, **kwargs: Unpack[DeleteSecretRequestTypeDef]
-    ) -> TargetResults[DeleteSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecretResponseTypeDef]:
         """Deletes a secret and all of its versions. You can specify a recovery
         window during which you can restore the secret. The minimum recovery
         window is 7 days. The default recovery window is 30 days. Secrets Manager
@@ -134,8 +87,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("DeleteSecret", kwargs)
 
     def describe_secret(
-        self, **kwargs: Unpack[DescribeSecretRequestTypeDef]
-    ) -> TargetResults[DescribeSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecretResponseTypeDef]:
         """Retrieves the details of a secret. It does not include the encrypted
         secret value. Secrets Manager only returns fields that have a value in the
         response.
@@ -145,8 +98,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("DescribeSecret", kwargs)
 
     def get_random_password(
-        self, **kwargs: Unpack[GetRandomPasswordRequestTypeDef]
-    ) -> TargetResults[GetRandomPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRandomPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRandomPasswordResponseTypeDef]:
         """Generates a random password. We recommend that you specify the maximum
         length and include every character type that the system you are generating
         a password for can support. By default, Secrets Manager uses uppercase and
@@ -158,8 +111,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("GetRandomPassword", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves the JSON text of the resource-based policy document attached to
         the secret. For more information about permissions policies attached to a
         secret, see Permissions policies attached to a secret.
@@ -169,8 +122,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_secret_value(
-        self, **kwargs: Unpack[GetSecretValueRequestTypeDef]
-    ) -> TargetResults[GetSecretValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecretValueRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecretValueResponseTypeDef]:
         """Retrieves the contents of the encrypted fields SecretString or
         SecretBinary from the specified version of a secret, whichever contains
         content.
@@ -180,8 +133,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("GetSecretValue", kwargs)
 
     def list_secret_version_ids(
-        self, **kwargs: Unpack[ListSecretVersionIdsRequestTypeDef]
-    ) -> TargetResults[ListSecretVersionIdsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecretVersionIdsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecretVersionIdsResponseTypeDef]:
         """Lists the versions of a secret. Secrets Manager uses staging labels to
         indicate the different versions of a secret. For more information, see
         Secrets Manager concepts: Versions.
@@ -191,8 +144,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("ListSecretVersionIds", kwargs)
 
     def list_secrets(
-        self, **kwargs: Unpack[ListSecretsRequestTypeDef]
-    ) -> TargetResults[ListSecretsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecretsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecretsResponseTypeDef]:
         """Lists the secrets that are stored by Secrets Manager in the Amazon Web
         Services account, not including secrets that are marked for deletion. To
         see secrets marked for deletion, use the Secrets Manager console.
@@ -202,8 +155,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("ListSecrets", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to a secret. A resource-based
         policy is optional. For more information, see Authentication and access
         control for Secrets Manager
@@ -213,8 +166,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_secret_value(
-        self, **kwargs: Unpack[PutSecretValueRequestTypeDef]
-    ) -> TargetResults[PutSecretValueResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSecretValueRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSecretValueResponseTypeDef]:
         """Creates a new version of your secret by creating a new encrypted value and
         attaching it to the secret. version can contain a new SecretString value
         or a new SecretBinary value.
@@ -224,8 +177,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("PutSecretValue", kwargs)
 
     def remove_regions_from_replication(
-        self, **kwargs: Unpack[RemoveRegionsFromReplicationRequestTypeDef]
-    ) -> TargetResults[RemoveRegionsFromReplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRegionsFromReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveRegionsFromReplicationResponseTypeDef]:
         """For a secret that is replicated to other Regions, deletes the secret
         replicas from the Regions you specify.
 
@@ -234,8 +187,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("RemoveRegionsFromReplication", kwargs)
 
     def replicate_secret_to_regions(
-        self, **kwargs: Unpack[ReplicateSecretToRegionsRequestTypeDef]
-    ) -> TargetResults[ReplicateSecretToRegionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReplicateSecretToRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ReplicateSecretToRegionsResponseTypeDef]:
         """Replicates the secret to a new Regions. See Multi-Region secrets.
 
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ReplicateSecretToRegions
@@ -243,8 +196,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("ReplicateSecretToRegions", kwargs)
 
     def restore_secret(
-        self, **kwargs: Unpack[RestoreSecretRequestTypeDef]
-    ) -> TargetResults[RestoreSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreSecretResponseTypeDef]:
         """Cancels the scheduled deletion of a secret by removing the DeletedDate
         time stamp. You can access a secret again after it has been restored.
 
@@ -253,8 +206,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("RestoreSecret", kwargs)
 
     def rotate_secret(
-        self, **kwargs: Unpack[RotateSecretRequestTypeDef]
-    ) -> TargetResults[RotateSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RotateSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.RotateSecretResponseTypeDef]:
         """Configures and starts the asynchronous process of rotating the secret. For
         information about rotation, see Rotate secrets in the Secrets Manager User
         Guide. If you include the configuration parameters, the operation sets the
@@ -267,8 +220,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("RotateSecret", kwargs)
 
     def stop_replication_to_replica(
-        self, **kwargs: Unpack[StopReplicationToReplicaRequestTypeDef]
-    ) -> TargetResults[StopReplicationToReplicaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopReplicationToReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.StopReplicationToReplicaResponseTypeDef]:
         """Removes the link between the replica secret and the primary secret and
         promotes the replica to a primary secret in the replica Region.
 
@@ -277,8 +230,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("StopReplicationToReplica", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches tags to a secret. Tags consist of a key name and a value. Tags
         are part of the secret's metadata. They are not associated with specific
         versions of the secret. This operation appends tags to the existing list
@@ -289,8 +242,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes specific tags from a secret.
 
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/UntagResource
@@ -298,8 +251,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_secret(
-        self, **kwargs: Unpack[UpdateSecretRequestTypeDef]
-    ) -> TargetResults[UpdateSecretResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecretRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecretResponseTypeDef]:
         """Modifies the details of a secret, including metadata and the secret value.
         To change the secret value, you can also use PutSecretValue.
 
@@ -308,8 +261,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("UpdateSecret", kwargs)
 
     def update_secret_version_stage(
-        self, **kwargs: Unpack[UpdateSecretVersionStageRequestTypeDef]
-    ) -> TargetResults[UpdateSecretVersionStageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecretVersionStageRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecretVersionStageResponseTypeDef]:
         """Modifies the staging labels attached to a version of a secret. Secrets
         Manager uses staging labels to track a version as it progresses through
         the secret rotation process. Each staging label can be attached to only
@@ -323,8 +276,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         return self._call("UpdateSecretVersionStage", kwargs)
 
     def validate_resource_policy(
-        self, **kwargs: Unpack[ValidateResourcePolicyRequestTypeDef]
-    ) -> TargetResults[ValidateResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidateResourcePolicyResponseTypeDef]:
         """Validates that a resource policy does not grant a wide range of principals
         access to your secret. A resource-based policy is optional for secrets.
 
@@ -338,8 +291,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecretsRequestTypeDef],
-    ) -> TargetResults[ListSecretsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecretsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecretsResponseTypeDef]:
         """Every page of ListSecrets in every target, merged per target (botocore's
         build_full_result).
 
@@ -362,8 +315,8 @@ class MultiRegionSecretsManager(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecretsRequestTypeDef],
-    ) -> Items[SecretListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecretsRequestTypeDef],
+    ) -> Items[type_defs.SecretListEntryTypeDef]:
         """Each element of SecretList in every page of ListSecrets, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,61 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetMemberAccountDetailsRequestTypeDef,
-        BatchGetMemberAccountDetailsResponseTypeDef,
-        CancelMembershipRequestTypeDef,
-        CancelMembershipResponseTypeDef,
-        CaseEditItemTypeDef,
-        CloseCaseRequestTypeDef,
-        CloseCaseResponseTypeDef,
-        CreateCaseCommentRequestTypeDef,
-        CreateCaseCommentResponseTypeDef,
-        CreateCaseRequestTypeDef,
-        CreateCaseResponseTypeDef,
-        CreateMembershipRequestTypeDef,
-        CreateMembershipResponseTypeDef,
-        GetCaseAttachmentDownloadUrlRequestTypeDef,
-        GetCaseAttachmentDownloadUrlResponseTypeDef,
-        GetCaseAttachmentUploadUrlRequestTypeDef,
-        GetCaseAttachmentUploadUrlResponseTypeDef,
-        GetCaseRequestTypeDef,
-        GetCaseResponseTypeDef,
-        GetMembershipRequestTypeDef,
-        GetMembershipResponseTypeDef,
-        InvestigationActionTypeDef,
-        ListCaseEditsRequestTypeDef,
-        ListCaseEditsResponseTypeDef,
-        ListCasesItemTypeDef,
-        ListCasesRequestTypeDef,
-        ListCasesResponseTypeDef,
-        ListCommentsItemTypeDef,
-        ListCommentsRequestTypeDef,
-        ListCommentsResponseTypeDef,
-        ListInvestigationsRequestTypeDef,
-        ListInvestigationsResponseTypeDef,
-        ListMembershipItemTypeDef,
-        ListMembershipsRequestTypeDef,
-        ListMembershipsResponseTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        SendFeedbackRequestTypeDef,
-        SendFeedbackResponseTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateCaseCommentRequestTypeDef,
-        UpdateCaseCommentResponseTypeDef,
-        UpdateCaseRequestTypeDef,
-        UpdateCaseResponseTypeDef,
-        UpdateCaseStatusRequestTypeDef,
-        UpdateCaseStatusResponseTypeDef,
-        UpdateMembershipRequestTypeDef,
-        UpdateMembershipResponseTypeDef,
-        UpdateResolverTypeRequestTypeDef,
-        UpdateResolverTypeResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSecurityIncidentResponse"]
 
@@ -81,8 +27,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_member_account_details(
-        self, **kwargs: Unpack[BatchGetMemberAccountDetailsRequestTypeDef]
-    ) -> TargetResults[BatchGetMemberAccountDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetMemberAccountDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetMemberAccountDetailsResponseTypeDef]:
         """Provides information on whether the supplied account IDs are associated
         with a membership.
 
@@ -91,8 +37,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("BatchGetMemberAccountDetails", kwargs)
 
     def cancel_membership(
-        self, **kwargs: Unpack[CancelMembershipRequestTypeDef]
-    ) -> TargetResults[CancelMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMembershipResponseTypeDef]:
         """Cancels an existing membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CancelMembership
@@ -100,8 +46,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("CancelMembership", kwargs)
 
     def close_case(
-        self, **kwargs: Unpack[CloseCaseRequestTypeDef]
-    ) -> TargetResults[CloseCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CloseCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CloseCaseResponseTypeDef]:
         """Closes an existing case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CloseCase
@@ -109,8 +55,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("CloseCase", kwargs)
 
     def create_case(
-        self, **kwargs: Unpack[CreateCaseRequestTypeDef]
-    ) -> TargetResults[CreateCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCaseResponseTypeDef]:
         """Creates a new case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CreateCase
@@ -118,8 +64,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("CreateCase", kwargs)
 
     def create_case_comment(
-        self, **kwargs: Unpack[CreateCaseCommentRequestTypeDef]
-    ) -> TargetResults[CreateCaseCommentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCaseCommentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCaseCommentResponseTypeDef]:
         """Adds a comment to an existing case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CreateCaseComment
@@ -127,8 +73,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("CreateCaseComment", kwargs)
 
     def create_membership(
-        self, **kwargs: Unpack[CreateMembershipRequestTypeDef]
-    ) -> TargetResults[CreateMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMembershipResponseTypeDef]:
         """Creates a new membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CreateMembership
@@ -136,8 +82,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("CreateMembership", kwargs)
 
     def get_case(
-        self, **kwargs: Unpack[GetCaseRequestTypeDef]
-    ) -> TargetResults[GetCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaseResponseTypeDef]:
         """Returns the attributes of a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetCase
@@ -145,8 +91,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("GetCase", kwargs)
 
     def get_case_attachment_download_url(
-        self, **kwargs: Unpack[GetCaseAttachmentDownloadUrlRequestTypeDef]
-    ) -> TargetResults[GetCaseAttachmentDownloadUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCaseAttachmentDownloadUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaseAttachmentDownloadUrlResponseTypeDef]:
         """Returns a Pre-Signed URL for uploading attachments into a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetCaseAttachmentDownloadUrl
@@ -154,8 +100,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("GetCaseAttachmentDownloadUrl", kwargs)
 
     def get_case_attachment_upload_url(
-        self, **kwargs: Unpack[GetCaseAttachmentUploadUrlRequestTypeDef]
-    ) -> TargetResults[GetCaseAttachmentUploadUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCaseAttachmentUploadUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaseAttachmentUploadUrlResponseTypeDef]:
         """Uploads an attachment to a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetCaseAttachmentUploadUrl
@@ -163,8 +109,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("GetCaseAttachmentUploadUrl", kwargs)
 
     def get_membership(
-        self, **kwargs: Unpack[GetMembershipRequestTypeDef]
-    ) -> TargetResults[GetMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMembershipResponseTypeDef]:
         """Returns the attributes of a membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetMembership
@@ -172,8 +118,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("GetMembership", kwargs)
 
     def list_case_edits(
-        self, **kwargs: Unpack[ListCaseEditsRequestTypeDef]
-    ) -> TargetResults[ListCaseEditsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCaseEditsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCaseEditsResponseTypeDef]:
         """Views the case history for edits made to a designated case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCaseEdits
@@ -181,8 +127,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("ListCaseEdits", kwargs)
 
     def list_cases(
-        self, **kwargs: Unpack[ListCasesRequestTypeDef]
-    ) -> TargetResults[ListCasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCasesResponseTypeDef]:
         """Lists all cases the requester has access to.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCases
@@ -190,8 +136,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("ListCases", kwargs)
 
     def list_comments(
-        self, **kwargs: Unpack[ListCommentsRequestTypeDef]
-    ) -> TargetResults[ListCommentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommentsResponseTypeDef]:
         """Returns comments for a designated case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListComments
@@ -199,8 +145,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("ListComments", kwargs)
 
     def list_investigations(
-        self, **kwargs: Unpack[ListInvestigationsRequestTypeDef]
-    ) -> TargetResults[ListInvestigationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvestigationsResponseTypeDef]:
         """Investigation performed by an agent for a security incident...
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListInvestigations
@@ -208,8 +154,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("ListInvestigations", kwargs)
 
     def list_memberships(
-        self, **kwargs: Unpack[ListMembershipsRequestTypeDef]
-    ) -> TargetResults[ListMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembershipsResponseTypeDef]:
         """Returns the memberships that the calling principal can access.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListMemberships
@@ -217,8 +163,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("ListMemberships", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns currently configured tags on a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListTagsForResource
@@ -226,8 +172,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def send_feedback(
-        self, **kwargs: Unpack[SendFeedbackRequestTypeDef]
-    ) -> TargetResults[SendFeedbackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.SendFeedbackResponseTypeDef]:
         """Send feedback based on response investigation action
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/SendFeedback
@@ -235,8 +181,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("SendFeedback", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds a tag(s) to a designated resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/TagResource
@@ -244,8 +190,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes a tag(s) from a designate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UntagResource
@@ -253,8 +199,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_case(
-        self, **kwargs: Unpack[UpdateCaseRequestTypeDef]
-    ) -> TargetResults[UpdateCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCaseResponseTypeDef]:
         """Updates an existing case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateCase
@@ -262,8 +208,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("UpdateCase", kwargs)
 
     def update_case_comment(
-        self, **kwargs: Unpack[UpdateCaseCommentRequestTypeDef]
-    ) -> TargetResults[UpdateCaseCommentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCaseCommentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCaseCommentResponseTypeDef]:
         """Updates an existing case comment.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateCaseComment
@@ -271,8 +217,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("UpdateCaseComment", kwargs)
 
     def update_case_status(
-        self, **kwargs: Unpack[UpdateCaseStatusRequestTypeDef]
-    ) -> TargetResults[UpdateCaseStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCaseStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCaseStatusResponseTypeDef]:
         """Updates the state transitions for a designated cases.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateCaseStatus
@@ -280,8 +226,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("UpdateCaseStatus", kwargs)
 
     def update_membership(
-        self, **kwargs: Unpack[UpdateMembershipRequestTypeDef]
-    ) -> TargetResults[UpdateMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMembershipResponseTypeDef]:
         """Updates membership configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateMembership
@@ -289,8 +235,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         return self._call("UpdateMembership", kwargs)
 
     def update_resolver_type(
-        self, **kwargs: Unpack[UpdateResolverTypeRequestTypeDef]
-    ) -> TargetResults[UpdateResolverTypeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResolverTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResolverTypeResponseTypeDef]:
         """Updates the resolver type for a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateResolverType
@@ -303,8 +249,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCaseEditsRequestTypeDef],
-    ) -> TargetResults[ListCaseEditsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCaseEditsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCaseEditsResponseTypeDef]:
         """Every page of ListCaseEdits in every target, merged per target (botocore's
         build_full_result).
 
@@ -326,8 +272,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCasesRequestTypeDef],
-    ) -> TargetResults[ListCasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCasesResponseTypeDef]:
         """Every page of ListCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -349,8 +295,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommentsRequestTypeDef],
-    ) -> TargetResults[ListCommentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommentsResponseTypeDef]:
         """Every page of ListComments in every target, merged per target (botocore's
         build_full_result).
 
@@ -372,8 +318,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvestigationsRequestTypeDef],
-    ) -> TargetResults[ListInvestigationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvestigationsResponseTypeDef]:
         """Every page of ListInvestigations in every target, merged per target
         (botocore's build_full_result).
 
@@ -395,8 +341,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembershipsRequestTypeDef],
-    ) -> TargetResults[ListMembershipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembershipsResponseTypeDef]:
         """Every page of ListMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -417,8 +363,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCaseEditsRequestTypeDef],
-    ) -> Items[CaseEditItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListCaseEditsRequestTypeDef],
+    ) -> Items[type_defs.CaseEditItemTypeDef]:
         """Each element of items in every page of ListCaseEdits, from every target,
         as its page arrives (tagged with its target).
 
@@ -433,8 +379,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCasesRequestTypeDef],
-    ) -> Items[ListCasesItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListCasesRequestTypeDef],
+    ) -> Items[type_defs.ListCasesItemTypeDef]:
         """Each element of items in every page of ListCases, from every target, as
         its page arrives (tagged with its target).
 
@@ -449,8 +395,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommentsRequestTypeDef],
-    ) -> Items[ListCommentsItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommentsRequestTypeDef],
+    ) -> Items[type_defs.ListCommentsItemTypeDef]:
         """Each element of items in every page of ListComments, from every target, as
         its page arrives (tagged with its target).
 
@@ -465,8 +411,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvestigationsRequestTypeDef],
-    ) -> Items[InvestigationActionTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef],
+    ) -> Items[type_defs.InvestigationActionTypeDef]:
         """Each element of investigationActions in every page of ListInvestigations,
         from every target, as its page arrives (tagged with its target).
 
@@ -481,8 +427,8 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembershipsRequestTypeDef],
-    ) -> Items[ListMembershipItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef],
+    ) -> Items[type_defs.ListMembershipItemTypeDef]:
         """Each element of items in every page of ListMemberships, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,145 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddArtifactInputTypeDef,
-        AddArtifactOutputTypeDef,
-        AgentSpaceSummaryTypeDef,
-        ApplicationSummaryTypeDef,
-        ArtifactSummaryTypeDef,
-        BatchDeleteCodeReviewsInputTypeDef,
-        BatchDeleteCodeReviewsOutputTypeDef,
-        BatchDeletePentestsInputTypeDef,
-        BatchDeletePentestsOutputTypeDef,
-        BatchGetAgentSpacesInputTypeDef,
-        BatchGetAgentSpacesOutputTypeDef,
-        BatchGetArtifactMetadataInputTypeDef,
-        BatchGetArtifactMetadataOutputTypeDef,
-        BatchGetCodeReviewJobTasksInputTypeDef,
-        BatchGetCodeReviewJobTasksOutputTypeDef,
-        BatchGetCodeReviewJobsInputTypeDef,
-        BatchGetCodeReviewJobsOutputTypeDef,
-        BatchGetCodeReviewsInputTypeDef,
-        BatchGetCodeReviewsOutputTypeDef,
-        BatchGetFindingsInputTypeDef,
-        BatchGetFindingsOutputTypeDef,
-        BatchGetPentestJobTasksInputTypeDef,
-        BatchGetPentestJobTasksOutputTypeDef,
-        BatchGetPentestJobsInputTypeDef,
-        BatchGetPentestJobsOutputTypeDef,
-        BatchGetPentestsInputTypeDef,
-        BatchGetPentestsOutputTypeDef,
-        BatchGetTargetDomainsInputTypeDef,
-        BatchGetTargetDomainsOutputTypeDef,
-        CodeReviewJobSummaryTypeDef,
-        CodeReviewJobTaskSummaryTypeDef,
-        CodeReviewSummaryTypeDef,
-        CreateAgentSpaceInputTypeDef,
-        CreateAgentSpaceOutputTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateCodeReviewInputTypeDef,
-        CreateCodeReviewOutputTypeDef,
-        CreateIntegrationInputTypeDef,
-        CreateIntegrationOutputTypeDef,
-        CreateMembershipRequestTypeDef,
-        CreateMembershipResponseTypeDef,
-        CreatePentestInputTypeDef,
-        CreatePentestOutputTypeDef,
-        CreateTargetDomainInputTypeDef,
-        CreateTargetDomainOutputTypeDef,
-        DeleteAgentSpaceInputTypeDef,
-        DeleteAgentSpaceOutputTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteArtifactInputTypeDef,
-        DeleteArtifactOutputTypeDef,
-        DeleteIntegrationInputTypeDef,
-        DeleteIntegrationOutputTypeDef,
-        DeleteMembershipRequestTypeDef,
-        DeleteMembershipResponseTypeDef,
-        DeleteTargetDomainInputTypeDef,
-        DeleteTargetDomainOutputTypeDef,
-        DiscoveredEndpointTypeDef,
-        EmptyResponseMetadataTypeDef,
-        FindingSummaryTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetArtifactInputTypeDef,
-        GetArtifactOutputTypeDef,
-        GetIntegrationInputTypeDef,
-        GetIntegrationOutputTypeDef,
-        InitiateProviderRegistrationInputTypeDef,
-        InitiateProviderRegistrationOutputTypeDef,
-        IntegratedResourceSummaryTypeDef,
-        IntegrationSummaryTypeDef,
-        ListAgentSpacesInputTypeDef,
-        ListAgentSpacesOutputTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListArtifactsInputTypeDef,
-        ListArtifactsOutputTypeDef,
-        ListCodeReviewJobTasksInputTypeDef,
-        ListCodeReviewJobTasksOutputTypeDef,
-        ListCodeReviewJobsForCodeReviewInputTypeDef,
-        ListCodeReviewJobsForCodeReviewOutputTypeDef,
-        ListCodeReviewsInputTypeDef,
-        ListCodeReviewsOutputTypeDef,
-        ListDiscoveredEndpointsInputTypeDef,
-        ListDiscoveredEndpointsOutputTypeDef,
-        ListFindingsInputTypeDef,
-        ListFindingsOutputTypeDef,
-        ListIntegratedResourcesInputTypeDef,
-        ListIntegratedResourcesOutputTypeDef,
-        ListIntegrationsInputTypeDef,
-        ListIntegrationsOutputTypeDef,
-        ListMembershipsRequestTypeDef,
-        ListMembershipsResponseTypeDef,
-        ListPentestJobTasksInputTypeDef,
-        ListPentestJobTasksOutputTypeDef,
-        ListPentestJobsForPentestInputTypeDef,
-        ListPentestJobsForPentestOutputTypeDef,
-        ListPentestsInputTypeDef,
-        ListPentestsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTargetDomainsInputTypeDef,
-        ListTargetDomainsOutputTypeDef,
-        MembershipSummaryTypeDef,
-        PentestJobSummaryTypeDef,
-        PentestSummaryTypeDef,
-        StartCodeRemediationInputTypeDef,
-        StartCodeRemediationOutputTypeDef,
-        StartCodeReviewJobInputTypeDef,
-        StartCodeReviewJobOutputTypeDef,
-        StartPentestJobInputTypeDef,
-        StartPentestJobOutputTypeDef,
-        StopCodeReviewJobInputTypeDef,
-        StopCodeReviewJobOutputTypeDef,
-        StopPentestJobInputTypeDef,
-        StopPentestJobOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TargetDomainSummaryTypeDef,
-        TaskSummaryTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateAgentSpaceInputTypeDef,
-        UpdateAgentSpaceOutputTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateCodeReviewInputTypeDef,
-        UpdateCodeReviewOutputTypeDef,
-        UpdateFindingInputTypeDef,
-        UpdateFindingOutputTypeDef,
-        UpdateIntegratedResourcesInputTypeDef,
-        UpdateIntegratedResourcesOutputTypeDef,
-        UpdatePentestInputTypeDef,
-        UpdatePentestOutputTypeDef,
-        UpdateTargetDomainInputTypeDef,
-        UpdateTargetDomainOutputTypeDef,
-        VerifyTargetDomainInputTypeDef,
-        VerifyTargetDomainOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSecurityAgent"]
 
@@ -176,8 +38,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_artifact(
-        self, **kwargs: Unpack[AddArtifactInputTypeDef]
-    ) -> TargetResults[AddArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.AddArtifactOutputTypeDef]:
         """Uploads an artifact to an agent space. Artifacts provide additional
         context for security testing, such as architecture diagrams, API
         specifications, or configuration files.
@@ -187,8 +49,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("AddArtifact", kwargs)
 
     def batch_delete_code_reviews(
-        self, **kwargs: Unpack[BatchDeleteCodeReviewsInputTypeDef]
-    ) -> TargetResults[BatchDeleteCodeReviewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteCodeReviewsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteCodeReviewsOutputTypeDef]:
         """Deletes one or more code reviews from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeleteCodeReviews
@@ -196,8 +58,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchDeleteCodeReviews", kwargs)
 
     def batch_delete_pentests(
-        self, **kwargs: Unpack[BatchDeletePentestsInputTypeDef]
-    ) -> TargetResults[BatchDeletePentestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeletePentestsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeletePentestsOutputTypeDef]:
         """Deletes one or more pentests from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeletePentests
@@ -205,8 +67,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchDeletePentests", kwargs)
 
     def batch_get_agent_spaces(
-        self, **kwargs: Unpack[BatchGetAgentSpacesInputTypeDef]
-    ) -> TargetResults[BatchGetAgentSpacesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAgentSpacesInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAgentSpacesOutputTypeDef]:
         """Retrieves information about one or more agent spaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetAgentSpaces
@@ -214,8 +76,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetAgentSpaces", kwargs)
 
     def batch_get_artifact_metadata(
-        self, **kwargs: Unpack[BatchGetArtifactMetadataInputTypeDef]
-    ) -> TargetResults[BatchGetArtifactMetadataOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetArtifactMetadataInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetArtifactMetadataOutputTypeDef]:
         """Retrieves metadata for one or more artifacts in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetArtifactMetadata
@@ -223,8 +85,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetArtifactMetadata", kwargs)
 
     def batch_get_code_review_job_tasks(
-        self, **kwargs: Unpack[BatchGetCodeReviewJobTasksInputTypeDef]
-    ) -> TargetResults[BatchGetCodeReviewJobTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCodeReviewJobTasksInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCodeReviewJobTasksOutputTypeDef]:
         """Retrieves information about one or more tasks within a code review job.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetCodeReviewJobTasks
@@ -232,8 +94,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetCodeReviewJobTasks", kwargs)
 
     def batch_get_code_review_jobs(
-        self, **kwargs: Unpack[BatchGetCodeReviewJobsInputTypeDef]
-    ) -> TargetResults[BatchGetCodeReviewJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCodeReviewJobsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCodeReviewJobsOutputTypeDef]:
         """Retrieves information about one or more code review jobs in an agent
         space.
 
@@ -242,8 +104,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetCodeReviewJobs", kwargs)
 
     def batch_get_code_reviews(
-        self, **kwargs: Unpack[BatchGetCodeReviewsInputTypeDef]
-    ) -> TargetResults[BatchGetCodeReviewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetCodeReviewsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetCodeReviewsOutputTypeDef]:
         """Retrieves information about one or more code reviews in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetCodeReviews
@@ -251,8 +113,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetCodeReviews", kwargs)
 
     def batch_get_findings(
-        self, **kwargs: Unpack[BatchGetFindingsInputTypeDef]
-    ) -> TargetResults[BatchGetFindingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetFindingsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetFindingsOutputTypeDef]:
         """Retrieves information about one or more security findings in an agent
         space.
 
@@ -261,8 +123,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetFindings", kwargs)
 
     def batch_get_pentest_job_tasks(
-        self, **kwargs: Unpack[BatchGetPentestJobTasksInputTypeDef]
-    ) -> TargetResults[BatchGetPentestJobTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetPentestJobTasksInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetPentestJobTasksOutputTypeDef]:
         """Retrieves information about one or more tasks within a pentest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetPentestJobTasks
@@ -270,8 +132,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetPentestJobTasks", kwargs)
 
     def batch_get_pentest_jobs(
-        self, **kwargs: Unpack[BatchGetPentestJobsInputTypeDef]
-    ) -> TargetResults[BatchGetPentestJobsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetPentestJobsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetPentestJobsOutputTypeDef]:
         """Retrieves information about one or more pentest jobs in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetPentestJobs
@@ -279,8 +141,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetPentestJobs", kwargs)
 
     def batch_get_pentests(
-        self, **kwargs: Unpack[BatchGetPentestsInputTypeDef]
-    ) -> TargetResults[BatchGetPentestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetPentestsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetPentestsOutputTypeDef]:
         """Retrieves information about one or more pentests in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetPentests
@@ -288,8 +150,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetPentests", kwargs)
 
     def batch_get_target_domains(
-        self, **kwargs: Unpack[BatchGetTargetDomainsInputTypeDef]
-    ) -> TargetResults[BatchGetTargetDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTargetDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTargetDomainsOutputTypeDef]:
         """Retrieves information about one or more target domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetTargetDomains
@@ -297,8 +159,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("BatchGetTargetDomains", kwargs)
 
     def create_agent_space(
-        self, **kwargs: Unpack[CreateAgentSpaceInputTypeDef]
-    ) -> TargetResults[CreateAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentSpaceOutputTypeDef]:
         """Creates a new agent space. An agent space is a dedicated workspace for
         securing a specific application.
 
@@ -307,8 +169,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreateAgentSpace", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates a new application. An application is the top-level organizational
         unit that supports IAM Identity Center integration.
 
@@ -317,8 +179,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_code_review(
-        self, **kwargs: Unpack[CreateCodeReviewInputTypeDef]
-    ) -> TargetResults[CreateCodeReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCodeReviewInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCodeReviewOutputTypeDef]:
         """Creates a new code review configuration in an agent space. A code review
         defines the parameters for automated security-focused code analysis.
 
@@ -327,8 +189,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreateCodeReview", kwargs)
 
     def create_integration(
-        self, **kwargs: Unpack[CreateIntegrationInputTypeDef]
-    ) -> TargetResults[CreateIntegrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIntegrationOutputTypeDef]:
         """Creates a new integration with a third-party provider, such as GitHub, for
         code review and remediation.
 
@@ -337,8 +199,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreateIntegration", kwargs)
 
     def create_membership(
-        self, **kwargs: Unpack[CreateMembershipRequestTypeDef]
-    ) -> TargetResults[CreateMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMembershipResponseTypeDef]:
         """Creates a new membership, granting a user access to an agent space within
         an application.
 
@@ -347,8 +209,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreateMembership", kwargs)
 
     def create_pentest(
-        self, **kwargs: Unpack[CreatePentestInputTypeDef]
-    ) -> TargetResults[CreatePentestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePentestInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePentestOutputTypeDef]:
         """Creates a new pentest configuration in an agent space. A pentest defines
         the security test parameters, including target assets, risk type
         exclusions, and logging configuration.
@@ -358,8 +220,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreatePentest", kwargs)
 
     def create_target_domain(
-        self, **kwargs: Unpack[CreateTargetDomainInputTypeDef]
-    ) -> TargetResults[CreateTargetDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTargetDomainInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTargetDomainOutputTypeDef]:
         """Creates a new target domain for penetration testing. A target domain is a
         web domain that must be registered and verified before it can be tested.
 
@@ -368,8 +230,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("CreateTargetDomain", kwargs)
 
     def delete_agent_space(
-        self, **kwargs: Unpack[DeleteAgentSpaceInputTypeDef]
-    ) -> TargetResults[DeleteAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentSpaceOutputTypeDef]:
         """Deletes an agent space and all of its associated resources, including
         pentests, findings, and artifacts.
 
@@ -378,8 +240,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("DeleteAgentSpace", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an application and its associated configuration, including IAM
         Identity Center settings.
 
@@ -388,8 +250,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_artifact(
-        self, **kwargs: Unpack[DeleteArtifactInputTypeDef]
-    ) -> TargetResults[DeleteArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteArtifactOutputTypeDef]:
         """Deletes an artifact from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteArtifact
@@ -397,8 +259,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("DeleteArtifact", kwargs)
 
     def delete_integration(
-        self, **kwargs: Unpack[DeleteIntegrationInputTypeDef]
-    ) -> TargetResults[DeleteIntegrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIntegrationOutputTypeDef]:
         """Deletes an integration with a third-party provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteIntegration
@@ -406,8 +268,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("DeleteIntegration", kwargs)
 
     def delete_membership(
-        self, **kwargs: Unpack[DeleteMembershipRequestTypeDef]
-    ) -> TargetResults[DeleteMembershipResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMembershipRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMembershipResponseTypeDef]:
         """Deletes a membership, revoking a user's access to an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteMembership
@@ -415,8 +277,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("DeleteMembership", kwargs)
 
     def delete_target_domain(
-        self, **kwargs: Unpack[DeleteTargetDomainInputTypeDef]
-    ) -> TargetResults[DeleteTargetDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTargetDomainInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTargetDomainOutputTypeDef]:
         """Deletes a target domain registration. After deletion, the domain can no
         longer be used for penetration testing.
 
@@ -425,8 +287,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("DeleteTargetDomain", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Retrieves information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetApplication
@@ -434,8 +296,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_artifact(
-        self, **kwargs: Unpack[GetArtifactInputTypeDef]
-    ) -> TargetResults[GetArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.GetArtifactOutputTypeDef]:
         """Retrieves an artifact from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetArtifact
@@ -443,8 +305,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("GetArtifact", kwargs)
 
     def get_integration(
-        self, **kwargs: Unpack[GetIntegrationInputTypeDef]
-    ) -> TargetResults[GetIntegrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.GetIntegrationOutputTypeDef]:
         """Retrieves information about an integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetIntegration
@@ -452,8 +314,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("GetIntegration", kwargs)
 
     def initiate_provider_registration(
-        self, **kwargs: Unpack[InitiateProviderRegistrationInputTypeDef]
-    ) -> TargetResults[InitiateProviderRegistrationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateProviderRegistrationInputTypeDef]
+    ) -> TargetResults[type_defs.InitiateProviderRegistrationOutputTypeDef]:
         """Initiates the OAuth registration flow with a third-party provider. Returns
         a redirect URL and CSRF state token for completing the authorization.
 
@@ -462,8 +324,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("InitiateProviderRegistration", kwargs)
 
     def list_agent_spaces(
-        self, **kwargs: Unpack[ListAgentSpacesInputTypeDef]
-    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgentSpacesOutputTypeDef]:
         """Returns a paginated list of agent space summaries in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListAgentSpaces
@@ -471,8 +333,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListAgentSpaces", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Returns a paginated list of application summaries in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListApplications
@@ -480,8 +342,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_artifacts(
-        self, **kwargs: Unpack[ListArtifactsInputTypeDef]
-    ) -> TargetResults[ListArtifactsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListArtifactsInputTypeDef]
+    ) -> TargetResults[type_defs.ListArtifactsOutputTypeDef]:
         """Returns a paginated list of artifact summaries for the specified agent
         space.
 
@@ -490,8 +352,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListArtifacts", kwargs)
 
     def list_code_review_job_tasks(
-        self, **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef]
-    ) -> TargetResults[ListCodeReviewJobTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeReviewJobTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListCodeReviewJobTasksOutputTypeDef]:
         """Returns a paginated list of task summaries for the specified code review
         job, optionally filtered by step name or category.
 
@@ -500,8 +362,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListCodeReviewJobTasks", kwargs)
 
     def list_code_review_jobs_for_code_review(
-        self, **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef]
-    ) -> TargetResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeReviewJobsForCodeReviewInputTypeDef]
+    ) -> TargetResults[type_defs.ListCodeReviewJobsForCodeReviewOutputTypeDef]:
         """Returns a paginated list of code review job summaries for the specified
         code review configuration.
 
@@ -510,8 +372,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListCodeReviewJobsForCodeReview", kwargs)
 
     def list_code_reviews(
-        self, **kwargs: Unpack[ListCodeReviewsInputTypeDef]
-    ) -> TargetResults[ListCodeReviewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCodeReviewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCodeReviewsOutputTypeDef]:
         """Returns a paginated list of code review summaries for the specified agent
         space.
 
@@ -520,8 +382,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListCodeReviews", kwargs)
 
     def list_discovered_endpoints(
-        self, **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef]
-    ) -> TargetResults[ListDiscoveredEndpointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDiscoveredEndpointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDiscoveredEndpointsOutputTypeDef]:
         """Returns a paginated list of endpoints discovered during a pentest job
         execution.
 
@@ -530,8 +392,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListDiscoveredEndpoints", kwargs)
 
     def list_findings(
-        self, **kwargs: Unpack[ListFindingsInputTypeDef]
-    ) -> TargetResults[ListFindingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFindingsOutputTypeDef]:
         """Lists the security findings for a pentest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListFindings
@@ -539,8 +401,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListFindings", kwargs)
 
     def list_integrated_resources(
-        self, **kwargs: Unpack[ListIntegratedResourcesInputTypeDef]
-    ) -> TargetResults[ListIntegratedResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntegratedResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIntegratedResourcesOutputTypeDef]:
         """Lists the integrated resources for an agent space, optionally filtered by
         integration or resource type.
 
@@ -549,8 +411,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListIntegratedResources", kwargs)
 
     def list_integrations(
-        self, **kwargs: Unpack[ListIntegrationsInputTypeDef]
-    ) -> TargetResults[ListIntegrationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIntegrationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIntegrationsOutputTypeDef]:
         """Lists the integrations in your account, optionally filtered by provider or
         provider type.
 
@@ -559,8 +421,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListIntegrations", kwargs)
 
     def list_memberships(
-        self, **kwargs: Unpack[ListMembershipsRequestTypeDef]
-    ) -> TargetResults[ListMembershipsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembershipsResponseTypeDef]:
         """Returns a paginated list of membership summaries for the specified agent
         space within an application.
 
@@ -569,8 +431,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListMemberships", kwargs)
 
     def list_pentest_job_tasks(
-        self, **kwargs: Unpack[ListPentestJobTasksInputTypeDef]
-    ) -> TargetResults[ListPentestJobTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPentestJobTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListPentestJobTasksOutputTypeDef]:
         """Returns a paginated list of task summaries for the specified pentest job,
         optionally filtered by step name or category.
 
@@ -579,8 +441,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListPentestJobTasks", kwargs)
 
     def list_pentest_jobs_for_pentest(
-        self, **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef]
-    ) -> TargetResults[ListPentestJobsForPentestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPentestJobsForPentestInputTypeDef]
+    ) -> TargetResults[type_defs.ListPentestJobsForPentestOutputTypeDef]:
         """Returns a paginated list of pentest job summaries for the specified
         pentest configuration.
 
@@ -589,8 +451,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListPentestJobsForPentest", kwargs)
 
     def list_pentests(
-        self, **kwargs: Unpack[ListPentestsInputTypeDef]
-    ) -> TargetResults[ListPentestsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPentestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPentestsOutputTypeDef]:
         """Returns a paginated list of pentest summaries for the specified agent
         space.
 
@@ -599,8 +461,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListPentests", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTagsForResource
@@ -608,8 +470,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_target_domains(
-        self, **kwargs: Unpack[ListTargetDomainsInputTypeDef]
-    ) -> TargetResults[ListTargetDomainsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTargetDomainsOutputTypeDef]:
         """Returns a paginated list of target domain summaries in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTargetDomains
@@ -617,8 +479,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("ListTargetDomains", kwargs)
 
     def start_code_remediation(
-        self, **kwargs: Unpack[StartCodeRemediationInputTypeDef]
-    ) -> TargetResults[StartCodeRemediationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCodeRemediationInputTypeDef]
+    ) -> TargetResults[type_defs.StartCodeRemediationOutputTypeDef]:
         """Initiates code remediation for one or more security findings. This creates
         pull requests in integrated repositories to fix the identified
         vulnerabilities.
@@ -628,8 +490,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("StartCodeRemediation", kwargs)
 
     def start_code_review_job(
-        self, **kwargs: Unpack[StartCodeReviewJobInputTypeDef]
-    ) -> TargetResults[StartCodeReviewJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCodeReviewJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartCodeReviewJobOutputTypeDef]:
         """Starts a new code review job for a code review configuration. The job
         executes the security-focused code analysis defined in the code review.
 
@@ -638,8 +500,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("StartCodeReviewJob", kwargs)
 
     def start_pentest_job(
-        self, **kwargs: Unpack[StartPentestJobInputTypeDef]
-    ) -> TargetResults[StartPentestJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartPentestJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartPentestJobOutputTypeDef]:
         """Starts a new pentest job for a pentest configuration. The job executes the
         security tests defined in the pentest.
 
@@ -648,8 +510,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("StartPentestJob", kwargs)
 
     def stop_code_review_job(
-        self, **kwargs: Unpack[StopCodeReviewJobInputTypeDef]
-    ) -> TargetResults[StopCodeReviewJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCodeReviewJobInputTypeDef]
+    ) -> TargetResults[type_defs.StopCodeReviewJobOutputTypeDef]:
         """Stops a running code review job. The job transitions to a stopping state
         and then to stopped after cleanup completes.
 
@@ -658,8 +520,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("StopCodeReviewJob", kwargs)
 
     def stop_pentest_job(
-        self, **kwargs: Unpack[StopPentestJobInputTypeDef]
-    ) -> TargetResults[StopPentestJobOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopPentestJobInputTypeDef]
+    ) -> TargetResults[type_defs.StopPentestJobOutputTypeDef]:
         """Stops a running pentest job. The job transitions to a stopping state and
         then to stopped after cleanup completes.
 
@@ -668,8 +530,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("StopPentestJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/TagResource
@@ -677,8 +539,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UntagResource
@@ -686,8 +548,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_agent_space(
-        self, **kwargs: Unpack[UpdateAgentSpaceInputTypeDef]
-    ) -> TargetResults[UpdateAgentSpaceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgentSpaceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentSpaceOutputTypeDef]:
         """Updates the configuration of an existing agent space, including its name,
         description, AWS resources, target domains, and code review settings.
 
@@ -696,8 +558,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdateAgentSpace", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates the configuration of an existing application, including the IAM
         role and default KMS key.
 
@@ -706,8 +568,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_code_review(
-        self, **kwargs: Unpack[UpdateCodeReviewInputTypeDef]
-    ) -> TargetResults[UpdateCodeReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCodeReviewInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCodeReviewOutputTypeDef]:
         """Updates an existing code review configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateCodeReview
@@ -715,8 +577,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdateCodeReview", kwargs)
 
     def update_finding(
-        self, **kwargs: Unpack[UpdateFindingInputTypeDef]
-    ) -> TargetResults[UpdateFindingOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFindingInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFindingOutputTypeDef]:
         """Updates the status or risk level of a security finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateFinding
@@ -724,8 +586,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdateFinding", kwargs)
 
     def update_integrated_resources(
-        self, **kwargs: Unpack[UpdateIntegratedResourcesInputTypeDef]
-    ) -> TargetResults[UpdateIntegratedResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegratedResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntegratedResourcesOutputTypeDef]:
         """Updates the integrated resources for an agent space, including their
         capabilities.
 
@@ -734,8 +596,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdateIntegratedResources", kwargs)
 
     def update_pentest(
-        self, **kwargs: Unpack[UpdatePentestInputTypeDef]
-    ) -> TargetResults[UpdatePentestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePentestInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePentestOutputTypeDef]:
         """Updates an existing pentest configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdatePentest
@@ -743,8 +605,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdatePentest", kwargs)
 
     def update_target_domain(
-        self, **kwargs: Unpack[UpdateTargetDomainInputTypeDef]
-    ) -> TargetResults[UpdateTargetDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTargetDomainInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTargetDomainOutputTypeDef]:
         """Updates the verification method for a target domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateTargetDomain
@@ -752,8 +614,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         return self._call("UpdateTargetDomain", kwargs)
 
     def verify_target_domain(
-        self, **kwargs: Unpack[VerifyTargetDomainInputTypeDef]
-    ) -> TargetResults[VerifyTargetDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyTargetDomainInputTypeDef]
+    ) -> TargetResults[type_defs.VerifyTargetDomainOutputTypeDef]:
         """Initiates verification of a target domain. This checks whether the domain
         ownership verification token has been properly configured.
 
@@ -767,8 +629,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
-    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgentSpacesOutputTypeDef]:
         """Every page of ListAgentSpaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -790,8 +652,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -813,8 +675,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListArtifactsInputTypeDef],
-    ) -> TargetResults[ListArtifactsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListArtifactsInputTypeDef],
+    ) -> TargetResults[type_defs.ListArtifactsOutputTypeDef]:
         """Every page of ListArtifacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -837,8 +699,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef],
-    ) -> TargetResults[ListCodeReviewJobTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeReviewJobTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListCodeReviewJobTasksOutputTypeDef]:
         """Every page of ListCodeReviewJobTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -861,8 +723,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef],
-    ) -> TargetResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeReviewJobsForCodeReviewInputTypeDef],
+    ) -> TargetResults[type_defs.ListCodeReviewJobsForCodeReviewOutputTypeDef]:
         """Every page of ListCodeReviewJobsForCodeReview in every target, merged per
         target (botocore's build_full_result).
 
@@ -885,8 +747,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCodeReviewsInputTypeDef],
-    ) -> TargetResults[ListCodeReviewsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeReviewsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCodeReviewsOutputTypeDef]:
         """Every page of ListCodeReviews in every target, merged per target
         (botocore's build_full_result).
 
@@ -909,8 +771,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef],
-    ) -> TargetResults[ListDiscoveredEndpointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredEndpointsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDiscoveredEndpointsOutputTypeDef]:
         """Every page of ListDiscoveredEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -933,8 +795,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingsInputTypeDef],
-    ) -> TargetResults[ListFindingsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFindingsOutputTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -956,8 +818,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIntegratedResourcesInputTypeDef],
-    ) -> TargetResults[ListIntegratedResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIntegratedResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIntegratedResourcesOutputTypeDef]:
         """Every page of ListIntegratedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -980,8 +842,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIntegrationsInputTypeDef],
-    ) -> TargetResults[ListIntegrationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIntegrationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIntegrationsOutputTypeDef]:
         """Every page of ListIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1004,8 +866,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembershipsRequestTypeDef],
-    ) -> TargetResults[ListMembershipsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembershipsResponseTypeDef]:
         """Every page of ListMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -1028,8 +890,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPentestJobTasksInputTypeDef],
-    ) -> TargetResults[ListPentestJobTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPentestJobTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListPentestJobTasksOutputTypeDef]:
         """Every page of ListPentestJobTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1052,8 +914,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef],
-    ) -> TargetResults[ListPentestJobsForPentestOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPentestJobsForPentestInputTypeDef],
+    ) -> TargetResults[type_defs.ListPentestJobsForPentestOutputTypeDef]:
         """Every page of ListPentestJobsForPentest in every target, merged per target
         (botocore's build_full_result).
 
@@ -1076,8 +938,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPentestsInputTypeDef],
-    ) -> TargetResults[ListPentestsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPentestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPentestsOutputTypeDef]:
         """Every page of ListPentests in every target, merged per target (botocore's
         build_full_result).
 
@@ -1100,8 +962,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetDomainsInputTypeDef],
-    ) -> TargetResults[ListTargetDomainsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetDomainsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTargetDomainsOutputTypeDef]:
         """Every page of ListTargetDomains in every target, merged per target
         (botocore's build_full_result).
 
@@ -1122,8 +984,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgentSpacesInputTypeDef],
-    ) -> Items[AgentSpaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef],
+    ) -> Items[type_defs.AgentSpaceSummaryTypeDef]:
         """Each element of agentSpaceSummaries in every page of ListAgentSpaces, from
         every target, as its page arrives (tagged with its target).
 
@@ -1138,8 +1000,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of applicationSummaries in every page of ListApplications,
         from every target, as its page arrives (tagged with its target).
 
@@ -1154,8 +1016,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListArtifactsInputTypeDef],
-    ) -> Items[ArtifactSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListArtifactsInputTypeDef],
+    ) -> Items[type_defs.ArtifactSummaryTypeDef]:
         """Each element of artifactSummaries in every page of ListArtifacts, from
         every target, as its page arrives (tagged with its target).
 
@@ -1170,8 +1032,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef],
-    ) -> Items[CodeReviewJobTaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeReviewJobTasksInputTypeDef],
+    ) -> Items[type_defs.CodeReviewJobTaskSummaryTypeDef]:
         """Each element of codeReviewJobTaskSummaries in every page of
         ListCodeReviewJobTasks, from every target, as its page arrives (tagged
         with its target).
@@ -1187,8 +1049,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef],
-    ) -> Items[CodeReviewJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeReviewJobsForCodeReviewInputTypeDef],
+    ) -> Items[type_defs.CodeReviewJobSummaryTypeDef]:
         """Each element of codeReviewJobSummaries in every page of
         ListCodeReviewJobsForCodeReview, from every target, as its page arrives
         (tagged with its target).
@@ -1207,8 +1069,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCodeReviewsInputTypeDef],
-    ) -> Items[CodeReviewSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListCodeReviewsInputTypeDef],
+    ) -> Items[type_defs.CodeReviewSummaryTypeDef]:
         """Each element of codeReviewSummaries in every page of ListCodeReviews, from
         every target, as its page arrives (tagged with its target).
 
@@ -1223,8 +1085,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef],
-    ) -> Items[DiscoveredEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListDiscoveredEndpointsInputTypeDef],
+    ) -> Items[type_defs.DiscoveredEndpointTypeDef]:
         """Each element of discoveredEndpoints in every page of
         ListDiscoveredEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -1240,8 +1102,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingsInputTypeDef],
-    ) -> Items[FindingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingsInputTypeDef],
+    ) -> Items[type_defs.FindingSummaryTypeDef]:
         """Each element of findingsSummaries in every page of ListFindings, from
         every target, as its page arrives (tagged with its target).
 
@@ -1256,8 +1118,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIntegratedResourcesInputTypeDef],
-    ) -> Items[IntegratedResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIntegratedResourcesInputTypeDef],
+    ) -> Items[type_defs.IntegratedResourceSummaryTypeDef]:
         """Each element of integratedResourceSummaries in every page of
         ListIntegratedResources, from every target, as its page arrives (tagged
         with its target).
@@ -1273,8 +1135,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIntegrationsInputTypeDef],
-    ) -> Items[IntegrationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIntegrationsInputTypeDef],
+    ) -> Items[type_defs.IntegrationSummaryTypeDef]:
         """Each element of integrationSummaries in every page of ListIntegrations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1289,8 +1151,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembershipsRequestTypeDef],
-    ) -> Items[MembershipSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef],
+    ) -> Items[type_defs.MembershipSummaryTypeDef]:
         """Each element of membershipSummaries in every page of ListMemberships, from
         every target, as its page arrives (tagged with its target).
 
@@ -1305,8 +1167,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPentestJobTasksInputTypeDef],
-    ) -> Items[TaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPentestJobTasksInputTypeDef],
+    ) -> Items[type_defs.TaskSummaryTypeDef]:
         """Each element of taskSummaries in every page of ListPentestJobTasks, from
         every target, as its page arrives (tagged with its target).
 
@@ -1321,8 +1183,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef],
-    ) -> Items[PentestJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPentestJobsForPentestInputTypeDef],
+    ) -> Items[type_defs.PentestJobSummaryTypeDef]:
         """Each element of pentestJobSummaries in every page of
         ListPentestJobsForPentest, from every target, as its page arrives (tagged
         with its target).
@@ -1341,8 +1203,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPentestsInputTypeDef],
-    ) -> Items[PentestSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPentestsInputTypeDef],
+    ) -> Items[type_defs.PentestSummaryTypeDef]:
         """Each element of pentestSummaries in every page of ListPentests, from every
         target, as its page arrives (tagged with its target).
 
@@ -1357,8 +1219,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetDomainsInputTypeDef],
-    ) -> Items[TargetDomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetDomainsInputTypeDef],
+    ) -> Items[type_defs.TargetDomainSummaryTypeDef]:
         """Each element of targetDomainSummaries in every page of ListTargetDomains,
         from every target, as its page arrives (tagged with its target).
 

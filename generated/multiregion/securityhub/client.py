@@ -16,240 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptAdministratorInvitationRequestTypeDef,
-        AcceptAdministratorInvitationResponseTypeDef,
-        AcceptInvitationRequestTypeDef,
-        AcceptInvitationResponseTypeDef,
-        ActionTargetTypeDef,
-        AdminAccountTypeDef,
-        AggregatorV2TypeDef,
-        AwsSecurityFindingOutputTypeDef,
-        BatchDeleteAutomationRulesRequestTypeDef,
-        BatchDeleteAutomationRulesResponseTypeDef,
-        BatchDisableStandardsRequestTypeDef,
-        BatchDisableStandardsResponseTypeDef,
-        BatchEnableStandardsRequestTypeDef,
-        BatchEnableStandardsResponseTypeDef,
-        BatchGetAutomationRulesRequestTypeDef,
-        BatchGetAutomationRulesResponseTypeDef,
-        BatchGetConfigurationPolicyAssociationsRequestTypeDef,
-        BatchGetConfigurationPolicyAssociationsResponseTypeDef,
-        BatchGetSecurityControlsRequestTypeDef,
-        BatchGetSecurityControlsResponseTypeDef,
-        BatchGetStandardsControlAssociationsRequestTypeDef,
-        BatchGetStandardsControlAssociationsResponseTypeDef,
-        BatchImportFindingsRequestTypeDef,
-        BatchImportFindingsResponseTypeDef,
-        BatchUpdateAutomationRulesRequestTypeDef,
-        BatchUpdateAutomationRulesResponseTypeDef,
-        BatchUpdateFindingsRequestTypeDef,
-        BatchUpdateFindingsResponseTypeDef,
-        BatchUpdateFindingsV2RequestTypeDef,
-        BatchUpdateFindingsV2ResponseTypeDef,
-        BatchUpdateStandardsControlAssociationsRequestTypeDef,
-        BatchUpdateStandardsControlAssociationsResponseTypeDef,
-        ConfigurationPolicyAssociationSummaryTypeDef,
-        ConfigurationPolicySummaryTypeDef,
-        CreateActionTargetRequestTypeDef,
-        CreateActionTargetResponseTypeDef,
-        CreateAggregatorV2RequestTypeDef,
-        CreateAggregatorV2ResponseTypeDef,
-        CreateAutomationRuleRequestTypeDef,
-        CreateAutomationRuleResponseTypeDef,
-        CreateAutomationRuleV2RequestTypeDef,
-        CreateAutomationRuleV2ResponseTypeDef,
-        CreateConfigurationPolicyRequestTypeDef,
-        CreateConfigurationPolicyResponseTypeDef,
-        CreateConnectorV2RequestTypeDef,
-        CreateConnectorV2ResponseTypeDef,
-        CreateFindingAggregatorRequestTypeDef,
-        CreateFindingAggregatorResponseTypeDef,
-        CreateInsightRequestTypeDef,
-        CreateInsightResponseTypeDef,
-        CreateMembersRequestTypeDef,
-        CreateMembersResponseTypeDef,
-        CreateTicketV2RequestTypeDef,
-        CreateTicketV2ResponseTypeDef,
-        DeclineInvitationsRequestTypeDef,
-        DeclineInvitationsResponseTypeDef,
-        DeleteActionTargetRequestTypeDef,
-        DeleteActionTargetResponseTypeDef,
-        DeleteAggregatorV2RequestTypeDef,
-        DeleteAggregatorV2ResponseTypeDef,
-        DeleteAutomationRuleV2RequestTypeDef,
-        DeleteAutomationRuleV2ResponseTypeDef,
-        DeleteConfigurationPolicyRequestTypeDef,
-        DeleteConfigurationPolicyResponseTypeDef,
-        DeleteConnectorV2RequestTypeDef,
-        DeleteConnectorV2ResponseTypeDef,
-        DeleteFindingAggregatorRequestTypeDef,
-        DeleteFindingAggregatorResponseTypeDef,
-        DeleteInsightRequestTypeDef,
-        DeleteInsightResponseTypeDef,
-        DeleteInvitationsRequestTypeDef,
-        DeleteInvitationsResponseTypeDef,
-        DeleteMembersRequestTypeDef,
-        DeleteMembersResponseTypeDef,
-        DescribeActionTargetsRequestTypeDef,
-        DescribeActionTargetsResponseTypeDef,
-        DescribeHubRequestTypeDef,
-        DescribeHubResponseTypeDef,
-        DescribeOrganizationConfigurationResponseTypeDef,
-        DescribeProductsRequestTypeDef,
-        DescribeProductsResponseTypeDef,
-        DescribeProductsV2RequestTypeDef,
-        DescribeProductsV2ResponseTypeDef,
-        DescribeSecurityHubV2ResponseTypeDef,
-        DescribeStandardsControlsRequestTypeDef,
-        DescribeStandardsControlsResponseTypeDef,
-        DescribeStandardsRequestTypeDef,
-        DescribeStandardsResponseTypeDef,
-        DisableImportFindingsForProductRequestTypeDef,
-        DisableImportFindingsForProductResponseTypeDef,
-        DisableOrganizationAdminAccountRequestTypeDef,
-        DisableOrganizationAdminAccountResponseTypeDef,
-        DisableSecurityHubResponseTypeDef,
-        DisableSecurityHubV2ResponseTypeDef,
-        DisassociateFromAdministratorAccountResponseTypeDef,
-        DisassociateFromMasterAccountResponseTypeDef,
-        DisassociateMembersRequestTypeDef,
-        DisassociateMembersResponseTypeDef,
-        DocumentOutputValue,
-        EnableImportFindingsForProductRequestTypeDef,
-        EnableImportFindingsForProductResponseTypeDef,
-        EnableOrganizationAdminAccountRequestTypeDef,
-        EnableOrganizationAdminAccountResponseTypeDef,
-        EnableSecurityHubRequestTypeDef,
-        EnableSecurityHubResponseTypeDef,
-        EnableSecurityHubV2RequestTypeDef,
-        EnableSecurityHubV2ResponseTypeDef,
-        FindingAggregatorTypeDef,
-        FindingHistoryRecordTypeDef,
-        GenerateRecommendedPolicyV2RequestTypeDef,
-        GenerateRecommendedPolicyV2ResponseTypeDef,
-        GetAdministratorAccountResponseTypeDef,
-        GetAggregatorV2RequestTypeDef,
-        GetAggregatorV2ResponseTypeDef,
-        GetAutomationRuleV2RequestTypeDef,
-        GetAutomationRuleV2ResponseTypeDef,
-        GetConfigurationPolicyAssociationRequestTypeDef,
-        GetConfigurationPolicyAssociationResponseTypeDef,
-        GetConfigurationPolicyRequestTypeDef,
-        GetConfigurationPolicyResponseTypeDef,
-        GetConnectorV2RequestTypeDef,
-        GetConnectorV2ResponseTypeDef,
-        GetEnabledStandardsRequestTypeDef,
-        GetEnabledStandardsResponseTypeDef,
-        GetFindingAggregatorRequestTypeDef,
-        GetFindingAggregatorResponseTypeDef,
-        GetFindingHistoryRequestTypeDef,
-        GetFindingHistoryResponseTypeDef,
-        GetFindingStatisticsV2RequestTypeDef,
-        GetFindingStatisticsV2ResponseTypeDef,
-        GetFindingsRequestTypeDef,
-        GetFindingsResponseTypeDef,
-        GetFindingsTrendsV2RequestTypeDef,
-        GetFindingsTrendsV2ResponseTypeDef,
-        GetFindingsV2RequestTypeDef,
-        GetFindingsV2ResponseTypeDef,
-        GetInsightResultsRequestTypeDef,
-        GetInsightResultsResponseTypeDef,
-        GetInsightsRequestTypeDef,
-        GetInsightsResponseTypeDef,
-        GetInvitationsCountResponseTypeDef,
-        GetMasterAccountResponseTypeDef,
-        GetMembersRequestTypeDef,
-        GetMembersResponseTypeDef,
-        GetRecommendedPolicyV2RequestTypeDef,
-        GetRecommendedPolicyV2ResponseTypeDef,
-        GetResourcesStatisticsV2RequestTypeDef,
-        GetResourcesStatisticsV2ResponseTypeDef,
-        GetResourcesTrendsV2RequestTypeDef,
-        GetResourcesTrendsV2ResponseTypeDef,
-        GetResourcesV2RequestTypeDef,
-        GetResourcesV2ResponseTypeDef,
-        GetSecurityControlDefinitionRequestTypeDef,
-        GetSecurityControlDefinitionResponseTypeDef,
-        InsightTypeDef,
-        InvitationTypeDef,
-        InviteMembersRequestTypeDef,
-        InviteMembersResponseTypeDef,
-        ListAggregatorsV2RequestTypeDef,
-        ListAggregatorsV2ResponseTypeDef,
-        ListAutomationRulesRequestTypeDef,
-        ListAutomationRulesResponseTypeDef,
-        ListAutomationRulesV2RequestTypeDef,
-        ListAutomationRulesV2ResponseTypeDef,
-        ListConfigurationPoliciesRequestTypeDef,
-        ListConfigurationPoliciesResponseTypeDef,
-        ListConfigurationPolicyAssociationsRequestTypeDef,
-        ListConfigurationPolicyAssociationsResponseTypeDef,
-        ListConnectorsV2RequestTypeDef,
-        ListConnectorsV2ResponseTypeDef,
-        ListEnabledProductsForImportRequestTypeDef,
-        ListEnabledProductsForImportResponseTypeDef,
-        ListFindingAggregatorsRequestTypeDef,
-        ListFindingAggregatorsResponseTypeDef,
-        ListInvitationsRequestTypeDef,
-        ListInvitationsResponseTypeDef,
-        ListMembersRequestTypeDef,
-        ListMembersResponseTypeDef,
-        ListOrganizationAdminAccountsRequestTypeDef,
-        ListOrganizationAdminAccountsResponseTypeDef,
-        ListSecurityControlDefinitionsRequestTypeDef,
-        ListSecurityControlDefinitionsResponseTypeDef,
-        ListStandardsControlAssociationsRequestTypeDef,
-        ListStandardsControlAssociationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        MemberTypeDef,
-        ProductTypeDef,
-        ProductV2TypeDef,
-        RecommendationStepTypeDef,
-        RegisterConnectorV2RequestTypeDef,
-        RegisterConnectorV2ResponseTypeDef,
-        ResourceResultTypeDef,
-        ResourcesTrendsMetricsResultTypeDef,
-        SecurityControlDefinitionTypeDef,
-        StandardTypeDef,
-        StandardsControlAssociationSummaryTypeDef,
-        StandardsControlTypeDef,
-        StandardsSubscriptionTypeDef,
-        StartConfigurationPolicyAssociationRequestTypeDef,
-        StartConfigurationPolicyAssociationResponseTypeDef,
-        StartConfigurationPolicyDisassociationRequestTypeDef,
-        StartConfigurationPolicyDisassociationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TrendsMetricsResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateActionTargetRequestTypeDef,
-        UpdateActionTargetResponseTypeDef,
-        UpdateAggregatorV2RequestTypeDef,
-        UpdateAggregatorV2ResponseTypeDef,
-        UpdateAutomationRuleV2RequestTypeDef,
-        UpdateAutomationRuleV2ResponseTypeDef,
-        UpdateConfigurationPolicyRequestTypeDef,
-        UpdateConfigurationPolicyResponseTypeDef,
-        UpdateConnectorV2RequestTypeDef,
-        UpdateConnectorV2ResponseTypeDef,
-        UpdateFindingAggregatorRequestTypeDef,
-        UpdateFindingAggregatorResponseTypeDef,
-        UpdateFindingsRequestTypeDef,
-        UpdateFindingsResponseTypeDef,
-        UpdateInsightRequestTypeDef,
-        UpdateInsightResponseTypeDef,
-        UpdateOrganizationConfigurationRequestTypeDef,
-        UpdateOrganizationConfigurationResponseTypeDef,
-        UpdateSecurityControlRequestTypeDef,
-        UpdateSecurityControlResponseTypeDef,
-        UpdateSecurityHubConfigurationRequestTypeDef,
-        UpdateSecurityHubConfigurationResponseTypeDef,
-        UpdateStandardsControlRequestTypeDef,
-        UpdateStandardsControlResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSecurityHub"]
 
@@ -264,8 +31,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_administrator_invitation(
-        self, **kwargs: Unpack[AcceptAdministratorInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptAdministratorInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAdministratorInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptAdministratorInvitationResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -279,8 +46,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         "AcceptInvitation is deprecated. This API has been deprecated, use AcceptAdministratorInvitation API instead."
     )
     def accept_invitation(
-        self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptInvitationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptInvitationResponseTypeDef]:
         """This method is deprecated. Instead, use AcceptAdministratorInvitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/AcceptInvitation
@@ -288,8 +55,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("AcceptInvitation", kwargs)
 
     def batch_delete_automation_rules(
-        self, **kwargs: Unpack[BatchDeleteAutomationRulesRequestTypeDef]
-    ) -> TargetResults[BatchDeleteAutomationRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteAutomationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteAutomationRulesResponseTypeDef]:
         """Deletes one or more automation rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/BatchDeleteAutomationRules
@@ -297,8 +64,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchDeleteAutomationRules", kwargs)
 
     def batch_disable_standards(
-        self, **kwargs: Unpack[BatchDisableStandardsRequestTypeDef]
-    ) -> TargetResults[BatchDisableStandardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDisableStandardsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDisableStandardsResponseTypeDef]:
         """Disables the standards specified by the provided
         StandardsSubscriptionArns.
 
@@ -307,8 +74,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchDisableStandards", kwargs)
 
     def batch_enable_standards(
-        self, **kwargs: Unpack[BatchEnableStandardsRequestTypeDef]
-    ) -> TargetResults[BatchEnableStandardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchEnableStandardsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchEnableStandardsResponseTypeDef]:
         """Enables the standards specified by the provided StandardsArn. To obtain
         the ARN for a standard, use the DescribeStandards operation.
 
@@ -317,8 +84,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchEnableStandards", kwargs)
 
     def batch_get_automation_rules(
-        self, **kwargs: Unpack[BatchGetAutomationRulesRequestTypeDef]
-    ) -> TargetResults[BatchGetAutomationRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetAutomationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetAutomationRulesResponseTypeDef]:
         """Retrieves a list of details for automation rules based on rule Amazon
         Resource Names (ARNs).
 
@@ -327,8 +94,13 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchGetAutomationRules", kwargs)
 
     def batch_get_configuration_policy_associations(
-        self, **kwargs: Unpack[BatchGetConfigurationPolicyAssociationsRequestTypeDef]
-    ) -> TargetResults[BatchGetConfigurationPolicyAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchGetConfigurationPolicyAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchGetConfigurationPolicyAssociationsResponseTypeDef
+    ]:
         """Returns associations between an Security Hub CSPM configuration and a
         batch of target accounts, organizational units, or the root. Only the
         Security Hub CSPM delegated administrator can invoke this operation from
@@ -340,8 +112,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchGetConfigurationPolicyAssociations", kwargs)
 
     def batch_get_security_controls(
-        self, **kwargs: Unpack[BatchGetSecurityControlsRequestTypeDef]
-    ) -> TargetResults[BatchGetSecurityControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetSecurityControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSecurityControlsResponseTypeDef]:
         """Provides details about a batch of security controls for the current Amazon
         Web Services account and Amazon Web Services Region.
 
@@ -350,8 +122,9 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchGetSecurityControls", kwargs)
 
     def batch_get_standards_control_associations(
-        self, **kwargs: Unpack[BatchGetStandardsControlAssociationsRequestTypeDef]
-    ) -> TargetResults[BatchGetStandardsControlAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.BatchGetStandardsControlAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchGetStandardsControlAssociationsResponseTypeDef]:
         """For a batch of security controls and standards, identifies whether each
         control is currently enabled or disabled in a standard.
 
@@ -360,8 +133,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchGetStandardsControlAssociations", kwargs)
 
     def batch_import_findings(
-        self, **kwargs: Unpack[BatchImportFindingsRequestTypeDef]
-    ) -> TargetResults[BatchImportFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchImportFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchImportFindingsResponseTypeDef]:
         """Imports security findings generated by a finding provider into Security
         Hub CSPM. This action is requested by the finding provider to import its
         findings into Security Hub CSPM.
@@ -371,8 +144,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchImportFindings", kwargs)
 
     def batch_update_automation_rules(
-        self, **kwargs: Unpack[BatchUpdateAutomationRulesRequestTypeDef]
-    ) -> TargetResults[BatchUpdateAutomationRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateAutomationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateAutomationRulesResponseTypeDef]:
         """Updates one or more automation rules based on rule Amazon Resource Names
         (ARNs) and input parameters.
 
@@ -381,8 +154,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchUpdateAutomationRules", kwargs)
 
     def batch_update_findings(
-        self, **kwargs: Unpack[BatchUpdateFindingsRequestTypeDef]
-    ) -> TargetResults[BatchUpdateFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateFindingsResponseTypeDef]:
         """Used by Security Hub CSPM customers to update information about their
         investigation into one or more findings. Requested by administrator
         accounts or member accounts. Administrator accounts can update findings
@@ -394,8 +167,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchUpdateFindings", kwargs)
 
     def batch_update_findings_v2(
-        self, **kwargs: Unpack[BatchUpdateFindingsV2RequestTypeDef]
-    ) -> TargetResults[BatchUpdateFindingsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateFindingsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateFindingsV2ResponseTypeDef]:
         """Updates information about a customer's investigation into a finding.
         Delegated administrator accounts can update findings for their account and
         their member accounts. Member accounts can update findings for their own
@@ -406,8 +179,13 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchUpdateFindingsV2", kwargs)
 
     def batch_update_standards_control_associations(
-        self, **kwargs: Unpack[BatchUpdateStandardsControlAssociationsRequestTypeDef]
-    ) -> TargetResults[BatchUpdateStandardsControlAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchUpdateStandardsControlAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchUpdateStandardsControlAssociationsResponseTypeDef
+    ]:
         """For a batch of security controls and standards, this operation updates the
         enablement status of a control in a standard.
 
@@ -416,8 +194,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("BatchUpdateStandardsControlAssociations", kwargs)
 
     def create_action_target(
-        self, **kwargs: Unpack[CreateActionTargetRequestTypeDef]
-    ) -> TargetResults[CreateActionTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateActionTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateActionTargetResponseTypeDef]:
         """Creates a custom action target in Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateActionTarget
@@ -425,8 +203,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateActionTarget", kwargs)
 
     def create_aggregator_v2(
-        self, **kwargs: Unpack[CreateAggregatorV2RequestTypeDef]
-    ) -> TargetResults[CreateAggregatorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAggregatorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAggregatorV2ResponseTypeDef]:
         """Enables aggregation across Amazon Web Services Regions.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateAggregatorV2
@@ -434,8 +212,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateAggregatorV2", kwargs)
 
     def create_automation_rule(
-        self, **kwargs: Unpack[CreateAutomationRuleRequestTypeDef]
-    ) -> TargetResults[CreateAutomationRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutomationRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutomationRuleResponseTypeDef]:
         """Creates an automation rule based on input parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateAutomationRule
@@ -443,8 +221,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateAutomationRule", kwargs)
 
     def create_automation_rule_v2(
-        self, **kwargs: Unpack[CreateAutomationRuleV2RequestTypeDef]
-    ) -> TargetResults[CreateAutomationRuleV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAutomationRuleV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAutomationRuleV2ResponseTypeDef]:
         """Creates a V2 automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateAutomationRuleV2
@@ -452,8 +230,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateAutomationRuleV2", kwargs)
 
     def create_configuration_policy(
-        self, **kwargs: Unpack[CreateConfigurationPolicyRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationPolicyResponseTypeDef]:
         """Creates a configuration policy with the defined configuration. Only the
         Security Hub CSPM delegated administrator can invoke this operation from
         the home Region.
@@ -463,8 +241,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateConfigurationPolicy", kwargs)
 
     def create_connector_v2(
-        self, **kwargs: Unpack[CreateConnectorV2RequestTypeDef]
-    ) -> TargetResults[CreateConnectorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorV2ResponseTypeDef]:
         """Grants permission to create a connectorV2 based on input parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateConnectorV2
@@ -472,8 +250,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateConnectorV2", kwargs)
 
     def create_finding_aggregator(
-        self, **kwargs: Unpack[CreateFindingAggregatorRequestTypeDef]
-    ) -> TargetResults[CreateFindingAggregatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFindingAggregatorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateFindingAggregator
@@ -481,8 +259,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateFindingAggregator", kwargs)
 
     def create_insight(
-        self, **kwargs: Unpack[CreateInsightRequestTypeDef]
-    ) -> TargetResults[CreateInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInsightResponseTypeDef]:
         """Creates a custom insight in Security Hub CSPM. An insight is a
         consolidation of findings that relate to a security issue that requires
         attention or remediation.
@@ -492,8 +270,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateInsight", kwargs)
 
     def create_members(
-        self, **kwargs: Unpack[CreateMembersRequestTypeDef]
-    ) -> TargetResults[CreateMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMembersResponseTypeDef]:
         """Creates a member association in Security Hub CSPM between the specified
         accounts and the account used to make the request, which is the
         administrator account. If you are integrated with Organizations, then the
@@ -505,8 +283,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateMembers", kwargs)
 
     def create_ticket_v2(
-        self, **kwargs: Unpack[CreateTicketV2RequestTypeDef]
-    ) -> TargetResults[CreateTicketV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTicketV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTicketV2ResponseTypeDef]:
         """Grants permission to create a ticket in the chosen ITSM based on finding
         information for the provided finding metadata UID.
 
@@ -515,8 +293,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("CreateTicketV2", kwargs)
 
     def decline_invitations(
-        self, **kwargs: Unpack[DeclineInvitationsRequestTypeDef]
-    ) -> TargetResults[DeclineInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeclineInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeclineInvitationsResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -527,8 +305,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeclineInvitations", kwargs)
 
     def delete_action_target(
-        self, **kwargs: Unpack[DeleteActionTargetRequestTypeDef]
-    ) -> TargetResults[DeleteActionTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteActionTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteActionTargetResponseTypeDef]:
         """Deletes a custom action target from Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteActionTarget
@@ -536,8 +314,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteActionTarget", kwargs)
 
     def delete_aggregator_v2(
-        self, **kwargs: Unpack[DeleteAggregatorV2RequestTypeDef]
-    ) -> TargetResults[DeleteAggregatorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAggregatorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAggregatorV2ResponseTypeDef]:
         """Deletes the Aggregator V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteAggregatorV2
@@ -545,8 +323,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteAggregatorV2", kwargs)
 
     def delete_automation_rule_v2(
-        self, **kwargs: Unpack[DeleteAutomationRuleV2RequestTypeDef]
-    ) -> TargetResults[DeleteAutomationRuleV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutomationRuleV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutomationRuleV2ResponseTypeDef]:
         """Deletes a V2 automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteAutomationRuleV2
@@ -554,8 +332,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteAutomationRuleV2", kwargs)
 
     def delete_configuration_policy(
-        self, **kwargs: Unpack[DeleteConfigurationPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationPolicyResponseTypeDef]:
         """Deletes a configuration policy. Only the Security Hub CSPM delegated
         administrator can invoke this operation from the home Region. For the
         deletion to succeed, you must first disassociate a configuration policy
@@ -567,8 +345,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteConfigurationPolicy", kwargs)
 
     def delete_connector_v2(
-        self, **kwargs: Unpack[DeleteConnectorV2RequestTypeDef]
-    ) -> TargetResults[DeleteConnectorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorV2ResponseTypeDef]:
         """Grants permission to delete a connectorV2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteConnectorV2
@@ -576,8 +354,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteConnectorV2", kwargs)
 
     def delete_finding_aggregator(
-        self, **kwargs: Unpack[DeleteFindingAggregatorRequestTypeDef]
-    ) -> TargetResults[DeleteFindingAggregatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFindingAggregatorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteFindingAggregator
@@ -585,8 +363,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteFindingAggregator", kwargs)
 
     def delete_insight(
-        self, **kwargs: Unpack[DeleteInsightRequestTypeDef]
-    ) -> TargetResults[DeleteInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInsightResponseTypeDef]:
         """Deletes the insight specified by the InsightArn.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteInsight
@@ -594,8 +372,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteInsight", kwargs)
 
     def delete_invitations(
-        self, **kwargs: Unpack[DeleteInvitationsRequestTypeDef]
-    ) -> TargetResults[DeleteInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInvitationsResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -606,8 +384,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteInvitations", kwargs)
 
     def delete_members(
-        self, **kwargs: Unpack[DeleteMembersRequestTypeDef]
-    ) -> TargetResults[DeleteMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMembersResponseTypeDef]:
         """Deletes the specified member accounts from Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteMembers
@@ -615,8 +393,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DeleteMembers", kwargs)
 
     def describe_action_targets(
-        self, **kwargs: Unpack[DescribeActionTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeActionTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActionTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeActionTargetsResponseTypeDef]:
         """Returns a list of the custom action targets in Security Hub CSPM in your
         account.
 
@@ -625,8 +403,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DescribeActionTargets", kwargs)
 
     def describe_hub(
-        self, **kwargs: Unpack[DescribeHubRequestTypeDef]
-    ) -> TargetResults[DescribeHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHubRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHubResponseTypeDef]:
         """Returns details about the Hub resource in your account, including the
         HubArn and the time when you enabled Security Hub CSPM.
 
@@ -636,7 +414,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_organization_configuration(
         self,
-    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeOrganizationConfigurationResponseTypeDef]:
         """Returns information about the way your organization is configured in
         Security Hub CSPM. Only the Security Hub CSPM administrator account can
         invoke this operation.
@@ -646,8 +424,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DescribeOrganizationConfiguration", {})
 
     def describe_products(
-        self, **kwargs: Unpack[DescribeProductsRequestTypeDef]
-    ) -> TargetResults[DescribeProductsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProductsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProductsResponseTypeDef]:
         """Returns information about product integrations in Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProducts
@@ -655,8 +433,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DescribeProducts", kwargs)
 
     def describe_products_v2(
-        self, **kwargs: Unpack[DescribeProductsV2RequestTypeDef]
-    ) -> TargetResults[DescribeProductsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProductsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProductsV2ResponseTypeDef]:
         """Gets information about the product integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProductsV2
@@ -665,7 +443,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_security_hub_v2(
         self,
-    ) -> TargetResults[DescribeSecurityHubV2ResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeSecurityHubV2ResponseTypeDef]:
         """Returns details about the service resource in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeSecurityHubV2
@@ -673,8 +451,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DescribeSecurityHubV2", {})
 
     def describe_standards(
-        self, **kwargs: Unpack[DescribeStandardsRequestTypeDef]
-    ) -> TargetResults[DescribeStandardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStandardsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStandardsResponseTypeDef]:
         """Returns a list of the available standards in Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandards
@@ -682,8 +460,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DescribeStandards", kwargs)
 
     def describe_standards_controls(
-        self, **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef]
-    ) -> TargetResults[DescribeStandardsControlsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStandardsControlsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeStandardsControlsResponseTypeDef]:
         """Returns a list of security standards controls.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandardsControls
@@ -691,8 +469,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DescribeStandardsControls", kwargs)
 
     def disable_import_findings_for_product(
-        self, **kwargs: Unpack[DisableImportFindingsForProductRequestTypeDef]
-    ) -> TargetResults[DisableImportFindingsForProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableImportFindingsForProductRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableImportFindingsForProductResponseTypeDef]:
         """Disables the integration of the specified product with Security Hub CSPM.
         After the integration is disabled, findings from that product are no
         longer sent to Security Hub CSPM.
@@ -702,8 +480,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DisableImportFindingsForProduct", kwargs)
 
     def disable_organization_admin_account(
-        self, **kwargs: Unpack[DisableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[DisableOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DisableOrganizationAdminAccountResponseTypeDef]:
         """Disables a Security Hub CSPM administrator account. Can only be called by
         the organization management account.
 
@@ -711,7 +489,9 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("DisableOrganizationAdminAccount", kwargs)
 
-    def disable_security_hub(self) -> TargetResults[DisableSecurityHubResponseTypeDef]:
+    def disable_security_hub(
+        self,
+    ) -> TargetResults[type_defs.DisableSecurityHubResponseTypeDef]:
         """Disables Security Hub CSPM in your account only in the current Amazon Web
         Services Region. To disable Security Hub CSPM in all Regions, you must
         submit one request per Region where you have enabled Security Hub CSPM.
@@ -722,7 +502,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disable_security_hub_v2(
         self,
-    ) -> TargetResults[DisableSecurityHubV2ResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisableSecurityHubV2ResponseTypeDef]:
         """Disable the service for the current Amazon Web Services Region or
         specified Amazon Web Services Region.
 
@@ -732,7 +512,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disassociate_from_administrator_account(
         self,
-    ) -> TargetResults[DisassociateFromAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateFromAdministratorAccountResponseTypeDef]:
         """Disassociates the current Security Hub CSPM member account from the
         associated administrator account.
 
@@ -745,7 +525,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
     )
     def disassociate_from_master_account(
         self,
-    ) -> TargetResults[DisassociateFromMasterAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateFromMasterAccountResponseTypeDef]:
         """This method is deprecated. Instead, use
         DisassociateFromAdministratorAccount.
 
@@ -754,8 +534,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DisassociateFromMasterAccount", {})
 
     def disassociate_members(
-        self, **kwargs: Unpack[DisassociateMembersRequestTypeDef]
-    ) -> TargetResults[DisassociateMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMembersResponseTypeDef]:
         """Disassociates the specified member accounts from the associated
         administrator account.
 
@@ -764,8 +544,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("DisassociateMembers", kwargs)
 
     def enable_import_findings_for_product(
-        self, **kwargs: Unpack[EnableImportFindingsForProductRequestTypeDef]
-    ) -> TargetResults[EnableImportFindingsForProductResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableImportFindingsForProductRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableImportFindingsForProductResponseTypeDef]:
         """Enables the integration of a partner product with Security Hub CSPM.
         Integrated products send findings to Security Hub CSPM.
 
@@ -774,8 +554,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("EnableImportFindingsForProduct", kwargs)
 
     def enable_organization_admin_account(
-        self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> TargetResults[EnableOrganizationAdminAccountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableOrganizationAdminAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableOrganizationAdminAccountResponseTypeDef]:
         """Designates the Security Hub CSPM administrator account for an
         organization. Can only be called by the organization management account.
 
@@ -784,8 +564,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("EnableOrganizationAdminAccount", kwargs)
 
     def enable_security_hub(
-        self, **kwargs: Unpack[EnableSecurityHubRequestTypeDef]
-    ) -> TargetResults[EnableSecurityHubResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableSecurityHubRequestTypeDef]
+    ) -> TargetResults[type_defs.EnableSecurityHubResponseTypeDef]:
         """Enables Security Hub CSPM for your account in the current Region or the
         Region you specify in the request.
 
@@ -794,8 +574,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("EnableSecurityHub", kwargs)
 
     def enable_security_hub_v2(
-        self, **kwargs: Unpack[EnableSecurityHubV2RequestTypeDef]
-    ) -> TargetResults[EnableSecurityHubV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EnableSecurityHubV2RequestTypeDef]
+    ) -> TargetResults[type_defs.EnableSecurityHubV2ResponseTypeDef]:
         """Enables the service in account for the current Amazon Web Services Region
         or specified Amazon Web Services Region.
 
@@ -804,8 +584,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("EnableSecurityHubV2", kwargs)
 
     def generate_recommended_policy_v2(
-        self, **kwargs: Unpack[GenerateRecommendedPolicyV2RequestTypeDef]
-    ) -> TargetResults[GenerateRecommendedPolicyV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateRecommendedPolicyV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateRecommendedPolicyV2ResponseTypeDef]:
         """Begins the recommended policy generation to remediate a Security Hub
         finding. GenerateRecommendedPolicyV2 only supports findings for unused
         permissions.
@@ -816,7 +596,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_administrator_account(
         self,
-    ) -> TargetResults[GetAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAdministratorAccountResponseTypeDef]:
         """Provides the details for the Security Hub CSPM administrator account for
         the current member account.
 
@@ -825,8 +605,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetAdministratorAccount", {})
 
     def get_aggregator_v2(
-        self, **kwargs: Unpack[GetAggregatorV2RequestTypeDef]
-    ) -> TargetResults[GetAggregatorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAggregatorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetAggregatorV2ResponseTypeDef]:
         """Returns the configuration of the specified Aggregator V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetAggregatorV2
@@ -834,8 +614,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetAggregatorV2", kwargs)
 
     def get_automation_rule_v2(
-        self, **kwargs: Unpack[GetAutomationRuleV2RequestTypeDef]
-    ) -> TargetResults[GetAutomationRuleV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutomationRuleV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutomationRuleV2ResponseTypeDef]:
         """Returns an automation rule for the V2 service.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetAutomationRuleV2
@@ -843,8 +623,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetAutomationRuleV2", kwargs)
 
     def get_configuration_policy(
-        self, **kwargs: Unpack[GetConfigurationPolicyRequestTypeDef]
-    ) -> TargetResults[GetConfigurationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationPolicyResponseTypeDef]:
         """Provides information about a configuration policy. Only the Security Hub
         CSPM delegated administrator can invoke this operation from the home
         Region.
@@ -854,8 +634,9 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetConfigurationPolicy", kwargs)
 
     def get_configuration_policy_association(
-        self, **kwargs: Unpack[GetConfigurationPolicyAssociationRequestTypeDef]
-    ) -> TargetResults[GetConfigurationPolicyAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConfigurationPolicyAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConfigurationPolicyAssociationResponseTypeDef]:
         """Returns the association between a configuration and a target account,
         organizational unit, or the root. The configuration can be a configuration
         policy or self-managed behavior. Only the Security Hub CSPM delegated
@@ -866,8 +647,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetConfigurationPolicyAssociation", kwargs)
 
     def get_connector_v2(
-        self, **kwargs: Unpack[GetConnectorV2RequestTypeDef]
-    ) -> TargetResults[GetConnectorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorV2ResponseTypeDef]:
         """Grants permission to retrieve details for a connectorV2 based on connector
         id.
 
@@ -876,8 +657,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetConnectorV2", kwargs)
 
     def get_enabled_standards(
-        self, **kwargs: Unpack[GetEnabledStandardsRequestTypeDef]
-    ) -> TargetResults[GetEnabledStandardsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnabledStandardsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnabledStandardsResponseTypeDef]:
         """Returns a list of the standards that are currently enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetEnabledStandards
@@ -885,8 +666,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetEnabledStandards", kwargs)
 
     def get_finding_aggregator(
-        self, **kwargs: Unpack[GetFindingAggregatorRequestTypeDef]
-    ) -> TargetResults[GetFindingAggregatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingAggregatorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingAggregator
@@ -894,8 +675,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetFindingAggregator", kwargs)
 
     def get_finding_history(
-        self, **kwargs: Unpack[GetFindingHistoryRequestTypeDef]
-    ) -> TargetResults[GetFindingHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingHistoryResponseTypeDef]:
         """Returns the history of a Security Hub CSPM finding. The history includes
         changes made to any fields in the Amazon Web Services Security Finding
         Format (ASFF) except top-level timestamp fields, such as the CreatedAt and
@@ -906,8 +687,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetFindingHistory", kwargs)
 
     def get_finding_statistics_v2(
-        self, **kwargs: Unpack[GetFindingStatisticsV2RequestTypeDef]
-    ) -> TargetResults[GetFindingStatisticsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingStatisticsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingStatisticsV2ResponseTypeDef]:
         """Returns aggregated statistical data about findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingStatisticsV2
@@ -915,8 +696,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetFindingStatisticsV2", kwargs)
 
     def get_findings(
-        self, **kwargs: Unpack[GetFindingsRequestTypeDef]
-    ) -> TargetResults[GetFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsResponseTypeDef]:
         """Returns a list of findings that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindings
@@ -924,8 +705,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetFindings", kwargs)
 
     def get_findings_trends_v2(
-        self, **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef]
-    ) -> TargetResults[GetFindingsTrendsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsTrendsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsTrendsV2ResponseTypeDef]:
         """Returns findings trend data based on the specified criteria. This
         operation helps you analyze patterns and changes in findings over time.
 
@@ -934,8 +715,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetFindingsTrendsV2", kwargs)
 
     def get_findings_v2(
-        self, **kwargs: Unpack[GetFindingsV2RequestTypeDef]
-    ) -> TargetResults[GetFindingsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFindingsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingsV2ResponseTypeDef]:
         """Returns a list of findings that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingsV2
@@ -943,8 +724,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetFindingsV2", kwargs)
 
     def get_insight_results(
-        self, **kwargs: Unpack[GetInsightResultsRequestTypeDef]
-    ) -> TargetResults[GetInsightResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightResultsResponseTypeDef]:
         """Lists the results of the Security Hub CSPM insight specified by the
         insight ARN.
 
@@ -953,8 +734,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetInsightResults", kwargs)
 
     def get_insights(
-        self, **kwargs: Unpack[GetInsightsRequestTypeDef]
-    ) -> TargetResults[GetInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightsResponseTypeDef]:
         """Lists and describes insights for the specified insight ARNs.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetInsights
@@ -963,7 +744,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_invitations_count(
         self,
-    ) -> TargetResults[GetInvitationsCountResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetInvitationsCountResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -976,7 +757,9 @@ class MultiRegionSecurityHub(MultiRegionClient):
     @deprecated(
         "GetMasterAccount is deprecated. This API has been deprecated, use GetAdministratorAccount API instead."
     )
-    def get_master_account(self) -> TargetResults[GetMasterAccountResponseTypeDef]:
+    def get_master_account(
+        self,
+    ) -> TargetResults[type_defs.GetMasterAccountResponseTypeDef]:
         """This method is deprecated. Instead, use GetAdministratorAccount.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetMasterAccount
@@ -984,8 +767,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetMasterAccount", {})
 
     def get_members(
-        self, **kwargs: Unpack[GetMembersRequestTypeDef]
-    ) -> TargetResults[GetMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMembersResponseTypeDef]:
         """Returns the details for the Security Hub CSPM member accounts for the
         specified account IDs.
 
@@ -994,8 +777,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetMembers", kwargs)
 
     def get_recommended_policy_v2(
-        self, **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef]
-    ) -> TargetResults[GetRecommendedPolicyV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendedPolicyV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendedPolicyV2ResponseTypeDef]:
         """Retrieves the recommended policy to remediate a Security Hub finding.
         GetRecommendedPolicyV2 only supports findings for unused permissions.
 
@@ -1004,8 +787,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetRecommendedPolicyV2", kwargs)
 
     def get_resources_statistics_v2(
-        self, **kwargs: Unpack[GetResourcesStatisticsV2RequestTypeDef]
-    ) -> TargetResults[GetResourcesStatisticsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcesStatisticsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcesStatisticsV2ResponseTypeDef]:
         """Retrieves statistical information about Amazon Web Services resources and
         their associated security findings.
 
@@ -1014,8 +797,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetResourcesStatisticsV2", kwargs)
 
     def get_resources_trends_v2(
-        self, **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef]
-    ) -> TargetResults[GetResourcesTrendsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcesTrendsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcesTrendsV2ResponseTypeDef]:
         """Returns resource trend data based on the specified criteria. This
         operation helps you analyze patterns and changes in resource compliance
         over time.
@@ -1025,8 +808,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetResourcesTrendsV2", kwargs)
 
     def get_resources_v2(
-        self, **kwargs: Unpack[GetResourcesV2RequestTypeDef]
-    ) -> TargetResults[GetResourcesV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcesV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcesV2ResponseTypeDef]:
         """Returns a list of resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetResourcesV2
@@ -1034,8 +817,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetResourcesV2", kwargs)
 
     def get_security_control_definition(
-        self, **kwargs: Unpack[GetSecurityControlDefinitionRequestTypeDef]
-    ) -> TargetResults[GetSecurityControlDefinitionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityControlDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityControlDefinitionResponseTypeDef]:
         """Retrieves the definition of a security control. The definition includes
         the control title, description, Region availability, parameter
         definitions, and other details.
@@ -1045,8 +828,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("GetSecurityControlDefinition", kwargs)
 
     def invite_members(
-        self, **kwargs: Unpack[InviteMembersRequestTypeDef]
-    ) -> TargetResults[InviteMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InviteMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.InviteMembersResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -1057,8 +840,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("InviteMembers", kwargs)
 
     def list_aggregators_v2(
-        self, **kwargs: Unpack[ListAggregatorsV2RequestTypeDef]
-    ) -> TargetResults[ListAggregatorsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAggregatorsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListAggregatorsV2ResponseTypeDef]:
         """Retrieves a list of V2 aggregators.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAggregatorsV2
@@ -1066,8 +849,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListAggregatorsV2", kwargs)
 
     def list_automation_rules(
-        self, **kwargs: Unpack[ListAutomationRulesRequestTypeDef]
-    ) -> TargetResults[ListAutomationRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationRulesResponseTypeDef]:
         """A list of automation rules and their metadata for the calling account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAutomationRules
@@ -1075,8 +858,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListAutomationRules", kwargs)
 
     def list_automation_rules_v2(
-        self, **kwargs: Unpack[ListAutomationRulesV2RequestTypeDef]
-    ) -> TargetResults[ListAutomationRulesV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomationRulesV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListAutomationRulesV2ResponseTypeDef]:
         """Returns a list of automation rules and metadata for the calling account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAutomationRulesV2
@@ -1084,8 +867,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListAutomationRulesV2", kwargs)
 
     def list_configuration_policies(
-        self, **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef]
-    ) -> TargetResults[ListConfigurationPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationPoliciesResponseTypeDef]:
         """Lists the configuration policies that the Security Hub CSPM delegated
         administrator has created for your organization. Only the delegated
         administrator can invoke this operation from the home Region.
@@ -1095,8 +878,9 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListConfigurationPolicies", kwargs)
 
     def list_configuration_policy_associations(
-        self, **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListConfigurationPolicyAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationPolicyAssociationsResponseTypeDef]:
         """Provides information about the associations for your configuration
         policies and self-managed behavior. Only the Security Hub CSPM delegated
         administrator can invoke this operation from the home Region.
@@ -1106,8 +890,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListConfigurationPolicyAssociations", kwargs)
 
     def list_connectors_v2(
-        self, **kwargs: Unpack[ListConnectorsV2RequestTypeDef]
-    ) -> TargetResults[ListConnectorsV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsV2ResponseTypeDef]:
         """Grants permission to retrieve a list of connectorsV2 and their metadata
         for the calling account.
 
@@ -1116,8 +900,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListConnectorsV2", kwargs)
 
     def list_enabled_products_for_import(
-        self, **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef]
-    ) -> TargetResults[ListEnabledProductsForImportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnabledProductsForImportRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnabledProductsForImportResponseTypeDef]:
         """Lists all findings-generating solutions (products) that you are subscribed
         to receive findings from in Security Hub CSPM.
 
@@ -1126,8 +910,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListEnabledProductsForImport", kwargs)
 
     def list_finding_aggregators(
-        self, **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef]
-    ) -> TargetResults[ListFindingAggregatorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFindingAggregatorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFindingAggregatorsResponseTypeDef]:
         """If cross-Region aggregation is enabled, then ListFindingAggregators
         returns the Amazon Resource Name (ARN) of the finding aggregator. You can
         run this operation from any Amazon Web Services Region.
@@ -1137,8 +921,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListFindingAggregators", kwargs)
 
     def list_invitations(
-        self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -1149,8 +933,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListInvitations", kwargs)
 
     def list_members(
-        self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Lists details about all member accounts for the current Security Hub CSPM
         administrator account.
 
@@ -1159,8 +943,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListMembers", kwargs)
 
     def list_organization_admin_accounts(
-        self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Lists the Security Hub CSPM administrator accounts. Can only be called by
         the organization management account.
 
@@ -1169,8 +953,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListOrganizationAdminAccounts", kwargs)
 
     def list_security_control_definitions(
-        self, **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef]
-    ) -> TargetResults[ListSecurityControlDefinitionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityControlDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityControlDefinitionsResponseTypeDef]:
         """Lists all of the security controls that apply to a specified standard.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListSecurityControlDefinitions
@@ -1178,8 +962,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListSecurityControlDefinitions", kwargs)
 
     def list_standards_control_associations(
-        self, **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef]
-    ) -> TargetResults[ListStandardsControlAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStandardsControlAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListStandardsControlAssociationsResponseTypeDef]:
         """Specifies whether a control is currently enabled or disabled in each
         enabled standard in the calling account.
 
@@ -1188,8 +972,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListStandardsControlAssociations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListTagsForResource
@@ -1197,8 +981,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_connector_v2(
-        self, **kwargs: Unpack[RegisterConnectorV2RequestTypeDef]
-    ) -> TargetResults[RegisterConnectorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterConnectorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterConnectorV2ResponseTypeDef]:
         """Grants permission to complete the authorization based on input parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/RegisterConnectorV2
@@ -1206,8 +990,9 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("RegisterConnectorV2", kwargs)
 
     def start_configuration_policy_association(
-        self, **kwargs: Unpack[StartConfigurationPolicyAssociationRequestTypeDef]
-    ) -> TargetResults[StartConfigurationPolicyAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.StartConfigurationPolicyAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.StartConfigurationPolicyAssociationResponseTypeDef]:
         """Associates a target account, organizational unit, or the root with a
         specified configuration. The target can be associated with a configuration
         policy or self-managed behavior. Only the Security Hub CSPM delegated
@@ -1218,8 +1003,11 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("StartConfigurationPolicyAssociation", kwargs)
 
     def start_configuration_policy_disassociation(
-        self, **kwargs: Unpack[StartConfigurationPolicyDisassociationRequestTypeDef]
-    ) -> TargetResults[StartConfigurationPolicyDisassociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.StartConfigurationPolicyDisassociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.StartConfigurationPolicyDisassociationResponseTypeDef]:
         """Disassociates a target account, organizational unit, or the root from a
         specified configuration. When you disassociate a configuration from its
         target, the target inherits the configuration of the closest parent. If
@@ -1233,8 +1021,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("StartConfigurationPolicyDisassociation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/TagResource
@@ -1242,8 +1030,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UntagResource
@@ -1251,8 +1039,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_action_target(
-        self, **kwargs: Unpack[UpdateActionTargetRequestTypeDef]
-    ) -> TargetResults[UpdateActionTargetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateActionTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateActionTargetResponseTypeDef]:
         """Updates the name and description of a custom action target in Security Hub
         CSPM.
 
@@ -1261,8 +1049,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateActionTarget", kwargs)
 
     def update_aggregator_v2(
-        self, **kwargs: Unpack[UpdateAggregatorV2RequestTypeDef]
-    ) -> TargetResults[UpdateAggregatorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAggregatorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAggregatorV2ResponseTypeDef]:
         """Udpates the configuration for the Aggregator V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateAggregatorV2
@@ -1270,8 +1058,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateAggregatorV2", kwargs)
 
     def update_automation_rule_v2(
-        self, **kwargs: Unpack[UpdateAutomationRuleV2RequestTypeDef]
-    ) -> TargetResults[UpdateAutomationRuleV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAutomationRuleV2RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutomationRuleV2ResponseTypeDef]:
         """Updates a V2 automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateAutomationRuleV2
@@ -1279,8 +1067,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateAutomationRuleV2", kwargs)
 
     def update_configuration_policy(
-        self, **kwargs: Unpack[UpdateConfigurationPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfigurationPolicyResponseTypeDef]:
         """Updates a configuration policy. Only the Security Hub CSPM delegated
         administrator can invoke this operation from the home Region.
 
@@ -1289,8 +1077,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateConfigurationPolicy", kwargs)
 
     def update_connector_v2(
-        self, **kwargs: Unpack[UpdateConnectorV2RequestTypeDef]
-    ) -> TargetResults[UpdateConnectorV2ResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorV2RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorV2ResponseTypeDef]:
         """Grants permission to update a connectorV2 based on its id and input
         parameters.
 
@@ -1299,8 +1087,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateConnectorV2", kwargs)
 
     def update_finding_aggregator(
-        self, **kwargs: Unpack[UpdateFindingAggregatorRequestTypeDef]
-    ) -> TargetResults[UpdateFindingAggregatorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFindingAggregatorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateFindingAggregator
@@ -1308,8 +1096,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateFindingAggregator", kwargs)
 
     def update_findings(
-        self, **kwargs: Unpack[UpdateFindingsRequestTypeDef]
-    ) -> TargetResults[UpdateFindingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFindingsResponseTypeDef]:
         """UpdateFindings is a deprecated operation. Instead of UpdateFindings, use
         the BatchUpdateFindings operation.
 
@@ -1318,8 +1106,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateFindings", kwargs)
 
     def update_insight(
-        self, **kwargs: Unpack[UpdateInsightRequestTypeDef]
-    ) -> TargetResults[UpdateInsightResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInsightResponseTypeDef]:
         """Updates the Security Hub CSPM insight identified by the specified insight
         ARN.
 
@@ -1328,8 +1116,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateInsight", kwargs)
 
     def update_organization_configuration(
-        self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOrganizationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOrganizationConfigurationResponseTypeDef]:
         """Updates the configuration of your organization in Security Hub CSPM. Only
         the Security Hub CSPM administrator account can invoke this operation.
 
@@ -1338,8 +1126,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateOrganizationConfiguration", kwargs)
 
     def update_security_control(
-        self, **kwargs: Unpack[UpdateSecurityControlRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityControlResponseTypeDef]:
         """Updates the properties of a security control.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateSecurityControl
@@ -1347,8 +1135,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateSecurityControl", kwargs)
 
     def update_security_hub_configuration(
-        self, **kwargs: Unpack[UpdateSecurityHubConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityHubConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityHubConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityHubConfigurationResponseTypeDef]:
         """Updates configuration options for Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateSecurityHubConfiguration
@@ -1356,8 +1144,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         return self._call("UpdateSecurityHubConfiguration", kwargs)
 
     def update_standards_control(
-        self, **kwargs: Unpack[UpdateStandardsControlRequestTypeDef]
-    ) -> TargetResults[UpdateStandardsControlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStandardsControlRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateStandardsControlResponseTypeDef]:
         """Used to control whether an individual security standard control is enabled
         or disabled.
 
@@ -1371,8 +1159,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeActionTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeActionTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeActionTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeActionTargetsResponseTypeDef]:
         """Every page of DescribeActionTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1395,8 +1183,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeProductsRequestTypeDef],
-    ) -> TargetResults[DescribeProductsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProductsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeProductsResponseTypeDef]:
         """Every page of DescribeProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1418,8 +1206,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeProductsV2RequestTypeDef],
-    ) -> TargetResults[DescribeProductsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProductsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeProductsV2ResponseTypeDef]:
         """Every page of DescribeProductsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1441,8 +1229,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStandardsRequestTypeDef],
-    ) -> TargetResults[DescribeStandardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStandardsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeStandardsResponseTypeDef]:
         """Every page of DescribeStandards in every target, merged per target
         (botocore's build_full_result).
 
@@ -1464,8 +1252,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef],
-    ) -> TargetResults[DescribeStandardsControlsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStandardsControlsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeStandardsControlsResponseTypeDef]:
         """Every page of DescribeStandardsControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -1487,8 +1275,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetEnabledStandardsRequestTypeDef],
-    ) -> TargetResults[GetEnabledStandardsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetEnabledStandardsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEnabledStandardsResponseTypeDef]:
         """Every page of GetEnabledStandards in every target, merged per target
         (botocore's build_full_result).
 
@@ -1510,8 +1298,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFindingHistoryRequestTypeDef],
-    ) -> TargetResults[GetFindingHistoryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFindingHistoryResponseTypeDef]:
         """Every page of GetFindingHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1536,8 +1324,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFindingsRequestTypeDef],
-    ) -> TargetResults[GetFindingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetFindingsResponseTypeDef]:
         """Every page of GetFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1559,8 +1347,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef],
-    ) -> TargetResults[GetFindingsTrendsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingsTrendsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetFindingsTrendsV2ResponseTypeDef]:
         """Every page of GetFindingsTrendsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1583,8 +1371,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetFindingsV2RequestTypeDef],
-    ) -> TargetResults[GetFindingsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetFindingsV2ResponseTypeDef]:
         """Every page of GetFindingsV2 in every target, merged per target (botocore's
         build_full_result).
 
@@ -1606,8 +1394,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInsightsRequestTypeDef],
-    ) -> TargetResults[GetInsightsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInsightsResponseTypeDef]:
         """Every page of GetInsights in every target, merged per target (botocore's
         build_full_result).
 
@@ -1629,8 +1417,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef],
-    ) -> TargetResults[GetRecommendedPolicyV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecommendedPolicyV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetRecommendedPolicyV2ResponseTypeDef]:
         """Every page of GetRecommendedPolicyV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1653,8 +1441,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef],
-    ) -> TargetResults[GetResourcesTrendsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesTrendsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourcesTrendsV2ResponseTypeDef]:
         """Every page of GetResourcesTrendsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1678,8 +1466,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcesV2RequestTypeDef],
-    ) -> TargetResults[GetResourcesV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourcesV2ResponseTypeDef]:
         """Every page of GetResourcesV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1701,8 +1489,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAggregatorsV2RequestTypeDef],
-    ) -> TargetResults[ListAggregatorsV2ResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAggregatorsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListAggregatorsV2ResponseTypeDef]:
         """Every page of ListAggregatorsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1724,8 +1512,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef],
-    ) -> TargetResults[ListConfigurationPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationPoliciesResponseTypeDef]:
         """Every page of ListConfigurationPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1749,8 +1537,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationPolicyAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationPolicyAssociationsResponseTypeDef]:
         """Every page of ListConfigurationPolicyAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1774,8 +1562,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef],
-    ) -> TargetResults[ListEnabledProductsForImportResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnabledProductsForImportRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnabledProductsForImportResponseTypeDef]:
         """Every page of ListEnabledProductsForImport in every target, merged per
         target (botocore's build_full_result).
 
@@ -1798,8 +1586,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef],
-    ) -> TargetResults[ListFindingAggregatorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingAggregatorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFindingAggregatorsResponseTypeDef]:
         """Every page of ListFindingAggregators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1823,8 +1611,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> TargetResults[ListInvitationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvitationsResponseTypeDef]:
         """Every page of ListInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1849,8 +1637,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> TargetResults[ListMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1873,8 +1661,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationAdminAccountsResponseTypeDef]:
         """Every page of ListOrganizationAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1897,8 +1685,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef],
-    ) -> TargetResults[ListSecurityControlDefinitionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityControlDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityControlDefinitionsResponseTypeDef]:
         """Every page of ListSecurityControlDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1920,8 +1708,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef],
-    ) -> TargetResults[ListStandardsControlAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListStandardsControlAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListStandardsControlAssociationsResponseTypeDef]:
         """Every page of ListStandardsControlAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1943,8 +1731,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeActionTargetsRequestTypeDef],
-    ) -> Items[ActionTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeActionTargetsRequestTypeDef],
+    ) -> Items[type_defs.ActionTargetTypeDef]:
         """Each element of ActionTargets in every page of DescribeActionTargets, from
         every target, as its page arrives (tagged with its target).
 
@@ -1959,8 +1747,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeProductsRequestTypeDef],
-    ) -> Items[ProductTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProductsRequestTypeDef],
+    ) -> Items[type_defs.ProductTypeDef]:
         """Each element of Products in every page of DescribeProducts, from every
         target, as its page arrives (tagged with its target).
 
@@ -1975,8 +1763,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeProductsV2RequestTypeDef],
-    ) -> Items[ProductV2TypeDef]:
+        **kwargs: Unpack[type_defs.DescribeProductsV2RequestTypeDef],
+    ) -> Items[type_defs.ProductV2TypeDef]:
         """Each element of ProductsV2 in every page of DescribeProductsV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -1991,8 +1779,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStandardsRequestTypeDef],
-    ) -> Items[StandardTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStandardsRequestTypeDef],
+    ) -> Items[type_defs.StandardTypeDef]:
         """Each element of Standards in every page of DescribeStandards, from every
         target, as its page arrives (tagged with its target).
 
@@ -2007,8 +1795,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef],
-    ) -> Items[StandardsControlTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeStandardsControlsRequestTypeDef],
+    ) -> Items[type_defs.StandardsControlTypeDef]:
         """Each element of Controls in every page of DescribeStandardsControls, from
         every target, as its page arrives (tagged with its target).
 
@@ -2026,8 +1814,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetEnabledStandardsRequestTypeDef],
-    ) -> Items[StandardsSubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.GetEnabledStandardsRequestTypeDef],
+    ) -> Items[type_defs.StandardsSubscriptionTypeDef]:
         """Each element of StandardsSubscriptions in every page of
         GetEnabledStandards, from every target, as its page arrives (tagged with
         its target).
@@ -2043,8 +1831,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFindingHistoryRequestTypeDef],
-    ) -> Items[FindingHistoryRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingHistoryRequestTypeDef],
+    ) -> Items[type_defs.FindingHistoryRecordTypeDef]:
         """Each element of Records in every page of GetFindingHistory, from every
         target, as its page arrives (tagged with its target).
 
@@ -2059,8 +1847,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFindingsRequestTypeDef],
-    ) -> Items[AwsSecurityFindingOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingsRequestTypeDef],
+    ) -> Items[type_defs.AwsSecurityFindingOutputTypeDef]:
         """Each element of Findings in every page of GetFindings, from every target,
         as its page arrives (tagged with its target).
 
@@ -2075,8 +1863,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef],
-    ) -> Items[TrendsMetricsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetFindingsTrendsV2RequestTypeDef],
+    ) -> Items[type_defs.TrendsMetricsResultTypeDef]:
         """Each element of TrendsMetrics in every page of GetFindingsTrendsV2, from
         every target, as its page arrives (tagged with its target).
 
@@ -2091,8 +1879,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetFindingsV2RequestTypeDef],
-    ) -> Items[DocumentOutputValue]:
+        **kwargs: Unpack[type_defs.GetFindingsV2RequestTypeDef],
+    ) -> Items[type_defs.DocumentOutputValue]:
         """Each element of Findings in every page of GetFindingsV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -2107,8 +1895,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInsightsRequestTypeDef],
-    ) -> Items[InsightTypeDef]:
+        **kwargs: Unpack[type_defs.GetInsightsRequestTypeDef],
+    ) -> Items[type_defs.InsightTypeDef]:
         """Each element of Insights in every page of GetInsights, from every target,
         as its page arrives (tagged with its target).
 
@@ -2123,8 +1911,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef],
-    ) -> Items[RecommendationStepTypeDef]:
+        **kwargs: Unpack[type_defs.GetRecommendedPolicyV2RequestTypeDef],
+    ) -> Items[type_defs.RecommendationStepTypeDef]:
         """Each element of RecommendationSteps in every page of
         GetRecommendedPolicyV2, from every target, as its page arrives (tagged
         with its target).
@@ -2140,8 +1928,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef],
-    ) -> Items[ResourcesTrendsMetricsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesTrendsV2RequestTypeDef],
+    ) -> Items[type_defs.ResourcesTrendsMetricsResultTypeDef]:
         """Each element of TrendsMetrics in every page of GetResourcesTrendsV2, from
         every target, as its page arrives (tagged with its target).
 
@@ -2156,8 +1944,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcesV2RequestTypeDef],
-    ) -> Items[ResourceResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcesV2RequestTypeDef],
+    ) -> Items[type_defs.ResourceResultTypeDef]:
         """Each element of Resources in every page of GetResourcesV2, from every
         target, as its page arrives (tagged with its target).
 
@@ -2172,8 +1960,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAggregatorsV2RequestTypeDef],
-    ) -> Items[AggregatorV2TypeDef]:
+        **kwargs: Unpack[type_defs.ListAggregatorsV2RequestTypeDef],
+    ) -> Items[type_defs.AggregatorV2TypeDef]:
         """Each element of AggregatorsV2 in every page of ListAggregatorsV2, from
         every target, as its page arrives (tagged with its target).
 
@@ -2188,8 +1976,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef],
-    ) -> Items[ConfigurationPolicySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationPoliciesRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationPolicySummaryTypeDef]:
         """Each element of ConfigurationPolicySummaries in every page of
         ListConfigurationPolicies, from every target, as its page arrives (tagged
         with its target).
@@ -2208,8 +1996,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef],
-    ) -> Items[ConfigurationPolicyAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationPolicyAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationPolicyAssociationSummaryTypeDef]:
         """Each element of ConfigurationPolicyAssociationSummaries in every page of
         ListConfigurationPolicyAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -2228,7 +2016,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListEnabledProductsForImportRequestTypeDef],
     ) -> Items[str]:
         """Each element of ProductSubscriptions in every page of
         ListEnabledProductsForImport, from every target, as its page arrives
@@ -2248,8 +2036,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef],
-    ) -> Items[FindingAggregatorTypeDef]:
+        **kwargs: Unpack[type_defs.ListFindingAggregatorsRequestTypeDef],
+    ) -> Items[type_defs.FindingAggregatorTypeDef]:
         """Each element of FindingAggregators in every page of
         ListFindingAggregators, from every target, as its page arrives (tagged
         with its target).
@@ -2265,8 +2053,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> Items[InvitationTypeDef]:
+        **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef],
+    ) -> Items[type_defs.InvitationTypeDef]:
         """Each element of Invitations in every page of ListInvitations, from every
         target, as its page arrives (tagged with its target).
 
@@ -2281,8 +2069,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> Items[MemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberTypeDef]:
         """Each element of Members in every page of ListMembers, from every target,
         as its page arrives (tagged with its target).
 
@@ -2297,8 +2085,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> Items[AdminAccountTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationAdminAccountsRequestTypeDef],
+    ) -> Items[type_defs.AdminAccountTypeDef]:
         """Each element of AdminAccounts in every page of
         ListOrganizationAdminAccounts, from every target, as its page arrives
         (tagged with its target).
@@ -2317,8 +2105,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef],
-    ) -> Items[SecurityControlDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityControlDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.SecurityControlDefinitionTypeDef]:
         """Each element of SecurityControlDefinitions in every page of
         ListSecurityControlDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -2337,8 +2125,8 @@ class MultiRegionSecurityHub(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef],
-    ) -> Items[StandardsControlAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListStandardsControlAssociationsRequestTypeDef],
+    ) -> Items[type_defs.StandardsControlAssociationSummaryTypeDef]:
         """Each element of StandardsControlAssociationSummaries in every page of
         ListStandardsControlAssociations, from every target, as its page arrives
         (tagged with its target).

@@ -15,70 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateAwsLogSourceRequestTypeDef,
-        CreateAwsLogSourceResponseTypeDef,
-        CreateCustomLogSourceRequestTypeDef,
-        CreateCustomLogSourceResponseTypeDef,
-        CreateDataLakeExceptionSubscriptionRequestTypeDef,
-        CreateDataLakeExceptionSubscriptionResponseTypeDef,
-        CreateDataLakeOrganizationConfigurationRequestTypeDef,
-        CreateDataLakeOrganizationConfigurationResponseTypeDef,
-        CreateDataLakeRequestTypeDef,
-        CreateDataLakeResponseTypeDef,
-        CreateSubscriberNotificationRequestTypeDef,
-        CreateSubscriberNotificationResponseTypeDef,
-        CreateSubscriberRequestTypeDef,
-        CreateSubscriberResponseTypeDef,
-        DataLakeExceptionTypeDef,
-        DataLakeSourceTypeDef,
-        DeleteAwsLogSourceRequestTypeDef,
-        DeleteAwsLogSourceResponseTypeDef,
-        DeleteCustomLogSourceRequestTypeDef,
-        DeleteCustomLogSourceResponseTypeDef,
-        DeleteDataLakeExceptionSubscriptionResponseTypeDef,
-        DeleteDataLakeOrganizationConfigurationRequestTypeDef,
-        DeleteDataLakeOrganizationConfigurationResponseTypeDef,
-        DeleteDataLakeRequestTypeDef,
-        DeleteDataLakeResponseTypeDef,
-        DeleteSubscriberNotificationRequestTypeDef,
-        DeleteSubscriberNotificationResponseTypeDef,
-        DeleteSubscriberRequestTypeDef,
-        DeleteSubscriberResponseTypeDef,
-        DeregisterDataLakeDelegatedAdministratorResponseTypeDef,
-        GetDataLakeExceptionSubscriptionResponseTypeDef,
-        GetDataLakeOrganizationConfigurationResponseTypeDef,
-        GetDataLakeSourcesRequestTypeDef,
-        GetDataLakeSourcesResponseTypeDef,
-        GetSubscriberRequestTypeDef,
-        GetSubscriberResponseTypeDef,
-        ListDataLakeExceptionsRequestTypeDef,
-        ListDataLakeExceptionsResponseTypeDef,
-        ListDataLakesRequestTypeDef,
-        ListDataLakesResponseTypeDef,
-        ListLogSourcesRequestTypeDef,
-        ListLogSourcesResponseTypeDef,
-        ListSubscribersRequestTypeDef,
-        ListSubscribersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        LogSourceTypeDef,
-        RegisterDataLakeDelegatedAdministratorRequestTypeDef,
-        RegisterDataLakeDelegatedAdministratorResponseTypeDef,
-        SubscriberResourceTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDataLakeExceptionSubscriptionRequestTypeDef,
-        UpdateDataLakeExceptionSubscriptionResponseTypeDef,
-        UpdateDataLakeRequestTypeDef,
-        UpdateDataLakeResponseTypeDef,
-        UpdateSubscriberNotificationRequestTypeDef,
-        UpdateSubscriberNotificationResponseTypeDef,
-        UpdateSubscriberRequestTypeDef,
-        UpdateSubscriberResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSecurityLake"]
 
@@ -101,8 +38,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_aws_log_source(
-        self, **kwargs: Unpack[CreateAwsLogSourceRequestTypeDef]
-    ) -> TargetResults[CreateAwsLogSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAwsLogSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAwsLogSourceResponseTypeDef]:
         """Adds a natively supported Amazon Web Services service as an Amazon
         Security Lake source. Enables source types for member accounts in required
         Amazon Web Services Regions, based on the parameters you specify. You can
@@ -116,8 +53,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateAwsLogSource", kwargs)
 
     def create_custom_log_source(
-        self, **kwargs: Unpack[CreateCustomLogSourceRequestTypeDef]
-    ) -> TargetResults[CreateCustomLogSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomLogSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomLogSourceResponseTypeDef]:
         """Adds a third-party custom source in Amazon Security Lake, from the Amazon
         Web Services Region where you want to create a custom source. Security
         Lake can collect logs and events from third-party custom sources. After
@@ -132,8 +69,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateCustomLogSource", kwargs)
 
     def create_data_lake(
-        self, **kwargs: Unpack[CreateDataLakeRequestTypeDef]
-    ) -> TargetResults[CreateDataLakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataLakeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataLakeResponseTypeDef]:
         """Initializes an Amazon Security Lake instance with the provided (or
         default) configuration. You can enable Security Lake in Amazon Web
         Services Regions with customized settings before enabling log collection
@@ -149,8 +86,9 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateDataLake", kwargs)
 
     def create_data_lake_exception_subscription(
-        self, **kwargs: Unpack[CreateDataLakeExceptionSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateDataLakeExceptionSubscriptionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateDataLakeExceptionSubscriptionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateDataLakeExceptionSubscriptionResponseTypeDef]:
         """Creates the specified notification subscription in Amazon Security Lake
         for the organization you specify. The notification subscription is created
         for exceptions that cannot be resolved by Security Lake automatically.
@@ -160,8 +98,13 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateDataLakeExceptionSubscription", kwargs)
 
     def create_data_lake_organization_configuration(
-        self, **kwargs: Unpack[CreateDataLakeOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateDataLakeOrganizationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateDataLakeOrganizationConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateDataLakeOrganizationConfigurationResponseTypeDef
+    ]:
         """Automatically enables Amazon Security Lake for new member accounts in your
         organization. Security Lake is not automatically enabled for any existing
         member accounts in your organization.
@@ -171,8 +114,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateDataLakeOrganizationConfiguration", kwargs)
 
     def create_subscriber(
-        self, **kwargs: Unpack[CreateSubscriberRequestTypeDef]
-    ) -> TargetResults[CreateSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriberResponseTypeDef]:
         """Creates a subscriber for accounts that are already enabled in Amazon
         Security Lake. You can create a subscriber with access to data in the
         current Amazon Web Services Region.
@@ -182,8 +125,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateSubscriber", kwargs)
 
     def create_subscriber_notification(
-        self, **kwargs: Unpack[CreateSubscriberNotificationRequestTypeDef]
-    ) -> TargetResults[CreateSubscriberNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSubscriberNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubscriberNotificationResponseTypeDef]:
         """Notifies the subscriber when new data is written to the data lake for the
         sources that the subscriber consumes in Security Lake. You can create only
         one subscriber notification per subscriber.
@@ -193,8 +136,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("CreateSubscriberNotification", kwargs)
 
     def delete_aws_log_source(
-        self, **kwargs: Unpack[DeleteAwsLogSourceRequestTypeDef]
-    ) -> TargetResults[DeleteAwsLogSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAwsLogSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAwsLogSourceResponseTypeDef]:
         """Removes a natively supported Amazon Web Services service as an Amazon
         Security Lake source. You can remove a source for one or more Regions.
         When you remove the source, Security Lake stops collecting data from that
@@ -207,8 +150,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("DeleteAwsLogSource", kwargs)
 
     def delete_custom_log_source(
-        self, **kwargs: Unpack[DeleteCustomLogSourceRequestTypeDef]
-    ) -> TargetResults[DeleteCustomLogSourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomLogSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomLogSourceResponseTypeDef]:
         """Removes a custom log source from Amazon Security Lake, to stop sending
         data from the custom source to Security Lake.
 
@@ -217,8 +160,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("DeleteCustomLogSource", kwargs)
 
     def delete_data_lake(
-        self, **kwargs: Unpack[DeleteDataLakeRequestTypeDef]
-    ) -> TargetResults[DeleteDataLakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataLakeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataLakeResponseTypeDef]:
         """When you disable Amazon Security Lake from your account, Security Lake is
         disabled in all Amazon Web Services Regions and it stops collecting data
         from your sources. Also, this API automatically takes steps to remove the
@@ -232,7 +175,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_data_lake_exception_subscription(
         self,
-    ) -> TargetResults[DeleteDataLakeExceptionSubscriptionResponseTypeDef]:
+    ) -> TargetResults[type_defs.DeleteDataLakeExceptionSubscriptionResponseTypeDef]:
         """Deletes the specified notification subscription in Amazon Security Lake
         for the organization you specify.
 
@@ -241,8 +184,13 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("DeleteDataLakeExceptionSubscription", {})
 
     def delete_data_lake_organization_configuration(
-        self, **kwargs: Unpack[DeleteDataLakeOrganizationConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteDataLakeOrganizationConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteDataLakeOrganizationConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteDataLakeOrganizationConfigurationResponseTypeDef
+    ]:
         """Turns off automatic enablement of Amazon Security Lake for member accounts
         that are added to an organization in Organizations. Only the delegated
         Security Lake administrator for an organization can perform this
@@ -255,8 +203,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("DeleteDataLakeOrganizationConfiguration", kwargs)
 
     def delete_subscriber(
-        self, **kwargs: Unpack[DeleteSubscriberRequestTypeDef]
-    ) -> TargetResults[DeleteSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubscriberResponseTypeDef]:
         """Deletes the subscription permission and all notification settings for
         accounts that are already enabled in Amazon Security Lake. When you run
         DeleteSubscriber, the subscriber will no longer consume data from Security
@@ -268,8 +216,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("DeleteSubscriber", kwargs)
 
     def delete_subscriber_notification(
-        self, **kwargs: Unpack[DeleteSubscriberNotificationRequestTypeDef]
-    ) -> TargetResults[DeleteSubscriberNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSubscriberNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubscriberNotificationResponseTypeDef]:
         """Deletes the specified subscription notification in Amazon Security Lake
         for the organization you specify.
 
@@ -279,7 +227,9 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def deregister_data_lake_delegated_administrator(
         self,
-    ) -> TargetResults[DeregisterDataLakeDelegatedAdministratorResponseTypeDef]:
+    ) -> TargetResults[
+        type_defs.DeregisterDataLakeDelegatedAdministratorResponseTypeDef
+    ]:
         """Deletes the Amazon Security Lake delegated administrator account for the
         organization. This API can only be called by the organization management
         account. The organization management account cannot be the delegated
@@ -291,7 +241,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def get_data_lake_exception_subscription(
         self,
-    ) -> TargetResults[GetDataLakeExceptionSubscriptionResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDataLakeExceptionSubscriptionResponseTypeDef]:
         """Retrieves the protocol and endpoint that were provided when subscribing to
         Amazon SNS topics for exception notifications.
 
@@ -301,7 +251,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def get_data_lake_organization_configuration(
         self,
-    ) -> TargetResults[GetDataLakeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDataLakeOrganizationConfigurationResponseTypeDef]:
         """Retrieves the configuration that will be automatically set up for accounts
         added to the organization after the organization has onboarded to Amazon
         Security Lake. This API does not take input parameters.
@@ -311,8 +261,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("GetDataLakeOrganizationConfiguration", {})
 
     def get_data_lake_sources(
-        self, **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef]
-    ) -> TargetResults[GetDataLakeSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataLakeSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataLakeSourcesResponseTypeDef]:
         """Retrieves a snapshot of the current Region, including whether Amazon
         Security Lake is enabled for those accounts and which sources Security
         Lake is collecting data from.
@@ -322,8 +272,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("GetDataLakeSources", kwargs)
 
     def get_subscriber(
-        self, **kwargs: Unpack[GetSubscriberRequestTypeDef]
-    ) -> TargetResults[GetSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriberResponseTypeDef]:
         """Retrieves the subscription information for the specified subscription ID.
         You can get information about a specific subscriber.
 
@@ -332,8 +282,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("GetSubscriber", kwargs)
 
     def list_data_lake_exceptions(
-        self, **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef]
-    ) -> TargetResults[ListDataLakeExceptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataLakeExceptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataLakeExceptionsResponseTypeDef]:
         """Lists the Amazon Security Lake exceptions that you can use to find the
         source of problems and fix them.
 
@@ -342,8 +292,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("ListDataLakeExceptions", kwargs)
 
     def list_data_lakes(
-        self, **kwargs: Unpack[ListDataLakesRequestTypeDef]
-    ) -> TargetResults[ListDataLakesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataLakesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataLakesResponseTypeDef]:
         """Retrieves the Amazon Security Lake configuration object for the specified
         Amazon Web Services Regions. You can use this operation to determine
         whether Security Lake is enabled for a Region.
@@ -353,8 +303,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("ListDataLakes", kwargs)
 
     def list_log_sources(
-        self, **kwargs: Unpack[ListLogSourcesRequestTypeDef]
-    ) -> TargetResults[ListLogSourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLogSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLogSourcesResponseTypeDef]:
         """Retrieves the log sources.
 
         https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListLogSources
@@ -362,8 +312,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("ListLogSources", kwargs)
 
     def list_subscribers(
-        self, **kwargs: Unpack[ListSubscribersRequestTypeDef]
-    ) -> TargetResults[ListSubscribersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscribersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscribersResponseTypeDef]:
         """Lists all subscribers for the specific Amazon Security Lake account ID.
         You can retrieve a list of subscriptions associated with a specific
         organization or Amazon Web Services account.
@@ -373,8 +323,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("ListSubscribers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags (keys and values) that are associated with an Amazon
         Security Lake resource: a subscriber, or the data lake configuration for
         your Amazon Web Services account in a particular Amazon Web Services
@@ -385,8 +335,11 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_data_lake_delegated_administrator(
-        self, **kwargs: Unpack[RegisterDataLakeDelegatedAdministratorRequestTypeDef]
-    ) -> TargetResults[RegisterDataLakeDelegatedAdministratorResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.RegisterDataLakeDelegatedAdministratorRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.RegisterDataLakeDelegatedAdministratorResponseTypeDef]:
         """Designates the Amazon Security Lake delegated administrator account for
         the organization. This API can only be called by the organization
         management account. The organization management account cannot be the
@@ -397,8 +350,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("RegisterDataLakeDelegatedAdministrator", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates one or more tags that are associated with an Amazon
         Security Lake resource: a subscriber, or the data lake configuration for
         your Amazon Web Services account in a particular Amazon Web Services
@@ -416,8 +369,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags (keys and values) from an Amazon Security Lake
         resource: a subscriber, or the data lake configuration for your Amazon Web
         Services account in a particular Amazon Web Services Region.
@@ -427,8 +380,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_data_lake(
-        self, **kwargs: Unpack[UpdateDataLakeRequestTypeDef]
-    ) -> TargetResults[UpdateDataLakeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataLakeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataLakeResponseTypeDef]:
         """You can use UpdateDataLake to specify where to store your security data,
         how it should be encrypted at rest and for how long. You can add a Rollup
         Region to consolidate data from multiple Amazon Web Services Regions,
@@ -445,8 +398,9 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("UpdateDataLake", kwargs)
 
     def update_data_lake_exception_subscription(
-        self, **kwargs: Unpack[UpdateDataLakeExceptionSubscriptionRequestTypeDef]
-    ) -> TargetResults[UpdateDataLakeExceptionSubscriptionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateDataLakeExceptionSubscriptionRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDataLakeExceptionSubscriptionResponseTypeDef]:
         """Updates the specified notification subscription in Amazon Security Lake
         for the organization you specify.
 
@@ -455,8 +409,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("UpdateDataLakeExceptionSubscription", kwargs)
 
     def update_subscriber(
-        self, **kwargs: Unpack[UpdateSubscriberRequestTypeDef]
-    ) -> TargetResults[UpdateSubscriberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriberRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriberResponseTypeDef]:
         """Updates an existing subscription for the given Amazon Security Lake
         account ID. You can update a subscriber by changing the sources that the
         subscriber consumes data from.
@@ -466,8 +420,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         return self._call("UpdateSubscriber", kwargs)
 
     def update_subscriber_notification(
-        self, **kwargs: Unpack[UpdateSubscriberNotificationRequestTypeDef]
-    ) -> TargetResults[UpdateSubscriberNotificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriberNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriberNotificationResponseTypeDef]:
         """Updates an existing notification method for the subscription (SQS or HTTPs
         endpoint) or switches the notification subscription endpoint for a
         subscriber.
@@ -482,8 +436,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef],
-    ) -> TargetResults[GetDataLakeSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetDataLakeSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDataLakeSourcesResponseTypeDef]:
         """Every page of GetDataLakeSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -507,8 +461,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef],
-    ) -> TargetResults[ListDataLakeExceptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataLakeExceptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataLakeExceptionsResponseTypeDef]:
         """Every page of ListDataLakeExceptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,8 +485,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLogSourcesRequestTypeDef],
-    ) -> TargetResults[ListLogSourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLogSourcesResponseTypeDef]:
         """Every page of ListLogSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,8 +508,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscribersRequestTypeDef],
-    ) -> TargetResults[ListSubscribersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscribersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscribersResponseTypeDef]:
         """Every page of ListSubscribers in every target, merged per target
         (botocore's build_full_result).
 
@@ -578,8 +532,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef],
-    ) -> Items[DataLakeSourceTypeDef]:
+        **kwargs: Unpack[type_defs.GetDataLakeSourcesRequestTypeDef],
+    ) -> Items[type_defs.DataLakeSourceTypeDef]:
         """Each element of dataLakeSources in every page of GetDataLakeSources, from
         every target, as its page arrives (tagged with its target).
 
@@ -594,8 +548,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef],
-    ) -> Items[DataLakeExceptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataLakeExceptionsRequestTypeDef],
+    ) -> Items[type_defs.DataLakeExceptionTypeDef]:
         """Each element of exceptions in every page of ListDataLakeExceptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -610,8 +564,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLogSourcesRequestTypeDef],
-    ) -> Items[LogSourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListLogSourcesRequestTypeDef],
+    ) -> Items[type_defs.LogSourceTypeDef]:
         """Each element of sources in every page of ListLogSources, from every
         target, as its page arrives (tagged with its target).
 
@@ -626,8 +580,8 @@ class MultiRegionSecurityLake(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscribersRequestTypeDef],
-    ) -> Items[SubscriberResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscribersRequestTypeDef],
+    ) -> Items[type_defs.SubscriberResourceTypeDef]:
         """Each element of subscribers in every page of ListSubscribers, from every
         target, as its page arrives (tagged with its target).
 

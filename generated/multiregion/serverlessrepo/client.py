@@ -15,38 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationDependencySummaryTypeDef,
-        ApplicationSummaryTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateApplicationVersionRequestTypeDef,
-        CreateApplicationVersionResponseTypeDef,
-        CreateCloudFormationChangeSetRequestTypeDef,
-        CreateCloudFormationChangeSetResponseTypeDef,
-        CreateCloudFormationTemplateRequestTypeDef,
-        CreateCloudFormationTemplateResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApplicationPolicyRequestTypeDef,
-        GetApplicationPolicyResponseTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetCloudFormationTemplateRequestTypeDef,
-        GetCloudFormationTemplateResponseTypeDef,
-        ListApplicationDependenciesRequestTypeDef,
-        ListApplicationDependenciesResponseTypeDef,
-        ListApplicationVersionsRequestTypeDef,
-        ListApplicationVersionsResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        PutApplicationPolicyRequestTypeDef,
-        PutApplicationPolicyResponseTypeDef,
-        UnshareApplicationRequestTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        VersionSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionServerlessApplicationRepository"]
 
@@ -62,8 +31,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an application, optionally including an AWS SAM file to create the
         first application version in the same call.
 
@@ -72,8 +41,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_application_version(
-        self, **kwargs: Unpack[CreateApplicationVersionRequestTypeDef]
-    ) -> TargetResults[CreateApplicationVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationVersionResponseTypeDef]:
         """Creates an application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/CreateApplicationVersion
@@ -81,8 +50,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("CreateApplicationVersion", kwargs)
 
     def create_cloud_formation_change_set(
-        self, **kwargs: Unpack[CreateCloudFormationChangeSetRequestTypeDef]
-    ) -> TargetResults[CreateCloudFormationChangeSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudFormationChangeSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudFormationChangeSetResponseTypeDef]:
         """Creates an AWS CloudFormation change set for the given application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/CreateCloudFormationChangeSet
@@ -90,8 +59,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("CreateCloudFormationChangeSet", kwargs)
 
     def create_cloud_formation_template(
-        self, **kwargs: Unpack[CreateCloudFormationTemplateRequestTypeDef]
-    ) -> TargetResults[CreateCloudFormationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCloudFormationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudFormationTemplateResponseTypeDef]:
         """Creates an AWS CloudFormation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/CreateCloudFormationTemplate
@@ -99,8 +68,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("CreateCloudFormationTemplate", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/DeleteApplication
@@ -108,8 +77,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Gets the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/GetApplication
@@ -117,8 +86,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_application_policy(
-        self, **kwargs: Unpack[GetApplicationPolicyRequestTypeDef]
-    ) -> TargetResults[GetApplicationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationPolicyResponseTypeDef]:
         """Retrieves the policy for the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/GetApplicationPolicy
@@ -126,8 +95,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("GetApplicationPolicy", kwargs)
 
     def get_cloud_formation_template(
-        self, **kwargs: Unpack[GetCloudFormationTemplateRequestTypeDef]
-    ) -> TargetResults[GetCloudFormationTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCloudFormationTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCloudFormationTemplateResponseTypeDef]:
         """Gets the specified AWS CloudFormation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/GetCloudFormationTemplate
@@ -135,8 +104,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("GetCloudFormationTemplate", kwargs)
 
     def list_application_dependencies(
-        self, **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef]
-    ) -> TargetResults[ListApplicationDependenciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationDependenciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationDependenciesResponseTypeDef]:
         """Retrieves the list of applications nested in the containing application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationDependencies
@@ -144,8 +113,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("ListApplicationDependencies", kwargs)
 
     def list_application_versions(
-        self, **kwargs: Unpack[ListApplicationVersionsRequestTypeDef]
-    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationVersionsResponseTypeDef]:
         """Lists versions for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationVersions
@@ -153,8 +122,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("ListApplicationVersions", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists applications owned by the requester.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplications
@@ -162,8 +131,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def put_application_policy(
-        self, **kwargs: Unpack[PutApplicationPolicyRequestTypeDef]
-    ) -> TargetResults[PutApplicationPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutApplicationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutApplicationPolicyResponseTypeDef]:
         """Sets the permission policy for an application. For the list of actions
         supported for this operation, see Application Permissions .
 
@@ -172,8 +141,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("PutApplicationPolicy", kwargs)
 
     def unshare_application(
-        self, **kwargs: Unpack[UnshareApplicationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnshareApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Unshares an application from an AWS Organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/UnshareApplication
@@ -181,8 +150,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         return self._call("UnshareApplication", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/UpdateApplication
@@ -195,8 +164,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef],
-    ) -> TargetResults[ListApplicationDependenciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationDependenciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationDependenciesResponseTypeDef]:
         """Every page of ListApplicationDependencies in every target, merged per
         target (botocore's build_full_result).
 
@@ -218,8 +187,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationVersionsResponseTypeDef]:
         """Every page of ListApplicationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -241,8 +210,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -263,8 +232,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef],
-    ) -> Items[ApplicationDependencySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationDependenciesRequestTypeDef],
+    ) -> Items[type_defs.ApplicationDependencySummaryTypeDef]:
         """Each element of Dependencies in every page of ListApplicationDependencies,
         from every target, as its page arrives (tagged with its target).
 
@@ -282,8 +251,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> Items[VersionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationVersionsRequestTypeDef],
+    ) -> Items[type_defs.VersionSummaryTypeDef]:
         """Each element of Versions in every page of ListApplicationVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -298,8 +267,8 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of Applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,58 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateServiceQuotaTemplateResponseTypeDef,
-        CreateSupportCaseRequestTypeDef,
-        CreateSupportCaseResponseTypeDef,
-        DeleteServiceQuotaIncreaseRequestFromTemplateRequestTypeDef,
-        DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef,
-        DisassociateServiceQuotaTemplateResponseTypeDef,
-        GetAWSDefaultServiceQuotaRequestTypeDef,
-        GetAWSDefaultServiceQuotaResponseTypeDef,
-        GetAssociationForServiceQuotaTemplateResponseTypeDef,
-        GetAutoManagementConfigurationResponseTypeDef,
-        GetQuotaUtilizationReportRequestTypeDef,
-        GetQuotaUtilizationReportResponseTypeDef,
-        GetRequestedServiceQuotaChangeRequestTypeDef,
-        GetRequestedServiceQuotaChangeResponseTypeDef,
-        GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef,
-        GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef,
-        GetServiceQuotaRequestTypeDef,
-        GetServiceQuotaResponseTypeDef,
-        ListAWSDefaultServiceQuotasRequestTypeDef,
-        ListAWSDefaultServiceQuotasResponseTypeDef,
-        ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef,
-        ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef,
-        ListRequestedServiceQuotaChangeHistoryRequestTypeDef,
-        ListRequestedServiceQuotaChangeHistoryResponseTypeDef,
-        ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef,
-        ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef,
-        ListServiceQuotasRequestTypeDef,
-        ListServiceQuotasResponseTypeDef,
-        ListServicesRequestTypeDef,
-        ListServicesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef,
-        PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef,
-        RequestServiceQuotaIncreaseRequestTypeDef,
-        RequestServiceQuotaIncreaseResponseTypeDef,
-        RequestedServiceQuotaChangeTypeDef,
-        ServiceInfoTypeDef,
-        ServiceQuotaIncreaseRequestInTemplateTypeDef,
-        ServiceQuotaTypeDef,
-        StartAutoManagementRequestTypeDef,
-        StartAutoManagementResponseTypeDef,
-        StartQuotaUtilizationReportResponseTypeDef,
-        StopAutoManagementResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAutoManagementRequestTypeDef,
-        UpdateAutoManagementResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionServiceQuotas"]
 
@@ -83,7 +32,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def associate_service_quota_template(
         self,
-    ) -> TargetResults[AssociateServiceQuotaTemplateResponseTypeDef]:
+    ) -> TargetResults[type_defs.AssociateServiceQuotaTemplateResponseTypeDef]:
         """Associates your quota request template with your organization. When a new
         Amazon Web Services account is created in your organization, the quota
         increase requests in the template are automatically applied to the
@@ -95,8 +44,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("AssociateServiceQuotaTemplate", {})
 
     def create_support_case(
-        self, **kwargs: Unpack[CreateSupportCaseRequestTypeDef]
-    ) -> TargetResults[CreateSupportCaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSupportCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSupportCaseResponseTypeDef]:
         """Creates a Support case for an existing quota increase request. This call
         only creates a Support case if the request has a Pending status.
 
@@ -106,8 +55,12 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def delete_service_quota_increase_request_from_template(
         self,
-        **kwargs: Unpack[DeleteServiceQuotaIncreaseRequestFromTemplateRequestTypeDef],
-    ) -> TargetResults[DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DeleteServiceQuotaIncreaseRequestFromTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef
+    ]:
         """Deletes the quota increase request for the specified quota from your quota
         request template.
 
@@ -117,7 +70,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def disassociate_service_quota_template(
         self,
-    ) -> TargetResults[DisassociateServiceQuotaTemplateResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateServiceQuotaTemplateResponseTypeDef]:
         """Disables your quota request template. After a template is disabled, the
         quota increase requests in the template are not applied to new Amazon Web
         Services accounts in your organization. Disabling a quota request template
@@ -129,7 +82,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_association_for_service_quota_template(
         self,
-    ) -> TargetResults[GetAssociationForServiceQuotaTemplateResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAssociationForServiceQuotaTemplateResponseTypeDef]:
         """Retrieves the status of the association for the quota request template.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/GetAssociationForServiceQuotaTemplate
@@ -138,7 +91,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_auto_management_configuration(
         self,
-    ) -> TargetResults[GetAutoManagementConfigurationResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAutoManagementConfigurationResponseTypeDef]:
         """Retrieves information about your Service Quotas Automatic Management
         configuration. Automatic Management monitors your Service Quotas
         utilization and notifies you before you run out of your allocated quotas.
@@ -148,8 +101,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("GetAutoManagementConfiguration", {})
 
     def get_aws_default_service_quota(
-        self, **kwargs: Unpack[GetAWSDefaultServiceQuotaRequestTypeDef]
-    ) -> TargetResults[GetAWSDefaultServiceQuotaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAWSDefaultServiceQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAWSDefaultServiceQuotaResponseTypeDef]:
         """Retrieves the default value for the specified quota. The default value
         does not reflect any quota increases.
 
@@ -158,8 +111,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("GetAWSDefaultServiceQuota", kwargs)
 
     def get_quota_utilization_report(
-        self, **kwargs: Unpack[GetQuotaUtilizationReportRequestTypeDef]
-    ) -> TargetResults[GetQuotaUtilizationReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQuotaUtilizationReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQuotaUtilizationReportResponseTypeDef]:
         """Retrieves the quota utilization report for your Amazon Web Services
         account. This operation returns paginated results showing your quota usage
         across all Amazon Web Services services, sorted by utilization percentage
@@ -170,8 +123,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("GetQuotaUtilizationReport", kwargs)
 
     def get_requested_service_quota_change(
-        self, **kwargs: Unpack[GetRequestedServiceQuotaChangeRequestTypeDef]
-    ) -> TargetResults[GetRequestedServiceQuotaChangeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRequestedServiceQuotaChangeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRequestedServiceQuotaChangeResponseTypeDef]:
         """Retrieves information about the specified quota increase request.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/GetRequestedServiceQuotaChange
@@ -179,8 +132,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("GetRequestedServiceQuotaChange", kwargs)
 
     def get_service_quota(
-        self, **kwargs: Unpack[GetServiceQuotaRequestTypeDef]
-    ) -> TargetResults[GetServiceQuotaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceQuotaResponseTypeDef]:
         """Retrieves the applied quota value for the specified account-level or
         resource-level quota. For some quotas, only the default values are
         available. If the applied quota value is not available for a quota, the
@@ -191,8 +144,13 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("GetServiceQuota", kwargs)
 
     def get_service_quota_increase_request_from_template(
-        self, **kwargs: Unpack[GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef]
-    ) -> TargetResults[GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef
+    ]:
         """Retrieves information about the specified quota increase request in your
         quota request template.
 
@@ -201,8 +159,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("GetServiceQuotaIncreaseRequestFromTemplate", kwargs)
 
     def list_aws_default_service_quotas(
-        self, **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef]
-    ) -> TargetResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAWSDefaultServiceQuotasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAWSDefaultServiceQuotasResponseTypeDef]:
         """Lists the default values for the quotas for the specified Amazon Web
         Services service. A default value does not reflect any quota increases.
 
@@ -211,8 +169,11 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("ListAWSDefaultServiceQuotas", kwargs)
 
     def list_requested_service_quota_change_history(
-        self, **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef]
-    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListRequestedServiceQuotaChangeHistoryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
         """Retrieves the quota increase requests for the specified Amazon Web
         Services service. Filter responses to return quota requests at either the
         account level, resource level, or all levels. Responses include any open
@@ -224,8 +185,12 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_requested_service_quota_change_history_by_quota(
         self,
-        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
-    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef
+    ]:
         """Retrieves the quota increase requests for the specified quota. Filter
         responses to return quota requests at either the account level, resource
         level, or all levels.
@@ -235,8 +200,13 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("ListRequestedServiceQuotaChangeHistoryByQuota", kwargs)
 
     def list_service_quota_increase_requests_in_template(
-        self, **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef]
-    ) -> TargetResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef
+    ]:
         """Lists the quota increase requests in the specified quota request template.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServiceQuotaIncreaseRequestsInTemplate
@@ -244,8 +214,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("ListServiceQuotaIncreaseRequestsInTemplate", kwargs)
 
     def list_service_quotas(
-        self, **kwargs: Unpack[ListServiceQuotasRequestTypeDef]
-    ) -> TargetResults[ListServiceQuotasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceQuotasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceQuotasResponseTypeDef]:
         """Lists the applied quota values for the specified Amazon Web Services
         service. For some quotas, only the default values are available. If the
         applied quota value is not available for a quota, the quota is not
@@ -257,8 +227,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("ListServiceQuotas", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Lists the names and codes for the Amazon Web Services services integrated
         with Service Quotas.
 
@@ -267,8 +237,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags assigned to the specified applied quota.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListTagsForResource
@@ -276,8 +246,13 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_service_quota_increase_request_into_template(
-        self, **kwargs: Unpack[PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef]
-    ) -> TargetResults[PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef
+    ]:
         """Adds a quota increase request to your quota request template.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/PutServiceQuotaIncreaseRequestIntoTemplate
@@ -285,8 +260,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("PutServiceQuotaIncreaseRequestIntoTemplate", kwargs)
 
     def request_service_quota_increase(
-        self, **kwargs: Unpack[RequestServiceQuotaIncreaseRequestTypeDef]
-    ) -> TargetResults[RequestServiceQuotaIncreaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestServiceQuotaIncreaseRequestTypeDef]
+    ) -> TargetResults[type_defs.RequestServiceQuotaIncreaseResponseTypeDef]:
         """Submits a quota increase request for the specified quota at the account or
         resource level.
 
@@ -295,8 +270,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("RequestServiceQuotaIncrease", kwargs)
 
     def start_auto_management(
-        self, **kwargs: Unpack[StartAutoManagementRequestTypeDef]
-    ) -> TargetResults[StartAutoManagementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAutoManagementRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAutoManagementResponseTypeDef]:
         """Starts Service Quotas Automatic Management for an Amazon Web Services
         account, including notification preferences and excluded quotas
         configurations. Automatic Management monitors your Service Quotas
@@ -308,7 +283,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def start_quota_utilization_report(
         self,
-    ) -> TargetResults[StartQuotaUtilizationReportResponseTypeDef]:
+    ) -> TargetResults[type_defs.StartQuotaUtilizationReportResponseTypeDef]:
         """Initiates the generation of a quota utilization report for your Amazon Web
         Services account. This asynchronous operation analyzes your quota usage
         across all Amazon Web Services services and returns a unique report
@@ -318,7 +293,9 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         """
         return self._call("StartQuotaUtilizationReport", {})
 
-    def stop_auto_management(self) -> TargetResults[StopAutoManagementResponseTypeDef]:
+    def stop_auto_management(
+        self,
+    ) -> TargetResults[type_defs.StopAutoManagementResponseTypeDef]:
         """Stops Service Quotas Automatic Management for an Amazon Web Services
         account and removes all associated configurations. Automatic Management
         monitors your Service Quotas utilization and notifies you before you run
@@ -329,8 +306,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("StopAutoManagement", {})
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to the specified applied quota. You can include one or more tags
         to add to the quota.
 
@@ -339,8 +316,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from the specified applied quota. You can specify one or more
         tags to remove.
 
@@ -349,8 +326,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_auto_management(
-        self, **kwargs: Unpack[UpdateAutoManagementRequestTypeDef]
-    ) -> TargetResults[UpdateAutoManagementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAutoManagementRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutoManagementResponseTypeDef]:
         """Updates your Service Quotas Automatic Management configuration, including
         notification preferences and excluded quotas. Automatic Management
         monitors your Service Quotas utilization and notifies you before you run
@@ -366,8 +343,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef],
-    ) -> TargetResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAWSDefaultServiceQuotasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAWSDefaultServiceQuotasResponseTypeDef]:
         """Every page of ListAWSDefaultServiceQuotas in every target, merged per
         target (botocore's build_full_result).
 
@@ -390,8 +367,10 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef],
-    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRequestedServiceQuotaChangeHistoryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
         """Every page of ListRequestedServiceQuotaChangeHistory in every target,
         merged per target (botocore's build_full_result).
 
@@ -416,8 +395,12 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
-    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef
+    ]:
         """Every page of ListRequestedServiceQuotaChangeHistoryByQuota in every
         target, merged per target (botocore's build_full_result).
 
@@ -441,8 +424,12 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef],
-    ) -> TargetResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef
+    ]:
         """Every page of ListServiceQuotaIncreaseRequestsInTemplate in every target,
         merged per target (botocore's build_full_result).
 
@@ -464,8 +451,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceQuotasRequestTypeDef],
-    ) -> TargetResults[ListServiceQuotasResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceQuotasRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceQuotasResponseTypeDef]:
         """Every page of ListServiceQuotas in every target, merged per target
         (botocore's build_full_result).
 
@@ -491,8 +478,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -514,8 +501,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef],
-    ) -> Items[ServiceQuotaTypeDef]:
+        **kwargs: Unpack[type_defs.ListAWSDefaultServiceQuotasRequestTypeDef],
+    ) -> Items[type_defs.ServiceQuotaTypeDef]:
         """Each element of Quotas in every page of ListAWSDefaultServiceQuotas, from
         every target, as its page arrives (tagged with its target).
 
@@ -533,8 +520,10 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef],
-    ) -> Items[RequestedServiceQuotaChangeTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRequestedServiceQuotaChangeHistoryRequestTypeDef
+        ],
+    ) -> Items[type_defs.RequestedServiceQuotaChangeTypeDef]:
         """Each element of RequestedQuotas in every page of
         ListRequestedServiceQuotaChangeHistory, from every target, as its page
         arrives (tagged with its target).
@@ -553,8 +542,10 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
-    ) -> Items[RequestedServiceQuotaChangeTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef
+        ],
+    ) -> Items[type_defs.RequestedServiceQuotaChangeTypeDef]:
         """Each element of RequestedQuotas in every page of
         ListRequestedServiceQuotaChangeHistoryByQuota, from every target, as its
         page arrives (tagged with its target).
@@ -573,8 +564,10 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef],
-    ) -> Items[ServiceQuotaIncreaseRequestInTemplateTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef
+        ],
+    ) -> Items[type_defs.ServiceQuotaIncreaseRequestInTemplateTypeDef]:
         """Each element of ServiceQuotaIncreaseRequestInTemplateList in every page of
         ListServiceQuotaIncreaseRequestsInTemplate, from every target, as its page
         arrives (tagged with its target).
@@ -593,8 +586,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceQuotasRequestTypeDef],
-    ) -> Items[ServiceQuotaTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceQuotasRequestTypeDef],
+    ) -> Items[type_defs.ServiceQuotaTypeDef]:
         """Each element of Quotas in every page of ListServiceQuotas, from every
         target, as its page arrives (tagged with its target).
 
@@ -609,8 +602,8 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> Items[ServiceInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> Items[type_defs.ServiceInfoTypeDef]:
         """Each element of Services in every page of ListServices, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,198 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptPortfolioShareInputTypeDef,
-        AcceptPortfolioShareOutputTypeDef,
-        AssociateBudgetWithResourceInputTypeDef,
-        AssociateBudgetWithResourceOutputTypeDef,
-        AssociatePrincipalWithPortfolioInputTypeDef,
-        AssociatePrincipalWithPortfolioOutputTypeDef,
-        AssociateProductWithPortfolioInputTypeDef,
-        AssociateProductWithPortfolioOutputTypeDef,
-        AssociateServiceActionWithProvisioningArtifactInputTypeDef,
-        AssociateServiceActionWithProvisioningArtifactOutputTypeDef,
-        AssociateTagOptionWithResourceInputTypeDef,
-        AssociateTagOptionWithResourceOutputTypeDef,
-        BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef,
-        BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef,
-        BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef,
-        BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef,
-        ConstraintDetailTypeDef,
-        CopyProductInputTypeDef,
-        CopyProductOutputTypeDef,
-        CreateConstraintInputTypeDef,
-        CreateConstraintOutputTypeDef,
-        CreatePortfolioInputTypeDef,
-        CreatePortfolioOutputTypeDef,
-        CreatePortfolioShareInputTypeDef,
-        CreatePortfolioShareOutputTypeDef,
-        CreateProductInputTypeDef,
-        CreateProductOutputTypeDef,
-        CreateProvisionedProductPlanInputTypeDef,
-        CreateProvisionedProductPlanOutputTypeDef,
-        CreateProvisioningArtifactInputTypeDef,
-        CreateProvisioningArtifactOutputTypeDef,
-        CreateServiceActionInputTypeDef,
-        CreateServiceActionOutputTypeDef,
-        CreateTagOptionInputTypeDef,
-        CreateTagOptionOutputTypeDef,
-        DeleteConstraintInputTypeDef,
-        DeleteConstraintOutputTypeDef,
-        DeletePortfolioInputTypeDef,
-        DeletePortfolioOutputTypeDef,
-        DeletePortfolioShareInputTypeDef,
-        DeletePortfolioShareOutputTypeDef,
-        DeleteProductInputTypeDef,
-        DeleteProductOutputTypeDef,
-        DeleteProvisionedProductPlanInputTypeDef,
-        DeleteProvisionedProductPlanOutputTypeDef,
-        DeleteProvisioningArtifactInputTypeDef,
-        DeleteProvisioningArtifactOutputTypeDef,
-        DeleteServiceActionInputTypeDef,
-        DeleteServiceActionOutputTypeDef,
-        DeleteTagOptionInputTypeDef,
-        DeleteTagOptionOutputTypeDef,
-        DescribeConstraintInputTypeDef,
-        DescribeConstraintOutputTypeDef,
-        DescribeCopyProductStatusInputTypeDef,
-        DescribeCopyProductStatusOutputTypeDef,
-        DescribePortfolioInputTypeDef,
-        DescribePortfolioOutputTypeDef,
-        DescribePortfolioShareStatusInputTypeDef,
-        DescribePortfolioShareStatusOutputTypeDef,
-        DescribePortfolioSharesInputTypeDef,
-        DescribePortfolioSharesOutputTypeDef,
-        DescribeProductAsAdminInputTypeDef,
-        DescribeProductAsAdminOutputTypeDef,
-        DescribeProductInputTypeDef,
-        DescribeProductOutputTypeDef,
-        DescribeProductViewInputTypeDef,
-        DescribeProductViewOutputTypeDef,
-        DescribeProvisionedProductInputTypeDef,
-        DescribeProvisionedProductOutputTypeDef,
-        DescribeProvisionedProductPlanInputTypeDef,
-        DescribeProvisionedProductPlanOutputTypeDef,
-        DescribeProvisioningArtifactInputTypeDef,
-        DescribeProvisioningArtifactOutputTypeDef,
-        DescribeProvisioningParametersInputTypeDef,
-        DescribeProvisioningParametersOutputTypeDef,
-        DescribeRecordInputTypeDef,
-        DescribeRecordOutputTypeDef,
-        DescribeServiceActionExecutionParametersInputTypeDef,
-        DescribeServiceActionExecutionParametersOutputTypeDef,
-        DescribeServiceActionInputTypeDef,
-        DescribeServiceActionOutputTypeDef,
-        DescribeTagOptionInputTypeDef,
-        DescribeTagOptionOutputTypeDef,
-        DisableAWSOrganizationsAccessOutputTypeDef,
-        DisassociateBudgetFromResourceInputTypeDef,
-        DisassociateBudgetFromResourceOutputTypeDef,
-        DisassociatePrincipalFromPortfolioInputTypeDef,
-        DisassociatePrincipalFromPortfolioOutputTypeDef,
-        DisassociateProductFromPortfolioInputTypeDef,
-        DisassociateProductFromPortfolioOutputTypeDef,
-        DisassociateServiceActionFromProvisioningArtifactInputTypeDef,
-        DisassociateServiceActionFromProvisioningArtifactOutputTypeDef,
-        DisassociateTagOptionFromResourceInputTypeDef,
-        DisassociateTagOptionFromResourceOutputTypeDef,
-        EnableAWSOrganizationsAccessOutputTypeDef,
-        ExecuteProvisionedProductPlanInputTypeDef,
-        ExecuteProvisionedProductPlanOutputTypeDef,
-        ExecuteProvisionedProductServiceActionInputTypeDef,
-        ExecuteProvisionedProductServiceActionOutputTypeDef,
-        GetAWSOrganizationsAccessStatusOutputTypeDef,
-        GetProvisionedProductOutputsInputTypeDef,
-        GetProvisionedProductOutputsOutputTypeDef,
-        ImportAsProvisionedProductInputTypeDef,
-        ImportAsProvisionedProductOutputTypeDef,
-        LaunchPathSummaryTypeDef,
-        ListAcceptedPortfolioSharesInputTypeDef,
-        ListAcceptedPortfolioSharesOutputTypeDef,
-        ListBudgetsForResourceInputTypeDef,
-        ListBudgetsForResourceOutputTypeDef,
-        ListConstraintsForPortfolioInputTypeDef,
-        ListConstraintsForPortfolioOutputTypeDef,
-        ListLaunchPathsInputTypeDef,
-        ListLaunchPathsOutputTypeDef,
-        ListOrganizationPortfolioAccessInputTypeDef,
-        ListOrganizationPortfolioAccessOutputTypeDef,
-        ListPortfolioAccessInputTypeDef,
-        ListPortfolioAccessOutputTypeDef,
-        ListPortfoliosForProductInputTypeDef,
-        ListPortfoliosForProductOutputTypeDef,
-        ListPortfoliosInputTypeDef,
-        ListPortfoliosOutputTypeDef,
-        ListPrincipalsForPortfolioInputTypeDef,
-        ListPrincipalsForPortfolioOutputTypeDef,
-        ListProvisionedProductPlansInputTypeDef,
-        ListProvisionedProductPlansOutputTypeDef,
-        ListProvisioningArtifactsForServiceActionInputTypeDef,
-        ListProvisioningArtifactsForServiceActionOutputTypeDef,
-        ListProvisioningArtifactsInputTypeDef,
-        ListProvisioningArtifactsOutputTypeDef,
-        ListRecordHistoryInputTypeDef,
-        ListRecordHistoryOutputTypeDef,
-        ListResourcesForTagOptionInputTypeDef,
-        ListResourcesForTagOptionOutputTypeDef,
-        ListServiceActionsForProvisioningArtifactInputTypeDef,
-        ListServiceActionsForProvisioningArtifactOutputTypeDef,
-        ListServiceActionsInputTypeDef,
-        ListServiceActionsOutputTypeDef,
-        ListStackInstancesForProvisionedProductInputTypeDef,
-        ListStackInstancesForProvisionedProductOutputTypeDef,
-        ListTagOptionsInputTypeDef,
-        ListTagOptionsOutputTypeDef,
-        NotifyProvisionProductEngineWorkflowResultInputTypeDef,
-        NotifyProvisionProductEngineWorkflowResultOutputTypeDef,
-        NotifyTerminateProvisionedProductEngineWorkflowResultInputTypeDef,
-        NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef,
-        NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef,
-        NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef,
-        OrganizationNodeTypeDef,
-        PortfolioDetailTypeDef,
-        PrincipalTypeDef,
-        ProductViewDetailTypeDef,
-        ProvisionProductInputTypeDef,
-        ProvisionProductOutputTypeDef,
-        ProvisionedProductDetailTypeDef,
-        ProvisionedProductPlanSummaryTypeDef,
-        ProvisioningArtifactViewTypeDef,
-        RecordDetailTypeDef,
-        RejectPortfolioShareInputTypeDef,
-        RejectPortfolioShareOutputTypeDef,
-        ResourceDetailTypeDef,
-        ScanProvisionedProductsInputTypeDef,
-        ScanProvisionedProductsOutputTypeDef,
-        SearchProductsAsAdminInputTypeDef,
-        SearchProductsAsAdminOutputTypeDef,
-        SearchProductsInputTypeDef,
-        SearchProductsOutputTypeDef,
-        SearchProvisionedProductsInputTypeDef,
-        SearchProvisionedProductsOutputTypeDef,
-        ServiceActionSummaryTypeDef,
-        TagOptionDetailTypeDef,
-        TerminateProvisionedProductInputTypeDef,
-        TerminateProvisionedProductOutputTypeDef,
-        UpdateConstraintInputTypeDef,
-        UpdateConstraintOutputTypeDef,
-        UpdatePortfolioInputTypeDef,
-        UpdatePortfolioOutputTypeDef,
-        UpdatePortfolioShareInputTypeDef,
-        UpdatePortfolioShareOutputTypeDef,
-        UpdateProductInputTypeDef,
-        UpdateProductOutputTypeDef,
-        UpdateProvisionedProductInputTypeDef,
-        UpdateProvisionedProductOutputTypeDef,
-        UpdateProvisionedProductPropertiesInputTypeDef,
-        UpdateProvisionedProductPropertiesOutputTypeDef,
-        UpdateProvisioningArtifactInputTypeDef,
-        UpdateProvisioningArtifactOutputTypeDef,
-        UpdateServiceActionInputTypeDef,
-        UpdateServiceActionOutputTypeDef,
-        UpdateTagOptionInputTypeDef,
-        UpdateTagOptionOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionServiceCatalog"]
 
@@ -218,8 +27,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_portfolio_share(
-        self, **kwargs: Unpack[AcceptPortfolioShareInputTypeDef]
-    ) -> TargetResults[AcceptPortfolioShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptPortfolioShareInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptPortfolioShareOutputTypeDef]:
         """Accepts an offer to share the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AcceptPortfolioShare
@@ -227,8 +36,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("AcceptPortfolioShare", kwargs)
 
     def associate_budget_with_resource(
-        self, **kwargs: Unpack[AssociateBudgetWithResourceInputTypeDef]
-    ) -> TargetResults[AssociateBudgetWithResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateBudgetWithResourceInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateBudgetWithResourceOutputTypeDef]:
         """Associates the specified budget with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateBudgetWithResource
@@ -236,8 +45,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("AssociateBudgetWithResource", kwargs)
 
     def associate_principal_with_portfolio(
-        self, **kwargs: Unpack[AssociatePrincipalWithPortfolioInputTypeDef]
-    ) -> TargetResults[AssociatePrincipalWithPortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociatePrincipalWithPortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.AssociatePrincipalWithPortfolioOutputTypeDef]:
         """Associates the specified principal ARN with the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociatePrincipalWithPortfolio
@@ -245,8 +54,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("AssociatePrincipalWithPortfolio", kwargs)
 
     def associate_product_with_portfolio(
-        self, **kwargs: Unpack[AssociateProductWithPortfolioInputTypeDef]
-    ) -> TargetResults[AssociateProductWithPortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateProductWithPortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateProductWithPortfolioOutputTypeDef]:
         """Associates the specified product with the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateProductWithPortfolio
@@ -255,8 +64,12 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def associate_service_action_with_provisioning_artifact(
         self,
-        **kwargs: Unpack[AssociateServiceActionWithProvisioningArtifactInputTypeDef],
-    ) -> TargetResults[AssociateServiceActionWithProvisioningArtifactOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.AssociateServiceActionWithProvisioningArtifactInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateServiceActionWithProvisioningArtifactOutputTypeDef
+    ]:
         """Associates a self-service action with a provisioning artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateServiceActionWithProvisioningArtifact
@@ -264,8 +77,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("AssociateServiceActionWithProvisioningArtifact", kwargs)
 
     def associate_tag_option_with_resource(
-        self, **kwargs: Unpack[AssociateTagOptionWithResourceInputTypeDef]
-    ) -> TargetResults[AssociateTagOptionWithResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateTagOptionWithResourceInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateTagOptionWithResourceOutputTypeDef]:
         """Associate the specified TagOption with the specified portfolio or product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateTagOptionWithResource
@@ -275,10 +88,10 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     def batch_associate_service_action_with_provisioning_artifact(
         self,
         **kwargs: Unpack[
-            BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef
+            type_defs.BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef
         ],
     ) -> TargetResults[
-        BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef
+        type_defs.BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef
     ]:
         """Associates multiple self-service actions with provisioning artifacts.
 
@@ -289,10 +102,10 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     def batch_disassociate_service_action_from_provisioning_artifact(
         self,
         **kwargs: Unpack[
-            BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef
+            type_defs.BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef
         ],
     ) -> TargetResults[
-        BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef
+        type_defs.BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef
     ]:
         """Disassociates a batch of self-service actions from the specified
         provisioning artifact.
@@ -304,8 +117,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         )
 
     def copy_product(
-        self, **kwargs: Unpack[CopyProductInputTypeDef]
-    ) -> TargetResults[CopyProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyProductInputTypeDef]
+    ) -> TargetResults[type_defs.CopyProductOutputTypeDef]:
         """Copies the specified source product to the specified target product or a
         new product.
 
@@ -314,8 +127,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CopyProduct", kwargs)
 
     def create_constraint(
-        self, **kwargs: Unpack[CreateConstraintInputTypeDef]
-    ) -> TargetResults[CreateConstraintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConstraintInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConstraintOutputTypeDef]:
         """Creates a constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateConstraint
@@ -323,8 +136,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreateConstraint", kwargs)
 
     def create_portfolio(
-        self, **kwargs: Unpack[CreatePortfolioInputTypeDef]
-    ) -> TargetResults[CreatePortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePortfolioOutputTypeDef]:
         """Creates a portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreatePortfolio
@@ -332,8 +145,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreatePortfolio", kwargs)
 
     def create_portfolio_share(
-        self, **kwargs: Unpack[CreatePortfolioShareInputTypeDef]
-    ) -> TargetResults[CreatePortfolioShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePortfolioShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePortfolioShareOutputTypeDef]:
         """Shares the specified portfolio with the specified account or organization
         node. Shares to an organization node can only be created by the management
         account of an organization or by a delegated administrator. You can share
@@ -345,8 +158,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreatePortfolioShare", kwargs)
 
     def create_product(
-        self, **kwargs: Unpack[CreateProductInputTypeDef]
-    ) -> TargetResults[CreateProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProductInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProductOutputTypeDef]:
         """Creates a product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateProduct
@@ -354,8 +167,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreateProduct", kwargs)
 
     def create_provisioned_product_plan(
-        self, **kwargs: Unpack[CreateProvisionedProductPlanInputTypeDef]
-    ) -> TargetResults[CreateProvisionedProductPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProvisionedProductPlanInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProvisionedProductPlanOutputTypeDef]:
         """Creates a plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateProvisionedProductPlan
@@ -363,8 +176,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreateProvisionedProductPlan", kwargs)
 
     def create_provisioning_artifact(
-        self, **kwargs: Unpack[CreateProvisioningArtifactInputTypeDef]
-    ) -> TargetResults[CreateProvisioningArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProvisioningArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProvisioningArtifactOutputTypeDef]:
         """Creates a provisioning artifact (also known as a version) for the
         specified product.
 
@@ -373,8 +186,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreateProvisioningArtifact", kwargs)
 
     def create_service_action(
-        self, **kwargs: Unpack[CreateServiceActionInputTypeDef]
-    ) -> TargetResults[CreateServiceActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceActionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceActionOutputTypeDef]:
         """Creates a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateServiceAction
@@ -382,8 +195,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreateServiceAction", kwargs)
 
     def create_tag_option(
-        self, **kwargs: Unpack[CreateTagOptionInputTypeDef]
-    ) -> TargetResults[CreateTagOptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagOptionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTagOptionOutputTypeDef]:
         """Creates a TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateTagOption
@@ -391,8 +204,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("CreateTagOption", kwargs)
 
     def delete_constraint(
-        self, **kwargs: Unpack[DeleteConstraintInputTypeDef]
-    ) -> TargetResults[DeleteConstraintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConstraintInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConstraintOutputTypeDef]:
         """Deletes the specified constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteConstraint
@@ -400,8 +213,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeleteConstraint", kwargs)
 
     def delete_portfolio(
-        self, **kwargs: Unpack[DeletePortfolioInputTypeDef]
-    ) -> TargetResults[DeletePortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePortfolioOutputTypeDef]:
         """Deletes the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeletePortfolio
@@ -409,8 +222,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeletePortfolio", kwargs)
 
     def delete_portfolio_share(
-        self, **kwargs: Unpack[DeletePortfolioShareInputTypeDef]
-    ) -> TargetResults[DeletePortfolioShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortfolioShareInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePortfolioShareOutputTypeDef]:
         """Stops sharing the specified portfolio with the specified account or
         organization node. Shares to an organization node can only be deleted by
         the management account of an organization or by a delegated administrator.
@@ -420,8 +233,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeletePortfolioShare", kwargs)
 
     def delete_product(
-        self, **kwargs: Unpack[DeleteProductInputTypeDef]
-    ) -> TargetResults[DeleteProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProductInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProductOutputTypeDef]:
         """Deletes the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteProduct
@@ -429,8 +242,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeleteProduct", kwargs)
 
     def delete_provisioned_product_plan(
-        self, **kwargs: Unpack[DeleteProvisionedProductPlanInputTypeDef]
-    ) -> TargetResults[DeleteProvisionedProductPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProvisionedProductPlanInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProvisionedProductPlanOutputTypeDef]:
         """Deletes the specified plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteProvisionedProductPlan
@@ -438,8 +251,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeleteProvisionedProductPlan", kwargs)
 
     def delete_provisioning_artifact(
-        self, **kwargs: Unpack[DeleteProvisioningArtifactInputTypeDef]
-    ) -> TargetResults[DeleteProvisioningArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProvisioningArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteProvisioningArtifactOutputTypeDef]:
         """Deletes the specified provisioning artifact (also known as a version) for
         the specified product.
 
@@ -448,8 +261,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeleteProvisioningArtifact", kwargs)
 
     def delete_service_action(
-        self, **kwargs: Unpack[DeleteServiceActionInputTypeDef]
-    ) -> TargetResults[DeleteServiceActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceActionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceActionOutputTypeDef]:
         """Deletes a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteServiceAction
@@ -457,8 +270,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeleteServiceAction", kwargs)
 
     def delete_tag_option(
-        self, **kwargs: Unpack[DeleteTagOptionInputTypeDef]
-    ) -> TargetResults[DeleteTagOptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagOptionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTagOptionOutputTypeDef]:
         """Deletes the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteTagOption
@@ -466,8 +279,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DeleteTagOption", kwargs)
 
     def describe_constraint(
-        self, **kwargs: Unpack[DescribeConstraintInputTypeDef]
-    ) -> TargetResults[DescribeConstraintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConstraintInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeConstraintOutputTypeDef]:
         """Gets information about the specified constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeConstraint
@@ -475,8 +288,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeConstraint", kwargs)
 
     def describe_copy_product_status(
-        self, **kwargs: Unpack[DescribeCopyProductStatusInputTypeDef]
-    ) -> TargetResults[DescribeCopyProductStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCopyProductStatusInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCopyProductStatusOutputTypeDef]:
         """Gets the status of the specified copy product operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeCopyProductStatus
@@ -484,8 +297,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeCopyProductStatus", kwargs)
 
     def describe_portfolio(
-        self, **kwargs: Unpack[DescribePortfolioInputTypeDef]
-    ) -> TargetResults[DescribePortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePortfolioOutputTypeDef]:
         """Gets information about the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribePortfolio
@@ -493,8 +306,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribePortfolio", kwargs)
 
     def describe_portfolio_share_status(
-        self, **kwargs: Unpack[DescribePortfolioShareStatusInputTypeDef]
-    ) -> TargetResults[DescribePortfolioShareStatusOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePortfolioShareStatusInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePortfolioShareStatusOutputTypeDef]:
         """Gets the status of the specified portfolio share operation. This API can
         only be called by the management account in the organization or by a
         delegated admin.
@@ -504,8 +317,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribePortfolioShareStatus", kwargs)
 
     def describe_portfolio_shares(
-        self, **kwargs: Unpack[DescribePortfolioSharesInputTypeDef]
-    ) -> TargetResults[DescribePortfolioSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePortfolioSharesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePortfolioSharesOutputTypeDef]:
         """Returns a summary of each of the portfolio shares that were created for
         the specified portfolio.
 
@@ -514,8 +327,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribePortfolioShares", kwargs)
 
     def describe_product(
-        self, **kwargs: Unpack[DescribeProductInputTypeDef]
-    ) -> TargetResults[DescribeProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProductInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProductOutputTypeDef]:
         """Gets information about the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProduct
@@ -523,8 +336,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProduct", kwargs)
 
     def describe_product_as_admin(
-        self, **kwargs: Unpack[DescribeProductAsAdminInputTypeDef]
-    ) -> TargetResults[DescribeProductAsAdminOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProductAsAdminInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProductAsAdminOutputTypeDef]:
         """Gets information about the specified product. This operation is run with
         administrator access.
 
@@ -533,8 +346,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProductAsAdmin", kwargs)
 
     def describe_product_view(
-        self, **kwargs: Unpack[DescribeProductViewInputTypeDef]
-    ) -> TargetResults[DescribeProductViewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProductViewInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProductViewOutputTypeDef]:
         """Gets information about the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProductView
@@ -542,8 +355,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProductView", kwargs)
 
     def describe_provisioned_product(
-        self, **kwargs: Unpack[DescribeProvisionedProductInputTypeDef]
-    ) -> TargetResults[DescribeProvisionedProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProvisionedProductInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProvisionedProductOutputTypeDef]:
         """Gets information about the specified provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProvisionedProduct
@@ -551,8 +364,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProvisionedProduct", kwargs)
 
     def describe_provisioned_product_plan(
-        self, **kwargs: Unpack[DescribeProvisionedProductPlanInputTypeDef]
-    ) -> TargetResults[DescribeProvisionedProductPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProvisionedProductPlanInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProvisionedProductPlanOutputTypeDef]:
         """Gets information about the resource changes for the specified plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProvisionedProductPlan
@@ -560,8 +373,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProvisionedProductPlan", kwargs)
 
     def describe_provisioning_artifact(
-        self, **kwargs: Unpack[DescribeProvisioningArtifactInputTypeDef]
-    ) -> TargetResults[DescribeProvisioningArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProvisioningArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProvisioningArtifactOutputTypeDef]:
         """Gets information about the specified provisioning artifact (also known as
         a version) for the specified product.
 
@@ -570,8 +383,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProvisioningArtifact", kwargs)
 
     def describe_provisioning_parameters(
-        self, **kwargs: Unpack[DescribeProvisioningParametersInputTypeDef]
-    ) -> TargetResults[DescribeProvisioningParametersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProvisioningParametersInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeProvisioningParametersOutputTypeDef]:
         """Gets information about the configuration required to provision the
         specified product using the specified provisioning artifact.
 
@@ -580,8 +393,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeProvisioningParameters", kwargs)
 
     def describe_record(
-        self, **kwargs: Unpack[DescribeRecordInputTypeDef]
-    ) -> TargetResults[DescribeRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRecordInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeRecordOutputTypeDef]:
         """Gets information about the specified request operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeRecord
@@ -589,8 +402,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeRecord", kwargs)
 
     def describe_service_action(
-        self, **kwargs: Unpack[DescribeServiceActionInputTypeDef]
-    ) -> TargetResults[DescribeServiceActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServiceActionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceActionOutputTypeDef]:
         """Describes a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeServiceAction
@@ -598,8 +411,11 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeServiceAction", kwargs)
 
     def describe_service_action_execution_parameters(
-        self, **kwargs: Unpack[DescribeServiceActionExecutionParametersInputTypeDef]
-    ) -> TargetResults[DescribeServiceActionExecutionParametersOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeServiceActionExecutionParametersInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeServiceActionExecutionParametersOutputTypeDef]:
         """Finds the default parameters for a specific self-service action on a
         specific provisioned product and returns a map of the results to the user.
 
@@ -608,8 +424,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DescribeServiceActionExecutionParameters", kwargs)
 
     def describe_tag_option(
-        self, **kwargs: Unpack[DescribeTagOptionInputTypeDef]
-    ) -> TargetResults[DescribeTagOptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagOptionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagOptionOutputTypeDef]:
         """Gets information about the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeTagOption
@@ -618,7 +434,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disable_aws_organizations_access(
         self,
-    ) -> TargetResults[DisableAWSOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[type_defs.DisableAWSOrganizationsAccessOutputTypeDef]:
         """Disable portfolio sharing through the Organizations service. This command
         will not delete your current shares, but prevents you from creating new
         shares throughout your organization. Current shares are not kept in sync
@@ -631,8 +447,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DisableAWSOrganizationsAccess", {})
 
     def disassociate_budget_from_resource(
-        self, **kwargs: Unpack[DisassociateBudgetFromResourceInputTypeDef]
-    ) -> TargetResults[DisassociateBudgetFromResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateBudgetFromResourceInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateBudgetFromResourceOutputTypeDef]:
         """Disassociates the specified budget from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DisassociateBudgetFromResource
@@ -640,8 +456,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DisassociateBudgetFromResource", kwargs)
 
     def disassociate_principal_from_portfolio(
-        self, **kwargs: Unpack[DisassociatePrincipalFromPortfolioInputTypeDef]
-    ) -> TargetResults[DisassociatePrincipalFromPortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociatePrincipalFromPortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociatePrincipalFromPortfolioOutputTypeDef]:
         """Disassociates a previously associated principal ARN from a specified
         portfolio.
 
@@ -650,8 +466,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DisassociatePrincipalFromPortfolio", kwargs)
 
     def disassociate_product_from_portfolio(
-        self, **kwargs: Unpack[DisassociateProductFromPortfolioInputTypeDef]
-    ) -> TargetResults[DisassociateProductFromPortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateProductFromPortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateProductFromPortfolioOutputTypeDef]:
         """Disassociates the specified product from the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DisassociateProductFromPortfolio
@@ -660,8 +476,12 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disassociate_service_action_from_provisioning_artifact(
         self,
-        **kwargs: Unpack[DisassociateServiceActionFromProvisioningArtifactInputTypeDef],
-    ) -> TargetResults[DisassociateServiceActionFromProvisioningArtifactOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DisassociateServiceActionFromProvisioningArtifactInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateServiceActionFromProvisioningArtifactOutputTypeDef
+    ]:
         """Disassociates the specified self-service action association from the
         specified provisioning artifact.
 
@@ -670,8 +490,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("DisassociateServiceActionFromProvisioningArtifact", kwargs)
 
     def disassociate_tag_option_from_resource(
-        self, **kwargs: Unpack[DisassociateTagOptionFromResourceInputTypeDef]
-    ) -> TargetResults[DisassociateTagOptionFromResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateTagOptionFromResourceInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateTagOptionFromResourceOutputTypeDef]:
         """Disassociates the specified TagOption from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DisassociateTagOptionFromResource
@@ -680,7 +500,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def enable_aws_organizations_access(
         self,
-    ) -> TargetResults[EnableAWSOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[type_defs.EnableAWSOrganizationsAccessOutputTypeDef]:
         """Enable portfolio sharing feature through Organizations. This API will
         allow Service Catalog to receive updates on your organization in order to
         sync your shares with the current structure. This API can only be called
@@ -691,8 +511,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("EnableAWSOrganizationsAccess", {})
 
     def execute_provisioned_product_plan(
-        self, **kwargs: Unpack[ExecuteProvisionedProductPlanInputTypeDef]
-    ) -> TargetResults[ExecuteProvisionedProductPlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteProvisionedProductPlanInputTypeDef]
+    ) -> TargetResults[type_defs.ExecuteProvisionedProductPlanOutputTypeDef]:
         """Provisions or modifies a product based on the resource changes for the
         specified plan.
 
@@ -701,8 +521,9 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ExecuteProvisionedProductPlan", kwargs)
 
     def execute_provisioned_product_service_action(
-        self, **kwargs: Unpack[ExecuteProvisionedProductServiceActionInputTypeDef]
-    ) -> TargetResults[ExecuteProvisionedProductServiceActionOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ExecuteProvisionedProductServiceActionInputTypeDef],
+    ) -> TargetResults[type_defs.ExecuteProvisionedProductServiceActionOutputTypeDef]:
         """Executes a self-service action against a provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ExecuteProvisionedProductServiceAction
@@ -711,7 +532,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def get_aws_organizations_access_status(
         self,
-    ) -> TargetResults[GetAWSOrganizationsAccessStatusOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetAWSOrganizationsAccessStatusOutputTypeDef]:
         """Get the Access Status for Organizations portfolio share feature. This API
         can only be called by the management account in the organization or by a
         delegated admin.
@@ -721,8 +542,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("GetAWSOrganizationsAccessStatus", {})
 
     def get_provisioned_product_outputs(
-        self, **kwargs: Unpack[GetProvisionedProductOutputsInputTypeDef]
-    ) -> TargetResults[GetProvisionedProductOutputsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProvisionedProductOutputsInputTypeDef]
+    ) -> TargetResults[type_defs.GetProvisionedProductOutputsOutputTypeDef]:
         """This API takes either a ProvisonedProductId or a ProvisionedProductName,
         along with a list of one or more output keys, and responds with the
         key/value pairs of those outputs.
@@ -732,8 +553,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("GetProvisionedProductOutputs", kwargs)
 
     def import_as_provisioned_product(
-        self, **kwargs: Unpack[ImportAsProvisionedProductInputTypeDef]
-    ) -> TargetResults[ImportAsProvisionedProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportAsProvisionedProductInputTypeDef]
+    ) -> TargetResults[type_defs.ImportAsProvisionedProductOutputTypeDef]:
         """Requests the import of a resource as an Service Catalog provisioned
         product that is associated to an Service Catalog product and provisioning
         artifact. Once imported, all supported governance actions are supported on
@@ -744,8 +565,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ImportAsProvisionedProduct", kwargs)
 
     def list_accepted_portfolio_shares(
-        self, **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef]
-    ) -> TargetResults[ListAcceptedPortfolioSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAcceptedPortfolioSharesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAcceptedPortfolioSharesOutputTypeDef]:
         """Lists all imported portfolios for which account-to-account shares were
         accepted by this account. By specifying the PortfolioShareType, you can
         list portfolios for which organizational shares were accepted by this
@@ -756,8 +577,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListAcceptedPortfolioShares", kwargs)
 
     def list_budgets_for_resource(
-        self, **kwargs: Unpack[ListBudgetsForResourceInputTypeDef]
-    ) -> TargetResults[ListBudgetsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBudgetsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListBudgetsForResourceOutputTypeDef]:
         """Lists all the budgets associated to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListBudgetsForResource
@@ -765,8 +586,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListBudgetsForResource", kwargs)
 
     def list_constraints_for_portfolio(
-        self, **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef]
-    ) -> TargetResults[ListConstraintsForPortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConstraintsForPortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.ListConstraintsForPortfolioOutputTypeDef]:
         """Lists the constraints for the specified portfolio and product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListConstraintsForPortfolio
@@ -774,8 +595,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListConstraintsForPortfolio", kwargs)
 
     def list_launch_paths(
-        self, **kwargs: Unpack[ListLaunchPathsInputTypeDef]
-    ) -> TargetResults[ListLaunchPathsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLaunchPathsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLaunchPathsOutputTypeDef]:
         """Lists the paths to the specified product. A path describes how the user
         gets access to a specified product and is necessary when provisioning a
         product. A path also determines the constraints that are put on a product.
@@ -786,8 +607,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListLaunchPaths", kwargs)
 
     def list_organization_portfolio_access(
-        self, **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef]
-    ) -> TargetResults[ListOrganizationPortfolioAccessOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationPortfolioAccessInputTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationPortfolioAccessOutputTypeDef]:
         """Lists the organization nodes that have access to the specified portfolio.
         This API can only be called by the management account in the organization
         or by a delegated admin.
@@ -797,8 +618,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListOrganizationPortfolioAccess", kwargs)
 
     def list_portfolio_access(
-        self, **kwargs: Unpack[ListPortfolioAccessInputTypeDef]
-    ) -> TargetResults[ListPortfolioAccessOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortfolioAccessInputTypeDef]
+    ) -> TargetResults[type_defs.ListPortfolioAccessOutputTypeDef]:
         """Lists the account IDs that have access to the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfolioAccess
@@ -806,8 +627,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListPortfolioAccess", kwargs)
 
     def list_portfolios(
-        self, **kwargs: Unpack[ListPortfoliosInputTypeDef]
-    ) -> TargetResults[ListPortfoliosOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortfoliosInputTypeDef]
+    ) -> TargetResults[type_defs.ListPortfoliosOutputTypeDef]:
         """Lists all portfolios in the catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfolios
@@ -815,8 +636,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListPortfolios", kwargs)
 
     def list_portfolios_for_product(
-        self, **kwargs: Unpack[ListPortfoliosForProductInputTypeDef]
-    ) -> TargetResults[ListPortfoliosForProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortfoliosForProductInputTypeDef]
+    ) -> TargetResults[type_defs.ListPortfoliosForProductOutputTypeDef]:
         """Lists all portfolios that the specified product is associated with.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfoliosForProduct
@@ -824,8 +645,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListPortfoliosForProduct", kwargs)
 
     def list_principals_for_portfolio(
-        self, **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef]
-    ) -> TargetResults[ListPrincipalsForPortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPrincipalsForPortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.ListPrincipalsForPortfolioOutputTypeDef]:
         """Lists all PrincipalARNs and corresponding PrincipalTypes associated with
         the specified portfolio.
 
@@ -834,8 +655,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListPrincipalsForPortfolio", kwargs)
 
     def list_provisioned_product_plans(
-        self, **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef]
-    ) -> TargetResults[ListProvisionedProductPlansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisionedProductPlansInputTypeDef]
+    ) -> TargetResults[type_defs.ListProvisionedProductPlansOutputTypeDef]:
         """Lists the plans for the specified provisioned product or all plans to
         which the user has access.
 
@@ -844,8 +665,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListProvisionedProductPlans", kwargs)
 
     def list_provisioning_artifacts(
-        self, **kwargs: Unpack[ListProvisioningArtifactsInputTypeDef]
-    ) -> TargetResults[ListProvisioningArtifactsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProvisioningArtifactsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProvisioningArtifactsOutputTypeDef]:
         """Lists all provisioning artifacts (also known as versions) for the
         specified product.
 
@@ -854,8 +675,13 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListProvisioningArtifacts", kwargs)
 
     def list_provisioning_artifacts_for_service_action(
-        self, **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef]
-    ) -> TargetResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListProvisioningArtifactsForServiceActionInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListProvisioningArtifactsForServiceActionOutputTypeDef
+    ]:
         """Lists all provisioning artifacts (also known as versions) for the
         specified self-service action.
 
@@ -864,8 +690,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListProvisioningArtifactsForServiceAction", kwargs)
 
     def list_record_history(
-        self, **kwargs: Unpack[ListRecordHistoryInputTypeDef]
-    ) -> TargetResults[ListRecordHistoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecordHistoryInputTypeDef]
+    ) -> TargetResults[type_defs.ListRecordHistoryOutputTypeDef]:
         """Lists the specified requests or all performed requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListRecordHistory
@@ -873,8 +699,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListRecordHistory", kwargs)
 
     def list_resources_for_tag_option(
-        self, **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef]
-    ) -> TargetResults[ListResourcesForTagOptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesForTagOptionInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesForTagOptionOutputTypeDef]:
         """Lists the resources associated with the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListResourcesForTagOption
@@ -882,8 +708,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListResourcesForTagOption", kwargs)
 
     def list_service_actions(
-        self, **kwargs: Unpack[ListServiceActionsInputTypeDef]
-    ) -> TargetResults[ListServiceActionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceActionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListServiceActionsOutputTypeDef]:
         """Lists all self-service actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListServiceActions
@@ -891,8 +717,13 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListServiceActions", kwargs)
 
     def list_service_actions_for_provisioning_artifact(
-        self, **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef]
-    ) -> TargetResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListServiceActionsForProvisioningArtifactInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceActionsForProvisioningArtifactOutputTypeDef
+    ]:
         """Returns a paginated list of self-service actions associated with the
         specified Product ID and Provisioning Artifact ID.
 
@@ -901,8 +732,9 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListServiceActionsForProvisioningArtifact", kwargs)
 
     def list_stack_instances_for_provisioned_product(
-        self, **kwargs: Unpack[ListStackInstancesForProvisionedProductInputTypeDef]
-    ) -> TargetResults[ListStackInstancesForProvisionedProductOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListStackInstancesForProvisionedProductInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackInstancesForProvisionedProductOutputTypeDef]:
         """Returns summary information about stack instances that are associated with
         the specified CFN_STACKSET type provisioned product. You can filter for
         stack instances that are associated with a specific Amazon Web Services
@@ -913,8 +745,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListStackInstancesForProvisionedProduct", kwargs)
 
     def list_tag_options(
-        self, **kwargs: Unpack[ListTagOptionsInputTypeDef]
-    ) -> TargetResults[ListTagOptionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagOptionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagOptionsOutputTypeDef]:
         """Lists the specified TagOptions or all TagOptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListTagOptions
@@ -922,8 +754,13 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ListTagOptions", kwargs)
 
     def notify_provision_product_engine_workflow_result(
-        self, **kwargs: Unpack[NotifyProvisionProductEngineWorkflowResultInputTypeDef]
-    ) -> TargetResults[NotifyProvisionProductEngineWorkflowResultOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.NotifyProvisionProductEngineWorkflowResultInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.NotifyProvisionProductEngineWorkflowResultOutputTypeDef
+    ]:
         """Notifies the result of the provisioning engine execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/NotifyProvisionProductEngineWorkflowResult
@@ -933,10 +770,10 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     def notify_terminate_provisioned_product_engine_workflow_result(
         self,
         **kwargs: Unpack[
-            NotifyTerminateProvisionedProductEngineWorkflowResultInputTypeDef
+            type_defs.NotifyTerminateProvisionedProductEngineWorkflowResultInputTypeDef
         ],
     ) -> TargetResults[
-        NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef
+        type_defs.NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef
     ]:
         """Notifies the result of the terminate engine execution.
 
@@ -949,9 +786,11 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     def notify_update_provisioned_product_engine_workflow_result(
         self,
         **kwargs: Unpack[
-            NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef
+            type_defs.NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef
         ],
-    ) -> TargetResults[NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef]:
+    ) -> TargetResults[
+        type_defs.NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef
+    ]:
         """Notifies the result of the update engine execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/NotifyUpdateProvisionedProductEngineWorkflowResult
@@ -959,8 +798,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("NotifyUpdateProvisionedProductEngineWorkflowResult", kwargs)
 
     def provision_product(
-        self, **kwargs: Unpack[ProvisionProductInputTypeDef]
-    ) -> TargetResults[ProvisionProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionProductInputTypeDef]
+    ) -> TargetResults[type_defs.ProvisionProductOutputTypeDef]:
         """Provisions the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ProvisionProduct
@@ -968,8 +807,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ProvisionProduct", kwargs)
 
     def reject_portfolio_share(
-        self, **kwargs: Unpack[RejectPortfolioShareInputTypeDef]
-    ) -> TargetResults[RejectPortfolioShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectPortfolioShareInputTypeDef]
+    ) -> TargetResults[type_defs.RejectPortfolioShareOutputTypeDef]:
         """Rejects an offer to share the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/RejectPortfolioShare
@@ -977,8 +816,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("RejectPortfolioShare", kwargs)
 
     def scan_provisioned_products(
-        self, **kwargs: Unpack[ScanProvisionedProductsInputTypeDef]
-    ) -> TargetResults[ScanProvisionedProductsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ScanProvisionedProductsInputTypeDef]
+    ) -> TargetResults[type_defs.ScanProvisionedProductsOutputTypeDef]:
         """Lists the provisioned products that are available (not terminated).
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ScanProvisionedProducts
@@ -986,8 +825,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("ScanProvisionedProducts", kwargs)
 
     def search_products(
-        self, **kwargs: Unpack[SearchProductsInputTypeDef]
-    ) -> TargetResults[SearchProductsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchProductsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchProductsOutputTypeDef]:
         """Gets information about the products to which the caller has access.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/SearchProducts
@@ -995,8 +834,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("SearchProducts", kwargs)
 
     def search_products_as_admin(
-        self, **kwargs: Unpack[SearchProductsAsAdminInputTypeDef]
-    ) -> TargetResults[SearchProductsAsAdminOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchProductsAsAdminInputTypeDef]
+    ) -> TargetResults[type_defs.SearchProductsAsAdminOutputTypeDef]:
         """Gets information about the products for the specified portfolio or all
         products.
 
@@ -1005,8 +844,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("SearchProductsAsAdmin", kwargs)
 
     def search_provisioned_products(
-        self, **kwargs: Unpack[SearchProvisionedProductsInputTypeDef]
-    ) -> TargetResults[SearchProvisionedProductsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchProvisionedProductsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchProvisionedProductsOutputTypeDef]:
         """Gets information about the provisioned products that meet the specified
         criteria.
 
@@ -1015,8 +854,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("SearchProvisionedProducts", kwargs)
 
     def terminate_provisioned_product(
-        self, **kwargs: Unpack[TerminateProvisionedProductInputTypeDef]
-    ) -> TargetResults[TerminateProvisionedProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateProvisionedProductInputTypeDef]
+    ) -> TargetResults[type_defs.TerminateProvisionedProductOutputTypeDef]:
         """Terminates the specified provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/TerminateProvisionedProduct
@@ -1024,8 +863,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("TerminateProvisionedProduct", kwargs)
 
     def update_constraint(
-        self, **kwargs: Unpack[UpdateConstraintInputTypeDef]
-    ) -> TargetResults[UpdateConstraintOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConstraintInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateConstraintOutputTypeDef]:
         """Updates the specified constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateConstraint
@@ -1033,8 +872,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdateConstraint", kwargs)
 
     def update_portfolio(
-        self, **kwargs: Unpack[UpdatePortfolioInputTypeDef]
-    ) -> TargetResults[UpdatePortfolioOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePortfolioInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePortfolioOutputTypeDef]:
         """Updates the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdatePortfolio
@@ -1042,8 +881,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdatePortfolio", kwargs)
 
     def update_portfolio_share(
-        self, **kwargs: Unpack[UpdatePortfolioShareInputTypeDef]
-    ) -> TargetResults[UpdatePortfolioShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePortfolioShareInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePortfolioShareOutputTypeDef]:
         """Updates the specified portfolio share. You can use this API to enable or
         disable TagOptions sharing or Principal sharing for an existing portfolio
         share.
@@ -1053,8 +892,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdatePortfolioShare", kwargs)
 
     def update_product(
-        self, **kwargs: Unpack[UpdateProductInputTypeDef]
-    ) -> TargetResults[UpdateProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProductInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProductOutputTypeDef]:
         """Updates the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateProduct
@@ -1062,8 +901,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdateProduct", kwargs)
 
     def update_provisioned_product(
-        self, **kwargs: Unpack[UpdateProvisionedProductInputTypeDef]
-    ) -> TargetResults[UpdateProvisionedProductOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProvisionedProductInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProvisionedProductOutputTypeDef]:
         """Requests updates to the configuration of the specified provisioned
         product.
 
@@ -1072,8 +911,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdateProvisionedProduct", kwargs)
 
     def update_provisioned_product_properties(
-        self, **kwargs: Unpack[UpdateProvisionedProductPropertiesInputTypeDef]
-    ) -> TargetResults[UpdateProvisionedProductPropertiesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProvisionedProductPropertiesInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProvisionedProductPropertiesOutputTypeDef]:
         """Requests updates to the properties of the specified provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateProvisionedProductProperties
@@ -1081,8 +920,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdateProvisionedProductProperties", kwargs)
 
     def update_provisioning_artifact(
-        self, **kwargs: Unpack[UpdateProvisioningArtifactInputTypeDef]
-    ) -> TargetResults[UpdateProvisioningArtifactOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProvisioningArtifactInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProvisioningArtifactOutputTypeDef]:
         """Updates the specified provisioning artifact (also known as a version) for
         the specified product.
 
@@ -1091,8 +930,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdateProvisioningArtifact", kwargs)
 
     def update_service_action(
-        self, **kwargs: Unpack[UpdateServiceActionInputTypeDef]
-    ) -> TargetResults[UpdateServiceActionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceActionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceActionOutputTypeDef]:
         """Updates a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateServiceAction
@@ -1100,8 +939,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         return self._call("UpdateServiceAction", kwargs)
 
     def update_tag_option(
-        self, **kwargs: Unpack[UpdateTagOptionInputTypeDef]
-    ) -> TargetResults[UpdateTagOptionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTagOptionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTagOptionOutputTypeDef]:
         """Updates the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateTagOption
@@ -1114,8 +953,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef],
-    ) -> TargetResults[ListAcceptedPortfolioSharesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListAcceptedPortfolioSharesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAcceptedPortfolioSharesOutputTypeDef]:
         """Every page of ListAcceptedPortfolioShares in every target, merged per
         target (botocore's build_full_result).
 
@@ -1140,8 +979,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef],
-    ) -> TargetResults[ListConstraintsForPortfolioOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConstraintsForPortfolioInputTypeDef],
+    ) -> TargetResults[type_defs.ListConstraintsForPortfolioOutputTypeDef]:
         """Every page of ListConstraintsForPortfolio in every target, merged per
         target (botocore's build_full_result).
 
@@ -1163,8 +1002,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLaunchPathsInputTypeDef],
-    ) -> TargetResults[ListLaunchPathsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLaunchPathsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLaunchPathsOutputTypeDef]:
         """Every page of ListLaunchPaths in every target, merged per target
         (botocore's build_full_result).
 
@@ -1189,8 +1028,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef],
-    ) -> TargetResults[ListOrganizationPortfolioAccessOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationPortfolioAccessInputTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationPortfolioAccessOutputTypeDef]:
         """Every page of ListOrganizationPortfolioAccess in every target, merged per
         target (botocore's build_full_result).
 
@@ -1214,8 +1053,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPortfoliosInputTypeDef],
-    ) -> TargetResults[ListPortfoliosOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortfoliosInputTypeDef],
+    ) -> TargetResults[type_defs.ListPortfoliosOutputTypeDef]:
         """Every page of ListPortfolios in every target, merged per target
         (botocore's build_full_result).
 
@@ -1237,8 +1076,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPortfoliosForProductInputTypeDef],
-    ) -> TargetResults[ListPortfoliosForProductOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortfoliosForProductInputTypeDef],
+    ) -> TargetResults[type_defs.ListPortfoliosForProductOutputTypeDef]:
         """Every page of ListPortfoliosForProduct in every target, merged per target
         (botocore's build_full_result).
 
@@ -1260,8 +1099,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef],
-    ) -> TargetResults[ListPrincipalsForPortfolioOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalsForPortfolioInputTypeDef],
+    ) -> TargetResults[type_defs.ListPrincipalsForPortfolioOutputTypeDef]:
         """Every page of ListPrincipalsForPortfolio in every target, merged per
         target (botocore's build_full_result).
 
@@ -1284,8 +1123,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef],
-    ) -> TargetResults[ListProvisionedProductPlansOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisionedProductPlansInputTypeDef],
+    ) -> TargetResults[type_defs.ListProvisionedProductPlansOutputTypeDef]:
         """Every page of ListProvisionedProductPlans in every target, merged per
         target (botocore's build_full_result).
 
@@ -1308,8 +1147,12 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef],
-    ) -> TargetResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListProvisioningArtifactsForServiceActionInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListProvisioningArtifactsForServiceActionOutputTypeDef
+    ]:
         """Every page of ListProvisioningArtifactsForServiceAction in every target,
         merged per target (botocore's build_full_result).
 
@@ -1332,8 +1175,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecordHistoryInputTypeDef],
-    ) -> TargetResults[ListRecordHistoryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecordHistoryInputTypeDef],
+    ) -> TargetResults[type_defs.ListRecordHistoryOutputTypeDef]:
         """Every page of ListRecordHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1355,8 +1198,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef],
-    ) -> TargetResults[ListResourcesForTagOptionOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesForTagOptionInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesForTagOptionOutputTypeDef]:
         """Every page of ListResourcesForTagOption in every target, merged per target
         (botocore's build_full_result).
 
@@ -1378,8 +1221,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceActionsInputTypeDef],
-    ) -> TargetResults[ListServiceActionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceActionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListServiceActionsOutputTypeDef]:
         """Every page of ListServiceActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1401,8 +1244,12 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef],
-    ) -> TargetResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceActionsForProvisioningArtifactInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceActionsForProvisioningArtifactOutputTypeDef
+    ]:
         """Every page of ListServiceActionsForProvisioningArtifact in every target,
         merged per target (botocore's build_full_result).
 
@@ -1425,8 +1272,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagOptionsInputTypeDef],
-    ) -> TargetResults[ListTagOptionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagOptionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagOptionsOutputTypeDef]:
         """Every page of ListTagOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1448,8 +1295,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ScanProvisionedProductsInputTypeDef],
-    ) -> TargetResults[ScanProvisionedProductsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ScanProvisionedProductsInputTypeDef],
+    ) -> TargetResults[type_defs.ScanProvisionedProductsOutputTypeDef]:
         """Every page of ScanProvisionedProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1471,8 +1318,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchProductsAsAdminInputTypeDef],
-    ) -> TargetResults[SearchProductsAsAdminOutputTypeDef]:
+        **kwargs: Unpack[type_defs.SearchProductsAsAdminInputTypeDef],
+    ) -> TargetResults[type_defs.SearchProductsAsAdminOutputTypeDef]:
         """Every page of SearchProductsAsAdmin in every target, merged per target
         (botocore's build_full_result).
 
@@ -1494,8 +1341,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef],
-    ) -> Items[PortfolioDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListAcceptedPortfolioSharesInputTypeDef],
+    ) -> Items[type_defs.PortfolioDetailTypeDef]:
         """Each element of PortfolioDetails in every page of
         ListAcceptedPortfolioShares, from every target, as its page arrives
         (tagged with its target).
@@ -1514,8 +1361,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef],
-    ) -> Items[ConstraintDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListConstraintsForPortfolioInputTypeDef],
+    ) -> Items[type_defs.ConstraintDetailTypeDef]:
         """Each element of ConstraintDetails in every page of
         ListConstraintsForPortfolio, from every target, as its page arrives
         (tagged with its target).
@@ -1534,8 +1381,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLaunchPathsInputTypeDef],
-    ) -> Items[LaunchPathSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLaunchPathsInputTypeDef],
+    ) -> Items[type_defs.LaunchPathSummaryTypeDef]:
         """Each element of LaunchPathSummaries in every page of ListLaunchPaths, from
         every target, as its page arrives (tagged with its target).
 
@@ -1550,8 +1397,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef],
-    ) -> Items[OrganizationNodeTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationPortfolioAccessInputTypeDef],
+    ) -> Items[type_defs.OrganizationNodeTypeDef]:
         """Each element of OrganizationNodes in every page of
         ListOrganizationPortfolioAccess, from every target, as its page arrives
         (tagged with its target).
@@ -1570,8 +1417,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPortfoliosInputTypeDef],
-    ) -> Items[PortfolioDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortfoliosInputTypeDef],
+    ) -> Items[type_defs.PortfolioDetailTypeDef]:
         """Each element of PortfolioDetails in every page of ListPortfolios, from
         every target, as its page arrives (tagged with its target).
 
@@ -1586,8 +1433,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPortfoliosForProductInputTypeDef],
-    ) -> Items[PortfolioDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListPortfoliosForProductInputTypeDef],
+    ) -> Items[type_defs.PortfolioDetailTypeDef]:
         """Each element of PortfolioDetails in every page of
         ListPortfoliosForProduct, from every target, as its page arrives (tagged
         with its target).
@@ -1603,8 +1450,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef],
-    ) -> Items[PrincipalTypeDef]:
+        **kwargs: Unpack[type_defs.ListPrincipalsForPortfolioInputTypeDef],
+    ) -> Items[type_defs.PrincipalTypeDef]:
         """Each element of Principals in every page of ListPrincipalsForPortfolio,
         from every target, as its page arrives (tagged with its target).
 
@@ -1622,8 +1469,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef],
-    ) -> Items[ProvisionedProductPlanSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListProvisionedProductPlansInputTypeDef],
+    ) -> Items[type_defs.ProvisionedProductPlanSummaryTypeDef]:
         """Each element of ProvisionedProductPlans in every page of
         ListProvisionedProductPlans, from every target, as its page arrives
         (tagged with its target).
@@ -1642,8 +1489,10 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef],
-    ) -> Items[ProvisioningArtifactViewTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListProvisioningArtifactsForServiceActionInputTypeDef
+        ],
+    ) -> Items[type_defs.ProvisioningArtifactViewTypeDef]:
         """Each element of ProvisioningArtifactViews in every page of
         ListProvisioningArtifactsForServiceAction, from every target, as its page
         arrives (tagged with its target).
@@ -1662,8 +1511,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecordHistoryInputTypeDef],
-    ) -> Items[RecordDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecordHistoryInputTypeDef],
+    ) -> Items[type_defs.RecordDetailTypeDef]:
         """Each element of RecordDetails in every page of ListRecordHistory, from
         every target, as its page arrives (tagged with its target).
 
@@ -1678,8 +1527,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef],
-    ) -> Items[ResourceDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesForTagOptionInputTypeDef],
+    ) -> Items[type_defs.ResourceDetailTypeDef]:
         """Each element of ResourceDetails in every page of
         ListResourcesForTagOption, from every target, as its page arrives (tagged
         with its target).
@@ -1698,8 +1547,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceActionsInputTypeDef],
-    ) -> Items[ServiceActionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceActionsInputTypeDef],
+    ) -> Items[type_defs.ServiceActionSummaryTypeDef]:
         """Each element of ServiceActionSummaries in every page of
         ListServiceActions, from every target, as its page arrives (tagged with
         its target).
@@ -1715,8 +1564,10 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef],
-    ) -> Items[ServiceActionSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceActionsForProvisioningArtifactInputTypeDef
+        ],
+    ) -> Items[type_defs.ServiceActionSummaryTypeDef]:
         """Each element of ServiceActionSummaries in every page of
         ListServiceActionsForProvisioningArtifact, from every target, as its page
         arrives (tagged with its target).
@@ -1735,8 +1586,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagOptionsInputTypeDef],
-    ) -> Items[TagOptionDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagOptionsInputTypeDef],
+    ) -> Items[type_defs.TagOptionDetailTypeDef]:
         """Each element of TagOptionDetails in every page of ListTagOptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1751,8 +1602,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ScanProvisionedProductsInputTypeDef],
-    ) -> Items[ProvisionedProductDetailTypeDef]:
+        **kwargs: Unpack[type_defs.ScanProvisionedProductsInputTypeDef],
+    ) -> Items[type_defs.ProvisionedProductDetailTypeDef]:
         """Each element of ProvisionedProducts in every page of
         ScanProvisionedProducts, from every target, as its page arrives (tagged
         with its target).
@@ -1768,8 +1619,8 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchProductsAsAdminInputTypeDef],
-    ) -> Items[ProductViewDetailTypeDef]:
+        **kwargs: Unpack[type_defs.SearchProductsAsAdminInputTypeDef],
+    ) -> Items[type_defs.ProductViewDetailTypeDef]:
         """Each element of ProductViewDetails in every page of SearchProductsAsAdmin,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,59 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationSummaryTypeDef,
-        AssociateAttributeGroupRequestTypeDef,
-        AssociateAttributeGroupResponseTypeDef,
-        AssociateResourceRequestTypeDef,
-        AssociateResourceResponseTypeDef,
-        AttributeGroupDetailsTypeDef,
-        AttributeGroupSummaryTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateAttributeGroupRequestTypeDef,
-        CreateAttributeGroupResponseTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteAttributeGroupRequestTypeDef,
-        DeleteAttributeGroupResponseTypeDef,
-        DisassociateAttributeGroupRequestTypeDef,
-        DisassociateAttributeGroupResponseTypeDef,
-        DisassociateResourceRequestTypeDef,
-        DisassociateResourceResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApplicationRequestTypeDef,
-        GetApplicationResponseTypeDef,
-        GetAssociatedResourceRequestTypeDef,
-        GetAssociatedResourceResponseTypeDef,
-        GetAttributeGroupRequestTypeDef,
-        GetAttributeGroupResponseTypeDef,
-        GetConfigurationResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListAssociatedAttributeGroupsRequestTypeDef,
-        ListAssociatedAttributeGroupsResponseTypeDef,
-        ListAssociatedResourcesRequestTypeDef,
-        ListAssociatedResourcesResponseTypeDef,
-        ListAttributeGroupsForApplicationRequestTypeDef,
-        ListAttributeGroupsForApplicationResponseTypeDef,
-        ListAttributeGroupsRequestTypeDef,
-        ListAttributeGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutConfigurationRequestTypeDef,
-        ResourceInfoTypeDef,
-        SyncResourceRequestTypeDef,
-        SyncResourceResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateAttributeGroupRequestTypeDef,
-        UpdateAttributeGroupResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionAppRegistry"]
 
@@ -83,8 +31,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_attribute_group(
-        self, **kwargs: Unpack[AssociateAttributeGroupRequestTypeDef]
-    ) -> TargetResults[AssociateAttributeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateAttributeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateAttributeGroupResponseTypeDef]:
         """Associates an attribute group with an application to augment the
         application's metadata with the group's attributes. This feature enables
         applications to be described with user-defined details that are
@@ -95,8 +43,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("AssociateAttributeGroup", kwargs)
 
     def associate_resource(
-        self, **kwargs: Unpack[AssociateResourceRequestTypeDef]
-    ) -> TargetResults[AssociateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResourceResponseTypeDef]:
         """Associates a resource with an application. The resource can be specified
         by its ARN or name. The application can be specified by ARN, ID, or name.
 
@@ -105,8 +53,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("AssociateResource", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates a new application that is the top-level node in a hierarchy of
         related cloud resource abstractions.
 
@@ -115,8 +63,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_attribute_group(
-        self, **kwargs: Unpack[CreateAttributeGroupRequestTypeDef]
-    ) -> TargetResults[CreateAttributeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAttributeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAttributeGroupResponseTypeDef]:
         """Creates a new attribute group as a container for user-defined attributes.
         This feature enables users to have full control over their cloud
         application's metadata in a rich machine-readable format to facilitate
@@ -127,8 +75,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("CreateAttributeGroup", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes an application that is specified either by its application ID,
         name, or ARN. All associated attribute groups and resources must be
         disassociated from it before deleting an application.
@@ -138,8 +86,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_attribute_group(
-        self, **kwargs: Unpack[DeleteAttributeGroupRequestTypeDef]
-    ) -> TargetResults[DeleteAttributeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAttributeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttributeGroupResponseTypeDef]:
         """Deletes an attribute group, specified either by its attribute group ID,
         name, or ARN.
 
@@ -148,8 +96,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("DeleteAttributeGroup", kwargs)
 
     def disassociate_attribute_group(
-        self, **kwargs: Unpack[DisassociateAttributeGroupRequestTypeDef]
-    ) -> TargetResults[DisassociateAttributeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateAttributeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateAttributeGroupResponseTypeDef]:
         """Disassociates an attribute group from an application to remove the extra
         attributes contained in the attribute group from the application's
         metadata. This operation reverts AssociateAttributeGroup.
@@ -159,8 +107,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("DisassociateAttributeGroup", kwargs)
 
     def disassociate_resource(
-        self, **kwargs: Unpack[DisassociateResourceRequestTypeDef]
-    ) -> TargetResults[DisassociateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateResourceResponseTypeDef]:
         """Disassociates a resource from application. Both the resource and the
         application can be specified either by ID or name.
 
@@ -169,8 +117,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("DisassociateResource", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> TargetResults[GetApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationResponseTypeDef]:
         """Retrieves metadata information about one of your applications. The
         application can be specified by its ARN, ID, or name (which is unique
         within one account in one region at a given point in time). Specify by ARN
@@ -183,8 +131,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_associated_resource(
-        self, **kwargs: Unpack[GetAssociatedResourceRequestTypeDef]
-    ) -> TargetResults[GetAssociatedResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssociatedResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssociatedResourceResponseTypeDef]:
         """Gets the resource associated with the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/GetAssociatedResource
@@ -192,8 +140,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("GetAssociatedResource", kwargs)
 
     def get_attribute_group(
-        self, **kwargs: Unpack[GetAttributeGroupRequestTypeDef]
-    ) -> TargetResults[GetAttributeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAttributeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttributeGroupResponseTypeDef]:
         """Retrieves an attribute group by its ARN, ID, or name. The attribute group
         can be specified by its ARN, ID, or name.
 
@@ -201,7 +149,9 @@ class MultiRegionAppRegistry(MultiRegionClient):
         """
         return self._call("GetAttributeGroup", kwargs)
 
-    def get_configuration(self) -> TargetResults[GetConfigurationResponseTypeDef]:
+    def get_configuration(
+        self,
+    ) -> TargetResults[type_defs.GetConfigurationResponseTypeDef]:
         """Retrieves a TagKey configuration from an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/GetConfiguration
@@ -209,8 +159,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("GetConfiguration", {})
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Retrieves a list of all of your applications. Results are paginated.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListApplications
@@ -218,8 +168,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_associated_attribute_groups(
-        self, **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef]
-    ) -> TargetResults[ListAssociatedAttributeGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedAttributeGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedAttributeGroupsResponseTypeDef]:
         """Lists all attribute groups that are associated with specified application.
         Results are paginated.
 
@@ -228,8 +178,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("ListAssociatedAttributeGroups", kwargs)
 
     def list_associated_resources(
-        self, **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef]
-    ) -> TargetResults[ListAssociatedResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedResourcesResponseTypeDef]:
         """Lists all of the resources that are associated with the specified
         application. Results are paginated.
 
@@ -238,8 +188,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("ListAssociatedResources", kwargs)
 
     def list_attribute_groups(
-        self, **kwargs: Unpack[ListAttributeGroupsRequestTypeDef]
-    ) -> TargetResults[ListAttributeGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttributeGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttributeGroupsResponseTypeDef]:
         """Lists all attribute groups which you have access to. Results are
         paginated.
 
@@ -248,8 +198,9 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("ListAttributeGroups", kwargs)
 
     def list_attribute_groups_for_application(
-        self, **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef]
-    ) -> TargetResults[ListAttributeGroupsForApplicationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAttributeGroupsForApplicationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttributeGroupsForApplicationResponseTypeDef]:
         """Lists the details of all attribute groups associated with a specific
         application. The results display in pages.
 
@@ -258,8 +209,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("ListAttributeGroupsForApplication", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags on the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListTagsForResource
@@ -267,8 +218,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_configuration(
-        self, **kwargs: Unpack[PutConfigurationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a TagKey configuration to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/PutConfiguration
@@ -276,8 +227,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("PutConfiguration", kwargs)
 
     def sync_resource(
-        self, **kwargs: Unpack[SyncResourceRequestTypeDef]
-    ) -> TargetResults[SyncResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SyncResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.SyncResourceResponseTypeDef]:
         """Syncs the resource with current AppRegistry records.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/SyncResource
@@ -285,8 +236,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("SyncResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/TagResource
@@ -294,8 +245,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/UntagResource
@@ -303,8 +254,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates an existing application with new attributes.
 
         Deprecated parameters: name.
@@ -314,8 +265,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_attribute_group(
-        self, **kwargs: Unpack[UpdateAttributeGroupRequestTypeDef]
-    ) -> TargetResults[UpdateAttributeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAttributeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAttributeGroupResponseTypeDef]:
         """Updates an existing attribute group with new details.
 
         Deprecated parameters: name.
@@ -330,8 +281,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -353,8 +304,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef],
-    ) -> TargetResults[ListAssociatedAttributeGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedAttributeGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedAttributeGroupsResponseTypeDef]:
         """Every page of ListAssociatedAttributeGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -377,8 +328,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef],
-    ) -> TargetResults[ListAssociatedResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociatedResourcesResponseTypeDef]:
         """Every page of ListAssociatedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -401,8 +352,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttributeGroupsRequestTypeDef],
-    ) -> TargetResults[ListAttributeGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttributeGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttributeGroupsResponseTypeDef]:
         """Every page of ListAttributeGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -425,8 +376,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef],
-    ) -> TargetResults[ListAttributeGroupsForApplicationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttributeGroupsForApplicationRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttributeGroupsForApplicationResponseTypeDef]:
         """Every page of ListAttributeGroupsForApplication in every target, merged
         per target (botocore's build_full_result).
 
@@ -448,8 +399,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -464,7 +415,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAssociatedAttributeGroupsRequestTypeDef],
     ) -> Items[str]:
         """Each element of attributeGroups in every page of
         ListAssociatedAttributeGroups, from every target, as its page arrives
@@ -484,8 +435,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef],
-    ) -> Items[ResourceInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociatedResourcesRequestTypeDef],
+    ) -> Items[type_defs.ResourceInfoTypeDef]:
         """Each element of resources in every page of ListAssociatedResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -500,8 +451,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttributeGroupsRequestTypeDef],
-    ) -> Items[AttributeGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttributeGroupsRequestTypeDef],
+    ) -> Items[type_defs.AttributeGroupSummaryTypeDef]:
         """Each element of attributeGroups in every page of ListAttributeGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -516,8 +467,8 @@ class MultiRegionAppRegistry(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef],
-    ) -> Items[AttributeGroupDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttributeGroupsForApplicationRequestTypeDef],
+    ) -> Items[type_defs.AttributeGroupDetailsTypeDef]:
         """Each element of attributeGroupsDetails in every page of
         ListAttributeGroupsForApplication, from every target, as its page arrives
         (tagged with its target).

@@ -15,72 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateHttpNamespaceRequestTypeDef,
-        CreateHttpNamespaceResponseTypeDef,
-        CreatePrivateDnsNamespaceRequestTypeDef,
-        CreatePrivateDnsNamespaceResponseTypeDef,
-        CreatePublicDnsNamespaceRequestTypeDef,
-        CreatePublicDnsNamespaceResponseTypeDef,
-        CreateServiceRequestTypeDef,
-        CreateServiceResponseTypeDef,
-        DeleteNamespaceRequestTypeDef,
-        DeleteNamespaceResponseTypeDef,
-        DeleteServiceAttributesRequestTypeDef,
-        DeleteServiceAttributesResponseTypeDef,
-        DeleteServiceRequestTypeDef,
-        DeleteServiceResponseTypeDef,
-        DeregisterInstanceRequestTypeDef,
-        DeregisterInstanceResponseTypeDef,
-        DiscoverInstancesRequestTypeDef,
-        DiscoverInstancesResponseTypeDef,
-        DiscoverInstancesRevisionRequestTypeDef,
-        DiscoverInstancesRevisionResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetInstanceRequestTypeDef,
-        GetInstanceResponseTypeDef,
-        GetInstancesHealthStatusRequestTypeDef,
-        GetInstancesHealthStatusResponseTypeDef,
-        GetNamespaceRequestTypeDef,
-        GetNamespaceResponseTypeDef,
-        GetOperationRequestTypeDef,
-        GetOperationResponseTypeDef,
-        GetServiceAttributesRequestTypeDef,
-        GetServiceAttributesResponseTypeDef,
-        GetServiceRequestTypeDef,
-        GetServiceResponseTypeDef,
-        InstanceSummaryTypeDef,
-        ListInstancesRequestTypeDef,
-        ListInstancesResponseTypeDef,
-        ListNamespacesRequestTypeDef,
-        ListNamespacesResponseTypeDef,
-        ListOperationsRequestTypeDef,
-        ListOperationsResponseTypeDef,
-        ListServicesRequestTypeDef,
-        ListServicesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        NamespaceSummaryTypeDef,
-        OperationSummaryTypeDef,
-        RegisterInstanceRequestTypeDef,
-        RegisterInstanceResponseTypeDef,
-        ServiceSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateHttpNamespaceRequestTypeDef,
-        UpdateHttpNamespaceResponseTypeDef,
-        UpdateInstanceCustomHealthStatusRequestTypeDef,
-        UpdatePrivateDnsNamespaceRequestTypeDef,
-        UpdatePrivateDnsNamespaceResponseTypeDef,
-        UpdatePublicDnsNamespaceRequestTypeDef,
-        UpdatePublicDnsNamespaceResponseTypeDef,
-        UpdateServiceAttributesRequestTypeDef,
-        UpdateServiceAttributesResponseTypeDef,
-        UpdateServiceRequestTypeDef,
-        UpdateServiceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionServiceDiscovery"]
 
@@ -92,8 +27,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_http_namespace(
-        self, **kwargs: Unpack[CreateHttpNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateHttpNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateHttpNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHttpNamespaceResponseTypeDef]:
         """Creates an HTTP namespace. Service instances registered using an HTTP
         namespace can be discovered using a DiscoverInstances request but can't be
         discovered using DNS.
@@ -103,8 +38,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("CreateHttpNamespace", kwargs)
 
     def create_private_dns_namespace(
-        self, **kwargs: Unpack[CreatePrivateDnsNamespaceRequestTypeDef]
-    ) -> TargetResults[CreatePrivateDnsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePrivateDnsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePrivateDnsNamespaceResponseTypeDef]:
         """Creates a private namespace based on DNS, which is visible only inside a
         specified Amazon VPC. The namespace defines your service naming scheme.
         For example, if you name your namespace example.com and name your service
@@ -120,8 +55,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("CreatePrivateDnsNamespace", kwargs)
 
     def create_public_dns_namespace(
-        self, **kwargs: Unpack[CreatePublicDnsNamespaceRequestTypeDef]
-    ) -> TargetResults[CreatePublicDnsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePublicDnsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePublicDnsNamespaceResponseTypeDef]:
         """Creates a public namespace based on DNS, which is visible on the internet.
         The namespace defines your service naming scheme. For example, if you name
         your namespace example.com and name your service backend, the resulting
@@ -136,8 +71,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("CreatePublicDnsNamespace", kwargs)
 
     def create_service(
-        self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> TargetResults[CreateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceResponseTypeDef]:
         """Creates a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/CreateService
@@ -145,8 +80,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("CreateService", kwargs)
 
     def delete_namespace(
-        self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> TargetResults[DeleteNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNamespaceResponseTypeDef]:
         """Deletes a namespace from the current account. If the namespace still
         contains one or more services, the request fails.
 
@@ -155,8 +90,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("DeleteNamespace", kwargs)
 
     def delete_service(
-        self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> TargetResults[DeleteServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceResponseTypeDef]:
         """Deletes a specified service and all associated service attributes. If the
         service still contains one or more registered instances, the request
         fails.
@@ -166,8 +101,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("DeleteService", kwargs)
 
     def delete_service_attributes(
-        self, **kwargs: Unpack[DeleteServiceAttributesRequestTypeDef]
-    ) -> TargetResults[DeleteServiceAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceAttributesResponseTypeDef]:
         """Deletes specific attributes associated with a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/DeleteServiceAttributes
@@ -175,8 +110,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("DeleteServiceAttributes", kwargs)
 
     def deregister_instance(
-        self, **kwargs: Unpack[DeregisterInstanceRequestTypeDef]
-    ) -> TargetResults[DeregisterInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterInstanceResponseTypeDef]:
         """Deletes the Amazon Route 53 DNS records and health check, if any, that
         Cloud Map created for the specified instance.
 
@@ -185,8 +120,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("DeregisterInstance", kwargs)
 
     def discover_instances(
-        self, **kwargs: Unpack[DiscoverInstancesRequestTypeDef]
-    ) -> TargetResults[DiscoverInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DiscoverInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.DiscoverInstancesResponseTypeDef]:
         """Discovers registered instances for a specified namespace and service. You
         can use DiscoverInstances to discover instances for any type of namespace.
         DiscoverInstances returns a randomized list of instances allowing
@@ -199,8 +134,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("DiscoverInstances", kwargs)
 
     def discover_instances_revision(
-        self, **kwargs: Unpack[DiscoverInstancesRevisionRequestTypeDef]
-    ) -> TargetResults[DiscoverInstancesRevisionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DiscoverInstancesRevisionRequestTypeDef]
+    ) -> TargetResults[type_defs.DiscoverInstancesRevisionResponseTypeDef]:
         """Discovers the increasing revision associated with an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/DiscoverInstancesRevision
@@ -208,8 +143,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("DiscoverInstancesRevision", kwargs)
 
     def get_instance(
-        self, **kwargs: Unpack[GetInstanceRequestTypeDef]
-    ) -> TargetResults[GetInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceResponseTypeDef]:
         """Gets information about a specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetInstance
@@ -217,8 +152,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("GetInstance", kwargs)
 
     def get_instances_health_status(
-        self, **kwargs: Unpack[GetInstancesHealthStatusRequestTypeDef]
-    ) -> TargetResults[GetInstancesHealthStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstancesHealthStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstancesHealthStatusResponseTypeDef]:
         """Gets the current health status (Healthy, Unhealthy, or Unknown) of one or
         more instances that are associated with a specified service.
 
@@ -227,8 +162,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("GetInstancesHealthStatus", kwargs)
 
     def get_namespace(
-        self, **kwargs: Unpack[GetNamespaceRequestTypeDef]
-    ) -> TargetResults[GetNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNamespaceResponseTypeDef]:
         """Gets information about a namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetNamespace
@@ -236,8 +171,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("GetNamespace", kwargs)
 
     def get_operation(
-        self, **kwargs: Unpack[GetOperationRequestTypeDef]
-    ) -> TargetResults[GetOperationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOperationResponseTypeDef]:
         """Gets information about any operation that returns an operation ID in the
         response, such as a CreateHttpNamespace request.
 
@@ -246,8 +181,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("GetOperation", kwargs)
 
     def get_service(
-        self, **kwargs: Unpack[GetServiceRequestTypeDef]
-    ) -> TargetResults[GetServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceResponseTypeDef]:
         """Gets the settings for a specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetService
@@ -255,8 +190,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("GetService", kwargs)
 
     def get_service_attributes(
-        self, **kwargs: Unpack[GetServiceAttributesRequestTypeDef]
-    ) -> TargetResults[GetServiceAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceAttributesResponseTypeDef]:
         """Returns the attributes associated with a specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetServiceAttributes
@@ -264,8 +199,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("GetServiceAttributes", kwargs)
 
     def list_instances(
-        self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Lists summary information about the instances that you registered by using
         a specified service.
 
@@ -274,8 +209,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("ListInstances", kwargs)
 
     def list_namespaces(
-        self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Lists summary information about the namespaces that were created by the
         current Amazon Web Services account and shared with the current Amazon Web
         Services account.
@@ -285,8 +220,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("ListNamespaces", kwargs)
 
     def list_operations(
-        self, **kwargs: Unpack[ListOperationsRequestTypeDef]
-    ) -> TargetResults[ListOperationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOperationsResponseTypeDef]:
         """Lists operations that match the criteria that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListOperations
@@ -294,8 +229,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("ListOperations", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Lists summary information for all the services that are associated with
         one or more namespaces.
 
@@ -304,8 +239,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListTagsForResource
@@ -313,8 +248,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def register_instance(
-        self, **kwargs: Unpack[RegisterInstanceRequestTypeDef]
-    ) -> TargetResults[RegisterInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterInstanceResponseTypeDef]:
         """Creates or updates one or more records and, optionally, creates a health
         check based on the settings in a specified service.
 
@@ -323,8 +258,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("RegisterInstance", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/TagResource
@@ -332,8 +267,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UntagResource
@@ -341,8 +276,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_http_namespace(
-        self, **kwargs: Unpack[UpdateHttpNamespaceRequestTypeDef]
-    ) -> TargetResults[UpdateHttpNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHttpNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHttpNamespaceResponseTypeDef]:
         """Updates an HTTP namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdateHttpNamespace
@@ -350,8 +285,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("UpdateHttpNamespace", kwargs)
 
     def update_instance_custom_health_status(
-        self, **kwargs: Unpack[UpdateInstanceCustomHealthStatusRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceCustomHealthStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Submits a request to change the health status of a custom health check to
         healthy or unhealthy.
 
@@ -360,8 +295,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("UpdateInstanceCustomHealthStatus", kwargs)
 
     def update_private_dns_namespace(
-        self, **kwargs: Unpack[UpdatePrivateDnsNamespaceRequestTypeDef]
-    ) -> TargetResults[UpdatePrivateDnsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePrivateDnsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePrivateDnsNamespaceResponseTypeDef]:
         """Updates a private DNS namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdatePrivateDnsNamespace
@@ -369,8 +304,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("UpdatePrivateDnsNamespace", kwargs)
 
     def update_public_dns_namespace(
-        self, **kwargs: Unpack[UpdatePublicDnsNamespaceRequestTypeDef]
-    ) -> TargetResults[UpdatePublicDnsNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePublicDnsNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePublicDnsNamespaceResponseTypeDef]:
         """Updates a public DNS namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdatePublicDnsNamespace
@@ -378,8 +313,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("UpdatePublicDnsNamespace", kwargs)
 
     def update_service(
-        self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> TargetResults[UpdateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceResponseTypeDef]:
         """Submits a request to perform the following operations:
         - Update the TTL setting for existing DnsRecords configurations
         - Add, update, or delete HealthCheckConfig for a specified service You
@@ -390,8 +325,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         return self._call("UpdateService", kwargs)
 
     def update_service_attributes(
-        self, **kwargs: Unpack[UpdateServiceAttributesRequestTypeDef]
-    ) -> TargetResults[UpdateServiceAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceAttributesResponseTypeDef]:
         """Submits a request to update a specified service to add service-level
         attributes.
 
@@ -405,8 +340,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -429,8 +364,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> TargetResults[ListNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -454,8 +389,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOperationsRequestTypeDef],
-    ) -> TargetResults[ListOperationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOperationsResponseTypeDef]:
         """Every page of ListOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -477,8 +412,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -500,8 +435,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> Items[InstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceSummaryTypeDef]:
         """Each element of Instances in every page of ListInstances, from every
         target, as its page arrives (tagged with its target).
 
@@ -516,8 +451,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> Items[NamespaceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef],
+    ) -> Items[type_defs.NamespaceSummaryTypeDef]:
         """Each element of Namespaces in every page of ListNamespaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -532,8 +467,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOperationsRequestTypeDef],
-    ) -> Items[OperationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationsRequestTypeDef],
+    ) -> Items[type_defs.OperationSummaryTypeDef]:
         """Each element of Operations in every page of ListOperations, from every
         target, as its page arrives (tagged with its target).
 
@@ -548,8 +483,8 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> Items[ServiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> Items[type_defs.ServiceSummaryTypeDef]:
         """Each element of Services in every page of ListServices, from every target,
         as its page arrives (tagged with its target).
 

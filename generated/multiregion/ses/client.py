@@ -15,141 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CloneReceiptRuleSetRequestTypeDef,
-        CloneReceiptRuleSetResponseTypeDef,
-        ConfigurationSetTypeDef,
-        CreateConfigurationSetEventDestinationRequestTypeDef,
-        CreateConfigurationSetEventDestinationResponseTypeDef,
-        CreateConfigurationSetRequestTypeDef,
-        CreateConfigurationSetResponseTypeDef,
-        CreateConfigurationSetTrackingOptionsRequestTypeDef,
-        CreateConfigurationSetTrackingOptionsResponseTypeDef,
-        CreateCustomVerificationEmailTemplateRequestTypeDef,
-        CreateReceiptFilterRequestTypeDef,
-        CreateReceiptFilterResponseTypeDef,
-        CreateReceiptRuleRequestTypeDef,
-        CreateReceiptRuleResponseTypeDef,
-        CreateReceiptRuleSetRequestTypeDef,
-        CreateReceiptRuleSetResponseTypeDef,
-        CreateTemplateRequestTypeDef,
-        CreateTemplateResponseTypeDef,
-        CustomVerificationEmailTemplateTypeDef,
-        DeleteConfigurationSetEventDestinationRequestTypeDef,
-        DeleteConfigurationSetEventDestinationResponseTypeDef,
-        DeleteConfigurationSetRequestTypeDef,
-        DeleteConfigurationSetResponseTypeDef,
-        DeleteConfigurationSetTrackingOptionsRequestTypeDef,
-        DeleteConfigurationSetTrackingOptionsResponseTypeDef,
-        DeleteCustomVerificationEmailTemplateRequestTypeDef,
-        DeleteIdentityPolicyRequestTypeDef,
-        DeleteIdentityPolicyResponseTypeDef,
-        DeleteIdentityRequestTypeDef,
-        DeleteIdentityResponseTypeDef,
-        DeleteReceiptFilterRequestTypeDef,
-        DeleteReceiptFilterResponseTypeDef,
-        DeleteReceiptRuleRequestTypeDef,
-        DeleteReceiptRuleResponseTypeDef,
-        DeleteReceiptRuleSetRequestTypeDef,
-        DeleteReceiptRuleSetResponseTypeDef,
-        DeleteTemplateRequestTypeDef,
-        DeleteTemplateResponseTypeDef,
-        DeleteVerifiedEmailAddressRequestTypeDef,
-        DescribeActiveReceiptRuleSetResponseTypeDef,
-        DescribeConfigurationSetRequestTypeDef,
-        DescribeConfigurationSetResponseTypeDef,
-        DescribeReceiptRuleRequestTypeDef,
-        DescribeReceiptRuleResponseTypeDef,
-        DescribeReceiptRuleSetRequestTypeDef,
-        DescribeReceiptRuleSetResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetAccountSendingEnabledResponseTypeDef,
-        GetCustomVerificationEmailTemplateRequestTypeDef,
-        GetCustomVerificationEmailTemplateResponseTypeDef,
-        GetIdentityDkimAttributesRequestTypeDef,
-        GetIdentityDkimAttributesResponseTypeDef,
-        GetIdentityMailFromDomainAttributesRequestTypeDef,
-        GetIdentityMailFromDomainAttributesResponseTypeDef,
-        GetIdentityNotificationAttributesRequestTypeDef,
-        GetIdentityNotificationAttributesResponseTypeDef,
-        GetIdentityPoliciesRequestTypeDef,
-        GetIdentityPoliciesResponseTypeDef,
-        GetIdentityVerificationAttributesRequestTypeDef,
-        GetIdentityVerificationAttributesResponseTypeDef,
-        GetSendQuotaResponseTypeDef,
-        GetSendStatisticsResponseTypeDef,
-        GetTemplateRequestTypeDef,
-        GetTemplateResponseTypeDef,
-        ListConfigurationSetsRequestTypeDef,
-        ListConfigurationSetsResponseTypeDef,
-        ListCustomVerificationEmailTemplatesRequestTypeDef,
-        ListCustomVerificationEmailTemplatesResponseTypeDef,
-        ListIdentitiesRequestTypeDef,
-        ListIdentitiesResponseTypeDef,
-        ListIdentityPoliciesRequestTypeDef,
-        ListIdentityPoliciesResponseTypeDef,
-        ListReceiptFiltersResponseTypeDef,
-        ListReceiptRuleSetsRequestTypeDef,
-        ListReceiptRuleSetsResponseTypeDef,
-        ListTemplatesRequestTypeDef,
-        ListTemplatesResponseTypeDef,
-        ListVerifiedEmailAddressesResponseTypeDef,
-        PutConfigurationSetDeliveryOptionsRequestTypeDef,
-        PutConfigurationSetDeliveryOptionsResponseTypeDef,
-        PutIdentityPolicyRequestTypeDef,
-        PutIdentityPolicyResponseTypeDef,
-        ReceiptRuleSetMetadataTypeDef,
-        ReorderReceiptRuleSetRequestTypeDef,
-        ReorderReceiptRuleSetResponseTypeDef,
-        SendBounceRequestTypeDef,
-        SendBounceResponseTypeDef,
-        SendBulkTemplatedEmailRequestTypeDef,
-        SendBulkTemplatedEmailResponseTypeDef,
-        SendCustomVerificationEmailRequestTypeDef,
-        SendCustomVerificationEmailResponseTypeDef,
-        SendEmailRequestTypeDef,
-        SendEmailResponseTypeDef,
-        SendRawEmailRequestTypeDef,
-        SendRawEmailResponseTypeDef,
-        SendTemplatedEmailRequestTypeDef,
-        SendTemplatedEmailResponseTypeDef,
-        SetActiveReceiptRuleSetRequestTypeDef,
-        SetActiveReceiptRuleSetResponseTypeDef,
-        SetIdentityDkimEnabledRequestTypeDef,
-        SetIdentityDkimEnabledResponseTypeDef,
-        SetIdentityFeedbackForwardingEnabledRequestTypeDef,
-        SetIdentityFeedbackForwardingEnabledResponseTypeDef,
-        SetIdentityHeadersInNotificationsEnabledRequestTypeDef,
-        SetIdentityHeadersInNotificationsEnabledResponseTypeDef,
-        SetIdentityMailFromDomainRequestTypeDef,
-        SetIdentityMailFromDomainResponseTypeDef,
-        SetIdentityNotificationTopicRequestTypeDef,
-        SetIdentityNotificationTopicResponseTypeDef,
-        SetReceiptRulePositionRequestTypeDef,
-        SetReceiptRulePositionResponseTypeDef,
-        TemplateMetadataTypeDef,
-        TestRenderTemplateRequestTypeDef,
-        TestRenderTemplateResponseTypeDef,
-        UpdateAccountSendingEnabledRequestTypeDef,
-        UpdateConfigurationSetEventDestinationRequestTypeDef,
-        UpdateConfigurationSetEventDestinationResponseTypeDef,
-        UpdateConfigurationSetReputationMetricsEnabledRequestTypeDef,
-        UpdateConfigurationSetSendingEnabledRequestTypeDef,
-        UpdateConfigurationSetTrackingOptionsRequestTypeDef,
-        UpdateConfigurationSetTrackingOptionsResponseTypeDef,
-        UpdateCustomVerificationEmailTemplateRequestTypeDef,
-        UpdateReceiptRuleRequestTypeDef,
-        UpdateReceiptRuleResponseTypeDef,
-        UpdateTemplateRequestTypeDef,
-        UpdateTemplateResponseTypeDef,
-        VerifyDomainDkimRequestTypeDef,
-        VerifyDomainDkimResponseTypeDef,
-        VerifyDomainIdentityRequestTypeDef,
-        VerifyDomainIdentityResponseTypeDef,
-        VerifyEmailAddressRequestTypeDef,
-        VerifyEmailIdentityRequestTypeDef,
-        VerifyEmailIdentityResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSES"]
 
@@ -161,8 +27,8 @@ class MultiRegionSES(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def clone_receipt_rule_set(
-        self, **kwargs: Unpack[CloneReceiptRuleSetRequestTypeDef]
-    ) -> TargetResults[CloneReceiptRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CloneReceiptRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CloneReceiptRuleSetResponseTypeDef]:
         """Creates a receipt rule set by cloning an existing one. All receipt rules
         and configurations are copied to the new receipt rule set and are
         completely independent of the source rule set.
@@ -172,8 +38,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CloneReceiptRuleSet", kwargs)
 
     def create_configuration_set(
-        self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationSetResponseTypeDef]:
         """Creates a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateConfigurationSet
@@ -181,8 +47,11 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateConfigurationSet", kwargs)
 
     def create_configuration_set_event_destination(
-        self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Creates a configuration set event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateConfigurationSetEventDestination
@@ -190,8 +59,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateConfigurationSetEventDestination", kwargs)
 
     def create_configuration_set_tracking_options(
-        self, **kwargs: Unpack[CreateConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetTrackingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateConfigurationSetTrackingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateConfigurationSetTrackingOptionsResponseTypeDef]:
         """Creates an association between a configuration set and a custom domain for
         open and click event tracking.
 
@@ -200,8 +70,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateConfigurationSetTrackingOptions", kwargs)
 
     def create_custom_verification_email_template(
-        self, **kwargs: Unpack[CreateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a new custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateCustomVerificationEmailTemplate
@@ -209,8 +80,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateCustomVerificationEmailTemplate", kwargs)
 
     def create_receipt_filter(
-        self, **kwargs: Unpack[CreateReceiptFilterRequestTypeDef]
-    ) -> TargetResults[CreateReceiptFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReceiptFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReceiptFilterResponseTypeDef]:
         """Creates a new IP address filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateReceiptFilter
@@ -218,8 +89,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateReceiptFilter", kwargs)
 
     def create_receipt_rule(
-        self, **kwargs: Unpack[CreateReceiptRuleRequestTypeDef]
-    ) -> TargetResults[CreateReceiptRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReceiptRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReceiptRuleResponseTypeDef]:
         """Creates a receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateReceiptRule
@@ -227,8 +98,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateReceiptRule", kwargs)
 
     def create_receipt_rule_set(
-        self, **kwargs: Unpack[CreateReceiptRuleSetRequestTypeDef]
-    ) -> TargetResults[CreateReceiptRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReceiptRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReceiptRuleSetResponseTypeDef]:
         """Creates an empty receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateReceiptRuleSet
@@ -236,8 +107,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateReceiptRuleSet", kwargs)
 
     def create_template(
-        self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> TargetResults[CreateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateResponseTypeDef]:
         """Creates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single operation. For more
         information, see the Amazon SES Developer Guide.
@@ -247,8 +118,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("CreateTemplate", kwargs)
 
     def delete_configuration_set(
-        self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationSetResponseTypeDef]:
         """Deletes a configuration set. Configuration sets enable you to publish
         email sending events. For information about using configuration sets, see
         the Amazon SES Developer Guide.
@@ -258,8 +129,11 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteConfigurationSet", kwargs)
 
     def delete_configuration_set_event_destination(
-        self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Deletes a configuration set event destination. Configuration set event
         destinations are associated with configuration sets, which enable you to
         publish email sending events. For information about using configuration
@@ -270,8 +144,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteConfigurationSetEventDestination", kwargs)
 
     def delete_configuration_set_tracking_options(
-        self, **kwargs: Unpack[DeleteConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetTrackingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteConfigurationSetTrackingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteConfigurationSetTrackingOptionsResponseTypeDef]:
         """Deletes an association between a configuration set and a custom domain for
         open and click event tracking.
 
@@ -280,8 +155,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteConfigurationSetTrackingOptions", kwargs)
 
     def delete_custom_verification_email_template(
-        self, **kwargs: Unpack[DeleteCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteCustomVerificationEmailTemplate
@@ -289,8 +165,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteCustomVerificationEmailTemplate", kwargs)
 
     def delete_identity(
-        self, **kwargs: Unpack[DeleteIdentityRequestTypeDef]
-    ) -> TargetResults[DeleteIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentityResponseTypeDef]:
         """Deletes the specified identity (an email address or a domain) from the
         list of verified identities.
 
@@ -299,8 +175,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteIdentity", kwargs)
 
     def delete_identity_policy(
-        self, **kwargs: Unpack[DeleteIdentityPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteIdentityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentityPolicyResponseTypeDef]:
         """Deletes the specified sending authorization policy for the given identity
         (an email address or a domain). This operation returns successfully even
         if a policy with the specified name does not exist.
@@ -310,8 +186,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteIdentityPolicy", kwargs)
 
     def delete_receipt_filter(
-        self, **kwargs: Unpack[DeleteReceiptFilterRequestTypeDef]
-    ) -> TargetResults[DeleteReceiptFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReceiptFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReceiptFilterResponseTypeDef]:
         """Deletes the specified IP address filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteReceiptFilter
@@ -319,8 +195,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteReceiptFilter", kwargs)
 
     def delete_receipt_rule(
-        self, **kwargs: Unpack[DeleteReceiptRuleRequestTypeDef]
-    ) -> TargetResults[DeleteReceiptRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReceiptRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReceiptRuleResponseTypeDef]:
         """Deletes the specified receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteReceiptRule
@@ -328,8 +204,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteReceiptRule", kwargs)
 
     def delete_receipt_rule_set(
-        self, **kwargs: Unpack[DeleteReceiptRuleSetRequestTypeDef]
-    ) -> TargetResults[DeleteReceiptRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReceiptRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteReceiptRuleSetResponseTypeDef]:
         """Deletes the specified receipt rule set and all of the receipt rules it
         contains.
 
@@ -338,8 +214,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteReceiptRuleSet", kwargs)
 
     def delete_template(
-        self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTemplateResponseTypeDef]:
         """Deletes an email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteTemplate
@@ -347,8 +223,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DeleteTemplate", kwargs)
 
     def delete_verified_email_address(
-        self, **kwargs: Unpack[DeleteVerifiedEmailAddressRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVerifiedEmailAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deprecated. Use the DeleteIdentity operation to delete email addresses and
         domains.
 
@@ -358,7 +234,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def describe_active_receipt_rule_set(
         self,
-    ) -> TargetResults[DescribeActiveReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeActiveReceiptRuleSetResponseTypeDef]:
         """Returns the metadata and receipt rules for the receipt rule set that is
         currently active.
 
@@ -367,8 +243,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DescribeActiveReceiptRuleSet", {})
 
     def describe_configuration_set(
-        self, **kwargs: Unpack[DescribeConfigurationSetRequestTypeDef]
-    ) -> TargetResults[DescribeConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConfigurationSetResponseTypeDef]:
         """Returns the details of the specified configuration set. For information
         about using configuration sets, see the Amazon SES Developer Guide.
 
@@ -377,8 +253,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DescribeConfigurationSet", kwargs)
 
     def describe_receipt_rule(
-        self, **kwargs: Unpack[DescribeReceiptRuleRequestTypeDef]
-    ) -> TargetResults[DescribeReceiptRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReceiptRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReceiptRuleResponseTypeDef]:
         """Returns the details of the specified receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DescribeReceiptRule
@@ -386,8 +262,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("DescribeReceiptRule", kwargs)
 
     def describe_receipt_rule_set(
-        self, **kwargs: Unpack[DescribeReceiptRuleSetRequestTypeDef]
-    ) -> TargetResults[DescribeReceiptRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReceiptRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReceiptRuleSetResponseTypeDef]:
         """Returns the details of the specified receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DescribeReceiptRuleSet
@@ -396,7 +272,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_account_sending_enabled(
         self,
-    ) -> TargetResults[GetAccountSendingEnabledResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountSendingEnabledResponseTypeDef]:
         """Returns the email sending status of the Amazon SES account for the current
         Region.
 
@@ -405,8 +281,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetAccountSendingEnabled", {})
 
     def get_custom_verification_email_template(
-        self, **kwargs: Unpack[GetCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[GetCustomVerificationEmailTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCustomVerificationEmailTemplateResponseTypeDef]:
         """Returns the custom email verification template for the template name you
         specify.
 
@@ -415,8 +292,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetCustomVerificationEmailTemplate", kwargs)
 
     def get_identity_dkim_attributes(
-        self, **kwargs: Unpack[GetIdentityDkimAttributesRequestTypeDef]
-    ) -> TargetResults[GetIdentityDkimAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityDkimAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityDkimAttributesResponseTypeDef]:
         """Returns the current status of Easy DKIM signing for an entity. For domain
         name identities, this operation also returns the DKIM tokens that are
         required for Easy DKIM signing, and whether Amazon SES has successfully
@@ -427,8 +304,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetIdentityDkimAttributes", kwargs)
 
     def get_identity_mail_from_domain_attributes(
-        self, **kwargs: Unpack[GetIdentityMailFromDomainAttributesRequestTypeDef]
-    ) -> TargetResults[GetIdentityMailFromDomainAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetIdentityMailFromDomainAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIdentityMailFromDomainAttributesResponseTypeDef]:
         """Returns the custom MAIL FROM attributes for a list of identities (email
         addresses : domains).
 
@@ -437,8 +315,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetIdentityMailFromDomainAttributes", kwargs)
 
     def get_identity_notification_attributes(
-        self, **kwargs: Unpack[GetIdentityNotificationAttributesRequestTypeDef]
-    ) -> TargetResults[GetIdentityNotificationAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetIdentityNotificationAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIdentityNotificationAttributesResponseTypeDef]:
         """Given a list of verified identities (email addresses and/or domains),
         returns a structure describing identity notification attributes.
 
@@ -447,8 +326,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetIdentityNotificationAttributes", kwargs)
 
     def get_identity_policies(
-        self, **kwargs: Unpack[GetIdentityPoliciesRequestTypeDef]
-    ) -> TargetResults[GetIdentityPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityPoliciesResponseTypeDef]:
         """Returns the requested sending authorization policies for the given
         identity (an email address or a domain). The policies are returned as a
         map of policy names to policy contents. You can retrieve a maximum of 20
@@ -459,8 +338,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetIdentityPolicies", kwargs)
 
     def get_identity_verification_attributes(
-        self, **kwargs: Unpack[GetIdentityVerificationAttributesRequestTypeDef]
-    ) -> TargetResults[GetIdentityVerificationAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetIdentityVerificationAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIdentityVerificationAttributesResponseTypeDef]:
         """Given a list of identities (email addresses and/or domains), returns the
         verification status and (for domain identities) the verification token for
         each identity.
@@ -469,14 +349,16 @@ class MultiRegionSES(MultiRegionClient):
         """
         return self._call("GetIdentityVerificationAttributes", kwargs)
 
-    def get_send_quota(self) -> TargetResults[GetSendQuotaResponseTypeDef]:
+    def get_send_quota(self) -> TargetResults[type_defs.GetSendQuotaResponseTypeDef]:
         """Provides the sending limits for the Amazon SES account.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/GetSendQuota
         """
         return self._call("GetSendQuota", {})
 
-    def get_send_statistics(self) -> TargetResults[GetSendStatisticsResponseTypeDef]:
+    def get_send_statistics(
+        self,
+    ) -> TargetResults[type_defs.GetSendStatisticsResponseTypeDef]:
         """Provides sending statistics for the current Amazon Web Services Region.
         The result is a list of data points, representing the last two weeks of
         sending activity. Each data point in the list contains statistics for a
@@ -487,8 +369,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetSendStatistics", {})
 
     def get_template(
-        self, **kwargs: Unpack[GetTemplateRequestTypeDef]
-    ) -> TargetResults[GetTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTemplateResponseTypeDef]:
         """Displays the template object (which includes the Subject line, HTML part
         and text part) for the template you specify.
 
@@ -497,8 +379,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("GetTemplate", kwargs)
 
     def list_configuration_sets(
-        self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationSetsResponseTypeDef]:
         """Provides a list of the configuration sets associated with your Amazon SES
         account in the current Amazon Web Services Region. For information about
         using configuration sets, see Monitoring Your Amazon SES Sending Activity
@@ -509,8 +391,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ListConfigurationSets", kwargs)
 
     def list_custom_verification_email_templates(
-        self, **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef]
-    ) -> TargetResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCustomVerificationEmailTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomVerificationEmailTemplatesResponseTypeDef]:
         """Lists the existing custom verification email templates for your account in
         the current Amazon Web Services Region.
 
@@ -519,8 +402,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ListCustomVerificationEmailTemplates", kwargs)
 
     def list_identities(
-        self, **kwargs: Unpack[ListIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentitiesResponseTypeDef]:
         """Returns a list containing all of the identities (email addresses and
         domains) for your Amazon Web Services account in the current Amazon Web
         Services Region, regardless of verification status.
@@ -530,8 +413,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ListIdentities", kwargs)
 
     def list_identity_policies(
-        self, **kwargs: Unpack[ListIdentityPoliciesRequestTypeDef]
-    ) -> TargetResults[ListIdentityPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityPoliciesResponseTypeDef]:
         """Returns a list of sending authorization policies that are attached to the
         given identity (an email address or a domain). This operation returns only
         a list. To get the actual policy content, use GetIdentityPolicies.
@@ -540,7 +423,9 @@ class MultiRegionSES(MultiRegionClient):
         """
         return self._call("ListIdentityPolicies", kwargs)
 
-    def list_receipt_filters(self) -> TargetResults[ListReceiptFiltersResponseTypeDef]:
+    def list_receipt_filters(
+        self,
+    ) -> TargetResults[type_defs.ListReceiptFiltersResponseTypeDef]:
         """Lists the IP address filters associated with your Amazon Web Services
         account in the current Amazon Web Services Region.
 
@@ -549,8 +434,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ListReceiptFilters", {})
 
     def list_receipt_rule_sets(
-        self, **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef]
-    ) -> TargetResults[ListReceiptRuleSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReceiptRuleSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReceiptRuleSetsResponseTypeDef]:
         """Lists the receipt rule sets that exist under your Amazon Web Services
         account in the current Amazon Web Services Region. If there are additional
         receipt rule sets to be retrieved, you receive a NextToken that you can
@@ -562,8 +447,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ListReceiptRuleSets", kwargs)
 
     def list_templates(
-        self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Lists the email templates present in your Amazon SES account in the
         current Amazon Web Services Region.
 
@@ -573,7 +458,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_verified_email_addresses(
         self,
-    ) -> TargetResults[ListVerifiedEmailAddressesResponseTypeDef]:
+    ) -> TargetResults[type_defs.ListVerifiedEmailAddressesResponseTypeDef]:
         """Deprecated. Use the ListIdentities operation to list the email addresses
         and domains associated with your account.
 
@@ -582,8 +467,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ListVerifiedEmailAddresses", {})
 
     def put_configuration_set_delivery_options(
-        self, **kwargs: Unpack[PutConfigurationSetDeliveryOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetDeliveryOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetDeliveryOptionsResponseTypeDef]:
         """Adds or updates the delivery options for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/PutConfigurationSetDeliveryOptions
@@ -591,8 +477,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("PutConfigurationSetDeliveryOptions", kwargs)
 
     def put_identity_policy(
-        self, **kwargs: Unpack[PutIdentityPolicyRequestTypeDef]
-    ) -> TargetResults[PutIdentityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIdentityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutIdentityPolicyResponseTypeDef]:
         """Adds or updates a sending authorization policy for the specified identity
         (an email address or a domain).
 
@@ -601,8 +487,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("PutIdentityPolicy", kwargs)
 
     def reorder_receipt_rule_set(
-        self, **kwargs: Unpack[ReorderReceiptRuleSetRequestTypeDef]
-    ) -> TargetResults[ReorderReceiptRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReorderReceiptRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.ReorderReceiptRuleSetResponseTypeDef]:
         """Reorders the receipt rules within a receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ReorderReceiptRuleSet
@@ -610,8 +496,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("ReorderReceiptRuleSet", kwargs)
 
     def send_bounce(
-        self, **kwargs: Unpack[SendBounceRequestTypeDef]
-    ) -> TargetResults[SendBounceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendBounceRequestTypeDef]
+    ) -> TargetResults[type_defs.SendBounceResponseTypeDef]:
         """Generates and sends a bounce message to the sender of an email you
         received through Amazon SES. You can only use this operation on an email
         up to 24 hours after you receive it.
@@ -621,8 +507,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SendBounce", kwargs)
 
     def send_bulk_templated_email(
-        self, **kwargs: Unpack[SendBulkTemplatedEmailRequestTypeDef]
-    ) -> TargetResults[SendBulkTemplatedEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendBulkTemplatedEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendBulkTemplatedEmailResponseTypeDef]:
         """Composes an email message to multiple destinations. The message body is
         created using an email template.
 
@@ -631,8 +517,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SendBulkTemplatedEmail", kwargs)
 
     def send_custom_verification_email(
-        self, **kwargs: Unpack[SendCustomVerificationEmailRequestTypeDef]
-    ) -> TargetResults[SendCustomVerificationEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendCustomVerificationEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendCustomVerificationEmailResponseTypeDef]:
         """Adds an email address to the list of identities for your Amazon SES
         account in the current Amazon Web Services Region and attempts to verify
         it. As a result of executing this operation, a customized verification
@@ -643,8 +529,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SendCustomVerificationEmail", kwargs)
 
     def send_email(
-        self, **kwargs: Unpack[SendEmailRequestTypeDef]
-    ) -> TargetResults[SendEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEmailResponseTypeDef]:
         """Composes an email message and immediately queues it for sending.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SendEmail
@@ -652,8 +538,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SendEmail", kwargs)
 
     def send_raw_email(
-        self, **kwargs: Unpack[SendRawEmailRequestTypeDef]
-    ) -> TargetResults[SendRawEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendRawEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendRawEmailResponseTypeDef]:
         """Composes an email message and immediately queues it for sending.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SendRawEmail
@@ -661,8 +547,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SendRawEmail", kwargs)
 
     def send_templated_email(
-        self, **kwargs: Unpack[SendTemplatedEmailRequestTypeDef]
-    ) -> TargetResults[SendTemplatedEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendTemplatedEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendTemplatedEmailResponseTypeDef]:
         """Composes an email message using an email template and immediately queues
         it for sending.
 
@@ -671,8 +557,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SendTemplatedEmail", kwargs)
 
     def set_active_receipt_rule_set(
-        self, **kwargs: Unpack[SetActiveReceiptRuleSetRequestTypeDef]
-    ) -> TargetResults[SetActiveReceiptRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetActiveReceiptRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.SetActiveReceiptRuleSetResponseTypeDef]:
         """Sets the specified receipt rule set as the active receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SetActiveReceiptRuleSet
@@ -680,8 +566,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetActiveReceiptRuleSet", kwargs)
 
     def set_identity_dkim_enabled(
-        self, **kwargs: Unpack[SetIdentityDkimEnabledRequestTypeDef]
-    ) -> TargetResults[SetIdentityDkimEnabledResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIdentityDkimEnabledRequestTypeDef]
+    ) -> TargetResults[type_defs.SetIdentityDkimEnabledResponseTypeDef]:
         """Enables or disables Easy DKIM signing of email sent from an identity. If
         Easy DKIM signing is enabled for a domain, then Amazon SES uses DKIM to
         sign all email that it sends from addresses on that domain. If Easy DKIM
@@ -693,8 +579,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetIdentityDkimEnabled", kwargs)
 
     def set_identity_feedback_forwarding_enabled(
-        self, **kwargs: Unpack[SetIdentityFeedbackForwardingEnabledRequestTypeDef]
-    ) -> TargetResults[SetIdentityFeedbackForwardingEnabledResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.SetIdentityFeedbackForwardingEnabledRequestTypeDef],
+    ) -> TargetResults[type_defs.SetIdentityFeedbackForwardingEnabledResponseTypeDef]:
         """Given an identity (an email address or a domain), enables or disables
         whether Amazon SES forwards bounce and complaint notifications as email.
         Feedback forwarding can only be disabled when Amazon Simple Notification
@@ -705,8 +592,13 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetIdentityFeedbackForwardingEnabled", kwargs)
 
     def set_identity_headers_in_notifications_enabled(
-        self, **kwargs: Unpack[SetIdentityHeadersInNotificationsEnabledRequestTypeDef]
-    ) -> TargetResults[SetIdentityHeadersInNotificationsEnabledResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.SetIdentityHeadersInNotificationsEnabledRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.SetIdentityHeadersInNotificationsEnabledResponseTypeDef
+    ]:
         """Given an identity (an email address or a domain), sets whether Amazon SES
         includes the original email headers in the Amazon Simple Notification
         Service (Amazon SNS) notifications of a specified type.
@@ -716,8 +608,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetIdentityHeadersInNotificationsEnabled", kwargs)
 
     def set_identity_mail_from_domain(
-        self, **kwargs: Unpack[SetIdentityMailFromDomainRequestTypeDef]
-    ) -> TargetResults[SetIdentityMailFromDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIdentityMailFromDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.SetIdentityMailFromDomainResponseTypeDef]:
         """Enables or disables the custom MAIL FROM domain setup for a verified
         identity (an email address or a domain).
 
@@ -726,8 +618,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetIdentityMailFromDomain", kwargs)
 
     def set_identity_notification_topic(
-        self, **kwargs: Unpack[SetIdentityNotificationTopicRequestTypeDef]
-    ) -> TargetResults[SetIdentityNotificationTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetIdentityNotificationTopicRequestTypeDef]
+    ) -> TargetResults[type_defs.SetIdentityNotificationTopicResponseTypeDef]:
         """Sets an Amazon Simple Notification Service (Amazon SNS) topic to use when
         delivering notifications. When you use this operation, you specify a
         verified identity, such as an email address or domain. When you send an
@@ -741,8 +633,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetIdentityNotificationTopic", kwargs)
 
     def set_receipt_rule_position(
-        self, **kwargs: Unpack[SetReceiptRulePositionRequestTypeDef]
-    ) -> TargetResults[SetReceiptRulePositionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetReceiptRulePositionRequestTypeDef]
+    ) -> TargetResults[type_defs.SetReceiptRulePositionResponseTypeDef]:
         """Sets the position of the specified receipt rule in the receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SetReceiptRulePosition
@@ -750,8 +642,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("SetReceiptRulePosition", kwargs)
 
     def test_render_template(
-        self, **kwargs: Unpack[TestRenderTemplateRequestTypeDef]
-    ) -> TargetResults[TestRenderTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestRenderTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.TestRenderTemplateResponseTypeDef]:
         """Creates a preview of the MIME content of an email when provided with a
         template and a set of replacement data.
 
@@ -760,8 +652,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("TestRenderTemplate", kwargs)
 
     def update_account_sending_enabled(
-        self, **kwargs: Unpack[UpdateAccountSendingEnabledRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSendingEnabledRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables email sending across your entire Amazon SES account in
         the current Amazon Web Services Region. You can use this operation in
         conjunction with Amazon CloudWatch alarms to temporarily pause email
@@ -774,8 +666,11 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateAccountSendingEnabled", kwargs)
 
     def update_configuration_set_event_destination(
-        self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Updates the event destination of a configuration set. Event destinations
         are associated with configuration sets, which enable you to publish email
         sending events to Amazon CloudWatch, Amazon Kinesis Firehose, or Amazon
@@ -789,8 +684,10 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_configuration_set_reputation_metrics_enabled(
         self,
-        **kwargs: Unpack[UpdateConfigurationSetReputationMetricsEnabledRequestTypeDef],
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        **kwargs: Unpack[
+            type_defs.UpdateConfigurationSetReputationMetricsEnabledRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables the publishing of reputation metrics for emails sent
         using a specific configuration set in a given Amazon Web Services Region.
         Reputation metrics include bounce and complaint rates. These metrics are
@@ -802,8 +699,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateConfigurationSetReputationMetricsEnabled", kwargs)
 
     def update_configuration_set_sending_enabled(
-        self, **kwargs: Unpack[UpdateConfigurationSetSendingEnabledRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateConfigurationSetSendingEnabledRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Enables or disables email sending for messages sent using a specific
         configuration set in a given Amazon Web Services Region. You can use this
         operation in conjunction with Amazon CloudWatch alarms to temporarily
@@ -816,8 +714,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateConfigurationSetSendingEnabled", kwargs)
 
     def update_configuration_set_tracking_options(
-        self, **kwargs: Unpack[UpdateConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationSetTrackingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateConfigurationSetTrackingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateConfigurationSetTrackingOptionsResponseTypeDef]:
         """Modifies an association between a configuration set and a custom domain
         for open and click event tracking.
 
@@ -826,8 +725,9 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateConfigurationSetTrackingOptions", kwargs)
 
     def update_custom_verification_email_template(
-        self, **kwargs: Unpack[UpdateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/UpdateCustomVerificationEmailTemplate
@@ -835,8 +735,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateCustomVerificationEmailTemplate", kwargs)
 
     def update_receipt_rule(
-        self, **kwargs: Unpack[UpdateReceiptRuleRequestTypeDef]
-    ) -> TargetResults[UpdateReceiptRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReceiptRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateReceiptRuleResponseTypeDef]:
         """Updates a receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/UpdateReceiptRule
@@ -844,8 +744,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateReceiptRule", kwargs)
 
     def update_template(
-        self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTemplateResponseTypeDef]:
         """Updates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single operation. For more
         information, see the Amazon SES Developer Guide.
@@ -855,8 +755,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("UpdateTemplate", kwargs)
 
     def verify_domain_dkim(
-        self, **kwargs: Unpack[VerifyDomainDkimRequestTypeDef]
-    ) -> TargetResults[VerifyDomainDkimResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyDomainDkimRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyDomainDkimResponseTypeDef]:
         """Returns a set of DKIM tokens for a domain identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/VerifyDomainDkim
@@ -864,8 +764,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("VerifyDomainDkim", kwargs)
 
     def verify_domain_identity(
-        self, **kwargs: Unpack[VerifyDomainIdentityRequestTypeDef]
-    ) -> TargetResults[VerifyDomainIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyDomainIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyDomainIdentityResponseTypeDef]:
         """Adds a domain to the list of identities for your Amazon SES account in the
         current Amazon Web Services Region and attempts to verify it. For more
         information about verifying domains, see Verifying Email Addresses and
@@ -876,8 +776,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("VerifyDomainIdentity", kwargs)
 
     def verify_email_address(
-        self, **kwargs: Unpack[VerifyEmailAddressRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyEmailAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deprecated. Use the VerifyEmailIdentity operation to verify a new email
         address.
 
@@ -886,8 +786,8 @@ class MultiRegionSES(MultiRegionClient):
         return self._call("VerifyEmailAddress", kwargs)
 
     def verify_email_identity(
-        self, **kwargs: Unpack[VerifyEmailIdentityRequestTypeDef]
-    ) -> TargetResults[VerifyEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifyEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyEmailIdentityResponseTypeDef]:
         """Adds an email address to the list of identities for your Amazon SES
         account in the current Amazon Web Services Region and attempts to verify
         it. As a result of executing this operation, a verification email is sent
@@ -903,8 +803,8 @@ class MultiRegionSES(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
-    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationSetsResponseTypeDef]:
         """Every page of ListConfigurationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -929,8 +829,8 @@ class MultiRegionSES(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef],
-    ) -> TargetResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomVerificationEmailTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomVerificationEmailTemplatesResponseTypeDef]:
         """Every page of ListCustomVerificationEmailTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -953,8 +853,8 @@ class MultiRegionSES(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentitiesRequestTypeDef],
-    ) -> TargetResults[ListIdentitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIdentitiesResponseTypeDef]:
         """Every page of ListIdentities in every target, merged per target
         (botocore's build_full_result).
 
@@ -978,8 +878,8 @@ class MultiRegionSES(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef],
-    ) -> TargetResults[ListReceiptRuleSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReceiptRuleSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReceiptRuleSetsResponseTypeDef]:
         """Every page of ListReceiptRuleSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1005,8 +905,8 @@ class MultiRegionSES(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> TargetResults[ListTemplatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -1028,8 +928,8 @@ class MultiRegionSES(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
-    ) -> Items[ConfigurationSetTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef],
+    ) -> Items[type_defs.ConfigurationSetTypeDef]:
         """Each element of ConfigurationSets in every page of ListConfigurationSets,
         from every target, as its page arrives (tagged with its target).
 
@@ -1044,8 +944,8 @@ class MultiRegionSES(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef],
-    ) -> Items[CustomVerificationEmailTemplateTypeDef]:
+        **kwargs: Unpack[type_defs.ListCustomVerificationEmailTemplatesRequestTypeDef],
+    ) -> Items[type_defs.CustomVerificationEmailTemplateTypeDef]:
         """Each element of CustomVerificationEmailTemplates in every page of
         ListCustomVerificationEmailTemplates, from every target, as its page
         arrives (tagged with its target).
@@ -1064,7 +964,7 @@ class MultiRegionSES(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentitiesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListIdentitiesRequestTypeDef],
     ) -> Items[str]:
         """Each element of Identities in every page of ListIdentities, from every
         target, as its page arrives (tagged with its target).
@@ -1080,8 +980,8 @@ class MultiRegionSES(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef],
-    ) -> Items[ReceiptRuleSetMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListReceiptRuleSetsRequestTypeDef],
+    ) -> Items[type_defs.ReceiptRuleSetMetadataTypeDef]:
         """Each element of RuleSets in every page of ListReceiptRuleSets, from every
         target, as its page arrives (tagged with its target).
 
@@ -1096,8 +996,8 @@ class MultiRegionSES(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> Items[TemplateMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListTemplatesRequestTypeDef],
+    ) -> Items[type_defs.TemplateMetadataTypeDef]:
         """Each element of TemplatesMetadata in every page of ListTemplates, from
         every target, as its page arrives (tagged with its target).
 
@@ -1112,7 +1012,7 @@ class MultiRegionSES(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetIdentityVerificationAttributesRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetIdentityVerificationAttributesRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until IdentityExists.
 

@@ -15,231 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetMetricDataRequestTypeDef,
-        BatchGetMetricDataResponseTypeDef,
-        CancelExportJobRequestTypeDef,
-        CancelExportJobResponseTypeDef,
-        CreateConfigurationSetEventDestinationRequestTypeDef,
-        CreateConfigurationSetEventDestinationResponseTypeDef,
-        CreateConfigurationSetRequestTypeDef,
-        CreateConfigurationSetResponseTypeDef,
-        CreateContactListRequestTypeDef,
-        CreateContactListResponseTypeDef,
-        CreateContactRequestTypeDef,
-        CreateContactResponseTypeDef,
-        CreateCustomVerificationEmailTemplateRequestTypeDef,
-        CreateCustomVerificationEmailTemplateResponseTypeDef,
-        CreateDedicatedIpPoolRequestTypeDef,
-        CreateDedicatedIpPoolResponseTypeDef,
-        CreateDeliverabilityTestReportRequestTypeDef,
-        CreateDeliverabilityTestReportResponseTypeDef,
-        CreateEmailIdentityPolicyRequestTypeDef,
-        CreateEmailIdentityPolicyResponseTypeDef,
-        CreateEmailIdentityRequestTypeDef,
-        CreateEmailIdentityResponseTypeDef,
-        CreateEmailTemplateRequestTypeDef,
-        CreateEmailTemplateResponseTypeDef,
-        CreateExportJobRequestTypeDef,
-        CreateExportJobResponseTypeDef,
-        CreateImportJobRequestTypeDef,
-        CreateImportJobResponseTypeDef,
-        CreateMultiRegionEndpointRequestTypeDef,
-        CreateMultiRegionEndpointResponseTypeDef,
-        CreateTenantRequestTypeDef,
-        CreateTenantResourceAssociationRequestTypeDef,
-        CreateTenantResourceAssociationResponseTypeDef,
-        CreateTenantResponseTypeDef,
-        DeleteConfigurationSetEventDestinationRequestTypeDef,
-        DeleteConfigurationSetEventDestinationResponseTypeDef,
-        DeleteConfigurationSetRequestTypeDef,
-        DeleteConfigurationSetResponseTypeDef,
-        DeleteContactListRequestTypeDef,
-        DeleteContactListResponseTypeDef,
-        DeleteContactRequestTypeDef,
-        DeleteContactResponseTypeDef,
-        DeleteCustomVerificationEmailTemplateRequestTypeDef,
-        DeleteCustomVerificationEmailTemplateResponseTypeDef,
-        DeleteDedicatedIpPoolRequestTypeDef,
-        DeleteDedicatedIpPoolResponseTypeDef,
-        DeleteEmailIdentityPolicyRequestTypeDef,
-        DeleteEmailIdentityPolicyResponseTypeDef,
-        DeleteEmailIdentityRequestTypeDef,
-        DeleteEmailIdentityResponseTypeDef,
-        DeleteEmailTemplateRequestTypeDef,
-        DeleteEmailTemplateResponseTypeDef,
-        DeleteMultiRegionEndpointRequestTypeDef,
-        DeleteMultiRegionEndpointResponseTypeDef,
-        DeleteSuppressedDestinationRequestTypeDef,
-        DeleteSuppressedDestinationResponseTypeDef,
-        DeleteTenantRequestTypeDef,
-        DeleteTenantResourceAssociationRequestTypeDef,
-        DeleteTenantResourceAssociationResponseTypeDef,
-        DeleteTenantResponseTypeDef,
-        GetAccountResponseTypeDef,
-        GetBlacklistReportsRequestTypeDef,
-        GetBlacklistReportsResponseTypeDef,
-        GetConfigurationSetEventDestinationsRequestTypeDef,
-        GetConfigurationSetEventDestinationsResponseTypeDef,
-        GetConfigurationSetRequestTypeDef,
-        GetConfigurationSetResponseTypeDef,
-        GetContactListRequestTypeDef,
-        GetContactListResponseTypeDef,
-        GetContactRequestTypeDef,
-        GetContactResponseTypeDef,
-        GetCustomVerificationEmailTemplateRequestTypeDef,
-        GetCustomVerificationEmailTemplateResponseTypeDef,
-        GetDedicatedIpPoolRequestTypeDef,
-        GetDedicatedIpPoolResponseTypeDef,
-        GetDedicatedIpRequestTypeDef,
-        GetDedicatedIpResponseTypeDef,
-        GetDedicatedIpsRequestTypeDef,
-        GetDedicatedIpsResponseTypeDef,
-        GetDeliverabilityDashboardOptionsResponseTypeDef,
-        GetDeliverabilityTestReportRequestTypeDef,
-        GetDeliverabilityTestReportResponseTypeDef,
-        GetDomainDeliverabilityCampaignRequestTypeDef,
-        GetDomainDeliverabilityCampaignResponseTypeDef,
-        GetDomainStatisticsReportRequestTypeDef,
-        GetDomainStatisticsReportResponseTypeDef,
-        GetEmailAddressInsightsRequestTypeDef,
-        GetEmailAddressInsightsResponseTypeDef,
-        GetEmailIdentityPoliciesRequestTypeDef,
-        GetEmailIdentityPoliciesResponseTypeDef,
-        GetEmailIdentityRequestTypeDef,
-        GetEmailIdentityResponseTypeDef,
-        GetEmailTemplateRequestTypeDef,
-        GetEmailTemplateResponseTypeDef,
-        GetExportJobRequestTypeDef,
-        GetExportJobResponseTypeDef,
-        GetImportJobRequestTypeDef,
-        GetImportJobResponseTypeDef,
-        GetMessageInsightsRequestTypeDef,
-        GetMessageInsightsResponseTypeDef,
-        GetMultiRegionEndpointRequestTypeDef,
-        GetMultiRegionEndpointResponseTypeDef,
-        GetReputationEntityRequestTypeDef,
-        GetReputationEntityResponseTypeDef,
-        GetSuppressedDestinationRequestTypeDef,
-        GetSuppressedDestinationResponseTypeDef,
-        GetTenantRequestTypeDef,
-        GetTenantResponseTypeDef,
-        ListConfigurationSetsRequestTypeDef,
-        ListConfigurationSetsResponseTypeDef,
-        ListContactListsRequestTypeDef,
-        ListContactListsResponseTypeDef,
-        ListContactsRequestTypeDef,
-        ListContactsResponseTypeDef,
-        ListCustomVerificationEmailTemplatesRequestTypeDef,
-        ListCustomVerificationEmailTemplatesResponseTypeDef,
-        ListDedicatedIpPoolsRequestTypeDef,
-        ListDedicatedIpPoolsResponseTypeDef,
-        ListDeliverabilityTestReportsRequestTypeDef,
-        ListDeliverabilityTestReportsResponseTypeDef,
-        ListDomainDeliverabilityCampaignsRequestTypeDef,
-        ListDomainDeliverabilityCampaignsResponseTypeDef,
-        ListEmailIdentitiesRequestTypeDef,
-        ListEmailIdentitiesResponseTypeDef,
-        ListEmailTemplatesRequestTypeDef,
-        ListEmailTemplatesResponseTypeDef,
-        ListExportJobsRequestTypeDef,
-        ListExportJobsResponseTypeDef,
-        ListImportJobsRequestTypeDef,
-        ListImportJobsResponseTypeDef,
-        ListMultiRegionEndpointsRequestTypeDef,
-        ListMultiRegionEndpointsResponseTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        ListReputationEntitiesRequestTypeDef,
-        ListReputationEntitiesResponseTypeDef,
-        ListResourceTenantsRequestTypeDef,
-        ListResourceTenantsResponseTypeDef,
-        ListSuppressedDestinationsRequestTypeDef,
-        ListSuppressedDestinationsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTenantResourcesRequestTypeDef,
-        ListTenantResourcesResponseTypeDef,
-        ListTenantsRequestTypeDef,
-        ListTenantsResponseTypeDef,
-        MultiRegionEndpointTypeDef,
-        PutAccountDedicatedIpWarmupAttributesRequestTypeDef,
-        PutAccountDedicatedIpWarmupAttributesResponseTypeDef,
-        PutAccountDetailsRequestTypeDef,
-        PutAccountDetailsResponseTypeDef,
-        PutAccountSendingAttributesRequestTypeDef,
-        PutAccountSendingAttributesResponseTypeDef,
-        PutAccountSuppressionAttributesRequestTypeDef,
-        PutAccountSuppressionAttributesResponseTypeDef,
-        PutAccountVdmAttributesRequestTypeDef,
-        PutAccountVdmAttributesResponseTypeDef,
-        PutConfigurationSetArchivingOptionsRequestTypeDef,
-        PutConfigurationSetArchivingOptionsResponseTypeDef,
-        PutConfigurationSetDeliveryOptionsRequestTypeDef,
-        PutConfigurationSetDeliveryOptionsResponseTypeDef,
-        PutConfigurationSetReputationOptionsRequestTypeDef,
-        PutConfigurationSetReputationOptionsResponseTypeDef,
-        PutConfigurationSetSendingOptionsRequestTypeDef,
-        PutConfigurationSetSendingOptionsResponseTypeDef,
-        PutConfigurationSetSuppressionOptionsRequestTypeDef,
-        PutConfigurationSetSuppressionOptionsResponseTypeDef,
-        PutConfigurationSetTrackingOptionsRequestTypeDef,
-        PutConfigurationSetTrackingOptionsResponseTypeDef,
-        PutConfigurationSetVdmOptionsRequestTypeDef,
-        PutConfigurationSetVdmOptionsResponseTypeDef,
-        PutDedicatedIpInPoolRequestTypeDef,
-        PutDedicatedIpInPoolResponseTypeDef,
-        PutDedicatedIpPoolScalingAttributesRequestTypeDef,
-        PutDedicatedIpPoolScalingAttributesResponseTypeDef,
-        PutDedicatedIpWarmupAttributesRequestTypeDef,
-        PutDedicatedIpWarmupAttributesResponseTypeDef,
-        PutDeliverabilityDashboardOptionRequestTypeDef,
-        PutDeliverabilityDashboardOptionResponseTypeDef,
-        PutEmailIdentityConfigurationSetAttributesRequestTypeDef,
-        PutEmailIdentityConfigurationSetAttributesResponseTypeDef,
-        PutEmailIdentityDkimAttributesRequestTypeDef,
-        PutEmailIdentityDkimAttributesResponseTypeDef,
-        PutEmailIdentityDkimSigningAttributesRequestTypeDef,
-        PutEmailIdentityDkimSigningAttributesResponseTypeDef,
-        PutEmailIdentityFeedbackAttributesRequestTypeDef,
-        PutEmailIdentityFeedbackAttributesResponseTypeDef,
-        PutEmailIdentityMailFromAttributesRequestTypeDef,
-        PutEmailIdentityMailFromAttributesResponseTypeDef,
-        PutSuppressedDestinationRequestTypeDef,
-        PutSuppressedDestinationResponseTypeDef,
-        ReputationEntityTypeDef,
-        ResourceTenantMetadataTypeDef,
-        SendBulkEmailRequestTypeDef,
-        SendBulkEmailResponseTypeDef,
-        SendCustomVerificationEmailRequestTypeDef,
-        SendCustomVerificationEmailResponseTypeDef,
-        SendEmailRequestTypeDef,
-        SendEmailResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TenantInfoTypeDef,
-        TenantResourceTypeDef,
-        TestRenderEmailTemplateRequestTypeDef,
-        TestRenderEmailTemplateResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateConfigurationSetEventDestinationRequestTypeDef,
-        UpdateConfigurationSetEventDestinationResponseTypeDef,
-        UpdateContactListRequestTypeDef,
-        UpdateContactListResponseTypeDef,
-        UpdateContactRequestTypeDef,
-        UpdateContactResponseTypeDef,
-        UpdateCustomVerificationEmailTemplateRequestTypeDef,
-        UpdateCustomVerificationEmailTemplateResponseTypeDef,
-        UpdateEmailIdentityPolicyRequestTypeDef,
-        UpdateEmailIdentityPolicyResponseTypeDef,
-        UpdateEmailTemplateRequestTypeDef,
-        UpdateEmailTemplateResponseTypeDef,
-        UpdateReputationEntityCustomerManagedStatusRequestTypeDef,
-        UpdateReputationEntityCustomerManagedStatusResponseTypeDef,
-        UpdateReputationEntityPolicyRequestTypeDef,
-        UpdateReputationEntityPolicyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSESV2"]
 
@@ -251,8 +27,8 @@ class MultiRegionSESV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_metric_data(
-        self, **kwargs: Unpack[BatchGetMetricDataRequestTypeDef]
-    ) -> TargetResults[BatchGetMetricDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetMetricDataRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetMetricDataResponseTypeDef]:
         """Retrieves batches of metric data collected based on your sending activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/BatchGetMetricData
@@ -260,8 +36,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("BatchGetMetricData", kwargs)
 
     def cancel_export_job(
-        self, **kwargs: Unpack[CancelExportJobRequestTypeDef]
-    ) -> TargetResults[CancelExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelExportJobResponseTypeDef]:
         """Cancels an export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CancelExportJob
@@ -269,8 +45,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CancelExportJob", kwargs)
 
     def create_configuration_set(
-        self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationSetResponseTypeDef]:
         """Create a configuration set. Configuration sets are groups of rules that
         you can apply to the emails that you send. You apply a configuration set
         to an email by specifying the name of the configuration set when you call
@@ -282,8 +58,11 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateConfigurationSet", kwargs)
 
     def create_configuration_set_event_destination(
-        self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Create an event destination. Events include message sends, deliveries,
         opens, clicks, bounces, and complaints. Event destinations are places that
         you can send information about these events to. For example, you can send
@@ -295,8 +74,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateConfigurationSetEventDestination", kwargs)
 
     def create_contact(
-        self, **kwargs: Unpack[CreateContactRequestTypeDef]
-    ) -> TargetResults[CreateContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactResponseTypeDef]:
         """Creates a contact, which is an end-user who is receiving the email, and
         adds them to a contact list.
 
@@ -305,8 +84,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateContact", kwargs)
 
     def create_contact_list(
-        self, **kwargs: Unpack[CreateContactListRequestTypeDef]
-    ) -> TargetResults[CreateContactListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactListRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactListResponseTypeDef]:
         """Creates a contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateContactList
@@ -314,8 +93,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateContactList", kwargs)
 
     def create_custom_verification_email_template(
-        self, **kwargs: Unpack[CreateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[CreateCustomVerificationEmailTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCustomVerificationEmailTemplateResponseTypeDef]:
         """Creates a new custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateCustomVerificationEmailTemplate
@@ -323,8 +103,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateCustomVerificationEmailTemplate", kwargs)
 
     def create_dedicated_ip_pool(
-        self, **kwargs: Unpack[CreateDedicatedIpPoolRequestTypeDef]
-    ) -> TargetResults[CreateDedicatedIpPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDedicatedIpPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDedicatedIpPoolResponseTypeDef]:
         """Create a new pool of dedicated IP addresses. A pool can include one or
         more dedicated IP addresses that are associated with your Amazon Web
         Services account. You can associate a pool with a configuration set. When
@@ -336,8 +116,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateDedicatedIpPool", kwargs)
 
     def create_deliverability_test_report(
-        self, **kwargs: Unpack[CreateDeliverabilityTestReportRequestTypeDef]
-    ) -> TargetResults[CreateDeliverabilityTestReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDeliverabilityTestReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDeliverabilityTestReportResponseTypeDef]:
         """Create a new predictive inbox placement test. Predictive inbox placement
         tests can help you predict how your messages will be handled by various
         email providers around the world. When you perform a predictive inbox
@@ -352,8 +132,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateDeliverabilityTestReport", kwargs)
 
     def create_email_identity(
-        self, **kwargs: Unpack[CreateEmailIdentityRequestTypeDef]
-    ) -> TargetResults[CreateEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailIdentityResponseTypeDef]:
         """Starts the process of verifying an email identity. An identity is an email
         address or domain that you use when you send email. Before you can use an
         identity to send email, you first have to verify it. By verifying an
@@ -365,8 +145,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateEmailIdentity", kwargs)
 
     def create_email_identity_policy(
-        self, **kwargs: Unpack[CreateEmailIdentityPolicyRequestTypeDef]
-    ) -> TargetResults[CreateEmailIdentityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailIdentityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailIdentityPolicyResponseTypeDef]:
         """Creates the specified sending authorization policy for the given identity
         (an email address or a domain).
 
@@ -375,8 +155,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateEmailIdentityPolicy", kwargs)
 
     def create_email_template(
-        self, **kwargs: Unpack[CreateEmailTemplateRequestTypeDef]
-    ) -> TargetResults[CreateEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEmailTemplateResponseTypeDef]:
         """Creates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single API operation. For more
         information, see the Amazon SES Developer Guide.
@@ -386,8 +166,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateEmailTemplate", kwargs)
 
     def create_export_job(
-        self, **kwargs: Unpack[CreateExportJobRequestTypeDef]
-    ) -> TargetResults[CreateExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExportJobResponseTypeDef]:
         """Creates an export job for a data source and destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateExportJob
@@ -395,8 +175,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateExportJob", kwargs)
 
     def create_import_job(
-        self, **kwargs: Unpack[CreateImportJobRequestTypeDef]
-    ) -> TargetResults[CreateImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImportJobResponseTypeDef]:
         """Creates an import job for a data destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateImportJob
@@ -404,8 +184,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateImportJob", kwargs)
 
     def create_multi_region_endpoint(
-        self, **kwargs: Unpack[CreateMultiRegionEndpointRequestTypeDef]
-    ) -> TargetResults[CreateMultiRegionEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMultiRegionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMultiRegionEndpointResponseTypeDef]:
         """Creates a multi-region endpoint (global-endpoint).
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateMultiRegionEndpoint
@@ -413,8 +193,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateMultiRegionEndpoint", kwargs)
 
     def create_tenant(
-        self, **kwargs: Unpack[CreateTenantRequestTypeDef]
-    ) -> TargetResults[CreateTenantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTenantResponseTypeDef]:
         """Create a tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateTenant
@@ -422,8 +202,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateTenant", kwargs)
 
     def create_tenant_resource_association(
-        self, **kwargs: Unpack[CreateTenantResourceAssociationRequestTypeDef]
-    ) -> TargetResults[CreateTenantResourceAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTenantResourceAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTenantResourceAssociationResponseTypeDef]:
         """Associate a resource with a tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateTenantResourceAssociation
@@ -431,8 +211,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("CreateTenantResourceAssociation", kwargs)
 
     def delete_configuration_set(
-        self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationSetResponseTypeDef]:
         """Delete an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteConfigurationSet
@@ -440,8 +220,11 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteConfigurationSet", kwargs)
 
     def delete_configuration_set_event_destination(
-        self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Delete an event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteConfigurationSetEventDestination
@@ -449,8 +232,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteConfigurationSetEventDestination", kwargs)
 
     def delete_contact(
-        self, **kwargs: Unpack[DeleteContactRequestTypeDef]
-    ) -> TargetResults[DeleteContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactResponseTypeDef]:
         """Removes a contact from a contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteContact
@@ -458,8 +241,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteContact", kwargs)
 
     def delete_contact_list(
-        self, **kwargs: Unpack[DeleteContactListRequestTypeDef]
-    ) -> TargetResults[DeleteContactListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactListRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactListResponseTypeDef]:
         """Deletes a contact list and all of the contacts on that list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteContactList
@@ -467,8 +250,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteContactList", kwargs)
 
     def delete_custom_verification_email_template(
-        self, **kwargs: Unpack[DeleteCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteCustomVerificationEmailTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteCustomVerificationEmailTemplateResponseTypeDef]:
         """Deletes an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteCustomVerificationEmailTemplate
@@ -476,8 +260,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteCustomVerificationEmailTemplate", kwargs)
 
     def delete_dedicated_ip_pool(
-        self, **kwargs: Unpack[DeleteDedicatedIpPoolRequestTypeDef]
-    ) -> TargetResults[DeleteDedicatedIpPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDedicatedIpPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDedicatedIpPoolResponseTypeDef]:
         """Delete a dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteDedicatedIpPool
@@ -485,8 +269,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteDedicatedIpPool", kwargs)
 
     def delete_email_identity(
-        self, **kwargs: Unpack[DeleteEmailIdentityRequestTypeDef]
-    ) -> TargetResults[DeleteEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailIdentityResponseTypeDef]:
         """Deletes an email identity. An identity can be either an email address or a
         domain name.
 
@@ -495,8 +279,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteEmailIdentity", kwargs)
 
     def delete_email_identity_policy(
-        self, **kwargs: Unpack[DeleteEmailIdentityPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteEmailIdentityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailIdentityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailIdentityPolicyResponseTypeDef]:
         """Deletes the specified sending authorization policy for the given identity
         (an email address or a domain). This API returns successfully even if a
         policy with the specified name does not exist.
@@ -506,8 +290,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteEmailIdentityPolicy", kwargs)
 
     def delete_email_template(
-        self, **kwargs: Unpack[DeleteEmailTemplateRequestTypeDef]
-    ) -> TargetResults[DeleteEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEmailTemplateResponseTypeDef]:
         """Deletes an email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteEmailTemplate
@@ -515,8 +299,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteEmailTemplate", kwargs)
 
     def delete_multi_region_endpoint(
-        self, **kwargs: Unpack[DeleteMultiRegionEndpointRequestTypeDef]
-    ) -> TargetResults[DeleteMultiRegionEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMultiRegionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMultiRegionEndpointResponseTypeDef]:
         """Deletes a multi-region endpoint (global-endpoint).
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteMultiRegionEndpoint
@@ -524,8 +308,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteMultiRegionEndpoint", kwargs)
 
     def delete_suppressed_destination(
-        self, **kwargs: Unpack[DeleteSuppressedDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteSuppressedDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSuppressedDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSuppressedDestinationResponseTypeDef]:
         """Removes an email address from the suppression list for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteSuppressedDestination
@@ -533,8 +317,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteSuppressedDestination", kwargs)
 
     def delete_tenant(
-        self, **kwargs: Unpack[DeleteTenantRequestTypeDef]
-    ) -> TargetResults[DeleteTenantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTenantResponseTypeDef]:
         """Delete an existing tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteTenant
@@ -542,15 +326,15 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("DeleteTenant", kwargs)
 
     def delete_tenant_resource_association(
-        self, **kwargs: Unpack[DeleteTenantResourceAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteTenantResourceAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTenantResourceAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTenantResourceAssociationResponseTypeDef]:
         """Delete an association between a tenant and a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteTenantResourceAssociation
         """
         return self._call("DeleteTenantResourceAssociation", kwargs)
 
-    def get_account(self) -> TargetResults[GetAccountResponseTypeDef]:
+    def get_account(self) -> TargetResults[type_defs.GetAccountResponseTypeDef]:
         """Obtain information about the email-sending status and capabilities of your
         Amazon SES account in the current Amazon Web Services Region.
 
@@ -559,8 +343,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetAccount", {})
 
     def get_blacklist_reports(
-        self, **kwargs: Unpack[GetBlacklistReportsRequestTypeDef]
-    ) -> TargetResults[GetBlacklistReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBlacklistReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlacklistReportsResponseTypeDef]:
         """Retrieve a list of the blacklists that your dedicated IP addresses appear
         on.
 
@@ -569,8 +353,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetBlacklistReports", kwargs)
 
     def get_configuration_set(
-        self, **kwargs: Unpack[GetConfigurationSetRequestTypeDef]
-    ) -> TargetResults[GetConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationSetResponseTypeDef]:
         """Get information about an existing configuration set, including the
         dedicated IP pool that it's associated with, whether or not it's enabled
         for sending email, and more.
@@ -580,8 +364,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetConfigurationSet", kwargs)
 
     def get_configuration_set_event_destinations(
-        self, **kwargs: Unpack[GetConfigurationSetEventDestinationsRequestTypeDef]
-    ) -> TargetResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConfigurationSetEventDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConfigurationSetEventDestinationsResponseTypeDef]:
         """Retrieve a list of event destinations that are associated with a
         configuration set.
 
@@ -590,8 +375,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetConfigurationSetEventDestinations", kwargs)
 
     def get_contact(
-        self, **kwargs: Unpack[GetContactRequestTypeDef]
-    ) -> TargetResults[GetContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactResponseTypeDef]:
         """Returns a contact from a contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetContact
@@ -599,8 +384,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetContact", kwargs)
 
     def get_contact_list(
-        self, **kwargs: Unpack[GetContactListRequestTypeDef]
-    ) -> TargetResults[GetContactListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactListRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactListResponseTypeDef]:
         """Returns contact list metadata. It does not return any information about
         the contacts present in the list.
 
@@ -609,8 +394,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetContactList", kwargs)
 
     def get_custom_verification_email_template(
-        self, **kwargs: Unpack[GetCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[GetCustomVerificationEmailTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCustomVerificationEmailTemplateResponseTypeDef]:
         """Returns the custom email verification template for the template name you
         specify.
 
@@ -619,8 +405,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetCustomVerificationEmailTemplate", kwargs)
 
     def get_dedicated_ip(
-        self, **kwargs: Unpack[GetDedicatedIpRequestTypeDef]
-    ) -> TargetResults[GetDedicatedIpResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDedicatedIpRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDedicatedIpResponseTypeDef]:
         """Get information about a dedicated IP address, including the name of the
         dedicated IP pool that it's associated with, as well information about the
         automatic warm-up process for the address.
@@ -630,8 +416,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetDedicatedIp", kwargs)
 
     def get_dedicated_ip_pool(
-        self, **kwargs: Unpack[GetDedicatedIpPoolRequestTypeDef]
-    ) -> TargetResults[GetDedicatedIpPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDedicatedIpPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDedicatedIpPoolResponseTypeDef]:
         """Retrieve information about the dedicated pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetDedicatedIpPool
@@ -639,8 +425,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetDedicatedIpPool", kwargs)
 
     def get_dedicated_ips(
-        self, **kwargs: Unpack[GetDedicatedIpsRequestTypeDef]
-    ) -> TargetResults[GetDedicatedIpsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDedicatedIpsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDedicatedIpsResponseTypeDef]:
         """List the dedicated IP addresses that are associated with your Amazon Web
         Services account.
 
@@ -650,7 +436,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_deliverability_dashboard_options(
         self,
-    ) -> TargetResults[GetDeliverabilityDashboardOptionsResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetDeliverabilityDashboardOptionsResponseTypeDef]:
         """Retrieve information about the status of the Deliverability dashboard for
         your account. When the Deliverability dashboard is enabled, you gain
         access to reputation, deliverability, and other metrics for the domains
@@ -662,8 +448,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetDeliverabilityDashboardOptions", {})
 
     def get_deliverability_test_report(
-        self, **kwargs: Unpack[GetDeliverabilityTestReportRequestTypeDef]
-    ) -> TargetResults[GetDeliverabilityTestReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeliverabilityTestReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeliverabilityTestReportResponseTypeDef]:
         """Retrieve the results of a predictive inbox placement test.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetDeliverabilityTestReport
@@ -671,8 +457,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetDeliverabilityTestReport", kwargs)
 
     def get_domain_deliverability_campaign(
-        self, **kwargs: Unpack[GetDomainDeliverabilityCampaignRequestTypeDef]
-    ) -> TargetResults[GetDomainDeliverabilityCampaignResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainDeliverabilityCampaignRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainDeliverabilityCampaignResponseTypeDef]:
         """Retrieve all the deliverability data for a specific campaign. This data is
         available for a campaign only if the campaign sent email by using a domain
         that the Deliverability dashboard is enabled for.
@@ -682,8 +468,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetDomainDeliverabilityCampaign", kwargs)
 
     def get_domain_statistics_report(
-        self, **kwargs: Unpack[GetDomainStatisticsReportRequestTypeDef]
-    ) -> TargetResults[GetDomainStatisticsReportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainStatisticsReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainStatisticsReportResponseTypeDef]:
         """Retrieve inbox placement and engagement rates for the domains that you use
         to send email.
 
@@ -692,8 +478,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetDomainStatisticsReport", kwargs)
 
     def get_email_address_insights(
-        self, **kwargs: Unpack[GetEmailAddressInsightsRequestTypeDef]
-    ) -> TargetResults[GetEmailAddressInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailAddressInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailAddressInsightsResponseTypeDef]:
         """Provides validation insights about a specific email address, including
         syntax validation, DNS record checks, mailbox existence, and other
         deliverability factors.
@@ -703,8 +489,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetEmailAddressInsights", kwargs)
 
     def get_email_identity(
-        self, **kwargs: Unpack[GetEmailIdentityRequestTypeDef]
-    ) -> TargetResults[GetEmailIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailIdentityResponseTypeDef]:
         """Provides information about a specific identity, including the identity's
         verification status, sending authorization policies, its DKIM
         authentication status, and its custom Mail-From settings.
@@ -714,8 +500,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetEmailIdentity", kwargs)
 
     def get_email_identity_policies(
-        self, **kwargs: Unpack[GetEmailIdentityPoliciesRequestTypeDef]
-    ) -> TargetResults[GetEmailIdentityPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailIdentityPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailIdentityPoliciesResponseTypeDef]:
         """Returns the requested sending authorization policies for the given
         identity (an email address or a domain). The policies are returned as a
         map of policy names to policy contents. You can retrieve a maximum of 20
@@ -726,8 +512,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetEmailIdentityPolicies", kwargs)
 
     def get_email_template(
-        self, **kwargs: Unpack[GetEmailTemplateRequestTypeDef]
-    ) -> TargetResults[GetEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEmailTemplateResponseTypeDef]:
         """Displays the template object (which includes the subject line, HTML part
         and text part) for the template you specify.
 
@@ -736,8 +522,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetEmailTemplate", kwargs)
 
     def get_export_job(
-        self, **kwargs: Unpack[GetExportJobRequestTypeDef]
-    ) -> TargetResults[GetExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportJobResponseTypeDef]:
         """Provides information about an export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetExportJob
@@ -745,8 +531,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetExportJob", kwargs)
 
     def get_import_job(
-        self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> TargetResults[GetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportJobResponseTypeDef]:
         """Provides information about an import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetImportJob
@@ -754,8 +540,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetImportJob", kwargs)
 
     def get_message_insights(
-        self, **kwargs: Unpack[GetMessageInsightsRequestTypeDef]
-    ) -> TargetResults[GetMessageInsightsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMessageInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMessageInsightsResponseTypeDef]:
         """Provides information about a specific message, including the from address,
         the subject, the recipient address, email tags, as well as events
         associated with the message.
@@ -765,8 +551,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetMessageInsights", kwargs)
 
     def get_multi_region_endpoint(
-        self, **kwargs: Unpack[GetMultiRegionEndpointRequestTypeDef]
-    ) -> TargetResults[GetMultiRegionEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMultiRegionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMultiRegionEndpointResponseTypeDef]:
         """Displays the multi-region endpoint (global-endpoint) configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetMultiRegionEndpoint
@@ -774,8 +560,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetMultiRegionEndpoint", kwargs)
 
     def get_reputation_entity(
-        self, **kwargs: Unpack[GetReputationEntityRequestTypeDef]
-    ) -> TargetResults[GetReputationEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReputationEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.GetReputationEntityResponseTypeDef]:
         """Retrieve information about a specific reputation entity, including its
         reputation management policy, customer-managed status, Amazon Web Services
         Amazon SES-managed status, and aggregate sending status.
@@ -785,8 +571,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetReputationEntity", kwargs)
 
     def get_suppressed_destination(
-        self, **kwargs: Unpack[GetSuppressedDestinationRequestTypeDef]
-    ) -> TargetResults[GetSuppressedDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSuppressedDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSuppressedDestinationResponseTypeDef]:
         """Retrieves information about a specific email address that's on the
         suppression list for your account.
 
@@ -795,8 +581,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetSuppressedDestination", kwargs)
 
     def get_tenant(
-        self, **kwargs: Unpack[GetTenantRequestTypeDef]
-    ) -> TargetResults[GetTenantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTenantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTenantResponseTypeDef]:
         """Get information about a specific tenant, including the tenant's name, ID,
         ARN, creation timestamp, tags, and sending status.
 
@@ -805,8 +591,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("GetTenant", kwargs)
 
     def list_configuration_sets(
-        self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationSetsResponseTypeDef]:
         """List all of the configuration sets associated with your account in the
         current region.
 
@@ -815,8 +601,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListConfigurationSets", kwargs)
 
     def list_contact_lists(
-        self, **kwargs: Unpack[ListContactListsRequestTypeDef]
-    ) -> TargetResults[ListContactListsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactListsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactListsResponseTypeDef]:
         """Lists all of the contact lists available.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListContactLists
@@ -824,8 +610,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListContactLists", kwargs)
 
     def list_contacts(
-        self, **kwargs: Unpack[ListContactsRequestTypeDef]
-    ) -> TargetResults[ListContactsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactsResponseTypeDef]:
         """Lists the contacts present in a specific contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListContacts
@@ -833,8 +619,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListContacts", kwargs)
 
     def list_custom_verification_email_templates(
-        self, **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef]
-    ) -> TargetResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListCustomVerificationEmailTemplatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomVerificationEmailTemplatesResponseTypeDef]:
         """Lists the existing custom verification email templates for your account in
         the current Amazon Web Services Region.
 
@@ -843,8 +630,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListCustomVerificationEmailTemplates", kwargs)
 
     def list_dedicated_ip_pools(
-        self, **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef]
-    ) -> TargetResults[ListDedicatedIpPoolsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDedicatedIpPoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDedicatedIpPoolsResponseTypeDef]:
         """List all of the dedicated IP pools that exist in your Amazon Web Services
         account in the current Region.
 
@@ -853,8 +640,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListDedicatedIpPools", kwargs)
 
     def list_deliverability_test_reports(
-        self, **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef]
-    ) -> TargetResults[ListDeliverabilityTestReportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeliverabilityTestReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeliverabilityTestReportsResponseTypeDef]:
         """Show a list of the predictive inbox placement tests that you've performed,
         regardless of their statuses. For predictive inbox placement tests that
         are complete, you can use the GetDeliverabilityTestReport operation to
@@ -865,8 +652,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListDeliverabilityTestReports", kwargs)
 
     def list_domain_deliverability_campaigns(
-        self, **kwargs: Unpack[ListDomainDeliverabilityCampaignsRequestTypeDef]
-    ) -> TargetResults[ListDomainDeliverabilityCampaignsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDomainDeliverabilityCampaignsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainDeliverabilityCampaignsResponseTypeDef]:
         """Retrieve deliverability data for all the campaigns that used a specific
         domain to send email during a specified time range. This data is available
         for a domain only if you enabled the Deliverability dashboard for the
@@ -877,8 +665,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListDomainDeliverabilityCampaigns", kwargs)
 
     def list_email_identities(
-        self, **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef]
-    ) -> TargetResults[ListEmailIdentitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEmailIdentitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEmailIdentitiesResponseTypeDef]:
         """Returns a list of all of the email identities that are associated with
         your Amazon Web Services account. An identity can be either an email
         address or a domain. This operation returns identities that are verified
@@ -890,8 +678,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListEmailIdentities", kwargs)
 
     def list_email_templates(
-        self, **kwargs: Unpack[ListEmailTemplatesRequestTypeDef]
-    ) -> TargetResults[ListEmailTemplatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEmailTemplatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEmailTemplatesResponseTypeDef]:
         """Lists the email templates present in your Amazon SES account in the
         current Amazon Web Services Region.
 
@@ -900,8 +688,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListEmailTemplates", kwargs)
 
     def list_export_jobs(
-        self, **kwargs: Unpack[ListExportJobsRequestTypeDef]
-    ) -> TargetResults[ListExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportJobsResponseTypeDef]:
         """Lists all of the export jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListExportJobs
@@ -909,8 +697,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListExportJobs", kwargs)
 
     def list_import_jobs(
-        self, **kwargs: Unpack[ListImportJobsRequestTypeDef]
-    ) -> TargetResults[ListImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportJobsResponseTypeDef]:
         """Lists all of the import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListImportJobs
@@ -918,8 +706,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListImportJobs", kwargs)
 
     def list_multi_region_endpoints(
-        self, **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef]
-    ) -> TargetResults[ListMultiRegionEndpointsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMultiRegionEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMultiRegionEndpointsResponseTypeDef]:
         """List the multi-region endpoints (global-endpoints).
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListMultiRegionEndpoints
@@ -927,8 +715,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListMultiRegionEndpoints", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Lists the recommendations present in your Amazon SES account in the
         current Amazon Web Services Region.
 
@@ -937,8 +725,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def list_reputation_entities(
-        self, **kwargs: Unpack[ListReputationEntitiesRequestTypeDef]
-    ) -> TargetResults[ListReputationEntitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReputationEntitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReputationEntitiesResponseTypeDef]:
         """List reputation entities in your Amazon SES account in the current Amazon
         Web Services Region. You can filter the results by entity type, reputation
         impact, sending status, or entity reference prefix.
@@ -948,8 +736,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListReputationEntities", kwargs)
 
     def list_resource_tenants(
-        self, **kwargs: Unpack[ListResourceTenantsRequestTypeDef]
-    ) -> TargetResults[ListResourceTenantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceTenantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceTenantsResponseTypeDef]:
         """List all tenants associated with a specific resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListResourceTenants
@@ -957,8 +745,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListResourceTenants", kwargs)
 
     def list_suppressed_destinations(
-        self, **kwargs: Unpack[ListSuppressedDestinationsRequestTypeDef]
-    ) -> TargetResults[ListSuppressedDestinationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSuppressedDestinationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSuppressedDestinationsResponseTypeDef]:
         """Retrieves a list of email addresses that are on the suppression list for
         your account.
 
@@ -967,8 +755,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListSuppressedDestinations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieve a list of the tags (keys and values) that are associated with a
         specified resource. A tag is a label that you optionally define and
         associate with a resource. Each tag consists of a required tag key and an
@@ -981,8 +769,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tenant_resources(
-        self, **kwargs: Unpack[ListTenantResourcesRequestTypeDef]
-    ) -> TargetResults[ListTenantResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTenantResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTenantResourcesResponseTypeDef]:
         """List all resources associated with a specific tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListTenantResources
@@ -990,8 +778,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListTenantResources", kwargs)
 
     def list_tenants(
-        self, **kwargs: Unpack[ListTenantsRequestTypeDef]
-    ) -> TargetResults[ListTenantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTenantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTenantsResponseTypeDef]:
         """List all tenants associated with your account in the current Amazon Web
         Services Region.
 
@@ -1000,8 +788,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("ListTenants", kwargs)
 
     def put_account_dedicated_ip_warmup_attributes(
-        self, **kwargs: Unpack[PutAccountDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> TargetResults[PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutAccountDedicatedIpWarmupAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
         """Enable or disable the automatic warm-up feature for dedicated IP
         addresses.
 
@@ -1010,8 +799,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutAccountDedicatedIpWarmupAttributes", kwargs)
 
     def put_account_details(
-        self, **kwargs: Unpack[PutAccountDetailsRequestTypeDef]
-    ) -> TargetResults[PutAccountDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountDetailsResponseTypeDef]:
         """Update your Amazon SES account details.
 
         Deprecated parameters: UseCaseDescription.
@@ -1021,8 +810,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutAccountDetails", kwargs)
 
     def put_account_sending_attributes(
-        self, **kwargs: Unpack[PutAccountSendingAttributesRequestTypeDef]
-    ) -> TargetResults[PutAccountSendingAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSendingAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSendingAttributesResponseTypeDef]:
         """Enable or disable the ability of your account to send email.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountSendingAttributes
@@ -1030,8 +819,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutAccountSendingAttributes", kwargs)
 
     def put_account_suppression_attributes(
-        self, **kwargs: Unpack[PutAccountSuppressionAttributesRequestTypeDef]
-    ) -> TargetResults[PutAccountSuppressionAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountSuppressionAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSuppressionAttributesResponseTypeDef]:
         """Change the settings for the account-level suppression list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountSuppressionAttributes
@@ -1039,8 +828,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutAccountSuppressionAttributes", kwargs)
 
     def put_account_vdm_attributes(
-        self, **kwargs: Unpack[PutAccountVdmAttributesRequestTypeDef]
-    ) -> TargetResults[PutAccountVdmAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountVdmAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountVdmAttributesResponseTypeDef]:
         """Update your Amazon SES account VDM attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountVdmAttributes
@@ -1048,8 +837,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutAccountVdmAttributes", kwargs)
 
     def put_configuration_set_archiving_options(
-        self, **kwargs: Unpack[PutConfigurationSetArchivingOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetArchivingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetArchivingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetArchivingOptionsResponseTypeDef]:
         """Associate the configuration set with a MailManager archive. When you send
         email using the SendEmail or SendBulkEmail operations the message as it
         will be given to the receiving SMTP server will be archived, along with
@@ -1060,8 +850,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetArchivingOptions", kwargs)
 
     def put_configuration_set_delivery_options(
-        self, **kwargs: Unpack[PutConfigurationSetDeliveryOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetDeliveryOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetDeliveryOptionsResponseTypeDef]:
         """Associate a configuration set with a dedicated IP pool. You can use
         dedicated IP pools to create groups of dedicated IP addresses for sending
         specific types of email.
@@ -1071,8 +862,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetDeliveryOptions", kwargs)
 
     def put_configuration_set_reputation_options(
-        self, **kwargs: Unpack[PutConfigurationSetReputationOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetReputationOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetReputationOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetReputationOptionsResponseTypeDef]:
         """Enable or disable collection of reputation metrics for emails that you
         send using a particular configuration set in a specific Amazon Web
         Services Region.
@@ -1082,8 +874,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetReputationOptions", kwargs)
 
     def put_configuration_set_sending_options(
-        self, **kwargs: Unpack[PutConfigurationSetSendingOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetSendingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetSendingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetSendingOptionsResponseTypeDef]:
         """Enable or disable email sending for messages that use a particular
         configuration set in a specific Amazon Web Services Region.
 
@@ -1092,8 +885,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetSendingOptions", kwargs)
 
     def put_configuration_set_suppression_options(
-        self, **kwargs: Unpack[PutConfigurationSetSuppressionOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetSuppressionOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetSuppressionOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetSuppressionOptionsResponseTypeDef]:
         """Specify the account suppression list preferences for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutConfigurationSetSuppressionOptions
@@ -1101,8 +895,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetSuppressionOptions", kwargs)
 
     def put_configuration_set_tracking_options(
-        self, **kwargs: Unpack[PutConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetTrackingOptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutConfigurationSetTrackingOptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.PutConfigurationSetTrackingOptionsResponseTypeDef]:
         """Specify a custom domain to use for open and click tracking elements in
         email that you send.
 
@@ -1111,8 +906,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetTrackingOptions", kwargs)
 
     def put_configuration_set_vdm_options(
-        self, **kwargs: Unpack[PutConfigurationSetVdmOptionsRequestTypeDef]
-    ) -> TargetResults[PutConfigurationSetVdmOptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutConfigurationSetVdmOptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutConfigurationSetVdmOptionsResponseTypeDef]:
         """Specify VDM preferences for email that you send using the configuration
         set.
 
@@ -1121,8 +916,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutConfigurationSetVdmOptions", kwargs)
 
     def put_dedicated_ip_in_pool(
-        self, **kwargs: Unpack[PutDedicatedIpInPoolRequestTypeDef]
-    ) -> TargetResults[PutDedicatedIpInPoolResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDedicatedIpInPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDedicatedIpInPoolResponseTypeDef]:
         """Move a dedicated IP address to an existing dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutDedicatedIpInPool
@@ -1130,8 +925,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutDedicatedIpInPool", kwargs)
 
     def put_dedicated_ip_pool_scaling_attributes(
-        self, **kwargs: Unpack[PutDedicatedIpPoolScalingAttributesRequestTypeDef]
-    ) -> TargetResults[PutDedicatedIpPoolScalingAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutDedicatedIpPoolScalingAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutDedicatedIpPoolScalingAttributesResponseTypeDef]:
         """Used to convert a dedicated IP pool to a different scaling mode.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutDedicatedIpPoolScalingAttributes
@@ -1139,14 +935,14 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutDedicatedIpPoolScalingAttributes", kwargs)
 
     def put_dedicated_ip_warmup_attributes(
-        self, **kwargs: Unpack[PutDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> TargetResults[PutDedicatedIpWarmupAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDedicatedIpWarmupAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDedicatedIpWarmupAttributesResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutDedicatedIpWarmupAttributes"""
         return self._call("PutDedicatedIpWarmupAttributes", kwargs)
 
     def put_deliverability_dashboard_option(
-        self, **kwargs: Unpack[PutDeliverabilityDashboardOptionRequestTypeDef]
-    ) -> TargetResults[PutDeliverabilityDashboardOptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDeliverabilityDashboardOptionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutDeliverabilityDashboardOptionResponseTypeDef]:
         """Enable or disable the Deliverability dashboard. When you enable the
         Deliverability dashboard, you gain access to reputation, deliverability,
         and other metrics for the domains that you use to send email. You also
@@ -1157,8 +953,13 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutDeliverabilityDashboardOption", kwargs)
 
     def put_email_identity_configuration_set_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityConfigurationSetAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityConfigurationSetAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutEmailIdentityConfigurationSetAttributesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutEmailIdentityConfigurationSetAttributesResponseTypeDef
+    ]:
         """Used to associate a configuration set with an email identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutEmailIdentityConfigurationSetAttributes
@@ -1166,8 +967,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutEmailIdentityConfigurationSetAttributes", kwargs)
 
     def put_email_identity_dkim_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityDkimAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityDkimAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEmailIdentityDkimAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEmailIdentityDkimAttributesResponseTypeDef]:
         """Used to enable or disable DKIM authentication for an email identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutEmailIdentityDkimAttributes
@@ -1175,8 +976,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutEmailIdentityDkimAttributes", kwargs)
 
     def put_email_identity_dkim_signing_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityDkimSigningAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityDkimSigningAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEmailIdentityDkimSigningAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutEmailIdentityDkimSigningAttributesResponseTypeDef]:
         """Used to configure or change the DKIM authentication settings for an email
         domain identity.
 
@@ -1185,8 +987,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutEmailIdentityDkimSigningAttributes", kwargs)
 
     def put_email_identity_feedback_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityFeedbackAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityFeedbackAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEmailIdentityFeedbackAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutEmailIdentityFeedbackAttributesResponseTypeDef]:
         """Used to enable or disable feedback forwarding for an identity. This
         setting determines what happens when an identity is used to send an email
         that results in a bounce or complaint event.
@@ -1196,8 +999,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutEmailIdentityFeedbackAttributes", kwargs)
 
     def put_email_identity_mail_from_attributes(
-        self, **kwargs: Unpack[PutEmailIdentityMailFromAttributesRequestTypeDef]
-    ) -> TargetResults[PutEmailIdentityMailFromAttributesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutEmailIdentityMailFromAttributesRequestTypeDef],
+    ) -> TargetResults[type_defs.PutEmailIdentityMailFromAttributesResponseTypeDef]:
         """Used to enable or disable the custom Mail-From domain configuration for an
         email identity.
 
@@ -1206,8 +1010,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutEmailIdentityMailFromAttributes", kwargs)
 
     def put_suppressed_destination(
-        self, **kwargs: Unpack[PutSuppressedDestinationRequestTypeDef]
-    ) -> TargetResults[PutSuppressedDestinationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSuppressedDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSuppressedDestinationResponseTypeDef]:
         """Adds an email address to the suppression list for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutSuppressedDestination
@@ -1215,8 +1019,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("PutSuppressedDestination", kwargs)
 
     def send_bulk_email(
-        self, **kwargs: Unpack[SendBulkEmailRequestTypeDef]
-    ) -> TargetResults[SendBulkEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendBulkEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendBulkEmailResponseTypeDef]:
         """Composes an email message to multiple destinations.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/SendBulkEmail
@@ -1224,8 +1028,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("SendBulkEmail", kwargs)
 
     def send_custom_verification_email(
-        self, **kwargs: Unpack[SendCustomVerificationEmailRequestTypeDef]
-    ) -> TargetResults[SendCustomVerificationEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendCustomVerificationEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendCustomVerificationEmailResponseTypeDef]:
         """Adds an email address to the list of identities for your Amazon SES
         account in the current Amazon Web Services Region and attempts to verify
         it. As a result of executing this operation, a customized verification
@@ -1236,8 +1040,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("SendCustomVerificationEmail", kwargs)
 
     def send_email(
-        self, **kwargs: Unpack[SendEmailRequestTypeDef]
-    ) -> TargetResults[SendEmailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendEmailRequestTypeDef]
+    ) -> TargetResults[type_defs.SendEmailResponseTypeDef]:
         """Sends an email message.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/SendEmail
@@ -1245,8 +1049,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("SendEmail", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add one or more tags (keys and values) to a specified resource. A tag is a
         label that you optionally define and associate with a resource. Tags can
         help you categorize and manage resources in different ways, such as by
@@ -1258,8 +1062,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_render_email_template(
-        self, **kwargs: Unpack[TestRenderEmailTemplateRequestTypeDef]
-    ) -> TargetResults[TestRenderEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestRenderEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.TestRenderEmailTemplateResponseTypeDef]:
         """Creates a preview of the MIME content of an email when provided with a
         template and a set of replacement data.
 
@@ -1268,8 +1072,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("TestRenderEmailTemplate", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UntagResource
@@ -1277,8 +1081,11 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_configuration_set_event_destination(
-        self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Update the configuration of an event destination for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateConfigurationSetEventDestination
@@ -1286,8 +1093,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UpdateConfigurationSetEventDestination", kwargs)
 
     def update_contact(
-        self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> TargetResults[UpdateContactResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactResponseTypeDef]:
         """Updates a contact's preferences for a list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateContact
@@ -1295,8 +1102,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UpdateContact", kwargs)
 
     def update_contact_list(
-        self, **kwargs: Unpack[UpdateContactListRequestTypeDef]
-    ) -> TargetResults[UpdateContactListResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactListRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactListResponseTypeDef]:
         """Updates contact list metadata. This operation does a complete replacement.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateContactList
@@ -1304,8 +1111,9 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UpdateContactList", kwargs)
 
     def update_custom_verification_email_template(
-        self, **kwargs: Unpack[UpdateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateCustomVerificationEmailTemplateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateCustomVerificationEmailTemplateRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCustomVerificationEmailTemplateResponseTypeDef]:
         """Updates an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateCustomVerificationEmailTemplate
@@ -1313,8 +1121,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UpdateCustomVerificationEmailTemplate", kwargs)
 
     def update_email_identity_policy(
-        self, **kwargs: Unpack[UpdateEmailIdentityPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateEmailIdentityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEmailIdentityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEmailIdentityPolicyResponseTypeDef]:
         """Updates the specified sending authorization policy for the given identity
         (an email address or a domain). This API returns successfully even if a
         policy with the specified name does not exist.
@@ -1324,8 +1132,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UpdateEmailIdentityPolicy", kwargs)
 
     def update_email_template(
-        self, **kwargs: Unpack[UpdateEmailTemplateRequestTypeDef]
-    ) -> TargetResults[UpdateEmailTemplateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEmailTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEmailTemplateResponseTypeDef]:
         """Updates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single API operation. For more
         information, see the Amazon SES Developer Guide.
@@ -1336,8 +1144,12 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_reputation_entity_customer_managed_status(
         self,
-        **kwargs: Unpack[UpdateReputationEntityCustomerManagedStatusRequestTypeDef],
-    ) -> TargetResults[UpdateReputationEntityCustomerManagedStatusResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.UpdateReputationEntityCustomerManagedStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateReputationEntityCustomerManagedStatusResponseTypeDef
+    ]:
         """Update the customer-managed sending status for a reputation entity. This
         allows you to enable, disable, or reinstate sending for the entity.
 
@@ -1346,8 +1158,8 @@ class MultiRegionSESV2(MultiRegionClient):
         return self._call("UpdateReputationEntityCustomerManagedStatus", kwargs)
 
     def update_reputation_entity_policy(
-        self, **kwargs: Unpack[UpdateReputationEntityPolicyRequestTypeDef]
-    ) -> TargetResults[UpdateReputationEntityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReputationEntityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateReputationEntityPolicyResponseTypeDef]:
         """Update the reputation management policy for a reputation entity. The
         policy determines how the entity responds to reputation findings, such as
         automatically pausing sending when certain thresholds are exceeded.
@@ -1362,8 +1174,8 @@ class MultiRegionSESV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef],
-    ) -> TargetResults[ListMultiRegionEndpointsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiRegionEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMultiRegionEndpointsResponseTypeDef]:
         """Every page of ListMultiRegionEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1385,8 +1197,8 @@ class MultiRegionSESV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReputationEntitiesRequestTypeDef],
-    ) -> TargetResults[ListReputationEntitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListReputationEntitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReputationEntitiesResponseTypeDef]:
         """Every page of ListReputationEntities in every target, merged per target
         (botocore's build_full_result).
 
@@ -1410,8 +1222,8 @@ class MultiRegionSESV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceTenantsRequestTypeDef],
-    ) -> TargetResults[ListResourceTenantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTenantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceTenantsResponseTypeDef]:
         """Every page of ListResourceTenants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1433,8 +1245,8 @@ class MultiRegionSESV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTenantResourcesRequestTypeDef],
-    ) -> TargetResults[ListTenantResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTenantResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTenantResourcesResponseTypeDef]:
         """Every page of ListTenantResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1456,8 +1268,8 @@ class MultiRegionSESV2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTenantsRequestTypeDef],
-    ) -> TargetResults[ListTenantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTenantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTenantsResponseTypeDef]:
         """Every page of ListTenants in every target, merged per target (botocore's
         build_full_result).
 
@@ -1479,8 +1291,8 @@ class MultiRegionSESV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef],
-    ) -> Items[MultiRegionEndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListMultiRegionEndpointsRequestTypeDef],
+    ) -> Items[type_defs.MultiRegionEndpointTypeDef]:
         """Each element of MultiRegionEndpoints in every page of
         ListMultiRegionEndpoints, from every target, as its page arrives (tagged
         with its target).
@@ -1496,8 +1308,8 @@ class MultiRegionSESV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReputationEntitiesRequestTypeDef],
-    ) -> Items[ReputationEntityTypeDef]:
+        **kwargs: Unpack[type_defs.ListReputationEntitiesRequestTypeDef],
+    ) -> Items[type_defs.ReputationEntityTypeDef]:
         """Each element of ReputationEntities in every page of
         ListReputationEntities, from every target, as its page arrives (tagged
         with its target).
@@ -1513,8 +1325,8 @@ class MultiRegionSESV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceTenantsRequestTypeDef],
-    ) -> Items[ResourceTenantMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceTenantsRequestTypeDef],
+    ) -> Items[type_defs.ResourceTenantMetadataTypeDef]:
         """Each element of ResourceTenants in every page of ListResourceTenants, from
         every target, as its page arrives (tagged with its target).
 
@@ -1529,8 +1341,8 @@ class MultiRegionSESV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTenantResourcesRequestTypeDef],
-    ) -> Items[TenantResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListTenantResourcesRequestTypeDef],
+    ) -> Items[type_defs.TenantResourceTypeDef]:
         """Each element of TenantResources in every page of ListTenantResources, from
         every target, as its page arrives (tagged with its target).
 
@@ -1545,8 +1357,8 @@ class MultiRegionSESV2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTenantsRequestTypeDef],
-    ) -> Items[TenantInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListTenantsRequestTypeDef],
+    ) -> Items[type_defs.TenantInfoTypeDef]:
         """Each element of Tenants in every page of ListTenants, from every target,
         as its page arrives (tagged with its target).
 

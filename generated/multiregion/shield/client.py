@@ -16,72 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateDRTLogBucketRequestTypeDef,
-        AssociateDRTLogBucketResponseTypeDef,
-        AssociateDRTRoleRequestTypeDef,
-        AssociateDRTRoleResponseTypeDef,
-        AssociateHealthCheckRequestTypeDef,
-        AssociateHealthCheckResponseTypeDef,
-        AssociateProactiveEngagementDetailsRequestTypeDef,
-        AssociateProactiveEngagementDetailsResponseTypeDef,
-        AttackSummaryTypeDef,
-        CreateProtectionGroupRequestTypeDef,
-        CreateProtectionGroupResponseTypeDef,
-        CreateProtectionRequestTypeDef,
-        CreateProtectionResponseTypeDef,
-        CreateSubscriptionResponseTypeDef,
-        DeleteProtectionGroupRequestTypeDef,
-        DeleteProtectionGroupResponseTypeDef,
-        DeleteProtectionRequestTypeDef,
-        DeleteProtectionResponseTypeDef,
-        DeleteSubscriptionResponseTypeDef,
-        DescribeAttackRequestTypeDef,
-        DescribeAttackResponseTypeDef,
-        DescribeAttackStatisticsResponseTypeDef,
-        DescribeDRTAccessResponseTypeDef,
-        DescribeEmergencyContactSettingsResponseTypeDef,
-        DescribeProtectionGroupRequestTypeDef,
-        DescribeProtectionGroupResponseTypeDef,
-        DescribeProtectionRequestTypeDef,
-        DescribeProtectionResponseTypeDef,
-        DescribeSubscriptionResponseTypeDef,
-        DisableApplicationLayerAutomaticResponseRequestTypeDef,
-        DisableApplicationLayerAutomaticResponseResponseTypeDef,
-        DisableProactiveEngagementResponseTypeDef,
-        DisassociateDRTLogBucketRequestTypeDef,
-        DisassociateDRTLogBucketResponseTypeDef,
-        DisassociateDRTRoleResponseTypeDef,
-        DisassociateHealthCheckRequestTypeDef,
-        DisassociateHealthCheckResponseTypeDef,
-        EnableApplicationLayerAutomaticResponseRequestTypeDef,
-        EnableApplicationLayerAutomaticResponseResponseTypeDef,
-        EnableProactiveEngagementResponseTypeDef,
-        GetSubscriptionStateResponseTypeDef,
-        ListAttacksRequestTypeDef,
-        ListAttacksResponseTypeDef,
-        ListProtectionGroupsRequestTypeDef,
-        ListProtectionGroupsResponseTypeDef,
-        ListProtectionsRequestTypeDef,
-        ListProtectionsResponseTypeDef,
-        ListResourcesInProtectionGroupRequestTypeDef,
-        ListResourcesInProtectionGroupResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ProtectionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationLayerAutomaticResponseRequestTypeDef,
-        UpdateApplicationLayerAutomaticResponseResponseTypeDef,
-        UpdateEmergencyContactSettingsRequestTypeDef,
-        UpdateEmergencyContactSettingsResponseTypeDef,
-        UpdateProtectionGroupRequestTypeDef,
-        UpdateProtectionGroupResponseTypeDef,
-        UpdateSubscriptionRequestTypeDef,
-        UpdateSubscriptionResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionShield"]
 
@@ -93,8 +28,8 @@ class MultiRegionShield(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_drt_log_bucket(
-        self, **kwargs: Unpack[AssociateDRTLogBucketRequestTypeDef]
-    ) -> TargetResults[AssociateDRTLogBucketResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDRTLogBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDRTLogBucketResponseTypeDef]:
         """Authorizes the Shield Response Team (SRT) to access the specified Amazon
         S3 bucket containing log data such as Application Load Balancer access
         logs, CloudFront logs, or logs from third party sources. You can associate
@@ -105,8 +40,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("AssociateDRTLogBucket", kwargs)
 
     def associate_drt_role(
-        self, **kwargs: Unpack[AssociateDRTRoleRequestTypeDef]
-    ) -> TargetResults[AssociateDRTRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDRTRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDRTRoleResponseTypeDef]:
         """Authorizes the Shield Response Team (SRT) using the specified role, to
         access your Amazon Web Services account to assist with DDoS attack
         mitigation during potential attacks. This enables the SRT to inspect your
@@ -117,8 +52,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("AssociateDRTRole", kwargs)
 
     def associate_health_check(
-        self, **kwargs: Unpack[AssociateHealthCheckRequestTypeDef]
-    ) -> TargetResults[AssociateHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateHealthCheckResponseTypeDef]:
         """Adds health-based detection to the Shield Advanced protection for a
         resource. Shield Advanced health-based detection uses the health of your
         Amazon Web Services resource to improve responsiveness and accuracy in
@@ -129,8 +64,9 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("AssociateHealthCheck", kwargs)
 
     def associate_proactive_engagement_details(
-        self, **kwargs: Unpack[AssociateProactiveEngagementDetailsRequestTypeDef]
-    ) -> TargetResults[AssociateProactiveEngagementDetailsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateProactiveEngagementDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateProactiveEngagementDetailsResponseTypeDef]:
         """Initializes proactive engagement and sets the list of contacts for the
         Shield Response Team (SRT) to use. You must provide at least one phone
         number in the emergency contact list.
@@ -140,8 +76,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("AssociateProactiveEngagementDetails", kwargs)
 
     def create_protection(
-        self, **kwargs: Unpack[CreateProtectionRequestTypeDef]
-    ) -> TargetResults[CreateProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProtectionResponseTypeDef]:
         """Enables Shield Advanced for a specific Amazon Web Services resource. The
         resource can be an Amazon CloudFront distribution, Amazon Route 53 hosted
         zone, Global Accelerator standard accelerator, Elastic IP Address,
@@ -154,8 +90,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("CreateProtection", kwargs)
 
     def create_protection_group(
-        self, **kwargs: Unpack[CreateProtectionGroupRequestTypeDef]
-    ) -> TargetResults[CreateProtectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProtectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProtectionGroupResponseTypeDef]:
         """Creates a grouping of protected resources so they can be handled as a
         collective. This resource grouping improves the accuracy of detection and
         reduces false positives.
@@ -164,7 +100,9 @@ class MultiRegionShield(MultiRegionClient):
         """
         return self._call("CreateProtectionGroup", kwargs)
 
-    def create_subscription(self) -> TargetResults[CreateSubscriptionResponseTypeDef]:
+    def create_subscription(
+        self,
+    ) -> TargetResults[type_defs.CreateSubscriptionResponseTypeDef]:
         """Activates Shield Advanced for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/CreateSubscription
@@ -172,8 +110,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("CreateSubscription", {})
 
     def delete_protection(
-        self, **kwargs: Unpack[DeleteProtectionRequestTypeDef]
-    ) -> TargetResults[DeleteProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProtectionResponseTypeDef]:
         """Deletes an Shield Advanced Protection.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DeleteProtection
@@ -181,8 +119,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DeleteProtection", kwargs)
 
     def delete_protection_group(
-        self, **kwargs: Unpack[DeleteProtectionGroupRequestTypeDef]
-    ) -> TargetResults[DeleteProtectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProtectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProtectionGroupResponseTypeDef]:
         """Removes the specified protection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DeleteProtectionGroup
@@ -190,7 +128,9 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DeleteProtectionGroup", kwargs)
 
     @deprecated("DeleteSubscription is deprecated.")
-    def delete_subscription(self) -> TargetResults[DeleteSubscriptionResponseTypeDef]:
+    def delete_subscription(
+        self,
+    ) -> TargetResults[type_defs.DeleteSubscriptionResponseTypeDef]:
         """Removes Shield Advanced from an account. Shield Advanced requires a 1-year
         subscription commitment. You cannot delete a subscription prior to the
         completion of that commitment.
@@ -200,8 +140,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DeleteSubscription", {})
 
     def describe_attack(
-        self, **kwargs: Unpack[DescribeAttackRequestTypeDef]
-    ) -> TargetResults[DescribeAttackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAttackRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAttackResponseTypeDef]:
         """Describes the details of a DDoS attack.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeAttack
@@ -210,7 +150,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_attack_statistics(
         self,
-    ) -> TargetResults[DescribeAttackStatisticsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAttackStatisticsResponseTypeDef]:
         """Provides information about the number and type of attacks Shield has
         detected in the last year for all resources that belong to your account,
         regardless of whether you've defined Shield protections for them. This
@@ -221,7 +161,9 @@ class MultiRegionShield(MultiRegionClient):
         """
         return self._call("DescribeAttackStatistics", {})
 
-    def describe_drt_access(self) -> TargetResults[DescribeDRTAccessResponseTypeDef]:
+    def describe_drt_access(
+        self,
+    ) -> TargetResults[type_defs.DescribeDRTAccessResponseTypeDef]:
         """Returns the current role and list of Amazon S3 log buckets used by the
         Shield Response Team (SRT) to access your Amazon Web Services account
         while assisting with attack mitigation.
@@ -232,7 +174,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_emergency_contact_settings(
         self,
-    ) -> TargetResults[DescribeEmergencyContactSettingsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeEmergencyContactSettingsResponseTypeDef]:
         """A list of email addresses and phone numbers that the Shield Response Team
         (SRT) can use to contact you if you have proactive engagement enabled, for
         escalations to the SRT and to initiate proactive customer support.
@@ -242,8 +184,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DescribeEmergencyContactSettings", {})
 
     def describe_protection(
-        self, **kwargs: Unpack[DescribeProtectionRequestTypeDef]
-    ) -> TargetResults[DescribeProtectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProtectionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProtectionResponseTypeDef]:
         """Lists the details of a Protection object.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeProtection
@@ -251,8 +193,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DescribeProtection", kwargs)
 
     def describe_protection_group(
-        self, **kwargs: Unpack[DescribeProtectionGroupRequestTypeDef]
-    ) -> TargetResults[DescribeProtectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProtectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProtectionGroupResponseTypeDef]:
         """Returns the specification for the specified protection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeProtectionGroup
@@ -261,7 +203,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_subscription(
         self,
-    ) -> TargetResults[DescribeSubscriptionResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeSubscriptionResponseTypeDef]:
         """Provides details about the Shield Advanced subscription for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeSubscription
@@ -269,8 +211,13 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DescribeSubscription", {})
 
     def disable_application_layer_automatic_response(
-        self, **kwargs: Unpack[DisableApplicationLayerAutomaticResponseRequestTypeDef]
-    ) -> TargetResults[DisableApplicationLayerAutomaticResponseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DisableApplicationLayerAutomaticResponseRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisableApplicationLayerAutomaticResponseResponseTypeDef
+    ]:
         """Disable the Shield Advanced automatic application layer DDoS mitigation
         feature for the protected resource. This stops Shield Advanced from
         creating, verifying, and applying WAF rules for attacks that it detects
@@ -282,7 +229,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disable_proactive_engagement(
         self,
-    ) -> TargetResults[DisableProactiveEngagementResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisableProactiveEngagementResponseTypeDef]:
         """Removes authorization from the Shield Response Team (SRT) to notify
         contacts about escalations to the SRT and to initiate proactive customer
         support.
@@ -292,8 +239,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DisableProactiveEngagement", {})
 
     def disassociate_drt_log_bucket(
-        self, **kwargs: Unpack[DisassociateDRTLogBucketRequestTypeDef]
-    ) -> TargetResults[DisassociateDRTLogBucketResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateDRTLogBucketRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateDRTLogBucketResponseTypeDef]:
         """Removes the Shield Response Team's (SRT) access to the specified Amazon S3
         bucket containing the logs that you shared previously.
 
@@ -303,7 +250,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disassociate_drt_role(
         self,
-    ) -> TargetResults[DisassociateDRTRoleResponseTypeDef]:
+    ) -> TargetResults[type_defs.DisassociateDRTRoleResponseTypeDef]:
         """Removes the Shield Response Team's (SRT) access to your Amazon Web
         Services account.
 
@@ -312,8 +259,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DisassociateDRTRole", {})
 
     def disassociate_health_check(
-        self, **kwargs: Unpack[DisassociateHealthCheckRequestTypeDef]
-    ) -> TargetResults[DisassociateHealthCheckResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateHealthCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateHealthCheckResponseTypeDef]:
         """Removes health-based detection from the Shield Advanced protection for a
         resource. Shield Advanced health-based detection uses the health of your
         Amazon Web Services resource to improve responsiveness and accuracy in
@@ -324,8 +271,13 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DisassociateHealthCheck", kwargs)
 
     def enable_application_layer_automatic_response(
-        self, **kwargs: Unpack[EnableApplicationLayerAutomaticResponseRequestTypeDef]
-    ) -> TargetResults[EnableApplicationLayerAutomaticResponseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.EnableApplicationLayerAutomaticResponseRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.EnableApplicationLayerAutomaticResponseResponseTypeDef
+    ]:
         """Enable the Shield Advanced automatic application layer DDoS mitigation for
         the protected resource.
 
@@ -335,7 +287,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def enable_proactive_engagement(
         self,
-    ) -> TargetResults[EnableProactiveEngagementResponseTypeDef]:
+    ) -> TargetResults[type_defs.EnableProactiveEngagementResponseTypeDef]:
         """Authorizes the Shield Response Team (SRT) to use email and phone to notify
         contacts about escalations to the SRT and to initiate proactive customer
         support.
@@ -346,7 +298,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def get_subscription_state(
         self,
-    ) -> TargetResults[GetSubscriptionStateResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetSubscriptionStateResponseTypeDef]:
         """Returns the SubscriptionState, either Active or Inactive.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/GetSubscriptionState
@@ -354,8 +306,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("GetSubscriptionState", {})
 
     def list_attacks(
-        self, **kwargs: Unpack[ListAttacksRequestTypeDef]
-    ) -> TargetResults[ListAttacksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAttacksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttacksResponseTypeDef]:
         """Returns all ongoing DDoS attacks or all DDoS attacks during a specified
         time period.
 
@@ -364,8 +316,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("ListAttacks", kwargs)
 
     def list_protection_groups(
-        self, **kwargs: Unpack[ListProtectionGroupsRequestTypeDef]
-    ) -> TargetResults[ListProtectionGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProtectionGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProtectionGroupsResponseTypeDef]:
         """Retrieves ProtectionGroup objects for the account. You can retrieve all
         protection groups or you can provide filtering criteria and retrieve just
         the subset of protection groups that match the criteria.
@@ -375,8 +327,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("ListProtectionGroups", kwargs)
 
     def list_protections(
-        self, **kwargs: Unpack[ListProtectionsRequestTypeDef]
-    ) -> TargetResults[ListProtectionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProtectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProtectionsResponseTypeDef]:
         """Retrieves Protection objects for the account. You can retrieve all
         protections or you can provide filtering criteria and retrieve just the
         subset of protections that match the criteria.
@@ -386,8 +338,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("ListProtections", kwargs)
 
     def list_resources_in_protection_group(
-        self, **kwargs: Unpack[ListResourcesInProtectionGroupRequestTypeDef]
-    ) -> TargetResults[ListResourcesInProtectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesInProtectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesInProtectionGroupResponseTypeDef]:
         """Retrieves the resources that are included in the protection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/ListResourcesInProtectionGroup
@@ -395,8 +347,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("ListResourcesInProtectionGroup", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Gets information about Amazon Web Services tags for a specified Amazon
         Resource Name (ARN) in Shield.
 
@@ -405,8 +357,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or updates tags for a resource in Shield.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/TagResource
@@ -414,8 +366,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a resource in Shield.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/UntagResource
@@ -423,8 +375,13 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application_layer_automatic_response(
-        self, **kwargs: Unpack[UpdateApplicationLayerAutomaticResponseRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationLayerAutomaticResponseResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateApplicationLayerAutomaticResponseRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateApplicationLayerAutomaticResponseResponseTypeDef
+    ]:
         """Updates an existing Shield Advanced automatic application layer DDoS
         mitigation configuration for the specified resource.
 
@@ -433,8 +390,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("UpdateApplicationLayerAutomaticResponse", kwargs)
 
     def update_emergency_contact_settings(
-        self, **kwargs: Unpack[UpdateEmergencyContactSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateEmergencyContactSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEmergencyContactSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEmergencyContactSettingsResponseTypeDef]:
         """Updates the details of the list of email addresses and phone numbers that
         the Shield Response Team (SRT) can use to contact you if you have
         proactive engagement enabled, for escalations to the SRT and to initiate
@@ -445,8 +402,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("UpdateEmergencyContactSettings", kwargs)
 
     def update_protection_group(
-        self, **kwargs: Unpack[UpdateProtectionGroupRequestTypeDef]
-    ) -> TargetResults[UpdateProtectionGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProtectionGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProtectionGroupResponseTypeDef]:
         """Updates an existing protection group. A protection group is a grouping of
         protected resources so they can be handled as a collective. This resource
         grouping improves the accuracy of detection and reduces false positives.
@@ -456,8 +413,8 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("UpdateProtectionGroup", kwargs)
 
     def update_subscription(
-        self, **kwargs: Unpack[UpdateSubscriptionRequestTypeDef]
-    ) -> TargetResults[UpdateSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubscriptionResponseTypeDef]:
         """Updates the details of an existing subscription. Only enter values for
         parameters you want to change. Empty parameters are not updated.
 
@@ -471,8 +428,8 @@ class MultiRegionShield(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAttacksRequestTypeDef],
-    ) -> TargetResults[ListAttacksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttacksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttacksResponseTypeDef]:
         """Every page of ListAttacks in every target, merged per target (botocore's
         build_full_result).
 
@@ -495,8 +452,8 @@ class MultiRegionShield(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProtectionsRequestTypeDef],
-    ) -> TargetResults[ListProtectionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProtectionsResponseTypeDef]:
         """Every page of ListProtections in every target, merged per target
         (botocore's build_full_result).
 
@@ -519,8 +476,8 @@ class MultiRegionShield(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAttacksRequestTypeDef],
-    ) -> Items[AttackSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAttacksRequestTypeDef],
+    ) -> Items[type_defs.AttackSummaryTypeDef]:
         """Each element of AttackSummaries in every page of ListAttacks, from every
         target, as its page arrives (tagged with its target).
 
@@ -535,8 +492,8 @@ class MultiRegionShield(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProtectionsRequestTypeDef],
-    ) -> Items[ProtectionTypeDef]:
+        **kwargs: Unpack[type_defs.ListProtectionsRequestTypeDef],
+    ) -> Items[type_defs.ProtectionTypeDef]:
         """Each element of Protections in every page of ListProtections, from every
         target, as its page arrives (tagged with its target).
 

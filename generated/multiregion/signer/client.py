@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddProfilePermissionRequestTypeDef,
-        AddProfilePermissionResponseTypeDef,
-        CancelSigningProfileRequestTypeDef,
-        DescribeSigningJobRequestTypeDef,
-        DescribeSigningJobResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetRevocationStatusRequestTypeDef,
-        GetRevocationStatusResponseTypeDef,
-        GetSigningPlatformRequestTypeDef,
-        GetSigningPlatformResponseTypeDef,
-        GetSigningProfileRequestTypeDef,
-        GetSigningProfileResponseTypeDef,
-        ListProfilePermissionsRequestTypeDef,
-        ListProfilePermissionsResponseTypeDef,
-        ListSigningJobsRequestTypeDef,
-        ListSigningJobsResponseTypeDef,
-        ListSigningPlatformsRequestTypeDef,
-        ListSigningPlatformsResponseTypeDef,
-        ListSigningProfilesRequestTypeDef,
-        ListSigningProfilesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutSigningProfileRequestTypeDef,
-        PutSigningProfileResponseTypeDef,
-        RemoveProfilePermissionRequestTypeDef,
-        RemoveProfilePermissionResponseTypeDef,
-        RevokeSignatureRequestTypeDef,
-        RevokeSigningProfileRequestTypeDef,
-        SignPayloadRequestTypeDef,
-        SignPayloadResponseTypeDef,
-        SigningJobTypeDef,
-        SigningPlatformTypeDef,
-        SigningProfileTypeDef,
-        StartSigningJobRequestTypeDef,
-        StartSigningJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionsigner"]
 
@@ -69,8 +29,8 @@ class MultiRegionsigner(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_profile_permission(
-        self, **kwargs: Unpack[AddProfilePermissionRequestTypeDef]
-    ) -> TargetResults[AddProfilePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddProfilePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.AddProfilePermissionResponseTypeDef]:
         """Adds cross-account permissions to a signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/AddProfilePermission
@@ -78,8 +38,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("AddProfilePermission", kwargs)
 
     def cancel_signing_profile(
-        self, **kwargs: Unpack[CancelSigningProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSigningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the state of an ACTIVE signing profile to CANCELED. A canceled
         profile is still viewable with the ListSigningProfiles operation, but it
         cannot perform new signing jobs. See Data Retention for more information
@@ -90,8 +50,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("CancelSigningProfile", kwargs)
 
     def describe_signing_job(
-        self, **kwargs: Unpack[DescribeSigningJobRequestTypeDef]
-    ) -> TargetResults[DescribeSigningJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSigningJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSigningJobResponseTypeDef]:
         """Returns information about a specific code signing job. You specify the job
         by using the jobId value that is returned by the StartSigningJob
         operation.
@@ -101,8 +61,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("DescribeSigningJob", kwargs)
 
     def get_revocation_status(
-        self, **kwargs: Unpack[GetRevocationStatusRequestTypeDef]
-    ) -> TargetResults[GetRevocationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRevocationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRevocationStatusResponseTypeDef]:
         """Retrieves the revocation status of one or more of the signing profile,
         signing job, and signing certificate.
 
@@ -111,8 +71,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("GetRevocationStatus", kwargs)
 
     def get_signing_platform(
-        self, **kwargs: Unpack[GetSigningPlatformRequestTypeDef]
-    ) -> TargetResults[GetSigningPlatformResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSigningPlatformRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSigningPlatformResponseTypeDef]:
         """Returns information on a specific signing platform.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/GetSigningPlatform
@@ -120,8 +80,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("GetSigningPlatform", kwargs)
 
     def get_signing_profile(
-        self, **kwargs: Unpack[GetSigningProfileRequestTypeDef]
-    ) -> TargetResults[GetSigningProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSigningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSigningProfileResponseTypeDef]:
         """Returns information on a specific signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/GetSigningProfile
@@ -129,8 +89,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("GetSigningProfile", kwargs)
 
     def list_profile_permissions(
-        self, **kwargs: Unpack[ListProfilePermissionsRequestTypeDef]
-    ) -> TargetResults[ListProfilePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfilePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfilePermissionsResponseTypeDef]:
         """Lists the cross-account permissions associated with a signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListProfilePermissions
@@ -138,8 +98,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("ListProfilePermissions", kwargs)
 
     def list_signing_jobs(
-        self, **kwargs: Unpack[ListSigningJobsRequestTypeDef]
-    ) -> TargetResults[ListSigningJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSigningJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSigningJobsResponseTypeDef]:
         """Lists all your signing jobs. You can use the maxResults parameter to limit
         the number of signing jobs that are returned in the response. If
         additional jobs remain to be listed, AWS Signer returns a nextToken value.
@@ -153,8 +113,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("ListSigningJobs", kwargs)
 
     def list_signing_platforms(
-        self, **kwargs: Unpack[ListSigningPlatformsRequestTypeDef]
-    ) -> TargetResults[ListSigningPlatformsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSigningPlatformsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSigningPlatformsResponseTypeDef]:
         """Lists all signing platforms available in AWS Signer that match the request
         parameters. If additional jobs remain to be listed, Signer returns a
         nextToken value. Use this value in subsequent calls to ListSigningJobs to
@@ -167,8 +127,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("ListSigningPlatforms", kwargs)
 
     def list_signing_profiles(
-        self, **kwargs: Unpack[ListSigningProfilesRequestTypeDef]
-    ) -> TargetResults[ListSigningProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSigningProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSigningProfilesResponseTypeDef]:
         """Lists all available signing profiles in your AWS account. Returns only
         profiles with an ACTIVE status unless the includeCanceled request field is
         set to true. If additional jobs remain to be listed, AWS Signer returns a
@@ -182,8 +142,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("ListSigningProfiles", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags associated with a signing profile resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListTagsForResource
@@ -191,8 +151,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_signing_profile(
-        self, **kwargs: Unpack[PutSigningProfileRequestTypeDef]
-    ) -> TargetResults[PutSigningProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSigningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSigningProfileResponseTypeDef]:
         """Creates a signing profile. A signing profile is a code-signing template
         that can be used to carry out a pre-defined signing job.
 
@@ -201,8 +161,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("PutSigningProfile", kwargs)
 
     def remove_profile_permission(
-        self, **kwargs: Unpack[RemoveProfilePermissionRequestTypeDef]
-    ) -> TargetResults[RemoveProfilePermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveProfilePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveProfilePermissionResponseTypeDef]:
         """Removes cross-account permissions from a signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/RemoveProfilePermission
@@ -210,8 +170,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("RemoveProfilePermission", kwargs)
 
     def revoke_signature(
-        self, **kwargs: Unpack[RevokeSignatureRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeSignatureRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the state of a signing job to REVOKED. This indicates that the
         signature is no longer valid.
 
@@ -220,8 +180,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("RevokeSignature", kwargs)
 
     def revoke_signing_profile(
-        self, **kwargs: Unpack[RevokeSigningProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeSigningProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the state of a signing profile to REVOKED. This indicates that
         signatures generated using the signing profile after an effective start
         date are no longer valid. A revoked profile is still viewable with the
@@ -234,8 +194,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("RevokeSigningProfile", kwargs)
 
     def sign_payload(
-        self, **kwargs: Unpack[SignPayloadRequestTypeDef]
-    ) -> TargetResults[SignPayloadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SignPayloadRequestTypeDef]
+    ) -> TargetResults[type_defs.SignPayloadResponseTypeDef]:
         """Signs a binary payload and returns a signature envelope.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/SignPayload
@@ -243,8 +203,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("SignPayload", kwargs)
 
     def start_signing_job(
-        self, **kwargs: Unpack[StartSigningJobRequestTypeDef]
-    ) -> TargetResults[StartSigningJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSigningJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSigningJobResponseTypeDef]:
         """Initiates a signing job to be performed on the code provided. Signing jobs
         are viewable by the ListSigningJobs operation.
 
@@ -253,8 +213,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("StartSigningJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to a signing profile. Tags are labels that you can
         use to identify and organize your AWS resources. Each tag consists of a
         key and an optional value. To specify the signing profile, use its Amazon
@@ -265,8 +225,8 @@ class MultiRegionsigner(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from a signing profile. To remove the tags,
         specify a list of tag keys.
 
@@ -280,8 +240,8 @@ class MultiRegionsigner(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSigningJobsRequestTypeDef],
-    ) -> TargetResults[ListSigningJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSigningJobsResponseTypeDef]:
         """Every page of ListSigningJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -309,8 +269,8 @@ class MultiRegionsigner(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSigningPlatformsRequestTypeDef],
-    ) -> TargetResults[ListSigningPlatformsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningPlatformsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSigningPlatformsResponseTypeDef]:
         """Every page of ListSigningPlatforms in every target, merged per target
         (botocore's build_full_result).
 
@@ -337,8 +297,8 @@ class MultiRegionsigner(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSigningProfilesRequestTypeDef],
-    ) -> TargetResults[ListSigningProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSigningProfilesResponseTypeDef]:
         """Every page of ListSigningProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -365,8 +325,8 @@ class MultiRegionsigner(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSigningJobsRequestTypeDef],
-    ) -> Items[SigningJobTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningJobsRequestTypeDef],
+    ) -> Items[type_defs.SigningJobTypeDef]:
         """Each element of jobs in every page of ListSigningJobs, from every target,
         as its page arrives (tagged with its target).
 
@@ -381,8 +341,8 @@ class MultiRegionsigner(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSigningPlatformsRequestTypeDef],
-    ) -> Items[SigningPlatformTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningPlatformsRequestTypeDef],
+    ) -> Items[type_defs.SigningPlatformTypeDef]:
         """Each element of platforms in every page of ListSigningPlatforms, from
         every target, as its page arrives (tagged with its target).
 
@@ -397,8 +357,8 @@ class MultiRegionsigner(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSigningProfilesRequestTypeDef],
-    ) -> Items[SigningProfileTypeDef]:
+        **kwargs: Unpack[type_defs.ListSigningProfilesRequestTypeDef],
+    ) -> Items[type_defs.SigningProfileTypeDef]:
         """Each element of profiles in every page of ListSigningProfiles, from every
         target, as its page arrives (tagged with its target).
 
@@ -413,7 +373,7 @@ class MultiRegionsigner(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeSigningJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeSigningJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until SuccessfulSigningJob.
 

@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetRevocationStatusRequestTypeDef,
-        GetRevocationStatusResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSignerDataPlane"]
 
@@ -29,8 +26,8 @@ class MultiRegionSignerDataPlane(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_revocation_status(
-        self, **kwargs: Unpack[GetRevocationStatusRequestTypeDef]
-    ) -> TargetResults[GetRevocationStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRevocationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRevocationStatusResponseTypeDef]:
         """Retrieves the revocation status for a signed artifact by checking if the
         signing profile, job, or certificate has been revoked.
 

@@ -12,10 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateOAuth2TokenRequestTypeDef,
-        CreateOAuth2TokenResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSignInService"]
 
@@ -30,8 +27,8 @@ class MultiRegionSignInService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_o_auth2_token(
-        self, **kwargs: Unpack[CreateOAuth2TokenRequestTypeDef]
-    ) -> TargetResults[CreateOAuth2TokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOAuth2TokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOAuth2TokenResponseTypeDef]:
         """CreateOAuth2Token API
 
         https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/CreateOAuth2Token

@@ -15,15 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ExportSummaryTypeDef,
-        GetExportRequestTypeDef,
-        GetExportResponseTypeDef,
-        ListExportsRequestTypeDef,
-        ListExportsResponseTypeDef,
-        StartDomainExportRequestTypeDef,
-        StartDomainExportResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSimpleDBv2"]
 
@@ -39,8 +31,8 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_export(
-        self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> TargetResults[GetExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportResponseTypeDef]:
         """Returns information for an existing domain export.
 
         https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/GetExport
@@ -48,8 +40,8 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         return self._call("GetExport", kwargs)
 
     def list_exports(
-        self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """Lists all exports that were created. The results are paginated and can be
         filtered by domain name.
 
@@ -58,8 +50,8 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         return self._call("ListExports", kwargs)
 
     def start_domain_export(
-        self, **kwargs: Unpack[StartDomainExportRequestTypeDef]
-    ) -> TargetResults[StartDomainExportResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDomainExportRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDomainExportResponseTypeDef]:
         """Initiates the export of a SimpleDB domain to an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/StartDomainExport
@@ -72,8 +64,8 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> TargetResults[ListExportsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExportsResponseTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -95,8 +87,8 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> Items[ExportSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExportsRequestTypeDef],
+    ) -> Items[type_defs.ExportSummaryTypeDef]:
         """Each element of exportSummaries in every page of ListExports, from every
         target, as its page arrives (tagged with its target).
 
@@ -111,7 +103,7 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetExportRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetExportRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ExportSucceeded.
 

@@ -12,40 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateSnapshotInputTypeDef,
-        CreateSnapshotOutputTypeDef,
-        DeleteAppInputTypeDef,
-        DeleteAppOutputTypeDef,
-        DeleteSimulationInputTypeDef,
-        DeleteSimulationOutputTypeDef,
-        DescribeAppInputTypeDef,
-        DescribeAppOutputTypeDef,
-        DescribeSimulationInputTypeDef,
-        DescribeSimulationOutputTypeDef,
-        ListAppsInputTypeDef,
-        ListAppsOutputTypeDef,
-        ListSimulationsInputTypeDef,
-        ListSimulationsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        StartAppInputTypeDef,
-        StartAppOutputTypeDef,
-        StartClockInputTypeDef,
-        StartClockOutputTypeDef,
-        StartSimulationInputTypeDef,
-        StartSimulationOutputTypeDef,
-        StopAppInputTypeDef,
-        StopAppOutputTypeDef,
-        StopClockInputTypeDef,
-        StopClockOutputTypeDef,
-        StopSimulationInputTypeDef,
-        StopSimulationOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSimSpaceWeaver"]
 
@@ -62,8 +29,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotInputTypeDef]
-    ) -> TargetResults[CreateSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotOutputTypeDef]:
         """Creates a snapshot of the specified simulation. A snapshot is a file that
         contains simulation state data at a specific time. The state data saved in
         a snapshot includes entity data from the State Fabric, the simulation
@@ -76,8 +43,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def delete_app(
-        self, **kwargs: Unpack[DeleteAppInputTypeDef]
-    ) -> TargetResults[DeleteAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAppInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppOutputTypeDef]:
         """Deletes the instance of the given custom app.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DeleteApp
@@ -85,8 +52,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("DeleteApp", kwargs)
 
     def delete_simulation(
-        self, **kwargs: Unpack[DeleteSimulationInputTypeDef]
-    ) -> TargetResults[DeleteSimulationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSimulationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSimulationOutputTypeDef]:
         """Deletes all SimSpace Weaver resources assigned to the given simulation.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DeleteSimulation
@@ -94,8 +61,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("DeleteSimulation", kwargs)
 
     def describe_app(
-        self, **kwargs: Unpack[DescribeAppInputTypeDef]
-    ) -> TargetResults[DescribeAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAppInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppOutputTypeDef]:
         """Returns the state of the given custom app.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DescribeApp
@@ -103,8 +70,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("DescribeApp", kwargs)
 
     def describe_simulation(
-        self, **kwargs: Unpack[DescribeSimulationInputTypeDef]
-    ) -> TargetResults[DescribeSimulationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSimulationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSimulationOutputTypeDef]:
         """Returns the current state of the given simulation.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DescribeSimulation
@@ -112,8 +79,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("DescribeSimulation", kwargs)
 
     def list_apps(
-        self, **kwargs: Unpack[ListAppsInputTypeDef]
-    ) -> TargetResults[ListAppsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAppsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAppsOutputTypeDef]:
         """Lists all custom apps or service apps for the given simulation and domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/ListApps
@@ -121,8 +88,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("ListApps", kwargs)
 
     def list_simulations(
-        self, **kwargs: Unpack[ListSimulationsInputTypeDef]
-    ) -> TargetResults[ListSimulationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSimulationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSimulationsOutputTypeDef]:
         """Lists the SimSpace Weaver simulations in the Amazon Web Services account
         used to make the API call.
 
@@ -131,8 +98,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("ListSimulations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists all tags on a SimSpace Weaver resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/ListTagsForResource
@@ -140,8 +107,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_app(
-        self, **kwargs: Unpack[StartAppInputTypeDef]
-    ) -> TargetResults[StartAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAppInputTypeDef]
+    ) -> TargetResults[type_defs.StartAppOutputTypeDef]:
         """Starts a custom app with the configuration specified in the simulation
         schema.
 
@@ -150,8 +117,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("StartApp", kwargs)
 
     def start_clock(
-        self, **kwargs: Unpack[StartClockInputTypeDef]
-    ) -> TargetResults[StartClockOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartClockInputTypeDef]
+    ) -> TargetResults[type_defs.StartClockOutputTypeDef]:
         """Starts the simulation clock.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/StartClock
@@ -159,8 +126,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("StartClock", kwargs)
 
     def start_simulation(
-        self, **kwargs: Unpack[StartSimulationInputTypeDef]
-    ) -> TargetResults[StartSimulationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSimulationInputTypeDef]
+    ) -> TargetResults[type_defs.StartSimulationOutputTypeDef]:
         """Starts a simulation with the given name. You must choose to start your
         simulation from a schema or from a snapshot. For more information about
         the schema, see the schema reference in the SimSpace Weaver User Guide.
@@ -172,8 +139,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("StartSimulation", kwargs)
 
     def stop_app(
-        self, **kwargs: Unpack[StopAppInputTypeDef]
-    ) -> TargetResults[StopAppOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAppInputTypeDef]
+    ) -> TargetResults[type_defs.StopAppOutputTypeDef]:
         """Stops the given custom app and shuts down all of its allocated compute
         resources.
 
@@ -182,8 +149,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("StopApp", kwargs)
 
     def stop_clock(
-        self, **kwargs: Unpack[StopClockInputTypeDef]
-    ) -> TargetResults[StopClockOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopClockInputTypeDef]
+    ) -> TargetResults[type_defs.StopClockOutputTypeDef]:
         """Stops the simulation clock.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/StopClock
@@ -191,8 +158,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("StopClock", kwargs)
 
     def stop_simulation(
-        self, **kwargs: Unpack[StopSimulationInputTypeDef]
-    ) -> TargetResults[StopSimulationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopSimulationInputTypeDef]
+    ) -> TargetResults[type_defs.StopSimulationOutputTypeDef]:
         """Stops the given simulation.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/StopSimulation
@@ -200,8 +167,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("StopSimulation", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds tags to a SimSpace Weaver resource. For more information about tags,
         see Tagging Amazon Web Services resources in the Amazon Web Services
         General Reference.
@@ -211,8 +178,8 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes tags from a SimSpace Weaver resource. For more information about
         tags, see Tagging Amazon Web Services resources in the Amazon Web Services
         General Reference.

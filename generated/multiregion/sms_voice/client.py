@@ -12,24 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateConfigurationSetEventDestinationRequestTypeDef,
-        CreateConfigurationSetEventDestinationResponseTypeDef,
-        CreateConfigurationSetRequestTypeDef,
-        CreateConfigurationSetResponseTypeDef,
-        DeleteConfigurationSetEventDestinationRequestTypeDef,
-        DeleteConfigurationSetEventDestinationResponseTypeDef,
-        DeleteConfigurationSetRequestTypeDef,
-        DeleteConfigurationSetResponseTypeDef,
-        GetConfigurationSetEventDestinationsRequestTypeDef,
-        GetConfigurationSetEventDestinationsResponseTypeDef,
-        ListConfigurationSetsRequestTypeDef,
-        ListConfigurationSetsResponseTypeDef,
-        SendVoiceMessageRequestTypeDef,
-        SendVoiceMessageResponseTypeDef,
-        UpdateConfigurationSetEventDestinationRequestTypeDef,
-        UpdateConfigurationSetEventDestinationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionPinpointSMSVoice"]
 
@@ -41,8 +24,8 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_configuration_set(
-        self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationSetResponseTypeDef]:
         """Create a new configuration set. After you create the configuration set,
         you can add one or more event destinations to it.
 
@@ -51,8 +34,11 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("CreateConfigurationSet", kwargs)
 
     def create_configuration_set_event_destination(
-        self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Create a new event destination in a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/CreateConfigurationSetEventDestination
@@ -60,8 +46,8 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("CreateConfigurationSetEventDestination", kwargs)
 
     def delete_configuration_set(
-        self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConfigurationSetResponseTypeDef]:
         """Deletes an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/DeleteConfigurationSet
@@ -69,8 +55,11 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("DeleteConfigurationSet", kwargs)
 
     def delete_configuration_set_event_destination(
-        self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Deletes an event destination in a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/DeleteConfigurationSetEventDestination
@@ -78,8 +67,9 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("DeleteConfigurationSetEventDestination", kwargs)
 
     def get_configuration_set_event_destinations(
-        self, **kwargs: Unpack[GetConfigurationSetEventDestinationsRequestTypeDef]
-    ) -> TargetResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetConfigurationSetEventDestinationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetConfigurationSetEventDestinationsResponseTypeDef]:
         """Obtain information about an event destination, including the types of
         events it reports, the Amazon Resource Name (ARN) of the destination, and
         the name of the event destination.
@@ -89,8 +79,8 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("GetConfigurationSetEventDestinations", kwargs)
 
     def list_configuration_sets(
-        self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationSetsResponseTypeDef]:
         """List all of the configuration sets associated with your Amazon Pinpoint
         account in the current region.
 
@@ -99,8 +89,8 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("ListConfigurationSets", kwargs)
 
     def send_voice_message(
-        self, **kwargs: Unpack[SendVoiceMessageRequestTypeDef]
-    ) -> TargetResults[SendVoiceMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendVoiceMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendVoiceMessageResponseTypeDef]:
         """Create a new voice message and send it to a recipient's phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/SendVoiceMessage
@@ -108,8 +98,11 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
         return self._call("SendVoiceMessage", kwargs)
 
     def update_configuration_set_event_destination(
-        self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateConfigurationSetEventDestinationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Update an event destination in a configuration set. An event destination
         is a location that you publish information about your voice calls to. For
         example, you can log an event to an Amazon CloudWatch destination when a

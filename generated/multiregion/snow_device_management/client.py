@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelTaskInputTypeDef,
-        CancelTaskOutputTypeDef,
-        CreateTaskInputTypeDef,
-        CreateTaskOutputTypeDef,
-        DescribeDeviceEc2InputTypeDef,
-        DescribeDeviceEc2OutputTypeDef,
-        DescribeDeviceInputTypeDef,
-        DescribeDeviceOutputTypeDef,
-        DescribeExecutionInputTypeDef,
-        DescribeExecutionOutputTypeDef,
-        DescribeTaskInputTypeDef,
-        DescribeTaskOutputTypeDef,
-        DeviceSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExecutionSummaryTypeDef,
-        ListDeviceResourcesInputTypeDef,
-        ListDeviceResourcesOutputTypeDef,
-        ListDevicesInputTypeDef,
-        ListDevicesOutputTypeDef,
-        ListExecutionsInputTypeDef,
-        ListExecutionsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTasksInputTypeDef,
-        ListTasksOutputTypeDef,
-        ResourceSummaryTypeDef,
-        TagResourceInputTypeDef,
-        TaskSummaryTypeDef,
-        UntagResourceInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSnowDeviceManagement"]
 
@@ -57,8 +27,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_task(
-        self, **kwargs: Unpack[CancelTaskInputTypeDef]
-    ) -> TargetResults[CancelTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTaskInputTypeDef]
+    ) -> TargetResults[type_defs.CancelTaskOutputTypeDef]:
         """Sends a cancel request for a specified task. You can cancel a task only if
         it's still in a QUEUED state. Tasks that are already running can't be
         cancelled.
@@ -68,8 +38,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("CancelTask", kwargs)
 
     def create_task(
-        self, **kwargs: Unpack[CreateTaskInputTypeDef]
-    ) -> TargetResults[CreateTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTaskInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTaskOutputTypeDef]:
         """Instructs one or more devices to start a task, such as unlocking or
         rebooting.
 
@@ -78,8 +48,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("CreateTask", kwargs)
 
     def describe_device(
-        self, **kwargs: Unpack[DescribeDeviceInputTypeDef]
-    ) -> TargetResults[DescribeDeviceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeviceInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeviceOutputTypeDef]:
         """Checks device-specific information, such as the device type, software
         version, IP addresses, and lock status.
 
@@ -88,8 +58,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("DescribeDevice", kwargs)
 
     def describe_device_ec2_instances(
-        self, **kwargs: Unpack[DescribeDeviceEc2InputTypeDef]
-    ) -> TargetResults[DescribeDeviceEc2OutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDeviceEc2InputTypeDef]
+    ) -> TargetResults[type_defs.DescribeDeviceEc2OutputTypeDef]:
         """Checks the current state of the Amazon EC2 instances. The output is
         similar to describeDevice, but the results are sourced from the device
         cache in the Amazon Web Services Cloud and include a subset of the
@@ -100,8 +70,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("DescribeDeviceEc2Instances", kwargs)
 
     def describe_execution(
-        self, **kwargs: Unpack[DescribeExecutionInputTypeDef]
-    ) -> TargetResults[DescribeExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeExecutionOutputTypeDef]:
         """Checks the status of a remote task running on one or more target devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/DescribeExecution
@@ -109,8 +79,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("DescribeExecution", kwargs)
 
     def describe_task(
-        self, **kwargs: Unpack[DescribeTaskInputTypeDef]
-    ) -> TargetResults[DescribeTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTaskInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTaskOutputTypeDef]:
         """Checks the metadata for a given task on a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/DescribeTask
@@ -118,8 +88,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("DescribeTask", kwargs)
 
     def list_device_resources(
-        self, **kwargs: Unpack[ListDeviceResourcesInputTypeDef]
-    ) -> TargetResults[ListDeviceResourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeviceResourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDeviceResourcesOutputTypeDef]:
         """Returns a list of the Amazon Web Services resources available for a
         device. Currently, Amazon EC2 instances are the only supported resource
         type.
@@ -129,8 +99,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("ListDeviceResources", kwargs)
 
     def list_devices(
-        self, **kwargs: Unpack[ListDevicesInputTypeDef]
-    ) -> TargetResults[ListDevicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesOutputTypeDef]:
         """Returns a list of all devices on your Amazon Web Services account that
         have Amazon Web Services Snow Device Management enabled in the Amazon Web
         Services Region where the command is run.
@@ -140,8 +110,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("ListDevices", kwargs)
 
     def list_executions(
-        self, **kwargs: Unpack[ListExecutionsInputTypeDef]
-    ) -> TargetResults[ListExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListExecutionsOutputTypeDef]:
         """Returns the status of tasks for one or more target devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListExecutions
@@ -149,8 +119,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("ListExecutions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags for a managed device or task.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListTagsForResource
@@ -158,8 +128,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tasks(
-        self, **kwargs: Unpack[ListTasksInputTypeDef]
-    ) -> TargetResults[ListTasksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListTasksOutputTypeDef]:
         """Returns a list of tasks that can be filtered by state.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListTasks
@@ -167,8 +137,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("ListTasks", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or replaces tags on a device or task.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/TagResource
@@ -176,8 +146,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a tag from a device or task.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/UntagResource
@@ -190,8 +160,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeviceResourcesInputTypeDef],
-    ) -> TargetResults[ListDeviceResourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceResourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDeviceResourcesOutputTypeDef]:
         """Every page of ListDeviceResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -215,8 +185,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicesInputTypeDef],
-    ) -> TargetResults[ListDevicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDevicesOutputTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -240,8 +210,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExecutionsInputTypeDef],
-    ) -> TargetResults[ListExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListExecutionsOutputTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -263,8 +233,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTasksInputTypeDef],
-    ) -> TargetResults[ListTasksOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListTasksOutputTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -285,8 +255,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeviceResourcesInputTypeDef],
-    ) -> Items[ResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeviceResourcesInputTypeDef],
+    ) -> Items[type_defs.ResourceSummaryTypeDef]:
         """Each element of resources in every page of ListDeviceResources, from every
         target, as its page arrives (tagged with its target).
 
@@ -301,8 +271,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicesInputTypeDef],
-    ) -> Items[DeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesInputTypeDef],
+    ) -> Items[type_defs.DeviceSummaryTypeDef]:
         """Each element of devices in every page of ListDevices, from every target,
         as its page arrives (tagged with its target).
 
@@ -317,8 +287,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExecutionsInputTypeDef],
-    ) -> Items[ExecutionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsInputTypeDef],
+    ) -> Items[type_defs.ExecutionSummaryTypeDef]:
         """Each element of executions in every page of ListExecutions, from every
         target, as its page arrives (tagged with its target).
 
@@ -333,8 +303,8 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTasksInputTypeDef],
-    ) -> Items[TaskSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTasksInputTypeDef],
+    ) -> Items[type_defs.TaskSummaryTypeDef]:
         """Each element of tasks in every page of ListTasks, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,66 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddressTypeDef,
-        CancelClusterRequestTypeDef,
-        CancelClusterResultTypeDef,
-        CancelJobRequestTypeDef,
-        CancelJobResultTypeDef,
-        ClusterListEntryTypeDef,
-        CompatibleImageTypeDef,
-        CreateAddressRequestTypeDef,
-        CreateAddressResultTypeDef,
-        CreateClusterRequestTypeDef,
-        CreateClusterResultTypeDef,
-        CreateJobRequestTypeDef,
-        CreateJobResultTypeDef,
-        CreateLongTermPricingRequestTypeDef,
-        CreateLongTermPricingResultTypeDef,
-        CreateReturnShippingLabelRequestTypeDef,
-        CreateReturnShippingLabelResultTypeDef,
-        DescribeAddressRequestTypeDef,
-        DescribeAddressResultTypeDef,
-        DescribeAddressesRequestTypeDef,
-        DescribeAddressesResultTypeDef,
-        DescribeClusterRequestTypeDef,
-        DescribeClusterResultTypeDef,
-        DescribeJobRequestTypeDef,
-        DescribeJobResultTypeDef,
-        DescribeReturnShippingLabelRequestTypeDef,
-        DescribeReturnShippingLabelResultTypeDef,
-        GetJobManifestRequestTypeDef,
-        GetJobManifestResultTypeDef,
-        GetJobUnlockCodeRequestTypeDef,
-        GetJobUnlockCodeResultTypeDef,
-        GetSnowballUsageResultTypeDef,
-        GetSoftwareUpdatesRequestTypeDef,
-        GetSoftwareUpdatesResultTypeDef,
-        JobListEntryTypeDef,
-        ListClusterJobsRequestTypeDef,
-        ListClusterJobsResultTypeDef,
-        ListClustersRequestTypeDef,
-        ListClustersResultTypeDef,
-        ListCompatibleImagesRequestTypeDef,
-        ListCompatibleImagesResultTypeDef,
-        ListJobsRequestTypeDef,
-        ListJobsResultTypeDef,
-        ListLongTermPricingRequestTypeDef,
-        ListLongTermPricingResultTypeDef,
-        ListPickupLocationsRequestTypeDef,
-        ListPickupLocationsResultTypeDef,
-        ListServiceVersionsRequestTypeDef,
-        ListServiceVersionsResultTypeDef,
-        LongTermPricingListEntryTypeDef,
-        UpdateClusterRequestTypeDef,
-        UpdateClusterResultTypeDef,
-        UpdateJobRequestTypeDef,
-        UpdateJobResultTypeDef,
-        UpdateJobShipmentStateRequestTypeDef,
-        UpdateJobShipmentStateResultTypeDef,
-        UpdateLongTermPricingRequestTypeDef,
-        UpdateLongTermPricingResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSnowball"]
 
@@ -95,8 +36,8 @@ class MultiRegionSnowball(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_cluster(
-        self, **kwargs: Unpack[CancelClusterRequestTypeDef]
-    ) -> TargetResults[CancelClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelClusterResultTypeDef]:
         """Cancels a cluster job. You can only cancel a cluster job while it's in the
         AwaitingQuorum status. You'll have at least an hour after creating a
         cluster job to cancel it.
@@ -106,8 +47,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CancelCluster", kwargs)
 
     def cancel_job(
-        self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> TargetResults[CancelJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobResultTypeDef]:
         """Cancels the specified job. You can only cancel a job before its JobState
         value changes to PreparingAppliance. Requesting the ListJobs or
         DescribeJob action returns a job's JobState as part of the response
@@ -118,8 +59,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CancelJob", kwargs)
 
     def create_address(
-        self, **kwargs: Unpack[CreateAddressRequestTypeDef]
-    ) -> TargetResults[CreateAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAddressResultTypeDef]:
         """Creates an address for a Snow device to be shipped to. In most regions,
         addresses are validated at the time of creation. The address you provide
         must be located within the serviceable area of your region. If the address
@@ -132,8 +73,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CreateAddress", kwargs)
 
     def create_cluster(
-        self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> TargetResults[CreateClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterResultTypeDef]:
         """Creates an empty cluster. Each cluster supports five nodes. You use the
         CreateJob action separately to create the jobs for each of these nodes.
         The cluster does not ship until these five node jobs have been created.
@@ -143,8 +84,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CreateCluster", kwargs)
 
     def create_job(
-        self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> TargetResults[CreateJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResultTypeDef]:
         """Creates a job to import or export data between Amazon S3 and your
         on-premises data center. Your Amazon Web Services account must have the
         right trust policies and permissions in place to create a job for a Snow
@@ -157,8 +98,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CreateJob", kwargs)
 
     def create_long_term_pricing(
-        self, **kwargs: Unpack[CreateLongTermPricingRequestTypeDef]
-    ) -> TargetResults[CreateLongTermPricingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLongTermPricingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLongTermPricingResultTypeDef]:
         """Creates a job with the long-term usage option for a device. The long-term
         usage is a 1-year or 3-year long-term pricing type for the device. You are
         billed upfront, and Amazon Web Services provides discounts for long-term
@@ -169,8 +110,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CreateLongTermPricing", kwargs)
 
     def create_return_shipping_label(
-        self, **kwargs: Unpack[CreateReturnShippingLabelRequestTypeDef]
-    ) -> TargetResults[CreateReturnShippingLabelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReturnShippingLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateReturnShippingLabelResultTypeDef]:
         """Creates a shipping label that will be used to return the Snow device to
         Amazon Web Services.
 
@@ -179,8 +120,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("CreateReturnShippingLabel", kwargs)
 
     def describe_address(
-        self, **kwargs: Unpack[DescribeAddressRequestTypeDef]
-    ) -> TargetResults[DescribeAddressResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddressResultTypeDef]:
         """Takes an AddressId and returns specific details about that address in the
         form of an Address object.
 
@@ -189,8 +130,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("DescribeAddress", kwargs)
 
     def describe_addresses(
-        self, **kwargs: Unpack[DescribeAddressesRequestTypeDef]
-    ) -> TargetResults[DescribeAddressesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAddressesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAddressesResultTypeDef]:
         """Returns a specified number of ADDRESS objects. Calling this API in one of
         the US regions will return addresses from the list of all addresses
         associated with this account in all US regions.
@@ -200,8 +141,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("DescribeAddresses", kwargs)
 
     def describe_cluster(
-        self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> TargetResults[DescribeClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterResultTypeDef]:
         """Returns information about a specific cluster including shipping
         information, cluster status, and other important metadata.
 
@@ -210,8 +151,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("DescribeCluster", kwargs)
 
     def describe_job(
-        self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> TargetResults[DescribeJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobResultTypeDef]:
         """Returns information about a specific job including shipping information,
         job status, and other important metadata.
 
@@ -220,8 +161,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("DescribeJob", kwargs)
 
     def describe_return_shipping_label(
-        self, **kwargs: Unpack[DescribeReturnShippingLabelRequestTypeDef]
-    ) -> TargetResults[DescribeReturnShippingLabelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeReturnShippingLabelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeReturnShippingLabelResultTypeDef]:
         """Information on the shipping label of a Snow device that is being returned
         to Amazon Web Services.
 
@@ -230,8 +171,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("DescribeReturnShippingLabel", kwargs)
 
     def get_job_manifest(
-        self, **kwargs: Unpack[GetJobManifestRequestTypeDef]
-    ) -> TargetResults[GetJobManifestResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobManifestRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobManifestResultTypeDef]:
         """Returns a link to an Amazon S3 presigned URL for the manifest file
         associated with the specified JobId value. You can access the manifest
         file for up to 60 minutes after this request has been made. To access the
@@ -243,8 +184,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("GetJobManifest", kwargs)
 
     def get_job_unlock_code(
-        self, **kwargs: Unpack[GetJobUnlockCodeRequestTypeDef]
-    ) -> TargetResults[GetJobUnlockCodeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetJobUnlockCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobUnlockCodeResultTypeDef]:
         """Returns the UnlockCode code value for the specified job. A particular
         UnlockCode value can be accessed for up to 360 days after the associated
         job has been created.
@@ -253,7 +194,9 @@ class MultiRegionSnowball(MultiRegionClient):
         """
         return self._call("GetJobUnlockCode", kwargs)
 
-    def get_snowball_usage(self) -> TargetResults[GetSnowballUsageResultTypeDef]:
+    def get_snowball_usage(
+        self,
+    ) -> TargetResults[type_defs.GetSnowballUsageResultTypeDef]:
         """Returns information about the Snow Family service limit for your account,
         and also the number of Snow devices your account has in use.
 
@@ -262,8 +205,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("GetSnowballUsage", {})
 
     def get_software_updates(
-        self, **kwargs: Unpack[GetSoftwareUpdatesRequestTypeDef]
-    ) -> TargetResults[GetSoftwareUpdatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSoftwareUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSoftwareUpdatesResultTypeDef]:
         """Returns an Amazon S3 presigned URL for an update file associated with a
         specified JobId.
 
@@ -272,8 +215,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("GetSoftwareUpdates", kwargs)
 
     def list_cluster_jobs(
-        self, **kwargs: Unpack[ListClusterJobsRequestTypeDef]
-    ) -> TargetResults[ListClusterJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClusterJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterJobsResultTypeDef]:
         """Returns an array of JobListEntry objects of the specified length. Each
         JobListEntry object is for a job in the specified cluster and contains a
         job's state, a job's ID, and other information.
@@ -283,8 +226,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListClusterJobs", kwargs)
 
     def list_clusters(
-        self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> TargetResults[ListClustersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClustersResultTypeDef]:
         """Returns an array of ClusterListEntry objects of the specified length. Each
         ClusterListEntry object contains a cluster's state, a cluster's ID, and
         other important status information.
@@ -294,8 +237,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListClusters", kwargs)
 
     def list_compatible_images(
-        self, **kwargs: Unpack[ListCompatibleImagesRequestTypeDef]
-    ) -> TargetResults[ListCompatibleImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCompatibleImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCompatibleImagesResultTypeDef]:
         """This action returns a list of the different Amazon EC2-compatible Amazon
         Machine Images (AMIs) that are owned by your Amazon Web Services
         accountthat would be supported for use on a Snow device. Currently,
@@ -310,8 +253,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListCompatibleImages", kwargs)
 
     def list_jobs(
-        self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Returns an array of JobListEntry objects of the specified length. Each
         JobListEntry object contains a job's state, a job's ID, and a value that
         indicates whether the job is a job part, in the case of export jobs.
@@ -323,8 +266,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListJobs", kwargs)
 
     def list_long_term_pricing(
-        self, **kwargs: Unpack[ListLongTermPricingRequestTypeDef]
-    ) -> TargetResults[ListLongTermPricingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLongTermPricingRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLongTermPricingResultTypeDef]:
         """Lists all long-term pricing types.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListLongTermPricing
@@ -332,8 +275,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListLongTermPricing", kwargs)
 
     def list_pickup_locations(
-        self, **kwargs: Unpack[ListPickupLocationsRequestTypeDef]
-    ) -> TargetResults[ListPickupLocationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPickupLocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPickupLocationsResultTypeDef]:
         """A list of locations from which the customer can choose to pickup a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListPickupLocations
@@ -341,8 +284,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListPickupLocations", kwargs)
 
     def list_service_versions(
-        self, **kwargs: Unpack[ListServiceVersionsRequestTypeDef]
-    ) -> TargetResults[ListServiceVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceVersionsResultTypeDef]:
         """Lists all supported versions for Snow on-device services. Returns an array
         of ServiceVersion object containing the supported versions for a
         particular service.
@@ -352,8 +295,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("ListServiceVersions", kwargs)
 
     def update_cluster(
-        self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> TargetResults[UpdateClusterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterResultTypeDef]:
         """While a cluster's ClusterState value is in the AwaitingQuorum state, you
         can update some of the information associated with a cluster. Once the
         cluster changes to a different job state, usually 60 minutes after the
@@ -364,8 +307,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("UpdateCluster", kwargs)
 
     def update_job(
-        self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> TargetResults[UpdateJobResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobResultTypeDef]:
         """While a job's JobState value is New, you can update some of the
         information associated with a job. Once the job changes to a different job
         state, usually within 60 minutes of the job being created, this action is
@@ -376,8 +319,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("UpdateJob", kwargs)
 
     def update_job_shipment_state(
-        self, **kwargs: Unpack[UpdateJobShipmentStateRequestTypeDef]
-    ) -> TargetResults[UpdateJobShipmentStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateJobShipmentStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateJobShipmentStateResultTypeDef]:
         """Updates the state when a shipment state changes to a different state.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/UpdateJobShipmentState
@@ -385,8 +328,8 @@ class MultiRegionSnowball(MultiRegionClient):
         return self._call("UpdateJobShipmentState", kwargs)
 
     def update_long_term_pricing(
-        self, **kwargs: Unpack[UpdateLongTermPricingRequestTypeDef]
-    ) -> TargetResults[UpdateLongTermPricingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLongTermPricingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLongTermPricingResultTypeDef]:
         """Updates the long-term pricing type.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/UpdateLongTermPricing
@@ -399,8 +342,8 @@ class MultiRegionSnowball(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAddressesRequestTypeDef],
-    ) -> TargetResults[DescribeAddressesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddressesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAddressesResultTypeDef]:
         """Every page of DescribeAddresses in every target, merged per target
         (botocore's build_full_result).
 
@@ -424,8 +367,8 @@ class MultiRegionSnowball(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClusterJobsRequestTypeDef],
-    ) -> TargetResults[ListClusterJobsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterJobsResultTypeDef]:
         """Every page of ListClusterJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -449,8 +392,8 @@ class MultiRegionSnowball(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> TargetResults[ListClustersResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClustersResultTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -474,8 +417,8 @@ class MultiRegionSnowball(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCompatibleImagesRequestTypeDef],
-    ) -> TargetResults[ListCompatibleImagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCompatibleImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCompatibleImagesResultTypeDef]:
         """Every page of ListCompatibleImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -504,8 +447,8 @@ class MultiRegionSnowball(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> TargetResults[ListJobsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResultTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -531,8 +474,8 @@ class MultiRegionSnowball(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLongTermPricingRequestTypeDef],
-    ) -> TargetResults[ListLongTermPricingResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListLongTermPricingRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLongTermPricingResultTypeDef]:
         """Every page of ListLongTermPricing in every target, merged per target
         (botocore's build_full_result).
 
@@ -553,8 +496,8 @@ class MultiRegionSnowball(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAddressesRequestTypeDef],
-    ) -> Items[AddressTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAddressesRequestTypeDef],
+    ) -> Items[type_defs.AddressTypeDef]:
         """Each element of Addresses in every page of DescribeAddresses, from every
         target, as its page arrives (tagged with its target).
 
@@ -569,8 +512,8 @@ class MultiRegionSnowball(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClusterJobsRequestTypeDef],
-    ) -> Items[JobListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClusterJobsRequestTypeDef],
+    ) -> Items[type_defs.JobListEntryTypeDef]:
         """Each element of JobListEntries in every page of ListClusterJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -585,8 +528,8 @@ class MultiRegionSnowball(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> Items[ClusterListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListClustersRequestTypeDef],
+    ) -> Items[type_defs.ClusterListEntryTypeDef]:
         """Each element of ClusterListEntries in every page of ListClusters, from
         every target, as its page arrives (tagged with its target).
 
@@ -601,8 +544,8 @@ class MultiRegionSnowball(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCompatibleImagesRequestTypeDef],
-    ) -> Items[CompatibleImageTypeDef]:
+        **kwargs: Unpack[type_defs.ListCompatibleImagesRequestTypeDef],
+    ) -> Items[type_defs.CompatibleImageTypeDef]:
         """Each element of CompatibleImages in every page of ListCompatibleImages,
         from every target, as its page arrives (tagged with its target).
 
@@ -617,8 +560,8 @@ class MultiRegionSnowball(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> Items[JobListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobListEntryTypeDef]:
         """Each element of JobListEntries in every page of ListJobs, from every
         target, as its page arrives (tagged with its target).
 
@@ -631,8 +574,8 @@ class MultiRegionSnowball(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLongTermPricingRequestTypeDef],
-    ) -> Items[LongTermPricingListEntryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLongTermPricingRequestTypeDef],
+    ) -> Items[type_defs.LongTermPricingListEntryTypeDef]:
         """Each element of LongTermPricingEntries in every page of
         ListLongTermPricing, from every target, as its page arrives (tagged with
         its target).

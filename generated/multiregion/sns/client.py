@@ -15,87 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddPermissionInputTypeDef,
-        CheckIfPhoneNumberIsOptedOutInputTypeDef,
-        CheckIfPhoneNumberIsOptedOutResponseTypeDef,
-        ConfirmSubscriptionInputTypeDef,
-        ConfirmSubscriptionResponseTypeDef,
-        CreateEndpointResponseTypeDef,
-        CreatePlatformApplicationInputTypeDef,
-        CreatePlatformApplicationResponseTypeDef,
-        CreatePlatformEndpointInputTypeDef,
-        CreateSMSSandboxPhoneNumberInputTypeDef,
-        CreateSMSSandboxPhoneNumberResultTypeDef,
-        CreateTopicInputTypeDef,
-        CreateTopicResponseTypeDef,
-        DeleteEndpointInputTypeDef,
-        DeletePlatformApplicationInputTypeDef,
-        DeleteSMSSandboxPhoneNumberInputTypeDef,
-        DeleteSMSSandboxPhoneNumberResultTypeDef,
-        DeleteTopicInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EndpointTypeDef,
-        GetDataProtectionPolicyInputTypeDef,
-        GetDataProtectionPolicyResponseTypeDef,
-        GetEndpointAttributesInputTypeDef,
-        GetEndpointAttributesResponseTypeDef,
-        GetPlatformApplicationAttributesInputTypeDef,
-        GetPlatformApplicationAttributesResponseTypeDef,
-        GetSMSAttributesInputTypeDef,
-        GetSMSAttributesResponseTypeDef,
-        GetSMSSandboxAccountStatusResultTypeDef,
-        GetSubscriptionAttributesInputTypeDef,
-        GetSubscriptionAttributesResponseTypeDef,
-        GetTopicAttributesInputTypeDef,
-        GetTopicAttributesResponseTypeDef,
-        ListEndpointsByPlatformApplicationInputTypeDef,
-        ListEndpointsByPlatformApplicationResponseTypeDef,
-        ListOriginationNumbersRequestTypeDef,
-        ListOriginationNumbersResultTypeDef,
-        ListPhoneNumbersOptedOutInputTypeDef,
-        ListPhoneNumbersOptedOutResponseTypeDef,
-        ListPlatformApplicationsInputTypeDef,
-        ListPlatformApplicationsResponseTypeDef,
-        ListSMSSandboxPhoneNumbersInputTypeDef,
-        ListSMSSandboxPhoneNumbersResultTypeDef,
-        ListSubscriptionsByTopicInputTypeDef,
-        ListSubscriptionsByTopicResponseTypeDef,
-        ListSubscriptionsInputTypeDef,
-        ListSubscriptionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTopicsInputTypeDef,
-        ListTopicsResponseTypeDef,
-        OptInPhoneNumberInputTypeDef,
-        OptInPhoneNumberResponseTypeDef,
-        PhoneNumberInformationTypeDef,
-        PlatformApplicationTypeDef,
-        PublishBatchInputTypeDef,
-        PublishBatchResponseTypeDef,
-        PublishInputTypeDef,
-        PublishResponseTypeDef,
-        PutDataProtectionPolicyInputTypeDef,
-        RemovePermissionInputTypeDef,
-        SMSSandboxPhoneNumberTypeDef,
-        SetEndpointAttributesInputTypeDef,
-        SetPlatformApplicationAttributesInputTypeDef,
-        SetSMSAttributesInputTypeDef,
-        SetSMSAttributesResponseTypeDef,
-        SetSubscriptionAttributesInputTypeDef,
-        SetTopicAttributesInputTypeDef,
-        SubscribeInputTypeDef,
-        SubscribeResponseTypeDef,
-        SubscriptionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TopicTypeDef,
-        UnsubscribeInputTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        VerifySMSSandboxPhoneNumberInputTypeDef,
-        VerifySMSSandboxPhoneNumberResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSNS"]
 
@@ -107,8 +27,8 @@ class MultiRegionSNS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_permission(
-        self, **kwargs: Unpack[AddPermissionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddPermissionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds a statement to a topic's access control policy, granting access for
         the specified Amazon Web Services accounts to the specified actions.
 
@@ -117,8 +37,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("AddPermission", kwargs)
 
     def check_if_phone_number_is_opted_out(
-        self, **kwargs: Unpack[CheckIfPhoneNumberIsOptedOutInputTypeDef]
-    ) -> TargetResults[CheckIfPhoneNumberIsOptedOutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckIfPhoneNumberIsOptedOutInputTypeDef]
+    ) -> TargetResults[type_defs.CheckIfPhoneNumberIsOptedOutResponseTypeDef]:
         """Accepts a phone number and indicates whether the phone holder has opted
         out of receiving SMS messages from your Amazon Web Services account. You
         cannot send SMS messages to a number that is opted out.
@@ -128,8 +48,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("CheckIfPhoneNumberIsOptedOut", kwargs)
 
     def confirm_subscription(
-        self, **kwargs: Unpack[ConfirmSubscriptionInputTypeDef]
-    ) -> TargetResults[ConfirmSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ConfirmSubscriptionInputTypeDef]
+    ) -> TargetResults[type_defs.ConfirmSubscriptionResponseTypeDef]:
         """Verifies an endpoint owner's intent to receive messages by validating the
         token sent to the endpoint by an earlier Subscribe action. If the token is
         valid, the action creates a new subscription and returns its Amazon
@@ -141,8 +61,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ConfirmSubscription", kwargs)
 
     def create_platform_application(
-        self, **kwargs: Unpack[CreatePlatformApplicationInputTypeDef]
-    ) -> TargetResults[CreatePlatformApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlatformApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePlatformApplicationResponseTypeDef]:
         """Creates a platform application object for one of the supported push
         notification services, such as APNS and GCM (Firebase Cloud Messaging), to
         which devices and mobile apps may register. You must specify
@@ -154,8 +74,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("CreatePlatformApplication", kwargs)
 
     def create_platform_endpoint(
-        self, **kwargs: Unpack[CreatePlatformEndpointInputTypeDef]
-    ) -> TargetResults[CreateEndpointResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePlatformEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.CreateEndpointResponseTypeDef]:
         """Creates an endpoint for a device and mobile app on one of the supported
         push notification services, such as GCM (Firebase Cloud Messaging) and
         APNS. CreatePlatformEndpoint requires the PlatformApplicationArn that is
@@ -172,8 +92,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("CreatePlatformEndpoint", kwargs)
 
     def create_sms_sandbox_phone_number(
-        self, **kwargs: Unpack[CreateSMSSandboxPhoneNumberInputTypeDef]
-    ) -> TargetResults[CreateSMSSandboxPhoneNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSMSSandboxPhoneNumberInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSMSSandboxPhoneNumberResultTypeDef]:
         """Adds a destination phone number to an Amazon Web Services account in the
         SMS sandbox and sends a one-time password (OTP) to that phone number.
 
@@ -182,8 +102,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("CreateSMSSandboxPhoneNumber", kwargs)
 
     def create_topic(
-        self, **kwargs: Unpack[CreateTopicInputTypeDef]
-    ) -> TargetResults[CreateTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTopicInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTopicResponseTypeDef]:
         """Creates a topic to which notifications can be published. Users can create
         at most 100,000 standard topics (at most 1,000 FIFO topics). For more
         information, see Creating an Amazon SNS topic in the Amazon SNS Developer
@@ -196,8 +116,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("CreateTopic", kwargs)
 
     def delete_endpoint(
-        self, **kwargs: Unpack[DeleteEndpointInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the endpoint for a device and mobile app from Amazon SNS. This
         action is idempotent. For more information, see Using Amazon SNS Mobile
         Push Notifications.
@@ -207,8 +127,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("DeleteEndpoint", kwargs)
 
     def delete_platform_application(
-        self, **kwargs: Unpack[DeletePlatformApplicationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePlatformApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a platform application object for one of the supported push
         notification services, such as APNS and GCM (Firebase Cloud Messaging).
         For more information, see Using Amazon SNS Mobile Push Notifications.
@@ -218,8 +138,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("DeletePlatformApplication", kwargs)
 
     def delete_sms_sandbox_phone_number(
-        self, **kwargs: Unpack[DeleteSMSSandboxPhoneNumberInputTypeDef]
-    ) -> TargetResults[DeleteSMSSandboxPhoneNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSMSSandboxPhoneNumberInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSMSSandboxPhoneNumberResultTypeDef]:
         """Deletes an Amazon Web Services account's verified or pending phone number
         from the SMS sandbox.
 
@@ -228,8 +148,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("DeleteSMSSandboxPhoneNumber", kwargs)
 
     def delete_topic(
-        self, **kwargs: Unpack[DeleteTopicInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTopicInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a topic and all its subscriptions. Deleting a topic might prevent
         some messages previously sent to the topic from being delivered to
         subscribers. This action is idempotent, so deleting a topic that does not
@@ -240,8 +160,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("DeleteTopic", kwargs)
 
     def get_data_protection_policy(
-        self, **kwargs: Unpack[GetDataProtectionPolicyInputTypeDef]
-    ) -> TargetResults[GetDataProtectionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataProtectionPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetDataProtectionPolicyResponseTypeDef]:
         """Retrieves the specified inline DataProtectionPolicy document that is
         stored in the specified Amazon SNS topic.
 
@@ -250,8 +170,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("GetDataProtectionPolicy", kwargs)
 
     def get_endpoint_attributes(
-        self, **kwargs: Unpack[GetEndpointAttributesInputTypeDef]
-    ) -> TargetResults[GetEndpointAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEndpointAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.GetEndpointAttributesResponseTypeDef]:
         """Retrieves the endpoint attributes for a device on one of the supported
         push notification services, such as GCM (Firebase Cloud Messaging) and
         APNS. For more information, see Using Amazon SNS Mobile Push
@@ -262,8 +182,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("GetEndpointAttributes", kwargs)
 
     def get_platform_application_attributes(
-        self, **kwargs: Unpack[GetPlatformApplicationAttributesInputTypeDef]
-    ) -> TargetResults[GetPlatformApplicationAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPlatformApplicationAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.GetPlatformApplicationAttributesResponseTypeDef]:
         """Retrieves the attributes of the platform application object for the
         supported push notification services, such as APNS and GCM (Firebase Cloud
         Messaging). For more information, see Using Amazon SNS Mobile Push
@@ -274,8 +194,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("GetPlatformApplicationAttributes", kwargs)
 
     def get_sms_attributes(
-        self, **kwargs: Unpack[GetSMSAttributesInputTypeDef]
-    ) -> TargetResults[GetSMSAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSMSAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.GetSMSAttributesResponseTypeDef]:
         """Returns the settings for sending SMS messages from your Amazon Web
         Services account.
 
@@ -285,7 +205,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_sms_sandbox_account_status(
         self,
-    ) -> TargetResults[GetSMSSandboxAccountStatusResultTypeDef]:
+    ) -> TargetResults[type_defs.GetSMSSandboxAccountStatusResultTypeDef]:
         """Retrieves the SMS sandbox status for the calling Amazon Web Services
         account in the target Amazon Web Services Region.
 
@@ -294,8 +214,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("GetSMSSandboxAccountStatus", {})
 
     def get_subscription_attributes(
-        self, **kwargs: Unpack[GetSubscriptionAttributesInputTypeDef]
-    ) -> TargetResults[GetSubscriptionAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSubscriptionAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.GetSubscriptionAttributesResponseTypeDef]:
         """Returns all of the properties of a subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/GetSubscriptionAttributes
@@ -303,8 +223,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("GetSubscriptionAttributes", kwargs)
 
     def get_topic_attributes(
-        self, **kwargs: Unpack[GetTopicAttributesInputTypeDef]
-    ) -> TargetResults[GetTopicAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTopicAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.GetTopicAttributesResponseTypeDef]:
         """Returns all of the properties of a topic. Topic properties returned might
         differ based on the authorization of the user.
 
@@ -313,8 +233,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("GetTopicAttributes", kwargs)
 
     def list_endpoints_by_platform_application(
-        self, **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef]
-    ) -> TargetResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEndpointsByPlatformApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.ListEndpointsByPlatformApplicationResponseTypeDef]:
         """Lists the endpoints and endpoint attributes for devices in a supported
         push notification service, such as GCM (Firebase Cloud Messaging) and
         APNS. The results for ListEndpointsByPlatformApplication are paginated and
@@ -331,8 +251,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListEndpointsByPlatformApplication", kwargs)
 
     def list_origination_numbers(
-        self, **kwargs: Unpack[ListOriginationNumbersRequestTypeDef]
-    ) -> TargetResults[ListOriginationNumbersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOriginationNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOriginationNumbersResultTypeDef]:
         """Lists the calling Amazon Web Services account's dedicated origination
         numbers and their metadata. For more information about origination
         numbers, see Origination numbers in the Amazon SNS Developer Guide.
@@ -342,8 +262,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListOriginationNumbers", kwargs)
 
     def list_phone_numbers_opted_out(
-        self, **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef]
-    ) -> TargetResults[ListPhoneNumbersOptedOutResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPhoneNumbersOptedOutInputTypeDef]
+    ) -> TargetResults[type_defs.ListPhoneNumbersOptedOutResponseTypeDef]:
         """Returns a list of phone numbers that are opted out, meaning you cannot
         send SMS messages to them.
 
@@ -352,8 +272,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListPhoneNumbersOptedOut", kwargs)
 
     def list_platform_applications(
-        self, **kwargs: Unpack[ListPlatformApplicationsInputTypeDef]
-    ) -> TargetResults[ListPlatformApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPlatformApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPlatformApplicationsResponseTypeDef]:
         """Lists the platform application objects for the supported push notification
         services, such as APNS and GCM (Firebase Cloud Messaging). The results for
         ListPlatformApplications are paginated and return a limited list of
@@ -369,8 +289,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListPlatformApplications", kwargs)
 
     def list_sms_sandbox_phone_numbers(
-        self, **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef]
-    ) -> TargetResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSMSSandboxPhoneNumbersInputTypeDef]
+    ) -> TargetResults[type_defs.ListSMSSandboxPhoneNumbersResultTypeDef]:
         """Lists the calling Amazon Web Services account's current verified and
         pending destination phone numbers in the SMS sandbox.
 
@@ -379,8 +299,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListSMSSandboxPhoneNumbers", kwargs)
 
     def list_subscriptions(
-        self, **kwargs: Unpack[ListSubscriptionsInputTypeDef]
-    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionsResponseTypeDef]:
         """Returns a list of the requester's subscriptions. Each call returns a
         limited list of subscriptions, up to 100. If there are more subscriptions,
         a NextToken is also returned. Use the NextToken parameter in a new
@@ -391,8 +311,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListSubscriptions", kwargs)
 
     def list_subscriptions_by_topic(
-        self, **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef]
-    ) -> TargetResults[ListSubscriptionsByTopicResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscriptionsByTopicInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionsByTopicResponseTypeDef]:
         """Returns a list of the subscriptions to a specific topic. Each call returns
         a limited list of subscriptions, up to 100. If there are more
         subscriptions, a NextToken is also returned. Use the NextToken parameter
@@ -403,8 +323,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListSubscriptionsByTopic", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags added to the specified Amazon SNS topic. For an overview,
         see Amazon SNS Tags in the Amazon Simple Notification Service Developer
         Guide.
@@ -414,8 +334,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_topics(
-        self, **kwargs: Unpack[ListTopicsInputTypeDef]
-    ) -> TargetResults[ListTopicsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTopicsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTopicsResponseTypeDef]:
         """Returns a list of the requester's topics. Each call returns a limited list
         of topics, up to 100. If there are more topics, a NextToken is also
         returned. Use the NextToken parameter in a new ListTopics call to get
@@ -426,8 +346,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("ListTopics", kwargs)
 
     def opt_in_phone_number(
-        self, **kwargs: Unpack[OptInPhoneNumberInputTypeDef]
-    ) -> TargetResults[OptInPhoneNumberResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.OptInPhoneNumberInputTypeDef]
+    ) -> TargetResults[type_defs.OptInPhoneNumberResponseTypeDef]:
         """Use this request to opt in a phone number that is opted out, which enables
         you to resume sending SMS messages to the number.
 
@@ -436,8 +356,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("OptInPhoneNumber", kwargs)
 
     def publish(
-        self, **kwargs: Unpack[PublishInputTypeDef]
-    ) -> TargetResults[PublishResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishInputTypeDef]
+    ) -> TargetResults[type_defs.PublishResponseTypeDef]:
         """Sends a message to an Amazon SNS topic, a text message (SMS message)
         directly to a phone number, or a message to a mobile platform endpoint
         (when you specify the TargetArn).
@@ -447,8 +367,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("Publish", kwargs)
 
     def publish_batch(
-        self, **kwargs: Unpack[PublishBatchInputTypeDef]
-    ) -> TargetResults[PublishBatchResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishBatchInputTypeDef]
+    ) -> TargetResults[type_defs.PublishBatchResponseTypeDef]:
         """Publishes up to 10 messages to the specified topic in a single batch. This
         is a batch version of the Publish API. If you try to send more than 10
         messages in a single batch request, you will receive a
@@ -459,8 +379,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("PublishBatch", kwargs)
 
     def put_data_protection_policy(
-        self, **kwargs: Unpack[PutDataProtectionPolicyInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutDataProtectionPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is stored in the specified
         Amazon SNS topic.
 
@@ -469,8 +389,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("PutDataProtectionPolicy", kwargs)
 
     def remove_permission(
-        self, **kwargs: Unpack[RemovePermissionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemovePermissionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes a statement from a topic's access control policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/RemovePermission
@@ -478,8 +398,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("RemovePermission", kwargs)
 
     def set_endpoint_attributes(
-        self, **kwargs: Unpack[SetEndpointAttributesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetEndpointAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the attributes for an endpoint for a device on one of the supported
         push notification services, such as GCM (Firebase Cloud Messaging) and
         APNS. For more information, see Using Amazon SNS Mobile Push
@@ -490,8 +410,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("SetEndpointAttributes", kwargs)
 
     def set_platform_application_attributes(
-        self, **kwargs: Unpack[SetPlatformApplicationAttributesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetPlatformApplicationAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the attributes of the platform application object for the supported
         push notification services, such as APNS and GCM (Firebase Cloud
         Messaging). For more information, see Using Amazon SNS Mobile Push
@@ -504,8 +424,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("SetPlatformApplicationAttributes", kwargs)
 
     def set_sms_attributes(
-        self, **kwargs: Unpack[SetSMSAttributesInputTypeDef]
-    ) -> TargetResults[SetSMSAttributesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetSMSAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.SetSMSAttributesResponseTypeDef]:
         """Use this request to set the default settings for sending SMS messages and
         receiving daily SMS usage reports.
 
@@ -514,8 +434,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("SetSMSAttributes", kwargs)
 
     def set_subscription_attributes(
-        self, **kwargs: Unpack[SetSubscriptionAttributesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetSubscriptionAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Allows a subscription owner to set an attribute of the subscription to a
         new value.
 
@@ -524,8 +444,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("SetSubscriptionAttributes", kwargs)
 
     def set_topic_attributes(
-        self, **kwargs: Unpack[SetTopicAttributesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetTopicAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Allows a topic owner to set an attribute of the topic to a new value.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/SetTopicAttributes
@@ -533,8 +453,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("SetTopicAttributes", kwargs)
 
     def subscribe(
-        self, **kwargs: Unpack[SubscribeInputTypeDef]
-    ) -> TargetResults[SubscribeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SubscribeInputTypeDef]
+    ) -> TargetResults[type_defs.SubscribeResponseTypeDef]:
         """Subscribes an endpoint to an Amazon SNS topic. If the endpoint type is
         HTTP/S or email, or if the endpoint and the topic are not in the same
         Amazon Web Services account, the endpoint owner must run the
@@ -545,8 +465,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("Subscribe", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Add tags to the specified Amazon SNS topic. For an overview, see Amazon
         SNS Tags in the Amazon SNS Developer Guide.
 
@@ -555,8 +475,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def unsubscribe(
-        self, **kwargs: Unpack[UnsubscribeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnsubscribeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a subscription. If the subscription requires authentication for
         deletion, only the owner of the subscription or the topic's owner can
         unsubscribe, and an Amazon Web Services signature is required. If the
@@ -570,8 +490,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("Unsubscribe", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Remove tags from the specified Amazon SNS topic. For an overview, see
         Amazon SNS Tags in the Amazon SNS Developer Guide.
 
@@ -580,8 +500,8 @@ class MultiRegionSNS(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def verify_sms_sandbox_phone_number(
-        self, **kwargs: Unpack[VerifySMSSandboxPhoneNumberInputTypeDef]
-    ) -> TargetResults[VerifySMSSandboxPhoneNumberResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.VerifySMSSandboxPhoneNumberInputTypeDef]
+    ) -> TargetResults[type_defs.VerifySMSSandboxPhoneNumberResultTypeDef]:
         """Verifies a destination phone number with a one-time password (OTP) for the
         calling Amazon Web Services account.
 
@@ -595,8 +515,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef],
-    ) -> TargetResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsByPlatformApplicationInputTypeDef],
+    ) -> TargetResults[type_defs.ListEndpointsByPlatformApplicationResponseTypeDef]:
         """Every page of ListEndpointsByPlatformApplication in every target, merged
         per target (botocore's build_full_result).
 
@@ -627,8 +547,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOriginationNumbersRequestTypeDef],
-    ) -> TargetResults[ListOriginationNumbersResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginationNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOriginationNumbersResultTypeDef]:
         """Every page of ListOriginationNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -652,8 +572,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef],
-    ) -> TargetResults[ListPhoneNumbersOptedOutResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPhoneNumbersOptedOutInputTypeDef],
+    ) -> TargetResults[type_defs.ListPhoneNumbersOptedOutResponseTypeDef]:
         """Every page of ListPhoneNumbersOptedOut in every target, merged per target
         (botocore's build_full_result).
 
@@ -676,8 +596,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPlatformApplicationsInputTypeDef],
-    ) -> TargetResults[ListPlatformApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlatformApplicationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPlatformApplicationsResponseTypeDef]:
         """Every page of ListPlatformApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -707,8 +627,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef],
-    ) -> TargetResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSMSSandboxPhoneNumbersInputTypeDef],
+    ) -> TargetResults[type_defs.ListSMSSandboxPhoneNumbersResultTypeDef]:
         """Every page of ListSMSSandboxPhoneNumbers in every target, merged per
         target (botocore's build_full_result).
 
@@ -731,8 +651,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionsResponseTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -757,8 +677,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef],
-    ) -> TargetResults[ListSubscriptionsByTopicResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsByTopicInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionsByTopicResponseTypeDef]:
         """Every page of ListSubscriptionsByTopic in every target, merged per target
         (botocore's build_full_result).
 
@@ -783,8 +703,8 @@ class MultiRegionSNS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTopicsInputTypeDef],
-    ) -> TargetResults[ListTopicsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTopicsResponseTypeDef]:
         """Every page of ListTopics in every target, merged per target (botocore's
         build_full_result).
 
@@ -808,8 +728,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef],
-    ) -> Items[EndpointTypeDef]:
+        **kwargs: Unpack[type_defs.ListEndpointsByPlatformApplicationInputTypeDef],
+    ) -> Items[type_defs.EndpointTypeDef]:
         """Each element of Endpoints in every page of
         ListEndpointsByPlatformApplication, from every target, as its page arrives
         (tagged with its target).
@@ -828,8 +748,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOriginationNumbersRequestTypeDef],
-    ) -> Items[PhoneNumberInformationTypeDef]:
+        **kwargs: Unpack[type_defs.ListOriginationNumbersRequestTypeDef],
+    ) -> Items[type_defs.PhoneNumberInformationTypeDef]:
         """Each element of PhoneNumbers in every page of ListOriginationNumbers, from
         every target, as its page arrives (tagged with its target).
 
@@ -844,7 +764,7 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef],
+        **kwargs: Unpack[type_defs.ListPhoneNumbersOptedOutInputTypeDef],
     ) -> Items[str]:
         """Each element of phoneNumbers in every page of ListPhoneNumbersOptedOut,
         from every target, as its page arrives (tagged with its target).
@@ -860,8 +780,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPlatformApplicationsInputTypeDef],
-    ) -> Items[PlatformApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.ListPlatformApplicationsInputTypeDef],
+    ) -> Items[type_defs.PlatformApplicationTypeDef]:
         """Each element of PlatformApplications in every page of
         ListPlatformApplications, from every target, as its page arrives (tagged
         with its target).
@@ -877,8 +797,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef],
-    ) -> Items[SMSSandboxPhoneNumberTypeDef]:
+        **kwargs: Unpack[type_defs.ListSMSSandboxPhoneNumbersInputTypeDef],
+    ) -> Items[type_defs.SMSSandboxPhoneNumberTypeDef]:
         """Each element of PhoneNumbers in every page of ListSMSSandboxPhoneNumbers,
         from every target, as its page arrives (tagged with its target).
 
@@ -896,8 +816,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> Items[SubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsInputTypeDef],
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of Subscriptions in every page of ListSubscriptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -912,8 +832,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef],
-    ) -> Items[SubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscriptionsByTopicInputTypeDef],
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of Subscriptions in every page of ListSubscriptionsByTopic,
         from every target, as its page arrives (tagged with its target).
 
@@ -928,8 +848,8 @@ class MultiRegionSNS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTopicsInputTypeDef],
-    ) -> Items[TopicTypeDef]:
+        **kwargs: Unpack[type_defs.ListTopicsInputTypeDef],
+    ) -> Items[type_defs.TopicTypeDef]:
         """Each element of Topics in every page of ListTopics, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,53 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateWhatsAppBusinessAccountInputTypeDef,
-        AssociateWhatsAppBusinessAccountOutputTypeDef,
-        CreateWhatsAppMessageTemplateFromLibraryInputTypeDef,
-        CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef,
-        CreateWhatsAppMessageTemplateInputTypeDef,
-        CreateWhatsAppMessageTemplateMediaInputTypeDef,
-        CreateWhatsAppMessageTemplateMediaOutputTypeDef,
-        CreateWhatsAppMessageTemplateOutputTypeDef,
-        DeleteWhatsAppMessageMediaInputTypeDef,
-        DeleteWhatsAppMessageMediaOutputTypeDef,
-        DeleteWhatsAppMessageTemplateInputTypeDef,
-        DeleteWhatsAppMessageTemplateOutputTypeDef,
-        DisassociateWhatsAppBusinessAccountInputTypeDef,
-        DisassociateWhatsAppBusinessAccountOutputTypeDef,
-        GetLinkedWhatsAppBusinessAccountInputTypeDef,
-        GetLinkedWhatsAppBusinessAccountOutputTypeDef,
-        GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef,
-        GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef,
-        GetWhatsAppMessageMediaInputTypeDef,
-        GetWhatsAppMessageMediaOutputTypeDef,
-        GetWhatsAppMessageTemplateInputTypeDef,
-        GetWhatsAppMessageTemplateOutputTypeDef,
-        LinkedWhatsAppBusinessAccountSummaryTypeDef,
-        ListLinkedWhatsAppBusinessAccountsInputTypeDef,
-        ListLinkedWhatsAppBusinessAccountsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListWhatsAppMessageTemplatesInputTypeDef,
-        ListWhatsAppMessageTemplatesOutputTypeDef,
-        ListWhatsAppTemplateLibraryInputTypeDef,
-        ListWhatsAppTemplateLibraryOutputTypeDef,
-        MetaLibraryTemplateDefinitionTypeDef,
-        PostWhatsAppMessageMediaInputTypeDef,
-        PostWhatsAppMessageMediaOutputTypeDef,
-        PutWhatsAppBusinessAccountEventDestinationsInputTypeDef,
-        PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef,
-        SendWhatsAppMessageInputTypeDef,
-        SendWhatsAppMessageOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TemplateSummaryTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateWhatsAppMessageTemplateInputTypeDef,
-        UpdateWhatsAppMessageTemplateOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionEndUserMessagingSocial"]
 
@@ -79,8 +33,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_whatsapp_business_account(
-        self, **kwargs: Unpack[AssociateWhatsAppBusinessAccountInputTypeDef]
-    ) -> TargetResults[AssociateWhatsAppBusinessAccountOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateWhatsAppBusinessAccountInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateWhatsAppBusinessAccountOutputTypeDef]:
         """This is only used through the Amazon Web Services console during sign-up
         to associate your WhatsApp Business Account to your Amazon Web Services
         account.
@@ -90,8 +44,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("AssociateWhatsAppBusinessAccount", kwargs)
 
     def create_whatsapp_message_template(
-        self, **kwargs: Unpack[CreateWhatsAppMessageTemplateInputTypeDef]
-    ) -> TargetResults[CreateWhatsAppMessageTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWhatsAppMessageTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatsAppMessageTemplateOutputTypeDef]:
         """Creates a new WhatsApp message template from a custom definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/CreateWhatsAppMessageTemplate
@@ -99,8 +53,11 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("CreateWhatsAppMessageTemplate", kwargs)
 
     def create_whatsapp_message_template_from_library(
-        self, **kwargs: Unpack[CreateWhatsAppMessageTemplateFromLibraryInputTypeDef]
-    ) -> TargetResults[CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateWhatsAppMessageTemplateFromLibraryInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef]:
         """Creates a new WhatsApp message template using a template from Meta's
         template library.
 
@@ -109,8 +66,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("CreateWhatsAppMessageTemplateFromLibrary", kwargs)
 
     def create_whatsapp_message_template_media(
-        self, **kwargs: Unpack[CreateWhatsAppMessageTemplateMediaInputTypeDef]
-    ) -> TargetResults[CreateWhatsAppMessageTemplateMediaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWhatsAppMessageTemplateMediaInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatsAppMessageTemplateMediaOutputTypeDef]:
         """Uploads media for use in a WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/CreateWhatsAppMessageTemplateMedia
@@ -118,8 +75,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("CreateWhatsAppMessageTemplateMedia", kwargs)
 
     def delete_whatsapp_message_media(
-        self, **kwargs: Unpack[DeleteWhatsAppMessageMediaInputTypeDef]
-    ) -> TargetResults[DeleteWhatsAppMessageMediaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWhatsAppMessageMediaInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteWhatsAppMessageMediaOutputTypeDef]:
         """Delete a media object from the WhatsApp service. If the object is still in
         an Amazon S3 bucket you should delete it from there too.
 
@@ -128,8 +85,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("DeleteWhatsAppMessageMedia", kwargs)
 
     def delete_whatsapp_message_template(
-        self, **kwargs: Unpack[DeleteWhatsAppMessageTemplateInputTypeDef]
-    ) -> TargetResults[DeleteWhatsAppMessageTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWhatsAppMessageTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteWhatsAppMessageTemplateOutputTypeDef]:
         """Deletes a WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/DeleteWhatsAppMessageTemplate
@@ -137,8 +94,9 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("DeleteWhatsAppMessageTemplate", kwargs)
 
     def disassociate_whatsapp_business_account(
-        self, **kwargs: Unpack[DisassociateWhatsAppBusinessAccountInputTypeDef]
-    ) -> TargetResults[DisassociateWhatsAppBusinessAccountOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateWhatsAppBusinessAccountInputTypeDef],
+    ) -> TargetResults[type_defs.DisassociateWhatsAppBusinessAccountOutputTypeDef]:
         """Disassociate a WhatsApp Business Account (WABA) from your Amazon Web
         Services account.
 
@@ -147,8 +105,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("DisassociateWhatsAppBusinessAccount", kwargs)
 
     def get_linked_whatsapp_business_account(
-        self, **kwargs: Unpack[GetLinkedWhatsAppBusinessAccountInputTypeDef]
-    ) -> TargetResults[GetLinkedWhatsAppBusinessAccountOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLinkedWhatsAppBusinessAccountInputTypeDef]
+    ) -> TargetResults[type_defs.GetLinkedWhatsAppBusinessAccountOutputTypeDef]:
         """Get the details of your linked WhatsApp Business Account.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetLinkedWhatsAppBusinessAccount
@@ -156,8 +114,13 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("GetLinkedWhatsAppBusinessAccount", kwargs)
 
     def get_linked_whatsapp_business_account_phone_number(
-        self, **kwargs: Unpack[GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef]
-    ) -> TargetResults[GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef
+    ]:
         """Retrieve the WABA account id and phone number details of a WhatsApp
         business account phone number.
 
@@ -166,8 +129,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("GetLinkedWhatsAppBusinessAccountPhoneNumber", kwargs)
 
     def get_whatsapp_message_media(
-        self, **kwargs: Unpack[GetWhatsAppMessageMediaInputTypeDef]
-    ) -> TargetResults[GetWhatsAppMessageMediaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWhatsAppMessageMediaInputTypeDef]
+    ) -> TargetResults[type_defs.GetWhatsAppMessageMediaOutputTypeDef]:
         """Get a media file from the WhatsApp service. On successful completion the
         media file is retrieved from Meta and stored in the specified Amazon S3
         bucket. Use either destinationS3File or destinationS3PresignedUrl for the
@@ -179,8 +142,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("GetWhatsAppMessageMedia", kwargs)
 
     def get_whatsapp_message_template(
-        self, **kwargs: Unpack[GetWhatsAppMessageTemplateInputTypeDef]
-    ) -> TargetResults[GetWhatsAppMessageTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWhatsAppMessageTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetWhatsAppMessageTemplateOutputTypeDef]:
         """Retrieves a specific WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetWhatsAppMessageTemplate
@@ -188,8 +151,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("GetWhatsAppMessageTemplate", kwargs)
 
     def list_linked_whatsapp_business_accounts(
-        self, **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef]
-    ) -> TargetResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLinkedWhatsAppBusinessAccountsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
         """List all WhatsApp Business Accounts linked to your Amazon Web Services
         account.
 
@@ -198,8 +161,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("ListLinkedWhatsAppBusinessAccounts", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List all tags associated with a resource, such as a phone number or WABA.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListTagsForResource
@@ -207,8 +170,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_whatsapp_message_templates(
-        self, **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef]
-    ) -> TargetResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWhatsAppMessageTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListWhatsAppMessageTemplatesOutputTypeDef]:
         """Lists WhatsApp message templates for a specific WhatsApp Business Account.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppMessageTemplates
@@ -216,8 +179,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("ListWhatsAppMessageTemplates", kwargs)
 
     def list_whatsapp_template_library(
-        self, **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef]
-    ) -> TargetResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWhatsAppTemplateLibraryInputTypeDef]
+    ) -> TargetResults[type_defs.ListWhatsAppTemplateLibraryOutputTypeDef]:
         """Lists templates available in Meta's template library for WhatsApp
         messaging.
 
@@ -226,8 +189,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("ListWhatsAppTemplateLibrary", kwargs)
 
     def post_whatsapp_message_media(
-        self, **kwargs: Unpack[PostWhatsAppMessageMediaInputTypeDef]
-    ) -> TargetResults[PostWhatsAppMessageMediaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PostWhatsAppMessageMediaInputTypeDef]
+    ) -> TargetResults[type_defs.PostWhatsAppMessageMediaOutputTypeDef]:
         """Upload a media file to the WhatsApp service. Only the specified
         originationPhoneNumberId has the permissions to send the media file when
         using SendWhatsAppMessage. You must use either sourceS3File or
@@ -239,8 +202,13 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("PostWhatsAppMessageMedia", kwargs)
 
     def put_whatsapp_business_account_event_destinations(
-        self, **kwargs: Unpack[PutWhatsAppBusinessAccountEventDestinationsInputTypeDef]
-    ) -> TargetResults[PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.PutWhatsAppBusinessAccountEventDestinationsInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef
+    ]:
         """Add an event destination to log event data from WhatsApp for a WhatsApp
         Business Account (WABA). A WABA can only have one event destination at a
         time. All resources associated with the WABA use the same event
@@ -251,8 +219,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("PutWhatsAppBusinessAccountEventDestinations", kwargs)
 
     def send_whatsapp_message(
-        self, **kwargs: Unpack[SendWhatsAppMessageInputTypeDef]
-    ) -> TargetResults[SendWhatsAppMessageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendWhatsAppMessageInputTypeDef]
+    ) -> TargetResults[type_defs.SendWhatsAppMessageOutputTypeDef]:
         """Send a WhatsApp message. For examples of sending a message using the
         Amazon Web Services CLI, see Sending messages in the Amazon Web Services
         End User Messaging Social User Guide .
@@ -262,8 +230,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("SendWhatsAppMessage", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds or overwrites only the specified tags for the specified resource.
         When you specify an existing tag key, the value is overwritten with the
         new value.
@@ -273,8 +241,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes the specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UntagResource
@@ -282,8 +250,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_whatsapp_message_template(
-        self, **kwargs: Unpack[UpdateWhatsAppMessageTemplateInputTypeDef]
-    ) -> TargetResults[UpdateWhatsAppMessageTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWhatsAppMessageTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWhatsAppMessageTemplateOutputTypeDef]:
         """Updates an existing WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UpdateWhatsAppMessageTemplate
@@ -296,8 +264,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef],
-    ) -> TargetResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinkedWhatsAppBusinessAccountsInputTypeDef],
+    ) -> TargetResults[type_defs.ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
         """Every page of ListLinkedWhatsAppBusinessAccounts in every target, merged
         per target (botocore's build_full_result).
 
@@ -320,8 +288,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef],
-    ) -> TargetResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatsAppMessageTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListWhatsAppMessageTemplatesOutputTypeDef]:
         """Every page of ListWhatsAppMessageTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -343,8 +311,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef],
-    ) -> TargetResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatsAppTemplateLibraryInputTypeDef],
+    ) -> TargetResults[type_defs.ListWhatsAppTemplateLibraryOutputTypeDef]:
         """Every page of ListWhatsAppTemplateLibrary in every target, merged per
         target (botocore's build_full_result).
 
@@ -366,8 +334,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef],
-    ) -> Items[LinkedWhatsAppBusinessAccountSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListLinkedWhatsAppBusinessAccountsInputTypeDef],
+    ) -> Items[type_defs.LinkedWhatsAppBusinessAccountSummaryTypeDef]:
         """Each element of linkedAccounts in every page of
         ListLinkedWhatsAppBusinessAccounts, from every target, as its page arrives
         (tagged with its target).
@@ -386,8 +354,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef],
-    ) -> Items[TemplateSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatsAppMessageTemplatesInputTypeDef],
+    ) -> Items[type_defs.TemplateSummaryTypeDef]:
         """Each element of templates in every page of ListWhatsAppMessageTemplates,
         from every target, as its page arrives (tagged with its target).
 
@@ -405,8 +373,8 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef],
-    ) -> Items[MetaLibraryTemplateDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListWhatsAppTemplateLibraryInputTypeDef],
+    ) -> Items[type_defs.MetaLibraryTemplateDefinitionTypeDef]:
         """Each element of metaLibraryTemplates in every page of
         ListWhatsAppTemplateLibrary, from every target, as its page arrives
         (tagged with its target).

@@ -15,46 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AddPermissionRequestTypeDef,
-        CancelMessageMoveTaskRequestTypeDef,
-        CancelMessageMoveTaskResultTypeDef,
-        ChangeMessageVisibilityBatchRequestTypeDef,
-        ChangeMessageVisibilityBatchResultTypeDef,
-        ChangeMessageVisibilityRequestTypeDef,
-        CreateQueueRequestTypeDef,
-        CreateQueueResultTypeDef,
-        DeleteMessageBatchRequestTypeDef,
-        DeleteMessageBatchResultTypeDef,
-        DeleteMessageRequestTypeDef,
-        DeleteQueueRequestTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetQueueAttributesRequestTypeDef,
-        GetQueueAttributesResultTypeDef,
-        GetQueueUrlRequestTypeDef,
-        GetQueueUrlResultTypeDef,
-        ListDeadLetterSourceQueuesRequestTypeDef,
-        ListDeadLetterSourceQueuesResultTypeDef,
-        ListMessageMoveTasksRequestTypeDef,
-        ListMessageMoveTasksResultTypeDef,
-        ListQueueTagsRequestTypeDef,
-        ListQueueTagsResultTypeDef,
-        ListQueuesRequestTypeDef,
-        ListQueuesResultTypeDef,
-        PurgeQueueRequestTypeDef,
-        ReceiveMessageRequestTypeDef,
-        ReceiveMessageResultTypeDef,
-        RemovePermissionRequestTypeDef,
-        SendMessageBatchRequestTypeDef,
-        SendMessageBatchResultTypeDef,
-        SendMessageRequestTypeDef,
-        SendMessageResultTypeDef,
-        SetQueueAttributesRequestTypeDef,
-        StartMessageMoveTaskRequestTypeDef,
-        StartMessageMoveTaskResultTypeDef,
-        TagQueueRequestTypeDef,
-        UntagQueueRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSQS"]
 
@@ -66,8 +27,8 @@ class MultiRegionSQS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_permission(
-        self, **kwargs: Unpack[AddPermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds a permission to a queue for a specific principal. This allows sharing
         access to the queue.
 
@@ -76,8 +37,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("AddPermission", kwargs)
 
     def cancel_message_move_task(
-        self, **kwargs: Unpack[CancelMessageMoveTaskRequestTypeDef]
-    ) -> TargetResults[CancelMessageMoveTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMessageMoveTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMessageMoveTaskResultTypeDef]:
         """Cancels a specified message movement task. A message movement can only be
         cancelled when the current status is RUNNING. Cancelling a message
         movement task does not revert the messages that have already been moved.
@@ -88,8 +49,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("CancelMessageMoveTask", kwargs)
 
     def change_message_visibility(
-        self, **kwargs: Unpack[ChangeMessageVisibilityRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangeMessageVisibilityRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the visibility timeout of a specified message in a queue to a new
         value. The default visibility timeout for a message is 30 seconds. The
         minimum is 0 seconds. The maximum is 12 hours. For more information, see
@@ -100,8 +61,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ChangeMessageVisibility", kwargs)
 
     def change_message_visibility_batch(
-        self, **kwargs: Unpack[ChangeMessageVisibilityBatchRequestTypeDef]
-    ) -> TargetResults[ChangeMessageVisibilityBatchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ChangeMessageVisibilityBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.ChangeMessageVisibilityBatchResultTypeDef]:
         """Changes the visibility timeout of multiple messages. This is a batch
         version of ChangeMessageVisibility. The result of the action on each
         message is reported individually in the response. You can send up to 10
@@ -113,8 +74,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ChangeMessageVisibilityBatch", kwargs)
 
     def create_queue(
-        self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> TargetResults[CreateQueueResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueResultTypeDef]:
         """Creates a new standard or FIFO queue. You can pass one or more attributes
         in the request.
 
@@ -123,8 +84,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("CreateQueue", kwargs)
 
     def delete_message(
-        self, **kwargs: Unpack[DeleteMessageRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified message from the specified queue. To select the
         message to delete, use the ReceiptHandle of the message (not the MessageId
         which you receive when you send the message). Amazon SQS can delete a
@@ -138,8 +99,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("DeleteMessage", kwargs)
 
     def delete_message_batch(
-        self, **kwargs: Unpack[DeleteMessageBatchRequestTypeDef]
-    ) -> TargetResults[DeleteMessageBatchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMessageBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMessageBatchResultTypeDef]:
         """Deletes up to ten messages from the specified queue. This is a batch
         version of DeleteMessage. The result of the action on each message is
         reported individually in the response.
@@ -149,8 +110,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("DeleteMessageBatch", kwargs)
 
     def delete_queue(
-        self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the queue specified by the QueueUrl, regardless of the queue's
         contents.
 
@@ -159,8 +120,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("DeleteQueue", kwargs)
 
     def get_queue_attributes(
-        self, **kwargs: Unpack[GetQueueAttributesRequestTypeDef]
-    ) -> TargetResults[GetQueueAttributesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueAttributesResultTypeDef]:
         """Gets attributes for the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/GetQueueAttributes
@@ -168,8 +129,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("GetQueueAttributes", kwargs)
 
     def get_queue_url(
-        self, **kwargs: Unpack[GetQueueUrlRequestTypeDef]
-    ) -> TargetResults[GetQueueUrlResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQueueUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueueUrlResultTypeDef]:
         """The GetQueueUrl API returns the URL of an existing Amazon SQS queue. This
         is useful when you know the queue's name but need to retrieve its URL for
         further operations.
@@ -179,8 +140,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("GetQueueUrl", kwargs)
 
     def list_dead_letter_source_queues(
-        self, **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef]
-    ) -> TargetResults[ListDeadLetterSourceQueuesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDeadLetterSourceQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeadLetterSourceQueuesResultTypeDef]:
         """Returns a list of your queues that have the RedrivePolicy queue attribute
         configured with a dead-letter queue.
 
@@ -189,8 +150,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ListDeadLetterSourceQueues", kwargs)
 
     def list_message_move_tasks(
-        self, **kwargs: Unpack[ListMessageMoveTasksRequestTypeDef]
-    ) -> TargetResults[ListMessageMoveTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMessageMoveTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMessageMoveTasksResultTypeDef]:
         """Gets the most recent message movement tasks (up to 10) under a specific
         source queue.
 
@@ -199,8 +160,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ListMessageMoveTasks", kwargs)
 
     def list_queue_tags(
-        self, **kwargs: Unpack[ListQueueTagsRequestTypeDef]
-    ) -> TargetResults[ListQueueTagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueueTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueueTagsResultTypeDef]:
         """List all cost allocation tags added to the specified Amazon SQS queue. For
         an overview, see Tagging Your Amazon SQS Queues in the Amazon SQS
         Developer Guide.
@@ -210,8 +171,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ListQueueTags", kwargs)
 
     def list_queues(
-        self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> TargetResults[ListQueuesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueuesResultTypeDef]:
         """Returns a list of your queues in the current region. The response includes
         a maximum of 1,000 results. If you specify a value for the optional
         QueueNamePrefix parameter, only queues with a name that begins with the
@@ -222,8 +183,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ListQueues", kwargs)
 
     def purge_queue(
-        self, **kwargs: Unpack[PurgeQueueRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PurgeQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes available messages in a queue (including in-flight messages)
         specified by the QueueURL parameter.
 
@@ -232,8 +193,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("PurgeQueue", kwargs)
 
     def receive_message(
-        self, **kwargs: Unpack[ReceiveMessageRequestTypeDef]
-    ) -> TargetResults[ReceiveMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ReceiveMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.ReceiveMessageResultTypeDef]:
         """Retrieves one or more messages (up to 10), from the specified queue. Using
         the WaitTimeSeconds parameter enables long-poll support. For more
         information, see Amazon SQS Long Polling in the Amazon SQS Developer
@@ -246,8 +207,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("ReceiveMessage", kwargs)
 
     def remove_permission(
-        self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemovePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Revokes any permissions in the queue policy that matches the specified
         Label parameter.
 
@@ -256,8 +217,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("RemovePermission", kwargs)
 
     def send_message(
-        self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> TargetResults[SendMessageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMessageResultTypeDef]:
         """Delivers a message to the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/SendMessage
@@ -265,8 +226,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("SendMessage", kwargs)
 
     def send_message_batch(
-        self, **kwargs: Unpack[SendMessageBatchRequestTypeDef]
-    ) -> TargetResults[SendMessageBatchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendMessageBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.SendMessageBatchResultTypeDef]:
         """You can use SendMessageBatch to send up to 10 messages to the specified
         queue by assigning either identical or different values to each message
         (or by not assigning values at all). This is a batch version of
@@ -278,8 +239,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("SendMessageBatch", kwargs)
 
     def set_queue_attributes(
-        self, **kwargs: Unpack[SetQueueAttributesRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetQueueAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Sets the value of one or more queue attributes, like a policy. When you
         change a queue's attributes, the change can take up to 60 seconds for most
         of the attributes to propagate throughout the Amazon SQS system. Changes
@@ -293,8 +254,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("SetQueueAttributes", kwargs)
 
     def start_message_move_task(
-        self, **kwargs: Unpack[StartMessageMoveTaskRequestTypeDef]
-    ) -> TargetResults[StartMessageMoveTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMessageMoveTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMessageMoveTaskResultTypeDef]:
         """Starts an asynchronous task to move messages from a specified source queue
         to a specified destination queue.
 
@@ -303,8 +264,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("StartMessageMoveTask", kwargs)
 
     def tag_queue(
-        self, **kwargs: Unpack[TagQueueRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Add cost allocation tags to the specified Amazon SQS queue. For an
         overview, see Tagging Your Amazon SQS Queues in the Amazon SQS Developer
         Guide.
@@ -314,8 +275,8 @@ class MultiRegionSQS(MultiRegionClient):
         return self._call("TagQueue", kwargs)
 
     def untag_queue(
-        self, **kwargs: Unpack[UntagQueueRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagQueueRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove cost allocation tags from the specified Amazon SQS queue. For an
         overview, see Tagging Your Amazon SQS Queues in the Amazon SQS Developer
         Guide.
@@ -330,8 +291,8 @@ class MultiRegionSQS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef],
-    ) -> TargetResults[ListDeadLetterSourceQueuesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDeadLetterSourceQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeadLetterSourceQueuesResultTypeDef]:
         """Every page of ListDeadLetterSourceQueues in every target, merged per
         target (botocore's build_full_result).
 
@@ -354,8 +315,8 @@ class MultiRegionSQS(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> TargetResults[ListQueuesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueuesResultTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -379,7 +340,7 @@ class MultiRegionSQS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListDeadLetterSourceQueuesRequestTypeDef],
     ) -> Items[str]:
         """Each element of queueUrls in every page of ListDeadLetterSourceQueues,
         from every target, as its page arrives (tagged with its target).
@@ -398,7 +359,7 @@ class MultiRegionSQS(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQueuesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListQueuesRequestTypeDef],
     ) -> Items[str]:
         """Each element of QueueUrls in every page of ListQueues, from every target,
         as its page arrives (tagged with its target).

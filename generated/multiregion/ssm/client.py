@@ -15,347 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivationTypeDef,
-        AddTagsToResourceRequestTypeDef,
-        AddTagsToResourceResultTypeDef,
-        AssociateOpsItemRelatedItemRequestTypeDef,
-        AssociateOpsItemRelatedItemResponseTypeDef,
-        AssociationExecutionTargetTypeDef,
-        AssociationExecutionTypeDef,
-        AssociationTypeDef,
-        AssociationVersionInfoTypeDef,
-        AutomationExecutionMetadataTypeDef,
-        CancelCommandRequestTypeDef,
-        CancelCommandResultTypeDef,
-        CancelMaintenanceWindowExecutionRequestTypeDef,
-        CancelMaintenanceWindowExecutionResultTypeDef,
-        CommandInvocationTypeDef,
-        CommandTypeDef,
-        ComplianceItemTypeDef,
-        ComplianceSummaryItemTypeDef,
-        CreateActivationRequestTypeDef,
-        CreateActivationResultTypeDef,
-        CreateAssociationBatchRequestTypeDef,
-        CreateAssociationBatchResultTypeDef,
-        CreateAssociationRequestTypeDef,
-        CreateAssociationResultTypeDef,
-        CreateDocumentRequestTypeDef,
-        CreateDocumentResultTypeDef,
-        CreateMaintenanceWindowRequestTypeDef,
-        CreateMaintenanceWindowResultTypeDef,
-        CreateOpsItemRequestTypeDef,
-        CreateOpsItemResponseTypeDef,
-        CreateOpsMetadataRequestTypeDef,
-        CreateOpsMetadataResultTypeDef,
-        CreatePatchBaselineRequestTypeDef,
-        CreatePatchBaselineResultTypeDef,
-        CreateResourceDataSyncRequestTypeDef,
-        CreateResourceDataSyncResultTypeDef,
-        DeleteActivationRequestTypeDef,
-        DeleteActivationResultTypeDef,
-        DeleteAssociationRequestTypeDef,
-        DeleteAssociationResultTypeDef,
-        DeleteDocumentRequestTypeDef,
-        DeleteDocumentResultTypeDef,
-        DeleteInventoryRequestTypeDef,
-        DeleteInventoryResultTypeDef,
-        DeleteMaintenanceWindowRequestTypeDef,
-        DeleteMaintenanceWindowResultTypeDef,
-        DeleteOpsItemRequestTypeDef,
-        DeleteOpsItemResponseTypeDef,
-        DeleteOpsMetadataRequestTypeDef,
-        DeleteOpsMetadataResultTypeDef,
-        DeleteParameterRequestTypeDef,
-        DeleteParameterResultTypeDef,
-        DeleteParametersRequestTypeDef,
-        DeleteParametersResultTypeDef,
-        DeletePatchBaselineRequestTypeDef,
-        DeletePatchBaselineResultTypeDef,
-        DeleteResourceDataSyncRequestTypeDef,
-        DeleteResourceDataSyncResultTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeregisterManagedInstanceRequestTypeDef,
-        DeregisterManagedInstanceResultTypeDef,
-        DeregisterPatchBaselineForPatchGroupRequestTypeDef,
-        DeregisterPatchBaselineForPatchGroupResultTypeDef,
-        DeregisterTargetFromMaintenanceWindowRequestTypeDef,
-        DeregisterTargetFromMaintenanceWindowResultTypeDef,
-        DeregisterTaskFromMaintenanceWindowRequestTypeDef,
-        DeregisterTaskFromMaintenanceWindowResultTypeDef,
-        DescribeActivationsRequestTypeDef,
-        DescribeActivationsResultTypeDef,
-        DescribeAssociationExecutionTargetsRequestTypeDef,
-        DescribeAssociationExecutionTargetsResultTypeDef,
-        DescribeAssociationExecutionsRequestTypeDef,
-        DescribeAssociationExecutionsResultTypeDef,
-        DescribeAssociationRequestTypeDef,
-        DescribeAssociationResultTypeDef,
-        DescribeAutomationExecutionsRequestTypeDef,
-        DescribeAutomationExecutionsResultTypeDef,
-        DescribeAutomationStepExecutionsRequestTypeDef,
-        DescribeAutomationStepExecutionsResultTypeDef,
-        DescribeAvailablePatchesRequestTypeDef,
-        DescribeAvailablePatchesResultTypeDef,
-        DescribeDocumentPermissionRequestTypeDef,
-        DescribeDocumentPermissionResponseTypeDef,
-        DescribeDocumentRequestTypeDef,
-        DescribeDocumentResultTypeDef,
-        DescribeEffectiveInstanceAssociationsRequestTypeDef,
-        DescribeEffectiveInstanceAssociationsResultTypeDef,
-        DescribeEffectivePatchesForPatchBaselineRequestTypeDef,
-        DescribeEffectivePatchesForPatchBaselineResultTypeDef,
-        DescribeInstanceAssociationsStatusRequestTypeDef,
-        DescribeInstanceAssociationsStatusResultTypeDef,
-        DescribeInstanceInformationRequestTypeDef,
-        DescribeInstanceInformationResultTypeDef,
-        DescribeInstancePatchStatesForPatchGroupRequestTypeDef,
-        DescribeInstancePatchStatesForPatchGroupResultTypeDef,
-        DescribeInstancePatchStatesRequestTypeDef,
-        DescribeInstancePatchStatesResultTypeDef,
-        DescribeInstancePatchesRequestTypeDef,
-        DescribeInstancePatchesResultTypeDef,
-        DescribeInstancePropertiesRequestTypeDef,
-        DescribeInstancePropertiesResultTypeDef,
-        DescribeInventoryDeletionsRequestTypeDef,
-        DescribeInventoryDeletionsResultTypeDef,
-        DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef,
-        DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef,
-        DescribeMaintenanceWindowExecutionTasksRequestTypeDef,
-        DescribeMaintenanceWindowExecutionTasksResultTypeDef,
-        DescribeMaintenanceWindowExecutionsRequestTypeDef,
-        DescribeMaintenanceWindowExecutionsResultTypeDef,
-        DescribeMaintenanceWindowScheduleRequestTypeDef,
-        DescribeMaintenanceWindowScheduleResultTypeDef,
-        DescribeMaintenanceWindowTargetsRequestTypeDef,
-        DescribeMaintenanceWindowTargetsResultTypeDef,
-        DescribeMaintenanceWindowTasksRequestTypeDef,
-        DescribeMaintenanceWindowTasksResultTypeDef,
-        DescribeMaintenanceWindowsForTargetRequestTypeDef,
-        DescribeMaintenanceWindowsForTargetResultTypeDef,
-        DescribeMaintenanceWindowsRequestTypeDef,
-        DescribeMaintenanceWindowsResultTypeDef,
-        DescribeOpsItemsRequestTypeDef,
-        DescribeOpsItemsResponseTypeDef,
-        DescribeParametersRequestTypeDef,
-        DescribeParametersResultTypeDef,
-        DescribePatchBaselinesRequestTypeDef,
-        DescribePatchBaselinesResultTypeDef,
-        DescribePatchGroupStateRequestTypeDef,
-        DescribePatchGroupStateResultTypeDef,
-        DescribePatchGroupsRequestTypeDef,
-        DescribePatchGroupsResultTypeDef,
-        DescribePatchPropertiesRequestTypeDef,
-        DescribePatchPropertiesResultTypeDef,
-        DescribeSessionsRequestTypeDef,
-        DescribeSessionsResponseTypeDef,
-        DisassociateOpsItemRelatedItemRequestTypeDef,
-        DisassociateOpsItemRelatedItemResponseTypeDef,
-        DocumentIdentifierTypeDef,
-        DocumentVersionInfoTypeDef,
-        EffectivePatchTypeDef,
-        GetAccessTokenRequestTypeDef,
-        GetAccessTokenResponseTypeDef,
-        GetAutomationExecutionRequestTypeDef,
-        GetAutomationExecutionResultTypeDef,
-        GetCalendarStateRequestTypeDef,
-        GetCalendarStateResponseTypeDef,
-        GetCommandInvocationRequestTypeDef,
-        GetCommandInvocationResultTypeDef,
-        GetConnectionStatusRequestTypeDef,
-        GetConnectionStatusResponseTypeDef,
-        GetDefaultPatchBaselineRequestTypeDef,
-        GetDefaultPatchBaselineResultTypeDef,
-        GetDeployablePatchSnapshotForInstanceRequestTypeDef,
-        GetDeployablePatchSnapshotForInstanceResultTypeDef,
-        GetDocumentRequestTypeDef,
-        GetDocumentResultTypeDef,
-        GetExecutionPreviewRequestTypeDef,
-        GetExecutionPreviewResponseTypeDef,
-        GetInventoryRequestTypeDef,
-        GetInventoryResultTypeDef,
-        GetInventorySchemaRequestTypeDef,
-        GetInventorySchemaResultTypeDef,
-        GetMaintenanceWindowExecutionRequestTypeDef,
-        GetMaintenanceWindowExecutionResultTypeDef,
-        GetMaintenanceWindowExecutionTaskInvocationRequestTypeDef,
-        GetMaintenanceWindowExecutionTaskInvocationResultTypeDef,
-        GetMaintenanceWindowExecutionTaskRequestTypeDef,
-        GetMaintenanceWindowExecutionTaskResultTypeDef,
-        GetMaintenanceWindowRequestTypeDef,
-        GetMaintenanceWindowResultTypeDef,
-        GetMaintenanceWindowTaskRequestTypeDef,
-        GetMaintenanceWindowTaskResultTypeDef,
-        GetOpsItemRequestTypeDef,
-        GetOpsItemResponseTypeDef,
-        GetOpsMetadataRequestTypeDef,
-        GetOpsMetadataResultTypeDef,
-        GetOpsSummaryRequestTypeDef,
-        GetOpsSummaryResultTypeDef,
-        GetParameterHistoryRequestTypeDef,
-        GetParameterHistoryResultTypeDef,
-        GetParameterRequestTypeDef,
-        GetParameterResultTypeDef,
-        GetParametersByPathRequestTypeDef,
-        GetParametersByPathResultTypeDef,
-        GetParametersRequestTypeDef,
-        GetParametersResultTypeDef,
-        GetPatchBaselineForPatchGroupRequestTypeDef,
-        GetPatchBaselineForPatchGroupResultTypeDef,
-        GetPatchBaselineRequestTypeDef,
-        GetPatchBaselineResultTypeDef,
-        GetResourcePoliciesRequestTypeDef,
-        GetResourcePoliciesResponseEntryTypeDef,
-        GetResourcePoliciesResponseTypeDef,
-        GetServiceSettingRequestTypeDef,
-        GetServiceSettingResultTypeDef,
-        InstanceAssociationStatusInfoTypeDef,
-        InstanceAssociationTypeDef,
-        InstanceInformationTypeDef,
-        InstancePatchStateTypeDef,
-        InstancePropertyTypeDef,
-        InventoryDeletionStatusItemTypeDef,
-        InventoryItemSchemaTypeDef,
-        InventoryResultEntityTypeDef,
-        LabelParameterVersionRequestTypeDef,
-        LabelParameterVersionResultTypeDef,
-        ListAssociationVersionsRequestTypeDef,
-        ListAssociationVersionsResultTypeDef,
-        ListAssociationsRequestTypeDef,
-        ListAssociationsResultTypeDef,
-        ListCommandInvocationsRequestTypeDef,
-        ListCommandInvocationsResultTypeDef,
-        ListCommandsRequestTypeDef,
-        ListCommandsResultTypeDef,
-        ListComplianceItemsRequestTypeDef,
-        ListComplianceItemsResultTypeDef,
-        ListComplianceSummariesRequestTypeDef,
-        ListComplianceSummariesResultTypeDef,
-        ListDocumentMetadataHistoryRequestTypeDef,
-        ListDocumentMetadataHistoryResponseTypeDef,
-        ListDocumentVersionsRequestTypeDef,
-        ListDocumentVersionsResultTypeDef,
-        ListDocumentsRequestTypeDef,
-        ListDocumentsResultTypeDef,
-        ListInventoryEntriesRequestTypeDef,
-        ListInventoryEntriesResultTypeDef,
-        ListNodesRequestTypeDef,
-        ListNodesResultTypeDef,
-        ListNodesSummaryRequestTypeDef,
-        ListNodesSummaryResultTypeDef,
-        ListOpsItemEventsRequestTypeDef,
-        ListOpsItemEventsResponseTypeDef,
-        ListOpsItemRelatedItemsRequestTypeDef,
-        ListOpsItemRelatedItemsResponseTypeDef,
-        ListOpsMetadataRequestTypeDef,
-        ListOpsMetadataResultTypeDef,
-        ListResourceComplianceSummariesRequestTypeDef,
-        ListResourceComplianceSummariesResultTypeDef,
-        ListResourceDataSyncRequestTypeDef,
-        ListResourceDataSyncResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        MaintenanceWindowExecutionTaskIdentityTypeDef,
-        MaintenanceWindowExecutionTaskInvocationIdentityTypeDef,
-        MaintenanceWindowExecutionTypeDef,
-        MaintenanceWindowIdentityForTargetTypeDef,
-        MaintenanceWindowIdentityTypeDef,
-        MaintenanceWindowTargetTypeDef,
-        MaintenanceWindowTaskTypeDef,
-        ModifyDocumentPermissionRequestTypeDef,
-        ModifyDocumentPermissionResponseTypeDef,
-        NodeTypeDef,
-        OpsEntityTypeDef,
-        OpsItemEventSummaryTypeDef,
-        OpsItemRelatedItemSummaryTypeDef,
-        OpsItemSummaryTypeDef,
-        OpsMetadataTypeDef,
-        ParameterHistoryTypeDef,
-        ParameterMetadataTypeDef,
-        ParameterTypeDef,
-        PatchBaselineIdentityTypeDef,
-        PatchComplianceDataTypeDef,
-        PatchGroupPatchBaselineMappingTypeDef,
-        PatchTypeDef,
-        PutComplianceItemsRequestTypeDef,
-        PutComplianceItemsResultTypeDef,
-        PutInventoryRequestTypeDef,
-        PutInventoryResultTypeDef,
-        PutParameterRequestTypeDef,
-        PutParameterResultTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegisterDefaultPatchBaselineRequestTypeDef,
-        RegisterDefaultPatchBaselineResultTypeDef,
-        RegisterPatchBaselineForPatchGroupRequestTypeDef,
-        RegisterPatchBaselineForPatchGroupResultTypeDef,
-        RegisterTargetWithMaintenanceWindowRequestTypeDef,
-        RegisterTargetWithMaintenanceWindowResultTypeDef,
-        RegisterTaskWithMaintenanceWindowRequestTypeDef,
-        RegisterTaskWithMaintenanceWindowResultTypeDef,
-        RemoveTagsFromResourceRequestTypeDef,
-        RemoveTagsFromResourceResultTypeDef,
-        ResetServiceSettingRequestTypeDef,
-        ResetServiceSettingResultTypeDef,
-        ResourceComplianceSummaryItemTypeDef,
-        ResourceDataSyncItemTypeDef,
-        ResumeSessionRequestTypeDef,
-        ResumeSessionResponseTypeDef,
-        ScheduledWindowExecutionTypeDef,
-        SendAutomationSignalRequestTypeDef,
-        SendAutomationSignalResultTypeDef,
-        SendCommandRequestTypeDef,
-        SendCommandResultTypeDef,
-        SessionTypeDef,
-        StartAccessRequestRequestTypeDef,
-        StartAccessRequestResponseTypeDef,
-        StartAssociationsOnceRequestTypeDef,
-        StartAssociationsOnceResultTypeDef,
-        StartAutomationExecutionRequestTypeDef,
-        StartAutomationExecutionResultTypeDef,
-        StartChangeRequestExecutionRequestTypeDef,
-        StartChangeRequestExecutionResultTypeDef,
-        StartExecutionPreviewRequestTypeDef,
-        StartExecutionPreviewResponseTypeDef,
-        StartSessionRequestTypeDef,
-        StartSessionResponseTypeDef,
-        StepExecutionTypeDef,
-        StopAutomationExecutionRequestTypeDef,
-        StopAutomationExecutionResultTypeDef,
-        TerminateSessionRequestTypeDef,
-        TerminateSessionResponseTypeDef,
-        UnlabelParameterVersionRequestTypeDef,
-        UnlabelParameterVersionResultTypeDef,
-        UpdateAssociationRequestTypeDef,
-        UpdateAssociationResultTypeDef,
-        UpdateAssociationStatusRequestTypeDef,
-        UpdateAssociationStatusResultTypeDef,
-        UpdateDocumentDefaultVersionRequestTypeDef,
-        UpdateDocumentDefaultVersionResultTypeDef,
-        UpdateDocumentMetadataRequestTypeDef,
-        UpdateDocumentMetadataResponseTypeDef,
-        UpdateDocumentRequestTypeDef,
-        UpdateDocumentResultTypeDef,
-        UpdateMaintenanceWindowRequestTypeDef,
-        UpdateMaintenanceWindowResultTypeDef,
-        UpdateMaintenanceWindowTargetRequestTypeDef,
-        UpdateMaintenanceWindowTargetResultTypeDef,
-        UpdateMaintenanceWindowTaskRequestTypeDef,
-        UpdateMaintenanceWindowTaskResultTypeDef,
-        UpdateManagedInstanceRoleRequestTypeDef,
-        UpdateManagedInstanceRoleResultTypeDef,
-        UpdateOpsItemRequestTypeDef,
-        UpdateOpsItemResponseTypeDef,
-        UpdateOpsMetadataRequestTypeDef,
-        UpdateOpsMetadataResultTypeDef,
-        UpdatePatchBaselineRequestTypeDef,
-        UpdatePatchBaselineResultTypeDef,
-        UpdateResourceDataSyncRequestTypeDef,
-        UpdateResourceDataSyncResultTypeDef,
-        UpdateServiceSettingRequestTypeDef,
-        UpdateServiceSettingResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSM"]
 
@@ -371,8 +31,8 @@ class MultiRegionSSM(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceRequestTypeDef]
-    ) -> TargetResults[AddTagsToResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AddTagsToResourceResultTypeDef]:
         """Adds or overwrites one or more tags for the specified resource. Tags are
         metadata that you can assign to your automations, documents, managed
         nodes, maintenance windows, Parameter Store parameters, and patch
@@ -387,8 +47,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def associate_ops_item_related_item(
-        self, **kwargs: Unpack[AssociateOpsItemRelatedItemRequestTypeDef]
-    ) -> TargetResults[AssociateOpsItemRelatedItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateOpsItemRelatedItemRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateOpsItemRelatedItemResponseTypeDef]:
         """Associates a related item to a Systems Manager OpsCenter OpsItem. For
         example, you can associate an Incident Manager incident or analysis with
         an OpsItem. Incident Manager and OpsCenter are tools in Amazon Web
@@ -399,8 +59,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("AssociateOpsItemRelatedItem", kwargs)
 
     def cancel_command(
-        self, **kwargs: Unpack[CancelCommandRequestTypeDef]
-    ) -> TargetResults[CancelCommandResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelCommandResultTypeDef]:
         """Attempts to cancel the command specified by the Command ID. There is no
         guarantee that the command will be terminated and the underlying process
         stopped.
@@ -410,8 +70,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CancelCommand", kwargs)
 
     def cancel_maintenance_window_execution(
-        self, **kwargs: Unpack[CancelMaintenanceWindowExecutionRequestTypeDef]
-    ) -> TargetResults[CancelMaintenanceWindowExecutionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMaintenanceWindowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMaintenanceWindowExecutionResultTypeDef]:
         """Stops a maintenance window execution that is already in progress and
         cancels any tasks in the window that haven't already starting running.
         Tasks already in progress will continue to completion.
@@ -421,8 +81,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CancelMaintenanceWindowExecution", kwargs)
 
     def create_activation(
-        self, **kwargs: Unpack[CreateActivationRequestTypeDef]
-    ) -> TargetResults[CreateActivationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateActivationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateActivationResultTypeDef]:
         """Generates an activation code and activation ID you can use to register
         your on-premises servers, edge devices, or virtual machine (VM) with
         Amazon Web Services Systems Manager. Registering these machines with
@@ -438,8 +98,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateActivation", kwargs)
 
     def create_association(
-        self, **kwargs: Unpack[CreateAssociationRequestTypeDef]
-    ) -> TargetResults[CreateAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssociationResultTypeDef]:
         """A State Manager association defines the state that you want to maintain on
         your managed nodes. For example, an association can specify that
         anti-virus software must be installed and running on your managed nodes,
@@ -459,8 +119,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateAssociation", kwargs)
 
     def create_association_batch(
-        self, **kwargs: Unpack[CreateAssociationBatchRequestTypeDef]
-    ) -> TargetResults[CreateAssociationBatchResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssociationBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssociationBatchResultTypeDef]:
         """Associates the specified Amazon Web Services Systems Manager document (SSM
         document) with the specified managed nodes or targets.
 
@@ -469,8 +129,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateAssociationBatch", kwargs)
 
     def create_document(
-        self, **kwargs: Unpack[CreateDocumentRequestTypeDef]
-    ) -> TargetResults[CreateDocumentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDocumentResultTypeDef]:
         """Creates a Amazon Web Services Systems Manager (SSM document). An SSM
         document defines the actions that Systems Manager performs on your managed
         nodes. For more information about SSM documents, including information
@@ -483,8 +143,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateDocument", kwargs)
 
     def create_maintenance_window(
-        self, **kwargs: Unpack[CreateMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[CreateMaintenanceWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMaintenanceWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMaintenanceWindowResultTypeDef]:
         """Creates a new maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/CreateMaintenanceWindow
@@ -492,8 +152,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateMaintenanceWindow", kwargs)
 
     def create_ops_item(
-        self, **kwargs: Unpack[CreateOpsItemRequestTypeDef]
-    ) -> TargetResults[CreateOpsItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOpsItemRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOpsItemResponseTypeDef]:
         """Creates a new OpsItem. You must have permission in Identity and Access
         Management (IAM) to create a new OpsItem. For more information, see Set up
         OpsCenter in the Amazon Web Services Systems Manager User Guide.
@@ -503,8 +163,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateOpsItem", kwargs)
 
     def create_ops_metadata(
-        self, **kwargs: Unpack[CreateOpsMetadataRequestTypeDef]
-    ) -> TargetResults[CreateOpsMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOpsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOpsMetadataResultTypeDef]:
         """If you create a new application in Application Manager, Amazon Web
         Services Systems Manager calls this API operation to specify information
         about the new application, including the application type.
@@ -514,8 +174,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateOpsMetadata", kwargs)
 
     def create_patch_baseline(
-        self, **kwargs: Unpack[CreatePatchBaselineRequestTypeDef]
-    ) -> TargetResults[CreatePatchBaselineResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePatchBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePatchBaselineResultTypeDef]:
         """Creates a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/CreatePatchBaseline
@@ -523,8 +183,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreatePatchBaseline", kwargs)
 
     def create_resource_data_sync(
-        self, **kwargs: Unpack[CreateResourceDataSyncRequestTypeDef]
-    ) -> TargetResults[CreateResourceDataSyncResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceDataSyncRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceDataSyncResultTypeDef]:
         """A resource data sync helps you view data from multiple sources in a single
         location. Amazon Web Services Systems Manager offers two types of resource
         data sync: SyncToDestination and SyncFromSource.
@@ -534,8 +194,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("CreateResourceDataSync", kwargs)
 
     def delete_activation(
-        self, **kwargs: Unpack[DeleteActivationRequestTypeDef]
-    ) -> TargetResults[DeleteActivationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteActivationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteActivationResultTypeDef]:
         """Deletes an activation. You aren't required to delete an activation. If you
         delete an activation, you can no longer use it to register additional
         managed nodes. Deleting an activation doesn't de-register managed nodes.
@@ -546,8 +206,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteActivation", kwargs)
 
     def delete_association(
-        self, **kwargs: Unpack[DeleteAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssociationResultTypeDef]:
         """Disassociates the specified Amazon Web Services Systems Manager document
         (SSM document) from the specified managed node. If you created the
         association by using the Targets parameter, then you must delete the
@@ -558,8 +218,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteAssociation", kwargs)
 
     def delete_document(
-        self, **kwargs: Unpack[DeleteDocumentRequestTypeDef]
-    ) -> TargetResults[DeleteDocumentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDocumentResultTypeDef]:
         """Deletes the Amazon Web Services Systems Manager document (SSM document)
         and all managed node associations to the document.
 
@@ -568,8 +228,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteDocument", kwargs)
 
     def delete_inventory(
-        self, **kwargs: Unpack[DeleteInventoryRequestTypeDef]
-    ) -> TargetResults[DeleteInventoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInventoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInventoryResultTypeDef]:
         """Delete a custom inventory type or the data associated with a custom
         Inventory type. Deleting a custom inventory type is also referred to as
         deleting a custom inventory schema.
@@ -579,8 +239,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteInventory", kwargs)
 
     def delete_maintenance_window(
-        self, **kwargs: Unpack[DeleteMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[DeleteMaintenanceWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMaintenanceWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMaintenanceWindowResultTypeDef]:
         """Deletes a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteMaintenanceWindow
@@ -588,8 +248,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteMaintenanceWindow", kwargs)
 
     def delete_ops_item(
-        self, **kwargs: Unpack[DeleteOpsItemRequestTypeDef]
-    ) -> TargetResults[DeleteOpsItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOpsItemRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOpsItemResponseTypeDef]:
         """Delete an OpsItem. You must have permission in Identity and Access
         Management (IAM) to delete an OpsItem.
 
@@ -598,8 +258,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteOpsItem", kwargs)
 
     def delete_ops_metadata(
-        self, **kwargs: Unpack[DeleteOpsMetadataRequestTypeDef]
-    ) -> TargetResults[DeleteOpsMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOpsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOpsMetadataResultTypeDef]:
         """Delete OpsMetadata related to an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteOpsMetadata
@@ -607,8 +267,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteOpsMetadata", kwargs)
 
     def delete_parameter(
-        self, **kwargs: Unpack[DeleteParameterRequestTypeDef]
-    ) -> TargetResults[DeleteParameterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteParameterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteParameterResultTypeDef]:
         """Delete a parameter from the system. After deleting a parameter, wait for
         at least 30 seconds to create a parameter with the same name.
 
@@ -617,8 +277,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteParameter", kwargs)
 
     def delete_parameters(
-        self, **kwargs: Unpack[DeleteParametersRequestTypeDef]
-    ) -> TargetResults[DeleteParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteParametersResultTypeDef]:
         """Delete a list of parameters. After deleting a parameter, wait for at least
         30 seconds to create a parameter with the same name.
 
@@ -627,8 +287,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteParameters", kwargs)
 
     def delete_patch_baseline(
-        self, **kwargs: Unpack[DeletePatchBaselineRequestTypeDef]
-    ) -> TargetResults[DeletePatchBaselineResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePatchBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePatchBaselineResultTypeDef]:
         """Deletes a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeletePatchBaseline
@@ -636,8 +296,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeletePatchBaseline", kwargs)
 
     def delete_resource_data_sync(
-        self, **kwargs: Unpack[DeleteResourceDataSyncRequestTypeDef]
-    ) -> TargetResults[DeleteResourceDataSyncResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceDataSyncRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceDataSyncResultTypeDef]:
         """Deletes a resource data sync configuration. After the configuration is
         deleted, changes to data on managed nodes are no longer synced to or from
         the target. Deleting a sync configuration doesn't delete data.
@@ -647,8 +307,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteResourceDataSync", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes a Systems Manager resource policy. A resource policy helps you to
         define the IAM entity (for example, an Amazon Web Services account) that
         can manage your Systems Manager resources. The following resources support
@@ -659,8 +319,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def deregister_managed_instance(
-        self, **kwargs: Unpack[DeregisterManagedInstanceRequestTypeDef]
-    ) -> TargetResults[DeregisterManagedInstanceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterManagedInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterManagedInstanceResultTypeDef]:
         """Removes the server or virtual machine from the list of registered servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterManagedInstance
@@ -668,8 +328,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeregisterManagedInstance", kwargs)
 
     def deregister_patch_baseline_for_patch_group(
-        self, **kwargs: Unpack[DeregisterPatchBaselineForPatchGroupRequestTypeDef]
-    ) -> TargetResults[DeregisterPatchBaselineForPatchGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterPatchBaselineForPatchGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterPatchBaselineForPatchGroupResultTypeDef]:
         """Removes a patch group from a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterPatchBaselineForPatchGroup
@@ -677,8 +338,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeregisterPatchBaselineForPatchGroup", kwargs)
 
     def deregister_target_from_maintenance_window(
-        self, **kwargs: Unpack[DeregisterTargetFromMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[DeregisterTargetFromMaintenanceWindowResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterTargetFromMaintenanceWindowRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterTargetFromMaintenanceWindowResultTypeDef]:
         """Removes a target from a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterTargetFromMaintenanceWindow
@@ -686,8 +348,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeregisterTargetFromMaintenanceWindow", kwargs)
 
     def deregister_task_from_maintenance_window(
-        self, **kwargs: Unpack[DeregisterTaskFromMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[DeregisterTaskFromMaintenanceWindowResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeregisterTaskFromMaintenanceWindowRequestTypeDef],
+    ) -> TargetResults[type_defs.DeregisterTaskFromMaintenanceWindowResultTypeDef]:
         """Removes a task from a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterTaskFromMaintenanceWindow
@@ -695,8 +358,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DeregisterTaskFromMaintenanceWindow", kwargs)
 
     def describe_activations(
-        self, **kwargs: Unpack[DescribeActivationsRequestTypeDef]
-    ) -> TargetResults[DescribeActivationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActivationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeActivationsResultTypeDef]:
         """Describes details about the activation, such as the date and time the
         activation was created, its expiration date, the Identity and Access
         Management (IAM) role assigned to the managed nodes in the activation, and
@@ -707,8 +370,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeActivations", kwargs)
 
     def describe_association(
-        self, **kwargs: Unpack[DescribeAssociationRequestTypeDef]
-    ) -> TargetResults[DescribeAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssociationResultTypeDef]:
         """Describes the association for the specified target or managed node. If you
         created the association by using the Targets parameter, then you must
         retrieve the association by using the association ID.
@@ -718,8 +381,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeAssociation", kwargs)
 
     def describe_association_execution_targets(
-        self, **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeAssociationExecutionTargetsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeAssociationExecutionTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAssociationExecutionTargetsResultTypeDef]:
         """Views information about a specific execution of a specific association.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutionTargets
@@ -727,8 +391,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeAssociationExecutionTargets", kwargs)
 
     def describe_association_executions(
-        self, **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef]
-    ) -> TargetResults[DescribeAssociationExecutionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAssociationExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssociationExecutionsResultTypeDef]:
         """Views all executions for a specific association ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutions
@@ -736,8 +400,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeAssociationExecutions", kwargs)
 
     def describe_automation_executions(
-        self, **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef]
-    ) -> TargetResults[DescribeAutomationExecutionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutomationExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutomationExecutionsResultTypeDef]:
         """Provides details about all active and terminated Automation executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAutomationExecutions
@@ -745,8 +409,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeAutomationExecutions", kwargs)
 
     def describe_automation_step_executions(
-        self, **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef]
-    ) -> TargetResults[DescribeAutomationStepExecutionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAutomationStepExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAutomationStepExecutionsResultTypeDef]:
         """Information about all active and terminated step executions in an
         Automation workflow.
 
@@ -755,8 +419,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeAutomationStepExecutions", kwargs)
 
     def describe_available_patches(
-        self, **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef]
-    ) -> TargetResults[DescribeAvailablePatchesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAvailablePatchesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAvailablePatchesResultTypeDef]:
         """Lists all patches eligible to be included in a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAvailablePatches
@@ -764,8 +428,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeAvailablePatches", kwargs)
 
     def describe_document(
-        self, **kwargs: Unpack[DescribeDocumentRequestTypeDef]
-    ) -> TargetResults[DescribeDocumentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDocumentResultTypeDef]:
         """Describes the specified Amazon Web Services Systems Manager document (SSM
         document).
 
@@ -774,8 +438,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeDocument", kwargs)
 
     def describe_document_permission(
-        self, **kwargs: Unpack[DescribeDocumentPermissionRequestTypeDef]
-    ) -> TargetResults[DescribeDocumentPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDocumentPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDocumentPermissionResponseTypeDef]:
         """Describes the permissions for a Amazon Web Services Systems Manager
         document (SSM document). If you created the document, you are the owner.
         If a document is shared, it can either be shared privately (by specifying
@@ -786,8 +450,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeDocumentPermission", kwargs)
 
     def describe_effective_instance_associations(
-        self, **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeEffectiveInstanceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEffectiveInstanceAssociationsResultTypeDef]:
         """All associations for the managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeEffectiveInstanceAssociations
@@ -795,8 +460,11 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeEffectiveInstanceAssociations", kwargs)
 
     def describe_effective_patches_for_patch_baseline(
-        self, **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef]
-    ) -> TargetResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeEffectivePatchesForPatchBaselineRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
         """Retrieves the current effective patches (the patch and the approval state)
         for the specified patch baseline. Applies to patch baselines for Windows
         only.
@@ -806,8 +474,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeEffectivePatchesForPatchBaseline", kwargs)
 
     def describe_instance_associations_status(
-        self, **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceAssociationsStatusResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeInstanceAssociationsStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceAssociationsStatusResultTypeDef]:
         """The status of the associations for the managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceAssociationsStatus
@@ -815,8 +484,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeInstanceAssociationsStatus", kwargs)
 
     def describe_instance_information(
-        self, **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceInformationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceInformationResultTypeDef]:
         """Provides information about one or more of your managed nodes, including
         the operating system platform, SSM Agent version, association status, and
         IP address. This operation does not return information for nodes that are
@@ -827,8 +496,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeInstanceInformation", kwargs)
 
     def describe_instance_patch_states(
-        self, **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef]
-    ) -> TargetResults[DescribeInstancePatchStatesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstancePatchStatesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstancePatchStatesResultTypeDef]:
         """Retrieves the high-level patch state of one or more managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatchStates
@@ -836,8 +505,11 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeInstancePatchStates", kwargs)
 
     def describe_instance_patch_states_for_patch_group(
-        self, **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef]
-    ) -> TargetResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeInstancePatchStatesForPatchGroupRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
         """Retrieves the high-level patch state for the managed nodes in the
         specified patch group.
 
@@ -846,8 +518,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeInstancePatchStatesForPatchGroup", kwargs)
 
     def describe_instance_patches(
-        self, **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef]
-    ) -> TargetResults[DescribeInstancePatchesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstancePatchesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstancePatchesResultTypeDef]:
         """Retrieves information about the patches on the specified managed node and
         their state relative to the patch baseline being used for the node.
 
@@ -856,8 +528,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeInstancePatches", kwargs)
 
     def describe_instance_properties(
-        self, **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef]
-    ) -> TargetResults[DescribeInstancePropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstancePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstancePropertiesResultTypeDef]:
         """An API operation used by the Systems Manager console to display
         information about Systems Manager managed nodes.
 
@@ -866,8 +538,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeInstanceProperties", kwargs)
 
     def describe_inventory_deletions(
-        self, **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef]
-    ) -> TargetResults[DescribeInventoryDeletionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInventoryDeletionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInventoryDeletionsResultTypeDef]:
         """Describes a specific delete inventory operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInventoryDeletions
@@ -877,9 +549,11 @@ class MultiRegionSSM(MultiRegionClient):
     def describe_maintenance_window_execution_task_invocations(
         self,
         **kwargs: Unpack[
-            DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
+            type_defs.DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
         ],
-    ) -> TargetResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef
+    ]:
         """Retrieves the individual task executions (one per target) for a particular
         task run as part of a maintenance window execution.
 
@@ -888,8 +562,11 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowExecutionTaskInvocations", kwargs)
 
     def describe_maintenance_window_execution_tasks(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeMaintenanceWindowExecutionTasksRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
         """For a given maintenance window execution, lists the tasks that were run.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutionTasks
@@ -897,8 +574,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowExecutionTasks", kwargs)
 
     def describe_maintenance_window_executions(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowExecutionsResultTypeDef]:
         """Lists the executions of a maintenance window. This includes information
         about when the maintenance window was scheduled to be active, and
         information about tasks registered and run with the maintenance window.
@@ -908,8 +586,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowExecutions", kwargs)
 
     def describe_maintenance_window_schedule(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowScheduleResultTypeDef]:
         """Retrieves information about upcoming executions of a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowSchedule
@@ -917,8 +596,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowSchedule", kwargs)
 
     def describe_maintenance_window_targets(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMaintenanceWindowTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowTargetsResultTypeDef]:
         """Lists the targets registered with the maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTargets
@@ -926,8 +605,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowTargets", kwargs)
 
     def describe_maintenance_window_tasks(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowTasksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMaintenanceWindowTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowTasksResultTypeDef]:
         """Lists the tasks in a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTasks
@@ -935,8 +614,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowTasks", kwargs)
 
     def describe_maintenance_windows(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMaintenanceWindowsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowsResultTypeDef]:
         """Retrieves the maintenance windows in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindows
@@ -944,8 +623,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindows", kwargs)
 
     def describe_maintenance_windows_for_target(
-        self, **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef]
-    ) -> TargetResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowsForTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowsForTargetResultTypeDef]:
         """Retrieves information about the maintenance window targets or tasks that a
         managed node is associated with.
 
@@ -954,8 +634,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeMaintenanceWindowsForTarget", kwargs)
 
     def describe_ops_items(
-        self, **kwargs: Unpack[DescribeOpsItemsRequestTypeDef]
-    ) -> TargetResults[DescribeOpsItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOpsItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOpsItemsResponseTypeDef]:
         """Query a set of OpsItems. You must have permission in Identity and Access
         Management (IAM) to query a list of OpsItems. For more information, see
         Set up OpsCenter in the Amazon Web Services Systems Manager User Guide.
@@ -965,8 +645,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeOpsItems", kwargs)
 
     def describe_parameters(
-        self, **kwargs: Unpack[DescribeParametersRequestTypeDef]
-    ) -> TargetResults[DescribeParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeParametersResultTypeDef]:
         """Lists the parameters in your Amazon Web Services account or the parameters
         shared with you when you enable the Shared option.
 
@@ -975,8 +655,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeParameters", kwargs)
 
     def describe_patch_baselines(
-        self, **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef]
-    ) -> TargetResults[DescribePatchBaselinesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePatchBaselinesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePatchBaselinesResultTypeDef]:
         """Lists the patch baselines in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchBaselines
@@ -984,8 +664,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribePatchBaselines", kwargs)
 
     def describe_patch_group_state(
-        self, **kwargs: Unpack[DescribePatchGroupStateRequestTypeDef]
-    ) -> TargetResults[DescribePatchGroupStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePatchGroupStateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePatchGroupStateResultTypeDef]:
         """Returns high-level aggregated patch compliance state information for a
         patch group.
 
@@ -994,8 +674,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribePatchGroupState", kwargs)
 
     def describe_patch_groups(
-        self, **kwargs: Unpack[DescribePatchGroupsRequestTypeDef]
-    ) -> TargetResults[DescribePatchGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePatchGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePatchGroupsResultTypeDef]:
         """Lists all patch groups that have been registered with patch baselines.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchGroups
@@ -1003,8 +683,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribePatchGroups", kwargs)
 
     def describe_patch_properties(
-        self, **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef]
-    ) -> TargetResults[DescribePatchPropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePatchPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePatchPropertiesResultTypeDef]:
         """Lists the properties of available patches organized by product, product
         family, classification, severity, and other properties of available
         patches. You can use the reported properties in the filters you specify in
@@ -1016,8 +696,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribePatchProperties", kwargs)
 
     def describe_sessions(
-        self, **kwargs: Unpack[DescribeSessionsRequestTypeDef]
-    ) -> TargetResults[DescribeSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSessionsResponseTypeDef]:
         """Retrieves a list of all active sessions (both connected and disconnected)
         or terminated sessions from the past 30 days.
 
@@ -1026,8 +706,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DescribeSessions", kwargs)
 
     def disassociate_ops_item_related_item(
-        self, **kwargs: Unpack[DisassociateOpsItemRelatedItemRequestTypeDef]
-    ) -> TargetResults[DisassociateOpsItemRelatedItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateOpsItemRelatedItemRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateOpsItemRelatedItemResponseTypeDef]:
         """Deletes the association between an OpsItem and a related item. For
         example, this API operation can delete an Incident Manager incident from
         an OpsItem. Incident Manager is a tool in Amazon Web Services Systems
@@ -1038,8 +718,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("DisassociateOpsItemRelatedItem", kwargs)
 
     def get_access_token(
-        self, **kwargs: Unpack[GetAccessTokenRequestTypeDef]
-    ) -> TargetResults[GetAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessTokenResponseTypeDef]:
         """Returns a credentials set to be used with just-in-time node access.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetAccessToken
@@ -1047,8 +727,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetAccessToken", kwargs)
 
     def get_automation_execution(
-        self, **kwargs: Unpack[GetAutomationExecutionRequestTypeDef]
-    ) -> TargetResults[GetAutomationExecutionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAutomationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAutomationExecutionResultTypeDef]:
         """Get detailed information about a particular Automation execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetAutomationExecution
@@ -1056,8 +736,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetAutomationExecution", kwargs)
 
     def get_calendar_state(
-        self, **kwargs: Unpack[GetCalendarStateRequestTypeDef]
-    ) -> TargetResults[GetCalendarStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCalendarStateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCalendarStateResponseTypeDef]:
         """Gets the state of a Amazon Web Services Systems Manager change calendar at
         the current time or a specified time. If you specify a time,
         GetCalendarState returns the state of the calendar at that specific time,
@@ -1070,8 +750,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetCalendarState", kwargs)
 
     def get_command_invocation(
-        self, **kwargs: Unpack[GetCommandInvocationRequestTypeDef]
-    ) -> TargetResults[GetCommandInvocationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCommandInvocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCommandInvocationResultTypeDef]:
         """Returns detailed information about command execution for an invocation or
         plugin. The Run Command API follows an eventual consistency model, due to
         the distributed nature of the system supporting the API. This means that
@@ -1085,8 +765,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetCommandInvocation", kwargs)
 
     def get_connection_status(
-        self, **kwargs: Unpack[GetConnectionStatusRequestTypeDef]
-    ) -> TargetResults[GetConnectionStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConnectionStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionStatusResponseTypeDef]:
         """Retrieves the Session Manager connection status for a managed node to
         determine whether it is running and ready to receive Session Manager
         connections.
@@ -1096,8 +776,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetConnectionStatus", kwargs)
 
     def get_default_patch_baseline(
-        self, **kwargs: Unpack[GetDefaultPatchBaselineRequestTypeDef]
-    ) -> TargetResults[GetDefaultPatchBaselineResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDefaultPatchBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDefaultPatchBaselineResultTypeDef]:
         """Retrieves the default patch baseline. Amazon Web Services Systems Manager
         supports creating multiple default patch baselines. For example, you can
         create a default patch baseline for each operating system.
@@ -1107,8 +787,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetDefaultPatchBaseline", kwargs)
 
     def get_deployable_patch_snapshot_for_instance(
-        self, **kwargs: Unpack[GetDeployablePatchSnapshotForInstanceRequestTypeDef]
-    ) -> TargetResults[GetDeployablePatchSnapshotForInstanceResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetDeployablePatchSnapshotForInstanceRequestTypeDef],
+    ) -> TargetResults[type_defs.GetDeployablePatchSnapshotForInstanceResultTypeDef]:
         """Retrieves the current snapshot for the patch baseline the managed node
         uses. This API is primarily used by the AWS-RunPatchBaseline Systems
         Manager document (SSM document).
@@ -1118,8 +799,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetDeployablePatchSnapshotForInstance", kwargs)
 
     def get_document(
-        self, **kwargs: Unpack[GetDocumentRequestTypeDef]
-    ) -> TargetResults[GetDocumentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentResultTypeDef]:
         """Gets the contents of the specified Amazon Web Services Systems Manager
         document (SSM document).
 
@@ -1128,8 +809,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetDocument", kwargs)
 
     def get_execution_preview(
-        self, **kwargs: Unpack[GetExecutionPreviewRequestTypeDef]
-    ) -> TargetResults[GetExecutionPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExecutionPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExecutionPreviewResponseTypeDef]:
         """Initiates the process of retrieving an existing preview that shows the
         effects that running a specified Automation runbook would have on the
         targeted resources.
@@ -1139,8 +820,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetExecutionPreview", kwargs)
 
     def get_inventory(
-        self, **kwargs: Unpack[GetInventoryRequestTypeDef]
-    ) -> TargetResults[GetInventoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInventoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInventoryResultTypeDef]:
         """Query inventory information. This includes managed node status, such as
         Stopped or Terminated.
 
@@ -1149,8 +830,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetInventory", kwargs)
 
     def get_inventory_schema(
-        self, **kwargs: Unpack[GetInventorySchemaRequestTypeDef]
-    ) -> TargetResults[GetInventorySchemaResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInventorySchemaRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInventorySchemaResultTypeDef]:
         """Return a list of inventory type names for the account, or return a list of
         attribute names for a specific Inventory item type.
 
@@ -1159,8 +840,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetInventorySchema", kwargs)
 
     def get_maintenance_window(
-        self, **kwargs: Unpack[GetMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[GetMaintenanceWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMaintenanceWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMaintenanceWindowResultTypeDef]:
         """Retrieves a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindow
@@ -1168,8 +849,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetMaintenanceWindow", kwargs)
 
     def get_maintenance_window_execution(
-        self, **kwargs: Unpack[GetMaintenanceWindowExecutionRequestTypeDef]
-    ) -> TargetResults[GetMaintenanceWindowExecutionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMaintenanceWindowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMaintenanceWindowExecutionResultTypeDef]:
         """Retrieves details about a specific a maintenance window execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindowExecution
@@ -1177,8 +858,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetMaintenanceWindowExecution", kwargs)
 
     def get_maintenance_window_execution_task(
-        self, **kwargs: Unpack[GetMaintenanceWindowExecutionTaskRequestTypeDef]
-    ) -> TargetResults[GetMaintenanceWindowExecutionTaskResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetMaintenanceWindowExecutionTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.GetMaintenanceWindowExecutionTaskResultTypeDef]:
         """Retrieves the details about a specific task run as part of a maintenance
         window execution.
 
@@ -1188,8 +870,12 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_maintenance_window_execution_task_invocation(
         self,
-        **kwargs: Unpack[GetMaintenanceWindowExecutionTaskInvocationRequestTypeDef],
-    ) -> TargetResults[GetMaintenanceWindowExecutionTaskInvocationResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetMaintenanceWindowExecutionTaskInvocationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetMaintenanceWindowExecutionTaskInvocationResultTypeDef
+    ]:
         """Retrieves information about a specific task running on a specific target.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindowExecutionTaskInvocation
@@ -1197,8 +883,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetMaintenanceWindowExecutionTaskInvocation", kwargs)
 
     def get_maintenance_window_task(
-        self, **kwargs: Unpack[GetMaintenanceWindowTaskRequestTypeDef]
-    ) -> TargetResults[GetMaintenanceWindowTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMaintenanceWindowTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMaintenanceWindowTaskResultTypeDef]:
         """Retrieves the details of a maintenance window task.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindowTask
@@ -1206,8 +892,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetMaintenanceWindowTask", kwargs)
 
     def get_ops_item(
-        self, **kwargs: Unpack[GetOpsItemRequestTypeDef]
-    ) -> TargetResults[GetOpsItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpsItemRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpsItemResponseTypeDef]:
         """Get information about an OpsItem by using the ID. You must have permission
         in Identity and Access Management (IAM) to view information about an
         OpsItem. For more information, see Set up OpsCenter in the Amazon Web
@@ -1218,8 +904,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetOpsItem", kwargs)
 
     def get_ops_metadata(
-        self, **kwargs: Unpack[GetOpsMetadataRequestTypeDef]
-    ) -> TargetResults[GetOpsMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpsMetadataResultTypeDef]:
         """View operational metadata related to an application in Application
         Manager.
 
@@ -1228,8 +914,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetOpsMetadata", kwargs)
 
     def get_ops_summary(
-        self, **kwargs: Unpack[GetOpsSummaryRequestTypeDef]
-    ) -> TargetResults[GetOpsSummaryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpsSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpsSummaryResultTypeDef]:
         """View a summary of operations metadata (OpsData) based on specified filters
         and aggregators. OpsData can include information about Amazon Web Services
         Systems Manager OpsCenter operational workitems (OpsItems) as well as
@@ -1241,8 +927,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetOpsSummary", kwargs)
 
     def get_parameter(
-        self, **kwargs: Unpack[GetParameterRequestTypeDef]
-    ) -> TargetResults[GetParameterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParameterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParameterResultTypeDef]:
         """Get information about a single parameter by specifying the parameter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParameter
@@ -1250,8 +936,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetParameter", kwargs)
 
     def get_parameter_history(
-        self, **kwargs: Unpack[GetParameterHistoryRequestTypeDef]
-    ) -> TargetResults[GetParameterHistoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParameterHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParameterHistoryResultTypeDef]:
         """Retrieves the history of all changes to a parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParameterHistory
@@ -1259,8 +945,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetParameterHistory", kwargs)
 
     def get_parameters(
-        self, **kwargs: Unpack[GetParametersRequestTypeDef]
-    ) -> TargetResults[GetParametersResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParametersRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParametersResultTypeDef]:
         """Get information about one or more parameters by specifying multiple
         parameter names.
 
@@ -1269,8 +955,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetParameters", kwargs)
 
     def get_parameters_by_path(
-        self, **kwargs: Unpack[GetParametersByPathRequestTypeDef]
-    ) -> TargetResults[GetParametersByPathResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParametersByPathRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParametersByPathResultTypeDef]:
         """Retrieve information about one or more parameters under a specified level
         in a hierarchy.
 
@@ -1279,8 +965,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetParametersByPath", kwargs)
 
     def get_patch_baseline(
-        self, **kwargs: Unpack[GetPatchBaselineRequestTypeDef]
-    ) -> TargetResults[GetPatchBaselineResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPatchBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPatchBaselineResultTypeDef]:
         """Retrieves information about a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetPatchBaseline
@@ -1288,8 +974,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetPatchBaseline", kwargs)
 
     def get_patch_baseline_for_patch_group(
-        self, **kwargs: Unpack[GetPatchBaselineForPatchGroupRequestTypeDef]
-    ) -> TargetResults[GetPatchBaselineForPatchGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPatchBaselineForPatchGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPatchBaselineForPatchGroupResultTypeDef]:
         """Retrieves the patch baseline that should be used for the specified patch
         group.
 
@@ -1298,8 +984,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetPatchBaselineForPatchGroup", kwargs)
 
     def get_resource_policies(
-        self, **kwargs: Unpack[GetResourcePoliciesRequestTypeDef]
-    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePoliciesResponseTypeDef]:
         """Returns an array of the Policy object.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetResourcePolicies
@@ -1307,8 +993,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetResourcePolicies", kwargs)
 
     def get_service_setting(
-        self, **kwargs: Unpack[GetServiceSettingRequestTypeDef]
-    ) -> TargetResults[GetServiceSettingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceSettingResultTypeDef]:
         """ServiceSetting is an account-level setting for an Amazon Web Services
         service. This setting defines how a user interacts with or uses a service
         or a feature of a service. For example, if an Amazon Web Services service
@@ -1322,8 +1008,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("GetServiceSetting", kwargs)
 
     def label_parameter_version(
-        self, **kwargs: Unpack[LabelParameterVersionRequestTypeDef]
-    ) -> TargetResults[LabelParameterVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.LabelParameterVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.LabelParameterVersionResultTypeDef]:
         """A parameter label is a user-defined alias to help you manage different
         versions of a parameter. When you modify a parameter, Amazon Web Services
         Systems Manager automatically saves a new version and increments the
@@ -1335,8 +1021,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("LabelParameterVersion", kwargs)
 
     def list_association_versions(
-        self, **kwargs: Unpack[ListAssociationVersionsRequestTypeDef]
-    ) -> TargetResults[ListAssociationVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociationVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociationVersionsResultTypeDef]:
         """Retrieves all versions of an association for a specific association ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListAssociationVersions
@@ -1344,8 +1030,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListAssociationVersions", kwargs)
 
     def list_associations(
-        self, **kwargs: Unpack[ListAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociationsResultTypeDef]:
         """Returns all State Manager associations in the current Amazon Web Services
         account and Amazon Web Services Region. You can limit the results to a
         specific State Manager association document or managed node by specifying
@@ -1356,8 +1042,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListAssociations", kwargs)
 
     def list_command_invocations(
-        self, **kwargs: Unpack[ListCommandInvocationsRequestTypeDef]
-    ) -> TargetResults[ListCommandInvocationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommandInvocationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommandInvocationsResultTypeDef]:
         """An invocation is copy of a command sent to a specific managed node. A
         command can apply to one or more managed nodes. A command invocation
         applies to one managed node. For example, if a user runs SendCommand
@@ -1370,8 +1056,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListCommandInvocations", kwargs)
 
     def list_commands(
-        self, **kwargs: Unpack[ListCommandsRequestTypeDef]
-    ) -> TargetResults[ListCommandsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCommandsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCommandsResultTypeDef]:
         """Lists the commands requested by users of the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCommands
@@ -1379,8 +1065,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListCommands", kwargs)
 
     def list_compliance_items(
-        self, **kwargs: Unpack[ListComplianceItemsRequestTypeDef]
-    ) -> TargetResults[ListComplianceItemsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComplianceItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComplianceItemsResultTypeDef]:
         """For a specified resource ID, this API operation returns a list of
         compliance statuses for different resource types. Currently, you can only
         specify one resource ID per call. List results depend on the criteria
@@ -1391,8 +1077,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListComplianceItems", kwargs)
 
     def list_compliance_summaries(
-        self, **kwargs: Unpack[ListComplianceSummariesRequestTypeDef]
-    ) -> TargetResults[ListComplianceSummariesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComplianceSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComplianceSummariesResultTypeDef]:
         """Returns a summary count of compliant and non-compliant resources for a
         compliance type. For example, this call can return State Manager
         associations, patches, or custom compliance types according to the filter
@@ -1403,8 +1089,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListComplianceSummaries", kwargs)
 
     def list_document_metadata_history(
-        self, **kwargs: Unpack[ListDocumentMetadataHistoryRequestTypeDef]
-    ) -> TargetResults[ListDocumentMetadataHistoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentMetadataHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentMetadataHistoryResponseTypeDef]:
         """Amazon Web Services Systems Manager Change Manager is no longer open to
         new customers. Existing customers can continue to use the service as
         normal. For more information, see Amazon Web Services Systems Manager
@@ -1415,8 +1101,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListDocumentMetadataHistory", kwargs)
 
     def list_document_versions(
-        self, **kwargs: Unpack[ListDocumentVersionsRequestTypeDef]
-    ) -> TargetResults[ListDocumentVersionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentVersionsResultTypeDef]:
         """List all versions for a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListDocumentVersions
@@ -1424,8 +1110,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListDocumentVersions", kwargs)
 
     def list_documents(
-        self, **kwargs: Unpack[ListDocumentsRequestTypeDef]
-    ) -> TargetResults[ListDocumentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDocumentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDocumentsResultTypeDef]:
         """Returns all Systems Manager (SSM) documents in the current Amazon Web
         Services account and Amazon Web Services Region. You can limit the results
         of this request by using a filter.
@@ -1435,8 +1121,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListDocuments", kwargs)
 
     def list_inventory_entries(
-        self, **kwargs: Unpack[ListInventoryEntriesRequestTypeDef]
-    ) -> TargetResults[ListInventoryEntriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInventoryEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInventoryEntriesResultTypeDef]:
         """A list of inventory items returned by the request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListInventoryEntries
@@ -1444,8 +1130,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListInventoryEntries", kwargs)
 
     def list_nodes(
-        self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> TargetResults[ListNodesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodesResultTypeDef]:
         """Takes in filters and returns a list of managed nodes matching the filter
         criteria.
 
@@ -1454,8 +1140,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListNodes", kwargs)
 
     def list_nodes_summary(
-        self, **kwargs: Unpack[ListNodesSummaryRequestTypeDef]
-    ) -> TargetResults[ListNodesSummaryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNodesSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNodesSummaryResultTypeDef]:
         """Generates a summary of managed instance/node metadata based on the filters
         and aggregators you specify. Results are grouped by the input aggregator
         you specify.
@@ -1465,8 +1151,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListNodesSummary", kwargs)
 
     def list_ops_item_events(
-        self, **kwargs: Unpack[ListOpsItemEventsRequestTypeDef]
-    ) -> TargetResults[ListOpsItemEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpsItemEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpsItemEventsResponseTypeDef]:
         """Returns a list of all OpsItem events in the current Amazon Web Services
         Region and Amazon Web Services account. You can limit the results to
         events associated with specific OpsItems by specifying a filter.
@@ -1476,8 +1162,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListOpsItemEvents", kwargs)
 
     def list_ops_item_related_items(
-        self, **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef]
-    ) -> TargetResults[ListOpsItemRelatedItemsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpsItemRelatedItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpsItemRelatedItemsResponseTypeDef]:
         """Lists all related-item resources associated with a Systems Manager
         OpsCenter OpsItem. OpsCenter is a tool in Amazon Web Services Systems
         Manager.
@@ -1487,8 +1173,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListOpsItemRelatedItems", kwargs)
 
     def list_ops_metadata(
-        self, **kwargs: Unpack[ListOpsMetadataRequestTypeDef]
-    ) -> TargetResults[ListOpsMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpsMetadataResultTypeDef]:
         """Amazon Web Services Systems Manager calls this API operation when
         displaying all Application Manager OpsMetadata objects or blobs.
 
@@ -1497,8 +1183,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListOpsMetadata", kwargs)
 
     def list_resource_compliance_summaries(
-        self, **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef]
-    ) -> TargetResults[ListResourceComplianceSummariesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceComplianceSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceComplianceSummariesResultTypeDef]:
         """Returns a resource-level summary count. The summary includes information
         about compliant and non-compliant statuses and detailed compliance-item
         severity counts, according to the filter criteria you specify.
@@ -1508,8 +1194,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListResourceComplianceSummaries", kwargs)
 
     def list_resource_data_sync(
-        self, **kwargs: Unpack[ListResourceDataSyncRequestTypeDef]
-    ) -> TargetResults[ListResourceDataSyncResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceDataSyncRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceDataSyncResultTypeDef]:
         """Lists your resource data sync configurations. Includes information about
         the last time a sync attempted to start, the last sync status, and the
         last time a sync successfully completed.
@@ -1519,8 +1205,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListResourceDataSync", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Returns a list of the tags assigned to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListTagsForResource
@@ -1528,8 +1214,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def modify_document_permission(
-        self, **kwargs: Unpack[ModifyDocumentPermissionRequestTypeDef]
-    ) -> TargetResults[ModifyDocumentPermissionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyDocumentPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyDocumentPermissionResponseTypeDef]:
         """Shares a Amazon Web Services Systems Manager document (SSM
         document)publicly or privately. If you share a document privately, you
         must specify the Amazon Web Services user IDs for those people who can use
@@ -1541,8 +1227,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ModifyDocumentPermission", kwargs)
 
     def put_compliance_items(
-        self, **kwargs: Unpack[PutComplianceItemsRequestTypeDef]
-    ) -> TargetResults[PutComplianceItemsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutComplianceItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutComplianceItemsResultTypeDef]:
         """Registers a compliance type and other compliance details on a designated
         resource. This operation lets you register custom compliance details with
         a resource. This call overwrites existing compliance information on the
@@ -1554,8 +1240,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("PutComplianceItems", kwargs)
 
     def put_inventory(
-        self, **kwargs: Unpack[PutInventoryRequestTypeDef]
-    ) -> TargetResults[PutInventoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInventoryRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInventoryResultTypeDef]:
         """Bulk update custom inventory items on one or more managed nodes. The
         request adds an inventory item, if it doesn't already exist, or updates an
         inventory item, if it does exist.
@@ -1565,8 +1251,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("PutInventory", kwargs)
 
     def put_parameter(
-        self, **kwargs: Unpack[PutParameterRequestTypeDef]
-    ) -> TargetResults[PutParameterResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutParameterRequestTypeDef]
+    ) -> TargetResults[type_defs.PutParameterResultTypeDef]:
         """Create or update a parameter in Parameter Store.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/PutParameter
@@ -1574,8 +1260,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("PutParameter", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Creates or updates a Systems Manager resource policy. A resource policy
         helps you to define the IAM entity (for example, an Amazon Web Services
         account) that can manage your Systems Manager resources. The following
@@ -1586,8 +1272,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def register_default_patch_baseline(
-        self, **kwargs: Unpack[RegisterDefaultPatchBaselineRequestTypeDef]
-    ) -> TargetResults[RegisterDefaultPatchBaselineResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDefaultPatchBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterDefaultPatchBaselineResultTypeDef]:
         """Defines the default patch baseline for the relevant operating system.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterDefaultPatchBaseline
@@ -1595,8 +1281,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("RegisterDefaultPatchBaseline", kwargs)
 
     def register_patch_baseline_for_patch_group(
-        self, **kwargs: Unpack[RegisterPatchBaselineForPatchGroupRequestTypeDef]
-    ) -> TargetResults[RegisterPatchBaselineForPatchGroupResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RegisterPatchBaselineForPatchGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.RegisterPatchBaselineForPatchGroupResultTypeDef]:
         """Registers a patch baseline for a patch group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterPatchBaselineForPatchGroup
@@ -1604,8 +1291,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("RegisterPatchBaselineForPatchGroup", kwargs)
 
     def register_target_with_maintenance_window(
-        self, **kwargs: Unpack[RegisterTargetWithMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[RegisterTargetWithMaintenanceWindowResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RegisterTargetWithMaintenanceWindowRequestTypeDef],
+    ) -> TargetResults[type_defs.RegisterTargetWithMaintenanceWindowResultTypeDef]:
         """Registers a target with a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterTargetWithMaintenanceWindow
@@ -1613,8 +1301,9 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("RegisterTargetWithMaintenanceWindow", kwargs)
 
     def register_task_with_maintenance_window(
-        self, **kwargs: Unpack[RegisterTaskWithMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[RegisterTaskWithMaintenanceWindowResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RegisterTaskWithMaintenanceWindowRequestTypeDef],
+    ) -> TargetResults[type_defs.RegisterTaskWithMaintenanceWindowResultTypeDef]:
         """Adds a new task to a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterTaskWithMaintenanceWindow
@@ -1622,8 +1311,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("RegisterTaskWithMaintenanceWindow", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceRequestTypeDef]
-    ) -> TargetResults[RemoveTagsFromResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsFromResourceResultTypeDef]:
         """Removes tag keys from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RemoveTagsFromResource
@@ -1631,8 +1320,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_service_setting(
-        self, **kwargs: Unpack[ResetServiceSettingRequestTypeDef]
-    ) -> TargetResults[ResetServiceSettingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetServiceSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetServiceSettingResultTypeDef]:
         """ServiceSetting is an account-level setting for an Amazon Web Services
         service. This setting defines how a user interacts with or uses a service
         or a feature of a service. For example, if an Amazon Web Services service
@@ -1646,8 +1335,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ResetServiceSetting", kwargs)
 
     def resume_session(
-        self, **kwargs: Unpack[ResumeSessionRequestTypeDef]
-    ) -> TargetResults[ResumeSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeSessionResponseTypeDef]:
         """Reconnects a session to a managed node after it has been disconnected.
         Connections can be resumed for disconnected sessions, but not terminated
         sessions.
@@ -1657,8 +1346,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("ResumeSession", kwargs)
 
     def send_automation_signal(
-        self, **kwargs: Unpack[SendAutomationSignalRequestTypeDef]
-    ) -> TargetResults[SendAutomationSignalResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendAutomationSignalRequestTypeDef]
+    ) -> TargetResults[type_defs.SendAutomationSignalResultTypeDef]:
         """Sends a signal to an Automation execution to change the current behavior
         or status of the execution.
 
@@ -1667,8 +1356,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("SendAutomationSignal", kwargs)
 
     def send_command(
-        self, **kwargs: Unpack[SendCommandRequestTypeDef]
-    ) -> TargetResults[SendCommandResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendCommandRequestTypeDef]
+    ) -> TargetResults[type_defs.SendCommandResultTypeDef]:
         """Runs commands on one or more managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/SendCommand
@@ -1676,8 +1365,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("SendCommand", kwargs)
 
     def start_access_request(
-        self, **kwargs: Unpack[StartAccessRequestRequestTypeDef]
-    ) -> TargetResults[StartAccessRequestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAccessRequestRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAccessRequestResponseTypeDef]:
         """Starts the workflow for just-in-time node access sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/StartAccessRequest
@@ -1685,8 +1374,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StartAccessRequest", kwargs)
 
     def start_associations_once(
-        self, **kwargs: Unpack[StartAssociationsOnceRequestTypeDef]
-    ) -> TargetResults[StartAssociationsOnceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAssociationsOnceRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssociationsOnceResultTypeDef]:
         """Runs an association immediately and only one time. This operation can be
         helpful when troubleshooting associations.
 
@@ -1695,8 +1384,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StartAssociationsOnce", kwargs)
 
     def start_automation_execution(
-        self, **kwargs: Unpack[StartAutomationExecutionRequestTypeDef]
-    ) -> TargetResults[StartAutomationExecutionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAutomationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAutomationExecutionResultTypeDef]:
         """Initiates execution of an Automation runbook.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/StartAutomationExecution
@@ -1704,8 +1393,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StartAutomationExecution", kwargs)
 
     def start_change_request_execution(
-        self, **kwargs: Unpack[StartChangeRequestExecutionRequestTypeDef]
-    ) -> TargetResults[StartChangeRequestExecutionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartChangeRequestExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartChangeRequestExecutionResultTypeDef]:
         """Amazon Web Services Systems Manager Change Manager is no longer open to
         new customers. Existing customers can continue to use the service as
         normal. For more information, see Amazon Web Services Systems Manager
@@ -1716,8 +1405,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StartChangeRequestExecution", kwargs)
 
     def start_execution_preview(
-        self, **kwargs: Unpack[StartExecutionPreviewRequestTypeDef]
-    ) -> TargetResults[StartExecutionPreviewResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExecutionPreviewRequestTypeDef]
+    ) -> TargetResults[type_defs.StartExecutionPreviewResponseTypeDef]:
         """Initiates the process of creating a preview showing the effects that
         running a specified Automation runbook would have on the targeted
         resources.
@@ -1727,8 +1416,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StartExecutionPreview", kwargs)
 
     def start_session(
-        self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> TargetResults[StartSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSessionResponseTypeDef]:
         """Initiates a connection to a target (for example, a managed node) for a
         Session Manager session. Returns a URL and token that can be used to open
         a WebSocket connection for sending input and receiving outputs.
@@ -1738,8 +1427,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StartSession", kwargs)
 
     def stop_automation_execution(
-        self, **kwargs: Unpack[StopAutomationExecutionRequestTypeDef]
-    ) -> TargetResults[StopAutomationExecutionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopAutomationExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopAutomationExecutionResultTypeDef]:
         """Stop an Automation that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/StopAutomationExecution
@@ -1747,8 +1436,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("StopAutomationExecution", kwargs)
 
     def terminate_session(
-        self, **kwargs: Unpack[TerminateSessionRequestTypeDef]
-    ) -> TargetResults[TerminateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateSessionResponseTypeDef]:
         """Permanently ends a session and closes the data connection between the
         Session Manager client and SSM Agent on the managed node. A terminated
         session can't be resumed.
@@ -1758,8 +1447,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("TerminateSession", kwargs)
 
     def unlabel_parameter_version(
-        self, **kwargs: Unpack[UnlabelParameterVersionRequestTypeDef]
-    ) -> TargetResults[UnlabelParameterVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UnlabelParameterVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UnlabelParameterVersionResultTypeDef]:
         """Remove a label or labels from a parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UnlabelParameterVersion
@@ -1767,8 +1456,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UnlabelParameterVersion", kwargs)
 
     def update_association(
-        self, **kwargs: Unpack[UpdateAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateAssociationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssociationResultTypeDef]:
         """Updates an association. You can update the association name and version,
         the document version, schedule, parameters, and Amazon Simple Storage
         Service (Amazon S3) output. When you call UpdateAssociation, the system
@@ -1785,8 +1474,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateAssociation", kwargs)
 
     def update_association_status(
-        self, **kwargs: Unpack[UpdateAssociationStatusRequestTypeDef]
-    ) -> TargetResults[UpdateAssociationStatusResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAssociationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssociationStatusResultTypeDef]:
         """Updates the status of the Amazon Web Services Systems Manager document
         (SSM document) associated with the specified managed node.
 
@@ -1795,8 +1484,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateAssociationStatus", kwargs)
 
     def update_document(
-        self, **kwargs: Unpack[UpdateDocumentRequestTypeDef]
-    ) -> TargetResults[UpdateDocumentResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDocumentResultTypeDef]:
         """Updates one or more values for an SSM document.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateDocument
@@ -1804,8 +1493,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateDocument", kwargs)
 
     def update_document_default_version(
-        self, **kwargs: Unpack[UpdateDocumentDefaultVersionRequestTypeDef]
-    ) -> TargetResults[UpdateDocumentDefaultVersionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentDefaultVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDocumentDefaultVersionResultTypeDef]:
         """Set the default version of a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateDocumentDefaultVersion
@@ -1813,8 +1502,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateDocumentDefaultVersion", kwargs)
 
     def update_document_metadata(
-        self, **kwargs: Unpack[UpdateDocumentMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateDocumentMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDocumentMetadataResponseTypeDef]:
         """Amazon Web Services Systems Manager Change Manager is no longer open to
         new customers. Existing customers can continue to use the service as
         normal. For more information, see Amazon Web Services Systems Manager
@@ -1825,8 +1514,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateDocumentMetadata", kwargs)
 
     def update_maintenance_window(
-        self, **kwargs: Unpack[UpdateMaintenanceWindowRequestTypeDef]
-    ) -> TargetResults[UpdateMaintenanceWindowResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMaintenanceWindowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMaintenanceWindowResultTypeDef]:
         """Updates an existing maintenance window. Only specified parameters are
         modified.
 
@@ -1835,8 +1524,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateMaintenanceWindow", kwargs)
 
     def update_maintenance_window_target(
-        self, **kwargs: Unpack[UpdateMaintenanceWindowTargetRequestTypeDef]
-    ) -> TargetResults[UpdateMaintenanceWindowTargetResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMaintenanceWindowTargetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMaintenanceWindowTargetResultTypeDef]:
         """Modifies the target of an existing maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateMaintenanceWindowTarget
@@ -1844,8 +1533,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateMaintenanceWindowTarget", kwargs)
 
     def update_maintenance_window_task(
-        self, **kwargs: Unpack[UpdateMaintenanceWindowTaskRequestTypeDef]
-    ) -> TargetResults[UpdateMaintenanceWindowTaskResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMaintenanceWindowTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMaintenanceWindowTaskResultTypeDef]:
         """Modifies a task assigned to a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateMaintenanceWindowTask
@@ -1853,8 +1542,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateMaintenanceWindowTask", kwargs)
 
     def update_managed_instance_role(
-        self, **kwargs: Unpack[UpdateManagedInstanceRoleRequestTypeDef]
-    ) -> TargetResults[UpdateManagedInstanceRoleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateManagedInstanceRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateManagedInstanceRoleResultTypeDef]:
         """Changes the Identity and Access Management (IAM) role that is assigned to
         the on-premises server, edge device, or virtual machines (VM). IAM roles
         are first assigned to these hybrid nodes during the activation process.
@@ -1865,8 +1554,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateManagedInstanceRole", kwargs)
 
     def update_ops_item(
-        self, **kwargs: Unpack[UpdateOpsItemRequestTypeDef]
-    ) -> TargetResults[UpdateOpsItemResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOpsItemRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOpsItemResponseTypeDef]:
         """Edit or change an OpsItem. You must have permission in Identity and Access
         Management (IAM) to update an OpsItem. For more information, see Set up
         OpsCenter in the Amazon Web Services Systems Manager User Guide.
@@ -1876,8 +1565,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateOpsItem", kwargs)
 
     def update_ops_metadata(
-        self, **kwargs: Unpack[UpdateOpsMetadataRequestTypeDef]
-    ) -> TargetResults[UpdateOpsMetadataResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateOpsMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOpsMetadataResultTypeDef]:
         """Amazon Web Services Systems Manager calls this API operation when you edit
         OpsMetadata in Application Manager.
 
@@ -1886,8 +1575,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateOpsMetadata", kwargs)
 
     def update_patch_baseline(
-        self, **kwargs: Unpack[UpdatePatchBaselineRequestTypeDef]
-    ) -> TargetResults[UpdatePatchBaselineResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePatchBaselineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePatchBaselineResultTypeDef]:
         """Modifies an existing patch baseline. Fields not specified in the request
         are left unchanged.
 
@@ -1896,8 +1585,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdatePatchBaseline", kwargs)
 
     def update_resource_data_sync(
-        self, **kwargs: Unpack[UpdateResourceDataSyncRequestTypeDef]
-    ) -> TargetResults[UpdateResourceDataSyncResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceDataSyncRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceDataSyncResultTypeDef]:
         """Update a resource data sync. After you create a resource data sync for a
         Region, you can't change the account options for that sync. For example,
         if you create a sync in the us-east-2 (Ohio) Region and you choose the
@@ -1911,8 +1600,8 @@ class MultiRegionSSM(MultiRegionClient):
         return self._call("UpdateResourceDataSync", kwargs)
 
     def update_service_setting(
-        self, **kwargs: Unpack[UpdateServiceSettingRequestTypeDef]
-    ) -> TargetResults[UpdateServiceSettingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceSettingResultTypeDef]:
         """ServiceSetting is an account-level setting for an Amazon Web Services
         service. This setting defines how a user interacts with or uses a service
         or a feature of a service. For example, if an Amazon Web Services service
@@ -1931,8 +1620,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeActivationsRequestTypeDef],
-    ) -> TargetResults[DescribeActivationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeActivationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeActivationsResultTypeDef]:
         """Every page of DescribeActivations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1957,8 +1646,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeAssociationExecutionTargetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAssociationExecutionTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAssociationExecutionTargetsResultTypeDef]:
         """Every page of DescribeAssociationExecutionTargets in every target, merged
         per target (botocore's build_full_result).
 
@@ -1980,8 +1669,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef],
-    ) -> TargetResults[DescribeAssociationExecutionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAssociationExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAssociationExecutionsResultTypeDef]:
         """Every page of DescribeAssociationExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2003,8 +1692,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef],
-    ) -> TargetResults[DescribeAutomationExecutionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAutomationExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAutomationExecutionsResultTypeDef]:
         """Every page of DescribeAutomationExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2026,8 +1715,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef],
-    ) -> TargetResults[DescribeAutomationStepExecutionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAutomationStepExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAutomationStepExecutionsResultTypeDef]:
         """Every page of DescribeAutomationStepExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2050,8 +1739,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef],
-    ) -> TargetResults[DescribeAvailablePatchesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAvailablePatchesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAvailablePatchesResultTypeDef]:
         """Every page of DescribeAvailablePatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -2073,8 +1762,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef],
-    ) -> TargetResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEffectiveInstanceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEffectiveInstanceAssociationsResultTypeDef]:
         """Every page of DescribeEffectiveInstanceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -2096,8 +1785,10 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef],
-    ) -> TargetResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeEffectivePatchesForPatchBaselineRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
         """Every page of DescribeEffectivePatchesForPatchBaseline in every target,
         merged per target (botocore's build_full_result).
 
@@ -2121,8 +1812,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceAssociationsStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceAssociationsStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceAssociationsStatusResultTypeDef]:
         """Every page of DescribeInstanceAssociationsStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -2144,8 +1835,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef],
-    ) -> TargetResults[DescribeInstanceInformationResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceInformationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstanceInformationResultTypeDef]:
         """Every page of DescribeInstanceInformation in every target, merged per
         target (botocore's build_full_result).
 
@@ -2170,8 +1861,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef],
-    ) -> TargetResults[DescribeInstancePatchStatesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancePatchStatesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstancePatchStatesResultTypeDef]:
         """Every page of DescribeInstancePatchStates in every target, merged per
         target (botocore's build_full_result).
 
@@ -2193,8 +1884,10 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef],
-    ) -> TargetResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeInstancePatchStatesForPatchGroupRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
         """Every page of DescribeInstancePatchStatesForPatchGroup in every target,
         merged per target (botocore's build_full_result).
 
@@ -2217,8 +1910,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef],
-    ) -> TargetResults[DescribeInstancePatchesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancePatchesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstancePatchesResultTypeDef]:
         """Every page of DescribeInstancePatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -2241,8 +1934,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef],
-    ) -> TargetResults[DescribeInstancePropertiesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancePropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInstancePropertiesResultTypeDef]:
         """Every page of DescribeInstanceProperties in every target, merged per
         target (botocore's build_full_result).
 
@@ -2265,8 +1958,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef],
-    ) -> TargetResults[DescribeInventoryDeletionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInventoryDeletionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeInventoryDeletionsResultTypeDef]:
         """Every page of DescribeInventoryDeletions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2289,9 +1982,11 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
+            type_defs.DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
         ],
-    ) -> TargetResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
+    ) -> TargetResults[
+        type_defs.DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef
+    ]:
         """Every page of DescribeMaintenanceWindowExecutionTaskInvocations in every
         target, merged per target (botocore's build_full_result).
 
@@ -2314,8 +2009,10 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeMaintenanceWindowExecutionTasksRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
         """Every page of DescribeMaintenanceWindowExecutionTasks in every target,
         merged per target (botocore's build_full_result).
 
@@ -2337,8 +2034,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowExecutionsResultTypeDef]:
         """Every page of DescribeMaintenanceWindowExecutions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2362,8 +2059,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowScheduleRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowScheduleResultTypeDef]:
         """Every page of DescribeMaintenanceWindowSchedule in every target, merged
         per target (botocore's build_full_result).
 
@@ -2385,8 +2082,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowTargetsResultTypeDef]:
         """Every page of DescribeMaintenanceWindowTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -2408,8 +2105,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowTasksResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowTasksResultTypeDef]:
         """Every page of DescribeMaintenanceWindowTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -2431,8 +2128,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowsResultTypeDef]:
         """Every page of DescribeMaintenanceWindows in every target, merged per
         target (botocore's build_full_result).
 
@@ -2454,8 +2151,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef],
-    ) -> TargetResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowsForTargetRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMaintenanceWindowsForTargetResultTypeDef]:
         """Every page of DescribeMaintenanceWindowsForTarget in every target, merged
         per target (botocore's build_full_result).
 
@@ -2478,8 +2175,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeOpsItemsRequestTypeDef],
-    ) -> TargetResults[DescribeOpsItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOpsItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeOpsItemsResponseTypeDef]:
         """Every page of DescribeOpsItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -2503,8 +2200,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> TargetResults[DescribeParametersResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeParametersResultTypeDef]:
         """Every page of DescribeParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2527,8 +2224,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef],
-    ) -> TargetResults[DescribePatchBaselinesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePatchBaselinesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePatchBaselinesResultTypeDef]:
         """Every page of DescribePatchBaselines in every target, merged per target
         (botocore's build_full_result).
 
@@ -2550,8 +2247,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePatchGroupsRequestTypeDef],
-    ) -> TargetResults[DescribePatchGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePatchGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePatchGroupsResultTypeDef]:
         """Every page of DescribePatchGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2573,8 +2270,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef],
-    ) -> TargetResults[DescribePatchPropertiesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePatchPropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePatchPropertiesResultTypeDef]:
         """Every page of DescribePatchProperties in every target, merged per target
         (botocore's build_full_result).
 
@@ -2600,8 +2297,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
-    ) -> TargetResults[DescribeSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSessionsResponseTypeDef]:
         """Every page of DescribeSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2624,8 +2321,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInventoryRequestTypeDef],
-    ) -> TargetResults[GetInventoryResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetInventoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInventoryResultTypeDef]:
         """Every page of GetInventory in every target, merged per target (botocore's
         build_full_result).
 
@@ -2648,8 +2345,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetInventorySchemaRequestTypeDef],
-    ) -> TargetResults[GetInventorySchemaResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetInventorySchemaRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInventorySchemaResultTypeDef]:
         """Every page of GetInventorySchema in every target, merged per target
         (botocore's build_full_result).
 
@@ -2672,8 +2369,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetOpsSummaryRequestTypeDef],
-    ) -> TargetResults[GetOpsSummaryResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetOpsSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetOpsSummaryResultTypeDef]:
         """Every page of GetOpsSummary in every target, merged per target (botocore's
         build_full_result).
 
@@ -2699,8 +2396,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetParameterHistoryRequestTypeDef],
-    ) -> TargetResults[GetParameterHistoryResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetParameterHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetParameterHistoryResultTypeDef]:
         """Every page of GetParameterHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -2722,8 +2419,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetParametersByPathRequestTypeDef],
-    ) -> TargetResults[GetParametersByPathResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetParametersByPathRequestTypeDef],
+    ) -> TargetResults[type_defs.GetParametersByPathResultTypeDef]:
         """Every page of GetParametersByPath in every target, merged per target
         (botocore's build_full_result).
 
@@ -2746,8 +2443,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetResourcePoliciesResponseTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2769,8 +2466,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociationVersionsRequestTypeDef],
-    ) -> TargetResults[ListAssociationVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociationVersionsResultTypeDef]:
         """Every page of ListAssociationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2792,8 +2489,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAssociationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssociationsResultTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2818,8 +2515,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommandInvocationsRequestTypeDef],
-    ) -> TargetResults[ListCommandInvocationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandInvocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommandInvocationsResultTypeDef]:
         """Every page of ListCommandInvocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2846,8 +2543,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCommandsRequestTypeDef],
-    ) -> TargetResults[ListCommandsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCommandsResultTypeDef]:
         """Every page of ListCommands in every target, merged per target (botocore's
         build_full_result).
 
@@ -2869,8 +2566,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComplianceItemsRequestTypeDef],
-    ) -> TargetResults[ListComplianceItemsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListComplianceItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComplianceItemsResultTypeDef]:
         """Every page of ListComplianceItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -2895,8 +2592,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComplianceSummariesRequestTypeDef],
-    ) -> TargetResults[ListComplianceSummariesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListComplianceSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComplianceSummariesResultTypeDef]:
         """Every page of ListComplianceSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2921,8 +2618,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDocumentVersionsRequestTypeDef],
-    ) -> TargetResults[ListDocumentVersionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDocumentVersionsResultTypeDef]:
         """Every page of ListDocumentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2944,8 +2641,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDocumentsRequestTypeDef],
-    ) -> TargetResults[ListDocumentsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDocumentsResultTypeDef]:
         """Every page of ListDocuments in every target, merged per target (botocore's
         build_full_result).
 
@@ -2969,8 +2666,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> TargetResults[ListNodesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNodesResultTypeDef]:
         """Every page of ListNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -2993,8 +2690,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNodesSummaryRequestTypeDef],
-    ) -> TargetResults[ListNodesSummaryResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNodesSummaryResultTypeDef]:
         """Every page of ListNodesSummary in every target, merged per target
         (botocore's build_full_result).
 
@@ -3018,8 +2715,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpsItemEventsRequestTypeDef],
-    ) -> TargetResults[ListOpsItemEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpsItemEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpsItemEventsResponseTypeDef]:
         """Every page of ListOpsItemEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -3043,8 +2740,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef],
-    ) -> TargetResults[ListOpsItemRelatedItemsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpsItemRelatedItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpsItemRelatedItemsResponseTypeDef]:
         """Every page of ListOpsItemRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -3068,8 +2765,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpsMetadataRequestTypeDef],
-    ) -> TargetResults[ListOpsMetadataResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpsMetadataRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpsMetadataResultTypeDef]:
         """Every page of ListOpsMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -3092,8 +2789,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef],
-    ) -> TargetResults[ListResourceComplianceSummariesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceComplianceSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceComplianceSummariesResultTypeDef]:
         """Every page of ListResourceComplianceSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -3117,8 +2814,8 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceDataSyncRequestTypeDef],
-    ) -> TargetResults[ListResourceDataSyncResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDataSyncRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceDataSyncResultTypeDef]:
         """Every page of ListResourceDataSync in every target, merged per target
         (botocore's build_full_result).
 
@@ -3141,8 +2838,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeActivationsRequestTypeDef],
-    ) -> Items[ActivationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeActivationsRequestTypeDef],
+    ) -> Items[type_defs.ActivationTypeDef]:
         """Each element of ActivationList in every page of DescribeActivations, from
         every target, as its page arrives (tagged with its target).
 
@@ -3157,8 +2854,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef],
-    ) -> Items[AssociationExecutionTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAssociationExecutionTargetsRequestTypeDef],
+    ) -> Items[type_defs.AssociationExecutionTargetTypeDef]:
         """Each element of AssociationExecutionTargets in every page of
         DescribeAssociationExecutionTargets, from every target, as its page
         arrives (tagged with its target).
@@ -3177,8 +2874,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef],
-    ) -> Items[AssociationExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAssociationExecutionsRequestTypeDef],
+    ) -> Items[type_defs.AssociationExecutionTypeDef]:
         """Each element of AssociationExecutions in every page of
         DescribeAssociationExecutions, from every target, as its page arrives
         (tagged with its target).
@@ -3197,8 +2894,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef],
-    ) -> Items[AutomationExecutionMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAutomationExecutionsRequestTypeDef],
+    ) -> Items[type_defs.AutomationExecutionMetadataTypeDef]:
         """Each element of AutomationExecutionMetadataList in every page of
         DescribeAutomationExecutions, from every target, as its page arrives
         (tagged with its target).
@@ -3217,8 +2914,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef],
-    ) -> Items[StepExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAutomationStepExecutionsRequestTypeDef],
+    ) -> Items[type_defs.StepExecutionTypeDef]:
         """Each element of StepExecutions in every page of
         DescribeAutomationStepExecutions, from every target, as its page arrives
         (tagged with its target).
@@ -3237,8 +2934,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef],
-    ) -> Items[PatchTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAvailablePatchesRequestTypeDef],
+    ) -> Items[type_defs.PatchTypeDef]:
         """Each element of Patches in every page of DescribeAvailablePatches, from
         every target, as its page arrives (tagged with its target).
 
@@ -3253,8 +2950,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef],
-    ) -> Items[InstanceAssociationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeEffectiveInstanceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.InstanceAssociationTypeDef]:
         """Each element of Associations in every page of
         DescribeEffectiveInstanceAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -3273,8 +2970,10 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef],
-    ) -> Items[EffectivePatchTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeEffectivePatchesForPatchBaselineRequestTypeDef
+        ],
+    ) -> Items[type_defs.EffectivePatchTypeDef]:
         """Each element of EffectivePatches in every page of
         DescribeEffectivePatchesForPatchBaseline, from every target, as its page
         arrives (tagged with its target).
@@ -3293,8 +2992,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef],
-    ) -> Items[InstanceAssociationStatusInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceAssociationsStatusRequestTypeDef],
+    ) -> Items[type_defs.InstanceAssociationStatusInfoTypeDef]:
         """Each element of InstanceAssociationStatusInfos in every page of
         DescribeInstanceAssociationsStatus, from every target, as its page arrives
         (tagged with its target).
@@ -3313,8 +3012,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef],
-    ) -> Items[InstanceInformationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstanceInformationRequestTypeDef],
+    ) -> Items[type_defs.InstanceInformationTypeDef]:
         """Each element of InstanceInformationList in every page of
         DescribeInstanceInformation, from every target, as its page arrives
         (tagged with its target).
@@ -3333,8 +3032,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef],
-    ) -> Items[InstancePatchStateTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancePatchStatesRequestTypeDef],
+    ) -> Items[type_defs.InstancePatchStateTypeDef]:
         """Each element of InstancePatchStates in every page of
         DescribeInstancePatchStates, from every target, as its page arrives
         (tagged with its target).
@@ -3353,8 +3052,10 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef],
-    ) -> Items[InstancePatchStateTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeInstancePatchStatesForPatchGroupRequestTypeDef
+        ],
+    ) -> Items[type_defs.InstancePatchStateTypeDef]:
         """Each element of InstancePatchStates in every page of
         DescribeInstancePatchStatesForPatchGroup, from every target, as its page
         arrives (tagged with its target).
@@ -3373,8 +3074,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef],
-    ) -> Items[PatchComplianceDataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancePatchesRequestTypeDef],
+    ) -> Items[type_defs.PatchComplianceDataTypeDef]:
         """Each element of Patches in every page of DescribeInstancePatches, from
         every target, as its page arrives (tagged with its target).
 
@@ -3389,8 +3090,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef],
-    ) -> Items[InstancePropertyTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInstancePropertiesRequestTypeDef],
+    ) -> Items[type_defs.InstancePropertyTypeDef]:
         """Each element of InstanceProperties in every page of
         DescribeInstanceProperties, from every target, as its page arrives (tagged
         with its target).
@@ -3409,8 +3110,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef],
-    ) -> Items[InventoryDeletionStatusItemTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeInventoryDeletionsRequestTypeDef],
+    ) -> Items[type_defs.InventoryDeletionStatusItemTypeDef]:
         """Each element of InventoryDeletions in every page of
         DescribeInventoryDeletions, from every target, as its page arrives (tagged
         with its target).
@@ -3430,9 +3131,9 @@ class MultiRegionSSM(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
+            type_defs.DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
         ],
-    ) -> Items[MaintenanceWindowExecutionTaskInvocationIdentityTypeDef]:
+    ) -> Items[type_defs.MaintenanceWindowExecutionTaskInvocationIdentityTypeDef]:
         """Each element of WindowExecutionTaskInvocationIdentities in every page of
         DescribeMaintenanceWindowExecutionTaskInvocations, from every target, as
         its page arrives (tagged with its target).
@@ -3451,8 +3152,10 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef],
-    ) -> Items[MaintenanceWindowExecutionTaskIdentityTypeDef]:
+        **kwargs: Unpack[
+            type_defs.DescribeMaintenanceWindowExecutionTasksRequestTypeDef
+        ],
+    ) -> Items[type_defs.MaintenanceWindowExecutionTaskIdentityTypeDef]:
         """Each element of WindowExecutionTaskIdentities in every page of
         DescribeMaintenanceWindowExecutionTasks, from every target, as its page
         arrives (tagged with its target).
@@ -3471,8 +3174,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef],
-    ) -> Items[MaintenanceWindowExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowExecutionsRequestTypeDef],
+    ) -> Items[type_defs.MaintenanceWindowExecutionTypeDef]:
         """Each element of WindowExecutions in every page of
         DescribeMaintenanceWindowExecutions, from every target, as its page
         arrives (tagged with its target).
@@ -3491,8 +3194,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef],
-    ) -> Items[ScheduledWindowExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowScheduleRequestTypeDef],
+    ) -> Items[type_defs.ScheduledWindowExecutionTypeDef]:
         """Each element of ScheduledWindowExecutions in every page of
         DescribeMaintenanceWindowSchedule, from every target, as its page arrives
         (tagged with its target).
@@ -3511,8 +3214,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef],
-    ) -> Items[MaintenanceWindowTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowTargetsRequestTypeDef],
+    ) -> Items[type_defs.MaintenanceWindowTargetTypeDef]:
         """Each element of Targets in every page of DescribeMaintenanceWindowTargets,
         from every target, as its page arrives (tagged with its target).
 
@@ -3530,8 +3233,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef],
-    ) -> Items[MaintenanceWindowTaskTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowTasksRequestTypeDef],
+    ) -> Items[type_defs.MaintenanceWindowTaskTypeDef]:
         """Each element of Tasks in every page of DescribeMaintenanceWindowTasks,
         from every target, as its page arrives (tagged with its target).
 
@@ -3549,8 +3252,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef],
-    ) -> Items[MaintenanceWindowIdentityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowsRequestTypeDef],
+    ) -> Items[type_defs.MaintenanceWindowIdentityTypeDef]:
         """Each element of WindowIdentities in every page of
         DescribeMaintenanceWindows, from every target, as its page arrives (tagged
         with its target).
@@ -3569,8 +3272,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef],
-    ) -> Items[MaintenanceWindowIdentityForTargetTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeMaintenanceWindowsForTargetRequestTypeDef],
+    ) -> Items[type_defs.MaintenanceWindowIdentityForTargetTypeDef]:
         """Each element of WindowIdentities in every page of
         DescribeMaintenanceWindowsForTarget, from every target, as its page
         arrives (tagged with its target).
@@ -3589,8 +3292,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeOpsItemsRequestTypeDef],
-    ) -> Items[OpsItemSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeOpsItemsRequestTypeDef],
+    ) -> Items[type_defs.OpsItemSummaryTypeDef]:
         """Each element of OpsItemSummaries in every page of DescribeOpsItems, from
         every target, as its page arrives (tagged with its target).
 
@@ -3605,8 +3308,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> Items[ParameterMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeParametersRequestTypeDef],
+    ) -> Items[type_defs.ParameterMetadataTypeDef]:
         """Each element of Parameters in every page of DescribeParameters, from every
         target, as its page arrives (tagged with its target).
 
@@ -3621,8 +3324,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef],
-    ) -> Items[PatchBaselineIdentityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePatchBaselinesRequestTypeDef],
+    ) -> Items[type_defs.PatchBaselineIdentityTypeDef]:
         """Each element of BaselineIdentities in every page of
         DescribePatchBaselines, from every target, as its page arrives (tagged
         with its target).
@@ -3638,8 +3341,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePatchGroupsRequestTypeDef],
-    ) -> Items[PatchGroupPatchBaselineMappingTypeDef]:
+        **kwargs: Unpack[type_defs.DescribePatchGroupsRequestTypeDef],
+    ) -> Items[type_defs.PatchGroupPatchBaselineMappingTypeDef]:
         """Each element of Mappings in every page of DescribePatchGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -3654,7 +3357,7 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribePatchPropertiesRequestTypeDef],
     ) -> Items[dict[str, str]]:
         """Each element of Properties in every page of DescribePatchProperties, from
         every target, as its page arrives (tagged with its target).
@@ -3670,8 +3373,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeSessionsRequestTypeDef],
-    ) -> Items[SessionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionTypeDef]:
         """Each element of Sessions in every page of DescribeSessions, from every
         target, as its page arrives (tagged with its target).
 
@@ -3686,8 +3389,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInventoryRequestTypeDef],
-    ) -> Items[InventoryResultEntityTypeDef]:
+        **kwargs: Unpack[type_defs.GetInventoryRequestTypeDef],
+    ) -> Items[type_defs.InventoryResultEntityTypeDef]:
         """Each element of Entities in every page of GetInventory, from every target,
         as its page arrives (tagged with its target).
 
@@ -3702,8 +3405,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetInventorySchemaRequestTypeDef],
-    ) -> Items[InventoryItemSchemaTypeDef]:
+        **kwargs: Unpack[type_defs.GetInventorySchemaRequestTypeDef],
+    ) -> Items[type_defs.InventoryItemSchemaTypeDef]:
         """Each element of Schemas in every page of GetInventorySchema, from every
         target, as its page arrives (tagged with its target).
 
@@ -3718,8 +3421,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetOpsSummaryRequestTypeDef],
-    ) -> Items[OpsEntityTypeDef]:
+        **kwargs: Unpack[type_defs.GetOpsSummaryRequestTypeDef],
+    ) -> Items[type_defs.OpsEntityTypeDef]:
         """Each element of Entities in every page of GetOpsSummary, from every
         target, as its page arrives (tagged with its target).
 
@@ -3734,8 +3437,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetParameterHistoryRequestTypeDef],
-    ) -> Items[ParameterHistoryTypeDef]:
+        **kwargs: Unpack[type_defs.GetParameterHistoryRequestTypeDef],
+    ) -> Items[type_defs.ParameterHistoryTypeDef]:
         """Each element of Parameters in every page of GetParameterHistory, from
         every target, as its page arrives (tagged with its target).
 
@@ -3750,8 +3453,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetParametersByPathRequestTypeDef],
-    ) -> Items[ParameterTypeDef]:
+        **kwargs: Unpack[type_defs.GetParametersByPathRequestTypeDef],
+    ) -> Items[type_defs.ParameterTypeDef]:
         """Each element of Parameters in every page of GetParametersByPath, from
         every target, as its page arrives (tagged with its target).
 
@@ -3766,8 +3469,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> Items[GetResourcePoliciesResponseEntryTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesRequestTypeDef],
+    ) -> Items[type_defs.GetResourcePoliciesResponseEntryTypeDef]:
         """Each element of Policies in every page of GetResourcePolicies, from every
         target, as its page arrives (tagged with its target).
 
@@ -3782,8 +3485,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociationVersionsRequestTypeDef],
-    ) -> Items[AssociationVersionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationVersionsRequestTypeDef],
+    ) -> Items[type_defs.AssociationVersionInfoTypeDef]:
         """Each element of AssociationVersions in every page of
         ListAssociationVersions, from every target, as its page arrives (tagged
         with its target).
@@ -3799,8 +3502,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> Items[AssociationTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssociationTypeDef]:
         """Each element of Associations in every page of ListAssociations, from every
         target, as its page arrives (tagged with its target).
 
@@ -3815,8 +3518,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommandInvocationsRequestTypeDef],
-    ) -> Items[CommandInvocationTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandInvocationsRequestTypeDef],
+    ) -> Items[type_defs.CommandInvocationTypeDef]:
         """Each element of CommandInvocations in every page of
         ListCommandInvocations, from every target, as its page arrives (tagged
         with its target).
@@ -3832,8 +3535,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCommandsRequestTypeDef],
-    ) -> Items[CommandTypeDef]:
+        **kwargs: Unpack[type_defs.ListCommandsRequestTypeDef],
+    ) -> Items[type_defs.CommandTypeDef]:
         """Each element of Commands in every page of ListCommands, from every target,
         as its page arrives (tagged with its target).
 
@@ -3848,8 +3551,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComplianceItemsRequestTypeDef],
-    ) -> Items[ComplianceItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListComplianceItemsRequestTypeDef],
+    ) -> Items[type_defs.ComplianceItemTypeDef]:
         """Each element of ComplianceItems in every page of ListComplianceItems, from
         every target, as its page arrives (tagged with its target).
 
@@ -3864,8 +3567,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComplianceSummariesRequestTypeDef],
-    ) -> Items[ComplianceSummaryItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListComplianceSummariesRequestTypeDef],
+    ) -> Items[type_defs.ComplianceSummaryItemTypeDef]:
         """Each element of ComplianceSummaryItems in every page of
         ListComplianceSummaries, from every target, as its page arrives (tagged
         with its target).
@@ -3881,8 +3584,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDocumentVersionsRequestTypeDef],
-    ) -> Items[DocumentVersionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentVersionsRequestTypeDef],
+    ) -> Items[type_defs.DocumentVersionInfoTypeDef]:
         """Each element of DocumentVersions in every page of ListDocumentVersions,
         from every target, as its page arrives (tagged with its target).
 
@@ -3897,8 +3600,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDocumentsRequestTypeDef],
-    ) -> Items[DocumentIdentifierTypeDef]:
+        **kwargs: Unpack[type_defs.ListDocumentsRequestTypeDef],
+    ) -> Items[type_defs.DocumentIdentifierTypeDef]:
         """Each element of DocumentIdentifiers in every page of ListDocuments, from
         every target, as its page arrives (tagged with its target).
 
@@ -3913,8 +3616,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> Items[NodeTypeDef]:
+        **kwargs: Unpack[type_defs.ListNodesRequestTypeDef],
+    ) -> Items[type_defs.NodeTypeDef]:
         """Each element of Nodes in every page of ListNodes, from every target, as
         its page arrives (tagged with its target).
 
@@ -3929,7 +3632,7 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNodesSummaryRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListNodesSummaryRequestTypeDef],
     ) -> Items[dict[str, str]]:
         """Each element of Summary in every page of ListNodesSummary, from every
         target, as its page arrives (tagged with its target).
@@ -3945,8 +3648,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpsItemEventsRequestTypeDef],
-    ) -> Items[OpsItemEventSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpsItemEventsRequestTypeDef],
+    ) -> Items[type_defs.OpsItemEventSummaryTypeDef]:
         """Each element of Summaries in every page of ListOpsItemEvents, from every
         target, as its page arrives (tagged with its target).
 
@@ -3961,8 +3664,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef],
-    ) -> Items[OpsItemRelatedItemSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpsItemRelatedItemsRequestTypeDef],
+    ) -> Items[type_defs.OpsItemRelatedItemSummaryTypeDef]:
         """Each element of Summaries in every page of ListOpsItemRelatedItems, from
         every target, as its page arrives (tagged with its target).
 
@@ -3977,8 +3680,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpsMetadataRequestTypeDef],
-    ) -> Items[OpsMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpsMetadataRequestTypeDef],
+    ) -> Items[type_defs.OpsMetadataTypeDef]:
         """Each element of OpsMetadataList in every page of ListOpsMetadata, from
         every target, as its page arrives (tagged with its target).
 
@@ -3993,8 +3696,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef],
-    ) -> Items[ResourceComplianceSummaryItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceComplianceSummariesRequestTypeDef],
+    ) -> Items[type_defs.ResourceComplianceSummaryItemTypeDef]:
         """Each element of ResourceComplianceSummaryItems in every page of
         ListResourceComplianceSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -4013,8 +3716,8 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceDataSyncRequestTypeDef],
-    ) -> Items[ResourceDataSyncItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDataSyncRequestTypeDef],
+    ) -> Items[type_defs.ResourceDataSyncItemTypeDef]:
         """Each element of ResourceDataSyncItems in every page of
         ListResourceDataSync, from every target, as its page arrives (tagged with
         its target).
@@ -4030,7 +3733,7 @@ class MultiRegionSSM(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetCommandInvocationRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetCommandInvocationRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until CommandExecuted.
 

@@ -15,95 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptPageRequestTypeDef,
-        AcceptPageResultTypeDef,
-        ActivateContactChannelRequestTypeDef,
-        ActivateContactChannelResultTypeDef,
-        ContactChannelTypeDef,
-        ContactTypeDef,
-        CreateContactChannelRequestTypeDef,
-        CreateContactChannelResultTypeDef,
-        CreateContactRequestTypeDef,
-        CreateContactResultTypeDef,
-        CreateRotationOverrideRequestTypeDef,
-        CreateRotationOverrideResultTypeDef,
-        CreateRotationRequestTypeDef,
-        CreateRotationResultTypeDef,
-        DeactivateContactChannelRequestTypeDef,
-        DeactivateContactChannelResultTypeDef,
-        DeleteContactChannelRequestTypeDef,
-        DeleteContactChannelResultTypeDef,
-        DeleteContactRequestTypeDef,
-        DeleteContactResultTypeDef,
-        DeleteRotationOverrideRequestTypeDef,
-        DeleteRotationOverrideResultTypeDef,
-        DeleteRotationRequestTypeDef,
-        DeleteRotationResultTypeDef,
-        DescribeEngagementRequestTypeDef,
-        DescribeEngagementResultTypeDef,
-        DescribePageRequestTypeDef,
-        DescribePageResultTypeDef,
-        EngagementTypeDef,
-        GetContactChannelRequestTypeDef,
-        GetContactChannelResultTypeDef,
-        GetContactPolicyRequestTypeDef,
-        GetContactPolicyResultTypeDef,
-        GetContactRequestTypeDef,
-        GetContactResultTypeDef,
-        GetRotationOverrideRequestTypeDef,
-        GetRotationOverrideResultTypeDef,
-        GetRotationRequestTypeDef,
-        GetRotationResultTypeDef,
-        ListContactChannelsRequestTypeDef,
-        ListContactChannelsResultTypeDef,
-        ListContactsRequestTypeDef,
-        ListContactsResultTypeDef,
-        ListEngagementsRequestTypeDef,
-        ListEngagementsResultTypeDef,
-        ListPageReceiptsRequestTypeDef,
-        ListPageReceiptsResultTypeDef,
-        ListPageResolutionsRequestTypeDef,
-        ListPageResolutionsResultTypeDef,
-        ListPagesByContactRequestTypeDef,
-        ListPagesByContactResultTypeDef,
-        ListPagesByEngagementRequestTypeDef,
-        ListPagesByEngagementResultTypeDef,
-        ListPreviewRotationShiftsRequestTypeDef,
-        ListPreviewRotationShiftsResultTypeDef,
-        ListRotationOverridesRequestTypeDef,
-        ListRotationOverridesResultTypeDef,
-        ListRotationShiftsRequestTypeDef,
-        ListRotationShiftsResultTypeDef,
-        ListRotationsRequestTypeDef,
-        ListRotationsResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResultTypeDef,
-        PageTypeDef,
-        PutContactPolicyRequestTypeDef,
-        PutContactPolicyResultTypeDef,
-        ReceiptTypeDef,
-        ResolutionContactTypeDef,
-        RotationOverrideTypeDef,
-        RotationShiftTypeDef,
-        RotationTypeDef,
-        SendActivationCodeRequestTypeDef,
-        SendActivationCodeResultTypeDef,
-        StartEngagementRequestTypeDef,
-        StartEngagementResultTypeDef,
-        StopEngagementRequestTypeDef,
-        StopEngagementResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResultTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResultTypeDef,
-        UpdateContactChannelRequestTypeDef,
-        UpdateContactChannelResultTypeDef,
-        UpdateContactRequestTypeDef,
-        UpdateContactResultTypeDef,
-        UpdateRotationRequestTypeDef,
-        UpdateRotationResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSMContacts"]
 
@@ -119,8 +31,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_page(
-        self, **kwargs: Unpack[AcceptPageRequestTypeDef]
-    ) -> TargetResults[AcceptPageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptPageRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptPageResultTypeDef]:
         """Used to acknowledge an engagement to a contact channel during an incident.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/AcceptPage
@@ -128,8 +40,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("AcceptPage", kwargs)
 
     def activate_contact_channel(
-        self, **kwargs: Unpack[ActivateContactChannelRequestTypeDef]
-    ) -> TargetResults[ActivateContactChannelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateContactChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateContactChannelResultTypeDef]:
         """Activates a contact's contact channel. Incident Manager can't engage a
         contact until the contact channel has been activated.
 
@@ -138,8 +50,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ActivateContactChannel", kwargs)
 
     def create_contact(
-        self, **kwargs: Unpack[CreateContactRequestTypeDef]
-    ) -> TargetResults[CreateContactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactResultTypeDef]:
         """Contacts are either the contacts that Incident Manager engages during an
         incident or the escalation plans that Incident Manager uses to engage
         contacts in phases during an incident.
@@ -149,8 +61,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("CreateContact", kwargs)
 
     def create_contact_channel(
-        self, **kwargs: Unpack[CreateContactChannelRequestTypeDef]
-    ) -> TargetResults[CreateContactChannelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContactChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactChannelResultTypeDef]:
         """A contact channel is the method that Incident Manager uses to engage your
         contact.
 
@@ -159,8 +71,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("CreateContactChannel", kwargs)
 
     def create_rotation(
-        self, **kwargs: Unpack[CreateRotationRequestTypeDef]
-    ) -> TargetResults[CreateRotationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRotationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRotationResultTypeDef]:
         """Creates a rotation in an on-call schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/CreateRotation
@@ -168,8 +80,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("CreateRotation", kwargs)
 
     def create_rotation_override(
-        self, **kwargs: Unpack[CreateRotationOverrideRequestTypeDef]
-    ) -> TargetResults[CreateRotationOverrideResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRotationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRotationOverrideResultTypeDef]:
         """Creates an override for a rotation in an on-call schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/CreateRotationOverride
@@ -177,8 +89,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("CreateRotationOverride", kwargs)
 
     def deactivate_contact_channel(
-        self, **kwargs: Unpack[DeactivateContactChannelRequestTypeDef]
-    ) -> TargetResults[DeactivateContactChannelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateContactChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeactivateContactChannelResultTypeDef]:
         """To no longer receive Incident Manager engagements to a contact channel,
         you can deactivate the channel.
 
@@ -187,8 +99,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DeactivateContactChannel", kwargs)
 
     def delete_contact(
-        self, **kwargs: Unpack[DeleteContactRequestTypeDef]
-    ) -> TargetResults[DeleteContactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactResultTypeDef]:
         """To remove a contact from Incident Manager, you can delete the contact.
         However, deleting a contact does not remove it from escalation plans and
         related response plans. Deleting an escalation plan also does not remove
@@ -201,8 +113,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DeleteContact", kwargs)
 
     def delete_contact_channel(
-        self, **kwargs: Unpack[DeleteContactChannelRequestTypeDef]
-    ) -> TargetResults[DeleteContactChannelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContactChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactChannelResultTypeDef]:
         """To stop receiving engagements on a contact channel, you can delete the
         channel from a contact. Deleting the contact channel does not remove it
         from the contact's engagement plan, but the stage that includes the
@@ -215,8 +127,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DeleteContactChannel", kwargs)
 
     def delete_rotation(
-        self, **kwargs: Unpack[DeleteRotationRequestTypeDef]
-    ) -> TargetResults[DeleteRotationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRotationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRotationResultTypeDef]:
         """Deletes a rotation from the system. If a rotation belongs to more than one
         on-call schedule, this operation deletes it from all of them.
 
@@ -225,8 +137,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DeleteRotation", kwargs)
 
     def delete_rotation_override(
-        self, **kwargs: Unpack[DeleteRotationOverrideRequestTypeDef]
-    ) -> TargetResults[DeleteRotationOverrideResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRotationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRotationOverrideResultTypeDef]:
         """Deletes an existing override for an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/DeleteRotationOverride
@@ -234,8 +146,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DeleteRotationOverride", kwargs)
 
     def describe_engagement(
-        self, **kwargs: Unpack[DescribeEngagementRequestTypeDef]
-    ) -> TargetResults[DescribeEngagementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEngagementRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEngagementResultTypeDef]:
         """Incident Manager uses engagements to engage contacts and escalation plans
         during an incident. Use this command to describe the engagement that
         occurred during an incident.
@@ -245,8 +157,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DescribeEngagement", kwargs)
 
     def describe_page(
-        self, **kwargs: Unpack[DescribePageRequestTypeDef]
-    ) -> TargetResults[DescribePageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePageRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePageResultTypeDef]:
         """Lists details of the engagement to a contact channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/DescribePage
@@ -254,8 +166,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("DescribePage", kwargs)
 
     def get_contact(
-        self, **kwargs: Unpack[GetContactRequestTypeDef]
-    ) -> TargetResults[GetContactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactResultTypeDef]:
         """Retrieves information about the specified contact or escalation plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetContact
@@ -263,8 +175,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("GetContact", kwargs)
 
     def get_contact_channel(
-        self, **kwargs: Unpack[GetContactChannelRequestTypeDef]
-    ) -> TargetResults[GetContactChannelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactChannelResultTypeDef]:
         """List details about a specific contact channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetContactChannel
@@ -272,8 +184,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("GetContactChannel", kwargs)
 
     def get_contact_policy(
-        self, **kwargs: Unpack[GetContactPolicyRequestTypeDef]
-    ) -> TargetResults[GetContactPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContactPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContactPolicyResultTypeDef]:
         """Retrieves the resource policies attached to the specified contact or
         escalation plan.
 
@@ -282,8 +194,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("GetContactPolicy", kwargs)
 
     def get_rotation(
-        self, **kwargs: Unpack[GetRotationRequestTypeDef]
-    ) -> TargetResults[GetRotationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRotationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRotationResultTypeDef]:
         """Retrieves information about an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetRotation
@@ -291,8 +203,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("GetRotation", kwargs)
 
     def get_rotation_override(
-        self, **kwargs: Unpack[GetRotationOverrideRequestTypeDef]
-    ) -> TargetResults[GetRotationOverrideResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRotationOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRotationOverrideResultTypeDef]:
         """Retrieves information about an override to an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetRotationOverride
@@ -300,8 +212,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("GetRotationOverride", kwargs)
 
     def list_contact_channels(
-        self, **kwargs: Unpack[ListContactChannelsRequestTypeDef]
-    ) -> TargetResults[ListContactChannelsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactChannelsResultTypeDef]:
         """Lists all contact channels for the specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContactChannels
@@ -309,8 +221,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListContactChannels", kwargs)
 
     def list_contacts(
-        self, **kwargs: Unpack[ListContactsRequestTypeDef]
-    ) -> TargetResults[ListContactsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContactsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactsResultTypeDef]:
         """Lists all contacts and escalation plans in Incident Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContacts
@@ -318,8 +230,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListContacts", kwargs)
 
     def list_engagements(
-        self, **kwargs: Unpack[ListEngagementsRequestTypeDef]
-    ) -> TargetResults[ListEngagementsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEngagementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEngagementsResultTypeDef]:
         """Lists all engagements that have happened in an incident.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListEngagements
@@ -327,8 +239,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListEngagements", kwargs)
 
     def list_page_receipts(
-        self, **kwargs: Unpack[ListPageReceiptsRequestTypeDef]
-    ) -> TargetResults[ListPageReceiptsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPageReceiptsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPageReceiptsResultTypeDef]:
         """Lists all of the engagements to contact channels that have been
         acknowledged.
 
@@ -337,8 +249,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListPageReceipts", kwargs)
 
     def list_page_resolutions(
-        self, **kwargs: Unpack[ListPageResolutionsRequestTypeDef]
-    ) -> TargetResults[ListPageResolutionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPageResolutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPageResolutionsResultTypeDef]:
         """Returns the resolution path of an engagement. For example, the escalation
         plan engaged in an incident might target an on-call schedule that includes
         several contacts in a rotation, but just one contact on-call when the
@@ -350,8 +262,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListPageResolutions", kwargs)
 
     def list_pages_by_contact(
-        self, **kwargs: Unpack[ListPagesByContactRequestTypeDef]
-    ) -> TargetResults[ListPagesByContactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPagesByContactRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPagesByContactResultTypeDef]:
         """Lists the engagements to a contact's contact channels.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPagesByContact
@@ -359,8 +271,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListPagesByContact", kwargs)
 
     def list_pages_by_engagement(
-        self, **kwargs: Unpack[ListPagesByEngagementRequestTypeDef]
-    ) -> TargetResults[ListPagesByEngagementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPagesByEngagementRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPagesByEngagementResultTypeDef]:
         """Lists the engagements to contact channels that occurred by engaging a
         contact.
 
@@ -369,8 +281,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListPagesByEngagement", kwargs)
 
     def list_preview_rotation_shifts(
-        self, **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef]
-    ) -> TargetResults[ListPreviewRotationShiftsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPreviewRotationShiftsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPreviewRotationShiftsResultTypeDef]:
         """Returns a list of shifts based on rotation configuration parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPreviewRotationShifts
@@ -378,8 +290,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListPreviewRotationShifts", kwargs)
 
     def list_rotation_overrides(
-        self, **kwargs: Unpack[ListRotationOverridesRequestTypeDef]
-    ) -> TargetResults[ListRotationOverridesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRotationOverridesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRotationOverridesResultTypeDef]:
         """Retrieves a list of overrides currently specified for an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationOverrides
@@ -387,8 +299,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListRotationOverrides", kwargs)
 
     def list_rotation_shifts(
-        self, **kwargs: Unpack[ListRotationShiftsRequestTypeDef]
-    ) -> TargetResults[ListRotationShiftsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRotationShiftsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRotationShiftsResultTypeDef]:
         """Returns a list of shifts generated by an existing rotation in the system.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationShifts
@@ -396,8 +308,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListRotationShifts", kwargs)
 
     def list_rotations(
-        self, **kwargs: Unpack[ListRotationsRequestTypeDef]
-    ) -> TargetResults[ListRotationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRotationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRotationsResultTypeDef]:
         """Retrieves a list of on-call rotations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotations
@@ -405,8 +317,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListRotations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResultTypeDef]:
         """Lists the tags of a contact, escalation plan, rotation, or on-call
         schedule.
 
@@ -415,8 +327,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_contact_policy(
-        self, **kwargs: Unpack[PutContactPolicyRequestTypeDef]
-    ) -> TargetResults[PutContactPolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutContactPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutContactPolicyResultTypeDef]:
         """Adds a resource policy to the specified contact or escalation plan. The
         resource policy is used to share the contact or escalation plan using
         Resource Access Manager (RAM). For more information about cross-account
@@ -427,8 +339,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("PutContactPolicy", kwargs)
 
     def send_activation_code(
-        self, **kwargs: Unpack[SendActivationCodeRequestTypeDef]
-    ) -> TargetResults[SendActivationCodeResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendActivationCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.SendActivationCodeResultTypeDef]:
         """Sends an activation code to a contact channel. The contact can use this
         code to activate the contact channel in the console or with the
         ActivateChannel operation. Incident Manager can't engage a contact channel
@@ -439,8 +351,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("SendActivationCode", kwargs)
 
     def start_engagement(
-        self, **kwargs: Unpack[StartEngagementRequestTypeDef]
-    ) -> TargetResults[StartEngagementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartEngagementRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEngagementResultTypeDef]:
         """Starts an engagement to a contact or escalation plan. The engagement
         engages each contact specified in the incident.
 
@@ -449,8 +361,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("StartEngagement", kwargs)
 
     def stop_engagement(
-        self, **kwargs: Unpack[StopEngagementRequestTypeDef]
-    ) -> TargetResults[StopEngagementResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopEngagementRequestTypeDef]
+    ) -> TargetResults[type_defs.StopEngagementResultTypeDef]:
         """Stops an engagement before it finishes the final stage of the escalation
         plan or engagement plan. Further contacts aren't engaged.
 
@@ -459,8 +371,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("StopEngagement", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResultTypeDef]:
         """Tags a contact or escalation plan. You can tag only contacts and
         escalation plans in the first region of your replication set.
 
@@ -469,8 +381,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResultTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UntagResource
@@ -478,8 +390,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_contact(
-        self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> TargetResults[UpdateContactResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactResultTypeDef]:
         """Updates the contact or escalation plan specified.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateContact
@@ -487,8 +399,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("UpdateContact", kwargs)
 
     def update_contact_channel(
-        self, **kwargs: Unpack[UpdateContactChannelRequestTypeDef]
-    ) -> TargetResults[UpdateContactChannelResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContactChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactChannelResultTypeDef]:
         """Updates a contact's contact channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateContactChannel
@@ -496,8 +408,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         return self._call("UpdateContactChannel", kwargs)
 
     def update_rotation(
-        self, **kwargs: Unpack[UpdateRotationRequestTypeDef]
-    ) -> TargetResults[UpdateRotationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRotationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRotationResultTypeDef]:
         """Updates the information specified for an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateRotation
@@ -510,8 +422,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactChannelsRequestTypeDef],
-    ) -> TargetResults[ListContactChannelsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactChannelsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactChannelsResultTypeDef]:
         """Every page of ListContactChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -533,8 +445,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContactsRequestTypeDef],
-    ) -> TargetResults[ListContactsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactsResultTypeDef]:
         """Every page of ListContacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -556,8 +468,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEngagementsRequestTypeDef],
-    ) -> TargetResults[ListEngagementsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementsResultTypeDef]:
         """Every page of ListEngagements in every target, merged per target
         (botocore's build_full_result).
 
@@ -579,8 +491,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPageReceiptsRequestTypeDef],
-    ) -> TargetResults[ListPageReceiptsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPageReceiptsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPageReceiptsResultTypeDef]:
         """Every page of ListPageReceipts in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,8 +515,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPageResolutionsRequestTypeDef],
-    ) -> TargetResults[ListPageResolutionsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPageResolutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPageResolutionsResultTypeDef]:
         """Every page of ListPageResolutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,8 +542,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPagesByContactRequestTypeDef],
-    ) -> TargetResults[ListPagesByContactResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPagesByContactRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPagesByContactResultTypeDef]:
         """Every page of ListPagesByContact in every target, merged per target
         (botocore's build_full_result).
 
@@ -653,8 +565,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPagesByEngagementRequestTypeDef],
-    ) -> TargetResults[ListPagesByEngagementResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPagesByEngagementRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPagesByEngagementResultTypeDef]:
         """Every page of ListPagesByEngagement in every target, merged per target
         (botocore's build_full_result).
 
@@ -677,8 +589,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef],
-    ) -> TargetResults[ListPreviewRotationShiftsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListPreviewRotationShiftsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPreviewRotationShiftsResultTypeDef]:
         """Every page of ListPreviewRotationShifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -700,8 +612,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRotationOverridesRequestTypeDef],
-    ) -> TargetResults[ListRotationOverridesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRotationOverridesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRotationOverridesResultTypeDef]:
         """Every page of ListRotationOverrides in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,8 +635,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRotationShiftsRequestTypeDef],
-    ) -> TargetResults[ListRotationShiftsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRotationShiftsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRotationShiftsResultTypeDef]:
         """Every page of ListRotationShifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,8 +658,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRotationsRequestTypeDef],
-    ) -> TargetResults[ListRotationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListRotationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRotationsResultTypeDef]:
         """Every page of ListRotations in every target, merged per target (botocore's
         build_full_result).
 
@@ -768,8 +680,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactChannelsRequestTypeDef],
-    ) -> Items[ContactChannelTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactChannelsRequestTypeDef],
+    ) -> Items[type_defs.ContactChannelTypeDef]:
         """Each element of ContactChannels in every page of ListContactChannels, from
         every target, as its page arrives (tagged with its target).
 
@@ -784,8 +696,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContactsRequestTypeDef],
-    ) -> Items[ContactTypeDef]:
+        **kwargs: Unpack[type_defs.ListContactsRequestTypeDef],
+    ) -> Items[type_defs.ContactTypeDef]:
         """Each element of Contacts in every page of ListContacts, from every target,
         as its page arrives (tagged with its target).
 
@@ -800,8 +712,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEngagementsRequestTypeDef],
-    ) -> Items[EngagementTypeDef]:
+        **kwargs: Unpack[type_defs.ListEngagementsRequestTypeDef],
+    ) -> Items[type_defs.EngagementTypeDef]:
         """Each element of Engagements in every page of ListEngagements, from every
         target, as its page arrives (tagged with its target).
 
@@ -816,8 +728,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPageReceiptsRequestTypeDef],
-    ) -> Items[ReceiptTypeDef]:
+        **kwargs: Unpack[type_defs.ListPageReceiptsRequestTypeDef],
+    ) -> Items[type_defs.ReceiptTypeDef]:
         """Each element of Receipts in every page of ListPageReceipts, from every
         target, as its page arrives (tagged with its target).
 
@@ -832,8 +744,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPageResolutionsRequestTypeDef],
-    ) -> Items[ResolutionContactTypeDef]:
+        **kwargs: Unpack[type_defs.ListPageResolutionsRequestTypeDef],
+    ) -> Items[type_defs.ResolutionContactTypeDef]:
         """Each element of PageResolutions in every page of ListPageResolutions, from
         every target, as its page arrives (tagged with its target).
 
@@ -848,8 +760,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPagesByContactRequestTypeDef],
-    ) -> Items[PageTypeDef]:
+        **kwargs: Unpack[type_defs.ListPagesByContactRequestTypeDef],
+    ) -> Items[type_defs.PageTypeDef]:
         """Each element of Pages in every page of ListPagesByContact, from every
         target, as its page arrives (tagged with its target).
 
@@ -864,8 +776,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPagesByEngagementRequestTypeDef],
-    ) -> Items[PageTypeDef]:
+        **kwargs: Unpack[type_defs.ListPagesByEngagementRequestTypeDef],
+    ) -> Items[type_defs.PageTypeDef]:
         """Each element of Pages in every page of ListPagesByEngagement, from every
         target, as its page arrives (tagged with its target).
 
@@ -880,8 +792,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef],
-    ) -> Items[RotationShiftTypeDef]:
+        **kwargs: Unpack[type_defs.ListPreviewRotationShiftsRequestTypeDef],
+    ) -> Items[type_defs.RotationShiftTypeDef]:
         """Each element of RotationShifts in every page of ListPreviewRotationShifts,
         from every target, as its page arrives (tagged with its target).
 
@@ -899,8 +811,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRotationOverridesRequestTypeDef],
-    ) -> Items[RotationOverrideTypeDef]:
+        **kwargs: Unpack[type_defs.ListRotationOverridesRequestTypeDef],
+    ) -> Items[type_defs.RotationOverrideTypeDef]:
         """Each element of RotationOverrides in every page of ListRotationOverrides,
         from every target, as its page arrives (tagged with its target).
 
@@ -915,8 +827,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRotationShiftsRequestTypeDef],
-    ) -> Items[RotationShiftTypeDef]:
+        **kwargs: Unpack[type_defs.ListRotationShiftsRequestTypeDef],
+    ) -> Items[type_defs.RotationShiftTypeDef]:
         """Each element of RotationShifts in every page of ListRotationShifts, from
         every target, as its page arrives (tagged with its target).
 
@@ -931,8 +843,8 @@ class MultiRegionSSMContacts(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRotationsRequestTypeDef],
-    ) -> Items[RotationTypeDef]:
+        **kwargs: Unpack[type_defs.ListRotationsRequestTypeDef],
+    ) -> Items[type_defs.RotationTypeDef]:
         """Each element of Rotations in every page of ListRotations, from every
         target, as its page arrives (tagged with its target).
 

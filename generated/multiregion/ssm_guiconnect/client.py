@@ -12,13 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DeleteConnectionRecordingPreferencesRequestTypeDef,
-        DeleteConnectionRecordingPreferencesResponseTypeDef,
-        GetConnectionRecordingPreferencesResponseTypeDef,
-        UpdateConnectionRecordingPreferencesRequestTypeDef,
-        UpdateConnectionRecordingPreferencesResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSMGUIConnect"]
 
@@ -30,8 +24,9 @@ class MultiRegionSSMGUIConnect(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_connection_recording_preferences(
-        self, **kwargs: Unpack[DeleteConnectionRecordingPreferencesRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionRecordingPreferencesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteConnectionRecordingPreferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteConnectionRecordingPreferencesResponseTypeDef]:
         """Deletes the preferences for recording RDP connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-guiconnect-2021-05-01/DeleteConnectionRecordingPreferences
@@ -40,7 +35,7 @@ class MultiRegionSSMGUIConnect(MultiRegionClient):
 
     def get_connection_recording_preferences(
         self,
-    ) -> TargetResults[GetConnectionRecordingPreferencesResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetConnectionRecordingPreferencesResponseTypeDef]:
         """Returns the preferences specified for recording RDP connections in the
         requesting Amazon Web Services account and Amazon Web Services Region.
 
@@ -49,8 +44,9 @@ class MultiRegionSSMGUIConnect(MultiRegionClient):
         return self._call("GetConnectionRecordingPreferences", {})
 
     def update_connection_recording_preferences(
-        self, **kwargs: Unpack[UpdateConnectionRecordingPreferencesRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionRecordingPreferencesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateConnectionRecordingPreferencesRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateConnectionRecordingPreferencesResponseTypeDef]:
         """Updates the preferences for recording RDP connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-guiconnect-2021-05-01/UpdateConnectionRecordingPreferences

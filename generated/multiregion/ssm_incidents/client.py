@@ -15,76 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetIncidentFindingsInputTypeDef,
-        BatchGetIncidentFindingsOutputTypeDef,
-        CreateReplicationSetInputTypeDef,
-        CreateReplicationSetOutputTypeDef,
-        CreateResponsePlanInputTypeDef,
-        CreateResponsePlanOutputTypeDef,
-        CreateTimelineEventInputTypeDef,
-        CreateTimelineEventOutputTypeDef,
-        DeleteIncidentRecordInputTypeDef,
-        DeleteIncidentRecordOutputTypeDef,
-        DeleteReplicationSetInputTypeDef,
-        DeleteReplicationSetOutputTypeDef,
-        DeleteResourcePolicyInputTypeDef,
-        DeleteResourcePolicyOutputTypeDef,
-        DeleteResponsePlanInputTypeDef,
-        DeleteResponsePlanOutputTypeDef,
-        DeleteTimelineEventInputTypeDef,
-        DeleteTimelineEventOutputTypeDef,
-        EventSummaryTypeDef,
-        FindingSummaryTypeDef,
-        GetIncidentRecordInputTypeDef,
-        GetIncidentRecordOutputTypeDef,
-        GetReplicationSetInputTypeDef,
-        GetReplicationSetOutputTypeDef,
-        GetResourcePoliciesInputTypeDef,
-        GetResourcePoliciesOutputTypeDef,
-        GetResponsePlanInputTypeDef,
-        GetResponsePlanOutputTypeDef,
-        GetTimelineEventInputTypeDef,
-        GetTimelineEventOutputTypeDef,
-        IncidentRecordSummaryTypeDef,
-        ListIncidentFindingsInputTypeDef,
-        ListIncidentFindingsOutputTypeDef,
-        ListIncidentRecordsInputTypeDef,
-        ListIncidentRecordsOutputTypeDef,
-        ListRelatedItemsInputTypeDef,
-        ListRelatedItemsOutputTypeDef,
-        ListReplicationSetsInputTypeDef,
-        ListReplicationSetsOutputTypeDef,
-        ListResponsePlansInputTypeDef,
-        ListResponsePlansOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTimelineEventsInputTypeDef,
-        ListTimelineEventsOutputTypeDef,
-        PutResourcePolicyInputTypeDef,
-        PutResourcePolicyOutputTypeDef,
-        RelatedItemTypeDef,
-        ResourcePolicyTypeDef,
-        ResponsePlanSummaryTypeDef,
-        StartIncidentInputTypeDef,
-        StartIncidentOutputTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDeletionProtectionInputTypeDef,
-        UpdateDeletionProtectionOutputTypeDef,
-        UpdateIncidentRecordInputTypeDef,
-        UpdateIncidentRecordOutputTypeDef,
-        UpdateRelatedItemsInputTypeDef,
-        UpdateRelatedItemsOutputTypeDef,
-        UpdateReplicationSetInputTypeDef,
-        UpdateReplicationSetOutputTypeDef,
-        UpdateResponsePlanInputTypeDef,
-        UpdateResponsePlanOutputTypeDef,
-        UpdateTimelineEventInputTypeDef,
-        UpdateTimelineEventOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSMIncidents"]
 
@@ -100,8 +31,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_incident_findings(
-        self, **kwargs: Unpack[BatchGetIncidentFindingsInputTypeDef]
-    ) -> TargetResults[BatchGetIncidentFindingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetIncidentFindingsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetIncidentFindingsOutputTypeDef]:
         """Retrieves details about all specified findings for an incident, including
         descriptive details about each finding. A finding represents a recent
         application environment change made by an CodeDeploy deployment or an
@@ -113,8 +44,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("BatchGetIncidentFindings", kwargs)
 
     def create_replication_set(
-        self, **kwargs: Unpack[CreateReplicationSetInputTypeDef]
-    ) -> TargetResults[CreateReplicationSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReplicationSetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateReplicationSetOutputTypeDef]:
         """A replication set replicates and encrypts your data to the provided
         Regions with the provided KMS key.
 
@@ -123,8 +54,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("CreateReplicationSet", kwargs)
 
     def create_response_plan(
-        self, **kwargs: Unpack[CreateResponsePlanInputTypeDef]
-    ) -> TargetResults[CreateResponsePlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResponsePlanInputTypeDef]
+    ) -> TargetResults[type_defs.CreateResponsePlanOutputTypeDef]:
         """Creates a response plan that automates the initial response to incidents.
         A response plan engages contacts, starts chat channel collaboration, and
         initiates runbooks at the beginning of an incident.
@@ -134,8 +65,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("CreateResponsePlan", kwargs)
 
     def create_timeline_event(
-        self, **kwargs: Unpack[CreateTimelineEventInputTypeDef]
-    ) -> TargetResults[CreateTimelineEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTimelineEventInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTimelineEventOutputTypeDef]:
         """Creates a custom timeline event on the incident details page of an
         incident record. Incident Manager automatically creates timeline events
         that mark key moments during an incident. You can create custom timeline
@@ -147,8 +78,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("CreateTimelineEvent", kwargs)
 
     def delete_incident_record(
-        self, **kwargs: Unpack[DeleteIncidentRecordInputTypeDef]
-    ) -> TargetResults[DeleteIncidentRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIncidentRecordInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIncidentRecordOutputTypeDef]:
         """Delete an incident record from Incident Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/DeleteIncidentRecord
@@ -156,8 +87,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("DeleteIncidentRecord", kwargs)
 
     def delete_replication_set(
-        self, **kwargs: Unpack[DeleteReplicationSetInputTypeDef]
-    ) -> TargetResults[DeleteReplicationSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReplicationSetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteReplicationSetOutputTypeDef]:
         """Deletes all Regions in your replication set. Deleting the replication set
         deletes all Incident Manager data.
 
@@ -166,8 +97,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("DeleteReplicationSet", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyOutputTypeDef]:
         """Deletes the resource policy that Resource Access Manager uses to share
         your Incident Manager resource.
 
@@ -176,8 +107,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_response_plan(
-        self, **kwargs: Unpack[DeleteResponsePlanInputTypeDef]
-    ) -> TargetResults[DeleteResponsePlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResponsePlanInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResponsePlanOutputTypeDef]:
         """Deletes the specified response plan. Deleting a response plan stops all
         linked CloudWatch alarms and EventBridge events from creating an incident
         with this response plan.
@@ -187,8 +118,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("DeleteResponsePlan", kwargs)
 
     def delete_timeline_event(
-        self, **kwargs: Unpack[DeleteTimelineEventInputTypeDef]
-    ) -> TargetResults[DeleteTimelineEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTimelineEventInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTimelineEventOutputTypeDef]:
         """Deletes a timeline event from an incident.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/DeleteTimelineEvent
@@ -196,8 +127,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("DeleteTimelineEvent", kwargs)
 
     def get_incident_record(
-        self, **kwargs: Unpack[GetIncidentRecordInputTypeDef]
-    ) -> TargetResults[GetIncidentRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIncidentRecordInputTypeDef]
+    ) -> TargetResults[type_defs.GetIncidentRecordOutputTypeDef]:
         """Returns the details for the specified incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetIncidentRecord
@@ -205,8 +136,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("GetIncidentRecord", kwargs)
 
     def get_replication_set(
-        self, **kwargs: Unpack[GetReplicationSetInputTypeDef]
-    ) -> TargetResults[GetReplicationSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReplicationSetInputTypeDef]
+    ) -> TargetResults[type_defs.GetReplicationSetOutputTypeDef]:
         """Retrieve your Incident Manager replication set.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetReplicationSet
@@ -214,8 +145,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("GetReplicationSet", kwargs)
 
     def get_resource_policies(
-        self, **kwargs: Unpack[GetResourcePoliciesInputTypeDef]
-    ) -> TargetResults[GetResourcePoliciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePoliciesInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePoliciesOutputTypeDef]:
         """Retrieves the resource policies attached to the specified response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetResourcePolicies
@@ -223,8 +154,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("GetResourcePolicies", kwargs)
 
     def get_response_plan(
-        self, **kwargs: Unpack[GetResponsePlanInputTypeDef]
-    ) -> TargetResults[GetResponsePlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResponsePlanInputTypeDef]
+    ) -> TargetResults[type_defs.GetResponsePlanOutputTypeDef]:
         """Retrieves the details of the specified response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetResponsePlan
@@ -232,8 +163,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("GetResponsePlan", kwargs)
 
     def get_timeline_event(
-        self, **kwargs: Unpack[GetTimelineEventInputTypeDef]
-    ) -> TargetResults[GetTimelineEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTimelineEventInputTypeDef]
+    ) -> TargetResults[type_defs.GetTimelineEventOutputTypeDef]:
         """Retrieves a timeline event based on its ID and incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetTimelineEvent
@@ -241,8 +172,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("GetTimelineEvent", kwargs)
 
     def list_incident_findings(
-        self, **kwargs: Unpack[ListIncidentFindingsInputTypeDef]
-    ) -> TargetResults[ListIncidentFindingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIncidentFindingsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIncidentFindingsOutputTypeDef]:
         """Retrieves a list of the IDs of findings, plus their last modified times,
         that have been identified for a specified incident. A finding represents a
         recent application environment change made by an CloudFormation stack
@@ -254,8 +185,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListIncidentFindings", kwargs)
 
     def list_incident_records(
-        self, **kwargs: Unpack[ListIncidentRecordsInputTypeDef]
-    ) -> TargetResults[ListIncidentRecordsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIncidentRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIncidentRecordsOutputTypeDef]:
         """Lists all incident records in your account. Use this command to retrieve
         the Amazon Resource Name (ARN) of the incident record you want to update.
 
@@ -264,8 +195,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListIncidentRecords", kwargs)
 
     def list_related_items(
-        self, **kwargs: Unpack[ListRelatedItemsInputTypeDef]
-    ) -> TargetResults[ListRelatedItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRelatedItemsInputTypeDef]
+    ) -> TargetResults[type_defs.ListRelatedItemsOutputTypeDef]:
         """List all related items for an incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListRelatedItems
@@ -273,8 +204,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListRelatedItems", kwargs)
 
     def list_replication_sets(
-        self, **kwargs: Unpack[ListReplicationSetsInputTypeDef]
-    ) -> TargetResults[ListReplicationSetsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReplicationSetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListReplicationSetsOutputTypeDef]:
         """Lists details about the replication set configured in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListReplicationSets
@@ -282,8 +213,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListReplicationSets", kwargs)
 
     def list_response_plans(
-        self, **kwargs: Unpack[ListResponsePlansInputTypeDef]
-    ) -> TargetResults[ListResponsePlansOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResponsePlansInputTypeDef]
+    ) -> TargetResults[type_defs.ListResponsePlansOutputTypeDef]:
         """Lists all response plans in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListResponsePlans
@@ -291,8 +222,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListResponsePlans", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are attached to the specified response plan or
         incident.
 
@@ -301,8 +232,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_timeline_events(
-        self, **kwargs: Unpack[ListTimelineEventsInputTypeDef]
-    ) -> TargetResults[ListTimelineEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTimelineEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTimelineEventsOutputTypeDef]:
         """Lists timeline events for the specified incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListTimelineEvents
@@ -310,8 +241,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("ListTimelineEvents", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyOutputTypeDef]:
         """Adds a resource policy to the specified response plan. The resource policy
         is used to share the response plan using Resource Access Manager (RAM).
         For more information about cross-account sharing, see Cross-Region and
@@ -322,8 +253,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def start_incident(
-        self, **kwargs: Unpack[StartIncidentInputTypeDef]
-    ) -> TargetResults[StartIncidentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartIncidentInputTypeDef]
+    ) -> TargetResults[type_defs.StartIncidentOutputTypeDef]:
         """Used to start an incident from CloudWatch alarms, EventBridge events, or
         manually.
 
@@ -332,8 +263,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("StartIncident", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds a tag to a response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/TagResource
@@ -341,8 +272,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UntagResource
@@ -350,8 +281,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_deletion_protection(
-        self, **kwargs: Unpack[UpdateDeletionProtectionInputTypeDef]
-    ) -> TargetResults[UpdateDeletionProtectionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeletionProtectionInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeletionProtectionOutputTypeDef]:
         """Update deletion protection to either allow or deny deletion of the final
         Region in a replication set.
 
@@ -360,8 +291,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("UpdateDeletionProtection", kwargs)
 
     def update_incident_record(
-        self, **kwargs: Unpack[UpdateIncidentRecordInputTypeDef]
-    ) -> TargetResults[UpdateIncidentRecordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIncidentRecordInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIncidentRecordOutputTypeDef]:
         """Update the details of an incident record. You can use this operation to
         update an incident record from the defined chat channel. For more
         information about using actions in chat channels, see Interacting through
@@ -372,8 +303,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("UpdateIncidentRecord", kwargs)
 
     def update_related_items(
-        self, **kwargs: Unpack[UpdateRelatedItemsInputTypeDef]
-    ) -> TargetResults[UpdateRelatedItemsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRelatedItemsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateRelatedItemsOutputTypeDef]:
         """Add or remove related items from the related items tab of an incident
         record.
 
@@ -382,8 +313,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("UpdateRelatedItems", kwargs)
 
     def update_replication_set(
-        self, **kwargs: Unpack[UpdateReplicationSetInputTypeDef]
-    ) -> TargetResults[UpdateReplicationSetOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReplicationSetInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateReplicationSetOutputTypeDef]:
         """Add or delete Regions from your replication set.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateReplicationSet
@@ -391,8 +322,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("UpdateReplicationSet", kwargs)
 
     def update_response_plan(
-        self, **kwargs: Unpack[UpdateResponsePlanInputTypeDef]
-    ) -> TargetResults[UpdateResponsePlanOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResponsePlanInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateResponsePlanOutputTypeDef]:
         """Updates the specified response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateResponsePlan
@@ -400,8 +331,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         return self._call("UpdateResponsePlan", kwargs)
 
     def update_timeline_event(
-        self, **kwargs: Unpack[UpdateTimelineEventInputTypeDef]
-    ) -> TargetResults[UpdateTimelineEventOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTimelineEventInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateTimelineEventOutputTypeDef]:
         """Updates a timeline event. You can update events of type Custom Event.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateTimelineEvent
@@ -414,8 +345,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetResourcePoliciesInputTypeDef],
-    ) -> TargetResults[GetResourcePoliciesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesInputTypeDef],
+    ) -> TargetResults[type_defs.GetResourcePoliciesOutputTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -437,8 +368,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIncidentFindingsInputTypeDef],
-    ) -> TargetResults[ListIncidentFindingsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIncidentFindingsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIncidentFindingsOutputTypeDef]:
         """Every page of ListIncidentFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -464,8 +395,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIncidentRecordsInputTypeDef],
-    ) -> TargetResults[ListIncidentRecordsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIncidentRecordsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIncidentRecordsOutputTypeDef]:
         """Every page of ListIncidentRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -488,8 +419,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRelatedItemsInputTypeDef],
-    ) -> TargetResults[ListRelatedItemsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelatedItemsInputTypeDef],
+    ) -> TargetResults[type_defs.ListRelatedItemsOutputTypeDef]:
         """Every page of ListRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,8 +442,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListReplicationSetsInputTypeDef],
-    ) -> TargetResults[ListReplicationSetsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListReplicationSetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListReplicationSetsOutputTypeDef]:
         """Every page of ListReplicationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -534,8 +465,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResponsePlansInputTypeDef],
-    ) -> TargetResults[ListResponsePlansOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListResponsePlansInputTypeDef],
+    ) -> TargetResults[type_defs.ListResponsePlansOutputTypeDef]:
         """Every page of ListResponsePlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -557,8 +488,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTimelineEventsInputTypeDef],
-    ) -> TargetResults[ListTimelineEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTimelineEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTimelineEventsOutputTypeDef]:
         """Every page of ListTimelineEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -579,8 +510,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetResourcePoliciesInputTypeDef],
-    ) -> Items[ResourcePolicyTypeDef]:
+        **kwargs: Unpack[type_defs.GetResourcePoliciesInputTypeDef],
+    ) -> Items[type_defs.ResourcePolicyTypeDef]:
         """Each element of resourcePolicies in every page of GetResourcePolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -595,8 +526,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIncidentFindingsInputTypeDef],
-    ) -> Items[FindingSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIncidentFindingsInputTypeDef],
+    ) -> Items[type_defs.FindingSummaryTypeDef]:
         """Each element of findings in every page of ListIncidentFindings, from every
         target, as its page arrives (tagged with its target).
 
@@ -611,8 +542,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIncidentRecordsInputTypeDef],
-    ) -> Items[IncidentRecordSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIncidentRecordsInputTypeDef],
+    ) -> Items[type_defs.IncidentRecordSummaryTypeDef]:
         """Each element of incidentRecordSummaries in every page of
         ListIncidentRecords, from every target, as its page arrives (tagged with
         its target).
@@ -628,8 +559,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRelatedItemsInputTypeDef],
-    ) -> Items[RelatedItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListRelatedItemsInputTypeDef],
+    ) -> Items[type_defs.RelatedItemTypeDef]:
         """Each element of relatedItems in every page of ListRelatedItems, from every
         target, as its page arrives (tagged with its target).
 
@@ -644,7 +575,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListReplicationSetsInputTypeDef],
+        **kwargs: Unpack[type_defs.ListReplicationSetsInputTypeDef],
     ) -> Items[str]:
         """Each element of replicationSetArns in every page of ListReplicationSets,
         from every target, as its page arrives (tagged with its target).
@@ -660,8 +591,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResponsePlansInputTypeDef],
-    ) -> Items[ResponsePlanSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResponsePlansInputTypeDef],
+    ) -> Items[type_defs.ResponsePlanSummaryTypeDef]:
         """Each element of responsePlanSummaries in every page of ListResponsePlans,
         from every target, as its page arrives (tagged with its target).
 
@@ -676,8 +607,8 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTimelineEventsInputTypeDef],
-    ) -> Items[EventSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTimelineEventsInputTypeDef],
+    ) -> Items[type_defs.EventSummaryTypeDef]:
         """Each element of eventSummaries in every page of ListTimelineEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -692,7 +623,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetReplicationSetInputTypeDef],
+        **kwargs: Unpack[type_defs.GetReplicationSetInputTypeDef],
     ) -> TargetResults[None]:
         """Wait for a replication set to become ACTIVE
 
@@ -714,7 +645,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetReplicationSetInputTypeDef],
+        **kwargs: Unpack[type_defs.GetReplicationSetInputTypeDef],
     ) -> TargetResults[None]:
         """Wait for a replication set to be deleted
 

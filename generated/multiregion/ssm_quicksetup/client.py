@@ -15,31 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ConfigurationManagerSummaryTypeDef,
-        ConfigurationSummaryTypeDef,
-        CreateConfigurationManagerInputTypeDef,
-        CreateConfigurationManagerOutputTypeDef,
-        DeleteConfigurationManagerInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetConfigurationInputTypeDef,
-        GetConfigurationManagerInputTypeDef,
-        GetConfigurationManagerOutputTypeDef,
-        GetConfigurationOutputTypeDef,
-        GetServiceSettingsOutputTypeDef,
-        ListConfigurationManagersInputTypeDef,
-        ListConfigurationManagersOutputTypeDef,
-        ListConfigurationsInputTypeDef,
-        ListConfigurationsOutputTypeDef,
-        ListQuickSetupTypesOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        TagResourceInputTypeDef,
-        UntagResourceInputTypeDef,
-        UpdateConfigurationDefinitionInputTypeDef,
-        UpdateConfigurationManagerInputTypeDef,
-        UpdateServiceSettingsInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSystemsManagerQuickSetup"]
 
@@ -54,8 +30,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_configuration_manager(
-        self, **kwargs: Unpack[CreateConfigurationManagerInputTypeDef]
-    ) -> TargetResults[CreateConfigurationManagerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConfigurationManagerInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConfigurationManagerOutputTypeDef]:
         """Creates a Quick Setup configuration manager resource. This object is a
         collection of desired state configurations for multiple configuration
         definitions and summaries describing the deployments of those definitions.
@@ -65,8 +41,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("CreateConfigurationManager", kwargs)
 
     def delete_configuration_manager(
-        self, **kwargs: Unpack[DeleteConfigurationManagerInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConfigurationManagerInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a configuration manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/DeleteConfigurationManager
@@ -74,8 +50,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("DeleteConfigurationManager", kwargs)
 
     def get_configuration(
-        self, **kwargs: Unpack[GetConfigurationInputTypeDef]
-    ) -> TargetResults[GetConfigurationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationOutputTypeDef]:
         """Returns details about the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/GetConfiguration
@@ -83,15 +59,17 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("GetConfiguration", kwargs)
 
     def get_configuration_manager(
-        self, **kwargs: Unpack[GetConfigurationManagerInputTypeDef]
-    ) -> TargetResults[GetConfigurationManagerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationManagerInputTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationManagerOutputTypeDef]:
         """Returns a configuration manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/GetConfigurationManager
         """
         return self._call("GetConfigurationManager", kwargs)
 
-    def get_service_settings(self) -> TargetResults[GetServiceSettingsOutputTypeDef]:
+    def get_service_settings(
+        self,
+    ) -> TargetResults[type_defs.GetServiceSettingsOutputTypeDef]:
         """Returns settings configured for Quick Setup in the requesting Amazon Web
         Services account and Amazon Web Services Region.
 
@@ -100,8 +78,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("GetServiceSettings", {})
 
     def list_configuration_managers(
-        self, **kwargs: Unpack[ListConfigurationManagersInputTypeDef]
-    ) -> TargetResults[ListConfigurationManagersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationManagersInputTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationManagersOutputTypeDef]:
         """Returns Quick Setup configuration managers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListConfigurationManagers
@@ -109,8 +87,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("ListConfigurationManagers", kwargs)
 
     def list_configurations(
-        self, **kwargs: Unpack[ListConfigurationsInputTypeDef]
-    ) -> TargetResults[ListConfigurationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationsOutputTypeDef]:
         """Returns configurations deployed by Quick Setup in the requesting Amazon
         Web Services account and Amazon Web Services Region.
 
@@ -118,7 +96,9 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         """
         return self._call("ListConfigurations", kwargs)
 
-    def list_quick_setup_types(self) -> TargetResults[ListQuickSetupTypesOutputTypeDef]:
+    def list_quick_setup_types(
+        self,
+    ) -> TargetResults[type_defs.ListQuickSetupTypesOutputTypeDef]:
         """Returns the available Quick Setup types.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListQuickSetupTypes
@@ -126,8 +106,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("ListQuickSetupTypes", {})
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns tags assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListTagsForResource
@@ -135,8 +115,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Assigns key-value pairs of metadata to Amazon Web Services resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/TagResource
@@ -144,8 +124,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UntagResource
@@ -153,8 +133,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_configuration_definition(
-        self, **kwargs: Unpack[UpdateConfigurationDefinitionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a Quick Setup configuration definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateConfigurationDefinition
@@ -162,8 +142,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("UpdateConfigurationDefinition", kwargs)
 
     def update_configuration_manager(
-        self, **kwargs: Unpack[UpdateConfigurationManagerInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationManagerInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates a Quick Setup configuration manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateConfigurationManager
@@ -171,8 +151,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         return self._call("UpdateConfigurationManager", kwargs)
 
     def update_service_settings(
-        self, **kwargs: Unpack[UpdateServiceSettingsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates settings configured for Quick Setup.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateServiceSettings
@@ -185,8 +165,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationManagersInputTypeDef],
-    ) -> TargetResults[ListConfigurationManagersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationManagersInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationManagersOutputTypeDef]:
         """Every page of ListConfigurationManagers in every target, merged per target
         (botocore's build_full_result).
 
@@ -208,8 +188,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationsInputTypeDef],
-    ) -> TargetResults[ListConfigurationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationsOutputTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -231,8 +211,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationManagersInputTypeDef],
-    ) -> Items[ConfigurationManagerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationManagersInputTypeDef],
+    ) -> Items[type_defs.ConfigurationManagerSummaryTypeDef]:
         """Each element of ConfigurationManagersList in every page of
         ListConfigurationManagers, from every target, as its page arrives (tagged
         with its target).
@@ -251,8 +231,8 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationsInputTypeDef],
-    ) -> Items[ConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationsInputTypeDef],
+    ) -> Items[type_defs.ConfigurationSummaryTypeDef]:
         """Each element of ConfigurationsList in every page of ListConfigurations,
         from every target, as its page arrives (tagged with its target).
 

@@ -15,71 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ApplicationSummaryTypeDef,
-        ComponentSummaryTypeDef,
-        ConfigurationCheckDefinitionTypeDef,
-        ConfigurationCheckOperationTypeDef,
-        DatabaseSummaryTypeDef,
-        DeleteResourcePermissionInputTypeDef,
-        DeleteResourcePermissionOutputTypeDef,
-        DeregisterApplicationInputTypeDef,
-        DeregisterApplicationOutputTypeDef,
-        GetApplicationInputTypeDef,
-        GetApplicationOutputTypeDef,
-        GetComponentInputTypeDef,
-        GetComponentOutputTypeDef,
-        GetConfigurationCheckOperationInputTypeDef,
-        GetConfigurationCheckOperationOutputTypeDef,
-        GetDatabaseInputTypeDef,
-        GetDatabaseOutputTypeDef,
-        GetOperationInputTypeDef,
-        GetOperationOutputTypeDef,
-        GetResourcePermissionInputTypeDef,
-        GetResourcePermissionOutputTypeDef,
-        ListApplicationsInputTypeDef,
-        ListApplicationsOutputTypeDef,
-        ListComponentsInputTypeDef,
-        ListComponentsOutputTypeDef,
-        ListConfigurationCheckDefinitionsInputTypeDef,
-        ListConfigurationCheckDefinitionsOutputTypeDef,
-        ListConfigurationCheckOperationsInputTypeDef,
-        ListConfigurationCheckOperationsOutputTypeDef,
-        ListDatabasesInputTypeDef,
-        ListDatabasesOutputTypeDef,
-        ListOperationEventsInputTypeDef,
-        ListOperationEventsOutputTypeDef,
-        ListOperationsInputTypeDef,
-        ListOperationsOutputTypeDef,
-        ListSubCheckResultsInputTypeDef,
-        ListSubCheckResultsOutputTypeDef,
-        ListSubCheckRuleResultsInputTypeDef,
-        ListSubCheckRuleResultsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        OperationEventTypeDef,
-        OperationTypeDef,
-        PutResourcePermissionInputTypeDef,
-        PutResourcePermissionOutputTypeDef,
-        RegisterApplicationInputTypeDef,
-        RegisterApplicationOutputTypeDef,
-        RuleResultTypeDef,
-        StartApplicationInputTypeDef,
-        StartApplicationOutputTypeDef,
-        StartApplicationRefreshInputTypeDef,
-        StartApplicationRefreshOutputTypeDef,
-        StartConfigurationChecksInputTypeDef,
-        StartConfigurationChecksOutputTypeDef,
-        StopApplicationInputTypeDef,
-        StopApplicationOutputTypeDef,
-        SubCheckResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationSettingsInputTypeDef,
-        UpdateApplicationSettingsOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSsmSap"]
 
@@ -94,8 +30,8 @@ class MultiRegionSsmSap(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def delete_resource_permission(
-        self, **kwargs: Unpack[DeleteResourcePermissionInputTypeDef]
-    ) -> TargetResults[DeleteResourcePermissionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePermissionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePermissionOutputTypeDef]:
         """Removes permissions associated with the target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/DeleteResourcePermission
@@ -103,8 +39,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("DeleteResourcePermission", kwargs)
 
     def deregister_application(
-        self, **kwargs: Unpack[DeregisterApplicationInputTypeDef]
-    ) -> TargetResults[DeregisterApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.DeregisterApplicationOutputTypeDef]:
         """Deregister an SAP application with AWS Systems Manager for SAP. This
         action does not aﬀect the existing setup of your SAP workloads on Amazon
         EC2.
@@ -114,8 +50,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("DeregisterApplication", kwargs)
 
     def get_application(
-        self, **kwargs: Unpack[GetApplicationInputTypeDef]
-    ) -> TargetResults[GetApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationOutputTypeDef]:
         """Gets an application registered with AWS Systems Manager for SAP. It also
         returns the components of the application.
 
@@ -124,8 +60,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("GetApplication", kwargs)
 
     def get_component(
-        self, **kwargs: Unpack[GetComponentInputTypeDef]
-    ) -> TargetResults[GetComponentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetComponentInputTypeDef]
+    ) -> TargetResults[type_defs.GetComponentOutputTypeDef]:
         """Gets the component of an application registered with AWS Systems Manager
         for SAP.
 
@@ -134,8 +70,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("GetComponent", kwargs)
 
     def get_configuration_check_operation(
-        self, **kwargs: Unpack[GetConfigurationCheckOperationInputTypeDef]
-    ) -> TargetResults[GetConfigurationCheckOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConfigurationCheckOperationInputTypeDef]
+    ) -> TargetResults[type_defs.GetConfigurationCheckOperationOutputTypeDef]:
         """Gets the details of a configuration check operation by specifying the
         operation ID.
 
@@ -144,8 +80,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("GetConfigurationCheckOperation", kwargs)
 
     def get_database(
-        self, **kwargs: Unpack[GetDatabaseInputTypeDef]
-    ) -> TargetResults[GetDatabaseOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.GetDatabaseOutputTypeDef]:
         """Gets the SAP HANA database of an application registered with AWS Systems
         Manager for SAP.
 
@@ -154,8 +90,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("GetDatabase", kwargs)
 
     def get_operation(
-        self, **kwargs: Unpack[GetOperationInputTypeDef]
-    ) -> TargetResults[GetOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOperationInputTypeDef]
+    ) -> TargetResults[type_defs.GetOperationOutputTypeDef]:
         """Gets the details of an operation by specifying the operation ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/GetOperation
@@ -163,8 +99,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("GetOperation", kwargs)
 
     def get_resource_permission(
-        self, **kwargs: Unpack[GetResourcePermissionInputTypeDef]
-    ) -> TargetResults[GetResourcePermissionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePermissionInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePermissionOutputTypeDef]:
         """Gets permissions associated with the target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/GetResourcePermission
@@ -172,8 +108,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("GetResourcePermission", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsInputTypeDef]
-    ) -> TargetResults[ListApplicationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
         """Lists all the applications registered with AWS Systems Manager for SAP.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListApplications
@@ -181,8 +117,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListApplications", kwargs)
 
     def list_components(
-        self, **kwargs: Unpack[ListComponentsInputTypeDef]
-    ) -> TargetResults[ListComponentsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListComponentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListComponentsOutputTypeDef]:
         """Lists all the components registered with AWS Systems Manager for SAP.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListComponents
@@ -190,8 +126,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListComponents", kwargs)
 
     def list_configuration_check_definitions(
-        self, **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef]
-    ) -> TargetResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationCheckDefinitionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationCheckDefinitionsOutputTypeDef]:
         """Lists all configuration check types supported by AWS Systems Manager for
         SAP.
 
@@ -200,8 +136,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListConfigurationCheckDefinitions", kwargs)
 
     def list_configuration_check_operations(
-        self, **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef]
-    ) -> TargetResults[ListConfigurationCheckOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConfigurationCheckOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConfigurationCheckOperationsOutputTypeDef]:
         """Lists the configuration check operations performed by AWS Systems Manager
         for SAP.
 
@@ -210,8 +146,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListConfigurationCheckOperations", kwargs)
 
     def list_databases(
-        self, **kwargs: Unpack[ListDatabasesInputTypeDef]
-    ) -> TargetResults[ListDatabasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatabasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDatabasesOutputTypeDef]:
         """Lists the SAP HANA databases of an application registered with AWS Systems
         Manager for SAP.
 
@@ -220,8 +156,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListDatabases", kwargs)
 
     def list_operation_events(
-        self, **kwargs: Unpack[ListOperationEventsInputTypeDef]
-    ) -> TargetResults[ListOperationEventsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOperationEventsInputTypeDef]
+    ) -> TargetResults[type_defs.ListOperationEventsOutputTypeDef]:
         """Returns a list of operations events.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperationEvents
@@ -229,8 +165,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListOperationEvents", kwargs)
 
     def list_operations(
-        self, **kwargs: Unpack[ListOperationsInputTypeDef]
-    ) -> TargetResults[ListOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListOperationsOutputTypeDef]:
         """Lists the operations performed by AWS Systems Manager for SAP.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperations
@@ -238,8 +174,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListOperations", kwargs)
 
     def list_sub_check_results(
-        self, **kwargs: Unpack[ListSubCheckResultsInputTypeDef]
-    ) -> TargetResults[ListSubCheckResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubCheckResultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubCheckResultsOutputTypeDef]:
         """Lists the sub-check results of a specified configuration check operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListSubCheckResults
@@ -247,8 +183,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListSubCheckResults", kwargs)
 
     def list_sub_check_rule_results(
-        self, **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef]
-    ) -> TargetResults[ListSubCheckRuleResultsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubCheckRuleResultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSubCheckRuleResultsOutputTypeDef]:
         """Lists the rules of a specified sub-check belonging to a configuration
         check operation.
 
@@ -257,8 +193,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListSubCheckRuleResults", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags on an SAP HANA application and/or database registered with
         AWS Systems Manager for SAP.
 
@@ -267,8 +203,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_resource_permission(
-        self, **kwargs: Unpack[PutResourcePermissionInputTypeDef]
-    ) -> TargetResults[PutResourcePermissionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePermissionInputTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePermissionOutputTypeDef]:
         """Adds permissions to the target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/PutResourcePermission
@@ -276,8 +212,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("PutResourcePermission", kwargs)
 
     def register_application(
-        self, **kwargs: Unpack[RegisterApplicationInputTypeDef]
-    ) -> TargetResults[RegisterApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.RegisterApplicationOutputTypeDef]:
         """Register an SAP application with AWS Systems Manager for SAP. You must
         meet the following requirements before registering.
 
@@ -286,8 +222,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("RegisterApplication", kwargs)
 
     def start_application(
-        self, **kwargs: Unpack[StartApplicationInputTypeDef]
-    ) -> TargetResults[StartApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.StartApplicationOutputTypeDef]:
         """Request is an operation which starts an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StartApplication
@@ -295,8 +231,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("StartApplication", kwargs)
 
     def start_application_refresh(
-        self, **kwargs: Unpack[StartApplicationRefreshInputTypeDef]
-    ) -> TargetResults[StartApplicationRefreshOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartApplicationRefreshInputTypeDef]
+    ) -> TargetResults[type_defs.StartApplicationRefreshOutputTypeDef]:
         """Refreshes a registered application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StartApplicationRefresh
@@ -304,8 +240,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("StartApplicationRefresh", kwargs)
 
     def start_configuration_checks(
-        self, **kwargs: Unpack[StartConfigurationChecksInputTypeDef]
-    ) -> TargetResults[StartConfigurationChecksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartConfigurationChecksInputTypeDef]
+    ) -> TargetResults[type_defs.StartConfigurationChecksOutputTypeDef]:
         """Initiates configuration check operations against a specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StartConfigurationChecks
@@ -313,8 +249,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("StartConfigurationChecks", kwargs)
 
     def stop_application(
-        self, **kwargs: Unpack[StopApplicationInputTypeDef]
-    ) -> TargetResults[StopApplicationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopApplicationInputTypeDef]
+    ) -> TargetResults[type_defs.StopApplicationOutputTypeDef]:
         """Request is an operation to stop an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StopApplication
@@ -322,8 +258,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("StopApplication", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Creates tag for a resource by specifying the ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/TagResource
@@ -331,8 +267,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Delete the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/UntagResource
@@ -340,8 +276,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application_settings(
-        self, **kwargs: Unpack[UpdateApplicationSettingsInputTypeDef]
-    ) -> TargetResults[UpdateApplicationSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationSettingsOutputTypeDef]:
         """Updates the settings of an application registered with AWS Systems Manager
         for SAP.
 
@@ -355,8 +291,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> TargetResults[ListApplicationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -378,8 +314,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListComponentsInputTypeDef],
-    ) -> TargetResults[ListComponentsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListComponentsOutputTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -401,8 +337,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef],
-    ) -> TargetResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationCheckDefinitionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationCheckDefinitionsOutputTypeDef]:
         """Every page of ListConfigurationCheckDefinitions in every target, merged
         per target (botocore's build_full_result).
 
@@ -425,8 +361,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef],
-    ) -> TargetResults[ListConfigurationCheckOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationCheckOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConfigurationCheckOperationsOutputTypeDef]:
         """Every page of ListConfigurationCheckOperations in every target, merged per
         target (botocore's build_full_result).
 
@@ -449,8 +385,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDatabasesInputTypeDef],
-    ) -> TargetResults[ListDatabasesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatabasesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDatabasesOutputTypeDef]:
         """Every page of ListDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -473,8 +409,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOperationEventsInputTypeDef],
-    ) -> TargetResults[ListOperationEventsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationEventsInputTypeDef],
+    ) -> TargetResults[type_defs.ListOperationEventsOutputTypeDef]:
         """Every page of ListOperationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -496,8 +432,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOperationsInputTypeDef],
-    ) -> TargetResults[ListOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListOperationsOutputTypeDef]:
         """Every page of ListOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -519,8 +455,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubCheckResultsInputTypeDef],
-    ) -> TargetResults[ListSubCheckResultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubCheckResultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubCheckResultsOutputTypeDef]:
         """Every page of ListSubCheckResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -542,8 +478,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef],
-    ) -> TargetResults[ListSubCheckRuleResultsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubCheckRuleResultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSubCheckRuleResultsOutputTypeDef]:
         """Every page of ListSubCheckRuleResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -565,8 +501,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> Items[ApplicationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
         """Each element of Applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -581,8 +517,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListComponentsInputTypeDef],
-    ) -> Items[ComponentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListComponentsInputTypeDef],
+    ) -> Items[type_defs.ComponentSummaryTypeDef]:
         """Each element of Components in every page of ListComponents, from every
         target, as its page arrives (tagged with its target).
 
@@ -597,8 +533,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef],
-    ) -> Items[ConfigurationCheckDefinitionTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationCheckDefinitionsInputTypeDef],
+    ) -> Items[type_defs.ConfigurationCheckDefinitionTypeDef]:
         """Each element of ConfigurationChecks in every page of
         ListConfigurationCheckDefinitions, from every target, as its page arrives
         (tagged with its target).
@@ -617,8 +553,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef],
-    ) -> Items[ConfigurationCheckOperationTypeDef]:
+        **kwargs: Unpack[type_defs.ListConfigurationCheckOperationsInputTypeDef],
+    ) -> Items[type_defs.ConfigurationCheckOperationTypeDef]:
         """Each element of ConfigurationCheckOperations in every page of
         ListConfigurationCheckOperations, from every target, as its page arrives
         (tagged with its target).
@@ -637,8 +573,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDatabasesInputTypeDef],
-    ) -> Items[DatabaseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDatabasesInputTypeDef],
+    ) -> Items[type_defs.DatabaseSummaryTypeDef]:
         """Each element of Databases in every page of ListDatabases, from every
         target, as its page arrives (tagged with its target).
 
@@ -653,8 +589,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOperationEventsInputTypeDef],
-    ) -> Items[OperationEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationEventsInputTypeDef],
+    ) -> Items[type_defs.OperationEventTypeDef]:
         """Each element of OperationEvents in every page of ListOperationEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -669,8 +605,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOperationsInputTypeDef],
-    ) -> Items[OperationTypeDef]:
+        **kwargs: Unpack[type_defs.ListOperationsInputTypeDef],
+    ) -> Items[type_defs.OperationTypeDef]:
         """Each element of Operations in every page of ListOperations, from every
         target, as its page arrives (tagged with its target).
 
@@ -685,8 +621,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubCheckResultsInputTypeDef],
-    ) -> Items[SubCheckResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubCheckResultsInputTypeDef],
+    ) -> Items[type_defs.SubCheckResultTypeDef]:
         """Each element of SubCheckResults in every page of ListSubCheckResults, from
         every target, as its page arrives (tagged with its target).
 
@@ -701,8 +637,8 @@ class MultiRegionSsmSap(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef],
-    ) -> Items[RuleResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubCheckRuleResultsInputTypeDef],
+    ) -> Items[type_defs.RuleResultTypeDef]:
         """Each element of RuleResults in every page of ListSubCheckRuleResults, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,18 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountInfoTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetRoleCredentialsRequestTypeDef,
-        GetRoleCredentialsResponseTypeDef,
-        ListAccountRolesRequestTypeDef,
-        ListAccountRolesResponseTypeDef,
-        ListAccountsRequestTypeDef,
-        ListAccountsResponseTypeDef,
-        LogoutRequestTypeDef,
-        RoleInfoTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSO"]
 
@@ -43,8 +32,8 @@ class MultiRegionSSO(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_role_credentials(
-        self, **kwargs: Unpack[GetRoleCredentialsRequestTypeDef]
-    ) -> TargetResults[GetRoleCredentialsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRoleCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoleCredentialsResponseTypeDef]:
         """Returns the STS short-term credentials for a given role name that is
         assigned to the user.
 
@@ -53,8 +42,8 @@ class MultiRegionSSO(MultiRegionClient):
         return self._call("GetRoleCredentials", kwargs)
 
     def list_account_roles(
-        self, **kwargs: Unpack[ListAccountRolesRequestTypeDef]
-    ) -> TargetResults[ListAccountRolesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountRolesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountRolesResponseTypeDef]:
         """Lists all roles that are assigned to the user for a given AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/ListAccountRoles
@@ -62,8 +51,8 @@ class MultiRegionSSO(MultiRegionClient):
         return self._call("ListAccountRoles", kwargs)
 
     def list_accounts(
-        self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Lists all AWS accounts assigned to the user. These AWS accounts are
         assigned by the administrator of the account. For more information, see
         Assign User Access in the IAM Identity Center User Guide. This operation
@@ -74,8 +63,8 @@ class MultiRegionSSO(MultiRegionClient):
         return self._call("ListAccounts", kwargs)
 
     def logout(
-        self, **kwargs: Unpack[LogoutRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.LogoutRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the locally stored SSO tokens from the client-side cache and sends
         an API call to the IAM Identity Center service to invalidate the
         corresponding server-side IAM Identity Center sign in session.
@@ -90,8 +79,8 @@ class MultiRegionSSO(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountRolesRequestTypeDef],
-    ) -> TargetResults[ListAccountRolesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountRolesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountRolesResponseTypeDef]:
         """Every page of ListAccountRoles in every target, merged per target
         (botocore's build_full_result).
 
@@ -113,8 +102,8 @@ class MultiRegionSSO(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> TargetResults[ListAccountsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -138,8 +127,8 @@ class MultiRegionSSO(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountRolesRequestTypeDef],
-    ) -> Items[RoleInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountRolesRequestTypeDef],
+    ) -> Items[type_defs.RoleInfoTypeDef]:
         """Each element of roleList in every page of ListAccountRoles, from every
         target, as its page arrives (tagged with its target).
 
@@ -154,8 +143,8 @@ class MultiRegionSSO(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> Items[AccountInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountsRequestTypeDef],
+    ) -> Items[type_defs.AccountInfoTypeDef]:
         """Each element of accountList in every page of ListAccounts, from every
         target, as its page arrives (tagged with its target).
 

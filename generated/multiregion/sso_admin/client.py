@@ -15,178 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountAssignmentForPrincipalTypeDef,
-        AccountAssignmentOperationStatusMetadataTypeDef,
-        AccountAssignmentTypeDef,
-        AddRegionRequestTypeDef,
-        AddRegionResponseTypeDef,
-        ApplicationAssignmentForPrincipalTypeDef,
-        ApplicationAssignmentTypeDef,
-        ApplicationProviderTypeDef,
-        ApplicationTypeDef,
-        AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef,
-        AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef,
-        AttachManagedPolicyToPermissionSetRequestTypeDef,
-        AttachManagedPolicyToPermissionSetResponseTypeDef,
-        AttachedManagedPolicyTypeDef,
-        AuthenticationMethodItemTypeDef,
-        CreateAccountAssignmentRequestTypeDef,
-        CreateAccountAssignmentResponseTypeDef,
-        CreateApplicationAssignmentRequestTypeDef,
-        CreateApplicationAssignmentResponseTypeDef,
-        CreateApplicationRequestTypeDef,
-        CreateApplicationResponseTypeDef,
-        CreateInstanceAccessControlAttributeConfigurationRequestTypeDef,
-        CreateInstanceAccessControlAttributeConfigurationResponseTypeDef,
-        CreateInstanceRequestTypeDef,
-        CreateInstanceResponseTypeDef,
-        CreatePermissionSetRequestTypeDef,
-        CreatePermissionSetResponseTypeDef,
-        CreateTrustedTokenIssuerRequestTypeDef,
-        CreateTrustedTokenIssuerResponseTypeDef,
-        CustomerManagedPolicyReferenceTypeDef,
-        DeleteAccountAssignmentRequestTypeDef,
-        DeleteAccountAssignmentResponseTypeDef,
-        DeleteApplicationAccessScopeRequestTypeDef,
-        DeleteApplicationAssignmentRequestTypeDef,
-        DeleteApplicationAssignmentResponseTypeDef,
-        DeleteApplicationAuthenticationMethodRequestTypeDef,
-        DeleteApplicationGrantRequestTypeDef,
-        DeleteApplicationRequestTypeDef,
-        DeleteApplicationResponseTypeDef,
-        DeleteInlinePolicyFromPermissionSetRequestTypeDef,
-        DeleteInlinePolicyFromPermissionSetResponseTypeDef,
-        DeleteInstanceAccessControlAttributeConfigurationRequestTypeDef,
-        DeleteInstanceAccessControlAttributeConfigurationResponseTypeDef,
-        DeleteInstanceRequestTypeDef,
-        DeleteInstanceResponseTypeDef,
-        DeletePermissionSetRequestTypeDef,
-        DeletePermissionSetResponseTypeDef,
-        DeletePermissionsBoundaryFromPermissionSetRequestTypeDef,
-        DeletePermissionsBoundaryFromPermissionSetResponseTypeDef,
-        DeleteTrustedTokenIssuerRequestTypeDef,
-        DeleteTrustedTokenIssuerResponseTypeDef,
-        DescribeAccountAssignmentCreationStatusRequestTypeDef,
-        DescribeAccountAssignmentCreationStatusResponseTypeDef,
-        DescribeAccountAssignmentDeletionStatusRequestTypeDef,
-        DescribeAccountAssignmentDeletionStatusResponseTypeDef,
-        DescribeApplicationAssignmentRequestTypeDef,
-        DescribeApplicationAssignmentResponseTypeDef,
-        DescribeApplicationProviderRequestTypeDef,
-        DescribeApplicationProviderResponseTypeDef,
-        DescribeApplicationRequestTypeDef,
-        DescribeApplicationResponseTypeDef,
-        DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef,
-        DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef,
-        DescribeInstanceRequestTypeDef,
-        DescribeInstanceResponseTypeDef,
-        DescribePermissionSetProvisioningStatusRequestTypeDef,
-        DescribePermissionSetProvisioningStatusResponseTypeDef,
-        DescribePermissionSetRequestTypeDef,
-        DescribePermissionSetResponseTypeDef,
-        DescribeRegionRequestTypeDef,
-        DescribeRegionResponseTypeDef,
-        DescribeTrustedTokenIssuerRequestTypeDef,
-        DescribeTrustedTokenIssuerResponseTypeDef,
-        DetachCustomerManagedPolicyReferenceFromPermissionSetRequestTypeDef,
-        DetachCustomerManagedPolicyReferenceFromPermissionSetResponseTypeDef,
-        DetachManagedPolicyFromPermissionSetRequestTypeDef,
-        DetachManagedPolicyFromPermissionSetResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetApplicationAccessScopeRequestTypeDef,
-        GetApplicationAccessScopeResponseTypeDef,
-        GetApplicationAssignmentConfigurationRequestTypeDef,
-        GetApplicationAssignmentConfigurationResponseTypeDef,
-        GetApplicationAuthenticationMethodRequestTypeDef,
-        GetApplicationAuthenticationMethodResponseTypeDef,
-        GetApplicationGrantRequestTypeDef,
-        GetApplicationGrantResponseTypeDef,
-        GetApplicationSessionConfigurationRequestTypeDef,
-        GetApplicationSessionConfigurationResponseTypeDef,
-        GetInlinePolicyForPermissionSetRequestTypeDef,
-        GetInlinePolicyForPermissionSetResponseTypeDef,
-        GetPermissionsBoundaryForPermissionSetRequestTypeDef,
-        GetPermissionsBoundaryForPermissionSetResponseTypeDef,
-        GrantItemTypeDef,
-        InstanceMetadataTypeDef,
-        ListAccountAssignmentCreationStatusRequestTypeDef,
-        ListAccountAssignmentCreationStatusResponseTypeDef,
-        ListAccountAssignmentDeletionStatusRequestTypeDef,
-        ListAccountAssignmentDeletionStatusResponseTypeDef,
-        ListAccountAssignmentsForPrincipalRequestTypeDef,
-        ListAccountAssignmentsForPrincipalResponseTypeDef,
-        ListAccountAssignmentsRequestTypeDef,
-        ListAccountAssignmentsResponseTypeDef,
-        ListAccountsForProvisionedPermissionSetRequestTypeDef,
-        ListAccountsForProvisionedPermissionSetResponseTypeDef,
-        ListApplicationAccessScopesRequestTypeDef,
-        ListApplicationAccessScopesResponseTypeDef,
-        ListApplicationAssignmentsForPrincipalRequestTypeDef,
-        ListApplicationAssignmentsForPrincipalResponseTypeDef,
-        ListApplicationAssignmentsRequestTypeDef,
-        ListApplicationAssignmentsResponseTypeDef,
-        ListApplicationAuthenticationMethodsRequestTypeDef,
-        ListApplicationAuthenticationMethodsResponseTypeDef,
-        ListApplicationGrantsRequestTypeDef,
-        ListApplicationGrantsResponseTypeDef,
-        ListApplicationProvidersRequestTypeDef,
-        ListApplicationProvidersResponseTypeDef,
-        ListApplicationsRequestTypeDef,
-        ListApplicationsResponseTypeDef,
-        ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef,
-        ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef,
-        ListInstancesRequestTypeDef,
-        ListInstancesResponseTypeDef,
-        ListManagedPoliciesInPermissionSetRequestTypeDef,
-        ListManagedPoliciesInPermissionSetResponseTypeDef,
-        ListPermissionSetProvisioningStatusRequestTypeDef,
-        ListPermissionSetProvisioningStatusResponseTypeDef,
-        ListPermissionSetsProvisionedToAccountRequestTypeDef,
-        ListPermissionSetsProvisionedToAccountResponseTypeDef,
-        ListPermissionSetsRequestTypeDef,
-        ListPermissionSetsResponseTypeDef,
-        ListRegionsRequestTypeDef,
-        ListRegionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTrustedTokenIssuersRequestTypeDef,
-        ListTrustedTokenIssuersResponseTypeDef,
-        PermissionSetProvisioningStatusMetadataTypeDef,
-        ProvisionPermissionSetRequestTypeDef,
-        ProvisionPermissionSetResponseTypeDef,
-        PutApplicationAccessScopeRequestTypeDef,
-        PutApplicationAssignmentConfigurationRequestTypeDef,
-        PutApplicationAssignmentConfigurationResponseTypeDef,
-        PutApplicationAuthenticationMethodRequestTypeDef,
-        PutApplicationGrantRequestTypeDef,
-        PutApplicationSessionConfigurationRequestTypeDef,
-        PutApplicationSessionConfigurationResponseTypeDef,
-        PutInlinePolicyToPermissionSetRequestTypeDef,
-        PutInlinePolicyToPermissionSetResponseTypeDef,
-        PutPermissionsBoundaryToPermissionSetRequestTypeDef,
-        PutPermissionsBoundaryToPermissionSetResponseTypeDef,
-        RegionMetadataTypeDef,
-        RemoveRegionRequestTypeDef,
-        RemoveRegionResponseTypeDef,
-        ScopeDetailsTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        TrustedTokenIssuerMetadataTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateApplicationRequestTypeDef,
-        UpdateApplicationResponseTypeDef,
-        UpdateInstanceAccessControlAttributeConfigurationRequestTypeDef,
-        UpdateInstanceAccessControlAttributeConfigurationResponseTypeDef,
-        UpdateInstanceRequestTypeDef,
-        UpdateInstanceResponseTypeDef,
-        UpdatePermissionSetRequestTypeDef,
-        UpdatePermissionSetResponseTypeDef,
-        UpdateTrustedTokenIssuerRequestTypeDef,
-        UpdateTrustedTokenIssuerResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSOAdmin"]
 
@@ -203,8 +32,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def add_region(
-        self, **kwargs: Unpack[AddRegionRequestTypeDef]
-    ) -> TargetResults[AddRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.AddRegionResponseTypeDef]:
         """Adds a Region to an IAM Identity Center instance. This operation initiates
         an asynchronous workflow to replicate the IAM Identity Center instance to
         the target Region. The Region status is set to ADDING at first and changes
@@ -217,10 +46,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def attach_customer_managed_policy_reference_to_permission_set(
         self,
         **kwargs: Unpack[
-            AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef
+            type_defs.AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef
         ],
     ) -> TargetResults[
-        AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef
+        type_defs.AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef
     ]:
         """Attaches the specified customer managed policy to the specified
         PermissionSet.
@@ -230,8 +59,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("AttachCustomerManagedPolicyReferenceToPermissionSet", kwargs)
 
     def attach_managed_policy_to_permission_set(
-        self, **kwargs: Unpack[AttachManagedPolicyToPermissionSetRequestTypeDef]
-    ) -> TargetResults[AttachManagedPolicyToPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AttachManagedPolicyToPermissionSetRequestTypeDef],
+    ) -> TargetResults[type_defs.AttachManagedPolicyToPermissionSetResponseTypeDef]:
         """Attaches an Amazon Web Services managed policy ARN to a permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/AttachManagedPolicyToPermissionSet
@@ -239,8 +69,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("AttachManagedPolicyToPermissionSet", kwargs)
 
     def create_account_assignment(
-        self, **kwargs: Unpack[CreateAccountAssignmentRequestTypeDef]
-    ) -> TargetResults[CreateAccountAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountAssignmentResponseTypeDef]:
         """Assigns access to a principal for a specified Amazon Web Services account
         using a specified permission set.
 
@@ -249,8 +79,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("CreateAccountAssignment", kwargs)
 
     def create_application(
-        self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> TargetResults[CreateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
         """Creates an OAuth 2.0 customer managed application in IAM Identity Center
         for the given application provider.
 
@@ -259,8 +89,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("CreateApplication", kwargs)
 
     def create_application_assignment(
-        self, **kwargs: Unpack[CreateApplicationAssignmentRequestTypeDef]
-    ) -> TargetResults[CreateApplicationAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateApplicationAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationAssignmentResponseTypeDef]:
         """Grant application access to a user or group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/CreateApplicationAssignment
@@ -268,8 +98,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("CreateApplicationAssignment", kwargs)
 
     def create_instance(
-        self, **kwargs: Unpack[CreateInstanceRequestTypeDef]
-    ) -> TargetResults[CreateInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceResponseTypeDef]:
         """Creates an instance of IAM Identity Center for a standalone Amazon Web
         Services account that is not managed by Organizations or a member Amazon
         Web Services account in an organization. You can create only one instance
@@ -282,10 +112,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def create_instance_access_control_attribute_configuration(
         self,
         **kwargs: Unpack[
-            CreateInstanceAccessControlAttributeConfigurationRequestTypeDef
+            type_defs.CreateInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
     ) -> TargetResults[
-        CreateInstanceAccessControlAttributeConfigurationResponseTypeDef
+        type_defs.CreateInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Enables the attributes-based access control (ABAC) feature for the
         specified IAM Identity Center instance. You can also specify new
@@ -298,8 +128,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("CreateInstanceAccessControlAttributeConfiguration", kwargs)
 
     def create_permission_set(
-        self, **kwargs: Unpack[CreatePermissionSetRequestTypeDef]
-    ) -> TargetResults[CreatePermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePermissionSetResponseTypeDef]:
         """Creates a permission set within a specified IAM Identity Center instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/CreatePermissionSet
@@ -307,8 +137,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("CreatePermissionSet", kwargs)
 
     def create_trusted_token_issuer(
-        self, **kwargs: Unpack[CreateTrustedTokenIssuerRequestTypeDef]
-    ) -> TargetResults[CreateTrustedTokenIssuerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustedTokenIssuerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrustedTokenIssuerResponseTypeDef]:
         """Creates a connection to a trusted token issuer in an instance of IAM
         Identity Center. A trusted token issuer enables trusted identity
         propagation to be used with applications that authenticate outside of
@@ -319,8 +149,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("CreateTrustedTokenIssuer", kwargs)
 
     def delete_account_assignment(
-        self, **kwargs: Unpack[DeleteAccountAssignmentRequestTypeDef]
-    ) -> TargetResults[DeleteAccountAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountAssignmentResponseTypeDef]:
         """Deletes a principal's access from a specified Amazon Web Services account
         using a specified permission set.
 
@@ -329,8 +159,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteAccountAssignment", kwargs)
 
     def delete_application(
-        self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
         """Deletes the association with the application. The connected service
         resource still exists.
 
@@ -339,8 +169,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteApplication", kwargs)
 
     def delete_application_access_scope(
-        self, **kwargs: Unpack[DeleteApplicationAccessScopeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationAccessScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an IAM Identity Center access scope from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteApplicationAccessScope
@@ -348,8 +178,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteApplicationAccessScope", kwargs)
 
     def delete_application_assignment(
-        self, **kwargs: Unpack[DeleteApplicationAssignmentRequestTypeDef]
-    ) -> TargetResults[DeleteApplicationAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationAssignmentResponseTypeDef]:
         """Revoke application access to an application by deleting application
         assignments for a user or group.
 
@@ -358,8 +188,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteApplicationAssignment", kwargs)
 
     def delete_application_authentication_method(
-        self, **kwargs: Unpack[DeleteApplicationAuthenticationMethodRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteApplicationAuthenticationMethodRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an authentication method from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteApplicationAuthenticationMethod
@@ -367,8 +198,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteApplicationAuthenticationMethod", kwargs)
 
     def delete_application_grant(
-        self, **kwargs: Unpack[DeleteApplicationGrantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteApplicationGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a grant from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteApplicationGrant
@@ -376,8 +207,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteApplicationGrant", kwargs)
 
     def delete_inline_policy_from_permission_set(
-        self, **kwargs: Unpack[DeleteInlinePolicyFromPermissionSetRequestTypeDef]
-    ) -> TargetResults[DeleteInlinePolicyFromPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteInlinePolicyFromPermissionSetRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteInlinePolicyFromPermissionSetResponseTypeDef]:
         """Deletes the inline policy from a specified permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteInlinePolicyFromPermissionSet
@@ -385,8 +217,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteInlinePolicyFromPermissionSet", kwargs)
 
     def delete_instance(
-        self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceResponseTypeDef]:
         """Deletes the instance of IAM Identity Center. Only the account that owns
         the instance can call this API. Neither the delegated administrator nor
         member account can delete the organization instance, but those roles can
@@ -399,10 +231,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def delete_instance_access_control_attribute_configuration(
         self,
         **kwargs: Unpack[
-            DeleteInstanceAccessControlAttributeConfigurationRequestTypeDef
+            type_defs.DeleteInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
     ) -> TargetResults[
-        DeleteInstanceAccessControlAttributeConfigurationResponseTypeDef
+        type_defs.DeleteInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Disables the attributes-based access control (ABAC) feature for the
         specified IAM Identity Center instance and deletes all of the attribute
@@ -416,8 +248,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteInstanceAccessControlAttributeConfiguration", kwargs)
 
     def delete_permission_set(
-        self, **kwargs: Unpack[DeletePermissionSetRequestTypeDef]
-    ) -> TargetResults[DeletePermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionSetResponseTypeDef]:
         """Deletes the specified permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeletePermissionSet
@@ -425,8 +257,13 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeletePermissionSet", kwargs)
 
     def delete_permissions_boundary_from_permission_set(
-        self, **kwargs: Unpack[DeletePermissionsBoundaryFromPermissionSetRequestTypeDef]
-    ) -> TargetResults[DeletePermissionsBoundaryFromPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeletePermissionsBoundaryFromPermissionSetRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeletePermissionsBoundaryFromPermissionSetResponseTypeDef
+    ]:
         """Deletes the permissions boundary from a specified PermissionSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeletePermissionsBoundaryFromPermissionSet
@@ -434,8 +271,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeletePermissionsBoundaryFromPermissionSet", kwargs)
 
     def delete_trusted_token_issuer(
-        self, **kwargs: Unpack[DeleteTrustedTokenIssuerRequestTypeDef]
-    ) -> TargetResults[DeleteTrustedTokenIssuerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrustedTokenIssuerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrustedTokenIssuerResponseTypeDef]:
         """Deletes a trusted token issuer configuration from an instance of IAM
         Identity Center.
 
@@ -444,8 +281,13 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DeleteTrustedTokenIssuer", kwargs)
 
     def describe_account_assignment_creation_status(
-        self, **kwargs: Unpack[DescribeAccountAssignmentCreationStatusRequestTypeDef]
-    ) -> TargetResults[DescribeAccountAssignmentCreationStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeAccountAssignmentCreationStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAccountAssignmentCreationStatusResponseTypeDef
+    ]:
         """Describes the status of the assignment creation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribeAccountAssignmentCreationStatus
@@ -453,8 +295,13 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeAccountAssignmentCreationStatus", kwargs)
 
     def describe_account_assignment_deletion_status(
-        self, **kwargs: Unpack[DescribeAccountAssignmentDeletionStatusRequestTypeDef]
-    ) -> TargetResults[DescribeAccountAssignmentDeletionStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeAccountAssignmentDeletionStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeAccountAssignmentDeletionStatusResponseTypeDef
+    ]:
         """Describes the status of the assignment deletion request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribeAccountAssignmentDeletionStatus
@@ -462,8 +309,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeAccountAssignmentDeletionStatus", kwargs)
 
     def describe_application(
-        self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationResponseTypeDef]:
         """Retrieves the details of an application associated with an instance of IAM
         Identity Center.
 
@@ -472,8 +319,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeApplication", kwargs)
 
     def describe_application_assignment(
-        self, **kwargs: Unpack[DescribeApplicationAssignmentRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationAssignmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationAssignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationAssignmentResponseTypeDef]:
         """Retrieves a direct assignment of a user or group to an application. If the
         user doesn’t have a direct assignment to the application, the user may
         still have access to the application through a group. Therefore, don’t use
@@ -485,8 +332,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeApplicationAssignment", kwargs)
 
     def describe_application_provider(
-        self, **kwargs: Unpack[DescribeApplicationProviderRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationProviderResponseTypeDef]:
         """Retrieves details about a provider that can be used to connect an Amazon
         Web Services managed application or customer managed application to IAM
         Identity Center.
@@ -496,8 +343,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeApplicationProvider", kwargs)
 
     def describe_instance(
-        self, **kwargs: Unpack[DescribeInstanceRequestTypeDef]
-    ) -> TargetResults[DescribeInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInstanceResponseTypeDef]:
         """Returns the details of an instance of IAM Identity Center.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribeInstance
@@ -507,10 +354,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def describe_instance_access_control_attribute_configuration(
         self,
         **kwargs: Unpack[
-            DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef
+            type_defs.DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
     ) -> TargetResults[
-        DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef
+        type_defs.DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Returns the list of IAM Identity Center identity store attributes that
         have been configured to work with attributes-based access control (ABAC)
@@ -524,8 +371,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeInstanceAccessControlAttributeConfiguration", kwargs)
 
     def describe_permission_set(
-        self, **kwargs: Unpack[DescribePermissionSetRequestTypeDef]
-    ) -> TargetResults[DescribePermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribePermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePermissionSetResponseTypeDef]:
         """Gets the details of the permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribePermissionSet
@@ -533,8 +380,13 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribePermissionSet", kwargs)
 
     def describe_permission_set_provisioning_status(
-        self, **kwargs: Unpack[DescribePermissionSetProvisioningStatusRequestTypeDef]
-    ) -> TargetResults[DescribePermissionSetProvisioningStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribePermissionSetProvisioningStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribePermissionSetProvisioningStatusResponseTypeDef
+    ]:
         """Describes the status for the given permission set provisioning request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribePermissionSetProvisioningStatus
@@ -542,8 +394,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribePermissionSetProvisioningStatus", kwargs)
 
     def describe_region(
-        self, **kwargs: Unpack[DescribeRegionRequestTypeDef]
-    ) -> TargetResults[DescribeRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRegionResponseTypeDef]:
         """Retrieves details about a specific Region enabled in an IAM Identity
         Center instance. Details include the Region name, current status (ACTIVE,
         ADDING, or REMOVING), the date when the Region was added, and whether it
@@ -555,8 +407,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DescribeRegion", kwargs)
 
     def describe_trusted_token_issuer(
-        self, **kwargs: Unpack[DescribeTrustedTokenIssuerRequestTypeDef]
-    ) -> TargetResults[DescribeTrustedTokenIssuerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTrustedTokenIssuerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrustedTokenIssuerResponseTypeDef]:
         """Retrieves details about a trusted token issuer configuration stored in an
         instance of IAM Identity Center. Details include the name of the trusted
         token issuer, the issuer URL, and the path of the source attribute and the
@@ -569,10 +421,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def detach_customer_managed_policy_reference_from_permission_set(
         self,
         **kwargs: Unpack[
-            DetachCustomerManagedPolicyReferenceFromPermissionSetRequestTypeDef
+            type_defs.DetachCustomerManagedPolicyReferenceFromPermissionSetRequestTypeDef
         ],
     ) -> TargetResults[
-        DetachCustomerManagedPolicyReferenceFromPermissionSetResponseTypeDef
+        type_defs.DetachCustomerManagedPolicyReferenceFromPermissionSetResponseTypeDef
     ]:
         """Detaches the specified customer managed policy from the specified
         PermissionSet.
@@ -584,8 +436,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         )
 
     def detach_managed_policy_from_permission_set(
-        self, **kwargs: Unpack[DetachManagedPolicyFromPermissionSetRequestTypeDef]
-    ) -> TargetResults[DetachManagedPolicyFromPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DetachManagedPolicyFromPermissionSetRequestTypeDef],
+    ) -> TargetResults[type_defs.DetachManagedPolicyFromPermissionSetResponseTypeDef]:
         """Detaches the attached Amazon Web Services managed policy ARN from the
         specified permission set.
 
@@ -594,8 +447,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("DetachManagedPolicyFromPermissionSet", kwargs)
 
     def get_application_access_scope(
-        self, **kwargs: Unpack[GetApplicationAccessScopeRequestTypeDef]
-    ) -> TargetResults[GetApplicationAccessScopeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationAccessScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationAccessScopeResponseTypeDef]:
         """Retrieves the authorized targets for an IAM Identity Center access scope
         for an application.
 
@@ -604,8 +457,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetApplicationAccessScope", kwargs)
 
     def get_application_assignment_configuration(
-        self, **kwargs: Unpack[GetApplicationAssignmentConfigurationRequestTypeDef]
-    ) -> TargetResults[GetApplicationAssignmentConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetApplicationAssignmentConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetApplicationAssignmentConfigurationResponseTypeDef]:
         """Retrieves the configuration of PutApplicationAssignmentConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetApplicationAssignmentConfiguration
@@ -613,8 +467,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetApplicationAssignmentConfiguration", kwargs)
 
     def get_application_authentication_method(
-        self, **kwargs: Unpack[GetApplicationAuthenticationMethodRequestTypeDef]
-    ) -> TargetResults[GetApplicationAuthenticationMethodResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetApplicationAuthenticationMethodRequestTypeDef],
+    ) -> TargetResults[type_defs.GetApplicationAuthenticationMethodResponseTypeDef]:
         """Retrieves details about an authentication method used by an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetApplicationAuthenticationMethod
@@ -622,8 +477,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetApplicationAuthenticationMethod", kwargs)
 
     def get_application_grant(
-        self, **kwargs: Unpack[GetApplicationGrantRequestTypeDef]
-    ) -> TargetResults[GetApplicationGrantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetApplicationGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetApplicationGrantResponseTypeDef]:
         """Retrieves details about an application grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetApplicationGrant
@@ -631,8 +486,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetApplicationGrant", kwargs)
 
     def get_application_session_configuration(
-        self, **kwargs: Unpack[GetApplicationSessionConfigurationRequestTypeDef]
-    ) -> TargetResults[GetApplicationSessionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetApplicationSessionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetApplicationSessionConfigurationResponseTypeDef]:
         """Retrieves the session configuration for an application in IAM Identity
         Center.
 
@@ -641,8 +497,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetApplicationSessionConfiguration", kwargs)
 
     def get_inline_policy_for_permission_set(
-        self, **kwargs: Unpack[GetInlinePolicyForPermissionSetRequestTypeDef]
-    ) -> TargetResults[GetInlinePolicyForPermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInlinePolicyForPermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInlinePolicyForPermissionSetResponseTypeDef]:
         """Obtains the inline policy assigned to the permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetInlinePolicyForPermissionSet
@@ -650,8 +506,11 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetInlinePolicyForPermissionSet", kwargs)
 
     def get_permissions_boundary_for_permission_set(
-        self, **kwargs: Unpack[GetPermissionsBoundaryForPermissionSetRequestTypeDef]
-    ) -> TargetResults[GetPermissionsBoundaryForPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetPermissionsBoundaryForPermissionSetRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetPermissionsBoundaryForPermissionSetResponseTypeDef]:
         """Obtains the permissions boundary for a specified PermissionSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetPermissionsBoundaryForPermissionSet
@@ -659,8 +518,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("GetPermissionsBoundaryForPermissionSet", kwargs)
 
     def list_account_assignment_creation_status(
-        self, **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef]
-    ) -> TargetResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAccountAssignmentCreationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentCreationStatusResponseTypeDef]:
         """Lists the status of the Amazon Web Services account assignment creation
         requests for a specified IAM Identity Center instance.
 
@@ -669,8 +529,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListAccountAssignmentCreationStatus", kwargs)
 
     def list_account_assignment_deletion_status(
-        self, **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef]
-    ) -> TargetResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAccountAssignmentDeletionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentDeletionStatusResponseTypeDef]:
         """Lists the status of the Amazon Web Services account assignment deletion
         requests for a specified IAM Identity Center instance.
 
@@ -679,8 +540,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListAccountAssignmentDeletionStatus", kwargs)
 
     def list_account_assignments(
-        self, **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef]
-    ) -> TargetResults[ListAccountAssignmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountAssignmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountAssignmentsResponseTypeDef]:
         """Lists the assignee of the specified Amazon Web Services account with the
         specified permission set.
 
@@ -689,8 +550,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListAccountAssignments", kwargs)
 
     def list_account_assignments_for_principal(
-        self, **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef]
-    ) -> TargetResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAccountAssignmentsForPrincipalRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentsForPrincipalResponseTypeDef]:
         """Retrieves a list of the IAM Identity Center associated Amazon Web Services
         accounts that the principal has access to. This action must be called from
         the management account containing your organization instance of IAM
@@ -702,8 +564,13 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListAccountAssignmentsForPrincipal", kwargs)
 
     def list_accounts_for_provisioned_permission_set(
-        self, **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef]
-    ) -> TargetResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAccountsForProvisionedPermissionSetRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAccountsForProvisionedPermissionSetResponseTypeDef
+    ]:
         """Lists all the Amazon Web Services accounts where the specified permission
         set is provisioned.
 
@@ -712,8 +579,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListAccountsForProvisionedPermissionSet", kwargs)
 
     def list_application_access_scopes(
-        self, **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef]
-    ) -> TargetResults[ListApplicationAccessScopesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationAccessScopesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationAccessScopesResponseTypeDef]:
         """Lists the access scopes and authorized targets associated with an
         application.
 
@@ -722,8 +589,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListApplicationAccessScopes", kwargs)
 
     def list_application_assignments(
-        self, **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef]
-    ) -> TargetResults[ListApplicationAssignmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationAssignmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationAssignmentsResponseTypeDef]:
         """Lists Amazon Web Services account users that are assigned to an
         application.
 
@@ -732,8 +599,11 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListApplicationAssignments", kwargs)
 
     def list_application_assignments_for_principal(
-        self, **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef]
-    ) -> TargetResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListApplicationAssignmentsForPrincipalRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListApplicationAssignmentsForPrincipalResponseTypeDef]:
         """Lists the applications to which a specified principal is assigned. You
         must provide a filter when calling this action from a member account
         against your organization instance of IAM Identity Center. A filter is not
@@ -746,8 +616,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListApplicationAssignmentsForPrincipal", kwargs)
 
     def list_application_authentication_methods(
-        self, **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef]
-    ) -> TargetResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListApplicationAuthenticationMethodsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationAuthenticationMethodsResponseTypeDef]:
         """Lists all of the authentication methods supported by the specified
         application.
 
@@ -756,8 +627,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListApplicationAuthenticationMethods", kwargs)
 
     def list_application_grants(
-        self, **kwargs: Unpack[ListApplicationGrantsRequestTypeDef]
-    ) -> TargetResults[ListApplicationGrantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationGrantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationGrantsResponseTypeDef]:
         """List the grants associated with an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationGrants
@@ -765,8 +636,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListApplicationGrants", kwargs)
 
     def list_application_providers(
-        self, **kwargs: Unpack[ListApplicationProvidersRequestTypeDef]
-    ) -> TargetResults[ListApplicationProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationProvidersResponseTypeDef]:
         """Lists the application providers configured in the IAM Identity Center
         identity store.
 
@@ -775,8 +646,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListApplicationProviders", kwargs)
 
     def list_applications(
-        self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Lists all applications associated with the instance of IAM Identity
         Center. When listing applications for an organization instance in the
         management account, member accounts must use the applicationAccount
@@ -791,10 +662,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def list_customer_managed_policy_references_in_permission_set(
         self,
         **kwargs: Unpack[
-            ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
+            type_defs.ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
         ],
     ) -> TargetResults[
-        ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
+        type_defs.ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
     ]:
         """Lists all customer managed policies attached to a specified PermissionSet.
 
@@ -803,8 +674,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListCustomerManagedPolicyReferencesInPermissionSet", kwargs)
 
     def list_instances(
-        self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Lists the details of the organization and account instances of IAM
         Identity Center that were created in or visible to the account calling
         this API.
@@ -814,8 +685,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListInstances", kwargs)
 
     def list_managed_policies_in_permission_set(
-        self, **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef]
-    ) -> TargetResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListManagedPoliciesInPermissionSetRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedPoliciesInPermissionSetResponseTypeDef]:
         """Lists the Amazon Web Services managed policy that is attached to a
         specified permission set.
 
@@ -824,8 +696,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListManagedPoliciesInPermissionSet", kwargs)
 
     def list_permission_set_provisioning_status(
-        self, **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef]
-    ) -> TargetResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListPermissionSetProvisioningStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPermissionSetProvisioningStatusResponseTypeDef]:
         """Lists the status of the permission set provisioning requests for a
         specified IAM Identity Center instance.
 
@@ -834,8 +707,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListPermissionSetProvisioningStatus", kwargs)
 
     def list_permission_sets(
-        self, **kwargs: Unpack[ListPermissionSetsRequestTypeDef]
-    ) -> TargetResults[ListPermissionSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPermissionSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPermissionSetsResponseTypeDef]:
         """Lists the PermissionSets in an IAM Identity Center instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSets
@@ -843,8 +716,11 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListPermissionSets", kwargs)
 
     def list_permission_sets_provisioned_to_account(
-        self, **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef]
-    ) -> TargetResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListPermissionSetsProvisionedToAccountRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListPermissionSetsProvisionedToAccountResponseTypeDef]:
         """Lists all the permission sets that are provisioned to a specified Amazon
         Web Services account.
 
@@ -853,8 +729,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListPermissionSetsProvisionedToAccount", kwargs)
 
     def list_regions(
-        self, **kwargs: Unpack[ListRegionsRequestTypeDef]
-    ) -> TargetResults[ListRegionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegionsResponseTypeDef]:
         """Lists all enabled Regions of an IAM Identity Center instance, including
         those that are being added or removed. This operation returns Regions with
         ACTIVE, ADDING, or REMOVING status.
@@ -864,8 +740,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListRegions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are attached to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListTagsForResource
@@ -873,8 +749,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_trusted_token_issuers(
-        self, **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef]
-    ) -> TargetResults[ListTrustedTokenIssuersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrustedTokenIssuersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustedTokenIssuersResponseTypeDef]:
         """Lists all the trusted token issuers configured in an instance of IAM
         Identity Center.
 
@@ -883,8 +759,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ListTrustedTokenIssuers", kwargs)
 
     def provision_permission_set(
-        self, **kwargs: Unpack[ProvisionPermissionSetRequestTypeDef]
-    ) -> TargetResults[ProvisionPermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ProvisionPermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.ProvisionPermissionSetResponseTypeDef]:
         """The process by which a specified permission set is provisioned to the
         specified target.
 
@@ -893,8 +769,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("ProvisionPermissionSet", kwargs)
 
     def put_application_access_scope(
-        self, **kwargs: Unpack[PutApplicationAccessScopeRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutApplicationAccessScopeRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates the list of authorized targets for an IAM Identity Center
         access scope for an application.
 
@@ -903,8 +779,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutApplicationAccessScope", kwargs)
 
     def put_application_assignment_configuration(
-        self, **kwargs: Unpack[PutApplicationAssignmentConfigurationRequestTypeDef]
-    ) -> TargetResults[PutApplicationAssignmentConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutApplicationAssignmentConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutApplicationAssignmentConfigurationResponseTypeDef]:
         """Configure how users gain access to an application. If AssignmentsRequired
         is true (default value), users don’t have access to the application unless
         an assignment is created using the CreateApplicationAssignment API. If
@@ -917,8 +794,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutApplicationAssignmentConfiguration", kwargs)
 
     def put_application_authentication_method(
-        self, **kwargs: Unpack[PutApplicationAuthenticationMethodRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutApplicationAuthenticationMethodRequestTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Adds or updates an authentication method for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/PutApplicationAuthenticationMethod
@@ -926,8 +804,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutApplicationAuthenticationMethod", kwargs)
 
     def put_application_grant(
-        self, **kwargs: Unpack[PutApplicationGrantRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutApplicationGrantRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Creates a configuration for an application to use grants. Conceptually
         grants are authorization to request actions related to tokens. This
         configuration will be used when parties are requesting and receiving
@@ -940,8 +818,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutApplicationGrant", kwargs)
 
     def put_application_session_configuration(
-        self, **kwargs: Unpack[PutApplicationSessionConfigurationRequestTypeDef]
-    ) -> TargetResults[PutApplicationSessionConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutApplicationSessionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.PutApplicationSessionConfigurationResponseTypeDef]:
         """Updates the session configuration for an application in IAM Identity
         Center.
 
@@ -950,8 +829,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutApplicationSessionConfiguration", kwargs)
 
     def put_inline_policy_to_permission_set(
-        self, **kwargs: Unpack[PutInlinePolicyToPermissionSetRequestTypeDef]
-    ) -> TargetResults[PutInlinePolicyToPermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInlinePolicyToPermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInlinePolicyToPermissionSetResponseTypeDef]:
         """Attaches an inline policy to a permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/PutInlinePolicyToPermissionSet
@@ -959,8 +838,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutInlinePolicyToPermissionSet", kwargs)
 
     def put_permissions_boundary_to_permission_set(
-        self, **kwargs: Unpack[PutPermissionsBoundaryToPermissionSetRequestTypeDef]
-    ) -> TargetResults[PutPermissionsBoundaryToPermissionSetResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.PutPermissionsBoundaryToPermissionSetRequestTypeDef],
+    ) -> TargetResults[type_defs.PutPermissionsBoundaryToPermissionSetResponseTypeDef]:
         """Attaches an Amazon Web Services managed or customer managed policy to the
         specified PermissionSet as a permissions boundary.
 
@@ -969,8 +849,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("PutPermissionsBoundaryToPermissionSet", kwargs)
 
     def remove_region(
-        self, **kwargs: Unpack[RemoveRegionRequestTypeDef]
-    ) -> TargetResults[RemoveRegionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveRegionRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveRegionResponseTypeDef]:
         """Removes an additional Region from an IAM Identity Center instance. This
         operation initiates an asynchronous workflow to clean up IAM Identity
         Center resources in the specified additional Region. The Region status is
@@ -984,8 +864,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("RemoveRegion", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a set of tags with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/TagResource
@@ -993,8 +873,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Disassociates a set of tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UntagResource
@@ -1002,8 +882,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_application(
-        self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
         """Updates application properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UpdateApplication
@@ -1011,8 +891,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("UpdateApplication", kwargs)
 
     def update_instance(
-        self, **kwargs: Unpack[UpdateInstanceRequestTypeDef]
-    ) -> TargetResults[UpdateInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInstanceResponseTypeDef]:
         """Update the details for the instance of IAM Identity Center that is owned
         by the Amazon Web Services account.
 
@@ -1023,10 +903,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
     def update_instance_access_control_attribute_configuration(
         self,
         **kwargs: Unpack[
-            UpdateInstanceAccessControlAttributeConfigurationRequestTypeDef
+            type_defs.UpdateInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
     ) -> TargetResults[
-        UpdateInstanceAccessControlAttributeConfigurationResponseTypeDef
+        type_defs.UpdateInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Updates the IAM Identity Center identity store attributes that you can use
         with the IAM Identity Center instance for attributes-based access control
@@ -1043,8 +923,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("UpdateInstanceAccessControlAttributeConfiguration", kwargs)
 
     def update_permission_set(
-        self, **kwargs: Unpack[UpdatePermissionSetRequestTypeDef]
-    ) -> TargetResults[UpdatePermissionSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePermissionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePermissionSetResponseTypeDef]:
         """Updates an existing permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UpdatePermissionSet
@@ -1052,8 +932,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         return self._call("UpdatePermissionSet", kwargs)
 
     def update_trusted_token_issuer(
-        self, **kwargs: Unpack[UpdateTrustedTokenIssuerRequestTypeDef]
-    ) -> TargetResults[UpdateTrustedTokenIssuerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrustedTokenIssuerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrustedTokenIssuerResponseTypeDef]:
         """Updates the name of the trusted token issuer, or the path of a source
         attribute or destination attribute for a trusted token issuer
         configuration.
@@ -1068,8 +948,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef],
-    ) -> TargetResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentCreationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentCreationStatusResponseTypeDef]:
         """Every page of ListAccountAssignmentCreationStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1092,8 +972,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef],
-    ) -> TargetResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentDeletionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentDeletionStatusResponseTypeDef]:
         """Every page of ListAccountAssignmentDeletionStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1116,8 +996,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef],
-    ) -> TargetResults[ListAccountAssignmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentsResponseTypeDef]:
         """Every page of ListAccountAssignments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1140,8 +1020,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef],
-    ) -> TargetResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentsForPrincipalRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountAssignmentsForPrincipalResponseTypeDef]:
         """Every page of ListAccountAssignmentsForPrincipal in every target, merged
         per target (botocore's build_full_result).
 
@@ -1167,8 +1047,12 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef],
-    ) -> TargetResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListAccountsForProvisionedPermissionSetRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAccountsForProvisionedPermissionSetResponseTypeDef
+    ]:
         """Every page of ListAccountsForProvisionedPermissionSet in every target,
         merged per target (botocore's build_full_result).
 
@@ -1191,8 +1075,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef],
-    ) -> TargetResults[ListApplicationAccessScopesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAccessScopesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationAccessScopesResponseTypeDef]:
         """Every page of ListApplicationAccessScopes in every target, merged per
         target (botocore's build_full_result).
 
@@ -1215,8 +1099,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef],
-    ) -> TargetResults[ListApplicationAssignmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAssignmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationAssignmentsResponseTypeDef]:
         """Every page of ListApplicationAssignments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1239,8 +1123,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef],
-    ) -> TargetResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListApplicationAssignmentsForPrincipalRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListApplicationAssignmentsForPrincipalResponseTypeDef]:
         """Every page of ListApplicationAssignmentsForPrincipal in every target,
         merged per target (botocore's build_full_result).
 
@@ -1267,8 +1153,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef],
-    ) -> TargetResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAuthenticationMethodsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationAuthenticationMethodsResponseTypeDef]:
         """Every page of ListApplicationAuthenticationMethods in every target, merged
         per target (botocore's build_full_result).
 
@@ -1291,8 +1177,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationGrantsRequestTypeDef],
-    ) -> TargetResults[ListApplicationGrantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationGrantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationGrantsResponseTypeDef]:
         """Every page of ListApplicationGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1314,8 +1200,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationProvidersRequestTypeDef],
-    ) -> TargetResults[ListApplicationProvidersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationProvidersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationProvidersResponseTypeDef]:
         """Every page of ListApplicationProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1338,8 +1224,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> TargetResults[ListApplicationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1367,10 +1253,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[
-            ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
+            type_defs.ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
         ],
     ) -> TargetResults[
-        ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
+        type_defs.ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
     ]:
         """Every page of ListCustomerManagedPolicyReferencesInPermissionSet in every
         target, merged per target (botocore's build_full_result).
@@ -1393,8 +1279,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -1418,8 +1304,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef],
-    ) -> TargetResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedPoliciesInPermissionSetRequestTypeDef],
+    ) -> TargetResults[type_defs.ListManagedPoliciesInPermissionSetResponseTypeDef]:
         """Every page of ListManagedPoliciesInPermissionSet in every target, merged
         per target (botocore's build_full_result).
 
@@ -1442,8 +1328,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef],
-    ) -> TargetResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionSetProvisioningStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPermissionSetProvisioningStatusResponseTypeDef]:
         """Every page of ListPermissionSetProvisioningStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1466,8 +1352,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPermissionSetsRequestTypeDef],
-    ) -> TargetResults[ListPermissionSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPermissionSetsResponseTypeDef]:
         """Every page of ListPermissionSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1489,8 +1375,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef],
-    ) -> TargetResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListPermissionSetsProvisionedToAccountRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListPermissionSetsProvisionedToAccountResponseTypeDef]:
         """Every page of ListPermissionSetsProvisionedToAccount in every target,
         merged per target (botocore's build_full_result).
 
@@ -1513,8 +1401,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> TargetResults[ListRegionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegionsResponseTypeDef]:
         """Every page of ListRegions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1538,8 +1426,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1561,8 +1449,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef],
-    ) -> TargetResults[ListTrustedTokenIssuersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrustedTokenIssuersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrustedTokenIssuersResponseTypeDef]:
         """Every page of ListTrustedTokenIssuers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1584,8 +1472,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef],
-    ) -> Items[AccountAssignmentOperationStatusMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentCreationStatusRequestTypeDef],
+    ) -> Items[type_defs.AccountAssignmentOperationStatusMetadataTypeDef]:
         """Each element of AccountAssignmentsCreationStatus in every page of
         ListAccountAssignmentCreationStatus, from every target, as its page
         arrives (tagged with its target).
@@ -1604,8 +1492,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef],
-    ) -> Items[AccountAssignmentOperationStatusMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentDeletionStatusRequestTypeDef],
+    ) -> Items[type_defs.AccountAssignmentOperationStatusMetadataTypeDef]:
         """Each element of AccountAssignmentsDeletionStatus in every page of
         ListAccountAssignmentDeletionStatus, from every target, as its page
         arrives (tagged with its target).
@@ -1624,8 +1512,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef],
-    ) -> Items[AccountAssignmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentsRequestTypeDef],
+    ) -> Items[type_defs.AccountAssignmentTypeDef]:
         """Each element of AccountAssignments in every page of
         ListAccountAssignments, from every target, as its page arrives (tagged
         with its target).
@@ -1641,8 +1529,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef],
-    ) -> Items[AccountAssignmentForPrincipalTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountAssignmentsForPrincipalRequestTypeDef],
+    ) -> Items[type_defs.AccountAssignmentForPrincipalTypeDef]:
         """Each element of AccountAssignments in every page of
         ListAccountAssignmentsForPrincipal, from every target, as its page arrives
         (tagged with its target).
@@ -1661,7 +1549,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef],
+        **kwargs: Unpack[
+            type_defs.ListAccountsForProvisionedPermissionSetRequestTypeDef
+        ],
     ) -> Items[str]:
         """Each element of AccountIds in every page of
         ListAccountsForProvisionedPermissionSet, from every target, as its page
@@ -1681,8 +1571,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef],
-    ) -> Items[ScopeDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAccessScopesRequestTypeDef],
+    ) -> Items[type_defs.ScopeDetailsTypeDef]:
         """Each element of Scopes in every page of ListApplicationAccessScopes, from
         every target, as its page arrives (tagged with its target).
 
@@ -1700,8 +1590,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef],
-    ) -> Items[ApplicationAssignmentTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAssignmentsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationAssignmentTypeDef]:
         """Each element of ApplicationAssignments in every page of
         ListApplicationAssignments, from every target, as its page arrives (tagged
         with its target).
@@ -1720,8 +1610,10 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef],
-    ) -> Items[ApplicationAssignmentForPrincipalTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListApplicationAssignmentsForPrincipalRequestTypeDef
+        ],
+    ) -> Items[type_defs.ApplicationAssignmentForPrincipalTypeDef]:
         """Each element of ApplicationAssignments in every page of
         ListApplicationAssignmentsForPrincipal, from every target, as its page
         arrives (tagged with its target).
@@ -1740,8 +1632,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef],
-    ) -> Items[AuthenticationMethodItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationAuthenticationMethodsRequestTypeDef],
+    ) -> Items[type_defs.AuthenticationMethodItemTypeDef]:
         """Each element of AuthenticationMethods in every page of
         ListApplicationAuthenticationMethods, from every target, as its page
         arrives (tagged with its target).
@@ -1760,8 +1652,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationGrantsRequestTypeDef],
-    ) -> Items[GrantItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationGrantsRequestTypeDef],
+    ) -> Items[type_defs.GrantItemTypeDef]:
         """Each element of Grants in every page of ListApplicationGrants, from every
         target, as its page arrives (tagged with its target).
 
@@ -1776,8 +1668,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationProvidersRequestTypeDef],
-    ) -> Items[ApplicationProviderTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationProvidersRequestTypeDef],
+    ) -> Items[type_defs.ApplicationProviderTypeDef]:
         """Each element of ApplicationProviders in every page of
         ListApplicationProviders, from every target, as its page arrives (tagged
         with its target).
@@ -1793,8 +1685,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> Items[ApplicationTypeDef]:
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationTypeDef]:
         """Each element of Applications in every page of ListApplications, from every
         target, as its page arrives (tagged with its target).
 
@@ -1810,9 +1702,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         **kwargs: Unpack[
-            ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
+            type_defs.ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
         ],
-    ) -> Items[CustomerManagedPolicyReferenceTypeDef]:
+    ) -> Items[type_defs.CustomerManagedPolicyReferenceTypeDef]:
         """Each element of CustomerManagedPolicyReferences in every page of
         ListCustomerManagedPolicyReferencesInPermissionSet, from every target, as
         its page arrives (tagged with its target).
@@ -1831,8 +1723,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> Items[InstanceMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceMetadataTypeDef]:
         """Each element of Instances in every page of ListInstances, from every
         target, as its page arrives (tagged with its target).
 
@@ -1847,8 +1739,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef],
-    ) -> Items[AttachedManagedPolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListManagedPoliciesInPermissionSetRequestTypeDef],
+    ) -> Items[type_defs.AttachedManagedPolicyTypeDef]:
         """Each element of AttachedManagedPolicies in every page of
         ListManagedPoliciesInPermissionSet, from every target, as its page arrives
         (tagged with its target).
@@ -1867,8 +1759,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef],
-    ) -> Items[PermissionSetProvisioningStatusMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListPermissionSetProvisioningStatusRequestTypeDef],
+    ) -> Items[type_defs.PermissionSetProvisioningStatusMetadataTypeDef]:
         """Each element of PermissionSetsProvisioningStatus in every page of
         ListPermissionSetProvisioningStatus, from every target, as its page
         arrives (tagged with its target).
@@ -1887,7 +1779,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPermissionSetsRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListPermissionSetsRequestTypeDef],
     ) -> Items[str]:
         """Each element of PermissionSets in every page of ListPermissionSets, from
         every target, as its page arrives (tagged with its target).
@@ -1903,7 +1795,9 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef],
+        **kwargs: Unpack[
+            type_defs.ListPermissionSetsProvisionedToAccountRequestTypeDef
+        ],
     ) -> Items[str]:
         """Each element of PermissionSets in every page of
         ListPermissionSetsProvisionedToAccount, from every target, as its page
@@ -1923,8 +1817,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> Items[RegionMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef],
+    ) -> Items[type_defs.RegionMetadataTypeDef]:
         """Each element of Regions in every page of ListRegions, from every target,
         as its page arrives (tagged with its target).
 
@@ -1939,8 +1833,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1955,8 +1849,8 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef],
-    ) -> Items[TrustedTokenIssuerMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.ListTrustedTokenIssuersRequestTypeDef],
+    ) -> Items[type_defs.TrustedTokenIssuerMetadataTypeDef]:
         """Each element of TrustedTokenIssuers in every page of
         ListTrustedTokenIssuers, from every target, as its page arrives (tagged
         with its target).

@@ -12,16 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateTokenRequestTypeDef,
-        CreateTokenResponseTypeDef,
-        CreateTokenWithIAMRequestTypeDef,
-        CreateTokenWithIAMResponseTypeDef,
-        RegisterClientRequestTypeDef,
-        RegisterClientResponseTypeDef,
-        StartDeviceAuthorizationRequestTypeDef,
-        StartDeviceAuthorizationResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSSOOIDC"]
 
@@ -37,8 +28,8 @@ class MultiRegionSSOOIDC(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_token(
-        self, **kwargs: Unpack[CreateTokenRequestTypeDef]
-    ) -> TargetResults[CreateTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTokenResponseTypeDef]:
         """Creates and returns access and refresh tokens for clients that are
         authenticated using client secrets. The access token can be used to fetch
         short-lived credentials for the assigned AWS accounts or to access
@@ -49,8 +40,8 @@ class MultiRegionSSOOIDC(MultiRegionClient):
         return self._call("CreateToken", kwargs)
 
     def create_token_with_iam(
-        self, **kwargs: Unpack[CreateTokenWithIAMRequestTypeDef]
-    ) -> TargetResults[CreateTokenWithIAMResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTokenWithIAMRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTokenWithIAMResponseTypeDef]:
         """Creates and returns access and refresh tokens for authorized client
         applications that are authenticated using any IAM entity, such as a
         service role or user. These tokens might contain defined scopes that
@@ -67,8 +58,8 @@ class MultiRegionSSOOIDC(MultiRegionClient):
         return self._call("CreateTokenWithIAM", kwargs)
 
     def register_client(
-        self, **kwargs: Unpack[RegisterClientRequestTypeDef]
-    ) -> TargetResults[RegisterClientResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterClientRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterClientResponseTypeDef]:
         """Registers a public client with IAM Identity Center. This allows clients to
         perform authorization using the authorization code grant with Proof Key
         for Code Exchange (PKCE) or the device code grant.
@@ -78,8 +69,8 @@ class MultiRegionSSOOIDC(MultiRegionClient):
         return self._call("RegisterClient", kwargs)
 
     def start_device_authorization(
-        self, **kwargs: Unpack[StartDeviceAuthorizationRequestTypeDef]
-    ) -> TargetResults[StartDeviceAuthorizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDeviceAuthorizationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeviceAuthorizationResponseTypeDef]:
         """Initiates device authorization by requesting a pair of verification codes
         from the authorization service.
 

@@ -15,87 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivityListItemTypeDef,
-        CreateActivityInputTypeDef,
-        CreateActivityOutputTypeDef,
-        CreateStateMachineAliasInputTypeDef,
-        CreateStateMachineAliasOutputTypeDef,
-        CreateStateMachineInputTypeDef,
-        CreateStateMachineOutputTypeDef,
-        DeleteActivityInputTypeDef,
-        DeleteActivityOutputTypeDef,
-        DeleteStateMachineAliasInputTypeDef,
-        DeleteStateMachineAliasOutputTypeDef,
-        DeleteStateMachineInputTypeDef,
-        DeleteStateMachineOutputTypeDef,
-        DeleteStateMachineVersionInputTypeDef,
-        DeleteStateMachineVersionOutputTypeDef,
-        DescribeActivityInputTypeDef,
-        DescribeActivityOutputTypeDef,
-        DescribeExecutionInputTypeDef,
-        DescribeExecutionOutputTypeDef,
-        DescribeMapRunInputTypeDef,
-        DescribeMapRunOutputTypeDef,
-        DescribeStateMachineAliasInputTypeDef,
-        DescribeStateMachineAliasOutputTypeDef,
-        DescribeStateMachineForExecutionInputTypeDef,
-        DescribeStateMachineForExecutionOutputTypeDef,
-        DescribeStateMachineInputTypeDef,
-        DescribeStateMachineOutputTypeDef,
-        ExecutionListItemTypeDef,
-        GetActivityTaskInputTypeDef,
-        GetActivityTaskOutputTypeDef,
-        GetExecutionHistoryInputTypeDef,
-        GetExecutionHistoryOutputTypeDef,
-        HistoryEventTypeDef,
-        ListActivitiesInputTypeDef,
-        ListActivitiesOutputTypeDef,
-        ListExecutionsInputTypeDef,
-        ListExecutionsOutputTypeDef,
-        ListMapRunsInputTypeDef,
-        ListMapRunsOutputTypeDef,
-        ListStateMachineAliasesInputTypeDef,
-        ListStateMachineAliasesOutputTypeDef,
-        ListStateMachineVersionsInputTypeDef,
-        ListStateMachineVersionsOutputTypeDef,
-        ListStateMachinesInputTypeDef,
-        ListStateMachinesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        MapRunListItemTypeDef,
-        PublishStateMachineVersionInputTypeDef,
-        PublishStateMachineVersionOutputTypeDef,
-        RedriveExecutionInputTypeDef,
-        RedriveExecutionOutputTypeDef,
-        SendTaskFailureInputTypeDef,
-        SendTaskFailureOutputTypeDef,
-        SendTaskHeartbeatInputTypeDef,
-        SendTaskHeartbeatOutputTypeDef,
-        SendTaskSuccessInputTypeDef,
-        SendTaskSuccessOutputTypeDef,
-        StartExecutionInputTypeDef,
-        StartExecutionOutputTypeDef,
-        StartSyncExecutionInputTypeDef,
-        StartSyncExecutionOutputTypeDef,
-        StateMachineListItemTypeDef,
-        StopExecutionInputTypeDef,
-        StopExecutionOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TestStateInputTypeDef,
-        TestStateOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateMapRunInputTypeDef,
-        UpdateMapRunOutputTypeDef,
-        UpdateStateMachineAliasInputTypeDef,
-        UpdateStateMachineAliasOutputTypeDef,
-        UpdateStateMachineInputTypeDef,
-        UpdateStateMachineOutputTypeDef,
-        ValidateStateMachineDefinitionInputTypeDef,
-        ValidateStateMachineDefinitionOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSFN"]
 
@@ -107,8 +27,8 @@ class MultiRegionSFN(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_activity(
-        self, **kwargs: Unpack[CreateActivityInputTypeDef]
-    ) -> TargetResults[CreateActivityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateActivityInputTypeDef]
+    ) -> TargetResults[type_defs.CreateActivityOutputTypeDef]:
         """Creates an activity. An activity is a task that you write in any
         programming language and host on any machine that has access to Step
         Functions. Activities must poll Step Functions using the GetActivityTask
@@ -121,8 +41,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("CreateActivity", kwargs)
 
     def create_state_machine(
-        self, **kwargs: Unpack[CreateStateMachineInputTypeDef]
-    ) -> TargetResults[CreateStateMachineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStateMachineInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStateMachineOutputTypeDef]:
         """Creates a state machine. A state machine consists of a collection of
         states that can do work (Task states), determine to which states to
         transition next (Choice states), stop an execution with an error (Fail
@@ -135,8 +55,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("CreateStateMachine", kwargs)
 
     def create_state_machine_alias(
-        self, **kwargs: Unpack[CreateStateMachineAliasInputTypeDef]
-    ) -> TargetResults[CreateStateMachineAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStateMachineAliasInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStateMachineAliasOutputTypeDef]:
         """Creates an alias for a state machine that points to one or two versions of
         the same state machine. You can set your application to call
         StartExecution with an alias and update the version the alias uses without
@@ -147,8 +67,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("CreateStateMachineAlias", kwargs)
 
     def delete_activity(
-        self, **kwargs: Unpack[DeleteActivityInputTypeDef]
-    ) -> TargetResults[DeleteActivityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteActivityInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteActivityOutputTypeDef]:
         """Deletes an activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DeleteActivity
@@ -156,8 +76,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DeleteActivity", kwargs)
 
     def delete_state_machine(
-        self, **kwargs: Unpack[DeleteStateMachineInputTypeDef]
-    ) -> TargetResults[DeleteStateMachineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStateMachineInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStateMachineOutputTypeDef]:
         """Deletes a state machine. This is an asynchronous operation. It sets the
         state machine's status to DELETING and begins the deletion process. A
         state machine is deleted only when all its executions are completed. On
@@ -168,8 +88,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DeleteStateMachine", kwargs)
 
     def delete_state_machine_alias(
-        self, **kwargs: Unpack[DeleteStateMachineAliasInputTypeDef]
-    ) -> TargetResults[DeleteStateMachineAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStateMachineAliasInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStateMachineAliasOutputTypeDef]:
         """Deletes a state machine alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DeleteStateMachineAlias
@@ -177,8 +97,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DeleteStateMachineAlias", kwargs)
 
     def delete_state_machine_version(
-        self, **kwargs: Unpack[DeleteStateMachineVersionInputTypeDef]
-    ) -> TargetResults[DeleteStateMachineVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteStateMachineVersionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteStateMachineVersionOutputTypeDef]:
         """Deletes a state machine version. After you delete a version, you can't
         call StartExecution using that version's ARN or use the version with a
         state machine alias.
@@ -188,8 +108,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DeleteStateMachineVersion", kwargs)
 
     def describe_activity(
-        self, **kwargs: Unpack[DescribeActivityInputTypeDef]
-    ) -> TargetResults[DescribeActivityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActivityInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeActivityOutputTypeDef]:
         """Describes an activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DescribeActivity
@@ -197,8 +117,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DescribeActivity", kwargs)
 
     def describe_execution(
-        self, **kwargs: Unpack[DescribeExecutionInputTypeDef]
-    ) -> TargetResults[DescribeExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeExecutionOutputTypeDef]:
         """Provides information about a state machine execution, such as the state
         machine associated with the execution, the execution input and output, and
         relevant execution metadata. If you've redriven an execution, you can use
@@ -211,8 +131,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DescribeExecution", kwargs)
 
     def describe_map_run(
-        self, **kwargs: Unpack[DescribeMapRunInputTypeDef]
-    ) -> TargetResults[DescribeMapRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMapRunInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMapRunOutputTypeDef]:
         """Provides information about a Map Run's configuration, progress, and
         results. If you've redriven a Map Run, this API action also returns
         information about the redrives of that Map Run. For more information, see
@@ -223,8 +143,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DescribeMapRun", kwargs)
 
     def describe_state_machine(
-        self, **kwargs: Unpack[DescribeStateMachineInputTypeDef]
-    ) -> TargetResults[DescribeStateMachineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStateMachineInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStateMachineOutputTypeDef]:
         """Provides information about a state machine's definition, its IAM role
         Amazon Resource Name (ARN), and configuration.
 
@@ -233,8 +153,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DescribeStateMachine", kwargs)
 
     def describe_state_machine_alias(
-        self, **kwargs: Unpack[DescribeStateMachineAliasInputTypeDef]
-    ) -> TargetResults[DescribeStateMachineAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStateMachineAliasInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStateMachineAliasOutputTypeDef]:
         """Returns details about a state machine alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DescribeStateMachineAlias
@@ -242,8 +162,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DescribeStateMachineAlias", kwargs)
 
     def describe_state_machine_for_execution(
-        self, **kwargs: Unpack[DescribeStateMachineForExecutionInputTypeDef]
-    ) -> TargetResults[DescribeStateMachineForExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStateMachineForExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStateMachineForExecutionOutputTypeDef]:
         """Provides information about a state machine's definition, its execution
         role ARN, and configuration. If a Map Run dispatched the execution, this
         action returns the Map Run Amazon Resource Name (ARN) in the response. The
@@ -254,8 +174,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("DescribeStateMachineForExecution", kwargs)
 
     def get_activity_task(
-        self, **kwargs: Unpack[GetActivityTaskInputTypeDef]
-    ) -> TargetResults[GetActivityTaskOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetActivityTaskInputTypeDef]
+    ) -> TargetResults[type_defs.GetActivityTaskOutputTypeDef]:
         """Used by workers to retrieve a task (with the specified activity ARN) which
         has been scheduled for execution by a running state machine. This
         initiates a long poll, where the service holds the HTTP connection open
@@ -269,8 +189,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("GetActivityTask", kwargs)
 
     def get_execution_history(
-        self, **kwargs: Unpack[GetExecutionHistoryInputTypeDef]
-    ) -> TargetResults[GetExecutionHistoryOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExecutionHistoryInputTypeDef]
+    ) -> TargetResults[type_defs.GetExecutionHistoryOutputTypeDef]:
         """Returns the history of the specified execution as a list of events. By
         default, the results are returned in ascending order of the timeStamp of
         the events. Use the reverseOrder parameter to get the latest events first.
@@ -280,8 +200,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("GetExecutionHistory", kwargs)
 
     def list_activities(
-        self, **kwargs: Unpack[ListActivitiesInputTypeDef]
-    ) -> TargetResults[ListActivitiesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActivitiesInputTypeDef]
+    ) -> TargetResults[type_defs.ListActivitiesOutputTypeDef]:
         """Lists the existing activities.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListActivities
@@ -289,8 +209,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListActivities", kwargs)
 
     def list_executions(
-        self, **kwargs: Unpack[ListExecutionsInputTypeDef]
-    ) -> TargetResults[ListExecutionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListExecutionsOutputTypeDef]:
         """Lists all executions of a state machine or a Map Run. You can list all
         executions related to a state machine by specifying a state machine Amazon
         Resource Name (ARN), or those related to a Map Run by specifying a Map Run
@@ -301,8 +221,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListExecutions", kwargs)
 
     def list_map_runs(
-        self, **kwargs: Unpack[ListMapRunsInputTypeDef]
-    ) -> TargetResults[ListMapRunsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMapRunsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMapRunsOutputTypeDef]:
         """Lists all Map Runs that were started by a given state machine execution.
         Use this API action to obtain Map Run ARNs, and then call DescribeMapRun
         to obtain more information, if needed.
@@ -312,8 +232,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListMapRuns", kwargs)
 
     def list_state_machine_aliases(
-        self, **kwargs: Unpack[ListStateMachineAliasesInputTypeDef]
-    ) -> TargetResults[ListStateMachineAliasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStateMachineAliasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListStateMachineAliasesOutputTypeDef]:
         """Lists aliases for a specified state machine ARN. Results are sorted by
         time, with the most recently created aliases listed first.
 
@@ -322,8 +242,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListStateMachineAliases", kwargs)
 
     def list_state_machine_versions(
-        self, **kwargs: Unpack[ListStateMachineVersionsInputTypeDef]
-    ) -> TargetResults[ListStateMachineVersionsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStateMachineVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStateMachineVersionsOutputTypeDef]:
         """Lists versions for the specified state machine Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListStateMachineVersions
@@ -331,8 +251,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListStateMachineVersions", kwargs)
 
     def list_state_machines(
-        self, **kwargs: Unpack[ListStateMachinesInputTypeDef]
-    ) -> TargetResults[ListStateMachinesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListStateMachinesInputTypeDef]
+    ) -> TargetResults[type_defs.ListStateMachinesOutputTypeDef]:
         """Lists the existing state machines.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListStateMachines
@@ -340,8 +260,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListStateMachines", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List tags for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListTagsForResource
@@ -349,8 +269,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def publish_state_machine_version(
-        self, **kwargs: Unpack[PublishStateMachineVersionInputTypeDef]
-    ) -> TargetResults[PublishStateMachineVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PublishStateMachineVersionInputTypeDef]
+    ) -> TargetResults[type_defs.PublishStateMachineVersionOutputTypeDef]:
         """Creates a version from the current revision of a state machine. Use
         versions to create immutable snapshots of your state machine. You can
         start executions from versions either directly or with an alias. To create
@@ -361,8 +281,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("PublishStateMachineVersion", kwargs)
 
     def redrive_execution(
-        self, **kwargs: Unpack[RedriveExecutionInputTypeDef]
-    ) -> TargetResults[RedriveExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RedriveExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.RedriveExecutionOutputTypeDef]:
         """Restarts unsuccessful executions of Standard workflows that didn't
         complete successfully in the last 14 days. These include failed, aborted,
         or timed out executions. When you redrive an execution, it continues the
@@ -377,8 +297,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("RedriveExecution", kwargs)
 
     def send_task_failure(
-        self, **kwargs: Unpack[SendTaskFailureInputTypeDef]
-    ) -> TargetResults[SendTaskFailureOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendTaskFailureInputTypeDef]
+    ) -> TargetResults[type_defs.SendTaskFailureOutputTypeDef]:
         """Used by activity workers, Task states using the callback pattern, and
         optionally Task states using the job run pattern to report that the task
         identified by the taskToken failed.
@@ -388,8 +308,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("SendTaskFailure", kwargs)
 
     def send_task_heartbeat(
-        self, **kwargs: Unpack[SendTaskHeartbeatInputTypeDef]
-    ) -> TargetResults[SendTaskHeartbeatOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendTaskHeartbeatInputTypeDef]
+    ) -> TargetResults[type_defs.SendTaskHeartbeatOutputTypeDef]:
         """Used by activity workers and Task states using the callback pattern, and
         optionally Task states using the job run pattern to report to Step
         Functions that the task represented by the specified taskToken is still
@@ -405,8 +325,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("SendTaskHeartbeat", kwargs)
 
     def send_task_success(
-        self, **kwargs: Unpack[SendTaskSuccessInputTypeDef]
-    ) -> TargetResults[SendTaskSuccessOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendTaskSuccessInputTypeDef]
+    ) -> TargetResults[type_defs.SendTaskSuccessOutputTypeDef]:
         """Used by activity workers, Task states using the callback pattern, and
         optionally Task states using the job run pattern to report that the task
         identified by the taskToken completed successfully.
@@ -416,8 +336,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("SendTaskSuccess", kwargs)
 
     def start_execution(
-        self, **kwargs: Unpack[StartExecutionInputTypeDef]
-    ) -> TargetResults[StartExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StartExecutionOutputTypeDef]:
         """Starts a state machine execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/StartExecution
@@ -425,8 +345,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("StartExecution", kwargs)
 
     def start_sync_execution(
-        self, **kwargs: Unpack[StartSyncExecutionInputTypeDef]
-    ) -> TargetResults[StartSyncExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSyncExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StartSyncExecutionOutputTypeDef]:
         """Starts a Synchronous Express state machine execution. StartSyncExecution
         is not available for STANDARD workflows.
 
@@ -435,8 +355,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("StartSyncExecution", kwargs)
 
     def stop_execution(
-        self, **kwargs: Unpack[StopExecutionInputTypeDef]
-    ) -> TargetResults[StopExecutionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.StopExecutionOutputTypeDef]:
         """Stops an execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/StopExecution
@@ -444,8 +364,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("StopExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Add a tag to a Step Functions resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/TagResource
@@ -453,8 +373,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_state(
-        self, **kwargs: Unpack[TestStateInputTypeDef]
-    ) -> TargetResults[TestStateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestStateInputTypeDef]
+    ) -> TargetResults[type_defs.TestStateOutputTypeDef]:
         """Accepts the definition of a single state and executes it. You can test a
         state without creating a state machine or updating an existing state
         machine.
@@ -464,8 +384,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("TestState", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Remove a tag from a Step Functions resource
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/UntagResource
@@ -473,8 +393,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_map_run(
-        self, **kwargs: Unpack[UpdateMapRunInputTypeDef]
-    ) -> TargetResults[UpdateMapRunOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMapRunInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMapRunOutputTypeDef]:
         """Updates an in-progress Map Run's configuration to include changes to the
         settings that control maximum concurrency and Map Run failure.
 
@@ -483,8 +403,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("UpdateMapRun", kwargs)
 
     def update_state_machine(
-        self, **kwargs: Unpack[UpdateStateMachineInputTypeDef]
-    ) -> TargetResults[UpdateStateMachineOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStateMachineInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStateMachineOutputTypeDef]:
         """Updates an existing state machine by modifying its definition, roleArn,
         loggingConfiguration, or EncryptionConfiguration. Running executions will
         continue to use the previous definition and roleArn. You must include at
@@ -496,8 +416,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("UpdateStateMachine", kwargs)
 
     def update_state_machine_alias(
-        self, **kwargs: Unpack[UpdateStateMachineAliasInputTypeDef]
-    ) -> TargetResults[UpdateStateMachineAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateStateMachineAliasInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateStateMachineAliasOutputTypeDef]:
         """Updates the configuration of an existing state machine alias by modifying
         its description or routingConfiguration.
 
@@ -506,8 +426,8 @@ class MultiRegionSFN(MultiRegionClient):
         return self._call("UpdateStateMachineAlias", kwargs)
 
     def validate_state_machine_definition(
-        self, **kwargs: Unpack[ValidateStateMachineDefinitionInputTypeDef]
-    ) -> TargetResults[ValidateStateMachineDefinitionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateStateMachineDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.ValidateStateMachineDefinitionOutputTypeDef]:
         """Validates the syntax of a state machine definition specified in Amazon
         States Language (ASL), a JSON-based, structured language.
 
@@ -521,8 +441,8 @@ class MultiRegionSFN(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetExecutionHistoryInputTypeDef],
-    ) -> TargetResults[GetExecutionHistoryOutputTypeDef]:
+        **kwargs: Unpack[type_defs.GetExecutionHistoryInputTypeDef],
+    ) -> TargetResults[type_defs.GetExecutionHistoryOutputTypeDef]:
         """Every page of GetExecutionHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -546,8 +466,8 @@ class MultiRegionSFN(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActivitiesInputTypeDef],
-    ) -> TargetResults[ListActivitiesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListActivitiesInputTypeDef],
+    ) -> TargetResults[type_defs.ListActivitiesOutputTypeDef]:
         """Every page of ListActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -569,8 +489,8 @@ class MultiRegionSFN(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExecutionsInputTypeDef],
-    ) -> TargetResults[ListExecutionsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListExecutionsOutputTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -595,8 +515,8 @@ class MultiRegionSFN(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMapRunsInputTypeDef],
-    ) -> TargetResults[ListMapRunsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListMapRunsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMapRunsOutputTypeDef]:
         """Every page of ListMapRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -620,8 +540,8 @@ class MultiRegionSFN(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListStateMachinesInputTypeDef],
-    ) -> TargetResults[ListStateMachinesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListStateMachinesInputTypeDef],
+    ) -> TargetResults[type_defs.ListStateMachinesOutputTypeDef]:
         """Every page of ListStateMachines in every target, merged per target
         (botocore's build_full_result).
 
@@ -642,8 +562,8 @@ class MultiRegionSFN(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetExecutionHistoryInputTypeDef],
-    ) -> Items[HistoryEventTypeDef]:
+        **kwargs: Unpack[type_defs.GetExecutionHistoryInputTypeDef],
+    ) -> Items[type_defs.HistoryEventTypeDef]:
         """Each element of events in every page of GetExecutionHistory, from every
         target, as its page arrives (tagged with its target).
 
@@ -658,8 +578,8 @@ class MultiRegionSFN(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActivitiesInputTypeDef],
-    ) -> Items[ActivityListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListActivitiesInputTypeDef],
+    ) -> Items[type_defs.ActivityListItemTypeDef]:
         """Each element of activities in every page of ListActivities, from every
         target, as its page arrives (tagged with its target).
 
@@ -674,8 +594,8 @@ class MultiRegionSFN(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExecutionsInputTypeDef],
-    ) -> Items[ExecutionListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsInputTypeDef],
+    ) -> Items[type_defs.ExecutionListItemTypeDef]:
         """Each element of executions in every page of ListExecutions, from every
         target, as its page arrives (tagged with its target).
 
@@ -690,8 +610,8 @@ class MultiRegionSFN(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMapRunsInputTypeDef],
-    ) -> Items[MapRunListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListMapRunsInputTypeDef],
+    ) -> Items[type_defs.MapRunListItemTypeDef]:
         """Each element of mapRuns in every page of ListMapRuns, from every target,
         as its page arrives (tagged with its target).
 
@@ -706,8 +626,8 @@ class MultiRegionSFN(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListStateMachinesInputTypeDef],
-    ) -> Items[StateMachineListItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListStateMachinesInputTypeDef],
+    ) -> Items[type_defs.StateMachineListItemTypeDef]:
         """Each element of stateMachines in every page of ListStateMachines, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,212 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivateGatewayInputTypeDef,
-        ActivateGatewayOutputTypeDef,
-        AddCacheInputTypeDef,
-        AddCacheOutputTypeDef,
-        AddTagsToResourceInputTypeDef,
-        AddTagsToResourceOutputTypeDef,
-        AddUploadBufferInputTypeDef,
-        AddUploadBufferOutputTypeDef,
-        AddWorkingStorageInputTypeDef,
-        AddWorkingStorageOutputTypeDef,
-        AssignTapePoolInputTypeDef,
-        AssignTapePoolOutputTypeDef,
-        AssociateFileSystemInputTypeDef,
-        AssociateFileSystemOutputTypeDef,
-        AttachVolumeInputTypeDef,
-        AttachVolumeOutputTypeDef,
-        CacheReportInfoTypeDef,
-        CancelArchivalInputTypeDef,
-        CancelArchivalOutputTypeDef,
-        CancelCacheReportInputTypeDef,
-        CancelCacheReportOutputTypeDef,
-        CancelRetrievalInputTypeDef,
-        CancelRetrievalOutputTypeDef,
-        CreateCachediSCSIVolumeInputTypeDef,
-        CreateCachediSCSIVolumeOutputTypeDef,
-        CreateNFSFileShareInputTypeDef,
-        CreateNFSFileShareOutputTypeDef,
-        CreateSMBFileShareInputTypeDef,
-        CreateSMBFileShareOutputTypeDef,
-        CreateSnapshotFromVolumeRecoveryPointInputTypeDef,
-        CreateSnapshotFromVolumeRecoveryPointOutputTypeDef,
-        CreateSnapshotInputTypeDef,
-        CreateSnapshotOutputTypeDef,
-        CreateStorediSCSIVolumeInputTypeDef,
-        CreateStorediSCSIVolumeOutputTypeDef,
-        CreateTapePoolInputTypeDef,
-        CreateTapePoolOutputTypeDef,
-        CreateTapeWithBarcodeInputTypeDef,
-        CreateTapeWithBarcodeOutputTypeDef,
-        CreateTapesInputTypeDef,
-        CreateTapesOutputTypeDef,
-        DeleteAutomaticTapeCreationPolicyInputTypeDef,
-        DeleteAutomaticTapeCreationPolicyOutputTypeDef,
-        DeleteBandwidthRateLimitInputTypeDef,
-        DeleteBandwidthRateLimitOutputTypeDef,
-        DeleteCacheReportInputTypeDef,
-        DeleteCacheReportOutputTypeDef,
-        DeleteChapCredentialsInputTypeDef,
-        DeleteChapCredentialsOutputTypeDef,
-        DeleteFileShareInputTypeDef,
-        DeleteFileShareOutputTypeDef,
-        DeleteGatewayInputTypeDef,
-        DeleteGatewayOutputTypeDef,
-        DeleteSnapshotScheduleInputTypeDef,
-        DeleteSnapshotScheduleOutputTypeDef,
-        DeleteTapeArchiveInputTypeDef,
-        DeleteTapeArchiveOutputTypeDef,
-        DeleteTapeInputTypeDef,
-        DeleteTapeOutputTypeDef,
-        DeleteTapePoolInputTypeDef,
-        DeleteTapePoolOutputTypeDef,
-        DeleteVolumeInputTypeDef,
-        DeleteVolumeOutputTypeDef,
-        DescribeAvailabilityMonitorTestInputTypeDef,
-        DescribeAvailabilityMonitorTestOutputTypeDef,
-        DescribeBandwidthRateLimitInputTypeDef,
-        DescribeBandwidthRateLimitOutputTypeDef,
-        DescribeBandwidthRateLimitScheduleInputTypeDef,
-        DescribeBandwidthRateLimitScheduleOutputTypeDef,
-        DescribeCacheInputTypeDef,
-        DescribeCacheOutputTypeDef,
-        DescribeCacheReportInputTypeDef,
-        DescribeCacheReportOutputTypeDef,
-        DescribeCachediSCSIVolumesInputTypeDef,
-        DescribeCachediSCSIVolumesOutputTypeDef,
-        DescribeChapCredentialsInputTypeDef,
-        DescribeChapCredentialsOutputTypeDef,
-        DescribeFileSystemAssociationsInputTypeDef,
-        DescribeFileSystemAssociationsOutputTypeDef,
-        DescribeGatewayInformationInputTypeDef,
-        DescribeGatewayInformationOutputTypeDef,
-        DescribeMaintenanceStartTimeInputTypeDef,
-        DescribeMaintenanceStartTimeOutputTypeDef,
-        DescribeNFSFileSharesInputTypeDef,
-        DescribeNFSFileSharesOutputTypeDef,
-        DescribeSMBFileSharesInputTypeDef,
-        DescribeSMBFileSharesOutputTypeDef,
-        DescribeSMBSettingsInputTypeDef,
-        DescribeSMBSettingsOutputTypeDef,
-        DescribeSnapshotScheduleInputTypeDef,
-        DescribeSnapshotScheduleOutputTypeDef,
-        DescribeStorediSCSIVolumesInputTypeDef,
-        DescribeStorediSCSIVolumesOutputTypeDef,
-        DescribeTapeArchivesInputTypeDef,
-        DescribeTapeArchivesOutputTypeDef,
-        DescribeTapeRecoveryPointsInputTypeDef,
-        DescribeTapeRecoveryPointsOutputTypeDef,
-        DescribeTapesInputTypeDef,
-        DescribeTapesOutputTypeDef,
-        DescribeUploadBufferInputTypeDef,
-        DescribeUploadBufferOutputTypeDef,
-        DescribeVTLDevicesInputTypeDef,
-        DescribeVTLDevicesOutputTypeDef,
-        DescribeWorkingStorageInputTypeDef,
-        DescribeWorkingStorageOutputTypeDef,
-        DetachVolumeInputTypeDef,
-        DetachVolumeOutputTypeDef,
-        DisableGatewayInputTypeDef,
-        DisableGatewayOutputTypeDef,
-        DisassociateFileSystemInputTypeDef,
-        DisassociateFileSystemOutputTypeDef,
-        EvictFilesFailingUploadInputTypeDef,
-        EvictFilesFailingUploadOutputTypeDef,
-        FileShareInfoTypeDef,
-        FileSystemAssociationSummaryTypeDef,
-        GatewayInfoTypeDef,
-        JoinDomainInputTypeDef,
-        JoinDomainOutputTypeDef,
-        ListAutomaticTapeCreationPoliciesInputTypeDef,
-        ListAutomaticTapeCreationPoliciesOutputTypeDef,
-        ListCacheReportsInputTypeDef,
-        ListCacheReportsOutputTypeDef,
-        ListFileSharesInputTypeDef,
-        ListFileSharesOutputTypeDef,
-        ListFileSystemAssociationsInputTypeDef,
-        ListFileSystemAssociationsOutputTypeDef,
-        ListGatewaysInputTypeDef,
-        ListGatewaysOutputTypeDef,
-        ListLocalDisksInputTypeDef,
-        ListLocalDisksOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTapePoolsInputTypeDef,
-        ListTapePoolsOutputTypeDef,
-        ListTapesInputTypeDef,
-        ListTapesOutputTypeDef,
-        ListVolumeInitiatorsInputTypeDef,
-        ListVolumeInitiatorsOutputTypeDef,
-        ListVolumeRecoveryPointsInputTypeDef,
-        ListVolumeRecoveryPointsOutputTypeDef,
-        ListVolumesInputTypeDef,
-        ListVolumesOutputTypeDef,
-        NotifyWhenUploadedInputTypeDef,
-        NotifyWhenUploadedOutputTypeDef,
-        PoolInfoTypeDef,
-        RefreshCacheInputTypeDef,
-        RefreshCacheOutputTypeDef,
-        RemoveTagsFromResourceInputTypeDef,
-        RemoveTagsFromResourceOutputTypeDef,
-        ResetCacheInputTypeDef,
-        ResetCacheOutputTypeDef,
-        RetrieveTapeArchiveInputTypeDef,
-        RetrieveTapeArchiveOutputTypeDef,
-        RetrieveTapeRecoveryPointInputTypeDef,
-        RetrieveTapeRecoveryPointOutputTypeDef,
-        SetLocalConsolePasswordInputTypeDef,
-        SetLocalConsolePasswordOutputTypeDef,
-        SetSMBGuestPasswordInputTypeDef,
-        SetSMBGuestPasswordOutputTypeDef,
-        ShutdownGatewayInputTypeDef,
-        ShutdownGatewayOutputTypeDef,
-        StartAvailabilityMonitorTestInputTypeDef,
-        StartAvailabilityMonitorTestOutputTypeDef,
-        StartCacheReportInputTypeDef,
-        StartCacheReportOutputTypeDef,
-        StartGatewayInputTypeDef,
-        StartGatewayOutputTypeDef,
-        TagTypeDef,
-        TapeArchiveTypeDef,
-        TapeInfoTypeDef,
-        TapeRecoveryPointInfoTypeDef,
-        TapeTypeDef,
-        UpdateAutomaticTapeCreationPolicyInputTypeDef,
-        UpdateAutomaticTapeCreationPolicyOutputTypeDef,
-        UpdateBandwidthRateLimitInputTypeDef,
-        UpdateBandwidthRateLimitOutputTypeDef,
-        UpdateBandwidthRateLimitScheduleInputTypeDef,
-        UpdateBandwidthRateLimitScheduleOutputTypeDef,
-        UpdateChapCredentialsInputTypeDef,
-        UpdateChapCredentialsOutputTypeDef,
-        UpdateFileSystemAssociationInputTypeDef,
-        UpdateFileSystemAssociationOutputTypeDef,
-        UpdateGatewayInformationInputTypeDef,
-        UpdateGatewayInformationOutputTypeDef,
-        UpdateGatewaySoftwareNowInputTypeDef,
-        UpdateGatewaySoftwareNowOutputTypeDef,
-        UpdateMaintenanceStartTimeInputTypeDef,
-        UpdateMaintenanceStartTimeOutputTypeDef,
-        UpdateNFSFileShareInputTypeDef,
-        UpdateNFSFileShareOutputTypeDef,
-        UpdateSMBFileShareInputTypeDef,
-        UpdateSMBFileShareOutputTypeDef,
-        UpdateSMBFileShareVisibilityInputTypeDef,
-        UpdateSMBFileShareVisibilityOutputTypeDef,
-        UpdateSMBLocalGroupsInputTypeDef,
-        UpdateSMBLocalGroupsOutputTypeDef,
-        UpdateSMBSecurityStrategyInputTypeDef,
-        UpdateSMBSecurityStrategyOutputTypeDef,
-        UpdateSnapshotScheduleInputTypeDef,
-        UpdateSnapshotScheduleOutputTypeDef,
-        UpdateVTLDeviceTypeInputTypeDef,
-        UpdateVTLDeviceTypeOutputTypeDef,
-        VTLDeviceTypeDef,
-        VolumeInfoTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionStorageGateway"]
 
@@ -232,8 +27,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def activate_gateway(
-        self, **kwargs: Unpack[ActivateGatewayInputTypeDef]
-    ) -> TargetResults[ActivateGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.ActivateGatewayOutputTypeDef]:
         """Activates the gateway you previously deployed on your host. In the
         activation process, you specify information such as the Amazon Web
         Services Region that you want to use for storing snapshots or tapes, the
@@ -247,8 +42,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ActivateGateway", kwargs)
 
     def add_cache(
-        self, **kwargs: Unpack[AddCacheInputTypeDef]
-    ) -> TargetResults[AddCacheOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddCacheInputTypeDef]
+    ) -> TargetResults[type_defs.AddCacheOutputTypeDef]:
         """Configures one or more gateway local disks as cache for a gateway. This
         operation is only supported in the cached volume, tape, and file gateway
         type (see How Storage Gateway works (architecture).
@@ -258,8 +53,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AddCache", kwargs)
 
     def add_tags_to_resource(
-        self, **kwargs: Unpack[AddTagsToResourceInputTypeDef]
-    ) -> TargetResults[AddTagsToResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddTagsToResourceInputTypeDef]
+    ) -> TargetResults[type_defs.AddTagsToResourceOutputTypeDef]:
         """Adds one or more tags to the specified resource. You use tags to add
         metadata to resources, which you can use to categorize these resources.
         For example, you can categorize resources by purpose, owner, environment,
@@ -270,8 +65,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AddTagsToResource", kwargs)
 
     def add_upload_buffer(
-        self, **kwargs: Unpack[AddUploadBufferInputTypeDef]
-    ) -> TargetResults[AddUploadBufferOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddUploadBufferInputTypeDef]
+    ) -> TargetResults[type_defs.AddUploadBufferOutputTypeDef]:
         """Configures one or more gateway local disks as upload buffer for a
         specified gateway. This operation is supported for the stored volume,
         cached volume, and tape gateway types.
@@ -281,8 +76,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AddUploadBuffer", kwargs)
 
     def add_working_storage(
-        self, **kwargs: Unpack[AddWorkingStorageInputTypeDef]
-    ) -> TargetResults[AddWorkingStorageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddWorkingStorageInputTypeDef]
+    ) -> TargetResults[type_defs.AddWorkingStorageOutputTypeDef]:
         """Configures one or more gateway local disks as working storage for a
         gateway. This operation is only supported in the stored volume gateway
         type. This operation is deprecated in cached volume API version 20120630.
@@ -293,8 +88,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AddWorkingStorage", kwargs)
 
     def assign_tape_pool(
-        self, **kwargs: Unpack[AssignTapePoolInputTypeDef]
-    ) -> TargetResults[AssignTapePoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssignTapePoolInputTypeDef]
+    ) -> TargetResults[type_defs.AssignTapePoolOutputTypeDef]:
         """Assigns a tape to a tape pool for archiving. The tape assigned to a pool
         is archived in the S3 storage class that is associated with the pool. When
         you use your backup application to eject the tape, the tape is archived
@@ -306,8 +101,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AssignTapePool", kwargs)
 
     def associate_file_system(
-        self, **kwargs: Unpack[AssociateFileSystemInputTypeDef]
-    ) -> TargetResults[AssociateFileSystemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFileSystemInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateFileSystemOutputTypeDef]:
         """Associate an Amazon FSx file system with the FSx File Gateway. After the
         association process is complete, the file shares on the Amazon FSx file
         system are available for access through the gateway. This operation only
@@ -318,8 +113,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AssociateFileSystem", kwargs)
 
     def attach_volume(
-        self, **kwargs: Unpack[AttachVolumeInputTypeDef]
-    ) -> TargetResults[AttachVolumeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.AttachVolumeInputTypeDef]
+    ) -> TargetResults[type_defs.AttachVolumeOutputTypeDef]:
         """Connects a volume to an iSCSI connection and then attaches the volume to
         the specified gateway. Detaching and attaching a volume enables you to
         recover your data from one gateway to a different gateway without creating
@@ -331,8 +126,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("AttachVolume", kwargs)
 
     def cancel_archival(
-        self, **kwargs: Unpack[CancelArchivalInputTypeDef]
-    ) -> TargetResults[CancelArchivalOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelArchivalInputTypeDef]
+    ) -> TargetResults[type_defs.CancelArchivalOutputTypeDef]:
         """Cancels archiving of a virtual tape to the virtual tape shelf (VTS) after
         the archiving process is initiated. This operation is only supported in
         the tape gateway type.
@@ -342,8 +137,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CancelArchival", kwargs)
 
     def cancel_cache_report(
-        self, **kwargs: Unpack[CancelCacheReportInputTypeDef]
-    ) -> TargetResults[CancelCacheReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelCacheReportInputTypeDef]
+    ) -> TargetResults[type_defs.CancelCacheReportOutputTypeDef]:
         """Cancels generation of a specified cache report. You can use this operation
         to manually cancel an IN-PROGRESS report for any reason. This action
         changes the report status from IN-PROGRESS to CANCELLED. You can only
@@ -355,8 +150,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CancelCacheReport", kwargs)
 
     def cancel_retrieval(
-        self, **kwargs: Unpack[CancelRetrievalInputTypeDef]
-    ) -> TargetResults[CancelRetrievalOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelRetrievalInputTypeDef]
+    ) -> TargetResults[type_defs.CancelRetrievalOutputTypeDef]:
         """Cancels retrieval of a virtual tape from the virtual tape shelf (VTS) to a
         gateway after the retrieval process is initiated. The virtual tape is
         returned to the VTS. This operation is only supported in the tape gateway
@@ -367,8 +162,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CancelRetrieval", kwargs)
 
     def create_cached_iscsi_volume(
-        self, **kwargs: Unpack[CreateCachediSCSIVolumeInputTypeDef]
-    ) -> TargetResults[CreateCachediSCSIVolumeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCachediSCSIVolumeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCachediSCSIVolumeOutputTypeDef]:
         """Creates a cached volume on a specified cached volume gateway. This
         operation is only supported in the cached volume gateway type.
 
@@ -377,8 +172,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateCachediSCSIVolume", kwargs)
 
     def create_nfs_file_share(
-        self, **kwargs: Unpack[CreateNFSFileShareInputTypeDef]
-    ) -> TargetResults[CreateNFSFileShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNFSFileShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreateNFSFileShareOutputTypeDef]:
         """Creates a Network File System (NFS) file share on an existing S3 File
         Gateway. In Storage Gateway, a file share is a file system mount point
         backed by Amazon S3 cloud storage. Storage Gateway exposes file shares
@@ -392,8 +187,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateNFSFileShare", kwargs)
 
     def create_smb_file_share(
-        self, **kwargs: Unpack[CreateSMBFileShareInputTypeDef]
-    ) -> TargetResults[CreateSMBFileShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSMBFileShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSMBFileShareOutputTypeDef]:
         """Creates a Server Message Block (SMB) file share on an existing S3 File
         Gateway. In Storage Gateway, a file share is a file system mount point
         backed by Amazon S3 cloud storage. Storage Gateway exposes file shares
@@ -407,8 +202,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateSMBFileShare", kwargs)
 
     def create_snapshot(
-        self, **kwargs: Unpack[CreateSnapshotInputTypeDef]
-    ) -> TargetResults[CreateSnapshotOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSnapshotInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotOutputTypeDef]:
         """Initiates a snapshot of a volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/CreateSnapshot
@@ -416,8 +211,9 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateSnapshot", kwargs)
 
     def create_snapshot_from_volume_recovery_point(
-        self, **kwargs: Unpack[CreateSnapshotFromVolumeRecoveryPointInputTypeDef]
-    ) -> TargetResults[CreateSnapshotFromVolumeRecoveryPointOutputTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateSnapshotFromVolumeRecoveryPointInputTypeDef],
+    ) -> TargetResults[type_defs.CreateSnapshotFromVolumeRecoveryPointOutputTypeDef]:
         """Initiates a snapshot of a gateway from a volume recovery point. This
         operation is only supported in the cached volume gateway type.
 
@@ -426,8 +222,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateSnapshotFromVolumeRecoveryPoint", kwargs)
 
     def create_stored_iscsi_volume(
-        self, **kwargs: Unpack[CreateStorediSCSIVolumeInputTypeDef]
-    ) -> TargetResults[CreateStorediSCSIVolumeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStorediSCSIVolumeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStorediSCSIVolumeOutputTypeDef]:
         """Creates a volume on a specified gateway. This operation is only supported
         in the stored volume gateway type.
 
@@ -436,8 +232,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateStorediSCSIVolume", kwargs)
 
     def create_tape_pool(
-        self, **kwargs: Unpack[CreateTapePoolInputTypeDef]
-    ) -> TargetResults[CreateTapePoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTapePoolInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTapePoolOutputTypeDef]:
         """Creates a new custom tape pool. You can use custom tape pool to enable
         tape retention lock on tapes that are archived in the custom pool.
 
@@ -446,8 +242,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateTapePool", kwargs)
 
     def create_tape_with_barcode(
-        self, **kwargs: Unpack[CreateTapeWithBarcodeInputTypeDef]
-    ) -> TargetResults[CreateTapeWithBarcodeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTapeWithBarcodeInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTapeWithBarcodeOutputTypeDef]:
         """Creates a virtual tape by using your own barcode. You write data to the
         virtual tape and then archive the tape. A barcode is unique and cannot be
         reused if it has already been used on a tape. This applies to barcodes
@@ -459,8 +255,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateTapeWithBarcode", kwargs)
 
     def create_tapes(
-        self, **kwargs: Unpack[CreateTapesInputTypeDef]
-    ) -> TargetResults[CreateTapesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTapesInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTapesOutputTypeDef]:
         """Creates one or more virtual tapes. You write data to the virtual tapes and
         then archive the tapes. This operation is only supported in the tape
         gateway type.
@@ -470,8 +266,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("CreateTapes", kwargs)
 
     def delete_automatic_tape_creation_policy(
-        self, **kwargs: Unpack[DeleteAutomaticTapeCreationPolicyInputTypeDef]
-    ) -> TargetResults[DeleteAutomaticTapeCreationPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAutomaticTapeCreationPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutomaticTapeCreationPolicyOutputTypeDef]:
         """Deletes the automatic tape creation policy of a gateway. If you delete
         this policy, new virtual tapes must be created manually. Use the Amazon
         Resource Name (ARN) of the gateway in your request to remove the policy.
@@ -481,8 +277,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteAutomaticTapeCreationPolicy", kwargs)
 
     def delete_bandwidth_rate_limit(
-        self, **kwargs: Unpack[DeleteBandwidthRateLimitInputTypeDef]
-    ) -> TargetResults[DeleteBandwidthRateLimitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBandwidthRateLimitInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteBandwidthRateLimitOutputTypeDef]:
         """Deletes the bandwidth rate limits of a gateway. You can delete either the
         upload and download bandwidth rate limit, or you can delete both. If you
         delete only one of the limits, the other limit remains unchanged. To
@@ -495,8 +291,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteBandwidthRateLimit", kwargs)
 
     def delete_cache_report(
-        self, **kwargs: Unpack[DeleteCacheReportInputTypeDef]
-    ) -> TargetResults[DeleteCacheReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCacheReportInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCacheReportOutputTypeDef]:
         """Deletes the specified cache report and any associated tags from the
         Storage Gateway database. You can only delete completed reports. If the
         status of the report you attempt to delete still IN-PROGRESS, the delete
@@ -508,8 +304,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteCacheReport", kwargs)
 
     def delete_chap_credentials(
-        self, **kwargs: Unpack[DeleteChapCredentialsInputTypeDef]
-    ) -> TargetResults[DeleteChapCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteChapCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteChapCredentialsOutputTypeDef]:
         """Deletes Challenge-Handshake Authentication Protocol (CHAP) credentials for
         a specified iSCSI target and initiator pair. This operation is supported
         in volume and tape gateway types.
@@ -519,8 +315,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteChapCredentials", kwargs)
 
     def delete_file_share(
-        self, **kwargs: Unpack[DeleteFileShareInputTypeDef]
-    ) -> TargetResults[DeleteFileShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFileShareInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteFileShareOutputTypeDef]:
         """Deletes a file share from an S3 File Gateway. This operation is only
         supported for S3 File Gateways.
 
@@ -529,8 +325,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteFileShare", kwargs)
 
     def delete_gateway(
-        self, **kwargs: Unpack[DeleteGatewayInputTypeDef]
-    ) -> TargetResults[DeleteGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayOutputTypeDef]:
         """Deletes a gateway. To specify which gateway to delete, use the Amazon
         Resource Name (ARN) of the gateway in your request. The operation deletes
         the gateway; however, it does not delete the gateway virtual machine (VM)
@@ -541,8 +337,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteGateway", kwargs)
 
     def delete_snapshot_schedule(
-        self, **kwargs: Unpack[DeleteSnapshotScheduleInputTypeDef]
-    ) -> TargetResults[DeleteSnapshotScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotScheduleOutputTypeDef]:
         """Deletes a snapshot of a volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DeleteSnapshotSchedule
@@ -550,8 +346,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteSnapshotSchedule", kwargs)
 
     def delete_tape(
-        self, **kwargs: Unpack[DeleteTapeInputTypeDef]
-    ) -> TargetResults[DeleteTapeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTapeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTapeOutputTypeDef]:
         """Deletes the specified virtual tape. This operation is only supported in
         the tape gateway type.
 
@@ -560,8 +356,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteTape", kwargs)
 
     def delete_tape_archive(
-        self, **kwargs: Unpack[DeleteTapeArchiveInputTypeDef]
-    ) -> TargetResults[DeleteTapeArchiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTapeArchiveInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTapeArchiveOutputTypeDef]:
         """Deletes the specified virtual tape from the virtual tape shelf (VTS). This
         operation is only supported in the tape gateway type.
 
@@ -570,8 +366,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteTapeArchive", kwargs)
 
     def delete_tape_pool(
-        self, **kwargs: Unpack[DeleteTapePoolInputTypeDef]
-    ) -> TargetResults[DeleteTapePoolOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTapePoolInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteTapePoolOutputTypeDef]:
         """Delete a custom tape pool. A custom tape pool can only be deleted if there
         are no tapes in the pool and if there are no automatic tape creation
         policies that reference the custom tape pool.
@@ -581,8 +377,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteTapePool", kwargs)
 
     def delete_volume(
-        self, **kwargs: Unpack[DeleteVolumeInputTypeDef]
-    ) -> TargetResults[DeleteVolumeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVolumeInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVolumeOutputTypeDef]:
         """Deletes the specified storage volume that you previously created using the
         CreateCachediSCSIVolume or CreateStorediSCSIVolume API. This operation is
         only supported in the cached volume and stored volume types. For stored
@@ -595,8 +391,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DeleteVolume", kwargs)
 
     def describe_availability_monitor_test(
-        self, **kwargs: Unpack[DescribeAvailabilityMonitorTestInputTypeDef]
-    ) -> TargetResults[DescribeAvailabilityMonitorTestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAvailabilityMonitorTestInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeAvailabilityMonitorTestOutputTypeDef]:
         """Returns information about the most recent high availability monitoring
         test that was performed on the host in a cluster. If a test isn't
         performed, the status and start time in the response would be null.
@@ -606,8 +402,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeAvailabilityMonitorTest", kwargs)
 
     def describe_bandwidth_rate_limit(
-        self, **kwargs: Unpack[DescribeBandwidthRateLimitInputTypeDef]
-    ) -> TargetResults[DescribeBandwidthRateLimitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBandwidthRateLimitInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBandwidthRateLimitOutputTypeDef]:
         """Returns the bandwidth rate limits of a gateway. By default, these limits
         are not set, which means no bandwidth rate limiting is in effect. This
         operation is supported only for the stored volume, cached volume, and tape
@@ -619,8 +415,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeBandwidthRateLimit", kwargs)
 
     def describe_bandwidth_rate_limit_schedule(
-        self, **kwargs: Unpack[DescribeBandwidthRateLimitScheduleInputTypeDef]
-    ) -> TargetResults[DescribeBandwidthRateLimitScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBandwidthRateLimitScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBandwidthRateLimitScheduleOutputTypeDef]:
         """Returns information about the bandwidth rate limit schedule of a gateway.
         By default, gateways do not have bandwidth rate limit schedules, which
         means no bandwidth rate limiting is in effect. This operation is supported
@@ -632,8 +428,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeBandwidthRateLimitSchedule", kwargs)
 
     def describe_cache(
-        self, **kwargs: Unpack[DescribeCacheInputTypeDef]
-    ) -> TargetResults[DescribeCacheOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCacheOutputTypeDef]:
         """Returns information about the cache of a gateway. This operation is only
         supported in the cached volume, tape, and file gateway types.
 
@@ -642,8 +438,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeCache", kwargs)
 
     def describe_cache_report(
-        self, **kwargs: Unpack[DescribeCacheReportInputTypeDef]
-    ) -> TargetResults[DescribeCacheReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCacheReportInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCacheReportOutputTypeDef]:
         """Returns information about the specified cache report, including completion
         status and generation progress.
 
@@ -652,8 +448,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeCacheReport", kwargs)
 
     def describe_cached_iscsi_volumes(
-        self, **kwargs: Unpack[DescribeCachediSCSIVolumesInputTypeDef]
-    ) -> TargetResults[DescribeCachediSCSIVolumesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCachediSCSIVolumesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeCachediSCSIVolumesOutputTypeDef]:
         """Returns a description of the gateway volumes specified in the request.
         This operation is only supported in the cached volume gateway types.
 
@@ -662,8 +458,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeCachediSCSIVolumes", kwargs)
 
     def describe_chap_credentials(
-        self, **kwargs: Unpack[DescribeChapCredentialsInputTypeDef]
-    ) -> TargetResults[DescribeChapCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeChapCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeChapCredentialsOutputTypeDef]:
         """Returns an array of Challenge-Handshake Authentication Protocol (CHAP)
         credentials information for a specified iSCSI target, one for each
         target-initiator pair. This operation is supported in the volume and tape
@@ -674,8 +470,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeChapCredentials", kwargs)
 
     def describe_file_system_associations(
-        self, **kwargs: Unpack[DescribeFileSystemAssociationsInputTypeDef]
-    ) -> TargetResults[DescribeFileSystemAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFileSystemAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeFileSystemAssociationsOutputTypeDef]:
         """Gets the file system association information. This operation is only
         supported for FSx File Gateways.
 
@@ -684,8 +480,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeFileSystemAssociations", kwargs)
 
     def describe_gateway_information(
-        self, **kwargs: Unpack[DescribeGatewayInformationInputTypeDef]
-    ) -> TargetResults[DescribeGatewayInformationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGatewayInformationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayInformationOutputTypeDef]:
         """Returns metadata about a gateway such as its name, network interfaces,
         time zone, status, and software version. To specify which gateway to
         describe, use the Amazon Resource Name (ARN) of the gateway in your
@@ -696,8 +492,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeGatewayInformation", kwargs)
 
     def describe_maintenance_start_time(
-        self, **kwargs: Unpack[DescribeMaintenanceStartTimeInputTypeDef]
-    ) -> TargetResults[DescribeMaintenanceStartTimeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMaintenanceStartTimeInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeMaintenanceStartTimeOutputTypeDef]:
         """Returns your gateway's maintenance window schedule information, with
         values for monthly or weekly cadence, specific day and time to begin
         maintenance, and which types of updates to apply. Time values returned are
@@ -708,8 +504,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeMaintenanceStartTime", kwargs)
 
     def describe_nfs_file_shares(
-        self, **kwargs: Unpack[DescribeNFSFileSharesInputTypeDef]
-    ) -> TargetResults[DescribeNFSFileSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeNFSFileSharesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeNFSFileSharesOutputTypeDef]:
         """Gets a description for one or more Network File System (NFS) file shares
         from an S3 File Gateway. This operation is only supported for S3 File
         Gateways.
@@ -719,8 +515,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeNFSFileShares", kwargs)
 
     def describe_smb_file_shares(
-        self, **kwargs: Unpack[DescribeSMBFileSharesInputTypeDef]
-    ) -> TargetResults[DescribeSMBFileSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSMBFileSharesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSMBFileSharesOutputTypeDef]:
         """Gets a description for one or more Server Message Block (SMB) file shares
         from a S3 File Gateway. This operation is only supported for S3 File
         Gateways.
@@ -730,8 +526,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeSMBFileShares", kwargs)
 
     def describe_smb_settings(
-        self, **kwargs: Unpack[DescribeSMBSettingsInputTypeDef]
-    ) -> TargetResults[DescribeSMBSettingsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSMBSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSMBSettingsOutputTypeDef]:
         """Gets a description of a Server Message Block (SMB) file share settings
         from a file gateway. This operation is only supported for file gateways.
 
@@ -740,8 +536,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeSMBSettings", kwargs)
 
     def describe_snapshot_schedule(
-        self, **kwargs: Unpack[DescribeSnapshotScheduleInputTypeDef]
-    ) -> TargetResults[DescribeSnapshotScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotScheduleOutputTypeDef]:
         """Describes the snapshot schedule for the specified gateway volume. The
         snapshot schedule information includes intervals at which snapshots are
         automatically initiated on the volume. This operation is only supported in
@@ -752,8 +548,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeSnapshotSchedule", kwargs)
 
     def describe_stored_iscsi_volumes(
-        self, **kwargs: Unpack[DescribeStorediSCSIVolumesInputTypeDef]
-    ) -> TargetResults[DescribeStorediSCSIVolumesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeStorediSCSIVolumesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeStorediSCSIVolumesOutputTypeDef]:
         """Returns the description of the gateway volumes specified in the request.
         The list of gateway volumes in the request must be from one gateway. In
         the response, Storage Gateway returns volume information sorted by volume
@@ -764,8 +560,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeStorediSCSIVolumes", kwargs)
 
     def describe_tape_archives(
-        self, **kwargs: Unpack[DescribeTapeArchivesInputTypeDef]
-    ) -> TargetResults[DescribeTapeArchivesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTapeArchivesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTapeArchivesOutputTypeDef]:
         """Returns a description of specified virtual tapes in the virtual tape shelf
         (VTS). This operation is only supported in the tape gateway type.
 
@@ -774,8 +570,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeTapeArchives", kwargs)
 
     def describe_tape_recovery_points(
-        self, **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef]
-    ) -> TargetResults[DescribeTapeRecoveryPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTapeRecoveryPointsInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTapeRecoveryPointsOutputTypeDef]:
         """Returns a list of virtual tape recovery points that are available for the
         specified tape gateway.
 
@@ -784,8 +580,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeTapeRecoveryPoints", kwargs)
 
     def describe_tapes(
-        self, **kwargs: Unpack[DescribeTapesInputTypeDef]
-    ) -> TargetResults[DescribeTapesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTapesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeTapesOutputTypeDef]:
         """Returns a description of virtual tapes that correspond to the specified
         Amazon Resource Names (ARNs). If TapeARN is not specified, returns a
         description of the virtual tapes associated with the specified gateway.
@@ -796,8 +592,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeTapes", kwargs)
 
     def describe_upload_buffer(
-        self, **kwargs: Unpack[DescribeUploadBufferInputTypeDef]
-    ) -> TargetResults[DescribeUploadBufferOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUploadBufferInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeUploadBufferOutputTypeDef]:
         """Returns information about the upload buffer of a gateway. This operation
         is supported for the stored volume, cached volume, and tape gateway types.
 
@@ -806,8 +602,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeUploadBuffer", kwargs)
 
     def describe_vtl_devices(
-        self, **kwargs: Unpack[DescribeVTLDevicesInputTypeDef]
-    ) -> TargetResults[DescribeVTLDevicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeVTLDevicesInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeVTLDevicesOutputTypeDef]:
         """Returns a description of virtual tape library (VTL) devices for the
         specified tape gateway. In the response, Storage Gateway returns VTL
         device information.
@@ -817,8 +613,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeVTLDevices", kwargs)
 
     def describe_working_storage(
-        self, **kwargs: Unpack[DescribeWorkingStorageInputTypeDef]
-    ) -> TargetResults[DescribeWorkingStorageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkingStorageInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkingStorageOutputTypeDef]:
         """Returns information about the working storage of a gateway. This operation
         is only supported in the stored volumes gateway type. This operation is
         deprecated in cached volumes API version (20120630). Use
@@ -829,8 +625,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DescribeWorkingStorage", kwargs)
 
     def detach_volume(
-        self, **kwargs: Unpack[DetachVolumeInputTypeDef]
-    ) -> TargetResults[DetachVolumeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetachVolumeInputTypeDef]
+    ) -> TargetResults[type_defs.DetachVolumeOutputTypeDef]:
         """Disconnects a volume from an iSCSI connection and then detaches the volume
         from the specified gateway. Detaching and attaching a volume enables you
         to recover your data from one gateway to a different gateway without
@@ -843,8 +639,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DetachVolume", kwargs)
 
     def disable_gateway(
-        self, **kwargs: Unpack[DisableGatewayInputTypeDef]
-    ) -> TargetResults[DisableGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisableGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.DisableGatewayOutputTypeDef]:
         """Disables a tape gateway when the gateway is no longer functioning. For
         example, if your gateway VM is damaged, you can disable the gateway so you
         can recover virtual tapes.
@@ -854,8 +650,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DisableGateway", kwargs)
 
     def disassociate_file_system(
-        self, **kwargs: Unpack[DisassociateFileSystemInputTypeDef]
-    ) -> TargetResults[DisassociateFileSystemOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFileSystemInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFileSystemOutputTypeDef]:
         """Disassociates an Amazon FSx file system from the specified gateway. After
         the disassociation process finishes, the gateway can no longer access the
         Amazon FSx file system. This operation is only supported in the FSx File
@@ -866,8 +662,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("DisassociateFileSystem", kwargs)
 
     def evict_files_failing_upload(
-        self, **kwargs: Unpack[EvictFilesFailingUploadInputTypeDef]
-    ) -> TargetResults[EvictFilesFailingUploadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvictFilesFailingUploadInputTypeDef]
+    ) -> TargetResults[type_defs.EvictFilesFailingUploadOutputTypeDef]:
         """Starts a process that cleans the specified file share's cache of file
         entries that are failing upload to Amazon S3. This API operation reports
         success if the request is received with valid arguments, and there are no
@@ -881,8 +677,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("EvictFilesFailingUpload", kwargs)
 
     def join_domain(
-        self, **kwargs: Unpack[JoinDomainInputTypeDef]
-    ) -> TargetResults[JoinDomainOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.JoinDomainInputTypeDef]
+    ) -> TargetResults[type_defs.JoinDomainOutputTypeDef]:
         """Adds a file gateway to an Active Directory domain. This operation is only
         supported for file gateways that support the SMB file protocol.
 
@@ -891,8 +687,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("JoinDomain", kwargs)
 
     def list_automatic_tape_creation_policies(
-        self, **kwargs: Unpack[ListAutomaticTapeCreationPoliciesInputTypeDef]
-    ) -> TargetResults[ListAutomaticTapeCreationPoliciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAutomaticTapeCreationPoliciesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutomaticTapeCreationPoliciesOutputTypeDef]:
         """Lists the automatic tape creation policies for a gateway. If there are no
         automatic tape creation policies for the gateway, it returns an empty
         list.
@@ -902,8 +698,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListAutomaticTapeCreationPolicies", kwargs)
 
     def list_cache_reports(
-        self, **kwargs: Unpack[ListCacheReportsInputTypeDef]
-    ) -> TargetResults[ListCacheReportsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCacheReportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCacheReportsOutputTypeDef]:
         """Returns a list of existing cache reports for all file shares associated
         with your Amazon Web Services account. This list includes all information
         provided by the DescribeCacheReport action, such as report name, status,
@@ -914,8 +710,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListCacheReports", kwargs)
 
     def list_file_shares(
-        self, **kwargs: Unpack[ListFileSharesInputTypeDef]
-    ) -> TargetResults[ListFileSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFileSharesInputTypeDef]
+    ) -> TargetResults[type_defs.ListFileSharesOutputTypeDef]:
         """Gets a list of the file shares for a specific S3 File Gateway, or the list
         of file shares that belong to the calling Amazon Web Services account.
         This operation is only supported for S3 File Gateways.
@@ -925,8 +721,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListFileShares", kwargs)
 
     def list_file_system_associations(
-        self, **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef]
-    ) -> TargetResults[ListFileSystemAssociationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFileSystemAssociationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFileSystemAssociationsOutputTypeDef]:
         """Gets a list of FileSystemAssociationSummary objects. Each object contains
         a summary of a file system association. This operation is only supported
         for FSx File Gateways.
@@ -936,8 +732,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListFileSystemAssociations", kwargs)
 
     def list_gateways(
-        self, **kwargs: Unpack[ListGatewaysInputTypeDef]
-    ) -> TargetResults[ListGatewaysOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGatewaysInputTypeDef]
+    ) -> TargetResults[type_defs.ListGatewaysOutputTypeDef]:
         """Lists gateways owned by an Amazon Web Services account in an Amazon Web
         Services Region specified in the request. The returned list is ordered by
         gateway Amazon Resource Name (ARN).
@@ -947,8 +743,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListGateways", kwargs)
 
     def list_local_disks(
-        self, **kwargs: Unpack[ListLocalDisksInputTypeDef]
-    ) -> TargetResults[ListLocalDisksOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLocalDisksInputTypeDef]
+    ) -> TargetResults[type_defs.ListLocalDisksOutputTypeDef]:
         """Returns a list of the gateway's local disks. To specify which gateway to
         describe, you use the Amazon Resource Name (ARN) of the gateway in the
         body of the request.
@@ -958,8 +754,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListLocalDisks", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists the tags that have been added to the specified resource. This
         operation is supported in storage gateways of all types.
 
@@ -968,8 +764,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_tape_pools(
-        self, **kwargs: Unpack[ListTapePoolsInputTypeDef]
-    ) -> TargetResults[ListTapePoolsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTapePoolsInputTypeDef]
+    ) -> TargetResults[type_defs.ListTapePoolsOutputTypeDef]:
         """Lists custom tape pools. You specify custom tape pools to list by
         specifying one or more custom tape pool Amazon Resource Names (ARNs). If
         you don't specify a custom tape pool ARN, the operation lists all custom
@@ -980,8 +776,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListTapePools", kwargs)
 
     def list_tapes(
-        self, **kwargs: Unpack[ListTapesInputTypeDef]
-    ) -> TargetResults[ListTapesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTapesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTapesOutputTypeDef]:
         """Lists virtual tapes in your virtual tape library (VTL) and your virtual
         tape shelf (VTS). You specify the tapes to list by specifying one or more
         tape Amazon Resource Names (ARNs). If you don't specify a tape ARN, the
@@ -992,8 +788,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListTapes", kwargs)
 
     def list_volume_initiators(
-        self, **kwargs: Unpack[ListVolumeInitiatorsInputTypeDef]
-    ) -> TargetResults[ListVolumeInitiatorsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVolumeInitiatorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListVolumeInitiatorsOutputTypeDef]:
         """Lists iSCSI initiators that are connected to a volume. You can use this
         operation to determine whether a volume is being used or not. This
         operation is only supported in the cached volume and stored volume gateway
@@ -1004,8 +800,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListVolumeInitiators", kwargs)
 
     def list_volume_recovery_points(
-        self, **kwargs: Unpack[ListVolumeRecoveryPointsInputTypeDef]
-    ) -> TargetResults[ListVolumeRecoveryPointsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVolumeRecoveryPointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListVolumeRecoveryPointsOutputTypeDef]:
         """Lists the recovery points for a specified gateway. This operation is only
         supported in the cached volume gateway type.
 
@@ -1014,8 +810,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListVolumeRecoveryPoints", kwargs)
 
     def list_volumes(
-        self, **kwargs: Unpack[ListVolumesInputTypeDef]
-    ) -> TargetResults[ListVolumesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVolumesInputTypeDef]
+    ) -> TargetResults[type_defs.ListVolumesOutputTypeDef]:
         """Lists the iSCSI stored volumes of a gateway. Results are sorted by volume
         ARN. The response includes only the volume ARNs. If you want additional
         volume information, use the DescribeStorediSCSIVolumes or the
@@ -1026,8 +822,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ListVolumes", kwargs)
 
     def notify_when_uploaded(
-        self, **kwargs: Unpack[NotifyWhenUploadedInputTypeDef]
-    ) -> TargetResults[NotifyWhenUploadedOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.NotifyWhenUploadedInputTypeDef]
+    ) -> TargetResults[type_defs.NotifyWhenUploadedOutputTypeDef]:
         """Sends you notification through Amazon EventBridge when all files written
         to your file share have been uploaded to Amazon S3.
 
@@ -1036,8 +832,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("NotifyWhenUploaded", kwargs)
 
     def refresh_cache(
-        self, **kwargs: Unpack[RefreshCacheInputTypeDef]
-    ) -> TargetResults[RefreshCacheOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RefreshCacheInputTypeDef]
+    ) -> TargetResults[type_defs.RefreshCacheOutputTypeDef]:
         """Refreshes the cached inventory of objects for the specified file share.
         This operation finds objects in the Amazon S3 bucket that were added,
         removed, or replaced since the gateway last listed the bucket's contents
@@ -1051,8 +847,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("RefreshCache", kwargs)
 
     def remove_tags_from_resource(
-        self, **kwargs: Unpack[RemoveTagsFromResourceInputTypeDef]
-    ) -> TargetResults[RemoveTagsFromResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveTagsFromResourceInputTypeDef]
+    ) -> TargetResults[type_defs.RemoveTagsFromResourceOutputTypeDef]:
         """Removes one or more tags from the specified resource. This operation is
         supported in storage gateways of all types.
 
@@ -1061,8 +857,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("RemoveTagsFromResource", kwargs)
 
     def reset_cache(
-        self, **kwargs: Unpack[ResetCacheInputTypeDef]
-    ) -> TargetResults[ResetCacheOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetCacheInputTypeDef]
+    ) -> TargetResults[type_defs.ResetCacheOutputTypeDef]:
         """Resets all cache disks that have encountered an error and makes the disks
         available for reconfiguration as cache storage. If your cache disk
         encounters an error, the gateway prevents read and write operations on
@@ -1077,8 +873,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ResetCache", kwargs)
 
     def retrieve_tape_archive(
-        self, **kwargs: Unpack[RetrieveTapeArchiveInputTypeDef]
-    ) -> TargetResults[RetrieveTapeArchiveOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveTapeArchiveInputTypeDef]
+    ) -> TargetResults[type_defs.RetrieveTapeArchiveOutputTypeDef]:
         """Retrieves an archived virtual tape from the virtual tape shelf (VTS) to a
         tape gateway. Virtual tapes archived in the VTS are not associated with
         any gateway. However after a tape is retrieved, it is associated with a
@@ -1090,8 +886,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("RetrieveTapeArchive", kwargs)
 
     def retrieve_tape_recovery_point(
-        self, **kwargs: Unpack[RetrieveTapeRecoveryPointInputTypeDef]
-    ) -> TargetResults[RetrieveTapeRecoveryPointOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RetrieveTapeRecoveryPointInputTypeDef]
+    ) -> TargetResults[type_defs.RetrieveTapeRecoveryPointOutputTypeDef]:
         """Retrieves the recovery point for the specified virtual tape. This
         operation is only supported in the tape gateway type.
 
@@ -1100,8 +896,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("RetrieveTapeRecoveryPoint", kwargs)
 
     def set_local_console_password(
-        self, **kwargs: Unpack[SetLocalConsolePasswordInputTypeDef]
-    ) -> TargetResults[SetLocalConsolePasswordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetLocalConsolePasswordInputTypeDef]
+    ) -> TargetResults[type_defs.SetLocalConsolePasswordOutputTypeDef]:
         """Sets the password for your VM local console. When you log in to the local
         console for the first time, you log in to the VM with the default
         credentials. We recommend that you set a new password. You don't need to
@@ -1112,8 +908,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("SetLocalConsolePassword", kwargs)
 
     def set_smb_guest_password(
-        self, **kwargs: Unpack[SetSMBGuestPasswordInputTypeDef]
-    ) -> TargetResults[SetSMBGuestPasswordOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.SetSMBGuestPasswordInputTypeDef]
+    ) -> TargetResults[type_defs.SetSMBGuestPasswordOutputTypeDef]:
         """Sets the password for the guest user smbguest. The smbguest user is the
         user when the authentication method for the file share is set to
         GuestAccess. This operation only supported for S3 File Gateways
@@ -1123,8 +919,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("SetSMBGuestPassword", kwargs)
 
     def shutdown_gateway(
-        self, **kwargs: Unpack[ShutdownGatewayInputTypeDef]
-    ) -> TargetResults[ShutdownGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ShutdownGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.ShutdownGatewayOutputTypeDef]:
         """Shuts down a Tape Gateway or Volume Gateway. To specify which gateway to
         shut down, use the Amazon Resource Name (ARN) of the gateway in the body
         of your request.
@@ -1134,8 +930,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("ShutdownGateway", kwargs)
 
     def start_availability_monitor_test(
-        self, **kwargs: Unpack[StartAvailabilityMonitorTestInputTypeDef]
-    ) -> TargetResults[StartAvailabilityMonitorTestOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartAvailabilityMonitorTestInputTypeDef]
+    ) -> TargetResults[type_defs.StartAvailabilityMonitorTestOutputTypeDef]:
         """Start a test that verifies that the specified gateway is configured for
         High Availability monitoring in your host environment. This request only
         initiates the test and that a successful response only indicates that the
@@ -1147,8 +943,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("StartAvailabilityMonitorTest", kwargs)
 
     def start_cache_report(
-        self, **kwargs: Unpack[StartCacheReportInputTypeDef]
-    ) -> TargetResults[StartCacheReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCacheReportInputTypeDef]
+    ) -> TargetResults[type_defs.StartCacheReportOutputTypeDef]:
         """Starts generating a report of the file metadata currently cached by an S3
         File Gateway for a specific file share. You can use this report to
         identify and resolve issues if you have files failing upload from your
@@ -1160,8 +956,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("StartCacheReport", kwargs)
 
     def start_gateway(
-        self, **kwargs: Unpack[StartGatewayInputTypeDef]
-    ) -> TargetResults[StartGatewayOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartGatewayInputTypeDef]
+    ) -> TargetResults[type_defs.StartGatewayOutputTypeDef]:
         """Starts a gateway that you previously shut down (see ShutdownGateway).
         After the gateway starts, you can then make other API calls, your
         applications can read from or write to the gateway's storage volumes and
@@ -1172,8 +968,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("StartGateway", kwargs)
 
     def update_automatic_tape_creation_policy(
-        self, **kwargs: Unpack[UpdateAutomaticTapeCreationPolicyInputTypeDef]
-    ) -> TargetResults[UpdateAutomaticTapeCreationPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAutomaticTapeCreationPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutomaticTapeCreationPolicyOutputTypeDef]:
         """Updates the automatic tape creation policy of a gateway. Use this to
         update the policy with a new set of automatic tape creation rules. This is
         only supported for tape gateways.
@@ -1183,8 +979,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateAutomaticTapeCreationPolicy", kwargs)
 
     def update_bandwidth_rate_limit(
-        self, **kwargs: Unpack[UpdateBandwidthRateLimitInputTypeDef]
-    ) -> TargetResults[UpdateBandwidthRateLimitOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBandwidthRateLimitInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBandwidthRateLimitOutputTypeDef]:
         """Updates the bandwidth rate limits of a gateway. You can update both the
         upload and download bandwidth rate limit or specify only one of the two.
         If you don't set a bandwidth rate limit, the existing rate limit remains.
@@ -1197,8 +993,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateBandwidthRateLimit", kwargs)
 
     def update_bandwidth_rate_limit_schedule(
-        self, **kwargs: Unpack[UpdateBandwidthRateLimitScheduleInputTypeDef]
-    ) -> TargetResults[UpdateBandwidthRateLimitScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBandwidthRateLimitScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBandwidthRateLimitScheduleOutputTypeDef]:
         """Updates the bandwidth rate limit schedule for a specified gateway. By
         default, gateways do not have bandwidth rate limit schedules, which means
         no bandwidth rate limiting is in effect. Use this to initiate or update a
@@ -1212,8 +1008,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateBandwidthRateLimitSchedule", kwargs)
 
     def update_chap_credentials(
-        self, **kwargs: Unpack[UpdateChapCredentialsInputTypeDef]
-    ) -> TargetResults[UpdateChapCredentialsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateChapCredentialsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateChapCredentialsOutputTypeDef]:
         """Updates the Challenge-Handshake Authentication Protocol (CHAP) credentials
         for a specified iSCSI target. By default, a gateway does not have CHAP
         enabled; however, for added security, you might use it. This operation is
@@ -1224,8 +1020,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateChapCredentials", kwargs)
 
     def update_file_system_association(
-        self, **kwargs: Unpack[UpdateFileSystemAssociationInputTypeDef]
-    ) -> TargetResults[UpdateFileSystemAssociationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFileSystemAssociationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateFileSystemAssociationOutputTypeDef]:
         """Updates a file system association. This operation is only supported in the
         FSx File Gateways.
 
@@ -1234,8 +1030,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateFileSystemAssociation", kwargs)
 
     def update_gateway_information(
-        self, **kwargs: Unpack[UpdateGatewayInformationInputTypeDef]
-    ) -> TargetResults[UpdateGatewayInformationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewayInformationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayInformationOutputTypeDef]:
         """Updates a gateway's metadata, which includes the gateway's name, time
         zone, and metadata cache size. To specify which gateway to update, use the
         Amazon Resource Name (ARN) of the gateway in your request.
@@ -1245,8 +1041,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateGatewayInformation", kwargs)
 
     def update_gateway_software_now(
-        self, **kwargs: Unpack[UpdateGatewaySoftwareNowInputTypeDef]
-    ) -> TargetResults[UpdateGatewaySoftwareNowOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGatewaySoftwareNowInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewaySoftwareNowOutputTypeDef]:
         """Updates the gateway virtual machine (VM) software. The request immediately
         triggers the software update.
 
@@ -1255,8 +1051,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateGatewaySoftwareNow", kwargs)
 
     def update_maintenance_start_time(
-        self, **kwargs: Unpack[UpdateMaintenanceStartTimeInputTypeDef]
-    ) -> TargetResults[UpdateMaintenanceStartTimeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMaintenanceStartTimeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMaintenanceStartTimeOutputTypeDef]:
         """Updates a gateway's maintenance window schedule, with settings for monthly
         or weekly cadence, specific day and time to begin maintenance, and which
         types of updates to apply. Time configuration uses the gateway's time
@@ -1271,8 +1067,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateMaintenanceStartTime", kwargs)
 
     def update_nfs_file_share(
-        self, **kwargs: Unpack[UpdateNFSFileShareInputTypeDef]
-    ) -> TargetResults[UpdateNFSFileShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNFSFileShareInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateNFSFileShareOutputTypeDef]:
         """Updates a Network File System (NFS) file share. This operation is only
         supported in S3 File Gateways.
 
@@ -1283,8 +1079,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateNFSFileShare", kwargs)
 
     def update_smb_file_share(
-        self, **kwargs: Unpack[UpdateSMBFileShareInputTypeDef]
-    ) -> TargetResults[UpdateSMBFileShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSMBFileShareInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSMBFileShareOutputTypeDef]:
         """Updates a Server Message Block (SMB) file share. This operation is only
         supported for S3 File Gateways.
 
@@ -1295,8 +1091,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateSMBFileShare", kwargs)
 
     def update_smb_file_share_visibility(
-        self, **kwargs: Unpack[UpdateSMBFileShareVisibilityInputTypeDef]
-    ) -> TargetResults[UpdateSMBFileShareVisibilityOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSMBFileShareVisibilityInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSMBFileShareVisibilityOutputTypeDef]:
         """Controls whether the shares on an S3 File Gateway are visible in a net
         view or browse list. The operation is only supported for S3 File Gateways.
 
@@ -1305,8 +1101,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateSMBFileShareVisibility", kwargs)
 
     def update_smb_local_groups(
-        self, **kwargs: Unpack[UpdateSMBLocalGroupsInputTypeDef]
-    ) -> TargetResults[UpdateSMBLocalGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSMBLocalGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSMBLocalGroupsOutputTypeDef]:
         """Updates the list of Active Directory users and groups that have special
         permissions for SMB file shares on the gateway.
 
@@ -1315,8 +1111,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateSMBLocalGroups", kwargs)
 
     def update_smb_security_strategy(
-        self, **kwargs: Unpack[UpdateSMBSecurityStrategyInputTypeDef]
-    ) -> TargetResults[UpdateSMBSecurityStrategyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSMBSecurityStrategyInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSMBSecurityStrategyOutputTypeDef]:
         """Updates the SMB security strategy level for an Amazon S3 file gateway.
         This action is only supported for Amazon S3 file gateways.
 
@@ -1325,8 +1121,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateSMBSecurityStrategy", kwargs)
 
     def update_snapshot_schedule(
-        self, **kwargs: Unpack[UpdateSnapshotScheduleInputTypeDef]
-    ) -> TargetResults[UpdateSnapshotScheduleOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSnapshotScheduleInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSnapshotScheduleOutputTypeDef]:
         """Updates a snapshot schedule configured for a gateway volume. This
         operation is only supported in the cached volume and stored volume gateway
         types.
@@ -1336,8 +1132,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         return self._call("UpdateSnapshotSchedule", kwargs)
 
     def update_vtl_device_type(
-        self, **kwargs: Unpack[UpdateVTLDeviceTypeInputTypeDef]
-    ) -> TargetResults[UpdateVTLDeviceTypeOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVTLDeviceTypeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateVTLDeviceTypeOutputTypeDef]:
         """Updates the type of medium changer in a tape gateway. When you activate a
         tape gateway, you select a medium changer type for the tape gateway. This
         operation enables you to select a different type of medium changer after a
@@ -1354,8 +1150,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTapeArchivesInputTypeDef],
-    ) -> TargetResults[DescribeTapeArchivesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTapeArchivesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTapeArchivesOutputTypeDef]:
         """Every page of DescribeTapeArchives in every target, merged per target
         (botocore's build_full_result).
 
@@ -1378,8 +1174,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef],
-    ) -> TargetResults[DescribeTapeRecoveryPointsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTapeRecoveryPointsInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTapeRecoveryPointsOutputTypeDef]:
         """Every page of DescribeTapeRecoveryPoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -1402,8 +1198,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeTapesInputTypeDef],
-    ) -> TargetResults[DescribeTapesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTapesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeTapesOutputTypeDef]:
         """Every page of DescribeTapes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1428,8 +1224,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeVTLDevicesInputTypeDef],
-    ) -> TargetResults[DescribeVTLDevicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVTLDevicesInputTypeDef],
+    ) -> TargetResults[type_defs.DescribeVTLDevicesOutputTypeDef]:
         """Every page of DescribeVTLDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -1453,8 +1249,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCacheReportsInputTypeDef],
-    ) -> TargetResults[ListCacheReportsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListCacheReportsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCacheReportsOutputTypeDef]:
         """Every page of ListCacheReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -1479,8 +1275,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFileSharesInputTypeDef],
-    ) -> TargetResults[ListFileSharesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileSharesInputTypeDef],
+    ) -> TargetResults[type_defs.ListFileSharesOutputTypeDef]:
         """Every page of ListFileShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -1504,8 +1300,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef],
-    ) -> TargetResults[ListFileSystemAssociationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileSystemAssociationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFileSystemAssociationsOutputTypeDef]:
         """Every page of ListFileSystemAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1529,8 +1325,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGatewaysInputTypeDef],
-    ) -> TargetResults[ListGatewaysOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysInputTypeDef],
+    ) -> TargetResults[type_defs.ListGatewaysOutputTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -1554,8 +1350,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,8 +1374,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTapePoolsInputTypeDef],
-    ) -> TargetResults[ListTapePoolsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTapePoolsInputTypeDef],
+    ) -> TargetResults[type_defs.ListTapePoolsOutputTypeDef]:
         """Every page of ListTapePools in every target, merged per target (botocore's
         build_full_result).
 
@@ -1604,8 +1400,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTapesInputTypeDef],
-    ) -> TargetResults[ListTapesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListTapesInputTypeDef],
+    ) -> TargetResults[type_defs.ListTapesOutputTypeDef]:
         """Every page of ListTapes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1630,8 +1426,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListVolumesInputTypeDef],
-    ) -> TargetResults[ListVolumesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListVolumesInputTypeDef],
+    ) -> TargetResults[type_defs.ListVolumesOutputTypeDef]:
         """Every page of ListVolumes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1655,8 +1451,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTapeArchivesInputTypeDef],
-    ) -> Items[TapeArchiveTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTapeArchivesInputTypeDef],
+    ) -> Items[type_defs.TapeArchiveTypeDef]:
         """Each element of TapeArchives in every page of DescribeTapeArchives, from
         every target, as its page arrives (tagged with its target).
 
@@ -1671,8 +1467,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef],
-    ) -> Items[TapeRecoveryPointInfoTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTapeRecoveryPointsInputTypeDef],
+    ) -> Items[type_defs.TapeRecoveryPointInfoTypeDef]:
         """Each element of TapeRecoveryPointInfos in every page of
         DescribeTapeRecoveryPoints, from every target, as its page arrives (tagged
         with its target).
@@ -1691,8 +1487,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeTapesInputTypeDef],
-    ) -> Items[TapeTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeTapesInputTypeDef],
+    ) -> Items[type_defs.TapeTypeDef]:
         """Each element of Tapes in every page of DescribeTapes, from every target,
         as its page arrives (tagged with its target).
 
@@ -1707,8 +1503,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeVTLDevicesInputTypeDef],
-    ) -> Items[VTLDeviceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeVTLDevicesInputTypeDef],
+    ) -> Items[type_defs.VTLDeviceTypeDef]:
         """Each element of VTLDevices in every page of DescribeVTLDevices, from every
         target, as its page arrives (tagged with its target).
 
@@ -1723,8 +1519,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCacheReportsInputTypeDef],
-    ) -> Items[CacheReportInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListCacheReportsInputTypeDef],
+    ) -> Items[type_defs.CacheReportInfoTypeDef]:
         """Each element of CacheReportList in every page of ListCacheReports, from
         every target, as its page arrives (tagged with its target).
 
@@ -1739,8 +1535,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFileSharesInputTypeDef],
-    ) -> Items[FileShareInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileSharesInputTypeDef],
+    ) -> Items[type_defs.FileShareInfoTypeDef]:
         """Each element of FileShareInfoList in every page of ListFileShares, from
         every target, as its page arrives (tagged with its target).
 
@@ -1755,8 +1551,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef],
-    ) -> Items[FileSystemAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileSystemAssociationsInputTypeDef],
+    ) -> Items[type_defs.FileSystemAssociationSummaryTypeDef]:
         """Each element of FileSystemAssociationSummaryList in every page of
         ListFileSystemAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -1775,8 +1571,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGatewaysInputTypeDef],
-    ) -> Items[GatewayInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListGatewaysInputTypeDef],
+    ) -> Items[type_defs.GatewayInfoTypeDef]:
         """Each element of Gateways in every page of ListGateways, from every target,
         as its page arrives (tagged with its target).
 
@@ -1791,8 +1587,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1807,8 +1603,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTapePoolsInputTypeDef],
-    ) -> Items[PoolInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListTapePoolsInputTypeDef],
+    ) -> Items[type_defs.PoolInfoTypeDef]:
         """Each element of PoolInfos in every page of ListTapePools, from every
         target, as its page arrives (tagged with its target).
 
@@ -1823,8 +1619,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTapesInputTypeDef],
-    ) -> Items[TapeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListTapesInputTypeDef],
+    ) -> Items[type_defs.TapeInfoTypeDef]:
         """Each element of TapeInfos in every page of ListTapes, from every target,
         as its page arrives (tagged with its target).
 
@@ -1839,8 +1635,8 @@ class MultiRegionStorageGateway(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListVolumesInputTypeDef],
-    ) -> Items[VolumeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListVolumesInputTypeDef],
+    ) -> Items[type_defs.VolumeInfoTypeDef]:
         """Each element of VolumeInfos in every page of ListVolumes, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,29 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssumeRoleRequestTypeDef,
-        AssumeRoleResponseTypeDef,
-        AssumeRoleWithSAMLRequestTypeDef,
-        AssumeRoleWithSAMLResponseTypeDef,
-        AssumeRoleWithWebIdentityRequestTypeDef,
-        AssumeRoleWithWebIdentityResponseTypeDef,
-        AssumeRootRequestTypeDef,
-        AssumeRootResponseTypeDef,
-        DecodeAuthorizationMessageRequestTypeDef,
-        DecodeAuthorizationMessageResponseTypeDef,
-        GetAccessKeyInfoRequestTypeDef,
-        GetAccessKeyInfoResponseTypeDef,
-        GetCallerIdentityResponseTypeDef,
-        GetDelegatedAccessTokenRequestTypeDef,
-        GetDelegatedAccessTokenResponseTypeDef,
-        GetFederationTokenRequestTypeDef,
-        GetFederationTokenResponseTypeDef,
-        GetSessionTokenRequestTypeDef,
-        GetSessionTokenResponseTypeDef,
-        GetWebIdentityTokenRequestTypeDef,
-        GetWebIdentityTokenResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSTS"]
 
@@ -46,8 +24,8 @@ class MultiRegionSTS(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def assume_role(
-        self, **kwargs: Unpack[AssumeRoleRequestTypeDef]
-    ) -> TargetResults[AssumeRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeRoleResponseTypeDef]:
         """Returns a set of temporary security credentials that you can use to access
         Amazon Web Services resources. These temporary credentials consist of an
         access key ID, a secret access key, and a security token. Typically, you
@@ -61,8 +39,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("AssumeRole", kwargs)
 
     def assume_role_with_saml(
-        self, **kwargs: Unpack[AssumeRoleWithSAMLRequestTypeDef]
-    ) -> TargetResults[AssumeRoleWithSAMLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeRoleWithSAMLRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeRoleWithSAMLResponseTypeDef]:
         """Returns a set of temporary security credentials for users who have been
         authenticated via a SAML authentication response. This operation provides
         a mechanism for tying an enterprise identity store or directory to
@@ -76,8 +54,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("AssumeRoleWithSAML", kwargs)
 
     def assume_role_with_web_identity(
-        self, **kwargs: Unpack[AssumeRoleWithWebIdentityRequestTypeDef]
-    ) -> TargetResults[AssumeRoleWithWebIdentityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeRoleWithWebIdentityRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeRoleWithWebIdentityResponseTypeDef]:
         """Returns a set of temporary security credentials for users who have been
         authenticated in a mobile or web application with a web identity provider.
         Example providers include the OAuth 2.0 providers Login with Amazon and
@@ -89,8 +67,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("AssumeRoleWithWebIdentity", kwargs)
 
     def assume_root(
-        self, **kwargs: Unpack[AssumeRootRequestTypeDef]
-    ) -> TargetResults[AssumeRootResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeRootRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeRootResponseTypeDef]:
         """Returns a set of short term credentials you can use to perform privileged
         tasks on a member account in your organization. You must use credentials
         from an Organizations management account or a delegated administrator
@@ -102,8 +80,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("AssumeRoot", kwargs)
 
     def decode_authorization_message(
-        self, **kwargs: Unpack[DecodeAuthorizationMessageRequestTypeDef]
-    ) -> TargetResults[DecodeAuthorizationMessageResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DecodeAuthorizationMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.DecodeAuthorizationMessageResponseTypeDef]:
         """Decodes additional information about the authorization status of a request
         from an encoded message returned in response to an Amazon Web Services
         request.
@@ -113,15 +91,17 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("DecodeAuthorizationMessage", kwargs)
 
     def get_access_key_info(
-        self, **kwargs: Unpack[GetAccessKeyInfoRequestTypeDef]
-    ) -> TargetResults[GetAccessKeyInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessKeyInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessKeyInfoResponseTypeDef]:
         """Returns the account identifier for the specified access key ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/sts-2011-06-15/GetAccessKeyInfo
         """
         return self._call("GetAccessKeyInfo", kwargs)
 
-    def get_caller_identity(self) -> TargetResults[GetCallerIdentityResponseTypeDef]:
+    def get_caller_identity(
+        self,
+    ) -> TargetResults[type_defs.GetCallerIdentityResponseTypeDef]:
         """Returns details about the IAM user or role whose credentials are used to
         call the operation.
 
@@ -130,8 +110,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("GetCallerIdentity", {})
 
     def get_delegated_access_token(
-        self, **kwargs: Unpack[GetDelegatedAccessTokenRequestTypeDef]
-    ) -> TargetResults[GetDelegatedAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDelegatedAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDelegatedAccessTokenResponseTypeDef]:
         """Exchanges a trade-in token for temporary Amazon Web Services credentials
         with the permissions associated with the assumed principal. This operation
         allows you to obtain credentials for a specific principal based on a
@@ -143,8 +123,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("GetDelegatedAccessToken", kwargs)
 
     def get_federation_token(
-        self, **kwargs: Unpack[GetFederationTokenRequestTypeDef]
-    ) -> TargetResults[GetFederationTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFederationTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFederationTokenResponseTypeDef]:
         """Returns a set of temporary security credentials (consisting of an access
         key ID, a secret access key, and a security token) for a user. A typical
         use is in a proxy application that gets temporary security credentials on
@@ -155,8 +135,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("GetFederationToken", kwargs)
 
     def get_session_token(
-        self, **kwargs: Unpack[GetSessionTokenRequestTypeDef]
-    ) -> TargetResults[GetSessionTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionTokenResponseTypeDef]:
         """Returns a set of temporary credentials for an Amazon Web Services account
         or IAM user. The credentials consist of an access key ID, a secret access
         key, and a security token. Typically, you use GetSessionToken if you want
@@ -168,8 +148,8 @@ class MultiRegionSTS(MultiRegionClient):
         return self._call("GetSessionToken", kwargs)
 
     def get_web_identity_token(
-        self, **kwargs: Unpack[GetWebIdentityTokenRequestTypeDef]
-    ) -> TargetResults[GetWebIdentityTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebIdentityTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebIdentityTokenResponseTypeDef]:
         """Returns a signed JSON Web Token (JWT) that represents the calling Amazon
         Web Services identity. The returned JWT can be used to authenticate with
         external services that support OIDC discovery. The token is signed by

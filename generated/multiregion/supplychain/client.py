@@ -15,74 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateBillOfMaterialsImportJobRequestTypeDef,
-        CreateBillOfMaterialsImportJobResponseTypeDef,
-        CreateDataIntegrationFlowRequestTypeDef,
-        CreateDataIntegrationFlowResponseTypeDef,
-        CreateDataLakeDatasetRequestTypeDef,
-        CreateDataLakeDatasetResponseTypeDef,
-        CreateDataLakeNamespaceRequestTypeDef,
-        CreateDataLakeNamespaceResponseTypeDef,
-        CreateInstanceRequestTypeDef,
-        CreateInstanceResponseTypeDef,
-        DataIntegrationEventTypeDef,
-        DataIntegrationFlowExecutionTypeDef,
-        DataIntegrationFlowTypeDef,
-        DataLakeDatasetTypeDef,
-        DataLakeNamespaceTypeDef,
-        DeleteDataIntegrationFlowRequestTypeDef,
-        DeleteDataIntegrationFlowResponseTypeDef,
-        DeleteDataLakeDatasetRequestTypeDef,
-        DeleteDataLakeDatasetResponseTypeDef,
-        DeleteDataLakeNamespaceRequestTypeDef,
-        DeleteDataLakeNamespaceResponseTypeDef,
-        DeleteInstanceRequestTypeDef,
-        DeleteInstanceResponseTypeDef,
-        GetBillOfMaterialsImportJobRequestTypeDef,
-        GetBillOfMaterialsImportJobResponseTypeDef,
-        GetDataIntegrationEventRequestTypeDef,
-        GetDataIntegrationEventResponseTypeDef,
-        GetDataIntegrationFlowExecutionRequestTypeDef,
-        GetDataIntegrationFlowExecutionResponseTypeDef,
-        GetDataIntegrationFlowRequestTypeDef,
-        GetDataIntegrationFlowResponseTypeDef,
-        GetDataLakeDatasetRequestTypeDef,
-        GetDataLakeDatasetResponseTypeDef,
-        GetDataLakeNamespaceRequestTypeDef,
-        GetDataLakeNamespaceResponseTypeDef,
-        GetInstanceRequestTypeDef,
-        GetInstanceResponseTypeDef,
-        InstanceTypeDef,
-        ListDataIntegrationEventsRequestTypeDef,
-        ListDataIntegrationEventsResponseTypeDef,
-        ListDataIntegrationFlowExecutionsRequestTypeDef,
-        ListDataIntegrationFlowExecutionsResponseTypeDef,
-        ListDataIntegrationFlowsRequestTypeDef,
-        ListDataIntegrationFlowsResponseTypeDef,
-        ListDataLakeDatasetsRequestTypeDef,
-        ListDataLakeDatasetsResponseTypeDef,
-        ListDataLakeNamespacesRequestTypeDef,
-        ListDataLakeNamespacesResponseTypeDef,
-        ListInstancesRequestTypeDef,
-        ListInstancesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SendDataIntegrationEventRequestTypeDef,
-        SendDataIntegrationEventResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDataIntegrationFlowRequestTypeDef,
-        UpdateDataIntegrationFlowResponseTypeDef,
-        UpdateDataLakeDatasetRequestTypeDef,
-        UpdateDataLakeDatasetResponseTypeDef,
-        UpdateDataLakeNamespaceRequestTypeDef,
-        UpdateDataLakeNamespaceResponseTypeDef,
-        UpdateInstanceRequestTypeDef,
-        UpdateInstanceResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSupplyChain"]
 
@@ -98,8 +31,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_bill_of_materials_import_job(
-        self, **kwargs: Unpack[CreateBillOfMaterialsImportJobRequestTypeDef]
-    ) -> TargetResults[CreateBillOfMaterialsImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBillOfMaterialsImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBillOfMaterialsImportJobResponseTypeDef]:
         """CreateBillOfMaterialsImportJob creates an import job for the Product Bill
         Of Materials (BOM) entity. For information on the product_bom entity, see
         the AWS Supply Chain User Guide.
@@ -109,8 +42,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("CreateBillOfMaterialsImportJob", kwargs)
 
     def create_data_integration_flow(
-        self, **kwargs: Unpack[CreateDataIntegrationFlowRequestTypeDef]
-    ) -> TargetResults[CreateDataIntegrationFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataIntegrationFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataIntegrationFlowResponseTypeDef]:
         """Enables you to programmatically create a data pipeline to ingest data from
         source systems such as Amazon S3 buckets, to a predefined Amazon Web
         Services Supply Chain dataset (product, inbound_order) or a temporary
@@ -121,8 +54,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("CreateDataIntegrationFlow", kwargs)
 
     def create_data_lake_dataset(
-        self, **kwargs: Unpack[CreateDataLakeDatasetRequestTypeDef]
-    ) -> TargetResults[CreateDataLakeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataLakeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically create an Amazon Web Services Supply Chain
         data lake dataset. Developers can create the datasets using their
         pre-defined or custom schema for a given instance ID, namespace, and
@@ -133,8 +66,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("CreateDataLakeDataset", kwargs)
 
     def create_data_lake_namespace(
-        self, **kwargs: Unpack[CreateDataLakeNamespaceRequestTypeDef]
-    ) -> TargetResults[CreateDataLakeNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataLakeNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically create an Amazon Web Services Supply Chain
         data lake namespace. Developers can create the namespaces for a given
         instance ID.
@@ -144,8 +77,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("CreateDataLakeNamespace", kwargs)
 
     def create_instance(
-        self, **kwargs: Unpack[CreateInstanceRequestTypeDef]
-    ) -> TargetResults[CreateInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInstanceResponseTypeDef]:
         """Enables you to programmatically create an Amazon Web Services Supply Chain
         instance by applying KMS keys and relevant information associated with the
         API without using the Amazon Web Services console.
@@ -155,8 +88,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("CreateInstance", kwargs)
 
     def delete_data_integration_flow(
-        self, **kwargs: Unpack[DeleteDataIntegrationFlowRequestTypeDef]
-    ) -> TargetResults[DeleteDataIntegrationFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataIntegrationFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataIntegrationFlowResponseTypeDef]:
         """Enable you to programmatically delete an existing data pipeline for the
         provided Amazon Web Services Supply Chain instance and DataIntegrationFlow
         name.
@@ -166,8 +99,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("DeleteDataIntegrationFlow", kwargs)
 
     def delete_data_lake_dataset(
-        self, **kwargs: Unpack[DeleteDataLakeDatasetRequestTypeDef]
-    ) -> TargetResults[DeleteDataLakeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataLakeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically delete an Amazon Web Services Supply Chain
         data lake dataset. Developers can delete the existing datasets for a given
         instance ID, namespace, and instance name.
@@ -177,8 +110,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("DeleteDataLakeDataset", kwargs)
 
     def delete_data_lake_namespace(
-        self, **kwargs: Unpack[DeleteDataLakeNamespaceRequestTypeDef]
-    ) -> TargetResults[DeleteDataLakeNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataLakeNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically delete an Amazon Web Services Supply Chain
         data lake namespace and its underling datasets. Developers can delete the
         existing namespaces for a given instance ID and namespace name.
@@ -188,8 +121,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("DeleteDataLakeNamespace", kwargs)
 
     def delete_instance(
-        self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteInstanceResponseTypeDef]:
         """Enables you to programmatically delete an Amazon Web Services Supply Chain
         instance by deleting the KMS keys and relevant information associated with
         the API without using the Amazon Web Services console.
@@ -199,8 +132,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("DeleteInstance", kwargs)
 
     def get_bill_of_materials_import_job(
-        self, **kwargs: Unpack[GetBillOfMaterialsImportJobRequestTypeDef]
-    ) -> TargetResults[GetBillOfMaterialsImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBillOfMaterialsImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBillOfMaterialsImportJobResponseTypeDef]:
         """Get status and details of a BillOfMaterialsImportJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/GetBillOfMaterialsImportJob
@@ -208,8 +141,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetBillOfMaterialsImportJob", kwargs)
 
     def get_data_integration_event(
-        self, **kwargs: Unpack[GetDataIntegrationEventRequestTypeDef]
-    ) -> TargetResults[GetDataIntegrationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataIntegrationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataIntegrationEventResponseTypeDef]:
         """Enables you to programmatically view an Amazon Web Services Supply Chain
         Data Integration Event. Developers can view the eventType, eventGroupId,
         eventTimestamp, datasetTarget, datasetLoadExecution.
@@ -219,8 +152,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetDataIntegrationEvent", kwargs)
 
     def get_data_integration_flow(
-        self, **kwargs: Unpack[GetDataIntegrationFlowRequestTypeDef]
-    ) -> TargetResults[GetDataIntegrationFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataIntegrationFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataIntegrationFlowResponseTypeDef]:
         """Enables you to programmatically view a specific data pipeline for the
         provided Amazon Web Services Supply Chain instance and DataIntegrationFlow
         name.
@@ -230,8 +163,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetDataIntegrationFlow", kwargs)
 
     def get_data_integration_flow_execution(
-        self, **kwargs: Unpack[GetDataIntegrationFlowExecutionRequestTypeDef]
-    ) -> TargetResults[GetDataIntegrationFlowExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataIntegrationFlowExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataIntegrationFlowExecutionResponseTypeDef]:
         """Get the flow execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/GetDataIntegrationFlowExecution
@@ -239,8 +172,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetDataIntegrationFlowExecution", kwargs)
 
     def get_data_lake_dataset(
-        self, **kwargs: Unpack[GetDataLakeDatasetRequestTypeDef]
-    ) -> TargetResults[GetDataLakeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataLakeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically view an Amazon Web Services Supply Chain
         data lake dataset. Developers can view the data lake dataset information
         such as namespace, schema, and so on for a given instance ID, namespace,
@@ -251,8 +184,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetDataLakeDataset", kwargs)
 
     def get_data_lake_namespace(
-        self, **kwargs: Unpack[GetDataLakeNamespaceRequestTypeDef]
-    ) -> TargetResults[GetDataLakeNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataLakeNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically view an Amazon Web Services Supply Chain
         data lake namespace. Developers can view the data lake namespace
         information such as description for a given instance ID and namespace
@@ -263,8 +196,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetDataLakeNamespace", kwargs)
 
     def get_instance(
-        self, **kwargs: Unpack[GetInstanceRequestTypeDef]
-    ) -> TargetResults[GetInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstanceResponseTypeDef]:
         """Enables you to programmatically retrieve the information related to an
         Amazon Web Services Supply Chain instance ID.
 
@@ -273,8 +206,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("GetInstance", kwargs)
 
     def list_data_integration_events(
-        self, **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef]
-    ) -> TargetResults[ListDataIntegrationEventsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataIntegrationEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataIntegrationEventsResponseTypeDef]:
         """Enables you to programmatically list all data integration events for the
         provided Amazon Web Services Supply Chain instance.
 
@@ -283,8 +216,9 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListDataIntegrationEvents", kwargs)
 
     def list_data_integration_flow_executions(
-        self, **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef]
-    ) -> TargetResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListDataIntegrationFlowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataIntegrationFlowExecutionsResponseTypeDef]:
         """List flow executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationFlowExecutions
@@ -292,8 +226,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListDataIntegrationFlowExecutions", kwargs)
 
     def list_data_integration_flows(
-        self, **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef]
-    ) -> TargetResults[ListDataIntegrationFlowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataIntegrationFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataIntegrationFlowsResponseTypeDef]:
         """Enables you to programmatically list all data pipelines for the provided
         Amazon Web Services Supply Chain instance.
 
@@ -302,8 +236,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListDataIntegrationFlows", kwargs)
 
     def list_data_lake_datasets(
-        self, **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef]
-    ) -> TargetResults[ListDataLakeDatasetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataLakeDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataLakeDatasetsResponseTypeDef]:
         """Enables you to programmatically view the list of Amazon Web Services
         Supply Chain data lake datasets. Developers can view the datasets and the
         corresponding information such as namespace, schema, and so on for a given
@@ -314,8 +248,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListDataLakeDatasets", kwargs)
 
     def list_data_lake_namespaces(
-        self, **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef]
-    ) -> TargetResults[ListDataLakeNamespacesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataLakeNamespacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataLakeNamespacesResponseTypeDef]:
         """Enables you to programmatically view the list of Amazon Web Services
         Supply Chain data lake namespaces. Developers can view the namespaces and
         the corresponding information such as description for a given instance ID.
@@ -327,8 +261,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListDataLakeNamespaces", kwargs)
 
     def list_instances(
-        self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """List all Amazon Web Services Supply Chain instances for a specific
         account. Enables you to programmatically list all Amazon Web Services
         Supply Chain instances based on their account ID, instance name, and state
@@ -339,8 +273,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListInstances", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all the tags for an Amazon Web ServicesSupply Chain resource. You can
         list all the tags added to a resource. By listing the tags, developers can
         view the tag level information on a resource and perform actions such as,
@@ -351,8 +285,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def send_data_integration_event(
-        self, **kwargs: Unpack[SendDataIntegrationEventRequestTypeDef]
-    ) -> TargetResults[SendDataIntegrationEventResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendDataIntegrationEventRequestTypeDef]
+    ) -> TargetResults[type_defs.SendDataIntegrationEventResponseTypeDef]:
         """Send the data payload for the event with real-time data for analysis or
         monitoring. The real-time data events are stored in an Amazon Web Services
         service before being processed and stored in data lake.
@@ -362,8 +296,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("SendDataIntegrationEvent", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """You can create tags during or after creating a resource such as instance,
         data flow, or dataset in AWS Supply chain. During the data ingestion
         process, you can add tags such as dev, test, or prod to data flows created
@@ -376,8 +310,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """You can delete tags for an Amazon Web Services Supply chain resource such
         as instance, data flow, or dataset in AWS Supply Chain. During the data
         ingestion process, you can delete tags such as dev, test, or prod to data
@@ -389,8 +323,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_data_integration_flow(
-        self, **kwargs: Unpack[UpdateDataIntegrationFlowRequestTypeDef]
-    ) -> TargetResults[UpdateDataIntegrationFlowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataIntegrationFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataIntegrationFlowResponseTypeDef]:
         """Enables you to programmatically update an existing data pipeline to ingest
         data from the source systems such as, Amazon S3 buckets, to a predefined
         Amazon Web Services Supply Chain dataset (product, inbound_order) or a
@@ -402,8 +336,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("UpdateDataIntegrationFlow", kwargs)
 
     def update_data_lake_dataset(
-        self, **kwargs: Unpack[UpdateDataLakeDatasetRequestTypeDef]
-    ) -> TargetResults[UpdateDataLakeDatasetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataLakeDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically update an Amazon Web Services Supply Chain
         data lake dataset. Developers can update the description of a data lake
         dataset for a given instance ID, namespace, and dataset name.
@@ -413,8 +347,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("UpdateDataLakeDataset", kwargs)
 
     def update_data_lake_namespace(
-        self, **kwargs: Unpack[UpdateDataLakeNamespaceRequestTypeDef]
-    ) -> TargetResults[UpdateDataLakeNamespaceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataLakeNamespaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically update an Amazon Web Services Supply Chain
         data lake namespace. Developers can update the description of a data lake
         namespace for a given instance ID and namespace name.
@@ -424,8 +358,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         return self._call("UpdateDataLakeNamespace", kwargs)
 
     def update_instance(
-        self, **kwargs: Unpack[UpdateInstanceRequestTypeDef]
-    ) -> TargetResults[UpdateInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateInstanceResponseTypeDef]:
         """Enables you to programmatically update an Amazon Web Services Supply Chain
         instance description by providing all the relevant information such as
         account ID, instance ID and so on without using the AWS console.
@@ -440,8 +374,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef],
-    ) -> TargetResults[ListDataIntegrationEventsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataIntegrationEventsResponseTypeDef]:
         """Every page of ListDataIntegrationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -464,8 +398,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef],
-    ) -> TargetResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationFlowExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataIntegrationFlowExecutionsResponseTypeDef]:
         """Every page of ListDataIntegrationFlowExecutions in every target, merged
         per target (botocore's build_full_result).
 
@@ -487,8 +421,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef],
-    ) -> TargetResults[ListDataIntegrationFlowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationFlowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataIntegrationFlowsResponseTypeDef]:
         """Every page of ListDataIntegrationFlows in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,8 +445,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef],
-    ) -> TargetResults[ListDataLakeDatasetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataLakeDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataLakeDatasetsResponseTypeDef]:
         """Every page of ListDataLakeDatasets in every target, merged per target
         (botocore's build_full_result).
 
@@ -537,8 +471,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef],
-    ) -> TargetResults[ListDataLakeNamespacesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataLakeNamespacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataLakeNamespacesResponseTypeDef]:
         """Every page of ListDataLakeNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -564,8 +498,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> TargetResults[ListInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -589,8 +523,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef],
-    ) -> Items[DataIntegrationEventTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationEventsRequestTypeDef],
+    ) -> Items[type_defs.DataIntegrationEventTypeDef]:
         """Each element of events in every page of ListDataIntegrationEvents, from
         every target, as its page arrives (tagged with its target).
 
@@ -608,8 +542,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef],
-    ) -> Items[DataIntegrationFlowExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationFlowExecutionsRequestTypeDef],
+    ) -> Items[type_defs.DataIntegrationFlowExecutionTypeDef]:
         """Each element of flowExecutions in every page of
         ListDataIntegrationFlowExecutions, from every target, as its page arrives
         (tagged with its target).
@@ -628,8 +562,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef],
-    ) -> Items[DataIntegrationFlowTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataIntegrationFlowsRequestTypeDef],
+    ) -> Items[type_defs.DataIntegrationFlowTypeDef]:
         """Each element of flows in every page of ListDataIntegrationFlows, from
         every target, as its page arrives (tagged with its target).
 
@@ -644,8 +578,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef],
-    ) -> Items[DataLakeDatasetTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataLakeDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DataLakeDatasetTypeDef]:
         """Each element of datasets in every page of ListDataLakeDatasets, from every
         target, as its page arrives (tagged with its target).
 
@@ -660,8 +594,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef],
-    ) -> Items[DataLakeNamespaceTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataLakeNamespacesRequestTypeDef],
+    ) -> Items[type_defs.DataLakeNamespaceTypeDef]:
         """Each element of namespaces in every page of ListDataLakeNamespaces, from
         every target, as its page arrives (tagged with its target).
 
@@ -676,8 +610,8 @@ class MultiRegionSupplyChain(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> Items[InstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstancesRequestTypeDef],
+    ) -> Items[type_defs.InstanceTypeDef]:
         """Each element of instances in every page of ListInstances, from every
         target, as its page arrives (tagged with its target).
 

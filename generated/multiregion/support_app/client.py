@@ -12,26 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateSlackChannelConfigurationRequestTypeDef,
-        CreateSlackChannelConfigurationResultTypeDef,
-        DeleteAccountAliasResultTypeDef,
-        DeleteSlackChannelConfigurationRequestTypeDef,
-        DeleteSlackChannelConfigurationResultTypeDef,
-        DeleteSlackWorkspaceConfigurationRequestTypeDef,
-        DeleteSlackWorkspaceConfigurationResultTypeDef,
-        GetAccountAliasResultTypeDef,
-        ListSlackChannelConfigurationsRequestTypeDef,
-        ListSlackChannelConfigurationsResultTypeDef,
-        ListSlackWorkspaceConfigurationsRequestTypeDef,
-        ListSlackWorkspaceConfigurationsResultTypeDef,
-        PutAccountAliasRequestTypeDef,
-        PutAccountAliasResultTypeDef,
-        RegisterSlackWorkspaceForOrganizationRequestTypeDef,
-        RegisterSlackWorkspaceForOrganizationResultTypeDef,
-        UpdateSlackChannelConfigurationRequestTypeDef,
-        UpdateSlackChannelConfigurationResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSupportApp"]
 
@@ -43,8 +24,8 @@ class MultiRegionSupportApp(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_slack_channel_configuration(
-        self, **kwargs: Unpack[CreateSlackChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateSlackChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSlackChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSlackChannelConfigurationResultTypeDef]:
         """Creates a Slack channel configuration for your Amazon Web Services
         account.
 
@@ -52,7 +33,9 @@ class MultiRegionSupportApp(MultiRegionClient):
         """
         return self._call("CreateSlackChannelConfiguration", kwargs)
 
-    def delete_account_alias(self) -> TargetResults[DeleteAccountAliasResultTypeDef]:
+    def delete_account_alias(
+        self,
+    ) -> TargetResults[type_defs.DeleteAccountAliasResultTypeDef]:
         """Deletes an alias for an Amazon Web Services account ID. The alias appears
         in the Amazon Web Services Support App page of the Amazon Web Services
         Support Center. The alias also appears in Slack messages from the Amazon
@@ -63,8 +46,8 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("DeleteAccountAlias", {})
 
     def delete_slack_channel_configuration(
-        self, **kwargs: Unpack[DeleteSlackChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteSlackChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSlackChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSlackChannelConfigurationResultTypeDef]:
         """Deletes a Slack channel configuration from your Amazon Web Services
         account. This operation doesn't delete your Slack channel.
 
@@ -73,8 +56,9 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("DeleteSlackChannelConfiguration", kwargs)
 
     def delete_slack_workspace_configuration(
-        self, **kwargs: Unpack[DeleteSlackWorkspaceConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteSlackWorkspaceConfigurationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteSlackWorkspaceConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteSlackWorkspaceConfigurationResultTypeDef]:
         """Deletes a Slack workspace configuration from your Amazon Web Services
         account. This operation doesn't delete your Slack workspace.
 
@@ -82,7 +66,9 @@ class MultiRegionSupportApp(MultiRegionClient):
         """
         return self._call("DeleteSlackWorkspaceConfiguration", kwargs)
 
-    def get_account_alias(self) -> TargetResults[GetAccountAliasResultTypeDef]:
+    def get_account_alias(
+        self,
+    ) -> TargetResults[type_defs.GetAccountAliasResultTypeDef]:
         """Retrieves the alias from an Amazon Web Services account ID. The alias
         appears in the Amazon Web Services Support App page of the Amazon Web
         Services Support Center. The alias also appears in Slack messages from the
@@ -93,8 +79,8 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("GetAccountAlias", {})
 
     def list_slack_channel_configurations(
-        self, **kwargs: Unpack[ListSlackChannelConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListSlackChannelConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSlackChannelConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSlackChannelConfigurationsResultTypeDef]:
         """Lists the Slack channel configurations for an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/support-app-2021-08-20/ListSlackChannelConfigurations
@@ -102,8 +88,8 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("ListSlackChannelConfigurations", kwargs)
 
     def list_slack_workspace_configurations(
-        self, **kwargs: Unpack[ListSlackWorkspaceConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListSlackWorkspaceConfigurationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSlackWorkspaceConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSlackWorkspaceConfigurationsResultTypeDef]:
         """Lists the Slack workspace configurations for an Amazon Web Services
         account.
 
@@ -112,8 +98,8 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("ListSlackWorkspaceConfigurations", kwargs)
 
     def put_account_alias(
-        self, **kwargs: Unpack[PutAccountAliasRequestTypeDef]
-    ) -> TargetResults[PutAccountAliasResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccountAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountAliasResultTypeDef]:
         """Creates or updates an individual alias for each Amazon Web Services
         account ID. The alias appears in the Amazon Web Services Support App page
         of the Amazon Web Services Support Center. The alias also appears in Slack
@@ -124,8 +110,9 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("PutAccountAlias", kwargs)
 
     def register_slack_workspace_for_organization(
-        self, **kwargs: Unpack[RegisterSlackWorkspaceForOrganizationRequestTypeDef]
-    ) -> TargetResults[RegisterSlackWorkspaceForOrganizationResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.RegisterSlackWorkspaceForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.RegisterSlackWorkspaceForOrganizationResultTypeDef]:
         """Registers a Slack workspace for your Amazon Web Services account. To call
         this API, your account must be part of an organization in Organizations.
 
@@ -134,8 +121,8 @@ class MultiRegionSupportApp(MultiRegionClient):
         return self._call("RegisterSlackWorkspaceForOrganization", kwargs)
 
     def update_slack_channel_configuration(
-        self, **kwargs: Unpack[UpdateSlackChannelConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateSlackChannelConfigurationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSlackChannelConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSlackChannelConfigurationResultTypeDef]:
         """Updates the configuration for a Slack channel, such as case update
         notifications.
 

@@ -15,14 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        DimensionEntryTypeDef,
-        EstimatedCarbonEmissionsTypeDef,
-        GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef,
-        GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef,
-        GetEstimatedCarbonEmissionsRequestTypeDef,
-        GetEstimatedCarbonEmissionsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSustainability"]
 
@@ -38,8 +31,8 @@ class MultiRegionSustainability(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_estimated_carbon_emissions(
-        self, **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef]
-    ) -> TargetResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEstimatedCarbonEmissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEstimatedCarbonEmissionsResponseTypeDef]:
         """Returns estimated carbon emission values based on customer grouping and
         filtering parameters. We recommend using pagination to ensure that the
         operation returns quickly and successfully.
@@ -49,8 +42,13 @@ class MultiRegionSustainability(MultiRegionClient):
         return self._call("GetEstimatedCarbonEmissions", kwargs)
 
     def get_estimated_carbon_emissions_dimension_values(
-        self, **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef]
-    ) -> TargetResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef
+    ]:
         """Returns the possible dimension values available for a customer's account.
         We recommend using pagination to ensure that the operation returns quickly
         and successfully.
@@ -65,8 +63,8 @@ class MultiRegionSustainability(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef],
-    ) -> TargetResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetEstimatedCarbonEmissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEstimatedCarbonEmissionsResponseTypeDef]:
         """Every page of GetEstimatedCarbonEmissions in every target, merged per
         target (botocore's build_full_result).
 
@@ -90,8 +88,12 @@ class MultiRegionSustainability(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef],
-    ) -> TargetResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef
+    ]:
         """Every page of GetEstimatedCarbonEmissionsDimensionValues in every target,
         merged per target (botocore's build_full_result).
 
@@ -114,8 +116,8 @@ class MultiRegionSustainability(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef],
-    ) -> Items[EstimatedCarbonEmissionsTypeDef]:
+        **kwargs: Unpack[type_defs.GetEstimatedCarbonEmissionsRequestTypeDef],
+    ) -> Items[type_defs.EstimatedCarbonEmissionsTypeDef]:
         """Each element of Results in every page of GetEstimatedCarbonEmissions, from
         every target, as its page arrives (tagged with its target).
 
@@ -133,8 +135,10 @@ class MultiRegionSustainability(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef],
-    ) -> Items[DimensionEntryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef
+        ],
+    ) -> Items[type_defs.DimensionEntryTypeDef]:
         """Each element of Results in every page of
         GetEstimatedCarbonEmissionsDimensionValues, from every target, as its page
         arrives (tagged with its target).

@@ -15,69 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivityTaskStatusTypeDef,
-        ActivityTaskTypeDef,
-        ActivityTypeDetailTypeDef,
-        ActivityTypeInfoTypeDef,
-        ActivityTypeInfosTypeDef,
-        CountClosedWorkflowExecutionsInputTypeDef,
-        CountOpenWorkflowExecutionsInputTypeDef,
-        CountPendingActivityTasksInputTypeDef,
-        CountPendingDecisionTasksInputTypeDef,
-        DecisionTaskTypeDef,
-        DeleteActivityTypeInputTypeDef,
-        DeleteWorkflowTypeInputTypeDef,
-        DeprecateActivityTypeInputTypeDef,
-        DeprecateDomainInputTypeDef,
-        DeprecateWorkflowTypeInputTypeDef,
-        DescribeActivityTypeInputTypeDef,
-        DescribeDomainInputTypeDef,
-        DescribeWorkflowExecutionInputTypeDef,
-        DescribeWorkflowTypeInputTypeDef,
-        DomainDetailTypeDef,
-        DomainInfoTypeDef,
-        DomainInfosTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetWorkflowExecutionHistoryInputTypeDef,
-        HistoryEventTypeDef,
-        HistoryTypeDef,
-        ListActivityTypesInputTypeDef,
-        ListClosedWorkflowExecutionsInputTypeDef,
-        ListDomainsInputTypeDef,
-        ListOpenWorkflowExecutionsInputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListWorkflowTypesInputTypeDef,
-        PendingTaskCountTypeDef,
-        PollForActivityTaskInputTypeDef,
-        PollForDecisionTaskInputTypeDef,
-        RecordActivityTaskHeartbeatInputTypeDef,
-        RegisterActivityTypeInputTypeDef,
-        RegisterDomainInputTypeDef,
-        RegisterWorkflowTypeInputTypeDef,
-        RequestCancelWorkflowExecutionInputTypeDef,
-        RespondActivityTaskCanceledInputTypeDef,
-        RespondActivityTaskCompletedInputTypeDef,
-        RespondActivityTaskFailedInputTypeDef,
-        RespondDecisionTaskCompletedInputTypeDef,
-        RunTypeDef,
-        SignalWorkflowExecutionInputTypeDef,
-        StartWorkflowExecutionInputTypeDef,
-        TagResourceInputTypeDef,
-        TerminateWorkflowExecutionInputTypeDef,
-        UndeprecateActivityTypeInputTypeDef,
-        UndeprecateDomainInputTypeDef,
-        UndeprecateWorkflowTypeInputTypeDef,
-        UntagResourceInputTypeDef,
-        WorkflowExecutionCountTypeDef,
-        WorkflowExecutionDetailTypeDef,
-        WorkflowExecutionInfoTypeDef,
-        WorkflowExecutionInfosTypeDef,
-        WorkflowTypeDetailTypeDef,
-        WorkflowTypeInfoTypeDef,
-        WorkflowTypeInfosTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSWF"]
 
@@ -89,8 +27,8 @@ class MultiRegionSWF(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def count_closed_workflow_executions(
-        self, **kwargs: Unpack[CountClosedWorkflowExecutionsInputTypeDef]
-    ) -> TargetResults[WorkflowExecutionCountTypeDef]:
+        self, **kwargs: Unpack[type_defs.CountClosedWorkflowExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowExecutionCountTypeDef]:
         """Returns the number of closed workflow executions within the given domain
         that meet the specified filtering criteria.
 
@@ -99,8 +37,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("CountClosedWorkflowExecutions", kwargs)
 
     def count_open_workflow_executions(
-        self, **kwargs: Unpack[CountOpenWorkflowExecutionsInputTypeDef]
-    ) -> TargetResults[WorkflowExecutionCountTypeDef]:
+        self, **kwargs: Unpack[type_defs.CountOpenWorkflowExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowExecutionCountTypeDef]:
         """Returns the number of open workflow executions within the given domain
         that meet the specified filtering criteria.
 
@@ -109,8 +47,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("CountOpenWorkflowExecutions", kwargs)
 
     def count_pending_activity_tasks(
-        self, **kwargs: Unpack[CountPendingActivityTasksInputTypeDef]
-    ) -> TargetResults[PendingTaskCountTypeDef]:
+        self, **kwargs: Unpack[type_defs.CountPendingActivityTasksInputTypeDef]
+    ) -> TargetResults[type_defs.PendingTaskCountTypeDef]:
         """Returns the estimated number of activity tasks in the specified task list.
         The count returned is an approximation and isn't guaranteed to be exact.
         If you specify a task list that no activity task was ever scheduled in
@@ -121,8 +59,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("CountPendingActivityTasks", kwargs)
 
     def count_pending_decision_tasks(
-        self, **kwargs: Unpack[CountPendingDecisionTasksInputTypeDef]
-    ) -> TargetResults[PendingTaskCountTypeDef]:
+        self, **kwargs: Unpack[type_defs.CountPendingDecisionTasksInputTypeDef]
+    ) -> TargetResults[type_defs.PendingTaskCountTypeDef]:
         """Returns the estimated number of decision tasks in the specified task list.
         The count returned is an approximation and isn't guaranteed to be exact.
         If you specify a task list that no decision task was ever scheduled in
@@ -133,8 +71,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("CountPendingDecisionTasks", kwargs)
 
     def delete_activity_type(
-        self, **kwargs: Unpack[DeleteActivityTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteActivityTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified activity type.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/DeleteActivityType
@@ -142,8 +80,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DeleteActivityType", kwargs)
 
     def delete_workflow_type(
-        self, **kwargs: Unpack[DeleteWorkflowTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified workflow type.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/DeleteWorkflowType
@@ -151,8 +89,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DeleteWorkflowType", kwargs)
 
     def deprecate_activity_type(
-        self, **kwargs: Unpack[DeprecateActivityTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprecateActivityTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deprecates the specified activity type. After an activity type has been
         deprecated, you cannot create new tasks of that activity type. Tasks of
         this type that were scheduled before the type was deprecated continue to
@@ -163,8 +101,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DeprecateActivityType", kwargs)
 
     def deprecate_domain(
-        self, **kwargs: Unpack[DeprecateDomainInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprecateDomainInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deprecates the specified domain. After a domain has been deprecated it
         cannot be used to create new workflow executions or register new types.
         However, you can still use visibility actions on this domain. Deprecating
@@ -177,8 +115,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DeprecateDomain", kwargs)
 
     def deprecate_workflow_type(
-        self, **kwargs: Unpack[DeprecateWorkflowTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeprecateWorkflowTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deprecates the specified workflow type. After a workflow type has been
         deprecated, you cannot create new executions of that type. Executions that
         were started before the type was deprecated continues to run. A deprecated
@@ -189,8 +127,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DeprecateWorkflowType", kwargs)
 
     def describe_activity_type(
-        self, **kwargs: Unpack[DescribeActivityTypeInputTypeDef]
-    ) -> TargetResults[ActivityTypeDetailTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActivityTypeInputTypeDef]
+    ) -> TargetResults[type_defs.ActivityTypeDetailTypeDef]:
         """Returns information about the specified activity type. This includes
         configuration settings provided when the type was registered and other
         general information about the type.
@@ -200,8 +138,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DescribeActivityType", kwargs)
 
     def describe_domain(
-        self, **kwargs: Unpack[DescribeDomainInputTypeDef]
-    ) -> TargetResults[DomainDetailTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainInputTypeDef]
+    ) -> TargetResults[type_defs.DomainDetailTypeDef]:
         """Returns information about the specified domain, including description and
         status.
 
@@ -210,8 +148,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DescribeDomain", kwargs)
 
     def describe_workflow_execution(
-        self, **kwargs: Unpack[DescribeWorkflowExecutionInputTypeDef]
-    ) -> TargetResults[WorkflowExecutionDetailTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkflowExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowExecutionDetailTypeDef]:
         """Returns information about the specified workflow execution including its
         type and some statistics.
 
@@ -220,8 +158,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DescribeWorkflowExecution", kwargs)
 
     def describe_workflow_type(
-        self, **kwargs: Unpack[DescribeWorkflowTypeInputTypeDef]
-    ) -> TargetResults[WorkflowTypeDetailTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkflowTypeInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowTypeDetailTypeDef]:
         """Returns information about the specified workflow type. This includes
         configuration settings specified when the type was registered and other
         information such as creation date, current status, etc.
@@ -231,8 +169,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("DescribeWorkflowType", kwargs)
 
     def get_workflow_execution_history(
-        self, **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef]
-    ) -> TargetResults[HistoryTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkflowExecutionHistoryInputTypeDef]
+    ) -> TargetResults[type_defs.HistoryTypeDef]:
         """Returns the history of the specified workflow execution. The results may
         be split into multiple pages. To retrieve subsequent pages, make the call
         again using the nextPageToken returned by the initial call.
@@ -242,8 +180,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("GetWorkflowExecutionHistory", kwargs)
 
     def list_activity_types(
-        self, **kwargs: Unpack[ListActivityTypesInputTypeDef]
-    ) -> TargetResults[ActivityTypeInfosTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActivityTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ActivityTypeInfosTypeDef]:
         """Returns information about all activities registered in the specified
         domain that match the specified name and registration status. The result
         includes information like creation date, current status of the activity,
@@ -256,8 +194,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("ListActivityTypes", kwargs)
 
     def list_closed_workflow_executions(
-        self, **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef]
-    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListClosedWorkflowExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowExecutionInfosTypeDef]:
         """Returns a list of closed workflow executions in the specified domain that
         meet the filtering criteria. The results may be split into multiple pages.
         To retrieve subsequent pages, make the call again using the nextPageToken
@@ -268,8 +206,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("ListClosedWorkflowExecutions", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsInputTypeDef]
-    ) -> TargetResults[DomainInfosTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsInputTypeDef]
+    ) -> TargetResults[type_defs.DomainInfosTypeDef]:
         """Returns the list of domains registered in the account. The results may be
         split into multiple pages. To retrieve subsequent pages, make the call
         again using the nextPageToken returned by the initial call.
@@ -279,8 +217,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_open_workflow_executions(
-        self, **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef]
-    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOpenWorkflowExecutionsInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowExecutionInfosTypeDef]:
         """Returns a list of open workflow executions in the specified domain that
         meet the filtering criteria. The results may be split into multiple pages.
         To retrieve subsequent pages, make the call again using the nextPageToken
@@ -291,8 +229,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("ListOpenWorkflowExecutions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List tags for a given domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListTagsForResource
@@ -300,8 +238,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workflow_types(
-        self, **kwargs: Unpack[ListWorkflowTypesInputTypeDef]
-    ) -> TargetResults[WorkflowTypeInfosTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowTypesInputTypeDef]
+    ) -> TargetResults[type_defs.WorkflowTypeInfosTypeDef]:
         """Returns information about workflow types in the specified domain. The
         results may be split into multiple pages that can be retrieved by making
         the call repeatedly.
@@ -311,8 +249,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("ListWorkflowTypes", kwargs)
 
     def poll_for_activity_task(
-        self, **kwargs: Unpack[PollForActivityTaskInputTypeDef]
-    ) -> TargetResults[ActivityTaskTypeDef]:
+        self, **kwargs: Unpack[type_defs.PollForActivityTaskInputTypeDef]
+    ) -> TargetResults[type_defs.ActivityTaskTypeDef]:
         """Used by workers to get an ActivityTask from the specified activity
         taskList. This initiates a long poll, where the service holds the HTTP
         connection open and responds as soon as a task becomes available. The
@@ -328,8 +266,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("PollForActivityTask", kwargs)
 
     def poll_for_decision_task(
-        self, **kwargs: Unpack[PollForDecisionTaskInputTypeDef]
-    ) -> TargetResults[DecisionTaskTypeDef]:
+        self, **kwargs: Unpack[type_defs.PollForDecisionTaskInputTypeDef]
+    ) -> TargetResults[type_defs.DecisionTaskTypeDef]:
         """Used by deciders to get a DecisionTask from the specified decision
         taskList. A decision task may be returned for any open workflow execution
         that is using the specified task list. The task includes a paginated view
@@ -342,8 +280,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("PollForDecisionTask", kwargs)
 
     def record_activity_task_heartbeat(
-        self, **kwargs: Unpack[RecordActivityTaskHeartbeatInputTypeDef]
-    ) -> TargetResults[ActivityTaskStatusTypeDef]:
+        self, **kwargs: Unpack[type_defs.RecordActivityTaskHeartbeatInputTypeDef]
+    ) -> TargetResults[type_defs.ActivityTaskStatusTypeDef]:
         """Used by activity workers to report to the service that the ActivityTask
         represented by the specified taskToken is still making progress. The
         worker can also specify details of the progress, for example percent
@@ -358,8 +296,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RecordActivityTaskHeartbeat", kwargs)
 
     def register_activity_type(
-        self, **kwargs: Unpack[RegisterActivityTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterActivityTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Registers a new activity type along with its configuration settings in the
         specified domain.
 
@@ -368,8 +306,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RegisterActivityType", kwargs)
 
     def register_domain(
-        self, **kwargs: Unpack[RegisterDomainInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterDomainInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Registers a new domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/RegisterDomain
@@ -377,8 +315,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RegisterDomain", kwargs)
 
     def register_workflow_type(
-        self, **kwargs: Unpack[RegisterWorkflowTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterWorkflowTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Registers a new workflow type and its configuration settings in the
         specified domain.
 
@@ -387,8 +325,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RegisterWorkflowType", kwargs)
 
     def request_cancel_workflow_execution(
-        self, **kwargs: Unpack[RequestCancelWorkflowExecutionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RequestCancelWorkflowExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records a WorkflowExecutionCancelRequested event in the currently running
         workflow execution identified by the given domain, workflowId, and runId.
         This logically requests the cancellation of the workflow execution as a
@@ -400,8 +338,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RequestCancelWorkflowExecution", kwargs)
 
     def respond_activity_task_canceled(
-        self, **kwargs: Unpack[RespondActivityTaskCanceledInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RespondActivityTaskCanceledInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used by workers to tell the service that the ActivityTask identified by
         the taskToken was successfully canceled. Additional details can be
         provided using the details argument.
@@ -411,8 +349,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RespondActivityTaskCanceled", kwargs)
 
     def respond_activity_task_completed(
-        self, **kwargs: Unpack[RespondActivityTaskCompletedInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RespondActivityTaskCompletedInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used by workers to tell the service that the ActivityTask identified by
         the taskToken completed successfully with a result (if provided). The
         result appears in the ActivityTaskCompleted event in the workflow history.
@@ -422,8 +360,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RespondActivityTaskCompleted", kwargs)
 
     def respond_activity_task_failed(
-        self, **kwargs: Unpack[RespondActivityTaskFailedInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RespondActivityTaskFailedInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used by workers to tell the service that the ActivityTask identified by
         the taskToken has failed with reason (if specified). The reason and
         details appear in the ActivityTaskFailed event added to the workflow
@@ -434,8 +372,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RespondActivityTaskFailed", kwargs)
 
     def respond_decision_task_completed(
-        self, **kwargs: Unpack[RespondDecisionTaskCompletedInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RespondDecisionTaskCompletedInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Used by deciders to tell the service that the DecisionTask identified by
         the taskToken has successfully completed. The decisions argument specifies
         the list of decisions made while processing the task.
@@ -445,8 +383,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("RespondDecisionTaskCompleted", kwargs)
 
     def signal_workflow_execution(
-        self, **kwargs: Unpack[SignalWorkflowExecutionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.SignalWorkflowExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records a WorkflowExecutionSignaled event in the workflow execution
         history and creates a decision task for the workflow execution identified
         by the given domain, workflowId and runId. The event is recorded with the
@@ -457,8 +395,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("SignalWorkflowExecution", kwargs)
 
     def start_workflow_execution(
-        self, **kwargs: Unpack[StartWorkflowExecutionInputTypeDef]
-    ) -> TargetResults[RunTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWorkflowExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.RunTypeDef]:
         """Starts an execution of the workflow type in the specified domain using the
         provided workflowId and input data.
 
@@ -467,8 +405,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("StartWorkflowExecution", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Add a tag to a Amazon SWF domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/TagResource
@@ -476,8 +414,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_workflow_execution(
-        self, **kwargs: Unpack[TerminateWorkflowExecutionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateWorkflowExecutionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Records a WorkflowExecutionTerminated event and forces closure of the
         workflow execution identified by the given domain, runId, and workflowId.
         The child policy, registered with the workflow type or specified when
@@ -489,8 +427,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("TerminateWorkflowExecution", kwargs)
 
     def undeprecate_activity_type(
-        self, **kwargs: Unpack[UndeprecateActivityTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UndeprecateActivityTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Undeprecates a previously deprecated activity type. After an activity type
         has been undeprecated, you can create new tasks of that activity type.
 
@@ -499,8 +437,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("UndeprecateActivityType", kwargs)
 
     def undeprecate_domain(
-        self, **kwargs: Unpack[UndeprecateDomainInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UndeprecateDomainInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Undeprecates a previously deprecated domain. After a domain has been
         undeprecated it can be used to create new workflow executions or register
         new types.
@@ -510,8 +448,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("UndeprecateDomain", kwargs)
 
     def undeprecate_workflow_type(
-        self, **kwargs: Unpack[UndeprecateWorkflowTypeInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UndeprecateWorkflowTypeInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Undeprecates a previously deprecated workflow type. After a workflow type
         has been undeprecated, you can create new executions of that type.
 
@@ -520,8 +458,8 @@ class MultiRegionSWF(MultiRegionClient):
         return self._call("UndeprecateWorkflowType", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Remove a tag from a Amazon SWF domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/UntagResource
@@ -534,8 +472,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef],
-    ) -> TargetResults[HistoryTypeDef]:
+        **kwargs: Unpack[type_defs.GetWorkflowExecutionHistoryInputTypeDef],
+    ) -> TargetResults[type_defs.HistoryTypeDef]:
         """Every page of GetWorkflowExecutionHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -559,8 +497,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActivityTypesInputTypeDef],
-    ) -> TargetResults[ActivityTypeInfosTypeDef]:
+        **kwargs: Unpack[type_defs.ListActivityTypesInputTypeDef],
+    ) -> TargetResults[type_defs.ActivityTypeInfosTypeDef]:
         """Every page of ListActivityTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -587,8 +525,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef],
-    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
+        **kwargs: Unpack[type_defs.ListClosedWorkflowExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.WorkflowExecutionInfosTypeDef]:
         """Every page of ListClosedWorkflowExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -613,8 +551,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> TargetResults[DomainInfosTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsInputTypeDef],
+    ) -> TargetResults[type_defs.DomainInfosTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -638,8 +576,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef],
-    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpenWorkflowExecutionsInputTypeDef],
+    ) -> TargetResults[type_defs.WorkflowExecutionInfosTypeDef]:
         """Every page of ListOpenWorkflowExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -664,8 +602,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowTypesInputTypeDef],
-    ) -> TargetResults[WorkflowTypeInfosTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowTypesInputTypeDef],
+    ) -> TargetResults[type_defs.WorkflowTypeInfosTypeDef]:
         """Every page of ListWorkflowTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -689,8 +627,8 @@ class MultiRegionSWF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[PollForDecisionTaskInputTypeDef],
-    ) -> TargetResults[DecisionTaskTypeDef]:
+        **kwargs: Unpack[type_defs.PollForDecisionTaskInputTypeDef],
+    ) -> TargetResults[type_defs.DecisionTaskTypeDef]:
         """Every page of PollForDecisionTask in every target, merged per target
         (botocore's build_full_result).
 
@@ -716,8 +654,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef],
-    ) -> Items[HistoryEventTypeDef]:
+        **kwargs: Unpack[type_defs.GetWorkflowExecutionHistoryInputTypeDef],
+    ) -> Items[type_defs.HistoryEventTypeDef]:
         """Each element of events in every page of GetWorkflowExecutionHistory, from
         every target, as its page arrives (tagged with its target).
 
@@ -735,8 +673,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActivityTypesInputTypeDef],
-    ) -> Items[ActivityTypeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListActivityTypesInputTypeDef],
+    ) -> Items[type_defs.ActivityTypeInfoTypeDef]:
         """Each element of typeInfos in every page of ListActivityTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -751,8 +689,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef],
-    ) -> Items[WorkflowExecutionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListClosedWorkflowExecutionsInputTypeDef],
+    ) -> Items[type_defs.WorkflowExecutionInfoTypeDef]:
         """Each element of executionInfos in every page of
         ListClosedWorkflowExecutions, from every target, as its page arrives
         (tagged with its target).
@@ -771,8 +709,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> Items[DomainInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsInputTypeDef],
+    ) -> Items[type_defs.DomainInfoTypeDef]:
         """Each element of domainInfos in every page of ListDomains, from every
         target, as its page arrives (tagged with its target).
 
@@ -787,8 +725,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef],
-    ) -> Items[WorkflowExecutionInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListOpenWorkflowExecutionsInputTypeDef],
+    ) -> Items[type_defs.WorkflowExecutionInfoTypeDef]:
         """Each element of executionInfos in every page of
         ListOpenWorkflowExecutions, from every target, as its page arrives (tagged
         with its target).
@@ -807,8 +745,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowTypesInputTypeDef],
-    ) -> Items[WorkflowTypeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowTypesInputTypeDef],
+    ) -> Items[type_defs.WorkflowTypeInfoTypeDef]:
         """Each element of typeInfos in every page of ListWorkflowTypes, from every
         target, as its page arrives (tagged with its target).
 
@@ -823,8 +761,8 @@ class MultiRegionSWF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[PollForDecisionTaskInputTypeDef],
-    ) -> Items[HistoryEventTypeDef]:
+        **kwargs: Unpack[type_defs.PollForDecisionTaskInputTypeDef],
+    ) -> Items[type_defs.HistoryEventTypeDef]:
         """Each element of events in every page of PollForDecisionTask, from every
         target, as its page arrives (tagged with its target).
 

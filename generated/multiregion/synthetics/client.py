@@ -12,52 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateResourceRequestTypeDef,
-        AssociateResourceResponseTypeDef,
-        CreateCanaryRequestTypeDef,
-        CreateCanaryResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        DeleteCanaryRequestTypeDef,
-        DeleteCanaryResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResponseTypeDef,
-        DescribeCanariesLastRunRequestTypeDef,
-        DescribeCanariesLastRunResponseTypeDef,
-        DescribeCanariesRequestTypeDef,
-        DescribeCanariesResponseTypeDef,
-        DescribeRuntimeVersionsRequestTypeDef,
-        DescribeRuntimeVersionsResponseTypeDef,
-        DisassociateResourceRequestTypeDef,
-        DisassociateResourceResponseTypeDef,
-        GetCanaryRequestTypeDef,
-        GetCanaryResponseTypeDef,
-        GetCanaryRunsRequestTypeDef,
-        GetCanaryRunsResponseTypeDef,
-        GetGroupRequestTypeDef,
-        GetGroupResponseTypeDef,
-        ListAssociatedGroupsRequestTypeDef,
-        ListAssociatedGroupsResponseTypeDef,
-        ListGroupResourcesRequestTypeDef,
-        ListGroupResourcesResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartCanaryDryRunRequestTypeDef,
-        StartCanaryDryRunResponseTypeDef,
-        StartCanaryRequestTypeDef,
-        StartCanaryResponseTypeDef,
-        StopCanaryRequestTypeDef,
-        StopCanaryResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCanaryRequestTypeDef,
-        UpdateCanaryResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionSynthetics"]
 
@@ -69,8 +24,8 @@ class MultiRegionSynthetics(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_resource(
-        self, **kwargs: Unpack[AssociateResourceRequestTypeDef]
-    ) -> TargetResults[AssociateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateResourceResponseTypeDef]:
         """Associates a canary with a group. Using groups can help you with managing
         and automating your canaries, and you can also view aggregated run results
         and statistics for all canaries in a group.
@@ -80,8 +35,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("AssociateResource", kwargs)
 
     def create_canary(
-        self, **kwargs: Unpack[CreateCanaryRequestTypeDef]
-    ) -> TargetResults[CreateCanaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCanaryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCanaryResponseTypeDef]:
         """Creates a canary. Canaries are scripts that monitor your endpoints and
         APIs from the outside-in. Canaries help you check the availability and
         latency of your web services and troubleshoot anomalies by investigating
@@ -93,8 +48,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("CreateCanary", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Creates a group which you can use to associate canaries with each other,
         including cross-Region canaries. Using groups can help you with managing
         and automating your canaries, and you can also view aggregated run results
@@ -105,8 +60,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def delete_canary(
-        self, **kwargs: Unpack[DeleteCanaryRequestTypeDef]
-    ) -> TargetResults[DeleteCanaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCanaryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCanaryResponseTypeDef]:
         """Permanently deletes the specified canary.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/DeleteCanary
@@ -114,8 +69,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("DeleteCanary", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResponseTypeDef]:
         """Deletes a group. The group doesn't need to be empty to be deleted. If
         there are canaries in the group, they are not deleted when you delete the
         group.
@@ -125,8 +80,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def describe_canaries(
-        self, **kwargs: Unpack[DescribeCanariesRequestTypeDef]
-    ) -> TargetResults[DescribeCanariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCanariesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCanariesResponseTypeDef]:
         """This operation returns a list of the canaries in your account, along with
         full details about each canary.
 
@@ -135,8 +90,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("DescribeCanaries", kwargs)
 
     def describe_canaries_last_run(
-        self, **kwargs: Unpack[DescribeCanariesLastRunRequestTypeDef]
-    ) -> TargetResults[DescribeCanariesLastRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCanariesLastRunRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCanariesLastRunResponseTypeDef]:
         """Use this operation to see information from the most recent run of each
         canary that you have created.
 
@@ -145,8 +100,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("DescribeCanariesLastRun", kwargs)
 
     def describe_runtime_versions(
-        self, **kwargs: Unpack[DescribeRuntimeVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeRuntimeVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRuntimeVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRuntimeVersionsResponseTypeDef]:
         """Returns a list of Synthetics canary runtime versions. For more
         information, see Canary Runtime Versions.
 
@@ -155,8 +110,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("DescribeRuntimeVersions", kwargs)
 
     def disassociate_resource(
-        self, **kwargs: Unpack[DisassociateResourceRequestTypeDef]
-    ) -> TargetResults[DisassociateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateResourceResponseTypeDef]:
         """Removes a canary from a group. You must run this operation in the Region
         where the canary exists.
 
@@ -165,8 +120,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("DisassociateResource", kwargs)
 
     def get_canary(
-        self, **kwargs: Unpack[GetCanaryRequestTypeDef]
-    ) -> TargetResults[GetCanaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCanaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCanaryResponseTypeDef]:
         """Retrieves complete information about one canary. You must specify the name
         of the canary that you want. To get a list of canaries and their names,
         use DescribeCanaries.
@@ -176,8 +131,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("GetCanary", kwargs)
 
     def get_canary_runs(
-        self, **kwargs: Unpack[GetCanaryRunsRequestTypeDef]
-    ) -> TargetResults[GetCanaryRunsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCanaryRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCanaryRunsResponseTypeDef]:
         """Retrieves a list of runs for a specified canary.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/GetCanaryRuns
@@ -185,8 +140,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("GetCanaryRuns", kwargs)
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> TargetResults[GetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupResponseTypeDef]:
         """Returns information about one group. Groups are a global resource, so you
         can use this operation from any Region.
 
@@ -195,8 +150,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def list_associated_groups(
-        self, **kwargs: Unpack[ListAssociatedGroupsRequestTypeDef]
-    ) -> TargetResults[ListAssociatedGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssociatedGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssociatedGroupsResponseTypeDef]:
         """Returns a list of the groups that the specified canary is associated with.
         The canary that you specify must be in the current Region.
 
@@ -205,8 +160,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("ListAssociatedGroups", kwargs)
 
     def list_group_resources(
-        self, **kwargs: Unpack[ListGroupResourcesRequestTypeDef]
-    ) -> TargetResults[ListGroupResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupResourcesResponseTypeDef]:
         """This operation returns a list of the ARNs of the canaries that are
         associated with the specified group.
 
@@ -215,8 +170,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("ListGroupResources", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Returns a list of all groups in the account, displaying their names,
         unique IDs, and ARNs. The groups from all Regions are returned.
 
@@ -225,8 +180,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a canary or group.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/ListTagsForResource
@@ -234,8 +189,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_canary(
-        self, **kwargs: Unpack[StartCanaryRequestTypeDef]
-    ) -> TargetResults[StartCanaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCanaryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCanaryResponseTypeDef]:
         """Use this operation to run a canary that has already been created. The
         frequency of the canary runs is determined by the value of the canary's
         Schedule. To see a canary's schedule, use GetCanary.
@@ -245,8 +200,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("StartCanary", kwargs)
 
     def start_canary_dry_run(
-        self, **kwargs: Unpack[StartCanaryDryRunRequestTypeDef]
-    ) -> TargetResults[StartCanaryDryRunResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCanaryDryRunRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCanaryDryRunResponseTypeDef]:
         """Use this operation to start a dry run for a canary that has already been
         created
 
@@ -255,8 +210,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("StartCanaryDryRun", kwargs)
 
     def stop_canary(
-        self, **kwargs: Unpack[StopCanaryRequestTypeDef]
-    ) -> TargetResults[StopCanaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopCanaryRequestTypeDef]
+    ) -> TargetResults[type_defs.StopCanaryResponseTypeDef]:
         """Stops the canary to prevent all future runs. If the canary is currently
         running,the run that is in progress completes on its own, publishes
         metrics, and uploads artifacts, but it is not recorded in Synthetics as a
@@ -267,8 +222,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("StopCanary", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified canary or
         group.
 
@@ -277,8 +232,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/UntagResource
@@ -286,8 +241,8 @@ class MultiRegionSynthetics(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_canary(
-        self, **kwargs: Unpack[UpdateCanaryRequestTypeDef]
-    ) -> TargetResults[UpdateCanaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCanaryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCanaryResponseTypeDef]:
         """Updates the configuration of a canary that has already been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/UpdateCanary

@@ -15,40 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountDetailsTypeDef,
-        BatchDeleteTaxRegistrationRequestTypeDef,
-        BatchDeleteTaxRegistrationResponseTypeDef,
-        BatchGetTaxExemptionsRequestTypeDef,
-        BatchGetTaxExemptionsResponseTypeDef,
-        BatchPutTaxRegistrationRequestTypeDef,
-        BatchPutTaxRegistrationResponseTypeDef,
-        DeleteSupplementalTaxRegistrationRequestTypeDef,
-        DeleteSupplementalTaxRegistrationResponseTypeDef,
-        DeleteTaxRegistrationRequestTypeDef,
-        DeleteTaxRegistrationResponseTypeDef,
-        GetTaxExemptionTypesResponseTypeDef,
-        GetTaxInheritanceResponseTypeDef,
-        GetTaxRegistrationDocumentRequestTypeDef,
-        GetTaxRegistrationDocumentResponseTypeDef,
-        GetTaxRegistrationRequestTypeDef,
-        GetTaxRegistrationResponseTypeDef,
-        ListSupplementalTaxRegistrationsRequestTypeDef,
-        ListSupplementalTaxRegistrationsResponseTypeDef,
-        ListTaxExemptionsRequestTypeDef,
-        ListTaxExemptionsResponseTypeDef,
-        ListTaxRegistrationsRequestTypeDef,
-        ListTaxRegistrationsResponseTypeDef,
-        PutSupplementalTaxRegistrationRequestTypeDef,
-        PutSupplementalTaxRegistrationResponseTypeDef,
-        PutTaxExemptionRequestTypeDef,
-        PutTaxExemptionResponseTypeDef,
-        PutTaxInheritanceRequestTypeDef,
-        PutTaxInheritanceResponseTypeDef,
-        PutTaxRegistrationRequestTypeDef,
-        PutTaxRegistrationResponseTypeDef,
-        SupplementalTaxRegistrationTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTaxSettings"]
 
@@ -64,8 +31,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_delete_tax_registration(
-        self, **kwargs: Unpack[BatchDeleteTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[BatchDeleteTaxRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteTaxRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteTaxRegistrationResponseTypeDef]:
         """Deletes tax registration for multiple accounts in batch. This can be used
         to delete tax registrations for up to five accounts in one batch.
 
@@ -74,8 +41,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("BatchDeleteTaxRegistration", kwargs)
 
     def batch_get_tax_exemptions(
-        self, **kwargs: Unpack[BatchGetTaxExemptionsRequestTypeDef]
-    ) -> TargetResults[BatchGetTaxExemptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTaxExemptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTaxExemptionsResponseTypeDef]:
         """Get the active tax exemptions for a given list of accounts. The IAM action
         is tax:GetExemptions.
 
@@ -84,8 +51,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("BatchGetTaxExemptions", kwargs)
 
     def batch_put_tax_registration(
-        self, **kwargs: Unpack[BatchPutTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[BatchPutTaxRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchPutTaxRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutTaxRegistrationResponseTypeDef]:
         """Adds or updates tax registration for multiple accounts in batch. This can
         be used to add or update tax registrations for up to five accounts in one
         batch. You can't set a TRN if there's a pending TRN. You'll need to delete
@@ -96,8 +63,9 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("BatchPutTaxRegistration", kwargs)
 
     def delete_supplemental_tax_registration(
-        self, **kwargs: Unpack[DeleteSupplementalTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[DeleteSupplementalTaxRegistrationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteSupplementalTaxRegistrationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteSupplementalTaxRegistrationResponseTypeDef]:
         """Deletes a supplemental tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/DeleteSupplementalTaxRegistration
@@ -105,8 +73,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("DeleteSupplementalTaxRegistration", kwargs)
 
     def delete_tax_registration(
-        self, **kwargs: Unpack[DeleteTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[DeleteTaxRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTaxRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTaxRegistrationResponseTypeDef]:
         """Deletes tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/DeleteTaxRegistration
@@ -115,14 +83,16 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def get_tax_exemption_types(
         self,
-    ) -> TargetResults[GetTaxExemptionTypesResponseTypeDef]:
+    ) -> TargetResults[type_defs.GetTaxExemptionTypesResponseTypeDef]:
         """Get supported tax exemption types. The IAM action is tax:GetExemptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/GetTaxExemptionTypes
         """
         return self._call("GetTaxExemptionTypes", {})
 
-    def get_tax_inheritance(self) -> TargetResults[GetTaxInheritanceResponseTypeDef]:
+    def get_tax_inheritance(
+        self,
+    ) -> TargetResults[type_defs.GetTaxInheritanceResponseTypeDef]:
         """The get account tax inheritance status.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/GetTaxInheritance
@@ -130,8 +100,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("GetTaxInheritance", {})
 
     def get_tax_registration(
-        self, **kwargs: Unpack[GetTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[GetTaxRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTaxRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTaxRegistrationResponseTypeDef]:
         """Retrieves tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/GetTaxRegistration
@@ -139,8 +109,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("GetTaxRegistration", kwargs)
 
     def get_tax_registration_document(
-        self, **kwargs: Unpack[GetTaxRegistrationDocumentRequestTypeDef]
-    ) -> TargetResults[GetTaxRegistrationDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTaxRegistrationDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTaxRegistrationDocumentResponseTypeDef]:
         """Downloads your tax documents to the Amazon S3 bucket that you specify in
         your request.
 
@@ -149,8 +119,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("GetTaxRegistrationDocument", kwargs)
 
     def list_supplemental_tax_registrations(
-        self, **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef]
-    ) -> TargetResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSupplementalTaxRegistrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSupplementalTaxRegistrationsResponseTypeDef]:
         """Retrieves supplemental tax registrations for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListSupplementalTaxRegistrations
@@ -158,8 +128,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("ListSupplementalTaxRegistrations", kwargs)
 
     def list_tax_exemptions(
-        self, **kwargs: Unpack[ListTaxExemptionsRequestTypeDef]
-    ) -> TargetResults[ListTaxExemptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaxExemptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaxExemptionsResponseTypeDef]:
         """Retrieves the tax exemption of accounts listed in a consolidated billing
         family. The IAM action is tax:GetExemptions.
 
@@ -168,8 +138,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("ListTaxExemptions", kwargs)
 
     def list_tax_registrations(
-        self, **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef]
-    ) -> TargetResults[ListTaxRegistrationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTaxRegistrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTaxRegistrationsResponseTypeDef]:
         """Retrieves the tax registration of accounts listed in a consolidated
         billing family. This can be used to retrieve up to 100 accounts' tax
         registrations in one call (default 50).
@@ -179,8 +149,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("ListTaxRegistrations", kwargs)
 
     def put_supplemental_tax_registration(
-        self, **kwargs: Unpack[PutSupplementalTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[PutSupplementalTaxRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSupplementalTaxRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSupplementalTaxRegistrationResponseTypeDef]:
         """Stores supplemental tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/PutSupplementalTaxRegistration
@@ -188,8 +158,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("PutSupplementalTaxRegistration", kwargs)
 
     def put_tax_exemption(
-        self, **kwargs: Unpack[PutTaxExemptionRequestTypeDef]
-    ) -> TargetResults[PutTaxExemptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTaxExemptionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTaxExemptionResponseTypeDef]:
         """Adds the tax exemption for a single account or all accounts listed in a
         consolidated billing family. The IAM action is tax:UpdateExemptions.
 
@@ -198,8 +168,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("PutTaxExemption", kwargs)
 
     def put_tax_inheritance(
-        self, **kwargs: Unpack[PutTaxInheritanceRequestTypeDef]
-    ) -> TargetResults[PutTaxInheritanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTaxInheritanceRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTaxInheritanceResponseTypeDef]:
         """The updated tax inheritance status.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/PutTaxInheritance
@@ -207,8 +177,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         return self._call("PutTaxInheritance", kwargs)
 
     def put_tax_registration(
-        self, **kwargs: Unpack[PutTaxRegistrationRequestTypeDef]
-    ) -> TargetResults[PutTaxRegistrationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTaxRegistrationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTaxRegistrationResponseTypeDef]:
         """Adds or updates tax registration for a single account. You can't set a TRN
         if there's a pending TRN. You'll need to delete the pending TRN first.
 
@@ -222,8 +192,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef],
-    ) -> TargetResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSupplementalTaxRegistrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSupplementalTaxRegistrationsResponseTypeDef]:
         """Every page of ListSupplementalTaxRegistrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -245,8 +215,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaxExemptionsRequestTypeDef],
-    ) -> TargetResults[ListTaxExemptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaxExemptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaxExemptionsResponseTypeDef]:
         """Every page of ListTaxExemptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -269,8 +239,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef],
-    ) -> TargetResults[ListTaxRegistrationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaxRegistrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTaxRegistrationsResponseTypeDef]:
         """Every page of ListTaxRegistrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -293,8 +263,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef],
-    ) -> Items[SupplementalTaxRegistrationTypeDef]:
+        **kwargs: Unpack[type_defs.ListSupplementalTaxRegistrationsRequestTypeDef],
+    ) -> Items[type_defs.SupplementalTaxRegistrationTypeDef]:
         """Each element of taxRegistrations in every page of
         ListSupplementalTaxRegistrations, from every target, as its page arrives
         (tagged with its target).
@@ -313,8 +283,8 @@ class MultiRegionTaxSettings(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef],
-    ) -> Items[AccountDetailsTypeDef]:
+        **kwargs: Unpack[type_defs.ListTaxRegistrationsRequestTypeDef],
+    ) -> Items[type_defs.AccountDetailsTypeDef]:
         """Each element of accountDetails in every page of ListTaxRegistrations, from
         every target, as its page arrives (tagged with its target).
 

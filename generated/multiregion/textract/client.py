@@ -15,60 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AdapterOverviewTypeDef,
-        AdapterVersionOverviewTypeDef,
-        AnalyzeDocumentRequestTypeDef,
-        AnalyzeDocumentResponseTypeDef,
-        AnalyzeExpenseRequestTypeDef,
-        AnalyzeExpenseResponseTypeDef,
-        AnalyzeIDRequestTypeDef,
-        AnalyzeIDResponseTypeDef,
-        CreateAdapterRequestTypeDef,
-        CreateAdapterResponseTypeDef,
-        CreateAdapterVersionRequestTypeDef,
-        CreateAdapterVersionResponseTypeDef,
-        DeleteAdapterRequestTypeDef,
-        DeleteAdapterResponseTypeDef,
-        DeleteAdapterVersionRequestTypeDef,
-        DeleteAdapterVersionResponseTypeDef,
-        DetectDocumentTextRequestTypeDef,
-        DetectDocumentTextResponseTypeDef,
-        GetAdapterRequestTypeDef,
-        GetAdapterResponseTypeDef,
-        GetAdapterVersionRequestTypeDef,
-        GetAdapterVersionResponseTypeDef,
-        GetDocumentAnalysisRequestTypeDef,
-        GetDocumentAnalysisResponseTypeDef,
-        GetDocumentTextDetectionRequestTypeDef,
-        GetDocumentTextDetectionResponseTypeDef,
-        GetExpenseAnalysisRequestTypeDef,
-        GetExpenseAnalysisResponseTypeDef,
-        GetLendingAnalysisRequestTypeDef,
-        GetLendingAnalysisResponseTypeDef,
-        GetLendingAnalysisSummaryRequestTypeDef,
-        GetLendingAnalysisSummaryResponseTypeDef,
-        ListAdapterVersionsRequestTypeDef,
-        ListAdapterVersionsResponseTypeDef,
-        ListAdaptersRequestTypeDef,
-        ListAdaptersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        StartDocumentAnalysisRequestTypeDef,
-        StartDocumentAnalysisResponseTypeDef,
-        StartDocumentTextDetectionRequestTypeDef,
-        StartDocumentTextDetectionResponseTypeDef,
-        StartExpenseAnalysisRequestTypeDef,
-        StartExpenseAnalysisResponseTypeDef,
-        StartLendingAnalysisRequestTypeDef,
-        StartLendingAnalysisResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAdapterRequestTypeDef,
-        UpdateAdapterResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTextract"]
 
@@ -83,8 +30,8 @@ class MultiRegionTextract(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def analyze_document(
-        self, **kwargs: Unpack[AnalyzeDocumentRequestTypeDef]
-    ) -> TargetResults[AnalyzeDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AnalyzeDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.AnalyzeDocumentResponseTypeDef]:
         """Analyzes an input document for relationships between detected items.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/AnalyzeDocument
@@ -92,8 +39,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("AnalyzeDocument", kwargs)
 
     def analyze_expense(
-        self, **kwargs: Unpack[AnalyzeExpenseRequestTypeDef]
-    ) -> TargetResults[AnalyzeExpenseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AnalyzeExpenseRequestTypeDef]
+    ) -> TargetResults[type_defs.AnalyzeExpenseResponseTypeDef]:
         """AnalyzeExpense synchronously analyzes an input document for financially
         related relationships between text.
 
@@ -102,8 +49,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("AnalyzeExpense", kwargs)
 
     def analyze_id(
-        self, **kwargs: Unpack[AnalyzeIDRequestTypeDef]
-    ) -> TargetResults[AnalyzeIDResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AnalyzeIDRequestTypeDef]
+    ) -> TargetResults[type_defs.AnalyzeIDResponseTypeDef]:
         """Analyzes identity documents for relevant information. This information is
         extracted and returned as IdentityDocumentFields, which records both the
         normalized field and value of the extracted text. Unlike other Amazon
@@ -114,8 +61,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("AnalyzeID", kwargs)
 
     def create_adapter(
-        self, **kwargs: Unpack[CreateAdapterRequestTypeDef]
-    ) -> TargetResults[CreateAdapterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAdapterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAdapterResponseTypeDef]:
         """Creates an adapter, which can be fine-tuned for enhanced performance on
         user provided documents. Takes an AdapterName and FeatureType. Currently
         the only supported feature type is QUERIES. You can also provide a
@@ -128,8 +75,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("CreateAdapter", kwargs)
 
     def create_adapter_version(
-        self, **kwargs: Unpack[CreateAdapterVersionRequestTypeDef]
-    ) -> TargetResults[CreateAdapterVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAdapterVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAdapterVersionResponseTypeDef]:
         """Creates a new version of an adapter. Operates on a provided AdapterId and
         a specified dataset provided via the DatasetConfig argument. Requires that
         you specify an Amazon S3 bucket with the OutputConfig argument. You can
@@ -141,8 +88,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("CreateAdapterVersion", kwargs)
 
     def delete_adapter(
-        self, **kwargs: Unpack[DeleteAdapterRequestTypeDef]
-    ) -> TargetResults[DeleteAdapterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAdapterRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAdapterResponseTypeDef]:
         """Deletes an Amazon Textract adapter. Takes an AdapterId and deletes the
         adapter specified by the ID.
 
@@ -151,8 +98,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("DeleteAdapter", kwargs)
 
     def delete_adapter_version(
-        self, **kwargs: Unpack[DeleteAdapterVersionRequestTypeDef]
-    ) -> TargetResults[DeleteAdapterVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAdapterVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAdapterVersionResponseTypeDef]:
         """Deletes an Amazon Textract adapter version. Requires that you specify both
         an AdapterId and a AdapterVersion. Deletes the adapter version specified
         by the AdapterId and the AdapterVersion.
@@ -162,8 +109,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("DeleteAdapterVersion", kwargs)
 
     def detect_document_text(
-        self, **kwargs: Unpack[DetectDocumentTextRequestTypeDef]
-    ) -> TargetResults[DetectDocumentTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DetectDocumentTextRequestTypeDef]
+    ) -> TargetResults[type_defs.DetectDocumentTextResponseTypeDef]:
         """Detects text in the input document. Amazon Textract can detect lines of
         text and the words that make up a line of text. The input document must be
         in one of the following image formats: JPEG, PNG, PDF, or TIFF.
@@ -174,8 +121,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("DetectDocumentText", kwargs)
 
     def get_adapter(
-        self, **kwargs: Unpack[GetAdapterRequestTypeDef]
-    ) -> TargetResults[GetAdapterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdapterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdapterResponseTypeDef]:
         """Gets configuration information for an adapter specified by an AdapterId,
         returning information on AdapterName, Description, CreationTime,
         AutoUpdate status, and FeatureTypes.
@@ -185,8 +132,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetAdapter", kwargs)
 
     def get_adapter_version(
-        self, **kwargs: Unpack[GetAdapterVersionRequestTypeDef]
-    ) -> TargetResults[GetAdapterVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAdapterVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAdapterVersionResponseTypeDef]:
         """Gets configuration information for the specified adapter version,
         including: AdapterId, AdapterVersion, FeatureTypes, Status, StatusMessage,
         DatasetConfig, KMSKeyId, OutputConfig, Tags and EvaluationMetrics.
@@ -196,8 +143,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetAdapterVersion", kwargs)
 
     def get_document_analysis(
-        self, **kwargs: Unpack[GetDocumentAnalysisRequestTypeDef]
-    ) -> TargetResults[GetDocumentAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentAnalysisResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         analyzes text in a document.
 
@@ -206,8 +153,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetDocumentAnalysis", kwargs)
 
     def get_document_text_detection(
-        self, **kwargs: Unpack[GetDocumentTextDetectionRequestTypeDef]
-    ) -> TargetResults[GetDocumentTextDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentTextDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentTextDetectionResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         detects text in a document. Amazon Textract can detect lines of text and
         the words that make up a line of text.
@@ -217,8 +164,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetDocumentTextDetection", kwargs)
 
     def get_expense_analysis(
-        self, **kwargs: Unpack[GetExpenseAnalysisRequestTypeDef]
-    ) -> TargetResults[GetExpenseAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetExpenseAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetExpenseAnalysisResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         analyzes invoices and receipts. Amazon Textract finds contact information,
         items purchased, and vendor name, from input invoices and receipts.
@@ -228,8 +175,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetExpenseAnalysis", kwargs)
 
     def get_lending_analysis(
-        self, **kwargs: Unpack[GetLendingAnalysisRequestTypeDef]
-    ) -> TargetResults[GetLendingAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLendingAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLendingAnalysisResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         analyzes text in a lending document.
 
@@ -238,8 +185,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetLendingAnalysis", kwargs)
 
     def get_lending_analysis_summary(
-        self, **kwargs: Unpack[GetLendingAnalysisSummaryRequestTypeDef]
-    ) -> TargetResults[GetLendingAnalysisSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLendingAnalysisSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLendingAnalysisSummaryResponseTypeDef]:
         """Gets summarized results for the StartLendingAnalysis operation, which
         analyzes text in a lending document. The returned summary consists of
         information about documents grouped together by a common document type.
@@ -251,8 +198,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("GetLendingAnalysisSummary", kwargs)
 
     def list_adapter_versions(
-        self, **kwargs: Unpack[ListAdapterVersionsRequestTypeDef]
-    ) -> TargetResults[ListAdapterVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAdapterVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAdapterVersionsResponseTypeDef]:
         """List all version of an adapter that meet the specified filtration
         criteria.
 
@@ -261,8 +208,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("ListAdapterVersions", kwargs)
 
     def list_adapters(
-        self, **kwargs: Unpack[ListAdaptersRequestTypeDef]
-    ) -> TargetResults[ListAdaptersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAdaptersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAdaptersResponseTypeDef]:
         """Lists all adapters that match the specified filtration criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapters
@@ -270,8 +217,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("ListAdapters", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags for an Amazon Textract resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListTagsForResource
@@ -279,8 +226,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def start_document_analysis(
-        self, **kwargs: Unpack[StartDocumentAnalysisRequestTypeDef]
-    ) -> TargetResults[StartDocumentAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDocumentAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDocumentAnalysisResponseTypeDef]:
         """Starts the asynchronous analysis of an input document for relationships
         between detected items such as key-value pairs, tables, and selection
         elements.
@@ -290,8 +237,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("StartDocumentAnalysis", kwargs)
 
     def start_document_text_detection(
-        self, **kwargs: Unpack[StartDocumentTextDetectionRequestTypeDef]
-    ) -> TargetResults[StartDocumentTextDetectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDocumentTextDetectionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDocumentTextDetectionResponseTypeDef]:
         """Starts the asynchronous detection of text in a document. Amazon Textract
         can detect lines of text and the words that make up a line of text.
 
@@ -300,8 +247,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("StartDocumentTextDetection", kwargs)
 
     def start_expense_analysis(
-        self, **kwargs: Unpack[StartExpenseAnalysisRequestTypeDef]
-    ) -> TargetResults[StartExpenseAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartExpenseAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartExpenseAnalysisResponseTypeDef]:
         """Starts the asynchronous analysis of invoices or receipts for data like
         contact information, items purchased, and vendor names.
 
@@ -310,8 +257,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("StartExpenseAnalysis", kwargs)
 
     def start_lending_analysis(
-        self, **kwargs: Unpack[StartLendingAnalysisRequestTypeDef]
-    ) -> TargetResults[StartLendingAnalysisResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartLendingAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartLendingAnalysisResponseTypeDef]:
         """Starts the classification and analysis of an input document.
         StartLendingAnalysis initiates the classification and analysis of a packet
         of lending documents. StartLendingAnalysis operates on a document file
@@ -322,8 +269,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("StartLendingAnalysis", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/TagResource
@@ -331,8 +278,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes any tags with the specified keys from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/UntagResource
@@ -340,8 +287,8 @@ class MultiRegionTextract(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_adapter(
-        self, **kwargs: Unpack[UpdateAdapterRequestTypeDef]
-    ) -> TargetResults[UpdateAdapterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAdapterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAdapterResponseTypeDef]:
         """Update the configuration for an adapter. FeatureTypes configurations
         cannot be updated. At least one new parameter must be specified as an
         argument.
@@ -356,8 +303,8 @@ class MultiRegionTextract(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAdapterVersionsRequestTypeDef],
-    ) -> TargetResults[ListAdapterVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdapterVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdapterVersionsResponseTypeDef]:
         """Every page of ListAdapterVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -380,8 +327,8 @@ class MultiRegionTextract(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAdaptersRequestTypeDef],
-    ) -> TargetResults[ListAdaptersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdaptersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAdaptersResponseTypeDef]:
         """Every page of ListAdapters in every target, merged per target (botocore's
         build_full_result).
 
@@ -402,8 +349,8 @@ class MultiRegionTextract(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAdapterVersionsRequestTypeDef],
-    ) -> Items[AdapterVersionOverviewTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdapterVersionsRequestTypeDef],
+    ) -> Items[type_defs.AdapterVersionOverviewTypeDef]:
         """Each element of AdapterVersions in every page of ListAdapterVersions, from
         every target, as its page arrives (tagged with its target).
 
@@ -418,8 +365,8 @@ class MultiRegionTextract(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAdaptersRequestTypeDef],
-    ) -> Items[AdapterOverviewTypeDef]:
+        **kwargs: Unpack[type_defs.ListAdaptersRequestTypeDef],
+    ) -> Items[type_defs.AdapterOverviewTypeDef]:
         """Each element of Adapters in every page of ListAdapters, from every target,
         as its page arrives (tagged with its target).
 

@@ -15,49 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateDbClusterInputTypeDef,
-        CreateDbClusterOutputTypeDef,
-        CreateDbInstanceInputTypeDef,
-        CreateDbInstanceOutputTypeDef,
-        CreateDbParameterGroupInputTypeDef,
-        CreateDbParameterGroupOutputTypeDef,
-        DbClusterSummaryTypeDef,
-        DbInstanceForClusterSummaryTypeDef,
-        DbInstanceSummaryTypeDef,
-        DbParameterGroupSummaryTypeDef,
-        DeleteDbClusterInputTypeDef,
-        DeleteDbClusterOutputTypeDef,
-        DeleteDbInstanceInputTypeDef,
-        DeleteDbInstanceOutputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetDbClusterInputTypeDef,
-        GetDbClusterOutputTypeDef,
-        GetDbInstanceInputTypeDef,
-        GetDbInstanceOutputTypeDef,
-        GetDbParameterGroupInputTypeDef,
-        GetDbParameterGroupOutputTypeDef,
-        ListDbClustersInputTypeDef,
-        ListDbClustersOutputTypeDef,
-        ListDbInstancesForClusterInputTypeDef,
-        ListDbInstancesForClusterOutputTypeDef,
-        ListDbInstancesInputTypeDef,
-        ListDbInstancesOutputTypeDef,
-        ListDbParameterGroupsInputTypeDef,
-        ListDbParameterGroupsOutputTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        RebootDbClusterInputTypeDef,
-        RebootDbClusterOutputTypeDef,
-        RebootDbInstanceInputTypeDef,
-        RebootDbInstanceOutputTypeDef,
-        TagResourceRequestTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateDbClusterInputTypeDef,
-        UpdateDbClusterOutputTypeDef,
-        UpdateDbInstanceInputTypeDef,
-        UpdateDbInstanceOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTimestreamInfluxDB"]
 
@@ -75,8 +33,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_db_cluster(
-        self, **kwargs: Unpack[CreateDbClusterInputTypeDef]
-    ) -> TargetResults[CreateDbClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDbClusterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDbClusterOutputTypeDef]:
         """Creates a new Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/CreateDbCluster
@@ -84,8 +42,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("CreateDbCluster", kwargs)
 
     def create_db_instance(
-        self, **kwargs: Unpack[CreateDbInstanceInputTypeDef]
-    ) -> TargetResults[CreateDbInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDbInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDbInstanceOutputTypeDef]:
         """Creates a new Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/CreateDbInstance
@@ -93,8 +51,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("CreateDbInstance", kwargs)
 
     def create_db_parameter_group(
-        self, **kwargs: Unpack[CreateDbParameterGroupInputTypeDef]
-    ) -> TargetResults[CreateDbParameterGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDbParameterGroupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDbParameterGroupOutputTypeDef]:
         """Creates a new Timestream for InfluxDB DB parameter group to associate with
         DB instances.
 
@@ -103,8 +61,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("CreateDbParameterGroup", kwargs)
 
     def delete_db_cluster(
-        self, **kwargs: Unpack[DeleteDbClusterInputTypeDef]
-    ) -> TargetResults[DeleteDbClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDbClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDbClusterOutputTypeDef]:
         """Deletes a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/DeleteDbCluster
@@ -112,8 +70,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("DeleteDbCluster", kwargs)
 
     def delete_db_instance(
-        self, **kwargs: Unpack[DeleteDbInstanceInputTypeDef]
-    ) -> TargetResults[DeleteDbInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDbInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDbInstanceOutputTypeDef]:
         """Deletes a Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/DeleteDbInstance
@@ -121,8 +79,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("DeleteDbInstance", kwargs)
 
     def get_db_cluster(
-        self, **kwargs: Unpack[GetDbClusterInputTypeDef]
-    ) -> TargetResults[GetDbClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDbClusterInputTypeDef]
+    ) -> TargetResults[type_defs.GetDbClusterOutputTypeDef]:
         """Retrieves information about a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbCluster
@@ -130,8 +88,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("GetDbCluster", kwargs)
 
     def get_db_instance(
-        self, **kwargs: Unpack[GetDbInstanceInputTypeDef]
-    ) -> TargetResults[GetDbInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDbInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetDbInstanceOutputTypeDef]:
         """Returns a Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbInstance
@@ -139,8 +97,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("GetDbInstance", kwargs)
 
     def get_db_parameter_group(
-        self, **kwargs: Unpack[GetDbParameterGroupInputTypeDef]
-    ) -> TargetResults[GetDbParameterGroupOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDbParameterGroupInputTypeDef]
+    ) -> TargetResults[type_defs.GetDbParameterGroupOutputTypeDef]:
         """Returns a Timestream for InfluxDB DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbParameterGroup
@@ -148,8 +106,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("GetDbParameterGroup", kwargs)
 
     def list_db_clusters(
-        self, **kwargs: Unpack[ListDbClustersInputTypeDef]
-    ) -> TargetResults[ListDbClustersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbClustersOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB DB clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbClusters
@@ -157,8 +115,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("ListDbClusters", kwargs)
 
     def list_db_instances(
-        self, **kwargs: Unpack[ListDbInstancesInputTypeDef]
-    ) -> TargetResults[ListDbInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbInstancesOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB DB instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstances
@@ -166,8 +124,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("ListDbInstances", kwargs)
 
     def list_db_instances_for_cluster(
-        self, **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef]
-    ) -> TargetResults[ListDbInstancesForClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbInstancesForClusterInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbInstancesForClusterOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstancesForCluster
@@ -175,8 +133,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("ListDbInstancesForCluster", kwargs)
 
     def list_db_parameter_groups(
-        self, **kwargs: Unpack[ListDbParameterGroupsInputTypeDef]
-    ) -> TargetResults[ListDbParameterGroupsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDbParameterGroupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbParameterGroupsOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB DB parameter groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbParameterGroups
@@ -184,8 +142,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("ListDbParameterGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """A list of tags applied to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListTagsForResource
@@ -193,8 +151,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def reboot_db_cluster(
-        self, **kwargs: Unpack[RebootDbClusterInputTypeDef]
-    ) -> TargetResults[RebootDbClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDbClusterInputTypeDef]
+    ) -> TargetResults[type_defs.RebootDbClusterOutputTypeDef]:
         """Reboots a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/RebootDbCluster
@@ -202,8 +160,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("RebootDbCluster", kwargs)
 
     def reboot_db_instance(
-        self, **kwargs: Unpack[RebootDbInstanceInputTypeDef]
-    ) -> TargetResults[RebootDbInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootDbInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.RebootDbInstanceOutputTypeDef]:
         """Reboots a Timestream for InfluxDB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/RebootDbInstance
@@ -211,8 +169,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("RebootDbInstance", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Tags are composed of a Key/Value pairs. You can use tags to categorize and
         track your Timestream for InfluxDB resources.
 
@@ -221,8 +179,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the tag from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UntagResource
@@ -230,8 +188,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_db_cluster(
-        self, **kwargs: Unpack[UpdateDbClusterInputTypeDef]
-    ) -> TargetResults[UpdateDbClusterOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDbClusterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDbClusterOutputTypeDef]:
         """Updates a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UpdateDbCluster
@@ -239,8 +197,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         return self._call("UpdateDbCluster", kwargs)
 
     def update_db_instance(
-        self, **kwargs: Unpack[UpdateDbInstanceInputTypeDef]
-    ) -> TargetResults[UpdateDbInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDbInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDbInstanceOutputTypeDef]:
         """Updates a Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UpdateDbInstance
@@ -253,8 +211,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbClustersInputTypeDef],
-    ) -> TargetResults[ListDbClustersOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbClustersOutputTypeDef]:
         """Every page of ListDbClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -276,8 +234,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbInstancesInputTypeDef],
-    ) -> TargetResults[ListDbInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbInstancesOutputTypeDef]:
         """Every page of ListDbInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -299,8 +257,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef],
-    ) -> TargetResults[ListDbInstancesForClusterOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbInstancesForClusterInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbInstancesForClusterOutputTypeDef]:
         """Every page of ListDbInstancesForCluster in every target, merged per target
         (botocore's build_full_result).
 
@@ -322,8 +280,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDbParameterGroupsInputTypeDef],
-    ) -> TargetResults[ListDbParameterGroupsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbParameterGroupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbParameterGroupsOutputTypeDef]:
         """Every page of ListDbParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -344,8 +302,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbClustersInputTypeDef],
-    ) -> Items[DbClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbClustersInputTypeDef],
+    ) -> Items[type_defs.DbClusterSummaryTypeDef]:
         """Each element of items in every page of ListDbClusters, from every target,
         as its page arrives (tagged with its target).
 
@@ -360,8 +318,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbInstancesInputTypeDef],
-    ) -> Items[DbInstanceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbInstancesInputTypeDef],
+    ) -> Items[type_defs.DbInstanceSummaryTypeDef]:
         """Each element of items in every page of ListDbInstances, from every target,
         as its page arrives (tagged with its target).
 
@@ -376,8 +334,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef],
-    ) -> Items[DbInstanceForClusterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbInstancesForClusterInputTypeDef],
+    ) -> Items[type_defs.DbInstanceForClusterSummaryTypeDef]:
         """Each element of items in every page of ListDbInstancesForCluster, from
         every target, as its page arrives (tagged with its target).
 
@@ -395,8 +353,8 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDbParameterGroupsInputTypeDef],
-    ) -> Items[DbParameterGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDbParameterGroupsInputTypeDef],
+    ) -> Items[type_defs.DbParameterGroupSummaryTypeDef]:
         """Each element of items in every page of ListDbParameterGroups, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelQueryRequestTypeDef,
-        CancelQueryResponseTypeDef,
-        CreateScheduledQueryRequestTypeDef,
-        CreateScheduledQueryResponseTypeDef,
-        DeleteScheduledQueryRequestTypeDef,
-        DescribeAccountSettingsResponseTypeDef,
-        DescribeEndpointsResponseTypeDef,
-        DescribeScheduledQueryRequestTypeDef,
-        DescribeScheduledQueryResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExecuteScheduledQueryRequestTypeDef,
-        ListScheduledQueriesRequestTypeDef,
-        ListScheduledQueriesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PrepareQueryRequestTypeDef,
-        PrepareQueryResponseTypeDef,
-        QueryRequestTypeDef,
-        QueryResponseTypeDef,
-        RowTypeDef,
-        ScheduledQueryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccountSettingsRequestTypeDef,
-        UpdateAccountSettingsResponseTypeDef,
-        UpdateScheduledQueryRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTimestreamQuery"]
 
@@ -57,8 +27,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_query(
-        self, **kwargs: Unpack[CancelQueryRequestTypeDef]
-    ) -> TargetResults[CancelQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelQueryResponseTypeDef]:
         """Cancels a query that has been issued. Cancellation is provided only if the
         query has not completed running before the cancellation request was
         issued. Because cancellation is an idempotent operation, subsequent
@@ -70,8 +40,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("CancelQuery", kwargs)
 
     def create_scheduled_query(
-        self, **kwargs: Unpack[CreateScheduledQueryRequestTypeDef]
-    ) -> TargetResults[CreateScheduledQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduledQueryResponseTypeDef]:
         """Create a scheduled query that will be run on your behalf at the configured
         schedule. Timestream assumes the execution role provided as part of the
         ScheduledQueryExecutionRoleArn parameter to run the query. You can use the
@@ -83,8 +53,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("CreateScheduledQuery", kwargs)
 
     def delete_scheduled_query(
-        self, **kwargs: Unpack[DeleteScheduledQueryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a given scheduled query. This is an irreversible operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/DeleteScheduledQuery
@@ -93,7 +63,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def describe_account_settings(
         self,
-    ) -> TargetResults[DescribeAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[type_defs.DescribeAccountSettingsResponseTypeDef]:
         """Describes the settings for your account that include the query pricing
         model and the configured maximum TCUs the service can use for your query
         workload.
@@ -102,7 +72,9 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         """
         return self._call("DescribeAccountSettings", {})
 
-    def describe_endpoints(self) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+    def describe_endpoints(
+        self,
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """DescribeEndpoints returns a list of available endpoints to make Timestream
         API calls against. This API is available through both Write and Query.
 
@@ -111,8 +83,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("DescribeEndpoints", {})
 
     def describe_scheduled_query(
-        self, **kwargs: Unpack[DescribeScheduledQueryRequestTypeDef]
-    ) -> TargetResults[DescribeScheduledQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeScheduledQueryResponseTypeDef]:
         """Provides detailed information about a scheduled query.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/DescribeScheduledQuery
@@ -120,8 +92,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("DescribeScheduledQuery", kwargs)
 
     def execute_scheduled_query(
-        self, **kwargs: Unpack[ExecuteScheduledQueryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExecuteScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """You can use this API to run a scheduled query manually.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ExecuteScheduledQuery
@@ -129,8 +101,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("ExecuteScheduledQuery", kwargs)
 
     def list_scheduled_queries(
-        self, **kwargs: Unpack[ListScheduledQueriesRequestTypeDef]
-    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListScheduledQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduledQueriesResponseTypeDef]:
         """Gets a list of all scheduled queries in the caller's Amazon account and
         Region. ListScheduledQueries is eventually consistent.
 
@@ -139,8 +111,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("ListScheduledQueries", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """List all tags on a Timestream query resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ListTagsForResource
@@ -148,8 +120,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def prepare_query(
-        self, **kwargs: Unpack[PrepareQueryRequestTypeDef]
-    ) -> TargetResults[PrepareQueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PrepareQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.PrepareQueryResponseTypeDef]:
         """A synchronous operation that allows you to submit a query with parameters
         to be stored by Timestream for later running. Timestream only supports
         using this operation with ValidateOnly set to true.
@@ -159,8 +131,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("PrepareQuery", kwargs)
 
     def query(
-        self, **kwargs: Unpack[QueryRequestTypeDef]
-    ) -> TargetResults[QueryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryResponseTypeDef]:
         """Query is a synchronous operation that enables you to run a query against
         your Amazon Timestream data.
 
@@ -169,8 +141,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("Query", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associate a set of tags with a Timestream resource. You can then activate
         these user-defined tags so that they appear on the Billing and Cost
         Management console for cost allocation tracking.
@@ -180,8 +152,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the association of tags from a Timestream query resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/UntagResource
@@ -189,8 +161,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_account_settings(
-        self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountSettingsResponseTypeDef]:
         """Transitions your account to use TCUs for query pricing and modifies the
         maximum query compute units that you've configured. If you reduce the
         value of MaxQueryTCU to a desired configuration, the new value can take up
@@ -201,8 +173,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         return self._call("UpdateAccountSettings", kwargs)
 
     def update_scheduled_query(
-        self, **kwargs: Unpack[UpdateScheduledQueryRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateScheduledQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update a scheduled query.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/UpdateScheduledQuery
@@ -215,8 +187,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
-    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledQueriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScheduledQueriesResponseTypeDef]:
         """Every page of ListScheduledQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -239,8 +211,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -262,8 +234,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[QueryRequestTypeDef],
-    ) -> TargetResults[QueryResponseTypeDef]:
+        **kwargs: Unpack[type_defs.QueryRequestTypeDef],
+    ) -> TargetResults[type_defs.QueryResponseTypeDef]:
         """Every page of Query in every target, merged per target (botocore's
         build_full_result).
 
@@ -285,8 +257,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
-    ) -> Items[ScheduledQueryTypeDef]:
+        **kwargs: Unpack[type_defs.ListScheduledQueriesRequestTypeDef],
+    ) -> Items[type_defs.ScheduledQueryTypeDef]:
         """Each element of ScheduledQueries in every page of ListScheduledQueries,
         from every target, as its page arrives (tagged with its target).
 
@@ -301,8 +273,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -317,8 +289,8 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[QueryRequestTypeDef],
-    ) -> Items[RowTypeDef]:
+        **kwargs: Unpack[type_defs.QueryRequestTypeDef],
+    ) -> Items[type_defs.RowTypeDef]:
         """Each element of Rows in every page of Query, from every target, as its
         page arrives (tagged with its target).
 

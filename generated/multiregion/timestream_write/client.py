@@ -12,44 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateBatchLoadTaskRequestTypeDef,
-        CreateBatchLoadTaskResponseTypeDef,
-        CreateDatabaseRequestTypeDef,
-        CreateDatabaseResponseTypeDef,
-        CreateTableRequestTypeDef,
-        CreateTableResponseTypeDef,
-        DeleteDatabaseRequestTypeDef,
-        DeleteTableRequestTypeDef,
-        DescribeBatchLoadTaskRequestTypeDef,
-        DescribeBatchLoadTaskResponseTypeDef,
-        DescribeDatabaseRequestTypeDef,
-        DescribeDatabaseResponseTypeDef,
-        DescribeEndpointsResponseTypeDef,
-        DescribeTableRequestTypeDef,
-        DescribeTableResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ListBatchLoadTasksRequestTypeDef,
-        ListBatchLoadTasksResponseTypeDef,
-        ListDatabasesRequestTypeDef,
-        ListDatabasesResponseTypeDef,
-        ListTablesRequestTypeDef,
-        ListTablesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ResumeBatchLoadTaskRequestTypeDef,
-        ResumeBatchLoadTaskResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDatabaseRequestTypeDef,
-        UpdateDatabaseResponseTypeDef,
-        UpdateTableRequestTypeDef,
-        UpdateTableResponseTypeDef,
-        WriteRecordsRequestTypeDef,
-        WriteRecordsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTimestreamWrite"]
 
@@ -61,8 +24,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_batch_load_task(
-        self, **kwargs: Unpack[CreateBatchLoadTaskRequestTypeDef]
-    ) -> TargetResults[CreateBatchLoadTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBatchLoadTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBatchLoadTaskResponseTypeDef]:
         """Creates a new Timestream batch load task. A batch load task processes data
         from a CSV source in an S3 location and writes to a Timestream table. A
         mapping from source to target is defined in a batch load task. Errors and
@@ -77,8 +40,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("CreateBatchLoadTask", kwargs)
 
     def create_database(
-        self, **kwargs: Unpack[CreateDatabaseRequestTypeDef]
-    ) -> TargetResults[CreateDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatabaseResponseTypeDef]:
         """Creates a new Timestream database. If the KMS key is not specified, the
         database will be encrypted with a Timestream managed KMS key located in
         your account. For more information, see Amazon Web Services managed keys.
@@ -89,8 +52,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("CreateDatabase", kwargs)
 
     def create_table(
-        self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> TargetResults[CreateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTableResponseTypeDef]:
         """Adds a new table to an existing database in your account. In an Amazon Web
         Services account, table names must be at least unique within each Region
         if they are in the same database. You might have identical table names in
@@ -103,8 +66,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("CreateTable", kwargs)
 
     def delete_database(
-        self, **kwargs: Unpack[DeleteDatabaseRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a given Timestream database. This is an irreversible operation.
         After a database is deleted, the time-series data from its tables cannot
         be recovered.
@@ -114,8 +77,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("DeleteDatabase", kwargs)
 
     def delete_table(
-        self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTableRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a given Timestream table. This is an irreversible operation. After
         a Timestream database table is deleted, the time-series data stored in the
         table cannot be recovered.
@@ -125,8 +88,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("DeleteTable", kwargs)
 
     def describe_batch_load_task(
-        self, **kwargs: Unpack[DescribeBatchLoadTaskRequestTypeDef]
-    ) -> TargetResults[DescribeBatchLoadTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBatchLoadTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBatchLoadTaskResponseTypeDef]:
         """Returns information about the batch load task, including configurations,
         mappings, progress, and other details. Service quotas apply. See code
         sample for details.
@@ -136,8 +99,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("DescribeBatchLoadTask", kwargs)
 
     def describe_database(
-        self, **kwargs: Unpack[DescribeDatabaseRequestTypeDef]
-    ) -> TargetResults[DescribeDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatabaseResponseTypeDef]:
         """Returns information about the database, including the database name, time
         that the database was created, and the total number of tables found within
         the database. Service quotas apply. See code sample for details.
@@ -146,7 +109,9 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         """
         return self._call("DescribeDatabase", kwargs)
 
-    def describe_endpoints(self) -> TargetResults[DescribeEndpointsResponseTypeDef]:
+    def describe_endpoints(
+        self,
+    ) -> TargetResults[type_defs.DescribeEndpointsResponseTypeDef]:
         """Returns a list of available endpoints to make Timestream API calls
         against. This API operation is available through both the Write and Query
         APIs.
@@ -156,8 +121,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("DescribeEndpoints", {})
 
     def describe_table(
-        self, **kwargs: Unpack[DescribeTableRequestTypeDef]
-    ) -> TargetResults[DescribeTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTableRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTableResponseTypeDef]:
         """Returns information about the table, including the table name, database
         name, retention duration of the memory store and the magnetic store.
         Service quotas apply. See code sample for details.
@@ -167,8 +132,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("DescribeTable", kwargs)
 
     def list_batch_load_tasks(
-        self, **kwargs: Unpack[ListBatchLoadTasksRequestTypeDef]
-    ) -> TargetResults[ListBatchLoadTasksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBatchLoadTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBatchLoadTasksResponseTypeDef]:
         """Provides a list of batch load tasks, along with the name, status, when the
         task is resumable until, and other details. See code sample for details.
 
@@ -177,8 +142,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("ListBatchLoadTasks", kwargs)
 
     def list_databases(
-        self, **kwargs: Unpack[ListDatabasesRequestTypeDef]
-    ) -> TargetResults[ListDatabasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDatabasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatabasesResponseTypeDef]:
         """Returns a list of your Timestream databases. Service quotas apply. See
         code sample for details.
 
@@ -187,8 +152,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("ListDatabases", kwargs)
 
     def list_tables(
-        self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> TargetResults[ListTablesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTablesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
         """Provides a list of tables, along with the name, status, and retention
         properties of each table. See code sample for details.
 
@@ -197,8 +162,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("ListTables", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags on a Timestream resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-write-2018-11-01/ListTagsForResource
@@ -206,14 +171,14 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def resume_batch_load_task(
-        self, **kwargs: Unpack[ResumeBatchLoadTaskRequestTypeDef]
-    ) -> TargetResults[ResumeBatchLoadTaskResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResumeBatchLoadTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeBatchLoadTaskResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/timestream-write-2018-11-01/ResumeBatchLoadTask"""
         return self._call("ResumeBatchLoadTask", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a set of tags with a Timestream resource. You can then activate
         these user-defined tags so that they appear on the Billing and Cost
         Management console for cost allocation tracking.
@@ -223,8 +188,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the association of tags from a Timestream resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-write-2018-11-01/UntagResource
@@ -232,8 +197,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_database(
-        self, **kwargs: Unpack[UpdateDatabaseRequestTypeDef]
-    ) -> TargetResults[UpdateDatabaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDatabaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatabaseResponseTypeDef]:
         """Modifies the KMS key for an existing database. While updating the
         database, you must specify the database name and the identifier of the new
         KMS key to be used (KmsKeyId). If there are any concurrent UpdateDatabase
@@ -244,8 +209,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("UpdateDatabase", kwargs)
 
     def update_table(
-        self, **kwargs: Unpack[UpdateTableRequestTypeDef]
-    ) -> TargetResults[UpdateTableResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTableRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableResponseTypeDef]:
         """Modifies the retention duration of the memory store and magnetic store for
         your Timestream table. Note that the change in retention duration takes
         effect immediately. For example, if the retention period of the memory
@@ -260,8 +225,8 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         return self._call("UpdateTable", kwargs)
 
     def write_records(
-        self, **kwargs: Unpack[WriteRecordsRequestTypeDef]
-    ) -> TargetResults[WriteRecordsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.WriteRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.WriteRecordsResponseTypeDef]:
         """Enables you to write your time-series data into Timestream. You can
         specify a single data point or a batch of data points to be inserted into
         the system. Timestream offers you a flexible schema that auto detects the

@@ -15,76 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CancelSolNetworkOperationInputTypeDef,
-        CreateSolFunctionPackageInputTypeDef,
-        CreateSolFunctionPackageOutputTypeDef,
-        CreateSolNetworkInstanceInputTypeDef,
-        CreateSolNetworkInstanceOutputTypeDef,
-        CreateSolNetworkPackageInputTypeDef,
-        CreateSolNetworkPackageOutputTypeDef,
-        DeleteSolFunctionPackageInputTypeDef,
-        DeleteSolNetworkInstanceInputTypeDef,
-        DeleteSolNetworkPackageInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetSolFunctionInstanceInputTypeDef,
-        GetSolFunctionInstanceOutputTypeDef,
-        GetSolFunctionPackageContentInputTypeDef,
-        GetSolFunctionPackageContentOutputTypeDef,
-        GetSolFunctionPackageDescriptorInputTypeDef,
-        GetSolFunctionPackageDescriptorOutputTypeDef,
-        GetSolFunctionPackageInputTypeDef,
-        GetSolFunctionPackageOutputTypeDef,
-        GetSolNetworkInstanceInputTypeDef,
-        GetSolNetworkInstanceOutputTypeDef,
-        GetSolNetworkOperationInputTypeDef,
-        GetSolNetworkOperationOutputTypeDef,
-        GetSolNetworkPackageContentInputTypeDef,
-        GetSolNetworkPackageContentOutputTypeDef,
-        GetSolNetworkPackageDescriptorInputTypeDef,
-        GetSolNetworkPackageDescriptorOutputTypeDef,
-        GetSolNetworkPackageInputTypeDef,
-        GetSolNetworkPackageOutputTypeDef,
-        InstantiateSolNetworkInstanceInputTypeDef,
-        InstantiateSolNetworkInstanceOutputTypeDef,
-        ListSolFunctionInstanceInfoTypeDef,
-        ListSolFunctionInstancesInputTypeDef,
-        ListSolFunctionInstancesOutputTypeDef,
-        ListSolFunctionPackageInfoTypeDef,
-        ListSolFunctionPackagesInputTypeDef,
-        ListSolFunctionPackagesOutputTypeDef,
-        ListSolNetworkInstanceInfoTypeDef,
-        ListSolNetworkInstancesInputTypeDef,
-        ListSolNetworkInstancesOutputTypeDef,
-        ListSolNetworkOperationsInfoTypeDef,
-        ListSolNetworkOperationsInputTypeDef,
-        ListSolNetworkOperationsOutputTypeDef,
-        ListSolNetworkPackageInfoTypeDef,
-        ListSolNetworkPackagesInputTypeDef,
-        ListSolNetworkPackagesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PutSolFunctionPackageContentInputTypeDef,
-        PutSolFunctionPackageContentOutputTypeDef,
-        PutSolNetworkPackageContentInputTypeDef,
-        PutSolNetworkPackageContentOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        TerminateSolNetworkInstanceInputTypeDef,
-        TerminateSolNetworkInstanceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateSolFunctionPackageInputTypeDef,
-        UpdateSolFunctionPackageOutputTypeDef,
-        UpdateSolNetworkInstanceInputTypeDef,
-        UpdateSolNetworkInstanceOutputTypeDef,
-        UpdateSolNetworkPackageInputTypeDef,
-        UpdateSolNetworkPackageOutputTypeDef,
-        ValidateSolFunctionPackageContentInputTypeDef,
-        ValidateSolFunctionPackageContentOutputTypeDef,
-        ValidateSolNetworkPackageContentInputTypeDef,
-        ValidateSolNetworkPackageContentOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTelcoNetworkBuilder"]
 
@@ -100,8 +31,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def cancel_sol_network_operation(
-        self, **kwargs: Unpack[CancelSolNetworkOperationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelSolNetworkOperationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Cancels a network operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CancelSolNetworkOperation
@@ -109,8 +40,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("CancelSolNetworkOperation", kwargs)
 
     def create_sol_function_package(
-        self, **kwargs: Unpack[CreateSolFunctionPackageInputTypeDef]
-    ) -> TargetResults[CreateSolFunctionPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSolFunctionPackageInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSolFunctionPackageOutputTypeDef]:
         """Creates a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CreateSolFunctionPackage
@@ -118,8 +49,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("CreateSolFunctionPackage", kwargs)
 
     def create_sol_network_instance(
-        self, **kwargs: Unpack[CreateSolNetworkInstanceInputTypeDef]
-    ) -> TargetResults[CreateSolNetworkInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSolNetworkInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSolNetworkInstanceOutputTypeDef]:
         """Creates a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CreateSolNetworkInstance
@@ -127,8 +58,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("CreateSolNetworkInstance", kwargs)
 
     def create_sol_network_package(
-        self, **kwargs: Unpack[CreateSolNetworkPackageInputTypeDef]
-    ) -> TargetResults[CreateSolNetworkPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSolNetworkPackageInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSolNetworkPackageOutputTypeDef]:
         """Creates a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CreateSolNetworkPackage
@@ -136,8 +67,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("CreateSolNetworkPackage", kwargs)
 
     def delete_sol_function_package(
-        self, **kwargs: Unpack[DeleteSolFunctionPackageInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSolFunctionPackageInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/DeleteSolFunctionPackage
@@ -145,8 +76,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("DeleteSolFunctionPackage", kwargs)
 
     def delete_sol_network_instance(
-        self, **kwargs: Unpack[DeleteSolNetworkInstanceInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSolNetworkInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/DeleteSolNetworkInstance
@@ -154,8 +85,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("DeleteSolNetworkInstance", kwargs)
 
     def delete_sol_network_package(
-        self, **kwargs: Unpack[DeleteSolNetworkPackageInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSolNetworkPackageInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/DeleteSolNetworkPackage
@@ -163,8 +94,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("DeleteSolNetworkPackage", kwargs)
 
     def get_sol_function_instance(
-        self, **kwargs: Unpack[GetSolFunctionInstanceInputTypeDef]
-    ) -> TargetResults[GetSolFunctionInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolFunctionInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolFunctionInstanceOutputTypeDef]:
         """Gets the details of a network function instance, including the
         instantiation state and metadata from the function package descriptor in
         the network function package.
@@ -174,8 +105,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolFunctionInstance", kwargs)
 
     def get_sol_function_package(
-        self, **kwargs: Unpack[GetSolFunctionPackageInputTypeDef]
-    ) -> TargetResults[GetSolFunctionPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolFunctionPackageInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolFunctionPackageOutputTypeDef]:
         """Gets the details of an individual function package, such as the
         operational state and whether the package is in use.
 
@@ -184,8 +115,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolFunctionPackage", kwargs)
 
     def get_sol_function_package_content(
-        self, **kwargs: Unpack[GetSolFunctionPackageContentInputTypeDef]
-    ) -> TargetResults[GetSolFunctionPackageContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolFunctionPackageContentInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolFunctionPackageContentOutputTypeDef]:
         """Gets the contents of a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolFunctionPackageContent
@@ -193,8 +124,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolFunctionPackageContent", kwargs)
 
     def get_sol_function_package_descriptor(
-        self, **kwargs: Unpack[GetSolFunctionPackageDescriptorInputTypeDef]
-    ) -> TargetResults[GetSolFunctionPackageDescriptorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolFunctionPackageDescriptorInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolFunctionPackageDescriptorOutputTypeDef]:
         """Gets a function package descriptor in a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolFunctionPackageDescriptor
@@ -202,8 +133,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolFunctionPackageDescriptor", kwargs)
 
     def get_sol_network_instance(
-        self, **kwargs: Unpack[GetSolNetworkInstanceInputTypeDef]
-    ) -> TargetResults[GetSolNetworkInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolNetworkInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolNetworkInstanceOutputTypeDef]:
         """Gets the details of the network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkInstance
@@ -211,8 +142,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolNetworkInstance", kwargs)
 
     def get_sol_network_operation(
-        self, **kwargs: Unpack[GetSolNetworkOperationInputTypeDef]
-    ) -> TargetResults[GetSolNetworkOperationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolNetworkOperationInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolNetworkOperationOutputTypeDef]:
         """Gets the details of a network operation, including the tasks involved in
         the network operation and the status of the tasks.
 
@@ -221,8 +152,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolNetworkOperation", kwargs)
 
     def get_sol_network_package(
-        self, **kwargs: Unpack[GetSolNetworkPackageInputTypeDef]
-    ) -> TargetResults[GetSolNetworkPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolNetworkPackageInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolNetworkPackageOutputTypeDef]:
         """Gets the details of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkPackage
@@ -230,8 +161,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolNetworkPackage", kwargs)
 
     def get_sol_network_package_content(
-        self, **kwargs: Unpack[GetSolNetworkPackageContentInputTypeDef]
-    ) -> TargetResults[GetSolNetworkPackageContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolNetworkPackageContentInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolNetworkPackageContentOutputTypeDef]:
         """Gets the contents of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkPackageContent
@@ -239,8 +170,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolNetworkPackageContent", kwargs)
 
     def get_sol_network_package_descriptor(
-        self, **kwargs: Unpack[GetSolNetworkPackageDescriptorInputTypeDef]
-    ) -> TargetResults[GetSolNetworkPackageDescriptorOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSolNetworkPackageDescriptorInputTypeDef]
+    ) -> TargetResults[type_defs.GetSolNetworkPackageDescriptorOutputTypeDef]:
         """Gets the content of the network service descriptor.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkPackageDescriptor
@@ -248,8 +179,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("GetSolNetworkPackageDescriptor", kwargs)
 
     def instantiate_sol_network_instance(
-        self, **kwargs: Unpack[InstantiateSolNetworkInstanceInputTypeDef]
-    ) -> TargetResults[InstantiateSolNetworkInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.InstantiateSolNetworkInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.InstantiateSolNetworkInstanceOutputTypeDef]:
         """Instantiates a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/InstantiateSolNetworkInstance
@@ -257,8 +188,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("InstantiateSolNetworkInstance", kwargs)
 
     def list_sol_function_instances(
-        self, **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef]
-    ) -> TargetResults[ListSolFunctionInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolFunctionInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSolFunctionInstancesOutputTypeDef]:
         """Lists network function instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionInstances
@@ -266,8 +197,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ListSolFunctionInstances", kwargs)
 
     def list_sol_function_packages(
-        self, **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef]
-    ) -> TargetResults[ListSolFunctionPackagesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolFunctionPackagesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSolFunctionPackagesOutputTypeDef]:
         """Lists information about function packages.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionPackages
@@ -275,8 +206,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ListSolFunctionPackages", kwargs)
 
     def list_sol_network_instances(
-        self, **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef]
-    ) -> TargetResults[ListSolNetworkInstancesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolNetworkInstancesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSolNetworkInstancesOutputTypeDef]:
         """Lists your network instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkInstances
@@ -284,8 +215,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ListSolNetworkInstances", kwargs)
 
     def list_sol_network_operations(
-        self, **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef]
-    ) -> TargetResults[ListSolNetworkOperationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolNetworkOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSolNetworkOperationsOutputTypeDef]:
         """Lists details for a network operation, including when the operation
         started and the status of the operation.
 
@@ -294,8 +225,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ListSolNetworkOperations", kwargs)
 
     def list_sol_network_packages(
-        self, **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef]
-    ) -> TargetResults[ListSolNetworkPackagesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSolNetworkPackagesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSolNetworkPackagesOutputTypeDef]:
         """Lists network packages.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkPackages
@@ -303,8 +234,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ListSolNetworkPackages", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists tags for AWS TNB resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListTagsForResource
@@ -312,8 +243,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_sol_function_package_content(
-        self, **kwargs: Unpack[PutSolFunctionPackageContentInputTypeDef]
-    ) -> TargetResults[PutSolFunctionPackageContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSolFunctionPackageContentInputTypeDef]
+    ) -> TargetResults[type_defs.PutSolFunctionPackageContentOutputTypeDef]:
         """Uploads the contents of a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/PutSolFunctionPackageContent
@@ -321,8 +252,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("PutSolFunctionPackageContent", kwargs)
 
     def put_sol_network_package_content(
-        self, **kwargs: Unpack[PutSolNetworkPackageContentInputTypeDef]
-    ) -> TargetResults[PutSolNetworkPackageContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSolNetworkPackageContentInputTypeDef]
+    ) -> TargetResults[type_defs.PutSolNetworkPackageContentOutputTypeDef]:
         """Uploads the contents of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/PutSolNetworkPackageContent
@@ -330,8 +261,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("PutSolNetworkPackageContent", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Tags an AWS TNB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/TagResource
@@ -339,8 +270,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def terminate_sol_network_instance(
-        self, **kwargs: Unpack[TerminateSolNetworkInstanceInputTypeDef]
-    ) -> TargetResults[TerminateSolNetworkInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateSolNetworkInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.TerminateSolNetworkInstanceOutputTypeDef]:
         """Terminates a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/TerminateSolNetworkInstance
@@ -348,8 +279,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("TerminateSolNetworkInstance", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Untags an AWS TNB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UntagResource
@@ -357,8 +288,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_sol_function_package(
-        self, **kwargs: Unpack[UpdateSolFunctionPackageInputTypeDef]
-    ) -> TargetResults[UpdateSolFunctionPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSolFunctionPackageInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSolFunctionPackageOutputTypeDef]:
         """Updates the operational state of function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UpdateSolFunctionPackage
@@ -366,8 +297,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("UpdateSolFunctionPackage", kwargs)
 
     def update_sol_network_instance(
-        self, **kwargs: Unpack[UpdateSolNetworkInstanceInputTypeDef]
-    ) -> TargetResults[UpdateSolNetworkInstanceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSolNetworkInstanceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSolNetworkInstanceOutputTypeDef]:
         """Update a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UpdateSolNetworkInstance
@@ -375,8 +306,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("UpdateSolNetworkInstance", kwargs)
 
     def update_sol_network_package(
-        self, **kwargs: Unpack[UpdateSolNetworkPackageInputTypeDef]
-    ) -> TargetResults[UpdateSolNetworkPackageOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSolNetworkPackageInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSolNetworkPackageOutputTypeDef]:
         """Updates the operational state of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UpdateSolNetworkPackage
@@ -384,8 +315,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("UpdateSolNetworkPackage", kwargs)
 
     def validate_sol_function_package_content(
-        self, **kwargs: Unpack[ValidateSolFunctionPackageContentInputTypeDef]
-    ) -> TargetResults[ValidateSolFunctionPackageContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateSolFunctionPackageContentInputTypeDef]
+    ) -> TargetResults[type_defs.ValidateSolFunctionPackageContentOutputTypeDef]:
         """Validates function package content. This can be used as a dry run before
         uploading function package content with PutSolFunctionPackageContent.
 
@@ -394,8 +325,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         return self._call("ValidateSolFunctionPackageContent", kwargs)
 
     def validate_sol_network_package_content(
-        self, **kwargs: Unpack[ValidateSolNetworkPackageContentInputTypeDef]
-    ) -> TargetResults[ValidateSolNetworkPackageContentOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ValidateSolNetworkPackageContentInputTypeDef]
+    ) -> TargetResults[type_defs.ValidateSolNetworkPackageContentOutputTypeDef]:
         """Validates network package content. This can be used as a dry run before
         uploading network package content with PutSolNetworkPackageContent.
 
@@ -409,8 +340,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef],
-    ) -> TargetResults[ListSolFunctionInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolFunctionInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSolFunctionInstancesOutputTypeDef]:
         """Every page of ListSolFunctionInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -432,8 +363,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef],
-    ) -> TargetResults[ListSolFunctionPackagesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolFunctionPackagesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSolFunctionPackagesOutputTypeDef]:
         """Every page of ListSolFunctionPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -455,8 +386,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef],
-    ) -> TargetResults[ListSolNetworkInstancesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolNetworkInstancesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSolNetworkInstancesOutputTypeDef]:
         """Every page of ListSolNetworkInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -478,8 +409,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef],
-    ) -> TargetResults[ListSolNetworkOperationsOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolNetworkOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSolNetworkOperationsOutputTypeDef]:
         """Every page of ListSolNetworkOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -502,8 +433,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef],
-    ) -> TargetResults[ListSolNetworkPackagesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolNetworkPackagesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSolNetworkPackagesOutputTypeDef]:
         """Every page of ListSolNetworkPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -524,8 +455,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef],
-    ) -> Items[ListSolFunctionInstanceInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolFunctionInstancesInputTypeDef],
+    ) -> Items[type_defs.ListSolFunctionInstanceInfoTypeDef]:
         """Each element of functionInstances in every page of
         ListSolFunctionInstances, from every target, as its page arrives (tagged
         with its target).
@@ -541,8 +472,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef],
-    ) -> Items[ListSolFunctionPackageInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolFunctionPackagesInputTypeDef],
+    ) -> Items[type_defs.ListSolFunctionPackageInfoTypeDef]:
         """Each element of functionPackages in every page of ListSolFunctionPackages,
         from every target, as its page arrives (tagged with its target).
 
@@ -557,8 +488,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef],
-    ) -> Items[ListSolNetworkInstanceInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolNetworkInstancesInputTypeDef],
+    ) -> Items[type_defs.ListSolNetworkInstanceInfoTypeDef]:
         """Each element of networkInstances in every page of ListSolNetworkInstances,
         from every target, as its page arrives (tagged with its target).
 
@@ -573,8 +504,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef],
-    ) -> Items[ListSolNetworkOperationsInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolNetworkOperationsInputTypeDef],
+    ) -> Items[type_defs.ListSolNetworkOperationsInfoTypeDef]:
         """Each element of networkOperations in every page of
         ListSolNetworkOperations, from every target, as its page arrives (tagged
         with its target).
@@ -590,8 +521,8 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef],
-    ) -> Items[ListSolNetworkPackageInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListSolNetworkPackagesInputTypeDef],
+    ) -> Items[type_defs.ListSolNetworkPackageInfoTypeDef]:
         """Each element of networkPackages in every page of ListSolNetworkPackages,
         from every target, as its page arrives (tagged with its target).
 

@@ -12,88 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateCallAnalyticsCategoryRequestTypeDef,
-        CreateCallAnalyticsCategoryResponseTypeDef,
-        CreateLanguageModelRequestTypeDef,
-        CreateLanguageModelResponseTypeDef,
-        CreateMedicalVocabularyRequestTypeDef,
-        CreateMedicalVocabularyResponseTypeDef,
-        CreateVocabularyFilterRequestTypeDef,
-        CreateVocabularyFilterResponseTypeDef,
-        CreateVocabularyRequestTypeDef,
-        CreateVocabularyResponseTypeDef,
-        DeleteCallAnalyticsCategoryRequestTypeDef,
-        DeleteCallAnalyticsCategoryResponseTypeDef,
-        DeleteCallAnalyticsJobRequestTypeDef,
-        DeleteCallAnalyticsJobResponseTypeDef,
-        DeleteLanguageModelRequestTypeDef,
-        DeleteMedicalScribeJobRequestTypeDef,
-        DeleteMedicalTranscriptionJobRequestTypeDef,
-        DeleteMedicalVocabularyRequestTypeDef,
-        DeleteTranscriptionJobRequestTypeDef,
-        DeleteVocabularyFilterRequestTypeDef,
-        DeleteVocabularyRequestTypeDef,
-        DescribeLanguageModelRequestTypeDef,
-        DescribeLanguageModelResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetCallAnalyticsCategoryRequestTypeDef,
-        GetCallAnalyticsCategoryResponseTypeDef,
-        GetCallAnalyticsJobRequestTypeDef,
-        GetCallAnalyticsJobResponseTypeDef,
-        GetMedicalScribeJobRequestTypeDef,
-        GetMedicalScribeJobResponseTypeDef,
-        GetMedicalTranscriptionJobRequestTypeDef,
-        GetMedicalTranscriptionJobResponseTypeDef,
-        GetMedicalVocabularyRequestTypeDef,
-        GetMedicalVocabularyResponseTypeDef,
-        GetTranscriptionJobRequestTypeDef,
-        GetTranscriptionJobResponseTypeDef,
-        GetVocabularyFilterRequestTypeDef,
-        GetVocabularyFilterResponseTypeDef,
-        GetVocabularyRequestTypeDef,
-        GetVocabularyResponseTypeDef,
-        ListCallAnalyticsCategoriesRequestTypeDef,
-        ListCallAnalyticsCategoriesResponseTypeDef,
-        ListCallAnalyticsJobsRequestTypeDef,
-        ListCallAnalyticsJobsResponseTypeDef,
-        ListLanguageModelsRequestTypeDef,
-        ListLanguageModelsResponseTypeDef,
-        ListMedicalScribeJobsRequestTypeDef,
-        ListMedicalScribeJobsResponseTypeDef,
-        ListMedicalTranscriptionJobsRequestTypeDef,
-        ListMedicalTranscriptionJobsResponseTypeDef,
-        ListMedicalVocabulariesRequestTypeDef,
-        ListMedicalVocabulariesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTranscriptionJobsRequestTypeDef,
-        ListTranscriptionJobsResponseTypeDef,
-        ListVocabulariesRequestTypeDef,
-        ListVocabulariesResponseTypeDef,
-        ListVocabularyFiltersRequestTypeDef,
-        ListVocabularyFiltersResponseTypeDef,
-        StartCallAnalyticsJobRequestTypeDef,
-        StartCallAnalyticsJobResponseTypeDef,
-        StartMedicalScribeJobRequestTypeDef,
-        StartMedicalScribeJobResponseTypeDef,
-        StartMedicalTranscriptionJobRequestTypeDef,
-        StartMedicalTranscriptionJobResponseTypeDef,
-        StartTranscriptionJobRequestTypeDef,
-        StartTranscriptionJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateCallAnalyticsCategoryRequestTypeDef,
-        UpdateCallAnalyticsCategoryResponseTypeDef,
-        UpdateMedicalVocabularyRequestTypeDef,
-        UpdateMedicalVocabularyResponseTypeDef,
-        UpdateVocabularyFilterRequestTypeDef,
-        UpdateVocabularyFilterResponseTypeDef,
-        UpdateVocabularyRequestTypeDef,
-        UpdateVocabularyResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTranscribeService"]
 
@@ -107,8 +26,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_call_analytics_category(
-        self, **kwargs: Unpack[CreateCallAnalyticsCategoryRequestTypeDef]
-    ) -> TargetResults[CreateCallAnalyticsCategoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCallAnalyticsCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCallAnalyticsCategoryResponseTypeDef]:
         """Creates a new Call Analytics category.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateCallAnalyticsCategory
@@ -116,8 +35,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("CreateCallAnalyticsCategory", kwargs)
 
     def create_language_model(
-        self, **kwargs: Unpack[CreateLanguageModelRequestTypeDef]
-    ) -> TargetResults[CreateLanguageModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLanguageModelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLanguageModelResponseTypeDef]:
         """Creates a new custom language model.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateLanguageModel
@@ -125,8 +44,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("CreateLanguageModel", kwargs)
 
     def create_medical_vocabulary(
-        self, **kwargs: Unpack[CreateMedicalVocabularyRequestTypeDef]
-    ) -> TargetResults[CreateMedicalVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMedicalVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMedicalVocabularyResponseTypeDef]:
         """Creates a new custom medical vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateMedicalVocabulary
@@ -134,8 +53,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("CreateMedicalVocabulary", kwargs)
 
     def create_vocabulary(
-        self, **kwargs: Unpack[CreateVocabularyRequestTypeDef]
-    ) -> TargetResults[CreateVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVocabularyResponseTypeDef]:
         """Creates a new custom vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateVocabulary
@@ -143,8 +62,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("CreateVocabulary", kwargs)
 
     def create_vocabulary_filter(
-        self, **kwargs: Unpack[CreateVocabularyFilterRequestTypeDef]
-    ) -> TargetResults[CreateVocabularyFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVocabularyFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVocabularyFilterResponseTypeDef]:
         """Creates a new custom vocabulary filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateVocabularyFilter
@@ -152,8 +71,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("CreateVocabularyFilter", kwargs)
 
     def delete_call_analytics_category(
-        self, **kwargs: Unpack[DeleteCallAnalyticsCategoryRequestTypeDef]
-    ) -> TargetResults[DeleteCallAnalyticsCategoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCallAnalyticsCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCallAnalyticsCategoryResponseTypeDef]:
         """Deletes a Call Analytics category. To use this operation, specify the name
         of the category you want to delete using CategoryName. Category names are
         case sensitive.
@@ -163,8 +82,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteCallAnalyticsCategory", kwargs)
 
     def delete_call_analytics_job(
-        self, **kwargs: Unpack[DeleteCallAnalyticsJobRequestTypeDef]
-    ) -> TargetResults[DeleteCallAnalyticsJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCallAnalyticsJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCallAnalyticsJobResponseTypeDef]:
         """Deletes a Call Analytics job. To use this operation, specify the name of
         the job you want to delete using CallAnalyticsJobName. Job names are case
         sensitive.
@@ -174,8 +93,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteCallAnalyticsJob", kwargs)
 
     def delete_language_model(
-        self, **kwargs: Unpack[DeleteLanguageModelRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLanguageModelRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a custom language model. To use this operation, specify the name
         of the language model you want to delete using ModelName. custom language
         model names are case sensitive.
@@ -185,8 +104,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteLanguageModel", kwargs)
 
     def delete_medical_scribe_job(
-        self, **kwargs: Unpack[DeleteMedicalScribeJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMedicalScribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a Medical Scribe job. To use this operation, specify the name of
         the job you want to delete using MedicalScribeJobName. Job names are case
         sensitive.
@@ -196,8 +115,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteMedicalScribeJob", kwargs)
 
     def delete_medical_transcription_job(
-        self, **kwargs: Unpack[DeleteMedicalTranscriptionJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMedicalTranscriptionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a medical transcription job. To use this operation, specify the
         name of the job you want to delete using MedicalTranscriptionJobName. Job
         names are case sensitive.
@@ -207,8 +126,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteMedicalTranscriptionJob", kwargs)
 
     def delete_medical_vocabulary(
-        self, **kwargs: Unpack[DeleteMedicalVocabularyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMedicalVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a custom medical vocabulary. To use this operation, specify the
         name of the custom vocabulary you want to delete using VocabularyName.
         Custom vocabulary names are case sensitive.
@@ -218,8 +137,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteMedicalVocabulary", kwargs)
 
     def delete_transcription_job(
-        self, **kwargs: Unpack[DeleteTranscriptionJobRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTranscriptionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a transcription job. To use this operation, specify the name of
         the job you want to delete using TranscriptionJobName. Job names are case
         sensitive.
@@ -229,8 +148,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteTranscriptionJob", kwargs)
 
     def delete_vocabulary(
-        self, **kwargs: Unpack[DeleteVocabularyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a custom vocabulary. To use this operation, specify the name of
         the custom vocabulary you want to delete using VocabularyName. Custom
         vocabulary names are case sensitive.
@@ -240,8 +159,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteVocabulary", kwargs)
 
     def delete_vocabulary_filter(
-        self, **kwargs: Unpack[DeleteVocabularyFilterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVocabularyFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a custom vocabulary filter. To use this operation, specify the
         name of the custom vocabulary filter you want to delete using
         VocabularyFilterName. Custom vocabulary filter names are case sensitive.
@@ -251,8 +170,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DeleteVocabularyFilter", kwargs)
 
     def describe_language_model(
-        self, **kwargs: Unpack[DescribeLanguageModelRequestTypeDef]
-    ) -> TargetResults[DescribeLanguageModelResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeLanguageModelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLanguageModelResponseTypeDef]:
         """Provides information about the specified custom language model.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/DescribeLanguageModel
@@ -260,8 +179,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("DescribeLanguageModel", kwargs)
 
     def get_call_analytics_category(
-        self, **kwargs: Unpack[GetCallAnalyticsCategoryRequestTypeDef]
-    ) -> TargetResults[GetCallAnalyticsCategoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCallAnalyticsCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCallAnalyticsCategoryResponseTypeDef]:
         """Provides information about the specified Call Analytics category.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetCallAnalyticsCategory
@@ -269,8 +188,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetCallAnalyticsCategory", kwargs)
 
     def get_call_analytics_job(
-        self, **kwargs: Unpack[GetCallAnalyticsJobRequestTypeDef]
-    ) -> TargetResults[GetCallAnalyticsJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCallAnalyticsJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCallAnalyticsJobResponseTypeDef]:
         """Provides information about the specified Call Analytics job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetCallAnalyticsJob
@@ -278,8 +197,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetCallAnalyticsJob", kwargs)
 
     def get_medical_scribe_job(
-        self, **kwargs: Unpack[GetMedicalScribeJobRequestTypeDef]
-    ) -> TargetResults[GetMedicalScribeJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMedicalScribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMedicalScribeJobResponseTypeDef]:
         """Provides information about the specified Medical Scribe job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalScribeJob
@@ -287,8 +206,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetMedicalScribeJob", kwargs)
 
     def get_medical_transcription_job(
-        self, **kwargs: Unpack[GetMedicalTranscriptionJobRequestTypeDef]
-    ) -> TargetResults[GetMedicalTranscriptionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMedicalTranscriptionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMedicalTranscriptionJobResponseTypeDef]:
         """Provides information about the specified medical transcription job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalTranscriptionJob
@@ -296,8 +215,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetMedicalTranscriptionJob", kwargs)
 
     def get_medical_vocabulary(
-        self, **kwargs: Unpack[GetMedicalVocabularyRequestTypeDef]
-    ) -> TargetResults[GetMedicalVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMedicalVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMedicalVocabularyResponseTypeDef]:
         """Provides information about the specified custom medical vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalVocabulary
@@ -305,8 +224,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetMedicalVocabulary", kwargs)
 
     def get_transcription_job(
-        self, **kwargs: Unpack[GetTranscriptionJobRequestTypeDef]
-    ) -> TargetResults[GetTranscriptionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTranscriptionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTranscriptionJobResponseTypeDef]:
         """Provides information about the specified transcription job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetTranscriptionJob
@@ -314,8 +233,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetTranscriptionJob", kwargs)
 
     def get_vocabulary(
-        self, **kwargs: Unpack[GetVocabularyRequestTypeDef]
-    ) -> TargetResults[GetVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVocabularyResponseTypeDef]:
         """Provides information about the specified custom vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetVocabulary
@@ -323,8 +242,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetVocabulary", kwargs)
 
     def get_vocabulary_filter(
-        self, **kwargs: Unpack[GetVocabularyFilterRequestTypeDef]
-    ) -> TargetResults[GetVocabularyFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetVocabularyFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVocabularyFilterResponseTypeDef]:
         """Provides information about the specified custom vocabulary filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetVocabularyFilter
@@ -332,8 +251,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("GetVocabularyFilter", kwargs)
 
     def list_call_analytics_categories(
-        self, **kwargs: Unpack[ListCallAnalyticsCategoriesRequestTypeDef]
-    ) -> TargetResults[ListCallAnalyticsCategoriesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCallAnalyticsCategoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCallAnalyticsCategoriesResponseTypeDef]:
         """Provides a list of Call Analytics categories, including all rules that
         make up each category.
 
@@ -342,8 +261,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListCallAnalyticsCategories", kwargs)
 
     def list_call_analytics_jobs(
-        self, **kwargs: Unpack[ListCallAnalyticsJobsRequestTypeDef]
-    ) -> TargetResults[ListCallAnalyticsJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCallAnalyticsJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCallAnalyticsJobsResponseTypeDef]:
         """Provides a list of Call Analytics jobs that match the specified criteria.
         If no criteria are specified, all Call Analytics jobs are returned.
 
@@ -352,8 +271,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListCallAnalyticsJobs", kwargs)
 
     def list_language_models(
-        self, **kwargs: Unpack[ListLanguageModelsRequestTypeDef]
-    ) -> TargetResults[ListLanguageModelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLanguageModelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLanguageModelsResponseTypeDef]:
         """Provides a list of custom language models that match the specified
         criteria. If no criteria are specified, all custom language models are
         returned.
@@ -363,8 +282,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListLanguageModels", kwargs)
 
     def list_medical_scribe_jobs(
-        self, **kwargs: Unpack[ListMedicalScribeJobsRequestTypeDef]
-    ) -> TargetResults[ListMedicalScribeJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMedicalScribeJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMedicalScribeJobsResponseTypeDef]:
         """Provides a list of Medical Scribe jobs that match the specified criteria.
         If no criteria are specified, all Medical Scribe jobs are returned.
 
@@ -373,8 +292,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListMedicalScribeJobs", kwargs)
 
     def list_medical_transcription_jobs(
-        self, **kwargs: Unpack[ListMedicalTranscriptionJobsRequestTypeDef]
-    ) -> TargetResults[ListMedicalTranscriptionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMedicalTranscriptionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMedicalTranscriptionJobsResponseTypeDef]:
         """Provides a list of medical transcription jobs that match the specified
         criteria. If no criteria are specified, all medical transcription jobs are
         returned.
@@ -384,8 +303,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListMedicalTranscriptionJobs", kwargs)
 
     def list_medical_vocabularies(
-        self, **kwargs: Unpack[ListMedicalVocabulariesRequestTypeDef]
-    ) -> TargetResults[ListMedicalVocabulariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMedicalVocabulariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMedicalVocabulariesResponseTypeDef]:
         """Provides a list of custom medical vocabularies that match the specified
         criteria. If no criteria are specified, all custom medical vocabularies
         are returned.
@@ -395,8 +314,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListMedicalVocabularies", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with the specified transcription job,
         vocabulary, model, or resource.
 
@@ -405,8 +324,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_transcription_jobs(
-        self, **kwargs: Unpack[ListTranscriptionJobsRequestTypeDef]
-    ) -> TargetResults[ListTranscriptionJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTranscriptionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTranscriptionJobsResponseTypeDef]:
         """Provides a list of transcription jobs that match the specified criteria.
         If no criteria are specified, all transcription jobs are returned.
 
@@ -415,8 +334,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListTranscriptionJobs", kwargs)
 
     def list_vocabularies(
-        self, **kwargs: Unpack[ListVocabulariesRequestTypeDef]
-    ) -> TargetResults[ListVocabulariesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVocabulariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVocabulariesResponseTypeDef]:
         """Provides a list of custom vocabularies that match the specified criteria.
         If no criteria are specified, all custom vocabularies are returned.
 
@@ -425,8 +344,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListVocabularies", kwargs)
 
     def list_vocabulary_filters(
-        self, **kwargs: Unpack[ListVocabularyFiltersRequestTypeDef]
-    ) -> TargetResults[ListVocabularyFiltersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListVocabularyFiltersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVocabularyFiltersResponseTypeDef]:
         """Provides a list of custom vocabulary filters that match the specified
         criteria. If no criteria are specified, all custom vocabularies are
         returned.
@@ -436,8 +355,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("ListVocabularyFilters", kwargs)
 
     def start_call_analytics_job(
-        self, **kwargs: Unpack[StartCallAnalyticsJobRequestTypeDef]
-    ) -> TargetResults[StartCallAnalyticsJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartCallAnalyticsJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCallAnalyticsJobResponseTypeDef]:
         """Transcribes the audio from a customer service call and applies any
         additional Request Parameters you choose to include in your request.
 
@@ -446,8 +365,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("StartCallAnalyticsJob", kwargs)
 
     def start_medical_scribe_job(
-        self, **kwargs: Unpack[StartMedicalScribeJobRequestTypeDef]
-    ) -> TargetResults[StartMedicalScribeJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMedicalScribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMedicalScribeJobResponseTypeDef]:
         """Transcribes patient-clinician conversations and generates clinical notes.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/StartMedicalScribeJob
@@ -455,8 +374,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("StartMedicalScribeJob", kwargs)
 
     def start_medical_transcription_job(
-        self, **kwargs: Unpack[StartMedicalTranscriptionJobRequestTypeDef]
-    ) -> TargetResults[StartMedicalTranscriptionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMedicalTranscriptionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMedicalTranscriptionJobResponseTypeDef]:
         """Transcribes the audio from a medical dictation or conversation and applies
         any additional Request Parameters you choose to include in your request.
 
@@ -465,8 +384,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("StartMedicalTranscriptionJob", kwargs)
 
     def start_transcription_job(
-        self, **kwargs: Unpack[StartTranscriptionJobRequestTypeDef]
-    ) -> TargetResults[StartTranscriptionJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTranscriptionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTranscriptionJobResponseTypeDef]:
         """Transcribes the audio from a media file and applies any additional Request
         Parameters you choose to include in your request.
 
@@ -475,8 +394,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("StartTranscriptionJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds one or more custom tags, each in the form of a key:value pair, to the
         specified resource.
 
@@ -485,8 +404,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified Amazon Transcribe resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/UntagResource
@@ -494,8 +413,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_call_analytics_category(
-        self, **kwargs: Unpack[UpdateCallAnalyticsCategoryRequestTypeDef]
-    ) -> TargetResults[UpdateCallAnalyticsCategoryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCallAnalyticsCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCallAnalyticsCategoryResponseTypeDef]:
         """Updates the specified Call Analytics category with new rules. Note that
         the UpdateCallAnalyticsCategory operation overwrites all existing rules
         contained in the specified category. You cannot append additional rules
@@ -506,8 +425,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("UpdateCallAnalyticsCategory", kwargs)
 
     def update_medical_vocabulary(
-        self, **kwargs: Unpack[UpdateMedicalVocabularyRequestTypeDef]
-    ) -> TargetResults[UpdateMedicalVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMedicalVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMedicalVocabularyResponseTypeDef]:
         """Updates an existing custom medical vocabulary with new values. This
         operation overwrites all existing information with your new values; you
         cannot append new terms onto an existing custom vocabulary.
@@ -517,8 +436,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("UpdateMedicalVocabulary", kwargs)
 
     def update_vocabulary(
-        self, **kwargs: Unpack[UpdateVocabularyRequestTypeDef]
-    ) -> TargetResults[UpdateVocabularyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVocabularyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVocabularyResponseTypeDef]:
         """Updates an existing custom vocabulary with new values. This operation
         overwrites all existing information with your new values; you cannot
         append new terms onto an existing custom vocabulary.
@@ -528,8 +447,8 @@ class MultiRegionTranscribeService(MultiRegionClient):
         return self._call("UpdateVocabulary", kwargs)
 
     def update_vocabulary_filter(
-        self, **kwargs: Unpack[UpdateVocabularyFilterRequestTypeDef]
-    ) -> TargetResults[UpdateVocabularyFilterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateVocabularyFilterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVocabularyFilterResponseTypeDef]:
         """Updates an existing custom vocabulary filter with a new list of words. The
         new list you provide overwrites all previous entries; you cannot append
         new terms onto an existing custom vocabulary filter.
@@ -543,7 +462,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetCallAnalyticsJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetCallAnalyticsJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until CallAnalyticsJobCompleted.
 
@@ -562,7 +481,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeLanguageModelRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeLanguageModelRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until LanguageModelCompleted.
 
@@ -581,7 +500,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetMedicalScribeJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetMedicalScribeJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until MedicalScribeJobCompleted.
 
@@ -600,7 +519,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetMedicalTranscriptionJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetMedicalTranscriptionJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until MedicalTranscriptionJobCompleted.
 
@@ -622,7 +541,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetMedicalVocabularyRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetMedicalVocabularyRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until MedicalVocabularyReady.
 
@@ -641,7 +560,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetTranscriptionJobRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetTranscriptionJobRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until TranscriptionJobCompleted.
 
@@ -660,7 +579,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[GetVocabularyRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetVocabularyRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until VocabularyReady.
 

@@ -15,147 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ConnectorFileTransferResultTypeDef,
-        CreateAccessRequestTypeDef,
-        CreateAccessResponseTypeDef,
-        CreateAgreementRequestTypeDef,
-        CreateAgreementResponseTypeDef,
-        CreateConnectorRequestTypeDef,
-        CreateConnectorResponseTypeDef,
-        CreateProfileRequestTypeDef,
-        CreateProfileResponseTypeDef,
-        CreateServerRequestTypeDef,
-        CreateServerResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        CreateWebAppRequestTypeDef,
-        CreateWebAppResponseTypeDef,
-        CreateWorkflowRequestTypeDef,
-        CreateWorkflowResponseTypeDef,
-        DeleteAccessRequestTypeDef,
-        DeleteAgreementRequestTypeDef,
-        DeleteCertificateRequestTypeDef,
-        DeleteConnectorRequestTypeDef,
-        DeleteHostKeyRequestTypeDef,
-        DeleteProfileRequestTypeDef,
-        DeleteServerRequestTypeDef,
-        DeleteSshPublicKeyRequestTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteWebAppCustomizationRequestTypeDef,
-        DeleteWebAppRequestTypeDef,
-        DeleteWorkflowRequestTypeDef,
-        DescribeAccessRequestTypeDef,
-        DescribeAccessResponseTypeDef,
-        DescribeAgreementRequestTypeDef,
-        DescribeAgreementResponseTypeDef,
-        DescribeCertificateRequestTypeDef,
-        DescribeCertificateResponseTypeDef,
-        DescribeConnectorRequestTypeDef,
-        DescribeConnectorResponseTypeDef,
-        DescribeExecutionRequestTypeDef,
-        DescribeExecutionResponseTypeDef,
-        DescribeHostKeyRequestTypeDef,
-        DescribeHostKeyResponseTypeDef,
-        DescribeProfileRequestTypeDef,
-        DescribeProfileResponseTypeDef,
-        DescribeSecurityPolicyRequestTypeDef,
-        DescribeSecurityPolicyResponseTypeDef,
-        DescribeServerRequestTypeDef,
-        DescribeServerResponseTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResponseTypeDef,
-        DescribeWebAppCustomizationRequestTypeDef,
-        DescribeWebAppCustomizationResponseTypeDef,
-        DescribeWebAppRequestTypeDef,
-        DescribeWebAppResponseTypeDef,
-        DescribeWorkflowRequestTypeDef,
-        DescribeWorkflowResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ImportCertificateRequestTypeDef,
-        ImportCertificateResponseTypeDef,
-        ImportHostKeyRequestTypeDef,
-        ImportHostKeyResponseTypeDef,
-        ImportSshPublicKeyRequestTypeDef,
-        ImportSshPublicKeyResponseTypeDef,
-        ListAccessesRequestTypeDef,
-        ListAccessesResponseTypeDef,
-        ListAgreementsRequestTypeDef,
-        ListAgreementsResponseTypeDef,
-        ListCertificatesRequestTypeDef,
-        ListCertificatesResponseTypeDef,
-        ListConnectorsRequestTypeDef,
-        ListConnectorsResponseTypeDef,
-        ListExecutionsRequestTypeDef,
-        ListExecutionsResponseTypeDef,
-        ListFileTransferResultsRequestTypeDef,
-        ListFileTransferResultsResponseTypeDef,
-        ListHostKeysRequestTypeDef,
-        ListHostKeysResponseTypeDef,
-        ListProfilesRequestTypeDef,
-        ListProfilesResponseTypeDef,
-        ListSecurityPoliciesRequestTypeDef,
-        ListSecurityPoliciesResponseTypeDef,
-        ListServersRequestTypeDef,
-        ListServersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        ListWebAppsRequestTypeDef,
-        ListWebAppsResponseTypeDef,
-        ListWorkflowsRequestTypeDef,
-        ListWorkflowsResponseTypeDef,
-        ListedAccessTypeDef,
-        ListedAgreementTypeDef,
-        ListedCertificateTypeDef,
-        ListedConnectorTypeDef,
-        ListedExecutionTypeDef,
-        ListedProfileTypeDef,
-        ListedServerTypeDef,
-        ListedUserTypeDef,
-        ListedWebAppTypeDef,
-        ListedWorkflowTypeDef,
-        SendWorkflowStepStateRequestTypeDef,
-        SendWorkflowStepStateResponseTypeDef,
-        StartDirectoryListingRequestTypeDef,
-        StartDirectoryListingResponseTypeDef,
-        StartFileTransferRequestTypeDef,
-        StartFileTransferResponseTypeDef,
-        StartRemoteDeleteRequestTypeDef,
-        StartRemoteDeleteResponseTypeDef,
-        StartRemoteMoveRequestTypeDef,
-        StartRemoteMoveResponseTypeDef,
-        StartServerRequestTypeDef,
-        StopServerRequestTypeDef,
-        TagResourceRequestTypeDef,
-        TagTypeDef,
-        TestConnectionRequestTypeDef,
-        TestConnectionResponseTypeDef,
-        TestIdentityProviderRequestTypeDef,
-        TestIdentityProviderResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UpdateAccessRequestTypeDef,
-        UpdateAccessResponseTypeDef,
-        UpdateAgreementRequestTypeDef,
-        UpdateAgreementResponseTypeDef,
-        UpdateCertificateRequestTypeDef,
-        UpdateCertificateResponseTypeDef,
-        UpdateConnectorRequestTypeDef,
-        UpdateConnectorResponseTypeDef,
-        UpdateHostKeyRequestTypeDef,
-        UpdateHostKeyResponseTypeDef,
-        UpdateProfileRequestTypeDef,
-        UpdateProfileResponseTypeDef,
-        UpdateServerRequestTypeDef,
-        UpdateServerResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UpdateWebAppCustomizationRequestTypeDef,
-        UpdateWebAppCustomizationResponseTypeDef,
-        UpdateWebAppRequestTypeDef,
-        UpdateWebAppResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTransfer"]
 
@@ -179,8 +39,8 @@ class MultiRegionTransfer(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_access(
-        self, **kwargs: Unpack[CreateAccessRequestTypeDef]
-    ) -> TargetResults[CreateAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessResponseTypeDef]:
         """Used by administrators to choose which groups in the directory should have
         access to upload and download files over the enabled protocols using
         Transfer Family. For example, a Microsoft Active Directory might contain
@@ -193,8 +53,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateAccess", kwargs)
 
     def create_agreement(
-        self, **kwargs: Unpack[CreateAgreementRequestTypeDef]
-    ) -> TargetResults[CreateAgreementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgreementResponseTypeDef]:
         """Creates an agreement. An agreement is a bilateral trading partner
         agreement, or partnership, between an Transfer Family server and an AS2
         process. The agreement defines the file and message transfer relationship
@@ -207,8 +67,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateAgreement", kwargs)
 
     def create_connector(
-        self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> TargetResults[CreateConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorResponseTypeDef]:
         """Creates the connector, which captures the parameters for a connection for
         the AS2 or SFTP protocol. For AS2, the connector is required for sending
         files to an externally hosted AS2 server. For SFTP, the connector is
@@ -221,8 +81,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateConnector", kwargs)
 
     def create_profile(
-        self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> TargetResults[CreateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileResponseTypeDef]:
         """Creates the local or partner profile to use for AS2 transfers.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/CreateProfile
@@ -230,8 +90,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateProfile", kwargs)
 
     def create_server(
-        self, **kwargs: Unpack[CreateServerRequestTypeDef]
-    ) -> TargetResults[CreateServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServerResponseTypeDef]:
         """Instantiates an auto-scaling virtual server based on the selected file
         transfer protocol in Amazon Web Services. When you make updates to your
         file transfer protocol-enabled server or when you work with users, use the
@@ -243,8 +103,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateServer", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a user and associates them with an existing file transfer
         protocol-enabled server. You can only create and associate users with
         servers that have the IdentityProviderType set to SERVICE_MANAGED. Using
@@ -259,8 +119,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def create_web_app(
-        self, **kwargs: Unpack[CreateWebAppRequestTypeDef]
-    ) -> TargetResults[CreateWebAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebAppRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebAppResponseTypeDef]:
         """Creates a web app based on specified parameters, and returns the ID for
         the new web app. You can configure the web app to be publicly accessible
         or hosted within a VPC.
@@ -270,8 +130,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateWebApp", kwargs)
 
     def create_workflow(
-        self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:
         """Allows you to create a workflow with specified steps and step details the
         workflow invokes after file transfer completes. After creating a workflow,
         you can associate the workflow created with any transfer servers by
@@ -283,8 +143,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("CreateWorkflow", kwargs)
 
     def delete_access(
-        self, **kwargs: Unpack[DeleteAccessRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Allows you to delete the access specified in the ServerID and ExternalID
         parameters.
 
@@ -293,8 +153,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteAccess", kwargs)
 
     def delete_agreement(
-        self, **kwargs: Unpack[DeleteAgreementRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete the agreement that's specified in the provided AgreementId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteAgreement
@@ -302,8 +162,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteAgreement", kwargs)
 
     def delete_certificate(
-        self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the certificate that's specified in the CertificateId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteCertificate
@@ -311,8 +171,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteCertificate", kwargs)
 
     def delete_connector(
-        self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the connector that's specified in the provided ConnectorId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteConnector
@@ -320,8 +180,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteConnector", kwargs)
 
     def delete_host_key(
-        self, **kwargs: Unpack[DeleteHostKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteHostKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the host key that's specified in the HostKeyId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteHostKey
@@ -329,8 +189,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteHostKey", kwargs)
 
     def delete_profile(
-        self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the profile that's specified in the ProfileId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteProfile
@@ -338,8 +198,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteProfile", kwargs)
 
     def delete_server(
-        self, **kwargs: Unpack[DeleteServerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the file transfer protocol-enabled server that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteServer
@@ -347,8 +207,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteServer", kwargs)
 
     def delete_ssh_public_key(
-        self, **kwargs: Unpack[DeleteSshPublicKeyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSshPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a user's Secure Shell (SSH) public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteSshPublicKey
@@ -356,8 +216,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteSshPublicKey", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the user belonging to a file transfer protocol-enabled server you
         specify.
 
@@ -366,8 +226,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def delete_web_app(
-        self, **kwargs: Unpack[DeleteWebAppRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebAppRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified web app.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteWebApp
@@ -375,8 +235,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteWebApp", kwargs)
 
     def delete_web_app_customization(
-        self, **kwargs: Unpack[DeleteWebAppCustomizationRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebAppCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the WebAppCustomization object that corresponds to the web app ID
         specified.
 
@@ -385,8 +245,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteWebAppCustomization", kwargs)
 
     def delete_workflow(
-        self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteWorkflow
@@ -394,8 +254,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DeleteWorkflow", kwargs)
 
     def describe_access(
-        self, **kwargs: Unpack[DescribeAccessRequestTypeDef]
-    ) -> TargetResults[DescribeAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccessResponseTypeDef]:
         """Describes the access that is assigned to the specific file transfer
         protocol-enabled server, as identified by its ServerId property and its
         ExternalId.
@@ -405,8 +265,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeAccess", kwargs)
 
     def describe_agreement(
-        self, **kwargs: Unpack[DescribeAgreementRequestTypeDef]
-    ) -> TargetResults[DescribeAgreementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgreementResponseTypeDef]:
         """Describes the agreement that's identified by the AgreementId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeAgreement
@@ -414,8 +274,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeAgreement", kwargs)
 
     def describe_certificate(
-        self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> TargetResults[DescribeCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateResponseTypeDef]:
         """Describes the certificate that's identified by the CertificateId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeCertificate
@@ -423,8 +283,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeCertificate", kwargs)
 
     def describe_connector(
-        self, **kwargs: Unpack[DescribeConnectorRequestTypeDef]
-    ) -> TargetResults[DescribeConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectorResponseTypeDef]:
         """Describes the connector that's identified by the ConnectorId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeConnector
@@ -432,8 +292,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeConnector", kwargs)
 
     def describe_execution(
-        self, **kwargs: Unpack[DescribeExecutionRequestTypeDef]
-    ) -> TargetResults[DescribeExecutionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExecutionResponseTypeDef]:
         """You can use DescribeExecution to check the details of the execution of the
         specified workflow.
 
@@ -442,8 +302,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeExecution", kwargs)
 
     def describe_host_key(
-        self, **kwargs: Unpack[DescribeHostKeyRequestTypeDef]
-    ) -> TargetResults[DescribeHostKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeHostKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeHostKeyResponseTypeDef]:
         """Returns the details of the host key that's specified by the HostKeyId and
         ServerId.
 
@@ -452,8 +312,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeHostKey", kwargs)
 
     def describe_profile(
-        self, **kwargs: Unpack[DescribeProfileRequestTypeDef]
-    ) -> TargetResults[DescribeProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeProfileResponseTypeDef]:
         """Returns the details of the profile that's specified by the ProfileId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeProfile
@@ -461,8 +321,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeProfile", kwargs)
 
     def describe_security_policy(
-        self, **kwargs: Unpack[DescribeSecurityPolicyRequestTypeDef]
-    ) -> TargetResults[DescribeSecurityPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSecurityPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSecurityPolicyResponseTypeDef]:
         """Describes the security policy that is attached to your server or SFTP
         connector. The response contains a description of the security policy's
         properties. For more information about security policies, see Working with
@@ -474,8 +334,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeSecurityPolicy", kwargs)
 
     def describe_server(
-        self, **kwargs: Unpack[DescribeServerRequestTypeDef]
-    ) -> TargetResults[DescribeServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeServerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServerResponseTypeDef]:
         """Describes a file transfer protocol-enabled server that you specify by
         passing the ServerId parameter.
 
@@ -484,8 +344,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeServer", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
         """Describes the user assigned to the specific file transfer protocol-enabled
         server, as identified by its ServerId property.
 
@@ -494,8 +354,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def describe_web_app(
-        self, **kwargs: Unpack[DescribeWebAppRequestTypeDef]
-    ) -> TargetResults[DescribeWebAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWebAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWebAppResponseTypeDef]:
         """Describes the web app that's identified by WebAppId. The response includes
         endpoint configuration details such as whether the web app is publicly
         accessible or VPC hosted.
@@ -505,8 +365,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeWebApp", kwargs)
 
     def describe_web_app_customization(
-        self, **kwargs: Unpack[DescribeWebAppCustomizationRequestTypeDef]
-    ) -> TargetResults[DescribeWebAppCustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWebAppCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWebAppCustomizationResponseTypeDef]:
         """Describes the web app customization object that's identified by WebAppId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeWebAppCustomization
@@ -514,8 +374,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeWebAppCustomization", kwargs)
 
     def describe_workflow(
-        self, **kwargs: Unpack[DescribeWorkflowRequestTypeDef]
-    ) -> TargetResults[DescribeWorkflowResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkflowRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkflowResponseTypeDef]:
         """Describes the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeWorkflow
@@ -523,8 +383,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("DescribeWorkflow", kwargs)
 
     def import_certificate(
-        self, **kwargs: Unpack[ImportCertificateRequestTypeDef]
-    ) -> TargetResults[ImportCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportCertificateResponseTypeDef]:
         """Imports the signing and encryption certificates that you need to create
         local (AS2) profiles and partner profiles.
 
@@ -533,8 +393,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ImportCertificate", kwargs)
 
     def import_host_key(
-        self, **kwargs: Unpack[ImportHostKeyRequestTypeDef]
-    ) -> TargetResults[ImportHostKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportHostKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportHostKeyResponseTypeDef]:
         """Adds a host key to the server that's specified by the ServerId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ImportHostKey
@@ -542,8 +402,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ImportHostKey", kwargs)
 
     def import_ssh_public_key(
-        self, **kwargs: Unpack[ImportSshPublicKeyRequestTypeDef]
-    ) -> TargetResults[ImportSshPublicKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportSshPublicKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportSshPublicKeyResponseTypeDef]:
         """Adds a Secure Shell (SSH) public key to a Transfer Family user identified
         by a UserName value assigned to the specific file transfer
         protocol-enabled server, identified by ServerId.
@@ -553,8 +413,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ImportSshPublicKey", kwargs)
 
     def list_accesses(
-        self, **kwargs: Unpack[ListAccessesRequestTypeDef]
-    ) -> TargetResults[ListAccessesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessesResponseTypeDef]:
         """Lists the details for all the accesses you have on your server.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListAccesses
@@ -562,8 +422,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListAccesses", kwargs)
 
     def list_agreements(
-        self, **kwargs: Unpack[ListAgreementsRequestTypeDef]
-    ) -> TargetResults[ListAgreementsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAgreementsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementsResponseTypeDef]:
         """Returns a list of the agreements for the server that's identified by the
         ServerId that you supply. If you want to limit the results to a certain
         number, supply a value for the MaxResults parameter. If you ran the
@@ -575,8 +435,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListAgreements", kwargs)
 
     def list_certificates(
-        self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> TargetResults[ListCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
         """Returns a list of the current certificates that have been imported into
         Transfer Family. If you want to limit the results to a certain number,
         supply a value for the MaxResults parameter. If you ran the command
@@ -589,8 +449,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListCertificates", kwargs)
 
     def list_connectors(
-        self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Lists the connectors for the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListConnectors
@@ -598,8 +458,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListConnectors", kwargs)
 
     def list_executions(
-        self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Lists all in-progress executions for the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListExecutions
@@ -607,8 +467,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListExecutions", kwargs)
 
     def list_file_transfer_results(
-        self, **kwargs: Unpack[ListFileTransferResultsRequestTypeDef]
-    ) -> TargetResults[ListFileTransferResultsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFileTransferResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFileTransferResultsResponseTypeDef]:
         """Returns real-time updates and detailed information on the status of each
         individual file being transferred in a specific file transfer operation.
         You specify the file transfer by providing its ConnectorId and its
@@ -619,8 +479,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListFileTransferResults", kwargs)
 
     def list_host_keys(
-        self, **kwargs: Unpack[ListHostKeysRequestTypeDef]
-    ) -> TargetResults[ListHostKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListHostKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHostKeysResponseTypeDef]:
         """Returns a list of host keys for the server that's specified by the
         ServerId parameter.
 
@@ -629,8 +489,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListHostKeys", kwargs)
 
     def list_profiles(
-        self, **kwargs: Unpack[ListProfilesRequestTypeDef]
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Returns a list of the profiles for your system. If you want to limit the
         results to a certain number, supply a value for the MaxResults parameter.
         If you ran the command previously and received a value for NextToken, you
@@ -642,8 +502,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListProfiles", kwargs)
 
     def list_security_policies(
-        self, **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef]
-    ) -> TargetResults[ListSecurityPoliciesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityPoliciesResponseTypeDef]:
         """Lists the security policies that are attached to your servers and SFTP
         connectors. For more information about security policies, see Working with
         security policies for servers or Working with security policies for SFTP
@@ -654,8 +514,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListSecurityPolicies", kwargs)
 
     def list_servers(
-        self, **kwargs: Unpack[ListServersRequestTypeDef]
-    ) -> TargetResults[ListServersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServersResponseTypeDef]:
         """Lists the file transfer protocol-enabled servers that are associated with
         your Amazon Web Services account.
 
@@ -664,8 +524,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListServers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a user, server, or role.
 
@@ -674,8 +534,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Lists the users for a file transfer protocol-enabled server that you
         specify by passing the ServerId parameter.
 
@@ -684,8 +544,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def list_web_apps(
-        self, **kwargs: Unpack[ListWebAppsRequestTypeDef]
-    ) -> TargetResults[ListWebAppsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebAppsResponseTypeDef]:
         """Lists all web apps associated with your Amazon Web Services account for
         your current region. The response includes the endpoint type for each web
         app, showing whether it is publicly accessible or VPC hosted.
@@ -695,8 +555,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListWebApps", kwargs)
 
     def list_workflows(
-        self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Lists all workflows associated with your Amazon Web Services account for
         your current region.
 
@@ -705,8 +565,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("ListWorkflows", kwargs)
 
     def send_workflow_step_state(
-        self, **kwargs: Unpack[SendWorkflowStepStateRequestTypeDef]
-    ) -> TargetResults[SendWorkflowStepStateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SendWorkflowStepStateRequestTypeDef]
+    ) -> TargetResults[type_defs.SendWorkflowStepStateResponseTypeDef]:
         """Sends a callback for asynchronous custom steps.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/SendWorkflowStepState
@@ -714,8 +574,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("SendWorkflowStepState", kwargs)
 
     def start_directory_listing(
-        self, **kwargs: Unpack[StartDirectoryListingRequestTypeDef]
-    ) -> TargetResults[StartDirectoryListingResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDirectoryListingRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDirectoryListingResponseTypeDef]:
         """Retrieves a list of the contents of a directory from a remote SFTP server.
         You specify the connector ID, the output path, and the remote directory
         path. You can also specify the optional MaxItems value to control the
@@ -730,8 +590,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("StartDirectoryListing", kwargs)
 
     def start_file_transfer(
-        self, **kwargs: Unpack[StartFileTransferRequestTypeDef]
-    ) -> TargetResults[StartFileTransferResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFileTransferRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFileTransferResponseTypeDef]:
         """Begins a file transfer between local Amazon Web Services storage and a
         remote AS2 or SFTP server.
 
@@ -740,8 +600,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("StartFileTransfer", kwargs)
 
     def start_remote_delete(
-        self, **kwargs: Unpack[StartRemoteDeleteRequestTypeDef]
-    ) -> TargetResults[StartRemoteDeleteResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRemoteDeleteRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRemoteDeleteResponseTypeDef]:
         """Deletes a file or directory on the remote SFTP server.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/StartRemoteDelete
@@ -749,8 +609,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("StartRemoteDelete", kwargs)
 
     def start_remote_move(
-        self, **kwargs: Unpack[StartRemoteMoveRequestTypeDef]
-    ) -> TargetResults[StartRemoteMoveResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartRemoteMoveRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRemoteMoveResponseTypeDef]:
         """Moves or renames a file or directory on the remote SFTP server.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/StartRemoteMove
@@ -758,8 +618,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("StartRemoteMove", kwargs)
 
     def start_server(
-        self, **kwargs: Unpack[StartServerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartServerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the state of a file transfer protocol-enabled server from OFFLINE
         to ONLINE. It has no impact on a server that is already ONLINE. An ONLINE
         server can accept and process file transfer jobs.
@@ -769,8 +629,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("StartServer", kwargs)
 
     def stop_server(
-        self, **kwargs: Unpack[StopServerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopServerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the state of a file transfer protocol-enabled server from ONLINE
         to OFFLINE. An OFFLINE server cannot accept and process file transfer
         jobs. Information tied to your server, such as server and user properties,
@@ -781,8 +641,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("StopServer", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -792,8 +652,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_connection(
-        self, **kwargs: Unpack[TestConnectionRequestTypeDef]
-    ) -> TargetResults[TestConnectionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.TestConnectionResponseTypeDef]:
         """Tests whether your SFTP connector is set up successfully. We highly
         recommend that you call this operation to test your ability to transfer
         files between local Amazon Web Services storage and a trading partner's
@@ -804,8 +664,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("TestConnection", kwargs)
 
     def test_identity_provider(
-        self, **kwargs: Unpack[TestIdentityProviderRequestTypeDef]
-    ) -> TargetResults[TestIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.TestIdentityProviderResponseTypeDef]:
         """If the IdentityProviderType of a file transfer protocol-enabled server is
         AWS_DIRECTORY_SERVICE or API_Gateway, tests whether your identity provider
         is set up successfully. We highly recommend that you call this operation
@@ -818,8 +678,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("TestIdentityProvider", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Detaches a key-value pair from a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -829,8 +689,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access(
-        self, **kwargs: Unpack[UpdateAccessRequestTypeDef]
-    ) -> TargetResults[UpdateAccessResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessResponseTypeDef]:
         """Allows you to update parameters for the access specified in the ServerID
         and ExternalID parameters.
 
@@ -839,8 +699,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateAccess", kwargs)
 
     def update_agreement(
-        self, **kwargs: Unpack[UpdateAgreementRequestTypeDef]
-    ) -> TargetResults[UpdateAgreementResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAgreementRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgreementResponseTypeDef]:
         """Updates some of the parameters for an existing agreement. Provide the
         AgreementId and the ServerId for the agreement that you want to update,
         along with the new values for the parameters to update.
@@ -850,8 +710,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateAgreement", kwargs)
 
     def update_certificate(
-        self, **kwargs: Unpack[UpdateCertificateRequestTypeDef]
-    ) -> TargetResults[UpdateCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCertificateResponseTypeDef]:
         """Updates the active and inactive dates for a certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/UpdateCertificate
@@ -859,8 +719,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateCertificate", kwargs)
 
     def update_connector(
-        self, **kwargs: Unpack[UpdateConnectorRequestTypeDef]
-    ) -> TargetResults[UpdateConnectorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorResponseTypeDef]:
         """Updates some of the parameters for an existing connector. Provide the
         ConnectorId for the connector that you want to update, along with the new
         values for the parameters to update.
@@ -870,8 +730,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateConnector", kwargs)
 
     def update_host_key(
-        self, **kwargs: Unpack[UpdateHostKeyRequestTypeDef]
-    ) -> TargetResults[UpdateHostKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateHostKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHostKeyResponseTypeDef]:
         """Updates the description for the host key that's specified by the ServerId
         and HostKeyId parameters.
 
@@ -880,8 +740,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateHostKey", kwargs)
 
     def update_profile(
-        self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> TargetResults[UpdateProfileResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileResponseTypeDef]:
         """Updates some of the parameters for an existing profile. Provide the
         ProfileId for the profile that you want to update, along with the new
         values for the parameters to update.
@@ -891,8 +751,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateProfile", kwargs)
 
     def update_server(
-        self, **kwargs: Unpack[UpdateServerRequestTypeDef]
-    ) -> TargetResults[UpdateServerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServerResponseTypeDef]:
         """Updates the file transfer protocol-enabled server's properties after that
         server has been created.
 
@@ -901,8 +761,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateServer", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Assigns new properties to a user. Parameters you pass modify any or all of
         the following: the home directory, role, and policy for the UserName and
         ServerId you specify.
@@ -912,8 +772,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateUser", kwargs)
 
     def update_web_app(
-        self, **kwargs: Unpack[UpdateWebAppRequestTypeDef]
-    ) -> TargetResults[UpdateWebAppResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebAppRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebAppResponseTypeDef]:
         """Assigns new properties to a web app. You can modify the access point,
         identity provider details, endpoint configuration, and the web app units.
 
@@ -922,8 +782,8 @@ class MultiRegionTransfer(MultiRegionClient):
         return self._call("UpdateWebApp", kwargs)
 
     def update_web_app_customization(
-        self, **kwargs: Unpack[UpdateWebAppCustomizationRequestTypeDef]
-    ) -> TargetResults[UpdateWebAppCustomizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebAppCustomizationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebAppCustomizationResponseTypeDef]:
         """Assigns new customization properties to a web app. You can modify the icon
         file, logo file, and title.
 
@@ -937,8 +797,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessesRequestTypeDef],
-    ) -> TargetResults[ListAccessesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessesResponseTypeDef]:
         """Every page of ListAccesses in every target, merged per target (botocore's
         build_full_result).
 
@@ -960,8 +820,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAgreementsRequestTypeDef],
-    ) -> TargetResults[ListAgreementsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementsResponseTypeDef]:
         """Every page of ListAgreements in every target, merged per target
         (botocore's build_full_result).
 
@@ -987,8 +847,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> TargetResults[ListCertificatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1015,8 +875,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> TargetResults[ListConnectorsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1038,8 +898,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> TargetResults[ListExecutionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1061,8 +921,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFileTransferResultsRequestTypeDef],
-    ) -> TargetResults[ListFileTransferResultsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileTransferResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFileTransferResultsResponseTypeDef]:
         """Every page of ListFileTransferResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1087,8 +947,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> TargetResults[ListProfilesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -1114,8 +974,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef],
-    ) -> TargetResults[ListSecurityPoliciesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityPoliciesResponseTypeDef]:
         """Every page of ListSecurityPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1140,8 +1000,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServersRequestTypeDef],
-    ) -> TargetResults[ListServersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServersResponseTypeDef]:
         """Every page of ListServers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1164,8 +1024,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1188,8 +1048,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1212,8 +1072,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWebAppsRequestTypeDef],
-    ) -> TargetResults[ListWebAppsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWebAppsResponseTypeDef]:
         """Every page of ListWebApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -1237,8 +1097,8 @@ class MultiRegionTransfer(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1260,8 +1120,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessesRequestTypeDef],
-    ) -> Items[ListedAccessTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessesRequestTypeDef],
+    ) -> Items[type_defs.ListedAccessTypeDef]:
         """Each element of Accesses in every page of ListAccesses, from every target,
         as its page arrives (tagged with its target).
 
@@ -1276,8 +1136,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAgreementsRequestTypeDef],
-    ) -> Items[ListedAgreementTypeDef]:
+        **kwargs: Unpack[type_defs.ListAgreementsRequestTypeDef],
+    ) -> Items[type_defs.ListedAgreementTypeDef]:
         """Each element of Agreements in every page of ListAgreements, from every
         target, as its page arrives (tagged with its target).
 
@@ -1292,8 +1152,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> Items[ListedCertificateTypeDef]:
+        **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef],
+    ) -> Items[type_defs.ListedCertificateTypeDef]:
         """Each element of Certificates in every page of ListCertificates, from every
         target, as its page arrives (tagged with its target).
 
@@ -1308,8 +1168,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> Items[ListedConnectorTypeDef]:
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ListedConnectorTypeDef]:
         """Each element of Connectors in every page of ListConnectors, from every
         target, as its page arrives (tagged with its target).
 
@@ -1324,8 +1184,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> Items[ListedExecutionTypeDef]:
+        **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef],
+    ) -> Items[type_defs.ListedExecutionTypeDef]:
         """Each element of Executions in every page of ListExecutions, from every
         target, as its page arrives (tagged with its target).
 
@@ -1340,8 +1200,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFileTransferResultsRequestTypeDef],
-    ) -> Items[ConnectorFileTransferResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListFileTransferResultsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorFileTransferResultTypeDef]:
         """Each element of FileTransferResults in every page of
         ListFileTransferResults, from every target, as its page arrives (tagged
         with its target).
@@ -1357,8 +1217,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> Items[ListedProfileTypeDef]:
+        **kwargs: Unpack[type_defs.ListProfilesRequestTypeDef],
+    ) -> Items[type_defs.ListedProfileTypeDef]:
         """Each element of Profiles in every page of ListProfiles, from every target,
         as its page arrives (tagged with its target).
 
@@ -1373,7 +1233,7 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListSecurityPoliciesRequestTypeDef],
     ) -> Items[str]:
         """Each element of SecurityPolicyNames in every page of ListSecurityPolicies,
         from every target, as its page arrives (tagged with its target).
@@ -1389,8 +1249,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServersRequestTypeDef],
-    ) -> Items[ListedServerTypeDef]:
+        **kwargs: Unpack[type_defs.ListServersRequestTypeDef],
+    ) -> Items[type_defs.ListedServerTypeDef]:
         """Each element of Servers in every page of ListServers, from every target,
         as its page arrives (tagged with its target).
 
@@ -1405,8 +1265,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
@@ -1421,8 +1281,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[ListedUserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.ListedUserTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 
@@ -1437,8 +1297,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWebAppsRequestTypeDef],
-    ) -> Items[ListedWebAppTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebAppsRequestTypeDef],
+    ) -> Items[type_defs.ListedWebAppTypeDef]:
         """Each element of WebApps in every page of ListWebApps, from every target,
         as its page arrives (tagged with its target).
 
@@ -1453,8 +1313,8 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> Items[ListedWorkflowTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef],
+    ) -> Items[type_defs.ListedWorkflowTypeDef]:
         """Each element of Workflows in every page of ListWorkflows, from every
         target, as its page arrives (tagged with its target).
 
@@ -1469,7 +1329,7 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeServerRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeServerRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ServerOffline.
 
@@ -1488,7 +1348,7 @@ class MultiRegionTransfer(MultiRegionClient):
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-        **kwargs: Unpack[DescribeServerRequestTypeDef],
+        **kwargs: Unpack[type_defs.DescribeServerRequestTypeDef],
     ) -> TargetResults[None]:
         """Waits until ServerOnline.
 

@@ -15,47 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateParallelDataRequestTypeDef,
-        CreateParallelDataResponseTypeDef,
-        DeleteParallelDataRequestTypeDef,
-        DeleteParallelDataResponseTypeDef,
-        DeleteTerminologyRequestTypeDef,
-        DescribeTextTranslationJobRequestTypeDef,
-        DescribeTextTranslationJobResponseTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetParallelDataRequestTypeDef,
-        GetParallelDataResponseTypeDef,
-        GetTerminologyRequestTypeDef,
-        GetTerminologyResponseTypeDef,
-        ImportTerminologyRequestTypeDef,
-        ImportTerminologyResponseTypeDef,
-        ListLanguagesRequestTypeDef,
-        ListLanguagesResponseTypeDef,
-        ListParallelDataRequestTypeDef,
-        ListParallelDataResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTerminologiesRequestTypeDef,
-        ListTerminologiesResponseTypeDef,
-        ListTextTranslationJobsRequestTypeDef,
-        ListTextTranslationJobsResponseTypeDef,
-        StartTextTranslationJobRequestTypeDef,
-        StartTextTranslationJobResponseTypeDef,
-        StopTextTranslationJobRequestTypeDef,
-        StopTextTranslationJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TerminologyPropertiesTypeDef,
-        TranslateDocumentRequestTypeDef,
-        TranslateDocumentResponseTypeDef,
-        TranslateTextRequestTypeDef,
-        TranslateTextResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateParallelDataRequestTypeDef,
-        UpdateParallelDataResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTranslate"]
 
@@ -69,8 +29,8 @@ class MultiRegionTranslate(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_parallel_data(
-        self, **kwargs: Unpack[CreateParallelDataRequestTypeDef]
-    ) -> TargetResults[CreateParallelDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateParallelDataRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateParallelDataResponseTypeDef]:
         """Creates a parallel data resource in Amazon Translate by importing an input
         file from Amazon S3. Parallel data files contain examples that show how
         you want segments of text to be translated. By adding parallel data, you
@@ -81,8 +41,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("CreateParallelData", kwargs)
 
     def delete_parallel_data(
-        self, **kwargs: Unpack[DeleteParallelDataRequestTypeDef]
-    ) -> TargetResults[DeleteParallelDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteParallelDataRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteParallelDataResponseTypeDef]:
         """Deletes a parallel data resource in Amazon Translate.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/DeleteParallelData
@@ -90,8 +50,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("DeleteParallelData", kwargs)
 
     def delete_terminology(
-        self, **kwargs: Unpack[DeleteTerminologyRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTerminologyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """A synchronous action that deletes a custom terminology.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/DeleteTerminology
@@ -99,8 +59,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("DeleteTerminology", kwargs)
 
     def describe_text_translation_job(
-        self, **kwargs: Unpack[DescribeTextTranslationJobRequestTypeDef]
-    ) -> TargetResults[DescribeTextTranslationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTextTranslationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTextTranslationJobResponseTypeDef]:
         """Gets the properties associated with an asynchronous batch translation job
         including name, ID, status, source and target languages, input/output S3
         buckets, and so on.
@@ -110,8 +70,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("DescribeTextTranslationJob", kwargs)
 
     def get_parallel_data(
-        self, **kwargs: Unpack[GetParallelDataRequestTypeDef]
-    ) -> TargetResults[GetParallelDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetParallelDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetParallelDataResponseTypeDef]:
         """Provides information about a parallel data resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/GetParallelData
@@ -119,8 +79,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("GetParallelData", kwargs)
 
     def get_terminology(
-        self, **kwargs: Unpack[GetTerminologyRequestTypeDef]
-    ) -> TargetResults[GetTerminologyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTerminologyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTerminologyResponseTypeDef]:
         """Retrieves a custom terminology.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/GetTerminology
@@ -128,8 +88,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("GetTerminology", kwargs)
 
     def import_terminology(
-        self, **kwargs: Unpack[ImportTerminologyRequestTypeDef]
-    ) -> TargetResults[ImportTerminologyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportTerminologyRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportTerminologyResponseTypeDef]:
         """Creates or updates a custom terminology, depending on whether one already
         exists for the given terminology name. Importing a terminology with the
         same name as an existing one will merge the terminologies based on the
@@ -142,8 +102,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("ImportTerminology", kwargs)
 
     def list_languages(
-        self, **kwargs: Unpack[ListLanguagesRequestTypeDef]
-    ) -> TargetResults[ListLanguagesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLanguagesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLanguagesResponseTypeDef]:
         """Provides a list of languages (RFC-5646 codes and names) that Amazon
         Translate supports.
 
@@ -152,8 +112,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("ListLanguages", kwargs)
 
     def list_parallel_data(
-        self, **kwargs: Unpack[ListParallelDataRequestTypeDef]
-    ) -> TargetResults[ListParallelDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListParallelDataRequestTypeDef]
+    ) -> TargetResults[type_defs.ListParallelDataResponseTypeDef]:
         """Provides a list of your parallel data resources in Amazon Translate.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListParallelData
@@ -161,8 +121,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("ListParallelData", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a given Amazon Translate resource. For more
         information, see Tagging your resources.
 
@@ -171,8 +131,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_terminologies(
-        self, **kwargs: Unpack[ListTerminologiesRequestTypeDef]
-    ) -> TargetResults[ListTerminologiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTerminologiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTerminologiesResponseTypeDef]:
         """Provides a list of custom terminologies associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListTerminologies
@@ -180,8 +140,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("ListTerminologies", kwargs)
 
     def list_text_translation_jobs(
-        self, **kwargs: Unpack[ListTextTranslationJobsRequestTypeDef]
-    ) -> TargetResults[ListTextTranslationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTextTranslationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTextTranslationJobsResponseTypeDef]:
         """Gets a list of the batch translation jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListTextTranslationJobs
@@ -189,8 +149,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("ListTextTranslationJobs", kwargs)
 
     def start_text_translation_job(
-        self, **kwargs: Unpack[StartTextTranslationJobRequestTypeDef]
-    ) -> TargetResults[StartTextTranslationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTextTranslationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTextTranslationJobResponseTypeDef]:
         """Starts an asynchronous batch translation job. Use batch translation jobs
         to translate large volumes of text across multiple documents at once. For
         batch translation, you can input documents with different source languages
@@ -204,8 +164,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("StartTextTranslationJob", kwargs)
 
     def stop_text_translation_job(
-        self, **kwargs: Unpack[StopTextTranslationJobRequestTypeDef]
-    ) -> TargetResults[StopTextTranslationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopTextTranslationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTextTranslationJobResponseTypeDef]:
         """Stops an asynchronous batch translation job that is in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/StopTextTranslationJob
@@ -213,8 +173,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("StopTextTranslationJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates a specific tag with a resource. A tag is a key-value pair that
         adds as a metadata to a resource. For more information, see Tagging your
         resources.
@@ -224,8 +184,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def translate_document(
-        self, **kwargs: Unpack[TranslateDocumentRequestTypeDef]
-    ) -> TargetResults[TranslateDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TranslateDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.TranslateDocumentResponseTypeDef]:
         """Translates the input document from the source language to the target
         language. This synchronous operation supports text, HTML, or Word
         documents as the input document. TranslateDocument supports translations
@@ -238,8 +198,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("TranslateDocument", kwargs)
 
     def translate_text(
-        self, **kwargs: Unpack[TranslateTextRequestTypeDef]
-    ) -> TargetResults[TranslateTextResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TranslateTextRequestTypeDef]
+    ) -> TargetResults[type_defs.TranslateTextResponseTypeDef]:
         """Translates input text from the source language to the target language. For
         a list of available languages and language codes, see Supported languages.
 
@@ -248,8 +208,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("TranslateText", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a specific tag associated with an Amazon Translate resource. For
         more information, see Tagging your resources.
 
@@ -258,8 +218,8 @@ class MultiRegionTranslate(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_parallel_data(
-        self, **kwargs: Unpack[UpdateParallelDataRequestTypeDef]
-    ) -> TargetResults[UpdateParallelDataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateParallelDataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateParallelDataResponseTypeDef]:
         """Updates a previously created parallel data resource by importing a new
         input file from Amazon S3.
 
@@ -273,8 +233,8 @@ class MultiRegionTranslate(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTerminologiesRequestTypeDef],
-    ) -> TargetResults[ListTerminologiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTerminologiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTerminologiesResponseTypeDef]:
         """Every page of ListTerminologies in every target, merged per target
         (botocore's build_full_result).
 
@@ -295,8 +255,8 @@ class MultiRegionTranslate(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTerminologiesRequestTypeDef],
-    ) -> Items[TerminologyPropertiesTypeDef]:
+        **kwargs: Unpack[type_defs.ListTerminologiesRequestTypeDef],
+    ) -> Items[type_defs.TerminologyPropertiesTypeDef]:
         """Each element of TerminologyPropertiesList in every page of
         ListTerminologies, from every target, as its page arrives (tagged with its
         target).

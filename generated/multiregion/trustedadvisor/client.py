@@ -15,35 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccountRecommendationLifecycleSummaryTypeDef,
-        BatchUpdateRecommendationResourceExclusionRequestTypeDef,
-        BatchUpdateRecommendationResourceExclusionResponseTypeDef,
-        CheckSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        GetOrganizationRecommendationRequestTypeDef,
-        GetOrganizationRecommendationResponseTypeDef,
-        GetRecommendationRequestTypeDef,
-        GetRecommendationResponseTypeDef,
-        ListChecksRequestTypeDef,
-        ListChecksResponseTypeDef,
-        ListOrganizationRecommendationAccountsRequestTypeDef,
-        ListOrganizationRecommendationAccountsResponseTypeDef,
-        ListOrganizationRecommendationResourcesRequestTypeDef,
-        ListOrganizationRecommendationResourcesResponseTypeDef,
-        ListOrganizationRecommendationsRequestTypeDef,
-        ListOrganizationRecommendationsResponseTypeDef,
-        ListRecommendationResourcesRequestTypeDef,
-        ListRecommendationResourcesResponseTypeDef,
-        ListRecommendationsRequestTypeDef,
-        ListRecommendationsResponseTypeDef,
-        OrganizationRecommendationResourceSummaryTypeDef,
-        OrganizationRecommendationSummaryTypeDef,
-        RecommendationResourceSummaryTypeDef,
-        RecommendationSummaryTypeDef,
-        UpdateOrganizationRecommendationLifecycleRequestTypeDef,
-        UpdateRecommendationLifecycleRequestTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionTrustedAdvisorPublicAPI"]
 
@@ -55,8 +27,13 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_update_recommendation_resource_exclusion(
-        self, **kwargs: Unpack[BatchUpdateRecommendationResourceExclusionRequestTypeDef]
-    ) -> TargetResults[BatchUpdateRecommendationResourceExclusionResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchUpdateRecommendationResourceExclusionRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchUpdateRecommendationResourceExclusionResponseTypeDef
+    ]:
         """Update one or more exclusion statuses for a list of recommendation
         resources. This API supports up to 25 unique recommendation resource ARNs
         per request. This API currently doesn't support prioritized recommendation
@@ -70,8 +47,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("BatchUpdateRecommendationResourceExclusion", kwargs)
 
     def get_organization_recommendation(
-        self, **kwargs: Unpack[GetOrganizationRecommendationRequestTypeDef]
-    ) -> TargetResults[GetOrganizationRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOrganizationRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOrganizationRecommendationResponseTypeDef]:
         """Get a specific recommendation within an AWS Organizations organization.
         This API supports only prioritized recommendations and provides global
         priority recommendations, eliminating the need to call the API in each AWS
@@ -82,8 +59,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("GetOrganizationRecommendation", kwargs)
 
     def get_recommendation(
-        self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> TargetResults[GetRecommendationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationResponseTypeDef]:
         """Get a specific Recommendation. This API provides global recommendations,
         eliminating the need to call the API in each AWS Region.
 
@@ -92,8 +69,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("GetRecommendation", kwargs)
 
     def list_checks(
-        self, **kwargs: Unpack[ListChecksRequestTypeDef]
-    ) -> TargetResults[ListChecksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListChecksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChecksResponseTypeDef]:
         """List a filterable set of Checks. This API provides global recommendations,
         eliminating the need to call the API in each AWS Region.
 
@@ -102,8 +79,11 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("ListChecks", kwargs)
 
     def list_organization_recommendation_accounts(
-        self, **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListOrganizationRecommendationAccountsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListOrganizationRecommendationAccountsResponseTypeDef]:
         """Lists the accounts that own the resources for an organization aggregate
         recommendation. This API only supports prioritized recommendations and
         provides global priority recommendations, eliminating the need to call the
@@ -114,8 +94,13 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("ListOrganizationRecommendationAccounts", kwargs)
 
     def list_organization_recommendation_resources(
-        self, **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef]
-    ) -> TargetResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListOrganizationRecommendationResourcesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListOrganizationRecommendationResourcesResponseTypeDef
+    ]:
         """List Resources of a Recommendation within an Organization. This API only
         supports prioritized recommendations and provides global priority
         recommendations, eliminating the need to call the API in each AWS Region.
@@ -125,8 +110,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("ListOrganizationRecommendationResources", kwargs)
 
     def list_organization_recommendations(
-        self, **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationRecommendationsResponseTypeDef]:
         """List a filterable set of Recommendations within an Organization. This API
         only supports prioritized recommendations and provides global priority
         recommendations, eliminating the need to call the API in each AWS Region.
@@ -136,8 +121,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("ListOrganizationRecommendations", kwargs)
 
     def list_recommendation_resources(
-        self, **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef]
-    ) -> TargetResults[ListRecommendationResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationResourcesResponseTypeDef]:
         """List Resources of a Recommendation. This API provides global
         recommendations, eliminating the need to call the API in each AWS Region.
 
@@ -146,8 +131,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("ListRecommendationResources", kwargs)
 
     def list_recommendations(
-        self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """List a filterable set of Recommendations. This API provides global
         recommendations, eliminating the need to call the API in each AWS Region.
 
@@ -156,8 +141,11 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("ListRecommendations", kwargs)
 
     def update_organization_recommendation_lifecycle(
-        self, **kwargs: Unpack[UpdateOrganizationRecommendationLifecycleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateOrganizationRecommendationLifecycleRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update the lifecycle of a Recommendation within an Organization. This API
         only supports prioritized recommendations and updates global priority
         recommendations, eliminating the need to call the API in each AWS Region.
@@ -167,8 +155,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         return self._call("UpdateOrganizationRecommendationLifecycle", kwargs)
 
     def update_recommendation_lifecycle(
-        self, **kwargs: Unpack[UpdateRecommendationLifecycleRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRecommendationLifecycleRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update the lifecyle of a Recommendation. This API only supports
         prioritized recommendations and updates global priority recommendations,
         eliminating the need to call the API in each AWS Region.
@@ -183,8 +171,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListChecksRequestTypeDef],
-    ) -> TargetResults[ListChecksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListChecksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChecksResponseTypeDef]:
         """Every page of ListChecks in every target, merged per target (botocore's
         build_full_result).
 
@@ -207,8 +195,10 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListOrganizationRecommendationAccountsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListOrganizationRecommendationAccountsResponseTypeDef]:
         """Every page of ListOrganizationRecommendationAccounts in every target,
         merged per target (botocore's build_full_result).
 
@@ -233,8 +223,12 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef],
-    ) -> TargetResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListOrganizationRecommendationResourcesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListOrganizationRecommendationResourcesResponseTypeDef
+    ]:
         """Every page of ListOrganizationRecommendationResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -258,8 +252,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationRecommendationsResponseTypeDef]:
         """Every page of ListOrganizationRecommendations in every target, merged per
         target (botocore's build_full_result).
 
@@ -283,8 +277,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef],
-    ) -> TargetResults[ListRecommendationResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationResourcesResponseTypeDef]:
         """Every page of ListRecommendationResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -307,8 +301,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -330,8 +324,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListChecksRequestTypeDef],
-    ) -> Items[CheckSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListChecksRequestTypeDef],
+    ) -> Items[type_defs.CheckSummaryTypeDef]:
         """Each element of checkSummaries in every page of ListChecks, from every
         target, as its page arrives (tagged with its target).
 
@@ -346,8 +340,10 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef],
-    ) -> Items[AccountRecommendationLifecycleSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListOrganizationRecommendationAccountsRequestTypeDef
+        ],
+    ) -> Items[type_defs.AccountRecommendationLifecycleSummaryTypeDef]:
         """Each element of accountRecommendationLifecycleSummaries in every page of
         ListOrganizationRecommendationAccounts, from every target, as its page
         arrives (tagged with its target).
@@ -366,8 +362,10 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef],
-    ) -> Items[OrganizationRecommendationResourceSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListOrganizationRecommendationResourcesRequestTypeDef
+        ],
+    ) -> Items[type_defs.OrganizationRecommendationResourceSummaryTypeDef]:
         """Each element of organizationRecommendationResourceSummaries in every page
         of ListOrganizationRecommendationResources, from every target, as its page
         arrives (tagged with its target).
@@ -386,8 +384,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef],
-    ) -> Items[OrganizationRecommendationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.OrganizationRecommendationSummaryTypeDef]:
         """Each element of organizationRecommendationSummaries in every page of
         ListOrganizationRecommendations, from every target, as its page arrives
         (tagged with its target).
@@ -406,8 +404,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef],
-    ) -> Items[RecommendationResourceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationResourcesRequestTypeDef],
+    ) -> Items[type_defs.RecommendationResourceSummaryTypeDef]:
         """Each element of recommendationResourceSummaries in every page of
         ListRecommendationResources, from every target, as its page arrives
         (tagged with its target).
@@ -426,8 +424,8 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> Items[RecommendationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.RecommendationSummaryTypeDef]:
         """Each element of recommendationSummaries in every page of
         ListRecommendations, from every target, as its page arrives (tagged with
         its target).

@@ -15,13 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetAccountCustomizationsOutputTypeDef,
-        ListServicesInputTypeDef,
-        ListServicesOutputTypeDef,
-        UpdateAccountCustomizationsInputTypeDef,
-        UpdateAccountCustomizationsOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionUserExperienceCustomization"]
 
@@ -39,7 +33,7 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
 
     def get_account_customizations(
         self,
-    ) -> TargetResults[GetAccountCustomizationsOutputTypeDef]:
+    ) -> TargetResults[type_defs.GetAccountCustomizationsOutputTypeDef]:
         """Returns the current account customization settings, including account
         color, visible services, and visible Regions. Settings that you have not
         configured return their default values: visible Regions and visible
@@ -50,8 +44,8 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
         return self._call("GetAccountCustomizations", {})
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesInputTypeDef]
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """Returns a paginated list of Amazon Web Services service identifiers that
         you can use as values for the visibleServices setting in
         UpdateAccountCustomizations. The available services vary by Amazon Web
@@ -62,8 +56,8 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def update_account_customizations(
-        self, **kwargs: Unpack[UpdateAccountCustomizationsInputTypeDef]
-    ) -> TargetResults[UpdateAccountCustomizationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccountCustomizationsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccountCustomizationsOutputTypeDef]:
         """Updates one or more account customization settings. You can update account
         color, visible services, and visible Regions in a single request. Only the
         settings that you include in the request body are modified. Omitted
@@ -81,8 +75,8 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> TargetResults[ListServicesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
+    ) -> TargetResults[type_defs.ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -106,7 +100,7 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesInputTypeDef],
+        **kwargs: Unpack[type_defs.ListServicesInputTypeDef],
     ) -> Items[str]:
         """Each element of services in every page of ListServices, from every target,
         as its page arrives (tagged with its target).

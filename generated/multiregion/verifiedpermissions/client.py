@@ -15,81 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetPolicyInputTypeDef,
-        BatchGetPolicyOutputTypeDef,
-        BatchIsAuthorizedInputTypeDef,
-        BatchIsAuthorizedOutputTypeDef,
-        BatchIsAuthorizedWithTokenInputTypeDef,
-        BatchIsAuthorizedWithTokenOutputTypeDef,
-        CreateIdentitySourceInputTypeDef,
-        CreateIdentitySourceOutputTypeDef,
-        CreatePolicyInputTypeDef,
-        CreatePolicyOutputTypeDef,
-        CreatePolicyStoreAliasInputTypeDef,
-        CreatePolicyStoreAliasOutputTypeDef,
-        CreatePolicyStoreInputTypeDef,
-        CreatePolicyStoreOutputTypeDef,
-        CreatePolicyTemplateInputTypeDef,
-        CreatePolicyTemplateOutputTypeDef,
-        DeleteIdentitySourceInputTypeDef,
-        DeleteIdentitySourceOutputTypeDef,
-        DeletePolicyInputTypeDef,
-        DeletePolicyOutputTypeDef,
-        DeletePolicyStoreAliasInputTypeDef,
-        DeletePolicyStoreAliasOutputTypeDef,
-        DeletePolicyStoreInputTypeDef,
-        DeletePolicyStoreOutputTypeDef,
-        DeletePolicyTemplateInputTypeDef,
-        DeletePolicyTemplateOutputTypeDef,
-        GetIdentitySourceInputTypeDef,
-        GetIdentitySourceOutputTypeDef,
-        GetPolicyInputTypeDef,
-        GetPolicyOutputTypeDef,
-        GetPolicyStoreAliasInputTypeDef,
-        GetPolicyStoreAliasOutputTypeDef,
-        GetPolicyStoreInputTypeDef,
-        GetPolicyStoreOutputTypeDef,
-        GetPolicyTemplateInputTypeDef,
-        GetPolicyTemplateOutputTypeDef,
-        GetSchemaInputTypeDef,
-        GetSchemaOutputTypeDef,
-        IdentitySourceItemTypeDef,
-        IsAuthorizedInputTypeDef,
-        IsAuthorizedOutputTypeDef,
-        IsAuthorizedWithTokenInputTypeDef,
-        IsAuthorizedWithTokenOutputTypeDef,
-        ListIdentitySourcesInputTypeDef,
-        ListIdentitySourcesOutputTypeDef,
-        ListPoliciesInputTypeDef,
-        ListPoliciesOutputTypeDef,
-        ListPolicyStoreAliasesInputTypeDef,
-        ListPolicyStoreAliasesOutputTypeDef,
-        ListPolicyStoresInputTypeDef,
-        ListPolicyStoresOutputTypeDef,
-        ListPolicyTemplatesInputTypeDef,
-        ListPolicyTemplatesOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        PolicyItemTypeDef,
-        PolicyStoreAliasItemTypeDef,
-        PolicyStoreItemTypeDef,
-        PolicyTemplateItemTypeDef,
-        PutSchemaInputTypeDef,
-        PutSchemaOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateIdentitySourceInputTypeDef,
-        UpdateIdentitySourceOutputTypeDef,
-        UpdatePolicyInputTypeDef,
-        UpdatePolicyOutputTypeDef,
-        UpdatePolicyStoreInputTypeDef,
-        UpdatePolicyStoreOutputTypeDef,
-        UpdatePolicyTemplateInputTypeDef,
-        UpdatePolicyTemplateOutputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionVerifiedPermissions"]
 
@@ -111,8 +37,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_policy(
-        self, **kwargs: Unpack[BatchGetPolicyInputTypeDef]
-    ) -> TargetResults[BatchGetPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetPolicyOutputTypeDef]:
         """Retrieves information about a group (batch) of policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/BatchGetPolicy
@@ -120,8 +46,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("BatchGetPolicy", kwargs)
 
     def batch_is_authorized(
-        self, **kwargs: Unpack[BatchIsAuthorizedInputTypeDef]
-    ) -> TargetResults[BatchIsAuthorizedOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchIsAuthorizedInputTypeDef]
+    ) -> TargetResults[type_defs.BatchIsAuthorizedOutputTypeDef]:
         """Makes a series of decisions about multiple authorization requests for one
         principal or resource. Each request contains the equivalent content of an
         IsAuthorized request: principal, action, resource, and context. Either the
@@ -135,8 +61,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("BatchIsAuthorized", kwargs)
 
     def batch_is_authorized_with_token(
-        self, **kwargs: Unpack[BatchIsAuthorizedWithTokenInputTypeDef]
-    ) -> TargetResults[BatchIsAuthorizedWithTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchIsAuthorizedWithTokenInputTypeDef]
+    ) -> TargetResults[type_defs.BatchIsAuthorizedWithTokenOutputTypeDef]:
         """Makes a series of decisions about multiple authorization requests for one
         token. The principal in this request comes from an external identity
         source in the form of an identity or access token, formatted as a JSON web
@@ -148,8 +74,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("BatchIsAuthorizedWithToken", kwargs)
 
     def create_identity_source(
-        self, **kwargs: Unpack[CreateIdentitySourceInputTypeDef]
-    ) -> TargetResults[CreateIdentitySourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdentitySourceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIdentitySourceOutputTypeDef]:
         """Adds an identity source to a policy store–an Amazon Cognito user pool or
         OpenID Connect (OIDC) identity provider (IdP).
 
@@ -158,8 +84,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("CreateIdentitySource", kwargs)
 
     def create_policy(
-        self, **kwargs: Unpack[CreatePolicyInputTypeDef]
-    ) -> TargetResults[CreatePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyOutputTypeDef]:
         """Creates a Cedar policy and saves it in the specified policy store. You can
         create either a static policy or a policy linked to a policy template.
 
@@ -168,8 +94,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("CreatePolicy", kwargs)
 
     def create_policy_store(
-        self, **kwargs: Unpack[CreatePolicyStoreInputTypeDef]
-    ) -> TargetResults[CreatePolicyStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyStoreInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyStoreOutputTypeDef]:
         """Creates a policy store. A policy store is a container for policy
         resources.
 
@@ -178,8 +104,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("CreatePolicyStore", kwargs)
 
     def create_policy_store_alias(
-        self, **kwargs: Unpack[CreatePolicyStoreAliasInputTypeDef]
-    ) -> TargetResults[CreatePolicyStoreAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyStoreAliasInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyStoreAliasOutputTypeDef]:
         """Creates a policy store alias for the specified policy store. A policy
         store alias is an alternative identifier that you can use to reference a
         policy store in API operations.
@@ -189,8 +115,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("CreatePolicyStoreAlias", kwargs)
 
     def create_policy_template(
-        self, **kwargs: Unpack[CreatePolicyTemplateInputTypeDef]
-    ) -> TargetResults[CreatePolicyTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePolicyTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePolicyTemplateOutputTypeDef]:
         """Creates a policy template. A template can use placeholders for the
         principal and resource. A template must be instantiated into a policy by
         associating it with specific principals and resources to use for the
@@ -205,8 +131,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("CreatePolicyTemplate", kwargs)
 
     def delete_identity_source(
-        self, **kwargs: Unpack[DeleteIdentitySourceInputTypeDef]
-    ) -> TargetResults[DeleteIdentitySourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentitySourceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentitySourceOutputTypeDef]:
         """Deletes an identity source that references an identity provider (IdP) such
         as Amazon Cognito. After you delete the identity source, you can no longer
         use tokens for identities from that identity source to represent
@@ -218,8 +144,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("DeleteIdentitySource", kwargs)
 
     def delete_policy(
-        self, **kwargs: Unpack[DeletePolicyInputTypeDef]
-    ) -> TargetResults[DeletePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyOutputTypeDef]:
         """Deletes the specified policy from the policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicy
@@ -227,8 +153,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("DeletePolicy", kwargs)
 
     def delete_policy_store(
-        self, **kwargs: Unpack[DeletePolicyStoreInputTypeDef]
-    ) -> TargetResults[DeletePolicyStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyStoreInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyStoreOutputTypeDef]:
         """Deletes the specified policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicyStore
@@ -236,8 +162,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("DeletePolicyStore", kwargs)
 
     def delete_policy_store_alias(
-        self, **kwargs: Unpack[DeletePolicyStoreAliasInputTypeDef]
-    ) -> TargetResults[DeletePolicyStoreAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyStoreAliasInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyStoreAliasOutputTypeDef]:
         """Deletes the specified policy store alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicyStoreAlias
@@ -245,8 +171,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("DeletePolicyStoreAlias", kwargs)
 
     def delete_policy_template(
-        self, **kwargs: Unpack[DeletePolicyTemplateInputTypeDef]
-    ) -> TargetResults[DeletePolicyTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePolicyTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePolicyTemplateOutputTypeDef]:
         """Deletes the specified policy template from the policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicyTemplate
@@ -254,8 +180,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("DeletePolicyTemplate", kwargs)
 
     def get_identity_source(
-        self, **kwargs: Unpack[GetIdentitySourceInputTypeDef]
-    ) -> TargetResults[GetIdentitySourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentitySourceInputTypeDef]
+    ) -> TargetResults[type_defs.GetIdentitySourceOutputTypeDef]:
         """Retrieves the details about the specified identity source.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetIdentitySource
@@ -263,8 +189,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("GetIdentitySource", kwargs)
 
     def get_policy(
-        self, **kwargs: Unpack[GetPolicyInputTypeDef]
-    ) -> TargetResults[GetPolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyInputTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyOutputTypeDef]:
         """Retrieves information about the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetPolicy
@@ -272,8 +198,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("GetPolicy", kwargs)
 
     def get_policy_store(
-        self, **kwargs: Unpack[GetPolicyStoreInputTypeDef]
-    ) -> TargetResults[GetPolicyStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyStoreInputTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyStoreOutputTypeDef]:
         """Retrieves details about a policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetPolicyStore
@@ -281,8 +207,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("GetPolicyStore", kwargs)
 
     def get_policy_store_alias(
-        self, **kwargs: Unpack[GetPolicyStoreAliasInputTypeDef]
-    ) -> TargetResults[GetPolicyStoreAliasOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyStoreAliasInputTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyStoreAliasOutputTypeDef]:
         """Retrieves details about the specified policy store alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetPolicyStoreAlias
@@ -290,8 +216,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("GetPolicyStoreAlias", kwargs)
 
     def get_policy_template(
-        self, **kwargs: Unpack[GetPolicyTemplateInputTypeDef]
-    ) -> TargetResults[GetPolicyTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPolicyTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetPolicyTemplateOutputTypeDef]:
         """Retrieve the details for the specified policy template in the specified
         policy store.
 
@@ -300,8 +226,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("GetPolicyTemplate", kwargs)
 
     def get_schema(
-        self, **kwargs: Unpack[GetSchemaInputTypeDef]
-    ) -> TargetResults[GetSchemaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.GetSchemaOutputTypeDef]:
         """Retrieve the details for the specified schema in the specified policy
         store.
 
@@ -310,8 +236,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("GetSchema", kwargs)
 
     def is_authorized(
-        self, **kwargs: Unpack[IsAuthorizedInputTypeDef]
-    ) -> TargetResults[IsAuthorizedOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.IsAuthorizedInputTypeDef]
+    ) -> TargetResults[type_defs.IsAuthorizedOutputTypeDef]:
         """Makes an authorization decision about a service request described in the
         parameters. The information in the parameters can also define additional
         context that Verified Permissions can include in the evaluation. The
@@ -324,8 +250,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("IsAuthorized", kwargs)
 
     def is_authorized_with_token(
-        self, **kwargs: Unpack[IsAuthorizedWithTokenInputTypeDef]
-    ) -> TargetResults[IsAuthorizedWithTokenOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.IsAuthorizedWithTokenInputTypeDef]
+    ) -> TargetResults[type_defs.IsAuthorizedWithTokenOutputTypeDef]:
         """Makes an authorization decision about a service request described in the
         parameters. The principal in this request comes from an external identity
         source in the form of an identity token formatted as a JSON web token
@@ -340,8 +266,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("IsAuthorizedWithToken", kwargs)
 
     def list_identity_sources(
-        self, **kwargs: Unpack[ListIdentitySourcesInputTypeDef]
-    ) -> TargetResults[ListIdentitySourcesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentitySourcesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIdentitySourcesOutputTypeDef]:
         """Returns a paginated list of all of the identity sources defined in the
         specified policy store.
 
@@ -350,8 +276,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("ListIdentitySources", kwargs)
 
     def list_policies(
-        self, **kwargs: Unpack[ListPoliciesInputTypeDef]
-    ) -> TargetResults[ListPoliciesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPoliciesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPoliciesOutputTypeDef]:
         """Returns a paginated list of all policies stored in the specified policy
         store.
 
@@ -360,8 +286,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("ListPolicies", kwargs)
 
     def list_policy_store_aliases(
-        self, **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef]
-    ) -> TargetResults[ListPolicyStoreAliasesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyStoreAliasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyStoreAliasesOutputTypeDef]:
         """Returns a paginated list of all policy store aliases in the calling Amazon
         Web Services account.
 
@@ -370,8 +296,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("ListPolicyStoreAliases", kwargs)
 
     def list_policy_stores(
-        self, **kwargs: Unpack[ListPolicyStoresInputTypeDef]
-    ) -> TargetResults[ListPolicyStoresOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyStoresInputTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyStoresOutputTypeDef]:
         """Returns a paginated list of all policy stores in the calling Amazon Web
         Services account.
 
@@ -380,8 +306,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("ListPolicyStores", kwargs)
 
     def list_policy_templates(
-        self, **kwargs: Unpack[ListPolicyTemplatesInputTypeDef]
-    ) -> TargetResults[ListPolicyTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPolicyTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListPolicyTemplatesOutputTypeDef]:
         """Returns a paginated list of all policy templates in the specified policy
         store.
 
@@ -390,8 +316,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("ListPolicyTemplates", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Returns the tags associated with the specified Amazon Verified Permissions
         resource. In Verified Permissions, policy stores can be tagged.
 
@@ -400,8 +326,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_schema(
-        self, **kwargs: Unpack[PutSchemaInputTypeDef]
-    ) -> TargetResults[PutSchemaOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutSchemaInputTypeDef]
+    ) -> TargetResults[type_defs.PutSchemaOutputTypeDef]:
         """Creates or updates the policy schema in the specified policy store. The
         schema is used to validate any Cedar policies and policy templates
         submitted to the policy store. Any changes to the schema validate only
@@ -415,8 +341,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("PutSchema", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon
         Verified Permissions resource. Tags can help you organize and categorize
         your resources. You can also use them to scope user permissions by
@@ -428,8 +354,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified Amazon Verified Permissions
         resource. In Verified Permissions, policy stores can be tagged.
 
@@ -438,8 +364,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_identity_source(
-        self, **kwargs: Unpack[UpdateIdentitySourceInputTypeDef]
-    ) -> TargetResults[UpdateIdentitySourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdentitySourceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdentitySourceOutputTypeDef]:
         """Updates the specified identity source to use a new identity provider
         (IdP), or to change the mapping of identities from the IdP to a different
         principal entity type.
@@ -449,8 +375,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("UpdateIdentitySource", kwargs)
 
     def update_policy(
-        self, **kwargs: Unpack[UpdatePolicyInputTypeDef]
-    ) -> TargetResults[UpdatePolicyOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePolicyInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePolicyOutputTypeDef]:
         """Modifies a Cedar static policy in the specified policy store. You can
         change only certain elements of the UpdatePolicyDefinition parameter. You
         can directly update only static policies. To change a template-linked
@@ -461,8 +387,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("UpdatePolicy", kwargs)
 
     def update_policy_store(
-        self, **kwargs: Unpack[UpdatePolicyStoreInputTypeDef]
-    ) -> TargetResults[UpdatePolicyStoreOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePolicyStoreInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePolicyStoreOutputTypeDef]:
         """Modifies the validation setting for a policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/UpdatePolicyStore
@@ -470,8 +396,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         return self._call("UpdatePolicyStore", kwargs)
 
     def update_policy_template(
-        self, **kwargs: Unpack[UpdatePolicyTemplateInputTypeDef]
-    ) -> TargetResults[UpdatePolicyTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePolicyTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePolicyTemplateOutputTypeDef]:
         """Updates the specified policy template. You can update only the description
         and the some elements of the policyBody.
 
@@ -485,8 +411,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIdentitySourcesInputTypeDef],
-    ) -> TargetResults[ListIdentitySourcesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentitySourcesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIdentitySourcesOutputTypeDef]:
         """Every page of ListIdentitySources in every target, merged per target
         (botocore's build_full_result).
 
@@ -509,8 +435,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPoliciesInputTypeDef],
-    ) -> TargetResults[ListPoliciesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPoliciesOutputTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -533,8 +459,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef],
-    ) -> TargetResults[ListPolicyStoreAliasesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyStoreAliasesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyStoreAliasesOutputTypeDef]:
         """Every page of ListPolicyStoreAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -557,8 +483,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyStoresInputTypeDef],
-    ) -> TargetResults[ListPolicyStoresOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyStoresInputTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyStoresOutputTypeDef]:
         """Every page of ListPolicyStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -581,8 +507,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPolicyTemplatesInputTypeDef],
-    ) -> TargetResults[ListPolicyTemplatesOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyTemplatesInputTypeDef],
+    ) -> TargetResults[type_defs.ListPolicyTemplatesOutputTypeDef]:
         """Every page of ListPolicyTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -604,8 +530,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIdentitySourcesInputTypeDef],
-    ) -> Items[IdentitySourceItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListIdentitySourcesInputTypeDef],
+    ) -> Items[type_defs.IdentitySourceItemTypeDef]:
         """Each element of identitySources in every page of ListIdentitySources, from
         every target, as its page arrives (tagged with its target).
 
@@ -620,8 +546,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPoliciesInputTypeDef],
-    ) -> Items[PolicyItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListPoliciesInputTypeDef],
+    ) -> Items[type_defs.PolicyItemTypeDef]:
         """Each element of policies in every page of ListPolicies, from every target,
         as its page arrives (tagged with its target).
 
@@ -636,8 +562,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef],
-    ) -> Items[PolicyStoreAliasItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyStoreAliasesInputTypeDef],
+    ) -> Items[type_defs.PolicyStoreAliasItemTypeDef]:
         """Each element of policyStoreAliases in every page of
         ListPolicyStoreAliases, from every target, as its page arrives (tagged
         with its target).
@@ -653,8 +579,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyStoresInputTypeDef],
-    ) -> Items[PolicyStoreItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyStoresInputTypeDef],
+    ) -> Items[type_defs.PolicyStoreItemTypeDef]:
         """Each element of policyStores in every page of ListPolicyStores, from every
         target, as its page arrives (tagged with its target).
 
@@ -669,8 +595,8 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPolicyTemplatesInputTypeDef],
-    ) -> Items[PolicyTemplateItemTypeDef]:
+        **kwargs: Unpack[type_defs.ListPolicyTemplatesInputTypeDef],
+    ) -> Items[type_defs.PolicyTemplateItemTypeDef]:
         """Each element of policyTemplates in every page of ListPolicyTemplates, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,69 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateFraudsterRequestTypeDef,
-        AssociateFraudsterResponseTypeDef,
-        CreateDomainRequestTypeDef,
-        CreateDomainResponseTypeDef,
-        CreateWatchlistRequestTypeDef,
-        CreateWatchlistResponseTypeDef,
-        DeleteDomainRequestTypeDef,
-        DeleteFraudsterRequestTypeDef,
-        DeleteSpeakerRequestTypeDef,
-        DeleteWatchlistRequestTypeDef,
-        DescribeDomainRequestTypeDef,
-        DescribeDomainResponseTypeDef,
-        DescribeFraudsterRegistrationJobRequestTypeDef,
-        DescribeFraudsterRegistrationJobResponseTypeDef,
-        DescribeFraudsterRequestTypeDef,
-        DescribeFraudsterResponseTypeDef,
-        DescribeSpeakerEnrollmentJobRequestTypeDef,
-        DescribeSpeakerEnrollmentJobResponseTypeDef,
-        DescribeSpeakerRequestTypeDef,
-        DescribeSpeakerResponseTypeDef,
-        DescribeWatchlistRequestTypeDef,
-        DescribeWatchlistResponseTypeDef,
-        DisassociateFraudsterRequestTypeDef,
-        DisassociateFraudsterResponseTypeDef,
-        DomainSummaryTypeDef,
-        EmptyResponseMetadataTypeDef,
-        EvaluateSessionRequestTypeDef,
-        EvaluateSessionResponseTypeDef,
-        FraudsterRegistrationJobSummaryTypeDef,
-        FraudsterSummaryTypeDef,
-        ListDomainsRequestTypeDef,
-        ListDomainsResponseTypeDef,
-        ListFraudsterRegistrationJobsRequestTypeDef,
-        ListFraudsterRegistrationJobsResponseTypeDef,
-        ListFraudstersRequestTypeDef,
-        ListFraudstersResponseTypeDef,
-        ListSpeakerEnrollmentJobsRequestTypeDef,
-        ListSpeakerEnrollmentJobsResponseTypeDef,
-        ListSpeakersRequestTypeDef,
-        ListSpeakersResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWatchlistsRequestTypeDef,
-        ListWatchlistsResponseTypeDef,
-        OptOutSpeakerRequestTypeDef,
-        OptOutSpeakerResponseTypeDef,
-        SpeakerEnrollmentJobSummaryTypeDef,
-        SpeakerSummaryTypeDef,
-        StartFraudsterRegistrationJobRequestTypeDef,
-        StartFraudsterRegistrationJobResponseTypeDef,
-        StartSpeakerEnrollmentJobRequestTypeDef,
-        StartSpeakerEnrollmentJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDomainRequestTypeDef,
-        UpdateDomainResponseTypeDef,
-        UpdateWatchlistRequestTypeDef,
-        UpdateWatchlistResponseTypeDef,
-        WatchlistSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionVoiceID"]
 
@@ -92,8 +30,8 @@ class MultiRegionVoiceID(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_fraudster(
-        self, **kwargs: Unpack[AssociateFraudsterRequestTypeDef]
-    ) -> TargetResults[AssociateFraudsterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateFraudsterRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateFraudsterResponseTypeDef]:
         """Associates the fraudsters with the watchlist specified in the same domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/AssociateFraudster
@@ -101,8 +39,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("AssociateFraudster", kwargs)
 
     def create_domain(
-        self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> TargetResults[CreateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates a domain that contains all Amazon Connect Voice ID data, such as
         speakers, fraudsters, customer audio, and voiceprints. Every domain is
         created with a default watchlist that fraudsters can be a part of.
@@ -112,8 +50,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("CreateDomain", kwargs)
 
     def create_watchlist(
-        self, **kwargs: Unpack[CreateWatchlistRequestTypeDef]
-    ) -> TargetResults[CreateWatchlistResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWatchlistRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWatchlistResponseTypeDef]:
         """Creates a watchlist that fraudsters can be a part of.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/CreateWatchlist
@@ -121,8 +59,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("CreateWatchlist", kwargs)
 
     def delete_domain(
-        self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified domain from Voice ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DeleteDomain
@@ -130,8 +68,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DeleteDomain", kwargs)
 
     def delete_fraudster(
-        self, **kwargs: Unpack[DeleteFraudsterRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFraudsterRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified fraudster from Voice ID. This action disassociates
         the fraudster from any watchlists it is a part of.
 
@@ -140,8 +78,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DeleteFraudster", kwargs)
 
     def delete_speaker(
-        self, **kwargs: Unpack[DeleteSpeakerRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSpeakerRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified speaker from Voice ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DeleteSpeaker
@@ -149,8 +87,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DeleteSpeaker", kwargs)
 
     def delete_watchlist(
-        self, **kwargs: Unpack[DeleteWatchlistRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWatchlistRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified watchlist from Voice ID. This API throws an
         exception when there are fraudsters in the watchlist that you are trying
         to delete. You must delete the fraudsters, and then delete the watchlist.
@@ -161,8 +99,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DeleteWatchlist", kwargs)
 
     def describe_domain(
-        self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> TargetResults[DescribeDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainResponseTypeDef]:
         """Describes the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeDomain
@@ -170,8 +108,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DescribeDomain", kwargs)
 
     def describe_fraudster(
-        self, **kwargs: Unpack[DescribeFraudsterRequestTypeDef]
-    ) -> TargetResults[DescribeFraudsterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFraudsterRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFraudsterResponseTypeDef]:
         """Describes the specified fraudster.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeFraudster
@@ -179,8 +117,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DescribeFraudster", kwargs)
 
     def describe_fraudster_registration_job(
-        self, **kwargs: Unpack[DescribeFraudsterRegistrationJobRequestTypeDef]
-    ) -> TargetResults[DescribeFraudsterRegistrationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFraudsterRegistrationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFraudsterRegistrationJobResponseTypeDef]:
         """Describes the specified fraudster registration job.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeFraudsterRegistrationJob
@@ -188,8 +126,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DescribeFraudsterRegistrationJob", kwargs)
 
     def describe_speaker(
-        self, **kwargs: Unpack[DescribeSpeakerRequestTypeDef]
-    ) -> TargetResults[DescribeSpeakerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpeakerRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpeakerResponseTypeDef]:
         """Describes the specified speaker.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeSpeaker
@@ -197,8 +135,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DescribeSpeaker", kwargs)
 
     def describe_speaker_enrollment_job(
-        self, **kwargs: Unpack[DescribeSpeakerEnrollmentJobRequestTypeDef]
-    ) -> TargetResults[DescribeSpeakerEnrollmentJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeSpeakerEnrollmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpeakerEnrollmentJobResponseTypeDef]:
         """Describes the specified speaker enrollment job.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeSpeakerEnrollmentJob
@@ -206,8 +144,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DescribeSpeakerEnrollmentJob", kwargs)
 
     def describe_watchlist(
-        self, **kwargs: Unpack[DescribeWatchlistRequestTypeDef]
-    ) -> TargetResults[DescribeWatchlistResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWatchlistRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWatchlistResponseTypeDef]:
         """Describes the specified watchlist.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeWatchlist
@@ -215,8 +153,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DescribeWatchlist", kwargs)
 
     def disassociate_fraudster(
-        self, **kwargs: Unpack[DisassociateFraudsterRequestTypeDef]
-    ) -> TargetResults[DisassociateFraudsterResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateFraudsterRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateFraudsterResponseTypeDef]:
         """Disassociates the fraudsters from the watchlist specified. Voice ID always
         expects a fraudster to be a part of at least one watchlist. If you try to
         disassociate a fraudster from its only watchlist, a ValidationException is
@@ -227,8 +165,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("DisassociateFraudster", kwargs)
 
     def evaluate_session(
-        self, **kwargs: Unpack[EvaluateSessionRequestTypeDef]
-    ) -> TargetResults[EvaluateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.EvaluateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.EvaluateSessionResponseTypeDef]:
         """Evaluates a specified session based on audio data accumulated during a
         streaming Amazon Connect Voice ID call.
 
@@ -237,8 +175,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("EvaluateSession", kwargs)
 
     def list_domains(
-        self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Lists all the domains in the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListDomains
@@ -246,8 +184,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListDomains", kwargs)
 
     def list_fraudster_registration_jobs(
-        self, **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef]
-    ) -> TargetResults[ListFraudsterRegistrationJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFraudsterRegistrationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFraudsterRegistrationJobsResponseTypeDef]:
         """Lists all the fraudster registration jobs in the domain with the given
         JobStatus. If JobStatus is not provided, this lists all fraudster
         registration jobs in the given domain.
@@ -257,8 +195,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListFraudsterRegistrationJobs", kwargs)
 
     def list_fraudsters(
-        self, **kwargs: Unpack[ListFraudstersRequestTypeDef]
-    ) -> TargetResults[ListFraudstersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListFraudstersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFraudstersResponseTypeDef]:
         """Lists all fraudsters in a specified watchlist or domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListFraudsters
@@ -266,8 +204,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListFraudsters", kwargs)
 
     def list_speaker_enrollment_jobs(
-        self, **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef]
-    ) -> TargetResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpeakerEnrollmentJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpeakerEnrollmentJobsResponseTypeDef]:
         """Lists all the speaker enrollment jobs in the domain with the specified
         JobStatus. If JobStatus is not provided, this lists all jobs with all
         possible speaker enrollment job statuses.
@@ -277,8 +215,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListSpeakerEnrollmentJobs", kwargs)
 
     def list_speakers(
-        self, **kwargs: Unpack[ListSpeakersRequestTypeDef]
-    ) -> TargetResults[ListSpeakersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSpeakersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpeakersResponseTypeDef]:
         """Lists all speakers in a specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListSpeakers
@@ -286,8 +224,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListSpeakers", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a specified Voice ID resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListTagsForResource
@@ -295,8 +233,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_watchlists(
-        self, **kwargs: Unpack[ListWatchlistsRequestTypeDef]
-    ) -> TargetResults[ListWatchlistsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWatchlistsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWatchlistsResponseTypeDef]:
         """Lists all watchlists in a specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListWatchlists
@@ -304,8 +242,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("ListWatchlists", kwargs)
 
     def opt_out_speaker(
-        self, **kwargs: Unpack[OptOutSpeakerRequestTypeDef]
-    ) -> TargetResults[OptOutSpeakerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.OptOutSpeakerRequestTypeDef]
+    ) -> TargetResults[type_defs.OptOutSpeakerResponseTypeDef]:
         """Opts out a speaker from Voice ID. A speaker can be opted out regardless of
         whether or not they already exist in Voice ID. If they don't yet exist, a
         new speaker is created in an opted out state. If they already exist, their
@@ -318,8 +256,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("OptOutSpeaker", kwargs)
 
     def start_fraudster_registration_job(
-        self, **kwargs: Unpack[StartFraudsterRegistrationJobRequestTypeDef]
-    ) -> TargetResults[StartFraudsterRegistrationJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartFraudsterRegistrationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartFraudsterRegistrationJobResponseTypeDef]:
         """Starts a new batch fraudster registration job using provided details.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/StartFraudsterRegistrationJob
@@ -327,8 +265,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("StartFraudsterRegistrationJob", kwargs)
 
     def start_speaker_enrollment_job(
-        self, **kwargs: Unpack[StartSpeakerEnrollmentJobRequestTypeDef]
-    ) -> TargetResults[StartSpeakerEnrollmentJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartSpeakerEnrollmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSpeakerEnrollmentJobResponseTypeDef]:
         """Starts a new batch speaker enrollment job using specified details.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/StartSpeakerEnrollmentJob
@@ -336,8 +274,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("StartSpeakerEnrollmentJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Tags a Voice ID resource with the provided list of tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/TagResource
@@ -345,8 +283,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes specified tags from a specified Amazon Connect Voice ID resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/UntagResource
@@ -354,8 +292,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_domain(
-        self, **kwargs: Unpack[UpdateDomainRequestTypeDef]
-    ) -> TargetResults[UpdateDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDomainResponseTypeDef]:
         """Updates the specified domain. This API has clobber behavior, and clears
         and replaces all attributes. If an optional field, such as 'Description'
         is not provided, it is removed from the domain.
@@ -365,8 +303,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         return self._call("UpdateDomain", kwargs)
 
     def update_watchlist(
-        self, **kwargs: Unpack[UpdateWatchlistRequestTypeDef]
-    ) -> TargetResults[UpdateWatchlistResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWatchlistRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWatchlistResponseTypeDef]:
         """Updates the specified watchlist. Every domain has a default watchlist
         which cannot be updated.
 
@@ -380,8 +318,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> TargetResults[ListDomainsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -403,8 +341,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef],
-    ) -> TargetResults[ListFraudsterRegistrationJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFraudsterRegistrationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFraudsterRegistrationJobsResponseTypeDef]:
         """Every page of ListFraudsterRegistrationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -428,8 +366,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListFraudstersRequestTypeDef],
-    ) -> TargetResults[ListFraudstersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListFraudstersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFraudstersResponseTypeDef]:
         """Every page of ListFraudsters in every target, merged per target
         (botocore's build_full_result).
 
@@ -451,8 +389,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef],
-    ) -> TargetResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpeakerEnrollmentJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSpeakerEnrollmentJobsResponseTypeDef]:
         """Every page of ListSpeakerEnrollmentJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,8 +414,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSpeakersRequestTypeDef],
-    ) -> TargetResults[ListSpeakersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpeakersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSpeakersResponseTypeDef]:
         """Every page of ListSpeakers in every target, merged per target (botocore's
         build_full_result).
 
@@ -499,8 +437,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWatchlistsRequestTypeDef],
-    ) -> TargetResults[ListWatchlistsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWatchlistsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWatchlistsResponseTypeDef]:
         """Every page of ListWatchlists in every target, merged per target
         (botocore's build_full_result).
 
@@ -521,8 +459,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> Items[DomainSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainsRequestTypeDef],
+    ) -> Items[type_defs.DomainSummaryTypeDef]:
         """Each element of DomainSummaries in every page of ListDomains, from every
         target, as its page arrives (tagged with its target).
 
@@ -537,8 +475,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef],
-    ) -> Items[FraudsterRegistrationJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFraudsterRegistrationJobsRequestTypeDef],
+    ) -> Items[type_defs.FraudsterRegistrationJobSummaryTypeDef]:
         """Each element of JobSummaries in every page of
         ListFraudsterRegistrationJobs, from every target, as its page arrives
         (tagged with its target).
@@ -557,8 +495,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListFraudstersRequestTypeDef],
-    ) -> Items[FraudsterSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListFraudstersRequestTypeDef],
+    ) -> Items[type_defs.FraudsterSummaryTypeDef]:
         """Each element of FraudsterSummaries in every page of ListFraudsters, from
         every target, as its page arrives (tagged with its target).
 
@@ -573,8 +511,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef],
-    ) -> Items[SpeakerEnrollmentJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpeakerEnrollmentJobsRequestTypeDef],
+    ) -> Items[type_defs.SpeakerEnrollmentJobSummaryTypeDef]:
         """Each element of JobSummaries in every page of ListSpeakerEnrollmentJobs,
         from every target, as its page arrives (tagged with its target).
 
@@ -592,8 +530,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSpeakersRequestTypeDef],
-    ) -> Items[SpeakerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSpeakersRequestTypeDef],
+    ) -> Items[type_defs.SpeakerSummaryTypeDef]:
         """Each element of SpeakerSummaries in every page of ListSpeakers, from every
         target, as its page arrives (tagged with its target).
 
@@ -608,8 +546,8 @@ class MultiRegionVoiceID(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWatchlistsRequestTypeDef],
-    ) -> Items[WatchlistSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWatchlistsRequestTypeDef],
+    ) -> Items[type_defs.WatchlistSummaryTypeDef]:
         """Each element of WatchlistSummaries in every page of ListWatchlists, from
         every target, as its page arrives (tagged with its target).
 

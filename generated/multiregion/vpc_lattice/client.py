@@ -15,169 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AccessLogSubscriptionSummaryTypeDef,
-        BatchUpdateRuleRequestTypeDef,
-        BatchUpdateRuleResponseTypeDef,
-        CreateAccessLogSubscriptionRequestTypeDef,
-        CreateAccessLogSubscriptionResponseTypeDef,
-        CreateListenerRequestTypeDef,
-        CreateListenerResponseTypeDef,
-        CreateResourceConfigurationRequestTypeDef,
-        CreateResourceConfigurationResponseTypeDef,
-        CreateResourceGatewayRequestTypeDef,
-        CreateResourceGatewayResponseTypeDef,
-        CreateRuleRequestTypeDef,
-        CreateRuleResponseTypeDef,
-        CreateServiceNetworkRequestTypeDef,
-        CreateServiceNetworkResourceAssociationRequestTypeDef,
-        CreateServiceNetworkResourceAssociationResponseTypeDef,
-        CreateServiceNetworkResponseTypeDef,
-        CreateServiceNetworkServiceAssociationRequestTypeDef,
-        CreateServiceNetworkServiceAssociationResponseTypeDef,
-        CreateServiceNetworkVpcAssociationRequestTypeDef,
-        CreateServiceNetworkVpcAssociationResponseTypeDef,
-        CreateServiceRequestTypeDef,
-        CreateServiceResponseTypeDef,
-        CreateTargetGroupRequestTypeDef,
-        CreateTargetGroupResponseTypeDef,
-        DeleteAccessLogSubscriptionRequestTypeDef,
-        DeleteAccessLogSubscriptionResponseTypeDef,
-        DeleteAuthPolicyRequestTypeDef,
-        DeleteAuthPolicyResponseTypeDef,
-        DeleteDomainVerificationRequestTypeDef,
-        DeleteDomainVerificationResponseTypeDef,
-        DeleteListenerRequestTypeDef,
-        DeleteListenerResponseTypeDef,
-        DeleteResourceConfigurationRequestTypeDef,
-        DeleteResourceConfigurationResponseTypeDef,
-        DeleteResourceEndpointAssociationRequestTypeDef,
-        DeleteResourceEndpointAssociationResponseTypeDef,
-        DeleteResourceGatewayRequestTypeDef,
-        DeleteResourceGatewayResponseTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResponseTypeDef,
-        DeleteRuleRequestTypeDef,
-        DeleteRuleResponseTypeDef,
-        DeleteServiceNetworkRequestTypeDef,
-        DeleteServiceNetworkResourceAssociationRequestTypeDef,
-        DeleteServiceNetworkResourceAssociationResponseTypeDef,
-        DeleteServiceNetworkResponseTypeDef,
-        DeleteServiceNetworkServiceAssociationRequestTypeDef,
-        DeleteServiceNetworkServiceAssociationResponseTypeDef,
-        DeleteServiceNetworkVpcAssociationRequestTypeDef,
-        DeleteServiceNetworkVpcAssociationResponseTypeDef,
-        DeleteServiceRequestTypeDef,
-        DeleteServiceResponseTypeDef,
-        DeleteTargetGroupRequestTypeDef,
-        DeleteTargetGroupResponseTypeDef,
-        DeregisterTargetsRequestTypeDef,
-        DeregisterTargetsResponseTypeDef,
-        DomainVerificationSummaryTypeDef,
-        GetAccessLogSubscriptionRequestTypeDef,
-        GetAccessLogSubscriptionResponseTypeDef,
-        GetAuthPolicyRequestTypeDef,
-        GetAuthPolicyResponseTypeDef,
-        GetDomainVerificationRequestTypeDef,
-        GetDomainVerificationResponseTypeDef,
-        GetListenerRequestTypeDef,
-        GetListenerResponseTypeDef,
-        GetResourceConfigurationRequestTypeDef,
-        GetResourceConfigurationResponseTypeDef,
-        GetResourceGatewayRequestTypeDef,
-        GetResourceGatewayResponseTypeDef,
-        GetResourcePolicyRequestTypeDef,
-        GetResourcePolicyResponseTypeDef,
-        GetRuleRequestTypeDef,
-        GetRuleResponseTypeDef,
-        GetServiceNetworkRequestTypeDef,
-        GetServiceNetworkResourceAssociationRequestTypeDef,
-        GetServiceNetworkResourceAssociationResponseTypeDef,
-        GetServiceNetworkResponseTypeDef,
-        GetServiceNetworkServiceAssociationRequestTypeDef,
-        GetServiceNetworkServiceAssociationResponseTypeDef,
-        GetServiceNetworkVpcAssociationRequestTypeDef,
-        GetServiceNetworkVpcAssociationResponseTypeDef,
-        GetServiceRequestTypeDef,
-        GetServiceResponseTypeDef,
-        GetTargetGroupRequestTypeDef,
-        GetTargetGroupResponseTypeDef,
-        ListAccessLogSubscriptionsRequestTypeDef,
-        ListAccessLogSubscriptionsResponseTypeDef,
-        ListDomainVerificationsRequestTypeDef,
-        ListDomainVerificationsResponseTypeDef,
-        ListListenersRequestTypeDef,
-        ListListenersResponseTypeDef,
-        ListResourceConfigurationsRequestTypeDef,
-        ListResourceConfigurationsResponseTypeDef,
-        ListResourceEndpointAssociationsRequestTypeDef,
-        ListResourceEndpointAssociationsResponseTypeDef,
-        ListResourceGatewaysRequestTypeDef,
-        ListResourceGatewaysResponseTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListServiceNetworkResourceAssociationsRequestTypeDef,
-        ListServiceNetworkResourceAssociationsResponseTypeDef,
-        ListServiceNetworkServiceAssociationsRequestTypeDef,
-        ListServiceNetworkServiceAssociationsResponseTypeDef,
-        ListServiceNetworkVpcAssociationsRequestTypeDef,
-        ListServiceNetworkVpcAssociationsResponseTypeDef,
-        ListServiceNetworkVpcEndpointAssociationsRequestTypeDef,
-        ListServiceNetworkVpcEndpointAssociationsResponseTypeDef,
-        ListServiceNetworksRequestTypeDef,
-        ListServiceNetworksResponseTypeDef,
-        ListServicesRequestTypeDef,
-        ListServicesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTargetGroupsRequestTypeDef,
-        ListTargetGroupsResponseTypeDef,
-        ListTargetsRequestTypeDef,
-        ListTargetsResponseTypeDef,
-        ListenerSummaryTypeDef,
-        PutAuthPolicyRequestTypeDef,
-        PutAuthPolicyResponseTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResponseTypeDef,
-        RegisterTargetsRequestTypeDef,
-        RegisterTargetsResponseTypeDef,
-        ResourceConfigurationSummaryTypeDef,
-        ResourceEndpointAssociationSummaryTypeDef,
-        ResourceGatewaySummaryTypeDef,
-        RuleSummaryTypeDef,
-        ServiceNetworkEndpointAssociationTypeDef,
-        ServiceNetworkResourceAssociationSummaryTypeDef,
-        ServiceNetworkServiceAssociationSummaryTypeDef,
-        ServiceNetworkSummaryTypeDef,
-        ServiceNetworkVpcAssociationSummaryTypeDef,
-        ServiceSummaryTypeDef,
-        StartDomainVerificationRequestTypeDef,
-        StartDomainVerificationResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TargetGroupSummaryTypeDef,
-        TargetSummaryTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAccessLogSubscriptionRequestTypeDef,
-        UpdateAccessLogSubscriptionResponseTypeDef,
-        UpdateListenerRequestTypeDef,
-        UpdateListenerResponseTypeDef,
-        UpdateResourceConfigurationRequestTypeDef,
-        UpdateResourceConfigurationResponseTypeDef,
-        UpdateResourceGatewayRequestTypeDef,
-        UpdateResourceGatewayResponseTypeDef,
-        UpdateRuleRequestTypeDef,
-        UpdateRuleResponseTypeDef,
-        UpdateServiceNetworkRequestTypeDef,
-        UpdateServiceNetworkResponseTypeDef,
-        UpdateServiceNetworkVpcAssociationRequestTypeDef,
-        UpdateServiceNetworkVpcAssociationResponseTypeDef,
-        UpdateServiceRequestTypeDef,
-        UpdateServiceResponseTypeDef,
-        UpdateTargetGroupRequestTypeDef,
-        UpdateTargetGroupResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionVPCLattice"]
 
@@ -195,8 +33,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_update_rule(
-        self, **kwargs: Unpack[BatchUpdateRuleRequestTypeDef]
-    ) -> TargetResults[BatchUpdateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchUpdateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateRuleResponseTypeDef]:
         """Updates the listener rules in a batch. You can use this operation to
         change the priority of listener rules. This can be useful when bulk
         updating or swapping rule priority.
@@ -206,8 +44,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("BatchUpdateRule", kwargs)
 
     def create_access_log_subscription(
-        self, **kwargs: Unpack[CreateAccessLogSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateAccessLogSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccessLogSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccessLogSubscriptionResponseTypeDef]:
         """Enables access logs to be sent to Amazon CloudWatch, Amazon S3, and Amazon
         Kinesis Data Firehose. The service network owner can use the access logs
         to audit the services in the network. The service network owner can only
@@ -221,8 +59,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateAccessLogSubscription", kwargs)
 
     def create_listener(
-        self, **kwargs: Unpack[CreateListenerRequestTypeDef]
-    ) -> TargetResults[CreateListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateListenerResponseTypeDef]:
         """Creates a listener for a service. Before you start using your Amazon VPC
         Lattice service, you must add one or more listeners. A listener is a
         process that checks for connection requests to your services. For more
@@ -233,8 +71,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateListener", kwargs)
 
     def create_resource_configuration(
-        self, **kwargs: Unpack[CreateResourceConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateResourceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceConfigurationResponseTypeDef]:
         """Creates a resource configuration. A resource configuration defines a
         specific resource. You can associate a resource configuration with a
         service network or a VPC endpoint.
@@ -244,8 +82,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateResourceConfiguration", kwargs)
 
     def create_resource_gateway(
-        self, **kwargs: Unpack[CreateResourceGatewayRequestTypeDef]
-    ) -> TargetResults[CreateResourceGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceGatewayResponseTypeDef]:
         """A resource gateway is a point of ingress into the VPC where a resource
         resides. It spans multiple Availability Zones. For your resource to be
         accessible from all Availability Zones, you should create your resource
@@ -257,8 +95,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateResourceGateway", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> TargetResults[CreateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleResponseTypeDef]:
         """Creates a listener rule. Each listener has a default rule for checking
         connection requests, but you can define additional rules. Each rule
         consists of a priority, one or more actions, and one or more conditions.
@@ -270,8 +108,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_service(
-        self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> TargetResults[CreateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceResponseTypeDef]:
         """Creates a service. A service is any software application that can run on
         instances containers, or serverless functions within an account or virtual
         private cloud (VPC).
@@ -281,8 +119,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateService", kwargs)
 
     def create_service_network(
-        self, **kwargs: Unpack[CreateServiceNetworkRequestTypeDef]
-    ) -> TargetResults[CreateServiceNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateServiceNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateServiceNetworkResponseTypeDef]:
         """Creates a service network. A service network is a logical boundary for a
         collection of services. You can associate services and VPCs with a service
         network.
@@ -292,8 +130,13 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateServiceNetwork", kwargs)
 
     def create_service_network_resource_association(
-        self, **kwargs: Unpack[CreateServiceNetworkResourceAssociationRequestTypeDef]
-    ) -> TargetResults[CreateServiceNetworkResourceAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateServiceNetworkResourceAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateServiceNetworkResourceAssociationResponseTypeDef
+    ]:
         """Associates the specified service network with the specified resource
         configuration. This allows the resource configuration to receive
         connections through the service network, including through a service
@@ -304,8 +147,11 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateServiceNetworkResourceAssociation", kwargs)
 
     def create_service_network_service_association(
-        self, **kwargs: Unpack[CreateServiceNetworkServiceAssociationRequestTypeDef]
-    ) -> TargetResults[CreateServiceNetworkServiceAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateServiceNetworkServiceAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateServiceNetworkServiceAssociationResponseTypeDef]:
         """Associates the specified service with the specified service network. For
         more information, see Manage service associations in the Amazon VPC
         Lattice User Guide.
@@ -315,8 +161,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateServiceNetworkServiceAssociation", kwargs)
 
     def create_service_network_vpc_association(
-        self, **kwargs: Unpack[CreateServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> TargetResults[CreateServiceNetworkVpcAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.CreateServiceNetworkVpcAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateServiceNetworkVpcAssociationResponseTypeDef]:
         """Associates a VPC with a service network. When you associate a VPC with the
         service network, it enables all the resources within that VPC to be
         clients and communicate with other services in the service network. For
@@ -328,8 +175,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateServiceNetworkVpcAssociation", kwargs)
 
     def create_target_group(
-        self, **kwargs: Unpack[CreateTargetGroupRequestTypeDef]
-    ) -> TargetResults[CreateTargetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTargetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTargetGroupResponseTypeDef]:
         """Creates a target group. A target group is a collection of targets, or
         compute resources, that run your application or service. A target group
         can only be used by a single service.
@@ -339,8 +186,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("CreateTargetGroup", kwargs)
 
     def delete_access_log_subscription(
-        self, **kwargs: Unpack[DeleteAccessLogSubscriptionRequestTypeDef]
-    ) -> TargetResults[DeleteAccessLogSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessLogSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessLogSubscriptionResponseTypeDef]:
         """Deletes the specified access log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteAccessLogSubscription
@@ -348,8 +195,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteAccessLogSubscription", kwargs)
 
     def delete_auth_policy(
-        self, **kwargs: Unpack[DeleteAuthPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteAuthPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAuthPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAuthPolicyResponseTypeDef]:
         """Deletes the specified auth policy. If an auth is set to AWS_IAM and the
         auth policy is deleted, all requests are denied. If you are trying to
         remove the auth policy completely, you must set the auth type to NONE. If
@@ -361,8 +208,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteAuthPolicy", kwargs)
 
     def delete_domain_verification(
-        self, **kwargs: Unpack[DeleteDomainVerificationRequestTypeDef]
-    ) -> TargetResults[DeleteDomainVerificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDomainVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDomainVerificationResponseTypeDef]:
         """Deletes the specified domain verification.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteDomainVerification
@@ -370,8 +217,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteDomainVerification", kwargs)
 
     def delete_listener(
-        self, **kwargs: Unpack[DeleteListenerRequestTypeDef]
-    ) -> TargetResults[DeleteListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteListenerResponseTypeDef]:
         """Deletes the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteListener
@@ -379,8 +226,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteListener", kwargs)
 
     def delete_resource_configuration(
-        self, **kwargs: Unpack[DeleteResourceConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteResourceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceConfigurationResponseTypeDef]:
         """Deletes the specified resource configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourceConfiguration
@@ -388,8 +235,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteResourceConfiguration", kwargs)
 
     def delete_resource_endpoint_association(
-        self, **kwargs: Unpack[DeleteResourceEndpointAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteResourceEndpointAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteResourceEndpointAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteResourceEndpointAssociationResponseTypeDef]:
         """Disassociates the resource configuration from the resource VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourceEndpointAssociation
@@ -397,8 +245,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteResourceEndpointAssociation", kwargs)
 
     def delete_resource_gateway(
-        self, **kwargs: Unpack[DeleteResourceGatewayRequestTypeDef]
-    ) -> TargetResults[DeleteResourceGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceGatewayResponseTypeDef]:
         """Deletes the specified resource gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourceGateway
@@ -406,8 +254,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteResourceGateway", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
         """Deletes the specified resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourcePolicy
@@ -415,8 +263,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleResponseTypeDef]:
         """Deletes a listener rule. Each listener has a default rule for checking
         connection requests, but you can define additional rules. Each rule
         consists of a priority, one or more actions, and one or more conditions.
@@ -428,8 +276,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_service(
-        self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> TargetResults[DeleteServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceResponseTypeDef]:
         """Deletes a service. A service can't be deleted if it's associated with a
         service network. If you delete a service, all resources related to the
         service, such as the resource policy, auth policy, listeners, listener
@@ -441,8 +289,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteService", kwargs)
 
     def delete_service_network(
-        self, **kwargs: Unpack[DeleteServiceNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteServiceNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteServiceNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteServiceNetworkResponseTypeDef]:
         """Deletes a service network. You can only delete the service network if
         there is no service or VPC associated with it. If you delete a service
         network, all resources related to the service network, such as the
@@ -455,8 +303,13 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteServiceNetwork", kwargs)
 
     def delete_service_network_resource_association(
-        self, **kwargs: Unpack[DeleteServiceNetworkResourceAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteServiceNetworkResourceAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteServiceNetworkResourceAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteServiceNetworkResourceAssociationResponseTypeDef
+    ]:
         """Deletes the association between a service network and a resource
         configuration.
 
@@ -465,8 +318,11 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteServiceNetworkResourceAssociation", kwargs)
 
     def delete_service_network_service_association(
-        self, **kwargs: Unpack[DeleteServiceNetworkServiceAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteServiceNetworkServiceAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteServiceNetworkServiceAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteServiceNetworkServiceAssociationResponseTypeDef]:
         """Deletes the association between a service and a service network. This
         operation fails if an association is still in progress.
 
@@ -475,8 +331,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteServiceNetworkServiceAssociation", kwargs)
 
     def delete_service_network_vpc_association(
-        self, **kwargs: Unpack[DeleteServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteServiceNetworkVpcAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteServiceNetworkVpcAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteServiceNetworkVpcAssociationResponseTypeDef]:
         """Disassociates the VPC from the service network. You can't disassociate the
         VPC if there is a create or update association in progress.
 
@@ -485,8 +342,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteServiceNetworkVpcAssociation", kwargs)
 
     def delete_target_group(
-        self, **kwargs: Unpack[DeleteTargetGroupRequestTypeDef]
-    ) -> TargetResults[DeleteTargetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTargetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTargetGroupResponseTypeDef]:
         """Deletes a target group. You can't delete a target group if it is used in a
         listener rule or if the target group creation is in progress.
 
@@ -495,8 +352,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeleteTargetGroup", kwargs)
 
     def deregister_targets(
-        self, **kwargs: Unpack[DeregisterTargetsRequestTypeDef]
-    ) -> TargetResults[DeregisterTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterTargetsResponseTypeDef]:
         """Deregisters the specified targets from the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeregisterTargets
@@ -504,8 +361,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("DeregisterTargets", kwargs)
 
     def get_access_log_subscription(
-        self, **kwargs: Unpack[GetAccessLogSubscriptionRequestTypeDef]
-    ) -> TargetResults[GetAccessLogSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessLogSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessLogSubscriptionResponseTypeDef]:
         """Retrieves information about the specified access log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetAccessLogSubscription
@@ -513,8 +370,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetAccessLogSubscription", kwargs)
 
     def get_auth_policy(
-        self, **kwargs: Unpack[GetAuthPolicyRequestTypeDef]
-    ) -> TargetResults[GetAuthPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAuthPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAuthPolicyResponseTypeDef]:
         """Retrieves information about the auth policy for the specified service or
         service network.
 
@@ -523,8 +380,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetAuthPolicy", kwargs)
 
     def get_domain_verification(
-        self, **kwargs: Unpack[GetDomainVerificationRequestTypeDef]
-    ) -> TargetResults[GetDomainVerificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDomainVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainVerificationResponseTypeDef]:
         """Retrieves information about a domain verification.ß
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetDomainVerification
@@ -532,8 +389,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetDomainVerification", kwargs)
 
     def get_listener(
-        self, **kwargs: Unpack[GetListenerRequestTypeDef]
-    ) -> TargetResults[GetListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetListenerResponseTypeDef]:
         """Retrieves information about the specified listener for the specified
         service.
 
@@ -542,8 +399,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetListener", kwargs)
 
     def get_resource_configuration(
-        self, **kwargs: Unpack[GetResourceConfigurationRequestTypeDef]
-    ) -> TargetResults[GetResourceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceConfigurationResponseTypeDef]:
         """Retrieves information about the specified resource configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetResourceConfiguration
@@ -551,8 +408,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetResourceConfiguration", kwargs)
 
     def get_resource_gateway(
-        self, **kwargs: Unpack[GetResourceGatewayRequestTypeDef]
-    ) -> TargetResults[GetResourceGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourceGatewayResponseTypeDef]:
         """Retrieves information about the specified resource gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetResourceGateway
@@ -560,8 +417,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetResourceGateway", kwargs)
 
     def get_resource_policy(
-        self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
         """Retrieves information about the specified resource policy. The resource
         policy is an IAM policy created on behalf of the resource owner when they
         share a resource.
@@ -571,8 +428,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetResourcePolicy", kwargs)
 
     def get_rule(
-        self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> TargetResults[GetRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleResponseTypeDef]:
         """Retrieves information about the specified listener rules. You can also
         retrieve information about the default listener rule. For more
         information, see Listener rules in the Amazon VPC Lattice User Guide.
@@ -582,8 +439,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetRule", kwargs)
 
     def get_service(
-        self, **kwargs: Unpack[GetServiceRequestTypeDef]
-    ) -> TargetResults[GetServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceResponseTypeDef]:
         """Retrieves information about the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetService
@@ -591,8 +448,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetService", kwargs)
 
     def get_service_network(
-        self, **kwargs: Unpack[GetServiceNetworkRequestTypeDef]
-    ) -> TargetResults[GetServiceNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceNetworkResponseTypeDef]:
         """Retrieves information about the specified service network.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetServiceNetwork
@@ -600,8 +457,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetServiceNetwork", kwargs)
 
     def get_service_network_resource_association(
-        self, **kwargs: Unpack[GetServiceNetworkResourceAssociationRequestTypeDef]
-    ) -> TargetResults[GetServiceNetworkResourceAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetServiceNetworkResourceAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetServiceNetworkResourceAssociationResponseTypeDef]:
         """Retrieves information about the specified association between a service
         network and a resource configuration.
 
@@ -610,8 +468,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetServiceNetworkResourceAssociation", kwargs)
 
     def get_service_network_service_association(
-        self, **kwargs: Unpack[GetServiceNetworkServiceAssociationRequestTypeDef]
-    ) -> TargetResults[GetServiceNetworkServiceAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.GetServiceNetworkServiceAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetServiceNetworkServiceAssociationResponseTypeDef]:
         """Retrieves information about the specified association between a service
         network and a service.
 
@@ -620,8 +479,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetServiceNetworkServiceAssociation", kwargs)
 
     def get_service_network_vpc_association(
-        self, **kwargs: Unpack[GetServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> TargetResults[GetServiceNetworkVpcAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceNetworkVpcAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceNetworkVpcAssociationResponseTypeDef]:
         """Retrieves information about the specified association between a service
         network and a VPC.
 
@@ -630,8 +489,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetServiceNetworkVpcAssociation", kwargs)
 
     def get_target_group(
-        self, **kwargs: Unpack[GetTargetGroupRequestTypeDef]
-    ) -> TargetResults[GetTargetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTargetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTargetGroupResponseTypeDef]:
         """Retrieves information about the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetTargetGroup
@@ -639,8 +498,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("GetTargetGroup", kwargs)
 
     def list_access_log_subscriptions(
-        self, **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef]
-    ) -> TargetResults[ListAccessLogSubscriptionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessLogSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessLogSubscriptionsResponseTypeDef]:
         """Lists the access log subscriptions for the specified service network or
         service.
 
@@ -649,8 +508,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListAccessLogSubscriptions", kwargs)
 
     def list_domain_verifications(
-        self, **kwargs: Unpack[ListDomainVerificationsRequestTypeDef]
-    ) -> TargetResults[ListDomainVerificationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDomainVerificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDomainVerificationsResponseTypeDef]:
         """Lists the domain verifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListDomainVerifications
@@ -658,8 +517,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListDomainVerifications", kwargs)
 
     def list_listeners(
-        self, **kwargs: Unpack[ListListenersRequestTypeDef]
-    ) -> TargetResults[ListListenersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListListenersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListListenersResponseTypeDef]:
         """Lists the listeners for the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListListeners
@@ -667,8 +526,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListListeners", kwargs)
 
     def list_resource_configurations(
-        self, **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListResourceConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceConfigurationsResponseTypeDef]:
         """Lists the resource configurations owned by or shared with this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceConfigurations
@@ -676,8 +535,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListResourceConfigurations", kwargs)
 
     def list_resource_endpoint_associations(
-        self, **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef]
-    ) -> TargetResults[ListResourceEndpointAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceEndpointAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceEndpointAssociationsResponseTypeDef]:
         """Lists the associations for the specified VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceEndpointAssociations
@@ -685,8 +544,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListResourceEndpointAssociations", kwargs)
 
     def list_resource_gateways(
-        self, **kwargs: Unpack[ListResourceGatewaysRequestTypeDef]
-    ) -> TargetResults[ListResourceGatewaysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceGatewaysResponseTypeDef]:
         """Lists the resource gateways that you own or that were shared with you.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceGateways
@@ -694,8 +553,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListResourceGateways", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Lists the rules for the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListRules
@@ -703,8 +562,11 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_service_network_resource_associations(
-        self, **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef]
-    ) -> TargetResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListServiceNetworkResourceAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListServiceNetworkResourceAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a resource
         configuration.
 
@@ -713,8 +575,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListServiceNetworkResourceAssociations", kwargs)
 
     def list_service_network_service_associations(
-        self, **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef]
-    ) -> TargetResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListServiceNetworkServiceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceNetworkServiceAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a service. You can
         filter the list either by service or service network. You must provide
         either the service network identifier or the service identifier.
@@ -724,8 +587,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListServiceNetworkServiceAssociations", kwargs)
 
     def list_service_network_vpc_associations(
-        self, **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef]
-    ) -> TargetResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListServiceNetworkVpcAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceNetworkVpcAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a VPC. You can filter
         the list either by VPC or service network. You must provide either the ID
         of the service network identifier or the ID of the VPC.
@@ -735,8 +599,13 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListServiceNetworkVpcAssociations", kwargs)
 
     def list_service_network_vpc_endpoint_associations(
-        self, **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef]
-    ) -> TargetResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[
+            type_defs.ListServiceNetworkVpcEndpointAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceNetworkVpcEndpointAssociationsResponseTypeDef
+    ]:
         """Lists the associations between a service network and a VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkVpcEndpointAssociations
@@ -744,8 +613,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListServiceNetworkVpcEndpointAssociations", kwargs)
 
     def list_service_networks(
-        self, **kwargs: Unpack[ListServiceNetworksRequestTypeDef]
-    ) -> TargetResults[ListServiceNetworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServiceNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceNetworksResponseTypeDef]:
         """Lists the service networks owned by or shared with this account. The
         account ID in the ARN shows which account owns the service network.
 
@@ -754,8 +623,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListServiceNetworks", kwargs)
 
     def list_services(
-        self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListServicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Lists the services owned by the caller account or shared with the caller
         account.
 
@@ -764,8 +633,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListServices", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListTagsForResource
@@ -773,8 +642,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_target_groups(
-        self, **kwargs: Unpack[ListTargetGroupsRequestTypeDef]
-    ) -> TargetResults[ListTargetGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetGroupsResponseTypeDef]:
         """Lists your target groups. You can narrow your search by using the filters
         below in your request.
 
@@ -783,8 +652,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListTargetGroups", kwargs)
 
     def list_targets(
-        self, **kwargs: Unpack[ListTargetsRequestTypeDef]
-    ) -> TargetResults[ListTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTargetsResponseTypeDef]:
         """Lists the targets for the target group. By default, all targets are
         included. You can use this API to check the health status of targets. You
         can also ﬁlter the results by target.
@@ -794,8 +663,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("ListTargets", kwargs)
 
     def put_auth_policy(
-        self, **kwargs: Unpack[PutAuthPolicyRequestTypeDef]
-    ) -> TargetResults[PutAuthPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAuthPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAuthPolicyResponseTypeDef]:
         """Creates or updates the auth policy. The policy string in JSON must not
         contain newlines or blank lines.
 
@@ -804,8 +673,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("PutAuthPolicy", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to a service or service
         network. The policy must contain the same actions and condition statements
         as the Amazon Web Services Resource Access Manager permission for sharing
@@ -816,8 +685,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def register_targets(
-        self, **kwargs: Unpack[RegisterTargetsRequestTypeDef]
-    ) -> TargetResults[RegisterTargetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterTargetsResponseTypeDef]:
         """Registers the targets with the target group. If it's a Lambda target, you
         can only have one target in a target group.
 
@@ -826,8 +695,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("RegisterTargets", kwargs)
 
     def start_domain_verification(
-        self, **kwargs: Unpack[StartDomainVerificationRequestTypeDef]
-    ) -> TargetResults[StartDomainVerificationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartDomainVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDomainVerificationResponseTypeDef]:
         """Starts the domain verification process for a custom domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/StartDomainVerification
@@ -835,8 +704,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("StartDomainVerification", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/TagResource
@@ -844,8 +713,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UntagResource
@@ -853,8 +722,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_access_log_subscription(
-        self, **kwargs: Unpack[UpdateAccessLogSubscriptionRequestTypeDef]
-    ) -> TargetResults[UpdateAccessLogSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAccessLogSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAccessLogSubscriptionResponseTypeDef]:
         """Updates the specified access log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateAccessLogSubscription
@@ -862,8 +731,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateAccessLogSubscription", kwargs)
 
     def update_listener(
-        self, **kwargs: Unpack[UpdateListenerRequestTypeDef]
-    ) -> TargetResults[UpdateListenerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateListenerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateListenerResponseTypeDef]:
         """Updates the specified listener for the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateListener
@@ -871,8 +740,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateListener", kwargs)
 
     def update_resource_configuration(
-        self, **kwargs: Unpack[UpdateResourceConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateResourceConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceConfigurationResponseTypeDef]:
         """Updates the specified resource configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateResourceConfiguration
@@ -880,8 +749,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateResourceConfiguration", kwargs)
 
     def update_resource_gateway(
-        self, **kwargs: Unpack[UpdateResourceGatewayRequestTypeDef]
-    ) -> TargetResults[UpdateResourceGatewayResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceGatewayResponseTypeDef]:
         """Updates the specified resource gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateResourceGateway
@@ -889,8 +758,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateResourceGateway", kwargs)
 
     def update_rule(
-        self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> TargetResults[UpdateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleResponseTypeDef]:
         """Updates a specified rule for the listener. You can't modify a default
         listener rule. To modify a default listener rule, use UpdateListener.
 
@@ -899,8 +768,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateRule", kwargs)
 
     def update_service(
-        self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> TargetResults[UpdateServiceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceResponseTypeDef]:
         """Updates the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateService
@@ -908,8 +777,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateService", kwargs)
 
     def update_service_network(
-        self, **kwargs: Unpack[UpdateServiceNetworkRequestTypeDef]
-    ) -> TargetResults[UpdateServiceNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateServiceNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateServiceNetworkResponseTypeDef]:
         """Updates the specified service network.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateServiceNetwork
@@ -917,8 +786,9 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateServiceNetwork", kwargs)
 
     def update_service_network_vpc_association(
-        self, **kwargs: Unpack[UpdateServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> TargetResults[UpdateServiceNetworkVpcAssociationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateServiceNetworkVpcAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateServiceNetworkVpcAssociationResponseTypeDef]:
         """Updates the service network and VPC association. If you add a security
         group to the service network and VPC association, the association must
         continue to have at least one security group. You can add or edit security
@@ -930,8 +800,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         return self._call("UpdateServiceNetworkVpcAssociation", kwargs)
 
     def update_target_group(
-        self, **kwargs: Unpack[UpdateTargetGroupRequestTypeDef]
-    ) -> TargetResults[UpdateTargetGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTargetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTargetGroupResponseTypeDef]:
         """Updates the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateTargetGroup
@@ -944,8 +814,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef],
-    ) -> TargetResults[ListAccessLogSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessLogSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccessLogSubscriptionsResponseTypeDef]:
         """Every page of ListAccessLogSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -968,8 +838,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDomainVerificationsRequestTypeDef],
-    ) -> TargetResults[ListDomainVerificationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainVerificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDomainVerificationsResponseTypeDef]:
         """Every page of ListDomainVerifications in every target, merged per target
         (botocore's build_full_result).
 
@@ -991,8 +861,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListListenersRequestTypeDef],
-    ) -> TargetResults[ListListenersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListListenersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListListenersResponseTypeDef]:
         """Every page of ListListeners in every target, merged per target (botocore's
         build_full_result).
 
@@ -1014,8 +884,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListResourceConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceConfigurationsResponseTypeDef]:
         """Every page of ListResourceConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1037,8 +907,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef],
-    ) -> TargetResults[ListResourceEndpointAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceEndpointAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceEndpointAssociationsResponseTypeDef]:
         """Every page of ListResourceEndpointAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1060,8 +930,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceGatewaysRequestTypeDef],
-    ) -> TargetResults[ListResourceGatewaysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceGatewaysResponseTypeDef]:
         """Every page of ListResourceGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -1083,8 +953,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -1106,8 +976,10 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef],
-    ) -> TargetResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceNetworkResourceAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListServiceNetworkResourceAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkResourceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1130,8 +1002,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef],
-    ) -> TargetResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceNetworkServiceAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceNetworkServiceAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkServiceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1155,8 +1027,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef],
-    ) -> TargetResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceNetworkVpcAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceNetworkVpcAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkVpcAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1180,8 +1052,12 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef],
-    ) -> TargetResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceNetworkVpcEndpointAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListServiceNetworkVpcEndpointAssociationsResponseTypeDef
+    ]:
         """Every page of ListServiceNetworkVpcEndpointAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1203,8 +1079,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServiceNetworksRequestTypeDef],
-    ) -> TargetResults[ListServiceNetworksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceNetworksResponseTypeDef]:
         """Every page of ListServiceNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1227,8 +1103,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> TargetResults[ListServicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1251,8 +1127,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetGroupsRequestTypeDef],
-    ) -> TargetResults[ListTargetGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetGroupsResponseTypeDef]:
         """Every page of ListTargetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1275,8 +1151,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTargetsRequestTypeDef],
-    ) -> TargetResults[ListTargetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTargetsResponseTypeDef]:
         """Every page of ListTargets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1299,8 +1175,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef],
-    ) -> Items[AccessLogSubscriptionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccessLogSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.AccessLogSubscriptionSummaryTypeDef]:
         """Each element of items in every page of ListAccessLogSubscriptions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1318,8 +1194,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDomainVerificationsRequestTypeDef],
-    ) -> Items[DomainVerificationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDomainVerificationsRequestTypeDef],
+    ) -> Items[type_defs.DomainVerificationSummaryTypeDef]:
         """Each element of items in every page of ListDomainVerifications, from every
         target, as its page arrives (tagged with its target).
 
@@ -1334,8 +1210,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListListenersRequestTypeDef],
-    ) -> Items[ListenerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListListenersRequestTypeDef],
+    ) -> Items[type_defs.ListenerSummaryTypeDef]:
         """Each element of items in every page of ListListeners, from every target,
         as its page arrives (tagged with its target).
 
@@ -1350,8 +1226,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef],
-    ) -> Items[ResourceConfigurationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ResourceConfigurationSummaryTypeDef]:
         """Each element of items in every page of ListResourceConfigurations, from
         every target, as its page arrives (tagged with its target).
 
@@ -1369,8 +1245,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef],
-    ) -> Items[ResourceEndpointAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceEndpointAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ResourceEndpointAssociationSummaryTypeDef]:
         """Each element of items in every page of ListResourceEndpointAssociations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1388,8 +1264,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceGatewaysRequestTypeDef],
-    ) -> Items[ResourceGatewaySummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceGatewaysRequestTypeDef],
+    ) -> Items[type_defs.ResourceGatewaySummaryTypeDef]:
         """Each element of items in every page of ListResourceGateways, from every
         target, as its page arrives (tagged with its target).
 
@@ -1404,8 +1280,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> Items[RuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
         """Each element of items in every page of ListRules, from every target, as
         its page arrives (tagged with its target).
 
@@ -1420,8 +1296,10 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef],
-    ) -> Items[ServiceNetworkResourceAssociationSummaryTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceNetworkResourceAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ServiceNetworkResourceAssociationSummaryTypeDef]:
         """Each element of items in every page of
         ListServiceNetworkResourceAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1440,8 +1318,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef],
-    ) -> Items[ServiceNetworkServiceAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceNetworkServiceAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ServiceNetworkServiceAssociationSummaryTypeDef]:
         """Each element of items in every page of
         ListServiceNetworkServiceAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1460,8 +1338,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef],
-    ) -> Items[ServiceNetworkVpcAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceNetworkVpcAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ServiceNetworkVpcAssociationSummaryTypeDef]:
         """Each element of items in every page of ListServiceNetworkVpcAssociations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1479,8 +1357,10 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef],
-    ) -> Items[ServiceNetworkEndpointAssociationTypeDef]:
+        **kwargs: Unpack[
+            type_defs.ListServiceNetworkVpcEndpointAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.ServiceNetworkEndpointAssociationTypeDef]:
         """Each element of items in every page of
         ListServiceNetworkVpcEndpointAssociations, from every target, as its page
         arrives (tagged with its target).
@@ -1499,8 +1379,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServiceNetworksRequestTypeDef],
-    ) -> Items[ServiceNetworkSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServiceNetworksRequestTypeDef],
+    ) -> Items[type_defs.ServiceNetworkSummaryTypeDef]:
         """Each element of items in every page of ListServiceNetworks, from every
         target, as its page arrives (tagged with its target).
 
@@ -1515,8 +1395,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> Items[ServiceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListServicesRequestTypeDef],
+    ) -> Items[type_defs.ServiceSummaryTypeDef]:
         """Each element of items in every page of ListServices, from every target, as
         its page arrives (tagged with its target).
 
@@ -1531,8 +1411,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetGroupsRequestTypeDef],
-    ) -> Items[TargetGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetGroupsRequestTypeDef],
+    ) -> Items[type_defs.TargetGroupSummaryTypeDef]:
         """Each element of items in every page of ListTargetGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -1547,8 +1427,8 @@ class MultiRegionVPCLattice(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTargetsRequestTypeDef],
-    ) -> Items[TargetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListTargetsRequestTypeDef],
+    ) -> Items[type_defs.TargetSummaryTypeDef]:
         """Each element of items in every page of ListTargets, from every target, as
         its page arrives (tagged with its target).
 

@@ -15,175 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        ActivatedRuleOutputTypeDef,
-        ByteMatchSetSummaryTypeDef,
-        CreateByteMatchSetRequestTypeDef,
-        CreateByteMatchSetResponseTypeDef,
-        CreateGeoMatchSetRequestTypeDef,
-        CreateGeoMatchSetResponseTypeDef,
-        CreateIPSetRequestTypeDef,
-        CreateIPSetResponseTypeDef,
-        CreateRateBasedRuleRequestTypeDef,
-        CreateRateBasedRuleResponseTypeDef,
-        CreateRegexMatchSetRequestTypeDef,
-        CreateRegexMatchSetResponseTypeDef,
-        CreateRegexPatternSetRequestTypeDef,
-        CreateRegexPatternSetResponseTypeDef,
-        CreateRuleGroupRequestTypeDef,
-        CreateRuleGroupResponseTypeDef,
-        CreateRuleRequestTypeDef,
-        CreateRuleResponseTypeDef,
-        CreateSizeConstraintSetRequestTypeDef,
-        CreateSizeConstraintSetResponseTypeDef,
-        CreateSqlInjectionMatchSetRequestTypeDef,
-        CreateSqlInjectionMatchSetResponseTypeDef,
-        CreateWebACLMigrationStackRequestTypeDef,
-        CreateWebACLMigrationStackResponseTypeDef,
-        CreateWebACLRequestTypeDef,
-        CreateWebACLResponseTypeDef,
-        CreateXssMatchSetRequestTypeDef,
-        CreateXssMatchSetResponseTypeDef,
-        DeleteByteMatchSetRequestTypeDef,
-        DeleteByteMatchSetResponseTypeDef,
-        DeleteGeoMatchSetRequestTypeDef,
-        DeleteGeoMatchSetResponseTypeDef,
-        DeleteIPSetRequestTypeDef,
-        DeleteIPSetResponseTypeDef,
-        DeleteLoggingConfigurationRequestTypeDef,
-        DeleteLoggingConfigurationResponseTypeDef,
-        DeletePermissionPolicyRequestTypeDef,
-        DeletePermissionPolicyResponseTypeDef,
-        DeleteRateBasedRuleRequestTypeDef,
-        DeleteRateBasedRuleResponseTypeDef,
-        DeleteRegexMatchSetRequestTypeDef,
-        DeleteRegexMatchSetResponseTypeDef,
-        DeleteRegexPatternSetRequestTypeDef,
-        DeleteRegexPatternSetResponseTypeDef,
-        DeleteRuleGroupRequestTypeDef,
-        DeleteRuleGroupResponseTypeDef,
-        DeleteRuleRequestTypeDef,
-        DeleteRuleResponseTypeDef,
-        DeleteSizeConstraintSetRequestTypeDef,
-        DeleteSizeConstraintSetResponseTypeDef,
-        DeleteSqlInjectionMatchSetRequestTypeDef,
-        DeleteSqlInjectionMatchSetResponseTypeDef,
-        DeleteWebACLRequestTypeDef,
-        DeleteWebACLResponseTypeDef,
-        DeleteXssMatchSetRequestTypeDef,
-        DeleteXssMatchSetResponseTypeDef,
-        GeoMatchSetSummaryTypeDef,
-        GetByteMatchSetRequestTypeDef,
-        GetByteMatchSetResponseTypeDef,
-        GetChangeTokenResponseTypeDef,
-        GetChangeTokenStatusRequestTypeDef,
-        GetChangeTokenStatusResponseTypeDef,
-        GetGeoMatchSetRequestTypeDef,
-        GetGeoMatchSetResponseTypeDef,
-        GetIPSetRequestTypeDef,
-        GetIPSetResponseTypeDef,
-        GetLoggingConfigurationRequestTypeDef,
-        GetLoggingConfigurationResponseTypeDef,
-        GetPermissionPolicyRequestTypeDef,
-        GetPermissionPolicyResponseTypeDef,
-        GetRateBasedRuleManagedKeysRequestTypeDef,
-        GetRateBasedRuleManagedKeysResponseTypeDef,
-        GetRateBasedRuleRequestTypeDef,
-        GetRateBasedRuleResponseTypeDef,
-        GetRegexMatchSetRequestTypeDef,
-        GetRegexMatchSetResponseTypeDef,
-        GetRegexPatternSetRequestTypeDef,
-        GetRegexPatternSetResponseTypeDef,
-        GetRuleGroupRequestTypeDef,
-        GetRuleGroupResponseTypeDef,
-        GetRuleRequestTypeDef,
-        GetRuleResponseTypeDef,
-        GetSampledRequestsRequestTypeDef,
-        GetSampledRequestsResponseTypeDef,
-        GetSizeConstraintSetRequestTypeDef,
-        GetSizeConstraintSetResponseTypeDef,
-        GetSqlInjectionMatchSetRequestTypeDef,
-        GetSqlInjectionMatchSetResponseTypeDef,
-        GetWebACLRequestTypeDef,
-        GetWebACLResponseTypeDef,
-        GetXssMatchSetRequestTypeDef,
-        GetXssMatchSetResponseTypeDef,
-        IPSetSummaryTypeDef,
-        ListActivatedRulesInRuleGroupRequestTypeDef,
-        ListActivatedRulesInRuleGroupResponseTypeDef,
-        ListByteMatchSetsRequestTypeDef,
-        ListByteMatchSetsResponseTypeDef,
-        ListGeoMatchSetsRequestTypeDef,
-        ListGeoMatchSetsResponseTypeDef,
-        ListIPSetsRequestTypeDef,
-        ListIPSetsResponseTypeDef,
-        ListLoggingConfigurationsRequestTypeDef,
-        ListLoggingConfigurationsResponseTypeDef,
-        ListRateBasedRulesRequestTypeDef,
-        ListRateBasedRulesResponseTypeDef,
-        ListRegexMatchSetsRequestTypeDef,
-        ListRegexMatchSetsResponseTypeDef,
-        ListRegexPatternSetsRequestTypeDef,
-        ListRegexPatternSetsResponseTypeDef,
-        ListRuleGroupsRequestTypeDef,
-        ListRuleGroupsResponseTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListSizeConstraintSetsRequestTypeDef,
-        ListSizeConstraintSetsResponseTypeDef,
-        ListSqlInjectionMatchSetsRequestTypeDef,
-        ListSqlInjectionMatchSetsResponseTypeDef,
-        ListSubscribedRuleGroupsRequestTypeDef,
-        ListSubscribedRuleGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWebACLsRequestTypeDef,
-        ListWebACLsResponseTypeDef,
-        ListXssMatchSetsRequestTypeDef,
-        ListXssMatchSetsResponseTypeDef,
-        LoggingConfigurationOutputTypeDef,
-        PutLoggingConfigurationRequestTypeDef,
-        PutLoggingConfigurationResponseTypeDef,
-        PutPermissionPolicyRequestTypeDef,
-        PutPermissionPolicyResponseTypeDef,
-        RegexMatchSetSummaryTypeDef,
-        RegexPatternSetSummaryTypeDef,
-        RuleGroupSummaryTypeDef,
-        RuleSummaryTypeDef,
-        SizeConstraintSetSummaryTypeDef,
-        SqlInjectionMatchSetSummaryTypeDef,
-        SubscribedRuleGroupSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateByteMatchSetRequestTypeDef,
-        UpdateByteMatchSetResponseTypeDef,
-        UpdateGeoMatchSetRequestTypeDef,
-        UpdateGeoMatchSetResponseTypeDef,
-        UpdateIPSetRequestTypeDef,
-        UpdateIPSetResponseTypeDef,
-        UpdateRateBasedRuleRequestTypeDef,
-        UpdateRateBasedRuleResponseTypeDef,
-        UpdateRegexMatchSetRequestTypeDef,
-        UpdateRegexMatchSetResponseTypeDef,
-        UpdateRegexPatternSetRequestTypeDef,
-        UpdateRegexPatternSetResponseTypeDef,
-        UpdateRuleGroupRequestTypeDef,
-        UpdateRuleGroupResponseTypeDef,
-        UpdateRuleRequestTypeDef,
-        UpdateRuleResponseTypeDef,
-        UpdateSizeConstraintSetRequestTypeDef,
-        UpdateSizeConstraintSetResponseTypeDef,
-        UpdateSqlInjectionMatchSetRequestTypeDef,
-        UpdateSqlInjectionMatchSetResponseTypeDef,
-        UpdateWebACLRequestTypeDef,
-        UpdateWebACLResponseTypeDef,
-        UpdateXssMatchSetRequestTypeDef,
-        UpdateXssMatchSetResponseTypeDef,
-        WebACLSummaryTypeDef,
-        XssMatchSetSummaryTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWAF"]
 
@@ -197,8 +29,8 @@ class MultiRegionWAF(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_byte_match_set(
-        self, **kwargs: Unpack[CreateByteMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -207,8 +39,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateByteMatchSet", kwargs)
 
     def create_geo_match_set(
-        self, **kwargs: Unpack[CreateGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -217,8 +49,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateGeoMatchSet", kwargs)
 
     def create_ip_set(
-        self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> TargetResults[CreateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -227,8 +59,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateIPSet", kwargs)
 
     def create_rate_based_rule(
-        self, **kwargs: Unpack[CreateRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[CreateRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -237,8 +69,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateRateBasedRule", kwargs)
 
     def create_regex_match_set(
-        self, **kwargs: Unpack[CreateRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -247,8 +79,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateRegexMatchSet", kwargs)
 
     def create_regex_pattern_set(
-        self, **kwargs: Unpack[CreateRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[CreateRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -257,8 +89,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateRegexPatternSet", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> TargetResults[CreateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -267,8 +99,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_rule_group(
-        self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -277,8 +109,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateRuleGroup", kwargs)
 
     def create_size_constraint_set(
-        self, **kwargs: Unpack[CreateSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[CreateSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -287,8 +119,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateSizeConstraintSet", kwargs)
 
     def create_sql_injection_match_set(
-        self, **kwargs: Unpack[CreateSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -297,8 +129,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateSqlInjectionMatchSet", kwargs)
 
     def create_web_acl(
-        self, **kwargs: Unpack[CreateWebACLRequestTypeDef]
-    ) -> TargetResults[CreateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -307,8 +139,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateWebACL", kwargs)
 
     def create_web_acl_migration_stack(
-        self, **kwargs: Unpack[CreateWebACLMigrationStackRequestTypeDef]
-    ) -> TargetResults[CreateWebACLMigrationStackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebACLMigrationStackRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebACLMigrationStackResponseTypeDef]:
         """Creates an AWS CloudFormation WAFV2 template for the specified web ACL in
         the specified Amazon S3 bucket. Then, in CloudFormation, you create a
         stack from the template, to create the web ACL and its resources in AWS
@@ -320,8 +152,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateWebACLMigrationStack", kwargs)
 
     def create_xss_match_set(
-        self, **kwargs: Unpack[CreateXssMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -330,8 +162,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("CreateXssMatchSet", kwargs)
 
     def delete_byte_match_set(
-        self, **kwargs: Unpack[DeleteByteMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -340,8 +172,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteByteMatchSet", kwargs)
 
     def delete_geo_match_set(
-        self, **kwargs: Unpack[DeleteGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -350,8 +182,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteGeoMatchSet", kwargs)
 
     def delete_ip_set(
-        self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -360,8 +192,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteIPSet", kwargs)
 
     def delete_logging_configuration(
-        self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -370,8 +202,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteLoggingConfiguration", kwargs)
 
     def delete_permission_policy(
-        self, **kwargs: Unpack[DeletePermissionPolicyRequestTypeDef]
-    ) -> TargetResults[DeletePermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -380,8 +212,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeletePermissionPolicy", kwargs)
 
     def delete_rate_based_rule(
-        self, **kwargs: Unpack[DeleteRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -390,8 +222,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteRateBasedRule", kwargs)
 
     def delete_regex_match_set(
-        self, **kwargs: Unpack[DeleteRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -400,8 +232,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteRegexMatchSet", kwargs)
 
     def delete_regex_pattern_set(
-        self, **kwargs: Unpack[DeleteRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[DeleteRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -410,8 +242,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteRegexPatternSet", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -420,8 +252,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_rule_group(
-        self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -430,8 +262,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteRuleGroup", kwargs)
 
     def delete_size_constraint_set(
-        self, **kwargs: Unpack[DeleteSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[DeleteSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -440,8 +272,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteSizeConstraintSet", kwargs)
 
     def delete_sql_injection_match_set(
-        self, **kwargs: Unpack[DeleteSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -450,8 +282,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteSqlInjectionMatchSet", kwargs)
 
     def delete_web_acl(
-        self, **kwargs: Unpack[DeleteWebACLRequestTypeDef]
-    ) -> TargetResults[DeleteWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -460,8 +292,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteWebACL", kwargs)
 
     def delete_xss_match_set(
-        self, **kwargs: Unpack[DeleteXssMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -470,8 +302,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("DeleteXssMatchSet", kwargs)
 
     def get_byte_match_set(
-        self, **kwargs: Unpack[GetByteMatchSetRequestTypeDef]
-    ) -> TargetResults[GetByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -479,7 +311,9 @@ class MultiRegionWAF(MultiRegionClient):
         """
         return self._call("GetByteMatchSet", kwargs)
 
-    def get_change_token(self) -> TargetResults[GetChangeTokenResponseTypeDef]:
+    def get_change_token(
+        self,
+    ) -> TargetResults[type_defs.GetChangeTokenResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -488,8 +322,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetChangeToken", {})
 
     def get_change_token_status(
-        self, **kwargs: Unpack[GetChangeTokenStatusRequestTypeDef]
-    ) -> TargetResults[GetChangeTokenStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChangeTokenStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChangeTokenStatusResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -498,8 +332,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetChangeTokenStatus", kwargs)
 
     def get_geo_match_set(
-        self, **kwargs: Unpack[GetGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[GetGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -508,8 +342,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetGeoMatchSet", kwargs)
 
     def get_ip_set(
-        self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> TargetResults[GetIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -518,8 +352,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetIPSet", kwargs)
 
     def get_logging_configuration(
-        self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -528,8 +362,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetLoggingConfiguration", kwargs)
 
     def get_permission_policy(
-        self, **kwargs: Unpack[GetPermissionPolicyRequestTypeDef]
-    ) -> TargetResults[GetPermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -538,8 +372,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetPermissionPolicy", kwargs)
 
     def get_rate_based_rule(
-        self, **kwargs: Unpack[GetRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[GetRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -548,8 +382,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetRateBasedRule", kwargs)
 
     def get_rate_based_rule_managed_keys(
-        self, **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef]
-    ) -> TargetResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRateBasedRuleManagedKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRateBasedRuleManagedKeysResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -558,8 +392,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetRateBasedRuleManagedKeys", kwargs)
 
     def get_regex_match_set(
-        self, **kwargs: Unpack[GetRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[GetRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -568,8 +402,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetRegexMatchSet", kwargs)
 
     def get_regex_pattern_set(
-        self, **kwargs: Unpack[GetRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[GetRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -578,8 +412,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetRegexPatternSet", kwargs)
 
     def get_rule(
-        self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> TargetResults[GetRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -588,8 +422,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetRule", kwargs)
 
     def get_rule_group(
-        self, **kwargs: Unpack[GetRuleGroupRequestTypeDef]
-    ) -> TargetResults[GetRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -598,8 +432,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetRuleGroup", kwargs)
 
     def get_sampled_requests(
-        self, **kwargs: Unpack[GetSampledRequestsRequestTypeDef]
-    ) -> TargetResults[GetSampledRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSampledRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSampledRequestsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -608,8 +442,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetSampledRequests", kwargs)
 
     def get_size_constraint_set(
-        self, **kwargs: Unpack[GetSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[GetSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -618,8 +452,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetSizeConstraintSet", kwargs)
 
     def get_sql_injection_match_set(
-        self, **kwargs: Unpack[GetSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[GetSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -628,8 +462,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetSqlInjectionMatchSet", kwargs)
 
     def get_web_acl(
-        self, **kwargs: Unpack[GetWebACLRequestTypeDef]
-    ) -> TargetResults[GetWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -638,8 +472,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetWebACL", kwargs)
 
     def get_xss_match_set(
-        self, **kwargs: Unpack[GetXssMatchSetRequestTypeDef]
-    ) -> TargetResults[GetXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -648,8 +482,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("GetXssMatchSet", kwargs)
 
     def list_activated_rules_in_rule_group(
-        self, **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef]
-    ) -> TargetResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActivatedRulesInRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActivatedRulesInRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -658,8 +492,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListActivatedRulesInRuleGroup", kwargs)
 
     def list_byte_match_sets(
-        self, **kwargs: Unpack[ListByteMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListByteMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListByteMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListByteMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -668,8 +502,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListByteMatchSets", kwargs)
 
     def list_geo_match_sets(
-        self, **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListGeoMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGeoMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGeoMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -678,8 +512,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListGeoMatchSets", kwargs)
 
     def list_ip_sets(
-        self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> TargetResults[ListIPSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -688,8 +522,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListIPSets", kwargs)
 
     def list_logging_configurations(
-        self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoggingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLoggingConfigurationsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -698,8 +532,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListLoggingConfigurations", kwargs)
 
     def list_rate_based_rules(
-        self, **kwargs: Unpack[ListRateBasedRulesRequestTypeDef]
-    ) -> TargetResults[ListRateBasedRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRateBasedRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRateBasedRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -708,8 +542,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListRateBasedRules", kwargs)
 
     def list_regex_match_sets(
-        self, **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListRegexMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegexMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegexMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -718,8 +552,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListRegexMatchSets", kwargs)
 
     def list_regex_pattern_sets(
-        self, **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef]
-    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegexPatternSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegexPatternSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -728,8 +562,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListRegexPatternSets", kwargs)
 
     def list_rule_groups(
-        self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -738,8 +572,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListRuleGroups", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -748,8 +582,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_size_constraint_sets(
-        self, **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef]
-    ) -> TargetResults[ListSizeConstraintSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSizeConstraintSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSizeConstraintSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -758,8 +592,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListSizeConstraintSets", kwargs)
 
     def list_sql_injection_match_sets(
-        self, **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSqlInjectionMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSqlInjectionMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -768,8 +602,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListSqlInjectionMatchSets", kwargs)
 
     def list_subscribed_rule_groups(
-        self, **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListSubscribedRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscribedRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscribedRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -778,8 +612,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListSubscribedRuleGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -788,8 +622,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_web_acls(
-        self, **kwargs: Unpack[ListWebACLsRequestTypeDef]
-    ) -> TargetResults[ListWebACLsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebACLsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebACLsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -798,8 +632,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListWebACLs", kwargs)
 
     def list_xss_match_sets(
-        self, **kwargs: Unpack[ListXssMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListXssMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListXssMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListXssMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -808,8 +642,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("ListXssMatchSets", kwargs)
 
     def put_logging_configuration(
-        self, **kwargs: Unpack[PutLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -818,8 +652,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("PutLoggingConfiguration", kwargs)
 
     def put_permission_policy(
-        self, **kwargs: Unpack[PutPermissionPolicyRequestTypeDef]
-    ) -> TargetResults[PutPermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -828,8 +662,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("PutPermissionPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -838,8 +672,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -848,8 +682,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_byte_match_set(
-        self, **kwargs: Unpack[UpdateByteMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -858,8 +692,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateByteMatchSet", kwargs)
 
     def update_geo_match_set(
-        self, **kwargs: Unpack[UpdateGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -868,8 +702,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateGeoMatchSet", kwargs)
 
     def update_ip_set(
-        self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -878,8 +712,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateIPSet", kwargs)
 
     def update_rate_based_rule(
-        self, **kwargs: Unpack[UpdateRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[UpdateRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -888,8 +722,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateRateBasedRule", kwargs)
 
     def update_regex_match_set(
-        self, **kwargs: Unpack[UpdateRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -898,8 +732,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateRegexMatchSet", kwargs)
 
     def update_regex_pattern_set(
-        self, **kwargs: Unpack[UpdateRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[UpdateRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -908,8 +742,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateRegexPatternSet", kwargs)
 
     def update_rule(
-        self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> TargetResults[UpdateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -918,8 +752,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateRule", kwargs)
 
     def update_rule_group(
-        self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -928,8 +762,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateRuleGroup", kwargs)
 
     def update_size_constraint_set(
-        self, **kwargs: Unpack[UpdateSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[UpdateSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -938,8 +772,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateSizeConstraintSet", kwargs)
 
     def update_sql_injection_match_set(
-        self, **kwargs: Unpack[UpdateSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -948,8 +782,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateSqlInjectionMatchSet", kwargs)
 
     def update_web_acl(
-        self, **kwargs: Unpack[UpdateWebACLRequestTypeDef]
-    ) -> TargetResults[UpdateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -958,8 +792,8 @@ class MultiRegionWAF(MultiRegionClient):
         return self._call("UpdateWebACL", kwargs)
 
     def update_xss_match_set(
-        self, **kwargs: Unpack[UpdateXssMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -973,8 +807,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef],
-    ) -> TargetResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+        **kwargs: Unpack[type_defs.GetRateBasedRuleManagedKeysRequestTypeDef],
+    ) -> TargetResults[type_defs.GetRateBasedRuleManagedKeysResponseTypeDef]:
         """Every page of GetRateBasedRuleManagedKeys in every target, merged per
         target (botocore's build_full_result).
 
@@ -997,8 +831,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef],
-    ) -> TargetResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListActivatedRulesInRuleGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.ListActivatedRulesInRuleGroupResponseTypeDef]:
         """Every page of ListActivatedRulesInRuleGroup in every target, merged per
         target (botocore's build_full_result).
 
@@ -1021,8 +855,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListByteMatchSetsRequestTypeDef],
-    ) -> TargetResults[ListByteMatchSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListByteMatchSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListByteMatchSetsResponseTypeDef]:
         """Every page of ListByteMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1045,8 +879,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef],
-    ) -> TargetResults[ListGeoMatchSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeoMatchSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGeoMatchSetsResponseTypeDef]:
         """Every page of ListGeoMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1069,8 +903,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListIPSetsRequestTypeDef],
-    ) -> TargetResults[ListIPSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
         """Every page of ListIPSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1093,8 +927,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListLoggingConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLoggingConfigurationsResponseTypeDef]:
         """Every page of ListLoggingConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1117,8 +951,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRateBasedRulesRequestTypeDef],
-    ) -> TargetResults[ListRateBasedRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRateBasedRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRateBasedRulesResponseTypeDef]:
         """Every page of ListRateBasedRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1141,8 +975,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef],
-    ) -> TargetResults[ListRegexMatchSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegexMatchSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegexMatchSetsResponseTypeDef]:
         """Every page of ListRegexMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1165,8 +999,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef],
-    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegexPatternSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegexPatternSetsResponseTypeDef]:
         """Every page of ListRegexPatternSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1189,8 +1023,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
-    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRuleGroupsResponseTypeDef]:
         """Every page of ListRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1213,8 +1047,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -1237,8 +1071,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef],
-    ) -> TargetResults[ListSizeConstraintSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSizeConstraintSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSizeConstraintSetsResponseTypeDef]:
         """Every page of ListSizeConstraintSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1261,8 +1095,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef],
-    ) -> TargetResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSqlInjectionMatchSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSqlInjectionMatchSetsResponseTypeDef]:
         """Every page of ListSqlInjectionMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1285,8 +1119,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef],
-    ) -> TargetResults[ListSubscribedRuleGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscribedRuleGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscribedRuleGroupsResponseTypeDef]:
         """Every page of ListSubscribedRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1309,8 +1143,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWebACLsRequestTypeDef],
-    ) -> TargetResults[ListWebACLsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebACLsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWebACLsResponseTypeDef]:
         """Every page of ListWebACLs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1333,8 +1167,8 @@ class MultiRegionWAF(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListXssMatchSetsRequestTypeDef],
-    ) -> TargetResults[ListXssMatchSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListXssMatchSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListXssMatchSetsResponseTypeDef]:
         """Every page of ListXssMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1356,7 +1190,7 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef],
+        **kwargs: Unpack[type_defs.GetRateBasedRuleManagedKeysRequestTypeDef],
     ) -> Items[str]:
         """Each element of ManagedKeys in every page of GetRateBasedRuleManagedKeys,
         from every target, as its page arrives (tagged with its target).
@@ -1375,8 +1209,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef],
-    ) -> Items[ActivatedRuleOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListActivatedRulesInRuleGroupRequestTypeDef],
+    ) -> Items[type_defs.ActivatedRuleOutputTypeDef]:
         """Each element of ActivatedRules in every page of
         ListActivatedRulesInRuleGroup, from every target, as its page arrives
         (tagged with its target).
@@ -1395,8 +1229,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListByteMatchSetsRequestTypeDef],
-    ) -> Items[ByteMatchSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListByteMatchSetsRequestTypeDef],
+    ) -> Items[type_defs.ByteMatchSetSummaryTypeDef]:
         """Each element of ByteMatchSets in every page of ListByteMatchSets, from
         every target, as its page arrives (tagged with its target).
 
@@ -1411,8 +1245,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef],
-    ) -> Items[GeoMatchSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListGeoMatchSetsRequestTypeDef],
+    ) -> Items[type_defs.GeoMatchSetSummaryTypeDef]:
         """Each element of GeoMatchSets in every page of ListGeoMatchSets, from every
         target, as its page arrives (tagged with its target).
 
@@ -1427,8 +1261,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListIPSetsRequestTypeDef],
-    ) -> Items[IPSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef],
+    ) -> Items[type_defs.IPSetSummaryTypeDef]:
         """Each element of IPSets in every page of ListIPSets, from every target, as
         its page arrives (tagged with its target).
 
@@ -1443,8 +1277,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef],
-    ) -> Items[LoggingConfigurationOutputTypeDef]:
+        **kwargs: Unpack[type_defs.ListLoggingConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.LoggingConfigurationOutputTypeDef]:
         """Each element of LoggingConfigurations in every page of
         ListLoggingConfigurations, from every target, as its page arrives (tagged
         with its target).
@@ -1463,8 +1297,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRateBasedRulesRequestTypeDef],
-    ) -> Items[RuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRateBasedRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
         """Each element of Rules in every page of ListRateBasedRules, from every
         target, as its page arrives (tagged with its target).
 
@@ -1479,8 +1313,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef],
-    ) -> Items[RegexMatchSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegexMatchSetsRequestTypeDef],
+    ) -> Items[type_defs.RegexMatchSetSummaryTypeDef]:
         """Each element of RegexMatchSets in every page of ListRegexMatchSets, from
         every target, as its page arrives (tagged with its target).
 
@@ -1495,8 +1329,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef],
-    ) -> Items[RegexPatternSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegexPatternSetsRequestTypeDef],
+    ) -> Items[type_defs.RegexPatternSetSummaryTypeDef]:
         """Each element of RegexPatternSets in every page of ListRegexPatternSets,
         from every target, as its page arrives (tagged with its target).
 
@@ -1511,8 +1345,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
-    ) -> Items[RuleGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef],
+    ) -> Items[type_defs.RuleGroupSummaryTypeDef]:
         """Each element of RuleGroups in every page of ListRuleGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -1527,8 +1361,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> Items[RuleSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
         """Each element of Rules in every page of ListRules, from every target, as
         its page arrives (tagged with its target).
 
@@ -1543,8 +1377,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef],
-    ) -> Items[SizeConstraintSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSizeConstraintSetsRequestTypeDef],
+    ) -> Items[type_defs.SizeConstraintSetSummaryTypeDef]:
         """Each element of SizeConstraintSets in every page of
         ListSizeConstraintSets, from every target, as its page arrives (tagged
         with its target).
@@ -1560,8 +1394,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef],
-    ) -> Items[SqlInjectionMatchSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSqlInjectionMatchSetsRequestTypeDef],
+    ) -> Items[type_defs.SqlInjectionMatchSetSummaryTypeDef]:
         """Each element of SqlInjectionMatchSets in every page of
         ListSqlInjectionMatchSets, from every target, as its page arrives (tagged
         with its target).
@@ -1580,8 +1414,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef],
-    ) -> Items[SubscribedRuleGroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSubscribedRuleGroupsRequestTypeDef],
+    ) -> Items[type_defs.SubscribedRuleGroupSummaryTypeDef]:
         """Each element of RuleGroups in every page of ListSubscribedRuleGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -1596,8 +1430,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWebACLsRequestTypeDef],
-    ) -> Items[WebACLSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListWebACLsRequestTypeDef],
+    ) -> Items[type_defs.WebACLSummaryTypeDef]:
         """Each element of WebACLs in every page of ListWebACLs, from every target,
         as its page arrives (tagged with its target).
 
@@ -1612,8 +1446,8 @@ class MultiRegionWAF(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListXssMatchSetsRequestTypeDef],
-    ) -> Items[XssMatchSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListXssMatchSetsRequestTypeDef],
+    ) -> Items[type_defs.XssMatchSetSummaryTypeDef]:
         """Each element of XssMatchSets in every page of ListXssMatchSets, from every
         target, as its page arrives (tagged with its target).
 

@@ -12,169 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateWebACLRequestTypeDef,
-        AssociateWebACLResponseTypeDef,
-        CreateByteMatchSetRequestTypeDef,
-        CreateByteMatchSetResponseTypeDef,
-        CreateGeoMatchSetRequestTypeDef,
-        CreateGeoMatchSetResponseTypeDef,
-        CreateIPSetRequestTypeDef,
-        CreateIPSetResponseTypeDef,
-        CreateRateBasedRuleRequestTypeDef,
-        CreateRateBasedRuleResponseTypeDef,
-        CreateRegexMatchSetRequestTypeDef,
-        CreateRegexMatchSetResponseTypeDef,
-        CreateRegexPatternSetRequestTypeDef,
-        CreateRegexPatternSetResponseTypeDef,
-        CreateRuleGroupRequestTypeDef,
-        CreateRuleGroupResponseTypeDef,
-        CreateRuleRequestTypeDef,
-        CreateRuleResponseTypeDef,
-        CreateSizeConstraintSetRequestTypeDef,
-        CreateSizeConstraintSetResponseTypeDef,
-        CreateSqlInjectionMatchSetRequestTypeDef,
-        CreateSqlInjectionMatchSetResponseTypeDef,
-        CreateWebACLMigrationStackRequestTypeDef,
-        CreateWebACLMigrationStackResponseTypeDef,
-        CreateWebACLRequestTypeDef,
-        CreateWebACLResponseTypeDef,
-        CreateXssMatchSetRequestTypeDef,
-        CreateXssMatchSetResponseTypeDef,
-        DeleteByteMatchSetRequestTypeDef,
-        DeleteByteMatchSetResponseTypeDef,
-        DeleteGeoMatchSetRequestTypeDef,
-        DeleteGeoMatchSetResponseTypeDef,
-        DeleteIPSetRequestTypeDef,
-        DeleteIPSetResponseTypeDef,
-        DeleteLoggingConfigurationRequestTypeDef,
-        DeleteLoggingConfigurationResponseTypeDef,
-        DeletePermissionPolicyRequestTypeDef,
-        DeletePermissionPolicyResponseTypeDef,
-        DeleteRateBasedRuleRequestTypeDef,
-        DeleteRateBasedRuleResponseTypeDef,
-        DeleteRegexMatchSetRequestTypeDef,
-        DeleteRegexMatchSetResponseTypeDef,
-        DeleteRegexPatternSetRequestTypeDef,
-        DeleteRegexPatternSetResponseTypeDef,
-        DeleteRuleGroupRequestTypeDef,
-        DeleteRuleGroupResponseTypeDef,
-        DeleteRuleRequestTypeDef,
-        DeleteRuleResponseTypeDef,
-        DeleteSizeConstraintSetRequestTypeDef,
-        DeleteSizeConstraintSetResponseTypeDef,
-        DeleteSqlInjectionMatchSetRequestTypeDef,
-        DeleteSqlInjectionMatchSetResponseTypeDef,
-        DeleteWebACLRequestTypeDef,
-        DeleteWebACLResponseTypeDef,
-        DeleteXssMatchSetRequestTypeDef,
-        DeleteXssMatchSetResponseTypeDef,
-        DisassociateWebACLRequestTypeDef,
-        DisassociateWebACLResponseTypeDef,
-        GetByteMatchSetRequestTypeDef,
-        GetByteMatchSetResponseTypeDef,
-        GetChangeTokenResponseTypeDef,
-        GetChangeTokenStatusRequestTypeDef,
-        GetChangeTokenStatusResponseTypeDef,
-        GetGeoMatchSetRequestTypeDef,
-        GetGeoMatchSetResponseTypeDef,
-        GetIPSetRequestTypeDef,
-        GetIPSetResponseTypeDef,
-        GetLoggingConfigurationRequestTypeDef,
-        GetLoggingConfigurationResponseTypeDef,
-        GetPermissionPolicyRequestTypeDef,
-        GetPermissionPolicyResponseTypeDef,
-        GetRateBasedRuleManagedKeysRequestTypeDef,
-        GetRateBasedRuleManagedKeysResponseTypeDef,
-        GetRateBasedRuleRequestTypeDef,
-        GetRateBasedRuleResponseTypeDef,
-        GetRegexMatchSetRequestTypeDef,
-        GetRegexMatchSetResponseTypeDef,
-        GetRegexPatternSetRequestTypeDef,
-        GetRegexPatternSetResponseTypeDef,
-        GetRuleGroupRequestTypeDef,
-        GetRuleGroupResponseTypeDef,
-        GetRuleRequestTypeDef,
-        GetRuleResponseTypeDef,
-        GetSampledRequestsRequestTypeDef,
-        GetSampledRequestsResponseTypeDef,
-        GetSizeConstraintSetRequestTypeDef,
-        GetSizeConstraintSetResponseTypeDef,
-        GetSqlInjectionMatchSetRequestTypeDef,
-        GetSqlInjectionMatchSetResponseTypeDef,
-        GetWebACLForResourceRequestTypeDef,
-        GetWebACLForResourceResponseTypeDef,
-        GetWebACLRequestTypeDef,
-        GetWebACLResponseTypeDef,
-        GetXssMatchSetRequestTypeDef,
-        GetXssMatchSetResponseTypeDef,
-        ListActivatedRulesInRuleGroupRequestTypeDef,
-        ListActivatedRulesInRuleGroupResponseTypeDef,
-        ListByteMatchSetsRequestTypeDef,
-        ListByteMatchSetsResponseTypeDef,
-        ListGeoMatchSetsRequestTypeDef,
-        ListGeoMatchSetsResponseTypeDef,
-        ListIPSetsRequestTypeDef,
-        ListIPSetsResponseTypeDef,
-        ListLoggingConfigurationsRequestTypeDef,
-        ListLoggingConfigurationsResponseTypeDef,
-        ListRateBasedRulesRequestTypeDef,
-        ListRateBasedRulesResponseTypeDef,
-        ListRegexMatchSetsRequestTypeDef,
-        ListRegexMatchSetsResponseTypeDef,
-        ListRegexPatternSetsRequestTypeDef,
-        ListRegexPatternSetsResponseTypeDef,
-        ListResourcesForWebACLRequestTypeDef,
-        ListResourcesForWebACLResponseTypeDef,
-        ListRuleGroupsRequestTypeDef,
-        ListRuleGroupsResponseTypeDef,
-        ListRulesRequestTypeDef,
-        ListRulesResponseTypeDef,
-        ListSizeConstraintSetsRequestTypeDef,
-        ListSizeConstraintSetsResponseTypeDef,
-        ListSqlInjectionMatchSetsRequestTypeDef,
-        ListSqlInjectionMatchSetsResponseTypeDef,
-        ListSubscribedRuleGroupsRequestTypeDef,
-        ListSubscribedRuleGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWebACLsRequestTypeDef,
-        ListWebACLsResponseTypeDef,
-        ListXssMatchSetsRequestTypeDef,
-        ListXssMatchSetsResponseTypeDef,
-        PutLoggingConfigurationRequestTypeDef,
-        PutLoggingConfigurationResponseTypeDef,
-        PutPermissionPolicyRequestTypeDef,
-        PutPermissionPolicyResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateByteMatchSetRequestTypeDef,
-        UpdateByteMatchSetResponseTypeDef,
-        UpdateGeoMatchSetRequestTypeDef,
-        UpdateGeoMatchSetResponseTypeDef,
-        UpdateIPSetRequestTypeDef,
-        UpdateIPSetResponseTypeDef,
-        UpdateRateBasedRuleRequestTypeDef,
-        UpdateRateBasedRuleResponseTypeDef,
-        UpdateRegexMatchSetRequestTypeDef,
-        UpdateRegexMatchSetResponseTypeDef,
-        UpdateRegexPatternSetRequestTypeDef,
-        UpdateRegexPatternSetResponseTypeDef,
-        UpdateRuleGroupRequestTypeDef,
-        UpdateRuleGroupResponseTypeDef,
-        UpdateRuleRequestTypeDef,
-        UpdateRuleResponseTypeDef,
-        UpdateSizeConstraintSetRequestTypeDef,
-        UpdateSizeConstraintSetResponseTypeDef,
-        UpdateSqlInjectionMatchSetRequestTypeDef,
-        UpdateSqlInjectionMatchSetResponseTypeDef,
-        UpdateWebACLRequestTypeDef,
-        UpdateWebACLResponseTypeDef,
-        UpdateXssMatchSetRequestTypeDef,
-        UpdateXssMatchSetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWAFRegional"]
 
@@ -188,8 +26,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_web_acl(
-        self, **kwargs: Unpack[AssociateWebACLRequestTypeDef]
-    ) -> TargetResults[AssociateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateWebACLResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -198,8 +36,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("AssociateWebACL", kwargs)
 
     def create_byte_match_set(
-        self, **kwargs: Unpack[CreateByteMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -208,8 +46,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateByteMatchSet", kwargs)
 
     def create_geo_match_set(
-        self, **kwargs: Unpack[CreateGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -218,8 +56,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateGeoMatchSet", kwargs)
 
     def create_ip_set(
-        self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> TargetResults[CreateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -228,8 +66,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateIPSet", kwargs)
 
     def create_rate_based_rule(
-        self, **kwargs: Unpack[CreateRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[CreateRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -238,8 +76,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateRateBasedRule", kwargs)
 
     def create_regex_match_set(
-        self, **kwargs: Unpack[CreateRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -248,8 +86,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateRegexMatchSet", kwargs)
 
     def create_regex_pattern_set(
-        self, **kwargs: Unpack[CreateRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[CreateRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -258,8 +96,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateRegexPatternSet", kwargs)
 
     def create_rule(
-        self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> TargetResults[CreateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -268,8 +106,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateRule", kwargs)
 
     def create_rule_group(
-        self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -278,8 +116,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateRuleGroup", kwargs)
 
     def create_size_constraint_set(
-        self, **kwargs: Unpack[CreateSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[CreateSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -288,8 +126,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateSizeConstraintSet", kwargs)
 
     def create_sql_injection_match_set(
-        self, **kwargs: Unpack[CreateSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -298,8 +136,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateSqlInjectionMatchSet", kwargs)
 
     def create_web_acl(
-        self, **kwargs: Unpack[CreateWebACLRequestTypeDef]
-    ) -> TargetResults[CreateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -308,8 +146,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateWebACL", kwargs)
 
     def create_web_acl_migration_stack(
-        self, **kwargs: Unpack[CreateWebACLMigrationStackRequestTypeDef]
-    ) -> TargetResults[CreateWebACLMigrationStackResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebACLMigrationStackRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebACLMigrationStackResponseTypeDef]:
         """Creates an AWS CloudFormation WAFV2 template for the specified web ACL in
         the specified Amazon S3 bucket. Then, in CloudFormation, you create a
         stack from the template, to create the web ACL and its resources in AWS
@@ -321,8 +159,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateWebACLMigrationStack", kwargs)
 
     def create_xss_match_set(
-        self, **kwargs: Unpack[CreateXssMatchSetRequestTypeDef]
-    ) -> TargetResults[CreateXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -331,8 +169,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("CreateXssMatchSet", kwargs)
 
     def delete_byte_match_set(
-        self, **kwargs: Unpack[DeleteByteMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -341,8 +179,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteByteMatchSet", kwargs)
 
     def delete_geo_match_set(
-        self, **kwargs: Unpack[DeleteGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -351,8 +189,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteGeoMatchSet", kwargs)
 
     def delete_ip_set(
-        self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -361,8 +199,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteIPSet", kwargs)
 
     def delete_logging_configuration(
-        self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -371,8 +209,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteLoggingConfiguration", kwargs)
 
     def delete_permission_policy(
-        self, **kwargs: Unpack[DeletePermissionPolicyRequestTypeDef]
-    ) -> TargetResults[DeletePermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -381,8 +219,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeletePermissionPolicy", kwargs)
 
     def delete_rate_based_rule(
-        self, **kwargs: Unpack[DeleteRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -391,8 +229,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteRateBasedRule", kwargs)
 
     def delete_regex_match_set(
-        self, **kwargs: Unpack[DeleteRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -401,8 +239,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteRegexMatchSet", kwargs)
 
     def delete_regex_pattern_set(
-        self, **kwargs: Unpack[DeleteRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[DeleteRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -411,8 +249,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteRegexPatternSet", kwargs)
 
     def delete_rule(
-        self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> TargetResults[DeleteRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -421,8 +259,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteRule", kwargs)
 
     def delete_rule_group(
-        self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -431,8 +269,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteRuleGroup", kwargs)
 
     def delete_size_constraint_set(
-        self, **kwargs: Unpack[DeleteSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[DeleteSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -441,8 +279,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteSizeConstraintSet", kwargs)
 
     def delete_sql_injection_match_set(
-        self, **kwargs: Unpack[DeleteSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -451,8 +289,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteSqlInjectionMatchSet", kwargs)
 
     def delete_web_acl(
-        self, **kwargs: Unpack[DeleteWebACLRequestTypeDef]
-    ) -> TargetResults[DeleteWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -461,8 +299,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteWebACL", kwargs)
 
     def delete_xss_match_set(
-        self, **kwargs: Unpack[DeleteXssMatchSetRequestTypeDef]
-    ) -> TargetResults[DeleteXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -471,8 +309,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DeleteXssMatchSet", kwargs)
 
     def disassociate_web_acl(
-        self, **kwargs: Unpack[DisassociateWebACLRequestTypeDef]
-    ) -> TargetResults[DisassociateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateWebACLResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -481,8 +319,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("DisassociateWebACL", kwargs)
 
     def get_byte_match_set(
-        self, **kwargs: Unpack[GetByteMatchSetRequestTypeDef]
-    ) -> TargetResults[GetByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -490,7 +328,9 @@ class MultiRegionWAFRegional(MultiRegionClient):
         """
         return self._call("GetByteMatchSet", kwargs)
 
-    def get_change_token(self) -> TargetResults[GetChangeTokenResponseTypeDef]:
+    def get_change_token(
+        self,
+    ) -> TargetResults[type_defs.GetChangeTokenResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -499,8 +339,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetChangeToken", {})
 
     def get_change_token_status(
-        self, **kwargs: Unpack[GetChangeTokenStatusRequestTypeDef]
-    ) -> TargetResults[GetChangeTokenStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetChangeTokenStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChangeTokenStatusResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -509,8 +349,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetChangeTokenStatus", kwargs)
 
     def get_geo_match_set(
-        self, **kwargs: Unpack[GetGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[GetGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -519,8 +359,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetGeoMatchSet", kwargs)
 
     def get_ip_set(
-        self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> TargetResults[GetIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -529,8 +369,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetIPSet", kwargs)
 
     def get_logging_configuration(
-        self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -539,8 +379,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetLoggingConfiguration", kwargs)
 
     def get_permission_policy(
-        self, **kwargs: Unpack[GetPermissionPolicyRequestTypeDef]
-    ) -> TargetResults[GetPermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -549,8 +389,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetPermissionPolicy", kwargs)
 
     def get_rate_based_rule(
-        self, **kwargs: Unpack[GetRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[GetRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -559,8 +399,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetRateBasedRule", kwargs)
 
     def get_rate_based_rule_managed_keys(
-        self, **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef]
-    ) -> TargetResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRateBasedRuleManagedKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRateBasedRuleManagedKeysResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -569,8 +409,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetRateBasedRuleManagedKeys", kwargs)
 
     def get_regex_match_set(
-        self, **kwargs: Unpack[GetRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[GetRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -579,8 +419,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetRegexMatchSet", kwargs)
 
     def get_regex_pattern_set(
-        self, **kwargs: Unpack[GetRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[GetRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -589,8 +429,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetRegexPatternSet", kwargs)
 
     def get_rule(
-        self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> TargetResults[GetRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -599,8 +439,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetRule", kwargs)
 
     def get_rule_group(
-        self, **kwargs: Unpack[GetRuleGroupRequestTypeDef]
-    ) -> TargetResults[GetRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -609,8 +449,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetRuleGroup", kwargs)
 
     def get_sampled_requests(
-        self, **kwargs: Unpack[GetSampledRequestsRequestTypeDef]
-    ) -> TargetResults[GetSampledRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSampledRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSampledRequestsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -619,8 +459,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetSampledRequests", kwargs)
 
     def get_size_constraint_set(
-        self, **kwargs: Unpack[GetSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[GetSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -629,8 +469,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetSizeConstraintSet", kwargs)
 
     def get_sql_injection_match_set(
-        self, **kwargs: Unpack[GetSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[GetSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -639,8 +479,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetSqlInjectionMatchSet", kwargs)
 
     def get_web_acl(
-        self, **kwargs: Unpack[GetWebACLRequestTypeDef]
-    ) -> TargetResults[GetWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -649,8 +489,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetWebACL", kwargs)
 
     def get_web_acl_for_resource(
-        self, **kwargs: Unpack[GetWebACLForResourceRequestTypeDef]
-    ) -> TargetResults[GetWebACLForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebACLForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebACLForResourceResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -659,8 +499,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetWebACLForResource", kwargs)
 
     def get_xss_match_set(
-        self, **kwargs: Unpack[GetXssMatchSetRequestTypeDef]
-    ) -> TargetResults[GetXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -669,8 +509,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("GetXssMatchSet", kwargs)
 
     def list_activated_rules_in_rule_group(
-        self, **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef]
-    ) -> TargetResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListActivatedRulesInRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.ListActivatedRulesInRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -679,8 +519,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListActivatedRulesInRuleGroup", kwargs)
 
     def list_byte_match_sets(
-        self, **kwargs: Unpack[ListByteMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListByteMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListByteMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListByteMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -689,8 +529,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListByteMatchSets", kwargs)
 
     def list_geo_match_sets(
-        self, **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListGeoMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGeoMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGeoMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -699,8 +539,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListGeoMatchSets", kwargs)
 
     def list_ip_sets(
-        self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> TargetResults[ListIPSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -709,8 +549,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListIPSets", kwargs)
 
     def list_logging_configurations(
-        self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoggingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLoggingConfigurationsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -719,8 +559,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListLoggingConfigurations", kwargs)
 
     def list_rate_based_rules(
-        self, **kwargs: Unpack[ListRateBasedRulesRequestTypeDef]
-    ) -> TargetResults[ListRateBasedRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRateBasedRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRateBasedRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -729,8 +569,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListRateBasedRules", kwargs)
 
     def list_regex_match_sets(
-        self, **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListRegexMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegexMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegexMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -739,8 +579,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListRegexMatchSets", kwargs)
 
     def list_regex_pattern_sets(
-        self, **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef]
-    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegexPatternSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegexPatternSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -749,8 +589,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListRegexPatternSets", kwargs)
 
     def list_resources_for_web_acl(
-        self, **kwargs: Unpack[ListResourcesForWebACLRequestTypeDef]
-    ) -> TargetResults[ListResourcesForWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesForWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesForWebACLResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -759,8 +599,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListResourcesForWebACL", kwargs)
 
     def list_rule_groups(
-        self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -769,8 +609,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListRuleGroups", kwargs)
 
     def list_rules(
-        self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> TargetResults[ListRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -779,8 +619,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListRules", kwargs)
 
     def list_size_constraint_sets(
-        self, **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef]
-    ) -> TargetResults[ListSizeConstraintSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSizeConstraintSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSizeConstraintSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -789,8 +629,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListSizeConstraintSets", kwargs)
 
     def list_sql_injection_match_sets(
-        self, **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSqlInjectionMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSqlInjectionMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -799,8 +639,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListSqlInjectionMatchSets", kwargs)
 
     def list_subscribed_rule_groups(
-        self, **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListSubscribedRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSubscribedRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscribedRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -809,8 +649,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListSubscribedRuleGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -819,8 +659,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_web_acls(
-        self, **kwargs: Unpack[ListWebACLsRequestTypeDef]
-    ) -> TargetResults[ListWebACLsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebACLsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebACLsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -829,8 +669,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListWebACLs", kwargs)
 
     def list_xss_match_sets(
-        self, **kwargs: Unpack[ListXssMatchSetsRequestTypeDef]
-    ) -> TargetResults[ListXssMatchSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListXssMatchSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListXssMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -839,8 +679,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("ListXssMatchSets", kwargs)
 
     def put_logging_configuration(
-        self, **kwargs: Unpack[PutLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -849,8 +689,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("PutLoggingConfiguration", kwargs)
 
     def put_permission_policy(
-        self, **kwargs: Unpack[PutPermissionPolicyRequestTypeDef]
-    ) -> TargetResults[PutPermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -859,8 +699,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("PutPermissionPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -869,8 +709,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -879,8 +719,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_byte_match_set(
-        self, **kwargs: Unpack[UpdateByteMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateByteMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateByteMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -889,8 +729,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateByteMatchSet", kwargs)
 
     def update_geo_match_set(
-        self, **kwargs: Unpack[UpdateGeoMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateGeoMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGeoMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -899,8 +739,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateGeoMatchSet", kwargs)
 
     def update_ip_set(
-        self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -909,8 +749,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateIPSet", kwargs)
 
     def update_rate_based_rule(
-        self, **kwargs: Unpack[UpdateRateBasedRuleRequestTypeDef]
-    ) -> TargetResults[UpdateRateBasedRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRateBasedRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -919,8 +759,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateRateBasedRule", kwargs)
 
     def update_regex_match_set(
-        self, **kwargs: Unpack[UpdateRegexMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateRegexMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegexMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -929,8 +769,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateRegexMatchSet", kwargs)
 
     def update_regex_pattern_set(
-        self, **kwargs: Unpack[UpdateRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[UpdateRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -939,8 +779,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateRegexPatternSet", kwargs)
 
     def update_rule(
-        self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> TargetResults[UpdateRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -949,8 +789,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateRule", kwargs)
 
     def update_rule_group(
-        self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -959,8 +799,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateRuleGroup", kwargs)
 
     def update_size_constraint_set(
-        self, **kwargs: Unpack[UpdateSizeConstraintSetRequestTypeDef]
-    ) -> TargetResults[UpdateSizeConstraintSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSizeConstraintSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -969,8 +809,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateSizeConstraintSet", kwargs)
 
     def update_sql_injection_match_set(
-        self, **kwargs: Unpack[UpdateSqlInjectionMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateSqlInjectionMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSqlInjectionMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -979,8 +819,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateSqlInjectionMatchSet", kwargs)
 
     def update_web_acl(
-        self, **kwargs: Unpack[UpdateWebACLRequestTypeDef]
-    ) -> TargetResults[UpdateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -989,8 +829,8 @@ class MultiRegionWAFRegional(MultiRegionClient):
         return self._call("UpdateWebACL", kwargs)
 
     def update_xss_match_set(
-        self, **kwargs: Unpack[UpdateXssMatchSetRequestTypeDef]
-    ) -> TargetResults[UpdateXssMatchSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateXssMatchSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 

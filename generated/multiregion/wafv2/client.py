@@ -12,118 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateWebACLRequestTypeDef,
-        AssociateWebACLResponseTypeDef,
-        CheckCapacityRequestTypeDef,
-        CheckCapacityResponseTypeDef,
-        CreateAPIKeyRequestTypeDef,
-        CreateAPIKeyResponseTypeDef,
-        CreateIPSetRequestTypeDef,
-        CreateIPSetResponseTypeDef,
-        CreateRegexPatternSetRequestTypeDef,
-        CreateRegexPatternSetResponseTypeDef,
-        CreateRuleGroupRequestTypeDef,
-        CreateRuleGroupResponseTypeDef,
-        CreateWebACLRequestTypeDef,
-        CreateWebACLResponseTypeDef,
-        DeleteAPIKeyRequestTypeDef,
-        DeleteAPIKeyResponseTypeDef,
-        DeleteFirewallManagerRuleGroupsRequestTypeDef,
-        DeleteFirewallManagerRuleGroupsResponseTypeDef,
-        DeleteIPSetRequestTypeDef,
-        DeleteIPSetResponseTypeDef,
-        DeleteLoggingConfigurationRequestTypeDef,
-        DeleteLoggingConfigurationResponseTypeDef,
-        DeletePermissionPolicyRequestTypeDef,
-        DeletePermissionPolicyResponseTypeDef,
-        DeleteRegexPatternSetRequestTypeDef,
-        DeleteRegexPatternSetResponseTypeDef,
-        DeleteRuleGroupRequestTypeDef,
-        DeleteRuleGroupResponseTypeDef,
-        DeleteWebACLRequestTypeDef,
-        DeleteWebACLResponseTypeDef,
-        DescribeAllManagedProductsRequestTypeDef,
-        DescribeAllManagedProductsResponseTypeDef,
-        DescribeManagedProductsByVendorRequestTypeDef,
-        DescribeManagedProductsByVendorResponseTypeDef,
-        DescribeManagedRuleGroupRequestTypeDef,
-        DescribeManagedRuleGroupResponseTypeDef,
-        DisassociateWebACLRequestTypeDef,
-        DisassociateWebACLResponseTypeDef,
-        GenerateMobileSdkReleaseUrlRequestTypeDef,
-        GenerateMobileSdkReleaseUrlResponseTypeDef,
-        GetDecryptedAPIKeyRequestTypeDef,
-        GetDecryptedAPIKeyResponseTypeDef,
-        GetIPSetRequestTypeDef,
-        GetIPSetResponseTypeDef,
-        GetLoggingConfigurationRequestTypeDef,
-        GetLoggingConfigurationResponseTypeDef,
-        GetManagedRuleSetRequestTypeDef,
-        GetManagedRuleSetResponseTypeDef,
-        GetMobileSdkReleaseRequestTypeDef,
-        GetMobileSdkReleaseResponseTypeDef,
-        GetPermissionPolicyRequestTypeDef,
-        GetPermissionPolicyResponseTypeDef,
-        GetRateBasedStatementManagedKeysRequestTypeDef,
-        GetRateBasedStatementManagedKeysResponseTypeDef,
-        GetRegexPatternSetRequestTypeDef,
-        GetRegexPatternSetResponseTypeDef,
-        GetRuleGroupRequestTypeDef,
-        GetRuleGroupResponseTypeDef,
-        GetSampledRequestsRequestTypeDef,
-        GetSampledRequestsResponseTypeDef,
-        GetTopPathStatisticsByTrafficRequestTypeDef,
-        GetTopPathStatisticsByTrafficResponseTypeDef,
-        GetWebACLForResourceRequestTypeDef,
-        GetWebACLForResourceResponseTypeDef,
-        GetWebACLRequestTypeDef,
-        GetWebACLResponseTypeDef,
-        ListAPIKeysRequestTypeDef,
-        ListAPIKeysResponseTypeDef,
-        ListAvailableManagedRuleGroupVersionsRequestTypeDef,
-        ListAvailableManagedRuleGroupVersionsResponseTypeDef,
-        ListAvailableManagedRuleGroupsRequestTypeDef,
-        ListAvailableManagedRuleGroupsResponseTypeDef,
-        ListIPSetsRequestTypeDef,
-        ListIPSetsResponseTypeDef,
-        ListLoggingConfigurationsRequestTypeDef,
-        ListLoggingConfigurationsResponseTypeDef,
-        ListManagedRuleSetsRequestTypeDef,
-        ListManagedRuleSetsResponseTypeDef,
-        ListMobileSdkReleasesRequestTypeDef,
-        ListMobileSdkReleasesResponseTypeDef,
-        ListRegexPatternSetsRequestTypeDef,
-        ListRegexPatternSetsResponseTypeDef,
-        ListResourcesForWebACLRequestTypeDef,
-        ListResourcesForWebACLResponseTypeDef,
-        ListRuleGroupsRequestTypeDef,
-        ListRuleGroupsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWebACLsRequestTypeDef,
-        ListWebACLsResponseTypeDef,
-        PutLoggingConfigurationRequestTypeDef,
-        PutLoggingConfigurationResponseTypeDef,
-        PutManagedRuleSetVersionsRequestTypeDef,
-        PutManagedRuleSetVersionsResponseTypeDef,
-        PutPermissionPolicyRequestTypeDef,
-        PutPermissionPolicyResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateIPSetRequestTypeDef,
-        UpdateIPSetResponseTypeDef,
-        UpdateManagedRuleSetVersionExpiryDateRequestTypeDef,
-        UpdateManagedRuleSetVersionExpiryDateResponseTypeDef,
-        UpdateRegexPatternSetRequestTypeDef,
-        UpdateRegexPatternSetResponseTypeDef,
-        UpdateRuleGroupRequestTypeDef,
-        UpdateRuleGroupResponseTypeDef,
-        UpdateWebACLRequestTypeDef,
-        UpdateWebACLResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWAFV2"]
 
@@ -135,8 +24,8 @@ class MultiRegionWAFV2(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_web_acl(
-        self, **kwargs: Unpack[AssociateWebACLRequestTypeDef]
-    ) -> TargetResults[AssociateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateWebACLResponseTypeDef]:
         """Associates a web ACL with a resource, to protect the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/AssociateWebACL
@@ -144,8 +33,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("AssociateWebACL", kwargs)
 
     def check_capacity(
-        self, **kwargs: Unpack[CheckCapacityRequestTypeDef]
-    ) -> TargetResults[CheckCapacityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CheckCapacityRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckCapacityResponseTypeDef]:
         """Returns the web ACL capacity unit (WCU) requirements for a specified scope
         and set of rules. You can use this to check the capacity requirements for
         the rules you want to use in a RuleGroup or WebACL.
@@ -155,8 +44,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("CheckCapacity", kwargs)
 
     def create_api_key(
-        self, **kwargs: Unpack[CreateAPIKeyRequestTypeDef]
-    ) -> TargetResults[CreateAPIKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAPIKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAPIKeyResponseTypeDef]:
         """Creates an API key that contains a set of token domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/CreateAPIKey
@@ -164,8 +53,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("CreateAPIKey", kwargs)
 
     def create_ip_set(
-        self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> TargetResults[CreateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIPSetResponseTypeDef]:
         """Creates an IPSet, which you use to identify web requests that originate
         from specific IP addresses or ranges of IP addresses. For example, if
         you're receiving a lot of requests from a ranges of IP addresses, you can
@@ -176,8 +65,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("CreateIPSet", kwargs)
 
     def create_regex_pattern_set(
-        self, **kwargs: Unpack[CreateRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[CreateRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRegexPatternSetResponseTypeDef]:
         """Creates a RegexPatternSet, which you reference in a
         RegexPatternSetReferenceStatement, to have WAF inspect a web request
         component for the specified patterns.
@@ -187,8 +76,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("CreateRegexPatternSet", kwargs)
 
     def create_rule_group(
-        self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRuleGroupResponseTypeDef]:
         """Creates a RuleGroup per the specifications provided.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/CreateRuleGroup
@@ -196,8 +85,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("CreateRuleGroup", kwargs)
 
     def create_web_acl(
-        self, **kwargs: Unpack[CreateWebACLRequestTypeDef]
-    ) -> TargetResults[CreateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWebACLResponseTypeDef]:
         """Creates a WebACL per the specifications provided.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/CreateWebACL
@@ -205,8 +94,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("CreateWebACL", kwargs)
 
     def delete_api_key(
-        self, **kwargs: Unpack[DeleteAPIKeyRequestTypeDef]
-    ) -> TargetResults[DeleteAPIKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAPIKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAPIKeyResponseTypeDef]:
         """Deletes the specified API key.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteAPIKey
@@ -214,8 +103,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteAPIKey", kwargs)
 
     def delete_firewall_manager_rule_groups(
-        self, **kwargs: Unpack[DeleteFirewallManagerRuleGroupsRequestTypeDef]
-    ) -> TargetResults[DeleteFirewallManagerRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFirewallManagerRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallManagerRuleGroupsResponseTypeDef]:
         """Deletes all rule groups that are managed by Firewall Manager from the
         specified WebACL.
 
@@ -224,8 +113,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteFirewallManagerRuleGroups", kwargs)
 
     def delete_ip_set(
-        self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIPSetResponseTypeDef]:
         """Deletes the specified IPSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteIPSet
@@ -233,8 +122,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteIPSet", kwargs)
 
     def delete_logging_configuration(
-        self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLoggingConfigurationResponseTypeDef]:
         """Deletes the LoggingConfiguration from the specified web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteLoggingConfiguration
@@ -242,8 +131,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteLoggingConfiguration", kwargs)
 
     def delete_permission_policy(
-        self, **kwargs: Unpack[DeletePermissionPolicyRequestTypeDef]
-    ) -> TargetResults[DeletePermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePermissionPolicyResponseTypeDef]:
         """Permanently deletes an IAM policy from the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeletePermissionPolicy
@@ -251,8 +140,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeletePermissionPolicy", kwargs)
 
     def delete_regex_pattern_set(
-        self, **kwargs: Unpack[DeleteRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[DeleteRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRegexPatternSetResponseTypeDef]:
         """Deletes the specified RegexPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteRegexPatternSet
@@ -260,8 +149,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteRegexPatternSet", kwargs)
 
     def delete_rule_group(
-        self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRuleGroupResponseTypeDef]:
         """Deletes the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteRuleGroup
@@ -269,8 +158,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteRuleGroup", kwargs)
 
     def delete_web_acl(
-        self, **kwargs: Unpack[DeleteWebACLRequestTypeDef]
-    ) -> TargetResults[DeleteWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWebACLResponseTypeDef]:
         """Deletes the specified WebACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteWebACL
@@ -278,8 +167,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DeleteWebACL", kwargs)
 
     def describe_all_managed_products(
-        self, **kwargs: Unpack[DescribeAllManagedProductsRequestTypeDef]
-    ) -> TargetResults[DescribeAllManagedProductsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAllManagedProductsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAllManagedProductsResponseTypeDef]:
         """Provides high-level information for the Amazon Web Services Managed Rules
         rule groups and Amazon Web Services Marketplace managed rule groups.
 
@@ -288,8 +177,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DescribeAllManagedProducts", kwargs)
 
     def describe_managed_products_by_vendor(
-        self, **kwargs: Unpack[DescribeManagedProductsByVendorRequestTypeDef]
-    ) -> TargetResults[DescribeManagedProductsByVendorResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeManagedProductsByVendorRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeManagedProductsByVendorResponseTypeDef]:
         """Provides high-level information for the managed rule groups owned by a
         specific vendor.
 
@@ -298,8 +187,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DescribeManagedProductsByVendor", kwargs)
 
     def describe_managed_rule_group(
-        self, **kwargs: Unpack[DescribeManagedRuleGroupRequestTypeDef]
-    ) -> TargetResults[DescribeManagedRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeManagedRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeManagedRuleGroupResponseTypeDef]:
         """Provides high-level information for a managed rule group, including
         descriptions of the rules.
 
@@ -308,8 +197,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DescribeManagedRuleGroup", kwargs)
 
     def disassociate_web_acl(
-        self, **kwargs: Unpack[DisassociateWebACLRequestTypeDef]
-    ) -> TargetResults[DisassociateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateWebACLResponseTypeDef]:
         """Disassociates the specified resource from its web ACL association, if it
         has one.
 
@@ -318,8 +207,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("DisassociateWebACL", kwargs)
 
     def generate_mobile_sdk_release_url(
-        self, **kwargs: Unpack[GenerateMobileSdkReleaseUrlRequestTypeDef]
-    ) -> TargetResults[GenerateMobileSdkReleaseUrlResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GenerateMobileSdkReleaseUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GenerateMobileSdkReleaseUrlResponseTypeDef]:
         """Generates a presigned download URL for the specified release of the mobile
         SDK.
 
@@ -328,8 +217,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GenerateMobileSdkReleaseUrl", kwargs)
 
     def get_decrypted_api_key(
-        self, **kwargs: Unpack[GetDecryptedAPIKeyRequestTypeDef]
-    ) -> TargetResults[GetDecryptedAPIKeyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDecryptedAPIKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDecryptedAPIKeyResponseTypeDef]:
         """Returns your API key in decrypted form. Use this to check the token
         domains that you have defined for the key.
 
@@ -338,8 +227,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetDecryptedAPIKey", kwargs)
 
     def get_ip_set(
-        self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> TargetResults[GetIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIPSetResponseTypeDef]:
         """Retrieves the specified IPSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetIPSet
@@ -347,8 +236,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetIPSet", kwargs)
 
     def get_logging_configuration(
-        self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLoggingConfigurationResponseTypeDef]:
         """Returns the LoggingConfiguration for the specified web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetLoggingConfiguration
@@ -356,8 +245,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetLoggingConfiguration", kwargs)
 
     def get_managed_rule_set(
-        self, **kwargs: Unpack[GetManagedRuleSetRequestTypeDef]
-    ) -> TargetResults[GetManagedRuleSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetManagedRuleSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetManagedRuleSetResponseTypeDef]:
         """Retrieves the specified managed rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetManagedRuleSet
@@ -365,8 +254,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetManagedRuleSet", kwargs)
 
     def get_mobile_sdk_release(
-        self, **kwargs: Unpack[GetMobileSdkReleaseRequestTypeDef]
-    ) -> TargetResults[GetMobileSdkReleaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMobileSdkReleaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMobileSdkReleaseResponseTypeDef]:
         """Retrieves information for the specified mobile SDK release, including
         release notes and tags.
 
@@ -375,8 +264,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetMobileSdkRelease", kwargs)
 
     def get_permission_policy(
-        self, **kwargs: Unpack[GetPermissionPolicyRequestTypeDef]
-    ) -> TargetResults[GetPermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPermissionPolicyResponseTypeDef]:
         """Returns the IAM policy that is attached to the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetPermissionPolicy
@@ -384,8 +273,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetPermissionPolicy", kwargs)
 
     def get_rate_based_statement_managed_keys(
-        self, **kwargs: Unpack[GetRateBasedStatementManagedKeysRequestTypeDef]
-    ) -> TargetResults[GetRateBasedStatementManagedKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRateBasedStatementManagedKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRateBasedStatementManagedKeysResponseTypeDef]:
         """Retrieves the IP addresses that are currently blocked by a rate-based rule
         instance. This is only available for rate-based rules that aggregate
         solely on the IP address or on the forwarded IP address.
@@ -395,8 +284,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetRateBasedStatementManagedKeys", kwargs)
 
     def get_regex_pattern_set(
-        self, **kwargs: Unpack[GetRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[GetRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRegexPatternSetResponseTypeDef]:
         """Retrieves the specified RegexPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRegexPatternSet
@@ -404,8 +293,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetRegexPatternSet", kwargs)
 
     def get_rule_group(
-        self, **kwargs: Unpack[GetRuleGroupRequestTypeDef]
-    ) -> TargetResults[GetRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRuleGroupResponseTypeDef]:
         """Retrieves the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRuleGroup
@@ -413,8 +302,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetRuleGroup", kwargs)
 
     def get_sampled_requests(
-        self, **kwargs: Unpack[GetSampledRequestsRequestTypeDef]
-    ) -> TargetResults[GetSampledRequestsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSampledRequestsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSampledRequestsResponseTypeDef]:
         """Gets detailed information about a specified number of requests--a
         sample--that WAF randomly selects from among the first 5,000 requests that
         your Amazon Web Services resource received during a time range that you
@@ -426,8 +315,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetSampledRequests", kwargs)
 
     def get_top_path_statistics_by_traffic(
-        self, **kwargs: Unpack[GetTopPathStatisticsByTrafficRequestTypeDef]
-    ) -> TargetResults[GetTopPathStatisticsByTrafficResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTopPathStatisticsByTrafficRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTopPathStatisticsByTrafficResponseTypeDef]:
         """Retrieves aggregated statistics about the top URI paths accessed by bot
         traffic for a specified web ACL and time window. You can use this
         operation to analyze which paths on your web application receive the most
@@ -441,8 +330,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetTopPathStatisticsByTraffic", kwargs)
 
     def get_web_acl(
-        self, **kwargs: Unpack[GetWebACLRequestTypeDef]
-    ) -> TargetResults[GetWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebACLResponseTypeDef]:
         """Retrieves the specified WebACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetWebACL
@@ -450,8 +339,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetWebACL", kwargs)
 
     def get_web_acl_for_resource(
-        self, **kwargs: Unpack[GetWebACLForResourceRequestTypeDef]
-    ) -> TargetResults[GetWebACLForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWebACLForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWebACLForResourceResponseTypeDef]:
         """Retrieves the WebACL for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetWebACLForResource
@@ -459,8 +348,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("GetWebACLForResource", kwargs)
 
     def list_api_keys(
-        self, **kwargs: Unpack[ListAPIKeysRequestTypeDef]
-    ) -> TargetResults[ListAPIKeysResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAPIKeysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAPIKeysResponseTypeDef]:
         """Retrieves a list of the API keys that you've defined for the specified
         scope.
 
@@ -469,8 +358,9 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListAPIKeys", kwargs)
 
     def list_available_managed_rule_group_versions(
-        self, **kwargs: Unpack[ListAvailableManagedRuleGroupVersionsRequestTypeDef]
-    ) -> TargetResults[ListAvailableManagedRuleGroupVersionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAvailableManagedRuleGroupVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailableManagedRuleGroupVersionsResponseTypeDef]:
         """Returns a list of the available versions for the specified managed rule
         group.
 
@@ -479,8 +369,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListAvailableManagedRuleGroupVersions", kwargs)
 
     def list_available_managed_rule_groups(
-        self, **kwargs: Unpack[ListAvailableManagedRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListAvailableManagedRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAvailableManagedRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailableManagedRuleGroupsResponseTypeDef]:
         """Retrieves an array of managed rule groups that are available for you to
         use. This list includes all Amazon Web Services Managed Rules rule groups
         and all of the Amazon Web Services Marketplace managed rule groups that
@@ -491,8 +381,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListAvailableManagedRuleGroups", kwargs)
 
     def list_ip_sets(
-        self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> TargetResults[ListIPSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
         """Retrieves an array of IPSetSummary objects for the IP sets that you
         manage.
 
@@ -501,8 +391,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListIPSets", kwargs)
 
     def list_logging_configurations(
-        self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLoggingConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLoggingConfigurationsResponseTypeDef]:
         """Retrieves an array of your LoggingConfiguration objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListLoggingConfigurations
@@ -510,8 +400,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListLoggingConfigurations", kwargs)
 
     def list_managed_rule_sets(
-        self, **kwargs: Unpack[ListManagedRuleSetsRequestTypeDef]
-    ) -> TargetResults[ListManagedRuleSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListManagedRuleSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListManagedRuleSetsResponseTypeDef]:
         """Retrieves the managed rule sets that you own.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListManagedRuleSets
@@ -519,8 +409,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListManagedRuleSets", kwargs)
 
     def list_mobile_sdk_releases(
-        self, **kwargs: Unpack[ListMobileSdkReleasesRequestTypeDef]
-    ) -> TargetResults[ListMobileSdkReleasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMobileSdkReleasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMobileSdkReleasesResponseTypeDef]:
         """Retrieves a list of the available releases for the mobile SDK and the
         specified device platform.
 
@@ -529,8 +419,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListMobileSdkReleases", kwargs)
 
     def list_regex_pattern_sets(
-        self, **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef]
-    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegexPatternSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegexPatternSetsResponseTypeDef]:
         """Retrieves an array of RegexPatternSetSummary objects for the regex pattern
         sets that you manage.
 
@@ -539,8 +429,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListRegexPatternSets", kwargs)
 
     def list_resources_for_web_acl(
-        self, **kwargs: Unpack[ListResourcesForWebACLRequestTypeDef]
-    ) -> TargetResults[ListResourcesForWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesForWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesForWebACLResponseTypeDef]:
         """Retrieves an array of the Amazon Resource Names (ARNs) for the resources
         that are associated with the specified web ACL.
 
@@ -549,8 +439,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListResourcesForWebACL", kwargs)
 
     def list_rule_groups(
-        self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRuleGroupsResponseTypeDef]:
         """Retrieves an array of RuleGroupSummary objects for the rule groups that
         you manage.
 
@@ -559,8 +449,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListRuleGroups", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves the TagInfoForResource for the specified resource. Tags are
         key:value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -573,8 +463,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_web_acls(
-        self, **kwargs: Unpack[ListWebACLsRequestTypeDef]
-    ) -> TargetResults[ListWebACLsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWebACLsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWebACLsResponseTypeDef]:
         """Retrieves an array of WebACLSummary objects for the web ACLs that you
         manage.
 
@@ -583,8 +473,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("ListWebACLs", kwargs)
 
     def put_logging_configuration(
-        self, **kwargs: Unpack[PutLoggingConfigurationRequestTypeDef]
-    ) -> TargetResults[PutLoggingConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutLoggingConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLoggingConfigurationResponseTypeDef]:
         """Enables the specified LoggingConfiguration, to start logging from a web
         ACL, according to the configuration provided.
 
@@ -593,8 +483,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("PutLoggingConfiguration", kwargs)
 
     def put_managed_rule_set_versions(
-        self, **kwargs: Unpack[PutManagedRuleSetVersionsRequestTypeDef]
-    ) -> TargetResults[PutManagedRuleSetVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutManagedRuleSetVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutManagedRuleSetVersionsResponseTypeDef]:
         """Defines the versions of your managed rule set that you are offering to the
         customers. Customers see your offerings as managed rule groups with
         versioning.
@@ -604,8 +494,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("PutManagedRuleSetVersions", kwargs)
 
     def put_permission_policy(
-        self, **kwargs: Unpack[PutPermissionPolicyRequestTypeDef]
-    ) -> TargetResults[PutPermissionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutPermissionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutPermissionPolicyResponseTypeDef]:
         """Use this to share a rule group with other accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/PutPermissionPolicy
@@ -613,8 +503,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("PutPermissionPolicy", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Associates tags with the specified Amazon Web Services resource. Tags are
         key:value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -627,8 +517,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Disassociates tags from an Amazon Web Services resource. Tags are
         key:value pairs that you can associate with Amazon Web Services resources.
         For example, the tag key might be "customer" and the tag value might be
@@ -640,8 +530,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_ip_set(
-        self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIPSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIPSetResponseTypeDef]:
         """Updates the specified IPSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/UpdateIPSet
@@ -649,8 +539,9 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("UpdateIPSet", kwargs)
 
     def update_managed_rule_set_version_expiry_date(
-        self, **kwargs: Unpack[UpdateManagedRuleSetVersionExpiryDateRequestTypeDef]
-    ) -> TargetResults[UpdateManagedRuleSetVersionExpiryDateResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.UpdateManagedRuleSetVersionExpiryDateRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateManagedRuleSetVersionExpiryDateResponseTypeDef]:
         """Updates the expiration information for your managed rule set. Use this to
         initiate the expiration of a managed rule group version. After you
         initiate expiration for a version, WAF excludes it from the response to
@@ -661,8 +552,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("UpdateManagedRuleSetVersionExpiryDate", kwargs)
 
     def update_regex_pattern_set(
-        self, **kwargs: Unpack[UpdateRegexPatternSetRequestTypeDef]
-    ) -> TargetResults[UpdateRegexPatternSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRegexPatternSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRegexPatternSetResponseTypeDef]:
         """Updates the specified RegexPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/UpdateRegexPatternSet
@@ -670,8 +561,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("UpdateRegexPatternSet", kwargs)
 
     def update_rule_group(
-        self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRuleGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRuleGroupResponseTypeDef]:
         """Updates the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/UpdateRuleGroup
@@ -679,8 +570,8 @@ class MultiRegionWAFV2(MultiRegionClient):
         return self._call("UpdateRuleGroup", kwargs)
 
     def update_web_acl(
-        self, **kwargs: Unpack[UpdateWebACLRequestTypeDef]
-    ) -> TargetResults[UpdateWebACLResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWebACLResponseTypeDef]:
         """Updates the specified WebACL. While updating a web ACL, WAF provides
         continuous coverage to the resources that you have associated with the web
         ACL.

@@ -12,134 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateLensesInputTypeDef,
-        AssociateProfilesInputTypeDef,
-        CreateLensShareInputTypeDef,
-        CreateLensShareOutputTypeDef,
-        CreateLensVersionInputTypeDef,
-        CreateLensVersionOutputTypeDef,
-        CreateMilestoneInputTypeDef,
-        CreateMilestoneOutputTypeDef,
-        CreateProfileInputTypeDef,
-        CreateProfileOutputTypeDef,
-        CreateProfileShareInputTypeDef,
-        CreateProfileShareOutputTypeDef,
-        CreateReviewTemplateInputTypeDef,
-        CreateReviewTemplateOutputTypeDef,
-        CreateTemplateShareInputTypeDef,
-        CreateTemplateShareOutputTypeDef,
-        CreateWorkloadInputTypeDef,
-        CreateWorkloadOutputTypeDef,
-        CreateWorkloadShareInputTypeDef,
-        CreateWorkloadShareOutputTypeDef,
-        DeleteLensInputTypeDef,
-        DeleteLensShareInputTypeDef,
-        DeleteProfileInputTypeDef,
-        DeleteProfileShareInputTypeDef,
-        DeleteReviewTemplateInputTypeDef,
-        DeleteTemplateShareInputTypeDef,
-        DeleteWorkloadInputTypeDef,
-        DeleteWorkloadShareInputTypeDef,
-        DisassociateLensesInputTypeDef,
-        DisassociateProfilesInputTypeDef,
-        EmptyResponseMetadataTypeDef,
-        ExportLensInputTypeDef,
-        ExportLensOutputTypeDef,
-        GetAnswerInputTypeDef,
-        GetAnswerOutputTypeDef,
-        GetConsolidatedReportInputTypeDef,
-        GetConsolidatedReportOutputTypeDef,
-        GetGlobalSettingsOutputTypeDef,
-        GetLensInputTypeDef,
-        GetLensOutputTypeDef,
-        GetLensReviewInputTypeDef,
-        GetLensReviewOutputTypeDef,
-        GetLensReviewReportInputTypeDef,
-        GetLensReviewReportOutputTypeDef,
-        GetLensVersionDifferenceInputTypeDef,
-        GetLensVersionDifferenceOutputTypeDef,
-        GetMilestoneInputTypeDef,
-        GetMilestoneOutputTypeDef,
-        GetProfileInputTypeDef,
-        GetProfileOutputTypeDef,
-        GetProfileTemplateOutputTypeDef,
-        GetReviewTemplateAnswerInputTypeDef,
-        GetReviewTemplateAnswerOutputTypeDef,
-        GetReviewTemplateInputTypeDef,
-        GetReviewTemplateLensReviewInputTypeDef,
-        GetReviewTemplateLensReviewOutputTypeDef,
-        GetReviewTemplateOutputTypeDef,
-        GetWorkloadInputTypeDef,
-        GetWorkloadOutputTypeDef,
-        ImportLensInputTypeDef,
-        ImportLensOutputTypeDef,
-        ListAnswersInputTypeDef,
-        ListAnswersOutputTypeDef,
-        ListCheckDetailsInputTypeDef,
-        ListCheckDetailsOutputTypeDef,
-        ListCheckSummariesInputTypeDef,
-        ListCheckSummariesOutputTypeDef,
-        ListLensReviewImprovementsInputTypeDef,
-        ListLensReviewImprovementsOutputTypeDef,
-        ListLensReviewsInputTypeDef,
-        ListLensReviewsOutputTypeDef,
-        ListLensSharesInputTypeDef,
-        ListLensSharesOutputTypeDef,
-        ListLensesInputTypeDef,
-        ListLensesOutputTypeDef,
-        ListMilestonesInputTypeDef,
-        ListMilestonesOutputTypeDef,
-        ListNotificationsInputTypeDef,
-        ListNotificationsOutputTypeDef,
-        ListProfileNotificationsInputTypeDef,
-        ListProfileNotificationsOutputTypeDef,
-        ListProfileSharesInputTypeDef,
-        ListProfileSharesOutputTypeDef,
-        ListProfilesInputTypeDef,
-        ListProfilesOutputTypeDef,
-        ListReviewTemplateAnswersInputTypeDef,
-        ListReviewTemplateAnswersOutputTypeDef,
-        ListReviewTemplatesInputTypeDef,
-        ListReviewTemplatesOutputTypeDef,
-        ListShareInvitationsInputTypeDef,
-        ListShareInvitationsOutputTypeDef,
-        ListTagsForResourceInputTypeDef,
-        ListTagsForResourceOutputTypeDef,
-        ListTemplateSharesInputTypeDef,
-        ListTemplateSharesOutputTypeDef,
-        ListWorkloadSharesInputTypeDef,
-        ListWorkloadSharesOutputTypeDef,
-        ListWorkloadsInputTypeDef,
-        ListWorkloadsOutputTypeDef,
-        TagResourceInputTypeDef,
-        TagResourceOutputTypeDef,
-        UntagResourceInputTypeDef,
-        UntagResourceOutputTypeDef,
-        UpdateAnswerInputTypeDef,
-        UpdateAnswerOutputTypeDef,
-        UpdateGlobalSettingsInputTypeDef,
-        UpdateIntegrationInputTypeDef,
-        UpdateLensReviewInputTypeDef,
-        UpdateLensReviewOutputTypeDef,
-        UpdateProfileInputTypeDef,
-        UpdateProfileOutputTypeDef,
-        UpdateReviewTemplateAnswerInputTypeDef,
-        UpdateReviewTemplateAnswerOutputTypeDef,
-        UpdateReviewTemplateInputTypeDef,
-        UpdateReviewTemplateLensReviewInputTypeDef,
-        UpdateReviewTemplateLensReviewOutputTypeDef,
-        UpdateReviewTemplateOutputTypeDef,
-        UpdateShareInvitationInputTypeDef,
-        UpdateShareInvitationOutputTypeDef,
-        UpdateWorkloadInputTypeDef,
-        UpdateWorkloadOutputTypeDef,
-        UpdateWorkloadShareInputTypeDef,
-        UpdateWorkloadShareOutputTypeDef,
-        UpgradeLensReviewInputTypeDef,
-        UpgradeProfileVersionInputTypeDef,
-        UpgradeReviewTemplateLensReviewInputTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWellArchitected"]
 
@@ -151,8 +24,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_lenses(
-        self, **kwargs: Unpack[AssociateLensesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateLensesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associate a lens to a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/AssociateLenses
@@ -160,8 +33,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("AssociateLenses", kwargs)
 
     def associate_profiles(
-        self, **kwargs: Unpack[AssociateProfilesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associate a profile with a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/AssociateProfiles
@@ -169,8 +42,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("AssociateProfiles", kwargs)
 
     def create_lens_share(
-        self, **kwargs: Unpack[CreateLensShareInputTypeDef]
-    ) -> TargetResults[CreateLensShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLensShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLensShareOutputTypeDef]:
         """Create a lens share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateLensShare
@@ -178,8 +51,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateLensShare", kwargs)
 
     def create_lens_version(
-        self, **kwargs: Unpack[CreateLensVersionInputTypeDef]
-    ) -> TargetResults[CreateLensVersionOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLensVersionInputTypeDef]
+    ) -> TargetResults[type_defs.CreateLensVersionOutputTypeDef]:
         """Create a new lens version.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateLensVersion
@@ -187,8 +60,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateLensVersion", kwargs)
 
     def create_milestone(
-        self, **kwargs: Unpack[CreateMilestoneInputTypeDef]
-    ) -> TargetResults[CreateMilestoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMilestoneInputTypeDef]
+    ) -> TargetResults[type_defs.CreateMilestoneOutputTypeDef]:
         """Create a milestone for an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateMilestone
@@ -196,8 +69,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateMilestone", kwargs)
 
     def create_profile(
-        self, **kwargs: Unpack[CreateProfileInputTypeDef]
-    ) -> TargetResults[CreateProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileOutputTypeDef]:
         """Create a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateProfile
@@ -205,8 +78,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateProfile", kwargs)
 
     def create_profile_share(
-        self, **kwargs: Unpack[CreateProfileShareInputTypeDef]
-    ) -> TargetResults[CreateProfileShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateProfileShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreateProfileShareOutputTypeDef]:
         """Create a profile share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateProfileShare
@@ -214,8 +87,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateProfileShare", kwargs)
 
     def create_review_template(
-        self, **kwargs: Unpack[CreateReviewTemplateInputTypeDef]
-    ) -> TargetResults[CreateReviewTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateReviewTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.CreateReviewTemplateOutputTypeDef]:
         """Create a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateReviewTemplate
@@ -223,8 +96,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateReviewTemplate", kwargs)
 
     def create_template_share(
-        self, **kwargs: Unpack[CreateTemplateShareInputTypeDef]
-    ) -> TargetResults[CreateTemplateShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTemplateShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreateTemplateShareOutputTypeDef]:
         """Create a review template share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateTemplateShare
@@ -232,8 +105,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateTemplateShare", kwargs)
 
     def create_workload(
-        self, **kwargs: Unpack[CreateWorkloadInputTypeDef]
-    ) -> TargetResults[CreateWorkloadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkloadInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkloadOutputTypeDef]:
         """Create a new workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateWorkload
@@ -241,8 +114,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateWorkload", kwargs)
 
     def create_workload_share(
-        self, **kwargs: Unpack[CreateWorkloadShareInputTypeDef]
-    ) -> TargetResults[CreateWorkloadShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkloadShareInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkloadShareOutputTypeDef]:
         """Create a workload share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateWorkloadShare
@@ -250,8 +123,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("CreateWorkloadShare", kwargs)
 
     def delete_lens(
-        self, **kwargs: Unpack[DeleteLensInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLensInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an existing lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteLens
@@ -259,8 +132,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteLens", kwargs)
 
     def delete_lens_share(
-        self, **kwargs: Unpack[DeleteLensShareInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLensShareInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a lens share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteLensShare
@@ -268,8 +141,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteLensShare", kwargs)
 
     def delete_profile(
-        self, **kwargs: Unpack[DeleteProfileInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteProfile
@@ -277,8 +150,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteProfile", kwargs)
 
     def delete_profile_share(
-        self, **kwargs: Unpack[DeleteProfileShareInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteProfileShareInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a profile share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteProfileShare
@@ -286,8 +159,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteProfileShare", kwargs)
 
     def delete_review_template(
-        self, **kwargs: Unpack[DeleteReviewTemplateInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteReviewTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteReviewTemplate
@@ -295,8 +168,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteReviewTemplate", kwargs)
 
     def delete_template_share(
-        self, **kwargs: Unpack[DeleteTemplateShareInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTemplateShareInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a review template share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteTemplateShare
@@ -304,8 +177,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteTemplateShare", kwargs)
 
     def delete_workload(
-        self, **kwargs: Unpack[DeleteWorkloadInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkloadInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteWorkload
@@ -313,8 +186,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteWorkload", kwargs)
 
     def delete_workload_share(
-        self, **kwargs: Unpack[DeleteWorkloadShareInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkloadShareInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Delete a workload share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteWorkloadShare
@@ -322,8 +195,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DeleteWorkloadShare", kwargs)
 
     def disassociate_lenses(
-        self, **kwargs: Unpack[DisassociateLensesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateLensesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociate a lens from a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DisassociateLenses
@@ -331,8 +204,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DisassociateLenses", kwargs)
 
     def disassociate_profiles(
-        self, **kwargs: Unpack[DisassociateProfilesInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociate a profile from a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DisassociateProfiles
@@ -340,8 +213,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("DisassociateProfiles", kwargs)
 
     def export_lens(
-        self, **kwargs: Unpack[ExportLensInputTypeDef]
-    ) -> TargetResults[ExportLensOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExportLensInputTypeDef]
+    ) -> TargetResults[type_defs.ExportLensOutputTypeDef]:
         """Export an existing lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ExportLens
@@ -349,8 +222,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ExportLens", kwargs)
 
     def get_answer(
-        self, **kwargs: Unpack[GetAnswerInputTypeDef]
-    ) -> TargetResults[GetAnswerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAnswerInputTypeDef]
+    ) -> TargetResults[type_defs.GetAnswerOutputTypeDef]:
         """Get the answer to a specific question in a workload review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAnswer
@@ -358,15 +231,17 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetAnswer", kwargs)
 
     def get_consolidated_report(
-        self, **kwargs: Unpack[GetConsolidatedReportInputTypeDef]
-    ) -> TargetResults[GetConsolidatedReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetConsolidatedReportInputTypeDef]
+    ) -> TargetResults[type_defs.GetConsolidatedReportOutputTypeDef]:
         """Get a consolidated report of your workloads.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetConsolidatedReport
         """
         return self._call("GetConsolidatedReport", kwargs)
 
-    def get_global_settings(self) -> TargetResults[GetGlobalSettingsOutputTypeDef]:
+    def get_global_settings(
+        self,
+    ) -> TargetResults[type_defs.GetGlobalSettingsOutputTypeDef]:
         """Global settings for all workloads.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetGlobalSettings
@@ -374,8 +249,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetGlobalSettings", {})
 
     def get_lens(
-        self, **kwargs: Unpack[GetLensInputTypeDef]
-    ) -> TargetResults[GetLensOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLensInputTypeDef]
+    ) -> TargetResults[type_defs.GetLensOutputTypeDef]:
         """Get an existing lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLens
@@ -383,8 +258,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetLens", kwargs)
 
     def get_lens_review(
-        self, **kwargs: Unpack[GetLensReviewInputTypeDef]
-    ) -> TargetResults[GetLensReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLensReviewInputTypeDef]
+    ) -> TargetResults[type_defs.GetLensReviewOutputTypeDef]:
         """Get lens review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLensReview
@@ -392,8 +267,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetLensReview", kwargs)
 
     def get_lens_review_report(
-        self, **kwargs: Unpack[GetLensReviewReportInputTypeDef]
-    ) -> TargetResults[GetLensReviewReportOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLensReviewReportInputTypeDef]
+    ) -> TargetResults[type_defs.GetLensReviewReportOutputTypeDef]:
         """Get lens review report.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLensReviewReport
@@ -401,8 +276,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetLensReviewReport", kwargs)
 
     def get_lens_version_difference(
-        self, **kwargs: Unpack[GetLensVersionDifferenceInputTypeDef]
-    ) -> TargetResults[GetLensVersionDifferenceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetLensVersionDifferenceInputTypeDef]
+    ) -> TargetResults[type_defs.GetLensVersionDifferenceOutputTypeDef]:
         """Get lens version differences.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLensVersionDifference
@@ -410,8 +285,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetLensVersionDifference", kwargs)
 
     def get_milestone(
-        self, **kwargs: Unpack[GetMilestoneInputTypeDef]
-    ) -> TargetResults[GetMilestoneOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMilestoneInputTypeDef]
+    ) -> TargetResults[type_defs.GetMilestoneOutputTypeDef]:
         """Get a milestone for an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetMilestone
@@ -419,15 +294,17 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetMilestone", kwargs)
 
     def get_profile(
-        self, **kwargs: Unpack[GetProfileInputTypeDef]
-    ) -> TargetResults[GetProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetProfileInputTypeDef]
+    ) -> TargetResults[type_defs.GetProfileOutputTypeDef]:
         """Get profile information.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetProfile
         """
         return self._call("GetProfile", kwargs)
 
-    def get_profile_template(self) -> TargetResults[GetProfileTemplateOutputTypeDef]:
+    def get_profile_template(
+        self,
+    ) -> TargetResults[type_defs.GetProfileTemplateOutputTypeDef]:
         """Get profile template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetProfileTemplate
@@ -435,8 +312,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetProfileTemplate", {})
 
     def get_review_template(
-        self, **kwargs: Unpack[GetReviewTemplateInputTypeDef]
-    ) -> TargetResults[GetReviewTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReviewTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.GetReviewTemplateOutputTypeDef]:
         """Get review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetReviewTemplate
@@ -444,8 +321,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetReviewTemplate", kwargs)
 
     def get_review_template_answer(
-        self, **kwargs: Unpack[GetReviewTemplateAnswerInputTypeDef]
-    ) -> TargetResults[GetReviewTemplateAnswerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReviewTemplateAnswerInputTypeDef]
+    ) -> TargetResults[type_defs.GetReviewTemplateAnswerOutputTypeDef]:
         """Get review template answer.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetReviewTemplateAnswer
@@ -453,8 +330,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetReviewTemplateAnswer", kwargs)
 
     def get_review_template_lens_review(
-        self, **kwargs: Unpack[GetReviewTemplateLensReviewInputTypeDef]
-    ) -> TargetResults[GetReviewTemplateLensReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetReviewTemplateLensReviewInputTypeDef]
+    ) -> TargetResults[type_defs.GetReviewTemplateLensReviewOutputTypeDef]:
         """Get a lens review associated with a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetReviewTemplateLensReview
@@ -462,8 +339,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetReviewTemplateLensReview", kwargs)
 
     def get_workload(
-        self, **kwargs: Unpack[GetWorkloadInputTypeDef]
-    ) -> TargetResults[GetWorkloadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkloadInputTypeDef]
+    ) -> TargetResults[type_defs.GetWorkloadOutputTypeDef]:
         """Get an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetWorkload
@@ -471,8 +348,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("GetWorkload", kwargs)
 
     def import_lens(
-        self, **kwargs: Unpack[ImportLensInputTypeDef]
-    ) -> TargetResults[ImportLensOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportLensInputTypeDef]
+    ) -> TargetResults[type_defs.ImportLensOutputTypeDef]:
         """Import a new custom lens or update an existing custom lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ImportLens
@@ -480,8 +357,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ImportLens", kwargs)
 
     def list_answers(
-        self, **kwargs: Unpack[ListAnswersInputTypeDef]
-    ) -> TargetResults[ListAnswersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAnswersInputTypeDef]
+    ) -> TargetResults[type_defs.ListAnswersOutputTypeDef]:
         """List of answers for a particular workload and lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAnswers
@@ -489,8 +366,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListAnswers", kwargs)
 
     def list_check_details(
-        self, **kwargs: Unpack[ListCheckDetailsInputTypeDef]
-    ) -> TargetResults[ListCheckDetailsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCheckDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCheckDetailsOutputTypeDef]:
         """List of Trusted Advisor check details by account related to the workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListCheckDetails
@@ -498,8 +375,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListCheckDetails", kwargs)
 
     def list_check_summaries(
-        self, **kwargs: Unpack[ListCheckSummariesInputTypeDef]
-    ) -> TargetResults[ListCheckSummariesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListCheckSummariesInputTypeDef]
+    ) -> TargetResults[type_defs.ListCheckSummariesOutputTypeDef]:
         """List of Trusted Advisor checks summarized for all accounts related to the
         workload.
 
@@ -508,8 +385,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListCheckSummaries", kwargs)
 
     def list_lens_review_improvements(
-        self, **kwargs: Unpack[ListLensReviewImprovementsInputTypeDef]
-    ) -> TargetResults[ListLensReviewImprovementsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLensReviewImprovementsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLensReviewImprovementsOutputTypeDef]:
         """List the improvements of a particular lens review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLensReviewImprovements
@@ -517,8 +394,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListLensReviewImprovements", kwargs)
 
     def list_lens_reviews(
-        self, **kwargs: Unpack[ListLensReviewsInputTypeDef]
-    ) -> TargetResults[ListLensReviewsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLensReviewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListLensReviewsOutputTypeDef]:
         """List lens reviews for a particular workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLensReviews
@@ -526,8 +403,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListLensReviews", kwargs)
 
     def list_lens_shares(
-        self, **kwargs: Unpack[ListLensSharesInputTypeDef]
-    ) -> TargetResults[ListLensSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLensSharesInputTypeDef]
+    ) -> TargetResults[type_defs.ListLensSharesOutputTypeDef]:
         """List the lens shares associated with the lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLensShares
@@ -535,8 +412,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListLensShares", kwargs)
 
     def list_lenses(
-        self, **kwargs: Unpack[ListLensesInputTypeDef]
-    ) -> TargetResults[ListLensesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListLensesInputTypeDef]
+    ) -> TargetResults[type_defs.ListLensesOutputTypeDef]:
         """List the available lenses.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLenses
@@ -544,8 +421,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListLenses", kwargs)
 
     def list_milestones(
-        self, **kwargs: Unpack[ListMilestonesInputTypeDef]
-    ) -> TargetResults[ListMilestonesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMilestonesInputTypeDef]
+    ) -> TargetResults[type_defs.ListMilestonesOutputTypeDef]:
         """List all milestones for an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListMilestones
@@ -553,8 +430,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListMilestones", kwargs)
 
     def list_notifications(
-        self, **kwargs: Unpack[ListNotificationsInputTypeDef]
-    ) -> TargetResults[ListNotificationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListNotificationsOutputTypeDef]:
         """List lens notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListNotifications
@@ -562,8 +439,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListNotifications", kwargs)
 
     def list_profile_notifications(
-        self, **kwargs: Unpack[ListProfileNotificationsInputTypeDef]
-    ) -> TargetResults[ListProfileNotificationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileNotificationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListProfileNotificationsOutputTypeDef]:
         """List profile notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListProfileNotifications
@@ -571,8 +448,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListProfileNotifications", kwargs)
 
     def list_profile_shares(
-        self, **kwargs: Unpack[ListProfileSharesInputTypeDef]
-    ) -> TargetResults[ListProfileSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfileSharesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProfileSharesOutputTypeDef]:
         """List profile shares.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListProfileShares
@@ -580,8 +457,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListProfileShares", kwargs)
 
     def list_profiles(
-        self, **kwargs: Unpack[ListProfilesInputTypeDef]
-    ) -> TargetResults[ListProfilesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListProfilesInputTypeDef]
+    ) -> TargetResults[type_defs.ListProfilesOutputTypeDef]:
         """List profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListProfiles
@@ -589,8 +466,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListProfiles", kwargs)
 
     def list_review_template_answers(
-        self, **kwargs: Unpack[ListReviewTemplateAnswersInputTypeDef]
-    ) -> TargetResults[ListReviewTemplateAnswersOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReviewTemplateAnswersInputTypeDef]
+    ) -> TargetResults[type_defs.ListReviewTemplateAnswersOutputTypeDef]:
         """List the answers of a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListReviewTemplateAnswers
@@ -598,8 +475,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListReviewTemplateAnswers", kwargs)
 
     def list_review_templates(
-        self, **kwargs: Unpack[ListReviewTemplatesInputTypeDef]
-    ) -> TargetResults[ListReviewTemplatesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListReviewTemplatesInputTypeDef]
+    ) -> TargetResults[type_defs.ListReviewTemplatesOutputTypeDef]:
         """List review templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListReviewTemplates
@@ -607,8 +484,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListReviewTemplates", kwargs)
 
     def list_share_invitations(
-        self, **kwargs: Unpack[ListShareInvitationsInputTypeDef]
-    ) -> TargetResults[ListShareInvitationsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListShareInvitationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListShareInvitationsOutputTypeDef]:
         """List the share invitations.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListShareInvitations
@@ -616,8 +493,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListShareInvitations", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """List the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListTagsForResource
@@ -625,8 +502,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_template_shares(
-        self, **kwargs: Unpack[ListTemplateSharesInputTypeDef]
-    ) -> TargetResults[ListTemplateSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTemplateSharesInputTypeDef]
+    ) -> TargetResults[type_defs.ListTemplateSharesOutputTypeDef]:
         """List review template shares.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListTemplateShares
@@ -634,8 +511,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListTemplateShares", kwargs)
 
     def list_workload_shares(
-        self, **kwargs: Unpack[ListWorkloadSharesInputTypeDef]
-    ) -> TargetResults[ListWorkloadSharesOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadSharesInputTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadSharesOutputTypeDef]:
         """List the workload shares associated with the workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListWorkloadShares
@@ -643,8 +520,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListWorkloadShares", kwargs)
 
     def list_workloads(
-        self, **kwargs: Unpack[ListWorkloadsInputTypeDef]
-    ) -> TargetResults[ListWorkloadsOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkloadsInputTypeDef]
+    ) -> TargetResults[type_defs.ListWorkloadsOutputTypeDef]:
         """Paginated list of workloads.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListWorkloads
@@ -652,8 +529,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("ListWorkloads", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> TargetResults[TagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/TagResource
@@ -661,8 +538,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> TargetResults[UntagResourceOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UntagResource
@@ -670,8 +547,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_answer(
-        self, **kwargs: Unpack[UpdateAnswerInputTypeDef]
-    ) -> TargetResults[UpdateAnswerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAnswerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAnswerOutputTypeDef]:
         """Update the answer to a specific question in a workload review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAnswer
@@ -679,8 +556,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateAnswer", kwargs)
 
     def update_global_settings(
-        self, **kwargs: Unpack[UpdateGlobalSettingsInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGlobalSettingsInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update whether the Amazon Web Services account is opted into organization
         sharing and discovery integration features.
 
@@ -689,8 +566,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateGlobalSettings", kwargs)
 
     def update_integration(
-        self, **kwargs: Unpack[UpdateIntegrationInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Update integration features.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateIntegration
@@ -698,8 +575,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateIntegration", kwargs)
 
     def update_lens_review(
-        self, **kwargs: Unpack[UpdateLensReviewInputTypeDef]
-    ) -> TargetResults[UpdateLensReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateLensReviewInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateLensReviewOutputTypeDef]:
         """Update lens review for a particular workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateLensReview
@@ -707,8 +584,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateLensReview", kwargs)
 
     def update_profile(
-        self, **kwargs: Unpack[UpdateProfileInputTypeDef]
-    ) -> TargetResults[UpdateProfileOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateProfileInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileOutputTypeDef]:
         """Update a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateProfile
@@ -716,8 +593,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateProfile", kwargs)
 
     def update_review_template(
-        self, **kwargs: Unpack[UpdateReviewTemplateInputTypeDef]
-    ) -> TargetResults[UpdateReviewTemplateOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReviewTemplateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateReviewTemplateOutputTypeDef]:
         """Update a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateReviewTemplate
@@ -725,8 +602,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateReviewTemplate", kwargs)
 
     def update_review_template_answer(
-        self, **kwargs: Unpack[UpdateReviewTemplateAnswerInputTypeDef]
-    ) -> TargetResults[UpdateReviewTemplateAnswerOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReviewTemplateAnswerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateReviewTemplateAnswerOutputTypeDef]:
         """Update a review template answer.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateReviewTemplateAnswer
@@ -734,8 +611,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateReviewTemplateAnswer", kwargs)
 
     def update_review_template_lens_review(
-        self, **kwargs: Unpack[UpdateReviewTemplateLensReviewInputTypeDef]
-    ) -> TargetResults[UpdateReviewTemplateLensReviewOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateReviewTemplateLensReviewInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateReviewTemplateLensReviewOutputTypeDef]:
         """Update a lens review associated with a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateReviewTemplateLensReview
@@ -743,8 +620,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateReviewTemplateLensReview", kwargs)
 
     def update_share_invitation(
-        self, **kwargs: Unpack[UpdateShareInvitationInputTypeDef]
-    ) -> TargetResults[UpdateShareInvitationOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateShareInvitationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateShareInvitationOutputTypeDef]:
         """Update a workload or custom lens share invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateShareInvitation
@@ -752,8 +629,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateShareInvitation", kwargs)
 
     def update_workload(
-        self, **kwargs: Unpack[UpdateWorkloadInputTypeDef]
-    ) -> TargetResults[UpdateWorkloadOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkloadInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkloadOutputTypeDef]:
         """Update an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateWorkload
@@ -761,8 +638,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateWorkload", kwargs)
 
     def update_workload_share(
-        self, **kwargs: Unpack[UpdateWorkloadShareInputTypeDef]
-    ) -> TargetResults[UpdateWorkloadShareOutputTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkloadShareInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkloadShareOutputTypeDef]:
         """Update a workload share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateWorkloadShare
@@ -770,8 +647,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpdateWorkloadShare", kwargs)
 
     def upgrade_lens_review(
-        self, **kwargs: Unpack[UpgradeLensReviewInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeLensReviewInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Upgrade lens review for a particular workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeLensReview
@@ -779,8 +656,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpgradeLensReview", kwargs)
 
     def upgrade_profile_version(
-        self, **kwargs: Unpack[UpgradeProfileVersionInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeProfileVersionInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Upgrade a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeProfileVersion
@@ -788,8 +665,8 @@ class MultiRegionWellArchitected(MultiRegionClient):
         return self._call("UpgradeProfileVersion", kwargs)
 
     def upgrade_review_template_lens_review(
-        self, **kwargs: Unpack[UpgradeReviewTemplateLensReviewInputTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpgradeReviewTemplateLensReviewInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Upgrade the lens review of a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeReviewTemplateLensReview

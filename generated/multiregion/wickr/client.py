@@ -15,103 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BasicDeviceObjectTypeDef,
-        BatchCreateUserRequestTypeDef,
-        BatchCreateUserResponseTypeDef,
-        BatchDeleteUserRequestTypeDef,
-        BatchDeleteUserResponseTypeDef,
-        BatchLookupUserUnameRequestTypeDef,
-        BatchLookupUserUnameResponseTypeDef,
-        BatchReinviteUserRequestTypeDef,
-        BatchReinviteUserResponseTypeDef,
-        BatchResetDevicesForUserRequestTypeDef,
-        BatchResetDevicesForUserResponseTypeDef,
-        BatchToggleUserSuspendStatusRequestTypeDef,
-        BatchToggleUserSuspendStatusResponseTypeDef,
-        BlockedGuestUserTypeDef,
-        BotTypeDef,
-        CreateBotRequestTypeDef,
-        CreateBotResponseTypeDef,
-        CreateDataRetentionBotChallengeRequestTypeDef,
-        CreateDataRetentionBotChallengeResponseTypeDef,
-        CreateDataRetentionBotRequestTypeDef,
-        CreateDataRetentionBotResponseTypeDef,
-        CreateNetworkRequestTypeDef,
-        CreateNetworkResponseTypeDef,
-        CreateSecurityGroupRequestTypeDef,
-        CreateSecurityGroupResponseTypeDef,
-        DeleteBotRequestTypeDef,
-        DeleteBotResponseTypeDef,
-        DeleteDataRetentionBotRequestTypeDef,
-        DeleteDataRetentionBotResponseTypeDef,
-        DeleteNetworkRequestTypeDef,
-        DeleteNetworkResponseTypeDef,
-        DeleteSecurityGroupRequestTypeDef,
-        DeleteSecurityGroupResponseTypeDef,
-        GetBotRequestTypeDef,
-        GetBotResponseTypeDef,
-        GetBotsCountRequestTypeDef,
-        GetBotsCountResponseTypeDef,
-        GetDataRetentionBotRequestTypeDef,
-        GetDataRetentionBotResponseTypeDef,
-        GetGuestUserHistoryCountRequestTypeDef,
-        GetGuestUserHistoryCountResponseTypeDef,
-        GetNetworkRequestTypeDef,
-        GetNetworkResponseTypeDef,
-        GetNetworkSettingsRequestTypeDef,
-        GetNetworkSettingsResponseTypeDef,
-        GetOidcInfoRequestTypeDef,
-        GetOidcInfoResponseTypeDef,
-        GetOpentdfConfigRequestTypeDef,
-        GetOpentdfConfigResponseTypeDef,
-        GetSecurityGroupRequestTypeDef,
-        GetSecurityGroupResponseTypeDef,
-        GetUserRequestTypeDef,
-        GetUserResponseTypeDef,
-        GetUsersCountRequestTypeDef,
-        GetUsersCountResponseTypeDef,
-        GuestUserTypeDef,
-        ListBlockedGuestUsersRequestTypeDef,
-        ListBlockedGuestUsersResponseTypeDef,
-        ListBotsRequestTypeDef,
-        ListBotsResponseTypeDef,
-        ListDevicesForUserRequestTypeDef,
-        ListDevicesForUserResponseTypeDef,
-        ListGuestUsersRequestTypeDef,
-        ListGuestUsersResponseTypeDef,
-        ListNetworksRequestTypeDef,
-        ListNetworksResponseTypeDef,
-        ListSecurityGroupUsersRequestTypeDef,
-        ListSecurityGroupUsersResponseTypeDef,
-        ListSecurityGroupsRequestTypeDef,
-        ListSecurityGroupsResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        NetworkTypeDef,
-        RegisterOidcConfigRequestTypeDef,
-        RegisterOidcConfigResponseTypeDef,
-        RegisterOidcConfigTestRequestTypeDef,
-        RegisterOidcConfigTestResponseTypeDef,
-        RegisterOpentdfConfigRequestTypeDef,
-        RegisterOpentdfConfigResponseTypeDef,
-        SecurityGroupTypeDef,
-        UpdateBotRequestTypeDef,
-        UpdateBotResponseTypeDef,
-        UpdateDataRetentionRequestTypeDef,
-        UpdateDataRetentionResponseTypeDef,
-        UpdateGuestUserRequestTypeDef,
-        UpdateGuestUserResponseTypeDef,
-        UpdateNetworkRequestTypeDef,
-        UpdateNetworkResponseTypeDef,
-        UpdateNetworkSettingsRequestTypeDef,
-        UpdateNetworkSettingsResponseTypeDef,
-        UpdateSecurityGroupRequestTypeDef,
-        UpdateSecurityGroupResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWickrAdminAPI"]
 
@@ -123,8 +27,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_create_user(
-        self, **kwargs: Unpack[BatchCreateUserRequestTypeDef]
-    ) -> TargetResults[BatchCreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchCreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateUserResponseTypeDef]:
         """Creates multiple users in a specified Wickr network. This operation allows
         you to provision multiple user accounts simultaneously, optionally
         specifying security groups, and validation requirements for each user.
@@ -134,8 +38,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("BatchCreateUser", kwargs)
 
     def batch_delete_user(
-        self, **kwargs: Unpack[BatchDeleteUserRequestTypeDef]
-    ) -> TargetResults[BatchDeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchDeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteUserResponseTypeDef]:
         """Deletes multiple users from a specified Wickr network. This operation
         permanently removes user accounts and their associated data from the
         network.
@@ -145,8 +49,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("BatchDeleteUser", kwargs)
 
     def batch_lookup_user_uname(
-        self, **kwargs: Unpack[BatchLookupUserUnameRequestTypeDef]
-    ) -> TargetResults[BatchLookupUserUnameResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchLookupUserUnameRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchLookupUserUnameResponseTypeDef]:
         """Looks up multiple user usernames from their unique username hashes
         (unames). This operation allows you to retrieve the email addresses
         associated with a list of username hashes.
@@ -156,8 +60,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("BatchLookupUserUname", kwargs)
 
     def batch_reinvite_user(
-        self, **kwargs: Unpack[BatchReinviteUserRequestTypeDef]
-    ) -> TargetResults[BatchReinviteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchReinviteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchReinviteUserResponseTypeDef]:
         """Resends invitation codes to multiple users who have pending invitations in
         a Wickr network. This operation is useful when users haven't accepted
         their initial invitations or when invitations have expired.
@@ -167,8 +71,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("BatchReinviteUser", kwargs)
 
     def batch_reset_devices_for_user(
-        self, **kwargs: Unpack[BatchResetDevicesForUserRequestTypeDef]
-    ) -> TargetResults[BatchResetDevicesForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchResetDevicesForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchResetDevicesForUserResponseTypeDef]:
         """Resets multiple devices for a specific user in a Wickr network. This
         operation forces the selected devices to log out and requires users to
         re-authenticate, which is useful for security purposes or when devices
@@ -179,8 +83,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("BatchResetDevicesForUser", kwargs)
 
     def batch_toggle_user_suspend_status(
-        self, **kwargs: Unpack[BatchToggleUserSuspendStatusRequestTypeDef]
-    ) -> TargetResults[BatchToggleUserSuspendStatusResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchToggleUserSuspendStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchToggleUserSuspendStatusResponseTypeDef]:
         """Suspends or unsuspends multiple users in a Wickr network. Suspended users
         cannot access the network until they are unsuspended. This operation is
         useful for temporarily restricting access without deleting user accounts.
@@ -190,8 +94,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("BatchToggleUserSuspendStatus", kwargs)
 
     def create_bot(
-        self, **kwargs: Unpack[CreateBotRequestTypeDef]
-    ) -> TargetResults[CreateBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBotResponseTypeDef]:
         """Creates a new bot in a specified Wickr network. Bots are automated
         accounts that can send and receive messages, enabling integration with
         external systems and automation of tasks.
@@ -201,8 +105,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("CreateBot", kwargs)
 
     def create_data_retention_bot(
-        self, **kwargs: Unpack[CreateDataRetentionBotRequestTypeDef]
-    ) -> TargetResults[CreateDataRetentionBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataRetentionBotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataRetentionBotResponseTypeDef]:
         """Creates a data retention bot in a Wickr network. Data retention bots are
         specialized bots that handle message archiving and compliance by capturing
         and storing messages for regulatory or organizational requirements.
@@ -212,8 +116,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("CreateDataRetentionBot", kwargs)
 
     def create_data_retention_bot_challenge(
-        self, **kwargs: Unpack[CreateDataRetentionBotChallengeRequestTypeDef]
-    ) -> TargetResults[CreateDataRetentionBotChallengeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataRetentionBotChallengeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataRetentionBotChallengeResponseTypeDef]:
         """Creates a new challenge password for the data retention bot. This password
         is used for authentication when the bot connects to the network.
 
@@ -222,8 +126,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("CreateDataRetentionBotChallenge", kwargs)
 
     def create_network(
-        self, **kwargs: Unpack[CreateNetworkRequestTypeDef]
-    ) -> TargetResults[CreateNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkResponseTypeDef]:
         """Creates a new Wickr network with specified access level and configuration.
         This operation provisions a new communication network for your
         organization.
@@ -233,8 +137,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("CreateNetwork", kwargs)
 
     def create_security_group(
-        self, **kwargs: Unpack[CreateSecurityGroupRequestTypeDef]
-    ) -> TargetResults[CreateSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityGroupResponseTypeDef]:
         """Creates a new security group in a Wickr network. Security groups allow you
         to organize users and control their permissions, features, and security
         settings.
@@ -244,8 +148,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("CreateSecurityGroup", kwargs)
 
     def delete_bot(
-        self, **kwargs: Unpack[DeleteBotRequestTypeDef]
-    ) -> TargetResults[DeleteBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBotResponseTypeDef]:
         """Deletes a bot from a specified Wickr network. This operation permanently
         removes the bot account and its associated data from the network.
 
@@ -254,8 +158,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("DeleteBot", kwargs)
 
     def delete_data_retention_bot(
-        self, **kwargs: Unpack[DeleteDataRetentionBotRequestTypeDef]
-    ) -> TargetResults[DeleteDataRetentionBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataRetentionBotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataRetentionBotResponseTypeDef]:
         """Deletes the data retention bot from a Wickr network. This operation
         permanently removes the bot and all its associated data from the database.
 
@@ -264,8 +168,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("DeleteDataRetentionBot", kwargs)
 
     def delete_network(
-        self, **kwargs: Unpack[DeleteNetworkRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkResponseTypeDef]:
         """Deletes a Wickr network and all its associated resources, including users,
         bots, security groups, and settings. This operation is permanent and
         cannot be undone.
@@ -275,8 +179,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("DeleteNetwork", kwargs)
 
     def delete_security_group(
-        self, **kwargs: Unpack[DeleteSecurityGroupRequestTypeDef]
-    ) -> TargetResults[DeleteSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityGroupResponseTypeDef]:
         """Deletes a security group from a Wickr network. This operation cannot be
         performed on the default security group.
 
@@ -285,8 +189,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("DeleteSecurityGroup", kwargs)
 
     def get_bot(
-        self, **kwargs: Unpack[GetBotRequestTypeDef]
-    ) -> TargetResults[GetBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotResponseTypeDef]:
         """Retrieves detailed information about a specific bot in a Wickr network,
         including its status, group membership, and authentication details.
 
@@ -295,8 +199,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetBot", kwargs)
 
     def get_bots_count(
-        self, **kwargs: Unpack[GetBotsCountRequestTypeDef]
-    ) -> TargetResults[GetBotsCountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBotsCountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBotsCountResponseTypeDef]:
         """Retrieves the count of bots in a Wickr network, categorized by their
         status (pending, active, and total).
 
@@ -305,8 +209,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetBotsCount", kwargs)
 
     def get_data_retention_bot(
-        self, **kwargs: Unpack[GetDataRetentionBotRequestTypeDef]
-    ) -> TargetResults[GetDataRetentionBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataRetentionBotRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataRetentionBotResponseTypeDef]:
         """Retrieves information about the data retention bot in a Wickr network,
         including its status and whether the data retention service is enabled.
 
@@ -315,8 +219,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetDataRetentionBot", kwargs)
 
     def get_guest_user_history_count(
-        self, **kwargs: Unpack[GetGuestUserHistoryCountRequestTypeDef]
-    ) -> TargetResults[GetGuestUserHistoryCountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGuestUserHistoryCountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGuestUserHistoryCountResponseTypeDef]:
         """Retrieves historical guest user count data for a Wickr network, showing
         the number of guest users per billing period over the past 90 days.
 
@@ -325,8 +229,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetGuestUserHistoryCount", kwargs)
 
     def get_network(
-        self, **kwargs: Unpack[GetNetworkRequestTypeDef]
-    ) -> TargetResults[GetNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkResponseTypeDef]:
         """Retrieves detailed information about a specific Wickr network, including
         its configuration, access level, and status.
 
@@ -335,8 +239,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetNetwork", kwargs)
 
     def get_network_settings(
-        self, **kwargs: Unpack[GetNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[GetNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkSettingsResponseTypeDef]:
         """Retrieves all network-level settings for a Wickr network, including client
         metrics, data retention, and other configuration options.
 
@@ -345,8 +249,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetNetworkSettings", kwargs)
 
     def get_oidc_info(
-        self, **kwargs: Unpack[GetOidcInfoRequestTypeDef]
-    ) -> TargetResults[GetOidcInfoResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOidcInfoRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOidcInfoResponseTypeDef]:
         """Retrieves the OpenID Connect (OIDC) configuration for a Wickr network,
         including SSO settings and optional token information if access token
         parameters are provided.
@@ -356,8 +260,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetOidcInfo", kwargs)
 
     def get_opentdf_config(
-        self, **kwargs: Unpack[GetOpentdfConfigRequestTypeDef]
-    ) -> TargetResults[GetOpentdfConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetOpentdfConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpentdfConfigResponseTypeDef]:
         """Retrieves the OpenTDF integration configuration for a Wickr network.
 
         https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/GetOpentdfConfig
@@ -365,8 +269,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetOpentdfConfig", kwargs)
 
     def get_security_group(
-        self, **kwargs: Unpack[GetSecurityGroupRequestTypeDef]
-    ) -> TargetResults[GetSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityGroupResponseTypeDef]:
         """Retrieves detailed information about a specific security group in a Wickr
         network, including its settings, member counts, and configuration.
 
@@ -375,8 +279,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetSecurityGroup", kwargs)
 
     def get_user(
-        self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> TargetResults[GetUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserResponseTypeDef]:
         """Retrieves detailed information about a specific user in a Wickr network,
         including their profile, status, and activity history.
 
@@ -385,8 +289,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetUser", kwargs)
 
     def get_users_count(
-        self, **kwargs: Unpack[GetUsersCountRequestTypeDef]
-    ) -> TargetResults[GetUsersCountResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUsersCountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsersCountResponseTypeDef]:
         """Retrieves the count of users in a Wickr network, categorized by their
         status (pending, active, rejected) and showing how many users can still be
         added.
@@ -396,8 +300,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("GetUsersCount", kwargs)
 
     def list_blocked_guest_users(
-        self, **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef]
-    ) -> TargetResults[ListBlockedGuestUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBlockedGuestUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBlockedGuestUsersResponseTypeDef]:
         """Retrieves a paginated list of guest users who have been blocked from a
         Wickr network. You can filter and sort the results.
 
@@ -406,8 +310,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListBlockedGuestUsers", kwargs)
 
     def list_bots(
-        self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> TargetResults[ListBotsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBotsResponseTypeDef]:
         """Retrieves a paginated list of bots in a specified Wickr network. You can
         filter and sort the results based on various criteria.
 
@@ -416,8 +320,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListBots", kwargs)
 
     def list_devices_for_user(
-        self, **kwargs: Unpack[ListDevicesForUserRequestTypeDef]
-    ) -> TargetResults[ListDevicesForUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesForUserRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesForUserResponseTypeDef]:
         """Retrieves a paginated list of devices associated with a specific user in a
         Wickr network. This operation returns information about all devices where
         the user has logged into Wickr.
@@ -427,8 +331,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListDevicesForUser", kwargs)
 
     def list_guest_users(
-        self, **kwargs: Unpack[ListGuestUsersRequestTypeDef]
-    ) -> TargetResults[ListGuestUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGuestUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGuestUsersResponseTypeDef]:
         """Retrieves a paginated list of guest users who have communicated with your
         Wickr network. Guest users are external users from federated networks who
         can communicate with network members.
@@ -438,8 +342,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListGuestUsers", kwargs)
 
     def list_networks(
-        self, **kwargs: Unpack[ListNetworksRequestTypeDef]
-    ) -> TargetResults[ListNetworksResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworksResponseTypeDef]:
         """Retrieves a paginated list of all Wickr networks associated with your
         Amazon Web Services account. You can sort the results by network ID or
         name.
@@ -449,8 +353,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListNetworks", kwargs)
 
     def list_security_group_users(
-        self, **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef]
-    ) -> TargetResults[ListSecurityGroupUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityGroupUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityGroupUsersResponseTypeDef]:
         """Retrieves a paginated list of users who belong to a specific security
         group in a Wickr network.
 
@@ -459,8 +363,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListSecurityGroupUsers", kwargs)
 
     def list_security_groups(
-        self, **kwargs: Unpack[ListSecurityGroupsRequestTypeDef]
-    ) -> TargetResults[ListSecurityGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSecurityGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityGroupsResponseTypeDef]:
         """Retrieves a paginated list of security groups in a specified Wickr
         network. You can sort the results by various criteria.
 
@@ -469,8 +373,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListSecurityGroups", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Retrieves a paginated list of users in a specified Wickr network. You can
         filter and sort the results based on various criteria such as name,
         status, or security group membership.
@@ -480,8 +384,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def register_oidc_config(
-        self, **kwargs: Unpack[RegisterOidcConfigRequestTypeDef]
-    ) -> TargetResults[RegisterOidcConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterOidcConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterOidcConfigResponseTypeDef]:
         """Registers and saves an OpenID Connect (OIDC) configuration for a Wickr
         network, enabling Single Sign-On (SSO) authentication through an identity
         provider.
@@ -491,8 +395,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("RegisterOidcConfig", kwargs)
 
     def register_oidc_config_test(
-        self, **kwargs: Unpack[RegisterOidcConfigTestRequestTypeDef]
-    ) -> TargetResults[RegisterOidcConfigTestResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterOidcConfigTestRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterOidcConfigTestResponseTypeDef]:
         """Tests an OpenID Connect (OIDC) configuration for a Wickr network by
         validating the connection to the identity provider and retrieving its
         supported capabilities.
@@ -502,8 +406,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("RegisterOidcConfigTest", kwargs)
 
     def register_opentdf_config(
-        self, **kwargs: Unpack[RegisterOpentdfConfigRequestTypeDef]
-    ) -> TargetResults[RegisterOpentdfConfigResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterOpentdfConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterOpentdfConfigResponseTypeDef]:
         """Registers and saves OpenTDF configuration for a Wickr network, enabling
         attribute-based access control for Wickr through an OpenTDF provider.
 
@@ -512,8 +416,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("RegisterOpentdfConfig", kwargs)
 
     def update_bot(
-        self, **kwargs: Unpack[UpdateBotRequestTypeDef]
-    ) -> TargetResults[UpdateBotResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBotRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBotResponseTypeDef]:
         """Updates the properties of an existing bot in a Wickr network. This
         operation allows you to modify the bot's display name, security group,
         password, or suspension status.
@@ -523,8 +427,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("UpdateBot", kwargs)
 
     def update_data_retention(
-        self, **kwargs: Unpack[UpdateDataRetentionRequestTypeDef]
-    ) -> TargetResults[UpdateDataRetentionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataRetentionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataRetentionResponseTypeDef]:
         """Updates the data retention bot settings, allowing you to enable or disable
         the data retention service, or acknowledge the public key message.
 
@@ -533,8 +437,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("UpdateDataRetention", kwargs)
 
     def update_guest_user(
-        self, **kwargs: Unpack[UpdateGuestUserRequestTypeDef]
-    ) -> TargetResults[UpdateGuestUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGuestUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGuestUserResponseTypeDef]:
         """Updates the block status of a guest user in a Wickr network. This
         operation allows you to block or unblock a guest user from accessing the
         network.
@@ -544,8 +448,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("UpdateGuestUser", kwargs)
 
     def update_network(
-        self, **kwargs: Unpack[UpdateNetworkRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNetworkResponseTypeDef]:
         """Updates the properties of an existing Wickr network, such as its name or
         encryption key configuration.
 
@@ -554,8 +458,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("UpdateNetwork", kwargs)
 
     def update_network_settings(
-        self, **kwargs: Unpack[UpdateNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNetworkSettingsResponseTypeDef]:
         """Updates network-level settings for a Wickr network. You can modify
         settings such as client metrics, data retention, and other network-wide
         options.
@@ -565,8 +469,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("UpdateNetworkSettings", kwargs)
 
     def update_security_group(
-        self, **kwargs: Unpack[UpdateSecurityGroupRequestTypeDef]
-    ) -> TargetResults[UpdateSecurityGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSecurityGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityGroupResponseTypeDef]:
         """Updates the properties of an existing security group in a Wickr network,
         such as its name or settings.
 
@@ -575,8 +479,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         return self._call("UpdateSecurityGroup", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates the properties of an existing user in a Wickr network. This
         operation allows you to modify the user's name, password, security group
         membership, and invite code settings.
@@ -591,8 +495,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef],
-    ) -> TargetResults[ListBlockedGuestUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlockedGuestUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBlockedGuestUsersResponseTypeDef]:
         """Every page of ListBlockedGuestUsers in every target, merged per target
         (botocore's build_full_result).
 
@@ -615,8 +519,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListBotsRequestTypeDef],
-    ) -> TargetResults[ListBotsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListBotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBotsResponseTypeDef]:
         """Every page of ListBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -639,8 +543,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicesForUserRequestTypeDef],
-    ) -> TargetResults[ListDevicesForUserResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesForUserRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevicesForUserResponseTypeDef]:
         """Every page of ListDevicesForUser in every target, merged per target
         (botocore's build_full_result).
 
@@ -664,8 +568,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGuestUsersRequestTypeDef],
-    ) -> TargetResults[ListGuestUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGuestUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGuestUsersResponseTypeDef]:
         """Every page of ListGuestUsers in every target, merged per target
         (botocore's build_full_result).
 
@@ -689,8 +593,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListNetworksRequestTypeDef],
-    ) -> TargetResults[ListNetworksResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworksResponseTypeDef]:
         """Every page of ListNetworks in every target, merged per target (botocore's
         build_full_result).
 
@@ -714,8 +618,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef],
-    ) -> TargetResults[ListSecurityGroupUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityGroupUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityGroupUsersResponseTypeDef]:
         """Every page of ListSecurityGroupUsers in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,8 +642,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSecurityGroupsRequestTypeDef],
-    ) -> TargetResults[ListSecurityGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityGroupsResponseTypeDef]:
         """Every page of ListSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -762,8 +666,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -786,8 +690,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef],
-    ) -> Items[BlockedGuestUserTypeDef]:
+        **kwargs: Unpack[type_defs.ListBlockedGuestUsersRequestTypeDef],
+    ) -> Items[type_defs.BlockedGuestUserTypeDef]:
         """Each element of blocklist in every page of ListBlockedGuestUsers, from
         every target, as its page arrives (tagged with its target).
 
@@ -802,8 +706,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListBotsRequestTypeDef],
-    ) -> Items[BotTypeDef]:
+        **kwargs: Unpack[type_defs.ListBotsRequestTypeDef],
+    ) -> Items[type_defs.BotTypeDef]:
         """Each element of bots in every page of ListBots, from every target, as its
         page arrives (tagged with its target).
 
@@ -816,8 +720,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicesForUserRequestTypeDef],
-    ) -> Items[BasicDeviceObjectTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesForUserRequestTypeDef],
+    ) -> Items[type_defs.BasicDeviceObjectTypeDef]:
         """Each element of devices in every page of ListDevicesForUser, from every
         target, as its page arrives (tagged with its target).
 
@@ -832,8 +736,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGuestUsersRequestTypeDef],
-    ) -> Items[GuestUserTypeDef]:
+        **kwargs: Unpack[type_defs.ListGuestUsersRequestTypeDef],
+    ) -> Items[type_defs.GuestUserTypeDef]:
         """Each element of guestlist in every page of ListGuestUsers, from every
         target, as its page arrives (tagged with its target).
 
@@ -848,8 +752,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListNetworksRequestTypeDef],
-    ) -> Items[NetworkTypeDef]:
+        **kwargs: Unpack[type_defs.ListNetworksRequestTypeDef],
+    ) -> Items[type_defs.NetworkTypeDef]:
         """Each element of networks in every page of ListNetworks, from every target,
         as its page arrives (tagged with its target).
 
@@ -864,8 +768,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityGroupUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of users in every page of ListSecurityGroupUsers, from every
         target, as its page arrives (tagged with its target).
 
@@ -880,8 +784,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSecurityGroupsRequestTypeDef],
-    ) -> Items[SecurityGroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListSecurityGroupsRequestTypeDef],
+    ) -> Items[type_defs.SecurityGroupTypeDef]:
         """Each element of securityGroups in every page of ListSecurityGroups, from
         every target, as its page arrives (tagged with its target).
 
@@ -896,8 +800,8 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 

@@ -16,99 +16,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssistantAssociationSummaryTypeDef,
-        AssistantSummaryTypeDef,
-        ContentSummaryTypeDef,
-        CreateAssistantAssociationRequestTypeDef,
-        CreateAssistantAssociationResponseTypeDef,
-        CreateAssistantRequestTypeDef,
-        CreateAssistantResponseTypeDef,
-        CreateContentRequestTypeDef,
-        CreateContentResponseTypeDef,
-        CreateKnowledgeBaseRequestTypeDef,
-        CreateKnowledgeBaseResponseTypeDef,
-        CreateQuickResponseRequestTypeDef,
-        CreateQuickResponseResponseTypeDef,
-        CreateSessionRequestTypeDef,
-        CreateSessionResponseTypeDef,
-        DeleteAssistantAssociationRequestTypeDef,
-        DeleteAssistantAssociationResponseTypeDef,
-        DeleteAssistantRequestTypeDef,
-        DeleteAssistantResponseTypeDef,
-        DeleteContentRequestTypeDef,
-        DeleteContentResponseTypeDef,
-        DeleteImportJobRequestTypeDef,
-        DeleteImportJobResponseTypeDef,
-        DeleteKnowledgeBaseRequestTypeDef,
-        DeleteKnowledgeBaseResponseTypeDef,
-        DeleteQuickResponseRequestTypeDef,
-        DeleteQuickResponseResponseTypeDef,
-        GetAssistantAssociationRequestTypeDef,
-        GetAssistantAssociationResponseTypeDef,
-        GetAssistantRequestTypeDef,
-        GetAssistantResponseTypeDef,
-        GetContentRequestTypeDef,
-        GetContentResponseTypeDef,
-        GetContentSummaryRequestTypeDef,
-        GetContentSummaryResponseTypeDef,
-        GetImportJobRequestTypeDef,
-        GetImportJobResponseTypeDef,
-        GetKnowledgeBaseRequestTypeDef,
-        GetKnowledgeBaseResponseTypeDef,
-        GetQuickResponseRequestTypeDef,
-        GetQuickResponseResponseTypeDef,
-        GetRecommendationsRequestTypeDef,
-        GetRecommendationsResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        ImportJobSummaryTypeDef,
-        KnowledgeBaseSummaryTypeDef,
-        ListAssistantAssociationsRequestTypeDef,
-        ListAssistantAssociationsResponseTypeDef,
-        ListAssistantsRequestTypeDef,
-        ListAssistantsResponseTypeDef,
-        ListContentsRequestTypeDef,
-        ListContentsResponseTypeDef,
-        ListImportJobsRequestTypeDef,
-        ListImportJobsResponseTypeDef,
-        ListKnowledgeBasesRequestTypeDef,
-        ListKnowledgeBasesResponseTypeDef,
-        ListQuickResponsesRequestTypeDef,
-        ListQuickResponsesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        NotifyRecommendationsReceivedRequestTypeDef,
-        NotifyRecommendationsReceivedResponseTypeDef,
-        QueryAssistantRequestTypeDef,
-        QueryAssistantResponseTypeDef,
-        QuickResponseSearchResultDataTypeDef,
-        QuickResponseSummaryTypeDef,
-        RemoveKnowledgeBaseTemplateUriRequestTypeDef,
-        RemoveKnowledgeBaseTemplateUriResponseTypeDef,
-        ResultDataTypeDef,
-        SearchContentRequestTypeDef,
-        SearchContentResponseTypeDef,
-        SearchQuickResponsesRequestTypeDef,
-        SearchQuickResponsesResponseTypeDef,
-        SearchSessionsRequestTypeDef,
-        SearchSessionsResponseTypeDef,
-        SessionSummaryTypeDef,
-        StartContentUploadRequestTypeDef,
-        StartContentUploadResponseTypeDef,
-        StartImportJobRequestTypeDef,
-        StartImportJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateContentRequestTypeDef,
-        UpdateContentResponseTypeDef,
-        UpdateKnowledgeBaseTemplateUriRequestTypeDef,
-        UpdateKnowledgeBaseTemplateUriResponseTypeDef,
-        UpdateQuickResponseRequestTypeDef,
-        UpdateQuickResponseResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionConnectWisdomService"]
 
@@ -125,8 +33,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_assistant(
-        self, **kwargs: Unpack[CreateAssistantRequestTypeDef]
-    ) -> TargetResults[CreateAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssistantResponseTypeDef]:
         """Creates an Amazon Connect Wisdom assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/CreateAssistant
@@ -134,8 +42,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("CreateAssistant", kwargs)
 
     def create_assistant_association(
-        self, **kwargs: Unpack[CreateAssistantAssociationRequestTypeDef]
-    ) -> TargetResults[CreateAssistantAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAssistantAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssistantAssociationResponseTypeDef]:
         """Creates an association between an Amazon Connect Wisdom assistant and
         another resource. Currently, the only supported association is with a
         knowledge base. An assistant can have only a single association.
@@ -145,8 +53,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("CreateAssistantAssociation", kwargs)
 
     def create_content(
-        self, **kwargs: Unpack[CreateContentRequestTypeDef]
-    ) -> TargetResults[CreateContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateContentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContentResponseTypeDef]:
         """Creates Wisdom content. Before to calling this API, use StartContentUpload
         to upload an asset.
 
@@ -155,8 +63,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("CreateContent", kwargs)
 
     def create_knowledge_base(
-        self, **kwargs: Unpack[CreateKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[CreateKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKnowledgeBaseResponseTypeDef]:
         """Creates a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/CreateKnowledgeBase
@@ -164,8 +72,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("CreateKnowledgeBase", kwargs)
 
     def create_quick_response(
-        self, **kwargs: Unpack[CreateQuickResponseRequestTypeDef]
-    ) -> TargetResults[CreateQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuickResponseResponseTypeDef]:
         """Creates a Wisdom quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/CreateQuickResponse
@@ -173,8 +81,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("CreateQuickResponse", kwargs)
 
     def create_session(
-        self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> TargetResults[CreateSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionResponseTypeDef]:
         """Creates a session. A session is a contextual container used for generating
         recommendations. Amazon Connect creates a new Wisdom session for each
         contact on which Wisdom is enabled.
@@ -184,8 +92,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("CreateSession", kwargs)
 
     def delete_assistant(
-        self, **kwargs: Unpack[DeleteAssistantRequestTypeDef]
-    ) -> TargetResults[DeleteAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssistantResponseTypeDef]:
         """Deletes an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteAssistant
@@ -193,8 +101,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("DeleteAssistant", kwargs)
 
     def delete_assistant_association(
-        self, **kwargs: Unpack[DeleteAssistantAssociationRequestTypeDef]
-    ) -> TargetResults[DeleteAssistantAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAssistantAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssistantAssociationResponseTypeDef]:
         """Deletes an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteAssistantAssociation
@@ -202,8 +110,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("DeleteAssistantAssociation", kwargs)
 
     def delete_content(
-        self, **kwargs: Unpack[DeleteContentRequestTypeDef]
-    ) -> TargetResults[DeleteContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteContentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContentResponseTypeDef]:
         """Deletes the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteContent
@@ -211,8 +119,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("DeleteContent", kwargs)
 
     def delete_import_job(
-        self, **kwargs: Unpack[DeleteImportJobRequestTypeDef]
-    ) -> TargetResults[DeleteImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImportJobResponseTypeDef]:
         """Deletes the quick response import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteImportJob
@@ -220,8 +128,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("DeleteImportJob", kwargs)
 
     def delete_knowledge_base(
-        self, **kwargs: Unpack[DeleteKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[DeleteKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKnowledgeBaseResponseTypeDef]:
         """Deletes the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteKnowledgeBase
@@ -229,8 +137,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("DeleteKnowledgeBase", kwargs)
 
     def delete_quick_response(
-        self, **kwargs: Unpack[DeleteQuickResponseRequestTypeDef]
-    ) -> TargetResults[DeleteQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQuickResponseResponseTypeDef]:
         """Deletes a quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteQuickResponse
@@ -238,8 +146,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("DeleteQuickResponse", kwargs)
 
     def get_assistant(
-        self, **kwargs: Unpack[GetAssistantRequestTypeDef]
-    ) -> TargetResults[GetAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssistantResponseTypeDef]:
         """Retrieves information about an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetAssistant
@@ -247,8 +155,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetAssistant", kwargs)
 
     def get_assistant_association(
-        self, **kwargs: Unpack[GetAssistantAssociationRequestTypeDef]
-    ) -> TargetResults[GetAssistantAssociationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAssistantAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssistantAssociationResponseTypeDef]:
         """Retrieves information about an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetAssistantAssociation
@@ -256,8 +164,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetAssistantAssociation", kwargs)
 
     def get_content(
-        self, **kwargs: Unpack[GetContentRequestTypeDef]
-    ) -> TargetResults[GetContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContentResponseTypeDef]:
         """Retrieves content, including a pre-signed URL to download the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetContent
@@ -265,8 +173,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetContent", kwargs)
 
     def get_content_summary(
-        self, **kwargs: Unpack[GetContentSummaryRequestTypeDef]
-    ) -> TargetResults[GetContentSummaryResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetContentSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContentSummaryResponseTypeDef]:
         """Retrieves summary information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetContentSummary
@@ -274,8 +182,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetContentSummary", kwargs)
 
     def get_import_job(
-        self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> TargetResults[GetImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImportJobResponseTypeDef]:
         """Retrieves the started import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetImportJob
@@ -283,8 +191,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetImportJob", kwargs)
 
     def get_knowledge_base(
-        self, **kwargs: Unpack[GetKnowledgeBaseRequestTypeDef]
-    ) -> TargetResults[GetKnowledgeBaseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetKnowledgeBaseResponseTypeDef]:
         """Retrieves information about the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetKnowledgeBase
@@ -292,8 +200,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetKnowledgeBase", kwargs)
 
     def get_quick_response(
-        self, **kwargs: Unpack[GetQuickResponseRequestTypeDef]
-    ) -> TargetResults[GetQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQuickResponseResponseTypeDef]:
         """Retrieves the quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetQuickResponse
@@ -304,8 +212,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         "GetRecommendations is deprecated. GetRecommendations API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
     )
     def get_recommendations(
-        self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecommendationsResponseTypeDef]:
         """Retrieves recommendations for the specified session. To avoid retrieving
         the same recommendations in subsequent calls, use
         NotifyRecommendationsReceived. This API supports long-polling behavior
@@ -318,8 +226,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetRecommendations", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Retrieves information for a specified session.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetSession
@@ -327,8 +235,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def list_assistant_associations(
-        self, **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef]
-    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssistantAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssistantAssociationsResponseTypeDef]:
         """Lists information about assistant associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistantAssociations
@@ -336,8 +244,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListAssistantAssociations", kwargs)
 
     def list_assistants(
-        self, **kwargs: Unpack[ListAssistantsRequestTypeDef]
-    ) -> TargetResults[ListAssistantsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAssistantsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssistantsResponseTypeDef]:
         """Lists information about assistants.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistants
@@ -345,8 +253,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListAssistants", kwargs)
 
     def list_contents(
-        self, **kwargs: Unpack[ListContentsRequestTypeDef]
-    ) -> TargetResults[ListContentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListContentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContentsResponseTypeDef]:
         """Lists the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListContents
@@ -354,8 +262,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListContents", kwargs)
 
     def list_import_jobs(
-        self, **kwargs: Unpack[ListImportJobsRequestTypeDef]
-    ) -> TargetResults[ListImportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImportJobsResponseTypeDef]:
         """Lists information about import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListImportJobs
@@ -363,8 +271,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListImportJobs", kwargs)
 
     def list_knowledge_bases(
-        self, **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef]
-    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
         """Lists the knowledge bases.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListKnowledgeBases
@@ -372,8 +280,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListKnowledgeBases", kwargs)
 
     def list_quick_responses(
-        self, **kwargs: Unpack[ListQuickResponsesRequestTypeDef]
-    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListQuickResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuickResponsesResponseTypeDef]:
         """Lists information about quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListQuickResponses
@@ -381,8 +289,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListQuickResponses", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListTagsForResource
@@ -390,8 +298,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def notify_recommendations_received(
-        self, **kwargs: Unpack[NotifyRecommendationsReceivedRequestTypeDef]
-    ) -> TargetResults[NotifyRecommendationsReceivedResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.NotifyRecommendationsReceivedRequestTypeDef]
+    ) -> TargetResults[type_defs.NotifyRecommendationsReceivedResponseTypeDef]:
         """Removes the specified recommendations from the specified assistant's queue
         of newly available recommendations. You can use this API in conjunction
         with GetRecommendations and a waitTimeSeconds input for long-polling
@@ -405,8 +313,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         "QueryAssistant is deprecated. QueryAssistant API will be discontinued starting June 1, 2024. To receive generative responses after March 1, 2024 you will need to create a new Assistant in the Connect console and integrate the Amazon Q in Connect JavaScript library (amazon-q-connectjs) into your applications."
     )
     def query_assistant(
-        self, **kwargs: Unpack[QueryAssistantRequestTypeDef]
-    ) -> TargetResults[QueryAssistantResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.QueryAssistantRequestTypeDef]
+    ) -> TargetResults[type_defs.QueryAssistantResponseTypeDef]:
         """Performs a manual search against the specified assistant. To retrieve
         recommendations for an assistant, use GetRecommendations.
 
@@ -415,8 +323,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("QueryAssistant", kwargs)
 
     def remove_knowledge_base_template_uri(
-        self, **kwargs: Unpack[RemoveKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> TargetResults[RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveKnowledgeBaseTemplateUriRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
         """Removes a URI template from a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/RemoveKnowledgeBaseTemplateUri
@@ -424,8 +332,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("RemoveKnowledgeBaseTemplateUri", kwargs)
 
     def search_content(
-        self, **kwargs: Unpack[SearchContentRequestTypeDef]
-    ) -> TargetResults[SearchContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchContentRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchContentResponseTypeDef]:
         """Searches for content in a specified knowledge base. Can be used to get a
         specific content resource by its name.
 
@@ -434,8 +342,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("SearchContent", kwargs)
 
     def search_quick_responses(
-        self, **kwargs: Unpack[SearchQuickResponsesRequestTypeDef]
-    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchQuickResponsesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchQuickResponsesResponseTypeDef]:
         """Searches existing Wisdom quick responses in a Wisdom knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchQuickResponses
@@ -443,8 +351,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("SearchQuickResponses", kwargs)
 
     def search_sessions(
-        self, **kwargs: Unpack[SearchSessionsRequestTypeDef]
-    ) -> TargetResults[SearchSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSessionsResponseTypeDef]:
         """Searches for sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchSessions
@@ -452,8 +360,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("SearchSessions", kwargs)
 
     def start_content_upload(
-        self, **kwargs: Unpack[StartContentUploadRequestTypeDef]
-    ) -> TargetResults[StartContentUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartContentUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.StartContentUploadResponseTypeDef]:
         """Get a URL to upload content to a knowledge base. To upload content, first
         make a PUT request to the returned URL with your file, making sure to
         include the required headers. Then use CreateContent to finalize the
@@ -465,8 +373,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("StartContentUpload", kwargs)
 
     def start_import_job(
-        self, **kwargs: Unpack[StartImportJobRequestTypeDef]
-    ) -> TargetResults[StartImportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartImportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartImportJobResponseTypeDef]:
         """Start an asynchronous job to import Wisdom resources from an uploaded
         source file. Before calling this API, use StartContentUpload to upload an
         asset that contains the resource data.
@@ -476,8 +384,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("StartImportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/TagResource
@@ -485,8 +393,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UntagResource
@@ -494,8 +402,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_content(
-        self, **kwargs: Unpack[UpdateContentRequestTypeDef]
-    ) -> TargetResults[UpdateContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContentResponseTypeDef]:
         """Updates information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UpdateContent
@@ -503,8 +411,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("UpdateContent", kwargs)
 
     def update_knowledge_base_template_uri(
-        self, **kwargs: Unpack[UpdateKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> TargetResults[UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateKnowledgeBaseTemplateUriRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
         """Updates the template URI of a knowledge base. This is only supported for
         knowledge bases of type EXTERNAL. Include a single variable in ${variable}
         format; this interpolated by Wisdom using ingested content. For example,
@@ -517,8 +425,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         return self._call("UpdateKnowledgeBaseTemplateUri", kwargs)
 
     def update_quick_response(
-        self, **kwargs: Unpack[UpdateQuickResponseRequestTypeDef]
-    ) -> TargetResults[UpdateQuickResponseResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateQuickResponseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQuickResponseResponseTypeDef]:
         """Updates an existing Wisdom quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UpdateQuickResponse
@@ -531,8 +439,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
-    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssistantAssociationsResponseTypeDef]:
         """Every page of ListAssistantAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,8 +462,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAssistantsRequestTypeDef],
-    ) -> TargetResults[ListAssistantsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssistantsResponseTypeDef]:
         """Every page of ListAssistants in every target, merged per target
         (botocore's build_full_result).
 
@@ -577,8 +485,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListContentsRequestTypeDef],
-    ) -> TargetResults[ListContentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListContentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContentsResponseTypeDef]:
         """Every page of ListContents in every target, merged per target (botocore's
         build_full_result).
 
@@ -600,8 +508,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListImportJobsRequestTypeDef],
-    ) -> TargetResults[ListImportJobsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListImportJobsResponseTypeDef]:
         """Every page of ListImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -623,8 +531,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
         """Every page of ListKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -646,8 +554,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
-    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuickResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQuickResponsesResponseTypeDef]:
         """Every page of ListQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -672,8 +580,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[QueryAssistantRequestTypeDef],
-    ) -> TargetResults[QueryAssistantResponseTypeDef]:
+        **kwargs: Unpack[type_defs.QueryAssistantRequestTypeDef],
+    ) -> TargetResults[type_defs.QueryAssistantResponseTypeDef]:
         """Every page of QueryAssistant in every target, merged per target
         (botocore's build_full_result).
 
@@ -696,8 +604,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchContentRequestTypeDef],
-    ) -> TargetResults[SearchContentResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContentRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchContentResponseTypeDef]:
         """Every page of SearchContent in every target, merged per target (botocore's
         build_full_result).
 
@@ -720,8 +628,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
-    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuickResponsesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchQuickResponsesResponseTypeDef]:
         """Every page of SearchQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -743,8 +651,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchSessionsRequestTypeDef],
-    ) -> TargetResults[SearchSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchSessionsResponseTypeDef]:
         """Every page of SearchSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -765,8 +673,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
-    ) -> Items[AssistantAssociationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssistantAssociationSummaryTypeDef]:
         """Each element of assistantAssociationSummaries in every page of
         ListAssistantAssociations, from every target, as its page arrives (tagged
         with its target).
@@ -785,8 +693,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAssistantsRequestTypeDef],
-    ) -> Items[AssistantSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListAssistantsRequestTypeDef],
+    ) -> Items[type_defs.AssistantSummaryTypeDef]:
         """Each element of assistantSummaries in every page of ListAssistants, from
         every target, as its page arrives (tagged with its target).
 
@@ -801,8 +709,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListContentsRequestTypeDef],
-    ) -> Items[ContentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListContentsRequestTypeDef],
+    ) -> Items[type_defs.ContentSummaryTypeDef]:
         """Each element of contentSummaries in every page of ListContents, from every
         target, as its page arrives (tagged with its target).
 
@@ -817,8 +725,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListImportJobsRequestTypeDef],
-    ) -> Items[ImportJobSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListImportJobsRequestTypeDef],
+    ) -> Items[type_defs.ImportJobSummaryTypeDef]:
         """Each element of importJobSummaries in every page of ListImportJobs, from
         every target, as its page arrives (tagged with its target).
 
@@ -833,8 +741,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> Items[KnowledgeBaseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseSummaryTypeDef]:
         """Each element of knowledgeBaseSummaries in every page of
         ListKnowledgeBases, from every target, as its page arrives (tagged with
         its target).
@@ -850,8 +758,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
-    ) -> Items[QuickResponseSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListQuickResponsesRequestTypeDef],
+    ) -> Items[type_defs.QuickResponseSummaryTypeDef]:
         """Each element of quickResponseSummaries in every page of
         ListQuickResponses, from every target, as its page arrives (tagged with
         its target).
@@ -870,8 +778,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[QueryAssistantRequestTypeDef],
-    ) -> Items[ResultDataTypeDef]:
+        **kwargs: Unpack[type_defs.QueryAssistantRequestTypeDef],
+    ) -> Items[type_defs.ResultDataTypeDef]:
         """Each element of results in every page of QueryAssistant, from every
         target, as its page arrives (tagged with its target).
 
@@ -886,8 +794,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchContentRequestTypeDef],
-    ) -> Items[ContentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchContentRequestTypeDef],
+    ) -> Items[type_defs.ContentSummaryTypeDef]:
         """Each element of contentSummaries in every page of SearchContent, from
         every target, as its page arrives (tagged with its target).
 
@@ -902,8 +810,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
-    ) -> Items[QuickResponseSearchResultDataTypeDef]:
+        **kwargs: Unpack[type_defs.SearchQuickResponsesRequestTypeDef],
+    ) -> Items[type_defs.QuickResponseSearchResultDataTypeDef]:
         """Each element of results in every page of SearchQuickResponses, from every
         target, as its page arrives (tagged with its target).
 
@@ -918,8 +826,8 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.SearchSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessionSummaries in every page of SearchSessions, from
         every target, as its page arrives (tagged with its target).
 

@@ -15,91 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AbortDocumentVersionUploadRequestTypeDef,
-        ActivateUserRequestTypeDef,
-        ActivateUserResponseTypeDef,
-        ActivityTypeDef,
-        AddResourcePermissionsRequestTypeDef,
-        AddResourcePermissionsResponseTypeDef,
-        CommentTypeDef,
-        CreateCommentRequestTypeDef,
-        CreateCommentResponseTypeDef,
-        CreateCustomMetadataRequestTypeDef,
-        CreateCustomMetadataResponseTypeDef,
-        CreateFolderRequestTypeDef,
-        CreateFolderResponseTypeDef,
-        CreateLabelsRequestTypeDef,
-        CreateLabelsResponseTypeDef,
-        CreateNotificationSubscriptionRequestTypeDef,
-        CreateNotificationSubscriptionResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DeactivateUserRequestTypeDef,
-        DeleteCommentRequestTypeDef,
-        DeleteCustomMetadataRequestTypeDef,
-        DeleteCustomMetadataResponseTypeDef,
-        DeleteDocumentRequestTypeDef,
-        DeleteDocumentVersionRequestTypeDef,
-        DeleteFolderContentsRequestTypeDef,
-        DeleteFolderRequestTypeDef,
-        DeleteLabelsRequestTypeDef,
-        DeleteLabelsResponseTypeDef,
-        DeleteNotificationSubscriptionRequestTypeDef,
-        DeleteUserRequestTypeDef,
-        DescribeActivitiesRequestTypeDef,
-        DescribeActivitiesResponseTypeDef,
-        DescribeCommentsRequestTypeDef,
-        DescribeCommentsResponseTypeDef,
-        DescribeDocumentVersionsRequestTypeDef,
-        DescribeDocumentVersionsResponseTypeDef,
-        DescribeFolderContentsRequestTypeDef,
-        DescribeFolderContentsResponseTypeDef,
-        DescribeGroupsRequestTypeDef,
-        DescribeGroupsResponseTypeDef,
-        DescribeNotificationSubscriptionsRequestTypeDef,
-        DescribeNotificationSubscriptionsResponseTypeDef,
-        DescribeResourcePermissionsRequestTypeDef,
-        DescribeResourcePermissionsResponseTypeDef,
-        DescribeRootFoldersRequestTypeDef,
-        DescribeRootFoldersResponseTypeDef,
-        DescribeUsersRequestTypeDef,
-        DescribeUsersResponseTypeDef,
-        DocumentVersionMetadataTypeDef,
-        EmptyResponseMetadataTypeDef,
-        FolderMetadataTypeDef,
-        GetCurrentUserRequestTypeDef,
-        GetCurrentUserResponseTypeDef,
-        GetDocumentPathRequestTypeDef,
-        GetDocumentPathResponseTypeDef,
-        GetDocumentRequestTypeDef,
-        GetDocumentResponseTypeDef,
-        GetDocumentVersionRequestTypeDef,
-        GetDocumentVersionResponseTypeDef,
-        GetFolderPathRequestTypeDef,
-        GetFolderPathResponseTypeDef,
-        GetFolderRequestTypeDef,
-        GetFolderResponseTypeDef,
-        GetResourcesRequestTypeDef,
-        GetResourcesResponseTypeDef,
-        GroupMetadataTypeDef,
-        InitiateDocumentVersionUploadRequestTypeDef,
-        InitiateDocumentVersionUploadResponseTypeDef,
-        PrincipalTypeDef,
-        RemoveAllResourcePermissionsRequestTypeDef,
-        RemoveResourcePermissionRequestTypeDef,
-        ResponseItemTypeDef,
-        RestoreDocumentVersionsRequestTypeDef,
-        SearchResourcesRequestTypeDef,
-        SearchResourcesResponseTypeDef,
-        SubscriptionTypeDef,
-        UpdateDocumentRequestTypeDef,
-        UpdateDocumentVersionRequestTypeDef,
-        UpdateFolderRequestTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkDocs"]
 
@@ -127,8 +43,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def abort_document_version_upload(
-        self, **kwargs: Unpack[AbortDocumentVersionUploadRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.AbortDocumentVersionUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Aborts the upload of the specified document version that was previously
         initiated by InitiateDocumentVersionUpload. The client should make this
         call only when it no longer intends to upload the document version, or
@@ -139,8 +55,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("AbortDocumentVersionUpload", kwargs)
 
     def activate_user(
-        self, **kwargs: Unpack[ActivateUserRequestTypeDef]
-    ) -> TargetResults[ActivateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ActivateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateUserResponseTypeDef]:
         """Activates the specified user. Only active users can access Amazon
         WorkDocs.
 
@@ -149,8 +65,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("ActivateUser", kwargs)
 
     def add_resource_permissions(
-        self, **kwargs: Unpack[AddResourcePermissionsRequestTypeDef]
-    ) -> TargetResults[AddResourcePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AddResourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.AddResourcePermissionsResponseTypeDef]:
         """Creates a set of permissions for the specified folder or document. The
         resource permissions are overwritten if the principals already have
         different permissions.
@@ -160,8 +76,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("AddResourcePermissions", kwargs)
 
     def create_comment(
-        self, **kwargs: Unpack[CreateCommentRequestTypeDef]
-    ) -> TargetResults[CreateCommentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCommentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCommentResponseTypeDef]:
         """Adds a new comment to the specified document version.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/CreateComment
@@ -169,8 +85,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("CreateComment", kwargs)
 
     def create_custom_metadata(
-        self, **kwargs: Unpack[CreateCustomMetadataRequestTypeDef]
-    ) -> TargetResults[CreateCustomMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateCustomMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomMetadataResponseTypeDef]:
         """Adds one or more custom properties to the specified resource (a folder,
         document, or version).
 
@@ -179,8 +95,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("CreateCustomMetadata", kwargs)
 
     def create_folder(
-        self, **kwargs: Unpack[CreateFolderRequestTypeDef]
-    ) -> TargetResults[CreateFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFolderResponseTypeDef]:
         """Creates a folder with the specified name and parent folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/CreateFolder
@@ -188,8 +104,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("CreateFolder", kwargs)
 
     def create_labels(
-        self, **kwargs: Unpack[CreateLabelsRequestTypeDef]
-    ) -> TargetResults[CreateLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLabelsResponseTypeDef]:
         """Adds the specified list of labels to the given resource (a document or
         folder)
 
@@ -198,8 +114,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("CreateLabels", kwargs)
 
     def create_notification_subscription(
-        self, **kwargs: Unpack[CreateNotificationSubscriptionRequestTypeDef]
-    ) -> TargetResults[CreateNotificationSubscriptionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNotificationSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNotificationSubscriptionResponseTypeDef]:
         """Configure Amazon WorkDocs to use Amazon SNS notifications. The endpoint
         receives a confirmation message, and must confirm the subscription.
 
@@ -208,8 +124,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("CreateNotificationSubscription", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a user in a Simple AD or Microsoft AD directory. The status of a
         newly created user is "ACTIVE". New users can access Amazon WorkDocs.
 
@@ -218,8 +134,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def deactivate_user(
-        self, **kwargs: Unpack[DeactivateUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeactivateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deactivates the specified user, which revokes the user's access to Amazon
         WorkDocs.
 
@@ -228,8 +144,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeactivateUser", kwargs)
 
     def delete_comment(
-        self, **kwargs: Unpack[DeleteCommentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCommentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified comment from the document version.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteComment
@@ -237,8 +153,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteComment", kwargs)
 
     def delete_custom_metadata(
-        self, **kwargs: Unpack[DeleteCustomMetadataRequestTypeDef]
-    ) -> TargetResults[DeleteCustomMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteCustomMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomMetadataResponseTypeDef]:
         """Deletes custom metadata from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteCustomMetadata
@@ -246,8 +162,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteCustomMetadata", kwargs)
 
     def delete_document(
-        self, **kwargs: Unpack[DeleteDocumentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes the specified document and its associated metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteDocument
@@ -255,8 +171,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteDocument", kwargs)
 
     def delete_document_version(
-        self, **kwargs: Unpack[DeleteDocumentVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDocumentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteDocumentVersion
@@ -264,8 +180,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteDocumentVersion", kwargs)
 
     def delete_folder(
-        self, **kwargs: Unpack[DeleteFolderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Permanently deletes the specified folder and its contents.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteFolder
@@ -273,8 +189,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteFolder", kwargs)
 
     def delete_folder_contents(
-        self, **kwargs: Unpack[DeleteFolderContentsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteFolderContentsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the contents of the specified folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteFolderContents
@@ -282,8 +198,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteFolderContents", kwargs)
 
     def delete_labels(
-        self, **kwargs: Unpack[DeleteLabelsRequestTypeDef]
-    ) -> TargetResults[DeleteLabelsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteLabelsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLabelsResponseTypeDef]:
         """Deletes the specified list of labels from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteLabels
@@ -291,8 +207,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteLabels", kwargs)
 
     def delete_notification_subscription(
-        self, **kwargs: Unpack[DeleteNotificationSubscriptionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNotificationSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified subscription from the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteNotificationSubscription
@@ -300,8 +216,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteNotificationSubscription", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified user from a Simple AD or Microsoft AD directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteUser
@@ -309,8 +225,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def describe_activities(
-        self, **kwargs: Unpack[DescribeActivitiesRequestTypeDef]
-    ) -> TargetResults[DescribeActivitiesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeActivitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeActivitiesResponseTypeDef]:
         """Describes the user activities in a specified time period.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeActivities
@@ -318,8 +234,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeActivities", kwargs)
 
     def describe_comments(
-        self, **kwargs: Unpack[DescribeCommentsRequestTypeDef]
-    ) -> TargetResults[DescribeCommentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeCommentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCommentsResponseTypeDef]:
         """List all the comments for the specified document version.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeComments
@@ -327,8 +243,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeComments", kwargs)
 
     def describe_document_versions(
-        self, **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef]
-    ) -> TargetResults[DescribeDocumentVersionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeDocumentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDocumentVersionsResponseTypeDef]:
         """Retrieves the document versions for the specified document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeDocumentVersions
@@ -336,8 +252,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeDocumentVersions", kwargs)
 
     def describe_folder_contents(
-        self, **kwargs: Unpack[DescribeFolderContentsRequestTypeDef]
-    ) -> TargetResults[DescribeFolderContentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeFolderContentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFolderContentsResponseTypeDef]:
         """Describes the contents of the specified folder, including its documents
         and subfolders.
 
@@ -346,8 +262,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeFolderContents", kwargs)
 
     def describe_groups(
-        self, **kwargs: Unpack[DescribeGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupsResponseTypeDef]:
         """Describes the groups specified by the query. Groups are defined by the
         underlying Active Directory.
 
@@ -356,8 +272,9 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeGroups", kwargs)
 
     def describe_notification_subscriptions(
-        self, **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef]
-    ) -> TargetResults[DescribeNotificationSubscriptionsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeNotificationSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotificationSubscriptionsResponseTypeDef]:
         """Lists the specified notification subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeNotificationSubscriptions
@@ -365,8 +282,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeNotificationSubscriptions", kwargs)
 
     def describe_resource_permissions(
-        self, **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeResourcePermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePermissionsResponseTypeDef]:
         """Describes the permissions of a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeResourcePermissions
@@ -374,8 +291,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeResourcePermissions", kwargs)
 
     def describe_root_folders(
-        self, **kwargs: Unpack[DescribeRootFoldersRequestTypeDef]
-    ) -> TargetResults[DescribeRootFoldersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeRootFoldersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeRootFoldersResponseTypeDef]:
         """Describes the current user's special folders; the RootFolder and the
         RecycleBin. RootFolder is the root of user's files and folders and
         RecycleBin is the root of recycled items. This is not a valid action for
@@ -386,8 +303,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeRootFolders", kwargs)
 
     def describe_users(
-        self, **kwargs: Unpack[DescribeUsersRequestTypeDef]
-    ) -> TargetResults[DescribeUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUsersResponseTypeDef]:
         """Describes the specified users. You can describe all users or filter the
         results (for example, by status or organization).
 
@@ -396,8 +313,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("DescribeUsers", kwargs)
 
     def get_current_user(
-        self, **kwargs: Unpack[GetCurrentUserRequestTypeDef]
-    ) -> TargetResults[GetCurrentUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetCurrentUserRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCurrentUserResponseTypeDef]:
         """Retrieves details of the current user for whom the authentication token
         was generated. This is not a valid action for SigV4 (administrative API)
         clients.
@@ -407,8 +324,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetCurrentUser", kwargs)
 
     def get_document(
-        self, **kwargs: Unpack[GetDocumentRequestTypeDef]
-    ) -> TargetResults[GetDocumentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentResponseTypeDef]:
         """Retrieves details of a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/GetDocument
@@ -416,8 +333,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetDocument", kwargs)
 
     def get_document_path(
-        self, **kwargs: Unpack[GetDocumentPathRequestTypeDef]
-    ) -> TargetResults[GetDocumentPathResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentPathRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentPathResponseTypeDef]:
         """Retrieves the path information (the hierarchy from the root folder) for
         the requested document.
 
@@ -426,8 +343,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetDocumentPath", kwargs)
 
     def get_document_version(
-        self, **kwargs: Unpack[GetDocumentVersionRequestTypeDef]
-    ) -> TargetResults[GetDocumentVersionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDocumentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentVersionResponseTypeDef]:
         """Retrieves version metadata for the specified document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/GetDocumentVersion
@@ -435,8 +352,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetDocumentVersion", kwargs)
 
     def get_folder(
-        self, **kwargs: Unpack[GetFolderRequestTypeDef]
-    ) -> TargetResults[GetFolderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFolderResponseTypeDef]:
         """Retrieves the metadata of the specified folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/GetFolder
@@ -444,8 +361,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetFolder", kwargs)
 
     def get_folder_path(
-        self, **kwargs: Unpack[GetFolderPathRequestTypeDef]
-    ) -> TargetResults[GetFolderPathResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetFolderPathRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFolderPathResponseTypeDef]:
         """Retrieves the path information (the hierarchy from the root folder) for
         the specified folder.
 
@@ -454,8 +371,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetFolderPath", kwargs)
 
     def get_resources(
-        self, **kwargs: Unpack[GetResourcesRequestTypeDef]
-    ) -> TargetResults[GetResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcesResponseTypeDef]:
         """Retrieves a collection of resources, including folders and documents. The
         only CollectionType supported is SHARED_WITH_ME.
 
@@ -464,8 +381,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("GetResources", kwargs)
 
     def initiate_document_version_upload(
-        self, **kwargs: Unpack[InitiateDocumentVersionUploadRequestTypeDef]
-    ) -> TargetResults[InitiateDocumentVersionUploadResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.InitiateDocumentVersionUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.InitiateDocumentVersionUploadResponseTypeDef]:
         """Creates a new document object and version object.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/InitiateDocumentVersionUpload
@@ -473,8 +390,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("InitiateDocumentVersionUpload", kwargs)
 
     def remove_all_resource_permissions(
-        self, **kwargs: Unpack[RemoveAllResourcePermissionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveAllResourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes all the permissions from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/RemoveAllResourcePermissions
@@ -482,8 +399,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("RemoveAllResourcePermissions", kwargs)
 
     def remove_resource_permission(
-        self, **kwargs: Unpack[RemoveResourcePermissionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RemoveResourcePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Removes the permission for the specified principal from the specified
         resource.
 
@@ -492,8 +409,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("RemoveResourcePermission", kwargs)
 
     def restore_document_versions(
-        self, **kwargs: Unpack[RestoreDocumentVersionsRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreDocumentVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Recovers a deleted version of an Amazon WorkDocs document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/RestoreDocumentVersions
@@ -501,8 +418,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("RestoreDocumentVersions", kwargs)
 
     def search_resources(
-        self, **kwargs: Unpack[SearchResourcesRequestTypeDef]
-    ) -> TargetResults[SearchResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.SearchResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchResourcesResponseTypeDef]:
         """Searches metadata and the content of folders, documents, document
         versions, and comments.
 
@@ -511,8 +428,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("SearchResources", kwargs)
 
     def update_document(
-        self, **kwargs: Unpack[UpdateDocumentRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the specified attributes of a document. The user must have access
         to both the document and its parent folder, if applicable.
 
@@ -521,8 +438,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("UpdateDocument", kwargs)
 
     def update_document_version(
-        self, **kwargs: Unpack[UpdateDocumentVersionRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDocumentVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Changes the status of the document version to ACTIVE.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/UpdateDocumentVersion
@@ -530,8 +447,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("UpdateDocumentVersion", kwargs)
 
     def update_folder(
-        self, **kwargs: Unpack[UpdateFolderRequestTypeDef]
-    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateFolderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Updates the specified attributes of the specified folder. The user must
         have access to both the folder and its parent folder, if applicable.
 
@@ -540,8 +457,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         return self._call("UpdateFolder", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates the specified attributes of the specified user, and grants or
         revokes administrative privileges to the Amazon WorkDocs site.
 
@@ -555,8 +472,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeActivitiesRequestTypeDef],
-    ) -> TargetResults[DescribeActivitiesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeActivitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeActivitiesResponseTypeDef]:
         """Every page of DescribeActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -578,8 +495,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeCommentsRequestTypeDef],
-    ) -> TargetResults[DescribeCommentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCommentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCommentsResponseTypeDef]:
         """Every page of DescribeComments in every target, merged per target
         (botocore's build_full_result).
 
@@ -601,8 +518,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef],
-    ) -> TargetResults[DescribeDocumentVersionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDocumentVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDocumentVersionsResponseTypeDef]:
         """Every page of DescribeDocumentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -624,8 +541,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeFolderContentsRequestTypeDef],
-    ) -> TargetResults[DescribeFolderContentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFolderContentsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeFolderContentsResponseTypeDef]:
         """Every page of DescribeFolderContents in every target, merged per target
         (botocore's build_full_result).
 
@@ -648,8 +565,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeGroupsResponseTypeDef]:
         """Every page of DescribeGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -672,8 +589,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef],
-    ) -> TargetResults[DescribeNotificationSubscriptionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotificationSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeNotificationSubscriptionsResponseTypeDef]:
         """Every page of DescribeNotificationSubscriptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -695,8 +612,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef],
-    ) -> TargetResults[DescribeResourcePermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeResourcePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeResourcePermissionsResponseTypeDef]:
         """Every page of DescribeResourcePermissions in every target, merged per
         target (botocore's build_full_result).
 
@@ -718,8 +635,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeRootFoldersRequestTypeDef],
-    ) -> TargetResults[DescribeRootFoldersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRootFoldersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeRootFoldersResponseTypeDef]:
         """Every page of DescribeRootFolders in every target, merged per target
         (botocore's build_full_result).
 
@@ -744,8 +661,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> TargetResults[DescribeUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeUsersResponseTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -768,8 +685,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[SearchResourcesRequestTypeDef],
-    ) -> TargetResults[SearchResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchResourcesResponseTypeDef]:
         """Every page of SearchResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -791,8 +708,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeActivitiesRequestTypeDef],
-    ) -> Items[ActivityTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeActivitiesRequestTypeDef],
+    ) -> Items[type_defs.ActivityTypeDef]:
         """Each element of UserActivities in every page of DescribeActivities, from
         every target, as its page arrives (tagged with its target).
 
@@ -807,8 +724,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeCommentsRequestTypeDef],
-    ) -> Items[CommentTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeCommentsRequestTypeDef],
+    ) -> Items[type_defs.CommentTypeDef]:
         """Each element of Comments in every page of DescribeComments, from every
         target, as its page arrives (tagged with its target).
 
@@ -823,8 +740,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef],
-    ) -> Items[DocumentVersionMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeDocumentVersionsRequestTypeDef],
+    ) -> Items[type_defs.DocumentVersionMetadataTypeDef]:
         """Each element of DocumentVersions in every page of
         DescribeDocumentVersions, from every target, as its page arrives (tagged
         with its target).
@@ -840,8 +757,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeFolderContentsRequestTypeDef],
-    ) -> Items[FolderMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeFolderContentsRequestTypeDef],
+    ) -> Items[type_defs.FolderMetadataTypeDef]:
         """Each element of Folders in every page of DescribeFolderContents, from
         every target, as its page arrives (tagged with its target).
 
@@ -856,8 +773,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeGroupsRequestTypeDef],
-    ) -> Items[GroupMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupMetadataTypeDef]:
         """Each element of Groups in every page of DescribeGroups, from every target,
         as its page arrives (tagged with its target).
 
@@ -872,8 +789,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef],
-    ) -> Items[SubscriptionTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeNotificationSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.SubscriptionTypeDef]:
         """Each element of Subscriptions in every page of
         DescribeNotificationSubscriptions, from every target, as its page arrives
         (tagged with its target).
@@ -892,8 +809,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef],
-    ) -> Items[PrincipalTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeResourcePermissionsRequestTypeDef],
+    ) -> Items[type_defs.PrincipalTypeDef]:
         """Each element of Principals in every page of DescribeResourcePermissions,
         from every target, as its page arrives (tagged with its target).
 
@@ -911,8 +828,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeRootFoldersRequestTypeDef],
-    ) -> Items[FolderMetadataTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeRootFoldersRequestTypeDef],
+    ) -> Items[type_defs.FolderMetadataTypeDef]:
         """Each element of Folders in every page of DescribeRootFolders, from every
         target, as its page arrives (tagged with its target).
 
@@ -927,8 +844,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of DescribeUsers, from every target,
         as its page arrives (tagged with its target).
 
@@ -943,8 +860,8 @@ class MultiRegionWorkDocs(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[SearchResourcesRequestTypeDef],
-    ) -> Items[ResponseItemTypeDef]:
+        **kwargs: Unpack[type_defs.SearchResourcesRequestTypeDef],
+    ) -> Items[type_defs.ResponseItemTypeDef]:
         """Each element of Items in every page of SearchResources, from every target,
         as its page arrives (tagged with its target).
 

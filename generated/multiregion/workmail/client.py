@@ -15,201 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateDelegateToResourceRequestTypeDef,
-        AssociateDelegateToResourceResponseTypeDef,
-        AssociateMemberToGroupRequestTypeDef,
-        AssociateMemberToGroupResponseTypeDef,
-        AssumeImpersonationRoleRequestTypeDef,
-        AssumeImpersonationRoleResponseTypeDef,
-        AvailabilityConfigurationTypeDef,
-        CancelMailboxExportJobRequestTypeDef,
-        CancelMailboxExportJobResponseTypeDef,
-        CreateAliasRequestTypeDef,
-        CreateAliasResponseTypeDef,
-        CreateAvailabilityConfigurationRequestTypeDef,
-        CreateAvailabilityConfigurationResponseTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResponseTypeDef,
-        CreateIdentityCenterApplicationRequestTypeDef,
-        CreateIdentityCenterApplicationResponseTypeDef,
-        CreateImpersonationRoleRequestTypeDef,
-        CreateImpersonationRoleResponseTypeDef,
-        CreateMobileDeviceAccessRuleRequestTypeDef,
-        CreateMobileDeviceAccessRuleResponseTypeDef,
-        CreateOrganizationRequestTypeDef,
-        CreateOrganizationResponseTypeDef,
-        CreateResourceRequestTypeDef,
-        CreateResourceResponseTypeDef,
-        CreateUserRequestTypeDef,
-        CreateUserResponseTypeDef,
-        DelegateTypeDef,
-        DeleteAccessControlRuleRequestTypeDef,
-        DeleteAccessControlRuleResponseTypeDef,
-        DeleteAliasRequestTypeDef,
-        DeleteAliasResponseTypeDef,
-        DeleteAvailabilityConfigurationRequestTypeDef,
-        DeleteAvailabilityConfigurationResponseTypeDef,
-        DeleteEmailMonitoringConfigurationRequestTypeDef,
-        DeleteEmailMonitoringConfigurationResponseTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResponseTypeDef,
-        DeleteIdentityCenterApplicationRequestTypeDef,
-        DeleteIdentityCenterApplicationResponseTypeDef,
-        DeleteIdentityProviderConfigurationRequestTypeDef,
-        DeleteIdentityProviderConfigurationResponseTypeDef,
-        DeleteImpersonationRoleRequestTypeDef,
-        DeleteImpersonationRoleResponseTypeDef,
-        DeleteMailboxPermissionsRequestTypeDef,
-        DeleteMailboxPermissionsResponseTypeDef,
-        DeleteMobileDeviceAccessOverrideRequestTypeDef,
-        DeleteMobileDeviceAccessOverrideResponseTypeDef,
-        DeleteMobileDeviceAccessRuleRequestTypeDef,
-        DeleteMobileDeviceAccessRuleResponseTypeDef,
-        DeleteOrganizationRequestTypeDef,
-        DeleteOrganizationResponseTypeDef,
-        DeletePersonalAccessTokenRequestTypeDef,
-        DeletePersonalAccessTokenResponseTypeDef,
-        DeleteResourceRequestTypeDef,
-        DeleteResourceResponseTypeDef,
-        DeleteRetentionPolicyRequestTypeDef,
-        DeleteRetentionPolicyResponseTypeDef,
-        DeleteUserRequestTypeDef,
-        DeleteUserResponseTypeDef,
-        DeregisterFromWorkMailRequestTypeDef,
-        DeregisterFromWorkMailResponseTypeDef,
-        DeregisterMailDomainRequestTypeDef,
-        DeregisterMailDomainResponseTypeDef,
-        DescribeEmailMonitoringConfigurationRequestTypeDef,
-        DescribeEmailMonitoringConfigurationResponseTypeDef,
-        DescribeEntityRequestTypeDef,
-        DescribeEntityResponseTypeDef,
-        DescribeGroupRequestTypeDef,
-        DescribeGroupResponseTypeDef,
-        DescribeIdentityProviderConfigurationRequestTypeDef,
-        DescribeIdentityProviderConfigurationResponseTypeDef,
-        DescribeInboundDmarcSettingsRequestTypeDef,
-        DescribeInboundDmarcSettingsResponseTypeDef,
-        DescribeMailboxExportJobRequestTypeDef,
-        DescribeMailboxExportJobResponseTypeDef,
-        DescribeOrganizationRequestTypeDef,
-        DescribeOrganizationResponseTypeDef,
-        DescribeResourceRequestTypeDef,
-        DescribeResourceResponseTypeDef,
-        DescribeUserRequestTypeDef,
-        DescribeUserResponseTypeDef,
-        DisassociateDelegateFromResourceRequestTypeDef,
-        DisassociateDelegateFromResourceResponseTypeDef,
-        DisassociateMemberFromGroupRequestTypeDef,
-        DisassociateMemberFromGroupResponseTypeDef,
-        GetAccessControlEffectRequestTypeDef,
-        GetAccessControlEffectResponseTypeDef,
-        GetDefaultRetentionPolicyRequestTypeDef,
-        GetDefaultRetentionPolicyResponseTypeDef,
-        GetImpersonationRoleEffectRequestTypeDef,
-        GetImpersonationRoleEffectResponseTypeDef,
-        GetImpersonationRoleRequestTypeDef,
-        GetImpersonationRoleResponseTypeDef,
-        GetMailDomainRequestTypeDef,
-        GetMailDomainResponseTypeDef,
-        GetMailboxDetailsRequestTypeDef,
-        GetMailboxDetailsResponseTypeDef,
-        GetMobileDeviceAccessEffectRequestTypeDef,
-        GetMobileDeviceAccessEffectResponseTypeDef,
-        GetMobileDeviceAccessOverrideRequestTypeDef,
-        GetMobileDeviceAccessOverrideResponseTypeDef,
-        GetPersonalAccessTokenMetadataRequestTypeDef,
-        GetPersonalAccessTokenMetadataResponseTypeDef,
-        GroupTypeDef,
-        ListAccessControlRulesRequestTypeDef,
-        ListAccessControlRulesResponseTypeDef,
-        ListAliasesRequestTypeDef,
-        ListAliasesResponseTypeDef,
-        ListAvailabilityConfigurationsRequestTypeDef,
-        ListAvailabilityConfigurationsResponseTypeDef,
-        ListGroupMembersRequestTypeDef,
-        ListGroupMembersResponseTypeDef,
-        ListGroupsForEntityRequestTypeDef,
-        ListGroupsForEntityResponseTypeDef,
-        ListGroupsRequestTypeDef,
-        ListGroupsResponseTypeDef,
-        ListImpersonationRolesRequestTypeDef,
-        ListImpersonationRolesResponseTypeDef,
-        ListMailDomainsRequestTypeDef,
-        ListMailDomainsResponseTypeDef,
-        ListMailboxExportJobsRequestTypeDef,
-        ListMailboxExportJobsResponseTypeDef,
-        ListMailboxPermissionsRequestTypeDef,
-        ListMailboxPermissionsResponseTypeDef,
-        ListMobileDeviceAccessOverridesRequestTypeDef,
-        ListMobileDeviceAccessOverridesResponseTypeDef,
-        ListMobileDeviceAccessRulesRequestTypeDef,
-        ListMobileDeviceAccessRulesResponseTypeDef,
-        ListOrganizationsRequestTypeDef,
-        ListOrganizationsResponseTypeDef,
-        ListPersonalAccessTokensRequestTypeDef,
-        ListPersonalAccessTokensResponseTypeDef,
-        ListResourceDelegatesRequestTypeDef,
-        ListResourceDelegatesResponseTypeDef,
-        ListResourcesRequestTypeDef,
-        ListResourcesResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListUsersRequestTypeDef,
-        ListUsersResponseTypeDef,
-        MemberTypeDef,
-        OrganizationSummaryTypeDef,
-        PermissionTypeDef,
-        PersonalAccessTokenSummaryTypeDef,
-        PutAccessControlRuleRequestTypeDef,
-        PutAccessControlRuleResponseTypeDef,
-        PutEmailMonitoringConfigurationRequestTypeDef,
-        PutEmailMonitoringConfigurationResponseTypeDef,
-        PutIdentityProviderConfigurationRequestTypeDef,
-        PutIdentityProviderConfigurationResponseTypeDef,
-        PutInboundDmarcSettingsRequestTypeDef,
-        PutInboundDmarcSettingsResponseTypeDef,
-        PutMailboxPermissionsRequestTypeDef,
-        PutMailboxPermissionsResponseTypeDef,
-        PutMobileDeviceAccessOverrideRequestTypeDef,
-        PutMobileDeviceAccessOverrideResponseTypeDef,
-        PutRetentionPolicyRequestTypeDef,
-        PutRetentionPolicyResponseTypeDef,
-        RegisterMailDomainRequestTypeDef,
-        RegisterMailDomainResponseTypeDef,
-        RegisterToWorkMailRequestTypeDef,
-        RegisterToWorkMailResponseTypeDef,
-        ResetPasswordRequestTypeDef,
-        ResetPasswordResponseTypeDef,
-        ResourceTypeDef,
-        StartMailboxExportJobRequestTypeDef,
-        StartMailboxExportJobResponseTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TestAvailabilityConfigurationRequestTypeDef,
-        TestAvailabilityConfigurationResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateAvailabilityConfigurationRequestTypeDef,
-        UpdateAvailabilityConfigurationResponseTypeDef,
-        UpdateDefaultMailDomainRequestTypeDef,
-        UpdateDefaultMailDomainResponseTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResponseTypeDef,
-        UpdateImpersonationRoleRequestTypeDef,
-        UpdateImpersonationRoleResponseTypeDef,
-        UpdateMailboxQuotaRequestTypeDef,
-        UpdateMailboxQuotaResponseTypeDef,
-        UpdateMobileDeviceAccessRuleRequestTypeDef,
-        UpdateMobileDeviceAccessRuleResponseTypeDef,
-        UpdatePrimaryEmailAddressRequestTypeDef,
-        UpdatePrimaryEmailAddressResponseTypeDef,
-        UpdateResourceRequestTypeDef,
-        UpdateResourceResponseTypeDef,
-        UpdateUserRequestTypeDef,
-        UpdateUserResponseTypeDef,
-        UserTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkMail"]
 
@@ -227,8 +33,8 @@ class MultiRegionWorkMail(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_delegate_to_resource(
-        self, **kwargs: Unpack[AssociateDelegateToResourceRequestTypeDef]
-    ) -> TargetResults[AssociateDelegateToResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDelegateToResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDelegateToResourceResponseTypeDef]:
         """Adds a member (user or group) to the resource's set of delegates.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/AssociateDelegateToResource
@@ -236,8 +42,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("AssociateDelegateToResource", kwargs)
 
     def associate_member_to_group(
-        self, **kwargs: Unpack[AssociateMemberToGroupRequestTypeDef]
-    ) -> TargetResults[AssociateMemberToGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateMemberToGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateMemberToGroupResponseTypeDef]:
         """Adds a member (user or group) to the group's set.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/AssociateMemberToGroup
@@ -245,8 +51,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("AssociateMemberToGroup", kwargs)
 
     def assume_impersonation_role(
-        self, **kwargs: Unpack[AssumeImpersonationRoleRequestTypeDef]
-    ) -> TargetResults[AssumeImpersonationRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssumeImpersonationRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.AssumeImpersonationRoleResponseTypeDef]:
         """Assumes an impersonation role for the given WorkMail organization. This
         method returns an authentication token you can use to make impersonated
         calls.
@@ -256,8 +62,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("AssumeImpersonationRole", kwargs)
 
     def cancel_mailbox_export_job(
-        self, **kwargs: Unpack[CancelMailboxExportJobRequestTypeDef]
-    ) -> TargetResults[CancelMailboxExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelMailboxExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelMailboxExportJobResponseTypeDef]:
         """Cancels a mailbox export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CancelMailboxExportJob
@@ -265,8 +71,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CancelMailboxExportJob", kwargs)
 
     def create_alias(
-        self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> TargetResults[CreateAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAliasResponseTypeDef]:
         """Adds an alias to the set of a given member (user or group) of WorkMail.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CreateAlias
@@ -274,8 +80,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateAlias", kwargs)
 
     def create_availability_configuration(
-        self, **kwargs: Unpack[CreateAvailabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[CreateAvailabilityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAvailabilityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAvailabilityConfigurationResponseTypeDef]:
         """Creates an AvailabilityConfiguration for the given WorkMail organization
         and domain.
 
@@ -284,8 +90,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateAvailabilityConfiguration", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResponseTypeDef]:
         """Creates a group that can be used in WorkMail by calling the
         RegisterToWorkMail operation.
 
@@ -294,8 +100,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_identity_center_application(
-        self, **kwargs: Unpack[CreateIdentityCenterApplicationRequestTypeDef]
-    ) -> TargetResults[CreateIdentityCenterApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdentityCenterApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIdentityCenterApplicationResponseTypeDef]:
         """Creates the WorkMail application in IAM Identity Center that can be used
         later in the WorkMail - IdC integration. For more information, see
         PutIdentityProviderConfiguration. This action does not affect the
@@ -306,8 +112,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateIdentityCenterApplication", kwargs)
 
     def create_impersonation_role(
-        self, **kwargs: Unpack[CreateImpersonationRoleRequestTypeDef]
-    ) -> TargetResults[CreateImpersonationRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateImpersonationRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateImpersonationRoleResponseTypeDef]:
         """Creates an impersonation role for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CreateImpersonationRole
@@ -315,8 +121,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateImpersonationRole", kwargs)
 
     def create_mobile_device_access_rule(
-        self, **kwargs: Unpack[CreateMobileDeviceAccessRuleRequestTypeDef]
-    ) -> TargetResults[CreateMobileDeviceAccessRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateMobileDeviceAccessRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMobileDeviceAccessRuleResponseTypeDef]:
         """Creates a new mobile device access rule for the specified WorkMail
         organization.
 
@@ -325,8 +131,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateMobileDeviceAccessRule", kwargs)
 
     def create_organization(
-        self, **kwargs: Unpack[CreateOrganizationRequestTypeDef]
-    ) -> TargetResults[CreateOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOrganizationResponseTypeDef]:
         """Creates a new WorkMail organization. Optionally, you can choose to
         associate an existing AWS Directory Service directory with your
         organization. If an AWS Directory Service directory ID is specified, the
@@ -340,8 +146,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateOrganization", kwargs)
 
     def create_resource(
-        self, **kwargs: Unpack[CreateResourceRequestTypeDef]
-    ) -> TargetResults[CreateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceResponseTypeDef]:
         """Creates a new WorkMail resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CreateResource
@@ -349,8 +155,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateResource", kwargs)
 
     def create_user(
-        self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> TargetResults[CreateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserResponseTypeDef]:
         """Creates a user who can be used in WorkMail by calling the
         RegisterToWorkMail operation.
 
@@ -359,8 +165,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("CreateUser", kwargs)
 
     def delete_access_control_rule(
-        self, **kwargs: Unpack[DeleteAccessControlRuleRequestTypeDef]
-    ) -> TargetResults[DeleteAccessControlRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccessControlRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccessControlRuleResponseTypeDef]:
         """Deletes an access control rule for the specified WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteAccessControlRule
@@ -368,8 +174,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteAccessControlRule", kwargs)
 
     def delete_alias(
-        self, **kwargs: Unpack[DeleteAliasRequestTypeDef]
-    ) -> TargetResults[DeleteAliasResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAliasResponseTypeDef]:
         """Remove one or more specified aliases from a set of aliases for a given
         user.
 
@@ -378,8 +184,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteAlias", kwargs)
 
     def delete_availability_configuration(
-        self, **kwargs: Unpack[DeleteAvailabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteAvailabilityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAvailabilityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAvailabilityConfigurationResponseTypeDef]:
         """Deletes the AvailabilityConfiguration for the given WorkMail organization
         and domain.
 
@@ -388,8 +194,9 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteAvailabilityConfiguration", kwargs)
 
     def delete_email_monitoring_configuration(
-        self, **kwargs: Unpack[DeleteEmailMonitoringConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteEmailMonitoringConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteEmailMonitoringConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteEmailMonitoringConfigurationResponseTypeDef]:
         """Deletes the email monitoring configuration for a specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteEmailMonitoringConfiguration
@@ -397,8 +204,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteEmailMonitoringConfiguration", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResponseTypeDef]:
         """Deletes a group from WorkMail.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteGroup
@@ -406,8 +213,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_identity_center_application(
-        self, **kwargs: Unpack[DeleteIdentityCenterApplicationRequestTypeDef]
-    ) -> TargetResults[DeleteIdentityCenterApplicationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityCenterApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentityCenterApplicationResponseTypeDef]:
         """Deletes the IAM Identity Center application from WorkMail. This action
         does not affect the authentication settings for any WorkMail
         organizations.
@@ -417,8 +224,9 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteIdentityCenterApplication", kwargs)
 
     def delete_identity_provider_configuration(
-        self, **kwargs: Unpack[DeleteIdentityProviderConfigurationRequestTypeDef]
-    ) -> TargetResults[DeleteIdentityProviderConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DeleteIdentityProviderConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteIdentityProviderConfigurationResponseTypeDef]:
         """Disables the integration between IdC and WorkMail. Authentication will
         continue with the directory as it was before the IdC integration. You
         might have to reset your directory passwords and reconfigure your desktop
@@ -429,8 +237,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteIdentityProviderConfiguration", kwargs)
 
     def delete_impersonation_role(
-        self, **kwargs: Unpack[DeleteImpersonationRoleRequestTypeDef]
-    ) -> TargetResults[DeleteImpersonationRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteImpersonationRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteImpersonationRoleResponseTypeDef]:
         """Deletes an impersonation role for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteImpersonationRole
@@ -438,8 +246,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteImpersonationRole", kwargs)
 
     def delete_mailbox_permissions(
-        self, **kwargs: Unpack[DeleteMailboxPermissionsRequestTypeDef]
-    ) -> TargetResults[DeleteMailboxPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMailboxPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMailboxPermissionsResponseTypeDef]:
         """Deletes permissions granted to a member (user or group).
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteMailboxPermissions
@@ -447,8 +255,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteMailboxPermissions", kwargs)
 
     def delete_mobile_device_access_override(
-        self, **kwargs: Unpack[DeleteMobileDeviceAccessOverrideRequestTypeDef]
-    ) -> TargetResults[DeleteMobileDeviceAccessOverrideResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMobileDeviceAccessOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMobileDeviceAccessOverrideResponseTypeDef]:
         """Deletes the mobile device access override for the given WorkMail
         organization, user, and device.
 
@@ -457,8 +265,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteMobileDeviceAccessOverride", kwargs)
 
     def delete_mobile_device_access_rule(
-        self, **kwargs: Unpack[DeleteMobileDeviceAccessRuleRequestTypeDef]
-    ) -> TargetResults[DeleteMobileDeviceAccessRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteMobileDeviceAccessRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMobileDeviceAccessRuleResponseTypeDef]:
         """Deletes a mobile device access rule for the specified WorkMail
         organization.
 
@@ -467,8 +275,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteMobileDeviceAccessRule", kwargs)
 
     def delete_organization(
-        self, **kwargs: Unpack[DeleteOrganizationRequestTypeDef]
-    ) -> TargetResults[DeleteOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOrganizationResponseTypeDef]:
         """Deletes an WorkMail organization and all underlying AWS resources managed
         by WorkMail as part of the organization. You can choose whether to delete
         the associated directory. For more information, see Removing an
@@ -479,8 +287,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteOrganization", kwargs)
 
     def delete_personal_access_token(
-        self, **kwargs: Unpack[DeletePersonalAccessTokenRequestTypeDef]
-    ) -> TargetResults[DeletePersonalAccessTokenResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePersonalAccessTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePersonalAccessTokenResponseTypeDef]:
         """Deletes the Personal Access Token from the provided WorkMail Organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeletePersonalAccessToken
@@ -488,8 +296,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeletePersonalAccessToken", kwargs)
 
     def delete_resource(
-        self, **kwargs: Unpack[DeleteResourceRequestTypeDef]
-    ) -> TargetResults[DeleteResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceResponseTypeDef]:
         """Deletes the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteResource
@@ -497,8 +305,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteResource", kwargs)
 
     def delete_retention_policy(
-        self, **kwargs: Unpack[DeleteRetentionPolicyRequestTypeDef]
-    ) -> TargetResults[DeleteRetentionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteRetentionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRetentionPolicyResponseTypeDef]:
         """Deletes the specified retention policy from the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteRetentionPolicy
@@ -506,8 +314,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteRetentionPolicy", kwargs)
 
     def delete_user(
-        self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> TargetResults[DeleteUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserResponseTypeDef]:
         """Deletes a user from WorkMail and all subsequent systems. Before you can
         delete a user, the user state must be DISABLED. Use the DescribeUser
         action to confirm the user state.
@@ -517,8 +325,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeleteUser", kwargs)
 
     def deregister_from_work_mail(
-        self, **kwargs: Unpack[DeregisterFromWorkMailRequestTypeDef]
-    ) -> TargetResults[DeregisterFromWorkMailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterFromWorkMailRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterFromWorkMailResponseTypeDef]:
         """Mark a user, group, or resource as no longer used in WorkMail. This action
         disassociates the mailbox and schedules it for clean-up. WorkMail keeps
         mailboxes for 30 days before they are permanently removed. The
@@ -529,8 +337,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeregisterFromWorkMail", kwargs)
 
     def deregister_mail_domain(
-        self, **kwargs: Unpack[DeregisterMailDomainRequestTypeDef]
-    ) -> TargetResults[DeregisterMailDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterMailDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterMailDomainResponseTypeDef]:
         """Removes a domain from WorkMail, stops email routing to WorkMail, and
         removes the authorization allowing WorkMail use. SES keeps the domain
         because other applications may use it. You must first remove any email
@@ -541,8 +349,9 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DeregisterMailDomain", kwargs)
 
     def describe_email_monitoring_configuration(
-        self, **kwargs: Unpack[DescribeEmailMonitoringConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeEmailMonitoringConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeEmailMonitoringConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeEmailMonitoringConfigurationResponseTypeDef]:
         """Describes the current email monitoring configuration for a specified
         organization.
 
@@ -551,8 +360,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeEmailMonitoringConfiguration", kwargs)
 
     def describe_entity(
-        self, **kwargs: Unpack[DescribeEntityRequestTypeDef]
-    ) -> TargetResults[DescribeEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEntityResponseTypeDef]:
         """Returns basic details about an entity in WorkMail.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeEntity
@@ -560,8 +369,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeEntity", kwargs)
 
     def describe_group(
-        self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> TargetResults[DescribeGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGroupResponseTypeDef]:
         """Returns the data available for the group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeGroup
@@ -569,8 +378,9 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeGroup", kwargs)
 
     def describe_identity_provider_configuration(
-        self, **kwargs: Unpack[DescribeIdentityProviderConfigurationRequestTypeDef]
-    ) -> TargetResults[DescribeIdentityProviderConfigurationResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeIdentityProviderConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIdentityProviderConfigurationResponseTypeDef]:
         """Returns detailed information on the current IdC setup for the WorkMail
         organization.
 
@@ -579,8 +389,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeIdentityProviderConfiguration", kwargs)
 
     def describe_inbound_dmarc_settings(
-        self, **kwargs: Unpack[DescribeInboundDmarcSettingsRequestTypeDef]
-    ) -> TargetResults[DescribeInboundDmarcSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeInboundDmarcSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeInboundDmarcSettingsResponseTypeDef]:
         """Lists the settings in a DMARC policy for a specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeInboundDmarcSettings
@@ -588,8 +398,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeInboundDmarcSettings", kwargs)
 
     def describe_mailbox_export_job(
-        self, **kwargs: Unpack[DescribeMailboxExportJobRequestTypeDef]
-    ) -> TargetResults[DescribeMailboxExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeMailboxExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMailboxExportJobResponseTypeDef]:
         """Describes the current status of a mailbox export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeMailboxExportJob
@@ -597,8 +407,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeMailboxExportJob", kwargs)
 
     def describe_organization(
-        self, **kwargs: Unpack[DescribeOrganizationRequestTypeDef]
-    ) -> TargetResults[DescribeOrganizationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOrganizationResponseTypeDef]:
         """Provides more information regarding a given organization based on its
         identifier.
 
@@ -607,8 +417,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeOrganization", kwargs)
 
     def describe_resource(
-        self, **kwargs: Unpack[DescribeResourceRequestTypeDef]
-    ) -> TargetResults[DescribeResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourceResponseTypeDef]:
         """Returns the data available for the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeResource
@@ -616,8 +426,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeResource", kwargs)
 
     def describe_user(
-        self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> TargetResults[DescribeUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
         """Provides information regarding the user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeUser
@@ -625,8 +435,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DescribeUser", kwargs)
 
     def disassociate_delegate_from_resource(
-        self, **kwargs: Unpack[DisassociateDelegateFromResourceRequestTypeDef]
-    ) -> TargetResults[DisassociateDelegateFromResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateDelegateFromResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateDelegateFromResourceResponseTypeDef]:
         """Removes a member from the resource's set of delegates.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DisassociateDelegateFromResource
@@ -634,8 +444,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DisassociateDelegateFromResource", kwargs)
 
     def disassociate_member_from_group(
-        self, **kwargs: Unpack[DisassociateMemberFromGroupRequestTypeDef]
-    ) -> TargetResults[DisassociateMemberFromGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateMemberFromGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateMemberFromGroupResponseTypeDef]:
         """Removes a member from a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DisassociateMemberFromGroup
@@ -643,8 +453,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("DisassociateMemberFromGroup", kwargs)
 
     def get_access_control_effect(
-        self, **kwargs: Unpack[GetAccessControlEffectRequestTypeDef]
-    ) -> TargetResults[GetAccessControlEffectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccessControlEffectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccessControlEffectResponseTypeDef]:
         """Gets the effects of an organization's access control rules as they apply
         to a specified IPv4 address, access protocol action, and user ID or
         impersonation role ID. You must provide either the user ID or
@@ -656,8 +466,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetAccessControlEffect", kwargs)
 
     def get_default_retention_policy(
-        self, **kwargs: Unpack[GetDefaultRetentionPolicyRequestTypeDef]
-    ) -> TargetResults[GetDefaultRetentionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDefaultRetentionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDefaultRetentionPolicyResponseTypeDef]:
         """Gets the default retention policy details for the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetDefaultRetentionPolicy
@@ -665,8 +475,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetDefaultRetentionPolicy", kwargs)
 
     def get_impersonation_role(
-        self, **kwargs: Unpack[GetImpersonationRoleRequestTypeDef]
-    ) -> TargetResults[GetImpersonationRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImpersonationRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImpersonationRoleResponseTypeDef]:
         """Gets the impersonation role details for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetImpersonationRole
@@ -674,8 +484,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetImpersonationRole", kwargs)
 
     def get_impersonation_role_effect(
-        self, **kwargs: Unpack[GetImpersonationRoleEffectRequestTypeDef]
-    ) -> TargetResults[GetImpersonationRoleEffectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetImpersonationRoleEffectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImpersonationRoleEffectResponseTypeDef]:
         """Tests whether the given impersonation role can impersonate a target user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetImpersonationRoleEffect
@@ -683,8 +493,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetImpersonationRoleEffect", kwargs)
 
     def get_mail_domain(
-        self, **kwargs: Unpack[GetMailDomainRequestTypeDef]
-    ) -> TargetResults[GetMailDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMailDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMailDomainResponseTypeDef]:
         """Gets details for a mail domain, including domain records required to
         configure your domain with recommended security.
 
@@ -693,8 +503,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetMailDomain", kwargs)
 
     def get_mailbox_details(
-        self, **kwargs: Unpack[GetMailboxDetailsRequestTypeDef]
-    ) -> TargetResults[GetMailboxDetailsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMailboxDetailsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMailboxDetailsResponseTypeDef]:
         """Requests a user's mailbox details for a specified organization and user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetMailboxDetails
@@ -702,8 +512,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetMailboxDetails", kwargs)
 
     def get_mobile_device_access_effect(
-        self, **kwargs: Unpack[GetMobileDeviceAccessEffectRequestTypeDef]
-    ) -> TargetResults[GetMobileDeviceAccessEffectResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMobileDeviceAccessEffectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMobileDeviceAccessEffectResponseTypeDef]:
         """Simulates the effect of the mobile device access rules for the given
         attributes of a sample access event. Use this method to test the effects
         of the current set of mobile device access rules for the WorkMail
@@ -714,8 +524,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetMobileDeviceAccessEffect", kwargs)
 
     def get_mobile_device_access_override(
-        self, **kwargs: Unpack[GetMobileDeviceAccessOverrideRequestTypeDef]
-    ) -> TargetResults[GetMobileDeviceAccessOverrideResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetMobileDeviceAccessOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMobileDeviceAccessOverrideResponseTypeDef]:
         """Gets the mobile device access override for the given WorkMail
         organization, user, and device.
 
@@ -724,8 +534,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetMobileDeviceAccessOverride", kwargs)
 
     def get_personal_access_token_metadata(
-        self, **kwargs: Unpack[GetPersonalAccessTokenMetadataRequestTypeDef]
-    ) -> TargetResults[GetPersonalAccessTokenMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPersonalAccessTokenMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPersonalAccessTokenMetadataResponseTypeDef]:
         """Requests details of a specific Personal Access Token within the WorkMail
         organization.
 
@@ -734,8 +544,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("GetPersonalAccessTokenMetadata", kwargs)
 
     def list_access_control_rules(
-        self, **kwargs: Unpack[ListAccessControlRulesRequestTypeDef]
-    ) -> TargetResults[ListAccessControlRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccessControlRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccessControlRulesResponseTypeDef]:
         """Lists the access control rules for the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListAccessControlRules
@@ -743,8 +553,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListAccessControlRules", kwargs)
 
     def list_aliases(
-        self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Creates a paginated call to list the aliases associated with a given
         entity.
 
@@ -753,8 +563,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListAliases", kwargs)
 
     def list_availability_configurations(
-        self, **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef]
-    ) -> TargetResults[ListAvailabilityConfigurationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAvailabilityConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailabilityConfigurationsResponseTypeDef]:
         """List all the AvailabilityConfiguration's for the given WorkMail
         organization.
 
@@ -763,8 +573,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListAvailabilityConfigurations", kwargs)
 
     def list_group_members(
-        self, **kwargs: Unpack[ListGroupMembersRequestTypeDef]
-    ) -> TargetResults[ListGroupMembersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupMembersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupMembersResponseTypeDef]:
         """Returns an overview of the members of a group. Users and groups can be
         members of a group.
 
@@ -773,8 +583,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListGroupMembers", kwargs)
 
     def list_groups(
-        self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Returns summaries of the organization's groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroups
@@ -782,8 +592,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListGroups", kwargs)
 
     def list_groups_for_entity(
-        self, **kwargs: Unpack[ListGroupsForEntityRequestTypeDef]
-    ) -> TargetResults[ListGroupsForEntityResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListGroupsForEntityRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGroupsForEntityResponseTypeDef]:
         """Returns all the groups to which an entity belongs.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroupsForEntity
@@ -791,8 +601,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListGroupsForEntity", kwargs)
 
     def list_impersonation_roles(
-        self, **kwargs: Unpack[ListImpersonationRolesRequestTypeDef]
-    ) -> TargetResults[ListImpersonationRolesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListImpersonationRolesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListImpersonationRolesResponseTypeDef]:
         """Lists all the impersonation roles for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListImpersonationRoles
@@ -800,8 +610,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListImpersonationRoles", kwargs)
 
     def list_mail_domains(
-        self, **kwargs: Unpack[ListMailDomainsRequestTypeDef]
-    ) -> TargetResults[ListMailDomainsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMailDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMailDomainsResponseTypeDef]:
         """Lists the mail domains in a given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListMailDomains
@@ -809,8 +619,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListMailDomains", kwargs)
 
     def list_mailbox_export_jobs(
-        self, **kwargs: Unpack[ListMailboxExportJobsRequestTypeDef]
-    ) -> TargetResults[ListMailboxExportJobsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMailboxExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMailboxExportJobsResponseTypeDef]:
         """Lists the mailbox export jobs started for the specified organization
         within the last seven days.
 
@@ -819,8 +629,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListMailboxExportJobs", kwargs)
 
     def list_mailbox_permissions(
-        self, **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef]
-    ) -> TargetResults[ListMailboxPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMailboxPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMailboxPermissionsResponseTypeDef]:
         """Lists the mailbox permissions associated with a user, group, or resource
         mailbox.
 
@@ -829,8 +639,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListMailboxPermissions", kwargs)
 
     def list_mobile_device_access_overrides(
-        self, **kwargs: Unpack[ListMobileDeviceAccessOverridesRequestTypeDef]
-    ) -> TargetResults[ListMobileDeviceAccessOverridesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMobileDeviceAccessOverridesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMobileDeviceAccessOverridesResponseTypeDef]:
         """Lists all the mobile device access overrides for any given combination of
         WorkMail organization, user, or device.
 
@@ -839,8 +649,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListMobileDeviceAccessOverrides", kwargs)
 
     def list_mobile_device_access_rules(
-        self, **kwargs: Unpack[ListMobileDeviceAccessRulesRequestTypeDef]
-    ) -> TargetResults[ListMobileDeviceAccessRulesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListMobileDeviceAccessRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMobileDeviceAccessRulesResponseTypeDef]:
         """Lists the mobile device access rules for the specified WorkMail
         organization.
 
@@ -849,8 +659,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListMobileDeviceAccessRules", kwargs)
 
     def list_organizations(
-        self, **kwargs: Unpack[ListOrganizationsRequestTypeDef]
-    ) -> TargetResults[ListOrganizationsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListOrganizationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationsResponseTypeDef]:
         """Returns summaries of the customer's organizations.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListOrganizations
@@ -858,8 +668,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListOrganizations", kwargs)
 
     def list_personal_access_tokens(
-        self, **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef]
-    ) -> TargetResults[ListPersonalAccessTokensResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPersonalAccessTokensRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPersonalAccessTokensResponseTypeDef]:
         """Returns a summary of your Personal Access Tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListPersonalAccessTokens
@@ -867,8 +677,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListPersonalAccessTokens", kwargs)
 
     def list_resource_delegates(
-        self, **kwargs: Unpack[ListResourceDelegatesRequestTypeDef]
-    ) -> TargetResults[ListResourceDelegatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourceDelegatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceDelegatesResponseTypeDef]:
         """Lists the delegates associated with a resource. Users and groups can be
         resource delegates and answer requests on behalf of the resource.
 
@@ -877,8 +687,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListResourceDelegates", kwargs)
 
     def list_resources(
-        self, **kwargs: Unpack[ListResourcesRequestTypeDef]
-    ) -> TargetResults[ListResourcesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesResponseTypeDef]:
         """Returns summaries of the organization's resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListResources
@@ -886,8 +696,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListResources", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Lists the tags applied to an WorkMail organization resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListTagsForResource
@@ -895,8 +705,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_users(
-        self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Returns summaries of the organization's users.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListUsers
@@ -904,8 +714,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ListUsers", kwargs)
 
     def put_access_control_rule(
-        self, **kwargs: Unpack[PutAccessControlRuleRequestTypeDef]
-    ) -> TargetResults[PutAccessControlRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutAccessControlRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccessControlRuleResponseTypeDef]:
         """Adds a new access control rule for the specified organization. The rule
         allows or denies access to the organization for the specified IPv4
         addresses, access protocol actions, user IDs and impersonation IDs. Adding
@@ -916,8 +726,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutAccessControlRule", kwargs)
 
     def put_email_monitoring_configuration(
-        self, **kwargs: Unpack[PutEmailMonitoringConfigurationRequestTypeDef]
-    ) -> TargetResults[PutEmailMonitoringConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEmailMonitoringConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEmailMonitoringConfigurationResponseTypeDef]:
         """Creates or updates the email monitoring configuration for a specified
         organization.
 
@@ -926,8 +736,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutEmailMonitoringConfiguration", kwargs)
 
     def put_identity_provider_configuration(
-        self, **kwargs: Unpack[PutIdentityProviderConfigurationRequestTypeDef]
-    ) -> TargetResults[PutIdentityProviderConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutIdentityProviderConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutIdentityProviderConfigurationResponseTypeDef]:
         """Enables integration between IAM Identity Center (IdC) and WorkMail to
         proxy authentication requests for mailbox users. You can connect your IdC
         directory or your external directory to WorkMail through IdC and manage
@@ -940,8 +750,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutIdentityProviderConfiguration", kwargs)
 
     def put_inbound_dmarc_settings(
-        self, **kwargs: Unpack[PutInboundDmarcSettingsRequestTypeDef]
-    ) -> TargetResults[PutInboundDmarcSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutInboundDmarcSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutInboundDmarcSettingsResponseTypeDef]:
         """Enables or disables a DMARC policy for a given organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/PutInboundDmarcSettings
@@ -949,8 +759,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutInboundDmarcSettings", kwargs)
 
     def put_mailbox_permissions(
-        self, **kwargs: Unpack[PutMailboxPermissionsRequestTypeDef]
-    ) -> TargetResults[PutMailboxPermissionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMailboxPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutMailboxPermissionsResponseTypeDef]:
         """Sets permissions for a user, group, or resource. This replaces any
         pre-existing permissions.
 
@@ -959,8 +769,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutMailboxPermissions", kwargs)
 
     def put_mobile_device_access_override(
-        self, **kwargs: Unpack[PutMobileDeviceAccessOverrideRequestTypeDef]
-    ) -> TargetResults[PutMobileDeviceAccessOverrideResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutMobileDeviceAccessOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.PutMobileDeviceAccessOverrideResponseTypeDef]:
         """Creates or updates a mobile device access override for the given WorkMail
         organization, user, and device.
 
@@ -969,8 +779,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutMobileDeviceAccessOverride", kwargs)
 
     def put_retention_policy(
-        self, **kwargs: Unpack[PutRetentionPolicyRequestTypeDef]
-    ) -> TargetResults[PutRetentionPolicyResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRetentionPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRetentionPolicyResponseTypeDef]:
         """Puts a retention policy to the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/PutRetentionPolicy
@@ -978,8 +788,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("PutRetentionPolicy", kwargs)
 
     def register_mail_domain(
-        self, **kwargs: Unpack[RegisterMailDomainRequestTypeDef]
-    ) -> TargetResults[RegisterMailDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterMailDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterMailDomainResponseTypeDef]:
         """Registers a new domain in WorkMail and SES, and configures it for use by
         WorkMail. Emails received by SES for this domain are routed to the
         specified WorkMail organization, and WorkMail has permanent permission to
@@ -990,8 +800,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("RegisterMailDomain", kwargs)
 
     def register_to_work_mail(
-        self, **kwargs: Unpack[RegisterToWorkMailRequestTypeDef]
-    ) -> TargetResults[RegisterToWorkMailResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterToWorkMailRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterToWorkMailResponseTypeDef]:
         """Registers an existing and disabled user, group, or resource for WorkMail
         use by associating a mailbox and calendaring capabilities. It performs no
         change if the user, group, or resource is enabled and fails if the user,
@@ -1004,8 +814,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("RegisterToWorkMail", kwargs)
 
     def reset_password(
-        self, **kwargs: Unpack[ResetPasswordRequestTypeDef]
-    ) -> TargetResults[ResetPasswordResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ResetPasswordRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetPasswordResponseTypeDef]:
         """Allows the administrator to reset the password for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ResetPassword
@@ -1013,8 +823,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("ResetPassword", kwargs)
 
     def start_mailbox_export_job(
-        self, **kwargs: Unpack[StartMailboxExportJobRequestTypeDef]
-    ) -> TargetResults[StartMailboxExportJobResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartMailboxExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMailboxExportJobResponseTypeDef]:
         """Starts a mailbox export job to export MIME-format email messages and
         calendar items from the specified mailbox to the specified Amazon Simple
         Storage Service (Amazon S3) bucket. For more information, see Exporting
@@ -1025,8 +835,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("StartMailboxExportJob", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies the specified tags to the specified WorkMailorganization resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/TagResource
@@ -1034,8 +844,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def test_availability_configuration(
-        self, **kwargs: Unpack[TestAvailabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[TestAvailabilityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TestAvailabilityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.TestAvailabilityConfigurationResponseTypeDef]:
         """Performs a test on an availability provider to ensure that access is
         allowed. For EWS, it verifies the provided credentials can be used to
         successfully log in. For Lambda, it verifies that the Lambda function can
@@ -1048,8 +858,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("TestAvailabilityConfiguration", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Untags the specified tags from the specified WorkMail organization
         resource.
 
@@ -1058,8 +868,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_availability_configuration(
-        self, **kwargs: Unpack[UpdateAvailabilityConfigurationRequestTypeDef]
-    ) -> TargetResults[UpdateAvailabilityConfigurationResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateAvailabilityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAvailabilityConfigurationResponseTypeDef]:
         """Updates an existing AvailabilityConfiguration for the given WorkMail
         organization and domain.
 
@@ -1068,8 +878,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateAvailabilityConfiguration", kwargs)
 
     def update_default_mail_domain(
-        self, **kwargs: Unpack[UpdateDefaultMailDomainRequestTypeDef]
-    ) -> TargetResults[UpdateDefaultMailDomainResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDefaultMailDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDefaultMailDomainResponseTypeDef]:
         """Updates the default mail domain for an organization. The default mail
         domain is used by the WorkMail AWS Console to suggest an email address
         when enabling a mail user. You can only have one default domain.
@@ -1079,8 +889,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateDefaultMailDomain", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResponseTypeDef]:
         """Updates attributes in a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/UpdateGroup
@@ -1088,8 +898,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_impersonation_role(
-        self, **kwargs: Unpack[UpdateImpersonationRoleRequestTypeDef]
-    ) -> TargetResults[UpdateImpersonationRoleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateImpersonationRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImpersonationRoleResponseTypeDef]:
         """Updates an impersonation role for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/UpdateImpersonationRole
@@ -1097,8 +907,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateImpersonationRole", kwargs)
 
     def update_mailbox_quota(
-        self, **kwargs: Unpack[UpdateMailboxQuotaRequestTypeDef]
-    ) -> TargetResults[UpdateMailboxQuotaResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMailboxQuotaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMailboxQuotaResponseTypeDef]:
         """Updates a user's current mailbox quota for a specified organization and
         user.
 
@@ -1107,8 +917,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateMailboxQuota", kwargs)
 
     def update_mobile_device_access_rule(
-        self, **kwargs: Unpack[UpdateMobileDeviceAccessRuleRequestTypeDef]
-    ) -> TargetResults[UpdateMobileDeviceAccessRuleResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateMobileDeviceAccessRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMobileDeviceAccessRuleResponseTypeDef]:
         """Updates a mobile device access rule for the specified WorkMail
         organization.
 
@@ -1117,8 +927,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateMobileDeviceAccessRule", kwargs)
 
     def update_primary_email_address(
-        self, **kwargs: Unpack[UpdatePrimaryEmailAddressRequestTypeDef]
-    ) -> TargetResults[UpdatePrimaryEmailAddressResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePrimaryEmailAddressRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePrimaryEmailAddressResponseTypeDef]:
         """Updates the primary email for a user, group, or resource. The current
         email is moved into the list of aliases (or swapped between an existing
         alias and the current primary email), and the email provided in the input
@@ -1129,8 +939,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdatePrimaryEmailAddress", kwargs)
 
     def update_resource(
-        self, **kwargs: Unpack[UpdateResourceRequestTypeDef]
-    ) -> TargetResults[UpdateResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceResponseTypeDef]:
         """Updates data for the resource. To have the latest information, it must be
         preceded by a DescribeResource call. The dataset in the request should be
         the one expected when performing another DescribeResource call.
@@ -1140,8 +950,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         return self._call("UpdateResource", kwargs)
 
     def update_user(
-        self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> TargetResults[UpdateUserResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserResponseTypeDef]:
         """Updates data for the user. To have the latest information, it must be
         preceded by a DescribeUser call. The dataset in the request should be the
         one expected when performing another DescribeUser call.
@@ -1156,8 +966,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> TargetResults[ListAliasesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1180,8 +990,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef],
-    ) -> TargetResults[ListAvailabilityConfigurationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListAvailabilityConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailabilityConfigurationsResponseTypeDef]:
         """Every page of ListAvailabilityConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1204,8 +1014,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
-    ) -> TargetResults[ListGroupMembersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupMembersResponseTypeDef]:
         """Every page of ListGroupMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1228,8 +1038,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> TargetResults[ListGroupsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1251,8 +1061,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef],
-    ) -> TargetResults[ListMailboxPermissionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListMailboxPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMailboxPermissionsResponseTypeDef]:
         """Every page of ListMailboxPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1275,8 +1085,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListOrganizationsRequestTypeDef],
-    ) -> TargetResults[ListOrganizationsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationsResponseTypeDef]:
         """Every page of ListOrganizations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1298,8 +1108,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef],
-    ) -> TargetResults[ListPersonalAccessTokensResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListPersonalAccessTokensRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPersonalAccessTokensResponseTypeDef]:
         """Every page of ListPersonalAccessTokens in every target, merged per target
         (botocore's build_full_result).
 
@@ -1321,8 +1131,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourceDelegatesRequestTypeDef],
-    ) -> TargetResults[ListResourceDelegatesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDelegatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceDelegatesResponseTypeDef]:
         """Every page of ListResourceDelegates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1345,8 +1155,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcesRequestTypeDef],
-    ) -> TargetResults[ListResourcesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesResponseTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -1368,8 +1178,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> TargetResults[ListUsersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1390,7 +1200,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAliasesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef],
     ) -> Items[str]:
         """Each element of Aliases in every page of ListAliases, from every target,
         as its page arrives (tagged with its target).
@@ -1406,8 +1216,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef],
-    ) -> Items[AvailabilityConfigurationTypeDef]:
+        **kwargs: Unpack[type_defs.ListAvailabilityConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.AvailabilityConfigurationTypeDef]:
         """Each element of AvailabilityConfigurations in every page of
         ListAvailabilityConfigurations, from every target, as its page arrives
         (tagged with its target).
@@ -1426,8 +1236,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupMembersRequestTypeDef],
-    ) -> Items[MemberTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupMembersRequestTypeDef],
+    ) -> Items[type_defs.MemberTypeDef]:
         """Each element of Members in every page of ListGroupMembers, from every
         target, as its page arrives (tagged with its target).
 
@@ -1442,8 +1252,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> Items[GroupTypeDef]:
+        **kwargs: Unpack[type_defs.ListGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupTypeDef]:
         """Each element of Groups in every page of ListGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -1458,8 +1268,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef],
-    ) -> Items[PermissionTypeDef]:
+        **kwargs: Unpack[type_defs.ListMailboxPermissionsRequestTypeDef],
+    ) -> Items[type_defs.PermissionTypeDef]:
         """Each element of Permissions in every page of ListMailboxPermissions, from
         every target, as its page arrives (tagged with its target).
 
@@ -1474,8 +1284,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListOrganizationsRequestTypeDef],
-    ) -> Items[OrganizationSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListOrganizationsRequestTypeDef],
+    ) -> Items[type_defs.OrganizationSummaryTypeDef]:
         """Each element of OrganizationSummaries in every page of ListOrganizations,
         from every target, as its page arrives (tagged with its target).
 
@@ -1490,8 +1300,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef],
-    ) -> Items[PersonalAccessTokenSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListPersonalAccessTokensRequestTypeDef],
+    ) -> Items[type_defs.PersonalAccessTokenSummaryTypeDef]:
         """Each element of PersonalAccessTokenSummaries in every page of
         ListPersonalAccessTokens, from every target, as its page arrives (tagged
         with its target).
@@ -1507,8 +1317,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourceDelegatesRequestTypeDef],
-    ) -> Items[DelegateTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourceDelegatesRequestTypeDef],
+    ) -> Items[type_defs.DelegateTypeDef]:
         """Each element of Delegates in every page of ListResourceDelegates, from
         every target, as its page arrives (tagged with its target).
 
@@ -1523,8 +1333,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcesRequestTypeDef],
-    ) -> Items[ResourceTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcesRequestTypeDef],
+    ) -> Items[type_defs.ResourceTypeDef]:
         """Each element of Resources in every page of ListResources, from every
         target, as its page arrives (tagged with its target).
 
@@ -1539,8 +1349,8 @@ class MultiRegionWorkMail(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> Items[UserTypeDef]:
+        **kwargs: Unpack[type_defs.ListUsersRequestTypeDef],
+    ) -> Items[type_defs.UserTypeDef]:
         """Each element of Users in every page of ListUsers, from every target, as
         its page arrives (tagged with its target).
 

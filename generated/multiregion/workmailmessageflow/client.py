@@ -12,12 +12,7 @@ from multiregion_runtime import MultiRegionClient, TargetResults
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        GetRawMessageContentRequestTypeDef,
-        GetRawMessageContentResponseTypeDef,
-        PutRawMessageContentRequestTypeDef,
-        PutRawMessageContentResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkMailMessageFlow"]
 
@@ -31,8 +26,8 @@ class MultiRegionWorkMailMessageFlow(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def get_raw_message_content(
-        self, **kwargs: Unpack[GetRawMessageContentRequestTypeDef]
-    ) -> TargetResults[GetRawMessageContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRawMessageContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRawMessageContentResponseTypeDef]:
         """Retrieves the raw content of an in-transit email message, in MIME format.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmailmessageflow-2019-05-01/GetRawMessageContent
@@ -40,8 +35,8 @@ class MultiRegionWorkMailMessageFlow(MultiRegionClient):
         return self._call("GetRawMessageContent", kwargs)
 
     def put_raw_message_content(
-        self, **kwargs: Unpack[PutRawMessageContentRequestTypeDef]
-    ) -> TargetResults[PutRawMessageContentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutRawMessageContentRequestTypeDef]
+    ) -> TargetResults[type_defs.PutRawMessageContentResponseTypeDef]:
         """Updates the raw content of an in-transit email message, in MIME format.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmailmessageflow-2019-05-01/PutRawMessageContent

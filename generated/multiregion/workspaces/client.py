@@ -15,197 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AcceptAccountLinkInvitationRequestTypeDef,
-        AcceptAccountLinkInvitationResultTypeDef,
-        AccountLinkTypeDef,
-        AccountModificationTypeDef,
-        AssociateConnectionAliasRequestTypeDef,
-        AssociateConnectionAliasResultTypeDef,
-        AssociateIpGroupsRequestTypeDef,
-        AssociateIpGroupsResultTypeDef,
-        AssociateWorkspaceApplicationRequestTypeDef,
-        AssociateWorkspaceApplicationResultTypeDef,
-        AuthorizeIpRulesRequestTypeDef,
-        AuthorizeIpRulesResultTypeDef,
-        CopyWorkspaceImageRequestTypeDef,
-        CopyWorkspaceImageResultTypeDef,
-        CreateAccountLinkInvitationRequestTypeDef,
-        CreateAccountLinkInvitationResultTypeDef,
-        CreateConnectClientAddInRequestTypeDef,
-        CreateConnectClientAddInResultTypeDef,
-        CreateConnectionAliasRequestTypeDef,
-        CreateConnectionAliasResultTypeDef,
-        CreateIpGroupRequestTypeDef,
-        CreateIpGroupResultTypeDef,
-        CreateStandbyWorkspacesRequestTypeDef,
-        CreateStandbyWorkspacesResultTypeDef,
-        CreateTagsRequestTypeDef,
-        CreateTagsResultTypeDef,
-        CreateUpdatedWorkspaceImageRequestTypeDef,
-        CreateUpdatedWorkspaceImageResultTypeDef,
-        CreateWorkspaceBundleRequestTypeDef,
-        CreateWorkspaceBundleResultTypeDef,
-        CreateWorkspaceImageRequestTypeDef,
-        CreateWorkspaceImageResultTypeDef,
-        CreateWorkspacesPoolRequestTypeDef,
-        CreateWorkspacesPoolResultTypeDef,
-        CreateWorkspacesRequestTypeDef,
-        CreateWorkspacesResultTypeDef,
-        DeleteAccountLinkInvitationRequestTypeDef,
-        DeleteAccountLinkInvitationResultTypeDef,
-        DeleteClientBrandingRequestTypeDef,
-        DeleteClientBrandingResultTypeDef,
-        DeleteConnectClientAddInRequestTypeDef,
-        DeleteConnectClientAddInResultTypeDef,
-        DeleteConnectionAliasRequestTypeDef,
-        DeleteConnectionAliasResultTypeDef,
-        DeleteIpGroupRequestTypeDef,
-        DeleteIpGroupResultTypeDef,
-        DeleteTagsRequestTypeDef,
-        DeleteTagsResultTypeDef,
-        DeleteWorkspaceBundleRequestTypeDef,
-        DeleteWorkspaceBundleResultTypeDef,
-        DeleteWorkspaceImageRequestTypeDef,
-        DeleteWorkspaceImageResultTypeDef,
-        DeployWorkspaceApplicationsRequestTypeDef,
-        DeployWorkspaceApplicationsResultTypeDef,
-        DeregisterWorkspaceDirectoryRequestTypeDef,
-        DeregisterWorkspaceDirectoryResultTypeDef,
-        DescribeAccountModificationsRequestTypeDef,
-        DescribeAccountModificationsResultTypeDef,
-        DescribeAccountResultTypeDef,
-        DescribeApplicationAssociationsRequestTypeDef,
-        DescribeApplicationAssociationsResultTypeDef,
-        DescribeApplicationsRequestTypeDef,
-        DescribeApplicationsResultTypeDef,
-        DescribeBundleAssociationsRequestTypeDef,
-        DescribeBundleAssociationsResultTypeDef,
-        DescribeClientBrandingRequestTypeDef,
-        DescribeClientBrandingResultTypeDef,
-        DescribeClientPropertiesRequestTypeDef,
-        DescribeClientPropertiesResultTypeDef,
-        DescribeConnectClientAddInsRequestTypeDef,
-        DescribeConnectClientAddInsResultTypeDef,
-        DescribeConnectionAliasPermissionsRequestTypeDef,
-        DescribeConnectionAliasPermissionsResultTypeDef,
-        DescribeConnectionAliasesRequestTypeDef,
-        DescribeConnectionAliasesResultTypeDef,
-        DescribeCustomWorkspaceImageImportRequestTypeDef,
-        DescribeCustomWorkspaceImageImportResultTypeDef,
-        DescribeImageAssociationsRequestTypeDef,
-        DescribeImageAssociationsResultTypeDef,
-        DescribeIpGroupsRequestTypeDef,
-        DescribeIpGroupsResultTypeDef,
-        DescribeTagsRequestTypeDef,
-        DescribeTagsResultTypeDef,
-        DescribeWorkspaceAssociationsRequestTypeDef,
-        DescribeWorkspaceAssociationsResultTypeDef,
-        DescribeWorkspaceBundlesRequestTypeDef,
-        DescribeWorkspaceBundlesResultTypeDef,
-        DescribeWorkspaceDirectoriesRequestTypeDef,
-        DescribeWorkspaceDirectoriesResultTypeDef,
-        DescribeWorkspaceImagePermissionsRequestTypeDef,
-        DescribeWorkspaceImagePermissionsResultTypeDef,
-        DescribeWorkspaceImagesRequestTypeDef,
-        DescribeWorkspaceImagesResultTypeDef,
-        DescribeWorkspaceSnapshotsRequestTypeDef,
-        DescribeWorkspaceSnapshotsResultTypeDef,
-        DescribeWorkspacesConnectionStatusRequestTypeDef,
-        DescribeWorkspacesConnectionStatusResultTypeDef,
-        DescribeWorkspacesPoolSessionsRequestTypeDef,
-        DescribeWorkspacesPoolSessionsResultTypeDef,
-        DescribeWorkspacesPoolsRequestTypeDef,
-        DescribeWorkspacesPoolsResultTypeDef,
-        DescribeWorkspacesRequestTypeDef,
-        DescribeWorkspacesResultTypeDef,
-        DisassociateConnectionAliasRequestTypeDef,
-        DisassociateConnectionAliasResultTypeDef,
-        DisassociateIpGroupsRequestTypeDef,
-        DisassociateIpGroupsResultTypeDef,
-        DisassociateWorkspaceApplicationRequestTypeDef,
-        DisassociateWorkspaceApplicationResultTypeDef,
-        GetAccountLinkRequestTypeDef,
-        GetAccountLinkResultTypeDef,
-        ImportClientBrandingRequestTypeDef,
-        ImportClientBrandingResultTypeDef,
-        ImportCustomWorkspaceImageRequestTypeDef,
-        ImportCustomWorkspaceImageResultTypeDef,
-        ImportWorkspaceImageRequestTypeDef,
-        ImportWorkspaceImageResultTypeDef,
-        ListAccountLinksRequestTypeDef,
-        ListAccountLinksResultTypeDef,
-        ListAvailableManagementCidrRangesRequestTypeDef,
-        ListAvailableManagementCidrRangesResultTypeDef,
-        MigrateWorkspaceRequestTypeDef,
-        MigrateWorkspaceResultTypeDef,
-        ModifyAccountRequestTypeDef,
-        ModifyAccountResultTypeDef,
-        ModifyCertificateBasedAuthPropertiesRequestTypeDef,
-        ModifyCertificateBasedAuthPropertiesResultTypeDef,
-        ModifyClientPropertiesRequestTypeDef,
-        ModifyClientPropertiesResultTypeDef,
-        ModifyEndpointEncryptionModeRequestTypeDef,
-        ModifyEndpointEncryptionModeResponseTypeDef,
-        ModifySamlPropertiesRequestTypeDef,
-        ModifySamlPropertiesResultTypeDef,
-        ModifySelfservicePermissionsRequestTypeDef,
-        ModifySelfservicePermissionsResultTypeDef,
-        ModifyStreamingPropertiesRequestTypeDef,
-        ModifyStreamingPropertiesResultTypeDef,
-        ModifyWorkspaceAccessPropertiesRequestTypeDef,
-        ModifyWorkspaceAccessPropertiesResultTypeDef,
-        ModifyWorkspaceCreationPropertiesRequestTypeDef,
-        ModifyWorkspaceCreationPropertiesResultTypeDef,
-        ModifyWorkspacePropertiesRequestTypeDef,
-        ModifyWorkspacePropertiesResultTypeDef,
-        ModifyWorkspaceStateRequestTypeDef,
-        ModifyWorkspaceStateResultTypeDef,
-        RebootWorkspacesRequestTypeDef,
-        RebootWorkspacesResultTypeDef,
-        RebuildWorkspacesRequestTypeDef,
-        RebuildWorkspacesResultTypeDef,
-        RegisterWorkspaceDirectoryRequestTypeDef,
-        RegisterWorkspaceDirectoryResultTypeDef,
-        RejectAccountLinkInvitationRequestTypeDef,
-        RejectAccountLinkInvitationResultTypeDef,
-        RestoreWorkspaceRequestTypeDef,
-        RestoreWorkspaceResultTypeDef,
-        RevokeIpRulesRequestTypeDef,
-        RevokeIpRulesResultTypeDef,
-        StartWorkspacesPoolRequestTypeDef,
-        StartWorkspacesPoolResultTypeDef,
-        StartWorkspacesRequestTypeDef,
-        StartWorkspacesResultTypeDef,
-        StopWorkspacesPoolRequestTypeDef,
-        StopWorkspacesPoolResultTypeDef,
-        StopWorkspacesRequestTypeDef,
-        StopWorkspacesResultTypeDef,
-        TerminateWorkspacesPoolRequestTypeDef,
-        TerminateWorkspacesPoolResultTypeDef,
-        TerminateWorkspacesPoolSessionRequestTypeDef,
-        TerminateWorkspacesPoolSessionResultTypeDef,
-        TerminateWorkspacesRequestTypeDef,
-        TerminateWorkspacesResultTypeDef,
-        UpdateConnectClientAddInRequestTypeDef,
-        UpdateConnectClientAddInResultTypeDef,
-        UpdateConnectionAliasPermissionRequestTypeDef,
-        UpdateConnectionAliasPermissionResultTypeDef,
-        UpdateRulesOfIpGroupRequestTypeDef,
-        UpdateRulesOfIpGroupResultTypeDef,
-        UpdateWorkspaceBundleRequestTypeDef,
-        UpdateWorkspaceBundleResultTypeDef,
-        UpdateWorkspaceImagePermissionRequestTypeDef,
-        UpdateWorkspaceImagePermissionResultTypeDef,
-        UpdateWorkspacesPoolRequestTypeDef,
-        UpdateWorkspacesPoolResultTypeDef,
-        WorkspaceBundleTypeDef,
-        WorkspaceConnectionStatusTypeDef,
-        WorkspaceDirectoryTypeDef,
-        WorkspaceImageTypeDef,
-        WorkspaceTypeDef,
-        WorkspacesIpGroupTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkSpaces"]
 
@@ -217,8 +27,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def accept_account_link_invitation(
-        self, **kwargs: Unpack[AcceptAccountLinkInvitationRequestTypeDef]
-    ) -> TargetResults[AcceptAccountLinkInvitationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AcceptAccountLinkInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.AcceptAccountLinkInvitationResultTypeDef]:
         """Accepts the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/AcceptAccountLinkInvitation
@@ -226,8 +36,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("AcceptAccountLinkInvitation", kwargs)
 
     def associate_connection_alias(
-        self, **kwargs: Unpack[AssociateConnectionAliasRequestTypeDef]
-    ) -> TargetResults[AssociateConnectionAliasResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateConnectionAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateConnectionAliasResultTypeDef]:
         """Associates the specified connection alias with the specified directory to
         enable cross-Region redirection. For more information, see Cross-Region
         Redirection for Amazon WorkSpaces.
@@ -237,8 +47,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("AssociateConnectionAlias", kwargs)
 
     def associate_ip_groups(
-        self, **kwargs: Unpack[AssociateIpGroupsRequestTypeDef]
-    ) -> TargetResults[AssociateIpGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIpGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateIpGroupsResultTypeDef]:
         """Associates the specified IP access control group with the specified
         directory.
 
@@ -247,8 +57,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("AssociateIpGroups", kwargs)
 
     def associate_workspace_application(
-        self, **kwargs: Unpack[AssociateWorkspaceApplicationRequestTypeDef]
-    ) -> TargetResults[AssociateWorkspaceApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateWorkspaceApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateWorkspaceApplicationResultTypeDef]:
         """Associates the specified application to the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/AssociateWorkspaceApplication
@@ -256,8 +66,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("AssociateWorkspaceApplication", kwargs)
 
     def authorize_ip_rules(
-        self, **kwargs: Unpack[AuthorizeIpRulesRequestTypeDef]
-    ) -> TargetResults[AuthorizeIpRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.AuthorizeIpRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.AuthorizeIpRulesResultTypeDef]:
         """Adds one or more rules to the specified IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/AuthorizeIpRules
@@ -265,8 +75,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("AuthorizeIpRules", kwargs)
 
     def copy_workspace_image(
-        self, **kwargs: Unpack[CopyWorkspaceImageRequestTypeDef]
-    ) -> TargetResults[CopyWorkspaceImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CopyWorkspaceImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CopyWorkspaceImageResultTypeDef]:
         """Copies the specified image from the specified Region to the current
         Region. For more information about copying images, see Copy a Custom
         WorkSpaces Image.
@@ -276,8 +86,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CopyWorkspaceImage", kwargs)
 
     def create_account_link_invitation(
-        self, **kwargs: Unpack[CreateAccountLinkInvitationRequestTypeDef]
-    ) -> TargetResults[CreateAccountLinkInvitationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateAccountLinkInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAccountLinkInvitationResultTypeDef]:
         """Creates the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateAccountLinkInvitation
@@ -285,8 +95,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateAccountLinkInvitation", kwargs)
 
     def create_connect_client_add_in(
-        self, **kwargs: Unpack[CreateConnectClientAddInRequestTypeDef]
-    ) -> TargetResults[CreateConnectClientAddInResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectClientAddInRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectClientAddInResultTypeDef]:
         """Creates a client-add-in for Amazon Connect within a directory. You can
         create only one Amazon Connect client add-in within a directory.
 
@@ -295,8 +105,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateConnectClientAddIn", kwargs)
 
     def create_connection_alias(
-        self, **kwargs: Unpack[CreateConnectionAliasRequestTypeDef]
-    ) -> TargetResults[CreateConnectionAliasResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateConnectionAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectionAliasResultTypeDef]:
         """Creates the specified connection alias for use with cross-Region
         redirection. For more information, see Cross-Region Redirection for Amazon
         WorkSpaces.
@@ -306,8 +116,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateConnectionAlias", kwargs)
 
     def create_ip_group(
-        self, **kwargs: Unpack[CreateIpGroupRequestTypeDef]
-    ) -> TargetResults[CreateIpGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpGroupResultTypeDef]:
         """Creates an IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateIpGroup
@@ -315,8 +125,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateIpGroup", kwargs)
 
     def create_standby_workspaces(
-        self, **kwargs: Unpack[CreateStandbyWorkspacesRequestTypeDef]
-    ) -> TargetResults[CreateStandbyWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateStandbyWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateStandbyWorkspacesResultTypeDef]:
         """Creates a standby WorkSpace in a secondary Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateStandbyWorkspaces
@@ -324,8 +134,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateStandbyWorkspaces", kwargs)
 
     def create_tags(
-        self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> TargetResults[CreateTagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTagsResultTypeDef]:
         """Creates the specified tags for the specified WorkSpaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateTags
@@ -333,8 +143,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateTags", kwargs)
 
     def create_updated_workspace_image(
-        self, **kwargs: Unpack[CreateUpdatedWorkspaceImageRequestTypeDef]
-    ) -> TargetResults[CreateUpdatedWorkspaceImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUpdatedWorkspaceImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUpdatedWorkspaceImageResultTypeDef]:
         """Creates a new updated WorkSpace image based on the specified source image.
         The new updated WorkSpace image has the latest drivers and other updates
         required by the Amazon WorkSpaces components.
@@ -344,8 +154,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateUpdatedWorkspaceImage", kwargs)
 
     def create_workspace_bundle(
-        self, **kwargs: Unpack[CreateWorkspaceBundleRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceBundleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceBundleResultTypeDef]:
         """Creates the specified WorkSpace bundle. For more information about
         creating WorkSpace bundles, see Create a Custom WorkSpaces Image and
         Bundle.
@@ -355,8 +165,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateWorkspaceBundle", kwargs)
 
     def create_workspace_image(
-        self, **kwargs: Unpack[CreateWorkspaceImageRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceImageRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceImageResultTypeDef]:
         """Creates a new WorkSpace image from an existing WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspaceImage
@@ -364,8 +174,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateWorkspaceImage", kwargs)
 
     def create_workspaces(
-        self, **kwargs: Unpack[CreateWorkspacesRequestTypeDef]
-    ) -> TargetResults[CreateWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspacesResultTypeDef]:
         """Creates one or more WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspaces
@@ -373,8 +183,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateWorkspaces", kwargs)
 
     def create_workspaces_pool(
-        self, **kwargs: Unpack[CreateWorkspacesPoolRequestTypeDef]
-    ) -> TargetResults[CreateWorkspacesPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspacesPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspacesPoolResultTypeDef]:
         """Creates a pool of WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspacesPool
@@ -382,8 +192,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("CreateWorkspacesPool", kwargs)
 
     def delete_account_link_invitation(
-        self, **kwargs: Unpack[DeleteAccountLinkInvitationRequestTypeDef]
-    ) -> TargetResults[DeleteAccountLinkInvitationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteAccountLinkInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAccountLinkInvitationResultTypeDef]:
         """Deletes the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteAccountLinkInvitation
@@ -391,8 +201,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteAccountLinkInvitation", kwargs)
 
     def delete_client_branding(
-        self, **kwargs: Unpack[DeleteClientBrandingRequestTypeDef]
-    ) -> TargetResults[DeleteClientBrandingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteClientBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClientBrandingResultTypeDef]:
         """Deletes customized client branding. Client branding allows you to
         customize your WorkSpace's client login portal. You can tailor your login
         portal company logo, the support email address, support link, link to
@@ -403,8 +213,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteClientBranding", kwargs)
 
     def delete_connect_client_add_in(
-        self, **kwargs: Unpack[DeleteConnectClientAddInRequestTypeDef]
-    ) -> TargetResults[DeleteConnectClientAddInResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectClientAddInRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectClientAddInResultTypeDef]:
         """Deletes a client-add-in for Amazon Connect that is configured within a
         directory.
 
@@ -413,8 +223,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteConnectClientAddIn", kwargs)
 
     def delete_connection_alias(
-        self, **kwargs: Unpack[DeleteConnectionAliasRequestTypeDef]
-    ) -> TargetResults[DeleteConnectionAliasResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteConnectionAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectionAliasResultTypeDef]:
         """Deletes the specified connection alias. For more information, see
         Cross-Region Redirection for Amazon WorkSpaces.
 
@@ -423,8 +233,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteConnectionAlias", kwargs)
 
     def delete_ip_group(
-        self, **kwargs: Unpack[DeleteIpGroupRequestTypeDef]
-    ) -> TargetResults[DeleteIpGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpGroupResultTypeDef]:
         """Deletes the specified IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteIpGroup
@@ -432,8 +242,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteIpGroup", kwargs)
 
     def delete_tags(
-        self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> TargetResults[DeleteTagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTagsResultTypeDef]:
         """Deletes the specified tags from the specified WorkSpaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteTags
@@ -441,8 +251,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteTags", kwargs)
 
     def delete_workspace_bundle(
-        self, **kwargs: Unpack[DeleteWorkspaceBundleRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceBundleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceBundleResultTypeDef]:
         """Deletes the specified WorkSpace bundle. For more information about
         deleting WorkSpace bundles, see Delete a Custom WorkSpaces Bundle or
         Image.
@@ -452,8 +262,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteWorkspaceBundle", kwargs)
 
     def delete_workspace_image(
-        self, **kwargs: Unpack[DeleteWorkspaceImageRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceImageRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceImageResultTypeDef]:
         """Deletes the specified image from your account. To delete an image, you
         must first delete any bundles that are associated with the image and
         unshare the image if it is shared with other accounts.
@@ -463,8 +273,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeleteWorkspaceImage", kwargs)
 
     def deploy_workspace_applications(
-        self, **kwargs: Unpack[DeployWorkspaceApplicationsRequestTypeDef]
-    ) -> TargetResults[DeployWorkspaceApplicationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeployWorkspaceApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeployWorkspaceApplicationsResultTypeDef]:
         """Deploys associated applications to the specified WorkSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeployWorkspaceApplications
@@ -472,8 +282,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DeployWorkspaceApplications", kwargs)
 
     def deregister_workspace_directory(
-        self, **kwargs: Unpack[DeregisterWorkspaceDirectoryRequestTypeDef]
-    ) -> TargetResults[DeregisterWorkspaceDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterWorkspaceDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterWorkspaceDirectoryResultTypeDef]:
         """Deregisters the specified directory. This operation is asynchronous and
         returns before the WorkSpace directory is deregistered. If any WorkSpaces
         are registered to this directory, you must remove them before you can
@@ -483,7 +293,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         """
         return self._call("DeregisterWorkspaceDirectory", kwargs)
 
-    def describe_account(self) -> TargetResults[DescribeAccountResultTypeDef]:
+    def describe_account(self) -> TargetResults[type_defs.DescribeAccountResultTypeDef]:
         """Retrieves a list that describes the configuration of Bring Your Own
         License (BYOL) for the specified account.
 
@@ -492,8 +302,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeAccount", {})
 
     def describe_account_modifications(
-        self, **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef]
-    ) -> TargetResults[DescribeAccountModificationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeAccountModificationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountModificationsResultTypeDef]:
         """Retrieves a list that describes modifications to the configuration of
         Bring Your Own License (BYOL) for the specified account.
 
@@ -502,8 +312,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeAccountModifications", kwargs)
 
     def describe_application_associations(
-        self, **kwargs: Unpack[DescribeApplicationAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationAssociationsResultTypeDef]:
         """Describes the associations between the application and the specified
         associated resources.
 
@@ -512,8 +322,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeApplicationAssociations", kwargs)
 
     def describe_applications(
-        self, **kwargs: Unpack[DescribeApplicationsRequestTypeDef]
-    ) -> TargetResults[DescribeApplicationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationsResultTypeDef]:
         """Describes the specified applications by filtering based on their compute
         types, license availability, operating systems, and owners.
 
@@ -522,8 +332,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeApplications", kwargs)
 
     def describe_bundle_associations(
-        self, **kwargs: Unpack[DescribeBundleAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeBundleAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeBundleAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeBundleAssociationsResultTypeDef]:
         """Describes the associations between the applications and the specified
         bundle.
 
@@ -532,8 +342,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeBundleAssociations", kwargs)
 
     def describe_client_branding(
-        self, **kwargs: Unpack[DescribeClientBrandingRequestTypeDef]
-    ) -> TargetResults[DescribeClientBrandingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClientBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClientBrandingResultTypeDef]:
         """Describes the specified client branding. Client branding allows you to
         customize the log in page of various device types for your users. You can
         add your company logo, the support email address, support link, link to
@@ -544,8 +354,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeClientBranding", kwargs)
 
     def describe_client_properties(
-        self, **kwargs: Unpack[DescribeClientPropertiesRequestTypeDef]
-    ) -> TargetResults[DescribeClientPropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeClientPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClientPropertiesResultTypeDef]:
         """Retrieves a list that describes one or more specified Amazon WorkSpaces
         clients.
 
@@ -554,8 +364,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeClientProperties", kwargs)
 
     def describe_connect_client_add_ins(
-        self, **kwargs: Unpack[DescribeConnectClientAddInsRequestTypeDef]
-    ) -> TargetResults[DescribeConnectClientAddInsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectClientAddInsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectClientAddInsResultTypeDef]:
         """Retrieves a list of Amazon Connect client add-ins that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeConnectClientAddIns
@@ -563,8 +373,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeConnectClientAddIns", kwargs)
 
     def describe_connection_alias_permissions(
-        self, **kwargs: Unpack[DescribeConnectionAliasPermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionAliasPermissionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeConnectionAliasPermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeConnectionAliasPermissionsResultTypeDef]:
         """Describes the permissions that the owner of a connection alias has granted
         to another Amazon Web Services account for the specified connection alias.
         For more information, see Cross-Region Redirection for Amazon WorkSpaces.
@@ -574,8 +385,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeConnectionAliasPermissions", kwargs)
 
     def describe_connection_aliases(
-        self, **kwargs: Unpack[DescribeConnectionAliasesRequestTypeDef]
-    ) -> TargetResults[DescribeConnectionAliasesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeConnectionAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeConnectionAliasesResultTypeDef]:
         """Retrieves a list that describes the connection aliases used for
         cross-Region redirection. For more information, see Cross-Region
         Redirection for Amazon WorkSpaces.
@@ -585,8 +396,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeConnectionAliases", kwargs)
 
     def describe_custom_workspace_image_import(
-        self, **kwargs: Unpack[DescribeCustomWorkspaceImageImportRequestTypeDef]
-    ) -> TargetResults[DescribeCustomWorkspaceImageImportResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeCustomWorkspaceImageImportRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeCustomWorkspaceImageImportResultTypeDef]:
         """Retrieves information about a WorkSpace BYOL image being imported via
         ImportCustomWorkspaceImage.
 
@@ -595,8 +407,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeCustomWorkspaceImageImport", kwargs)
 
     def describe_image_associations(
-        self, **kwargs: Unpack[DescribeImageAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeImageAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeImageAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeImageAssociationsResultTypeDef]:
         """Describes the associations between the applications and the specified
         image.
 
@@ -605,8 +417,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeImageAssociations", kwargs)
 
     def describe_ip_groups(
-        self, **kwargs: Unpack[DescribeIpGroupsRequestTypeDef]
-    ) -> TargetResults[DescribeIpGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeIpGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIpGroupsResultTypeDef]:
         """Describes one or more of your IP access control groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeIpGroups
@@ -614,8 +426,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeIpGroups", kwargs)
 
     def describe_tags(
-        self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> TargetResults[DescribeTagsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsResultTypeDef]:
         """Describes the specified tags for the specified WorkSpaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeTags
@@ -623,8 +435,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeTags", kwargs)
 
     def describe_workspace_associations(
-        self, **kwargs: Unpack[DescribeWorkspaceAssociationsRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceAssociationsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceAssociationsResultTypeDef]:
         """Describes the associations betweens applications and the specified
         WorkSpace.
 
@@ -633,8 +445,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaceAssociations", kwargs)
 
     def describe_workspace_bundles(
-        self, **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceBundlesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceBundlesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceBundlesResultTypeDef]:
         """Retrieves a list that describes the available WorkSpace bundles.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceBundles
@@ -642,8 +454,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaceBundles", kwargs)
 
     def describe_workspace_directories(
-        self, **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceDirectoriesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceDirectoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceDirectoriesResultTypeDef]:
         """Describes the available directories that are registered with Amazon
         WorkSpaces.
 
@@ -652,8 +464,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaceDirectories", kwargs)
 
     def describe_workspace_image_permissions(
-        self, **kwargs: Unpack[DescribeWorkspaceImagePermissionsRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceImagePermissionsResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeWorkspaceImagePermissionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspaceImagePermissionsResultTypeDef]:
         """Describes the permissions that the owner of an image has granted to other
         Amazon Web Services accounts for an image.
 
@@ -662,8 +475,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaceImagePermissions", kwargs)
 
     def describe_workspace_images(
-        self, **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceImagesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceImagesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceImagesResultTypeDef]:
         """Retrieves a list that describes one or more specified images, if the image
         identifiers are provided. Otherwise, all images in the account are
         described.
@@ -673,8 +486,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaceImages", kwargs)
 
     def describe_workspace_snapshots(
-        self, **kwargs: Unpack[DescribeWorkspaceSnapshotsRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspaceSnapshotsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceSnapshotsResultTypeDef]:
         """Describes the snapshots for the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceSnapshots
@@ -682,8 +495,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaceSnapshots", kwargs)
 
     def describe_workspaces(
-        self, **kwargs: Unpack[DescribeWorkspacesRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspacesResultTypeDef]:
         """Describes the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaces
@@ -691,8 +504,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspaces", kwargs)
 
     def describe_workspaces_connection_status(
-        self, **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DescribeWorkspacesConnectionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspacesConnectionStatusResultTypeDef]:
         """Describes the connection status of the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesConnectionStatus
@@ -700,8 +514,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspacesConnectionStatus", kwargs)
 
     def describe_workspaces_pool_sessions(
-        self, **kwargs: Unpack[DescribeWorkspacesPoolSessionsRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspacesPoolSessionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspacesPoolSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspacesPoolSessionsResultTypeDef]:
         """Retrieves a list that describes the streaming sessions for a specified
         pool.
 
@@ -710,8 +524,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspacesPoolSessions", kwargs)
 
     def describe_workspaces_pools(
-        self, **kwargs: Unpack[DescribeWorkspacesPoolsRequestTypeDef]
-    ) -> TargetResults[DescribeWorkspacesPoolsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DescribeWorkspacesPoolsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspacesPoolsResultTypeDef]:
         """Describes the specified WorkSpaces Pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesPools
@@ -719,8 +533,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DescribeWorkspacesPools", kwargs)
 
     def disassociate_connection_alias(
-        self, **kwargs: Unpack[DisassociateConnectionAliasRequestTypeDef]
-    ) -> TargetResults[DisassociateConnectionAliasResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateConnectionAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateConnectionAliasResultTypeDef]:
         """Disassociates a connection alias from a directory. Disassociating a
         connection alias disables cross-Region redirection between two directories
         in different Regions. For more information, see Cross-Region Redirection
@@ -731,8 +545,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DisassociateConnectionAlias", kwargs)
 
     def disassociate_ip_groups(
-        self, **kwargs: Unpack[DisassociateIpGroupsRequestTypeDef]
-    ) -> TargetResults[DisassociateIpGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateIpGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateIpGroupsResultTypeDef]:
         """Disassociates the specified IP access control group from the specified
         directory.
 
@@ -741,8 +555,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DisassociateIpGroups", kwargs)
 
     def disassociate_workspace_application(
-        self, **kwargs: Unpack[DisassociateWorkspaceApplicationRequestTypeDef]
-    ) -> TargetResults[DisassociateWorkspaceApplicationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateWorkspaceApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateWorkspaceApplicationResultTypeDef]:
         """Disassociates the specified application from a WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DisassociateWorkspaceApplication
@@ -750,8 +564,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("DisassociateWorkspaceApplication", kwargs)
 
     def get_account_link(
-        self, **kwargs: Unpack[GetAccountLinkRequestTypeDef]
-    ) -> TargetResults[GetAccountLinkResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetAccountLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountLinkResultTypeDef]:
         """Retrieves account link information.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/GetAccountLink
@@ -759,8 +573,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("GetAccountLink", kwargs)
 
     def import_client_branding(
-        self, **kwargs: Unpack[ImportClientBrandingRequestTypeDef]
-    ) -> TargetResults[ImportClientBrandingResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportClientBrandingRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportClientBrandingResultTypeDef]:
         """Imports client branding. Client branding allows you to customize your
         WorkSpace's client login portal. You can tailor your login portal company
         logo, the support email address, support link, link to reset password, and
@@ -771,8 +585,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ImportClientBranding", kwargs)
 
     def import_custom_workspace_image(
-        self, **kwargs: Unpack[ImportCustomWorkspaceImageRequestTypeDef]
-    ) -> TargetResults[ImportCustomWorkspaceImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportCustomWorkspaceImageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportCustomWorkspaceImageResultTypeDef]:
         """Imports the specified Windows 10 or 11 Bring Your Own License (BYOL) image
         into Amazon WorkSpaces using EC2 Image Builder. The image must be an
         already licensed image that is in your Amazon Web Services account, and
@@ -784,8 +598,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ImportCustomWorkspaceImage", kwargs)
 
     def import_workspace_image(
-        self, **kwargs: Unpack[ImportWorkspaceImageRequestTypeDef]
-    ) -> TargetResults[ImportWorkspaceImageResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ImportWorkspaceImageRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportWorkspaceImageResultTypeDef]:
         """Imports the specified Windows 10 or 11 Bring Your Own License (BYOL) image
         into Amazon WorkSpaces. The image must be an already licensed Amazon EC2
         image that is in your Amazon Web Services account, and you must own the
@@ -797,8 +611,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ImportWorkspaceImage", kwargs)
 
     def list_account_links(
-        self, **kwargs: Unpack[ListAccountLinksRequestTypeDef]
-    ) -> TargetResults[ListAccountLinksResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListAccountLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAccountLinksResultTypeDef]:
         """Lists all account links.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ListAccountLinks
@@ -806,8 +620,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ListAccountLinks", kwargs)
 
     def list_available_management_cidr_ranges(
-        self, **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef]
-    ) -> TargetResults[ListAvailableManagementCidrRangesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ListAvailableManagementCidrRangesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailableManagementCidrRangesResultTypeDef]:
         """Retrieves a list of IP address ranges, specified as IPv4 CIDR blocks, that
         you can use for the network management interface when you enable Bring
         Your Own License (BYOL).
@@ -817,8 +632,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ListAvailableManagementCidrRanges", kwargs)
 
     def migrate_workspace(
-        self, **kwargs: Unpack[MigrateWorkspaceRequestTypeDef]
-    ) -> TargetResults[MigrateWorkspaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.MigrateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.MigrateWorkspaceResultTypeDef]:
         """Migrates a WorkSpace from one operating system or bundle type to another,
         while retaining the data on the user volume.
 
@@ -827,8 +642,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("MigrateWorkspace", kwargs)
 
     def modify_account(
-        self, **kwargs: Unpack[ModifyAccountRequestTypeDef]
-    ) -> TargetResults[ModifyAccountResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyAccountResultTypeDef]:
         """Modifies the configuration of Bring Your Own License (BYOL) for the
         specified account.
 
@@ -837,8 +652,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyAccount", kwargs)
 
     def modify_certificate_based_auth_properties(
-        self, **kwargs: Unpack[ModifyCertificateBasedAuthPropertiesRequestTypeDef]
-    ) -> TargetResults[ModifyCertificateBasedAuthPropertiesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyCertificateBasedAuthPropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyCertificateBasedAuthPropertiesResultTypeDef]:
         """Modifies the properties of the certificate-based authentication you want
         to use with your WorkSpaces.
 
@@ -847,8 +663,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyCertificateBasedAuthProperties", kwargs)
 
     def modify_client_properties(
-        self, **kwargs: Unpack[ModifyClientPropertiesRequestTypeDef]
-    ) -> TargetResults[ModifyClientPropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyClientPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyClientPropertiesResultTypeDef]:
         """Modifies the properties of the specified Amazon WorkSpaces clients.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyClientProperties
@@ -856,8 +672,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyClientProperties", kwargs)
 
     def modify_endpoint_encryption_mode(
-        self, **kwargs: Unpack[ModifyEndpointEncryptionModeRequestTypeDef]
-    ) -> TargetResults[ModifyEndpointEncryptionModeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyEndpointEncryptionModeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyEndpointEncryptionModeResponseTypeDef]:
         """Modifies the endpoint encryption mode that allows you to configure the
         specified directory between Standard TLS and FIPS 140-2 validated mode.
 
@@ -866,8 +682,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyEndpointEncryptionMode", kwargs)
 
     def modify_saml_properties(
-        self, **kwargs: Unpack[ModifySamlPropertiesRequestTypeDef]
-    ) -> TargetResults[ModifySamlPropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySamlPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifySamlPropertiesResultTypeDef]:
         """Modifies multiple properties related to SAML 2.0 authentication, including
         the enablement status, user access URL, and relay state parameter name
         that are used for configuring federation with an SAML 2.0 identity
@@ -878,8 +694,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifySamlProperties", kwargs)
 
     def modify_selfservice_permissions(
-        self, **kwargs: Unpack[ModifySelfservicePermissionsRequestTypeDef]
-    ) -> TargetResults[ModifySelfservicePermissionsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifySelfservicePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifySelfservicePermissionsResultTypeDef]:
         """Modifies the self-service WorkSpace management capabilities for your
         users. For more information, see Enable Self-Service WorkSpace Management
         Capabilities for Your Users.
@@ -889,8 +705,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifySelfservicePermissions", kwargs)
 
     def modify_streaming_properties(
-        self, **kwargs: Unpack[ModifyStreamingPropertiesRequestTypeDef]
-    ) -> TargetResults[ModifyStreamingPropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyStreamingPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyStreamingPropertiesResultTypeDef]:
         """Modifies the specified streaming properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyStreamingProperties
@@ -898,8 +714,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyStreamingProperties", kwargs)
 
     def modify_workspace_access_properties(
-        self, **kwargs: Unpack[ModifyWorkspaceAccessPropertiesRequestTypeDef]
-    ) -> TargetResults[ModifyWorkspaceAccessPropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyWorkspaceAccessPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyWorkspaceAccessPropertiesResultTypeDef]:
         """Specifies which devices and operating systems users can use to access
         their WorkSpaces. For more information, see Control Device Access.
 
@@ -908,8 +724,9 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyWorkspaceAccessProperties", kwargs)
 
     def modify_workspace_creation_properties(
-        self, **kwargs: Unpack[ModifyWorkspaceCreationPropertiesRequestTypeDef]
-    ) -> TargetResults[ModifyWorkspaceCreationPropertiesResultTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.ModifyWorkspaceCreationPropertiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyWorkspaceCreationPropertiesResultTypeDef]:
         """Modify the default properties used to create WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyWorkspaceCreationProperties
@@ -917,8 +734,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyWorkspaceCreationProperties", kwargs)
 
     def modify_workspace_properties(
-        self, **kwargs: Unpack[ModifyWorkspacePropertiesRequestTypeDef]
-    ) -> TargetResults[ModifyWorkspacePropertiesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyWorkspacePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyWorkspacePropertiesResultTypeDef]:
         """Modifies the specified WorkSpace properties. For important information
         about how to modify the size of the root and user volumes, see Modify a
         WorkSpace.
@@ -928,8 +745,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyWorkspaceProperties", kwargs)
 
     def modify_workspace_state(
-        self, **kwargs: Unpack[ModifyWorkspaceStateRequestTypeDef]
-    ) -> TargetResults[ModifyWorkspaceStateResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ModifyWorkspaceStateRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyWorkspaceStateResultTypeDef]:
         """Sets the state of the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyWorkspaceState
@@ -937,8 +754,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("ModifyWorkspaceState", kwargs)
 
     def reboot_workspaces(
-        self, **kwargs: Unpack[RebootWorkspacesRequestTypeDef]
-    ) -> TargetResults[RebootWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebootWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.RebootWorkspacesResultTypeDef]:
         """Reboots the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RebootWorkspaces
@@ -946,8 +763,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("RebootWorkspaces", kwargs)
 
     def rebuild_workspaces(
-        self, **kwargs: Unpack[RebuildWorkspacesRequestTypeDef]
-    ) -> TargetResults[RebuildWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RebuildWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.RebuildWorkspacesResultTypeDef]:
         """Rebuilds the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RebuildWorkspaces
@@ -955,8 +772,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("RebuildWorkspaces", kwargs)
 
     def register_workspace_directory(
-        self, **kwargs: Unpack[RegisterWorkspaceDirectoryRequestTypeDef]
-    ) -> TargetResults[RegisterWorkspaceDirectoryResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RegisterWorkspaceDirectoryRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterWorkspaceDirectoryResultTypeDef]:
         """Registers the specified directory. This operation is asynchronous and
         returns before the WorkSpace directory is registered. If this is the first
         time you are registering a directory, you will need to create the
@@ -968,8 +785,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("RegisterWorkspaceDirectory", kwargs)
 
     def reject_account_link_invitation(
-        self, **kwargs: Unpack[RejectAccountLinkInvitationRequestTypeDef]
-    ) -> TargetResults[RejectAccountLinkInvitationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RejectAccountLinkInvitationRequestTypeDef]
+    ) -> TargetResults[type_defs.RejectAccountLinkInvitationResultTypeDef]:
         """Rejects the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RejectAccountLinkInvitation
@@ -977,8 +794,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("RejectAccountLinkInvitation", kwargs)
 
     def restore_workspace(
-        self, **kwargs: Unpack[RestoreWorkspaceRequestTypeDef]
-    ) -> TargetResults[RestoreWorkspaceResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RestoreWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreWorkspaceResultTypeDef]:
         """Restores the specified WorkSpace to its last known healthy state.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RestoreWorkspace
@@ -986,8 +803,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("RestoreWorkspace", kwargs)
 
     def revoke_ip_rules(
-        self, **kwargs: Unpack[RevokeIpRulesRequestTypeDef]
-    ) -> TargetResults[RevokeIpRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.RevokeIpRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeIpRulesResultTypeDef]:
         """Removes one or more rules from the specified IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RevokeIpRules
@@ -995,8 +812,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("RevokeIpRules", kwargs)
 
     def start_workspaces(
-        self, **kwargs: Unpack[StartWorkspacesRequestTypeDef]
-    ) -> TargetResults[StartWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWorkspacesResultTypeDef]:
         """Starts the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StartWorkspaces
@@ -1004,8 +821,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("StartWorkspaces", kwargs)
 
     def start_workspaces_pool(
-        self, **kwargs: Unpack[StartWorkspacesPoolRequestTypeDef]
-    ) -> TargetResults[StartWorkspacesPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartWorkspacesPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.StartWorkspacesPoolResultTypeDef]:
         """Starts the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StartWorkspacesPool
@@ -1013,8 +830,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("StartWorkspacesPool", kwargs)
 
     def stop_workspaces(
-        self, **kwargs: Unpack[StopWorkspacesRequestTypeDef]
-    ) -> TargetResults[StopWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.StopWorkspacesResultTypeDef]:
         """Stops the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StopWorkspaces
@@ -1022,8 +839,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("StopWorkspaces", kwargs)
 
     def stop_workspaces_pool(
-        self, **kwargs: Unpack[StopWorkspacesPoolRequestTypeDef]
-    ) -> TargetResults[StopWorkspacesPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StopWorkspacesPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.StopWorkspacesPoolResultTypeDef]:
         """Stops the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StopWorkspacesPool
@@ -1031,8 +848,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("StopWorkspacesPool", kwargs)
 
     def terminate_workspaces(
-        self, **kwargs: Unpack[TerminateWorkspacesRequestTypeDef]
-    ) -> TargetResults[TerminateWorkspacesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateWorkspacesResultTypeDef]:
         """Terminates the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspaces
@@ -1040,8 +857,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("TerminateWorkspaces", kwargs)
 
     def terminate_workspaces_pool(
-        self, **kwargs: Unpack[TerminateWorkspacesPoolRequestTypeDef]
-    ) -> TargetResults[TerminateWorkspacesPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateWorkspacesPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateWorkspacesPoolResultTypeDef]:
         """Terminates the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspacesPool
@@ -1049,8 +866,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("TerminateWorkspacesPool", kwargs)
 
     def terminate_workspaces_pool_session(
-        self, **kwargs: Unpack[TerminateWorkspacesPoolSessionRequestTypeDef]
-    ) -> TargetResults[TerminateWorkspacesPoolSessionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.TerminateWorkspacesPoolSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateWorkspacesPoolSessionResultTypeDef]:
         """Terminates the pool session.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspacesPoolSession
@@ -1058,8 +875,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("TerminateWorkspacesPoolSession", kwargs)
 
     def update_connect_client_add_in(
-        self, **kwargs: Unpack[UpdateConnectClientAddInRequestTypeDef]
-    ) -> TargetResults[UpdateConnectClientAddInResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectClientAddInRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectClientAddInResultTypeDef]:
         """Updates a Amazon Connect client add-in. Use this action to update the name
         and endpoint URL of a Amazon Connect client add-in.
 
@@ -1068,8 +885,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("UpdateConnectClientAddIn", kwargs)
 
     def update_connection_alias_permission(
-        self, **kwargs: Unpack[UpdateConnectionAliasPermissionRequestTypeDef]
-    ) -> TargetResults[UpdateConnectionAliasPermissionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateConnectionAliasPermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionAliasPermissionResultTypeDef]:
         """Shares or unshares a connection alias with one account by specifying
         whether that account has permission to associate the connection alias with
         a directory. If the association permission is granted, the connection
@@ -1082,8 +899,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("UpdateConnectionAliasPermission", kwargs)
 
     def update_rules_of_ip_group(
-        self, **kwargs: Unpack[UpdateRulesOfIpGroupRequestTypeDef]
-    ) -> TargetResults[UpdateRulesOfIpGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateRulesOfIpGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRulesOfIpGroupResultTypeDef]:
         """Replaces the current rules of the specified IP access control group with
         the specified rules.
 
@@ -1092,8 +909,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("UpdateRulesOfIpGroup", kwargs)
 
     def update_workspace_bundle(
-        self, **kwargs: Unpack[UpdateWorkspaceBundleRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceBundleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceBundleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceBundleResultTypeDef]:
         """Updates a WorkSpace bundle with a new image. For more information about
         updating WorkSpace bundles, see Update a Custom WorkSpaces Bundle.
 
@@ -1102,8 +919,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("UpdateWorkspaceBundle", kwargs)
 
     def update_workspace_image_permission(
-        self, **kwargs: Unpack[UpdateWorkspaceImagePermissionRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspaceImagePermissionResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceImagePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceImagePermissionResultTypeDef]:
         """Shares or unshares an image with one account in the same Amazon Web
         Services Region by specifying whether that account has permission to copy
         the image. If the copy image permission is granted, the image is shared
@@ -1115,8 +932,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         return self._call("UpdateWorkspaceImagePermission", kwargs)
 
     def update_workspaces_pool(
-        self, **kwargs: Unpack[UpdateWorkspacesPoolRequestTypeDef]
-    ) -> TargetResults[UpdateWorkspacesPoolResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateWorkspacesPoolRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspacesPoolResultTypeDef]:
         """Updates the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/UpdateWorkspacesPool
@@ -1129,8 +946,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef],
-    ) -> TargetResults[DescribeAccountModificationsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountModificationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountModificationsResultTypeDef]:
         """Every page of DescribeAccountModifications in every target, merged per
         target (botocore's build_full_result).
 
@@ -1153,8 +970,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeIpGroupsRequestTypeDef],
-    ) -> TargetResults[DescribeIpGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeIpGroupsResultTypeDef]:
         """Every page of DescribeIpGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1176,8 +993,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef],
-    ) -> TargetResults[DescribeWorkspaceBundlesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspaceBundlesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspaceBundlesResultTypeDef]:
         """Every page of DescribeWorkspaceBundles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1199,8 +1016,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef],
-    ) -> TargetResults[DescribeWorkspaceDirectoriesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspaceDirectoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspaceDirectoriesResultTypeDef]:
         """Every page of DescribeWorkspaceDirectories in every target, merged per
         target (botocore's build_full_result).
 
@@ -1223,8 +1040,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef],
-    ) -> TargetResults[DescribeWorkspaceImagesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspaceImagesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspaceImagesResultTypeDef]:
         """Every page of DescribeWorkspaceImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1248,8 +1065,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeWorkspacesRequestTypeDef],
-    ) -> TargetResults[DescribeWorkspacesResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspacesResultTypeDef]:
         """Every page of DescribeWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -1271,8 +1088,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef],
-    ) -> TargetResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspacesConnectionStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeWorkspacesConnectionStatusResultTypeDef]:
         """Every page of DescribeWorkspacesConnectionStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1294,8 +1111,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAccountLinksRequestTypeDef],
-    ) -> TargetResults[ListAccountLinksResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountLinksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAccountLinksResultTypeDef]:
         """Every page of ListAccountLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1317,8 +1134,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef],
-    ) -> TargetResults[ListAvailableManagementCidrRangesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListAvailableManagementCidrRangesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailableManagementCidrRangesResultTypeDef]:
         """Every page of ListAvailableManagementCidrRanges in every target, merged
         per target (botocore's build_full_result).
 
@@ -1341,8 +1158,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef],
-    ) -> Items[AccountModificationTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeAccountModificationsRequestTypeDef],
+    ) -> Items[type_defs.AccountModificationTypeDef]:
         """Each element of AccountModifications in every page of
         DescribeAccountModifications, from every target, as its page arrives
         (tagged with its target).
@@ -1361,8 +1178,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeIpGroupsRequestTypeDef],
-    ) -> Items[WorkspacesIpGroupTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeIpGroupsRequestTypeDef],
+    ) -> Items[type_defs.WorkspacesIpGroupTypeDef]:
         """Each element of Result in every page of DescribeIpGroups, from every
         target, as its page arrives (tagged with its target).
 
@@ -1377,8 +1194,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef],
-    ) -> Items[WorkspaceBundleTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspaceBundlesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceBundleTypeDef]:
         """Each element of Bundles in every page of DescribeWorkspaceBundles, from
         every target, as its page arrives (tagged with its target).
 
@@ -1393,8 +1210,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef],
-    ) -> Items[WorkspaceDirectoryTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspaceDirectoriesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceDirectoryTypeDef]:
         """Each element of Directories in every page of DescribeWorkspaceDirectories,
         from every target, as its page arrives (tagged with its target).
 
@@ -1412,8 +1229,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef],
-    ) -> Items[WorkspaceImageTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspaceImagesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceImageTypeDef]:
         """Each element of Images in every page of DescribeWorkspaceImages, from
         every target, as its page arrives (tagged with its target).
 
@@ -1428,8 +1245,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeWorkspacesRequestTypeDef],
-    ) -> Items[WorkspaceTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceTypeDef]:
         """Each element of Workspaces in every page of DescribeWorkspaces, from every
         target, as its page arrives (tagged with its target).
 
@@ -1444,8 +1261,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef],
-    ) -> Items[WorkspaceConnectionStatusTypeDef]:
+        **kwargs: Unpack[type_defs.DescribeWorkspacesConnectionStatusRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceConnectionStatusTypeDef]:
         """Each element of WorkspacesConnectionStatus in every page of
         DescribeWorkspacesConnectionStatus, from every target, as its page arrives
         (tagged with its target).
@@ -1464,8 +1281,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAccountLinksRequestTypeDef],
-    ) -> Items[AccountLinkTypeDef]:
+        **kwargs: Unpack[type_defs.ListAccountLinksRequestTypeDef],
+    ) -> Items[type_defs.AccountLinkTypeDef]:
         """Each element of AccountLinks in every page of ListAccountLinks, from every
         target, as its page arrives (tagged with its target).
 
@@ -1480,7 +1297,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef],
+        **kwargs: Unpack[type_defs.ListAvailableManagementCidrRangesRequestTypeDef],
     ) -> Items[str]:
         """Each element of ManagementCidrRanges in every page of
         ListAvailableManagementCidrRanges, from every target, as its page arrives

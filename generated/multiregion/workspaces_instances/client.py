@@ -15,37 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateVolumeRequestTypeDef,
-        AssociateVolumeResponseTypeDef,
-        CreateVolumeRequestTypeDef,
-        CreateVolumeResponseTypeDef,
-        CreateWorkspaceInstanceRequestTypeDef,
-        CreateWorkspaceInstanceResponseTypeDef,
-        DeleteVolumeRequestTypeDef,
-        DeleteVolumeResponseTypeDef,
-        DeleteWorkspaceInstanceRequestTypeDef,
-        DeleteWorkspaceInstanceResponseTypeDef,
-        DisassociateVolumeRequestTypeDef,
-        DisassociateVolumeResponseTypeDef,
-        GetWorkspaceInstanceRequestTypeDef,
-        GetWorkspaceInstanceResponseTypeDef,
-        InstanceTypeInfoTypeDef,
-        ListInstanceTypesRequestTypeDef,
-        ListInstanceTypesResponseTypeDef,
-        ListRegionsRequestTypeDef,
-        ListRegionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListWorkspaceInstancesRequestTypeDef,
-        ListWorkspaceInstancesResponseTypeDef,
-        RegionTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        WorkspaceInstanceTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkspacesInstances"]
 
@@ -60,8 +30,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_volume(
-        self, **kwargs: Unpack[AssociateVolumeRequestTypeDef]
-    ) -> TargetResults[AssociateVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateVolumeResponseTypeDef]:
         """Attaches a volume to a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/AssociateVolume
@@ -69,8 +39,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("AssociateVolume", kwargs)
 
     def create_volume(
-        self, **kwargs: Unpack[CreateVolumeRequestTypeDef]
-    ) -> TargetResults[CreateVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVolumeResponseTypeDef]:
         """Creates a new volume for WorkSpace Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/CreateVolume
@@ -78,8 +48,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("CreateVolume", kwargs)
 
     def create_workspace_instance(
-        self, **kwargs: Unpack[CreateWorkspaceInstanceRequestTypeDef]
-    ) -> TargetResults[CreateWorkspaceInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceInstanceResponseTypeDef]:
         """Launches a new WorkSpace Instance with specified configuration parameters,
         enabling programmatic workspace deployment.
 
@@ -88,8 +58,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("CreateWorkspaceInstance", kwargs)
 
     def delete_volume(
-        self, **kwargs: Unpack[DeleteVolumeRequestTypeDef]
-    ) -> TargetResults[DeleteVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVolumeResponseTypeDef]:
         """Deletes a specified volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/DeleteVolume
@@ -97,8 +67,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("DeleteVolume", kwargs)
 
     def delete_workspace_instance(
-        self, **kwargs: Unpack[DeleteWorkspaceInstanceRequestTypeDef]
-    ) -> TargetResults[DeleteWorkspaceInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceInstanceResponseTypeDef]:
         """Deletes the specified WorkSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/DeleteWorkspaceInstance
@@ -106,8 +76,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("DeleteWorkspaceInstance", kwargs)
 
     def disassociate_volume(
-        self, **kwargs: Unpack[DisassociateVolumeRequestTypeDef]
-    ) -> TargetResults[DisassociateVolumeResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateVolumeResponseTypeDef]:
         """Detaches a volume from a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/DisassociateVolume
@@ -115,8 +85,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("DisassociateVolume", kwargs)
 
     def get_workspace_instance(
-        self, **kwargs: Unpack[GetWorkspaceInstanceRequestTypeDef]
-    ) -> TargetResults[GetWorkspaceInstanceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetWorkspaceInstanceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetWorkspaceInstanceResponseTypeDef]:
         """Retrieves detailed information about a specific WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/GetWorkspaceInstance
@@ -124,8 +94,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("GetWorkspaceInstance", kwargs)
 
     def list_instance_types(
-        self, **kwargs: Unpack[ListInstanceTypesRequestTypeDef]
-    ) -> TargetResults[ListInstanceTypesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListInstanceTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInstanceTypesResponseTypeDef]:
         """Retrieves a list of instance types supported by Amazon WorkSpaces
         Instances, enabling precise workspace infrastructure configuration.
 
@@ -134,8 +104,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("ListInstanceTypes", kwargs)
 
     def list_regions(
-        self, **kwargs: Unpack[ListRegionsRequestTypeDef]
-    ) -> TargetResults[ListRegionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRegionsResponseTypeDef]:
         """Retrieves a list of AWS regions supported by Amazon WorkSpaces Instances,
         enabling region discovery for workspace deployments.
 
@@ -144,8 +114,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("ListRegions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves tags for a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListTagsForResource
@@ -153,8 +123,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_workspace_instances(
-        self, **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef]
-    ) -> TargetResults[ListWorkspaceInstancesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListWorkspaceInstancesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspaceInstancesResponseTypeDef]:
         """Retrieves a collection of WorkSpaces Instances based on specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListWorkspaceInstances
@@ -162,8 +132,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("ListWorkspaceInstances", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds tags to a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/TagResource
@@ -171,8 +141,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/UntagResource
@@ -185,8 +155,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListInstanceTypesRequestTypeDef],
-    ) -> TargetResults[ListInstanceTypesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInstanceTypesResponseTypeDef]:
         """Every page of ListInstanceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -209,8 +179,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> TargetResults[ListRegionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRegionsResponseTypeDef]:
         """Every page of ListRegions in every target, merged per target (botocore's
         build_full_result).
 
@@ -233,8 +203,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef],
-    ) -> TargetResults[ListWorkspaceInstancesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspaceInstancesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspaceInstancesResponseTypeDef]:
         """Every page of ListWorkspaceInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -255,8 +225,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListInstanceTypesRequestTypeDef],
-    ) -> Items[InstanceTypeInfoTypeDef]:
+        **kwargs: Unpack[type_defs.ListInstanceTypesRequestTypeDef],
+    ) -> Items[type_defs.InstanceTypeInfoTypeDef]:
         """Each element of InstanceTypes in every page of ListInstanceTypes, from
         every target, as its page arrives (tagged with its target).
 
@@ -271,8 +241,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> Items[RegionTypeDef]:
+        **kwargs: Unpack[type_defs.ListRegionsRequestTypeDef],
+    ) -> Items[type_defs.RegionTypeDef]:
         """Each element of Regions in every page of ListRegions, from every target,
         as its page arrives (tagged with its target).
 
@@ -287,8 +257,8 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef],
-    ) -> Items[WorkspaceInstanceTypeDef]:
+        **kwargs: Unpack[type_defs.ListWorkspaceInstancesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceInstanceTypeDef]:
         """Each element of WorkspaceInstances in every page of
         ListWorkspaceInstances, from every target, as its page arrives (tagged
         with its target).

@@ -15,43 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        CreateEnvironmentRequestTypeDef,
-        CreateEnvironmentResponseTypeDef,
-        DeleteDeviceRequestTypeDef,
-        DeleteDeviceResponseTypeDef,
-        DeleteEnvironmentRequestTypeDef,
-        DeleteEnvironmentResponseTypeDef,
-        DeregisterDeviceRequestTypeDef,
-        DeregisterDeviceResponseTypeDef,
-        DeviceSummaryTypeDef,
-        EnvironmentSummaryTypeDef,
-        GetDeviceRequestTypeDef,
-        GetDeviceResponseTypeDef,
-        GetEnvironmentRequestTypeDef,
-        GetEnvironmentResponseTypeDef,
-        GetSoftwareSetRequestTypeDef,
-        GetSoftwareSetResponseTypeDef,
-        ListDevicesRequestTypeDef,
-        ListDevicesResponseTypeDef,
-        ListEnvironmentsRequestTypeDef,
-        ListEnvironmentsResponseTypeDef,
-        ListSoftwareSetsRequestTypeDef,
-        ListSoftwareSetsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        SoftwareSetSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateDeviceRequestTypeDef,
-        UpdateDeviceResponseTypeDef,
-        UpdateEnvironmentRequestTypeDef,
-        UpdateEnvironmentResponseTypeDef,
-        UpdateSoftwareSetRequestTypeDef,
-        UpdateSoftwareSetResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkSpacesThinClient"]
 
@@ -71,8 +35,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def create_environment(
-        self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnvironmentResponseTypeDef]:
         """Creates an environment for your thin client devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/CreateEnvironment
@@ -80,8 +44,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("CreateEnvironment", kwargs)
 
     def delete_device(
-        self, **kwargs: Unpack[DeleteDeviceRequestTypeDef]
-    ) -> TargetResults[DeleteDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDeviceResponseTypeDef]:
         """Deletes a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/DeleteDevice
@@ -89,8 +53,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("DeleteDevice", kwargs)
 
     def delete_environment(
-        self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEnvironmentResponseTypeDef]:
         """Deletes an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/DeleteEnvironment
@@ -98,8 +62,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("DeleteEnvironment", kwargs)
 
     def deregister_device(
-        self, **kwargs: Unpack[DeregisterDeviceRequestTypeDef]
-    ) -> TargetResults[DeregisterDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeregisterDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterDeviceResponseTypeDef]:
         """Deregisters a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/DeregisterDevice
@@ -107,8 +71,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("DeregisterDevice", kwargs)
 
     def get_device(
-        self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> TargetResults[GetDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeviceResponseTypeDef]:
         """Returns information for a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/GetDevice
@@ -116,8 +80,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("GetDevice", kwargs)
 
     def get_environment(
-        self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEnvironmentResponseTypeDef]:
         """Returns information for an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/GetEnvironment
@@ -125,8 +89,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("GetEnvironment", kwargs)
 
     def get_software_set(
-        self, **kwargs: Unpack[GetSoftwareSetRequestTypeDef]
-    ) -> TargetResults[GetSoftwareSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSoftwareSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSoftwareSetResponseTypeDef]:
         """Returns information for a software set.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/GetSoftwareSet
@@ -134,8 +98,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("GetSoftwareSet", kwargs)
 
     def list_devices(
-        self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> TargetResults[ListDevicesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDevicesResponseTypeDef]:
         """Returns a list of thin client devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListDevices
@@ -143,8 +107,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("ListDevices", kwargs)
 
     def list_environments(
-        self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Returns a list of environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListEnvironments
@@ -152,8 +116,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("ListEnvironments", kwargs)
 
     def list_software_sets(
-        self, **kwargs: Unpack[ListSoftwareSetsRequestTypeDef]
-    ) -> TargetResults[ListSoftwareSetsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSoftwareSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSoftwareSetsResponseTypeDef]:
         """Returns a list of software sets.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListSoftwareSets
@@ -161,8 +125,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("ListSoftwareSets", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListTagsForResource
@@ -170,8 +134,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/TagResource
@@ -179,8 +143,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UntagResource
@@ -188,8 +152,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_device(
-        self, **kwargs: Unpack[UpdateDeviceRequestTypeDef]
-    ) -> TargetResults[UpdateDeviceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDeviceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDeviceResponseTypeDef]:
         """Updates a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateDevice
@@ -197,8 +161,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("UpdateDevice", kwargs)
 
     def update_environment(
-        self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> TargetResults[UpdateEnvironmentResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateEnvironmentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateEnvironmentResponseTypeDef]:
         """Updates an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateEnvironment
@@ -206,8 +170,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         return self._call("UpdateEnvironment", kwargs)
 
     def update_software_set(
-        self, **kwargs: Unpack[UpdateSoftwareSetRequestTypeDef]
-    ) -> TargetResults[UpdateSoftwareSetResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSoftwareSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSoftwareSetResponseTypeDef]:
         """Updates a software set.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateSoftwareSet
@@ -220,8 +184,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> TargetResults[ListDevicesResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDevicesResponseTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -243,8 +207,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -266,8 +230,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSoftwareSetsRequestTypeDef],
-    ) -> TargetResults[ListSoftwareSetsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSoftwareSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSoftwareSetsResponseTypeDef]:
         """Every page of ListSoftwareSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -288,8 +252,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> Items[DeviceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef],
+    ) -> Items[type_defs.DeviceSummaryTypeDef]:
         """Each element of devices in every page of ListDevices, from every target,
         as its page arrives (tagged with its target).
 
@@ -304,8 +268,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> Items[EnvironmentSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListEnvironmentsRequestTypeDef],
+    ) -> Items[type_defs.EnvironmentSummaryTypeDef]:
         """Each element of environments in every page of ListEnvironments, from every
         target, as its page arrives (tagged with its target).
 
@@ -320,8 +284,8 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSoftwareSetsRequestTypeDef],
-    ) -> Items[SoftwareSetSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSoftwareSetsRequestTypeDef],
+    ) -> Items[type_defs.SoftwareSetSummaryTypeDef]:
         """Each element of softwareSets in every page of ListSoftwareSets, from every
         target, as its page arrives (tagged with its target).
 

@@ -15,161 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        AssociateBrowserSettingsRequestTypeDef,
-        AssociateBrowserSettingsResponseTypeDef,
-        AssociateDataProtectionSettingsRequestTypeDef,
-        AssociateDataProtectionSettingsResponseTypeDef,
-        AssociateIpAccessSettingsRequestTypeDef,
-        AssociateIpAccessSettingsResponseTypeDef,
-        AssociateNetworkSettingsRequestTypeDef,
-        AssociateNetworkSettingsResponseTypeDef,
-        AssociateSessionLoggerRequestTypeDef,
-        AssociateSessionLoggerResponseTypeDef,
-        AssociateTrustStoreRequestTypeDef,
-        AssociateTrustStoreResponseTypeDef,
-        AssociateUserAccessLoggingSettingsRequestTypeDef,
-        AssociateUserAccessLoggingSettingsResponseTypeDef,
-        AssociateUserSettingsRequestTypeDef,
-        AssociateUserSettingsResponseTypeDef,
-        CreateBrowserSettingsRequestTypeDef,
-        CreateBrowserSettingsResponseTypeDef,
-        CreateDataProtectionSettingsRequestTypeDef,
-        CreateDataProtectionSettingsResponseTypeDef,
-        CreateIdentityProviderRequestTypeDef,
-        CreateIdentityProviderResponseTypeDef,
-        CreateIpAccessSettingsRequestTypeDef,
-        CreateIpAccessSettingsResponseTypeDef,
-        CreateNetworkSettingsRequestTypeDef,
-        CreateNetworkSettingsResponseTypeDef,
-        CreatePortalRequestTypeDef,
-        CreatePortalResponseTypeDef,
-        CreateSessionLoggerRequestTypeDef,
-        CreateSessionLoggerResponseTypeDef,
-        CreateTrustStoreRequestTypeDef,
-        CreateTrustStoreResponseTypeDef,
-        CreateUserAccessLoggingSettingsRequestTypeDef,
-        CreateUserAccessLoggingSettingsResponseTypeDef,
-        CreateUserSettingsRequestTypeDef,
-        CreateUserSettingsResponseTypeDef,
-        DataProtectionSettingsSummaryTypeDef,
-        DeleteBrowserSettingsRequestTypeDef,
-        DeleteBrowserSettingsResponseTypeDef,
-        DeleteDataProtectionSettingsRequestTypeDef,
-        DeleteDataProtectionSettingsResponseTypeDef,
-        DeleteIdentityProviderRequestTypeDef,
-        DeleteIdentityProviderResponseTypeDef,
-        DeleteIpAccessSettingsRequestTypeDef,
-        DeleteIpAccessSettingsResponseTypeDef,
-        DeleteNetworkSettingsRequestTypeDef,
-        DeleteNetworkSettingsResponseTypeDef,
-        DeletePortalRequestTypeDef,
-        DeletePortalResponseTypeDef,
-        DeleteSessionLoggerRequestTypeDef,
-        DeleteSessionLoggerResponseTypeDef,
-        DeleteTrustStoreRequestTypeDef,
-        DeleteTrustStoreResponseTypeDef,
-        DeleteUserAccessLoggingSettingsRequestTypeDef,
-        DeleteUserAccessLoggingSettingsResponseTypeDef,
-        DeleteUserSettingsRequestTypeDef,
-        DeleteUserSettingsResponseTypeDef,
-        DisassociateBrowserSettingsRequestTypeDef,
-        DisassociateBrowserSettingsResponseTypeDef,
-        DisassociateDataProtectionSettingsRequestTypeDef,
-        DisassociateDataProtectionSettingsResponseTypeDef,
-        DisassociateIpAccessSettingsRequestTypeDef,
-        DisassociateIpAccessSettingsResponseTypeDef,
-        DisassociateNetworkSettingsRequestTypeDef,
-        DisassociateNetworkSettingsResponseTypeDef,
-        DisassociateSessionLoggerRequestTypeDef,
-        DisassociateSessionLoggerResponseTypeDef,
-        DisassociateTrustStoreRequestTypeDef,
-        DisassociateTrustStoreResponseTypeDef,
-        DisassociateUserAccessLoggingSettingsRequestTypeDef,
-        DisassociateUserAccessLoggingSettingsResponseTypeDef,
-        DisassociateUserSettingsRequestTypeDef,
-        DisassociateUserSettingsResponseTypeDef,
-        ExpireSessionRequestTypeDef,
-        ExpireSessionResponseTypeDef,
-        GetBrowserSettingsRequestTypeDef,
-        GetBrowserSettingsResponseTypeDef,
-        GetDataProtectionSettingsRequestTypeDef,
-        GetDataProtectionSettingsResponseTypeDef,
-        GetIdentityProviderRequestTypeDef,
-        GetIdentityProviderResponseTypeDef,
-        GetIpAccessSettingsRequestTypeDef,
-        GetIpAccessSettingsResponseTypeDef,
-        GetNetworkSettingsRequestTypeDef,
-        GetNetworkSettingsResponseTypeDef,
-        GetPortalRequestTypeDef,
-        GetPortalResponseTypeDef,
-        GetPortalServiceProviderMetadataRequestTypeDef,
-        GetPortalServiceProviderMetadataResponseTypeDef,
-        GetSessionLoggerRequestTypeDef,
-        GetSessionLoggerResponseTypeDef,
-        GetSessionRequestTypeDef,
-        GetSessionResponseTypeDef,
-        GetTrustStoreCertificateRequestTypeDef,
-        GetTrustStoreCertificateResponseTypeDef,
-        GetTrustStoreRequestTypeDef,
-        GetTrustStoreResponseTypeDef,
-        GetUserAccessLoggingSettingsRequestTypeDef,
-        GetUserAccessLoggingSettingsResponseTypeDef,
-        GetUserSettingsRequestTypeDef,
-        GetUserSettingsResponseTypeDef,
-        ListBrowserSettingsRequestTypeDef,
-        ListBrowserSettingsResponseTypeDef,
-        ListDataProtectionSettingsRequestTypeDef,
-        ListDataProtectionSettingsResponseTypeDef,
-        ListIdentityProvidersRequestTypeDef,
-        ListIdentityProvidersResponseTypeDef,
-        ListIpAccessSettingsRequestTypeDef,
-        ListIpAccessSettingsResponseTypeDef,
-        ListNetworkSettingsRequestTypeDef,
-        ListNetworkSettingsResponseTypeDef,
-        ListPortalsRequestTypeDef,
-        ListPortalsResponseTypeDef,
-        ListSessionLoggersRequestTypeDef,
-        ListSessionLoggersResponseTypeDef,
-        ListSessionsRequestTypeDef,
-        ListSessionsResponseTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        ListTrustStoreCertificatesRequestTypeDef,
-        ListTrustStoreCertificatesResponseTypeDef,
-        ListTrustStoresRequestTypeDef,
-        ListTrustStoresResponseTypeDef,
-        ListUserAccessLoggingSettingsRequestTypeDef,
-        ListUserAccessLoggingSettingsResponseTypeDef,
-        ListUserSettingsRequestTypeDef,
-        ListUserSettingsResponseTypeDef,
-        SessionLoggerSummaryTypeDef,
-        SessionSummaryTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateBrowserSettingsRequestTypeDef,
-        UpdateBrowserSettingsResponseTypeDef,
-        UpdateDataProtectionSettingsRequestTypeDef,
-        UpdateDataProtectionSettingsResponseTypeDef,
-        UpdateIdentityProviderRequestTypeDef,
-        UpdateIdentityProviderResponseTypeDef,
-        UpdateIpAccessSettingsRequestTypeDef,
-        UpdateIpAccessSettingsResponseTypeDef,
-        UpdateNetworkSettingsRequestTypeDef,
-        UpdateNetworkSettingsResponseTypeDef,
-        UpdatePortalRequestTypeDef,
-        UpdatePortalResponseTypeDef,
-        UpdateSessionLoggerRequestTypeDef,
-        UpdateSessionLoggerResponseTypeDef,
-        UpdateTrustStoreRequestTypeDef,
-        UpdateTrustStoreResponseTypeDef,
-        UpdateUserAccessLoggingSettingsRequestTypeDef,
-        UpdateUserAccessLoggingSettingsResponseTypeDef,
-        UpdateUserSettingsRequestTypeDef,
-        UpdateUserSettingsResponseTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionWorkSpacesWeb"]
 
@@ -189,8 +35,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def associate_browser_settings(
-        self, **kwargs: Unpack[AssociateBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[AssociateBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateBrowserSettingsResponseTypeDef]:
         """Associates a browser settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateBrowserSettings
@@ -198,8 +44,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateBrowserSettings", kwargs)
 
     def associate_data_protection_settings(
-        self, **kwargs: Unpack[AssociateDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[AssociateDataProtectionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateDataProtectionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateDataProtectionSettingsResponseTypeDef]:
         """Associates a data protection settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateDataProtectionSettings
@@ -207,8 +53,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateDataProtectionSettings", kwargs)
 
     def associate_ip_access_settings(
-        self, **kwargs: Unpack[AssociateIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[AssociateIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateIpAccessSettingsResponseTypeDef]:
         """Associates an IP access settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateIpAccessSettings
@@ -216,8 +62,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateIpAccessSettings", kwargs)
 
     def associate_network_settings(
-        self, **kwargs: Unpack[AssociateNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[AssociateNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateNetworkSettingsResponseTypeDef]:
         """Associates a network settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateNetworkSettings
@@ -225,8 +71,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateNetworkSettings", kwargs)
 
     def associate_session_logger(
-        self, **kwargs: Unpack[AssociateSessionLoggerRequestTypeDef]
-    ) -> TargetResults[AssociateSessionLoggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateSessionLoggerRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateSessionLoggerResponseTypeDef]:
         """Associates a session logger with a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateSessionLogger
@@ -234,8 +80,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateSessionLogger", kwargs)
 
     def associate_trust_store(
-        self, **kwargs: Unpack[AssociateTrustStoreRequestTypeDef]
-    ) -> TargetResults[AssociateTrustStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateTrustStoreResponseTypeDef]:
         """Associates a trust store with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateTrustStore
@@ -243,8 +89,9 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateTrustStore", kwargs)
 
     def associate_user_access_logging_settings(
-        self, **kwargs: Unpack[AssociateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[AssociateUserAccessLoggingSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.AssociateUserAccessLoggingSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateUserAccessLoggingSettingsResponseTypeDef]:
         """Associates a user access logging settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateUserAccessLoggingSettings
@@ -252,8 +99,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateUserAccessLoggingSettings", kwargs)
 
     def associate_user_settings(
-        self, **kwargs: Unpack[AssociateUserSettingsRequestTypeDef]
-    ) -> TargetResults[AssociateUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.AssociateUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateUserSettingsResponseTypeDef]:
         """Associates a user settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateUserSettings
@@ -261,8 +108,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("AssociateUserSettings", kwargs)
 
     def create_browser_settings(
-        self, **kwargs: Unpack[CreateBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[CreateBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBrowserSettingsResponseTypeDef]:
         """Creates a browser settings resource that can be associated with a web
         portal. Once associated with a web portal, browser settings control how
         the browser will behave once a user starts a streaming session for the web
@@ -273,8 +120,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateBrowserSettings", kwargs)
 
     def create_data_protection_settings(
-        self, **kwargs: Unpack[CreateDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[CreateDataProtectionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateDataProtectionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataProtectionSettingsResponseTypeDef]:
         """Creates a data protection settings resource that can be associated with a
         web portal.
 
@@ -283,8 +130,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateDataProtectionSettings", kwargs)
 
     def create_identity_provider(
-        self, **kwargs: Unpack[CreateIdentityProviderRequestTypeDef]
-    ) -> TargetResults[CreateIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIdentityProviderResponseTypeDef]:
         """Creates an identity provider resource that is then associated with a web
         portal.
 
@@ -293,8 +140,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateIdentityProvider", kwargs)
 
     def create_ip_access_settings(
-        self, **kwargs: Unpack[CreateIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[CreateIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIpAccessSettingsResponseTypeDef]:
         """Creates an IP access settings resource that can be associated with a web
         portal.
 
@@ -303,8 +150,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateIpAccessSettings", kwargs)
 
     def create_network_settings(
-        self, **kwargs: Unpack[CreateNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[CreateNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateNetworkSettingsResponseTypeDef]:
         """Creates a network settings resource that can be associated with a web
         portal. Once associated with a web portal, network settings define how
         streaming instances will connect with your specified VPC.
@@ -314,8 +161,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateNetworkSettings", kwargs)
 
     def create_portal(
-        self, **kwargs: Unpack[CreatePortalRequestTypeDef]
-    ) -> TargetResults[CreatePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreatePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePortalResponseTypeDef]:
         """Creates a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/CreatePortal
@@ -323,8 +170,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreatePortal", kwargs)
 
     def create_session_logger(
-        self, **kwargs: Unpack[CreateSessionLoggerRequestTypeDef]
-    ) -> TargetResults[CreateSessionLoggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSessionLoggerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSessionLoggerResponseTypeDef]:
         """Creates a session logger.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/CreateSessionLogger
@@ -332,8 +179,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateSessionLogger", kwargs)
 
     def create_trust_store(
-        self, **kwargs: Unpack[CreateTrustStoreRequestTypeDef]
-    ) -> TargetResults[CreateTrustStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrustStoreResponseTypeDef]:
         """Creates a trust store that can be associated with a web portal. A trust
         store contains certificate authority (CA) certificates. Once associated
         with a web portal, the browser in a streaming session will recognize
@@ -347,8 +194,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateTrustStore", kwargs)
 
     def create_user_access_logging_settings(
-        self, **kwargs: Unpack[CreateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[CreateUserAccessLoggingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserAccessLoggingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserAccessLoggingSettingsResponseTypeDef]:
         """Creates a user access logging settings resource that can be associated
         with a web portal.
 
@@ -357,8 +204,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateUserAccessLoggingSettings", kwargs)
 
     def create_user_settings(
-        self, **kwargs: Unpack[CreateUserSettingsRequestTypeDef]
-    ) -> TargetResults[CreateUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserSettingsResponseTypeDef]:
         """Creates a user settings resource that can be associated with a web portal.
         Once associated with a web portal, user settings control how users can
         transfer data between a streaming session and the their local devices.
@@ -368,8 +215,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("CreateUserSettings", kwargs)
 
     def delete_browser_settings(
-        self, **kwargs: Unpack[DeleteBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBrowserSettingsResponseTypeDef]:
         """Deletes browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteBrowserSettings
@@ -377,8 +224,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteBrowserSettings", kwargs)
 
     def delete_data_protection_settings(
-        self, **kwargs: Unpack[DeleteDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteDataProtectionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteDataProtectionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataProtectionSettingsResponseTypeDef]:
         """Deletes data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteDataProtectionSettings
@@ -386,8 +233,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteDataProtectionSettings", kwargs)
 
     def delete_identity_provider(
-        self, **kwargs: Unpack[DeleteIdentityProviderRequestTypeDef]
-    ) -> TargetResults[DeleteIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIdentityProviderResponseTypeDef]:
         """Deletes the identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteIdentityProvider
@@ -395,8 +242,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteIdentityProvider", kwargs)
 
     def delete_ip_access_settings(
-        self, **kwargs: Unpack[DeleteIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIpAccessSettingsResponseTypeDef]:
         """Deletes IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteIpAccessSettings
@@ -404,8 +251,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteIpAccessSettings", kwargs)
 
     def delete_network_settings(
-        self, **kwargs: Unpack[DeleteNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteNetworkSettingsResponseTypeDef]:
         """Deletes network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteNetworkSettings
@@ -413,8 +260,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteNetworkSettings", kwargs)
 
     def delete_portal(
-        self, **kwargs: Unpack[DeletePortalRequestTypeDef]
-    ) -> TargetResults[DeletePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeletePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePortalResponseTypeDef]:
         """Deletes a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeletePortal
@@ -422,8 +269,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeletePortal", kwargs)
 
     def delete_session_logger(
-        self, **kwargs: Unpack[DeleteSessionLoggerRequestTypeDef]
-    ) -> TargetResults[DeleteSessionLoggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSessionLoggerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSessionLoggerResponseTypeDef]:
         """Deletes a session logger resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteSessionLogger
@@ -431,8 +278,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteSessionLogger", kwargs)
 
     def delete_trust_store(
-        self, **kwargs: Unpack[DeleteTrustStoreRequestTypeDef]
-    ) -> TargetResults[DeleteTrustStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrustStoreResponseTypeDef]:
         """Deletes the trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteTrustStore
@@ -440,8 +287,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteTrustStore", kwargs)
 
     def delete_user_access_logging_settings(
-        self, **kwargs: Unpack[DeleteUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteUserAccessLoggingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserAccessLoggingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserAccessLoggingSettingsResponseTypeDef]:
         """Deletes user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteUserAccessLoggingSettings
@@ -449,8 +296,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteUserAccessLoggingSettings", kwargs)
 
     def delete_user_settings(
-        self, **kwargs: Unpack[DeleteUserSettingsRequestTypeDef]
-    ) -> TargetResults[DeleteUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserSettingsResponseTypeDef]:
         """Deletes user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteUserSettings
@@ -458,8 +305,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DeleteUserSettings", kwargs)
 
     def disassociate_browser_settings(
-        self, **kwargs: Unpack[DisassociateBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[DisassociateBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateBrowserSettingsResponseTypeDef]:
         """Disassociates browser settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateBrowserSettings
@@ -467,8 +314,9 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateBrowserSettings", kwargs)
 
     def disassociate_data_protection_settings(
-        self, **kwargs: Unpack[DisassociateDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[DisassociateDataProtectionSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateDataProtectionSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateDataProtectionSettingsResponseTypeDef]:
         """Disassociates data protection settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateDataProtectionSettings
@@ -476,8 +324,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateDataProtectionSettings", kwargs)
 
     def disassociate_ip_access_settings(
-        self, **kwargs: Unpack[DisassociateIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[DisassociateIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateIpAccessSettingsResponseTypeDef]:
         """Disassociates IP access settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateIpAccessSettings
@@ -485,8 +333,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateIpAccessSettings", kwargs)
 
     def disassociate_network_settings(
-        self, **kwargs: Unpack[DisassociateNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[DisassociateNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateNetworkSettingsResponseTypeDef]:
         """Disassociates network settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateNetworkSettings
@@ -494,8 +342,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateNetworkSettings", kwargs)
 
     def disassociate_session_logger(
-        self, **kwargs: Unpack[DisassociateSessionLoggerRequestTypeDef]
-    ) -> TargetResults[DisassociateSessionLoggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateSessionLoggerRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateSessionLoggerResponseTypeDef]:
         """Disassociates a session logger from a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateSessionLogger
@@ -503,8 +351,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateSessionLogger", kwargs)
 
     def disassociate_trust_store(
-        self, **kwargs: Unpack[DisassociateTrustStoreRequestTypeDef]
-    ) -> TargetResults[DisassociateTrustStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateTrustStoreResponseTypeDef]:
         """Disassociates a trust store from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateTrustStore
@@ -512,8 +360,9 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateTrustStore", kwargs)
 
     def disassociate_user_access_logging_settings(
-        self, **kwargs: Unpack[DisassociateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[DisassociateUserAccessLoggingSettingsResponseTypeDef]:
+        self,
+        **kwargs: Unpack[type_defs.DisassociateUserAccessLoggingSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateUserAccessLoggingSettingsResponseTypeDef]:
         """Disassociates user access logging settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateUserAccessLoggingSettings
@@ -521,8 +370,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateUserAccessLoggingSettings", kwargs)
 
     def disassociate_user_settings(
-        self, **kwargs: Unpack[DisassociateUserSettingsRequestTypeDef]
-    ) -> TargetResults[DisassociateUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.DisassociateUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateUserSettingsResponseTypeDef]:
         """Disassociates user settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateUserSettings
@@ -530,8 +379,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("DisassociateUserSettings", kwargs)
 
     def expire_session(
-        self, **kwargs: Unpack[ExpireSessionRequestTypeDef]
-    ) -> TargetResults[ExpireSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ExpireSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExpireSessionResponseTypeDef]:
         """Expires an active secure browser session.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ExpireSession
@@ -539,8 +388,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ExpireSession", kwargs)
 
     def get_browser_settings(
-        self, **kwargs: Unpack[GetBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[GetBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBrowserSettingsResponseTypeDef]:
         """Gets browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetBrowserSettings
@@ -548,8 +397,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetBrowserSettings", kwargs)
 
     def get_data_protection_settings(
-        self, **kwargs: Unpack[GetDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[GetDataProtectionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetDataProtectionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataProtectionSettingsResponseTypeDef]:
         """Gets the data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetDataProtectionSettings
@@ -557,8 +406,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetDataProtectionSettings", kwargs)
 
     def get_identity_provider(
-        self, **kwargs: Unpack[GetIdentityProviderRequestTypeDef]
-    ) -> TargetResults[GetIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIdentityProviderResponseTypeDef]:
         """Gets the identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetIdentityProvider
@@ -566,8 +415,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetIdentityProvider", kwargs)
 
     def get_ip_access_settings(
-        self, **kwargs: Unpack[GetIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[GetIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpAccessSettingsResponseTypeDef]:
         """Gets the IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetIpAccessSettings
@@ -575,8 +424,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetIpAccessSettings", kwargs)
 
     def get_network_settings(
-        self, **kwargs: Unpack[GetNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[GetNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetNetworkSettingsResponseTypeDef]:
         """Gets the network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetNetworkSettings
@@ -584,8 +433,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetNetworkSettings", kwargs)
 
     def get_portal(
-        self, **kwargs: Unpack[GetPortalRequestTypeDef]
-    ) -> TargetResults[GetPortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPortalResponseTypeDef]:
         """Gets the web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetPortal
@@ -593,8 +442,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetPortal", kwargs)
 
     def get_portal_service_provider_metadata(
-        self, **kwargs: Unpack[GetPortalServiceProviderMetadataRequestTypeDef]
-    ) -> TargetResults[GetPortalServiceProviderMetadataResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetPortalServiceProviderMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPortalServiceProviderMetadataResponseTypeDef]:
         """Gets the service provider metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetPortalServiceProviderMetadata
@@ -602,8 +451,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetPortalServiceProviderMetadata", kwargs)
 
     def get_session(
-        self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> TargetResults[GetSessionResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionResponseTypeDef]:
         """Gets information for a secure browser session.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetSession
@@ -611,8 +460,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetSession", kwargs)
 
     def get_session_logger(
-        self, **kwargs: Unpack[GetSessionLoggerRequestTypeDef]
-    ) -> TargetResults[GetSessionLoggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSessionLoggerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionLoggerResponseTypeDef]:
         """Gets details about a specific session logger resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetSessionLogger
@@ -620,8 +469,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetSessionLogger", kwargs)
 
     def get_trust_store(
-        self, **kwargs: Unpack[GetTrustStoreRequestTypeDef]
-    ) -> TargetResults[GetTrustStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrustStoreResponseTypeDef]:
         """Gets the trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetTrustStore
@@ -629,8 +478,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetTrustStore", kwargs)
 
     def get_trust_store_certificate(
-        self, **kwargs: Unpack[GetTrustStoreCertificateRequestTypeDef]
-    ) -> TargetResults[GetTrustStoreCertificateResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTrustStoreCertificateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrustStoreCertificateResponseTypeDef]:
         """Gets the trust store certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetTrustStoreCertificate
@@ -638,8 +487,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetTrustStoreCertificate", kwargs)
 
     def get_user_access_logging_settings(
-        self, **kwargs: Unpack[GetUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[GetUserAccessLoggingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserAccessLoggingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserAccessLoggingSettingsResponseTypeDef]:
         """Gets user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetUserAccessLoggingSettings
@@ -647,8 +496,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetUserAccessLoggingSettings", kwargs)
 
     def get_user_settings(
-        self, **kwargs: Unpack[GetUserSettingsRequestTypeDef]
-    ) -> TargetResults[GetUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserSettingsResponseTypeDef]:
         """Gets user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetUserSettings
@@ -656,8 +505,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("GetUserSettings", kwargs)
 
     def list_browser_settings(
-        self, **kwargs: Unpack[ListBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[ListBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBrowserSettingsResponseTypeDef]:
         """Retrieves a list of browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListBrowserSettings
@@ -665,8 +514,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListBrowserSettings", kwargs)
 
     def list_data_protection_settings(
-        self, **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[ListDataProtectionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListDataProtectionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataProtectionSettingsResponseTypeDef]:
         """Retrieves a list of data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListDataProtectionSettings
@@ -674,8 +523,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListDataProtectionSettings", kwargs)
 
     def list_identity_providers(
-        self, **kwargs: Unpack[ListIdentityProvidersRequestTypeDef]
-    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIdentityProvidersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityProvidersResponseTypeDef]:
         """Retrieves a list of identity providers for a specific web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListIdentityProviders
@@ -683,8 +532,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListIdentityProviders", kwargs)
 
     def list_ip_access_settings(
-        self, **kwargs: Unpack[ListIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[ListIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIpAccessSettingsResponseTypeDef]:
         """Retrieves a list of IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListIpAccessSettings
@@ -692,8 +541,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListIpAccessSettings", kwargs)
 
     def list_network_settings(
-        self, **kwargs: Unpack[ListNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[ListNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkSettingsResponseTypeDef]:
         """Retrieves a list of network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListNetworkSettings
@@ -701,8 +550,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListNetworkSettings", kwargs)
 
     def list_portals(
-        self, **kwargs: Unpack[ListPortalsRequestTypeDef]
-    ) -> TargetResults[ListPortalsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPortalsResponseTypeDef]:
         """Retrieves a list or web portals.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListPortals
@@ -710,8 +559,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListPortals", kwargs)
 
     def list_session_loggers(
-        self, **kwargs: Unpack[ListSessionLoggersRequestTypeDef]
-    ) -> TargetResults[ListSessionLoggersResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionLoggersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionLoggersResponseTypeDef]:
         """Lists all available session logger resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListSessionLoggers
@@ -719,8 +568,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListSessionLoggers", kwargs)
 
     def list_sessions(
-        self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Lists information for multiple secure browser sessions from a specific
         portal.
 
@@ -729,8 +578,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListSessions", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListTagsForResource
@@ -738,8 +587,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def list_trust_store_certificates(
-        self, **kwargs: Unpack[ListTrustStoreCertificatesRequestTypeDef]
-    ) -> TargetResults[ListTrustStoreCertificatesResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrustStoreCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustStoreCertificatesResponseTypeDef]:
         """Retrieves a list of trust store certificates.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListTrustStoreCertificates
@@ -747,8 +596,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListTrustStoreCertificates", kwargs)
 
     def list_trust_stores(
-        self, **kwargs: Unpack[ListTrustStoresRequestTypeDef]
-    ) -> TargetResults[ListTrustStoresResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTrustStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustStoresResponseTypeDef]:
         """Retrieves a list of trust stores.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListTrustStores
@@ -756,8 +605,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListTrustStores", kwargs)
 
     def list_user_access_logging_settings(
-        self, **kwargs: Unpack[ListUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[ListUserAccessLoggingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserAccessLoggingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserAccessLoggingSettingsResponseTypeDef]:
         """Retrieves a list of user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListUserAccessLoggingSettings
@@ -765,8 +614,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListUserAccessLoggingSettings", kwargs)
 
     def list_user_settings(
-        self, **kwargs: Unpack[ListUserSettingsRequestTypeDef]
-    ) -> TargetResults[ListUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserSettingsResponseTypeDef]:
         """Retrieves a list of user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListUserSettings
@@ -774,8 +623,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("ListUserSettings", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Adds or overwrites one or more tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/TagResource
@@ -783,8 +632,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UntagResource
@@ -792,8 +641,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_browser_settings(
-        self, **kwargs: Unpack[UpdateBrowserSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateBrowserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateBrowserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBrowserSettingsResponseTypeDef]:
         """Updates browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateBrowserSettings
@@ -801,8 +650,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateBrowserSettings", kwargs)
 
     def update_data_protection_settings(
-        self, **kwargs: Unpack[UpdateDataProtectionSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateDataProtectionSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateDataProtectionSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataProtectionSettingsResponseTypeDef]:
         """Updates data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateDataProtectionSettings
@@ -810,8 +659,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateDataProtectionSettings", kwargs)
 
     def update_identity_provider(
-        self, **kwargs: Unpack[UpdateIdentityProviderRequestTypeDef]
-    ) -> TargetResults[UpdateIdentityProviderResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIdentityProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdentityProviderResponseTypeDef]:
         """Updates the identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateIdentityProvider
@@ -819,8 +668,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateIdentityProvider", kwargs)
 
     def update_ip_access_settings(
-        self, **kwargs: Unpack[UpdateIpAccessSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateIpAccessSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIpAccessSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIpAccessSettingsResponseTypeDef]:
         """Updates IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateIpAccessSettings
@@ -828,8 +677,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateIpAccessSettings", kwargs)
 
     def update_network_settings(
-        self, **kwargs: Unpack[UpdateNetworkSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateNetworkSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateNetworkSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateNetworkSettingsResponseTypeDef]:
         """Updates network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateNetworkSettings
@@ -837,8 +686,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateNetworkSettings", kwargs)
 
     def update_portal(
-        self, **kwargs: Unpack[UpdatePortalRequestTypeDef]
-    ) -> TargetResults[UpdatePortalResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdatePortalRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePortalResponseTypeDef]:
         """Updates a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdatePortal
@@ -846,8 +695,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdatePortal", kwargs)
 
     def update_session_logger(
-        self, **kwargs: Unpack[UpdateSessionLoggerRequestTypeDef]
-    ) -> TargetResults[UpdateSessionLoggerResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSessionLoggerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSessionLoggerResponseTypeDef]:
         """Updates the details of a session logger.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateSessionLogger
@@ -855,8 +704,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateSessionLogger", kwargs)
 
     def update_trust_store(
-        self, **kwargs: Unpack[UpdateTrustStoreRequestTypeDef]
-    ) -> TargetResults[UpdateTrustStoreResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTrustStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTrustStoreResponseTypeDef]:
         """Updates the trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateTrustStore
@@ -864,8 +713,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateTrustStore", kwargs)
 
     def update_user_access_logging_settings(
-        self, **kwargs: Unpack[UpdateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateUserAccessLoggingSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserAccessLoggingSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserAccessLoggingSettingsResponseTypeDef]:
         """Updates the user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateUserAccessLoggingSettings
@@ -873,8 +722,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         return self._call("UpdateUserAccessLoggingSettings", kwargs)
 
     def update_user_settings(
-        self, **kwargs: Unpack[UpdateUserSettingsRequestTypeDef]
-    ) -> TargetResults[UpdateUserSettingsResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateUserSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserSettingsResponseTypeDef]:
         """Updates the user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateUserSettings
@@ -887,8 +736,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef],
-    ) -> TargetResults[ListDataProtectionSettingsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataProtectionSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataProtectionSettingsResponseTypeDef]:
         """Every page of ListDataProtectionSettings in every target, merged per
         target (botocore's build_full_result).
 
@@ -910,8 +759,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionLoggersRequestTypeDef],
-    ) -> TargetResults[ListSessionLoggersResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionLoggersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionLoggersResponseTypeDef]:
         """Every page of ListSessionLoggers in every target, merged per target
         (botocore's build_full_result).
 
@@ -933,8 +782,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> TargetResults[ListSessionsResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -956,8 +805,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef],
-    ) -> Items[DataProtectionSettingsSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListDataProtectionSettingsRequestTypeDef],
+    ) -> Items[type_defs.DataProtectionSettingsSummaryTypeDef]:
         """Each element of dataProtectionSettings in every page of
         ListDataProtectionSettings, from every target, as its page arrives (tagged
         with its target).
@@ -976,8 +825,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionLoggersRequestTypeDef],
-    ) -> Items[SessionLoggerSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionLoggersRequestTypeDef],
+    ) -> Items[type_defs.SessionLoggerSummaryTypeDef]:
         """Each element of sessionLoggers in every page of ListSessionLoggers, from
         every target, as its page arrives (tagged with its target).
 
@@ -992,8 +841,8 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> Items[SessionSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionSummaryTypeDef]:
         """Each element of sessions in every page of ListSessions, from every target,
         as its page arrives (tagged with its target).
 

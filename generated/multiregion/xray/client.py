@@ -15,91 +15,7 @@ if TYPE_CHECKING:
     from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
-    from .type_defs import (
-        BatchGetTracesRequestTypeDef,
-        BatchGetTracesResultTypeDef,
-        CancelTraceRetrievalRequestTypeDef,
-        CancelTraceRetrievalResultTypeDef,
-        CreateGroupRequestTypeDef,
-        CreateGroupResultTypeDef,
-        CreateSamplingRuleRequestTypeDef,
-        CreateSamplingRuleResultTypeDef,
-        DeleteGroupRequestTypeDef,
-        DeleteGroupResultTypeDef,
-        DeleteResourcePolicyRequestTypeDef,
-        DeleteResourcePolicyResultTypeDef,
-        DeleteSamplingRuleRequestTypeDef,
-        DeleteSamplingRuleResultTypeDef,
-        GetEncryptionConfigResultTypeDef,
-        GetGroupRequestTypeDef,
-        GetGroupResultTypeDef,
-        GetGroupsRequestTypeDef,
-        GetGroupsResultTypeDef,
-        GetIndexingRulesRequestTypeDef,
-        GetIndexingRulesResultTypeDef,
-        GetInsightEventsRequestTypeDef,
-        GetInsightEventsResultTypeDef,
-        GetInsightImpactGraphRequestTypeDef,
-        GetInsightImpactGraphResultTypeDef,
-        GetInsightRequestTypeDef,
-        GetInsightResultTypeDef,
-        GetInsightSummariesRequestTypeDef,
-        GetInsightSummariesResultTypeDef,
-        GetRetrievedTracesGraphRequestTypeDef,
-        GetRetrievedTracesGraphResultTypeDef,
-        GetSamplingRulesRequestTypeDef,
-        GetSamplingRulesResultTypeDef,
-        GetSamplingStatisticSummariesRequestTypeDef,
-        GetSamplingStatisticSummariesResultTypeDef,
-        GetSamplingTargetsRequestTypeDef,
-        GetSamplingTargetsResultTypeDef,
-        GetServiceGraphRequestTypeDef,
-        GetServiceGraphResultTypeDef,
-        GetTimeSeriesServiceStatisticsRequestTypeDef,
-        GetTimeSeriesServiceStatisticsResultTypeDef,
-        GetTraceGraphRequestTypeDef,
-        GetTraceGraphResultTypeDef,
-        GetTraceSegmentDestinationResultTypeDef,
-        GetTraceSummariesRequestTypeDef,
-        GetTraceSummariesResultTypeDef,
-        GroupSummaryTypeDef,
-        ListResourcePoliciesRequestTypeDef,
-        ListResourcePoliciesResultTypeDef,
-        ListRetrievedTracesRequestTypeDef,
-        ListRetrievedTracesResultTypeDef,
-        ListTagsForResourceRequestTypeDef,
-        ListTagsForResourceResponseTypeDef,
-        PutEncryptionConfigRequestTypeDef,
-        PutEncryptionConfigResultTypeDef,
-        PutResourcePolicyRequestTypeDef,
-        PutResourcePolicyResultTypeDef,
-        PutTelemetryRecordsRequestTypeDef,
-        PutTelemetryRecordsResultTypeDef,
-        PutTraceSegmentsRequestTypeDef,
-        PutTraceSegmentsResultTypeDef,
-        ResourcePolicyTypeDef,
-        SamplingRuleRecordTypeDef,
-        SamplingStatisticSummaryTypeDef,
-        ServiceTypeDef,
-        StartTraceRetrievalRequestTypeDef,
-        StartTraceRetrievalResultTypeDef,
-        TagResourceRequestTypeDef,
-        TagResourceResponseTypeDef,
-        TagTypeDef,
-        TimeSeriesServiceStatisticsTypeDef,
-        TraceSummaryTypeDef,
-        TraceTypeDef,
-        UntagResourceRequestTypeDef,
-        UntagResourceResponseTypeDef,
-        UpdateGroupRequestTypeDef,
-        UpdateGroupResultTypeDef,
-        UpdateIndexingRuleRequestTypeDef,
-        UpdateIndexingRuleResultTypeDef,
-        UpdateSamplingRuleRequestTypeDef,
-        UpdateSamplingRuleResultTypeDef,
-        UpdateTraceSegmentDestinationRequestTypeDef,
-        UpdateTraceSegmentDestinationResultTypeDef,
-    )
+    from . import type_defs
 
 __all__ = ["MultiRegionXRay"]
 
@@ -113,8 +29,8 @@ class MultiRegionXRay(MultiRegionClient):
     _generated_from = BOTOCORE_VERSION
 
     def batch_get_traces(
-        self, **kwargs: Unpack[BatchGetTracesRequestTypeDef]
-    ) -> TargetResults[BatchGetTracesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.BatchGetTracesRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetTracesResultTypeDef]:
         """You cannot find traces through this API if Transaction Search is enabled
         since trace is not indexed in X-Ray.
 
@@ -123,8 +39,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("BatchGetTraces", kwargs)
 
     def cancel_trace_retrieval(
-        self, **kwargs: Unpack[CancelTraceRetrievalRequestTypeDef]
-    ) -> TargetResults[CancelTraceRetrievalResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CancelTraceRetrievalRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelTraceRetrievalResultTypeDef]:
         """Cancels an ongoing trace retrieval job initiated by StartTraceRetrieval
         using the provided RetrievalToken. A successful cancellation will return
         an HTTP 200 response.
@@ -134,8 +50,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("CancelTraceRetrieval", kwargs)
 
     def create_group(
-        self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> TargetResults[CreateGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGroupResultTypeDef]:
         """Creates a group resource with a name and a filter expression.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/CreateGroup
@@ -143,8 +59,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("CreateGroup", kwargs)
 
     def create_sampling_rule(
-        self, **kwargs: Unpack[CreateSamplingRuleRequestTypeDef]
-    ) -> TargetResults[CreateSamplingRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.CreateSamplingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSamplingRuleResultTypeDef]:
         """Creates a rule to control sampling behavior for instrumented applications.
         Services retrieve rules with GetSamplingRules, and evaluate each rule in
         ascending order of priority for each request. If a rule matches, the
@@ -158,8 +74,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("CreateSamplingRule", kwargs)
 
     def delete_group(
-        self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> TargetResults[DeleteGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGroupResultTypeDef]:
         """Deletes a group resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/DeleteGroup
@@ -167,8 +83,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("DeleteGroup", kwargs)
 
     def delete_resource_policy(
-        self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> TargetResults[DeleteResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResultTypeDef]:
         """Deletes a resource policy from the target Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/DeleteResourcePolicy
@@ -176,15 +92,17 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("DeleteResourcePolicy", kwargs)
 
     def delete_sampling_rule(
-        self, **kwargs: Unpack[DeleteSamplingRuleRequestTypeDef]
-    ) -> TargetResults[DeleteSamplingRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.DeleteSamplingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSamplingRuleResultTypeDef]:
         """Deletes a sampling rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/DeleteSamplingRule
         """
         return self._call("DeleteSamplingRule", kwargs)
 
-    def get_encryption_config(self) -> TargetResults[GetEncryptionConfigResultTypeDef]:
+    def get_encryption_config(
+        self,
+    ) -> TargetResults[type_defs.GetEncryptionConfigResultTypeDef]:
         """Retrieves the current encryption configuration for X-Ray data.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetEncryptionConfig
@@ -192,8 +110,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetEncryptionConfig", {})
 
     def get_group(
-        self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> TargetResults[GetGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupResultTypeDef]:
         """Retrieves group resource details.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetGroup
@@ -201,8 +119,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetGroup", kwargs)
 
     def get_groups(
-        self, **kwargs: Unpack[GetGroupsRequestTypeDef]
-    ) -> TargetResults[GetGroupsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGroupsResultTypeDef]:
         """Retrieves all active group details.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetGroups
@@ -210,8 +128,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetGroups", kwargs)
 
     def get_indexing_rules(
-        self, **kwargs: Unpack[GetIndexingRulesRequestTypeDef]
-    ) -> TargetResults[GetIndexingRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetIndexingRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIndexingRulesResultTypeDef]:
         """Retrieves all indexing rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetIndexingRules
@@ -219,8 +137,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetIndexingRules", kwargs)
 
     def get_insight(
-        self, **kwargs: Unpack[GetInsightRequestTypeDef]
-    ) -> TargetResults[GetInsightResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightResultTypeDef]:
         """Retrieves the summary information of an insight. This includes impact to
         clients and root cause services, the top anomalous services, the category,
         the state of the insight, and the start and end time of the insight.
@@ -230,8 +148,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetInsight", kwargs)
 
     def get_insight_events(
-        self, **kwargs: Unpack[GetInsightEventsRequestTypeDef]
-    ) -> TargetResults[GetInsightEventsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightEventsResultTypeDef]:
         """X-Ray reevaluates insights periodically until they're resolved, and
         records each intermediate state as an event. You can review an insight's
         events in the Impact Timeline on the Inspect page in the X-Ray console.
@@ -241,8 +159,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetInsightEvents", kwargs)
 
     def get_insight_impact_graph(
-        self, **kwargs: Unpack[GetInsightImpactGraphRequestTypeDef]
-    ) -> TargetResults[GetInsightImpactGraphResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightImpactGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightImpactGraphResultTypeDef]:
         """Retrieves a service graph structure filtered by the specified insight. The
         service graph is limited to only structural information. For a complete
         service graph, use this API with the GetServiceGraph API.
@@ -252,8 +170,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetInsightImpactGraph", kwargs)
 
     def get_insight_summaries(
-        self, **kwargs: Unpack[GetInsightSummariesRequestTypeDef]
-    ) -> TargetResults[GetInsightSummariesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetInsightSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInsightSummariesResultTypeDef]:
         """Retrieves the summaries of all insights in the specified group matching
         the provided filter values.
 
@@ -262,8 +180,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetInsightSummaries", kwargs)
 
     def get_retrieved_traces_graph(
-        self, **kwargs: Unpack[GetRetrievedTracesGraphRequestTypeDef]
-    ) -> TargetResults[GetRetrievedTracesGraphResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetRetrievedTracesGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRetrievedTracesGraphResultTypeDef]:
         """Retrieves a service graph for traces based on the specified RetrievalToken
         from the CloudWatch log group generated by Transaction Search. This API
         does not initiate a retrieval job. You must first execute
@@ -274,8 +192,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetRetrievedTracesGraph", kwargs)
 
     def get_sampling_rules(
-        self, **kwargs: Unpack[GetSamplingRulesRequestTypeDef]
-    ) -> TargetResults[GetSamplingRulesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSamplingRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSamplingRulesResultTypeDef]:
         """Retrieves all sampling rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetSamplingRules
@@ -283,8 +201,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetSamplingRules", kwargs)
 
     def get_sampling_statistic_summaries(
-        self, **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef]
-    ) -> TargetResults[GetSamplingStatisticSummariesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSamplingStatisticSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSamplingStatisticSummariesResultTypeDef]:
         """Retrieves information about recent sampling results for all sampling
         rules.
 
@@ -293,8 +211,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetSamplingStatisticSummaries", kwargs)
 
     def get_sampling_targets(
-        self, **kwargs: Unpack[GetSamplingTargetsRequestTypeDef]
-    ) -> TargetResults[GetSamplingTargetsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetSamplingTargetsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSamplingTargetsResultTypeDef]:
         """Requests a sampling quota for rules that the service is using to sample
         requests.
 
@@ -303,8 +221,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetSamplingTargets", kwargs)
 
     def get_service_graph(
-        self, **kwargs: Unpack[GetServiceGraphRequestTypeDef]
-    ) -> TargetResults[GetServiceGraphResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetServiceGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.GetServiceGraphResultTypeDef]:
         """Retrieves a document that describes services that process incoming
         requests, and downstream services that they call as a result. Root
         services process incoming requests and make calls to downstream services.
@@ -317,8 +235,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetServiceGraph", kwargs)
 
     def get_time_series_service_statistics(
-        self, **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef]
-    ) -> TargetResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTimeSeriesServiceStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTimeSeriesServiceStatisticsResultTypeDef]:
         """Get an aggregation of service statistics defined by a specific time range.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTimeSeriesServiceStatistics
@@ -326,8 +244,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetTimeSeriesServiceStatistics", kwargs)
 
     def get_trace_graph(
-        self, **kwargs: Unpack[GetTraceGraphRequestTypeDef]
-    ) -> TargetResults[GetTraceGraphResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTraceGraphRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTraceGraphResultTypeDef]:
         """Retrieves a service graph for one or more specific trace IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTraceGraph
@@ -336,7 +254,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_trace_segment_destination(
         self,
-    ) -> TargetResults[GetTraceSegmentDestinationResultTypeDef]:
+    ) -> TargetResults[type_defs.GetTraceSegmentDestinationResultTypeDef]:
         """Retrieves the current destination of data sent to PutTraceSegments and
         OpenTelemetry protocol (OTLP) endpoint. The Transaction Search feature
         requires a CloudWatchLogs destination. For more information, see
@@ -347,8 +265,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetTraceSegmentDestination", {})
 
     def get_trace_summaries(
-        self, **kwargs: Unpack[GetTraceSummariesRequestTypeDef]
-    ) -> TargetResults[GetTraceSummariesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.GetTraceSummariesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTraceSummariesResultTypeDef]:
         """Retrieves IDs and annotations for traces available for a specified time
         frame using an optional filter. To get the full traces, pass the trace IDs
         to BatchGetTraces.
@@ -358,8 +276,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("GetTraceSummaries", kwargs)
 
     def list_resource_policies(
-        self, **kwargs: Unpack[ListResourcePoliciesRequestTypeDef]
-    ) -> TargetResults[ListResourcePoliciesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcePoliciesResultTypeDef]:
         """Returns the list of resource policies in the target Amazon Web Services
         account.
 
@@ -368,8 +286,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("ListResourcePolicies", kwargs)
 
     def list_retrieved_traces(
-        self, **kwargs: Unpack[ListRetrievedTracesRequestTypeDef]
-    ) -> TargetResults[ListRetrievedTracesResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListRetrievedTracesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRetrievedTracesResultTypeDef]:
         """Retrieves a list of traces for a given RetrievalToken from the CloudWatch
         log group generated by Transaction Search. For information on what each
         trace returns, see BatchGetTraces.
@@ -379,8 +297,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("ListRetrievedTraces", kwargs)
 
     def list_tags_for_resource(
-        self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags that are applied to the specified Amazon Web
         Services X-Ray group or sampling rule.
 
@@ -389,8 +307,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("ListTagsForResource", kwargs)
 
     def put_encryption_config(
-        self, **kwargs: Unpack[PutEncryptionConfigRequestTypeDef]
-    ) -> TargetResults[PutEncryptionConfigResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutEncryptionConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEncryptionConfigResultTypeDef]:
         """Updates the encryption configuration for X-Ray data.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/PutEncryptionConfig
@@ -398,8 +316,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("PutEncryptionConfig", kwargs)
 
     def put_resource_policy(
-        self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResultTypeDef]:
         """Sets the resource policy to grant one or more Amazon Web Services services
         and accounts permissions to access X-Ray. Each resource policy will be
         associated with a specific Amazon Web Services account. Each Amazon Web
@@ -412,8 +330,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("PutResourcePolicy", kwargs)
 
     def put_telemetry_records(
-        self, **kwargs: Unpack[PutTelemetryRecordsRequestTypeDef]
-    ) -> TargetResults[PutTelemetryRecordsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTelemetryRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTelemetryRecordsResultTypeDef]:
         """Used by the Amazon Web Services X-Ray daemon to upload telemetry.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/PutTelemetryRecords
@@ -421,8 +339,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("PutTelemetryRecords", kwargs)
 
     def put_trace_segments(
-        self, **kwargs: Unpack[PutTraceSegmentsRequestTypeDef]
-    ) -> TargetResults[PutTraceSegmentsResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.PutTraceSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTraceSegmentsResultTypeDef]:
         """Uploads segment documents to Amazon Web Services X-Ray. A segment document
         can be a completed segment, an in-progress segment, or an array of
         subsegments.
@@ -432,8 +350,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("PutTraceSegments", kwargs)
 
     def start_trace_retrieval(
-        self, **kwargs: Unpack[StartTraceRetrievalRequestTypeDef]
-    ) -> TargetResults[StartTraceRetrievalResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.StartTraceRetrievalRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTraceRetrievalResultTypeDef]:
         """Initiates a trace retrieval process using the specified time range and for
         the given trace IDs in the Transaction Search generated CloudWatch log
         group. For more information, see Transaction Search.
@@ -443,8 +361,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("StartTraceRetrieval", kwargs)
 
     def tag_resource(
-        self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> TargetResults[TagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
         """Applies tags to an existing Amazon Web Services X-Ray group or sampling
         rule.
 
@@ -453,8 +371,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("TagResource", kwargs)
 
     def untag_resource(
-        self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> TargetResults[UntagResourceResponseTypeDef]:
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
         """Removes tags from an Amazon Web Services X-Ray group or sampling rule. You
         cannot edit or delete system tags (those with an aws: prefix).
 
@@ -463,8 +381,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("UntagResource", kwargs)
 
     def update_group(
-        self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> TargetResults[UpdateGroupResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGroupResultTypeDef]:
         """Updates a group resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateGroup
@@ -472,8 +390,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("UpdateGroup", kwargs)
 
     def update_indexing_rule(
-        self, **kwargs: Unpack[UpdateIndexingRuleRequestTypeDef]
-    ) -> TargetResults[UpdateIndexingRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateIndexingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexingRuleResultTypeDef]:
         """Modifies an indexing rule’s configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateIndexingRule
@@ -481,8 +399,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("UpdateIndexingRule", kwargs)
 
     def update_sampling_rule(
-        self, **kwargs: Unpack[UpdateSamplingRuleRequestTypeDef]
-    ) -> TargetResults[UpdateSamplingRuleResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateSamplingRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSamplingRuleResultTypeDef]:
         """Modifies a sampling rule's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateSamplingRule
@@ -490,8 +408,8 @@ class MultiRegionXRay(MultiRegionClient):
         return self._call("UpdateSamplingRule", kwargs)
 
     def update_trace_segment_destination(
-        self, **kwargs: Unpack[UpdateTraceSegmentDestinationRequestTypeDef]
-    ) -> TargetResults[UpdateTraceSegmentDestinationResultTypeDef]:
+        self, **kwargs: Unpack[type_defs.UpdateTraceSegmentDestinationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTraceSegmentDestinationResultTypeDef]:
         """Modifies the destination of data sent to PutTraceSegments. The Transaction
         Search feature requires the CloudWatchLogs destination. For more
         information, see Transaction Search.
@@ -506,8 +424,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[BatchGetTracesRequestTypeDef],
-    ) -> TargetResults[BatchGetTracesResultTypeDef]:
+        **kwargs: Unpack[type_defs.BatchGetTracesRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchGetTracesResultTypeDef]:
         """Every page of BatchGetTraces in every target, merged per target
         (botocore's build_full_result).
 
@@ -530,8 +448,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetGroupsRequestTypeDef],
-    ) -> TargetResults[GetGroupsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetGroupsResultTypeDef]:
         """Every page of GetGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -553,8 +471,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSamplingRulesRequestTypeDef],
-    ) -> TargetResults[GetSamplingRulesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetSamplingRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSamplingRulesResultTypeDef]:
         """Every page of GetSamplingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -576,8 +494,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef],
-    ) -> TargetResults[GetSamplingStatisticSummariesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetSamplingStatisticSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSamplingStatisticSummariesResultTypeDef]:
         """Every page of GetSamplingStatisticSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -600,8 +518,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetServiceGraphRequestTypeDef],
-    ) -> TargetResults[GetServiceGraphResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetServiceGraphRequestTypeDef],
+    ) -> TargetResults[type_defs.GetServiceGraphResultTypeDef]:
         """Every page of GetServiceGraph in every target, merged per target
         (botocore's build_full_result).
 
@@ -628,8 +546,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef],
-    ) -> TargetResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetTimeSeriesServiceStatisticsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTimeSeriesServiceStatisticsResultTypeDef]:
         """Every page of GetTimeSeriesServiceStatistics in every target, merged per
         target (botocore's build_full_result).
 
@@ -651,8 +569,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTraceGraphRequestTypeDef],
-    ) -> TargetResults[GetTraceGraphResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetTraceGraphRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTraceGraphResultTypeDef]:
         """Every page of GetTraceGraph in every target, merged per target (botocore's
         build_full_result).
 
@@ -674,8 +592,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[GetTraceSummariesRequestTypeDef],
-    ) -> TargetResults[GetTraceSummariesResultTypeDef]:
+        **kwargs: Unpack[type_defs.GetTraceSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTraceSummariesResultTypeDef]:
         """Every page of GetTraceSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -699,8 +617,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
-    ) -> TargetResults[ListResourcePoliciesResultTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourcePoliciesResultTypeDef]:
         """Every page of ListResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,8 +641,8 @@ class MultiRegionXRay(MultiRegionClient):
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,8 +664,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[BatchGetTracesRequestTypeDef],
-    ) -> Items[TraceTypeDef]:
+        **kwargs: Unpack[type_defs.BatchGetTracesRequestTypeDef],
+    ) -> Items[type_defs.TraceTypeDef]:
         """Each element of Traces in every page of BatchGetTraces, from every target,
         as its page arrives (tagged with its target).
 
@@ -762,8 +680,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetGroupsRequestTypeDef],
-    ) -> Items[GroupSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetGroupsRequestTypeDef],
+    ) -> Items[type_defs.GroupSummaryTypeDef]:
         """Each element of Groups in every page of GetGroups, from every target, as
         its page arrives (tagged with its target).
 
@@ -778,8 +696,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSamplingRulesRequestTypeDef],
-    ) -> Items[SamplingRuleRecordTypeDef]:
+        **kwargs: Unpack[type_defs.GetSamplingRulesRequestTypeDef],
+    ) -> Items[type_defs.SamplingRuleRecordTypeDef]:
         """Each element of SamplingRuleRecords in every page of GetSamplingRules,
         from every target, as its page arrives (tagged with its target).
 
@@ -794,8 +712,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef],
-    ) -> Items[SamplingStatisticSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetSamplingStatisticSummariesRequestTypeDef],
+    ) -> Items[type_defs.SamplingStatisticSummaryTypeDef]:
         """Each element of SamplingStatisticSummaries in every page of
         GetSamplingStatisticSummaries, from every target, as its page arrives
         (tagged with its target).
@@ -814,8 +732,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetServiceGraphRequestTypeDef],
-    ) -> Items[ServiceTypeDef]:
+        **kwargs: Unpack[type_defs.GetServiceGraphRequestTypeDef],
+    ) -> Items[type_defs.ServiceTypeDef]:
         """Each element of Services in every page of GetServiceGraph, from every
         target, as its page arrives (tagged with its target).
 
@@ -830,8 +748,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef],
-    ) -> Items[TimeSeriesServiceStatisticsTypeDef]:
+        **kwargs: Unpack[type_defs.GetTimeSeriesServiceStatisticsRequestTypeDef],
+    ) -> Items[type_defs.TimeSeriesServiceStatisticsTypeDef]:
         """Each element of TimeSeriesServiceStatistics in every page of
         GetTimeSeriesServiceStatistics, from every target, as its page arrives
         (tagged with its target).
@@ -850,8 +768,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTraceGraphRequestTypeDef],
-    ) -> Items[ServiceTypeDef]:
+        **kwargs: Unpack[type_defs.GetTraceGraphRequestTypeDef],
+    ) -> Items[type_defs.ServiceTypeDef]:
         """Each element of Services in every page of GetTraceGraph, from every
         target, as its page arrives (tagged with its target).
 
@@ -866,8 +784,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[GetTraceSummariesRequestTypeDef],
-    ) -> Items[TraceSummaryTypeDef]:
+        **kwargs: Unpack[type_defs.GetTraceSummariesRequestTypeDef],
+    ) -> Items[type_defs.TraceSummaryTypeDef]:
         """Each element of TraceSummaries in every page of GetTraceSummaries, from
         every target, as its page arrives (tagged with its target).
 
@@ -882,8 +800,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
-    ) -> Items[ResourcePolicyTypeDef]:
+        **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef],
+    ) -> Items[type_defs.ResourcePolicyTypeDef]:
         """Each element of ResourcePolicies in every page of ListResourcePolicies,
         from every target, as its page arrives (tagged with its target).
 
@@ -898,8 +816,8 @@ class MultiRegionXRay(MultiRegionClient):
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> Items[TagTypeDef]:
+        **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef],
+    ) -> Items[type_defs.TagTypeDef]:
         """Each element of Tags in every page of ListTagsForResource, from every
         target, as its page arrives (tagged with its target).
 
